@@ -1,0 +1,39 @@
+package feedbackbot
+
+import "time"
+
+// Account is a customer account: a Slack Connect organisation, a Discord community
+// member or role, or an account named in config.
+type Account struct {
+	ID    string  `json:"id"`
+	Name  string  `json:"name"`
+	Tier  string  `json:"tier,omitempty"`
+	Owner string  `json:"owner,omitempty"` // staff member responsible for the account
+	Value float64 `json:"value,omitempty"` // yearly revenue, when the team supplies it
+}
+
+// Evidence backs a reason with something a person can check: a message, a figure.
+type Evidence struct {
+	MessageKey string    `json:"message_key,omitempty"`
+	Permalink  string    `json:"permalink,omitempty"`
+	Quote      string    `json:"quote,omitempty"`
+	Time       time.Time `json:"time,omitempty"`
+	Figure     string    `json:"figure,omitempty"`
+}
+
+// Reason is one explained contribution to a health score or an alert.
+type Reason struct {
+	Code     string     `json:"code"`   // machine-readable cause, e.g. "sentiment_drop"
+	Text     string     `json:"text"`   // one sentence for people
+	Impact   float64    `json:"impact"` // points taken off (or added to) the health score
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Health is an account's health as of a moment.
+type Health struct {
+	Account Account   `json:"account"`
+	Score   int       `json:"score"` // 0 (lost) .. 100 (thriving)
+	AtRisk  bool      `json:"at_risk"`
+	Reasons []Reason  `json:"reasons"`
+	AsOf    time.Time `json:"as_of"`
+}

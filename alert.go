@@ -1,0 +1,61 @@
+package feedbackbot
+
+import "time"
+
+// AlertStatus is where an alert is in its life.
+type AlertStatus string
+
+// Alert statuses.
+const (
+	AlertOpen         AlertStatus = "open"
+	AlertAcknowledged AlertStatus = "acknowledged"
+	AlertSnoozed      AlertStatus = "snoozed"
+	AlertResolved     AlertStatus = "resolved"
+)
+
+// Severity orders alerts: a greater one inhibits a lesser one for the same account.
+type Severity int
+
+// Severities.
+const (
+	SeverityInfo Severity = iota
+	SeverityWarning
+	SeverityCritical
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityCritical:
+		return "critical"
+	case SeverityWarning:
+		return "warning"
+	}
+	return "info"
+}
+
+// PostRef points at a message the bot posted, so it can be updated in place.
+type PostRef struct {
+	Platform    Platform `json:"platform"`
+	Destination string   `json:"destination"`
+	ID          string   `json:"id"`
+}
+
+// Alert is an at-risk notice for one account and cause.
+type Alert struct {
+	Fingerprint  string      `json:"fingerprint"` // stable per workspace, account and cause
+	Workspace    string      `json:"workspace"`
+	Account      Account     `json:"account"`
+	Cause        string      `json:"cause"`
+	Severity     Severity    `json:"severity"`
+	Status       AlertStatus `json:"status"`
+	Score        int         `json:"score"`
+	Reasons      []Reason    `json:"reasons"`
+	NextStep     string      `json:"next_step"`
+	RaisedAt     time.Time   `json:"raised_at"`
+	UpdatedAt    time.Time   `json:"updated_at"`
+	NotifiedAt   time.Time   `json:"notified_at,omitempty"`
+	ResolvedAt   time.Time   `json:"resolved_at,omitempty"`
+	AckedBy      string      `json:"acked_by,omitempty"`
+	SnoozedUntil time.Time   `json:"snoozed_until,omitempty"`
+	Posts        []PostRef   `json:"posts,omitempty"`
+}

@@ -1,0 +1,79 @@
+package feedbackbot
+
+import "time"
+
+// Digest is the satisfaction summary of one workspace over a period. Renderers turn
+// it into Block Kit, Discord embeds, terminal text or JSON; it holds no markup.
+type Digest struct {
+	Workspace   string    `json:"workspace"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	GeneratedAt time.Time `json:"generated_at"`
+
+	Messages         int64 `json:"messages"`
+	CustomerMessages int64 `json:"customer_messages"`
+	StaffMessages    int64 `json:"staff_messages"`
+	// PrevCustomerMessages covers the period of the same length just before From.
+	PrevCustomerMessages int64 `json:"prev_customer_messages"`
+
+	Positive int64 `json:"positive"`
+	Neutral  int64 `json:"neutral"`
+	Negative int64 `json:"negative"`
+	// SentimentIndex is the mean customer sentiment in [-1, 1]; nil when no customer spoke.
+	SentimentIndex     *float64 `json:"sentiment_index"`
+	PrevSentimentIndex *float64 `json:"prev_sentiment_index"`
+	NeedsReply         int64    `json:"needs_reply"`
+
+	Themes     []ThemeStat   `json:"themes"`
+	Intents    []CountStat   `json:"intents"`
+	Channels   []GroupStat   `json:"channels"`
+	Accounts   []GroupStat   `json:"accounts"`
+	Praise     []Quote       `json:"praise"`
+	Complaints []Quote       `json:"complaints"`
+	Series     []SeriesPoint `json:"series"`
+	AtRisk     []Health      `json:"at_risk"`
+}
+
+// ThemeStat is one theme's volume in the period and the one before.
+type ThemeStat struct {
+	Name     string   `json:"name"`
+	Count    int64    `json:"count"`
+	Prev     int64    `json:"prev"`
+	Negative int64    `json:"negative"`
+	Index    *float64 `json:"sentiment_index"`
+}
+
+// CountStat is a named count.
+type CountStat struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}
+
+// GroupStat is the customer volume and sentiment of a channel or account.
+type GroupStat struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name,omitempty"`
+	Count    int64    `json:"count"`
+	Negative int64    `json:"negative"`
+	Index    *float64 `json:"sentiment_index"`
+}
+
+// Quote is a customer message worth reading, with a link back to it.
+type Quote struct {
+	MessageKey string    `json:"message_key"`
+	Account    string    `json:"account,omitempty"`
+	Author     string    `json:"author,omitempty"`
+	Channel    string    `json:"channel,omitempty"`
+	Text       string    `json:"text"`
+	Score      float64   `json:"score"`
+	Time       time.Time `json:"time"`
+	Permalink  string    `json:"permalink,omitempty"`
+}
+
+// SeriesPoint is one step (a day) of the digest chart.
+type SeriesPoint struct {
+	Start    time.Time `json:"start"`
+	Customer int64     `json:"customer"`
+	Negative int64     `json:"negative"`
+	Index    *float64  `json:"sentiment_index"`
+}

@@ -1,0 +1,77 @@
+package feedbackbot
+
+// Document is bot output before a platform renders it: Slack turns it into Block
+// Kit, Discord into embeds and components, the CLI into plain text. It carries no
+// markup beyond the light *bold* / _italic_ / <url|label> conventions both platforms
+// can translate.
+type Document struct {
+	// Fallback is the plain-text summary for notifications and clients without blocks.
+	Fallback string  `json:"fallback"`
+	Blocks   []Block `json:"blocks"`
+	// Ephemeral replies are shown only to the person who asked.
+	Ephemeral bool `json:"ephemeral,omitempty"`
+	// Color is an optional accent ("good", "warning", "danger").
+	Color string `json:"color,omitempty"`
+}
+
+// BlockKind says how a block is shown.
+type BlockKind string
+
+// Block kinds.
+const (
+	BlockHeader  BlockKind = "header"  // a title line
+	BlockText    BlockKind = "text"    // a paragraph of markdown-ish text
+	BlockFields  BlockKind = "fields"  // label/value pairs shown in columns
+	BlockContext BlockKind = "context" // small grey text: sources, times
+	BlockDivider BlockKind = "divider"
+	BlockActions BlockKind = "actions" // buttons
+	BlockImage   BlockKind = "image"   // an image attached to the message (see Image)
+)
+
+// Block is one part of a Document.
+type Block struct {
+	Kind    BlockKind `json:"kind"`
+	Text    string    `json:"text,omitempty"`
+	Fields  []Field   `json:"fields,omitempty"`
+	Buttons []Button  `json:"buttons,omitempty"`
+	Image   *Image    `json:"image,omitempty"`
+}
+
+// Field is a label and its value.
+type Field struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Button is an action a reader can take. Action and Value come back in a Command.
+type Button struct {
+	Label  string `json:"label"`
+	Action string `json:"action"`
+	Value  string `json:"value,omitempty"`
+	Style  string `json:"style,omitempty"` // "primary", "danger" or ""
+	URL    string `json:"url,omitempty"`   // a link button when set
+}
+
+// Image is a file shown with the message, e.g. the digest chart (PNG).
+type Image struct {
+	Filename string `json:"filename"`
+	Title    string `json:"title"`
+	Data     []byte `json:"-"`
+}
+
+// Command is a slash command or button press, after the adapter has parsed it.
+type Command struct {
+	Platform  Platform `json:"platform"`
+	Workspace string   `json:"workspace"`
+	Channel   string   `json:"channel"`
+	User      string   `json:"user"`
+	UserName  string   `json:"user_name,omitempty"`
+	// Staff is the adapter's verdict on the caller: a home-workspace member (and in an
+	// allowed group, if configured) on Slack, a staff role on Discord.
+	Staff bool `json:"staff"`
+	// Text is what followed the slash command ("account acme"), or for a button its
+	// Action and Value joined by a space ("alert.ack fp123").
+	Text string `json:"text"`
+	// Button is true when the command comes from a button press.
+	Button bool `json:"button,omitempty"`
+}

@@ -1,0 +1,3 @@
+module github.com/feedbackbot/feedbackbot
+
+go 1.26

@@ -1,0 +1,168 @@
+// Package feedbackbot holds the domain types every layer shares: messages captured
+// from chat platforms, the tags analysis attaches to them, rollups, digests and alerts.
+// It imports nothing of ours, so adapters, analysis, the bot and the stores can all
+// depend on it without depending on each other.
+package feedbackbot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Platform names where a message came from.
+type Platform string
+
+// Known platforms.
+const (
+	PlatformSlack   Platform = "slack"
+	PlatformDiscord Platform = "discord"
+	// PlatformManual is feedback typed in by staff (e.g. "/feedback log"), heard elsewhere.
+	PlatformManual Platform = "manual"
+)
+
+// Role says who wrote a message, relative to the team running feedbackbot.
+type Role string
+
+// Author roles.
+const (
+	RoleCustomer Role = "customer"
+	RoleStaff    Role = "staff"
+	RoleBot      Role = "bot"
+)
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool { return r == RoleCustomer || r == RoleStaff || r == RoleBot }
+
+// MaxTextBytes caps the stored text of one message. Longer texts are cut at a rune
+// boundary and flagged Truncated, so one pasted log file cannot bloat the store.
+const MaxTextBytes = 40_000
+
+// Message is one chat message, normalised across platforms.
+type Message struct {
+	// ID is the platform's own id for the message, unique within Platform+Workspace
+	// (Slack: "<channel>:<ts>", Discord: the snowflake). With Platform and Workspace it
+	// makes the idempotency key: capturing the same message twice stores it once.
+	ID        string   `json:"id"`
+	Platform  Platform `json:"platform"`
+	Workspace string   `json:"workspace"` // Slack team id of the installing workspace, Discord guild id
+	Channel   string   `json:"channel"`
+	// ChannelName is informational only: names differ on each side of a Slack Connect channel.
+	ChannelName string `json:"channel_name,omitempty"`
+	Thread      string `json:"thread,omitempty"`   // id of the thread's root message, if in a thread
+	ReplyTo     string `json:"reply_to,omitempty"` // id of the message this one answers, if any
+	Author      string `json:"author"`
+	AuthorName  string `json:"author_name,omitempty"`
+	Role        Role   `json:"role"`
+	// Account is the customer account the message belongs to (for staff messages, the
+	// account of the conversation, when known). For Slack Connect it is the customer's team id.
+	Account     string    `json:"account,omitempty"`
+	AccountName string    `json:"account_name,omitempty"`
+	Text        string    `json:"text"`
+	Truncated   bool      `json:"truncated,omitempty"`
+	Time        time.Time `json:"time"`
+	EditedAt    time.Time `json:"edited_at,omitempty"`
+	Permalink   string    `json:"permalink,omitempty"`
+	// Reactions are emoji names with their counts, kept as satisfaction signals.
+	Reactions map[string]int `json:"reactions,omitempty"`
+}
+
+// Key is the idempotency key of the message: platform, workspace and platform id.
+func (m *Message) Key() string {
+	return string(m.Platform) + "/" + m.Workspace + "/" + m.ID
+}
+
+// Revision identifies the content of a message version: an edit changes it, a
+// redelivery of the same version does not.
+func (m *Message) Revision() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00", m.Text, m.Role, m.Account, m.Thread, m.Time.UnixNano())
+	for _, k := range slices.Sorted(maps.Keys(m.Reactions)) {
+		fmt.Fprintf(h, "%s=%d\x00", k, m.Reactions[k])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// Normalize repairs what outside input gets wrong and checks what cannot be repaired:
+// invalid UTF-8 is replaced, over-long text is cut to MaxTextBytes, times become UTC.
+func (m *Message) Normalize() error {
+	var missing []string
+	if m.ID == "" {
+		missing = append(missing, "id")
+	}
+	if m.Platform == "" {
+		missing = append(missing, "platform")
+	}
+	if m.Workspace == "" {
+		missing = append(missing, "workspace")
+	}
+	if m.Channel == "" {
+		missing = append(missing, "channel")
+	}
+	if m.Time.IsZero() {
+		missing = append(missing, "time")
+	}
+	if len(missing) > 0 {
+		return Errorf(EINVALID, "message is missing %s", strings.Join(missing, ", "))
+	}
+	if m.Role == "" {
+		m.Role = RoleCustomer
+	}
+	if !m.Role.Valid() {
+		return Errorf(EINVALID, "message %s has unknown author role %q", m.ID, m.Role)
+	}
+	m.Text = strings.ToValidUTF8(m.Text, "\uFFFD")
+	m.AuthorName = strings.ToValidUTF8(m.AuthorName, "\uFFFD")
+	m.AccountName = strings.ToValidUTF8(m.AccountName, "\uFFFD")
+	if len(m.Text) > MaxTextBytes {
+		m.Text = TruncateUTF8(m.Text, MaxTextBytes)
+		m.Truncated = true
+	}
+	m.Time = m.Time.UTC()
+	if !m.EditedAt.IsZero() {
+		m.EditedAt = m.EditedAt.UTC()
+	}
+	return nil
+}
+
+// TruncateUTF8 cuts s to at most n bytes without splitting a rune.
+func TruncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// EventKind says what happened to a message.
+type EventKind string
+
+// Event kinds carried by the capture log.
+const (
+	EventPut    EventKind = "put"    // a new message or a new version of one (edit, reactions)
+	EventDelete EventKind = "delete" // the message was deleted on the platform
+)
+
+// Event is one entry of the capture log: a message put or deleted. For a delete only
+// the Message's identity (Platform, Workspace, ID) is needed.
+type Event struct {
+	Kind    EventKind `json:"kind"`
+	Message Message   `json:"message"`
+}
+
+// ParseKey splits a key made by Message.Key into platform, workspace and id.
+func ParseKey(key string) (platform Platform, workspace, id string, err error) {
+	p, rest, ok1 := strings.Cut(key, "/")
+	ws, id, ok2 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || p == "" || ws == "" || id == "" {
+		return "", "", "", Errorf(EINVALID, "malformed message key %q", key)
+	}
+	return Platform(p), ws, id, nil
+}

@@ -1,0 +1,136 @@
+package feedbackbot
+
+import (
+	"math"
+	"strings"
+	"time"
+)
+
+// RollupBucket is the width of one rollup bucket. Hourly buckets let a digest cover
+// any local day in any time zone while its cost still grows with the period, not history.
+const RollupBucket = time.Hour
+
+// BucketStart returns the start of the rollup bucket holding t (UTC).
+func BucketStart(t time.Time) time.Time { return t.UTC().Truncate(RollupBucket) }
+
+// Rollup is the counters of one workspace for one bucket.
+type Rollup struct {
+	Workspace string           `json:"workspace"`
+	Start     time.Time        `json:"start"`
+	Counts    map[string]int64 `json:"counts"`
+}
+
+// Counter names. Dimensioned counters are built with CounterName, e.g.
+// CounterName(DimAccount, "T042", CntNegative) == "acct|T042|neg".
+const (
+	CntMessages   = "n"           // every message
+	CntCustomer   = "cust"        // customer messages (the base of every sentiment figure)
+	CntStaff      = "staff"       // staff messages
+	CntBot        = "bot"         // bot messages captured (normally skipped by adapters)
+	CntPositive   = "pos"         // customer messages labelled positive
+	CntNeutral    = "neu"         // customer messages labelled neutral
+	CntNegative   = "neg"         // customer messages labelled negative
+	CntScoreMilli = "score_milli" // sum of customer sentiment scores, in thousandths
+	CntNeedsReply = "needs_reply" // customer messages that ask or report something
+
+	DimChannel = "ch"
+	DimAccount = "acct"
+	DimTheme   = "theme"
+	DimIntent  = "intent"
+)
+
+const counterSep = "|"
+
+// CounterName joins a dimension, a key and a counter into one counter name.
+// Separators inside key are replaced so names always split back into three parts.
+func CounterName(dim, key, counter string) string {
+	return dim + counterSep + strings.ReplaceAll(key, counterSep, "/") + counterSep + counter
+}
+
+// SplitCounter splits a name built by CounterName; ok is false for undimensioned names.
+func SplitCounter(name string) (dim, key, counter string, ok bool) {
+	parts := strings.SplitN(name, counterSep, 3)
+	if len(parts) != 3 {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+// Contributions returns what one analysed message adds to the rollup of its bucket.
+// Every store uses it, so both backends count exactly the same things; removing a
+// message (edit, delete, re-analysis) subtracts the same map.
+func Contributions(m *Message, t *Tags) map[string]int64 {
+	c := map[string]int64{CntMessages: 1}
+	switch m.Role {
+	case RoleStaff:
+		c[CntStaff] = 1
+		c[CounterName(DimChannel, m.Channel, CntStaff)] = 1
+		if m.Account != "" {
+			c[CounterName(DimAccount, m.Account, CntStaff)] = 1
+		}
+		return c
+	case RoleBot:
+		c[CntBot] = 1
+		return c
+	}
+	label := t.Sentiment.Label
+	if label == "" {
+		label = LabelFor(t.Sentiment.Score)
+	}
+	var lc string
+	switch label {
+	case Positive:
+		lc = CntPositive
+	case Negative:
+		lc = CntNegative
+	default:
+		lc = CntNeutral
+	}
+	score := int64(math.Round(clamp(t.Sentiment.Score, -1, 1) * 1000))
+	c[CntCustomer] = 1
+	c[lc] = 1
+	c[CntScoreMilli] = score
+	if t.NeedsReply {
+		c[CntNeedsReply] = 1
+	}
+	if t.Intent != "" {
+		c[CounterName(DimIntent, string(t.Intent), CntCustomer)] = 1
+	}
+	for _, th := range t.Themes {
+		c[CounterName(DimTheme, th, CntCustomer)] = 1
+		c[CounterName(DimTheme, th, lc)] = 1
+		c[CounterName(DimTheme, th, CntScoreMilli)] = score
+	}
+	for _, d := range [][2]string{{DimChannel, m.Channel}, {DimAccount, m.Account}} {
+		if d[1] == "" {
+			continue
+		}
+		c[CounterName(d[0], d[1], CntCustomer)] = 1
+		c[CounterName(d[0], d[1], lc)] = 1
+		c[CounterName(d[0], d[1], CntScoreMilli)] = score
+	}
+	for k, v := range c {
+		if v == 0 {
+			delete(c, k)
+		}
+	}
+	return c
+}
+
+func clamp(x, lo, hi float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return math.Max(lo, math.Min(hi, x))
+}
+
+// Totals sums the counters of several rollups.
+func Totals(rs []Rollup) map[string]int64 {
+	t := make(map[string]int64)
+	for _, r := range rs {
+		for k, v := range r.Counts {
+			t[k] += v
+		}
+	}
+	return t
+}

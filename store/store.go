@@ -1,0 +1,154 @@
+// Package store defines the domain-level storage contract of feedbackbot: the capture
+// log, derived state (tags, rollups, indexes), small documents and leases. Backends live
+// in subpackages (store/bolt, store/redis) and must all pass store/storetest.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Store is everything the pipeline and the bot need from storage.
+type Store interface {
+	Log
+	Derived
+	Docs
+	Leases
+	// Close releases the backend. It does not stop other processes' work.
+	Close() error
+}
+
+// Entry is one event read from the capture log.
+type Entry struct {
+	// ID is the entry's position in its workspace log (opaque, increasing within a workspace).
+	ID        string
+	Workspace string
+	Event     feedbackbot.Event
+	// Deliveries counts how many times this entry was handed to a consumer, including this one.
+	Deliveries int64
+}
+
+// Log is the durable, append-only capture log, consumed at least once by analysis workers.
+//
+// Contract:
+//   - Append returns only after the events are durable; it returns the number of events
+//     actually appended. An event whose message key and revision equal the latest stored
+//     ones is a redelivery and is skipped (not an error). A delete of a message that was
+//     never stored, or is already deleted, is skipped too. Events must be Normalize()d.
+//   - Read hands out entries not yet delivered to anyone, plus entries delivered to a
+//     consumer that has not acknowledged them for longer than the backend's claim
+//     timeout (a crashed worker's), across all workspaces. It waits up to wait for
+//     something to arrive and returns an empty slice (not an error) when nothing did.
+//   - An entry stays pending until Ack; acking twice or acking an unknown entry is a no-op.
+//   - Replay calls fn for every entry of one workspace's log in order, without touching
+//     consumer state, for re-analysis; fn's error stops it and is returned.
+type Log interface {
+	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
+	Read(ctx context.Context, consumer string, max int, wait time.Duration) ([]Entry, error)
+	Ack(ctx context.Context, entries ...Entry) error
+	// Backlog counts entries appended but not yet acknowledged (undelivered + pending).
+	Backlog(ctx context.Context) (int64, error)
+	Replay(ctx context.Context, workspace string, fn func(Entry) error) error
+}
+
+// Stored is a message as derived state holds it.
+type Stored struct {
+	Message feedbackbot.Message `json:"message"`
+	Tags    feedbackbot.Tags    `json:"tags"`
+}
+
+// Query selects stored messages. Workspace is required; Account and Channel narrow it
+// (at most one of them). From is inclusive, To exclusive; zero means unbounded.
+// Results are newest first; Limit <= 0 means a backend default of 100, and no backend
+// returns more than 1000 at once.
+type Query struct {
+	Workspace string
+	Account   string
+	Channel   string
+	From, To  time.Time
+	Limit     int
+}
+
+// Notable kinds.
+const (
+	NotableNegative = "negative"
+	NotablePositive = "positive"
+)
+
+// Derived holds what analysis derives from the log. It can always be rebuilt from it.
+//
+// Contract for Apply:
+//   - For a put entry, Apply records tags for that message revision and adjusts the
+//     rollup of the message's bucket by feedbackbot.Contributions, atomically: the
+//     contributions of whatever was applied before for the same message (an older
+//     revision, or the same revision under another tags.Analyzer) are subtracted first.
+//   - Applying the same entry with the same tags.Analyzer again is a no-op, so
+//     at-least-once delivery counts each message exactly once.
+//   - A put entry whose revision is no longer the latest for its key (an edit or a delete
+//     came after it) is a no-op: the later entry wins.
+//   - For a delete entry, Apply removes the message, its tags, its index entries and its
+//     contributions; tags are ignored.
+//   - applied reports whether anything changed.
+//
+// Messages, Notable and the indexes behind them only include applied messages.
+type Derived interface {
+	Apply(ctx context.Context, e Entry, tags feedbackbot.Tags) (applied bool, err error)
+	// Message returns one applied message by its key; ENOTFOUND if absent or deleted.
+	Message(ctx context.Context, key string) (Stored, error)
+	Messages(ctx context.Context, q Query) ([]Stored, error)
+	// Rollups returns the non-empty buckets of one workspace whose start is in [from, to),
+	// in time order. Its cost grows with the period, never with the whole history.
+	Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error)
+	// Notable returns up to limit customer messages in [from, to) with the most negative
+	// (kind NotableNegative) or most positive (NotablePositive) sentiment, most extreme
+	// first; ties are broken by newer first. Backends keep at least the 50 most extreme
+	// per UTC day and kind, so cost grows with the period, not with its volume.
+	Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]Stored, error)
+	// Workspaces lists every workspace that has ever had an event appended, sorted.
+	Workspaces(ctx context.Context) ([]string, error)
+	// Accounts lists the account ids seen on applied messages of a workspace, sorted.
+	Accounts(ctx context.Context, workspace string) ([]string, error)
+}
+
+// Docs stores small JSON documents by workspace, kind and id: alerts, surveys, cursors,
+// audit entries. Writes are durable when they return.
+type Docs interface {
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	// GetDoc returns ENOTFOUND when there is no such document.
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+	// ListDocs returns every document of a kind, keyed by id.
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	// DeleteDoc is a no-op when there is no such document.
+	DeleteDoc(ctx context.Context, workspace, kind, id string) error
+}
+
+// Leases coordinate replicas: one runs the scheduler, each digest is posted once.
+type Leases interface {
+	// AcquireLease takes the named lease for holder for ttl, or renews it if holder
+	// already has it. It returns false while another holder's lease is unexpired.
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	// ReleaseLease gives the lease up if holder has it; otherwise it is a no-op.
+	ReleaseLease(ctx context.Context, name, holder string) error
+	// Once returns true the first time it is called with name within ttl, false after:
+	// a marker so that a failover cannot post the same digest twice.
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+}
+
+// DefaultQueryLimit and MaxQueryLimit bound Messages.
+const (
+	DefaultQueryLimit = 100
+	MaxQueryLimit     = 1000
+)
+
+// ClampLimit applies the Query limit rules.
+func ClampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultQueryLimit
+	case n > MaxQueryLimit:
+		return MaxQueryLimit
+	}
+	return n
+}
