@@ -71,6 +71,12 @@ type Query struct {
 	Limit     int
 }
 
+// Applied pairs a log entry with the tags analysis produced for it (zero Tags for a delete).
+type Applied struct {
+	Entry Entry
+	Tags  feedbackbot.Tags
+}
+
 // Notable kinds.
 const (
 	NotableNegative = "negative"
@@ -79,7 +85,10 @@ const (
 
 // Derived holds what analysis derives from the log. It can always be rebuilt from it.
 //
-// Contract for Apply:
+// Applied is one analysed entry handed to Apply.
+//
+// Contract for Apply (each item is handled independently and atomically; a batch is
+// one round trip or one transaction where the backend can, for throughput):
 //   - For a put entry, Apply records tags for that message revision and adjusts the
 //     rollup of the message's bucket by feedbackbot.Contributions, atomically: the
 //     contributions of whatever was applied before for the same message (an older
@@ -90,11 +99,12 @@ const (
 //     came after it) is a no-op: the later entry wins.
 //   - For a delete entry, Apply removes the message, its tags, its index entries and its
 //     contributions; tags are ignored.
-//   - applied reports whether anything changed.
+//   - Apply returns how many items changed anything. On error, some items may have been
+//     applied; retrying the whole batch is safe.
 //
 // Messages, Notable and the indexes behind them only include applied messages.
 type Derived interface {
-	Apply(ctx context.Context, e Entry, tags feedbackbot.Tags) (applied bool, err error)
+	Apply(ctx context.Context, items ...Applied) (applied int, err error)
 	// Message returns one applied message by its key; ENOTFOUND if absent or deleted.
 	Message(ctx context.Context, key string) (Stored, error)
 	Messages(ctx context.Context, q Query) ([]Stored, error)
