@@ -85,8 +85,6 @@ const (
 
 // Derived holds what analysis derives from the log. It can always be rebuilt from it.
 //
-// Applied is one analysed entry handed to Apply.
-//
 // Contract for Apply (each item is handled independently and atomically; a batch is
 // one round trip or one transaction where the backend can, for throughput):
 //   - For a put entry, Apply records tags for that message revision and adjusts the
