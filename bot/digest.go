@@ -1,0 +1,219 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// DigestStore is what the digest builder reads: rollups and notable messages, never
+// a scan of history, so its cost grows with the period only.
+type DigestStore interface {
+	Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error)
+	Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error)
+}
+
+// DigestRequest says which digest to build.
+type DigestRequest struct {
+	Workspace string
+	From, To  time.Time
+	Now       time.Time
+	// Location sets the day boundaries of the chart series (default UTC).
+	Location *time.Location
+	// Accounts gives names (and values) of configured accounts by id.
+	Accounts map[string]feedbackbot.Account
+	// AtRisk is the at-risk list as of Now, computed by the caller.
+	AtRisk []feedbackbot.Health
+	// Quotes is how many praise and complaint quotes to include (default 5 each).
+	Quotes int
+}
+
+// MaxQuoteRunes bounds each quoted message in a digest.
+const MaxQuoteRunes = 280
+
+// BuildDigest computes the digest of one workspace for [From, To), comparing it with
+// the period of the same length just before.
+func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedbackbot.Digest, error) {
+	if !req.To.After(req.From) {
+		return feedbackbot.Digest{}, feedbackbot.Errorf(feedbackbot.EINVALID, "digest period is empty: %s .. %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
+	}
+	if req.Location == nil {
+		req.Location = time.UTC
+	}
+	if req.Quotes <= 0 {
+		req.Quotes = 5
+	}
+	period := req.To.Sub(req.From)
+	cur, err := st.Rollups(ctx, req.Workspace, req.From, req.To)
+	if err != nil {
+		return feedbackbot.Digest{}, fmt.Errorf("digest: read rollups: %w", err)
+	}
+	prev, err := st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From)
+	if err != nil {
+		return feedbackbot.Digest{}, fmt.Errorf("digest: read previous rollups: %w", err)
+	}
+	t, p := feedbackbot.Totals(cur), feedbackbot.Totals(prev)
+	d := feedbackbot.Digest{
+		Workspace:            req.Workspace,
+		From:                 req.From.UTC(),
+		To:                   req.To.UTC(),
+		GeneratedAt:          req.Now.UTC(),
+		Messages:             t[feedbackbot.CntMessages],
+		CustomerMessages:     t[feedbackbot.CntCustomer],
+		StaffMessages:        t[feedbackbot.CntStaff],
+		PrevCustomerMessages: p[feedbackbot.CntCustomer],
+		Positive:             t[feedbackbot.CntPositive],
+		Neutral:              t[feedbackbot.CntNeutral],
+		Negative:             t[feedbackbot.CntNegative],
+		SentimentIndex:       meanScore(t[feedbackbot.CntScoreMilli], t[feedbackbot.CntCustomer]),
+		PrevSentimentIndex:   meanScore(p[feedbackbot.CntScoreMilli], p[feedbackbot.CntCustomer]),
+		NeedsReply:           t[feedbackbot.CntNeedsReply],
+		AtRisk:               req.AtRisk,
+	}
+	dims := groupByDim(t)
+	prevThemes := groupByDim(p)[feedbackbot.DimTheme]
+	for name, c := range dims[feedbackbot.DimTheme] {
+		d.Themes = append(d.Themes, feedbackbot.ThemeStat{
+			Name: name, Count: c[feedbackbot.CntCustomer], Prev: prevThemes[name][feedbackbot.CntCustomer],
+			Negative: c[feedbackbot.CntNegative], Index: meanScore(c[feedbackbot.CntScoreMilli], c[feedbackbot.CntCustomer]),
+		})
+	}
+	// Themes that vanished still matter: they are movers too.
+	for name, c := range prevThemes {
+		if _, ok := dims[feedbackbot.DimTheme][name]; !ok && c[feedbackbot.CntCustomer] > 0 {
+			d.Themes = append(d.Themes, feedbackbot.ThemeStat{Name: name, Prev: c[feedbackbot.CntCustomer]})
+		}
+	}
+	slices.SortFunc(d.Themes, func(a, b feedbackbot.ThemeStat) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(b.Prev, a.Prev), cmp.Compare(a.Name, b.Name))
+	})
+	for name, c := range dims[feedbackbot.DimIntent] {
+		d.Intents = append(d.Intents, feedbackbot.CountStat{Name: name, Count: c[feedbackbot.CntCustomer]})
+	}
+	slices.SortFunc(d.Intents, func(a, b feedbackbot.CountStat) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Name, b.Name))
+	})
+	d.Channels = groupStats(dims[feedbackbot.DimChannel], nil)
+	d.Accounts = groupStats(dims[feedbackbot.DimAccount], req.Accounts)
+
+	for _, q := range []struct {
+		kind string
+		dst  *[]feedbackbot.Quote
+		keep func(float64) bool
+	}{
+		{store.NotableNegative, &d.Complaints, func(s float64) bool { return s < -0.05 }},
+		{store.NotablePositive, &d.Praise, func(s float64) bool { return s > 0.05 }},
+	} {
+		rows, err := st.Notable(ctx, req.Workspace, q.kind, req.From, req.To, req.Quotes)
+		if err != nil {
+			return feedbackbot.Digest{}, fmt.Errorf("digest: read %s quotes: %w", q.kind, err)
+		}
+		for _, r := range rows {
+			if !q.keep(r.Tags.Sentiment.Score) {
+				continue
+			}
+			*q.dst = append(*q.dst, quoteOf(r, req.Accounts))
+		}
+	}
+	d.Series = series(cur, req.From, req.To, req.Location)
+	return d, nil
+}
+
+func quoteOf(r store.Stored, accounts map[string]feedbackbot.Account) feedbackbot.Quote {
+	m := r.Message
+	acct := m.AccountName
+	if a, ok := accounts[m.Account]; ok && a.Name != "" {
+		acct = a.Name
+	}
+	if acct == "" {
+		acct = m.Account
+	}
+	return feedbackbot.Quote{
+		MessageKey: m.Key(), Account: acct, Author: cmp.Or(m.AuthorName, m.Author), Channel: cmp.Or(m.ChannelName, m.Channel),
+		Text: ShortText(m.Text, MaxQuoteRunes), Score: r.Tags.Sentiment.Score, Time: m.Time, Permalink: m.Permalink,
+	}
+}
+
+// ShortText flattens whitespace and cuts text to at most n runes, marking the cut.
+func ShortText(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+func meanScore(milli, n int64) *float64 {
+	if n <= 0 {
+		return nil
+	}
+	v := float64(milli) / 1000 / float64(n)
+	return &v
+}
+
+// groupByDim turns "dim|key|counter" names into dim -> key -> counter -> value.
+func groupByDim(t map[string]int64) map[string]map[string]map[string]int64 {
+	out := map[string]map[string]map[string]int64{}
+	for name, v := range t {
+		dim, key, counter, ok := feedbackbot.SplitCounter(name)
+		if !ok {
+			continue
+		}
+		if out[dim] == nil {
+			out[dim] = map[string]map[string]int64{}
+		}
+		if out[dim][key] == nil {
+			out[dim][key] = map[string]int64{}
+		}
+		out[dim][key][counter] = v
+	}
+	return out
+}
+
+func groupStats(g map[string]map[string]int64, accounts map[string]feedbackbot.Account) []feedbackbot.GroupStat {
+	var out []feedbackbot.GroupStat
+	for id, c := range g {
+		if c[feedbackbot.CntCustomer] == 0 {
+			continue
+		}
+		gs := feedbackbot.GroupStat{ID: id, Count: c[feedbackbot.CntCustomer], Negative: c[feedbackbot.CntNegative],
+			Index: meanScore(c[feedbackbot.CntScoreMilli], c[feedbackbot.CntCustomer])}
+		if a, ok := accounts[id]; ok {
+			gs.Name = a.Name
+		}
+		out = append(out, gs)
+	}
+	slices.SortFunc(out, func(a, b feedbackbot.GroupStat) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// series sums rollups per local day of loc over [from, to).
+func series(rs []feedbackbot.Rollup, from, to time.Time, loc *time.Location) []feedbackbot.SeriesPoint {
+	var out []feedbackbot.SeriesPoint
+	i := 0
+	for day := startOfDay(from, loc); day.Before(to); day = day.AddDate(0, 0, 1) {
+		next := day.AddDate(0, 0, 1)
+		var cust, neg, score int64
+		for ; i < len(rs) && rs[i].Start.Before(next); i++ {
+			cust += rs[i].Counts[feedbackbot.CntCustomer]
+			neg += rs[i].Counts[feedbackbot.CntNegative]
+			score += rs[i].Counts[feedbackbot.CntScoreMilli]
+		}
+		out = append(out, feedbackbot.SeriesPoint{Start: day, Customer: cust, Negative: neg, Index: meanScore(score, cust)})
+	}
+	return out
+}
+
+func startOfDay(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}

@@ -1,0 +1,225 @@
+package bot
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// DigestDocument renders a digest as a platform-neutral document. chart, when not
+// nil, is attached as the digest's image.
+func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
+	var doc feedbackbot.Document
+	title := fmt.Sprintf("Customer feedback digest · %s", periodLabel(d))
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
+	if d.Messages == 0 {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "No messages were captured in this period."})
+		doc.Fallback = title + ": no messages in this period."
+		return doc
+	}
+	sat := "n/a"
+	if d.SentimentIndex != nil {
+		sat = fmt.Sprintf("%+.2f %s", *d.SentimentIndex, deltaIndex(d.SentimentIndex, d.PrevSentimentIndex))
+	}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: []feedbackbot.Field{
+		{Label: "Customer messages", Value: fmt.Sprintf("%d %s", d.CustomerMessages, deltaCount(d.CustomerMessages, d.PrevCustomerMessages))},
+		{Label: "Sentiment index (-1..+1)", Value: sat},
+		{Label: "Positive · neutral · negative", Value: fmt.Sprintf("%s · %s · %s", pct(d.Positive, d.CustomerMessages), pct(d.Neutral, d.CustomerMessages), pct(d.Negative, d.CustomerMessages))},
+		{Label: "Staff replies", Value: fmt.Sprintf("%d", d.StaffMessages)},
+		{Label: "Asked or reported something", Value: fmt.Sprintf("%d", d.NeedsReply)},
+		{Label: "Accounts heard from", Value: fmt.Sprintf("%d", len(d.Accounts))},
+	}})
+	if len(d.AtRisk) > 0 {
+		var b strings.Builder
+		b.WriteString("*Accounts at risk*\n")
+		for _, h := range d.AtRisk {
+			fmt.Fprintf(&b, "• *%s* — health %d/100", accountLabel(h.Account), h.Score)
+			if len(h.Reasons) > 0 {
+				fmt.Fprintf(&b, ": %s", h.Reasons[0].Text)
+			}
+			if h.Account.Value > 0 {
+				fmt.Fprintf(&b, " (%s/yr at stake)", money(h.Account.Value))
+			}
+			b.WriteString("\n")
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	}
+	if len(d.Themes) > 0 {
+		var b strings.Builder
+		b.WriteString("*Top themes*\n")
+		for i, t := range d.Themes {
+			if i == 6 || t.Count == 0 {
+				break
+			}
+			fmt.Fprintf(&b, "• %s: %d %s", themeLabel(t.Name), t.Count, deltaCount(t.Count, t.Prev))
+			if t.Negative > 0 {
+				fmt.Fprintf(&b, ", %s negative", pct(t.Negative, t.Count))
+			}
+			b.WriteString("\n")
+		}
+		if movers := themeMovers(d.Themes); movers != "" {
+			b.WriteString("*Biggest movers:* " + movers)
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	}
+	for _, q := range []struct {
+		title  string
+		quotes []feedbackbot.Quote
+	}{{"What customers complained about", d.Complaints}, {"What customers praised", d.Praise}} {
+		if len(q.quotes) == 0 {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString("*" + q.title + "*\n")
+		for _, x := range q.quotes {
+			b.WriteString(quoteLine(x) + "\n")
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	}
+	if len(d.Accounts) > 0 {
+		var b strings.Builder
+		b.WriteString("*Most active accounts*\n")
+		for i, a := range d.Accounts {
+			if i == 5 {
+				break
+			}
+			idx := "n/a"
+			if a.Index != nil {
+				idx = fmt.Sprintf("%+.2f", *a.Index)
+			}
+			fmt.Fprintf(&b, "• %s: %d messages, sentiment %s, %d negative\n", cmp.Or(a.Name, a.ID), a.Count, idx, a.Negative)
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	}
+	if chart != nil {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockImage, Image: &feedbackbot.Image{
+			Filename: "feedback-digest.png", Title: "Sentiment and volume, " + periodLabel(d), Data: chart}})
+	}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf(
+		"%d messages from %s to %s (UTC), compared with the %s before. Generated %s.",
+		d.Messages, d.From.Format("2006-01-02 15:04"), d.To.Format("2006-01-02 15:04"), durationWords(d.To.Sub(d.From)),
+		d.GeneratedAt.Format("2006-01-02 15:04 MST"))})
+	doc.Fallback = fmt.Sprintf("%s: %d customer messages, sentiment %s, %d accounts at risk.", title, d.CustomerMessages, sat, len(d.AtRisk))
+	if d.Negative*3 > d.CustomerMessages || len(d.AtRisk) > 0 {
+		doc.Color = "warning"
+	}
+	return doc
+}
+
+func quoteLine(q feedbackbot.Quote) string {
+	who := q.Account
+	if q.Author != "" && q.Author != q.Account {
+		who = fmt.Sprintf("%s (%s)", q.Account, q.Author)
+	}
+	line := fmt.Sprintf("> “%s” — %s, %s", q.Text, who, q.Time.Format("Jan 2"))
+	if q.Permalink != "" {
+		line += fmt.Sprintf(" <%s|open>", q.Permalink)
+	}
+	return line
+}
+
+func periodLabel(d feedbackbot.Digest) string {
+	to := d.To.Add(-1)
+	if d.From.Year() == to.Year() && d.From.YearDay() == to.YearDay() {
+		return d.From.Format("Mon 2 Jan 2006")
+	}
+	return d.From.Format("Mon 2 Jan") + " – " + to.Format("Mon 2 Jan 2006")
+}
+
+func durationWords(p interface{ Hours() float64 }) string {
+	h := p.Hours()
+	switch {
+	case h == 24:
+		return "day"
+	case math.Mod(h, 24) == 0:
+		return fmt.Sprintf("%d days", int(h/24))
+	}
+	return fmt.Sprintf("%.0f hours", h)
+}
+
+func deltaCount(cur, prev int64) string {
+	switch {
+	case prev == 0 && cur == 0:
+		return ""
+	case prev == 0:
+		return "(new)"
+	}
+	ch := float64(cur-prev) / float64(prev) * 100
+	switch {
+	case math.Abs(ch) < 0.5:
+		return "(= previous)"
+	case ch > 0:
+		return fmt.Sprintf("(▲ %.0f%%)", ch)
+	}
+	return fmt.Sprintf("(▼ %.0f%%)", -ch)
+}
+
+func deltaIndex(cur, prev *float64) string {
+	if cur == nil || prev == nil {
+		return ""
+	}
+	ch := *cur - *prev
+	switch {
+	case math.Abs(ch) < 0.005:
+		return "(= previous)"
+	case ch > 0:
+		return fmt.Sprintf("(▲ %.2f)", ch)
+	}
+	return fmt.Sprintf("(▼ %.2f)", -ch)
+}
+
+func pct(n, of int64) string {
+	if of == 0 {
+		return "0%"
+	}
+	return fmt.Sprintf("%.0f%%", float64(n)/float64(of)*100)
+}
+
+func themeMovers(ts []feedbackbot.ThemeStat) string {
+	type mv struct {
+		name string
+		ch   int64
+	}
+	var ms []mv
+	for _, t := range ts {
+		if ch := t.Count - t.Prev; ch != 0 && max(t.Count, t.Prev) >= 3 {
+			ms = append(ms, mv{t.Name, ch})
+		}
+	}
+	slices.SortFunc(ms, func(a, b mv) int {
+		return cmp.Or(cmp.Compare(abs(b.ch), abs(a.ch)), cmp.Compare(a.name, b.name))
+	})
+	var parts []string
+	for i, m := range ms {
+		if i == 3 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %+d", themeLabel(m.name), m.ch))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func themeLabel(name string) string { return strings.ReplaceAll(name, "_", " ") }
+
+func accountLabel(a feedbackbot.Account) string { return cmp.Or(a.Name, a.ID) }
+
+func money(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("$%.1fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("$%.0fk", v/1e3)
+	}
+	return fmt.Sprintf("$%.0f", v)
+}
