@@ -1,0 +1,438 @@
+// Package health scores a customer account's health (0-100) from its recent
+// conversation history as of an explicit moment, and explains every point it takes
+// off with evidence. It is pure: messages in, a feedbackbot.Health out, no I/O.
+package health
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Item is one analysed message of the account (customer or staff).
+type Item struct {
+	Message feedbackbot.Message
+	Tags    feedbackbot.Tags
+}
+
+// Params tune the model. Zero values take the defaults.
+type Params struct {
+	Recent    time.Duration // the window judged against the baseline (default 14 days)
+	Baseline  time.Duration // how far back the account's own normal reaches (default 56 days)
+	Threshold int           // a score below it is at risk (default 50)
+	// ReplyTarget is how long a customer may wait for a staff reply (default 4h).
+	ReplyTarget time.Duration
+	// ConversationGap groups a customer's consecutive top-level messages into one
+	// conversation when they are closer than this (default 30 minutes).
+	ConversationGap time.Duration
+}
+
+func (p *Params) defaults() {
+	if p.Recent <= 0 {
+		p.Recent = 14 * 24 * time.Hour
+	}
+	if p.Baseline <= 0 {
+		p.Baseline = 56 * 24 * time.Hour
+	}
+	if p.Threshold <= 0 {
+		p.Threshold = 50
+	}
+	if p.ReplyTarget <= 0 {
+		p.ReplyTarget = 4 * time.Hour
+	}
+	if p.ConversationGap <= 0 {
+		p.ConversationGap = 30 * time.Minute
+	}
+}
+
+// Reason codes.
+const (
+	ReasonSentimentLow   = "sentiment_low"
+	ReasonSentimentDrop  = "sentiment_drop"
+	ReasonNegativeShare  = "negative_share"
+	ReasonChurnSignal    = "churn_signal"
+	ReasonUnanswered     = "unanswered"
+	ReasonSlowReplies    = "slow_replies"
+	ReasonWentQuiet      = "went_quiet"
+	ReasonRecurring      = "recurring_complaint"
+	ReasonRecentlyHappy  = "recently_happy"
+	maxEvidencePerReason = 3
+)
+
+// Assess scores one account as of now from its messages (any order; messages after
+// now are ignored, so a replay of history gives the same answer it gave then).
+func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) feedbackbot.Health {
+	p.defaults()
+	h := feedbackbot.Health{Account: acct, Score: 100, AsOf: now.UTC()}
+	recentFrom, baseFrom := now.Add(-p.Recent), now.Add(-p.Baseline)
+	var msgs []Item
+	for _, it := range items {
+		t := it.Message.Time
+		if !t.After(now) && !t.Before(baseFrom) {
+			msgs = append(msgs, it)
+		}
+	}
+	slices.SortFunc(msgs, func(a, b Item) int { return a.Message.Time.Compare(b.Message.Time) })
+
+	var recent, base []Item
+	for _, it := range msgs {
+		if it.Message.Role != feedbackbot.RoleCustomer {
+			continue
+		}
+		if it.Message.Time.Before(recentFrom) {
+			base = append(base, it)
+		} else {
+			recent = append(recent, it)
+		}
+	}
+	add := func(r feedbackbot.Reason) { h.Reasons = append(h.Reasons, r) }
+
+	// Sentiment level and its change against the account's own baseline.
+	recentMean, recentN := meanScore(recent)
+	baseMean, baseN := meanScore(base)
+	if recentN >= 3 {
+		if recentMean < -0.15 {
+			add(feedbackbot.Reason{Code: ReasonSentimentLow, Impact: -math.Min(30, 60*(-recentMean)),
+				Text:     fmt.Sprintf("Customer sentiment over the last %s is %+.2f", days(p.Recent), recentMean),
+				Evidence: worst(recent, maxEvidencePerReason)})
+		}
+		if baseN >= 3 && recentMean-baseMean < -0.2 {
+			slope := dailySlope(recent, recentFrom)
+			add(feedbackbot.Reason{Code: ReasonSentimentDrop, Impact: -math.Min(25, 50*(baseMean-recentMean)),
+				Text:     fmt.Sprintf("Sentiment fell from %+.2f (its usual level) to %+.2f; trend %+.3f per day", baseMean, recentMean, slope),
+				Evidence: []feedbackbot.Evidence{{Figure: fmt.Sprintf("baseline %+.2f over %d messages, recent %+.2f over %d", baseMean, baseN, recentMean, recentN)}}})
+		}
+		if neg := countNeg(recent); recentN >= 4 && float64(neg)/float64(recentN) >= 0.4 {
+			share := float64(neg) / float64(recentN)
+			add(feedbackbot.Reason{Code: ReasonNegativeShare, Impact: -math.Min(20, 30*share),
+				Text: fmt.Sprintf("%d of %d recent customer messages are negative (%.0f%%)", neg, recentN, share*100)})
+		}
+	}
+
+	// Churn signals: cancellation, switching vendor, downgrade, data export requests.
+	var churn []Item
+	for _, it := range recent {
+		if it.Tags.Intent == feedbackbot.IntentChurnSignal || slices.Contains(it.Tags.Themes, "cancellation") {
+			churn = append(churn, it)
+		}
+	}
+	if len(churn) > 0 {
+		add(feedbackbot.Reason{Code: ReasonChurnSignal, Impact: -math.Min(40, 25+7.5*float64(len(churn)-1)),
+			Text:     fmt.Sprintf("%d churn signal(s): cancellation, downgrade, switching vendor or data export", len(churn)),
+			Evidence: evidence(newestFirst(churn), maxEvidencePerReason)})
+	}
+
+	// Conversations waiting for a reply, and slow first responses.
+	convs := conversations(msgs, p.ConversationGap)
+	var waiting []Item
+	var slow, answered int
+	for _, c := range convs {
+		if !c.asks {
+			continue
+		}
+		if c.firstReply.IsZero() {
+			if now.Sub(c.lastAsk.Message.Time) > p.ReplyTarget {
+				waiting = append(waiting, c.lastAsk)
+			}
+			continue
+		}
+		if c.start.Before(recentFrom) {
+			continue
+		}
+		answered++
+		if c.firstReply.Sub(c.start) > p.ReplyTarget {
+			slow++
+		}
+	}
+	if len(waiting) > 0 {
+		oldest := waiting[0].Message.Time
+		for _, w := range waiting {
+			if w.Message.Time.Before(oldest) {
+				oldest = w.Message.Time
+			}
+		}
+		add(feedbackbot.Reason{Code: ReasonUnanswered, Impact: -math.Min(30, 12*float64(len(waiting))),
+			Text:     fmt.Sprintf("%d customer question(s) or report(s) still waiting for a reply, the oldest for %s", len(waiting), ago(now.Sub(oldest))),
+			Evidence: evidence(waiting, maxEvidencePerReason)})
+	}
+	if answered >= 3 && float64(slow)/float64(answered) >= 0.5 {
+		add(feedbackbot.Reason{Code: ReasonSlowReplies, Impact: -10,
+			Text: fmt.Sprintf("%d of %d recent conversations waited more than %s for a first reply", slow, answered, ago(p.ReplyTarget))})
+	}
+
+	// Engagement against the account's own rhythm: silence only matters for an
+	// account that used to talk, and more so when it went quiet after a complaint.
+	if gap, ok := usualGap(msgs); ok && len(recent) == 0 {
+		last := lastCustomer(msgs)
+		silence := now.Sub(last.Message.Time)
+		if silence > 3*gap && silence > 7*24*time.Hour {
+			impact := -15.0
+			text := fmt.Sprintf("Silent for %s; it usually writes every %s", ago(silence), ago(gap))
+			if last.Tags.Sentiment.Score < -0.05 || lastNegativeWithin(msgs, last.Message.Time, 7*24*time.Hour) {
+				impact = -40
+				text += ", and went quiet after a complaint"
+			}
+			add(feedbackbot.Reason{Code: ReasonWentQuiet, Impact: impact, Text: text,
+				Evidence: evidence([]Item{last}, 1)})
+		}
+	}
+
+	// A complaint that recurs after staff said it was fixed.
+	if r, ok := recurring(msgs, recentFrom); ok {
+		add(r)
+	}
+
+	// Recently happy accounts get a little credit back, never more than they lost.
+	if recentN >= 3 && recentMean > 0.2 {
+		add(feedbackbot.Reason{Code: ReasonRecentlyHappy, Impact: math.Min(10, 20*recentMean),
+			Text: fmt.Sprintf("Recent customer sentiment is good (%+.2f over %d messages)", recentMean, recentN)})
+	}
+
+	score := 100.0
+	for _, r := range h.Reasons {
+		score += r.Impact
+	}
+	h.Score = int(math.Round(math.Max(0, math.Min(100, score))))
+	h.AtRisk = h.Score < p.Threshold
+	sort.SliceStable(h.Reasons, func(i, j int) bool { return h.Reasons[i].Impact < h.Reasons[j].Impact })
+	return h
+}
+
+type conversation struct {
+	start      time.Time
+	asks       bool
+	lastAsk    Item
+	firstReply time.Time
+}
+
+// conversations groups a channel's messages: a thread is one conversation; top-level
+// customer messages closer than gap join the same one; a staff message answers the
+// open conversation of its thread, or of its channel when it is top-level. A new
+// question after a reply starts a new conversation.
+func conversations(msgs []Item, gap time.Duration) []*conversation {
+	var out []*conversation
+	byRoot := map[string]*conversation{} // channel/root id -> the thread's conversation
+	open := map[string]*conversation{}   // channel -> its latest top-level conversation
+	lastCust := map[string]time.Time{}   // channel -> last top-level customer message
+	start := func(t time.Time) *conversation {
+		c := &conversation{start: t}
+		out = append(out, c)
+		return c
+	}
+	for _, it := range msgs {
+		m := it.Message
+		var c *conversation
+		if m.Thread != "" {
+			c = byRoot[rootKey(m.Channel, m.Thread)]
+		}
+		switch m.Role {
+		case feedbackbot.RoleCustomer:
+			switch {
+			case m.Thread == "":
+				c = open[m.Channel]
+				if c == nil || m.Time.Sub(lastCust[m.Channel]) > gap {
+					c = start(m.Time)
+				}
+				lastCust[m.Channel] = m.Time
+			case c == nil: // a thread whose root we never saw
+				c = start(m.Time)
+			}
+			if it.Tags.NeedsReply && !c.firstReply.IsZero() {
+				c = start(m.Time)
+			}
+			if m.Thread == "" {
+				open[m.Channel] = c
+				byRoot[rootKey(m.Channel, m.ID)] = c
+			} else {
+				byRoot[rootKey(m.Channel, m.Thread)] = c
+			}
+			if it.Tags.NeedsReply {
+				c.asks, c.lastAsk = true, it
+			}
+		case feedbackbot.RoleStaff:
+			if c == nil && m.Thread == "" {
+				c = open[m.Channel]
+			}
+			if c != nil && c.firstReply.IsZero() && !m.Time.Before(c.start) {
+				c.firstReply = m.Time
+			}
+		}
+	}
+	return out
+}
+
+// rootKey names a thread root the same way whether an adapter wrote the root's full
+// id ("C1:1700000000.0001") or only its platform timestamp.
+func rootKey(channel, id string) string {
+	if i := strings.LastIndexByte(id, ':'); i >= 0 {
+		id = id[i+1:]
+	}
+	return channel + "/" + id
+}
+
+func recurring(msgs []Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
+	var fixedAt time.Time
+	for _, it := range msgs {
+		if it.Message.Role == feedbackbot.RoleStaff && mentionsFix(it.Message.Text) {
+			fixedAt = it.Message.Time
+		}
+	}
+	if fixedAt.IsZero() || fixedAt.Before(recentFrom) {
+		return feedbackbot.Reason{}, false
+	}
+	var again []Item
+	for _, it := range msgs {
+		m := it.Message
+		if m.Role == feedbackbot.RoleCustomer && m.Time.After(fixedAt) &&
+			(it.Tags.Intent == feedbackbot.IntentBugReport || it.Tags.Intent == feedbackbot.IntentComplaint) && it.Tags.Sentiment.Score < -0.05 {
+			again = append(again, it)
+		}
+	}
+	if len(again) == 0 {
+		return feedbackbot.Reason{}, false
+	}
+	return feedbackbot.Reason{Code: ReasonRecurring, Impact: -15,
+		Text:     fmt.Sprintf("The problem came back after staff said it was fixed (%d complaint(s) since)", len(again)),
+		Evidence: evidence(again, maxEvidencePerReason)}, true
+}
+
+func mentionsFix(text string) bool {
+	for _, w := range []string{"fixed", "deployed a fix", "fix is live", "fix is out", "resolved now", "should be resolved", "patched"} {
+		if strings.Contains(strings.ToLower(text), w) {
+			return true
+		}
+	}
+	return false
+}
+
+func meanScore(items []Item) (float64, int) {
+	if len(items) == 0 {
+		return 0, 0
+	}
+	s := 0.0
+	for _, it := range items {
+		s += it.Tags.Sentiment.Score
+	}
+	return s / float64(len(items)), len(items)
+}
+
+func countNeg(items []Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Tags.Sentiment.Score < -0.05 {
+			n++
+		}
+	}
+	return n
+}
+
+// dailySlope is the least-squares slope of sentiment per day over the window.
+func dailySlope(items []Item, from time.Time) float64 {
+	if len(items) < 2 {
+		return 0
+	}
+	xs, ys := make([]float64, len(items)), make([]float64, len(items))
+	for i, it := range items {
+		xs[i] = it.Message.Time.Sub(from).Hours() / 24
+		ys[i] = it.Tags.Sentiment.Score
+	}
+	_, beta := stat.LinearRegression(xs, ys, nil, false)
+	if math.IsNaN(beta) {
+		return 0
+	}
+	return beta
+}
+
+// usualGap is the median gap between the account's active customer days, when it
+// has enough history to have a rhythm.
+func usualGap(msgs []Item) (time.Duration, bool) {
+	var daysActive []time.Time
+	for _, it := range msgs {
+		if it.Message.Role != feedbackbot.RoleCustomer {
+			continue
+		}
+		d := it.Message.Time.Truncate(24 * time.Hour)
+		if len(daysActive) == 0 || !daysActive[len(daysActive)-1].Equal(d) {
+			daysActive = append(daysActive, d)
+		}
+	}
+	if len(daysActive) < 4 {
+		return 0, false
+	}
+	gaps := make([]float64, 0, len(daysActive)-1)
+	for i := 1; i < len(daysActive); i++ {
+		gaps = append(gaps, daysActive[i].Sub(daysActive[i-1]).Hours())
+	}
+	slices.Sort(gaps)
+	return time.Duration(stat.Quantile(0.5, stat.Empirical, gaps, nil) * float64(time.Hour)), true
+}
+
+func lastCustomer(msgs []Item) Item {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Message.Role == feedbackbot.RoleCustomer {
+			return msgs[i]
+		}
+	}
+	return Item{}
+}
+
+func lastNegativeWithin(msgs []Item, last time.Time, d time.Duration) bool {
+	for _, it := range msgs {
+		if it.Message.Role == feedbackbot.RoleCustomer && !it.Message.Time.Before(last.Add(-d)) && it.Tags.Sentiment.Score < -0.3 {
+			return true
+		}
+	}
+	return false
+}
+
+func worst(items []Item, n int) []feedbackbot.Evidence {
+	s := slices.Clone(items)
+	slices.SortStableFunc(s, func(a, b Item) int { return cmp.Compare(a.Tags.Sentiment.Score, b.Tags.Sentiment.Score) })
+	return evidence(s, n)
+}
+
+func newestFirst(items []Item) []Item {
+	s := slices.Clone(items)
+	slices.SortStableFunc(s, func(a, b Item) int { return b.Message.Time.Compare(a.Message.Time) })
+	return s
+}
+
+func evidence(items []Item, n int) []feedbackbot.Evidence {
+	var out []feedbackbot.Evidence
+	for i, it := range items {
+		if i == n {
+			break
+		}
+		m := it.Message
+		out = append(out, feedbackbot.Evidence{MessageKey: m.Key(), Permalink: m.Permalink, Quote: quote(m.Text, 160), Time: m.Time})
+	}
+	return out
+}
+
+func quote(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func days(d time.Duration) string { return fmt.Sprintf("%d days", int(d.Hours()/24)) }
+
+func ago(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d.Hours()/24))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d minutes", int(d.Minutes()))
+}
