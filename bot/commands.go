@@ -1,0 +1,392 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// CommandStore is everything the command handler reads and writes.
+type CommandStore interface {
+	DigestStore
+	HistoryStore
+	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+}
+
+// Bot answers /feedback commands and button presses for every platform.
+type Bot struct {
+	Store    CommandStore
+	Accounts map[string]feedbackbot.Account
+	Params   health.Params
+	// Now is the clock; every answer is computed as of its value.
+	Now func() time.Time
+	// Charts attaches the digest chart to digest replies.
+	Charts bool
+}
+
+// Doc kinds the bot writes.
+const (
+	DocAlert = "alert"
+	DocAudit = "audit"
+)
+
+// HelpText lists the subcommands.
+const HelpText = "*/feedback* — customer feedback, for staff only\n" +
+	"• `help` — this list\n" +
+	"• `log ACCOUNT text…` — record feedback heard elsewhere (a call, an email)\n" +
+	"• `account ACCOUNT` — health, trend, last messages and open questions\n" +
+	"• `themes [7d]` — what customers talk about, with the change\n" +
+	"• `risk` — the accounts at risk and why\n" +
+	"• `digest [7d]` — the satisfaction digest for a period"
+
+// HandleCommand answers one command. Errors carry feedbackbot codes; adapters show
+// feedbackbot.ErrorMessage(err) to the user and log the rest.
+func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedbackbot.Document, error) {
+	if !cmd.Staff {
+		// Adapters refuse first; this is the second lock on the same door. The reply
+		// says nothing about what the bot holds.
+		return ephemeral("Sorry, this command is only available to the team that runs feedbackbot."), nil
+	}
+	name, rest, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
+	rest = strings.TrimSpace(rest)
+	now := b.now()
+	switch strings.ToLower(name) {
+	case "", "help":
+		return ephemeral(HelpText), nil
+	case "log":
+		return b.logFeedback(ctx, cmd, rest, now)
+	case "account", "account.open":
+		return b.account(ctx, cmd, rest, now)
+	case "themes":
+		return b.themes(ctx, cmd, rest, now)
+	case "risk":
+		return b.risk(ctx, cmd, now)
+	case "digest":
+		return b.digest(ctx, cmd, rest, now)
+	case "alert.ack", "alert.snooze":
+		return b.alertAction(ctx, cmd, name, rest, now)
+	}
+	return ephemeral(fmt.Sprintf("I don't know `%s`.\n\n%s", ShortText(name, 40), HelpText)), nil
+}
+
+func (b *Bot) now() time.Time {
+	if b.Now == nil {
+		return time.Now().UTC()
+	}
+	return b.Now().UTC()
+}
+
+func ephemeral(text string) feedbackbot.Document {
+	return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text}}}
+}
+
+// resolveAccount finds an account by id or (case-insensitive) configured name.
+func (b *Bot) resolveAccount(ctx context.Context, ws, q string) (feedbackbot.Account, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Name an account, e.g. `account acme`.")
+	}
+	if a, ok := b.Accounts[q]; ok {
+		return a, nil
+	}
+	for _, a := range b.Accounts {
+		if strings.EqualFold(a.Name, q) || strings.EqualFold(a.ID, q) {
+			return a, nil
+		}
+	}
+	ids, err := b.Store.Accounts(ctx, ws)
+	if err != nil {
+		return feedbackbot.Account{}, fmt.Errorf("list accounts: %w", err)
+	}
+	var partial []feedbackbot.Account
+	for _, id := range ids {
+		a := b.Accounts[id]
+		a.ID = id
+		if strings.EqualFold(id, q) {
+			return a, nil
+		}
+		if strings.Contains(strings.ToLower(id+" "+a.Name), strings.ToLower(q)) {
+			partial = append(partial, a)
+		}
+	}
+	if len(partial) == 1 {
+		return partial[0], nil
+	}
+	if len(partial) > 1 {
+		var names []string
+		for _, a := range partial {
+			names = append(names, cmp.Or(a.Name, a.ID))
+		}
+		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%q matches several accounts: %s.", q, strings.Join(names, ", "))
+	}
+	return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "No account matches %q.", q)
+}
+
+func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest string, now time.Time) (feedbackbot.Document, error) {
+	who, text, _ := strings.Cut(rest, " ")
+	text = strings.TrimSpace(text)
+	if who == "" || text == "" {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `log ACCOUNT what the customer said`.")
+	}
+	acct, err := b.resolveAccount(ctx, cmd.Workspace, who)
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	sum := sha256.Sum256([]byte(cmd.User + "\x00" + now.Format(time.RFC3339Nano) + "\x00" + text))
+	m := feedbackbot.Message{
+		ID: "log-" + hex.EncodeToString(sum[:8]), Platform: feedbackbot.PlatformManual, Workspace: cmd.Workspace,
+		Channel: "manual", ChannelName: "logged by staff", Author: "logged-by:" + cmd.User, AuthorName: "logged by " + cmp.Or(cmd.UserName, cmd.User),
+		Role: feedbackbot.RoleCustomer, Account: acct.ID, AccountName: acct.Name, Text: text, Time: now,
+	}
+	if err := m.Normalize(); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	if _, err := b.Store.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("log feedback: %w", err)
+	}
+	if err := b.audit(ctx, cmd, "log", acct.ID, now); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	return ephemeral(fmt.Sprintf("Logged for *%s*: “%s”. It will show up in the account's history and the next digest.", cmp.Or(acct.Name, acct.ID), ShortText(text, 200))), nil
+}
+
+func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, now time.Time) (feedbackbot.Document, error) {
+	acct, err := b.resolveAccount(ctx, cmd.Workspace, q)
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, Only: acct.ID})
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	h := hs[0]
+	rows, err := b.Store.Messages(ctx, store.Query{Workspace: cmd.Workspace, Account: acct.ID, To: now.Add(time.Nanosecond), Limit: 5})
+	if err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("account history: %w", err)
+	}
+	if err := b.audit(ctx, cmd, "account", acct.ID, now); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	title := fmt.Sprintf("%s — health %d/100", accountLabel(h.Account), h.Score)
+	doc := feedbackbot.Document{Ephemeral: true, Fallback: title}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
+	fields := []feedbackbot.Field{{Label: "At risk", Value: map[bool]string{true: "yes", false: "no"}[h.AtRisk]}}
+	if h.Account.Tier != "" {
+		fields = append(fields, feedbackbot.Field{Label: "Tier", Value: h.Account.Tier})
+	}
+	if h.Account.Value > 0 {
+		fields = append(fields, feedbackbot.Field{Label: "Value", Value: money(h.Account.Value) + "/yr"})
+	}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fields})
+	if len(h.Reasons) > 0 {
+		var sb strings.Builder
+		sb.WriteString("*What the score rests on*\n")
+		for _, r := range h.Reasons {
+			fmt.Fprintf(&sb, "• %s (%+.0f)\n", r.Text, r.Impact)
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
+	}
+	if len(rows) > 0 {
+		var sb strings.Builder
+		sb.WriteString("*Latest messages*\n")
+		for _, r := range rows {
+			m := r.Message
+			line := fmt.Sprintf("• %s %s (%s, %s): “%s”", m.Time.Format("Jan 2 15:04"), cmp.Or(m.AuthorName, m.Author), m.Role, r.Tags.Sentiment.Label, ShortText(m.Text, 140))
+			if m.Permalink != "" {
+				line += fmt.Sprintf(" <%s|open>", m.Permalink)
+			}
+			sb.WriteString(line + "\n")
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
+	}
+	return doc, nil
+}
+
+// parsePeriod reads an optional "7d" / "24h" argument (default 7 days, at most 92).
+func parsePeriod(arg string) (time.Duration, error) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return 7 * 24 * time.Hour, nil
+	}
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(arg, "%d%s", &n, &unit); err == nil && n > 0 {
+		switch unit {
+		case "d":
+			if n <= 92 {
+				return time.Duration(n) * 24 * time.Hour, nil
+			}
+		case "h":
+			if n <= 92*24 {
+				return time.Duration(n) * time.Hour, nil
+			}
+		case "w":
+			if n <= 13 {
+				return time.Duration(n) * 7 * 24 * time.Hour, nil
+			}
+		}
+	}
+	return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "%q is not a period: use e.g. `24h`, `7d` or `2w` (at most 92 days).", ShortText(arg, 20))
+}
+
+func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, now time.Time) (feedbackbot.Document, error) {
+	period, err := parsePeriod(arg)
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts})
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	title := fmt.Sprintf("Themes · %s", periodLabel(d))
+	doc := feedbackbot.Document{Ephemeral: true, Fallback: title}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
+	if len(d.Themes) == 0 {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "No themes in this period."})
+		return doc, nil
+	}
+	var sb strings.Builder
+	for _, t := range d.Themes {
+		idx := "n/a"
+		if t.Index != nil {
+			idx = fmt.Sprintf("%+.2f", *t.Index)
+		}
+		fmt.Fprintf(&sb, "• *%s*: %d %s · sentiment %s · %d negative\n", themeLabel(t.Name), t.Count, deltaCount(t.Count, t.Prev), idx, t.Negative)
+	}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
+	return doc, nil
+}
+
+func (b *Bot) risk(ctx context.Context, cmd feedbackbot.Command, now time.Time) (feedbackbot.Document, error) {
+	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params})
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	if err := b.audit(ctx, cmd, "risk", "", now); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	at := AtRisk(hs)
+	title := fmt.Sprintf("Accounts at risk: %d of %d", len(at), len(hs))
+	doc := feedbackbot.Document{Ephemeral: true, Fallback: title}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
+	if len(at) == 0 {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "No account is at risk right now."})
+	}
+	for _, h := range at {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "*%s* — health %d/100", accountLabel(h.Account), h.Score)
+		if h.Account.Value > 0 {
+			fmt.Fprintf(&sb, " · %s/yr", money(h.Account.Value))
+		}
+		for i, r := range h.Reasons {
+			if i == 3 || r.Impact >= 0 {
+				break
+			}
+			sb.WriteString("\n• " + r.Text)
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: sb.String()})
+	}
+	return doc, nil
+}
+
+func (b *Bot) digest(ctx context.Context, cmd feedbackbot.Command, arg string, now time.Time) (feedbackbot.Document, error) {
+	period, err := parsePeriod(arg)
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params})
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs)})
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	var png []byte
+	if b.Charts {
+		if png, err = DigestChart(d); err != nil {
+			return feedbackbot.Document{}, err
+		}
+	}
+	if err := b.audit(ctx, cmd, "digest", "", now); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	doc := DigestDocument(d, png)
+	doc.Ephemeral = true
+	return doc, nil
+}
+
+func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, fp string, now time.Time) (feedbackbot.Document, error) {
+	if fp == "" {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That button lost its alert id.")
+	}
+	raw, err := b.Store.GetDoc(ctx, cmd.Workspace, DocAlert, fp)
+	if err != nil {
+		if feedbackbot.IsNotFound(err) {
+			return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "That alert no longer exists.")
+		}
+		return feedbackbot.Document{}, fmt.Errorf("load alert: %w", err)
+	}
+	var a feedbackbot.Alert
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("decode alert %s: %w", fp, err)
+	}
+	who := cmp.Or(cmd.UserName, cmd.User)
+	var note string
+	switch action {
+	case "alert.ack":
+		a.Status, a.AckedBy = feedbackbot.AlertAcknowledged, who
+		note = fmt.Sprintf("Acknowledged by %s at %s.", who, now.Format("Jan 2 15:04 MST"))
+	default:
+		a.Status, a.AckedBy, a.SnoozedUntil = feedbackbot.AlertSnoozed, who, now.Add(7*24*time.Hour)
+		note = fmt.Sprintf("Snoozed by %s until %s.", who, a.SnoozedUntil.Format("Jan 2 15:04 MST"))
+	}
+	a.UpdatedAt = now
+	raw, err = json.Marshal(a)
+	if err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("encode alert: %w", err)
+	}
+	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocAlert, fp, raw); err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("save alert: %w", err)
+	}
+	if err := b.audit(ctx, cmd, action, fp, now); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	doc := AlertDocument(a)
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: note})
+	return doc, nil
+}
+
+// auditEntry records who ran a command that reveals or changes customer data.
+type auditEntry struct {
+	Time     time.Time            `json:"time"`
+	Platform feedbackbot.Platform `json:"platform"`
+	User     string               `json:"user"`
+	Action   string               `json:"action"`
+	Target   string               `json:"target,omitempty"`
+}
+
+// audit writes an audit entry before a command reveals or changes customer data; a
+// command that cannot be audited is not carried out.
+func (b *Bot) audit(ctx context.Context, cmd feedbackbot.Command, action, target string, now time.Time) error {
+	raw, err := json.Marshal(auditEntry{Time: now, Platform: cmd.Platform, User: cmd.User, Action: action, Target: target})
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	id := fmt.Sprintf("%020d-%s", now.UnixNano(), cmd.User)
+	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocAudit, id, raw); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}

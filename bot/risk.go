@@ -1,0 +1,168 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// HistoryStore is what account health reads: the accounts of a workspace and each
+// account's recent messages (bounded per account, so cost grows with accounts).
+type HistoryStore interface {
+	Accounts(ctx context.Context, workspace string) ([]string, error)
+	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
+}
+
+// RiskRequest says whose health to assess and as of when.
+type RiskRequest struct {
+	Workspace string
+	Now       time.Time
+	Accounts  map[string]feedbackbot.Account // configured accounts (names, tiers, values)
+	Params    health.Params
+	// Only limits the assessment to one account id when set.
+	Only string
+}
+
+// Risk assesses every account of a workspace as of req.Now, lowest score first.
+func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.Health, error) {
+	ids := []string{req.Only}
+	if req.Only == "" {
+		var err error
+		if ids, err = st.Accounts(ctx, req.Workspace); err != nil {
+			return nil, fmt.Errorf("risk: list accounts: %w", err)
+		}
+	}
+	baseline := req.Params.Baseline
+	if baseline <= 0 {
+		baseline = 56 * 24 * time.Hour
+	}
+	var out []feedbackbot.Health
+	for _, id := range ids {
+		rows, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, Account: id,
+			From: req.Now.Add(-baseline), To: req.Now.Add(time.Nanosecond), Limit: store.MaxQueryLimit})
+		if err != nil {
+			return nil, fmt.Errorf("risk: messages of account %s: %w", id, err)
+		}
+		acct, ok := req.Accounts[id]
+		if !ok {
+			acct = feedbackbot.Account{ID: id}
+		}
+		items := make([]health.Item, len(rows))
+		for i, r := range rows {
+			items[i] = health.Item{Message: r.Message, Tags: r.Tags}
+			if acct.Name == "" && r.Message.AccountName != "" {
+				acct.Name = r.Message.AccountName
+			}
+		}
+		out = append(out, health.Assess(acct, items, req.Now, req.Params))
+	}
+	slices.SortStableFunc(out, func(a, b feedbackbot.Health) int {
+		return cmp.Or(cmp.Compare(a.Score, b.Score), cmp.Compare(a.Account.ID, b.Account.ID))
+	})
+	return out, nil
+}
+
+// AtRisk keeps the accounts flagged at risk.
+func AtRisk(hs []feedbackbot.Health) []feedbackbot.Health {
+	var out []feedbackbot.Health
+	for _, h := range hs {
+		if h.AtRisk {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// nextSteps suggests what to do for each cause.
+var nextSteps = map[string]string{
+	health.ReasonChurnSignal:   "Call the account owner today: confirm what they are evaluating and what would keep them.",
+	health.ReasonUnanswered:    "Answer the waiting thread(s) now, then check whether anything else is open.",
+	health.ReasonWentQuiet:     "Reach out personally: ask whether the last problem was really solved.",
+	health.ReasonRecurring:     "Reopen the fix with engineering and tell the customer when a confirmed fix ships.",
+	health.ReasonSentimentDrop: "Review the recent conversations with the account owner and agree a recovery plan.",
+	health.ReasonSentimentLow:  "Review the recent conversations with the account owner and agree a recovery plan.",
+	health.ReasonNegativeShare: "Look for the common cause in the negative messages and send a status update.",
+	health.ReasonSlowReplies:   "Check staffing for this account's channel; agree a response target.",
+}
+
+// AlertFor turns an at-risk health into an alert, fingerprinted by workspace,
+// account and its main cause.
+func AlertFor(workspace string, h feedbackbot.Health, now time.Time) feedbackbot.Alert {
+	cause := "health"
+	if len(h.Reasons) > 0 {
+		cause = h.Reasons[0].Code
+	}
+	sum := sha256.Sum256([]byte(workspace + "\x00" + h.Account.ID + "\x00" + cause))
+	sev := feedbackbot.SeverityWarning
+	if h.Score < 30 || cause == health.ReasonChurnSignal {
+		sev = feedbackbot.SeverityCritical
+	}
+	return feedbackbot.Alert{
+		Fingerprint: hex.EncodeToString(sum[:8]), Workspace: workspace, Account: h.Account, Cause: cause,
+		Severity: sev, Status: feedbackbot.AlertOpen, Score: h.Score, Reasons: h.Reasons,
+		NextStep: cmp.Or(nextSteps[cause], "Review the account with its owner."), RaisedAt: now, UpdatedAt: now,
+	}
+}
+
+// AlertDocument renders an alert with its evidence and buttons.
+func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
+	title := fmt.Sprintf("%s at risk: %s (health %d/100)", strings.ToUpper(a.Severity.String()[:1])+a.Severity.String()[1:], accountLabel(a.Account), a.Score)
+	if a.Status == feedbackbot.AlertResolved {
+		title = fmt.Sprintf("Recovered: %s (health %d/100)", accountLabel(a.Account), a.Score)
+	}
+	doc := feedbackbot.Document{Color: "danger", Fallback: title}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
+	var fields []feedbackbot.Field
+	if a.Account.Value > 0 {
+		fields = append(fields, feedbackbot.Field{Label: "Revenue at risk", Value: money(a.Account.Value) + "/yr"})
+	}
+	if a.Account.Tier != "" {
+		fields = append(fields, feedbackbot.Field{Label: "Tier", Value: a.Account.Tier})
+	}
+	if a.Account.Owner != "" {
+		fields = append(fields, feedbackbot.Field{Label: "Owner", Value: a.Account.Owner})
+	}
+	if len(fields) > 0 {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fields})
+	}
+	var b strings.Builder
+	b.WriteString("*Why*\n")
+	for _, r := range a.Reasons {
+		if r.Impact >= 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "• %s (%.0f points)\n", r.Text, r.Impact)
+		for _, e := range r.Evidence {
+			switch {
+			case e.Quote != "":
+				line := fmt.Sprintf("    > “%s” — %s", ShortText(e.Quote, 160), e.Time.Format("Jan 2 15:04"))
+				if e.Permalink != "" {
+					line += fmt.Sprintf(" <%s|open>", e.Permalink)
+				}
+				b.WriteString(line + "\n")
+			case e.Figure != "":
+				b.WriteString("    " + e.Figure + "\n")
+			}
+		}
+	}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	if a.Status != feedbackbot.AlertResolved {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Suggested next step:* " + a.NextStep})
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{
+			{Label: "Acknowledge", Action: "alert.ack", Value: a.Fingerprint, Style: "primary"},
+			{Label: "Snooze 7 days", Action: "alert.snooze", Value: a.Fingerprint},
+			{Label: "Open account", Action: "account.open", Value: a.Account.ID},
+		}})
+	}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf("Alert %s · raised %s", a.Fingerprint, a.RaisedAt.Format("2006-01-02 15:04 MST"))})
+	return doc
+}
