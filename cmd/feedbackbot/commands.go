@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/config"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// asOf parses --as-of: RFC 3339, a date (midnight UTC), or empty for now.
+func asOf(s string) (time.Time, error) {
+	if s == "" || s == "now" {
+		return time.Now().UTC(), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, usagef("--as-of %q: want RFC 3339 (2026-11-22T09:00:00Z) or a date (2026-11-22)", s)
+}
+
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return config.FormatDuration(*f.d)
+}
+
+func (f durationFlag) Set(s string) error {
+	d, err := config.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if d < time.Hour || d > 92*24*time.Hour {
+		return fmt.Errorf("%s is out of range 1h..92d", s)
+	}
+	*f.d = d
+	return nil
+}
+
+func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("analyze", "[--workers N] < input.jsonl > tags.jsonl")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "analysis goroutines (output order is kept)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *workers < 1 || *workers > 256 {
+		return usagef("--workers %d is out of range 1..256", *workers)
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	a, err := newAnalyzer(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = runAnalyze(ctx, m.Stdin, m.Stdout, a, *workers)
+	return err
+}
+
+func (m *Main) cmdDigest(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--tz ZONE] [--json] [--chart FILE]")
+	ws := fs.String("workspace", "", "workspace (Slack team or Discord guild id); default: the only one stored")
+	period := 7 * 24 * time.Hour
+	fs.Var(durationFlag{&period}, "period", "how far back the digest looks (1h..92d)")
+	at := fs.String("as-of", "", "end of the period, RFC 3339 (default now)")
+	tz := fs.String("tz", "UTC", "time zone for the day boundaries of the chart")
+	asJSON := fs.Bool("json", false, "print JSON for machines")
+	chart := fs.String("chart", "", "also write the chart as a PNG file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	now, err := asOf(*at)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return usagef("--tz %q is not a known time zone", *tz)
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	st, _, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w, err := pickWorkspace(ctx, st, *ws)
+	if err != nil {
+		return err
+	}
+	d, png, err := buildDigest(ctx, st, cfg, w, now, period, loc, *chart != "")
+	if err != nil {
+		return err
+	}
+	if *chart != "" {
+		if err := os.WriteFile(*chart, png, 0o644); err != nil {
+			return fmt.Errorf("write chart: %w", err)
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
+	}
+	fmt.Fprint(m.Stdout, bot.RenderText(bot.DigestDocument(d, png)))
+	if *chart != "" {
+		fmt.Fprintf(m.Stdout, "Chart written to %s\n", *chart)
+	}
+	return nil
+}
+
+// buildDigest computes the at-risk list and the digest, and the chart when asked.
+func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws string, now time.Time, period time.Duration, loc *time.Location, withChart bool) (feedbackbot.Digest, []byte, error) {
+	accts := accountMap(cfg.Accounts)
+	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: ws, Now: now, Accounts: accts, Params: health.Params{Threshold: cfg.Alerts.Threshold}})
+	if err != nil {
+		return feedbackbot.Digest{}, nil, err
+	}
+	d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: ws, From: now.Add(-period), To: now, Now: now,
+		Location: loc, Accounts: accts, AtRisk: bot.AtRisk(hs)})
+	if err != nil {
+		return d, nil, err
+	}
+	if !withChart {
+		return d, nil, nil
+	}
+	png, err := bot.DigestChart(d)
+	return d, png, err
+}
+
+func (m *Main) cmdRisk(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("risk", "[--workspace ID] [--as-of TIME] [--json]")
+	ws := fs.String("workspace", "", "workspace; default: the only one stored")
+	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 (default now)")
+	asJSON := fs.Bool("json", false, "print JSON for machines")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	now, err := asOf(*at)
+	if err != nil {
+		return err
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	st, _, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w, err := pickWorkspace(ctx, st, *ws)
+	if err != nil {
+		return err
+	}
+	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: w, Now: now, Accounts: accountMap(cfg.Accounts), Params: health.Params{Threshold: cfg.Alerts.Threshold}})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		type row struct {
+			ID      string               `json:"id"`
+			Name    string               `json:"name"`
+			Score   int                  `json:"score"`
+			AtRisk  bool                 `json:"at_risk"`
+			Reasons []feedbackbot.Reason `json:"reasons"`
+		}
+		out := struct {
+			Workspace string    `json:"workspace"`
+			AsOf      time.Time `json:"as_of"`
+			Accounts  []row     `json:"accounts"`
+		}{Workspace: w, AsOf: now}
+		for _, h := range hs {
+			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, h.Reasons})
+		}
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	printRisk(m, hs, now)
+	return nil
+}
+
+func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {
+	fmt.Fprintf(m.Stdout, "Account health as of %s (lowest first; at risk below the threshold)\n\n", now.Format("2006-01-02 15:04 MST"))
+	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tHEALTH\tAT RISK\tMAIN REASON")
+	for _, h := range hs {
+		reason := "—"
+		if len(h.Reasons) > 0 && h.Reasons[0].Impact < 0 {
+			reason = h.Reasons[0].Text
+		}
+		risk := ""
+		if h.AtRisk {
+			risk = "yes"
+		}
+		name := h.Account.ID
+		if h.Account.Name != "" {
+			name = h.Account.Name + " (" + h.Account.ID + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", name, h.Score, risk, bot.ShortText(reason, 90))
+	}
+	tw.Flush()
+}
+
+func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("reanalyze", "[--workspace ID]")
+	ws := fs.String("workspace", "", "only this workspace (default all)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	a, err := newAnalyzer(cfg)
+	if err != nil {
+		return err
+	}
+	st, where, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	wss := []string{*ws}
+	if *ws == "" {
+		if wss, err = st.Workspaces(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(m.Stderr, "Re-analysing %d workspace(s) in the %s with analyzer %s\n", len(wss), where, a.Version())
+	for _, w := range wss {
+		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "%s: %d log entries read, %d messages re-tagged (the rest already had current tags or were superseded)\n", w, res.Read, res.Applied)
+	}
+	return nil
+}
+
+// progressTo prints "label: N entries" on a terminal line, at most a few times a second.
+func progressTo(w interface{ Write([]byte) (int, error) }, label string) func(n int) {
+	last := time.Time{}
+	return func(n int) {
+		if time.Since(last) < 200*time.Millisecond && n >= 0 {
+			return
+		}
+		last = time.Now()
+		if n < 0 {
+			fmt.Fprintf(w, "\r%s: done\n", label)
+			return
+		}
+		fmt.Fprintf(w, "\r%s: %d entries", label, n)
+	}
+}
+
+func (m *Main) cmdConfig(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "check" {
+		return usagef("config: the only subcommand is 'check' (feedbackbot config check [--config FILE])")
+	}
+	fs, cfgPath := m.flags("config check", "[--config FILE]")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*cfgPath, m.Getenv)
+	if err != nil {
+		return err
+	}
+	file := *cfgPath
+	if file == "" {
+		file = config.DefaultFile + " (if present) and the environment"
+	}
+	fmt.Fprintf(m.Stdout, "Configuration OK: %s\n", file)
+	storeDesc := "embedded store in " + cfg.Store.DataDir
+	if !cfg.Store.RedisURL.Empty() {
+		storeDesc = "Redis at " + config.RedactURL(cfg.Store.RedisURL.Value())
+	}
+	fmt.Fprintf(m.Stdout, "  store:     %s\n", storeDesc)
+	fmt.Fprintf(m.Stdout, "  http:      %s\n", cfg.Server.Addr)
+	slack := "off (no SLACK_BOT_TOKEN)"
+	if cfg.Slack.Enabled() {
+		slack = fmt.Sprintf("%s mode, bot token %s, %d internal channel(s)", cfg.Slack.Mode, cfg.Slack.BotToken, len(cfg.Slack.InternalChannels))
+	}
+	discord := "off (no DISCORD_TOKEN)"
+	if cfg.Discord.Enabled() {
+		discord = fmt.Sprintf("token %s, %d staff role(s), %d internal channel(s)", cfg.Discord.Token, len(cfg.Discord.StaffRoles), len(cfg.Discord.InternalChannels))
+	}
+	fmt.Fprintf(m.Stdout, "  slack:     %s\n  discord:   %s\n", slack, discord)
+	fmt.Fprintf(m.Stdout, "  themes:    %d (%s)\n", len(cfg.Taxonomy()), themeNames(cfg))
+	fmt.Fprintf(m.Stdout, "  accounts:  %d configured\n  digests:   %d scheduled\n", len(cfg.Accounts), len(cfg.Digests))
+	return nil
+}
+
+func themeNames(cfg config.Config) string {
+	var names []string
+	for _, t := range cfg.Taxonomy() {
+		names = append(names, t.Name)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/cmd/feedbackbot/demodata"
+)
+
+// DemoWorkspace is the Slack team id the sample conversations are filed under.
+const DemoWorkspace = "T0DEMO"
+
+type demoLine struct {
+	Day     int    `json:"day"`
+	At      string `json:"at"`
+	Account string `json:"account"`
+	Channel string `json:"channel"`
+	Role    string `json:"role"`
+	Author  string `json:"author"`
+	Text    string `json:"text"`
+	Conv    string `json:"conv"`
+}
+
+// demoMessages turns the bundled conversations into messages relative to now. The
+// first message of a conversation is its root; later ones reply in its thread.
+func demoMessages(now time.Time, accts map[string]feedbackbot.Account) ([]feedbackbot.Message, error) {
+	day0 := now.UTC().Truncate(24 * time.Hour)
+	roots := map[string]string{}
+	var out []feedbackbot.Message
+	sc := bufio.NewScanner(bytes.NewReader(demodata.Conversations))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var l demoLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("demo data line %d: %w", n, err)
+		}
+		clock, err := time.Parse("15:04", l.At)
+		if err != nil {
+			return nil, fmt.Errorf("demo data line %d: time %q: %w", n, l.At, err)
+		}
+		t := day0.AddDate(0, 0, l.Day).Add(time.Duration(clock.Hour())*time.Hour + time.Duration(clock.Minute())*time.Minute + time.Duration(n)*time.Millisecond)
+		if t.After(now) {
+			continue
+		}
+		ts := fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
+		ch := "C" + strings.ToUpper(strings.ReplaceAll(l.Channel, "-", ""))
+		m := feedbackbot.Message{
+			ID: ch + ":" + ts, Platform: feedbackbot.PlatformSlack, Workspace: DemoWorkspace,
+			Channel: ch, ChannelName: l.Channel, Author: l.Author, AuthorName: l.Author,
+			Role: feedbackbot.Role(l.Role), Account: l.Account, AccountName: accts[l.Account].Name,
+			Text: l.Text, Time: t,
+			Permalink: fmt.Sprintf("https://northwind.slack.com/archives/%s/p%s", ch, strings.ReplaceAll(ts, ".", "")),
+		}
+		if l.Conv != "" {
+			if root, ok := roots[l.Conv]; ok {
+				m.Thread = root
+			} else {
+				roots[l.Conv] = m.ID
+			}
+		}
+		out = append(out, m)
+	}
+	return out, sc.Err()
+}
+
+func (m *Main) cmdDemo(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("demo", "[--dir DIR] [--as-of TIME] [--period 7d]")
+	dir := fs.String("dir", "", "directory for the demo's store and chart (default: a new temporary directory)")
+	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 (default: today 09:00 UTC)")
+	period := 7 * 24 * time.Hour
+	fs.Var(durationFlag{&period}, "period", "digest period (1h..92d)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)
+	if *at != "" {
+		var err error
+		if now, err = asOf(*at); err != nil {
+			return err
+		}
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *dir == "" {
+		if *dir, err = os.MkdirTemp("", "feedbackbot-demo-"); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	cfg.Store.RedisURL = ""
+	cfg.Store.DataDir = *dir
+	var accounts []feedbackbot.Account
+	if err := json.Unmarshal(demodata.Accounts, &accounts); err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
+	}
+	cfg.Accounts = append(cfg.Accounts, accounts...)
+	accts := accountMap(cfg.Accounts)
+
+	out := m.Stdout
+	fmt.Fprintf(out, "feedbackbot demo: Northwind Analytics and %d customer accounts, %d days of Slack Connect and community chat.\n", len(accounts), 28)
+	fmt.Fprintf(out, "Pretending it is %s. Store: %s\n\n", now.Format("Mon 2 Jan 2006 15:04 MST"), *dir)
+
+	msgs, err := demoMessages(now, accts)
+	if err != nil {
+		return err
+	}
+	st, _, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	start := time.Now()
+	events := make([]feedbackbot.Event, 0, len(msgs))
+	for _, msg := range msgs {
+		if err := msg.Normalize(); err != nil {
+			return fmt.Errorf("demo message %s: %w", msg.ID, err)
+		}
+		events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
+	}
+	appended, err := st.Append(ctx, events...)
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	fmt.Fprintf(out, "1. Captured %d messages into the log (%d new; re-running the demo on the same --dir stores nothing twice).\n", len(events), appended)
+
+	a, err := newAnalyzer(cfg)
+	if err != nil {
+		return err
+	}
+	w := &bot.Worker{Store: st, Analyzer: a, Consumer: "demo", Batch: cfg.Analysis.Batch, Logger: m.log()}
+	n, err := w.Drain(ctx)
+	if err != nil {
+		return fmt.Errorf("analysis: %w", err)
+	}
+	fmt.Fprintf(out, "2. Analysed %d log entries: sentiment, themes and intent for every message, hourly rollups updated (%s).\n\n",
+		n, time.Since(start).Round(time.Millisecond))
+
+	d, png, err := buildDigest(ctx, st, cfg, DemoWorkspace, now, period, time.UTC, true)
+	if err != nil {
+		return err
+	}
+	chartPath := filepath.Join(*dir, "digest.png")
+	if err := os.WriteFile(chartPath, png, 0o644); err != nil {
+		return fmt.Errorf("write chart: %w", err)
+	}
+	fmt.Fprintln(out, "3. The digest the team would get in its internal channel:")
+	fmt.Fprintln(out)
+	fmt.Fprint(out, indent(bot.RenderText(bot.DigestDocument(d, png)), "   │ "))
+	fmt.Fprintln(out)
+
+	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: DemoWorkspace, Now: now, Accounts: accts, Params: health.Params{Threshold: cfg.Alerts.Threshold}})
+	if err != nil {
+		return err
+	}
+	atRisk := bot.AtRisk(hs)
+	fmt.Fprintf(out, "4. At-risk alerts (%d of %d accounts below health %d):\n\n", len(atRisk), len(hs), cfg.Alerts.Threshold)
+	for _, h := range atRisk {
+		fmt.Fprint(out, indent(bot.RenderText(bot.AlertDocument(bot.AlertFor(DemoWorkspace, h, now))), "   │ "))
+		fmt.Fprintln(out)
+	}
+	fmt.Fprintln(out, "5. Every account's health:")
+	fmt.Fprintln(out)
+	printRisk(m, hs, now)
+	fmt.Fprintf(out, "\nChart: %s\n", chartPath)
+	fmt.Fprintf(out, `
+Try next (same store):
+  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --as-of %[2]s
+  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot digest --as-of %[2]s --period 28d --json
+  echo '{"text":"we were charged twice and nobody answers"}' | go run ./cmd/feedbackbot analyze
+`, *dir, now.Format(time.RFC3339))
+	return nil
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(prefix+l, " ")
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

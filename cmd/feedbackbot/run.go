@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/config"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// server is the running bot: HTTP endpoints, analysis workers and adapters.
+type server struct {
+	cfg      config.Config
+	st       store.Store
+	stats    *bot.WorkerStats
+	registry *prometheus.Registry
+	mux      *http.ServeMux
+	ready    func(ctx context.Context) error
+}
+
+func (m *Main) cmdRun(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("run", "[--config FILE]")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.addr / FEEDBACKBOT_ADDR): %w", cfg.Server.Addr, err)
+	}
+	return m.serve(ctx, cfg, ln)
+}
+
+// serve runs the bot on ln until ctx ends, then drains: HTTP stops taking requests,
+// workers finish the batch in flight, the store closes last.
+func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) error {
+	log := m.log()
+	st, where, err := m.openStore(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer st.Close()
+	a, err := newAnalyzer(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	s := &server{cfg: cfg, st: st, stats: new(bot.WorkerStats), registry: prometheus.NewRegistry(), mux: http.NewServeMux()}
+	s.ready = func(ctx context.Context) error {
+		_, err := st.Backlog(ctx)
+		return err
+	}
+	s.routes()
+
+	host, _ := os.Hostname()
+	var wg sync.WaitGroup
+	workerCtx, stopWorkers := context.WithCancel(ctx)
+	defer stopWorkers()
+	errs := make(chan error, cfg.Analysis.Workers+1)
+	for i := range cfg.Analysis.Workers {
+		w := &bot.Worker{Store: st, Analyzer: a, Consumer: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), i),
+			Batch: cfg.Analysis.Batch, Logger: log.With("worker", i), Stats: s.stats}
+		wg.Go(func() {
+			if err := w.Run(workerCtx); err != nil {
+				errs <- fmt.Errorf("analysis worker %d: %w", i, err)
+			}
+		})
+	}
+
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("http server: %w", err)
+		}
+	})
+	log.Info("feedbackbot running", "addr", ln.Addr().String(), "store", where, "workers", cfg.Analysis.Workers,
+		"analyzer", a.Version(), "slack", cfg.Slack.Enabled(), "discord", cfg.Discord.Enabled())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: draining in-flight work")
+	case runErr = <-errs:
+		log.Error("stopping after a fatal error", "err", runErr)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopWorkers()
+	wg.Wait()
+	log.Info("stopped", "analysed", s.stats.Analysed.Load(), "applied", s.stats.Applied.Load())
+	return runErr
+}
+
+func (s *server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "store unavailable")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	counter := func(name, help string, f func() float64) {
+		s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "feedbackbot", Name: name, Help: help}, f))
+	}
+	counter("log_entries_read_total", "Capture log entries handed to analysis workers.", func() float64 { return float64(s.stats.Read.Load()) })
+	counter("messages_analysed_total", "Messages analysed.", func() float64 { return float64(s.stats.Analysed.Load()) })
+	counter("derived_updates_total", "Messages whose tags and rollups changed.", func() float64 { return float64(s.stats.Applied.Load()) })
+	counter("store_retries_total", "Store calls retried after an error.", func() float64 { return float64(s.stats.Retries.Load()) })
+	counter("store_errors_total", "Store errors seen by workers.", func() float64 { return float64(s.stats.Errors.Load()) })
+	s.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "feedbackbot", Name: "log_backlog",
+		Help: "Capture log entries not yet acknowledged by analysis (lag)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := s.st.Backlog(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+	s.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+}

@@ -1,0 +1,438 @@
+// Package config loads feedbackbot's configuration: one typed struct from a YAML file
+// plus environment overrides, validated at start with every problem reported at once.
+// Secrets come only from the environment or from files and never print their value.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+)
+
+// DefaultFile is read when --config is not given and the file exists.
+const DefaultFile = "feedbackbot.yaml"
+
+// MaxFileBytes bounds the config file we are willing to parse.
+const MaxFileBytes = 1 << 20
+
+// Config is the whole configuration.
+type Config struct {
+	Store    Store                 `yaml:"store"`
+	Server   Server                `yaml:"server"`
+	Log      Log                   `yaml:"log"`
+	Analysis Analysis              `yaml:"analysis"`
+	Accounts []feedbackbot.Account `yaml:"accounts"`
+	Slack    Slack                 `yaml:"slack"`
+	Discord  Discord               `yaml:"discord"`
+	Digests  []Digest              `yaml:"digests"`
+	Alerts   Alerts                `yaml:"alerts"`
+}
+
+// Store selects and tunes the storage backend.
+type Store struct {
+	// RedisURL selects Redis when set (env REDIS_URL); otherwise the embedded store.
+	RedisURL Secret `yaml:"-"`
+	// DataDir holds the embedded store's single file (env FEEDBACKBOT_DATA).
+	DataDir string `yaml:"data_dir"`
+	// KeyPrefix prefixes every Redis key.
+	KeyPrefix string `yaml:"key_prefix"`
+	// ClaimIdle is how long a worker may hold a log entry before another claims it.
+	ClaimIdle Duration `yaml:"claim_idle"`
+}
+
+// Server is the HTTP listener for health, metrics and Slack HTTP events.
+type Server struct {
+	Addr string `yaml:"addr"` // env FEEDBACKBOT_ADDR
+}
+
+// Log configures log/slog.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error (env FEEDBACKBOT_LOG_LEVEL)
+	Format string `yaml:"format"` // text or json
+}
+
+// Analysis configures the analysis workers and the theme taxonomy.
+type Analysis struct {
+	Workers int `yaml:"workers"`
+	Batch   int `yaml:"batch"`
+	// Themes replaces the default taxonomy when non-empty.
+	Themes analysis.Taxonomy `yaml:"themes"`
+}
+
+// Slack configures the Slack adapter. Tokens come from SLACK_BOT_TOKEN, SLACK_APP_TOKEN
+// and SLACK_SIGNING_SECRET, or from the files named by *_FILE variables or *_file keys.
+type Slack struct {
+	Mode              string            `yaml:"mode"` // socket or http (env SLACK_MODE)
+	BotTokenFile      string            `yaml:"bot_token_file"`
+	AppTokenFile      string            `yaml:"app_token_file"`
+	SigningSecretFile string            `yaml:"signing_secret_file"`
+	BotToken          Secret            `yaml:"-"`
+	AppToken          Secret            `yaml:"-"`
+	SigningSecret     Secret            `yaml:"-"`
+	APIURL            string            `yaml:"api_url"` // env SLACK_API_URL
+	TeamID            string            `yaml:"team_id"`
+	StaffUsers        []string          `yaml:"staff_users"`
+	StaffUserGroups   []string          `yaml:"staff_user_groups"`
+	ChannelAccounts   map[string]string `yaml:"channel_accounts"`
+	IgnoreChannels    []string          `yaml:"ignore_channels"`
+	IgnoreUsers       []string          `yaml:"ignore_users"`
+	InternalChannels  []string          `yaml:"internal_channels"`
+}
+
+// Enabled reports whether Slack credentials are present.
+func (s *Slack) Enabled() bool { return !s.BotToken.Empty() }
+
+// Discord configures the Discord adapter. The token comes from DISCORD_TOKEN or a file.
+type Discord struct {
+	TokenFile        string            `yaml:"token_file"`
+	Token            Secret            `yaml:"-"`
+	Guilds           []string          `yaml:"guilds"`
+	Channels         []string          `yaml:"channels"`
+	IgnoreChannels   []string          `yaml:"ignore_channels"`
+	StaffRoles       []string          `yaml:"staff_roles"`
+	RoleAccounts     map[string]string `yaml:"role_accounts"`
+	ChannelAccounts  map[string]string `yaml:"channel_accounts"`
+	InternalChannels []string          `yaml:"internal_channels"`
+}
+
+// Enabled reports whether a Discord token is present.
+func (d *Discord) Enabled() bool { return !d.Token.Empty() }
+
+// Digest is one scheduled digest destination.
+type Digest struct {
+	Name      string   `yaml:"name"`
+	Platform  string   `yaml:"platform"` // slack or discord
+	Channel   string   `yaml:"channel"`  // internal channel id
+	Workspace string   `yaml:"workspace"`
+	Schedule  string   `yaml:"schedule"` // cron expression, 5 fields
+	Timezone  string   `yaml:"timezone"` // IANA name, default UTC
+	Period    Duration `yaml:"period"`   // how far back the digest looks, default 24h
+}
+
+// Alerts configures at-risk alerts.
+type Alerts struct {
+	Platform       string   `yaml:"platform"`
+	Channel        string   `yaml:"channel"`
+	Threshold      int      `yaml:"threshold"`       // health score below which an account is at risk
+	RepeatInterval Duration `yaml:"repeat_interval"` // do not repeat an unchanged alert sooner
+}
+
+// Default returns the configuration used when nothing is configured.
+func Default() Config {
+	return Config{
+		Store:    Store{DataDir: "./feedbackbot-data", KeyPrefix: "fb", ClaimIdle: Duration(time.Minute)},
+		Server:   Server{Addr: "127.0.0.1:8080"},
+		Log:      Log{Level: "info", Format: "text"},
+		Analysis: Analysis{Workers: 2, Batch: 200},
+		Alerts:   Alerts{Threshold: 50, RepeatInterval: Duration(24 * time.Hour)},
+	}
+}
+
+// Load reads the file at path (empty: DefaultFile if it exists), applies environment
+// overrides from getenv and validates. All problems come back together as one error.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	explicit := path != ""
+	if !explicit {
+		path = DefaultFile
+	}
+	data, err := readFile(path)
+	switch {
+	case err == nil:
+		if err := Parse(data, &cfg); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	case errors.Is(err, os.ErrNotExist) && !explicit:
+		// no file: defaults plus environment
+	default:
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	var problems []error
+	problems = append(problems, cfg.applyEnv(getenv)...)
+	problems = append(problems, cfg.Validate()...)
+	if len(problems) > 0 {
+		return cfg, &Problems{Errs: problems}
+	}
+	return cfg, nil
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxFileBytes)
+	}
+	return data, nil
+}
+
+// Parse decodes YAML into cfg, refusing unknown keys so typos are caught.
+func Parse(data []byte, cfg *Config) error {
+	if !isUTF8(data) {
+		return errors.New("file is not valid UTF-8")
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("invalid YAML: %w", err)
+	}
+	return nil
+}
+
+func isUTF8(b []byte) bool { return strings.ToValidUTF8(string(b), "\uFFFD") == string(b) }
+
+// applyEnv applies environment overrides; secrets come from NAME or NAME_FILE.
+func (c *Config) applyEnv(getenv func(string) string) []error {
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	secret := func(name, fileFromYAML string, dst *Secret) {
+		s, err := secretFrom(getenv, name, fileFromYAML)
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		*dst = s
+	}
+	secret("REDIS_URL", "", &c.Store.RedisURL)
+	str("FEEDBACKBOT_DATA", &c.Store.DataDir)
+	str("FEEDBACKBOT_ADDR", &c.Server.Addr)
+	str("FEEDBACKBOT_LOG_LEVEL", &c.Log.Level)
+	str("FEEDBACKBOT_LOG_FORMAT", &c.Log.Format)
+	str("SLACK_MODE", &c.Slack.Mode)
+	str("SLACK_API_URL", &c.Slack.APIURL)
+	str("SLACK_TEAM_ID", &c.Slack.TeamID)
+	secret("SLACK_BOT_TOKEN", c.Slack.BotTokenFile, &c.Slack.BotToken)
+	secret("SLACK_APP_TOKEN", c.Slack.AppTokenFile, &c.Slack.AppToken)
+	secret("SLACK_SIGNING_SECRET", c.Slack.SigningSecretFile, &c.Slack.SigningSecret)
+	secret("DISCORD_TOKEN", c.Discord.TokenFile, &c.Discord.Token)
+	if v := getenv("FEEDBACKBOT_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FEEDBACKBOT_WORKERS=%q is not a number", v))
+		} else {
+			c.Analysis.Workers = n
+		}
+	}
+	if c.Slack.Mode == "" && c.Slack.Enabled() {
+		c.Slack.Mode = "http"
+		if !c.Slack.AppToken.Empty() {
+			c.Slack.Mode = "socket"
+		}
+	}
+	return errs
+}
+
+// secretFrom reads NAME, else the file named by NAME_FILE, else the file named in YAML.
+func secretFrom(getenv func(string) string, name, yamlFile string) (Secret, error) {
+	if v := getenv(name); v != "" {
+		return Secret(strings.TrimSpace(v)), nil
+	}
+	file, from := getenv(name+"_FILE"), name+"_FILE"
+	if file == "" {
+		file, from = yamlFile, "the config file"
+	}
+	if file == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s: cannot read secret file %s (named by %s): %w", name, file, from, errors.Unwrap(err))
+	}
+	return Secret(strings.TrimSpace(string(data))), nil
+}
+
+// Validate checks the whole configuration and returns every problem found.
+func (c *Config) Validate() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Store.RedisURL.Empty() && strings.TrimSpace(c.Store.DataDir) == "" {
+		bad("store.data_dir: empty, and REDIS_URL is not set: one of them must name a store")
+	}
+	if c.Store.ClaimIdle.D() < time.Second {
+		bad("store.claim_idle: %s is too short (at least 1s)", c.Store.ClaimIdle.D())
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
+		bad("server.addr: %q is not host:port (%v)", c.Server.Addr, err)
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "warning", "error":
+	default:
+		bad("log.level: %q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format: %q is not text or json", c.Log.Format)
+	}
+	if c.Analysis.Workers < 1 || c.Analysis.Workers > 256 {
+		bad("analysis.workers: %d is out of range 1..256", c.Analysis.Workers)
+	}
+	if c.Analysis.Batch < 1 || c.Analysis.Batch > 10_000 {
+		bad("analysis.batch: %d is out of range 1..10000", c.Analysis.Batch)
+	}
+	for _, err := range c.Analysis.Themes.Validate() {
+		bad("analysis.themes: %w", err)
+	}
+	seen := map[string]bool{}
+	for i, a := range c.Accounts {
+		switch {
+		case a.ID == "":
+			bad("accounts[%d]: id is empty", i)
+		case seen[a.ID]:
+			bad("accounts[%d]: id %q appears twice", i, a.ID)
+		}
+		seen[a.ID] = true
+		if a.Value < 0 {
+			bad("accounts[%d] (%s): value %v is negative", i, a.ID, a.Value)
+		}
+	}
+	if c.Slack.Enabled() {
+		if c.Slack.Mode != "socket" && c.Slack.Mode != "http" {
+			bad("slack.mode: %q is not socket or http", c.Slack.Mode)
+		}
+		if c.Slack.Mode == "socket" && c.Slack.AppToken.Empty() {
+			bad("slack.mode is socket but SLACK_APP_TOKEN (an xapp- app-level token) is not set")
+		}
+		if c.Slack.Mode == "http" && c.Slack.SigningSecret.Empty() {
+			bad("slack.mode is http but SLACK_SIGNING_SECRET is not set: requests could not be verified")
+		}
+		if !strings.HasPrefix(c.Slack.BotToken.Value(), "xoxb-") {
+			bad("SLACK_BOT_TOKEN does not look like a bot token (xoxb-...)")
+		}
+		if !c.Slack.AppToken.Empty() && !strings.HasPrefix(c.Slack.AppToken.Value(), "xapp-") {
+			bad("SLACK_APP_TOKEN does not look like an app-level token (xapp-...)")
+		}
+	} else if !c.Slack.AppToken.Empty() || !c.Slack.SigningSecret.Empty() {
+		bad("slack: SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not")
+	}
+	for i, d := range c.Digests {
+		where := fmt.Sprintf("digests[%d]", i)
+		if d.Name != "" {
+			where += " (" + d.Name + ")"
+		}
+		errs = append(errs, d.validate(where, c)...)
+	}
+	if c.Alerts.Channel != "" {
+		errs = append(errs, validDestination("alerts", c.Alerts.Platform, c.Alerts.Channel, c)...)
+	}
+	if c.Alerts.Threshold < 0 || c.Alerts.Threshold > 100 {
+		bad("alerts.threshold: %d is out of range 0..100", c.Alerts.Threshold)
+	}
+	if c.Alerts.RepeatInterval.D() < time.Minute {
+		bad("alerts.repeat_interval: %s is too short (at least 1m)", c.Alerts.RepeatInterval.D())
+	}
+	return errs
+}
+
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSchedule parses a digest's cron expression in its time zone.
+func (d *Digest) ParseSchedule() (cron.Schedule, *time.Location, error) {
+	tz := d.Timezone
+	if tz == "" {
+		tz = "UTC"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, nil, fmt.Errorf("timezone %q is not a known IANA zone", d.Timezone)
+	}
+	s, err := cronParser.Parse(d.Schedule)
+	if err != nil {
+		return nil, nil, fmt.Errorf("schedule %q: %w", d.Schedule, err)
+	}
+	return s, loc, nil
+}
+
+func (d *Digest) validate(where string, c *Config) []error {
+	var errs []error
+	if d.Schedule == "" {
+		errs = append(errs, fmt.Errorf("%s: schedule is empty (a cron expression such as \"0 9 * * 1-5\")", where))
+	} else if _, _, err := d.ParseSchedule(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", where, err))
+	}
+	if d.Period.D() < 0 || (d.Period.D() > 0 && d.Period.D() < time.Hour) || d.Period.D() > 92*24*time.Hour {
+		errs = append(errs, fmt.Errorf("%s: period %s is out of range 1h..92d", where, d.Period.D()))
+	}
+	return append(errs, validDestination(where, d.Platform, d.Channel, c)...)
+}
+
+// validDestination checks what can be checked offline: the platform is configured and
+// the channel is one of its internal channels. Adapters re-check at post time.
+func validDestination(where, platform, channel string, c *Config) []error {
+	var internal []string
+	switch platform {
+	case "slack":
+		internal = c.Slack.InternalChannels
+	case "discord":
+		internal = c.Discord.InternalChannels
+	default:
+		return []error{fmt.Errorf("%s: platform %q is not slack or discord", where, platform)}
+	}
+	if channel == "" {
+		return []error{fmt.Errorf("%s: channel is empty", where)}
+	}
+	for _, ch := range internal {
+		if ch == channel {
+			return nil
+		}
+	}
+	return []error{fmt.Errorf("%s: channel %s is not listed in %s.internal_channels; analysis is posted only to internal channels", where, channel, platform)}
+}
+
+// Problems is every configuration problem found at once.
+type Problems struct{ Errs []error }
+
+func (p *Problems) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d configuration problem", len(p.Errs))
+	if len(p.Errs) != 1 {
+		b.WriteString("s")
+	}
+	b.WriteString(":")
+	for _, e := range p.Errs {
+		b.WriteString("\n  - ")
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap exposes each problem to errors.Is / errors.As.
+func (p *Problems) Unwrap() []error { return p.Errs }
+
+// Account returns the configured account with the given id, if any.
+func (c *Config) Account(id string) (feedbackbot.Account, bool) {
+	for _, a := range c.Accounts {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return feedbackbot.Account{}, false
+}
+
+// Taxonomy returns the configured taxonomy, or the default one.
+func (c *Config) Taxonomy() analysis.Taxonomy {
+	if len(c.Analysis.Themes) > 0 {
+		return c.Analysis.Themes
+	}
+	return analysis.DefaultTaxonomy()
+}

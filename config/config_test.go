@@ -1,0 +1,175 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestExampleFileIsValid(t *testing.T) {
+	cfg, err := Load("../feedbackbot.example.yaml", env(nil))
+	if err != nil {
+		t.Fatalf("the shipped example must validate: %v", err)
+	}
+	if cfg.Store.ClaimIdle.D() != time.Minute || cfg.Server.Addr != "127.0.0.1:8080" {
+		t.Errorf("unexpected values: %+v", cfg.Store)
+	}
+}
+
+func TestEveryProblemReportedAtOnce(t *testing.T) {
+	_, err := Load("testdata/bad.yaml", env(nil))
+	var p *Problems
+	if !errors.As(err, &p) {
+		t.Fatalf("want *Problems, got %v", err)
+	}
+	for _, want := range []string{
+		"store.claim_idle", "server.addr", "log.level", "log.format", "analysis.workers",
+		`id "acme" appears twice`, "value -5 is negative", "Mars/Olympus", `"99 9 * * *"`,
+		"not listed in slack.internal_channels", "alerts.repeat_interval",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("problem %q not reported; got:\n%v", want, err)
+		}
+	}
+	if len(p.Errs) < 11 {
+		t.Errorf("want at least 11 problems, got %d", len(p.Errs))
+	}
+}
+
+func TestUnknownKeyAndBadYAML(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"typo.yaml":  "store:\n  data_dri: x\n",
+		"bad.yaml":   "store: [\n",
+		"utf8.yaml":  "log:\n  level: \xff\xfe\n",
+		"token.yaml": "slack:\n  bot_token: xoxb-inline\n",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path, env(nil))
+		if err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: want an error naming the file, got %v", name, err)
+		}
+	}
+}
+
+func TestMissingExplicitFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Fatalf("want error naming the file, got %v", err)
+	}
+}
+
+func TestEnvironmentOverridesAndSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "discord")
+	if err := os.WriteFile(tokenFile, []byte("discord-secret-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(filepath.Join(dir, "absent-but-default.yaml"), env(nil))
+	if err == nil {
+		t.Fatal("an explicit missing file must fail")
+	}
+	t.Chdir(dir) // no feedbackbot.yaml here: defaults plus environment
+	cfg, err = Load("", env(map[string]string{
+		"FEEDBACKBOT_DATA":     "/var/lib/fb",
+		"FEEDBACKBOT_ADDR":     "0.0.0.0:9090",
+		"SLACK_BOT_TOKEN":      "xoxb-test-bot-token",
+		"SLACK_APP_TOKEN":      "xapp-test-app-token",
+		"DISCORD_TOKEN_FILE":   tokenFile,
+		"REDIS_URL":            "redis://:hunter2@localhost:6379/0",
+		"FEEDBACKBOT_WORKERS":  "4",
+		"SLACK_SIGNING_SECRET": "",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store.DataDir != "/var/lib/fb" || cfg.Server.Addr != "0.0.0.0:9090" || cfg.Analysis.Workers != 4 {
+		t.Errorf("overrides not applied: %+v %+v", cfg.Store, cfg.Server)
+	}
+	if cfg.Slack.Mode != "socket" {
+		t.Errorf("an app token makes socket the default mode, got %q", cfg.Slack.Mode)
+	}
+	if cfg.Discord.Token.Value() != "discord-secret-token" {
+		t.Errorf("token file not read (trimmed)")
+	}
+	// No printing path shows a secret.
+	y, _ := yaml.Marshal(cfg)
+	j, _ := json.Marshal(cfg)
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg.Slack.BotToken), string(y), string(j)} {
+		for _, secret := range []string{"xoxb-test-bot-token", "xapp-test-app-token", "discord-secret-token", "hunter2"} {
+			if strings.Contains(out, secret) {
+				t.Fatalf("secret %q printed in: %s", secret, out)
+			}
+		}
+	}
+}
+
+func TestSecretFileUnreadable(t *testing.T) {
+	t.Chdir(t.TempDir())
+	_, err := Load("", env(map[string]string{"SLACK_BOT_TOKEN_FILE": "/nonexistent/token"}))
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/token") {
+		t.Fatalf("want an error naming the secret file, got %v", err)
+	}
+}
+
+func TestSlackModeRequirements(t *testing.T) {
+	t.Chdir(t.TempDir())
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"http without signing secret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_MODE": "http"}, "SLACK_SIGNING_SECRET"},
+		{"socket without app token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_MODE": "socket", "SLACK_SIGNING_SECRET": "s"}, "SLACK_APP_TOKEN"},
+		{"wrong token kind", map[string]string{"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "s"}, "does not look like a bot token"},
+		{"app token without bot token", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN is not"},
+		{"fine", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load("", env(tt.env))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("want %q, got %v", tt.want, err)
+			}
+		})
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90s": 90 * time.Second, "7d": 7 * 24 * time.Hour, "1h30m": 90 * time.Minute} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "7 days", "-d", "1.5d", "99999d"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) should fail", bad)
+		}
+	}
+	if FormatDuration(48*time.Hour) != "2d" || FormatDuration(90*time.Minute) != "1h30m0s" {
+		t.Error("FormatDuration")
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	got := RedactURL("redis://user:hunter2@h1:6379/0,redis://h2:6379")
+	if strings.Contains(got, "hunter2") || !strings.Contains(got, "h1:6379") || !strings.Contains(got, "h2:6379") {
+		t.Fatalf("RedactURL = %q", got)
+	}
+}

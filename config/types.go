@@ -1,0 +1,107 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Secret is a credential. It never prints, logs or marshals its value.
+type Secret string
+
+// Redacted is what a Secret shows instead of its value.
+const Redacted = "<secret>"
+
+// Value returns the secret itself, for the one place that needs it.
+func (s Secret) Value() string { return string(s) }
+
+// Empty reports whether no secret is set.
+func (s Secret) Empty() bool { return s == "" }
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return Redacted
+}
+
+// GoString keeps %#v from printing the value.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalText keeps JSON and YAML output from printing the value.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// MarshalYAML keeps YAML output from printing the value.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// RedactURL shows a URL with any password replaced, e.g. for a Redis URL in logs.
+func RedactURL(raw string) string {
+	var parts []string
+	for _, p := range strings.Split(raw, ",") {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil || u.Host == "" {
+			if strings.Contains(p, "@") {
+				parts = append(parts, Redacted)
+			} else {
+				parts = append(parts, p)
+			}
+			continue
+		}
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+		}
+		parts = append(parts, u.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+// Duration is a time.Duration written as "90s", "15m", "24h" or "7d" in YAML.
+type Duration time.Duration
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return FormatDuration(time.Duration(d)) }
+
+// UnmarshalYAML accepts Go durations plus a "d" (day) suffix.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration back in the same notation.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// ParseDuration parses a Go duration or a whole number of days such as "7d".
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days && n >= 0 && n <= 3650 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d)", s)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d)", s)
+	}
+	return v, nil
+}
+
+// FormatDuration writes whole days as "7d" and everything else as Go does.
+func FormatDuration(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
+}
