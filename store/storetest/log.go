@@ -1,0 +1,462 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+var logTests = []test{
+	{"AppendIdempotent", testAppendIdempotent},
+	{"AppendInvalid", testAppendInvalid},
+	{"ReadOrderAndFields", testReadOrder},
+	{"ReadMax", testReadMax},
+	{"AckRemoves", testAckRemoves},
+	{"Reclaim", testReclaim},
+	{"ReadWaitEmpty", testReadWaitEmpty},
+	{"ReadWaitWakes", testReadWaitWakes},
+	{"ReadTwoWorkspaces", testReadTwoWorkspaces},
+	{"Backlog", testBacklog},
+	{"Replay", testReplay},
+	{"ReplayStops", testReplayStops},
+	{"TextRoundTrip", testTextRoundTrip},
+	{"Workspaces", testWorkspaces},
+}
+
+func testAppendIdempotent(t *testing.T, f *fixture) {
+	m := Msg("W1", "m1", "the export fails", "", "A1", "C1", Base)
+	edit := m
+	edit.Text = "the export fails every night"
+	edit.EditedAt = Base.Add(time.Minute)
+	react := edit
+	react.Reactions = map[string]int{"+1": 2}
+	other := Msg("W1", "m2", "hello", "", "A1", "C1", Base.Add(time.Second))
+	otherWS := Msg("W2", "m1", "the export fails", "", "A1", "C1", Base)
+	discord := m
+	discord.Platform = feedbackbot.PlatformDiscord
+
+	steps := []struct {
+		name   string
+		events []feedbackbot.Event
+		want   int
+	}{
+		{"first put", []feedbackbot.Event{Put(m)}, 1},
+		{"redelivery", []feedbackbot.Event{Put(m)}, 0},
+		{"delete of unknown message", []feedbackbot.Event{Delete(other)}, 0},
+		{"edit", []feedbackbot.Event{Put(edit)}, 1},
+		{"edit redelivered", []feedbackbot.Event{Put(edit)}, 0},
+		{"reaction changes revision", []feedbackbot.Event{Put(react)}, 1},
+		{"same id in another workspace", []feedbackbot.Event{Put(otherWS)}, 1},
+		{"same id on another platform", []feedbackbot.Event{Put(discord)}, 1},
+		{"batch with duplicates inside", []feedbackbot.Event{Put(other), Put(other), Put(react), Put(other)}, 1},
+		{"delete", []feedbackbot.Event{Delete(m)}, 1},
+		{"delete twice", []feedbackbot.Event{Delete(m)}, 0},
+		{"delete and redelivered delete in one batch", []feedbackbot.Event{Delete(other), Delete(other)}, 1},
+		{"empty batch", nil, 0},
+	}
+	total := 0
+	for _, st := range steps {
+		got := f.append(st.events...)
+		if got != st.want {
+			t.Errorf("%s: Append = %d, want %d", st.name, got, st.want)
+		}
+		total += st.want
+	}
+	es := f.readAll("c")
+	if len(es) != total {
+		t.Fatalf("log holds %d entries, want %d", len(es), total)
+	}
+}
+
+func testAppendInvalid(t *testing.T, f *fixture) {
+	good := Msg("W1", "m1", "hi", "", "", "C1", Base)
+	noChannel := good
+	noChannel.Channel = ""
+	noTime := good
+	noTime.Time = time.Time{}
+	badRole := good
+	badRole.Role = "admin"
+	noID := good
+	noID.ID = ""
+	cases := []struct {
+		name string
+		ev   feedbackbot.Event
+	}{
+		{"put without channel", Put(noChannel)},
+		{"put without time", Put(noTime)},
+		{"put with unknown role", Put(badRole)},
+		{"put without id", Put(noID)},
+		{"delete without id", Delete(noID)},
+		{"unknown kind", feedbackbot.Event{Kind: "upsert", Message: good}},
+	}
+	for _, tc := range cases {
+		_, err := f.s.Append(f.ctx, tc.ev)
+		checkCode(t, tc.name, err, feedbackbot.EINVALID)
+	}
+	if n := f.append(Put(good)); n != 1 {
+		t.Errorf("valid put after invalid ones: Append = %d, want 1", n)
+	}
+}
+
+// entryMatches checks an entry read back against the event appended.
+func entryMatches(t *testing.T, what string, e store.Entry, ev feedbackbot.Event, deliveries int64) {
+	t.Helper()
+	if e.ID == "" {
+		t.Errorf("%s: entry has no ID", what)
+	}
+	if e.Workspace != ev.Message.Workspace {
+		t.Errorf("%s: Workspace = %q, want %q", what, e.Workspace, ev.Message.Workspace)
+	}
+	if e.Event.Kind != ev.Kind {
+		t.Errorf("%s: Kind = %q, want %q", what, e.Event.Kind, ev.Kind)
+	}
+	if ev.Kind == feedbackbot.EventPut && !sameMessage(e.Event.Message, ev.Message) {
+		t.Errorf("%s: message differs:\ngot  %s\nwant %s", what, dump(e.Event.Message), dump(ev.Message))
+	}
+	if e.Event.Message.Key() != ev.Message.Key() {
+		t.Errorf("%s: key = %q, want %q", what, e.Event.Message.Key(), ev.Message.Key())
+	}
+	if e.Deliveries != deliveries {
+		t.Errorf("%s: Deliveries = %d, want %d", what, e.Deliveries, deliveries)
+	}
+}
+
+func testReadOrder(t *testing.T, f *fixture) {
+	var events []feedbackbot.Event
+	for i := range 5 {
+		m := Msg("W1", fmt.Sprintf("m%d", i), fmt.Sprintf("text %d", i), "", "A1", "C1", Base.Add(time.Duration(i)*time.Minute))
+		m.Thread = "m0"
+		m.Reactions = map[string]int{"tada": i + 1}
+		events = append(events, Put(m))
+	}
+	events = append(events, Delete(events[1].Message))
+	f.append(events[:3]...)
+	f.append(events[3:]...)
+	es := f.readAll("c1")
+	if len(es) != len(events) {
+		t.Fatalf("read %d entries, want %d", len(es), len(events))
+	}
+	seen := map[string]bool{}
+	for i, e := range es {
+		entryMatches(t, fmt.Sprintf("entry %d", i), e, events[i], 1)
+		if seen[e.ID] {
+			t.Errorf("entry %d: duplicate ID %q", i, e.ID)
+		}
+		seen[e.ID] = true
+	}
+}
+
+func testReadMax(t *testing.T, f *fixture) {
+	var events []feedbackbot.Event
+	for i := range 7 {
+		events = append(events, Put(Msg("W1", fmt.Sprintf("m%d", i), "x", "", "", "C1", Base.Add(time.Duration(i)*time.Second))))
+	}
+	f.append(events...)
+	var got []store.Entry
+	for _, want := range []int{3, 3, 1, 0} {
+		es := f.read("c", 3)
+		if len(es) != want {
+			t.Fatalf("Read(max 3) returned %d entries, want %d", len(es), want)
+		}
+		got = append(got, es...)
+	}
+	for i, e := range got {
+		entryMatches(t, fmt.Sprintf("entry %d", i), e, events[i], 1)
+	}
+}
+
+func testAckRemoves(t *testing.T, f *fixture) {
+	m1 := Msg("W1", "m1", "a", "", "", "C1", Base)
+	m2 := Msg("W1", "m2", "b", "", "", "C1", Base.Add(time.Second))
+	f.append(Put(m1), Put(m2))
+	es := f.readAll("c1")
+	if len(es) != 2 {
+		t.Fatalf("read %d entries, want 2", len(es))
+	}
+	f.ack(es...)
+	f.ack(es...) // acking twice is a no-op
+	f.ack(store.Entry{ID: es[0].ID, Workspace: "W-unknown"})
+	if n := f.backlog(); n != 0 {
+		t.Errorf("Backlog after ack = %d, want 0", n)
+	}
+	if es := f.readAll("c1"); len(es) != 0 {
+		t.Errorf("acked entries came back to their consumer: %d", len(es))
+	}
+	time.Sleep(ClaimIdle + ClaimIdle/2)
+	if es := f.readAll("c2"); len(es) != 0 {
+		t.Errorf("acked entries were reclaimed by another consumer: %d", len(es))
+	}
+}
+
+func testReclaim(t *testing.T, f *fixture) {
+	var events []feedbackbot.Event
+	for i := range 3 {
+		events = append(events, Put(Msg("W1", fmt.Sprintf("m%d", i), "x", "", "", "C1", Base.Add(time.Duration(i)*time.Second))))
+	}
+	f.append(events...)
+	es := f.readAll("crashed")
+	if len(es) != 3 {
+		t.Fatalf("read %d entries, want 3", len(es))
+	}
+	f.ack(es[1])
+	if got := f.read("other", 10); len(got) != 0 {
+		t.Fatalf("pending entries were handed to another consumer before the claim timeout: %d", len(got))
+	}
+	time.Sleep(ClaimIdle + ClaimIdle/2)
+	got := f.readAll("other")
+	if len(got) != 2 {
+		t.Fatalf("after the claim timeout another consumer got %d entries, want 2", len(got))
+	}
+	entryMatches(t, "reclaimed 0", got[0], events[0], 2)
+	entryMatches(t, "reclaimed 1", got[1], events[2], 2)
+	if got[0].ID != es[0].ID || got[1].ID != es[2].ID {
+		t.Errorf("reclaimed IDs %q, %q; want %q, %q", got[0].ID, got[1].ID, es[0].ID, es[2].ID)
+	}
+	if n := f.backlog(); n != 2 {
+		t.Errorf("Backlog with 2 pending = %d, want 2", n)
+	}
+	f.ack(got...)
+	if n := f.backlog(); n != 0 {
+		t.Errorf("Backlog after ack = %d, want 0", n)
+	}
+	if es := f.readAll("crashed"); len(es) != 0 {
+		t.Errorf("acked entries came back: %d", len(es))
+	}
+}
+
+func testReadWaitEmpty(t *testing.T, f *fixture) {
+	es, err := f.s.Read(f.ctx, "c", 10, 50*time.Millisecond)
+	if err != nil {
+		t.Fatalf("Read on an empty log: %v", err)
+	}
+	if len(es) != 0 {
+		t.Fatalf("Read on an empty log returned %d entries", len(es))
+	}
+	// Something in another workspace, already delivered, does not make Read return.
+	f.append(Put(Msg("W1", "m1", "x", "", "", "C1", Base)))
+	f.readAll("c")
+	es, err = f.s.Read(f.ctx, "c", 10, 50*time.Millisecond)
+	if err != nil || len(es) != 0 {
+		t.Fatalf("Read with nothing new = %d entries, %v; want 0, nil", len(es), err)
+	}
+}
+
+func testReadWaitWakes(t *testing.T, f *fixture) {
+	ev := Put(Msg("W1", "m1", "x", "", "", "C1", Base))
+	type result struct {
+		es  []store.Entry
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		es, err := f.s.Read(f.ctx, "c", 10, 20*time.Second)
+		done <- result{es, err}
+	}()
+	time.Sleep(50 * time.Millisecond) // let Read start waiting; correctness does not depend on it
+	f.append(ev)
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Read: %v", r.err)
+	}
+	if len(r.es) != 1 {
+		t.Fatalf("a waiting Read returned %d entries after an append, want 1", len(r.es))
+	}
+	entryMatches(t, "woken", r.es[0], ev, 1)
+}
+
+func testReadTwoWorkspaces(t *testing.T, f *fixture) {
+	var events []feedbackbot.Event
+	for i := range 6 {
+		ws := []string{"W1", "W2"}[i%2]
+		events = append(events, Put(Msg(ws, fmt.Sprintf("m%d", i), "x", "", "", "C1", Base.Add(time.Duration(i)*time.Second))))
+	}
+	for _, ev := range events {
+		f.append(ev)
+	}
+	es := f.readAll("c")
+	if len(es) != len(events) {
+		t.Fatalf("read %d entries, want %d", len(es), len(events))
+	}
+	byWS := map[string][]store.Entry{}
+	for _, e := range es {
+		byWS[e.Workspace] = append(byWS[e.Workspace], e)
+	}
+	for _, ws := range []string{"W1", "W2"} {
+		var want []feedbackbot.Event
+		for _, ev := range events {
+			if ev.Message.Workspace == ws {
+				want = append(want, ev)
+			}
+		}
+		if len(byWS[ws]) != len(want) {
+			t.Fatalf("%s: read %d entries, want %d", ws, len(byWS[ws]), len(want))
+		}
+		for i, e := range byWS[ws] {
+			entryMatches(t, fmt.Sprintf("%s entry %d", ws, i), e, want[i], 1)
+		}
+	}
+}
+
+func testBacklog(t *testing.T, f *fixture) {
+	check := func(what string, want int64) {
+		t.Helper()
+		if n := f.backlog(); n != want {
+			t.Errorf("%s: Backlog = %d, want %d", what, n, want)
+		}
+	}
+	check("empty store", 0)
+	for i := range 5 {
+		f.append(Put(Msg([]string{"W1", "W2"}[i%2], fmt.Sprintf("m%d", i), "x", "", "", "C1", Base)))
+	}
+	check("5 appended", 5)
+	first := f.read("c", 3)
+	check("3 delivered", 5)
+	f.ack(first[:2]...)
+	check("2 acked", 3)
+	rest := f.readAll("c")
+	check("all delivered", 3)
+	f.ack(first[2])
+	f.ack(rest...)
+	check("all acked", 0)
+}
+
+func testReplay(t *testing.T, f *fixture) {
+	var w1 []feedbackbot.Event
+	for i := range 4 {
+		m := Msg("W1", fmt.Sprintf("m%d", i), "x", "", "", "C1", Base.Add(time.Duration(i)*time.Second))
+		w1 = append(w1, Put(m))
+		f.append(Put(m))
+		f.append(Put(Msg("W2", fmt.Sprintf("o%d", i), "y", "", "", "C1", Base)))
+	}
+	w1 = append(w1, Delete(w1[0].Message))
+	f.append(w1[4])
+	// Some delivered and acked, some delivered and pending, some undelivered.
+	es := f.read("c", 4)
+	f.ack(es[:2]...)
+	before := f.backlog()
+
+	var got []store.Entry
+	err := f.s.Replay(f.ctx, "W1", func(e store.Entry) error {
+		got = append(got, e)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	if len(got) != len(w1) {
+		t.Fatalf("Replay gave %d entries, want %d", len(got), len(w1))
+	}
+	for i, e := range got {
+		entryMatches(t, fmt.Sprintf("replayed %d", i), e, w1[i], e.Deliveries)
+	}
+	if after := f.backlog(); after != before {
+		t.Errorf("Replay changed Backlog from %d to %d", before, after)
+	}
+	rest := f.readAll("c")
+	if len(rest) != 9-4 {
+		t.Errorf("after Replay, Read returned %d undelivered entries, want 5", len(rest))
+	}
+	if err := f.s.Replay(f.ctx, "W-none", func(store.Entry) error {
+		t.Error("Replay of an unknown workspace called fn")
+		return nil
+	}); err != nil {
+		t.Errorf("Replay of an unknown workspace: %v", err)
+	}
+}
+
+func testReplayStops(t *testing.T, f *fixture) {
+	for i := range 3 {
+		f.append(Put(Msg("W1", fmt.Sprintf("m%d", i), "x", "", "", "C1", Base)))
+	}
+	stop := errors.New("stop here")
+	calls := 0
+	err := f.s.Replay(f.ctx, "W1", func(store.Entry) error {
+		calls++
+		return stop
+	})
+	if !errors.Is(err, stop) {
+		t.Errorf("Replay returned %v, want fn's error", err)
+	}
+	if calls != 1 {
+		t.Errorf("fn called %d times after returning an error, want 1", calls)
+	}
+}
+
+func testTextRoundTrip(t *testing.T, f *fixture) {
+	invalid := Msg("W1", "C1:1700000000.000100", "caf\xe9 \xff\xfe broken", "", "A1", "C1", Base)
+	long := Msg("W1", "C1:1700000000.000200", strings.Repeat("é", feedbackbot.MaxTextBytes), "", "A1", "C1", Base.Add(time.Second))
+	exact := Msg("W1", "1234567890123456789", strings.Repeat("ab", feedbackbot.MaxTextBytes/2), "", "A1", "C1", Base.Add(2*time.Second))
+	odd := Msg("W1", "a/b c|d:e{f}", "id with separators", feedbackbot.RoleStaff, "A|1", "C|1", Base.Add(3*time.Second))
+	odd.EditedAt = Base.Add(time.Hour)
+	odd.Reactions = map[string]int{"+1": 3, "heart": 1}
+	for _, c := range []struct {
+		m    feedbackbot.Message
+		text string
+		cut  bool
+	}{
+		{invalid, "caf\uFFFD \uFFFD\uFFFD broken", false},
+		{long, strings.Repeat("é", feedbackbot.MaxTextBytes/2), true},
+		{exact, exact.Text, false},
+	} {
+		if c.m.Text != c.text || c.m.Truncated != c.cut || len(c.m.Text) > feedbackbot.MaxTextBytes {
+			t.Fatalf("Normalize gave %d bytes truncated=%v, want %d bytes truncated=%v", len(c.m.Text), c.m.Truncated, len(c.text), c.cut)
+		}
+	}
+	ms := []feedbackbot.Message{invalid, long, exact, odd}
+	var events []feedbackbot.Event
+	for _, m := range ms {
+		events = append(events, Put(m))
+	}
+	if n := f.append(events...); n != len(ms) {
+		t.Fatalf("Append = %d, want %d", n, len(ms))
+	}
+	es := f.readAll("c")
+	if len(es) != len(ms) {
+		t.Fatalf("read %d, want %d", len(es), len(ms))
+	}
+	for i, e := range es {
+		entryMatches(t, fmt.Sprintf("entry %d", i), e, events[i], 1)
+	}
+	tag := func(*feedbackbot.Message) feedbackbot.Tags { return Tags(-0.6, "v1", "export") }
+	if n := f.apply(items(es, tag)...); n != len(ms) {
+		t.Fatalf("Apply = %d, want %d", n, len(ms))
+	}
+	for _, m := range ms {
+		got, err := f.s.Message(f.ctx, m.Key())
+		if err != nil {
+			t.Fatalf("Message(%q): %v", m.Key(), err)
+		}
+		checkStored(t, m.Key(), got, store.Stored{Message: m, Tags: tag(&m)})
+	}
+	// Re-appending what was read back is a redelivery: the revision survived the trip.
+	if n := f.append(events...); n != 0 {
+		t.Errorf("re-appending the same messages appended %d", n)
+	}
+}
+
+func testWorkspaces(t *testing.T, f *fixture) {
+	got, err := f.s.Workspaces(f.ctx)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("Workspaces of an empty store = %v, %v", got, err)
+	}
+	m := Msg("T2", "m1", "x", "", "", "C1", Base)
+	f.append(Put(m), Put(Msg("G1", "m1", "x", "", "", "C1", Base)))
+	f.append(Delete(m))
+	f.append(Put(Msg("T1", "m1", "x", "", "", "C1", Base)))
+	if err := f.s.PutDoc(f.ctx, "T9", "cursor", "x", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	got, err = f.s.Workspaces(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"G1", "T1", "T2"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Workspaces = %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,329 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+var queryTests = []test{
+	{"MessageByKey", testMessageByKey},
+	{"Messages", testMessages},
+	{"MessagesLimits", testMessagesLimits},
+	{"MessagesInvalid", testMessagesInvalid},
+	{"Rollups", testRollups},
+	{"Notable", testNotable},
+	{"Accounts", testAccounts},
+}
+
+func testMessageByKey(t *testing.T, f *fixture) {
+	m := Msg("W1", "m1", "hello", "", "A1", "C1", Base)
+	tag := func(*feedbackbot.Message) feedbackbot.Tags { return Tags(0.3, "v1", "greeting") }
+	f.put(tag, m)
+	got, err := f.s.Message(f.ctx, m.Key())
+	if err != nil {
+		t.Fatalf("Message: %v", err)
+	}
+	checkStored(t, "by key", got, store.Stored{Message: m, Tags: tag(&m)})
+
+	// Appended but not applied yet: not in derived state.
+	pending := Msg("W1", "m2", "later", "", "A1", "C1", Base)
+	f.append(Put(pending))
+	missing := Msg("W1", "nope", "", "", "", "C1", Base)
+	for _, k := range []string{pending.Key(), missing.Key(), "slack/W-none/m1", "discord/W1/m1"} {
+		if _, err := f.s.Message(f.ctx, k); !feedbackbot.IsNotFound(err) {
+			t.Errorf("Message(%q) = %v, want ENOTFOUND", k, err)
+		}
+	}
+	for _, k := range []string{"", "slack", "slack/W1", "slack//m1"} {
+		_, err := f.s.Message(f.ctx, k)
+		checkCode(t, fmt.Sprintf("Message(%q)", k), err, feedbackbot.EINVALID)
+	}
+}
+
+func testMessages(t *testing.T, f *fixture) {
+	// 12 messages ten minutes apart across two accounts and three channels; all roles.
+	var ms []feedbackbot.Message
+	for i := range 12 {
+		role := []feedbackbot.Role{feedbackbot.RoleCustomer, feedbackbot.RoleStaff, feedbackbot.RoleCustomer, feedbackbot.RoleBot}[i%4]
+		ms = append(ms, Msg("W1", fmt.Sprintf("m%02d", i), fmt.Sprintf("text %d", i), role,
+			[]string{"A1", "A2", ""}[i%3], []string{"C1", "C2", "C3"}[(i/2)%3], Base.Add(time.Duration(i)*10*time.Minute)))
+	}
+	// Another workspace with the same accounts and channels must not leak in.
+	f.put(func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(0, "v1") },
+		Msg("W2", "x1", "other", "", "A1", "C1", Base.Add(5*time.Minute)))
+	tag := func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(-0.2, "v1", "export") }
+	f.put(tag, ms...)
+
+	at := func(i int) time.Time { return Base.Add(time.Duration(i) * 10 * time.Minute) }
+	cases := []struct {
+		name string
+		q    store.Query
+		keep func(m feedbackbot.Message) bool
+		max  int
+	}{
+		{"workspace", store.Query{Workspace: "W1"}, nil, 0},
+		{"account", store.Query{Workspace: "W1", Account: "A1"}, func(m feedbackbot.Message) bool { return m.Account == "A1" }, 0},
+		{"channel", store.Query{Workspace: "W1", Channel: "C2"}, func(m feedbackbot.Message) bool { return m.Channel == "C2" }, 0},
+		{"unknown account", store.Query{Workspace: "W1", Account: "A9"}, func(feedbackbot.Message) bool { return false }, 0},
+		{"unknown workspace", store.Query{Workspace: "W9"}, func(feedbackbot.Message) bool { return false }, 0},
+		{"from inclusive, to exclusive", store.Query{Workspace: "W1", From: at(3), To: at(7)},
+			func(m feedbackbot.Message) bool { return !m.Time.Before(at(3)) && m.Time.Before(at(7)) }, 0},
+		{"from only", store.Query{Workspace: "W1", From: at(9)}, func(m feedbackbot.Message) bool { return !m.Time.Before(at(9)) }, 0},
+		{"to only", store.Query{Workspace: "W1", To: at(2)}, func(m feedbackbot.Message) bool { return m.Time.Before(at(2)) }, 0},
+		{"between messages", store.Query{Workspace: "W1", From: at(3).Add(time.Second), To: at(5).Add(-time.Second)},
+			func(m feedbackbot.Message) bool { return m.Time.Equal(at(4)) }, 0},
+		{"account and range", store.Query{Workspace: "W1", Account: "A2", From: at(2), To: at(11)},
+			func(m feedbackbot.Message) bool {
+				return m.Account == "A2" && !m.Time.Before(at(2)) && m.Time.Before(at(11))
+			}, 0},
+		{"channel and range in another zone", store.Query{Workspace: "W1", Channel: "C1",
+			From: at(1).In(time.FixedZone("EST", -5*3600)), To: at(8).In(time.FixedZone("JST", 9*3600))},
+			func(m feedbackbot.Message) bool {
+				return m.Channel == "C1" && !m.Time.Before(at(1)) && m.Time.Before(at(8))
+			}, 0},
+		{"limit", store.Query{Workspace: "W1", Limit: 4}, nil, 4},
+		{"limit with account", store.Query{Workspace: "W1", Account: "A1", Limit: 2},
+			func(m feedbackbot.Message) bool { return m.Account == "A1" }, 2},
+		{"limit with range", store.Query{Workspace: "W1", From: at(2), To: at(9), Limit: 3},
+			func(m feedbackbot.Message) bool { return !m.Time.Before(at(2)) && m.Time.Before(at(9)) }, 3},
+	}
+	for _, tc := range cases {
+		var want []store.Stored
+		for _, m := range ms {
+			if tc.keep == nil || tc.keep(m) {
+				want = append(want, store.Stored{Message: m, Tags: tag(&m)})
+			}
+		}
+		newestFirst(want)
+		if tc.max > 0 && len(want) > tc.max {
+			want = want[:tc.max]
+		}
+		got := f.messages(tc.q)
+		if fmt.Sprint(keys(got)) != fmt.Sprint(keys(want)) {
+			t.Errorf("%s: got %v, want %v", tc.name, keys(got), keys(want))
+			continue
+		}
+		for i := range got {
+			checkStored(t, tc.name, got[i], want[i])
+		}
+	}
+}
+
+func testMessagesLimits(t *testing.T, f *fixture) {
+	n := store.MaxQueryLimit + 5
+	ms := make([]feedbackbot.Message, n)
+	for i := range ms {
+		ms[i] = Msg("W1", fmt.Sprintf("m%04d", i), "x", "", "A1", "C1", Base.Add(time.Duration(i)*time.Second))
+	}
+	f.put(func(*feedbackbot.Message) feedbackbot.Tags { return Tags(0.1, "v1") }, ms...)
+	for _, tc := range []struct {
+		limit, want int
+	}{
+		{0, store.DefaultQueryLimit},
+		{-1, store.DefaultQueryLimit},
+		{store.MaxQueryLimit + 1, store.MaxQueryLimit},
+		{1 << 30, store.MaxQueryLimit},
+		{store.MaxQueryLimit, store.MaxQueryLimit},
+	} {
+		for _, q := range []store.Query{{Workspace: "W1"}, {Workspace: "W1", Account: "A1"}} {
+			q.Limit = tc.limit
+			got := f.messages(q)
+			if len(got) != tc.want {
+				t.Errorf("Limit %d (%+v): got %d messages, want %d", tc.limit, q, len(got), tc.want)
+				continue
+			}
+			if got[0].Message.ID != ms[n-1].ID || got[len(got)-1].Message.ID != ms[n-tc.want].ID {
+				t.Errorf("Limit %d: got %s .. %s, want the newest %s .. %s", tc.limit,
+					got[0].Message.ID, got[len(got)-1].Message.ID, ms[n-1].ID, ms[n-tc.want].ID)
+			}
+		}
+	}
+}
+
+func testMessagesInvalid(t *testing.T, f *fixture) {
+	for _, q := range []store.Query{
+		{},
+		{Account: "A1"},
+		{Workspace: "W1", Account: "A1", Channel: "C1"},
+	} {
+		_, err := f.s.Messages(f.ctx, q)
+		checkCode(t, fmt.Sprintf("Messages(%+v)", q), err, feedbackbot.EINVALID)
+	}
+}
+
+func testRollups(t *testing.T, f *fixture) {
+	h := func(n int) time.Time { return Base.Add(time.Duration(n) * time.Hour) }
+	tag := func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(-0.3, "v1", "export") }
+	ms := []feedbackbot.Message{
+		Msg("W1", "a", "x", "", "A1", "C1", h(0)),
+		Msg("W1", "b", "x", "", "A1", "C1", h(0).Add(59*time.Minute+59*time.Second)),
+		Msg("W1", "c", "x", feedbackbot.RoleStaff, "A1", "C1", h(2).Add(time.Minute)),
+		Msg("W1", "d", "x", "", "A2", "C2", h(5)),
+		Msg("W1", "e", "x", "", "A2", "C2", h(-30)), // another day, before
+	}
+	f.put(tag, ms...)
+	all := expectAll(ms, tag).expectRollups("W1")
+	byStart := func(starts ...time.Time) []feedbackbot.Rollup {
+		var out []feedbackbot.Rollup
+		for _, r := range all {
+			if slices.ContainsFunc(starts, r.Start.Equal) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	ny := time.FixedZone("NY", -4*3600)
+	cases := []struct {
+		name     string
+		from, to time.Time
+		want     []feedbackbot.Rollup
+	}{
+		{"everything", h(-48), h(48), all},
+		{"start in [from, to)", h(0), h(5), byStart(h(0), h(2))},
+		{"from inside a bucket excludes it", h(0).Add(30 * time.Minute), h(6), byStart(h(2), h(5))},
+		{"to at a bucket start excludes it", h(2), h(5), byStart(h(2))},
+		{"to just after a bucket start includes it", h(2), h(5).Add(time.Nanosecond), byStart(h(2), h(5))},
+		{"empty period", h(1), h(2), nil},
+		{"other zone", h(0).In(ny), h(3).In(ny), byStart(h(0), h(2))},
+		{"to before from", h(5), h(0), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRollups(t, f.rollups("W1", tc.from, tc.to), tc.want)
+		})
+	}
+	if len(all) != 4 || all[1].Counts[feedbackbot.CntMessages] != 2 {
+		t.Fatalf("test corpus is not what the cases assume: %s", dump(all))
+	}
+}
+
+func testNotable(t *testing.T, f *fixture) {
+	scores := map[string]float64{}
+	tag := func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(scores[m.ID], "v1") }
+	day2 := Base.Add(24 * time.Hour)
+	type row struct {
+		id    string
+		role  feedbackbot.Role
+		score float64
+		at    time.Time
+	}
+	rows := []row{
+		{"n90", "", -0.9, Base.Add(time.Hour)},
+		{"n50old", "", -0.5, Base.Add(2 * time.Hour)},
+		{"n50new", "", -0.5, Base.Add(3 * time.Hour)},
+		{"n10", "", -0.1, Base.Add(4 * time.Hour)},
+		{"n01", "", -0.01, Base.Add(5 * time.Hour)},
+		{"zero", "", 0, Base.Add(6 * time.Hour)},
+		{"p30", "", 0.3, Base.Add(7 * time.Hour)},
+		{"p80", "", 0.8, Base.Add(8 * time.Hour)},
+		{"p80new", "", 0.8, day2.Add(time.Hour)},
+		{"n100day2", "", -1, day2},
+		{"staff", feedbackbot.RoleStaff, -0.99, Base.Add(time.Hour)},
+		{"bot", feedbackbot.RoleBot, -0.99, Base.Add(time.Hour)},
+		{"staffpos", feedbackbot.RoleStaff, 0.99, Base.Add(time.Hour)},
+	}
+	var ms []feedbackbot.Message
+	for _, r := range rows {
+		scores[r.id] = r.score
+		ms = append(ms, Msg("W1", r.id, "quote "+r.id, r.role, "A1", "C1", r.at))
+	}
+	f.put(tag, ms...)
+	f.put(tag, Msg("W2", "other", "x", "", "A1", "C1", Base.Add(time.Hour))) // score 0 but another ws
+	scores["w2neg"] = -1
+	f.put(tag, Msg("W2", "w2neg", "x", "", "A1", "C1", Base.Add(time.Hour)))
+
+	k := func(ids ...string) []string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			m := Msg("W1", id, "", "", "", "C1", Base)
+			out[i] = m.Key()
+		}
+		return out
+	}
+	cases := []struct {
+		name     string
+		kind     string
+		from, to time.Time
+		limit    int
+		want     []string
+	}{
+		{"negative, ties newer first", store.NotableNegative, Base, day2.Add(24 * time.Hour), 10,
+			k("n100day2", "n90", "n50new", "n50old", "n10", "n01")},
+		{"negative limit", store.NotableNegative, Base, day2.Add(24 * time.Hour), 3, k("n100day2", "n90", "n50new")},
+		{"negative first day", store.NotableNegative, Base, day2, 10, k("n90", "n50new", "n50old", "n10", "n01")},
+		{"negative range inside a day", store.NotableNegative, Base.Add(2 * time.Hour), Base.Add(4 * time.Hour), 10, k("n50new", "n50old")},
+		{"positive", store.NotablePositive, Base, day2.Add(24 * time.Hour), 10, k("p80new", "p80", "p30")},
+		{"positive to exclusive", store.NotablePositive, Base, Base.Add(8 * time.Hour), 10, k("p30")},
+		{"positive second day", store.NotablePositive, day2, day2.Add(24 * time.Hour), 10, k("p80new")},
+		{"empty period", store.NotablePositive, Base.Add(-48 * time.Hour), Base, 10, nil},
+	}
+	for _, tc := range cases {
+		got, err := f.s.Notable(f.ctx, "W1", tc.kind, tc.from, tc.to, tc.limit)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if fmt.Sprint(keys(got)) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, keys(got), tc.want)
+			continue
+		}
+		for _, s := range got {
+			checkStored(t, tc.name, s, store.Stored{Message: ms[slices.IndexFunc(ms, func(m feedbackbot.Message) bool {
+				return m.Key() == s.Message.Key()
+			})], Tags: tag(&s.Message)})
+		}
+	}
+	got, err := f.s.Notable(f.ctx, "W1", store.NotableNegative, Base, day2.Add(24*time.Hour), 0)
+	if err != nil || len(got) != 6 {
+		t.Errorf("Notable with limit 0 = %d, %v; want all 6 (default limit >= 10)", len(got), err)
+	}
+	_, err = f.s.Notable(f.ctx, "W1", "angry", Base, day2, 10)
+	checkCode(t, "Notable of an unknown kind", err, feedbackbot.EINVALID)
+
+	// An edit that moves a message from negative to positive moves it between lists.
+	edit := ms[0]
+	edit.Text = "edited"
+	scores["n90"] = 0.95
+	f.put(tag, edit)
+	neg, _ := f.s.Notable(f.ctx, "W1", store.NotableNegative, Base, day2, 10)
+	pos, _ := f.s.Notable(f.ctx, "W1", store.NotablePositive, Base, day2, 10)
+	if fmt.Sprint(keys(neg)) != fmt.Sprint(k("n50new", "n50old", "n10", "n01")) || fmt.Sprint(keys(pos)) != fmt.Sprint(k("n90", "p80", "p30")) {
+		t.Errorf("after an edit: negative %v, positive %v", keys(neg), keys(pos))
+	}
+	if len(pos) > 0 && pos[0].Message.Text != "edited" {
+		t.Errorf("Notable returned the old revision's text %q", pos[0].Message.Text)
+	}
+}
+
+func testAccounts(t *testing.T, f *fixture) {
+	tag := func(*feedbackbot.Message) feedbackbot.Tags { return Tags(0, "v1") }
+	f.put(tag,
+		Msg("W1", "m1", "x", "", "A2", "C1", Base),
+		Msg("W1", "m2", "x", "", "A1", "C1", Base),
+		Msg("W1", "m3", "x", "", "A1", "C2", Base),
+		Msg("W1", "m4", "x", "", "", "C1", Base),
+		Msg("W1", "m5", "x", feedbackbot.RoleStaff, "A3", "C1", Base),
+		Msg("W2", "m1", "x", "", "B1", "C1", Base),
+	)
+	f.append(Put(Msg("W1", "m9", "not applied", "", "A9", "C1", Base)))
+	for _, tc := range []struct {
+		ws   string
+		want []string
+	}{
+		{"W1", []string{"A1", "A2", "A3"}},
+		{"W2", []string{"B1"}},
+		{"W3", nil},
+	} {
+		got, err := f.s.Accounts(f.ctx, tc.ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("Accounts(%s) = %v, want %v", tc.ws, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,362 @@
+// Package storetest is the conformance suite every store backend must pass. A backend's
+// test calls Run with a function that opens a fresh, empty store; the suite then checks
+// the whole contract of package store against it, so both backends behave the same.
+//
+// Readings of the contract the suite enforces where store.go leaves room:
+//   - Read with wait 0 does not block: it returns what is available now.
+//   - Entries reclaimed after the claim timeout come back in log order, with
+//     Deliveries incremented; an entry is not handed to another consumer before that.
+//   - Append rejects an event it cannot key (no platform, workspace or id), an unknown
+//     kind, or a put that fails Normalize, with EINVALID. A delete needs only the
+//     message's identity.
+//   - Apply of a put whose key has a later revision (or a delete) in the log is a no-op,
+//     even when the later entry has not been applied yet. Apply of a delete that finds
+//     nothing applied changes nothing (counts 0). Applying a put with the same
+//     tags.Analyzer again is a no-op even if the tags differ.
+//   - Message with a key ParseKey rejects returns EINVALID. Messages needs a Workspace and
+//     at most one of Account and Channel, else EINVALID.
+//   - Rollups never hold zero-valued counters, and a bucket whose counters all went back
+//     to zero is not returned. Times in the result are UTC.
+//   - Notable under NotableNegative holds only customer messages with a sentiment score
+//     below 0, under NotablePositive only those above 0; staff and bot messages never.
+//     Limit <= 0 means a default of at least 10. An unknown kind is EINVALID.
+//   - Accounts lists accounts of applied messages of any role; Workspaces lists those
+//     with appended events only (documents do not create workspaces).
+//   - ListDocs of a kind with no documents returns an empty map and no error.
+//   - Once is true again after ttl has passed.
+//
+// Subtests run in parallel, so open must be safe for concurrent use and every store it
+// returns must be independent (its own directory, its own key prefix).
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// ClaimIdle is the claim timeout backends must be opened with for the suite: entries
+// left unacknowledged for longer are redelivered to another consumer.
+const ClaimIdle = 300 * time.Millisecond
+
+// Base is the time the suite's messages are built around: a Monday, 09:00 UTC.
+var Base = time.Date(2025, time.March, 10, 9, 0, 0, 0, time.UTC)
+
+// Msg builds a normalised test message on Slack with the given identity and content.
+// Role "" means customer.
+func Msg(ws, id, text string, role feedbackbot.Role, account, channel string, at time.Time) feedbackbot.Message {
+	m := feedbackbot.Message{
+		ID:          id,
+		Platform:    feedbackbot.PlatformSlack,
+		Workspace:   ws,
+		Channel:     channel,
+		ChannelName: "name-" + channel,
+		Author:      "U-" + id,
+		AuthorName:  "Author " + id,
+		Role:        role,
+		Account:     account,
+		Text:        text,
+		Time:        at,
+		Permalink:   "https://example.slack.com/archives/" + channel + "/p" + id,
+	}
+	if account != "" {
+		m.AccountName = "Account " + account
+	}
+	// Normalize fails only for an empty ws, id or channel or a zero time; tests that
+	// build such messages on purpose check Append's error instead.
+	_ = m.Normalize()
+	return m
+}
+
+// Put wraps a message in a put event.
+func Put(m feedbackbot.Message) feedbackbot.Event {
+	return feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}
+}
+
+// Delete returns a delete event carrying only the message's identity.
+func Delete(m feedbackbot.Message) feedbackbot.Event {
+	return feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{
+		ID: m.ID, Platform: m.Platform, Workspace: m.Workspace,
+	}}
+}
+
+// Tags builds tags with a score (label derived from it), an analyzer and themes.
+func Tags(score float64, analyzer string, themes ...string) feedbackbot.Tags {
+	t := feedbackbot.Tags{
+		Sentiment: feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: score},
+		Themes:    themes,
+		Intent:    feedbackbot.IntentOther,
+		Analyzer:  analyzer,
+	}
+	if score < -0.5 {
+		t.Intent = feedbackbot.IntentComplaint
+		t.NeedsReply = true
+		t.Sentiment.Emotion = feedbackbot.EmotionFrustration
+	}
+	return t
+}
+
+// Run runs the conformance suite; open returns a fresh, empty store opened with a claim
+// timeout of ClaimIdle and closes it in t.Cleanup.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	groups := []struct {
+		name  string
+		tests []test
+	}{
+		{"Log", logTests},
+		{"Apply", applyTests},
+		{"Query", queryTests},
+		{"Docs", docTests},
+		{"Leases", leaseTests},
+		{"Concurrency", concurrencyTests},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) {
+			for _, tc := range g.tests {
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
+					s := open(t)
+					tc.fn(t, &fixture{t: t, s: s, ctx: t.Context()})
+				})
+			}
+		})
+	}
+}
+
+type test struct {
+	name string
+	fn   func(t *testing.T, f *fixture)
+}
+
+// fixture wraps a store with helpers that fail the test on unexpected errors.
+type fixture struct {
+	t   *testing.T
+	s   store.Store
+	ctx context.Context
+}
+
+func (f *fixture) append(events ...feedbackbot.Event) int {
+	f.t.Helper()
+	n, err := f.s.Append(f.ctx, events...)
+	if err != nil {
+		f.t.Fatalf("Append: %v", err)
+	}
+	return n
+}
+
+func (f *fixture) read(consumer string, max int) []store.Entry {
+	f.t.Helper()
+	es, err := f.s.Read(f.ctx, consumer, max, 0)
+	if err != nil {
+		f.t.Fatalf("Read(%s): %v", consumer, err)
+	}
+	return es
+}
+
+// readAll reads with wait 0 until nothing is left for consumer.
+func (f *fixture) readAll(consumer string) []store.Entry {
+	f.t.Helper()
+	var all []store.Entry
+	for {
+		es := f.read(consumer, 500)
+		if len(es) == 0 {
+			return all
+		}
+		all = append(all, es...)
+	}
+}
+
+func (f *fixture) ack(es ...store.Entry) {
+	f.t.Helper()
+	if err := f.s.Ack(f.ctx, es...); err != nil {
+		f.t.Fatalf("Ack: %v", err)
+	}
+}
+
+func (f *fixture) apply(items ...store.Applied) int {
+	f.t.Helper()
+	n, err := f.s.Apply(f.ctx, items...)
+	if err != nil {
+		f.t.Fatalf("Apply: %v", err)
+	}
+	return n
+}
+
+func (f *fixture) backlog() int64 {
+	f.t.Helper()
+	n, err := f.s.Backlog(f.ctx)
+	if err != nil {
+		f.t.Fatalf("Backlog: %v", err)
+	}
+	return n
+}
+
+// tagger gives the tags analysis would produce for a message.
+type tagger func(m *feedbackbot.Message) feedbackbot.Tags
+
+// items pairs entries with their tags (zero tags for deletes).
+func items(es []store.Entry, tag tagger) []store.Applied {
+	out := make([]store.Applied, len(es))
+	for i, e := range es {
+		out[i].Entry = e
+		if e.Event.Kind == feedbackbot.EventPut {
+			out[i].Tags = tag(&e.Event.Message)
+		}
+	}
+	return out
+}
+
+// consume reads everything, applies it with tag and acknowledges it, like a worker.
+// It returns how many items Apply reported as changed.
+func (f *fixture) consume(tag tagger) int {
+	f.t.Helper()
+	es := f.readAll("worker")
+	n := f.apply(items(es, tag)...)
+	f.ack(es...)
+	return n
+}
+
+// put appends messages as puts and consumes the log with tag.
+func (f *fixture) put(tag tagger, ms ...feedbackbot.Message) {
+	f.t.Helper()
+	events := make([]feedbackbot.Event, len(ms))
+	for i, m := range ms {
+		events[i] = Put(m)
+	}
+	f.append(events...)
+	f.consume(tag)
+}
+
+func (f *fixture) rollups(ws string, from, to time.Time) []feedbackbot.Rollup {
+	f.t.Helper()
+	rs, err := f.s.Rollups(f.ctx, ws, from, to)
+	if err != nil {
+		f.t.Fatalf("Rollups(%s): %v", ws, err)
+	}
+	return rs
+}
+
+func (f *fixture) messages(q store.Query) []store.Stored {
+	f.t.Helper()
+	ms, err := f.s.Messages(f.ctx, q)
+	if err != nil {
+		f.t.Fatalf("Messages(%+v): %v", q, err)
+	}
+	return ms
+}
+
+// applied is what the test believes derived state holds: key -> message and tags.
+type applied map[string]store.Stored
+
+func (a applied) set(m feedbackbot.Message, t feedbackbot.Tags) {
+	a[m.Key()] = store.Stored{Message: m, Tags: t}
+}
+
+// expectRollups sums Contributions of the applied messages of ws by bucket, dropping
+// zero counters and empty buckets, in time order.
+func (a applied) expectRollups(ws string) []feedbackbot.Rollup {
+	byStart := map[time.Time]map[string]int64{}
+	for _, st := range a {
+		if st.Message.Workspace != ws {
+			continue
+		}
+		b := feedbackbot.BucketStart(st.Message.Time)
+		if byStart[b] == nil {
+			byStart[b] = map[string]int64{}
+		}
+		for k, v := range feedbackbot.Contributions(&st.Message, &st.Tags) {
+			byStart[b][k] += v
+		}
+	}
+	var out []feedbackbot.Rollup
+	for _, b := range slices.SortedFunc(maps.Keys(byStart), func(x, y time.Time) int { return x.Compare(y) }) {
+		c := byStart[b]
+		maps.DeleteFunc(c, func(_ string, v int64) bool { return v == 0 })
+		if len(c) > 0 {
+			out = append(out, feedbackbot.Rollup{Workspace: ws, Start: b, Counts: c})
+		}
+	}
+	return out
+}
+
+// checkRollups compares got with want exactly (bucket starts, workspace, counters).
+func checkRollups(t *testing.T, got, want []feedbackbot.Rollup) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d rollup buckets, want %d:\ngot  %s\nwant %s", len(got), len(want), dump(got), dump(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Workspace != w.Workspace || !g.Start.Equal(w.Start) || g.Start.Location() != time.UTC {
+			t.Errorf("bucket %d: got %s %s (%s), want %s %s", i, g.Workspace, g.Start, g.Start.Location(), w.Workspace, w.Start)
+		}
+		if !maps.Equal(g.Counts, w.Counts) {
+			t.Errorf("bucket %d (%s) counts differ:\ngot  %s\nwant %s", i, w.Start.Format(time.RFC3339), dump(sortedCounts(g.Counts)), dump(sortedCounts(w.Counts)))
+		}
+	}
+}
+
+func sortedCounts(c map[string]int64) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		out = append(out, fmt.Sprintf("%s=%d", k, c[k]))
+	}
+	return out
+}
+
+func dump(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return string(b)
+}
+
+// sameMessage compares messages through their JSON form, which is what both backends
+// keep: nil and empty maps, and equal instants, compare equal.
+func sameMessage(a, b feedbackbot.Message) bool {
+	return dump(a) == dump(b)
+}
+
+func sameTags(a, b feedbackbot.Tags) bool {
+	return a.Sentiment == b.Sentiment && a.Intent == b.Intent && a.NeedsReply == b.NeedsReply &&
+		a.Analyzer == b.Analyzer && slices.Equal(a.Themes, b.Themes)
+}
+
+func checkStored(t *testing.T, what string, got store.Stored, want store.Stored) {
+	t.Helper()
+	if !sameMessage(got.Message, want.Message) {
+		t.Errorf("%s: message differs:\ngot  %s\nwant %s", what, dump(got.Message), dump(want.Message))
+	}
+	if !sameTags(got.Tags, want.Tags) {
+		t.Errorf("%s: tags differ:\ngot  %s\nwant %s", what, dump(got.Tags), dump(want.Tags))
+	}
+}
+
+func keys(ss []store.Stored) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Message.Key()
+	}
+	return out
+}
+
+func checkCode(t *testing.T, what string, err error, code string) {
+	t.Helper()
+	if got := feedbackbot.ErrorCode(err); got != code {
+		t.Errorf("%s: got error %v (code %q), want code %q", what, err, got, code)
+	}
+}
+
+// newestFirst sorts stored messages by time, newest first (ties by key, unused here).
+func newestFirst(ss []store.Stored) {
+	sort.SliceStable(ss, func(i, j int) bool { return ss[i].Message.Time.After(ss[j].Message.Time) })
+}
