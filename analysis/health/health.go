@@ -159,7 +159,14 @@ func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) fee
 				oldest = w.Message.Time
 			}
 		}
-		add(feedbackbot.Reason{Code: ReasonUnanswered, Impact: -math.Min(30, 12*float64(len(waiting))),
+		impact := 0.0
+		for _, w := range waiting {
+			impact += 12
+			if now.Sub(w.Message.Time) >= 24*time.Hour {
+				impact += 8 // a day without an answer is a broken promise, not a delay
+			}
+		}
+		add(feedbackbot.Reason{Code: ReasonUnanswered, Impact: -math.Min(45, impact),
 			Text:     fmt.Sprintf("%d customer question(s) or report(s) still waiting for a reply, the oldest for %s", len(waiting), ago(now.Sub(oldest))),
 			Evidence: evidence(waiting, maxEvidencePerReason)})
 	}
@@ -177,7 +184,7 @@ func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) fee
 			impact := -15.0
 			text := fmt.Sprintf("Silent for %s; it usually writes every %s", ago(silence), ago(gap))
 			if last.Tags.Sentiment.Score < -0.05 || lastNegativeWithin(msgs, last.Message.Time, 7*24*time.Hour) {
-				impact = -40
+				impact = -55
 				text += ", and went quiet after a complaint"
 			}
 			add(feedbackbot.Reason{Code: ReasonWentQuiet, Impact: impact, Text: text,

@@ -1,0 +1,164 @@
+package health
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+var now = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+type spec struct {
+	daysAgo float64
+	role    feedbackbot.Role
+	score   float64
+	intent  feedbackbot.Intent
+	themes  []string
+	ask     bool
+	text    string
+}
+
+func build(specs []spec) []Item {
+	var out []Item
+	for i, s := range specs {
+		m := feedbackbot.Message{ID: fmt.Sprintf("C1:%d", i), Platform: feedbackbot.PlatformSlack, Workspace: "T1",
+			Channel: "C1", Author: string(s.role), Role: s.role, Account: "a1", Text: s.text,
+			Time: now.Add(-time.Duration(s.daysAgo * float64(24*time.Hour)))}
+		if m.Text == "" {
+			m.Text = fmt.Sprintf("message %d", i)
+		}
+		out = append(out, Item{Message: m, Tags: feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: s.score,
+			Label: feedbackbot.LabelFor(s.score)}, Intent: s.intent, Themes: s.themes, NeedsReply: s.ask}})
+	}
+	return out
+}
+
+// conv is a customer message answered by staff after the given minutes.
+func conv(daysAgo, score float64, replyMinutes float64) []spec {
+	c := []spec{{daysAgo: daysAgo, role: feedbackbot.RoleCustomer, score: score, ask: true, intent: feedbackbot.IntentQuestion}}
+	if replyMinutes >= 0 {
+		c = append(c, spec{daysAgo: daysAgo - replyMinutes/1440, role: feedbackbot.RoleStaff, score: 0.3})
+	}
+	return c
+}
+
+func codes(h feedbackbot.Health) []string {
+	var cs []string
+	for _, r := range h.Reasons {
+		cs = append(cs, r.Code)
+	}
+	return cs
+}
+
+func TestAssessScenarios(t *testing.T) {
+	var healthy, declining, cancelling, unanswered, quiet, recovered, chatty []spec
+	for d := 50.0; d > 0; d -= 3 {
+		healthy = append(healthy, conv(d, 0.4, 10)...)
+	}
+	for d := 50.0; d > 14; d -= 3 {
+		declining = append(declining, conv(d, 0.3, 20)...)
+	}
+	for d := 13.0; d > 0; d -= 1.5 {
+		declining = append(declining, spec{daysAgo: d, role: feedbackbot.RoleCustomer, score: -0.6, intent: feedbackbot.IntentComplaint}, spec{daysAgo: d - 0.01, role: feedbackbot.RoleStaff})
+	}
+	for d := 40.0; d > 10; d -= 4 {
+		cancelling = append(cancelling, conv(d, 0.1, 30)...)
+	}
+	cancelling = append(cancelling,
+		spec{daysAgo: 5, role: feedbackbot.RoleCustomer, score: -0.5, themes: []string{"billing"}, intent: feedbackbot.IntentComplaint, text: "we were charged twice"},
+		spec{daysAgo: 2, role: feedbackbot.RoleCustomer, score: -0.2, themes: []string{"cancellation"}, intent: feedbackbot.IntentChurnSignal, text: "we are evaluating other vendors"},
+		spec{daysAgo: 1.9, role: feedbackbot.RoleStaff})
+	for d := 40.0; d > 5; d -= 3 {
+		unanswered = append(unanswered, conv(d, 0.1, 15)...)
+	}
+	unanswered = append(unanswered, conv(2, -0.1, -1)...)
+	unanswered = append(unanswered, conv(1, -0.2, -1)...)
+	for d := 50.0; d > 16; d -= 3 {
+		quiet = append(quiet, conv(d, 0.1, 30)...)
+	}
+	quiet = append(quiet, spec{daysAgo: 15, role: feedbackbot.RoleCustomer, score: -0.8, intent: feedbackbot.IntentComplaint}, spec{daysAgo: 14.9, role: feedbackbot.RoleStaff})
+	for d := 55.0; d > 40; d -= 1 {
+		recovered = append(recovered, conv(d, -0.6, 240)...)
+	}
+	for d := 38.0; d > 0; d -= 3 {
+		recovered = append(recovered, conv(d, 0.5, 10)...)
+	}
+	for d := 50.0; d > 0; d -= 0.25 {
+		chatty = append(chatty, conv(d, 0.05, 5)...)
+	}
+
+	tests := []struct {
+		name   string
+		specs  []spec
+		atRisk bool
+		reason string // must be among the reasons ("" = none required)
+	}{
+		{"healthy", healthy, false, ""},
+		{"declining", declining, true, ReasonSentimentDrop},
+		{"cancelling", cancelling, true, ReasonChurnSignal},
+		{"unanswered", unanswered, true, ReasonUnanswered},
+		{"gone quiet after a complaint", quiet, true, ReasonWentQuiet},
+		{"recovered", recovered, false, ""},
+		{"chatty", chatty, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := Assess(feedbackbot.Account{ID: "a1"}, build(tt.specs), now, Params{})
+			if h.AtRisk != tt.atRisk {
+				t.Errorf("at risk = %v (score %d, reasons %v), want %v", h.AtRisk, h.Score, codes(h), tt.atRisk)
+			}
+			if tt.reason != "" && !slices.Contains(codes(h), tt.reason) {
+				t.Errorf("reasons %v lack %s", codes(h), tt.reason)
+			}
+			if h.Score < 0 || h.Score > 100 {
+				t.Errorf("score %d out of range", h.Score)
+			}
+			for _, r := range h.Reasons {
+				if r.Text == "" || r.Code == "" {
+					t.Errorf("reason without text or code: %+v", r)
+				}
+			}
+		})
+	}
+}
+
+func TestAlwaysQuietIsNotAtRisk(t *testing.T) {
+	var s []spec
+	for d := 55.0; d > 20; d -= 12 {
+		s = append(s, conv(d, 0.1, 30)...)
+	}
+	h := Assess(feedbackbot.Account{ID: "a1"}, build(s), now, Params{})
+	if h.AtRisk {
+		t.Fatalf("an account that was always quiet is not at risk: %d %v", h.Score, codes(h))
+	}
+}
+
+func TestFutureMessagesIgnored(t *testing.T) {
+	items := build(append(conv(3, 0.4, 10), spec{daysAgo: -1, role: feedbackbot.RoleCustomer, score: -0.9, intent: feedbackbot.IntentChurnSignal}))
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, now, Params{})
+	if slices.Contains(codes(h), ReasonChurnSignal) {
+		t.Fatal("a message after now must not count")
+	}
+}
+
+func TestPleasantryAfterReplyDoesNotWait(t *testing.T) {
+	s := append(conv(2, 0.1, 10), spec{daysAgo: 1.9, role: feedbackbot.RoleCustomer, score: 0.5, text: "thanks!"})
+	h := Assess(feedbackbot.Account{ID: "a1"}, build(s), now, Params{})
+	if slices.Contains(codes(h), ReasonUnanswered) {
+		t.Fatalf("a pleasantry (no needs_reply) must not wait: %v", codes(h))
+	}
+}
+
+func TestThreadReplyAnswersRoot(t *testing.T) {
+	items := build([]spec{{daysAgo: 2, role: feedbackbot.RoleCustomer, ask: true}, {daysAgo: 1.9, role: feedbackbot.RoleStaff}})
+	items[1].Message.Thread = "1700000000.000100"
+	items[0].Message.ID = "C1:1700000000.000100"
+	items[1].Message.Channel = "C1"
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, now, Params{})
+	if slices.Contains(codes(h), ReasonUnanswered) {
+		t.Fatalf("a staff reply in the thread answers the root: %v", codes(h))
+	}
+}
