@@ -1,0 +1,207 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// AlertPoster posts alerts and updates them in place when new evidence arrives.
+type AlertPoster interface {
+	Poster
+	Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error
+}
+
+// AlertStore keeps alert state as documents.
+type AlertStore interface {
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+}
+
+// Alerter turns account health into alerts the way a good pager does: one alert per
+// account and cause (fingerprint), not repeated before RepeatInterval unless the cause
+// worsens, updated in place with new evidence, a lesser alert inhibited by a greater
+// one for the same account, acknowledged or snoozed alerts left alone, and a
+// "recovered" notice when the account is no longer at risk.
+type Alerter struct {
+	Store          AlertStore
+	Poster         AlertPoster
+	Channel        string
+	RepeatInterval time.Duration
+	Logger         *slog.Logger
+}
+
+// AlertOutcome says what Evaluate did.
+type AlertOutcome struct {
+	Raised, Updated, Repeated, Resolved, Inhibited, Quiet int
+}
+
+// worsened is how many health points an open alert must lose to be re-sent early.
+const worsened = 10
+
+// Evaluate applies the at-risk list of one workspace as of now.
+func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackbot.Health, now time.Time) (AlertOutcome, error) {
+	var out AlertOutcome
+	raw, err := a.Store.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return out, fmt.Errorf("alerts: list: %w", err)
+	}
+	existing := map[string]*feedbackbot.Alert{}
+	for id, r := range raw {
+		var al feedbackbot.Alert
+		if err := json.Unmarshal(r, &al); err != nil {
+			return out, fmt.Errorf("alerts: decode %s: %w", id, err)
+		}
+		existing[id] = &al
+	}
+	// The greatest alert per account wins; lesser ones for the same account are inhibited.
+	current := map[string]bool{}
+	for _, h := range hs {
+		if !h.AtRisk {
+			continue
+		}
+		cand := AlertFor(workspace, h, now)
+		if greater := inhibitor(existing, cand); greater != nil {
+			out.Inhibited++
+			current[greater.Fingerprint] = true
+			continue
+		}
+		current[cand.Fingerprint] = true
+		if err := a.raiseOrUpdate(ctx, existing[cand.Fingerprint], cand, now, &out); err != nil {
+			return out, err
+		}
+	}
+	ids := make([]string, 0, len(existing))
+	for id := range existing {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		al := existing[id]
+		if current[id] || al.Status == feedbackbot.AlertResolved {
+			continue
+		}
+		// Not at risk for this cause any more: close the loop.
+		al.Status, al.ResolvedAt, al.UpdatedAt = feedbackbot.AlertResolved, now, now
+		if err := a.notify(ctx, al, true); err != nil {
+			return out, err
+		}
+		out.Resolved++
+	}
+	return out, nil
+}
+
+func open(a *feedbackbot.Alert) bool { return a.Status != feedbackbot.AlertResolved }
+
+// inhibitor returns an open alert of greater severity for the same account, if any.
+func inhibitor(existing map[string]*feedbackbot.Alert, cand feedbackbot.Alert) *feedbackbot.Alert {
+	for _, other := range existing {
+		if other.Account.ID == cand.Account.ID && other.Fingerprint != cand.Fingerprint && open(other) && other.Severity > cand.Severity {
+			return other
+		}
+	}
+	return nil
+}
+
+func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, cand feedbackbot.Alert, now time.Time, out *AlertOutcome) error {
+	if prev == nil || prev.Status == feedbackbot.AlertResolved {
+		if err := a.notify(ctx, &cand, false); err != nil {
+			return err
+		}
+		out.Raised++
+		return nil
+	}
+	al := *prev
+	al.Score, al.Reasons, al.Severity, al.NextStep, al.UpdatedAt = cand.Score, cand.Reasons, max(prev.Severity, cand.Severity), cand.NextStep, now
+	switch {
+	case al.Status == feedbackbot.AlertSnoozed && now.Before(al.SnoozedUntil):
+		out.Quiet++
+		return a.save(ctx, &al)
+	case al.Status == feedbackbot.AlertSnoozed:
+		al.Status = feedbackbot.AlertOpen // the snooze ran out
+	}
+	worse := cand.Score <= prev.Score-worsened || cand.Severity > prev.Severity
+	due := now.Sub(prev.NotifiedAt) >= a.RepeatInterval && al.Status == feedbackbot.AlertOpen
+	switch {
+	case worse || due:
+		if worse && al.Status == feedbackbot.AlertAcknowledged {
+			al.Status = feedbackbot.AlertOpen // a worse cause deserves fresh eyes
+		}
+		if err := a.notify(ctx, &al, false); err != nil {
+			return err
+		}
+		out.Repeated++
+	case evidenceChanged(prev, &al) && len(al.Posts) > 0:
+		for _, ref := range al.Posts {
+			if err := a.Poster.Update(ctx, ref, AlertDocument(al)); err != nil {
+				return fmt.Errorf("alerts: update %s: %w", al.Fingerprint, err)
+			}
+		}
+		out.Updated++
+		return a.save(ctx, &al)
+	default:
+		out.Quiet++
+		return a.save(ctx, &al)
+	}
+	return nil
+}
+
+// notify posts a new message for the alert (or its recovery) and saves it.
+func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bool) error {
+	doc := AlertDocument(*al)
+	if resolved {
+		doc.Color = "good"
+		for _, ref := range al.Posts {
+			// The original alert shows it is over; a short notice tells the channel.
+			if err := a.Poster.Update(ctx, ref, doc); err != nil {
+				a.log().Warn("could not mark the alert message recovered", "alert", al.Fingerprint, "err", err)
+			}
+		}
+	}
+	ref, err := a.Poster.Post(ctx, a.Channel, doc)
+	if err != nil {
+		return fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)
+	}
+	if !resolved {
+		al.Posts = append(al.Posts[:0:0], ref)
+	}
+	al.NotifiedAt = al.UpdatedAt
+	return a.save(ctx, al)
+}
+
+func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
+	raw, err := json.Marshal(al)
+	if err != nil {
+		return fmt.Errorf("alerts: encode: %w", err)
+	}
+	if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
+		return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
+	}
+	return nil
+}
+
+func evidenceChanged(a, b *feedbackbot.Alert) bool {
+	keys := func(al *feedbackbot.Alert) []string {
+		var ks []string
+		for _, r := range al.Reasons {
+			for _, e := range r.Evidence {
+				ks = append(ks, e.MessageKey+e.Figure)
+			}
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	return a.Score != b.Score || !slices.Equal(keys(a), keys(b))
+}
+
+func (a *Alerter) log() *slog.Logger {
+	if a.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return a.Logger
+}

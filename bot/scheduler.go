@@ -1,0 +1,204 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Poster posts documents to one platform's channels. Adapters implement it and
+// refuse destinations that are not internal.
+type Poster interface {
+	Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error)
+}
+
+// SchedulerStore is what the scheduler needs: leases, once-markers, and documents to
+// remember the last run, plus what digests read.
+type SchedulerStore interface {
+	HistoryStore
+	DigestStore
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+}
+
+// Job is one scheduled digest.
+type Job struct {
+	Name      string
+	Platform  feedbackbot.Platform
+	Channel   string
+	Workspace string
+	Schedule  cron.Schedule
+	Location  *time.Location
+	Period    time.Duration
+}
+
+// Scheduler posts digests on their cron schedules. Several replicas may run one each:
+// a lease picks the one that works, and a once-marker per job and scheduled time
+// makes a failover unable to post the same digest twice. After downtime it catches up
+// on the most recent missed run within CatchUp, never on older ones.
+type Scheduler struct {
+	Store    SchedulerStore
+	Posters  map[feedbackbot.Platform]Poster
+	Jobs     []Job
+	Holder   string // unique per replica
+	Accounts map[string]feedbackbot.Account
+	Logger   *slog.Logger
+	// CatchUp bounds how late a missed digest is still posted (default 6h).
+	CatchUp time.Duration
+	// Charts attaches the chart to posted digests.
+	Charts bool
+}
+
+const (
+	docScheduler = "scheduler"
+	leaseName    = "scheduler"
+	leaseTTL     = time.Minute
+)
+
+type lastRun struct {
+	At time.Time `json:"at"` // the scheduled time of the last run handled
+}
+
+// Tick does everything due as of now and returns how many digests it posted. It is
+// the whole scheduling logic with an explicit clock; Run only calls it on time.
+func (s *Scheduler) Tick(ctx context.Context, now time.Time) (int, error) {
+	ok, err := s.Store.AcquireLease(ctx, leaseName, s.Holder, leaseTTL)
+	if err != nil {
+		return 0, fmt.Errorf("scheduler lease: %w", err)
+	}
+	if !ok {
+		return 0, nil // another replica schedules
+	}
+	catchUp := s.CatchUp
+	if catchUp <= 0 {
+		catchUp = 6 * time.Hour
+	}
+	posted := 0
+	var firstErr error
+	for _, j := range s.Jobs {
+		due, err := s.due(ctx, j, now, catchUp)
+		if err != nil {
+			firstErr = cmpErr(firstErr, err)
+			continue
+		}
+		if due.IsZero() {
+			continue
+		}
+		if err := s.post(ctx, j, due); err != nil {
+			s.log().Error("digest not posted; will retry on the next tick", "job", j.Name, "scheduled", due, "err", err)
+			firstErr = cmpErr(firstErr, err)
+			continue
+		}
+		posted++
+	}
+	return posted, firstErr
+}
+
+// due returns the latest scheduled time in (last run, now] within catchUp, or zero.
+func (s *Scheduler) due(ctx context.Context, j Job, now time.Time, catchUp time.Duration) (time.Time, error) {
+	var last lastRun
+	raw, err := s.Store.GetDoc(ctx, j.Workspace, docScheduler, j.Name)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &last); err != nil {
+			return time.Time{}, fmt.Errorf("job %s: decode last run: %w", j.Name, err)
+		}
+	case feedbackbot.IsNotFound(err):
+		last.At = now.Add(-catchUp)
+	default:
+		return time.Time{}, fmt.Errorf("job %s: last run: %w", j.Name, err)
+	}
+	from := last.At
+	if floor := now.Add(-catchUp); from.Before(floor) {
+		from = floor
+	}
+	var due time.Time
+	for t := j.Schedule.Next(from.In(j.Location)); !t.After(now); t = j.Schedule.Next(t) {
+		due = t
+	}
+	return due, nil
+}
+
+func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
+	poster, ok := s.Posters[j.Platform]
+	if !ok {
+		return fmt.Errorf("job %s: no %s connection to post with", j.Name, j.Platform)
+	}
+	marker := fmt.Sprintf("digest:%s:%s:%d", j.Workspace, j.Name, at.Unix())
+	first, err := s.Store.Once(ctx, marker+":claimed", 15*time.Minute)
+	if err != nil {
+		return fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	if first {
+		now := at.UTC()
+		hs, err := Risk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts})
+		if err != nil {
+			return err
+		}
+		d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: now.Add(-j.Period), To: now, Now: now,
+			Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs)})
+		if err != nil {
+			return err
+		}
+		var png []byte
+		if s.Charts {
+			if png, err = DigestChart(d); err != nil {
+				return err
+			}
+		}
+		if _, err := poster.Post(ctx, j.Channel, DigestDocument(d, png)); err != nil {
+			// Let the next tick try again: the claim expires, the run is not recorded.
+			return fmt.Errorf("job %s: post: %w", j.Name, err)
+		}
+		s.log().Info("digest posted", "job", j.Name, "scheduled", at, "customer_messages", d.CustomerMessages)
+	}
+	raw, _ := json.Marshal(lastRun{At: at})
+	if err := s.Store.PutDoc(ctx, j.Workspace, docScheduler, j.Name, raw); err != nil {
+		return fmt.Errorf("job %s: record run: %w", j.Name, err)
+	}
+	return nil
+}
+
+// Run ticks every interval until ctx ends, then releases the lease.
+func (s *Scheduler) Run(ctx context.Context, interval time.Duration, clock func() time.Time) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	defer func() {
+		if err := s.Store.ReleaseLease(context.WithoutCancel(ctx), leaseName, s.Holder); err != nil {
+			s.log().Warn("release scheduler lease", "err", err)
+		}
+	}()
+	for {
+		if _, err := s.Tick(ctx, clock()); err != nil && ctx.Err() == nil {
+			s.log().Warn("scheduler tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Scheduler) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
