@@ -399,7 +399,7 @@ func testTextRoundTrip(t *testing.T, f *fixture) {
 		text string
 		cut  bool
 	}{
-		{invalid, "caf\uFFFD \uFFFD\uFFFD broken", false},
+		{invalid, "caf\uFFFD \uFFFD broken", false}, // a run of invalid bytes becomes one U+FFFD
 		{long, strings.Repeat("é", feedbackbot.MaxTextBytes/2), true},
 		{exact, exact.Text, false},
 	} {

@@ -1,0 +1,351 @@
+// Package bolt is feedbackbot's embedded, durable, single-file store: the zero-setup
+// default when no Redis is configured. Everything (capture log, consumer state,
+// derived state, documents, leases) lives in one bbolt file, dir/feedbackbot.db.
+//
+// Why bbolt (go.etcd.io/bbolt): pure Go (no cgo, one static binary), MIT, a single
+// file, ACID transactions with an fsync on every commit, an exclusive file lock so two
+// processes cannot share the file by mistake, and well kept by the etcd maintainers
+// who run it under etcd. SQLite through modernc.org/sqlite is also pure Go but much
+// bigger, and SQL buys nothing here: every query is a range over an ordered key, which
+// bbolt's B+tree cursors do directly. redka (a Redis API over SQL) has no streams or
+// Lua, so it could not share the Redis backend's design anyway.
+//
+// Layout, one bucket per workspace under "ws" (keys are big-endian so they sort):
+//
+//	log      seq -> JSON event             (bucket sequence = last entry id)
+//	pend     seq -> delivered-at, count, consumer
+//	cursor   (a key) last delivered seq
+//	latest   message key -> "p"+revision | "d" (tombstone): capture dedupe
+//	msg      message key -> JSON record (message, tags, applied stamp, contributions)
+//	roll     hour -> JSON counters
+//	t        time+key -> nil               (workspace time index)
+//	acct/ch  account|channel -> time+key   (per-dimension time indexes)
+//	neg/pos  hour+extremity+time desc+key  (notable, most extreme first per hour)
+//	accounts account -> nil
+//
+// Writers coalesce: concurrent Append, Apply, Ack and document calls share one
+// transaction and one fsync (group commit), without a fixed batching delay.
+package bolt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// FileName is the name of the store's file inside its directory.
+const FileName = "feedbackbot.db"
+
+// Options tune the store. The zero value is usable.
+type Options struct {
+	// ClaimIdle is how long a delivered entry may stay unacknowledged before Read hands
+	// it to another consumer (default 1 minute).
+	ClaimIdle time.Duration
+	// LockTimeout is how long Open waits for another process to release the file
+	// (default 1 second).
+	LockTimeout time.Duration
+	// Now is the clock for claim times and leases (default time.Now).
+	Now func() time.Time
+}
+
+// Store is the bbolt backend. It is safe for concurrent use.
+type Store struct {
+	db        *bbolt.DB
+	path      string
+	claimIdle time.Duration
+	now       func() time.Time
+
+	// wake is closed and replaced whenever entries are appended, waking waiting Reads.
+	wakeMu sync.Mutex
+	wake   chan struct{}
+	closed chan struct{}
+
+	// life is held (shared) by every operation while it uses the file, and exclusively
+	// by Close, so Close waits for operations in flight and none starts after it.
+	life     sync.RWMutex
+	isClosed bool
+
+	commit committer
+	rrMu   sync.Mutex
+	rr     int // rotates the workspace Read starts with, for fairness
+}
+
+// Format version kept in the meta bucket; Open refuses files of another format.
+const formatVersion = "1"
+
+var (
+	bMeta   = []byte("meta")
+	bWS     = []byte("ws")
+	bDocs   = []byte("docs")
+	bLeases = []byte("leases")
+	bOnce   = []byte("once")
+	kFormat = []byte("format")
+)
+
+// Open opens (creating if needed) the store in dir. It fails with a clear error when
+// another process holds the file or when the file is not a feedbackbot database.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if opts.ClaimIdle <= 0 {
+		opts.ClaimIdle = time.Minute
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("bolt: create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout, FreelistType: bbolt.FreelistMapType})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("%w (%w)", feedbackbot.Errorf(feedbackbot.EUNAVAILABLE,
+			"store file %s is locked: another feedbackbot is probably running with the same data directory (waited %s)",
+			path, opts.LockTimeout), err)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return nil, fmt.Errorf("%w (%w)", corrupt(path), err)
+	case err != nil:
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	if err := initDB(db, path); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{
+		db:        db,
+		path:      path,
+		claimIdle: opts.ClaimIdle,
+		now:       opts.Now,
+		wake:      make(chan struct{}),
+		closed:    make(chan struct{}),
+	}
+	s.commit.db = db
+	return s, nil
+}
+
+func corrupt(path string) error {
+	return feedbackbot.Errorf(feedbackbot.EINTERNAL,
+		"store file %s is not a feedbackbot database or is corrupt; move it aside (or restore a backup) and start again", path)
+}
+
+// initDB creates the top-level buckets of a new file, or checks an existing file is ours.
+func initDB(db *bbolt.DB, path string) error {
+	err := db.Update(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			empty := true
+			_ = tx.ForEach(func([]byte, *bbolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return corrupt(path)
+			}
+			var err error
+			if meta, err = tx.CreateBucket(bMeta); err != nil {
+				return err
+			}
+			if err := meta.Put(kFormat, []byte(formatVersion)); err != nil {
+				return err
+			}
+		}
+		if v := meta.Get(kFormat); string(v) != formatVersion {
+			return fmt.Errorf("%w: format %q, this build reads format %s", corrupt(path), v, formatVersion)
+		}
+		for _, b := range [][]byte{bWS, bDocs, bLeases, bOnce} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("bolt: initialise %s: %w", path, err)
+	}
+	return nil
+}
+
+// Path returns the store's file.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for writes in flight, then closes the file. Waiting Reads return.
+func (s *Store) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.isClosed {
+		return nil
+	}
+	s.isClosed = true
+	close(s.closed)
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("bolt: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// update runs fn in a write transaction shared with concurrent callers (one fsync).
+func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.isClosed {
+		return errClosed
+	}
+	return s.commit.run(fn)
+}
+
+// updateAlone runs fn in its own write transaction; fn may return errRollback to
+// discard its changes without an error (and without a write to disk).
+func (s *Store) updateAlone(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.isClosed {
+		return errClosed
+	}
+	if err := s.db.Update(fn); err != nil && err != errRollback {
+		return err
+	}
+	return nil
+}
+
+var errRollback = errors.New("rollback")
+
+func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.isClosed {
+		return errClosed
+	}
+	return s.db.View(fn)
+}
+
+var errClosed = feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the store is closed")
+
+// committer is a group commit: a call that finds no commit running runs at once; calls
+// arriving meanwhile queue and then share the next transaction. Unlike bbolt's
+// DB.Batch it adds no delay when the store is idle.
+type committer struct {
+	db      *bbolt.DB
+	mu      sync.Mutex
+	queue   []*call
+	running bool
+}
+
+type call struct {
+	fn   func(*bbolt.Tx) error
+	done chan error
+}
+
+func (c *committer) run(fn func(*bbolt.Tx) error) error {
+	cl := &call{fn: fn, done: make(chan error, 1)}
+	c.mu.Lock()
+	c.queue = append(c.queue, cl)
+	if !c.running {
+		c.running = true
+		c.mu.Unlock()
+		c.loop()
+	} else {
+		c.mu.Unlock()
+	}
+	return <-cl.done
+}
+
+// loop commits what is queued; if more arrived meanwhile, a new goroutine carries on so
+// the caller that started the loop returns as soon as its own call is done.
+func (c *committer) loop() {
+	c.mu.Lock()
+	batch := c.queue
+	c.queue = nil
+	c.mu.Unlock()
+
+	c.commit(batch)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queue) == 0 {
+		c.running = false
+		return
+	}
+	go c.loop()
+}
+
+func (c *committer) commit(batch []*call) {
+	if len(batch) == 1 {
+		batch[0].done <- c.db.Update(batch[0].fn)
+		return
+	}
+	failed := -1
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		for i, cl := range batch {
+			if err := cl.fn(tx); err != nil {
+				failed = i
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for _, cl := range batch {
+			cl.done <- nil
+		}
+		return
+	}
+	// One call failed and rolled everyone back: the failing one gets its error, the
+	// others run again on their own (their functions start from scratch each time).
+	for i, cl := range batch {
+		if i == failed {
+			cl.done <- err
+			continue
+		}
+		cl.done <- c.db.Update(cl.fn)
+	}
+}
+
+// signal wakes Reads waiting for new entries.
+func (s *Store) signal() {
+	s.wakeMu.Lock()
+	close(s.wake)
+	s.wake = make(chan struct{})
+	s.wakeMu.Unlock()
+}
+
+func (s *Store) waitChan() <-chan struct{} {
+	s.wakeMu.Lock()
+	defer s.wakeMu.Unlock()
+	return s.wake
+}
+
+// maxIdent bounds identifiers used inside keys (bbolt keys are at most 32 KiB).
+const maxIdent = 1024
+
+func checkIdent(what, v string) error {
+	if v == "" {
+		return feedbackbot.Errorf(feedbackbot.EINVALID, "%s is empty", what)
+	}
+	if len(v) > maxIdent {
+		return feedbackbot.Errorf(feedbackbot.EINVALID, "%s is longer than %d bytes", what, maxIdent)
+	}
+	return nil
+}
+
+// Interface guard.
+var _ store.Store = (*Store)(nil)

@@ -1,0 +1,508 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	"go.etcd.io/bbolt"
+)
+
+// record is a message as derived state holds it, with what it added to its rollup so
+// exactly that is subtracted when it is replaced or deleted.
+type record struct {
+	Message feedbackbot.Message `json:"message"`
+	Tags    feedbackbot.Tags    `json:"tags"`
+	// Stamp is revision@analyzer: applying the same stamp again is a no-op.
+	Stamp   string           `json:"stamp"`
+	Contrib map[string]int64 `json:"contrib"`
+}
+
+const signBit = 1 << 63
+
+// timeKey encodes an instant so that byte order is time order (12 bytes).
+func timeKey(t time.Time) []byte {
+	b := make([]byte, 12, 12+64)
+	binary.BigEndian.PutUint64(b, uint64(t.Unix())^signBit)
+	binary.BigEndian.PutUint32(b[8:], uint32(t.Nanosecond()))
+	return b
+}
+
+func decodeTimeKey(b []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(b)^signBit), int64(binary.BigEndian.Uint32(b[8:]))).UTC()
+}
+
+// hourKey encodes a bucket start (8 bytes, ordered).
+func hourKey(t time.Time) []byte { return u64(uint64(t.Unix()) ^ signBit) }
+
+func decodeHourKey(b []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(b)^signBit), 0).UTC()
+}
+
+// floatKey encodes x so that byte order is numeric order.
+func floatKey(x float64) []byte {
+	if x == 0 || math.IsNaN(x) {
+		x = 0 // one zero, no NaN
+	}
+	bits := math.Float64bits(x)
+	if bits&signBit == 0 {
+		bits |= signBit
+	} else {
+		bits = ^bits
+	}
+	return u64(bits)
+}
+
+// notableKey places a customer message in the neg or pos index of its hour: most
+// extreme first, then newest first, then by key. ok is false when it belongs in neither.
+func notableKey(m *feedbackbot.Message, t *feedbackbot.Tags) (bucket, key []byte, ok bool) {
+	score := t.Sentiment.Score
+	if m.Role != feedbackbot.RoleCustomer || math.IsNaN(score) || score == 0 {
+		return nil, nil, false
+	}
+	bucket, ext := bNeg, score
+	if score > 0 {
+		bucket, ext = bPos, -score
+	}
+	k := append(hourKey(feedbackbot.BucketStart(m.Time)), floatKey(ext)...)
+	for _, c := range timeKey(m.Time) {
+		k = append(k, ^c)
+	}
+	return bucket, append(k, m.Key()...), true
+}
+
+const notablePrefix = 8 + 8 + 12 // hour, extremity, inverted time
+
+// rollups caches the rollup buckets one transaction touches, so a batch of messages
+// in the same hour decodes and encodes the bucket once.
+type rollups map[string]*rollup
+
+type rollup struct {
+	b      *bbolt.Bucket
+	k      []byte
+	counts map[string]int64
+}
+
+func (r rollups) add(ws string, b *bbolt.Bucket, start time.Time, c map[string]int64, sign int64) error {
+	k := hourKey(start)
+	id := ws + "\x00" + string(k)
+	ru := r[id]
+	if ru == nil {
+		ru = &rollup{b: b.Bucket(bRoll), k: k, counts: map[string]int64{}}
+		if v := ru.b.Get(k); v != nil {
+			if err := json.Unmarshal(v, &ru.counts); err != nil {
+				return fmt.Errorf("decode rollup %s %s: %w", ws, start.Format(time.RFC3339), err)
+			}
+		}
+		r[id] = ru
+	}
+	for name, v := range c {
+		ru.counts[name] += sign * v
+	}
+	return nil
+}
+
+func (r rollups) flush() error {
+	for _, ru := range r {
+		for name, v := range ru.counts {
+			if v == 0 {
+				delete(ru.counts, name)
+			}
+		}
+		if len(ru.counts) == 0 {
+			if err := ru.b.Delete(ru.k); err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := json.Marshal(ru.counts)
+		if err != nil {
+			return err
+		}
+		if err := ru.b.Put(ru.k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Apply implements store.Derived. A batch is one transaction.
+func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) {
+	if len(items) == 0 {
+		return 0, ctx.Err()
+	}
+	its := make([]store.Applied, len(items))
+	for i := range items {
+		its[i] = items[i]
+		if err := validateEvent(i, &its[i].Entry.Event); err != nil {
+			return 0, fmt.Errorf("bolt: apply: %w", err)
+		}
+	}
+	var n int
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		n = 0
+		rs := rollups{}
+		for i := range its {
+			changed, err := applyOne(tx, rs, &its[i])
+			if err != nil {
+				return err
+			}
+			if changed {
+				n++
+			}
+		}
+		return rs.flush()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bolt: apply: %w", err)
+	}
+	return n, nil
+}
+
+func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied) (bool, error) {
+	m := &it.Entry.Event.Message
+	b, err := workspace(tx, m.Workspace, true)
+	if err != nil {
+		return false, err
+	}
+	key := []byte(m.Key())
+	latest := b.Bucket(bLatest).Get(key)
+	msgs := b.Bucket(bMsg)
+	var old *record
+	if v := msgs.Get(key); v != nil {
+		old = new(record)
+		if err := json.Unmarshal(v, old); err != nil {
+			return false, fmt.Errorf("decode message %s: %w", key, err)
+		}
+	}
+	if it.Entry.Event.Kind == feedbackbot.EventDelete {
+		if (latest != nil && latest[0] != markDelete) || old == nil {
+			return false, nil // put again since, or nothing to remove
+		}
+		if err := unindex(b, rs, old); err != nil {
+			return false, err
+		}
+		return true, msgs.Delete(key)
+	}
+	rev := m.Revision()
+	if latest != nil && (latest[0] != markPut || string(latest[1:]) != rev) {
+		return false, nil // an edit or a delete came after this entry
+	}
+	stamp := rev + "@" + it.Tags.Analyzer
+	if old != nil {
+		if old.Stamp == stamp {
+			return false, nil // a redelivery
+		}
+		if err := unindex(b, rs, old); err != nil {
+			return false, err
+		}
+	}
+	rec := &record{Message: *m, Tags: it.Tags, Stamp: stamp, Contrib: feedbackbot.Contributions(m, &it.Tags)}
+	if err := index(b, rs, rec); err != nil {
+		return false, err
+	}
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return false, fmt.Errorf("encode message %s: %w", key, err)
+	}
+	return true, msgs.Put(key, v)
+}
+
+// dims returns the per-dimension index buckets a message belongs to.
+func dims(m *feedbackbot.Message) [][2][]byte {
+	var out [][2][]byte
+	if m.Account != "" {
+		out = append(out, [2][]byte{bAcct, []byte(m.Account)})
+	}
+	if m.Channel != "" {
+		out = append(out, [2][]byte{bChan, []byte(m.Channel)})
+	}
+	return out
+}
+
+func index(b *bbolt.Bucket, rs rollups, rec *record) error {
+	m := &rec.Message
+	if err := rs.add(m.Workspace, b, feedbackbot.BucketStart(m.Time), rec.Contrib, 1); err != nil {
+		return err
+	}
+	tk := append(timeKey(m.Time), m.Key()...)
+	if err := b.Bucket(bTime).Put(tk, nil); err != nil {
+		return err
+	}
+	for _, d := range dims(m) {
+		sub, err := b.Bucket(d[0]).CreateBucketIfNotExists(d[1])
+		if err != nil {
+			return err
+		}
+		if err := sub.Put(tk, nil); err != nil {
+			return err
+		}
+	}
+	if m.Account != "" {
+		if err := b.Bucket(bAccounts).Put([]byte(m.Account), nil); err != nil {
+			return err
+		}
+	}
+	if nb, nk, ok := notableKey(m, &rec.Tags); ok {
+		return b.Bucket(nb).Put(nk, nil)
+	}
+	return nil
+}
+
+func unindex(b *bbolt.Bucket, rs rollups, rec *record) error {
+	m := &rec.Message
+	if err := rs.add(m.Workspace, b, feedbackbot.BucketStart(m.Time), rec.Contrib, -1); err != nil {
+		return err
+	}
+	tk := append(timeKey(m.Time), m.Key()...)
+	if err := b.Bucket(bTime).Delete(tk); err != nil {
+		return err
+	}
+	for _, d := range dims(m) {
+		if sub := b.Bucket(d[0]).Bucket(d[1]); sub != nil {
+			if err := sub.Delete(tk); err != nil {
+				return err
+			}
+		}
+	}
+	if nb, nk, ok := notableKey(m, &rec.Tags); ok {
+		return b.Bucket(nb).Delete(nk)
+	}
+	return nil
+}
+
+func decodeStored(key, v []byte) (store.Stored, error) {
+	var rec record
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return store.Stored{}, fmt.Errorf("decode message %s: %w", key, err)
+	}
+	return store.Stored{Message: rec.Message, Tags: rec.Tags}, nil
+}
+
+// Message implements store.Derived.
+func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
+	_, ws, _, err := feedbackbot.ParseKey(key)
+	if err != nil {
+		return store.Stored{}, fmt.Errorf("bolt: message: %w", err)
+	}
+	var out store.Stored
+	found := false
+	err = s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte(ws))
+		if b == nil {
+			return nil
+		}
+		v := b.Bucket(bMsg).Get([]byte(key))
+		if v == nil {
+			return nil
+		}
+		found = true
+		out, err = decodeStored([]byte(key), v)
+		return err
+	})
+	if err != nil {
+		return store.Stored{}, fmt.Errorf("bolt: message: %w", err)
+	}
+	if !found {
+		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
+	}
+	return out, nil
+}
+
+// Messages implements store.Derived: a walk backwards over one time index.
+func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, error) {
+	if q.Workspace == "" {
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "a message query needs a workspace")
+	}
+	if q.Account != "" && q.Channel != "" {
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "a message query takes an account or a channel, not both")
+	}
+	limit := store.ClampLimit(q.Limit)
+	out := []store.Stored{}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte(q.Workspace))
+		if b == nil {
+			return nil
+		}
+		idx := b.Bucket(bTime)
+		switch {
+		case q.Account != "":
+			idx = b.Bucket(bAcct).Bucket([]byte(q.Account))
+		case q.Channel != "":
+			idx = b.Bucket(bChan).Bucket([]byte(q.Channel))
+		}
+		if idx == nil {
+			return nil
+		}
+		msgs := b.Bucket(bMsg)
+		c := idx.Cursor()
+		var k []byte
+		if q.To.IsZero() {
+			k, _ = c.Last()
+		} else if k, _ = c.Seek(timeKey(q.To)); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		var from []byte
+		if !q.From.IsZero() {
+			from = timeKey(q.From)
+		}
+		for ; k != nil && len(out) < limit; k, _ = c.Prev() {
+			if from != nil && bytes.Compare(k[:12], from) < 0 {
+				break
+			}
+			key := k[12:]
+			v := msgs.Get(key)
+			if v == nil {
+				return fmt.Errorf("index entry without a message: %s", key)
+			}
+			st, err := decodeStored(key, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, st)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: messages: %w", err)
+	}
+	return out, nil
+}
+
+// Rollups implements store.Derived.
+func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+	start := feedbackbot.BucketStart(from)
+	if start.Before(from) {
+		start = start.Add(feedbackbot.RollupBucket)
+	}
+	out := []feedbackbot.Rollup{}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		c := b.Bucket(bRoll).Cursor()
+		for k, v := c.Seek(hourKey(start)); k != nil; k, v = c.Next() {
+			at := decodeHourKey(k)
+			if !at.Before(to) {
+				break
+			}
+			r := feedbackbot.Rollup{Workspace: workspace, Start: at}
+			if err := json.Unmarshal(v, &r.Counts); err != nil {
+				return fmt.Errorf("decode rollup %s %s: %w", workspace, at.Format(time.RFC3339), err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: rollups: %w", err)
+	}
+	return out, nil
+}
+
+// Notable implements store.Derived. Each hour's index is ordered most extreme first,
+// so it reads at most limit entries per non-empty hour of the period.
+func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error) {
+	var bucket []byte
+	switch kind {
+	case store.NotableNegative:
+		bucket = bNeg
+	case store.NotablePositive:
+		bucket = bPos
+	default:
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "unknown notable kind %q", kind)
+	}
+	limit = store.ClampLimit(limit)
+	out := []store.Stored{}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		var cands [][]byte
+		c := b.Bucket(bucket).Cursor()
+		k, _ := c.Seek(hourKey(feedbackbot.BucketStart(from)))
+		for k != nil {
+			hour := decodeHourKey(k)
+			if !hour.Before(to) {
+				break
+			}
+			taken := 0
+			for ; k != nil && bytes.Equal(k[:8], hourKey(hour)) && taken < limit; k, _ = c.Next() {
+				var tk [12]byte
+				for i, x := range k[16:notablePrefix] {
+					tk[i] = ^x
+				}
+				if at := decodeTimeKey(tk[:]); at.Before(from) || !at.Before(to) {
+					continue
+				}
+				cands = append(cands, k)
+				taken++
+			}
+			k, _ = c.Seek(hourKey(hour.Add(feedbackbot.RollupBucket)))
+		}
+		slices.SortFunc(cands, func(x, y []byte) int { return bytes.Compare(x[8:], y[8:]) })
+		msgs := b.Bucket(bMsg)
+		for _, k := range cands[:min(limit, len(cands))] {
+			key := k[notablePrefix:]
+			v := msgs.Get(key)
+			if v == nil {
+				return fmt.Errorf("notable entry without a message: %s", key)
+			}
+			st, err := decodeStored(key, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, st)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: notable: %w", err)
+	}
+	return out, nil
+}
+
+// Workspaces implements store.Derived.
+func (s *Store) Workspaces(ctx context.Context) ([]string, error) {
+	out := []string{}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bWS).ForEachBucket(func(k []byte) error {
+			out = append(out, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: workspaces: %w", err)
+	}
+	return out, nil
+}
+
+// Accounts implements store.Derived.
+func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error) {
+	out := []string{}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		return b.Bucket(bAccounts).ForEach(func(k, _ []byte) error {
+			out = append(out, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: accounts: %w", err)
+	}
+	return out, nil
+}

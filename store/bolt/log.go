@@ -1,0 +1,442 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	"go.etcd.io/bbolt"
+)
+
+// Buckets inside each workspace bucket.
+var (
+	bLog      = []byte("log")
+	bPend     = []byte("pend")
+	bLatest   = []byte("latest")
+	bMsg      = []byte("msg")
+	bRoll     = []byte("roll")
+	bTime     = []byte("t")
+	bAcct     = []byte("acct")
+	bChan     = []byte("ch")
+	bNeg      = []byte("neg")
+	bPos      = []byte("pos")
+	bAccounts = []byte("accounts")
+	kCursor   = []byte("cursor")
+
+	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts}
+)
+
+// Latest-revision markers in the capture dedupe index.
+const (
+	markPut    = 'p'
+	markDelete = 'd'
+)
+
+// readBatchDefault is Read's max when the caller passes max <= 0; readBatchMax caps it.
+const (
+	readBatchDefault = 100
+	readBatchMax     = 10_000
+)
+
+// workspace returns the bucket of ws, creating it (and its sub-buckets) if create.
+func workspace(tx *bbolt.Tx, ws string, create bool) (*bbolt.Bucket, error) {
+	root := tx.Bucket(bWS)
+	if b := root.Bucket([]byte(ws)); b != nil || !create {
+		return b, nil
+	}
+	b, err := root.CreateBucket([]byte(ws))
+	if err != nil {
+		return nil, fmt.Errorf("create workspace bucket: %w", err)
+	}
+	for _, name := range wsBuckets {
+		if _, err := b.CreateBucket(name); err != nil {
+			return nil, fmt.Errorf("create workspace bucket: %w", err)
+		}
+	}
+	return b, nil
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// validateEvent checks an event can be keyed and stored; puts are normalised.
+func validateEvent(i int, ev *feedbackbot.Event) error {
+	m := &ev.Message
+	switch ev.Kind {
+	case feedbackbot.EventPut:
+		if err := m.Normalize(); err != nil {
+			return fmt.Errorf("event %d: %w", i, err)
+		}
+	case feedbackbot.EventDelete:
+	default:
+		return feedbackbot.Errorf(feedbackbot.EINVALID, "event %d has unknown kind %q", i, ev.Kind)
+	}
+	for _, f := range []struct{ what, v string }{
+		{"message id", m.ID}, {"platform", string(m.Platform)}, {"workspace", m.Workspace},
+	} {
+		if err := checkIdent(f.what, f.v); err != nil {
+			return fmt.Errorf("event %d: %w", i, err)
+		}
+	}
+	if ev.Kind == feedbackbot.EventPut {
+		for _, f := range []struct{ what, v string }{{"channel", m.Channel}, {"account", m.Account}} {
+			if len(f.v) > maxIdent {
+				return feedbackbot.Errorf(feedbackbot.EINVALID, "event %d: %s is longer than %d bytes", i, f.what, maxIdent)
+			}
+		}
+	}
+	return nil
+}
+
+// Append implements store.Log. The whole batch is one transaction: either every new
+// event is durable when it returns, or none is.
+func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	if len(events) == 0 {
+		return 0, ctx.Err()
+	}
+	evs := make([]feedbackbot.Event, len(events))
+	enc := make([][]byte, len(events))
+	for i := range events {
+		evs[i] = events[i]
+		if err := validateEvent(i, &evs[i]); err != nil {
+			return 0, fmt.Errorf("bolt: append: %w", err)
+		}
+		b, err := json.Marshal(&evs[i])
+		if err != nil {
+			return 0, fmt.Errorf("bolt: append: encode event %d: %w", i, err)
+		}
+		enc[i] = b
+	}
+	var n int
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		n = 0
+		for i := range evs {
+			m := &evs[i].Message
+			b, err := workspace(tx, m.Workspace, true)
+			if err != nil {
+				return err
+			}
+			latest := b.Bucket(bLatest)
+			key := []byte(m.Key())
+			cur := latest.Get(key)
+			var mark []byte
+			if evs[i].Kind == feedbackbot.EventPut {
+				mark = append([]byte{markPut}, m.Revision()...)
+				if string(cur) == string(mark) {
+					continue // a redelivery of the latest version
+				}
+			} else {
+				if cur == nil || cur[0] == markDelete {
+					continue // never stored, or already deleted
+				}
+				mark = []byte{markDelete}
+			}
+			if err := latest.Put(key, mark); err != nil {
+				return err
+			}
+			log := b.Bucket(bLog)
+			seq, err := log.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := log.Put(u64(seq), enc[i]); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bolt: append: %w", err)
+	}
+	if n > 0 {
+		s.signal()
+	}
+	return n, nil
+}
+
+// pending is the consumer state of one delivered, unacknowledged entry.
+type pending struct {
+	at       time.Time
+	count    int64
+	consumer string
+}
+
+func (p pending) encode() []byte {
+	b := make([]byte, 16, 16+len(p.consumer))
+	binary.BigEndian.PutUint64(b, uint64(p.at.UnixNano()))
+	binary.BigEndian.PutUint64(b[8:], uint64(p.count))
+	return append(b, p.consumer...)
+}
+
+func decodePending(v []byte) pending {
+	if len(v) < 16 {
+		return pending{}
+	}
+	return pending{
+		at:       time.Unix(0, int64(binary.BigEndian.Uint64(v))),
+		count:    int64(binary.BigEndian.Uint64(v[8:])),
+		consumer: string(v[16:]),
+	}
+}
+
+// Read implements store.Log. Reclaimable entries (delivered longer than ClaimIdle ago
+// and not acknowledged) come first, then new ones; workspaces take turns being first.
+func (s *Store) Read(ctx context.Context, consumer string, limit int, wait time.Duration) ([]store.Entry, error) {
+	if limit <= 0 {
+		limit = readBatchDefault
+	}
+	limit = min(limit, readBatchMax)
+	deadline := time.Now().Add(wait)
+	for {
+		wake := s.waitChan() // before reading, so an append after the read wakes us
+		es, next, err := s.readOnce(ctx, consumer, limit)
+		if err != nil || len(es) > 0 {
+			return es, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return []store.Entry{}, nil
+		}
+		if !next.IsZero() {
+			// Something pending becomes reclaimable before the wait is over.
+			left = min(left, max(next.Sub(s.now()), time.Millisecond))
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-s.closed:
+			t.Stop()
+			return nil, errClosed
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// readOnce delivers what is available now. next is when the earliest entry still
+// pending with another consumer becomes reclaimable (zero if none).
+func (s *Store) readOnce(ctx context.Context, consumer string, limit int) (out []store.Entry, next time.Time, err error) {
+	s.rrMu.Lock()
+	s.rr++
+	rr := s.rr
+	s.rrMu.Unlock()
+	err = s.updateAlone(ctx, func(tx *bbolt.Tx) error {
+		out, next = out[:0], time.Time{}
+		now := s.now()
+		var names []string
+		root := tx.Bucket(bWS)
+		if err := root.ForEachBucket(func(k []byte) error { names = append(names, string(k)); return nil }); err != nil {
+			return err
+		}
+		if len(names) == 0 {
+			return errRollback
+		}
+		order := make([]string, 0, len(names))
+		for i := range names {
+			order = append(order, names[(i+rr)%len(names)])
+		}
+		// Reclaim first: a crashed worker's entries are the oldest work.
+		for _, ws := range order {
+			if len(out) >= limit {
+				break
+			}
+			b := root.Bucket([]byte(ws))
+			pend, log := b.Bucket(bPend), b.Bucket(bLog)
+			type claim struct {
+				k []byte
+				p pending
+			}
+			var claims []claim
+			err := pend.ForEach(func(k, v []byte) error {
+				p := decodePending(v)
+				due := p.at.Add(s.claimIdle)
+				if now.Before(due) {
+					if next.IsZero() || due.Before(next) {
+						next = due
+					}
+					return nil
+				}
+				if len(out)+len(claims) < limit {
+					claims = append(claims, claim{append([]byte(nil), k...), p})
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for _, c := range claims {
+				e, err := entryAt(log, ws, c.k)
+				if err != nil {
+					return err
+				}
+				c.p = pending{at: now, count: c.p.count + 1, consumer: consumer}
+				if err := pend.Put(c.k, c.p.encode()); err != nil {
+					return err
+				}
+				e.Deliveries = c.p.count
+				out = append(out, e)
+			}
+		}
+		// Then entries never delivered, in log order.
+		for _, ws := range order {
+			if len(out) >= limit {
+				break
+			}
+			b := root.Bucket([]byte(ws))
+			pend, log := b.Bucket(bPend), b.Bucket(bLog)
+			var cursor uint64
+			if v := b.Get(kCursor); len(v) == 8 {
+				cursor = binary.BigEndian.Uint64(v)
+			}
+			if cursor >= log.Sequence() {
+				continue
+			}
+			c := log.Cursor()
+			var last uint64
+			for k, v := c.Seek(u64(cursor + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+				e, err := decodeEntry(ws, k, v)
+				if err != nil {
+					return err
+				}
+				e.Deliveries = 1
+				out = append(out, e)
+				last = binary.BigEndian.Uint64(k)
+			}
+			if last == 0 {
+				continue
+			}
+			for seq := cursor + 1; seq <= last; seq++ {
+				if err := pend.Put(u64(seq), pending{at: now, count: 1, consumer: consumer}.encode()); err != nil {
+					return err
+				}
+			}
+			if err := b.Put(kCursor, u64(last)); err != nil {
+				return err
+			}
+		}
+		if len(out) == 0 {
+			return errRollback
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("bolt: read: %w", err)
+	}
+	return out, next, nil
+}
+
+func entryAt(log *bbolt.Bucket, ws string, k []byte) (store.Entry, error) {
+	v := log.Get(k)
+	if v == nil {
+		return store.Entry{}, fmt.Errorf("log entry %s/%d is pending but missing", ws, binary.BigEndian.Uint64(k))
+	}
+	return decodeEntry(ws, k, v)
+}
+
+func decodeEntry(ws string, k, v []byte) (store.Entry, error) {
+	e := store.Entry{ID: strconv.FormatUint(binary.BigEndian.Uint64(k), 10), Workspace: ws}
+	if err := json.Unmarshal(v, &e.Event); err != nil {
+		return store.Entry{}, fmt.Errorf("decode log entry %s/%s: %w", ws, e.ID, err)
+	}
+	return e, nil
+}
+
+// Ack implements store.Log.
+func (s *Store) Ack(ctx context.Context, entries ...store.Entry) error {
+	if len(entries) == 0 {
+		return ctx.Err()
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		for _, e := range entries {
+			seq, err := strconv.ParseUint(e.ID, 10, 64)
+			if err != nil {
+				continue // not one of ours: unknown, so a no-op
+			}
+			b, err := workspace(tx, e.Workspace, false)
+			if err != nil || b == nil {
+				continue
+			}
+			if err := b.Bucket(bPend).Delete(u64(seq)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("bolt: ack: %w", err)
+	}
+	return nil
+}
+
+// Backlog implements store.Log.
+func (s *Store) Backlog(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		root := tx.Bucket(bWS)
+		return root.ForEachBucket(func(k []byte) error {
+			b := root.Bucket(k)
+			var cursor uint64
+			if v := b.Get(kCursor); len(v) == 8 {
+				cursor = binary.BigEndian.Uint64(v)
+			}
+			n += int64(b.Bucket(bLog).Sequence() - cursor)
+			n += int64(b.Bucket(bPend).Stats().KeyN)
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bolt: backlog: %w", err)
+	}
+	return n, nil
+}
+
+// replayChunk is how many entries Replay reads per read transaction; fn runs outside
+// any transaction, so it may call the store (Apply) without deadlocking bbolt.
+const replayChunk = 256
+
+// Replay implements store.Log.
+func (s *Store) Replay(ctx context.Context, workspace string, fn func(store.Entry) error) error {
+	var after uint64
+	for {
+		var chunk []store.Entry
+		err := s.view(ctx, func(tx *bbolt.Tx) error {
+			b := tx.Bucket(bWS).Bucket([]byte(workspace))
+			if b == nil {
+				return nil
+			}
+			c := b.Bucket(bLog).Cursor()
+			for k, v := c.Seek(u64(after + 1)); k != nil && len(chunk) < replayChunk; k, v = c.Next() {
+				e, err := decodeEntry(workspace, k, v)
+				if err != nil {
+					return err
+				}
+				chunk = append(chunk, e)
+				after = binary.BigEndian.Uint64(k)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("bolt: replay %s: %w", workspace, err)
+		}
+		for _, e := range chunk {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < replayChunk {
+			return nil
+		}
+	}
+}
