@@ -1,0 +1,117 @@
+package sentiment
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+func engine(t testing.TB) *Engine {
+	e, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestChatCases(t *testing.T) {
+	e := engine(t)
+	tests := []struct {
+		text string
+		want feedbackbot.SentimentLabel
+	}{
+		{"not bad at all", feedbackbot.Positive},
+		{"this is great, thank you so much! :tada:", feedbackbot.Positive},
+		{"it's fine but support has been slow", feedbackbot.Negative},
+		{"great, another outage 🙄", feedbackbot.Negative},
+		{"we were charged twice", feedbackbot.Negative},
+		{"still waiting on a reply", feedbackbot.Negative},
+		{"the export is broken since the release", feedbackbot.Negative},
+		{"we're evaluating other vendors", feedbackbot.Negative},
+		{"THIS IS UNACCEPTABLE!!!", feedbackbot.Negative},
+		{"how do I add a user to the workspace?", feedbackbot.Neutral},
+		{"> this is terrible\nthanks, that fixed it", feedbackbot.Positive},
+		{"<@U123> can you check `error: failed`?", feedbackbot.Neutral},
+		{":rage: the dashboard is down again", feedbackbot.Negative},
+		{"", feedbackbot.Neutral},
+	}
+	for _, tt := range tests {
+		got := e.Score(tt.text)
+		if got.Label != tt.want {
+			t.Errorf("%q: %s (%.3f), want %s", tt.text, got.Label, got.Score, tt.want)
+		}
+		if got.Score < -1 || got.Score > 1 {
+			t.Errorf("%q: score %v out of range", tt.text, got.Score)
+		}
+	}
+}
+
+func TestEmotion(t *testing.T) {
+	e := engine(t)
+	tests := []struct {
+		text string
+		want feedbackbot.Emotion
+	}{
+		{"this is unacceptable, we are furious", feedbackbot.EmotionAnger},
+		{"still broken, third time this month 😤", feedbackbot.EmotionFrustration},
+		{"thanks so much, really appreciate it", feedbackbot.EmotionGratitude},
+		{"I'm confused, how do I export?", feedbackbot.EmotionConfusion},
+		{"love the new dashboard, amazing work 🎉", feedbackbot.EmotionJoy},
+		{"the invoice is attached", ""},
+	}
+	for _, tt := range tests {
+		if got := e.Score(tt.text).Emotion; got != tt.want {
+			t.Errorf("%q: emotion %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestTweetsGroundTruth measures against the VADER paper's tweet set when the shared
+// data is beside the repository; the floor guards against regressions.
+func TestTweetsGroundTruth(t *testing.T) {
+	f, err := os.Open("../../../shared/data/vader/tweets_GroundTruth.txt")
+	if err != nil {
+		t.Skipf("tweets ground truth not available: %v", err)
+	}
+	defer f.Close()
+	e := engine(t)
+	var xs, ys []float64
+	correct := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		parts := strings.SplitN(strings.TrimRight(sc.Text(), "\r"), "\t", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		truth, err := strconv.ParseFloat(parts[1], 64)
+		if err != nil {
+			continue
+		}
+		s := e.Score(parts[2]).Score
+		xs, ys = append(xs, s), append(ys, truth/4)
+		if feedbackbot.LabelFor(s) == feedbackbot.LabelFor(truth/4) {
+			correct++
+		}
+	}
+	r := stat.Correlation(xs, ys, nil)
+	acc := float64(correct) / float64(len(xs))
+	t.Logf("tweets: n=%d pearson r=%.4f accuracy=%.4f", len(xs), r, acc)
+	if r < 0.86 || acc < 0.88 {
+		t.Errorf("below the floor: r %.3f (>= 0.86), accuracy %.3f (>= 0.88)", r, acc)
+	}
+}
+
+func BenchmarkSentiment(b *testing.B) {
+	e := engine(b)
+	s := "Hey, the CSV export is broken AGAIN since Tuesday's release :rage: we were charged twice too!!!"
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		e.Score(s)
+	}
+}

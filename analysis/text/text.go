@@ -1,0 +1,230 @@
+// Package text turns chat messages into the words analysis reads: it removes Slack
+// and Discord markup (mentions, channel links, URLs with labels, code, quoted lines),
+// turns :shortcode: emoji into Unicode, and splits text into tokens that keep
+// emoticons and emoji intact. It allocates little and holds no state.
+package text
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Clean returns the author's own words from a chat message: code blocks and inline
+// code, quoted lines ("> ..."), user and channel mentions and bare URLs are removed;
+// <url|label> keeps the label; :shortcode: emoji become Unicode where known.
+func Clean(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, " ")
+	}
+	if strings.IndexAny(s, "`<>:&\n") < 0 && !strings.Contains(s, "http") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	lines := strings.Split(s, "\n")
+	inFence := false
+	for _, line := range lines {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "```") {
+			// a fence line; text after a one-line fence ```code``` is dropped too
+			if !(len(t) > 6 && strings.HasSuffix(t, "```")) {
+				inFence = !inFence
+			}
+			continue
+		}
+		if inFence || strings.HasPrefix(t, ">") || strings.HasPrefix(t, "&gt;") {
+			continue
+		}
+		cleanLine(&b, line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func cleanLine(b *strings.Builder, s string) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '`':
+			if j := strings.IndexByte(s[i+1:], '`'); j >= 0 {
+				b.WriteByte(' ')
+				i += j + 2
+				continue
+			}
+		case c == '<':
+			if j := strings.IndexByte(s[i+1:], '>'); j >= 0 {
+				inner := s[i+1 : i+1+j]
+				if label, ok := markupLabel(inner); ok {
+					b.WriteByte(' ')
+					b.WriteString(label)
+					b.WriteByte(' ')
+					i += j + 2
+					continue
+				}
+			}
+		case c == '&':
+			for _, ent := range [...][2]string{{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}} {
+				if strings.HasPrefix(s[i:], ent[0]) {
+					b.WriteString(ent[1])
+					i += len(ent[0])
+					goto next
+				}
+			}
+		case c == ':':
+			if j := strings.IndexByte(s[i+1:], ':'); j > 0 && j < 40 {
+				code := s[i+1 : i+1+j]
+				if e, ok := Shortcode(code); ok {
+					b.WriteByte(' ')
+					b.WriteString(e)
+					b.WriteByte(' ')
+					i += j + 2
+					continue
+				}
+			}
+		case c == 'h' && (strings.HasPrefix(s[i:], "http://") || strings.HasPrefix(s[i:], "https://")):
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != '\t' {
+				j++
+			}
+			b.WriteByte(' ')
+			i = j
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	next:
+	}
+}
+
+// markupLabel interprets Slack's <...> markup: mentions vanish, links keep their label.
+func markupLabel(inner string) (string, bool) {
+	if inner == "" || strings.ContainsAny(inner, " \n") && !strings.Contains(inner, "|") {
+		return "", false
+	}
+	target, label, hasLabel := strings.Cut(inner, "|")
+	switch {
+	case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "!"):
+		return "", true // a person or @here: not the author's sentiment
+	case strings.HasPrefix(target, "#"):
+		return label, true
+	case strings.HasPrefix(target, "http"), strings.HasPrefix(target, "mailto:"):
+		if hasLabel {
+			return label, true
+		}
+		return "", true
+	}
+	return "", false
+}
+
+// Tokens splits cleaned text into words, emoticons and emoji. Punctuation around a
+// word is dropped unless what remains is two characters or fewer (":)", ":-(" stay
+// whole); each emoji rune becomes its own token.
+func Tokens(s string, dst []string) []string {
+	dst = dst[:0]
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			if w := stripPunct(s[start:end]); w != "" {
+				dst = append(dst, w)
+			}
+			start = -1
+		}
+	}
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		switch {
+		case r == ' ' || r == '\n' || r == '\t' || r == '\r' || (r >= utf8.RuneSelf && unicode.IsSpace(r)):
+			flush(i)
+		case IsEmoji(r):
+			flush(i)
+			dst = append(dst, s[i:i+size])
+		case r == 0xFE0F || r == 0x200D || (r >= 0x1F3FB && r <= 0x1F3FF):
+			// variation selectors, joiners and skin tones belong to the emoji before
+			flush(i)
+		default:
+			if start < 0 {
+				start = i
+			}
+		}
+		i += size
+	}
+	flush(len(s))
+	return dst
+}
+
+func stripPunct(w string) string {
+	i, j := 0, len(w)
+	for i < j && isPunct(w[i]) {
+		i++
+	}
+	for j > i && isPunct(w[j-1]) {
+		j--
+	}
+	if j-i <= 2 {
+		if j-i == 0 && len(w) <= 1 {
+			return ""
+		}
+		if len(w) <= 4 && hasLetterOrPunctFace(w) {
+			return w // an emoticon such as :) or :-( or <3
+		}
+		if j-i == 0 {
+			return ""
+		}
+	}
+	return w[i:j]
+}
+
+func hasLetterOrPunctFace(w string) bool {
+	return strings.ContainsAny(w, ":;=") || w == "<3"
+}
+
+func isPunct(c byte) bool {
+	switch c {
+	case '!', '"', '#', '$', '%', '&', '\'', '(', ')', '*', '+', ',', '-', '.', '/', ':', ';', '<', '=', '>', '?', '@', '[', '\\', ']', '^', '_', '`', '{', '|', '}', '~':
+		return true
+	}
+	return false
+}
+
+// IsEmoji reports whether r is a pictographic emoji (not a letter, digit or symbol
+// that happens to live in a high plane).
+func IsEmoji(r rune) bool {
+	switch {
+	case r >= 0x1F300 && r <= 0x1FAFF:
+		return !(r >= 0x1F3FB && r <= 0x1F3FF)
+	case r >= 0x2600 && r <= 0x27BF:
+		return true
+	case r == 0x2B50 || r == 0x2B55 || r == 0x2705 || r == 0x274C || r == 0x2764:
+		return true
+	}
+	return false
+}
+
+// Lower returns s in lower case, without allocating when it already is.
+func Lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// IsUpper reports whether s has letters and all of them are upper case (SHOUTING).
+func IsUpper(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			if !unicode.IsUpper(r) {
+				return false
+			}
+			letters++
+		}
+	}
+	return letters > 0
+}
