@@ -1,0 +1,180 @@
+// Package analysis tags chat messages: sentiment (label, score in [-1, 1], emotion),
+// themes from a taxonomy the team controls, intent, and whether a customer message
+// waits for a reply. It is pure Go: no I/O, no global mutable state, safe for
+// concurrent use. Subpackages hold the parts (text, sentiment, themes, emerging,
+// health); this package is the facade the pipeline calls.
+package analysis
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/sentiment"
+	"github.com/feedbackbot/feedbackbot/analysis/text"
+	"github.com/feedbackbot/feedbackbot/analysis/themes"
+)
+
+// EngineVersion changes whenever the rules change, so reanalysis re-tags history.
+const EngineVersion = "fb-1"
+
+// MaxAnalyzedBytes bounds the text analysed per message; longer texts are cut (the
+// store keeps them whole up to its own cap). Sentiment saturates long before this.
+const MaxAnalyzedBytes = 16 << 10
+
+// Theme is one entry of the taxonomy.
+type Theme = themes.Theme
+
+// Taxonomy is the ordered list of themes.
+type Taxonomy = themes.Taxonomy
+
+// DefaultTaxonomy is the taxonomy used when config names none.
+func DefaultTaxonomy() Taxonomy { return themes.Default() }
+
+// Analyzer tags messages. It is immutable after New and safe for concurrent use.
+type Analyzer struct {
+	sent    *sentiment.Engine
+	themes  *themes.Matcher
+	version string
+	bufs    sync.Pool
+}
+
+type scratch struct{ toks, low, stems []string }
+
+// New builds an analyzer for a taxonomy.
+func New(t Taxonomy) (*Analyzer, error) {
+	s, err := sentiment.New()
+	if err != nil {
+		return nil, err
+	}
+	m, err := themes.New(t)
+	if err != nil {
+		return nil, fmt.Errorf("taxonomy: %w", err)
+	}
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return nil, fmt.Errorf("taxonomy: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	a := &Analyzer{sent: s, themes: m, version: EngineVersion + "+" + hex.EncodeToString(sum[:4])}
+	a.bufs.New = func() any { return &scratch{} }
+	return a, nil
+}
+
+// Version identifies the engine and taxonomy.
+func (a *Analyzer) Version() string { return a.version }
+
+// Analyze tags text as if a customer wrote it.
+func (a *Analyzer) Analyze(s string) feedbackbot.Tags {
+	return a.analyze(s, true)
+}
+
+// AnalyzeMessage tags a message; only customer messages can need a reply.
+func (a *Analyzer) AnalyzeMessage(m *feedbackbot.Message) feedbackbot.Tags {
+	return a.analyze(m.Text, m.Role == feedbackbot.RoleCustomer || m.Role == "")
+}
+
+func (a *Analyzer) analyze(s string, customer bool) feedbackbot.Tags {
+	s = feedbackbot.TruncateUTF8(s, MaxAnalyzedBytes)
+	sc := a.bufs.Get().(*scratch)
+	defer a.bufs.Put(sc)
+	clean := text.Clean(s)
+	sc.toks = text.Tokens(clean, sc.toks)
+	sc.low = sc.low[:0]
+	for _, t := range sc.toks {
+		sc.low = append(sc.low, text.Lower(t))
+	}
+	sc.stems = a.themes.Stems(sc.low, sc.stems)
+	sent := a.sent.ScoreTokens(sc.toks, clean)
+	th := a.themes.Match(sc.low, sc.stems)
+	intent := classify(sc.low, clean, sent, th)
+	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}
+	if tags.Themes == nil {
+		tags.Themes = []string{}
+	}
+	tags.NeedsReply = customer && needsReply(intent, sc.low)
+	return tags
+}
+
+// classify picks the intent from strongest to weakest signal: leaving beats a bug,
+// a bug beats a complaint, a complaint beats a question.
+func classify(low []string, clean string, s feedbackbot.Sentiment, th []string) feedbackbot.Intent {
+	has := func(name string) bool {
+		for _, t := range th {
+			if t == name {
+				return true
+			}
+		}
+		return false
+	}
+	question := isQuestion(low, clean)
+	switch {
+	case has("cancellation"):
+		return feedbackbot.IntentChurnSignal
+	case has("bug") && !(question && s.Score > -0.05 && !has("reliability")):
+		return feedbackbot.IntentBugReport
+	case has("reliability") && s.Score < -0.05:
+		return feedbackbot.IntentBugReport
+	case s.Score <= -0.35 && !question, s.Score <= -0.6:
+		return feedbackbot.IntentComplaint
+	case has("feature_request"):
+		return feedbackbot.IntentFeatureRequest
+	case question:
+		return feedbackbot.IntentQuestion
+	case s.Score < -0.05 && (has("support") || has("billing") || has("performance")):
+		return feedbackbot.IntentComplaint
+	case s.Score >= 0.4:
+		return feedbackbot.IntentPraise
+	}
+	return feedbackbot.IntentOther
+}
+
+var questionStarts = map[string]bool{
+	"how": true, "what": true, "why": true, "when": true, "where": true, "which": true, "who": true,
+	"can": true, "could": true, "is": true, "are": true, "does": true, "do": true, "did": true, "will": true,
+	"would": true, "should": true, "any": true, "anyone": true, "has": true, "have": true, "whats": true, "what's": true,
+}
+
+func isQuestion(low []string, clean string) bool {
+	if strings.Contains(clean, "?") {
+		return true
+	}
+	if len(low) > 1 && questionStarts[low[0]] {
+		return true
+	}
+	for i, w := range low {
+		if (w == "wondering" || w == "anyone") && i < 4 {
+			return true
+		}
+	}
+	return false
+}
+
+// pleasantries never wait for an answer on their own.
+var pleasantries = map[string]bool{
+	"thanks": true, "thank": true, "you": true, "thx": true, "ty": true, "ok": true, "okay": true, "k": true, "cool": true,
+	"great": true, "perfect": true, "awesome": true, "nice": true, "got": true, "it": true, "sounds": true, "good": true,
+	"will": true, "do": true, "sure": true, "np": true, "lol": true, "haha": true, "yes": true, "yep": true, "no": true,
+	"worries": true, "cheers": true, "much": true, "so": true, "a": true, "lot": true, "appreciate": true, "that": true,
+	"works": true, "for": true, "the": true, "help": true, "all": true, "noted": true, "👍": true, "🙏": true, "🎉": true,
+	"❤": true, "✅": true, "🙌": true, "👌": true, "😊": true, "🙂": true, ":)": true,
+}
+
+func needsReply(intent feedbackbot.Intent, low []string) bool {
+	switch intent {
+	case feedbackbot.IntentQuestion, feedbackbot.IntentBugReport, feedbackbot.IntentComplaint,
+		feedbackbot.IntentChurnSignal, feedbackbot.IntentFeatureRequest:
+	default:
+		return false
+	}
+	for _, w := range low {
+		if !pleasantries[w] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,233 @@
+// Package themes tags text with the themes of a taxonomy the team controls. Keywords
+// match by English stem (so "invoices" and "invoiced" match "invoice"), phrases match
+// as word sequences of stems, excludes veto a theme, and themes marked negatable are
+// not tagged when the only mention is negated ("not a bug", "no plans to cancel").
+package themes
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/kljensen/snowball/english"
+)
+
+// Theme is one entry of the taxonomy.
+type Theme struct {
+	Name     string   `yaml:"name" json:"name"`
+	Keywords []string `yaml:"keywords" json:"keywords"`
+	Phrases  []string `yaml:"phrases,omitempty" json:"phrases,omitempty"`
+	Exclude  []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+	// Negatable themes are not tagged when every mention is negated.
+	Negatable bool `yaml:"negatable,omitempty" json:"negatable,omitempty"`
+}
+
+// Taxonomy is an ordered list of themes.
+type Taxonomy []Theme
+
+// Validate reports every problem at once.
+func (t Taxonomy) Validate() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, th := range t {
+		where := fmt.Sprintf("theme %d", i+1)
+		if th.Name != "" {
+			where = fmt.Sprintf("theme %q", th.Name)
+		}
+		switch {
+		case strings.TrimSpace(th.Name) == "":
+			errs = append(errs, fmt.Errorf("%s: name is empty", where))
+		case seen[th.Name]:
+			errs = append(errs, fmt.Errorf("%s: appears twice", where))
+		case strings.ContainsAny(th.Name, " |\t\n"):
+			errs = append(errs, fmt.Errorf("%s: name must be one word (use _), without '|'", where))
+		}
+		seen[th.Name] = true
+		if len(th.Keywords) == 0 && len(th.Phrases) == 0 {
+			errs = append(errs, fmt.Errorf("%s: has neither keywords nor phrases, so it can never match", where))
+		}
+		for _, k := range th.Keywords {
+			if len(strings.Fields(k)) != 1 {
+				errs = append(errs, fmt.Errorf("%s: keyword %q must be one word (put word sequences in phrases)", where, k))
+			}
+		}
+		for _, p := range append(slices.Clone(th.Phrases), th.Exclude...) {
+			if strings.TrimSpace(p) == "" {
+				errs = append(errs, fmt.Errorf("%s: empty phrase", where))
+			}
+		}
+	}
+	return errs
+}
+
+// Matcher tags token streams. It is immutable and safe for concurrent use.
+type Matcher struct {
+	themes []compiled
+	// byStem indexes single-stem keywords for a fast first pass.
+	byStem map[string][]int
+	stems  *stemCache
+}
+
+type compiled struct {
+	name      string
+	phrases   [][]string
+	exclude   [][]string
+	negatable bool
+}
+
+// New compiles a taxonomy.
+func New(t Taxonomy) (*Matcher, error) {
+	if errs := t.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	m := &Matcher{byStem: map[string][]int{}, stems: newStemCache()}
+	for i, th := range t {
+		c := compiled{name: th.Name, negatable: th.Negatable}
+		for _, k := range th.Keywords {
+			st := Stem(strings.ToLower(k))
+			m.byStem[st] = append(m.byStem[st], i)
+		}
+		for _, p := range th.Phrases {
+			c.phrases = append(c.phrases, stemAll(p))
+		}
+		for _, p := range th.Exclude {
+			c.exclude = append(c.exclude, stemAll(p))
+		}
+		m.themes = append(m.themes, c)
+	}
+	return m, nil
+}
+
+func stemAll(p string) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(p)) {
+		out = append(out, Stem(w))
+	}
+	return out
+}
+
+// Stem returns the English (Porter2) stem of a lower-case word.
+func Stem(w string) string {
+	if len(w) <= 2 {
+		return w
+	}
+	return english.Stem(w, false)
+}
+
+// Stems turns lower-case tokens into stems, using a bounded shared cache.
+func (m *Matcher) Stems(low []string, dst []string) []string {
+	dst = dst[:0]
+	for _, w := range low {
+		dst = append(dst, m.stems.get(w))
+	}
+	return dst
+}
+
+// Match returns the themes of a message from its lower-case tokens and their stems.
+func (m *Matcher) Match(low, stems []string) []string {
+	var hit []bool
+	var negOnly []bool
+	mark := func(i int, negated bool) {
+		if hit == nil {
+			hit, negOnly = make([]bool, len(m.themes)), make([]bool, len(m.themes))
+			for j := range negOnly {
+				negOnly[j] = true
+			}
+		}
+		hit[i] = true
+		if !negated {
+			negOnly[i] = false
+		}
+	}
+	for p, st := range stems {
+		for _, ti := range m.byStem[st] {
+			mark(ti, negatedAt(low, p))
+		}
+	}
+	for ti, c := range m.themes {
+		for _, ph := range c.phrases {
+			if at := find(stems, ph); at >= 0 {
+				mark(ti, negatedAt(low, at))
+			}
+		}
+	}
+	if hit == nil {
+		return nil
+	}
+	var out []string
+	for ti, c := range m.themes {
+		if !hit[ti] || (c.negatable && negOnly[ti]) {
+			continue
+		}
+		excluded := false
+		for _, ex := range c.exclude {
+			if find(stems, ex) >= 0 {
+				excluded = true
+				break
+			}
+		}
+		if !excluded {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+func find(stems, phrase []string) int {
+	k := len(phrase)
+outer:
+	for i := 0; i+k <= len(stems); i++ {
+		for j := range phrase {
+			if stems[i+j] != phrase[j] {
+				continue outer
+			}
+		}
+		return i
+	}
+	return -1
+}
+
+// negatedAt reports whether the word at p follows a negation within three words
+// ("not a bug", "no plans to cancel", "won't be leaving").
+func negatedAt(low []string, p int) bool {
+	for back := 1; back <= 3 && p-back >= 0; back++ {
+		switch w := low[p-back]; w {
+		case "not", "no", "never", "without", "nothing", "none", "dont", "wont", "isnt", "arent":
+			return true
+		default:
+			if strings.HasSuffix(w, "n't") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stemCache memoises stems: chat vocabulary is small and stemming is the costly step.
+// It is bounded so a stream of junk words cannot grow it without limit.
+type stemCache struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+const maxStemCache = 200_000
+
+func newStemCache() *stemCache { return &stemCache{m: make(map[string]string, 4096)} }
+
+func (c *stemCache) get(w string) string {
+	c.mu.RLock()
+	s, ok := c.m[w]
+	c.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = Stem(w)
+	c.mu.Lock()
+	if len(c.m) < maxStemCache {
+		c.m[strings.Clone(w)] = s
+	}
+	c.mu.Unlock()
+	return s
+}

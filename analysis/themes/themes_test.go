@@ -1,0 +1,86 @@
+package themes
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot/analysis/text"
+)
+
+func match(t testing.TB, m *Matcher, s string) []string {
+	low := text.Tokens(text.Clean(strings.ToLower(s)), nil)
+	return m.Match(low, m.Stems(low, nil))
+}
+
+func TestDefaultTaxonomy(t *testing.T) {
+	m, err := New(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"billing", "support", "bug", "performance", "reliability", "integration", "access", "security", "usability", "feature_request", "docs", "onboarding", "cancellation"}
+	var got []string
+	for _, th := range Default() {
+		got = append(got, th.Name)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("default theme names = %v", got)
+	}
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"We were charged twice on the last invoice", []string{"billing"}},
+		{"the invoices for October look wrong", []string{"billing"}},
+		{"SSO login with Okta fails with an error", []string{"bug", "access"}},
+		{"dashboards are really slow and keep timing out", []string{"performance"}},
+		{"is the API down? webhooks stopped firing", []string{"reliability", "integration"}},
+		{"it would be great if you added dark mode", []string{"feature_request"}},
+		{"we're evaluating other vendors and may not renew", []string{"cancellation"}},
+		{"this is not a bug, just a question", nil},
+		{"we have no plans to cancel, relax", nil},
+		{"thanks, all good!", nil},
+		{"where is the documentation for data residency in the EU region?", []string{"security", "docs"}},
+		{"I'm in charge of the rollout", nil},
+	}
+	for _, tt := range tests {
+		got := match(t, m, tt.text)
+		if !equalSets(got, tt.want) {
+			t.Errorf("%q: themes %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func equalSets(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, x := range a {
+		seen[x] = true
+	}
+	for _, x := range b {
+		if !seen[x] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestValidate(t *testing.T) {
+	errs := Taxonomy{{Name: ""}, {Name: "a b", Keywords: []string{"two words"}}, {Name: "x", Keywords: []string{"y"}}, {Name: "x", Keywords: []string{"y"}}}.Validate()
+	if len(errs) < 4 {
+		t.Fatalf("want every problem, got %v", errs)
+	}
+}
+
+func BenchmarkThemes(b *testing.B) {
+	m, _ := New(Default())
+	low := text.Tokens(text.Clean("hey the csv export is broken again since the release and we were charged twice, evaluating other vendors"), nil)
+	var st []string
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		st = m.Stems(low, st)
+		m.Match(low, st)
+	}
+}
