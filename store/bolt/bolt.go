@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -111,15 +112,19 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout, FreelistType: bbolt.FreelistMapType})
+	var pathErr *fs.PathError
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("%w (%w)", feedbackbot.Errorf(feedbackbot.EUNAVAILABLE,
-			"store file %s is locked: another feedbackbot is probably running with the same data directory (waited %s)",
+			"store file %s is locked by another process, probably another feedbackbot using the same data directory (waited %s); stop it or use another data directory",
 			path, opts.LockTimeout), err)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
-		return nil, fmt.Errorf("%w (%w)", corrupt(path), err)
-	case err != nil:
+	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	case err != nil:
+		// Anything else bbolt reports while reading the file's header (invalid
+		// database, version mismatch, checksum error, file size too small) means the
+		// file is not a bbolt file or is damaged.
+		return nil, fmt.Errorf("%w (%w)", corrupt(path), err)
 	}
 	if err := initDB(db, path); err != nil {
 		db.Close()
@@ -170,6 +175,10 @@ func initDB(db *bbolt.DB, path string) error {
 		}
 		return nil
 	})
+	var fe *feedbackbot.Error
+	if errors.As(err, &fe) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("bolt: initialise %s: %w", path, err)
 	}

@@ -1,13 +1,24 @@
 package bolt
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
 	"github.com/feedbackbot/feedbackbot/store/storetest"
+	"go.etcd.io/bbolt"
 )
 
-func openTest(t *testing.T, dir string, opts Options) *Store {
+func openTest(t testing.TB, dir string, opts Options) *Store {
 	t.Helper()
 	if opts.ClaimIdle == 0 {
 		opts.ClaimIdle = storetest.ClaimIdle
@@ -26,4 +37,371 @@ func openTest(t *testing.T, dir string, opts Options) *Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, t.TempDir(), Options{}) })
+}
+
+func TestOpenCreatesDirAndFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	s := openTest(t, dir, Options{})
+	if s.Path() != filepath.Join(dir, FileName) {
+		t.Errorf("Path = %s", s.Path())
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenLocked(t *testing.T) {
+	dir := t.TempDir()
+	openTest(t, dir, Options{})
+	// bbolt's flock belongs to the open file description, so a second Open in the same
+	// process conflicts exactly as another process would.
+	start := time.Now()
+	s, err := Open(t.Context(), dir, Options{LockTimeout: 100 * time.Millisecond})
+	if err == nil {
+		s.Close()
+		t.Fatal("a second Open of a locked file succeeded")
+	}
+	msg := err.Error()
+	for _, want := range []string{filepath.Join(dir, FileName), "another feedbackbot", "locked"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+	if code := feedbackbot.ErrorCode(err); code != feedbackbot.EUNAVAILABLE {
+		t.Errorf("code %q, want %q", code, feedbackbot.EUNAVAILABLE)
+	}
+	if waited := time.Since(start); waited > 10*time.Second {
+		t.Errorf("Open waited %s despite a 100ms lock timeout", waited)
+	}
+}
+
+func TestOpenCorrupt(t *testing.T) {
+	foreign := func(t *testing.T, path string) {
+		db, err := bbolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Update(func(tx *bbolt.Tx) error {
+			_, err := tx.CreateBucket([]byte("someone else's"))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	otherFormat := func(t *testing.T, path string) {
+		db, err := bbolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Update(func(tx *bbolt.Tx) error {
+			b, err := tx.CreateBucket(bMeta)
+			if err != nil {
+				return err
+			}
+			return b.Put(kFormat, []byte("99"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	garbage := func(n int) func(*testing.T, string) {
+		return func(t *testing.T, path string) {
+			if err := os.WriteFile(path, bytes.Repeat([]byte("not a db"), n/8+1)[:n], 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		write func(*testing.T, string)
+	}{
+		{"short garbage", garbage(10)},
+		{"one page of garbage", garbage(4096)},
+		{"garbage", garbage(70_000)},
+		{"another application's bbolt file", foreign},
+		{"another format version", otherFormat},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, FileName)
+			tc.write(t, path)
+			s, err := Open(t.Context(), dir, Options{})
+			if err == nil {
+				s.Close()
+				t.Fatal("Open of a corrupt file succeeded")
+			}
+			msg := err.Error()
+			for _, want := range []string{path, "not a feedbackbot database or is corrupt"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not mention %q", msg, want)
+				}
+			}
+		})
+	}
+}
+
+// clock is a settable clock for Options.Now.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func TestReopen(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	clk := &clock{now: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)}
+	opts := Options{ClaimIdle: time.Minute, Now: clk.Now}
+	s, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []feedbackbot.Message
+	var events []feedbackbot.Event
+	for i := range 5 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
+		ms = append(ms, m)
+		events = append(events, storetest.Put(m))
+	}
+	if n, err := s.Append(ctx, events...); err != nil || n != 5 {
+		t.Fatalf("Append = %d, %v", n, err)
+	}
+	es, err := s.Read(ctx, "crashed", 3, 0)
+	if err != nil || len(es) != 3 {
+		t.Fatalf("Read = %d, %v", len(es), err)
+	}
+	tags := storetest.Tags(-0.7, "v1", "export")
+	items := []store.Applied{{Entry: es[0], Tags: tags}, {Entry: es[1], Tags: tags}}
+	if n, err := s.Apply(ctx, items...); err != nil || n != 2 {
+		t.Fatalf("Apply = %d, %v", n, err)
+	}
+	if err := s.Ack(ctx, es[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutDoc(ctx, "W1", "alert", "a1", []byte(`{"open":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.AcquireLease(ctx, "scheduler", "host-1", 10*time.Minute); err != nil || !ok {
+		t.Fatalf("AcquireLease = %v, %v", ok, err)
+	}
+	rollups, err := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour))
+	if err != nil || len(rollups) != 1 {
+		t.Fatalf("Rollups = %v, %v", rollups, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A restart after the claim timeout: the crashed worker's entries come back.
+	clk.Add(time.Minute + time.Second)
+	s = openTest(t, dir, opts)
+	if n, err := s.Backlog(ctx); err != nil || n != 4 {
+		t.Errorf("Backlog after reopen = %d, %v; want 4 (2 pending, 2 undelivered)", n, err)
+	}
+	got, err := s.Read(ctx, "fresh", 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	var deliveries []int64
+	for _, e := range got {
+		ids = append(ids, e.Event.Message.ID)
+		deliveries = append(deliveries, e.Deliveries)
+	}
+	if fmt.Sprint(ids) != "[m1 m2 m3 m4]" || fmt.Sprint(deliveries) != "[2 2 1 1]" {
+		t.Errorf("after reopen Read gave %v with deliveries %v; want [m1 m2 m3 m4] [2 2 1 1]", ids, deliveries)
+	}
+	if n, err := s.Append(ctx, events...); err != nil || n != 0 {
+		t.Errorf("re-appending after reopen = %d, %v; want 0", n, err)
+	}
+	if n, err := s.Apply(ctx, items...); err != nil || n != 0 {
+		t.Errorf("re-applying after reopen = %d, %v; want 0", n, err)
+	}
+	st, err := s.Message(ctx, ms[1].Key())
+	if err != nil || st.Tags.Sentiment.Score != -0.7 || st.Message.Text != ms[1].Text {
+		t.Errorf("Message after reopen = %+v, %v", st, err)
+	}
+	again, err := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour))
+	if err != nil || len(again) != 1 || fmt.Sprint(again[0].Counts) != fmt.Sprint(rollups[0].Counts) {
+		t.Errorf("Rollups after reopen = %v, %v; want %v", again, err, rollups)
+	}
+	if doc, err := s.GetDoc(ctx, "W1", "alert", "a1"); err != nil || string(doc) != `{"open":true}` {
+		t.Errorf("GetDoc after reopen = %q, %v", doc, err)
+	}
+	if ok, err := s.AcquireLease(ctx, "scheduler", "host-2", time.Minute); err != nil || ok {
+		t.Errorf("another holder got an unexpired lease after reopen: %v, %v", ok, err)
+	}
+	clk.Add(10 * time.Minute)
+	if ok, err := s.AcquireLease(ctx, "scheduler", "host-2", time.Minute); err != nil || !ok {
+		t.Errorf("another holder could not take an expired lease: %v, %v", ok, err)
+	}
+}
+
+// TestClosed checks calls after Close fail cleanly and a waiting Read returns.
+func TestClosed(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Read(ctx, "c", 10, time.Hour)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // let Read start waiting; the result holds either way
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Error("a Read waiting across Close returned no error")
+	}
+	if _, err := s.Append(ctx, storetest.Put(storetest.Msg("W1", "m", "x", "", "", "C1", storetest.Base))); feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE {
+		t.Errorf("Append after Close = %v, want EUNAVAILABLE", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestGroupCommit checks concurrent single-event appends are all durable and counted,
+// whatever way the committer groups them.
+func TestGroupCommit(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, t.TempDir(), Options{})
+	var wg sync.WaitGroup
+	var appended atomic.Int64
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 25 {
+				m := storetest.Msg("W1", fmt.Sprintf("g%d-%d", g, i), "x", "", "", "C1", storetest.Base)
+				n, err := s.Append(ctx, storetest.Put(m))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				appended.Add(int64(n))
+			}
+		})
+	}
+	wg.Wait()
+	if appended.Load() != 200 {
+		t.Errorf("appended %d, want 200", appended.Load())
+	}
+	if n, err := s.Backlog(ctx); err != nil || n != 200 {
+		t.Errorf("Backlog = %d, %v; want 200", n, err)
+	}
+}
+
+// TestGroupCommitFailure checks a call failing inside a shared transaction gets its
+// error and leaves nothing behind, while the calls grouped with it still commit.
+func TestGroupCommitFailure(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	bucket := []byte("test")
+	fail := errors.New("this call fails")
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Go(func() {
+			err := s.commit.run(func(tx *bbolt.Tx) error {
+				b, err := tx.CreateBucketIfNotExists(bucket)
+				if err != nil {
+					return err
+				}
+				if err := b.Put(u64(uint64(i)), nil); err != nil {
+					return err
+				}
+				if i%7 == 0 {
+					return fail
+				}
+				return nil
+			})
+			if (i%7 == 0) != errors.Is(err, fail) {
+				t.Errorf("call %d: err = %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		for i := range 200 {
+			has := tx.Bucket(bucket).Get(u64(uint64(i))) != nil
+			if has != (i%7 != 0) {
+				t.Errorf("key %d present = %v", i, has)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkAppendApply measures the capture-to-derived path in batches of 100: one
+// Append, one Read, one Apply and one Ack per batch, each a durable commit.
+func BenchmarkAppendApply(b *testing.B) {
+	ctx := b.Context()
+	s := openTest(b, b.TempDir(), Options{})
+	tags := storetest.Tags(-0.4, "v1", "export", "billing")
+	const batch = 100
+	seq := 0
+	b.ResetTimer()
+	for b.Loop() {
+		events := make([]feedbackbot.Event, batch)
+		for i := range events {
+			seq++
+			m := storetest.Msg("W1", fmt.Sprintf("m%d", seq), "the nightly export failed again with a timeout", "",
+				fmt.Sprintf("A%d", seq%20), fmt.Sprintf("C%d", seq%5), storetest.Base.Add(time.Duration(seq)*time.Second))
+			events[i] = storetest.Put(m)
+		}
+		if _, err := s.Append(ctx, events...); err != nil {
+			b.Fatal(err)
+		}
+		es, err := s.Read(ctx, "bench", batch, 0)
+		if err != nil || len(es) != batch {
+			b.Fatalf("Read = %d, %v", len(es), err)
+		}
+		items := make([]store.Applied, len(es))
+		for i, e := range es {
+			items[i] = store.Applied{Entry: e, Tags: tags}
+		}
+		if n, err := s.Apply(ctx, items...); err != nil || n != batch {
+			b.Fatalf("Apply = %d, %v", n, err)
+		}
+		if err := s.Ack(ctx, es...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(seq)/b.Elapsed().Seconds(), "messages/s")
+}
+
+// BenchmarkAppendParallel measures single-event appends from many goroutines, the
+// adapters' pattern; group commit shares one fsync among concurrent callers.
+func BenchmarkAppendParallel(b *testing.B) {
+	ctx := b.Context()
+	s := openTest(b, b.TempDir(), Options{})
+	var seq atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			m := storetest.Msg("W1", fmt.Sprintf("m%d", n), "hello there", "", "A1", "C1", storetest.Base)
+			if _, err := s.Append(ctx, storetest.Put(m)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(seq.Load())/b.Elapsed().Seconds(), "messages/s")
 }
