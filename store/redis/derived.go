@@ -1,0 +1,444 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// NotableKeep is how many messages each notable set (one per workspace, UTC day and
+// kind) keeps. The contract asks for the 50 most extreme; twice that leaves room for
+// deletions and re-analysis of the top entries, which are not backfilled.
+const NotableKeep = 100
+
+// maxNotableDays bounds the period Notable reads (one set per day).
+const maxNotableDays = 3700
+
+// applyRounds bounds how often Apply retries an item whose previous revision's index
+// keys it had to learn from the script (see applyScript).
+const applyRounds = 5
+
+const day = 24 * time.Hour
+
+// Apply applies analysed entries; see store.Derived. Each item is one atomic script
+// (checks of the latest revision and the applied stamp, subtraction of what was applied
+// before, new counters and indexes); the batch is one pipeline.
+func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) {
+	if len(items) == 0 {
+		return 0, nil
+	}
+	calls := make([]evalCall, len(items))
+	for i, it := range items {
+		c, err := s.applyCall(it)
+		if err != nil {
+			return 0, fmt.Errorf("apply item %d: %w", i, err)
+		}
+		calls[i] = c
+	}
+	applied := 0
+	pending := make([]int, len(items))
+	for i := range pending {
+		pending[i] = i
+	}
+	for round := 0; len(pending) > 0; round++ {
+		if round == applyRounds {
+			return applied, fmt.Errorf("redis apply: the index keys of %d message(s) kept changing", len(pending))
+		}
+		batch := make([]evalCall, len(pending))
+		for j, i := range pending {
+			batch[j] = calls[i]
+		}
+		cmds, err := s.evalAll(ctx, applyScript, batch, nil)
+		var next []int
+		for j, c := range cmds {
+			if c.Err() != nil {
+				continue
+			}
+			switch v := c.Val().(type) {
+			case int64:
+				applied += int(v)
+			case []any:
+				i := pending[j]
+				for _, k := range v {
+					if ks, ok := k.(string); ok && !slices.Contains(calls[i].keys, ks) {
+						calls[i].keys = append(calls[i].keys, ks)
+					}
+				}
+				next = append(next, i)
+			}
+		}
+		if err != nil {
+			return applied, wrapErr("apply", err)
+		}
+		pending = next
+	}
+	return applied, nil
+}
+
+// applyCall builds the script call of one item. The new revision's keys are declared;
+// so are both notable sets of its day, as re-analysis often moves a message between
+// them. Keys of an older revision elsewhere are learnt from the script on a retry.
+func (s *Store) applyCall(it store.Applied) (evalCall, error) {
+	ev := it.Entry.Event
+	m := ev.Message
+	if m.Platform == "" || m.Workspace == "" || m.ID == "" {
+		return evalCall{}, invalid("entry %q has no message identity", it.Entry.ID)
+	}
+	k := s.ws(m.Workspace)
+	key := m.Key()
+	keys := []string{k.latest(), k.rec(key), k.accounts(), k.buckets()}
+	keep := strconv.Itoa(NotableKeep)
+	switch ev.Kind {
+	case feedbackbot.EventDelete:
+		return evalCall{keys: keys, args: []any{"del", key, "", "", "", "{}", "0", "0", "0", "", keep, "[]"}}, nil
+	case feedbackbot.EventPut:
+	default:
+		return evalCall{}, invalid("entry %q has unknown event kind %q", it.Entry.ID, ev.Kind)
+	}
+	if m.Time.IsZero() {
+		return evalCall{}, invalid("entry %q: message has no time", it.Entry.ID)
+	}
+	tags := it.Tags
+	tags.Sentiment.Score = finite(tags.Sentiment.Score)
+	rev := m.Revision()
+	data, err := json.Marshal(store.Stored{Message: m, Tags: tags})
+	if err != nil {
+		return evalCall{}, fmt.Errorf("encode message: %w", err)
+	}
+	contrib, err := json.Marshal(feedbackbot.Contributions(&m, &tags))
+	if err != nil {
+		return evalCall{}, fmt.Errorf("encode contributions: %w", err)
+	}
+	bucket := feedbackbot.BucketStart(m.Time).Unix()
+	spec := [][2]string{{k.rollup(bucket), "r"}, {k.timeAll(), "t"}}
+	if m.Account != "" {
+		spec = append(spec, [2]string{k.timeAccount(m.Account), "t"})
+	}
+	spec = append(spec, [2]string{k.timeChannel(m.Channel), "t"})
+	d := m.Time.UTC().Truncate(day)
+	neg, pos := k.notable("neg", d), k.notable("pos", d)
+	score := tags.Sentiment.Score
+	if m.Role == feedbackbot.RoleCustomer || m.Role == "" {
+		switch {
+		case score < 0:
+			spec = append(spec, [2]string{neg, "n-"})
+		case score > 0:
+			spec = append(spec, [2]string{pos, "n+"})
+		}
+	}
+	for _, e := range spec {
+		keys = append(keys, e[0])
+	}
+	for _, n := range []string{neg, pos} {
+		if !slices.Contains(keys, n) {
+			keys = append(keys, n)
+		}
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return evalCall{}, fmt.Errorf("encode index spec: %w", err)
+	}
+	return evalCall{keys: keys, args: []any{
+		"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
+		strconv.FormatInt(m.Time.UnixMicro(), 10), strconv.FormatInt(bucket, 10),
+		strconv.FormatFloat(score, 'g', -1, 64), m.Account, keep, specJSON,
+	}}, nil
+}
+
+// finite keeps a score JSON and ZADD can take: NaN becomes 0, infinities ±1.
+func finite(x float64) float64 {
+	switch {
+	case math.IsNaN(x):
+		return 0
+	case math.IsInf(x, 1):
+		return 1
+	case math.IsInf(x, -1):
+		return -1
+	}
+	return x
+}
+
+// Message returns one applied message by key.
+func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
+	_, ws, _, err := feedbackbot.ParseKey(key)
+	if err != nil {
+		return store.Stored{}, err
+	}
+	raw, err := s.rdb.HGet(ctx, s.ws(ws).rec(key), "d").Result()
+	if errors.Is(err, redis.Nil) {
+		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
+	}
+	if err != nil {
+		return store.Stored{}, wrapErr("message", err)
+	}
+	var st store.Stored
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		return store.Stored{}, fmt.Errorf("redis message %s: decode: %w", key, err)
+	}
+	return st, nil
+}
+
+// Messages pages through a time index (workspace, account or channel) newest first.
+// Scores are microseconds; the exact nanosecond bounds are applied to the records.
+func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, error) {
+	if q.Workspace == "" {
+		return nil, invalid("messages: a workspace is required")
+	}
+	if q.Account != "" && q.Channel != "" {
+		return nil, invalid("messages: give an account or a channel, not both")
+	}
+	limit := store.ClampLimit(q.Limit)
+	out := make([]store.Stored, 0, min(limit, 128))
+	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
+		return out, nil
+	}
+	k := s.ws(q.Workspace)
+	idx := k.timeAll()
+	switch {
+	case q.Account != "":
+		idx = k.timeAccount(q.Account)
+	case q.Channel != "":
+		idx = k.timeChannel(q.Channel)
+	}
+	by := &redis.ZRangeBy{Min: "-inf", Max: "+inf"}
+	if !q.From.IsZero() {
+		by.Min = strconv.FormatInt(q.From.UnixMicro(), 10)
+	}
+	if !q.To.IsZero() {
+		by.Max = strconv.FormatInt(q.To.UnixMicro(), 10)
+	}
+	for len(out) < limit {
+		by.Count = int64(limit - len(out))
+		members, err := s.rdb.ZRevRangeByScore(ctx, idx, by).Result()
+		if err != nil {
+			return nil, wrapErr("messages", err)
+		}
+		by.Offset += int64(len(members))
+		recs, err := s.records(ctx, k, members)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range recs {
+			t := st.Message.Time
+			if (!q.From.IsZero() && t.Before(q.From)) || (!q.To.IsZero() && !t.Before(q.To)) {
+				continue
+			}
+			out = append(out, st)
+		}
+		if int64(len(members)) < by.Count {
+			break
+		}
+	}
+	return out, nil
+}
+
+// records loads message records by key, pipelined, skipping those deleted meanwhile.
+func (s *Store) records(ctx context.Context, k wsKeys, members []string) ([]store.Stored, error) {
+	if len(members) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.StringCmd, len(members))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, m := range members {
+			cmds[i] = p.HGet(ctx, k.rec(m), "d")
+		}
+		return nil
+	})
+	out := make([]store.Stored, 0, len(members))
+	for i, c := range cmds {
+		raw, err := c.Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, wrapErr("load messages", err)
+		}
+		var st store.Stored
+		if err := json.Unmarshal([]byte(raw), &st); err != nil {
+			return nil, fmt.Errorf("redis message %s: decode: %w", members[i], err)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// Rollups reads the non-empty buckets of [from, to) through the bucket index, so the
+// cost follows the number of non-empty hours in the period. Zero bounds are open.
+func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+	if workspace == "" {
+		return nil, invalid("rollups: a workspace is required")
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return nil, nil
+	}
+	k := s.ws(workspace)
+	by := &redis.ZRangeBy{Min: "-inf", Max: "+inf"}
+	if !from.IsZero() {
+		by.Min = strconv.FormatInt(from.Unix(), 10)
+	}
+	if !to.IsZero() {
+		by.Max = strconv.FormatInt(to.Unix(), 10)
+	}
+	members, err := s.rdb.ZRangeByScore(ctx, k.buckets(), by).Result()
+	if err != nil {
+		return nil, wrapErr("rollups", err)
+	}
+	var starts []int64
+	for _, m := range members {
+		sec, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			continue
+		}
+		b := time.Unix(sec, 0)
+		if (!from.IsZero() && b.Before(from)) || (!to.IsZero() && !b.Before(to)) {
+			continue
+		}
+		starts = append(starts, sec)
+	}
+	if len(starts) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(starts))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, b := range starts {
+			cmds[i] = p.HGetAll(ctx, k.rollup(b))
+		}
+		return nil
+	})
+	var out []feedbackbot.Rollup
+	for i, c := range cmds {
+		h, err := c.Result()
+		if err != nil {
+			return nil, wrapErr("rollups", err)
+		}
+		counts := make(map[string]int64, len(h))
+		for name, v := range h {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("redis rollups: counter %q is not a number", name)
+			}
+			if n != 0 {
+				counts[name] = n
+			}
+		}
+		if len(counts) > 0 {
+			out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: time.Unix(starts[i], 0).UTC(), Counts: counts})
+		}
+	}
+	return out, nil
+}
+
+// Notable reads the notable sets of each UTC day of [from, to), at most NotableKeep
+// messages a day, and orders them most extreme first, newer first on ties.
+func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error) {
+	var short string
+	switch kind {
+	case store.NotableNegative:
+		short = "neg"
+	case store.NotablePositive:
+		short = "pos"
+	default:
+		return nil, invalid("notable: unknown kind %q", kind)
+	}
+	if workspace == "" {
+		return nil, invalid("notable: a workspace is required")
+	}
+	if from.IsZero() || to.IsZero() {
+		return nil, invalid("notable: the period needs a start and an end")
+	}
+	if !to.After(from) {
+		return nil, nil
+	}
+	first, last := from.UTC().Truncate(day), to.Add(-1).UTC().Truncate(day)
+	if last.Sub(first)/day >= maxNotableDays {
+		return nil, invalid("notable: the period is longer than %d days", maxNotableDays)
+	}
+	if limit <= 0 {
+		limit = 10
+	}
+	limit = min(limit, store.MaxQueryLimit)
+	k := s.ws(workspace)
+	var cmds []*redis.StringSliceCmd
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for d := first; !d.After(last); d = d.Add(day) {
+			cmds = append(cmds, p.ZRange(ctx, k.notable(short, d), 0, -1))
+		}
+		return nil
+	})
+	var members []string
+	seen := map[string]bool{}
+	for _, c := range cmds {
+		ms, err := c.Result()
+		if err != nil {
+			return nil, wrapErr("notable", err)
+		}
+		for _, m := range ms {
+			if !seen[m] {
+				seen[m] = true
+				members = append(members, m)
+			}
+		}
+	}
+	recs, err := s.records(ctx, k, members)
+	if err != nil {
+		return nil, err
+	}
+	out := recs[:0]
+	for _, st := range recs {
+		m, sc := st.Message, st.Tags.Sentiment.Score
+		if m.Time.Before(from) || !m.Time.Before(to) || (m.Role != feedbackbot.RoleCustomer && m.Role != "") {
+			continue
+		}
+		if (short == "neg" && sc < 0) || (short == "pos" && sc > 0) {
+			out = append(out, st)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Stored) int {
+		sa, sb := a.Tags.Sentiment.Score, b.Tags.Sentiment.Score
+		if short == "pos" {
+			sa, sb = -sa, -sb
+		}
+		if c := cmp.Compare(sa, sb); c != 0 {
+			return c
+		}
+		if c := b.Message.Time.Compare(a.Message.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Message.Key(), b.Message.Key())
+	})
+	return out[:min(len(out), limit)], nil
+}
+
+// Workspaces lists every workspace with an appended event, sorted.
+func (s *Store) Workspaces(ctx context.Context) ([]string, error) {
+	wss, err := s.rdb.SMembers(ctx, s.workspacesKey()).Result()
+	if err != nil {
+		return nil, wrapErr("workspaces", err)
+	}
+	slices.Sort(wss)
+	return wss, nil
+}
+
+// Accounts lists the accounts of a workspace's applied messages, sorted.
+func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error) {
+	if workspace == "" {
+		return nil, invalid("accounts: a workspace is required")
+	}
+	as, err := s.rdb.SMembers(ctx, s.ws(workspace).accounts()).Result()
+	if err != nil {
+		return nil, wrapErr("accounts", err)
+	}
+	slices.Sort(as)
+	return as, nil
+}

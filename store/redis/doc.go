@@ -1,0 +1,49 @@
+// Package redisstore is the Redis backend of store.Store, for deployments with several
+// replicas: single server, Sentinel or Cluster through one go-redis UniversalClient.
+// The capture log is one Redis Stream per workspace read through a consumer group;
+// derived state is kept exactly once by Lua scripts that check revisions and stamps.
+//
+// # Key layout
+//
+// Every key starts with the prefix (Options.Prefix, default "fb"). Keys of one
+// workspace carry its id as a hash tag, {ws} (with '{', '}' and '%' percent-escaped),
+// so they share one cluster slot and every script or pipeline of one workspace's keys
+// is valid on a cluster:
+//
+//	fb:{ws}:log              stream: the capture log; field "e" holds the event JSON
+//	fb:{ws}:latest           hash: message key -> latest appended revision, "-" once deleted
+//	fb:{ws}:m:<key>          hash: an applied message: s stamp (revision@analyzer),
+//	                         d stored JSON, c contributions JSON, k index spec, b bucket
+//	fb:{ws}:r:<unix>         hash: the rollup counters of the hour starting at <unix>
+//	fb:{ws}:rb               zset: non-empty rollup hours (member and score <unix>)
+//	fb:{ws}:t                zset: applied messages by time (score: unix microseconds)
+//	fb:{ws}:ta:<account>     zset: the same, per account
+//	fb:{ws}:tc:<channel>     zset: the same, per channel
+//	fb:{ws}:n:neg:<yyyymmdd> zset: customer messages with a negative score that UTC day,
+//	fb:{ws}:n:pos:<yyyymmdd>       resp. positive; score is the sentiment, trimmed to
+//	                               the NotableKeep most extreme
+//	fb:{ws}:accts            set: accounts seen on applied messages
+//	fb:{ws}:doc:<kind>       hash: documents of a kind by id
+//
+// Keys outside any workspace are only ever used on their own, never in a script or
+// MULTI with tagged keys:
+//
+//	fb:workspaces            set: workspaces with appended events
+//	fb:lease:<name>          string: the holder of a lease (SET NX PX)
+//	fb:once:<name>           string: a once-marker (SET NX PX)
+//
+// # Exactly-once derived state
+//
+// Append runs one script per event: it compares the message's revision with
+// fb:{ws}:latest, updates it and XADDs, so redeliveries are skipped atomically. Apply
+// runs one script per item: a put whose revision is not the latest, or whose stamp is
+// already applied, changes nothing; otherwise the record's previous contributions and
+// index entries are removed and the new ones added, all in one atomic step. Redelivery
+// and concurrent workers therefore count every message once.
+//
+// # Errors
+//
+// Errors that mean Redis cannot serve now (network, timeouts, LOADING, failover,
+// OOM...) carry feedbackbot.EUNAVAILABLE; test with IsUnavailable. The wrapped go-redis
+// error stays reachable with errors.Is and errors.As.
+package redisstore

@@ -1,0 +1,113 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// PutDoc stores a document in the workspace's hash of that kind.
+func (s *Store) PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error {
+	if err := docArgs(workspace, kind, id); err != nil {
+		return err
+	}
+	return wrapErr("put document", s.rdb.HSet(ctx, s.ws(workspace).doc(kind), id, data).Err())
+}
+
+// GetDoc returns a document, or ENOTFOUND.
+func (s *Store) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
+	if err := docArgs(workspace, kind, id); err != nil {
+		return nil, err
+	}
+	b, err := s.rdb.HGet(ctx, s.ws(workspace).doc(kind), id).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "no %s document %q", kind, id)
+	}
+	if err != nil {
+		return nil, wrapErr("get document", err)
+	}
+	return b, nil
+}
+
+// ListDocs returns every document of a kind (an empty map when there are none).
+func (s *Store) ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error) {
+	if err := docArgs(workspace, kind, "-"); err != nil {
+		return nil, err
+	}
+	h, err := s.rdb.HGetAll(ctx, s.ws(workspace).doc(kind)).Result()
+	if err != nil {
+		return nil, wrapErr("list documents", err)
+	}
+	out := make(map[string][]byte, len(h))
+	for id, v := range h {
+		out[id] = []byte(v)
+	}
+	return out, nil
+}
+
+// DeleteDoc removes a document; a missing one is not an error.
+func (s *Store) DeleteDoc(ctx context.Context, workspace, kind, id string) error {
+	if err := docArgs(workspace, kind, id); err != nil {
+		return err
+	}
+	return wrapErr("delete document", s.rdb.HDel(ctx, s.ws(workspace).doc(kind), id).Err())
+}
+
+func docArgs(workspace, kind, id string) error {
+	if workspace == "" || kind == "" || id == "" {
+		return invalid("documents need a workspace, a kind and an id")
+	}
+	return nil
+}
+
+// AcquireLease takes the lease with SET NX PX, or renews it with a compare-and-PEXPIRE
+// script when holder already has it.
+func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	if name == "" || holder == "" {
+		return false, invalid("leases need a name and a holder")
+	}
+	if ttl < time.Millisecond {
+		return false, invalid("lease ttl must be at least 1ms")
+	}
+	key := s.leaseKey(name)
+	ok, err := s.rdb.SetNX(ctx, key, holder, ttl).Result()
+	if err != nil {
+		return false, wrapErr("acquire lease", err)
+	}
+	if ok {
+		return true, nil
+	}
+	n, err := renewScript.Run(ctx, s.rdb, []string{key}, holder, ttl.Milliseconds()).Int64()
+	if err != nil {
+		return false, wrapErr("renew lease", err)
+	}
+	return n == 1, nil
+}
+
+// ReleaseLease deletes the lease if holder has it (compare-and-DEL).
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
+	if name == "" || holder == "" {
+		return invalid("leases need a name and a holder")
+	}
+	err := releaseScript.Run(ctx, s.rdb, []string{s.leaseKey(name)}, holder).Err()
+	return wrapErr("release lease", err)
+}
+
+// Once sets a marker with SET NX PX: true the first time within ttl.
+func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	if name == "" {
+		return false, invalid("once markers need a name")
+	}
+	if ttl < time.Millisecond {
+		return false, invalid("once ttl must be at least 1ms")
+	}
+	ok, err := s.rdb.SetNX(ctx, s.onceKey(name), "1", ttl).Result()
+	if err != nil {
+		return false, wrapErr("once", err)
+	}
+	return ok, nil
+}

@@ -1,0 +1,549 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// maxBlock bounds one blocking XREADGROUP so a long wait still notices new workspaces
+// and entries to reclaim.
+const maxBlock = time.Second
+
+// Append adds events to their workspaces' logs; see store.Log. Every event is checked
+// before anything is written, so an invalid one (EINVALID) appends nothing. Each event
+// is one atomic script (dedupe check + XADD); a batch is one pipeline.
+func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	if len(events) == 0 {
+		return 0, nil
+	}
+	calls := make([]evalCall, len(events))
+	var putWS []string
+	for i, ev := range events {
+		m := ev.Message
+		var rev string
+		switch ev.Kind {
+		case feedbackbot.EventPut:
+			if err := m.Normalize(); err != nil {
+				return 0, fmt.Errorf("append event %d: %w", i, err)
+			}
+			rev = m.Revision()
+			if !slices.Contains(putWS, m.Workspace) {
+				putWS = append(putWS, m.Workspace)
+			}
+		case feedbackbot.EventDelete:
+			if m.Platform == "" || m.Workspace == "" || m.ID == "" {
+				return 0, invalid("append event %d: a delete needs the message's platform, workspace and id", i)
+			}
+			m = feedbackbot.Message{ID: m.ID, Platform: m.Platform, Workspace: m.Workspace}
+		default:
+			return 0, invalid("append event %d: unknown event kind %q", i, ev.Kind)
+		}
+		payload, err := json.Marshal(feedbackbot.Event{Kind: ev.Kind, Message: m})
+		if err != nil {
+			return 0, fmt.Errorf("append event %d: encode: %w", i, err)
+		}
+		kind := "put"
+		if ev.Kind == feedbackbot.EventDelete {
+			kind = "del"
+		}
+		k := s.ws(m.Workspace)
+		calls[i] = evalCall{
+			keys: []string{k.latest(), k.log()},
+			args: []any{m.Key(), kind, rev, payload, strconv.FormatInt(s.maxLen, 10)},
+		}
+	}
+	// A workspace joins the workspace set with its puts. A delete is appended only
+	// after a put of the same message, so its workspace is already there; a skipped
+	// delete of an unknown message must not add one.
+	cmds, err := s.evalAll(ctx, appendScript, calls, func(p redis.Pipeliner) []redis.Cmder {
+		if len(putWS) == 0 {
+			return nil
+		}
+		members := make([]any, len(putWS))
+		for i, w := range putWS {
+			members[i] = w
+		}
+		return []redis.Cmder{p.SAdd(ctx, s.workspacesKey(), members...)}
+	})
+	if err != nil {
+		return 0, wrapErr("append", err)
+	}
+	n := 0
+	for _, c := range cmds {
+		if _, ok := c.Val().(string); ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// stream is one workspace log as Read sees it.
+type stream struct {
+	ws, key string
+}
+
+// Read hands out new entries and reclaims entries idle for longer than ClaimIdle; see
+// store.Log. With one workspace it blocks in XREADGROUP; with several it polls every
+// PollInterval, since a blocking read of several streams is a multi-key command that
+// a cluster cannot serve.
+func (s *Store) Read(ctx context.Context, consumer string, limit int, wait time.Duration) ([]store.Entry, error) {
+	if consumer == "" {
+		return nil, invalid("read: consumer name is empty")
+	}
+	if limit <= 0 {
+		return []store.Entry{}, nil
+	}
+	deadline := time.Now().Add(wait)
+	claimEvery := min(max(s.claimIdle/2, s.poll), 5*time.Second)
+	var lastClaim time.Time
+	for {
+		streams, err := s.streams(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var out []store.Entry
+		if time.Since(lastClaim) >= claimEvery {
+			lastClaim = time.Now()
+			if out, err = s.claim(ctx, streams, consumer, limit); err != nil {
+				return nil, err
+			}
+		}
+		if len(out) < limit && len(streams) > 0 {
+			var block time.Duration
+			if len(out) == 0 && len(streams) == 1 {
+				block = min(time.Until(deadline), maxBlock)
+			}
+			more, err := s.readNew(ctx, streams, consumer, limit-len(out), block)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return []store.Entry{}, nil
+		}
+		if len(streams) != 1 {
+			t := time.NewTimer(min(left, s.poll))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			case <-t.C:
+			}
+		} else if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// streams lists the workspace logs, in a rotating order, and makes sure each has the
+// consumer group (created lazily at the start of the log, so nothing appended before
+// the first Read is missed).
+func (s *Store) streams(ctx context.Context) ([]stream, error) {
+	wss, err := s.rdb.SMembers(ctx, s.workspacesKey()).Result()
+	if err != nil {
+		return nil, wrapErr("read: list workspaces", err)
+	}
+	slices.Sort(wss)
+	out := make([]stream, len(wss))
+	var create []stream
+	for i, w := range wss {
+		out[i] = stream{ws: w, key: s.ws(w).log()}
+		if _, ok := s.groups.Load(out[i].key); !ok {
+			create = append(create, out[i])
+		}
+	}
+	if len(create) > 0 {
+		cmds := make([]*redis.StatusCmd, len(create))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, st := range create {
+				cmds[i] = p.XGroupCreateMkStream(ctx, st.key, s.group, "0")
+			}
+			return nil
+		})
+		for i, c := range cmds {
+			if err := c.Err(); err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
+				return nil, wrapErr("read: create consumer group", err)
+			}
+			s.groups.Store(create[i].key, struct{}{})
+		}
+	}
+	if n := len(out); n > 1 {
+		r := int(s.rr.Add(1) % uint64(n))
+		out = append(out[r:], out[:r]...)
+	}
+	return out, nil
+}
+
+// noGroup handles a stream whose consumer group vanished (keys deleted behind our
+// back): forget it so the next Read creates it again. It reports whether err was that.
+func (s *Store) noGroup(st stream, err error) bool {
+	if redis.HasErrorPrefix(err, "NOGROUP") {
+		s.groups.Delete(st.key)
+		return true
+	}
+	return false
+}
+
+// claim takes over up to n entries that have been pending for longer than ClaimIdle,
+// in log order per workspace. XPENDING with IDLE finds them with their delivery counts
+// without changing anything; XCLAIM with the same min-idle then takes them, so two
+// consumers racing for one entry cannot both get it.
+func (s *Store) claim(ctx context.Context, streams []stream, consumer string, n int) ([]store.Entry, error) {
+	if len(streams) == 0 {
+		return nil, nil
+	}
+	pend := make([]*redis.XPendingExtCmd, len(streams))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, st := range streams {
+			pend[i] = p.XPendingExt(ctx, &redis.XPendingExtArgs{
+				Stream: st.key, Group: s.group, Idle: s.claimIdle, Start: "-", End: "+", Count: int64(n),
+			})
+		}
+		return nil
+	})
+	type pick struct {
+		st    stream
+		ids   []string
+		count map[string]int64
+	}
+	var picks []pick
+	left := n
+	for i, c := range pend {
+		ps, err := c.Result()
+		if err != nil {
+			if s.noGroup(streams[i], err) {
+				continue
+			}
+			return nil, wrapErr("read: pending entries", err)
+		}
+		if len(ps) == 0 || left == 0 {
+			continue
+		}
+		pk := pick{st: streams[i], count: map[string]int64{}}
+		for _, p := range ps[:min(len(ps), left)] {
+			pk.ids = append(pk.ids, p.ID)
+			pk.count[p.ID] = p.RetryCount
+		}
+		left -= len(pk.ids)
+		picks = append(picks, pk)
+	}
+	if len(picks) == 0 {
+		return nil, nil
+	}
+	claims := make([]*redis.XMessageSliceCmd, len(picks))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, pk := range picks {
+			claims[i] = p.XClaim(ctx, &redis.XClaimArgs{
+				Stream: pk.st.key, Group: s.group, Consumer: consumer, MinIdle: s.claimIdle, Messages: pk.ids,
+			})
+		}
+		return nil
+	})
+	var out []store.Entry
+	for i, c := range claims {
+		msgs, err := c.Result()
+		if err != nil {
+			if s.noGroup(picks[i].st, err) {
+				continue
+			}
+			return nil, wrapErr("read: claim entries", err)
+		}
+		for _, m := range msgs {
+			// XCLAIM counts this delivery; XPENDING's count was from before it.
+			if e, ok := s.entry(ctx, picks[i].st, m, picks[i].count[m.ID]+1, true); ok {
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
+}
+
+// readNew reads up to n undelivered entries. With one stream and block > 0 it blocks;
+// otherwise it reads every stream without blocking, sharing n between them round by
+// round so that it never takes (and leaves pending) more than n entries.
+func (s *Store) readNew(ctx context.Context, streams []stream, consumer string, n int, block time.Duration) ([]store.Entry, error) {
+	if len(streams) == 1 && block >= time.Millisecond {
+		st := streams[0]
+		res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: s.group, Consumer: consumer, Streams: []string{st.key, ">"}, Count: int64(n), Block: block,
+		}).Result()
+		if errors.Is(err, redis.Nil) || s.noGroup(st, err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, wrapErr("read", err)
+		}
+		return s.entries(ctx, st, res), nil
+	}
+	var out []store.Entry
+	candidates := streams
+	for n > 0 && len(candidates) > 0 {
+		share, extra := n/len(candidates), n%len(candidates)
+		counts := make([]int, len(candidates))
+		for i := range candidates {
+			counts[i] = share
+			if i < extra {
+				counts[i]++
+			}
+		}
+		cmds := make([]*redis.XStreamSliceCmd, len(candidates))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, st := range candidates {
+				if counts[i] > 0 {
+					cmds[i] = p.XReadGroup(ctx, &redis.XReadGroupArgs{
+						Group: s.group, Consumer: consumer, Streams: []string{st.key, ">"}, Count: int64(counts[i]), Block: -1,
+					})
+				}
+			}
+			return nil
+		})
+		var next []stream
+		for i, st := range candidates {
+			if cmds[i] == nil {
+				next = append(next, st) // not asked this round
+				continue
+			}
+			res, err := cmds[i].Result()
+			if errors.Is(err, redis.Nil) || s.noGroup(st, err) {
+				continue
+			}
+			if err != nil {
+				return out, wrapErr("read", err)
+			}
+			got := 0
+			for _, r := range res {
+				got += len(r.Messages)
+			}
+			out = append(out, s.entries(ctx, st, res)...)
+			n -= got
+			if got == counts[i] {
+				next = append(next, st) // may hold more
+			}
+		}
+		candidates = next
+	}
+	return out, nil
+}
+
+func (s *Store) entries(ctx context.Context, st stream, res []redis.XStream) []store.Entry {
+	var out []store.Entry
+	for _, r := range res {
+		for _, m := range r.Messages {
+			if e, ok := s.entry(ctx, st, m, 1, true); ok {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// entry decodes one stream entry. An entry that cannot be decoded (written by
+// something else, or damaged) would be redelivered forever: it is logged and, when
+// it was delivered through the group, acknowledged.
+func (s *Store) entry(ctx context.Context, st stream, m redis.XMessage, deliveries int64, delivered bool) (store.Entry, bool) {
+	raw, _ := m.Values["e"].(string)
+	var ev feedbackbot.Event
+	err := json.Unmarshal([]byte(raw), &ev)
+	if err == nil && ev.Message.Workspace != st.ws {
+		err = errors.New("workspace does not match its log")
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "redis store: skipping unreadable log entry", "workspace", st.ws, "entry", m.ID, "error", err)
+		if delivered {
+			if aerr := s.rdb.XAck(ctx, st.key, s.group, m.ID).Err(); aerr != nil {
+				s.log.WarnContext(ctx, "redis store: cannot acknowledge unreadable entry", "workspace", st.ws, "entry", m.ID, "error", aerr)
+			}
+		}
+		return store.Entry{}, false
+	}
+	return store.Entry{ID: m.ID, Workspace: st.ws, Event: ev, Deliveries: deliveries}, true
+}
+
+// Ack acknowledges entries, one XACK per workspace, pipelined.
+func (s *Store) Ack(ctx context.Context, entries ...store.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	byWS := map[string][]any{}
+	var order []string
+	for _, e := range entries {
+		if e.Workspace == "" || !validStreamID(e.ID) {
+			return invalid("ack: entry %q of workspace %q is not a log entry", e.ID, e.Workspace)
+		}
+		if _, ok := byWS[e.Workspace]; !ok {
+			order = append(order, e.Workspace)
+		}
+		byWS[e.Workspace] = append(byWS[e.Workspace], e.ID)
+	}
+	cmds := make([]*redis.IntCmd, len(order))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, w := range order {
+			ids := make([]string, len(byWS[w]))
+			for j, id := range byWS[w] {
+				ids[j] = id.(string)
+			}
+			cmds[i] = p.XAck(ctx, s.ws(w).log(), s.group, ids...)
+		}
+		return nil
+	})
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !redis.HasErrorPrefix(err, "NOGROUP") {
+			return wrapErr("ack", err)
+		}
+	}
+	return nil
+}
+
+// Backlog sums, over every workspace log, the group's pending entries and its lag
+// (entries not yet delivered). Where Redis cannot tell the lag (before 7.0, or after
+// some deletions) the entries after the last delivered id are counted instead.
+func (s *Store) Backlog(ctx context.Context) (int64, error) {
+	wss, err := s.rdb.SMembers(ctx, s.workspacesKey()).Result()
+	if err != nil {
+		return 0, wrapErr("backlog", err)
+	}
+	infos := make([]*redis.XInfoGroupsCmd, len(wss))
+	lasts := make([]*redis.XMessageSliceCmd, len(wss))
+	lens := make([]*redis.IntCmd, len(wss))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, w := range wss {
+			key := s.ws(w).log()
+			infos[i] = p.XInfoGroups(ctx, key)
+			lasts[i] = p.XRevRangeN(ctx, key, "+", "-", 1)
+			lens[i] = p.XLen(ctx, key)
+		}
+		return nil
+	})
+	var total int64
+	for i, w := range wss {
+		groups, err := infos[i].Result()
+		if err != nil {
+			if redis.HasErrorPrefix(err, "no such key") {
+				continue
+			}
+			return 0, wrapErr("backlog", err)
+		}
+		gi := slices.IndexFunc(groups, func(g redis.XInfoGroup) bool { return g.Name == s.group })
+		if gi < 0 {
+			n, err := lens[i].Result()
+			if err != nil {
+				return 0, wrapErr("backlog", err)
+			}
+			total += n
+			continue
+		}
+		g := groups[gi]
+		lag := g.Lag
+		last, err := lasts[i].Result()
+		if err != nil {
+			return 0, wrapErr("backlog", err)
+		}
+		if lag < 0 || (lag == 0 && len(last) == 1 && compareIDs(last[0].ID, g.LastDeliveredID) > 0) {
+			if lag, err = s.countAfter(ctx, s.ws(w).log(), g.LastDeliveredID); err != nil {
+				return 0, err
+			}
+		}
+		total += g.Pending + lag
+	}
+	return total, nil
+}
+
+// countAfter counts the entries of a stream after id.
+func (s *Store) countAfter(ctx context.Context, key, id string) (int64, error) {
+	var n int64
+	start := "(" + id
+	for {
+		msgs, err := s.rdb.XRangeN(ctx, key, start, "+", 1000).Result()
+		if err != nil {
+			return 0, wrapErr("backlog", err)
+		}
+		n += int64(len(msgs))
+		if len(msgs) < 1000 {
+			return n, nil
+		}
+		start = "(" + msgs[len(msgs)-1].ID
+	}
+}
+
+// Replay pages through one workspace's log with XRANGE, leaving consumer state alone.
+// Entries carry Deliveries 0. fn's error is returned as is.
+func (s *Store) Replay(ctx context.Context, workspace string, fn func(store.Entry) error) error {
+	if workspace == "" {
+		return invalid("replay: workspace is empty")
+	}
+	st := stream{ws: workspace, key: s.ws(workspace).log()}
+	const page = 500
+	start := "-"
+	for {
+		msgs, err := s.rdb.XRangeN(ctx, st.key, start, "+", page).Result()
+		if err != nil {
+			return wrapErr("replay", err)
+		}
+		for _, m := range msgs {
+			e, ok := s.entry(ctx, st, m, 0, false)
+			if !ok {
+				continue
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(msgs) < page {
+			return nil
+		}
+		start = "(" + msgs[len(msgs)-1].ID
+	}
+}
+
+// validStreamID reports whether id looks like "<ms>-<seq>".
+func validStreamID(id string) bool {
+	ms, seq, ok := strings.Cut(id, "-")
+	if !ok {
+		return false
+	}
+	_, err1 := strconv.ParseUint(ms, 10, 64)
+	_, err2 := strconv.ParseUint(seq, 10, 64)
+	return err1 == nil && err2 == nil
+}
+
+// compareIDs compares two stream ids numerically; malformed ids compare as 0-0.
+func compareIDs(a, b string) int {
+	pa, pb := parseID(a), parseID(b)
+	if c := compareU(pa[0], pb[0]); c != 0 {
+		return c
+	}
+	return compareU(pa[1], pb[1])
+}
+
+func parseID(id string) [2]uint64 {
+	ms, seq, _ := strings.Cut(id, "-")
+	a, _ := strconv.ParseUint(ms, 10, 64)
+	b, _ := strconv.ParseUint(seq, 10, 64)
+	return [2]uint64{a, b}
+}
+
+func compareU(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,135 @@
+// Package redistest gives tests a real Redis: a client for REDIS_URL (default
+// redis://127.0.0.1:6379/0, any form redisstore.ParseURL accepts, cluster included)
+// and a key prefix of their own, whose keys are deleted when the test ends. Tests skip
+// when Redis is not reachable, unless FEEDBACKBOT_REQUIRE_REDIS=1 makes that a failure.
+package redistest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+)
+
+// DefaultURL is used when REDIS_URL is not set.
+const DefaultURL = "redis://127.0.0.1:6379/0"
+
+// URL returns the Redis URL tests use: REDIS_URL or DefaultURL.
+func URL() string {
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// probe remembers, per process, whether Redis answered, so that when it is down every
+// test skips at once instead of each waiting for its own connection attempts.
+var probe struct {
+	once sync.Once
+	err  error
+}
+
+// Client returns a client for URL() and a key prefix unique to this test (such as
+// "fbtest:3f9a0c1d2b4e5f60"). When the test ends, every key starting with the prefix is
+// deleted (on every master of a cluster) and the client is closed.
+func Client(t testing.TB) (redis.UniversalClient, string) {
+	t.Helper()
+	raw := URL()
+	opts, err := redisstore.ParseURL(raw)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	probe.once.Do(func() {
+		po := *opts
+		po.MaxRetries = -1
+		po.DialerRetries = 1
+		po.DialTimeout = 2 * time.Second
+		c := redis.NewUniversalClient(&po)
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		probe.err = c.Ping(ctx).Err()
+	})
+	if probe.err != nil {
+		msg := fmt.Sprintf("Redis not reachable at %s (%v): set REDIS_URL or start redis-server; skipping", redisstore.RedactURL(raw), probe.err)
+		if os.Getenv("FEEDBACKBOT_REQUIRE_REDIS") == "1" {
+			t.Fatalf("%s (FEEDBACKBOT_REQUIRE_REDIS=1)", strings.TrimSuffix(msg, "; skipping"))
+		}
+		t.Skip(msg)
+	}
+	client := redis.NewUniversalClient(opts)
+	prefix := "fbtest:" + randomHex(8)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := DeletePrefix(ctx, client, prefix); err != nil {
+			t.Errorf("redistest: deleting keys under %s: %v", prefix, err)
+		}
+		_ = client.Close()
+	})
+	return client, prefix
+}
+
+// DeletePrefix deletes every key that starts with prefix, with SCAN and UNLINK, on
+// every master when client is a cluster client.
+func DeletePrefix(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	pattern := escapeGlob(prefix) + "*"
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			return deleteMatching(ctx, c, pattern)
+		})
+	}
+	return deleteMatching(ctx, client, pattern)
+}
+
+func deleteMatching(ctx context.Context, c redis.Cmdable, pattern string) error {
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			// One UNLINK per key: on a cluster master, keys of one batch span slots.
+			if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys {
+					p.Unlink(ctx, k)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// escapeGlob quotes the characters SCAN MATCH treats specially.
+func escapeGlob(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,236 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// Options tune the store. The zero value is usable.
+type Options struct {
+	// Prefix starts every key; default "fb". Several deployments can share one Redis
+	// with different prefixes.
+	Prefix string
+	// ClaimIdle is how long an entry may stay unacknowledged before Read hands it to
+	// another consumer; default 1 minute. Keep it well above the time a worker needs
+	// to analyse and apply one batch.
+	ClaimIdle time.Duration
+	// Group is the consumer group name of the analysis workers; default "analysis".
+	Group string
+	// MaxLen caps each workspace's log stream approximately (XADD MAXLEN ~); 0 means
+	// no cap. Trimming removes the oldest entries whether they were acknowledged or
+	// not, so a cap below the worst backlog drops pending entries before analysis, and
+	// Replay (re-analysis) only sees what is left: size it well above both.
+	MaxLen int64
+	// PollInterval is how often Read looks for new entries while it waits on more than
+	// one workspace (with one it blocks in Redis instead); default 100ms.
+	PollInterval time.Duration
+	// Logger receives warnings about unreadable log entries; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is the Redis backend of store.Store. It is safe for concurrent use.
+type Store struct {
+	rdb       redis.UniversalClient
+	ownClient bool
+	prefix    string
+	group     string
+	claimIdle time.Duration
+	maxLen    int64
+	poll      time.Duration
+	log       *slog.Logger
+
+	groups sync.Map      // stream key -> struct{}: consumer group known to exist
+	rr     atomic.Uint64 // rotates the order Read visits workspaces, for fairness
+}
+
+// Open connects to the Redis server(s) described by url (see ParseURL) and checks the
+// connection. When Redis cannot be reached the error carries EUNAVAILABLE and names the
+// address, never the password; credentials refused by the server give EINVALID.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	uo, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	client := redis.NewUniversalClient(uo)
+	where := describe(uo)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		_ = client.Close()
+		if redis.IsAuthError(err) || redis.IsPermissionError(err) {
+			return nil, withCode(feedbackbot.EINVALID, "Redis at "+where+" refused the credentials of the configured URL", err)
+		}
+		return nil, withCode(feedbackbot.EUNAVAILABLE, "cannot reach Redis at "+where, err)
+	}
+	s := New(client, opts)
+	s.ownClient = true
+	return s, nil
+}
+
+// describe names the servers of uo for messages: addresses, never credentials.
+func describe(uo *redis.UniversalOptions) string {
+	addrs := strings.Join(uo.Addrs, ",")
+	switch {
+	case uo.MasterName != "":
+		return fmt.Sprintf("%s (master %q via sentinels)", addrs, uo.MasterName)
+	case uo.IsClusterMode || len(uo.Addrs) > 1:
+		return addrs + " (cluster)"
+	}
+	return addrs
+}
+
+// New wraps an existing client. The caller keeps ownership of it: Close does not
+// close a client passed to New.
+func New(client redis.UniversalClient, opts Options) *Store {
+	s := &Store{
+		rdb:       client,
+		prefix:    escapeTag(opts.Prefix),
+		group:     opts.Group,
+		claimIdle: opts.ClaimIdle,
+		maxLen:    opts.MaxLen,
+		poll:      opts.PollInterval,
+		log:       opts.Logger,
+	}
+	if s.prefix == "" {
+		s.prefix = "fb"
+	}
+	if s.group == "" {
+		s.group = "analysis"
+	}
+	if s.claimIdle <= 0 {
+		s.claimIdle = time.Minute
+	}
+	if s.maxLen < 0 {
+		s.maxLen = 0
+	}
+	if s.poll <= 0 {
+		s.poll = 100 * time.Millisecond
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// Client returns the underlying go-redis client (for health checks and metrics).
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Close closes the client if Open created it.
+func (s *Store) Close() error {
+	if !s.ownClient {
+		return nil
+	}
+	err := s.rdb.Close()
+	if errors.Is(err, redis.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// escapeTag makes s safe inside a {hash tag}: Redis hashes the text between the first
+// '{' and the next '}', so neither may appear in a workspace id (or the prefix).
+func escapeTag(s string) string {
+	if !strings.ContainsAny(s, "{}%") {
+		return s
+	}
+	return tagEscaper.Replace(s)
+}
+
+var tagEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
+
+// wsKeys names the keys of one workspace; every one of them carries the workspace's
+// hash tag, so they all live in one cluster slot.
+type wsKeys string
+
+func (s *Store) ws(workspace string) wsKeys {
+	return wsKeys(s.prefix + ":{" + escapeTag(workspace) + "}")
+}
+
+func (k wsKeys) log() string                { return string(k) + ":log" }
+func (k wsKeys) latest() string             { return string(k) + ":latest" }
+func (k wsKeys) rec(msgKey string) string   { return string(k) + ":m:" + msgKey }
+func (k wsKeys) rollup(bucket int64) string { return string(k) + ":r:" + strconv.FormatInt(bucket, 10) }
+func (k wsKeys) buckets() string            { return string(k) + ":rb" }
+func (k wsKeys) timeAll() string            { return string(k) + ":t" }
+func (k wsKeys) timeAccount(a string) string {
+	return string(k) + ":ta:" + a
+}
+func (k wsKeys) timeChannel(c string) string { return string(k) + ":tc:" + c }
+func (k wsKeys) notable(kind string, day time.Time) string {
+	return string(k) + ":n:" + kind + ":" + day.Format("20060102")
+}
+func (k wsKeys) accounts() string       { return string(k) + ":accts" }
+func (k wsKeys) doc(kind string) string { return string(k) + ":doc:" + kind }
+
+// Cross-workspace keys: used alone, never with tagged keys in one script or MULTI.
+func (s *Store) workspacesKey() string       { return s.prefix + ":workspaces" }
+func (s *Store) leaseKey(name string) string { return s.prefix + ":lease:" + name }
+func (s *Store) onceKey(name string) string  { return s.prefix + ":once:" + name }
+
+// evalCall is one script invocation of a pipelined batch.
+type evalCall struct {
+	keys []string
+	args []any
+}
+
+// evalAll runs sc once per call in one pipeline (EVALSHA), followed by whatever extra
+// queues; calls that fail with NOSCRIPT (a restarted or new server) are run again with
+// EVAL, which also caches the script. It returns every call's command, and the first
+// error other than redis.Nil.
+func (s *Store) evalAll(ctx context.Context, sc *redis.Script, calls []evalCall, extra func(redis.Pipeliner) []redis.Cmder) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	var more []redis.Cmder
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range calls {
+			cmds[i] = sc.EvalSha(ctx, p, c.keys, c.args...)
+		}
+		if extra != nil {
+			more = extra(p)
+		}
+		return nil
+	})
+	var retry []int
+	for i, c := range cmds {
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			retry = append(retry, i)
+		}
+	}
+	if len(retry) > 0 {
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range retry {
+				cmds[i] = sc.Eval(ctx, p, calls[i].keys, calls[i].args...)
+			}
+			return nil
+		})
+	}
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return cmds, err
+		}
+	}
+	for _, c := range more {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return cmds, err
+		}
+	}
+	return cmds, nil
+}
+
+func invalid(format string, args ...any) error {
+	return feedbackbot.Errorf(feedbackbot.EINVALID, format, args...)
+}
+
+// Interface guard.
+var _ store.Store = (*Store)(nil)
