@@ -249,6 +249,23 @@ func TestReopen(t *testing.T) {
 	}
 }
 
+// TestReadWaitReclaims checks a waiting Read also wakes for entries that become
+// reclaimable while it waits, not only for new ones.
+func TestReadWaitReclaims(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, t.TempDir(), Options{})
+	if _, err := s.Append(ctx, storetest.Put(storetest.Msg("W1", "m1", "x", "", "", "C1", storetest.Base))); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := s.Read(ctx, "crashed", 10, 0); err != nil || len(es) != 1 {
+		t.Fatalf("Read = %d, %v", len(es), err)
+	}
+	es, err := s.Read(ctx, "other", 10, time.Minute)
+	if err != nil || len(es) != 1 || es[0].Deliveries != 2 {
+		t.Fatalf("waiting Read = %+v, %v; want the reclaimed entry", es, err)
+	}
+}
+
 // TestClosed checks calls after Close fail cleanly and a waiting Read returns.
 func TestClosed(t *testing.T) {
 	ctx := t.Context()

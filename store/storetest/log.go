@@ -252,14 +252,20 @@ func testReadWaitWakes(t *testing.T, f *fixture) {
 		es  []store.Entry
 		err error
 	}
+	const wait = 20 * time.Second
 	done := make(chan result, 1)
 	go func() {
-		es, err := f.s.Read(f.ctx, "c", 10, 20*time.Second)
+		es, err := f.s.Read(f.ctx, "c", 10, wait)
 		done <- result{es, err}
 	}()
 	time.Sleep(50 * time.Millisecond) // let Read start waiting; correctness does not depend on it
 	f.append(ev)
-	r := <-done
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(wait / 2):
+		t.Fatalf("a waiting Read did not return within %s of an append", wait/2)
+	}
 	if r.err != nil {
 		t.Fatalf("Read: %v", r.err)
 	}

@@ -20,6 +20,7 @@
 //   - Notable under NotableNegative holds only customer messages with a sentiment score
 //     below 0, under NotablePositive only those above 0; staff and bot messages never.
 //     Limit <= 0 means a default of at least 10. An unknown kind is EINVALID.
+//   - Entries from Replay carry ID, Workspace and Event; their Deliveries is unspecified.
 //   - Accounts lists accounts of applied messages of any role; Workspaces lists those
 //     with appended events only (documents do not create workspaces).
 //   - ListDocs of a kind with no documents returns an empty map and no error.
