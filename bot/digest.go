@@ -34,6 +34,9 @@ type DigestRequest struct {
 	Quotes int
 }
 
+// MinQuoteWords keeps one-word acknowledgements out of the quotes.
+const MinQuoteWords = 5
+
 // MaxQuoteRunes bounds each quoted message in a digest.
 const MaxQuoteRunes = 280
 
@@ -110,12 +113,13 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		{store.NotableNegative, &d.Complaints, func(s float64) bool { return s < -0.05 }},
 		{store.NotablePositive, &d.Praise, func(s float64) bool { return s > 0.05 }},
 	} {
-		rows, err := st.Notable(ctx, req.Workspace, q.kind, req.From, req.To, req.Quotes)
+		// Ask for more than needed: bare pleasantries ("great, thanks") are not worth quoting.
+		rows, err := st.Notable(ctx, req.Workspace, q.kind, req.From, req.To, 3*req.Quotes)
 		if err != nil {
 			return feedbackbot.Digest{}, fmt.Errorf("digest: read %s quotes: %w", q.kind, err)
 		}
 		for _, r := range rows {
-			if !q.keep(r.Tags.Sentiment.Score) {
+			if !q.keep(r.Tags.Sentiment.Score) || len(strings.Fields(r.Message.Text)) < MinQuoteWords || len(*q.dst) == req.Quotes {
 				continue
 			}
 			*q.dst = append(*q.dst, quoteOf(r, req.Accounts))

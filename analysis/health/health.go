@@ -139,7 +139,8 @@ func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) fee
 			continue
 		}
 		if c.firstReply.IsZero() {
-			if now.Sub(c.lastAsk.Message.Time) > p.ReplyTarget {
+			// Older than the recent window, a question is abandoned, not waiting.
+			if t := c.lastAsk.Message.Time; now.Sub(t) > p.ReplyTarget && !t.Before(recentFrom) {
 				waiting = append(waiting, c.lastAsk)
 			}
 			continue

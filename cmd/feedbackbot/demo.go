@@ -111,7 +111,14 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	accts := accountMap(cfg.Accounts)
 
 	out := m.Stdout
-	fmt.Fprintf(out, "feedbackbot demo: Northwind Analytics and %d customer accounts, %d days of Slack Connect and community chat.\n", len(accounts), 28)
+	community := 0
+	for _, a := range accounts {
+		if a.Tier == "community" {
+			community++
+		}
+	}
+	fmt.Fprintf(out, "feedbackbot demo: Northwind Analytics, %d customer accounts in Slack Connect channels and %d community members, four weeks of chat.\n",
+		len(accounts)-community, community)
 	fmt.Fprintf(out, "Pretending it is %s. Store: %s\n\n", now.Format("Mon 2 Jan 2006 15:04 MST"), *dir)
 
 	msgs, err := demoMessages(now, accts)

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/feedbackbot/feedbackbot/analysis"
+)
+
+const (
+	// maxLineBytes is the longest input line accepted; longer ones get an error object.
+	maxLineBytes = 1 << 20
+	analyzeBatch = 512
+)
+
+type analyzeBatchJob struct {
+	seq   int
+	first int // line number of lines[0]
+	lines [][]byte
+	out   *bytes.Buffer
+}
+
+var batchPool = sync.Pool{New: func() any { return &analyzeBatchJob{} }}
+
+// runAnalyze reads JSON Lines ({"text": "..."}; a line that does not start with '{'
+// is plain text) and writes one JSON object per input line, in order. A malformed
+// line yields {"line": N, "error": "..."} and the stream goes on. Memory is bounded
+// by workers x batch size, whatever the input length.
+func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.Analyzer, workers int) (int, error) {
+	if workers < 1 {
+		workers = 1
+	}
+	jobs := make(chan *analyzeBatchJob, workers)
+	done := make(chan *analyzeBatchJob, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				j.out.Reset()
+				for i, line := range j.lines {
+					appendResult(j.out, a, j.first+i, line)
+				}
+				done <- j
+			}
+		})
+	}
+	// The writer puts batches back in order; at most 2*workers batches are in flight.
+	bw := bufio.NewWriterSize(out, 256<<10)
+	writeErr := make(chan error, 1)
+	go func() {
+		pending := map[int]*analyzeBatchJob{}
+		next := 0
+		var err error
+		for j := range done {
+			pending[j.seq] = j
+			for {
+				b, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				if err == nil {
+					_, err = bw.Write(b.out.Bytes())
+				}
+				batchPool.Put(b)
+				next++
+			}
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		writeErr <- err
+	}()
+
+	br := bufio.NewReaderSize(in, 256<<10)
+	lines, seq := 0, 0
+	var readErr error
+	var cur *analyzeBatchJob
+	var arena []byte
+	send := func() {
+		if cur == nil || len(cur.lines) == 0 {
+			return
+		}
+		jobs <- cur
+		cur = nil
+		seq++
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			readErr = err
+			break
+		}
+		line, tooLong, err := readLine(br)
+		if err == io.EOF && line == nil {
+			break
+		}
+		if err != nil && err != io.EOF {
+			readErr = fmt.Errorf("read input: %w", err)
+			break
+		}
+		lines++
+		if cur == nil {
+			cur = batchPool.Get().(*analyzeBatchJob)
+			cur.seq, cur.first, cur.lines = seq, lines, cur.lines[:0]
+			if cur.out == nil {
+				cur.out = new(bytes.Buffer)
+			}
+			arena = make([]byte, 0, 64<<10)
+		}
+		if tooLong {
+			line = []byte(tooLongMarker)
+		}
+		// Lines are copied into a per-batch arena: the reader's buffer is reused.
+		start := len(arena)
+		arena = append(arena, line...)
+		cur.lines = append(cur.lines, arena[start:len(arena):len(arena)])
+		if len(cur.lines) == analyzeBatch {
+			send()
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	send()
+	close(jobs)
+	wg.Wait()
+	close(done)
+	if err := <-writeErr; err != nil {
+		return lines, fmt.Errorf("write output: %w", err)
+	}
+	return lines, readErr
+}
+
+const tooLongMarker = "\x00too long"
+
+// readLine returns the next line without its newline; lines longer than
+// maxLineBytes are skipped to their end and reported with tooLong.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	var long []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		switch {
+		case err == bufio.ErrBufferFull:
+			if !tooLong {
+				long = append(long, frag...)
+				if len(long) > maxLineBytes {
+					tooLong, long = true, nil
+				}
+			}
+			continue
+		case err != nil && len(frag) == 0 && long == nil && !tooLong:
+			return nil, false, err
+		}
+		if tooLong {
+			return []byte{}, true, err
+		}
+		if long != nil {
+			frag = append(long, frag...)
+			if len(frag) > maxLineBytes {
+				return []byte{}, true, err
+			}
+		}
+		frag = bytes.TrimRight(frag, "\r\n")
+		return frag, false, err
+	}
+}
+
+type analyzeInput struct {
+	Text *string `json:"text"`
+}
+
+func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
+	if string(line) == tooLongMarker {
+		appendError(b, n, fmt.Sprintf("line is longer than %d bytes", maxLineBytes))
+		return
+	}
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 {
+		appendError(b, n, "empty line: want {\"text\": \"...\"} or plain text")
+		return
+	}
+	var txt string
+	if trimmed[0] == '{' {
+		var in analyzeInput
+		if err := json.Unmarshal(trimmed, &in); err != nil {
+			var se *json.SyntaxError
+			msg := err.Error()
+			if errors.As(err, &se) {
+				msg = fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)
+			}
+			appendError(b, n, msg)
+			return
+		}
+		if in.Text == nil {
+			appendError(b, n, `JSON object has no "text" field`)
+			return
+		}
+		txt = *in.Text
+	} else {
+		txt = string(line)
+	}
+	if !utf8.ValidString(txt) {
+		txt = strings.ToValidUTF8(txt, "\uFFFD")
+	}
+	truncated := len(txt) > analysis.MaxAnalyzedBytes
+	tags := a.Analyze(txt)
+	b.WriteString(`{"text":`)
+	appendJSONString(b, txt)
+	b.WriteString(`,"sentiment":{"label":"`)
+	b.WriteString(string(tags.Sentiment.Label))
+	b.WriteString(`","score":`)
+	b.Write(strconv.AppendFloat(b.AvailableBuffer(), tags.Sentiment.Score, 'f', -1, 64))
+	if tags.Sentiment.Emotion != "" {
+		b.WriteString(`,"emotion":"`)
+		b.WriteString(string(tags.Sentiment.Emotion))
+		b.WriteByte('"')
+	}
+	b.WriteString(`},"themes":[`)
+	for i, t := range tags.Themes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		appendJSONString(b, t)
+	}
+	b.WriteString(`],"intent":"`)
+	b.WriteString(string(tags.Intent))
+	b.WriteString(`","needs_reply":`)
+	b.WriteString(strconv.FormatBool(tags.NeedsReply))
+	if truncated {
+		b.WriteString(`,"truncated":true`)
+	}
+	b.WriteString("}\n")
+}
+
+func appendError(b *bytes.Buffer, n int, msg string) {
+	b.WriteString(`{"line":`)
+	b.WriteString(strconv.Itoa(n))
+	b.WriteString(`,"error":`)
+	appendJSONString(b, msg)
+	b.WriteString("}\n")
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s (valid UTF-8) as a JSON string.
+func appendJSONString(b *bytes.Buffer, s string) {
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+			continue
+		}
+		b.WriteString(s[start:i])
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+}

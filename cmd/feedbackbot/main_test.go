@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot/config"
+)
+
+func testMain(env map[string]string) (*Main, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}, &out, &errb
+}
+
+// TestDemo runs the README's first command in-process and checks it reads like a
+// product: a digest, alerts with reasons, a chart file that is a PNG.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, out, errb := testMain(nil)
+	asof := "2026-11-20T09:00:00Z"
+	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
+		t.Fatalf("demo: %v\nstderr:\n%s", err, errb)
+	}
+	s := out.String()
+	for _, want := range []string{"Customer feedback digest", "Top themes", "At-risk alerts", "Suggested next step", "Chart: " + filepath.Join(dir, "digest.png")} {
+		if !strings.Contains(s, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	png, err := os.ReadFile(filepath.Join(dir, "digest.png"))
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("chart is not a PNG: %v", err)
+	}
+	// Re-running on the same directory stores nothing twice.
+	m2, out2, _ := testMain(nil)
+	if err := m2.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out2.String(), "(0 new;") {
+		t.Errorf("second demo run should append nothing:\n%s", firstLines(out2.String(), 4))
+	}
+	// The same store answers risk --json with the documented fields.
+	m3, out3, errb3 := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
+	if err := m3.Run(context.Background(), []string{"risk", "--as-of", asof, "--json"}); err != nil {
+		t.Fatalf("risk: %v\n%s", err, errb3)
+	}
+	var risk struct {
+		Accounts []struct {
+			ID      string `json:"id"`
+			Name    string `json:"name"`
+			Score   int    `json:"score"`
+			AtRisk  bool   `json:"at_risk"`
+			Reasons []struct {
+				Code string `json:"code"`
+			} `json:"reasons"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal(out3.Bytes(), &risk); err != nil {
+		t.Fatalf("risk --json: %v\n%s", err, out3)
+	}
+	if len(risk.Accounts) < 5 {
+		t.Fatalf("want the demo accounts, got %d", len(risk.Accounts))
+	}
+	atRisk := 0
+	for _, a := range risk.Accounts {
+		if a.AtRisk {
+			atRisk++
+			if len(a.Reasons) == 0 {
+				t.Errorf("%s at risk without reasons", a.ID)
+			}
+		}
+	}
+	if atRisk == 0 || atRisk == len(risk.Accounts) {
+		t.Errorf("%d of %d accounts at risk: the demo has both healthy and slipping accounts", atRisk, len(risk.Accounts))
+	}
+}
+
+func firstLines(s string, n int) string {
+	l := strings.SplitN(s, "\n", n+1)
+	return strings.Join(l[:min(n, len(l))], "\n")
+}
+
+// TestRunServesHealthAndMetrics starts the bot on port 0 in a temporary directory.
+func TestRunServesHealthAndMetrics(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, _, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
+	cfg, err := m.load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.serve(ctx, cfg, ln) }()
+	base := "http://" + ln.Addr().String()
+	get := func(path string) (int, string) {
+		t.Helper()
+		var resp *http.Response
+		for range 50 {
+			if resp, err = http.Get(base + path); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || !strings.Contains(body, "ok") {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {
+		t.Errorf("/readyz = %d %q", code, body)
+	}
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "feedbackbot_log_backlog") {
+		t.Errorf("/metrics = %d, missing feedbackbot_log_backlog", code)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v\n%s", err, errb)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not drain and stop within 10s of cancel")
+	}
+}
+
+// TestConfigCheckNeverPrintsSecrets: tokens from the environment and from files
+// appear nowhere in config check output or logs.
+func TestConfigCheckNeverPrintsSecrets(t *testing.T) {
+	t.Chdir(t.TempDir())
+	tokenFile := filepath.Join(t.TempDir(), "discord")
+	os.WriteFile(tokenFile, []byte("discord-test-token-5678"), 0o600)
+	env := map[string]string{
+		"SLACK_BOT_TOKEN":      "xoxb-test-token-1234",
+		"SLACK_APP_TOKEN":      "xapp-test-token-9999",
+		"SLACK_SIGNING_SECRET": "signing-test-secret-42",
+		"DISCORD_TOKEN_FILE":   tokenFile,
+		"REDIS_URL":            "redis://:redis-test-password@127.0.0.1:6379/0",
+	}
+	m, out, errb := testMain(env)
+	if err := m.Run(context.Background(), []string{"config", "check"}); err != nil {
+		t.Fatalf("config check: %v", err)
+	}
+	all := out.String() + errb.String()
+	if !strings.Contains(all, "Configuration OK") || !strings.Contains(all, config.Redacted) {
+		t.Errorf("unexpected output:\n%s", all)
+	}
+	for _, secret := range []string{"xoxb-test-token-1234", "xapp-test-token-9999", "signing-test-secret-42", "discord-test-token-5678", "redis-test-password"} {
+		if strings.Contains(all, secret) {
+			t.Fatalf("config check printed a secret:\n%s", all)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"nope"}, {"digest", "--period", "5y"}, {"risk", "--as-of", "yesterday-ish"}, {"config"}, {"demo", "extra"}} {
+		m, _, _ := testMain(nil)
+		err := m.Run(context.Background(), args)
+		if err == nil {
+			t.Errorf("%v: want a usage error", args)
+			continue
+		}
+		var errb bytes.Buffer
+		if code := exitCode(&errb, err); code != 2 {
+			t.Errorf("%v: exit code %d (%v), want 2", args, code, err)
+		}
+	}
+	m, out, _ := testMain(nil)
+	if err := m.Run(context.Background(), []string{"help"}); err != nil || !strings.Contains(out.String(), "demo") {
+		t.Errorf("help: %v %q", err, out)
+	}
+}
