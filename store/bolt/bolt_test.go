@@ -1,10 +1,12 @@
 package bolt
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -247,6 +249,89 @@ func TestReopen(t *testing.T) {
 	if ok, err := s.AcquireLease(ctx, "scheduler", "host-2", time.Minute); err != nil || !ok {
 		t.Errorf("another holder could not take an expired lease: %v, %v", ok, err)
 	}
+}
+
+// childEnv makes the test binary run as the writer TestKillDurability kills.
+const childEnv = "FEEDBACKBOT_BOLT_KILL_CHILD_DIR"
+
+// TestKillDurability kills a writing process at an arbitrary moment and checks that
+// every append it had acknowledged (printed after Append returned) is in the file.
+func TestKillDurability(t *testing.T) {
+	if dir := os.Getenv(childEnv); dir != "" {
+		killChild(t, dir)
+		return
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillDurability$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acked := map[string]bool{}
+	sc := bufio.NewScanner(out)
+	for len(acked) < 300 && sc.Scan() {
+		if id, ok := strings.CutPrefix(sc.Text(), "acked "); ok {
+			acked[id] = true
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() { // acknowledgements printed before the kill landed count too
+		if id, ok := strings.CutPrefix(sc.Text(), "acked "); ok {
+			acked[id] = true
+		}
+	}
+	_ = cmd.Wait()
+	if len(acked) < 300 {
+		t.Fatalf("the child acknowledged only %d appends before exiting", len(acked))
+	}
+	s := openTest(t, dir, Options{})
+	stored := map[string]bool{}
+	if err := s.Replay(t.Context(), "W1", func(e store.Entry) error {
+		stored[e.Event.Message.ID] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for id := range acked {
+		if !stored[id] {
+			t.Errorf("acknowledged append %s is missing after the kill", id)
+		}
+	}
+	t.Logf("%d acknowledged, %d stored", len(acked), len(stored))
+}
+
+// killChild appends from several goroutines until it is killed, printing each
+// acknowledged message id.
+func killChild(t *testing.T, dir string) {
+	s, err := Open(t.Context(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				id := fmt.Sprintf("g%d-%d", g, i)
+				m := storetest.Msg("W1", id, "x", "", "A1", "C1", storetest.Base)
+				if _, err := s.Append(t.Context(), storetest.Put(m)); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				fmt.Printf("acked %s\n", id)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestReadWaitReclaims checks a waiting Read also wakes for entries that become
