@@ -115,7 +115,7 @@ func classify(low []string, clean string, s feedbackbot.Sentiment, th []string) 
 	switch {
 	case has("cancellation"):
 		return feedbackbot.IntentChurnSignal
-	case has("bug") && !(question && s.Score > -0.05 && !has("reliability")):
+	case has("bug") && s.Score < 0.4 && !(question && s.Score > -0.05 && !has("reliability")):
 		return feedbackbot.IntentBugReport
 	case has("reliability") && s.Score < -0.05:
 		return feedbackbot.IntentBugReport

@@ -104,8 +104,8 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 			}
 			want := map[string]int64{}
 			for _, e := range evs {
-				tags := a.AnalyzeMessage(&e.Event.Message)
-				for k, v := range feedbackbot.Contributions(&e.Event.Message, &tags) {
+				tags := a.AnalyzeMessage(&e.Message)
+				for k, v := range feedbackbot.Contributions(&e.Message, &tags) {
 					want[k] += v
 				}
 			}

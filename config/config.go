@@ -367,8 +367,13 @@ func (d *Digest) validate(where string, c *Config) []error {
 	var errs []error
 	if d.Schedule == "" {
 		errs = append(errs, fmt.Errorf("%s: schedule is empty (a cron expression such as \"0 9 * * 1-5\")", where))
-	} else if _, _, err := d.ParseSchedule(); err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", where, err))
+	} else if _, err := cronParser.Parse(d.Schedule); err != nil {
+		errs = append(errs, fmt.Errorf("%s: schedule %q: %w", where, d.Schedule, err))
+	}
+	if d.Timezone != "" {
+		if _, err := time.LoadLocation(d.Timezone); err != nil {
+			errs = append(errs, fmt.Errorf("%s: timezone %q is not a known IANA zone", where, d.Timezone))
+		}
 	}
 	if d.Period.D() < 0 || (d.Period.D() > 0 && d.Period.D() < time.Hour) || d.Period.D() > 92*24*time.Hour {
 		errs = append(errs, fmt.Errorf("%s: period %s is out of range 1h..92d", where, d.Period.D()))
