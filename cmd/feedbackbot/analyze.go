@@ -193,9 +193,13 @@ func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
 		var in analyzeInput
 		if err := json.Unmarshal(trimmed, &in); err != nil {
 			var se *json.SyntaxError
+			var te *json.UnmarshalTypeError
 			msg := err.Error()
-			if errors.As(err, &se) {
+			switch {
+			case errors.As(err, &se):
 				msg = fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)
+			case errors.As(err, &te):
+				msg = fmt.Sprintf("field %q must be a string, not a JSON %s", te.Field, te.Value)
 			}
 			appendError(b, n, msg)
 			return

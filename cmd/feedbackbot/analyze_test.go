@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot/analysis"
+)
+
+func analyzer(t testing.TB) *analysis.Analyzer {
+	a, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestRunAnalyzeLines(t *testing.T) {
+	a := analyzer(t)
+	long := strings.Repeat("x", maxLineBytes+10)
+	in := strings.Join([]string{
+		`{"text":"we were charged twice"}`,
+		`plain text line that is fine`,
+		`{"text": 5}`,
+		`{broken`,
+		``,
+		`{"other":"x"}`,
+		"{\"text\":\"bad \xff utf8\"}",
+		long,
+		`{"text":"` + strings.Repeat("slow ", analysis.MaxAnalyzedBytes/4) + `"}`,
+		`{"text":"last one"}`,
+	}, "\n")
+	var out bytes.Buffer
+	n, err := runAnalyze(context.Background(), strings.NewReader(in), &out, a, 3)
+	if err != nil || n != 10 {
+		t.Fatalf("lines %d err %v", n, err)
+	}
+	var rows []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("output is not JSON: %q", l)
+		}
+		rows = append(rows, m)
+	}
+	if len(rows) != 10 {
+		t.Fatalf("want one output per input line, got %d", len(rows))
+	}
+	wantErr := map[int]string{2: "must be a string", 3: "invalid JSON", 4: "empty line", 5: `no "text"`, 7: "longer than"}
+	for i, r := range rows {
+		if want, ok := wantErr[i]; ok {
+			if !strings.Contains(fmt.Sprint(r["error"]), want) || r["line"] != float64(i+1) {
+				t.Errorf("line %d: %v, want error containing %q", i+1, r, want)
+			}
+			continue
+		}
+		if _, ok := r["sentiment"]; !ok {
+			t.Errorf("line %d: no sentiment: %v", i+1, r)
+		}
+	}
+	if rows[0]["sentiment"].(map[string]any)["label"] != "negative" {
+		t.Errorf("charged twice: %v", rows[0])
+	}
+	if !strings.Contains(rows[6]["text"].(string), "\uFFFD") {
+		t.Errorf("invalid UTF-8 should be repaired: %q", rows[6]["text"])
+	}
+	if rows[8]["truncated"] != true {
+		t.Errorf("long text should say truncated: %v", rows[8]["truncated"])
+	}
+	if rows[9]["text"] != "last one" {
+		t.Errorf("order lost: %v", rows[9])
+	}
+}
+
+// lineSource produces n JSON lines without holding them in memory.
+type lineSource struct {
+	n, i int
+	buf  []byte
+}
+
+func (s *lineSource) Read(p []byte) (int, error) {
+	for len(s.buf) < len(p) && s.i < s.n {
+		s.buf = fmt.Appendf(s.buf, `{"text":"message %d: the export is broken again since the release, please help"}`+"\n", s.i)
+		s.i++
+	}
+	if len(s.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, s.buf)
+	s.buf = s.buf[n:]
+	return n, nil
+}
+
+// TestRunAnalyzeConstantMemory streams 100k lines and checks the heap stays bounded
+// (memory, not time: the machine is shared).
+func TestRunAnalyzeConstantMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long stream")
+	}
+	a := analyzer(t)
+	var peak uint64
+	w := &peakWriter{check: func() {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse)
+	}}
+	n, err := runAnalyze(context.Background(), &lineSource{n: 100_000}, w, a, 2)
+	if err != nil || n != 100_000 || w.lines != 100_000 {
+		t.Fatalf("n %d lines out %d err %v", n, w.lines, err)
+	}
+	if peak > 64<<20 {
+		t.Fatalf("heap in use peaked at %d MiB over a 100k-line stream; want < 64 MiB", peak>>20)
+	}
+	t.Logf("peak heap in use %.1f MiB", float64(peak)/(1<<20))
+}
+
+type peakWriter struct {
+	lines, writes int
+	check         func()
+}
+
+func (w *peakWriter) Write(p []byte) (int, error) {
+	w.lines += bytes.Count(p, []byte("\n"))
+	if w.writes++; w.writes%50 == 0 {
+		w.check()
+	}
+	return len(p), nil
+}
+
+func FuzzRunAnalyze(f *testing.F) {
+	a := analyzer(f)
+	for _, s := range []string{`{"text":"hi"}`, "{", "\n\n", `{"text":null}`, "\xff\n{\"text\":\"\\ud800\"}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var out bytes.Buffer
+		n, err := runAnalyze(context.Background(), strings.NewReader(in), &out, a, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(out.String(), "\n"); got != n {
+			t.Fatalf("%d input lines, %d output lines", n, got)
+		}
+	})
+}
