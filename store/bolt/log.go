@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -79,6 +81,7 @@ func validateEvent(i int, ev *feedbackbot.Event) error {
 	default:
 		return feedbackbot.Errorf(feedbackbot.EINVALID, "event %d has unknown kind %q", i, ev.Kind)
 	}
+	sanitize(m)
 	for _, f := range []struct{ what, v string }{
 		{"message id", m.ID}, {"platform", string(m.Platform)}, {"workspace", m.Workspace},
 	} {
@@ -438,5 +441,29 @@ func (s *Store) Replay(ctx context.Context, workspace string, fn func(store.Entr
 		if len(chunk) < replayChunk {
 			return nil
 		}
+	}
+}
+
+// sanitize replaces invalid UTF-8 in the string fields Normalize leaves alone. Events
+// are stored as JSON, which would replace it on the way back anyway; doing it before
+// the key and revision are computed keeps the stored event, its dedupe entry and what
+// Read hands out identical, so such a message can still be applied and deduplicated.
+func sanitize(m *feedbackbot.Message) {
+	for _, p := range []*string{&m.ID, &m.Workspace, &m.Channel, &m.ChannelName, &m.Thread,
+		&m.ReplyTo, &m.Author, &m.AuthorName, &m.Account, &m.AccountName, &m.Text, &m.Permalink} {
+		*p = strings.ToValidUTF8(*p, "\uFFFD")
+	}
+	m.Platform = feedbackbot.Platform(strings.ToValidUTF8(string(m.Platform), "\uFFFD"))
+	for k := range m.Reactions {
+		if utf8.ValidString(k) {
+			continue
+		}
+		// A new map: the caller's event shares the old one.
+		r := make(map[string]int, len(m.Reactions))
+		for k, v := range m.Reactions {
+			r[strings.ToValidUTF8(k, "\uFFFD")] += v
+		}
+		m.Reactions = r
+		return
 	}
 }

@@ -25,6 +25,7 @@ var logTests = []test{
 	{"Replay", testReplay},
 	{"ReplayStops", testReplayStops},
 	{"TextRoundTrip", testTextRoundTrip},
+	{"InvalidUTF8Fields", testInvalidUTF8Fields},
 	{"Workspaces", testWorkspaces},
 }
 
@@ -464,5 +465,52 @@ func testWorkspaces(t *testing.T, f *fixture) {
 	want := []string{"G1", "T1", "T2"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Workspaces = %v, want %v", got, want)
+	}
+}
+
+// testInvalidUTF8Fields appends a message with invalid UTF-8 outside the fields
+// Normalize repairs (thread, account, channel, author, a reaction). Whatever the
+// backend stores, the entry read back must keep its key and revision, so it can be
+// applied (and counted) and a redelivery of either form is still a duplicate.
+func testInvalidUTF8Fields(t *testing.T, f *fixture) {
+	m := Msg("W1", "m1", "broken \xff text", "", "A\xff1", "C\xfe1", Base)
+	m.Thread = "1700000000.\xff"
+	m.ReplyTo = "\xc3"
+	m.Author = "U\xff"
+	m.Permalink = "https://x/\xff"
+	m.Reactions = map[string]int{"ok": 1, "bad\xff": 2}
+	if n := f.append(Put(m)); n != 1 {
+		t.Fatalf("Append = %d, want 1", n)
+	}
+	es := f.readAll("c")
+	if len(es) != 1 {
+		t.Fatalf("read %d entries, want 1", len(es))
+	}
+	back := es[0].Event.Message
+	if back.Key() != m.Key() {
+		t.Errorf("key changed on the way through the log: %q, want %q", back.Key(), m.Key())
+	}
+	tag := func(*feedbackbot.Message) feedbackbot.Tags { return Tags(-0.7, "v1", "export") }
+	if n := f.apply(items(es, tag)...); n != 1 {
+		t.Fatalf("Apply of the entry read back changed %d, want 1 (its revision must survive the log)", n)
+	}
+	f.ack(es...)
+	got, err := f.s.Message(f.ctx, back.Key())
+	if err != nil {
+		t.Fatalf("Message: %v", err)
+	}
+	checkStored(t, "applied", got, store.Stored{Message: back, Tags: tag(&back)})
+	want := applied{}
+	want.set(back, tag(&back))
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
+	if n := f.append(Put(m), Put(back)); n != 0 {
+		t.Errorf("redelivery of the raw or the read-back message appended %d, want 0", n)
+	}
+	if m.Reactions["bad\xff"] != 2 || len(m.Reactions) != 2 {
+		t.Errorf("Append changed the caller's reactions map: %v", m.Reactions)
+	}
+	accts, err := f.s.Accounts(f.ctx, "W1")
+	if err != nil || len(accts) != 1 || accts[0] != back.Account {
+		t.Errorf("Accounts = %q, %v; want [%q]", accts, err, back.Account)
 	}
 }
