@@ -89,7 +89,7 @@ func (a *Analyzer) analyze(s string, customer bool) feedbackbot.Tags {
 		sc.low = append(sc.low, text.Lower(t))
 	}
 	sc.stems = a.themes.Stems(sc.low, sc.stems)
-	sent := a.sent.ScoreTokens(sc.toks, clean)
+	sent := a.sent.ScoreTokens(sc.toks, sc.low, clean)
 	th := a.themes.Match(sc.low, sc.stems)
 	intent := classify(sc.low, clean, sent, th)
 	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}

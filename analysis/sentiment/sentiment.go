@@ -38,9 +38,32 @@ const (
 type Engine struct {
 	lex   map[string]float64
 	emoji map[string]float64 // emoji rune string -> valence
-	// phrases are multi-word support expressions, matched on lower-cased tokens.
-	phrases []phrase
+	// info folds everything known about a word into one record, so scoring costs
+	// one map lookup per token.
+	info map[string]wordInfo
+	// phrases are multi-word support expressions, matched on lower-cased tokens and
+	// indexed by their first word.
+	phrases map[string][]phrase
 }
+
+type wordInfo struct {
+	val   float64 // lexicon or emoji valence
+	boost float64 // booster increment (signed), when flags&fBoost
+	flags uint16
+}
+
+const (
+	fLex uint16 = 1 << iota
+	fBoost
+	fNeg
+	fEmoji
+	fSarcasm
+	fAnger
+	fFrustration
+	fConfusion
+	fGratitude
+	fJoy
+)
 
 type phrase struct {
 	words   []string
@@ -88,76 +111,107 @@ func New() (*Engine, error) {
 	for em, v := range chatEmoji {
 		e.emoji[em] = v
 	}
+	e.info = make(map[string]wordInfo, len(e.lex)+len(e.emoji)+200)
+	set := func(w string, f func(*wordInfo)) {
+		wi := e.info[w]
+		f(&wi)
+		e.info[w] = wi
+	}
+	for w, v := range e.lex {
+		set(w, func(wi *wordInfo) { wi.val, wi.flags = v, wi.flags|fLex })
+	}
+	for w, v := range e.emoji {
+		set(w, func(wi *wordInfo) { wi.val, wi.flags = v, wi.flags|fEmoji })
+	}
+	for w, v := range boosters {
+		set(w, func(wi *wordInfo) { wi.boost, wi.flags = v, wi.flags|fBoost })
+	}
+	for w := range negations {
+		set(w, func(wi *wordInfo) { wi.flags |= fNeg })
+	}
+	for _, em := range []string{"🙄", "🙃"} {
+		set(em, func(wi *wordInfo) { wi.flags |= fSarcasm })
+	}
+	for _, es := range []struct {
+		set  map[string]struct{}
+		flag uint16
+	}{{angerWords, fAnger}, {frustrationWords, fFrustration}, {confusionWords, fConfusion}, {gratitudeWords, fGratitude}, {joyWords, fJoy}} {
+		for w := range es.set {
+			set(w, func(wi *wordInfo) { wi.flags |= es.flag })
+		}
+	}
+	e.phrases = map[string][]phrase{}
 	for p, v := range supportPhrases {
-		e.phrases = append(e.phrases, phrase{words: strings.Fields(p), valence: v})
+		ws := strings.Fields(p)
+		if strings.HasSuffix(ws[0], "*") {
+			return nil, fmt.Errorf("sentiment: phrase %q: the first word cannot be a pattern", p)
+		}
+		e.phrases[ws[0]] = append(e.phrases[ws[0]], phrase{words: ws, valence: v})
 	}
 	return e, nil
 }
 
-// Score returns the sentiment of a message (already cleaned of markup by text.Clean
-// or not: Score cleans it).
+// Score returns the sentiment of a chat message (markup is cleaned first).
 func (e *Engine) Score(msg string) feedbackbot.Sentiment {
-	var buf [64]string
-	return e.ScoreTokens(text.Tokens(text.Clean(msg), buf[:0]), msg)
+	var buf, lowBuf [64]string
+	clean := text.Clean(msg)
+	toks := text.Tokens(clean, buf[:0])
+	low := lowBuf[:0]
+	for _, t := range toks {
+		low = append(low, text.Lower(t))
+	}
+	return e.ScoreTokens(toks, low, clean)
 }
 
-// ScoreTokens scores tokens from text.Tokens; raw is the original text, used for
-// punctuation emphasis.
-func (e *Engine) ScoreTokens(toks []string, raw string) feedbackbot.Sentiment {
+// ScoreTokens scores tokens from text.Tokens and their lower-case forms; raw is the
+// cleaned text, used for punctuation emphasis.
+func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentiment {
 	n := len(toks)
 	if n == 0 {
 		return feedbackbot.Sentiment{Label: feedbackbot.Neutral}
 	}
-	var lowBuf [64]string
-	low := lowBuf[:0]
-	capsDiff, upper := false, 0
-	for _, t := range toks {
-		low = append(low, text.Lower(t))
-		if text.IsUpper(t) && len(t) > 1 {
+	var infoBuf [64]wordInfo
+	var valBuf [64]float64
+	infos, vals := infoBuf[:0], valBuf[:0]
+	upper := 0
+	var seen uint16
+	for i, w := range low {
+		wi, ok := e.info[w]
+		if !ok && toks[i] != w {
+			wi, ok = e.info[toks[i]] // emoticons such as "D:" are case-sensitive
+		}
+		if !ok && len(w) >= 4 {
+			if sq := squeeze(w); sq != w {
+				wi = e.info[sq]
+			}
+		}
+		if wi.flags&fNeg == 0 && strings.HasSuffix(w, "n't") {
+			wi.flags |= fNeg
+		}
+		seen |= wi.flags
+		infos = append(infos, wi)
+		if w != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) {
 			upper++
 		}
 	}
-	capsDiff = upper > 0 && upper < n
-	var valBuf [64]float64
-	vals := valBuf[:0]
-	sarcasm := false
+	capsDiff := upper > 0 && upper < n
+	shout := func(i int) bool { return capsDiff && low[i] != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) }
 	for i, w := range low {
-		v := 0.0
-		if ev, ok := e.emoji[w]; ok {
-			v = ev
-			if w == "🙄" || w == "🙃" {
-				sarcasm = true
-			}
-			vals = append(vals, v)
+		wi := infos[i]
+		switch {
+		case wi.flags&fEmoji != 0:
+			vals = append(vals, wi.val)
 			continue
-		}
-		if _, isBoost := boosters[w]; isBoost {
+		case wi.flags&fBoost != 0, w == "kind" && i+1 < n && low[i+1] == "of", wi.flags&fLex == 0:
 			vals = append(vals, 0)
 			continue
 		}
-		if w == "kind" && i+1 < n && low[i+1] == "of" {
-			vals = append(vals, 0)
-			continue
-		}
-		lv, ok := e.lex[w]
-		if !ok {
-			lv, ok = e.lex[toks[i]] // emoticons such as "D:" are case-sensitive
-		}
-		if !ok {
-			lv, ok = e.lex[squeeze(w)]
-		}
-		if !ok {
-			vals = append(vals, 0)
-			continue
-		}
-		v = lv
+		v := wi.val
 		// "no" before a sentiment word negates it; "no" alone keeps its own valence.
-		if w == "no" && i+1 < n {
-			if _, next := e.lex[low[i+1]]; next {
-				v = 0
-			}
+		if w == "no" && i+1 < n && infos[i+1].flags&fLex != 0 {
+			v = 0
 		}
-		if capsDiff && text.IsUpper(toks[i]) && len(toks[i]) > 1 {
+		if shout(i) {
 			if v > 0 {
 				v += capsIncr
 			} else {
@@ -166,18 +220,29 @@ func (e *Engine) ScoreTokens(toks []string, raw string) feedbackbot.Sentiment {
 		}
 		negated := false
 		for back := 1; back <= 3 && i-back >= 0; back++ {
-			prev := low[i-back]
-			if _, inLex := e.lex[prev]; inLex && prev != "no" {
+			prev, pi := low[i-back], infos[i-back]
+			if pi.flags&fLex != 0 && prev != "no" {
 				continue
 			}
-			if s := boost(prev, toks[i-back], v, capsDiff); s != 0 {
+			if pi.flags&fBoost != 0 {
+				b := pi.boost
+				if v < 0 {
+					b = -b
+				}
+				if shout(i - back) {
+					if v > 0 {
+						b += capsIncr
+					} else {
+						b -= capsIncr
+					}
+				}
 				switch back {
 				case 2:
-					s *= 0.95
+					b *= 0.95
 				case 3:
-					s *= 0.9
+					b *= 0.9
 				}
-				v += s
+				v += b
 			}
 			// Only the nearest negation counts: "don't care don't care" is not a
 			// double negative.
@@ -188,7 +253,7 @@ func (e *Engine) ScoreTokens(toks []string, raw string) feedbackbot.Sentiment {
 			case back > 1 && isNeverSo(low, i, back):
 				v *= 1.25
 				negated = true
-			case negates(prev) || (prev == "no" && (back == 1 || low[i-1] == "or" || low[i-1] == "nor")):
+			case pi.flags&fNeg != 0 || (prev == "no" && (back == 1 || low[i-1] == "or" || low[i-1] == "nor")):
 				v *= negScalar
 				negated = true
 			}
@@ -198,9 +263,9 @@ func (e *Engine) ScoreTokens(toks []string, raw string) feedbackbot.Sentiment {
 		}
 		vals = append(vals, v)
 	}
-	e.supportPhrases(low, vals)
+	e.supportPhrases(low, infos, vals)
 
-	// Contrast: what follows "but" / "however" / "though" outweighs what precedes it.
+	// Contrast: what follows "but" / "however" outweighs what precedes it.
 	for i, w := range low {
 		if w == "but" || w == "however" {
 			for j := range vals {
@@ -216,6 +281,7 @@ func (e *Engine) ScoreTokens(toks []string, raw string) feedbackbot.Sentiment {
 	}
 	// Sarcasm: an eye-roll, "/s" or "yeah right" turns praise-words into complaints
 	// ("great, another outage 🙄").
+	sarcasm := seen&fSarcasm != 0
 	if !sarcasm {
 		for i, w := range low {
 			if w == "/s" || (w == "yeah" && i+1 < n && low[i+1] == "right") {
@@ -232,14 +298,8 @@ func (e *Engine) ScoreTokens(toks []string, raw string) feedbackbot.Sentiment {
 	}
 
 	sum := 0.0
-	pos, neg := 0.0, 0.0
 	for _, v := range vals {
 		sum += v
-		if v > 0 {
-			pos += v + 1
-		} else if v < 0 {
-			neg += v - 1
-		}
 	}
 	if sum != 0 {
 		emph := emphasis(raw)
@@ -251,26 +311,28 @@ func (e *Engine) ScoreTokens(toks []string, raw string) feedbackbot.Sentiment {
 	}
 	score := sum / math.Sqrt(sum*sum+normAlpha)
 	score = math.Max(-1, math.Min(1, score))
-	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(low, score, raw, sarcasm)}
+	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(seen, score, raw, sarcasm)}
 }
 
 // supportPhrases adds the valence of support expressions to the phrase's last word.
-func (e *Engine) supportPhrases(low []string, vals []float64) {
-	for _, p := range e.phrases {
-		k := len(p.words)
-	outer:
-		for i := 0; i+k <= len(low); i++ {
-			for j, w := range p.words {
-				if !matchWord(w, low[i+j]) {
-					continue outer
-				}
-			}
-			last := i + k - 1
-			// A negated support phrase ("not charged twice") is no complaint.
-			if i > 0 && negates(low[i-1]) {
+func (e *Engine) supportPhrases(low []string, infos []wordInfo, vals []float64) {
+	for i, w := range low {
+	next:
+		for _, p := range e.phrases[w] {
+			k := len(p.words)
+			if i+k > len(low) {
 				continue
 			}
-			vals[last] += p.valence
+			for j := 1; j < k; j++ {
+				if !matchWord(p.words[j], low[i+j]) {
+					continue next
+				}
+			}
+			// A negated support phrase ("not charged twice") is no complaint.
+			if i > 0 && infos[i-1].flags&fNeg != 0 {
+				continue
+			}
+			vals[i+k-1] += p.valence
 		}
 	}
 }
@@ -283,33 +345,8 @@ func matchWord(pattern, w string) bool {
 	return pattern == w
 }
 
-func boost(low, orig string, valence float64, capsDiff bool) float64 {
-	s, ok := boosters[low]
-	if !ok {
-		return 0
-	}
-	if valence < 0 {
-		s = -s
-	}
-	if capsDiff && text.IsUpper(orig) {
-		if valence > 0 {
-			s += capsIncr
-		} else {
-			s -= capsIncr
-		}
-	}
-	return s
-}
-
 func isNeverSo(low []string, i, back int) bool {
 	return low[i-back] == "never" && (low[i-back+1] == "so" || low[i-back+1] == "this")
-}
-
-func negates(w string) bool {
-	if _, ok := negations[w]; ok {
-		return true
-	}
-	return strings.HasSuffix(w, "n't")
 }
 
 // squeeze collapses letters repeated three or more times ("sooooo" -> "so",

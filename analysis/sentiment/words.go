@@ -52,6 +52,7 @@ var chatLexicon = map[string]float64{
 	"slow": -1.4, "slower": -1.4, "slowest": -1.8, "fail": -2.0, "failing": -2.0, "failed": -2.0, "fails": -1.9,
 	// In support chat these name the team or a polite request, not a feeling.
 	"support": 0, "please": 0.3, "kindly": 0.2, "help": 0.6, "helps": 1.0,
+	"urgent": -1.0, "urgently": -1.0, "terminate": -1.5, "terminating": -1.5, "termination": -1.5,
 	"lol": 0.8, "lmao": 1.0, "haha": 1.2, "ty": 1.5, "thx": 1.5, "tysm": 2.2,
 }
 
@@ -64,14 +65,14 @@ var supportPhrases = map[string]float64{
 	"heard nothing": -1.8, "haven't heard": -1.6, "not heard back": -1.8, "hear back": -0.6,
 	"evaluating other*": -2.2, "evaluating alternatives": -2.2, "looking at alternatives": -2.0,
 	"other vendors": -1.2, "switch to": -0.8, "switching to": -1.2, "moving to": -0.6, "not renew*": -2.2,
-	"won't renew*": -2.4, "cancel our": -1.8, "cancel the": -1.2, "end our": -1.4, "terminate*": -1.5,
+	"won't renew*": -2.4, "cancel our": -1.8, "cancel the": -1.2, "end our": -1.4,
 	"not working": -0.4, "doesn't work": -0.4, "does not work": -0.4, "stopped working": -2.2, "keeps failing": -2.0,
 	"is down": -2.0, "are down": -2.0, "went down": -2.0, "down again": -2.2, "since the release": -0.8,
 	"since the update": -0.8, "since yesterday": -0.4, "third time": -1.8, "second time": -1.0,
 	"again and again": -1.6, "every time": -0.6, "lost data": -2.6, "data loss": -2.6, "lost our": -1.8,
 	"blocked on": -1.4, "can't log": -1.6, "cannot log": -1.6, "locked out": -2.0, "error 500": -1.8,
 	"500 error*": -1.8, "times out": -1.6, "timing out": -1.6, "takes forever": -2.0, "way too slow": -1.0,
-	"waste of": -2.0, "any update*": -0.8, "any news": -0.6, "please advise": -0.3, "asap": -0.8, "urgent*": -1.0,
+	"waste of": -2.0, "any update*": -0.8, "any news": -0.6, "please advise": -0.3, "asap": -0.8,
 	"how long": -0.4, "nobody": -0.6, "hasn't been": -0.6, "not fixed": -1.2, "still broken": -1.6,
 	"works great": 0.8, "works perfectly": 0.8, "works like a charm": 2.0, "thank you": 0.4, "much appreciated": 1.2,
 	"well done": 1.6, "nice work": 1.2, "great job": 1.0, "fixed it": 0.8, "all good": 1.4, "no worries": 1.8,
@@ -91,27 +92,20 @@ var chatEmoji = map[string]float64{
 	"💜": 2.6, "💚": 2.6, "🔥": 1.2, "😅": 0.2, "👀": 0, "🤔": -0.2, "🤷": -0.4, "⚠": -0.8, "👋": 0.4,
 }
 
-// emotion names the emotion a message expresses, when it is clear.
-func emotion(low []string, score float64, raw string, sarcasm bool) feedbackbot.Emotion {
-	has := func(set map[string]struct{}) bool {
-		for _, w := range low {
-			if _, ok := set[w]; ok {
-				return true
-			}
-		}
-		return false
-	}
+// emotion names the emotion a message expresses, when it is clear; seen is the union
+// of the flags of its words.
+func emotion(seen uint16, score float64, raw string, sarcasm bool) feedbackbot.Emotion {
 	shouting := strings.Count(raw, "!") >= 3
 	switch {
-	case score < -0.3 && (has(angerWords) || shouting && score < -0.5):
+	case score < -0.3 && (seen&fAnger != 0 || shouting && score < -0.5):
 		return feedbackbot.EmotionAnger
-	case score < -0.05 && (has(frustrationWords) || sarcasm):
+	case score < -0.05 && (seen&fFrustration != 0 || sarcasm):
 		return feedbackbot.EmotionFrustration
-	case has(confusionWords) && score < 0.3:
+	case seen&fConfusion != 0 && score < 0.3:
 		return feedbackbot.EmotionConfusion
-	case score > 0.05 && has(gratitudeWords):
+	case score > 0.05 && seen&fGratitude != 0:
 		return feedbackbot.EmotionGratitude
-	case score > 0.5 && has(joyWords):
+	case score > 0.5 && seen&fJoy != 0:
 		return feedbackbot.EmotionJoy
 	}
 	return ""

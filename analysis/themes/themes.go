@@ -65,9 +65,15 @@ func (t Taxonomy) Validate() []error {
 // Matcher tags token streams. It is immutable and safe for concurrent use.
 type Matcher struct {
 	themes []compiled
-	// byStem indexes single-stem keywords for a fast first pass.
-	byStem map[string][]int
-	stems  *stemCache
+	// byStem indexes single-stem keywords; byFirst indexes phrases by first stem.
+	byStem  map[string][]int
+	byFirst map[string][]phraseRef
+	stems   *stemCache
+}
+
+type phraseRef struct {
+	theme int
+	stems []string
 }
 
 type compiled struct {
@@ -82,7 +88,7 @@ func New(t Taxonomy) (*Matcher, error) {
 	if errs := t.Validate(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	m := &Matcher{byStem: map[string][]int{}, stems: newStemCache()}
+	m := &Matcher{byStem: map[string][]int{}, byFirst: map[string][]phraseRef{}, stems: newStemCache()}
 	for i, th := range t {
 		c := compiled{name: th.Name, negatable: th.Negatable}
 		for _, k := range th.Keywords {
@@ -90,7 +96,9 @@ func New(t Taxonomy) (*Matcher, error) {
 			m.byStem[st] = append(m.byStem[st], i)
 		}
 		for _, p := range th.Phrases {
-			c.phrases = append(c.phrases, stemAll(p))
+			st := stemAll(p)
+			c.phrases = append(c.phrases, st)
+			m.byFirst[st[0]] = append(m.byFirst[st[0]], phraseRef{theme: i, stems: st})
 		}
 		for _, p := range th.Exclude {
 			c.exclude = append(c.exclude, stemAll(p))
@@ -146,10 +154,10 @@ func (m *Matcher) Match(low, stems []string) []string {
 			mark(ti, negatedAt(low, p))
 		}
 	}
-	for ti, c := range m.themes {
-		for _, ph := range c.phrases {
-			if at := find(stems, ph); at >= 0 {
-				mark(ti, negatedAt(low, at))
+	for p, st := range stems {
+		for _, ref := range m.byFirst[st] {
+			if hasAt(stems, p, ref.stems) {
+				mark(ref.theme, negatedAt(low, p))
 			}
 		}
 	}
@@ -173,6 +181,18 @@ func (m *Matcher) Match(low, stems []string) []string {
 		}
 	}
 	return out
+}
+
+func hasAt(stems []string, at int, phrase []string) bool {
+	if at+len(phrase) > len(stems) {
+		return false
+	}
+	for j := 1; j < len(phrase); j++ {
+		if stems[at+j] != phrase[j] {
+			return false
+		}
+	}
+	return true
 }
 
 func find(stems, phrase []string) int {
