@@ -31,15 +31,10 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 	var putWS []string
 	for i, ev := range events {
 		m := ev.Message
-		var rev string
 		switch ev.Kind {
 		case feedbackbot.EventPut:
 			if err := m.Normalize(); err != nil {
 				return 0, fmt.Errorf("append event %d: %w", i, err)
-			}
-			rev = m.Revision()
-			if !slices.Contains(putWS, m.Workspace) {
-				putWS = append(putWS, m.Workspace)
 			}
 		case feedbackbot.EventDelete:
 			if m.Platform == "" || m.Workspace == "" || m.ID == "" {
@@ -53,9 +48,20 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		if err != nil {
 			return 0, fmt.Errorf("append event %d: encode: %w", i, err)
 		}
-		kind := "put"
-		if ev.Kind == feedbackbot.EventDelete {
-			kind = "del"
+		// Key and revision come from the message as Read will return it: JSON
+		// replaces invalid UTF-8 in fields Normalize leaves alone, and the entry read
+		// back must still match its revision (for Apply) and its redeliveries.
+		var canon feedbackbot.Event
+		if err := json.Unmarshal(payload, &canon); err != nil {
+			return 0, fmt.Errorf("append event %d: decode: %w", i, err)
+		}
+		m = canon.Message
+		kind, rev := "del", ""
+		if ev.Kind == feedbackbot.EventPut {
+			kind, rev = "put", m.Revision()
+			if !slices.Contains(putWS, m.Workspace) {
+				putWS = append(putWS, m.Workspace)
+			}
 		}
 		k := s.ws(m.Workspace)
 		calls[i] = evalCall{
