@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -292,15 +291,14 @@ func TestEditMovesIndexes(t *testing.T) {
 		t.Errorf("rollups after delete: %v", got)
 	}
 	// Only the log, the dedupe hash, the workspace and account sets may remain.
-	var left []string
-	iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
-	for iter.Next(ctx) {
-		left = append(left, strings.TrimPrefix(iter.Val(), prefix))
-	}
-	if err := iter.Err(); err != nil {
+	all, err := redistest.Keys(ctx, client, prefix)
+	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(left)
+	var left []string
+	for _, k := range all {
+		left = append(left, strings.TrimPrefix(k, prefix))
+	}
 	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:log"}
 	if fmt.Sprint(left) != fmt.Sprint(wantLeft) {
 		t.Errorf("keys left after delete: %v, want %v", left, wantLeft)

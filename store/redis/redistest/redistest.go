@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -82,16 +83,47 @@ func Client(t testing.TB) (redis.UniversalClient, string) {
 // DeletePrefix deletes every key that starts with prefix, with SCAN and UNLINK, on
 // every master when client is a cluster client.
 func DeletePrefix(ctx context.Context, client redis.UniversalClient, prefix string) error {
-	pattern := escapeGlob(prefix) + "*"
-	if cc, ok := client.(*redis.ClusterClient); ok {
-		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-			return deleteMatching(ctx, c, pattern)
+	return eachMaster(ctx, client, func(ctx context.Context, c redis.Cmdable) error {
+		return scan(ctx, c, prefix, func(keys []string) error {
+			// One UNLINK per key: on a cluster master, keys of one batch span slots.
+			_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys {
+					p.Unlink(ctx, k)
+				}
+				return nil
+			})
+			return err
 		})
-	}
-	return deleteMatching(ctx, client, pattern)
+	})
 }
 
-func deleteMatching(ctx context.Context, c redis.Cmdable, pattern string) error {
+// Keys returns every key that starts with prefix, sorted, from every master of a
+// cluster: what a test left behind.
+func Keys(ctx context.Context, client redis.UniversalClient, prefix string) ([]string, error) {
+	var mu sync.Mutex
+	var out []string
+	err := eachMaster(ctx, client, func(ctx context.Context, c redis.Cmdable) error {
+		return scan(ctx, c, prefix, func(keys []string) error {
+			mu.Lock()
+			out = append(out, keys...)
+			mu.Unlock()
+			return nil
+		})
+	})
+	slices.Sort(out)
+	return out, err
+}
+
+func eachMaster(ctx context.Context, client redis.UniversalClient, fn func(context.Context, redis.Cmdable) error) error {
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return fn(ctx, c) })
+	}
+	return fn(ctx, client)
+}
+
+// scan calls fn with each batch of keys starting with prefix.
+func scan(ctx context.Context, c redis.Cmdable, prefix string, fn func([]string) error) error {
+	pattern := escapeGlob(prefix) + "*"
 	var cursor uint64
 	for {
 		keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
@@ -99,13 +131,7 @@ func deleteMatching(ctx context.Context, c redis.Cmdable, pattern string) error 
 			return err
 		}
 		if len(keys) > 0 {
-			// One UNLINK per key: on a cluster master, keys of one batch span slots.
-			if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
-				for _, k := range keys {
-					p.Unlink(ctx, k)
-				}
-				return nil
-			}); err != nil {
+			if err := fn(keys); err != nil {
 				return err
 			}
 		}
