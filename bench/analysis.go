@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+)
+
+// pythonVADERPerSec is the reference implementation's speed on this machine, quoted
+// from ../shared/data/README.md (PyPI is not reachable here, so it cannot be rerun).
+const pythonVADERPerSec = 18600
+
+type labelled struct {
+	Text   string   `json:"text"`
+	Label  string   `json:"label"`
+	Themes []string `json:"themes"`
+	Intent string   `json:"intent"`
+}
+
+func runAnalysis(ctx context.Context, args []string) error {
+	fs := newFlags("analysis")
+	data := fs.String("data", "../shared/data/vader", "directory with tweets_GroundTruth.txt")
+	chat := fs.String("chat", "analysis/testdata/chat_labelled.jsonl", "labelled chat messages (JSON Lines)")
+	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
+	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
+	fs.Parse(args)
+
+	a, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		return err
+	}
+	out := map[string]any{}
+	var rows [][]string
+	rows = append(rows, []string{"figure", "value", "reference / target"})
+
+	tweets, truth, err := readTweets(filepath.Join(*data, "tweets_GroundTruth.txt"))
+	if err != nil {
+		return err
+	}
+	var xs []float64
+	var gold, pred []feedbackbot.SentimentLabel
+	for i, t := range tweets {
+		s := a.Analyze(t).Sentiment
+		xs = append(xs, s.Score)
+		gold = append(gold, feedbackbot.LabelFor(truth[i]))
+		pred = append(pred, s.Label)
+	}
+	r := stat.Correlation(xs, truth, nil)
+	acc, f1 := accuracyF1(gold, pred)
+	out["tweets_n"], out["tweets_pearson_r"], out["tweets_accuracy"], out["tweets_macro_f1"] = len(tweets), r, acc, f1
+	rows = append(rows,
+		[]string{"tweets: Pearson r (score vs mean/4)", fmt.Sprintf("%.3f", r), "Python VADER 0.872; target >= 0.88"},
+		[]string{"tweets: 3-class accuracy (+-0.05)", fmt.Sprintf("%.3f", acc), "Python VADER 0.899; target >= 0.90"},
+		[]string{"tweets: macro-F1", fmt.Sprintf("%.3f", f1), "Python VADER 0.740"})
+
+	if chatRows, err := readChat(*chat); err == nil && len(chatRows) > 0 {
+		var g, p []feedbackbot.SentimentLabel
+		tp, fp, fn := 0, 0, 0
+		intentOK := 0
+		for _, c := range chatRows {
+			tags := a.Analyze(c.Text)
+			g, p = append(g, feedbackbot.SentimentLabel(c.Label)), append(p, tags.Sentiment.Label)
+			if c.Intent == string(tags.Intent) {
+				intentOK++
+			}
+			want := map[string]bool{}
+			for _, t := range c.Themes {
+				want[t] = true
+			}
+			for _, t := range tags.Themes {
+				if want[t] {
+					tp++
+					delete(want, t)
+				} else {
+					fp++
+				}
+			}
+			fn += len(want)
+		}
+		cacc, cf1 := accuracyF1(g, p)
+		prec, rec := float64(tp)/float64(max(1, tp+fp)), float64(tp)/float64(max(1, tp+fn))
+		out["chat_n"], out["chat_accuracy"], out["chat_macro_f1"] = len(chatRows), cacc, cf1
+		out["themes_precision"], out["themes_recall"] = prec, rec
+		out["intent_accuracy"] = float64(intentOK) / float64(len(chatRows))
+		rows = append(rows,
+			[]string{fmt.Sprintf("chat (%d labelled): sentiment macro-F1", len(chatRows)), fmt.Sprintf("%.3f", cf1), "target >= 0.85"},
+			[]string{"chat: sentiment accuracy", fmt.Sprintf("%.3f", cacc), ""},
+			[]string{"chat: theme precision / recall", fmt.Sprintf("%.3f / %.3f", prec, rec), ""},
+			[]string{"chat: intent accuracy", fmt.Sprintf("%.3f", out["intent_accuracy"]), ""})
+	} else {
+		rows = append(rows, []string{"chat set", "not found: " + *chat, "run from the repository root"})
+	}
+
+	// Analyzer speed, in process.
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		var rates []float64
+		for range *runs {
+			rates = append(rates, analyzerRate(a, tweets, workers, 200_000))
+		}
+		key := fmt.Sprintf("analyzer_texts_per_sec_%dcpu", workers)
+		out[key] = median(rates)
+		rows = append(rows, []string{fmt.Sprintf("analyzer texts/s, %d goroutine(s)", workers), fmt.Sprintf("%.0f", median(rates)),
+			fmt.Sprintf("%.1fx Python VADER (18,600/s one core)", median(rates)/pythonVADERPerSec)})
+	}
+
+	// Whole process: build the binary and pipe JSON Lines through `feedbackbot analyze`.
+	rate, rss, err := wholeProcess(ctx, tweets, *lines, *runs)
+	if err != nil {
+		return err
+	}
+	out["analyze_process_texts_per_sec"], out["analyze_process_max_rss_mib"] = rate, rss
+	rows = append(rows,
+		[]string{fmt.Sprintf("`feedbackbot analyze` whole process, %d lines", *lines), fmt.Sprintf("%.0f texts/s", rate),
+			fmt.Sprintf("%.1fx Python VADER; target >= 10x", rate/pythonVADERPerSec)},
+		[]string{"`feedbackbot analyze` max RSS", fmt.Sprintf("%.0f MiB", rss), "constant in input size"})
+	table(rows)
+	printJSON(out)
+	return nil
+}
+
+func readTweets(path string) ([]string, []float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (pass -data DIR)", err)
+	}
+	defer f.Close()
+	var texts []string
+	var truth []float64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		parts := strings.SplitN(strings.TrimRight(sc.Text(), "\r"), "\t", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		v, err := strconv.ParseFloat(parts[1], 64)
+		if err != nil {
+			continue
+		}
+		texts, truth = append(texts, parts[2]), append(truth, v/4)
+	}
+	return texts, truth, sc.Err()
+}
+
+func readChat(path string) ([]labelled, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l labelled
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, l)
+	}
+	return out, sc.Err()
+}
+
+func accuracyF1(gold, pred []feedbackbot.SentimentLabel) (float64, float64) {
+	correct := 0
+	labels := []feedbackbot.SentimentLabel{feedbackbot.Positive, feedbackbot.Neutral, feedbackbot.Negative}
+	tp, fp, fn := map[feedbackbot.SentimentLabel]int{}, map[feedbackbot.SentimentLabel]int{}, map[feedbackbot.SentimentLabel]int{}
+	for i := range gold {
+		if gold[i] == pred[i] {
+			correct++
+			tp[gold[i]]++
+		} else {
+			fp[pred[i]]++
+			fn[gold[i]]++
+		}
+	}
+	f1 := 0.0
+	for _, l := range labels {
+		p := float64(tp[l]) / float64(max(1, tp[l]+fp[l]))
+		r := float64(tp[l]) / float64(max(1, tp[l]+fn[l]))
+		if p+r > 0 {
+			f1 += 2 * p * r / (p + r)
+		}
+	}
+	return float64(correct) / float64(len(gold)), f1 / 3
+}
+
+func analyzerRate(a *analysis.Analyzer, texts []string, workers, n int) float64 {
+	start := time.Now()
+	var wg sync.WaitGroup
+	per := n / workers
+	for w := range workers {
+		wg.Go(func() {
+			for i := range per {
+				a.Analyze(texts[(w*per+i)%len(texts)])
+			}
+		})
+	}
+	wg.Wait()
+	return float64(per*workers) / time.Since(start).Seconds()
+}
+
+// wholeProcess builds feedbackbot, writes n JSON lines (the tweets repeated) to a
+// file, and times `feedbackbot analyze < file > /dev/null`, reporting the median rate
+// and the largest max RSS.
+func wholeProcess(ctx context.Context, tweets []string, n, runs int) (float64, float64, error) {
+	dir, err := os.MkdirTemp("", "feedbackbot-bench-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "feedbackbot")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/feedbackbot")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return 0, 0, fmt.Errorf("build feedbackbot (run from the repository root): %w", err)
+	}
+	input := filepath.Join(dir, "in.jsonl")
+	f, err := os.Create(input)
+	if err != nil {
+		return 0, 0, err
+	}
+	w := bufio.NewWriter(f)
+	for i := range n {
+		b, _ := json.Marshal(map[string]string{"text": tweets[i%len(tweets)]})
+		w.Write(b)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		return 0, 0, err
+	}
+	f.Close()
+	var rates []float64
+	maxRSS := 0.0
+	for range runs {
+		in, err := os.Open(input)
+		if err != nil {
+			return 0, 0, err
+		}
+		cmd := exec.CommandContext(ctx, bin, "analyze")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = in, nil, os.Stderr
+		start := time.Now()
+		err = cmd.Run()
+		in.Close()
+		if err != nil {
+			return 0, 0, fmt.Errorf("feedbackbot analyze: %w", err)
+		}
+		rates = append(rates, float64(n)/time.Since(start).Seconds())
+		maxRSS = max(maxRSS, float64(maxRSSKiB(cmd))/1024)
+	}
+	return median(rates), maxRSS, nil
+}

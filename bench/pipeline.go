@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+)
+
+var sampleTexts = []string{
+	"we were charged twice this month, please refund the second invoice",
+	"thanks, the new dashboard is great! :tada:",
+	"how do I set up SSO with Okta for the whole team?",
+	"the CSV export is broken since the release, files are empty",
+	"ok 👍",
+	"dashboards keep timing out for our EU users since this morning",
+	"would be great if scheduled reports supported PDF",
+	"we're evaluating other vendors before renewal",
+}
+
+func runPipeline(ctx context.Context, args []string) error {
+	fs := newFlags("pipeline")
+	n := fs.Int("messages", 100_000, "messages captured and analysed per run")
+	runs := fs.Int("runs", 3, "runs per store (the median is reported)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "analysis workers")
+	batch := fs.Int("batch", 500, "capture and worker batch size")
+	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (empty skips Redis)")
+	fs.Parse(args)
+
+	a, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		return err
+	}
+	rows := [][]string{{"store", "messages", "messages/s (median)", "CPU µs/message (this process)", "runs"}}
+	out := map[string]any{"messages": *n, "workers": *workers}
+	for _, kind := range []string{"bolt", "redis"} {
+		if kind == "redis" && *redisURL == "" {
+			continue
+		}
+		var rates, cpus []float64
+		for run := range *runs {
+			st, cleanup, err := openBenchStore(ctx, kind, *redisURL, run)
+			if err != nil {
+				rows = append(rows, []string{kind, "-", "skipped: " + err.Error(), "", ""})
+				break
+			}
+			rate, cpu, err := pipelineRun(ctx, st, a, *n, *workers, *batch)
+			cleanup()
+			if err != nil {
+				return fmt.Errorf("%s: %w", kind, err)
+			}
+			rates, cpus = append(rates, rate), append(cpus, cpu)
+		}
+		if len(rates) == 0 {
+			continue
+		}
+		out[kind+"_messages_per_sec"], out[kind+"_cpu_us_per_message"] = median(rates), median(cpus)
+		rows = append(rows, []string{kind, fmt.Sprint(*n), fmt.Sprintf("%.0f", median(rates)), fmt.Sprintf("%.1f", median(cpus)), fmt.Sprint(len(rates))})
+	}
+	table(rows)
+	printJSON(out)
+	return nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func openBenchStore(ctx context.Context, kind, url string, run int) (store.Store, func(), error) {
+	if kind == "bolt" {
+		dir, err := os.MkdirTemp("", "feedbackbot-bench-bolt-")
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := boltstore.Open(ctx, dir, boltstore.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, func() { st.Close(); os.RemoveAll(dir) }, nil
+	}
+	prefix := fmt.Sprintf("fbbench:%d:%d", os.Getpid(), run)
+	st, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix})
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, func() {
+		if err := deletePrefix(context.Background(), st.Client(), prefix); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: could not delete keys under %s: %v\n", prefix, err)
+		}
+		st.Close()
+	}, nil
+}
+
+// pipelineRun captures n messages in batches while workers analyse them, and
+// returns messages/s from the first capture to an empty backlog, and CPU per message.
+func pipelineRun(ctx context.Context, st store.Store, a *analysis.Analyzer, n, workers, batch int) (float64, float64, error) {
+	t0 := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	cpu0 := cpuTime()
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers+1)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	for w := range workers {
+		wk := &bot.Worker{Store: st, Analyzer: a, Consumer: fmt.Sprintf("bench-%d", w), Batch: batch, Wait: 20 * time.Millisecond}
+		wg.Go(func() {
+			if err := wk.Run(wctx); err != nil {
+				errs <- err
+			}
+		})
+	}
+	evs := make([]feedbackbot.Event, 0, batch)
+	for i := 0; i < n; i++ {
+		m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d.000100", i%20, 1700000000+i), Platform: feedbackbot.PlatformSlack,
+			Workspace: "TBENCH", Channel: fmt.Sprintf("C%d", i%20), Author: fmt.Sprintf("U%d", i%300),
+			Role: feedbackbot.RoleCustomer, Account: fmt.Sprintf("acct-%d", i%50), Text: sampleTexts[i%len(sampleTexts)],
+			Time: t0.Add(time.Duration(i) * time.Second)}
+		if i%5 == 4 {
+			m.Role = feedbackbot.RoleStaff
+		}
+		if err := m.Normalize(); err != nil {
+			return 0, 0, err
+		}
+		evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		if len(evs) == batch || i == n-1 {
+			if _, err := st.Append(ctx, evs...); err != nil {
+				return 0, 0, err
+			}
+			evs = evs[:0]
+		}
+	}
+	for {
+		backlog, err := st.Backlog(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		if backlog == 0 {
+			break
+		}
+		select {
+		case err := <-errs:
+			return 0, 0, err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	elapsed := time.Since(start)
+	stop()
+	wg.Wait()
+	return float64(n) / elapsed.Seconds(), float64((cpuTime() - cpu0).Microseconds()) / float64(n), nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// deletePrefix removes every key the run wrote (on every master of a cluster).
+func deletePrefix(ctx context.Context, c redis.UniversalClient, prefix string) error {
+	del := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+		var batch []string
+		for iter.Next(ctx) {
+			if batch = append(batch, iter.Val()); len(batch) == 500 {
+				if err := c.Unlink(ctx, batch...).Err(); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		if len(batch) > 0 {
+			if err := c.Unlink(ctx, batch...).Err(); err != nil {
+				return err
+			}
+		}
+		return iter.Err()
+	}
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, del)
+	}
+	if sc, ok := c.(*redis.Client); ok {
+		return del(ctx, sc)
+	}
+	return fmt.Errorf("unsupported client %T", c)
+}
