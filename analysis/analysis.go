@@ -43,7 +43,10 @@ type Analyzer struct {
 	bufs    sync.Pool
 }
 
-type scratch struct{ toks, low, stems []string }
+type scratch struct {
+	toks, low, stems []string
+	cache            themes.StemCache
+}
 
 // New builds an analyzer for a taxonomy.
 func New(t Taxonomy) (*Analyzer, error) {
@@ -61,7 +64,7 @@ func New(t Taxonomy) (*Analyzer, error) {
 	}
 	sum := sha256.Sum256(raw)
 	a := &Analyzer{sent: s, themes: m, version: EngineVersion + "+" + hex.EncodeToString(sum[:4])}
-	a.bufs.New = func() any { return &scratch{} }
+	a.bufs.New = func() any { return &scratch{cache: themes.StemCache{}} }
 	return a, nil
 }
 
@@ -88,7 +91,7 @@ func (a *Analyzer) analyze(s string, customer bool) feedbackbot.Tags {
 	for _, t := range sc.toks {
 		sc.low = append(sc.low, text.Lower(t))
 	}
-	sc.stems = a.themes.Stems(sc.low, sc.stems)
+	sc.stems = a.themes.Stems(sc.low, sc.stems, sc.cache)
 	sent := a.sent.ScoreTokens(sc.toks, sc.low, clean)
 	th := a.themes.Match(sc.low, sc.stems)
 	intent := classify(sc.low, clean, sent, th)

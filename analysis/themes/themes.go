@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/kljensen/snowball/english"
 )
@@ -68,7 +67,6 @@ type Matcher struct {
 	// byStem indexes single-stem keywords; byFirst indexes phrases by first stem.
 	byStem  map[string][]int
 	byFirst map[string][]phraseRef
-	stems   *stemCache
 }
 
 type phraseRef struct {
@@ -88,7 +86,7 @@ func New(t Taxonomy) (*Matcher, error) {
 	if errs := t.Validate(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	m := &Matcher{byStem: map[string][]int{}, byFirst: map[string][]phraseRef{}, stems: newStemCache()}
+	m := &Matcher{byStem: map[string][]int{}, byFirst: map[string][]phraseRef{}}
 	for i, th := range t {
 		c := compiled{name: th.Name, negatable: th.Negatable}
 		for _, k := range th.Keywords {
@@ -124,11 +122,28 @@ func Stem(w string) string {
 	return english.Stem(w, false)
 }
 
-// Stems turns lower-case tokens into stems, using a bounded shared cache.
-func (m *Matcher) Stems(low []string, dst []string) []string {
+// StemCache memoises stems for one goroutine: chat vocabulary is small and stemming
+// is the costly step. Callers keep one per worker (no locks, no sharing).
+type StemCache map[string]string
+
+// maxStemCache bounds a StemCache so a stream of junk words cannot grow it forever.
+const maxStemCache = 100_000
+
+// Stems turns lower-case tokens into stems, memoised in cache (may be nil).
+func (m *Matcher) Stems(low []string, dst []string, cache StemCache) []string {
 	dst = dst[:0]
 	for _, w := range low {
-		dst = append(dst, m.stems.get(w))
+		st, ok := cache[w]
+		if !ok {
+			st = Stem(w)
+			if cache != nil {
+				if len(cache) >= maxStemCache {
+					clear(cache)
+				}
+				cache[strings.Clone(w)] = st
+			}
+		}
+		dst = append(dst, st)
 	}
 	return dst
 }
@@ -223,31 +238,4 @@ func negatedAt(low []string, p int) bool {
 		}
 	}
 	return false
-}
-
-// stemCache memoises stems: chat vocabulary is small and stemming is the costly step.
-// It is bounded so a stream of junk words cannot grow it without limit.
-type stemCache struct {
-	mu sync.RWMutex
-	m  map[string]string
-}
-
-const maxStemCache = 200_000
-
-func newStemCache() *stemCache { return &stemCache{m: make(map[string]string, 4096)} }
-
-func (c *stemCache) get(w string) string {
-	c.mu.RLock()
-	s, ok := c.m[w]
-	c.mu.RUnlock()
-	if ok {
-		return s
-	}
-	s = Stem(w)
-	c.mu.Lock()
-	if len(c.m) < maxStemCache {
-		c.m[strings.Clone(w)] = s
-	}
-	c.mu.Unlock()
-	return s
 }

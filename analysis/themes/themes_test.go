@@ -10,7 +10,7 @@ import (
 
 func match(t testing.TB, m *Matcher, s string) []string {
 	low := text.Tokens(text.Clean(strings.ToLower(s)), nil)
-	return m.Match(low, m.Stems(low, nil))
+	return m.Match(low, m.Stems(low, nil, nil))
 }
 
 func TestDefaultTaxonomy(t *testing.T) {
@@ -78,9 +78,10 @@ func BenchmarkThemes(b *testing.B) {
 	m, _ := New(Default())
 	low := text.Tokens(text.Clean("hey the csv export is broken again since the release and we were charged twice, evaluating other vendors"), nil)
 	var st []string
+	cache := StemCache{}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		st = m.Stems(low, st)
+		st = m.Stems(low, st, cache)
 		m.Match(low, st)
 	}
 }
