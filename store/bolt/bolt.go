@@ -116,7 +116,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("%w (%w)", feedbackbot.Errorf(feedbackbot.EUNAVAILABLE,
-			"store file %s is locked by another process, probably another feedbackbot using the same data directory (waited %s); stop it or use another data directory",
+			"store file %s is in use by another feedbackbot process (its lock was not released within %s); stop that process or use another data directory",
 			path, opts.LockTimeout), err)
 	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)

@@ -64,7 +64,7 @@ func TestOpenLocked(t *testing.T) {
 		t.Fatal("a second Open of a locked file succeeded")
 	}
 	msg := err.Error()
-	for _, want := range []string{filepath.Join(dir, FileName), "another feedbackbot", "locked"} {
+	for _, want := range []string{filepath.Join(dir, FileName), "is in use by another feedbackbot process"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not mention %q", msg, want)
 		}
