@@ -120,8 +120,14 @@ func TestOpen(t *testing.T) {
 	if n, err := s.Append(t.Context(), storetest.Put(storetest.Msg("W1", "m1", "x", "", "", "C1", storetest.Base))); err != nil || n != 1 {
 		t.Fatalf("Append = %d, %v", n, err)
 	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Errorf("Close: %v", err)
+	}
+	if err := s.Ping(t.Context()); !redisstore.IsUnavailable(err) {
+		t.Errorf("Ping after Close = %v, want EUNAVAILABLE", err)
 	}
 	if _, err := s.Backlog(t.Context()); !redisstore.IsUnavailable(err) {
 		t.Errorf("Backlog after Close = %v, want EUNAVAILABLE", err)

@@ -74,9 +74,51 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		}
 		return nil, withCode(feedbackbot.EUNAVAILABLE, "cannot reach Redis at "+where, err)
 	}
+	if v, ok := serverVersion(pctx, client); ok && !atLeast(v, 6, 2) {
+		_ = client.Close()
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "Redis at %s is version %s; feedbackbot needs 6.2 or later", where, v)
+	}
 	s := New(client, opts)
 	s.ownClient = true
 	return s, nil
+}
+
+// serverVersion reads redis_version from INFO; ok is false when INFO is not allowed
+// (some managed services restrict it) or says nothing usable.
+func serverVersion(ctx context.Context, client redis.UniversalClient) (string, bool) {
+	info, err := client.Info(ctx, "server").Result()
+	if err != nil {
+		return "", false
+	}
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+			return v, v != ""
+		}
+	}
+	return "", false
+}
+
+// atLeast reports whether version v (such as "7.0.15") is at least major.minor.
+func atLeast(v string, major, minor int) bool {
+	parts := strings.SplitN(v, ".", 3)
+	ma, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return true // not a version we can read: let the commands speak
+	}
+	mi := 0
+	if len(parts) > 1 {
+		mi, _ = strconv.Atoi(parts[1])
+	}
+	return ma > major || (ma == major && mi >= minor)
+}
+
+// Ping checks that Redis answers, for readiness probes; failures carry EUNAVAILABLE.
+func (s *Store) Ping(ctx context.Context) error {
+	err := s.rdb.Ping(ctx).Err()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("redis ping: %w", withCode(feedbackbot.EUNAVAILABLE, unavailableMsg, err))
+	}
+	return err
 }
 
 // describe names the servers of uo for messages: addresses, never credentials.
