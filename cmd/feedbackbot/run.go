@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -70,7 +74,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	var wg sync.WaitGroup
 	workerCtx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
-	errs := make(chan error, cfg.Analysis.Workers+1)
+	errs := make(chan error, cfg.Analysis.Workers+len(platformStarters)+1)
 	for i := range cfg.Analysis.Workers {
 		w := &bot.Worker{Store: st, Analyzer: a, Consumer: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), i),
 			Batch: cfg.Analysis.Batch, Logger: log.With("worker", i), Stats: s.stats}
@@ -79,6 +83,44 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 				errs <- fmt.Errorf("analysis worker %d: %w", i, err)
 			}
 		})
+	}
+
+	b := &bot.Bot{Store: st, Accounts: accountMap(cfg.Accounts), Params: health.Params{Threshold: cfg.Alerts.Threshold}, Charts: true}
+	posters := map[feedbackbot.Platform]bot.Poster{}
+	var alertPoster bot.AlertPoster
+	for name, start := range platformStarters {
+		p, err := start(ctx, platformEnv{Config: cfg, Store: st, Commands: b, Mux: s.mux, Logger: log.With("platform", name)})
+		if err != nil {
+			stopWorkers()
+			wg.Wait()
+			ln.Close()
+			return fmt.Errorf("start %s: %w", name, err)
+		}
+		if p == nil {
+			continue
+		}
+		posters[p.Name] = p.Poster
+		if string(p.Name) == cfg.Alerts.Platform {
+			alertPoster = p.Poster
+		}
+		if p.Run != nil {
+			wg.Go(func() {
+				if err := p.Run(workerCtx); err != nil && workerCtx.Err() == nil {
+					errs <- fmt.Errorf("%s: %w", name, err)
+				}
+			})
+		}
+	}
+	if jobs, err := digestJobs(cfg); err != nil {
+		return err
+	} else if len(jobs) > 0 {
+		sched := &bot.Scheduler{Store: st, Posters: posters, Jobs: jobs, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
+			Accounts: accountMap(cfg.Accounts), Logger: log.With("component", "scheduler"), Charts: true}
+		wg.Go(func() { sched.Run(workerCtx, 30*time.Second, func() time.Time { return time.Now().UTC() }) })
+	}
+	if alertPoster != nil && cfg.Alerts.Channel != "" {
+		al := &bot.Alerter{Store: st, Poster: alertPoster, Channel: cfg.Alerts.Channel, RepeatInterval: cfg.Alerts.RepeatInterval.D(), Logger: log.With("component", "alerts")}
+		wg.Go(func() { runAlerts(workerCtx, st, al, cfg, log) })
 	}
 
 	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
@@ -145,4 +187,58 @@ func (s *server) routes() {
 	}))
 	s.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+}
+
+// digestJobs turns the configured digests into scheduler jobs.
+func digestJobs(cfg config.Config) ([]bot.Job, error) {
+	var jobs []bot.Job
+	for _, d := range cfg.Digests {
+		sched, loc, err := d.ParseSchedule()
+		if err != nil {
+			return nil, fmt.Errorf("digest %s: %w", d.Name, err)
+		}
+		period := d.Period.D()
+		if period == 0 {
+			period = 24 * time.Hour
+		}
+		jobs = append(jobs, bot.Job{Name: cmp.Or(d.Name, d.Channel), Platform: feedbackbot.Platform(d.Platform), Channel: d.Channel,
+			Workspace: d.Workspace, Schedule: sched, Location: loc, Period: period})
+	}
+	return jobs, nil
+}
+
+// runAlerts evaluates account health every few minutes and raises, updates or
+// resolves alerts; a lease makes one replica do it.
+func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.Config, log *slog.Logger) {
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s:%d", host, os.Getpid())
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		if ok, err := st.AcquireLease(ctx, "alerts", holder, 10*time.Minute); err == nil && ok {
+			now := time.Now().UTC()
+			wss, err := st.Workspaces(ctx)
+			if err != nil {
+				log.Warn("alerts: list workspaces", "err", err)
+			}
+			for _, ws := range wss {
+				hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: ws, Now: now, Accounts: accountMap(cfg.Accounts), Params: health.Params{Threshold: cfg.Alerts.Threshold}})
+				if err != nil {
+					log.Warn("alerts: risk", "workspace", ws, "err", err)
+					continue
+				}
+				out, err := al.Evaluate(ctx, ws, hs, now)
+				if err != nil {
+					log.Warn("alerts: evaluate", "workspace", ws, "err", err)
+					continue
+				}
+				log.Info("alerts evaluated", "workspace", ws, "raised", out.Raised, "updated", out.Updated, "repeated", out.Repeated, "resolved", out.Resolved)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

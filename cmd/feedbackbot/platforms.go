@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/config"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// platformEnv is what a chat platform adapter gets to start with.
+type platformEnv struct {
+	Config config.Config
+	Store  store.Store
+	// Commands answers /feedback and buttons (a *bot.Bot).
+	Commands *bot.Bot
+	// Mux is the HTTP server's mux (Slack HTTP mode registers /slack/... here).
+	Mux    *http.ServeMux
+	Logger *slog.Logger
+}
+
+// platform is a started adapter.
+type platform struct {
+	Name   feedbackbot.Platform
+	Poster bot.AlertPoster // posts digests and alerts; refuses non-internal channels
+	// Run blocks until ctx ends (or a fatal error); nil when the adapter has no loop.
+	Run func(ctx context.Context) error
+}
+
+// platformStarter starts one platform when its configuration enables it and
+// returns nil, nil when it is not configured.
+type platformStarter func(ctx context.Context, env platformEnv) (*platform, error)
+
+// platformStarters is filled by each adapter's wiring file (slack_wire.go,
+// discord_wire.go) in init, so adapters plug in without editing the core.
+var platformStarters = map[string]platformStarter{}
+
+// importer reads one export format into the store; flags are the import command's.
+type importer struct {
+	flag, help string
+	run        func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
+}
+
+type importOptions struct {
+	Team     string    // home (staff) workspace for Slack exports
+	Progress io.Writer // progress lines for people
+}
+
+// importers is filled by adapters' wiring files, keyed by format name.
+var importers = map[string]importer{}
+
+func (m *Main) cmdImport(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("import", "--FORMAT-export FILE [--team ID]")
+	paths := map[string]*string{}
+	names := make([]string, 0, len(importers))
+	for n := range importers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		paths[n] = fs.String(importers[n].flag, "", importers[n].help)
+	}
+	team := fs.String("team", "", "the home (staff) workspace id, for Slack exports")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var chosen []string
+	for _, n := range names {
+		if *paths[n] != "" {
+			chosen = append(chosen, n)
+		}
+	}
+	if len(chosen) != 1 {
+		var flags []string
+		for _, n := range names {
+			flags = append(flags, "--"+importers[n].flag)
+		}
+		return usagef("import: give exactly one of %s", strings.Join(flags, ", "))
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	st, where, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(m.Stderr, "Importing into the %s\n", where)
+	imp := importers[chosen[0]]
+	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, Progress: m.Stderr}); err != nil {
+		return err
+	}
+	// Analyse what was imported now, so digests and risk see it at once.
+	a, err := newAnalyzer(cfg)
+	if err != nil {
+		return err
+	}
+	w := &bot.Worker{Store: st, Analyzer: a, Consumer: "import", Batch: cfg.Analysis.Batch, Logger: m.log()}
+	n, err := w.Drain(ctx)
+	if err != nil {
+		return fmt.Errorf("analyse imported messages: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "Analysed %d log entries.\n", n)
+	return nil
+}
