@@ -25,7 +25,6 @@ type SchedulerStore interface {
 	DigestStore
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
-	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 }
@@ -42,8 +41,8 @@ type Job struct {
 }
 
 // Scheduler posts digests on their cron schedules. Several replicas may run one each:
-// a lease picks the one that works, and a once-marker per job and scheduled time
-// makes a failover unable to post the same digest twice. After downtime it catches up
+// a lease picks the one that works, and a lease plus a "posted" record per job and
+// scheduled time keep a failover from posting the same digest twice. After downtime it catches up
 // on the most recent missed run within CatchUp, never on older ones.
 type Scheduler struct {
 	Store    SchedulerStore
@@ -60,6 +59,7 @@ type Scheduler struct {
 
 const (
 	docScheduler = "scheduler"
+	docPosted    = "digest-posted"
 	leaseName    = "scheduler"
 	leaseTTL     = time.Minute
 )
@@ -133,34 +133,49 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 	if !ok {
 		return fmt.Errorf("job %s: no %s connection to post with", j.Name, j.Platform)
 	}
-	marker := fmt.Sprintf("digest:%s:%s:%d", j.Workspace, j.Name, at.Unix())
-	first, err := s.Store.Once(ctx, marker+":claimed", 15*time.Minute)
-	if err != nil {
+	// One replica posts a run: a lease per run guards the post, a "posted" record
+	// makes a failover skip it, and a failed post releases the lease so the next
+	// tick retries at once (a digest is never dropped).
+	run := fmt.Sprintf("%s:%d", j.Name, at.Unix())
+	got, err := s.Store.AcquireLease(ctx, "digest:"+j.Workspace+":"+run, s.Holder, 15*time.Minute)
+	if err != nil || !got {
+		return err
+	}
+	defer s.Store.ReleaseLease(context.WithoutCancel(ctx), "digest:"+j.Workspace+":"+run, s.Holder)
+	if _, err := s.Store.GetDoc(ctx, j.Workspace, docPosted, run); err == nil {
+		return s.recordRun(ctx, j, at)
+	} else if !feedbackbot.IsNotFound(err) {
 		return fmt.Errorf("job %s: %w", j.Name, err)
 	}
-	if first {
-		now := at.UTC()
-		hs, err := Risk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts})
-		if err != nil {
-			return err
-		}
-		d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: now.Add(-j.Period), To: now, Now: now,
-			Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs)})
-		if err != nil {
-			return err
-		}
-		var png []byte
-		if s.Charts {
-			if png, err = DigestChart(d); err != nil {
-				return err
-			}
-		}
-		if _, err := poster.Post(ctx, j.Channel, DigestDocument(d, png)); err != nil {
-			// Let the next tick try again: the claim expires, the run is not recorded.
-			return fmt.Errorf("job %s: post: %w", j.Name, err)
-		}
-		s.log().Info("digest posted", "job", j.Name, "scheduled", at, "customer_messages", d.CustomerMessages)
+	now := at.UTC()
+	hs, err := Risk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts})
+	if err != nil {
+		return err
 	}
+	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: now.Add(-j.Period), To: now, Now: now,
+		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs)})
+	if err != nil {
+		return err
+	}
+	var png []byte
+	if s.Charts {
+		if png, err = DigestChart(d); err != nil {
+			return err
+		}
+	}
+	ref, err := poster.Post(ctx, j.Channel, DigestDocument(d, png))
+	if err != nil {
+		return fmt.Errorf("job %s: post: %w", j.Name, err)
+	}
+	raw, _ := json.Marshal(ref)
+	if err := s.Store.PutDoc(ctx, j.Workspace, docPosted, run, raw); err != nil {
+		return fmt.Errorf("job %s: record post: %w", j.Name, err)
+	}
+	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "customer_messages", d.CustomerMessages)
+	return s.recordRun(ctx, j, at)
+}
+
+func (s *Scheduler) recordRun(ctx context.Context, j Job, at time.Time) error {
 	raw, _ := json.Marshal(lastRun{At: at})
 	if err := s.Store.PutDoc(ctx, j.Workspace, docScheduler, j.Name, raw); err != nil {
 		return fmt.Errorf("job %s: record run: %w", j.Name, err)

@@ -1,0 +1,153 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/bot"
+)
+
+func atRisk(id string, score int, code string, evidence ...string) feedbackbot.Health {
+	var ev []feedbackbot.Evidence
+	for _, e := range evidence {
+		ev = append(ev, feedbackbot.Evidence{MessageKey: e})
+	}
+	return feedbackbot.Health{Account: feedbackbot.Account{ID: id, Name: id}, Score: score, AtRisk: true,
+		Reasons: []feedbackbot.Reason{{Code: code, Text: code, Impact: -40, Evidence: ev}}}
+}
+
+func TestAlerterLifecycle(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			p := &recordingPoster{}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			step := func(at time.Duration, hs ...feedbackbot.Health) bot.AlertOutcome {
+				t.Helper()
+				out, err := al.Evaluate(ctx, "T1", hs, t0.Add(at))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			// Raised once.
+			if out := step(0, atRisk("acme", 40, health.ReasonUnanswered, "k1")); out.Raised != 1 || p.count() != 1 {
+				t.Fatalf("raise: %+v posts %d", out, p.count())
+			}
+			// Same cause, same evidence, an hour later: quiet.
+			if out := step(time.Hour, atRisk("acme", 40, health.ReasonUnanswered, "k1")); out.Quiet != 1 || p.count() != 1 {
+				t.Fatalf("dedupe: %+v posts %d", out, p.count())
+			}
+			// New evidence: the open alert's message is updated in place, no new post.
+			if out := step(2*time.Hour, atRisk("acme", 38, health.ReasonUnanswered, "k1", "k2")); out.Updated != 1 || p.count() != 1 || p.updates != 1 {
+				t.Fatalf("update: %+v posts %d updates %d", out, p.count(), p.updates)
+			}
+			// Worse by 10+ points: re-sent early.
+			if out := step(3*time.Hour, atRisk("acme", 20, health.ReasonUnanswered, "k1", "k2")); out.Repeated != 1 || p.count() != 2 {
+				t.Fatalf("worse: %+v posts %d", out, p.count())
+			}
+			// Repeat interval passes: reminded once.
+			if out := step(28*time.Hour, atRisk("acme", 20, health.ReasonUnanswered, "k1", "k2")); out.Repeated != 1 || p.count() != 3 {
+				t.Fatalf("repeat: %+v posts %d", out, p.count())
+			}
+			// Recovered: a resolved notice closes the loop.
+			if out := step(30 * time.Hour); out.Resolved != 1 || p.count() != 4 {
+				t.Fatalf("resolve: %+v posts %d", out, p.count())
+			}
+			// Still fine: nothing more.
+			if out := step(31 * time.Hour); out.Resolved != 0 || p.count() != 4 {
+				t.Fatalf("after resolve: %+v posts %d", out, p.count())
+			}
+		})
+	}
+}
+
+func TestAlerterAcknowledgeAndSnooze(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			p := &recordingPoster{}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			h := atRisk("acme", 40, health.ReasonWentQuiet, "k1")
+			al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0)
+			fp := bot.AlertFor("T1", h, t0).Fingerprint
+			b := &bot.Bot{Store: st, Now: func() time.Time { return t0.Add(time.Hour) }}
+			doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U1", UserName: "maria", Staff: true, Button: true, Text: "alert.snooze " + fp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !containsText(doc, "Snoozed by maria") {
+				t.Fatalf("snooze reply does not say who: %+v", doc.Blocks)
+			}
+			// Snoozed: not repeated after the interval, until the snooze ends.
+			al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0.Add(48*time.Hour))
+			if p.count() != 1 {
+				t.Fatalf("snoozed alert repeated: %d posts", p.count())
+			}
+			al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0.Add(8*24*time.Hour))
+			if p.count() != 2 {
+				t.Fatalf("after the snooze the alert should repeat: %d posts", p.count())
+			}
+			// Acknowledged: not repeated for the same cause at the same severity.
+			if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U1", Staff: true, Button: true, Text: "alert.ack " + fp}); err != nil {
+				t.Fatal(err)
+			}
+			al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0.Add(10*24*time.Hour))
+			if p.count() != 2 {
+				t.Fatalf("acknowledged alert repeated: %d posts", p.count())
+			}
+		})
+	}
+}
+
+func TestLesserAlertInhibited(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			p := &recordingPoster{}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 20, health.ReasonChurnSignal, "k1")}, t0) // critical
+			out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 45, health.ReasonSlowReplies, "k2")}, t0.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Inhibited != 1 || p.count() != 1 {
+				t.Fatalf("lesser alert not inhibited: %+v posts %d", out, p.count())
+			}
+		})
+	}
+}
+
+func TestCommandsRefuseNonStaff(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	b := &bot.Bot{Store: st}
+	for _, text := range []string{"risk", "account acme", "digest", "alert.ack x", "log acme hi"} {
+		doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Workspace: "T1", User: "UEXT", Text: text})
+		if err != nil || !doc.Ephemeral || !containsText(doc, "only available to the team") {
+			t.Errorf("%q by non-staff: %v %+v", text, err, doc)
+		}
+	}
+}
+
+func containsText(doc feedbackbot.Document, s string) bool {
+	for _, b := range doc.Blocks {
+		if strings.Contains(b.Text, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(a, b string) bool {
+	return len(b) == 0 || (len(a) >= len(b) && (a[:len(b)] == b || contains(a[1:], b)))
+}
