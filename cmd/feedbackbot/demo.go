@@ -79,13 +79,17 @@ func demoMessages(now time.Time, accts map[string]feedbackbot.Account) ([]feedba
 func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("demo", "[--dir DIR] [--as-of TIME] [--period 7d]")
 	dir := fs.String("dir", "", "directory for the demo's store and chart (default: a new temporary directory)")
-	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 (default: today 09:00 UTC)")
+	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 (default: the most recent 09:00 UTC)")
 	period := 7 * 24 * time.Hour
 	fs.Var(durationFlag{&period}, "period", "digest period (1h..92d)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// The most recent 09:00 UTC: a morning digest, never a moment in the future.
 	now := time.Now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)
+	if now.After(time.Now()) {
+		now = now.AddDate(0, 0, -1)
+	}
 	if *at != "" {
 		var err error
 		if now, err = asOf(*at); err != nil {
