@@ -58,7 +58,9 @@ func DigestChart(d feedbackbot.Digest) ([]byte, error) {
 		scatter.Color = colTheme
 		sent.Add(line, scatter)
 	}
-	sent.NominalX(labels...)
+	if len(labels) > 0 {
+		sent.NominalX(labels...)
+	}
 
 	vol := plot.New()
 	vol.Title.Text = "Customer messages per day (red: negative)"
@@ -82,7 +84,9 @@ func DigestChart(d feedbackbot.Digest) ([]byte, error) {
 		vol.Add(bAll, bNeg)
 	}
 	vol.Y.Min = 0
-	vol.NominalX(labels...)
+	if len(labels) > 0 {
+		vol.NominalX(labels...)
+	}
 
 	th := plot.New()
 	th.Title.Text = "Top themes (customer messages)"

@@ -71,17 +71,25 @@ func TestDemo(t *testing.T) {
 	if len(risk.Accounts) < 5 {
 		t.Fatalf("want the demo accounts, got %d", len(risk.Accounts))
 	}
-	atRisk := 0
+	// Exactly the slipping scenarios are flagged, each for its own reason; the
+	// healthy, recovered and chatty accounts are not.
+	want := map[string]string{"cobalt": "unanswered", "gridline": "churn_signal", "acme": "sentiment_drop", "fennel": "went_quiet"}
 	for _, a := range risk.Accounts {
-		if a.AtRisk {
-			atRisk++
-			if len(a.Reasons) == 0 {
-				t.Errorf("%s at risk without reasons", a.ID)
-			}
+		reason, slipping := want[a.ID]
+		if a.AtRisk != slipping {
+			t.Errorf("%s: at_risk=%v (score %d), want %v", a.ID, a.AtRisk, a.Score, slipping)
+			continue
 		}
-	}
-	if atRisk == 0 || atRisk == len(risk.Accounts) {
-		t.Errorf("%d of %d accounts at risk: the demo has both healthy and slipping accounts", atRisk, len(risk.Accounts))
+		if !slipping {
+			continue
+		}
+		found := false
+		for _, r := range a.Reasons {
+			found = found || r.Code == reason
+		}
+		if !found {
+			t.Errorf("%s: reasons %+v lack %s", a.ID, a.Reasons, reason)
+		}
 	}
 }
 
