@@ -173,3 +173,17 @@ func TestRedactURL(t *testing.T) {
 		t.Fatalf("RedactURL = %q", got)
 	}
 }
+
+// FuzzParse: no config file, however hostile, panics the parser or validation.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"store: {data_dir: x}", "digests: [{schedule: '* * * * *', timezone: UTC}]", "analysis: {themes: [{name: a}]}", "a: &a [*a, *a]", "\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg := Default()
+		if err := Parse(data, &cfg); err != nil {
+			return
+		}
+		_ = cfg.Validate()
+	})
+}
