@@ -114,10 +114,19 @@ func stemAll(p string) []string {
 	return out
 }
 
-// Stem returns the English (Porter2) stem of a lower-case word.
+// Stem returns the English (Porter2) stem of a lower-case word. Tokens that are not
+// plain words (numbers, codes, "2fa", "log-in") are their own stem.
 func Stem(w string) string {
 	if len(w) <= 2 {
 		return w
+	}
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < 'a' || c > 'z' {
+			if c < 0x80 {
+				return w
+			}
+			break // non-ASCII letters: let the stemmer decide
+		}
 	}
 	return english.Stem(w, false)
 }

@@ -189,7 +189,9 @@ func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
 		return
 	}
 	var txt string
-	if trimmed[0] == '{' {
+	if t, ok := fastText(trimmed); ok {
+		txt = t
+	} else if trimmed[0] == '{' {
 		var in analyzeInput
 		if err := json.Unmarshal(trimmed, &in); err != nil {
 			var se *json.SyntaxError
@@ -251,6 +253,43 @@ func appendError(b *bytes.Buffer, n int, msg string) {
 	b.WriteString(`,"error":`)
 	appendJSONString(b, msg)
 	b.WriteString("}\n")
+}
+
+// fastText reads the common shape {"text":"..."} (optional spaces, no escapes) without
+// encoding/json; anything else takes the general path.
+func fastText(b []byte) (string, bool) {
+	rest, ok := bytes.CutPrefix(b, []byte(`{"text"`))
+	if !ok {
+		return "", false
+	}
+	rest = bytes.TrimLeft(rest, " ")
+	if rest, ok = bytes.CutPrefix(rest, []byte(":")); !ok {
+		return "", false
+	}
+	rest = bytes.TrimLeft(rest, " ")
+	if rest, ok = bytes.CutPrefix(rest, []byte(`"`)); !ok {
+		return "", false
+	}
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return "", false
+	}
+	body := rest[:end]
+	if bytes.IndexByte(body, '\\') >= 0 {
+		return "", false
+	}
+	for _, c := range body {
+		if c < 0x20 {
+			return "", false // JSON forbids raw control characters: let the decoder say so
+		}
+	}
+	if tail := bytes.TrimSpace(rest[end+1:]); len(tail) != 1 || tail[0] != '}' {
+		return "", false
+	}
+	if !utf8.Valid(body) {
+		return "", false // repaired the way encoding/json repairs it, on the general path
+	}
+	return string(body), true
 }
 
 const hexDigits = "0123456789abcdef"

@@ -149,3 +149,23 @@ func FuzzRunAnalyze(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastText: whenever the fast path accepts a line, encoding/json reads the same text.
+func FuzzFastText(f *testing.F) {
+	for _, s := range []string{`{"text":"hi"}`, `{"text" : "a b" }`, `{"text":"a\"b"}`, `{"text":"x","y":1}`, "{\"text\":\"\x01\"}", `{"text":"é"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := fastText(b)
+		if !ok {
+			return
+		}
+		var in analyzeInput
+		if err := json.Unmarshal(b, &in); err != nil || in.Text == nil {
+			t.Fatalf("fast path accepted %q that JSON rejects: %v", b, err)
+		}
+		if fast != *in.Text {
+			t.Fatalf("fast %q != json %q", fast, *in.Text)
+		}
+	})
+}
