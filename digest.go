@@ -32,6 +32,25 @@ type Digest struct {
 	Complaints []Quote       `json:"complaints"`
 	Series     []SeriesPoint `json:"series"`
 	AtRisk     []Health      `json:"at_risk"`
+
+	// ChannelTest says whether customer sentiment differs between channels by more
+	// than chance (one-way ANOVA); nil when there is too little data to test.
+	ChannelTest *Significance `json:"channel_test,omitempty"`
+	// Complaint concentration across accounts: Gini index of negative messages,
+	// and the share of them from the three accounts with the most.
+	ComplaintGini      float64 `json:"complaint_gini"`
+	ComplaintTop3Share float64 `json:"complaint_top3_share"`
+}
+
+// Significance is the outcome of a statistical test between groups.
+type Significance struct {
+	Test        string  `json:"test"`
+	F           float64 `json:"f"`
+	P           float64 `json:"p"`
+	DF1         int     `json:"df1"`
+	DF2         int     `json:"df2"`
+	Groups      int     `json:"groups"`
+	Significant bool    `json:"significant"`
 }
 
 // ThemeStat is one theme's volume in the period and the one before.
@@ -76,4 +95,6 @@ type SeriesPoint struct {
 	Customer int64     `json:"customer"`
 	Negative int64     `json:"negative"`
 	Index    *float64  `json:"sentiment_index"`
+	// Trend is the exponential moving average of the daily index (alpha 0.3).
+	Trend *float64 `json:"trend"`
 }

@@ -32,6 +32,9 @@ const (
 	CntNegative   = "neg"         // customer messages labelled negative
 	CntScoreMilli = "score_milli" // sum of customer sentiment scores, in thousandths
 	CntNeedsReply = "needs_reply" // customer messages that ask or report something
+	// CntScoreSqMilli is the sum of squared customer scores, in thousandths, so
+	// variance (and ANOVA across channels or accounts) comes from rollups alone.
+	CntScoreSqMilli = "score_sq_milli"
 
 	DimChannel = "ch"
 	DimAccount = "acct"
@@ -86,10 +89,13 @@ func Contributions(m *Message, t *Tags) map[string]int64 {
 	default:
 		lc = CntNeutral
 	}
-	score := int64(math.Round(clamp(t.Sentiment.Score, -1, 1) * 1000))
+	sc := clamp(t.Sentiment.Score, -1, 1)
+	score := int64(math.Round(sc * 1000))
+	sq := int64(math.Round(sc * sc * 1000))
 	c[CntCustomer] = 1
 	c[lc] = 1
 	c[CntScoreMilli] = score
+	c[CntScoreSqMilli] = sq
 	if t.NeedsReply {
 		c[CntNeedsReply] = 1
 	}
@@ -108,6 +114,7 @@ func Contributions(m *Message, t *Tags) map[string]int64 {
 		c[CounterName(d[0], d[1], CntCustomer)] = 1
 		c[CounterName(d[0], d[1], lc)] = 1
 		c[CounterName(d[0], d[1], CntScoreMilli)] = score
+		c[CounterName(d[0], d[1], CntScoreSqMilli)] = sq
 	}
 	for k, v := range c {
 		if v == 0 {

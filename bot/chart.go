@@ -57,6 +57,23 @@ func DigestChart(d feedbackbot.Digest) ([]byte, error) {
 		line.Color, line.Width = colTheme, vg.Points(2)
 		scatter.Color = colTheme
 		sent.Add(line, scatter)
+		sent.Legend.Add("daily", line)
+	}
+	var trend plotter.XYs
+	for i, p := range d.Series {
+		if p.Trend != nil {
+			trend = append(trend, plotter.XY{X: float64(i), Y: *p.Trend})
+		}
+	}
+	if len(trend) > 1 {
+		tl, err := plotter.NewLine(trend)
+		if err != nil {
+			return nil, fmt.Errorf("chart: %w", err)
+		}
+		tl.Color, tl.Width, tl.Dashes = colNegative, vg.Points(1.5), []vg.Length{vg.Points(5), vg.Points(3)}
+		sent.Add(tl)
+		sent.Legend.Add("trend (EMA)", tl)
+		sent.Legend.Top = true
 	}
 	if len(labels) > 0 {
 		sent.NominalX(labels...)

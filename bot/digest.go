@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/stats"
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
@@ -126,7 +128,28 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		}
 	}
 	d.Series = series(cur, req.From, req.To, req.Location)
+	d.ChannelTest = channelTest(dims[feedbackbot.DimChannel])
+	var complaints []float64
+	for _, c := range dims[feedbackbot.DimAccount] {
+		complaints = append(complaints, float64(c[feedbackbot.CntNegative]))
+	}
+	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
 	return d, nil
+}
+
+// channelTest runs a one-way ANOVA of customer sentiment across channels.
+func channelTest(chans map[string]map[string]int64) *feedbackbot.Significance {
+	var gs []stats.Group
+	for id, c := range chans {
+		gs = append(gs, stats.Group{Name: id, N: float64(c[feedbackbot.CntCustomer]),
+			Sum: float64(c[feedbackbot.CntScoreMilli]) / 1000, SumSq: float64(c[feedbackbot.CntScoreSqMilli]) / 1000})
+	}
+	slices.SortFunc(gs, func(a, b stats.Group) int { return cmp.Compare(a.Name, b.Name) })
+	a, ok := stats.OneWayANOVA(gs)
+	if !ok {
+		return nil
+	}
+	return &feedbackbot.Significance{Test: "one-way ANOVA across channels", F: a.F, P: a.P, DF1: a.DFBetween, DF2: a.DFWith, Groups: a.Groups, Significant: a.Significant}
 }
 
 func quoteOf(r store.Stored, accounts map[string]feedbackbot.Account) feedbackbot.Quote {
@@ -213,6 +236,18 @@ func series(rs []feedbackbot.Rollup, from, to time.Time, loc *time.Location) []f
 			score += rs[i].Counts[feedbackbot.CntScoreMilli]
 		}
 		out = append(out, feedbackbot.SeriesPoint{Start: day, Customer: cust, Negative: neg, Index: meanScore(score, cust)})
+	}
+	daily := make([]float64, len(out))
+	for i, p := range out {
+		daily[i] = math.NaN()
+		if p.Index != nil {
+			daily[i] = *p.Index
+		}
+	}
+	for i, v := range stats.EMA(daily, 0.3) {
+		if !math.IsNaN(v) {
+			out[i].Trend = &v
+		}
 	}
 	return out
 }

@@ -80,6 +80,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
+	if sig := significanceLine(d); sig != "" {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: sig})
+	}
 	if len(d.Accounts) > 0 {
 		var b strings.Builder
 		b.WriteString("*Most active accounts*\n")
@@ -108,6 +111,26 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		doc.Color = "warning"
 	}
 	return doc
+}
+
+// significanceLine says whether channel differences are real and how concentrated
+// complaints are, in words a team lead reads at a glance.
+func significanceLine(d feedbackbot.Digest) string {
+	var parts []string
+	if t := d.ChannelTest; t != nil {
+		if t.Significant {
+			parts = append(parts, fmt.Sprintf("Sentiment differs between channels by more than chance (one-way ANOVA, F(%d, %d) = %.2f, p = %.3f).", t.DF1, t.DF2, t.F, t.P))
+		} else {
+			parts = append(parts, fmt.Sprintf("No significant difference in sentiment between the %d channels (one-way ANOVA, p = %.2f).", t.Groups, t.P))
+		}
+	}
+	if d.Negative >= 3 && len(d.Accounts) > 3 {
+		parts = append(parts, fmt.Sprintf("%.0f%% of negative messages come from 3 accounts (Gini %.2f across %d accounts).", d.ComplaintTop3Share*100, d.ComplaintGini, len(d.Accounts)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "*Is it real?* " + strings.Join(parts, " ")
 }
 
 func quoteLine(q feedbackbot.Quote) string {

@@ -39,7 +39,7 @@ func sampleDigest() feedbackbot.Digest {
 		Workspace: "T1", From: from, To: from.Add(7 * 24 * time.Hour), GeneratedAt: from.Add(7 * 24 * time.Hour),
 		Messages: 58, CustomerMessages: 38, StaffMessages: 20, PrevCustomerMessages: 30,
 		Positive: 16, Neutral: 13, Negative: 9, SentimentIndex: f(0.11), PrevSentimentIndex: f(0.18), NeedsReply: 21,
-		Themes: []feedbackbot.ThemeStat{{Name: "access", Count: 3, Prev: 1, Negative: 3, Index: f(-0.5)}, {Name: "cancellation", Count: 3, Negative: 2, Index: f(-0.3)}, {Name: "bug", Count: 1, Prev: 4, Index: f(-0.2)}},
+		Themes:   []feedbackbot.ThemeStat{{Name: "access", Count: 3, Prev: 1, Negative: 3, Index: f(-0.5)}, {Name: "cancellation", Count: 3, Negative: 2, Index: f(-0.3)}, {Name: "bug", Count: 1, Prev: 4, Index: f(-0.2)}},
 		Accounts: []feedbackbot.GroupStat{{ID: "acme", Name: "Acme Logistics", Count: 3, Negative: 3, Index: f(-0.51)}},
 		Complaints: []feedbackbot.Quote{{MessageKey: "slack/T1/C1:1", Account: "Acme Logistics", Author: "dana.k", Text: "Great, the export failed again last night 🙄",
 			Score: -0.8, Time: from.Add(6 * 24 * time.Hour), Permalink: "https://x.slack.com/archives/C1/p1"}},
