@@ -119,7 +119,7 @@ func significanceLine(d feedbackbot.Digest) string {
 	var parts []string
 	if t := d.ChannelTest; t != nil {
 		if t.Significant {
-			parts = append(parts, fmt.Sprintf("Sentiment differs between channels by more than chance (one-way ANOVA, F(%d, %d) = %.2f, p = %.3f).", t.DF1, t.DF2, t.F, t.P))
+			parts = append(parts, fmt.Sprintf("Sentiment differs between channels by more than chance (one-way ANOVA, F(%d, %d) = %.2f, %s).", t.DF1, t.DF2, t.F, pValue(t.P)))
 		} else {
 			parts = append(parts, fmt.Sprintf("No significant difference in sentiment between the %d channels (one-way ANOVA, p = %.2f).", t.Groups, t.P))
 		}
@@ -131,6 +131,13 @@ func significanceLine(d feedbackbot.Digest) string {
 		return ""
 	}
 	return "*Is it real?* " + strings.Join(parts, " ")
+}
+
+func pValue(p float64) string {
+	if p < 0.001 {
+		return "p < 0.001"
+	}
+	return fmt.Sprintf("p = %.3f", p)
 }
 
 func quoteLine(q feedbackbot.Quote) string {
