@@ -1,0 +1,141 @@
+// Package clustertest starts a throwaway three-master Redis Cluster on loopback ports
+// for tests, from the redis-server binary on PATH, and configures it through the
+// cluster commands themselves (no redis-cli needed). Without redis-server the test
+// is skipped, unless FEEDBACKBOT_REQUIRE_REDIS=1, where it fails.
+package clustertest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Start launches three cluster-enabled redis-server processes, assigns the 16384
+// slots evenly, joins them, waits for "cluster_state:ok", and returns a cluster client
+// and the node addresses. Everything is torn down in t.Cleanup.
+func Start(t testing.TB) (*redis.ClusterClient, []string) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("FEEDBACKBOT_REQUIRE_REDIS") == "1" {
+			t.Fatalf("redis-server not on PATH (FEEDBACKBOT_REQUIRE_REDIS=1): %v", err)
+		}
+		t.Skipf("redis-server not on PATH: skipping the Redis Cluster test (install redis-server to run it)")
+	}
+	dir := t.TempDir()
+	var addrs []string
+	for i := range 3 {
+		port := freePort(t)
+		nodeDir := filepath.Join(dir, strconv.Itoa(i))
+		if err := os.MkdirAll(nodeDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no",
+			"--dir", nodeDir, "--logfile", filepath.Join(nodeDir, "redis.log"))
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start redis-server: %v", err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	nodes := make([]*redis.Client, len(addrs))
+	for i, a := range addrs {
+		nodes[i] = redis.NewClient(&redis.Options{Addr: a})
+		defer nodes[i].Close()
+		if err := waitPing(ctx, nodes[i]); err != nil {
+			t.Fatalf("redis-server at %s did not start: %v", a, err)
+		}
+	}
+	per := 16384 / len(nodes)
+	for i, n := range nodes {
+		lo, hi := i*per, (i+1)*per-1
+		if i == len(nodes)-1 {
+			hi = 16383
+		}
+		if err := n.ClusterAddSlotsRange(ctx, lo, hi).Err(); err != nil {
+			t.Fatalf("assign slots %d-%d to %s: %v", lo, hi, addrs[i], err)
+		}
+	}
+	for i := 1; i < len(nodes); i++ {
+		host, port, _ := net.SplitHostPort(addrs[i])
+		if err := nodes[0].ClusterMeet(ctx, host, port).Err(); err != nil {
+			t.Fatalf("cluster meet %s: %v", addrs[i], err)
+		}
+	}
+	for {
+		ok := true
+		for _, n := range nodes {
+			info, err := n.ClusterInfo(ctx).Result()
+			if err != nil || !containsOK(info) {
+				ok = false
+			}
+			if known, err := n.ClusterNodes(ctx).Result(); err != nil || countLines(known) < len(nodes) {
+				ok = false
+			}
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the cluster did not reach cluster_state:ok within 30s")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { c.Close() })
+	if err := waitPing(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	return c, addrs
+}
+
+func waitPing(ctx context.Context, c redis.UniversalClient) error {
+	for {
+		err := c.Ping(ctx).Err()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func freePort(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func containsOK(info string) bool { return strings.Contains(info, "cluster_state:ok") }
+
+func countLines(s string) int {
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimSpace(line) != "" {
+			n++
+		}
+	}
+	return n
+}
