@@ -38,8 +38,17 @@ type Digest struct {
 	ChannelTest *Significance `json:"channel_test,omitempty"`
 	// Complaint concentration across accounts: Gini index of negative messages,
 	// and the share of them from the three accounts with the most.
-	ComplaintGini      float64 `json:"complaint_gini"`
-	ComplaintTop3Share float64 `json:"complaint_top3_share"`
+	ComplaintGini float64 `json:"complaint_gini"`
+	// Segments group the period's accounts by behaviour (k-means over standardised
+	// volume, sentiment, negative share and staff attention), named by their centres.
+	Segments           []Segment `json:"segments,omitempty"`
+	ComplaintTop3Share float64   `json:"complaint_top3_share"`
+}
+
+// Segment is a group of accounts that behave alike.
+type Segment struct {
+	Name     string   `json:"name"`
+	Accounts []string `json:"accounts"`
 }
 
 // Significance is the outcome of a statistical test between groups.

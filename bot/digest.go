@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/stats"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -134,7 +136,45 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		complaints = append(complaints, float64(c[feedbackbot.CntNegative]))
 	}
 	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
+	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
 	return d, nil
+}
+
+// segments clusters accounts (k-means) by log volume, mean sentiment, negative share
+// and staff messages per customer message, and names each cluster by its centre.
+func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []feedbackbot.Segment {
+	n := len(accts)
+	if n < 4 {
+		return nil
+	}
+	x := mat.NewDense(n, 4, nil)
+	for i, a := range accts {
+		c := raw[a.ID]
+		cust := float64(c[feedbackbot.CntCustomer])
+		x.SetRow(i, []float64{math.Log1p(cust), float64(c[feedbackbot.CntScoreMilli]) / 1000 / cust,
+			float64(c[feedbackbot.CntNegative]) / cust, float64(c[feedbackbot.CntStaff]) / cust})
+	}
+	labels, cents := stats.KMeans(x, min(3, n/2), 1)
+	byName := map[string]*feedbackbot.Segment{}
+	var order []string
+	for i, a := range accts {
+		c := cents.RawRowView(labels[i])
+		name := map[bool]string{true: "active", false: "quiet"}[c[0] >= 0] + ", " +
+			map[bool]string{true: "happy", false: "unhappy"}[c[1] >= 0 && c[2] <= 0]
+		if c[3] < -0.5 {
+			name += ", little staff contact"
+		}
+		if byName[name] == nil {
+			byName[name] = &feedbackbot.Segment{Name: name}
+			order = append(order, name)
+		}
+		byName[name].Accounts = append(byName[name].Accounts, cmp.Or(a.Name, a.ID))
+	}
+	out := make([]feedbackbot.Segment, 0, len(order))
+	for _, name := range order {
+		out = append(out, *byName[name])
+	}
+	return out
 }
 
 // channelTest runs a one-way ANOVA of customer sentiment across channels.

@@ -80,6 +80,14 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
+	if len(d.Segments) > 1 {
+		var b strings.Builder
+		b.WriteString("*Segments*\n")
+		for _, sg := range d.Segments {
+			fmt.Fprintf(&b, "• %s (%d): %s\n", sg.Name, len(sg.Accounts), strings.Join(sg.Accounts, ", "))
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	}
 	if sig := significanceLine(d); sig != "" {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: sig})
 	}

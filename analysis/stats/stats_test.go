@@ -3,6 +3,8 @@ package stats
 import (
 	"math"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 func group(name string, xs ...float64) Group {
@@ -59,5 +61,30 @@ func TestEMA(t *testing.T) {
 	got := EMA([]float64{nan, 1, nan, 0}, 0.5)
 	if !math.IsNaN(got[0]) || got[1] != 1 || got[2] != 1 || got[3] != 0.5 {
 		t.Fatalf("EMA = %v", got)
+	}
+}
+
+func TestKMeansSeparatesObviousGroups(t *testing.T) {
+	rows := []float64{
+		100, 0.5, // chatty, happy
+		90, 0.6,
+		95, 0.4,
+		3, -0.7, // quiet, unhappy
+		5, -0.6,
+		4, -0.8,
+	}
+	x := mat.NewDense(6, 2, rows)
+	labels, cents := KMeans(x, 2, 1)
+	if labels[0] != labels[1] || labels[1] != labels[2] || labels[3] != labels[4] || labels[4] != labels[5] || labels[0] == labels[3] {
+		t.Fatalf("labels %v", labels)
+	}
+	again, _ := KMeans(x, 2, 1)
+	for i := range labels {
+		if labels[i] != again[i] {
+			t.Fatal("k-means must be deterministic for a seed")
+		}
+	}
+	if r, _ := cents.Dims(); r != 2 {
+		t.Fatalf("centroids %d", r)
 	}
 }
