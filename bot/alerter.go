@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 )
 
 // AlertPoster posts alerts and updates them in place when new evidence arrives.
@@ -62,7 +63,7 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	// The greatest alert per account wins; lesser ones for the same account are inhibited.
 	current := map[string]bool{}
 	for _, h := range hs {
-		if !h.AtRisk {
+		if !h.AtRisk && !HasReason(h, health.ReasonReplyDue) {
 			continue
 		}
 		cand := AlertFor(workspace, h, now)

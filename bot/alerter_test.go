@@ -151,3 +151,15 @@ func containsText(doc feedbackbot.Document, s string) bool {
 func contains(a, b string) bool {
 	return len(b) == 0 || (len(a) >= len(b) && (a[:len(b)] == b || contains(a[1:], b)))
 }
+
+func TestReplyDueWarning(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	p := &recordingPoster{}
+	al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+	h := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 90, Reasons: []feedbackbot.Reason{
+		{Code: health.ReasonReplyDue, Text: "1 question(s) will pass the first-response target soon", Impact: -3}}}
+	out, err := al.Evaluate(context.Background(), "T1", []feedbackbot.Health{h}, time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	if err != nil || out.Raised != 1 || !containsText(p.posts[0], "response target is about to pass") {
+		t.Fatalf("reply-due warning not raised: %+v %v", out, err)
+	}
+}

@@ -29,6 +29,8 @@ type Bot struct {
 	Store    CommandStore
 	Accounts map[string]feedbackbot.Account
 	Params   health.Params
+	// TierTargets are first-response targets by account tier ("" is the default).
+	TierTargets map[string]health.Targets
 	// Now is the clock; every answer is computed as of its value.
 	Now func() time.Time
 	// Charts attaches the digest chart to digest replies.
@@ -166,7 +168,7 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, Only: acct.ID})
+	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets, Only: acct.ID})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -269,7 +271,7 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 }
 
 func (b *Bot) risk(ctx context.Context, cmd feedbackbot.Command, now time.Time) (feedbackbot.Document, error) {
-	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params})
+	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -305,7 +307,7 @@ func (b *Bot) digest(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params})
+	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}

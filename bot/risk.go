@@ -28,6 +28,8 @@ type RiskRequest struct {
 	Now       time.Time
 	Accounts  map[string]feedbackbot.Account // configured accounts (names, tiers, values)
 	Params    health.Params
+	// TierTargets are first-response targets by account tier; "" is the default.
+	TierTargets map[string]health.Targets
 	// Only limits the assessment to one account id when set.
 	Only string
 }
@@ -63,7 +65,13 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 				acct.Name = r.Message.AccountName
 			}
 		}
-		out = append(out, health.Assess(acct, items, req.Now, req.Params))
+		params := req.Params
+		if t, ok := req.TierTargets[acct.Tier]; ok {
+			params.Targets = t
+		} else if t, ok := req.TierTargets[""]; ok {
+			params.Targets = t
+		}
+		out = append(out, health.Assess(acct, items, req.Now, params))
 	}
 	slices.SortStableFunc(out, func(a, b feedbackbot.Health) int {
 		return cmp.Or(cmp.Compare(a.Score, b.Score), cmp.Compare(a.Account.ID, b.Account.ID))
@@ -82,6 +90,16 @@ func AtRisk(hs []feedbackbot.Health) []feedbackbot.Health {
 	return out
 }
 
+// HasReason reports whether the health carries a reason with that code.
+func HasReason(h feedbackbot.Health, code string) bool {
+	for _, r := range h.Reasons {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
 // nextSteps suggests what to do for each cause.
 var nextSteps = map[string]string{
 	health.ReasonChurnSignal:   "Call the account owner today: confirm what they are evaluating and what would keep them.",
@@ -92,6 +110,7 @@ var nextSteps = map[string]string{
 	health.ReasonSentimentLow:  "Review the recent conversations with the account owner and agree a recovery plan.",
 	health.ReasonNegativeShare: "Look for the common cause in the negative messages and send a status update.",
 	health.ReasonSlowReplies:   "Check staffing for this account's channel; agree a response target.",
+	health.ReasonReplyDue:      "Reply to the waiting question now: its response target is about to pass.",
 }
 
 // AlertFor turns an at-risk health into an alert, fingerprinted by workspace,
@@ -100,6 +119,9 @@ func AlertFor(workspace string, h feedbackbot.Health, now time.Time) feedbackbot
 	cause := "health"
 	if len(h.Reasons) > 0 {
 		cause = h.Reasons[0].Code
+	}
+	if !h.AtRisk && HasReason(h, health.ReasonReplyDue) {
+		cause = health.ReasonReplyDue // a warning before a response target passes
 	}
 	sum := sha256.Sum256([]byte(workspace + "\x00" + h.Account.ID + "\x00" + cause))
 	sev := feedbackbot.SeverityWarning

@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 )
 
 // Poster posts documents to one platform's channels. Adapters implement it and
@@ -50,7 +51,10 @@ type Scheduler struct {
 	Jobs     []Job
 	Holder   string // unique per replica
 	Accounts map[string]feedbackbot.Account
-	Logger   *slog.Logger
+	// Params and TierTargets tune the at-risk list in each digest.
+	Params      health.Params
+	TierTargets map[string]health.Targets
+	Logger      *slog.Logger
 	// CatchUp bounds how late a missed digest is still posted (default 6h).
 	CatchUp time.Duration
 	// Charts attaches the chart to posted digests.
@@ -148,7 +152,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		return fmt.Errorf("job %s: %w", j.Name, err)
 	}
 	now := at.UTC()
-	hs, err := Risk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts})
+	hs, err := Risk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 )
 
 // DefaultFile is read when --config is not given and the file exists.
@@ -37,6 +38,7 @@ type Config struct {
 	Slack    Slack                 `yaml:"slack"`
 	Discord  Discord               `yaml:"discord"`
 	Digests  []Digest              `yaml:"digests"`
+	Targets  ResponseTargets       `yaml:"response_targets"`
 	Alerts   Alerts                `yaml:"alerts"`
 }
 
@@ -121,6 +123,87 @@ type Digest struct {
 	Period    Duration `yaml:"period"`   // how far back the digest looks, default 24h
 }
 
+// ResponseTargets are first-response targets, tighter in business hours, per tier.
+type ResponseTargets struct {
+	BusinessHours BusinessHours     `yaml:"business_hours"`
+	Default       Target            `yaml:"default"`
+	Tiers         map[string]Target `yaml:"tiers"`
+}
+
+// BusinessHours are the support team's working hours.
+type BusinessHours struct {
+	Timezone string   `yaml:"timezone"`
+	Start    int      `yaml:"start"` // hour of day, inclusive
+	End      int      `yaml:"end"`   // hour of day, exclusive
+	Days     []string `yaml:"days"`  // mon..sun; default mon-fri
+}
+
+// Target is a first-response target inside and outside business hours.
+type Target struct {
+	Business Duration `yaml:"business"`
+	Outside  Duration `yaml:"outside"`
+}
+
+var weekdays = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+
+// TierTargets turns the response targets into health targets by tier ("" is the
+// default). It assumes Validate passed.
+func (c *Config) TierTargets() map[string]health.Targets {
+	bh := c.Targets.BusinessHours
+	loc, err := time.LoadLocation(cmpOr(bh.Timezone, "UTC"))
+	if err != nil {
+		loc = time.UTC
+	}
+	hours := health.BusinessHours{Location: loc, Start: bh.Start, End: bh.End}
+	for _, d := range bh.Days {
+		hours.Days[weekdays[strings.ToLower(d)]] = true
+	}
+	conv := func(t Target) health.Targets {
+		return health.Targets{Business: t.Business.D(), Outside: t.Outside.D(), Hours: hours}
+	}
+	out := map[string]health.Targets{"": conv(c.Targets.Default)}
+	for tier, t := range c.Targets.Tiers {
+		out[tier] = conv(t)
+	}
+	return out
+}
+
+// HealthParams are the health model's parameters from config.
+func (c *Config) HealthParams() health.Params { return health.Params{Threshold: c.Alerts.Threshold} }
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (r *ResponseTargets) validate() []error {
+	var errs []error
+	bh := r.BusinessHours
+	if _, err := time.LoadLocation(cmpOr(bh.Timezone, "UTC")); err != nil {
+		errs = append(errs, fmt.Errorf("response_targets.business_hours.timezone: %q is not a known IANA zone", bh.Timezone))
+	}
+	if bh.Start < 0 || bh.End > 24 || bh.Start >= bh.End {
+		errs = append(errs, fmt.Errorf("response_targets.business_hours: start %d and end %d must satisfy 0 <= start < end <= 24", bh.Start, bh.End))
+	}
+	for _, d := range bh.Days {
+		if _, ok := weekdays[strings.ToLower(d)]; !ok {
+			errs = append(errs, fmt.Errorf("response_targets.business_hours.days: %q is not one of mon, tue, wed, thu, fri, sat, sun", d))
+		}
+	}
+	check := func(where string, t Target) {
+		if t.Business.D() <= 0 || t.Outside.D() <= 0 {
+			errs = append(errs, fmt.Errorf("%s: business and outside targets must both be positive (e.g. 15m and 2h)", where))
+		}
+	}
+	check("response_targets.default", r.Default)
+	for tier, t := range r.Tiers {
+		check("response_targets.tiers."+tier, t)
+	}
+	return errs
+}
+
 // Alerts configures at-risk alerts.
 type Alerts struct {
 	Platform       string   `yaml:"platform"`
@@ -137,6 +220,8 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Analysis: Analysis{Workers: 2, Batch: 200},
 		Alerts:   Alerts{Threshold: 50, RepeatInterval: Duration(24 * time.Hour)},
+		Targets: ResponseTargets{BusinessHours: BusinessHours{Timezone: "UTC", Start: 9, End: 18},
+			Default: Target{Business: Duration(4 * time.Hour), Outside: Duration(4 * time.Hour)}},
 	}
 }
 
@@ -335,6 +420,7 @@ func (c *Config) Validate() []error {
 	if c.Alerts.Channel != "" {
 		errs = append(errs, validDestination("alerts", c.Alerts.Platform, c.Alerts.Channel, c)...)
 	}
+	errs = append(errs, c.Targets.validate()...)
 	if c.Alerts.Threshold < 0 || c.Alerts.Threshold > 100 {
 		bad("alerts.threshold: %d is out of range 0..100", c.Alerts.Threshold)
 	}

@@ -28,8 +28,11 @@ type Params struct {
 	Recent    time.Duration // the window judged against the baseline (default 14 days)
 	Baseline  time.Duration // how far back the account's own normal reaches (default 56 days)
 	Threshold int           // a score below it is at risk (default 50)
-	// ReplyTarget is how long a customer may wait for a staff reply (default 4h).
+	// ReplyTarget is how long a customer may wait for a first staff reply when no
+	// Targets are set (default 4h).
 	ReplyTarget time.Duration
+	// Targets, when set, are first-response targets that depend on business hours.
+	Targets Targets
 	// ConversationGap groups a customer's consecutive top-level messages into one
 	// conversation when they are closer than this (default 30 minutes).
 	ConversationGap time.Duration
@@ -53,6 +56,52 @@ func (p *Params) defaults() {
 	}
 }
 
+// Targets are first-response targets: one inside business hours, one outside.
+type Targets struct {
+	Business, Outside time.Duration
+	Hours             BusinessHours
+}
+
+// BusinessHours are the team's working hours in its time zone.
+type BusinessHours struct {
+	Location   *time.Location
+	Start, End int // hours of the day, [Start, End)
+	// Days are the working weekdays; none set means Monday to Friday.
+	Days [7]bool
+}
+
+// In reports whether t falls inside business hours.
+func (h BusinessHours) In(t time.Time) bool {
+	loc := h.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	lt := t.In(loc)
+	days := h.Days
+	if days == [7]bool{} {
+		days = [7]bool{false, true, true, true, true, true, false}
+	}
+	return days[lt.Weekday()] && lt.Hour() >= h.Start && lt.Hour() < h.End
+}
+
+// target is the first-response target for a conversation that started at t.
+func (p *Params) target(t time.Time) time.Duration {
+	if p.Targets.Business <= 0 || p.Targets.Outside <= 0 {
+		return p.ReplyTarget
+	}
+	if p.Targets.Hours.In(t) {
+		return p.Targets.Business
+	}
+	return p.Targets.Outside
+}
+
+func (p *Params) targetWords() string {
+	if p.Targets.Business <= 0 || p.Targets.Outside <= 0 {
+		return ago(p.ReplyTarget)
+	}
+	return ago(p.Targets.Business) + " in business hours, " + ago(p.Targets.Outside) + " outside"
+}
+
 // Reason codes.
 const (
 	ReasonSentimentLow   = "sentiment_low"
@@ -64,6 +113,7 @@ const (
 	ReasonWentQuiet      = "went_quiet"
 	ReasonRecurring      = "recurring_complaint"
 	ReasonRecentlyHappy  = "recently_happy"
+	ReasonReplyDue       = "reply_due" // a target is about to pass unanswered
 	maxEvidencePerReason = 3
 )
 
@@ -132,16 +182,22 @@ func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) fee
 
 	// Conversations waiting for a reply, and slow first responses.
 	convs := conversations(msgs, p.ConversationGap)
-	var waiting []Item
-	var slow, answered int
+	var waiting, due []Item
+	var missed, answered int
 	for _, c := range convs {
 		if !c.asks {
 			continue
 		}
+		target := p.target(c.start)
 		if c.firstReply.IsZero() {
-			// Older than the recent window, a question is abandoned, not waiting.
-			if t := c.lastAsk.Message.Time; now.Sub(t) > p.ReplyTarget && !t.Before(recentFrom) {
+			t := c.lastAsk.Message.Time
+			switch {
+			case t.Before(recentFrom):
+				// Older than the recent window, a question is abandoned, not waiting.
+			case now.Sub(c.start) > target:
 				waiting = append(waiting, c.lastAsk)
+			case now.Sub(c.start) >= target*3/4:
+				due = append(due, c.lastAsk)
 			}
 			continue
 		}
@@ -149,8 +205,8 @@ func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) fee
 			continue
 		}
 		answered++
-		if c.firstReply.Sub(c.start) > p.ReplyTarget {
-			slow++
+		if c.firstReply.Sub(c.start) > target {
+			missed++
 		}
 	}
 	if len(waiting) > 0 {
@@ -171,9 +227,21 @@ func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) fee
 			Text:     fmt.Sprintf("%d customer question(s) or report(s) still waiting for a reply, the oldest for %s", len(waiting), ago(now.Sub(oldest))),
 			Evidence: evidence(waiting, maxEvidencePerReason)})
 	}
-	if answered >= 3 && float64(slow)/float64(answered) >= 0.5 {
-		add(feedbackbot.Reason{Code: ReasonSlowReplies, Impact: -10,
-			Text: fmt.Sprintf("%d of %d recent conversations waited more than %s for a first reply", slow, answered, ago(p.ReplyTarget))})
+	if len(due) > 0 {
+		add(feedbackbot.Reason{Code: ReasonReplyDue, Impact: -3,
+			Text:     fmt.Sprintf("%d question(s) will pass the first-response target (%s) soon without a reply", len(due), p.targetWords()),
+			Evidence: evidence(due, maxEvidencePerReason)})
+	}
+	if answered >= 3 {
+		met := float64(answered-missed) / float64(answered)
+		if met < 0.8 {
+			impact := -10.0
+			if met < 0.5 {
+				impact = -15
+			}
+			add(feedbackbot.Reason{Code: ReasonSlowReplies, Impact: impact,
+				Text: fmt.Sprintf("Only %d of %d recent first replies (%.0f%%) met the response target (%s)", answered-missed, answered, met*100, p.targetWords())})
+		}
 	}
 
 	// Engagement against the account's own rhythm: silence only matters for an

@@ -3,6 +3,7 @@ package health
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,5 +161,49 @@ func TestThreadReplyAnswersRoot(t *testing.T) {
 	h := Assess(feedbackbot.Account{ID: "a1"}, items, now, Params{})
 	if slices.Contains(codes(h), ReasonUnanswered) {
 		t.Fatalf("a staff reply in the thread answers the root: %v", codes(h))
+	}
+}
+
+func TestResponseTargetsAndBusinessHours(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	p := Params{Targets: Targets{Business: 15 * time.Minute, Outside: 2 * time.Hour, Hours: BusinessHours{Location: berlin, Start: 9, End: 18}}}
+	// Mon 16 Nov 2026 10:00 Berlin is 09:00 UTC (business hours); Sat 21 Nov is outside.
+	mon := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	sat := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	if !p.Targets.Hours.In(mon) || p.Targets.Hours.In(sat) || p.Targets.Hours.In(time.Date(2026, 11, 16, 18, 0, 0, 0, time.UTC)) {
+		t.Fatal("business hours wrong")
+	}
+	mk := func(start time.Time, reply time.Duration) []Item {
+		items := build([]spec{{role: feedbackbot.RoleCustomer, ask: true}, {role: feedbackbot.RoleStaff}})
+		items[0].Message.Time, items[1].Message.Time = start, start.Add(reply)
+		items[1].Message.ID = "C1:r" + start.String()
+		items[0].Message.ID = "C1:q" + start.String()
+		return items
+	}
+	var items []Item
+	for d := range 3 { // three weekday conversations answered after 30 minutes: all missed
+		items = append(items, mk(mon.AddDate(0, 0, d), 30*time.Minute)...)
+	}
+	items = append(items, mk(sat, time.Hour)...) // weekend, answered in 1h: met
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, sat.Add(3*time.Hour), p)
+	var slow *feedbackbot.Reason
+	for i := range h.Reasons {
+		if h.Reasons[i].Code == ReasonSlowReplies {
+			slow = &h.Reasons[i]
+		}
+	}
+	if slow == nil || !strings.Contains(slow.Text, "1 of 4") {
+		t.Fatalf("want 1 of 4 replies on target, got %+v", h.Reasons)
+	}
+	// A question asked 12 minutes ago in business hours is due (15m target), not yet late.
+	q := build([]spec{{role: feedbackbot.RoleCustomer, ask: true}})
+	q[0].Message.Time = mon.Add(-12 * time.Minute)
+	h = Assess(feedbackbot.Account{ID: "a1"}, q, mon, p)
+	if c := codes(h); !slices.Contains(c, ReasonReplyDue) || slices.Contains(c, ReasonUnanswered) {
+		t.Fatalf("want reply_due only, got %v", c)
+	}
+	h = Assess(feedbackbot.Account{ID: "a1"}, q, mon.Add(10*time.Minute), p)
+	if c := codes(h); !slices.Contains(c, ReasonUnanswered) {
+		t.Fatalf("after the target it is unanswered, got %v", c)
 	}
 }

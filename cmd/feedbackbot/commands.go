@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -129,7 +128,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 // buildDigest computes the at-risk list and the digest, and the chart when asked.
 func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws string, now time.Time, period time.Duration, loc *time.Location, withChart bool) (feedbackbot.Digest, []byte, error) {
 	accts := accountMap(cfg.Accounts)
-	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: ws, Now: now, Accounts: accts, Params: health.Params{Threshold: cfg.Alerts.Threshold}})
+	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: ws, Now: now, Accounts: accts, Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()})
 	if err != nil {
 		return feedbackbot.Digest{}, nil, err
 	}
@@ -170,7 +169,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: w, Now: now, Accounts: accountMap(cfg.Accounts), Params: health.Params{Threshold: cfg.Alerts.Threshold}})
+	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: w, Now: now, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()})
 	if err != nil {
 		return err
 	}

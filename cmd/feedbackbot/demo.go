@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/cmd/feedbackbot/demodata"
 )
@@ -174,7 +173,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprint(out, indent(bot.RenderText(bot.DigestDocument(d, png)), "   │ "))
 	fmt.Fprintln(out)
 
-	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: DemoWorkspace, Now: now, Accounts: accts, Params: health.Params{Threshold: cfg.Alerts.Threshold}})
+	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: DemoWorkspace, Now: now, Accounts: accts, Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()})
 	if err != nil {
 		return err
 	}

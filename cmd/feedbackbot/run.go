@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -85,7 +84,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		})
 	}
 
-	b := &bot.Bot{Store: st, Accounts: accountMap(cfg.Accounts), Params: health.Params{Threshold: cfg.Alerts.Threshold}, Charts: true}
+	b := &bot.Bot{Store: st, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true}
 	posters := map[feedbackbot.Platform]bot.Poster{}
 	var alertPoster bot.AlertPoster
 	for name, start := range platformStarters {
@@ -115,7 +114,8 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		return err
 	} else if len(jobs) > 0 {
 		sched := &bot.Scheduler{Store: st, Posters: posters, Jobs: jobs, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
-			Accounts: accountMap(cfg.Accounts), Logger: log.With("component", "scheduler"), Charts: true}
+			Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(),
+			Logger: log.With("component", "scheduler"), Charts: true}
 		wg.Go(func() { sched.Run(workerCtx, 30*time.Second, func() time.Time { return time.Now().UTC() }) })
 	}
 	if alertPoster != nil && cfg.Alerts.Channel != "" {
@@ -222,7 +222,7 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 				log.Warn("alerts: list workspaces", "err", err)
 			}
 			for _, ws := range wss {
-				hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: ws, Now: now, Accounts: accountMap(cfg.Accounts), Params: health.Params{Threshold: cfg.Alerts.Threshold}})
+				hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: ws, Now: now, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()})
 				if err != nil {
 					log.Warn("alerts: risk", "workspace", ws, "err", err)
 					continue
