@@ -197,3 +197,54 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("help: %v %q", err, out)
 	}
 }
+
+// TestReanalyzeAppliesTaxonomyChange: a theme added in config reaches all history
+// through reanalyze, and a second reanalyze changes nothing.
+func TestReanalyzeAppliesTaxonomyChange(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	asof := "2026-11-20T09:00:00Z"
+	m, _, errb := testMain(nil)
+	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errb)
+	}
+	cfg := "analysis:\n  themes:\n    - name: exports\n      keywords: [export, csv]\n    - name: billing\n      keywords: [invoice, refund]\n      phrases: [charged twice]\n"
+	if err := os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"FEEDBACKBOT_DATA": dir}
+	m2, out2, errb2 := testMain(env)
+	if err := m2.Run(context.Background(), []string{"reanalyze"}); err != nil {
+		t.Fatalf("reanalyze: %v\n%s", err, errb2)
+	}
+	if !strings.Contains(out2.String(), "re-tagged") || strings.Contains(out2.String(), " 0 messages re-tagged") {
+		t.Fatalf("reanalyze should re-tag history: %s", out2)
+	}
+	m3, out3, _ := testMain(env)
+	if err := m3.Run(context.Background(), []string{"digest", "--as-of", asof, "--period", "28d", "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Themes []struct {
+			Name  string `json:"name"`
+			Count int    `json:"count"`
+		} `json:"themes"`
+	}
+	if err := json.Unmarshal(out3.Bytes(), &d); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, th := range d.Themes {
+		names[th.Name] = th.Count
+	}
+	if names["exports"] == 0 || names["bug"] != 0 || names["billing"] == 0 {
+		t.Fatalf("after reanalyze the digest should use only the new taxonomy: %v", names)
+	}
+	m4, out4, _ := testMain(env)
+	if err := m4.Run(context.Background(), []string{"reanalyze"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out4.String(), " 0 messages re-tagged") {
+		t.Fatalf("a second reanalyze must change nothing: %s", out4)
+	}
+}
