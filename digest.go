@@ -24,6 +24,14 @@ type Digest struct {
 	PrevSentimentIndex *float64 `json:"prev_sentiment_index"`
 	NeedsReply         int64    `json:"needs_reply"`
 
+	// Survey answers in the period: CSAT (1-5) mean and share of 4-5, and NPS
+	// (promoters minus detractors, in points). Nil when nobody answered.
+	CSATAnswers int      `json:"csat_answers"`
+	CSATMean    *float64 `json:"csat_mean"`
+	CSATShare   *float64 `json:"csat_share_45"`
+	NPSAnswers  int      `json:"nps_answers"`
+	NPS         *float64 `json:"nps"`
+
 	Themes     []ThemeStat   `json:"themes"`
 	Intents    []CountStat   `json:"intents"`
 	Channels   []GroupStat   `json:"channels"`

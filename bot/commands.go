@@ -50,11 +50,16 @@ const HelpText = "*/feedback* — customer feedback, for staff only\n" +
 	"• `account ACCOUNT` — health, trend, last messages and open questions\n" +
 	"• `themes [7d]` — what customers talk about, with the change\n" +
 	"• `risk` — the accounts at risk and why\n" +
-	"• `digest [7d]` — the satisfaction digest for a period"
+	"• `digest [7d]` — the satisfaction digest for a period\n" +
+	"• `survey [csat|nps] ACCOUNT [thread]` — ask the customer for a rating (at most once a month)"
 
 // HandleCommand answers one command. Errors carry feedbackbot codes; adapters show
 // feedbackbot.ErrorMessage(err) to the user and log the rest.
 func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedbackbot.Document, error) {
+	now := b.now()
+	if action, value, _ := strings.Cut(strings.TrimSpace(cmd.Text), " "); cmd.Button && action == "survey.answer" {
+		return b.answerSurvey(ctx, cmd, value, now) // the one thing customers may do
+	}
 	if !cmd.Staff {
 		// Adapters refuse first; this is the second lock on the same door. The reply
 		// says nothing about what the bot holds.
@@ -62,7 +67,6 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 	}
 	name, rest, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
 	rest = strings.TrimSpace(rest)
-	now := b.now()
 	switch strings.ToLower(name) {
 	case "", "help":
 		return ephemeral(HelpText), nil
@@ -76,6 +80,8 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 		return b.risk(ctx, cmd, now)
 	case "digest":
 		return b.digest(ctx, cmd, rest, now)
+	case "survey":
+		return b.survey(ctx, cmd, rest, now)
 	case "alert.ack", "alert.snooze":
 		return b.alertAction(ctx, cmd, name, rest, now)
 	}

@@ -21,6 +21,7 @@ import (
 type DigestStore interface {
 	Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error)
 	Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error)
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 }
 
 // DigestRequest says which digest to build.
@@ -137,6 +138,12 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
 	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
+	answers, err := SurveyAnswers(ctx, st, req.Workspace)
+	if err != nil {
+		return d, err
+	}
+	sat := Summarise(answers, req.From, req.To, "")
+	d.CSATAnswers, d.CSATMean, d.CSATShare, d.NPSAnswers, d.NPS = sat.CSATAnswers, sat.CSATMean, sat.CSATShare, sat.NPSAnswers, sat.NPS
 	return d, nil
 }
 

@@ -33,6 +33,16 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		{Label: "Asked or reported something", Value: fmt.Sprintf("%d", d.NeedsReply)},
 		{Label: "Accounts heard from", Value: fmt.Sprintf("%d", len(d.Accounts))},
 	}})
+	if d.CSATMean != nil || d.NPS != nil {
+		var fs []feedbackbot.Field
+		if d.CSATMean != nil {
+			fs = append(fs, feedbackbot.Field{Label: fmt.Sprintf("CSAT (%d answers)", d.CSATAnswers), Value: fmt.Sprintf("%.1f / 5, %.0f%% satisfied (4-5)", *d.CSATMean, *d.CSATShare*100)})
+		}
+		if d.NPS != nil {
+			fs = append(fs, feedbackbot.Field{Label: fmt.Sprintf("NPS (%d answers)", d.NPSAnswers), Value: fmt.Sprintf("%+.0f", *d.NPS)})
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fs})
+	}
 	if len(d.AtRisk) > 0 {
 		var b strings.Builder
 		b.WriteString("*Accounts at risk*\n")

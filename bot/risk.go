@@ -20,6 +20,7 @@ import (
 type HistoryStore interface {
 	Accounts(ctx context.Context, workspace string) ([]string, error)
 	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 }
 
 // RiskRequest says whose health to assess and as of when.
@@ -47,6 +48,14 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	if baseline <= 0 {
 		baseline = 56 * 24 * time.Hour
 	}
+	answers, err := SurveyAnswers(ctx, st, req.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	ratings := map[string][]health.Rating{}
+	for _, a := range answers {
+		ratings[a.Account] = append(ratings[a.Account], health.Rating{Kind: a.Kind, Score: a.Score, Time: a.Time})
+	}
 	var out []feedbackbot.Health
 	for _, id := range ids {
 		rows, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, Account: id,
@@ -71,7 +80,8 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 		} else if t, ok := req.TierTargets[""]; ok {
 			params.Targets = t
 		}
-		out = append(out, health.Assess(acct, items, req.Now, params))
+		h := health.Assess(acct, items, req.Now, params)
+		out = append(out, health.AddRatings(h, ratings[id], req.Now, params))
 	}
 	slices.SortStableFunc(out, func(a, b feedbackbot.Health) int {
 		return cmp.Or(cmp.Compare(a.Score, b.Score), cmp.Compare(a.Account.ID, b.Account.ID))

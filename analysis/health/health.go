@@ -512,3 +512,60 @@ func ago(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d minutes", int(d.Minutes()))
 }
+
+// Rating is one survey answer of the account: CSAT 1-5 or NPS 0-10.
+type Rating struct {
+	Kind  string // "csat" or "nps"
+	Score int
+	Time  time.Time
+}
+
+// ReasonLowRatings is the reason code for poor recent survey answers.
+const ReasonLowRatings = "low_ratings"
+
+// AddRatings folds recent survey answers into a health: poor CSAT (mean at most 3)
+// or more NPS detractors than promoters take points off; good ones add a little back.
+func AddRatings(h feedbackbot.Health, rs []Rating, now time.Time, p Params) feedbackbot.Health {
+	p.defaults()
+	from := now.Add(-p.Recent)
+	var csat, n float64
+	var prom, det, nps float64
+	for _, r := range rs {
+		if r.Time.Before(from) || r.Time.After(now) {
+			continue
+		}
+		switch r.Kind {
+		case "csat":
+			csat += float64(r.Score)
+			n++
+		case "nps":
+			nps++
+			if r.Score >= 9 {
+				prom++
+			} else if r.Score <= 6 {
+				det++
+			}
+		}
+	}
+	switch {
+	case n > 0 && csat/n <= 3:
+		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonLowRatings, Impact: -10 * (4 - csat/n),
+			Text: fmt.Sprintf("Recent CSAT is %.1f / 5 over %.0f answer(s)", csat/n, n)})
+	case nps > 0 && det > prom:
+		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonLowRatings, Impact: -15,
+			Text: fmt.Sprintf("Recent NPS answers: %.0f detractor(s), %.0f promoter(s)", det, prom)})
+	case n > 0 && csat/n >= 4.5:
+		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonRecentlyHappy, Impact: 5,
+			Text: fmt.Sprintf("Recent CSAT is %.1f / 5", csat/n)})
+	default:
+		return h
+	}
+	score := 100.0
+	for _, r := range h.Reasons {
+		score += r.Impact
+	}
+	h.Score = int(math.Round(math.Max(0, math.Min(100, score))))
+	h.AtRisk = h.Score < p.Threshold
+	sort.SliceStable(h.Reasons, func(i, j int) bool { return h.Reasons[i].Impact < h.Reasons[j].Impact })
+	return h
+}

@@ -207,3 +207,27 @@ func TestResponseTargetsAndBusinessHours(t *testing.T) {
 		t.Fatalf("after the target it is unanswered, got %v", c)
 	}
 }
+
+func TestAddRatings(t *testing.T) {
+	base := feedbackbot.Health{Account: feedbackbot.Account{ID: "a1"}, Score: 70}
+	base.Reasons = []feedbackbot.Reason{{Code: ReasonNegativeShare, Impact: -30}}
+	tests := []struct {
+		name   string
+		rs     []Rating
+		atRisk bool
+		code   string
+	}{
+		{"poor CSAT", []Rating{{"csat", 2, now.Add(-time.Hour)}, {"csat", 1, now.Add(-2 * time.Hour)}}, true, ReasonLowRatings},
+		{"detractors", []Rating{{"nps", 3, now.Add(-time.Hour)}, {"nps", 5, now.Add(-time.Hour)}, {"nps", 10, now.Add(-time.Hour)}}, false, ReasonLowRatings},
+		{"old answers ignored", []Rating{{"csat", 1, now.Add(-60 * 24 * time.Hour)}}, false, ""},
+		{"happy", []Rating{{"csat", 5, now.Add(-time.Hour)}}, false, ReasonRecentlyHappy},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := AddRatings(base, tt.rs, now, Params{})
+			if h.AtRisk != tt.atRisk || (tt.code != "" && !slices.Contains(codes(h), tt.code)) {
+				t.Fatalf("score %d at risk %v reasons %v", h.Score, h.AtRisk, codes(h))
+			}
+		})
+	}
+}

@@ -1,0 +1,188 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Survey kinds.
+const (
+	SurveyCSAT = "csat" // 1-5 Likert: "How satisfied are you with the help you got?"
+	SurveyNPS  = "nps"  // 0-10: "How likely are you to recommend us?"
+)
+
+// Doc kinds for surveys.
+const (
+	DocSurveyAnswer = "survey-answer"
+	DocSurveyAsked  = "survey-asked"
+)
+
+// SurveyCooldown is how long a person is not asked again after a survey.
+const SurveyCooldown = 30 * 24 * time.Hour
+
+// SurveyAnswer is one customer's answer.
+type SurveyAnswer struct {
+	Kind    string    `json:"kind"`
+	Score   int       `json:"score"`
+	Account string    `json:"account"`
+	Thread  string    `json:"thread,omitempty"`
+	User    string    `json:"user"`
+	Time    time.Time `json:"time"`
+}
+
+// SurveyDocument is what the customer sees: a question and one button per score.
+// Button values carry kind, account and thread so the answer is stored with them.
+func SurveyDocument(kind, account, thread string) feedbackbot.Document {
+	q, lo, hi := "How satisfied are you with the help you got? (1 = very unsatisfied, 5 = very satisfied)", 1, 5
+	if kind == SurveyNPS {
+		q, lo, hi = "How likely are you to recommend us to a colleague? (0 = not at all, 10 = extremely likely)", 0, 10
+	}
+	doc := feedbackbot.Document{Fallback: q, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: q}}}
+	var row []feedbackbot.Button
+	for s := lo; s <= hi; s++ {
+		row = append(row, feedbackbot.Button{Label: strconv.Itoa(s), Action: "survey.answer", Value: strings.Join([]string{kind, strconv.Itoa(s), account, thread}, "|")})
+		if len(row) == 5 || s == hi { // platforms allow five buttons a row
+			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockActions, Buttons: row})
+			row = nil
+		}
+	}
+	return doc
+}
+
+// survey answers "/feedback survey [csat|nps] ACCOUNT [THREAD]": the survey document
+// for the adapter to post to the customer, unless the account was asked within the
+// cooldown.
+func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, now time.Time) (feedbackbot.Document, error) {
+	f := strings.Fields(rest)
+	kind := SurveyCSAT
+	if len(f) > 0 && (f[0] == SurveyCSAT || f[0] == SurveyNPS) {
+		kind, f = f[0], f[1:]
+	}
+	if len(f) == 0 {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `survey [csat|nps] ACCOUNT [thread]`.")
+	}
+	acct, err := b.resolveAccount(ctx, cmd.Workspace, f[0])
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	thread := ""
+	if len(f) > 1 {
+		thread = f[1]
+	}
+	asked, err := b.Store.GetDoc(ctx, cmd.Workspace, DocSurveyAsked, kind+"|"+acct.ID)
+	if err == nil {
+		var last time.Time
+		if json.Unmarshal(asked, &last) == nil && now.Sub(last) < SurveyCooldown {
+			return ephemeral(fmt.Sprintf("*%s* was asked a %s survey on %s; not asking again before %s, so customers are not pestered.",
+				cmp.Or(acct.Name, acct.ID), strings.ToUpper(kind), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
+		}
+	} else if !feedbackbot.IsNotFound(err) {
+		return feedbackbot.Document{}, fmt.Errorf("survey cooldown: %w", err)
+	}
+	raw, _ := json.Marshal(now)
+	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocSurveyAsked, kind+"|"+acct.ID, raw); err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("survey: %w", err)
+	}
+	if err := b.audit(ctx, cmd, "survey", acct.ID, now); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	doc := SurveyDocument(kind, acct.ID, thread)
+	doc.Ephemeral = false // the adapter posts it to the customer's channel: a question, no analysis
+	return doc, nil
+}
+
+// answerSurvey records a customer's button press. It is the one action customers
+// may take, and its reply reveals nothing but thanks.
+func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value string, now time.Time) (feedbackbot.Document, error) {
+	parts := strings.SplitN(value, "|", 4)
+	if len(parts) != 4 {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
+	}
+	score, err := strconv.Atoi(parts[1])
+	lo, hi := 1, 5
+	if parts[0] == SurveyNPS {
+		lo, hi = 0, 10
+	}
+	if err != nil || (parts[0] != SurveyCSAT && parts[0] != SurveyNPS) || score < lo || score > hi {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
+	}
+	a := SurveyAnswer{Kind: parts[0], Score: score, Account: parts[2], Thread: parts[3], User: cmd.User, Time: now}
+	raw, _ := json.Marshal(a)
+	// One answer per person, survey kind and thread: pressing again changes the answer.
+	id := strings.Join([]string{a.Kind, a.Account, a.Thread, a.User}, "|")
+	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocSurveyAnswer, id, raw); err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
+	}
+	return feedbackbot.Document{Fallback: "Thank you for your feedback!", Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "Thank you for your feedback! 🙏"}}}, nil
+}
+
+// Satisfaction summarises survey answers.
+type Satisfaction struct {
+	CSATAnswers int      `json:"csat_answers"`
+	CSATMean    *float64 `json:"csat_mean"`     // 1..5
+	CSATShare   *float64 `json:"csat_share_45"` // share of 4 and 5 answers
+	NPSAnswers  int      `json:"nps_answers"`
+	NPS         *float64 `json:"nps"` // promoters (9-10) minus detractors (0-6), in points
+}
+
+// Summarise computes CSAT (mean and share of 4-5) and NPS for answers in [from, to),
+// optionally for one account.
+func Summarise(answers []SurveyAnswer, from, to time.Time, account string) Satisfaction {
+	var s Satisfaction
+	var csatSum, csatTop, prom, det float64
+	for _, a := range answers {
+		if a.Time.Before(from) || !a.Time.Before(to) || (account != "" && a.Account != account) {
+			continue
+		}
+		switch a.Kind {
+		case SurveyCSAT:
+			s.CSATAnswers++
+			csatSum += float64(a.Score)
+			if a.Score >= 4 {
+				csatTop++
+			}
+		case SurveyNPS:
+			s.NPSAnswers++
+			if a.Score >= 9 {
+				prom++
+			} else if a.Score <= 6 {
+				det++
+			}
+		}
+	}
+	if s.CSATAnswers > 0 {
+		m, sh := csatSum/float64(s.CSATAnswers), csatTop/float64(s.CSATAnswers)
+		s.CSATMean, s.CSATShare = &m, &sh
+	}
+	if s.NPSAnswers > 0 {
+		n := (prom - det) / float64(s.NPSAnswers) * 100
+		s.NPS = &n
+	}
+	return s
+}
+
+// SurveyAnswers loads every stored answer of a workspace.
+func SurveyAnswers(ctx context.Context, st interface {
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+}, workspace string) ([]SurveyAnswer, error) {
+	docs, err := st.ListDocs(ctx, workspace, DocSurveyAnswer)
+	if err != nil {
+		return nil, fmt.Errorf("survey answers: %w", err)
+	}
+	out := make([]SurveyAnswer, 0, len(docs))
+	for id, raw := range docs {
+		var a SurveyAnswer
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, fmt.Errorf("survey answer %s: %w", id, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}

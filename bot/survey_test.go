@@ -1,0 +1,72 @@
+package bot_test
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+)
+
+func TestSurveyRoundTrip(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			b := &bot.Bot{Store: st, Accounts: map[string]feedbackbot.Account{"acme": {ID: "acme", Name: "Acme"}}, Now: func() time.Time { return now }}
+			staff := feedbackbot.Command{Workspace: "T1", User: "USTAFF", Staff: true}
+			staff.Text = "survey csat acme C1:1700000000.000100"
+			doc, err := b.HandleCommand(ctx, staff)
+			if err != nil || doc.Ephemeral {
+				t.Fatalf("survey: %v %+v", err, doc)
+			}
+			var buttons []feedbackbot.Button
+			for _, bl := range doc.Blocks {
+				buttons = append(buttons, bl.Buttons...)
+			}
+			if len(buttons) != 5 {
+				t.Fatalf("CSAT has 5 buttons, got %d", len(buttons))
+			}
+			// Asking again within the cooldown is refused politely.
+			again, err := b.HandleCommand(ctx, staff)
+			if err != nil || !strings.Contains(again.Fallback, "not asking again") {
+				t.Fatalf("cooldown: %v %q", err, again.Fallback)
+			}
+			// Customers (not staff) answer by pressing buttons: scores 5, 4, 2.
+			for i, score := range []int{5, 4, 2} {
+				press := feedbackbot.Command{Workspace: "T1", User: "UCUST" + string(rune('A'+i)), Button: true, Text: "survey.answer " + buttons[score-1].Value}
+				if doc, err := b.HandleCommand(ctx, press); err != nil || !strings.Contains(doc.Fallback, "Thank you") {
+					t.Fatalf("answer: %v %+v", err, doc)
+				}
+			}
+			// A forged button value is refused.
+			if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "UX", Button: true, Text: "survey.answer csat|9|acme|x"}); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+				t.Fatalf("out-of-range score: %v", err)
+			}
+			answers, err := bot.SurveyAnswers(ctx, st, "T1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := bot.Summarise(answers, now.Add(-time.Hour), now.Add(time.Hour), "acme")
+			if s.CSATAnswers != 3 || math.Abs(*s.CSATMean-11.0/3) > 1e-9 || math.Abs(*s.CSATShare-2.0/3) > 1e-9 {
+				t.Fatalf("CSAT summary: %+v", s)
+			}
+		})
+	}
+}
+
+func TestNPS(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var as []bot.SurveyAnswer
+	for _, s := range []int{10, 9, 9, 8, 7, 6, 3, 10, 0, 10} { // 5 promoters, 3 detractors
+		as = append(as, bot.SurveyAnswer{Kind: bot.SurveyNPS, Score: s, Account: "a", Time: now})
+	}
+	s := bot.Summarise(as, now.Add(-time.Hour), now.Add(time.Hour), "")
+	if s.NPSAnswers != 10 || math.Abs(*s.NPS-20) > 1e-9 {
+		t.Fatalf("NPS = %+v, want +20", s)
+	}
+}
