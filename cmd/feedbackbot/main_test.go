@@ -137,7 +137,7 @@ func TestRunServesHealthAndMetrics(t *testing.T) {
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {
 		t.Errorf("/readyz = %d %q", code, body)
 	}
-	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "feedbackbot_log_backlog") {
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "feedbackbot_log_backlog") || !strings.Contains(body, "feedbackbot_events_captured_total") || !strings.Contains(body, "feedbackbot_posts_total") {
 		t.Errorf("/metrics = %d, missing feedbackbot_log_backlog", code)
 	}
 	cancel()

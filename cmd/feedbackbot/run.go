@@ -23,12 +23,15 @@ import (
 
 // server is the running bot: HTTP endpoints, analysis workers and adapters.
 type server struct {
-	cfg      config.Config
-	st       store.Store
-	stats    *bot.WorkerStats
-	registry *prometheus.Registry
-	mux      *http.ServeMux
-	ready    func(ctx context.Context) error
+	cfg        config.Config
+	st         store.Store
+	stats      *bot.WorkerStats
+	capture    *bot.CaptureStats
+	posts      prometheus.Counter
+	postErrors prometheus.Counter
+	registry   *prometheus.Registry
+	mux        *http.ServeMux
+	ready      func(ctx context.Context) error
 }
 
 func (m *Main) cmdRun(ctx context.Context, args []string) error {
@@ -62,7 +65,9 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		ln.Close()
 		return err
 	}
-	s := &server{cfg: cfg, st: st, stats: new(bot.WorkerStats), registry: prometheus.NewRegistry(), mux: http.NewServeMux()}
+	s := &server{cfg: cfg, st: st, stats: new(bot.WorkerStats), capture: new(bot.CaptureStats), registry: prometheus.NewRegistry(), mux: http.NewServeMux(),
+		posts:      prometheus.NewCounter(prometheus.CounterOpts{Namespace: "feedbackbot", Name: "posts_total", Help: "Digests, alerts and updates posted to chat."}),
+		postErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "feedbackbot", Name: "post_errors_total", Help: "Posts that failed after the adapter's retries."})}
 	s.ready = func(ctx context.Context) error {
 		_, err := st.Backlog(ctx)
 		return err
@@ -84,11 +89,15 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		})
 	}
 
-	b := &bot.Bot{Store: st, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true}
+	// Adapters capture through bot.Capture: a short store outage is ridden out with
+	// backoff, a long one fails the append so the platform redelivers later.
+	capture := &bot.Capture{Log: st, Logger: log.With("component", "capture"), Stats: s.capture}
+	cst := &captureStore{Store: st, capture: capture}
+	b := &bot.Bot{Store: cst, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true}
 	posters := map[feedbackbot.Platform]bot.Poster{}
 	var alertPoster bot.AlertPoster
 	for name, start := range platformStarters {
-		p, err := start(ctx, platformEnv{Config: cfg, Store: st, Commands: b, Mux: s.mux, Logger: log.With("platform", name)})
+		p, err := start(ctx, platformEnv{Config: cfg, Store: cst, Commands: b, Mux: s.mux, Logger: log.With("platform", name)})
 		if err != nil {
 			stopWorkers()
 			wg.Wait()
@@ -98,9 +107,10 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		if p == nil {
 			continue
 		}
-		posters[p.Name] = p.Poster
+		counted := &countingPoster{AlertPoster: p.Poster, posts: s.posts, errors: s.postErrors}
+		posters[p.Name] = counted
 		if string(p.Name) == cfg.Alerts.Platform {
-			alertPoster = p.Poster
+			alertPoster = counted
 		}
 		if p.Run != nil {
 			wg.Go(func() {
@@ -170,6 +180,11 @@ func (s *server) routes() {
 	counter := func(name, help string, f func() float64) {
 		s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "feedbackbot", Name: name, Help: help}, f))
 	}
+	counter("events_captured_total", "Platform events handed to capture.", func() float64 { return float64(s.capture.Events.Load()) })
+	counter("events_stored_total", "Captured events newly stored (redeliveries excluded).", func() float64 { return float64(s.capture.Appended.Load()) })
+	counter("capture_retries_total", "Capture appends retried while the store was unavailable.", func() float64 { return float64(s.capture.Retries.Load()) })
+	counter("capture_failures_total", "Capture appends given up on (the platform redelivers).", func() float64 { return float64(s.capture.Failures.Load()) })
+	s.registry.MustRegister(s.posts, s.postErrors)
 	counter("log_entries_read_total", "Capture log entries handed to analysis workers.", func() float64 { return float64(s.stats.Read.Load()) })
 	counter("messages_analysed_total", "Messages analysed.", func() float64 { return float64(s.stats.Analysed.Load()) })
 	counter("derived_updates_total", "Messages whose tags and rollups changed.", func() float64 { return float64(s.stats.Applied.Load()) })
@@ -241,4 +256,40 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 		case <-t.C:
 		}
 	}
+}
+
+// captureStore is the store as adapters see it: appends go through bot.Capture.
+type captureStore struct {
+	store.Store
+	capture *bot.Capture
+}
+
+func (c *captureStore) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	return c.capture.Append(ctx, events...)
+}
+
+// countingPoster counts posts and failures for /metrics.
+type countingPoster struct {
+	bot.AlertPoster
+	posts, errors prometheus.Counter
+}
+
+func (p *countingPoster) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
+	ref, err := p.AlertPoster.Post(ctx, channel, doc)
+	p.count(err)
+	return ref, err
+}
+
+func (p *countingPoster) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error {
+	err := p.AlertPoster.Update(ctx, ref, doc)
+	p.count(err)
+	return err
+}
+
+func (p *countingPoster) count(err error) {
+	if err != nil {
+		p.errors.Inc()
+		return
+	}
+	p.posts.Inc()
 }

@@ -1,0 +1,73 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Appender is the capture log's write side.
+type Appender interface {
+	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
+}
+
+// CaptureStats are capture's running totals.
+type CaptureStats struct {
+	Events   atomic.Int64 // events handed to capture
+	Appended atomic.Int64 // events newly stored (redeliveries are not counted)
+	Retries  atomic.Int64
+	Failures atomic.Int64 // appends given up on: the platform was not acknowledged
+}
+
+// Capture appends platform events to the log, retrying an unavailable store with
+// backoff for at most MaxWait. It returns an error rather than waiting longer, so the
+// adapter does not acknowledge the platform and the platform redelivers later:
+// nothing is lost and nothing is acknowledged before it is durable.
+type Capture struct {
+	Log     Appender
+	MaxWait time.Duration // default 2s: inside Slack's 3-second acknowledgement budget
+	Logger  *slog.Logger
+	Stats   *CaptureStats
+}
+
+// Append implements the adapters' sink.
+func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	maxWait := c.MaxWait
+	if maxWait <= 0 {
+		maxWait = 2 * time.Second
+	}
+	if c.Stats == nil {
+		c.Stats = new(CaptureStats)
+	}
+	c.Stats.Events.Add(int64(len(events)))
+	deadline := time.Now().Add(maxWait)
+	backoff := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		n, err := c.Log.Append(ctx, events...)
+		if err == nil {
+			c.Stats.Appended.Add(int64(n))
+			return n, nil
+		}
+		if feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || time.Now().Add(backoff).After(deadline) || ctx.Err() != nil {
+			c.Stats.Failures.Add(1)
+			if c.Logger != nil {
+				c.Logger.Error("capture failed; the platform will redeliver", "events", len(events), "attempts", attempt, "err", err)
+			}
+			return 0, fmt.Errorf("capture %d event(s): %w", len(events), err)
+		}
+		c.Stats.Retries.Add(1)
+		sleep := backoff/2 + rand.N(backoff/2+1)
+		select {
+		case <-ctx.Done():
+			c.Stats.Failures.Add(1)
+			return 0, fmt.Errorf("capture: %w", ctx.Err())
+		case <-time.After(sleep):
+		}
+		backoff *= 2
+	}
+}
