@@ -3,6 +3,7 @@ package clustertest_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,10 +18,9 @@ import (
 // Cluster: any multi-key operation outside one hash slot fails with CROSSSLOT.
 func TestConformanceOnCluster(t *testing.T) {
 	c, _ := clustertest.Start(t)
-	n := 0
+	var n atomic.Int64 // subtests open stores in parallel
 	storetest.Run(t, func(t *testing.T) store.Store {
-		n++
-		return redisstore.New(c, redisstore.Options{Prefix: fmt.Sprintf("fbct%d-%d", time.Now().UnixNano(), n), ClaimIdle: storetest.ClaimIdle})
+		return redisstore.New(c, redisstore.Options{Prefix: fmt.Sprintf("fbct%d-%d", time.Now().UnixNano(), n.Add(1)), ClaimIdle: storetest.ClaimIdle})
 	})
 }
 
