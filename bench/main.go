@@ -25,6 +25,7 @@ type subcommand struct {
 var subcommands = map[string]subcommand{
 	"analysis": {"sentiment accuracy (tweets, labelled chat), theme precision/recall, analyzer and `analyze` speed", runAnalysis},
 	"pipeline": {"capture + analysis throughput into the embedded store and Redis, CPU per message", runPipeline},
+	"digest":   {"digest and account-health latency as stored history grows (10k, 100k, ... messages)", runDigest},
 }
 
 func main() {

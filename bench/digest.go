@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// runDigest fills a store with N messages of history (1,000 a day), then times
+// the 7-day digest and a /feedback account lookup as of the last day: the figures
+// should stay flat as N grows, because both read the period, not the history.
+func runDigest(ctx context.Context, args []string) error {
+	fs := newFlags("digest")
+	sizes := fs.String("sizes", "10000,100000", "comma-separated history sizes (messages)")
+	kinds := fs.String("stores", "bolt,redis", "stores to measure")
+	reps := fs.Int("reps", 30, "timed repetitions per figure (median and p99 reported)")
+	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
+	fs.Parse(args)
+	a, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		return err
+	}
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	rows := [][]string{{"store", "history", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99"}}
+	out := map[string]any{}
+	for _, kind := range strings.Split(*kinds, ",") {
+		for i, sz := range strings.Split(*sizes, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(sz))
+			if err != nil || n <= 0 {
+				return fmt.Errorf("bad size %q", sz)
+			}
+			st, cleanup, err := openBenchStore(ctx, kind, *redisURL, 100+i)
+			if err != nil {
+				rows = append(rows, []string{kind, sz, "skipped: " + err.Error()})
+				continue
+			}
+			fill, err := fillHistory(ctx, st, a, n, end)
+			if err != nil {
+				cleanup()
+				return err
+			}
+			dig, acc, err := timeReads(ctx, st, end, *reps)
+			cleanup()
+			if err != nil {
+				return err
+			}
+			key := fmt.Sprintf("%s_%d", kind, n)
+			out[key+"_digest_median_ms"], out[key+"_digest_p99_ms"] = ms(median(dig)), ms(quantile(dig, 0.99))
+			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
+			rows = append(rows, []string{kind, sz, fmt.Sprintf("%.0f", fill),
+				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))),
+				fmt.Sprintf("%.1f ms", ms(median(acc))), fmt.Sprintf("%.1f ms", ms(quantile(acc, 0.99)))})
+		}
+	}
+	table(rows)
+	printJSON(out)
+	return nil
+}
+
+func ms(seconds float64) float64 { return seconds * 1000 }
+
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// perDay keeps the daily volume fixed, so a longer history means more days, not
+// denser ones: the 7-day digest always covers the same number of messages.
+const perDay = 1000
+
+// fillHistory captures and analyses n messages at perDay a day up to end, across 200
+// accounts, and returns the fill rate.
+func fillHistory(ctx context.Context, st store.Store, a *analysis.Analyzer, n int, end time.Time) (float64, error) {
+	start := time.Now()
+	step := 24 * time.Hour / perDay
+	w := &bot.Worker{Store: st, Analyzer: a, Consumer: "fill", Batch: 1000}
+	evs := make([]feedbackbot.Event, 0, 1000)
+	for i := 0; i < n; i++ {
+		at := end.Add(-time.Duration(n-i) * step)
+		m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%40, i), Platform: feedbackbot.PlatformSlack, Workspace: "TBENCH",
+			Channel: fmt.Sprintf("C%d", i%40), Author: fmt.Sprintf("U%d", i%900), Role: feedbackbot.RoleCustomer,
+			Account: fmt.Sprintf("acct-%d", i%200), Text: sampleTexts[i%len(sampleTexts)], Time: at}
+		if i%4 == 3 {
+			m.Role = feedbackbot.RoleStaff
+		}
+		if err := m.Normalize(); err != nil {
+			return 0, err
+		}
+		evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		if len(evs) == cap(evs) || i == n-1 {
+			if _, err := st.Append(ctx, evs...); err != nil {
+				return 0, err
+			}
+			evs = evs[:0]
+			if _, err := w.Drain(ctx); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (digest, account []float64, err error) {
+	for i := range reps {
+		t := time.Now()
+		if _, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "TBENCH", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end}); err != nil {
+			return nil, nil, err
+		}
+		digest = append(digest, time.Since(t).Seconds())
+		t = time.Now()
+		if _, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}); err != nil {
+			return nil, nil, err
+		}
+		account = append(account, time.Since(t).Seconds())
+	}
+	return digest, account, nil
+}
