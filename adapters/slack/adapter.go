@@ -1,0 +1,181 @@
+// Package slackadapter connects feedbackbot to Slack over the HTTP Events API: it
+// verifies every request with the signing secret, turns message events (channel
+// messages, thread replies, edits, deletions, Slack Connect customers) into capture
+// events, answers /feedback and button presses through the bot, and posts digests
+// and alerts as Block Kit, refusing any channel that is not internal.
+package slackadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Sink is where captured events go; it returns only after a durable write.
+type Sink interface {
+	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
+}
+
+// Commands answers /feedback and button presses (the bot).
+type Commands interface {
+	HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedbackbot.Document, error)
+}
+
+// Config is the adapter's configuration. Secrets are plain strings here; the caller
+// keeps them out of logs.
+type Config struct {
+	BotToken      string
+	SigningSecret string
+	APIURL        string // override of https://slack.com/api/ (tests, proxies)
+	// TeamID is the home workspace: its members are staff. Learned from auth.test when empty.
+	TeamID string
+	// EnterpriseID is the home Enterprise Grid organisation, if any: its members count as home.
+	EnterpriseID     string
+	TeamDomain       string // for permalinks, e.g. "acme" for acme.slack.com
+	StaffUsers       []string
+	ChannelAccounts  map[string]string // single-customer channels
+	AccountNames     map[string]string // account id -> name
+	IgnoreChannels   []string
+	IgnoreUsers      []string
+	InternalChannels []string // the only channels analysis may be posted to
+	Logger           *slog.Logger
+	// CommandTimeout is how long a slash command may take before the reply is deferred
+	// to response_url (default 2.5s, inside Slack's 3-second limit).
+	CommandTimeout time.Duration
+}
+
+// Validate reports every problem at once.
+func (c *Config) Validate() []error {
+	var errs []error
+	if c.BotToken == "" {
+		errs = append(errs, errors.New("slack: bot token is empty"))
+	}
+	if c.SigningSecret == "" {
+		errs = append(errs, errors.New("slack: signing secret is empty: HTTP requests could not be verified"))
+	}
+	return errs
+}
+
+// Adapter is a running Slack connection.
+type Adapter struct {
+	cfg  Config
+	api  *slack.Client
+	sink Sink
+	cmds Commands
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	seen      map[string]time.Time // event_id -> first seen, to drop Slack's retries cheaply
+	userTeams map[string]userInfo  // cached users.info
+	// lastCustomer remembers a channel's last customer team (for staff replies).
+	lastCustomer map[string]string
+	wg           sync.WaitGroup // deferred command replies in flight
+	http         httpDoer
+}
+
+type userInfo struct {
+	team       string
+	enterprise string
+	restricted bool
+	name       string
+}
+
+// New builds an adapter. It does not contact Slack until it needs to.
+func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = 2500 * time.Millisecond
+	}
+	var opts []slack.Option
+	if cfg.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+	}
+	return &Adapter{cfg: cfg, api: slack.New(cfg.BotToken, opts...), sink: sink, cmds: cmds, log: cfg.Logger,
+		seen: map[string]time.Time{}, userTeams: map[string]userInfo{}, http: defaultHTTP}, nil
+}
+
+// Start learns the home team from auth.test when it is not configured.
+func (a *Adapter) Start(ctx context.Context) error {
+	if a.cfg.TeamID != "" {
+		return nil
+	}
+	resp, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("slack auth.test (is SLACK_BOT_TOKEN valid?): %w", err)
+	}
+	a.cfg.TeamID, a.cfg.EnterpriseID = resp.TeamID, resp.EnterpriseID
+	a.log.Info("slack connected", "team", resp.TeamID, "bot_user", resp.UserID)
+	return nil
+}
+
+// Close waits for deferred command replies to finish.
+func (a *Adapter) Close() { a.wg.Wait() }
+
+// firstDelivery records an event id and reports whether it was new. Entries older
+// than an hour are forgotten: Slack retries within minutes.
+func (a *Adapter) firstDelivery(id string, now time.Time) bool {
+	if id == "" {
+		return true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.seen[id]; ok {
+		return false
+	}
+	if len(a.seen) > 50_000 {
+		for k, t := range a.seen {
+			if now.Sub(t) > time.Hour {
+				delete(a.seen, k)
+			}
+		}
+	}
+	a.seen[id] = now
+	return true
+}
+
+// forget undoes firstDelivery when capture failed, so Slack's retry is processed.
+func (a *Adapter) forget(id string) {
+	a.mu.Lock()
+	delete(a.seen, id)
+	a.mu.Unlock()
+}
+
+// user looks up (and caches) a user's team and status.
+func (a *Adapter) user(ctx context.Context, id string) (userInfo, error) {
+	a.mu.Lock()
+	u, ok := a.userTeams[id]
+	a.mu.Unlock()
+	if ok {
+		return u, nil
+	}
+	info, err := a.api.GetUserInfoContext(ctx, id)
+	if err != nil {
+		return userInfo{}, fmt.Errorf("slack users.info %s: %w", id, err)
+	}
+	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.ID, restricted: info.IsRestricted || info.IsUltraRestricted, name: info.Name}
+	a.mu.Lock()
+	a.userTeams[id] = u
+	a.mu.Unlock()
+	return u, nil
+}
+
+func (a *Adapter) isHome(team, enterprise string) bool {
+	return team != "" && team == a.cfg.TeamID || (a.cfg.EnterpriseID != "" && enterprise == a.cfg.EnterpriseID)
+}
+
+func (a *Adapter) ignored(channel, user string) bool {
+	return slices.Contains(a.cfg.IgnoreChannels, channel) || slices.Contains(a.cfg.IgnoreUsers, user)
+}

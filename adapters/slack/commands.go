@@ -1,0 +1,189 @@
+package slackadapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// httpDoer posts deferred replies to response_url.
+type httpDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+var defaultHTTP httpDoer = &http.Client{Timeout: 10 * time.Second}
+
+// refusal is all a non-staff caller learns.
+const refusal = "Sorry, /feedback is only available to the team that runs feedbackbot."
+
+func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.verified(w, r)
+	if !ok {
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sc, err := slack.SlashCommandParse(r)
+	if err != nil {
+		http.Error(w, "malformed command", http.StatusBadRequest)
+		return
+	}
+	cmd := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(sc.TeamID), Channel: sc.ChannelID,
+		User: sc.UserID, UserName: sc.UserName, Text: sc.Text}
+	a.answer(w, r.Context(), cmd, sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false)
+}
+
+func (a *Adapter) workspace(team string) string {
+	if a.cfg.TeamID != "" {
+		return a.cfg.TeamID
+	}
+	return team
+}
+
+// staff decides whether the caller may see customer data: a member of the home
+// workspace (or Enterprise Grid organisation) who is not a guest. Any doubt refuses.
+func (a *Adapter) staff(ctx context.Context, user, team, enterprise string) bool {
+	if slices.Contains(a.cfg.StaffUsers, user) {
+		return true
+	}
+	u, err := a.user(ctx, user)
+	if err != nil {
+		a.log.Warn("slack: cannot check the caller; refusing", "user", user, "err", err)
+		return false
+	}
+	return a.isHome(u.team, u.enterprise) && !u.restricted && (team == "" || a.isHome(team, enterprise))
+}
+
+// answer runs a command and replies inline within the deadline, or acknowledges and
+// posts the reply to response_url when the bot is slower.
+func (a *Adapter) answer(w http.ResponseWriter, ctx context.Context, cmd feedbackbot.Command, team, enterprise, responseURL string, replace bool) {
+	cmd.Staff = a.staff(ctx, cmd.User, team, enterprise)
+	isSurveyAnswer := cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")
+	if !cmd.Staff && !isSurveyAnswer {
+		writeJSON(w, response(feedbackbot.Document{Ephemeral: true, Fallback: refusal,
+			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: refusal}}}, false))
+		return
+	}
+	type result struct {
+		doc feedbackbot.Document
+		err error
+	}
+	done := make(chan result, 1)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		// The command outlives the HTTP request when it is deferred.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 25*time.Minute)
+		defer cancel()
+		doc, err := a.cmds.HandleCommand(cctx, cmd)
+		select {
+		case done <- result{doc, err}:
+		default:
+		}
+		if err == nil || feedbackbot.ErrorCode(err) != feedbackbot.EINTERNAL {
+			return
+		}
+		a.log.Error("slack command failed", "user", cmd.User, "err", err)
+	}()
+	select {
+	case res := <-done:
+		writeJSON(w, response(docOrError(res.doc, res.err), replace))
+	case <-time.After(a.cfg.CommandTimeout):
+		writeJSON(w, map[string]any{"response_type": "ephemeral", "text": "Working on it…"})
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			res := <-done
+			if err := a.postResponse(context.Background(), responseURL, response(docOrError(res.doc, res.err), replace)); err != nil {
+				a.log.Error("slack: deferred reply failed", "err", err)
+			}
+		}()
+	}
+}
+
+func docOrError(doc feedbackbot.Document, err error) feedbackbot.Document {
+	if err == nil {
+		return doc
+	}
+	msg := feedbackbot.ErrorMessage(err)
+	return feedbackbot.Document{Ephemeral: true, Fallback: msg, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: msg}}}
+}
+
+// response is a slash-command or response_url reply.
+func response(doc feedbackbot.Document, replace bool) map[string]any {
+	blocks, fallback := RenderBlocks(doc)
+	typ := "ephemeral"
+	if !doc.Ephemeral {
+		typ = "in_channel"
+	}
+	out := map[string]any{"response_type": typ, "text": fallback, "blocks": blocks}
+	if replace {
+		out["replace_original"] = true
+	}
+	return out
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (a *Adapter) postResponse(ctx context.Context, responseURL string, v any) error {
+	u, err := url.Parse(responseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("bad response_url")
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("post to response_url: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("response_url answered %s", resp.Status)
+	}
+	return nil
+}
+
+func (a *Adapter) handleInteraction(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.verified(w, r)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	cmd := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(cb.Team.ID), Channel: cb.Channel.ID,
+		User: cb.User.ID, UserName: cb.User.Name, Button: true, Text: strings.TrimSpace(act.ActionID + " " + act.Value)}
+	a.answer(w, r.Context(), cmd, cb.User.TeamID, "", cb.ResponseURL, true)
+}

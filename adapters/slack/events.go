@@ -1,0 +1,309 @@
+package slackadapter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// MaxBodyBytes bounds every request body Slack sends us.
+const MaxBodyBytes = 1 << 20
+
+// Register adds /slack/events, /slack/commands and /slack/interactions to mux.
+func (a *Adapter) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /slack/events", a.handleEvents)
+	mux.HandleFunc("POST /slack/commands", a.handleCommand)
+	mux.HandleFunc("POST /slack/interactions", a.handleInteraction)
+}
+
+// verified reads the body (bounded) and checks Slack's signature and timestamp.
+// It writes the error response itself and returns ok=false on any problem.
+func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	sv, err := slack.NewSecretsVerifier(r.Header, a.cfg.SigningSecret)
+	if err == nil {
+		_, _ = sv.Write(body)
+		err = sv.Ensure()
+	}
+	if err != nil {
+		a.log.Warn("slack request refused: bad or stale signature", "path", r.URL.Path, "err", err)
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	return body, true
+}
+
+type envelope struct {
+	Type           string          `json:"type"`
+	Challenge      string          `json:"challenge"`
+	TeamID         string          `json:"team_id"`
+	EnterpriseID   string          `json:"enterprise_id"`
+	EventID        string          `json:"event_id"`
+	Event          json.RawMessage `json:"event"`
+	Authorizations []struct {
+		TeamID       string `json:"team_id"`
+		EnterpriseID string `json:"enterprise_id"`
+	} `json:"authorizations"`
+}
+
+// Event is a Slack message-family event, as the Events API and exports carry it.
+type Event struct {
+	Type       string `json:"type"`
+	Subtype    string `json:"subtype"`
+	User       string `json:"user"`
+	BotID      string `json:"bot_id"`
+	Text       string `json:"text"`
+	TS         string `json:"ts"`
+	ThreadTS   string `json:"thread_ts"`
+	Channel    string `json:"channel"`
+	Team       string `json:"team"`
+	UserTeam   string `json:"user_team"`
+	SourceTeam string `json:"source_team"`
+	DeletedTS  string `json:"deleted_ts"`
+	Edited     *struct {
+		TS string `json:"ts"`
+	} `json:"edited"`
+	Message   *Event `json:"message"`
+	Reaction  string `json:"reaction"`
+	Reactions []struct {
+		Name  string `json:"name"`
+		Count int    `json:"count"`
+	} `json:"reactions"`
+	Item *struct {
+		Type    string `json:"type"`
+		Channel string `json:"channel"`
+		TS      string `json:"ts"`
+	} `json:"item"`
+}
+
+func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.verified(w, r)
+	if !ok {
+		return
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		// Malformed but authentic: tell Slack not to retry what will never parse.
+		w.Header().Set("X-Slack-No-Retry", "1")
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	switch env.Type {
+	case "url_verification":
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, env.Challenge)
+		return
+	case "event_callback":
+	default:
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if !a.firstDelivery(env.EventID, time.Now()) {
+		w.WriteHeader(http.StatusOK) // a retry of an event already captured
+		return
+	}
+	workspace := env.TeamID
+	if len(env.Authorizations) > 0 && env.Authorizations[0].TeamID != "" {
+		workspace = env.Authorizations[0].TeamID // our own team: team_id may be the other side's
+	}
+	if a.cfg.TeamID != "" {
+		workspace = a.cfg.TeamID
+	}
+	var ev Event
+	if err := json.Unmarshal(env.Event, &ev); err != nil {
+		w.Header().Set("X-Slack-No-Retry", "1")
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	events, err := a.Normalize(r.Context(), workspace, ev)
+	if err == nil && len(events) > 0 {
+		_, err = a.sink.Append(r.Context(), events...)
+	}
+	if err != nil {
+		a.forget(env.EventID)
+		a.log.Error("slack event not captured; Slack will retry", "event_id", env.EventID, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// skippedSubtypes are noise: joins, leaves, topic changes, bots.
+var skippedSubtypes = map[string]bool{
+	"bot_message": true, "channel_join": true, "channel_leave": true, "channel_topic": true, "channel_purpose": true,
+	"channel_name": true, "channel_archive": true, "channel_unarchive": true, "group_join": true, "group_leave": true,
+	"group_topic": true, "group_purpose": true, "group_name": true, "pinned_item": true, "unpinned_item": true,
+	"ekm_access_denied": true, "me_message": false, "reminder_add": true, "channel_convert_to_private": true,
+}
+
+// Normalize turns one Slack event into capture events (none for noise).
+func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]feedbackbot.Event, error) {
+	switch ev.Type {
+	case "reaction_added", "reaction_removed":
+		return a.reaction(ctx, workspace, ev)
+	case "message":
+	default:
+		return nil, nil
+	}
+	switch ev.Subtype {
+	case "message_deleted":
+		ts := ev.DeletedTS
+		if ts == "" && ev.Message != nil {
+			ts = ev.Message.TS
+		}
+		return []feedbackbot.Event{{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{
+			ID: ev.Channel + ":" + ts, Platform: feedbackbot.PlatformSlack, Workspace: workspace, Channel: ev.Channel}}}, nil
+	case "message_changed":
+		if ev.Message == nil {
+			return nil, nil
+		}
+		inner := *ev.Message
+		inner.Type, inner.Channel = "message", ev.Channel
+		if inner.Edited == nil {
+			return nil, nil // unfurls and other non-edits change nothing the customer wrote
+		}
+		return a.Normalize(ctx, workspace, inner)
+	}
+	if skippedSubtypes[ev.Subtype] || ev.BotID != "" || ev.User == "" || a.ignored(ev.Channel, ev.User) {
+		return nil, nil
+	}
+	m, err := a.message(ctx, workspace, ev)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Normalize(); err != nil {
+		return nil, err
+	}
+	return []feedbackbot.Event{{Kind: feedbackbot.EventPut, Message: m}}, nil
+}
+
+func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feedbackbot.Message, error) {
+	t, err := parseTS(ev.TS)
+	if err != nil {
+		return feedbackbot.Message{}, feedbackbot.Errorf(feedbackbot.EINVALID, "slack message in %s has a bad ts %q", ev.Channel, ev.TS)
+	}
+	m := feedbackbot.Message{ID: ev.Channel + ":" + ev.TS, Platform: feedbackbot.PlatformSlack, Workspace: workspace,
+		Channel: ev.Channel, Author: ev.User, Text: ev.Text, Time: t}
+	if ev.ThreadTS != "" && ev.ThreadTS != ev.TS {
+		m.Thread = ev.Channel + ":" + ev.ThreadTS
+	}
+	if ev.Edited != nil {
+		if et, err := parseTS(ev.Edited.TS); err == nil {
+			m.EditedAt = et
+		}
+	}
+	if len(ev.Reactions) > 0 {
+		m.Reactions = map[string]int{}
+		for _, r := range ev.Reactions {
+			m.Reactions[r.Name] = r.Count
+		}
+	}
+	if a.cfg.TeamDomain != "" {
+		m.Permalink = fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", a.cfg.TeamDomain, ev.Channel, strings.ReplaceAll(ev.TS, ".", ""))
+	}
+	team, enterprise := ev.UserTeam, ""
+	if team == "" {
+		team = ev.Team
+	}
+	if team == "" {
+		u, err := a.user(ctx, ev.User)
+		if err != nil {
+			return m, err
+		}
+		team, enterprise = u.team, u.enterprise
+	}
+	switch {
+	case slices.Contains(a.cfg.StaffUsers, ev.User), a.isHome(team, enterprise):
+		m.Role = feedbackbot.RoleStaff
+		m.Account = a.channelAccount(ev.Channel, "")
+	default:
+		m.Role = feedbackbot.RoleCustomer
+		m.Account = a.channelAccount(ev.Channel, team)
+	}
+	m.AccountName = a.cfg.AccountNames[m.Account]
+	return m, nil
+}
+
+// channelAccount is the configured account of a single-customer channel, else the
+// customer's team. For staff, it is the customer team last seen in the channel, so
+// staff replies in a Slack Connect channel count for that customer.
+func (a *Adapter) channelAccount(channel, customerTeam string) string {
+	if acct, ok := a.cfg.ChannelAccounts[channel]; ok {
+		return acct
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.lastCustomer == nil {
+		a.lastCustomer = map[string]string{}
+	}
+	if customerTeam != "" {
+		a.lastCustomer[channel] = customerTeam
+		return customerTeam
+	}
+	return a.lastCustomer[channel]
+}
+
+// messageLookup is implemented by stores; reactions update the stored message.
+type messageLookup interface {
+	Message(ctx context.Context, key string) (store.Stored, error)
+}
+
+// reaction re-captures a known message with its updated reaction counts: reactions
+// on customer messages are satisfaction signals.
+func (a *Adapter) reaction(ctx context.Context, workspace string, ev Event) ([]feedbackbot.Event, error) {
+	lk, ok := a.sink.(messageLookup)
+	if !ok || ev.Item == nil || ev.Item.Type != "message" || ev.Reaction == "" {
+		return nil, nil
+	}
+	key := string(feedbackbot.PlatformSlack) + "/" + workspace + "/" + ev.Item.Channel + ":" + ev.Item.TS
+	st, err := lk.Message(ctx, key)
+	if err != nil {
+		if feedbackbot.IsNotFound(err) {
+			return nil, nil // a message we never captured (a bot's, or from before we joined)
+		}
+		return nil, err
+	}
+	m := st.Message
+	m.Reactions = maps.Clone(m.Reactions)
+	if m.Reactions == nil {
+		m.Reactions = map[string]int{}
+	}
+	if ev.Type == "reaction_added" {
+		m.Reactions[ev.Reaction]++
+	} else if m.Reactions[ev.Reaction]--; m.Reactions[ev.Reaction] <= 0 {
+		delete(m.Reactions, ev.Reaction)
+	}
+	return []feedbackbot.Event{{Kind: feedbackbot.EventPut, Message: m}}, nil
+}
+
+func parseTS(ts string) (time.Time, error) {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || s <= 0 {
+		return time.Time{}, fmt.Errorf("bad ts %q", ts)
+	}
+	var us int64
+	if frac != "" {
+		frac = (frac + "000000")[:6]
+		if us, err = strconv.ParseInt(frac, 10, 64); err != nil {
+			return time.Time{}, fmt.Errorf("bad ts %q", ts)
+		}
+	}
+	return time.Unix(s, us*1000).UTC(), nil
+}

@@ -1,0 +1,462 @@
+package slackadapter
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/slacktest"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+)
+
+const (
+	secret = "test-signing-secret"
+	home   = "THOME"
+)
+
+// usersJSON answers users.info: U-prefixed staff are home members, X-prefixed are
+// Slack Connect customers from TACME, G-prefixed are home guests.
+func usersJSON(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	id := r.Form.Get("user")
+	team, restricted := home, false
+	switch {
+	case strings.HasPrefix(id, "X"):
+		team = "TACME"
+	case strings.HasPrefix(id, "G"):
+		restricted = true
+	}
+	fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":%q,"name":"n-%s","is_restricted":%v}}`, id, team, id, restricted)
+}
+
+type fixture struct {
+	t       testing.TB
+	st      store.Store
+	a       *Adapter
+	srv     *httptest.Server
+	api     *slacktest.Server
+	handled atomic.Int64
+	cmds    Commands
+}
+
+type commandsFunc func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error)
+
+func (f commandsFunc) HandleCommand(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+	return f(ctx, c)
+}
+
+func newFixture(t testing.TB, binders ...slacktest.Binder) *fixture {
+	t.Helper()
+	binders = append(binders, func(c slacktest.Customize) { c.Handle("/users.info", usersJSON) })
+	api := slacktest.NewTestServer(binders...)
+	api.Start()
+	t.Cleanup(api.Stop)
+	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{t: t, st: st, api: api}
+	f.cmds = commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		f.handled.Add(1)
+		return feedbackbot.Document{Ephemeral: true, Fallback: "ok: " + c.Text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "ok: " + c.Text}}}, nil
+	})
+	a, err := New(Config{BotToken: "xoxb-test", SigningSecret: secret, APIURL: api.GetAPIURL(), TeamID: home, TeamDomain: "northwind",
+		InternalChannels: []string{"CINTERNAL", "CSHARED"}}, st, commandsFuncPtr(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.a = a
+	mux := http.NewServeMux()
+	a.Register(mux)
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	t.Cleanup(a.Close)
+	return f
+}
+
+// commandsFuncPtr lets a test swap the command handler after New.
+func commandsFuncPtr(f *fixture) Commands {
+	return commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		return f.cmds.HandleCommand(ctx, c)
+	})
+}
+
+func sign(req *http.Request, body string, at time.Time) {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+}
+
+func (f *fixture) post(path, body, contentType string, mutate func(*http.Request)) (int, string) {
+	f.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	sign(req, body, time.Now())
+	if mutate != nil {
+		mutate(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (f *fixture) event(id string, ev map[string]any) int {
+	f.t.Helper()
+	body, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": home, "event_id": id, "event": ev,
+		"authorizations": []map[string]any{{"team_id": home}}})
+	code, _ := f.post("/slack/events", string(body), "application/json", nil)
+	return code
+}
+
+// drain analyses everything captured so far and returns the stored message, if any.
+func (f *fixture) stored(key string) (store.Stored, bool) {
+	f.t.Helper()
+	a, _ := analysis.New(analysis.DefaultTaxonomy())
+	w := &bot.Worker{Store: f.st, Analyzer: a, Consumer: "t"}
+	if _, err := w.Drain(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	s, err := f.st.Message(context.Background(), key)
+	if feedbackbot.IsNotFound(err) {
+		return s, false
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s, true
+}
+
+func key(ch, ts string) string { return "slack/" + home + "/" + ch + ":" + ts }
+
+func TestSignatureVerification(t *testing.T) {
+	f := newFixture(t)
+	body := `{"type":"event_callback","team_id":"THOME","event_id":"Ev1","event":{"type":"message","user":"XCUST","user_team":"TACME","channel":"C1","ts":"1700000000.000100","text":"hello"}}`
+	tests := []struct {
+		name   string
+		mutate func(*http.Request)
+		want   int
+	}{
+		{"bad signature", func(r *http.Request) { r.Header.Set("X-Slack-Signature", "v0=deadbeef") }, 401},
+		{"stale timestamp", func(r *http.Request) { sign(r, body, time.Now().Add(-10*time.Minute)) }, 401},
+		{"replayed signature on another body", func(r *http.Request) {
+			sign(r, strings.Replace(body, "hello", "HELLO", 1), time.Now())
+		}, 401},
+		{"missing headers", func(r *http.Request) { r.Header.Del("X-Slack-Signature") }, 401},
+		{"good", nil, 200},
+	}
+	for _, tt := range tests {
+		code, _ := f.post("/slack/events", body, "application/json", tt.mutate)
+		if code != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, code, tt.want)
+		}
+		if tt.want == 401 {
+			if n, _ := f.st.Backlog(context.Background()); n != 0 {
+				t.Fatalf("%s: a refused request stored something", tt.name)
+			}
+		}
+	}
+	if _, ok := f.stored(key("C1", "1700000000.000100")); !ok {
+		t.Fatal("the good request was not stored")
+	}
+}
+
+func TestURLVerification(t *testing.T) {
+	f := newFixture(t)
+	code, body := f.post("/slack/events", `{"type":"url_verification","challenge":"abc123"}`, "application/json", nil)
+	if code != 200 || body != "abc123" {
+		t.Fatalf("url_verification: %d %q", code, body)
+	}
+}
+
+func TestCaptureEvents(t *testing.T) {
+	f := newFixture(t)
+	steps := []struct {
+		id string
+		ev map[string]any
+	}{
+		{"E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "CSHARED", "ts": "1700000000.000100", "text": "the export is broken since the release"}},
+		{"E2", map[string]any{"type": "message", "user": "UMARIA", "user_team": home, "channel": "CSHARED", "ts": "1700000100.000200", "thread_ts": "1700000000.000100", "text": "looking into it now"}},
+		{"E3", map[string]any{"type": "message", "subtype": "message_changed", "channel": "CSHARED", "message": map[string]any{
+			"user": "XDANA", "user_team": "TACME", "ts": "1700000000.000100", "text": "the CSV export is broken since the release", "edited": map[string]any{"ts": "1700000200.000000"}}}},
+		{"E4", map[string]any{"type": "message", "subtype": "bot_message", "bot_id": "B1", "channel": "CSHARED", "ts": "1700000300.000300", "text": "deploy finished"}},
+		{"E5", map[string]any{"type": "message", "subtype": "channel_join", "user": "UNEW", "channel": "CSHARED", "ts": "1700000400.000400", "text": "joined"}},
+		{"E6", map[string]any{"type": "message", "user": "XDANA", "channel": "CSHARED", "ts": "1700000500.000500", "text": "typo message"}},
+		{"E7", map[string]any{"type": "message", "subtype": "message_deleted", "channel": "CSHARED", "deleted_ts": "1700000500.000500"}},
+	}
+	for _, s := range steps {
+		if code := f.event(s.id, s.ev); code != 200 {
+			t.Fatalf("%s: status %d", s.id, code)
+		}
+	}
+	root, ok := f.stored(key("CSHARED", "1700000000.000100"))
+	if !ok || root.Message.Role != feedbackbot.RoleCustomer || root.Message.Account != "TACME" || !strings.Contains(root.Message.Text, "CSV") || root.Message.EditedAt.IsZero() {
+		t.Fatalf("customer message (edited) = %+v", root.Message)
+	}
+	if !strings.HasPrefix(root.Message.Permalink, "https://northwind.slack.com/archives/CSHARED/p1700000000000100") {
+		t.Errorf("permalink %q", root.Message.Permalink)
+	}
+	reply, ok := f.stored(key("CSHARED", "1700000100.000200"))
+	if !ok || reply.Message.Role != feedbackbot.RoleStaff || reply.Message.Thread != "CSHARED:1700000000.000100" || reply.Message.Account != "TACME" {
+		t.Fatalf("staff thread reply = %+v", reply.Message)
+	}
+	for _, k := range []string{key("CSHARED", "1700000300.000300"), key("CSHARED", "1700000400.000400"), key("CSHARED", "1700000500.000500")} {
+		if _, ok := f.stored(k); ok {
+			t.Errorf("%s should not be stored (bot, join or deleted)", k)
+		}
+	}
+	// users.info decides when the event carries no team: X users are customers.
+	if s, ok := f.stored(key("CSHARED", "1700000000.000100")); !ok || s.Message.Account != "TACME" {
+		t.Fatal("lookup")
+	}
+}
+
+func TestRetriedEventStoredOnce(t *testing.T) {
+	f := newFixture(t)
+	ev := map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "hi"}
+	body, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": home, "event_id": "Ev42", "event": ev})
+	for i := range 3 {
+		code, _ := f.post("/slack/events", string(body), "application/json", func(r *http.Request) {
+			if i > 0 {
+				r.Header.Set("X-Slack-Retry-Num", strconv.Itoa(i))
+				r.Header.Set("X-Slack-Retry-Reason", "http_timeout")
+			}
+		})
+		if code != 200 {
+			t.Fatalf("delivery %d: %d", i, code)
+		}
+	}
+	var entries int
+	f.st.Replay(context.Background(), home, func(store.Entry) error { entries++; return nil })
+	if entries != 1 {
+		t.Fatalf("three deliveries stored %d log entries, want 1", entries)
+	}
+}
+
+func TestMalformedEventIsRefusedWithoutRetry(t *testing.T) {
+	f := newFixture(t)
+	code, _ := f.post("/slack/events", `{"type":"event_callback","event":`, "application/json", nil)
+	if code != http.StatusBadRequest {
+		t.Fatalf("malformed JSON: %d", code)
+	}
+	big := strings.Repeat("x", MaxBodyBytes+10)
+	if code, _ := f.post("/slack/events", big, "application/json", nil); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized body: %d", code)
+	}
+}
+
+func slash(user, team, text, responseURL string) string {
+	return url.Values{"command": {"/feedback"}, "text": {text}, "user_id": {user}, "user_name": {"n"}, "team_id": {team},
+		"channel_id": {"CINTERNAL"}, "response_url": {responseURL}}.Encode()
+}
+
+func TestSlashCommand(t *testing.T) {
+	f := newFixture(t)
+	code, body := f.post("/slack/commands", slash("UMARIA", home, "risk", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil)
+	if code != 200 || !strings.Contains(body, "ok: risk") || !strings.Contains(body, `"response_type":"ephemeral"`) || !strings.Contains(body, `"blocks"`) {
+		t.Fatalf("staff command: %d %s", code, body)
+	}
+	for _, who := range []struct{ user, team string }{{"XDANA", "TACME"}, {"GGUEST", home}, {"XDANA", home}} {
+		code, body := f.post("/slack/commands", slash(who.user, who.team, "risk", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil)
+		if code != 200 || !strings.Contains(body, "only available to the team") || strings.Contains(body, "ok: risk") {
+			t.Fatalf("%+v must be refused: %s", who, body)
+		}
+	}
+	if f.handled.Load() != 1 {
+		t.Fatalf("the bot ran %d commands; refusals must not reach it", f.handled.Load())
+	}
+}
+
+func TestSlowCommandIsDeferredToResponseURL(t *testing.T) {
+	f := newFixture(t)
+	f.a.cfg.CommandTimeout = 50 * time.Millisecond
+	got := make(chan string, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- string(b)
+	}))
+	defer hook.Close()
+	f.cmds = commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		time.Sleep(300 * time.Millisecond)
+		return feedbackbot.Document{Ephemeral: true, Fallback: "digest ready"}, nil
+	})
+	code, body := f.post("/slack/commands", slash("UMARIA", home, "digest 7d", hook.URL), "application/x-www-form-urlencoded", nil)
+	if code != 200 || !strings.Contains(body, "Working on it") {
+		t.Fatalf("immediate ack: %d %s", code, body)
+	}
+	select {
+	case b := <-got:
+		if !strings.Contains(b, "digest ready") {
+			t.Fatalf("deferred reply: %s", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no deferred reply to response_url")
+	}
+}
+
+func TestInteractionButton(t *testing.T) {
+	f := newFixture(t)
+	payload, _ := json.Marshal(map[string]any{"type": "block_actions", "user": map[string]any{"id": "UMARIA", "team_id": home},
+		"team": map[string]any{"id": home}, "channel": map[string]any{"id": "CINTERNAL"}, "response_url": "https://hooks.example/y",
+		"actions": []map[string]any{{"action_id": "alert.ack", "block_id": "b1", "type": "button", "value": "fp1"}}})
+	code, body := f.post("/slack/interactions", url.Values{"payload": {string(payload)}}.Encode(), "application/x-www-form-urlencoded", nil)
+	if code != 200 || !strings.Contains(body, "ok: alert.ack fp1") || !strings.Contains(body, "replace_original") {
+		t.Fatalf("button: %d %s", code, body)
+	}
+}
+
+// uploads fakes the files v2 flow on the fake server's own host.
+func uploads(seen *sync.Map) slacktest.Binder {
+	return func(c slacktest.Customize) {
+		var base string
+		c.Handle("/files.getUploadURLExternal", func(w http.ResponseWriter, r *http.Request) {
+			base = "http://" + r.Host
+			r.ParseForm()
+			seen.Store("declared_size", r.Form.Get("length"))
+			fmt.Fprintf(w, `{"ok":true,"upload_url":"%s/upload/F1","file_id":"F1"}`, base)
+		})
+		c.Handle("/upload/F1", func(w http.ResponseWriter, r *http.Request) {
+			if err := r.ParseMultipartForm(1 << 20); err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			for _, fhs := range r.MultipartForm.File {
+				file, _ := fhs[0].Open()
+				b, _ := io.ReadAll(file)
+				seen.Store("uploaded", len(b))
+			}
+			w.Write([]byte("OK"))
+		})
+		c.Handle("/files.completeUploadExternal", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			seen.Store("channel", r.Form.Get("channel_id"))
+			w.Write([]byte(`{"ok":true,"files":[{"id":"F1","title":"chart"}]}`))
+		})
+	}
+}
+
+func conversationsInfo(shared map[string]bool) slacktest.Binder {
+	return func(c slacktest.Customize) {
+		c.Handle("/conversations.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			ch := r.Form.Get("channel")
+			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,"is_channel":true,"is_ext_shared":%v}}`, ch, shared[ch])
+		})
+	}
+}
+
+func TestPostDigestWithChartAndRateLimit(t *testing.T) {
+	var seen sync.Map
+	var calls atomic.Int64
+	limited := func(c slacktest.Customize) {
+		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) == 1 {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			r.ParseForm()
+			seen.Store("blocks", r.Form.Get("blocks"))
+			w.Write([]byte(`{"ok":true,"channel":"CINTERNAL","ts":"1700000999.000100"}`))
+		})
+	}
+	f := newFixture(t, limited, uploads(&seen), conversationsInfo(map[string]bool{"CSHARED": true}))
+	png := []byte("\x89PNG fake chart bytes for the upload test")
+	doc := feedbackbot.Document{Fallback: "digest", Blocks: []feedbackbot.Block{
+		{Kind: feedbackbot.BlockHeader, Text: "Customer feedback digest"},
+		{Kind: feedbackbot.BlockText, Text: "*Top themes*\n• billing: 3"},
+		{Kind: feedbackbot.BlockImage, Image: &feedbackbot.Image{Filename: "digest.png", Title: "chart", Data: png}},
+	}}
+	ref, err := f.a.Post(context.Background(), "CINTERNAL", doc)
+	if err != nil || ref.ID != "1700000999.000100" {
+		t.Fatalf("post: %+v %v", ref, err)
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("the 429 should be retried once: %d calls", calls.Load())
+	}
+	if b, _ := seen.Load("blocks"); !strings.Contains(fmt.Sprint(b), "Top themes") {
+		t.Fatalf("blocks not sent: %v", b)
+	}
+	if n, _ := seen.Load("uploaded"); n != len(png) {
+		t.Fatalf("chart upload: %v bytes, want %d", n, len(png))
+	}
+	// Slack Connect channels are refused even when listed as internal.
+	if _, err := f.a.Post(context.Background(), "CSHARED", doc); feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED {
+		t.Fatalf("shared channel: %v", err)
+	}
+	if _, err := f.a.Post(context.Background(), "CRANDOM", doc); feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED {
+		t.Fatalf("unlisted channel: %v", err)
+	}
+	if calls.Load() != 2 {
+		t.Fatal("a refused post must not reach Slack")
+	}
+}
+
+func TestRenderBlocksLimits(t *testing.T) {
+	var doc feedbackbot.Document
+	for i := range 80 {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.Repeat("word ", 100) + strconv.Itoa(i)})
+	}
+	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.Repeat("é", 4000)})
+	blocks, fallback := RenderBlocks(doc)
+	if len(blocks) > maxBlocks {
+		t.Fatalf("%d blocks", len(blocks))
+	}
+	raw, _ := json.Marshal(blocks)
+	if !strings.Contains(string(raw), "truncated") || fallback == "" {
+		t.Fatal("a cut message says so and keeps a fallback")
+	}
+	if got := chunks(strings.Repeat("é", 2000), 3000); len(got) != 2 || !utf8Valid(got) {
+		t.Fatalf("chunks split a rune: %d", len(got))
+	}
+}
+
+func utf8Valid(ss []string) bool {
+	for _, s := range ss {
+		if strings.ToValidUTF8(s, "?") != s {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzEvents(f *testing.F) {
+	for _, s := range []string{`{"type":"event_callback","event":{"type":"message","user":"U1","channel":"C","ts":"1.2","text":"x"}}`,
+		`{"type":"event_callback","event":{"type":"message","subtype":"message_changed","channel":"C"}}`, `{`, `{"type":"url_verification"}`} {
+		f.Add(s)
+	}
+	fx := newFixture(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest(http.MethodPost, "/slack/events", strings.NewReader(body))
+		sign(req, body, time.Now())
+		w := httptest.NewRecorder()
+		fx.a.handleEvents(w, req)
+		if w.Code != 200 && w.Code != 400 && w.Code != 413 && w.Code != 500 {
+			t.Fatalf("status %d", w.Code)
+		}
+	})
+}
