@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/slacktest"
+)
+
+// TestRunWithSlack: the bot runs with Slack in HTTP mode against slacktest; a signed
+// Slack Connect message is captured and analysed, and a staff member's
+// "/feedback account TACME" is answered from it.
+func TestRunWithSlack(t *testing.T) {
+	api := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":"THOME","name":"maria"}}`, r.Form.Get("user"))
+		})
+	})
+	api.Start()
+	defer api.Stop()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	const secret = "e2e-secret"
+	m, _, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": secret,
+		"SLACK_MODE": "http", "SLACK_API_URL": api.GetAPIURL(), "SLACK_TEAM_ID": "THOME"})
+	cfg, err := m.load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.serve(ctx, cfg, ln) }()
+	base := "http://" + ln.Addr().String()
+	post := func(path, body, ctype string) (int, string) {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		mac := hmac.New(sha256.New, []byte(secret))
+		fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+		for range 50 {
+			req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", ctype)
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, string(b)
+		}
+		t.Fatalf("bot not reachable at %s", base)
+		return 0, ""
+	}
+	ts := fmt.Sprintf("%d.000100", time.Now().Add(-time.Hour).Unix())
+	event := fmt.Sprintf(`{"type":"event_callback","team_id":"THOME","event_id":"Ev1","event":{"type":"message","user":"XDANA","user_team":"TACME","channel":"CSHARED","ts":%q,"text":"we were charged twice and still waiting on a reply"}}`, ts)
+	if code, body := post("/slack/events", event, "application/json"); code != 200 {
+		t.Fatalf("event: %d %s\n%s", code, body, errb)
+	}
+	form := url.Values{"command": {"/feedback"}, "text": {"account TACME"}, "user_id": {"UMARIA"}, "team_id": {"THOME"}, "channel_id": {"CINTERNAL"}}.Encode()
+	var body string
+	for range 100 { // the worker analyses the message within moments
+		_, body = post("/slack/commands", form, "application/x-www-form-urlencoded")
+		if strings.Contains(body, "charged twice") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(body, "charged twice") || !strings.Contains(body, "health") {
+		t.Fatalf("account reply does not show the captured message:\n%s\nlogs:\n%s", body, errb)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
