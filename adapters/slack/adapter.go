@@ -79,6 +79,8 @@ type Adapter struct {
 	lastCustomer map[string]string
 	wg           sync.WaitGroup // deferred command replies in flight
 	http         httpDoer
+	// offline adapters (imports) never call the Web API.
+	offline bool
 }
 
 type userInfo struct {
@@ -160,6 +162,9 @@ func (a *Adapter) user(ctx context.Context, id string) (userInfo, error) {
 	a.mu.Unlock()
 	if ok {
 		return u, nil
+	}
+	if a.offline {
+		return userInfo{}, feedbackbot.Errorf(feedbackbot.EINVALID, "user %s is not in the export's users.json", id)
 	}
 	info, err := a.api.GetUserInfoContext(ctx, id)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -10,6 +11,29 @@ import (
 
 func init() {
 	platformStarters["slack"] = startSlack
+	importers["slack"] = importer{flag: "slack-export", help: "a Slack workspace export (.zip) to import; name your workspace with --team", run: importSlack}
+}
+
+// importSlack imports a Slack export and prints the summary.
+func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error {
+	team := cmp.Or(opts.Team, cfg.Slack.TeamID)
+	names := map[string]string{}
+	for _, a := range cfg.Accounts {
+		names[a.ID] = a.Name
+	}
+	sum, err := slackadapter.ImportExport(ctx, path, slackadapter.ImportOptions{HomeTeam: team, ChannelAccounts: cfg.Slack.ChannelAccounts,
+		AccountNames: names, StaffUsers: cfg.Slack.StaffUsers, Progress: opts.Progress}, st)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Imported %s: %d daily files, %d messages, %d new (re-imports store nothing twice).\n", path, sum.Files, sum.Messages, sum.Appended)
+	for reason, n := range sum.Skipped {
+		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", n, reason)
+	}
+	for _, e := range sum.Errors {
+		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
+	}
+	return nil
 }
 
 // startSlack starts the Slack adapter in HTTP mode when a bot token is configured.

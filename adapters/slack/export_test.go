@@ -1,0 +1,237 @@
+package slackadapter
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+)
+
+// realisticExport is a small Slack export: the home team THOME, a Slack Connect
+// channel shared with TACME (two external users), a thread, an edit, a file share,
+// reactions, a bot message and a join.
+func realisticExport() map[string]string {
+	users := []map[string]any{
+		{"id": "UMARIA", "team_id": "THOME", "name": "maria"},
+		{"id": "UTOM", "team_id": "THOME", "name": "tom"},
+		{"id": "UDANA", "team_id": "TACME", "name": "dana"},
+		{"id": "UMARCO", "team_id": "TACME", "name": "marco"},
+		{"id": "BDEPLOY", "team_id": "THOME", "name": "deploybot", "is_bot": true},
+	}
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	return map[string]string{
+		"users.json":    j(users),
+		"channels.json": j([]map[string]any{{"id": "CGENERAL", "name": "general"}, {"id": "CACME", "name": "ext-acme"}}),
+		"ext-acme/2026-11-02.json": j([]map[string]any{
+			{"type": "message", "user": "UDANA", "text": "Morning! the CSV export is broken since the release", "ts": "1793606400.000100",
+				"reactions": []map[string]any{{"name": "eyes", "count": 1}}},
+			{"type": "message", "user": "UMARIA", "text": "Sorry Dana, looking now", "ts": "1793607000.000200", "thread_ts": "1793606400.000100"},
+			{"type": "message", "user": "UDANA", "text": "thanks!", "ts": "1793607100.000300", "thread_ts": "1793606400.000100"},
+			{"type": "message", "subtype": "channel_join", "user": "UMARCO", "text": "<@UMARCO> has joined the channel", "ts": "1793607200.000400"},
+		}),
+		"ext-acme/2026-11-03.json": j([]map[string]any{
+			{"type": "message", "user": "UMARCO", "text": "Still waiting on a fix, we were charged twice as well", "ts": "1793692800.000100",
+				"edited": map[string]any{"user": "UMARCO", "ts": "1793692900.000000"}},
+			{"type": "message", "subtype": "file_share", "user": "UDANA", "text": "screenshot of the empty file", "ts": "1793693000.000200"},
+			{"type": "message", "subtype": "bot_message", "bot_id": "BDEPLOY", "text": "deploy v2.3 done", "ts": "1793693100.000300"},
+		}),
+		"general/2026-11-03.json": j([]map[string]any{
+			{"type": "message", "user": "UTOM", "text": "Heads up: Acme is unhappy about exports", "ts": "1793693200.000100"},
+		}),
+		"ext-acme/2026-11-04.json": `[{"type":"message","user":"UDANA","text":"oops`, // malformed: reported, skipped
+	}
+}
+
+func writeZip(t testing.TB, files map[string]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "export.zip")
+	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func openStore(t testing.TB) store.Store {
+	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestImportRealisticExport(t *testing.T) {
+	st := openStore(t)
+	zipPath := writeZip(t, realisticExport())
+	var progress bytes.Buffer
+	sum, err := ImportExport(context.Background(), zipPath, ImportOptions{HomeTeam: "THOME", Progress: &progress}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Files != 3 || sum.Messages != 8 || sum.Appended != 6 || sum.Skipped["bot, join or other noise"] != 2 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0], "2026-11-04.json") || !strings.Contains(sum.Errors[0], "skipped") {
+		t.Fatalf("the malformed day must be reported by name: %v", sum.Errors)
+	}
+	if !strings.Contains(progress.String(), "daily files") {
+		t.Errorf("no progress shown: %q", progress.String())
+	}
+	// Re-importing stores nothing new.
+	again, err := ImportExport(context.Background(), zipPath, ImportOptions{HomeTeam: "THOME"}, st)
+	if err != nil || again.Appended != 0 {
+		t.Fatalf("re-import appended %d (%v)", again.Appended, err)
+	}
+	roles := map[string]feedbackbot.Role{}
+	accounts := map[string]string{}
+	st.Replay(context.Background(), "THOME", func(e store.Entry) error {
+		roles[e.Event.Message.Author] = e.Event.Message.Role
+		accounts[e.Event.Message.ID] = e.Event.Message.Account
+		if e.Event.Message.ID == "CACME:1793607000.000200" && e.Event.Message.Thread != "CACME:1793606400.000100" {
+			t.Errorf("thread reply lost its thread: %+v", e.Event.Message)
+		}
+		return nil
+	})
+	if roles["UDANA"] != feedbackbot.RoleCustomer || roles["UMARIA"] != feedbackbot.RoleStaff || roles["UTOM"] != feedbackbot.RoleStaff {
+		t.Fatalf("roles %v", roles)
+	}
+	if accounts["CACME:1793692800.000100"] != "TACME" || accounts["CACME:1793607000.000200"] != "TACME" {
+		t.Fatalf("Slack Connect customers (and staff replies in their channel) belong to TACME: %v", accounts)
+	}
+}
+
+func TestImportRefusesHostileArchives(t *testing.T) {
+	base := realisticExport()
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{"users.json": base["users.json"], "channels.json": base["channels.json"]}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		zip  func(t *testing.T) string
+		opts ImportOptions
+		want string
+	}{
+		{"parent path", func(t *testing.T) string { return writeZip(t, with(map[string]string{"../../etc/x.json": "[]"})) }, ImportOptions{}, "parent-directory"},
+		{"absolute path", func(t *testing.T) string { return writeZip(t, with(map[string]string{"/etc/passwd": "x"})) }, ImportOptions{}, "absolute"},
+		{"symlink", symlinkZip, ImportOptions{}, "symbolic link"},
+		{"too many files", func(t *testing.T) string {
+			m := with(nil)
+			for i := range 10_001 {
+				m[fmt.Sprintf("general/f%05d.json", i)] = "[]"
+			}
+			return writeZip(t, m)
+		}, ImportOptions{MaxFiles: 10_000}, "more than the limit"},
+		{"huge member", func(t *testing.T) string {
+			return writeZip(t, with(map[string]string{"general/2026-01-01.json": "[" + strings.Repeat(" ", 3<<20) + "]"}))
+		}, ImportOptions{MaxMemberBytes: 1 << 20}, "declares"},
+		{"lying zip bomb", bombZip, ImportOptions{}, "inflates past its declared size"},
+		{"not a zip", func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "x.zip")
+			os.WriteFile(p, []byte("definitely not a zip"), 0o600)
+			return p
+		}, ImportOptions{}, "not a readable zip"},
+		{"no users.json", func(t *testing.T) string { return writeZip(t, map[string]string{"channels.json": "[]"}) }, ImportOptions{}, "no users.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t)
+			tt.opts.HomeTeam = "THOME"
+			_, err := ImportExport(context.Background(), tt.zip(t), tt.opts, st)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("want an error containing %q, got %v", tt.want, err)
+			}
+			if n, _ := st.Backlog(context.Background()); n != 0 {
+				t.Fatalf("a refused archive wrote %d entries", n)
+			}
+		})
+	}
+}
+
+func symlinkZip(t *testing.T) string {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "general/link.json"}
+	h.SetMode(fs.ModeSymlink | 0o777)
+	w, _ := zw.CreateHeader(h)
+	w.Write([]byte("/etc/passwd"))
+	u, _ := zw.Create("users.json")
+	u.Write([]byte("[]"))
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "sym.zip")
+	os.WriteFile(p, buf.Bytes(), 0o600)
+	return p
+}
+
+// bombZip declares a 100-byte member that inflates to 8 MiB of zeros.
+func bombZip(t *testing.T) string {
+	var comp bytes.Buffer
+	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
+	zeros := make([]byte, 8<<20)
+	fw.Write(zeros)
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	u, _ := zw.Create("users.json")
+	u.Write([]byte("[]"))
+	c, _ := zw.Create("channels.json")
+	c.Write([]byte(`[{"id":"C1","name":"general"}]`))
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "general/2026-01-01.json", Method: zip.Deflate,
+		CRC32: crc32.ChecksumIEEE(zeros), CompressedSize64: uint64(comp.Len()), UncompressedSize64: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(comp.Bytes())
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "bomb.zip")
+	os.WriteFile(p, buf.Bytes(), 0o600)
+	return p
+}
+
+func FuzzImportExport(f *testing.F) {
+	var seed bytes.Buffer
+	zw := zip.NewWriter(&seed)
+	for name, body := range realisticExport() {
+		w, _ := zw.Create(name)
+		w.Write([]byte(body))
+	}
+	zw.Close()
+	f.Add(seed.Bytes())
+	f.Add([]byte("PK\x03\x04garbage"))
+	st := openStore(f)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "fuzz.zip")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = ImportExport(context.Background(), p, ImportOptions{HomeTeam: "THOME", MaxMemberBytes: 1 << 20, MaxTotalBytes: 4 << 20}, st)
+	})
+}
