@@ -7,6 +7,8 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	slackadapter "github.com/feedbackbot/feedbackbot/adapters/slack"
+	"github.com/feedbackbot/feedbackbot/config"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 func init() {
