@@ -1,6 +1,8 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,5 +92,45 @@ func TestRunWithSlack(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestImportSlackExport: the import command reads an export, analyses it, and the
+// accounts show up in risk.
+func TestImportSlackExport(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"users.json":    `[{"id":"UMARIA","team_id":"THOME","name":"maria"},{"id":"UDANA","team_id":"TACME","name":"dana"}]`,
+		"channels.json": `[{"id":"CACME","name":"ext-acme"}]`,
+		"ext-acme/2026-11-20.json": `[{"type":"message","user":"UDANA","text":"we are evaluating other vendors before renewal","ts":"1795168800.000100"},
+			{"type":"message","user":"UMARIA","text":"can we talk tomorrow?","ts":"1795169800.000200","thread_ts":"1795168800.000100"}]`,
+	} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(body))
+	}
+	zw.Close()
+	p := filepath.Join(dir, "export.zip")
+	os.WriteFile(p, buf.Bytes(), 0o600)
+	env := map[string]string{"FEEDBACKBOT_DATA": dir}
+	m, out, errb := testMain(env)
+	if err := m.Run(context.Background(), []string{"import", "--slack-export", p, "--team", "THOME"}); err != nil {
+		t.Fatalf("import: %v\n%s", err, errb)
+	}
+	if !strings.Contains(out.String(), "2 messages, 2 new") || !strings.Contains(out.String(), "Analysed 2") {
+		t.Fatalf("import output:\n%s", out)
+	}
+	m2, out2, _ := testMain(env)
+	if err := m2.Run(context.Background(), []string{"risk", "--as-of", "2026-11-21T09:00:00Z", "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out2.String(), `"id": "TACME"`) || !strings.Contains(out2.String(), "churn_signal") {
+		t.Fatalf("the imported customer's churn signal should show in risk:\n%s", out2)
+	}
+	m3, _, _ := testMain(env)
+	if err := m3.Run(context.Background(), []string{"import"}); err == nil {
+		t.Fatal("import without a file is a usage error")
 	}
 }
