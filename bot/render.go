@@ -23,10 +23,10 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 	}
 	sat := "n/a"
 	if d.SentimentIndex != nil {
-		sat = fmt.Sprintf("%+.2f %s", *d.SentimentIndex, deltaIndex(d.SentimentIndex, d.PrevSentimentIndex))
+		sat = strings.TrimSpace(fmt.Sprintf("%+.2f %s", *d.SentimentIndex, deltaIndex(d.SentimentIndex, d.PrevSentimentIndex)))
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: []feedbackbot.Field{
-		{Label: "Customer messages", Value: fmt.Sprintf("%d %s", d.CustomerMessages, deltaCount(d.CustomerMessages, d.PrevCustomerMessages))},
+		{Label: "Customer messages", Value: strings.TrimSpace(fmt.Sprintf("%d %s", d.CustomerMessages, deltaCount(d.CustomerMessages, d.PrevCustomerMessages)))},
 		{Label: "Sentiment index (-1..+1)", Value: sat},
 		{Label: "Positive · neutral · negative", Value: fmt.Sprintf("%s · %s · %s", pct(d.Positive, d.CustomerMessages), pct(d.Neutral, d.CustomerMessages), pct(d.Negative, d.CustomerMessages))},
 		{Label: "Staff replies", Value: fmt.Sprintf("%d", d.StaffMessages)},

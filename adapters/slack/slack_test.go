@@ -6,11 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -459,4 +462,51 @@ func FuzzEvents(f *testing.F) {
 			t.Fatalf("status %d", w.Code)
 		}
 	})
+}
+
+func TestReactionsKeptAsSignals(t *testing.T) {
+	f := newFixture(t)
+	f.event("R1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "export fixed, thanks"})
+	f.stored(key("C1", "1700000000.000100")) // analysed, so reactions can find it
+	for i, r := range []map[string]any{
+		{"type": "reaction_added", "user": "XDANA", "reaction": "tada", "item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000000.000100"}},
+		{"type": "reaction_added", "user": "UMARIA", "reaction": "white_check_mark", "item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000000.000100"}},
+		{"type": "reaction_removed", "user": "XDANA", "reaction": "tada", "item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000000.000100"}},
+	} {
+		if code := f.event(fmt.Sprintf("R%d", i+2), r); code != 200 {
+			t.Fatalf("reaction %d: %d", i, code)
+		}
+		f.stored(key("C1", "1700000000.000100"))
+	}
+	s, _ := f.stored(key("C1", "1700000000.000100"))
+	if s.Message.Reactions["white_check_mark"] != 1 || s.Message.Reactions["tada"] != 0 || s.Message.Text != "export fixed, thanks" {
+		t.Fatalf("reactions %v", s.Message.Reactions)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestDigestBlocksGolden renders the bot's digest as Block Kit.
+func TestDigestBlocksGolden(t *testing.T) {
+	idx := 0.11
+	d := feedbackbot.Digest{Workspace: "T1", From: time.Date(2026, 11, 15, 9, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC),
+		GeneratedAt: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), Messages: 58, CustomerMessages: 38, StaffMessages: 20, PrevCustomerMessages: 30,
+		Positive: 16, Neutral: 13, Negative: 9, SentimentIndex: &idx, NeedsReply: 21,
+		Themes:     []feedbackbot.ThemeStat{{Name: "billing", Count: 3, Prev: 1, Negative: 2}},
+		Complaints: []feedbackbot.Quote{{Account: "Acme", Author: "dana", Text: "the export failed again last night", Time: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC), Permalink: "https://x.slack.com/archives/C1/p1"}},
+	}
+	blocks, fallback := RenderBlocks(bot.DigestDocument(d, []byte("png")))
+	got, _ := json.MarshalIndent(map[string]any{"text": fallback, "blocks": blocks}, "", "  ")
+	path := filepath.Join("testdata", "digest_blocks.json")
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		os.WriteFile(path, got, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./adapters/slack -run Golden -update)", err)
+	}
+	if string(want) != string(got) {
+		t.Fatalf("Block Kit digest differs from %s (-update to accept):\n%s", path, got)
+	}
 }
