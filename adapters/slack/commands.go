@@ -64,15 +64,20 @@ func (a *Adapter) staff(ctx context.Context, user, team, enterprise string) bool
 	return a.isHome(u.team, u.enterprise) && !u.restricted && (team == "" || a.isHome(team, enterprise))
 }
 
-// answer runs a command and replies inline within the deadline, or acknowledges and
-// posts the reply to response_url when the bot is slower.
+// answer writes the immediate reply to a command or button press.
 func (a *Adapter) answer(w http.ResponseWriter, ctx context.Context, cmd feedbackbot.Command, team, enterprise, responseURL string, replace bool) {
+	writeJSON(w, a.reply(ctx, cmd, team, enterprise, responseURL, replace))
+}
+
+// reply runs a command and returns the immediate reply: the answer itself when the
+// bot is quick, or "Working on it…" while the answer is posted to response_url later.
+// Non-staff get a refusal that reveals nothing, without the bot being asked.
+func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, enterprise, responseURL string, replace bool) map[string]any {
 	cmd.Staff = a.staff(ctx, cmd.User, team, enterprise)
 	isSurveyAnswer := cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")
 	if !cmd.Staff && !isSurveyAnswer {
-		writeJSON(w, response(feedbackbot.Document{Ephemeral: true, Fallback: refusal,
-			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: refusal}}}, false))
-		return
+		return response(feedbackbot.Document{Ephemeral: true, Fallback: refusal,
+			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: refusal}}}, false)
 	}
 	type result struct {
 		doc feedbackbot.Document
@@ -82,24 +87,19 @@ func (a *Adapter) answer(w http.ResponseWriter, ctx context.Context, cmd feedbac
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		// The command outlives the HTTP request when it is deferred.
+		// The command outlives the request when it is deferred.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 25*time.Minute)
 		defer cancel()
 		doc, err := a.cmds.HandleCommand(cctx, cmd)
-		select {
-		case done <- result{doc, err}:
-		default:
+		if err != nil && feedbackbot.ErrorCode(err) == feedbackbot.EINTERNAL {
+			a.log.Error("slack command failed", "user", cmd.User, "err", err)
 		}
-		if err == nil || feedbackbot.ErrorCode(err) != feedbackbot.EINTERNAL {
-			return
-		}
-		a.log.Error("slack command failed", "user", cmd.User, "err", err)
+		done <- result{doc, err}
 	}()
 	select {
 	case res := <-done:
-		writeJSON(w, response(docOrError(res.doc, res.err), replace))
+		return response(docOrError(res.doc, res.err), replace)
 	case <-time.After(a.cfg.CommandTimeout):
-		writeJSON(w, map[string]any{"response_type": "ephemeral", "text": "Working on it…"})
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
@@ -108,6 +108,7 @@ func (a *Adapter) answer(w http.ResponseWriter, ctx context.Context, cmd feedbac
 				a.log.Error("slack: deferred reply failed", "err", err)
 			}
 		}()
+		return map[string]any{"response_type": "ephemeral", "text": "Working on it…"}
 	}
 }
 

@@ -118,6 +118,22 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK) // a retry of an event already captured
 		return
 	}
+	if err := a.captureEnvelope(r.Context(), env); err != nil {
+		a.forget(env.EventID)
+		if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
+			w.Header().Set("X-Slack-No-Retry", "1")
+			http.Error(w, "malformed event", http.StatusBadRequest)
+			return
+		}
+		a.log.Error("slack event not captured; Slack will retry", "event_id", env.EventID, "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// captureEnvelope normalises an event_callback's event and appends it durably.
+func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
 	workspace := env.TeamID
 	if len(env.Authorizations) > 0 && env.Authorizations[0].TeamID != "" {
 		workspace = env.Authorizations[0].TeamID // our own team: team_id may be the other side's
@@ -127,21 +143,13 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	var ev Event
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
-		w.Header().Set("X-Slack-No-Retry", "1")
-		http.Error(w, "malformed event", http.StatusBadRequest)
-		return
+		return feedbackbot.Errorf(feedbackbot.EINVALID, "malformed event %s: %v", env.EventID, err)
 	}
-	events, err := a.Normalize(r.Context(), workspace, ev)
+	events, err := a.Normalize(ctx, workspace, ev)
 	if err == nil && len(events) > 0 {
-		_, err = a.sink.Append(r.Context(), events...)
+		_, err = a.sink.Append(ctx, events...)
 	}
-	if err != nil {
-		a.forget(env.EventID)
-		a.log.Error("slack event not captured; Slack will retry", "event_id", env.EventID, "err", err)
-		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
-		return
-	}
-	w.WriteHeader(http.StatusOK)
+	return err
 }
 
 // skippedSubtypes are noise: joins, leaves, topic changes, bots.

@@ -44,14 +44,15 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 	if !c.Enabled() {
 		return nil, nil
 	}
-	if c.Mode == "socket" {
-		return nil, fmt.Errorf("slack Socket Mode is not available in this build yet: set SLACK_MODE=http and SLACK_SIGNING_SECRET, and point the app's Request URLs at /slack/events, /slack/commands and /slack/interactions")
-	}
 	names := map[string]string{}
 	for _, a := range env.Config.Accounts {
 		names[a.ID] = a.Name
 	}
-	a, err := slackadapter.New(slackadapter.Config{BotToken: c.BotToken.Value(), SigningSecret: c.SigningSecret.Value(), APIURL: c.APIURL,
+	signing := c.SigningSecret.Value()
+	if c.Mode == "socket" && signing == "" {
+		signing = "unused-in-socket-mode" // Socket Mode envelopes arrive over the authenticated websocket
+	}
+	a, err := slackadapter.New(slackadapter.Config{BotToken: c.BotToken.Value(), SigningSecret: signing, APIURL: c.APIURL,
 		TeamID: c.TeamID, StaffUsers: c.StaffUsers, ChannelAccounts: c.ChannelAccounts, AccountNames: names,
 		IgnoreChannels: c.IgnoreChannels, IgnoreUsers: c.IgnoreUsers, InternalChannels: c.InternalChannels, Logger: env.Logger},
 		env.Store, env.Commands)
@@ -63,6 +64,12 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 	}
 	if errs := a.CheckDestinations(ctx, c.InternalChannels); len(errs) > 0 {
 		return nil, fmt.Errorf("slack internal channels: %w", errs[0])
+	}
+	if c.Mode == "socket" {
+		appToken := c.AppToken.Value()
+		return &platform{Name: feedbackbot.PlatformSlack, Poster: a, Run: func(ctx context.Context) error {
+			return a.RunSocket(ctx, appToken)
+		}}, nil
 	}
 	a.Register(env.Mux)
 	return &platform{Name: feedbackbot.PlatformSlack, Poster: a, Run: func(ctx context.Context) error {
