@@ -76,6 +76,7 @@ func commands() []command {
 		{"demo", "[--dir DIR] [--as-of TIME] [--period 7d]", "run the whole pipeline on bundled sample conversations (no Redis, no tokens)", (*Main).cmdDemo},
 		{"run", "[--config FILE]", "run the bot: adapters, analysis workers, scheduler, /healthz /readyz /metrics", (*Main).cmdRun},
 		{"import", "--slack-export FILE.zip [--team ID] | --discord-export FILE.json", "import a Slack or Discord export (idempotent), then analyse it", (*Main).cmdImport},
+		{"backfill", "--channel C... [--since 30d]", "fetch a Slack channel's history (resumable, rate-limit aware), then analyse it", (*Main).cmdBackfill},
 		{"analyze", "[--workers N]", "read JSON Lines {\"text\": ...} on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--as-of TIME] [--json]", "list every account's health score and the reasons", (*Main).cmdRisk},

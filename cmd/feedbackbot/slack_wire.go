@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	slackadapter "github.com/feedbackbot/feedbackbot/adapters/slack"
+	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
 )
@@ -77,4 +79,56 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 		a.Close()
 		return nil
 	}}, nil
+}
+
+func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("backfill", "--channel C... [--since 30d] [--page-size 200] [--calls-per-minute 50]")
+	channel := fs.String("channel", "", "Slack channel id to back-fill (the bot must be a member)")
+	since := 30 * 24 * time.Hour
+	fs.Var(durationFlag{&since}, "since", "how far back to fetch (1h..92d)")
+	pageSize := fs.Int("page-size", 200, "messages per conversations.history call (15 for apps outside the Marketplace)")
+	rate := fs.Int("calls-per-minute", 50, "the rate Slack allows this app, for the time estimate (1 for non-Marketplace apps)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *channel == "" {
+		return usagef("backfill: --channel is required")
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if !cfg.Slack.Enabled() {
+		return usagef("backfill needs SLACK_BOT_TOKEN (and the bot invited to %s)", *channel)
+	}
+	st, where, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := slackadapter.New(slackadapter.Config{BotToken: cfg.Slack.BotToken.Value(), SigningSecret: "unused-for-backfill", APIURL: cfg.Slack.APIURL,
+		TeamID: cfg.Slack.TeamID, StaffUsers: cfg.Slack.StaffUsers, ChannelAccounts: cfg.Slack.ChannelAccounts, Logger: m.log()}, st, nil)
+	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "Back-filling into the %s\n", where)
+	now := time.Now().UTC()
+	sum, err := a.Backfill(ctx, slackadapter.BackfillOptions{Channel: *channel, Since: now.Add(-since), Now: now, Progress: m.Stderr,
+		Cursors: st, PageSize: *pageSize, CallsPerMinute: *rate})
+	if err != nil {
+		return err
+	}
+	an, err := newAnalyzer(cfg)
+	if err != nil {
+		return err
+	}
+	n, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "backfill", Batch: cfg.Analysis.Batch, Logger: m.log()}).Drain(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Back-filled %s: %d pages, %d messages, %d threads, %d new; analysed %d log entries.\n", *channel, sum.Pages, sum.Messages, sum.Threads, sum.Appended, n)
+	return nil
 }

@@ -1,0 +1,191 @@
+package slackadapter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Cursors keeps back-fill positions so an interrupted back-fill resumes (the store's
+// documents implement it).
+type Cursors interface {
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+}
+
+// BackfillOptions say what to fetch.
+type BackfillOptions struct {
+	Channel  string
+	Since    time.Time
+	Now      time.Time
+	Progress io.Writer
+	Cursors  Cursors
+	// PageSize is messages per conversations.history call (default 200; apps outside
+	// the Marketplace may get only 15).
+	PageSize int
+	// CallsPerMinute is the rate the workspace allows, for the estimate shown before
+	// starting (default 50, Tier 3; as low as 1 for non-Marketplace distributed apps).
+	CallsPerMinute int
+}
+
+// BackfillSummary is what a back-fill did.
+type BackfillSummary struct {
+	Pages    int `json:"pages"`
+	Messages int `json:"messages"`
+	Appended int `json:"appended"`
+	Threads  int `json:"threads"`
+	Resumed  bool
+}
+
+type backfillCursor struct {
+	Since  time.Time `json:"since"`
+	Cursor string    `json:"cursor"`
+	Done   bool      `json:"done"`
+}
+
+const docBackfill = "slack-backfill"
+
+// Backfill pages through a channel's history since opts.Since (and every thread's
+// replies), capturing each message like a live event. Rate limits are waited out;
+// the position is saved after every page, so a second run resumes where the first
+// stopped; capture is idempotent, so overlap stores nothing twice.
+func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillSummary, error) {
+	var sum BackfillSummary
+	if opts.PageSize <= 0 {
+		opts.PageSize = 200
+	}
+	if opts.CallsPerMinute <= 0 {
+		opts.CallsPerMinute = 50
+	}
+	if opts.Now.IsZero() || !opts.Since.Before(opts.Now) {
+		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "back-fill needs a period: since %s is not before %s", opts.Since.Format(time.RFC3339), opts.Now.Format(time.RFC3339))
+	}
+	ws := a.cfg.TeamID
+	var pos backfillCursor
+	if opts.Cursors != nil {
+		raw, err := opts.Cursors.GetDoc(ctx, ws, docBackfill, opts.Channel)
+		if err == nil && json.Unmarshal(raw, &pos) == nil && pos.Since.Equal(opts.Since) && !pos.Done && pos.Cursor != "" {
+			sum.Resumed = true
+		} else {
+			pos = backfillCursor{Since: opts.Since}
+		}
+	}
+	progress := func(format string, args ...any) {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, format, args...)
+		}
+	}
+	per1000 := time.Duration(float64(1000/opts.PageSize+1) / float64(opts.CallsPerMinute) * float64(time.Minute))
+	progress("Back-filling %s since %s: %d messages a page at about %d calls a minute, so about %s per 1,000 messages (plus one call per thread).\n",
+		opts.Channel, opts.Since.Format("2006-01-02"), opts.PageSize, opts.CallsPerMinute, per1000.Round(time.Second))
+	if sum.Resumed {
+		progress("Resuming where the last back-fill stopped.\n")
+	}
+	start := time.Now()
+	for {
+		var resp *slack.GetConversationHistoryResponse
+		err := a.retry(ctx, func() error {
+			var err error
+			resp, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: opts.Channel,
+				Cursor: pos.Cursor, Oldest: slackTS(opts.Since), Latest: slackTS(opts.Now), Limit: opts.PageSize, Inclusive: true})
+			return err
+		})
+		if err != nil {
+			return sum, fmt.Errorf("slack conversations.history %s: %w (run again to resume)", opts.Channel, err)
+		}
+		sum.Pages++
+		var events []feedbackbot.Event
+		for _, m := range resp.Messages {
+			evs, err := a.fromHistory(ctx, ws, opts.Channel, m)
+			if err != nil {
+				return sum, err
+			}
+			events = append(events, evs...)
+			if m.ReplyCount > 0 {
+				sum.Threads++
+				replies, err := a.replies(ctx, ws, opts.Channel, m.Timestamp)
+				if err != nil {
+					return sum, err
+				}
+				events = append(events, replies...)
+			}
+		}
+		sum.Messages += len(resp.Messages)
+		if len(events) > 0 {
+			n, err := a.sink.Append(ctx, events...)
+			if err != nil {
+				return sum, fmt.Errorf("back-fill capture: %w (run again to resume)", err)
+			}
+			sum.Appended += n
+		}
+		pos.Cursor = resp.ResponseMetaData.NextCursor
+		pos.Done = !resp.HasMore || pos.Cursor == ""
+		if opts.Cursors != nil {
+			raw, _ := json.Marshal(pos)
+			if err := opts.Cursors.PutDoc(ctx, ws, docBackfill, opts.Channel, raw); err != nil {
+				return sum, fmt.Errorf("save back-fill position: %w", err)
+			}
+		}
+		progress("\r%d pages, %d messages, %d threads, %d new, %s", sum.Pages, sum.Messages, sum.Threads, sum.Appended, time.Since(start).Round(time.Second))
+		if pos.Done {
+			progress("\nDone.\n")
+			return sum, nil
+		}
+	}
+}
+
+func (a *Adapter) replies(ctx context.Context, ws, channel, ts string) ([]feedbackbot.Event, error) {
+	var out []feedbackbot.Event
+	cursor := ""
+	for {
+		var msgs []slack.Message
+		var more bool
+		err := a.retry(ctx, func() error {
+			var err error
+			msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Cursor: cursor, Limit: 200})
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("slack conversations.replies %s/%s: %w (run again to resume)", channel, ts, err)
+		}
+		for _, m := range msgs {
+			if m.Timestamp == ts {
+				continue // the root came with the history page
+			}
+			evs, err := a.fromHistory(ctx, ws, channel, m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, evs...)
+		}
+		if !more || cursor == "" {
+			return out, nil
+		}
+	}
+}
+
+// fromHistory normalises a history message with the live event rules (they share JSON).
+func (a *Adapter) fromHistory(ctx context.Context, ws, channel string, m slack.Message) ([]feedbackbot.Event, error) {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var ev Event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, err
+	}
+	ev.Type, ev.Channel = "message", channel
+	evs, err := a.Normalize(ctx, ws, ev)
+	if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
+		return nil, nil // one bad message does not stop the back-fill
+	}
+	return evs, err
+}
+
+func slackTS(t time.Time) string { return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000) }

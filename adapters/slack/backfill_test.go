@@ -1,0 +1,93 @@
+package slackadapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/slacktest"
+)
+
+// history serves three pages of a channel, answers one thread's replies, and rate
+// limits the very first call.
+func history(cursors *[]string, mu *sync.Mutex, calls *atomic.Int64) slacktest.Binder {
+	page := func(n int, msgs ...map[string]any) map[string]any {
+		next := ""
+		if n < 3 {
+			next = fmt.Sprintf("p%d", n+1)
+		}
+		return map[string]any{"ok": true, "messages": msgs, "has_more": next != "", "response_metadata": map[string]any{"next_cursor": next}}
+	}
+	pages := map[string]map[string]any{
+		"": page(1,
+			map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "export broken", "ts": "1700000300.000100", "reply_count": 1, "thread_ts": "1700000300.000100"},
+			map[string]any{"type": "message", "user": "UMARIA", "user_team": home, "text": "hi team", "ts": "1700000200.000100"}),
+		"p2": page(2, map[string]any{"type": "message", "subtype": "channel_join", "user": "UNEW", "text": "joined", "ts": "1700000150.000100"},
+			map[string]any{"type": "message", "user": "XMARCO", "user_team": "TACME", "text": "any update?", "ts": "1700000100.000100"}),
+		"p3": page(3, map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "first message", "ts": "1700000000.000100"}),
+	}
+	return func(c slacktest.Customize) {
+		c.Handle("/conversations.history", func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) == 1 {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			r.ParseForm()
+			mu.Lock()
+			*cursors = append(*cursors, r.Form.Get("cursor"))
+			mu.Unlock()
+			json.NewEncoder(w).Encode(pages[r.Form.Get("cursor")])
+		})
+		c.Handle("/conversations.replies", func(w http.ResponseWriter, r *http.Request) {
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "has_more": false, "messages": []map[string]any{
+				{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "export broken", "ts": "1700000300.000100", "thread_ts": "1700000300.000100"},
+				{"type": "message", "user": "UMARIA", "user_team": home, "text": "fix is rolling out", "ts": "1700000400.000100", "thread_ts": "1700000300.000100"},
+			}})
+		})
+	}
+}
+
+func TestBackfillPagesThreadsRateLimitAndResume(t *testing.T) {
+	var cursors []string
+	var mu sync.Mutex
+	var calls atomic.Int64
+	f := newFixture(t, history(&cursors, &mu, &calls))
+	ctx := context.Background()
+	since, now := time.Unix(1699990000, 0), time.Unix(1700010000, 0)
+	var out bytes.Buffer
+	sum, err := f.a.Backfill(ctx, BackfillOptions{Channel: "CACME", Since: since, Now: now, Progress: &out, Cursors: f.st, PageSize: 2, CallsPerMinute: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Pages != 3 || sum.Messages != 5 || sum.Threads != 1 || sum.Appended != 5 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if !strings.Contains(out.String(), "about") || !strings.Contains(out.String(), "per 1,000 messages") || !strings.Contains(out.String(), "Done") {
+		t.Fatalf("no estimate or progress: %q", out.String())
+	}
+	reply, ok := f.stored(key("CACME", "1700000400.000100"))
+	if !ok || reply.Message.Thread != "CACME:1700000300.000100" || reply.Message.Account != "TACME" {
+		t.Fatalf("thread reply: %+v", reply.Message)
+	}
+	// Interrupted after page 1: the next run resumes from the saved cursor.
+	raw, _ := json.Marshal(backfillCursor{Since: since, Cursor: "p2"})
+	f.st.PutDoc(ctx, home, docBackfill, "CACME", raw)
+	mu.Lock()
+	cursors = nil
+	mu.Unlock()
+	again, err := f.a.Backfill(ctx, BackfillOptions{Channel: "CACME", Since: since, Now: now, Cursors: f.st, PageSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Resumed || again.Pages != 2 || again.Appended != 0 || cursors[0] != "p2" {
+		t.Fatalf("resume: %+v cursors %v", again, cursors)
+	}
+}
