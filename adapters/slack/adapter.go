@@ -38,9 +38,11 @@ type Config struct {
 	// TeamID is the home workspace: its members are staff. Learned from auth.test when empty.
 	TeamID string
 	// EnterpriseID is the home Enterprise Grid organisation, if any: its members count as home.
-	EnterpriseID     string
-	TeamDomain       string // for permalinks, e.g. "acme" for acme.slack.com
-	StaffUsers       []string
+	EnterpriseID string
+	TeamDomain   string // for permalinks, e.g. "acme" for acme.slack.com
+	StaffUsers   []string
+	// StaffUserGroups, when set, limit staff to members of these user groups.
+	StaffUserGroups  []string
 	ChannelAccounts  map[string]string // single-customer channels
 	AccountNames     map[string]string // account id -> name
 	IgnoreChannels   []string
@@ -79,8 +81,40 @@ type Adapter struct {
 	lastCustomer map[string]string
 	wg           sync.WaitGroup // deferred command replies in flight
 	http         httpDoer
+	groups       map[string]groupCache // user group -> members, refreshed every 10 minutes
 	// offline adapters (imports) never call the Web API.
 	offline bool
+}
+
+type groupCache struct {
+	members []string
+	at      time.Time
+}
+
+// inStaffGroup reports whether user belongs to one of the configured staff groups.
+func (a *Adapter) inStaffGroup(ctx context.Context, user string) (bool, error) {
+	for _, g := range a.cfg.StaffUserGroups {
+		a.mu.Lock()
+		gc, ok := a.groups[g]
+		a.mu.Unlock()
+		if !ok || time.Since(gc.at) > 10*time.Minute {
+			members, err := a.api.GetUserGroupMembersContext(ctx, g)
+			if err != nil {
+				return false, fmt.Errorf("slack usergroups.users.list %s: %w", g, err)
+			}
+			gc = groupCache{members: members, at: time.Now()}
+			a.mu.Lock()
+			if a.groups == nil {
+				a.groups = map[string]groupCache{}
+			}
+			a.groups[g] = gc
+			a.mu.Unlock()
+		}
+		if slices.Contains(gc.members, user) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 type userInfo struct {

@@ -61,7 +61,18 @@ func (a *Adapter) staff(ctx context.Context, user, team, enterprise string) bool
 		a.log.Warn("slack: cannot check the caller; refusing", "user", user, "err", err)
 		return false
 	}
-	return a.isHome(u.team, u.enterprise) && !u.restricted && (team == "" || a.isHome(team, enterprise))
+	if !a.isHome(u.team, u.enterprise) || u.restricted || (team != "" && !a.isHome(team, enterprise)) {
+		return false
+	}
+	if len(a.cfg.StaffUserGroups) == 0 {
+		return true
+	}
+	in, err := a.inStaffGroup(ctx, user)
+	if err != nil {
+		a.log.Warn("slack: cannot check staff user groups; refusing", "user", user, "err", err)
+		return false
+	}
+	return in
 }
 
 // answer writes the immediate reply to a command or button press.

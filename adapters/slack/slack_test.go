@@ -510,3 +510,21 @@ func TestDigestBlocksGolden(t *testing.T) {
 		t.Fatalf("Block Kit digest differs from %s (-update to accept):\n%s", path, got)
 	}
 }
+
+func TestStaffUserGroups(t *testing.T) {
+	groups := func(c slacktest.Customize) {
+		c.Handle("/usergroups.users.list", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"ok":true,"users":["UMARIA"]}`))
+		})
+	}
+	f := newFixture(t, groups)
+	f.a.cfg.StaffUserGroups = []string{"SCS"}
+	_, body := f.post("/slack/commands", slash("UMARIA", home, "risk", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil)
+	if !strings.Contains(body, "ok: risk") {
+		t.Fatalf("a member of the staff group is staff: %s", body)
+	}
+	_, body = f.post("/slack/commands", slash("UTOM", home, "risk", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil)
+	if !strings.Contains(body, "only available to the team") {
+		t.Fatalf("a home member outside the staff groups is refused: %s", body)
+	}
+}

@@ -55,7 +55,7 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 		signing = "unused-in-socket-mode" // Socket Mode envelopes arrive over the authenticated websocket
 	}
 	a, err := slackadapter.New(slackadapter.Config{BotToken: c.BotToken.Value(), SigningSecret: signing, APIURL: c.APIURL,
-		TeamID: c.TeamID, StaffUsers: c.StaffUsers, ChannelAccounts: c.ChannelAccounts, AccountNames: names,
+		TeamID: c.TeamID, StaffUsers: c.StaffUsers, StaffUserGroups: c.StaffUserGroups, ChannelAccounts: c.ChannelAccounts, AccountNames: names,
 		IgnoreChannels: c.IgnoreChannels, IgnoreUsers: c.IgnoreUsers, InternalChannels: c.InternalChannels, Logger: env.Logger},
 		env.Store, env.Commands)
 	if err != nil {
