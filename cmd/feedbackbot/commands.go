@@ -91,11 +91,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--tz %q is not a known time zone", *tz)
 	}
-	cfg, err := m.load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	st, _, err := m.openStore(ctx, cfg)
+	cfg, st, _, err := m.session(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
@@ -128,7 +124,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 // buildDigest computes the at-risk list and the digest, and the chart when asked.
 func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws string, now time.Time, period time.Duration, loc *time.Location, withChart bool) (feedbackbot.Digest, []byte, error) {
 	accts := accountMap(cfg.Accounts)
-	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: ws, Now: now, Accounts: accts, Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()})
+	hs, err := bot.Risk(ctx, st, riskRequest(cfg, ws, now))
 	if err != nil {
 		return feedbackbot.Digest{}, nil, err
 	}
@@ -156,11 +152,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := m.load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	st, _, err := m.openStore(ctx, cfg)
+	cfg, st, _, err := m.session(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
@@ -169,7 +161,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: w, Now: now, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()})
+	hs, err := bot.Risk(ctx, st, riskRequest(cfg, w, now))
 	if err != nil {
 		return err
 	}

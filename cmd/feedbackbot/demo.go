@@ -173,7 +173,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprint(out, indent(bot.RenderText(bot.DigestDocument(d, png)), "   │ "))
 	fmt.Fprintln(out)
 
-	hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: DemoWorkspace, Now: now, Accounts: accts, Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()})
+	hs, err := bot.Risk(ctx, st, riskRequest(cfg, DemoWorkspace, now))
 	if err != nil {
 		return err
 	}

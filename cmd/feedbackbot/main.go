@@ -15,9 +15,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
@@ -202,6 +204,21 @@ func (m *Main) openStore(ctx context.Context, cfg config.Config) (store.Store, s
 		return nil, "", fmt.Errorf("open embedded store in %s: %w", cfg.Store.DataDir, err)
 	}
 	return st, "embedded store in " + cfg.Store.DataDir, nil
+}
+
+// session loads the configuration and opens the store it names; the caller closes it.
+func (m *Main) session(ctx context.Context, cfgPath string) (config.Config, store.Store, string, error) {
+	cfg, err := m.load(cfgPath)
+	if err != nil {
+		return cfg, nil, "", err
+	}
+	st, where, err := m.openStore(ctx, cfg)
+	return cfg, st, where, err
+}
+
+// riskRequest is the at-risk assessment of a workspace as configured.
+func riskRequest(cfg config.Config, ws string, now time.Time) bot.RiskRequest {
+	return bot.RiskRequest{Workspace: ws, Now: now, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()}
 }
 
 func newAnalyzer(cfg config.Config) (*analysis.Analyzer, error) {

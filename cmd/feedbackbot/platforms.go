@@ -84,11 +84,7 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		}
 		return usagef("import: give exactly one of %s", strings.Join(flags, ", "))
 	}
-	cfg, err := m.load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	st, where, err := m.openStore(ctx, cfg)
+	cfg, st, where, err := m.session(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}

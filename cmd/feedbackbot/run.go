@@ -237,7 +237,7 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 				log.Warn("alerts: list workspaces", "err", err)
 			}
 			for _, ws := range wss {
-				hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: ws, Now: now, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()})
+				hs, err := bot.Risk(ctx, st, riskRequest(cfg, ws, now))
 				if err != nil {
 					log.Warn("alerts: risk", "workspace", ws, "err", err)
 					continue
