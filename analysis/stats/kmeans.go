@@ -13,12 +13,17 @@ import (
 // results are reproducible. It returns each row's cluster and the centroids in the
 // standardised space.
 func KMeans(x *mat.Dense, k int, seed uint64) (labels []int, centroids *mat.Dense) {
-	n, d := x.Dims()
+	return KMeansRaw(Standardise(x), k, seed)
+}
+
+// KMeansRaw clusters the rows of z as they are (for vectors already on one scale,
+// such as L2-normalised TF-IDF).
+func KMeansRaw(z *mat.Dense, k int, seed uint64) (labels []int, centroids *mat.Dense) {
+	n, d := z.Dims()
 	if n == 0 || k <= 0 {
 		return nil, nil
 	}
 	k = min(k, n)
-	z := Standardise(x)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	centroids = mat.NewDense(k, d, nil)
 	// k-means++: the first centre at random, then proportional to squared distance.
