@@ -47,10 +47,21 @@ type Digest struct {
 	// Complaint concentration across accounts: Gini index of negative messages,
 	// and the share of them from the three accounts with the most.
 	ComplaintGini float64 `json:"complaint_gini"`
+	// Emerging are themes nobody configured that rose in this period.
+	Emerging []EmergingTheme `json:"emerging,omitempty"`
 	// Segments group the period's accounts by behaviour (k-means over standardised
 	// volume, sentiment, negative share and staff attention), named by their centres.
 	Segments           []Segment `json:"segments,omitempty"`
 	ComplaintTop3Share float64   `json:"complaint_top3_share"`
+}
+
+// EmergingTheme is a new topic: its key phrases, how many messages it covers and a
+// representative quote.
+type EmergingTheme struct {
+	Label   string   `json:"label"`
+	Phrases []string `json:"phrases"`
+	Size    int      `json:"size"`
+	Quote   Quote    `json:"quote"`
 }
 
 // Segment is a group of accounts that behave alike.

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/emerging"
 	"github.com/feedbackbot/feedbackbot/analysis/stats"
 	"github.com/feedbackbot/feedbackbot/store"
 )
@@ -22,6 +23,7 @@ type DigestStore interface {
 	Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error)
 	Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
 }
 
 // DigestRequest says which digest to build.
@@ -138,6 +140,9 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
 	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
+	if d.Emerging, err = emergingThemes(ctx, st, req); err != nil {
+		return d, err
+	}
 	answers, err := SurveyAnswers(ctx, st, req.Workspace)
 	if err != nil {
 		return d, err
@@ -182,6 +187,40 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 		out = append(out, *byName[name])
 	}
 	return out
+}
+
+// emergingThemes compares the period's customer messages (the newest 1,000) with the
+// four weeks before it (the newest 1,000 of them): bounded work, whatever the history.
+func emergingThemes(ctx context.Context, st DigestStore, req DigestRequest) ([]feedbackbot.EmergingTheme, error) {
+	load := func(from, to time.Time) ([]emerging.Doc, map[string]store.Stored, error) {
+		rows, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, From: from, To: to, Limit: store.MaxQueryLimit})
+		if err != nil {
+			return nil, nil, fmt.Errorf("digest: messages for emerging themes: %w", err)
+		}
+		var docs []emerging.Doc
+		byKey := map[string]store.Stored{}
+		for _, r := range rows {
+			if r.Message.Role == feedbackbot.RoleCustomer {
+				k := r.Message.Key()
+				docs = append(docs, emerging.Doc{Key: k, Text: r.Message.Text, Time: r.Message.Time})
+				byKey[k] = r
+			}
+		}
+		return docs, byKey, nil
+	}
+	period, byKey, err := load(req.From, req.To)
+	if err != nil {
+		return nil, err
+	}
+	history, _, err := load(req.From.Add(-28*24*time.Hour), req.From)
+	if err != nil {
+		return nil, err
+	}
+	var out []feedbackbot.EmergingTheme
+	for _, th := range emerging.Emerging(period, history, 3) {
+		out = append(out, feedbackbot.EmergingTheme{Label: th.Label, Phrases: th.Phrases, Size: th.Size, Quote: quoteOf(byKey[th.Quote.Key], req.Accounts)})
+	}
+	return out, nil
 }
 
 // channelTest runs a one-way ANOVA of customer sentiment across channels.

@@ -101,6 +101,14 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 	if sig := significanceLine(d); sig != "" {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: sig})
 	}
+	if len(d.Emerging) > 0 {
+		var b strings.Builder
+		b.WriteString("*New this period* (themes nobody configured)\n")
+		for _, e := range d.Emerging {
+			fmt.Fprintf(&b, "• *%s* — %d messages, e.g. “%s” (%s)\n", strings.Join(e.Phrases, ", "), e.Size, ShortText(e.Quote.Text, 140), e.Quote.Account)
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	}
 	if len(d.Accounts) > 0 {
 		var b strings.Builder
 		b.WriteString("*Most active accounts*\n")
