@@ -275,6 +275,15 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Destinations are checked against the platforms themselves: a channel that is
+	// shared with customers (or a DM) is refused here, not only at post time.
+	var problems []error
+	for _, check := range destinationChecks {
+		problems = append(problems, check(ctx, cfg)...)
+	}
+	if len(problems) > 0 {
+		return &config.Problems{Errs: problems}
+	}
 	file := *cfgPath
 	if file == "" {
 		file = config.DefaultFile + " (if present) and the environment"
@@ -299,6 +308,10 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "  accounts:  %d configured\n  digests:   %d scheduled\n", len(cfg.Accounts), len(cfg.Digests))
 	return nil
 }
+
+// destinationChecks are filled by adapters' wiring files: each checks the configured
+// destinations of its platform online and returns every problem.
+var destinationChecks []func(ctx context.Context, cfg config.Config) []error
 
 func themeNames(cfg config.Config) string {
 	var names []string

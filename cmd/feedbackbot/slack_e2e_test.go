@@ -134,3 +134,26 @@ func TestImportSlackExport(t *testing.T) {
 		t.Fatal("import without a file is a usage error")
 	}
 }
+
+// TestConfigCheckRefusesSharedSlackChannel: config check asks Slack and refuses a
+// Slack Connect channel configured as a digest destination.
+func TestConfigCheckRefusesSharedSlackChannel(t *testing.T) {
+	api := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/conversations.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			ch := r.Form.Get("channel")
+			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,"is_channel":true,"is_ext_shared":%v}}`, ch, ch == "CSHARED")
+		})
+	})
+	api.Start()
+	defer api.Stop()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	cfgYAML := "slack:\n  internal_channels: [CINTERNAL, CSHARED]\ndigests:\n  - name: daily\n    platform: slack\n    channel: CSHARED\n    workspace: THOME\n    schedule: \"0 9 * * *\"\n"
+	os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte(cfgYAML), 0o600)
+	m, out, _ := testMain(map[string]string{"SLACK_BOT_TOKEN": "xoxb-check", "SLACK_SIGNING_SECRET": "s", "SLACK_MODE": "http", "SLACK_API_URL": api.GetAPIURL(), "SLACK_TEAM_ID": "THOME"})
+	err := m.Run(context.Background(), []string{"config", "check"})
+	if err == nil || !strings.Contains(err.Error(), "CSHARED is shared with another organisation") || strings.Contains(err.Error(), "CINTERNAL") {
+		t.Fatalf("config check should refuse only the shared channel: %v\n%s", err, out)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -14,6 +15,7 @@ import (
 )
 
 func init() {
+	destinationChecks = append(destinationChecks, checkSlackDestinations)
 	platformStarters["slack"] = startSlack
 	importers["slack"] = importer{flag: "slack-export", help: "a Slack workspace export (.zip) to import; name your workspace with --team", run: importSlack}
 }
@@ -131,4 +133,27 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "Back-filled %s: %d pages, %d messages, %d threads, %d new; analysed %d log entries.\n", *channel, sum.Pages, sum.Messages, sum.Threads, sum.Appended, n)
 	return nil
+}
+
+// checkSlackDestinations asks Slack about every channel digests and alerts may go to.
+func checkSlackDestinations(ctx context.Context, cfg config.Config) []error {
+	c := cfg.Slack
+	if !c.Enabled() {
+		return nil
+	}
+	channels := slices.Clone(c.InternalChannels)
+	for _, d := range cfg.Digests {
+		if d.Platform == "slack" && !slices.Contains(channels, d.Channel) {
+			channels = append(channels, d.Channel)
+		}
+	}
+	if cfg.Alerts.Platform == "slack" && cfg.Alerts.Channel != "" && !slices.Contains(channels, cfg.Alerts.Channel) {
+		channels = append(channels, cfg.Alerts.Channel)
+	}
+	a, err := slackadapter.New(slackadapter.Config{BotToken: c.BotToken.Value(), SigningSecret: "unused-for-checks", APIURL: c.APIURL,
+		TeamID: c.TeamID, InternalChannels: c.InternalChannels}, nil, nil)
+	if err != nil {
+		return []error{err}
+	}
+	return a.CheckDestinations(ctx, channels)
 }
