@@ -264,6 +264,9 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		vals = append(vals, v)
 	}
 	e.supportPhrases(low, infos, vals)
+	if strings.IndexByte(raw, '?') >= 0 {
+		quietQuestions(raw, vals)
+	}
 
 	// Contrast: what follows "but" / "however" outweighs what precedes it.
 	for i, w := range low {
@@ -312,6 +315,40 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	score := sum / math.Sqrt(sum*sum+normAlpha)
 	score = math.Max(-1, math.Min(1, score))
 	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(seen, score, raw, sarcasm)}
+}
+
+// questionPositive scales positive words inside a question: "can someone recommend a
+// good editor?" asks about good, it does not express it. Negative words keep their
+// weight ("why is it broken again?" is a complaint).
+const questionPositive = 0.2
+
+// quietQuestions applies questionPositive to the tokens of sentences ending in '?'.
+// It re-tokenises sentence by sentence so positions line up with vals.
+func quietQuestions(raw string, vals []float64) {
+	var buf [32]string
+	i := 0
+	for len(raw) > 0 && i < len(vals) {
+		end := strings.IndexAny(raw, ".!?\n")
+		sentence, question := raw, false
+		if end >= 0 {
+			sentence = raw[:end]
+			j := end
+			for j < len(raw) && strings.IndexByte(".!?\n", raw[j]) >= 0 {
+				question = question || raw[j] == '?'
+				j++
+			}
+			raw = raw[j:]
+		} else {
+			raw = ""
+		}
+		n := len(text.Tokens(sentence, buf[:0]))
+		for k := i; k < i+n && k < len(vals); k++ {
+			if question && vals[k] > 0 {
+				vals[k] *= questionPositive
+			}
+		}
+		i += n
+	}
 }
 
 // supportPhrases adds the valence of support expressions to the phrase's last word.

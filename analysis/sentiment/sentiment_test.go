@@ -36,6 +36,8 @@ func TestChatCases(t *testing.T) {
 		{"we're evaluating other vendors", feedbackbot.Negative},
 		{"THIS IS UNACCEPTABLE!!!", feedbackbot.Negative},
 		{"how do I add a user to the workspace?", feedbackbot.Neutral},
+		{"can someone recommend a good editor?", feedbackbot.Neutral},
+		{"why is the export broken again?", feedbackbot.Negative},
 		{"> this is terrible\nthanks, that fixed it", feedbackbot.Positive},
 		{"<@U123> can you check `error: failed`?", feedbackbot.Neutral},
 		{":rage: the dashboard is down again", feedbackbot.Negative},
