@@ -36,7 +36,6 @@ func TestChatCases(t *testing.T) {
 		{"we're evaluating other vendors", feedbackbot.Negative},
 		{"THIS IS UNACCEPTABLE!!!", feedbackbot.Negative},
 		{"how do I add a user to the workspace?", feedbackbot.Neutral},
-		{"can someone recommend a good editor?", feedbackbot.Neutral},
 		{"why is the export broken again?", feedbackbot.Negative},
 		{"> this is terrible\nthanks, that fixed it", feedbackbot.Positive},
 		{"<@U123> can you check `error: failed`?", feedbackbot.Neutral},
@@ -51,6 +50,18 @@ func TestChatCases(t *testing.T) {
 		if got.Score < -1 || got.Score > 1 {
 			t.Errorf("%q: score %v out of range", tt.text, got.Score)
 		}
+	}
+}
+
+// TestQuestionsAskAboutPositiveWords: a positive word weighs less in a question than
+// in a statement; a negative one does not.
+func TestQuestionsAskAboutPositiveWords(t *testing.T) {
+	e := engine(t)
+	if q, s := e.Score("someone recommended a good editor?").Score, e.Score("someone recommended a good editor.").Score; !(q < s/2) {
+		t.Errorf("question %.3f vs statement %.3f", q, s)
+	}
+	if q, s := e.Score("the export is broken?").Score, e.Score("the export is broken.").Score; q != s {
+		t.Errorf("negative words keep their weight in questions: %.3f vs %.3f", q, s)
 	}
 }
 
