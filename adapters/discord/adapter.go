@@ -1,0 +1,437 @@
+// Package discordadapter connects feedbackbot to Discord communities through the
+// gateway (discordgo): it captures messages, thread and forum posts, edits, deletions
+// and reactions in the configured guild channels, recognises staff by role, answers
+// the /feedback application command, and posts digests (embeds with the chart
+// attached) and alerts (with buttons) only into channels community members cannot
+// read. It also imports DiscordChatExporter JSON files.
+package discordadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// Sink is where captured events go; it returns only after a durable write.
+type Sink interface {
+	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
+}
+
+// messageLookup is implemented by stores; reactions update the stored message.
+type messageLookup interface {
+	Message(ctx context.Context, key string) (store.Stored, error)
+}
+
+// Commands answers /feedback and button presses (the bot).
+type Commands interface {
+	HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedbackbot.Document, error)
+}
+
+// Intents are the gateway intents the adapter asks for. Message Content is privileged:
+// it must be enabled in the Developer Portal. Guild Members is not needed: message and
+// interaction payloads carry the author's roles.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent |
+	discordgo.IntentsGuildMessageReactions
+
+// Config is the adapter's configuration. The token is a plain string here; the
+// caller keeps it out of logs.
+type Config struct {
+	Token string
+	// Guilds limits capture and command registration to these guilds (all the bot is in when empty).
+	Guilds []string
+	// Channels limits capture to these channels (and their threads); all readable ones when empty.
+	Channels       []string
+	IgnoreChannels []string
+	// StaffRoles are role ids whose members are staff; StaffUsers are user ids. The guild
+	// owner is always staff.
+	StaffRoles []string
+	StaffUsers []string
+	// RoleAccounts maps a role id (e.g. "customer-acme") to an account id; ChannelAccounts
+	// maps a channel id to the account whose channel it is.
+	RoleAccounts    map[string]string
+	ChannelAccounts map[string]string
+	AccountNames    map[string]string
+	// InternalChannels are the only channels analysis may be posted to, and only while
+	// no community member can read them.
+	InternalChannels []string
+	Logger           *slog.Logger
+	// CommandTimeout is how long a command may take before the reply is deferred
+	// (default 2.5s, inside Discord's 3-second limit).
+	CommandTimeout time.Duration
+	// MaxBackoff caps the wait between reconnection attempts (default 2 minutes).
+	MaxBackoff time.Duration
+	// CaptureQueue bounds events waiting for the store (default 10,000). When it is
+	// full, the gateway reader waits: Discord then replays the missed events on resume.
+	CaptureQueue int
+}
+
+// Validate reports every problem at once.
+func (c *Config) Validate() []error {
+	var errs []error
+	if strings.TrimSpace(strings.TrimPrefix(c.Token, "Bot ")) == "" {
+		errs = append(errs, errors.New("discord: token is empty (set DISCORD_TOKEN)"))
+	}
+	for role := range c.RoleAccounts {
+		if slices.Contains(c.StaffRoles, role) {
+			errs = append(errs, fmt.Errorf("discord: role %s is both a staff role and a customer account role", role))
+		}
+	}
+	return errs
+}
+
+// Adapter is a Discord connection.
+type Adapter struct {
+	cfg  Config
+	s    *discordgo.Session
+	sink Sink
+	cmds Commands
+	log  *slog.Logger
+
+	queue        chan feedbackbot.Event
+	qmu          sync.RWMutex // guards qclosed; enqueue holds it for reading
+	qclosed      bool
+	captureDone  chan struct{}
+	disconnected chan struct{}
+	wg           sync.WaitGroup // interactions in flight
+
+	mu         sync.Mutex
+	registered map[string]bool   // guilds whose commands are registered
+	threadLast map[string]string // thread or channel -> last customer account seen
+	appID      string
+	failures   int64 // capture batches that failed and were retried
+	fatal      error // a refusal seen by discordgo's reader
+}
+
+// noteFatal remembers a gateway close that reconnecting cannot cure.
+func (a *Adapter) noteFatal(err error) {
+	var fatal *FatalError
+	if errors.As(classify(err), &fatal) {
+		a.mu.Lock()
+		a.fatal = fatal
+		a.mu.Unlock()
+	}
+}
+
+func (a *Adapter) fatalErr() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fatal
+}
+
+// dgLogger receives discordgo's own log lines (it has one global logger); the
+// newest adapter's logger wins. Its debug lines (which include the identify
+// payload) are never enabled, so tokens cannot reach the log.
+//
+// It is also how a gateway close code that arrives while connected (discordgo's
+// reader logs it, then reconnects) reaches the adapter: 4004 or 4014 after a
+// resume-then-identify must stop the adapter, not loop.
+var (
+	dgLogger  atomic.Pointer[slog.Logger]
+	dgAdapter atomic.Pointer[Adapter]
+)
+
+func init() {
+	discordgo.Logger = func(level, _ int, format string, args ...any) {
+		if a := dgAdapter.Load(); a != nil {
+			for _, arg := range args {
+				if err, ok := arg.(error); ok {
+					a.noteFatal(err)
+				}
+			}
+		}
+		l := dgLogger.Load()
+		if l == nil || level > discordgo.LogWarning {
+			return
+		}
+		lv := slog.LevelWarn
+		if level == discordgo.LogError {
+			lv = slog.LevelError
+		}
+		l.Log(context.Background(), lv, "discordgo: "+fmt.Sprintf(format, args...))
+	}
+}
+
+// FatalError is a gateway refusal that reconnecting cannot cure (bad token, intents).
+type FatalError struct {
+	Code int
+	msg  string
+}
+
+func (e *FatalError) Error() string { return e.msg }
+
+// New builds an adapter. It does not contact Discord until Start.
+func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = 2500 * time.Millisecond
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 2 * time.Minute
+	}
+	if cfg.CaptureQueue <= 0 {
+		cfg.CaptureQueue = 10_000
+	}
+	token := strings.TrimSpace(cfg.Token)
+	if !strings.HasPrefix(token, "Bot ") {
+		token = "Bot " + token
+	}
+	s, err := discordgo.New(token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	s.Identify.Intents = Intents
+	// We reconnect ourselves so that a refused token or intent stops with an
+	// explanation instead of retrying forever, and we wait out rate limits ourselves
+	// so that a context can cancel the wait.
+	s.ShouldReconnectOnError = false
+	s.ShouldRetryOnRateLimit = false
+	s.SyncEvents = true // capture in gateway order: a create before its edit
+	s.LogLevel = discordgo.LogWarning
+	dgLogger.Store(cfg.Logger)
+	s.StateEnabled = true
+	a := &Adapter{cfg: cfg, s: s, sink: sink, cmds: cmds, log: cfg.Logger,
+		queue: make(chan feedbackbot.Event, cfg.CaptureQueue), captureDone: make(chan struct{}),
+		disconnected: make(chan struct{}, 1), registered: map[string]bool{}, threadLast: map[string]string{}}
+	dgAdapter.Store(a)
+	s.AddHandler(a.onReady)
+	s.AddHandler(a.onGuildCreate)
+	s.AddHandler(a.onMessageCreate)
+	s.AddHandler(a.onMessageUpdate)
+	s.AddHandler(a.onMessageDelete)
+	s.AddHandler(a.onMessageDeleteBulk)
+	s.AddHandler(a.onReactionAdd)
+	s.AddHandler(a.onReactionRemove)
+	s.AddHandler(a.onInteraction)
+	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+		select {
+		case a.disconnected <- struct{}{}:
+		default:
+		}
+	})
+	return a, nil
+}
+
+// Session exposes the discordgo session (for tests and diagnostics).
+func (a *Adapter) Session() *discordgo.Session { return a.s }
+
+// Start connects to the gateway. A refused token (4004) or a refused privileged
+// intent (4014) returns a *FatalError explaining what to change.
+func (a *Adapter) Start(ctx context.Context) error {
+	go a.captureLoop(ctx)
+	if err := a.open(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Run keeps the connection up until ctx ends, reconnecting (and resuming the session
+// where Discord allows) with exponential backoff. It returns a *FatalError when
+// Discord refuses the bot for good, and nil after a clean shutdown.
+func (a *Adapter) Run(ctx context.Context) error {
+	defer a.shutdown()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.disconnected:
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := time.Second
+		for {
+			if err := a.fatalErr(); err != nil {
+				return err
+			}
+			err := a.open()
+			if err == nil {
+				break
+			}
+			var fatal *FatalError
+			if errors.As(err, &fatal) {
+				return err
+			}
+			a.log.Warn("discord gateway reconnect failed; retrying", "err", err, "in", wait)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
+			wait = min(wait*2, a.cfg.MaxBackoff)
+		}
+	}
+}
+
+// shutdown closes the gateway, finishes interactions in flight and drains the
+// capture queue into the store.
+func (a *Adapter) shutdown() {
+	_ = a.s.Close()
+	a.wg.Wait()
+	a.qmu.Lock()
+	if !a.qclosed {
+		a.qclosed = true
+		close(a.queue)
+	}
+	a.qmu.Unlock()
+	<-a.captureDone
+}
+
+func (a *Adapter) open() error {
+	err := a.s.Open()
+	if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+		return nil
+	}
+	return classify(err)
+}
+
+// classify turns the gateway's refusals into explanations.
+func classify(err error) error {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		switch ce.Code {
+		case 4004:
+			return &FatalError{Code: 4004, msg: "discord rejected the bot token (gateway close 4004, authentication failed): " +
+				"set DISCORD_TOKEN to the bot token from the Developer Portal (Applications → your app → Bot → Reset Token), " +
+				"not the client secret or the application id"}
+		case 4014:
+			return &FatalError{Code: 4014, msg: "discord refused the privileged Message Content intent (gateway close 4014, disallowed intents): " +
+				"feedbackbot needs it to read what members write. Enable it in the Developer Portal (Applications → your app → Bot → " +
+				"Privileged Gateway Intents → Message Content Intent) and restart; apps in 100 or more servers need Discord's approval for it"}
+		case 4013:
+			return &FatalError{Code: 4013, msg: "discord says the intents sent are invalid (gateway close 4013); this is a feedbackbot bug, please report it"}
+		case 4010, 4011:
+			return &FatalError{Code: ce.Code, msg: fmt.Sprintf("discord requires sharding for this bot (gateway close %d); run one process per shard", ce.Code)}
+		case 4012:
+			return &FatalError{Code: 4012, msg: "discord no longer accepts gateway API version " + discordgo.APIVersion + " (close 4012); upgrade feedbackbot"}
+		}
+		return fmt.Errorf("discord gateway closed the connection (%d %s): %w", ce.Code, ce.Text, err)
+	}
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == 401 || errors.Is(err, discordgo.ErrUnauthorized) {
+		return &FatalError{Code: 401, msg: "discord rejected the bot token (HTTP 401): set DISCORD_TOKEN to the bot token from the Developer Portal (Applications → your app → Bot)"}
+	}
+	return fmt.Errorf("discord gateway: %w", err)
+}
+
+// onReady remembers the application id, needed to register and answer commands.
+func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	a.mu.Lock()
+	if r.Application != nil {
+		a.appID = r.Application.ID
+	}
+	a.mu.Unlock()
+	a.log.Info("discord connected", "bot_user", r.User.ID, "guilds", len(r.Guilds))
+}
+
+// onGuildCreate registers /feedback in each guild once per process.
+func (a *Adapter) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
+	if g.Guild == nil || !a.guildAllowed(g.ID) {
+		return
+	}
+	a.mu.Lock()
+	done := a.registered[g.ID]
+	appID := a.appID
+	a.registered[g.ID] = true
+	a.mu.Unlock()
+	if done || appID == "" {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := a.RegisterCommands(ctx, g.ID); err != nil {
+			a.log.Error("discord: registering /feedback failed", "guild", g.ID, "err", err)
+			a.mu.Lock()
+			a.registered[g.ID] = false
+			a.mu.Unlock()
+		}
+	}()
+}
+
+func (a *Adapter) guildAllowed(id string) bool {
+	return len(a.cfg.Guilds) == 0 || slices.Contains(a.cfg.Guilds, id)
+}
+
+// Failures counts capture batches that failed and were retried.
+func (a *Adapter) Failures() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.failures
+}
+
+// captureLoop writes queued events to the store in order, batching what has piled
+// up, and retries with backoff while the store is unavailable: nothing is dropped.
+func (a *Adapter) captureLoop(ctx context.Context) {
+	defer close(a.captureDone)
+	batch := make([]feedbackbot.Event, 0, 64)
+	for ev := range a.queue {
+		batch = append(batch[:0], ev)
+	fill:
+		for len(batch) < cap(batch) {
+			select {
+			case more, ok := <-a.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, more)
+			default:
+				break fill
+			}
+		}
+		wait := 100 * time.Millisecond
+		for {
+			// A short-lived context per attempt: shutdown still drains the queue.
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			_, err := a.sink.Append(actx, batch...)
+			cancel()
+			if err == nil {
+				break
+			}
+			a.mu.Lock()
+			a.failures++
+			a.mu.Unlock()
+			a.log.Error("discord capture: store write failed; retrying", "events", len(batch), "err", err, "in", wait)
+			if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
+				// One bad event must not block the rest: write them one by one.
+				for _, ev := range batch {
+					if _, err := a.sink.Append(context.WithoutCancel(ctx), ev); err != nil {
+						a.log.Error("discord capture: event refused", "key", ev.Message.Key(), "err", err)
+					}
+				}
+				break
+			}
+			time.Sleep(wait)
+			wait = min(wait*2, 5*time.Second)
+		}
+	}
+}
+
+// enqueue hands events to the capture loop, waiting when the queue is full.
+func (a *Adapter) enqueue(events ...feedbackbot.Event) {
+	a.qmu.RLock()
+	defer a.qmu.RUnlock()
+	if a.qclosed {
+		a.log.Error("discord capture arrived during shutdown and was not stored", "events", len(events))
+		return
+	}
+	for _, ev := range events {
+		a.queue <- ev
+	}
+}

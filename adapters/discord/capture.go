@@ -1,0 +1,280 @@
+package discordadapter
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// channelInfo is what capture needs to know about where a message was written.
+type channelInfo struct {
+	id, name string
+	parent   string // for threads and forum posts: the channel they belong to
+	thread   bool
+	guild    string
+}
+
+// channel looks a channel up in the gateway state, then over REST (cached in state).
+func (a *Adapter) channel(ctx context.Context, id string) (channelInfo, error) {
+	c, err := a.s.State.Channel(id)
+	if err != nil || c == nil {
+		c, err = a.s.Channel(id, discordgo.WithContext(ctx))
+		if err != nil {
+			return channelInfo{}, err
+		}
+		_ = a.s.State.ChannelAdd(c)
+	}
+	return channelInfo{id: c.ID, name: c.Name, parent: c.ParentID, thread: c.IsThread(), guild: c.GuildID}, nil
+}
+
+// wanted reports whether messages in this channel are captured.
+func (a *Adapter) wanted(ci channelInfo) bool {
+	home := ci.id
+	if ci.thread {
+		home = ci.parent
+	}
+	in := func(list []string) bool { return slices.Contains(list, ci.id) || slices.Contains(list, home) }
+	if in(a.cfg.IgnoreChannels) || in(a.cfg.InternalChannels) {
+		return false
+	}
+	return len(a.cfg.Channels) == 0 || in(a.cfg.Channels)
+}
+
+// isStaff decides by user id, guild ownership and roles.
+func (a *Adapter) isStaff(guild, user string, roles []string) bool {
+	if slices.Contains(a.cfg.StaffUsers, user) {
+		return true
+	}
+	for _, r := range roles {
+		if slices.Contains(a.cfg.StaffRoles, r) {
+			return true
+		}
+	}
+	if g, err := a.s.State.Guild(guild); err == nil && g.OwnerID != "" && g.OwnerID == user {
+		return true
+	}
+	return false
+}
+
+// Normalize turns a Discord message into a capture event; ok is false for what is not
+// captured (bots, webhooks, system messages, other guilds and channels, empty text).
+func (a *Adapter) Normalize(ctx context.Context, m *discordgo.Message) (feedbackbot.Message, bool, error) {
+	if m == nil || m.GuildID == "" || m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" {
+		return feedbackbot.Message{}, false, nil
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return feedbackbot.Message{}, false, nil
+	}
+	if !a.guildAllowed(m.GuildID) || strings.TrimSpace(m.Content) == "" {
+		return feedbackbot.Message{}, false, nil
+	}
+	ci, err := a.channel(ctx, m.ChannelID)
+	if err != nil {
+		return feedbackbot.Message{}, false, err
+	}
+	if !a.wanted(ci) {
+		return feedbackbot.Message{}, false, nil
+	}
+	out := feedbackbot.Message{ID: m.ID, Platform: feedbackbot.PlatformDiscord, Workspace: m.GuildID, Channel: ci.id,
+		ChannelName: ci.name, Author: m.Author.ID, AuthorName: displayName(m.Author, m.Member), Text: m.Content, Time: m.Timestamp,
+		Permalink: "https://discord.com/channels/" + m.GuildID + "/" + m.ChannelID + "/" + m.ID}
+	if ci.thread {
+		out.Channel = ci.parent
+		if m.ID != ci.id { // a forum post's (or thread's) first message is the thread's root
+			out.Thread = ci.id
+		}
+	}
+	if m.EditedTimestamp != nil {
+		out.EditedAt = *m.EditedTimestamp
+	}
+	if m.MessageReference != nil && m.Type == discordgo.MessageTypeReply {
+		out.ReplyTo = m.MessageReference.MessageID
+	}
+	if len(m.Reactions) > 0 {
+		out.Reactions = map[string]int{}
+		for _, r := range m.Reactions {
+			if r.Emoji != nil && r.Count > 0 {
+				out.Reactions[emojiName(r.Emoji)] = r.Count
+			}
+		}
+	}
+	var roles []string
+	if m.Member != nil {
+		roles = m.Member.Roles
+	}
+	conv := cmpOr(out.Thread, ci.id) // the conversation: a thread, or the channel
+	if a.isStaff(m.GuildID, m.Author.ID, roles) {
+		out.Role = feedbackbot.RoleStaff
+		out.Account = a.staffAccount(ci, conv, m)
+	} else {
+		out.Role = feedbackbot.RoleCustomer
+		out.Account = a.customerAccount(ci, m.Author.ID, roles)
+		a.mu.Lock()
+		a.threadLast[conv] = out.Account
+		a.mu.Unlock()
+	}
+	out.AccountName = a.cfg.AccountNames[out.Account]
+	if out.AccountName == "" && out.Role == feedbackbot.RoleCustomer && out.Account == m.Author.ID {
+		out.AccountName = out.AuthorName
+	}
+	if err := out.Normalize(); err != nil {
+		return feedbackbot.Message{}, false, err
+	}
+	return out, true, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// customerAccount: a channel mapped to an account, else a role mapped to one, else
+// the member is their own account.
+func (a *Adapter) customerAccount(ci channelInfo, author string, roles []string) string {
+	for _, id := range []string{ci.id, ci.parent} {
+		if acct, ok := a.cfg.ChannelAccounts[id]; ok && id != "" {
+			return acct
+		}
+	}
+	for _, r := range roles {
+		if acct, ok := a.cfg.RoleAccounts[r]; ok {
+			return acct
+		}
+	}
+	return author
+}
+
+// staffAccount is the account a staff message is about: the channel's, else the
+// customer being replied to, else the last customer seen in the thread.
+func (a *Adapter) staffAccount(ci channelInfo, conv string, m *discordgo.Message) string {
+	for _, id := range []string{ci.id, ci.parent} {
+		if acct, ok := a.cfg.ChannelAccounts[id]; ok && id != "" {
+			return acct
+		}
+	}
+	if ref := m.ReferencedMessage; ref != nil && ref.Author != nil && !ref.Author.Bot {
+		var roles []string
+		if ref.Member != nil {
+			roles = ref.Member.Roles
+		}
+		if !a.isStaff(m.GuildID, ref.Author.ID, roles) {
+			return a.customerAccount(ci, ref.Author.ID, roles)
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.threadLast[conv]
+}
+
+func displayName(u *discordgo.User, m *discordgo.Member) string {
+	if m != nil && m.Nick != "" {
+		return m.Nick
+	}
+	if u.GlobalName != "" {
+		return u.GlobalName
+	}
+	return u.Username
+}
+
+// emojiName is a unicode emoji itself, or a custom emoji's name.
+func emojiName(e *discordgo.Emoji) string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return e.ID
+}
+
+func (a *Adapter) capture(m *discordgo.Message, what string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msg, ok, err := a.Normalize(ctx, m)
+	if err != nil {
+		a.log.Error("discord: message not captured", "what", what, "message", m.ID, "channel", m.ChannelID, "err", err)
+		return
+	}
+	if ok {
+		a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
+	}
+}
+
+func (a *Adapter) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCreate) {
+	a.capture(m.Message, "create")
+}
+
+// onMessageUpdate re-captures edited messages; updates without an edit time (embeds
+// unfurling, pins) change nothing the member wrote.
+func (a *Adapter) onMessageUpdate(_ *discordgo.Session, m *discordgo.MessageUpdate) {
+	if m.Message == nil || m.EditedTimestamp == nil || m.Author == nil {
+		return
+	}
+	a.capture(m.Message, "edit")
+}
+
+func (a *Adapter) deleted(guild, channel, id string) {
+	if guild == "" || id == "" || !a.guildAllowed(guild) {
+		return
+	}
+	a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: id,
+		Platform: feedbackbot.PlatformDiscord, Workspace: guild, Channel: channel}})
+}
+
+func (a *Adapter) onMessageDelete(_ *discordgo.Session, m *discordgo.MessageDelete) {
+	if m.Message != nil {
+		a.deleted(m.GuildID, m.ChannelID, m.ID)
+	}
+}
+
+func (a *Adapter) onMessageDeleteBulk(_ *discordgo.Session, m *discordgo.MessageDeleteBulk) {
+	for _, id := range m.Messages {
+		a.deleted(m.GuildID, m.ChannelID, id)
+	}
+}
+
+func (a *Adapter) onReactionAdd(_ *discordgo.Session, r *discordgo.MessageReactionAdd) {
+	if r.MessageReaction != nil {
+		a.reaction(r.MessageReaction, +1)
+	}
+}
+
+func (a *Adapter) onReactionRemove(_ *discordgo.Session, r *discordgo.MessageReactionRemove) {
+	if r.MessageReaction != nil {
+		a.reaction(r.MessageReaction, -1)
+	}
+}
+
+// reaction re-captures a known message with its updated reaction counts: reactions
+// on members' messages are satisfaction signals.
+func (a *Adapter) reaction(r *discordgo.MessageReaction, delta int) {
+	lk, ok := a.sink.(messageLookup)
+	if !ok || r.GuildID == "" || r.Emoji.Name == "" && r.Emoji.ID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	key := string(feedbackbot.PlatformDiscord) + "/" + r.GuildID + "/" + r.MessageID
+	st, err := lk.Message(ctx, key)
+	if err != nil {
+		if !feedbackbot.IsNotFound(err) {
+			a.log.Error("discord: reaction not recorded", "message", r.MessageID, "err", err)
+		}
+		return
+	}
+	m := st.Message
+	m.Reactions = maps.Clone(m.Reactions)
+	if m.Reactions == nil {
+		m.Reactions = map[string]int{}
+	}
+	name := emojiName(&r.Emoji)
+	if m.Reactions[name] += delta; m.Reactions[name] <= 0 {
+		delete(m.Reactions, name)
+	}
+	a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+}

@@ -1,0 +1,205 @@
+package discordadapter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// CommandName is the application command feedbackbot registers in each guild.
+const CommandName = "feedback"
+
+func str(name, desc string, required bool) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: name, Description: desc, Required: required}
+}
+
+func sub(name, desc string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: name, Description: desc, Options: opts}
+}
+
+// ApplicationCommands is /feedback with the same subcommands as Slack's. Options are joined in
+// this order into the text the bot parses ("log acme it keeps crashing").
+func ApplicationCommands() []*discordgo.ApplicationCommand {
+	noDM := false
+	return []*discordgo.ApplicationCommand{{
+		Name: CommandName, Description: "Customer feedback: accounts, themes, risk and digests (staff only)", DMPermission: &noDM,
+		Options: []*discordgo.ApplicationCommandOption{
+			sub("help", "What feedbackbot can do"),
+			sub("log", "Log feedback heard elsewhere", str("account", "Account id or name", true), str("text", "What the customer said", true)),
+			sub("account", "Health, sentiment and evidence for one account", str("account", "Account id or name", true)),
+			sub("themes", "What customers talk about, with trends", str("period", "e.g. 7d, 30d (default 7d)", false)),
+			sub("risk", "Accounts most at risk, with the reasons"),
+			sub("digest", "The satisfaction digest, here and now (only you see it)", str("period", "e.g. 7d, 30d (default 7d)", false)),
+			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "survey", Description: "Ask a customer a CSAT or NPS question in this channel",
+				Options: []*discordgo.ApplicationCommandOption{
+					{Type: discordgo.ApplicationCommandOptionString, Name: "kind", Description: "csat or nps", Required: true,
+						Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "CSAT (1-5)", Value: "csat"}, {Name: "NPS (0-10)", Value: "nps"}}},
+					str("account", "Account id or name", true),
+				}},
+		},
+	}}
+}
+
+// RegisterCommands overwrites the guild's commands with /feedback (guild commands
+// appear at once, unlike global ones).
+func (a *Adapter) RegisterCommands(ctx context.Context, guild string) error {
+	a.mu.Lock()
+	appID := a.appID
+	a.mu.Unlock()
+	if appID == "" {
+		return fmt.Errorf("discord: application id unknown (not connected yet)")
+	}
+	return a.retry(ctx, "register commands", func() error {
+		_, err := a.s.ApplicationCommandBulkOverwrite(appID, guild, ApplicationCommands(), discordgo.WithContext(ctx))
+		return err
+	})
+}
+
+// CommandText turns /feedback's subcommand and options into the bot's command text.
+func CommandText(data discordgo.ApplicationCommandInteractionData) string {
+	if data.Name != CommandName || len(data.Options) == 0 {
+		return "help"
+	}
+	sc := data.Options[0]
+	parts := []string{sc.Name}
+	order := map[string][]string{"log": {"account", "text"}, "account": {"account"}, "themes": {"period"},
+		"digest": {"period"}, "survey": {"kind", "account"}}[sc.Name]
+	for _, name := range order {
+		for _, o := range sc.Options {
+			if o.Name == name && o.Type == discordgo.ApplicationCommandOptionString {
+				if v := strings.TrimSpace(o.StringValue()); v != "" {
+					parts = append(parts, v)
+				}
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+const refusal = "Sorry, this command is only available to the team that runs feedbackbot."
+
+func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCreate) {
+	if i.Interaction == nil || a.cmds == nil {
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute) // the token lives 15 minutes
+		defer cancel()
+		a.HandleInteraction(ctx, i.Interaction)
+	}()
+}
+
+// HandleInteraction answers a /feedback command or a button press: refused at once
+// for non-staff (except survey answers), answered within CommandTimeout, otherwise
+// deferred and then edited in. Replies are ephemeral except a survey question.
+func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interaction) {
+	var text string
+	button := false
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		data := i.ApplicationCommandData()
+		if data.Name != CommandName {
+			return
+		}
+		text = CommandText(data)
+	case discordgo.InteractionMessageComponent:
+		text, button = i.MessageComponentData().CustomID, true
+	default:
+		return
+	}
+	user, roles := "", []string(nil)
+	name := ""
+	if i.Member != nil && i.Member.User != nil {
+		user, roles, name = i.Member.User.ID, i.Member.Roles, displayName(i.Member.User, i.Member)
+	} else if i.User != nil {
+		user, name = i.User.ID, displayName(i.User, nil)
+	}
+	if i.GuildID == "" || user == "" {
+		a.respond(ctx, i, Render(ephemeralText("feedbackbot works inside a server, not in direct messages.")))
+		return
+	}
+	staff := a.isStaff(i.GuildID, user, roles)
+	surveyAnswer := button && strings.HasPrefix(text, "survey.answer ")
+	if !staff && !surveyAnswer {
+		a.log.Info("discord: command refused to non-staff", "guild", i.GuildID, "user", user)
+		a.respond(ctx, i, Render(ephemeralText(refusal)))
+		return
+	}
+	cmd := feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: i.GuildID, Channel: i.ChannelID, User: user,
+		UserName: name, Staff: staff, Text: text, Button: button}
+	type result struct {
+		doc feedbackbot.Document
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		doc, err := a.cmds.HandleCommand(ctx, cmd)
+		done <- result{doc, err}
+	}()
+	reply := func(r result) Rendered {
+		if r.err != nil {
+			msg := feedbackbot.ErrorMessage(r.err)
+			if feedbackbot.ErrorCode(r.err) == feedbackbot.EINTERNAL {
+				a.log.Error("discord: command failed", "command", firstWord(text), "err", r.err)
+				msg = "Something went wrong answering that; it has been logged for the team."
+			}
+			return Render(ephemeralText(msg))
+		}
+		// Only a survey question (no analysis in it) is shown to the channel.
+		if firstWord(text) != "survey" {
+			r.doc.Ephemeral = true
+		}
+		return Render(r.doc)
+	}
+	select {
+	case r := <-done:
+		a.respond(ctx, i, reply(r))
+		return
+	case <-time.After(a.cfg.CommandTimeout):
+	}
+	// Slower than Discord's 3 seconds allow: acknowledge now, fill in later.
+	err := a.retry(ctx, "defer reply", func() error {
+		return a.s.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: ephemeralFlag}}, discordgo.WithContext(ctx))
+	})
+	if err != nil {
+		a.log.Error("discord: could not defer reply", "err", err)
+	}
+	r := <-done
+	out := reply(r)
+	err = a.retry(ctx, "edit deferred reply", func() error {
+		_, err := a.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Embeds: &out.Embeds, Components: &out.Components,
+			Files: out.files(), AllowedMentions: noMentions}, discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		a.log.Error("discord: could not send deferred reply", "err", err)
+	}
+}
+
+func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, r Rendered) {
+	err := a.retry(ctx, "reply", func() error {
+		return a.s.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Embeds: r.Embeds, Components: r.Components, Files: r.files(), Flags: r.Flags,
+				AllowedMentions: noMentions}}, discordgo.WithContext(ctx))
+	})
+	if err != nil {
+		a.log.Error("discord: could not reply to interaction", "err", err)
+	}
+}
+
+func ephemeralText(s string) feedbackbot.Document {
+	return feedbackbot.Document{Ephemeral: true, Fallback: s, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: s}}}
+}
+
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return w
+}

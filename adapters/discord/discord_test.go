@@ -1,0 +1,586 @@
+package discordadapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"log/slog"
+	"image/color"
+	"image/png"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/adapters/discord/discordtest"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+)
+
+// The fake guild: ids are snowflake-like strings.
+const (
+	guild      = "100000000000000001"
+	owner      = "200000000000000009"
+	roleStaff  = "300000000000000001"
+	roleAcme   = "300000000000000002"
+	roleMember = "300000000000000003"
+	roleBot    = "300000000000000004"
+	chGeneral  = "400000000000000001" // public text channel
+	chForum    = "400000000000000002" // public forum
+	chInternal = "400000000000000003" // staff only
+	chLeaky    = "400000000000000004" // listed as internal, but members can read it
+	chAcme     = "400000000000000005" // a single-customer channel
+	thPost     = "400000000000000100" // a forum post (thread) in chForum
+	userAlice  = "200000000000000001" // a community member
+	userBob    = "200000000000000002" // a member with the customer-acme role
+	userStaff  = "200000000000000003" // a staff member
+)
+
+const view = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages
+
+func fakeGuild() (*discordgo.Guild, []*discordgo.Channel) {
+	g := &discordgo.Guild{ID: guild, Name: "Acme Community", OwnerID: owner, Roles: []*discordgo.Role{
+		{ID: guild, Name: "@everyone", Permissions: view},
+		{ID: roleStaff, Name: "Support", Permissions: view},
+		{ID: roleAcme, Name: "customer-acme", Permissions: view},
+		{ID: roleMember, Name: "Member", Permissions: view},
+		{ID: roleBot, Name: "feedbackbot", Managed: true, Permissions: view},
+	}}
+	deny := []*discordgo.PermissionOverwrite{
+		{ID: guild, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
+		{ID: roleStaff, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel},
+	}
+	chans := []*discordgo.Channel{
+		{ID: chGeneral, Name: "general", Type: discordgo.ChannelTypeGuildText},
+		{ID: chForum, Name: "support", Type: discordgo.ChannelTypeGuildForum},
+		{ID: chInternal, Name: "cs-internal", Type: discordgo.ChannelTypeGuildText, PermissionOverwrites: deny},
+		{ID: chLeaky, Name: "cs-leaky", Type: discordgo.ChannelTypeGuildText, PermissionOverwrites: []*discordgo.PermissionOverwrite{
+			deny[0], deny[1], {ID: roleMember, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel}}},
+		{ID: chAcme, Name: "acme-shared", Type: discordgo.ChannelTypeGuildText},
+		{ID: thPost, Name: "Export fails with 500", Type: discordgo.ChannelTypeGuildPublicThread, ParentID: chForum},
+	}
+	return g, chans
+}
+
+type fixture struct {
+	t    *testing.T
+	fake *discordtest.Server
+	st   store.Store
+	a    *Adapter
+	ctx  context.Context
+	stop   func()
+	cancel context.CancelFunc
+	done   chan error
+}
+
+type commandsFunc func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error)
+
+func (f commandsFunc) HandleCommand(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+	return f(ctx, c)
+}
+
+func testConfig() Config {
+	return Config{Token: discordtest.Token, StaffRoles: []string{roleStaff}, RoleAccounts: map[string]string{roleAcme: "acme"},
+		ChannelAccounts: map[string]string{chAcme: "acme"}, AccountNames: map[string]string{"acme": "Acme Corp"},
+		InternalChannels: []string{chInternal, chLeaky}, MaxBackoff: 200 * time.Millisecond}
+}
+
+// newFixture starts a fake Discord, a bolt store and a connected adapter.
+func newFixture(t *testing.T, cfg Config, cmds Commands) *fixture {
+	return newFixtureWith(t, cfg, func(store.Store) Commands { return cmds })
+}
+
+// newFixtureWith builds the commands from the fixture's store (for the real bot).
+func newFixtureWith(t *testing.T, cfg Config, mk func(store.Store) Commands) *fixture {
+	t.Helper()
+	fake := discordtest.New(t)
+	g, chans := fakeGuild()
+	fake.AddGuild(g, chans...)
+	fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userStaff}, Roles: []string{roleStaff}})
+	fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userAlice}, Roles: []string{roleMember}})
+	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	a, err := New(cfg, st, mk(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fixture{t: t, fake: fake, st: st, a: a, ctx: ctx, cancel: cancel, done: make(chan error, 1)}
+	if err := a.Start(ctx); err != nil {
+		cancel()
+		t.Fatalf("Start: %v", err)
+	}
+	if !fake.WaitConnected(5 * time.Second) {
+		t.Fatal("never connected")
+	}
+	go func() { f.done <- a.Run(ctx) }()
+	f.stop = func() {
+		cancel()
+		select {
+		case err := <-f.done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after cancel")
+		}
+	}
+	t.Cleanup(func() {
+		if ctx.Err() == nil {
+			f.stop()
+		}
+	})
+	// GUILD_CREATE is processed in order after READY; wait until the state has the guild.
+	f.eventually("guild in state", func() bool { _, err := a.s.State.Guild(guild); return err == nil })
+	return f
+}
+
+func (f *fixture) eventually(what string, cond func() bool) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// logged returns the capture log of the guild.
+func (f *fixture) logged() []store.Entry {
+	var out []store.Entry
+	if err := f.st.Replay(context.Background(), guild, func(e store.Entry) error { out = append(out, e); return nil }); err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+var msgSeq atomic.Int64
+
+func message(channel, author string, roles []string, text string) map[string]any {
+	id := 1_200_000_000_000_000_000 + msgSeq.Add(1)
+	return map[string]any{"id": itoa(id), "channel_id": channel, "guild_id": guild, "content": text, "type": 0,
+		"timestamp": "2026-11-20T10:00:00.000000+00:00",
+		"author":    map[string]any{"id": author, "username": "user" + author[len(author)-2:], "global_name": "User " + author[len(author)-2:]},
+		"member":    map[string]any{"roles": roles, "nick": ""}}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func testImage() image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 4))
+	for x := range 8 {
+		img.Set(x, x%4, color.RGBA{R: 200, A: 255})
+	}
+	return img
+}
+
+func TestConnectIdentifiesWithIntents(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	ids := f.fake.Identifies()
+	if len(ids) != 1 {
+		t.Fatalf("identifies = %d, want 1", len(ids))
+	}
+	want := int(discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent | discordgo.IntentsGuildMessageReactions)
+	if ids[0].Intents != want {
+		t.Errorf("intents = %d, want %d (guilds, guild messages, message content, reactions)", ids[0].Intents, want)
+	}
+	if ids[0].Token != "Bot "+discordtest.Token {
+		t.Errorf("identify token not sent as a bot token")
+	}
+	// Commands are registered per guild after GUILD_CREATE.
+	req, ok := f.fake.WaitRequest("/applications/"+f.fake.AppID+"/guilds/"+guild+"/commands", 0, 5*time.Second)
+	if !ok {
+		t.Fatal("/feedback was not registered in the guild")
+	}
+	var cmds []discordgo.ApplicationCommand
+	if err := json.Unmarshal(req.JSON, &cmds); err != nil || len(cmds) != 1 || cmds[0].Name != "feedback" {
+		t.Fatalf("registered %s", req.JSON)
+	}
+	var subs []string
+	for _, o := range cmds[0].Options {
+		subs = append(subs, o.Name)
+	}
+	if got := strings.Join(subs, ","); got != "help,log,account,themes,risk,digest,survey" {
+		t.Errorf("subcommands = %s", got)
+	}
+}
+
+func TestCaptureCreateUpdateDeleteAndRoles(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	alice := message(chGeneral, userAlice, []string{roleMember}, "The export keeps failing, this is really frustrating")
+	bob := message(chGeneral, userBob, []string{roleAcme, roleMember}, "Love the new dashboard!")
+	staff := message(chGeneral, userStaff, []string{roleStaff}, "Sorry about that, we're on it")
+	staff["type"] = 19
+	staff["message_reference"] = map[string]any{"message_id": alice["id"], "channel_id": chGeneral, "guild_id": guild}
+	staff["referenced_message"] = alice
+	ownerMsg := message(chGeneral, owner, nil, "Thanks everyone for the feedback")
+	botMsg := message(chGeneral, "200000000000000077", nil, "I am a bot")
+	botMsg["author"].(map[string]any)["bot"] = true
+	hook := message(chGeneral, "200000000000000078", nil, "webhook post")
+	hook["webhook_id"] = "500"
+	join := message(chGeneral, userAlice, nil, "")
+	join["type"] = 7 // member join
+	forumRoot := message(thPost, userAlice, []string{roleMember}, "Export fails with a 500 since Monday")
+	forumRoot["id"] = thPost // a forum post's first message has the thread's id
+	forumReply := message(thPost, userStaff, []string{roleStaff}, "Fixed in 2.3.1, can you retry?")
+	internal := message(chInternal, userStaff, []string{roleStaff}, "internal chatter")
+	for _, m := range []map[string]any{alice, bob, staff, ownerMsg, botMsg, hook, join, forumRoot, forumReply, internal} {
+		f.fake.Dispatch("MESSAGE_CREATE", m)
+	}
+	f.eventually("6 captured", func() bool { return len(f.logged()) == 6 })
+	got := map[string]feedbackbot.Message{}
+	for _, e := range f.logged() {
+		got[e.Event.Message.ID] = e.Event.Message
+	}
+	id := func(m map[string]any) string { return m["id"].(string) }
+	tests := []struct {
+		name, id        string
+		role            feedbackbot.Role
+		account, thread string
+		channel         string
+	}{
+		{"member is own account", id(alice), feedbackbot.RoleCustomer, userAlice, "", chGeneral},
+		{"role maps to account", id(bob), feedbackbot.RoleCustomer, "acme", "", chGeneral},
+		{"staff by role, replying to a member", id(staff), feedbackbot.RoleStaff, userAlice, "", chGeneral},
+		{"guild owner is staff, counted for the last customer here", id(ownerMsg), feedbackbot.RoleStaff, "acme", "", chGeneral},
+		{"forum post root", thPost, feedbackbot.RoleCustomer, userAlice, "", chForum},
+		{"forum reply by staff", id(forumReply), feedbackbot.RoleStaff, userAlice, thPost, chForum},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, ok := got[tc.id]
+			if !ok {
+				t.Fatalf("message %s not captured", tc.id)
+			}
+			if m.Role != tc.role || m.Account != tc.account || m.Thread != tc.thread || m.Channel != tc.channel {
+				t.Errorf("role=%s account=%s thread=%s channel=%s; want %s %s %s %s", m.Role, m.Account, m.Thread, m.Channel, tc.role, tc.account, tc.thread, tc.channel)
+			}
+			if m.Platform != feedbackbot.PlatformDiscord || m.Workspace != guild || !strings.HasPrefix(m.Permalink, "https://discord.com/channels/"+guild+"/") {
+				t.Errorf("platform/workspace/permalink wrong: %+v", m)
+			}
+		})
+	}
+	if got[id(bob)].AccountName != "Acme Corp" {
+		t.Errorf("account name = %q", got[id(bob)].AccountName)
+	}
+	if got[id(staff)].ReplyTo != id(alice) {
+		t.Errorf("reply_to = %q", got[id(staff)].ReplyTo)
+	}
+
+	// A replayed dispatch (same message again) stores nothing new.
+	f.fake.Dispatch("MESSAGE_CREATE", alice)
+	// An edit re-captures; an update without edited_timestamp (an unfurl) does not.
+	unfurl := message(chGeneral, userAlice, []string{roleMember}, "The export keeps failing, this is really frustrating")
+	unfurl["id"] = alice["id"]
+	f.fake.Dispatch("MESSAGE_UPDATE", unfurl)
+	edited := message(chGeneral, userAlice, []string{roleMember}, "The export works now, thanks!")
+	edited["id"] = alice["id"]
+	edited["edited_timestamp"] = "2026-11-20T10:05:00.000000+00:00"
+	f.fake.Dispatch("MESSAGE_UPDATE", edited)
+	f.fake.Dispatch("MESSAGE_DELETE", map[string]any{"id": bob["id"], "channel_id": chGeneral, "guild_id": guild})
+	f.eventually("edit and delete captured", func() bool { return len(f.logged()) == 8 })
+	time.Sleep(100 * time.Millisecond) // anything else would have arrived by now
+	entries := f.logged()
+	if len(entries) != 8 {
+		t.Fatalf("log has %d entries, want 8 (the replay and the unfurl must store nothing)", len(entries))
+	}
+	if e := entries[6].Event; e.Kind != feedbackbot.EventPut || e.Message.Text != "The export works now, thanks!" || e.Message.EditedAt.IsZero() {
+		t.Errorf("edit entry = %+v", e)
+	}
+	if e := entries[7].Event; e.Kind != feedbackbot.EventDelete || e.Message.ID != id(bob) {
+		t.Errorf("delete entry = %+v", e)
+	}
+}
+
+func TestResumeAfterDisconnectReplaysMissedEvents(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "first message"))
+	f.eventually("first captured", func() bool { return len(f.logged()) == 1 })
+	f.fake.Drop()
+	// Sent while the client is away: Discord keeps it for the resumed session.
+	f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "sent while disconnected"))
+	if !f.fake.WaitConnected(15 * time.Second) {
+		t.Fatal("did not reconnect")
+	}
+	f.eventually("missed event replayed", func() bool { return len(f.logged()) == 2 })
+	if f.fake.Resumes() != 1 || len(f.fake.Identifies()) != 1 {
+		t.Errorf("resumes=%d identifies=%d; want a resume, not a new identify", f.fake.Resumes(), len(f.fake.Identifies()))
+	}
+	// Op 7: Discord asks the client to reconnect; it resumes again.
+	f.fake.AskReconnect()
+	if !f.fake.WaitConnected(15 * time.Second) {
+		t.Fatal("did not reconnect after op 7")
+	}
+	f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "after op 7"))
+	f.eventually("captured after op 7", func() bool { return len(f.logged()) == 3 })
+	if f.fake.Resumes() != 2 {
+		t.Errorf("resumes = %d, want 2", f.fake.Resumes())
+	}
+}
+
+func TestFatalCloseCodesStopWithExplanation(t *testing.T) {
+	t.Run("4014 disallowed intents at start", func(t *testing.T) {
+		fake := discordtest.New(t)
+		g, chans := fakeGuild()
+		fake.AddGuild(g, chans...)
+		fake.RefuseIntents(discordgo.IntentMessageContent)
+		st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		a, err := New(testConfig(), st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = a.Start(context.Background())
+		var fatal *FatalError
+		if !errors.As(err, &fatal) || fatal.Code != 4014 || !strings.Contains(err.Error(), "Message Content Intent") {
+			t.Fatalf("Start = %v; want a 4014 explanation", err)
+		}
+	})
+	t.Run("4004 bad token after a disconnect", func(t *testing.T) {
+		cfg := testConfig()
+		f := newFixture(t, cfg, nil)
+		// The token is revoked while connected: the resume and the identify that
+		// follow are refused, and Run stops instead of retrying forever.
+		f.fake.RevokeToken()
+		f.fake.CloseGateway(4009, "Session timed out.") // not resumable
+		select {
+		case err := <-f.done:
+			var fatal *FatalError
+			f.stop = f.cancel // Run has returned
+			if !errors.As(err, &fatal) || fatal.Code != 4004 || !strings.Contains(err.Error(), "DISCORD_TOKEN") {
+				t.Fatalf("Run = %v; want a 4004 explanation", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("Run kept reconnecting with a refused token")
+		}
+	})
+}
+
+func TestCommandsAnsweredRefusedAndDeferred(t *testing.T) {
+	var calls atomic.Int64
+	slow := make(chan struct{})
+	cmds := commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		calls.Add(1)
+		if c.Text == "digest 30d" {
+			<-slow
+		}
+		if c.Platform != feedbackbot.PlatformDiscord || c.Workspace != guild || !c.Staff {
+			return feedbackbot.Document{}, errors.New("bad command")
+		}
+		return feedbackbot.Document{Fallback: "ok", Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "*answer* to " + c.Text}}}, nil
+	})
+	cfg := testConfig()
+	cfg.CommandTimeout = 300 * time.Millisecond
+	f := newFixture(t, cfg, cmds)
+	interaction := func(id, user string, roles []string, sub string, opts ...map[string]any) map[string]any {
+		return map[string]any{"id": id, "application_id": f.fake.AppID, "type": 2, "token": "tok-" + id, "guild_id": guild, "channel_id": chInternal,
+			"member": map[string]any{"user": map[string]any{"id": user, "username": "u"}, "roles": roles},
+			"data":   map[string]any{"id": "1", "name": "feedback", "type": 1, "options": []any{map[string]any{"name": sub, "type": 1, "options": opts}}}}
+	}
+	// Staff: answered at once, ephemeral, with the options in order.
+	f.fake.Dispatch("INTERACTION_CREATE", interaction("700000000000000001", userStaff, []string{roleStaff}, "log",
+		map[string]any{"name": "account", "type": 3, "value": "acme"}, map[string]any{"name": "text", "type": 3, "value": "wants SSO"}))
+	req, ok := f.fake.WaitRequest("/interactions/700000000000000001/", 0, 5*time.Second)
+	if !ok {
+		t.Fatal("no reply to the staff command")
+	}
+	var resp discordgo.InteractionResponse
+	if err := json.Unmarshal(req.JSON, &resp); err != nil {
+		t.Fatal(err)
+	}
+	if resp.Type != discordgo.InteractionResponseChannelMessageWithSource || resp.Data.Flags&discordgo.MessageFlagsEphemeral == 0 ||
+		len(resp.Data.Embeds) != 1 || resp.Data.Embeds[0].Description != "**answer** to log acme wants SSO" {
+		t.Errorf("reply = %s", req.JSON)
+	}
+	// A member: refused at once; the bot is never asked.
+	before := calls.Load()
+	f.fake.Dispatch("INTERACTION_CREATE", interaction("700000000000000002", userAlice, []string{roleMember}, "risk"))
+	req, ok = f.fake.WaitRequest("/interactions/700000000000000002/", 0, 5*time.Second)
+	if !ok || !strings.Contains(string(req.JSON), "only available to the team") || !strings.Contains(string(req.JSON), `"flags":64`) {
+		t.Errorf("refusal = %s", req.JSON)
+	}
+	if calls.Load() != before {
+		t.Error("the bot was asked on behalf of a non-staff member")
+	}
+	// Slow: deferred within the timeout, then the original response is edited.
+	start := time.Now()
+	f.fake.Dispatch("INTERACTION_CREATE", interaction("700000000000000003", userStaff, []string{roleStaff}, "digest",
+		map[string]any{"name": "period", "type": 3, "value": "30d"}))
+	req, ok = f.fake.WaitRequest("/interactions/700000000000000003/", 0, 5*time.Second)
+	if !ok || !strings.Contains(string(req.JSON), `"type":5`) {
+		t.Fatalf("no deferral: %s", req.JSON)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("deferred after %v, beyond Discord's 3 s", d)
+	}
+	close(slow)
+	edit, ok := f.fake.WaitRequest("/webhooks/"+f.fake.AppID+"/tok-700000000000000003/messages/@original", 0, 5*time.Second)
+	if !ok || !strings.Contains(string(edit.JSON), "answer** to digest 30d") {
+		t.Errorf("deferred edit = %s", edit.JSON)
+	}
+}
+
+func TestPostEmbedWithChartAndRateLimit(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	var pngData bytes.Buffer
+	if err := png.Encode(&pngData, testImage()); err != nil {
+		t.Fatal(err)
+	}
+	doc := feedbackbot.Document{Fallback: "Weekly digest", Color: "good", Blocks: []feedbackbot.Block{
+		{Kind: feedbackbot.BlockHeader, Text: "Customer satisfaction, week 47"},
+		{Kind: feedbackbot.BlockText, Text: "*Sentiment* rose to 0.31 @everyone"},
+		{Kind: feedbackbot.BlockFields, Fields: []feedbackbot.Field{{Label: "Messages", Value: "412"}, {Label: "Negative", Value: "12%"}}},
+		{Kind: feedbackbot.BlockImage, Image: &feedbackbot.Image{Filename: "sentiment.png", Title: "Sentiment by day", Data: pngData.Bytes()}},
+		{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{{Label: "Acknowledge", Action: "alert.ack", Value: "fp1", Style: "primary"}}},
+	}}
+	// The first attempt is rate limited (429 with retry_after); the post is retried.
+	f.fake.RateLimitNext("POST", "/channels/"+chInternal+"/messages", 150*time.Millisecond, false)
+	start := time.Now()
+	ref, err := f.a.Post(context.Background(), chInternal, doc)
+	if err != nil {
+		t.Fatalf("Post: %v", err)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Errorf("retried after %v, before retry_after", d)
+	}
+	reqs := f.fake.Requests("/channels/" + chInternal + "/messages")
+	if len(reqs) != 2 || ref.ID == "" || ref.Platform != feedbackbot.PlatformDiscord {
+		t.Fatalf("requests = %d, ref = %+v; want a 429 and a retry", len(reqs), ref)
+	}
+	last := reqs[1]
+	if img, ok := last.Files["sentiment.png"]; !ok || !bytes.Equal(img, pngData.Bytes()) {
+		t.Errorf("chart not attached: files %v", keys(last.Files))
+	}
+	var sent struct {
+		Embeds          []discordgo.MessageEmbed           `json:"embeds"`
+		Components      []json.RawMessage                  `json:"components"`
+		AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	}
+	if err := json.Unmarshal(last.JSON, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent.Embeds) != 1 || sent.Embeds[0].Image == nil || sent.Embeds[0].Image.URL != "attachment://sentiment.png" || sent.Embeds[0].Color != colorGood {
+		t.Errorf("embed = %s", last.JSON)
+	}
+	if sent.AllowedMentions == nil || len(sent.AllowedMentions.Parse) != 0 || !strings.Contains(string(last.JSON), `"parse":[]`) {
+		t.Errorf("mentions are not suppressed: %s", last.JSON)
+	}
+	if len(sent.Components) != 1 || !strings.Contains(string(sent.Components[0]), `"custom_id":"alert.ack fp1"`) {
+		t.Errorf("buttons = %s", sent.Components)
+	}
+	// Update edits the same message.
+	if err := f.a.Update(context.Background(), ref, doc); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if len(f.fake.Requests("/channels/"+chInternal+"/messages/"+ref.ID)) != 1 {
+		t.Error("update did not edit the posted message")
+	}
+}
+
+func TestPostRefusesChannelsMembersCanRead(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	cfg := testConfig()
+	cfg.InternalChannels = nil
+	open, err := New(cfg, f.st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, channel, want string
+		a                   *Adapter
+	}{
+		{"not listed as internal", chGeneral, "not an internal channel", f.a},
+		{"a role that is not staff can read", chLeaky, `role "Member"`, f.a},
+		{"everyone can read", chGeneral, "@everyone", open},
+		{"a forum", chForum, "not a private text channel", open},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := len(f.fake.Requests("/channels/" + tc.channel + "/messages"))
+			_, err := tc.a.Post(context.Background(), tc.channel, feedbackbot.Document{Fallback: "x"})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED {
+				t.Fatalf("Post = %v; want refusal mentioning %q", err, tc.want)
+			}
+			if len(f.fake.Requests("/channels/"+tc.channel+"/messages")) != n {
+				t.Error("something was posted")
+			}
+		})
+	}
+	if errs := f.a.CheckDestinations(context.Background(), []string{chInternal}); len(errs) != 0 {
+		t.Errorf("staff-only channel refused: %v", errs)
+	}
+}
+
+// testWriter sends log lines to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestCommandsWithTheRealBot captures a member's message through the gateway,
+// analyses it, and answers "/feedback account" through bot.Bot.
+func TestCommandsWithTheRealBot(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	f := newFixtureWith(t, testConfig(), func(st store.Store) Commands {
+		return &bot.Bot{Store: st, Now: func() time.Time { return now }}
+	})
+	f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userBob, []string{roleAcme}, "The export is broken again, very frustrating"))
+	f.eventually("captured", func() bool { return len(f.logged()) == 1 })
+	an, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &bot.Worker{Store: f.st, Analyzer: an, Consumer: "t"}
+	if _, err := w.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": "700000000000000010", "application_id": f.fake.AppID, "type": 2,
+		"token": "tok", "guild_id": guild, "channel_id": chInternal,
+		"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "s"}, "roles": []string{roleStaff}},
+		"data": map[string]any{"id": "1", "name": "feedback", "type": 1, "options": []any{map[string]any{"name": "account", "type": 1,
+			"options": []any{map[string]any{"name": "account", "type": 3, "value": "acme"}}}}}})
+	req, ok := f.fake.WaitRequest("/interactions/700000000000000010/", 0, 5*time.Second)
+	if !ok {
+		t.Fatal("no reply")
+	}
+	if !strings.Contains(string(req.JSON), "export is broken") || !strings.Contains(string(req.JSON), `"flags":64`) {
+		t.Errorf("account reply lacks the evidence or is not ephemeral: %s", req.JSON)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

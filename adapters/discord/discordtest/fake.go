@@ -1,0 +1,661 @@
+// Package discordtest is a fake Discord for tests: a REST API and a gateway websocket
+// on loopback that speak the real protocol (hello, identify, ready, heartbeat and its
+// ack, dispatch, resume with replay of missed events, reconnect, invalid session and
+// close codes), so a real discordgo session can be pointed at it.
+//
+// discordgo keeps its endpoints in package variables, so Use rewrites them for the
+// duration of a test: tests that use a Server must not run in parallel.
+package discordtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+)
+
+// Token is the bot token the fake accepts (sent as "Bot " + Token).
+const Token = "fake-discord-token"
+
+// Gateway opcodes.
+const (
+	opDispatch       = 0
+	opHeartbeat      = 1
+	opIdentify       = 2
+	opResume         = 6
+	opReconnect      = 7
+	opInvalidSession = 9
+	opHello          = 10
+	opHeartbeatAck   = 11
+)
+
+// Request is one REST call the fake received.
+type Request struct {
+	Method, Path string
+	// JSON is the request's JSON body (for multipart, the payload_json part).
+	JSON json.RawMessage
+	// Files are the uploaded attachments by file name.
+	Files map[string][]byte
+	Auth  string
+}
+
+// Identify is what a client sent in op 2.
+type Identify struct {
+	Token   string `json:"token"`
+	Intents int    `json:"intents"`
+}
+
+// Server is a running fake Discord.
+type Server struct {
+	t    testing.TB
+	http *httptest.Server
+	up   websocket.Upgrader
+
+	// BotID and AppID identify the bot user and its application.
+	BotID, AppID string
+
+	mu         sync.Mutex
+	guilds     map[string]*discordgo.Guild
+	channels   map[string]*discordgo.Channel
+	members    map[string]*discordgo.Member // guild/user
+	requests   []Request
+	identifies []Identify
+	resumes    int
+	// gateway session
+	conn      *websocket.Conn
+	connMu    sync.Mutex // serialises writes to conn
+	sessionID string
+	seq       int64
+	history   []frame // dispatches of the current session, for resume
+	sessions  int
+	// behaviour
+	refuseIntents int  // close 4014 when an identify asks for any of these
+	revoked       bool // the token no longer works (gateway 4004, REST 401)
+	rateLimits    []rateLimit
+	nextID        int64
+	connected     chan struct{}
+}
+
+type frame struct {
+	Op   int             `json:"op"`
+	D    json.RawMessage `json:"d,omitempty"`
+	S    int64           `json:"s,omitempty"`
+	T    string          `json:"t,omitempty"`
+	seqs int64
+}
+
+type rateLimit struct {
+	method, prefix string
+	retryAfter     time.Duration
+	global         bool
+}
+
+// New starts a fake Discord and points discordgo at it until the test ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{t: t, BotID: "900000000000000001", AppID: "900000000000000002",
+		guilds: map[string]*discordgo.Guild{}, channels: map[string]*discordgo.Channel{}, members: map[string]*discordgo.Member{},
+		nextID: 1_300_000_000_000_000_000, connected: make(chan struct{}, 16)}
+	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	s.use(t)
+	return s
+}
+
+// URL is the fake's base address.
+func (s *Server) URL() string { return s.http.URL }
+
+// Close stops the server and drops the gateway connection.
+func (s *Server) Close() {
+	s.mu.Lock()
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
+	s.http.CloseClientConnections()
+	s.http.Close()
+}
+
+// use rewrites discordgo's endpoint variables (those computed at init) and restores them.
+func (s *Server) use(t testing.TB) {
+	saved := []string{discordgo.EndpointDiscord, discordgo.EndpointAPI, discordgo.EndpointGuilds, discordgo.EndpointChannels,
+		discordgo.EndpointUsers, discordgo.EndpointGateway, discordgo.EndpointGatewayBot, discordgo.EndpointWebhooks,
+		discordgo.EndpointApplications}
+	base := s.http.URL + "/"
+	discordgo.EndpointDiscord = base
+	discordgo.EndpointAPI = base + "api/v" + discordgo.APIVersion + "/"
+	discordgo.EndpointGuilds = discordgo.EndpointAPI + "guilds/"
+	discordgo.EndpointChannels = discordgo.EndpointAPI + "channels/"
+	discordgo.EndpointUsers = discordgo.EndpointAPI + "users/"
+	discordgo.EndpointGateway = discordgo.EndpointAPI + "gateway"
+	discordgo.EndpointGatewayBot = discordgo.EndpointGateway + "/bot"
+	discordgo.EndpointWebhooks = discordgo.EndpointAPI + "webhooks/"
+	discordgo.EndpointApplications = discordgo.EndpointAPI + "applications"
+	t.Cleanup(func() {
+		discordgo.EndpointDiscord, discordgo.EndpointAPI, discordgo.EndpointGuilds, discordgo.EndpointChannels,
+			discordgo.EndpointUsers, discordgo.EndpointGateway, discordgo.EndpointGatewayBot, discordgo.EndpointWebhooks,
+			discordgo.EndpointApplications = saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], saved[6], saved[7], saved[8]
+	})
+}
+
+// AddGuild adds a guild (with its roles) and its channels; they are sent in GUILD_CREATE
+// after READY and served by the REST API.
+func (s *Server) AddGuild(g *discordgo.Guild, channels ...*discordgo.Channel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range channels {
+		c.GuildID = g.ID
+		s.channels[c.ID] = c
+	}
+	g.Channels = channels
+	s.guilds[g.ID] = g
+}
+
+// AddMember makes a member known to GET /guilds/{g}/members/{u}.
+func (s *Server) AddMember(guild string, m *discordgo.Member) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m.GuildID = guild
+	s.members[guild+"/"+m.User.ID] = m
+}
+
+// RefuseIntents makes the gateway close with 4014 (disallowed intents) when an identify
+// asks for any of these intents, as Discord does when Message Content is not enabled.
+func (s *Server) RefuseIntents(intents discordgo.Intent) {
+	s.mu.Lock()
+	s.refuseIntents = int(intents)
+	s.mu.Unlock()
+}
+
+// RevokeToken makes the bot token invalid from now on, as a reset in the Developer
+// Portal does: identify is closed with 4004, resume gets op 9, REST calls get 401.
+func (s *Server) RevokeToken() {
+	s.mu.Lock()
+	s.revoked = true
+	s.mu.Unlock()
+}
+
+func (s *Server) tokenOK(t string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.revoked && t == "Bot "+Token
+}
+
+// RateLimitNext answers the next request whose method matches and whose path starts
+// with prefix (after /api/v9) with HTTP 429 and this retry_after.
+func (s *Server) RateLimitNext(method, prefix string, retryAfter time.Duration, global bool) {
+	s.mu.Lock()
+	s.rateLimits = append(s.rateLimits, rateLimit{method, prefix, retryAfter, global})
+	s.mu.Unlock()
+}
+
+// Requests returns the REST calls received so far whose path starts with prefix.
+func (s *Server) Requests(prefix string) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.requests {
+		if strings.HasPrefix(r.Path, prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WaitRequest waits until a request with the prefix has arrived (beyond the first
+// skip ones) and returns it.
+func (s *Server) WaitRequest(prefix string, skip int, timeout time.Duration) (Request, bool) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if rs := s.Requests(prefix); len(rs) > skip {
+			return rs[skip], true
+		}
+		if time.Now().After(deadline) {
+			return Request{}, false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Identifies returns the identify payloads received.
+func (s *Server) Identifies() []Identify {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Identify(nil), s.identifies...)
+}
+
+// Resumes counts successful resumes.
+func (s *Server) Resumes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.resumes
+}
+
+// WaitConnected waits for the next READY or RESUMED to be sent.
+func (s *Server) WaitConnected(timeout time.Duration) bool {
+	select {
+	case <-s.connected:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+// Dispatch sends an event (op 0) with the next sequence number. While no client is
+// connected it is only kept in the session history, so a resume replays it.
+func (s *Server) Dispatch(event string, data any) {
+	s.t.Helper()
+	raw, err := json.Marshal(data)
+	if err != nil {
+		s.t.Fatalf("discordtest: marshal %s: %v", event, err)
+	}
+	s.mu.Lock()
+	s.seq++
+	f := frame{Op: opDispatch, D: raw, S: s.seq, T: event}
+	s.history = append(s.history, f)
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		_ = s.write(c, f)
+	}
+}
+
+// DispatchRaw sends a dispatch whose data is raw bytes (for malformed payloads).
+func (s *Server) DispatchRaw(event string, raw []byte) {
+	s.mu.Lock()
+	s.seq++
+	f := frame{Op: opDispatch, D: raw, S: s.seq, T: event}
+	s.history = append(s.history, f)
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		_ = s.write(c, f)
+	}
+}
+
+// Drop cuts the gateway connection without a close frame, as a network failure would.
+// The session stays resumable.
+func (s *Server) Drop() {
+	s.mu.Lock()
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		_ = c.UnderlyingConn().Close()
+	}
+}
+
+// CloseGateway closes the connection with a close code (4004, 4014, 4000...).
+func (s *Server) CloseGateway(code int, reason string) {
+	s.mu.Lock()
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		s.connMu.Lock()
+		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+		s.connMu.Unlock()
+		_ = c.Close()
+	}
+}
+
+// AskReconnect sends op 7: the client must reconnect and resume.
+func (s *Server) AskReconnect() {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		_ = s.write(c, frame{Op: opReconnect})
+	}
+}
+
+func (s *Server) write(c *websocket.Conn, f frame) error {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.WriteJSON(f)
+}
+
+func (s *Server) id() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	return strconv.FormatInt(s.nextID, 10)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/gateway" || r.URL.Path == "/gateway/" {
+		s.gateway(w, r)
+		return
+	}
+	api := "/api/v" + discordgo.APIVersion
+	path, ok := strings.CutPrefix(r.URL.Path, api)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	req := Request{Method: r.Method, Path: path, Auth: r.Header.Get("Authorization")}
+	if err := readBody(r, &req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"message": err.Error(), "code": 50035})
+		return
+	}
+	if !s.tokenOK(req.Auth) && !strings.HasPrefix(path, "/interactions/") && !strings.HasPrefix(path, "/webhooks/") {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "401: Unauthorized", "code": 0})
+		return
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	for i, rl := range s.rateLimits {
+		if rl.method == r.Method && strings.HasPrefix(path, rl.prefix) {
+			s.rateLimits = append(s.rateLimits[:i], s.rateLimits[i+1:]...)
+			s.mu.Unlock()
+			secs := rl.retryAfter.Seconds()
+			w.Header().Set("Retry-After", strconv.FormatFloat(secs, 'f', 3, 64))
+			if rl.global {
+				w.Header().Set("X-RateLimit-Global", "true")
+			}
+			w.Header().Set("X-RateLimit-Scope", "user")
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "You are being rate limited.", "retry_after": secs, "global": rl.global})
+			return
+		}
+	}
+	s.mu.Unlock()
+	s.rest(w, r.Method, path, req)
+}
+
+func readBody(r *http.Request, req *Request) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 25<<20))
+	if err != nil {
+		return err
+	}
+	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "multipart/form-data" {
+		if len(body) > 0 {
+			if !json.Valid(body) {
+				return fmt.Errorf("body is not JSON")
+			}
+			req.JSON = body
+		}
+		return nil
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	req.Files = map[string][]byte{}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(p)
+		if err != nil {
+			return err
+		}
+		if p.FormName() == "payload_json" {
+			req.JSON = data
+		} else {
+			req.Files[p.FileName()] = data
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	switch {
+	case method == "GET" && (path == "/gateway" || path == "/gateway/bot"):
+		u := "ws" + strings.TrimPrefix(s.http.URL, "http") + "/gateway"
+		writeJSON(w, 200, map[string]any{"url": u, "shards": 1,
+			"session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
+	case method == "GET" && path == "/users/@me":
+		writeJSON(w, 200, discordgo.User{ID: s.BotID, Username: "feedbackbot", Bot: true})
+	case method == "GET" && len(parts) == 2 && parts[0] == "channels":
+		s.mu.Lock()
+		c, ok := s.channels[parts[1]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+			return
+		}
+		writeJSON(w, 200, c)
+	case method == "GET" && len(parts) == 2 && parts[0] == "guilds":
+		s.mu.Lock()
+		g, ok := s.guilds[parts[1]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Guild", "code": 10004})
+			return
+		}
+		writeJSON(w, 200, g)
+	case method == "GET" && len(parts) == 3 && parts[0] == "guilds" && parts[2] == "channels":
+		s.mu.Lock()
+		g := s.guilds[parts[1]]
+		s.mu.Unlock()
+		if g == nil {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Guild", "code": 10004})
+			return
+		}
+		writeJSON(w, 200, g.Channels)
+	case method == "GET" && len(parts) == 3 && parts[0] == "guilds" && parts[2] == "roles":
+		s.mu.Lock()
+		g := s.guilds[parts[1]]
+		s.mu.Unlock()
+		if g == nil {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Guild", "code": 10004})
+			return
+		}
+		writeJSON(w, 200, g.Roles)
+	case method == "GET" && len(parts) == 4 && parts[0] == "guilds" && parts[2] == "members":
+		s.mu.Lock()
+		m, ok := s.members[parts[1]+"/"+parts[3]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Member", "code": 10007})
+			return
+		}
+		writeJSON(w, 200, m)
+	case method == "POST" && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
+		s.mu.Lock()
+		_, ok := s.channels[parts[1]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+			return
+		}
+		writeJSON(w, 200, s.echoMessage(parts[1], s.id(), req))
+	case method == "PATCH" && len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages":
+		writeJSON(w, 200, s.echoMessage(parts[1], parts[3], req))
+	case method == "PUT" && len(parts) == 5 && parts[0] == "applications" && parts[2] == "guilds" && parts[4] == "commands":
+		var cmds []*discordgo.ApplicationCommand
+		if err := json.Unmarshal(req.JSON, &cmds); err != nil {
+			writeJSON(w, 400, map[string]any{"message": "Invalid Form Body", "code": 50035})
+			return
+		}
+		for _, c := range cmds {
+			c.ID, c.ApplicationID, c.GuildID = s.id(), parts[1], parts[3]
+		}
+		writeJSON(w, 200, cmds)
+	case method == "POST" && len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback":
+		w.WriteHeader(http.StatusNoContent)
+	case (method == "PATCH" || method == "POST") && len(parts) >= 3 && parts[0] == "webhooks":
+		writeJSON(w, 200, s.echoMessage("", s.id(), req))
+	default:
+		writeJSON(w, 404, map[string]any{"message": "404: Not Found (fake discord has no " + method + " " + path + ")", "code": 0})
+	}
+}
+
+func (s *Server) echoMessage(channel, id string, req Request) *discordgo.Message {
+	m := &discordgo.Message{}
+	_ = json.Unmarshal(req.JSON, m)
+	m.ID, m.ChannelID = id, channel
+	m.Author = &discordgo.User{ID: s.BotID, Username: "feedbackbot", Bot: true}
+	m.Timestamp = time.Now().UTC()
+	for name := range req.Files {
+		m.Attachments = append(m.Attachments, &discordgo.MessageAttachment{ID: s.id(), Filename: name,
+			URL: s.http.URL + "/attachments/" + name, Size: len(req.Files[name])})
+	}
+	return m
+}
+
+// gateway speaks the gateway protocol on one websocket connection.
+func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
+	c, err := s.up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	hello, _ := json.Marshal(map[string]int{"heartbeat_interval": 500})
+	if s.write(c, frame{Op: opHello, D: hello}) != nil {
+		return
+	}
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var first struct {
+		Op int             `json:"op"`
+		D  json.RawMessage `json:"d"`
+	}
+	if err := c.ReadJSON(&first); err != nil {
+		return
+	}
+	switch first.Op {
+	case opIdentify:
+		if !s.identify(c, first.D) {
+			return
+		}
+	case opResume:
+		var rs struct {
+			Token     string `json:"token"`
+			SessionID string `json:"session_id"`
+			Seq       int64  `json:"seq"`
+		}
+		_ = json.Unmarshal(first.D, &rs)
+		tokenOK := s.tokenOK(rs.Token)
+		s.mu.Lock()
+		ok := tokenOK && rs.SessionID != "" && rs.SessionID == s.sessionID
+		var missed []frame
+		if ok {
+			for _, f := range s.history {
+				if f.S > rs.Seq {
+					missed = append(missed, f)
+				}
+			}
+			s.conn = c
+			s.resumes++
+		}
+		s.mu.Unlock()
+		if !ok {
+			_ = s.write(c, frame{Op: opInvalidSession, D: json.RawMessage("false")})
+			// The client answers with a fresh identify on the same connection.
+			if err := c.ReadJSON(&first); err != nil || first.Op != opIdentify || !s.identify(c, first.D) {
+				return
+			}
+			break
+		}
+		for _, f := range missed {
+			if s.write(c, f) != nil {
+				return
+			}
+		}
+		s.mu.Lock()
+		s.seq++
+		f := frame{Op: opDispatch, D: json.RawMessage("{}"), S: s.seq, T: "RESUMED"}
+		s.history = append(s.history, f)
+		s.mu.Unlock()
+		if s.write(c, f) != nil {
+			return
+		}
+		s.connected <- struct{}{}
+	default:
+		s.closeWith(c, 4003, "Not authenticated.")
+		return
+	}
+	// Read loop: heartbeats get acks; everything else is ignored.
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var in struct {
+			Op int `json:"op"`
+		}
+		if err := c.ReadJSON(&in); err != nil {
+			s.mu.Lock()
+			if s.conn == c {
+				s.conn = nil
+			}
+			s.mu.Unlock()
+			return
+		}
+		if in.Op == opHeartbeat {
+			_ = s.write(c, frame{Op: opHeartbeatAck})
+		}
+	}
+}
+
+// identify checks an op 2 payload: a bad token closes with 4004, a refused intent
+// with 4014; otherwise a new session starts.
+func (s *Server) identify(c *websocket.Conn, raw json.RawMessage) bool {
+	var id Identify
+	_ = json.Unmarshal(raw, &id)
+	s.mu.Lock()
+	s.identifies = append(s.identifies, id)
+	refuse := s.refuseIntents&id.Intents != 0
+	s.mu.Unlock()
+	if !s.tokenOK(id.Token) {
+		s.closeWith(c, 4004, "Authentication failed.")
+		return false
+	}
+	if refuse {
+		s.closeWith(c, 4014, "Disallowed intent(s).")
+		return false
+	}
+	s.ready(c)
+	return true
+}
+
+func (s *Server) closeWith(c *websocket.Conn, code int, reason string) {
+	s.connMu.Lock()
+	_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	s.connMu.Unlock()
+}
+
+// ready starts a new session: READY, then GUILD_CREATE for every guild.
+func (s *Server) ready(c *websocket.Conn) {
+	s.mu.Lock()
+	s.sessions++
+	s.sessionID = fmt.Sprintf("fake-session-%d", s.sessions)
+	s.seq = 0
+	s.history = nil
+	s.conn = c
+	var unavailable []map[string]any
+	var guilds []*discordgo.Guild
+	for _, g := range s.guilds {
+		unavailable = append(unavailable, map[string]any{"id": g.ID, "unavailable": true})
+		guilds = append(guilds, g)
+	}
+	sid := s.sessionID
+	s.mu.Unlock()
+	s.Dispatch("READY", map[string]any{"v": 9, "session_id": sid, "resume_gateway_url": "ws" + strings.TrimPrefix(s.http.URL, "http") + "/gateway",
+		"user": discordgo.User{ID: s.BotID, Username: "feedbackbot", Bot: true}, "guilds": unavailable,
+		"application": map[string]any{"id": s.AppID, "flags": 0}})
+	for _, g := range guilds {
+		s.Dispatch("GUILD_CREATE", g)
+	}
+	s.connected <- struct{}{}
+}

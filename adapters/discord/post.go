@@ -1,0 +1,216 @@
+package discordadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Rate-limit retries: at most maxAttempts calls, each wait capped at maxRetryWait.
+const (
+	maxAttempts  = 5
+	maxRetryWait = time.Minute
+)
+
+// retry runs fn again after Discord's retry_after when it is rate limited (429,
+// per-route or global). The wait honours ctx; after the last attempt the error is
+// returned so a digest is never dropped silently.
+func (a *Adapter) retry(ctx context.Context, what string, fn func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		var rl *discordgo.RateLimitError
+		if !errors.As(err, &rl) || attempt == maxAttempts {
+			if rl != nil {
+				return fmt.Errorf("discord %s: still rate limited after %d attempts: %w", what, attempt, err)
+			}
+			return err
+		}
+		wait := 100 * time.Millisecond
+		if rl.RateLimit != nil && rl.TooManyRequests != nil {
+			wait = max(rl.RetryAfter, 50*time.Millisecond)
+		}
+		if wait > maxRetryWait {
+			return fmt.Errorf("discord %s: rate limited for %s, longer than we wait: %w", what, wait, err)
+		}
+		a.log.Warn("discord rate limited; waiting", "call", what, "retry_after", wait, "attempt", attempt)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// CheckDestination refuses a channel analysis must not go to: one not listed in
+// internal_channels (when the list is set), one that is not a text channel, or one
+// that @everyone, a role that is not a staff role, or a member who is not staff can
+// read. Discord's permission rules decide: a role's base permissions, Administrator,
+// then the channel's overwrites for @everyone, the role and single members.
+func (a *Adapter) CheckDestination(ctx context.Context, channel string) error {
+	if len(a.cfg.InternalChannels) > 0 && !slices.Contains(a.cfg.InternalChannels, channel) {
+		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "discord channel %s is not an internal channel (discord.internal_channels); refusing to post customer analysis there", channel)
+	}
+	var ch *discordgo.Channel
+	err := a.retry(ctx, "get channel", func() error {
+		var err error
+		ch, err = a.s.Channel(channel, discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("discord: look up channel %s: %w", channel, err)
+	}
+	switch ch.Type {
+	case discordgo.ChannelTypeGuildText:
+	case discordgo.ChannelTypeGuildPrivateThread:
+		// A private thread is readable by its members and by whoever can read (and
+		// manage threads in) the parent: check the parent.
+		return a.CheckDestination(ctx, ch.ParentID)
+	default:
+		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "discord channel %s (#%s) is not a private text channel (type %d); refusing to post customer analysis there", channel, ch.Name, ch.Type)
+	}
+	var roles []*discordgo.Role
+	err = a.retry(ctx, "get roles", func() error {
+		var err error
+		roles, err = a.s.GuildRoles(ch.GuildID, discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("discord: look up roles of guild %s: %w", ch.GuildID, err)
+	}
+	who, err := a.readers(ctx, ch, roles)
+	if err != nil {
+		return err
+	}
+	if who != "" {
+		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "discord channel #%s (%s) can be read by %s; refusing to post customer analysis where community members can read it "+
+			"(deny View Channel to @everyone and member roles, or add staff roles to discord.staff_roles)", ch.Name, channel, who)
+	}
+	return nil
+}
+
+// readers names who, other than staff and bots, can view the channel ("" if nobody).
+func (a *Adapter) readers(ctx context.Context, ch *discordgo.Channel, roles []*discordgo.Role) (string, error) {
+	var everyone *discordgo.Role
+	for _, r := range roles {
+		if r.ID == ch.GuildID {
+			everyone = r
+		}
+	}
+	if everyone == nil {
+		return "", fmt.Errorf("discord: guild %s has no @everyone role in its role list", ch.GuildID)
+	}
+	overwrite := func(id string, typ discordgo.PermissionOverwriteType) *discordgo.PermissionOverwrite {
+		for _, o := range ch.PermissionOverwrites {
+			if o.ID == id && o.Type == typ {
+				return o
+			}
+		}
+		return nil
+	}
+	canView := func(base int64, extra ...*discordgo.PermissionOverwrite) bool {
+		if base&discordgo.PermissionAdministrator != 0 {
+			return true
+		}
+		perms := base
+		for _, o := range append([]*discordgo.PermissionOverwrite{overwrite(ch.GuildID, discordgo.PermissionOverwriteTypeRole)}, extra...) {
+			if o != nil {
+				perms = perms&^o.Deny | o.Allow
+			}
+		}
+		return perms&discordgo.PermissionViewChannel != 0
+	}
+	if canView(everyone.Permissions) {
+		return "@everyone", nil
+	}
+	for _, r := range roles {
+		if r.ID == ch.GuildID || r.Managed || slices.Contains(a.cfg.StaffRoles, r.ID) {
+			continue // bots' own roles and staff roles may read
+		}
+		if canView(everyone.Permissions|r.Permissions, overwrite(r.ID, discordgo.PermissionOverwriteTypeRole)) {
+			return fmt.Sprintf("the role %q (%s), which is not a staff role", r.Name, r.ID), nil
+		}
+	}
+	for _, o := range ch.PermissionOverwrites {
+		if o.Type != discordgo.PermissionOverwriteTypeMember || o.Allow&discordgo.PermissionViewChannel == 0 {
+			continue
+		}
+		if o.ID == a.botUserID() || slices.Contains(a.cfg.StaffUsers, o.ID) {
+			continue
+		}
+		var m *discordgo.Member
+		err := a.retry(ctx, "get member", func() error {
+			var err error
+			m, err = a.s.GuildMember(ch.GuildID, o.ID, discordgo.WithContext(ctx))
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("discord: look up member %s allowed into #%s: %w", o.ID, ch.Name, err)
+		}
+		if (m.User == nil || !m.User.Bot) && !a.isStaff(ch.GuildID, o.ID, m.Roles) {
+			return fmt.Sprintf("the member %s, who is not staff", o.ID), nil
+		}
+	}
+	return "", nil
+}
+
+func (a *Adapter) botUserID() string {
+	if a.s.State != nil && a.s.State.User != nil {
+		return a.s.State.User.ID
+	}
+	return ""
+}
+
+// CheckDestinations checks several channels, reporting every problem.
+func (a *Adapter) CheckDestinations(ctx context.Context, channels []string) []error {
+	var errs []error
+	for _, ch := range channels {
+		if err := a.CheckDestination(ctx, ch); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// Post posts a document (a digest with its chart attached, or an alert with buttons)
+// to an internal channel, after checking that no community member can read it.
+func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
+	if err := a.CheckDestination(ctx, channel); err != nil {
+		return feedbackbot.PostRef{}, err
+	}
+	r := Render(doc)
+	var msg *discordgo.Message
+	err := a.retry(ctx, "post message", func() error {
+		var err error
+		msg, err = a.s.ChannelMessageSendComplex(channel, &discordgo.MessageSend{Embeds: r.Embeds, Components: r.Components,
+			Files: r.files(), AllowedMentions: noMentions}, discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		return feedbackbot.PostRef{}, fmt.Errorf("discord: post to %s: %w", channel, err)
+	}
+	return feedbackbot.PostRef{Platform: feedbackbot.PlatformDiscord, Destination: channel, ID: msg.ID}, nil
+}
+
+// Update replaces a posted message's embeds and buttons (new evidence on an open
+// alert, a recovery). Attachments stay as they were.
+func (a *Adapter) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error {
+	if err := a.CheckDestination(ctx, ref.Destination); err != nil {
+		return err
+	}
+	r := Render(doc)
+	components := r.Components
+	if components == nil {
+		components = []discordgo.MessageComponent{}
+	}
+	return a.retry(ctx, "edit message", func() error {
+		_, err := a.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: ref.ID, Channel: ref.Destination, Embeds: &r.Embeds,
+			Components: &components, AllowedMentions: noMentions}, discordgo.WithContext(ctx))
+		return err
+	})
+}
