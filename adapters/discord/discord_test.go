@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"image"
-	"log/slog"
 	"image/color"
 	"image/png"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -71,11 +71,11 @@ func fakeGuild() (*discordgo.Guild, []*discordgo.Channel) {
 }
 
 type fixture struct {
-	t    *testing.T
-	fake *discordtest.Server
-	st   store.Store
-	a    *Adapter
-	ctx  context.Context
+	t      *testing.T
+	fake   *discordtest.Server
+	st     store.Store
+	a      *Adapter
+	ctx    context.Context
 	stop   func()
 	cancel context.CancelFunc
 	done   chan error
@@ -470,8 +470,8 @@ func TestPostEmbedWithChartAndRateLimit(t *testing.T) {
 		t.Errorf("chart not attached: files %v", keys(last.Files))
 	}
 	var sent struct {
-		Embeds          []discordgo.MessageEmbed           `json:"embeds"`
-		Components      []json.RawMessage                  `json:"components"`
+		Embeds          []discordgo.MessageEmbed          `json:"embeds"`
+		Components      []json.RawMessage                 `json:"components"`
 		AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
 	}
 	if err := json.Unmarshal(last.JSON, &sent); err != nil {

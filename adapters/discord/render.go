@@ -42,7 +42,7 @@ type Rendered struct {
 	Embeds     []*discordgo.MessageEmbed    `json:"embeds"`
 	Components []discordgo.MessageComponent `json:"components,omitempty"`
 	// Files are the attachments (the digest chart), referenced by the embeds as attachment://name.
-	Files []RenderedFile `json:"files,omitempty"`
+	Files []RenderedFile         `json:"files,omitempty"`
 	Flags discordgo.MessageFlags `json:"flags,omitempty"`
 }
 
