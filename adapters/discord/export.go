@@ -1,0 +1,386 @@
+package discordadapter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// ImportOptions configure an import of DiscordChatExporter JSON files.
+type ImportOptions struct {
+	StaffRoles      []string
+	StaffUsers      []string
+	RoleAccounts    map[string]string
+	ChannelAccounts map[string]string
+	AccountNames    map[string]string
+	IgnoreChannels  []string
+	// Progress receives a line per file and every 10,000 messages (nil: silent).
+	Progress io.Writer
+	// MaxFileBytes refuses larger files (default 4 GiB).
+	MaxFileBytes int64
+	// Batch is how many events go to the store at once (default 500).
+	Batch int
+}
+
+// ImportSummary says what an import did.
+type ImportSummary struct {
+	Files    int
+	Messages int // messages read
+	Appended int // events new to the store (a re-import appends none)
+	Skipped  map[string]int
+}
+
+// The parts of DiscordChatExporter's JSON format that feedbackbot reads.
+type dceHeader struct {
+	Guild struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"guild"`
+	Channel struct {
+		ID         string `json:"id"`
+		Type       string `json:"type"`
+		CategoryID string `json:"categoryId"`
+		Category   string `json:"category"`
+		Name       string `json:"name"`
+	} `json:"channel"`
+}
+
+type dceMessage struct {
+	ID              string  `json:"id"`
+	Type            string  `json:"type"`
+	Timestamp       string  `json:"timestamp"`
+	TimestampEdited *string `json:"timestampEdited"`
+	Content         string  `json:"content"`
+	Author          *struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Nickname string `json:"nickname"`
+		IsBot    bool   `json:"isBot"`
+		Roles    []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"roles"`
+	} `json:"author"`
+	Reactions []struct {
+		Emoji struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"emoji"`
+		Count int `json:"count"`
+	} `json:"reactions"`
+	Reference *struct {
+		MessageID string `json:"messageId"`
+	} `json:"reference"`
+}
+
+// maxID bounds ids: Discord snowflakes are at most 20 digits.
+const maxID = 32
+
+// ImportExport reads a DiscordChatExporter JSON export (one file, or a directory of
+// them) into the sink. Every file is read and checked completely before anything is
+// written, so a malformed or hostile file is refused with a clear error and leaves
+// nothing half-imported. Re-importing stores nothing twice.
+func ImportExport(ctx context.Context, path string, opts ImportOptions, sink Sink) (ImportSummary, error) {
+	sum := ImportSummary{Skipped: map[string]int{}}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = 4 << 30
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 500
+	}
+	files, err := exportFiles(path)
+	if err != nil {
+		return sum, err
+	}
+	// First pass: check every file.
+	for _, f := range files {
+		if err := importFile(ctx, f, opts, nil, &ImportSummary{Skipped: map[string]int{}}); err != nil {
+			return sum, err
+		}
+	}
+	// Second pass: write.
+	for i, f := range files {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "[%d/%d] %s\n", i+1, len(files), filepath.Base(f))
+		}
+		if err := importFile(ctx, f, opts, sink, &sum); err != nil {
+			return sum, err
+		}
+		sum.Files++
+	}
+	return sum, nil
+}
+
+// exportFiles lists the JSON files to import.
+func exportFiles(path string) ([]string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("discord export: %w", err)
+	}
+	if !fi.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("discord export: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(e.Name()), ".json") {
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "discord export: %s holds no .json files (export with DiscordChatExporter's JSON format)", path)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// importFile streams one file. With a nil sink it only checks.
+func importFile(ctx context.Context, path string, opts ImportOptions, sink Sink, sum *ImportSummary) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("discord export: %w", err)
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return fmt.Errorf("discord export: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s is not a regular file", path)
+	}
+	if fi.Size() > opts.MaxFileBytes {
+		return feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s is %d bytes, over the %d-byte limit", path, fi.Size(), opts.MaxFileBytes)
+	}
+	return importReader(ctx, path, fh, opts, sink, sum)
+}
+
+// importReader reads one export from r; path names it in errors.
+func importReader(ctx context.Context, path string, r io.Reader, opts ImportOptions, sink Sink, sum *ImportSummary) error {
+	bad := func(format string, args ...any) error {
+		return feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s: %s (nothing was imported)", filepath.Base(path), fmt.Sprintf(format, args...))
+	}
+	dec := json.NewDecoder(io.LimitReader(r, opts.MaxFileBytes))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return bad("not a DiscordChatExporter JSON export (it must be a JSON object)")
+	}
+	var hdr dceHeader
+	var rawHeader = map[string]json.RawMessage{}
+	var batch []feedbackbot.Event
+	accounts := map[string]string{} // message id -> customer account, for staff replies
+	sawMessages := false
+	flush := func() error {
+		if sink == nil || len(batch) == 0 {
+			batch = batch[:0]
+			return nil
+		}
+		n, err := sink.Append(ctx, batch...)
+		if err != nil {
+			return fmt.Errorf("discord export %s: store: %w", filepath.Base(path), err)
+		}
+		sum.Appended += n
+		batch = batch[:0]
+		return nil
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return bad("broken JSON at byte %d: %v", dec.InputOffset(), err)
+		}
+		key, _ := tok.(string)
+		if key != "messages" {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return bad("broken JSON in %q at byte %d: %v", key, dec.InputOffset(), err)
+			}
+			rawHeader[key] = raw
+			continue
+		}
+		if err := decodeHeader(rawHeader, &hdr); err != nil {
+			return bad("%v", err)
+		}
+		sawMessages = true
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+			return bad(`"messages" is not a list`)
+		}
+		for i := 0; dec.More(); i++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var m dceMessage
+			if err := dec.Decode(&m); err != nil {
+				return bad("message #%d is malformed at byte %d: %v", i+1, dec.InputOffset(), err)
+			}
+			sum.Messages++
+			ev, reason, err := convertExport(hdr, m, opts, accounts)
+			if err != nil {
+				return bad("message #%d (id %q): %v", i+1, clip(m.ID, maxID), err)
+			}
+			if reason != "" {
+				sum.Skipped[reason]++
+				continue
+			}
+			batch = append(batch, ev)
+			if len(batch) >= opts.Batch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if sink != nil && opts.Progress != nil && sum.Messages%10_000 == 0 {
+				fmt.Fprintf(opts.Progress, "  %d messages, %d new\n", sum.Messages, sum.Appended)
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return bad("broken JSON after the messages at byte %d: %v", dec.InputOffset(), err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return bad("broken JSON at the end at byte %d: %v", dec.InputOffset(), err)
+	}
+	if !sawMessages {
+		return bad(`no "messages" list: is this a DiscordChatExporter JSON export?`)
+	}
+	return flush()
+}
+
+func decodeHeader(raw map[string]json.RawMessage, hdr *dceHeader) error {
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, hdr); err != nil {
+		return fmt.Errorf("guild or channel header is malformed: %v", err)
+	}
+	switch {
+	case !snowflake(hdr.Guild.ID):
+		return fmt.Errorf(`"guild.id" must come before "messages" and be a Discord id, got %q`, clip(hdr.Guild.ID, maxID))
+	case !snowflake(hdr.Channel.ID):
+		return fmt.Errorf(`"channel.id" must come before "messages" and be a Discord id, got %q`, clip(hdr.Channel.ID, maxID))
+	case hdr.Channel.CategoryID != "" && !snowflake(hdr.Channel.CategoryID):
+		return fmt.Errorf(`"channel.categoryId" is not a Discord id: %q`, clip(hdr.Channel.CategoryID, maxID))
+	}
+	return nil
+}
+
+// snowflake accepts decimal ids of 1 to 20 digits.
+func snowflake(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// convertExport turns one exported message into a put event, or a skip reason.
+func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts map[string]string) (feedbackbot.Event, string, error) {
+	if !snowflake(m.ID) {
+		return feedbackbot.Event{}, "", errors.New("the id is not a Discord id")
+	}
+	if m.Author == nil || !snowflake(m.Author.ID) {
+		return feedbackbot.Event{}, "", errors.New("the author is missing or has no Discord id")
+	}
+	t, err := time.Parse(time.RFC3339Nano, m.Timestamp)
+	if err != nil {
+		return feedbackbot.Event{}, "", fmt.Errorf("bad timestamp %q", clip(m.Timestamp, 40))
+	}
+	switch {
+	case m.Type != "Default" && m.Type != "Reply":
+		return feedbackbot.Event{}, "system message (" + clip(m.Type, 30) + ")", nil
+	case m.Author.IsBot:
+		return feedbackbot.Event{}, "bot message", nil
+	case strings.TrimSpace(m.Content) == "":
+		return feedbackbot.Event{}, "no text (attachments or stickers only)", nil
+	}
+	channel, thread := hdr.Channel.ID, ""
+	if strings.Contains(hdr.Channel.Type, "Thread") && hdr.Channel.CategoryID != "" {
+		channel = hdr.Channel.CategoryID // a thread's category is its parent channel
+		if m.ID != hdr.Channel.ID {
+			thread = hdr.Channel.ID
+		}
+	}
+	if slices.Contains(opts.IgnoreChannels, channel) || slices.Contains(opts.IgnoreChannels, hdr.Channel.ID) {
+		return feedbackbot.Event{}, "ignored channel", nil
+	}
+	out := feedbackbot.Message{ID: m.ID, Platform: feedbackbot.PlatformDiscord, Workspace: hdr.Guild.ID, Channel: channel,
+		ChannelName: hdr.Channel.Name, Thread: thread, Author: m.Author.ID, AuthorName: cmpOr(m.Author.Nickname, m.Author.Name),
+		Text: m.Content, Time: t, Permalink: "https://discord.com/channels/" + hdr.Guild.ID + "/" + hdr.Channel.ID + "/" + m.ID}
+	if m.TimestampEdited != nil {
+		if et, err := time.Parse(time.RFC3339Nano, *m.TimestampEdited); err == nil {
+			out.EditedAt = et
+		}
+	}
+	if m.Reference != nil && snowflake(m.Reference.MessageID) {
+		out.ReplyTo = m.Reference.MessageID
+	}
+	for _, r := range m.Reactions {
+		name := cmpOr(r.Emoji.Name, r.Emoji.ID)
+		if name != "" && r.Count > 0 {
+			if out.Reactions == nil {
+				out.Reactions = map[string]int{}
+			}
+			out.Reactions[clip(name, 64)] += r.Count
+		}
+	}
+	var roles []string
+	for _, r := range m.Author.Roles {
+		roles = append(roles, r.ID)
+	}
+	staff := slices.Contains(opts.StaffUsers, m.Author.ID)
+	for _, r := range roles {
+		staff = staff || slices.Contains(opts.StaffRoles, r)
+	}
+	conv := hdr.Channel.ID // the thread (root included), or the channel
+	mapped, isMapped := opts.ChannelAccounts[hdr.Channel.ID]
+	if !isMapped {
+		mapped, isMapped = opts.ChannelAccounts[channel]
+	}
+	if staff {
+		out.Role = feedbackbot.RoleStaff
+		switch {
+		case isMapped:
+			out.Account = mapped
+		case out.ReplyTo != "" && accounts[out.ReplyTo] != "":
+			out.Account = accounts[out.ReplyTo]
+		default:
+			out.Account = accounts["conv:"+conv]
+		}
+	} else {
+		out.Role = feedbackbot.RoleCustomer
+		out.Account = m.Author.ID
+		if isMapped {
+			out.Account = mapped
+		} else {
+			for _, r := range roles {
+				if acct, ok := opts.RoleAccounts[r]; ok {
+					out.Account = acct
+					break
+				}
+			}
+		}
+		accounts[m.ID] = out.Account
+		accounts["conv:"+conv] = out.Account
+	}
+	out.AccountName = opts.AccountNames[out.Account]
+	if out.AccountName == "" && out.Account == m.Author.ID {
+		out.AccountName = out.AuthorName
+	}
+	if err := out.Normalize(); err != nil {
+		return feedbackbot.Event{}, "", err
+	}
+	return feedbackbot.Event{Kind: feedbackbot.EventPut, Message: out}, "", nil
+}
