@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,7 @@ type Discord struct {
 	Channels         []string          `yaml:"channels"`
 	IgnoreChannels   []string          `yaml:"ignore_channels"`
 	StaffRoles       []string          `yaml:"staff_roles"`
+	StaffUsers       []string          `yaml:"staff_users"`
 	RoleAccounts     map[string]string `yaml:"role_accounts"`
 	ChannelAccounts  map[string]string `yaml:"channel_accounts"`
 	InternalChannels []string          `yaml:"internal_channels"`
@@ -410,6 +412,27 @@ func (c *Config) Validate() []error {
 	} else if !c.Slack.AppToken.Empty() || !c.Slack.SigningSecret.Empty() {
 		bad("slack: SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not")
 	}
+	if c.Discord.Enabled() {
+		if tok := strings.TrimPrefix(c.Discord.Token.Value(), "Bot "); strings.Count(tok, ".") != 2 || strings.ContainsAny(tok, " \t\n") {
+			bad("DISCORD_TOKEN does not look like a bot token (three dot-separated parts, from the Developer Portal's Bot page)")
+		}
+	}
+	for kind, ids := range map[string][]string{"guilds": c.Discord.Guilds, "channels": c.Discord.Channels, "ignore_channels": c.Discord.IgnoreChannels,
+		"staff_roles": c.Discord.StaffRoles, "staff_users": c.Discord.StaffUsers, "internal_channels": c.Discord.InternalChannels} {
+		for _, id := range ids {
+			if !discordID(id) {
+				bad("discord.%s: %q is not a Discord id (a number; turn on Developer Mode and use Copy ID)", kind, id)
+			}
+		}
+	}
+	for role := range c.Discord.RoleAccounts {
+		if !discordID(role) {
+			bad("discord.role_accounts: %q is not a role id (a number)", role)
+		}
+		if slices.Contains(c.Discord.StaffRoles, role) {
+			bad("discord: role %s is both a staff role and a customer account role", role)
+		}
+	}
 	for i, d := range c.Digests {
 		where := fmt.Sprintf("digests[%d]", i)
 		if d.Name != "" {
@@ -488,6 +511,19 @@ func validDestination(where, platform, channel string, c *Config) []error {
 		}
 	}
 	return []error{fmt.Errorf("%s: channel %s is not listed in %s.internal_channels; analysis is posted only to internal channels", where, channel, platform)}
+}
+
+// discordID accepts Discord snowflakes: 1 to 20 decimal digits.
+func discordID(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Problems is every configuration problem found at once.

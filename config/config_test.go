@@ -74,7 +74,7 @@ func TestMissingExplicitFile(t *testing.T) {
 func TestEnvironmentOverridesAndSecretFiles(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "discord")
-	if err := os.WriteFile(tokenFile, []byte("discord-secret-token\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte("MTEy.discord-secret.token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := Load(filepath.Join(dir, "absent-but-default.yaml"), env(nil))
@@ -101,14 +101,14 @@ func TestEnvironmentOverridesAndSecretFiles(t *testing.T) {
 	if cfg.Slack.Mode != "socket" {
 		t.Errorf("an app token makes socket the default mode, got %q", cfg.Slack.Mode)
 	}
-	if cfg.Discord.Token.Value() != "discord-secret-token" {
+	if cfg.Discord.Token.Value() != "MTEy.discord-secret.token" {
 		t.Errorf("token file not read (trimmed)")
 	}
 	// No printing path shows a secret.
 	y, _ := yaml.Marshal(cfg)
 	j, _ := json.Marshal(cfg)
 	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg.Slack.BotToken), string(y), string(j)} {
-		for _, secret := range []string{"xoxb-test-bot-token", "xapp-test-app-token", "discord-secret-token", "hunter2"} {
+		for _, secret := range []string{"xoxb-test-bot-token", "xapp-test-app-token", "MTEy.discord-secret.token", "hunter2"} {
 			if strings.Contains(out, secret) {
 				t.Fatalf("secret %q printed in: %s", secret, out)
 			}

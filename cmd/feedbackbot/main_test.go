@@ -156,7 +156,7 @@ func TestRunServesHealthAndMetrics(t *testing.T) {
 func TestConfigCheckNeverPrintsSecrets(t *testing.T) {
 	t.Chdir(t.TempDir())
 	tokenFile := filepath.Join(t.TempDir(), "discord")
-	os.WriteFile(tokenFile, []byte("discord-test-token-5678"), 0o600)
+	os.WriteFile(tokenFile, []byte("MTIz.discord-test.token-5678"), 0o600)
 	env := map[string]string{
 		"SLACK_BOT_TOKEN":      "xoxb-test-token-1234",
 		"SLACK_APP_TOKEN":      "xapp-test-token-9999",
@@ -172,7 +172,7 @@ func TestConfigCheckNeverPrintsSecrets(t *testing.T) {
 	if !strings.Contains(all, "Configuration OK") || !strings.Contains(all, config.Redacted) {
 		t.Errorf("unexpected output:\n%s", all)
 	}
-	for _, secret := range []string{"xoxb-test-token-1234", "xapp-test-token-9999", "signing-test-secret-42", "discord-test-token-5678", "redis-test-password"} {
+	for _, secret := range []string{"xoxb-test-token-1234", "xapp-test-token-9999", "signing-test-secret-42", "MTIz.discord-test.token-5678", "redis-test-password"} {
 		if strings.Contains(all, secret) {
 			t.Fatalf("config check printed a secret:\n%s", all)
 		}

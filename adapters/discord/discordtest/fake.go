@@ -27,7 +27,7 @@ import (
 )
 
 // Token is the bot token the fake accepts (sent as "Bot " + Token).
-const Token = "fake-discord-token"
+const Token = "MTA5OTk5.fake-discord.token"
 
 // Gateway opcodes.
 const (

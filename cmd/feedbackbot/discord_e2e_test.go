@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/feedbackbot/feedbackbot/adapters/discord/discordtest"
+)
+
+const (
+	dGuild    = "100000000000000001"
+	dStaff    = "300000000000000001"
+	dMember   = "300000000000000003"
+	dGeneral  = "400000000000000001"
+	dInternal = "400000000000000003"
+	dAlice    = "200000000000000001"
+	dSam      = "200000000000000003"
+)
+
+// discordFake starts a fake Discord with one guild: a public #general and a
+// staff-only #cs-internal. The fake accepts discordtest.Token only, so the config's
+// token is the fake's.
+func discordFake(t *testing.T) *discordtest.Server {
+	fake := discordtest.New(t)
+	view := int64(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages)
+	fake.AddGuild(&discordgo.Guild{ID: dGuild, Name: "Acme Community", OwnerID: "200000000000000009", Roles: []*discordgo.Role{
+		{ID: dGuild, Name: "@everyone", Permissions: view}, {ID: dStaff, Name: "Support", Permissions: view}, {ID: dMember, Name: "Member", Permissions: view}}},
+		&discordgo.Channel{ID: dGeneral, Name: "general", Type: discordgo.ChannelTypeGuildText},
+		&discordgo.Channel{ID: dInternal, Name: "cs-internal", Type: discordgo.ChannelTypeGuildText, PermissionOverwrites: []*discordgo.PermissionOverwrite{
+			{ID: dGuild, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
+			{ID: dStaff, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel}}})
+	return fake
+}
+
+func writeDiscordConfig(t *testing.T, dir string, internal ...string) string {
+	p := filepath.Join(dir, "feedbackbot.yaml")
+	body := "discord:\n  staff_roles: [\"" + dStaff + "\"]\n  internal_channels: [\"" + strings.Join(internal, `", "`) + "\"]\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRunWithDiscord: the bot runs against the fake Discord; a member's message is
+// captured and analysed, and a staff member's "/feedback account" is answered from it.
+func TestRunWithDiscord(t *testing.T) {
+	fake := discordFake(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	cfgPath := writeDiscordConfig(t, dir, dInternal)
+	m, _, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "DISCORD_TOKEN": discordtest.Token})
+	cfg, err := m.load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.serve(ctx, cfg, ln) }()
+	if !fake.WaitConnected(10 * time.Second) {
+		t.Fatalf("never connected:\n%s", errb)
+	}
+	fake.Dispatch("MESSAGE_CREATE", map[string]any{"id": "1200000000000000001", "channel_id": dGeneral, "guild_id": dGuild, "type": 0,
+		"content": "we were charged twice and nobody answers", "timestamp": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano),
+		"author": map[string]any{"id": dAlice, "username": "alice"}, "member": map[string]any{"roles": []string{dMember}}})
+	var reply string
+	for i := 0; i < 100 && !strings.Contains(reply, "charged twice"); i++ {
+		id := "7000000000000001" + string(rune('0'+i/10)) + string(rune('0'+i%10))
+		fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": fake.AppID, "type": 2, "token": "tok" + id,
+			"guild_id": dGuild, "channel_id": dInternal,
+			"member": map[string]any{"user": map[string]any{"id": dSam, "username": "sam"}, "roles": []string{dStaff}},
+			"data": map[string]any{"id": "1", "name": "feedback", "type": 1, "options": []any{map[string]any{"name": "account", "type": 1,
+				"options": []any{map[string]any{"name": "account", "type": 3, "value": dAlice}}}}}})
+		if req, ok := fake.WaitRequest("/interactions/"+id+"/", 0, 5*time.Second); ok {
+			reply = string(req.JSON)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(reply, "charged twice") || !strings.Contains(reply, `"flags":64`) {
+		t.Fatalf("account reply does not show the captured message (or is not ephemeral):\n%s\nlogs:\n%s", reply, errb)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// TestRunRefusesMissingMessageContentIntent: start-up stops with the explanation.
+func TestRunRefusesMissingMessageContentIntent(t *testing.T) {
+	fake := discordFake(t)
+	fake.RefuseIntents(discordgo.IntentMessageContent)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, _, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "DISCORD_TOKEN": discordtest.Token})
+	cfg, err := m.load(writeDiscordConfig(t, dir, dInternal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.serve(context.Background(), cfg, ln)
+	if err == nil || !strings.Contains(err.Error(), "Message Content Intent") {
+		t.Fatalf("serve = %v; want the Message Content explanation", err)
+	}
+}
+
+// TestRunRefusesReadableInternalChannel: an internal channel members can read stops
+// start-up before anything is posted.
+func TestRunRefusesReadableInternalChannel(t *testing.T) {
+	discordFake(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, _, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "DISCORD_TOKEN": discordtest.Token})
+	cfg, err := m.load(writeDiscordConfig(t, dir, dGeneral))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.serve(context.Background(), cfg, ln)
+	if err == nil || !strings.Contains(err.Error(), "@everyone") {
+		t.Fatalf("serve = %v; want a refusal naming @everyone", err)
+	}
+}
+
+// TestImportDiscordExport: the import command reads DiscordChatExporter files and
+// analyses them; the customer shows up in risk.
+func TestImportDiscordExport(t *testing.T) {
+	src, err := filepath.Abs("../../adapters/discord/testdata/dce")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	env := map[string]string{"FEEDBACKBOT_DATA": dir}
+	cfgPath := filepath.Join(dir, "feedbackbot.yaml")
+	os.WriteFile(cfgPath, []byte("discord:\n  staff_roles: [\""+dStaff+"\"]\n  role_accounts: {\"300000000000000002\": acme}\n"), 0o600)
+	m, out, errb := testMain(env)
+	if err := m.Run(context.Background(), []string{"import", "--config", cfgPath, "--discord-export", src}); err != nil {
+		t.Fatalf("import: %v\n%s", err, errb)
+	}
+	if !strings.Contains(out.String(), "2 files, 17 messages, 13 new") || !strings.Contains(out.String(), "Analysed 13") ||
+		!strings.Contains(out.String(), "skipped 1: bot message") || !strings.Contains(errb.String(), "[2/2] support-thread.json") {
+		t.Fatalf("import output:\n%s\n%s", out, errb)
+	}
+	m2, out2, _ := testMain(env)
+	if err := m2.Run(context.Background(), []string{"risk", "--config", cfgPath, "--as-of", "2026-11-21T12:00:00Z", "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out2.String(), `"id": "acme"`) {
+		t.Fatalf("the imported customer account should show in risk:\n%s", out2)
+	}
+}
+
+// TestConfigCheckAsksDiscordWhoCanRead: config check refuses an internal channel
+// that members can read, and accepts the staff-only one.
+func TestConfigCheckAsksDiscordWhoCanRead(t *testing.T) {
+	discordFake(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeDiscordConfig(t, dir, dInternal, dGeneral)
+	m, out, _ := testMain(map[string]string{"DISCORD_TOKEN": discordtest.Token})
+	err := m.Run(context.Background(), []string{"config", "check"})
+	if err == nil || !strings.Contains(err.Error(), "#general") || !strings.Contains(err.Error(), "@everyone") || strings.Contains(err.Error(), "cs-internal") {
+		t.Fatalf("config check should refuse only #general: %v\n%s", err, out)
+	}
+	if strings.Contains(err.Error()+out.String(), discordtest.Token) {
+		t.Error("config check printed the token")
+	}
+}

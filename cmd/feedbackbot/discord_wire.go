@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/feedbackbot/feedbackbot"
+	discordadapter "github.com/feedbackbot/feedbackbot/adapters/discord"
+	"github.com/feedbackbot/feedbackbot/config"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+func init() {
+	destinationChecks = append(destinationChecks, checkDiscordDestinations)
+	platformStarters["discord"] = startDiscord
+	importers["discord"] = importer{flag: "discord-export", help: "a DiscordChatExporter JSON export (a file, or a directory of them) to import", run: importDiscord}
+}
+
+func accountNames(cfg config.Config) map[string]string {
+	names := map[string]string{}
+	for _, a := range cfg.Accounts {
+		names[a.ID] = a.Name
+	}
+	return names
+}
+
+func discordConfig(cfg config.Config) discordadapter.Config {
+	c := cfg.Discord
+	return discordadapter.Config{Token: c.Token.Value(), Guilds: c.Guilds, Channels: c.Channels, IgnoreChannels: c.IgnoreChannels,
+		StaffRoles: c.StaffRoles, StaffUsers: c.StaffUsers, RoleAccounts: c.RoleAccounts, ChannelAccounts: c.ChannelAccounts,
+		AccountNames: accountNames(cfg), InternalChannels: c.InternalChannels}
+}
+
+// discordDestinations are the internal channels plus every digest and alert channel on Discord.
+func discordDestinations(cfg config.Config) []string {
+	channels := slices.Clone(cfg.Discord.InternalChannels)
+	for _, d := range cfg.Digests {
+		if d.Platform == "discord" && !slices.Contains(channels, d.Channel) {
+			channels = append(channels, d.Channel)
+		}
+	}
+	if cfg.Alerts.Platform == "discord" && cfg.Alerts.Channel != "" && !slices.Contains(channels, cfg.Alerts.Channel) {
+		channels = append(channels, cfg.Alerts.Channel)
+	}
+	return channels
+}
+
+// startDiscord connects to the gateway when DISCORD_TOKEN is set. A refused token or
+// Message Content intent stops start-up with the explanation.
+func startDiscord(ctx context.Context, env platformEnv) (*platform, error) {
+	if !env.Config.Discord.Enabled() {
+		return nil, nil
+	}
+	dc := discordConfig(env.Config)
+	dc.Logger = env.Logger
+	a, err := discordadapter.New(dc, env.Store, env.Commands)
+	if err != nil {
+		return nil, err
+	}
+	if errs := a.CheckDestinations(ctx, discordDestinations(env.Config)); len(errs) > 0 {
+		return nil, fmt.Errorf("discord internal channels: %w", errs[0])
+	}
+	if err := a.Start(ctx); err != nil {
+		return nil, err
+	}
+	return &platform{Name: feedbackbot.PlatformDiscord, Poster: a, Run: a.Run}, nil
+}
+
+// importDiscord imports DiscordChatExporter JSON and prints the summary.
+func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error {
+	c := cfg.Discord
+	sum, err := discordadapter.ImportExport(ctx, path, discordadapter.ImportOptions{StaffRoles: c.StaffRoles, StaffUsers: c.StaffUsers,
+		RoleAccounts: c.RoleAccounts, ChannelAccounts: c.ChannelAccounts, AccountNames: accountNames(cfg), IgnoreChannels: c.IgnoreChannels,
+		Progress: opts.Progress}, st)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Imported %s: %d files, %d messages, %d new (re-imports store nothing twice).\n", path, sum.Files, sum.Messages, sum.Appended)
+	for reason, n := range sum.Skipped {
+		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", n, reason)
+	}
+	return nil
+}
+
+// checkDiscordDestinations asks Discord who can read every channel digests and alerts may go to.
+func checkDiscordDestinations(ctx context.Context, cfg config.Config) []error {
+	if !cfg.Discord.Enabled() {
+		return nil
+	}
+	a, err := discordadapter.New(discordConfig(cfg), nil, nil)
+	if err != nil {
+		return []error{err}
+	}
+	return a.CheckDestinations(ctx, discordDestinations(cfg))
+}
