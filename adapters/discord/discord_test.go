@@ -584,3 +584,86 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestButtonsReachTheBot: an alert button from staff and a survey answer from a
+// member reach the bot as button commands; any other button from a member is refused.
+func TestButtonsReachTheBot(t *testing.T) {
+	got := make(chan feedbackbot.Command, 4)
+	cmds := commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		got <- c
+		return feedbackbot.Document{Ephemeral: true, Fallback: "done", Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "done"}}}, nil
+	})
+	f := newFixture(t, testConfig(), cmds)
+	press := func(id, user string, roles []string, customID string) {
+		f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": f.fake.AppID, "type": 3, "token": "tok-" + id,
+			"guild_id": guild, "channel_id": chInternal, "message": map[string]any{"id": "1", "channel_id": chInternal},
+			"member": map[string]any{"user": map[string]any{"id": user, "username": "u"}, "roles": roles},
+			"data":   map[string]any{"custom_id": customID, "component_type": 2}})
+	}
+	tests := []struct {
+		name, user, customID string
+		roles                []string
+		staff, reachesBot    bool
+	}{
+		{"staff acknowledges an alert", userStaff, "alert.ack fp1", []string{roleStaff}, true, true},
+		{"a member answers a survey", userAlice, "survey.answer csat|5|acme|", []string{roleMember}, false, true},
+		{"a member presses an alert button", userAlice, "alert.snooze fp1", []string{roleMember}, false, false},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := "71000000000000000" + itoa(int64(i))
+			press(id, tc.user, tc.roles, tc.customID)
+			req, ok := f.fake.WaitRequest("/interactions/"+id+"/", 0, 5*time.Second)
+			if !ok {
+				t.Fatal("no reply")
+			}
+			if !strings.Contains(string(req.JSON), `"flags":64`) {
+				t.Errorf("reply not ephemeral: %s", req.JSON)
+			}
+			select {
+			case c := <-got:
+				if !tc.reachesBot {
+					t.Fatalf("bot asked: %+v", c)
+				}
+				if !c.Button || c.Text != tc.customID || c.Staff != tc.staff || c.User != tc.user {
+					t.Errorf("command = %+v", c)
+				}
+			case <-time.After(200 * time.Millisecond):
+				if tc.reachesBot {
+					t.Fatal("the bot was not asked")
+				}
+				if !strings.Contains(string(req.JSON), "only available to the team") {
+					t.Errorf("refusal = %s", req.JSON)
+				}
+			}
+		})
+	}
+}
+
+func TestGlobalRateLimitIsWaitedOut(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	f.fake.RateLimitNext("POST", "/channels/"+chInternal+"/messages", 100*time.Millisecond, true)
+	f.fake.RateLimitNext("POST", "/channels/"+chInternal+"/messages", 100*time.Millisecond, true)
+	if _, err := f.a.Post(context.Background(), chInternal, feedbackbot.Document{Fallback: "x"}); err != nil {
+		t.Fatalf("Post: %v", err)
+	}
+	if n := len(f.fake.Requests("/channels/" + chInternal + "/messages")); n != 3 {
+		t.Errorf("%d requests, want two 429s and a success", n)
+	}
+	// Persistent limits: give up after the attempts, with an error, never silently.
+	for range maxAttempts {
+		f.fake.RateLimitNext("POST", "/channels/"+chInternal+"/messages", 10*time.Millisecond, false)
+	}
+	_, err := f.a.Post(context.Background(), chInternal, feedbackbot.Document{Fallback: "x"})
+	if err == nil || !strings.Contains(err.Error(), "rate limited") {
+		t.Errorf("Post under a persistent limit = %v", err)
+	}
+	// A cancelled context stops the wait.
+	f.fake.RateLimitNext("POST", "/channels/"+chInternal+"/messages", 30*time.Second, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := f.a.Post(ctx, chInternal, feedbackbot.Document{Fallback: "x"}); err == nil || time.Since(start) > 5*time.Second {
+		t.Errorf("Post with a cancelled context = %v after %v", err, time.Since(start))
+	}
+}

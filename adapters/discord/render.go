@@ -184,10 +184,9 @@ func Render(doc feedbackbot.Document) Rendered {
 	}
 	if len(out.Embeds) > maxEmbeds {
 		out.Embeds = out.Embeds[:maxEmbeds]
-		last := out.Embeds[maxEmbeds-1]
-		last.Footer = &discordgo.MessageEmbedFooter{Text: "Shortened to fit Discord; the full text is in `feedbackbot digest`."}
+		out.Embeds[maxEmbeds-1].Footer = &discordgo.MessageEmbedFooter{Text: shortened}
 	}
-	fitTotal(out.Embeds)
+	out.Embeds = fitTotal(out.Embeds)
 	for i := 0; i < len(buttons) && len(out.Components) < maxRows; i += maxButtonsPerRow {
 		out.Components = append(out.Components, discordgo.ActionsRow{Components: buttons[i:min(i+maxButtonsPerRow, len(buttons))]})
 	}
@@ -204,24 +203,53 @@ func orDash(s string) string {
 	return s
 }
 
-// fitTotal trims descriptions, last first, until all embeds fit in 6000 characters.
-func fitTotal(embeds []*discordgo.MessageEmbed) {
+// shortened is the footer of a message cut to fit Discord's limits.
+const shortened = "Shortened to fit Discord; run the command again with a shorter period or use the CLI for everything."
+
+// fitTotal keeps the embeds within Discord's 6000-character total: it keeps whole
+// embeds while they fit, then as many fields and as much description of the next
+// one as fit, drops the rest and says so in a footer.
+func fitTotal(embeds []*discordgo.MessageEmbed) []*discordgo.MessageEmbed {
 	total := 0
 	for _, e := range embeds {
 		total += embedSize(e)
 	}
-	for i := len(embeds) - 1; i >= 0 && total > maxEmbedTotal; i-- {
-		e := embeds[i]
-		n := utf8.RuneCountInString(e.Description)
-		keep := max(n-(total-maxEmbedTotal)-1, 0)
-		total -= n
-		if keep == 0 {
-			e.Description = ""
-		} else {
-			e.Description = clip(e.Description, keep+1)
-		}
-		total += utf8.RuneCountInString(e.Description)
+	if total <= maxEmbedTotal {
+		return embeds
 	}
+	budget := maxEmbedTotal - utf8.RuneCountInString(shortened)
+	used := 0
+	for i, e := range embeds {
+		n := embedSize(e)
+		if used+n <= budget {
+			used += n
+			continue
+		}
+		for len(e.Fields) > 0 && used+embedSize(e) > budget {
+			e.Fields = e.Fields[:len(e.Fields)-1]
+		}
+		if over := used + embedSize(e) - budget; over > 0 {
+			keep := utf8.RuneCountInString(e.Description) - over - 1
+			if keep > 0 {
+				e.Description = clip(e.Description, keep+1)
+			} else {
+				e.Description = ""
+			}
+		}
+		if used+embedSize(e) > budget || e.Title == "" && e.Description == "" && len(e.Fields) == 0 && e.Image == nil {
+			if i == 0 {
+				e.Title, e.Description, e.Fields = clip(e.Title, 100), "", nil
+				e.Footer = &discordgo.MessageEmbedFooter{Text: shortened}
+				return embeds[:1]
+			}
+			embeds = embeds[:i]
+		} else {
+			embeds = embeds[:i+1]
+		}
+		embeds[len(embeds)-1].Footer = &discordgo.MessageEmbedFooter{Text: shortened}
+		return embeds
+	}
+	return embeds
 }
 
 func embedSize(e *discordgo.MessageEmbed) int {

@@ -1,0 +1,112 @@
+package discordadapter
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+func TestMarkdown(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"*bold* and _italic_", "**bold** and _italic_"},
+		{"see <https://example.com/a|the account>", "see [the account](https://example.com/a)"},
+		{"~gone~ now", "~~gone~~ now"},
+		{"2*3*4 stays", "2*3*4 stays"},
+		{"(*x*)", "(**x**)"},
+		{"<!here> look", "@!here look"},
+	}
+	for _, tc := range tests {
+		if got := Markdown(tc.in); got != tc.want {
+			t.Errorf("Markdown(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestRenderKeepsWithinDiscordLimits(t *testing.T) {
+	var fields []feedbackbot.Field
+	for i := range 40 {
+		fields = append(fields, feedbackbot.Field{Label: strings.Repeat("L", 300), Value: strings.Repeat("v", 2000) + string(rune('a'+i%26))})
+	}
+	var buttons []feedbackbot.Button
+	for i := range 30 {
+		buttons = append(buttons, feedbackbot.Button{Label: "b", Action: "alert.ack", Value: strings.Repeat("x", i)})
+	}
+	buttons = append(buttons, feedbackbot.Button{Label: "too long", Action: "alert.ack", Value: strings.Repeat("y", 200)},
+		feedbackbot.Button{Label: "Open", URL: "https://example.com"})
+	doc := feedbackbot.Document{Ephemeral: true, Color: "danger", Blocks: []feedbackbot.Block{
+		{Kind: feedbackbot.BlockHeader, Text: strings.Repeat("H", 400)},
+		{Kind: feedbackbot.BlockText, Text: strings.Repeat("word ", 2000)},
+		{Kind: feedbackbot.BlockFields, Fields: fields},
+		{Kind: feedbackbot.BlockContext, Text: "as of Nov 20\nsource: demo"},
+		{Kind: feedbackbot.BlockActions, Buttons: buttons},
+	}}
+	r := Render(doc)
+	if len(r.Embeds) == 0 || len(r.Embeds) > maxEmbeds {
+		t.Fatalf("%d embeds", len(r.Embeds))
+	}
+	total := 0
+	for _, e := range r.Embeds {
+		total += embedSize(e)
+		if utf8.RuneCountInString(e.Title) > maxTitle || utf8.RuneCountInString(e.Description) > maxDescription || len(e.Fields) > maxFields {
+			t.Errorf("embed over a limit: title %d, description %d, fields %d", utf8.RuneCountInString(e.Title), utf8.RuneCountInString(e.Description), len(e.Fields))
+		}
+		for _, f := range e.Fields {
+			if utf8.RuneCountInString(f.Name) > maxFieldName || utf8.RuneCountInString(f.Value) > maxFieldValue {
+				t.Errorf("field over a limit")
+			}
+		}
+		if e.Color != colorDanger {
+			t.Errorf("color = %x", e.Color)
+		}
+	}
+	if total > maxEmbedTotal {
+		t.Errorf("embeds total %d characters, over %d", total, maxEmbedTotal)
+	}
+	if len(r.Components) > maxRows {
+		t.Errorf("%d button rows", len(r.Components))
+	}
+	for _, row := range r.Components {
+		ar := row.(discordgo.ActionsRow)
+		if len(ar.Components) > maxButtonsPerRow {
+			t.Errorf("%d buttons in a row", len(ar.Components))
+		}
+		for _, c := range ar.Components {
+			if b := c.(discordgo.Button); len(b.CustomID) > maxCustomID {
+				t.Errorf("custom_id of %d bytes", len(b.CustomID))
+			}
+		}
+	}
+	if r.Flags != discordgo.MessageFlagsEphemeral {
+		t.Errorf("flags = %v, want ephemeral", r.Flags)
+	}
+	if last := r.Embeds[len(r.Embeds)-1]; last.Footer == nil || last.Footer.Text != shortened {
+		t.Errorf("a shortened message does not say so")
+	}
+}
+
+func TestRenderOrderAndFallback(t *testing.T) {
+	r := Render(feedbackbot.Document{Fallback: "only *fallback*"})
+	if len(r.Embeds) != 1 || r.Embeds[0].Description != "only **fallback**" || r.Flags != 0 {
+		t.Errorf("fallback render = %+v", r.Embeds)
+	}
+	r = Render(feedbackbot.Document{Blocks: []feedbackbot.Block{
+		{Kind: feedbackbot.BlockHeader, Text: "Digest"},
+		{Kind: feedbackbot.BlockText, Text: "intro"},
+		{Kind: feedbackbot.BlockFields, Fields: []feedbackbot.Field{{Label: "a", Value: "1"}}},
+		{Kind: feedbackbot.BlockText, Text: "after the fields"},
+		{Kind: feedbackbot.BlockHeader, Text: "Themes"},
+		{Kind: feedbackbot.BlockText, Text: "billing"},
+		{Kind: feedbackbot.BlockContext, Text: "as of Nov 20\nsource: demo"},
+	}})
+	var got []string
+	for _, e := range r.Embeds {
+		got = append(got, e.Title+"|"+e.Description+"|"+strings.Repeat("F", len(e.Fields)))
+	}
+	if want := "Digest|intro|F,|after the fields|,Themes|billing\n\n-# as of Nov 20\n-# source: demo|"; strings.Join(got, ",") != want {
+		t.Errorf("sections = %q, want %q", strings.Join(got, ","), want)
+	}
+}
