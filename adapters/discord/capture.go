@@ -65,7 +65,7 @@ func (a *Adapter) isStaff(guild, user string, roles []string) bool {
 // Normalize turns a Discord message into a capture event; ok is false for what is not
 // captured (bots, webhooks, system messages, other guilds and channels, empty text).
 func (a *Adapter) Normalize(ctx context.Context, m *discordgo.Message) (feedbackbot.Message, bool, error) {
-	if m == nil || m.GuildID == "" || m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" {
+	if m == nil || m.GuildID == "" || m.ID == "" || m.Author == nil || m.Author.ID == "" || m.Author.Bot || m.Author.System || m.WebhookID != "" {
 		return feedbackbot.Message{}, false, nil
 	}
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
@@ -78,8 +78,8 @@ func (a *Adapter) Normalize(ctx context.Context, m *discordgo.Message) (feedback
 	if err != nil {
 		return feedbackbot.Message{}, false, err
 	}
-	if !a.wanted(ci) {
-		return feedbackbot.Message{}, false, nil
+	if !a.wanted(ci) || ci.guild != "" && ci.guild != m.GuildID {
+		return feedbackbot.Message{}, false, nil // not ours, or a payload whose guild and channel disagree
 	}
 	out := feedbackbot.Message{ID: m.ID, Platform: feedbackbot.PlatformDiscord, Workspace: m.GuildID, Channel: ci.id,
 		ChannelName: ci.name, Author: m.Author.ID, AuthorName: displayName(m.Author, m.Member), Text: m.Content, Time: m.Timestamp,
