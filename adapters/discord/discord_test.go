@@ -477,7 +477,8 @@ func TestPostEmbedWithChartAndRateLimit(t *testing.T) {
 	if err := json.Unmarshal(last.JSON, &sent); err != nil {
 		t.Fatal(err)
 	}
-	if len(sent.Embeds) != 1 || sent.Embeds[0].Image == nil || sent.Embeds[0].Image.URL != "attachment://sentiment.png" || sent.Embeds[0].Color != colorGood {
+	if len(sent.Embeds) != 2 || sent.Embeds[1].Image == nil || sent.Embeds[1].Image.URL != "attachment://sentiment.png" ||
+		sent.Embeds[1].Title != "Sentiment by day" || sent.Embeds[0].Color != colorGood {
 		t.Errorf("embed = %s", last.JSON)
 	}
 	if sent.AllowedMentions == nil || len(sent.AllowedMentions.Parse) != 0 || !strings.Contains(string(last.JSON), `"parse":[]`) {

@@ -162,8 +162,8 @@ func Render(doc feedbackbot.Document) Rendered {
 				continue
 			}
 			name := safeFilename(b.Image.Filename)
-			if cur.Image != nil {
-				flush()
+			if cur.Title != "" || desc.Len() > 0 || len(cur.Fields) > 0 || cur.Image != nil {
+				flush() // the chart gets its own embed, titled by the image's title
 			}
 			cur.Image = &discordgo.MessageEmbedImage{URL: attachmentPrefix + name}
 			if cur.Title == "" && b.Image.Title != "" {
