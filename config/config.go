@@ -41,6 +41,20 @@ type Config struct {
 	Digests  []Digest              `yaml:"digests"`
 	Targets  ResponseTargets       `yaml:"response_targets"`
 	Alerts   Alerts                `yaml:"alerts"`
+	Surveys  Surveys               `yaml:"surveys"`
+}
+
+// Surveys configures the satisfaction question asked automatically when a staff
+// member marks a customer's message resolved with a reaction.
+type Surveys struct {
+	Kind string `yaml:"kind"` // csat (1-5) or nps (0-10)
+	// SlackReaction and DiscordReaction turn the automatic survey on: the reaction name
+	// on Slack (e.g. white_check_mark), the emoji on Discord (e.g. ✅). Empty: off.
+	SlackReaction   string `yaml:"slack_reaction"`
+	DiscordReaction string `yaml:"discord_reaction"`
+	// Sample is the share of resolved conversations asked (0..1); the per-account
+	// cooldown applies on top, so customers are not pestered.
+	Sample float64 `yaml:"sample"`
 }
 
 // Store selects and tunes the storage backend.
@@ -222,6 +236,7 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Analysis: Analysis{Workers: 2, Batch: 200},
 		Alerts:   Alerts{Threshold: 50, RepeatInterval: Duration(24 * time.Hour)},
+		Surveys:  Surveys{Kind: "csat", Sample: 1},
 		Targets: ResponseTargets{BusinessHours: BusinessHours{Timezone: "UTC", Start: 9, End: 18},
 			Default: Target{Business: Duration(4 * time.Hour), Outside: Duration(4 * time.Hour)}},
 	}
@@ -446,6 +461,12 @@ func (c *Config) Validate() []error {
 	errs = append(errs, c.Targets.validate()...)
 	if c.Alerts.Threshold < 0 || c.Alerts.Threshold > 100 {
 		bad("alerts.threshold: %d is out of range 0..100", c.Alerts.Threshold)
+	}
+	if c.Surveys.Kind != "csat" && c.Surveys.Kind != "nps" {
+		bad("surveys.kind: %q is not csat or nps", c.Surveys.Kind)
+	}
+	if c.Surveys.Sample < 0 || c.Surveys.Sample > 1 {
+		bad("surveys.sample: %v is not a share between 0 and 1", c.Surveys.Sample)
 	}
 	if c.Alerts.RepeatInterval.D() < time.Minute {
 		bad("alerts.repeat_interval: %s is too short (at least 1m)", c.Alerts.RepeatInterval.D())

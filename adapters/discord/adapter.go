@@ -72,6 +72,12 @@ type Config struct {
 	CommandTimeout time.Duration
 	// MaxBackoff caps the wait between reconnection attempts (default 2 minutes).
 	MaxBackoff time.Duration
+	// SurveyReaction, when set (e.g. "✅"), asks the customer a satisfaction question
+	// when a staff member puts it on the customer's message, for a SurveySample share
+	// (0..1) of messages, with the bot's per-account cooldown. SurveyKind is csat or nps.
+	SurveyReaction string
+	SurveySample   float64
+	SurveyKind     string
 	// CaptureQueue bounds events waiting for the store (default 10,000). When it is
 	// full, the gateway reader waits: Discord then replays the missed events on resume.
 	CaptureQueue int

@@ -2,6 +2,7 @@ package discordadapter
 
 import (
 	"context"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"strings"
@@ -239,9 +240,71 @@ func (a *Adapter) onMessageDeleteBulk(_ *discordgo.Session, m *discordgo.Message
 }
 
 func (a *Adapter) onReactionAdd(_ *discordgo.Session, r *discordgo.MessageReactionAdd) {
-	if r.MessageReaction != nil {
-		a.reaction(r.MessageReaction, +1)
+	if r.MessageReaction == nil {
+		return
 	}
+	a.reaction(r.MessageReaction, +1)
+	if a.cfg.SurveyReaction != "" && emojiName(&r.Emoji) == a.cfg.SurveyReaction && r.Member != nil &&
+		a.isStaff(r.GuildID, r.UserID, r.Member.Roles) {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := a.autoSurvey(ctx, r.MessageReaction); err != nil {
+				a.log.Error("discord: automatic survey failed", "message", r.MessageID, "err", err)
+			}
+		}()
+	}
+}
+
+// sampled decides, the same way every time for the same message, whether it is in
+// the asked share.
+func sampled(key string, share float64) bool {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return float64(h.Sum64()%10_000) < share*10_000
+}
+
+// autoSurvey asks the customer whose message a staff member marked resolved how
+// satisfied they are: a survey question (no analysis in it) posted as a reply.
+func (a *Adapter) autoSurvey(ctx context.Context, r *discordgo.MessageReaction) error {
+	lk, ok := a.sink.(messageLookup)
+	if !ok || a.cmds == nil {
+		return nil
+	}
+	key := string(feedbackbot.PlatformDiscord) + "/" + r.GuildID + "/" + r.MessageID
+	if !sampled(key, a.cfg.SurveySample) {
+		return nil
+	}
+	st, err := lk.Message(ctx, key)
+	if err != nil {
+		if feedbackbot.IsNotFound(err) {
+			return nil // not a captured customer message (or not analysed yet)
+		}
+		return err
+	}
+	m := st.Message
+	if m.Role != feedbackbot.RoleCustomer || m.Account == "" {
+		return nil
+	}
+	kind := cmpOr(a.cfg.SurveyKind, "csat")
+	doc, err := a.cmds.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: r.GuildID,
+		Channel: r.ChannelID, User: r.UserID, Staff: true, Text: "survey " + kind + " " + m.Account + " " + cmpOr(m.Thread, m.ID)})
+	if err != nil {
+		return err
+	}
+	if doc.Ephemeral {
+		a.log.Info("discord: survey not asked (cooldown)", "account", m.Account)
+		return nil
+	}
+	rd := Render(doc)
+	return a.retry(ctx, "post survey", func() error {
+		_, err := a.s.ChannelMessageSendComplex(r.ChannelID, &discordgo.MessageSend{Embeds: rd.Embeds, Components: rd.Components,
+			AllowedMentions: noMentions, Reference: &discordgo.MessageReference{MessageID: r.MessageID, ChannelID: r.ChannelID, GuildID: r.GuildID}},
+			discordgo.WithContext(ctx))
+		return err
+	})
 }
 
 func (a *Adapter) onReactionRemove(_ *discordgo.Session, r *discordgo.MessageReactionRemove) {

@@ -121,8 +121,8 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 	} else if i.User != nil {
 		user, name = i.User.ID, displayName(i.User, nil)
 	}
-	if i.GuildID == "" || user == "" {
-		a.respond(ctx, i, Render(ephemeralText("feedbackbot works inside a server, not in direct messages.")))
+	if i.GuildID == "" || user == "" || !a.guildAllowed(i.GuildID) {
+		a.respond(ctx, i, Render(ephemeralText("feedbackbot works inside the servers it is configured for, not in direct messages.")))
 		return
 	}
 	staff := a.isStaff(i.GuildID, user, roles)

@@ -668,3 +668,63 @@ func TestGlobalRateLimitIsWaitedOut(t *testing.T) {
 		t.Errorf("Post with a cancelled context = %v after %v", err, time.Since(start))
 	}
 }
+
+// TestAutomaticSurveyAfterResolvedReaction: a staff member's ✅ on a member's message
+// posts a CSAT question as a reply; the member answers with a button; a member's own
+// ✅ asks nothing, and the account's cooldown stops a second question.
+func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
+	now := time.Now().UTC()
+	cfg := testConfig()
+	cfg.SurveyReaction, cfg.SurveySample, cfg.SurveyKind = "✅", 1, "csat"
+	f := newFixtureWith(t, cfg, func(st store.Store) Commands { return &bot.Bot{Store: st, Now: func() time.Time { return now }} })
+	first := message(chGeneral, userAlice, []string{roleMember}, "The export fails with a 500")
+	second := message(chGeneral, userAlice, []string{roleMember}, "And the dashboard is slow")
+	f.fake.Dispatch("MESSAGE_CREATE", first)
+	f.fake.Dispatch("MESSAGE_CREATE", second)
+	f.eventually("captured", func() bool { return len(f.logged()) == 2 })
+	an, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&bot.Worker{Store: f.st, Analyzer: an, Consumer: "t"}).Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	react := func(m map[string]any, user string, roles []string) {
+		f.fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": user, "message_id": m["id"], "channel_id": chGeneral, "guild_id": guild,
+			"emoji": map[string]any{"name": "✅"}, "member": map[string]any{"user": map[string]any{"id": user}, "roles": roles}})
+	}
+	posts := func() []discordtest.Request { return f.fake.Requests("/channels/" + chGeneral + "/messages") }
+	react(first, userAlice, []string{roleMember}) // a member marking their own message: nothing
+	react(first, userStaff, []string{roleStaff})
+	req, ok := f.fake.WaitRequest("/channels/"+chGeneral+"/messages", 0, 5*time.Second)
+	if !ok {
+		t.Fatal("no survey posted")
+	}
+	body := string(req.JSON)
+	if !strings.Contains(body, `"custom_id":"survey.answer csat|5|`+userAlice+`|`) || !strings.Contains(body, `"message_id":"`+first["id"].(string)+`"`) {
+		t.Fatalf("survey post = %s", body)
+	}
+	react(second, userStaff, []string{roleStaff}) // same account, inside the cooldown
+	time.Sleep(300 * time.Millisecond)
+	if n := len(posts()); n != 1 {
+		t.Errorf("%d survey posts, want 1 (the member's own reaction and the cooldown ask nothing)", n)
+	}
+	// The member answers 5.
+	f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": "720000000000000001", "application_id": f.fake.AppID, "type": 3, "token": "tok-s",
+		"guild_id": guild, "channel_id": chGeneral, "message": map[string]any{"id": "1", "channel_id": chGeneral},
+		"member": map[string]any{"user": map[string]any{"id": userAlice, "username": "alice"}, "roles": []string{roleMember}},
+		"data":   map[string]any{"custom_id": "survey.answer csat|5|" + userAlice + "|" + first["id"].(string), "component_type": 2}})
+	reply, ok := f.fake.WaitRequest("/interactions/720000000000000001/", 0, 5*time.Second)
+	if !ok || !strings.Contains(strings.ToLower(string(reply.JSON)), "thank") {
+		t.Fatalf("answer reply = %s", reply.JSON)
+	}
+	answers, err := f.st.ListDocs(context.Background(), guild, bot.DocSurveyAnswer)
+	if err != nil || len(answers) != 1 {
+		t.Fatalf("stored answers = %d, %v", len(answers), err)
+	}
+	for _, a := range answers {
+		if !strings.Contains(string(a), userAlice) {
+			t.Errorf("answer not stored with the account: %s", a)
+		}
+	}
+}

@@ -29,7 +29,8 @@ func discordConfig(cfg config.Config) discordadapter.Config {
 	c := cfg.Discord
 	return discordadapter.Config{Token: c.Token.Value(), Guilds: c.Guilds, Channels: c.Channels, IgnoreChannels: c.IgnoreChannels,
 		StaffRoles: c.StaffRoles, StaffUsers: c.StaffUsers, RoleAccounts: c.RoleAccounts, ChannelAccounts: c.ChannelAccounts,
-		AccountNames: accountNames(cfg), InternalChannels: c.InternalChannels}
+		AccountNames: accountNames(cfg), InternalChannels: c.InternalChannels,
+		SurveyReaction: cfg.Surveys.DiscordReaction, SurveySample: cfg.Surveys.Sample, SurveyKind: cfg.Surveys.Kind}
 }
 
 // discordDestinations are the internal channels plus every digest and alert channel on Discord.
