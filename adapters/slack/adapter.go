@@ -49,6 +49,13 @@ type Config struct {
 	IgnoreUsers      []string
 	InternalChannels []string // the only channels analysis may be posted to
 	Logger           *slog.Logger
+	// SurveyReaction, when set (e.g. "white_check_mark"), asks the customer a
+	// satisfaction question in the thread when a staff member adds it to the
+	// customer's message, for a SurveySample share (0..1) of messages, with the bot's
+	// per-account cooldown. SurveyKind is csat or nps.
+	SurveyReaction string
+	SurveySample   float64
+	SurveyKind     string
 	// CommandTimeout is how long a slash command may take before the reply is deferred
 	// to response_url (default 2.5s, inside Slack's 3-second limit).
 	CommandTimeout time.Duration

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"maps"
 	"net/http"
@@ -294,10 +295,63 @@ func (a *Adapter) reaction(ctx context.Context, workspace string, ev Event) ([]f
 	}
 	if ev.Type == "reaction_added" {
 		m.Reactions[ev.Reaction]++
+		if a.cfg.SurveyReaction != "" && ev.Reaction == a.cfg.SurveyReaction && m.Role == feedbackbot.RoleCustomer && m.Account != "" &&
+			a.cmds != nil && !a.offline && sampled(key, a.cfg.SurveySample) {
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				defer cancel()
+				if err := a.autoSurvey(ctx, workspace, ev.User, m); err != nil {
+					a.log.Error("slack: automatic survey failed", "message", key, "err", err)
+				}
+			}()
+		}
 	} else if m.Reactions[ev.Reaction]--; m.Reactions[ev.Reaction] <= 0 {
 		delete(m.Reactions, ev.Reaction)
 	}
 	return []feedbackbot.Event{{Kind: feedbackbot.EventPut, Message: m}}, nil
+}
+
+// sampled decides, the same way every time for the same message, whether it is in
+// the asked share.
+func sampled(key string, share float64) bool {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return float64(h.Sum64()%10_000) < share*10_000
+}
+
+// autoSurvey asks the customer whose message a staff member marked resolved how
+// satisfied they are, in the message's thread. It is a question (no analysis), so it
+// may go to a shared channel.
+func (a *Adapter) autoSurvey(ctx context.Context, workspace, reactor string, m feedbackbot.Message) error {
+	if !a.staff(ctx, reactor, "", "") {
+		return nil // only staff resolve conversations
+	}
+	_, ts, _ := strings.Cut(m.ID, ":")
+	thread := ts
+	if m.Thread != "" {
+		_, thread, _ = strings.Cut(m.Thread, ":")
+	}
+	kind := a.cfg.SurveyKind
+	if kind == "" {
+		kind = "csat"
+	}
+	doc, err := a.cmds.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: workspace, Channel: m.Channel,
+		User: reactor, Staff: true, Text: "survey " + kind + " " + m.Account + " " + m.Channel + ":" + thread})
+	if err != nil {
+		return err
+	}
+	if doc.Ephemeral {
+		a.log.Info("slack: survey not asked (cooldown)", "account", m.Account)
+		return nil
+	}
+	blocks, fallback := RenderBlocks(doc)
+	return a.retry(ctx, func() error {
+		_, _, err := a.api.PostMessageContext(ctx, m.Channel, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false),
+			slack.MsgOptionTS(thread))
+		return err
+	})
 }
 
 func parseTS(ts string) (time.Time, error) {

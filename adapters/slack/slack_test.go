@@ -528,3 +528,55 @@ func TestStaffUserGroups(t *testing.T) {
 		t.Fatalf("a home member outside the staff groups is refused: %s", body)
 	}
 }
+
+// TestAutomaticSurveyAfterResolvedReaction: a staff member's ✅ on a Slack Connect
+// customer's message asks a CSAT question in its thread; a customer's own ✅ and the
+// account's cooldown ask nothing.
+func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
+	var posts sync.Map
+	var n atomic.Int64
+	capture := func(c slacktest.Customize) {
+		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			posts.Store(n.Add(1), r.Form.Get("channel")+"|"+r.Form.Get("thread_ts")+"|"+r.Form.Get("blocks"))
+			w.Write([]byte(`{"ok":true,"channel":"CSHARED","ts":"1700000999.000100"}`))
+		})
+	}
+	f := newFixture(t, capture)
+	now := time.Now().UTC()
+	f.cmds = &bot.Bot{Store: f.st, Now: func() time.Time { return now }}
+	f.a.cfg.SurveyReaction, f.a.cfg.SurveySample, f.a.cfg.SurveyKind = "white_check_mark", 1, "csat"
+	ts1, ts2 := fmt.Sprintf("%d.000100", now.Add(-time.Hour).Unix()), fmt.Sprintf("%d.000200", now.Add(-time.Hour).Unix())
+	for i, ts := range []string{ts1, ts2} {
+		if code := f.event(fmt.Sprintf("EvM%d", i), map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "CSHARED", "ts": ts, "text": "the export fails"}); code != 200 {
+			t.Fatalf("message event: %d", code)
+		}
+	}
+	if _, ok := f.stored(key("CSHARED", ts2)); !ok {
+		t.Fatal("message not stored")
+	}
+	react := func(id, user, ts string) {
+		if code := f.event(id, map[string]any{"type": "reaction_added", "user": user, "reaction": "white_check_mark",
+			"item": map[string]any{"type": "message", "channel": "CSHARED", "ts": ts}}); code != 200 {
+			t.Fatalf("reaction event: %d", code)
+		}
+	}
+	react("EvR0", "XDANA", ts1) // the customer: nothing
+	react("EvR1", "UMARIA", ts1)
+	f.a.Close() // waits for the survey goroutine
+	got, ok := posts.Load(int64(1))
+	if !ok || n.Load() != 1 {
+		t.Fatalf("%d posts, want the one survey", n.Load())
+	}
+	if s := got.(string); !strings.HasPrefix(s, "CSHARED|"+ts1+"|") || !strings.Contains(s, "survey.answer") || !strings.Contains(s, "TACME") {
+		t.Fatalf("survey post = %s", s)
+	}
+	if _, ok := f.stored(key("CSHARED", ts2)); !ok { // apply the reaction updates
+		t.Fatal("message lost")
+	}
+	react("EvR2", "UMARIA", ts2) // same account, inside the cooldown
+	f.a.Close()
+	if n.Load() != 1 {
+		t.Errorf("%d posts; the cooldown should stop a second survey", n.Load())
+	}
+}

@@ -58,7 +58,8 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 	}
 	a, err := slackadapter.New(slackadapter.Config{BotToken: c.BotToken.Value(), SigningSecret: signing, APIURL: c.APIURL,
 		TeamID: c.TeamID, StaffUsers: c.StaffUsers, StaffUserGroups: c.StaffUserGroups, ChannelAccounts: c.ChannelAccounts, AccountNames: names,
-		IgnoreChannels: c.IgnoreChannels, IgnoreUsers: c.IgnoreUsers, InternalChannels: c.InternalChannels, Logger: env.Logger},
+		IgnoreChannels: c.IgnoreChannels, IgnoreUsers: c.IgnoreUsers, InternalChannels: c.InternalChannels, Logger: env.Logger,
+		SurveyReaction: env.Config.Surveys.SlackReaction, SurveySample: env.Config.Surveys.Sample, SurveyKind: env.Config.Surveys.Kind},
 		env.Store, env.Commands)
 	if err != nil {
 		return nil, err
