@@ -333,7 +333,7 @@ func classify(err error) error {
 	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == 401 || errors.Is(err, discordgo.ErrUnauthorized) {
 		return &FatalError{Code: 401, msg: "discord rejected the bot token (HTTP 401): set DISCORD_TOKEN to the bot token from the Developer Portal (Applications → your app → Bot)"}
 	}
-	return fmt.Errorf("discord gateway: %w", err)
+	return fmt.Errorf("discord: cannot connect to the gateway (is discord.com reachable from here?): %w", err)
 }
 
 // onReady remembers the application id, needed to register and answer commands.
