@@ -120,6 +120,44 @@ type Derived interface {
 	Accounts(ctx context.Context, workspace string) ([]string, error)
 }
 
+// People serves a person's privacy rights over what the store holds about them in one
+// workspace: a copy of their messages (export) and erasure (the right to be forgotten).
+// A person is an author id (feedbackbot.Message.Author) within a workspace. Backends
+// keep an author index, maintained by Append and Apply, so that both cost in
+// proportion to the author's messages, never to the workspace.
+//
+// Contract for AuthorMessages:
+//   - fn is called for every applied message whose author is author, oldest first (by
+//     message time), with its tags. Deleted and forgotten messages are not included.
+//   - It reads in bounded chunks and calls fn outside any transaction, so memory stays
+//     flat and fn may call the store. fn's error stops it and is returned.
+//
+// Contract for Forget (erasure of every message one of whose versions author wrote):
+//   - Derived state: each message is removed exactly as a delete would remove it
+//     (record, tags, time, account, channel, author and notable indexes), and its rollup
+//     contributions are subtracted, so every counter still equals the sum of the
+//     remaining messages' contributions.
+//   - Capture log: every event of those messages (puts, edits, deletes) is removed, so
+//     Replay and re-analysis cannot bring the text back. Entries not yet delivered are
+//     never handed out; entries delivered but unacknowledged stop being pending (not
+//     reclaimed, not counted by Backlog). A worker that acknowledges such an entry
+//     later changes nothing, and a worker that applies it later changes nothing either:
+//     Apply treats a forgotten message like one superseded by a later revision.
+//   - Future events: the author is remembered as forgotten in the workspace (their id
+//     is kept, only to recognise them), and Append skips every later put by that author
+//     and every later event of a forgotten message, without an error and without
+//     counting it, so a redelivery, back-fill or re-import cannot bring them back.
+//   - It returns how many distinct messages it erased anything of (an applied message,
+//     or log entries of a message not yet applied or already deleted); it is
+//     idempotent, so forgetting again returns 0.
+//   - Each message is erased atomically. When Forget fails part-way some messages may
+//     be erased already (the author is remembered first); calling it again finishes.
+//   - Documents (Docs) are not touched; callers keep message text out of them.
+type People interface {
+	AuthorMessages(ctx context.Context, workspace, author string, fn func(Stored) error) error
+	Forget(ctx context.Context, workspace, author string) (int, error)
+}
+
 // Docs stores small JSON documents by workspace, kind and id: alerts, surveys, cursors,
 // audit entries. Writes are durable when they return.
 type Docs interface {

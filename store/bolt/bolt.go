@@ -22,6 +22,14 @@
 //	acct/ch  account|channel -> time+key   (per-dimension time indexes)
 //	neg/pos  hour+extremity+time desc+key  (notable, most extreme first per hour)
 //	accounts account -> nil
+//	au       author -> time+key            (applied messages per author: export, Forget)
+//	ak       author -> key -> nil          (every message key the author ever put in the log)
+//	le       message key -> seq...         (the log entries of each message, for Forget)
+//	gone     (a key) log entries Forget removed before they were delivered
+//
+// and, outside the workspace buckets, "forgotten": workspace -> author -> when (authors
+// erased by Forget, whose later events Append skips). A file written before the author
+// indexes existed gets them built once, when Open finds the "people" meta key missing.
 //
 // Writers coalesce: concurrent Append, Apply, Ack and document calls share one
 // transaction and one fsync (group commit), without a fixed batching delay.
@@ -89,7 +97,12 @@ var (
 	bDocs   = []byte("docs")
 	bLeases = []byte("leases")
 	bOnce   = []byte("once")
-	kFormat = []byte("format")
+	// bForgotten lives outside the workspace buckets so that forgetting someone in a
+	// workspace with no events yet does not make it a workspace.
+	bForgotten = []byte("forgotten")
+	kFormat    = []byte("format")
+	// kPeople marks a file whose author and log-entry indexes are complete.
+	kPeople = []byte("people")
 )
 
 // Open opens (creating if needed) the store in dir. It fails with a clear error when
@@ -168,10 +181,16 @@ func initDB(db *bbolt.DB, path string) error {
 		if v := meta.Get(kFormat); string(v) != formatVersion {
 			return fmt.Errorf("%w: format %q, this build reads format %s", corrupt(path), v, formatVersion)
 		}
-		for _, b := range [][]byte{bWS, bDocs, bLeases, bOnce} {
+		for _, b := range [][]byte{bWS, bDocs, bLeases, bOnce, bForgotten} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if meta.Get(kPeople) == nil {
+			if err := indexPeople(tx); err != nil {
+				return fmt.Errorf("build the author indexes: %w", err)
+			}
+			return meta.Put(kPeople, []byte("1"))
 		}
 		return nil
 	})

@@ -215,7 +215,8 @@ func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied) (bool, error) {
 	return true, msgs.Put(key, v)
 }
 
-// dims returns the per-dimension index buckets a message belongs to.
+// dims returns the per-dimension index buckets a message belongs to (account, channel,
+// author: the author's index is what export and Forget walk).
 func dims(m *feedbackbot.Message) [][2][]byte {
 	var out [][2][]byte
 	if m.Account != "" {
@@ -223,6 +224,9 @@ func dims(m *feedbackbot.Message) [][2][]byte {
 	}
 	if m.Channel != "" {
 		out = append(out, [2][]byte{bChan, []byte(m.Channel)})
+	}
+	if m.Author != "" {
+		out = append(out, [2][]byte{bAuthor, []byte(m.Author)})
 	}
 	return out
 }

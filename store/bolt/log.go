@@ -28,15 +28,22 @@ var (
 	bNeg      = []byte("neg")
 	bPos      = []byte("pos")
 	bAccounts = []byte("accounts")
+	bAuthor   = []byte("au")
+	bAuthKeys = []byte("ak")
+	bLogKeys  = []byte("le")
 	kCursor   = []byte("cursor")
+	kGone     = []byte("gone")
 
-	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts}
+	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts, bAuthor, bAuthKeys, bLogKeys}
 )
 
 // Latest-revision markers in the capture dedupe index.
 const (
 	markPut    = 'p'
 	markDelete = 'd'
+	// markForgotten: the message was erased by Forget; no later event of it is stored
+	// and no entry of it read before the erasure is applied.
+	markForgotten = 'f'
 )
 
 // readBatchDefault is Read's max when the caller passes max <= 0; readBatchMax caps it.
@@ -90,7 +97,7 @@ func validateEvent(i int, ev *feedbackbot.Event) error {
 		}
 	}
 	if ev.Kind == feedbackbot.EventPut {
-		for _, f := range []struct{ what, v string }{{"channel", m.Channel}, {"account", m.Account}} {
+		for _, f := range []struct{ what, v string }{{"channel", m.Channel}, {"account", m.Account}, {"author", m.Author}} {
 			if len(f.v) > maxIdent {
 				return feedbackbot.Errorf(feedbackbot.EINVALID, "event %d: %s is longer than %d bytes", i, f.what, maxIdent)
 			}
@@ -130,8 +137,15 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 			latest := b.Bucket(bLatest)
 			key := []byte(m.Key())
 			cur := latest.Get(key)
+			if len(cur) > 0 && cur[0] == markForgotten {
+				continue // erased by Forget: never stored again
+			}
+			put := evs[i].Kind == feedbackbot.EventPut
+			if put && forgotten(tx, m.Workspace, m.Author) {
+				continue
+			}
 			var mark []byte
-			if evs[i].Kind == feedbackbot.EventPut {
+			if put {
 				mark = append([]byte{markPut}, m.Revision()...)
 				if string(cur) == string(mark) {
 					continue // a redelivery of the latest version
@@ -151,6 +165,9 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 				return err
 			}
 			if err := log.Put(u64(seq), enc[i]); err != nil {
+				return err
+			}
+			if err := indexLogEntry(b, key, m.Author, put, seq); err != nil {
 				return err
 			}
 			n++
@@ -306,8 +323,8 @@ func (s *Store) readOnce(ctx context.Context, consumer string, limit int) (out [
 			if cursor >= log.Sequence() {
 				continue
 			}
+			var seqs []uint64
 			c := log.Cursor()
-			var last uint64
 			for k, v := c.Seek(u64(cursor + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 				e, err := decodeEntry(ws, k, v)
 				if err != nil {
@@ -315,13 +332,20 @@ func (s *Store) readOnce(ctx context.Context, consumer string, limit int) (out [
 				}
 				e.Deliveries = 1
 				out = append(out, e)
-				last = binary.BigEndian.Uint64(k)
+				seqs = append(seqs, binary.BigEndian.Uint64(k))
 			}
-			if last == 0 {
+			if len(seqs) == 0 {
 				continue
 			}
-			for seq := cursor + 1; seq <= last; seq++ {
+			for _, seq := range seqs {
 				if err := pend.Put(u64(seq), pending{at: now, count: 1, consumer: consumer}.encode()); err != nil {
+					return err
+				}
+			}
+			// Entries Forget removed before delivery leave holes the cursor now passes.
+			last := seqs[len(seqs)-1]
+			if holes := last - cursor - uint64(len(seqs)); holes > 0 {
+				if err := b.Put(kGone, u64(gone(b)-min(holes, gone(b)))); err != nil {
 					return err
 				}
 			}
@@ -394,7 +418,7 @@ func (s *Store) Backlog(ctx context.Context) (int64, error) {
 			if v := b.Get(kCursor); len(v) == 8 {
 				cursor = binary.BigEndian.Uint64(v)
 			}
-			n += int64(b.Bucket(bLog).Sequence() - cursor)
+			n += int64(b.Bucket(bLog).Sequence() - cursor - gone(b))
 			n += int64(b.Bucket(bPend).Stats().KeyN)
 			return nil
 		})

@@ -1,0 +1,295 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// forgotten reports whether Forget erased author in ws.
+func forgotten(tx *bbolt.Tx, ws, author string) bool {
+	if author == "" {
+		return false
+	}
+	b := tx.Bucket(bForgotten).Bucket([]byte(ws))
+	return b != nil && b.Get([]byte(author)) != nil
+}
+
+// gone is how many log entries of the workspace Forget removed before their delivery.
+func gone(b *bbolt.Bucket) uint64 {
+	if v := b.Get(kGone); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// indexLogEntry records log entry seq under its message key (le) and, for a put, the
+// key under its author (ak), so Forget finds every entry of an author's messages
+// without reading the log.
+func indexLogEntry(b *bbolt.Bucket, key []byte, author string, put bool, seq uint64) error {
+	le := b.Bucket(bLogKeys)
+	old := le.Get(key)
+	for i := 0; i+8 <= len(old); i += 8 {
+		if binary.BigEndian.Uint64(old[i:]) == seq {
+			return nil // already indexed (a re-run of indexPeople)
+		}
+	}
+	v := make([]byte, 0, len(old)+8)
+	v = append(append(v, old...), u64(seq)...)
+	if err := le.Put(key, v); err != nil {
+		return err
+	}
+	if !put || author == "" {
+		return nil
+	}
+	ak, err := b.Bucket(bAuthKeys).CreateBucketIfNotExists([]byte(author))
+	if err != nil {
+		return err
+	}
+	return ak.Put(key, nil)
+}
+
+// indexPeople builds the author and log-entry indexes of every workspace from the log
+// and the applied messages, for a file written before they existed. It is idempotent.
+func indexPeople(tx *bbolt.Tx) error {
+	root := tx.Bucket(bWS)
+	var names [][]byte
+	if err := root.ForEachBucket(func(k []byte) error { names = append(names, slices.Clone(k)); return nil }); err != nil {
+		return err
+	}
+	for _, name := range names {
+		b := root.Bucket(name)
+		for _, sub := range wsBuckets {
+			if _, err := b.CreateBucketIfNotExists(sub); err != nil {
+				return err
+			}
+		}
+		err := b.Bucket(bLog).ForEach(func(k, v []byte) error {
+			e, err := decodeEntry(string(name), k, v)
+			if err != nil {
+				return err
+			}
+			m := &e.Event.Message
+			return indexLogEntry(b, []byte(m.Key()), m.Author, e.Event.Kind == feedbackbot.EventPut, binary.BigEndian.Uint64(k))
+		})
+		if err != nil {
+			return fmt.Errorf("workspace %s: %w", name, err)
+		}
+		err = b.Bucket(bMsg).ForEach(func(k, v []byte) error {
+			var rec record
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("decode message %s: %w", k, err)
+			}
+			if rec.Message.Author == "" {
+				return nil
+			}
+			sub, err := b.Bucket(bAuthor).CreateBucketIfNotExists([]byte(rec.Message.Author))
+			if err != nil {
+				return err
+			}
+			return sub.Put(append(timeKey(rec.Message.Time), k...), nil)
+		})
+		if err != nil {
+			return fmt.Errorf("workspace %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func checkPerson(workspace, author string) error {
+	if err := checkIdent("workspace", workspace); err != nil {
+		return err
+	}
+	return checkIdent("author", author)
+}
+
+// authorChunk is how many messages AuthorMessages reads per read transaction; fn runs
+// outside any transaction.
+const authorChunk = 256
+
+// AuthorMessages implements store.People: a walk forwards over the author's index.
+func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn func(store.Stored) error) error {
+	if err := checkPerson(workspace, author); err != nil {
+		return fmt.Errorf("bolt: author messages: %w", err)
+	}
+	var after []byte
+	for {
+		var chunk []store.Stored
+		err := s.view(ctx, func(tx *bbolt.Tx) error {
+			b := tx.Bucket(bWS).Bucket([]byte(workspace))
+			if b == nil {
+				return nil
+			}
+			idx := b.Bucket(bAuthor).Bucket([]byte(author))
+			if idx == nil {
+				return nil
+			}
+			msgs := b.Bucket(bMsg)
+			c := idx.Cursor()
+			k, _ := c.First()
+			if after != nil {
+				if k, _ = c.Seek(after); k != nil && bytes.Equal(k, after) {
+					k, _ = c.Next()
+				}
+			}
+			for ; k != nil && len(chunk) < authorChunk; k, _ = c.Next() {
+				key := k[12:]
+				v := msgs.Get(key)
+				if v == nil {
+					return fmt.Errorf("author index entry without a message: %s", key)
+				}
+				st, err := decodeStored(key, v)
+				if err != nil {
+					return err
+				}
+				chunk = append(chunk, st)
+				after = slices.Clone(k)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("bolt: author messages: %w", err)
+		}
+		for _, st := range chunk {
+			if err := fn(st); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < authorChunk {
+			return nil
+		}
+	}
+}
+
+// Forget implements store.People. The whole erasure is one transaction.
+func (s *Store) Forget(ctx context.Context, workspace, author string) (int, error) {
+	if err := checkPerson(workspace, author); err != nil {
+		return 0, fmt.Errorf("bolt: forget: %w", err)
+	}
+	var n int
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		n = 0
+		fb, err := tx.Bucket(bForgotten).CreateBucketIfNotExists([]byte(workspace))
+		if err != nil {
+			return err
+		}
+		if fb.Get([]byte(author)) == nil {
+			at, err := s.now().UTC().MarshalText()
+			if err != nil {
+				return err
+			}
+			if err := fb.Put([]byte(author), at); err != nil {
+				return err
+			}
+		}
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		// Every message the author ever put in the log, and every applied one (an
+		// applied message is in the log too, unless its entries were trimmed by hand).
+		keys := map[string]bool{}
+		if ak := b.Bucket(bAuthKeys).Bucket([]byte(author)); ak != nil {
+			if err := ak.ForEach(func(k, _ []byte) error { keys[string(k)] = true; return nil }); err != nil {
+				return err
+			}
+		}
+		if au := b.Bucket(bAuthor).Bucket([]byte(author)); au != nil {
+			if err := au.ForEach(func(k, _ []byte) error { keys[string(k[12:])] = true; return nil }); err != nil {
+				return err
+			}
+		}
+		rs := rollups{}
+		lost := gone(b)
+		for _, key := range slices.Sorted(maps.Keys(keys)) {
+			erased, removedUndelivered, err := forgetMessage(b, rs, []byte(key))
+			if err != nil {
+				return err
+			}
+			lost += removedUndelivered
+			if erased {
+				n++
+			}
+		}
+		for _, idx := range [][]byte{bAuthKeys, bAuthor} {
+			if err := b.Bucket(idx).DeleteBucket([]byte(author)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return err
+			}
+		}
+		if lost != gone(b) {
+			if err := b.Put(kGone, u64(lost)); err != nil {
+				return err
+			}
+		}
+		return rs.flush()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bolt: forget: %w", err)
+	}
+	return n, nil
+}
+
+// forgetMessage erases one message: its derived state (as a delete would), every log
+// entry of it with its consumer state, and marks it forgotten so that neither Append nor
+// Apply brings it back. undelivered counts removed entries Read had not handed out yet.
+func forgetMessage(b *bbolt.Bucket, rs rollups, key []byte) (erased bool, undelivered uint64, err error) {
+	if err := b.Bucket(bLatest).Put(key, []byte{markForgotten}); err != nil {
+		return false, 0, err
+	}
+	msgs := b.Bucket(bMsg)
+	if v := msgs.Get(key); v != nil {
+		var rec record
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return false, 0, fmt.Errorf("decode message %s: %w", key, err)
+		}
+		if err := unindex(b, rs, &rec); err != nil {
+			return false, 0, err
+		}
+		if err := msgs.Delete(key); err != nil {
+			return false, 0, err
+		}
+		erased = true
+	}
+	le := b.Bucket(bLogKeys)
+	seqs := slices.Clone(le.Get(key))
+	if seqs == nil {
+		return erased, 0, nil
+	}
+	log, pend := b.Bucket(bLog), b.Bucket(bPend)
+	var cursor uint64
+	if v := b.Get(kCursor); len(v) == 8 {
+		cursor = binary.BigEndian.Uint64(v)
+	}
+	for i := 0; i+8 <= len(seqs); i += 8 {
+		k := seqs[i : i+8]
+		if log.Get(k) == nil {
+			continue
+		}
+		if err := log.Delete(k); err != nil {
+			return false, 0, err
+		}
+		erased = true
+		switch {
+		case pend.Get(k) != nil:
+			if err := pend.Delete(k); err != nil {
+				return false, 0, err
+			}
+		case binary.BigEndian.Uint64(k) > cursor:
+			undelivered++
+		}
+	}
+	return erased, undelivered, le.Delete(key)
+}
+
+// Interface guard.
+var _ store.People = (*Store)(nil)

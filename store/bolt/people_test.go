@@ -1,0 +1,107 @@
+package bolt
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	"github.com/feedbackbot/feedbackbot/store/storetest"
+	"go.etcd.io/bbolt"
+)
+
+// TestPeopleIndexBuiltOnOpen: a file written before the author indexes existed gets
+// them on Open, so export and Forget find messages captured before the upgrade.
+func TestPeopleIndexBuiltOnOpen(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, Options{ClaimIdle: storetest.ClaimIdle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []feedbackbot.Event
+	for i := range 6 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
+		m.Author = []string{"alice", "bob"}[i%2]
+		events = append(events, storetest.Put(m))
+	}
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.Read(ctx, "w", 4, 0) // m4 and m5 stay undelivered
+	if err != nil || len(es) != 4 {
+		t.Fatalf("Read = %d, %v", len(es), err)
+	}
+	var items []store.Applied
+	for _, e := range es {
+		items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.6, "v1", "export")})
+	}
+	if _, err := s.Apply(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack(ctx, es...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Make the file look like one from before: no author indexes, no marker.
+	db, err := bbolt.Open(dir+"/"+FileName, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bMeta).Delete(kPeople); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bForgotten); err != nil {
+			return err
+		}
+		ws := tx.Bucket(bWS).Bucket([]byte("W1"))
+		for _, b := range [][]byte{bAuthor, bAuthKeys, bLogKeys} {
+			if err := ws.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s = openTest(t, dir, Options{})
+	var exported []string
+	if err := s.AuthorMessages(ctx, "W1", "bob", func(st store.Stored) error {
+		exported = append(exported, st.Message.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(exported) != "[m1 m3]" {
+		t.Errorf("AuthorMessages(bob) after the upgrade = %v, want [m1 m3]", exported)
+	}
+	if n, err := s.Forget(ctx, "W1", "alice"); err != nil || n != 3 {
+		t.Errorf("Forget(alice) = %d, %v; want 3 (two applied, one undelivered)", n, err)
+	}
+	var replayed []string
+	if err := s.Replay(ctx, "W1", func(e store.Entry) error {
+		replayed = append(replayed, e.Event.Message.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(replayed, []string{"m1", "m3", "m5"}) {
+		t.Errorf("Replay after Forget = %v, want [m1 m3 m5]", replayed)
+	}
+	if n, err := s.Backlog(ctx); err != nil || n != 1 {
+		t.Errorf("Backlog = %d, %v; want 1 (m5)", n, err)
+	}
+	rs, err := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour))
+	if err != nil || len(rs) != 1 || rs[0].Counts[feedbackbot.CntMessages] != 2 {
+		t.Errorf("Rollups after Forget = %v, %v; want the 2 messages of bob", rs, err)
+	}
+}

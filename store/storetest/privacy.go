@@ -1,0 +1,395 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+var privacyTests = []test{
+	{"Export", testExport},
+	{"ExportStops", testExportStops},
+	{"Forget", testForget},
+	{"ForgetUnknown", testForgetUnknown},
+	{"ForgetBeforeApply", testForgetBeforeApply},
+}
+
+// by makes m a message written by author.
+func by(author string, m feedbackbot.Message) feedbackbot.Message {
+	m.Author = author
+	m.AuthorName = "Name of " + author
+	return m
+}
+
+// people is the store's People side (TEMP until store.Store embeds it).
+func (f *fixture) people() store.People {
+	p, ok := f.s.(store.People)
+	if !ok {
+		f.t.Skip("store does not implement store.People yet")
+	}
+	return p
+}
+
+// export collects AuthorMessages.
+func (f *fixture) export(ws, author string) []store.Stored {
+	f.t.Helper()
+	var out []store.Stored
+	if err := f.people().AuthorMessages(f.ctx, ws, author, func(st store.Stored) error {
+		out = append(out, st)
+		return nil
+	}); err != nil {
+		f.t.Fatalf("AuthorMessages(%s, %s): %v", ws, author, err)
+	}
+	return out
+}
+
+func (f *fixture) forget(ws, author string) int {
+	f.t.Helper()
+	n, err := f.people().Forget(f.ctx, ws, author)
+	if err != nil {
+		f.t.Fatalf("Forget(%s, %s): %v", ws, author, err)
+	}
+	return n
+}
+
+// scoreByID tags messages by a score taken from their id's trailing digit, so each
+// author has negative, neutral and positive messages.
+func scoreByID(m *feedbackbot.Message) feedbackbot.Tags {
+	d := int(m.ID[len(m.ID)-1] - '0')
+	return Tags(float64(d%5-2)/2.5, "v1", []string{"export", "billing"}[d%2])
+}
+
+func testExport(t *testing.T, f *fixture) {
+	// Appended out of time order; an edit, a delete, another author, another
+	// workspace and a staff message by the same person.
+	a1 := by("alice", Msg("W1", "a1", "export broke", "", "A1", "C1", Base.Add(2*time.Hour)))
+	a2 := by("alice", Msg("W1", "a2", "billing is confusing", "", "A1", "C2", Base))
+	a3 := by("alice", Msg("W1", "a3", "will be edited", "", "A1", "C1", Base.Add(time.Hour)))
+	a4 := by("alice", Msg("W1", "a4", "will be deleted", "", "A1", "C1", Base.Add(30*time.Minute)))
+	a5 := by("alice", Msg("W1", "a5", "staff hat on", feedbackbot.RoleStaff, "A2", "C3", Base.Add(3*time.Hour)))
+	b1 := by("bob", Msg("W1", "b1", "all good", "", "A1", "C1", Base.Add(90*time.Minute)))
+	w2 := by("alice", Msg("W2", "a1", "other workspace", "", "A1", "C1", Base))
+	f.put(scoreByID, a1, a2, a3, a4, a5, b1, w2)
+	edit := a3
+	edit.Text = "edited: the report is late"
+	edit.EditedAt = Base.Add(5 * time.Hour)
+	f.append(Put(edit), Delete(a4))
+	f.consume(scoreByID)
+
+	want := []feedbackbot.Message{a2, edit, a1, a5}
+	got := f.export("W1", "alice")
+	if !slices.Equal(keys(got), keysOf(want)) {
+		t.Fatalf("AuthorMessages(alice) = %v, want oldest first %v", keys(got), keysOf(want))
+	}
+	for i, m := range want {
+		checkStored(t, "export "+m.ID, got[i], store.Stored{Message: m, Tags: scoreByID(&m)})
+	}
+	if got := f.export("W1", "bob"); !slices.Equal(keys(got), []string{b1.Key()}) {
+		t.Errorf("AuthorMessages(bob) = %v, want %v", keys(got), []string{b1.Key()})
+	}
+	if got := f.export("W2", "alice"); !slices.Equal(keys(got), []string{w2.Key()}) {
+		t.Errorf("AuthorMessages(W2, alice) = %v, want %v", keys(got), []string{w2.Key()})
+	}
+	for _, c := range [][2]string{{"W1", "nobody"}, {"W9", "alice"}} {
+		if got := f.export(c[0], c[1]); len(got) != 0 {
+			t.Errorf("AuthorMessages(%s, %s) = %v, want nothing", c[0], c[1], keys(got))
+		}
+	}
+}
+
+func keysOf(ms []feedbackbot.Message) []string {
+	out := make([]string, len(ms))
+	for i := range ms {
+		out[i] = ms[i].Key()
+	}
+	return out
+}
+
+func testExportStops(t *testing.T, f *fixture) {
+	// More than a chunk's worth, so the walk continues across reads.
+	var ms []feedbackbot.Message
+	for i := range 600 {
+		ms = append(ms, by("alice", Msg("W1", fmt.Sprintf("a%04d", i), "x", "", "", "C1", Base.Add(time.Duration(i)*time.Second))))
+	}
+	f.put(scoreByID, ms...)
+	if got := f.export("W1", "alice"); !slices.Equal(keys(got), keysOf(ms)) {
+		t.Fatalf("AuthorMessages returned %d messages, want all %d in time order", len(got), len(ms))
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err := f.people().AuthorMessages(f.ctx, "W1", "alice", func(store.Stored) error {
+		if calls++; calls == 300 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != 300 {
+		t.Errorf("AuthorMessages returned %v after %d calls, want fn's error after 300", err, calls)
+	}
+}
+
+func testForget(t *testing.T, f *fixture) {
+	alice := []feedbackbot.Message{
+		by("alice", Msg("W1", "a1", "the export is broken again", "", "A1", "C1", Base)),
+		by("alice", Msg("W1", "a4", "love the new dashboard", "", "A2", "C2", Base.Add(10*time.Minute))),
+		by("alice", Msg("W1", "a2", "this will be edited", "", "A1", "C1", Base.Add(time.Hour))),
+		by("alice", Msg("W1", "a3", "this will be deleted", "", "A1", "C2", Base.Add(2*time.Hour))),
+		by("alice", Msg("W1", "a9", "speaking as staff", feedbackbot.RoleStaff, "A1", "C1", Base.Add(3*time.Hour))),
+	}
+	others := []feedbackbot.Message{
+		by("bob", Msg("W1", "b1", "the export is slow", "", "A1", "C1", Base.Add(5*time.Minute))),
+		by("bob", Msg("W1", "b4", "great support", "", "A2", "C2", Base.Add(65*time.Minute))),
+		by("bob", Msg("W1", "b2", "meh", "", "A1", "C1", Base.Add(2*time.Hour))),
+		by("carol", Msg("W1", "c1", "we are on it", feedbackbot.RoleStaff, "A1", "C1", Base.Add(2*time.Hour+time.Minute))),
+	}
+	elsewhere := by("alice", Msg("W2", "a1", "the export is broken again", "", "A1", "C1", Base))
+	f.put(scoreByID, append(append(slices.Clone(alice), others...), elsewhere)...)
+	edit := alice[2]
+	edit.Text = "edited text"
+	edit.EditedAt = Base.Add(4 * time.Hour)
+	f.append(Put(edit), Delete(alice[3]))
+	f.consume(scoreByID)
+
+	// Entries in flight: delivered to a worker and not acknowledged, and not delivered.
+	pendA := by("alice", Msg("W1", "a5", "read but not acked", "", "A1", "C1", Base.Add(90*time.Minute)))
+	pendB := by("bob", Msg("W1", "b5", "read but not acked", "", "A1", "C1", Base.Add(91*time.Minute)))
+	newA := by("alice", Msg("W1", "a6", "not read yet", "", "A2", "C1", Base.Add(92*time.Minute)))
+	newB := by("bob", Msg("W1", "b6", "not read yet", "", "A2", "C1", Base.Add(93*time.Minute)))
+	f.append(Put(pendA), Put(pendB))
+	held := f.readAll("w1")
+	if len(held) != 2 {
+		t.Fatalf("read %d entries, want 2", len(held))
+	}
+	f.append(Put(newA), Put(newB))
+
+	// a1, a4, a2 (two versions), a3 (put and delete), a9, a5, a6.
+	if n := f.forget("W1", "alice"); n != 7 {
+		t.Errorf("Forget = %d, want 7 messages", n)
+	}
+	gone := keysOf(append(slices.Clone(alice), pendA, newA))
+
+	// Derived state: as if alice's messages had been deleted.
+	want := applied{}
+	for _, m := range others {
+		want.set(m, scoreByID(&m))
+	}
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
+	for _, k := range gone {
+		if _, err := f.s.Message(f.ctx, k); !feedbackbot.IsNotFound(err) {
+			t.Errorf("Message(%s) after Forget = %v, want ENOTFOUND", k, err)
+		}
+	}
+	for _, q := range []store.Query{{Workspace: "W1"}, {Workspace: "W1", Account: "A1"}, {Workspace: "W1", Account: "A2"}, {Workspace: "W1", Channel: "C1"}, {Workspace: "W1", Channel: "C2"}} {
+		got := f.messages(q)
+		var wantKeys []string
+		for _, st := range want {
+			m := st.Message
+			if (q.Account == "" || m.Account == q.Account) && (q.Channel == "" || m.Channel == q.Channel) {
+				wantKeys = append(wantKeys, m.Key())
+			}
+		}
+		gk := keys(got)
+		slices.Sort(gk)
+		slices.Sort(wantKeys)
+		if !slices.Equal(gk, wantKeys) {
+			t.Errorf("Messages(%+v) after Forget = %v, want %v", q, gk, wantKeys)
+		}
+	}
+	for _, kind := range []string{store.NotableNegative, store.NotablePositive} {
+		got, err := f.s.Notable(f.ctx, "W1", kind, dayFrom, dayTo, 50)
+		if err != nil {
+			t.Fatalf("Notable: %v", err)
+		}
+		var wantKeys []string
+		for _, st := range want {
+			sc := st.Tags.Sentiment.Score
+			if st.Message.Role == feedbackbot.RoleCustomer && ((kind == store.NotableNegative && sc < 0) || (kind == store.NotablePositive && sc > 0)) {
+				wantKeys = append(wantKeys, st.Message.Key())
+			}
+		}
+		gk := keys(got)
+		slices.Sort(gk)
+		slices.Sort(wantKeys)
+		if !slices.Equal(gk, wantKeys) {
+			t.Errorf("Notable(%s) after Forget = %v, want %v", kind, gk, wantKeys)
+		}
+	}
+	if got := f.export("W1", "alice"); len(got) != 0 {
+		t.Errorf("AuthorMessages after Forget = %v, want nothing", keys(got))
+	}
+
+	// The log: Replay (re-analysis) never sees alice's messages again; bob's stay.
+	var replayed []string
+	if err := f.s.Replay(f.ctx, "W1", func(e store.Entry) error {
+		replayed = append(replayed, e.Event.Message.ID)
+		return nil
+	}); err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	if wantIDs := []string{"b1", "b4", "b2", "c1", "b5", "b6"}; !slices.Equal(replayed, wantIDs) {
+		t.Errorf("Replay after Forget = %v, want %v", replayed, wantIDs)
+	}
+	if n := f.backlog(); n != 2 {
+		t.Errorf("Backlog after Forget = %d, want 2 (bob's pending and undelivered entries)", n)
+	}
+
+	// The worker that held alice's entry applies and acknowledges it late: nothing
+	// comes back. Bob's entry in the same batch is applied as usual.
+	if n := f.apply(items(held, scoreByID)...); n != 1 {
+		t.Errorf("late Apply changed %d items, want 1 (bob's only)", n)
+	}
+	f.ack(held...)
+	want.set(pendB, scoreByID(&pendB))
+	if _, err := f.s.Message(f.ctx, pendA.Key()); !feedbackbot.IsNotFound(err) {
+		t.Errorf("late Apply resurrected %s: %v", pendA.Key(), err)
+	}
+	// Only bob's undelivered entry is handed out, and nothing is reclaimed later.
+	rest := f.readAll("w2")
+	if len(rest) != 1 || rest[0].Event.Message.Key() != newB.Key() {
+		t.Fatalf("Read after Forget = %v, want only %s", entryKeys(rest), newB.Key())
+	}
+	f.apply(items(rest, scoreByID)...)
+	f.ack(rest...)
+	want.set(newB, scoreByID(&newB))
+	time.Sleep(ClaimIdle + ClaimIdle/2)
+	if again := f.readAll("w3"); len(again) != 0 {
+		t.Errorf("entries reclaimed after Forget: %v", entryKeys(again))
+	}
+	if n := f.backlog(); n != 0 {
+		t.Errorf("Backlog = %d, want 0", n)
+	}
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
+
+	// Later events of alice, or of her messages, are skipped; others' are not.
+	later := by("alice", Msg("W1", "a7", "I am back", "", "A1", "C1", Base.Add(5*time.Hour)))
+	reborn := by("dave", alice[0]) // same message key, another author
+	steps := []struct {
+		name   string
+		events []feedbackbot.Event
+		want   int
+	}{
+		{"new message by alice", []feedbackbot.Event{Put(later)}, 0},
+		{"redelivery of alice's message", []feedbackbot.Event{Put(alice[0])}, 0},
+		{"edit of alice's message", []feedbackbot.Event{Put(edit)}, 0},
+		{"delete of alice's message", []feedbackbot.Event{Delete(alice[1])}, 0},
+		{"forgotten message under another author", []feedbackbot.Event{Put(reborn)}, 0},
+		{"alice and bob in one batch", []feedbackbot.Event{Put(later), Put(by("bob", Msg("W1", "b7", "hi", "", "A1", "C1", Base.Add(6*time.Hour))))}, 1},
+	}
+	for _, st := range steps {
+		if got := f.append(st.events...); got != st.want {
+			t.Errorf("%s: Append = %d, want %d", st.name, got, st.want)
+		}
+	}
+	if es := f.readAll("w4"); len(es) != 1 || es[0].Event.Message.Author != "bob" {
+		t.Errorf("log after later appends: %v, want bob's b7 only", entryKeys(es))
+	}
+
+	if n := f.forget("W1", "alice"); n != 0 {
+		t.Errorf("second Forget = %d, want 0", n)
+	}
+	if n := f.forget("W1", "nobody"); n != 0 {
+		t.Errorf("Forget of an unknown author = %d, want 0", n)
+	}
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
+
+	// The same person in another workspace is another matter.
+	if got := f.export("W2", "alice"); !slices.Equal(keys(got), []string{elsewhere.Key()}) {
+		t.Errorf("AuthorMessages(W2, alice) = %v, want %v", keys(got), []string{elsewhere.Key()})
+	}
+	if n := f.append(Put(by("alice", Msg("W2", "a2", "still here", "", "A1", "C1", Base)))); n != 1 {
+		t.Errorf("Append by alice in W2 = %d, want 1", n)
+	}
+}
+
+func entryKeys(es []store.Entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Event.Message.Key()
+	}
+	return out
+}
+
+func testForgetUnknown(t *testing.T, f *fixture) {
+	// Forgetting someone before anything was captured still keeps them out.
+	if n := f.forget("W1", "alice"); n != 0 {
+		t.Errorf("Forget in an empty workspace = %d, want 0", n)
+	}
+	wss, err := f.s.Workspaces(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wss) != 0 {
+		t.Errorf("Workspaces after Forget = %v, want none (Forget appends nothing)", wss)
+	}
+	a := by("alice", Msg("W1", "a1", "hello", "", "A1", "C1", Base))
+	b := by("bob", Msg("W1", "b1", "hello", "", "A1", "C1", Base))
+	if n := f.append(Put(a), Put(b)); n != 1 {
+		t.Errorf("Append of alice and bob = %d, want 1 (bob's)", n)
+	}
+	f.consume(scoreByID)
+	if got := f.export("W1", "bob"); len(got) != 1 {
+		t.Errorf("AuthorMessages(bob) = %v, want b1", keys(got))
+	}
+	for _, c := range []struct{ ws, author string }{{"", "alice"}, {"W1", ""}} {
+		if _, err := f.people().Forget(f.ctx, c.ws, c.author); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+			t.Errorf("Forget(%q, %q) = %v, want EINVALID", c.ws, c.author, err)
+		}
+		err := f.people().AuthorMessages(f.ctx, c.ws, c.author, func(store.Stored) error { return nil })
+		if feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+			t.Errorf("AuthorMessages(%q, %q) = %v, want EINVALID", c.ws, c.author, err)
+		}
+	}
+}
+
+// testForgetBeforeApply: messages appended and never applied are erased from the log
+// too, and the counts of the messages that were applied stay exact.
+func testForgetBeforeApply(t *testing.T, f *fixture) {
+	ms, tag := corpus("W1", 30)
+	for i := range ms {
+		ms[i] = by([]string{"alice", "bob", "carol"}[i%3], ms[i])
+	}
+	f.put(tag, ms[:20]...)
+	var events []feedbackbot.Event
+	for _, m := range ms[20:] {
+		events = append(events, Put(m))
+	}
+	f.append(events...)
+	if n := f.forget("W1", "bob"); n != 10 {
+		t.Errorf("Forget(bob) = %d, want 10", n)
+	}
+	f.consume(tag)
+	want := applied{}
+	for _, m := range ms {
+		if m.Author != "bob" {
+			want.set(m, tag(&m))
+		}
+	}
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
+	got := f.messages(store.Query{Workspace: "W1", Limit: 100})
+	if len(got) != len(want) {
+		t.Errorf("Messages after Forget: %d, want %d", len(got), len(want))
+	}
+	for _, st := range got {
+		if _, ok := want[st.Message.Key()]; !ok {
+			t.Errorf("Messages after Forget holds %s by %s", st.Message.Key(), st.Message.Author)
+		}
+	}
+	for _, author := range []string{"alice", "carol"} {
+		var wantKeys []string
+		for _, k := range slices.Sorted(maps.Keys(want)) {
+			if want[k].Message.Author == author {
+				wantKeys = append(wantKeys, k)
+			}
+		}
+		gotKeys := keys(f.export("W1", author))
+		if !slices.Equal(gotKeys, wantKeys) { // corpus ids and times sort alike
+			t.Errorf("AuthorMessages(%s) = %v, want %v", author, gotKeys, wantKeys)
+		}
+	}
+}
