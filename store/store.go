@@ -14,6 +14,7 @@ import (
 type Store interface {
 	Log
 	Derived
+	People
 	Docs
 	Leases
 	// Close releases the backend. It does not stop other processes' work.

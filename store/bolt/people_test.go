@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"testing"
@@ -103,5 +104,73 @@ func TestPeopleIndexBuiltOnOpen(t *testing.T) {
 	rs, err := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour))
 	if err != nil || len(rs) != 1 || rs[0].Counts[feedbackbot.CntMessages] != 2 {
 		t.Errorf("Rollups after Forget = %v, %v; want the 2 messages of bob", rs, err)
+	}
+}
+
+// TestForgetLeavesNothing: after Forget, no key or value in any bucket holds the
+// forgotten person's text, and their id is left only under "forgotten".
+func TestForgetLeavesNothing(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, t.TempDir(), Options{})
+	secret := "my phone number is 555-0199"
+	var events []feedbackbot.Event
+	for i := range 4 {
+		m := storetest.Msg("W1", fmt.Sprintf("a%d", i), fmt.Sprintf("%s (%d)", secret, i), "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Hour))
+		m.Author, m.AuthorName = "U-ALICE", "Alice Example"
+		events = append(events, storetest.Put(m))
+	}
+	bob := storetest.Msg("W1", "b1", "fine", "", "A1", "C1", storetest.Base)
+	bob.Author = "U-BOB"
+	events = append(events, storetest.Put(bob))
+	edit := events[0].Message
+	edit.Text = secret + ", edited"
+	consume := func(evs ...feedbackbot.Event) {
+		t.Helper()
+		if _, err := s.Append(ctx, evs...); err != nil {
+			t.Fatal(err)
+		}
+		es, err := s.Read(ctx, "w", 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []store.Applied
+		for _, e := range es {
+			items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.7, "v1", "export")})
+		}
+		if _, err := s.Apply(ctx, items...); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Ack(ctx, es...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	consume(events...)
+	consume(storetest.Put(edit), storetest.Delete(events[1].Message))
+	if n, err := s.Forget(ctx, "W1", "U-ALICE"); err != nil || n != 4 {
+		t.Fatalf("Forget = %d, %v; want 4", n, err)
+	}
+	var walk func(path string, b *bbolt.Bucket) error
+	walk = func(path string, b *bbolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			p := path + "/" + string(k)
+			if v == nil {
+				return walk(p, b.Bucket(k))
+			}
+			for _, bad := range []string{"555-0199", "Alice Example", "U-ALICE"} {
+				if bytes.Contains(k, []byte(bad)) || bytes.Contains(v, []byte(bad)) {
+					if bad == "U-ALICE" && p == "/forgotten/W1/U-ALICE" {
+						continue
+					}
+					t.Errorf("%s still holds %q: %q", p, bad, v)
+				}
+			}
+			return nil
+		})
+	}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error { return walk("/"+string(name), b) })
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -126,6 +126,9 @@ func (s *Store) applyCall(it store.Applied) (evalCall, error) {
 		spec = append(spec, [2]string{k.timeAccount(m.Account), "t"})
 	}
 	spec = append(spec, [2]string{k.timeChannel(m.Channel), "t"})
+	if m.Author != "" {
+		spec = append(spec, [2]string{k.authorIndex(m.Author), "t"})
+	}
 	d := m.Time.UTC().Truncate(day)
 	neg, pos := k.notable("neg", d), k.notable("pos", d)
 	score := tags.Sentiment.Score

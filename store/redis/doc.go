@@ -11,7 +11,8 @@
 // is valid on a cluster:
 //
 //	fb:{ws}:log              stream: the capture log; field "e" holds the event JSON
-//	fb:{ws}:latest           hash: message key -> latest appended revision, "-" once deleted
+//	fb:{ws}:latest           hash: message key -> latest appended revision, "-" once deleted,
+//	                         "!" once erased by Forget
 //	fb:{ws}:m:<key>          hash: an applied message: s stamp (revision@analyzer),
 //	                         d stored JSON, c contributions JSON, k index spec, b bucket
 //	fb:{ws}:r:<unix>         hash: the rollup counters of the hour starting at <unix>
@@ -23,6 +24,13 @@
 //	fb:{ws}:n:pos:<yyyymmdd>       resp. positive; score is the sentiment, trimmed to
 //	                               the NotableKeep most extreme
 //	fb:{ws}:accts            set: accounts seen on applied messages
+//	fb:{ws}:au:<author>      zset: the author's applied messages by time (export, Forget)
+//	fb:{ws}:ak:<author>      set: every message key the author put in the log
+//	fb:{ws}:le               hash: message key -> its log entry ids, space-separated
+//	fb:{ws}:forgotten        hash: author -> when Forget erased them (Append skips them)
+//	fb:{ws}:people           string: the au/ak/le indexes cover the whole log; a log
+//	                         written before they existed is indexed once, on its first
+//	                         export or erasure
 //	fb:{ws}:doc:<kind>       hash: documents of a kind by id
 //
 // Keys outside any workspace are only ever used on their own, never in a script or
@@ -40,6 +48,10 @@
 // already applied, changes nothing; otherwise the record's previous contributions and
 // index entries are removed and the new ones added, all in one atomic step. Redelivery
 // and concurrent workers therefore count every message once.
+//
+// Forget erases one message per script: it marks the key erased in fb:{ws}:latest,
+// removes the record as a delete would, XDELs and XACKs its log entries (listed in
+// fb:{ws}:le), so no worker reads, reclaims or re-applies them.
 //
 // # Errors
 //

@@ -56,17 +56,17 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 			return 0, fmt.Errorf("append event %d: decode: %w", i, err)
 		}
 		m = canon.Message
-		kind, rev := "del", ""
+		kind, rev, author := "del", "", ""
 		if ev.Kind == feedbackbot.EventPut {
-			kind, rev = "put", m.Revision()
+			kind, rev, author = "put", m.Revision(), m.Author
 			if !slices.Contains(putWS, m.Workspace) {
 				putWS = append(putWS, m.Workspace)
 			}
 		}
 		k := s.ws(m.Workspace)
 		calls[i] = evalCall{
-			keys: []string{k.latest(), k.log()},
-			args: []any{m.Key(), kind, rev, payload, strconv.FormatInt(s.maxLen, 10)},
+			keys: []string{k.latest(), k.log(), k.logEntries(), k.forgotten(), k.peopleIndexed(), k.authorKeys(author)},
+			args: []any{m.Key(), kind, rev, payload, strconv.FormatInt(s.maxLen, 10), author},
 		}
 	}
 	// A workspace joins the workspace set with its puts. A delete is appended only
@@ -418,7 +418,9 @@ func (s *Store) Ack(ctx context.Context, entries ...store.Entry) error {
 
 // Backlog sums, over every workspace log, the group's pending entries and its lag
 // (entries not yet delivered). Where Redis cannot tell the lag (before 7.0, or after
-// some deletions) the entries after the last delivered id are counted instead.
+// some deletions) the entries after the last delivered id are counted instead. Once
+// Forget has deleted entries from a log (XDEL), Redis 7.0 may report a lag that still
+// counts them, so such a log's lag is always counted.
 func (s *Store) Backlog(ctx context.Context) (int64, error) {
 	wss, err := s.rdb.SMembers(ctx, s.workspacesKey()).Result()
 	if err != nil {
@@ -427,12 +429,14 @@ func (s *Store) Backlog(ctx context.Context) (int64, error) {
 	infos := make([]*redis.XInfoGroupsCmd, len(wss))
 	lasts := make([]*redis.XMessageSliceCmd, len(wss))
 	lens := make([]*redis.IntCmd, len(wss))
+	streams := make([]*redis.XInfoStreamCmd, len(wss))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, w := range wss {
 			key := s.ws(w).log()
 			infos[i] = p.XInfoGroups(ctx, key)
 			lasts[i] = p.XRevRangeN(ctx, key, "+", "-", 1)
 			lens[i] = p.XLen(ctx, key)
+			streams[i] = p.XInfoStream(ctx, key)
 		}
 		return nil
 	})
@@ -460,7 +464,12 @@ func (s *Store) Backlog(ctx context.Context) (int64, error) {
 		if err != nil {
 			return 0, wrapErr("backlog", err)
 		}
-		if lag < 0 || (lag == 0 && len(last) == 1 && compareIDs(last[0].ID, g.LastDeliveredID) > 0) {
+		info, err := streams[i].Result()
+		if err != nil {
+			return 0, wrapErr("backlog", err)
+		}
+		deleted := info.MaxDeletedEntryID != "" && info.MaxDeletedEntryID != "0-0"
+		if lag < 0 || deleted || (lag == 0 && len(last) == 1 && compareIDs(last[0].ID, g.LastDeliveredID) > 0) {
 			if lag, err = s.countAfter(ctx, s.ws(w).log(), g.LastDeliveredID); err != nil {
 				return 0, err
 			}

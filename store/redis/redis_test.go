@@ -296,7 +296,8 @@ func TestEditMovesIndexes(t *testing.T) {
 	if got := hours(); len(got) != 0 {
 		t.Errorf("rollups after delete: %v", got)
 	}
-	// Only the log, the dedupe hash, the workspace and account sets may remain.
+	// Only the log and its indexes (dedupe hash, log entries per message, the author's
+	// message keys, the index marker), the workspace and account sets may remain.
 	all, err := redistest.Keys(ctx, client, prefix)
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +306,7 @@ func TestEditMovesIndexes(t *testing.T) {
 	for _, k := range all {
 		left = append(left, strings.TrimPrefix(k, prefix))
 	}
-	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:log"}
+	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
 	if fmt.Sprint(left) != fmt.Sprint(wantLeft) {
 		t.Errorf("keys left after delete: %v, want %v", left, wantLeft)
 	}

@@ -213,8 +213,13 @@ func (k wsKeys) timeChannel(c string) string { return string(k) + ":tc:" + c }
 func (k wsKeys) notable(kind string, day time.Time) string {
 	return string(k) + ":n:" + kind + ":" + day.Format("20060102")
 }
-func (k wsKeys) accounts() string       { return string(k) + ":accts" }
-func (k wsKeys) doc(kind string) string { return string(k) + ":doc:" + kind }
+func (k wsKeys) accounts() string            { return string(k) + ":accts" }
+func (k wsKeys) authorIndex(a string) string { return string(k) + ":au:" + a }
+func (k wsKeys) authorKeys(a string) string  { return string(k) + ":ak:" + a }
+func (k wsKeys) logEntries() string          { return string(k) + ":le" }
+func (k wsKeys) forgotten() string           { return string(k) + ":forgotten" }
+func (k wsKeys) peopleIndexed() string       { return string(k) + ":people" }
+func (k wsKeys) doc(kind string) string      { return string(k) + ":doc:" + kind }
 
 // Cross-workspace keys: used alone, never with tagged keys in one script or MULTI.
 func (s *Store) workspacesKey() string       { return s.prefix + ":workspaces" }

@@ -27,20 +27,11 @@ func by(author string, m feedbackbot.Message) feedbackbot.Message {
 	return m
 }
 
-// people is the store's People side (TEMP until store.Store embeds it).
-func (f *fixture) people() store.People {
-	p, ok := f.s.(store.People)
-	if !ok {
-		f.t.Skip("store does not implement store.People yet")
-	}
-	return p
-}
-
 // export collects AuthorMessages.
 func (f *fixture) export(ws, author string) []store.Stored {
 	f.t.Helper()
 	var out []store.Stored
-	if err := f.people().AuthorMessages(f.ctx, ws, author, func(st store.Stored) error {
+	if err := f.s.AuthorMessages(f.ctx, ws, author, func(st store.Stored) error {
 		out = append(out, st)
 		return nil
 	}); err != nil {
@@ -51,7 +42,7 @@ func (f *fixture) export(ws, author string) []store.Stored {
 
 func (f *fixture) forget(ws, author string) int {
 	f.t.Helper()
-	n, err := f.people().Forget(f.ctx, ws, author)
+	n, err := f.s.Forget(f.ctx, ws, author)
 	if err != nil {
 		f.t.Fatalf("Forget(%s, %s): %v", ws, author, err)
 	}
@@ -123,7 +114,7 @@ func testExportStops(t *testing.T, f *fixture) {
 	}
 	stop := errors.New("stop")
 	calls := 0
-	err := f.people().AuthorMessages(f.ctx, "W1", "alice", func(store.Stored) error {
+	err := f.s.AuthorMessages(f.ctx, "W1", "alice", func(store.Stored) error {
 		if calls++; calls == 300 {
 			return stop
 		}
@@ -337,10 +328,10 @@ func testForgetUnknown(t *testing.T, f *fixture) {
 		t.Errorf("AuthorMessages(bob) = %v, want b1", keys(got))
 	}
 	for _, c := range []struct{ ws, author string }{{"", "alice"}, {"W1", ""}} {
-		if _, err := f.people().Forget(f.ctx, c.ws, c.author); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+		if _, err := f.s.Forget(f.ctx, c.ws, c.author); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
 			t.Errorf("Forget(%q, %q) = %v, want EINVALID", c.ws, c.author, err)
 		}
-		err := f.people().AuthorMessages(f.ctx, c.ws, c.author, func(store.Stored) error { return nil })
+		err := f.s.AuthorMessages(f.ctx, c.ws, c.author, func(store.Stored) error { return nil })
 		if feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
 			t.Errorf("AuthorMessages(%q, %q) = %v, want EINVALID", c.ws, c.author, err)
 		}

@@ -1,0 +1,215 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+	"github.com/feedbackbot/feedbackbot/store/storetest"
+)
+
+// dumpKeys renders every key under prefix with its whole content, whatever its type.
+func dumpKeys(t *testing.T, ctx context.Context, client redis.UniversalClient, prefix string) map[string]string {
+	t.Helper()
+	all, err := redistest.Keys(ctx, client, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, k := range all {
+		typ, err := client.Type(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		switch typ {
+		case "string":
+			v, err = client.Get(ctx, k).Result()
+		case "hash":
+			v, err = client.HGetAll(ctx, k).Result()
+		case "set":
+			v, err = client.SMembers(ctx, k).Result()
+		case "zset":
+			v, err = client.ZRangeWithScores(ctx, k, 0, -1).Result()
+		case "stream":
+			v, err = client.XRange(ctx, k, "-", "+").Result()
+		default:
+			t.Fatalf("key %s has unexpected type %s", k, typ)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.TrimPrefix(k, prefix)] = fmt.Sprint(v)
+	}
+	return out
+}
+
+// consumeAll reads, applies and acknowledges everything, like a worker.
+func consumeAll(t *testing.T, s store.Store, tags feedbackbot.Tags) {
+	t.Helper()
+	ctx := t.Context()
+	for {
+		es, err := s.Read(ctx, "w", 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) == 0 {
+			return
+		}
+		var items []store.Applied
+		for _, e := range es {
+			items = append(items, store.Applied{Entry: e, Tags: tags})
+		}
+		if _, err := s.Apply(ctx, items...); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Ack(ctx, es...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestForgetLeavesNothing: after Forget, no key under the prefix holds the forgotten
+// person's text, and their id is left only in the forgotten-authors hash.
+func TestForgetLeavesNothing(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{})
+	ctx := t.Context()
+	secret := "my phone number is 555-0199"
+	var events []feedbackbot.Event
+	for i := range 4 {
+		m := storetest.Msg("W1", fmt.Sprintf("a%d", i), fmt.Sprintf("%s (%d)", secret, i), "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Hour))
+		m.Author, m.AuthorName = "U-ALICE", "Alice Example"
+		events = append(events, storetest.Put(m))
+	}
+	bob := storetest.Msg("W1", "b1", "fine", "", "A1", "C1", storetest.Base)
+	bob.Author = "U-BOB"
+	events = append(events, storetest.Put(bob))
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	consumeAll(t, s, storetest.Tags(-0.7, "v1", "export"))
+	edit := events[0].Message
+	edit.Text = secret + ", edited"
+	if _, err := s.Append(ctx, storetest.Put(edit), storetest.Delete(events[1].Message)); err != nil {
+		t.Fatal(err)
+	}
+	consumeAll(t, s, storetest.Tags(-0.7, "v1", "export"))
+	if n, err := s.Forget(ctx, "W1", "U-ALICE"); err != nil || n != 4 {
+		t.Fatalf("Forget = %d, %v; want 4", n, err)
+	}
+	for k, v := range dumpKeys(t, ctx, client, prefix) {
+		for _, bad := range []string{"555-0199", "Alice Example"} {
+			if strings.Contains(v, bad) || strings.Contains(k, bad) {
+				t.Errorf("key %s still holds %q: %s", k, bad, v)
+			}
+		}
+		if (strings.Contains(v, "U-ALICE") || strings.Contains(k, "U-ALICE")) && k != ":{W1}:forgotten" {
+			t.Errorf("key %s still names the forgotten author: %s", k, v)
+		}
+	}
+}
+
+// TestPeopleIndexBackfill: a workspace captured before the author indexes existed is
+// indexed on its first export or erasure, and records indexed that way leave the author
+// index when they are later edited or deleted.
+func TestPeopleIndexBackfill(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	ctx := t.Context()
+	var events []feedbackbot.Event
+	for i := range 8 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
+		m.Author = []string{"alice", "bob"}[i%2]
+		events = append(events, storetest.Put(m))
+	}
+	if _, err := s.Append(ctx, events[:6]...); err != nil {
+		t.Fatal(err)
+	}
+	consumeAll(t, s, storetest.Tags(-0.7, "v1", "export"))
+	if _, err := s.Append(ctx, events[6:]...); err != nil { // m6 (alice), m7 (bob): not read yet
+		t.Fatal(err)
+	}
+
+	// Turn the data into what an older version wrote: no author or log-entry indexes,
+	// no marker, and records whose index spec lacks the author index.
+	ws := prefix + ":{W1}"
+	all, err := redistest.Keys(ctx, client, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range all {
+		switch {
+		case strings.HasPrefix(k, ws+":au:"), strings.HasPrefix(k, ws+":ak:"), k == ws+":le", k == ws+":people":
+			if err := client.Del(ctx, k).Err(); err != nil {
+				t.Fatal(err)
+			}
+		case strings.HasPrefix(k, ws+":m:"):
+			raw, err := client.HGet(ctx, k, "k").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var spec [][2]string
+			if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+				t.Fatal(err)
+			}
+			spec = slices.DeleteFunc(spec, func(e [2]string) bool { return strings.Contains(e[0], ":au:") })
+			b, _ := json.Marshal(spec)
+			if err := client.HSet(ctx, k, "k", b).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	var exported []string
+	if err := s.AuthorMessages(ctx, "W1", "bob", func(st store.Stored) error {
+		exported = append(exported, st.Message.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(exported) != "[m1 m3 m5]" {
+		t.Errorf("AuthorMessages(bob) of old data = %v, want [m1 m3 m5]", exported)
+	}
+	if n, err := s.Forget(ctx, "W1", "alice"); err != nil || n != 4 {
+		t.Errorf("Forget(alice) of old data = %d, %v; want 4 (three applied, one unread)", n, err)
+	}
+	var replayed []string
+	if err := s.Replay(ctx, "W1", func(e store.Entry) error {
+		replayed = append(replayed, e.Event.Message.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(replayed) != "[m1 m3 m5 m7]" {
+		t.Errorf("Replay after Forget = %v, want [m1 m3 m5 m7]", replayed)
+	}
+	if n, err := s.Backlog(ctx); err != nil || n != 1 {
+		t.Errorf("Backlog after Forget = %d, %v; want 1 (m7)", n, err)
+	}
+
+	// A back-filled record leaves bob's index when deleted: Apply learnt it from the spec.
+	if _, err := s.Append(ctx, storetest.Delete(events[1].Message), storetest.Delete(events[3].Message), storetest.Delete(events[5].Message)); err != nil {
+		t.Fatal(err)
+	}
+	consumeAll(t, s, storetest.Tags(-0.7, "v1", "export")) // m7 is applied, then the deletes
+	members, err := client.ZRange(ctx, ws+":au:bob", 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(members) != "[slack/W1/m7]" {
+		t.Errorf("bob's index after deleting back-filled messages = %v, want [slack/W1/m7]", members)
+	}
+	rs, err := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour))
+	if err != nil || len(rs) != 1 || rs[0].Counts[feedbackbot.CntMessages] != 1 {
+		t.Errorf("Rollups = %v, %v; want m7 alone", rs, err)
+	}
+}
