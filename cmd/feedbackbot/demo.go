@@ -76,7 +76,8 @@ func demoMessages(now time.Time, accts map[string]feedbackbot.Account) ([]feedba
 }
 
 func (m *Main) cmdDemo(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("demo", "[--dir DIR] [--as-of TIME] [--period 7d]")
+	fs, cfgPath := m.flags("demo", "[--dir DIR] [--as-of TIME] [--period 7d] [--slack-export FILE.zip]")
+	export := fs.String("slack-export", "", "also write the sample conversations as a Slack workspace export (for `import --slack-export FILE --team "+DemoWorkspace+"`)")
 	dir := fs.String("dir", "", "directory for the demo's store and chart (default: a new temporary directory)")
 	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 (default: the most recent 09:00 UTC)")
 	period := 7 * 24 * time.Hour
@@ -127,6 +128,12 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	msgs, err := demoMessages(now, accts)
 	if err != nil {
 		return err
+	}
+	if *export != "" {
+		if err := writeSlackExport(*export, msgs); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Wrote the %d sample messages as a Slack export: %s\n\n", len(msgs), *export)
 	}
 	st, _, err := m.openStore(ctx, cfg)
 	if err != nil {

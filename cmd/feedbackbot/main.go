@@ -75,7 +75,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "[--dir DIR] [--as-of TIME] [--period 7d]", "run the whole pipeline on bundled sample conversations (no Redis, no tokens)", (*Main).cmdDemo},
+		{"demo", "[--dir DIR] [--as-of TIME] [--period 7d] [--slack-export FILE.zip]", "run the whole pipeline on bundled sample conversations (no Redis, no tokens)", (*Main).cmdDemo},
 		{"run", "[--config FILE]", "run the bot: adapters, analysis workers, scheduler, /healthz /readyz /metrics", (*Main).cmdRun},
 		{"import", "--slack-export FILE.zip [--team ID] | --discord-export FILE.json", "import a Slack or Discord export (idempotent), then analyse it", (*Main).cmdImport},
 		{"backfill", "--channel C... [--since 30d]", "fetch a Slack channel's history (resumable, rate-limit aware), then analyse it", (*Main).cmdBackfill},

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// slackUserID turns a demo author name ("kai.t") into a Slack-like user id ("UKAIT").
+func slackUserID(author string) string {
+	var b strings.Builder
+	b.WriteByte('U')
+	for _, r := range strings.ToUpper(author) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// writeSlackExport writes the demo conversations as a Slack workspace export: the
+// format `import --slack-export` reads. Staff belong to the demo workspace; each
+// customer belongs to their account's team (Slack Connect), so the accounts keep
+// their ids.
+func writeSlackExport(path string, msgs []feedbackbot.Message) error {
+	type user struct {
+		ID     string `json:"id"`
+		TeamID string `json:"team_id"`
+		Name   string `json:"name"`
+	}
+	type channel struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	type message struct {
+		Type     string `json:"type"`
+		User     string `json:"user"`
+		Text     string `json:"text"`
+		TS       string `json:"ts"`
+		ThreadTS string `json:"thread_ts,omitempty"`
+		UserTeam string `json:"user_team,omitempty"`
+	}
+	users := map[string]user{}
+	channels := map[string]channel{}
+	days := map[string][]message{} // "channel/2026-11-20.json"
+	for _, m := range msgs {
+		id := slackUserID(m.Author)
+		team := m.Account
+		if m.Role == feedbackbot.RoleStaff {
+			team = DemoWorkspace
+		}
+		if u, ok := users[id]; ok && u.TeamID != team {
+			return fmt.Errorf("demo author %s appears in two teams (%s, %s)", m.Author, u.TeamID, team)
+		}
+		users[id] = user{ID: id, TeamID: team, Name: m.Author}
+		channels[m.Channel] = channel{ID: m.Channel, Name: m.ChannelName}
+		_, ts, _ := strings.Cut(m.ID, ":")
+		msg := message{Type: "message", User: id, Text: m.Text, TS: ts, UserTeam: team}
+		if m.Thread != "" {
+			_, msg.ThreadTS, _ = strings.Cut(m.Thread, ":")
+		}
+		file := m.ChannelName + "/" + m.Time.UTC().Format("2006-01-02") + ".json"
+		days[file] = append(days[file], msg)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("slack export: %w", err)
+	}
+	zw := zip.NewWriter(f)
+	put := func(name string, v any) error {
+		w, err := zw.Create(name)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(v)
+	}
+	err = put("users.json", sortedByKey(users))
+	if err == nil {
+		err = put("channels.json", sortedByKey(channels))
+	}
+	for _, name := range slices.Sorted(maps.Keys(days)) {
+		if err == nil {
+			err = put(name, days[name])
+		}
+	}
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("slack export %s: %w", path, err)
+	}
+	return nil
+}
+
+// sortedByKey returns the map's values in key order, for reproducible files.
+func sortedByKey[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
+	}
+	return out
+}
