@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ var privacyTests = []test{
 	{"Forget", testForget},
 	{"ForgetUnknown", testForgetUnknown},
 	{"ForgetBeforeApply", testForgetBeforeApply},
+	{"ForgetWhileWorking", testForgetWhileWorking},
 }
 
 // by makes m a message written by author.
@@ -382,5 +384,116 @@ func testForgetBeforeApply(t *testing.T, f *fixture) {
 		if !slices.Equal(gotKeys, wantKeys) { // corpus ids and times sort alike
 			t.Errorf("AuthorMessages(%s) = %v, want %v", author, gotKeys, wantKeys)
 		}
+	}
+}
+
+// testForgetWhileWorking erases a person while capture appends their messages and two
+// workers apply them: once everything settles, nothing of theirs is left anywhere and
+// the counters equal the other author's contributions exactly.
+func testForgetWhileWorking(t *testing.T, f *fixture) {
+	const n = 300
+	tag := func(m *feedbackbot.Message) feedbackbot.Tags { return scoreByID(m) }
+	var mu sync.Mutex
+	captured := map[string]feedbackbot.Message{} // bob's messages, by key
+	capDone := make(chan struct{})
+	forgotten := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(capDone)
+		for i := 0; i < n; i += 10 {
+			if i == n/2 {
+				<-forgotten // the second half is appended after Forget returned
+			}
+			var evs []feedbackbot.Event
+			for j := i; j < i+10; j++ {
+				author := []string{"alice", "bob"}[j%2]
+				m := by(author, Msg("W1", fmt.Sprintf("m%04d", j), "text", "", "A1", "C1", Base.Add(time.Duration(j)*time.Minute)))
+				evs = append(evs, Put(m))
+				if author == "bob" {
+					mu.Lock()
+					captured[m.Key()] = m
+					mu.Unlock()
+				}
+			}
+			if _, err := f.s.Append(f.ctx, evs...); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			consumer := fmt.Sprintf("w%d", w)
+			for {
+				es, err := f.s.Read(f.ctx, consumer, 7, 20*time.Millisecond)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(es) == 0 {
+					select {
+					case <-capDone:
+						return
+					default:
+						continue
+					}
+				}
+				if _, err := f.s.Apply(f.ctx, items(es, tag)...); err != nil {
+					errs <- err
+					return
+				}
+				if err := f.s.Ack(f.ctx, es...); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	if _, err := f.s.Forget(f.ctx, "W1", "alice"); err != nil {
+		t.Errorf("Forget: %v", err)
+	}
+	close(forgotten)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("worker or capture: %v", err)
+	}
+	f.consume(tag) // whatever the workers left when capture ended
+
+	if n := f.forget("W1", "alice"); n != 0 {
+		t.Errorf("second Forget = %d, want 0: something of alice's got through the first", n)
+	}
+	if got := f.export("W1", "alice"); len(got) != 0 {
+		t.Errorf("AuthorMessages(alice) = %d messages, want none", len(got))
+	}
+	var inLog int
+	if err := f.s.Replay(f.ctx, "W1", func(e store.Entry) error {
+		if e.Event.Message.Author != "bob" {
+			t.Errorf("Replay: %s by %s survived Forget", e.Event.Message.Key(), e.Event.Message.Author)
+		}
+		inLog++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := applied{}
+	for _, m := range captured {
+		want.set(m, tag(&m))
+	}
+	if inLog != len(want) {
+		t.Errorf("log holds %d entries, want bob's %d", inLog, len(want))
+	}
+	checkRollups(t, f.rollups("W1", dayFrom, Base.Add(n*time.Minute)), want.expectRollups("W1"))
+	if got := f.export("W1", "bob"); len(got) != len(want) {
+		t.Errorf("AuthorMessages(bob) = %d messages, want %d", len(got), len(want))
+	}
+	if n := f.backlog(); n != 0 {
+		t.Errorf("Backlog = %d, want 0", n)
 	}
 }
