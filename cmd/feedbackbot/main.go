@@ -83,6 +83,8 @@ func commands() []command {
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--as-of TIME] [--json]", "list every account's health score and the reasons", (*Main).cmdRisk},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy", (*Main).cmdReanalyze},
+		{"export", "--workspace W --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy)", (*Main).cmdExport},
+		{"forget", "--workspace W --user U --yes", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},
 		{"config", "check [--config FILE]", "validate the configuration and report every problem", (*Main).cmdConfig},
 		{"version", "", "print the version", (*Main).cmdVersion},
 	}

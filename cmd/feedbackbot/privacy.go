@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// The privacy commands serve a person's rights over what feedbackbot stores about
+// them in one workspace: a copy of their messages (export) and erasure (forget). A
+// person is the author id their platform gives them (a Slack user id, a Discord user
+// id). Both are audited in the workspace's "audit" documents before they run, like the
+// bot's commands that reveal or change customer data, and again with the outcome.
+
+// privacyAudit is the audit document of an export or a forget.
+type privacyAudit struct {
+	Time     time.Time `json:"time"`
+	Platform string    `json:"platform"`
+	User     string    `json:"user"`   // who ran the command
+	Action   string    `json:"action"` // "export" or "forget"
+	Target   string    `json:"target"` // the person concerned
+	Result   string    `json:"result"` // "started", "done" or "failed"
+	Messages int       `json:"messages"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// auditor writes one audit document and updates it with the outcome.
+type auditor struct {
+	st  store.Docs
+	ws  string
+	id  string
+	doc privacyAudit
+}
+
+func (m *Main) startAudit(ctx context.Context, st store.Docs, ws, action, target string) (*auditor, error) {
+	op := m.Getenv("USER")
+	if op == "" {
+		op = "unknown"
+	}
+	now := time.Now().UTC()
+	a := &auditor{st: st, ws: ws, id: fmt.Sprintf("%020d-cli-%s", now.UnixNano(), op),
+		doc: privacyAudit{Time: now, Platform: "cli", User: op, Action: action, Target: target, Result: "started"}}
+	if err := a.put(ctx); err != nil {
+		return nil, fmt.Errorf("audit %s (nothing was done): %w", action, err)
+	}
+	return a, nil
+}
+
+// finish records the outcome; an error of the command itself wins over one of the audit.
+func (a *auditor) finish(ctx context.Context, n int, err error) error {
+	a.doc.Result, a.doc.Messages = "done", n
+	if err != nil {
+		a.doc.Result, a.doc.Error = "failed", err.Error()
+	}
+	if aerr := a.put(ctx); aerr != nil {
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%s succeeded, but its audit entry could not be completed: %w", a.doc.Action, aerr)
+	}
+	return err
+}
+
+func (a *auditor) put(ctx context.Context) error {
+	raw, err := json.Marshal(a.doc)
+	if err != nil {
+		return err
+	}
+	return a.st.PutDoc(ctx, a.ws, bot.DocAudit, a.id, raw)
+}
+
+// personFlags adds the flags naming a person.
+func personFlags(fs *flag.FlagSet) (ws, user *string) {
+	ws = fs.String("workspace", "", "the workspace (Slack team or Discord guild id)")
+	user = fs.String("user", "", "the person's user id on that platform (the author of their messages)")
+	return ws, user
+}
+
+func (m *Main) cmdExport(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("export", "--workspace W --user U [--out FILE]")
+	ws, user := personFlags(fs)
+	out := fs.String("out", "", "write to FILE (mode 0600) instead of standard output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *ws == "" || *user == "" {
+		return usagef("export needs --workspace and --user: whose messages, in which workspace")
+	}
+	_, st, _, err := m.session(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := m.startAudit(ctx, st, *ws, "export", *user)
+	if err != nil {
+		return err
+	}
+	n, err := exportTo(ctx, st, *ws, *user, *out, m.Stdout)
+	if err = a.finish(ctx, n, err); err != nil {
+		return err
+	}
+	dest := "standard output"
+	if *out != "" {
+		dest = *out
+	}
+	fmt.Fprintf(m.Stderr, "Exported %d message(s) by %s in workspace %s to %s.\n", n, *user, *ws, dest)
+	return nil
+}
+
+// exportTo writes the person's messages as JSON Lines to path, or to stdout when path
+// is empty. A file is written beside its final name and renamed when complete, so a
+// failed export leaves no partial file behind.
+func exportTo(ctx context.Context, st store.People, ws, user, path string, stdout io.Writer) (int, error) {
+	w := stdout
+	var tmp *os.File
+	if path != "" {
+		var err error
+		tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp") // mode 0600
+		if err != nil {
+			return 0, fmt.Errorf("export: %w", err)
+		}
+		defer os.Remove(tmp.Name()) // a no-op once renamed
+		defer tmp.Close()
+		w = tmp
+	}
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	n := 0
+	err := st.AuthorMessages(ctx, ws, user, func(s store.Stored) error {
+		n++
+		return enc.Encode(s)
+	})
+	if err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	if tmp == nil {
+		return n, nil
+	}
+	if err := tmp.Sync(); err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	return n, nil
+}
+
+func (m *Main) cmdForget(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("forget", "--workspace W --user U --yes")
+	ws, user := personFlags(fs)
+	yes := fs.Bool("yes", false, "confirm: the erasure cannot be undone")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *ws == "" || *user == "" {
+		return usagef("forget needs --workspace and --user: whom to forget, in which workspace")
+	}
+	if !*yes {
+		return usagef("forget erases every message %[1]s wrote in workspace %[2]s from the store: text, tags, "+
+			"their share of every count, and the capture log (so re-analysis cannot bring them back); "+
+			"later messages by %[1]s will not be stored. It cannot be undone. If they asked for a copy, "+
+			"export it first (feedbackbot export --workspace %[2]s --user %[1]s --out FILE); then run "+
+			"forget again with --yes", *user, *ws)
+	}
+	_, st, where, err := m.session(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := m.startAudit(ctx, st, *ws, "forget", *user)
+	if err != nil {
+		return err
+	}
+	n, err := st.Forget(ctx, *ws, *user)
+	if err != nil {
+		err = fmt.Errorf("forget %s in %s: %w (some messages may be erased already; run it again to finish)", *user, *ws, err)
+	}
+	if err = a.finish(ctx, n, err); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %d message(s) erased from messages, counts, indexes and the capture log.\n", *user, *ws, where, n)
+	fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored. Backups of the store made before now still hold them.\n", *user)
+	return nil
+}

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+)
+
+// demoStore runs the demo into a temporary directory and returns it.
+func demoStore(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, _, errb := testMain(nil)
+	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", "2026-11-20T09:00:00Z"}); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errb)
+	}
+	return dir
+}
+
+// inStore opens the demo's store directly (the commands have closed it) and calls fn.
+func inStore(t *testing.T, dir string, fn func(st store.Store)) {
+	t.Helper()
+	st, err := boltstore.Open(t.Context(), dir, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fn(st)
+}
+
+// logMessages returns the keys of the messages by author in the demo's capture log.
+func logMessages(t *testing.T, dir, author string) []string {
+	t.Helper()
+	var keys []string
+	inStore(t, dir, func(st store.Store) {
+		err := st.Replay(t.Context(), DemoWorkspace, func(e store.Entry) error {
+			if m := e.Event.Message; m.Author == author && !slices.Contains(keys, m.Key()) {
+				keys = append(keys, m.Key())
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	return keys
+}
+
+func run(t *testing.T, dir string, args ...string) (string, string, error) {
+	t.Helper()
+	m, out, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "USER": "dpo"})
+	err := m.Run(context.Background(), args)
+	return out.String(), errb.String(), err
+}
+
+// parseExport reads export's JSON Lines.
+func parseExport(t *testing.T, data []byte) []store.Stored {
+	t.Helper()
+	var out []store.Stored
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var st store.Stored
+		if err := json.Unmarshal(sc.Bytes(), &st); err != nil {
+			t.Fatalf("export line %q: %v", sc.Text(), err)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func audits(t *testing.T, dir string) []privacyAudit {
+	t.Helper()
+	var out []privacyAudit
+	inStore(t, dir, func(st store.Store) {
+		docs, err := st.ListDocs(t.Context(), DemoWorkspace, bot.DocAudit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range slices.Sorted(maps.Keys(docs)) {
+			var a privacyAudit
+			if err := json.Unmarshal(docs[id], &a); err != nil {
+				t.Fatalf("audit %s: %v", id, err)
+			}
+			out = append(out, a)
+		}
+	})
+	return out
+}
+
+func TestExportAndForget(t *testing.T) {
+	dir := demoStore(t)
+	const who = "noah.g"
+	captured := logMessages(t, dir, who)
+	if len(captured) < 5 {
+		t.Fatalf("the demo should hold several messages by %s, found %d", who, len(captured))
+	}
+
+	// Export to standard output: exactly the person's messages, oldest first, tagged.
+	out, errOut, err := run(t, dir, "export", "--workspace", DemoWorkspace, "--user", who)
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, errOut)
+	}
+	got := parseExport(t, []byte(out))
+	var keys []string
+	for i, st := range got {
+		keys = append(keys, st.Message.Key())
+		if st.Message.Author != who || st.Message.Workspace != DemoWorkspace || st.Tags.Analyzer == "" || st.Message.Text == "" {
+			t.Errorf("exported line %d is not a tagged message by %s: %+v", i, who, st)
+		}
+		if i > 0 && st.Message.Time.Before(got[i-1].Message.Time) {
+			t.Errorf("export is not oldest first at line %d", i)
+		}
+	}
+	slices.Sort(keys)
+	slices.Sort(captured)
+	if !slices.Equal(keys, captured) {
+		t.Errorf("export holds %d messages, the log %d:\nexport %v\nlog    %v", len(keys), len(captured), keys, captured)
+	}
+	if want := fmt.Sprintf("Exported %d message(s) by %s", len(got), who); !strings.Contains(errOut, want) {
+		t.Errorf("stderr %q lacks %q", errOut, want)
+	}
+
+	// Export to a file: the same lines, readable by its owner only.
+	file := filepath.Join(dir, "noah.jsonl")
+	if _, errOut, err := run(t, dir, "export", "--workspace", DemoWorkspace, "--user", who, "--out", file); err != nil {
+		t.Fatalf("export --out: %v\n%s", err, errOut)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != out {
+		t.Errorf("export --out wrote something else than export to stdout")
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("export file mode = %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+
+	// Forget refuses without --yes, explains, and erases nothing.
+	_, _, err = run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who)
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--yes") || !strings.Contains(err.Error(), "cannot be undone") {
+		t.Errorf("forget without --yes = %v; want a usage error explaining --yes", err)
+	}
+	if n := len(logMessages(t, dir, who)); n != len(captured) {
+		t.Fatalf("forget without --yes erased something: %d of %d left", n, len(captured))
+	}
+
+	// Forget: everything of theirs goes, the others' messages and the counts stay exact.
+	var before []feedbackbot.Rollup
+	inStore(t, dir, func(st store.Store) {
+		if before, err = st.Rollups(t.Context(), DemoWorkspace, got[0].Message.Time.AddDate(0, -1, 0), got[0].Message.Time.AddDate(0, 2, 0)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	out, errOut, err = run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes")
+	if err != nil {
+		t.Fatalf("forget: %v\n%s", err, errOut)
+	}
+	if want := fmt.Sprintf("%d message(s) erased", len(captured)); !strings.Contains(out, want) {
+		t.Errorf("forget said %q, want %q", out, want)
+	}
+	if left := logMessages(t, dir, who); len(left) != 0 {
+		t.Errorf("the log still holds %d messages by %s", len(left), who)
+	}
+	if out, _, _ := run(t, dir, "export", "--workspace", DemoWorkspace, "--user", who); out != "" {
+		t.Errorf("export after forget printed %q, want nothing", out)
+	}
+	inStore(t, dir, func(st store.Store) {
+		after, err := st.Rollups(t.Context(), DemoWorkspace, got[0].Message.Time.AddDate(0, -1, 0), got[0].Message.Time.AddDate(0, 2, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff := feedbackbot.Totals(before)
+		for k, v := range feedbackbot.Totals(after) {
+			diff[k] -= v
+		}
+		want := map[string]int64{}
+		for _, st := range got {
+			for k, v := range feedbackbot.Contributions(&st.Message, &st.Tags) {
+				want[k] += v
+			}
+		}
+		for k := range maps.Keys(want) {
+			if _, ok := diff[k]; !ok {
+				diff[k] = 0
+			}
+		}
+		for k := range diff {
+			if diff[k] != want[k] {
+				t.Errorf("counter %s went down by %d, want by %d (the person's contributions)", k, diff[k], want[k])
+			}
+		}
+	})
+
+	// Forgetting again is a no-op; re-running the demo (a re-import) brings nothing back.
+	if out, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes"); err != nil || !strings.Contains(out, " 0 message(s) erased") {
+		t.Errorf("second forget = %q, %v; want 0 messages", out, err)
+	}
+	m, demoOut, errb := testMain(nil)
+	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", "2026-11-20T09:00:00Z"}); err != nil {
+		t.Fatalf("demo again: %v\n%s", err, errb)
+	}
+	if !strings.Contains(demoOut.String(), "(0 new;") {
+		t.Errorf("re-running the demo stored something:\n%s", firstLines(demoOut.String(), 4))
+	}
+	if left := logMessages(t, dir, who); len(left) != 0 {
+		t.Errorf("re-import brought back %d messages by %s", len(left), who)
+	}
+
+	// Every run left an audit entry with who ran it, on whom, and the outcome.
+	var trail []string
+	for _, a := range audits(t, dir) {
+		if a.Platform != "cli" || a.User != "dpo" || a.Target != who || a.Time.IsZero() {
+			t.Errorf("audit entry %+v lacks who, whom or when", a)
+		}
+		trail = append(trail, fmt.Sprintf("%s:%s:%d", a.Action, a.Result, a.Messages))
+	}
+	n := len(captured)
+	want := []string{fmt.Sprintf("export:done:%d", n), fmt.Sprintf("export:done:%d", n), fmt.Sprintf("forget:done:%d", n), "export:done:0", "forget:done:0"}
+	if !slices.Equal(trail, want) {
+		t.Errorf("audit trail = %v, want %v", trail, want)
+	}
+}
+
+func TestPrivacyUsage(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, args := range [][]string{
+		{"export"},
+		{"export", "--workspace", "T1"},
+		{"export", "--user", "U1"},
+		{"forget", "--workspace", "T1", "--yes"},
+		{"forget", "--user", "U1", "--yes"},
+		{"forget", "--workspace", "T1", "--user", "U1"},
+		{"export", "--workspace", "T1", "--user", "U1", "extra"},
+	} {
+		_, _, err := run(t, dir, args...)
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: got %v, want a usage error", args, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, boltstore.FileName)); err == nil {
+		t.Errorf("a refused command opened the store")
+	}
+	// A failed export leaves no partial file: here the directory does not exist.
+	out := filepath.Join(dir, "missing", "x.jsonl")
+	if _, _, err := run(t, dir, "export", "--workspace", "T1", "--user", "U1", "--out", out); err == nil {
+		t.Errorf("export into a missing directory succeeded")
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a failed export left %s", out)
+	}
+}
