@@ -174,3 +174,12 @@ func TestForgetLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkForget: Forget of a person with 20 messages, in workspaces of two sizes.
+func BenchmarkForget(b *testing.B) {
+	for _, filler := range []int{1000, 20000} {
+		b.Run(fmt.Sprintf("workspace=%d", filler), func(b *testing.B) {
+			storetest.BenchForget(b, openTest(b, b.TempDir(), Options{}), filler)
+		})
+	}
+}

@@ -213,3 +213,13 @@ func TestPeopleIndexBackfill(t *testing.T) {
 		t.Errorf("Rollups = %v, %v; want m7 alone", rs, err)
 	}
 }
+
+// BenchmarkForget: Forget of a person with 20 messages, in workspaces of two sizes.
+func BenchmarkForget(b *testing.B) {
+	for _, filler := range []int{1000, 20000} {
+		b.Run(fmt.Sprintf("workspace=%d", filler), func(b *testing.B) {
+			s, _, _ := newStore(b, redisstore.Options{})
+			storetest.BenchForget(b, s, filler)
+		})
+	}
+}

@@ -497,3 +497,52 @@ func testForgetWhileWorking(t *testing.T, f *fixture) {
 		t.Errorf("Backlog = %d, want 0", n)
 	}
 }
+
+// BenchForget measures Forget of a person with 20 applied messages in a workspace that
+// already holds filler messages of others, so backends can show its cost follows the
+// person's messages, not the workspace. s must be fresh and empty.
+func BenchForget(b *testing.B, s store.Store, filler int) {
+	ctx := b.Context()
+	tag := func(m *feedbackbot.Message) feedbackbot.Tags { return scoreByID(m) }
+	load := func(prefix, author string, n int) {
+		for i := 0; i < n; i += 500 {
+			var evs []feedbackbot.Event
+			for j := i; j < min(i+500, n); j++ {
+				m := Msg("W1", fmt.Sprintf("%s%07d", prefix, j), "the nightly export failed again", "",
+					fmt.Sprintf("A%d", j%20), fmt.Sprintf("C%d", j%5), Base.Add(time.Duration(j)*time.Second))
+				evs = append(evs, Put(by(author, m)))
+			}
+			if _, err := s.Append(ctx, evs...); err != nil {
+				b.Fatal(err)
+			}
+			for {
+				es, err := s.Read(ctx, "bench", 500, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(es) == 0 {
+					break
+				}
+				if _, err := s.Apply(ctx, items(es, tag)...); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Ack(ctx, es...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	for i := range filler / 1000 {
+		load(fmt.Sprintf("f%d-", i), fmt.Sprintf("filler%d", i), 1000)
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		author := fmt.Sprintf("p%d", i)
+		load(author+"-", author, 20)
+		b.StartTimer()
+		if n, err := s.Forget(ctx, "W1", author); err != nil || n != 20 {
+			b.Fatalf("Forget = %d, %v; want 20", n, err)
+		}
+	}
+}
