@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -103,6 +104,11 @@ func DigestChart(d feedbackbot.Digest) ([]byte, error) {
 	vol.Y.Min = 0
 	if len(labels) > 0 {
 		vol.NominalX(labels...)
+		// The same day columns as the sentiment chart above, with room for the first bar.
+		vol.X.Min, vol.X.Max = -0.5, float64(len(labels))-0.5
+	}
+	if top := floats.Max(append([]float64{1}, all...)); top > 0 {
+		vol.Y.Max = math.Ceil(top * 1.1)
 	}
 
 	th := plot.New()
@@ -124,6 +130,8 @@ func DigestChart(d feedbackbot.Digest) ([]byte, error) {
 		bars.Color, bars.LineStyle.Width = colTheme, 0
 		th.Add(bars)
 		th.NominalX(tl...)
+		th.X.Min, th.X.Max = -0.5, float64(len(tv))-0.5
+		th.Y.Max = math.Ceil(floats.Max(tv) * 1.1)
 	} else {
 		th.HideAxes()
 		th.Title.Text = "Top themes: none in this period"
