@@ -68,10 +68,11 @@ type Options struct {
 
 // Store is the bbolt backend. It is safe for concurrent use.
 type Store struct {
-	db        *bbolt.DB
-	path      string
-	claimIdle time.Duration
-	now       func() time.Time
+	db          *bbolt.DB
+	path        string
+	claimIdle   time.Duration
+	lockTimeout time.Duration
+	now         func() time.Time
 
 	// wake is closed and replaced whenever entries are appended, waking waiting Reads.
 	wakeMu sync.Mutex
@@ -124,7 +125,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("bolt: create data directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout, FreelistType: bbolt.FreelistMapType})
+	db, err := bbolt.Open(path, 0o600, boltOptions(opts.LockTimeout))
 	var pathErr *fs.PathError
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
@@ -144,15 +145,20 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		db:        db,
-		path:      path,
-		claimIdle: opts.ClaimIdle,
-		now:       opts.Now,
-		wake:      make(chan struct{}),
-		closed:    make(chan struct{}),
+		db:          db,
+		path:        path,
+		claimIdle:   opts.ClaimIdle,
+		lockTimeout: opts.LockTimeout,
+		now:         opts.Now,
+		wake:        make(chan struct{}),
+		closed:      make(chan struct{}),
 	}
 	s.commit.db = db
 	return s, nil
+}
+
+func boltOptions(lockTimeout time.Duration) *bbolt.Options {
+	return &bbolt.Options{Timeout: lockTimeout, FreelistType: bbolt.FreelistMapType}
 }
 
 func corrupt(path string) error {

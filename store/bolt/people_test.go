@@ -3,6 +3,7 @@ package bolt
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -181,5 +182,86 @@ func BenchmarkForget(b *testing.B) {
 		b.Run(fmt.Sprintf("workspace=%d", filler), func(b *testing.B) {
 			storetest.BenchForget(b, openTest(b, b.TempDir(), Options{}), filler)
 		})
+	}
+}
+
+// TestCompactRemovesErasedBytes: Forget leaves the erased text in free pages of the
+// file; Compact rewrites the file without it, and the store carries on (sequences,
+// pending entries and derived state intact).
+func TestCompactRemovesErasedBytes(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{})
+	secret := "my phone number is 555-0199"
+	var events []feedbackbot.Event
+	for i := range 50 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%02d", i), fmt.Sprintf("message %d", i), "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
+		m.Author = "bob"
+		if i%5 == 0 {
+			m.Author, m.Text = "alice", fmt.Sprintf("%s (%d)", secret, i)
+		}
+		events = append(events, storetest.Put(m))
+	}
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.Read(ctx, "w", 40, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []store.Applied
+	for _, e := range es {
+		items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.4, "v1")})
+	}
+	if _, err := s.Apply(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack(ctx, es[:30]...); err != nil { // 10 stay pending, 10 undelivered
+		t.Fatal(err)
+	}
+	if n, err := s.Forget(ctx, "W1", "alice"); err != nil || n != 10 {
+		t.Fatalf("Forget = %d, %v", n, err)
+	}
+	raw, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("before Compact the file holds the erased text %d times in free pages", bytes.Count(raw, []byte(secret)))
+	backlog, _ := s.Backlog(ctx)
+	rs, _ := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour))
+
+	if err := s.Compact(ctx); err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	if raw, err = os.ReadFile(s.Path()); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("555-0199")) {
+		t.Errorf("the compacted file still holds the erased text")
+	}
+	if _, err := os.Stat(s.Path() + ".compact"); !os.IsNotExist(err) {
+		t.Errorf("Compact left its temporary file: %v", err)
+	}
+	if n, err := s.Backlog(ctx); err != nil || n != backlog {
+		t.Errorf("Backlog after Compact = %d, %v; want %d", n, err, backlog)
+	}
+	if again, err := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour)); err != nil || fmt.Sprint(again) != fmt.Sprint(rs) {
+		t.Errorf("Rollups after Compact = %v, %v; want %v", again, err, rs)
+	}
+	// Appends continue the log's sequence; the rest of the log is still readable.
+	m := storetest.Msg("W1", "new", "after compaction", "", "A1", "C1", storetest.Base.Add(2*time.Hour))
+	if n, err := s.Append(ctx, storetest.Put(m)); err != nil || n != 1 {
+		t.Fatalf("Append after Compact = %d, %v", n, err)
+	}
+	rest, err := s.Read(ctx, "w2", 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range rest {
+		ids = append(ids, e.Event.Message.ID)
+	}
+	if fmt.Sprint(ids) != "[m41 m42 m43 m44 m46 m47 m48 m49 new]" || rest[len(rest)-1].ID != "51" {
+		t.Errorf("Read after Compact = %v (last id %s), want bob's undelivered entries then new as entry 51", ids, rest[len(rest)-1].ID)
 	}
 }
