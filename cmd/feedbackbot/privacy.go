@@ -194,6 +194,23 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %d message(s) erased from messages, counts, indexes and the capture log.\n", *user, *ws, where, n)
-	fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored. Backups of the store made before now still hold them.\n", *user)
+	fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
+	// The embedded store leaves erased bytes in free pages of its file until they are
+	// reused; rewriting the file removes them.
+	if c, ok := st.(compacter); ok {
+		start := time.Now()
+		if err := c.Compact(ctx); err != nil {
+			return fmt.Errorf("the messages are erased, but rewriting the store file to remove their bytes failed (run forget again to retry): %w", err)
+		}
+		fmt.Fprintf(m.Stdout, "Rewrote the store file so no erased bytes remain in it (%s).\n", time.Since(start).Round(time.Millisecond))
+	} else {
+		fmt.Fprintln(m.Stdout, "Redis keeps older copies in its persistence files until they are rewritten: run BGREWRITEAOF (AOF) or wait for the next snapshot (RDB).")
+	}
+	fmt.Fprintln(m.Stdout, "Backups of the store made before now still hold the messages.")
 	return nil
+}
+
+// compacter is a store that can rewrite its storage without freed data (the embedded store).
+type compacter interface {
+	Compact(ctx context.Context) error
 }

@@ -179,6 +179,26 @@ func TestExportAndForget(t *testing.T) {
 	if left := logMessages(t, dir, who); len(left) != 0 {
 		t.Errorf("the log still holds %d messages by %s", len(left), who)
 	}
+	if !strings.Contains(out, "Rewrote the store file") {
+		t.Errorf("forget on the embedded store did not rewrite its file:\n%s", out)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, boltstore.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, st := range got {
+		if len(st.Message.Text) < 30 { // "thanks!" is in others' messages too
+			continue
+		}
+		checked++
+		if bytes.Contains(raw, []byte(st.Message.Text)) {
+			t.Errorf("the store file still holds the erased text %q", st.Message.Text)
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d of the person's texts are distinctive enough to look for", checked)
+	}
 	if out, _, _ := run(t, dir, "export", "--workspace", DemoWorkspace, "--user", who); out != "" {
 		t.Errorf("export after forget printed %q, want nothing", out)
 	}
