@@ -153,7 +153,8 @@ type Derived interface {
 //     idempotent, so forgetting again returns 0.
 //   - Each message is erased atomically. When Forget fails part-way some messages may
 //     be erased already (the author is remembered first); calling it again finishes.
-//   - Documents (Docs) are not touched; callers keep message text out of them.
+//   - Documents (Docs) are not touched: what callers keep there about the person
+//     (quotes in alerts, survey answers) is theirs to erase.
 type People interface {
 	AuthorMessages(ctx context.Context, workspace, author string, fn func(Stored) error) error
 	Forget(ctx context.Context, workspace, author string) (int, error)
