@@ -51,7 +51,8 @@ const HelpText = "*/feedback* — customer feedback, for staff only\n" +
 	"• `themes [7d]` — what customers talk about, with the change\n" +
 	"• `risk` — the accounts at risk and why\n" +
 	"• `digest [7d]` — the satisfaction digest for a period\n" +
-	"• `survey [csat|nps] ACCOUNT [thread]` — ask the customer for a rating (at most once a month)"
+	"• `survey [csat|nps] ACCOUNT [thread]` — ask the customer for a rating (at most once a month)\n" +
+	"• `forget USER_ID` — erase a person's messages, answers and quotes (asks to confirm)"
 
 // HandleCommand answers one command. Errors carry feedbackbot codes; adapters show
 // feedbackbot.ErrorMessage(err) to the user and log the rest.
@@ -84,6 +85,8 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 		return b.survey(ctx, cmd, rest, now)
 	case "alert.ack", "alert.snooze":
 		return b.alertAction(ctx, cmd, name, rest, now)
+	case "forget", "forget.confirm":
+		return b.forget(ctx, cmd, rest, strings.ToLower(name) == "forget.confirm", now)
 	}
 	return ephemeral(fmt.Sprintf("I don't know `%s`.\n\n%s", ShortText(name, 40), HelpText)), nil
 }

@@ -41,6 +41,8 @@ func ApplicationCommands() []*discordgo.ApplicationCommand {
 						Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "CSAT (1-5)", Value: "csat"}, {Name: "NPS (0-10)", Value: "nps"}}},
 					str("account", "Account id or name", true),
 				}},
+			sub("forget", "Erase a person's messages, survey answers and quotes (asks to confirm)",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionUser, Name: "user", Description: "The person to forget", Required: true}),
 		},
 	}}
 }
@@ -68,13 +70,21 @@ func CommandText(data discordgo.ApplicationCommandInteractionData) string {
 	sc := data.Options[0]
 	parts := []string{sc.Name}
 	order := map[string][]string{"log": {"account", "text"}, "account": {"account"}, "themes": {"period"},
-		"digest": {"period"}, "survey": {"kind", "account"}}[sc.Name]
+		"digest": {"period"}, "survey": {"kind", "account"}, "forget": {"user"}}[sc.Name]
 	for _, name := range order {
 		for _, o := range sc.Options {
-			if o.Name == name && o.Type == discordgo.ApplicationCommandOptionString {
-				if v := strings.TrimSpace(o.StringValue()); v != "" {
-					parts = append(parts, v)
-				}
+			if o.Name != name {
+				continue
+			}
+			var v string
+			switch o.Type {
+			case discordgo.ApplicationCommandOptionString:
+				v = o.StringValue()
+			case discordgo.ApplicationCommandOptionUser:
+				v, _ = o.Value.(string) // the user's id
+			}
+			if v = strings.TrimSpace(v); v != "" {
+				parts = append(parts, v)
 			}
 		}
 	}

@@ -110,3 +110,31 @@ func TestRenderOrderAndFallback(t *testing.T) {
 		t.Errorf("sections = %q, want %q", strings.Join(got, ","), want)
 	}
 }
+
+func TestCommandText(t *testing.T) {
+	opt := func(name string, typ discordgo.ApplicationCommandOptionType, v any) *discordgo.ApplicationCommandInteractionDataOption {
+		return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: typ, Value: v}
+	}
+	tests := []struct {
+		sub  string
+		opts []*discordgo.ApplicationCommandInteractionDataOption
+		want string
+	}{
+		{"log", []*discordgo.ApplicationCommandInteractionDataOption{opt("text", discordgo.ApplicationCommandOptionString, "wants SSO now"),
+			opt("account", discordgo.ApplicationCommandOptionString, "Acme Corp")}, "log Acme Corp wants SSO now"},
+		{"forget", []*discordgo.ApplicationCommandInteractionDataOption{opt("user", discordgo.ApplicationCommandOptionUser, "200000000000000001")}, "forget 200000000000000001"},
+		{"themes", nil, "themes"},
+		{"survey", []*discordgo.ApplicationCommandInteractionDataOption{opt("account", discordgo.ApplicationCommandOptionString, "acme"),
+			opt("kind", discordgo.ApplicationCommandOptionString, "nps")}, "survey nps acme"},
+	}
+	for _, tc := range tests {
+		data := discordgo.ApplicationCommandInteractionData{Name: CommandName, Options: []*discordgo.ApplicationCommandInteractionDataOption{
+			{Name: tc.sub, Type: discordgo.ApplicationCommandOptionSubCommand, Options: tc.opts}}}
+		if got := CommandText(data); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.sub, got, tc.want)
+		}
+	}
+	if got := CommandText(discordgo.ApplicationCommandInteractionData{Name: "other"}); got != "help" {
+		t.Errorf("unknown command: %q", got)
+	}
+}

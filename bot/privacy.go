@@ -1,0 +1,129 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// PrivacyStore is what erasing a person needs: the store's People operations and
+// the documents that may mention them (survey answers, alerts' evidence).
+type PrivacyStore interface {
+	store.People
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	DeleteDoc(ctx context.Context, workspace, kind, id string) error
+}
+
+// Forgotten says what ForgetPerson erased.
+type Forgotten struct {
+	Messages      int `json:"messages"`
+	SurveyAnswers int `json:"survey_answers"`
+	// Evidence counts quotes of the person's messages removed from stored alerts.
+	Evidence int `json:"alert_evidence"`
+}
+
+// ForgetPerson erases one person (an author id) from a workspace: their messages
+// everywhere the store keeps them (log, tags, indexes; rollups adjusted), their
+// survey answers, and quotes of their messages in stored alerts. Calling it again
+// erases nothing more.
+func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) (Forgotten, error) {
+	var out Forgotten
+	keys := map[string]bool{}
+	err := st.AuthorMessages(ctx, workspace, user, func(s store.Stored) error {
+		keys[s.Message.Key()] = true
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("forget %s: list messages: %w", user, err)
+	}
+	if out.Messages, err = st.Forget(ctx, workspace, user); err != nil {
+		return out, fmt.Errorf("forget %s: %w", user, err)
+	}
+	answers, err := st.ListDocs(ctx, workspace, DocSurveyAnswer)
+	if err != nil {
+		return out, fmt.Errorf("forget %s: survey answers: %w", user, err)
+	}
+	for id, raw := range answers {
+		var a SurveyAnswer
+		if json.Unmarshal(raw, &a) == nil && a.User == user {
+			if err := st.DeleteDoc(ctx, workspace, DocSurveyAnswer, id); err != nil {
+				return out, fmt.Errorf("forget %s: survey answer: %w", user, err)
+			}
+			out.SurveyAnswers++
+		}
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return out, fmt.Errorf("forget %s: alerts: %w", user, err)
+	}
+	for id, raw := range alerts {
+		var al feedbackbot.Alert
+		if json.Unmarshal(raw, &al) != nil {
+			continue
+		}
+		removed := 0
+		for i := range al.Reasons {
+			kept := al.Reasons[i].Evidence[:0]
+			for _, e := range al.Reasons[i].Evidence {
+				if e.MessageKey != "" && keys[e.MessageKey] {
+					removed++
+					continue
+				}
+				kept = append(kept, e)
+			}
+			al.Reasons[i].Evidence = kept
+		}
+		if removed == 0 {
+			continue
+		}
+		b, err := json.Marshal(al)
+		if err != nil {
+			return out, fmt.Errorf("forget %s: alert %s: %w", user, id, err)
+		}
+		if err := st.PutDoc(ctx, workspace, DocAlert, id, b); err != nil {
+			return out, fmt.Errorf("forget %s: alert %s: %w", user, id, err)
+		}
+		out.Evidence += removed
+	}
+	return out, nil
+}
+
+// forget answers "forget USER" with a confirmation button, and the button
+// ("forget.confirm USER") by erasing the person.
+func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, confirmed bool, now time.Time) (feedbackbot.Document, error) {
+	user := strings.Trim(strings.TrimSpace(rest), "<@>")
+	if user == "" || strings.ContainsAny(user, " \t\n") {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `forget USER_ID` (the person's platform id).")
+	}
+	ps, ok := b.Store.(PrivacyStore)
+	if !ok {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINTERNAL, "this store cannot erase people")
+	}
+	if !confirmed {
+		text := fmt.Sprintf("*Forget %s?* This erases every message they wrote in this workspace (and its analysis; totals are adjusted), "+
+			"their survey answers, and quotes of them in alerts, and refuses their messages from now on. It cannot be undone.", user)
+		return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text},
+			{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{{Label: "Forget " + ShortText(user, 40), Action: "forget.confirm", Value: user, Style: "danger"}}}}}, nil
+	}
+	if !cmd.Button {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Confirm with the button of `forget %s`.", user)
+	}
+	if err := b.audit(ctx, cmd, "forget", user, now); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	res, err := ForgetPerson(ctx, ps, cmd.Workspace, user)
+	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	return ephemeral(fmt.Sprintf("Forgot %s: %d message(s), %d survey answer(s), %d quote(s) in alerts. Their future messages will not be stored.",
+		user, res.Messages, res.SurveyAnswers, res.Evidence)), nil
+}

@@ -1,0 +1,123 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// TestForgetCommand: "/feedback forget USER" asks to confirm; the button erases the
+// person's messages, survey answers and quotes in alerts, audited, and nobody else's.
+func TestForgetCommand(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			var events []feedbackbot.Event
+			for i, author := range []string{"XDANA", "XDANA", "XLEE"} {
+				m := feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+					Workspace: "T1", Channel: "C1", Author: author, Role: feedbackbot.RoleCustomer, Account: "acme",
+					Text: "we were charged twice and nobody answers", Time: now.Add(-time.Duration(i+1) * time.Hour)}
+				if err := m.Normalize(); err != nil {
+					t.Fatal(err)
+				}
+				events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+			}
+			if _, err := st.Append(ctx, events...); err != nil {
+				t.Fatal(err)
+			}
+			an, err := analysis.New(analysis.DefaultTaxonomy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "t"}).Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			dana, lee := events[0].Message.Key(), events[2].Message.Key()
+			answer, _ := json.Marshal(bot.SurveyAnswer{Kind: "csat", Score: 2, Account: "acme", User: "XDANA", Time: now})
+			other, _ := json.Marshal(bot.SurveyAnswer{Kind: "csat", Score: 5, Account: "acme", User: "XLEE", Time: now})
+			alert, _ := json.Marshal(feedbackbot.Alert{Fingerprint: "fp1", Workspace: "T1", Reasons: []feedbackbot.Reason{{Code: "negative_share",
+				Evidence: []feedbackbot.Evidence{{MessageKey: dana, Quote: "we were charged twice"}, {MessageKey: lee, Quote: "we were charged twice"}, {Figure: "3 of 3 negative"}}}}})
+			for _, d := range []struct {
+				kind, id string
+				raw      []byte
+			}{{bot.DocSurveyAnswer, "a1", answer}, {bot.DocSurveyAnswer, "a2", other}, {bot.DocAlert, "fp1", alert}} {
+				if err := st.PutDoc(ctx, "T1", d.kind, d.id, d.raw); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+			staff := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XDANA"}
+			ask, err := b.HandleCommand(ctx, staff)
+			if err != nil || !ask.Ephemeral || !strings.Contains(ask.Fallback, "cannot be undone") {
+				t.Fatalf("forget without confirming: %v %+v", err, ask)
+			}
+			if n := authored(t, st, "XDANA"); n != 2 {
+				t.Fatalf("asking to confirm erased something: %d left", n)
+			}
+			// Typing the confirmation instead of pressing the button is refused.
+			if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget.confirm XDANA"}); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+				t.Fatalf("typed confirmation: %v", err)
+			}
+			// A customer cannot press it.
+			if doc, _ := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "XLEE", Button: true, Text: "forget.confirm XDANA"}); !strings.Contains(doc.Fallback, "only available") {
+				t.Fatalf("a customer pressed forget: %+v", doc)
+			}
+			done, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Button: true, Text: "forget.confirm XDANA"})
+			if err != nil || !strings.Contains(done.Fallback, "2 message(s), 1 survey answer(s), 1 quote(s)") {
+				t.Fatalf("forget: %v %q", err, done.Fallback)
+			}
+			if n := authored(t, st, "XDANA"); n != 0 {
+				t.Errorf("%d messages of the forgotten person remain", n)
+			}
+			if n := authored(t, st, "XLEE"); n != 1 {
+				t.Errorf("another person's messages changed: %d", n)
+			}
+			if _, err := st.GetDoc(ctx, "T1", bot.DocSurveyAnswer, "a1"); !feedbackbot.IsNotFound(err) {
+				t.Errorf("the survey answer remains: %v", err)
+			}
+			if _, err := st.GetDoc(ctx, "T1", bot.DocSurveyAnswer, "a2"); err != nil {
+				t.Errorf("another person's answer is gone: %v", err)
+			}
+			raw, err := st.GetDoc(ctx, "T1", bot.DocAlert, "fp1")
+			if err != nil || strings.Contains(string(raw), dana) || !strings.Contains(string(raw), lee) || !strings.Contains(string(raw), "3 of 3 negative") {
+				t.Errorf("alert evidence after forget: %s %v", raw, err)
+			}
+			audit, err := st.ListDocs(ctx, "T1", bot.DocAudit)
+			if err != nil || !strings.Contains(fmt.Sprint(docsText(audit)), `"action":"forget"`) {
+				t.Errorf("forget not audited: %v %v", docsText(audit), err)
+			}
+			// Again: nothing more to erase.
+			again, err := bot.ForgetPerson(ctx, st, "T1", "XDANA")
+			if err != nil || again != (bot.Forgotten{}) {
+				t.Errorf("second forget = %+v, %v", again, err)
+			}
+		})
+	}
+}
+
+func authored(t *testing.T, st store.Store, author string) int {
+	t.Helper()
+	n := 0
+	if err := st.AuthorMessages(context.Background(), "T1", author, func(store.Stored) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func docsText(m map[string][]byte) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, string(v))
+	}
+	return out
+}
