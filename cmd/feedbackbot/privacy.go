@@ -186,14 +186,15 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := st.Forget(ctx, *ws, *user)
+	res, err := bot.ForgetPerson(ctx, st, *ws, *user)
 	if err != nil {
 		err = fmt.Errorf("forget %s in %s: %w (some messages may be erased already; run it again to finish)", *user, *ws, err)
 	}
-	if err = a.finish(ctx, n, err); err != nil {
+	if err = a.finish(ctx, res.Messages, err); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %d message(s) erased from messages, counts, indexes and the capture log.\n", *user, *ws, where, n)
+	fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %d message(s) erased from messages, counts, indexes and the capture log; %d survey answer(s) and %d quote(s) in alerts removed.\n",
+		*user, *ws, where, res.Messages, res.SurveyAnswers, res.Evidence)
 	fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
 	// The embedded store leaves erased bytes in free pages of its file until they are
 	// reused; rewriting the file removes them.
