@@ -728,3 +728,52 @@ func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
 		}
 	}
 }
+
+// TestAlerterOnDiscord: the bot's alerter raises an at-risk alert into the staff
+// channel as an embed with buttons, edits that same message when new evidence
+// arrives, and posts a recovery notice when the account clears.
+func TestAlerterOnDiscord(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	al := &bot.Alerter{Store: f.st, Poster: f.a, Channel: chInternal, RepeatInterval: 24 * time.Hour}
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	h := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "Acme Corp"}, Score: 30, AtRisk: true,
+		Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal(s)", Impact: -30,
+			Evidence: []feedbackbot.Evidence{{MessageKey: "discord/" + guild + "/1", Quote: "we are evaluating alternatives"}}}}}
+	out, err := al.Evaluate(context.Background(), guild, []feedbackbot.Health{h}, now)
+	if err != nil || out.Raised != 1 {
+		t.Fatalf("raise: %+v %v", out, err)
+	}
+	posts := f.fake.Requests("/channels/" + chInternal + "/messages")
+	if len(posts) != 1 || !strings.Contains(string(posts[0].JSON), "alert.ack") || !strings.Contains(string(posts[0].JSON), "evaluating alternatives") {
+		t.Fatalf("alert post = %v", posts)
+	}
+	// New evidence, same cause: the posted message is edited, not a new one.
+	h.Reasons[0].Evidence = append(h.Reasons[0].Evidence, feedbackbot.Evidence{MessageKey: "discord/" + guild + "/2", Quote: "the pricing doubled for us"})
+	h.Reasons[0].Text = "2 churn signal(s)"
+	if out, err = al.Evaluate(context.Background(), guild, []feedbackbot.Health{h}, now.Add(time.Hour)); err != nil || out.Updated != 1 {
+		t.Fatalf("update: %+v %v", out, err)
+	}
+	var edits []discordtest.Request
+	for _, r := range f.fake.Requests("/channels/" + chInternal + "/messages/") {
+		if r.Method == "PATCH" {
+			edits = append(edits, r)
+		}
+	}
+	if len(edits) != 1 || !strings.Contains(string(edits[0].JSON), "pricing doubled") {
+		t.Fatalf("edits = %d", len(edits))
+	}
+	// Recovered: a notice, once.
+	h.AtRisk, h.Score, h.Reasons = false, 80, nil
+	if out, err = al.Evaluate(context.Background(), guild, []feedbackbot.Health{h}, now.Add(2*time.Hour)); err != nil || out.Resolved != 1 {
+		t.Fatalf("resolve: %+v %v", out, err)
+	}
+	var notices []discordtest.Request
+	for _, r := range f.fake.Requests("/channels/" + chInternal + "/messages") {
+		if r.Method == "POST" {
+			notices = append(notices, r)
+		}
+	}
+	if len(notices) != 2 || !strings.Contains(strings.ToLower(string(notices[1].JSON)), "recovered") {
+		t.Errorf("want the alert and one recovery notice, got %d posts", len(notices))
+	}
+}
