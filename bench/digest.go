@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
@@ -29,7 +33,7 @@ func runDigest(ctx context.Context, args []string) error {
 		return err
 	}
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	rows := [][]string{{"store", "history", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99"}}
+	rows := [][]string{{"store", "history", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "Redis bytes/msg"}}
 	out := map[string]any{}
 	for _, kind := range strings.Split(*kinds, ",") {
 		for i, sz := range strings.Split(*sizes, ",") {
@@ -47,6 +51,16 @@ func runDigest(ctx context.Context, args []string) error {
 				cleanup()
 				return err
 			}
+			perMsg := "–"
+			if kind == "redis" {
+				b, err := redisBytes(ctx, st, fmt.Sprintf("fbbench:%d:%d", os.Getpid(), 100+i))
+				if err != nil {
+					cleanup()
+					return err
+				}
+				perMsg = fmt.Sprintf("%.0f", float64(b)/float64(n))
+				out[fmt.Sprintf("redis_%d_bytes_per_message", n)] = float64(b) / float64(n)
+			}
 			dig, acc, err := timeReads(ctx, st, end, *reps)
 			cleanup()
 			if err != nil {
@@ -57,7 +71,7 @@ func runDigest(ctx context.Context, args []string) error {
 			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
 			rows = append(rows, []string{kind, sz, fmt.Sprintf("%.0f", fill),
 				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))),
-				fmt.Sprintf("%.1f ms", ms(median(acc))), fmt.Sprintf("%.1f ms", ms(quantile(acc, 0.99)))})
+				fmt.Sprintf("%.1f ms", ms(median(acc))), fmt.Sprintf("%.1f ms", ms(quantile(acc, 0.99))), perMsg})
 		}
 	}
 	table(rows)
@@ -126,4 +140,35 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (di
 		account = append(account, time.Since(t).Seconds())
 	}
 	return digest, account, nil
+}
+
+// redisBytes sums MEMORY USAGE over every key under prefix (on every master of a
+// cluster): what the store costs in Redis, log and derived state together.
+func redisBytes(ctx context.Context, st store.Store, prefix string) (int64, error) {
+	c, ok := st.(interface{ Client() redis.UniversalClient })
+	if !ok {
+		return 0, fmt.Errorf("not a Redis store")
+	}
+	var total int64
+	count := func(ctx context.Context, node redis.UniversalClient) error {
+		iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			n, err := node.MemoryUsage(ctx, iter.Val(), 0).Result()
+			if err != nil && err != redis.Nil {
+				return err
+			}
+			total += n
+		}
+		return iter.Err()
+	}
+	if cc, ok := c.Client().(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return count(ctx, m)
+		})
+		return total, err
+	}
+	return total, count(ctx, c.Client())
 }
