@@ -110,7 +110,10 @@ type Adapter struct {
 	qclosed      bool
 	captureDone  chan struct{}
 	disconnected chan struct{}
-	wg           sync.WaitGroup // interactions in flight
+	wg           sync.WaitGroup // interactions, registrations and surveys in flight
+	// base is cancelled at shutdown: background work (registration, surveys) stops.
+	base     context.Context
+	stopBase context.CancelFunc
 
 	mu         sync.Mutex
 	registered map[string]bool   // guilds whose commands are registered
@@ -215,6 +218,7 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	a := &Adapter{cfg: cfg, s: s, sink: sink, cmds: cmds, log: cfg.Logger,
 		queue: make(chan feedbackbot.Event, cfg.CaptureQueue), captureDone: make(chan struct{}),
 		disconnected: make(chan struct{}, 1), registered: map[string]bool{}, threadLast: map[string]string{}}
+	a.base, a.stopBase = context.WithCancel(context.Background())
 	dgAdapter.Store(a)
 	s.AddHandler(a.onReady)
 	s.AddHandler(a.onGuildCreate)
@@ -289,6 +293,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 // capture queue into the store.
 func (a *Adapter) shutdown() {
 	_ = a.s.Close()
+	a.stopBase()
 	a.wg.Wait()
 	a.qmu.Lock()
 	if !a.qclosed {
@@ -359,8 +364,10 @@ func (a *Adapter) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) 
 	if done || appID == "" {
 		return
 	}
+	a.wg.Add(1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer a.wg.Done()
+		ctx, cancel := context.WithTimeout(a.base, 30*time.Second)
 		defer cancel()
 		if err := a.RegisterCommands(ctx, g.ID); err != nil {
 			a.log.Error("discord: registering /feedback failed", "guild", g.ID, "err", err)

@@ -249,7 +249,7 @@ func (a *Adapter) onReactionAdd(_ *discordgo.Session, r *discordgo.MessageReacti
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(a.base, 30*time.Second)
 			defer cancel()
 			if err := a.autoSurvey(ctx, r.MessageReaction); err != nil {
 				a.log.Error("discord: automatic survey failed", "message", r.MessageID, "err", err)
