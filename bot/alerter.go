@@ -34,12 +34,17 @@ type Alerter struct {
 	Poster         AlertPoster
 	Channel        string
 	RepeatInterval time.Duration
-	Logger         *slog.Logger
+	// MinSeverity routes lesser alerts to the digest only (its at-risk list): with
+	// SeverityCritical, warnings are not posted as alerts. Zero posts every alert.
+	MinSeverity feedbackbot.Severity
+	Logger      *slog.Logger
 }
 
 // AlertOutcome says what Evaluate did.
 type AlertOutcome struct {
 	Raised, Updated, Repeated, Resolved, Inhibited, Quiet int
+	// DigestOnly counts at-risk accounts below MinSeverity, left to the digest.
+	DigestOnly int
 }
 
 // worsened is how many health points an open alert must lose to be re-sent early.
@@ -67,6 +72,11 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			continue
 		}
 		cand := AlertFor(workspace, h, now)
+		if cand.Severity < a.MinSeverity {
+			out.DigestOnly++
+			current[cand.Fingerprint] = true // not a recovery: still in the digest's list
+			continue
+		}
 		if greater := inhibitor(existing, cand); greater != nil {
 			out.Inhibited++
 			current[greater.Fingerprint] = true

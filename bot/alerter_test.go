@@ -163,3 +163,38 @@ func TestReplyDueWarning(t *testing.T) {
 		t.Fatalf("reply-due warning not raised: %+v %v", out, err)
 	}
 }
+
+// TestAlerterRoutesMinorSignalsToTheDigest: with MinSeverity critical, a warning is
+// left to the digest (no post, and no "recovered" notice later), while a critical
+// alert is posted.
+func TestAlerterRoutesMinorSignalsToTheDigest(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			p := &recordingPoster{}
+			al := &bot.Alerter{Store: open(t), Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, MinSeverity: feedbackbot.SeverityCritical}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			tests := []struct {
+				at      time.Duration
+				hs      []feedbackbot.Health
+				digest  int
+				raised  int
+				posts   int
+				resolve int
+			}{
+				{0, []feedbackbot.Health{atRisk("acme", 45, health.ReasonUnanswered, "k1")}, 1, 0, 0, 0},          // a warning: digest only
+				{time.Hour, []feedbackbot.Health{atRisk("grid", 10, health.ReasonChurnSignal, "k2")}, 0, 1, 1, 0}, // critical: posted
+				{2 * time.Hour, nil, 0, 0, 2, 1}, // both clear: one recovery notice, for the posted alert only
+			}
+			for i, tc := range tests {
+				out, err := al.Evaluate(ctx, "T1", tc.hs, t0.Add(tc.at))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.DigestOnly != tc.digest || out.Raised != tc.raised || p.count() != tc.posts || out.Resolved != tc.resolve {
+					t.Errorf("step %d: %+v, %d posts", i, out, p.count())
+				}
+			}
+		})
+	}
+}

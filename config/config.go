@@ -226,6 +226,9 @@ type Alerts struct {
 	Channel        string   `yaml:"channel"`
 	Threshold      int      `yaml:"threshold"`       // health score below which an account is at risk
 	RepeatInterval Duration `yaml:"repeat_interval"` // do not repeat an unchanged alert sooner
+	// MinSeverity is the least severe alert posted: warning (every alert) or critical
+	// (warnings appear only in digests).
+	MinSeverity string `yaml:"min_severity"`
 }
 
 // Default returns the configuration used when nothing is configured.
@@ -235,7 +238,7 @@ func Default() Config {
 		Server:   Server{Addr: "127.0.0.1:8080"},
 		Log:      Log{Level: "info", Format: "text"},
 		Analysis: Analysis{Workers: 2, Batch: 200},
-		Alerts:   Alerts{Threshold: 50, RepeatInterval: Duration(24 * time.Hour)},
+		Alerts:   Alerts{Threshold: 50, RepeatInterval: Duration(24 * time.Hour), MinSeverity: "warning"},
 		Surveys:  Surveys{Kind: "csat", Sample: 1},
 		Targets: ResponseTargets{BusinessHours: BusinessHours{Timezone: "UTC", Start: 9, End: 18},
 			Default: Target{Business: Duration(4 * time.Hour), Outside: Duration(4 * time.Hour)}},
@@ -461,6 +464,9 @@ func (c *Config) Validate() []error {
 	errs = append(errs, c.Targets.validate()...)
 	if c.Alerts.Threshold < 0 || c.Alerts.Threshold > 100 {
 		bad("alerts.threshold: %d is out of range 0..100", c.Alerts.Threshold)
+	}
+	if c.Alerts.MinSeverity != "warning" && c.Alerts.MinSeverity != "critical" {
+		bad("alerts.min_severity: %q is not warning or critical", c.Alerts.MinSeverity)
 	}
 	if c.Surveys.Kind != "csat" && c.Surveys.Kind != "nps" {
 		bad("surveys.kind: %q is not csat or nps", c.Surveys.Kind)

@@ -130,6 +130,9 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	}
 	if alertPoster != nil && cfg.Alerts.Channel != "" {
 		al := &bot.Alerter{Store: st, Poster: alertPoster, Channel: cfg.Alerts.Channel, RepeatInterval: cfg.Alerts.RepeatInterval.D(), Logger: log.With("component", "alerts")}
+		if cfg.Alerts.MinSeverity == "critical" {
+			al.MinSeverity = feedbackbot.SeverityCritical
+		}
 		wg.Go(func() { runAlerts(workerCtx, st, al, cfg, log) })
 	}
 
