@@ -287,6 +287,12 @@ type conversation struct {
 	asks       bool
 	lastAsk    Item
 	firstReply time.Time
+	// resolved is when the conversation was closed: a staff message saying it is
+	// fixed, a customer's thanks after a staff reply, or a resolved mark (✅) on one of
+	// its messages, counted at the last staff reply.
+	resolved  time.Time
+	lastStaff time.Time
+	marked    bool
 }
 
 // conversations groups a channel's messages: a thread is one conversation; top-level
@@ -314,7 +320,9 @@ func conversations(msgs []Item, gap time.Duration) []*conversation {
 			switch {
 			case m.Thread == "":
 				c = open[m.Channel]
-				if c == nil || m.Time.Sub(lastCust[m.Channel]) > gap {
+				// Thanks after a staff reply belongs to that conversation, however late.
+				closing := c != nil && !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05
+				if c == nil || !closing && m.Time.Sub(lastCust[m.Channel]) > gap {
 					c = start(m.Time)
 				}
 				lastCust[m.Channel] = m.Time
@@ -333,16 +341,105 @@ func conversations(msgs []Item, gap time.Duration) []*conversation {
 			if it.Tags.NeedsReply {
 				c.asks, c.lastAsk = true, it
 			}
+			// Thanks after a staff reply closes it ("thanks, works now").
+			if !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05 {
+				c.resolved = m.Time
+			}
 		case feedbackbot.RoleStaff:
 			if c == nil && m.Thread == "" {
 				c = open[m.Channel]
 			}
-			if c != nil && c.firstReply.IsZero() && !m.Time.Before(c.start) {
-				c.firstReply = m.Time
+			if c != nil && !m.Time.Before(c.start) {
+				if c.firstReply.IsZero() {
+					c.firstReply = m.Time
+				}
+				c.lastStaff = m.Time
+				if c.resolved.IsZero() && mentionsFix(m.Text) {
+					c.resolved = m.Time
+				}
 			}
+		}
+		if c != nil && resolvedMark(m.Reactions) {
+			c.marked = true
+		}
+	}
+	for _, c := range out {
+		if c.marked && c.resolved.IsZero() && !c.lastStaff.IsZero() {
+			c.resolved = c.lastStaff
 		}
 	}
 	return out
+}
+
+// resolvedMark reports a "done" reaction (Slack names or Discord emoji).
+func resolvedMark(reactions map[string]int) bool {
+	for _, r := range []string{"white_check_mark", "heavy_check_mark", "ballot_box_with_check", "✅", "✔️", "☑️"} {
+		if reactions[r] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Responses summarises how a team answered customers: conversations (grouped as
+// Assess groups them) that asked something and started in [from, now).
+type Responses struct {
+	Conversations int `json:"conversations"`
+	Answered      int `json:"answered"`
+	WithinTarget  int `json:"within_target"`
+	// MedianFirstReply and MedianResolution are zero when nothing was answered or resolved.
+	MedianFirstReply time.Duration `json:"median_first_reply"`
+	Resolved         int           `json:"resolved"`
+	MedianResolution time.Duration `json:"median_resolution"`
+	// Waiting are the latest asks of conversations still without a staff reply past
+	// their target, oldest first.
+	Waiting []Item `json:"-"`
+}
+
+// ResponseTimes computes Responses over messages of one workspace (any accounts),
+// in time order, as of now.
+func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
+	p.defaults()
+	var r Responses
+	var first, resolve []time.Duration
+	for _, c := range conversations(msgs, p.ConversationGap) {
+		if !c.asks || c.start.Before(from) || c.start.After(now) {
+			continue
+		}
+		r.Conversations++
+		target := p.target(c.start)
+		if c.firstReply.IsZero() || c.firstReply.After(now) {
+			if now.Sub(c.start) > target {
+				r.Waiting = append(r.Waiting, c.lastAsk)
+			}
+			continue
+		}
+		r.Answered++
+		d := c.firstReply.Sub(c.start)
+		first = append(first, d)
+		if d <= target {
+			r.WithinTarget++
+		}
+		if !c.resolved.IsZero() && !c.resolved.After(now) {
+			r.Resolved++
+			resolve = append(resolve, c.resolved.Sub(c.start))
+		}
+	}
+	r.MedianFirstReply, r.MedianResolution = medianDuration(first), medianDuration(resolve)
+	sort.SliceStable(r.Waiting, func(i, j int) bool { return r.Waiting[i].Message.Time.Before(r.Waiting[j].Message.Time) })
+	return r
+}
+
+func medianDuration(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // rootKey names a thread root the same way whether an adapter wrote the root's full

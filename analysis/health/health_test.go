@@ -231,3 +231,48 @@ func TestAddRatings(t *testing.T) {
 		})
 	}
 }
+
+func TestResponseTimes(t *testing.T) {
+	cust := func(daysAgo, score float64, ask bool) spec {
+		return spec{daysAgo: daysAgo, role: feedbackbot.RoleCustomer, score: score, ask: ask, intent: feedbackbot.IntentQuestion}
+	}
+	staff := func(daysAgo float64, text string) spec {
+		return spec{daysAgo: daysAgo, role: feedbackbot.RoleStaff, score: 0.2, text: text}
+	}
+	hour := 1.0 / 24
+	tests := []struct {
+		name                                       string
+		specs                                      []spec
+		convs, answered, within, resolved, waiting int
+		medianFirst, medianResolution              time.Duration
+	}{
+		{"answered in 30 min, closed by the customer's thanks", []spec{cust(3, -0.4, true), staff(3-hour/2, "Looking now"), cust(3-hour, 0.6, false)},
+			1, 1, 1, 1, 0, 30 * time.Minute, time.Hour},
+		{"answered after 6 h (target 4 h), fixed by staff 2 h later", []spec{cust(3, -0.4, true), staff(3-6*hour, "on it"), staff(3-8*hour, "This is fixed now")},
+			1, 1, 0, 1, 0, 6 * time.Hour, 8 * time.Hour},
+		{"never answered, past target: waiting", []spec{cust(2, -0.5, true)}, 1, 0, 0, 0, 1, 0, 0},
+		{"asked 1 h ago: not waiting yet", []spec{cust(hour, -0.5, true)}, 1, 0, 0, 0, 0, 0, 0},
+		{"before the window: not counted", []spec{cust(20, -0.5, true), staff(20-hour, "hi")}, 0, 0, 0, 0, 0, 0, 0},
+		{"no question asked: not a conversation to answer", []spec{cust(2, 0.5, false)}, 0, 0, 0, 0, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ResponseTimes(build(tc.specs), Params{}, now.Add(-7*24*time.Hour), now)
+			if r.Conversations != tc.convs || r.Answered != tc.answered || r.WithinTarget != tc.within || r.Resolved != tc.resolved || len(r.Waiting) != tc.waiting {
+				t.Errorf("got %+v (waiting %d)", r, len(r.Waiting))
+			}
+			if d := r.MedianFirstReply - tc.medianFirst; d > time.Second || d < -time.Second {
+				t.Errorf("median first reply %v, want %v", r.MedianFirstReply, tc.medianFirst)
+			}
+			if d := r.MedianResolution - tc.medianResolution; d > time.Second || d < -time.Second {
+				t.Errorf("median resolution %v, want %v", r.MedianResolution, tc.medianResolution)
+			}
+		})
+	}
+	// A resolved mark (✅) closes a conversation at the last staff reply.
+	items := build([]spec{cust(3, -0.4, true), staff(3-2*hour, "try clearing the cache")})
+	items[0].Message.Reactions = map[string]int{"✅": 1}
+	if r := ResponseTimes(items, Params{}, now.Add(-7*24*time.Hour), now); r.Resolved != 1 || r.MedianResolution.Round(time.Minute) != 2*time.Hour {
+		t.Errorf("resolved mark: %+v", r)
+	}
+}
