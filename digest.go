@@ -49,6 +49,8 @@ type Digest struct {
 	ComplaintGini float64 `json:"complaint_gini"`
 	// Emerging are themes nobody configured that rose in this period.
 	Emerging []EmergingTheme `json:"emerging,omitempty"`
+	// Responses is how the team answered customers in the period.
+	Responses *ResponseSummary `json:"responses,omitempty"`
 	// Segments group the period's accounts by behaviour (k-means over standardised
 	// volume, sentiment, negative share and staff attention), named by their centres.
 	Segments           []Segment `json:"segments,omitempty"`
@@ -125,4 +127,22 @@ type SeriesPoint struct {
 	Index    *float64  `json:"sentiment_index"`
 	// Trend is the exponential moving average of the daily index (alpha 0.3).
 	Trend *float64 `json:"trend"`
+}
+
+// ResponseSummary is how the team answered customers: conversations that asked
+// something and started in the period, their first replies against the response
+// targets, resolutions, and those still waiting.
+type ResponseSummary struct {
+	Conversations int `json:"conversations"`
+	Answered      int `json:"answered"`
+	WithinTarget  int `json:"within_target"`
+	// Medians in minutes; nil when nothing was answered or resolved.
+	MedianFirstReplyMinutes *float64 `json:"median_first_reply_minutes"`
+	Resolved                int      `json:"resolved"`
+	MedianResolutionMinutes *float64 `json:"median_resolution_minutes"`
+	WaitingCount            int      `json:"waiting_count"`
+	// Waiting quotes the oldest asks still without a reply past their target.
+	Waiting []Quote `json:"waiting,omitempty"`
+	// Partial is set when the period held more messages than were read.
+	Partial bool `json:"partial,omitempty"`
 }

@@ -256,7 +256,7 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts})
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -320,7 +320,7 @@ func (b *Bot) digest(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs)})
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs), Params: b.Params})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/emerging"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/analysis/stats"
 	"github.com/feedbackbot/feedbackbot/store"
 )
@@ -39,7 +40,13 @@ type DigestRequest struct {
 	AtRisk []feedbackbot.Health
 	// Quotes is how many praise and complaint quotes to include (default 5 each).
 	Quotes int
+	// Params are the response targets (and conversation grouping) for response times.
+	Params health.Params
 }
+
+// maxResponseMessages bounds how many of the period's messages response times read
+// (the newest), so a digest's cost stays bounded whatever the volume.
+const maxResponseMessages = 5_000
 
 // MinQuoteWords keeps one-word acknowledgements out of the quotes.
 const MinQuoteWords = 5
@@ -140,7 +147,12 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
 	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
-	if d.Emerging, err = emergingThemes(ctx, st, req); err != nil {
+	rows, partial, err := periodMessages(ctx, st, req, maxResponseMessages)
+	if err != nil {
+		return feedbackbot.Digest{}, err
+	}
+	d.Responses = responseSummary(rows, partial, req)
+	if d.Emerging, err = emergingThemes(ctx, st, req, rows); err != nil {
 		return d, err
 	}
 	answers, err := SurveyAnswers(ctx, st, req.Workspace)
@@ -189,33 +201,88 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 	return out
 }
 
-// emergingThemes compares the period's customer messages (the newest 1,000) with the
-// four weeks before it (the newest 1,000 of them): bounded work, whatever the history.
-func emergingThemes(ctx context.Context, st DigestStore, req DigestRequest) ([]feedbackbot.EmergingTheme, error) {
-	load := func(from, to time.Time) ([]emerging.Doc, map[string]store.Stored, error) {
-		rows, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, From: from, To: to, Limit: store.MaxQueryLimit})
+// periodMessages reads the period's messages, newest first, at most max of them;
+// partial says whether there were more.
+func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max int) (rows []store.Stored, partial bool, err error) {
+	seen := map[string]bool{}
+	to := req.To
+	for {
+		page, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, From: req.From, To: to, Limit: store.MaxQueryLimit})
 		if err != nil {
-			return nil, nil, fmt.Errorf("digest: messages for emerging themes: %w", err)
+			return nil, false, fmt.Errorf("digest: read the period's messages: %w", err)
 		}
+		for _, r := range page {
+			if k := r.Message.Key(); !seen[k] {
+				seen[k] = true
+				rows = append(rows, r)
+			}
+		}
+		if len(page) < store.MaxQueryLimit {
+			return rows, false, nil
+		}
+		if len(rows) >= max {
+			return rows, true, nil
+		}
+		next := page[len(page)-1].Message.Time
+		if !next.Before(to) {
+			next = to.Add(-time.Nanosecond)
+		}
+		to = next
+	}
+}
+
+// responseSummary summarises how customers were answered in the period.
+func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feedbackbot.ResponseSummary {
+	items := make([]health.Item, 0, len(rows))
+	for _, r := range rows {
+		items = append(items, health.Item{Message: r.Message, Tags: r.Tags})
+	}
+	slices.SortStableFunc(items, func(a, b health.Item) int { return a.Message.Time.Compare(b.Message.Time) })
+	r := health.ResponseTimes(items, req.Params, req.From, req.Now)
+	if r.Conversations == 0 {
+		return nil
+	}
+	minutes := func(d time.Duration, n int) *float64 {
+		if n == 0 {
+			return nil
+		}
+		m := d.Minutes()
+		return &m
+	}
+	out := &feedbackbot.ResponseSummary{Conversations: r.Conversations, Answered: r.Answered, WithinTarget: r.WithinTarget,
+		MedianFirstReplyMinutes: minutes(r.MedianFirstReply, r.Answered), Resolved: r.Resolved,
+		MedianResolutionMinutes: minutes(r.MedianResolution, r.Resolved), WaitingCount: len(r.Waiting), Partial: partial}
+	for i, w := range r.Waiting {
+		if i == req.Quotes {
+			break
+		}
+		out.Waiting = append(out.Waiting, quoteOf(store.Stored{Message: w.Message, Tags: w.Tags}, req.Accounts))
+	}
+	return out
+}
+
+// emergingThemes compares the period's customer messages (the newest 1,000 of those
+// read) with the four weeks before it (the customer messages among the newest 1,000):
+// bounded work, whatever the history.
+func emergingThemes(ctx context.Context, st DigestStore, req DigestRequest, periodRows []store.Stored) ([]feedbackbot.EmergingTheme, error) {
+	docsOf := func(rows []store.Stored) ([]emerging.Doc, map[string]store.Stored) {
 		var docs []emerging.Doc
 		byKey := map[string]store.Stored{}
 		for _, r := range rows {
-			if r.Message.Role == feedbackbot.RoleCustomer {
+			if r.Message.Role == feedbackbot.RoleCustomer && len(docs) < store.MaxQueryLimit {
 				k := r.Message.Key()
 				docs = append(docs, emerging.Doc{Key: k, Text: r.Message.Text, Time: r.Message.Time})
 				byKey[k] = r
 			}
 		}
-		return docs, byKey, nil
+		return docs, byKey
 	}
-	period, byKey, err := load(req.From, req.To)
+	period, byKey := docsOf(periodRows)
+	histRows, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, From: req.From.Add(-28 * 24 * time.Hour), To: req.From, Limit: store.MaxQueryLimit})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("digest: messages for emerging themes: %w", err)
 	}
-	history, _, err := load(req.From.Add(-28*24*time.Hour), req.From)
-	if err != nil {
-		return nil, err
-	}
+	history, _ := docsOf(histRows)
 	var out []feedbackbot.EmergingTheme
 	for _, th := range emerging.Emerging(period, history, 3) {
 		out = append(out, feedbackbot.EmergingTheme{Label: th.Label, Phrases: th.Phrases, Size: th.Size, Quote: quoteOf(byKey[th.Quote.Key], req.Accounts)})

@@ -58,6 +58,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
+	if r := d.Responses; r != nil {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: responseText(r)})
+	}
 	if len(d.Themes) > 0 {
 		var b strings.Builder
 		b.WriteString("*Top themes*\n")
@@ -278,4 +281,40 @@ func money(v float64) string {
 		return fmt.Sprintf("$%.0fk", v/1e3)
 	}
 	return fmt.Sprintf("$%.0f", v)
+}
+
+// responseText says how customers were answered: first replies against the targets,
+// resolutions, and who is still waiting.
+func responseText(r *feedbackbot.ResponseSummary) string {
+	var b strings.Builder
+	b.WriteString("*Response times*\n")
+	fmt.Fprintf(&b, "• %d conversation(s) asked something; %d answered", r.Conversations, r.Answered)
+	if r.MedianFirstReplyMinutes != nil {
+		fmt.Fprintf(&b, ", median first reply %s, %d of %d (%s) within target", minutesWords(*r.MedianFirstReplyMinutes),
+			r.WithinTarget, r.Answered, pct(int64(r.WithinTarget), int64(r.Answered)))
+	}
+	b.WriteString("\n")
+	if r.MedianResolutionMinutes != nil {
+		fmt.Fprintf(&b, "• %d resolved, median %s after the question\n", r.Resolved, minutesWords(*r.MedianResolutionMinutes))
+	}
+	if r.WaitingCount > 0 {
+		fmt.Fprintf(&b, "• *%d still waiting* past the response target, the oldest first:\n", r.WaitingCount)
+		for _, q := range r.Waiting {
+			b.WriteString(quoteLine(q) + "\n")
+		}
+	}
+	if r.Partial {
+		b.WriteString("_Counted over the newest 5,000 messages of the period._\n")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func minutesWords(m float64) string {
+	switch {
+	case m < 90:
+		return fmt.Sprintf("%.0f min", m)
+	case m < 48*60:
+		return fmt.Sprintf("%.1f h", m/60)
+	}
+	return fmt.Sprintf("%.1f days", m/1440)
 }

@@ -157,7 +157,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		return err
 	}
 	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: now.Add(-j.Period), To: now, Now: now,
-		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs)})
+		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params})
 	if err != nil {
 		return err
 	}

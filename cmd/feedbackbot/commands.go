@@ -129,7 +129,7 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 		return feedbackbot.Digest{}, nil, err
 	}
 	d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: ws, From: now.Add(-period), To: now, Now: now,
-		Location: loc, Accounts: accts, AtRisk: bot.AtRisk(hs)})
+		Location: loc, Accounts: accts, AtRisk: bot.AtRisk(hs), Params: cfg.HealthParams()})
 	if err != nil {
 		return d, nil, err
 	}
