@@ -105,6 +105,11 @@ type GroupStat struct {
 	Count    int64    `json:"count"`
 	Negative int64    `json:"negative"`
 	Index    *float64 `json:"sentiment_index"`
+	// Satisfaction is an account's satisfaction index on the same -1..+1 scale: from
+	// its CSAT answers in the period where there are any ((mean-3)/2), from sentiment
+	// otherwise; SatisfactionFrom says which ("csat" or "sentiment").
+	Satisfaction     *float64 `json:"satisfaction,omitempty"`
+	SatisfactionFrom string   `json:"satisfaction_from,omitempty"`
 }
 
 // Quote is a customer message worth reading, with a link back to it.

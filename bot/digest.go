@@ -161,7 +161,23 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	sat := Summarise(answers, req.From, req.To, "")
 	d.CSATAnswers, d.CSATMean, d.CSATShare, d.NPSAnswers, d.NPS = sat.CSATAnswers, sat.CSATMean, sat.CSATShare, sat.NPSAnswers, sat.NPS
+	for i := range d.Accounts {
+		satisfactionIndex(&d.Accounts[i], Summarise(answers, req.From, req.To, d.Accounts[i].ID))
+	}
 	return d, nil
+}
+
+// satisfactionIndex puts an account's satisfaction on the sentiment scale: survey
+// answers where there are any, sentiment otherwise.
+func satisfactionIndex(g *feedbackbot.GroupStat, s Satisfaction) {
+	switch {
+	case s.CSATMean != nil:
+		v := (*s.CSATMean - 3) / 2
+		g.Satisfaction, g.SatisfactionFrom = &v, "csat"
+	case g.Index != nil:
+		v := *g.Index
+		g.Satisfaction, g.SatisfactionFrom = &v, "sentiment"
+	}
 }
 
 // segments clusters accounts (k-means) by log volume, mean sentiment, negative share

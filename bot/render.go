@@ -123,7 +123,11 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 			if a.Index != nil {
 				idx = fmt.Sprintf("%+.2f", *a.Index)
 			}
-			fmt.Fprintf(&b, "• %s: %d messages, sentiment %s, %d negative\n", cmp.Or(a.Name, a.ID), a.Count, idx, a.Negative)
+			fmt.Fprintf(&b, "• %s: %d messages, sentiment %s, %d negative", cmp.Or(a.Name, a.ID), a.Count, idx, a.Negative)
+			if a.SatisfactionFrom == "csat" {
+				fmt.Fprintf(&b, "; satisfaction %+.2f from CSAT answers", *a.Satisfaction)
+			}
+			b.WriteString("\n")
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
