@@ -14,6 +14,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/text"
@@ -24,6 +25,16 @@ var vaderLexicon []byte
 
 //go:embed data/emoji_utf8_lexicon.txt
 var emojiLexicon []byte
+
+// Our own tables for support chat, in the same spirit: see each file's header.
+var (
+	//go:embed data/chat_lexicon.tsv
+	chatLexiconTSV []byte
+	//go:embed data/chat_emoji.tsv
+	chatEmojiTSV []byte
+	//go:embed data/support_phrases.tsv
+	supportPhrasesTSV []byte
+)
 
 const (
 	boostIncr  = 0.293
@@ -86,8 +97,11 @@ func New() (*Engine, error) {
 		}
 		e.lex[word] = v
 	}
-	for w, v := range chatLexicon {
+	if err := readTable(chatLexiconTSV, "chat_lexicon.tsv", func(w string, v float64) error {
 		e.lex[w] = v
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	// Emoji: score by the words of their description, as VADER does, then let our
 	// table of chat emoji override the ones descriptions get wrong (😡 reads zero).
@@ -108,8 +122,11 @@ func New() (*Engine, error) {
 			e.emoji[strings.TrimRight(em, "\uFE0F")] = sum / float64(hits)
 		}
 	}
-	for em, v := range chatEmoji {
+	if err := readTable(chatEmojiTSV, "chat_emoji.tsv", func(em string, v float64) error {
 		e.emoji[em] = v
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	e.info = make(map[string]wordInfo, len(e.lex)+len(e.emoji)+200)
 	set := func(w string, f func(*wordInfo)) {
@@ -141,14 +158,42 @@ func New() (*Engine, error) {
 		}
 	}
 	e.phrases = map[string][]phrase{}
-	for p, v := range supportPhrases {
+	if err := readTable(supportPhrasesTSV, "support_phrases.tsv", func(p string, v float64) error {
 		ws := strings.Fields(p)
 		if strings.HasSuffix(ws[0], "*") {
-			return nil, fmt.Errorf("sentiment: phrase %q: the first word cannot be a pattern", p)
+			return fmt.Errorf("phrase %q: the first word cannot be a pattern", p)
 		}
 		e.phrases[ws[0]] = append(e.phrases[ws[0]], phrase{words: ws, valence: v})
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return e, nil
+}
+
+// readTable reads a tab-separated table of key and valence; blank lines and lines
+// starting with '#' are skipped.
+func readTable(data []byte, name string, add func(key string, v float64) error) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		key, val, ok := strings.Cut(line, "\t")
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		if !ok || key == "" {
+			return fmt.Errorf("sentiment: %s line %d: want key TAB valence", name, n)
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			return fmt.Errorf("sentiment: %s line %d: %w", name, n, err)
+		}
+		if err := add(key, v); err != nil {
+			return fmt.Errorf("sentiment: %s line %d: %w", name, n, err)
+		}
+	}
+	return sc.Err()
 }
 
 // Score returns the sentiment of a chat message (markup is cleaned first).
@@ -172,7 +217,9 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	}
 	var infoBuf [64]wordInfo
 	var valBuf [64]float64
+	var segBuf [64]uint8
 	infos, vals := infoBuf[:0], valBuf[:0]
+	segs := segment(raw, toks, segBuf[:0])
 	upper := 0
 	var seen uint16
 	for i, w := range low {
@@ -264,8 +311,10 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		vals = append(vals, v)
 	}
 	e.supportPhrases(low, infos, vals)
-	if strings.IndexByte(raw, '?') >= 0 {
-		quietQuestions(raw, vals)
+	for k, v := range vals {
+		if v > 0 && segs[k]&segQuestion != 0 {
+			vals[k] = v * questionPositive
+		}
 	}
 
 	// Contrast: what follows "but" / "however" outweighs what precedes it.
@@ -322,33 +371,126 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 // weight ("why is it broken again?" is a complaint).
 const questionPositive = 0.2
 
-// quietQuestions applies questionPositive to the tokens of sentences ending in '?'.
-// It re-tokenises sentence by sentence so positions line up with vals.
-func quietQuestions(raw string, vals []float64) {
-	var buf [32]string
-	i := 0
-	for len(raw) > 0 && i < len(vals) {
-		end := strings.IndexAny(raw, ".!?\n")
-		sentence, question := raw, false
-		if end >= 0 {
-			sentence = raw[:end]
-			j := end
-			for j < len(raw) && strings.IndexByte(".!?\n", raw[j]) >= 0 {
-				question = question || raw[j] == '?'
-				j++
+// Segment flags, per token, from the punctuation between tokens.
+const (
+	segClause   uint8 = 1 << iota // a clause starts here (after , ; : - ( ) or a sentence start)
+	segSentence                   // a sentence starts here (after . ! ? … or a line break)
+	segQuestion                   // the token's sentence ends with '?'
+)
+
+// segment marks where clauses and sentences begin and which sentences are questions,
+// reading the punctuation between tokens in raw. toks must be substrings of raw in
+// order (as text.Tokens returns them); a token not found there marks nothing. It
+// reads raw once and does not allocate.
+func segment(raw string, toks []string, segs []uint8) []uint8 {
+	segs = segs[:0]
+	cur, sentStart := 0, 0
+	base := uintptr(unsafe.Pointer(unsafe.StringData(raw)))
+	// inner carries a sentence end written inside the previous token without a
+	// space ("time...Any", "really?!ok").
+	var inner uint8
+	for i, t := range toks {
+		var f uint8
+		if i == 0 {
+			f = segClause | segSentence
+		}
+		// Tokens from text.Tokens point into raw, so their offset is known and only
+		// the gap before them is read; anything else is searched for.
+		j, gap, ok := 0, uint8(0), false
+		if d := int(uintptr(unsafe.Pointer(unsafe.StringData(t))) - base); len(t) > 0 && d >= cur && d <= len(raw)-len(t) {
+			j, ok = d, true
+			if d-cur != 1 || raw[cur] != ' ' {
+				_, gap, _ = nextToken(raw[:d], cur, "")
 			}
-			raw = raw[j:]
 		} else {
-			raw = ""
+			j, gap, ok = nextToken(raw, cur, t)
 		}
-		n := len(text.Tokens(sentence, buf[:0]))
-		for k := i; k < i+n && k < len(vals); k++ {
-			if question && vals[k] > 0 {
-				vals[k] *= questionPositive
+		if ok {
+			gap |= inner
+			if i > 0 && gap&segSentence != 0 {
+				if gap&segQuestion != 0 {
+					for k := sentStart; k < i; k++ {
+						segs[k] |= segQuestion
+					}
+				}
+				sentStart = i
+				f |= segSentence | segClause
+			} else if gap&segClause != 0 {
+				f |= segClause
+			}
+			cur = j + len(t)
+			inner = 0
+			for k := 0; k < len(t); k++ {
+				if c := t[k]; c == '?' || c == '!' || c == '.' || c == 0xE2 {
+					inner = innerBreak(t[k:])
+					break
+				}
 			}
 		}
-		i += n
+		segs = append(segs, f)
 	}
+	_, gap, _ := nextToken(raw, cur, "")
+	if (gap|inner)&segQuestion != 0 {
+		for k := sentStart; k < len(segs); k++ {
+			segs[k] |= segQuestion
+		}
+	}
+	return segs
+}
+
+// nextToken finds t in raw from cur and returns where it starts and the breaks
+// (segClause, segSentence, segQuestion) in the text before it. An empty t reads to
+// the end of raw.
+func nextToken(raw string, cur int, t string) (int, uint8, bool) {
+	var gap uint8
+	for j := cur; j < len(raw); j++ {
+		c := raw[j]
+		if t != "" && c == t[0] && len(raw)-j >= len(t) && raw[j:j+len(t)] == t {
+			return j, gap, true
+		}
+		switch c {
+		case '?':
+			gap |= segQuestion | segSentence | segClause
+		case '.', '!', '\n':
+			gap |= segSentence | segClause
+		case ',', ';', ':', '-', '(', ')':
+			gap |= segClause
+		case 0xE2: // U+2013 – and U+2014 — end a clause, U+2026 … a sentence
+			if j+2 < len(raw) && raw[j+1] == 0x80 {
+				switch raw[j+2] {
+				case 0x93, 0x94:
+					gap |= segClause
+				case 0xA6:
+					gap |= segSentence | segClause
+				}
+			}
+		}
+	}
+	return len(raw), gap, t == ""
+}
+
+// innerBreak reports a break inside a token, with no space after it: '?' or '!', a
+// '.' followed by anything but a lower-case letter or a digit ("time...Any",
+// "servant.//How"; not "v2.0" or "e.g"), or a dash standing as a token ("–").
+func innerBreak(t string) uint8 {
+	var f uint8
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case '?':
+			f |= segQuestion | segSentence
+		case '!':
+			f |= segSentence
+		case '.':
+			if i+1 < len(t) && !('a' <= t[i+1] && t[i+1] <= 'z' || '0' <= t[i+1] && t[i+1] <= '9') {
+				f |= segSentence
+			}
+		case 0xE2:
+			if t == "–" || t == "—" {
+				f |= segClause
+			}
+		}
+	}
+	return f
 }
 
 // supportPhrases adds the valence of support expressions to the phrase's last word.

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/text"
 )
 
 func engine(t testing.TB) *Engine {
@@ -126,5 +127,51 @@ func BenchmarkSentiment(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		e.Score(s)
+	}
+}
+
+// TestSegment: clauses and sentences begin after punctuation between tokens (or a
+// break written inside a token), and a question's tokens are marked.
+func TestSegment(t *testing.T) {
+	tests := []struct {
+		text string
+		want string // per token: S sentence start, C clause start, . neither; ? after it in a question
+	}{
+		{"the export is broken", "S . . ."},
+		{"thanks, that fixed it", "S C . ."},
+		{"is it down? we can't log in", "S? .? .? S . . ."},
+		{"it failed again... any update?", "S . . S? .?"},
+		{"ok.why is it slow?", "S? .? .? .?"}, // a lower-case letter after "." is no break (e.g)
+		{"time...Any news", "S S"},
+		{"see v2.0 notes", "S . ."},
+		{"works in Chrome – not in Safari", "S . . . C . ."},
+		{"line one\nline two", "S . S ."},
+		{"what? really?! ok", "S? S? S"},
+		{"(see the docs) then retry; or not", "S . . C . C ."},
+	}
+	for _, tt := range tests {
+		toks := text.Tokens(tt.text, nil)
+		var got []string
+		for _, f := range segment(tt.text, toks, nil) {
+			c := "."
+			switch {
+			case f&segSentence != 0:
+				c = "S"
+			case f&segClause != 0:
+				c = "C"
+			}
+			if f&segQuestion != 0 {
+				c += "?"
+			}
+			got = append(got, c)
+		}
+		if g := strings.Join(got, " "); g != tt.want {
+			t.Errorf("%q %q: %s, want %s", tt.text, toks, g, tt.want)
+		}
+	}
+	// Tokens that are not substrings of the text are searched for.
+	toks := []string{"is", "it", "down", "we", "can't"}
+	if got := segment("is it down? we can't", append([]string(nil), toks...), nil); got[3]&segSentence == 0 || got[2]&segQuestion == 0 {
+		t.Errorf("copied tokens: %v", got)
 	}
 }
