@@ -34,6 +34,8 @@ var (
 	chatEmojiTSV []byte
 	//go:embed data/support_phrases.tsv
 	supportPhrasesTSV []byte
+	//go:embed data/function_verbs.txt
+	functionVerbsTXT []byte
 )
 
 const (
@@ -52,19 +54,20 @@ type Engine struct {
 	// info folds everything known about a word into one record, so scoring costs
 	// one map lookup per token.
 	info map[string]wordInfo
-	// phrases are multi-word support expressions, matched on lower-cased tokens and
-	// indexed by their first word.
-	phrases map[string][]phrase
+	// phrases are multi-word support expressions, matched on lower-cased tokens; a
+	// word's info.phrases indexes the list of those starting with it.
+	phrases [][]phrase
 }
 
 type wordInfo struct {
-	val   float64 // lexicon or emoji valence
-	boost float64 // booster increment (signed), when flags&fBoost
-	flags uint16
+	val     float64 // lexicon or emoji valence
+	boost   float64 // booster increment (signed), when flags&fBoost
+	flags   uint32
+	phrases int32 // 1 + index into Engine.phrases of the phrases starting with the word; 0 for none
 }
 
 const (
-	fLex uint16 = 1 << iota
+	fLex uint32 = 1 << iota
 	fBoost
 	fNeg
 	fEmoji
@@ -74,11 +77,17 @@ const (
 	fConfusion
 	fGratitude
 	fJoy
+	fScarce   // hardly, barely, scarcely: they negate praise ("hardly usable")
+	fFunc     // a function verb: negated it reports a malfunction (data/function_verbs.txt)
+	fFailVerb // unable, fails, stopped: they negate a function verb as "not" does
 )
 
 type phrase struct {
 	words   []string
 	valence float64
+	// set replaces the valence of the phrase's words (0, and valence on the last)
+	// instead of adding to it: "not sure" is no negated "sure".
+	set bool
 }
 
 // New parses the embedded lexicons.
@@ -97,9 +106,10 @@ func New() (*Engine, error) {
 		}
 		e.lex[word] = v
 	}
-	if err := readTable(chatLexiconTSV, "chat_lexicon.tsv", func(w string, v float64) error {
+	if err := readTable(chatLexiconTSV, "chat_lexicon.tsv", func(w, val string) error {
+		v, err := strconv.ParseFloat(val, 64)
 		e.lex[w] = v
-		return nil
+		return err
 	}); err != nil {
 		return nil, err
 	}
@@ -122,9 +132,10 @@ func New() (*Engine, error) {
 			e.emoji[strings.TrimRight(em, "\uFE0F")] = sum / float64(hits)
 		}
 	}
-	if err := readTable(chatEmojiTSV, "chat_emoji.tsv", func(em string, v float64) error {
+	if err := readTable(chatEmojiTSV, "chat_emoji.tsv", func(em, val string) error {
+		v, err := strconv.ParseFloat(val, 64)
 		e.emoji[em] = v
-		return nil
+		return err
 	}); err != nil {
 		return nil, err
 	}
@@ -146,24 +157,44 @@ func New() (*Engine, error) {
 	for w := range negations {
 		set(w, func(wi *wordInfo) { wi.flags |= fNeg })
 	}
+	for _, w := range []string{"hardly", "barely", "scarcely"} {
+		set(w, func(wi *wordInfo) { wi.flags |= fScarce })
+	}
+	for _, w := range strings.Fields(stripComments(functionVerbsTXT)) {
+		set(w, func(wi *wordInfo) { wi.flags |= fFunc })
+	}
+	for _, w := range strings.Fields("unable fail fails failed failing refuse refuses refused stopped stops") {
+		set(w, func(wi *wordInfo) { wi.flags |= fFailVerb })
+	}
 	for _, em := range []string{"🙄", "🙃"} {
 		set(em, func(wi *wordInfo) { wi.flags |= fSarcasm })
 	}
 	for _, es := range []struct {
 		set  map[string]struct{}
-		flag uint16
+		flag uint32
 	}{{angerWords, fAnger}, {frustrationWords, fFrustration}, {confusionWords, fConfusion}, {gratitudeWords, fGratitude}, {joyWords, fJoy}} {
 		for w := range es.set {
 			set(w, func(wi *wordInfo) { wi.flags |= es.flag })
 		}
 	}
-	e.phrases = map[string][]phrase{}
-	if err := readTable(supportPhrasesTSV, "support_phrases.tsv", func(p string, v float64) error {
+	if err := readTable(supportPhrasesTSV, "support_phrases.tsv", func(p, val string) error {
 		ws := strings.Fields(p)
 		if strings.HasSuffix(ws[0], "*") {
 			return fmt.Errorf("phrase %q: the first word cannot be a pattern", p)
 		}
-		e.phrases[ws[0]] = append(e.phrases[ws[0]], phrase{words: ws, valence: v})
+		ph := phrase{words: ws}
+		val, ph.set = strings.CutPrefix(val, "=")
+		var err error
+		if ph.valence, err = strconv.ParseFloat(val, 64); err != nil {
+			return err
+		}
+		wi := e.info[ws[0]]
+		if wi.phrases == 0 {
+			e.phrases = append(e.phrases, nil)
+			wi.phrases = int32(len(e.phrases))
+			e.info[ws[0]] = wi
+		}
+		e.phrases[wi.phrases-1] = append(e.phrases[wi.phrases-1], ph)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -171,9 +202,20 @@ func New() (*Engine, error) {
 	return e, nil
 }
 
-// readTable reads a tab-separated table of key and valence; blank lines and lines
+// stripComments returns data without its '#' comments.
+func stripComments(data []byte) string {
+	var b strings.Builder
+	for line := range strings.Lines(string(data)) {
+		line, _, _ = strings.Cut(line, "#")
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// readTable reads a tab-separated table of keys and values; blank lines and lines
 // starting with '#' are skipped.
-func readTable(data []byte, name string, add func(key string, v float64) error) error {
+func readTable(data []byte, name string, add func(key, val string) error) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
@@ -183,13 +225,9 @@ func readTable(data []byte, name string, add func(key string, v float64) error) 
 		key, val, ok := strings.Cut(line, "\t")
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
 		if !ok || key == "" {
-			return fmt.Errorf("sentiment: %s line %d: want key TAB valence", name, n)
+			return fmt.Errorf("sentiment: %s line %d: want key TAB value", name, n)
 		}
-		v, err := strconv.ParseFloat(val, 64)
-		if err != nil {
-			return fmt.Errorf("sentiment: %s line %d: %w", name, n, err)
-		}
-		if err := add(key, v); err != nil {
+		if err := add(key, val); err != nil {
 			return fmt.Errorf("sentiment: %s line %d: %w", name, n, err)
 		}
 	}
@@ -220,8 +258,18 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	var segBuf [64]uint8
 	infos, vals := infoBuf[:0], valBuf[:0]
 	segs := segment(raw, toks, segBuf[:0])
+	// Phones and Slack write "don’t" with a typographic apostrophe; the lexicon and
+	// the rules spell it "don't".
+	if strings.Contains(raw, "’") {
+		var lowBuf [64]string
+		curly := low
+		low = lowBuf[:0]
+		for _, w := range curly {
+			low = append(low, strings.ReplaceAll(w, "’", "'"))
+		}
+	}
 	upper := 0
-	var seen uint16
+	var seen uint32
 	for i, w := range low {
 		wi, ok := e.info[w]
 		if !ok && toks[i] != w {
@@ -267,8 +315,19 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		}
 		negated := false
 		for back := 1; back <= 3 && i-back >= 0; back++ {
+			// Negation and boosters stay inside their clause: "that didn't help,
+			// same error" does not negate "error".
+			if segs[i-back+1]&segClause != 0 {
+				break
+			}
 			prev, pi := low[i-back], infos[i-back]
 			if pi.flags&fLex != 0 && prev != "no" {
+				continue
+			}
+			if pi.flags&fScarce != 0 && v > 0 && !negated {
+				// "hardly usable", "barely works": not usable, does not work.
+				v *= negScalar
+				negated = true
 				continue
 			}
 			if pi.flags&fBoost != 0 {
@@ -309,6 +368,9 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 			v *= negScalar
 		}
 		vals = append(vals, v)
+	}
+	if seen&fFunc != 0 {
+		malfunctions(low, infos, segs, vals)
 	}
 	e.supportPhrases(low, infos, vals)
 	for k, v := range vals {
@@ -493,11 +555,15 @@ func innerBreak(t string) uint8 {
 	return f
 }
 
-// supportPhrases adds the valence of support expressions to the phrase's last word.
+// supportPhrases adds the valence of support expressions to the phrase's last word,
+// or sets it for the phrases that replace their words' valence.
 func (e *Engine) supportPhrases(low []string, infos []wordInfo, vals []float64) {
-	for i, w := range low {
+	for i := range low {
+		if infos[i].phrases == 0 {
+			continue
+		}
 	next:
-		for _, p := range e.phrases[w] {
+		for _, p := range e.phrases[infos[i].phrases-1] {
 			k := len(p.words)
 			if i+k > len(low) {
 				continue
@@ -509,6 +575,13 @@ func (e *Engine) supportPhrases(low []string, infos []wordInfo, vals []float64) 
 			}
 			// A negated support phrase ("not charged twice") is no complaint.
 			if i > 0 && infos[i-1].flags&fNeg != 0 {
+				continue
+			}
+			if p.set {
+				for j := i; j < i+k-1; j++ {
+					vals[j] = 0
+				}
+				vals[i+k-1] = p.valence
 				continue
 			}
 			vals[i+k-1] += p.valence

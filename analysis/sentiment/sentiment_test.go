@@ -175,3 +175,156 @@ func TestSegment(t *testing.T) {
 		t.Errorf("copied tokens: %v", got)
 	}
 }
+
+// label is a short name for a sentiment label in the rule tables.
+func label(s string) feedbackbot.SentimentLabel {
+	switch s {
+	case "+":
+		return feedbackbot.Positive
+	case "-":
+		return feedbackbot.Negative
+	}
+	return feedbackbot.Neutral
+}
+
+type ruleCase struct {
+	text string
+	want string // "+", "-" or "0"
+}
+
+func checkRules(t *testing.T, tests []ruleCase) {
+	t.Helper()
+	e := engine(t)
+	for _, tt := range tests {
+		if got := e.Score(tt.text); got.Label != label(tt.want) {
+			t.Errorf("%q: %s (%.3f), want %s", tt.text, got.Label, got.Score, label(tt.want))
+		}
+	}
+}
+
+// TestNegationStaysInItsClause: a negation does not reach past a comma or a full stop.
+func TestNegationStaysInItsClause(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"restarting didn't help, same error", "-"},
+		{"restarting didn't help same error", "-"}, // no comma: still the "didn't help" and "same error" phrases
+		{"not bad", "+"},
+		{"I don't think so. great work though", "+"},
+	})
+	e := engine(t)
+	if a, b := e.Score("that didn't help, the error remains").Score, e.Score("that didn't help the error remains").Score; !(a < b) {
+		t.Errorf("a comma ends the negation: %.3f vs %.3f", a, b)
+	}
+}
+
+// TestScarcelyNegatesPraise: hardly, barely and scarcely before a positive word deny it.
+func TestScarcelyNegatesPraise(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"the editor is hardly usable on mobile", "-"},
+		{"sync barely works", "-"},
+		{"scarcely reliable these days", "-"},
+		{"the new editor is usable", "+"},
+		{"it's barely broken, just a typo in the footer", "-"}, // softened, not flipped
+	})
+	e := engine(t)
+	if a, b := e.Score("barely broken").Score, e.Score("broken").Score; !(a > b && a < 0) {
+		t.Errorf("barely softens a negative word: %.3f vs %.3f", a, b)
+	}
+}
+
+// TestIdiomsAndHedges: phrases that replace their words' valence.
+func TestIdiomsAndHedges(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"can't wait for the new API", "+"},
+		{"this couldn't be better", "+"},
+		{"the timing could not be worse", "-"},
+		{"thanks for nothing", "-"},
+		{"no complaints so far", "+"},
+		{"not sure which plan we need", "0"},
+		{"what's the best way to share a dashboard", "0"},
+		{"we're on the free tier", "0"},
+		{"uploads are limited to 100 MB", "0"},
+		{"the docs are good enough", "+"},
+		{"another price increase", "-"},
+		{"looking forward to the release", "+"},
+		{"please help", "-"},
+	})
+	e := engine(t)
+	if a, b := e.Score("the docs are good enough").Score, e.Score("the docs are good").Score; !(a < b) {
+		t.Errorf("good enough is lukewarm: %.3f vs %.3f", a, b)
+	}
+}
+
+// TestStillBrokenPhrases: support chat's ways of saying the trouble goes on.
+func TestStillBrokenPhrases(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"still nothing from the team", "-"},
+		{"I'm still seeing the old invoice", "-"},
+		{"same issue on the staging workspace", "-"},
+		{"the API was down for an hour", "-"},
+		{"the SDK docs are out of date", "-"},
+		{"reports are taking forever", "-"},
+		{"anyone there", "-"},
+		{"this release has a breaking change in webhooks", "-"},
+	})
+}
+
+// TestTypographicApostrophe: "don’t" from a phone is "don't".
+func TestTypographicApostrophe(t *testing.T) {
+	e := engine(t)
+	for _, pair := range [][2]string{
+		{"I don’t like the new editor", "I don't like the new editor"},
+		{"the page won’t load", "the page won't load"},
+	} {
+		if a, b := e.Score(pair[0]), e.Score(pair[1]); a != b {
+			t.Errorf("%q %v != %q %v", pair[0], a, pair[1], b)
+		}
+	}
+}
+
+// TestProductVocabulary: chat words for product quality, security, price and speed.
+func TestProductVocabulary(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"the settings page is cluttered", "-"},
+		{"the scanner reported a vulnerability in the widget", "-"},
+		{"way too expensive for a team of five", "-"},
+		{"search is fast now", "+"},
+		{"the importer creates duplicates", "-"},
+		{"how do I create a dashboard", "0"},
+		{"can I duplicate a dashboard", "0"},
+	})
+}
+
+// TestMalfunctions: a negated function verb is a complaint, without sentiment words.
+func TestMalfunctions(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"the dashboard won't load", "-"},
+		{"I can't seem to log in", "-"},
+		{"invoices aren't syncing", "-"},
+		{"the webhook never fired", "-"},
+		{"unable to export the report", "-"},
+		{"nothing shows up in the feed", "-"},
+		{"Salesforce won't let me sign in", "-"},
+		{"we didn't send the invite yet", "0"},     // what people chose not to do
+		{"don't update the pricing page yet", "0"}, // an imperative, not a malfunction
+		{"without updating the app", "0"},
+		{"the report loads", "0"},
+	})
+}
+
+// TestTablesLoad: malformed data files are reported, with the line.
+func TestTablesLoad(t *testing.T) {
+	var got []string
+	err := readTable([]byte("# comment\n\nok\t1\n"), "x.tsv", func(k, v string) error {
+		got = append(got, k+"="+v)
+		return nil
+	})
+	if err != nil || len(got) != 1 || got[0] != "ok=1" {
+		t.Errorf("readTable: %v %v", got, err)
+	}
+	if err := readTable([]byte("ok\t1\nbroken\n"), "x.tsv", func(k, v string) error { return nil }); err == nil || !strings.Contains(err.Error(), "x.tsv line 2") {
+		t.Errorf("a line without a tab: %v", err)
+	}
+	if s := stripComments([]byte("a b # c\n# d\ne\n")); strings.Join(strings.Fields(s), " ") != "a b e" {
+		t.Errorf("stripComments: %q", s)
+	}
+}

@@ -36,7 +36,7 @@ var negations = map[string]struct{}{}
 
 // emotion names the emotion a message expresses, when it is clear; seen is the union
 // of the flags of its words.
-func emotion(seen uint16, score float64, raw string, sarcasm bool) feedbackbot.Emotion {
+func emotion(seen uint32, score float64, raw string, sarcasm bool) feedbackbot.Emotion {
 	shouting := strings.Count(raw, "!") >= 3
 	switch {
 	case score < -0.3 && (seen&fAnger != 0 || shouting && score < -0.5):
