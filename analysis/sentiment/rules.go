@@ -4,9 +4,22 @@ import "strings"
 
 // Support-chat rules that run after the word-level pass (lexicon, boosters,
 // negation). Each reads the lower-case tokens, their word records and the clause
-// marks from segment, and adjusts vals in place. They run only when the message has
-// a word that can trigger them (see the flags in Engine.info), so a message without
-// one costs nothing.
+// marks from segment, and adjusts vals in place. A rule visits only the cues, the
+// tokens whose word can trigger a rule (cueFlags), so a message without one costs
+// next to nothing.
+
+// scoring is one message being scored: its lower-case tokens, their word records,
+// segment flags and valences, and the positions of its cues.
+type scoring struct {
+	low   []string
+	infos []wordInfo
+	segs  []uint8
+	vals  []float64
+	cues  []int
+}
+
+// cueFlags are the word flags a rule starts from.
+const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart
 
 // malfunction is the valence of a negated function verb: "the dashboard won't load".
 const malfunction = -1.6
@@ -16,8 +29,9 @@ const malfunction = -1.6
 // four words before the verb, in the same clause, with only fillers between ("can't
 // seem to log in", "won't let me sign in"). An imperative "don't" opening a clause
 // ("don't update the pricing") is a request, not a malfunction.
-func malfunctions(low []string, infos []wordInfo, segs []uint8, vals []float64) {
-	for i := range low {
+func (c *scoring) malfunctions() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
 		if infos[i].flags&fFunc == 0 {
 			continue
 		}
@@ -71,3 +85,300 @@ func wordBools(s string) map[string]bool {
 	}
 	return m
 }
+
+// Valences of the complaint constructions below.
+const (
+	repeated     = -1.2 // "keeps disconnecting"
+	rhetorical   = -1.2 // "why is it still not fixed?"
+	longWait     = -1.2 // "it's been three days"
+	chasing      = -1.4 // "hello?", "bump"
+	cryForHelp   = -1.6 // "help!"
+	recurrence   = 0.6  // added to the weight of a negative word after "another"
+	minIngLength = 5    // "doing" and longer: keeps + a verb in -ing
+)
+
+// repetitions: "keeps disconnecting", "kept asking me to log in", "I keep getting
+// logged out": something happening again and again is a complaint, unless what
+// repeats is good ("keeps getting better"). An imperative "keep" opening a clause
+// ("keep going") is encouragement.
+func (c *scoring) repetitions() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		w := low[i]
+		if infos[i].flags&fKeep == 0 || w == "keep" && segs[i]&segClause != 0 {
+			continue
+		}
+		j := i + 1
+		if j < len(low) && low[j] == "on" {
+			j++
+		}
+		if j < len(low) && segs[j]&segClause == 0 && len(low[j]) >= minIngLength && strings.HasSuffix(low[j], "ing") && vals[j] <= 0 {
+			vals[j] += repeated
+		}
+	}
+}
+
+// rhetoricalQuestions: a sentence opening with "why" or "how come" that holds a
+// negation or a word of persistence ("why is it still slow", "why does it never
+// sync", "why is the bill so high") complains rather than asks. "Why not ..." is a
+// suggestion, and a sentence already positive is left alone.
+func (c *scoring) rhetoricalQuestions() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		w := low[i]
+		if infos[i].flags&fWhy == 0 || segs[i]&segSentence == 0 && !(i > 0 && openers[low[i-1]] && segs[i-1]&segSentence != 0) {
+			continue
+		}
+		j := i + 1
+		if w == "how" {
+			if j >= len(low) || low[j] != "come" {
+				continue
+			}
+			j++
+		}
+		if j < len(low) && low[j] == "not" {
+			continue
+		}
+		sum, marked := 0.0, false
+		for k := i; k < len(low) && (k == i || segs[k]&segSentence == 0); k++ {
+			sum += vals[k]
+			if k >= j && (infos[k].flags&fNeg != 0 || persistence[low[k]]) {
+				marked = true
+			}
+		}
+		if marked && sum <= 0 {
+			vals[i] += rhetorical
+		}
+	}
+}
+
+// openers may come before a rhetorical "why": "so why is it still down".
+var openers = wordBools("so but and ok okay seriously honestly")
+
+// persistence words turn a why-question into a complaint.
+var persistence = wordBools("still always never again anymore even so such constantly keeps")
+
+// longWaits: "took four hours", "it's been three days", "waited 2 weeks": a long
+// span after a verb of waiting or taking is a complaint. Minutes are left alone.
+func (c *scoring) longWaits() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		if infos[i].flags&fSpan == 0 {
+			continue
+		}
+		number := false
+		for j := i + 1; j < len(low) && j <= i+4 && segs[j]&segClause == 0; j++ {
+			w := low[j]
+			switch {
+			case spanUnits[w] && number:
+				vals[j] += longWait
+			case numberWords[w] || isDigits(w):
+				number = true
+				continue
+			case w == "of" && number: // "a couple of days"
+				continue
+			}
+			break
+		}
+	}
+}
+
+var (
+	spanUnits   = wordBools("hour hours hrs day days week weeks month months")
+	numberWords = wordBools("a an two three four five six seven eight nine ten eleven twelve few couple several many")
+)
+
+func isDigits(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// chases: a customer chasing an answer. "hello?" or "anyone?" alone as a question,
+// or "bump" opening a message ("ping" is too often the network tool); and "help!"
+// alone is a cry for help.
+func (c *scoring) chases() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		w := low[i]
+		if infos[i].flags&fChase == 0 {
+			continue
+		}
+		alone := segs[i]&segSentence != 0 && (i+1 == len(low) || segs[i+1]&segSentence != 0)
+		switch {
+		case w == "help" || w == "helpp":
+			if alone && segs[i]&segExclaim != 0 {
+				vals[i] = cryForHelp
+			}
+		case w == "bump" || w == "bumping":
+			if i == 0 {
+				vals[i] += chasing
+			}
+		case alone && segs[i]&segQuestion != 0:
+			vals[i] += chasing
+		}
+	}
+}
+
+// wishes: praise words under a modal that ask for something describe what the
+// product could be, not what it is: "would be great if reports could be scheduled",
+// "it would help if ...", "I'd love an option to pin dashboards". A wish is no
+// praise: they weigh nothing. The wish needs its object, an "if" or a feature word,
+// within the clause: "I'd be honoured to" and "would be a good story" keep their
+// weight.
+func (c *scoring) wishes() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for _, m := range c.cues {
+		if c.infos[m].flags&fModal == 0 {
+			continue
+		}
+		for i := m + 1; i < len(low) && i <= m+3 && segs[i]&segClause == 0; i++ {
+			if vals[i] <= 0 {
+				continue
+			}
+			for j := i + 1; j < len(low) && j <= i+4 && segs[j]&segClause == 0; j++ {
+				if low[j] == "if" || wishObjects[low[j]] {
+					vals[i] = 0
+					break
+				}
+			}
+		}
+	}
+}
+
+// wishObjects name what a customer wishes the product had.
+var wishObjects = wordBools(`option options way ability feature features setting settings toggle button
+	integration support api export filter mode shortcut`)
+
+// intentions after "no" negate what follows: "no plans to cancel", "no need to
+// escalate", "no intention of leaving".
+var intentions = wordBools("plans plan intention intent reason need desire")
+
+// ellipses: a short clause that only negates what came before ("The product is
+// good. Support is not.", "works in Chrome, not in Safari", "great, but not for
+// us") denies the praise of the sentence before it for its own subject, and
+// outweighs it as a contrast does. The negation ends its clause, or one or two words
+// follow it starting with a preposition ("not in Safari") or a softener ("not
+// really"); the clause has no sentiment of its own. "If not", "or not", "maybe not"
+// and "why not" are no denial.
+func (c *scoring) ellipses() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		if infos[i].flags&fNeg == 0 || i > 0 && notDenial[low[i-1]] {
+			continue
+		}
+		end := i + 1
+		for end < len(low) && segs[end]&segClause == 0 {
+			end++
+		}
+		switch {
+		case end == i+1:
+		case end-i <= 3 && ellipsisPrep[low[i+1]]:
+		case end == i+2 && ellipsisSoft[low[i+1]]:
+		default:
+			continue
+		}
+		start, afterBut := i, false
+		for start > 0 && segs[start]&segClause == 0 {
+			if low[start-1] == "but" {
+				afterBut = true
+				break
+			}
+			start--
+		}
+		if start == 0 {
+			continue
+		}
+		silent := true
+		for k := start; k < end; k++ {
+			silent = silent && vals[k] == 0
+		}
+		prev := start - 1
+		for prev > 0 && segs[prev]&segSentence == 0 {
+			prev--
+		}
+		praise := 0.0
+		for k := prev; k < start; k++ {
+			praise += vals[k]
+		}
+		if !silent || praise <= 0 {
+			continue
+		}
+		if afterBut {
+			vals[i] = -praise // the contrast rule weighs it 1.5 and what came before 0.5
+		} else {
+			vals[i] = -1.5 * praise
+		}
+	}
+}
+
+var (
+	ellipsisPrep = wordBools("in on for with at from when during under inside via")
+	ellipsisSoft = wordBools("really exactly quite yet anymore")
+	notDenial    = wordBools("if or maybe perhaps probably why")
+)
+
+// sarcasticThanks: thanks for something bad are no thanks ("thanks for ruining my
+// week", "thank you for the third outage"): the gratitude up to "for" turns
+// negative when the first word after it (past a determiner) is negative.
+func (c *scoring) sarcasticThanks() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		if infos[i].flags&fThanks == 0 {
+			continue
+		}
+		f := -1
+		for j := i + 1; j < len(low) && j <= i+4 && segs[j]&segClause == 0; j++ {
+			if low[j] == "for" {
+				f = j
+				break
+			}
+		}
+		if f < 0 {
+			continue
+		}
+		k := f + 1
+		for k < len(low) && determiners[low[k]] && segs[k]&segClause == 0 {
+			k++
+		}
+		if k >= len(low) || segs[k]&segClause != 0 || vals[k] >= 0 {
+			continue
+		}
+		for j := i; j < f; j++ {
+			if vals[j] > 0 {
+				vals[j] = -vals[j]
+			}
+		}
+	}
+}
+
+var determiners = wordBools("the a an my our your this that these those another all yet")
+
+// unmarkedQuestions marks as questions the sentences chat writes without '?': an
+// auxiliary before its subject ("can you help me set up SSO", "is there a way to
+// export") or a question word before an auxiliary ("how do I add a user"). A
+// sentence ending in '!' is an exclamation ("can you believe it!").
+func (c *scoring) unmarkedQuestions() {
+	low, segs := c.low, c.segs
+	for _, s := range c.cues {
+		if c.infos[s].flags&fQStart == 0 || segs[s]&segSentence == 0 || segs[s]&(segQuestion|segExclaim) != 0 || s+1 >= len(low) {
+			continue
+		}
+		w, next := low[s], low[s+1]
+		if !(questionAux[w] && questionSubjects[next] || questionWords[w] && (questionAux[next] || next == "to")) {
+			continue
+		}
+		for k := s; k < len(low) && (k == s || segs[k]&segSentence == 0); k++ {
+			segs[k] |= segQuestion
+		}
+	}
+}
+
+var (
+	questionAux      = wordBools("can could would will is are does do did should has have may")
+	questionSubjects = wordBools("you i we it there anyone someone somebody anybody this that the my our your they he she")
+	questionWords    = wordBools("how what where when which who")
+)

@@ -80,6 +80,14 @@ const (
 	fScarce   // hardly, barely, scarcely: they negate praise ("hardly usable")
 	fFunc     // a function verb: negated it reports a malfunction (data/function_verbs.txt)
 	fFailVerb // unable, fails, stopped: they negate a function verb as "not" does
+	fKeep     // keeps, kept, keep: "keeps disconnecting"
+	fWhy      // why, how (come): rhetorical questions
+	fSpan     // took, waited, been: "took four hours"
+	fChase    // hello, anyone, bump, help: chasing an answer, crying for help
+	fModal    // would, could, I'd: "would be great if"
+	fThanks   // thanks, thank: "thanks for nothing"
+	fQStart   // can, is, how, what ...: may open a question written without '?'
+	fMarker   // but, however, s (of /s), yeah: contrast and sarcasm markers
 )
 
 type phrase struct {
@@ -163,8 +171,23 @@ func New() (*Engine, error) {
 	for _, w := range strings.Fields(stripComments(functionVerbsTXT)) {
 		set(w, func(wi *wordInfo) { wi.flags |= fFunc })
 	}
-	for _, w := range strings.Fields("unable fail fails failed failing refuse refuses refused stopped stops") {
-		set(w, func(wi *wordInfo) { wi.flags |= fFailVerb })
+	for _, c := range []struct {
+		words string
+		flag  uint32
+	}{
+		{"unable fail fails failed failing refuse refuses refused stopped stops", fFailVerb},
+		{"keeps kept keep", fKeep},
+		{"why how", fWhy},
+		{"took taken takes taking waited waiting wait been", fSpan},
+		{"hello hi hey anyone anybody bump bumping help helpp", fChase},
+		{"would could i'd we'd it'd that'd you'd they'd wd", fModal},
+		{"thanks thank thx ty tysm", fThanks},
+		{"can could would will is are does do did should has have may how what where when which who", fQStart},
+		{"but however s yeah", fMarker},
+	} {
+		for _, w := range strings.Fields(c.words) {
+			set(w, func(wi *wordInfo) { wi.flags |= c.flag })
+		}
 	}
 	for _, em := range []string{"🙄", "🙃"} {
 		set(em, func(wi *wordInfo) { wi.flags |= fSarcasm })
@@ -256,7 +279,8 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	var infoBuf [64]wordInfo
 	var valBuf [64]float64
 	var segBuf [64]uint8
-	infos, vals := infoBuf[:0], valBuf[:0]
+	var cueBuf [16]int
+	infos, vals, cues := infoBuf[:0], valBuf[:0], cueBuf[:0]
 	segs := segment(raw, toks, segBuf[:0])
 	// Phones and Slack write "don’t" with a typographic apostrophe; the lexicon and
 	// the rules spell it "don't".
@@ -285,9 +309,16 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		}
 		seen |= wi.flags
 		infos = append(infos, wi)
+		if wi.flags&cueFlags != 0 {
+			cues = append(cues, i)
+		}
 		if w != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) {
 			upper++
 		}
+	}
+	c := scoring{low: low, infos: infos, segs: segs, cues: cues}
+	if seen&fQStart != 0 {
+		c.unmarkedQuestions()
 	}
 	capsDiff := upper > 0 && upper < n
 	shout := func(i int) bool { return capsDiff && low[i] != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) }
@@ -303,7 +334,8 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		}
 		v := wi.val
 		// "no" before a sentiment word negates it; "no" alone keeps its own valence.
-		if w == "no" && i+1 < n && infos[i+1].flags&fLex != 0 {
+		// "No plans to cancel" negates what is not intended.
+		if w == "no" && i+1 < n && (infos[i+1].flags&fLex != 0 || intentions[low[i+1]]) {
 			v = 0
 		}
 		if shout(i) {
@@ -323,6 +355,10 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 			prev, pi := low[i-back], infos[i-back]
 			if pi.flags&fLex != 0 && prev != "no" {
 				continue
+			}
+			if back == 1 && v < 0 && prev == "another" {
+				// "another outage", "yet another bug": it happened before.
+				v -= recurrence
 			}
 			if pi.flags&fScarce != 0 && v > 0 && !negated {
 				// "hardly usable", "barely works": not usable, does not work.
@@ -359,6 +395,11 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 			case back > 1 && isNeverSo(low, i, back):
 				v *= 1.25
 				negated = true
+			case prev == "no" && back > 1 && intentions[low[i-back+1]]:
+				// What nobody intends is not said: "no plans to cancel" is neither
+				// a threat nor praise.
+				v = 0
+				negated = true
 			case pi.flags&fNeg != 0 || (prev == "no" && (back == 1 || low[i-1] == "or" || low[i-1] == "nor")):
 				v *= negScalar
 				negated = true
@@ -369,18 +410,49 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		}
 		vals = append(vals, v)
 	}
+	c.vals = vals
 	if seen&fFunc != 0 {
-		malfunctions(low, infos, segs, vals)
+		c.malfunctions()
+	}
+	if seen&fKeep != 0 {
+		c.repetitions()
+	}
+	if seen&fSpan != 0 {
+		c.longWaits()
+	}
+	if seen&fChase != 0 {
+		c.chases()
 	}
 	e.supportPhrases(low, infos, vals)
+	if seen&fWhy != 0 {
+		c.rhetoricalQuestions()
+	}
+	if seen&fModal != 0 {
+		c.wishes()
+	}
+	if seen&fNeg != 0 {
+		c.ellipses()
+	}
+	if seen&fThanks != 0 {
+		c.sarcasticThanks()
+	}
+	// A question weighs its praise words less, and its confusion not at all: "I'm
+	// confused, how do filters work?" asks for help.
 	for k, v := range vals {
-		if v > 0 && segs[k]&segQuestion != 0 {
+		switch {
+		case segs[k]&segQuestion == 0:
+		case infos[k].flags&(fConfusion|fLex) == fConfusion|fLex && v < 0:
+			vals[k] = 0
+		case v > 0:
 			vals[k] = v * questionPositive
 		}
 	}
 
 	// Contrast: what follows "but" / "however" outweighs what precedes it.
 	for i, w := range low {
+		if seen&fMarker == 0 {
+			break
+		}
 		if w == "but" || w == "however" {
 			for j := range vals {
 				switch {
@@ -396,9 +468,9 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	// Sarcasm: an eye-roll, "/s" or "yeah right" turns praise-words into complaints
 	// ("great, another outage 🙄").
 	sarcasm := seen&fSarcasm != 0
-	if !sarcasm {
+	if !sarcasm && seen&fMarker != 0 {
 		for i, w := range low {
-			if w == "/s" || (w == "yeah" && i+1 < n && low[i+1] == "right") {
+			if w == "s" && slashS(raw, toks[i]) || (w == "yeah" && i+1 < n && low[i+1] == "right") {
 				sarcasm = true
 			}
 		}
@@ -428,6 +500,13 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(seen, score, raw, sarcasm)}
 }
 
+// slashS reports whether the token "s" was written "/s", the sarcasm tag (the
+// tokenizer strips the slash).
+func slashS(raw, t string) bool {
+	d := int(uintptr(unsafe.Pointer(unsafe.StringData(t))) - uintptr(unsafe.Pointer(unsafe.StringData(raw))))
+	return d >= 1 && d <= len(raw)-len(t) && raw[d-1] == '/' && (d == 1 || raw[d-2] == ' ' || raw[d-2] == '\n')
+}
+
 // questionPositive scales positive words inside a question: "can someone recommend a
 // good editor?" asks about good, it does not express it. Negative words keep their
 // weight ("why is it broken again?" is a complaint).
@@ -438,6 +517,8 @@ const (
 	segClause   uint8 = 1 << iota // a clause starts here (after , ; : - ( ) or a sentence start)
 	segSentence                   // a sentence starts here (after . ! ? … or a line break)
 	segQuestion                   // the token's sentence ends with '?'
+	segExclaim                    // the token's sentence ends with '!'
+	segMore                       // (breakBytes only) a byte that starts a longer break
 )
 
 // segment marks where clauses and sentences begin and which sentences are questions,
@@ -445,63 +526,72 @@ const (
 // order (as text.Tokens returns them); a token not found there marks nothing. It
 // reads raw once and does not allocate.
 func segment(raw string, toks []string, segs []uint8) []uint8 {
-	segs = segs[:0]
+	n := len(toks)
+	if cap(segs) < n {
+		segs = make([]uint8, n)
+	}
+	segs = segs[:n]
 	cur, sentStart := 0, 0
 	base := uintptr(unsafe.Pointer(unsafe.StringData(raw)))
 	// inner carries a sentence end written inside the previous token without a
 	// space ("time...Any", "really?!ok").
 	var inner uint8
 	for i, t := range toks {
-		var f uint8
-		if i == 0 {
-			f = segClause | segSentence
-		}
 		// Tokens from text.Tokens point into raw, so their offset is known and only
 		// the gap before them is read; anything else is searched for.
-		j, gap, ok := 0, uint8(0), false
-		if d := int(uintptr(unsafe.Pointer(unsafe.StringData(t))) - base); len(t) > 0 && d >= cur && d <= len(raw)-len(t) {
-			j, ok = d, true
-			if d-cur != 1 || raw[cur] != ' ' {
+		var gap uint8
+		d := int(uintptr(unsafe.Pointer(unsafe.StringData(t))) - base)
+		if len(t) > 0 && d >= cur && d <= len(raw)-len(t) {
+			if d != cur+1 || raw[cur] != ' ' {
+				for k := cur; k < d; k++ {
+					gap |= breakBytes[raw[k]]
+				}
+			}
+			if gap&segMore != 0 {
 				_, gap, _ = nextToken(raw[:d], cur, "")
 			}
 		} else {
-			j, gap, ok = nextToken(raw, cur, t)
-		}
-		if ok {
-			gap |= inner
-			if i > 0 && gap&segSentence != 0 {
-				if gap&segQuestion != 0 {
-					for k := sentStart; k < i; k++ {
-						segs[k] |= segQuestion
-					}
-				}
-				sentStart = i
-				f |= segSentence | segClause
-			} else if gap&segClause != 0 {
-				f |= segClause
-			}
-			cur = j + len(t)
-			inner = 0
-			for k := 0; k < len(t); k++ {
-				if c := t[k]; c == '?' || c == '!' || c == '.' || c == 0xE2 {
-					inner = innerBreak(t[k:])
-					break
-				}
+			var ok bool
+			if d, gap, ok = nextToken(raw, cur, t); !ok {
+				segs[i] = 0
+				continue
 			}
 		}
-		segs = append(segs, f)
+		gap |= inner
+		f := gap & segClause
+		if i == 0 {
+			f = segClause | segSentence
+		} else if gap&segSentence != 0 {
+			if end := gap & (segQuestion | segExclaim); end != 0 {
+				for k := sentStart; k < i; k++ {
+					segs[k] |= end
+				}
+			}
+			sentStart = i
+			f = segSentence | segClause
+		}
+		segs[i] = f
+		cur = d + len(t)
+		// A break inside a token has letters on both sides: edges were stripped.
+		inner = 0
+		for k := 1; k < len(t)-1; k++ {
+			inner |= breakBytes[t[k]]
+		}
+		if inner != 0 || len(t) <= 3 && t[0] == 0xE2 {
+			inner = innerBreak(t)
+		}
 	}
 	_, gap, _ := nextToken(raw, cur, "")
-	if (gap|inner)&segQuestion != 0 {
-		for k := sentStart; k < len(segs); k++ {
-			segs[k] |= segQuestion
+	if end := (gap | inner) & (segQuestion | segExclaim); end != 0 {
+		for k := sentStart; k < n; k++ {
+			segs[k] |= end
 		}
 	}
 	return segs
 }
 
 // nextToken finds t in raw from cur and returns where it starts and the breaks
-// (segClause, segSentence, segQuestion) in the text before it. An empty t reads to
+// (segClause, segSentence, segQuestion, segExclaim) in the text before it. An empty t reads to
 // the end of raw.
 func nextToken(raw string, cur int, t string) (int, uint8, bool) {
 	var gap uint8
@@ -510,25 +600,31 @@ func nextToken(raw string, cur int, t string) (int, uint8, bool) {
 		if t != "" && c == t[0] && len(raw)-j >= len(t) && raw[j:j+len(t)] == t {
 			return j, gap, true
 		}
-		switch c {
-		case '?':
-			gap |= segQuestion | segSentence | segClause
-		case '.', '!', '\n':
-			gap |= segSentence | segClause
-		case ',', ';', ':', '-', '(', ')':
-			gap |= segClause
-		case 0xE2: // U+2013 – and U+2014 — end a clause, U+2026 … a sentence
-			if j+2 < len(raw) && raw[j+1] == 0x80 {
-				switch raw[j+2] {
-				case 0x93, 0x94:
-					gap |= segClause
-				case 0xA6:
-					gap |= segSentence | segClause
+		if b := breakBytes[c]; b != 0 {
+			if b&segMore != 0 { // U+2013 – and U+2014 — end a clause, U+2026 … a sentence
+				b = 0
+				if j+2 < len(raw) && raw[j+1] == 0x80 {
+					switch raw[j+2] {
+					case 0x93, 0x94:
+						b = segClause
+					case 0xA6:
+						b = segSentence | segClause
+					}
 				}
 			}
+			gap |= b
 		}
 	}
 	return len(raw), gap, t == ""
+}
+
+// breakBytes are the segment flags each punctuation byte sets between tokens; 0xE2
+// starts the dashes and the ellipsis (segMore: look further).
+var breakBytes = [256]uint8{
+	'?': segQuestion | segSentence | segClause, '!': segExclaim | segSentence | segClause,
+	'.': segSentence | segClause, '\n': segSentence | segClause,
+	',': segClause, ';': segClause, ':': segClause, '-': segClause, '(': segClause, ')': segClause,
+	0xE2: segMore,
 }
 
 // innerBreak reports a break inside a token, with no space after it: '?' or '!', a
@@ -541,7 +637,7 @@ func innerBreak(t string) uint8 {
 		case '?':
 			f |= segQuestion | segSentence
 		case '!':
-			f |= segSentence
+			f |= segExclaim | segSentence
 		case '.':
 			if i+1 < len(t) && !('a' <= t[i+1] && t[i+1] <= 'z' || '0' <= t[i+1] && t[i+1] <= '9') {
 				f |= segSentence

@@ -328,3 +328,144 @@ func TestTablesLoad(t *testing.T) {
 		t.Errorf("stripComments: %q", s)
 	}
 }
+
+// TestRepetitions: keeps + a verb in -ing is a complaint, unless what repeats is good
+// or "keep" is an imperative.
+func TestRepetitions(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"the Slack app keeps disconnecting", "-"},
+		{"I keep getting logged out", "-"},
+		{"it kept on asking for my password", "-"},
+		{"keep going", "0"},
+		{"the editor keeps getting better", "+"},
+	})
+}
+
+// TestRhetoricalQuestions: why-questions with a negation or a word of persistence
+// complain; "why not" suggests; plain why-questions ask.
+func TestRhetoricalQuestions(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"why is the invoice still wrong?", "-"},
+		{"why does the sync never finish", "-"},
+		{"how come it doesn't show my team?", "-"},
+		{"so why is the bill so high?", "-"},
+		{"why does the sync take a minute?", "0"},
+		{"why not use the API for that?", "0"},
+	})
+}
+
+// TestLongWaits: a long span after a verb of waiting or taking is a complaint.
+func TestLongWaits(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"it's been three days", "-"},
+		{"the export took 4 hours", "-"},
+		{"we waited a couple of weeks for the invoice", "-"},
+		{"the export took 4 minutes", "0"},
+		{"we have been customers for 3 years", "0"},
+	})
+}
+
+// TestChases: chasing an answer, and a cry for help.
+func TestChases(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"hello?", "-"},
+		{"anyone?", "-"},
+		{"bump", "-"},
+		{"bumping this", "-"},
+		{"help!", "-"},
+		{"hello, how do I add a user", "0"},
+		{"can you help me set up SSO", "0"},
+		{"ping", "0"},
+	})
+}
+
+// TestUnmarkedQuestions: chat often leaves out the question mark; such a question
+// weighs its praise words as a marked one does.
+func TestUnmarkedQuestions(t *testing.T) {
+	e := engine(t)
+	for _, tt := range []struct{ question, statement string }{
+		{"can you recommend a good template", "you recommended a good template"},
+		{"how do I make the chart look nice", "I made the chart look nice"},
+		{"is there a better way to export", "there is a better way to export"},
+	} {
+		q, m, s := e.Score(tt.question).Score, e.Score(tt.question+"?").Score, e.Score(tt.statement).Score
+		if q != m || !(q < s/2) {
+			t.Errorf("%q %.3f (with '?' %.3f) vs %q %.3f", tt.question, q, m, tt.statement, s)
+		}
+	}
+	checkRules(t, []ruleCase{
+		{"can you help me set up SSO", "0"},
+		{"can you believe how good this is!", "+"}, // an exclamation
+	})
+}
+
+// TestWishes: praise under a modal that asks for something is no praise.
+func TestWishes(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"would be great if we could export to Excel", "0"},
+		{"I'd love an option to mute alerts", "0"},
+		{"it would help if the API returned totals", "0"},
+		{"I'd be honoured to speak at your conference", "+"},
+		{"that would be a great story", "+"},
+	})
+}
+
+// TestNoIntention: "no plans to cancel" is neither a threat nor praise.
+func TestNoIntention(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"no plans to cancel", "0"},
+		{"we have no intention to downgrade", "0"},
+		{"we plan to cancel", "-"},
+	})
+}
+
+// TestEllipses: a short clause that only negates the praise before it.
+func TestEllipses(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"The editor is great. The importer is not.", "-"},
+		{"sync works on desktop, not on mobile", "-"},
+		{"nice idea, but not for us", "-"},
+		{"great work. if not, tell me", "+"},
+		{"it works, not gonna lie", "+"},
+	})
+}
+
+// TestSarcasticThanks: thanks for something bad are no thanks. And "/s" marks sarcasm
+// though the tokenizer strips its slash.
+func TestSarcasticThanks(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"great job on the release /s", "-"},
+		{"great job on the release, it's an s-tier product", "+"},
+		{"thanks for breaking the API again", "-"},
+		{"thank you so much for the useless answer", "-"},
+		{"thanks for the quick fix", "+"},
+	})
+	e := engine(t)
+	if a, b := e.Score("thanks for looking into the outage").Score, e.Score("thanks for the outage").Score; !(a > b+0.3) {
+		t.Errorf("thanks for looking into a problem are real thanks: %.3f vs %.3f", a, b)
+	}
+}
+
+// TestQuestionsAndConfusion: confusion inside a question asks for help.
+func TestQuestionsAndConfusion(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"I'm confused, where do I find the API key?", "0"},
+		{"I'm confused by the new billing page", "-"},
+		{"the new billing page is unclear", "-"},
+	})
+}
+
+// TestMoreSupportPhrases: recurrence, difficulty and regressions after an update.
+func TestMoreSupportPhrases(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"another outage", "-"},
+		{"the settings are hard to find", "-"},
+		{"the widget shows a blank page after the update", "-"},
+		{"honestly disappointed", "-"},
+		{"honestly the editor is lovely", "+"},
+	})
+	e := engine(t)
+	if a, b := e.Score("another outage").Score, e.Score("an outage").Score; !(a < b) {
+		t.Errorf("another outage is worse than an outage: %.3f vs %.3f", a, b)
+	}
+}
