@@ -115,25 +115,59 @@ func classify(low []string, clean string, s feedbackbot.Sentiment, th []string) 
 		return false
 	}
 	question := isQuestion(low, clean)
+	// A defect told plainly is a bug report; told in anger or frustration ("THIS IS
+	// THE THIRD TIME THE SYNC HAS FAILED!!!", "broken again 🙄") it is a complaint.
+	upset := s.Emotion == feedbackbot.EmotionAnger || s.Emotion == feedbackbot.EmotionFrustration
 	switch {
 	case has("cancellation"):
 		return feedbackbot.IntentChurnSignal
-	case has("bug") && s.Score < 0.4 && !(question && s.Score > -0.05 && !has("reliability")):
+	case has("bug") && s.Score < 0.4 && !(question && s.Score > -0.05 && !has("reliability")) && !upset:
 		return feedbackbot.IntentBugReport
-	case has("reliability") && s.Score < -0.05:
+	case s.Label == feedbackbot.Negative && !question && reportsDefect(low) && !upset:
 		return feedbackbot.IntentBugReport
 	case s.Score <= -0.35 && !question, s.Score <= -0.6:
 		return feedbackbot.IntentComplaint
-	case has("feature_request"):
+	case has("feature_request"), wishes(low):
 		return feedbackbot.IntentFeatureRequest
 	case question:
 		return feedbackbot.IntentQuestion
-	case s.Score < -0.05 && (has("support") || has("billing") || has("performance")):
+	case s.Label == feedbackbot.Negative:
+		// Negative and no question: a complaint, whatever its theme.
 		return feedbackbot.IntentComplaint
 	case s.Score >= 0.4:
 		return feedbackbot.IntentPraise
 	}
 	return feedbackbot.IntentOther
+}
+
+// wishes reports "I'd love ...", "we'd love ..." (the theme taxonomy has "would love").
+func wishes(low []string) bool {
+	for i := 1; i < len(low); i++ {
+		if low[i] == "love" && (low[i-1] == "i'd" || low[i-1] == "we'd") {
+			return true
+		}
+	}
+	return false
+}
+
+// defectWords describe the product misbehaving, as a bug report does: "SSO fails
+// with invalid audience", "the invoice shows the wrong VAT number", "the importer
+// creates duplicates".
+var defectWords = map[string]bool{
+	"fails": true, "failing": true, "failed": true, "error": true, "errors": true, "wrong": true, "missing": true,
+	"duplicate": true, "duplicates": true, "crash": true, "crashed": true, "crashes": true, "crashing": true,
+	"disconnecting": true, "disconnects": true, "truncated": true, "cuts": true, "xss": true, "vulnerability": true,
+	"expired": true, "exception": true, "panic": true, "mismatch": true, "incorrect": true,
+}
+
+// reportsDefect reports a defect word, or a "don't match" / "doesn't match".
+func reportsDefect(low []string) bool {
+	for i, w := range low {
+		if defectWords[w] || w == "match" && i > 0 && strings.HasSuffix(low[i-1], "n't") {
+			return true
+		}
+	}
+	return false
 }
 
 var questionStarts = map[string]bool{
