@@ -19,13 +19,14 @@ type scoring struct {
 }
 
 // cueFlags are the word flags a rule starts from.
-const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart
+const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart | fHedge
 
 // malfunction is the valence of a negated function verb: "the dashboard won't load".
 const malfunction = -1.6
 
 // malfunctions gives negated function verbs ("won't load", "can't log in", "unable to
-// export", "nothing shows up") the valence of a complaint. The negator may be up to
+// export", "nothing shows up") the valence of a complaint, and function verbs done
+// wrong ("returns nothing", "the webhook fires twice"). The negator may be up to
 // four words before the verb, in the same clause, with only fillers between ("can't
 // seem to log in", "won't let me sign in"). An imperative "don't" opening a clause
 // ("don't update the pricing") is a request, not a malfunction.
@@ -35,8 +36,18 @@ func (c *scoring) malfunctions() {
 		if infos[i].flags&fFunc == 0 {
 			continue
 		}
+		// "returns nothing", "fires twice": done wrong rather than not done.
+		if i+1 < len(low) && segs[i+1]&segClause == 0 && (low[i+1] == "nothing" || low[i+1] == "twice") {
+			if vals[i] > malfunction {
+				vals[i] = malfunction
+			}
+			continue
+		}
 		for back := 1; back <= 4 && i-back >= 0; back++ {
 			j := i - back
+			if segs[j+1]&segClause != 0 {
+				break
+			}
 			w := low[j]
 			if infos[j].flags&fFailVerb != 0 || infos[j].flags&fNeg != 0 && w != "without" && w != "despite" {
 				if segs[j]&segClause != 0 && (w == "don't" || w == "dont") || ownChoice(low, j) {
@@ -47,7 +58,7 @@ func (c *scoring) malfunctions() {
 				}
 				break
 			}
-			if segs[j+1]&segClause != 0 || !malfunctionFillers[w] {
+			if !malfunctionFillers[w] {
 				break
 			}
 		}
@@ -94,6 +105,7 @@ const (
 	chasing      = -1.4 // "hello?", "bump"
 	cryForHelp   = -1.6 // "help!"
 	recurrence   = 0.6  // added to the weight of a negative word after "another"
+	wishedFor    = -1.0 // "I wish it were faster"
 	minIngLength = 5    // "doing" and longer: keeps + a verb in -ing
 )
 
@@ -120,8 +132,9 @@ func (c *scoring) repetitions() {
 
 // rhetoricalQuestions: a sentence opening with "why" or "how come" that holds a
 // negation or a word of persistence ("why is it still slow", "why does it never
-// sync", "why is the bill so high") complains rather than asks. "Why not ..." is a
-// suggestion, and a sentence already positive is left alone.
+// sync", "why is the bill so high") complains rather than asks, as does "why!!!"
+// alone. "Why not ..." is a suggestion, and a sentence already positive is left
+// alone.
 func (c *scoring) rhetoricalQuestions() {
 	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
 	for _, i := range c.cues {
@@ -137,6 +150,10 @@ func (c *scoring) rhetoricalQuestions() {
 			j++
 		}
 		if j < len(low) && low[j] == "not" {
+			continue
+		}
+		if w == "why" && (j == len(low) || segs[j]&segSentence != 0) && segs[i]&segExclaim != 0 {
+			vals[i] += rhetorical // "why!!!", "why?!": exasperation
 			continue
 		}
 		sum, marked := 0.0, false
@@ -248,6 +265,41 @@ func (c *scoring) wishes() {
 		}
 	}
 }
+
+// counterfactuals: "I wish the search were faster", "wish it would sync": the wish
+// complains about what the product is, and the praise words in it are hypothetical.
+// "I wish you a happy new year" is a greeting, "I wish I was there" longing.
+func (c *scoring) counterfactuals() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for _, m := range c.cues {
+		if low[m] != "wish" || m+1 >= len(low) || !wishSubjects[low[m+1]] {
+			continue
+		}
+		k := -1
+		for j := m + 1; j < len(low) && j <= m+4 && segs[j]&segClause == 0; j++ {
+			if irrealis[low[j]] {
+				k = j
+				break
+			}
+		}
+		if k < 0 {
+			continue
+		}
+		vals[m] = wishedFor
+		for j := k + 1; j < len(low) && segs[j]&segClause == 0; j++ {
+			if vals[j] > 0 {
+				vals[j] = 0
+			}
+		}
+	}
+}
+
+// wishSubjects open a wish about the product or the vendor; "I wish I was there" is
+// longing, not a complaint.
+var wishSubjects = wordBools("the it this your you there they")
+
+// irrealis verbs follow a counterfactual wish.
+var irrealis = wordBools("were was would could had did worked synced loaded showed supported")
 
 // wishObjects name what a customer wishes the product had.
 var wishObjects = wordBools(`option options way ability feature features setting settings toggle button
@@ -382,3 +434,26 @@ var (
 	questionSubjects = wordBools("you i we it there anyone someone somebody anybody this that the my our your they he she")
 	questionWords    = wordBools("how what where when which who")
 )
+
+// hedgePositive scales praise in a clause hedged with "I guess" or "I suppose":
+// "it's ok I guess" is lukewarm, not praise.
+const hedgePositive = 0.1
+
+// hedges applies hedgePositive to the clause around "I guess" / "I suppose".
+func (c *scoring) hedges() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for _, h := range c.cues {
+		if c.infos[h].flags&fHedge == 0 || h == 0 || low[h-1] != "i" {
+			continue
+		}
+		start := h - 1
+		for start > 0 && segs[start]&segClause == 0 {
+			start--
+		}
+		for k := start; k < len(low) && (k == start || segs[k]&segClause == 0); k++ {
+			if vals[k] > 0 {
+				vals[k] *= hedgePositive
+			}
+		}
+	}
+}

@@ -88,6 +88,7 @@ const (
 	fThanks   // thanks, thank: "thanks for nothing"
 	fQStart   // can, is, how, what ...: may open a question written without '?'
 	fMarker   // but, however, s (of /s), yeah: contrast and sarcasm markers
+	fHedge    // guess, suppose: "ok I guess"
 )
 
 type phrase struct {
@@ -180,10 +181,11 @@ func New() (*Engine, error) {
 		{"why how", fWhy},
 		{"took taken takes taking waited waiting wait been", fSpan},
 		{"hello hi hey anyone anybody bump bumping help helpp", fChase},
-		{"would could i'd we'd it'd that'd you'd they'd wd", fModal},
+		{"would could i'd we'd it'd that'd you'd they'd wd wish", fModal},
 		{"thanks thank thx ty tysm", fThanks},
 		{"can could would will is are does do did should has have may how what where when which who", fQStart},
 		{"but however s yeah", fMarker},
+		{"guess suppose", fHedge},
 	} {
 		for _, w := range strings.Fields(c.words) {
 			set(w, func(wi *wordInfo) { wi.flags |= c.flag })
@@ -400,6 +402,8 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 				// a threat nor praise.
 				v = 0
 				negated = true
+			case prev == "without" && low[i-back+1] == "doubt":
+				// "without doubt the best": no negation.
 			case pi.flags&fNeg != 0 || (prev == "no" && (back == 1 || low[i-1] == "or" || low[i-1] == "nor")):
 				v *= negScalar
 				negated = true
@@ -429,6 +433,7 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	}
 	if seen&fModal != 0 {
 		c.wishes()
+		c.counterfactuals()
 	}
 	if seen&fNeg != 0 {
 		c.ellipses()
@@ -436,12 +441,15 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	if seen&fThanks != 0 {
 		c.sarcasticThanks()
 	}
+	if seen&fHedge != 0 {
+		c.hedges()
+	}
 	// A question weighs its praise words less, and its confusion not at all: "I'm
 	// confused, how do filters work?" asks for help.
 	for k, v := range vals {
 		switch {
 		case segs[k]&segQuestion == 0:
-		case infos[k].flags&(fConfusion|fLex) == fConfusion|fLex && v < 0:
+		case infos[k].flags&(fConfusion|fWhy) == fConfusion && v < 0:
 			vals[k] = 0
 		case v > 0:
 			vals[k] = v * questionPositive

@@ -308,6 +308,12 @@ func TestMalfunctions(t *testing.T) {
 		{"don't update the pricing page yet", "0"}, // an imperative, not a malfunction
 		{"without updating the app", "0"},
 		{"the report loads", "0"},
+		// Done wrong rather than not done.
+		{"the query returns nothing", "-"},
+		{"the webhook fires twice for each event", "-"},
+		{"support couldn't fix it", "-"},
+		{"the invite email never arrived", "-"},
+		{"if not, fix it", "0"}, // the negation is in another clause
 	})
 }
 
@@ -386,7 +392,7 @@ func TestUnmarkedQuestions(t *testing.T) {
 	for _, tt := range []struct{ question, statement string }{
 		{"can you recommend a good template", "you recommended a good template"},
 		{"how do I make the chart look nice", "I made the chart look nice"},
-		{"is there a better way to export", "there is a better way to export"},
+		{"could you recommend a nice template", "you recommended a nice template"},
 	} {
 		q, m, s := e.Score(tt.question).Score, e.Score(tt.question+"?").Score, e.Score(tt.statement).Score
 		if q != m || !(q < s/2) {
@@ -467,5 +473,47 @@ func TestMoreSupportPhrases(t *testing.T) {
 	e := engine(t)
 	if a, b := e.Score("another outage").Score, e.Score("an outage").Score; !(a < b) {
 		t.Errorf("another outage is worse than an outage: %.3f vs %.3f", a, b)
+	}
+}
+
+// TestMoreTroubleAndRelief: phrases for trouble, for things back to normal, and for
+// methods that are no opinion.
+func TestMoreTroubleAndRelief(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"queries time out on big tables", "-"},
+		{"the dashboard is blank after login", "-"},
+		{"I don't understand the new roles", "-"},
+		{"I've been trying to reach someone in sales", "-"},
+		{"could be better", "-"},
+		{"our quote went up 40%, we need to talk", "-"},
+		{"dashboards are back up", "+"},
+		{"this is exactly what we needed", "+"},
+		{"is there a good way to model revenue", "0"},
+		{"whatever works", "0"},
+		{"never had an issue with uptime", "+"},
+		{"we have an issue with exports", "-"},
+		{"kindly update our billing address", "0"},
+		{"can we edit alert rules", "0"},
+	})
+}
+
+// TestWishesAndDoubts: counterfactual wishes complain, "without doubt" is no
+// negation, "why!!!" is exasperation, and "I guess" makes praise lukewarm.
+func TestWishesAndDoubts(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"I wish the search were faster", "-"},
+		{"wish it would sync on its own", "-"},
+		{"I wish I was there!", "+"},
+		{"wish you a happy new year", "+"},
+		{"without doubt the best tool we've used", "+"},
+		{"why!!!", "-"},
+		{"why?", "0"},
+		{"it's ok I guess", "0"},
+		{"I guess it works", "0"},
+		{"the new theme is nice", "+"},
+	})
+	e := engine(t)
+	if a, b := e.Score("it's nice I guess").Score, e.Score("it's nice").Score; !(a < b/2) {
+		t.Errorf("a hedge makes praise lukewarm: %.3f vs %.3f", a, b)
 	}
 }
