@@ -297,7 +297,16 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	upper := 0
 	var seen uint32
 	for i, w := range low {
-		wi, ok := e.info[w]
+		var wi wordInfo
+		ok := false
+		if len(w) == 2 && (w[1] == ':' || w[1] == '=') && toks[i] != w {
+			// "D:" (horror) is not "d:" (a tongue): emoticons are case-sensitive,
+			// and VADER's lexicon holds both spellings lower-cased.
+			wi, ok = e.info[toks[i]]
+		}
+		if !ok {
+			wi, ok = e.info[w]
+		}
 		if !ok && toks[i] != w {
 			wi, ok = e.info[toks[i]] // emoticons such as "D:" are case-sensitive
 		}

@@ -517,3 +517,21 @@ func TestWishesAndDoubts(t *testing.T) {
 		t.Errorf("a hedge makes praise lukewarm: %.3f vs %.3f", a, b)
 	}
 }
+
+// TestVADERSpecialCasesAndEmoticonCase: VADER's own special-case idioms, and
+// emoticons whose case matters ("D:" is horror, "d:" a tongue).
+func TestVADERSpecialCasesAndEmoticonCase(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"the new editor is bad ass", "+"},
+		{"this release is the bomb", "+"},
+		{"a kiss of death for the plugin", "-"},
+		{"the export broke again D:", "-"},
+		{"they cancelled the launch D:", "-"},
+		{"D:", "-"},
+		{"D=", "-"},
+	})
+	e := engine(t)
+	if a, b := e.Score("ok D:").Score, e.Score("ok d:").Score; !(a < 0 && b > 0) {
+		t.Errorf("D: %.3f, d: %.3f", a, b)
+	}
+}
