@@ -339,7 +339,10 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		case wi.flags&fEmoji != 0:
 			vals = append(vals, wi.val)
 			continue
-		case wi.flags&fBoost != 0, w == "kind" && i+1 < n && low[i+1] == "of", wi.flags&fLex == 0:
+		case wi.flags&fBoost != 0 && !(wi.flags&fLex != 0 && (i+1 == n || infos[i+1].flags&fLex == 0)),
+			w == "kind" && i+1 < n && low[i+1] == "of", wi.flags&fLex == 0:
+			// A booster boosts; one that is also a word of its own ("seriously?",
+			// "super!") says it when no sentiment word follows.
 			vals = append(vals, 0)
 			continue
 		}
@@ -364,7 +367,9 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 				break
 			}
 			prev, pi := low[i-back], infos[i-back]
-			if pi.flags&fLex != 0 && prev != "no" {
+			// Sentiment words are no modifiers; boosters that are also words
+			// ("super", "seriously") still boost.
+			if pi.flags&fLex != 0 && pi.flags&fBoost == 0 && prev != "no" {
 				continue
 			}
 			if back == 1 && v < 0 && prev == "another" {
@@ -710,8 +715,19 @@ func matchWord(pattern, w string) bool {
 	return pattern == w
 }
 
+// isNeverSo reports the unprecedented, which intensifies rather than negates: "never
+// so good", "never this fast", "never slept so well", "haven't been this happy in
+// years". The negation is "never" (or "haven't been"), and "so" or "this" follows it
+// or stands right before the word.
 func isNeverSo(low []string, i, back int) bool {
-	return low[i-back] == "never" && (low[i-back+1] == "so" || low[i-back+1] == "this")
+	so := func(w string) bool { return w == "so" || w == "this" }
+	switch low[i-back] {
+	case "never":
+		return so(low[i-back+1]) || so(low[i-1])
+	case "haven't", "havent", "hasn't", "hasnt", "hadn't", "hadnt":
+		return low[i-back+1] == "been" && so(low[i-1])
+	}
+	return false
 }
 
 // squeeze collapses letters repeated three or more times ("sooooo" -> "so",

@@ -535,3 +535,31 @@ func TestVADERSpecialCasesAndEmoticonCase(t *testing.T) {
 		t.Errorf("D: %.3f, d: %.3f", a, b)
 	}
 }
+
+// TestBoostersOfTheirOwn: "seriously" and "super" boost the word after them, and
+// say their own valence when no sentiment word follows.
+func TestBoostersOfTheirOwn(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"seriously?", "-"},
+		{"empty export again. seriously", "-"},
+		{"super!", "+"},
+		{"seriously good release", "+"},
+		{"super annoying popup", "-"},
+	})
+	e := engine(t)
+	if a, b := e.Score("super annoying").Score, e.Score("annoying").Score; !(a < b) {
+		t.Errorf("super boosts: %.3f vs %.3f", a, b)
+	}
+}
+
+// TestUnprecedented: "never ... so/this" and "haven't been this" intensify rather
+// than negate; a plain negation still negates.
+func TestUnprecedented(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"never been so happy with a release", "+"},
+		{"I have never slept so well", "+"},
+		{"haven't been this frustrated in years", "-"},
+		{"the sync is never reliable", "-"},
+		{"haven't been happy with it", "-"},
+	})
+}
