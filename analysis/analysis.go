@@ -127,7 +127,7 @@ func classify(low []string, clean string, s feedbackbot.Sentiment, th []string) 
 		return feedbackbot.IntentBugReport
 	case s.Score <= -0.35 && !question, s.Score <= -0.6:
 		return feedbackbot.IntentComplaint
-	case has("feature_request"), wishes(low):
+	case has("feature_request"), wishes(low, clean):
 		return feedbackbot.IntentFeatureRequest
 	case question:
 		return feedbackbot.IntentQuestion
@@ -141,7 +141,10 @@ func classify(low []string, clean string, s feedbackbot.Sentiment, th []string) 
 }
 
 // wishes reports "I'd love ...", "we'd love ..." (the theme taxonomy has "would love").
-func wishes(low []string) bool {
+func wishes(low []string, clean string) bool {
+	if !strings.Contains(clean, "'d") && !strings.Contains(clean, "'D") {
+		return false // no "I'd": a cheap look before the words
+	}
 	for i := 1; i < len(low); i++ {
 		if low[i] == "love" && (low[i-1] == "i'd" || low[i-1] == "we'd") {
 			return true

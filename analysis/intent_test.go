@@ -28,6 +28,7 @@ func TestIntentRules(t *testing.T) {
 		// A wish is a feature request.
 		{"we'd love a way to tag reports", feedbackbot.IntentFeatureRequest},
 		{"I'd love an option to pin dashboards", feedbackbot.IntentFeatureRequest},
+		{"We'd Love a dark theme", feedbackbot.IntentFeatureRequest},
 		// Unchanged: plain questions and neutral statements.
 		{"how do I export the audit log?", feedbackbot.IntentQuestion},
 		{"we moved the meeting to Friday", feedbackbot.IntentOther},

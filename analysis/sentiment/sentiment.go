@@ -4,6 +4,16 @@
 // capitals and exclamation marks; extended for support and community chat with
 // emoji valences, sarcasm markers, and support phrases that carry no sentiment word
 // yet are plainly negative ("charged twice", "still waiting on a reply").
+//
+// The chat tables are embedded data files: data/chat_lexicon.tsv (words),
+// data/chat_emoji.tsv, data/support_phrases.tsv (phrases that add to or replace
+// their words' valence) and data/function_verbs.txt. Text is segmented into
+// clauses, sentences and questions by the punctuation between tokens; negation stays
+// in its clause. rules.go holds the support-chat constructions: negated function
+// verbs ("won't load"), repetition ("keeps disconnecting"), rhetorical questions,
+// long waits, chasing ("hello?", "bump"), wishes, counterfactuals, ellipses ("works
+// in Chrome, not in Safari"), sarcastic thanks, hedges and questions written
+// without '?'.
 package sentiment
 
 import (
@@ -556,8 +566,10 @@ func segment(raw string, toks []string, segs []uint8) []uint8 {
 	cur, sentStart := 0, 0
 	base := uintptr(unsafe.Pointer(unsafe.StringData(raw)))
 	// inner carries a sentence end written inside the previous token without a
-	// space ("time...Any", "really?!ok").
+	// space ("time...Any", "really?!ok"). Few texts have one: in raw, the first
+	// candidate at or after cur is known, and tokens before it are not read.
 	var inner uint8
+	next := nextInnerBreak(raw, 0)
 	for i, t := range toks {
 		// Tokens from text.Tokens point into raw, so their offset is known and only
 		// the gap before them is read; anything else is searched for.
@@ -594,13 +606,13 @@ func segment(raw string, toks []string, segs []uint8) []uint8 {
 		}
 		segs[i] = f
 		cur = d + len(t)
-		// A break inside a token has letters on both sides: edges were stripped.
 		inner = 0
-		for k := 1; k < len(t)-1; k++ {
-			inner |= breakBytes[t[k]]
+		if next < d {
+			next = nextInnerBreak(raw, d)
 		}
-		if inner != 0 || len(t) <= 3 && t[0] == 0xE2 {
+		if next < cur {
 			inner = innerBreak(t)
+			next = nextInnerBreak(raw, cur)
 		}
 	}
 	_, gap, _ := nextToken(raw, cur, "")
@@ -648,6 +660,30 @@ var breakBytes = [256]uint8{
 	',': segClause, ';': segClause, ':': segClause, '-': segClause, '(': segClause, ')': segClause,
 	0xE2: segMore,
 }
+
+// nextInnerBreak returns the position from at of the first '?', '!' or '.' followed
+// by something other than white space, or of the first byte 0xE2 (dashes, the
+// ellipsis), or len(raw): the places where a token may hold a break.
+func nextInnerBreak(raw string, from int) int {
+	best := len(raw)
+	for _, c := range [...]byte{'?', '!', '.', 0xE2} {
+		for j := from; j < best; {
+			k := strings.IndexByte(raw[j:best], c)
+			if k < 0 {
+				break
+			}
+			p := j + k
+			if c == 0xE2 || p+1 < len(raw) && !isSpace(raw[p+1]) {
+				best = p
+				break
+			}
+			j = p + 1
+		}
+	}
+	return best
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
 // innerBreak reports a break inside a token, with no space after it: '?' or '!', a
 // '.' followed by anything but a lower-case letter or a digit ("time...Any",
