@@ -15,6 +15,7 @@ type Store interface {
 	Log
 	Derived
 	People
+	Retention
 	Docs
 	Leases
 	// Close releases the backend. It does not stop other processes' work.
@@ -158,6 +159,31 @@ type Derived interface {
 type People interface {
 	AuthorMessages(ctx context.Context, workspace, author string, fn func(Stored) error) error
 	Forget(ctx context.Context, workspace, author string) (int, error)
+}
+
+// Retention deletes messages once they are older than a team keeps them.
+//
+// Contract for Expire (every message whose time is before before):
+//   - Derived state: the message is removed as a delete would remove it (record,
+//     tags, time, account, channel, author and notable indexes) except that its rollup
+//     contributions stay: the hours it counted in keep their counts, so trends and
+//     digests of old periods still add up. (Re-analysis cannot re-tag it any more;
+//     its hours keep the tags they had.)
+//   - Capture log: every event of the message (puts, edits, deletes) is removed, with
+//     the author-index entry that pointed to it. Messages deleted before they expired
+//     are found through the log and removed too, so no old text stays anywhere.
+//   - A message with a log entry not yet delivered or still pending is left alone
+//     until analysis has acknowledged it (a later call expires it), so nothing old
+//     enters the store uncounted and no worker loses an entry it holds.
+//   - The message key is remembered as erased (a few bytes, no text), so that a
+//     redelivery, back-fill or re-import can neither bring it back nor count it twice:
+//     Append skips its events and Apply treats it as superseded.
+//   - It works in bounded chunks (memory stays flat) and returns how many messages it
+//     removed anything of; it is idempotent, so calling it again returns 0. Each
+//     message is expired atomically; a failure part-way is finished by calling again.
+//   - Documents (Docs) are not touched.
+type Retention interface {
+	Expire(ctx context.Context, workspace string, before time.Time) (int, error)
 }
 
 // Docs stores small JSON documents by workspace, kind and id: alerts, surveys, cursors,

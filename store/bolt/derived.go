@@ -260,10 +260,14 @@ func index(b *bbolt.Bucket, rs rollups, rec *record) error {
 	return nil
 }
 
+// unindex removes a record from every index; with rs nil (retention) its rollup
+// contributions stay where they are.
 func unindex(b *bbolt.Bucket, rs rollups, rec *record) error {
 	m := &rec.Message
-	if err := rs.add(m.Workspace, b, feedbackbot.BucketStart(m.Time), rec.Contrib, -1); err != nil {
-		return err
+	if rs != nil {
+		if err := rs.add(m.Workspace, b, feedbackbot.BucketStart(m.Time), rec.Contrib, -1); err != nil {
+			return err
+		}
 	}
 	tk := append(timeKey(m.Time), m.Key()...)
 	if err := b.Bucket(bTime).Delete(tk); err != nil {

@@ -160,44 +160,7 @@ func (s *Store) forgetBatch(ctx context.Context, k wsKeys, author string, member
 		}
 		calls[i] = evalCall{keys: keys, args: []any{m, s.group}}
 	}
-	n := 0
-	pending := make([]int, len(calls))
-	for i := range pending {
-		pending[i] = i
-	}
-	for round := 0; len(pending) > 0; round++ {
-		if round == applyRounds {
-			return n, fmt.Errorf("redis forget: the index keys of %d message(s) kept changing", len(pending))
-		}
-		batch := make([]evalCall, len(pending))
-		for j, i := range pending {
-			batch[j] = calls[i]
-		}
-		cmds, err := s.evalAll(ctx, forgetScript, batch, nil)
-		var next []int
-		for j, c := range cmds {
-			if c.Err() != nil {
-				continue
-			}
-			switch v := c.Val().(type) {
-			case int64:
-				n += int(v)
-			case []any:
-				i := pending[j]
-				for _, key := range v {
-					if ks, ok := key.(string); ok && !slices.Contains(calls[i].keys, ks) {
-						calls[i].keys = append(calls[i].keys, ks)
-					}
-				}
-				next = append(next, i)
-			}
-		}
-		if err != nil {
-			return n, wrapErr("forget", err)
-		}
-		pending = next
-	}
-	return n, nil
+	return s.evalRetrying(ctx, "forget", forgetScript, calls)
 }
 
 // indexPeople makes sure the workspace's author and log-entry indexes are complete.

@@ -119,6 +119,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Leases", leaseTests},
 		{"Concurrency", concurrencyTests},
 		{"Privacy", privacyTests},
+		{"Retention", retentionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,219 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+var retentionTests = []test{
+	{"Expire", testExpire},
+	{"ExpireChunks", testExpireChunks},
+	{"ExpireThenReanalyze", testExpireThenReanalyze},
+}
+
+func (f *fixture) expire(ws string, before time.Time) int {
+	f.t.Helper()
+	n, err := f.s.Expire(f.ctx, ws, before)
+	if err != nil {
+		f.t.Fatalf("Expire(%s, %s): %v", ws, before.Format(time.RFC3339), err)
+	}
+	return n
+}
+
+func (f *fixture) replayIDs(ws string) []string {
+	f.t.Helper()
+	var ids []string
+	if err := f.s.Replay(f.ctx, ws, func(e store.Entry) error {
+		ids = append(ids, string(e.Event.Kind)+":"+e.Event.Message.ID)
+		return nil
+	}); err != nil {
+		f.t.Fatalf("Replay(%s): %v", ws, err)
+	}
+	return ids
+}
+
+func testExpire(t *testing.T, f *fixture) {
+	cutoff := Base.Add(2 * time.Hour)
+	old := []feedbackbot.Message{
+		by("alice", Msg("W1", "o1", "the export is broken again", "", "A1", "C1", Base)),
+		by("bob", Msg("W1", "o2", "love the new dashboard", "", "A2", "C2", Base.Add(10*time.Minute))),
+		by("alice", Msg("W1", "o3", "this will be edited", "", "A1", "C1", Base.Add(time.Hour))),
+		by("carol", Msg("W1", "o4", "we are on it", feedbackbot.RoleStaff, "A1", "C1", Base.Add(90*time.Minute))),
+	}
+	deleted := by("bob", Msg("W1", "o5", "deleted before it expired", "", "A1", "C2", Base.Add(20*time.Minute)))
+	young := []feedbackbot.Message{
+		by("alice", Msg("W1", "y1", "still fresh", "", "A1", "C1", cutoff)),
+		by("bob", Msg("W1", "y2", "great support", "", "A2", "C2", cutoff.Add(time.Hour))),
+	}
+	elsewhere := by("alice", Msg("W2", "o1", "another workspace", "", "A1", "C1", Base))
+	f.put(scoreByID, append(append(slices.Clone(old), young...), deleted, elsewhere)...)
+	edit := old[2]
+	edit.Text = "edited text"
+	edit.EditedAt = Base.Add(4 * time.Hour)
+	f.append(Put(edit), Delete(deleted))
+	f.consume(scoreByID)
+	want := applied{}
+	for _, m := range append(slices.Clone(old), young...) {
+		want.set(m, scoreByID(&m))
+	}
+	want.set(edit, scoreByID(&edit))
+	wantRollups := want.expectRollups("W1")
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), wantRollups)
+
+	// In flight: an old message delivered and not acknowledged, another not delivered.
+	pend := by("dave", Msg("W1", "p1", "read but not acked", "", "A1", "C1", Base.Add(30*time.Minute)))
+	f.append(Put(pend))
+	held := f.readAll("w1")
+	late := by("dave", Msg("W1", "p2", "not read yet", "", "A1", "C1", Base.Add(40*time.Minute)))
+	f.append(Put(late))
+
+	// o1, o2, o3 (two versions), o4 and the deleted o5.
+	if n := f.expire("W1", cutoff); n != 5 {
+		t.Errorf("Expire = %d, want 5 messages", n)
+	}
+	// Rollups are kept as they were: the hours still count the expired messages.
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), wantRollups)
+	for _, m := range append(slices.Clone(old), deleted) {
+		if _, err := f.s.Message(f.ctx, m.Key()); !feedbackbot.IsNotFound(err) {
+			t.Errorf("Message(%s) after Expire = %v, want ENOTFOUND", m.Key(), err)
+		}
+	}
+	for _, m := range young {
+		if _, err := f.s.Message(f.ctx, m.Key()); err != nil {
+			t.Errorf("Message(%s) after Expire: %v, want it kept", m.Key(), err)
+		}
+	}
+	for _, q := range []store.Query{{Workspace: "W1"}, {Workspace: "W1", Account: "A1"}, {Workspace: "W1", Channel: "C2"}} {
+		for _, st := range f.messages(q) {
+			if st.Message.Time.Before(cutoff) {
+				t.Errorf("Messages(%+v) after Expire still returns %s (%s)", q, st.Message.Key(), st.Message.Time)
+			}
+		}
+	}
+	for _, kind := range []string{store.NotableNegative, store.NotablePositive} {
+		got, err := f.s.Notable(f.ctx, "W1", kind, dayFrom, dayTo, 50)
+		if err != nil {
+			t.Fatalf("Notable: %v", err)
+		}
+		for _, st := range got {
+			if st.Message.Time.Before(cutoff) {
+				t.Errorf("Notable(%s) after Expire still returns %s", kind, st.Message.Key())
+			}
+		}
+	}
+	if got := f.export("W1", "alice"); !slices.Equal(keys(got), []string{young[0].Key()}) {
+		t.Errorf("AuthorMessages(alice) after Expire = %v, want only %s", keys(got), young[0].Key())
+	}
+	// The log keeps only the young messages and the entries analysis has not finished.
+	if got, wantIDs := f.replayIDs("W1"), []string{"put:y1", "put:y2", "put:p1", "put:p2"}; !slices.Equal(got, wantIDs) {
+		t.Errorf("Replay after Expire = %v, want %v", got, wantIDs)
+	}
+	if n := f.backlog(); n != 2 {
+		t.Errorf("Backlog after Expire = %d, want 2 (the pending and the undelivered entry)", n)
+	}
+	// Another workspace is untouched.
+	if _, err := f.s.Message(f.ctx, elsewhere.Key()); err != nil {
+		t.Errorf("Message(%s) in W2 after expiring W1: %v", elsewhere.Key(), err)
+	}
+
+	// Analysis finishes the in-flight entries; they are counted, then a later run
+	// expires them too, keeping their counts.
+	f.apply(items(held, scoreByID)...)
+	f.ack(held...)
+	f.consume(scoreByID)
+	want.set(pend, scoreByID(&pend))
+	want.set(late, scoreByID(&late))
+	wantRollups = want.expectRollups("W1")
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), wantRollups)
+	if n := f.expire("W1", cutoff); n != 2 {
+		t.Errorf("second Expire = %d, want 2 (the entries analysed since)", n)
+	}
+	if n := f.expire("W1", cutoff); n != 0 {
+		t.Errorf("third Expire = %d, want 0", n)
+	}
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), wantRollups)
+
+	// A re-import or redelivery of expired messages neither brings them back nor
+	// counts them twice; an old message never seen before is stored as usual.
+	news := by("erin", Msg("W1", "o9", "first seen in an old export", "", "A1", "C1", Base.Add(5*time.Minute)))
+	if n := f.append(Put(old[0]), Put(edit), Delete(old[1]), Put(pend), Put(news)); n != 1 {
+		t.Errorf("re-import after Expire appended %d events, want 1 (the never-seen message)", n)
+	}
+	f.consume(scoreByID)
+	want.set(news, scoreByID(&news))
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
+	if _, err := f.s.Message(f.ctx, old[0].Key()); !feedbackbot.IsNotFound(err) {
+		t.Errorf("re-imported %s came back: %v", old[0].Key(), err)
+	}
+}
+
+func testExpireChunks(t *testing.T, f *fixture) {
+	// More than a chunk of applied messages and of deleted ones, so both walks
+	// continue across transactions or pages.
+	var ms, dels []feedbackbot.Message
+	for i := range 700 {
+		m := by(fmt.Sprintf("u%d", i%5), Msg("W1", fmt.Sprintf("m%04d", i), "x", "", "A1", "C1", Base.Add(time.Duration(i)*time.Second)))
+		ms = append(ms, m)
+	}
+	f.put(scoreByID, ms...)
+	var events []feedbackbot.Event
+	for i := 0; i < 700; i += 2 {
+		dels = append(dels, ms[i])
+		events = append(events, Delete(ms[i]))
+	}
+	f.append(events...)
+	f.consume(scoreByID)
+	want := applied{}
+	for i := 1; i < 700; i += 2 {
+		want.set(ms[i], scoreByID(&ms[i]))
+	}
+	before := f.rollups("W1", dayFrom, dayTo)
+	checkRollups(t, before, want.expectRollups("W1"))
+	// Expire all but the last 100 seconds' messages.
+	cutoff := Base.Add(600 * time.Second)
+	if n := f.expire("W1", cutoff); n != 600 {
+		t.Errorf("Expire = %d, want 600", n)
+	}
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), before)
+	left := f.messages(store.Query{Workspace: "W1", Limit: 1000})
+	if len(left) != 50 {
+		t.Errorf("%d messages left after Expire, want 50", len(left))
+	}
+	if got := f.replayIDs("W1"); len(got) != 150 {
+		t.Errorf("Replay after Expire returned %d entries, want 150 (the 100 young puts and 50 deletes)", len(got))
+	}
+}
+
+func testExpireThenReanalyze(t *testing.T, f *fixture) {
+	ms, tag := corpus("W1", 30) // 7 minutes apart: about 3.5 hours
+	f.put(tag, ms...)
+	cutoff := Base.Add(2 * time.Hour)
+	f.expire("W1", cutoff)
+	// Re-analysis with another analyzer replays what is left: the expired hours keep
+	// the tags they had, the rest is re-tagged.
+	tagV2 := func(m *feedbackbot.Message) feedbackbot.Tags {
+		t := tag(m)
+		t.Analyzer = "v2"
+		t.Sentiment.Score = -t.Sentiment.Score
+		return t
+	}
+	var es []store.Entry
+	if err := f.s.Replay(f.ctx, "W1", func(e store.Entry) error { es = append(es, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	f.apply(items(es, tagV2)...)
+	want := applied{}
+	for _, m := range ms {
+		if m.Time.Before(cutoff) {
+			want.set(m, tag(&m))
+		} else {
+			want.set(m, tagV2(&m))
+		}
+	}
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
+}
