@@ -61,38 +61,11 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	if len(keys) == 0 {
 		return out, nil
 	}
-	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	out.Evidence, err = scrubEvidence(ctx, st, workspace, func(e feedbackbot.Evidence) bool {
+		return e.MessageKey != "" && keys[e.MessageKey]
+	})
 	if err != nil {
-		return out, fmt.Errorf("forget %s: alerts: %w", user, err)
-	}
-	for id, raw := range alerts {
-		var al feedbackbot.Alert
-		if json.Unmarshal(raw, &al) != nil {
-			continue
-		}
-		removed := 0
-		for i := range al.Reasons {
-			kept := al.Reasons[i].Evidence[:0]
-			for _, e := range al.Reasons[i].Evidence {
-				if e.MessageKey != "" && keys[e.MessageKey] {
-					removed++
-					continue
-				}
-				kept = append(kept, e)
-			}
-			al.Reasons[i].Evidence = kept
-		}
-		if removed == 0 {
-			continue
-		}
-		b, err := json.Marshal(al)
-		if err != nil {
-			return out, fmt.Errorf("forget %s: alert %s: %w", user, id, err)
-		}
-		if err := st.PutDoc(ctx, workspace, DocAlert, id, b); err != nil {
-			return out, fmt.Errorf("forget %s: alert %s: %w", user, id, err)
-		}
-		out.Evidence += removed
+		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
 	return out, nil
 }

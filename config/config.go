@@ -42,6 +42,20 @@ type Config struct {
 	Targets  ResponseTargets       `yaml:"response_targets"`
 	Alerts   Alerts                `yaml:"alerts"`
 	Surveys  Surveys               `yaml:"surveys"`
+	// Retention bounds how long customer messages are kept.
+	Retention Retention `yaml:"retention"`
+}
+
+// MinRetention is the shortest retention accepted: account health compares the last
+// weeks with the account's own normal over 56 days, which needs those messages.
+const MinRetention = 60 * 24 * time.Hour
+
+// Retention configures the daily retention job.
+type Retention struct {
+	// Messages is the age after which a message is deleted (its text, analysis and
+	// every log entry, plus survey answers and quotes in alerts); hourly totals are
+	// kept, so trends and old digests still add up. 0 keeps everything.
+	Messages Duration `yaml:"messages"`
 }
 
 // Surveys configures the satisfaction question asked automatically when a staff
@@ -473,6 +487,10 @@ func (c *Config) Validate() []error {
 	}
 	if c.Surveys.Sample < 0 || c.Surveys.Sample > 1 {
 		bad("surveys.sample: %v is not a share between 0 and 1", c.Surveys.Sample)
+	}
+	if r := c.Retention.Messages.D(); r != 0 && r < MinRetention {
+		bad("retention.messages: %s is too short: at least %s, since account health compares recent weeks with the last 56 days (0 keeps everything)",
+			FormatDuration(r), FormatDuration(MinRetention))
 	}
 	if c.Alerts.RepeatInterval.D() < time.Minute {
 		bad("alerts.repeat_interval: %s is too short (at least 1m)", c.Alerts.RepeatInterval.D())

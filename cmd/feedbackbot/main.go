@@ -85,6 +85,7 @@ func commands() []command {
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy", (*Main).cmdReanalyze},
 		{"export", "--workspace W --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy)", (*Main).cmdExport},
 		{"forget", "--workspace W --user U --yes", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},
+		{"expire", "[--workspace W] [--older-than 365d] [--as-of TIME] --yes", "delete messages older than an age, keeping hourly totals (retention; run does it daily)", (*Main).cmdExpire},
 		{"config", "check [--config FILE]", "validate the configuration and report every problem", (*Main).cmdConfig},
 		{"version", "", "print the version", (*Main).cmdVersion},
 	}

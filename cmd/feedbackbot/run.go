@@ -128,6 +128,10 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 			Logger: log.With("component", "scheduler"), Charts: true}
 		wg.Go(func() { sched.Run(workerCtx, 30*time.Second, func() time.Time { return time.Now().UTC() }) })
 	}
+	if age := cfg.Retention.Messages.D(); age > 0 {
+		ret := &bot.Retention{Store: st, MaxAge: age, Logger: log.With("component", "retention")}
+		wg.Go(func() { ret.Run(workerCtx, time.Hour, func() time.Time { return time.Now().UTC() }) })
+	}
 	if alertPoster != nil && cfg.Alerts.Channel != "" {
 		al := &bot.Alerter{Store: st, Poster: alertPoster, Channel: cfg.Alerts.Channel, RepeatInterval: cfg.Alerts.RepeatInterval.D(), Logger: log.With("component", "alerts")}
 		if cfg.Alerts.MinSeverity == "critical" {

@@ -1,0 +1,205 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// RetentionStore is what the retention job needs: the store's Expire, the workspaces,
+// the documents that quote messages (survey answers, alerts) and a once-marker so that
+// one replica runs each day's pass.
+type RetentionStore interface {
+	Expire(ctx context.Context, workspace string, before time.Time) (int, error)
+	Workspaces(ctx context.Context) ([]string, error)
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	DeleteDoc(ctx context.Context, workspace, kind, id string) error
+}
+
+// Expired says what ExpireOld deleted.
+type Expired struct {
+	Messages      int `json:"messages"`
+	SurveyAnswers int `json:"survey_answers"`
+	// Evidence counts quotes of expired messages removed from stored alerts.
+	Evidence int `json:"alert_evidence"`
+}
+
+// Add sums two results.
+func (e Expired) Add(o Expired) Expired {
+	return Expired{Messages: e.Messages + o.Messages, SurveyAnswers: e.SurveyAnswers + o.SurveyAnswers, Evidence: e.Evidence + o.Evidence}
+}
+
+// ExpireOld deletes what a workspace holds from before before: messages (text,
+// analysis, log entries; hourly rollups are kept), survey answers, and quotes of such
+// messages in stored alerts (an alert keeps its figures). It is idempotent.
+func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before time.Time) (Expired, error) {
+	var out Expired
+	var err error
+	if out.Messages, err = st.Expire(ctx, workspace, before); err != nil {
+		return out, fmt.Errorf("expire %s: messages: %w", workspace, err)
+	}
+	answers, err := st.ListDocs(ctx, workspace, DocSurveyAnswer)
+	if err != nil {
+		return out, fmt.Errorf("expire %s: survey answers: %w", workspace, err)
+	}
+	for id, raw := range answers {
+		var a SurveyAnswer
+		if json.Unmarshal(raw, &a) == nil && !a.Time.IsZero() && a.Time.Before(before) {
+			if err := st.DeleteDoc(ctx, workspace, DocSurveyAnswer, id); err != nil {
+				return out, fmt.Errorf("expire %s: survey answer: %w", workspace, err)
+			}
+			out.SurveyAnswers++
+		}
+	}
+	out.Evidence, err = scrubEvidence(ctx, st, workspace, func(e feedbackbot.Evidence) bool {
+		return e.Quote != "" && !e.Time.IsZero() && e.Time.Before(before)
+	})
+	if err != nil {
+		return out, fmt.Errorf("expire %s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+// evidenceDocs is what scrubEvidence needs.
+type evidenceDocs interface {
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+}
+
+// scrubEvidence removes the evidence drop selects from every stored alert of a
+// workspace and returns how many items it removed.
+func scrubEvidence(ctx context.Context, st evidenceDocs, workspace string, drop func(feedbackbot.Evidence) bool) (int, error) {
+	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return 0, fmt.Errorf("alerts: %w", err)
+	}
+	total := 0
+	for id, raw := range alerts {
+		var al feedbackbot.Alert
+		if json.Unmarshal(raw, &al) != nil {
+			continue
+		}
+		removed := 0
+		for i := range al.Reasons {
+			kept := al.Reasons[i].Evidence[:0]
+			for _, e := range al.Reasons[i].Evidence {
+				if drop(e) {
+					removed++
+					continue
+				}
+				kept = append(kept, e)
+			}
+			al.Reasons[i].Evidence = kept
+		}
+		if removed == 0 {
+			continue
+		}
+		b, err := json.Marshal(al)
+		if err != nil {
+			return total, fmt.Errorf("alert %s: %w", id, err)
+		}
+		if err := st.PutDoc(ctx, workspace, DocAlert, id, b); err != nil {
+			return total, fmt.Errorf("alert %s: %w", id, err)
+		}
+		total += removed
+	}
+	return total, nil
+}
+
+// auditSystem records something the service did on its own (user "retention").
+func auditSystem(ctx context.Context, st interface {
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+}, workspace string, now time.Time, action, target string) error {
+	raw, err := json.Marshal(auditEntry{Time: now, Platform: "system", User: "retention", Action: action, Target: target})
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if err := st.PutDoc(ctx, workspace, DocAudit, fmt.Sprintf("%020d-retention", now.UnixNano()), raw); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// Retention runs ExpireOld over every workspace once a day. Several replicas may run
+// one each: a once-marker per day picks the one that works, and a pass that fails
+// part-way is finished by the next (ExpireOld is idempotent). Each pass that deleted
+// something is written to the workspace's audit log.
+type Retention struct {
+	Store interface {
+		RetentionStore
+		Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	}
+	// MaxAge is how long messages are kept; zero turns the job off.
+	MaxAge time.Duration
+	Logger *slog.Logger
+}
+
+// RunOnce does the pass of now's UTC day unless a replica already did it. It
+// returns ran=false when another replica has it.
+func (r *Retention) RunOnce(ctx context.Context, now time.Time) (total Expired, ran bool, err error) {
+	if r.MaxAge <= 0 {
+		return total, false, nil
+	}
+	day := now.UTC().Format(time.DateOnly)
+	if ok, err := r.Store.Once(ctx, "retention:"+day, 48*time.Hour); err != nil || !ok {
+		return total, false, err
+	}
+	before := now.Add(-r.MaxAge)
+	wss, err := r.Store.Workspaces(ctx)
+	if err != nil {
+		return total, true, fmt.Errorf("retention: workspaces: %w", err)
+	}
+	log := r.logger()
+	for _, ws := range wss {
+		res, err := ExpireOld(ctx, r.Store, ws, before)
+		total = total.Add(res)
+		if err != nil {
+			return total, true, fmt.Errorf("retention: %w", err)
+		}
+		if res == (Expired{}) {
+			continue
+		}
+		log.InfoContext(ctx, "retention: expired old data", "workspace", ws, "before", before.Format(time.RFC3339),
+			"messages", res.Messages, "survey_answers", res.SurveyAnswers, "alert_quotes", res.Evidence)
+		if err := auditSystem(ctx, r.Store, ws, now, "expire", fmt.Sprintf("older than %s: %d messages, %d survey answers, %d alert quotes",
+			before.Format(time.RFC3339), res.Messages, res.SurveyAnswers, res.Evidence)); err != nil {
+			return total, true, fmt.Errorf("retention: %w", err)
+		}
+	}
+	return total, true, nil
+}
+
+// Run calls RunOnce now and then every hour (so a new day is picked up within an hour)
+// until ctx ends. Errors are logged; the next day's pass finishes what one left.
+func (r *Retention) Run(ctx context.Context, every time.Duration, clock func() time.Time) {
+	if r.MaxAge <= 0 {
+		return
+	}
+	if every <= 0 {
+		every = time.Hour
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, _, err := r.RunOnce(ctx, clock()); err != nil && ctx.Err() == nil {
+			r.logger().WarnContext(ctx, "retention pass failed; the next one finishes it", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Retention) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}

@@ -1,0 +1,138 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+)
+
+// TestRetention: the daily pass deletes messages, survey answers and alert quotes
+// older than the retention age, keeps the hourly totals, runs once per day across
+// replicas and is audited.
+func TestRetention(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			ages := []time.Duration{100 * 24 * time.Hour, 95 * 24 * time.Hour, 10 * 24 * time.Hour, time.Hour}
+			var events []feedbackbot.Event
+			for i, age := range ages {
+				at := now.Add(-age)
+				m := feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", at.Unix()), Platform: feedbackbot.PlatformSlack,
+					Workspace: "T1", Channel: "C1", Author: fmt.Sprintf("U%d", i), Role: feedbackbot.RoleCustomer, Account: "acme",
+					Text: "we were charged twice and nobody answers", Time: at}
+				if err := m.Normalize(); err != nil {
+					t.Fatal(err)
+				}
+				events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+			}
+			events = append(events, feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: events[1].Message})
+			if _, err := st.Append(ctx, events...); err != nil {
+				t.Fatal(err)
+			}
+			w := &bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}
+			if _, err := w.Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			oldKey, newKey := events[0].Message.Key(), events[2].Message.Key()
+			docs := []struct {
+				kind, id string
+				v        any
+			}{
+				{bot.DocSurveyAnswer, "old", bot.SurveyAnswer{Kind: "csat", Score: 2, Account: "acme", User: "U0", Time: now.Add(-99 * 24 * time.Hour)}},
+				{bot.DocSurveyAnswer, "new", bot.SurveyAnswer{Kind: "csat", Score: 5, Account: "acme", User: "U2", Time: now.Add(-9 * 24 * time.Hour)}},
+				{bot.DocAlert, "fp1", feedbackbot.Alert{Fingerprint: "fp1", Workspace: "T1", Reasons: []feedbackbot.Reason{{Code: "negative_share",
+					Evidence: []feedbackbot.Evidence{
+						{MessageKey: oldKey, Quote: "we were charged twice", Time: events[0].Message.Time},
+						{MessageKey: newKey, Quote: "we were charged twice", Time: events[2].Message.Time},
+						{Figure: "3 of 3 negative"}}}}}},
+			}
+			for _, d := range docs {
+				raw, _ := json.Marshal(d.v)
+				if err := st.PutDoc(ctx, "T1", d.kind, d.id, raw); err != nil {
+					t.Fatal(err)
+				}
+			}
+			from, to := now.Add(-200*24*time.Hour), now.Add(time.Hour)
+			before, err := st.Rollups(ctx, "T1", from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			r := &bot.Retention{Store: st, MaxAge: 90 * 24 * time.Hour}
+			got, ran, err := r.RunOnce(ctx, now)
+			if err != nil || !ran {
+				t.Fatalf("RunOnce = %v, ran %v", err, ran)
+			}
+			if want := (bot.Expired{Messages: 2, SurveyAnswers: 1, Evidence: 1}); got != want {
+				t.Errorf("RunOnce expired %+v, want %+v (the 100-day message, the 95-day deleted one, one answer, one quote)", got, want)
+			}
+			// Another replica the same day does nothing.
+			if _, ran, err := r.RunOnce(ctx, now.Add(2*time.Hour)); err != nil || ran {
+				t.Errorf("second pass the same day ran=%v err=%v, want it skipped", ran, err)
+			}
+
+			after, err := st.Rollups(ctx, "T1", from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(after) != len(before) {
+				t.Fatalf("rollups: %d buckets after retention, %d before", len(after), len(before))
+			}
+			for i := range before {
+				if !before[i].Start.Equal(after[i].Start) || !maps.Equal(before[i].Counts, after[i].Counts) {
+					t.Errorf("rollup %s changed: %v -> %v", before[i].Start, before[i].Counts, after[i].Counts)
+				}
+			}
+			if _, err := st.Message(ctx, oldKey); !feedbackbot.IsNotFound(err) {
+				t.Errorf("the 100-day-old message is still there: %v", err)
+			}
+			if _, err := st.Message(ctx, newKey); err != nil {
+				t.Errorf("the 10-day-old message is gone: %v", err)
+			}
+			answers, _ := st.ListDocs(ctx, "T1", bot.DocSurveyAnswer)
+			if _, ok := answers["new"]; !ok || len(answers) != 1 {
+				t.Errorf("survey answers after retention: %v, want only the new one", slices.Collect(maps.Keys(answers)))
+			}
+			raw, _ := st.GetDoc(ctx, "T1", bot.DocAlert, "fp1")
+			var al feedbackbot.Alert
+			if err := json.Unmarshal(raw, &al); err != nil {
+				t.Fatal(err)
+			}
+			if ev := al.Reasons[0].Evidence; len(ev) != 2 || ev[0].MessageKey != newKey || ev[1].Figure == "" {
+				t.Errorf("alert evidence after retention: %+v, want the new quote and the figure", ev)
+			}
+			audits, _ := st.ListDocs(ctx, "T1", bot.DocAudit)
+			if len(audits) != 1 {
+				t.Fatalf("%d audit entries, want 1", len(audits))
+			}
+			for _, a := range audits {
+				if s := string(a); !strings.Contains(s, `"expire"`) || !strings.Contains(s, "2 messages") || !strings.Contains(s, `"retention"`) {
+					t.Errorf("audit entry %s does not say who and what", s)
+				}
+			}
+
+			// The next day: nothing more is old enough, nothing is written.
+			got, ran, err = r.RunOnce(ctx, now.Add(24*time.Hour))
+			if err != nil || !ran || got != (bot.Expired{}) {
+				t.Errorf("next day's pass = %+v ran=%v err=%v, want nothing expired", got, ran, err)
+			}
+			if audits, _ := st.ListDocs(ctx, "T1", bot.DocAudit); len(audits) != 1 {
+				t.Errorf("%d audit entries after an empty pass, want still 1", len(audits))
+			}
+			// Off when MaxAge is zero.
+			if _, ran, _ := (&bot.Retention{Store: st}).RunOnce(ctx, now.Add(48*time.Hour)); ran {
+				t.Error("a retention of 0 ran")
+			}
+		})
+	}
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/config"
+)
+
+// cmdExpire runs the retention pass by hand: what `run` does daily when
+// retention.messages is set, for one workspace or all, with any age of a day or more.
+func (m *Main) cmdExpire(ctx context.Context, args []string) error {
+	fs, cfgPath := m.flags("expire", "[--workspace W] [--older-than 365d] [--as-of TIME] --yes")
+	ws := fs.String("workspace", "", "only this workspace (default: every workspace)")
+	olderThan := fs.String("older-than", "", "delete what is older than this age, e.g. 180d (default: retention.messages from the config)")
+	at := fs.String("as-of", "", "measure ages from this time, RFC 3339 (default now)")
+	yes := fs.Bool("yes", false, "confirm: the deletion cannot be undone")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	age := cfg.Retention.Messages.D()
+	if *olderThan != "" {
+		if age, err = config.ParseDuration(*olderThan); err != nil {
+			return usagef("--older-than: %v", err)
+		}
+	}
+	if age == 0 {
+		return usagef("expire needs an age: --older-than 180d, or retention.messages in the config")
+	}
+	if age < 24*time.Hour {
+		return usagef("--older-than %s is less than a day; messages that young are still being discussed", config.FormatDuration(age))
+	}
+	now, err := asOf(*at)
+	if err != nil {
+		return err
+	}
+	before := now.Add(-age)
+	scope := "every workspace"
+	if *ws != "" {
+		scope = "workspace " + *ws
+	}
+	if !*yes {
+		return usagef("expire deletes, in %s, every message older than %s (before %s): its text, analysis and capture-log entries, "+
+			"plus survey answers and quotes in alerts from before then. Hourly totals are kept, so trends and old digests still add up. "+
+			"It cannot be undone; run it again with --yes", scope, config.FormatDuration(age), before.Format(time.RFC3339))
+	}
+	if age < config.MinRetention {
+		fmt.Fprintf(m.Stderr, "warning: account health compares recent weeks with the last 56 days; with less than %s of messages kept it has less to compare.\n",
+			config.FormatDuration(config.MinRetention))
+	}
+	st, where, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	wss := []string{*ws}
+	if *ws == "" {
+		if wss, err = st.Workspaces(ctx); err != nil {
+			return fmt.Errorf("list workspaces: %w", err)
+		}
+	}
+	var total bot.Expired
+	for _, w := range wss {
+		a, err := m.startAudit(ctx, st, w, "expire", "older than "+before.Format(time.RFC3339))
+		if err != nil {
+			return err
+		}
+		res, err := bot.ExpireOld(ctx, st, w, before)
+		if err != nil {
+			err = fmt.Errorf("expire %s: %w (what was deleted stays deleted; run it again to finish)", w, err)
+		}
+		if err = a.finish(ctx, res.Messages, err); err != nil {
+			return err
+		}
+		total = total.Add(res)
+		fmt.Fprintf(m.Stdout, "%s: %d message(s), %d survey answer(s), %d quote(s) in alerts deleted.\n", w, res.Messages, res.SurveyAnswers, res.Evidence)
+	}
+	fmt.Fprintf(m.Stdout, "Deleted what was older than %s (before %s) in %s (%s): %d message(s) in all. Hourly totals are kept.\n",
+		config.FormatDuration(age), before.Format(time.RFC3339), scope, where, total.Messages)
+	if c, ok := st.(compacter); ok && total.Messages > 0 {
+		start := time.Now()
+		if err := c.Compact(ctx); err != nil {
+			return fmt.Errorf("the messages are deleted, but rewriting the store file to remove their bytes failed (run expire again to retry): %w", err)
+		}
+		fmt.Fprintf(m.Stdout, "Rewrote the store file so no deleted bytes remain in it (%s).\n", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}

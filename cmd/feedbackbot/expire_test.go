@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// TestExpireCommand: `expire` asks for --yes, then deletes the demo's messages older
+// than the age from the messages and the log, keeps the digest's totals, audits the
+// run, and a second run deletes nothing.
+func TestExpireCommand(t *testing.T) {
+	dir := demoStore(t)
+	const at = "2026-11-20T09:00:00Z"
+	cutoff := time.Date(2026, 11, 6, 9, 0, 0, 0, time.UTC) // 14 days before
+	digest := func() feedbackbot.Digest {
+		t.Helper()
+		out, errb, err := run(t, dir, "digest", "--period", "28d", "--as-of", at, "--json")
+		if err != nil {
+			t.Fatalf("digest: %v\n%s", err, errb)
+		}
+		var d feedbackbot.Digest
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatalf("digest --json: %v", err)
+		}
+		return d
+	}
+	countOld := func() (old, all int) {
+		inStore(t, dir, func(st store.Store) {
+			err := st.Replay(t.Context(), DemoWorkspace, func(e store.Entry) error {
+				all++
+				if e.Event.Kind == feedbackbot.EventPut && e.Event.Message.Time.Before(cutoff) {
+					old++
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		return old, all
+	}
+	before := digest()
+	oldBefore, allBefore := countOld()
+	if oldBefore == 0 || oldBefore == allBefore {
+		t.Fatalf("the demo has %d of %d log entries before the cutoff; the test needs some on each side", oldBefore, allBefore)
+	}
+
+	_, _, err := run(t, dir, "expire", "--older-than", "14d", "--as-of", at)
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--yes") || !strings.Contains(err.Error(), "2026-11-06T09:00:00Z") {
+		t.Fatalf("expire without --yes = %v, want a usage error naming the cutoff and --yes", err)
+	}
+	if old, _ := countOld(); old != oldBefore {
+		t.Fatalf("expire without --yes deleted %d entries", oldBefore-old)
+	}
+	for _, bad := range [][]string{{"expire", "--yes"}, {"expire", "--older-than", "3h", "--yes"}, {"expire", "--older-than", "two weeks", "--yes"}} {
+		if _, _, err := run(t, dir, bad...); !errors.As(err, &ue) {
+			t.Errorf("%v = %v, want a usage error", bad, err)
+		}
+	}
+
+	out, errb, err := run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes")
+	if err != nil {
+		t.Fatalf("expire: %v\n%s", err, errb)
+	}
+	if !strings.Contains(out, "Hourly totals are kept") || !strings.Contains(errb, "56 days") {
+		t.Errorf("expire output does not explain itself:\nstdout: %s\nstderr: %s", out, errb)
+	}
+	if old, all := countOld(); old != 0 || all >= allBefore {
+		t.Errorf("after expire: %d old entries of %d (was %d of %d), want none old", old, all, oldBefore, allBefore)
+	}
+	after := digest()
+	if after.Messages != before.Messages || after.CustomerMessages != before.CustomerMessages || after.StaffMessages != before.StaffMessages {
+		t.Errorf("digest totals changed: %d/%d/%d messages before, %d/%d/%d after",
+			before.Messages, before.CustomerMessages, before.StaffMessages, after.Messages, after.CustomerMessages, after.StaffMessages)
+	}
+	inStore(t, dir, func(st store.Store) {
+		audits, err := st.ListDocs(t.Context(), DemoWorkspace, bot.DocAudit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, raw := range audits {
+			var a privacyAudit
+			if json.Unmarshal(raw, &a) == nil && a.Action == "expire" && a.User == "dpo" && a.Result == "done" && a.Messages > 0 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no audit entry for the expire run among %d", len(audits))
+		}
+	})
+	out, errb, err = run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes")
+	if err != nil || !strings.Contains(out, ": 0 message(s) in all") {
+		t.Errorf("second expire: %v\n%s%s", err, out, errb)
+	}
+}
