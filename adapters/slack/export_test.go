@@ -153,6 +153,7 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 			return writeZip(t, with(map[string]string{"general/2026-01-01.json": "[" + strings.Repeat(" ", 3<<20) + "]"}))
 		}, ImportOptions{MaxMemberBytes: 1 << 20}, "declares"},
 		{"lying zip bomb", bombZip, ImportOptions{}, "inflates past its declared size"},
+		{"2 GiB member, default limits", gigaZip, ImportOptions{}, "declares 2147483648 bytes"},
 		{"not a zip", func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "x.zip")
 			os.WriteFile(p, []byte("definitely not a zip"), 0o600)
@@ -211,6 +212,31 @@ func bombZip(t *testing.T) string {
 	w.Write(comp.Bytes())
 	zw.Close()
 	p := filepath.Join(t.TempDir(), "bomb.zip")
+	os.WriteFile(p, buf.Bytes(), 0o600)
+	return p
+}
+
+// gigaZip holds a member whose header declares 2 GiB (its body is a short deflate
+// stream: the importer must refuse it from the header, before inflating anything).
+func gigaZip(t *testing.T) string {
+	var comp bytes.Buffer
+	fw, _ := flate.NewWriter(&comp, flate.BestSpeed)
+	fw.Write(make([]byte, 1<<20))
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{"users.json": "[]", "channels.json": `[{"id":"C1","name":"general"}]`} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(body))
+	}
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "general/2026-01-01.json", Method: zip.Deflate,
+		CompressedSize64: uint64(comp.Len()), UncompressedSize64: 2 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(comp.Bytes())
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "giga.zip")
 	os.WriteFile(p, buf.Bytes(), 0o600)
 	return p
 }
