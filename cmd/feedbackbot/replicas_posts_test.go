@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/slacktest"
+
+	"github.com/feedbackbot/feedbackbot"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+)
+
+// TestThreeReplicasPostOnce runs three `feedbackbot run` processes on one Redis with
+// Slack (a slacktest server) and a digest that is due at start: the digest is posted
+// once, and every at-risk account's alert is raised once, whichever replica does it.
+func TestThreeReplicasPostOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test: skipped with -short")
+	}
+	var mu sync.Mutex
+	var posts []string
+	api := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/conversations.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,"is_channel":true,"is_ext_shared":false}}`, r.Form.Get("channel"))
+		})
+		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			mu.Lock()
+			posts = append(posts, r.Form.Get("text"))
+			n := len(posts)
+			mu.Unlock()
+			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, r.Form.Get("channel"), n)
+		})
+		var base string
+		c.Handle("/files.getUploadURLExternal", func(w http.ResponseWriter, r *http.Request) {
+			base = "http://" + r.Host
+			fmt.Fprintf(w, `{"ok":true,"upload_url":"%s/upload/F1","file_id":"F1"}`, base)
+		})
+		c.Handle("/upload/F1", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("OK")) })
+		c.Handle("/files.completeUploadExternal", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"ok":true,"files":[{"id":"F1","title":"chart"}]}`))
+		})
+	})
+	api.Start()
+	defer api.Stop()
+
+	client, prefix := redistest.Client(t)
+	ctx := context.Background()
+	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
+	const ws = "THOME"
+	now := time.Now().UTC()
+	// Five accounts threatening to leave over the last two days, unanswered; one happy.
+	var events []feedbackbot.Event
+	add := func(acct, text string, at time.Time, i int) {
+		m := feedbackbot.Message{ID: fmt.Sprintf("C%s:%d.%06d", acct, at.Unix(), i), Platform: feedbackbot.PlatformSlack, Workspace: ws,
+			Channel: "C" + acct, Author: "U" + acct, Role: feedbackbot.RoleCustomer, Account: acct, Text: text, Time: at}
+		if err := m.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+	}
+	for a := range 5 {
+		acct := fmt.Sprintf("TRISK%d", a)
+		for i := range 8 {
+			add(acct, "this is unacceptable, we were charged twice and nobody answers; we're evaluating other vendors and will cancel",
+				now.Add(-time.Duration(2+i*5)*time.Hour), i)
+		}
+	}
+	for i := range 8 {
+		add("THAPPY", "thanks, the new dashboard is great and support was quick", now.Add(-time.Duration(2+i*5)*time.Hour), i)
+	}
+	if _, err := st.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "feedbackbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	// A daily digest whose time passed two minutes ago: due at start, once.
+	due := now.Add(-2 * time.Minute)
+	cfg := filepath.Join(dir, "feedbackbot.yaml")
+	body := fmt.Sprintf(`store:
+  key_prefix: %q
+analysis:
+  workers: 1
+log:
+  level: info
+slack:
+  internal_channels: [CINTERNAL]
+alerts:
+  platform: slack
+  channel: CINTERNAL
+digests:
+  - name: daily
+    platform: slack
+    channel: CINTERNAL
+    workspace: %s
+    schedule: "%d %d * * *"
+    timezone: UTC
+    period: 24h
+`, prefix, ws, due.Minute(), due.Hour())
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type replica struct {
+		cmd  *exec.Cmd
+		logs *bytes.Buffer
+	}
+	var reps []replica
+	for range 3 {
+		var logs bytes.Buffer
+		cmd := exec.Command(bin, "run", "--config", cfg)
+		cmd.Env = append(os.Environ(), "REDIS_URL="+redistest.URL(), "FEEDBACKBOT_ADDR=127.0.0.1:0",
+			"SLACK_BOT_TOKEN=xoxb-replicas", "SLACK_SIGNING_SECRET=replica-secret", "SLACK_MODE=http",
+			"SLACK_API_URL="+api.GetAPIURL(), "SLACK_TEAM_ID="+ws)
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, replica{cmd, &logs})
+	}
+	stopAll := func() {
+		for _, r := range reps {
+			if r.cmd.ProcessState == nil {
+				_ = r.cmd.Process.Signal(syscall.SIGTERM)
+				_ = r.cmd.Wait()
+			}
+		}
+	}
+	defer stopAll()
+	count := func() (digests int, alerts map[string]int) {
+		mu.Lock()
+		defer mu.Unlock()
+		alerts = map[string]int{}
+		for _, p := range posts {
+			switch {
+			case strings.HasPrefix(p, "Customer feedback digest"):
+				digests++
+			case strings.Contains(p, " at risk: "):
+				for a := range 5 {
+					if acct := fmt.Sprintf("TRISK%d", a); strings.Contains(p, acct) {
+						alerts[acct]++
+					}
+				}
+				if strings.Contains(p, "THAPPY") {
+					alerts["THAPPY"]++
+				}
+			}
+		}
+		return digests, alerts
+	}
+	// Wait until the digest and all five alerts are out, then give the other replicas
+	// time to (wrongly) post theirs: the alert loop and the scheduler run at start.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		d, al := count()
+		if d >= 1 && len(al) >= 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			var logs strings.Builder
+			for i, r := range reps {
+				fmt.Fprintf(&logs, "--- replica %d\n%s", i, r.logs)
+			}
+			t.Fatalf("after 60s: %d digests, alerts %v; posts %q\n%s", d, al, posts, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second)
+	stopAll()
+	digests, alerts := count()
+	if digests != 1 {
+		t.Errorf("the digest was posted %d times by three replicas, want once", digests)
+	}
+	for acct, n := range alerts {
+		if n != 1 || acct == "THAPPY" {
+			t.Errorf("account %s alerted %d times", acct, n)
+		}
+	}
+	t.Logf("%d posts: %d digest, alerts %v", len(posts), digests, alerts)
+}
