@@ -16,7 +16,7 @@ import (
 
 // expireChunk is how many messages (time index) or log entries (log walk) one Expire
 // transaction handles, so memory and the time a transaction holds the writer stay small.
-const expireChunk = 256
+const expireChunk = 1024
 
 // Expire implements store.Retention in two walks, each in chunked transactions: the
 // time index finds applied messages older than before; the log finds the rest (messages

@@ -217,3 +217,60 @@ func testExpireThenReanalyze(t *testing.T, f *fixture) {
 	}
 	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
 }
+
+// BenchExpire measures a retention pass over a workspace of n applied messages:
+// mode "all" expires every message (reported as messages/s), mode "none" is a daily
+// pass that finds nothing old enough but still walks the retained log (its
+// steady-state cost). open must return a fresh, empty store.
+func BenchExpire(b *testing.B, open func() store.Store, n int, mode string) {
+	ctx := b.Context()
+	load := func(s store.Store) {
+		for i := 0; i < n; i += 500 {
+			var evs []feedbackbot.Event
+			for j := i; j < min(i+500, n); j++ {
+				m := Msg("W1", fmt.Sprintf("m%07d", j), "the nightly export failed again", "",
+					fmt.Sprintf("A%d", j%20), fmt.Sprintf("C%d", j%5), Base.Add(time.Duration(j)*time.Second))
+				evs = append(evs, Put(by(fmt.Sprintf("u%d", j%300), m)))
+			}
+			if _, err := s.Append(ctx, evs...); err != nil {
+				b.Fatal(err)
+			}
+			for {
+				es, err := s.Read(ctx, "bench", 500, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(es) == 0 {
+					break
+				}
+				if _, err := s.Apply(ctx, items(es, scoreByID)...); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Ack(ctx, es...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	before, want := Base.Add(time.Duration(n)*time.Second), n
+	if mode == "none" {
+		before, want = Base, 0
+	}
+	var s store.Store
+	if mode == "none" {
+		s = open()
+		load(s)
+	}
+	for b.Loop() {
+		if mode == "all" {
+			b.StopTimer()
+			s = open()
+			load(s)
+			b.StartTimer()
+		}
+		if got, err := s.Expire(ctx, "W1", before); err != nil || got != want {
+			b.Fatalf("Expire = %d, %v; want %d", got, err, want)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
