@@ -100,6 +100,9 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := m.auditOnce(ctx, st, w, "digest", "period "+config.FormatDuration(period)+" to "+now.Format(time.RFC3339)); err != nil {
+		return err
+	}
 	d, png, err := buildDigest(ctx, st, cfg, w, now, period, loc, *chart != "")
 	if err != nil {
 		return err
@@ -159,6 +162,9 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	defer st.Close()
 	w, err := pickWorkspace(ctx, st, *ws)
 	if err != nil {
+		return err
+	}
+	if err := m.auditOnce(ctx, st, w, "risk", "all accounts as of "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
 	hs, err := bot.Risk(ctx, st, riskRequest(cfg, w, now))
@@ -238,8 +244,12 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stderr, "Re-analysing %d workspace(s) in the %s with analyzer %s\n", len(wss), where, a.Version())
 	for _, w := range wss {
-		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
+		au, err := m.startAudit(ctx, st, w, "reanalyze", "analyzer "+a.Version())
 		if err != nil {
+			return err
+		}
+		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
+		if err = au.finish(ctx, res.Applied, err); err != nil {
 			return err
 		}
 		fmt.Fprintf(m.Stdout, "%s: %d log entries read, %d messages re-tagged (the rest already had current tags or were superseded)\n", w, res.Read, res.Applied)

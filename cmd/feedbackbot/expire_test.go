@@ -102,3 +102,33 @@ func TestExpireCommand(t *testing.T) {
 		t.Errorf("second expire: %v\n%s%s", err, out, errb)
 	}
 }
+
+// TestCLICommandsAreAudited: digest and risk (which reveal data) and reanalyze (which
+// changes it) leave an audit entry naming the operator.
+func TestCLICommandsAreAudited(t *testing.T) {
+	dir := demoStore(t)
+	const at = "2026-11-20T09:00:00Z"
+	for _, args := range [][]string{{"digest", "--as-of", at}, {"risk", "--as-of", at}, {"reanalyze"}} {
+		if _, errb, err := run(t, dir, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errb)
+		}
+	}
+	got := map[string]string{}
+	inStore(t, dir, func(st store.Store) {
+		audits, err := st.ListDocs(t.Context(), DemoWorkspace, bot.DocAudit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range audits {
+			var a privacyAudit
+			if json.Unmarshal(raw, &a) == nil && a.User == "dpo" && a.Platform == "cli" {
+				got[a.Action] = a.Result
+			}
+		}
+	})
+	for _, action := range []string{"digest", "risk", "reanalyze"} {
+		if got[action] != "done" {
+			t.Errorf("no completed audit entry for %s by the operator: %v", action, got)
+		}
+	}
+}

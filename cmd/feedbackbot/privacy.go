@@ -55,6 +55,20 @@ func (m *Main) startAudit(ctx context.Context, st store.Docs, ws, action, target
 	return a, nil
 }
 
+// auditOnce records a command that reveals data (digest, risk) before it answers; a
+// command that cannot be audited is not carried out.
+func (m *Main) auditOnce(ctx context.Context, st store.Docs, ws, action, target string) error {
+	a, err := m.startAudit(ctx, st, ws, action, target)
+	if err != nil {
+		return err
+	}
+	a.doc.Result = "done"
+	if err := a.put(ctx); err != nil {
+		return fmt.Errorf("audit %s (nothing was shown): %w", action, err)
+	}
+	return nil
+}
+
 // finish records the outcome; an error of the command itself wins over one of the audit.
 func (a *auditor) finish(ctx context.Context, n int, err error) error {
 	a.doc.Result, a.doc.Messages = "done", n
