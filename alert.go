@@ -58,4 +58,8 @@ type Alert struct {
 	AckedBy      string      `json:"acked_by,omitempty"`
 	SnoozedUntil time.Time   `json:"snoozed_until,omitempty"`
 	Posts        []PostRef   `json:"posts,omitempty"`
+	// Redacted is set when evidence was removed after the alert was posted (a person
+	// forgotten, old messages expired); the alerter then re-renders the posted
+	// messages, so the quotes leave the chat too, and clears it.
+	Redacted bool `json:"redacted,omitempty"`
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -65,6 +66,9 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		}
 		existing[id] = &al
 	}
+	if err := a.rerenderRedacted(ctx, existing); err != nil {
+		return out, err
+	}
 	// The greatest alert per account wins; lesser ones for the same account are inhibited.
 	current := map[string]bool{}
 	for _, h := range hs {
@@ -105,6 +109,35 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		out.Resolved++
 	}
 	return out, nil
+}
+
+// rerenderRedacted edits the posted messages of alerts whose evidence was removed
+// (forget, retention) so that no removed quote stays in the chat. A message that
+// cannot be edited (deleted in the chat meanwhile) is logged and not retried.
+func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*feedbackbot.Alert) error {
+	for _, id := range slices.Sorted(maps.Keys(existing)) {
+		al := existing[id]
+		if !al.Redacted {
+			continue
+		}
+		doc := AlertDocument(*al)
+		if al.Status == feedbackbot.AlertResolved {
+			doc.Color = "good"
+		}
+		for _, ref := range al.Posts {
+			if err := a.Poster.Update(ctx, ref, doc); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				a.log().Warn("could not remove erased quotes from a posted alert; edit or delete it by hand", "alert", al.Fingerprint, "err", err)
+			}
+		}
+		al.Redacted = false
+		if err := a.save(ctx, al); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func open(a *feedbackbot.Alert) bool { return a.Status != feedbackbot.AlertResolved }

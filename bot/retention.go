@@ -72,7 +72,8 @@ type evidenceDocs interface {
 }
 
 // scrubEvidence removes the evidence drop selects from every stored alert of a
-// workspace and returns how many items it removed.
+// workspace and returns how many items it removed. A posted alert is marked Redacted,
+// so the alerter's next pass edits its chat messages too.
 func scrubEvidence(ctx context.Context, st evidenceDocs, workspace string, drop func(feedbackbot.Evidence) bool) (int, error) {
 	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
 	if err != nil {
@@ -98,6 +99,9 @@ func scrubEvidence(ctx context.Context, st evidenceDocs, workspace string, drop 
 		}
 		if removed == 0 {
 			continue
+		}
+		if len(al.Posts) > 0 {
+			al.Redacted = true
 		}
 		b, err := json.Marshal(al)
 		if err != nil {

@@ -136,3 +136,65 @@ func TestRetention(t *testing.T) {
 		})
 	}
 }
+
+// TestErasedQuotesLeavePostedAlerts: when retention (or forget) removes a quote from a
+// stored alert, the alerter's next pass edits the alert's chat messages so the quote
+// leaves the chat too, for open and for recovered alerts, once.
+func TestErasedQuotesLeavePostedAlerts(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			p := &recordingPoster{}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			const secret = "call me on 555-0199 about the invoice"
+			risk := func(id string) feedbackbot.Health {
+				return feedbackbot.Health{Account: feedbackbot.Account{ID: id, Name: id}, Score: 30, AtRisk: true,
+					Reasons: []feedbackbot.Reason{{Code: "negative_share", Text: "negative", Impact: -40, Evidence: []feedbackbot.Evidence{
+						{MessageKey: "slack:T1:C1:1", Quote: secret, Time: now.Add(-100 * 24 * time.Hour)},
+						{MessageKey: "slack:T1:C1:2", Quote: "recent complaint", Time: now.Add(-time.Hour)}}}}}
+			}
+			// acme stays open; bolt recovers (its message now says "Recovered").
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{risk("acme"), risk("bolt")}, now); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{risk("acme")}, now.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := bot.ExpireOld(ctx, st, "T1", now.Add(-90*24*time.Hour)); err != nil || got.Evidence != 2 {
+				t.Fatalf("ExpireOld = %+v, %v; want 2 quotes removed", got, err)
+			}
+			p.mu.Lock()
+			before := len(p.updated)
+			p.mu.Unlock()
+			// The next pass, with health computed after the expiry, edits both posted
+			// alerts, the recovered one included, and never shows the quote again.
+			fresh := risk("acme")
+			fresh.Reasons[0].Evidence = fresh.Reasons[0].Evidence[1:]
+			for i := range 2 {
+				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{fresh}, now.Add(time.Duration(2+i)*time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p.mu.Lock()
+			edits := p.updated[before:]
+			p.mu.Unlock()
+			if len(edits) != 2 {
+				t.Fatalf("%d alert messages edited after the quotes were removed, want 2 (each alert once)", len(edits))
+			}
+			for _, d := range edits {
+				raw, _ := json.Marshal(d)
+				if strings.Contains(string(raw), "555-0199") || !strings.Contains(string(raw), "recent complaint") {
+					t.Errorf("edited alert message still quotes the expired message, or lost the rest:\n%s", raw)
+				}
+			}
+			docs, _ := st.ListDocs(ctx, "T1", bot.DocAlert)
+			for id, raw := range docs {
+				if strings.Contains(string(raw), `"redacted":true`) {
+					t.Errorf("alert %s still marked redacted after the pass", id)
+				}
+			}
+		})
+	}
+}

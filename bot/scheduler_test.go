@@ -18,6 +18,7 @@ type recordingPoster struct {
 	mu      sync.Mutex
 	posts   []feedbackbot.Document
 	updates int
+	updated []feedbackbot.Document // each Update's document, in order
 	fail    error
 }
 
@@ -31,10 +32,11 @@ func (p *recordingPoster) Post(_ context.Context, channel string, doc feedbackbo
 	return feedbackbot.PostRef{Platform: "test", Destination: channel, ID: time.Now().String()}, nil
 }
 
-func (p *recordingPoster) Update(context.Context, feedbackbot.PostRef, feedbackbot.Document) error {
+func (p *recordingPoster) Update(_ context.Context, _ feedbackbot.PostRef, doc feedbackbot.Document) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.updates++
+	p.updated = append(p.updated, doc)
 	return nil
 }
 
