@@ -316,6 +316,11 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "  slack:     %s\n  discord:   %s\n", slack, discord)
 	fmt.Fprintf(m.Stdout, "  themes:    %d (%s)\n", len(cfg.Taxonomy()), themeNames(cfg))
 	fmt.Fprintf(m.Stdout, "  accounts:  %d configured\n  digests:   %d scheduled\n", len(cfg.Accounts), len(cfg.Digests))
+	if r := cfg.Retention.Messages.D(); r > 0 {
+		fmt.Fprintf(m.Stdout, "  retention: messages older than %s deleted daily (hourly totals kept)\n", config.FormatDuration(r))
+	} else {
+		fmt.Fprintln(m.Stdout, "  retention: off, messages are kept until deleted or forgotten (retention.messages)")
+	}
 	return nil
 }
 
