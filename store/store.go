@@ -38,7 +38,10 @@ type Entry struct {
 //   - Append returns only after the events are durable; it returns the number of events
 //     actually appended. An event whose message key and revision equal the latest stored
 //     ones is a redelivery and is skipped (not an error). A delete of a message that was
-//     never stored, or is already deleted, is skipped too. Events must be Normalize()d.
+//     never stored, or is already deleted, is skipped too, and so is any put of a deleted
+//     message: Slack and Discord never bring a deleted message back, so such a put is a
+//     replay (a redelivery, back-fill or re-import of an older copy) and must not
+//     resurrect it. Events must be Normalize()d.
 //   - Read hands out entries not yet delivered to anyone, plus entries delivered to a
 //     consumer that has not acknowledged them for longer than the backend's claim
 //     timeout (a crashed worker's), across all workspaces. It waits up to wait for

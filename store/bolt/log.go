@@ -146,6 +146,9 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 			}
 			var mark []byte
 			if put {
+				if len(cur) > 0 && cur[0] == markDelete {
+					continue // deleted: platforms never bring a message back, so this is a replay
+				}
 				mark = append([]byte{markPut}, m.Revision()...)
 				if string(cur) == string(mark) {
 					continue // a redelivery of the latest version

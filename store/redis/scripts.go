@@ -25,7 +25,7 @@ var appendScript = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur == '` + erased + `' then return 0 end
 if ARGV[2] == 'put' then
-  if cur == ARGV[3] then return 0 end
+  if cur == ARGV[3] or cur == '` + tombstone + `' then return 0 end
   if ARGV[6] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[6]) == 1 then return 0 end
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 else

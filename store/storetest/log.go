@@ -57,6 +57,7 @@ func testAppendIdempotent(t *testing.T, f *fixture) {
 		{"batch with duplicates inside", []feedbackbot.Event{Put(other), Put(other), Put(react), Put(other)}, 1},
 		{"delete", []feedbackbot.Event{Delete(m)}, 1},
 		{"delete twice", []feedbackbot.Event{Delete(m)}, 0},
+		{"re-import of the deleted message", []feedbackbot.Event{Put(m), Put(edit), Put(react)}, 0},
 		{"delete and redelivered delete in one batch", []feedbackbot.Event{Delete(other), Delete(other)}, 1},
 		{"empty batch", nil, 0},
 	}
