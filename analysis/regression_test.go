@@ -9,13 +9,17 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 )
 
-// TestChatRegressionSet measures the hand-labelled support-chat set (testdata/
-// chat_labelled.jsonl, labelled before looking at the analyzer's output) and fails if
-// the figures drop below today's, measured 2026-11-23: sentiment macro-F1 0.654,
-// theme precision 0.880 / recall 0.590, intent accuracy 0.637. The aim is 0.85
-// macro-F1; these floors only guard against regressions.
-func TestChatRegressionSet(t *testing.T) {
-	f, err := os.Open("testdata/chat_labelled.jsonl")
+type chatFigures struct {
+	n                                 int
+	macroF1, accuracy, themeP, themeR float64
+	intent                            float64
+}
+
+// measureChatSet scores the analyzer on a hand-labelled JSON Lines file of chat
+// messages (text, label, themes, intent).
+func measureChatSet(t *testing.T, path string) chatFigures {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +27,7 @@ func TestChatRegressionSet(t *testing.T) {
 	a := newA(t)
 	classes := []feedbackbot.SentimentLabel{feedbackbot.Positive, feedbackbot.Neutral, feedbackbot.Negative}
 	tp, fp, fn := map[feedbackbot.SentimentLabel]int{}, map[feedbackbot.SentimentLabel]int{}, map[feedbackbot.SentimentLabel]int{}
-	var n, intentOK, thTP, thFP, thFN int
+	var n, correct, intentOK, thTP, thFP, thFN int
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var row struct {
@@ -33,13 +37,14 @@ func TestChatRegressionSet(t *testing.T) {
 			Intent string   `json:"intent"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-			t.Fatalf("line %d: %v", n+1, err)
+			t.Fatalf("%s line %d: %v", path, n+1, err)
 		}
 		n++
 		tags := a.Analyze(row.Text)
 		gold := feedbackbot.SentimentLabel(row.Label)
 		if gold == tags.Sentiment.Label {
 			tp[gold]++
+			correct++
 		} else {
 			fp[tags.Sentiment.Label]++
 			fn[gold]++
@@ -61,21 +66,44 @@ func TestChatRegressionSet(t *testing.T) {
 		}
 		thFN += len(want)
 	}
-	if n < 300 {
-		t.Fatalf("the set has %d rows; keep at least 300", n)
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
 	}
-	f1 := 0.0
+	if n < 300 {
+		t.Fatalf("%s has %d rows; keep at least 300", path, n)
+	}
+	m := chatFigures{n: n, accuracy: float64(correct) / float64(n), intent: float64(intentOK) / float64(n),
+		themeP: float64(thTP) / float64(max(1, thTP+thFP)), themeR: float64(thTP) / float64(max(1, thTP+thFN))}
 	for _, c := range classes {
 		p := float64(tp[c]) / float64(max(1, tp[c]+fp[c]))
 		r := float64(tp[c]) / float64(max(1, tp[c]+fn[c]))
 		if p+r > 0 {
-			f1 += 2 * p * r / (p + r) / 3
+			m.macroF1 += 2 * p * r / (p + r) / 3
 		}
 	}
-	prec, rec := float64(thTP)/float64(max(1, thTP+thFP)), float64(thTP)/float64(max(1, thTP+thFN))
-	intent := float64(intentOK) / float64(n)
-	t.Logf("chat set: n=%d sentiment macro-F1 %.3f, themes P %.3f R %.3f, intent accuracy %.3f", n, f1, prec, rec, intent)
-	if f1 < 0.84 || prec < 0.85 || rec < 0.56 || intent < 0.73 {
+	t.Logf("%s: n=%d sentiment macro-F1 %.3f (accuracy %.3f), themes P %.3f R %.3f, intent accuracy %.3f",
+		path, n, m.macroF1, m.accuracy, m.themeP, m.themeR, m.intent)
+	return m
+}
+
+// TestChatRegressionSet measures the hand-labelled support-chat set (testdata/
+// chat_labelled.jsonl, labelled before looking at the analyzer's output, but the
+// rules were then found by reading its errors, so its figures are fitted) and fails
+// if they drop below the floors. The floors only guard against regressions.
+func TestChatRegressionSet(t *testing.T) {
+	m := measureChatSet(t, "testdata/chat_labelled.jsonl")
+	if m.macroF1 < 0.84 || m.themeP < 0.85 || m.themeR < 0.56 || m.intent < 0.73 {
 		t.Errorf("below the regression floors (macro-F1 0.84, theme P 0.85 R 0.56, intent 0.73)")
+	}
+}
+
+// TestChatHoldoutSet measures the held-out chat set (testdata/chat_holdout.jsonl,
+// labelled blind and committed before the analyzer ever ran on it). Rules are never
+// chosen by reading its rows; it tells how the analyzer does on chat it was not fitted
+// to. The floors sit just under the figures measured when the set was first used.
+func TestChatHoldoutSet(t *testing.T) {
+	m := measureChatSet(t, "testdata/chat_holdout.jsonl")
+	if m.macroF1 < 0.56 || m.themeP < 0.80 || m.themeR < 0.42 || m.intent < 0.50 {
+		t.Errorf("below the held-out floors (macro-F1 0.56, theme P 0.80 R 0.42, intent 0.50)")
 	}
 }

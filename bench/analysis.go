@@ -35,6 +35,9 @@ func runAnalysis(ctx context.Context, args []string) error {
 	fs := newFlags("analysis")
 	data := fs.String("data", "../shared/data/vader", "directory with tweets_GroundTruth.txt")
 	chat := fs.String("chat", "analysis/testdata/chat_labelled.jsonl", "labelled chat messages (JSON Lines)")
+	holdout := fs.String("holdout", "analysis/testdata/chat_holdout.jsonl", "held-out labelled chat messages (JSON Lines), never read to choose rules")
+	showErrors := fs.Bool("errors", false, "print the fitted chat set's misclassified rows (never the held-out set's)")
+	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
 	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
 	fs.Parse(args)
@@ -67,42 +70,29 @@ func runAnalysis(ctx context.Context, args []string) error {
 		[]string{"tweets: 3-class accuracy (+-0.05)", fmt.Sprintf("%.3f", acc), "Python VADER 0.899; target >= 0.90"},
 		[]string{"tweets: macro-F1", fmt.Sprintf("%.3f", f1), "Python VADER 0.740"})
 
-	if chatRows, err := readChat(*chat); err == nil && len(chatRows) > 0 {
-		var g, p []feedbackbot.SentimentLabel
-		tp, fp, fn := 0, 0, 0
-		intentOK := 0
-		for _, c := range chatRows {
-			tags := a.Analyze(c.Text)
-			g, p = append(g, feedbackbot.SentimentLabel(c.Label)), append(p, tags.Sentiment.Label)
-			if c.Intent == string(tags.Intent) {
-				intentOK++
-			}
-			want := map[string]bool{}
-			for _, t := range c.Themes {
-				want[t] = true
-			}
-			for _, t := range tags.Themes {
-				if want[t] {
-					tp++
-					delete(want, t)
-				} else {
-					fp++
-				}
-			}
-			fn += len(want)
+	for _, set := range []struct{ key, path, name, note string }{
+		{"chat", *chat, "chat, fitted", "rules were found by reading these rows' errors"},
+		{"holdout", *holdout, "chat, held out", "labelled blind; never used to choose rules"},
+	} {
+		chatRows, err := readChat(set.path)
+		if err != nil || len(chatRows) == 0 {
+			rows = append(rows, []string{set.name + " set", "not found: " + set.path, "run from the repository root"})
+			continue
 		}
-		cacc, cf1 := accuracyF1(g, p)
-		prec, rec := float64(tp)/float64(max(1, tp+fp)), float64(tp)/float64(max(1, tp+fn))
-		out["chat_n"], out["chat_accuracy"], out["chat_macro_f1"] = len(chatRows), cacc, cf1
-		out["themes_precision"], out["themes_recall"] = prec, rec
-		out["intent_accuracy"] = float64(intentOK) / float64(len(chatRows))
+		m := measureChat(a, chatRows, *showErrors && set.key == "chat")
+		out[set.key+"_n"], out[set.key+"_accuracy"], out[set.key+"_macro_f1"] = m.n, m.accuracy, m.macroF1
+		out[set.key+"_themes_precision"], out[set.key+"_themes_recall"] = m.themeP, m.themeR
+		out[set.key+"_intent_accuracy"] = m.intent
 		rows = append(rows,
-			[]string{fmt.Sprintf("chat (%d labelled): sentiment macro-F1", len(chatRows)), fmt.Sprintf("%.3f", cf1), "target >= 0.85"},
-			[]string{"chat: sentiment accuracy", fmt.Sprintf("%.3f", cacc), ""},
-			[]string{"chat: theme precision / recall", fmt.Sprintf("%.3f / %.3f", prec, rec), ""},
-			[]string{"chat: intent accuracy", fmt.Sprintf("%.3f", out["intent_accuracy"]), ""})
-	} else {
-		rows = append(rows, []string{"chat set", "not found: " + *chat, "run from the repository root"})
+			[]string{fmt.Sprintf("%s (%d labelled): sentiment macro-F1", set.name, m.n), fmt.Sprintf("%.3f", m.macroF1), "target >= 0.85; " + set.note},
+			[]string{set.name + ": sentiment accuracy", fmt.Sprintf("%.3f", m.accuracy), ""},
+			[]string{set.name + ": theme precision / recall", fmt.Sprintf("%.3f / %.3f", m.themeP, m.themeR), ""},
+			[]string{set.name + ": intent accuracy", fmt.Sprintf("%.3f", m.intent), ""})
+	}
+	if !*speed {
+		table(rows)
+		printJSON(out)
+		return nil
 	}
 
 	// Analyzer speed, in process.
@@ -130,6 +120,52 @@ func runAnalysis(ctx context.Context, args []string) error {
 	table(rows)
 	printJSON(out)
 	return nil
+}
+
+type chatFigures struct {
+	n                                         int
+	accuracy, macroF1, themeP, themeR, intent float64
+}
+
+// measureChat scores the analyzer on labelled chat rows; with show it prints each
+// row it gets wrong (sentiment, themes or intent) to stderr.
+func measureChat(a *analysis.Analyzer, chatRows []labelled, show bool) chatFigures {
+	var g, p []feedbackbot.SentimentLabel
+	tp, fp, fn, intentOK := 0, 0, 0, 0
+	for _, c := range chatRows {
+		tags := a.Analyze(c.Text)
+		g, p = append(g, feedbackbot.SentimentLabel(c.Label)), append(p, tags.Sentiment.Label)
+		if c.Intent == string(tags.Intent) {
+			intentOK++
+		}
+		want := map[string]bool{}
+		for _, t := range c.Themes {
+			want[t] = true
+		}
+		var extra []string
+		for _, t := range tags.Themes {
+			if want[t] {
+				tp++
+				delete(want, t)
+			} else {
+				fp++
+				extra = append(extra, t)
+			}
+		}
+		fn += len(want)
+		if show && (c.Label != string(tags.Sentiment.Label) || c.Intent != string(tags.Intent) || len(want) > 0 || len(extra) > 0) {
+			var missing []string
+			for t := range want {
+				missing = append(missing, t)
+			}
+			fmt.Fprintf(os.Stderr, "%-8s %-8s %+.2f | %-15s %-15s | -%v +%v | %q\n", c.Label, tags.Sentiment.Label, tags.Sentiment.Score,
+				c.Intent, tags.Intent, missing, extra, c.Text)
+		}
+	}
+	acc, f1 := accuracyF1(g, p)
+	return chatFigures{n: len(chatRows), accuracy: acc, macroF1: f1,
+		themeP: float64(tp) / float64(max(1, tp+fp)), themeR: float64(tp) / float64(max(1, tp+fn)),
+		intent: float64(intentOK) / float64(len(chatRows))}
 }
 
 func readTweets(path string) ([]string, []float64, error) {
