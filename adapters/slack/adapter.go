@@ -211,7 +211,7 @@ func (a *Adapter) user(ctx context.Context, id string) (userInfo, error) {
 	if err != nil {
 		return userInfo{}, fmt.Errorf("slack users.info %s: %w", id, err)
 	}
-	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.ID, restricted: info.IsRestricted || info.IsUltraRestricted, name: info.Name}
+	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.EnterpriseID, restricted: info.IsRestricted || info.IsUltraRestricted, name: info.Name}
 	a.mu.Lock()
 	a.userTeams[id] = u
 	a.mu.Unlock()

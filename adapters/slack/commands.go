@@ -2,6 +2,7 @@ package slackadapter
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -38,9 +39,28 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed command", http.StatusBadRequest)
 		return
 	}
-	cmd := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(sc.TeamID), Channel: sc.ChannelID,
+	a.answer(w, r.Context(), a.slashCommand(sc), sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false)
+}
+
+// slashCommand is the bot's command for a /feedback invocation (HTTP or Socket Mode).
+func (a *Adapter) slashCommand(sc slack.SlashCommand) feedbackbot.Command {
+	return feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(sc.TeamID), Channel: sc.ChannelID,
 		User: sc.UserID, UserName: sc.UserName, Text: sc.Text}
-	a.answer(w, r.Context(), cmd, sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false)
+}
+
+// buttonCommand is the bot's command for a button press (HTTP or Socket Mode); ok is
+// false for anything else (view submissions, shortcuts), which is acknowledged and
+// ignored. The team and enterprise are the presser's, checked like a slash
+// command's.
+func (a *Adapter) buttonCommand(cb slack.InteractionCallback) (cmd feedbackbot.Command, team, enterprise string, ok bool) {
+	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 || cb.ActionCallback.BlockActions[0] == nil {
+		return feedbackbot.Command{}, "", "", false
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	cmd = feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(cb.Team.ID), Channel: cb.Channel.ID,
+		User: cb.User.ID, UserName: cb.User.Name, Button: true, Text: strings.TrimSpace(act.ActionID + " " + act.Value)}
+	team = cmp.Or(cb.User.TeamID, cb.Team.ID)
+	return cmd, team, cb.Enterprise.ID, true
 }
 
 func (a *Adapter) workspace(team string) string {
@@ -53,6 +73,9 @@ func (a *Adapter) workspace(team string) string {
 // staff decides whether the caller may see customer data: a member of the home
 // workspace (or Enterprise Grid organisation) who is not a guest. Any doubt refuses.
 func (a *Adapter) staff(ctx context.Context, user, team, enterprise string) bool {
+	if strings.TrimSpace(user) == "" {
+		return false // Slack always names the caller; a payload that does not is refused
+	}
 	if slices.Contains(a.cfg.StaffUsers, user) {
 		return true
 	}
@@ -190,12 +213,10 @@ func (a *Adapter) handleInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
-	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+	cmd, team, enterprise, ok := a.buttonCommand(cb)
+	if !ok {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	act := cb.ActionCallback.BlockActions[0]
-	cmd := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(cb.Team.ID), Channel: cb.Channel.ID,
-		User: cb.User.ID, UserName: cb.User.Name, Button: true, Text: strings.TrimSpace(act.ActionID + " " + act.Value)}
-	a.answer(w, r.Context(), cmd, cb.User.TeamID, "", cb.ResponseURL, true)
+	a.answer(w, r.Context(), cmd, team, enterprise, cb.ResponseURL, true)
 }

@@ -85,8 +85,13 @@ func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Docu
 	return feedbackbot.PostRef{Platform: feedbackbot.PlatformSlack, Destination: channel, ID: ts}, nil
 }
 
-// Update replaces a posted message (new evidence on an open alert, a recovery).
+// Update replaces a posted message (new evidence on an open alert, a recovery),
+// after the same check as Post: a channel shared with another organisation since the
+// alert was posted gets nothing new.
 func (a *Adapter) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error {
+	if err := a.CheckDestination(ctx, ref.Destination); err != nil {
+		return err
+	}
 	blocks, fallback := RenderBlocks(doc)
 	return a.retry(ctx, func() error {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, ref.Destination, ref.ID, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false))

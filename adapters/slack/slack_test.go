@@ -36,18 +36,34 @@ const (
 )
 
 // usersJSON answers users.info: U-prefixed staff are home members, X-prefixed are
-// Slack Connect customers from TACME, G-prefixed are home guests.
+// Slack Connect customers from TACME, G-prefixed are home guests (R-prefixed
+// single-channel guests), O-prefixed are admins of another workspace (TOTHER),
+// E-prefixed are members of another workspace of the home Enterprise Grid
+// organisation (EHOME), F-prefixed belong to another organisation's workspace, and
+// N-prefixed are unknown to Slack.
 func usersJSON(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	id := r.Form.Get("user")
-	team, restricted := home, false
+	team, enterprise, restricted, ultra := home, "", false, false
 	switch {
 	case strings.HasPrefix(id, "X"):
 		team = "TACME"
 	case strings.HasPrefix(id, "G"):
 		restricted = true
+	case strings.HasPrefix(id, "R"):
+		ultra = true
+	case strings.HasPrefix(id, "O"):
+		team = "TOTHER"
+	case strings.HasPrefix(id, "E"):
+		team, enterprise = "TGRID2", "EHOME"
+	case strings.HasPrefix(id, "F"):
+		team, enterprise = "TFOREIGN", "EFOREIGN"
+	case strings.HasPrefix(id, "N"):
+		w.Write([]byte(`{"ok":false,"error":"user_not_found"}`))
+		return
 	}
-	fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":%q,"name":"n-%s","is_restricted":%v}}`, id, team, id, restricted)
+	fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":%q,"name":"n-%s","is_admin":true,"is_restricted":%v,"is_ultra_restricted":%v,`+
+		`"enterprise_user":{"id":"W%s","enterprise_id":%q,"teams":[%q]}}}`, id, team, id, restricted, ultra, id, enterprise, team)
 }
 
 type fixture struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -52,16 +51,11 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 	case socketmode.EventTypeInvalidAuth:
 		return fmt.Errorf("slack refused the app-level token (SLACK_APP_TOKEN, xapp-...): check it has connections:write")
 	case socketmode.EventTypeEventsAPI:
-		var env envelope
-		if evt.Request == nil || json.Unmarshal(evt.Request.Payload, &env) != nil {
+		if evt.Request == nil {
 			return nil
 		}
-		if env.Type == "event_callback" && a.firstDelivery(env.EventID, time.Now()) {
-			if err := a.captureEnvelope(ctx, env); err != nil && feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
-				a.forget(env.EventID)
-				a.log.Error("slack event not captured; not acknowledged, Slack will redeliver", "event_id", env.EventID, "err", err)
-				return nil
-			}
+		if !a.socketEventsAPI(ctx, evt.Request.Payload) {
+			return nil
 		}
 		return client.Ack(*evt.Request)
 	case socketmode.EventTypeSlashCommand:
@@ -69,9 +63,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		if !ok || evt.Request == nil {
 			return nil
 		}
-		cmd := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(sc.TeamID), Channel: sc.ChannelID,
-			User: sc.UserID, UserName: sc.UserName, Text: sc.Text}
-		return client.Ack(*evt.Request, a.reply(ctx, cmd, sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false))
+		return client.Ack(*evt.Request, a.reply(ctx, a.slashCommand(sc), sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false))
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
@@ -80,16 +72,14 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		if err := client.Ack(*evt.Request); err != nil {
 			return err
 		}
-		if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		cmd, team, enterprise, ok := a.buttonCommand(cb)
+		if !ok {
 			return nil
 		}
-		act := cb.ActionCallback.BlockActions[0]
-		cmd := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(cb.Team.ID), Channel: cb.Channel.ID,
-			User: cb.User.ID, UserName: cb.User.Name, Button: true, Text: strings.TrimSpace(act.ActionID + " " + act.Value)}
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			if resp := a.reply(ctx, cmd, cb.User.TeamID, "", cb.ResponseURL, true); resp["text"] != "Working on it…" {
+			if resp := a.reply(ctx, cmd, team, enterprise, cb.ResponseURL, true); resp["text"] != "Working on it…" {
 				if err := a.postResponse(context.WithoutCancel(ctx), cb.ResponseURL, resp); err != nil {
 					a.log.Error("slack: button reply failed", "err", err)
 				}
@@ -97,4 +87,29 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}()
 	}
 	return nil
+}
+
+// socketEventsAPI captures an events_api envelope's payload and reports whether to
+// acknowledge it: yes once it is durable, and yes for a payload that will never
+// parse (as X-Slack-No-Retry does over HTTP), so Slack does not redeliver it forever;
+// no when the store failed, so Slack redelivers it.
+func (a *Adapter) socketEventsAPI(ctx context.Context, payload json.RawMessage) bool {
+	var env envelope
+	if err := json.Unmarshal(payload, &env); err != nil {
+		a.log.Warn("slack socket mode: malformed events_api payload acknowledged and dropped", "err", err)
+		return true
+	}
+	if env.Type != "event_callback" || !a.firstDelivery(env.EventID, time.Now()) {
+		return true
+	}
+	if err := a.captureEnvelope(ctx, env); err != nil {
+		if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
+			a.log.Warn("slack socket mode: malformed event acknowledged and dropped", "event_id", env.EventID, "err", err)
+			return true
+		}
+		a.forget(env.EventID)
+		a.log.Error("slack event not captured; not acknowledged, Slack will redeliver", "event_id", env.EventID, "err", err)
+		return false
+	}
+	return true
 }

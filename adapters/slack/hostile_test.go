@@ -1,0 +1,176 @@
+package slackadapter
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+)
+
+// TestOversizedAndInvalidUTF8Event: a 100 KB message full of invalid UTF-8 is
+// accepted (200), repaired, stored cut at MaxTextBytes and flagged, and analysed; a
+// 30 KB message (over the analysis cut, under the storage cap) is stored whole.
+func TestOversizedAndInvalidUTF8Event(t *testing.T) {
+	f := newFixture(t)
+	huge := strings.Repeat("the export is broken \xff\xfe again ", 100_000/30)
+	whole := strings.Repeat("billing is wrong ", 30_000/17)
+	for i, text := range []string{huge, whole} {
+		ts := "1700000000.00010" + string(rune('0'+i))
+		if code := f.event("Ebig"+ts, map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": text}); code != 200 {
+			t.Fatalf("message %d: status %d", i, code)
+		}
+	}
+	s, ok := f.stored(key("C1", "1700000000.000100"))
+	if !ok {
+		t.Fatal("the oversized message was not stored")
+	}
+	m := s.Message
+	if !utf8.ValidString(m.Text) || len(m.Text) > feedbackbot.MaxTextBytes || len(m.Text) < feedbackbot.MaxTextBytes-8 || !m.Truncated ||
+		!strings.Contains(m.Text, "\uFFFD") || s.Tags.Sentiment.Label == "" {
+		t.Fatalf("oversized message stored as %d bytes, valid %v, truncated %v, tags %+v", len(m.Text), utf8.ValidString(m.Text), m.Truncated, s.Tags.Sentiment)
+	}
+	s, ok = f.stored(key("C1", "1700000000.000101"))
+	if !ok || s.Message.Text != whole || s.Message.Truncated || len(whole) <= analysis.MaxAnalyzedBytes || s.Tags.Sentiment.Label == "" {
+		t.Fatalf("a 30 KB message should be stored whole and analysed: %d bytes, truncated %v", len(s.Message.Text), s.Message.Truncated)
+	}
+}
+
+// staffByFixture is who usersJSON makes staff (no groups, no Grid in the fixture).
+func staffByFixture(user, team string) bool {
+	return strings.HasPrefix(user, "U") && (team == "" || team == home)
+}
+
+// FuzzSlashCommands posts signed /slack/commands bodies. Nothing panics; every
+// answer is 200 or 400; the bot is asked only for staff, as staff.
+func FuzzSlashCommands(f *testing.F) {
+	for _, s := range []string{
+		slash("UMARIA", home, "risk", "https://hooks.example/x"),
+		slash("XDANA", "TACME", "account acme", "https://hooks.example/x"),
+		slash("GGUEST", home, "forget XDANA", ""),
+		"command=%2Ffeedback&text=%ZZ", "", "user_id=UX&user_id=XY&team_id=" + home, "text=" + strings.Repeat("a", 5000),
+		slash("UMARIA", home, "survey.answer csat|5|acme|", "javascript:alert(1)"),
+	} {
+		f.Add(s)
+	}
+	fx := newFixture(f)
+	var mu sync.Mutex
+	var asked []feedbackbot.Command
+	fx.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		mu.Lock()
+		asked = append(asked, c)
+		mu.Unlock()
+		return feedbackbot.Document{Ephemeral: true, Fallback: "ok"}, nil
+	})
+	f.Fuzz(func(t *testing.T, body string) {
+		mu.Lock()
+		asked = asked[:0]
+		mu.Unlock()
+		req := httptest.NewRequest(http.MethodPost, "/slack/commands", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		sign(req, body, time.Now())
+		w := httptest.NewRecorder()
+		fx.a.handleCommand(w, req)
+		if w.Code != 200 && w.Code != 400 && w.Code != 413 {
+			t.Fatalf("status %d", w.Code)
+		}
+		if w.Code != 200 {
+			return
+		}
+		var reply map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &reply); err != nil {
+			t.Fatalf("reply is not JSON: %q", w.Body.String())
+		}
+		form, _ := url.ParseQuery(body)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range asked {
+			if !c.Staff || !staffByFixture(form.Get("user_id"), form.Get("team_id")) || c.Button {
+				t.Fatalf("the bot was asked for user %q team %q as staff %v: %.80q", c.User, form.Get("team_id"), c.Staff, c.Text)
+			}
+		}
+		if len(asked) == 0 && !strings.Contains(w.Body.String(), refusal) {
+			t.Fatalf("neither answered nor refused: %s", w.Body.String())
+		}
+	})
+}
+
+// FuzzInteractions posts signed /slack/interactions bodies (block_actions and any
+// other payload). Nothing panics; every answer is 200 or 400; only staff, or a
+// customer's survey answer, reach the bot.
+func FuzzInteractions(f *testing.F) {
+	for _, s := range []string{
+		interaction("UMARIA", home, home, "", "alert.ack", "fp1"),
+		interaction("XDANA", "TACME", "TACME", "", "forget.confirm", "XLEE"),
+		interaction("XDANA", "TACME", "TACME", "", "survey.answer", "csat|5|TACME|"),
+		`payload={"type":"block_actions","actions":[null]}`, `payload={"type":"block_actions","actions":[]}`,
+		`payload={"type":"view_submission","view":{"state":{"values":{}}}}`, `payload={"type":"block_actions","state":{"values":{"b":{"a":{"type":"x"}}}}}`,
+		`payload={`, "payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%5B%7B%7D%5D%7D", "", "%zz",
+	} {
+		f.Add(s)
+	}
+	fx := newFixture(f)
+	var mu sync.Mutex
+	var asked []feedbackbot.Command
+	fx.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		mu.Lock()
+		asked = append(asked, c)
+		mu.Unlock()
+		return feedbackbot.Document{Ephemeral: true, Fallback: "ok"}, nil
+	})
+	f.Fuzz(func(t *testing.T, body string) {
+		mu.Lock()
+		asked = asked[:0]
+		mu.Unlock()
+		req := httptest.NewRequest(http.MethodPost, "/slack/interactions", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		sign(req, body, time.Now())
+		w := httptest.NewRecorder()
+		fx.a.handleInteraction(w, req)
+		if w.Code != 200 && w.Code != 400 && w.Code != 413 {
+			t.Fatalf("status %d", w.Code)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range asked {
+			if !c.Button {
+				t.Fatalf("a button reached the bot as a typed command: %+v", c)
+			}
+			if !c.Staff && !strings.HasPrefix(c.Text, "survey.answer ") {
+				t.Fatalf("a non-staff button reached the bot: %+v", c)
+			}
+			if c.Staff && !strings.HasPrefix(c.User, "U") {
+				t.Fatalf("%s treated as staff", c.User)
+			}
+		}
+	})
+}
+
+// FuzzSocketEventsAPI feeds Socket Mode events_api payloads to the code that
+// captures them. Nothing panics, and every payload is acknowledged (the store is up):
+// one that will never parse is acknowledged and dropped, not redelivered forever.
+func FuzzSocketEventsAPI(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"event_callback","team_id":"THOME","event_id":"EvS1","event":{"type":"message","user":"XDANA","user_team":"TACME","channel":"C9","ts":"1700000000.000100","text":"socket hello"}}`,
+		`{"type":"event_callback","event_id":"EvS2","event":{"type":"message","subtype":"message_changed","channel":"C9","message":{"user":"X","ts":"1.1","edited":{"ts":"x"}}}}`,
+		`{"type":"event_callback","event_id":"EvS3","event":{"type":"reaction_added","item":{"type":"message","channel":"C9","ts":"1700000000.000100"},"reaction":"tada"}}`,
+		`{"type":"event_callback","event_id":"EvS4","event":{"type":"message","user":"X","channel":"C","ts":"-1"}}`,
+		`{"type":"event_callback","event":"nope"}`, `{`, `null`, `[]`, `{"type":"app_rate_limited"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	fx := newFixture(f)
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		if !fx.a.socketEventsAPI(context.Background(), payload) {
+			t.Fatalf("payload not acknowledged: %q", payload)
+		}
+	})
+}
