@@ -78,10 +78,10 @@ func CommandText(data discordgo.ApplicationCommandInteractionData) string {
 			}
 			var v string
 			switch o.Type {
-			case discordgo.ApplicationCommandOptionString:
-				v = o.StringValue()
-			case discordgo.ApplicationCommandOptionUser:
-				v, _ = o.Value.(string) // the user's id
+			case discordgo.ApplicationCommandOptionString, discordgo.ApplicationCommandOptionUser:
+				// The text, or the user's id. Not o.StringValue(): it panics on a value
+				// that is not a string (null), and a payload must not stop the bot.
+				v, _ = o.Value.(string)
 			}
 			if v = strings.TrimSpace(v); v != "" {
 				parts = append(parts, v)
@@ -100,6 +100,13 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCr
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
+		defer func() {
+			// One payload must not stop the bot: net/http recovers a Slack handler's
+			// panic for the same reason.
+			if p := recover(); p != nil {
+				a.log.Error("discord: interaction handler panicked; interaction dropped", "interaction", i.ID, "panic", fmt.Sprint(p))
+			}
+		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute) // the token lives 15 minutes
 		defer cancel()
 		a.HandleInteraction(ctx, i.Interaction)
@@ -110,40 +117,16 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCr
 // for non-staff (except survey answers), answered within CommandTimeout, otherwise
 // deferred and then edited in. Replies are ephemeral except a survey question.
 func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interaction) {
-	var text string
-	button := false
-	switch i.Type {
-	case discordgo.InteractionApplicationCommand:
-		data := i.ApplicationCommandData()
-		if data.Name != CommandName {
-			return
-		}
-		text = CommandText(data)
-	case discordgo.InteractionMessageComponent:
-		text, button = i.MessageComponentData().CustomID, true
-	default:
+	cmd, ok := a.interactionCommand(i)
+	if !ok {
 		return
 	}
-	user, roles := "", []string(nil)
-	name := ""
-	if i.Member != nil && i.Member.User != nil {
-		user, roles, name = i.Member.User.ID, i.Member.Roles, displayName(i.Member.User, i.Member)
-	} else if i.User != nil {
-		user, name = i.User.ID, displayName(i.User, nil)
-	}
-	if i.GuildID == "" || user == "" || !a.guildAllowed(i.GuildID) {
-		a.respond(ctx, i, Render(ephemeralText("feedbackbot works inside the servers it is configured for, not in direct messages.")))
-		return
-	}
-	staff := a.isStaff(i.GuildID, user, roles)
-	surveyAnswer := button && strings.HasPrefix(text, "survey.answer ")
-	if !staff && !surveyAnswer {
-		a.log.Info("discord: command refused to non-staff", "guild", i.GuildID, "user", user)
+	if !cmd.Staff && !(cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")) {
+		a.log.Info("discord: command refused to non-staff", "guild", i.GuildID, "user", cmd.User)
 		a.respond(ctx, i, Render(ephemeralText(refusal)))
 		return
 	}
-	cmd := feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: i.GuildID, Channel: i.ChannelID, User: user,
-		UserName: name, Staff: staff, Text: text, Button: button}
+	text := cmd.Text
 	type result struct {
 		doc feedbackbot.Document
 		err error
@@ -212,4 +195,43 @@ func ephemeralText(s string) feedbackbot.Document {
 func firstWord(s string) string {
 	w, _, _ := strings.Cut(strings.TrimSpace(s), " ")
 	return w
+}
+
+// interactionCommand reads the bot's command from an interaction; ok is false for
+// what is not ours (another application command, autocomplete, modals). Staff is
+// decided here: never in a direct message, in a server the bot is not configured
+// for, or without a user; there the caller gets the same refusal as any non-staff
+// member, so it tells them nothing.
+func (a *Adapter) interactionCommand(i *discordgo.Interaction) (cmd feedbackbot.Command, ok bool) {
+	if i == nil {
+		return cmd, false
+	}
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		data, isCmd := i.Data.(discordgo.ApplicationCommandInteractionData)
+		if !isCmd || data.Name != CommandName {
+			return cmd, false
+		}
+		cmd.Text = CommandText(data)
+	case discordgo.InteractionMessageComponent:
+		data, isComp := i.Data.(discordgo.MessageComponentInteractionData)
+		if !isComp {
+			return cmd, false
+		}
+		cmd.Text, cmd.Button = data.CustomID, true
+	default:
+		return cmd, false
+	}
+	var roles []string
+	if i.Member != nil && i.Member.User != nil {
+		cmd.User, roles, cmd.UserName = i.Member.User.ID, i.Member.Roles, displayName(i.Member.User, i.Member)
+	} else if i.User != nil {
+		cmd.User, cmd.UserName = i.User.ID, displayName(i.User, nil)
+	}
+	cmd.Platform, cmd.Workspace, cmd.Channel = feedbackbot.PlatformDiscord, i.GuildID, i.ChannelID
+	cmd.Staff = i.GuildID != "" && cmd.User != "" && i.Member != nil && a.guildAllowed(i.GuildID) && a.isStaff(i.GuildID, cmd.User, roles)
+	if i.GuildID == "" || !a.guildAllowed(i.GuildID) {
+		cmd.Text, cmd.Button = "", false // outside our servers nothing is done, not even a survey answer
+	}
+	return cmd, true
 }
