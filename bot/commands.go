@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -163,11 +164,11 @@ func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest str
 	if err := m.Normalize(); err != nil {
 		return feedbackbot.Document{}, err
 	}
-	if _, err := b.Store.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("log feedback: %w", err)
-	}
 	if err := b.audit(ctx, cmd, "log", acct.ID, now); err != nil {
 		return feedbackbot.Document{}, err
+	}
+	if _, err := b.Store.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("log feedback: %w", err)
 	}
 	return ephemeral(fmt.Sprintf("Logged for *%s*: “%s”. It will show up in the account's history and the next digest.", cmp.Or(acct.Name, acct.ID), ShortText(text, 200))), nil
 }
@@ -258,6 +259,9 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	}
 	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params})
 	if err != nil {
+		return feedbackbot.Document{}, err
+	}
+	if err := b.audit(ctx, cmd, "themes", "", now); err != nil {
 		return feedbackbot.Document{}, err
 	}
 	title := fmt.Sprintf("Themes · %s", periodLabel(d))
@@ -368,11 +372,11 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 	if err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("encode alert: %w", err)
 	}
-	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocAlert, fp, raw); err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("save alert: %w", err)
-	}
 	if err := b.audit(ctx, cmd, action, fp, now); err != nil {
 		return feedbackbot.Document{}, err
+	}
+	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocAlert, fp, raw); err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("save alert: %w", err)
 	}
 	doc := AlertDocument(a)
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: note})
@@ -395,7 +399,11 @@ func (b *Bot) audit(ctx context.Context, cmd feedbackbot.Command, action, target
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	id := fmt.Sprintf("%020d-%s", now.UnixNano(), cmd.User)
+	// Time first, so ids sort by time; the random suffix keeps two entries written in
+	// the same clock tick (a double click, a coarse clock) from overwriting each other.
+	var nonce [6]byte
+	_, _ = rand.Read(nonce[:])
+	id := fmt.Sprintf("%020d-%s-%s-%s", now.UnixNano(), cmd.User, action, hex.EncodeToString(nonce[:]))
 	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocAudit, id, raw); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}

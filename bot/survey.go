@@ -86,12 +86,12 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	} else if !feedbackbot.IsNotFound(err) {
 		return feedbackbot.Document{}, fmt.Errorf("survey cooldown: %w", err)
 	}
+	if err := b.audit(ctx, cmd, "survey", acct.ID, now); err != nil {
+		return feedbackbot.Document{}, err
+	}
 	raw, _ := json.Marshal(now)
 	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocSurveyAsked, kind+"|"+acct.ID, raw); err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("survey: %w", err)
-	}
-	if err := b.audit(ctx, cmd, "survey", acct.ID, now); err != nil {
-		return feedbackbot.Document{}, err
 	}
 	doc := SurveyDocument(kind, acct.ID, thread)
 	doc.Ephemeral = false // the adapter posts it to the customer's channel: a question, no analysis

@@ -1,0 +1,194 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+type auditRecord struct {
+	Time     time.Time `json:"time"`
+	Platform string    `json:"platform"`
+	User     string    `json:"user"`
+	Action   string    `json:"action"`
+	Target   string    `json:"target"`
+}
+
+func audits(t *testing.T, st store.Store) []auditRecord {
+	t.Helper()
+	docs, err := st.ListDocs(context.Background(), "T1", bot.DocAudit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []auditRecord
+	for id, raw := range docs {
+		var a auditRecord
+		if err := json.Unmarshal(raw, &a); err != nil {
+			t.Fatalf("audit %s: %v", id, err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// auditFixture stores analysed messages of account acme by XDANA and an open alert.
+func auditFixture(t *testing.T, st store.Store, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	var events []feedbackbot.Event
+	for i := range 3 {
+		m := feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+			Workspace: "T1", Channel: "C1", Author: "XDANA", Role: feedbackbot.RoleCustomer, Account: "acme",
+			Text: "we were charged twice and nobody answers", Time: now.Add(-time.Duration(i+1) * time.Hour)}
+		if err := m.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+	}
+	if _, err := st.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alert, _ := json.Marshal(feedbackbot.Alert{Fingerprint: "fp1", Workspace: "T1", Account: feedbackbot.Account{ID: "acme"}, Status: feedbackbot.AlertOpen})
+	if err := st.PutDoc(ctx, "T1", bot.DocAlert, "fp1", alert); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCommandsAreAudited: every command that reveals or changes customer data writes
+// one audit entry (who, what, about which account or person, when, on which
+// platform), typed or pressed; help, refusals and survey answers write none. Two
+// commands in the same clock tick keep both entries.
+func TestCommandsAreAudited(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			auditFixture(t, st, now)
+			b := &bot.Bot{Store: st, Now: func() time.Time { return now }} // a fixed clock: every entry in the same tick
+			steps := []struct {
+				text           string
+				button         bool
+				action, target string
+			}{
+				{"log acme they want SSO", false, "log", "acme"},
+				{"account acme", false, "account", "acme"},
+				{"account.open acme", true, "account", "acme"},
+				{"themes 30d", false, "themes", ""},
+				{"risk", false, "risk", ""},
+				{"digest 7d", false, "digest", ""},
+				{"survey csat acme", false, "survey", "acme"},
+				{"alert.ack fp1", true, "alert.ack", "fp1"},
+				{"alert.snooze fp1", true, "alert.snooze", "fp1"},
+				{"forget.confirm XDANA", true, "forget", "XDANA"},
+			}
+			for i, s := range steps {
+				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: "T1", User: "USAM",
+					UserName: "sam", Staff: true, Button: s.button, Text: s.text}); err != nil {
+					t.Fatalf("%s: %v", s.text, err)
+				}
+				got := audits(t, st)
+				if len(got) != i+1 {
+					t.Fatalf("after %q: %d audit entries, want %d", s.text, len(got), i+1)
+				}
+				found := false
+				for _, a := range got {
+					if a.Action == s.action && a.Target == s.target && a.User == "USAM" && a.Platform == "discord" && a.Time.Equal(now) {
+						found = true
+					}
+				}
+				if !found {
+					t.Fatalf("%q: no audit entry {%s %s USAM discord %v} in %+v", s.text, s.action, s.target, now, got)
+				}
+			}
+			// Nothing is audited for what reveals nothing or is refused.
+			n := len(audits(t, st))
+			for _, c := range []feedbackbot.Command{
+				{Workspace: "T1", User: "USAM", Staff: true, Text: "help"},
+				{Workspace: "T1", User: "XLEE", Text: "account acme"},
+				{Workspace: "T1", User: "XLEE", Button: true, Text: "alert.ack fp1"},
+				{Workspace: "T1", User: "XLEE", Button: true, Text: "survey.answer csat|5|acme|"},
+			} {
+				if _, err := b.HandleCommand(ctx, c); err != nil {
+					t.Fatalf("%q: %v", c.Text, err)
+				}
+			}
+			if got := len(audits(t, st)); got != n {
+				t.Errorf("help, refusals and survey answers wrote %d audit entries", got-n)
+			}
+		})
+	}
+}
+
+// failingAudit is the real store whose audit writes fail (a full disk, a lost
+// connection at the wrong moment).
+type failingAudit struct{ store.Store }
+
+func (f failingAudit) PutDoc(ctx context.Context, ws, kind, id string, data []byte) error {
+	if kind == bot.DocAudit {
+		return errors.New("injected: audit write failed")
+	}
+	return f.Store.PutDoc(ctx, ws, kind, id, data)
+}
+
+// TestUnauditedCommandIsNotCarriedOut: when the audit entry cannot be written, a
+// command that reveals data answers with an error and reveals nothing, and one that
+// changes data changes nothing (no logged feedback, alert left open, survey not
+// marked asked, nobody forgotten).
+func TestUnauditedCommandIsNotCarriedOut(t *testing.T) {
+	ctx := context.Background()
+	st := backends(t)["bolt"](t)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	auditFixture(t, st, now)
+	backlog := func() int64 {
+		n, err := st.Backlog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	b := &bot.Bot{Store: failingAudit{st}, Now: func() time.Time { return now }}
+	for _, c := range []struct {
+		text   string
+		button bool
+	}{
+		{"log acme they want SSO", false}, {"account acme", false}, {"account.open acme", true}, {"themes", false}, {"risk", false},
+		{"digest", false}, {"survey csat acme", false}, {"alert.ack fp1", true}, {"alert.snooze fp1", true}, {"forget.confirm XDANA", true},
+	} {
+		doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USAM", Staff: true, Button: c.button, Text: c.text})
+		if err == nil {
+			t.Errorf("%q carried out without an audit entry: %+v", c.text, doc)
+			continue
+		}
+		if strings.Contains(feedbackbot.ErrorMessage(err), "charged twice") {
+			t.Errorf("%q revealed data in its error: %v", c.text, err)
+		}
+	}
+	if n := backlog(); n != 0 {
+		t.Errorf("feedback was logged without an audit entry (%d waiting)", n)
+	}
+	raw, err := st.GetDoc(ctx, "T1", bot.DocAlert, "fp1")
+	if err != nil || !strings.Contains(string(raw), `"status":"open"`) {
+		t.Errorf("the alert changed without an audit entry: %s %v", raw, err)
+	}
+	if _, err := st.GetDoc(ctx, "T1", bot.DocSurveyAsked, "csat|acme"); !feedbackbot.IsNotFound(err) {
+		t.Errorf("the survey was marked asked without an audit entry: %v", err)
+	}
+	if n := authored(t, st, "XDANA"); n != 3 {
+		t.Errorf("forget ran without an audit entry: %d of 3 messages left", n)
+	}
+	if got := audits(t, st); len(got) != 0 {
+		t.Errorf("audit entries: %+v", got)
+	}
+}
