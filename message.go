@@ -7,9 +7,9 @@ package feedbackbot
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -80,12 +80,37 @@ func (m *Message) Key() string {
 // Revision identifies the content of a message version: an edit changes it, a
 // redelivery of the same version does not.
 func (m *Message) Revision() string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00", m.Text, m.Role, m.Account, m.Thread, m.Time.UnixNano())
-	for _, k := range slices.Sorted(maps.Keys(m.Reactions)) {
-		fmt.Fprintf(h, "%s=%d\x00", k, m.Reactions[k])
+	// The bytes hashed must never change: stored revisions are compared with new
+	// ones to recognise redeliveries (TestRevisionStable pins them).
+	b := make([]byte, 0, len(m.Text)+len(m.Role)+len(m.Account)+len(m.Thread)+32)
+	for _, f := range [...]string{m.Text, string(m.Role), m.Account, m.Thread} {
+		b = append(append(b, f...), 0)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
+	b = append(strconv.AppendInt(b, m.Time.UnixNano(), 10), 0)
+	for _, k := range slices.Sorted(maps.Keys(m.Reactions)) {
+		b = append(append(b, k...), '=')
+		b = append(strconv.AppendInt(b, int64(m.Reactions[k]), 10), 0)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// ValidUTF8 reports whether every text field of m is valid UTF-8, so that a JSON
+// round trip returns it unchanged (JSON replaces invalid bytes). Stores use it to skip
+// that round trip for the common, valid message.
+func (m *Message) ValidUTF8() bool {
+	for _, f := range [...]string{m.ID, string(m.Platform), m.Workspace, m.Channel, m.ChannelName, m.Thread,
+		m.ReplyTo, m.Author, m.AuthorName, string(m.Role), m.Account, m.AccountName, m.Text, m.Permalink} {
+		if !utf8.ValidString(f) {
+			return false
+		}
+	}
+	for k := range m.Reactions {
+		if !utf8.ValidString(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // Normalize repairs what outside input gets wrong and checks what cannot be repaired:

@@ -31,14 +31,19 @@ const applyRounds = 5
 
 const day = 24 * time.Hour
 
-// Apply applies analysed entries; see store.Derived. Each item is one atomic script
-// (checks of the latest revision and the applied stamp, subtraction of what was applied
-// before, new counters and indexes); the batch is one pipeline.
+// applyChunk bounds how many items one apply script carries: a script holds Redis
+// while it runs (about 20µs an item), so a chunk keeps other clients' waits short.
+const applyChunk = 200
+
+// Apply applies analysed entries; see store.Derived. Each workspace's items are one
+// atomic script per chunk (checks of the latest revision and the applied stamp,
+// subtraction of what was applied before, new counters and indexes, with the rollup
+// counters summed over the chunk), and all the scripts go in one pipeline.
 func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) {
 	if len(items) == 0 {
 		return 0, nil
 	}
-	calls := make([]evalCall, len(items))
+	calls := make([]applyItem, len(items))
 	for i, it := range items {
 		c, err := s.applyCall(it)
 		if err != nil {
@@ -55,23 +60,31 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 		if round == applyRounds {
 			return applied, fmt.Errorf("redis apply: the index keys of %d message(s) kept changing", len(pending))
 		}
-		batch := make([]evalCall, len(pending))
-		for j, i := range pending {
-			batch[j] = calls[i]
-		}
-		cmds, err := s.evalAll(ctx, applyScript, batch, nil)
+		scripts, members := s.applyScripts(calls, pending)
+		cmds, err := s.evalAll(ctx, applyScript, scripts, nil)
 		var next []int
 		for j, c := range cmds {
 			if c.Err() != nil {
 				continue
 			}
-			switch v := c.Val().(type) {
-			case int64:
-				applied += int(v)
-			case []any:
-				i := pending[j]
-				for _, k := range v {
-					if ks, ok := k.(string); ok && !slices.Contains(calls[i].keys, ks) {
+			res, _ := c.Val().([]any)
+			if len(res) == 0 {
+				continue
+			}
+			n, _ := res[0].(int64)
+			applied += int(n)
+			for _, r := range res[1:] {
+				miss, _ := r.([]any)
+				if len(miss) == 0 {
+					continue
+				}
+				k, _ := miss[0].(int64)
+				if k < 0 || int(k) >= len(members[j]) {
+					return applied, fmt.Errorf("redis apply: the script named item %d of %d", k, len(members[j]))
+				}
+				i := members[j][k]
+				for _, key := range miss[1:] {
+					if ks, ok := key.(string); ok && !slices.Contains(calls[i].keys, ks) {
 						calls[i].keys = append(calls[i].keys, ks)
 					}
 				}
@@ -81,65 +94,153 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 		if err != nil {
 			return applied, wrapErr("apply", err)
 		}
+		slices.Sort(next)
 		pending = next
 	}
 	return applied, nil
 }
 
-// applyCall builds the script call of one item. The new revision's keys are declared;
-// so are both notable sets of its day, as re-analysis often moves a message between
-// them. Keys of an older revision elsewhere are learnt from the script on a retry.
-func (s *Store) applyCall(it store.Applied) (evalCall, error) {
+// applyItem is one item's part of an apply script: its workspace, the keys it
+// touches beyond the workspace's fixed ones, and its applyFields arguments.
+type applyItem struct {
+	ws   wsKeys
+	keys []string
+	args []any
+	// A put's rollup key, bucket and contributions, summed per script in Go.
+	rollup  string
+	bucket  string
+	contrib map[string]int64
+}
+
+// applyScripts groups the pending items by workspace into script calls of at most
+// applyChunk items, and returns for each call the indexes of its items in order. Each
+// call carries the rollup totals of its puts (see applyScript).
+func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]int) {
+	type script struct {
+		keys    []string
+		seen    map[string]bool
+		args    []any
+		members []int
+		totals  map[string]map[string]int64
+		buckets map[string]string
+		order   []string // rollup keys in first-seen order
+	}
+	var scripts []*script
+	open := map[wsKeys]*script{}
+	for _, i := range pending {
+		c := calls[i]
+		sc := open[c.ws]
+		if sc == nil || len(sc.members) == applyChunk {
+			sc = &script{
+				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets()},
+				seen:    map[string]bool{},
+				totals:  map[string]map[string]int64{},
+				buckets: map[string]string{},
+			}
+			open[c.ws] = sc
+			scripts = append(scripts, sc)
+		}
+		for _, k := range c.keys {
+			if !sc.seen[k] {
+				sc.seen[k] = true
+				sc.keys = append(sc.keys, k)
+			}
+		}
+		sc.args = append(sc.args, c.args...)
+		sc.members = append(sc.members, i)
+		if c.rollup != "" {
+			t := sc.totals[c.rollup]
+			if t == nil {
+				t = map[string]int64{}
+				sc.totals[c.rollup] = t
+				sc.buckets[c.rollup] = c.bucket
+				sc.order = append(sc.order, c.rollup)
+			}
+			for k, v := range c.contrib {
+				t[k] += v
+			}
+		}
+	}
+	out := make([]evalCall, len(scripts))
+	members := make([][]int, len(scripts))
+	for j, sc := range scripts {
+		totals := make([][3]any, len(sc.order))
+		for i, k := range sc.order {
+			totals[i] = [3]any{k, sc.buckets[k], sc.totals[k]}
+		}
+		enc, err := json.Marshal(totals)
+		if err != nil {
+			// maps of strings to integers always encode
+			panic(fmt.Sprintf("redis apply: encode rollup totals: %v", err))
+		}
+		out[j] = evalCall{keys: sc.keys, args: append([]any{strconv.Itoa(NotableKeep), enc}, sc.args...)}
+		members[j] = sc.members
+	}
+	return out, members
+}
+
+// applyCall builds one item's part of an apply script. The new revision's keys are
+// declared; so are both notable sets of its day, as re-analysis often moves a message
+// between them. Keys of an older revision elsewhere are learnt from the script on a
+// retry.
+func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	ev := it.Entry.Event
 	m := ev.Message
 	if m.Platform == "" || m.Workspace == "" || m.ID == "" {
-		return evalCall{}, invalid("entry %q has no message identity", it.Entry.ID)
+		return applyItem{}, invalid("entry %q has no message identity", it.Entry.ID)
 	}
 	k := s.ws(m.Workspace)
 	key := m.Key()
-	keys := []string{k.latest(), k.rec(key), k.accounts(), k.buckets()}
-	keep := strconv.Itoa(NotableKeep)
+	rec := k.rec(key)
 	switch ev.Kind {
 	case feedbackbot.EventDelete:
-		return evalCall{keys: keys, args: []any{"del", key, "", "", "", "{}", "0", "0", "0", "", keep, "[]"}}, nil
+		return applyItem{ws: k, keys: []string{rec}, args: []any{
+			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "",
+		}}, nil
 	case feedbackbot.EventPut:
 	default:
-		return evalCall{}, invalid("entry %q has unknown event kind %q", it.Entry.ID, ev.Kind)
+		return applyItem{}, invalid("entry %q has unknown event kind %q", it.Entry.ID, ev.Kind)
 	}
 	if m.Time.IsZero() {
-		return evalCall{}, invalid("entry %q: message has no time", it.Entry.ID)
+		return applyItem{}, invalid("entry %q: message has no time", it.Entry.ID)
 	}
 	tags := it.Tags
 	tags.Sentiment.Score = finite(tags.Sentiment.Score)
 	rev := m.Revision()
 	data, err := json.Marshal(store.Stored{Message: m, Tags: tags})
 	if err != nil {
-		return evalCall{}, fmt.Errorf("encode message: %w", err)
+		return applyItem{}, fmt.Errorf("encode message: %w", err)
 	}
-	contrib, err := json.Marshal(feedbackbot.Contributions(&m, &tags))
-	if err != nil {
-		return evalCall{}, fmt.Errorf("encode contributions: %w", err)
-	}
-	bucket := feedbackbot.BucketStart(m.Time).Unix()
-	spec := [][2]string{{k.rollup(bucket), "r"}, {k.timeAll(), "t"}}
+	contributions := feedbackbot.Contributions(&m, &tags)
+	contrib := appendCounters(nil, contributions)
+	bucket := strconv.FormatInt(feedbackbot.BucketStart(m.Time).Unix(), 10)
+	rollup := string(k) + ":r:" + bucket
+	timeAll, timeAccount, timeChannel, author := k.timeAll(), "", k.timeChannel(m.Channel), ""
+	spec := [][2]string{{rollup, "r"}, {timeAll, "t"}}
 	if m.Account != "" {
-		spec = append(spec, [2]string{k.timeAccount(m.Account), "t"})
+		timeAccount = k.timeAccount(m.Account)
+		spec = append(spec, [2]string{timeAccount, "t"})
 	}
-	spec = append(spec, [2]string{k.timeChannel(m.Channel), "t"})
+	spec = append(spec, [2]string{timeChannel, "t"})
 	if m.Author != "" {
-		spec = append(spec, [2]string{k.authorIndex(m.Author), "t"})
+		author = k.authorIndex(m.Author)
+		spec = append(spec, [2]string{author, "t"})
 	}
 	d := m.Time.UTC().Truncate(day)
 	neg, pos := k.notable("neg", d), k.notable("pos", d)
 	score := tags.Sentiment.Score
+	notable := ""
 	if m.Role == feedbackbot.RoleCustomer || m.Role == "" {
 		switch {
 		case score < 0:
+			notable = neg
 			spec = append(spec, [2]string{neg, "n-"})
 		case score > 0:
+			notable = pos
 			spec = append(spec, [2]string{pos, "n+"})
 		}
 	}
+	keys := []string{rec}
 	for _, e := range spec {
 		keys = append(keys, e[0])
 	}
@@ -150,12 +251,13 @@ func (s *Store) applyCall(it store.Applied) (evalCall, error) {
 	}
 	specJSON, err := json.Marshal(spec)
 	if err != nil {
-		return evalCall{}, fmt.Errorf("encode index spec: %w", err)
+		return applyItem{}, fmt.Errorf("encode index spec: %w", err)
 	}
-	return evalCall{keys: keys, args: []any{
+	return applyItem{ws: k, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions, args: []any{
 		"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
-		strconv.FormatInt(m.Time.UnixMicro(), 10), strconv.FormatInt(bucket, 10),
-		strconv.FormatFloat(score, 'g', -1, 64), m.Account, keep, specJSON,
+		strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
+		strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,
+		rollup, timeAll, timeAccount, timeChannel, author, notable,
 	}}, nil
 }
 

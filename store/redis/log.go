@@ -20,15 +20,36 @@ import (
 // and entries to reclaim.
 const maxBlock = time.Second
 
+// appendChunk bounds how many events one append script carries, so a large batch
+// does not hold Redis for long.
+const appendChunk = 256
+
 // Append adds events to their workspaces' logs; see store.Log. Every event is checked
-// before anything is written, so an invalid one (EINVALID) appends nothing. Each event
-// is one atomic script (dedupe check + XADD); a batch is one pipeline.
+// before anything is written, so an invalid one (EINVALID) appends nothing. Each
+// workspace's events are one atomic script per chunk (dedupe checks + XADD), and all
+// the scripts go in one pipeline.
 func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
 	if len(events) == 0 {
 		return 0, nil
 	}
-	calls := make([]evalCall, len(events))
+	type wsBatch struct {
+		keys    []string
+		authors map[string]bool
+		args    []any
+		count   int
+	}
+	var calls []evalCall
+	open := map[string]*wsBatch{}
+	var order []string // workspaces in first-seen order
 	var putWS []string
+	flush := func(w string) {
+		b := open[w]
+		if b == nil || b.count == 0 {
+			return
+		}
+		calls = append(calls, evalCall{keys: b.keys, args: b.args})
+		delete(open, w)
+	}
 	for i, ev := range events {
 		m := ev.Message
 		switch ev.Kind {
@@ -51,11 +72,13 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		// Key and revision come from the message as Read will return it: JSON
 		// replaces invalid UTF-8 in fields Normalize leaves alone, and the entry read
 		// back must still match its revision (for Apply) and its redeliveries.
-		var canon feedbackbot.Event
-		if err := json.Unmarshal(payload, &canon); err != nil {
-			return 0, fmt.Errorf("append event %d: decode: %w", i, err)
+		if !m.ValidUTF8() {
+			var canon feedbackbot.Event
+			if err := json.Unmarshal(payload, &canon); err != nil {
+				return 0, fmt.Errorf("append event %d: decode: %w", i, err)
+			}
+			m = canon.Message
 		}
-		m = canon.Message
 		kind, rev, author := "del", "", ""
 		if ev.Kind == feedbackbot.EventPut {
 			kind, rev, author = "put", m.Revision(), m.Author
@@ -64,10 +87,34 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 			}
 		}
 		k := s.ws(m.Workspace)
-		calls[i] = evalCall{
-			keys: []string{k.latest(), k.log(), k.logEntries(), k.forgotten(), k.peopleIndexed(), k.authorKeys(author)},
-			args: []any{m.Key(), kind, rev, payload, strconv.FormatInt(s.maxLen, 10), author},
+		b := open[m.Workspace]
+		if b == nil {
+			b = &wsBatch{
+				keys:    []string{k.latest(), k.log(), k.logEntries(), k.forgotten(), k.peopleIndexed()},
+				authors: map[string]bool{},
+				args:    []any{strconv.FormatInt(s.maxLen, 10)},
+			}
+			open[m.Workspace] = b
+			if !slices.Contains(order, m.Workspace) {
+				order = append(order, m.Workspace)
+			}
 		}
+		akey := ""
+		if author != "" {
+			akey = k.authorKeys(author)
+			if !b.authors[akey] {
+				b.authors[akey] = true
+				b.keys = append(b.keys, akey)
+			}
+		}
+		b.args = append(b.args, m.Key(), kind, rev, payload, author, akey)
+		b.count++
+		if b.count == appendChunk {
+			flush(m.Workspace)
+		}
+	}
+	for _, w := range order {
+		flush(w)
 	}
 	// A workspace joins the workspace set with its puts. A delete is appended only
 	// after a put of the same message, so its workspace is already there; a skipped
@@ -87,8 +134,11 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 	}
 	n := 0
 	for _, c := range cmds {
-		if _, ok := c.Val().(string); ok {
-			n++
+		vals, _ := c.Val().([]any)
+		for _, v := range vals {
+			if _, ok := v.(string); ok {
+				n++
+			}
 		}
 	}
 	return n, nil

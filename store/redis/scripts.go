@@ -1,6 +1,10 @@
 package redisstore
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // tombstone is the latest "revision" of a deleted message. Revisions are hex digests,
 // so it cannot collide with one.
@@ -11,42 +15,267 @@ const tombstone = "-"
 // revision nor the tombstone).
 const erased = "!"
 
-// appendScript appends one event to a workspace log unless it is a redelivery, an
-// event of an erased message or a put by a forgotten author: the checks, the update of
-// the latest revision, the XADD and the log-entry indexes happen atomically.
+// appendScript appends a batch of events to one workspace log. Each event is
+// skipped when it is a redelivery, an event of an erased message or a put by a
+// forgotten author; otherwise the latest revision is updated, the event is added to
+// the stream and to the log-entry index (and a put to its author's keys). The whole
+// batch is one atomic script, so the checks of a later event see the earlier ones.
+// Hashes and sets are read once and written once per batch (HMGET, then one HSET or
+// SADD per key at the end): each redis.call costs about a microsecond on top of its
+// command, and only XADD must run per event.
 //
 // KEYS[1] latest hash (message key -> revision, tombstone or erased), KEYS[2] log
-// stream, KEYS[3] log-entry index (message key -> entry ids), KEYS[4] forgotten authors,
-// KEYS[5] people-index marker, KEYS[6] the author's message keys (set).
-// ARGV[1] message key, ARGV[2] "put" or "del", ARGV[3] revision (puts),
-// ARGV[4] event JSON, ARGV[5] approximate MAXLEN, "0" for none, ARGV[6] author (puts).
-// Returns the new entry id, or 0 when the event was skipped.
+// stream, KEYS[3] log-entry index (message key -> entry ids), KEYS[4] forgotten
+// authors, KEYS[5] people-index marker, KEYS[6..] the authors' message-key sets.
+// ARGV[1] approximate MAXLEN ("0" for none), then 6 fields per event: message key,
+// "put" or "del", revision (puts), event JSON, author (puts, may be ""), the author's
+// message-key set ("" for none).
+// Returns one value per event: the new entry id, or 0 when it was skipped.
 var appendScript = redis.NewScript(`
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur == '` + erased + `' then return 0 end
-if ARGV[2] == 'put' then
-  if cur == ARGV[3] or cur == '` + tombstone + `' then return 0 end
-  if ARGV[6] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[6]) == 1 then return 0 end
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-else
-  if (not cur) or cur == '` + tombstone + `' then return 0 end
-  redis.call('HSET', KEYS[1], ARGV[1], '` + tombstone + `')
+local maxlen = ARGV[1]
+local members, mseen, authors, aseen = {}, {}, {}, {}
+for b = 2, #ARGV, 6 do
+  local m, a = ARGV[b], ARGV[b+4]
+  if not mseen[m] then mseen[m] = true; members[#members + 1] = m end
+  if a ~= '' and not aseen[a] then aseen[a] = true; authors[#authors + 1] = a end
 end
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  -- a new log: the indexes below cover it from its first entry
-  redis.call('SET', KEYS[5], '1')
+if #members == 0 then return {} end
+local cur, ents, forgotten = {}, {}, {}
+local vals = redis.call('HMGET', KEYS[1], unpack(members))
+local evals = redis.call('HMGET', KEYS[3], unpack(members))
+for i, m in ipairs(members) do cur[m] = vals[i]; ents[m] = evals[i] end
+if #authors > 0 then
+  local f = redis.call('HMGET', KEYS[4], unpack(authors))
+  for i, a in ipairs(authors) do forgotten[a] = f[i] end
 end
-local id
-if ARGV[5] ~= '0' then
-  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'e', ARGV[4])
-else
-  id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[4])
+local fresh = redis.call('EXISTS', KEYS[2]) == 0
+local changed, corder = {}, {}
+local sets, sorder = {}, {}
+local out = {}
+for b = 2, #ARGV, 6 do
+  local member, kind, rev, author = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+4]
+  local c = cur[member]
+  local skip = c == '` + erased + `'
+  if not skip then
+    if kind == 'put' then
+      skip = c == rev or c == '` + tombstone + `' or (author ~= '' and forgotten[author])
+    else
+      skip = (not c) or c == '` + tombstone + `'
+    end
+  end
+  if skip then
+    out[#out + 1] = 0
+  else
+    if kind == 'put' then cur[member] = rev else cur[member] = '` + tombstone + `' end
+    if not changed[member] then changed[member] = true; corder[#corder + 1] = member end
+    if fresh then
+      -- a new log: the indexes below cover it from its first entry
+      redis.call('SET', KEYS[5], '1')
+      fresh = false
+    end
+    local id
+    if maxlen ~= '0' then
+      id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'e', ARGV[b+3])
+    else
+      id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[b+3])
+    end
+    if ents[member] then ents[member] = ents[member] .. ' ' .. id else ents[member] = id end
+    local akey = ARGV[b+5]
+    if kind == 'put' and akey ~= '' then
+      local set = sets[akey]
+      if not set then set = {}; sets[akey] = set; sorder[#sorder + 1] = akey end
+      set[#set + 1] = member
+    end
+    out[#out + 1] = id
+  end
 end
-local ids = redis.call('HGET', KEYS[3], ARGV[1])
-if ids then ids = ids .. ' ' .. id else ids = id end
-redis.call('HSET', KEYS[3], ARGV[1], ids)
-if ARGV[2] == 'put' and ARGV[6] ~= '' then redis.call('SADD', KEYS[6], ARGV[1]) end
-return id
+if #corder > 0 then
+  local lv, ev = {}, {}
+  for _, m in ipairs(corder) do
+    lv[#lv + 1] = m; lv[#lv + 1] = cur[m]
+    ev[#ev + 1] = m; ev[#ev + 1] = ents[m]
+  end
+  redis.call('HSET', KEYS[1], unpack(lv))
+  redis.call('HSET', KEYS[3], unpack(ev))
+end
+for _, akey in ipairs(sorder) do redis.call('SADD', akey, unpack(sets[akey])) end
+return out
+`)
+
+// applyFields is how many ARGV fields applyScript takes per item.
+const applyFields = 18
+
+// applyScript applies a batch of analysed log entries of one workspace to derived
+// state, each exactly once.
+//
+// A message record (a hash) keeps what its applied revision contributed: its stamp s
+// (revision@analyzer), the stored JSON d, the contributions c (JSON object), the index
+// spec k (JSON array of [key, role]: "r" rollup hash, "t" time index, "n-"/"n+"
+// notable set) and the bucket b. Replacing or deleting subtracts exactly that.
+//
+// Work is gathered over the batch and written once per key at the end. The caller
+// sends the rollup totals of all the batch's puts (ARGV[2]), computed in Go; the
+// script subtracts the contributions of the puts it skips (redeliveries, stale
+// revisions) and of the records they replace, which are rare, so the common message
+// needs no JSON decoding here (decoding a message's counters cost more than all its
+// Redis commands). Index additions become one ZADD per sorted set (a removal cancels a
+// gathered addition), each notable set is trimmed once. A batch of a few hundred
+// messages so costs two calls per message (read and write its record) plus a few per
+// key. The script is atomic, so readers never see half a batch.
+//
+// A script may only touch declared keys. When an item's old record names a key the
+// caller did not declare (an edit moved the message to another hour, account or day),
+// that item is left unchanged and reported with the missing keys, for the caller to
+// retry with; the other items are applied.
+//
+// KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4..] every
+// record and every key of the items' new (and, when known, old) index specs.
+// ARGV[1] notable entries kept per set, ARGV[2] JSON [[rollup key, bucket, {counter:
+// total}], ...] over the puts, then applyFields per item: "put" or "del", message key,
+// revision, stamp, stored JSON, contributions JSON, time score, bucket, sentiment
+// score, account, index spec JSON (as stored), record key, rollup key, then the time
+// indexes (all, account, channel, author; "" when none) and the notable set ("" when
+// none; its role is "n-" or "n+" by the sign of the score).
+// Returns {changed, {item, missing keys...}, ...} with items numbered from 0.
+var applyScript = redis.NewScript(`
+local declared = {}
+for _, k in ipairs(KEYS) do declared[k] = true end
+local keep = tonumber(ARGV[1])
+local deltas, dorder, dbucket = {}, {}, {}
+local zadds, zorder = {}, {}
+local trims, torder = {}, {}
+local accts, aorder = {}, {}
+local function add(key, bucket, contrib, sign)
+  local d = deltas[key]
+  if not d then
+    d = {}
+    deltas[key] = d
+    dorder[#dorder + 1] = key
+  end
+  dbucket[key] = bucket
+  for c, v in pairs(cjson.decode(contrib)) do d[c] = (d[c] or 0) + sign * v end
+end
+for _, t in ipairs(cjson.decode(ARGV[2])) do
+  if not deltas[t[1]] then dorder[#dorder + 1] = t[1] end
+  deltas[t[1]] = t[3]
+  dbucket[t[1]] = t[2]
+end
+local function zadd(key, score, member)
+  local z = zadds[key]
+  if not z then
+    z = {}
+    zadds[key] = z
+    zorder[#zorder + 1] = key
+  end
+  z[member] = score
+end
+local function zrem(key, member)
+  local z = zadds[key]
+  if z then z[member] = nil end
+  redis.call('ZREM', key, member)
+end
+local members = {}
+for b = 3, #ARGV, ` + strconv.Itoa(applyFields) + ` do members[#members + 1] = ARGV[b+1] end
+if #members == 0 then return {0} end
+local latest = redis.call('HMGET', KEYS[1], unpack(members))
+local out = {0}
+local item = 0
+for b = 3, #ARGV, ` + strconv.Itoa(applyFields) + ` do
+  local kind, member, rev, stamp = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]
+  local rec = ARGV[b+11]
+  local go
+  if kind == 'put' then go = latest[item + 1] == rev else go = latest[item + 1] == '` + tombstone + `' end
+  local old
+  if go then
+    old = redis.call('HMGET', rec, 's', 'c', 'k', 'b')
+    if not old[1] then
+      if kind == 'del' then go = false end
+    elseif old[1] == stamp and kind == 'put' then
+      go = false
+    end
+  end
+  local oldspec = {}
+  if go and old[3] then
+    oldspec = cjson.decode(old[3])
+    local missing = {item}
+    for _, e in ipairs(oldspec) do
+      if not declared[e[1]] then missing[#missing + 1] = e[1] end
+    end
+    if #missing > 1 then
+      out[#out + 1] = missing
+      go = false
+    end
+  end
+  if not go then
+    -- the totals counted this put: take it out again
+    if kind == 'put' then add(ARGV[b+12], ARGV[b+7], ARGV[b+5], -1) end
+  else
+    for _, e in ipairs(oldspec) do
+      if e[2] == 'r' then
+        add(e[1], old[4], old[2], -1)
+      else
+        zrem(e[1], member)
+      end
+    end
+    if kind == 'del' then
+      redis.call('DEL', rec)
+    else
+      for i = 13, 16 do
+        if ARGV[b+i] ~= '' then zadd(ARGV[b+i], ARGV[b+6], member) end
+      end
+      local nkey = ARGV[b+17]
+      if nkey ~= '' then
+        zadd(nkey, ARGV[b+8], member)
+        if not trims[nkey] then
+          if tonumber(ARGV[b+8]) < 0 then trims[nkey] = 'n-' else trims[nkey] = 'n+' end
+          torder[#torder + 1] = nkey
+        end
+      end
+      local acct = ARGV[b+9]
+      if acct ~= '' and not accts[acct] then
+        accts[acct] = true
+        aorder[#aorder + 1] = acct
+      end
+      redis.call('HSET', rec, 's', stamp, 'd', ARGV[b+4], 'c', ARGV[b+5], 'k', ARGV[b+10], 'b', ARGV[b+7])
+    end
+    out[1] = out[1] + 1
+  end
+  item = item + 1
+end
+for _, key in ipairs(dorder) do
+  local d = deltas[key]
+  local names = {}
+  for c in pairs(d) do names[#names + 1] = c end
+  table.sort(names)
+  for _, c in ipairs(names) do
+    local v = d[c]
+    if v ~= 0 and redis.call('HINCRBY', key, c, string.format('%d', v)) == 0 then
+      redis.call('HDEL', key, c)
+    end
+  end
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('ZADD', KEYS[3], dbucket[key], dbucket[key])
+  else
+    redis.call('ZREM', KEYS[3], dbucket[key])
+  end
+end
+for _, key in ipairs(zorder) do
+  local args = {}
+  for member, score in pairs(zadds[key]) do
+    args[#args + 1] = score
+    args[#args + 1] = member
+  end
+  if #args > 0 then redis.call('ZADD', key, unpack(args)) end
+end
+for _, key in ipairs(torder) do
+  if trims[key] == 'n-' then
+    redis.call('ZREMRANGEBYRANK', key, keep, -1)
+  else
+    redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
+  end
+end
+if #aorder > 0 then redis.call('SADD', KEYS[2], unpack(aorder)) end
+return out
 `)
 
 // checkDeclaredLua returns the keys of an old index spec (oldspec) the caller did not
@@ -78,69 +307,6 @@ for _, e in ipairs(oldspec) do
   end
 end
 `
-
-// applyScript applies one analysed log entry to derived state, exactly once.
-//
-// The message record (a hash) keeps what the applied revision contributed: its stamp
-// s (revision@analyzer), the stored JSON d, the contributions c (JSON object), the
-// index spec k (JSON array of [key, role]: "r" rollup hash, "t" time index, "n-"/"n+"
-// notable set) and the bucket b. Replacing or deleting subtracts exactly that.
-//
-// KEYS[1] latest hash, KEYS[2] record, KEYS[3] accounts set, KEYS[4] bucket index,
-// KEYS[5..] every key of the new index spec and, when known, of the old one. A script
-// may only touch declared keys, so when the old record names a key the caller did not
-// pass (an edit moved the message to another hour, account or day), nothing is changed
-// and the missing keys are returned for the caller to retry with.
-//
-// ARGV[1] "put" or "del", ARGV[2] message key, ARGV[3] revision, ARGV[4] stamp,
-// ARGV[5] stored JSON, ARGV[6] contributions JSON, ARGV[7] time score, ARGV[8] bucket,
-// ARGV[9] sentiment score, ARGV[10] account, ARGV[11] notable entries kept per set,
-// ARGV[12] new index spec JSON.
-// Returns 1 when something changed, 0 for a no-op, or an array of missing keys.
-var applyScript = redis.NewScript(`
-local member = ARGV[2]
-local latest = redis.call('HGET', KEYS[1], member)
-if ARGV[1] == 'put' then
-  if latest ~= ARGV[3] then return 0 end
-elseif latest ~= '` + tombstone + `' then
-  return 0
-end
-local old = redis.call('HMGET', KEYS[2], 's', 'c', 'k', 'b')
-if not old[1] then
-  if ARGV[1] == 'del' then return 0 end
-elseif old[1] == ARGV[4] and ARGV[1] == 'put' then
-  return 0
-end
-local oldspec = {}
-if old[3] then
-  oldspec = cjson.decode(old[3])` + checkDeclaredLua + `end` + unindexLua + `if ARGV[1] == 'del' then
-  redis.call('DEL', KEYS[2])
-  return 1
-end
-local keep = tonumber(ARGV[11])
-for _, e in ipairs(cjson.decode(ARGV[12])) do
-  local role = e[2]
-  if role == 'r' then
-    for c, v in pairs(cjson.decode(ARGV[6])) do
-      if redis.call('HINCRBY', e[1], c, string.format('%d', v)) == 0 then
-        redis.call('HDEL', e[1], c)
-      end
-    end
-    if redis.call('EXISTS', e[1]) == 1 then redis.call('ZADD', KEYS[4], ARGV[8], ARGV[8]) end
-  elseif role == 't' then
-    redis.call('ZADD', e[1], ARGV[7], member)
-  elseif role == 'n-' then
-    redis.call('ZADD', e[1], ARGV[9], member)
-    redis.call('ZREMRANGEBYRANK', e[1], keep, -1)
-  elseif role == 'n+' then
-    redis.call('ZADD', e[1], ARGV[9], member)
-    redis.call('ZREMRANGEBYRANK', e[1], 0, -(keep + 1))
-  end
-end
-if ARGV[10] ~= '' then redis.call('SADD', KEYS[3], ARGV[10]) end
-redis.call('HSET', KEYS[2], 's', ARGV[4], 'd', ARGV[5], 'c', ARGV[6], 'k', ARGV[12], 'b', ARGV[8])
-return 1
-`)
 
 // forgetScript erases one message for Forget, atomically: it is marked erased in the
 // latest hash (so Append and Apply never bring it back), its record is removed as a

@@ -1,0 +1,64 @@
+package redisstore
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// appendCounters appends counters as a JSON object. It is what json.Marshal of the
+// map would produce up to key order (Lua's cjson reads it), without reflection or
+// sorting: encoding every message's counters was the largest cost of Apply in Go.
+func appendCounters(b []byte, counters map[string]int64) []byte {
+	b = append(b, '{')
+	first := true
+	for k, v := range counters {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, v, 10)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string. Like encoding/json it replaces invalid
+// UTF-8 with U+FFFD and escapes control characters, quotes and backslashes (HTML
+// characters are left alone: nothing here is embedded in HTML).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,53 @@
+package redisstore
+
+import (
+	"encoding/json"
+	"maps"
+	"testing"
+)
+
+func TestAppendCounters(t *testing.T) {
+	tests := []map[string]int64{
+		{},
+		{"messages": 1},
+		{"account:T\"1\\x:customer": -3, "theme:billing:score_milli": -750, "ch:C1\n\t\x01:neg": 1},
+		{"bad:\xff\xfe:x": 2, "sep:\u2028\u2029": 9, "emoji:🎉": 1 << 40},
+	}
+	for _, want := range tests {
+		enc := appendCounters(nil, want)
+		var got map[string]int64
+		if err := json.Unmarshal(enc, &got); err != nil {
+			t.Fatalf("appendCounters(%v) = %s: not JSON: %v", want, enc, err)
+		}
+		std, _ := json.Marshal(want)
+		var wantBack map[string]int64
+		if err := json.Unmarshal(std, &wantBack); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got, wantBack) {
+			t.Errorf("appendCounters(%v) decodes to %v, encoding/json's to %v", want, got, wantBack)
+		}
+	}
+}
+
+// FuzzAppendJSONString checks the encoder against encoding/json on any string.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"b\\", "\x00\x1f\x7f", "\xff", "\u2028", "é🎉", "\xed\xa0\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		enc := appendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(enc, &got); err != nil {
+			t.Fatalf("appendJSONString(%q) = %s: not JSON: %v", s, enc, err)
+		}
+		std, _ := json.Marshal(s)
+		var want string
+		if err := json.Unmarshal(std, &want); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("appendJSONString(%q) decodes to %q, encoding/json's to %q", s, got, want)
+		}
+	})
+}
