@@ -103,7 +103,7 @@ func TestChatRegressionSet(t *testing.T) {
 // to. The floors sit just under the figures measured when the set was first used.
 func TestChatHoldoutSet(t *testing.T) {
 	m := measureChatSet(t, "testdata/chat_holdout.jsonl")
-	if m.macroF1 < 0.56 || m.themeP < 0.80 || m.themeR < 0.42 || m.intent < 0.50 {
-		t.Errorf("below the held-out floors (macro-F1 0.56, theme P 0.80 R 0.42, intent 0.50)")
+	if m.macroF1 < 0.56 || m.themeP < 0.77 || m.themeR < 0.48 || m.intent < 0.50 {
+		t.Errorf("below the held-out floors (macro-F1 0.56, theme P 0.77 R 0.48, intent 0.50)")
 	}
 }

@@ -42,6 +42,12 @@ func TestDefaultTaxonomy(t *testing.T) {
 		{"thanks, all good!", nil},
 		{"where is the documentation for data residency in the EU region?", []string{"security", "docs"}},
 		{"I'm in charge of the rollout", nil},
+		{"the export is empty again since the patch", []string{"bug"}},
+		{"support has been slow to respond this week", []string{"support"}},
+		{"we lost access to the finance folder", []string{"access"}},
+		{"for example, the chart on the left", nil},
+		{"my favourite quote: pay attention to the small things", nil},
+		{"any plans to add SAML? the ability to map groups would be helpful", []string{"access", "feature_request"}},
 	}
 	for _, tt := range tests {
 		got := match(t, m, tt.text)
