@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -37,26 +41,46 @@ func runPipeline(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "analysis workers")
 	batch := fs.Int("batch", 500, "capture and worker batch size")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (empty skips Redis)")
+	stores := fs.String("stores", "bolt,redis", "stores to measure, comma-separated")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.Parse(args)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	a, err := analysis.New(analysis.DefaultTaxonomy())
 	if err != nil {
 		return err
 	}
-	rows := [][]string{{"store", "messages", "messages/s (median)", "CPU µs/message (this process)", "runs"}}
+	rows := [][]string{{"store", "messages", "messages/s (median)", "CPU µs/message (this process)", "Redis server CPU µs/message", "runs"}}
 	out := map[string]any{"messages": *n, "workers": *workers}
 	for _, kind := range []string{"bolt", "redis"} {
-		if kind == "redis" && *redisURL == "" {
+		if !slices.Contains(strings.Split(*stores, ","), kind) || (kind == "redis" && *redisURL == "") {
 			continue
 		}
-		var rates, cpus []float64
+		var rates, cpus, server []float64
 		for run := range *runs {
 			st, cleanup, err := openBenchStore(ctx, kind, *redisURL, run)
 			if err != nil {
-				rows = append(rows, []string{kind, "-", "skipped: " + err.Error(), "", ""})
+				rows = append(rows, []string{kind, "-", "skipped: " + err.Error(), "", "", ""})
 				break
 			}
+			var srv0 time.Duration
+			if rs, ok := st.(*redisstore.Store); ok {
+				srv0 = redisCPU(ctx, rs.Client())
+			}
 			rate, cpu, err := pipelineRun(ctx, st, a, *n, *workers, *batch)
+			if rs, ok := st.(*redisstore.Store); ok && err == nil {
+				server = append(server, float64((redisCPU(ctx, rs.Client())-srv0).Microseconds())/float64(*n))
+			}
 			cleanup()
 			if err != nil {
 				return fmt.Errorf("%s: %w", kind, err)
@@ -67,7 +91,12 @@ func runPipeline(ctx context.Context, args []string) error {
 			continue
 		}
 		out[kind+"_messages_per_sec"], out[kind+"_cpu_us_per_message"] = median(rates), median(cpus)
-		rows = append(rows, []string{kind, fmt.Sprint(*n), fmt.Sprintf("%.0f", median(rates)), fmt.Sprintf("%.1f", median(cpus)), fmt.Sprint(len(rates))})
+		srv := "-"
+		if len(server) > 0 {
+			out[kind+"_server_cpu_us_per_message"] = median(server)
+			srv = fmt.Sprintf("%.1f", median(server))
+		}
+		rows = append(rows, []string{kind, fmt.Sprint(*n), fmt.Sprintf("%.0f", median(rates)), fmt.Sprintf("%.1f", median(cpus)), srv, fmt.Sprint(len(rates))})
 	}
 	table(rows)
 	printJSON(out)
@@ -162,6 +191,24 @@ func pipelineRun(ctx context.Context, st store.Store, a *analysis.Analyzer, n, w
 	stop()
 	wg.Wait()
 	return float64(n) / elapsed.Seconds(), float64((cpuTime() - cpu0).Microseconds()) / float64(n), nil
+}
+
+// redisCPU is the CPU time the Redis server has used (INFO cpu: user + system, all
+// threads); 0 when INFO is not allowed. On a cluster it is the first node's.
+func redisCPU(ctx context.Context, c redis.UniversalClient) time.Duration {
+	info, err := c.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for line := range strings.Lines(info) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 func cpuTime() time.Duration {

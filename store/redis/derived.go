@@ -164,15 +164,16 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 	out := make([]evalCall, len(scripts))
 	members := make([][]int, len(scripts))
 	for j, sc := range scripts {
-		totals := make([][3]any, len(sc.order))
+		enc := []byte{'['}
 		for i, k := range sc.order {
-			totals[i] = [3]any{k, sc.buckets[k], sc.totals[k]}
+			if i > 0 {
+				enc = append(enc, ',')
+			}
+			enc = append(appendJSONString(append(enc, '['), k), ',')
+			enc = append(appendJSONString(enc, sc.buckets[k]), ',')
+			enc = append(appendCounters(enc, sc.totals[k]), ']')
 		}
-		enc, err := json.Marshal(totals)
-		if err != nil {
-			// maps of strings to integers always encode
-			panic(fmt.Sprintf("redis apply: encode rollup totals: %v", err))
-		}
+		enc = append(enc, ']')
 		out[j] = evalCall{keys: sc.keys, args: append([]any{strconv.Itoa(NotableKeep), enc}, sc.args...)}
 		members[j] = sc.members
 	}
@@ -249,10 +250,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 			keys = append(keys, n)
 		}
 	}
-	specJSON, err := json.Marshal(spec)
-	if err != nil {
-		return applyItem{}, fmt.Errorf("encode index spec: %w", err)
-	}
+	specJSON := appendSpec(make([]byte, 0, 256), spec)
 	return applyItem{ws: k, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions, args: []any{
 		"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
 		strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,

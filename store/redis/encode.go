@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -9,6 +10,7 @@ import (
 // map would produce up to key order (Lua's cjson reads it), without reflection or
 // sorting: encoding every message's counters was the largest cost of Apply in Go.
 func appendCounters(b []byte, counters map[string]int64) []byte {
+	b = slices.Grow(b, 40*len(counters)+2)
 	b = append(b, '{')
 	first := true
 	for k, v := range counters {
@@ -61,4 +63,21 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	return append(b, '"')
+}
+
+// appendSpec appends an index spec ([key, role] pairs) as a JSON array of arrays, as
+// json.Marshal would.
+func appendSpec(b []byte, spec [][2]string) []byte {
+	b = append(b, '[')
+	for i, e := range spec {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendJSONString(b, e[0])
+		b = append(b, ',')
+		b = appendJSONString(b, e[1])
+		b = append(b, ']')
+	}
+	return append(b, ']')
 }

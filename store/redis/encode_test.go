@@ -51,3 +51,14 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendSpec(t *testing.T) {
+	spec := [][2]string{{"fb:{T1}:r:1700000000", "r"}, {"fb:{T1}:ta:A\"1", "t"}, {"fb:{T1}:n:neg:20261102", "n-"}}
+	want, _ := json.Marshal(spec)
+	if got := appendSpec(nil, spec); string(got) != string(want) {
+		t.Errorf("appendSpec = %s, want %s", got, want)
+	}
+	if got := appendSpec(nil, nil); string(got) != "[]" {
+		t.Errorf("appendSpec(nil) = %s, want []", got)
+	}
+}
