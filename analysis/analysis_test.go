@@ -120,3 +120,22 @@ func BenchmarkIntent(b *testing.B) {
 		classify(low, "how do I invite a teammate?", s.Sentiment, s.Themes)
 	}
 }
+
+func TestThemeNegationStaysInClause(t *testing.T) {
+	a := newA(t)
+	for _, tt := range []struct {
+		text string
+		bug  bool
+	}{
+		{"That didn't help, same error", true},
+		{"this is not a bug, just me misreading the chart", false},
+	} {
+		got := false
+		for _, th := range a.Analyze(tt.text).Themes {
+			got = got || th == "bug"
+		}
+		if got != tt.bug {
+			t.Errorf("%q: bug theme %v, want %v", tt.text, got, tt.bug)
+		}
+	}
+}

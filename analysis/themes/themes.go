@@ -159,6 +159,13 @@ func (m *Matcher) Stems(low []string, dst []string, cache StemCache) []string {
 
 // Match returns the themes of a message from its lower-case tokens and their stems.
 func (m *Matcher) Match(low, stems []string) []string {
+	return m.MatchClauses(low, stems, nil)
+}
+
+// MatchClauses is Match where clause[i] tells that token i starts a clause (after
+// punctuation): a negation does not reach past it, so "that didn't help, same
+// error" still mentions an error. A nil clause puts every token in one clause.
+func (m *Matcher) MatchClauses(low, stems []string, clause []bool) []string {
 	var hit []bool
 	var negOnly []bool
 	mark := func(i int, negated bool) {
@@ -175,13 +182,13 @@ func (m *Matcher) Match(low, stems []string) []string {
 	}
 	for p, st := range stems {
 		for _, ti := range m.byStem[st] {
-			mark(ti, negatedAt(low, p))
+			mark(ti, negatedAt(low, clause, p))
 		}
 	}
 	for p, st := range stems {
 		for _, ref := range m.byFirst[st] {
 			if hasAt(stems, p, ref.stems) {
-				mark(ref.theme, negatedAt(low, p))
+				mark(ref.theme, negatedAt(low, clause, p))
 			}
 		}
 	}
@@ -233,10 +240,13 @@ outer:
 	return -1
 }
 
-// negatedAt reports whether the word at p follows a negation within three words
-// ("not a bug", "no plans to cancel", "won't be leaving").
-func negatedAt(low []string, p int) bool {
+// negatedAt reports whether the word at p follows a negation within three words of
+// its clause ("not a bug", "no plans to cancel", "won't be leaving").
+func negatedAt(low []string, clause []bool, p int) bool {
 	for back := 1; back <= 3 && p-back >= 0; back++ {
+		if clause != nil && clause[p-back+1] {
+			return false
+		}
 		switch w := low[p-back]; w {
 		case "not", "no", "never", "without", "nothing", "none", "dont", "wont", "isnt", "arent":
 			return true

@@ -91,3 +91,18 @@ func BenchmarkThemes(b *testing.B) {
 		m.Match(low, st)
 	}
 }
+
+func TestNegationStaysInClause(t *testing.T) {
+	m, err := New(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	low := []string{"that", "didn't", "help", "same", "error"}
+	st := m.Stems(low, nil, nil)
+	if got := m.Match(low, st); len(got) != 0 {
+		t.Errorf("one clause: %v, want the error negated", got)
+	}
+	if got := m.MatchClauses(low, st, []bool{true, false, false, true, false}); !equalSets(got, []string{"bug"}) {
+		t.Errorf("two clauses: %v, want [bug]", got)
+	}
+}
