@@ -362,6 +362,11 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		if w == "no" && i+1 < n && (infos[i+1].flags&fLex != 0 || intentions[low[i+1]]) {
 			v = 0
 		}
+		// "No, that's not what I meant", "Also, no, I had not": a "no" that is a
+		// clause of its own before more text answers a question; it is no complaint.
+		if w == "no" && i+1 < n && segs[i+1]&segClause != 0 && (i == 0 || segs[i]&segClause != 0) {
+			v = 0
+		}
 		if shout(i) {
 			if v > 0 {
 				v += capsIncr

@@ -425,6 +425,16 @@ func TestNoIntention(t *testing.T) {
 	})
 }
 
+// TestNoAsAnswer: a "no" standing as its own clause answers; before a word it negates.
+func TestNoAsAnswer(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"no, that's not what I meant", "0"},
+		{"Also, no, I had not contacted her", "0"},
+		{"no good", "-"},
+		{"no", "-"},
+	})
+}
+
 // TestEllipses: a short clause that only negates the praise before it.
 func TestEllipses(t *testing.T) {
 	checkRules(t, []ruleCase{
