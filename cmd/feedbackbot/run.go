@@ -140,8 +140,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		wg.Go(func() { runAlerts(workerCtx, st, al, cfg, log) })
 	}
 
-	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	srv := newHTTPServer(s.mux)
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs <- fmt.Errorf("http server: %w", err)
@@ -299,4 +298,12 @@ func (p *countingPoster) count(err error) {
 		return
 	}
 	p.posts.Inc()
+}
+
+// newHTTPServer bounds what one client can hold: slow headers (a slowloris), slow
+// bodies, slow readers of the answer, idle keep-alives and huge headers. Request
+// bodies are bounded by each handler (Slack's at 1 MiB).
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 }
