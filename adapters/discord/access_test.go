@@ -12,6 +12,8 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
 )
 
 // A second configured guild (another community, with its own "Support" role that is
@@ -219,6 +221,111 @@ func FuzzInteraction(f *testing.F) {
 		}
 		if cmd.User != owner && !hasAny(i.Member.Roles, cfg.StaffRoles) {
 			t.Fatalf("staff without a staff role: %+v roles %v", cmd, i.Member.Roles)
+		}
+	})
+}
+
+// FuzzGatewayEvents feeds MESSAGE_UPDATE, MESSAGE_DELETE, MESSAGE_DELETE_BULK and
+// MESSAGE_REACTION_ADD/REMOVE payloads, as discordgo decodes them, to the adapter's
+// handlers (MESSAGE_CREATE has FuzzNormalize, INTERACTION_CREATE FuzzInteraction).
+// Nothing panics, and whatever is queued for capture belongs to a configured guild
+// and is a message the store can take.
+func FuzzGatewayEvents(f *testing.F) {
+	for _, s := range []struct {
+		kind byte
+		data string
+	}{
+		{0, `{"id":"1200000000000000001","channel_id":"` + chGeneral + `","guild_id":"` + guild + `","content":"edited","edited_timestamp":"2026-11-20T10:00:00Z","timestamp":"2026-11-20T09:00:00Z","author":{"id":"` + userAlice + `"},"member":{"roles":["` + roleMember + `"]}}`},
+		{1, `{"id":"1200000000000000001","channel_id":"` + chGeneral + `","guild_id":"` + guild + `"}`},
+		{1, `{"id":"1","guild_id":"999"}`},
+		{2, `{"ids":["1","2",""],"channel_id":"` + chGeneral + `","guild_id":"` + guild + `"}`},
+		{3, `{"user_id":"` + userStaff + `","message_id":"1200000000000000001","channel_id":"` + chGeneral + `","guild_id":"` + guild + `","emoji":{"name":"✅"},"member":{"roles":["` + roleStaff + `"]}}`},
+		{4, `{"user_id":"1","message_id":"1","guild_id":"` + guild + `","emoji":{"id":"5","name":null}}`},
+		{3, `{"emoji":null}`}, {0, `{"edited_timestamp":"x"}`}, {2, `{"ids":null}`},
+	} {
+		f.Add(s.kind, []byte(s.data))
+	}
+	st := openBolt(f)
+	cfg := testConfig()
+	cfg.Guilds = []string{guild}
+	a, err := New(cfg, st, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	g, chans := fakeGuild()
+	g.Channels = chans
+	for _, c := range chans {
+		c.GuildID = guild
+	}
+	if err := a.s.State.GuildAdd(g); err != nil {
+		f.Fatal(err)
+	}
+	// A stored message for reactions to find.
+	m := feedbackbot.Message{ID: "1200000000000000001", Platform: feedbackbot.PlatformDiscord, Workspace: guild, Channel: chGeneral,
+		Author: userAlice, Text: "the export fails", Time: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	if err := m.Normalize(); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := st.Append(context.Background(), feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
+		f.Fatal(err)
+	}
+	an, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "fuzz"}).Drain(context.Background()); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, kind byte, data []byte) {
+		switch kind % 5 {
+		case 0:
+			var u discordgo.MessageUpdate
+			if json.Unmarshal(data, &u) != nil || u.Message == nil {
+				return
+			}
+			if u.ChannelID != "" { // only channels the state knows: others are looked up over REST
+				u.ChannelID = chans[len(u.ChannelID)%len(chans)].ID
+			}
+			a.onMessageUpdate(nil, &u)
+		case 1:
+			var d discordgo.MessageDelete
+			if json.Unmarshal(data, &d) != nil {
+				return
+			}
+			a.onMessageDelete(nil, &d)
+		case 2:
+			var d discordgo.MessageDeleteBulk
+			if json.Unmarshal(data, &d) != nil {
+				return
+			}
+			a.onMessageDeleteBulk(nil, &d)
+		case 3:
+			var r discordgo.MessageReactionAdd
+			if json.Unmarshal(data, &r) != nil {
+				return
+			}
+			a.onReactionAdd(nil, &r)
+		case 4:
+			var r discordgo.MessageReactionRemove
+			if json.Unmarshal(data, &r) != nil {
+				return
+			}
+			a.onReactionRemove(nil, &r)
+		}
+		for {
+			select {
+			case ev := <-a.queue:
+				if ev.Message.Workspace != guild || ev.Message.ID == "" {
+					t.Fatalf("queued an event outside the configured guild: %+v", ev.Message)
+				}
+				if ev.Kind == feedbackbot.EventPut {
+					if err := ev.Message.Normalize(); err != nil {
+						t.Fatalf("queued a message the store cannot take: %v", err)
+					}
+				}
+			default:
+				return
+			}
 		}
 	})
 }

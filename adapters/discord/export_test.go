@@ -18,7 +18,7 @@ func importOpts() ImportOptions {
 		AccountNames: map[string]string{"acme": "Acme Corp"}}
 }
 
-func openBolt(t *testing.T) store.Store {
+func openBolt(t testing.TB) store.Store {
 	t.Helper()
 	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
 	if err != nil {
