@@ -40,7 +40,7 @@ func audits(t *testing.T, st store.Store) []auditRecord {
 }
 
 // auditFixture stores analysed messages of account acme by XDANA and an open alert.
-func auditFixture(t *testing.T, st store.Store, now time.Time) {
+func auditFixture(t testing.TB, st store.Store, now time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	var events []feedbackbot.Event
