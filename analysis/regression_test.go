@@ -16,8 +16,14 @@ type chatFigures struct {
 }
 
 // measureChatSet scores the analyzer on a hand-labelled JSON Lines file of chat
-// messages (text, label, themes, intent).
+// messages (text, label, themes, intent) of at least 300 rows.
 func measureChatSet(t *testing.T, path string) chatFigures {
+	t.Helper()
+	return measureChatSetN(t, path, 300)
+}
+
+// measureChatSetN is measureChatSet for a set that must hold at least minRows rows.
+func measureChatSetN(t *testing.T, path string, minRows int) chatFigures {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -69,8 +75,8 @@ func measureChatSet(t *testing.T, path string) chatFigures {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n < 300 {
-		t.Fatalf("%s has %d rows; keep at least 300", path, n)
+	if n < minRows {
+		t.Fatalf("%s has %d rows; keep at least %d", path, n, minRows)
 	}
 	m := chatFigures{n: n, accuracy: float64(correct) / float64(n), intent: float64(intentOK) / float64(n),
 		themeP: float64(thTP) / float64(max(1, thTP+thFP)), themeR: float64(thTP) / float64(max(1, thTP+thFN))}
@@ -94,6 +100,16 @@ func TestChatRegressionSet(t *testing.T) {
 	m := measureChatSet(t, "testdata/chat_labelled.jsonl")
 	if m.macroF1 < 0.84 || m.themeP < 0.85 || m.themeR < 0.56 || m.intent < 0.73 {
 		t.Errorf("below the regression floors (macro-F1 0.84, theme P 0.85 R 0.56, intent 0.73)")
+	}
+}
+
+// TestChatDevSet measures the development chat set (testdata/chat_dev.jsonl, 188
+// rows labelled blind and committed before the analyzer ran on them; since then rules
+// have been found by reading its errors, so its figures are fitted too).
+func TestChatDevSet(t *testing.T) {
+	m := measureChatSetN(t, "testdata/chat_dev.jsonl", 150)
+	if m.macroF1 < 0.79 || m.themeP < 0.62 || m.themeR < 0.57 || m.intent < 0.63 {
+		t.Errorf("below the dev-set floors (macro-F1 0.79, theme P 0.62 R 0.57, intent 0.63)")
 	}
 }
 

@@ -35,8 +35,9 @@ func runAnalysis(ctx context.Context, args []string) error {
 	fs := newFlags("analysis")
 	data := fs.String("data", "../shared/data/vader", "directory with tweets_GroundTruth.txt")
 	chat := fs.String("chat", "analysis/testdata/chat_labelled.jsonl", "labelled chat messages (JSON Lines)")
+	dev := fs.String("dev", "analysis/testdata/chat_dev.jsonl", "development labelled chat messages (JSON Lines), read to find general rules")
 	holdout := fs.String("holdout", "analysis/testdata/chat_holdout.jsonl", "held-out labelled chat messages (JSON Lines), never read to choose rules")
-	showErrors := fs.Bool("errors", false, "print the fitted chat set's misclassified rows (never the held-out set's)")
+	showErrors := fs.Bool("errors", false, "print the fitted and dev chat sets' misclassified rows (never the held-out set's)")
 	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
 	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
@@ -81,6 +82,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 
 	for _, set := range []struct{ key, path, name, note string }{
 		{"chat", *chat, "chat, fitted", "rules were found by reading these rows' errors"},
+		{"dev", *dev, "chat, dev (fitted)", "labelled blind, then rules found on its errors"},
 		{"holdout", *holdout, "chat, held out", "labelled blind; never used to choose rules"},
 	} {
 		chatRows, err := readChat(set.path)
@@ -88,7 +90,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 			rows = append(rows, []string{set.name + " set", "not found: " + set.path, "run from the repository root"})
 			continue
 		}
-		m := measureChat(a, chatRows, *showErrors && set.key == "chat")
+		m := measureChat(a, chatRows, *showErrors && set.key != "holdout")
 		out[set.key+"_n"], out[set.key+"_accuracy"], out[set.key+"_macro_f1"] = m.n, m.accuracy, m.macroF1
 		out[set.key+"_themes_precision"], out[set.key+"_themes_recall"] = m.themeP, m.themeR
 		out[set.key+"_intent_accuracy"] = m.intent

@@ -19,7 +19,7 @@ type scoring struct {
 }
 
 // cueFlags are the word flags a rule starts from.
-const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart | fHedge
+const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart | fHedge | fUsed
 
 // malfunction is the valence of a negated function verb: "the dashboard won't load".
 const malfunction = -1.6
@@ -194,6 +194,8 @@ func (c *scoring) longWaits() {
 				continue
 			case w == "of" && number: // "a couple of days"
 				continue
+			case spanFillers[w] && !number: // "over an hour", "the entire night"
+				continue
 			}
 			break
 		}
@@ -201,8 +203,9 @@ func (c *scoring) longWaits() {
 }
 
 var (
-	spanUnits   = wordBools("hour hours hrs day days week weeks month months")
-	numberWords = wordBools("a an two three four five six seven eight nine ten eleven twelve few couple several many")
+	spanUnits   = wordBools("hour hours hrs day days week weeks month months night nights afternoon morning weekend evening")
+	numberWords = wordBools("a an two three four five six seven eight nine ten eleven twelve few couple several many entire whole all")
+	spanFillers = wordBools("over almost nearly about around more than the")
 )
 
 func isDigits(w string) bool {
@@ -303,7 +306,7 @@ var irrealis = wordBools("were was would could had did worked synced loaded show
 
 // wishObjects name what a customer wishes the product had.
 var wishObjects = wordBools(`option options way ability feature features setting settings toggle button
-	integration support api export filter mode shortcut`)
+	integration support api export filter mode shortcut able`)
 
 // intentions after "no" negate what follows: "no plans to cancel", "no need to
 // escalate", "no intention of leaving".
@@ -457,3 +460,27 @@ func (c *scoring) hedges() {
 		}
 	}
 }
+
+// pastPraise: "it used to be great", "we used to love it": praise in the past tells
+// that it is gone, so it counts against. "I'm used to it" (accustomed) is no past.
+func (c *scoring) pastPraise() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for _, u := range c.cues {
+		if c.infos[u].flags&fUsed == 0 || u+1 >= len(low) || low[u+1] != "to" || segs[u+1]&segClause != 0 {
+			continue
+		}
+		if u > 0 && accustomed[low[u-1]] {
+			continue
+		}
+		for k := u + 2; k < len(low) && k <= u+5 && segs[k]&segClause == 0; k++ {
+			if vals[k] > 0 && low[k] != "like" { // "we used to be like ..." compares
+				vals[k] *= pastPositive
+			}
+		}
+	}
+}
+
+// pastPositive weighs praise that "used to" be.
+const pastPositive = -0.5
+
+var accustomed = wordBools("i'm im am is are was were be been get got getting gets")

@@ -12,8 +12,9 @@
 // in its clause. rules.go holds the support-chat constructions: negated function
 // verbs ("won't load"), repetition ("keeps disconnecting"), rhetorical questions,
 // long waits, chasing ("hello?", "bump"), wishes, counterfactuals, ellipses ("works
-// in Chrome, not in Safari"), sarcastic thanks, hedges and questions written
-// without '?'.
+// in Chrome, not in Safari"), sarcastic thanks, hedges, praise that "used to" be,
+// and questions written without '?'. Superlatives the lexicon lacks ("clearest")
+// take their base adjective's valence.
 package sentiment
 
 import (
@@ -99,6 +100,7 @@ const (
 	fQStart   // can, is, how, what ...: may open a question written without '?'
 	fMarker   // but, however, s (of /s), yeah: contrast and sarcasm markers
 	fHedge    // guess, suppose: "ok I guess"
+	fUsed     // used: "it used to be great"
 )
 
 type phrase struct {
@@ -189,13 +191,14 @@ func New() (*Engine, error) {
 		{"unable fail fails failed failing refuse refuses refused stopped stops", fFailVerb},
 		{"keeps kept keep", fKeep},
 		{"why how", fWhy},
-		{"took taken takes taking waited waiting wait been", fSpan},
+		{"took taken takes take taking waited waiting wait been", fSpan},
 		{"hello hi hey anyone anybody bump bumping help helpp", fChase},
 		{"would could i'd we'd it'd that'd you'd they'd wd wish", fModal},
 		{"thanks thank thx ty tysm", fThanks},
 		{"can could would will is are does do did should has have may how what where when which who", fQStart},
 		{"but however s yeah", fMarker},
 		{"guess suppose", fHedge},
+		{"used", fUsed},
 	} {
 		for _, w := range strings.Fields(c.words) {
 			set(w, func(wi *wordInfo) { wi.flags |= c.flag })
@@ -322,8 +325,11 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 		}
 		if !ok && len(w) >= 4 {
 			if sq := squeeze(w); sq != w {
-				wi = e.info[sq]
+				wi, ok = e.info[sq]
 			}
+		}
+		if !ok && len(w) >= 6 && strings.HasSuffix(w, "est") {
+			wi = e.superlative(w)
 		}
 		if wi.flags&fNeg == 0 && strings.HasSuffix(w, "n't") {
 			wi.flags |= fNeg
@@ -472,6 +478,9 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	}
 	if seen&fHedge != 0 {
 		c.hedges()
+	}
+	if seen&fUsed != 0 {
+		c.pastPraise()
 	}
 	// A question weighs its praise words less, and its confusion not at all: "I'm
 	// confused, how do filters work?" asks for help.
@@ -769,6 +778,21 @@ func isNeverSo(low []string, i, back int) bool {
 		return low[i-back+1] == "been" && so(low[i-1])
 	}
 	return false
+}
+
+// superlative scores a superlative the lexicon lacks by its base adjective
+// ("clearest", "nicest", "easiest", "biggest"); only sentiment words are taken.
+func (e *Engine) superlative(w string) wordInfo {
+	stem := w[:len(w)-3]
+	for _, base := range [...]string{stem, stem + "e", strings.TrimSuffix(stem, "i") + "y", stem[:len(stem)-1]} {
+		if base == stem[:len(stem)-1] && (len(stem) < 2 || stem[len(stem)-1] != stem[len(stem)-2]) {
+			continue // "biggest" -> "big" only for a doubled consonant
+		}
+		if wi, ok := e.info[base]; ok && wi.flags&fLex != 0 {
+			return wordInfo{val: wi.val, flags: fLex}
+		}
+	}
+	return wordInfo{}
 }
 
 // squeeze collapses letters repeated three or more times ("sooooo" -> "so",

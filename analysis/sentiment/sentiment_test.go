@@ -573,3 +573,23 @@ func TestUnprecedented(t *testing.T) {
 		{"haven't been happy with it", "-"},
 	})
 }
+
+// TestDevSetConstructions: constructions found on the development chat set.
+func TestDevSetConstructions(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"reset emails take over an hour to arrive", "-"},
+		{"the import took the entire night", "-"},
+		{"it took a few minutes", "0"},
+		{"it used to be great, now it's slow", "-"},
+		{"we used to love this app", "-"},
+		{"I'm used to it", "0"},
+		{"your docs are the clearest I've read", "+"},
+		{"the easiest setup ever", "+"},
+		{"shared links don't expire", "-"},
+		{"nothing matches the dashboard", "-"},
+		{"the API returns 503 every few minutes", "-"},
+		{"what's the point of alerts that arrive late", "-"},
+		{"it would be great to be able to pin dashboards", "0"},
+		{"please fix the login page", "-"},
+	})
+}
