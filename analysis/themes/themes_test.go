@@ -41,7 +41,7 @@ func TestDefaultTaxonomy(t *testing.T) {
 		{"we have no plans to cancel, relax", nil},
 		{"thanks, all good!", nil},
 		{"where is the documentation for data residency in the EU region?", []string{"security", "docs"}},
-		{"I'm in charge of the rollout", nil},
+		{"I'm in charge of the rollout", []string{"onboarding"}}, // not billing
 		{"the export is empty again since the patch", []string{"bug"}},
 		{"support has been slow to respond this week", []string{"support"}},
 		{"we lost access to the finance folder", []string{"access"}},
