@@ -93,10 +93,10 @@ func (a *Analyzer) analyze(s string, customer bool) feedbackbot.Tags {
 		sc.low = append(sc.low, text.Lower(t))
 	}
 	sc.stems = a.themes.Stems(sc.low, sc.stems, sc.cache)
-	sent := a.sent.ScoreTokens(sc.toks, sc.low, clean)
+	sent, rep := a.sent.ScoreTokensReport(sc.toks, sc.low, clean)
 	sc.clause = clauseStarts(clean, sc.toks, sc.clause)
 	th := a.themes.MatchClauses(sc.low, sc.stems, sc.clause)
-	intent := classify(sc.low, clean, sent, th)
+	intent := classify(sc.low, clean, sent, rep, th)
 	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}
 	if tags.Themes == nil {
 		tags.Themes = []string{}
@@ -124,7 +124,7 @@ func clauseStarts(clean string, toks []string, dst []bool) []bool {
 
 // classify picks the intent from strongest to weakest signal: leaving beats a bug,
 // a bug beats a complaint, a complaint beats a question.
-func classify(low []string, clean string, s feedbackbot.Sentiment, th []string) feedbackbot.Intent {
+func classify(low []string, clean string, s feedbackbot.Sentiment, rep sentiment.Report, th []string) feedbackbot.Intent {
 	has := func(name string) bool {
 		for _, t := range th {
 			if t == name {
@@ -142,7 +142,8 @@ func classify(low []string, clean string, s feedbackbot.Sentiment, th []string) 
 		return feedbackbot.IntentChurnSignal
 	case has("bug") && s.Score < 0.4 && !(question && s.Score > -0.05 && !has("reliability")) && !upset:
 		return feedbackbot.IntentBugReport
-	case s.Label == feedbackbot.Negative && !question && reportsDefect(low) && !upset:
+	case s.Label == feedbackbot.Negative && !question && (reportsDefect(low) || rep.Malfunction) && !upset:
+		// "emails never arrive", "the checkbox isn't saved": a malfunction told plainly.
 		return feedbackbot.IntentBugReport
 	case s.Score <= -0.35 && !question, s.Score <= -0.6:
 		return feedbackbot.IntentComplaint

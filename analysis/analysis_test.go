@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/sentiment"
 )
 
 func newA(t testing.TB) *Analyzer {
@@ -32,6 +33,8 @@ func TestIntentAndNeedsReply(t *testing.T) {
 		{"thanks!", feedbackbot.IntentPraise, false},
 		{"ok 👍", feedbackbot.IntentPraise, false},
 		{"deploying our pipeline tomorrow", feedbackbot.IntentOther, false},
+		{"the checkbox state isn't saved when you go back a page", feedbackbot.IntentBugReport, true},
+		{"support was friendly but couldn't solve it", feedbackbot.IntentComplaint, true},
 	}
 	for _, tt := range tests {
 		tags := a.Analyze(tt.text)
@@ -117,7 +120,7 @@ func BenchmarkIntent(b *testing.B) {
 	low := []string{"how", "do", "i", "invite", "a", "teammate"}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		classify(low, "how do I invite a teammate?", s.Sentiment, s.Themes)
+		classify(low, "how do I invite a teammate?", s.Sentiment, sentiment.Report{}, s.Themes)
 	}
 }
 

@@ -16,6 +16,8 @@ type scoring struct {
 	segs  []uint8
 	vals  []float64
 	cues  []int
+	// malfunction is set when a function verb was found negated or done wrong.
+	malfunction bool
 }
 
 // cueFlags are the word flags a rule starts from.
@@ -41,6 +43,7 @@ func (c *scoring) malfunctions() {
 			if vals[i] > malfunction {
 				vals[i] = malfunction
 			}
+			c.malfunction = c.malfunction || !serviceVerbs[low[i]]
 			continue
 		}
 		for back := 1; back <= 4 && i-back >= 0; back++ {
@@ -56,6 +59,7 @@ func (c *scoring) malfunctions() {
 				if vals[i] > malfunction {
 					vals[i] = malfunction
 				}
+				c.malfunction = c.malfunction || !serviceVerbs[low[i]]
 				break
 			}
 			if !malfunctionFillers[w] {
@@ -64,6 +68,10 @@ func (c *scoring) malfunctions() {
 		}
 	}
 }
+
+// serviceVerbs are function verbs of the people behind a product, not of the
+// product: "support couldn't solve it" is no defect report.
+var serviceVerbs = wordBools("solve solves solving solved fix fixes fixing fixed resolve resolves resolving resolved respond responds responding responded address addresses addressing addressed")
 
 // ownChoice reports a negator at j that tells what people chose not to do rather than
 // what the product failed to do: "I didn't send that", "we don't sync on weekends".

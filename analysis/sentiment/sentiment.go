@@ -287,9 +287,22 @@ func (e *Engine) Score(msg string) feedbackbot.Sentiment {
 // ScoreTokens scores tokens from text.Tokens and their lower-case forms; raw is the
 // cleaned text, used for punctuation emphasis.
 func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentiment {
+	s, _ := e.ScoreTokensReport(toks, low, raw)
+	return s
+}
+
+// Report tells what the support-chat rules found beyond the score.
+type Report struct {
+	// Malfunction: a function verb negated or done wrong ("won't load", "emails
+	// never arrive", "returns nothing"), the way a defect is told.
+	Malfunction bool
+}
+
+// ScoreTokensReport is ScoreTokens with what the rules found.
+func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.Sentiment, Report) {
 	n := len(toks)
 	if n == 0 {
-		return feedbackbot.Sentiment{Label: feedbackbot.Neutral}
+		return feedbackbot.Sentiment{Label: feedbackbot.Neutral}, Report{}
 	}
 	var infoBuf [64]wordInfo
 	var valBuf [64]float64
@@ -543,7 +556,8 @@ func (e *Engine) ScoreTokens(toks, low []string, raw string) feedbackbot.Sentime
 	}
 	score := sum / math.Sqrt(sum*sum+normAlpha)
 	score = math.Max(-1, math.Min(1, score))
-	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(seen, score, raw, sarcasm)}
+	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(seen, score, raw, sarcasm)},
+		Report{Malfunction: c.malfunction}
 }
 
 // slashS reports whether the token "s" was written "/s", the sarcasm tag (the
