@@ -263,6 +263,10 @@ func (c *scoring) wishes() {
 		if c.infos[m].flags&fModal == 0 {
 			continue
 		}
+		// "we were told it would be fixed": a fix announced, not a fix.
+		if m+2 < len(low) && low[m+1] == "be" && fixStates[low[m+2]] && vals[m+2] > 0 && segs[m+2]&segClause == 0 {
+			vals[m+2] = 0
+		}
 		for i := m + 1; i < len(low) && i <= m+3 && segs[i]&segClause == 0; i++ {
 			if vals[i] <= 0 {
 				continue
@@ -276,6 +280,9 @@ func (c *scoring) wishes() {
 		}
 	}
 }
+
+// fixStates are what a fix promises: "it would be fixed", "would be resolved".
+var fixStates = wordBools("fixed resolved solved sorted working done ready live")
 
 // counterfactuals: "I wish the search were faster", "wish it would sync": the wish
 // complains about what the product is, and the praise words in it are hypothetical.
