@@ -3,10 +3,18 @@ package slackadapter
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack/slacktest"
 
 	"github.com/feedbackbot/feedbackbot"
 )
@@ -119,5 +127,84 @@ func TestAccessControl(t *testing.T) {
 	asked = nil
 	if _, body := f.post("/slack/commands", slash("XDANA", "TACME", "survey.answer csat|1|TACME|", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil); body != want || len(asked) != 0 {
 		t.Fatalf("a typed survey answer from a customer: %s (bot asked %d)", body, len(asked))
+	}
+}
+
+// TestSocketModeRefusesNonStaff: over Socket Mode, a customer's slash command is
+// acknowledged with the refusal, their button press is acknowledged and answered
+// with the refusal at response_url, a malformed events_api payload is acknowledged
+// (not redelivered forever), and the bot is never asked.
+func TestSocketModeRefusesNonStaff(t *testing.T) {
+	acks := make(chan map[string]any, 4)
+	hooked := make(chan string, 2)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hooked <- string(b)
+	}))
+	defer hook.Close()
+	socket := func(c slacktest.Customize) {
+		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"ok":true,"url":"ws://%s/socket"}`, r.Host)
+		})
+		c.Handle("/socket", slacktest.Websocket(func(conn *websocket.Conn) {
+			send := func(v any) {
+				if err := conn.WriteJSON(v); err != nil {
+					t.Errorf("write: %v", err)
+				}
+			}
+			send(map[string]any{"type": "hello", "num_connections": 1})
+			send(map[string]any{"type": "slash_commands", "envelope_id": "env-cmd", "payload": map[string]any{
+				"command": "/feedback", "text": "account acme", "user_id": "XDANA", "team_id": home, "channel_id": "CSHARED", "response_url": hook.URL}})
+			send(map[string]any{"type": "interactive", "envelope_id": "env-btn", "payload": map[string]any{
+				"type": "block_actions", "user": map[string]any{"id": "XDANA", "team_id": "TACME"}, "team": map[string]any{"id": "TACME"},
+				"channel": map[string]any{"id": "CSHARED"}, "response_url": hook.URL,
+				"actions": []map[string]any{{"action_id": "forget.confirm", "block_id": "b", "type": "button", "value": "XLEE"}}}})
+			send(map[string]any{"type": "events_api", "envelope_id": "env-bad", "payload": map[string]any{"type": "event_callback", "event": "not an object"}})
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			for range 3 {
+				var ack map[string]any
+				if err := conn.ReadJSON(&ack); err != nil {
+					return
+				}
+				acks <- ack
+			}
+			time.Sleep(200 * time.Millisecond)
+		}))
+	}
+	f := newFixture(t, socket)
+	f.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		t.Errorf("the bot was asked: %+v", c)
+		return feedbackbot.Document{}, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.a.RunSocket(ctx, "xapp-test") }()
+	got := map[string]string{}
+	for range 3 {
+		select {
+		case ack := <-acks:
+			b, _ := json.Marshal(ack["payload"])
+			got[fmt.Sprint(ack["envelope_id"])] = string(b)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("acks received: %v", got)
+		}
+	}
+	select {
+	case b := <-hooked:
+		if !strings.Contains(b, refusal) {
+			t.Errorf("button reply at response_url: %s", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no refusal posted for the button")
+	}
+	cancel()
+	<-done
+	if !strings.Contains(got["env-cmd"], refusal) || strings.Contains(got["env-cmd"], "acme") {
+		t.Errorf("slash command ack: %s", got["env-cmd"])
+	}
+	for _, env := range []string{"env-btn", "env-bad"} {
+		if _, ok := got[env]; !ok {
+			t.Errorf("%s not acknowledged: %v", env, got)
+		}
 	}
 }

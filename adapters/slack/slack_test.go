@@ -40,7 +40,7 @@ const (
 // single-channel guests), O-prefixed are admins of another workspace (TOTHER),
 // E-prefixed are members of another workspace of the home Enterprise Grid
 // organisation (EHOME), F-prefixed belong to another organisation's workspace, and
-// N-prefixed are unknown to Slack.
+// any other id (N-prefixed, say) is unknown to Slack.
 func usersJSON(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	id := r.Form.Get("user")
@@ -58,7 +58,7 @@ func usersJSON(w http.ResponseWriter, r *http.Request) {
 		team, enterprise = "TGRID2", "EHOME"
 	case strings.HasPrefix(id, "F"):
 		team, enterprise = "TFOREIGN", "EFOREIGN"
-	case strings.HasPrefix(id, "N"):
+	case strings.HasPrefix(id, "N"), !strings.HasPrefix(id, "U"):
 		w.Write([]byte(`{"ok":false,"error":"user_not_found"}`))
 		return
 	}

@@ -58,6 +58,24 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			return nil
 		}
 		return client.Ack(*evt.Request)
+	case socketmode.EventTypeErrorBadMessage:
+		// slack-go could not parse an envelope's payload (an events_api event that is
+		// not an object, say) and hands us the raw message. Acknowledge it: unacked,
+		// Slack would redeliver what will never parse.
+		bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
+		if !ok {
+			return nil
+		}
+		var req struct {
+			Type       string `json:"type"`
+			EnvelopeID string `json:"envelope_id"`
+		}
+		if json.Unmarshal(bad.Message, &req) != nil || req.EnvelopeID == "" {
+			a.log.Warn("slack socket mode: unreadable message dropped", "err", bad.Cause)
+			return nil
+		}
+		a.log.Warn("slack socket mode: malformed envelope acknowledged and dropped", "type", req.Type, "envelope_id", req.EnvelopeID, "err", bad.Cause)
+		return client.Ack(socketmode.Request{EnvelopeID: req.EnvelopeID})
 	case socketmode.EventTypeSlashCommand:
 		sc, ok := evt.Data.(slack.SlashCommand)
 		if !ok || evt.Request == nil {
