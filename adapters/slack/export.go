@@ -2,6 +2,7 @@ package slackadapter
 
 import (
 	"archive/zip"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,10 @@ type ImportOptions struct {
 	MaxFiles       int   // default 100,000 members
 	MaxMemberBytes int64 // default 64 MiB per JSON member
 	MaxTotalBytes  int64 // default 4 GiB uncompressed in all
+	// BatchEvents is how many events the import gathers, in whole daily files,
+	// before one Append (default 2,000): a Slack export holds one small file per
+	// channel and day, and an append per file would cost a durable write each.
+	BatchEvents int
 }
 
 // ImportSummary is what an import did.
@@ -49,6 +54,9 @@ func (o *ImportOptions) defaults() {
 	}
 	if o.MaxTotalBytes <= 0 {
 		o.MaxTotalBytes = 4 << 30
+	}
+	if o.BatchEvents <= 0 {
+		o.BatchEvents = 2000
 	}
 }
 
@@ -74,9 +82,9 @@ type exportChannel struct {
 // groups.json, one folder per channel of daily JSON files) into sink. Hostile archives
 // are refused before anything is written: absolute or "../" paths, symlinks, too many
 // members, members larger than declared or than the caps (enforced while reading, so
-// zip bombs stop at the cap). A malformed daily file is reported and skipped; each
-// daily file is appended as one batch, so nothing is half-written. Re-importing
-// stores nothing new.
+// zip bombs stop at the cap). A malformed daily file is reported and skipped; daily
+// files are appended whole, several to a batch (opts.BatchEvents), so nothing is
+// half-written. Re-importing stores nothing new.
 func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink Sink) (ImportSummary, error) {
 	opts.defaults()
 	sum := ImportSummary{Skipped: map[string]int{}}
@@ -175,7 +183,38 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			daily = append(daily, name)
 		}
 	}
-	slices.Sort(daily)
+	// Day by day across channels, as the messages were written: analysis batches then
+	// cover a few hours each instead of a channel's whole history, so each hour's
+	// totals are updated once per batch rather than once per message.
+	slices.SortFunc(daily, func(a, b string) int {
+		da, db := path.Base(a), path.Base(b)
+		return cmp.Or(strings.Compare(da, db), strings.Compare(a, b))
+	})
+	var batch []feedbackbot.Event
+	var batchFiles []string
+	// Progress: a line a second at most (one per daily file would flood a log).
+	lastProgress := time.Now()
+	progress := func(done int) {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "imported %d/%d daily files: %d messages, %d new\n", done, len(daily), sum.Messages, sum.Appended)
+		}
+	}
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		n, err := sink.Append(ctx, batch...)
+		if err != nil {
+			what := batchFiles[0]
+			if len(batchFiles) > 1 {
+				what = fmt.Sprintf("%s … %s (%d daily files)", batchFiles[0], batchFiles[len(batchFiles)-1], len(batchFiles))
+			}
+			return fmt.Errorf("import %s: %w", what, err)
+		}
+		sum.Appended += n
+		batch, batchFiles = batch[:0], batchFiles[:0]
+		return nil
+	}
 	for i, name := range daily {
 		if err := ctx.Err(); err != nil {
 			return sum, err
@@ -223,18 +262,21 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			}
 		}
 		if len(events) > 0 {
-			n, err := sink.Append(ctx, events...)
-			if err != nil {
-				return sum, fmt.Errorf("import %s: %w", name, err)
-			}
-			sum.Appended += n
+			batch = append(batch, events...)
+			batchFiles = append(batchFiles, name)
 		}
-		if opts.Progress != nil && (i%50 == 0 || i == len(daily)-1) {
-			fmt.Fprintf(opts.Progress, "\rimported %d/%d daily files, %d messages, %d new", i+1, len(daily), sum.Messages, sum.Appended)
+		if len(batch) >= opts.BatchEvents || i == len(daily)-1 {
+			if err := flush(); err != nil {
+				return sum, err
+			}
+		}
+		if time.Since(lastProgress) >= time.Second || i == len(daily)-1 {
+			lastProgress = time.Now()
+			progress(i + 1)
 		}
 	}
-	if opts.Progress != nil {
-		fmt.Fprintln(opts.Progress)
+	if err := flush(); err != nil {
+		return sum, err
 	}
 	return sum, nil
 }

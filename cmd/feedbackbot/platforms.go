@@ -6,8 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
@@ -89,21 +92,85 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintf(m.Stderr, "Importing into the %s\n", where)
-	imp := importers[chosen[0]]
-	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, Progress: m.Stderr}); err != nil {
-		return err
-	}
-	// Analyse what was imported now, so digests and risk see it at once.
 	a, err := newAnalyzer(cfg)
 	if err != nil {
 		return err
 	}
-	w := &bot.Worker{Store: st, Analyzer: a, Consumer: "import", Batch: cfg.Analysis.Batch, Logger: m.log()}
-	n, err := w.Drain(ctx)
+	fmt.Fprintf(m.Stderr, "Importing into the %s\n", where)
+	// Analyse while importing, with the configured number of workers, so that the
+	// import ends with everything analysed (digests and risk see it at once) and the
+	// two overlap instead of taking turns.
+	an := startAnalysis(ctx, m, st, a, cfg.Analysis.Workers, cfg.Analysis.Batch)
+	imp := importers[chosen[0]]
+	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, Progress: m.Stderr}); err != nil {
+		an.stop()
+		return err
+	}
+	n, err := an.finish(ctx, m.Stderr)
 	if err != nil {
 		return fmt.Errorf("analyse imported messages: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "Analysed %d log entries.\n", n)
 	return nil
+}
+
+// analysisRun is a set of analysis workers started for one command.
+type analysisRun struct {
+	st     store.Store
+	stats  *bot.WorkerStats
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errs   chan error
+}
+
+// startAnalysis starts n workers consuming the capture log until finish or stop.
+func startAnalysis(ctx context.Context, m *Main, st store.Store, a bot.Analyzer, n, batch int) *analysisRun {
+	wctx, cancel := context.WithCancel(ctx)
+	r := &analysisRun{st: st, stats: new(bot.WorkerStats), cancel: cancel, errs: make(chan error, n)}
+	host, _ := os.Hostname()
+	for i := range max(n, 1) {
+		w := &bot.Worker{Store: st, Analyzer: a, Consumer: fmt.Sprintf("import:%s:%d:%d", host, os.Getpid(), i),
+			Batch: batch, Wait: 200 * time.Millisecond, Logger: m.log(), Stats: r.stats}
+		r.wg.Go(func() {
+			if err := w.Run(wctx); err != nil {
+				r.errs <- err
+			}
+		})
+	}
+	return r
+}
+
+// stop ends the workers after their batches in flight.
+func (r *analysisRun) stop() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// finish waits until the log's backlog is empty, reporting progress to w about once
+// a second, then stops the workers and returns how many entries they processed.
+func (r *analysisRun) finish(ctx context.Context, w io.Writer) (int, error) {
+	defer r.stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		backlog, err := r.st.Backlog(ctx)
+		if err != nil {
+			return int(r.stats.Read.Load()), err
+		}
+		if backlog == 0 {
+			return int(r.stats.Read.Load()), nil
+		}
+		if time.Since(last) >= time.Second {
+			last = time.Now()
+			fmt.Fprintf(w, "analysed %d log entries, %d to go\n", r.stats.Read.Load(), backlog)
+		}
+		select {
+		case err := <-r.errs:
+			return int(r.stats.Read.Load()), err
+		case <-ctx.Done():
+			return int(r.stats.Read.Load()), ctx.Err()
+		case <-tick.C:
+		}
+	}
 }
