@@ -283,7 +283,9 @@ func fastText(b []byte) (string, bool) {
 			return "", false // JSON forbids raw control characters: let the decoder say so
 		}
 	}
-	if tail := bytes.TrimSpace(rest[end+1:]); len(tail) != 1 || tail[0] != '}' {
+	// Only JSON's own whitespace: bytes.TrimSpace would also pass \f, \v and U+0085,
+	// which the decoder rejects (found by FuzzFastText).
+	if tail := bytes.Trim(rest[end+1:], " \t\r\n"); len(tail) != 1 || tail[0] != '}' {
 		return "", false
 	}
 	if !utf8.Valid(body) {
