@@ -427,6 +427,9 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 		}
 		counts := make(map[string]int64, len(h))
 		for name, v := range h {
+			if name == bigRollupField {
+				continue
+			}
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("redis rollups: counter %q is not a number", name)

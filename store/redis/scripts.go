@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
@@ -14,6 +15,26 @@ const tombstone = "-"
 // appended, and no entry of it read before the erasure is applied (it matches neither a
 // revision nor the tombstone).
 const erased = "!"
+
+// bigRollupField is a field added to an hour's rollup hash once it holds
+// bigRollupAt counters. Its value is longer than Redis's hash-max-listpack-value
+// (64 bytes by default), which turns the hash into a real hash table: a listpack is
+// searched end to end on every HINCRBY, and an hour of a workspace with a hundred
+// accounts and channels holds several hundred counters (HINCRBY then cost about 5µs
+// instead of under 1µs). Readers skip it; a hash left with only this field is deleted.
+const (
+	bigRollupField = "#encoding"
+	bigRollupValue = "hashtable: a listpack is searched end to end on every HINCRBY; see store/redis/scripts.go"
+	bigRollupAt    = 128
+)
+
+// dropEmptyRollupLua deletes the rollup hash key (a Lua expression) when only the
+// big-rollup field is left in it, so that EXISTS says whether the hour has counts.
+const dropEmptyRollupLua = `
+if redis.call('HLEN', %[1]s) == 1 and redis.call('HEXISTS', %[1]s, '` + bigRollupField + `') == 1 then
+  redis.call('DEL', %[1]s)
+end
+`
 
 // appendScript appends a batch of events to one workspace log. Each event is
 // skipped when it is a redelivery, an event of an erased message or a put by a
@@ -245,15 +266,18 @@ end
 for _, key in ipairs(dorder) do
   local d = deltas[key]
   local names = {}
-  for c in pairs(d) do names[#names + 1] = c end
+  for c, v in pairs(d) do
+    if v ~= 0 then names[#names + 1] = c end
+  end
   table.sort(names)
+  if #names > 0 and redis.call('HLEN', key) + #names >= ` + strconv.Itoa(bigRollupAt) + ` then
+    redis.call('HSETNX', key, '` + bigRollupField + `', '` + bigRollupValue + `')
+  end
   for _, c in ipairs(names) do
-    local v = d[c]
-    if v ~= 0 and redis.call('HINCRBY', key, c, string.format('%d', v)) == 0 then
+    if redis.call('HINCRBY', key, c, string.format('%d', d[c])) == 0 then
       redis.call('HDEL', key, c)
     end
-  end
-  if redis.call('EXISTS', key) == 1 then
+  end` + fmt.Sprintf(dropEmptyRollupLua, "key") + `  if redis.call('EXISTS', key) == 1 then
     redis.call('ZADD', KEYS[3], dbucket[key], dbucket[key])
   else
     redis.call('ZREM', KEYS[3], dbucket[key])
@@ -293,15 +317,14 @@ const checkDeclaredLua = `
 // unindexLua removes what a message record (old: HMGET s, c, k, b) contributed: its
 // rollup counters are subtracted and it leaves every index of its spec. KEYS[4] is the
 // bucket index; member is the message key.
-const unindexLua = `
+var unindexLua = `
 for _, e in ipairs(oldspec) do
   if e[2] == 'r' then
     for c, v in pairs(cjson.decode(old[2])) do
       if redis.call('HINCRBY', e[1], c, string.format('%d', -v)) == 0 then
         redis.call('HDEL', e[1], c)
       end
-    end
-    if redis.call('EXISTS', e[1]) == 0 then redis.call('ZREM', KEYS[4], old[4]) end
+    end` + fmt.Sprintf(dropEmptyRollupLua, "e[1]") + `    if redis.call('EXISTS', e[1]) == 0 then redis.call('ZREM', KEYS[4], old[4]) end
   else
     redis.call('ZREM', e[1], member)
   end
