@@ -45,7 +45,6 @@ type Analyzer struct {
 
 type scratch struct {
 	toks, low, stems []string
-	clause           []bool
 	cache            themes.StemCache
 }
 
@@ -94,8 +93,7 @@ func (a *Analyzer) analyze(s string, customer bool) feedbackbot.Tags {
 	}
 	sc.stems = a.themes.Stems(sc.low, sc.stems, sc.cache)
 	sent, rep := a.sent.ScoreTokensReport(sc.toks, sc.low, clean)
-	sc.clause = clauseStarts(clean, sc.toks, sc.clause)
-	th := a.themes.MatchClauses(sc.low, sc.stems, sc.clause)
+	th := a.themes.MatchClauses(sc.low, sc.stems, rep.Clauses)
 	intent := classify(sc.low, clean, sent, rep, th)
 	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}
 	if tags.Themes == nil {
@@ -103,23 +101,6 @@ func (a *Analyzer) analyze(s string, customer bool) feedbackbot.Tags {
 	}
 	tags.NeedsReply = customer && needsReply(intent, sc.low)
 	return tags
-}
-
-// clauseStarts marks the tokens (substrings of clean, in order) that follow
-// punctuation ending a clause or a sentence, reusing dst.
-func clauseStarts(clean string, toks []string, dst []bool) []bool {
-	dst = dst[:0]
-	cur := 0
-	for _, t := range toks {
-		at := strings.Index(clean[cur:], t)
-		if at < 0 {
-			dst = append(dst, false)
-			continue
-		}
-		dst = append(dst, strings.ContainsAny(clean[cur:cur+at], ",;:.!?()\n"))
-		cur += at + len(t)
-	}
-	return dst
 }
 
 // classify picks the intent from strongest to weakest signal: leaving beats a bug,

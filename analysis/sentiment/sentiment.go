@@ -296,6 +296,9 @@ type Report struct {
 	// Malfunction: a function verb negated or done wrong ("won't load", "emails
 	// never arrive", "returns nothing"), the way a defect is told.
 	Malfunction bool
+	// Clauses has bit i set when token i starts a clause (after punctuation), for
+	// the first 64 tokens: the themes matcher keeps negation in its clause too.
+	Clauses uint64
 }
 
 // ScoreTokensReport is ScoreTokens with what the rules found.
@@ -556,8 +559,13 @@ func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.
 	}
 	score := sum / math.Sqrt(sum*sum+normAlpha)
 	score = math.Max(-1, math.Min(1, score))
-	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(seen, score, raw, sarcasm)},
-		Report{Malfunction: c.malfunction}
+	rep := Report{Malfunction: c.malfunction}
+	for i := range min(n, 64) {
+		if segs[i]&segClause != 0 {
+			rep.Clauses |= 1 << i
+		}
+	}
+	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(seen, score, raw, sarcasm)}, rep
 }
 
 // slashS reports whether the token "s" was written "/s", the sarcasm tag (the

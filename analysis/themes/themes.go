@@ -159,13 +159,13 @@ func (m *Matcher) Stems(low []string, dst []string, cache StemCache) []string {
 
 // Match returns the themes of a message from its lower-case tokens and their stems.
 func (m *Matcher) Match(low, stems []string) []string {
-	return m.MatchClauses(low, stems, nil)
+	return m.MatchClauses(low, stems, 0)
 }
 
-// MatchClauses is Match where clause[i] tells that token i starts a clause (after
-// punctuation): a negation does not reach past it, so "that didn't help, same
-// error" still mentions an error. A nil clause puts every token in one clause.
-func (m *Matcher) MatchClauses(low, stems []string, clause []bool) []string {
+// MatchClauses is Match where bit i of clauses tells that token i starts a clause
+// (after punctuation; tokens past the 64th count as one clause): a negation does not
+// reach past it, so "that didn't help, same error" still mentions an error.
+func (m *Matcher) MatchClauses(low, stems []string, clauses uint64) []string {
 	var hit []bool
 	var negOnly []bool
 	mark := func(i int, negated bool) {
@@ -182,13 +182,13 @@ func (m *Matcher) MatchClauses(low, stems []string, clause []bool) []string {
 	}
 	for p, st := range stems {
 		for _, ti := range m.byStem[st] {
-			mark(ti, negatedAt(low, clause, p))
+			mark(ti, negatedAt(low, clauses, p))
 		}
 	}
 	for p, st := range stems {
 		for _, ref := range m.byFirst[st] {
 			if hasAt(stems, p, ref.stems) {
-				mark(ref.theme, negatedAt(low, clause, p))
+				mark(ref.theme, negatedAt(low, clauses, p))
 			}
 		}
 	}
@@ -242,9 +242,9 @@ outer:
 
 // negatedAt reports whether the word at p follows a negation within three words of
 // its clause ("not a bug", "no plans to cancel", "won't be leaving").
-func negatedAt(low []string, clause []bool, p int) bool {
+func negatedAt(low []string, clauses uint64, p int) bool {
 	for back := 1; back <= 3 && p-back >= 0; back++ {
-		if clause != nil && clause[p-back+1] {
+		if q := p - back + 1; q < 64 && clauses&(1<<q) != 0 {
 			return false
 		}
 		switch w := low[p-back]; w {
