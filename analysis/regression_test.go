@@ -95,11 +95,11 @@ func measureChatSetN(t *testing.T, path string, minRows int) chatFigures {
 // TestChatRegressionSet measures the hand-labelled support-chat set (testdata/
 // chat_labelled.jsonl, labelled before looking at the analyzer's output, but the
 // rules were then found by reading its errors, so its figures are fitted) and fails
-// if they drop below the floors. The floors only guard against regressions.
+// if they drop below the floors, which sit just under today's figures (engine fb-4).
 func TestChatRegressionSet(t *testing.T) {
 	m := measureChatSet(t, "testdata/chat_labelled.jsonl")
-	if m.macroF1 < 0.84 || m.themeP < 0.85 || m.themeR < 0.56 || m.intent < 0.73 {
-		t.Errorf("below the regression floors (macro-F1 0.84, theme P 0.85 R 0.56, intent 0.73)")
+	if m.macroF1 < 0.87 || m.themeP < 0.89 || m.themeR < 0.80 || m.intent < 0.79 {
+		t.Errorf("below the regression floors (macro-F1 0.87, theme P 0.89 R 0.80, intent 0.79)")
 	}
 }
 
@@ -108,18 +108,19 @@ func TestChatRegressionSet(t *testing.T) {
 // have been found by reading its errors, so its figures are fitted too).
 func TestChatDevSet(t *testing.T) {
 	m := measureChatSetN(t, "testdata/chat_dev.jsonl", 150)
-	if m.macroF1 < 0.79 || m.themeP < 0.62 || m.themeR < 0.57 || m.intent < 0.63 {
-		t.Errorf("below the dev-set floors (macro-F1 0.79, theme P 0.62 R 0.57, intent 0.63)")
+	if m.macroF1 < 0.80 || m.themeP < 0.71 || m.themeR < 0.68 || m.intent < 0.70 {
+		t.Errorf("below the dev-set floors (macro-F1 0.80, theme P 0.71 R 0.68, intent 0.70)")
 	}
 }
 
 // TestChatHoldoutSet measures the held-out chat set (testdata/chat_holdout.jsonl,
 // labelled blind and committed before the analyzer ever ran on it). Rules are never
 // chosen by reading its rows; it tells how the analyzer does on chat it was not fitted
-// to. The floors sit just under the figures measured when the set was first used.
+// to. Its figures before any rule was changed (engine fb-2): macro-F1 0.575, theme P
+// 0.816 R 0.435, intent 0.511. The floors sit just under today's (engine fb-4).
 func TestChatHoldoutSet(t *testing.T) {
 	m := measureChatSet(t, "testdata/chat_holdout.jsonl")
-	if m.macroF1 < 0.56 || m.themeP < 0.77 || m.themeR < 0.48 || m.intent < 0.50 {
-		t.Errorf("below the held-out floors (macro-F1 0.56, theme P 0.77 R 0.48, intent 0.50)")
+	if m.macroF1 < 0.58 || m.themeP < 0.78 || m.themeR < 0.49 || m.intent < 0.51 {
+		t.Errorf("below the held-out floors (macro-F1 0.58, theme P 0.78 R 0.49, intent 0.51)")
 	}
 }

@@ -116,8 +116,10 @@ func TestTweetsGroundTruth(t *testing.T) {
 	r := stat.Correlation(xs, ys, nil)
 	acc := float64(correct) / float64(len(xs))
 	t.Logf("tweets: n=%d pearson r=%.4f accuracy=%.4f", len(xs), r, acc)
-	if r < 0.86 || acc < 0.88 {
-		t.Errorf("below the floor: r %.3f (>= 0.86), accuracy %.3f (>= 0.88)", r, acc)
+	// Strict thresholds (LabelFor): the reference gets 0.885 this way, 0.899 in
+	// VADER's own convention (>= 0.05), where we get 0.901 (go run ./bench analysis).
+	if r < 0.88 || acc < 0.885 {
+		t.Errorf("below the floor: r %.3f (>= 0.88), accuracy %.3f (>= 0.885)", r, acc)
 	}
 }
 
