@@ -129,6 +129,7 @@ type userInfo struct {
 	enterprise string
 	restricted bool
 	name       string
+	bot        bool // a bot or app user (ours among them): not a reader to worry about
 }
 
 // New builds an adapter. It does not contact Slack until it needs to.
@@ -211,7 +212,8 @@ func (a *Adapter) user(ctx context.Context, id string) (userInfo, error) {
 	if err != nil {
 		return userInfo{}, fmt.Errorf("slack users.info %s: %w", id, err)
 	}
-	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.EnterpriseID, restricted: info.IsRestricted || info.IsUltraRestricted, name: info.Name}
+	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.EnterpriseID, restricted: info.IsRestricted || info.IsUltraRestricted, name: info.Name,
+		bot: info.IsBot || info.IsAppUser}
 	a.mu.Lock()
 	a.userTeams[id] = u
 	a.mu.Unlock()

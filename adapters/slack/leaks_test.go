@@ -14,9 +14,11 @@ import (
 )
 
 // TestPostRefusesWhatIsNotInternal: at post time (and when an alert is edited), a
-// Slack Connect channel, one pending Slack Connect, a DM with a customer and a group
-// DM are refused even when listed in internal_channels, and so is a channel that
-// became shared after the alert was posted; Slack is never asked to post or edit.
+// Slack Connect channel, one pending Slack Connect, a DM with a customer, a group
+// DM, and a channel with a guest or someone of another organisation among its members
+// are refused even when listed in internal_channels, and so is a channel that became
+// shared after the alert was posted; with staff_user_groups, so are a member outside
+// the groups and a public channel. Slack is never asked to post or edit.
 func TestPostRefusesWhatIsNotInternal(t *testing.T) {
 	var posts, updates atomic.Int64
 	var sharedNow atomic.Bool
@@ -38,6 +40,8 @@ func TestPostRefusesWhatIsNotInternal(t *testing.T) {
 				if sharedNow.Load() {
 					kind = `"is_channel":true,"is_ext_shared":true`
 				}
+			case "CPUBLIC":
+				kind = `"is_channel":true,"is_private":false`
 			}
 			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,%s}}`, ch, kind)
 		})
@@ -46,6 +50,9 @@ func TestPostRefusesWhatIsNotInternal(t *testing.T) {
 			r.ParseForm()
 			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000999.000100"}`, r.Form.Get("channel"))
 		})
+		c.Handle("/usergroups.users.list", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"ok":true,"users":["UMARIA"]}`))
+		})
 		c.Handle("/chat.update", func(w http.ResponseWriter, r *http.Request) {
 			updates.Add(1)
 			r.ParseForm()
@@ -53,7 +60,7 @@ func TestPostRefusesWhatIsNotInternal(t *testing.T) {
 		})
 	}
 	f := newFixture(t, binder)
-	f.a.cfg.InternalChannels = []string{"CINTERNAL", "CSHARED", "CPENDING", "DCUSTOMER", "GMPIM", "CLATER"}
+	f.a.cfg.InternalChannels = []string{"CINTERNAL", "CSHARED", "CPENDING", "DCUSTOMER", "GMPIM", "CLATER", "CGUESTS", "CFOREIGN", "CPAGED", "CTEAM", "CPUBLIC"}
 	doc := feedbackbot.Document{Fallback: "Acme is at risk", Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "“we are cancelling” — dana"}}}
 	ctx := context.Background()
 	for _, tc := range []struct{ channel, want string }{
@@ -62,6 +69,9 @@ func TestPostRefusesWhatIsNotInternal(t *testing.T) {
 		{"DCUSTOMER", "direct message"},
 		{"GMPIM", "direct message"},
 		{"CRANDOM", "not an internal channel"},
+		{"CGUESTS", "GGUEST, a guest"},
+		{"CFOREIGN", "FOUT, of another organisation"},
+		{"CPAGED", "RGUEST, a guest"}, // on the second page of members
 	} {
 		_, err := f.a.Post(ctx, tc.channel, doc)
 		if feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED || !strings.Contains(err.Error(), tc.want) {
@@ -85,6 +95,21 @@ func TestPostRefusesWhatIsNotInternal(t *testing.T) {
 	sharedNow.Store(true)
 	if err := f.a.Update(ctx, ref, doc); feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED || updates.Load() != 1 {
 		t.Fatalf("update after the channel was shared: %v (%d updates)", err, updates.Load())
+	}
+	// With staff_user_groups, a member outside the groups and a public channel are
+	// refused too; a private channel of group members (and the bot) is fine.
+	f.a.cfg.StaffUserGroups = []string{"SCS"}
+	for _, tc := range []struct{ channel, want string }{{"CTEAM", "UTOM, who is not in slack.staff_user_groups"}, {"CPUBLIC", "is public"}} {
+		if _, err := f.a.Post(ctx, tc.channel, doc); feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("post to %s with staff groups: %v; want a refusal saying %q", tc.channel, err, tc.want)
+		}
+	}
+	if err := f.a.CheckDestination(ctx, "CINTERNAL"); err != nil {
+		t.Errorf("a private channel of staff: %v", err)
+	}
+	f.a.cfg.StaffUserGroups = nil
+	if posts.Load() != 1 {
+		t.Fatalf("refused destinations reached Slack: %d posts", posts.Load())
 	}
 	// config check runs the same checks over the list and reports every problem.
 	errs := f.a.CheckDestinations(ctx, []string{"CINTERNAL", "CSHARED", "DCUSTOMER", "GMPIM"})

@@ -17,7 +17,10 @@ import (
 const maxAttempts = 5
 
 // CheckDestination refuses a channel analysis must not go to: one not listed as
-// internal (when a list is configured), a shared (Slack Connect) channel, or a DM.
+// internal (when a list is configured), a shared (Slack Connect) channel, a DM, or a
+// channel someone who is not staff can read: a guest or a member of another
+// organisation among its members, or, when staff_user_groups limits staff, a member
+// outside those groups or a public channel (any member of the workspace may join it).
 func (a *Adapter) CheckDestination(ctx context.Context, channel string) error {
 	if len(a.cfg.InternalChannels) > 0 && !slices.Contains(a.cfg.InternalChannels, channel) {
 		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "slack channel %s is not an internal channel (slack.internal_channels); refusing to post customer analysis there", channel)
@@ -36,8 +39,70 @@ func (a *Adapter) CheckDestination(ctx context.Context, channel string) error {
 		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "slack channel %s is shared with another organisation (Slack Connect); refusing to post customer analysis there", channel)
 	case info.IsIM || info.IsMpIM:
 		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "slack conversation %s is a direct message; analysis goes only to internal channels", channel)
+	case len(a.cfg.StaffUserGroups) > 0 && !info.IsPrivate:
+		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "slack channel %s is public: anyone in the workspace can join it, and staff is limited to slack.staff_user_groups; "+
+			"refusing to post customer analysis there (use a private channel)", channel)
+	}
+	who, err := a.nonStaffMember(ctx, channel)
+	if err != nil {
+		return err
+	}
+	if who != "" {
+		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "slack channel %s has %s as a member; refusing to post customer analysis where someone who is not staff can read it "+
+			"(remove them, or choose another channel)", channel, who)
 	}
 	return nil
+}
+
+// nonStaffMember names a member of the channel who is not staff (a guest, someone of
+// another organisation, someone outside the staff user groups), or "" if there is
+// none. Bots and apps are not counted. A member who cannot be looked up is an error,
+// not a pass.
+func (a *Adapter) nonStaffMember(ctx context.Context, channel string) (string, error) {
+	if a.cfg.TeamID == "" { // config check before start-up: who is home comes from auth.test
+		if err := a.Start(ctx); err != nil {
+			return "", err
+		}
+	}
+	cursor := ""
+	for {
+		var members []string
+		err := a.retry(ctx, func() error {
+			var err error
+			members, cursor, err = a.api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: channel, Cursor: cursor, Limit: 1000})
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("slack conversations.members %s: %w", channel, err)
+		}
+		for _, id := range members {
+			if slices.Contains(a.cfg.StaffUsers, id) {
+				continue
+			}
+			u, err := a.user(ctx, id)
+			if err != nil {
+				return "", fmt.Errorf("slack: cannot check member %s of %s: %w", id, channel, err)
+			}
+			switch {
+			case u.bot:
+			case !a.isHome(u.team, u.enterprise):
+				return fmt.Sprintf("%s, of another organisation", id), nil
+			case u.restricted:
+				return fmt.Sprintf("%s, a guest", id), nil
+			case len(a.cfg.StaffUserGroups) > 0:
+				in, err := a.inStaffGroup(ctx, id)
+				if err != nil {
+					return "", err
+				}
+				if !in {
+					return fmt.Sprintf("%s, who is not in slack.staff_user_groups", id), nil
+				}
+			}
+		}
+		if cursor == "" {
+			return "", nil
+		}
+	}
 }
 
 // CheckDestinations checks several channels, reporting every problem.

@@ -62,8 +62,33 @@ func usersJSON(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"ok":false,"error":"user_not_found"}`))
 		return
 	}
-	fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":%q,"name":"n-%s","is_admin":true,"is_restricted":%v,"is_ultra_restricted":%v,`+
-		`"enterprise_user":{"id":"W%s","enterprise_id":%q,"teams":[%q]}}}`, id, team, id, restricted, ultra, id, enterprise, team)
+	fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":%q,"name":"n-%s","is_admin":true,"is_restricted":%v,"is_ultra_restricted":%v,"is_bot":%v,`+
+		`"enterprise_user":{"id":"W%s","enterprise_id":%q,"teams":[%q]}}}`, id, team, id, restricted, ultra, id == "UBOT", id, enterprise, team)
+}
+
+// membersJSON answers conversations.members: a channel's members are UMARIA and the
+// bot (UBOT), plus GGUEST in CGUESTS, FOUT in CFOREIGN and UTOM in CTEAM; CPAGED
+// lists UMARIA, then a single-channel guest on a second page.
+func membersJSON(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	members := []string{"UMARIA", "UBOT"}
+	next := ""
+	switch r.Form.Get("channel") {
+	case "CGUESTS":
+		members = append(members, "GGUEST")
+	case "CFOREIGN":
+		members = append(members, "FOUT")
+	case "CTEAM":
+		members = append(members, "UTOM")
+	case "CPAGED":
+		if r.Form.Get("cursor") == "" {
+			members, next = []string{"UMARIA"}, "page2"
+		} else {
+			members = []string{"RGUEST"}
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"ok": true, "members": members, "response_metadata": map[string]any{"next_cursor": next}})
+	w.Write(b)
 }
 
 type fixture struct {
@@ -84,7 +109,10 @@ func (f commandsFunc) HandleCommand(ctx context.Context, c feedbackbot.Command) 
 
 func newFixture(t testing.TB, binders ...slacktest.Binder) *fixture {
 	t.Helper()
-	binders = append(binders, func(c slacktest.Customize) { c.Handle("/users.info", usersJSON) })
+	binders = append(binders, func(c slacktest.Customize) {
+		c.Handle("/users.info", usersJSON)
+		c.Handle("/conversations.members", membersJSON)
+	})
 	api := slacktest.NewTestServer(binders...)
 	api.Start()
 	t.Cleanup(api.Stop)

@@ -29,7 +29,7 @@ func TestConfigCheckRefusesSlackDMs(t *testing.T) {
 			}
 			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,%s}}`, ch, kind)
 		})
-	})
+	}, staffMembers("THOME"))
 	api.Start()
 	defer api.Stop()
 	dir := t.TempDir()
@@ -43,5 +43,21 @@ func TestConfigCheckRefusesSlackDMs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "DCUSTOMER is a direct message") || !strings.Contains(err.Error(), "GMPIM is a direct message") ||
 		strings.Contains(err.Error(), "CINTERNAL") {
 		t.Fatalf("config check should refuse both DMs and only them: %v\n%s", err, out)
+	}
+}
+
+// staffMembers answers conversations.members and users.info for a fake Slack whose
+// channels hold one home member of team (UMARIA) and the bot (UBOT): what the
+// destination check wants to see in an internal channel.
+func staffMembers(team string) slacktest.Binder {
+	return func(c slacktest.Customize) {
+		c.Handle("/conversations.members", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"ok":true,"members":["UMARIA","UBOT"],"response_metadata":{"next_cursor":""}}`))
+		})
+		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			id := r.Form.Get("user")
+			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":%q,"name":"n","is_bot":%v}}`, id, team, id == "UBOT")
+		})
 	}
 }

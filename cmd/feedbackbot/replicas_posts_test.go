@@ -54,7 +54,7 @@ func TestThreeReplicasPostOnce(t *testing.T) {
 		c.Handle("/files.completeUploadExternal", func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"ok":true,"files":[{"id":"F1","title":"chart"}]}`))
 		})
-	})
+	}, staffMembers("THOME")) // the workspace (ws) below
 	api.Start()
 	defer api.Stop()
 

@@ -144,7 +144,7 @@ func TestConfigCheckRefusesSharedSlackChannel(t *testing.T) {
 			ch := r.Form.Get("channel")
 			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,"is_channel":true,"is_ext_shared":%v}}`, ch, ch == "CSHARED")
 		})
-	})
+	}, staffMembers("THOME"))
 	api.Start()
 	defer api.Stop()
 	dir := t.TempDir()
