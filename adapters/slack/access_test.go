@@ -208,3 +208,30 @@ func TestSocketModeRefusesNonStaff(t *testing.T) {
 		}
 	}
 }
+
+// TestTypedCommandsStayWithTheCaller: whatever the bot answers, a typed command's
+// reply is ephemeral (an alert typed as "alert.ack fp1" in a Slack Connect channel
+// would otherwise be shown to the customer), except a survey question; a pressed
+// alert button replaces its own (internal) message.
+func TestTypedCommandsStayWithTheCaller(t *testing.T) {
+	f := newFixture(t)
+	f.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		return feedbackbot.Document{Ephemeral: false, Fallback: "Acme is at risk: “we are cancelling”"}, nil
+	})
+	for _, tc := range []struct{ text, want string }{
+		{"alert.ack fp1", `"response_type":"ephemeral"`},
+		{"account.open acme", `"response_type":"ephemeral"`},
+		{"digest", `"response_type":"ephemeral"`},
+		{"survey csat acme", `"response_type":"in_channel"`},
+	} {
+		form := url.Values{"command": {"/feedback"}, "text": {tc.text}, "user_id": {"UMARIA"}, "team_id": {home}, "channel_id": {"CSHARED"},
+			"response_url": {"https://hooks.example/x"}}.Encode()
+		if _, body := f.post("/slack/commands", form, "application/x-www-form-urlencoded", nil); !strings.Contains(body, tc.want) {
+			t.Errorf("typed %q in a shared channel: %s; want %s", tc.text, body, tc.want)
+		}
+	}
+	_, body := f.post("/slack/interactions", interaction("UMARIA", home, home, "", "alert.ack", "fp1"), "application/x-www-form-urlencoded", nil)
+	if !strings.Contains(body, `"replace_original":true`) {
+		t.Errorf("a pressed alert button should replace its message: %s", body)
+	}
+}

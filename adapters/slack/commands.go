@@ -132,18 +132,35 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 	}()
 	select {
 	case res := <-done:
-		return response(docOrError(res.doc, res.err), replace)
+		return response(onlyCaller(cmd, docOrError(res.doc, res.err)), replace)
 	case <-time.After(a.cfg.CommandTimeout):
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
 			res := <-done
-			if err := a.postResponse(context.Background(), responseURL, response(docOrError(res.doc, res.err), replace)); err != nil {
+			if err := a.postResponse(context.Background(), responseURL, response(onlyCaller(cmd, docOrError(res.doc, res.err)), replace)); err != nil {
 				a.log.Error("slack: deferred reply failed", "err", err)
 			}
 		}()
 		return map[string]any{"response_type": "ephemeral", "text": "Working on it…"}
 	}
+}
+
+// onlyCaller makes a typed command's answer ephemeral, whatever the bot marked it,
+// except a survey question (it is for the customer, with no analysis in it): a
+// command may be typed in a Slack Connect channel, and "alert.ack" typed there must
+// not show the alert to the customer. A button's answer replaces the message it was
+// on, which was posted to an internal channel.
+func onlyCaller(cmd feedbackbot.Command, doc feedbackbot.Document) feedbackbot.Document {
+	if !cmd.Button && !strings.EqualFold(firstField(cmd.Text), "survey") {
+		doc.Ephemeral = true
+	}
+	return doc
+}
+
+func firstField(s string) string {
+	f, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return f
 }
 
 func docOrError(doc feedbackbot.Document, err error) feedbackbot.Document {
