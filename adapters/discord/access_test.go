@@ -174,6 +174,20 @@ func TestAccessControl(t *testing.T) {
 			t.Errorf("staff command %+v", c)
 		}
 	}
+	// Nor does analysis go to a channel of a server we are not configured for, even
+	// one listed as internal whose roles cannot read it (its owner can).
+	f.fake.AddGuild(&discordgo.Guild{ID: guildC, Name: "Unconfigured", OwnerID: ownerC, Roles: []*discordgo.Role{{ID: guildC, Name: "@everyone", Permissions: view}}},
+		&discordgo.Channel{ID: chGeneralC, Name: "general", Type: discordgo.ChannelTypeGuildText},
+		&discordgo.Channel{ID: "400000000000000032", Name: "locked", Type: discordgo.ChannelTypeGuildText, PermissionOverwrites: []*discordgo.PermissionOverwrite{
+			{ID: guildC, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel}}})
+	f.a.cfg.InternalChannels = append(f.a.cfg.InternalChannels, "400000000000000032")
+	if _, err := f.a.Post(context.Background(), "400000000000000032", feedbackbot.Document{Fallback: "x"}); feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED ||
+		!strings.Contains(err.Error(), "not in a server feedbackbot is configured for") {
+		t.Errorf("post to another server's channel: %v", err)
+	}
+	if len(f.fake.Requests("/channels/400000000000000032/messages")) != 0 {
+		t.Error("something was posted to another server")
+	}
 }
 
 // FuzzInteraction feeds INTERACTION_CREATE payloads, as discordgo decodes them, to

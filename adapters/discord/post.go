@@ -65,6 +65,9 @@ func (a *Adapter) CheckDestination(ctx context.Context, channel string) error {
 	if err != nil {
 		return fmt.Errorf("discord: look up channel %s: %w", channel, err)
 	}
+	if ch.GuildID == "" || !a.guildAllowed(ch.GuildID) {
+		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "discord channel %s (#%s) is not in a server feedbackbot is configured for (discord.guilds); refusing to post customer analysis there", channel, ch.Name)
+	}
 	switch ch.Type {
 	case discordgo.ChannelTypeGuildText:
 	case discordgo.ChannelTypeGuildPrivateThread:
