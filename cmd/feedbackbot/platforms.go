@@ -100,7 +100,7 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	// Analyse while importing, with the configured number of workers, so that the
 	// import ends with everything analysed (digests and risk see it at once) and the
 	// two overlap instead of taking turns.
-	an := startAnalysis(ctx, m, st, a, cfg.Analysis.Workers, cfg.Analysis.Batch)
+	an := startAnalysis(ctx, m, st, a, cfg.Analysis.Workers, max(cfg.Analysis.Batch, importBatch))
 	imp := importers[chosen[0]]
 	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, Progress: m.Stderr}); err != nil {
 		an.stop()
@@ -113,6 +113,11 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "Analysed %d log entries.\n", n)
 	return nil
 }
+
+// importBatch is the smallest batch import's workers read: a back-fill has no
+// latency to keep, and larger transactions write each page of the store's indexes
+// once for many messages (100,000 imported messages: 20 s at 200, 10 s at 1,000).
+const importBatch = 1000
 
 // analysisRun is a set of analysis workers started for one command.
 type analysisRun struct {

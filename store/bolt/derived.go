@@ -139,9 +139,13 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 		return 0, ctx.Err()
 	}
 	its := make([]store.Applied, len(items))
+	preps := make([]prepared, len(items))
 	for i := range items {
 		its[i] = items[i]
 		if err := validateEvent(i, &its[i].Entry.Event); err != nil {
+			return 0, fmt.Errorf("bolt: apply: %w", err)
+		}
+		if err := preps[i].prepare(&its[i]); err != nil {
 			return 0, fmt.Errorf("bolt: apply: %w", err)
 		}
 	}
@@ -150,7 +154,7 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 		n = 0
 		rs := rollups{}
 		for i := range its {
-			changed, err := applyOne(tx, rs, &its[i])
+			changed, err := applyOne(tx, rs, &its[i], &preps[i])
 			if err != nil {
 				return err
 			}
@@ -166,7 +170,29 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 	return n, nil
 }
 
-func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied) (bool, error) {
+// prepared is what applying a put needs that does not depend on the store: worked
+// out before the write transaction, so the single writer does only the writing.
+type prepared struct {
+	rev string
+	rec *record
+	enc []byte // rec as stored
+}
+
+func (p *prepared) prepare(it *store.Applied) error {
+	if it.Entry.Event.Kind != feedbackbot.EventPut {
+		return nil
+	}
+	m := &it.Entry.Event.Message
+	p.rev = m.Revision()
+	p.rec = &record{Message: *m, Tags: it.Tags, Stamp: p.rev + "@" + it.Tags.Analyzer, Contrib: feedbackbot.Contributions(m, &it.Tags)}
+	var err error
+	if p.enc, err = json.Marshal(p.rec); err != nil {
+		return fmt.Errorf("encode message %s: %w", m.Key(), err)
+	}
+	return nil
+}
+
+func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied, p *prepared) (bool, error) {
 	m := &it.Entry.Event.Message
 	b, err := workspace(tx, m.Workspace, true)
 	if err != nil {
@@ -191,28 +217,21 @@ func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied) (bool, error) {
 		}
 		return true, msgs.Delete(key)
 	}
-	rev := m.Revision()
-	if latest != nil && (latest[0] != markPut || string(latest[1:]) != rev) {
+	if latest != nil && (latest[0] != markPut || string(latest[1:]) != p.rev) {
 		return false, nil // an edit or a delete came after this entry
 	}
-	stamp := rev + "@" + it.Tags.Analyzer
 	if old != nil {
-		if old.Stamp == stamp {
+		if old.Stamp == p.rec.Stamp {
 			return false, nil // a redelivery
 		}
 		if err := unindex(b, rs, old); err != nil {
 			return false, err
 		}
 	}
-	rec := &record{Message: *m, Tags: it.Tags, Stamp: stamp, Contrib: feedbackbot.Contributions(m, &it.Tags)}
-	if err := index(b, rs, rec); err != nil {
+	if err := index(b, rs, p.rec); err != nil {
 		return false, err
 	}
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return false, fmt.Errorf("encode message %s: %w", key, err)
-	}
-	return true, msgs.Put(key, v)
+	return true, msgs.Put(key, p.enc)
 }
 
 // dims returns the per-dimension index buckets a message belongs to (account, channel,

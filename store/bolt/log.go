@@ -114,10 +114,14 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 	}
 	evs := make([]feedbackbot.Event, len(events))
 	enc := make([][]byte, len(events))
+	revs := make([]string, len(events)) // worked out before the write transaction
 	for i := range events {
 		evs[i] = events[i]
 		if err := validateEvent(i, &evs[i]); err != nil {
 			return 0, fmt.Errorf("bolt: append: %w", err)
+		}
+		if evs[i].Kind == feedbackbot.EventPut {
+			revs[i] = evs[i].Message.Revision()
 		}
 		b, err := json.Marshal(&evs[i])
 		if err != nil {
@@ -149,7 +153,7 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 				if len(cur) > 0 && cur[0] == markDelete {
 					continue // deleted: platforms never bring a message back, so this is a replay
 				}
-				mark = append([]byte{markPut}, m.Revision()...)
+				mark = append([]byte{markPut}, revs[i]...)
 				if string(cur) == string(mark) {
 					continue // a redelivery of the latest version
 				}
