@@ -184,8 +184,8 @@ func isQuestion(low []string, clean string) bool {
 	if strings.Contains(clean, "?") {
 		return true
 	}
-	if len(low) > 1 && questionStarts[low[0]] {
-		return true
+	if len(low) > 1 && questionStarts[low[0]] && !(low[0] == "what" && (low[1] == "a" || low[1] == "an")) {
+		return true // "what a mess" exclaims
 	}
 	for i, w := range low {
 		if (w == "wondering" || w == "anyone") && i < 4 {

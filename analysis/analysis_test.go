@@ -35,6 +35,7 @@ func TestIntentAndNeedsReply(t *testing.T) {
 		{"deploying our pipeline tomorrow", feedbackbot.IntentOther, false},
 		{"the checkbox state isn't saved when you go back a page", feedbackbot.IntentBugReport, true},
 		{"support was friendly but couldn't solve it", feedbackbot.IntentComplaint, true},
+		{"What a mess", feedbackbot.IntentComplaint, true},
 	}
 	for _, tt := range tests {
 		tags := a.Analyze(tt.text)
