@@ -68,7 +68,8 @@ func auditFixture(t testing.TB, st store.Store, now time.Time) {
 // TestCommandsAreAudited: every command that reveals or changes customer data writes
 // one audit entry (who, what, about which account or person, when, on which
 // platform), typed or pressed; help, refusals and survey answers write none. Two
-// commands in the same clock tick keep both entries.
+// commands in the same clock tick keep both entries. A typed command's answer, other
+// than a survey question, is for the caller only.
 func TestCommandsAreAudited(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
@@ -91,12 +92,17 @@ func TestCommandsAreAudited(t *testing.T) {
 				{"survey csat acme", false, "survey", "acme"},
 				{"alert.ack fp1", true, "alert.ack", "fp1"},
 				{"alert.snooze fp1", true, "alert.snooze", "fp1"},
+				{"alert.ack fp1", false, "alert.ack", "fp1"}, // typed
 				{"forget.confirm XDANA", true, "forget", "XDANA"},
 			}
 			for i, s := range steps {
-				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: "T1", User: "USAM",
-					UserName: "sam", Staff: true, Button: s.button, Text: s.text}); err != nil {
+				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: "T1", User: "USAM",
+					UserName: "sam", Staff: true, Button: s.button, Text: s.text})
+				if err != nil {
 					t.Fatalf("%s: %v", s.text, err)
+				}
+				if !doc.Ephemeral && !s.button && s.action != "survey" {
+					t.Errorf("typed %q answers for the whole channel to see", s.text)
 				}
 				got := audits(t, st)
 				if len(got) != i+1 {

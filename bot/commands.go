@@ -380,6 +380,9 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 	}
 	doc := AlertDocument(a)
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: note})
+	// Pressed, the answer replaces the alert in its internal channel; typed, it may be
+	// in a customer's channel, so only the caller sees it.
+	doc.Ephemeral = !cmd.Button
 	return doc, nil
 }
 
