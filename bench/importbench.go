@@ -83,57 +83,94 @@ func runImportBench(ctx context.Context, args []string) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build feedbackbot: %w", err)
 	}
-	rows := [][]string{{"store", "messages", "import + analysis (median)", "messages/s", "peak RSS", "runs"}}
+	asOf := benchExportStart.AddDate(0, 0, *days).Format(time.RFC3339)
+	rows := [][]string{{"store", "messages", "import + analysis (median)", "messages/s", "import peak RSS (anon)", "digest 7d then", "its RSS (anon)", "risk then", "its RSS (anon)", "runs"}}
 	out := map[string]any{"messages": *n, "daily_files": files}
 	for _, kind := range strings.Split(*kinds, ",") {
-		var secs, rss []float64
+		var secs, rss, anon, dsecs, drss, danon, rsecs, rrss, ranon []float64
 		for run := range *runs {
-			s, r, err := importRun(ctx, bin, zipPath, kind, *redisURL, tmp, run)
+			r, err := importRun(ctx, bin, zipPath, kind, *redisURL, tmp, run, asOf)
 			if err != nil {
 				return fmt.Errorf("%s: %w", kind, err)
 			}
-			secs, rss = append(secs, s), append(rss, r)
+			secs, rss, anon = append(secs, r.importSec), append(rss, r.importRSS), append(anon, r.importAnon)
+			dsecs, drss, danon = append(dsecs, r.digestSec), append(drss, r.digestRSS), append(danon, r.digestAnon)
+			rsecs, rrss, ranon = append(rsecs, r.riskSec), append(rrss, r.riskRSS), append(ranon, r.riskAnon)
 		}
 		out[kind+"_seconds"], out[kind+"_messages_per_sec"], out[kind+"_peak_rss_mib"] = median(secs), float64(*n)/median(secs), median(rss)
+		out[kind+"_anon_rss_mib"] = median(anon)
+		out[kind+"_digest_seconds"], out[kind+"_digest_rss_mib"], out[kind+"_digest_anon_rss_mib"] = median(dsecs), median(drss), median(danon)
+		out[kind+"_risk_seconds"], out[kind+"_risk_rss_mib"], out[kind+"_risk_anon_rss_mib"] = median(rsecs), median(rrss), median(ranon)
 		rows = append(rows, []string{kind, strconv.Itoa(*n), fmt.Sprintf("%.1f s", median(secs)),
-			fmt.Sprintf("%.0f", float64(*n)/median(secs)), fmt.Sprintf("%.0f MiB", median(rss)), strconv.Itoa(len(secs))})
+			fmt.Sprintf("%.0f", float64(*n)/median(secs)), mib(median(rss), median(anon)),
+			fmt.Sprintf("%.2f s", median(dsecs)), mib(median(drss), median(danon)),
+			fmt.Sprintf("%.2f s", median(rsecs)), mib(median(rrss), median(ranon)), strconv.Itoa(len(secs))})
 	}
 	table(rows)
 	printJSON(out)
 	return nil
 }
 
-// importRun runs one import into a fresh store and returns its wall time in seconds
-// and the process's peak RSS in MiB.
-func importRun(ctx context.Context, bin, zipPath, kind, redisURL, tmp string, run int) (float64, float64, error) {
+// importFigures are one import run's measurements: wall seconds and peak RSS (MiB)
+// of the import, then of a digest and a risk assessment over what it stored (whole
+// processes, opening the store included).
+type importFigures struct {
+	importSec, importRSS, importAnon float64
+	digestSec, digestRSS, digestAnon float64
+	riskSec, riskRSS, riskAnon       float64
+}
+
+// importRun runs one import into a fresh store, then a digest and a risk
+// assessment as of the end of the history, each as its own process.
+func importRun(ctx context.Context, bin, zipPath, kind, redisURL, tmp string, run int, asOf string) (importFigures, error) {
+	var f importFigures
 	dir := filepath.Join(tmp, fmt.Sprintf("%s-%d", kind, run))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return 0, 0, err
+		return f, err
 	}
 	cfg := filepath.Join(dir, "feedbackbot.yaml")
 	prefix := fmt.Sprintf("fbbench:import:%d:%d", os.Getpid(), run)
 	if err := os.WriteFile(cfg, []byte("store:\n  key_prefix: \""+prefix+"\"\n"), 0o600); err != nil {
-		return 0, 0, err
+		return f, err
 	}
-	cmd := exec.CommandContext(ctx, bin, "import", "--config", cfg, "--slack-export", zipPath, "--team", "THOME")
-	cmd.Env = append(os.Environ(), "FEEDBACKBOT_DATA="+dir, "REDIS_URL=")
+	env := append(os.Environ(), "FEEDBACKBOT_DATA="+dir, "REDIS_URL=")
 	if kind == "redis" {
-		cmd.Env = append(os.Environ(), "FEEDBACKBOT_DATA="+dir, "REDIS_URL="+redisURL)
+		env = append(os.Environ(), "FEEDBACKBOT_DATA="+dir, "REDIS_URL="+redisURL)
+		defer func() {
+			if cleanup, err := openRedisForCleanup(ctx, redisURL, prefix); err == nil {
+				cleanup()
+			}
+		}()
 	}
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	start := time.Now()
-	err := cmd.Run()
-	elapsed := time.Since(start).Seconds()
-	if kind == "redis" {
-		if st, oerr := openRedisForCleanup(ctx, redisURL, prefix); oerr == nil {
-			st()
+	timed := func(args ...string) (float64, float64, float64, error) {
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = env
+		cmd.Stderr = os.Stderr
+		if args[0] == "import" {
+			cmd.Stdout = os.Stderr
 		}
+		start := time.Now()
+		kib, anon, err := runPeakRSS(cmd)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("feedbackbot %s: %w", args[0], err)
+		}
+		return time.Since(start).Seconds(), float64(kib) / 1024, float64(anon) / 1024, nil
 	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("feedbackbot import: %w", err)
+	var err error
+	if f.importSec, f.importRSS, f.importAnon, err = timed("import", "--config", cfg, "--slack-export", zipPath, "--team", "THOME"); err != nil {
+		return f, err
 	}
-	return elapsed, float64(maxRSSKiB(cmd)) / 1024, nil
+	if f.digestSec, f.digestRSS, f.digestAnon, err = timed("digest", "--config", cfg, "--as-of", asOf, "--json"); err != nil {
+		return f, err
+	}
+	if f.riskSec, f.riskRSS, f.riskAnon, err = timed("risk", "--config", cfg, "--as-of", asOf, "--json"); err != nil {
+		return f, err
+	}
+	return f, nil
 }
+
+// benchExportStart is the first day of the generated history.
+var benchExportStart = time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
 
 // writeBenchExport writes a Slack export of n messages: channels customer channels
 // shared with one account each (Slack Connect: customers carry their team id), over
@@ -188,7 +225,7 @@ func writeBenchExport(path string, n, channels, days int) (int, error) {
 		return 0, err
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	start := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	start := benchExportStart
 	files, written := 0, 0
 	for d := range days {
 		day := start.AddDate(0, 0, d)
@@ -262,4 +299,9 @@ func openRedisForCleanup(ctx context.Context, url, prefix string) (func(), error
 		}
 		st.Close()
 	}, nil
+}
+
+// mib formats a peak RSS and the largest anonymous part seen.
+func mib(peak, anon float64) string {
+	return fmt.Sprintf("%.0f MiB (%.0f)", peak, anon)
 }

@@ -25,6 +25,7 @@ type subcommand struct {
 var subcommands = map[string]subcommand{
 	"analysis": {"sentiment accuracy (tweets, labelled chat), theme precision/recall, analyzer and `analyze` speed", runAnalysis},
 	"pipeline": {"capture + analysis throughput into the embedded store and Redis, CPU per message", runPipeline},
+	"scale":    {"every scale-out figure in one run: pipeline, import of 1M messages, digest latency at 10k/100k/1M", runScale},
 	"import":   {"time from `feedbackbot import` of a generated Slack export to fully analysed, peak RSS, per store", runImportBench},
 	"digest":   {"digest and account-health latency as stored history grows (10k, 100k, ... messages)", runDigest},
 }
