@@ -235,3 +235,23 @@ func TestTypedCommandsStayWithTheCaller(t *testing.T) {
 		t.Errorf("a pressed alert button should replace its message: %s", body)
 	}
 }
+
+// TestStaffStatusIsRecheckedAfterTTL: a looked-up user is trusted for userTTL only,
+// so a member made a guest stops being staff without a restart.
+func TestStaffStatusIsRecheckedAfterTTL(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// GGUEST was a full member when last looked up; users.info now says guest.
+	f.a.mu.Lock()
+	f.a.userTeams["GGUEST"] = userInfo{team: home, at: time.Now()}
+	f.a.mu.Unlock()
+	if !f.a.staff(ctx, "GGUEST", home, "") {
+		t.Fatal("a fresh lookup should be trusted")
+	}
+	f.a.mu.Lock()
+	f.a.userTeams["GGUEST"] = userInfo{team: home, at: time.Now().Add(-userTTL - time.Second)}
+	f.a.mu.Unlock()
+	if f.a.staff(ctx, "GGUEST", home, "") {
+		t.Fatal("after userTTL the guest is still treated as staff")
+	}
+}

@@ -129,7 +129,8 @@ type userInfo struct {
 	enterprise string
 	restricted bool
 	name       string
-	bot        bool // a bot or app user (ours among them): not a reader to worry about
+	bot        bool      // a bot or app user (ours among them): not a reader to worry about
+	at         time.Time // when users.info said so (zero for an export's users.json)
 }
 
 // New builds an adapter. It does not contact Slack until it needs to.
@@ -197,12 +198,16 @@ func (a *Adapter) forget(id string) {
 	a.mu.Unlock()
 }
 
-// user looks up (and caches) a user's team and status.
+// userTTL bounds how long a looked-up user is trusted: a member made a guest, or
+// deactivated, stops counting as staff within it.
+const userTTL = 10 * time.Minute
+
+// user looks up (and caches for userTTL) a user's team and status.
 func (a *Adapter) user(ctx context.Context, id string) (userInfo, error) {
 	a.mu.Lock()
 	u, ok := a.userTeams[id]
 	a.mu.Unlock()
-	if ok {
+	if ok && (a.offline || time.Since(u.at) < userTTL) { // an export's users.json does not change
 		return u, nil
 	}
 	if a.offline {
@@ -212,8 +217,8 @@ func (a *Adapter) user(ctx context.Context, id string) (userInfo, error) {
 	if err != nil {
 		return userInfo{}, fmt.Errorf("slack users.info %s: %w", id, err)
 	}
-	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.EnterpriseID, restricted: info.IsRestricted || info.IsUltraRestricted, name: info.Name,
-		bot: info.IsBot || info.IsAppUser}
+	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.EnterpriseID, restricted: info.IsRestricted || info.IsUltraRestricted || info.Deleted,
+		name: info.Name, bot: info.IsBot || info.IsAppUser, at: time.Now()}
 	a.mu.Lock()
 	a.userTeams[id] = u
 	a.mu.Unlock()
