@@ -270,7 +270,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 				return sum, err
 			}
 		}
-		if time.Since(lastProgress) >= time.Second || i == len(daily)-1 {
+		if time.Since(lastProgress) >= time.Second {
 			lastProgress = time.Now()
 			progress(i + 1)
 		}
@@ -278,6 +278,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	if err := flush(); err != nil {
 		return sum, err
 	}
+	progress(len(daily))
 	return sum, nil
 }
 

@@ -11,8 +11,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -260,4 +262,59 @@ func FuzzImportExport(f *testing.F) {
 		}
 		_, _ = ImportExport(context.Background(), p, ImportOptions{HomeTeam: "THOME", MaxMemberBytes: 1 << 20, MaxTotalBytes: 4 << 20}, st)
 	})
+}
+
+// recordingSink is a store that also remembers each Append's events.
+type recordingSink struct {
+	store.Store
+	batches [][]feedbackbot.Event
+}
+
+func (r *recordingSink) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	r.batches = append(r.batches, slices.Clone(events))
+	return r.Store.Append(ctx, events...)
+}
+
+// TestImportBatchesWholeDaysInTimeOrder: daily files go to the store together, whole,
+// a batch at a time, day by day across channels (as the messages were written), so
+// an import of thousands of small files costs a few durable writes.
+func TestImportBatchesWholeDaysInTimeOrder(t *testing.T) {
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	files := map[string]string{
+		"users.json":    j([]map[string]any{{"id": "UDANA", "team_id": "TACME", "name": "dana"}, {"id": "UIDA", "team_id": "TBETA", "name": "ida"}}),
+		"channels.json": j([]map[string]any{{"id": "CACME", "name": "ext-acme"}, {"id": "CBETA", "name": "ext-beta"}}),
+	}
+	base := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for d := range 4 {
+		for c, ch := range []string{"ext-acme", "ext-beta"} {
+			var msgs []map[string]any
+			for i := range 3 {
+				at := base.AddDate(0, 0, d).Add(time.Duration(c*3+i) * time.Minute)
+				msgs = append(msgs, map[string]any{"type": "message", "user": []string{"UDANA", "UIDA"}[c],
+					"text": fmt.Sprintf("day %d message %d", d, i), "ts": fmt.Sprintf("%d.%06d", at.Unix(), i)})
+			}
+			files[fmt.Sprintf("%s/%s.json", ch, base.AddDate(0, 0, d).Format("2006-01-02"))] = j(msgs)
+		}
+	}
+	sink := &recordingSink{Store: openStore(t)}
+	sum, err := ImportExport(t.Context(), writeZip(t, files), ImportOptions{HomeTeam: "THOME", BatchEvents: 7}, sink)
+	if err != nil || sum.Appended != 24 {
+		t.Fatalf("ImportExport = %+v, %v; want 24 appended", sum, err)
+	}
+	// 8 files of 3 events, gathered until a batch holds at least 7: 9, 9, 6.
+	var sizes []int
+	var last time.Time
+	for _, b := range sink.batches {
+		sizes = append(sizes, len(b))
+		for _, ev := range b {
+			if day := ev.Message.Time.Truncate(24 * time.Hour); day.Before(last) {
+				t.Errorf("message of %s appended after one of %s: files must go day by day", day, last)
+			} else {
+				last = day
+			}
+		}
+	}
+	if !slices.Equal(sizes, []int{9, 9, 6}) {
+		t.Errorf("Append batch sizes = %v, want [9 9 6] (whole daily files, at least BatchEvents each)", sizes)
+	}
 }
