@@ -157,8 +157,12 @@ func FuzzParseURL(f *testing.F) {
 		if len(o.Addrs) == 0 {
 			t.Fatalf("accepted %q without an address", raw)
 		}
-		if o.Password != "" && len(o.Password) >= 4 && strings.Contains(redisstore.RedactURL(raw), o.Password) {
-			t.Fatalf("RedactURL(%q) keeps the password", raw)
+		// The password must not survive in the user-info part; the host part may
+		// happen to contain the same characters ("redis://:0000@00000/0").
+		if red := redisstore.RedactURL(raw); o.Password != "" && len(o.Password) >= 4 {
+			if i := strings.LastIndex(red, "@"); i >= 0 && strings.Contains(red[:i], o.Password) {
+				t.Fatalf("RedactURL(%q) = %q keeps the password", raw, red)
+			}
 		}
 	})
 }
