@@ -195,6 +195,17 @@ func (m *Main) log() *slog.Logger {
 
 // openStore opens Redis when configured, else the embedded store.
 func (m *Main) openStore(ctx context.Context, cfg config.Config) (store.Store, string, error) {
+	return m.openStoreFor(ctx, cfg, false)
+}
+
+// openWriterStore opens the store for a long-running writer (run, import): the
+// embedded store then leaves its free-page list out of each commit and saves it at
+// Close (see boltstore.Options.NoFreelistSync).
+func (m *Main) openWriterStore(ctx context.Context, cfg config.Config) (store.Store, string, error) {
+	return m.openStoreFor(ctx, cfg, true)
+}
+
+func (m *Main) openStoreFor(ctx context.Context, cfg config.Config, writer bool) (store.Store, string, error) {
 	if !cfg.Store.RedisURL.Empty() {
 		st, err := redisstore.Open(ctx, cfg.Store.RedisURL.Value(), redisstore.Options{Prefix: cfg.Store.KeyPrefix, ClaimIdle: cfg.Store.ClaimIdle.D()})
 		if err != nil {
@@ -202,7 +213,7 @@ func (m *Main) openStore(ctx context.Context, cfg config.Config) (store.Store, s
 		}
 		return st, "Redis at " + config.RedactURL(cfg.Store.RedisURL.Value()), nil
 	}
-	st, err := boltstore.Open(ctx, cfg.Store.DataDir, boltstore.Options{ClaimIdle: cfg.Store.ClaimIdle.D()})
+	st, err := boltstore.Open(ctx, cfg.Store.DataDir, boltstore.Options{ClaimIdle: cfg.Store.ClaimIdle.D(), NoFreelistSync: writer})
 	if err != nil {
 		return nil, "", fmt.Errorf("open embedded store in %s: %w", cfg.Store.DataDir, err)
 	}

@@ -87,7 +87,11 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		}
 		return usagef("import: give exactly one of %s", strings.Join(flags, ", "))
 	}
-	cfg, st, where, err := m.session(ctx, *cfgPath)
+	cfg, err := m.load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	st, where, err := m.openWriterStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

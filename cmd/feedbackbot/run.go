@@ -54,7 +54,7 @@ func (m *Main) cmdRun(ctx context.Context, args []string) error {
 // workers finish the batch in flight, the store closes last.
 func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) error {
 	log := m.log()
-	st, where, err := m.openStore(ctx, cfg)
+	st, where, err := m.openWriterStore(ctx, cfg)
 	if err != nil {
 		ln.Close()
 		return err

@@ -3,6 +3,7 @@ package bolt
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -39,6 +40,64 @@ func openTest(t testing.TB, dir string, opts Options) *Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, t.TempDir(), Options{}) })
+}
+
+// TestConformanceNoFreelistSync runs the suite as the bot and imports open the store.
+func TestConformanceNoFreelistSync(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, t.TempDir(), Options{NoFreelistSync: true}) })
+}
+
+// TestNoFreelistSyncCloseSavesFreelist: a store written without the free-page list
+// writes it at Close, so the next Open does not read the whole file, and everything
+// written is there after reopening either way.
+func TestNoFreelistSyncCloseSavesFreelist(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, Options{NoFreelistSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []feedbackbot.Event
+	for i := range 300 {
+		events = append(events, storetest.Put(storetest.Msg("W1", fmt.Sprintf("m%d", i), "slow", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Second))))
+	}
+	if n, err := s.Append(ctx, events...); err != nil || n != 300 {
+		t.Fatalf("Append = %d, %v", n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// bbolt marks a file without a saved free-page list with the largest page id
+	// in the meta page's freelist field; read both meta pages (pages 0 and 1).
+	raw, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := bbolt.Open(filepath.Join(dir, FileName), 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageSize := db.Info().PageSize
+	db.Close()
+	// meta layout: page header (16 bytes), magic, version, page size, flags (4 each),
+	// root bucket (16), freelist page id (8), high-water page id (8), txid (8). The
+	// meta page with the larger txid is the current one.
+	field := func(page, off int) uint64 { return binary.LittleEndian.Uint64(raw[page*pageSize+16+4*4+16+off:]) }
+	cur := 0
+	if field(1, 16) > field(0, 16) {
+		cur = 1
+	}
+	if field(cur, 0) == ^uint64(0) {
+		t.Errorf("the current meta page (%d) has no saved free-page list after Close", cur)
+	}
+	s, err = Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.Backlog(ctx); err != nil || n != 300 {
+		t.Errorf("Backlog after reopening = %d, %v; want 300", n, err)
+	}
 }
 
 func TestOpenCreatesDirAndFile(t *testing.T) {

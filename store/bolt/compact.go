@@ -30,7 +30,7 @@ func (s *Store) Compact(ctx context.Context) error {
 	}
 	tmp := s.path + ".compact"
 	_ = os.Remove(tmp) // left by a crash during an earlier compaction
-	dst, err := bbolt.Open(tmp, 0o600, boltOptions(s.lockTimeout))
+	dst, err := bbolt.Open(tmp, 0o600, boltOptions(s.lockTimeout, false))
 	if err != nil {
 		return fmt.Errorf("bolt: compact: %w", err)
 	}
@@ -54,7 +54,7 @@ func (s *Store) Compact(ctx context.Context) error {
 	// The old file (now unlinked) is closed only after the rename, and the compacted
 	// one opened at once, so the lock is free for the shortest possible time.
 	_ = s.db.Close()
-	db, err := bbolt.Open(s.path, 0o600, boltOptions(s.lockTimeout))
+	db, err := bbolt.Open(s.path, 0o600, boltOptions(s.lockTimeout, s.noFreelistSync))
 	if err != nil {
 		s.isClosed = true
 		close(s.closed)
