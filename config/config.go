@@ -267,18 +267,26 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if !explicit {
 		path = DefaultFile
 	}
+	var problems []error
 	data, err := readFile(path)
 	switch {
 	case err == nil:
 		if err := Parse(data, &cfg); err != nil {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
+			// Keys and values that did not fit are reported with everything else;
+			// a file that is not YAML at all stops here.
+			var p *Problems
+			if !errors.As(err, &p) {
+				return cfg, fmt.Errorf("config %s: %w", path, err)
+			}
+			for _, e := range p.Errs {
+				problems = append(problems, fmt.Errorf("%s:%w", path, e))
+			}
 		}
 	case errors.Is(err, os.ErrNotExist) && !explicit:
 		// no file: defaults plus environment
 	default:
 		return cfg, fmt.Errorf("config: %w", err)
 	}
-	var problems []error
 	problems = append(problems, cfg.applyEnv(getenv)...)
 	problems = append(problems, cfg.Validate()...)
 	if len(problems) > 0 {
@@ -303,7 +311,10 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// Parse decodes YAML into cfg, refusing unknown keys so typos are caught.
+// Parse decodes YAML into cfg, refusing unknown keys so typos are caught. Keys and
+// values that do not fit (an unknown key, a word where a number belongs) come back
+// together as *Problems, each starting with its line number ("12: ..."), and the rest
+// of the file is still decoded; a file that is not YAML is a single error.
 func Parse(data []byte, cfg *Config) error {
 	if !isUTF8(data) {
 		return errors.New("file is not valid UTF-8")
@@ -311,6 +322,14 @@ func Parse(data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			p := &Problems{}
+			for _, msg := range te.Errors {
+				p.Errs = append(p.Errs, errors.New(explainTypeError(msg)))
+			}
+			return p
+		}
 		return fmt.Errorf("invalid YAML: %w", err)
 	}
 	return nil

@@ -187,3 +187,64 @@ func FuzzParse(f *testing.F) {
 		_ = cfg.Validate()
 	})
 }
+
+// TestFileProblemsInTheFilesTerms: keys and values that do not fit are reported by
+// file and line, in the file's words (the section, the key meant, what a value should
+// be), together with every other problem, and never with a secret's value.
+func TestFileProblemsInTheFilesTerms(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       []string // each must appear in the error
+		problems   int
+	}{
+		{"typo", "store:\n  claim_idel: 1m\n", []string{`:2: unknown key "claim_idel" in store (did you mean "claim_idle"?)`}, 1},
+		{"top level", "respons_targets: {}\n", []string{`:1: unknown key "respons_targets" at the top level (did you mean "response_targets"?)`}, 1},
+		{"far from any key", "log:\n  colour: red\n", []string{`:2: unknown key "colour" in log (it takes level, format)`}, 1},
+		{"in a list", "digests:\n  - chanel: C1\n", []string{`:2: unknown key "chanel" in digests[] (did you mean "channel"?)`}, 3},
+		{"in a theme", "analysis:\n  themes:\n    - name: a\n      keyword: [x]\n", []string{`:4: unknown key "keyword" in analysis.themes[] (did you mean "keywords"?)`}, 2},
+		{"in an account", "accounts:\n  - id: a\n    vaule: 5\n", []string{`:3: unknown key "vaule" in accounts[] (did you mean "value"?)`}, 1},
+		{"word for a number", "analysis:\n  workers: two\n", []string{`:2: "two" is not a whole number`}, 1},
+		{"list for a number", "analysis:\n  batch: [1]\n", []string{`:2: a list where a whole number belongs`}, 1},
+		{"bad duration", "store:\n  claim_idle: soon\n", []string{`:2: "soon" is not a duration`}, 1},
+		{"secret in the file", "slack:\n  bot_token: xoxb-inline-secret\n", []string{`:2: slack.bot_token: secrets never go in this file; set SLACK_BOT_TOKEN in the environment`}, 1},
+		{"every problem at once", "store:\n  claim_idel: 1m\n  key_prefix: fb\nlog:\n  level: loud\nalerts:\n  repeat_interval: soon\n",
+			[]string{`:2: unknown key "claim_idel"`, `:7: "soon" is not a duration`, `log.level: "loud"`}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path, env(nil))
+			var p *Problems
+			if !errors.As(err, &p) {
+				t.Fatalf("want *Problems, got %v", err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), path+want) && !strings.Contains(err.Error(), want) {
+					t.Errorf("missing %q in:\n%v", want, err)
+				}
+			}
+			if len(p.Errs) != tc.problems {
+				t.Errorf("%d problems, want %d:\n%v", len(p.Errs), tc.problems, err)
+			}
+			for _, bad := range []string{"config.", "!!str", "not found in type", "xoxb-inline-secret"} {
+				if strings.Contains(err.Error(), bad) {
+					t.Errorf("error speaks Go or shows a secret (%q):\n%v", bad, err)
+				}
+			}
+		})
+	}
+}
+
+func TestNearestKey(t *testing.T) {
+	keys := []string{"data_dir", "key_prefix", "claim_idle"}
+	for _, tc := range []struct{ in, want string }{
+		{"claim_idel", "claim_idle"}, {"data_dri", "data_dir"}, {"DATA_DIR", "data_dir"},
+		{"keyprefix", "key_prefix"}, {"redis_url", ""}, {"dir", ""},
+	} {
+		if got := nearest(tc.in, keys); got != tc.want {
+			t.Errorf("nearest(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
