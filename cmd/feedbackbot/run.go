@@ -148,6 +148,10 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	})
 	log.Info("feedbackbot running", "addr", ln.Addr().String(), "store", where, "workers", cfg.Analysis.Workers,
 		"analyzer", a.Version(), "slack", cfg.Slack.Enabled(), "discord", cfg.Discord.Enabled())
+	if !cfg.Slack.Enabled() && !cfg.Discord.Enabled() {
+		log.Warn("no chat platform configured: nothing will be captured until SLACK_BOT_TOKEN or DISCORD_TOKEN is set " +
+			"(the workers still analyse what import and backfill write; see 'feedbackbot config check')")
+	}
 
 	var runErr error
 	select {
