@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -67,16 +72,76 @@ func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if isTerminal(m.Stdin) {
+		// Someone typing: answer each line at once instead of batching until the end.
+		fmt.Fprintln(m.Stderr, "Type a message and press Enter to see its tags; Ctrl-D ends. (Or pipe JSON Lines in: feedbackbot analyze < in.jsonl)")
+		return analyzeLines(ctx, m.Stdin, m.Stdout, a)
+	}
 	_, err = runAnalyze(ctx, m.Stdin, m.Stdout, a, *workers)
 	return err
+}
+
+// analyzeLines answers line by line, for input typed at a terminal: the same output
+// as runAnalyze, written as soon as each line ends. Interrupting ends it at once, even
+// while it waits for a line.
+func analyzeLines(ctx context.Context, in io.Reader, out io.Writer, a *analysis.Analyzer) error {
+	type result struct {
+		buf []byte
+		err error
+	}
+	results := make(chan result)
+	go func() {
+		defer close(results)
+		br := bufio.NewReader(in)
+		var b bytes.Buffer
+		for n := 1; ; n++ {
+			line, tooLong, err := readLine(br)
+			if err == io.EOF && line == nil {
+				return
+			}
+			if err != nil && err != io.EOF {
+				results <- result{err: fmt.Errorf("read input: %w", err)}
+				return
+			}
+			if tooLong {
+				line = []byte(tooLongMarker)
+			}
+			b.Reset()
+			appendResult(&b, a, n, line)
+			select {
+			case results <- result{buf: bytes.Clone(b.Bytes())}:
+			case <-ctx.Done():
+				return
+			}
+			if err == io.EOF {
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case r, ok := <-results:
+			if !ok {
+				return nil
+			}
+			if r.err != nil {
+				return r.err
+			}
+			if _, err := out.Write(r.buf); err != nil {
+				return fmt.Errorf("write output: %w", err)
+			}
+		}
+	}
 }
 
 func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--tz ZONE] [--json] [--chart FILE]")
 	ws := fs.String("workspace", "", "workspace (Slack team or Discord guild id); default: the only one stored")
 	period := 7 * 24 * time.Hour
-	fs.Var(durationFlag{&period}, "period", "how far back the digest looks (1h..92d)")
-	at := fs.String("as-of", "", "end of the period, RFC 3339 (default now)")
+	fs.Var(durationFlag{&period}, "period", "how far back the digest looks, a `duration` such as 7d or 12h (1h..92d)")
+	at := fs.String("as-of", "", "end of the period, RFC 3339 `TIME` or a date (default now)")
 	tz := fs.String("tz", "UTC", "time zone for the day boundaries of the chart")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	chart := fs.String("chart", "", "also write the chart as a PNG file")
@@ -146,7 +211,7 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("risk", "[--workspace ID] [--as-of TIME] [--json]")
 	ws := fs.String("workspace", "", "workspace; default: the only one stored")
-	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 (default now)")
+	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 `TIME` or a date (default now)")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -236,11 +301,15 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	wss := []string{*ws}
-	if *ws == "" {
-		if wss, err = st.Workspaces(ctx); err != nil {
-			return err
+	wss, err := st.Workspaces(ctx)
+	if err != nil {
+		return fmt.Errorf("list workspaces: %w", err)
+	}
+	if *ws != "" {
+		if !slices.Contains(wss, *ws) {
+			return unknownWorkspace(*ws, wss)
 		}
+		wss = []string{*ws}
 	}
 	fmt.Fprintf(m.Stderr, "Re-analysing %d workspace(s) in the %s with analyzer %s\n", len(wss), where, a.Version())
 	for _, w := range wss {
@@ -257,27 +326,49 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 	return nil
 }
 
-// progressTo prints "label: N entries" on a terminal line, at most a few times a second.
-func progressTo(w interface{ Write([]byte) (int, error) }, label string) func(n int) {
-	last := time.Time{}
+// progressTo prints "label: N entries" on one terminal line rewritten in place, at
+// most a few times a second, and "label: N entries, done" when n < 0. The final line
+// is never shorter than the ones it overwrites, so no digits of an earlier count
+// remain. Into a file or a pipe only the final line is written.
+func progressTo(w io.Writer, label string) func(n int) {
+	tty := isTerminal(w)
+	last, seen := time.Time{}, 0
 	return func(n int) {
-		if time.Since(last) < 200*time.Millisecond && n >= 0 {
+		if n < 0 {
+			cr := ""
+			if tty {
+				cr = "\r"
+			}
+			fmt.Fprintf(w, "%s%s: %d entries, done\n", cr, label, seen)
+			return
+		}
+		seen = n
+		if !tty || time.Since(last) < 200*time.Millisecond {
 			return
 		}
 		last = time.Now()
-		if n < 0 {
-			fmt.Fprintf(w, "\r%s: done\n", label)
-			return
-		}
 		fmt.Fprintf(w, "\r%s: %d entries", label, n)
 	}
 }
 
+// isTerminal reports whether w is a terminal (a character device), not a file or pipe.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 func (m *Main) cmdConfig(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "check" {
+	fs, cfgPath := m.flags("config check", "[--config FILE]")
+	switch {
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help"):
+		return parse(fs, []string{"--help"})
+	case len(args) == 0 || args[0] != "check":
 		return usagef("config: the only subcommand is 'check' (feedbackbot config check [--config FILE])")
 	}
-	fs, cfgPath := m.flags("config check", "[--config FILE]")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -294,11 +385,7 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	if len(problems) > 0 {
 		return &config.Problems{Errs: problems}
 	}
-	file := *cfgPath
-	if file == "" {
-		file = config.DefaultFile + " (if present) and the environment"
-	}
-	fmt.Fprintf(m.Stdout, "Configuration OK: %s\n", file)
+	fmt.Fprintf(m.Stdout, "Configuration OK: %s\n", configSource(*cfgPath))
 	storeDesc := "embedded store in " + cfg.Store.DataDir
 	if !cfg.Store.RedisURL.Empty() {
 		storeDesc = "Redis at " + config.RedactURL(cfg.Store.RedisURL.Value())
@@ -322,6 +409,22 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, "  retention: off, messages are kept until deleted or forgotten (retention.messages)")
 	}
 	return nil
+}
+
+// configSource says where the configuration came from, for people.
+func configSource(path string) string {
+	switch {
+	case path != "":
+		return path + " and the environment"
+	case fileExists(config.DefaultFile):
+		return config.DefaultFile + " and the environment"
+	}
+	return "no " + config.DefaultFile + " here: defaults and the environment"
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // destinationChecks are filled by adapters' wiring files: each checks the configured

@@ -77,11 +77,11 @@ func demoMessages(now time.Time, accts map[string]feedbackbot.Account) ([]feedba
 
 func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("demo", "[--dir DIR] [--as-of TIME] [--period 7d] [--slack-export FILE.zip]")
-	export := fs.String("slack-export", "", "also write the sample conversations as a Slack workspace export (for `import --slack-export FILE --team "+DemoWorkspace+"`)")
-	dir := fs.String("dir", "", "directory for the demo's store and chart (default: a new temporary directory)")
-	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 (default: the most recent 09:00 UTC)")
+	export := fs.String("slack-export", "", "also write the sample conversations to `FILE.zip` as a Slack workspace export (for import --slack-export FILE.zip --team "+DemoWorkspace+")")
+	dir := fs.String("dir", "", "the `DIR` for the demo's store and chart, kept afterwards (default: a new temporary directory)")
+	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 `TIME` or a date (default: the most recent 09:00 UTC)")
 	period := 7 * 24 * time.Hour
-	fs.Var(durationFlag{&period}, "period", "digest period (1h..92d)")
+	fs.Var(durationFlag{&period}, "period", "digest period, a `duration` such as 7d or 24h (1h..92d)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

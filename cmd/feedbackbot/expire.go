@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot/bot"
@@ -34,7 +36,7 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 		return usagef("expire needs an age: --older-than 180d, or retention.messages in the config")
 	}
 	if age < 24*time.Hour {
-		return usagef("--older-than %s is less than a day; messages that young are still being discussed", config.FormatDuration(age))
+		return usagef("--older-than %s is less than a day; messages that young are still being discussed", cmp.Or(*olderThan, config.FormatDuration(age)))
 	}
 	now, err := asOf(*at)
 	if err != nil {
@@ -46,7 +48,7 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 		scope = "workspace " + *ws
 	}
 	if !*yes {
-		return usagef("expire deletes, in %s, every message older than %s (before %s): its text, analysis and capture-log entries, "+
+		return refusef("expire deletes, in %s, every message older than %s (before %s): its text, analysis and capture-log entries, "+
 			"plus survey answers and quotes in alerts from before then. Hourly totals are kept, so trends and old digests still add up. "+
 			"It cannot be undone; run it again with --yes", scope, config.FormatDuration(age), before.Format(time.RFC3339))
 	}
@@ -59,11 +61,15 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	wss := []string{*ws}
-	if *ws == "" {
-		if wss, err = st.Workspaces(ctx); err != nil {
-			return fmt.Errorf("list workspaces: %w", err)
+	wss, err := st.Workspaces(ctx)
+	if err != nil {
+		return fmt.Errorf("list workspaces: %w", err)
+	}
+	if *ws != "" {
+		if !slices.Contains(wss, *ws) {
+			return unknownWorkspace(*ws, wss)
 		}
+		wss = []string{*ws}
 	}
 	var total bot.Expired
 	for _, w := range wss {

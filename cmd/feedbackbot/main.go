@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -39,24 +40,46 @@ func main() {
 
 // exitCode prints err for people and picks the exit status: 2 for usage errors.
 func exitCode(w io.Writer, err error) int {
+	var ue *usageError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.As(err, new(*usageError)):
-		fmt.Fprintf(w, "feedbackbot: %v\nRun 'feedbackbot help' for usage.\n", err)
+	case errors.As(err, &ue):
+		fmt.Fprintf(w, "feedbackbot: %v\n", err)
+		if !ue.bare {
+			fmt.Fprintf(w, "Run '%s' for usage.\n", ue.helpCommand())
+		}
 		return 2
 	}
 	fmt.Fprintf(w, "feedbackbot: %v\n", err)
 	return 1
 }
 
-type usageError struct{ msg string }
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct {
+	msg  string
+	cmd  string // the command whose --help to point to; empty: the general help
+	bare bool   // the message says all there is to say: no pointer to the help
+}
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func (e *usageError) helpCommand() string {
+	if e.cmd == "" {
+		return "feedbackbot help"
+	}
+	return "feedbackbot " + e.cmd + " --help"
+}
+
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
+
+// refusef is a refusal that explains itself (a destructive command without --yes):
+// exit status 2, without a pointer to the help.
+func refusef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), bare: true}
+}
 
 // Main is the program: its streams and environment are fields so tests can run it
 // in-process.
@@ -91,8 +114,7 @@ func commands() []command {
 	}
 }
 
-func (m *Main) usage() {
-	w := m.Stdout
+func (m *Main) usage(w io.Writer) {
 	fmt.Fprint(w, `feedbackbot: customer feedback from Slack and Discord, tagged, summarised, and watched.
 
 Usage: feedbackbot COMMAND [flags]
@@ -105,7 +127,7 @@ Commands:
 	fmt.Fprint(w, `
 Start here:   go run ./cmd/feedbackbot demo
 Every command takes --config FILE (default feedbackbot.yaml if present); see
-feedbackbot.example.yaml. 'feedbackbot COMMAND --help' lists a command's flags.
+feedbackbot.example.yaml. 'feedbackbot help COMMAND' lists a command's flags.
 Store: the embedded store in $FEEDBACKBOT_DATA (default ./feedbackbot-data), or Redis when
 REDIS_URL is set.
 `)
@@ -119,42 +141,90 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if m.Stdin == nil {
 		m.Stdin = strings.NewReader("")
 	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		m.usage()
-		if len(args) == 0 {
-			return usagef("no command given")
-		}
-		return nil
+	if len(args) == 0 {
+		m.usage(m.Stderr)
+		return &usageError{msg: "no command given", bare: true}
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(m, ctx, args[1:])
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) == 1 {
+			m.usage(m.Stdout)
+			return nil
+		}
+		if len(args) > 2 {
+			return usagef("help: give one command, e.g. feedbackbot help digest")
+		}
+		// feedbackbot help COMMAND is COMMAND --help.
+		if args[1] == "config" {
+			return m.Run(ctx, []string{"config", "check", "--help"})
+		}
+		if _, ok := lookup(args[1]); !ok {
+			return usagef("help: unknown command %q", args[1])
+		}
+		return m.Run(ctx, []string{args[1], "--help"})
+	case "-version", "--version":
+		return m.cmdVersion(ctx, nil)
+	}
+	c, ok := lookup(args[0])
+	if !ok {
+		return usagef("unknown command %q", args[0])
+	}
+	err := c.run(m, ctx, args[1:])
+	// A usage error points to the help of the command it came from.
+	var ue *usageError
+	if errors.As(err, &ue) && ue.cmd == "" {
+		ue.cmd = c.name
+		if c.name == "config" {
+			ue.cmd = "config check"
 		}
 	}
-	return usagef("unknown command %q", args[0])
+	return err
 }
 
-// flags makes a command's flag set with the shared --config flag.
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// flags makes a command's flag set with the shared --config flag. Its help, asked
+// for with -h or --help, goes to standard output.
 func (m *Main) flags(name, args string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	cfg := fs.String("config", "", "configuration file (default feedbackbot.yaml if present)")
+	fs.SetOutput(m.Stdout)
+	cfg := fs.String("config", "", "configuration `FILE` (default feedbackbot.yaml if present)")
 	fs.Usage = func() {
-		fmt.Fprintf(m.Stderr, "Usage: feedbackbot %s %s\n\nFlags:\n", name, args)
+		fmt.Fprintf(fs.Output(), "Usage: feedbackbot %s %s\n\nFlags:\n", name, args)
 		fs.PrintDefaults()
 	}
 	return fs, cfg
 }
 
+// parse parses a command's flags. A mistake is reported once, as a usage error
+// naming the command, without the whole flag list (--help shows that).
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage()
 			return err
 		}
-		return usagef("%v", err)
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+			msg = "unknown flag --" + name
+		}
+		return &usageError{msg: fs.Name() + ": " + msg, cmd: fs.Name()}
 	}
 	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+		return &usageError{msg: fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0)), cmd: fs.Name()}
 	}
 	return nil
 }
@@ -252,14 +322,18 @@ func accountMap(accts []feedbackbot.Account) map[string]feedbackbot.Account {
 	return out
 }
 
-// pickWorkspace returns the named workspace, or the only one in the store.
+// pickWorkspace returns the named workspace, which must be in the store, or the only
+// one in the store.
 func pickWorkspace(ctx context.Context, st store.Store, want string) (string, error) {
-	if want != "" {
-		return want, nil
-	}
 	wss, err := st.Workspaces(ctx)
 	if err != nil {
 		return "", fmt.Errorf("list workspaces: %w", err)
+	}
+	if want != "" {
+		if !slices.Contains(wss, want) {
+			return "", unknownWorkspace(want, wss)
+		}
+		return want, nil
 	}
 	switch len(wss) {
 	case 0:
@@ -270,7 +344,20 @@ func pickWorkspace(ctx context.Context, st store.Store, want string) (string, er
 	return "", usagef("the store holds %d workspaces (%s): choose one with --workspace", len(wss), strings.Join(wss, ", "))
 }
 
+// unknownWorkspace is the error for a --workspace the store has never seen (a typo,
+// or the wrong store).
+func unknownWorkspace(want string, wss []string) error {
+	if len(wss) == 0 {
+		return usagef("--workspace %s: the store holds no messages yet (is FEEDBACKBOT_DATA or REDIS_URL the store you meant?)", want)
+	}
+	return usagef("--workspace %s: no such workspace in the store (it holds %s)", want, strings.Join(wss, ", "))
+}
+
 func (m *Main) cmdVersion(_ context.Context, args []string) error {
+	fs, _ := m.flags("version", "")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
 	fmt.Fprintf(m.Stdout, "feedbackbot %s\n", version)
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot/bot"
@@ -114,6 +116,7 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	m.warnUnknownWorkspace(ctx, st, *ws)
 	a, err := m.startAudit(ctx, st, *ws, "export", *user)
 	if err != nil {
 		return err
@@ -185,7 +188,7 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		return usagef("forget needs --workspace and --user: whom to forget, in which workspace")
 	}
 	if !*yes {
-		return usagef("forget erases every message %[1]s wrote in workspace %[2]s from the store: text, tags, "+
+		return refusef("forget erases every message %[1]s wrote in workspace %[2]s from the store: text, tags, "+
 			"their share of every count, and the capture log (so re-analysis cannot bring them back); "+
 			"later messages by %[1]s will not be stored. It cannot be undone. If they asked for a copy, "+
 			"export it first (feedbackbot export --workspace %[2]s --user %[1]s --out FILE); then run "+
@@ -196,6 +199,7 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	m.warnUnknownWorkspace(ctx, st, *ws)
 	a, err := m.startAudit(ctx, st, *ws, "forget", *user)
 	if err != nil {
 		return err
@@ -223,6 +227,21 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout, "Backups of the store made before now still hold the messages.")
 	return nil
+}
+
+// warnUnknownWorkspace warns when the store has never seen the workspace: most
+// likely a typo in --workspace, or the wrong store. The command still runs (forget
+// then keeps the person out of that workspace from now on).
+func (m *Main) warnUnknownWorkspace(ctx context.Context, st store.Store, ws string) {
+	wss, err := st.Workspaces(ctx)
+	if err != nil || slices.Contains(wss, ws) {
+		return
+	}
+	holds := "no messages yet"
+	if len(wss) > 0 {
+		holds = "only " + strings.Join(wss, ", ")
+	}
+	fmt.Fprintf(m.Stderr, "warning: the store has no workspace %s (it holds %s); check --workspace, FEEDBACKBOT_DATA and REDIS_URL.\n", ws, holds)
 }
 
 // compacter is a store that can rewrite its storage without freed data (the embedded store).

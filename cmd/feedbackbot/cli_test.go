@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/config"
+)
+
+// runCLI runs the program in-process as main does: the exit status and both streams.
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	m, out, errb := testMain(env)
+	err := m.Run(context.Background(), args)
+	code = exitCode(m.Stderr, err)
+	return code, out.String(), errb.String()
+}
+
+// TestCommandLine: help goes to standard output and exits 0; a mistake is said once,
+// on standard error, points to the help of the command it was made in and exits 2;
+// a refusal that explains itself adds no pointer.
+func TestCommandLine(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		name          string
+		args          []string
+		code          int
+		stdout        []string // each must appear on standard output
+		stderr        []string // each must appear on standard error
+		notStderr     []string
+		stdoutIsEmpty bool
+	}{
+		{name: "no command", args: nil, code: 2, stderr: []string{"Usage: feedbackbot COMMAND", "feedbackbot: no command given"}, notStderr: []string{"Run '"}, stdoutIsEmpty: true},
+		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"Commands:", "demo", "'feedbackbot help COMMAND'"}},
+		{name: "--help", args: []string{"--help"}, code: 0, stdout: []string{"Commands:"}},
+		{name: "help for a command", args: []string{"help", "digest"}, code: 0, stdout: []string{"Usage: feedbackbot digest", "-period duration", "-as-of TIME"}},
+		{name: "help config", args: []string{"help", "config"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
+		{name: "config --help", args: []string{"config", "--help"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
+		{name: "help for no such command", args: []string{"help", "nope"}, code: 2, stderr: []string{`help: unknown command "nope"`}},
+		{name: "command --help", args: []string{"risk", "--help"}, code: 0, stdout: []string{"Usage: feedbackbot risk", "Flags:"}},
+		{name: "demo --help names its placeholders", args: []string{"demo", "--help"}, code: 0, stdout: []string{"-slack-export FILE.zip", "-dir DIR", "-period duration"}},
+		{name: "--version", args: []string{"--version"}, code: 0, stdout: []string{"feedbackbot dev"}},
+		{name: "version with an argument", args: []string{"version", "x"}, code: 2, stderr: []string{`version: unexpected argument "x"`}},
+		{name: "unknown command", args: []string{"nope"}, code: 2, stderr: []string{`unknown command "nope"`, "Run 'feedbackbot help' for usage."}},
+		{name: "unknown flag", args: []string{"digest", "--bogus"}, code: 2,
+			stderr: []string{"feedbackbot: digest: unknown flag --bogus\nRun 'feedbackbot digest --help' for usage.\n"}, notStderr: []string{"Flags:", "provided but not defined"}, stdoutIsEmpty: true},
+		{name: "bad flag value", args: []string{"digest", "--period", "7"}, code: 2,
+			stderr: []string{`digest: invalid value "7" for flag -period`, "Run 'feedbackbot digest --help'"}, notStderr: []string{"Flags:"}},
+		{name: "flag without its value", args: []string{"risk", "--as-of"}, code: 2, stderr: []string{"risk: flag needs an argument", "Run 'feedbackbot risk --help'"}},
+		{name: "bad --as-of", args: []string{"risk", "--as-of", "yesterday"}, code: 2, stderr: []string{`--as-of "yesterday"`, "Run 'feedbackbot risk --help'"}},
+		{name: "missing argument", args: []string{"export", "--workspace", "T1"}, code: 2, stderr: []string{"export needs --workspace and --user", "Run 'feedbackbot export --help'"}},
+		{name: "config without check", args: []string{"config"}, code: 2, stderr: []string{"Run 'feedbackbot config check --help'"}},
+		{name: "forget without --yes explains itself", args: []string{"forget", "--workspace", "T1", "--user", "U1"}, code: 2,
+			stderr: []string{"run forget again with --yes"}, notStderr: []string{"Run '"}},
+		{name: "expire without --yes explains itself", args: []string{"expire", "--older-than", "180d"}, code: 2,
+			stderr: []string{"run it again with --yes"}, notStderr: []string{"Run '"}},
+		{name: "expire echoes the age as given", args: []string{"expire", "--older-than", "2h", "--yes"}, code: 2,
+			stderr: []string{"--older-than 2h is less than a day"}, notStderr: []string{"2h0m0s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, nil, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
+			}
+			for _, want := range tc.stdout {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout)
+				}
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			for _, bad := range tc.notStderr {
+				if strings.Contains(stderr, bad) {
+					t.Errorf("stderr has %q:\n%s", bad, stderr)
+				}
+			}
+			if tc.code == 0 && stderr != "" {
+				t.Errorf("help wrote to stderr:\n%s", stderr)
+			}
+			if tc.stdoutIsEmpty && stdout != "" {
+				t.Errorf("a mistake wrote to stdout:\n%s", stdout)
+			}
+			if strings.Contains(stdout+stderr, "`") {
+				t.Errorf("a backquote leaked into the help:\n%s%s", stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestUnknownWorkspace: a --workspace the store has never seen is a usage error that
+// names the ones it has (a typo must not print an empty digest or a clean bill of
+// health); export and forget warn and still run, since forgetting someone before
+// their first message is legitimate.
+func TestUnknownWorkspace(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	empty := t.TempDir()
+	if code, _, stderr := runCLI(t, nil, "demo", "--dir", dir, "--as-of", "2026-11-20T09:00:00Z"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	env := map[string]string{"FEEDBACKBOT_DATA": dir, "USER": "tester"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"digest", env, []string{"digest", "--workspace", "T0DEMOX", "--as-of", "2026-11-20"}, 2, "--workspace T0DEMOX: no such workspace in the store (it holds T0DEMO)"},
+		{"risk", env, []string{"risk", "--workspace", "T0DEMOX"}, 2, "no such workspace in the store (it holds T0DEMO)"},
+		{"reanalyze", env, []string{"reanalyze", "--workspace", "T0DEMOX"}, 2, "no such workspace in the store (it holds T0DEMO)"},
+		{"expire", env, []string{"expire", "--workspace", "T0DEMOX", "--older-than", "365d", "--yes"}, 2, "no such workspace in the store (it holds T0DEMO)"},
+		{"empty store", map[string]string{"FEEDBACKBOT_DATA": empty}, []string{"risk", "--workspace", "T1"}, 2, "the store holds no messages yet"},
+		{"export warns", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 0, "warning: the store has no workspace T0DEMOX (it holds only T0DEMO)"},
+		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 0, "warning: the store has no workspace T0DEMOX"},
+		{"known workspace", env, []string{"risk", "--workspace", "T0DEMO", "--as-of", "2026-11-20T09:00:00Z"}, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tc.env, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d (want %d), stderr lacks %q:\n%s\nstdout:\n%s", code, tc.code, tc.want, stderr, firstLines(stdout, 5))
+			}
+		})
+	}
+	// Nothing erased in the demo's workspace by the forget in the wrong one.
+	if _, stdout, _ := runCLI(t, env, "export", "--workspace", DemoWorkspace, "--user", "dana.k"); stdout == "" {
+		t.Errorf("forget in another workspace erased dana.k in %s", DemoWorkspace)
+	}
+}
+
+func TestProgressTo(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		calls []int
+		want  string
+	}{
+		{"into a file only the final line", []int{10, 500, 1000, -1}, "  T1: 1000 entries, done\n"},
+		{"nothing read", []int{-1}, "  T1: 0 entries, done\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			p := progressTo(&b, "  T1")
+			for _, n := range tc.calls {
+				p(n)
+			}
+			if b.String() != tc.want {
+				t.Errorf("got %q, want %q", b.String(), tc.want)
+			}
+		})
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) || isTerminal(&bytes.Buffer{}) {
+		t.Errorf("a file or a buffer taken for a terminal")
+	}
+}
+
+// TestAnalyzeLines: typed input gets the same answers as piped input, and an
+// interrupt ends the wait for the next line at once.
+func TestAnalyzeLines(t *testing.T) {
+	a, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{
+		"",
+		"we were charged twice\n",
+		"{\"text\":\"love the new editor\"}\n\n{bad json\nno newline at the end",
+		"windows line\r\n{\"text\": 5}\r\n",
+	} {
+		var piped, typed bytes.Buffer
+		if _, err := runAnalyze(context.Background(), strings.NewReader(in), &piped, a, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := analyzeLines(context.Background(), strings.NewReader(in), &typed, a); err != nil {
+			t.Fatal(err)
+		}
+		if typed.String() != piped.String() {
+			t.Errorf("input %q:\ntyped %s\npiped %s", in, typed.String(), piped.String())
+		}
+	}
+	r, w := io.Pipe()
+	defer w.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- analyzeLines(ctx, r, io.Discard, a) }()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("interrupted: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an interrupt did not end the wait for input")
+	}
+}
+
+func TestConfigSource(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if got := configSource(""); !strings.Contains(got, "no feedbackbot.yaml here") {
+		t.Errorf("without a file: %q", got)
+	}
+	if got := configSource("x.yaml"); got != "x.yaml and the environment" {
+		t.Errorf("explicit file: %q", got)
+	}
+	if err := os.WriteFile(config.DefaultFile, []byte("log: {level: info}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := configSource(""); got != "feedbackbot.yaml and the environment" {
+		t.Errorf("default file present: %q", got)
+	}
+}
