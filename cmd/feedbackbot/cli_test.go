@@ -121,7 +121,7 @@ func TestUnknownWorkspace(t *testing.T) {
 		{"risk", env, []string{"risk", "--workspace", "T0DEMOX"}, 2, "no such workspace in the store (it holds T0DEMO)"},
 		{"reanalyze", env, []string{"reanalyze", "--workspace", "T0DEMOX"}, 2, "no such workspace in the store (it holds T0DEMO)"},
 		{"expire", env, []string{"expire", "--workspace", "T0DEMOX", "--older-than", "365d", "--yes"}, 2, "no such workspace in the store (it holds T0DEMO)"},
-		{"empty store", map[string]string{"FEEDBACKBOT_DATA": empty}, []string{"risk", "--workspace", "T1"}, 2, "the store holds no messages yet"},
+		{"no store", map[string]string{"FEEDBACKBOT_DATA": empty}, []string{"risk", "--workspace", "T1"}, 1, "no store in " + empty + ": nothing was captured there"},
 		{"export warns", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 0, "warning: the store has no workspace T0DEMOX (it holds only T0DEMO)"},
 		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 0, "warning: the store has no workspace T0DEMOX"},
 		{"known workspace", env, []string{"risk", "--workspace", "T0DEMO", "--as-of", "2026-11-20T09:00:00Z"}, 0, ""},
@@ -222,5 +222,29 @@ func TestConfigSource(t *testing.T) {
 	}
 	if got := configSource(""); got != "feedbackbot.yaml and the environment" {
 		t.Errorf("default file present: %q", got)
+	}
+}
+
+// TestReadCommandsNeedAStore: a command that reads or erases what is stored, run
+// where there is no store, says so and creates nothing (it used to leave an empty
+// ./feedbackbot-data behind and report "no messages yet").
+func TestReadCommandsNeedAStore(t *testing.T) {
+	for _, args := range [][]string{
+		{"digest"}, {"risk"}, {"reanalyze"},
+		{"export", "--workspace", "T1", "--user", "U1"},
+		{"forget", "--workspace", "T1", "--user", "U1", "--yes"},
+		{"expire", "--older-than", "90d", "--yes"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			code, _, stderr := runCLI(t, nil, args...)
+			if code != 1 || !strings.Contains(stderr, "no store in ./feedbackbot-data: nothing was captured there") {
+				t.Errorf("exit %d, stderr:\n%s", code, stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "feedbackbot-data")); err == nil {
+				t.Errorf("%v created a store directory", args)
+			}
+		})
 	}
 }

@@ -296,7 +296,7 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, where, err := m.openStore(ctx, cfg)
+	st, where, err := m.openExistingStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

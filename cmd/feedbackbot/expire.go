@@ -56,7 +56,7 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "warning: account health compares recent weeks with the last 56 days; with less than %s of messages kept it has less to compare.\n",
 			config.FormatDuration(config.MinRetention))
 	}
-	st, where, err := m.openStore(ctx, cfg)
+	st, where, err := m.openExistingStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

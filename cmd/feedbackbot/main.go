@@ -10,9 +10,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -268,6 +270,21 @@ func (m *Main) openStore(ctx context.Context, cfg config.Config) (store.Store, s
 	return m.openStoreFor(ctx, cfg, false)
 }
 
+// openExistingStore opens the store for a command that reads or erases what is
+// stored (digest, risk, reanalyze, export, forget, expire): an embedded store that
+// does not exist is an error naming the directory, rather than a new empty store
+// file left wherever the command happened to run.
+func (m *Main) openExistingStore(ctx context.Context, cfg config.Config) (store.Store, string, error) {
+	if cfg.Store.RedisURL.Empty() {
+		_, err := os.Stat(filepath.Join(cfg.Store.DataDir, boltstore.FileName))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, "", feedbackbot.Errorf(feedbackbot.ENOTFOUND, "no store in %s: nothing was captured there (FEEDBACKBOT_DATA or store.data_dir "+
+				"names the directory that run, import or demo --dir wrote; or set REDIS_URL)", cfg.Store.DataDir)
+		}
+	}
+	return m.openStore(ctx, cfg)
+}
+
 // openWriterStore opens the store for a long-running writer (run, import): the
 // embedded store then leaves its free-page list out of each commit and saves it at
 // Close (see boltstore.Options.NoFreelistSync).
@@ -290,13 +307,14 @@ func (m *Main) openStoreFor(ctx context.Context, cfg config.Config, writer bool)
 	return st, "embedded store in " + cfg.Store.DataDir, nil
 }
 
-// session loads the configuration and opens the store it names; the caller closes it.
+// session loads the configuration and opens the existing store it names; the caller
+// closes it.
 func (m *Main) session(ctx context.Context, cfgPath string) (config.Config, store.Store, string, error) {
 	cfg, err := m.load(cfgPath)
 	if err != nil {
 		return cfg, nil, "", err
 	}
-	st, where, err := m.openStore(ctx, cfg)
+	st, where, err := m.openExistingStore(ctx, cfg)
 	return cfg, st, where, err
 }
 
