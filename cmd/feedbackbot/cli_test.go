@@ -248,3 +248,31 @@ func TestReadCommandsNeedAStore(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigCheckReadsRedisURL: config check reads REDIS_URL as the store will, so a
+// URL that cannot work fails the check (it used to pass as "Redis at <secret>"), and
+// the password never shows.
+func TestConfigCheckReadsRedisURL(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		url  string
+		code int
+		want string
+	}{
+		{"redis://:hunter2@127.0.0.1:6379/0", 0, "Redis at redis://:xxxxx@127.0.0.1:6379/0"},
+		{"redis+cluster://h1:7000,h2:7000", 0, "Redis at "},
+		{"http://:hunter2@x:6379", 1, `REDIS_URL: unsupported scheme "http"`},
+		{"redis://:hun ter2@[bad", 1, "REDIS_URL: address 1 has an invalid host"},
+		{"redis+cluster://:hunter2@h1:7000/3", 1, "REDIS_URL: Redis Cluster has only database 0"},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, map[string]string{"REDIS_URL": tc.url}, "config", "check")
+			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
+				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tc.code, tc.want, stdout, stderr)
+			}
+			if strings.Contains(stdout+stderr, "hunter2") || strings.Contains(stdout+stderr, "hun ter2") {
+				t.Errorf("the password was printed:\n%s%s", stdout, stderr)
+			}
+		})
+	}
+}

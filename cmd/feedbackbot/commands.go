@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 )
 
 // asOf parses --as-of: RFC 3339, a date (midnight UTC), or empty for now.
@@ -379,6 +381,13 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	// Destinations are checked against the platforms themselves: a channel that is
 	// shared with customers (or a DM) is refused here, not only at post time.
 	var problems []error
+	// REDIS_URL is read as the store will read it, so a URL that cannot work is
+	// reported here and not at the first start (the message never shows its password).
+	if !cfg.Store.RedisURL.Empty() {
+		if _, err := redisstore.ParseURL(cfg.Store.RedisURL.Value()); err != nil {
+			problems = append(problems, errors.New("REDIS_URL: "+strings.TrimPrefix(err.Error(), "Redis URL: ")))
+		}
+	}
 	for _, check := range destinationChecks {
 		problems = append(problems, check(ctx, cfg)...)
 	}
