@@ -62,6 +62,9 @@ func TestCommandLine(t *testing.T) {
 			stderr: []string{"run forget again with --yes"}, notStderr: []string{"Run '"}},
 		{name: "expire without --yes explains itself", args: []string{"expire", "--older-than", "180d"}, code: 2,
 			stderr: []string{"run it again with --yes"}, notStderr: []string{"Run '"}},
+		{name: "a Slack import needs --team, before any store is opened", args: []string{"import", "--slack-export", "x.zip"}, code: 2,
+			stderr: []string{"import: name your own (staff) workspace with --team ID", "Run 'feedbackbot import --help'"}, notStderr: []string{"Importing into"}},
+		{name: "import names both formats", args: []string{"import", "--help"}, code: 0, stdout: []string{"--slack-export FILE.zip --team ID | --discord-export FILE.json|DIR"}},
 		{name: "expire echoes the age as given", args: []string{"expire", "--older-than", "2h", "--yes"}, code: 2,
 			stderr: []string{"--older-than 2h is less than a day"}, notStderr: []string{"2h0m0s"}},
 	} {

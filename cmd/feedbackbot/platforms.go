@@ -48,6 +48,8 @@ var platformStarters = map[string]platformStarter{}
 // importer reads one export format into the store; flags are the import command's.
 type importer struct {
 	flag, help string
+	// needsTeam: the format does not say which workspace is the staff's (Slack).
+	needsTeam bool
 	run        func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
 }
 
@@ -60,7 +62,7 @@ type importOptions struct {
 var importers = map[string]importer{}
 
 func (m *Main) cmdImport(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("import", "--FORMAT-export FILE [--team ID]")
+	fs, cfgPath := m.flags("import", "--slack-export FILE.zip --team ID | --discord-export FILE.json|DIR")
 	paths := map[string]*string{}
 	names := make([]string, 0, len(importers))
 	for n := range importers {
@@ -90,6 +92,9 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	cfg, err := m.load(*cfgPath)
 	if err != nil {
 		return err
+	}
+	if importers[chosen[0]].needsTeam && *team == "" && cfg.Slack.TeamID == "" {
+		return usagef("import: name your own (staff) workspace with --team ID (or slack.team_id): the export does not say which team is yours")
 	}
 	st, where, err := m.openWriterStore(ctx, cfg)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 func init() {
 	destinationChecks = append(destinationChecks, checkSlackDestinations)
 	platformStarters["slack"] = startSlack
-	importers["slack"] = importer{flag: "slack-export", help: "a Slack workspace export (.zip) to import; name your workspace with --team", run: importSlack}
+	importers["slack"] = importer{flag: "slack-export", help: "a Slack workspace export (.zip) to import; name your workspace with --team", needsTeam: true, run: importSlack}
 }
 
 // importSlack imports a Slack export and prints the summary.
