@@ -50,7 +50,7 @@ type importer struct {
 	flag, help string
 	// needsTeam: the format does not say which workspace is the staff's (Slack).
 	needsTeam bool
-	run        func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
+	run       func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
 }
 
 type importOptions struct {
