@@ -35,6 +35,8 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	// go-redis prints its own dial failures to stderr; ours say the same once, in words.
+	redisstore.RouteClientLogs(m.log)
 	err := m.Run(ctx, os.Args[1:])
 	stop()
 	os.Exit(exitCode(m.Stderr, err))
