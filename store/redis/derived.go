@@ -17,9 +17,10 @@ import (
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
-// NotableKeep is how many messages each notable set (one per workspace, UTC day and
-// kind) keeps. The contract asks for the 50 most extreme; twice that leaves room for
-// deletions and re-analysis of the top entries, which are not backfilled.
+// NotableKeep is how many messages Notable reads from each day's notable set (one
+// per workspace, UTC day and kind; the sets keep every customer message with a
+// non-zero score, so deleting the most extreme ones leaves the next in place). The
+// contract asks for the 50 most extreme; twice that leaves room for ties.
 const NotableKeep = 100
 
 // maxNotableDays bounds the period Notable reads (one set per day).
@@ -103,35 +104,71 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 // applyItem is one item's part of an apply script: its workspace, the keys it
 // touches beyond the workspace's fixed ones, and its applyFields arguments.
 type applyItem struct {
-	ws   wsKeys
-	keys []string
-	args []any
+	ws     wsKeys
+	member string // the message key (record key, so unique across workspaces)
+	keys   []string
+	args   []any
 	// A put's rollup key, bucket and contributions, summed per script in Go.
 	rollup  string
 	bucket  string
 	contrib map[string]int64
 }
 
+// applyBatch is one apply script being built.
+type applyBatch struct {
+	keys    []string
+	seen    map[string]bool
+	args    []any
+	members []int
+	totals  map[string]map[string]int64
+	buckets map[string]string
+	order   []string // rollup keys in first-seen order
+}
+
+// add appends item i (c) to the script: its keys, its arguments and, for a put, its
+// counters to the rollup totals.
+func (sc *applyBatch) add(c applyItem, i int) {
+	for _, k := range c.keys {
+		if !sc.seen[k] {
+			sc.seen[k] = true
+			sc.keys = append(sc.keys, k)
+		}
+	}
+	sc.args = append(sc.args, c.args...)
+	sc.members = append(sc.members, i)
+	if c.rollup != "" {
+		t := sc.totals[c.rollup]
+		if t == nil {
+			t = map[string]int64{}
+			sc.totals[c.rollup] = t
+			sc.buckets[c.rollup] = c.bucket
+			sc.order = append(sc.order, c.rollup)
+		}
+		for k, v := range c.contrib {
+			t[k] += v
+		}
+	}
+}
+
 // applyScripts groups the pending items by workspace into script calls of at most
 // applyChunk items, and returns for each call the indexes of its items in order. Each
 // call carries the rollup totals of its puts (see applyScript).
 func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]int) {
-	type script struct {
-		keys    []string
-		seen    map[string]bool
-		args    []any
-		members []int
-		totals  map[string]map[string]int64
-		buckets map[string]string
-		order   []string // rollup keys in first-seen order
-	}
-	var scripts []*script
-	open := map[wsKeys]*script{}
+	var scripts []*applyBatch
+	open := map[wsKeys]*applyBatch{}
+	// Every item of one message goes to the script that got its first item, so that
+	// scripts of one call never share a message and a retried item is never
+	// overtaken by a later item of its message in another script (see applyScript).
+	byMessage := map[string]*applyBatch{}
 	for _, i := range pending {
 		c := calls[i]
+		if sc := byMessage[c.member]; sc != nil {
+			sc.add(c, i)
+			continue
+		}
 		sc := open[c.ws]
-		if sc == nil || len(sc.members) == applyChunk {
-			sc = &script{
+		if sc == nil || len(sc.members) >= applyChunk {
+			sc = &applyBatch{
 				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets()},
 				seen:    map[string]bool{},
 				totals:  map[string]map[string]int64{},
@@ -140,26 +177,8 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 			open[c.ws] = sc
 			scripts = append(scripts, sc)
 		}
-		for _, k := range c.keys {
-			if !sc.seen[k] {
-				sc.seen[k] = true
-				sc.keys = append(sc.keys, k)
-			}
-		}
-		sc.args = append(sc.args, c.args...)
-		sc.members = append(sc.members, i)
-		if c.rollup != "" {
-			t := sc.totals[c.rollup]
-			if t == nil {
-				t = map[string]int64{}
-				sc.totals[c.rollup] = t
-				sc.buckets[c.rollup] = c.bucket
-				sc.order = append(sc.order, c.rollup)
-			}
-			for k, v := range c.contrib {
-				t[k] += v
-			}
-		}
+		byMessage[c.member] = sc
+		sc.add(c, i)
 	}
 	out := make([]evalCall, len(scripts))
 	members := make([][]int, len(scripts))
@@ -174,7 +193,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 			enc = append(appendCounters(enc, sc.totals[k]), ']')
 		}
 		enc = append(enc, ']')
-		out[j] = evalCall{keys: sc.keys, args: append([]any{strconv.Itoa(NotableKeep), enc}, sc.args...)}
+		out[j] = evalCall{keys: sc.keys, args: append([]any{enc}, sc.args...)}
 		members[j] = sc.members
 	}
 	return out, members
@@ -195,7 +214,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	rec := k.rec(key)
 	switch ev.Kind {
 	case feedbackbot.EventDelete:
-		return applyItem{ws: k, keys: []string{rec}, args: []any{
+		return applyItem{ws: k, member: rec, keys: []string{rec}, args: []any{
 			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "",
 		}}, nil
 	case feedbackbot.EventPut:
@@ -251,7 +270,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 		}
 	}
 	specJSON := appendSpec(make([]byte, 0, 256), spec)
-	return applyItem{ws: k, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions, args: []any{
+	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions, args: []any{
 		"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
 		strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
 		strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,

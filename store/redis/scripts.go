@@ -135,24 +135,30 @@ const applyFields = 18
 // notable set) and the bucket b. Replacing or deleting subtracts exactly that.
 //
 // Work is gathered over the batch and written once per key at the end. The caller
-// sends the rollup totals of all the batch's puts (ARGV[2]), computed in Go; the
+// sends the rollup totals of all the batch's puts (ARGV[1]), computed in Go; the
 // script subtracts the contributions of the puts it skips (redeliveries, stale
 // revisions) and of the records they replace, which are rare, so the common message
 // needs no JSON decoding here (decoding a message's counters cost more than all its
 // Redis commands). Index additions become one ZADD per sorted set (a removal cancels a
-// gathered addition), each notable set is trimmed once. A batch of a few hundred
+// gathered addition). Notable sets keep every message of their day (Notable reads
+// the top of each day only): a set trimmed to its most extreme entries could not be
+// refilled when those are deleted, and the contract asks for the 50 most extreme of
+// what is left. A batch of a few hundred
 // messages so costs two calls per message (read and write its record) plus a few per
 // key. The script is atomic, so readers never see half a batch.
 //
 // A script may only touch declared keys. When an item's old record names a key the
 // caller did not declare (an edit moved the message to another hour, account or day),
 // that item is left unchanged and reported with the missing keys, for the caller to
-// retry with; the other items are applied.
+// retry with; later items of the same message are reported too (without keys), so
+// that the retry applies them after it, in order; the other items are applied. The
+// caller puts every item of one message in the same script, so no other script of
+// the call can overtake them.
 //
 // KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4..] every
 // record and every key of the items' new (and, when known, old) index specs.
-// ARGV[1] notable entries kept per set, ARGV[2] JSON [[rollup key, bucket, {counter:
-// total}], ...] over the puts, then applyFields per item: "put" or "del", message key,
+// ARGV[1] JSON [[rollup key, bucket, {counter: total}], ...] over the puts, then
+// applyFields per item: "put" or "del", message key,
 // revision, stamp, stored JSON, contributions JSON, time score, bucket, sentiment
 // score, account, index spec JSON (as stored), record key, rollup key, then the time
 // indexes (all, account, channel, author; "" when none) and the notable set ("" when
@@ -161,10 +167,8 @@ const applyFields = 18
 var applyScript = redis.NewScript(`
 local declared = {}
 for _, k in ipairs(KEYS) do declared[k] = true end
-local keep = tonumber(ARGV[1])
 local deltas, dorder, dbucket = {}, {}, {}
 local zadds, zorder = {}, {}
-local trims, torder = {}, {}
 local accts, aorder = {}, {}
 local function add(key, bucket, contrib, sign)
   local d = deltas[key]
@@ -176,7 +180,7 @@ local function add(key, bucket, contrib, sign)
   dbucket[key] = bucket
   for c, v in pairs(cjson.decode(contrib)) do d[c] = (d[c] or 0) + sign * v end
 end
-for _, t in ipairs(cjson.decode(ARGV[2])) do
+for _, t in ipairs(cjson.decode(ARGV[1])) do
   if not deltas[t[1]] then dorder[#dorder + 1] = t[1] end
   deltas[t[1]] = t[3]
   dbucket[t[1]] = t[2]
@@ -195,13 +199,14 @@ local function zrem(key, member)
   if z then z[member] = nil end
   redis.call('ZREM', key, member)
 end
+local blocked = {}
 local members = {}
-for b = 3, #ARGV, ` + strconv.Itoa(applyFields) + ` do members[#members + 1] = ARGV[b+1] end
+for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do members[#members + 1] = ARGV[b+1] end
 if #members == 0 then return {0} end
 local latest = redis.call('HMGET', KEYS[1], unpack(members))
 local out = {0}
 local item = 0
-for b = 3, #ARGV, ` + strconv.Itoa(applyFields) + ` do
+for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   local kind, member, rev, stamp = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]
   local rec = ARGV[b+11]
   local go
@@ -216,7 +221,12 @@ for b = 3, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     end
   end
   local oldspec = {}
-  if go and old[3] then
+  if blocked[member] then
+    -- an earlier item of this message waits for a retry: so do the later ones,
+    -- to be applied after it, in their order
+    out[#out + 1] = {item}
+    go = false
+  elseif go and old[3] then
     oldspec = cjson.decode(old[3])
     local missing = {item}
     for _, e in ipairs(oldspec) do
@@ -224,6 +234,7 @@ for b = 3, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     end
     if #missing > 1 then
       out[#out + 1] = missing
+      blocked[member] = true
       go = false
     end
   end
@@ -247,10 +258,6 @@ for b = 3, #ARGV, ` + strconv.Itoa(applyFields) + ` do
       local nkey = ARGV[b+17]
       if nkey ~= '' then
         zadd(nkey, ARGV[b+8], member)
-        if not trims[nkey] then
-          if tonumber(ARGV[b+8]) < 0 then trims[nkey] = 'n-' else trims[nkey] = 'n+' end
-          torder[#torder + 1] = nkey
-        end
       end
       local acct = ARGV[b+9]
       if acct ~= '' and not accts[acct] then
@@ -290,13 +297,6 @@ for _, key in ipairs(zorder) do
     args[#args + 1] = member
   end
   if #args > 0 then redis.call('ZADD', key, unpack(args)) end
-end
-for _, key in ipairs(torder) do
-  if trims[key] == 'n-' then
-    redis.call('ZREMRANGEBYRANK', key, keep, -1)
-  else
-    redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
-  end
 end
 if #aorder > 0 then redis.call('SADD', KEYS[2], unpack(aorder)) end
 return out

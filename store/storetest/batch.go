@@ -35,6 +35,8 @@ var batchTests = []test{
 	{"ApplyChunksTwoWorkspaces", testBatchApplyChunksTwoWorkspaces},
 	{"BigRollupHour", testBatchBigRollupHour},
 	{"BigRollupHourSteps", testBatchBigRollupHourSteps},
+	{"ApplyRetryOrder", testBatchApplyRetryOrder},
+	{"NotableAfterDeletes", testBatchNotableAfterDeletes},
 }
 
 // wideFrom and wideTo cover every time the batch tests use.
@@ -1125,4 +1127,64 @@ func testBatchBigRollupHourSteps(t *testing.T, f *fixture) {
 	if rs := f.rollups("W1", wideFrom, wideTo); len(rs) != 0 {
 		t.Errorf("Rollups after every message was deleted = %s, want nothing", dump(rs))
 	}
+}
+
+// testBatchApplyRetryOrder: re-analysis of a moved message whose two analyses fall in
+// different chunks of one call (Redis: 200 items per script). The first chunk does
+// not name the moved message's old keys, so its item is retried; the second does
+// (another message in the old hour, account and day). Applied one item at a time,
+// the later analysis wins and the redelivered first analysis changes nothing.
+func testBatchApplyRetryOrder(t *testing.T, f *fixture) {
+	md := newModel()
+	v1 := func(*feedbackbot.Message) feedbackbot.Tags { return Tags(-0.8, "v1", "export") }
+	v2 := func(*feedbackbot.Message) feedbackbot.Tags { return Tags(0.6, "v2", "praise") }
+	x := by("ux", Msg("W1", "x", "the export is broken", "", "A1", "C1", Base))
+	f.seed(md, "seed", v1, x)
+
+	x2 := edited(x, "the export is broken, and it moved")
+	x2.Time, x2.Account, x2.AccountName = Base.Add(3*24*time.Hour+5*time.Hour), "A9", "Account A9"
+	y := by("ux", Msg("W1", "y", "same hour, account and day as x was", "", "A1", "C1", Base.Add(10*time.Minute)))
+	var fillers []feedbackbot.Message
+	for i := range 199 {
+		fillers = append(fillers, by("uf", Msg("W1", fmt.Sprintf("f%03d", i), "filler", "", "F", "CF",
+			Base.Add(5*24*time.Hour+time.Duration(i)*time.Second))))
+	}
+	es := f.appendM(md, "append", append([]feedbackbot.Event{Put(x2), Put(y)}, puts(fillers...)...)...)
+	ex2 := entryOf(t, es, x2, false)
+	batch := []store.Applied{item(ex2, v1)} // item 0, first chunk: x's old keys undeclared
+	for _, m := range fillers {
+		batch = append(batch, item(entryOf(t, es, m, false), v1))
+	}
+	// Items 200..202, second chunk: y declares x's old keys; x redelivered, then re-analysed.
+	batch = append(batch, item(entryOf(t, es, y, false), v1), item(ex2, v1), item(ex2, v2))
+	f.applyM(md, "moved message analysed in two chunks", batch)
+	got, err := f.s.Message(f.ctx, x.Key())
+	if err != nil || got.Tags.Analyzer != "v2" {
+		t.Errorf("Message(x) analyzer = %q, %v; want v2, the later item", got.Tags.Analyzer, err)
+	}
+	f.ackM(md, "ack", es)
+}
+
+// testBatchNotableAfterDeletes: a day with more negative messages than a backend may
+// keep in its notable index, applied in one batch, then its most negative messages
+// deleted in one batch: Notable still returns the 50 most negative of what is left.
+func testBatchNotableAfterDeletes(t *testing.T, f *fixture) {
+	md := newModel()
+	var ms []feedbackbot.Message
+	for i := range 160 {
+		ms = append(ms, Msg("W1", fmt.Sprintf("n%03d", i), fmt.Sprintf("bad %d", i), "", "A1", "C1", Base.Add(time.Duration(i)*time.Minute)))
+	}
+	tag := func(m *feedbackbot.Message) feedbackbot.Tags {
+		var i int
+		fmt.Sscanf(m.ID, "n%d", &i)
+		return Tags(-float64(i+1)/200, "v1")
+	}
+	f.seed(md, "160 negative messages in a day", tag, ms...)
+	var dels []feedbackbot.Event
+	for _, m := range ms[90:] { // the 70 most negative
+		dels = append(dels, Delete(m))
+	}
+	es := f.appendM(md, "delete the most negative", dels...)
+	f.applyM(md, "delete the most negative", items(es, tag))
+	f.ackM(md, "ack", es)
 }
