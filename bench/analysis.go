@@ -311,13 +311,13 @@ func wholeProcess(ctx context.Context, tweets []string, n, runs int) (float64, f
 		cmd := exec.CommandContext(ctx, bin, "analyze")
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = in, nil, os.Stderr
 		start := time.Now()
-		err = cmd.Run()
+		kib, _, err := runPeakRSS(cmd)
 		in.Close()
 		if err != nil {
 			return 0, 0, fmt.Errorf("feedbackbot analyze: %w", err)
 		}
 		rates = append(rates, float64(n)/time.Since(start).Seconds())
-		maxRSS = max(maxRSS, float64(maxRSSKiB(cmd))/1024)
+		maxRSS = max(maxRSS, float64(kib)/1024)
 	}
 	return median(rates), maxRSS, nil
 }
