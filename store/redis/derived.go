@@ -494,10 +494,18 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 	}
 	limit = min(limit, store.MaxQueryLimit)
 	k := s.ws(workspace)
+	// Only the most extreme of each day can be among the period's most extreme: a set
+	// holds every message of its day, so read its top (lowest scores for negative,
+	// highest for positive), never all of it.
+	top := int64(max(limit, NotableKeep))
 	var cmds []*redis.StringSliceCmd
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for d := first; !d.After(last); d = d.Add(day) {
-			cmds = append(cmds, p.ZRange(ctx, k.notable(short, d), 0, -1))
+			if short == "neg" {
+				cmds = append(cmds, p.ZRange(ctx, k.notable(short, d), 0, top-1))
+			} else {
+				cmds = append(cmds, p.ZRevRange(ctx, k.notable(short, d), 0, top-1))
+			}
 		}
 		return nil
 	})
