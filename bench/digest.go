@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,9 @@ func runDigest(ctx context.Context, args []string) error {
 	kinds := fs.String("stores", "bolt,redis", "stores to measure")
 	reps := fs.Int("reps", 30, "timed repetitions per figure (median and p99 reported)")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.Parse(args)
+	profileReads = *cpuProfile
 	a, err := analysis.New(analysis.DefaultTaxonomy())
 	if err != nil {
 		return err
@@ -126,7 +129,21 @@ func fillHistory(ctx context.Context, st store.Store, a *analysis.Analyzer, n in
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
+// profileReads, when set, is where the first timeReads writes a CPU profile.
+var profileReads string
+
 func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (digest, account []float64, err error) {
+	if profileReads != "" {
+		f, err := os.Create(profileReads)
+		if err != nil {
+			return nil, nil, err
+		}
+		profileReads = ""
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, nil, err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	for i := range reps {
 		t := time.Now()
 		if _, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "TBENCH", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end}); err != nil {
