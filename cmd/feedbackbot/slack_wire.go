@@ -88,7 +88,7 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("backfill", "--channel C... [--since 30d] [--page-size 200] [--calls-per-minute 50]")
 	channel := fs.String("channel", "", "Slack channel id to back-fill (the bot must be a member)")
 	since := 30 * 24 * time.Hour
-	fs.Var(durationFlag{&since}, "since", "how far back to fetch (1h..92d)")
+	fs.Var(durationFlag{&since}, "since", "how far back to fetch, a `duration` such as 30d or 12h (1h..92d)")
 	pageSize := fs.Int("page-size", 200, "messages per conversations.history call (15 for apps outside the Marketplace)")
 	rate := fs.Int("calls-per-minute", 50, "the rate Slack allows this app, for the time estimate (1 for non-Marketplace apps)")
 	if err := parse(fs, args); err != nil {
