@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,14 +41,8 @@ func interaction(user, team, payloadTeam, enterprise, actionID, value string) st
 func TestAccessControl(t *testing.T) {
 	f := newFixture(t)
 	f.a.cfg.EnterpriseID = "EHOME"
-	var mu sync.Mutex
-	var asked []feedbackbot.Command
-	f.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
-		mu.Lock()
-		asked = append(asked, c)
-		mu.Unlock()
-		return feedbackbot.Document{Ephemeral: true, Fallback: "ok: " + c.Text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "ok: " + c.Text}}}, nil
-	})
+	bot := &askRecorder{}
+	f.cmds = bot
 	commands := []string{"help", "risk", "account acme", "themes 30d", "digest 7d", "log acme they love it", "survey csat acme", "forget XDANA", "alert.ack fp1"}
 	buttons := [][2]string{{"alert.ack", "fp1"}, {"alert.snooze", "fp1"}, {"account.open", "acme"}, {"forget.confirm", "XDANA"}, {"account", "acme"}}
 	callers := []struct {
@@ -87,7 +80,7 @@ func TestAccessControl(t *testing.T) {
 			}
 		}
 	}
-	if len(asked) != 0 {
+	if asked := bot.calls(); len(asked) != 0 {
 		t.Fatalf("the bot was asked %d times on behalf of non-staff callers: %+v", len(asked), asked[0])
 	}
 	// The refusal names nothing the bot holds: no account, channel, user or command.
@@ -111,22 +104,22 @@ func TestAccessControl(t *testing.T) {
 			t.Errorf("staff %s: %s", s.user, body)
 		}
 	}
-	for _, c := range asked {
+	for _, c := range bot.calls() {
 		if !c.Staff || c.Workspace != home {
 			t.Errorf("staff command %+v: want Staff in the home workspace", c)
 		}
 	}
 
 	// The one thing a customer may do: answer a survey. It reaches the bot as not staff.
-	asked = nil
+	bot.reset()
 	_, body := f.post("/slack/interactions", interaction("XDANA", "TACME", "TACME", "", "survey.answer", "csat|4|TACME|"), "application/x-www-form-urlencoded", nil)
-	if len(asked) != 1 || asked[0].Staff || asked[0].Text != "survey.answer csat|4|TACME|" || !strings.Contains(body, "ok: survey.answer") {
+	if asked := bot.calls(); len(asked) != 1 || asked[0].Staff || asked[0].Text != "survey.answer csat|4|TACME|" || !strings.Contains(body, "ok: survey.answer") {
 		t.Fatalf("a customer's survey answer: %+v %s", asked, body)
 	}
 	// Typed, it is a command like any other: refused.
-	asked = nil
-	if _, body := f.post("/slack/commands", slash("XDANA", "TACME", "survey.answer csat|1|TACME|", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil); body != want || len(asked) != 0 {
-		t.Fatalf("a typed survey answer from a customer: %s (bot asked %d)", body, len(asked))
+	bot.reset()
+	if _, body := f.post("/slack/commands", slash("XDANA", "TACME", "survey.answer csat|1|TACME|", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil); body != want || len(bot.calls()) != 0 {
+		t.Fatalf("a typed survey answer from a customer: %s (bot asked %d)", body, len(bot.calls()))
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -44,6 +43,17 @@ func TestOversizedAndInvalidUTF8Event(t *testing.T) {
 	}
 }
 
+// serveSignedForm hands a signed form body straight to an adapter handler (no HTTP
+// server: fuzzing wants speed) and returns what it wrote.
+func serveSignedForm(h http.HandlerFunc, path, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sign(req, body, time.Now())
+	w := httptest.NewRecorder()
+	h(w, req)
+	return w
+}
+
 // staffByFixture is who usersJSON makes staff (no groups, no Grid in the fixture).
 func staffByFixture(user, team string) bool {
 	return strings.HasPrefix(user, "U") && (team == "" || team == home)
@@ -62,23 +72,11 @@ func FuzzSlashCommands(f *testing.F) {
 		f.Add(s)
 	}
 	fx := newFixture(f)
-	var mu sync.Mutex
-	var asked []feedbackbot.Command
-	fx.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
-		mu.Lock()
-		asked = append(asked, c)
-		mu.Unlock()
-		return feedbackbot.Document{Ephemeral: true, Fallback: "ok"}, nil
-	})
+	bot := &askRecorder{}
+	fx.cmds = bot
 	f.Fuzz(func(t *testing.T, body string) {
-		mu.Lock()
-		asked = asked[:0]
-		mu.Unlock()
-		req := httptest.NewRequest(http.MethodPost, "/slack/commands", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		sign(req, body, time.Now())
-		w := httptest.NewRecorder()
-		fx.a.handleCommand(w, req)
+		bot.reset()
+		w := serveSignedForm(fx.a.handleCommand, "/slack/commands", body)
 		if w.Code != 200 && w.Code != 400 && w.Code != 413 {
 			t.Fatalf("status %d", w.Code)
 		}
@@ -90,8 +88,7 @@ func FuzzSlashCommands(f *testing.F) {
 			t.Fatalf("reply is not JSON: %q", w.Body.String())
 		}
 		form, _ := url.ParseQuery(body)
-		mu.Lock()
-		defer mu.Unlock()
+		asked := bot.calls()
 		for _, c := range asked {
 			if !c.Staff || !staffByFixture(form.Get("user_id"), form.Get("team_id")) || c.Button {
 				t.Fatalf("the bot was asked for user %q team %q as staff %v: %.80q", c.User, form.Get("team_id"), c.Staff, c.Text)
@@ -118,29 +115,15 @@ func FuzzInteractions(f *testing.F) {
 		f.Add(s)
 	}
 	fx := newFixture(f)
-	var mu sync.Mutex
-	var asked []feedbackbot.Command
-	fx.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
-		mu.Lock()
-		asked = append(asked, c)
-		mu.Unlock()
-		return feedbackbot.Document{Ephemeral: true, Fallback: "ok"}, nil
-	})
+	bot := &askRecorder{}
+	fx.cmds = bot
 	f.Fuzz(func(t *testing.T, body string) {
-		mu.Lock()
-		asked = asked[:0]
-		mu.Unlock()
-		req := httptest.NewRequest(http.MethodPost, "/slack/interactions", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		sign(req, body, time.Now())
-		w := httptest.NewRecorder()
-		fx.a.handleInteraction(w, req)
+		bot.reset()
+		w := serveSignedForm(fx.a.handleInteraction, "/slack/interactions", body)
 		if w.Code != 200 && w.Code != 400 && w.Code != 413 {
 			t.Fatalf("status %d", w.Code)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range asked {
+		for _, c := range bot.calls() {
 			if !c.Button {
 				t.Fatalf("a button reached the bot as a typed command: %+v", c)
 			}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,6 +139,33 @@ func newFixture(t testing.TB, binders ...slacktest.Binder) *fixture {
 	t.Cleanup(f.srv.Close)
 	t.Cleanup(a.Close)
 	return f
+}
+
+// askRecorder is a bot that answers every command "ok: TEXT" and remembers what it
+// was asked; tests swap it in as fixture.cmds to see who reaches the bot.
+type askRecorder struct {
+	mu    sync.Mutex
+	asked []feedbackbot.Command
+}
+
+func (r *askRecorder) HandleCommand(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+	r.mu.Lock()
+	r.asked = append(r.asked, c)
+	r.mu.Unlock()
+	return feedbackbot.Document{Ephemeral: true, Fallback: "ok: " + c.Text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "ok: " + c.Text}}}, nil
+}
+
+// calls returns what the bot has been asked since the last reset.
+func (r *askRecorder) calls() []feedbackbot.Command {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.asked)
+}
+
+func (r *askRecorder) reset() {
+	r.mu.Lock()
+	r.asked = nil
+	r.mu.Unlock()
 }
 
 // commandsFuncPtr lets a test swap the command handler after New.
