@@ -233,8 +233,8 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	}
 	contributions := feedbackbot.Contributions(&m, &tags)
 	contrib := appendCounters(nil, contributions)
-	bucket := strconv.FormatInt(feedbackbot.BucketStart(m.Time).Unix(), 10)
-	rollup := string(k) + ":r:" + bucket
+	start := feedbackbot.BucketStart(m.Time).Unix()
+	bucket, rollup := strconv.FormatInt(start, 10), k.rollup(start)
 	timeAll, timeAccount, timeChannel, author := k.timeAll(), "", k.timeChannel(m.Channel), ""
 	spec := [][2]string{{rollup, "r"}, {timeAll, "t"}}
 	if m.Account != "" {
