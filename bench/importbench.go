@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 )
 
 // importTexts are the shapes of generated customer and staff messages; %s and %d
@@ -137,7 +135,7 @@ func importRun(ctx context.Context, bin, zipPath, kind, redisURL, tmp string, ru
 	if kind == "redis" {
 		env = append(os.Environ(), "FEEDBACKBOT_DATA="+dir, "REDIS_URL="+redisURL)
 		defer func() {
-			if cleanup, err := openRedisForCleanup(ctx, redisURL, prefix); err == nil {
+			if _, cleanup, err := openRedisPrefix(ctx, redisURL, prefix); err == nil {
 				cleanup()
 			}
 		}()
@@ -285,20 +283,6 @@ func fill(rng *rand.Rand, shape string) string {
 		out = strings.Replace(out, "%d", strconv.Itoa(rng.IntN(100000)), 1)
 	}
 	return out
-}
-
-// openRedisForCleanup returns a function that deletes every key under prefix.
-func openRedisForCleanup(ctx context.Context, url, prefix string) (func(), error) {
-	st, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix})
-	if err != nil {
-		return nil, err
-	}
-	return func() {
-		if err := deletePrefix(context.WithoutCancel(ctx), st.Client(), prefix); err != nil {
-			fmt.Fprintf(os.Stderr, "bench: could not delete keys under %s: %v\n", prefix, err)
-		}
-		st.Close()
-	}, nil
 }
 
 // mib formats a peak RSS and the largest anonymous part seen.

@@ -122,13 +122,18 @@ func openBenchStore(ctx context.Context, kind, url string, run int) (store.Store
 		}
 		return st, func() { st.Close(); os.RemoveAll(dir) }, nil
 	}
-	prefix := fmt.Sprintf("fbbench:%d:%d", os.Getpid(), run)
+	return openRedisPrefix(ctx, url, fmt.Sprintf("fbbench:%d:%d", os.Getpid(), run))
+}
+
+// openRedisPrefix opens Redis under prefix and returns a cleanup that deletes every
+// key under it (on every master of a cluster) and closes the store.
+func openRedisPrefix(ctx context.Context, url, prefix string) (*redisstore.Store, func(), error) {
 	st, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix})
 	if err != nil {
 		return nil, nil, err
 	}
 	return st, func() {
-		if err := deletePrefix(context.Background(), st.Client(), prefix); err != nil {
+		if err := deletePrefix(context.WithoutCancel(ctx), st.Client(), prefix); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: could not delete keys under %s: %v\n", prefix, err)
 		}
 		st.Close()
