@@ -44,8 +44,8 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 	var putWS []string
 	flush := func(w string) {
 		b := open[w]
-		if b == nil || b.count == 0 {
-			return
+		if b == nil {
+			return // flushed when it filled up, nothing since
 		}
 		calls = append(calls, evalCall{keys: b.keys, args: b.args})
 		delete(open, w)
