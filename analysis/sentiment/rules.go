@@ -18,10 +18,13 @@ type scoring struct {
 	cues  []int
 	// malfunction is set when a function verb was found negated or done wrong.
 	malfunction bool
+	// base holds the valences of the word-level pass, before the rules.
+	base []float64
 }
 
 // cueFlags are the word flags a rule starts from.
-const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart | fHedge | fUsed
+const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart | fHedge | fUsed |
+	fIf | fAgain | fUntil | fIrrealis | fSide | fStatus
 
 // malfunction is the valence of a negated function verb: "the dashboard won't load".
 const malfunction = -1.6
@@ -52,8 +55,10 @@ func (c *scoring) malfunctions() {
 				break
 			}
 			w := low[j]
-			if infos[j].flags&fFailVerb != 0 || infos[j].flags&fNeg != 0 && w != "without" && w != "despite" {
-				if segs[j]&segClause != 0 && (w == "don't" || w == "dont") || ownChoice(low, j) {
+			// "no longer syncs": "longer" after "no" negates as "not" does.
+			noLonger := w == "longer" && j > 0 && low[j-1] == "no"
+			if infos[j].flags&fFailVerb != 0 || noLonger || infos[j].flags&fNeg != 0 && w != "without" && w != "despite" {
+				if segs[j]&segClause != 0 && (w == "don't" || w == "dont") || ownChoice(low, j) && !experienced[low[i]] {
 					break
 				}
 				if vals[i] > malfunction {
@@ -95,7 +100,11 @@ var doForms = map[string]bool{"do": true, "did": true, "does": true}
 // malfunctionFillers may stand between a negator and a function verb.
 var malfunctionFillers = wordBools(`seem seems seemed to be get gets even actually really properly correctly
 	always ever anymore any i we it me us you they let lets allow allows able being been still yet fully
-	quite up in on`)
+	quite up in on is are was were of them`)
+
+// experienced verbs tell what reached the customer, not what they chose: "I didn't
+// receive the code" is a malfunction as "the code didn't arrive" is.
+var experienced = wordBools("receive receives received")
 
 func wordBools(s string) map[string]bool {
 	m := map[string]bool{}
@@ -181,7 +190,7 @@ func (c *scoring) rhetoricalQuestions() {
 var openers = wordBools("so but and ok okay seriously honestly")
 
 // persistence words turn a why-question into a complaint.
-var persistence = wordBools("still always never again anymore even so such constantly keeps")
+var persistence = wordBools("still always never again anymore even so such constantly keeps every")
 
 // longWaits: "took four hours", "it's been three days", "waited 2 weeks": a long
 // span after a verb of waiting or taking is a complaint. Minutes are left alone.
@@ -271,7 +280,7 @@ func (c *scoring) wishes() {
 			if vals[i] <= 0 {
 				continue
 			}
-			for j := i + 1; j < len(low) && j <= i+4 && segs[j]&segClause == 0; j++ {
+			for j := i + 1; j < len(low) && j <= i+6 && segs[j]&segClause == 0; j++ {
 				if low[j] == "if" || wishObjects[low[j]] {
 					vals[i] = 0
 					break

@@ -101,6 +101,14 @@ const (
 	fMarker   // but, however, s (of /s), yeah: contrast and sarcasm markers
 	fHedge    // guess, suppose: "ok I guess"
 	fUsed     // used: "it used to be great"
+	fIf       // if, when, whenever: conditions ("would be great if it actually worked")
+	fAgain    // again: "sigh. again?"
+	fUntil    // until: "it was great until the redesign"
+	fIrrealis // supposed, wanted, meant, hoping, theory, paper: praise that was only expected
+	fSide     // side, end: "the error was on our side"
+	fPolite   // thanks, please, hi, lol ...: politeness and laughter, no opinion in a report
+	fStatus   // 404, 500, 502s: an HTTP status code (set per token, not from a table)
+	fTrouble  // product trouble: a negative word of data/chat_lexicon.tsv, "error", "problem" ...
 )
 
 type phrase struct {
@@ -127,9 +135,13 @@ func New() (*Engine, error) {
 		}
 		e.lex[word] = v
 	}
+	var trouble []string
 	if err := readTable(chatLexiconTSV, "chat_lexicon.tsv", func(w, val string) error {
 		v, err := strconv.ParseFloat(val, 64)
 		e.lex[w] = v
+		if v < 0 {
+			trouble = append(trouble, w)
+		}
 		return err
 	}); err != nil {
 		return nil, err
@@ -199,10 +211,20 @@ func New() (*Engine, error) {
 		{"but however s yeah", fMarker},
 		{"guess suppose", fHedge},
 		{"used", fUsed},
+		{"if when whenever", fIf},
+		{"again", fAgain},
+		{"until", fUntil},
+		{"supposed wanted meant hoping hoped theory paper", fIrrealis},
+		{"side end", fSide},
+		{"thanks thank thx ty tysm appreciate appreciated cheers please pls plz kindly hi hello hey lol lmao lmfao haha hahaha rofl 🙏 👋", fPolite},
 	} {
 		for _, w := range strings.Fields(c.words) {
 			set(w, func(wi *wordInfo) { wi.flags |= c.flag })
 		}
+	}
+	trouble = append(trouble, strings.Fields(troubleWords)...)
+	for _, w := range trouble {
+		set(w, func(wi *wordInfo) { wi.flags |= fTrouble })
 	}
 	for _, em := range []string{"🙄", "🙃"} {
 		set(em, func(wi *wordInfo) { wi.flags |= fSarcasm })
@@ -350,6 +372,9 @@ func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.
 		if wi.flags&fNeg == 0 && strings.HasSuffix(w, "n't") {
 			wi.flags |= fNeg
 		}
+		if wi.flags == 0 && isStatusCode(w) {
+			wi.flags = fStatus
+		}
 		seen |= wi.flags
 		infos = append(infos, wi)
 		if wi.flags&cueFlags != 0 {
@@ -466,6 +491,8 @@ func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.
 		vals = append(vals, v)
 	}
 	c.vals = vals
+	var baseBuf [64]float64
+	c.base = append(baseBuf[:0], vals...)
 	if seen&fFunc != 0 {
 		c.malfunctions()
 	}
@@ -498,6 +525,7 @@ func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.
 	if seen&fUsed != 0 {
 		c.pastPraise()
 	}
+	c.fb6(seen)
 	// A question weighs its praise words less, and its confusion not at all: "I'm
 	// confused, how do filters work?" asks for help.
 	for k, v := range vals {

@@ -1,0 +1,503 @@
+package sentiment
+
+import "strings"
+
+// Rules for how problem reports are told in support chat when their words carry
+// little sentiment, and for the praise words that do not praise in them: status
+// codes, waits counted in minutes, "again", conditions a product fails to meet
+// ("would be great if it actually worked"), praise that was only expected ("I
+// wanted to love this update"), sarcastic openers ("oh perfect, the update deleted
+// my filters"), politeness and laughter around a report, relief ("no more
+// timeouts", "the crash is fixed") and the customer's own mistakes ("the error was
+// on our side"). Like the rules in rules.go, each starts from its cues.
+
+// Valences of the report constructions.
+const (
+	statusCode   = -1.6 // "getting a 500"
+	slowStep     = -1.2 // "takes 20 minutes to arrive", "been queued for 40 minutes"
+	againAlone   = -1.2 // "sigh. again?"
+	againMore    = -0.6 // added to a sentence already negative: "it's down again"
+	unmetWish    = -1.4 // "would be great if it actually worked"
+	expectedOnly = -0.6 // praise that was only expected weighs this times its value
+	flipSarcasm  = -0.75
+	politeReport = 0.25 // politeness and laughter in a problem report weigh this much
+	ownFault     = 0.1  // the customer's own mistake: its trouble words weigh this much
+	hypothetical = 0.1  // trouble in a condition of a question: "what if the sync fails?"
+)
+
+// reportBar is the negative sum from which a message reports a problem, for the
+// rules that discount politeness and read praise openers as sarcasm.
+const reportBar = -1.0
+
+// fb6 runs the rules of this file, each only when its cue words are present.
+func (c *scoring) fb6(seen uint32) {
+	if seen&fStatus != 0 {
+		c.statusCodes()
+	}
+	if seen&fSpan != 0 {
+		c.slowSteps()
+	}
+	if seen&fIf != 0 {
+		c.unmetConditions()
+	}
+	if seen&fIrrealis != 0 {
+		c.expectations()
+	}
+	if seen&fUntil != 0 {
+		c.praiseUntil()
+	}
+	c.relief()
+	if seen&fAgain != 0 {
+		c.again()
+	}
+	if seen&fSide != 0 {
+		c.ownSide()
+	}
+	if seen&fIf != 0 {
+		c.hypotheticalTrouble()
+	}
+	neg := 0.0
+	for _, v := range c.vals {
+		if v < 0 {
+			neg += v
+		}
+	}
+	if neg > reportBar || !c.reportsTrouble() {
+		return
+	}
+	c.sarcasticPraise()
+	if seen&fPolite != 0 {
+		c.politeReports()
+	}
+}
+
+// troubleWords name product trouble besides the negative words of
+// data/chat_lexicon.tsv (VADER's own words for it).
+const troubleWords = "problem problems error errors wrong missing lost empty denied blocked complaint complaints"
+
+// reportsTrouble reports product trouble found in the message: a trouble word that
+// kept its negative valence, a malfunction, or a support phrase or rule that made a
+// word more negative than the lexicon did. Generic negative words ("sad", "crazy")
+// are no report: politeness and praise around them are left alone.
+func (c *scoring) reportsTrouble() bool {
+	if c.malfunction {
+		return true
+	}
+	for k, v := range c.vals {
+		if v < 0 && (c.infos[k].flags&fTrouble != 0 || v < c.base[k]-0.5) {
+			return true
+		}
+	}
+	return false
+}
+
+// isStatusCode reports an HTTP error status as chat writes it: 400-599, alone or
+// plural ("502s").
+func isStatusCode(w string) bool {
+	w = strings.TrimSuffix(w, "s")
+	return len(w) == 3 && (w[0] == '4' || w[0] == '5') && isDigits(w)
+}
+
+// statusCodes: "getting a 500", "returns 404", "HTTP/2 503", "502 errors": a status
+// code after a verb of receiving or before "error" reports a failure. A number alone
+// ("500 seats") is no status.
+func (c *scoring) statusCodes() {
+	low, vals := c.low, c.vals
+	for _, i := range c.cues {
+		if c.infos[i].flags&fStatus == 0 {
+			continue
+		}
+		before := ""
+		if i > 0 {
+			before = low[i-1]
+			if (before == "a" || before == "an") && i > 1 {
+				before = low[i-2]
+			}
+		}
+		after := ""
+		if i+1 < len(low) {
+			after = low[i+1]
+		}
+		if statusBefore[before] || strings.HasPrefix(before, "http") || statusAfter[after] {
+			vals[i] += statusCode
+		}
+	}
+}
+
+var (
+	statusBefore = wordBools(`get gets getting got receive receiving received see seeing saw returns returned returning
+		return throws throwing threw throw hit hitting status code`)
+	statusAfter = wordBools("error errors err response responses status")
+)
+
+// slowSteps: a step of the product measured in minutes or seconds is slow when the
+// step is named ("takes 20 minutes to arrive", "a minute to load"), and any span
+// is long for something stuck ("builds have been queued for 40 minutes", "it's been
+// loading for 10 minutes"). longWaits leaves minutes alone when no step is named.
+func (c *scoring) slowSteps() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		if infos[i].flags&fSpan == 0 {
+			continue
+		}
+		j := i + 1
+		if low[i] == "been" {
+			if j+1 >= len(low) || !stuckStates[low[j]] || low[j+1] != "for" {
+				continue
+			}
+			j += 2
+		}
+		number := false
+		for ; j < len(low) && j <= i+6 && segs[j]&segClause == 0; j++ {
+			w := low[j]
+			switch {
+			case numberWords[w] || isDigits(w) || isRange(w):
+				number = true
+				continue
+			case !number && spanFillers[w]:
+				continue
+			case number && shortUnits[w]:
+				if low[i] == "been" {
+					vals[j] += slowStep
+				} else if j+2 < len(low) && low[j+1] == "to" && infos[j+2].flags&fFunc != 0 {
+					vals[j] += slowStep
+				}
+			}
+			break
+		}
+	}
+}
+
+var (
+	stuckStates = wordBools("pending queued stuck loading down spinning offline unreachable hanging processing frozen")
+	shortUnits  = wordBools("minute minutes mins min seconds secs second sec hour hours hrs day days")
+)
+
+// isRange reports "3-4" or "10-15": a number written as a range.
+func isRange(w string) bool {
+	a, b, ok := strings.Cut(w, "-")
+	return ok && isDigits(a) && isDigits(b)
+}
+
+// unmetConditions: a wish or a praise under a modal whose condition is that the product work at
+// all ("would be great if it actually worked", "if it worked, it would be perfect",
+// "it could be a great tool if the sync was reliable", "I'd love to use it, if it
+// ever loads") complains: the praise in the sentence weighs nothing and the
+// condition counts against. A condition that asks for a feature ("would be great
+// if we could schedule reports") stays a request: the condition must say that the
+// product should just work (actually, ever, even, properly, reliably, right), deny
+// (didn't crash), or make the product the subject of a function verb in the past
+// ("if it worked").
+func (c *scoring) unmetConditions() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		if low[i] != "if" {
+			continue
+		}
+		end := i + 1
+		for end < len(low) && segs[end]&segClause == 0 {
+			end++
+		}
+		unmet := false
+		for k := i + 1; k < end && !unmet; k++ {
+			w := low[k]
+			switch {
+			case workAtAll[w], infos[k].flags&fNeg != 0 && w != "without":
+				unmet = true
+			case infos[k].flags&fFunc != 0 && strings.HasSuffix(w, "ed") && k > i+1 && productSubjects[low[k-1]]:
+				unmet = true
+			}
+		}
+		if !unmet {
+			continue
+		}
+		start := i
+		for start > 0 && segs[start]&segSentence == 0 {
+			start--
+		}
+		stop := end
+		for stop < len(low) && segs[stop]&segSentence == 0 {
+			stop++
+		}
+		modal := false
+		for k := start; k < stop; k++ {
+			modal = modal || infos[k].flags&fModal != 0
+		}
+		if !modal {
+			continue // "even if it isn't as cool": a concession, no wish
+		}
+		praise := false
+		for k := start; k < stop; k++ {
+			if vals[k] > 0 || c.base[k] > 0 && vals[k] == 0 { // wishes() may have zeroed it
+				vals[k] = 0
+				praise = true
+			}
+		}
+		if praise {
+			vals[i] += unmetWish
+		}
+	}
+}
+
+var (
+	workAtAll       = wordBools("actually ever even properly reliably reliable right correctly consistently bothered")
+	productSubjects = wordBools("it this that they sync app tool")
+)
+
+// expectations: praise that was only expected or promised is disappointment: "I
+// wanted to love this update", "supposed to be the easiest CRM", "in theory the
+// automation is great", "we were hoping it would be faster". The praise must follow
+// closely (past "be", "the", "so" ...); "wanted to thank you" thanks.
+func (c *scoring) expectations() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, i := range c.cues {
+		if infos[i].flags&fIrrealis == 0 || i+1 >= len(low) {
+			continue
+		}
+		w, next := low[i], low[i+1]
+		switch {
+		case (w == "supposed" || w == "wanted" || w == "meant") && next == "to":
+		case (w == "hoping" || w == "hoped") && i > 0 && (low[i-1] == "was" || low[i-1] == "were" || low[i-1] == "i" || low[i-1] == "we"):
+		case (w == "theory" || w == "paper") && i > 0 && (low[i-1] == "in" || low[i-1] == "on"):
+		default:
+			continue
+		}
+		for k := i + 2; k < len(low) && k <= i+6 && segs[k]&segClause == 0; k++ {
+			if infos[k].flags&fGratitude != 0 {
+				break
+			}
+			if vals[k] > 0 {
+				vals[k] *= expectedOnly
+			}
+		}
+	}
+}
+
+// praiseUntil: "it was great until the redesign", "worked fine until yesterday":
+// praise that ended counts against.
+func (c *scoring) praiseUntil() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for _, u := range c.cues {
+		if low[u] != "until" {
+			continue
+		}
+		start := u
+		for start > 0 && segs[start]&segSentence == 0 {
+			start--
+		}
+		past := false
+		for k := start; k < u; k++ {
+			past = past || pastMarkers[low[k]]
+		}
+		if !past {
+			continue
+		}
+		for k := start; k < u; k++ {
+			if vals[k] > 0 {
+				vals[k] *= pastPositive
+			}
+		}
+	}
+}
+
+var pastMarkers = wordBools("was were worked used been loved liked")
+
+// relief: trouble that is over or never came is no complaint. "no more timeouts",
+// "zero complaints", "never had a single outage" negate a trouble word past the
+// three words negation usually reaches, through determiners and "more"; "the crash
+// is fixed", "the bug is gone" clear the trouble word before the fix.
+func (c *scoring) relief() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for i, w := range low {
+		if vals[i] >= 0 || infos[i].val >= 0 || infos[i].flags&fTrouble == 0 {
+			continue
+		}
+		// Reaching negation: only where the word-level pass did not negate.
+		for back := 1; back <= 4 && i-back >= 0; back++ {
+			j := i - back
+			if segs[j+1]&segClause != 0 {
+				break
+			}
+			p := low[j]
+			if p == "zero" || back == 4 && (p == "never" || p == "no") || p == "no" && back >= 2 && low[j+1] == "more" {
+				vals[i] *= negScalar
+				break
+			}
+			if !reliefFillers[p] {
+				break
+			}
+		}
+		if vals[i] >= 0 {
+			continue
+		}
+		// Fixed after the trouble word, in its clause: "the crash is fixed on 4.1".
+		for k := i + 1; k < len(low) && k <= i+4 && segs[k]&segClause == 0; k++ {
+			if fixedStates[low[k]] && vals[k] >= 0 && infos[k-1].flags&fNeg == 0 {
+				vals[i] = 0
+				break
+			}
+			if !fixLinks[low[k]] && !(k == i+1 && (low[k] == "from" || low[k] == "is" || low[k] == "are")) {
+				break
+			}
+		}
+		_ = w
+	}
+}
+
+var (
+	reliefFillers = wordBools("had have has a an single any one more of the us our seen gotten got")
+	fixedStates   = wordBools("fixed resolved solved gone sorted")
+	fixLinks      = wordBools("is are was were has have been got seems now finally all from yesterday")
+)
+
+// again: "again" standing alone ("sigh. again?", "again.") is exasperation, and in
+// a sentence that already complains it adds weight ("it's down again").
+func (c *scoring) again() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for _, i := range c.cues {
+		if low[i] != "again" || i > 0 && low[i-1] == "and" || i+1 < len(low) && low[i+1] == "and" {
+			continue // "again and again" is a phrase of its own
+		}
+		if segs[i]&segSentence != 0 && (i+1 == len(low) || segs[i+1]&segSentence != 0) {
+			vals[i] += againAlone
+			continue
+		}
+		start := i
+		for start > 0 && segs[start]&segSentence == 0 {
+			start--
+		}
+		sum := 0.0
+		for k := start; k < len(low) && (k == start || segs[k]&segSentence == 0); k++ {
+			sum += vals[k]
+		}
+		if sum < 0 {
+			vals[i] += againMore
+		}
+	}
+}
+
+// ownSide: "the error was on our side", "found it, on our end": the customer's own
+// mistake reports no trouble with the product; its trouble words weigh little.
+func (c *scoring) ownSide() {
+	low, vals := c.low, c.vals
+	for _, i := range c.cues {
+		if (low[i] != "side" && low[i] != "end") || i < 2 || (low[i-1] != "our" && low[i-1] != "my") || (low[i-2] != "on" && low[i-2] != "from") {
+			continue
+		}
+		for k, v := range vals {
+			if v < 0 {
+				vals[k] = v * ownFault
+			}
+		}
+		return
+	}
+}
+
+// hypotheticalTrouble: trouble inside a condition of a question ("what should we do
+// if the sync fails?", "is there a way to get notified when a build fails?") is
+// asked about, not reported.
+func (c *scoring) hypotheticalTrouble() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for _, i := range c.cues {
+		if c.infos[i].flags&fIf == 0 || segs[i]&segQuestion == 0 {
+			continue
+		}
+		if low[i] == "when" && (segs[i]&segSentence != 0 || i > 0 && questionAux[low[i-1]]) {
+			continue // "when does it ship?", not a condition
+		}
+		s := i
+		for s > 0 && segs[s]&segSentence == 0 {
+			s--
+		}
+		if low[s] == "why" {
+			continue // "why ... if they're just gonna kill our data?" complains
+		}
+		for k := i + 1; k < len(low) && segs[k]&segClause == 0; k++ {
+			if vals[k] < 0 {
+				vals[k] *= hypothetical
+			}
+		}
+	}
+}
+
+// sarcasticPraise: in a message that reports trouble, praise that opens a sentence
+// as a clause of its own ("oh perfect, the update deleted my filters", "Cool cool
+// cool, so the API is down") or frames the trouble ("love how the patch notes
+// mention nothing", "great job breaking the one feature we use", "amazing how it
+// only crashes when ...") is sarcasm: it turns negative. Thanks are left to
+// politeReports.
+func (c *scoring) sarcasticPraise() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	n := len(low)
+	for s := 0; s < n; s++ {
+		if segs[s]&segSentence == 0 {
+			continue
+		}
+		// An opener: up to four words, praise or interjections, closed by a clause break.
+		end, praise := s, false
+		for end < n && end < s+4 && (end == s || segs[end]&segClause == 0) {
+			w := low[end]
+			if vals[end] > 0 && infos[end].flags&(fGratitude|fPolite) == 0 {
+				praise = true
+			} else if !interjections[w] {
+				break
+			}
+			end++
+		}
+		if praise && end < n && segs[end]&segClause != 0 && low[end] != "but" && restTrouble(vals, end) <= reportBar {
+			for k := s; k < end; k++ {
+				if vals[k] > 0 {
+					vals[k] *= flipSarcasm
+				}
+			}
+			continue
+		}
+		// A frame: praise, then "how", "when", "job", a verb in -ing, or "that" after
+		// "love", then trouble in the same sentence.
+		for k := s; k < n && (k == s || segs[k]&segSentence == 0); k++ {
+			if vals[k] <= 0 || infos[k].flags&(fGratitude|fPolite) != 0 || k+1 >= n || segs[k+1]&segClause != 0 {
+				continue
+			}
+			f := low[k+1]
+			if !(f == "how" || f == "that" && strings.HasPrefix(low[k], "lov") || f == "when" || f == "job" || len(f) >= minIngLength && strings.HasSuffix(f, "ing")) {
+				continue
+			}
+			end := k + 1
+			for end < n && segs[end]&segSentence == 0 {
+				end++
+			}
+			if restTrouble(vals[:end], k+1) <= reportBar {
+				vals[k] *= flipSarcasm
+			}
+		}
+	}
+}
+
+// interjections may stand in a sarcastic opener beside the praise: "oh perfect",
+// "wow, just great", "real helpful".
+var interjections = wordBools("oh ohh wow so just real really well yeah yay cool")
+
+// restTrouble is the sum of the negative vals from k on.
+func restTrouble(vals []float64, k int) float64 {
+	sum := 0.0
+	for _, v := range vals[k:] {
+		sum += min(v, 0)
+	}
+	return sum
+}
+
+// politeReports: thanks, greetings, "please" and laughter around a problem report
+// are manners, not an opinion: "thanks for the quick reply! unfortunately the export
+// is still empty", "Hi! Hope you're well. The reports have been empty since
+// Monday", "lol ok this is getting ridiculous". They weigh little beside the report.
+func (c *scoring) politeReports() {
+	low, infos, vals := c.low, c.infos, c.vals
+	for k, v := range vals {
+		if v <= 0 {
+			continue
+		}
+		if infos[k].flags&fPolite != 0 || k > 0 && (low[k-1] == "thank" || infos[k-1].flags&fPolite != 0 && low[k] == "so") {
+			vals[k] = v * politeReport
+		}
+	}
+}
