@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
@@ -38,8 +38,9 @@ func runPipeline(ctx context.Context, args []string) error {
 	fs := newFlags("pipeline")
 	n := fs.Int("messages", 100_000, "messages captured and analysed per run")
 	runs := fs.Int("runs", 3, "runs per store (the median is reported)")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "analysis workers")
-	batch := fs.Int("batch", 500, "capture and worker batch size")
+	def := config.Default().Analysis
+	workers := fs.Int("workers", def.Workers, "analysis workers (default: the service's)")
+	batch := fs.Int("batch", def.Batch, "capture and worker batch size (default: the service's worker batch)")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (empty skips Redis)")
 	stores := fs.String("stores", "bolt,redis", "stores to measure, comma-separated")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
