@@ -4,6 +4,11 @@
 // the /feedback application command, and posts digests (embeds with the chart
 // attached) and alerts (with buttons) only into channels community members cannot
 // read. It also imports DiscordChatExporter JSON files.
+//
+// Several replicas may run with the same bot token: with a lease configured, only
+// the replica holding it opens the gateway, and the others take over when it is
+// released or expires. After every fresh gateway session (not a resume), messages
+// written while no session was up are fetched over REST and captured.
 package discordadapter
 
 import (
@@ -81,13 +86,46 @@ type Config struct {
 	// CaptureQueue bounds events waiting for the store (default 10,000). When it is
 	// full, the gateway reader waits: Discord then replays the missed events on resume.
 	CaptureQueue int
+
+	// Lease, when set, makes the gateway single across replicas that share a store:
+	// only the replica holding the lease GatewayLease (as LeaseHolder) opens it; the
+	// others stand by and take over once it is released or has expired. Without a
+	// lease the adapter always connects.
+	Lease Leases
+	// LeaseHolder names this replica (e.g. hostname:pid); required with Lease.
+	LeaseHolder string
+	// LeaseTTL is how long the lease lasts unrenewed (default 30s): the takeover time
+	// after a holder dies without releasing it. It is renewed every LeaseTTL/3.
+	LeaseTTL time.Duration
+	// CatchUpPages bounds, per channel, the REST pages of 100 messages fetched after a
+	// fresh gateway session (default 10).
+	CatchUpPages int
 }
+
+// Leases is what the adapter needs from the store to elect the replica that holds
+// the gateway (store.Leases provides it).
+type Leases interface {
+	// AcquireLease takes the lease for holder, or renews it if holder has it; false
+	// while another holder's lease is unexpired.
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	// ReleaseLease gives the lease up if holder has it.
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// GatewayLease is the name of the lease whose holder opens the gateway.
+const GatewayLease = "discord-gateway"
 
 // Validate reports every problem at once.
 func (c *Config) Validate() []error {
 	var errs []error
 	if strings.TrimSpace(strings.TrimPrefix(c.Token, "Bot ")) == "" {
 		errs = append(errs, errors.New("discord: token is empty (set DISCORD_TOKEN)"))
+	}
+	if c.Lease != nil && strings.TrimSpace(c.LeaseHolder) == "" {
+		errs = append(errs, errors.New("discord: a gateway lease needs a holder name"))
+	}
+	if c.LeaseTTL < 0 {
+		errs = append(errs, fmt.Errorf("discord: lease ttl %s is negative", c.LeaseTTL))
 	}
 	for role := range c.RoleAccounts {
 		if slices.Contains(c.StaffRoles, role) {
@@ -121,6 +159,13 @@ type Adapter struct {
 	appID      string
 	failures   int64 // capture batches that failed and were retried
 	fatal      error // a refusal seen by discordgo's reader
+	// catch-up after a fresh session: guilds whose GUILD_CREATE is awaited, with the
+	// time the session became ready, and the context of the session's catch-up.
+	catchUpFor    map[string]time.Time
+	catchUpCtx    context.Context
+	catchUpCancel context.CancelFunc
+
+	lead leader // lease state; only Start and then Run touch it
 }
 
 // noteFatal remembers a gateway close that reconnecting cannot cure.
@@ -197,6 +242,12 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	if cfg.CaptureQueue <= 0 {
 		cfg.CaptureQueue = 10_000
 	}
+	if cfg.LeaseTTL == 0 {
+		cfg.LeaseTTL = 30 * time.Second
+	}
+	if cfg.CatchUpPages <= 0 {
+		cfg.CatchUpPages = 10
+	}
 	token := strings.TrimSpace(cfg.Token)
 	if !strings.HasPrefix(token, "Bot ") {
 		token = "Bot " + token
@@ -217,8 +268,10 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	s.StateEnabled = true
 	a := &Adapter{cfg: cfg, s: s, sink: sink, cmds: cmds, log: cfg.Logger,
 		queue: make(chan feedbackbot.Event, cfg.CaptureQueue), captureDone: make(chan struct{}),
-		disconnected: make(chan struct{}, 1), registered: map[string]bool{}, threadLast: map[string]string{}}
+		disconnected: make(chan struct{}, 1), registered: map[string]bool{}, threadLast: map[string]string{},
+		catchUpFor: map[string]time.Time{}}
 	a.base, a.stopBase = context.WithCancel(context.Background())
+	a.catchUpCtx, a.catchUpCancel = context.WithCancel(a.base)
 	dgAdapter.Store(a)
 	s.AddHandler(a.onReady)
 	s.AddHandler(a.onGuildCreate)
@@ -243,19 +296,28 @@ func (a *Adapter) Session() *discordgo.Session { return a.s }
 
 // Start connects to the gateway. A refused token (4004) or a refused privileged
 // intent (4014) returns a *FatalError explaining what to change.
+//
+// With a lease configured, Start connects only if this replica gets the lease;
+// otherwise it checks the token over REST (so a bad token shows on every replica)
+// and stands by: Run takes the gateway over when the lease becomes free.
 func (a *Adapter) Start(ctx context.Context) error {
 	go a.captureLoop(ctx)
-	if err := a.open(); err != nil {
-		return err
+	if a.cfg.Lease == nil {
+		return a.open()
 	}
-	return nil
+	return a.startLeased(ctx)
 }
 
 // Run keeps the connection up until ctx ends, reconnecting (and resuming the session
 // where Discord allows) with exponential backoff. It returns a *FatalError when
-// Discord refuses the bot for good, and nil after a clean shutdown.
+// Discord refuses the bot for good, and nil after a clean shutdown. With a lease
+// configured, it also renews the lease, connects while it holds it and closes the
+// gateway when it does not (see runLeased).
 func (a *Adapter) Run(ctx context.Context) error {
 	defer a.shutdown()
+	if a.cfg.Lease != nil {
+		return a.runLeased(ctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -265,34 +327,46 @@ func (a *Adapter) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		wait := time.Second
-		for {
-			if err := a.fatalErr(); err != nil {
-				return err
-			}
-			err := a.open()
-			if err == nil {
-				break
-			}
-			var fatal *FatalError
-			if errors.As(err, &fatal) {
-				return err
-			}
-			a.log.Warn("discord gateway reconnect failed; retrying", "err", err, "in", wait)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(wait):
-			}
-			wait = min(wait*2, a.cfg.MaxBackoff)
+		if err := a.reconnect(ctx); err != nil || ctx.Err() != nil {
+			return err
 		}
 	}
 }
 
-// shutdown closes the gateway, finishes interactions in flight and drains the
-// capture queue into the store.
+// reconnect opens the gateway, retrying with exponential backoff, until it is open
+// (nil), ctx ends (nil) or Discord refuses the bot for good (*FatalError).
+func (a *Adapter) reconnect(ctx context.Context) error {
+	wait := time.Second
+	for {
+		if err := a.fatalErr(); err != nil {
+			return err
+		}
+		err := a.open()
+		if err == nil {
+			return nil
+		}
+		var fatal *FatalError
+		if errors.As(err, &fatal) {
+			return err
+		}
+		a.log.Warn("discord gateway reconnect failed; retrying", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, a.cfg.MaxBackoff)
+	}
+}
+
+// shutdown closes the gateway (and gives the lease up, so that a standby replica
+// takes over at once), finishes interactions in flight and drains the capture queue
+// into the store.
 func (a *Adapter) shutdown() {
 	_ = a.s.Close()
+	if a.cfg.Lease != nil {
+		a.release()
+	}
 	a.stopBase()
 	a.wg.Wait()
 	a.qmu.Lock()
@@ -342,16 +416,29 @@ func classify(err error) error {
 }
 
 // onReady remembers the application id, needed to register and answer commands.
+// READY starts a fresh session (a resume gets RESUMED instead): Discord replays
+// nothing from before it, so each guild's GUILD_CREATE that follows starts a
+// catch-up over REST (see catchUp).
 func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	now := time.Now()
 	a.mu.Lock()
 	if r.Application != nil {
 		a.appID = r.Application.ID
+	}
+	a.catchUpCancel() // a previous session's catch-up: this one starts over
+	a.catchUpCtx, a.catchUpCancel = context.WithCancel(a.base)
+	clear(a.catchUpFor)
+	for _, g := range r.Guilds {
+		if g != nil && a.guildAllowed(g.ID) {
+			a.catchUpFor[g.ID] = now
+		}
 	}
 	a.mu.Unlock()
 	a.log.Info("discord connected", "bot_user", r.User.ID, "guilds", len(r.Guilds))
 }
 
-// onGuildCreate registers /feedback in each guild once per process.
+// onGuildCreate registers /feedback in each guild once per process and, after a
+// fresh session, catches up on what the guild's channels missed.
 func (a *Adapter) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
 	if g.Guild == nil || !a.guildAllowed(g.ID) {
 		return
@@ -360,7 +447,17 @@ func (a *Adapter) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) 
 	done := a.registered[g.ID]
 	appID := a.appID
 	a.registered[g.ID] = true
+	readyAt, catchUp := a.catchUpFor[g.ID]
+	delete(a.catchUpFor, g.ID)
+	cctx := a.catchUpCtx
 	a.mu.Unlock()
+	if catchUp {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.catchUp(cctx, g.Guild, readyAt)
+		}()
+	}
 	if done || appID == "" {
 		return
 	}

@@ -1,7 +1,9 @@
 // Package discordtest is a fake Discord for tests: a REST API and a gateway websocket
 // on loopback that speak the real protocol (hello, identify, ready, heartbeat and its
 // ack, dispatch, resume with replay of missed events, reconnect, invalid session and
-// close codes), so a real discordgo session can be pointed at it.
+// close codes), so a real discordgo session can be pointed at it. It keeps the
+// messages dispatched (or added) per channel and serves them on GET
+// /channels/{id}/messages as Discord does, and counts concurrent gateway sessions.
 //
 // discordgo keeps its endpoints in package variables, so Use rewrites them for the
 // duration of a test: tests that use a Server must not run in parallel.
@@ -16,6 +18,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +53,8 @@ type Request struct {
 	// Files are the uploaded attachments by file name.
 	Files map[string][]byte
 	Auth  string
+	// Query is the request's query string (after=, limit=...).
+	Query url.Values
 }
 
 // Identify is what a client sent in op 2.
@@ -69,7 +75,8 @@ type Server struct {
 	mu         sync.Mutex
 	guilds     map[string]*discordgo.Guild
 	channels   map[string]*discordgo.Channel
-	members    map[string]*discordgo.Member // guild/user
+	members    map[string]*discordgo.Member          // guild/user
+	messages   map[string]map[string]json.RawMessage // channel -> message id -> message, as REST serves it
 	requests   []Request
 	identifies []Identify
 	resumes    int
@@ -80,6 +87,8 @@ type Server struct {
 	seq       int64
 	history   []frame // dispatches of the current session, for resume
 	sessions  int
+	open      int // gateway connections past identify or resume, not yet closed
+	maxOpen   int
 	// behaviour
 	refuseIntents int  // close 4014 when an identify asks for any of these
 	revoked       bool // the token no longer works (gateway 4004, REST 401)
@@ -107,7 +116,8 @@ func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, BotID: "900000000000000001", AppID: "900000000000000002",
 		guilds: map[string]*discordgo.Guild{}, channels: map[string]*discordgo.Channel{}, members: map[string]*discordgo.Member{},
-		nextID: 1_300_000_000_000_000_000, connected: make(chan struct{}, 16)}
+		messages: map[string]map[string]json.RawMessage{},
+		nextID:   1_300_000_000_000_000_000, connected: make(chan struct{}, 16)}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	s.use(t)
@@ -255,8 +265,122 @@ func (s *Server) WaitConnected(timeout time.Duration) bool {
 	}
 }
 
+// WaitConnected's signal; a test that does not wait for every connection must not
+// block the gateway.
+func (s *Server) signalConnected() {
+	select {
+	case s.connected <- struct{}{}:
+	default:
+	}
+}
+
+// Connections returns how many gateway sessions are open now and the most that
+// were open at the same time.
+func (s *Server) Connections() (open, max int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open, s.maxOpen
+}
+
+// AddMessage records a message (a MESSAGE_CREATE payload: id, channel_id, author,
+// content...) as written in its channel without dispatching it, as if it was sent
+// while no gateway session was up; GET /channels/{id}/messages serves it.
+func (s *Server) AddMessage(data any) {
+	s.t.Helper()
+	raw, err := json.Marshal(data)
+	if err != nil {
+		s.t.Fatalf("discordtest: marshal message: %v", err)
+	}
+	s.mu.Lock()
+	s.record("MESSAGE_CREATE", raw)
+	s.mu.Unlock()
+}
+
+// record keeps the channel's messages as REST serves them: without guild_id and
+// member, which only gateway events carry. Callers hold s.mu.
+func (s *Server) record(event string, raw json.RawMessage) {
+	if event != "MESSAGE_CREATE" && event != "MESSAGE_UPDATE" && event != "MESSAGE_DELETE" {
+		return
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return
+	}
+	id, _ := m["id"].(string)
+	ch, _ := m["channel_id"].(string)
+	if id == "" || ch == "" {
+		return
+	}
+	if event == "MESSAGE_DELETE" {
+		delete(s.messages[ch], id)
+		return
+	}
+	if _, ok := m["content"]; !ok {
+		return // a partial update (an unfurl) changes nothing we serve
+	}
+	delete(m, "guild_id")
+	delete(m, "member")
+	rest, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	if s.messages[ch] == nil {
+		s.messages[ch] = map[string]json.RawMessage{}
+	}
+	s.messages[ch][id] = rest
+}
+
+// channelMessages serves GET /channels/{id}/messages?after=&before=&limit= like
+// Discord: up to limit (default 50, at most 100) messages, newest first; with
+// after, the ones right after that id; otherwise the newest (before before).
+func (s *Server) channelMessages(channel string, q url.Values) []json.RawMessage {
+	limit := 50
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 1 && n <= 100 {
+		limit = n
+	}
+	after, before := q.Get("after"), q.Get("before")
+	s.mu.Lock()
+	var ids []string
+	for id := range s.messages[channel] {
+		if (after == "" || snowflakeLess(after, id)) && (before == "" || snowflakeLess(id, before)) {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if snowflakeLess(a, b) {
+			return -1
+		}
+		if snowflakeLess(b, a) {
+			return 1
+		}
+		return 0
+	})
+	if len(ids) > limit {
+		if after != "" {
+			ids = ids[:limit] // the oldest right after the id
+		} else {
+			ids = ids[len(ids)-limit:]
+		}
+	}
+	out := make([]json.RawMessage, 0, len(ids))
+	for i := len(ids) - 1; i >= 0; i-- {
+		out = append(out, s.messages[channel][ids[i]])
+	}
+	s.mu.Unlock()
+	return out
+}
+
+func snowflakeLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
 // Dispatch sends an event (op 0) with the next sequence number. While no client is
 // connected it is only kept in the session history, so a resume replays it.
+// MESSAGE_CREATE, MESSAGE_UPDATE and MESSAGE_DELETE also change the channel's
+// messages served over REST.
 func (s *Server) Dispatch(event string, data any) {
 	s.t.Helper()
 	raw, err := json.Marshal(data)
@@ -264,6 +388,7 @@ func (s *Server) Dispatch(event string, data any) {
 		s.t.Fatalf("discordtest: marshal %s: %v", event, err)
 	}
 	s.mu.Lock()
+	s.record(event, raw)
 	s.seq++
 	f := frame{Op: opDispatch, D: raw, S: s.seq, T: event}
 	s.history = append(s.history, f)
@@ -348,7 +473,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	req := Request{Method: r.Method, Path: path, Auth: r.Header.Get("Authorization")}
+	req := Request{Method: r.Method, Path: path, Auth: r.Header.Get("Authorization"), Query: r.URL.Query()}
 	if err := readBody(r, &req); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"message": err.Error(), "code": 50035})
 		return
@@ -474,6 +599,15 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 			return
 		}
 		writeJSON(w, 200, m)
+	case method == "GET" && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
+		s.mu.Lock()
+		_, ok := s.channels[parts[1]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+			return
+		}
+		writeJSON(w, 200, s.channelMessages(parts[1], req.Query))
 	case method == "POST" && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
 		s.mu.Lock()
 		_, ok := s.channels[parts[1]]
@@ -524,6 +658,21 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.Close()
+	counted := false
+	defer func() {
+		if counted {
+			s.mu.Lock()
+			s.open--
+			s.mu.Unlock()
+		}
+	}()
+	count := func() {
+		s.mu.Lock()
+		s.open++
+		s.maxOpen = max(s.maxOpen, s.open)
+		s.mu.Unlock()
+		counted = true
+	}
 	hello, _ := json.Marshal(map[string]int{"heartbeat_interval": 500})
 	if s.write(c, frame{Op: opHello, D: hello}) != nil {
 		return
@@ -538,7 +687,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	}
 	switch first.Op {
 	case opIdentify:
-		if !s.identify(c, first.D) {
+		if !s.identify(c, first.D, count) {
 			return
 		}
 	case opResume:
@@ -562,10 +711,13 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			s.resumes++
 		}
 		s.mu.Unlock()
+		if ok {
+			count()
+		}
 		if !ok {
 			_ = s.write(c, frame{Op: opInvalidSession, D: json.RawMessage("false")})
 			// The client answers with a fresh identify on the same connection.
-			if err := c.ReadJSON(&first); err != nil || first.Op != opIdentify || !s.identify(c, first.D) {
+			if err := c.ReadJSON(&first); err != nil || first.Op != opIdentify || !s.identify(c, first.D, count) {
 				return
 			}
 			break
@@ -583,7 +735,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		if s.write(c, f) != nil {
 			return
 		}
-		s.connected <- struct{}{}
+		s.signalConnected()
 	default:
 		s.closeWith(c, 4003, "Not authenticated.")
 		return
@@ -610,7 +762,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 
 // identify checks an op 2 payload: a bad token closes with 4004, a refused intent
 // with 4014; otherwise a new session starts.
-func (s *Server) identify(c *websocket.Conn, raw json.RawMessage) bool {
+func (s *Server) identify(c *websocket.Conn, raw json.RawMessage, count func()) bool {
 	var id Identify
 	_ = json.Unmarshal(raw, &id)
 	s.mu.Lock()
@@ -625,6 +777,7 @@ func (s *Server) identify(c *websocket.Conn, raw json.RawMessage) bool {
 		s.closeWith(c, 4014, "Disallowed intent(s).")
 		return false
 	}
+	count()
 	s.ready(c)
 	return true
 }
@@ -657,5 +810,5 @@ func (s *Server) ready(c *websocket.Conn) {
 	for _, g := range guilds {
 		s.Dispatch("GUILD_CREATE", g)
 	}
-	s.connected <- struct{}{}
+	s.signalConnected()
 }
