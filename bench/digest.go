@@ -16,6 +16,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
@@ -100,33 +101,18 @@ const perDay = 1000
 // fillHistory captures and analyses n messages at perDay a day up to end, across 200
 // accounts, and returns the fill rate.
 func fillHistory(ctx context.Context, st store.Store, a *analysis.Analyzer, n int, end time.Time) (float64, error) {
-	start := time.Now()
 	step := 24 * time.Hour / perDay
-	w := &bot.Worker{Store: st, Analyzer: a, Consumer: "fill", Batch: 1000}
-	evs := make([]feedbackbot.Event, 0, 1000)
-	for i := 0; i < n; i++ {
-		at := end.Add(-time.Duration(n-i) * step)
+	def := config.Default().Analysis
+	rate, _, err := captureAndAnalyse(ctx, st, a, n, def.Workers, max(def.Batch, 1000), func(i int) feedbackbot.Message {
 		m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%40, i), Platform: feedbackbot.PlatformSlack, Workspace: "TBENCH",
 			Channel: fmt.Sprintf("C%d", i%40), Author: fmt.Sprintf("U%d", i%900), Role: feedbackbot.RoleCustomer,
-			Account: fmt.Sprintf("acct-%d", i%200), Text: sampleTexts[i%len(sampleTexts)], Time: at}
+			Account: fmt.Sprintf("acct-%d", i%200), Text: sampleTexts[i%len(sampleTexts)], Time: end.Add(-time.Duration(n-i) * step)}
 		if i%4 == 3 {
 			m.Role = feedbackbot.RoleStaff
 		}
-		if err := m.Normalize(); err != nil {
-			return 0, err
-		}
-		evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
-		if len(evs) == cap(evs) || i == n-1 {
-			if _, err := st.Append(ctx, evs...); err != nil {
-				return 0, err
-			}
-			evs = evs[:0]
-			if _, err := w.Drain(ctx); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return float64(n) / time.Since(start).Seconds(), nil
+		return m
+	})
+	return rate, err
 }
 
 // profileReads, when set, is where the first timeReads writes a CPU profile.

@@ -145,6 +145,23 @@ func openRedisPrefix(ctx context.Context, url, prefix string) (*redisstore.Store
 // returns messages/s from the first capture to an empty backlog, and CPU per message.
 func pipelineRun(ctx context.Context, st store.Store, a *analysis.Analyzer, n, workers, batch int) (float64, float64, error) {
 	t0 := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	return captureAndAnalyse(ctx, st, a, n, workers, batch, func(i int) feedbackbot.Message {
+		m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d.000100", i%20, 1700000000+i), Platform: feedbackbot.PlatformSlack,
+			Workspace: "TBENCH", Channel: fmt.Sprintf("C%d", i%20), Author: fmt.Sprintf("U%d", i%300),
+			Role: feedbackbot.RoleCustomer, Account: fmt.Sprintf("acct-%d", i%50), Text: sampleTexts[i%len(sampleTexts)],
+			Time: t0.Add(time.Duration(i) * time.Second)}
+		if i%5 == 4 {
+			m.Role = feedbackbot.RoleStaff
+		}
+		return m
+	})
+}
+
+// captureAndAnalyse captures the n messages gen makes, in batches, while workers
+// analyse them, as a capture process and the service's workers would; it returns
+// messages/s from the first capture to an empty backlog, and this process's CPU per
+// message.
+func captureAndAnalyse(ctx context.Context, st store.Store, a *analysis.Analyzer, n, workers, batch int, gen func(int) feedbackbot.Message) (float64, float64, error) {
 	cpu0 := cpuTime()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -161,13 +178,7 @@ func pipelineRun(ctx context.Context, st store.Store, a *analysis.Analyzer, n, w
 	}
 	evs := make([]feedbackbot.Event, 0, batch)
 	for i := 0; i < n; i++ {
-		m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d.000100", i%20, 1700000000+i), Platform: feedbackbot.PlatformSlack,
-			Workspace: "TBENCH", Channel: fmt.Sprintf("C%d", i%20), Author: fmt.Sprintf("U%d", i%300),
-			Role: feedbackbot.RoleCustomer, Account: fmt.Sprintf("acct-%d", i%50), Text: sampleTexts[i%len(sampleTexts)],
-			Time: t0.Add(time.Duration(i) * time.Second)}
-		if i%5 == 4 {
-			m.Role = feedbackbot.RoleStaff
-		}
+		m := gen(i)
 		if err := m.Normalize(); err != nil {
 			return 0, 0, err
 		}
