@@ -31,8 +31,9 @@ type analyzeBatchJob struct {
 
 var batchPool = sync.Pool{New: func() any { return &analyzeBatchJob{} }}
 
-// runAnalyze reads JSON Lines ({"text": "..."}; a line that does not start with '{'
-// is plain text) and writes one JSON object per input line, in order. A malformed
+// runAnalyze reads JSON Lines ({"text": "..."}, optionally with an "id" that is
+// echoed; a line that does not start with '{' is plain text) and writes one JSON
+// object per input line, in order. A malformed
 // line yields {"line": N, "error": "..."} and the stream goes on. Memory is bounded
 // by workers x batch size, whatever the input length.
 func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.Analyzer, workers int) (int, error) {
@@ -176,6 +177,9 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 
 type analyzeInput struct {
 	Text *string `json:"text"`
+	// ID, when the line has one (any JSON value), is echoed first in the output so
+	// results can be joined back to their source rows.
+	ID json.RawMessage `json:"id"`
 }
 
 func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
@@ -189,6 +193,7 @@ func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
 		return
 	}
 	var txt string
+	var id json.RawMessage
 	if t, ok := fastText(trimmed); ok {
 		txt = t
 	} else if trimmed[0] == '{' {
@@ -211,6 +216,7 @@ func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
 			return
 		}
 		txt = *in.Text
+		id = in.ID
 	} else {
 		txt = string(line)
 	}
@@ -219,7 +225,16 @@ func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
 	}
 	truncated := len(txt) > analysis.MaxAnalyzedBytes
 	tags := a.Analyze(txt)
-	b.WriteString(`{"text":`)
+	b.WriteByte('{')
+	if len(id) > 0 && string(id) != "null" {
+		b.WriteString(`"id":`)
+		if err := json.Compact(b, id); err != nil {
+			// Unmarshal accepted it, so Compact cannot fail; never write half a value.
+			b.WriteString("null")
+		}
+		b.WriteByte(',')
+	}
+	b.WriteString(`"text":`)
 	appendJSONString(b, txt)
 	b.WriteString(`,"sentiment":{"label":"`)
 	b.WriteString(string(tags.Sentiment.Label))

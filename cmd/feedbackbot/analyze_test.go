@@ -34,11 +34,12 @@ func TestRunAnalyzeLines(t *testing.T) {
 		"{\"text\":\"bad \xff utf8\"}",
 		long,
 		`{"text":"` + strings.Repeat("slow ", analysis.MaxAnalyzedBytes/4) + `"}`,
+		`{"id": {"row" : 7, "src":"csv"}, "text":"thanks, that fixed it"}`,
 		`{"text":"last one"}`,
 	}, "\n")
 	var out bytes.Buffer
 	n, err := runAnalyze(context.Background(), strings.NewReader(in), &out, a, 3)
-	if err != nil || n != 10 {
+	if err != nil || n != 11 {
 		t.Fatalf("lines %d err %v", n, err)
 	}
 	var rows []map[string]any
@@ -49,7 +50,7 @@ func TestRunAnalyzeLines(t *testing.T) {
 		}
 		rows = append(rows, m)
 	}
-	if len(rows) != 10 {
+	if len(rows) != 11 {
 		t.Fatalf("want one output per input line, got %d", len(rows))
 	}
 	wantErr := map[int]string{2: "must be a string", 3: "invalid JSON", 4: "empty line", 5: `no "text"`, 7: "longer than"}
@@ -73,8 +74,14 @@ func TestRunAnalyzeLines(t *testing.T) {
 	if rows[8]["truncated"] != true {
 		t.Errorf("long text should say truncated: %v", rows[8]["truncated"])
 	}
-	if rows[9]["text"] != "last one" {
-		t.Errorf("order lost: %v", rows[9])
+	if id, _ := json.Marshal(rows[9]["id"]); string(id) != `{"row":7,"src":"csv"}` || rows[9]["text"] != "thanks, that fixed it" {
+		t.Errorf("the input's id should be echoed: %v", rows[9])
+	}
+	if _, ok := rows[0]["id"]; ok || rows[10]["text"] != "last one" {
+		t.Errorf("no id in, no id out; order kept: %v, %v", rows[0], rows[10])
+	}
+	if !strings.HasPrefix(strings.Split(out.String(), "\n")[9], `{"id":{"row":7,"src":"csv"},"text":`) {
+		t.Errorf("id should come first, compacted: %s", strings.Split(out.String(), "\n")[9])
 	}
 }
 

@@ -106,7 +106,7 @@ func commands() []command {
 		{"run", "[--config FILE]", "run the bot: adapters, analysis workers, scheduler, /healthz /readyz /metrics", (*Main).cmdRun},
 		{"import", "--slack-export FILE.zip [--team ID] | --discord-export FILE.json", "import a Slack or Discord export (idempotent), then analyse it", (*Main).cmdImport},
 		{"backfill", "--channel C... [--since 30d]", "fetch a Slack channel's history (resumable, rate-limit aware), then analyse it", (*Main).cmdBackfill},
-		{"analyze", "[--workers N]", "read JSON Lines {\"text\": ...} on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
+		{"analyze", "[--workers N]", "read JSON Lines {\"text\": ...} (an \"id\" is echoed) on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--as-of TIME] [--json]", "list every account's health score and the reasons", (*Main).cmdRisk},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy", (*Main).cmdReanalyze},
