@@ -178,11 +178,17 @@ func quoteLine(q feedbackbot.Quote) string {
 	if q.Author != "" && q.Author != q.Account {
 		who = fmt.Sprintf("%s (%s)", q.Account, q.Author)
 	}
-	line := fmt.Sprintf("> “%s” — %s, %s", q.Text, who, q.Time.Format("Jan 2"))
-	if q.Permalink != "" {
-		line += fmt.Sprintf(" <%s|open>", q.Permalink)
+	return fmt.Sprintf("> “%s” — %s, %s", q.Text, who, linked(q.Time.Format("Jan 2"), q.Permalink))
+}
+
+// linked makes label a link to url (the message's date, say, links to the message:
+// clickable in Slack and Discord, "Nov 27 (https://…)" in a terminal), or leaves it
+// plain when there is no url.
+func linked(label, url string) string {
+	if url == "" {
+		return label
 	}
-	return line
+	return "<" + url + "|" + label + ">"
 }
 
 func periodLabel(d feedbackbot.Digest) string {

@@ -176,11 +176,7 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 		for _, e := range r.Evidence {
 			switch {
 			case e.Quote != "":
-				line := fmt.Sprintf("    > “%s” — %s", ShortText(e.Quote, 160), e.Time.Format("Jan 2 15:04"))
-				if e.Permalink != "" {
-					line += fmt.Sprintf(" <%s|open>", e.Permalink)
-				}
-				b.WriteString(line + "\n")
+				fmt.Fprintf(&b, "    > “%s” — %s\n", ShortText(e.Quote, 160), linked(e.Time.Format("Jan 2 15:04"), e.Permalink))
 			case e.Figure != "":
 				b.WriteString("    " + e.Figure + "\n")
 			}
