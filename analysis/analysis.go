@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/sentiment"
@@ -92,7 +93,7 @@ func (a *Analyzer) analyze(s string, customer bool) feedbackbot.Tags {
 		sc.low = append(sc.low, text.Lower(t))
 	}
 	sc.stems = a.themes.Stems(sc.low, sc.stems, sc.cache)
-	sent, rep := a.sent.ScoreTokensReport(sc.toks, sc.low, clean)
+	sent, rep := a.sent.ScoreTokensCode(sc.toks, sc.low, clean, text.CodeTrouble(s))
 	th := a.themes.MatchClauses(sc.low, sc.stems, rep.Clauses)
 	intent := classify(sc.low, clean, sent, rep, th)
 	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}
@@ -117,7 +118,7 @@ func classify(low []string, clean string, s feedbackbot.Sentiment, rep sentiment
 	question := isQuestion(low, clean)
 	// A defect told plainly is a bug report; told in anger or frustration ("THIS IS
 	// THE THIRD TIME THE SYNC HAS FAILED!!!", "broken again 🙄") it is a complaint.
-	upset := s.Emotion == feedbackbot.EmotionAnger || s.Emotion == feedbackbot.EmotionFrustration
+	upset := s.Emotion == feedbackbot.EmotionAnger || s.Emotion == feedbackbot.EmotionFrustration || shouting(clean)
 	switch {
 	case has("cancellation"):
 		return feedbackbot.IntentChurnSignal
@@ -139,6 +140,21 @@ func classify(low []string, clean string, s feedbackbot.Sentiment, rep sentiment
 		return feedbackbot.IntentPraise
 	}
 	return feedbackbot.IntentOther
+}
+
+// shouting reports a message in capitals ("NOTHING IS LOADING"): at least four
+// letters and none lower-case.
+func shouting(clean string) bool {
+	letters := 0
+	for _, r := range clean {
+		switch {
+		case unicode.IsLower(r):
+			return false
+		case unicode.IsUpper(r):
+			letters++
+		}
+	}
+	return letters >= 4
 }
 
 // wishes reports "I'd love ...", "we'd love ..." (the theme taxonomy has "would love").

@@ -47,6 +47,8 @@ func (c *scoring) fb6(seen uint32) {
 		c.praiseUntil()
 	}
 	c.relief()
+	c.anomalies()
+	c.oldVersions()
 	if seen&fAgain != 0 {
 		c.again()
 	}
@@ -66,6 +68,7 @@ func (c *scoring) fb6(seen uint32) {
 		return
 	}
 	c.sarcasticPraise()
+	c.reportedPraise()
 	if seen&fPolite != 0 {
 		c.politeReports()
 	}
@@ -381,7 +384,10 @@ func (c *scoring) again() {
 func (c *scoring) ownSide() {
 	low, vals := c.low, c.vals
 	for _, i := range c.cues {
-		if (low[i] != "side" && low[i] != "end") || i < 2 || (low[i-1] != "our" && low[i-1] != "my") || (low[i-2] != "on" && low[i-2] != "from") {
+		own := (low[i] == "side" || low[i] == "end") && i >= 2 && (low[i-1] == "our" || low[i-1] == "my") && (low[i-2] == "on" || low[i-2] == "from")
+		// "that's on me", "lol ok that's on us"
+		own = own || (low[i] == "me" || low[i] == "us") && i >= 2 && low[i-1] == "on" && (low[i-2] == "that's" || low[i-2] == "it's" || low[i-2] == "thats")
+		if !own {
 			continue
 		}
 		for k, v := range vals {
@@ -413,12 +419,16 @@ func (c *scoring) hypotheticalTrouble() {
 			continue // "why ... if they're just gonna kill our data?" complains
 		}
 		for k := i + 1; k < len(low) && segs[k]&segClause == 0; k++ {
-			if vals[k] < 0 {
+			if vals[k] < 0 && !leaving[low[k]] {
 				vals[k] *= hypothetical
 			}
 		}
 	}
 }
+
+// leaving words stay weighty in a condition: "what happens to our data if we
+// cancel?" asks about leaving.
+var leaving = wordBools("cancel cancelling canceling cancelled canceled churn downgrade terminate leave leaving switch")
 
 // sarcasticPraise: in a message that reports trouble, praise that opens a sentence
 // as a clause of its own ("oh perfect, the update deleted my filters", "Cool cool
@@ -486,7 +496,10 @@ func restTrouble(vals []float64, k int) float64 {
 	return sum
 }
 
-// politeReports: thanks, greetings, "please" and laughter around a problem report
+// greetees follow "hope" in a greeting: "hope you're well", "hope all is good".
+var greetees = wordBools("you're youre you all everyone everything your this")
+
+// politeReports: thanks, greetings ("hope you're well"), "please" and laughter around a problem report
 // are manners, not an opinion: "thanks for the quick reply! unfortunately the export
 // is still empty", "Hi! Hope you're well. The reports have been empty since
 // Monday", "lol ok this is getting ridiculous". They weigh little beside the report.
@@ -496,8 +509,94 @@ func (c *scoring) politeReports() {
 		if v <= 0 {
 			continue
 		}
-		if infos[k].flags&fPolite != 0 || k > 0 && (low[k-1] == "thank" || infos[k-1].flags&fPolite != 0 && low[k] == "so") {
+		greeting := k > 0 && low[k-1] == "hope" || k > 1 && low[k-2] == "hope" && greetees[low[k-1]]
+		if infos[k].flags&fPolite != 0 || greeting || k > 0 && (low[k-1] == "thank" || infos[k-1].flags&fPolite != 0 && low[k] == "so") {
 			vals[k] = v * politeReport
 		}
 	}
 }
+
+// anomalies: what a product shows or returns that cannot be right ("shows 0 for
+// every region", "returns zero results", "the dropdown shows deleted users", "says
+// 'undefined'"): a display verb followed by nothing, a zero, deleted or stale
+// things. And words that name the product's parts or papers rather than judge:
+// praise naming a control ("the save button"), trouble naming a document or a
+// process ("the outage postmortem", "report a bug").
+func (c *scoring) anomalies() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	n := len(low)
+	for i, w := range low {
+		switch {
+		case displayVerbs[w]:
+			for k := i + 1; k < n && k <= i+3 && segs[k]&segClause == 0; k++ {
+				if anomalous[low[k]] {
+					vals[k] = min(vals[k], 0) + anomaly
+					break
+				}
+				if !anomalyFillers[low[k]] {
+					break
+				}
+			}
+		case vals[i] > 0 && i+1 < n && controls[low[i+1]] && segs[i+1]&segClause == 0:
+			vals[i] = 0
+		case vals[i] < 0 && infos[i].flags&fTrouble != 0:
+			if i+1 < n && papers[low[i+1]] && segs[i+1]&segClause == 0 {
+				vals[i] = 0
+			} else if i > 0 && reporting[low[i-1]] || i > 1 && reporting[low[i-2]] && determiners[low[i-1]] {
+				vals[i] = 0
+			}
+		}
+	}
+}
+
+// anomaly is the valence of a display verb showing what cannot be right.
+const anomaly = -1.2
+
+var (
+	displayVerbs   = wordBools("shows show showing displays display displaying returns returned returning says said lists listing counts reads gives")
+	anomalous      = wordBools("0 zero nothing none undefined null nan deleted stale outdated yesterday's blank")
+	anomalyFillers = wordBools("me us up only just still always the a")
+	controls       = wordBools("button buttons btn tab tabs icon icons checkbox toggle dropdown")
+	papers         = wordBools("report reports postmortem post-mortem summary timeline review tracker bounty template policy process channel form")
+	reporting      = wordBools("report reporting reported file filing flag log")
+)
+
+// reportedPraise: praise someone else said in a message reporting trouble is not
+// the customer's: "your status page said all good while everything was down", "the
+// release notes claim it's fixed".
+func (c *scoring) reportedPraise() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for i, w := range low {
+		if !reportedVerbs[w] {
+			continue
+		}
+		for k := i + 1; k < len(low) && segs[k]&segClause == 0; k++ {
+			if vals[k] > 0 {
+				vals[k] = 0
+			}
+		}
+	}
+}
+
+// oldVersions: praise of the old or previous version complains about the new one:
+// "the old version was way better", "the previous editor was much faster".
+func (c *scoring) oldVersions() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for i, w := range low {
+		switch {
+		case w == "old" || w == "previous" || w == "original":
+			for k := i + 1; k < len(low) && k <= i+5 && segs[k]&segSentence == 0; k++ {
+				if (low[k] == "was" || low[k] == "were") && k+1 < len(low) {
+					for j := k + 1; j < len(low) && j <= k+3 && segs[j]&segClause == 0; j++ {
+						if vals[j] > 0 {
+							vals[j] *= pastPositive
+						}
+					}
+					break
+				}
+			}
+		}
+	}
+}
+
+var reportedVerbs = wordBools("said says claims claimed claim promises")

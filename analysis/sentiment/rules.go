@@ -57,7 +57,7 @@ func (c *scoring) malfunctions() {
 			w := low[j]
 			// "no longer syncs": "longer" after "no" negates as "not" does.
 			noLonger := w == "longer" && j > 0 && low[j-1] == "no"
-			if infos[j].flags&fFailVerb != 0 || noLonger || infos[j].flags&fNeg != 0 && w != "without" && w != "despite" {
+			if infos[j].flags&fFailVerb != 0 || noLonger || infos[j].flags&fNeg != 0 && !normative[w] {
 				if segs[j]&segClause != 0 && (w == "don't" || w == "dont") || ownChoice(low, j) && !experienced[low[i]] {
 					break
 				}
@@ -101,6 +101,10 @@ var doForms = map[string]bool{"do": true, "did": true, "does": true}
 var malfunctionFillers = wordBools(`seem seems seemed to be get gets even actually really properly correctly
 	always ever anymore any i we it me us you they let lets allow allows able being been still yet fully
 	quite up in on is are was were of them`)
+
+// normative negators tell what ought not to be, not what fails: "shouldn't be
+// published", "without syncing", "despite loading".
+var normative = wordBools("without despite shouldn't shouldnt mustn't mustnt needn't neednt")
 
 // experienced verbs tell what reached the customer, not what they chose: "I didn't
 // receive the code" is a malfunction as "the code didn't arrive" is.

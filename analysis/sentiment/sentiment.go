@@ -139,7 +139,7 @@ func New() (*Engine, error) {
 	if err := readTable(chatLexiconTSV, "chat_lexicon.tsv", func(w, val string) error {
 		v, err := strconv.ParseFloat(val, 64)
 		e.lex[w] = v
-		if v < 0 {
+		if v < 0 && !evaluative[w] {
 			trouble = append(trouble, w)
 		}
 		return err
@@ -303,7 +303,8 @@ func (e *Engine) Score(msg string) feedbackbot.Sentiment {
 	for _, t := range toks {
 		low = append(low, text.Lower(t))
 	}
-	return e.ScoreTokens(toks, low, clean)
+	s, _ := e.ScoreTokensCode(toks, low, clean, text.CodeTrouble(msg))
+	return s
 }
 
 // ScoreTokens scores tokens from text.Tokens and their lower-case forms; raw is the
@@ -325,8 +326,25 @@ type Report struct {
 
 // ScoreTokensReport is ScoreTokens with what the rules found.
 func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.Sentiment, Report) {
+	return e.ScoreTokensCode(toks, low, raw, false)
+}
+
+// pastedError is the valence of an error pasted as code (text.CodeTrouble) in a
+// message that asks nothing: "```Traceback ...```", "`ERROR 500` when saving".
+const pastedError = -1.6
+
+// ScoreTokensCode is ScoreTokensReport for a message whose code holds an error
+// (codeError, from text.CodeTrouble on the message before cleaning). The pasted
+// error counts as a malfunction unless the message asks about it ("can you check
+// `error: failed`?").
+func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool) (feedbackbot.Sentiment, Report) {
+	codeError = codeError && !strings.Contains(raw, "?")
 	n := len(toks)
 	if n == 0 {
+		if codeError {
+			score := pastedError / math.Sqrt(pastedError*pastedError+normAlpha)
+			return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score)}, Report{Malfunction: true}
+		}
 		return feedbackbot.Sentiment{Label: feedbackbot.Neutral}, Report{}
 	}
 	var infoBuf [64]wordInfo
@@ -577,6 +595,10 @@ func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.
 	for _, v := range vals {
 		sum += v
 	}
+	if codeError {
+		sum += pastedError
+		c.malfunction = true
+	}
 	if sum != 0 {
 		emph := emphasis(raw)
 		if sum > 0 {
@@ -595,6 +617,13 @@ func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.
 	}
 	return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score), Emotion: emotion(seen, score, raw, sarcasm)}, rep
 }
+
+// evaluative words of data/chat_lexicon.tsv judge rather than name trouble: they
+// do not make a message a problem report (reportsTrouble).
+var evaluative = wordBools(`unacceptable ridiculous frustrating frustrated annoying disappointing disappointed
+	useless nightmare mess expensive overpriced pricey urgent urgently waiting cancel cancelling canceling churn
+	downgrade terminate terminating termination escalate escalating refund dealbreaker deal-breaker competitor
+	alternatives yikes welp janky`)
 
 // slashS reports whether the token "s" was written "/s", the sarcasm tag (the
 // tokenizer strips the slash).

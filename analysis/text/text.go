@@ -228,3 +228,67 @@ func IsUpper(s string) bool {
 	}
 	return letters > 0
 }
+
+// CodeTrouble reports an error pasted as code in a chat message: a code block or
+// inline code holding an error word ("Error:", "Exception", "Traceback", "panic",
+// "permission denied", "ECONNREFUSED", "HTTP/2 503"). Clean removes code, so the
+// words that report the failure would otherwise be lost.
+func CodeTrouble(s string) bool {
+	if strings.IndexByte(s, '`') < 0 {
+		return false
+	}
+	inFence := false
+	for line := range strings.Lines(s) {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "```") {
+			if len(t) > 6 && strings.HasSuffix(t, "```") {
+				if errorText(t) {
+					return true
+				}
+				continue
+			}
+			inFence = !inFence
+			continue
+		}
+		if inFence {
+			if errorText(t) {
+				return true
+			}
+			continue
+		}
+		for rest := t; ; {
+			i := strings.IndexByte(rest, '`')
+			if i < 0 {
+				break
+			}
+			j := strings.IndexByte(rest[i+1:], '`')
+			if j < 0 {
+				break
+			}
+			if errorText(rest[i+1 : i+1+j]) {
+				return true
+			}
+			rest = rest[i+j+2:]
+		}
+	}
+	return false
+}
+
+// errorMarkers are the words of pasted errors, lower case.
+var errorMarkers = [...]string{"error", "exception", "traceback", "fatal", "panic", "failed", "failure",
+	"denied", "refused", "timed out", "econn", "enoent", "eacces", "segmentation fault", "http/2 5", "http/1.1 5",
+	"http/2 4", "http/1.1 4", "status\": 5"}
+
+// errorText reports an error marker in s, in any case.
+func errorText(s string) bool {
+	if len(s) > 4096 {
+		s = s[:4096]
+	}
+	low := Lower(s)
+	for _, m := range errorMarkers {
+		if strings.Contains(low, m) {
+			return true
+		}
+	}
+	return false
+}
