@@ -542,8 +542,8 @@ func (c *scoring) anomalies() {
 		case vals[i] < 0 && infos[i].flags&fTrouble != 0:
 			if i+1 < n && papers[low[i+1]] && segs[i+1]&segClause == 0 {
 				vals[i] = 0
-			} else if i > 0 && reporting[low[i-1]] || i > 1 && reporting[low[i-2]] && determiners[low[i-1]] {
-				vals[i] = 0
+			} else if r := reportingAt(low, i); r >= 0 && (segs[r]&segQuestion != 0 || r > 0 && low[r-1] == "to") {
+				vals[i] = 0 // "how do I report a bug?", "where to file an issue"
 			}
 		}
 	}
@@ -558,8 +558,20 @@ var (
 	anomalyFillers = wordBools("me us up only just still always the a")
 	controls       = wordBools("button buttons btn tab tabs icon icons checkbox toggle dropdown")
 	papers         = wordBools("report reports postmortem post-mortem summary timeline review tracker bounty template policy process channel form")
-	reporting      = wordBools("report reporting reported file filing flag log")
+	reporting      = wordBools("report file flag log raise open")
 )
+
+// reportingAt returns the position of a verb of reporting right before the trouble
+// word at i, past one determiner ("report a bug"), or -1.
+func reportingAt(low []string, i int) int {
+	switch {
+	case i > 0 && reporting[low[i-1]]:
+		return i - 1
+	case i > 1 && reporting[low[i-2]] && determiners[low[i-1]]:
+		return i - 2
+	}
+	return -1
+}
 
 // reportedPraise: praise someone else said in a message reporting trouble is not
 // the customer's: "your status page said all good while everything was down", "the
