@@ -363,9 +363,11 @@ func (a *Adapter) reconnect(ctx context.Context) error {
 // takes over at once), finishes interactions in flight and drains the capture queue
 // into the store.
 func (a *Adapter) shutdown() {
-	_ = a.s.Close()
 	if a.cfg.Lease != nil {
+		a.closeHolding()
 		a.release()
+	} else {
+		_ = a.s.Close()
 	}
 	a.stopBase()
 	a.wg.Wait()

@@ -63,9 +63,42 @@ func (a *Adapter) isStaff(guild, user string, roles []string) bool {
 	return false
 }
 
+// lastCustomers remembers, per conversation (thread or channel), the account of the
+// last customer message: staff messages there are about that account.
+type lastCustomers interface {
+	last(conv string) string
+	seen(conv, account string)
+}
+
+// liveCustomers is the gateway's: what was captured last, shared by all handlers.
+type liveCustomers struct{ a *Adapter }
+
+func (l liveCustomers) last(conv string) string {
+	l.a.mu.Lock()
+	defer l.a.mu.Unlock()
+	return l.a.threadLast[conv]
+}
+
+func (l liveCustomers) seen(conv, account string) {
+	l.a.mu.Lock()
+	l.a.threadLast[conv] = account
+	l.a.mu.Unlock()
+}
+
+// pastCustomers is a catch-up's own: it walks older messages than the gateway
+// captures meanwhile, and must not change what those are attributed to.
+type pastCustomers map[string]string
+
+func (p pastCustomers) last(conv string) string   { return p[conv] }
+func (p pastCustomers) seen(conv, account string) { p[conv] = account }
+
 // Normalize turns a Discord message into a capture event; ok is false for what is not
 // captured (bots, webhooks, system messages, other guilds and channels, empty text).
 func (a *Adapter) Normalize(ctx context.Context, m *discordgo.Message) (feedbackbot.Message, bool, error) {
+	return a.normalize(ctx, m, liveCustomers{a})
+}
+
+func (a *Adapter) normalize(ctx context.Context, m *discordgo.Message, lc lastCustomers) (feedbackbot.Message, bool, error) {
 	if m == nil || m.GuildID == "" || m.ID == "" || m.Author == nil || m.Author.ID == "" || m.Author.Bot || m.Author.System || m.WebhookID != "" {
 		return feedbackbot.Message{}, false, nil
 	}
@@ -112,13 +145,11 @@ func (a *Adapter) Normalize(ctx context.Context, m *discordgo.Message) (feedback
 	conv := cmpOr(out.Thread, ci.id) // the conversation: a thread, or the channel
 	if a.isStaff(m.GuildID, m.Author.ID, roles) {
 		out.Role = feedbackbot.RoleStaff
-		out.Account = a.staffAccount(ci, conv, m)
+		out.Account = a.staffAccount(ci, conv, m, lc)
 	} else {
 		out.Role = feedbackbot.RoleCustomer
 		out.Account = a.customerAccount(ci, m.Author.ID, roles)
-		a.mu.Lock()
-		a.threadLast[conv] = out.Account
-		a.mu.Unlock()
+		lc.seen(conv, out.Account)
 	}
 	out.AccountName = a.cfg.AccountNames[out.Account]
 	if out.AccountName == "" && out.Role == feedbackbot.RoleCustomer && out.Account == m.Author.ID {
@@ -155,7 +186,7 @@ func (a *Adapter) customerAccount(ci channelInfo, author string, roles []string)
 
 // staffAccount is the account a staff message is about: the channel's, else the
 // customer being replied to, else the last customer seen in the thread.
-func (a *Adapter) staffAccount(ci channelInfo, conv string, m *discordgo.Message) string {
+func (a *Adapter) staffAccount(ci channelInfo, conv string, m *discordgo.Message, lc lastCustomers) string {
 	for _, id := range []string{ci.id, ci.parent} {
 		if acct, ok := a.cfg.ChannelAccounts[id]; ok && id != "" {
 			return acct
@@ -170,9 +201,7 @@ func (a *Adapter) staffAccount(ci channelInfo, conv string, m *discordgo.Message
 			return a.customerAccount(ci, ref.Author.ID, roles)
 		}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.threadLast[conv]
+	return lc.last(conv)
 }
 
 func displayName(u *discordgo.User, m *discordgo.Member) string {

@@ -24,6 +24,10 @@ type messageLister interface {
 // catchUpPage is Discord's largest page of channel messages.
 const catchUpPage = 100
 
+// catchUpContext is how many stored messages of a channel are read to know who its
+// conversations were last about.
+const catchUpContext = 20
+
 // catchUpSkew: a message stored with a time later than this before the session
 // became ready may already be one the new session captured, so it is not used as
 // the point to catch up from (clocks differ a little between hosts and Discord).
@@ -88,14 +92,27 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, ci c
 	if ci.thread {
 		home = ci.parent
 	}
-	newest, err := lister.Messages(ctx, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: 1})
+	stored, err := lister.Messages(ctx, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpContext})
 	if err != nil {
 		return 0, false, fmt.Errorf("newest stored message: %w", err)
 	}
-	if len(newest) == 0 {
+	if len(stored) == 0 {
 		return 0, false, nil
 	}
-	after := newest[0].Message.ID
+	after := stored[0].Message.ID
+	// Staff messages are attributed to the last customer of their conversation: start
+	// from what the stored messages say, so that a message fetched again is stored
+	// as it was (the same revision: nothing new).
+	customers := pastCustomers{}
+	for _, st := range slices.Backward(stored) {
+		if m := st.Message; m.Role == feedbackbot.RoleCustomer {
+			conv := cmpOr(m.Thread, m.Channel)
+			if m.ID == ci.id {
+				conv = ci.id // a forum post's first message: its conversation is the post
+			}
+			customers.seen(conv, m.Account)
+		}
+	}
 	members := map[string]*discordgo.Member{}
 	for range a.cfg.CatchUpPages {
 		var page []*discordgo.Message
@@ -117,7 +134,7 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, ci c
 			if err := a.author(ctx, ci.guild, m, members); err != nil {
 				return n, true, err
 			}
-			msg, ok, err := a.Normalize(ctx, m)
+			msg, ok, err := a.normalize(ctx, m, customers)
 			if err != nil {
 				a.log.Error("discord catch-up: message not captured", "message", m.ID, "channel", m.ChannelID, "err", err)
 				continue

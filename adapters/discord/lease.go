@@ -105,6 +105,33 @@ func (a *Adapter) standBy() {
 	_ = a.s.Close()
 }
 
+// closeHolding closes the gateway at shutdown. discordgo's Close sends the close
+// frame, then waits a second for Discord to hang up: the lease is renewed meanwhile,
+// so that no standby opens a session before this one is closed.
+func (a *Adapter) closeHolding() {
+	if !a.lead.held {
+		_ = a.s.Close()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = a.s.Close()
+	}()
+	t := time.NewTicker(a.renewEvery())
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if a.lead.held {
+				a.renew(context.Background())
+			}
+		}
+	}
+}
+
 // release gives the lease up (at shutdown), so that a standby takes over at once
 // instead of after the TTL.
 func (a *Adapter) release() {
