@@ -30,8 +30,8 @@ type faultyLeases struct {
 	st Leases
 
 	mu       sync.Mutex
-	fail     bool // every call fails
-	refuse   bool // acquire and renew answer false
+	fail     bool      // every call fails
+	refuse   bool      // acquire and renew answer false
 	lastOK   time.Time // when the last acquire or renew that returned true was sent
 	released time.Time // when a release succeeded
 }
