@@ -49,6 +49,11 @@ func (c *scoring) fb6(seen uint32) {
 	c.relief()
 	c.anomalies()
 	c.oldVersions()
+	if seen&fNeg != 0 {
+		c.thingsDenied()
+	}
+	c.adversePassives()
+
 	if seen&fAgain != 0 {
 		c.again()
 	}
@@ -612,3 +617,76 @@ func (c *scoring) oldVersions() {
 }
 
 var reportedVerbs = wordBools("said says claims claimed claim promises")
+
+// thingsDenied: a thing that does not do or have what it should ("the discount
+// isn't applied", "the export doesn't include archived items", "it doesn't
+// support SSO") reports trouble even when the verb is none of data/function_verbs:
+// a negated auxiliary after a thing (not a person) and before a verb that is not
+// one of opinion or need ("it doesn't matter", "that doesn't mean") weighs
+// deniedThing, unless the clause already has a sentiment.
+func (c *scoring) thingsDenied() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for _, j := range c.cues {
+		w := low[j]
+		if infos[j].flags&fNeg == 0 || !auxNegators[w] || j == 0 || segs[j]&segClause != 0 || j+1 >= len(low) || segs[j+1]&segClause != 0 {
+			continue
+		}
+		subj := j - 1
+		for subj > 0 && segs[subj]&segClause == 0 && linkers[low[subj]] {
+			subj--
+		}
+		if persons[low[subj]] || linkers[low[subj]] || notVerbs[low[j+1]] {
+			continue
+		}
+		start, end := j, j+1
+		for start > 0 && segs[start]&segClause == 0 {
+			start--
+		}
+		for end < len(low) && segs[end]&segClause == 0 {
+			end++
+		}
+		silent := true
+		for k := start; k < end; k++ {
+			silent = silent && vals[k] == 0
+		}
+		if silent {
+			vals[j] += deniedThing
+		}
+	}
+}
+
+// deniedThing is the weight of a thing denied: "the discount isn't applied".
+const deniedThing = -1.0
+
+var (
+	auxNegators = wordBools(`doesn't doesnt don't dont didn't didnt isn't isnt aren't arent wasn't wasnt weren't werent
+		won't wont can't cant cannot couldn't couldnt hasn't hasnt haven't havent`)
+	persons = wordBools(`i we you he she they who people someone somebody anyone anybody everyone everybody nobody
+		i'm we're you're he's she's they're u guys folks`)
+	linkers  = wordBools("and or but so then just still also really even actually ever now if when why what who that which")
+	notVerbs = wordBools(`matter matters mean means need know think care want like seem seems look looks feel
+		sound sound make makes have has bother wait worry really believe understand remember say tell a an the
+		be any anything too so that this it`)
+)
+
+// adversePassives: "got logged out", "gets stuck", "got charged again": something
+// done to the customer, told with "get", is trouble.
+func (c *scoring) adversePassives() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for i, w := range low {
+		if !getForms[w] || i+1 >= len(low) || segs[i+1]&segClause != 0 || !adverse[low[i+1]] {
+			continue
+		}
+		vals[i+1] = min(vals[i+1], 0) + adversity
+	}
+}
+
+// adversity is the weight of something done to the customer: "got kicked out".
+const adversity = -1.0
+
+var (
+	getForms = wordBools("get gets got getting gotten")
+	adverse  = wordBools(`deleted removed reset lost stuck charged billed logged kicked cut dropped overwritten
+		duplicated ignored rejected declined flagged blocked banned locked cancelled canceled wiped corrupted
+		truncated suspended disconnected signed booted throttled overcharged`)
+)
