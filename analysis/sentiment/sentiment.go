@@ -607,6 +607,9 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 			sum -= emph
 		}
 	}
+	if n == 1 && bareAcks[low[0]] && !strings.Contains(raw, "!") {
+		sum = 0 // "ok", "yep", "Fine.": an acknowledgement, no opinion
+	}
 	score := sum / math.Sqrt(sum*sum+normAlpha)
 	score = math.Max(-1, math.Min(1, score))
 	rep := Report{Malfunction: c.malfunction}
@@ -624,6 +627,9 @@ var evaluative = wordBools(`unacceptable ridiculous frustrating frustrated annoy
 	useless nightmare mess expensive overpriced pricey urgent urgently waiting cancel cancelling canceling churn
 	downgrade terminate terminating termination escalate escalating refund dealbreaker deal-breaker competitor
 	alternatives yikes welp janky`)
+
+// bareAcks are acknowledgements that, alone and without '!', carry no opinion.
+var bareAcks = wordBools("ok okay k kk yes yep yeah yup sure fine np noted alright right ack")
 
 // slashS reports whether the token "s" was written "/s", the sarcasm tag (the
 // tokenizer strips the slash).
