@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	discordadapter "github.com/feedbackbot/feedbackbot/adapters/discord"
@@ -47,14 +49,33 @@ func discordDestinations(cfg config.Config) []string {
 	return channels
 }
 
+// discordLeaseTTL is how long the gateway lease lasts unrenewed: the takeover time
+// when the replica holding the gateway dies without releasing it.
+var discordLeaseTTL = 30 * time.Second
+
+// discordLeaseHolder names this replica for the gateway lease, like the scheduler's.
+var discordLeaseHolder = func() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
+}
+
 // startDiscord connects to the gateway when DISCORD_TOKEN is set. A refused token or
 // Message Content intent stops start-up with the explanation.
+//
+// With a shared store (Redis) every replica may have the token: the one holding
+// the store's gateway lease connects and the others stand by (they check the token
+// over REST and post digests and alerts, which needs no gateway) until the lease
+// is released or expires. The embedded store is one process's, so it takes no lease:
+// a restart after a crash reconnects at once instead of waiting out the old lease.
 func startDiscord(ctx context.Context, env platformEnv) (*platform, error) {
 	if !env.Config.Discord.Enabled() {
 		return nil, nil
 	}
 	dc := discordConfig(env.Config)
 	dc.Logger = env.Logger
+	if !env.Config.Store.RedisURL.Empty() {
+		dc.Lease, dc.LeaseHolder, dc.LeaseTTL = env.Store, discordLeaseHolder(), discordLeaseTTL
+	}
 	a, err := discordadapter.New(dc, env.Store, env.Commands)
 	if err != nil {
 		return nil, err

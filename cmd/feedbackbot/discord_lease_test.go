@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot/adapters/discord/discordtest"
+	"github.com/feedbackbot/feedbackbot/store"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+)
+
+// TestDiscordReplicasShareTheGateway runs two `run`s against one Redis, both with
+// DISCORD_TOKEN: one holds the gateway lease and connects, the other checks its
+// token and stands by. When the holder stops (SIGTERM), it releases the lease and
+// the standby connects and captures, never with two gateway sessions at once.
+func TestDiscordReplicasShareTheGateway(t *testing.T) {
+	client, prefix := redistest.Client(t)
+	fake := discordFake(t)
+	ttl, holder := discordLeaseTTL, discordLeaseHolder
+	var replicas atomic.Int64
+	discordLeaseTTL = 600 * time.Millisecond
+	discordLeaseHolder = func() string { return fmt.Sprintf("test-replica-%d", replicas.Add(1)) } // one process, two replicas
+	t.Cleanup(func() { discordLeaseTTL, discordLeaseHolder = ttl, holder })
+	dir := t.TempDir()
+	t.Chdir(dir)
+	cfgPath := filepath.Join(dir, "feedbackbot.yaml")
+	body := fmt.Sprintf("store:\n  key_prefix: %q\ndiscord:\n  staff_roles: [%q]\n  internal_channels: [%q]\n", prefix, dStaff, dInternal)
+	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := func() *replicaRun {
+		r := &replicaRun{logs: &syncBuffer{}, done: make(chan error, 1)}
+		env := map[string]string{"REDIS_URL": redistest.URL(), "DISCORD_TOKEN": discordtest.Token}
+		m := &Main{Stdout: &syncBuffer{}, Stderr: r.logs, Getenv: func(k string) string { return env[k] }}
+		cfg, err := m.load(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		r.cancel = cancel
+		go func() { r.done <- m.serve(ctx, cfg, ln) }()
+		t.Cleanup(func() { r.stop(t) })
+		return r
+	}
+	waitLog := func(r *replicaRun, what string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(r.logs.String(), what) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the logs:\n%s", what, r.logs)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	a := start()
+	if !fake.WaitConnected(10 * time.Second) {
+		t.Fatalf("the first replica never connected:\n%s", a.logs)
+	}
+	waitLog(a, "this replica holds the lease")
+	b := start()
+	waitLog(b, "standing by")
+	time.Sleep(3 * discordLeaseTTL / 3) // a few renewals: still one session
+	if n := len(fake.Identifies()); n != 1 {
+		t.Fatalf("identifies = %d with two replicas running, want 1", n)
+	}
+
+	stopped := time.Now()
+	a.stop(t)
+	if !fake.WaitConnected(10 * time.Second) {
+		t.Fatalf("the standby never took over:\n%s", b.logs)
+	}
+	t.Logf("takeover: the standby connected %v after the holder was told to stop", time.Since(stopped).Round(time.Millisecond))
+	waitLog(b, "this replica holds the lease")
+	if _, maxOpen := fake.Connections(); maxOpen != 1 || len(fake.Identifies()) != 2 {
+		t.Errorf("gateway sessions at once: %d, identifies: %d; want 1 and 2", maxOpen, len(fake.Identifies()))
+	}
+	fake.Dispatch("MESSAGE_CREATE", map[string]any{"id": "1200000000000000077", "channel_id": dGeneral, "guild_id": dGuild, "type": 0,
+		"content": "is anyone there? the invoice is wrong", "timestamp": time.Now().UTC().Format(time.RFC3339Nano),
+		"author": map[string]any{"id": dAlice, "username": "alice"}, "member": map[string]any{"roles": []string{dMember}}})
+	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		err := st.Replay(context.Background(), dGuild, func(store.Entry) error { n++; return nil })
+		if err == nil && n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new holder did not capture (%d entries, %v):\n%s", n, err, b.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(a.logs.String()+b.logs.String(), discordtest.Token) {
+		t.Error("a replica logged the token")
+	}
+}
+
+// replicaRun is one `run` of TestDiscordReplicasShareTheGateway.
+type replicaRun struct {
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// stop is SIGTERM: serve drains and returns.
+func (r *replicaRun) stop(t *testing.T) {
+	t.Helper()
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("serve: %v\n%s", err, r.logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("serve did not stop:\n%s", r.logs)
+	}
+}
