@@ -544,6 +544,8 @@ func (c *scoring) anomalies() {
 			}
 		case vals[i] > 0 && i+1 < n && controls[low[i+1]] && segs[i+1]&segClause == 0:
 			vals[i] = 0
+		case (w == "works" || w == "work") && i > 0 && whenWords[low[i-1]]:
+			vals[i] = 0 // "Tuesday works", "3pm works for us": a time agreed, no praise
 		case vals[i] < 0 && infos[i].flags&fTrouble != 0:
 			if i+1 < n && papers[low[i+1]] && segs[i+1]&segClause == 0 {
 				vals[i] = 0
@@ -561,9 +563,11 @@ var (
 	displayVerbs   = wordBools("shows show showing displays display displaying returns returned returning says said lists listing counts reads gives")
 	anomalous      = wordBools("0 zero nothing none undefined null nan deleted stale outdated yesterday's blank")
 	anomalyFillers = wordBools("me us up only just still always the a")
-	controls       = wordBools("button buttons btn tab tabs icon icons checkbox toggle dropdown")
-	papers         = wordBools("report reports postmortem post-mortem summary timeline review tracker bounty template policy process channel form")
-	reporting      = wordBools("report file flag log raise open")
+	whenWords      = wordBools(`monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight
+		morning afternoon evening week time 1pm 2pm 3pm 4pm 5pm 9am 10am 11am noon`)
+	controls  = wordBools("button buttons btn tab tabs icon icons checkbox toggle dropdown")
+	papers    = wordBools("report reports postmortem post-mortem summary timeline review tracker bounty template policy process channel form")
+	reporting = wordBools("report file flag log raise open")
 )
 
 // reportingAt returns the position of a verb of reporting right before the trouble

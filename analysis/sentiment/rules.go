@@ -286,8 +286,15 @@ func (c *scoring) wishes() {
 		if m+2 < len(low) && low[m+1] == "be" && fixStates[low[m+2]] && vals[m+2] > 0 && segs[m+2]&segClause == 0 {
 			vals[m+2] = 0
 		}
+		impersonal := low[m] == "it'd" || low[m] == "that'd" || m > 0 && low[m] == "would" && (low[m-1] == "it" || low[m-1] == "that")
 		for i := m + 1; i < len(low) && i <= m+3 && segs[i]&segClause == 0; i++ {
 			if vals[i] <= 0 {
+				continue
+			}
+			// "it would be nice to have keyboard shortcuts": what it would be nice
+			// to have is not there.
+			if impersonal && i+2 < len(low) && low[i+1] == "to" && wishVerbs[low[i+2]] && segs[i+1]&segClause == 0 {
+				vals[i] = 0
 				continue
 			}
 			for j := i + 1; j < len(low) && j <= i+6 && segs[j]&segClause == 0; j++ {
@@ -299,6 +306,9 @@ func (c *scoring) wishes() {
 		}
 	}
 }
+
+// wishVerbs follow an impersonal wish: "it would be great to have ...".
+var wishVerbs = wordBools("have add get")
 
 // fixStates are what a fix promises: "it would be fixed", "would be resolved".
 var fixStates = wordBools("fixed resolved solved sorted working done ready live")
