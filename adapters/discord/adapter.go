@@ -454,10 +454,11 @@ func (a *Adapter) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) 
 	cctx := a.catchUpCtx
 	a.mu.Unlock()
 	if catchUp {
+		chans := a.catchUpChannels(g.Guild)
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			a.catchUp(cctx, g.Guild, readyAt)
+			a.catchUp(cctx, g.ID, chans, readyAt)
 		}()
 	}
 	if done || appID == "" {

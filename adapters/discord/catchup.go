@@ -40,28 +40,16 @@ const catchUpSkew = 5 * time.Second
 // written while no session was up (a restart, a takeover, an invalid session);
 // this recovers it. Channels nothing was stored from yet are left to
 // `feedbackbot import`. Messages stored already are skipped by the store.
-func (a *Adapter) catchUp(ctx context.Context, g *discordgo.Guild, readyAt time.Time) {
+func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo, readyAt time.Time) {
 	lister, ok := a.sink.(messageLister)
-	if !ok || g == nil {
+	if !ok {
 		return
 	}
 	start := time.Now()
-	var chans []*discordgo.Channel
-	for _, c := range slices.Concat(g.Channels, g.Threads) {
-		switch c.Type {
-		case discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews, discordgo.ChannelTypeGuildNewsThread,
-			discordgo.ChannelTypeGuildPublicThread, discordgo.ChannelTypeGuildPrivateThread:
-			chans = append(chans, c)
-		}
-	}
 	checked, recovered, failed := 0, 0, 0
-	for _, c := range chans {
+	for _, ci := range chans {
 		if ctx.Err() != nil {
 			break
-		}
-		ci := channelInfo{id: c.ID, name: c.Name, parent: c.ParentID, thread: c.IsThread(), guild: g.ID}
-		if !a.wanted(ci) {
-			continue
 		}
 		n, had, err := a.catchUpChannel(ctx, lister, ci, readyAt.Add(-catchUpSkew))
 		recovered += n
@@ -70,15 +58,32 @@ func (a *Adapter) catchUp(ctx context.Context, g *discordgo.Guild, readyAt time.
 		}
 		if err != nil && ctx.Err() == nil {
 			failed++
-			a.log.Warn("discord catch-up: channel not fully caught up", "guild", g.ID, "channel", c.ID, "err", err)
+			a.log.Warn("discord catch-up: channel not fully caught up", "guild", guild, "channel", ci.id, "err", err)
 		}
 	}
 	if ctx.Err() != nil {
-		a.log.Info("discord catch-up stopped (shutdown or gateway closed)", "guild", g.ID, "channels_checked", checked, "messages", recovered)
+		a.log.Info("discord catch-up stopped (shutdown or gateway closed)", "guild", guild, "channels_checked", checked, "messages", recovered)
 		return
 	}
-	a.log.Info("discord catch-up after a fresh gateway session", "guild", g.ID, "channels_checked", checked,
+	a.log.Info("discord catch-up after a fresh gateway session", "guild", guild, "channels_checked", checked,
 		"messages", recovered, "channels_failed", failed, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// catchUpChannels lists the guild's captured text channels and threads (copied:
+// the gateway state changes the guild's own lists afterwards).
+func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
+	var out []channelInfo
+	for _, c := range slices.Concat(g.Channels, g.Threads) {
+		switch c.Type {
+		case discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews, discordgo.ChannelTypeGuildNewsThread,
+			discordgo.ChannelTypeGuildPublicThread, discordgo.ChannelTypeGuildPrivateThread:
+			ci := channelInfo{id: c.ID, name: c.Name, parent: c.ParentID, thread: c.IsThread(), guild: g.ID}
+			if a.wanted(ci) {
+				out = append(out, ci)
+			}
+		}
+	}
+	return out
 }
 
 // catchUpChannel catches one channel or thread up from the newest message stored
@@ -155,7 +160,8 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, ci c
 }
 
 // author fills in the author's roles and nickname: gateway messages carry them,
-// REST messages do not, and staff and customer accounts are decided by role.
+// REST messages do not, and staff and customer accounts are decided by role. It
+// asks Discord once per author and catch-up.
 func (a *Adapter) author(ctx context.Context, guild string, m *discordgo.Message, cache map[string]*discordgo.Member) error {
 	if m.Member != nil || m.Author == nil || m.Author.Bot || m.WebhookID != "" {
 		return nil
@@ -164,20 +170,18 @@ func (a *Adapter) author(ctx context.Context, guild string, m *discordgo.Message
 		m.Member = mem
 		return nil
 	}
-	mem, err := a.s.State.Member(guild, m.Author.ID)
-	if err != nil || mem == nil {
-		err = a.retry(ctx, "get member", func() error {
-			var err error
-			mem, err = a.s.GuildMember(guild, m.Author.ID, discordgo.WithContext(ctx))
-			return err
-		})
-		var re *discordgo.RESTError
-		switch {
-		case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound:
-			mem = nil // no longer a member: no roles
-		case err != nil:
-			return fmt.Errorf("look up member %s: %w", m.Author.ID, err)
-		}
+	var mem *discordgo.Member
+	err := a.retry(ctx, "get member", func() error {
+		var err error
+		mem, err = a.s.GuildMember(guild, m.Author.ID, discordgo.WithContext(ctx))
+		return err
+	})
+	var re *discordgo.RESTError
+	switch {
+	case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound:
+		mem = nil // no longer a member: no roles
+	case err != nil:
+		return fmt.Errorf("look up member %s: %w", m.Author.ID, err)
 	}
 	cache[m.Author.ID] = mem
 	m.Member = mem
