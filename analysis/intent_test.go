@@ -29,6 +29,10 @@ func TestIntentRules(t *testing.T) {
 		{"we'd love a way to tag reports", feedbackbot.IntentFeatureRequest},
 		{"I'd love an option to pin dashboards", feedbackbot.IntentFeatureRequest},
 		{"We'd Love a dark theme", feedbackbot.IntentFeatureRequest},
+		// fb-6: shouting is upset, and an error pasted as code is a defect told plainly.
+		{"NOTHING IS LOADING", feedbackbot.IntentComplaint},
+		{"nothing is loading", feedbackbot.IntentBugReport},
+		{"```\nTraceback (most recent call last):\nKeyError: 'id'\n```", feedbackbot.IntentBugReport},
 		// Unchanged: plain questions and neutral statements.
 		{"how do I export the audit log?", feedbackbot.IntentQuestion},
 		{"we moved the meeting to Friday", feedbackbot.IntentOther},

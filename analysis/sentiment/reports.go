@@ -21,7 +21,7 @@ const (
 	expectedOnly = -0.6 // praise that was only expected weighs this times its value
 	flipSarcasm  = -0.75
 	politeReport = 0.25 // politeness and laughter in a problem report weigh this much
-	ownFault     = 0.1  // the customer's own mistake: its trouble words weigh this much
+	ownFault     = 0.0  // the customer's own mistake: its trouble words weigh this much
 	hypothetical = 0.1  // trouble in a condition of a question: "what if the sync fails?"
 )
 
@@ -329,6 +329,9 @@ func (c *scoring) relief() {
 			p := low[j]
 			if p == "zero" || back == 4 && (p == "never" || p == "no") || p == "no" && back >= 2 && low[j+1] == "more" {
 				vals[i] *= negScalar
+				if p == "no" {
+					vals[j] = 0 // the "no" is spent on the trouble word
+				}
 				break
 			}
 			if !reliefFillers[p] {

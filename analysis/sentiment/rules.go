@@ -122,7 +122,6 @@ func wordBools(s string) map[string]bool {
 const (
 	repeated     = -1.2 // "keeps disconnecting"
 	rhetorical   = -1.2 // "why is it still not fixed?"
-	plainWhy     = -0.8 // "why does the invoice show 14 seats?"
 	longWait     = -1.2 // "it's been three days"
 	chasing      = -1.4 // "hello?", "bump"
 	cryForHelp   = -1.6 // "help!"
@@ -185,13 +184,8 @@ func (c *scoring) rhetoricalQuestions() {
 				marked = true
 			}
 		}
-		switch {
-		case marked && sum <= 0:
+		if marked && sum <= 0 {
 			vals[i] += rhetorical
-		case w == "why" && sum == 0 && segs[i]&segQuestion != 0 && j < len(low) && questionAux[low[j]]:
-			// A plain "why does the report show last month's numbers?" questions
-			// what the product did: a milder complaint.
-			vals[i] += plainWhy
 		}
 	}
 }

@@ -105,7 +105,7 @@ const (
 	fAgain    // again: "sigh. again?"
 	fUntil    // until: "it was great until the redesign"
 	fIrrealis // supposed, wanted, meant, hoping, theory, paper: praise that was only expected
-	fSide     // side, end: "the error was on our side"
+	fSide     // side, end, me, us: "the error was on our side", "that's on me"
 	fPolite   // thanks, please, hi, lol ...: politeness and laughter, no opinion in a report
 	fStatus   // 404, 500, 502s: an HTTP status code (set per token, not from a table)
 	fTrouble  // product trouble: a negative word of data/chat_lexicon.tsv, "error", "problem" ...
@@ -215,7 +215,7 @@ func New() (*Engine, error) {
 		{"again", fAgain},
 		{"until", fUntil},
 		{"supposed wanted meant hoping hoped theory paper", fIrrealis},
-		{"side end", fSide},
+		{"side end me us", fSide},
 		{"thanks thank thx ty tysm appreciate appreciated cheers please pls plz kindly hi hello hey lol lmao lmfao haha hahaha rofl 🙏 👋", fPolite},
 	} {
 		for _, w := range strings.Fields(c.words) {

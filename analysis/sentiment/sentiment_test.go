@@ -598,3 +598,142 @@ func TestDevSetConstructions(t *testing.T) {
 		{"we were told it would be fixed", "-"},
 	})
 }
+
+// TestProblemReports (fb-6): trouble told without a sentiment word.
+func TestProblemReports(t *testing.T) {
+	checkRules(t, []ruleCase{
+		// statusCodes: a status after a verb of receiving or before "error".
+		{"getting a 500 when I open the report", "-"},
+		{"we see 502 errors on every request", "-"},
+		{"we have 500 seats", "0"},
+		// slowSteps: a named step measured in minutes; anything stuck for a while.
+		{"the code email takes 20 minutes to arrive", "-"},
+		{"builds have been queued for 40 minutes", "-"},
+		{"the call takes 20 minutes", "0"},
+		// anomalies: a display verb showing nothing, zero, deleted or stale things.
+		{"the report shows 0 for every region", "-"},
+		{"the dropdown shows deleted users", "-"},
+		{"the report shows the totals", "0"},
+		// thingsDenied: a thing, not a person, that doesn't do what it should.
+		{"the export doesn't include archived items", "-"},
+		{"we don't include archived items", "0"},
+		{"it doesn't matter", "0"},
+		// adversePassives: something done to the customer, told with "get".
+		{"we got kicked from the call", "-"},
+		// again: exasperation alone, and weight added to a complaint.
+		{"sigh. again?", "-"},
+		// malfunctions: "no longer", "is" and "of them" between, received is no choice.
+		{"the sync no longer imports contacts", "-"},
+		{"nothing is loading", "-"},
+		{"I didn't receive the code", "-"},
+		{"that shouldn't be published yet", "0"},
+		// rhetorical questions: "every" persists.
+		{"why does every update reset the theme?", "-"},
+	})
+}
+
+// TestPastedErrors (fb-6): an error pasted as code reports trouble unless asked about.
+func TestPastedErrors(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"```\nTraceback (most recent call last):\nKeyError: 'id'\n```", "-"},
+		{"`ERROR 500` when saving a dashboard", "-"},
+		{"```\nretries: 3\n```", "0"},
+		{"<@U123> can you check `error: failed`?", "0"},
+	})
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"`NullPointerException` in the export", true},
+		{"```\n$ curl -I https://x\nHTTP/2 503\n```", true},
+		{"run `fb export --all` please", false},
+		{"no code here, just an error", false},
+	} {
+		if got := text.CodeTrouble(tt.in); got != tt.want {
+			t.Errorf("CodeTrouble(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestPraiseThatDoesNotPraise (fb-6): conditions the product fails, praise only
+// expected, ended, said by someone else, of the old version, naming a control.
+func TestPraiseThatDoesNotPraise(t *testing.T) {
+	checkRules(t, []ruleCase{
+		// unmetConditions
+		{"would be great if it actually worked", "-"},
+		{"it could be a great tool if the sync was reliable", "-"},
+		{"would be great if we could schedule reports", "0"},
+		{"it's great even if it isn't cheap", "+"}, // no modal: a concession
+		// expectations
+		{"I wanted to love this update", "-"},
+		{"I wanted to thank you", "+"},
+		// praiseUntil
+		{"it was great until the redesign", "-"},
+		// reportedPraise, in a report of trouble
+		{"the status page said all good while everything was down", "-"},
+		// oldVersions
+		{"the old version was way better", "-"},
+		// controls named by a sentiment word
+		{"the save button is greyed out", "-"},
+		// impersonal wishes
+		{"it would be nice to have keyboard shortcuts", "0"},
+		{"that would be interesting to see", "+"},
+		// a time that works is agreed
+		{"Tuesday works", "0"},
+		// bare acknowledgements
+		{"ok", "0"},
+		{"Fine.", "0"},
+		{"ok!", "+"},
+	})
+}
+
+// TestSarcasmAndPoliteness (fb-6): praise that opens or frames a report of trouble
+// is sarcasm; thanks, greetings and laughter around it are manners.
+func TestSarcasmAndPoliteness(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"oh perfect, the update deleted my saved filters", "-"},
+		{"Cool cool cool, so the API is down", "-"},
+		{"love how it logs me out every five minutes", "-"},
+		{"great, see you tomorrow", "+"}, // no trouble: no sarcasm
+		{"thanks for the quick reply! unfortunately the export is still empty", "-"},
+		{"Hi! Hope you're well. The reports have been empty since Monday, thanks so much!", "-"},
+		{"thanks so much for the quick fix!", "+"},
+	})
+}
+
+// TestReliefAndOwnMistakes (fb-6): trouble that is over, never came, is only asked
+// about, names a document, or was the customer's own.
+func TestReliefAndOwnMistakes(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"no more timeouts", "+"},
+		{"zero outages this year", "+"},
+		{"never had a single outage with you", "+"},
+		{"the crash is fixed on 4.1", "+"},
+		{"false alarm, the error was on our side", "0"},
+		{"that's on me, wrong filter", "0"},
+		{"what should we do if the sync fails during the migration?", "0"},
+		{"what happens to our data if we cancel?", "-"},
+		{"the outage postmortem is linked in the thread", "0"},
+		{"how do I report a bug?", "0"},
+	})
+}
+
+// TestMoreTroubleVocabulary (fb-6): defect words and phrases of data/*.tsv.
+func TestMoreTroubleVocabulary(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"firmware 2.4 bricked two sensors", "-"},
+		{"the EU region is unreachable", "-"},
+		{"the screen is flickering", "-"},
+		{"the page is empty", "-"},
+		{"it only shows the first page of results", "-"},
+		{"push notifications don't come through", "-"},
+		{"new users get stuck in a redirect loop", "-"},
+		{"the iOS app logs me out every time", "-"},
+		{"we were billed on the 3rd and again on the 5th", "-"},
+		{"we won't be renewing in June", "-"},
+		{"this might be a dealbreaker", "-"},
+		{"the export has been broken since Monday", "-"},
+		{"the webhooks are firing again", "+"},
+		{"not what I meant", "0"},
+	})
+}
