@@ -46,13 +46,29 @@ func (c *scoring) fb6(seen uint32) {
 	if seen&fUntil != 0 {
 		c.praiseUntil()
 	}
-	c.relief()
-	c.anomalies()
-	c.oldVersions()
+	var kinds uint16 // the kinds of the marked words present (markKinds)
+	if seen&fMark != 0 {
+		for _, i := range c.cues {
+			if c.infos[i].flags&fMark != 0 {
+				kinds |= c.infos[i].kinds
+			}
+		}
+	}
+	if seen&fTrouble != 0 && kinds&kRelief != 0 {
+		c.relief()
+	}
+	if kinds&(kDisplay|kControl|kWhen|kPaper) != 0 {
+		c.anomalies()
+	}
+	if kinds&kOld != 0 {
+		c.oldVersions()
+	}
 	if seen&fNeg != 0 {
 		c.thingsDenied()
 	}
-	c.adversePassives()
+	if kinds&kGet != 0 {
+		c.adversePassives()
+	}
 
 	if seen&fAgain != 0 {
 		c.again()
@@ -63,21 +79,51 @@ func (c *scoring) fb6(seen uint32) {
 	if seen&fIf != 0 {
 		c.hypotheticalTrouble()
 	}
-	neg := 0.0
+	neg, praise := 0.0, false
 	for _, v := range c.vals {
 		if v < 0 {
 			neg += v
 		}
+		praise = praise || v > 0
 	}
-	if neg > reportBar || !c.reportsTrouble() {
-		return
+	if !praise || neg > reportBar || !c.reportsTrouble() {
+		return // the rules below only take praise and politeness away from a report
 	}
 	c.sarcasticPraise()
-	c.reportedPraise()
+	if kinds&kReported != 0 {
+		c.reportedPraise()
+	}
 	if seen&fPolite != 0 {
 		c.politeReports()
 	}
 }
+
+// Kinds of the words flagged fMark, so that fb6 runs only the rules whose words are
+// present, at one map lookup per marked word.
+const (
+	kDisplay uint16 = 1 << iota
+	kControl
+	kWhen
+	kPaper // papers and reporting verbs
+	kGet
+	kReported
+	kOld
+	kRelief // fixed states and relief negators
+)
+
+var markKinds = func() map[string]uint16 {
+	m := map[string]uint16{}
+	for _, s := range []struct {
+		words map[string]bool
+		kind  uint16
+	}{{displayVerbs, kDisplay}, {controls, kControl}, {whenWords, kWhen}, {papers, kPaper}, {reporting, kPaper},
+		{getForms, kGet}, {reportedVerbs, kReported}, {oldWords, kOld}, {fixedStates, kRelief}, {reliefNegators, kRelief}} {
+		for w := range s.words {
+			m[w] |= s.kind
+		}
+	}
+	return m
+}()
 
 // troubleWords name product trouble besides the negative words of
 // data/chat_lexicon.tsv (VADER's own words for it).
@@ -356,9 +402,10 @@ func (c *scoring) relief() {
 }
 
 var (
-	reliefFillers = wordBools("had have has a an single any one more of the us our seen gotten got")
-	fixedStates   = wordBools("fixed resolved solved gone sorted")
-	fixLinks      = wordBools("is are was were has have been got seems now finally all from yesterday")
+	reliefNegators = wordBools("zero never no")
+	reliefFillers  = wordBools("had have has a an single any one more of the us our seen gotten got")
+	fixedStates    = wordBools("fixed resolved solved gone sorted")
+	fixLinks       = wordBools("is are was were has have been got seems now finally all from yesterday")
 )
 
 // again: "again" standing alone ("sigh. again?", "again.") is exasperation, and in
@@ -533,9 +580,12 @@ func (c *scoring) politeReports() {
 func (c *scoring) anomalies() {
 	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
 	n := len(low)
-	for i, w := range low {
-		switch {
-		case displayVerbs[w]:
+	for _, i := range c.cues {
+		if infos[i].flags&fMark == 0 {
+			continue
+		}
+		w, kind := low[i], infos[i].kinds
+		if kind&kDisplay != 0 {
 			for k := i + 1; k < n && k <= i+3 && segs[k]&segClause == 0; k++ {
 				if anomalous[low[k]] {
 					vals[k] = min(vals[k], 0) + anomaly
@@ -545,29 +595,53 @@ func (c *scoring) anomalies() {
 					break
 				}
 			}
-		case vals[i] > 0 && i+1 < n && controls[low[i+1]] && segs[i+1]&segClause == 0:
-			vals[i] = 0
-		case (w == "works" || w == "work") && i > 0 && whenWords[low[i-1]]:
-			vals[i] = 0 // "Tuesday works", "3pm works for us": a time agreed, no praise
-		case vals[i] < 0 && infos[i].flags&fTrouble != 0:
-			if i+1 < n && papers[low[i+1]] && segs[i+1]&segClause == 0 {
-				vals[i] = 0
-			} else if r := reportingAt(low, i); r >= 0 && (segs[r]&segQuestion != 0 || r > 0 && low[r-1] == "to") {
-				vals[i] = 0 // "how do I report a bug?", "where to file an issue"
+		}
+		// A sentiment word naming a control: "the save button".
+		if kind&kControl != 0 && i > 0 && vals[i-1] > 0 && segs[i]&segClause == 0 {
+			vals[i-1] = 0
+		}
+		if kind&kWhen != 0 {
+			// "Tuesday works", "3pm works for us": a time agreed, no praise.
+			if i+1 < n && (low[i+1] == "works" || low[i+1] == "work") {
+				vals[i+1] = 0
+			}
+			// "broken since Monday", "empty since this morning": since when it broke.
+			if i > 0 && low[i-1] == "since" || i > 1 && low[i-1] == "this" && low[i-2] == "since" {
+				vals[i] += sinceWhen
+			}
+		}
+		// A trouble word naming a document: "the outage postmortem".
+		if kind&kPaper != 0 && papers[w] && i > 0 && vals[i-1] < 0 && infos[i-1].flags&fTrouble != 0 && segs[i]&segClause == 0 {
+			vals[i-1] = 0
+		}
+		// Reporting trouble, asked about or intended: "how do I report a bug?",
+		// "where to file an issue".
+		if kind&kPaper != 0 && reporting[w] && (segs[i]&segQuestion != 0 || i > 0 && low[i-1] == "to") {
+			k := i + 1
+			if k < n && determiners[low[k]] {
+				k++
+			}
+			if k < n && vals[k] < 0 && infos[k].flags&fTrouble != 0 {
+				vals[k] = 0
 			}
 		}
 	}
 }
 
-// anomaly is the valence of a display verb showing what cannot be right.
-const anomaly = -1.2
+// anomaly is the valence of a display verb showing what cannot be right;
+// sinceWhen that of the day trouble started.
+const (
+	anomaly   = -1.2
+	sinceWhen = -0.6
+)
 
 var (
 	displayVerbs   = wordBools("shows show showing displays display displaying returns returned returning says said lists listing counts reads gives")
 	anomalous      = wordBools("0 zero nothing none undefined null nan deleted stale outdated yesterday's blank")
 	anomalyFillers = wordBools("me us up only just still always the a")
-	whenWords      = wordBools(`monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight
-		morning afternoon evening week time 1pm 2pm 3pm 4pm 5pm 9am 10am 11am noon`)
+	whenWords      = wordBools(`monday tuesday wednesday thursday friday saturday sunday monday's tuesday's
+		wednesday's thursday's friday's saturday's sunday's today tomorrow tonight morning afternoon evening week
+		time 1pm 2pm 3pm 4pm 5pm 9am 10am 11am noon`)
 	controls  = wordBools("button buttons btn tab tabs icon icons checkbox toggle dropdown")
 	papers    = wordBools("report reports postmortem post-mortem summary timeline review tracker bounty template policy process channel form")
 	reporting = wordBools("report file flag log raise open")
@@ -590,8 +664,8 @@ func reportingAt(low []string, i int) int {
 // release notes claim it's fixed".
 func (c *scoring) reportedPraise() {
 	low, segs, vals := c.low, c.segs, c.vals
-	for i, w := range low {
-		if !reportedVerbs[w] {
+	for _, i := range c.cues {
+		if c.infos[i].flags&fMark == 0 || !reportedVerbs[low[i]] {
 			continue
 		}
 		for k := i + 1; k < len(low) && segs[k]&segClause == 0; k++ {
@@ -606,9 +680,9 @@ func (c *scoring) reportedPraise() {
 // "the old version was way better", "the previous editor was much faster".
 func (c *scoring) oldVersions() {
 	low, segs, vals := c.low, c.segs, c.vals
-	for i, w := range low {
+	for _, i := range c.cues {
 		switch {
-		case w == "old" || w == "previous" || w == "original":
+		case c.infos[i].flags&fMark != 0 && oldWords[low[i]]:
 			for k := i + 1; k < len(low) && k <= i+5 && segs[k]&segSentence == 0; k++ {
 				if (low[k] == "was" || low[k] == "were") && k+1 < len(low) {
 					for j := k + 1; j < len(low) && j <= k+3 && segs[j]&segClause == 0; j++ {
@@ -623,7 +697,10 @@ func (c *scoring) oldVersions() {
 	}
 }
 
-var reportedVerbs = wordBools("said says claims claimed claim promises")
+var (
+	reportedVerbs = wordBools("said says claims claimed claim promises")
+	oldWords      = wordBools("old previous original")
+)
 
 // thingsDenied: a thing that does not do or have what it should ("the discount
 // isn't applied", "the export doesn't include archived items", "it doesn't
@@ -680,8 +757,8 @@ var (
 // done to the customer, told with "get", is trouble.
 func (c *scoring) adversePassives() {
 	low, segs, vals := c.low, c.segs, c.vals
-	for i, w := range low {
-		if !getForms[w] || i+1 >= len(low) || segs[i+1]&segClause != 0 || !adverse[low[i+1]] {
+	for _, i := range c.cues {
+		if c.infos[i].flags&fMark == 0 || !getForms[low[i]] || i+1 >= len(low) || segs[i+1]&segClause != 0 || !adverse[low[i+1]] {
 			continue
 		}
 		vals[i+1] = min(vals[i+1], 0) + adversity

@@ -24,7 +24,7 @@ type scoring struct {
 
 // cueFlags are the word flags a rule starts from.
 const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart | fHedge | fUsed |
-	fIf | fAgain | fUntil | fIrrealis | fSide | fStatus
+	fIf | fAgain | fUntil | fIrrealis | fSide | fStatus | fMark
 
 // malfunction is the valence of a negated function verb: "the dashboard won't load".
 const malfunction = -1.6

@@ -68,13 +68,18 @@ type Engine struct {
 	// phrases are multi-word support expressions, matched on lower-cased tokens; a
 	// word's info.phrases indexes the list of those starting with it.
 	phrases [][]phrase
+	// seconds[k] has a bit (secondBit) for each second word of the phrases in
+	// phrases[k], all bits when one is a pattern or a single word: a list whose
+	// phrases cannot match the next word is skipped at once.
+	seconds []uint64
 }
 
 type wordInfo struct {
 	val     float64 // lexicon or emoji valence
 	boost   float64 // booster increment (signed), when flags&fBoost
 	flags   uint32
-	phrases int32 // 1 + index into Engine.phrases of the phrases starting with the word; 0 for none
+	phrases int16  // 1 + index into Engine.phrases of the phrases starting with the word; 0 for none
+	kinds   uint16 // for words flagged fMark, which rules of reports.go they start (markKinds)
 }
 
 const (
@@ -109,10 +114,16 @@ const (
 	fPolite   // thanks, please, hi, lol ...: politeness and laughter, no opinion in a report
 	fStatus   // 404, 500, 502s: an HTTP status code (set per token, not from a table)
 	fTrouble  // product trouble: a negative word of data/chat_lexicon.tsv, "error", "problem" ...
+	// fMark: a word one of the rules of reports.go starts from (shows, button,
+	// postmortem, tuesday, got, said, old, fixed, zero ...); the rule checks which.
+	fMark
 )
 
 type phrase struct {
+	// words are matched exactly, or by prefix where stars has their bit set (a
+	// trailing '*' in the table, stripped here).
 	words   []string
+	stars   uint32
 	valence float64
 	// set replaces the valence of the phrase's words (0, and valence on the last)
 	// instead of adding to it: "not sure" is no negated "sure".
@@ -226,6 +237,9 @@ func New() (*Engine, error) {
 	for _, w := range trouble {
 		set(w, func(wi *wordInfo) { wi.flags |= fTrouble })
 	}
+	for w, k := range markKinds {
+		set(w, func(wi *wordInfo) { wi.flags, wi.kinds = wi.flags|fMark, k })
+	}
 	for _, em := range []string{"🙄", "🙃"} {
 		set(em, func(wi *wordInfo) { wi.flags |= fSarcasm })
 	}
@@ -243,6 +257,11 @@ func New() (*Engine, error) {
 			return fmt.Errorf("phrase %q: the first word cannot be a pattern", p)
 		}
 		ph := phrase{words: ws}
+		for j, w := range ws {
+			if j > 0 && strings.HasSuffix(w, "*") && j < 32 {
+				ws[j], ph.stars = w[:len(w)-1], ph.stars|1<<j
+			}
+		}
 		val, ph.set = strings.CutPrefix(val, "=")
 		var err error
 		if ph.valence, err = strconv.ParseFloat(val, 64); err != nil {
@@ -250,11 +269,19 @@ func New() (*Engine, error) {
 		}
 		wi := e.info[ws[0]]
 		if wi.phrases == 0 {
-			e.phrases = append(e.phrases, nil)
-			wi.phrases = int32(len(e.phrases))
+			e.phrases, e.seconds = append(e.phrases, nil), append(e.seconds, 0)
+			if len(e.phrases) > math.MaxInt16 {
+				return fmt.Errorf("more than %d first words of phrases", math.MaxInt16)
+			}
+			wi.phrases = int16(len(e.phrases))
 			e.info[ws[0]] = wi
 		}
 		e.phrases[wi.phrases-1] = append(e.phrases[wi.phrases-1], ph)
+		if len(ws) == 1 || ph.stars&2 != 0 {
+			e.seconds[wi.phrases-1] = ^uint64(0)
+		} else {
+			e.seconds[wi.phrases-1] |= secondBit(ws[1])
+		}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -350,7 +377,7 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 	var infoBuf [64]wordInfo
 	var valBuf [64]float64
 	var segBuf [64]uint8
-	var cueBuf [16]int
+	var cueBuf [32]int
 	infos, vals, cues := infoBuf[:0], valBuf[:0], cueBuf[:0]
 	segs := segment(raw, toks, segBuf[:0])
 	// Phones and Slack write "don’t" with a typographic apostrophe; the lexicon and
@@ -812,7 +839,7 @@ func innerBreak(t string) uint8 {
 // or sets it for the phrases that replace their words' valence.
 func (e *Engine) supportPhrases(low []string, infos []wordInfo, vals []float64) {
 	for i := range low {
-		if infos[i].phrases == 0 {
+		if infos[i].phrases == 0 || i+1 < len(low) && e.seconds[infos[i].phrases-1]&secondBit(low[i+1]) == 0 {
 			continue
 		}
 	next:
@@ -822,7 +849,7 @@ func (e *Engine) supportPhrases(low []string, infos []wordInfo, vals []float64) 
 				continue
 			}
 			for j := 1; j < k; j++ {
-				if !matchWord(p.words[j], low[i+j]) {
+				if pw := p.words[j]; pw != low[i+j] && (p.stars&(1<<j) == 0 || !strings.HasPrefix(low[i+j], pw)) {
 					continue next
 				}
 			}
@@ -842,12 +869,13 @@ func (e *Engine) supportPhrases(low []string, infos []wordInfo, vals []float64) 
 	}
 }
 
-// matchWord matches a phrase word; a trailing '*' matches any ending.
-func matchWord(pattern, w string) bool {
-	if strings.HasSuffix(pattern, "*") {
-		return strings.HasPrefix(w, pattern[:len(pattern)-1])
+// secondBit hashes a word by its length and first and last bytes into one of 64
+// bits, for the quick rejection of phrase lists (Engine.seconds).
+func secondBit(w string) uint64 {
+	if w == "" {
+		return 1
 	}
-	return pattern == w
+	return 1 << ((uint(len(w))*7 + uint(w[0])*3 + uint(w[len(w)-1])) & 63)
 }
 
 // isNeverSo reports the unprecedented, which intensifies rather than negates: "never
