@@ -95,21 +95,37 @@ func measureChatSetN(t *testing.T, path string, minRows int) chatFigures {
 // TestChatRegressionSet measures the hand-labelled support-chat set (testdata/
 // chat_labelled.jsonl, labelled before looking at the analyzer's output, but the
 // rules were then found by reading its errors, so its figures are fitted) and fails
-// if they drop below the floors, which sit just under today's figures (engine fb-5).
+// if they drop below the floors, which sit just under today's figures (engine fb-6:
+// macro-F1 0.917, theme P 0.901 R 0.807, intent 0.815; fb-5 had 0.878 and 0.802).
 func TestChatRegressionSet(t *testing.T) {
 	m := measureChatSet(t, "testdata/chat_labelled.jsonl")
-	if m.macroF1 < 0.87 || m.themeP < 0.89 || m.themeR < 0.80 || m.intent < 0.79 {
-		t.Errorf("below the regression floors (macro-F1 0.87, theme P 0.89 R 0.80, intent 0.79)")
+	if m.macroF1 < 0.91 || m.themeP < 0.89 || m.themeR < 0.80 || m.intent < 0.81 {
+		t.Errorf("below the regression floors (macro-F1 0.91, theme P 0.89 R 0.80, intent 0.81)")
 	}
 }
 
 // TestChatDevSet measures the development chat set (testdata/chat_dev.jsonl, 188
 // rows labelled blind and committed before the analyzer ran on them; since then rules
-// have been found by reading its errors, so its figures are fitted too).
+// have been found by reading its errors, so its figures are fitted too). Engine fb-6:
+// macro-F1 0.900, theme P 0.718 R 0.694, intent 0.777 (fb-5: 0.812, intent 0.713).
 func TestChatDevSet(t *testing.T) {
 	m := measureChatSetN(t, "testdata/chat_dev.jsonl", 150)
-	if m.macroF1 < 0.80 || m.themeP < 0.71 || m.themeR < 0.68 || m.intent < 0.70 {
-		t.Errorf("below the dev-set floors (macro-F1 0.80, theme P 0.71 R 0.68, intent 0.70)")
+	if m.macroF1 < 0.89 || m.themeP < 0.71 || m.themeR < 0.68 || m.intent < 0.77 {
+		t.Errorf("below the dev-set floors (macro-F1 0.89, theme P 0.71 R 0.68, intent 0.77)")
+	}
+}
+
+// TestChatTrain2Set measures the second training set (testdata/chat_train2.jsonl,
+// 461 rows of support and community chat from many kinds of product, labelled blind
+// and committed before the analyzer ran on them). Its first run (engine fb-5) gave
+// macro-F1 0.595 (accuracy 0.599), theme P 0.761 R 0.498, intent 0.495, close to the
+// held-out set's; the fb-6 rules were then found by reading its errors, so today's
+// figures (macro-F1 0.825, accuracy 0.855, theme P 0.761 R 0.498, intent 0.631) are
+// fitted.
+func TestChatTrain2Set(t *testing.T) {
+	m := measureChatSetN(t, "testdata/chat_train2.jsonl", 400)
+	if m.macroF1 < 0.82 || m.themeP < 0.75 || m.themeR < 0.49 || m.intent < 0.62 {
+		t.Errorf("below the train2 floors (macro-F1 0.82, theme P 0.75 R 0.49, intent 0.62)")
 	}
 }
 
@@ -117,10 +133,13 @@ func TestChatDevSet(t *testing.T) {
 // labelled blind and committed before the analyzer ever ran on it). Rules are never
 // chosen by reading its rows; it tells how the analyzer does on chat it was not fitted
 // to. Its figures before any rule was changed (engine fb-2): macro-F1 0.575, theme P
-// 0.816 R 0.435, intent 0.511. The floors sit just under today's (engine fb-5).
+// 0.816 R 0.435, intent 0.511; engine fb-5: 0.585, 0.786 / 0.502, 0.523. Engine fb-6,
+// whose rules came from chat_train2's errors with the held-out aggregates looked at
+// six times: macro-F1 0.647 (accuracy 0.657), theme P 0.786 R 0.502, intent 0.568.
+// The floors sit just under today's.
 func TestChatHoldoutSet(t *testing.T) {
 	m := measureChatSet(t, "testdata/chat_holdout.jsonl")
-	if m.macroF1 < 0.58 || m.themeP < 0.78 || m.themeR < 0.49 || m.intent < 0.51 {
-		t.Errorf("below the held-out floors (macro-F1 0.58, theme P 0.78 R 0.49, intent 0.51)")
+	if m.macroF1 < 0.64 || m.themeP < 0.78 || m.themeR < 0.49 || m.intent < 0.56 {
+		t.Errorf("below the held-out floors (macro-F1 0.64, theme P 0.78 R 0.49, intent 0.56)")
 	}
 }
