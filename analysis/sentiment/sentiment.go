@@ -417,7 +417,7 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 		if wi.flags&fNeg == 0 && strings.HasSuffix(w, "n't") {
 			wi.flags |= fNeg
 		}
-		if wi.flags == 0 && isStatusCode(w) {
+		if wi.flags == 0 && len(w) >= 3 && (w[0] == '4' || w[0] == '5') && isStatusCode(w) {
 			wi.flags = fStatus
 		}
 		seen |= wi.flags
