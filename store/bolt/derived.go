@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -97,7 +96,7 @@ func (r rollups) add(ws string, b *bbolt.Bucket, start time.Time, c map[string]i
 	if ru == nil {
 		ru = &rollup{b: b.Bucket(bRoll), k: k, counts: map[string]int64{}}
 		if v := ru.b.Get(k); v != nil {
-			if err := json.Unmarshal(v, &ru.counts); err != nil {
+			if err := store.DecodeCounters(v, ru.counts); err != nil {
 				return fmt.Errorf("decode rollup %s %s: %w", ws, start.Format(time.RFC3339), err)
 			}
 		}
@@ -122,11 +121,7 @@ func (r rollups) flush() error {
 			}
 			continue
 		}
-		v, err := json.Marshal(ru.counts)
-		if err != nil {
-			return err
-		}
-		if err := ru.b.Put(ru.k, v); err != nil {
+		if err := ru.b.Put(ru.k, store.AppendCounters(nil, ru.counts)); err != nil {
 			return err
 		}
 	}
@@ -186,10 +181,48 @@ func (p *prepared) prepare(it *store.Applied) error {
 	p.rev = m.Revision()
 	p.rec = &record{Message: *m, Tags: it.Tags, Stamp: p.rev + "@" + it.Tags.Analyzer, Contrib: feedbackbot.Contributions(m, &it.Tags)}
 	var err error
-	if p.enc, err = json.Marshal(p.rec); err != nil {
+	if p.enc, err = encodeRecord(p.rec); err != nil {
 		return fmt.Errorf("encode message %s: %w", m.Key(), err)
 	}
 	return nil
+}
+
+// encodeRecord writes rec as json.Marshal would, without its reflection: a Stored
+// with the stamp and contributions after the tags.
+func encodeRecord(rec *record) ([]byte, error) {
+	st := store.Stored{Message: rec.Message, Tags: rec.Tags}
+	b, err := store.AppendStored(make([]byte, 0, 512+len(rec.Message.Text)+40*len(rec.Contrib)), &st)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b[:len(b)-1], `,"stamp":`...) // reopen the object
+	b = store.AppendString(b, rec.Stamp)
+	b = append(b, `,"contrib":`...)
+	b = store.AppendCounters(b, rec.Contrib)
+	return append(b, '}'), nil
+}
+
+// decodeRecord reads a record as json.Unmarshal would, without its reflection.
+func decodeRecord(v []byte, rec *record) error {
+	st := store.Stored{Message: rec.Message, Tags: rec.Tags}
+	err := store.DecodeStoredWith(v, &st, func(name, raw []byte) error {
+		switch {
+		case bytes.EqualFold(name, []byte("stamp")):
+			return store.DecodeString(raw, &rec.Stamp)
+		case bytes.EqualFold(name, []byte("contrib")):
+			if string(raw) == "null" {
+				rec.Contrib = nil
+				return nil
+			}
+			if rec.Contrib == nil {
+				rec.Contrib = make(map[string]int64, 16)
+			}
+			return store.DecodeCounters(raw, rec.Contrib)
+		}
+		return nil
+	})
+	rec.Message, rec.Tags = st.Message, st.Tags
+	return err
 }
 
 func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied, p *prepared) (bool, error) {
@@ -204,7 +237,7 @@ func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied, p *prepared) (bool, e
 	var old *record
 	if v := msgs.Get(key); v != nil {
 		old = new(record)
-		if err := json.Unmarshal(v, old); err != nil {
+		if err := decodeRecord(v, old); err != nil {
 			return false, fmt.Errorf("decode message %s: %w", key, err)
 		}
 	}
@@ -306,11 +339,13 @@ func unindex(b *bbolt.Bucket, rs rollups, rec *record) error {
 }
 
 func decodeStored(key, v []byte) (store.Stored, error) {
-	var rec record
-	if err := json.Unmarshal(v, &rec); err != nil {
+	// A record's stamp and contributions are skipped. Strings are copied: v is only
+	// valid inside the transaction.
+	var st store.Stored
+	if err := store.DecodeStored(v, &st); err != nil {
 		return store.Stored{}, fmt.Errorf("decode message %s: %w", key, err)
 	}
-	return store.Stored{Message: rec.Message, Tags: rec.Tags}, nil
+	return st, nil
 }
 
 // Message implements store.Derived.
@@ -423,8 +458,8 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 			if !at.Before(to) {
 				break
 			}
-			r := feedbackbot.Rollup{Workspace: workspace, Start: at}
-			if err := json.Unmarshal(v, &r.Counts); err != nil {
+			r := feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: make(map[string]int64, len(v)/24)}
+			if err := store.DecodeCounters(v, r.Counts); err != nil {
 				return fmt.Errorf("decode rollup %s %s: %w", workspace, at.Format(time.RFC3339), err)
 			}
 			out = append(out, r)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -87,7 +86,7 @@ func indexPeople(tx *bbolt.Tx) error {
 		}
 		err = b.Bucket(bMsg).ForEach(func(k, v []byte) error {
 			var rec record
-			if err := json.Unmarshal(v, &rec); err != nil {
+			if err := decodeRecord(v, &rec); err != nil {
 				return fmt.Errorf("decode message %s: %w", k, err)
 			}
 			if rec.Message.Author == "" {
@@ -249,7 +248,7 @@ func forgetMessage(b *bbolt.Bucket, rs rollups, key []byte) (erased bool, undeli
 	msgs := b.Bucket(bMsg)
 	if v := msgs.Get(key); v != nil {
 		var rec record
-		if err := json.Unmarshal(v, &rec); err != nil {
+		if err := decodeRecord(v, &rec); err != nil {
 			return false, 0, fmt.Errorf("decode message %s: %w", key, err)
 		}
 		if err := unindex(b, rs, &rec); err != nil {

@@ -3,13 +3,13 @@ package redisstore
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 
@@ -227,7 +227,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	tags := it.Tags
 	tags.Sentiment.Score = finite(tags.Sentiment.Score)
 	rev := m.Revision()
-	data, err := json.Marshal(store.Stored{Message: m, Tags: tags})
+	data, err := store.AppendStored(nil, &store.Stored{Message: m, Tags: tags})
 	if err != nil {
 		return applyItem{}, fmt.Errorf("encode message: %w", err)
 	}
@@ -305,7 +305,7 @@ func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
 		return store.Stored{}, wrapErr("message", err)
 	}
 	var st store.Stored
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+	if err := decodeStored(raw, &st); err != nil {
 		return store.Stored{}, fmt.Errorf("redis message %s: decode: %w", key, err)
 	}
 	return st, nil
@@ -387,7 +387,7 @@ func (s *Store) records(ctx context.Context, k wsKeys, members []string) ([]stor
 			return nil, wrapErr("load messages", err)
 		}
 		var st store.Stored
-		if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		if err := decodeStored(raw, &st); err != nil {
 			return nil, fmt.Errorf("redis message %s: decode: %w", members[i], err)
 		}
 		out = append(out, st)
@@ -574,4 +574,10 @@ func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error
 	}
 	slices.Sort(as)
 	return as, nil
+}
+
+// decodeStored decodes a message record. The decoder copies every string it keeps,
+// so raw is read in place rather than copied to a byte slice first.
+func decodeStored(raw string, st *store.Stored) error {
+	return store.DecodeStored(unsafe.Slice(unsafe.StringData(raw), len(raw)), st)
 }

@@ -209,7 +209,7 @@ func (s *Store) expireKeys(ctx context.Context, k wsKeys, members []string, auth
 		}
 		if raw, ok := v[1].(string); ok && author == "" {
 			var st store.Stored
-			if err := json.Unmarshal([]byte(raw), &st); err != nil {
+			if err := decodeStored(raw, &st); err != nil {
 				return 0, fmt.Errorf("redis expire: message %s: decode: %w", m, err)
 			}
 			author = st.Message.Author

@@ -262,7 +262,7 @@ func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 			continue // deleted meanwhile
 		}
 		var st store.Stored
-		if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		if err := decodeStored(raw, &st); err != nil {
 			return fmt.Errorf("redis people index: message %s: decode: %w", m, err)
 		}
 		if st.Message.Author == "" {
