@@ -63,6 +63,9 @@ func (c *scoring) fb6(seen uint32) {
 	if kinds&kOld != 0 {
 		c.oldVersions()
 	}
+	if kinds&kStill != 0 {
+		c.stillThere()
+	}
 	if seen&fNeg != 0 {
 		c.thingsDenied()
 	}
@@ -109,6 +112,7 @@ const (
 	kReported
 	kOld
 	kRelief // fixed states and relief negators
+	kStill  // still
 )
 
 var markKinds = func() map[string]uint16 {
@@ -117,7 +121,8 @@ var markKinds = func() map[string]uint16 {
 		words map[string]bool
 		kind  uint16
 	}{{displayVerbs, kDisplay}, {controls, kControl}, {whenWords, kWhen}, {papers, kPaper}, {reporting, kPaper},
-		{getForms, kGet}, {reportedVerbs, kReported}, {oldWords, kOld}, {fixedStates, kRelief}, {reliefNegators, kRelief}} {
+		{getForms, kGet}, {reportedVerbs, kReported}, {oldWords, kOld}, {fixedStates, kRelief}, {reliefNegators, kRelief},
+		{wordBools("still"), kStill}} {
 		for w := range s.words {
 			m[w] |= s.kind
 		}
@@ -774,3 +779,30 @@ var (
 		duplicated ignored rejected declined flagged blocked banned locked cancelled canceled wiped corrupted
 		truncated suspended disconnected signed booted throttled overcharged`)
 )
+
+// stillThere: "still" in a sentence with no sentiment at all tells that something
+// has gone on too long ("the old logo still shows on invoices", "we still see the
+// banner"); "still works", "still love it" keep their praise, and a sentence
+// already negative ("still broken") needs no more.
+func (c *scoring) stillThere() {
+	low, segs, vals := c.low, c.segs, c.vals
+	for _, i := range c.cues {
+		if c.infos[i].kinds&kStill == 0 {
+			continue
+		}
+		start := i
+		for start > 0 && segs[start]&segSentence == 0 {
+			start--
+		}
+		silent := true
+		for k := start; k < len(low) && (k == start || segs[k]&segSentence == 0); k++ {
+			silent = silent && vals[k] == 0
+		}
+		if silent {
+			vals[i] += stillThereValence
+		}
+	}
+}
+
+// stillThereValence is the weight of a "still" without praise.
+const stillThereValence = -0.5

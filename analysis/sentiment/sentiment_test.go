@@ -627,6 +627,9 @@ func TestProblemReports(t *testing.T) {
 		{"nothing is loading", "-"},
 		{"I didn't receive the code", "-"},
 		{"that shouldn't be published yet", "0"},
+		// stillThere: "still" in a sentence with no sentiment.
+		{"the old logo still shows on invoices", "-"},
+		{"it still works", "+"},
 		// rhetorical questions: "every" persists.
 		{"why does every update reset the theme?", "-"},
 	})
