@@ -76,6 +76,24 @@ func (c *scoring) fb6(seen uint32) {
 	if seen&fAgain != 0 {
 		c.again()
 	}
+	if kinds&kChange != 0 {
+		c.regressions()
+	}
+	if kinds&kRecur != 0 {
+		c.recurrences()
+	}
+	if kinds&kOffer != 0 {
+		c.offers()
+	}
+	if kinds&kMarker != 0 {
+		c.reportMarkers()
+	}
+	if kinds&kPlan != 0 {
+		c.plans()
+	}
+	if seen&(fPolite|fGratitude) != 0 {
+		c.thanksInRequests()
+	}
 	if seen&fSide != 0 {
 		c.ownSide()
 	}
@@ -113,6 +131,12 @@ const (
 	kOld
 	kRelief // fixed states and relief negators
 	kStill  // still
+	// fb-7 (fb7.go)
+	kChange // after, since: "after the firmware push"
+	kRecur  // in a row, repeatedly, N times, the third ...
+	kOffer  // happy, glad, willing (to ...)
+	kPlan   // I'll, let's, will ...: what happens next
+	kMarker // heads (up), fyi, (one) thing, though: a report after praise
 )
 
 var markKinds = func() map[string]uint16 {
@@ -122,7 +146,8 @@ var markKinds = func() map[string]uint16 {
 		kind  uint16
 	}{{displayVerbs, kDisplay}, {controls, kControl}, {whenWords, kWhen}, {papers, kPaper}, {reporting, kPaper},
 		{getForms, kGet}, {reportedVerbs, kReported}, {oldWords, kOld}, {fixedStates, kRelief}, {reliefNegators, kRelief},
-		{wordBools("still"), kStill}} {
+		{wordBools("still"), kStill}, {wordBools("after since"), kChange}, {recurWords, kRecur}, {offerWords, kOffer},
+		{planWords, kPlan}, {markerWords, kMarker}} {
 		for w := range s.words {
 			m[w] |= s.kind
 		}
