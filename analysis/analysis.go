@@ -21,7 +21,7 @@ import (
 )
 
 // EngineVersion changes whenever the rules change, so reanalysis re-tags history.
-const EngineVersion = "fb-6"
+const EngineVersion = "fb-7"
 
 // MaxAnalyzedBytes bounds the text analysed per message; longer texts are cut (the
 // store keeps them whole up to its own cap). Sentiment saturates long before this.

@@ -95,19 +95,21 @@ func measureChatSetN(t *testing.T, path string, minRows int) chatFigures {
 // TestChatRegressionSet measures the hand-labelled support-chat set (testdata/
 // chat_labelled.jsonl, labelled before looking at the analyzer's output, but the
 // rules were then found by reading its errors, so its figures are fitted) and fails
-// if they drop below the floors, which sit just under today's figures (engine fb-6:
-// macro-F1 0.921, theme P 0.901 R 0.807, intent 0.812; fb-5 had 0.878 and 0.802).
+// if they drop below the floors, which sit just under today's figures (engine fb-7:
+// macro-F1 0.925, theme P 0.901 R 0.807, intent 0.812; fb-6 had 0.921, fb-5 0.878
+// and intent 0.802).
 func TestChatRegressionSet(t *testing.T) {
 	m := measureChatSet(t, "testdata/chat_labelled.jsonl")
-	if m.macroF1 < 0.91 || m.themeP < 0.89 || m.themeR < 0.80 || m.intent < 0.81 {
-		t.Errorf("below the regression floors (macro-F1 0.91, theme P 0.89 R 0.80, intent 0.81)")
+	if m.macroF1 < 0.915 || m.themeP < 0.89 || m.themeR < 0.80 || m.intent < 0.81 {
+		t.Errorf("below the regression floors (macro-F1 0.915, theme P 0.89 R 0.80, intent 0.81)")
 	}
 }
 
 // TestChatDevSet measures the development chat set (testdata/chat_dev.jsonl, 188
 // rows labelled blind and committed before the analyzer ran on them; since then rules
-// have been found by reading its errors, so its figures are fitted too). Engine fb-6:
-// macro-F1 0.900, theme P 0.718 R 0.694, intent 0.777 (fb-5: 0.812, intent 0.713).
+// have been found by reading its errors, so its figures are fitted too). Engines fb-6
+// and fb-7: macro-F1 0.900, theme P 0.718 R 0.694, intent 0.777 (fb-5: 0.812, intent
+// 0.713).
 func TestChatDevSet(t *testing.T) {
 	m := measureChatSetN(t, "testdata/chat_dev.jsonl", 150)
 	if m.macroF1 < 0.89 || m.themeP < 0.71 || m.themeR < 0.68 || m.intent < 0.77 {
@@ -120,12 +122,30 @@ func TestChatDevSet(t *testing.T) {
 // and committed before the analyzer ran on them). Its first run (engine fb-5) gave
 // macro-F1 0.595 (accuracy 0.599), theme P 0.761 R 0.498, intent 0.495, close to the
 // held-out set's; the fb-6 rules were then found by reading its errors, so today's
-// figures (macro-F1 0.829, accuracy 0.859, theme P 0.761 R 0.498, intent 0.633) are
-// fitted.
+// figures are fitted: fb-6 macro-F1 0.829 (accuracy 0.859), intent 0.633; fb-7, whose
+// word classes were found mostly on chat_train3, 0.837 (0.868), intent 0.636; themes
+// unchanged at P 0.761 R 0.498.
 func TestChatTrain2Set(t *testing.T) {
 	m := measureChatSetN(t, "testdata/chat_train2.jsonl", 400)
-	if m.macroF1 < 0.82 || m.themeP < 0.75 || m.themeR < 0.49 || m.intent < 0.62 {
-		t.Errorf("below the train2 floors (macro-F1 0.82, theme P 0.75 R 0.49, intent 0.62)")
+	if m.macroF1 < 0.83 || m.themeP < 0.75 || m.themeR < 0.49 || m.intent < 0.63 {
+		t.Errorf("below the train2 floors (macro-F1 0.83, theme P 0.75 R 0.49, intent 0.63)")
+	}
+}
+
+// TestChatTrain3Set measures the third training set (testdata/chat_train3.jsonl, 435
+// rows in another voice than train2's: terse engineers, non-native English, angry
+// admins, polite enterprise buyers, gamers, community members and staff; weighted
+// towards negatives told with polite or praise words or none, and neutrals with
+// positive-looking words), labelled blind and committed (af428ff) before the analyzer
+// ran on it. Its first run (engine fb-6) is the honest measure of round 1's
+// generality: macro-F1 0.563 (accuracy 0.584), theme P 0.531 R 0.457, intent 0.455,
+// below the held-out set's 0.647. The fb-7 word classes were then found by reading
+// its errors, so today's figures are fitted: macro-F1 0.632 (accuracy 0.653), themes
+// unchanged, intent 0.490.
+func TestChatTrain3Set(t *testing.T) {
+	m := measureChatSetN(t, "testdata/chat_train3.jsonl", 400)
+	if m.macroF1 < 0.625 || m.themeP < 0.52 || m.themeR < 0.45 || m.intent < 0.48 {
+		t.Errorf("below the train3 floors (macro-F1 0.625, theme P 0.52 R 0.45, intent 0.48)")
 	}
 }
 
@@ -136,10 +156,12 @@ func TestChatTrain2Set(t *testing.T) {
 // 0.816 R 0.435, intent 0.511; engine fb-5: 0.585, 0.786 / 0.502, 0.523. Engine fb-6,
 // whose rules came from chat_train2's errors with the held-out aggregates looked at
 // seven times: macro-F1 0.647 (accuracy 0.657), theme P 0.786 R 0.502, intent 0.568.
-// The floors sit just under today's.
+// Engine fb-7, whose word classes came from chat_train3's errors (held-out aggregates
+// looked at three times this round: 0.650, 0.655, 0.655): macro-F1 0.655 (accuracy
+// 0.669), theme P 0.786 R 0.502, intent 0.574. The floors sit just under today's.
 func TestChatHoldoutSet(t *testing.T) {
 	m := measureChatSet(t, "testdata/chat_holdout.jsonl")
-	if m.macroF1 < 0.64 || m.themeP < 0.78 || m.themeR < 0.49 || m.intent < 0.56 {
-		t.Errorf("below the held-out floors (macro-F1 0.64, theme P 0.78 R 0.49, intent 0.56)")
+	if m.macroF1 < 0.65 || m.themeP < 0.78 || m.themeR < 0.49 || m.intent < 0.57 {
+		t.Errorf("below the held-out floors (macro-F1 0.65, theme P 0.78 R 0.49, intent 0.57)")
 	}
 }

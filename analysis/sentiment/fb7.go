@@ -30,6 +30,9 @@ const (
 	recurMore         = -0.4 // recurrence added to a negative sentence
 	reportMarker      = -1.0 // "heads up", "one thing", "though" after praise, on a silent clause
 	markedPraise      = 0.25 // praise before a report marker weighs this much
+	// faintPraise: VADER gives "number", "agent"-like words faint valences; a
+	// sentence praises above this sum.
+	faintPraise = 0.5
 )
 
 var (
@@ -112,7 +115,7 @@ func (c *scoring) regressions() {
 			continue
 		}
 		start, end := c.sentenceBounds(i)
-		if neg, pos := c.tone(start, end); neg == 0 && pos == 0 {
+		if neg, pos := c.tone(start, end); neg == 0 && pos <= faintPraise {
 			c.vals[i] += regressionValence
 		}
 	}
@@ -150,8 +153,14 @@ func (c *scoring) recurrences() {
 		start, end := c.sentenceBounds(i)
 		last = end
 		neg, pos := c.tone(start, end)
+		sarcastic := pos > faintPraise && c.sarcasticOpener(start)
+		if sarcastic {
+			for k := start; k < end; k++ {
+				vals[k] = min(vals[k], vals[k]*flipSarcasm)
+			}
+		}
 		switch {
-		case pos > 0 && neg == 0 && !c.sarcasticOpener(start):
+		case pos > faintPraise && neg == 0 && !sarcastic:
 		case neg == 0:
 			vals[i] += recurAlone
 		default:
@@ -328,8 +337,9 @@ func (c *scoring) reportMarkers() {
 				vals[k] *= markedPraise
 			}
 		}
-		if silent {
-			vals[i] += reportMarker
+		vals[i] = reportMarker // the marker itself ("fyi" is positive in VADER) announces a report
+		if !silent {
+			vals[i] = reportMarker / 2
 		}
 		return
 	}

@@ -740,3 +740,64 @@ func TestMoreTroubleVocabulary(t *testing.T) {
 		{"not what I meant", "0"},
 	})
 }
+
+// TestRegressions (fb-7): a change event in a sentence with no sentiment reports
+// what the change broke; praise around it stays praise.
+func TestRegressions(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"the widget renders twice as tall after patch 2.2", "-"},
+		{"half the tablets dropped off the network after the firmware push", "-"},
+		{"the agent pins a core on idle machines since 3.4.1", "-"},
+		{"zero crashes since the update", "+"},
+		{"we'll test it after the release", "-"}, // a known limit: a plan reads as a report
+	})
+}
+
+// TestRecurrences (fb-7): recurrence markers in a sentence without praise complain.
+func TestRecurrences(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"the nightly job skipped the third night in a row", "-"},
+		{"we have asked about this repeatedly", "-"},
+		{"I've restarted the router four times", "-"},
+		{"this is the fifth agent who asks for my invoice number", "-"},
+		{"so happy to see the login page for the fourth time today", "-"},
+		{"the new engine is three times faster", "+"},
+		{"the fifth time I've recommended you, love this tool", "+"},
+	})
+}
+
+// TestOffersPlansAndManners (fb-7): offers, logistics after an acknowledgement and
+// thanks after a request are no praise.
+func TestOffersPlansAndManners(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"happy to send the config, which address?", "0"},
+		{"happy to see it back!", "+"},
+		{"great, I'll book the room for Monday", "0"},
+		{"thanks, I'll pass this on to our network team", "0"},
+		{"perfect, let me ask finance", "0"},
+		{"great, see you tomorrow", "+"},
+		{"could you send me the SOC 2 letter? thanks!", "0"},
+		{"could you add a Gantt view? thank you", "0"},
+		{"thanks! that fixed it", "+"},
+	})
+}
+
+// TestReportMarkers (fb-7): a report after praise, introduced by "heads up", "fyi"
+// or "one thing:", is the message.
+func TestReportMarkers(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"great release. fyi the sidebar overlaps the chart on tablets", "-"},
+		{"nice work on v2, one thing: the filter panel opens behind the map", "-"},
+		{"great release. fyi I'm out tomorrow, love it", "+"},
+	})
+}
+
+// TestFailureVerbs (fb-7): what a thing does by itself when it fails.
+func TestFailureVerbs(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"the form resets when I switch tabs", "-"},
+		{"the title reverts after a reload", "-"},
+		{"the importer skips rows with a comma", "-"},
+		{"the preview is blank", "-"},
+	})
+}
