@@ -37,7 +37,21 @@ const (
 // skip_verify=true (TLS without certificate checks). Anything else is an error.
 // Special characters in the user or password must be percent-encoded. Errors carry
 // EINVALID and never repeat the password (nor any part of the input that may hold it).
+//
+// Every form gets ContextTimeoutEnabled: a context's deadline then bounds the socket
+// reads and writes of its commands. Without it go-redis waits out read_timeout (5 s by
+// default) whatever the context says, and a caller that must act by a deadline, such
+// as the Discord gateway lease's renew, would be held past it.
 func ParseURL(raw string) (*redis.UniversalOptions, error) {
+	o, err := parseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	o.ContextTimeoutEnabled = true
+	return o, nil
+}
+
+func parseURL(raw string) (*redis.UniversalOptions, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return nil, urlErr("empty URL")
