@@ -99,9 +99,10 @@ func FuzzAnalyze(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		tags := a.Analyze(s)
-		if tags.Sentiment.Score < -1 || tags.Sentiment.Score > 1 || tags.Sentiment.Label != feedbackbot.LabelFor(tags.Sentiment.Score) {
-			t.Fatalf("inconsistent sentiment %+v", tags.Sentiment)
+		for _, tags := range []feedbackbot.Tags{a.Analyze(s), a.AnalyzeMessage(&feedbackbot.Message{Text: s})} {
+			if tags.Sentiment.Score < -1 || tags.Sentiment.Score > 1 || tags.Sentiment.Label != feedbackbot.LabelFor(tags.Sentiment.Score) {
+				t.Fatalf("inconsistent sentiment %+v", tags.Sentiment)
+			}
 		}
 	})
 }
@@ -112,6 +113,18 @@ func BenchmarkAnalyze(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		a.Analyze(s)
+	}
+}
+
+// BenchmarkAnalyzeMessage is BenchmarkAnalyze for a chat message: the rules and
+// the combination layer.
+func BenchmarkAnalyzeMessage(b *testing.B) {
+	a := newA(b)
+	m := &feedbackbot.Message{Role: feedbackbot.RoleCustomer,
+		Text: "Hey <@U042>, the CSV export is broken AGAIN since Tuesday's release :rage: and we were charged twice. Any update?"}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		a.AnalyzeMessage(m)
 	}
 }
 

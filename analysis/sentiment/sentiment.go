@@ -349,7 +349,26 @@ type Report struct {
 	// Clauses has bit i set when token i starts a clause (after punctuation), for
 	// the first 64 tokens: the themes matcher keeps negation in its clause too.
 	Clauses uint64
+	// Classes has bit k set when a word of class k was seen (Classes names them),
+	// the cues the rules start from: the combination layer's generic features.
+	Classes uint32
+	// Pos and Neg sum the positive and the negative valences after the rules
+	// (Neg <= 0); BasePos and BaseNeg before them, so the layer sees how far the
+	// rules moved the words.
+	Pos, Neg, BasePos, BaseNeg float64
+	// Sarcasm: an eye-roll, "/s" or "yeah right" turned praise words around.
+	Sarcasm bool
+	// Contrast: a "but" or "however" weighed what follows it over what precedes.
+	Contrast bool
+	// PastedError: an error pasted as code counted against the message.
+	PastedError bool
 }
+
+// Classes names the word classes of Report.Classes, bit by bit.
+var Classes = [32]string{"lexicon", "booster", "negation", "emoji", "sarcasm", "anger", "frustration",
+	"confusion", "gratitude", "joy", "scarce", "function_verb", "fail_verb", "keep", "why", "span", "chase",
+	"modal", "thanks", "question_start", "marker", "hedge", "used", "if", "again", "until", "irrealis", "side",
+	"polite", "status_code", "trouble", "report_mark"}
 
 // ScoreTokensReport is ScoreTokens with what the rules found.
 func (e *Engine) ScoreTokensReport(toks, low []string, raw string) (feedbackbot.Sentiment, Report) {
@@ -370,7 +389,7 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 	if n == 0 {
 		if codeError {
 			score := pastedError / math.Sqrt(pastedError*pastedError+normAlpha)
-			return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score)}, Report{Malfunction: true}
+			return feedbackbot.Sentiment{Label: feedbackbot.LabelFor(score), Score: round3(score)}, Report{Malfunction: true, PastedError: true}
 		}
 		return feedbackbot.Sentiment{Label: feedbackbot.Neutral}, Report{}
 	}
@@ -584,11 +603,13 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 	}
 
 	// Contrast: what follows "but" / "however" outweighs what precedes it.
+	contrast := false
 	for i, w := range low {
 		if seen&fMarker == 0 {
 			break
 		}
 		if w == "but" || w == "however" {
+			contrast = true
 			for j := range vals {
 				switch {
 				case j < i:
@@ -622,6 +643,19 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 	for _, v := range vals {
 		sum += v
 	}
+	rep := Report{Classes: seen, Sarcasm: sarcasm, Contrast: contrast, PastedError: codeError}
+	for k, v := range vals {
+		if v > 0 {
+			rep.Pos += v
+		} else {
+			rep.Neg += v
+		}
+		if b := c.base[k]; b > 0 {
+			rep.BasePos += b
+		} else {
+			rep.BaseNeg += b
+		}
+	}
 	if codeError {
 		sum += pastedError
 		c.malfunction = true
@@ -639,7 +673,7 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 	}
 	score := sum / math.Sqrt(sum*sum+normAlpha)
 	score = math.Max(-1, math.Min(1, score))
-	rep := Report{Malfunction: c.malfunction}
+	rep.Malfunction = c.malfunction
 	for i := range min(n, 64) {
 		if segs[i]&segClause != 0 {
 			rep.Clauses |= 1 << i

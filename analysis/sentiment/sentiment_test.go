@@ -801,3 +801,34 @@ func TestFailureVerbs(t *testing.T) {
 		{"the preview is blank", "-"},
 	})
 }
+
+// TestReportForTheLayer: the report names the word classes seen (Classes is in the
+// order of the flags) and the valence sums before and after the rules, which the
+// analyzer's combination layer reads.
+func TestReportForTheLayer(t *testing.T) {
+	if fMark != 1<<31 || Classes[31] != "report_mark" || Classes[2] != "negation" || Classes[11] != "function_verb" {
+		t.Fatal("Classes is out of step with the word flags")
+	}
+	e := engine(t)
+	for _, tt := range []struct {
+		text    string
+		class   uint32
+		neg     bool // Neg < 0
+		praise  bool // BasePos > 0
+		sarcasm bool
+	}{
+		{"the dashboard won't load", fFunc | fNeg, true, false, false},
+		{"great, another outage 🙄", fSarcasm | fTrouble, true, true, true},
+		{"love the new editor", fLex, false, true, false},
+	} {
+		toks := text.Tokens(text.Clean(tt.text), nil)
+		var low []string
+		for _, w := range toks {
+			low = append(low, text.Lower(w))
+		}
+		_, rep := e.ScoreTokensReport(toks, low, text.Clean(tt.text))
+		if rep.Classes&tt.class != tt.class || (rep.Neg < 0) != tt.neg || (rep.BasePos > 0) != tt.praise || rep.Sarcasm != tt.sarcasm {
+			t.Errorf("%q: report %+v", tt.text, rep)
+		}
+	}
+}

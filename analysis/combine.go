@@ -1,0 +1,271 @@
+package analysis
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/layer"
+	"github.com/feedbackbot/feedbackbot/analysis/sentiment"
+	"github.com/feedbackbot/feedbackbot/analysis/themes"
+)
+
+// The combination layer: two logistic regressions (sentiment class, intent) over
+// generic features of a message, the rule engine's own outputs (its score, the
+// positive and negative sums before and after the rules, which word classes and
+// rules fired, the rules' intent, themes, question, emphasis) plus hashed word
+// stems and stem pairs. Its weights are fitted on the four training chat sets by
+// `go run ./bench train` (TrainLayer) and shipped as data/layer.json.
+//
+//go:embed data/layer.json
+var layerJSON []byte
+
+// layerFile is data/layer.json.
+type layerFile struct {
+	About string `json:"about"`
+	// Threshold: the sentiment layer overrides the rules' label only when it gives
+	// its own class at least this probability.
+	Threshold float64 `json:"threshold"`
+	// Gate: it overrides them only in messages about the product (productTalk).
+	Gate bool `json:"gate"`
+	// ToNegative: it may only turn a label negative.
+	ToNegative bool           `json:"to_negative"`
+	Options    LayerOptions   `json:"options"`
+	Rows       map[string]int `json:"rows"`
+	Sentiment  *layer.Model   `json:"sentiment"`
+	Intent     *layer.Model   `json:"intent"`
+}
+
+// combiner applies a loaded layer file.
+type combiner struct {
+	sent, intent *layer.Model
+	threshold    float64
+	gate, toNeg  bool
+	hashBits     int
+}
+
+func loadLayer(data []byte) (*combiner, error) {
+	var f layerFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("layer: %w", err)
+	}
+	if f.Sentiment == nil || f.Intent == nil {
+		return nil, fmt.Errorf("layer: the file lacks a model")
+	}
+	for _, m := range []*layer.Model{f.Sentiment, f.Intent} {
+		if err := m.Check(denseNames, m.HashBits); err != nil {
+			return nil, err
+		}
+	}
+	if f.Sentiment.HashBits != f.Intent.HashBits {
+		return nil, fmt.Errorf("layer: the two models hash into different sizes")
+	}
+	for _, c := range f.Sentiment.Classes {
+		if feedbackbot.LabelFor(labelScore[feedbackbot.SentimentLabel(c)]) != feedbackbot.SentimentLabel(c) {
+			return nil, fmt.Errorf("layer: unknown sentiment class %q", c)
+		}
+	}
+	return &combiner{sent: f.Sentiment, intent: f.Intent, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits}, nil
+}
+
+// labelScore is a score inside each label's interval.
+var labelScore = map[feedbackbot.SentimentLabel]float64{feedbackbot.Positive: 1, feedbackbot.Neutral: 0, feedbackbot.Negative: -1}
+
+// Dense features, in order. Each is in about [-1, 1] or {0, 1}.
+const (
+	fBias = iota
+	fScore
+	fScoreSq
+	fRulePositive
+	fRuleNegative
+	fPos
+	fNeg
+	fBasePos
+	fBaseNeg
+	fMalfunction
+	fSarcasm
+	fContrast
+	fPastedError
+	fQuestion
+	fQMark
+	fExclaim
+	fShouting
+	fWish
+	fDefect
+	fTokens
+	fClasses // 32 word classes of sentiment.Classes
+)
+
+var (
+	emotionNames = []feedbackbot.Emotion{feedbackbot.EmotionAnger, feedbackbot.EmotionFrustration,
+		feedbackbot.EmotionConfusion, feedbackbot.EmotionGratitude, feedbackbot.EmotionJoy}
+	intentNames = []feedbackbot.Intent{feedbackbot.IntentChurnSignal, feedbackbot.IntentBugReport,
+		feedbackbot.IntentComplaint, feedbackbot.IntentFeatureRequest, feedbackbot.IntentQuestion,
+		feedbackbot.IntentPraise, feedbackbot.IntentOther}
+	fEmotions    = fClasses + len(sentiment.Classes)
+	fIntents     = fEmotions + len(emotionNames)
+	fThemes      = fIntents + len(intentNames)
+	themeFeature = map[string]int{}
+	denseNames   = []string{"bias", "score", "score_squared", "rule_positive", "rule_negative", "pos", "neg",
+		"base_pos", "base_neg", "malfunction", "sarcasm", "contrast", "pasted_error", "question", "question_mark",
+		"exclamation", "shouting", "wish", "defect_word", "tokens"}
+)
+
+func init() {
+	for _, c := range sentiment.Classes {
+		denseNames = append(denseNames, "class:"+c)
+	}
+	for _, e := range emotionNames {
+		denseNames = append(denseNames, "emotion:"+string(e))
+	}
+	for _, i := range intentNames {
+		denseNames = append(denseNames, "rule_intent:"+string(i))
+	}
+	// Themes by the default taxonomy's names: a team's own taxonomy shares the
+	// names it keeps; others add no feature.
+	for _, t := range themes.Default() {
+		themeFeature[t.Name] = len(denseNames)
+		denseNames = append(denseNames, "theme:"+t.Name)
+	}
+}
+
+// squash maps a valence sum to (-1, 1) as the engine normalises its score.
+func squash(x float64) float64 { return x / math.Sqrt(x*x+15) }
+
+// features appends the message's features to dst: the dense ones, then a hashed
+// feature for every stem, every pair of neighbouring stems, and the first stem.
+func features(dst []layer.Feature, hashBits int, low, stems []string, clean string, s feedbackbot.Sentiment,
+	rep sentiment.Report, th []string, intent feedbackbot.Intent) []layer.Feature {
+	on := func(i int, ok bool) {
+		if ok {
+			dst = append(dst, layer.Feature{Index: int32(i), Value: 1})
+		}
+	}
+	val := func(i int, v float64) {
+		if v != 0 {
+			dst = append(dst, layer.Feature{Index: int32(i), Value: v})
+		}
+	}
+	on(fBias, true)
+	val(fScore, s.Score)
+	val(fScoreSq, s.Score*s.Score)
+	on(fRulePositive, s.Label == feedbackbot.Positive)
+	on(fRuleNegative, s.Label == feedbackbot.Negative)
+	val(fPos, squash(rep.Pos))
+	val(fNeg, squash(rep.Neg))
+	val(fBasePos, squash(rep.BasePos))
+	val(fBaseNeg, squash(rep.BaseNeg))
+	on(fMalfunction, rep.Malfunction)
+	on(fSarcasm, rep.Sarcasm)
+	on(fContrast, rep.Contrast)
+	on(fPastedError, rep.PastedError)
+	on(fQuestion, isQuestion(low, clean))
+	on(fQMark, strings.Contains(clean, "?"))
+	on(fExclaim, strings.Contains(clean, "!"))
+	on(fShouting, shouting(clean))
+	on(fWish, wishes(low, clean))
+	on(fDefect, reportsDefect(low))
+	val(fTokens, math.Log1p(float64(len(low)))/4)
+	for k := range sentiment.Classes {
+		on(fClasses+k, rep.Classes&(1<<k) != 0)
+	}
+	for k, e := range emotionNames {
+		on(fEmotions+k, s.Emotion == e)
+	}
+	for k, i := range intentNames {
+		on(fIntents+k, intent == i)
+	}
+	for _, t := range th {
+		if i, ok := themeFeature[t]; ok {
+			on(i, true)
+		}
+	}
+	if hashBits == 0 {
+		return dst
+	}
+	mask := uint32(1)<<hashBits - 1
+	base := int32(len(denseNames))
+	prev := hashString(offset32, "^")
+	for _, st := range stems {
+		h := hashString(offset32, st)
+		dst = append(dst, layer.Feature{Index: base + int32(h&mask), Value: 1},
+			layer.Feature{Index: base + int32(hashString(prev*prime32^0x1f, st)&mask), Value: 1})
+		prev = h
+	}
+	return dst
+}
+
+const (
+	offset32 = 2166136261
+	prime32  = 16777619
+)
+
+// hashString is FNV-1a from h.
+func hashString(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= prime32
+	}
+	return h
+}
+
+// apply returns the layer's sentiment and intent for a message's features. The
+// sentiment layer overrides the rules' label only when confident (threshold);
+// then the score moves into the new label's interval (0 for neutral; for positive
+// or negative the layer's own P(positive) - P(negative), at least 0.051 from 0),
+// and emotions that contradict the new label are dropped.
+func (c *combiner) apply(x []layer.Feature, s feedbackbot.Sentiment, product bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
+	var p [8]float64
+	k := c.sent.Probs(x, p[:])
+	lab := feedbackbot.SentimentLabel(c.sent.Classes[k])
+	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) {
+		s = moveTo(s, lab, c.sent.Classes, p[:])
+	}
+	ki := c.intent.Probs(x, p[:])
+	return s, feedbackbot.Intent(c.intent.Classes[ki])
+}
+
+func moveTo(s feedbackbot.Sentiment, lab feedbackbot.SentimentLabel, classes []string, p []float64) feedbackbot.Sentiment {
+	valence := 0.0
+	for k, c := range classes {
+		valence += labelScore[feedbackbot.SentimentLabel(c)] * p[k]
+	}
+	keep := false
+	switch lab {
+	case feedbackbot.Positive:
+		s.Score = math.Round(max(0.051, valence)*1000) / 1000
+		keep = s.Emotion == feedbackbot.EmotionGratitude || s.Emotion == feedbackbot.EmotionJoy
+	case feedbackbot.Negative:
+		s.Score = math.Round(min(-0.051, valence)*1000) / 1000
+		keep = s.Emotion == feedbackbot.EmotionAnger || s.Emotion == feedbackbot.EmotionFrustration
+	default:
+		s.Score = 0
+		keep = s.Emotion == feedbackbot.EmotionConfusion
+	}
+	if !keep {
+		s.Emotion = ""
+	}
+	s.Label = lab
+	return s
+}
+
+// statusCode is the word class of an HTTP status code ("getting a 502").
+var statusCode = classBit("status_code")
+
+func classBit(name string) uint32 {
+	for k, c := range sentiment.Classes {
+		if c == name {
+			return 1 << k
+		}
+	}
+	panic("analysis: no word class " + name)
+}
+
+// productTalk reports a message about the product: it names a theme, or the rules
+// found a malfunction, an HTTP status code or a pasted error.
+func productTalk(rep sentiment.Report, th []string) bool {
+	return len(th) > 0 || rep.Malfunction || rep.PastedError || rep.Classes&statusCode != 0
+}

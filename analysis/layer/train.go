@@ -1,0 +1,211 @@
+package layer
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Options are the regularisation and weighting of a training run.
+type Options struct {
+	// L2Dense and L2Hash are the L2 penalties on the dense (named) features' and
+	// the hashed features' weights; the bias (dense feature 0) is not penalised.
+	L2Dense, L2Hash float64
+	// Balanced weighs each class's rows by N / (classes × rows of the class), so a
+	// rare class counts as much as a common one (macro-F1 is the figure).
+	Balanced bool
+	// MaxIter bounds the L-BFGS iterations (0: 500).
+	MaxIter int
+}
+
+// Train fits a model to the rows x (sparse features built with names and hashBits)
+// with labels y (indices into classes): mean (weighted) cross-entropy plus the L2
+// penalties, minimised by L-BFGS from zero weights. It is deterministic: it uses no
+// randomness and sums in row order.
+func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Options) (*Model, error) {
+	if len(x) != len(y) || len(x) == 0 {
+		return nil, errors.New("layer: no rows, or rows and labels differ in number")
+	}
+	m := &Model{Classes: classes, Names: names, HashBits: hashBits}
+	k, d := len(classes), m.Dim()
+	weight := make([]float64, k)
+	count := make([]float64, k)
+	for _, c := range y {
+		if c < 0 || c >= k {
+			return nil, fmt.Errorf("layer: label %d out of range", c)
+		}
+		count[c]++
+	}
+	for c := range weight {
+		weight[c] = 1
+		if o.Balanced && count[c] > 0 {
+			weight[c] = float64(len(y)) / (float64(k) * count[c])
+		}
+	}
+	nd := len(names)
+	penalty := func(j int) float64 {
+		switch {
+		case j == 0:
+			return 0
+		case j < nd:
+			return o.L2Dense
+		}
+		return o.L2Hash
+	}
+	n := float64(len(y))
+	z := make([]float64, k)
+	grad := func(g, w []float64) float64 {
+		for i := range g {
+			g[i] = 0
+		}
+		loss := 0.0
+		for i, row := range x {
+			top := math.Inf(-1)
+			for c := range k {
+				s := 0.0
+				wc := w[c*d : (c+1)*d]
+				for _, f := range row {
+					s += wc[f.Index] * f.Value
+				}
+				z[c] = s
+				top = max(top, s)
+			}
+			sum := 0.0
+			for c := range k {
+				z[c] = math.Exp(z[c] - top)
+				sum += z[c]
+			}
+			wt := weight[y[i]] / n
+			loss -= wt * math.Log(z[y[i]]/sum)
+			for c := range k {
+				p := z[c] / sum
+				if c == y[i] {
+					p--
+				}
+				if g == nil {
+					continue
+				}
+				gc := g[c*d : (c+1)*d]
+				for _, f := range row {
+					gc[f.Index] += wt * p * f.Value
+				}
+			}
+		}
+		for c := range k {
+			for j := range d {
+				wj := w[c*d+j]
+				if wj == 0 {
+					continue
+				}
+				l := penalty(j)
+				loss += 0.5 * l * wj * wj
+				if g != nil {
+					g[c*d+j] += l * wj
+				}
+			}
+		}
+		return loss
+	}
+	iter := o.MaxIter
+	if iter == 0 {
+		iter = 500
+	}
+	w := lbfgs(grad, k*d, iter)
+	for c := range k {
+		m.W = append(m.W, append([]float64(nil), w[c*d:(c+1)*d]...))
+	}
+	m.Round()
+	return m, nil
+}
+
+// lbfgs minimises a smooth convex function f (f(g, w) returns the value at w and,
+// when g is not nil, writes the gradient into g) from w = 0 by limited-memory BFGS
+// with a backtracking (Armijo) line search. It is written here rather than taken
+// from gonum/optimize to keep the dependency set as it is; it is deterministic.
+func lbfgs(f func(g, w []float64) float64, n, iters int) []float64 {
+	const mem = 10
+	w, g := make([]float64, n), make([]float64, n)
+	fx := f(g, w)
+	var ss, ys [][]float64
+	var rho []float64
+	dir, wNew, gNew := make([]float64, n), make([]float64, n), make([]float64, n)
+	alpha := make([]float64, mem)
+	for it := 0; it < iters; it++ {
+		if norm(g) < 1e-7 {
+			break
+		}
+		// Two-loop recursion: dir = -H g.
+		copy(dir, g)
+		for i := len(ss) - 1; i >= 0; i-- {
+			alpha[i] = rho[i] * dot(ss[i], dir)
+			axpy(-alpha[i], ys[i], dir)
+		}
+		if l := len(ss); l > 0 {
+			scale(dot(ss[l-1], ys[l-1])/dot(ys[l-1], ys[l-1]), dir)
+		} else {
+			scale(1/math.Max(1, norm(g)), dir)
+		}
+		for i := range ss {
+			beta := rho[i] * dot(ys[i], dir)
+			axpy(alpha[i]-beta, ss[i], dir)
+		}
+		scale(-1, dir)
+		slope := dot(g, dir)
+		if slope >= 0 { // not a descent direction: restart from the gradient
+			ss, ys, rho = ss[:0], ys[:0], rho[:0]
+			copy(dir, g)
+			scale(-1/math.Max(1, norm(g)), dir)
+			slope = dot(g, dir)
+		}
+		step, fNew := 1.0, 0.0
+		for try := 0; ; try++ {
+			copy(wNew, w)
+			axpy(step, dir, wNew)
+			fNew = f(gNew, wNew)
+			if fNew <= fx+1e-4*step*slope || try == 40 {
+				break
+			}
+			step /= 2
+		}
+		if fx-fNew <= 1e-12*math.Max(1, math.Abs(fx)) {
+			copy(w, wNew)
+			break
+		}
+		s, y := make([]float64, n), make([]float64, n)
+		for i := range s {
+			s[i], y[i] = wNew[i]-w[i], gNew[i]-g[i]
+		}
+		copy(w, wNew)
+		copy(g, gNew)
+		fx = fNew
+		if sy := dot(s, y); sy > 1e-12 {
+			if len(ss) == mem {
+				ss, ys, rho = ss[1:], ys[1:], rho[1:]
+			}
+			ss, ys, rho = append(ss, s), append(ys, y), append(rho, 1/sy)
+		}
+	}
+	return w
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
+}
+
+func norm(a []float64) float64 { return math.Sqrt(dot(a, a)) }
+
+func axpy(a float64, x, y []float64) {
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+func scale(a float64, x []float64) {
+	for i := range x {
+		x[i] *= a
+	}
+}

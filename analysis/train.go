@@ -1,0 +1,109 @@
+package analysis
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/layer"
+)
+
+// Example is a labelled chat message to train the combination layer on.
+type Example struct {
+	Text   string                     `json:"text"`
+	Label  feedbackbot.SentimentLabel `json:"label"`
+	Intent feedbackbot.Intent         `json:"intent"`
+}
+
+// LayerOptions are the combination layer's hyperparameters, chosen by
+// leave-one-set-out cross-validation over the training sets (`go run ./bench train
+// -cv`), never on held-out data or tweets.
+type LayerOptions struct {
+	// HashBits: 2^HashBits buckets for hashed stems and stem pairs (0: none).
+	HashBits  int           `json:"hash_bits"`
+	Sentiment layer.Options `json:"sentiment"`
+	Intent    layer.Options `json:"intent"`
+	// Threshold is the probability the sentiment layer needs to override the
+	// rules' label.
+	Threshold float64 `json:"threshold"`
+	// Gate: the sentiment layer overrides the rules' label only in a message about
+	// the product (a theme, a malfunction, an HTTP status code or a pasted error).
+	Gate bool `json:"gate"`
+	// ToNegative: the sentiment layer may only turn a label negative (a complaint
+	// the rules missed), never damp praise to neutral nor lift a label.
+	ToNegative bool `json:"to_negative"`
+}
+
+// DefaultLayerOptions are the options data/layer.json is trained with.
+var DefaultLayerOptions = LayerOptions{
+	HashBits:  12,
+	Sentiment: layer.Options{L2Dense: 0.001, L2Hash: 0.003, Balanced: true},
+	Intent:    layer.Options{L2Dense: 0.001, L2Hash: 0.001},
+	Threshold: 0.5,
+}
+
+// sentimentClasses and intentClasses are the layer's classes, in weight-row order.
+var sentimentClasses = []string{string(feedbackbot.Negative), string(feedbackbot.Neutral), string(feedbackbot.Positive)}
+
+func intentClasses() []string {
+	out := make([]string, len(intentNames))
+	for i, n := range intentNames {
+		out[i] = string(n)
+	}
+	return out
+}
+
+// TrainLayer fits the combination layer to labelled rows (sets names each set
+// and its row count, for the file's record) and returns the data/layer.json it
+// makes. The features come from the rules alone, under the default taxonomy. It
+// is deterministic: the same rows and options give the same bytes.
+func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, error) {
+	a, err := NewWithLayer(DefaultTaxonomy(), nil)
+	if err != nil {
+		return nil, err
+	}
+	x := make([][]layer.Feature, len(rows))
+	ys, yi := make([]int, len(rows)), make([]int, len(rows))
+	sentIdx, intentIdx := index(sentimentClasses), index(intentClasses())
+	sc := a.bufs.Get().(*scratch)
+	for i, r := range rows {
+		clean, sent, rep, th, intent := a.rules(r.Text, sc)
+		x[i] = features(nil, o.HashBits, sc.low, sc.stems, clean, sent, rep, th, intent)
+		var ok1, ok2 bool
+		ys[i], ok1 = sentIdx[string(r.Label)]
+		yi[i], ok2 = intentIdx[string(r.Intent)]
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("row %d: unknown label %q or intent %q", i+1, r.Label, r.Intent)
+		}
+	}
+	ms, err := layer.Train(sentimentClasses, denseNames, o.HashBits, x, ys, o.Sentiment)
+	if err != nil {
+		return nil, err
+	}
+	mi, err := layer.Train(intentClasses(), denseNames, o.HashBits, x, yi, o.Intent)
+	if err != nil {
+		return nil, err
+	}
+	f := layerFile{
+		About: "Combination layer of the feedbackbot analyzer: logistic regressions over the rule engine's outputs " +
+			"and hashed stems, fitted on the training chat sets by `go run ./bench train` (do not edit by hand).",
+		Threshold: o.Threshold, Gate: o.Gate, ToNegative: o.ToNegative, Options: o, Rows: sets, Sentiment: ms, Intent: mi,
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	// One line per weight row, so the file's diffs are readable.
+	b = bytes.ReplaceAll(b, []byte("],["), []byte("],\n["))
+	b = bytes.ReplaceAll(b, []byte(`,"`), []byte(",\n\""))
+	return append(b, '\n'), nil
+}
+
+func index(names []string) map[string]int {
+	m := map[string]int{}
+	for i, n := range names {
+		m[n] = i
+	}
+	return m
+}

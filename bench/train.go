@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/analysis/layer"
+)
+
+func init() {
+	subcommands["train"] = subcommand{"fit the analyzer's combination layer on the training chat sets (writes analysis/data/layer.json); -cv: leave-one-set-out figures", runTrain}
+}
+
+// trainingSets are the chat sets the combination layer learns from. The held-out
+// set is not among them and cannot be passed: it is never trained or selected on.
+var trainingSets = []string{
+	"analysis/testdata/chat_labelled.jsonl",
+	"analysis/testdata/chat_dev.jsonl",
+	"analysis/testdata/chat_train2.jsonl",
+	"analysis/testdata/chat_train3.jsonl",
+}
+
+func runTrain(ctx context.Context, args []string) error {
+	fs := newFlags("train")
+	out := fs.String("out", "analysis/data/layer.json", "where to write the layer's weights")
+	cv := fs.Bool("cv", false, "print leave-one-set-out figures (train on three sets, score the fourth) for the default options instead of writing weights")
+	grid := fs.Bool("grid", false, "with -cv: search the options' grid and print each point's mean figures")
+	gate := fs.String("gate", "", "with -cv: override the default gate (true or false)")
+	hashBits := fs.Int("hash", -1, "with -cv: override the default hash bits")
+	tweets := fs.String("tweets", "", "with -cv: also score the tweets (a test set: look sparingly) in this directory, under the layer trained on all four sets, with and without the gate")
+	toNeg := fs.String("to-negative", "", "with -cv: override the default to_negative (true or false)")
+	flips := fs.Bool("flips", false, "with -cv: count the layer's label changes by kind, over the four folds")
+	fs.Parse(args)
+
+	sets := make([][]analysis.Example, len(trainingSets))
+	for i, p := range trainingSets {
+		rows, err := readChat(p)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			sets[i] = append(sets[i], analysis.Example{Text: r.Text, Label: feedbackbot.SentimentLabel(r.Label), Intent: feedbackbot.Intent(r.Intent)})
+		}
+	}
+	if !*cv {
+		var all []analysis.Example
+		counts := map[string]int{}
+		for i, s := range sets {
+			all = append(all, s...)
+			counts[filepath.Base(trainingSets[i])] = len(s)
+		}
+		b, err := analysis.TrainLayer(all, counts, analysis.DefaultLayerOptions)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*out, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("wrote %s (%d bytes) from %d rows\n", *out, len(b), len(all))
+		return nil
+	}
+	if *grid {
+		return searchGrid(ctx, sets)
+	}
+	o := analysis.DefaultLayerOptions
+	if *gate != "" {
+		o.Gate = *gate == "true"
+	}
+	if *toNeg != "" {
+		o.ToNegative = *toNeg == "true"
+	}
+	if *hashBits >= 0 {
+		o.HashBits = *hashBits
+	}
+	if *flips {
+		return flipCounts(sets, o, variant{o.Threshold, o.Gate, o.ToNegative})
+	}
+	rows := [][]string{{"fold (scored set)", "rules: macro-F1 (acc)", "layer: macro-F1 (acc)", "rules: intent", "layer: intent"}}
+	res, err := crossValidate(sets, o, []variant{{o.Threshold, o.Gate, o.ToNegative}})
+	if err != nil {
+		return err
+	}
+	rules, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), nil)
+	if err != nil {
+		return err
+	}
+	var mr, ml chatFigures
+	for i, p := range trainingSets {
+		r := measureChat(rules, toLabelled(sets[i]), false)
+		l := res[0][i]
+		rows = append(rows, []string{filepath.Base(p), fmt.Sprintf("%.3f (%.3f)", r.macroF1, r.accuracy), fmt.Sprintf("%.3f (%.3f)", l.macroF1, l.accuracy),
+			fmt.Sprintf("%.3f", r.intent), fmt.Sprintf("%.3f", l.intent)})
+		mr.macroF1, mr.accuracy, mr.intent = mr.macroF1+r.macroF1/4, mr.accuracy+r.accuracy/4, mr.intent+r.intent/4
+		ml.macroF1, ml.accuracy, ml.intent = ml.macroF1+l.macroF1/4, ml.accuracy+l.accuracy/4, ml.intent+l.intent/4
+	}
+	if *tweets != "" {
+		if err := tweetCheck(*tweets, sets, o); err != nil {
+			return err
+		}
+	}
+	rows = append(rows, []string{"mean of the four folds", fmt.Sprintf("%.3f (%.3f)", mr.macroF1, mr.accuracy), fmt.Sprintf("%.3f (%.3f)", ml.macroF1, ml.accuracy),
+		fmt.Sprintf("%.3f", mr.intent), fmt.Sprintf("%.3f", ml.intent)})
+	table(rows)
+	return nil
+}
+
+func toLabelled(ex []analysis.Example) []labelled {
+	out := make([]labelled, len(ex))
+	for i, e := range ex {
+		out[i] = labelled{Text: e.Text, Label: string(e.Label), Intent: string(e.Intent)}
+	}
+	return out
+}
+
+// crossValidate trains on every three sets and scores the fourth, once per
+// threshold: res[t][fold].
+func crossValidate(sets [][]analysis.Example, o analysis.LayerOptions, thresholds []variant) ([][]chatFigures, error) {
+	res := make([][]chatFigures, len(thresholds))
+	for fold := range sets {
+		var train []analysis.Example
+		for i, s := range sets {
+			if i != fold {
+				train = append(train, s...)
+			}
+		}
+		b, err := analysis.TrainLayer(train, nil, o)
+		if err != nil {
+			return nil, err
+		}
+		for ti, t := range thresholds {
+			a, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), withThreshold(b, t))
+			if err != nil {
+				return nil, err
+			}
+			res[ti] = append(res[ti], measureChat(a, toLabelled(sets[fold]), false))
+		}
+	}
+	return res, nil
+}
+
+// variant is how a trained layer is applied: its threshold and gate.
+type variant struct {
+	threshold   float64
+	gate, toNeg bool
+}
+
+func (v variant) String() string {
+	return fmt.Sprintf("thr=%g gate=%v to_negative=%v", v.threshold, v.gate, v.toNeg)
+}
+
+// withThreshold rewrites a layer file's threshold and gate.
+func withThreshold(b []byte, v variant) []byte {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return b
+	}
+	m["threshold"], _ = json.Marshal(v.threshold)
+	m["gate"], _ = json.Marshal(v.gate)
+	m["to_negative"], _ = json.Marshal(v.toNeg)
+	out, _ := json.Marshal(m)
+	return out
+}
+
+// searchGrid prints the mean leave-one-set-out figures over a grid of options:
+// hash size, L2 penalties, class balance and threshold. The sentiment and intent
+// models are independent (the intent model reads the rules' sentiment), so each
+// point scores both and each model's options are chosen on its own figure.
+func searchGrid(ctx context.Context, sets [][]analysis.Example) error {
+	var thresholds []variant
+	for _, g := range []bool{false, true} {
+		for _, t := range []float64{0, 0.5, 0.6, 0.7} {
+			thresholds = append(thresholds, variant{t, g, false}, variant{t, g, true})
+		}
+	}
+	type point struct {
+		name                             string
+		f1, acc, train3, intent, intent3 float64
+	}
+	var pts []point
+	for _, hb := range []int{0, 12} {
+		for _, ld := range []float64{0.0003, 0.001, 0.003, 0.01} {
+			for _, lh := range []float64{0.001, 0.003, 0.01, 0.03} {
+				if hb == 0 && lh != 0.01 {
+					continue
+				}
+				for _, bal := range []bool{false, true} {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					lo := layer.Options{L2Dense: ld, L2Hash: lh, Balanced: bal}
+					o := analysis.LayerOptions{HashBits: hb, Sentiment: lo, Intent: lo}
+					res, err := crossValidate(sets, o, thresholds)
+					if err != nil {
+						return err
+					}
+					for ti, t := range thresholds {
+						p := point{name: fmt.Sprintf("hash=%d l2d=%g l2h=%g bal=%v %v", hb, ld, lh, bal, t)}
+						for _, f := range res[ti] {
+							p.f1 += f.macroF1 / 4
+							p.acc += f.accuracy / 4
+							p.intent += f.intent / 4
+						}
+						p.train3, p.intent3 = res[ti][3].macroF1, res[ti][3].intent
+						pts = append(pts, p)
+						fmt.Fprintf(os.Stderr, "%-50s F1 %.3f acc %.3f train3 %.3f | intent %.3f train3 %.3f\n", p.name, p.f1, p.acc, p.train3, p.intent, p.intent3)
+					}
+				}
+			}
+		}
+	}
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].f1 > pts[j].f1 })
+	fmt.Println("best by mean sentiment macro-F1:")
+	for _, p := range pts[:min(10, len(pts))] {
+		fmt.Printf("  %-50s F1 %.3f acc %.3f train3 %.3f\n", p.name, p.f1, p.acc, p.train3)
+	}
+	var ipts []point
+	for _, p := range pts {
+		if strings.HasSuffix(p.name, "thr=0 gate=false to_negative=false") {
+			ipts = append(ipts, p)
+		}
+	}
+	sort.SliceStable(ipts, func(i, j int) bool { return ipts[i].intent > ipts[j].intent })
+	fmt.Println("best by mean intent accuracy (threshold plays no part):")
+	for _, p := range ipts[:min(10, len(ipts))] {
+		fmt.Printf("  %-50s intent %.3f train3 %.3f\n", p.name, p.intent, p.intent3)
+	}
+	return nil
+}
+
+// tweetCheck prints the tweet figures of the rules alone and of the layer trained
+// on all four sets, with and without the gate: the tweets are a test set, never
+// trained or selected on; this shows whether a layer keeps the tweet targets.
+func tweetCheck(dir string, sets [][]analysis.Example, o analysis.LayerOptions) error {
+	texts, truth, err := readTweets(filepath.Join(dir, "tweets_GroundTruth.txt"))
+	if err != nil {
+		return err
+	}
+	var all []analysis.Example
+	for _, s := range sets {
+		all = append(all, s...)
+	}
+	b, err := analysis.TrainLayer(all, nil, o)
+	if err != nil {
+		return err
+	}
+	rules, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), nil)
+	if err != nil {
+		return err
+	}
+	base := make([]feedbackbot.Sentiment, len(texts))
+	for i, t := range texts {
+		base[i] = rules.Analyze(t).Sentiment
+	}
+	for _, v := range []*variant{nil, {o.Threshold, false, false}, {o.Threshold, true, false}, {o.Threshold, false, true}, {o.Threshold, true, true}} {
+		a, name := rules, "rules alone"
+		if v != nil {
+			name = "layer " + v.String()
+			if a, err = analysis.NewWithLayer(analysis.DefaultTaxonomy(), withThreshold(b, *v)); err != nil {
+				return err
+			}
+		}
+		var xs []float64
+		var gold, pred []feedbackbot.SentimentLabel
+		changed, fixed, broke := 0, 0, 0
+		for i, t := range texts {
+			s := a.Analyze(t).Sentiment
+			xs = append(xs, s.Score)
+			g := vaderLabel(truth[i])
+			gold, pred = append(gold, g), append(pred, vaderLabel(s.Score))
+			if s.Label != base[i].Label {
+				changed++
+				switch {
+				case vaderLabel(s.Score) == g:
+					fixed++
+				case vaderLabel(base[i].Score) == g:
+					broke++
+				}
+			}
+		}
+		acc, f1 := accuracyF1(gold, pred)
+		fmt.Printf("tweets, %-28s r %.4f accuracy %.4f macro-F1 %.3f; labels changed %d (now right %d, now wrong %d)\n",
+			name, stat.Correlation(xs, truth, nil), acc, f1, changed, fixed, broke)
+	}
+	return nil
+}
+
+// flipCounts prints, over the four folds, how the layer changed the rules' labels
+// (from -> to) and how often the change was right or wrong.
+func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) error {
+	rules, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), nil)
+	if err != nil {
+		return err
+	}
+	type key struct{ from, to feedbackbot.SentimentLabel }
+	right, wrong := map[key]int{}, map[key]int{}
+	for fold := range sets {
+		var train []analysis.Example
+		for i, s := range sets {
+			if i != fold {
+				train = append(train, s...)
+			}
+		}
+		b, err := analysis.TrainLayer(train, nil, o)
+		if err != nil {
+			return err
+		}
+		a, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), withThreshold(b, v))
+		if err != nil {
+			return err
+		}
+		for _, r := range sets[fold] {
+			from, to := rules.Analyze(r.Text).Sentiment.Label, a.Analyze(r.Text).Sentiment.Label
+			if from == to {
+				continue
+			}
+			switch r.Label {
+			case to:
+				right[key{from, to}]++
+			case from:
+				wrong[key{from, to}]++
+			}
+		}
+	}
+	for _, from := range []feedbackbot.SentimentLabel{feedbackbot.Positive, feedbackbot.Neutral, feedbackbot.Negative} {
+		for _, to := range []feedbackbot.SentimentLabel{feedbackbot.Positive, feedbackbot.Neutral, feedbackbot.Negative} {
+			if k := (key{from, to}); from != to {
+				fmt.Printf("%-8s -> %-8s right %3d wrong %3d\n", from, to, right[k], wrong[k])
+			}
+		}
+	}
+	return nil
+}
