@@ -224,7 +224,7 @@ func (c *combiner) apply(x []layer.Feature, s feedbackbot.Sentiment, product boo
 	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) {
 		s = moveTo(s, lab, c.sent.Classes, p[:])
 	}
-	ki := c.intent.Probs(x, p[:])
+	ki := c.intent.Logits(x, p[:])
 	return s, feedbackbot.Intent(c.intent.Classes[ki])
 }
 

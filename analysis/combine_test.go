@@ -206,3 +206,16 @@ func TestLayerFileLoads(t *testing.T) {
 		t.Error("a file without an intent model loads")
 	}
 }
+
+// BenchmarkLayer is the combination layer's own cost per message: its features
+// and both models, on the rules' outputs for a 120-byte message.
+func BenchmarkLayer(b *testing.B) {
+	a := newA(b)
+	sc := a.bufs.Get().(*scratch)
+	clean, sent, rep, th, intent := a.rules("Hey <@U042>, the CSV export is broken AGAIN since Tuesday's release :rage: and we were charged twice. Any update?", sc)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		sc.feats = features(sc.feats[:0], a.comb.hashBits, sc.low, sc.stems, clean, sent, rep, th, intent)
+		a.comb.apply(sc.feats, sent, productTalk(rep, th))
+	}
+}

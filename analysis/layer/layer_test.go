@@ -86,6 +86,9 @@ func TestMarshalRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
+	if err := back.Check(names, 1); err != nil {
+		t.Fatal(err)
+	}
 	if !reflect.DeepEqual(m, &back) {
 		t.Error("a model read back from its JSON differs from the trained one")
 	}

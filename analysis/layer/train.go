@@ -115,7 +115,7 @@ func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Opti
 		m.W = append(m.W, append([]float64(nil), w[c*d:(c+1)*d]...))
 	}
 	m.Round()
-	return m, nil
+	return m, m.Check(names, hashBits)
 }
 
 // lbfgs minimises a smooth convex function f (f(g, w) returns the value at w and,
