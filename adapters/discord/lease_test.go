@@ -7,17 +7,22 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/feedbackbot/feedbackbot/adapters/discord/discordtest"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
 // testTTL is the gateway lease's TTL in these tests: renewed every 100 ms.
@@ -521,4 +526,306 @@ func TestCatchUpIsBounded(t *testing.T) {
 	if !strings.Contains(b.logs.String(), "more messages than the catch-up bound") {
 		t.Errorf("no warning about the bound:\n%s", b.logs)
 	}
+}
+
+// stallProxy is a TCP proxy in front of Redis that can hold back what its clients
+// send (their commands), as a congested or half-broken network path does: while it
+// stalls, the bytes wait in the proxy and reach Redis when the stall ends, so a
+// command sent during a stall is executed late, after its sender stopped waiting.
+// Answers are never held back.
+type stallProxy struct {
+	t      *testing.T
+	ln     net.Listener
+	target string
+
+	mu      sync.Mutex
+	resume  chan struct{} // closed when the current stall ends; nil while not stalled
+	conns   []net.Conn
+	stalled int // writes that waited for a stall to end
+	wg      sync.WaitGroup
+}
+
+func newStallProxy(t *testing.T, target string) *stallProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallProxy{t: t, ln: ln, target: target}
+	p.wg.Go(p.accept)
+	t.Cleanup(p.close)
+	return p
+}
+
+func (p *stallProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *stallProxy) accept() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, s)
+		p.mu.Unlock()
+		p.wg.Go(func() {
+			defer s.Close()
+			defer c.Close()
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := c.Read(buf)
+				if n > 0 {
+					p.hold()
+					if _, werr := s.Write(buf[:n]); werr != nil {
+						return
+					}
+				}
+				if err != nil {
+					return
+				}
+			}
+		})
+		p.wg.Go(func() {
+			defer c.Close()
+			defer s.Close()
+			_, _ = io.Copy(c, s)
+		})
+	}
+}
+
+// hold waits while the proxy stalls.
+func (p *stallProxy) hold() {
+	p.mu.Lock()
+	r := p.resume
+	if r != nil {
+		p.stalled++
+	}
+	p.mu.Unlock()
+	if r != nil {
+		<-r
+	}
+}
+
+// stall holds back everything clients send from now on for d.
+func (p *stallProxy) stall(d time.Duration) {
+	r := make(chan struct{})
+	p.mu.Lock()
+	p.resume = r
+	p.mu.Unlock()
+	time.AfterFunc(d, func() {
+		p.mu.Lock()
+		if p.resume == r {
+			p.resume = nil
+		}
+		p.mu.Unlock()
+		close(r)
+	})
+}
+
+func (p *stallProxy) heldWrites() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stalled
+}
+
+func (p *stallProxy) close() {
+	p.ln.Close()
+	p.mu.Lock()
+	if p.resume != nil {
+		close(p.resume)
+		p.resume = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// gatewayWatch records a replica's gateway sessions as discordgo reports them.
+type gatewayWatch struct {
+	mu      sync.Mutex
+	up      bool
+	readies []time.Time
+	downs   []time.Time
+}
+
+func watchGateway(s *discordgo.Session) *gatewayWatch {
+	w := &gatewayWatch{}
+	s.AddHandler(func(*discordgo.Session, *discordgo.Ready) {
+		w.mu.Lock()
+		w.readies = append(w.readies, time.Now())
+		w.mu.Unlock()
+	})
+	s.AddHandler(func(*discordgo.Session, *discordgo.Connect) {
+		w.mu.Lock()
+		w.up = true
+		w.mu.Unlock()
+	})
+	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+		w.mu.Lock()
+		w.up = false
+		w.downs = append(w.downs, time.Now())
+		w.mu.Unlock()
+	})
+	return w
+}
+
+func (w *gatewayWatch) state() (up bool, readies int, lastReady, lastDown time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := len(w.readies); n > 0 {
+		lastReady = w.readies[n-1]
+	}
+	if n := len(w.downs); n > 0 {
+		lastDown = w.downs[n-1]
+	}
+	return w.up, len(w.readies), lastReady, lastDown
+}
+
+// TestLeaseNoSplitBrainWhenRenewHangs reproduces the split brain a reviewer found:
+// two replicas share the gateway lease in a real Redis (TTL 300 ms, renewed every
+// 100 ms), each through its own TCP proxy. Each round, the holder's proxy holds its
+// commands back for the TTL plus 250 ms, so its renew hangs well past the lease's
+// expiry and reaches Redis late. The holder must close its gateway before the lease
+// can expire, although its renew is still in flight, and the standby must take over
+// once it has expired: across every round, at most one gateway session is open at
+// once (the fake Discord counts them), and the standby always takes over.
+func TestLeaseNoSplitBrainWhenRenewHangs(t *testing.T) {
+	client, prefix := redistest.Client(t)
+	opts, err := redisstore.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.IsClusterMode || opts.MasterName != "" || len(opts.Addrs) != 1 {
+		t.Skip("needs a single Redis server to put a proxy in front of (REDIS_URL is a cluster or sentinel URL)")
+	}
+	_ = client
+	const (
+		ttl    = 300 * time.Millisecond
+		stall  = ttl + 250*time.Millisecond
+		rounds = 8
+	)
+	fake := discordtest.New(t)
+	g, chans := fakeGuild()
+	fake.AddGuild(g, chans...)
+
+	type rep struct {
+		name  string
+		proxy *stallProxy
+		watch *gatewayWatch
+		logs  *lockedBuffer
+	}
+	start := func(name string) *rep {
+		r := &rep{name: name, proxy: newStallProxy(t, opts.Addrs[0]), logs: &lockedBuffer{}}
+		o := *opts
+		o.Addrs = []string{r.proxy.addr()}
+		rc := redis.NewUniversalClient(&o)
+		t.Cleanup(func() { rc.Close() })
+		st := redisstore.New(rc, redisstore.Options{Prefix: prefix})
+		cfg := testConfig()
+		cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(r.logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelInfo})).With("replica", name)
+		cfg.Lease, cfg.LeaseHolder, cfg.LeaseTTL = st, name, ttl
+		a, err := New(cfg, st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.watch = watchGateway(a.Session())
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := a.Start(ctx); err != nil {
+			cancel()
+			t.Fatalf("%s: Start: %v", name, err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("%s: Run: %v", name, err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Errorf("%s: Run did not return after cancel", name)
+			}
+		})
+		return r
+	}
+	a := start("replica-a")
+	waitFor(t, "replica-a connected", 5*time.Second, func() bool { up, _, _, _ := a.watch.state(); return up })
+	b := start("replica-b")
+	waitFor(t, "replica-b standing by", 5*time.Second, func() bool { return strings.Contains(b.logs.String(), "standing by") })
+
+	holder, standby := a, b
+	var takeovers, closes, gaps []time.Duration
+	for round := 1; round <= rounds; round++ {
+		// A settled state: the holder's session is up, the standby has none.
+		waitFor(t, fmt.Sprintf("round %d: %s holding the gateway", round, holder.name), 5*time.Second, func() bool {
+			hu, _, _, _ := holder.watch.state()
+			su, _, _, _ := standby.watch.state()
+			open, _ := fake.Connections()
+			return hu && !su && open == 1
+		})
+		time.Sleep(2 * ttl / 3) // a couple of renewals in the settled state
+		_, readies, _, _ := standby.watch.state()
+		stalled := time.Now()
+		holder.proxy.stall(stall)
+		deadline := time.Now().Add(10 * time.Second)
+		var took time.Time
+		for {
+			if _, n, at, _ := standby.watch.state(); n > readies {
+				took = at
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the standby %s did not take over within 10 s of the holder's store stalling; logs:\n%s\n%s",
+					round, standby.name, holder.logs, standby.logs)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		// The fake's view: the session that closed last and the one that opened last.
+		spans := fake.Spans()
+		cur := spans[len(spans)-1]
+		var prev discordtest.Span
+		for _, sp := range spans[:len(spans)-1] {
+			if !sp.Closed.IsZero() && sp.Closed.After(prev.Closed) {
+				prev = sp
+			}
+		}
+		takeovers = append(takeovers, took.Sub(stalled))
+		closes = append(closes, prev.Closed.Sub(stalled))
+		gaps = append(gaps, cur.Opened.Sub(prev.Closed))
+		t.Logf("round %d: %s's commands held back for %v; its session ended %v after the stall began, %s's opened %v after (gap %v), READY %v after (held writes: %d)",
+			round, holder.name, stall, prev.Closed.Sub(stalled).Round(time.Millisecond), standby.name, cur.Opened.Sub(stalled).Round(time.Millisecond),
+			cur.Opened.Sub(prev.Closed).Round(time.Millisecond), took.Sub(stalled).Round(time.Millisecond), holder.proxy.heldWrites())
+		if _, maxOpen := fake.Connections(); maxOpen != 1 {
+			t.Fatalf("round %d: %d gateway sessions were open at once (split brain): %v; logs:\n%s\n%s", round, maxOpen, fake.Overlaps(), holder.logs, standby.logs)
+		}
+		// Let the stall end and the late commands land: the old holder stays out.
+		time.Sleep(stall)
+		holder, standby = standby, holder
+	}
+	time.Sleep(ttl)
+	open, maxOpen := fake.Connections()
+	t.Logf("%d rounds: gateway sessions open at most %d at once; after the stall began, the holder's session ended %v and the standby was READY %v; no session between them for %v (min / median / max)",
+		rounds, maxOpen, spread(closes), spread(takeovers), spread(gaps))
+	if open != 1 || maxOpen != 1 {
+		t.Errorf("gateway sessions: %d open, at most %d at once; want 1 and 1", open, maxOpen)
+	}
+}
+
+// spread formats durations as min / median / max.
+func spread(ds []time.Duration) string {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return "-"
+	}
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	return fmt.Sprintf("%v / %v / %v", r(s[0]), r(s[len(s)/2]), r(s[len(s)-1]))
 }

@@ -3,7 +3,10 @@
 // ack, dispatch, resume with replay of missed events, reconnect, invalid session and
 // close codes), so a real discordgo session can be pointed at it. It keeps the
 // messages dispatched (or added) per channel and serves them on GET
-// /channels/{id}/messages as Discord does, and counts concurrent gateway sessions.
+// /channels/{id}/messages as Discord does, and counts concurrent gateway sessions
+// (Spans has when each was open). Like Discord, it invalidates a session whose client
+// closed it with code 1000 or 1001: a resume of it gets op 9, and the client
+// identifies afresh.
 //
 // discordgo keeps its endpoints in package variables, so Use rewrites them for the
 // duration of a test: tests that use a Server must not run in parallel.
@@ -12,6 +15,7 @@ package discordtest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -57,6 +61,13 @@ type Request struct {
 	Query url.Values
 }
 
+// Span is one gateway session as the fake saw it: from the identify or resume that
+// opened it to the end of its connection (Closed is zero while it is open).
+type Span struct {
+	Opened, Closed time.Time
+	Resumed        bool
+}
+
 // Identify is what a client sent in op 2.
 type Identify struct {
 	Token   string `json:"token"`
@@ -89,6 +100,7 @@ type Server struct {
 	sessions  int
 	open      int // gateway connections past identify or resume, not yet closed
 	maxOpen   int
+	spans     []Span
 	// behaviour
 	refuseIntents int  // close 4014 when an identify asks for any of these
 	revoked       bool // the token no longer works (gateway 4004, REST 401)
@@ -280,6 +292,27 @@ func (s *Server) Connections() (open, max int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.open, s.maxOpen
+}
+
+// Spans returns every gateway session so far, in the order they opened.
+func (s *Server) Spans() []Span {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.spans)
+}
+
+// Overlaps returns the pairs of sessions that were open at the same time.
+func (s *Server) Overlaps() [][2]Span {
+	spans := s.Spans()
+	var out [][2]Span
+	for i, a := range spans {
+		for _, b := range spans[i+1:] {
+			if a.Closed.IsZero() || b.Opened.Before(a.Closed) {
+				out = append(out, [2]Span{a, b})
+			}
+		}
+	}
+	return out
 }
 
 // AddMessage records a message (a MESSAGE_CREATE payload: id, channel_id, author,
@@ -658,18 +691,21 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.Close()
-	counted := false
+	counted, span := false, -1
 	defer func() {
 		if counted {
 			s.mu.Lock()
 			s.open--
+			s.spans[span].Closed = time.Now()
 			s.mu.Unlock()
 		}
 	}()
-	count := func() {
+	count := func(resumed bool) {
 		s.mu.Lock()
 		s.open++
 		s.maxOpen = max(s.maxOpen, s.open)
+		span = len(s.spans)
+		s.spans = append(s.spans, Span{Opened: time.Now(), Resumed: resumed})
 		s.mu.Unlock()
 		counted = true
 	}
@@ -685,9 +721,10 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	if err := c.ReadJSON(&first); err != nil {
 		return
 	}
+	var sid string // the session this connection carries
 	switch first.Op {
 	case opIdentify:
-		if !s.identify(c, first.D, count) {
+		if sid = s.identify(c, first.D, func() { count(false) }); sid == "" {
 			return
 		}
 	case opResume:
@@ -712,12 +749,16 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 		if ok {
-			count()
+			count(true)
+			sid = rs.SessionID
 		}
 		if !ok {
 			_ = s.write(c, frame{Op: opInvalidSession, D: json.RawMessage("false")})
 			// The client answers with a fresh identify on the same connection.
-			if err := c.ReadJSON(&first); err != nil || first.Op != opIdentify || !s.identify(c, first.D, count) {
+			if err := c.ReadJSON(&first); err != nil || first.Op != opIdentify {
+				return
+			}
+			if sid = s.identify(c, first.D, func() { count(false) }); sid == "" {
 				return
 			}
 			break
@@ -747,9 +788,15 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			Op int `json:"op"`
 		}
 		if err := c.ReadJSON(&in); err != nil {
+			// A client that closes with 1000 or 1001 ends its session for good.
+			var ce *websocket.CloseError
+			ended := errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway)
 			s.mu.Lock()
 			if s.conn == c {
 				s.conn = nil
+			}
+			if ended && s.sessionID == sid {
+				s.sessionID = ""
 			}
 			s.mu.Unlock()
 			return
@@ -761,8 +808,8 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 }
 
 // identify checks an op 2 payload: a bad token closes with 4004, a refused intent
-// with 4014; otherwise a new session starts.
-func (s *Server) identify(c *websocket.Conn, raw json.RawMessage, count func()) bool {
+// with 4014; otherwise a new session starts, and its id is returned.
+func (s *Server) identify(c *websocket.Conn, raw json.RawMessage, count func()) string {
 	var id Identify
 	_ = json.Unmarshal(raw, &id)
 	s.mu.Lock()
@@ -771,15 +818,14 @@ func (s *Server) identify(c *websocket.Conn, raw json.RawMessage, count func()) 
 	s.mu.Unlock()
 	if !s.tokenOK(id.Token) {
 		s.closeWith(c, 4004, "Authentication failed.")
-		return false
+		return ""
 	}
 	if refuse {
 		s.closeWith(c, 4014, "Disallowed intent(s).")
-		return false
+		return ""
 	}
 	count()
-	s.ready(c)
-	return true
+	return s.ready(c)
 }
 
 func (s *Server) closeWith(c *websocket.Conn, code int, reason string) {
@@ -789,7 +835,7 @@ func (s *Server) closeWith(c *websocket.Conn, code int, reason string) {
 }
 
 // ready starts a new session: READY, then GUILD_CREATE for every guild.
-func (s *Server) ready(c *websocket.Conn) {
+func (s *Server) ready(c *websocket.Conn) string {
 	s.mu.Lock()
 	s.sessions++
 	s.sessionID = fmt.Sprintf("fake-session-%d", s.sessions)
@@ -811,4 +857,5 @@ func (s *Server) ready(c *websocket.Conn) {
 		s.Dispatch("GUILD_CREATE", g)
 	}
 	s.signalConnected()
+	return sid
 }
