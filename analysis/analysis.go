@@ -98,6 +98,24 @@ func (a *Analyzer) Analyze(s string) feedbackbot.Tags {
 	return a.analyze(s, true, false)
 }
 
+// AnalyzeChat tags text a customer wrote in support chat when there is no message
+// around it (the analyze command's default): the rules, then the combination layer.
+func (a *Analyzer) AnalyzeChat(s string) feedbackbot.Tags {
+	return a.analyze(s, true, true)
+}
+
+// RulesOnly returns an analyzer with the same engine and taxonomy but without the
+// combination layer, for text that is not support chat (reviews, social posts): its
+// version says so ("-rules"), and AnalyzeChat and AnalyzeMessage become Analyze.
+func (a *Analyzer) RulesOnly() *Analyzer {
+	if a.comb == nil {
+		return a
+	}
+	r := &Analyzer{sent: a.sent, themes: a.themes, version: a.version + "-rules"}
+	r.bufs.New = a.bufs.New
+	return r
+}
+
 // AnalyzeMessage tags a chat message: the rules, then the combination layer fitted
 // on support chat (sentiment class and intent). Only customer messages can need a
 // reply.

@@ -189,12 +189,21 @@ func TestPlainTextStaysWithTheRules(t *testing.T) {
 		if msg.Sentiment.Label != got.Sentiment.Label || msg.Intent != got.Intent {
 			changed++
 		}
+		if chat := a.AnalyzeChat(r.Text); chat.Sentiment != msg.Sentiment || chat.Intent != msg.Intent || chat.NeedsReply != msg.NeedsReply {
+			t.Fatalf("%q: AnalyzeChat gives %+v, AnalyzeMessage %+v", r.Text, chat, msg)
+		}
+		if plain := a.RulesOnly().AnalyzeChat(r.Text); plain.Sentiment != got.Sentiment || plain.Intent != got.Intent || plain.NeedsReply != got.NeedsReply {
+			t.Fatalf("%q: RulesOnly().AnalyzeChat gives %+v, the rules %+v", r.Text, plain, got)
+		}
 		if feedbackbot.LabelFor(msg.Sentiment.Score) != msg.Sentiment.Label {
 			t.Fatalf("%q: label %s for score %v", r.Text, msg.Sentiment.Label, msg.Sentiment.Score)
 		}
 	}
 	if changed == 0 {
 		t.Error("the layer changed no tag of the dev set")
+	}
+	if v := a.RulesOnly().Version(); v != a.Version()+"-rules" || v != rules.Version() {
+		t.Errorf("RulesOnly version %q, want %q (as the rules-only analyzer's %q)", v, a.Version()+"-rules", rules.Version())
 	}
 }
 

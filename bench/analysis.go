@@ -135,16 +135,23 @@ func runAnalysis(ctx context.Context, args []string) error {
 		}
 	}
 
-	// Whole process: build the binary and pipe JSON Lines through `feedbackbot analyze`.
-	rate, rss, err := wholeProcess(ctx, tweets, *lines, *runs)
-	if err != nil {
-		return err
+	// Whole process: build the binary and pipe JSON Lines through `feedbackbot analyze`,
+	// in its default mode (chat: rules and layer) and --mode text (the rules alone).
+	for _, mode := range []string{"chat", "text"} {
+		rate, rss, err := wholeProcess(ctx, tweets, *lines, *runs, mode)
+		if err != nil {
+			return err
+		}
+		key := "analyze_process"
+		if mode == "text" {
+			key += "_text"
+		}
+		out[key+"_texts_per_sec"], out[key+"_max_rss_mib"] = rate, rss
+		rows = append(rows,
+			[]string{fmt.Sprintf("`feedbackbot analyze --mode %s` whole process, %d lines", mode, *lines), fmt.Sprintf("%.0f texts/s", rate),
+				fmt.Sprintf("%.1fx Python VADER; target >= 10x", rate/pythonVADERPerSec)},
+			[]string{fmt.Sprintf("`feedbackbot analyze --mode %s` max RSS", mode), fmt.Sprintf("%.0f MiB", rss), "constant in input size"})
 	}
-	out["analyze_process_texts_per_sec"], out["analyze_process_max_rss_mib"] = rate, rss
-	rows = append(rows,
-		[]string{fmt.Sprintf("`feedbackbot analyze` whole process, %d lines", *lines), fmt.Sprintf("%.0f texts/s", rate),
-			fmt.Sprintf("%.1fx Python VADER; target >= 10x", rate/pythonVADERPerSec)},
-		[]string{"`feedbackbot analyze` max RSS", fmt.Sprintf("%.0f MiB", rss), "constant in input size"})
 	table(rows)
 	printJSON(out)
 	return nil
@@ -295,9 +302,9 @@ func analyzerRate(a *analysis.Analyzer, texts []string, workers, n int, chatMsg 
 }
 
 // wholeProcess builds feedbackbot, writes n JSON lines (the tweets repeated) to a
-// file, and times `feedbackbot analyze < file > /dev/null`, reporting the median rate
+// file, and times `feedbackbot analyze --mode MODE < file > /dev/null`, reporting the median rate
 // and the largest max RSS.
-func wholeProcess(ctx context.Context, tweets []string, n, runs int) (float64, float64, error) {
+func wholeProcess(ctx context.Context, tweets []string, n, runs int, mode string) (float64, float64, error) {
 	dir, err := os.MkdirTemp("", "feedbackbot-bench-")
 	if err != nil {
 		return 0, 0, err
@@ -331,7 +338,7 @@ func wholeProcess(ctx context.Context, tweets []string, n, runs int) (float64, f
 		if err != nil {
 			return 0, 0, err
 		}
-		cmd := exec.CommandContext(ctx, bin, "analyze")
+		cmd := exec.CommandContext(ctx, bin, "analyze", "--mode", mode)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = in, nil, os.Stderr
 		start := time.Now()
 		kib, _, err := runPeakRSS(cmd)

@@ -224,7 +224,7 @@ func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
 		txt = strings.ToValidUTF8(txt, "\uFFFD")
 	}
 	truncated := len(txt) > analysis.MaxAnalyzedBytes
-	tags := a.Analyze(txt)
+	tags := a.AnalyzeChat(txt)
 	b.WriteByte('{')
 	if len(id) > 0 && string(id) != "null" {
 		b.WriteString(`"id":`)

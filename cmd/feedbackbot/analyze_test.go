@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -175,4 +176,71 @@ func FuzzFastText(f *testing.F) {
 			t.Fatalf("fast %q != json %q", fast, *in.Text)
 		}
 	})
+}
+
+// TestAnalyzeModes: `analyze` reads support chat by default (the rules and the layer,
+// as the bot tags what it captures); --mode text keeps the rules alone; any other
+// mode is a usage error naming both.
+func TestAnalyzeModes(t *testing.T) {
+	a := analyzer(t)
+	// Rows of a training set the layer reads differently from the rules.
+	var in strings.Builder
+	var texts []string
+	for _, line := range strings.Split(strings.TrimSpace(mustRead(t, "../../analysis/testdata/chat_dev.jsonl")), "\n") {
+		var row struct{ Text string }
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatal(err)
+		}
+		if a.AnalyzeChat(row.Text).Sentiment.Label != a.Analyze(row.Text).Sentiment.Label {
+			texts = append(texts, row.Text)
+			b, _ := json.Marshal(map[string]string{"text": row.Text})
+			in.Write(b)
+			in.WriteByte('\n')
+		}
+	}
+	if len(texts) == 0 {
+		t.Fatal("the layer changed no label of the dev set")
+	}
+	labels := func(mode ...string) []string {
+		m, out, errb := testMain(nil)
+		m.Stdin = strings.NewReader(in.String())
+		if err := m.Run(context.Background(), append([]string{"analyze"}, mode...)); err != nil {
+			t.Fatalf("analyze %v: %v\n%s", mode, err, errb)
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var r struct {
+				Sentiment struct{ Label string }
+			}
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatalf("output is not JSON: %q", l)
+			}
+			got = append(got, r.Sentiment.Label)
+		}
+		return got
+	}
+	chat, dflt, text := labels("--mode", "chat"), labels(), labels("--mode", "text")
+	for i, s := range texts {
+		if want := string(a.AnalyzeChat(s).Sentiment.Label); chat[i] != want || dflt[i] != want {
+			t.Errorf("%q: chat mode %s, default %s, want %s", s, chat[i], dflt[i], want)
+		}
+		if want := string(a.Analyze(s).Sentiment.Label); text[i] != want {
+			t.Errorf("%q: text mode %s, want the rules' %s", s, text[i], want)
+		}
+	}
+	m, _, errb := testMain(nil)
+	m.Stdin = strings.NewReader("")
+	err := m.Run(context.Background(), []string{"analyze", "--mode", "tweets"})
+	if err == nil || !strings.Contains(err.Error()+errb.String(), "use chat") {
+		t.Errorf("--mode tweets: err %v, stderr %q; want a usage error naming the modes", err, errb)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

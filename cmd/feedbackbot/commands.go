@@ -58,13 +58,17 @@ func (f durationFlag) Set(s string) error {
 }
 
 func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("analyze", "[--workers N] < input.jsonl > tags.jsonl")
+	fs, cfgPath := m.flags("analyze", "[--workers N] [--mode chat|text] < input.jsonl > tags.jsonl")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "analysis goroutines (output order is kept)")
+	mode := fs.String("mode", "chat", "chat: support chat, the rules then the layer fitted on chat (as the bot tags what it captures); text: other text (reviews, social posts), the rules alone")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *workers < 1 || *workers > 256 {
 		return usagef("--workers %d is out of range 1..256", *workers)
+	}
+	if *mode != "chat" && *mode != "text" {
+		return usagef("--mode %q: use chat (support chat, the default) or text (other text, the rules alone)", *mode)
 	}
 	cfg, err := m.load(*cfgPath)
 	if err != nil {
@@ -73,6 +77,9 @@ func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
 	a, err := newAnalyzer(cfg)
 	if err != nil {
 		return err
+	}
+	if *mode == "text" {
+		a = a.RulesOnly()
 	}
 	if isTerminal(m.Stdin) {
 		// Someone typing: answer each line at once instead of batching until the end.
