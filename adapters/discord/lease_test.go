@@ -8,13 +8,16 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/feedbackbot/feedbackbot/adapters/discord/discordtest"
@@ -35,16 +38,23 @@ type faultyLeases struct {
 	st Leases
 
 	mu       sync.Mutex
-	fail     bool      // every call fails
-	refuse   bool      // acquire and renew answer false
-	lastOK   time.Time // when the last acquire or renew that returned true was sent
-	released time.Time // when a release succeeded
+	fail     bool          // every call fails
+	refuse   bool          // acquire and renew answer false
+	hang     chan struct{} // non-nil: acquire and renew wait until it is closed, whatever their context says, then go on
+	lastOK   time.Time     // when the last acquire or renew that returned true was sent
+	released time.Time     // when a release succeeded
 }
 
 var errInjected = errors.New("store unreachable (injected)")
 
 func (l *faultyLeases) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	start := time.Now()
+	l.mu.Lock()
+	hang := l.hang
+	l.mu.Unlock()
+	if hang != nil {
+		<-hang
+	}
 	if l.failing() {
 		return false, errInjected
 	}
@@ -94,6 +104,20 @@ func (l *faultyLeases) setRefuse(v bool) {
 	l.mu.Unlock()
 }
 
+// setHang makes acquire and renew hang (true) until setHang(false), as a store client
+// that does not honour its context would.
+func (l *faultyLeases) setHang(v bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case v && l.hang == nil:
+		l.hang = make(chan struct{})
+	case !v && l.hang != nil:
+		close(l.hang)
+		l.hang = nil
+	}
+}
+
 func (l *faultyLeases) times() (lastOK, released time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -123,6 +147,8 @@ type cluster struct {
 	t    *testing.T
 	fake *discordtest.Server
 	st   store.Store
+	// prepare, when set, is called with each replica's adapter before its Start.
+	prepare func(name string, a *Adapter)
 }
 
 func newCluster(t *testing.T) *cluster {
@@ -166,6 +192,9 @@ func (c *cluster) start(name string, lease bool, mod func(*Config)) *replica {
 		c.t.Fatal(err)
 	}
 	r.a = a
+	if c.prepare != nil {
+		c.prepare(name, a)
+	}
 	a.Session().AddHandler(func(*discordgo.Session, *discordgo.Ready) {
 		r.mu.Lock()
 		r.readies = append(r.readies, time.Now())
@@ -275,6 +304,14 @@ func TestLeaseOneReplicaHoldsTheGateway(t *testing.T) {
 			})
 			return lastOK.Add(testTTL)
 		}, max: every + 400*time.Millisecond},
+		{name: "renew hangs past the lease's expiry", goAway: func(t *testing.T, c *cluster, a *replica) time.Time {
+			// The holder's renew neither answers nor gives up (a store client that
+			// ignores its context): the holder must close at its deadline anyway.
+			a.leases.setHang(true)
+			t.Cleanup(func() { a.leases.setHang(false) })
+			lastOK, _ := a.leases.times()
+			return lastOK.Add(testTTL)
+		}, max: every + 400*time.Millisecond},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -318,9 +355,10 @@ func TestLeaseOneReplicaHoldsTheGateway(t *testing.T) {
 			waitFor(t, "one gateway session", 5*time.Second, func() bool { open, _ := c.fake.Connections(); return open == 1 })
 			a.leases.setFail(false)
 			a.leases.setRefuse(false)
+			a.leases.setHang(false)
 			time.Sleep(3 * every)
 			if open, maxOpen := c.fake.Connections(); open != 1 || maxOpen != 1 {
-				t.Errorf("gateway sessions: %d open, at most %d at once; want 1 and 1", open, maxOpen)
+				t.Errorf("gateway sessions: %d open, at most %d at once; want 1 and 1: %v", open, maxOpen, c.fake.Overlaps())
 			}
 			if n := len(c.fake.Identifies()); n != 2 {
 				t.Errorf("identifies = %d, want 2 (the first holder, then the standby)", n)
@@ -351,6 +389,179 @@ func TestLeaseStartRefusesBadTokenOnEveryReplica(t *testing.T) {
 	var fatal *FatalError
 	if !errors.As(err, &fatal) || fatal.Code != 401 || !strings.Contains(err.Error(), "DISCORD_TOKEN") {
 		t.Fatalf("standby Start with a revoked token = %v; want the token explanation", err)
+	}
+}
+
+// TestLeaseOpenRacesTheDeadline: a holder that loses its session reconnects into a
+// gateway that takes 3 s to say hello (discordgo's Open waits for it without a
+// deadline, holding the session's lock) while its renewals fail. It abandons the
+// open at its lease's deadline, the standby takes over once the lease is free, and
+// the stalled connection never becomes a second session.
+func TestLeaseOpenRacesTheDeadline(t *testing.T) {
+	const stall = 3 * time.Second
+	c := newCluster(t)
+	a := c.start("replica-a", true, nil)
+	a.waitReady(t, 1, 5*time.Second)
+	b := c.start("replica-b", true, nil)
+	waitFor(t, "b standing by", 5*time.Second, func() bool { return strings.Contains(b.logs.String(), "standing by") })
+
+	c.fake.StallNextGateway(stall)
+	dials := c.fake.GatewayDials()
+	dropped := time.Now()
+	c.fake.Drop() // a reconnects, into the stalled gateway
+	waitFor(t, "the holder reconnecting", 5*time.Second, func() bool { return c.fake.GatewayDials() > dials })
+	a.leases.setFail(true) // and cannot renew any more
+	lastOK, _ := a.leases.times()
+	took := b.waitReady(t, 1, 10*time.Second)
+	t.Logf("the standby was READY %v after the drop, %v after the lease was free", took.Sub(dropped).Round(time.Millisecond),
+		took.Sub(lastOK.Add(testTTL)).Round(time.Millisecond))
+	if !strings.Contains(a.logs.String(), "connecting=true") {
+		t.Errorf("the holder did not abandon its open at the deadline:\n%s", a.logs)
+	}
+	if took.Before(lastOK.Add(testTTL)) {
+		t.Errorf("the standby connected before the lease was free")
+	}
+	// Past the stall: the abandoned connection got its hello too late to matter.
+	time.Sleep(stall - time.Since(dropped) + 500*time.Millisecond)
+	a.leases.setFail(false)
+	time.Sleep(3 * testTTL / 3)
+	if open, maxOpen := c.fake.Connections(); open != 1 || maxOpen != 1 {
+		t.Errorf("gateway sessions: %d open, at most %d at once; want 1 and 1: %v", open, maxOpen, c.fake.Overlaps())
+	}
+	if n := len(c.fake.Identifies()); n != 2 {
+		t.Errorf("identifies = %d, want 2 (the first holder, then the standby)", n)
+	}
+}
+
+// TestLeaseBrokenGatewayHandsOver: a holder that cannot reach the gateway any more
+// (its network to Discord is down; its store is fine) keeps reconnecting for one
+// TTL, then gives the lease up and sits out a TTL, so that the standby takes the
+// gateway; it then stands by.
+func TestLeaseBrokenGatewayHandsOver(t *testing.T) {
+	c := newCluster(t)
+	var broken atomic.Bool
+	c.prepare = func(name string, a *Adapter) {
+		if name != "replica-a" {
+			return
+		}
+		a.Session().Dialer = &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if broken.Load() {
+				return nil, errors.New("no route to the gateway (injected)")
+			}
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}}
+	}
+	a := c.start("replica-a", true, nil)
+	a.waitReady(t, 1, 5*time.Second)
+	b := c.start("replica-b", true, nil)
+	waitFor(t, "b standing by", 5*time.Second, func() bool { return strings.Contains(b.logs.String(), "standing by") })
+
+	broken.Store(true)
+	dropped := time.Now()
+	c.fake.Drop()
+	took := b.waitReady(t, 1, 10*time.Second)
+	t.Logf("the standby was READY %v after the holder lost its gateway (ttl %v)", took.Sub(dropped).Round(time.Millisecond), testTTL)
+	if !strings.Contains(a.logs.String(), "giving the lease up") {
+		t.Errorf("the holder did not say it gave the lease up:\n%s", a.logs)
+	}
+	time.Sleep(2 * testTTL) // a's time out of the election passes: it stands by
+	if open, maxOpen := c.fake.Connections(); open != 1 || maxOpen != 1 {
+		t.Errorf("gateway sessions: %d open, at most %d at once; want 1 and 1: %v", open, maxOpen, c.fake.Overlaps())
+	}
+	if n := len(a.readyTimes()); n != 1 {
+		t.Errorf("the old holder opened %d sessions, want 1", n)
+	}
+}
+
+// TestLeaseStandbyStartsDespiteRESTErrors: a standby whose token check over REST
+// gets a server error starts anyway (only a refusal stops it), says so, and checks
+// again with backoff until it gets an answer.
+func TestLeaseStandbyStartsDespiteRESTErrors(t *testing.T) {
+	c := newCluster(t)
+	c.start("replica-a", true, nil).waitReady(t, 1, 5*time.Second)
+	c.fake.FailNext("GET", "/users/@me", http.StatusInternalServerError, 2)
+	b := c.start("replica-b", true, nil) // fails the test if Start returns an error
+	waitFor(t, "the token checked", 10*time.Second, func() bool {
+		return strings.Contains(b.logs.String(), "bot token checked over REST")
+	})
+	l := b.logs.String()
+	for _, want := range []string{"cannot check the bot token over REST; standing by and checking again in the background",
+		"cannot check the bot token over REST; retrying", "standing by; another replica holds the lease"} {
+		if !strings.Contains(l, want) {
+			t.Errorf("no %q in the standby's log:\n%s", want, l)
+		}
+	}
+	if n := len(c.fake.Requests("/users/@me")); n != 3 {
+		t.Errorf("GET /users/@me: %d requests, want 3 (two 500s, then the answer)", n)
+	}
+}
+
+// TestLeaseRegainedGatewayStartsFresh: a holder that closed its gateway on losing
+// the lease, and gets the lease back with nobody having connected meanwhile, starts
+// a fresh session (READY, then a catch-up), not a resume of the one it closed:
+// Discord ends a session closed with code 1000, and the fake does the same.
+func TestLeaseRegainedGatewayStartsFresh(t *testing.T) {
+	c := newCluster(t)
+	a := c.start("replica-a", true, nil)
+	a.waitReady(t, 1, 5*time.Second)
+	a.leases.setRefuse(true)
+	waitFor(t, "the holder to close", 5*time.Second, func() bool {
+		return strings.Contains(a.logs.String(), "another replica holds the lease now; closing the gateway")
+	})
+	c.waitNoSession(t)
+	a.leases.setRefuse(false)
+	a.waitReady(t, 2, 5*time.Second)
+	if n := c.fake.Resumes(); n != 0 {
+		t.Errorf("resumes = %d, want 0", n)
+	}
+	if n := len(c.fake.Identifies()); n != 2 {
+		t.Errorf("identifies = %d, want 2", n)
+	}
+	waitFor(t, "a second catch-up", 5*time.Second, func() bool {
+		return strings.Count(a.logs.String(), "discord catch-up after a fresh gateway session") == 2
+	})
+}
+
+// TestLeaseBookkeeping: the deadline counts from when a renew was sent, not from
+// its answer; a renew waits no longer than the time left; a lease granted too late
+// to use opens nothing; and a new lease starts with a fresh reconnect backoff.
+func TestLeaseBookkeeping(t *testing.T) {
+	cfg := testConfig()
+	cfg.Lease, cfg.LeaseHolder, cfg.LeaseTTL = openBolt(t), "replica-a", testTTL
+	a, err := New(cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	every, margin := testTTL/3, testTTL/6
+	now := time.Now()
+	if got := a.renewLimit(now); got != every {
+		t.Errorf("a standby's renew waits %v, want %v", got, every)
+	}
+
+	// A stale backoff from an earlier tenure.
+	a.lead.openWait, a.lead.nextOpen = 8*time.Second, now.Add(8*time.Second)
+	sent := now.Add(-40 * time.Millisecond)
+	if !a.applyRenew(renewResult{ok: true, sent: sent}) || !a.lead.held {
+		t.Fatal("a granted lease was not taken")
+	}
+	if want := sent.Add(testTTL - margin); !a.lead.deadline.Equal(want) {
+		t.Errorf("deadline %v after the send, want %v", a.lead.deadline.Sub(sent), want.Sub(sent))
+	}
+	if a.lead.openWait != time.Second || !a.lead.nextOpen.IsZero() {
+		t.Errorf("a new lease kept the old backoff: wait %v, next open in %v", a.lead.openWait, time.Until(a.lead.nextOpen))
+	}
+	if got := a.renewLimit(a.lead.deadline.Add(-30 * time.Millisecond)); got != 30*time.Millisecond {
+		t.Errorf("a renew 30 ms before the deadline may wait %v, want 30ms", got)
+	}
+	// A renew that fails changes nothing.
+	if a.applyRenew(renewResult{err: errInjected, sent: time.Now()}); !a.lead.held || !a.lead.deadline.Equal(sent.Add(testTTL-margin)) {
+		t.Error("a failed renew moved the deadline or dropped the lease")
+	}
+
+	a.lead.held = false
+	if a.applyRenew(renewResult{ok: true, sent: time.Now().Add(-testTTL)}) || a.lead.held {
+		t.Error("a lease granted after its own deadline was taken")
 	}
 }
 

@@ -105,6 +105,9 @@ type Server struct {
 	refuseIntents int  // close 4014 when an identify asks for any of these
 	revoked       bool // the token no longer works (gateway 4004, REST 401)
 	rateLimits    []rateLimit
+	failures      []failure
+	helloStalls   []time.Duration // delays before the hello of the next gateway connections
+	dials         int             // gateway websocket connections accepted
 	nextID        int64
 	connected     chan struct{}
 }
@@ -115,6 +118,11 @@ type frame struct {
 	S    int64           `json:"s,omitempty"`
 	T    string          `json:"t,omitempty"`
 	seqs int64
+}
+
+type failure struct {
+	method, prefix string
+	status         int
 }
 
 type rateLimit struct {
@@ -223,6 +231,33 @@ func (s *Server) RateLimitNext(method, prefix string, retryAfter time.Duration, 
 	s.mu.Lock()
 	s.rateLimits = append(s.rateLimits, rateLimit{method, prefix, retryAfter, global})
 	s.mu.Unlock()
+}
+
+// FailNext answers the next n requests whose method matches and whose path starts
+// with prefix (after /api/v9) with this HTTP status (a 500 or 503: Discord having a
+// bad moment).
+func (s *Server) FailNext(method, prefix string, status, n int) {
+	s.mu.Lock()
+	for range n {
+		s.failures = append(s.failures, failure{method, prefix, status})
+	}
+	s.mu.Unlock()
+}
+
+// StallNextGateway makes the next gateway connection wait d before the server sends
+// its hello, as a slow or overloaded gateway does; the client's Open waits meanwhile.
+func (s *Server) StallNextGateway(d time.Duration) {
+	s.mu.Lock()
+	s.helloStalls = append(s.helloStalls, d)
+	s.mu.Unlock()
+}
+
+// GatewayDials counts the gateway websocket connections accepted so far (sessions or
+// not).
+func (s *Server) GatewayDials() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dials
 }
 
 // Requests returns the REST calls received so far whose path starts with prefix.
@@ -517,6 +552,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
+	for i, f := range s.failures {
+		if f.method == r.Method && strings.HasPrefix(path, f.prefix) {
+			s.failures = slices.Delete(s.failures, i, i+1)
+			s.mu.Unlock()
+			writeJSON(w, f.status, map[string]any{"message": http.StatusText(f.status) + " (injected)", "code": 0})
+			return
+		}
+	}
 	for i, rl := range s.rateLimits {
 		if rl.method == r.Method && strings.HasPrefix(path, rl.prefix) {
 			s.rateLimits = append(s.rateLimits[:i], s.rateLimits[i+1:]...)
@@ -708,6 +751,16 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		s.spans = append(s.spans, Span{Opened: time.Now(), Resumed: resumed})
 		s.mu.Unlock()
 		counted = true
+	}
+	s.mu.Lock()
+	s.dials++
+	var stall time.Duration
+	if len(s.helloStalls) > 0 {
+		stall, s.helloStalls = s.helloStalls[0], s.helloStalls[1:]
+	}
+	s.mu.Unlock()
+	if stall > 0 {
+		time.Sleep(stall)
 	}
 	hello, _ := json.Marshal(map[string]int{"heartbeat_interval": 500})
 	if s.write(c, frame{Op: opHello, D: hello}) != nil {
