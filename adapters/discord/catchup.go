@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -29,9 +30,16 @@ const catchUpPage = 100
 const catchUpContext = 20
 
 // catchUpSkew: a message stored with a time later than this before the session
-// became ready may already be one the new session captured, so it is not used as
-// the point to catch up from (clocks differ a little between hosts and Discord).
+// became ready (by this host's clock) is not used as the point to catch up from.
+// Messages this session captured live are ruled out by id (liveRecord); this only
+// guards the moment between GUILD_CREATE and the record's start, and assumes this
+// host's clock is within catchUpSkew of Discord's. A clock behind by more weakens
+// that guard; one ahead makes catch-up fetch a few seconds more, which are skipped.
 const catchUpSkew = 5 * time.Second
+
+// catchUpLookups bounds the store queries made to find a channel's starting point
+// past messages this session captured live.
+const catchUpLookups = 5
 
 // catchUp fetches over REST, for every channel and thread of the guild that is
 // captured and already has a stored message, the messages written after the newest
@@ -39,20 +47,35 @@ const catchUpSkew = 5 * time.Second
 // captures them like gateway messages. A fresh session gets no replay of what was
 // written while no session was up (a restart, a takeover, an invalid session);
 // this recovers it. Channels nothing was stored from yet are left to
-// `feedbackbot import`. Messages stored already are skipped by the store.
+// `feedbackbot import`.
+//
+// The starting point is the newest message the store can list for the channel:
+// stores list analysed messages only (store.Derived), and nothing cheaper tells
+// what was captured but not yet analysed, so an analysis backlog makes catch-up
+// fetch again what is already captured; those copies are skipped (below), but they
+// count against the page bound.
+//
+// A REST copy never undoes what is newer: while catch-up runs it records what the
+// gateway delivers (liveRecord). A message this session created, edited or deleted
+// live is not taken from REST, and a channel's catch-up stops at the first message
+// this session captured live there (the gateway delivered everything after it). A
+// message the store already holds with the same or a later edit time is skipped too.
 func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo, readyAt time.Time) {
 	lister, ok := a.sink.(messageLister)
 	if !ok {
 		return
 	}
+	live, stopWatching := a.watchLive(guild)
+	defer stopWatching()
 	start := time.Now()
-	checked, recovered, failed := 0, 0, 0
+	checked, recovered, skipped, failed := 0, 0, 0, 0
 	for _, ci := range chans {
 		if ctx.Err() != nil {
 			break
 		}
-		n, had, err := a.catchUpChannel(ctx, lister, ci, readyAt.Add(-catchUpSkew))
+		n, skip, had, err := a.catchUpChannel(ctx, lister, live, ci, readyAt.Add(-catchUpSkew))
 		recovered += n
+		skipped += skip
 		if had {
 			checked++
 		}
@@ -66,7 +89,81 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 		return
 	}
 	a.log.Info("discord catch-up after a fresh gateway session", "guild", guild, "channels_checked", checked,
-		"messages", recovered, "channels_failed", failed, "took", time.Since(start).Round(time.Millisecond))
+		"messages", recovered, "skipped", skipped, "channels_failed", failed, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// liveRecord is what the gateway delivered for one guild while its catch-up runs.
+type liveRecord struct {
+	guild string
+	// mu is held by catch-up from its check of a message to the queueing of its REST
+	// copy, and by note while recording: the record runs before the capture handlers
+	// (discordgo calls catch-all handlers first), so a live event either is recorded
+	// before the check or is queued after the copy.
+	mu      sync.Mutex
+	touched map[string]bool   // message ids created, edited or deleted live
+	created map[string]bool   // message ids created live
+	first   map[string]string // channel or thread id -> lowest message id created live
+}
+
+// watchLive starts a liveRecord for guild; stop ends it.
+func (a *Adapter) watchLive(guild string) (live *liveRecord, stop func()) {
+	lr := &liveRecord{guild: guild, touched: map[string]bool{}, created: map[string]bool{}, first: map[string]string{}}
+	return lr, a.s.AddHandler(func(_ *discordgo.Session, e any) { lr.note(e) })
+}
+
+// note records a live event that capture will write (the same conditions as
+// onMessageCreate, onMessageUpdate and the delete handlers).
+func (lr *liveRecord) note(e any) {
+	var ids []string
+	var created, channel string
+	switch e := e.(type) {
+	case *discordgo.MessageCreate:
+		if e.Message != nil && e.GuildID == lr.guild {
+			ids, created, channel = []string{e.ID}, e.ID, e.ChannelID
+		}
+	case *discordgo.MessageUpdate:
+		if e.Message != nil && e.GuildID == lr.guild && e.EditedTimestamp != nil && e.Author != nil {
+			ids = []string{e.ID}
+		}
+	case *discordgo.MessageDelete:
+		if e.Message != nil && e.GuildID == lr.guild {
+			ids = []string{e.ID}
+		}
+	case *discordgo.MessageDeleteBulk:
+		if e.GuildID == lr.guild {
+			ids = e.Messages
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	for _, id := range ids {
+		lr.touched[id] = true
+	}
+	if created != "" {
+		lr.created[created] = true
+		if f, ok := lr.first[channel]; !ok || compareSnowflakes(created, f) < 0 {
+			lr.first[channel] = created
+		}
+	}
+}
+
+// createdLive reports whether the message was created live.
+func (lr *liveRecord) createdLive(id string) bool {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	return lr.created[id]
+}
+
+// reached reports whether id is at or past the first message created live in the
+// channel: the gateway delivered that one and everything after it.
+func (lr *liveRecord) reached(channel, id string) bool {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	f, ok := lr.first[channel]
+	return ok && compareSnowflakes(id, f) >= 0
 }
 
 // catchUpChannels lists the guild's captured text channels and threads (copied:
@@ -88,8 +185,9 @@ func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
 
 // catchUpChannel catches one channel or thread up from the newest message stored
 // before the session began (had is false when there is none); n counts the
-// messages captured.
-func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, ci channelInfo, before time.Time) (n int, had bool, err error) {
+// messages captured, skipped those already captured (live, or stored as edited
+// as late or later).
+func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live *liveRecord, ci channelInfo, before time.Time) (n, skipped int, had bool, err error) {
 	// Stored messages are keyed by channel; a thread's are under its parent channel.
 	// The parent's newest (in it or any of its threads) is a safe start for each:
 	// whatever a thread missed was written after the last message captured before.
@@ -97,13 +195,14 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, ci c
 	if ci.thread {
 		home = ci.parent
 	}
-	stored, err := lister.Messages(ctx, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpContext})
+	stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpContext})
 	if err != nil {
-		return 0, false, fmt.Errorf("newest stored message: %w", err)
+		return 0, 0, false, fmt.Errorf("newest stored message: %w", err)
 	}
 	if len(stored) == 0 {
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
+	lookup, _ := a.sink.(messageLookup)
 	after := stored[0].Message.ID
 	// Staff messages are attributed to the last customer of their conversation: start
 	// from what the stored messages say, so that a message fetched again is stored
@@ -127,7 +226,7 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, ci c
 			return err
 		})
 		if err != nil {
-			return n, true, fmt.Errorf("get messages after %s: %w", after, err)
+			return n, skipped, true, fmt.Errorf("get messages after %s: %w", after, err)
 		}
 		// Discord returns the page newest first; capture in the order written.
 		slices.SortFunc(page, func(x, y *discordgo.Message) int { return compareSnowflakes(x.ID, y.ID) })
@@ -135,28 +234,77 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, ci c
 			if compareSnowflakes(m.ID, after) <= 0 {
 				continue
 			}
+			if live.reached(ci.id, m.ID) {
+				return n, skipped, true, nil // the gateway delivered the rest
+			}
 			m.GuildID = ci.guild // REST messages do not say
 			if err := a.author(ctx, ci.guild, m, members); err != nil {
-				return n, true, err
+				return n, skipped, true, err
 			}
 			msg, ok, err := a.normalize(ctx, m, customers)
 			if err != nil {
 				a.log.Error("discord catch-up: message not captured", "message", m.ID, "channel", m.ChannelID, "err", err)
 				continue
 			}
-			if ok {
-				a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
+			if !ok {
+				continue
+			}
+			if lookup != nil {
+				have, err := lookup.Message(ctx, msg.Key())
+				switch {
+				case err == nil && !msg.EditedAt.After(have.Message.EditedAt):
+					skipped++ // stored already, as edited as late or later
+					continue
+				case err != nil && !feedbackbot.IsNotFound(err):
+					return n, skipped, true, fmt.Errorf("look up message %s: %w", m.ID, err)
+				}
+			}
+			if a.enqueueUnlessLive(live, msg) {
 				n++
+			} else {
+				skipped++
 			}
 		}
 		if len(page) < catchUpPage {
-			return n, true, nil
+			return n, skipped, true, nil
 		}
 		after = page[len(page)-1].ID
 	}
 	a.log.Warn("discord catch-up: more messages than the catch-up bound; import the channel's history for the rest",
 		"channel", ci.id, "pages", a.cfg.CatchUpPages, "after", after)
-	return n, true, nil
+	return n, skipped, true, nil
+}
+
+// enqueueUnlessLive queues a REST copy unless the gateway delivered the message
+// (created, edited or deleted) during this catch-up: its live version, queued
+// already, is as new or newer. The record stays locked until the copy is queued.
+func (a *Adapter) enqueueUnlessLive(live *liveRecord, msg feedbackbot.Message) bool {
+	live.mu.Lock()
+	defer live.mu.Unlock()
+	if live.touched[msg.ID] {
+		return false
+	}
+	a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
+	return true
+}
+
+// catchUpStart returns the stored messages of q's channel, newest first, from the
+// newest one this session did not capture live: the point to catch up from, then
+// the context before it. It queries past live messages a few times at most.
+func (a *Adapter) catchUpStart(ctx context.Context, lister messageLister, live *liveRecord, q store.Query) ([]store.Stored, error) {
+	for range catchUpLookups {
+		stored, err := lister.Messages(ctx, q)
+		if err != nil || len(stored) == 0 {
+			return nil, err
+		}
+		for i, st := range stored {
+			if !live.createdLive(st.Message.ID) {
+				return stored[i:], nil
+			}
+		}
+		q.To = stored[len(stored)-1].Message.Time // all captured live: look further back
+	}
+	return nil, nil
 }
 
 // author fills in the author's roles and nickname: gateway messages carry them,

@@ -663,8 +663,10 @@ func TestCatchUpAfterFreshSession(t *testing.T) {
 					})
 				}
 			}
-			if l := b.logs.String(); !strings.Contains(l, "channels_checked=2 messages=5") {
-				t.Errorf("catch-up should check #general and the forum post and capture 5 messages (4 in #general from the one stored before, 1 in the post):\n%s", l)
+			// The recent message is fetched again and skipped: the store holds it as
+			// edited (not at all) as late as the REST copy.
+			if l := b.logs.String(); !strings.Contains(l, "channels_checked=2 messages=4 skipped=1") {
+				t.Errorf("catch-up should check #general and the forum post, capture 4 messages (3 in #general, 1 in the post) and skip the recent one stored already:\n%s", l)
 			}
 			if len(got) != 3+len(missed) {
 				t.Errorf("log has %d messages, want %d (nothing from internal or never-captured channels): %v", len(got), 3+len(missed), got)

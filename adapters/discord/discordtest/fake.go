@@ -106,8 +106,10 @@ type Server struct {
 	revoked       bool // the token no longer works (gateway 4004, REST 401)
 	rateLimits    []rateLimit
 	failures      []failure
+	holds         []hold
 	helloStalls   []time.Duration // delays before the hello of the next gateway connections
 	dials         int             // gateway websocket connections accepted
+	waiting       map[string]int  // requests waiting on a hold, by the hold's prefix
 	nextID        int64
 	connected     chan struct{}
 }
@@ -118,6 +120,11 @@ type frame struct {
 	S    int64           `json:"s,omitempty"`
 	T    string          `json:"t,omitempty"`
 	seqs int64
+}
+
+type hold struct {
+	method, prefix string
+	release        chan struct{}
 }
 
 type failure struct {
@@ -136,8 +143,8 @@ func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, BotID: "900000000000000001", AppID: "900000000000000002",
 		guilds: map[string]*discordgo.Guild{}, channels: map[string]*discordgo.Channel{}, members: map[string]*discordgo.Member{},
-		messages: map[string]map[string]json.RawMessage{},
-		nextID:   1_300_000_000_000_000_000, connected: make(chan struct{}, 16)}
+		messages: map[string]map[string]json.RawMessage{}, waiting: map[string]int{},
+		nextID: 1_300_000_000_000_000_000, connected: make(chan struct{}, 16)}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	s.use(t)
@@ -242,6 +249,29 @@ func (s *Server) FailNext(method, prefix string, status, n int) {
 		s.failures = append(s.failures, failure{method, prefix, status})
 	}
 	s.mu.Unlock()
+}
+
+// HoldNext makes the next request whose method matches and whose path starts with
+// prefix wait, once received, until release is called (or the test ends); it is
+// answered from what the fake holds at release, so an event dispatched meanwhile
+// with DispatchRaw (which changes nothing REST serves) is missing from the answer,
+// as from a page Discord served just before that event.
+func (s *Server) HoldNext(method, prefix string) (release func()) {
+	h := hold{method, prefix, make(chan struct{})}
+	s.mu.Lock()
+	s.holds = append(s.holds, h)
+	s.mu.Unlock()
+	var once sync.Once
+	release = func() { once.Do(func() { close(h.release) }) }
+	s.t.Cleanup(release)
+	return release
+}
+
+// Held reports whether a request is waiting on a HoldNext made with this prefix.
+func (s *Server) Held(prefix string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting[prefix] > 0
 }
 
 // StallNextGateway makes the next gateway connection wait d before the server sends
@@ -552,6 +582,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
+	for i, h := range s.holds {
+		if h.method == r.Method && strings.HasPrefix(path, h.prefix) {
+			s.holds = slices.Delete(s.holds, i, i+1)
+			s.waiting[h.prefix]++
+			s.mu.Unlock()
+			<-h.release
+			s.mu.Lock()
+			s.waiting[h.prefix]--
+			break
+		}
+	}
 	for i, f := range s.failures {
 		if f.method == r.Method && strings.HasPrefix(path, f.prefix) {
 			s.failures = slices.Delete(s.failures, i, i+1)

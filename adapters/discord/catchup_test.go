@@ -1,0 +1,145 @@
+package discordadapter
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// TestCatchUpKeepsLiveEdits: catch-up's REST copy of a message never undoes a newer
+// version captured live (the store skips only an equal revision, so an older copy
+// appended after an edit would become the latest):
+//   - edited live while catch-up's page is in flight: the page (served before the
+//     edit) still has the old text; the copy is not taken, and catch-up stops at the
+//     first message the new session captured live;
+//   - edited live before the session ended and analysed: the store holds the edit,
+//     and a REST copy without it is skipped.
+func TestCatchUpKeepsLiveEdits(t *testing.T) {
+	member := []string{roleMember}
+	at := func(d time.Duration) string { return time.Now().UTC().Add(d).Format(time.RFC3339Nano) }
+	edit := func(m map[string]any, text string) []byte {
+		e := maps.Clone(m)
+		e["content"], e["edited_timestamp"] = text, at(time.Minute)
+		raw, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	// begin captures a message an hour old and analyses it: catch-up starts after it.
+	begin := func(t *testing.T) (*cluster, *replica) {
+		c := newCluster(t)
+		a := c.start("first", false, nil)
+		a.waitReady(t, 1, 5*time.Second)
+		old := message(chGeneral, userAlice, member, "the export has been slow all week")
+		old["timestamp"] = at(-time.Hour)
+		c.fake.Dispatch("MESSAGE_CREATE", old)
+		waitFor(t, "live capture", 5*time.Second, func() bool { return len(replay(t, c.st)) == 1 })
+		return c, a
+	}
+	const v1, v2 = "export fails with a 500", "export fails with a 500 on files over 2 GB"
+
+	t.Run("edited live while the page is in flight", func(t *testing.T) {
+		c, a := begin(t)
+		analyse(t, c.st)
+		a.stop(t)
+		missed := message(chGeneral, userAlice, member, v1) // written while no session is up
+		missed["timestamp"] = at(0)
+		c.fake.AddMessage(missed)
+		id := missed["id"].(string)
+		page := "/channels/" + chGeneral + "/messages"
+		release := c.fake.HoldNext("GET", page)
+		b := c.start("second", false, nil)
+		b.waitReady(t, 1, 5*time.Second)
+		waitFor(t, "catch-up's page request", 5*time.Second, func() bool { return c.fake.Held(page) })
+		// While the page is in flight the member edits the missed message (the page
+		// does not have the edit) and writes again (the page has that one).
+		c.fake.DispatchRaw("MESSAGE_UPDATE", edit(missed, v2))
+		next := message(chGeneral, userAlice, member, "any news on this?")
+		next["timestamp"] = at(time.Second)
+		c.fake.Dispatch("MESSAGE_CREATE", next)
+		waitFor(t, "the edit and the new message captured live", 5*time.Second, func() bool {
+			got := replay(t, c.st)
+			_, ok := got[next["id"].(string)]
+			return got[id].Text == v2 && ok
+		})
+		release()
+		waitFor(t, "catch-up log line", 10*time.Second, func() bool {
+			return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
+		})
+		time.Sleep(100 * time.Millisecond) // let anything queued land
+		if got := replay(t, c.st)[id]; got.Text != v2 {
+			t.Errorf("the catch-up's REST copy undid the live edit: the latest version is %q, want %q", got.Text, v2)
+		}
+		counts := logCounts(t, c.st)
+		if counts[id] != 1 || counts[next["id"].(string)] != 1 {
+			t.Errorf("log entries: edited message %d, next message %d; want 1 and 1 (the live ones)", counts[id], counts[next["id"].(string)])
+		}
+		if l := b.logs.String(); !strings.Contains(l, "messages=0 skipped=1") {
+			t.Errorf("catch-up should skip the message edited live and stop at the one captured live:\n%s", l)
+		}
+	})
+
+	t.Run("edited live before the session ended, and analysed", func(t *testing.T) {
+		c, a := begin(t)
+		m := message(chGeneral, userAlice, member, v1)
+		m["timestamp"] = at(0)
+		c.fake.Dispatch("MESSAGE_CREATE", m)
+		// The edit reaches the gateway; REST goes on serving the first text, as a
+		// page served just before the edit would.
+		c.fake.DispatchRaw("MESSAGE_UPDATE", edit(m, v2))
+		id := m["id"].(string)
+		waitFor(t, "the edit captured live", 5*time.Second, func() bool { return replay(t, c.st)[id].Text == v2 })
+		analyse(t, c.st)
+		a.stop(t)
+		// The edited message is too recent to start from (it may be the new
+		// session's), so catch-up starts before it and fetches it again.
+		b := c.start("second", false, nil)
+		b.waitReady(t, 1, 5*time.Second)
+		waitFor(t, "catch-up log line", 10*time.Second, func() bool {
+			return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
+		})
+		time.Sleep(100 * time.Millisecond)
+		if got := replay(t, c.st)[id]; got.Text != v2 {
+			t.Errorf("the catch-up's REST copy undid the edit: the latest version is %q, want %q", got.Text, v2)
+		}
+		if n := logCounts(t, c.st)[id]; n != 2 {
+			t.Errorf("the edited message is in the log %d times, want 2 (created, edited)", n)
+		}
+		if l := b.logs.String(); !strings.Contains(l, "messages=0 skipped=1") {
+			t.Errorf("catch-up should skip the message the store holds edited:\n%s", l)
+		}
+		if reqs := c.fake.Requests("/channels/" + chGeneral + "/messages"); len(reqs) == 0 {
+			t.Error("catch-up did not fetch #general")
+		}
+	})
+}
+
+// analyse applies everything captured so far.
+func analyse(t *testing.T, st store.Store) {
+	t.Helper()
+	an, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "t"}).Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logCounts counts the capture log's entries per message id.
+func logCounts(t *testing.T, st store.Store) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	if err := st.Replay(context.Background(), guild, func(e store.Entry) error { out[e.Event.Message.ID]++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
