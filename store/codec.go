@@ -46,48 +46,7 @@ func DecodeStoredWith(data []byte, s *Stored, other func(name, raw []byte) error
 	if err := d.top(); err != nil {
 		return err
 	}
-	if d.data[d.pos] == 'n' {
-		if err := d.literal("null"); err != nil {
-			return err
-		}
-		return d.end()
-	}
-	if d.data[d.pos] != '{' {
-		return d.typeError("a stored record")
-	}
-	more, err := d.objectStart()
-	for err == nil && more {
-		var key []byte
-		if key, err = d.key(); err != nil {
-			break
-		}
-		switch matchField(key, storedFields) {
-		case 0:
-			err = d.message(&s.Message)
-		case 1:
-			err = d.tags(&s.Tags)
-		default:
-			if other == nil {
-				err = d.skip()
-				break
-			}
-			name := key
-			if len(d.scratch) > 0 && unsafe.SliceData(key) == unsafe.SliceData(d.scratch) {
-				name = bytes.Clone(key) // skip may reuse the scratch buffer
-			}
-			start := d.pos
-			if err = d.skip(); err == nil {
-				err = other(name, d.data[start:d.pos])
-			}
-		}
-		if err == nil {
-			more, err = d.objectNext()
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return d.end()
+	return d.end(d.stored(s, other))
 }
 
 // DecodeCounters decodes a JSON object of name -> integer (a rollup's counts, a
@@ -99,19 +58,7 @@ func DecodeCounters(data []byte, into map[string]int64) error {
 	if err := d.top(); err != nil {
 		return err
 	}
-	if d.data[d.pos] == 'n' {
-		if err := d.literal("null"); err != nil {
-			return err
-		}
-		return d.end()
-	}
-	if d.data[d.pos] != '{' {
-		return d.typeError("an object of counters")
-	}
-	if err := d.counters(into); err != nil {
-		return err
-	}
-	return d.end()
+	return d.end(d.counters(into))
 }
 
 // DecodeString decodes a JSON string into dst as json.Unmarshal would (null leaves
@@ -121,10 +68,7 @@ func DecodeString(data []byte, dst *string) error {
 	if err := d.top(); err != nil {
 		return err
 	}
-	if err := d.stringField(dst); err != nil {
-		return err
-	}
-	return d.end()
+	return d.end(d.stringField(dst))
 }
 
 type decoder struct {
@@ -198,8 +142,12 @@ func (d *decoder) top() error {
 	return nil
 }
 
-// end checks nothing but whitespace follows the top-level value.
-func (d *decoder) end() error {
+// end passes on err, the top-level value's error, or else checks nothing but
+// whitespace follows that value.
+func (d *decoder) end(err error) error {
+	if err != nil {
+		return err
+	}
 	d.ws()
 	if d.pos != len(d.data) {
 		return d.errorf("invalid character %q after top-level value", d.data[d.pos])
@@ -248,6 +196,24 @@ func (d *decoder) objectNext() (bool, error) {
 		}
 	}
 	return false, d.syntax("',' or '}' after object member")
+}
+
+// members reads the object at pos (its '{'), calling member for each member with
+// pos at the value, which member must read or skip; the first error ends it. The
+// key aliases data or the scratch buffer: valid until the next string is read.
+func (d *decoder) members(member func(key []byte) error) error {
+	more, err := d.objectStart()
+	for err == nil && more {
+		var key []byte
+		if key, err = d.key(); err != nil {
+			return err
+		}
+		if err = member(key); err != nil {
+			return err
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // key reads a member's name and the ':' after it, leaving pos at the value. The name
@@ -492,16 +458,7 @@ func (d *decoder) skip() error {
 	case c == '"':
 		return d.skipString()
 	case c == '{':
-		more, err := d.objectStart()
-		for err == nil && more {
-			if _, err = d.key(); err != nil {
-				break
-			}
-			if err = d.skip(); err == nil {
-				more, err = d.objectNext()
-			}
-		}
-		return err
+		return d.members(func([]byte) error { return d.skip() })
 	case c == '[':
 		more, err := d.arrayStart()
 		for err == nil && more {
@@ -765,61 +722,78 @@ func (d *decoder) structStart(what string) (bool, error) {
 	return false, d.typeError(what)
 }
 
+// stored is DecodeStoredWith's record: a null leaves s alone.
+func (d *decoder) stored(s *Stored, other func(name, raw []byte) error) error {
+	if ok, err := d.structStart("a stored record"); !ok {
+		return err
+	}
+	return d.members(func(key []byte) error {
+		switch matchField(key, storedFields) {
+		case 0:
+			return d.message(&s.Message)
+		case 1:
+			return d.tags(&s.Tags)
+		}
+		if other == nil {
+			return d.skip()
+		}
+		name := key
+		if len(d.scratch) > 0 && unsafe.SliceData(key) == unsafe.SliceData(d.scratch) {
+			name = bytes.Clone(key) // skip may reuse the scratch buffer
+		}
+		start := d.pos
+		if err := d.skip(); err != nil {
+			return err
+		}
+		return other(name, d.data[start:d.pos])
+	})
+}
+
 func (d *decoder) message(m *feedbackbot.Message) error {
 	if ok, err := d.structStart("a message"); !ok {
 		return err
 	}
-	more, err := d.objectStart()
-	for err == nil && more {
-		var key []byte
-		if key, err = d.key(); err != nil {
-			return err
-		}
+	return d.members(func(key []byte) error {
 		switch matchField(key, messageFields) {
 		case 0:
-			err = d.stringField(&m.ID)
+			return d.stringField(&m.ID)
 		case 1:
-			err = d.enumField((*string)(&m.Platform), platforms)
+			return d.enumField((*string)(&m.Platform), platforms)
 		case 2:
-			err = d.stringField(&m.Workspace)
+			return d.stringField(&m.Workspace)
 		case 3:
-			err = d.stringField(&m.Channel)
+			return d.stringField(&m.Channel)
 		case 4:
-			err = d.stringField(&m.ChannelName)
+			return d.stringField(&m.ChannelName)
 		case 5:
-			err = d.stringField(&m.Thread)
+			return d.stringField(&m.Thread)
 		case 6:
-			err = d.stringField(&m.ReplyTo)
+			return d.stringField(&m.ReplyTo)
 		case 7:
-			err = d.stringField(&m.Author)
+			return d.stringField(&m.Author)
 		case 8:
-			err = d.stringField(&m.AuthorName)
+			return d.stringField(&m.AuthorName)
 		case 9:
-			err = d.enumField((*string)(&m.Role), roles)
+			return d.enumField((*string)(&m.Role), roles)
 		case 10:
-			err = d.stringField(&m.Account)
+			return d.stringField(&m.Account)
 		case 11:
-			err = d.stringField(&m.AccountName)
+			return d.stringField(&m.AccountName)
 		case 12:
-			err = d.stringField(&m.Text)
+			return d.stringField(&m.Text)
 		case 13:
-			err = d.boolField(&m.Truncated)
+			return d.boolField(&m.Truncated)
 		case 14:
-			err = d.timeField(&m.Time)
+			return d.timeField(&m.Time)
 		case 15:
-			err = d.timeField(&m.EditedAt)
+			return d.timeField(&m.EditedAt)
 		case 16:
-			err = d.stringField(&m.Permalink)
+			return d.stringField(&m.Permalink)
 		case 17:
-			err = d.reactions(m)
-		default:
-			err = d.skip()
+			return d.reactions(m)
 		}
-		if err == nil {
-			more, err = d.objectNext()
-		}
-	}
-	return err
+		return d.skip()
+	})
 }
 
 func (d *decoder) reactions(m *feedbackbot.Message) error {
@@ -834,18 +808,8 @@ func (d *decoder) reactions(m *feedbackbot.Message) error {
 	if m.Reactions == nil {
 		m.Reactions = make(map[string]int, 4)
 	}
-	more, err := d.objectStart()
-	for err == nil && more {
-		var key []byte
-		if key, err = d.key(); err != nil {
-			return err
-		}
-		var n int64
-		if d.data[d.pos] == 'n' {
-			err = d.literal("null") // stores a zero count, as encoding/json does
-		} else {
-			n, err = d.intValue()
-		}
+	return d.members(func(key []byte) error {
+		n, err := d.count()
 		if err != nil {
 			return err
 		}
@@ -853,89 +817,69 @@ func (d *decoder) reactions(m *feedbackbot.Message) error {
 			return d.errorf("count %d overflows int", n)
 		}
 		m.Reactions[string(key)] = int(n)
-		more, err = d.objectNext()
-	}
-	return err
+		return nil
+	})
 }
 
+// counters is DecodeCounters' object: a null leaves into alone.
 func (d *decoder) counters(into map[string]int64) error {
-	more, err := d.objectStart()
-	for err == nil && more {
-		var key []byte
-		if key, err = d.key(); err != nil {
-			return err
-		}
-		var n int64
-		if d.data[d.pos] == 'n' {
-			err = d.literal("null") // stores a zero, as encoding/json does
-		} else {
-			n, err = d.intValue()
-		}
+	if ok, err := d.structStart("an object of counters"); !ok {
+		return err
+	}
+	return d.members(func(key []byte) error {
+		n, err := d.count()
 		if err != nil {
 			return err
 		}
 		into[string(key)] = n
-		more, err = d.objectNext()
+		return nil
+	})
+}
+
+// count reads a map's integer value; null stores a zero, as encoding/json does.
+func (d *decoder) count() (int64, error) {
+	if d.data[d.pos] == 'n' {
+		return 0, d.literal("null")
 	}
-	return err
+	return d.intValue()
 }
 
 func (d *decoder) tags(t *feedbackbot.Tags) error {
 	if ok, err := d.structStart("tags"); !ok {
 		return err
 	}
-	more, err := d.objectStart()
-	for err == nil && more {
-		var key []byte
-		if key, err = d.key(); err != nil {
-			return err
-		}
+	return d.members(func(key []byte) error {
 		switch matchField(key, tagsFields) {
 		case 0:
-			err = d.sentiment(&t.Sentiment)
+			return d.sentiment(&t.Sentiment)
 		case 1:
-			err = d.themes(t)
+			return d.themes(t)
 		case 2:
-			err = d.enumField((*string)(&t.Intent), intents)
+			return d.enumField((*string)(&t.Intent), intents)
 		case 3:
-			err = d.boolField(&t.NeedsReply)
+			return d.boolField(&t.NeedsReply)
 		case 4:
-			err = d.stringField(&t.Analyzer)
-		default:
-			err = d.skip()
+			return d.stringField(&t.Analyzer)
 		}
-		if err == nil {
-			more, err = d.objectNext()
-		}
-	}
-	return err
+		return d.skip()
+	})
 }
 
 func (d *decoder) sentiment(s *feedbackbot.Sentiment) error {
 	if ok, err := d.structStart("a sentiment"); !ok {
 		return err
 	}
-	more, err := d.objectStart()
-	for err == nil && more {
-		var key []byte
-		if key, err = d.key(); err != nil {
-			return err
-		}
+	return d.members(func(key []byte) error {
 		switch matchField(key, sentimentFields) {
 		case 0:
-			err = d.enumField((*string)(&s.Label), labels)
+			return d.enumField((*string)(&s.Label), labels)
 		case 1:
-			err = d.floatField(&s.Score)
+			return d.floatField(&s.Score)
 		case 2:
-			err = d.enumField((*string)(&s.Emotion), emotions)
-		default:
-			err = d.skip()
+			return d.enumField((*string)(&s.Emotion), emotions)
 		}
-		if err == nil {
-			more, err = d.objectNext()
-		}
-	}
-	return err
+		return d.skip()
+	})
 }
 
 // themes decodes into the existing slice the way encoding/json does: elements are
@@ -986,44 +930,19 @@ func (d *decoder) themes(t *feedbackbot.Tags) error {
 func AppendStored(b []byte, s *Stored) ([]byte, error) {
 	m, t := &s.Message, &s.Tags
 	b = slices.Grow(b, 320+len(m.Text))
-	b = append(b, `{"message":{"id":`...)
-	b = AppendString(b, m.ID)
-	b = append(b, `,"platform":`...)
-	b = AppendString(b, string(m.Platform))
-	b = append(b, `,"workspace":`...)
-	b = AppendString(b, m.Workspace)
-	b = append(b, `,"channel":`...)
-	b = AppendString(b, m.Channel)
-	if m.ChannelName != "" {
-		b = append(b, `,"channel_name":`...)
-		b = AppendString(b, m.ChannelName)
-	}
-	if m.Thread != "" {
-		b = append(b, `,"thread":`...)
-		b = AppendString(b, m.Thread)
-	}
-	if m.ReplyTo != "" {
-		b = append(b, `,"reply_to":`...)
-		b = AppendString(b, m.ReplyTo)
-	}
-	b = append(b, `,"author":`...)
-	b = AppendString(b, m.Author)
-	if m.AuthorName != "" {
-		b = append(b, `,"author_name":`...)
-		b = AppendString(b, m.AuthorName)
-	}
-	b = append(b, `,"role":`...)
-	b = AppendString(b, string(m.Role))
-	if m.Account != "" {
-		b = append(b, `,"account":`...)
-		b = AppendString(b, m.Account)
-	}
-	if m.AccountName != "" {
-		b = append(b, `,"account_name":`...)
-		b = AppendString(b, m.AccountName)
-	}
-	b = append(b, `,"text":`...)
-	b = AppendString(b, m.Text)
+	b = appendMember(b, `{"message":{"id":`, m.ID)
+	b = appendMember(b, `,"platform":`, string(m.Platform))
+	b = appendMember(b, `,"workspace":`, m.Workspace)
+	b = appendMember(b, `,"channel":`, m.Channel)
+	b = appendNonEmpty(b, `,"channel_name":`, m.ChannelName)
+	b = appendNonEmpty(b, `,"thread":`, m.Thread)
+	b = appendNonEmpty(b, `,"reply_to":`, m.ReplyTo)
+	b = appendMember(b, `,"author":`, m.Author)
+	b = appendNonEmpty(b, `,"author_name":`, m.AuthorName)
+	b = appendMember(b, `,"role":`, string(m.Role))
+	b = appendNonEmpty(b, `,"account":`, m.Account)
+	b = appendNonEmpty(b, `,"account_name":`, m.AccountName)
+	b = appendMember(b, `,"text":`, m.Text)
 	if m.Truncated {
 		b = append(b, `,"truncated":true`...)
 	}
@@ -1037,37 +956,16 @@ func AppendStored(b []byte, s *Stored) ([]byte, error) {
 	if b, err = appendTime(b, m.EditedAt); err != nil {
 		return nil, fmt.Errorf("encode message edit time: %w", err)
 	}
-	if m.Permalink != "" {
-		b = append(b, `,"permalink":`...)
-		b = AppendString(b, m.Permalink)
-	}
+	b = appendNonEmpty(b, `,"permalink":`, m.Permalink)
 	if len(m.Reactions) > 0 {
-		b = append(b, `,"reactions":{`...)
-		keys := make([]string, 0, len(m.Reactions))
-		for k := range m.Reactions {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = AppendString(b, k)
-			b = append(b, ':')
-			b = strconv.AppendInt(b, int64(m.Reactions[k]), 10)
-		}
-		b = append(b, '}')
+		b = appendCounts(append(b, `,"reactions":`...), m.Reactions)
 	}
-	b = append(b, `},"tags":{"sentiment":{"label":`...)
-	b = AppendString(b, string(t.Sentiment.Label))
+	b = appendMember(b, `},"tags":{"sentiment":{"label":`, string(t.Sentiment.Label))
 	b = append(b, `,"score":`...)
 	if b, err = appendFloat(b, t.Sentiment.Score); err != nil {
 		return nil, err
 	}
-	if t.Sentiment.Emotion != "" {
-		b = append(b, `,"emotion":`...)
-		b = AppendString(b, string(t.Sentiment.Emotion))
-	}
+	b = appendNonEmpty(b, `,"emotion":`, string(t.Sentiment.Emotion))
 	b = append(b, `},"themes":`...)
 	if t.Themes == nil {
 		b = append(b, "null"...)
@@ -1081,16 +979,28 @@ func AppendStored(b []byte, s *Stored) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	b = append(b, `,"intent":`...)
-	b = AppendString(b, string(t.Intent))
+	b = appendMember(b, `,"intent":`, string(t.Intent))
 	if t.NeedsReply {
 		b = append(b, `,"needs_reply":true`...)
 	} else {
 		b = append(b, `,"needs_reply":false`...)
 	}
-	b = append(b, `,"analyzer":`...)
-	b = AppendString(b, t.Analyzer)
+	b = appendMember(b, `,"analyzer":`, t.Analyzer)
 	return append(b, "}}"...), nil
+}
+
+// appendMember appends what comes before a string value (`,"name":`, or more at
+// the start of an object) and then the value.
+func appendMember(b []byte, before, s string) []byte {
+	return AppendString(append(b, before...), s)
+}
+
+// appendNonEmpty is appendMember for an omitempty field: nothing when s is empty.
+func appendNonEmpty(b []byte, before, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendMember(b, before, s)
 }
 
 // AppendCounters appends counters as json.Marshal writes a map[string]int64: keys
@@ -1099,8 +1009,14 @@ func AppendCounters(b []byte, counters map[string]int64) []byte {
 	if counters == nil {
 		return append(b, "null"...)
 	}
-	keys := make([]string, 0, len(counters))
-	for k := range counters {
+	return appendCounts(b, counters)
+}
+
+// appendCounts appends a non-nil map of counts as json.Marshal writes it: keys
+// sorted.
+func appendCounts[N int | int64](b []byte, counts map[string]N) []byte {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
@@ -1111,7 +1027,7 @@ func AppendCounters(b []byte, counters map[string]int64) []byte {
 		}
 		b = AppendString(b, k)
 		b = append(b, ':')
-		b = strconv.AppendInt(b, counters[k], 10)
+		b = strconv.AppendInt(b, int64(counts[k]), 10)
 	}
 	return append(b, '}')
 }
