@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,27 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdo
 	err := m.Run(context.Background(), args)
 	code = exitCode(m.Stderr, err)
 	return code, out.String(), errb.String()
+}
+
+// startServe does what `run` does with m once its flags are read: it loads the
+// config at cfgPath ("" for the environment only) and serves on a free port of
+// 127.0.0.1, in the background. cancel is SIGTERM and done receives what serve
+// returns; the test's cleanup cancels too, should the test stop first.
+func startServe(t *testing.T, m *Main, cfgPath string) (addr string, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	cfg, err := m.load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	served := make(chan error, 1)
+	go func() { served <- m.serve(ctx, cfg, ln) }()
+	return ln.Addr().String(), cancel, served
 }
 
 // TestCommandLine: help goes to standard output and exits 0; a mistake is said once,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,17 +55,7 @@ func TestRunWithDiscord(t *testing.T) {
 	t.Chdir(dir)
 	cfgPath := writeDiscordConfig(t, dir, dInternal)
 	m, _, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "DISCORD_TOKEN": discordtest.Token})
-	cfg, err := m.load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.serve(ctx, cfg, ln) }()
+	_, cancel, done := startServe(t, m, cfgPath)
 	if !fake.WaitConnected(10 * time.Second) {
 		t.Fatalf("never connected:\n%s", errb)
 	}
@@ -107,16 +96,8 @@ func TestRunRefusesMissingMessageContentIntent(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	m, _, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "DISCORD_TOKEN": discordtest.Token})
-	cfg, err := m.load(writeDiscordConfig(t, dir, dInternal))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = m.serve(context.Background(), cfg, ln)
-	if err == nil || !strings.Contains(err.Error(), "Message Content Intent") {
+	_, _, done := startServe(t, m, writeDiscordConfig(t, dir, dInternal))
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "Message Content Intent") {
 		t.Fatalf("serve = %v; want the Message Content explanation", err)
 	}
 }
@@ -128,16 +109,8 @@ func TestRunRefusesReadableInternalChannel(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	m, _, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "DISCORD_TOKEN": discordtest.Token})
-	cfg, err := m.load(writeDiscordConfig(t, dir, dGeneral))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = m.serve(context.Background(), cfg, ln)
-	if err == nil || !strings.Contains(err.Error(), "@everyone") {
+	_, _, done := startServe(t, m, writeDiscordConfig(t, dir, dGeneral))
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "@everyone") {
 		t.Fatalf("serve = %v; want a refusal naming @everyone", err)
 	}
 }

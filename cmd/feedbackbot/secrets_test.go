@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -125,22 +124,12 @@ func TestRunNeverLogsSecrets(t *testing.T) {
 		"SLACK_MODE": "http", "SLACK_API_URL": api.GetAPIURL(), "DISCORD_TOKEN_FILE": tokenFile, "FEEDBACKBOT_LOG_LEVEL": "debug"}
 	var logs syncBuffer
 	m := &Main{Stdout: &logs, Stderr: &logs, Getenv: func(k string) string { return env[k] }}
-	cfg, err := m.load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.serve(ctx, cfg, ln) }()
+	addr, cancel, done := startServe(t, m, cfgPath)
 	if !fake.WaitConnected(10 * time.Second) {
 		cancel()
 		t.Fatalf("never connected to Discord:\n%s", logs.String())
 	}
-	base := "http://" + ln.Addr().String()
+	base := "http://" + addr
 	post := func(path, body, ctype, secret string) int {
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		mac := hmac.New(sha256.New, []byte(secret))
