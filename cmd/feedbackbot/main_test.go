@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -111,21 +110,12 @@ func TestRunServesHealthAndMetrics(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	m, _, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
-	cfg, err := m.load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.serve(ctx, cfg, ln) }()
-	base := "http://" + ln.Addr().String()
+	addr, cancel, done := startServe(t, m, "")
+	base := "http://" + addr
 	get := func(path string) (int, string) {
 		t.Helper()
 		var resp *http.Response
+		var err error
 		for range 50 {
 			if resp, err = http.Get(base + path); err == nil {
 				break

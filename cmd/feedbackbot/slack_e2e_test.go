@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -39,18 +38,8 @@ func TestRunWithSlack(t *testing.T) {
 	const secret = "e2e-secret"
 	m, _, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": secret,
 		"SLACK_MODE": "http", "SLACK_API_URL": api.GetAPIURL(), "SLACK_TEAM_ID": "THOME"})
-	cfg, err := m.load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.serve(ctx, cfg, ln) }()
-	base := "http://" + ln.Addr().String()
+	addr, cancel, done := startServe(t, m, "")
+	base := "http://" + addr
 	post := func(path, body, ctype string) (int, string) {
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		mac := hmac.New(sha256.New, []byte(secret))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -26,24 +25,14 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	m, _, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
-	cfg, err := m.load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.serve(ctx, cfg, ln) }()
+	addr, cancel, done := startServe(t, m, "")
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v\n%s", err, errb)
 		}
 	}()
-	slow, err := net.Dial("tcp", ln.Addr().String())
+	slow, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +42,7 @@ func TestHTTPServerTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Others are served meanwhile.
-	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	resp, err := http.Get("http://" + addr + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz while a slow client waits: %v", err)
 	}
