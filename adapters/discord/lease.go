@@ -39,9 +39,12 @@ type leader struct {
 	deadline time.Time // while held: when the gateway must be closed unless a renew succeeds
 	open     bool      // the gateway is open (or being resumed by Run)
 	opening  bool      // an Open is in flight (startOpen); conns can abort it
-	renewing bool      // an acquire or renew is in flight (startRenew)
-	failing  bool      // renewals are failing (warned once per streak)
-	waiting  bool      // "standing by" was logged since the last transition
+	renewing bool      // an acquire or renew is in flight (startRenew); its answer comes on renewed
+	renewed  chan renewResult
+	// nextRenew is when to renew next: a renew interval after the last answer.
+	nextRenew time.Time
+	failing   bool // renewals are failing (warned once per streak)
+	waiting   bool // "standing by" was logged since the last transition
 
 	// Reconnecting while held: the backoff, and since when the gateway has been down
 	// (zero while it is open). A holder that cannot connect for a whole TTL gives the
@@ -70,27 +73,52 @@ func (a *Adapter) leaseMargin() time.Duration { return a.renewEvery() / 2 }
 func (a *Adapter) holding(now time.Time) bool { return a.lead.held && now.Before(a.lead.deadline) }
 
 // startLeased takes the lease and connects, or checks the token and stands by. The
-// first Open races the lease's deadline like Run's do.
+// first Open races the lease's deadline like Run's do, and the lease is renewed
+// meanwhile (a renew still in flight when Start returns is Run's to take).
 func (a *Adapter) startLeased(ctx context.Context) error {
 	a.dialGatewayOurselves()
 	a.lead.openWait = time.Second
+	a.lead.renewed = make(chan renewResult, 1)
 	a.applyRenew(a.acquire(ctx, a.renewEvery()))
+	a.lead.nextRenew = time.Now().Add(a.renewEvery())
 	if !a.lead.held {
 		return a.checkTokenAtStart(ctx)
 	}
 	done := make(chan error, 1)
 	a.startOpen(done)
-	timer := time.NewTimer(time.Until(a.lead.deadline))
+	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var err error
-	select {
-	case err = <-done:
-	case <-timer.C:
-		a.expired()
-		err = <-done
-	case <-ctx.Done():
-		a.lead.conns.abort()
-		err = <-done
+wait:
+	for {
+		now := time.Now()
+		if a.lead.held && !now.Before(a.lead.deadline) {
+			a.expired() // aborts the open
+		}
+		if a.lead.held && !a.lead.renewing && !now.Before(a.lead.nextRenew) {
+			a.startRenew(ctx, a.lead.renewed)
+		}
+		next := now.Add(time.Hour)
+		if a.lead.held {
+			next = a.lead.deadline
+			if !a.lead.renewing {
+				next = earliest(next, a.lead.nextRenew)
+			}
+		}
+		timer.Reset(max(time.Until(next), 0))
+		select {
+		case err = <-done:
+			break wait
+		case r := <-a.lead.renewed:
+			a.lead.renewing = false
+			a.lead.nextRenew = time.Now().Add(a.renewEvery())
+			a.applyRenew(r) // a refusal aborts the open
+		case <-timer.C:
+		case <-ctx.Done():
+			a.lead.conns.abort()
+			err = <-done
+			break wait
+		}
 	}
 	err = a.finishOpen(err)
 	if err != nil && a.lead.held {
@@ -316,18 +344,18 @@ func (a *Adapter) closeHolding() {
 	t := time.NewTicker(a.renewEvery())
 	defer t.Stop()
 	for {
+		if now := time.Now(); a.holding(now) {
+			r := a.acquire(context.Background(), a.renewLimit(now))
+			if r.ok && r.err == nil {
+				a.lead.deadline = r.sent.Add(a.cfg.LeaseTTL - a.leaseMargin())
+			} else if r.err == nil {
+				a.lead.held = false
+			}
+		}
 		select {
 		case <-done:
 			return
 		case <-t.C:
-			if now := time.Now(); a.holding(now) {
-				r := a.acquire(context.Background(), a.renewLimit(now))
-				if r.ok && r.err == nil {
-					a.lead.deadline = r.sent.Add(a.cfg.LeaseTTL - a.leaseMargin())
-				} else if r.err == nil {
-					a.lead.held = false
-				}
-			}
 		}
 	}
 }
@@ -356,11 +384,10 @@ func (a *Adapter) runLeased(ctx context.Context) error {
 	every := a.renewEvery()
 	opCtx, stopOps := context.WithCancel(ctx)
 	var (
-		renewed   = make(chan renewResult, 1)
+		renewed   = a.lead.renewed
 		opened    = make(chan error, 1)
 		checked   = make(chan error, 1)
 		checking  bool
-		nextRenew = time.Now().Add(every) // Start has just asked
 		nextCheck time.Time
 		checkWait = time.Second
 	)
@@ -396,7 +423,7 @@ func (a *Adapter) runLeased(ctx context.Context) error {
 			now.Sub(a.lead.brokenSince) >= a.cfg.LeaseTTL {
 			a.giveUp(now)
 		}
-		if !a.lead.renewing && !now.Before(nextRenew) && !now.Before(a.lead.benchUntil) {
+		if !a.lead.renewing && !now.Before(a.lead.nextRenew) && !now.Before(a.lead.benchUntil) {
 			a.startRenew(opCtx, renewed)
 		}
 		if a.lead.held && !a.lead.open && !a.lead.opening && !now.Before(a.lead.nextOpen) {
@@ -409,7 +436,7 @@ func (a *Adapter) runLeased(ctx context.Context) error {
 
 		next := now.Add(time.Hour)
 		if !a.lead.renewing {
-			next = earliest(next, later(nextRenew, a.lead.benchUntil))
+			next = earliest(next, later(a.lead.nextRenew, a.lead.benchUntil))
 		}
 		if a.lead.held {
 			next = earliest(next, a.lead.deadline)
@@ -430,7 +457,7 @@ func (a *Adapter) runLeased(ctx context.Context) error {
 			return nil
 		case r := <-renewed:
 			a.lead.renewing = false
-			nextRenew = time.Now().Add(every)
+			a.lead.nextRenew = time.Now().Add(every)
 			if ctx.Err() != nil {
 				return nil
 			}
