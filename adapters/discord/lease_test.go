@@ -1013,7 +1013,7 @@ func TestLeaseNoSplitBrainWhenRenewHangs(t *testing.T) {
 		takeovers = append(takeovers, took.Sub(stalled))
 		closes = append(closes, prev.Closed.Sub(stalled))
 		gaps = append(gaps, cur.Opened.Sub(prev.Closed))
-		t.Logf("round %d: %s's commands held back for %v; its session ended %v after the stall began, %s's opened %v after (gap %v), READY %v after (held writes: %d)",
+		t.Logf("round %d: %s's commands held back for %v; its session ended %v after the stall began, %s's opened %v after (gap %v), READY %v after (writes held by its proxy so far: %d)",
 			round, holder.name, stall, prev.Closed.Sub(stalled).Round(time.Millisecond), standby.name, cur.Opened.Sub(stalled).Round(time.Millisecond),
 			cur.Opened.Sub(prev.Closed).Round(time.Millisecond), took.Sub(stalled).Round(time.Millisecond), holder.proxy.heldWrites())
 		if _, maxOpen := fake.Connections(); maxOpen != 1 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +20,10 @@ import (
 
 // TestDiscordReplicasShareTheGateway runs two `run`s against one Redis, both with
 // DISCORD_TOKEN: one holds the gateway lease and connects, the other checks its
-// token and stands by. When the holder stops (SIGTERM), it releases the lease and
-// the standby connects and captures, never with two gateway sessions at once.
+// token and stands by. The standby starts while Discord answers its start-up checks
+// (the internal channel, the token) with a 500: it says so and checks the token
+// again later. When the holder stops (SIGTERM), it releases the lease and the
+// standby connects and captures, never with two gateway sessions at once.
 func TestDiscordReplicasShareTheGateway(t *testing.T) {
 	client, prefix := redistest.Client(t)
 	fake := discordFake(t)
@@ -70,8 +73,13 @@ func TestDiscordReplicasShareTheGateway(t *testing.T) {
 		t.Fatalf("the first replica never connected:\n%s", a.logs)
 	}
 	waitLog(a, "this replica holds the lease")
+	fake.FailNext("GET", "/channels/"+dInternal, http.StatusInternalServerError, 1)
+	fake.FailNext("GET", "/users/@me", http.StatusInternalServerError, 1)
 	b := start()
 	waitLog(b, "standing by")
+	waitLog(b, "could not check an internal channel at start-up")
+	waitLog(b, "cannot check the bot token over REST; standing by and checking again in the background")
+	waitLog(b, "bot token checked over REST")
 	time.Sleep(3 * discordLeaseTTL / 3) // a few renewals: still one session
 	if n := len(fake.Identifies()); n != 1 {
 		t.Fatalf("identifies = %d with two replicas running, want 1", n)
@@ -85,7 +93,7 @@ func TestDiscordReplicasShareTheGateway(t *testing.T) {
 	t.Logf("takeover: the standby connected %v after the holder was told to stop", time.Since(stopped).Round(time.Millisecond))
 	waitLog(b, "this replica holds the lease")
 	if _, maxOpen := fake.Connections(); maxOpen != 1 || len(fake.Identifies()) != 2 {
-		t.Errorf("gateway sessions at once: %d, identifies: %d; want 1 and 2", maxOpen, len(fake.Identifies()))
+		t.Errorf("gateway sessions at once: %d, identifies: %d; want 1 and 2: overlapping %v", maxOpen, len(fake.Identifies()), fake.Overlaps())
 	}
 	fake.Dispatch("MESSAGE_CREATE", map[string]any{"id": "1200000000000000077", "channel_id": dGeneral, "guild_id": dGuild, "type": 0,
 		"content": "is anyone there? the invoice is wrong", "timestamp": time.Now().UTC().Format(time.RFC3339Nano),

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/feedbackbot/feedbackbot"
 	discordadapter "github.com/feedbackbot/feedbackbot/adapters/discord"
@@ -80,13 +84,35 @@ func startDiscord(ctx context.Context, env platformEnv) (*platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	if errs := a.CheckDestinations(ctx, discordDestinations(env.Config)); len(errs) > 0 {
-		return nil, fmt.Errorf("discord internal channels: %w", errs[0])
+	for _, err := range a.CheckDestinations(ctx, discordDestinations(env.Config)) {
+		if !discordUnavailable(err) {
+			return nil, fmt.Errorf("discord internal channels: %w", err)
+		}
+		// Every post checks its channel again, so a Discord hiccup at start-up
+		// (on a standby as much as on the holder) need not stop the replica.
+		dc.Logger.Warn("discord: could not check an internal channel at start-up (Discord did not answer); every post checks its channel again",
+			"err", err)
 	}
 	if err := a.Start(ctx); err != nil {
 		return nil, err
 	}
 	return &platform{Name: feedbackbot.PlatformDiscord, Poster: a, Run: a.Run}, nil
+}
+
+// discordUnavailable reports whether err means Discord could not answer (a network
+// error, a timeout, a 5xx, a rate limit that lasted): worth retrying later, unlike a
+// refusal or a configuration problem (a leaky or unknown channel, a 401 or a 403).
+func discordUnavailable(err error) bool {
+	if err == nil || feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
+		return false
+	}
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil {
+		code := re.Response.StatusCode
+		return code >= 500 || code == http.StatusTooManyRequests
+	}
+	var rl *discordgo.RateLimitError
+	return !errors.Is(err, discordgo.ErrUnauthorized) && (errors.As(err, &rl) || !errors.As(err, &re))
 }
 
 // importDiscord imports DiscordChatExporter JSON and prints the summary.
