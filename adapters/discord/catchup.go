@@ -49,11 +49,13 @@ const catchUpLookups = 5
 // this recovers it. Channels nothing was stored from yet are left to
 // `feedbackbot import`.
 //
-// The starting point is the newest message the store can list for the channel:
-// stores list analysed messages only (store.Derived), and nothing cheaper tells
-// what was captured but not yet analysed, so an analysis backlog makes catch-up
-// fetch again what is already captured; those copies are skipped (below), but they
-// count against the page bound.
+// The starting point is the newest message the store lists for the channel that
+// this session did not capture live (and older than READY - catchUpSkew). Stores
+// list analysed messages only (store.Derived); nothing cheaper tells what was
+// captured but not yet analysed (the log is read whole, by Replay), so an analysis
+// backlog makes catch-up fetch again what is already captured: those copies are
+// stored once (the store skips an equal revision), but they count against the page
+// bound.
 //
 // A REST copy never undoes what is newer: while catch-up runs it records what the
 // gateway delivers (liveRecord). A message this session created, edited or deleted
@@ -93,6 +95,8 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 }
 
 // liveRecord is what the gateway delivered for one guild while its catch-up runs.
+// It starts when the catch-up does, just after GUILD_CREATE: an edit or delete
+// delivered before that precedes every page catch-up fetches, so the pages have it.
 type liveRecord struct {
 	guild string
 	// mu is held by catch-up from its check of a message to the queueing of its REST

@@ -23,9 +23,9 @@ import (
 // (the margin covers closing the session and clocks that run at slightly different
 // rates; it assumes no more than that).
 //
-// Run never waits on the store or on Discord: a renew, an open and a standby's token
-// check each run in a goroutine, and Run's loop waits for whichever of them answers,
-// for the deadline, or for shutdown. At the deadline the gateway is closed even while
+// Run's loop does not wait on the store or on Discord for a renew, an open or a
+// standby's token check: each runs in a goroutine, and the loop waits for whichever
+// of them answers, for the deadline, or for shutdown. At the deadline the gateway is closed even while
 // a renew is still in flight (a renew's context is capped at the time left, too), and
 // an open still in progress is aborted: discordgo's Open holds the session's lock and
 // reads the gateway's hello and READY without a deadline, so the adapter dials the
@@ -122,6 +122,10 @@ wait:
 	}
 	err = a.finishOpen(err)
 	if err != nil && a.lead.held {
+		if a.lead.renewing { // a renew answered after the release would take the lease again
+			a.lead.renewing = false
+			<-a.lead.renewed
+		}
 		a.lead.held = false
 		a.release()
 		return err
