@@ -33,8 +33,8 @@ var (
 	bLogKeys  = []byte("le")
 	// bAcctDay holds account-day counters: account key, 0, day start (hourKey).
 	bAcctDay = []byte("ad")
-	kCursor   = []byte("cursor")
-	kGone     = []byte("gone")
+	kCursor  = []byte("cursor")
+	kGone    = []byte("gone")
 
 	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts, bAuthor, bAuthKeys, bLogKeys, bAcctDay}
 )

@@ -293,11 +293,11 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	specJSON := appendSpec(make([]byte, 0, 256), spec)
 	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions,
 		acctDay: acctDay, acctContrib: acctContrib, args: []any{
-		"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
-		strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
-		strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,
-		rollup, timeAll, timeAccount, timeChannel, author, notable, acctDay,
-	}}, nil
+			"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
+			strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
+			strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,
+			rollup, timeAll, timeAccount, timeChannel, author, notable, acctDay,
+		}}, nil
 }
 
 // finite keeps a score JSON and ZADD can take: NaN becomes 0, infinities ±1.
