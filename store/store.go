@@ -218,8 +218,9 @@ type People interface {
 // Contract for Expire (every message whose time is before before):
 //   - Derived state: the message is removed as a delete would remove it (record,
 //     tags, time, account, channel, author and notable indexes) except that its rollup
-//     contributions stay: the hours it counted in keep their counts, so trends and
-//     digests of old periods still add up. (Re-analysis cannot re-tag it any more;
+//     contributions stay: the hours it counted in keep their counts (and its account
+//     day its account counters), so trends, digests of old periods and account
+//     baselines still add up. (Re-analysis cannot re-tag it any more;
 //     its hours keep the tags they had.)
 //   - Capture log: every event of the message (puts, edits, deletes) is removed, with
 //     the author-index entry that pointed to it. Messages deleted before they expired
