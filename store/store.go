@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -160,9 +161,14 @@ func AccountKey(account string) string {
 // by the counter alone, and the account's name as the counters spell it ("" when
 // there are none): what AccountDays keeps per day.
 func AccountCounters(c map[string]int64) (account string, out map[string]int64) {
+	const prefix = feedbackbot.DimAccount + "|" // CounterName's layout, without allocating
 	for name, v := range c {
-		dim, key, cnt, ok := feedbackbot.SplitCounter(name)
-		if !ok || dim != feedbackbot.DimAccount {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok {
+			continue
+		}
+		key, cnt, ok := strings.Cut(rest, "|")
+		if !ok {
 			continue
 		}
 		if out == nil {
