@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,13 +16,20 @@ import (
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
-// HistoryStore is what account health reads: the accounts of a workspace and each
-// account's recent messages (bounded per account, so cost grows with accounts).
+// HistoryStore is what account health reads: the accounts of a workspace, each
+// account's recent messages and its daily counters for the older part of its
+// baseline (bounded per account, so cost grows with accounts, not history).
 type HistoryStore interface {
 	Accounts(ctx context.Context, workspace string) ([]string, error)
 	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
+	AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 }
+
+// riskMargin is how much of the baseline before the recent window is read as
+// messages rather than daily counters, so that a conversation that began before the
+// window and goes on in it is grouped as one (its start decides whether it waits).
+const riskMargin = 24 * time.Hour
 
 // RiskRequest says whose health to assess and as of when.
 type RiskRequest struct {
@@ -44,10 +52,6 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 			return nil, fmt.Errorf("risk: list accounts: %w", err)
 		}
 	}
-	baseline := req.Params.Baseline
-	if baseline <= 0 {
-		baseline = 56 * 24 * time.Hour
-	}
 	answers, err := SurveyAnswers(ctx, st, req.Workspace)
 	if err != nil {
 		return nil, err
@@ -58,10 +62,9 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	}
 	var out []feedbackbot.Health
 	for _, id := range ids {
-		rows, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, Account: id,
-			From: req.Now.Add(-baseline), To: req.Now.Add(time.Nanosecond), Limit: store.MaxQueryLimit})
+		rows, base, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
 		if err != nil {
-			return nil, fmt.Errorf("risk: messages of account %s: %w", id, err)
+			return nil, err
 		}
 		acct, ok := req.Accounts[id]
 		if !ok {
@@ -74,19 +77,101 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 				acct.Name = r.Message.AccountName
 			}
 		}
+		for _, it := range base.Last {
+			if acct.Name == "" && it.Message.AccountName != "" {
+				acct.Name = it.Message.AccountName
+			}
+		}
 		params := req.Params
 		if t, ok := req.TierTargets[acct.Tier]; ok {
 			params.Targets = t
 		} else if t, ok := req.TierTargets[""]; ok {
 			params.Targets = t
 		}
-		h := health.Assess(acct, items, req.Now, params)
+		h := health.Assess(acct, items, base, req.Now, params)
 		out = append(out, health.AddRatings(h, ratings[id], req.Now, params))
 	}
 	slices.SortStableFunc(out, func(a, b feedbackbot.Health) int {
 		return cmp.Or(cmp.Compare(a.Score, b.Score), cmp.Compare(a.Account.ID, b.Account.ID))
 	})
 	return out, nil
+}
+
+// history reads what health.Assess needs of one account as of now: the messages of
+// the recent window and a margin before it, and the older part of the baseline as
+// daily counters (whole UTC days), so the work is bounded whatever the history. When
+// the account has not written since the recent window began, it also reads its newest
+// customer message and the 7 days before it (one bounded query). A store whose daily
+// counters are not built yet (old data) is read message by message, as before.
+func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params) ([]store.Stored, health.Baseline, error) {
+	p = p.WithDefaults()
+	baseFrom, recentFrom := p.BaselineFrom(now), now.Add(-p.Recent)
+	msgFrom := store.DayStart(recentFrom.Add(-riskMargin))
+	to := now.Add(time.Nanosecond)
+	var base health.Baseline
+	var days []feedbackbot.Rollup
+	if msgFrom.After(baseFrom) {
+		var err error
+		days, err = st.AccountDays(ctx, ws, id, baseFrom, msgFrom)
+		switch {
+		case errors.Is(err, store.ErrAccountDaysMissing):
+			msgFrom = baseFrom
+		case err != nil:
+			return nil, base, fmt.Errorf("risk: daily counters of account %s: %w", id, err)
+		default:
+			base.To = msgFrom
+		}
+	} else {
+		msgFrom = baseFrom
+	}
+	rows, err := st.Messages(ctx, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to, Limit: store.MaxQueryLimit})
+	if err != nil {
+		return nil, base, fmt.Errorf("risk: messages of account %s: %w", id, err)
+	}
+	if base.To.IsZero() {
+		return rows, base, nil
+	}
+	var newest time.Time // the newest customer message's day
+	for _, d := range days {
+		n := d.Counts[feedbackbot.CntCustomer]
+		if n <= 0 {
+			continue
+		}
+		base.Days = append(base.Days, d.Start)
+		base.Count += int(n)
+		base.ScoreSum += float64(d.Counts[feedbackbot.CntScoreMilli]) / 1000
+		newest = d.Start
+	}
+	quiet := true
+	for _, r := range rows { // newest first
+		if r.Message.Role != feedbackbot.RoleCustomer {
+			continue
+		}
+		if !r.Message.Time.Before(recentFrom) {
+			quiet = false
+		} else if !r.Message.Time.Before(newest) {
+			newest = store.DayStart(r.Message.Time)
+		}
+		break
+	}
+	if quiet && !newest.IsZero() && newest.Add(-7*24*time.Hour).Before(msgFrom) {
+		from := newest.Add(-7 * 24 * time.Hour)
+		if from.Before(baseFrom) {
+			from = baseFrom
+		}
+		until := newest.Add(24 * time.Hour) // no customer wrote after that day
+		if until.After(msgFrom) {
+			until = msgFrom
+		}
+		last, err := st.Messages(ctx, store.Query{Workspace: ws, Account: id, From: from, To: until, Limit: store.MaxQueryLimit})
+		if err != nil {
+			return nil, base, fmt.Errorf("risk: last messages of account %s: %w", id, err)
+		}
+		for _, r := range last {
+			base.Last = append(base.Last, health.Item{Message: r.Message, Tags: r.Tags})
+		}
+	}
+	return rows, base, nil
 }
 
 // AtRisk keeps the accounts flagged at risk.

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
 	"reflect"
 	"strings"
@@ -420,4 +421,18 @@ func BenchmarkDecodeCounters(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestAccountCounters(t *testing.T) {
+	m := feedbackbot.Message{ID: "C1:1", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+		Role: feedbackbot.RoleCustomer, Account: "a|b", Time: time.Unix(1700000000, 0)}
+	tags := feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: -0.5}, Themes: []string{"acct"}}
+	acct, got := AccountCounters(feedbackbot.Contributions(&m, &tags))
+	want := map[string]int64{feedbackbot.CntCustomer: 1, feedbackbot.CntNegative: 1, feedbackbot.CntScoreMilli: -500, feedbackbot.CntScoreSqMilli: 250}
+	if acct != AccountKey("a|b") || acct != "a/b" || !maps.Equal(got, want) {
+		t.Errorf("AccountCounters = %q %v, want %q %v", acct, got, "a/b", want)
+	}
+	if acct, got := AccountCounters(map[string]int64{"n": 1, "ch|C1|cust": 1}); acct != "" || got != nil {
+		t.Errorf("AccountCounters without an account = %q %v", acct, got)
+	}
 }

@@ -5,6 +5,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -123,6 +125,59 @@ type Derived interface {
 	Workspaces(ctx context.Context) ([]string, error)
 	// Accounts lists the account ids seen on applied messages of a workspace, sorted.
 	Accounts(ctx context.Context, workspace string) ([]string, error)
+	// AccountDays returns one account's daily counters for the UTC days whose start is
+	// in [from, to), non-empty days only, in time order: for each day the account
+	// dimension of the hourly rollups (CounterName(DimAccount, account, c)) summed
+	// over the day, keyed by the counter alone (CntCustomer, CntScoreMilli, ...).
+	// Backends keep them in the same atomic step as the hourly rollups, so they
+	// always equal those sums (retention keeps both). Its cost grows with the days
+	// asked for, never with the history. A store whose data predates these counters
+	// returns ErrAccountDaysMissing until they are rebuilt (see AccountDaysBuilder).
+	AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error)
+}
+
+// ErrAccountDaysMissing says a workspace's account-day counters do not cover its
+// history yet (data applied by an older version): callers read messages instead.
+var ErrAccountDaysMissing = errors.New("account-day counters are not built for this workspace yet")
+
+// AccountDaysBuilder is implemented by stores that can be missing account-day
+// counters for old data; BuildAccountDays fills them for one workspace. It is
+// idempotent and safe while other processes apply.
+type AccountDaysBuilder interface {
+	BuildAccountDays(ctx context.Context, workspace string) error
+}
+
+// DayStart returns the start of the UTC day holding t.
+func DayStart(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+
+// AccountKey is the account id as counter names spell it (CounterName replaces the
+// separator), which is how AccountDays keys its counters.
+func AccountKey(account string) string {
+	_, k, _, _ := feedbackbot.SplitCounter(feedbackbot.CounterName(feedbackbot.DimAccount, account, "x"))
+	return k
+}
+
+// AccountCounters returns the account-dimension counters of contributions, keyed
+// by the counter alone, and the account's name as the counters spell it ("" when
+// there are none): what AccountDays keeps per day.
+func AccountCounters(c map[string]int64) (account string, out map[string]int64) {
+	const prefix = feedbackbot.DimAccount + "|" // CounterName's layout, without allocating
+	for name, v := range c {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok {
+			continue
+		}
+		key, cnt, ok := strings.Cut(rest, "|")
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]int64, 8)
+		}
+		account = key
+		out[cnt] += v
+	}
+	return account, out
 }
 
 // People serves a person's privacy rights over what the store holds about them in one
@@ -169,8 +224,9 @@ type People interface {
 // Contract for Expire (every message whose time is before before):
 //   - Derived state: the message is removed as a delete would remove it (record,
 //     tags, time, account, channel, author and notable indexes) except that its rollup
-//     contributions stay: the hours it counted in keep their counts, so trends and
-//     digests of old periods still add up. (Re-analysis cannot re-tag it any more;
+//     contributions stay: the hours it counted in keep their counts (and its account
+//     day its account counters), so trends, digests of old periods and account
+//     baselines still add up. (Re-analysis cannot re-tag it any more;
 //     its hours keep the tags they had.)
 //   - Capture log: every event of the message (puts, edits, deletes) is removed, with
 //     the author-index entry that pointed to it. Messages deleted before they expired

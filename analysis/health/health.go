@@ -117,28 +117,71 @@ const (
 	maxEvidencePerReason = 3
 )
 
+// WithDefaults returns p with its zero values replaced by the defaults.
+func (p Params) WithDefaults() Params {
+	p.defaults()
+	return p
+}
+
+// BaselineFrom is where the baseline window starts as of now: the start of the UTC
+// day holding now - p.Baseline, so that the window is whole days and a summary kept
+// per UTC day (Baseline) covers exactly the same messages as the messages would.
+func (p Params) BaselineFrom(now time.Time) time.Time {
+	p.defaults()
+	return now.Add(-p.Baseline).UTC().Truncate(24 * time.Hour)
+}
+
+// Baseline summarises the older part of the baseline window, so that Assess needs the
+// messages of the recent window only (plus a margin, for conversations that straddle
+// its start): a bounded read whatever the account's history. The zero Baseline means
+// the items cover the whole window.
+type Baseline struct {
+	// To is where the summary ends and the items begin: the summary covers the
+	// customer messages in [BaselineFrom(now), To), and Assess ignores items before
+	// To. It should be a UTC day's start at least a day before the recent window.
+	To time.Time
+	// Days are the UTC days of the summary with a customer message, oldest first.
+	Days []time.Time
+	// Count and ScoreSum are its customer messages and the sum of their sentiment
+	// scores.
+	Count    int
+	ScoreSum float64
+	// Last, when the account has written nothing since the recent window began, holds
+	// its newest customer message and the messages of the 7 days before it, as far as
+	// they are older than To (the evidence of having gone quiet, and whether that
+	// followed a complaint).
+	Last []Item
+}
+
 // Assess scores one account as of now from its messages (any order; messages after
-// now are ignored, so a replay of history gives the same answer it gave then).
-func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) feedbackbot.Health {
+// now are ignored, so a replay of history gives the same answer it gave then) and,
+// when base.To is set, the summary of its older baseline (see Baseline).
+func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time, p Params) feedbackbot.Health {
 	p.defaults()
 	h := feedbackbot.Health{Account: acct, Score: 100, AsOf: now.UTC()}
-	recentFrom, baseFrom := now.Add(-p.Recent), now.Add(-p.Baseline)
+	recentFrom, baseFrom := now.Add(-p.Recent), p.BaselineFrom(now)
+	itemsFrom := baseFrom
+	if base.To.After(itemsFrom) {
+		itemsFrom = base.To
+	} else {
+		base = Baseline{}
+	}
 	var msgs []Item
 	for _, it := range items {
 		t := it.Message.Time
-		if !t.After(now) && !t.Before(baseFrom) {
+		if !t.After(now) && !t.Before(itemsFrom) {
 			msgs = append(msgs, it)
 		}
 	}
 	slices.SortFunc(msgs, func(a, b Item) int { return a.Message.Time.Compare(b.Message.Time) })
 
-	var recent, base []Item
+	var recent, older []Item
 	for _, it := range msgs {
 		if it.Message.Role != feedbackbot.RoleCustomer {
 			continue
 		}
 		if it.Message.Time.Before(recentFrom) {
-			base = append(base, it)
+			older = append(older, it)
 		} else {
 			recent = append(recent, it)
 		}
@@ -147,7 +190,11 @@ func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) fee
 
 	// Sentiment level and its change against the account's own baseline.
 	recentMean, recentN := meanScore(recent)
-	baseMean, baseN := meanScore(base)
+	baseMean, baseN := meanScore(older)
+	if base.Count > 0 {
+		baseMean = (baseMean*float64(baseN) + base.ScoreSum) / float64(baseN+base.Count)
+		baseN += base.Count
+	}
 	if recentN >= 3 {
 		if recentMean < -0.15 {
 			add(feedbackbot.Reason{Code: ReasonSentimentLow, Impact: -math.Min(30, 60*(-recentMean)),
@@ -246,13 +293,24 @@ func Assess(acct feedbackbot.Account, items []Item, now time.Time, p Params) fee
 
 	// Engagement against the account's own rhythm: silence only matters for an
 	// account that used to talk, and more so when it went quiet after a complaint.
-	if gap, ok := usualGap(msgs); ok && len(recent) == 0 {
-		last := lastCustomer(msgs)
+	if gap, ok := usualGap(msgs, base.Days); ok && len(recent) == 0 {
+		quiet := msgs
+		if len(base.Last) > 0 {
+			quiet = nil
+			for _, it := range base.Last {
+				if t := it.Message.Time; !t.Before(baseFrom) && t.Before(itemsFrom) {
+					quiet = append(quiet, it)
+				}
+			}
+			slices.SortFunc(quiet, func(a, b Item) int { return a.Message.Time.Compare(b.Message.Time) })
+			quiet = append(quiet, msgs...)
+		}
+		last := lastCustomer(quiet)
 		silence := now.Sub(last.Message.Time)
-		if silence > 3*gap && silence > 7*24*time.Hour {
+		if !last.Message.Time.IsZero() && silence > 3*gap && silence > 7*24*time.Hour {
 			impact := -15.0
 			text := fmt.Sprintf("Silent for %s; it usually writes every %s", ago(silence), ago(gap))
-			if last.Tags.Sentiment.Score < -0.05 || lastNegativeWithin(msgs, last.Message.Time, 7*24*time.Hour) {
+			if last.Tags.Sentiment.Score < -0.05 || lastNegativeWithin(quiet, last.Message.Time, 7*24*time.Hour) {
 				impact = -55
 				text += ", and went quiet after a complaint"
 			}
@@ -524,10 +582,10 @@ func dailySlope(items []Item, from time.Time) float64 {
 	return beta
 }
 
-// usualGap is the median gap between the account's active customer days, when it
-// has enough history to have a rhythm.
-func usualGap(msgs []Item) (time.Duration, bool) {
-	var daysActive []time.Time
+// usualGap is the median gap between the account's active customer days (those of a
+// summary, then those of msgs), when it has enough history to have a rhythm.
+func usualGap(msgs []Item, before []time.Time) (time.Duration, bool) {
+	daysActive := slices.Clone(before)
 	for _, it := range msgs {
 		if it.Message.Role != feedbackbot.RoleCustomer {
 			continue

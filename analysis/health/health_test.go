@@ -54,7 +54,15 @@ func codes(h feedbackbot.Health) []string {
 	return cs
 }
 
-func TestAssessScenarios(t *testing.T) {
+// scenario is one account's history and what Assess must say of it.
+type scenario struct {
+	name   string
+	specs  []spec
+	atRisk bool
+	reason string // must be among the reasons ("" = none required)
+}
+
+func scenarios() []scenario {
 	var healthy, declining, cancelling, unanswered, quiet, recovered, chatty []spec
 	for d := 50.0; d > 0; d -= 3 {
 		healthy = append(healthy, conv(d, 0.4, 10)...)
@@ -91,12 +99,7 @@ func TestAssessScenarios(t *testing.T) {
 		chatty = append(chatty, conv(d, 0.05, 5)...)
 	}
 
-	tests := []struct {
-		name   string
-		specs  []spec
-		atRisk bool
-		reason string // must be among the reasons ("" = none required)
-	}{
+	return []scenario{
 		{"healthy", healthy, false, ""},
 		{"declining", declining, true, ReasonSentimentDrop},
 		{"cancelling", cancelling, true, ReasonChurnSignal},
@@ -105,9 +108,13 @@ func TestAssessScenarios(t *testing.T) {
 		{"recovered", recovered, false, ""},
 		{"chatty", chatty, false, ""},
 	}
+}
+
+func TestAssessScenarios(t *testing.T) {
+	tests := scenarios()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := Assess(feedbackbot.Account{ID: "a1"}, build(tt.specs), now, Params{})
+			h := Assess(feedbackbot.Account{ID: "a1"}, build(tt.specs), Baseline{}, now, Params{})
 			if h.AtRisk != tt.atRisk {
 				t.Errorf("at risk = %v (score %d, reasons %v), want %v", h.AtRisk, h.Score, codes(h), tt.atRisk)
 			}
@@ -131,7 +138,7 @@ func TestAlwaysQuietIsNotAtRisk(t *testing.T) {
 	for d := 55.0; d > 20; d -= 12 {
 		s = append(s, conv(d, 0.1, 30)...)
 	}
-	h := Assess(feedbackbot.Account{ID: "a1"}, build(s), now, Params{})
+	h := Assess(feedbackbot.Account{ID: "a1"}, build(s), Baseline{}, now, Params{})
 	if h.AtRisk {
 		t.Fatalf("an account that was always quiet is not at risk: %d %v", h.Score, codes(h))
 	}
@@ -139,7 +146,7 @@ func TestAlwaysQuietIsNotAtRisk(t *testing.T) {
 
 func TestFutureMessagesIgnored(t *testing.T) {
 	items := build(append(conv(3, 0.4, 10), spec{daysAgo: -1, role: feedbackbot.RoleCustomer, score: -0.9, intent: feedbackbot.IntentChurnSignal}))
-	h := Assess(feedbackbot.Account{ID: "a1"}, items, now, Params{})
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
 	if slices.Contains(codes(h), ReasonChurnSignal) {
 		t.Fatal("a message after now must not count")
 	}
@@ -147,7 +154,7 @@ func TestFutureMessagesIgnored(t *testing.T) {
 
 func TestPleasantryAfterReplyDoesNotWait(t *testing.T) {
 	s := append(conv(2, 0.1, 10), spec{daysAgo: 1.9, role: feedbackbot.RoleCustomer, score: 0.5, text: "thanks!"})
-	h := Assess(feedbackbot.Account{ID: "a1"}, build(s), now, Params{})
+	h := Assess(feedbackbot.Account{ID: "a1"}, build(s), Baseline{}, now, Params{})
 	if slices.Contains(codes(h), ReasonUnanswered) {
 		t.Fatalf("a pleasantry (no needs_reply) must not wait: %v", codes(h))
 	}
@@ -158,7 +165,7 @@ func TestThreadReplyAnswersRoot(t *testing.T) {
 	items[1].Message.Thread = "1700000000.000100"
 	items[0].Message.ID = "C1:1700000000.000100"
 	items[1].Message.Channel = "C1"
-	h := Assess(feedbackbot.Account{ID: "a1"}, items, now, Params{})
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
 	if slices.Contains(codes(h), ReasonUnanswered) {
 		t.Fatalf("a staff reply in the thread answers the root: %v", codes(h))
 	}
@@ -185,7 +192,7 @@ func TestResponseTargetsAndBusinessHours(t *testing.T) {
 		items = append(items, mk(mon.AddDate(0, 0, d), 30*time.Minute)...)
 	}
 	items = append(items, mk(sat, time.Hour)...) // weekend, answered in 1h: met
-	h := Assess(feedbackbot.Account{ID: "a1"}, items, sat.Add(3*time.Hour), p)
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, sat.Add(3*time.Hour), p)
 	var slow *feedbackbot.Reason
 	for i := range h.Reasons {
 		if h.Reasons[i].Code == ReasonSlowReplies {
@@ -198,11 +205,11 @@ func TestResponseTargetsAndBusinessHours(t *testing.T) {
 	// A question asked 12 minutes ago in business hours is due (15m target), not yet late.
 	q := build([]spec{{role: feedbackbot.RoleCustomer, ask: true}})
 	q[0].Message.Time = mon.Add(-12 * time.Minute)
-	h = Assess(feedbackbot.Account{ID: "a1"}, q, mon, p)
+	h = Assess(feedbackbot.Account{ID: "a1"}, q, Baseline{}, mon, p)
 	if c := codes(h); !slices.Contains(c, ReasonReplyDue) || slices.Contains(c, ReasonUnanswered) {
 		t.Fatalf("want reply_due only, got %v", c)
 	}
-	h = Assess(feedbackbot.Account{ID: "a1"}, q, mon.Add(10*time.Minute), p)
+	h = Assess(feedbackbot.Account{ID: "a1"}, q, Baseline{}, mon.Add(10*time.Minute), p)
 	if c := codes(h); !slices.Contains(c, ReasonUnanswered) {
 		t.Fatalf("after the target it is unanswered, got %v", c)
 	}

@@ -113,6 +113,8 @@ var (
 	kFormat    = []byte("format")
 	// kPeople marks a file whose author and log-entry indexes are complete.
 	kPeople = []byte("people")
+	// kAcctDays marks a file whose account-day counters cover every workspace.
+	kAcctDays = []byte("acctdays")
 )
 
 // Open opens (creating if needed) the store in dir. It fails with a clear error when
@@ -206,7 +208,17 @@ func initDB(db *bbolt.DB, path string) error {
 			if err := indexPeople(tx); err != nil {
 				return fmt.Errorf("build the author indexes: %w", err)
 			}
-			return meta.Put(kPeople, []byte("1"))
+			if err := meta.Put(kPeople, []byte("1")); err != nil {
+				return err
+			}
+		}
+		if meta.Get(kAcctDays) == nil {
+			// A file from before account-day counters: sum them from the hourly
+			// rollups once (they hold the same account counters, retention included).
+			if err := buildAccountDays(tx); err != nil {
+				return fmt.Errorf("build the account-day counters: %w", err)
+			}
+			return meta.Put(kAcctDays, []byte("1"))
 		}
 		return nil
 	})

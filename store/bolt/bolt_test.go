@@ -566,3 +566,34 @@ func BenchmarkAppendParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(seq.Load())/b.Elapsed().Seconds(), "messages/s")
 }
+
+// TestAccountDaysMigration: a file written before account-day counters existed gets
+// them on its next Open, summed from the hourly rollups.
+func TestAccountDaysMigration(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{})
+	storetest.RunAccountDaysMigration(t, s, func(st store.Store) store.Store {
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db, err := bbolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(func(tx *bbolt.Tx) error {
+			if err := tx.Bucket(bMeta).Delete(kAcctDays); err != nil {
+				return err
+			}
+			return tx.Bucket(bWS).ForEachBucket(func(k []byte) error {
+				return tx.Bucket(bWS).Bucket(k).DeleteBucket(bAcctDay)
+			})
+		})
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return openTest(t, dir, Options{})
+	})
+}

@@ -89,23 +89,49 @@ type rollup struct {
 	counts map[string]int64
 }
 
-func (r rollups) add(ws string, b *bbolt.Bucket, start time.Time, c map[string]int64, sign int64) error {
-	k := hourKey(start)
-	id := ws + "\x00" + string(k)
-	ru := r[id]
-	if ru == nil {
-		ru = &rollup{b: b.Bucket(bRoll), k: k, counts: map[string]int64{}}
-		if v := ru.b.Get(k); v != nil {
-			if err := store.DecodeCounters(v, ru.counts); err != nil {
-				return fmt.Errorf("decode rollup %s %s: %w", ws, start.Format(time.RFC3339), err)
-			}
-		}
-		r[id] = ru
+// add adds c (the contributions of a message at t) to the hour's rollup, and its
+// account counters to the account's day, times sign.
+func (r rollups) add(ws string, b *bbolt.Bucket, t time.Time, c map[string]int64, sign int64) error {
+	ru, err := r.get(ws, 'r', b.Bucket(bRoll), hourKey(feedbackbot.BucketStart(t)))
+	if err != nil {
+		return err
 	}
 	for name, v := range c {
 		ru.counts[name] += sign * v
 	}
+	acct, ac := store.AccountCounters(c)
+	if ac == nil {
+		return nil
+	}
+	if ru, err = r.get(ws, 'a', b.Bucket(bAcctDay), acctDayKey(acct, store.DayStart(t))); err != nil {
+		return err
+	}
+	for name, v := range ac {
+		ru.counts[name] += sign * v
+	}
 	return nil
+}
+
+// acctDayKey is an account-day's key in bAcctDay: the account as counters spell it,
+// a zero byte, the day's start.
+func acctDayKey(acct string, day time.Time) []byte {
+	return append(append([]byte(acct), 0), hourKey(day)...)
+}
+
+// get returns the cached counters of key k in bucket b (tag names the bucket).
+func (r rollups) get(ws string, tag byte, b *bbolt.Bucket, k []byte) (*rollup, error) {
+	id := ws + "\x00" + string(tag) + string(k)
+	ru := r[id]
+	if ru == nil {
+		ru = &rollup{b: b, k: k, counts: map[string]int64{}}
+		if v := b.Get(k); v != nil {
+			if err := store.DecodeCounters(v, ru.counts); err != nil {
+				return nil, fmt.Errorf("decode counters %s %x: %w", ws, k, err)
+			}
+		}
+		r[id] = ru
+	}
+	return ru, nil
 }
 
 func (r rollups) flush() error {
@@ -285,7 +311,7 @@ func dims(m *feedbackbot.Message) [][2][]byte {
 
 func index(b *bbolt.Bucket, rs rollups, rec *record) error {
 	m := &rec.Message
-	if err := rs.add(m.Workspace, b, feedbackbot.BucketStart(m.Time), rec.Contrib, 1); err != nil {
+	if err := rs.add(m.Workspace, b, m.Time, rec.Contrib, 1); err != nil {
 		return err
 	}
 	tk := append(timeKey(m.Time), m.Key()...)
@@ -317,7 +343,7 @@ func index(b *bbolt.Bucket, rs rollups, rec *record) error {
 func unindex(b *bbolt.Bucket, rs rollups, rec *record) error {
 	m := &rec.Message
 	if rs != nil {
-		if err := rs.add(m.Workspace, b, feedbackbot.BucketStart(m.Time), rec.Contrib, -1); err != nil {
+		if err := rs.add(m.Workspace, b, m.Time, rec.Contrib, -1); err != nil {
 			return err
 		}
 	}
@@ -567,4 +593,100 @@ func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error
 		return nil, fmt.Errorf("bolt: accounts: %w", err)
 	}
 	return out, nil
+}
+
+// AccountDays implements store.Derived: a cursor over the account's days.
+func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+	start := store.DayStart(from)
+	if start.Before(from) {
+		start = start.Add(24 * time.Hour)
+	}
+	acct := store.AccountKey(account)
+	prefix := append([]byte(acct), 0)
+	out := []feedbackbot.Rollup{}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		c := b.Bucket(bAcctDay).Cursor()
+		for k, v := c.Seek(acctDayKey(acct, start)); k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			at := decodeHourKey(k[len(prefix):])
+			if !at.Before(to) {
+				break
+			}
+			r := feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: make(map[string]int64, 8)}
+			if err := store.DecodeCounters(v, r.Counts); err != nil {
+				return fmt.Errorf("decode account day %s %s %s: %w", workspace, account, at.Format(time.DateOnly), err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: account days: %w", err)
+	}
+	return out, nil
+}
+
+// buildAccountDays fills every workspace's account-day counters from its hourly
+// rollups (their account counters summed by day): the one-off migration of a file
+// written before they existed, run by Open in the transaction that marks it done.
+func buildAccountDays(tx *bbolt.Tx) error {
+	return tx.Bucket(bWS).ForEachBucket(func(name []byte) error {
+		b := tx.Bucket(bWS).Bucket(name)
+		if b.Bucket(bAcctDay) != nil {
+			if err := b.DeleteBucket(bAcctDay); err != nil {
+				return err
+			}
+		}
+		days, err := b.CreateBucket(bAcctDay)
+		if err != nil {
+			return err
+		}
+		sums := map[string]map[string]int64{}
+		c := b.Bucket(bRoll).Cursor()
+		flush := func() error {
+			for k, counts := range sums {
+				for n, v := range counts {
+					if v == 0 {
+						delete(counts, n)
+					}
+				}
+				if len(counts) > 0 {
+					if err := days.Put([]byte(k), store.AppendCounters(nil, counts)); err != nil {
+						return err
+					}
+				}
+			}
+			clear(sums)
+			return nil
+		}
+		var day time.Time
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			at := store.DayStart(decodeHourKey(k))
+			if !at.Equal(day) {
+				if err := flush(); err != nil {
+					return err
+				}
+				day = at
+			}
+			counts := map[string]int64{}
+			if err := store.DecodeCounters(v, counts); err != nil {
+				return fmt.Errorf("decode rollup %s %s: %w", name, at.Format(time.RFC3339), err)
+			}
+			for n, v := range counts {
+				dim, key, cnt, ok := feedbackbot.SplitCounter(n)
+				if !ok || dim != feedbackbot.DimAccount {
+					continue
+				}
+				dk := string(acctDayKey(key, day))
+				if sums[dk] == nil {
+					sums[dk] = map[string]int64{}
+				}
+				sums[dk][cnt] += v
+			}
+		}
+		return flush()
+	})
 }

@@ -31,10 +31,12 @@ var (
 	bAuthor   = []byte("au")
 	bAuthKeys = []byte("ak")
 	bLogKeys  = []byte("le")
-	kCursor   = []byte("cursor")
-	kGone     = []byte("gone")
+	// bAcctDay holds account-day counters: account key, 0, day start (hourKey).
+	bAcctDay = []byte("ad")
+	kCursor  = []byte("cursor")
+	kGone    = []byte("gone")
 
-	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts, bAuthor, bAuthKeys, bLogKeys}
+	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts, bAuthor, bAuthKeys, bLogKeys, bAcctDay}
 )
 
 // Latest-revision markers in the capture dedupe index.

@@ -112,6 +112,9 @@ type applyItem struct {
 	rollup  string
 	bucket  string
 	contrib map[string]int64
+	// Its account day's key and counters (none without an account).
+	acctDay     string
+	acctContrib map[string]int64
 }
 
 // applyBatch is one apply script being built.
@@ -148,6 +151,18 @@ func (sc *applyBatch) add(c applyItem, i int) {
 			t[k] += v
 		}
 	}
+	if c.acctDay != "" {
+		t := sc.totals[c.acctDay]
+		if t == nil {
+			t = map[string]int64{}
+			sc.totals[c.acctDay] = t
+			sc.buckets[c.acctDay] = ""
+			sc.order = append(sc.order, c.acctDay)
+		}
+		for k, v := range c.acctContrib {
+			t[k] += v
+		}
+	}
 }
 
 // applyScripts groups the pending items by workspace into script calls of at most
@@ -169,7 +184,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 		sc := open[c.ws]
 		if sc == nil || len(sc.members) >= applyChunk {
 			sc = &applyBatch{
-				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets()},
+				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctDays()},
 				seen:    map[string]bool{},
 				totals:  map[string]map[string]int64{},
 				buckets: map[string]string{},
@@ -215,7 +230,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	switch ev.Kind {
 	case feedbackbot.EventDelete:
 		return applyItem{ws: k, member: rec, keys: []string{rec}, args: []any{
-			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "",
+			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "", "",
 		}}, nil
 	case feedbackbot.EventPut:
 	default:
@@ -247,6 +262,12 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 		spec = append(spec, [2]string{author, "t"})
 	}
 	d := m.Time.UTC().Truncate(day)
+	acct, acctContrib := store.AccountCounters(contributions)
+	acctDay := ""
+	if acctContrib != nil {
+		acctDay = k.acctDay(d.Unix(), acct)
+		spec = append(spec, [2]string{acctDay, "a"})
+	}
 	neg, pos := k.notable("neg", d), k.notable("pos", d)
 	score := tags.Sentiment.Score
 	notable := ""
@@ -270,12 +291,13 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 		}
 	}
 	specJSON := appendSpec(make([]byte, 0, 256), spec)
-	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions, args: []any{
-		"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
-		strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
-		strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,
-		rollup, timeAll, timeAccount, timeChannel, author, notable,
-	}}, nil
+	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions,
+		acctDay: acctDay, acctContrib: acctContrib, args: []any{
+			"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
+			strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
+			strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,
+			rollup, timeAll, timeAccount, timeChannel, author, notable, acctDay,
+		}}, nil
 }
 
 // finite keeps a score JSON and ZADD can take: NaN becomes 0, infinities ±1.

@@ -17,6 +17,11 @@
 //	                         d stored JSON, c contributions JSON, k index spec, b bucket
 //	fb:{ws}:r:<unix>         hash: the rollup counters of the hour starting at <unix>
 //	fb:{ws}:rb               zset: non-empty rollup hours (member and score <unix>)
+//	fb:{ws}:ad:<unix>:<acct> hash: one account's counters for the UTC day starting at
+//	                         <unix> (the hours' acct|<acct>|* counters without the
+//	                         dimension); a record's spec names it with role "a"
+//	fb:{ws}:adv              string: the account days cover the workspace (set by the
+//	                         first apply of a new workspace, or by BuildAccountDays)
 //	fb:{ws}:t                zset: applied messages by time (score: unix microseconds)
 //	fb:{ws}:ta:<account>     zset: the same, per account
 //	fb:{ws}:tc:<channel>     zset: the same, per channel

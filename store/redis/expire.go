@@ -53,7 +53,7 @@ if old[3] then
 redis.call('HSET', KEYS[1], member, '` + erased + `')
 local done = 0
 for _, e in ipairs(oldspec) do
-  if e[2] ~= 'r' then redis.call('ZREM', e[1], member) end
+  if e[2] ~= 'r' and e[2] ~= 'a' then redis.call('ZREM', e[1], member) end
 end
 if old[1] then
   redis.call('DEL', KEYS[4])

@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -297,7 +298,8 @@ func TestEditMovesIndexes(t *testing.T) {
 		t.Errorf("rollups after delete: %v", got)
 	}
 	// Only the log and its indexes (dedupe hash, log entries per message, the author's
-	// message keys, the index marker), the workspace and account sets may remain.
+	// message keys, the index marker), the workspace and account sets and the
+	// account-days marker may remain: no account day is left behind.
 	all, err := redistest.Keys(ctx, client, prefix)
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +308,7 @@ func TestEditMovesIndexes(t *testing.T) {
 	for _, k := range all {
 		left = append(left, strings.TrimPrefix(k, prefix))
 	}
-	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
+	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:adv", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
 	if fmt.Sprint(left) != fmt.Sprint(wantLeft) {
 		t.Errorf("keys left after delete: %v, want %v", left, wantLeft)
 	}
@@ -446,4 +448,54 @@ func TestReadCancel(t *testing.T) {
 	if _, err := s.Read(ctx, "c", 10, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("Read with a cancelled context = %v, want context.Canceled", err)
 	}
+}
+
+// TestAccountDaysMigration: a workspace applied before account days existed (no
+// account-day hashes, no "a" entries in its records' index specs, no marker) reads as
+// store.ErrAccountDaysMissing until BuildAccountDays fills them; building again
+// counts nothing twice.
+func TestAccountDaysMigration(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	ctx := t.Context()
+	storetest.RunAccountDaysMigration(t, s, func(st store.Store) store.Store {
+		keys, err := redistest.Keys(ctx, client, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			switch {
+			case strings.Contains(k, "}:ad:") || strings.HasSuffix(k, "}:adv"):
+				client.Del(ctx, k)
+			case strings.Contains(k, "}:m:"):
+				raw, err := client.HGet(ctx, k, "k").Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var spec, old [][2]string
+				if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range spec {
+					if e[1] != "a" {
+						old = append(old, e)
+					}
+				}
+				b, _ := json.Marshal(old)
+				client.HSet(ctx, k, "k", string(b))
+			}
+		}
+		if _, err := s.AccountDays(ctx, "W1", "A1", storetest.Base, storetest.Base.Add(24*time.Hour)); !errors.Is(err, store.ErrAccountDaysMissing) {
+			t.Fatalf("AccountDays of old data = %v, want ErrAccountDaysMissing", err)
+		}
+		for range 2 {
+			if err := s.BuildAccountDays(ctx, "W1"); err != nil {
+				t.Fatalf("BuildAccountDays: %v", err)
+			}
+			client.Del(ctx, prefix+":{W1}:adv") // as if it had stopped before the end
+		}
+		if err := s.BuildAccountDays(ctx, "W1"); err != nil {
+			t.Fatalf("BuildAccountDays: %v", err)
+		}
+		return s
+	})
 }

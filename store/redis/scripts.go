@@ -124,7 +124,7 @@ return out
 `)
 
 // applyFields is how many ARGV fields applyScript takes per item.
-const applyFields = 18
+const applyFields = 19
 
 // applyScript applies a batch of analysed log entries of one workspace to derived
 // state, each exactly once.
@@ -155,14 +155,23 @@ const applyFields = 18
 // caller puts every item of one message in the same script, so no other script of
 // the call can overtake them.
 //
-// KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4..] every
-// record and every key of the items' new (and, when known, old) index specs.
-// ARGV[1] JSON [[rollup key, bucket, {counter: total}], ...] over the puts, then
+// A message with an account also counts in its account's day (spec role "a": a hash
+// of the account counters without their dimension, fb:{ws}:ad:<day>:<account>),
+// added and subtracted with its hour's rollup in the same script. A workspace whose
+// first rollup this script writes is marked (KEYS[4]) as covered by account days;
+// older ones are covered once BuildAccountDays has run.
+//
+// KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4] the
+// account-days marker, KEYS[5..] every record and every key of the items' new (and,
+// when known, old) index specs.
+// ARGV[1] JSON [[rollup or account-day key, bucket ("" for an account day),
+// {counter: total}], ...] over the puts, then
 // applyFields per item: "put" or "del", message key,
 // revision, stamp, stored JSON, contributions JSON, time score, bucket, sentiment
 // score, account, index spec JSON (as stored), record key, rollup key, then the time
-// indexes (all, account, channel, author; "" when none) and the notable set ("" when
-// none; its role is "n-" or "n+" by the sign of the score).
+// indexes (all, account, channel, author; "" when none), the notable set ("" when
+// none; its role is "n-" or "n+" by the sign of the score) and the account day (""
+// when none).
 // Returns {changed, {item, missing keys...}, ...} with items numbered from 0.
 var applyScript = redis.NewScript(`
 local declared = {}
@@ -179,6 +188,24 @@ local function add(key, bucket, contrib, sign)
   end
   dbucket[key] = bucket
   for c, v in pairs(cjson.decode(contrib)) do d[c] = (d[c] or 0) + sign * v end
+end
+-- the account counters of contributions, without their dimension, to an account day
+local function addacct(key, contrib, sign)
+  local d = deltas[key]
+  if not d then
+    d = {}
+    deltas[key] = d
+    dorder[#dorder + 1] = key
+  end
+  dbucket[key] = ''
+  for c, v in pairs(cjson.decode(contrib)) do
+    local n = string.match(c, '^acct|[^|]*|(.+)$')
+    if n then d[n] = (d[n] or 0) + sign * v end
+  end
+end
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  -- no rollup hour yet: the account days cover this workspace from its start
+  redis.call('SET', KEYS[4], '1')
 end
 for _, t in ipairs(cjson.decode(ARGV[1])) do
   if not deltas[t[1]] then dorder[#dorder + 1] = t[1] end
@@ -240,11 +267,16 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   end
   if not go then
     -- the totals counted this put: take it out again
-    if kind == 'put' then add(ARGV[b+12], ARGV[b+7], ARGV[b+5], -1) end
+    if kind == 'put' then
+      add(ARGV[b+12], ARGV[b+7], ARGV[b+5], -1)
+      if ARGV[b+18] ~= '' then addacct(ARGV[b+18], ARGV[b+5], -1) end
+    end
   else
     for _, e in ipairs(oldspec) do
       if e[2] == 'r' then
         add(e[1], old[4], old[2], -1)
+      elseif e[2] == 'a' then
+        addacct(e[1], old[2], -1)
       else
         zrem(e[1], member)
       end
@@ -277,17 +309,20 @@ for _, key in ipairs(dorder) do
     if v ~= 0 then names[#names + 1] = c end
   end
   table.sort(names)
-  if #names > 0 and redis.call('HLEN', key) + #names >= ` + strconv.Itoa(bigRollupAt) + ` then
+  local hour = dbucket[key] ~= ''
+  if hour and #names > 0 and redis.call('HLEN', key) + #names >= ` + strconv.Itoa(bigRollupAt) + ` then
     redis.call('HSETNX', key, '` + bigRollupField + `', '` + bigRollupValue + `')
   end
   for _, c in ipairs(names) do
     if redis.call('HINCRBY', key, c, string.format('%d', d[c])) == 0 then
       redis.call('HDEL', key, c)
     end
-  end` + fmt.Sprintf(dropEmptyRollupLua, "key") + `  if redis.call('EXISTS', key) == 1 then
-    redis.call('ZADD', KEYS[3], dbucket[key], dbucket[key])
-  else
-    redis.call('ZREM', KEYS[3], dbucket[key])
+  end
+  if hour then` + fmt.Sprintf(dropEmptyRollupLua, "key") + `    if redis.call('EXISTS', key) == 1 then
+      redis.call('ZADD', KEYS[3], dbucket[key], dbucket[key])
+    else
+      redis.call('ZREM', KEYS[3], dbucket[key])
+    end
   end
 end
 for _, key in ipairs(zorder) do
@@ -319,7 +354,14 @@ const checkDeclaredLua = `
 // bucket index; member is the message key.
 var unindexLua = `
 for _, e in ipairs(oldspec) do
-  if e[2] == 'r' then
+  if e[2] == 'a' then
+    for c, v in pairs(cjson.decode(old[2])) do
+      local n = string.match(c, '^acct|[^|]*|(.+)$')
+      if n and redis.call('HINCRBY', e[1], n, string.format('%d', -v)) == 0 then
+        redis.call('HDEL', e[1], n)
+      end
+    end
+  elseif e[2] == 'r' then
     for c, v in pairs(cjson.decode(old[2])) do
       if redis.call('HINCRBY', e[1], c, string.format('%d', -v)) == 0 then
         redis.call('HDEL', e[1], c)

@@ -221,6 +221,15 @@ func (k wsKeys) forgotten() string           { return string(k) + ":forgotten" }
 func (k wsKeys) peopleIndexed() string       { return string(k) + ":people" }
 func (k wsKeys) doc(kind string) string      { return string(k) + ":doc:" + kind }
 
+// acctDay is the hash of an account's counters for the UTC day starting at day (unix
+// seconds); acct is the account as counter names spell it (store.AccountKey).
+func (k wsKeys) acctDay(day int64, acct string) string {
+	return string(k) + ":ad:" + strconv.FormatInt(day, 10) + ":" + acct
+}
+
+// acctDays marks a workspace whose account-day hashes cover every applied message.
+func (k wsKeys) acctDays() string { return string(k) + ":adv" }
+
 // Cross-workspace keys: used alone, never with tagged keys in one script or MULTI.
 func (s *Store) workspacesKey() string       { return s.prefix + ":workspaces" }
 func (s *Store) leaseKey(name string) string { return s.prefix + ":lease:" + name }

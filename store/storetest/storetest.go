@@ -121,6 +121,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Privacy", privacyTests},
 		{"Retention", retentionTests},
 		{"Batch", batchTests},
+		{"AccountDays", acctDayTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -239,13 +240,79 @@ func (f *fixture) put(tag tagger, ms ...feedbackbot.Message) {
 	f.consume(tag)
 }
 
+// rollups reads the hourly rollups of ws in [from, to), after checking that the
+// account-day counters of the whole days around them equal those rollups' account
+// counters summed by day (so every test that checks rollups checks them too).
 func (f *fixture) rollups(ws string, from, to time.Time) []feedbackbot.Rollup {
 	f.t.Helper()
+	f.checkAccountDays(ws, store.DayStart(from), store.DayStart(to).Add(24*time.Hour))
 	rs, err := f.s.Rollups(f.ctx, ws, from, to)
 	if err != nil {
 		f.t.Fatalf("Rollups(%s): %v", ws, err)
 	}
 	return rs
+}
+
+// checkAccountDays compares AccountDays of every account of ws (those of Accounts and
+// those in the rollups) over whole UTC days [from, to) with the hourly rollups' account
+// counters summed by day.
+func (f *fixture) checkAccountDays(ws string, from, to time.Time) {
+	f.t.Helper()
+	hours, err := f.s.Rollups(f.ctx, ws, from, to)
+	if err != nil {
+		f.t.Fatalf("Rollups(%s): %v", ws, err)
+	}
+	want := map[string]map[time.Time]map[string]int64{}
+	for _, r := range hours {
+		d := store.DayStart(r.Start)
+		for name, v := range r.Counts {
+			dim, acct, cnt, ok := feedbackbot.SplitCounter(name)
+			if !ok || dim != feedbackbot.DimAccount {
+				continue
+			}
+			if want[acct] == nil {
+				want[acct] = map[time.Time]map[string]int64{}
+			}
+			if want[acct][d] == nil {
+				want[acct][d] = map[string]int64{}
+			}
+			want[acct][d][cnt] += v
+		}
+	}
+	accts, err := f.s.Accounts(f.ctx, ws)
+	if err != nil {
+		f.t.Fatalf("Accounts(%s): %v", ws, err)
+	}
+	for a := range want {
+		if !slices.Contains(accts, a) {
+			accts = append(accts, a)
+		}
+	}
+	for _, a := range accts {
+		var exp []feedbackbot.Rollup
+		for _, d := range slices.SortedFunc(maps.Keys(want[a]), func(x, y time.Time) int { return x.Compare(y) }) {
+			c := want[a][d]
+			maps.DeleteFunc(c, func(_ string, v int64) bool { return v == 0 })
+			if len(c) > 0 {
+				exp = append(exp, feedbackbot.Rollup{Workspace: ws, Start: d, Counts: c})
+			}
+		}
+		got, err := f.s.AccountDays(f.ctx, ws, a, from, to)
+		if err != nil {
+			f.t.Fatalf("AccountDays(%s, %s): %v", ws, a, err)
+		}
+		if len(got) != len(exp) {
+			f.t.Fatalf("AccountDays(%s, %s): got %d days, want %d (the hourly rollups' account counters by day):\ngot  %s\nwant %s",
+				ws, a, len(got), len(exp), dump(got), dump(exp))
+		}
+		for i := range got {
+			g, w := got[i], exp[i]
+			if g.Workspace != w.Workspace || !g.Start.Equal(w.Start) || g.Start.Location() != time.UTC || !maps.Equal(g.Counts, w.Counts) {
+				f.t.Errorf("AccountDays(%s, %s) day %d:\ngot  %s %s %s\nwant %s %s %s", ws, a, i,
+					g.Workspace, g.Start, dump(sortedCounts(g.Counts)), w.Workspace, w.Start, dump(sortedCounts(w.Counts)))
+			}
+		}
+	}
 }
 
 func (f *fixture) messages(q store.Query) []store.Stored {

@@ -1,0 +1,161 @@
+package health
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// summarize splits items as bot.Risk reads a store: the messages from to on, and a
+// Baseline of the customer messages before to, with scores summed in thousandths as
+// the stores' counters keep them; when nothing was written in the recent window, Last
+// holds the newest customer message's day and the 7 days before it.
+func summarize(items []Item, to, now time.Time, p Params) ([]Item, Baseline) {
+	p = p.WithDefaults()
+	base := Baseline{To: to}
+	baseFrom := p.BaselineFrom(now)
+	var rest []Item
+	var milli int64
+	var newest time.Time
+	recent := false
+	for _, it := range items {
+		t := it.Message.Time
+		if !t.Before(to) {
+			rest = append(rest, it)
+		}
+		if it.Message.Role != feedbackbot.RoleCustomer || t.After(now) || t.Before(baseFrom) {
+			continue
+		}
+		if !t.Before(now.Add(-p.Recent)) {
+			recent = true
+		} else if t.After(newest) {
+			newest = t
+		}
+		if t.Before(to) {
+			d := t.UTC().Truncate(24 * time.Hour)
+			if !slices.ContainsFunc(base.Days, d.Equal) {
+				base.Days = append(base.Days, d)
+			}
+			base.Count++
+			milli += int64(math.Round(math.Max(-1, math.Min(1, it.Tags.Sentiment.Score)) * 1000))
+		}
+	}
+	slices.SortFunc(base.Days, time.Time.Compare)
+	base.ScoreSum = float64(milli) / 1000
+	if !recent && !newest.IsZero() {
+		day := newest.UTC().Truncate(24 * time.Hour)
+		for _, it := range items {
+			if t := it.Message.Time; !t.Before(day.Add(-7*24*time.Hour)) && t.Before(day.Add(24*time.Hour)) && t.Before(to) {
+				base.Last = append(base.Last, it)
+			}
+		}
+	}
+	return rest, base
+}
+
+// sameHealth reports how a and b differ ("" when they do not): score, risk, and every
+// reason's code, impact, text and evidence.
+func sameHealth(a, b feedbackbot.Health) string {
+	if a.Score != b.Score || a.AtRisk != b.AtRisk || len(a.Reasons) != len(b.Reasons) {
+		return fmt.Sprintf("score %d/%v %v, want %d/%v %v", a.Score, a.AtRisk, codes(a), b.Score, b.AtRisk, codes(b))
+	}
+	for i := range a.Reasons {
+		x, y := a.Reasons[i], b.Reasons[i]
+		if x.Code != y.Code || math.Abs(x.Impact-y.Impact) > 1e-9 || x.Text != y.Text || fmt.Sprint(x.Evidence) != fmt.Sprint(y.Evidence) {
+			return fmt.Sprintf("reason %d: %+v, want %+v", i, x, y)
+		}
+	}
+	return ""
+}
+
+// TestBaselineSummaryAgrees builds every scenario's history both ways (all messages,
+// and the recent window plus a margin with a summary of the rest) and checks Assess
+// says the same, as of several moments.
+func TestBaselineSummaryAgrees(t *testing.T) {
+	extra := []scenario{
+		// The complaint that preceded the silence is far in the summarised part.
+		{name: "quiet for a month after a complaint", atRisk: true, reason: ReasonWentQuiet, specs: append(func() []spec {
+			var s []spec
+			for d := 54.0; d > 36; d -= 2 {
+				s = append(s, conv(d, 0.3, 20)...)
+			}
+			return s
+		}(), spec{daysAgo: 35.5, role: feedbackbot.RoleCustomer, score: -0.7, intent: feedbackbot.IntentComplaint},
+			spec{daysAgo: 35, role: feedbackbot.RoleCustomer, score: 0.1})},
+		// The last customer message is in the margin before the recent window.
+		{name: "quiet since the margin", atRisk: true, reason: ReasonWentQuiet, specs: append(func() []spec {
+			var s []spec
+			for d := 50.0; d > 16; d -= 2 {
+				s = append(s, conv(d, 0.2, 20)...)
+			}
+			return s
+		}(), spec{daysAgo: 18, role: feedbackbot.RoleCustomer, score: -0.5}, spec{daysAgo: 14.5, role: feedbackbot.RoleCustomer, score: 0.2})},
+		{name: "scores outside the counters' thousandths", specs: func() []spec {
+			var s []spec
+			for d := 55.0; d > 0; d -= 0.7 {
+				s = append(s, conv(d, 0.125-d/200, 30)...)
+			}
+			return s
+		}()},
+	}
+	p := Params{}.WithDefaults()
+	for _, sc := range append(scenarios(), extra...) {
+		for _, shift := range []time.Duration{0, 7 * time.Hour, 19 * time.Hour, 3 * 24 * time.Hour} {
+			t.Run(fmt.Sprintf("%s/%s", sc.name, shift), func(t *testing.T) {
+				at := now.Add(-shift)
+				items := build(sc.specs)
+				full := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, at, p)
+				to := at.Add(-p.Recent - 24*time.Hour).UTC().Truncate(24 * time.Hour)
+				rest, base := summarize(items, to, at, p)
+				if base.Count == 0 && shift == 0 && sc.name != "cancelling" {
+					t.Errorf("the summary holds no message: the scenario does not test it")
+				}
+				got := Assess(feedbackbot.Account{ID: "a1"}, rest, base, at, p)
+				if shift == 0 && sc.reason != "" && (!slices.Contains(codes(got), sc.reason) || got.AtRisk != sc.atRisk) {
+					t.Errorf("reasons %v (at risk %v), want %s (at risk %v)", codes(got), got.AtRisk, sc.reason, sc.atRisk)
+				}
+				if d := sameHealth(got, full); d != "" {
+					t.Error(d)
+				}
+			})
+		}
+	}
+}
+
+// TestBaselineSummaryCounts: a summary alone (no messages before To) moves the
+// baseline mean and count, and the usual rhythm, as the messages would.
+func TestBaselineSummaryCounts(t *testing.T) {
+	p := Params{}.WithDefaults()
+	to := now.Add(-15 * 24 * time.Hour).UTC().Truncate(24 * time.Hour)
+	var recent []spec
+	for d := 12.0; d > 0; d -= 2 {
+		recent = append(recent, conv(d, -0.5, 20)...)
+	}
+	var days []time.Time
+	for d := range 20 {
+		days = append(days, to.Add(-time.Duration(d+1)*24*time.Hour))
+	}
+	slices.SortFunc(days, time.Time.Compare)
+	tests := []struct {
+		name string
+		base Baseline
+		drop bool
+	}{
+		{"no summary", Baseline{To: to}, false},
+		{"a happy baseline", Baseline{To: to, Days: days, Count: 40, ScoreSum: 16}, true},
+		{"an unhappy baseline", Baseline{To: to, Days: days, Count: 40, ScoreSum: -20}, false},
+		{"two messages are too few", Baseline{To: to, Days: days[:2], Count: 2, ScoreSum: 1.6}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := Assess(feedbackbot.Account{ID: "a1"}, build(recent), tt.base, now, p)
+			if got := slices.Contains(codes(h), ReasonSentimentDrop); got != tt.drop {
+				t.Errorf("sentiment drop = %v (reasons %v), want %v", got, codes(h), tt.drop)
+			}
+		})
+	}
+}

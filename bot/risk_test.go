@@ -1,0 +1,138 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// fullRead hides a store's account-day counters, as a store with data from before
+// them does: bot.Risk then reads every message of the baseline window.
+type fullRead struct{ store.Store }
+
+func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Time) ([]feedbackbot.Rollup, error) {
+	return nil, store.ErrAccountDaysMissing
+}
+
+// riskHistory is 70 days of several accounts' conversations, each with its own
+// pattern, and the tags analysis would give them (scores in hundredths).
+func riskHistory(ws string, end time.Time) ([]feedbackbot.Message, map[string]feedbackbot.Tags) {
+	var ms []feedbackbot.Message
+	tags := map[string]feedbackbot.Tags{}
+	n := 0
+	add := func(acct string, at time.Time, role feedbackbot.Role, score float64, ask bool, intent feedbackbot.Intent, text string) {
+		n++
+		m := feedbackbot.Message{ID: fmt.Sprintf("C%s:%d", acct, n), Platform: feedbackbot.PlatformSlack, Workspace: ws,
+			Channel: "C" + acct, Author: string(role) + acct, Role: role, Account: acct, AccountName: "Account " + acct,
+			Text: text, Time: at}
+		_ = m.Normalize()
+		ms = append(ms, m)
+		tags[m.Key()] = feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: score, Label: feedbackbot.LabelFor(score)},
+			NeedsReply: ask, Intent: intent, Analyzer: "test"}
+	}
+	day := func(d float64) time.Time { return end.Add(-time.Duration(d * float64(24*time.Hour))) }
+	for d := 69.0; d > 0; d -= 1.3 { // steady and happy, answered quickly
+		add("steady", day(d), feedbackbot.RoleCustomer, math.Round(30+10*math.Sin(d))/100, true, feedbackbot.IntentQuestion, "how do I export?")
+		add("steady", day(d).Add(10*time.Minute), feedbackbot.RoleStaff, 0.3, false, "", "here is how")
+	}
+	for d := 69.0; d > 0; d -= 0.9 { // happy, then unhappy for the last two weeks
+		s := 0.45
+		if d < 14 {
+			s = -0.55
+		}
+		add("sliding", day(d), feedbackbot.RoleCustomer, s, false, feedbackbot.IntentComplaint, "the sync is slow")
+	}
+	for d := 60.0; d > 30; d -= 2 { // went quiet a month ago, after a complaint
+		add("quiet", day(d), feedbackbot.RoleCustomer, 0.2, false, "", "fine")
+	}
+	add("quiet", day(29.5), feedbackbot.RoleCustomer, -0.8, true, feedbackbot.IntentComplaint, "this is broken again")
+	add("quiet", day(29.4), feedbackbot.RoleStaff, 0, false, "", "looking")
+	for d := 50.0; d > 16; d -= 2.5 { // quiet since just before the recent window
+		add("margin", day(d), feedbackbot.RoleCustomer, 0.1, false, "", "ok")
+	}
+	add("margin", day(15.2), feedbackbot.RoleCustomer, -0.6, false, feedbackbot.IntentComplaint, "still failing")
+	for d := 55.0; d > 0; d -= 9 { // rare writer
+		add("rare", day(d), feedbackbot.RoleCustomer, 0.05, false, "", "hello")
+	}
+	for d := 40.0; d > 3; d -= 3 { // questions left waiting lately
+		add("waiting", day(d), feedbackbot.RoleCustomer, 0.1, true, feedbackbot.IntentQuestion, "any news?")
+		if d > 10 {
+			add("waiting", day(d).Add(20*time.Minute), feedbackbot.RoleStaff, 0.2, false, "", "yes")
+		}
+	}
+	return ms, tags
+}
+
+// TestRiskAccountDaysAgree: on both stores, Risk over account-day counters says
+// exactly what the full read of the baseline says, as of several moments.
+func TestRiskAccountDaysAgree(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			ms, tags := riskHistory("W1", end)
+			evs := make([]feedbackbot.Event, len(ms))
+			for i, m := range ms {
+				evs[i] = feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}
+			}
+			if _, err := st.Append(ctx, evs...); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				es, err := st.Read(ctx, "w", 500, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(es) == 0 {
+					break
+				}
+				its := make([]store.Applied, len(es))
+				for i, e := range es {
+					its[i] = store.Applied{Entry: e, Tags: tags[e.Event.Message.Key()]}
+				}
+				if _, err := st.Apply(ctx, its...); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.Ack(ctx, es...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			flagged := map[string]bool{}
+			for _, shift := range []time.Duration{0, 5 * time.Hour, 17 * time.Hour, 2 * 24 * time.Hour} {
+				req := bot.RiskRequest{Workspace: "W1", Now: end.Add(-shift), Params: health.Params{}}
+				got, err := bot.Risk(ctx, st, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := bot.Risk(ctx, fullRead{st}, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+					t.Errorf("as of %s:\ncounters  %+v\nfull read %+v", req.Now, got, want)
+				}
+				for _, h := range got {
+					if shift == 0 {
+						for _, r := range h.Reasons {
+							flagged[h.Account.ID+"/"+r.Code] = true
+						}
+					}
+				}
+			}
+			for _, want := range []string{"sliding/" + health.ReasonSentimentDrop, "quiet/" + health.ReasonWentQuiet,
+				"margin/" + health.ReasonWentQuiet, "waiting/" + health.ReasonUnanswered} {
+				if !flagged[want] {
+					t.Errorf("no %s among %v: the history does not test it", want, flagged)
+				}
+			}
+		})
+	}
+}

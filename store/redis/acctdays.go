@@ -1,0 +1,225 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// maxAccountDays bounds the period AccountDays reads (one hash per day).
+const maxAccountDays = 3700
+
+// AccountDays implements store.Derived: one HGETALL per day of the period, in one
+// pipeline with the check that the workspace's account days are complete.
+func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+	if workspace == "" {
+		return nil, invalid("account days: a workspace is required")
+	}
+	start := store.DayStart(from)
+	if start.Before(from) {
+		start = start.Add(day)
+	}
+	var days []time.Time
+	for d := start; d.Before(to); d = d.Add(day) {
+		if len(days) == maxAccountDays {
+			return nil, invalid("account days: the period is longer than %d days", maxAccountDays)
+		}
+		days = append(days, d)
+	}
+	k := s.ws(workspace)
+	acct := store.AccountKey(account)
+	keys := make([]string, 2, len(days)+2)
+	keys[0], keys[1] = k.acctDays(), k.buckets()
+	for _, d := range days {
+		keys = append(keys, k.acctDay(d.Unix(), acct))
+	}
+	cmds, err := s.evalAll(ctx, readAccountDaysScript, []evalCall{{keys: keys}}, nil)
+	if err != nil {
+		return nil, wrapErr("account days", err)
+	}
+	res, _ := cmds[0].Val().([]any)
+	if len(res) == 0 {
+		return nil, fmt.Errorf("redis account days: unexpected reply %v", cmds[0].Val())
+	}
+	switch res[0] {
+	case int64(0):
+		return []feedbackbot.Rollup{}, nil // nothing applied yet
+	case int64(-1):
+		return nil, store.ErrAccountDaysMissing
+	}
+	out := []feedbackbot.Rollup{}
+	for _, r := range res[1:] {
+		e, _ := r.([]any)
+		if len(e) < 1 {
+			continue
+		}
+		i, _ := e[0].(int64)
+		if i < 0 || int(i) >= len(days) {
+			return nil, fmt.Errorf("redis account days: the script named day %d of %d", i, len(days))
+		}
+		ru := feedbackbot.Rollup{Workspace: workspace, Start: days[i], Counts: make(map[string]int64, len(e)/2)}
+		for j := 1; j+1 < len(e); j += 2 {
+			name, _ := e[j].(string)
+			v, _ := e[j+1].(string)
+			if x, err := strconv.ParseInt(v, 10, 64); err == nil {
+				ru.Counts[name] = x
+			}
+		}
+		out = append(out, ru)
+	}
+	return out, nil
+}
+
+// readAccountDaysScript reads an account's days in one command (a pipeline of one
+// HGETALL per day costs several times more at 40 days, mostly in the client).
+//
+// KEYS[1] the account-days marker, KEYS[2] the rollup bucket index, KEYS[3..] the
+// account's day hashes. Returns {state, {day index from 0, field, value, ...}, ...}
+// over the non-empty days; state is 1 when the account days cover the workspace, 0
+// when nothing was applied to it yet, -1 when its data predates them.
+var readAccountDaysScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if redis.call('EXISTS', KEYS[2]) == 0 then return {0} end
+  return {-1}
+end
+local out = {1}
+for i = 3, #KEYS do
+  local h = redis.call('HGETALL', KEYS[i])
+  if #h > 0 then
+    table.insert(h, 1, i - 3)
+    out[#out + 1] = h
+  end
+end
+return out
+`)
+
+// addAccountDayScript adds an applied message that has no account day in its index
+// spec (one applied before account days existed) to its account day, and the day to
+// its spec, if the record still holds the stamp the caller read: the back-fill of
+// BuildAccountDays. Later edits and deletes then subtract it from the day.
+//
+// KEYS[1] record, KEYS[2] account day. ARGV[1] stamp, ARGV[2] JSON {counter: value}.
+// Returns 1 when added.
+var addAccountDayScript = redis.NewScript(`
+local rec = redis.call('HMGET', KEYS[1], 's', 'k')
+if rec[1] ~= ARGV[1] or not rec[2] then return 0 end
+local spec = cjson.decode(rec[2])
+for _, e in ipairs(spec) do
+  if e[2] == 'a' then return 0 end
+end
+for c, v in pairs(cjson.decode(ARGV[2])) do
+  if redis.call('HINCRBY', KEYS[2], c, string.format('%d', v)) == 0 then
+    redis.call('HDEL', KEYS[2], c)
+  end
+end
+table.insert(spec, {KEYS[2], 'a'})
+redis.call('HSET', KEYS[1], 'k', cjson.encode(spec))
+return 1
+`)
+
+// buildChunk is how many records BuildAccountDays reads per round trip.
+const buildChunk = 500
+
+// BuildAccountDays implements store.AccountDaysBuilder: the one-off back-fill of a
+// workspace applied before account days existed. It walks the applied messages
+// (the time index) in chunks and adds each one that is not in its account day yet,
+// atomically per message, then marks the workspace covered. It is safe beside
+// running workers (what they apply now counts in its day already) and idempotent.
+// Messages removed by retention before it ran are in their hours' rollups but not
+// in their account days.
+func (s *Store) BuildAccountDays(ctx context.Context, workspace string) error {
+	k := s.ws(workspace)
+	if n, err := s.rdb.Exists(ctx, k.acctDays()).Result(); err != nil {
+		return wrapErr("build account days", err)
+	} else if n == 1 {
+		return nil
+	}
+	// Paged by score (from the last one read, skipping the members of that score
+	// already read), so deletes while it runs cannot make it skip a message.
+	min, skip := "-inf", int64(0)
+	for {
+		zs, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: k.timeAll(), Start: min, Stop: "+inf",
+			ByScore: true, Offset: skip, Count: buildChunk}).Result()
+		if err != nil {
+			return wrapErr("build account days", err)
+		}
+		if len(zs) == 0 {
+			break
+		}
+		members := make([]string, len(zs))
+		for i, z := range zs {
+			members[i], _ = z.Member.(string)
+		}
+		last := zs[len(zs)-1].Score
+		if next := strconv.FormatFloat(last, 'f', -1, 64); next != min {
+			min, skip = next, 0
+		}
+		for _, z := range zs {
+			if z.Score == last {
+				skip++
+			}
+		}
+		recs := make([]*redis.SliceCmd, len(members))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range members {
+				recs[i] = p.HMGet(ctx, k.rec(m), "s", "c", "k", "b")
+			}
+			return nil
+		})
+		var calls []evalCall
+		for i, c := range recs {
+			v, err := c.Result()
+			if err != nil {
+				return wrapErr("build account days", err)
+			}
+			stamp, _ := v[0].(string)
+			contrib, _ := v[1].(string)
+			spec, _ := v[2].(string)
+			bucket, _ := v[3].(string)
+			if stamp == "" || contrib == "" {
+				continue
+			}
+			var es [][2]string
+			if err := json.Unmarshal([]byte(spec), &es); err != nil {
+				return fmt.Errorf("redis build account days: message %s: decode index spec: %w", members[i], err)
+			}
+			done := false
+			for _, e := range es {
+				done = done || e[1] == "a"
+			}
+			if done {
+				continue
+			}
+			var cs map[string]int64
+			if err := json.Unmarshal([]byte(contrib), &cs); err != nil {
+				return fmt.Errorf("redis build account days: message %s: decode contributions: %w", members[i], err)
+			}
+			acct, ac := store.AccountCounters(cs)
+			hour, err := strconv.ParseInt(bucket, 10, 64)
+			if ac == nil || err != nil {
+				continue
+			}
+			d := store.DayStart(time.Unix(hour, 0)).Unix()
+			calls = append(calls, evalCall{keys: []string{k.rec(members[i]), k.acctDay(d, acct)},
+				args: []any{stamp, appendCounters(nil, ac)}})
+		}
+		if len(calls) > 0 {
+			if _, err := s.evalAll(ctx, addAccountDayScript, calls, nil); err != nil {
+				return wrapErr("build account days", err)
+			}
+		}
+		if len(zs) < buildChunk {
+			break
+		}
+	}
+	return wrapErr("build account days", s.rdb.Set(ctx, k.acctDays(), "1", 0).Err())
+}
+
+var _ store.AccountDaysBuilder = (*Store)(nil)

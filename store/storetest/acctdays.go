@@ -1,0 +1,164 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+var acctDayTests = []test{
+	{"AccountDays", testAccountDays},
+}
+
+// acctCorpus spreads customer and staff messages of two accounts (and none) over
+// four UTC days.
+func acctCorpus(ws string) ([]feedbackbot.Message, tagger) {
+	var ms []feedbackbot.Message
+	for i := range 48 {
+		role := feedbackbot.RoleCustomer
+		if i%4 == 3 {
+			role = feedbackbot.RoleStaff
+		}
+		acct := []string{"A1", "A2", ""}[i%3]
+		at := Base.Add(time.Duration(i) * 2 * time.Hour)
+		ms = append(ms, Msg(ws, fmt.Sprintf("d%03d", i), fmt.Sprintf("message %d", i), role, acct, "C1", at))
+	}
+	tag := func(m *feedbackbot.Message) feedbackbot.Tags {
+		var i int
+		fmt.Sscanf(m.ID, "d%d", &i)
+		return Tags(float64(i%9-4)/4, "v1")
+	}
+	return ms, tag
+}
+
+// testAccountDays checks AccountDays against a recount of the messages (and against
+// the hourly rollups, through f.rollups) after apply, edit, delete and re-analysis,
+// and the bounds of its period.
+func testAccountDays(t *testing.T, f *fixture) {
+	ms, tag := acctCorpus("W1")
+	f.put(tag, ms...)
+	want := expectAll(ms, tag)
+	check := func(what string) {
+		t.Helper()
+		f.rollups("W1", dayFrom, Base.Add(6*24*time.Hour))
+		for _, a := range []string{"A1", "A2"} {
+			byDay := map[time.Time]map[string]int64{}
+			for _, st := range want {
+				if st.Message.Account != a {
+					continue
+				}
+				d := store.DayStart(st.Message.Time)
+				_, c := store.AccountCounters(feedbackbot.Contributions(&st.Message, &st.Tags))
+				if byDay[d] == nil {
+					byDay[d] = map[string]int64{}
+				}
+				for k, v := range c {
+					byDay[d][k] += v
+				}
+			}
+			got, err := f.s.AccountDays(f.ctx, "W1", a, store.DayStart(Base), Base.Add(6*24*time.Hour))
+			if err != nil {
+				t.Fatalf("%s: AccountDays(%s): %v", what, a, err)
+			}
+			n := 0
+			for _, r := range got {
+				if r.Counts[feedbackbot.CntCustomer] != byDay[r.Start][feedbackbot.CntCustomer] ||
+					r.Counts[feedbackbot.CntScoreMilli] != byDay[r.Start][feedbackbot.CntScoreMilli] ||
+					r.Counts[feedbackbot.CntStaff] != byDay[r.Start][feedbackbot.CntStaff] {
+					t.Errorf("%s: %s day %s: got %v, want %v", what, a, r.Start, r.Counts, byDay[r.Start])
+				}
+				n++
+			}
+			if n != len(byDay) {
+				t.Errorf("%s: %s: got %d days, want %d", what, a, n, len(byDay))
+			}
+		}
+	}
+	check("apply")
+	// The period is whole days whose start is in [from, to).
+	got, err := f.s.AccountDays(f.ctx, "W1", "A1", Base.Add(time.Hour), store.DayStart(Base).Add(3*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[0].Start.Equal(store.DayStart(Base).Add(24*time.Hour)) {
+		t.Errorf("AccountDays from mid-day: got %s, want the 2 days after it", dump(got))
+	}
+	if got, _ := f.s.AccountDays(f.ctx, "W1", "nobody", dayFrom, dayTo); len(got) != 0 {
+		t.Errorf("AccountDays of an unknown account: %s", dump(got))
+	}
+
+	// An edit that changes the score, one that moves a message to the other account,
+	// a delete, and a re-analysis of everything.
+	e1 := ms[0]
+	e1.Text, e1.EditedAt = "edited", ms[0].Time.Add(time.Minute)
+	e2 := ms[4]
+	e2.Text, e2.Account, e2.AccountName, e2.EditedAt = "moved", "A2", "Account A2", ms[4].Time.Add(time.Minute)
+	edited := func(m *feedbackbot.Message) feedbackbot.Tags {
+		if m.Text == "edited" || m.Text == "moved" {
+			return Tags(-0.9, "v1")
+		}
+		return tag(m)
+	}
+	f.append(Put(e1), Put(e2), Delete(ms[7]))
+	f.consume(edited)
+	want.set(e1, edited(&e1))
+	want.set(e2, edited(&e2))
+	delete(want, ms[7].Key())
+	check("edit and delete")
+
+	v2 := func(m *feedbackbot.Message) feedbackbot.Tags {
+		t := edited(m)
+		t.Sentiment.Score = -t.Sentiment.Score
+		t.Sentiment.Label = feedbackbot.LabelFor(t.Sentiment.Score)
+		t.Analyzer = "v2"
+		return t
+	}
+	var its []store.Applied
+	if err := f.s.Replay(f.ctx, "W1", func(e store.Entry) error {
+		its = append(its, items([]store.Entry{e}, v2)...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.apply(its...)
+	for k, st := range want {
+		st.Tags = v2(&st.Message)
+		want[k] = st
+	}
+	check("re-analysis")
+
+	// Forgetting a person and retention keep them equal to the hourly rollups.
+	if _, err := f.s.Forget(f.ctx, "W1", ms[1].Author); err != nil {
+		t.Fatal(err)
+	}
+	delete(want, ms[1].Key())
+	check("forget")
+	if _, err := f.s.Expire(f.ctx, "W1", Base.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	f.rollups("W1", dayFrom, Base.Add(6*24*time.Hour))
+}
+
+// RunAccountDaysMigration checks that a store holding data applied before account
+// days existed fills them: makeOld takes a store with data and returns it as such an
+// older version left it (its account days gone) once the backend's migration has run
+// (reopen, BuildAccountDays). Afterwards the account days equal the hourly rollups'
+// account counters, and edits and deletes of the old messages keep them so.
+func RunAccountDaysMigration(t *testing.T, s store.Store, makeOld func(store.Store) store.Store) {
+	f := &fixture{t: t, s: s, ctx: t.Context()}
+	ms, tag := acctCorpus("W1")
+	f.put(tag, ms...)
+	f.s = makeOld(s)
+	f.checkAccountDays("W1", dayFrom, Base.Add(6*24*time.Hour))
+	e := ms[0]
+	e.Text, e.EditedAt = "edited", ms[0].Time.Add(time.Minute)
+	f.append(Put(e), Delete(ms[1]))
+	f.consume(func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(-1, "v1") })
+	f.checkAccountDays("W1", dayFrom, Base.Add(6*24*time.Hour))
+	if got, err := f.s.AccountDays(f.ctx, "W1", "A1", dayFrom, dayTo); err != nil || len(got) == 0 {
+		t.Errorf("AccountDays after the migration: %v, %v", dump(got), err)
+	}
+}
