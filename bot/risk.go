@@ -110,21 +110,38 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 	to := now.Add(time.Nanosecond)
 	var base health.Baseline
 	var days []feedbackbot.Rollup
-	if msgFrom.After(baseFrom) {
-		var err error
-		days, err = st.AccountDays(ctx, ws, id, baseFrom, msgFrom)
-		switch {
-		case errors.Is(err, store.ErrAccountDaysMissing):
-			msgFrom = baseFrom
-		case err != nil:
-			return nil, base, fmt.Errorf("risk: daily counters of account %s: %w", id, err)
-		default:
-			base.To = msgFrom
-		}
-	} else {
+	if !msgFrom.After(baseFrom) {
 		msgFrom = baseFrom
 	}
+	// The daily counters and the recent messages are read at the same time: one
+	// round trip's wait instead of two on a networked store.
+	type daysResult struct {
+		days []feedbackbot.Rollup
+		err  error
+	}
+	var daysCh chan daysResult
+	if msgFrom.After(baseFrom) {
+		daysCh = make(chan daysResult, 1)
+		go func() {
+			d, err := st.AccountDays(ctx, ws, id, baseFrom, msgFrom)
+			daysCh <- daysResult{d, err}
+		}()
+	}
 	rows, err := st.Messages(ctx, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to, Limit: store.MaxQueryLimit})
+	if daysCh != nil {
+		r := <-daysCh // always received, so the goroutine never outlives the call
+		switch {
+		case err != nil:
+		case errors.Is(r.err, store.ErrAccountDaysMissing):
+			// Counters not built yet (a store from before them): read the whole window.
+			msgFrom = baseFrom
+			rows, err = st.Messages(ctx, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to, Limit: store.MaxQueryLimit})
+		case r.err != nil:
+			return nil, base, fmt.Errorf("risk: daily counters of account %s: %w", id, r.err)
+		default:
+			days, base.To = r.days, msgFrom
+		}
+	}
 	if err != nil {
 		return nil, base, fmt.Errorf("risk: messages of account %s: %w", id, err)
 	}
