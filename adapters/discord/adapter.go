@@ -77,6 +77,11 @@ type Config struct {
 	CommandTimeout time.Duration
 	// MaxBackoff caps the wait between reconnection attempts (default 2 minutes).
 	MaxBackoff time.Duration
+	// OpenTimeout bounds one connection to the gateway without a lease (dial,
+	// hello, identify; default 30s): a gateway that accepts the connection and then
+	// says nothing is abandoned and retried, instead of holding start-up, reconnects
+	// and shutdown forever. With a lease, the lease's deadline bounds it instead.
+	OpenTimeout time.Duration
 	// SurveyReaction, when set (e.g. "✅"), asks the customer a satisfaction question
 	// when a staff member puts it on the customer's message, for a SurveySample share
 	// (0..1) of messages, with the bot's per-account cooldown. SurveyKind is csat or nps.
@@ -239,6 +244,9 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 2 * time.Minute
 	}
+	if cfg.OpenTimeout <= 0 {
+		cfg.OpenTimeout = 30 * time.Second
+	}
 	if cfg.CaptureQueue <= 0 {
 		cfg.CaptureQueue = 10_000
 	}
@@ -302,8 +310,12 @@ func (a *Adapter) Session() *discordgo.Session { return a.s }
 // and stands by: Run takes the gateway over when the lease becomes free.
 func (a *Adapter) Start(ctx context.Context) error {
 	go a.captureLoop(ctx)
+	a.dialGatewayOurselves()
 	if a.cfg.Lease == nil {
-		return a.open()
+		if err := a.openBounded(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		return nil
 	}
 	return a.startLeased(ctx)
 }
@@ -341,8 +353,8 @@ func (a *Adapter) reconnect(ctx context.Context) error {
 		if err := a.fatalErr(); err != nil {
 			return err
 		}
-		err := a.open()
-		if err == nil {
+		err := a.openBounded(ctx)
+		if err == nil || ctx.Err() != nil {
 			return nil
 		}
 		var fatal *FatalError
@@ -378,6 +390,39 @@ func (a *Adapter) shutdown() {
 	}
 	a.qmu.Unlock()
 	<-a.captureDone
+}
+
+// errOpenTimeout says the gateway took longer than OpenTimeout to let us in.
+var errOpenTimeout = errors.New("no answer from the gateway in time")
+
+// openBounded opens the gateway without a lease, abandoning the attempt (closing its
+// connections, which makes discordgo's Open return) when ctx ends or OpenTimeout
+// passes: discordgo reads the gateway's hello with no deadline, and holds the
+// session's lock meanwhile, which Close needs too.
+func (a *Adapter) openBounded(ctx context.Context) error {
+	a.lead.conns.begin()
+	defer a.lead.conns.end()
+	done := make(chan error, 1)
+	go func() { done <- a.open() }()
+	timer := time.NewTimer(a.cfg.OpenTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		a.lead.conns.abort()
+		<-done
+		return ctx.Err()
+	case <-timer.C:
+		a.lead.conns.abort()
+		if err := <-done; err == nil {
+			// It opened as time ran out: the abort closed its connection, so the
+			// session's disconnect brings Run back here.
+			return nil
+		}
+		return fmt.Errorf("discord: cannot connect to the gateway (it accepted the connection but did not complete the handshake within %s): %w",
+			a.cfg.OpenTimeout, errOpenTimeout)
+	}
 }
 
 func (a *Adapter) open() error {

@@ -76,7 +76,6 @@ func (a *Adapter) holding(now time.Time) bool { return a.lead.held && now.Before
 // first Open races the lease's deadline like Run's do, and the lease is renewed
 // meanwhile (a renew still in flight when Start returns is Run's to take).
 func (a *Adapter) startLeased(ctx context.Context) error {
-	a.dialGatewayOurselves()
 	a.lead.openWait = time.Second
 	a.lead.renewed = make(chan renewResult, 1)
 	a.applyRenew(a.acquire(ctx, a.renewEvery()))
@@ -520,12 +519,15 @@ func later(a, b time.Time) time.Time {
 // gatewayConns lets Run abort an Open in progress. The session's websocket dialer
 // dials through dial, which records the connections of the open in progress; abort
 // closes them, so that Open's reads fail and it returns (releasing discordgo's
-// session lock), and refuses any dial after it until the next open begins.
+// session lock), cancels a dial still in progress, and refuses any dial after it
+// until the next open begins.
 type gatewayConns struct {
 	mu      sync.Mutex
 	dialer  func(ctx context.Context, network, addr string) (net.Conn, error)
 	conns   []net.Conn
 	aborted bool
+	stop    context.Context // ends at abort: bounds the dials of this open
+	cancel  context.CancelFunc
 }
 
 var errOpenAborted = errors.New("discord gateway: connecting was abandoned (the lease ended)")
@@ -548,13 +550,22 @@ func (a *Adapter) dialGatewayOurselves() {
 
 func (g *gatewayConns) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	g.mu.Lock()
-	aborted, dial := g.aborted, g.dialer
+	aborted, dial, stop := g.aborted, g.dialer, g.stop
 	g.mu.Unlock()
 	if aborted {
 		return nil, errOpenAborted
 	}
+	if stop != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer context.AfterFunc(stop, cancel)()
+		defer cancel()
+	}
 	c, err := dial(ctx, network, addr)
 	if err != nil {
+		if stop != nil && stop.Err() != nil {
+			return nil, errOpenAborted
+		}
 		return nil, err
 	}
 	g.mu.Lock()
@@ -571,6 +582,7 @@ func (g *gatewayConns) dial(ctx context.Context, network, addr string) (net.Conn
 func (g *gatewayConns) begin() {
 	g.mu.Lock()
 	g.conns, g.aborted = nil, false
+	g.stop, g.cancel = context.WithCancel(context.Background())
 	g.mu.Unlock()
 }
 
@@ -578,6 +590,10 @@ func (g *gatewayConns) begin() {
 func (g *gatewayConns) end() {
 	g.mu.Lock()
 	g.conns = nil
+	if g.cancel != nil {
+		g.cancel()
+	}
+	g.stop, g.cancel = nil, nil
 	g.mu.Unlock()
 }
 
@@ -586,6 +602,9 @@ func (g *gatewayConns) abort() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.aborted = true
+	if g.cancel != nil {
+		g.cancel()
+	}
 	for _, c := range g.conns {
 		_ = c.Close()
 	}
