@@ -28,6 +28,7 @@ func runDigest(ctx context.Context, args []string) error {
 	sizes := fs.String("sizes", "10000,100000", "comma-separated history sizes (messages)")
 	kinds := fs.String("stores", "bolt,redis", "stores to measure")
 	reps := fs.Int("reps", 30, "timed repetitions per figure (median and p99 reported)")
+	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.Parse(args)
@@ -37,8 +38,9 @@ func runDigest(ctx context.Context, args []string) error {
 		return err
 	}
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	rows := [][]string{{"store", "history", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg"}}
-	out := map[string]any{}
+	out := map[string]any{"per_day": *daily}
+	fmt.Printf("history: %d messages a day across 200 accounts, as of %s\n", *daily, end.Format(time.DateTime))
+	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg"}}
 	for _, kind := range strings.Split(*kinds, ",") {
 		for i, sz := range strings.Split(*sizes, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(sz))
@@ -50,7 +52,7 @@ func runDigest(ctx context.Context, args []string) error {
 				rows = append(rows, []string{kind, sz, "skipped: " + err.Error()})
 				continue
 			}
-			fill, err := fillHistory(ctx, st, a, n, end)
+			fill, err := fillHistoryAt(ctx, st, a, n, *daily, end)
 			if err != nil {
 				cleanup()
 				return err
@@ -74,7 +76,7 @@ func runDigest(ctx context.Context, args []string) error {
 			out[key+"_digest_median_ms"], out[key+"_digest_p99_ms"] = ms(median(dig)), ms(quantile(dig, 0.99))
 			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
 			out[key+"_account_full_read_median_ms"] = ms(median(full))
-			rows = append(rows, []string{kind, sz, fmt.Sprintf("%.0f", fill),
+			rows = append(rows, []string{kind, sz, fmt.Sprintf("%.1f", float64(n)/float64(*daily)), fmt.Sprintf("%.0f", fill),
 				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))),
 				fmt.Sprintf("%.2f ms", ms(median(acc))), fmt.Sprintf("%.2f ms", ms(quantile(acc, 0.99))),
 				fmt.Sprintf("%.2f ms", ms(median(full))), perMsg})
@@ -103,7 +105,15 @@ const perDay = 1000
 // fillHistory captures and analyses n messages at perDay a day up to end, across 200
 // accounts, and returns the fill rate.
 func fillHistory(ctx context.Context, st store.Store, a *analysis.Analyzer, n int, end time.Time) (float64, error) {
-	step := 24 * time.Hour / perDay
+	return fillHistoryAt(ctx, st, a, n, perDay, end)
+}
+
+// fillHistoryAt is fillHistory at daily messages a day.
+func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n, daily int, end time.Time) (float64, error) {
+	if daily <= 0 {
+		return 0, fmt.Errorf("messages a day must be positive, not %d", daily)
+	}
+	step := 24 * time.Hour / time.Duration(daily)
 	def := config.Default().Analysis
 	rate, _, err := captureAndAnalyse(ctx, st, a, n, def.Workers, max(def.Batch, 1000), func(i int) feedbackbot.Message {
 		m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%40, i), Platform: feedbackbot.PlatformSlack, Workspace: "TBENCH",
