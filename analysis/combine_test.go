@@ -13,7 +13,7 @@ import (
 
 // layerSets are the sets the combination layer is trained on, as `go run ./bench
 // train` reads them (the held-out set is never among them).
-var layerSets = []string{"testdata/chat_labelled.jsonl", "testdata/chat_dev.jsonl", "testdata/chat_train2.jsonl", "testdata/chat_train3.jsonl"}
+var layerSets = []string{"testdata/chat_labelled.jsonl", "testdata/chat_dev.jsonl", "testdata/chat_train2.jsonl", "testdata/chat_train3.jsonl", "testdata/chat_train4.jsonl"}
 
 func readExamples(t testing.TB, path string) []Example {
 	t.Helper()
@@ -37,7 +37,7 @@ func readExamples(t testing.TB, path string) []Example {
 	return out
 }
 
-// TestShippedLayerIsFresh: data/layer.json is exactly what training on the four
+// TestShippedLayerIsFresh: data/layer.json is exactly what training on the five
 // sets with DefaultLayerOptions gives (so the shipped weights can be rebuilt, and
 // a change to the rules or the features that would change them is caught).
 func TestShippedLayerIsFresh(t *testing.T) {
@@ -74,21 +74,24 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestLayerCrossValidation trains the layer on three sets and scores the fourth,
-// for each of the four (leave one set out), against the rules alone on the same
-// set. The folds' figures (engine fb-8; rules alone in brackets): sentiment
-// macro-F1 chat_labelled 0.930 (0.925), chat_dev 0.940 (0.900), chat_train2 0.887
-// (0.837), chat_train3 0.706 (0.632); intent accuracy 0.809 (0.812), 0.878 (0.777),
-// 0.733 (0.636), 0.614 (0.490). Floors sit just under them.
+// TestLayerCrossValidation trains the layer on four sets and scores the fifth, for
+// each of the five (leave one set out), and reports the rules alone on the same
+// set. The folds' figures (engine fb-8, layer trained on five sets; rules alone in
+// brackets): sentiment macro-F1 chat_labelled 0.904 (0.925), chat_dev 0.944
+// (0.900), chat_train2 0.875 (0.837), chat_train3 0.764 (0.632), chat_train4 0.802
+// (0.676); intent accuracy 0.809 (0.812), 0.846 (0.777), 0.761 (0.636), 0.634
+// (0.490), 0.670 (0.536). The layer beats the rules on every fold but
+// chat_labelled, the set the rules were first fitted on (their 0.925 there is
+// optimistic). Floors sit just under the layer's figures.
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains four layers")
+		t.Skip("trains five layers")
 	}
 	sets := make([][]Example, len(layerSets))
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.925, 0.80}, {0.93, 0.87}, {0.88, 0.725}, {0.70, 0.605}}
+	floors := []struct{ f1, intent float64 }{{0.90, 0.80}, {0.94, 0.84}, {0.87, 0.755}, {0.76, 0.625}, {0.795, 0.665}}
 	rules, err := NewWithLayer(DefaultTaxonomy(), nil)
 	if err != nil {
 		t.Fatal(err)
