@@ -200,11 +200,13 @@ func TestChatTrain4Set(t *testing.T) {
 // (AnalyzeMessage), trained on the four training sets with options chosen by
 // leave-one-set-out cross-validation over them; the held-out aggregates were looked
 // at twice, at the end (bench analysis, then this test on unchanged code): macro-F1
-// 0.761 (accuracy 0.778), intent 0.733, themes unchanged. The floors sit just under
-// today's.
+// 0.761 (accuracy 0.778), intent 0.733, themes unchanged. Retrained on five sets
+// (chat_train4 added, options re-chosen by five-fold cross-validation), looked at
+// once, after the retrain had been committed on the cross-validated figures alone:
+// macro-F1 0.822 (accuracy 0.833), intent 0.754. The floors sit just under today's.
 func TestChatHoldoutSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_holdout.jsonl")
-	layerFloors(t, l, 0.75, 0.72)
+	layerFloors(t, l, 0.815, 0.745)
 	if m.macroF1 < 0.65 || m.themeP < 0.78 || m.themeR < 0.49 || m.intent < 0.57 {
 		t.Errorf("below the held-out floors (macro-F1 0.65, theme P 0.78 R 0.49, intent 0.57)")
 	}
