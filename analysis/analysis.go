@@ -43,6 +43,7 @@ type Analyzer struct {
 	themes  *themes.Matcher
 	comb    *combiner // nil: rules only
 	version string
+	base    string // engine and taxonomy, without the layer's weights
 	bufs    sync.Pool
 }
 
@@ -80,15 +81,20 @@ func NewWithLayer(t Taxonomy, weights []byte) (*Analyzer, error) {
 		return nil, fmt.Errorf("taxonomy: %w", err)
 	}
 	sum := sha256.Sum256(raw)
-	a := &Analyzer{sent: s, themes: m, comb: comb, version: EngineVersion + "+" + hex.EncodeToString(sum[:4])}
-	if comb == nil {
-		a.version += "-rules"
+	base := EngineVersion + "+" + hex.EncodeToString(sum[:4])
+	a := &Analyzer{sent: s, themes: m, comb: comb, base: base, version: base + "-rules"}
+	if comb != nil {
+		// A retrained layer tags differently, so its weights are in the version too:
+		// reanalyze then re-tags what the previous weights tagged.
+		w := sha256.Sum256(weights)
+		a.version = base + "." + hex.EncodeToString(w[:4])
 	}
 	a.bufs.New = func() any { return &scratch{cache: themes.StemCache{}} }
 	return a, nil
 }
 
-// Version identifies the engine and taxonomy.
+// Version identifies the engine, the taxonomy and the combination layer's weights
+// ("fb-8+<taxonomy hash>.<weights hash>", or "...-rules" without the layer).
 func (a *Analyzer) Version() string { return a.version }
 
 // Analyze tags text of unknown provenance as if a customer wrote it, with the
@@ -111,7 +117,7 @@ func (a *Analyzer) RulesOnly() *Analyzer {
 	if a.comb == nil {
 		return a
 	}
-	r := &Analyzer{sent: a.sent, themes: a.themes, version: a.version + "-rules"}
+	r := &Analyzer{sent: a.sent, themes: a.themes, base: a.base, version: a.base + "-rules"}
 	r.bufs.New = a.bufs.New
 	return r
 }

@@ -17,7 +17,7 @@ import (
 // generic features of a message, the rule engine's own outputs (its score, the
 // positive and negative sums before and after the rules, which word classes and
 // rules fired, the rules' intent, themes, question, emphasis) plus hashed word
-// stems and stem pairs. Its weights are fitted on the four training chat sets by
+// stems and stem pairs. Its weights are fitted on the five training chat sets by
 // `go run ./bench train` (TrainLayer) and shipped as data/layer.json.
 //
 //go:embed data/layer.json

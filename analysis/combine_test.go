@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -13,7 +14,7 @@ import (
 
 // layerSets are the sets the combination layer is trained on, as `go run ./bench
 // train` reads them (the held-out set is never among them).
-var layerSets = []string{"testdata/chat_labelled.jsonl", "testdata/chat_dev.jsonl", "testdata/chat_train2.jsonl", "testdata/chat_train3.jsonl"}
+var layerSets = []string{"testdata/chat_labelled.jsonl", "testdata/chat_dev.jsonl", "testdata/chat_train2.jsonl", "testdata/chat_train3.jsonl", "testdata/chat_train4.jsonl"}
 
 func readExamples(t testing.TB, path string) []Example {
 	t.Helper()
@@ -37,7 +38,7 @@ func readExamples(t testing.TB, path string) []Example {
 	return out
 }
 
-// TestShippedLayerIsFresh: data/layer.json is exactly what training on the four
+// TestShippedLayerIsFresh: data/layer.json is exactly what training on the five
 // sets with DefaultLayerOptions gives (so the shipped weights can be rebuilt, and
 // a change to the rules or the features that would change them is caught).
 func TestShippedLayerIsFresh(t *testing.T) {
@@ -74,21 +75,24 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestLayerCrossValidation trains the layer on three sets and scores the fourth,
-// for each of the four (leave one set out), against the rules alone on the same
-// set. The folds' figures (engine fb-8; rules alone in brackets): sentiment
-// macro-F1 chat_labelled 0.930 (0.925), chat_dev 0.940 (0.900), chat_train2 0.887
-// (0.837), chat_train3 0.706 (0.632); intent accuracy 0.809 (0.812), 0.878 (0.777),
-// 0.733 (0.636), 0.614 (0.490). Floors sit just under them.
+// TestLayerCrossValidation trains the layer on four sets and scores the fifth, for
+// each of the five (leave one set out), and reports the rules alone on the same
+// set. The folds' figures (engine fb-8, layer trained on five sets; rules alone in
+// brackets): sentiment macro-F1 chat_labelled 0.904 (0.925), chat_dev 0.944
+// (0.900), chat_train2 0.875 (0.837), chat_train3 0.764 (0.632), chat_train4 0.802
+// (0.676); intent accuracy 0.809 (0.812), 0.846 (0.777), 0.761 (0.636), 0.634
+// (0.490), 0.670 (0.536). The layer beats the rules on every fold but
+// chat_labelled, the set the rules were first fitted on (their 0.925 there is
+// optimistic). Floors sit just under the layer's figures.
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains four layers")
+		t.Skip("trains five layers")
 	}
 	sets := make([][]Example, len(layerSets))
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.925, 0.80}, {0.93, 0.87}, {0.88, 0.725}, {0.70, 0.605}}
+	floors := []struct{ f1, intent float64 }{{0.90, 0.80}, {0.94, 0.84}, {0.87, 0.755}, {0.76, 0.625}, {0.795, 0.665}}
 	rules, err := NewWithLayer(DefaultTaxonomy(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -202,8 +206,8 @@ func TestPlainTextStaysWithTheRules(t *testing.T) {
 	if changed == 0 {
 		t.Error("the layer changed no tag of the dev set")
 	}
-	if v := a.RulesOnly().Version(); v != a.Version()+"-rules" || v != rules.Version() {
-		t.Errorf("RulesOnly version %q, want %q (as the rules-only analyzer's %q)", v, a.Version()+"-rules", rules.Version())
+	if v := a.RulesOnly().Version(); v != rules.Version() || !strings.HasSuffix(v, "-rules") || v == a.Version() {
+		t.Errorf("RulesOnly version %q, want the rules-only analyzer's %q (and not the layer's %q)", v, rules.Version(), a.Version())
 	}
 }
 
@@ -226,5 +230,28 @@ func BenchmarkLayer(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		sc.feats = features(sc.feats[:0], a.comb.hashBits, sc.low, sc.stems, clean, sent, rep, th, intent)
 		a.comb.apply(sc.feats, sent, productTalk(rep, th))
+	}
+}
+
+// TestVersionTracksLayer: other weights are another version (so reanalyze re-tags
+// what a previous layer tagged); the rules-only version does not depend on them.
+func TestVersionTracksLayer(t *testing.T) {
+	a, err := NewWithLayer(DefaultTaxonomy(), layerJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := append(bytes.Clone(layerJSON), '\n') // the same model, another file
+	b, err := NewWithLayer(DefaultTaxonomy(), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Version() == b.Version() {
+		t.Errorf("two weights files give the same version %q", a.Version())
+	}
+	if a.RulesOnly().Version() != b.RulesOnly().Version() {
+		t.Errorf("rules-only versions differ with the weights: %q vs %q", a.RulesOnly().Version(), b.RulesOnly().Version())
+	}
+	if shipped := newA(t); shipped.Version() != a.Version() {
+		t.Errorf("New's version %q, want the shipped layer's %q", shipped.Version(), a.Version())
 	}
 }

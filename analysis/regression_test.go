@@ -115,7 +115,7 @@ func measureWith(t *testing.T, path string, minRows int, chat bool) chatFigures 
 // these rows, see layerFloors).
 func TestChatRegressionSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_labelled.jsonl")
-	layerFloors(t, l, 0.98, 0.98)
+	layerFloors(t, l, 0.99, 0.98)
 	if m.macroF1 < 0.915 || m.themeP < 0.89 || m.themeR < 0.80 || m.intent < 0.81 {
 		t.Errorf("below the regression floors (macro-F1 0.915, theme P 0.89 R 0.80, intent 0.81)")
 	}
@@ -128,7 +128,7 @@ func TestChatRegressionSet(t *testing.T) {
 // 0.713).
 func TestChatDevSet(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_dev.jsonl", 150)
-	layerFloors(t, l, 0.98, 0.99)
+	layerFloors(t, l, 0.99, 0.99)
 	if m.macroF1 < 0.89 || m.themeP < 0.71 || m.themeR < 0.68 || m.intent < 0.77 {
 		t.Errorf("below the dev-set floors (macro-F1 0.89, theme P 0.71 R 0.68, intent 0.77)")
 	}
@@ -144,7 +144,7 @@ func TestChatDevSet(t *testing.T) {
 // unchanged at P 0.761 R 0.498.
 func TestChatTrain2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train2.jsonl", 400)
-	layerFloors(t, l, 0.95, 0.99)
+	layerFloors(t, l, 0.99, 0.99)
 	if m.macroF1 < 0.83 || m.themeP < 0.75 || m.themeR < 0.49 || m.intent < 0.63 {
 		t.Errorf("below the train2 floors (macro-F1 0.83, theme P 0.75 R 0.49, intent 0.63)")
 	}
@@ -162,9 +162,27 @@ func TestChatTrain2Set(t *testing.T) {
 // unchanged, intent 0.490.
 func TestChatTrain3Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train3.jsonl", 400)
-	layerFloors(t, l, 0.925, 0.99)
+	layerFloors(t, l, 0.99, 0.99)
 	if m.macroF1 < 0.625 || m.themeP < 0.52 || m.themeR < 0.45 || m.intent < 0.48 {
 		t.Errorf("below the train3 floors (macro-F1 0.625, theme P 0.52 R 0.45, intent 0.48)")
+	}
+}
+
+// TestChatTrain4Set measures the fourth training set (testdata/chat_train4.jsonl,
+// 457 rows of Slack Connect and Discord chat from many kinds of product: SaaS, dev
+// tools, games, fintech, e-commerce, hardware, education, healthcare admin,
+// logistics; a third neutral, a quarter positive), labelled blind and committed
+// (61e22e5) before the analyzer ran on it, for the combination layer: no rule was
+// found on it. Its first run, before the layer was trained on it, was an unseen test
+// of fb-8 as trained on four sets: rules alone (fb-7) macro-F1 0.676 (accuracy
+// 0.676), theme P 0.573 R 0.515, intent 0.536; with the layer 0.743 (accuracy 0.744),
+// intent 0.670. The layer now trains on it, so its layer figures are fitted (0.996,
+// intent 0.993); the rules' are still first-run figures.
+func TestChatTrain4Set(t *testing.T) {
+	m, l := measureChatSetN(t, "testdata/chat_train4.jsonl", 420)
+	layerFloors(t, l, 0.99, 0.99)
+	if m.macroF1 < 0.67 || m.themeP < 0.565 || m.themeR < 0.51 || m.intent < 0.53 {
+		t.Errorf("below the train4 floors (macro-F1 0.67, theme P 0.565 R 0.51, intent 0.53)")
 	}
 }
 
@@ -182,20 +200,24 @@ func TestChatTrain3Set(t *testing.T) {
 // (AnalyzeMessage), trained on the four training sets with options chosen by
 // leave-one-set-out cross-validation over them; the held-out aggregates were looked
 // at twice, at the end (bench analysis, then this test on unchanged code): macro-F1
-// 0.761 (accuracy 0.778), intent 0.733, themes unchanged. The floors sit just under
-// today's.
+// 0.761 (accuracy 0.778), intent 0.733, themes unchanged. Retrained on five sets
+// (chat_train4 added, options re-chosen by five-fold cross-validation), looked at
+// once, after the retrain had been committed on the cross-validated figures alone:
+// macro-F1 0.822 (accuracy 0.833), intent 0.754. The floors sit just under today's.
 func TestChatHoldoutSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_holdout.jsonl")
-	layerFloors(t, l, 0.75, 0.72)
+	layerFloors(t, l, 0.815, 0.745)
 	if m.macroF1 < 0.65 || m.themeP < 0.78 || m.themeR < 0.49 || m.intent < 0.57 {
 		t.Errorf("below the held-out floors (macro-F1 0.65, theme P 0.78 R 0.49, intent 0.57)")
 	}
 }
 
 // layerFloors fails when the figures with the combination layer (AnalyzeMessage)
-// drop below floors. On the four training sets they are fitted (the layer was
-// trained on these rows: engine fb-8, macro-F1 0.989, 0.993, 0.960, 0.935, intent
-// 0.993, 1.000, 0.998, 0.998); the honest figures are TestLayerCrossValidation's.
+// drop below floors. On the five training sets they are fitted (the layer was
+// trained on these rows: engine fb-8 trained on five sets, macro-F1 1.000, 1.000,
+// 0.996, 0.997, 0.996, intent 0.990, 1.000, 0.996, 0.995, 0.993; trained on four,
+// 0.989, 0.993, 0.960, 0.935, intent 0.993, 1.000, 0.998, 0.998); the honest figures
+// are TestLayerCrossValidation's.
 func layerFloors(t *testing.T, m chatFigures, f1, intent float64) {
 	t.Helper()
 	if m.macroF1 < f1 || m.intent < intent {

@@ -27,18 +27,23 @@ var trainingSets = []string{
 	"analysis/testdata/chat_dev.jsonl",
 	"analysis/testdata/chat_train2.jsonl",
 	"analysis/testdata/chat_train3.jsonl",
+	"analysis/testdata/chat_train4.jsonl",
 }
 
 func runTrain(ctx context.Context, args []string) error {
 	fs := newFlags("train")
 	out := fs.String("out", "analysis/data/layer.json", "where to write the layer's weights")
-	cv := fs.Bool("cv", false, "print leave-one-set-out figures (train on three sets, score the fourth) for the default options instead of writing weights")
+	cv := fs.Bool("cv", false, "print leave-one-set-out figures (train on the other sets, score the one left out) for the default options instead of writing weights")
 	grid := fs.Bool("grid", false, "with -cv: search the options' grid and print each point's mean figures")
 	gate := fs.String("gate", "", "with -cv: override the default gate (true or false)")
 	hashBits := fs.Int("hash", -1, "with -cv: override the default hash bits")
-	tweets := fs.String("tweets", "", "with -cv: also score the tweets (a test set: look sparingly) in this directory, under the layer trained on all four sets, with and without the gate")
+	tweets := fs.String("tweets", "", "with -cv: also score the tweets (a test set: look sparingly) in this directory, under the layer trained on all the training sets, with and without the gate")
 	toNeg := fs.String("to-negative", "", "with -cv: override the default to_negative (true or false)")
-	flips := fs.Bool("flips", false, "with -cv: count the layer's label changes by kind, over the four folds")
+	thr := fs.Float64("threshold", -1, "with -cv: override the default threshold")
+	sl2d := fs.Float64("l2-dense", -1, "with -cv: override the sentiment model's default dense L2 penalty")
+	sl2h := fs.Float64("l2-hash", -1, "with -cv: override the sentiment model's default hashed-stem L2 penalty")
+	sbal := fs.String("balanced", "", "with -cv: override the sentiment model's default class balance (true or false)")
+	flips := fs.Bool("flips", false, "with -cv: count the layer's label changes by kind, over the folds")
 	fs.Parse(args)
 
 	sets := make([][]analysis.Example, len(trainingSets))
@@ -81,6 +86,18 @@ func runTrain(ctx context.Context, args []string) error {
 	if *hashBits >= 0 {
 		o.HashBits = *hashBits
 	}
+	if *thr >= 0 {
+		o.Threshold = *thr
+	}
+	if *sl2d >= 0 {
+		o.Sentiment.L2Dense = *sl2d
+	}
+	if *sl2h >= 0 {
+		o.Sentiment.L2Hash = *sl2h
+	}
+	if *sbal != "" {
+		o.Sentiment.Balanced = *sbal == "true"
+	}
 	if *flips {
 		return flipCounts(sets, o, variant{o.Threshold, o.Gate, o.ToNegative})
 	}
@@ -94,20 +111,21 @@ func runTrain(ctx context.Context, args []string) error {
 		return err
 	}
 	var mr, ml chatFigures
+	k := float64(len(trainingSets))
 	for i, p := range trainingSets {
 		r := measureChat(rules, toLabelled(sets[i]), false)
 		l := res[0][i]
 		rows = append(rows, []string{filepath.Base(p), fmt.Sprintf("%.3f (%.3f)", r.macroF1, r.accuracy), fmt.Sprintf("%.3f (%.3f)", l.macroF1, l.accuracy),
 			fmt.Sprintf("%.3f", r.intent), fmt.Sprintf("%.3f", l.intent)})
-		mr.macroF1, mr.accuracy, mr.intent = mr.macroF1+r.macroF1/4, mr.accuracy+r.accuracy/4, mr.intent+r.intent/4
-		ml.macroF1, ml.accuracy, ml.intent = ml.macroF1+l.macroF1/4, ml.accuracy+l.accuracy/4, ml.intent+l.intent/4
+		mr.macroF1, mr.accuracy, mr.intent = mr.macroF1+r.macroF1/k, mr.accuracy+r.accuracy/k, mr.intent+r.intent/k
+		ml.macroF1, ml.accuracy, ml.intent = ml.macroF1+l.macroF1/k, ml.accuracy+l.accuracy/k, ml.intent+l.intent/k
 	}
 	if *tweets != "" {
 		if err := tweetCheck(*tweets, sets, o); err != nil {
 			return err
 		}
 	}
-	rows = append(rows, []string{"mean of the four folds", fmt.Sprintf("%.3f (%.3f)", mr.macroF1, mr.accuracy), fmt.Sprintf("%.3f (%.3f)", ml.macroF1, ml.accuracy),
+	rows = append(rows, []string{fmt.Sprintf("mean of the %d folds", len(trainingSets)), fmt.Sprintf("%.3f (%.3f)", mr.macroF1, mr.accuracy), fmt.Sprintf("%.3f (%.3f)", ml.macroF1, ml.accuracy),
 		fmt.Sprintf("%.3f", mr.intent), fmt.Sprintf("%.3f", ml.intent)})
 	table(rows)
 	return nil
@@ -121,8 +139,8 @@ func toLabelled(ex []analysis.Example) []labelled {
 	return out
 }
 
-// crossValidate trains on every three sets and scores the fourth, once per
-// threshold: res[t][fold].
+// crossValidate trains on all the sets but one and scores the one left out, for
+// each set in turn, once per threshold: res[t][fold].
 func crossValidate(sets [][]analysis.Example, o analysis.LayerOptions, thresholds []variant) ([][]chatFigures, error) {
 	res := make([][]chatFigures, len(thresholds))
 	for fold := range sets {
@@ -182,8 +200,8 @@ func searchGrid(ctx context.Context, sets [][]analysis.Example) error {
 		}
 	}
 	type point struct {
-		name                             string
-		f1, acc, train3, intent, intent3 float64
+		name                              string
+		f1, acc, last, intent, intentLast float64
 	}
 	var pts []point
 	for _, hb := range []int{0, 12} {
@@ -205,13 +223,13 @@ func searchGrid(ctx context.Context, sets [][]analysis.Example) error {
 					for ti, t := range thresholds {
 						p := point{name: fmt.Sprintf("hash=%d l2d=%g l2h=%g bal=%v %v", hb, ld, lh, bal, t)}
 						for _, f := range res[ti] {
-							p.f1 += f.macroF1 / 4
-							p.acc += f.accuracy / 4
-							p.intent += f.intent / 4
+							p.f1 += f.macroF1 / float64(len(sets))
+							p.acc += f.accuracy / float64(len(sets))
+							p.intent += f.intent / float64(len(sets))
 						}
-						p.train3, p.intent3 = res[ti][3].macroF1, res[ti][3].intent
+						p.last, p.intentLast = res[ti][len(sets)-1].macroF1, res[ti][len(sets)-1].intent
 						pts = append(pts, p)
-						fmt.Fprintf(os.Stderr, "%-50s F1 %.3f acc %.3f train3 %.3f | intent %.3f train3 %.3f\n", p.name, p.f1, p.acc, p.train3, p.intent, p.intent3)
+						fmt.Fprintf(os.Stderr, "%-50s F1 %.3f acc %.3f last set %.3f | intent %.3f last set %.3f\n", p.name, p.f1, p.acc, p.last, p.intent, p.intentLast)
 					}
 				}
 			}
@@ -220,7 +238,7 @@ func searchGrid(ctx context.Context, sets [][]analysis.Example) error {
 	sort.SliceStable(pts, func(i, j int) bool { return pts[i].f1 > pts[j].f1 })
 	fmt.Println("best by mean sentiment macro-F1:")
 	for _, p := range pts[:min(10, len(pts))] {
-		fmt.Printf("  %-50s F1 %.3f acc %.3f train3 %.3f\n", p.name, p.f1, p.acc, p.train3)
+		fmt.Printf("  %-50s F1 %.3f acc %.3f last set %.3f\n", p.name, p.f1, p.acc, p.last)
 	}
 	var ipts []point
 	for _, p := range pts {
@@ -231,13 +249,13 @@ func searchGrid(ctx context.Context, sets [][]analysis.Example) error {
 	sort.SliceStable(ipts, func(i, j int) bool { return ipts[i].intent > ipts[j].intent })
 	fmt.Println("best by mean intent accuracy (threshold plays no part):")
 	for _, p := range ipts[:min(10, len(ipts))] {
-		fmt.Printf("  %-50s intent %.3f train3 %.3f\n", p.name, p.intent, p.intent3)
+		fmt.Printf("  %-50s intent %.3f last set %.3f\n", p.name, p.intent, p.intentLast)
 	}
 	return nil
 }
 
 // tweetCheck prints the tweet figures of the rules alone and of the layer trained
-// on all four sets, with and without the gate: the tweets are a test set, never
+// on all the training sets, with and without the gate: the tweets are a test set, never
 // trained or selected on; this shows whether a layer keeps the tweet targets.
 func tweetCheck(dir string, sets [][]analysis.Example, o analysis.LayerOptions) error {
 	texts, truth, err := readTweets(filepath.Join(dir, "tweets_GroundTruth.txt"))
@@ -293,7 +311,7 @@ func tweetCheck(dir string, sets [][]analysis.Example, o analysis.LayerOptions) 
 	return nil
 }
 
-// flipCounts prints, over the four folds, how the layer changed the rules' labels
+// flipCounts prints, over the folds, how the layer changed the rules' labels
 // (from -> to) and how often the change was right or wrong.
 func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) error {
 	rules, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), nil)
@@ -318,7 +336,7 @@ func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) e
 			return err
 		}
 		for _, r := range sets[fold] {
-			from, to := rules.Analyze(r.Text).Sentiment.Label, a.Analyze(r.Text).Sentiment.Label
+			from, to := rules.AnalyzeChat(r.Text).Sentiment.Label, a.AnalyzeChat(r.Text).Sentiment.Label
 			if from == to {
 				continue
 			}
