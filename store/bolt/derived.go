@@ -629,11 +629,17 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 	return out, nil
 }
 
+// acctDaysBuilt counts what buildAccountDays did: workspaces, hourly rollups read
+// and account days written.
+type acctDaysBuilt struct{ workspaces, hours, days int }
+
 // buildAccountDays fills every workspace's account-day counters from its hourly
 // rollups (their account counters summed by day): the one-off migration of a file
 // written before they existed, run by Open in the transaction that marks it done.
-func buildAccountDays(tx *bbolt.Tx) error {
-	return tx.Bucket(bWS).ForEachBucket(func(name []byte) error {
+func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
+	var res acctDaysBuilt
+	err := tx.Bucket(bWS).ForEachBucket(func(name []byte) error {
+		res.workspaces++
 		b := tx.Bucket(bWS).Bucket(name)
 		if b.Bucket(bAcctDay) != nil {
 			if err := b.DeleteBucket(bAcctDay); err != nil {
@@ -657,6 +663,7 @@ func buildAccountDays(tx *bbolt.Tx) error {
 					if err := days.Put([]byte(k), store.AppendCounters(nil, counts)); err != nil {
 						return err
 					}
+					res.days++
 				}
 			}
 			clear(sums)
@@ -664,6 +671,7 @@ func buildAccountDays(tx *bbolt.Tx) error {
 		}
 		var day time.Time
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			res.hours++
 			at := store.DayStart(decodeHourKey(k))
 			if !at.Equal(day) {
 				if err := flush(); err != nil {
@@ -689,4 +697,5 @@ func buildAccountDays(tx *bbolt.Tx) error {
 		}
 		return flush()
 	})
+	return res, err
 }
