@@ -134,12 +134,20 @@ const buildChunk = 500
 // running workers (what they apply now counts in its day already) and idempotent.
 // Messages removed by retention before it ran are in their hours' rollups but not
 // in their account days.
-func (s *Store) BuildAccountDays(ctx context.Context, workspace string) error {
+func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress func(done, total int)) error {
 	k := s.ws(workspace)
 	if n, err := s.rdb.Exists(ctx, k.acctDays()).Result(); err != nil {
 		return wrapErr("build account days", err)
 	} else if n == 1 {
 		return nil
+	}
+	done, total := 0, int64(0)
+	if progress != nil {
+		var err error
+		if total, err = s.rdb.ZCard(ctx, k.timeAll()).Result(); err != nil {
+			return wrapErr("build account days", err)
+		}
+		progress(0, int(total))
 	}
 	// Paged by score (from the last one read, skipping the members of that score
 	// already read), so deletes while it runs cannot make it skip a message.
@@ -190,11 +198,11 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string) error {
 			if err := json.Unmarshal([]byte(spec), &es); err != nil {
 				return fmt.Errorf("redis build account days: message %s: decode index spec: %w", members[i], err)
 			}
-			done := false
+			counted := false
 			for _, e := range es {
-				done = done || e[1] == "a"
+				counted = counted || e[1] == "a"
 			}
-			if done {
+			if counted {
 				continue
 			}
 			var cs map[string]int64
@@ -214,6 +222,9 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string) error {
 			if _, err := s.evalAll(ctx, addAccountDayScript, calls, nil); err != nil {
 				return wrapErr("build account days", err)
 			}
+		}
+		if done += len(zs); progress != nil {
+			progress(done, int(max(total, int64(done))))
 		}
 		if len(zs) < buildChunk {
 			break
