@@ -650,9 +650,16 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 		if err != nil {
 			return err
 		}
+		// The days are summed in time order but kept by account then day, so they
+		// are put in key order at the end: bbolt splits a transaction's new nodes
+		// only when it commits, so 200,000 puts in random order into a new bucket
+		// cost two minutes of memory moves (a million messages, 200 accounts, 1,000
+		// days), and in key order a fraction of a second. Memory: the encoded days,
+		// about 100 bytes each.
+		type dayCounters struct{ k, v []byte }
+		var out []dayCounters
 		sums := map[string]map[string]int64{}
-		c := b.Bucket(bRoll).Cursor()
-		flush := func() error {
+		flush := func() {
 			for k, counts := range sums {
 				for n, v := range counts {
 					if v == 0 {
@@ -660,23 +667,18 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 					}
 				}
 				if len(counts) > 0 {
-					if err := days.Put([]byte(k), store.AppendCounters(nil, counts)); err != nil {
-						return err
-					}
-					res.days++
+					out = append(out, dayCounters{[]byte(k), store.AppendCounters(nil, counts)})
 				}
 			}
 			clear(sums)
-			return nil
 		}
+		c := b.Bucket(bRoll).Cursor()
 		var day time.Time
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			res.hours++
 			at := store.DayStart(decodeHourKey(k))
 			if !at.Equal(day) {
-				if err := flush(); err != nil {
-					return err
-				}
+				flush()
 				day = at
 			}
 			counts := map[string]int64{}
@@ -695,7 +697,15 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 				sums[dk][cnt] += v
 			}
 		}
-		return flush()
+		flush()
+		slices.SortFunc(out, func(a, b dayCounters) int { return bytes.Compare(a.k, b.k) })
+		for _, d := range out {
+			if err := days.Put(d.k, d.v); err != nil {
+				return err
+			}
+		}
+		res.days += len(out)
+		return nil
 	})
 	return res, err
 }
