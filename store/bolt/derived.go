@@ -654,8 +654,8 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 		// are put in key order at the end: bbolt splits a transaction's new nodes
 		// only when it commits, so 200,000 puts in random order into a new bucket
 		// cost two minutes of memory moves (a million messages, 200 accounts, 1,000
-		// days), and in key order a fraction of a second. Memory: the encoded days,
-		// about 100 bytes each.
+		// days), and in key order a fraction of a second. Memory: the encoded days
+		// with their keys, under 200 bytes each.
 		type dayCounters struct{ k, v []byte }
 		var out []dayCounters
 		sums := map[string]map[string]int64{}
