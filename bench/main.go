@@ -28,6 +28,7 @@ var subcommands = map[string]subcommand{
 	"scale":    {"every scale-out figure in one run: pipeline, import of 1M messages, digest latency at 10k/100k/1M", runScale},
 	"import":   {"time from `feedbackbot import` of a generated Slack export to fully analysed, peak RSS, per store", runImportBench},
 	"digest":   {"digest and account-health latency as stored history grows (10k, 100k, ... messages)", runDigest},
+	"migrate":  {"time to build account-day counters for data from an older version, at 1M messages, per store", runMigrate},
 }
 
 func main() {

@@ -142,9 +142,14 @@ var ErrAccountDaysMissing = errors.New("account-day counters are not built for t
 
 // AccountDaysBuilder is implemented by stores that can be missing account-day
 // counters for old data; BuildAccountDays fills them for one workspace. It is
-// idempotent and safe while other processes apply.
+// idempotent and safe while other processes apply. It walks the workspace's applied
+// messages, so at a million it takes a while: progress, when not nil, is called
+// with done 0 and total about how many messages it will walk, before it starts
+// (never when the workspace is built already), then with how many it has walked
+// after each chunk of them. progress runs on the caller's goroutine and slows the
+// walk by what it costs.
 type AccountDaysBuilder interface {
-	BuildAccountDays(ctx context.Context, workspace string) error
+	BuildAccountDays(ctx context.Context, workspace string, progress func(done, total int)) error
 }
 
 // DayStart returns the start of the UTC day holding t.

@@ -326,12 +326,10 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if b, ok := st.(store.AccountDaysBuilder); ok {
-			// Data applied before account-day counters existed gets them first (a
-			// no-op once built), so account health reads counters, not old messages.
-			if err := b.BuildAccountDays(ctx, w); err != nil {
-				return au.finish(ctx, 0, fmt.Errorf("build account-day counters: %w", err))
-			}
+		// Data applied before account-day counters existed gets them first (a
+		// no-op once built), so account health reads counters, not old messages.
+		if err := printAccountDays(m.Stderr, "  "+w).build(ctx, st, w); err != nil {
+			return au.finish(ctx, 0, fmt.Errorf("build account-day counters: %w", err))
 		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
 		if err = au.finish(ctx, res.Applied, err); err != nil {

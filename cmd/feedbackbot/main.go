@@ -302,7 +302,7 @@ func (m *Main) openStoreFor(ctx context.Context, cfg config.Config, writer bool)
 		}
 		return st, "Redis at " + config.RedactURL(cfg.Store.RedisURL.Value()), nil
 	}
-	st, err := boltstore.Open(ctx, cfg.Store.DataDir, boltstore.Options{ClaimIdle: cfg.Store.ClaimIdle.D(), NoFreelistSync: writer})
+	st, err := boltstore.Open(ctx, cfg.Store.DataDir, boltstore.Options{ClaimIdle: cfg.Store.ClaimIdle.D(), NoFreelistSync: writer, Logger: m.log()})
 	if err != nil {
 		return nil, "", fmt.Errorf("open embedded store in %s: %w", cfg.Store.DataDir, err)
 	}

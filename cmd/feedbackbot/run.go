@@ -247,13 +247,11 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 				log.Warn("alerts: list workspaces", "err", err)
 			}
 			for _, ws := range wss {
-				if b, ok := st.(store.AccountDaysBuilder); ok {
-					// Data applied before account-day counters existed gets them once
-					// (a no-op after), by the replica holding the lease; until then
-					// Risk reads the messages, so alerts stay right meanwhile.
-					if err := b.BuildAccountDays(ctx, ws); err != nil {
-						log.Warn("alerts: build account days", "workspace", ws, "err", err)
-					}
+				// Data applied before account-day counters existed gets them once
+				// (a no-op after), by the replica holding the lease; until then
+				// Risk reads the messages, so alerts stay right meanwhile.
+				if err := logAccountDays(ctx, log, ws, 10*time.Second).build(ctx, st, ws); err != nil {
+					log.Warn("alerts: build account days", "workspace", ws, "err", err)
 				}
 				hs, err := bot.Risk(ctx, st, riskRequest(cfg, ws, now))
 				if err != nil {

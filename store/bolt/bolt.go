@@ -40,6 +40,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -71,6 +72,10 @@ type Options struct {
 	// it back, so the next Open, by a short command, is quick again. Durability is
 	// the same either way: data and meta pages are synced on every commit.
 	NoFreelistSync bool
+	// Logger receives what Open says about one-off work on an older file (building
+	// the account-day counters), which can take a while on a large one; default
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Store is the bbolt backend. It is safe for concurrent use.
@@ -132,6 +137,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("bolt: create data directory: %w", err)
 	}
@@ -151,7 +159,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		// file is not a bbolt file or is damaged.
 		return nil, fmt.Errorf("%w (%w)", corrupt(path), err)
 	}
-	if err := initDB(db, path); err != nil {
+	if err := initDB(ctx, db, path, opts.Logger); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -178,8 +186,12 @@ func corrupt(path string) error {
 		"store file %s is not a feedbackbot database or is corrupt; move it aside (or restore a backup) and start again", path)
 }
 
-// initDB creates the top-level buckets of a new file, or checks an existing file is ours.
-func initDB(db *bbolt.DB, path string) error {
+// initDB creates the top-level buckets of a new file, or checks an existing file is
+// ours and runs the one-off migrations an older file needs, saying so on log when
+// there is data to migrate.
+func initDB(ctx context.Context, db *bbolt.DB, path string, log *slog.Logger) error {
+	var built *acctDaysBuilt
+	start := time.Now()
 	err := db.Update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		if meta == nil {
@@ -215,13 +227,30 @@ func initDB(db *bbolt.DB, path string) error {
 		if meta.Get(kAcctDays) == nil {
 			// A file from before account-day counters: sum them from the hourly
 			// rollups once (they hold the same account counters, retention included).
-			if err := buildAccountDays(tx); err != nil {
+			// It reads every hourly rollup, so on a large file it takes a while:
+			// say so, or the start-up looks like a hang.
+			n := 0
+			_ = tx.Bucket(bWS).ForEachBucket(func([]byte) error { n++; return nil })
+			if n > 0 {
+				log.InfoContext(ctx, "building the account-day counters of data from an older version, once, from the hourly rollups; the store opens when they are done",
+					"file", path, "workspaces", n)
+			}
+			start = time.Now()
+			res, err := buildAccountDays(tx)
+			if err != nil {
 				return fmt.Errorf("build the account-day counters: %w", err)
+			}
+			if n > 0 {
+				built = &res
 			}
 			return meta.Put(kAcctDays, []byte("1"))
 		}
 		return nil
 	})
+	if built != nil && err == nil {
+		log.InfoContext(ctx, "built the account-day counters", "file", path, "workspaces", built.workspaces,
+			"hours", built.hours, "account_days", built.days, "seconds", roundSeconds(time.Since(start)))
+	}
 	var fe *feedbackbot.Error
 	if errors.As(err, &fe) {
 		return err
@@ -230,6 +259,11 @@ func initDB(db *bbolt.DB, path string) error {
 		return fmt.Errorf("bolt: initialise %s: %w", path, err)
 	}
 	return nil
+}
+
+// roundSeconds is d in seconds to two decimals, for logs.
+func roundSeconds(d time.Duration) float64 {
+	return float64(d.Round(10*time.Millisecond)) / float64(time.Second)
 }
 
 // Path returns the store's file.

@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -576,24 +578,90 @@ func TestAccountDaysMigration(t *testing.T) {
 		if err := st.Close(); err != nil {
 			t.Fatal(err)
 		}
-		db, err := bbolt.Open(filepath.Join(dir, FileName), 0o600, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = db.Update(func(tx *bbolt.Tx) error {
-			if err := tx.Bucket(bMeta).Delete(kAcctDays); err != nil {
-				return err
-			}
-			return tx.Bucket(bWS).ForEachBucket(func(k []byte) error {
-				return tx.Bucket(bWS).Bucket(k).DeleteBucket(bAcctDay)
-			})
-		})
-		if cerr := db.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := DropAccountDays(dir); err != nil {
 			t.Fatal(err)
 		}
 		return openTest(t, dir, Options{})
 	})
+}
+
+// TestAccountDaysMigrationLogs: Open says when it builds the account-day counters
+// of an older file (before, and after with what it did), and says nothing about
+// them on a new file or on one already built; the counters it builds equal the
+// ones the data had before they were dropped.
+func TestAccountDaysMigrationLogs(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	opts := Options{ClaimIdle: storetest.ClaimIdle, Logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	s, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("a new file logged %q", buf.String())
+	}
+	var events []feedbackbot.Event
+	for i := range 3 {
+		events = append(events, storetest.Put(storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", feedbackbot.RoleCustomer,
+			"A1", "C1", storetest.Base.Add(time.Duration(i)*20*time.Hour))))
+	}
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.Read(ctx, "w", 10, 0)
+	if err != nil || len(es) != 3 {
+		t.Fatalf("Read = %d, %v", len(es), err)
+	}
+	var items []store.Applied
+	for _, e := range es {
+		items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.5, "v1")})
+	}
+	if n, err := s.Apply(ctx, items...); err != nil || n != 3 {
+		t.Fatalf("Apply = %d, %v", n, err)
+	}
+	from, to := storetest.Base.Add(-48*time.Hour), storetest.Base.Add(5*24*time.Hour)
+	want, err := s.AccountDays(ctx, "W1", "A1", from, to)
+	if err != nil || len(want) != 3 {
+		t.Fatalf("AccountDays = %v, %v; want 3 days", want, err)
+	}
+	for _, step := range []struct {
+		name    string
+		drop    bool
+		wantLog []string
+	}{
+		{"reopen", false, nil},
+		{"older file", true, []string{
+			`level=INFO msg="building the account-day counters of data from an older version`, "workspaces=1\n",
+			`level=INFO msg="built the account-day counters"`, "workspaces=1 hours=3 account_days=3 seconds="}},
+		{"reopen after the migration", false, nil},
+	} {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if step.drop {
+			if err := DropAccountDays(dir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		buf.Reset()
+		if s, err = Open(ctx, dir, opts); err != nil {
+			t.Fatalf("%s: Open: %v", step.name, err)
+		}
+		got := buf.String()
+		if step.wantLog == nil && got != "" {
+			t.Errorf("%s: Open logged %q, want nothing", step.name, got)
+		}
+		for _, w := range step.wantLog {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: Open logged %q, want it to contain %q", step.name, got, w)
+			}
+		}
+		if got, err := s.AccountDays(ctx, "W1", "A1", from, to); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: AccountDays = %v, %v; want %v", step.name, got, err, want)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -629,11 +629,17 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 	return out, nil
 }
 
+// acctDaysBuilt counts what buildAccountDays did: workspaces, hourly rollups read
+// and account days written.
+type acctDaysBuilt struct{ workspaces, hours, days int }
+
 // buildAccountDays fills every workspace's account-day counters from its hourly
 // rollups (their account counters summed by day): the one-off migration of a file
 // written before they existed, run by Open in the transaction that marks it done.
-func buildAccountDays(tx *bbolt.Tx) error {
-	return tx.Bucket(bWS).ForEachBucket(func(name []byte) error {
+func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
+	var res acctDaysBuilt
+	err := tx.Bucket(bWS).ForEachBucket(func(name []byte) error {
+		res.workspaces++
 		b := tx.Bucket(bWS).Bucket(name)
 		if b.Bucket(bAcctDay) != nil {
 			if err := b.DeleteBucket(bAcctDay); err != nil {
@@ -644,9 +650,16 @@ func buildAccountDays(tx *bbolt.Tx) error {
 		if err != nil {
 			return err
 		}
+		// The days are summed in time order but kept by account then day, so they
+		// are put in key order at the end: bbolt splits a transaction's new nodes
+		// only when it commits, so 200,000 puts in random order into a new bucket
+		// cost two minutes of memory moves (a million messages, 200 accounts, 1,000
+		// days), and in key order a fraction of a second. Memory: the encoded days
+		// with their keys, under 200 bytes each.
+		type dayCounters struct{ k, v []byte }
+		var out []dayCounters
 		sums := map[string]map[string]int64{}
-		c := b.Bucket(bRoll).Cursor()
-		flush := func() error {
+		flush := func() {
 			for k, counts := range sums {
 				for n, v := range counts {
 					if v == 0 {
@@ -654,21 +667,18 @@ func buildAccountDays(tx *bbolt.Tx) error {
 					}
 				}
 				if len(counts) > 0 {
-					if err := days.Put([]byte(k), store.AppendCounters(nil, counts)); err != nil {
-						return err
-					}
+					out = append(out, dayCounters{[]byte(k), store.AppendCounters(nil, counts)})
 				}
 			}
 			clear(sums)
-			return nil
 		}
+		c := b.Bucket(bRoll).Cursor()
 		var day time.Time
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			res.hours++
 			at := store.DayStart(decodeHourKey(k))
 			if !at.Equal(day) {
-				if err := flush(); err != nil {
-					return err
-				}
+				flush()
 				day = at
 			}
 			counts := map[string]int64{}
@@ -687,6 +697,15 @@ func buildAccountDays(tx *bbolt.Tx) error {
 				sums[dk][cnt] += v
 			}
 		}
-		return flush()
+		flush()
+		slices.SortFunc(out, func(a, b dayCounters) int { return bytes.Compare(a.k, b.k) })
+		for _, d := range out {
+			if err := days.Put(d.k, d.v); err != nil {
+				return err
+			}
+		}
+		res.days += len(out)
+		return nil
 	})
+	return res, err
 }

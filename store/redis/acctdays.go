@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -134,12 +135,75 @@ const buildChunk = 500
 // running workers (what they apply now counts in its day already) and idempotent.
 // Messages removed by retention before it ran are in their hours' rollups but not
 // in their account days.
-func (s *Store) BuildAccountDays(ctx context.Context, workspace string) error {
+//
+// The next chunk is read while the current one's scripts run (one goroutine, one
+// chunk ahead), so Redis and this process work at the same time: what is read only
+// decides which scripts to send, and each script checks its record again, so a
+// chunk read early is as safe as one read just before (a message re-applied
+// meanwhile has another stamp and is left to the worker that applied it, which
+// counted it in its day).
+func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress func(done, total int)) error {
 	k := s.ws(workspace)
 	if n, err := s.rdb.Exists(ctx, k.acctDays()).Result(); err != nil {
 		return wrapErr("build account days", err)
 	} else if n == 1 {
 		return nil
+	}
+	done, total := 0, int64(0)
+	if progress != nil {
+		var err error
+		if total, err = s.rdb.ZCard(ctx, k.timeAll()).Result(); err != nil {
+			return wrapErr("build account days", err)
+		}
+		progress(0, int(total))
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	chunks := make(chan acctDayChunk, 1)
+	var reader sync.WaitGroup
+	reader.Go(func() { s.readAccountDayChunks(rctx, k, chunks) })
+	defer func() { cancel(); reader.Wait() }()
+	for ch := range chunks {
+		if ch.err != nil {
+			return wrapErr("build account days", ch.err)
+		}
+		calls, err := accountDayCalls(k, ch)
+		if err != nil {
+			return fmt.Errorf("redis build account days: %w", err)
+		}
+		if len(calls) > 0 {
+			if _, err := s.evalAll(ctx, addAccountDayScript, calls, nil); err != nil {
+				return wrapErr("build account days", err)
+			}
+		}
+		if done += len(ch.members); progress != nil {
+			progress(done, int(max(total, int64(done))))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return wrapErr("build account days", s.rdb.Set(ctx, k.acctDays(), "1", 0).Err())
+}
+
+// acctDayChunk is one page of a workspace's time index and the record fields
+// BuildAccountDays needs of each message in it (or the error reading them).
+type acctDayChunk struct {
+	members []string
+	recs    []*redis.SliceCmd
+	err     error
+}
+
+// readAccountDayChunks sends the time index's pages, in order, with their records,
+// and closes out after the last (or after an error, or when ctx ends).
+func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- acctDayChunk) {
+	defer close(out)
+	send := func(ch acctDayChunk) bool {
+		select {
+		case out <- ch:
+			return true
+		case <-ctx.Done():
+			return false
+		}
 	}
 	// Paged by score (from the last one read, skipping the members of that score
 	// already read), so deletes while it runs cannot make it skip a message.
@@ -148,14 +212,15 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string) error {
 		zs, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: k.timeAll(), Start: min, Stop: "+inf",
 			ByScore: true, Offset: skip, Count: buildChunk}).Result()
 		if err != nil {
-			return wrapErr("build account days", err)
+			send(acctDayChunk{err: err})
+			return
 		}
 		if len(zs) == 0 {
-			break
+			return
 		}
-		members := make([]string, len(zs))
+		ch := acctDayChunk{members: make([]string, len(zs)), recs: make([]*redis.SliceCmd, len(zs))}
 		for i, z := range zs {
-			members[i], _ = z.Member.(string)
+			ch.members[i], _ = z.Member.(string)
 		}
 		last := zs[len(zs)-1].Score
 		if next := strconv.FormatFloat(last, 'f', -1, 64); next != min {
@@ -166,60 +231,59 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string) error {
 				skip++
 			}
 		}
-		recs := make([]*redis.SliceCmd, len(members))
 		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, m := range members {
-				recs[i] = p.HMGet(ctx, k.rec(m), "s", "c", "k", "b")
+			for i, m := range ch.members {
+				ch.recs[i] = p.HMGet(ctx, k.rec(m), "s", "c", "k", "b")
 			}
 			return nil
 		})
-		var calls []evalCall
-		for i, c := range recs {
-			v, err := c.Result()
-			if err != nil {
-				return wrapErr("build account days", err)
-			}
-			stamp, _ := v[0].(string)
-			contrib, _ := v[1].(string)
-			spec, _ := v[2].(string)
-			bucket, _ := v[3].(string)
-			if stamp == "" || contrib == "" {
-				continue
-			}
-			var es [][2]string
-			if err := json.Unmarshal([]byte(spec), &es); err != nil {
-				return fmt.Errorf("redis build account days: message %s: decode index spec: %w", members[i], err)
-			}
-			done := false
-			for _, e := range es {
-				done = done || e[1] == "a"
-			}
-			if done {
-				continue
-			}
-			var cs map[string]int64
-			if err := json.Unmarshal([]byte(contrib), &cs); err != nil {
-				return fmt.Errorf("redis build account days: message %s: decode contributions: %w", members[i], err)
-			}
-			acct, ac := store.AccountCounters(cs)
-			hour, err := strconv.ParseInt(bucket, 10, 64)
-			if ac == nil || err != nil {
-				continue
-			}
-			d := store.DayStart(time.Unix(hour, 0)).Unix()
-			calls = append(calls, evalCall{keys: []string{k.rec(members[i]), k.acctDay(d, acct)},
-				args: []any{stamp, appendCounters(nil, ac)}})
-		}
-		if len(calls) > 0 {
-			if _, err := s.evalAll(ctx, addAccountDayScript, calls, nil); err != nil {
-				return wrapErr("build account days", err)
-			}
-		}
-		if len(zs) < buildChunk {
-			break
+		if !send(ch) || len(zs) < buildChunk {
+			return
 		}
 	}
-	return wrapErr("build account days", s.rdb.Set(ctx, k.acctDays(), "1", 0).Err())
+}
+
+// accountDayCalls returns the addAccountDayScript calls for a chunk's messages that
+// are not in their account day yet (as read).
+func accountDayCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
+	var calls []evalCall
+	for i, c := range ch.recs {
+		v, err := c.Result()
+		if err != nil {
+			return nil, err
+		}
+		stamp, _ := v[0].(string)
+		contrib, _ := v[1].(string)
+		spec, _ := v[2].(string)
+		bucket, _ := v[3].(string)
+		if stamp == "" || contrib == "" {
+			continue
+		}
+		var es [][2]string
+		if err := json.Unmarshal([]byte(spec), &es); err != nil {
+			return nil, fmt.Errorf("message %s: decode index spec: %w", ch.members[i], err)
+		}
+		counted := false
+		for _, e := range es {
+			counted = counted || e[1] == "a"
+		}
+		if counted {
+			continue
+		}
+		cs := make(map[string]int64, 32)
+		if err := store.DecodeCounters([]byte(contrib), cs); err != nil {
+			return nil, fmt.Errorf("message %s: decode contributions: %w", ch.members[i], err)
+		}
+		acct, ac := store.AccountCounters(cs)
+		hour, err := strconv.ParseInt(bucket, 10, 64)
+		if ac == nil || err != nil {
+			continue
+		}
+		d := store.DayStart(time.Unix(hour, 0)).Unix()
+		calls = append(calls, evalCall{keys: []string{k.rec(ch.members[i]), k.acctDay(d, acct)},
+			args: []any{stamp, appendCounters(nil, ac)}})
+	}
+	return calls, nil
 }
 
 var _ store.AccountDaysBuilder = (*Store)(nil)

@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -458,44 +457,96 @@ func TestAccountDaysMigration(t *testing.T) {
 	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
 	ctx := t.Context()
 	storetest.RunAccountDaysMigration(t, s, func(st store.Store) store.Store {
-		keys, err := redistest.Keys(ctx, client, prefix)
-		if err != nil {
+		if err := redistest.DropAccountDays(ctx, client, prefix); err != nil {
 			t.Fatal(err)
-		}
-		for _, k := range keys {
-			switch {
-			case strings.Contains(k, "}:ad:") || strings.HasSuffix(k, "}:adv"):
-				client.Del(ctx, k)
-			case strings.Contains(k, "}:m:"):
-				raw, err := client.HGet(ctx, k, "k").Result()
-				if err != nil {
-					t.Fatal(err)
-				}
-				var spec, old [][2]string
-				if err := json.Unmarshal([]byte(raw), &spec); err != nil {
-					t.Fatal(err)
-				}
-				for _, e := range spec {
-					if e[1] != "a" {
-						old = append(old, e)
-					}
-				}
-				b, _ := json.Marshal(old)
-				client.HSet(ctx, k, "k", string(b))
-			}
 		}
 		if _, err := s.AccountDays(ctx, "W1", "A1", storetest.Base, storetest.Base.Add(24*time.Hour)); !errors.Is(err, store.ErrAccountDaysMissing) {
 			t.Fatalf("AccountDays of old data = %v, want ErrAccountDaysMissing", err)
 		}
 		for range 2 {
-			if err := s.BuildAccountDays(ctx, "W1"); err != nil {
+			if err := s.BuildAccountDays(ctx, "W1", nil); err != nil {
 				t.Fatalf("BuildAccountDays: %v", err)
 			}
 			client.Del(ctx, prefix+":{W1}:adv") // as if it had stopped before the end
 		}
-		if err := s.BuildAccountDays(ctx, "W1"); err != nil {
+		if err := s.BuildAccountDays(ctx, "W1", nil); err != nil {
 			t.Fatalf("BuildAccountDays: %v", err)
 		}
 		return s
 	})
+}
+
+// TestBuildAccountDaysProgress: the back-fill reports how many messages it will
+// walk before it starts and how many it has walked after each chunk, ends at all of
+// them, and builds the counters the workspace had before they were dropped, with
+// chunks that split messages of the same time; once built it reports nothing.
+func TestBuildAccountDaysProgress(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	ctx := t.Context()
+	const n = 1203 // three chunks of 500 and a short one; three messages a minute
+	var events []feedbackbot.Event
+	for i := range n {
+		role := feedbackbot.RoleCustomer
+		if i%4 == 3 {
+			role = feedbackbot.RoleStaff
+		}
+		events = append(events, storetest.Put(storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", role,
+			fmt.Sprintf("A%d", i%7), "C1", storetest.Base.Add(time.Duration(i/3)*20*time.Minute))))
+	}
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	for applied := 0; applied < n; {
+		es, err := s.Read(ctx, "w", 500, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []store.Applied
+		for i, e := range es {
+			items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(float64(i%5)/4-0.5, "v1")})
+		}
+		if _, err := s.Apply(ctx, items...); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Ack(ctx, es...); err != nil {
+			t.Fatal(err)
+		}
+		applied += len(es)
+	}
+	from, to := storetest.Base.Add(-24*time.Hour), storetest.Base.Add(10*24*time.Hour)
+	want := map[string][]feedbackbot.Rollup{}
+	for a := range 7 {
+		acct := fmt.Sprintf("A%d", a)
+		days, err := s.AccountDays(ctx, "W1", acct, from, to)
+		if err != nil || len(days) < 5 {
+			t.Fatalf("AccountDays(%s) = %v, %v; want 5 days or more", acct, days, err)
+		}
+		want[acct] = days
+	}
+	if err := redistest.DropAccountDays(ctx, client, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AccountDays(ctx, "W1", "A1", from, to); !errors.Is(err, store.ErrAccountDaysMissing) {
+		t.Fatalf("AccountDays after the drop = %v, want ErrAccountDaysMissing", err)
+	}
+	for _, tc := range []struct {
+		name string
+		want [][2]int
+	}{
+		{"old data", [][2]int{{0, n}, {500, n}, {1000, n}, {n, n}}},
+		{"built already", nil},
+	} {
+		var got [][2]int
+		if err := s.BuildAccountDays(ctx, "W1", func(done, total int) { got = append(got, [2]int{done, total}) }); err != nil {
+			t.Fatalf("%s: BuildAccountDays: %v", tc.name, err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: progress calls %v, want %v", tc.name, got, tc.want)
+		}
+		for acct, w := range want {
+			if days, err := s.AccountDays(ctx, "W1", acct, from, to); err != nil || fmt.Sprint(days) != fmt.Sprint(w) {
+				t.Errorf("%s: AccountDays(%s) = %v, %v\nwant %v", tc.name, acct, days, err, w)
+			}
+		}
+	}
 }

@@ -159,3 +159,61 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// DropAccountDays makes every workspace under prefix look like data applied before
+// account-day counters existed, as tests and benchmarks of the migration need: it
+// deletes the account-day hashes and the marker saying they are built, and strips
+// the account-day entries ("a") from every record's index spec. Records are
+// rewritten server-side, one script call per record, pipelined a thousand at a
+// time, so a million records take seconds, not minutes.
+func DropAccountDays(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	return eachMaster(ctx, client, func(ctx context.Context, c redis.Cmdable) error {
+		if err := stripAccountDaysScript.Load(ctx, c).Err(); err != nil {
+			return fmt.Errorf("redistest: drop account days: %w", err)
+		}
+		for _, pat := range []string{":{*}:ad:*", ":{*}:adv", ":{*}:m:*"} {
+			pattern := escapeGlob(prefix) + pat
+			var cursor uint64
+			for {
+				keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
+				if err != nil {
+					return fmt.Errorf("redistest: drop account days: %w", err)
+				}
+				_, err = c.Pipelined(ctx, func(p redis.Pipeliner) error {
+					for _, k := range keys {
+						if pat == ":{*}:m:*" {
+							stripAccountDaysScript.EvalSha(ctx, p, []string{k})
+						} else {
+							p.Unlink(ctx, k)
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					return fmt.Errorf("redistest: drop account days: %w", err)
+				}
+				if next == 0 {
+					break
+				}
+				cursor = next
+			}
+		}
+		return nil
+	})
+}
+
+// stripAccountDaysScript removes the account-day entries from a record's index
+// spec (field k: a JSON list of [key, kind] pairs).
+var stripAccountDaysScript = redis.NewScript(`
+local raw = redis.call('HGET', KEYS[1], 'k')
+if not raw then return 0 end
+local spec, kept = cjson.decode(raw), {}
+for _, e in ipairs(spec) do
+  if e[2] ~= 'a' then kept[#kept + 1] = e end
+end
+if #kept == #spec then return 0 end
+local out = '[]'
+if #kept > 0 then out = cjson.encode(kept) end
+redis.call('HSET', KEYS[1], 'k', out)
+return 1
+`)

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+	"github.com/feedbackbot/feedbackbot/store/storetest"
+)
+
+// oldRedisData fills a Redis store under a prefix of its own with n applied
+// messages of workspace W1 and makes them data from before account-day counters.
+func oldRedisData(t *testing.T, n int) (*redisstore.Store, string) {
+	t.Helper()
+	client, prefix := redistest.Client(t)
+	s := redisstore.New(client, redisstore.Options{Prefix: prefix})
+	ctx := t.Context()
+	var events []feedbackbot.Event
+	for i := range n {
+		events = append(events, storetest.Put(storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export is broken again", feedbackbot.RoleCustomer,
+			fmt.Sprintf("A%d", i%5), "C1", storetest.Base.Add(time.Duration(i)*10*time.Minute))))
+	}
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	for applied := 0; applied < n; {
+		es, err := s.Read(ctx, "w", 500, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []store.Applied
+		for _, e := range es {
+			items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.5, "v1")})
+		}
+		if _, err := s.Apply(ctx, items...); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Ack(ctx, es...); err != nil {
+			t.Fatal(err)
+		}
+		applied += len(es)
+	}
+	if err := redistest.DropAccountDays(ctx, client, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AccountDays(ctx, "W1", "A1", storetest.Base, storetest.Base.Add(24*time.Hour)); !errors.Is(err, store.ErrAccountDaysMissing) {
+		t.Fatalf("AccountDays of old data = %v, want ErrAccountDaysMissing", err)
+	}
+	return s, prefix
+}
+
+// TestReanalyzeBuildsAccountDays: on Redis data from before account-day counters,
+// reanalyze says it builds them, for how many messages, and when it is done; then
+// they read, and the next reanalyze says nothing about them.
+func TestReanalyzeBuildsAccountDays(t *testing.T) {
+	s, prefix := oldRedisData(t, 1100)
+	cfg := filepath.Join(t.TempDir(), "feedbackbot.yaml")
+	if err := os.WriteFile(cfg, []byte("store:\n  key_prefix: "+prefix+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"REDIS_URL": redistest.URL()}
+	for _, tc := range []struct {
+		name   string
+		want   []string
+		absent string
+	}{
+		{"old data", []string{
+			"  W1: building account-day counters for 1100 messages (once, for data from an older version)\n",
+			"  W1: account-day counters built: 1100 messages in "}, ""},
+		{"built", nil, "account-day"},
+	} {
+		code, stdout, stderr := runCLI(t, env, "reanalyze", "--config", cfg)
+		if code != 0 {
+			t.Fatalf("%s: reanalyze exited %d: %s%s", tc.name, code, stdout, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr %q, want it to contain %q", tc.name, stderr, w)
+			}
+		}
+		if tc.absent != "" && strings.Contains(stderr, tc.absent) {
+			t.Errorf("%s: stderr %q mentions %q", tc.name, stderr, tc.absent)
+		}
+		if _, err := s.AccountDays(t.Context(), "W1", "A1", storetest.Base, storetest.Base.Add(24*time.Hour)); err != nil {
+			t.Errorf("%s: AccountDays after reanalyze: %v", tc.name, err)
+		}
+	}
+}
+
+// TestLogAccountDays: run's report of a Redis back-fill: a line when it starts, a
+// line per interval (every chunk here) with how far it is, and one at the end; for a
+// workspace already built, nothing.
+func TestLogAccountDays(t *testing.T) {
+	s, _ := oldRedisData(t, 1100)
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	for _, tc := range []struct {
+		name string
+		want []string // regular expressions, one a line
+	}{
+		{"old data", []string{
+			`level=INFO msg="building account-day counters for data from an older version \(once; until done, account health reads messages instead\)" workspace=W1 messages=1100`,
+			`level=INFO msg="building account-day counters" workspace=W1 done=500 messages=1100 per_second=\d+`,
+			`level=INFO msg="building account-day counters" workspace=W1 done=1000 messages=1100 per_second=\d+`,
+			`level=INFO msg="building account-day counters" workspace=W1 done=1100 messages=1100 per_second=\d+`,
+			`level=INFO msg="built account-day counters" workspace=W1 messages=1100 seconds=[\d.]+`,
+		}},
+		{"built", nil},
+	} {
+		buf.Reset()
+		if err := logAccountDays(context.Background(), log, "W1", 0).build(t.Context(), s, "W1"); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		if len(tc.want) == 0 && buf.Len() == 0 {
+			continue
+		}
+		if len(lines) != len(tc.want) {
+			t.Fatalf("%s: logged %d lines, want %d:\n%s", tc.name, len(lines), len(tc.want), buf.String())
+		}
+		for i, w := range tc.want {
+			if !regexp.MustCompile(w).MatchString(lines[i]) {
+				t.Errorf("%s: line %d = %q, want %s", tc.name, i+1, lines[i], w)
+			}
+		}
+	}
+	if _, err := s.AccountDays(t.Context(), "W1", "A1", storetest.Base, storetest.Base.Add(24*time.Hour)); err != nil {
+		t.Errorf("AccountDays after the back-fill: %v", err)
+	}
+}
