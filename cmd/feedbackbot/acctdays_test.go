@@ -32,26 +32,7 @@ func oldRedisData(t *testing.T, n int) (*redisstore.Store, string) {
 		events = append(events, storetest.Put(storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export is broken again", feedbackbot.RoleCustomer,
 			fmt.Sprintf("A%d", i%5), "C1", storetest.Base.Add(time.Duration(i)*10*time.Minute))))
 	}
-	if _, err := s.Append(ctx, events...); err != nil {
-		t.Fatal(err)
-	}
-	for applied := 0; applied < n; {
-		es, err := s.Read(ctx, "w", 500, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var items []store.Applied
-		for _, e := range es {
-			items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.5, "v1")})
-		}
-		if _, err := s.Apply(ctx, items...); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Ack(ctx, es...); err != nil {
-			t.Fatal(err)
-		}
-		applied += len(es)
-	}
+	storetest.AppendApplyAll(ctx, t, s, events, func(_ int) feedbackbot.Tags { return storetest.Tags(-0.5, "v1") })
 	if err := redistest.DropAccountDays(ctx, client, prefix); err != nil {
 		t.Fatal(err)
 	}

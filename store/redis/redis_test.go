@@ -493,26 +493,7 @@ func TestBuildAccountDaysProgress(t *testing.T) {
 		events = append(events, storetest.Put(storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", role,
 			fmt.Sprintf("A%d", i%7), "C1", storetest.Base.Add(time.Duration(i/3)*20*time.Minute))))
 	}
-	if _, err := s.Append(ctx, events...); err != nil {
-		t.Fatal(err)
-	}
-	for applied := 0; applied < n; {
-		es, err := s.Read(ctx, "w", 500, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var items []store.Applied
-		for i, e := range es {
-			items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(float64(i%5)/4-0.5, "v1")})
-		}
-		if _, err := s.Apply(ctx, items...); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Ack(ctx, es...); err != nil {
-			t.Fatal(err)
-		}
-		applied += len(es)
-	}
+	storetest.AppendApplyAll(ctx, t, s, events, func(i int) feedbackbot.Tags { return storetest.Tags(float64(i%5)/4-0.5, "v1") })
 	from, to := storetest.Base.Add(-24*time.Hour), storetest.Base.Add(10*24*time.Hour)
 	want := map[string][]feedbackbot.Rollup{}
 	for a := range 7 {

@@ -1,0 +1,36 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// AppendApplyAll appends events to s and applies them as worker "w" would, 500 at a
+// time, tagging the i-th entry of each batch with tags(i), until n entries are applied
+// and acknowledged.
+func AppendApplyAll(ctx context.Context, t testing.TB, s store.Store, events []feedbackbot.Event, tags func(i int) feedbackbot.Tags) {
+	t.Helper()
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	for applied := 0; applied < len(events); {
+		es, err := s.Read(ctx, "w", 500, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := make([]store.Applied, 0, len(es))
+		for i, e := range es {
+			items = append(items, store.Applied{Entry: e, Tags: tags(i)})
+		}
+		if _, err := s.Apply(ctx, items...); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Ack(ctx, es...); err != nil {
+			t.Fatal(err)
+		}
+		applied += len(es)
+	}
+}
