@@ -179,7 +179,8 @@ for _, k in ipairs(KEYS) do declared[k] = true end
 local deltas, dorder, dbucket = {}, {}, {}
 local zadds, zorder = {}, {}
 local accts, aorder = {}, {}
-local function add(key, bucket, contrib, sign)
+-- the pending counter deltas of key (created in order on first use)
+local function delta(key, bucket)
   local d = deltas[key]
   if not d then
     d = {}
@@ -187,17 +188,15 @@ local function add(key, bucket, contrib, sign)
     dorder[#dorder + 1] = key
   end
   dbucket[key] = bucket
+  return d
+end
+local function add(key, bucket, contrib, sign)
+  local d = delta(key, bucket)
   for c, v in pairs(cjson.decode(contrib)) do d[c] = (d[c] or 0) + sign * v end
 end
 -- the account counters of contributions, without their dimension, to an account day
 local function addacct(key, contrib, sign)
-  local d = deltas[key]
-  if not d then
-    d = {}
-    deltas[key] = d
-    dorder[#dorder + 1] = key
-  end
-  dbucket[key] = ''
+  local d = delta(key, '')
   for c, v in pairs(cjson.decode(contrib)) do
     local n = string.match(c, '^acct|[^|]*|(.+)$')
     if n then d[n] = (d[n] or 0) + sign * v end
