@@ -98,13 +98,7 @@ func TestLayerCrossValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for fold := range sets {
-		var train []Example
-		for i, s := range sets {
-			if i != fold {
-				train = append(train, s...)
-			}
-		}
-		b, err := TrainLayer(train, nil, DefaultLayerOptions)
+		b, err := TrainFold(sets, fold, DefaultLayerOptions)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,6 +59,18 @@ func intentClasses() []string {
 	return out
 }
 
+// TrainFold trains the layer (TrainLayer) on every set but sets[leftOut], for
+// leave-one-set-out cross-validation.
+func TrainFold(sets [][]Example, leftOut int, o LayerOptions) ([]byte, error) {
+	var rows []Example
+	for i, s := range sets {
+		if i != leftOut {
+			rows = append(rows, s...)
+		}
+	}
+	return TrainLayer(rows, nil, o)
+}
+
 // TrainLayer fits the combination layer to labelled rows (sets names each set
 // and its row count, for the file's record) and returns the data/layer.json it
 // makes. The features come from the rules alone, under the default taxonomy. It

@@ -144,13 +144,7 @@ func toLabelled(ex []analysis.Example) []labelled {
 func crossValidate(sets [][]analysis.Example, o analysis.LayerOptions, thresholds []variant) ([][]chatFigures, error) {
 	res := make([][]chatFigures, len(thresholds))
 	for fold := range sets {
-		var train []analysis.Example
-		for i, s := range sets {
-			if i != fold {
-				train = append(train, s...)
-			}
-		}
-		b, err := analysis.TrainLayer(train, nil, o)
+		b, err := analysis.TrainFold(sets, fold, o)
 		if err != nil {
 			return nil, err
 		}
@@ -321,13 +315,7 @@ func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) e
 	type key struct{ from, to feedbackbot.SentimentLabel }
 	right, wrong := map[key]int{}, map[key]int{}
 	for fold := range sets {
-		var train []analysis.Example
-		for i, s := range sets {
-			if i != fold {
-				train = append(train, s...)
-			}
-		}
-		b, err := analysis.TrainLayer(train, nil, o)
+		b, err := analysis.TrainFold(sets, fold, o)
 		if err != nil {
 			return err
 		}
