@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,20 +39,10 @@ func TestDiscordReplicasShareTheGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := func() *replicaRun {
-		r := &replicaRun{logs: &syncBuffer{}, done: make(chan error, 1)}
+		r := &replicaRun{logs: &syncBuffer{}}
 		env := map[string]string{"REDIS_URL": redistest.URL(), "DISCORD_TOKEN": discordtest.Token}
 		m := &Main{Stdout: &syncBuffer{}, Stderr: r.logs, Getenv: func(k string) string { return env[k] }}
-		cfg, err := m.load(cfgPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		r.cancel = cancel
-		go func() { r.done <- m.serve(ctx, cfg, ln) }()
+		_, r.cancel, r.done = startServe(t, m, cfgPath)
 		t.Cleanup(func() { r.stop(t) })
 		return r
 	}
@@ -120,7 +109,7 @@ func TestDiscordReplicasShareTheGateway(t *testing.T) {
 type replicaRun struct {
 	logs   *syncBuffer
 	cancel context.CancelFunc
-	done   chan error
+	done   <-chan error
 }
 
 // stop is SIGTERM: serve drains and returns.
