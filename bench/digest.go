@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -31,15 +32,19 @@ func runDigest(ctx context.Context, args []string) error {
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
+	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: months (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
+	if !slices.Contains([]string{"months", "list", "none"}, surveyLayout) {
+		return fmt.Errorf("-surveys: %q is not months, list or none", surveyLayout)
+	}
 	profileReads = *cpuProfile
 	a, err := analysis.New(analysis.DefaultTaxonomy())
 	if err != nil {
 		return err
 	}
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	out := map[string]any{"per_day": *daily}
-	fmt.Printf("history: %d messages a day across 200 accounts, as of %s\n", *daily, end.Format(time.DateTime))
+	out := map[string]any{"per_day": *daily, "surveys": surveyLayout}
+	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
 	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg"}}
 	for _, kind := range strings.Split(*kinds, ",") {
 		for i, sz := range strings.Split(*sizes, ",") {
@@ -124,7 +129,47 @@ func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n,
 		}
 		return m
 	})
-	return rate, err
+	if err != nil {
+		return rate, err
+	}
+	return rate, fillSurveys(ctx, st, n, daily, end)
+}
+
+// surveyEvery is one survey answer per this many messages of generated history (at
+// 1,000 messages a day, 20 answers a day: under what 900 people asked at most once
+// in 30 days can give).
+const surveyEvery = 50
+
+// surveyLayout is how fillSurveys stores answers: "months" as the bot does, "list"
+// as versions before it did (one list of every answer, which every reader read
+// whole; the bot still reads such a list until it has moved it), "none" for none.
+var surveyLayout = "months"
+
+// fillSurveys stores the survey answers of a generated history: one per surveyEvery
+// messages, spread over its days and accounts, as customers' button presses would.
+func fillSurveys(ctx context.Context, st store.Store, n, daily int, end time.Time) error {
+	if surveyLayout == "none" {
+		return nil
+	}
+	step := 24 * time.Hour / time.Duration(daily)
+	for i := surveyEvery - 1; i < n; i += surveyEvery {
+		a := bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 1 + i/surveyEvery%5, Account: fmt.Sprintf("acct-%d", i%200),
+			Thread: fmt.Sprintf("C%d:%d", i%40, i), User: fmt.Sprintf("U%d", i%900), Time: end.Add(-time.Duration(n-i) * step)}
+		if i/surveyEvery%3 == 2 {
+			a.Kind, a.Score = bot.SurveyNPS, i/surveyEvery%11
+		}
+		var err error
+		if surveyLayout == "list" {
+			raw, _ := json.Marshal(a)
+			err = st.PutDoc(ctx, "TBENCH", bot.DocSurveyAnswer, strings.Join([]string{a.Kind, a.Account, a.Thread, a.User}, "|"), raw)
+		} else {
+			err = bot.PutSurveyAnswer(ctx, st, "TBENCH", a)
+		}
+		if err != nil {
+			return fmt.Errorf("survey answer: %w", err)
+		}
+	}
+	return nil
 }
 
 // profileReads, when set, is where the first timeReads writes a CPU profile.

@@ -23,6 +23,7 @@ type CommandStore interface {
 	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 }
 
 // Bot answers /feedback commands and button presses for every platform.

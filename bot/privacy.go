@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -45,18 +44,9 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	if out.Messages, err = st.Forget(ctx, workspace, user); err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
-	answers, err := st.ListDocs(ctx, workspace, DocSurveyAnswer)
+	out.SurveyAnswers, err = deleteSurveyAnswers(ctx, st, workspace, "", func(a SurveyAnswer) bool { return a.User == user })
 	if err != nil {
-		return out, fmt.Errorf("forget %s: survey answers: %w", user, err)
-	}
-	for id, raw := range answers {
-		var a SurveyAnswer
-		if json.Unmarshal(raw, &a) == nil && a.User == user {
-			if err := st.DeleteDoc(ctx, workspace, DocSurveyAnswer, id); err != nil {
-				return out, fmt.Errorf("forget %s: survey answer: %w", user, err)
-			}
-			out.SurveyAnswers++
-		}
+		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
 	if len(keys) == 0 {
 		return out, nil

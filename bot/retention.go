@@ -43,18 +43,11 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	if out.Messages, err = st.Expire(ctx, workspace, before); err != nil {
 		return out, fmt.Errorf("expire %s: messages: %w", workspace, err)
 	}
-	answers, err := st.ListDocs(ctx, workspace, DocSurveyAnswer)
+	out.SurveyAnswers, err = deleteSurveyAnswers(ctx, st, workspace, surveyMonth(before), func(a SurveyAnswer) bool {
+		return !a.Time.IsZero() && a.Time.Before(before)
+	})
 	if err != nil {
-		return out, fmt.Errorf("expire %s: survey answers: %w", workspace, err)
-	}
-	for id, raw := range answers {
-		var a SurveyAnswer
-		if json.Unmarshal(raw, &a) == nil && !a.Time.IsZero() && a.Time.Before(before) {
-			if err := st.DeleteDoc(ctx, workspace, DocSurveyAnswer, id); err != nil {
-				return out, fmt.Errorf("expire %s: survey answer: %w", workspace, err)
-			}
-			out.SurveyAnswers++
-		}
+		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
 	out.Evidence, err = scrubEvidence(ctx, st, workspace, func(e feedbackbot.Evidence) bool {
 		return e.Quote != "" && !e.Time.IsZero() && e.Time.Before(before)

@@ -52,7 +52,9 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 			return nil, fmt.Errorf("risk: list accounts: %w", err)
 		}
 	}
-	answers, err := SurveyAnswers(ctx, st, req.Workspace)
+	// Only the answers of the window AddRatings judges (the recent weeks).
+	p := req.Params.WithDefaults()
+	answers, err := SurveyAnswers(ctx, st, req.Workspace, req.Now.Add(-p.Recent), req.Now.Add(time.Nanosecond))
 	if err != nil {
 		return nil, err
 	}

@@ -114,11 +114,8 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
 	}
 	a := SurveyAnswer{Kind: parts[0], Score: score, Account: parts[2], Thread: parts[3], User: cmd.User, Time: now}
-	raw, _ := json.Marshal(a)
-	// One answer per person, survey kind and thread: pressing again changes the answer.
-	id := strings.Join([]string{a.Kind, a.Account, a.Thread, a.User}, "|")
-	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocSurveyAnswer, id, raw); err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
+	if err := PutSurveyAnswer(ctx, b.Store, cmd.Workspace, a); err != nil {
+		return feedbackbot.Document{}, err
 	}
 	return feedbackbot.Document{Fallback: "Thank you for your feedback!", Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "Thank you for your feedback! 🙏"}}}, nil
 }
@@ -166,23 +163,4 @@ func Summarise(answers []SurveyAnswer, from, to time.Time, account string) Satis
 		s.NPS = &n
 	}
 	return s
-}
-
-// SurveyAnswers loads every stored answer of a workspace.
-func SurveyAnswers(ctx context.Context, st interface {
-	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
-}, workspace string) ([]SurveyAnswer, error) {
-	docs, err := st.ListDocs(ctx, workspace, DocSurveyAnswer)
-	if err != nil {
-		return nil, fmt.Errorf("survey answers: %w", err)
-	}
-	out := make([]SurveyAnswer, 0, len(docs))
-	for id, raw := range docs {
-		var a SurveyAnswer
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, fmt.Errorf("survey answer %s: %w", id, err)
-		}
-		out = append(out, a)
-	}
-	return out, nil
 }

@@ -331,6 +331,11 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		if err := printAccountDays(m.Stderr, "  "+w).build(ctx, st, w); err != nil {
 			return au.finish(ctx, 0, fmt.Errorf("build account-day counters: %w", err))
 		}
+		if n, err := bot.MoveSurveyAnswers(ctx, st, w); err != nil {
+			return au.finish(ctx, 0, err)
+		} else if n > 0 {
+			fmt.Fprintf(m.Stderr, "  %s: moved %d survey answer(s) into their months (once, for data from an older version)\n", w, n)
+		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
 		if err = au.finish(ctx, res.Applied, err); err != nil {
 			return err
