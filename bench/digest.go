@@ -32,10 +32,10 @@ func runDigest(ctx context.Context, args []string) error {
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
-	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: months (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
+	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
-	if !slices.Contains([]string{"months", "list", "none"}, surveyLayout) {
-		return fmt.Errorf("-surveys: %q is not months, list or none", surveyLayout)
+	if !slices.Contains([]string{"weeks", "list", "none"}, surveyLayout) {
+		return fmt.Errorf("-surveys: %q is not weeks, list or none", surveyLayout)
 	}
 	profileReads = *cpuProfile
 	a, err := analysis.New(analysis.DefaultTaxonomy())
@@ -140,10 +140,10 @@ func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n,
 // in 30 days can give).
 const surveyEvery = 50
 
-// surveyLayout is how fillSurveys stores answers: "months" as the bot does, "list"
+// surveyLayout is how fillSurveys stores answers: "weeks" as the bot does, "list"
 // as versions before it did (one list of every answer, which every reader read
 // whole; the bot still reads such a list until it has moved it), "none" for none.
-var surveyLayout = "months"
+var surveyLayout = "weeks"
 
 // fillSurveys stores the survey answers of a generated history: one per surveyEvery
 // messages, spread over its days and accounts, as customers' button presses would.

@@ -155,7 +155,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	if d.Emerging, err = emergingThemes(ctx, st, req, rows); err != nil {
 		return d, err
 	}
-	answers, err := SurveyAnswers(ctx, st, req.Workspace, req.From, req.To)
+	answers, err := SurveyAnswers(ctx, st, req.Workspace, req.From, req.To, "")
 	if err != nil {
 		return d, err
 	}

@@ -43,7 +43,7 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	if out.Messages, err = st.Expire(ctx, workspace, before); err != nil {
 		return out, fmt.Errorf("expire %s: messages: %w", workspace, err)
 	}
-	out.SurveyAnswers, err = deleteSurveyAnswers(ctx, st, workspace, surveyMonth(before), func(a SurveyAnswer) bool {
+	out.SurveyAnswers, err = deleteSurveyAnswers(ctx, st, workspace, surveyWeek(before), func(a SurveyAnswer) bool {
 		return !a.Time.IsZero() && a.Time.Before(before)
 	})
 	if err != nil {

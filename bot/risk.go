@@ -52,20 +52,40 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 			return nil, fmt.Errorf("risk: list accounts: %w", err)
 		}
 	}
-	// Only the answers of the window AddRatings judges (the recent weeks).
+	// Only the answers of the window AddRatings judges (the recent weeks), read
+	// while the first account's history is: one round trip less to wait for.
 	p := req.Params.WithDefaults()
-	answers, err := SurveyAnswers(ctx, st, req.Workspace, req.Now.Add(-p.Recent), req.Now.Add(time.Nanosecond))
-	if err != nil {
-		return nil, err
+	type answersResult struct {
+		ratings map[string][]health.Rating
+		err     error
 	}
-	ratings := map[string][]health.Rating{}
-	for _, a := range answers {
-		ratings[a.Account] = append(ratings[a.Account], health.Rating{Kind: a.Kind, Score: a.Score, Time: a.Time})
+	answersCh := make(chan answersResult, 1)
+	go func() {
+		answers, err := SurveyAnswers(ctx, st, req.Workspace, req.Now.Add(-p.Recent), req.Now.Add(time.Nanosecond), req.Only)
+		ratings := map[string][]health.Rating{}
+		for _, a := range answers {
+			ratings[a.Account] = append(ratings[a.Account], health.Rating{Kind: a.Kind, Score: a.Score, Time: a.Time})
+		}
+		answersCh <- answersResult{ratings, err}
+	}()
+	var ratings map[string][]health.Rating
+	var ratingsErr error
+	received := false
+	awaitRatings := func() error {
+		if !received {
+			r := <-answersCh
+			ratings, ratingsErr, received = r.ratings, r.err, true
+		}
+		return ratingsErr
 	}
+	defer awaitRatings() // the read never outlives the call
 	var out []feedbackbot.Health
 	for _, id := range ids {
 		rows, base, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
 		if err != nil {
+			return nil, err
+		}
+		if err := awaitRatings(); err != nil {
 			return nil, err
 		}
 		acct, ok := req.Accounts[id]

@@ -47,7 +47,7 @@ func TestSurveyRoundTrip(t *testing.T) {
 			if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "UX", Button: true, Text: "survey.answer csat|9|acme|x"}); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
 				t.Fatalf("out-of-range score: %v", err)
 			}
-			answers, err := bot.SurveyAnswers(ctx, st, "T1", now.Add(-time.Hour), now.Add(time.Hour))
+			answers, err := bot.SurveyAnswers(ctx, st, "T1", now.Add(-time.Hour), now.Add(time.Hour), "")
 			if err != nil {
 				t.Fatal(err)
 			}

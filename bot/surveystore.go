@@ -8,15 +8,18 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
-// Survey answers are kept by the UTC month they were given in: one document kind
-// per month ("survey-answer/2026-11"), listed in DocSurveyMonths. A reader of a
-// period (a digest's week, account health's recent weeks) reads the months it
-// touches, so its cost follows the period's answers, not every answer ever given.
+// Survey answers are kept by the ISO week (UTC, Monday to Sunday) they were given
+// in: one document kind per week ("survey-answer/2026-W47"), listed in
+// DocSurveyWeeks. A reader of a period (a digest's week, account health's recent
+// two weeks) reads the two or three weeks it touches, so its cost follows the
+// period's answers, not every answer ever given.
 // Answers stored by an older version, all under DocSurveyAnswer, are still read
-// (with every period) until MoveSurveyAnswers has moved them into their months.
-const DocSurveyMonths = "survey-months"
+// (with every period) until MoveSurveyAnswers has moved them into their weeks.
+const DocSurveyWeeks = "survey-weeks"
 
 // docDeleter is what removing answers needs.
 type docDeleter interface {
@@ -35,10 +38,20 @@ type docLister interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 }
 
-// surveyMonthKind is the document kind of the answers given in month ("2006-01").
-func surveyMonthKind(month string) string { return DocSurveyAnswer + "/" + month }
+// surveyWeekKind is the document kind of the answers given in a week ("2026-W47").
+func surveyWeekKind(week string) string { return DocSurveyAnswer + "/" + week }
 
-func surveyMonth(t time.Time) string { return t.UTC().Format("2006-01") }
+// surveyWeek names t's ISO week; the names sort in time order.
+func surveyWeek(t time.Time) string {
+	y, w := t.UTC().ISOWeek()
+	return fmt.Sprintf("%04d-W%02d", y, w)
+}
+
+// weekStart is the Monday 00:00 UTC that begins t's week.
+func weekStart(t time.Time) time.Time {
+	d := store.DayStart(t)
+	return d.AddDate(0, 0, -(int(d.Weekday())+6)%7)
+}
 
 // surveyAnswerID is one answer per person, survey kind and thread: pressing again
 // replaces the answer.
@@ -46,8 +59,8 @@ func surveyAnswerID(a SurveyAnswer) string {
 	return strings.Join([]string{a.Kind, a.Account, a.Thread, a.User}, "|")
 }
 
-// PutSurveyAnswer stores an answer in its month, replacing the same person's answer
-// to the same survey given earlier that month, the month before, or under an older
+// PutSurveyAnswer stores an answer in its week, replacing the same person's answer
+// to the same survey given earlier that week, the week before, or under an older
 // version's single list.
 func PutSurveyAnswer(ctx context.Context, st docWriter, workspace string, a SurveyAnswer) error {
 	if a.Time.IsZero() {
@@ -57,17 +70,11 @@ func PutSurveyAnswer(ctx context.Context, st docWriter, workspace string, a Surv
 	if err != nil {
 		return fmt.Errorf("survey answer: %w", err)
 	}
-	id, month := surveyAnswerID(a), surveyMonth(a.Time)
-	// The month is listed before an answer is written to it, so no answer is ever
-	// in a month that retention and erasure do not see.
-	if err := st.PutDoc(ctx, workspace, DocSurveyMonths, month, []byte(month)); err != nil {
-		return fmt.Errorf("survey answer: list its month: %w", err)
-	}
-	if err := st.PutDoc(ctx, workspace, surveyMonthKind(month), id, raw); err != nil {
+	id := surveyAnswerID(a)
+	if err := putInWeek(ctx, st, workspace, a.Time, id, raw); err != nil {
 		return fmt.Errorf("survey answer: %w", err)
 	}
-	first := time.Date(a.Time.UTC().Year(), a.Time.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
-	for _, kind := range []string{surveyMonthKind(surveyMonth(first.AddDate(0, -1, 0))), DocSurveyAnswer} {
+	for _, kind := range []string{surveyWeekKind(surveyWeek(weekStart(a.Time).AddDate(0, 0, -7))), DocSurveyAnswer} {
 		if err := st.DeleteDoc(ctx, workspace, kind, id); err != nil {
 			return fmt.Errorf("survey answer: replace the earlier one: %w", err)
 		}
@@ -75,28 +82,38 @@ func PutSurveyAnswer(ctx context.Context, st docWriter, workspace string, a Surv
 	return nil
 }
 
-// SurveyAnswers loads the answers of a workspace given in [from, to), reading only
-// the months the period touches; a zero from or to leaves that end open (every
-// listed month).
-func SurveyAnswers(ctx context.Context, st docLister, workspace string, from, to time.Time) ([]SurveyAnswer, error) {
+// putInWeek lists t's week, then writes the answer to it: no answer is ever in a
+// week that retention and erasure do not see.
+func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time, id string, raw []byte) error {
+	week := surveyWeek(t)
+	if err := st.PutDoc(ctx, workspace, DocSurveyWeeks, week, []byte(week)); err != nil {
+		return fmt.Errorf("list its week: %w", err)
+	}
+	return st.PutDoc(ctx, workspace, surveyWeekKind(week), id, raw)
+}
+
+// SurveyAnswers loads the answers of a workspace given in [from, to), of one account
+// or ("") of all, reading only the weeks the period touches; a zero from or to
+// leaves that end open (every listed week).
+func SurveyAnswers(ctx context.Context, st docLister, workspace string, from, to time.Time, account string) ([]SurveyAnswer, error) {
 	var kinds []string
 	if from.IsZero() || to.IsZero() {
-		months, err := surveyMonths(ctx, st, workspace)
+		weeks, err := surveyWeeks(ctx, st, workspace)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range months {
-			if (from.IsZero() || m >= surveyMonth(from)) && (to.IsZero() || m <= surveyMonth(to)) {
-				kinds = append(kinds, surveyMonthKind(m))
+		for _, w := range weeks {
+			if (from.IsZero() || w >= surveyWeek(from)) && (to.IsZero() || w <= surveyWeek(to)) {
+				kinds = append(kinds, surveyWeekKind(w))
 			}
 		}
 	} else {
 		if !to.After(from) {
 			return nil, nil
 		}
-		last := surveyMonth(to.Add(-time.Nanosecond))
-		for m := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC); surveyMonth(m) <= last; m = m.AddDate(0, 1, 0) {
-			kinds = append(kinds, surveyMonthKind(surveyMonth(m)))
+		last := surveyWeek(to.Add(-time.Nanosecond))
+		for w := weekStart(from); surveyWeek(w) <= last; w = w.AddDate(0, 0, 7) {
+			kinds = append(kinds, surveyWeekKind(surveyWeek(w)))
 		}
 	}
 	docs, err := listKinds(ctx, st, workspace, append(kinds, DocSurveyAnswer))
@@ -105,11 +122,16 @@ func SurveyAnswers(ctx context.Context, st docLister, workspace string, from, to
 	}
 	var out []SurveyAnswer
 	for _, d := range docs {
+		// An answer's id begins with its kind and account: other accounts' answers
+		// are skipped without decoding them.
+		if account != "" && !strings.HasPrefix(d.id, SurveyCSAT+"|"+account+"|") && !strings.HasPrefix(d.id, SurveyNPS+"|"+account+"|") {
+			continue
+		}
 		var a SurveyAnswer
 		if err := json.Unmarshal(d.raw, &a); err != nil {
 			return nil, fmt.Errorf("survey answer %s: %w", d.id, err)
 		}
-		if (!from.IsZero() && a.Time.Before(from)) || (!to.IsZero() && !a.Time.Before(to)) {
+		if (!from.IsZero() && a.Time.Before(from)) || (!to.IsZero() && !a.Time.Before(to)) || (account != "" && a.Account != account) {
 			continue
 		}
 		out = append(out, a)
@@ -117,18 +139,18 @@ func SurveyAnswers(ctx context.Context, st docLister, workspace string, from, to
 	return out, nil
 }
 
-// surveyMonths lists the months that hold (or held) answers, oldest first.
-func surveyMonths(ctx context.Context, st docLister, workspace string) ([]string, error) {
-	docs, err := st.ListDocs(ctx, workspace, DocSurveyMonths)
+// surveyWeeks lists the weeks that hold (or held) answers, oldest first.
+func surveyWeeks(ctx context.Context, st docLister, workspace string) ([]string, error) {
+	docs, err := st.ListDocs(ctx, workspace, DocSurveyWeeks)
 	if err != nil {
-		return nil, fmt.Errorf("survey months: %w", err)
+		return nil, fmt.Errorf("survey weeks: %w", err)
 	}
-	months := make([]string, 0, len(docs))
-	for m := range docs {
-		months = append(months, m)
+	weeks := make([]string, 0, len(docs))
+	for w := range docs {
+		weeks = append(weeks, w)
 	}
-	slices.Sort(months)
-	return months, nil
+	slices.Sort(weeks)
+	return weeks, nil
 }
 
 type kindDoc struct {
@@ -159,18 +181,21 @@ func listKinds(ctx context.Context, st docLister, workspace string, kinds []stri
 }
 
 // deleteSurveyAnswers deletes the answers drop says yes to, in the older version's
-// list and every month up to upTo ("2006-01"; "" for all), and unlists months left
+// list and every week up to upTo ("2026-W47"; "" for all), and unlists weeks left
 // empty. It returns how many it deleted. Retention and erasure use it.
 func deleteSurveyAnswers(ctx context.Context, st docDeleter, workspace, upTo string, drop func(SurveyAnswer) bool) (int, error) {
-	months, err := surveyMonths(ctx, st, workspace)
+	weeks, err := surveyWeeks(ctx, st, workspace)
 	if err != nil {
 		return 0, err
 	}
-	if upTo != "" {
-		months = slices.DeleteFunc(months, func(m string) bool { return m > upTo })
+	kinds := []string{DocSurveyAnswer}
+	for _, w := range weeks {
+		if upTo == "" || w <= upTo {
+			kinds = append(kinds, surveyWeekKind(w))
+		}
 	}
 	n := 0
-	for _, kind := range append([]string{DocSurveyAnswer}, monthKinds(months)...) {
+	for _, kind := range kinds {
 		docs, err := st.ListDocs(ctx, workspace, kind)
 		if err != nil {
 			return n, fmt.Errorf("survey answers: %w", err)
@@ -187,26 +212,18 @@ func deleteSurveyAnswers(ctx context.Context, st docDeleter, workspace, upTo str
 			n++
 			left--
 		}
-		if month, ok := strings.CutPrefix(kind, DocSurveyAnswer+"/"); ok && left == 0 {
-			if err := st.DeleteDoc(ctx, workspace, DocSurveyMonths, month); err != nil {
-				return n, fmt.Errorf("survey months: %w", err)
+		if week, ok := strings.CutPrefix(kind, DocSurveyAnswer+"/"); ok && left == 0 {
+			if err := st.DeleteDoc(ctx, workspace, DocSurveyWeeks, week); err != nil {
+				return n, fmt.Errorf("survey weeks: %w", err)
 			}
 		}
 	}
 	return n, nil
 }
 
-func monthKinds(months []string) []string {
-	out := make([]string, len(months))
-	for i, m := range months {
-		out[i] = surveyMonthKind(m)
-	}
-	return out
-}
-
 // MoveSurveyAnswers moves the answers an older version kept in one list into their
-// months (once; a no-op after), so that reading a period stops reading all of them.
-// It returns how many it moved. An answer is written to its month before it is
+// weeks (once; a no-op after), so that reading a period stops reading all of them.
+// It returns how many it moved. An answer is written to its week before it is
 // deleted from the list, so a stop halfway loses none.
 func MoveSurveyAnswers(ctx context.Context, st docWriter, workspace string) (int, error) {
 	docs, err := st.ListDocs(ctx, workspace, DocSurveyAnswer)
@@ -217,13 +234,9 @@ func MoveSurveyAnswers(ctx context.Context, st docWriter, workspace string) (int
 	for id, raw := range docs {
 		var a SurveyAnswer
 		if err := json.Unmarshal(raw, &a); err != nil || a.Time.IsZero() {
-			continue // unreadable: left where it is, and skipped by readers as before
+			continue // unreadable: left where it is, as before
 		}
-		month := surveyMonth(a.Time)
-		if err := st.PutDoc(ctx, workspace, DocSurveyMonths, month, []byte(month)); err != nil {
-			return n, fmt.Errorf("move survey answers: %w", err)
-		}
-		if err := st.PutDoc(ctx, workspace, surveyMonthKind(month), id, raw); err != nil {
+		if err := putInWeek(ctx, st, workspace, a.Time, id, raw); err != nil {
 			return n, fmt.Errorf("move survey answers: %w", err)
 		}
 		if err := st.DeleteDoc(ctx, workspace, DocSurveyAnswer, id); err != nil {

@@ -46,11 +46,12 @@ func answerScores(as []bot.SurveyAnswer) []string {
 	return out
 }
 
-// TestSurveyAnswersByMonth: answers are kept by month, a period reads only its
-// months (and an older version's list), pressing again replaces an answer across a
-// month's end, an older version's answers move into their months once, and
-// retention and erasure reach every month.
-func TestSurveyAnswersByMonth(t *testing.T) {
+// TestSurveyAnswersByWeek: answers are kept by week, a period reads only its weeks
+// (and an older version's list), one account's answers are told from another's
+// whose id begins alike, pressing again replaces an answer across a week's end, an
+// older version's answers move into their weeks once, and retention and erasure
+// reach every week.
+func TestSurveyAnswersByWeek(t *testing.T) {
 	day := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, time.UTC) }
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
@@ -59,15 +60,19 @@ func TestSurveyAnswersByMonth(t *testing.T) {
 			put := func(user string, at time.Time, score int) {
 				t.Helper()
 				a := bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: score, Account: "acme", Thread: "C1:1", User: user, Time: at}
+				if user == "U6" {
+					a.Account = "acme|eu" // another account, whose id begins like acme's
+				}
 				if err := bot.PutSurveyAnswer(ctx, st, "T1", a); err != nil {
 					t.Fatal(err)
 				}
 			}
 			put("U1", day(9, 10, 9), 1)
 			put("U2", day(10, 5, 9), 2)
-			put("U3", day(10, 31, 23), 3)
-			put("U3", day(11, 1, 1), 5) // pressed again after the month's end: replaces
+			put("U3", day(11, 1, 23), 3) // a Sunday
+			put("U3", day(11, 2, 1), 5)  // pressed again after the week's end: replaces
 			put("U4", day(11, 20, 9), 4)
+			put("U6", day(11, 19, 9), 1)
 			// An answer an older version stored in its single list.
 			old, _ := json.Marshal(bot.SurveyAnswer{Kind: bot.SurveyNPS, Score: 9, Account: "acme", User: "U5", Time: day(11, 18, 9)})
 			if err := st.PutDoc(ctx, "T1", bot.DocSurveyAnswer, "nps|acme||U5", old); err != nil {
@@ -75,21 +80,24 @@ func TestSurveyAnswersByMonth(t *testing.T) {
 			}
 			st.reset()
 
-			read := func(from, to time.Time) []string {
+			read := func(from, to time.Time, account ...string) []string {
 				t.Helper()
-				as, err := bot.SurveyAnswers(ctx, st, "T1", from, to)
+				as, err := bot.SurveyAnswers(ctx, st, "T1", from, to, append(account, "")[0])
 				if err != nil {
 					t.Fatal(err)
 				}
 				return answerScores(as)
 			}
-			if got, want := read(day(11, 8, 0), day(11, 22, 0)), []string{"U4:11-20:4", "U5:11-18:9"}; !slices.Equal(got, want) {
-				t.Errorf("two weeks of November: %v, want %v", got, want)
+			if got, want := read(day(11, 8, 0), day(11, 22, 0), "acme"), []string{"U4:11-20:4", "U5:11-18:9"}; !slices.Equal(got, want) {
+				t.Errorf("acme's two weeks to 22 November: %v, want %v", got, want)
 			}
-			if got, want := st.reset(), []string{bot.DocSurveyAnswer, bot.DocSurveyAnswer + "/2026-11"}; !slices.Equal(got, want) {
-				t.Errorf("two weeks of November listed %v, want only %v", got, want)
+			if got, want := st.reset(), []string{bot.DocSurveyAnswer, bot.DocSurveyAnswer + "/2026-W45", bot.DocSurveyAnswer + "/2026-W46", bot.DocSurveyAnswer + "/2026-W47"}; !slices.Equal(got, want) {
+				t.Errorf("two weeks to 22 November listed %v, want only %v", got, want)
 			}
-			all := []string{"U1:09-10:1", "U2:10-05:2", "U3:11-01:5", "U4:11-20:4", "U5:11-18:9"}
+			if got, want := read(day(11, 8, 0), day(11, 22, 0)), []string{"U4:11-20:4", "U5:11-18:9", "U6:11-19:1"}; !slices.Equal(got, want) {
+				t.Errorf("every account's two weeks: %v, want %v", got, want)
+			}
+			all := []string{"U1:09-10:1", "U2:10-05:2", "U3:11-02:5", "U4:11-20:4", "U5:11-18:9", "U6:11-19:1"}
 			if got := read(time.Time{}, time.Time{}); !slices.Equal(got, all) {
 				t.Errorf("every answer: %v, want %v", got, all)
 			}
@@ -107,7 +115,7 @@ func TestSurveyAnswersByMonth(t *testing.T) {
 				t.Errorf("after the move: %v, want %v", got, all)
 			}
 
-			// Retention before 15 October deletes September's answer and unlists its month.
+			// Retention before 15 October deletes two answers and unlists their weeks.
 			res, err := bot.ExpireOld(ctx, st, "T1", day(10, 15, 0))
 			if err != nil || res.SurveyAnswers != 2 {
 				t.Fatalf("retention: %+v, %v; want 2 answers deleted", res, err)
@@ -115,9 +123,9 @@ func TestSurveyAnswersByMonth(t *testing.T) {
 			if got, want := read(time.Time{}, time.Time{}), all[2:]; !slices.Equal(got, want) {
 				t.Errorf("after retention: %v, want %v", got, want)
 			}
-			months, _ := st.ListDocs(ctx, "T1", bot.DocSurveyMonths)
-			if got := slices.Sorted(maps.Keys(months)); !slices.Equal(got, []string{"2026-11"}) {
-				t.Errorf("months listed after retention: %v, want only 2026-11", got)
+			weeks, _ := st.ListDocs(ctx, "T1", bot.DocSurveyWeeks)
+			if got, want := slices.Sorted(maps.Keys(weeks)), []string{"2026-W44", "2026-W45", "2026-W47"}; !slices.Equal(got, want) {
+				t.Errorf("weeks listed after retention: %v, want %v", got, want)
 			}
 
 			// Erasing a person reaches every month.
@@ -129,7 +137,7 @@ func TestSurveyAnswersByMonth(t *testing.T) {
 			if err != nil || f.SurveyAnswers != 1 {
 				t.Fatalf("forget: %+v, %v", f, err)
 			}
-			if got, want := read(time.Time{}, time.Time{}), []string{"U3:11-01:5", "U5:11-18:9"}; !slices.Equal(got, want) {
+			if got, want := read(time.Time{}, time.Time{}), []string{"U3:11-02:5", "U5:11-18:9", "U6:11-19:1"}; !slices.Equal(got, want) {
 				t.Errorf("after forgetting U4: %v, want %v", got, want)
 			}
 		})

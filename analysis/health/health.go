@@ -166,7 +166,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	} else {
 		base = Baseline{}
 	}
-	var msgs []Item
+	msgs := make([]Item, 0, len(items))
 	for _, it := range items {
 		t := it.Message.Time
 		if !t.After(now) && !t.Before(itemsFrom) {
@@ -175,7 +175,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	}
 	slices.SortFunc(msgs, func(a, b Item) int { return a.Message.Time.Compare(b.Message.Time) })
 
-	var recent, older []Item
+	recent, older := make([]Item, 0, len(msgs)), make([]Item, 0, len(msgs))
 	for _, it := range msgs {
 		if it.Message.Role != feedbackbot.RoleCustomer {
 			continue

@@ -334,7 +334,7 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		if n, err := bot.MoveSurveyAnswers(ctx, st, w); err != nil {
 			return au.finish(ctx, 0, err)
 		} else if n > 0 {
-			fmt.Fprintf(m.Stderr, "  %s: moved %d survey answer(s) into their months (once, for data from an older version)\n", w, n)
+			fmt.Fprintf(m.Stderr, "  %s: moved %d survey answer(s) into their weeks (once, for data from an older version)\n", w, n)
 		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
 		if err = au.finish(ctx, res.Applied, err); err != nil {

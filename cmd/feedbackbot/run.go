@@ -254,11 +254,11 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 					log.Warn("alerts: build account days", "workspace", ws, "err", err)
 				}
 				// Survey answers an older version kept in one list move into
-				// their months once, so readers stop reading all of them.
+				// their weeks once, so readers stop reading all of them.
 				if n, err := bot.MoveSurveyAnswers(ctx, st, ws); err != nil {
 					log.Warn("alerts: move survey answers", "workspace", ws, "err", err)
 				} else if n > 0 {
-					log.Info("moved survey answers into their months (once, for data from an older version)", "workspace", ws, "answers", n)
+					log.Info("moved survey answers into their weeks (once, for data from an older version)", "workspace", ws, "answers", n)
 				}
 				hs, err := bot.Risk(ctx, st, riskRequest(cfg, ws, now))
 				if err != nil {
