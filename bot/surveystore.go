@@ -158,14 +158,20 @@ type kindDoc struct {
 	raw      []byte
 }
 
-// listKinds reads several document kinds at the same time (one round trip's wait
-// on a networked store) and returns their documents in kind order.
+// listKinds reads several document kinds at the same time (up to 8 at once: one
+// round trip's wait on a networked store for a period's few weeks) and returns
+// their documents in kind order.
 func listKinds(ctx context.Context, st docLister, workspace string, kinds []string) ([]kindDoc, error) {
 	res := make([]map[string][]byte, len(kinds))
 	errs := make([]error, len(kinds))
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8)
 	for i, k := range kinds {
-		wg.Go(func() { res[i], errs[i] = st.ListDocs(ctx, workspace, k) })
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			res[i], errs[i] = st.ListDocs(ctx, workspace, k)
+		})
 	}
 	wg.Wait()
 	var out []kindDoc

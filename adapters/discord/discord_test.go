@@ -718,14 +718,12 @@ func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
 	if !ok || !strings.Contains(strings.ToLower(string(reply.JSON)), "thank") {
 		t.Fatalf("answer reply = %s", reply.JSON)
 	}
-	answers, err := f.st.ListDocs(context.Background(), guild, bot.DocSurveyAnswer)
+	answers, err := bot.SurveyAnswers(context.Background(), f.st, guild, time.Time{}, time.Time{}, "")
 	if err != nil || len(answers) != 1 {
 		t.Fatalf("stored answers = %d, %v", len(answers), err)
 	}
-	for _, a := range answers {
-		if !strings.Contains(string(a), userAlice) {
-			t.Errorf("answer not stored with the account: %s", a)
-		}
+	if a := answers[0]; a.Account != userAlice || a.Kind != bot.SurveyCSAT || a.Score != 5 || a.User != userAlice {
+		t.Errorf("answer not stored with the account and score: %+v", a)
 	}
 }
 
