@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
@@ -42,11 +46,20 @@ func oldRedisData(t *testing.T, n int) (*redisstore.Store, string) {
 	return s, prefix
 }
 
-// TestReanalyzeBuildsAccountDays: on Redis data from before account-day counters,
-// reanalyze says it builds them, for how many messages, and when it is done; then
-// they read, and the next reanalyze says nothing about them.
+// TestReanalyzeBuildsAccountDays: on Redis data from before account-day counters and
+// weekly survey answers, reanalyze says it builds the counters, for how many
+// messages, and when it is done, and moves the answers; then the counters read, the
+// answers are in their week, and the next reanalyze says nothing about either. The
+// store's own warnings (an unreadable log entry) go to the configured log.
 func TestReanalyzeBuildsAccountDays(t *testing.T) {
 	s, prefix := oldRedisData(t, 1100)
+	old, _ := json.Marshal(bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 4, Account: "A1", User: "U9", Time: storetest.Base})
+	if err := s.PutDoc(t.Context(), "W1", bot.DocSurveyAnswer, "csat|A1||U9", old); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Client().XAdd(t.Context(), &redis.XAddArgs{Stream: prefix + ":{W1}:log", Values: map[string]any{"e": "not an event"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
 	cfg := filepath.Join(t.TempDir(), "feedbackbot.yaml")
 	if err := os.WriteFile(cfg, []byte("store:\n  key_prefix: "+prefix+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -59,8 +72,11 @@ func TestReanalyzeBuildsAccountDays(t *testing.T) {
 	}{
 		{"old data", []string{
 			"  W1: building account-day counters for 1100 messages (once, for data from an older version)\n",
-			"  W1: account-day counters built: 1100 messages in "}, ""},
+			"  W1: account-day counters built: 1100 messages in ",
+			"  W1: moved 1 survey answer(s) into their weeks (once, for data from an older version)\n",
+			`level=WARN msg="redis store: skipping unreadable log entry" workspace=W1`}, ""},
 		{"built", nil, "account-day"},
+		{"moved", nil, "survey"},
 	} {
 		code, stdout, stderr := runCLI(t, env, "reanalyze", "--config", cfg)
 		if code != 0 {
@@ -76,6 +92,12 @@ func TestReanalyzeBuildsAccountDays(t *testing.T) {
 		}
 		if _, err := s.AccountDays(t.Context(), "W1", "A1", storetest.Base, storetest.Base.Add(24*time.Hour)); err != nil {
 			t.Errorf("%s: AccountDays after reanalyze: %v", tc.name, err)
+		}
+		if list, err := s.ListDocs(t.Context(), "W1", bot.DocSurveyAnswer); err != nil || len(list) != 0 {
+			t.Errorf("%s: the old list of survey answers holds %d after reanalyze (%v)", tc.name, len(list), err)
+		}
+		if as, err := bot.SurveyAnswers(t.Context(), s, "W1", storetest.Base, storetest.Base.Add(time.Hour), "A1"); err != nil || len(as) != 1 || as[0].Score != 4 {
+			t.Errorf("%s: A1's answers after reanalyze: %+v, %v; want the one moved", tc.name, as, err)
 		}
 	}
 }

@@ -296,7 +296,7 @@ func (m *Main) openWriterStore(ctx context.Context, cfg config.Config) (store.St
 
 func (m *Main) openStoreFor(ctx context.Context, cfg config.Config, writer bool) (store.Store, string, error) {
 	if !cfg.Store.RedisURL.Empty() {
-		st, err := redisstore.Open(ctx, cfg.Store.RedisURL.Value(), redisstore.Options{Prefix: cfg.Store.KeyPrefix, ClaimIdle: cfg.Store.ClaimIdle.D()})
+		st, err := redisstore.Open(ctx, cfg.Store.RedisURL.Value(), redisstore.Options{Prefix: cfg.Store.KeyPrefix, ClaimIdle: cfg.Store.ClaimIdle.D(), Logger: m.log()})
 		if err != nil {
 			return nil, "", fmt.Errorf("open Redis store %s: %w", config.RedactURL(cfg.Store.RedisURL.Value()), err)
 		}
