@@ -31,6 +31,7 @@ func runDigest(ctx context.Context, args []string) error {
 	reps := fs.Int("reps", 30, "timed repetitions per figure (median and p99 reported)")
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
+	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out (what the rest of the lookup costs: not a valid health result, a cost breakdown)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
@@ -38,6 +39,7 @@ func runDigest(ctx context.Context, args []string) error {
 		return fmt.Errorf("-surveys: %q is not weeks, list or none", surveyLayout)
 	}
 	profileReads = *cpuProfile
+	decomposeReads = *decompose
 	a, err := analysis.New(analysis.DefaultTaxonomy())
 	if err != nil {
 		return err
@@ -46,6 +48,9 @@ func runDigest(ctx context.Context, args []string) error {
 	out := map[string]any{"per_day": *daily, "surveys": surveyLayout}
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
 	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg"}}
+	if *decompose {
+		rows[0] = append(rows[0], "account without day counters, median")
+	}
 	for _, kind := range strings.Split(*kinds, ",") {
 		for i, sz := range strings.Split(*sizes, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(sz))
@@ -72,7 +77,7 @@ func runDigest(ctx context.Context, args []string) error {
 				perMsg = fmt.Sprintf("%.0f", float64(b)/float64(n))
 				out[fmt.Sprintf("redis_%d_bytes_per_message", n)] = float64(b) / float64(n)
 			}
-			dig, acc, full, err := timeReads(ctx, st, end, *reps)
+			dig, acc, full, nodays, err := timeReads(ctx, st, end, *reps)
 			cleanup()
 			if err != nil {
 				return err
@@ -85,6 +90,10 @@ func runDigest(ctx context.Context, args []string) error {
 				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))),
 				fmt.Sprintf("%.2f ms", ms(median(acc))), fmt.Sprintf("%.2f ms", ms(quantile(acc, 0.99))),
 				fmt.Sprintf("%.2f ms", ms(median(full))), perMsg})
+			if *decompose {
+				out[key+"_account_without_days_median_ms"] = ms(median(nodays))
+				rows[len(rows)-1] = append(rows[len(rows)-1], fmt.Sprintf("%.2f ms", ms(median(nodays))))
+			}
 		}
 	}
 	table(rows)
@@ -184,39 +193,57 @@ func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Tim
 	return nil, store.ErrAccountDaysMissing
 }
 
-func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (digest, account, full []float64, err error) {
+// decomposeReads adds the lookup without its day-counter read to timeReads.
+var decomposeReads bool
+
+// noDays leaves a store's day counters out (no older baseline at all): only to time
+// what the rest of an account lookup costs.
+type noDays struct{ store.Store }
+
+func (noDays) AccountDays(context.Context, string, string, time.Time, time.Time) ([]feedbackbot.Rollup, error) {
+	return []feedbackbot.Rollup{}, nil
+}
+
+func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (digest, account, full, nodays []float64, err error) {
 	if profileReads != "" {
 		f, err := os.Create(profileReads)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		profileReads = ""
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	variants := []struct {
+		st   store.Store
+		into *[]float64
+	}{{st, &account}, {fullRead{st}, &full}}
+	if decomposeReads {
+		variants = append(variants, struct {
+			st   store.Store
+			into *[]float64
+		}{noDays{st}, &nodays})
 	}
 	for i := range reps {
 		t := time.Now()
 		if _, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "TBENCH", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end}); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		digest = append(digest, time.Since(t).Seconds())
 		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
-		// The two lookups take turns at running first (right after the digest).
-		for j := range 2 {
-			st, into := store.Store(st), &account
-			if (i+j)%2 == 1 {
-				st, into = fullRead{st}, &full
-			}
+		// The lookups take turns at running first (right after the digest).
+		for j := range variants {
+			v := variants[(i+j)%len(variants)]
 			t = time.Now()
-			if _, err := bot.Risk(ctx, st, req); err != nil {
-				return nil, nil, nil, err
+			if _, err := bot.Risk(ctx, v.st, req); err != nil {
+				return nil, nil, nil, nil, err
 			}
-			*into = append(*into, time.Since(t).Seconds())
+			*v.into = append(*v.into, time.Since(t).Seconds())
 		}
 	}
-	return digest, account, full, nil
+	return digest, account, full, nodays, nil
 }
 
 // redisBytes sums MEMORY USAGE over every key under prefix (on every master of a
