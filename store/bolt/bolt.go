@@ -191,6 +191,8 @@ func corrupt(path string) error {
 // there is data to migrate.
 func initDB(ctx context.Context, db *bbolt.DB, path string, log *slog.Logger) error {
 	var built *acctDaysBuilt
+	var people *peopleIndexed
+	var peopleTook time.Duration
 	start := time.Now()
 	err := db.Update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bMeta)
@@ -217,8 +219,21 @@ func initDB(ctx context.Context, db *bbolt.DB, path string, log *slog.Logger) er
 			}
 		}
 		if meta.Get(kPeople) == nil {
-			if err := indexPeople(tx); err != nil {
+			// A file from before the author indexes: build them once from the log
+			// and the messages (reads both whole: say so, as for account days).
+			n := 0
+			_ = tx.Bucket(bWS).ForEachBucket(func([]byte) error { n++; return nil })
+			if n > 0 {
+				log.InfoContext(ctx, "building the author indexes of data from an older version, once, from the capture log; the store opens when they are done",
+					"file", path, "workspaces", n)
+			}
+			t0 := time.Now()
+			res, err := indexPeople(tx)
+			if err != nil {
 				return fmt.Errorf("build the author indexes: %w", err)
+			}
+			if n > 0 {
+				people, peopleTook = &res, time.Since(t0)
 			}
 			if err := meta.Put(kPeople, []byte("1")); err != nil {
 				return err
@@ -247,6 +262,10 @@ func initDB(ctx context.Context, db *bbolt.DB, path string, log *slog.Logger) er
 		}
 		return nil
 	})
+	if people != nil && err == nil {
+		log.InfoContext(ctx, "built the author indexes", "file", path, "workspaces", people.workspaces,
+			"log_entries", people.entries, "messages", people.messages, "seconds", roundSeconds(peopleTook))
+	}
 	if built != nil && err == nil {
 		log.InfoContext(ctx, "built the account-day counters", "file", path, "workspaces", built.workspaces,
 			"hours", built.hours, "account_days", built.days, "seconds", roundSeconds(time.Since(start)))

@@ -58,19 +58,24 @@ func indexLogEntry(b *bbolt.Bucket, key []byte, author string, put bool, seq uin
 	return ak.Put(key, nil)
 }
 
+// peopleIndexed says what indexPeople did.
+type peopleIndexed struct{ workspaces, entries, messages int }
+
 // indexPeople builds the author and log-entry indexes of every workspace from the log
 // and the applied messages, for a file written before they existed. It is idempotent.
-func indexPeople(tx *bbolt.Tx) error {
+func indexPeople(tx *bbolt.Tx) (peopleIndexed, error) {
+	var res peopleIndexed
 	root := tx.Bucket(bWS)
 	var names [][]byte
 	if err := root.ForEachBucket(func(k []byte) error { names = append(names, slices.Clone(k)); return nil }); err != nil {
-		return err
+		return res, err
 	}
 	for _, name := range names {
+		res.workspaces++
 		b := root.Bucket(name)
 		for _, sub := range wsBuckets {
 			if _, err := b.CreateBucketIfNotExists(sub); err != nil {
-				return err
+				return res, err
 			}
 		}
 		err := b.Bucket(bLog).ForEach(func(k, v []byte) error {
@@ -79,10 +84,11 @@ func indexPeople(tx *bbolt.Tx) error {
 				return err
 			}
 			m := &e.Event.Message
+			res.entries++
 			return indexLogEntry(b, []byte(m.Key()), m.Author, e.Event.Kind == feedbackbot.EventPut, binary.BigEndian.Uint64(k))
 		})
 		if err != nil {
-			return fmt.Errorf("workspace %s: %w", name, err)
+			return res, fmt.Errorf("workspace %s: %w", name, err)
 		}
 		err = b.Bucket(bMsg).ForEach(func(k, v []byte) error {
 			var rec record
@@ -92,6 +98,7 @@ func indexPeople(tx *bbolt.Tx) error {
 			if rec.Message.Author == "" {
 				return nil
 			}
+			res.messages++
 			sub, err := b.Bucket(bAuthor).CreateBucketIfNotExists([]byte(rec.Message.Author))
 			if err != nil {
 				return err
@@ -99,10 +106,10 @@ func indexPeople(tx *bbolt.Tx) error {
 			return sub.Put(append(timeKey(rec.Message.Time), k...), nil)
 		})
 		if err != nil {
-			return fmt.Errorf("workspace %s: %w", name, err)
+			return res, fmt.Errorf("workspace %s: %w", name, err)
 		}
 	}
-	return nil
+	return res, nil
 }
 
 func checkPerson(workspace, author string) error {

@@ -3,8 +3,10 @@ package bolt
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,7 +77,17 @@ func TestPeopleIndexBuiltOnOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s = openTest(t, dir, Options{})
+	var logged bytes.Buffer
+	s = openTest(t, dir, Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	for _, want := range []string{
+		`level=INFO msg="building the author indexes of data from an older version, once, from the capture log; the store opens when they are done"`,
+		"workspaces=1\n",
+		`level=INFO msg="built the author indexes"`, "workspaces=1 log_entries=6 messages=4 seconds=",
+	} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("Open of the older file logged %q, want it to contain %q", logged.String(), want)
+		}
+	}
 	var exported []string
 	if err := s.AuthorMessages(ctx, "W1", "bob", func(st store.Stored) error {
 		exported = append(exported, st.Message.ID)
