@@ -23,9 +23,15 @@ type acctDaysReport struct {
 	begin       func(total int)
 	step        func(done, total int, rate float64)
 	end         func(done int, took time.Duration, err error)
+	// tick, when set, is called at every progress report (keeping a lease while a
+	// long back-fill runs, say).
+	tick func()
 }
 
 func (r *acctDaysReport) progress(done, total int) {
+	if r.tick != nil {
+		r.tick()
+	}
 	now := time.Now()
 	r.done, r.total = done, total
 	if !r.started {

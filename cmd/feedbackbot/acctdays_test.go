@@ -143,3 +143,32 @@ func TestLogAccountDays(t *testing.T) {
 		t.Errorf("AccountDays after the back-fill: %v", err)
 	}
 }
+
+// TestBackfillKeepsAlertsLease: the alerts job's back-fill renews its lease as the
+// walk goes (here at every chunk), so a walk longer than the lease keeps it: the
+// lease taken for a second has most of ten minutes left afterwards, and another
+// replica cannot take it.
+func TestBackfillKeepsAlertsLease(t *testing.T) {
+	s, prefix := oldRedisData(t, 1100)
+	ctx := t.Context()
+	if ok, err := s.AcquireLease(ctx, "alerts", "h1", time.Second); err != nil || !ok {
+		t.Fatalf("AcquireLease = %v, %v", ok, err)
+	}
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	report := logAccountDays(ctx, log, "W1", time.Hour)
+	report.tick = leaseKeeper(ctx, s, log, "alerts", "h1", 10*time.Minute, 0)
+	if err := report.build(ctx, s, "W1"); err != nil {
+		t.Fatal(err)
+	}
+	ttl, err := s.Client().PTTL(ctx, prefix+":lease:alerts").Result()
+	if err != nil || ttl < 9*time.Minute {
+		t.Errorf("the lease has %v left after the back-fill (%v), want nearly 10 minutes", ttl, err)
+	}
+	if ok, err := s.AcquireLease(ctx, "alerts", "h2", time.Minute); err != nil || ok {
+		t.Errorf("another replica took the lease: %v, %v", ok, err)
+	}
+	if strings.Contains(logged.String(), "could not renew") {
+		t.Errorf("renewal failed: %s", logged.String())
+	}
+}

@@ -250,7 +250,12 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 				// Data applied before account-day counters existed gets them once
 				// (a no-op after), by the replica holding the lease; until then
 				// Risk reads the messages, so alerts stay right meanwhile.
-				if err := logAccountDays(ctx, log, ws, 10*time.Second).build(ctx, st, ws); err != nil {
+				// A back-fill of tens of millions of messages outlasts the lease:
+				// it is renewed as the walk goes, so no other replica starts the
+				// same walk and alerts are not evaluated twice.
+				report := logAccountDays(ctx, log, ws, 10*time.Second)
+				report.tick = leaseKeeper(ctx, st, log, "alerts", holder, 10*time.Minute, time.Minute)
+				if err := report.build(ctx, st, ws); err != nil {
 					log.Warn("alerts: build account days", "workspace", ws, "err", err)
 				}
 				// Survey answers an older version kept in one list move into
@@ -323,4 +328,22 @@ func (p *countingPoster) count(err error) {
 func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+}
+
+// leaseKeeper returns a function that renews a lease holder holds, at most once
+// every interval: called from a long step's progress, it keeps the lease from
+// running out under it.
+func leaseKeeper(ctx context.Context, st interface {
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+}, log *slog.Logger, name, holder string, ttl, every time.Duration) func() {
+	last := time.Now()
+	return func() {
+		if time.Since(last) < every {
+			return
+		}
+		last = time.Now()
+		if ok, err := st.AcquireLease(ctx, name, holder, ttl); err != nil || !ok {
+			log.Warn("could not renew a lease during a long step", "lease", name, "held", ok, "err", err)
+		}
+	}
 }
