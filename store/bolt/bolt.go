@@ -218,11 +218,15 @@ func initDB(ctx context.Context, db *bbolt.DB, path string, log *slog.Logger) er
 				return err
 			}
 		}
+		// The workspaces an older file's migrations below have to walk (none in a
+		// new file, which then logs nothing).
+		n := 0
+		if meta.Get(kPeople) == nil || meta.Get(kAcctDays) == nil {
+			_ = tx.Bucket(bWS).ForEachBucket(func([]byte) error { n++; return nil })
+		}
 		if meta.Get(kPeople) == nil {
 			// A file from before the author indexes: build them once from the log
 			// and the messages (reads both whole: say so, as for account days).
-			n := 0
-			_ = tx.Bucket(bWS).ForEachBucket(func([]byte) error { n++; return nil })
 			if n > 0 {
 				log.InfoContext(ctx, "building the author indexes of data from an older version, once, from the capture log; the store opens when they are done",
 					"file", path, "workspaces", n)
@@ -244,8 +248,6 @@ func initDB(ctx context.Context, db *bbolt.DB, path string, log *slog.Logger) er
 			// rollups once (they hold the same account counters, retention included).
 			// It reads every hourly rollup, so on a large file it takes a while:
 			// say so, or the start-up looks like a hang.
-			n := 0
-			_ = tx.Bucket(bWS).ForEachBucket(func([]byte) error { n++; return nil })
 			if n > 0 {
 				log.InfoContext(ctx, "building the account-day counters of data from an older version, once, from the hourly rollups; the store opens when they are done",
 					"file", path, "workspaces", n)
