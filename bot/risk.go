@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -55,38 +56,25 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	// Only the answers of the window AddRatings judges (the recent weeks), read
 	// while the first account's history is: one round trip less to wait for.
 	p := req.Params.WithDefaults()
-	type answersResult struct {
-		ratings map[string][]health.Rating
-		err     error
-	}
-	answersCh := make(chan answersResult, 1)
-	go func() {
+	var ratings map[string][]health.Rating
+	var ratingsErr error
+	var read sync.WaitGroup
+	read.Go(func() {
 		answers, err := SurveyAnswers(ctx, st, req.Workspace, req.Now.Add(-p.Recent), req.Now.Add(time.Nanosecond), req.Only)
-		ratings := map[string][]health.Rating{}
+		ratings, ratingsErr = map[string][]health.Rating{}, err
 		for _, a := range answers {
 			ratings[a.Account] = append(ratings[a.Account], health.Rating{Kind: a.Kind, Score: a.Score, Time: a.Time})
 		}
-		answersCh <- answersResult{ratings, err}
-	}()
-	var ratings map[string][]health.Rating
-	var ratingsErr error
-	received := false
-	awaitRatings := func() error {
-		if !received {
-			r := <-answersCh
-			ratings, ratingsErr, received = r.ratings, r.err, true
-		}
-		return ratingsErr
-	}
-	defer awaitRatings() // the read never outlives the call
+	})
+	defer read.Wait() // the read never outlives the call
 	var out []feedbackbot.Health
 	for _, id := range ids {
 		rows, base, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
 		if err != nil {
 			return nil, err
 		}
-		if err := awaitRatings(); err != nil {
-			return nil, err
+		if read.Wait(); ratingsErr != nil {
+			return nil, ratingsErr
 		}
 		acct, ok := req.Accounts[id]
 		if !ok {
