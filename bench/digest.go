@@ -216,15 +216,13 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (di
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	variants := []struct {
+	type variant struct {
 		st   store.Store
 		into *[]float64
-	}{{st, &account}, {fullRead{st}, &full}}
+	}
+	variants := []variant{{st, &account}, {fullRead{st}, &full}}
 	if decomposeReads {
-		variants = append(variants, struct {
-			st   store.Store
-			into *[]float64
-		}{noDays{st}, &nodays})
+		variants = append(variants, variant{noDays{st}, &nodays})
 	}
 	for i := range reps {
 		t := time.Now()

@@ -102,7 +102,7 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 				t.Errorf("every answer: %v, want %v", got, all)
 			}
 
-			// The older version's answers move into their months, once.
+			// The older version's answers move into their weeks, once.
 			for i, want := range []int{1, 0} {
 				if n, err := bot.MoveSurveyAnswers(ctx, st, "T1"); err != nil || n != want {
 					t.Fatalf("move %d: %d moved, %v; want %d", i, n, err, want)
@@ -128,7 +128,7 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 				t.Errorf("weeks listed after retention: %v, want %v", got, want)
 			}
 
-			// Erasing a person reaches every month.
+			// Erasing a person reaches every week.
 			ps, ok := store.Store(st.Store).(bot.PrivacyStore)
 			if !ok {
 				t.Fatal("store cannot erase people")
