@@ -258,6 +258,9 @@ type Docs interface {
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	// ListDocs returns every document of a kind, keyed by id.
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	// ListDocsPrefix returns the documents of a kind whose id begins with any of the
+	// prefixes, keyed by id: the others are not read (or, on Redis, not sent).
+	ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error)
 	// DeleteDoc is a no-op when there is no such document.
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 }

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -91,6 +92,28 @@ func (s *Store) ListDocs(ctx context.Context, workspace, kind string) (map[strin
 			out[string(k)] = append([]byte{}, v...)
 			return nil
 		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: list %s documents: %w", kind, err)
+	}
+	return out, nil
+}
+
+// ListDocsPrefix implements store.Docs: a cursor seek per prefix.
+func (s *Store) ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b, _ := docKind(tx, workspace, kind, false)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for _, p := range prefixes {
+			for k, v := c.Seek([]byte(p)); k != nil && bytes.HasPrefix(k, []byte(p)); k, v = c.Next() {
+				out[string(k)] = append([]byte{}, v...)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bolt: list %s documents: %w", kind, err)

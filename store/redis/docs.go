@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,6 +49,58 @@ func (s *Store) ListDocs(ctx context.Context, workspace, kind string) (map[strin
 		out[id] = []byte(v)
 	}
 	return out, nil
+}
+
+// ListDocsPrefix returns the documents of a kind whose id begins with a prefix: one
+// HSCAN with MATCH per prefix, pipelined, so Redis sends only those.
+func (s *Store) ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error) {
+	if err := docArgs(workspace, kind, "-"); err != nil {
+		return nil, err
+	}
+	key := s.ws(workspace).doc(kind)
+	out := map[string][]byte{}
+	cursors := make([]uint64, len(prefixes))
+	pending := make([]bool, len(prefixes)) // a scan that has not returned cursor 0 yet
+	for i := range pending {
+		pending[i] = true
+	}
+	for slices.Contains(pending, true) {
+		cmds := make([]*redis.ScanCmd, len(prefixes))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, pre := range prefixes {
+				if pending[i] {
+					cmds[i] = p.HScan(ctx, key, cursors[i], globEscape(pre)+"*", 1000)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, wrapErr("list documents", err)
+		}
+		for i, c := range cmds {
+			if c == nil {
+				continue
+			}
+			kv, next := c.Val()
+			for j := 0; j+1 < len(kv); j += 2 { // HSCAN may repeat a field: the map keeps one
+				out[kv[j]] = []byte(kv[j+1])
+			}
+			cursors[i], pending[i] = next, next != 0
+		}
+	}
+	return out, nil
+}
+
+// globEscape quotes the characters a Redis MATCH pattern gives a meaning to.
+func globEscape(s string) string {
+	var b strings.Builder
+	for i := range len(s) { // bytes, so an id that is not UTF-8 is matched as stored
+		if strings.IndexByte(`*?[]\^-`, s[i]) >= 0 {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // DeleteDoc removes a document; a missing one is not an error.

@@ -13,6 +13,7 @@ import (
 
 var docTests = []test{
 	{"PutGetListDelete", testDocs},
+	{"ListByPrefix", testDocsPrefix},
 }
 
 var leaseTests = []test{
@@ -84,6 +85,61 @@ func testDocs(t *testing.T, f *fixture) {
 	list, err = f.s.ListDocs(ctx, "W1", "alert")
 	if err != nil || len(list) != 1 {
 		t.Errorf("ListDocs after delete = %d docs, %v; want 1", len(list), err)
+	}
+}
+
+// testDocsPrefix: ListDocsPrefix returns the documents whose id begins with one of
+// the prefixes, whatever characters the prefix holds (a Redis MATCH pattern's
+// included), in one kind of one workspace, also past one HSCAN page.
+func testDocsPrefix(t *testing.T, f *fixture) {
+	ctx := f.ctx
+	ids := []string{"csat|acme|C1|U1", "csat|acme|C2|U2", "nps|acme|C1|U1", "csat|acme-eu|C1|U1", "csat|ac*|C1|U3",
+		"csat|a?[x]\\|C1|U4", "nps|kestrel|C9|U1", "csat|\xff\xfe|C1|U5"}
+	for i := range 1500 { // more than one HSCAN page of another account's answers
+		ids = append(ids, fmt.Sprintf("csat|bulk|C%d|U%d", i, i))
+	}
+	for _, id := range ids {
+		if err := f.s.PutDoc(ctx, "W1", "survey-answer/2026-W47", id, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.s.PutDoc(ctx, "W1", "survey-answer/2026-W48", "csat|acme|C3|U1", []byte("other week")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.PutDoc(ctx, "W2", "survey-answer/2026-W47", "csat|acme|C4|U1", []byte("other workspace")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		prefixes []string
+		want     []string
+	}{
+		{[]string{"csat|acme|"}, []string{"csat|acme|C1|U1", "csat|acme|C2|U2"}},
+		{[]string{"csat|acme|", "nps|acme|"}, []string{"csat|acme|C1|U1", "csat|acme|C2|U2", "nps|acme|C1|U1"}},
+		{[]string{"csat|ac*|"}, []string{"csat|ac*|C1|U3"}},
+		{[]string{"csat|a?[x]\\|"}, []string{"csat|a?[x]\\|C1|U4"}},
+		{[]string{"csat|\xff\xfe|"}, []string{"csat|\xff\xfe|C1|U5"}},
+		{[]string{"csat|bulk|C1499|"}, []string{"csat|bulk|C1499|U1499"}},
+		{[]string{"csat|nobody|"}, nil},
+		{nil, nil},
+	} {
+		got, err := f.s.ListDocsPrefix(ctx, "W1", "survey-answer/2026-W47", c.prefixes...)
+		if err != nil {
+			t.Fatalf("ListDocsPrefix(%q): %v", c.prefixes, err)
+		}
+		want := map[string][]byte{}
+		for _, id := range c.want {
+			want[id] = []byte(id)
+		}
+		if got == nil || !maps.EqualFunc(got, want, func(a, b []byte) bool { return string(a) == string(b) }) {
+			t.Errorf("ListDocsPrefix(%q) = %s, want %s", c.prefixes, dump(got), dump(want))
+		}
+	}
+	bulk, err := f.s.ListDocsPrefix(ctx, "W1", "survey-answer/2026-W47", "csat|bulk|")
+	if err != nil || len(bulk) != 1500 {
+		t.Errorf("ListDocsPrefix over several HSCAN pages = %d docs, %v; want 1500", len(bulk), err)
+	}
+	if none, err := f.s.ListDocsPrefix(ctx, "W1", "no-such-kind", "csat|"); err != nil || none == nil || len(none) != 0 {
+		t.Errorf("ListDocsPrefix of an empty kind = %v, %v; want an empty map", none, err)
 	}
 }
 
