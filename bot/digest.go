@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -24,6 +25,7 @@ type DigestStore interface {
 	Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error)
 	Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error)
 	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
 }
 
@@ -66,15 +68,11 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	if req.Quotes <= 0 {
 		req.Quotes = 5
 	}
-	period := req.To.Sub(req.From)
-	cur, err := st.Rollups(ctx, req.Workspace, req.From, req.To)
+	r, err := readDigest(ctx, st, req)
 	if err != nil {
-		return feedbackbot.Digest{}, fmt.Errorf("digest: read rollups: %w", err)
+		return feedbackbot.Digest{}, err
 	}
-	prev, err := st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From)
-	if err != nil {
-		return feedbackbot.Digest{}, fmt.Errorf("digest: read previous rollups: %w", err)
-	}
+	cur, prev := r.cur, r.prev
 	t, p := feedbackbot.Totals(cur), feedbackbot.Totals(prev)
 	d := feedbackbot.Digest{
 		Workspace:            req.Workspace,
@@ -120,19 +118,14 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	d.Accounts = groupStats(dims[feedbackbot.DimAccount], req.Accounts)
 
 	for _, q := range []struct {
-		kind string
+		rows []store.Stored
 		dst  *[]feedbackbot.Quote
 		keep func(float64) bool
 	}{
-		{store.NotableNegative, &d.Complaints, func(s float64) bool { return s < -0.05 }},
-		{store.NotablePositive, &d.Praise, func(s float64) bool { return s > 0.05 }},
+		{r.complaints, &d.Complaints, func(s float64) bool { return s < -0.05 }},
+		{r.praise, &d.Praise, func(s float64) bool { return s > 0.05 }},
 	} {
-		// Ask for more than needed: bare pleasantries ("great, thanks") are not worth quoting.
-		rows, err := st.Notable(ctx, req.Workspace, q.kind, req.From, req.To, 3*req.Quotes)
-		if err != nil {
-			return feedbackbot.Digest{}, fmt.Errorf("digest: read %s quotes: %w", q.kind, err)
-		}
-		for _, r := range rows {
+		for _, r := range q.rows {
 			if !q.keep(r.Tags.Sentiment.Score) || len(strings.Fields(r.Message.Text)) < MinQuoteWords || len(*q.dst) == req.Quotes {
 				continue
 			}
@@ -147,18 +140,9 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
 	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
-	rows, partial, err := periodMessages(ctx, st, req, maxResponseMessages)
-	if err != nil {
-		return feedbackbot.Digest{}, err
-	}
-	d.Responses = responseSummary(rows, partial, req)
-	if d.Emerging, err = emergingThemes(ctx, st, req, rows); err != nil {
-		return d, err
-	}
-	answers, err := SurveyAnswers(ctx, st, req.Workspace, req.From, req.To, "")
-	if err != nil {
-		return d, err
-	}
+	d.Responses = responseSummary(r.period, r.partial, req)
+	d.Emerging = emergingThemes(req, r.period, r.history)
+	answers := r.answers
 	sat := Summarise(answers, req.From, req.To, "")
 	d.CSATAnswers, d.CSATMean, d.CSATShare, d.NPSAnswers, d.NPS = sat.CSATAnswers, sat.CSATMean, sat.CSATShare, sat.NPSAnswers, sat.NPS
 	for i := range d.Accounts {
@@ -219,31 +203,124 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 
 // periodMessages reads the period's messages, newest first, at most max of them;
 // partial says whether there were more.
+// digestReads is everything a digest reads from the store.
+type digestReads struct {
+	cur, prev          []feedbackbot.Rollup // hourly rollups of the period and the one before
+	complaints, praise []store.Stored       // candidates for quotes
+	period             []store.Stored       // the period's newest messages (maxResponseMessages)
+	partial            bool                 // the period had more messages than were read
+	history            []store.Stored       // the newest 1,000 of the four weeks before the period
+	answers            []SurveyAnswer       // the period's survey answers
+}
+
+// readDigest issues a digest's reads at the same time: none depends on another, so
+// on a networked store their round trips overlap, and decoding one reply overlaps
+// the store's work on the next. The first error (in the order of the fields) wins.
+func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestReads, error) {
+	var r digestReads
+	period := req.To.Sub(req.From)
+	reads := []func() error{
+		func() (err error) {
+			if r.cur, err = st.Rollups(ctx, req.Workspace, req.From, req.To); err != nil {
+				err = fmt.Errorf("digest: read rollups: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From); err != nil {
+				err = fmt.Errorf("digest: read previous rollups: %w", err)
+			}
+			return err
+		},
+		// Ask for more quotes than needed: bare pleasantries ("great, thanks") are not worth quoting.
+		func() (err error) {
+			if r.complaints, err = st.Notable(ctx, req.Workspace, store.NotableNegative, req.From, req.To, 3*req.Quotes); err != nil {
+				err = fmt.Errorf("digest: read %s quotes: %w", store.NotableNegative, err)
+			}
+			return err
+		},
+		func() (err error) {
+			if r.praise, err = st.Notable(ctx, req.Workspace, store.NotablePositive, req.From, req.To, 3*req.Quotes); err != nil {
+				err = fmt.Errorf("digest: read %s quotes: %w", store.NotablePositive, err)
+			}
+			return err
+		},
+		func() (err error) {
+			r.period, r.partial, err = periodMessages(ctx, st, req, maxResponseMessages)
+			return err
+		},
+		func() (err error) {
+			q := store.Query{Workspace: req.Workspace, From: req.From.Add(-28 * 24 * time.Hour), To: req.From, Limit: store.MaxQueryLimit}
+			if r.history, err = st.Messages(ctx, q); err != nil {
+				err = fmt.Errorf("digest: messages for emerging themes: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			r.answers, err = SurveyAnswers(ctx, st, req.Workspace, req.From, req.To, "")
+			return err
+		},
+	}
+	errs := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, read := range reads {
+		wg.Go(func() { errs[i] = read() })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// periodMessages reads the period's messages newest first, a page at a time, up to
+// max (and the rest of the page that reaches it).
 func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max int) (rows []store.Stored, partial bool, err error) {
-	seen := map[string]bool{}
+	var pages [][]store.Stored
+	n := 0
+	defer func() { // one copy into a slice of the right size, not a regrowth per page
+		if err == nil {
+			rows = make([]store.Stored, 0, n)
+			for _, p := range pages {
+				rows = append(rows, p...)
+			}
+		}
+	}()
+	// Each page after the first reads its predecessor's oldest instant again (To is
+	// exclusive), so messages of that instant the page had no room for are not
+	// skipped; the ones already read are dropped.
+	var boundary map[string]bool
 	to := req.To
 	for {
 		page, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, From: req.From, To: to, Limit: store.MaxQueryLimit})
 		if err != nil {
 			return nil, false, fmt.Errorf("digest: read the period's messages: %w", err)
 		}
-		for _, r := range page {
-			if k := r.Message.Key(); !seen[k] {
-				seen[k] = true
-				rows = append(rows, r)
+		full := len(page) == store.MaxQueryLimit
+		var oldest time.Time
+		next := map[string]bool{}
+		if full {
+			oldest = page[len(page)-1].Message.Time
+			for i := len(page) - 1; i >= 0 && page[i].Message.Time.Equal(oldest); i-- {
+				next[page[i].Message.Key()] = true
 			}
 		}
-		if len(page) < store.MaxQueryLimit {
-			return rows, false, nil
+		if len(boundary) > 0 {
+			page = slices.DeleteFunc(page, func(r store.Stored) bool { return boundary[r.Message.Key()] })
 		}
-		if len(rows) >= max {
-			return rows, true, nil
+		pages, n = append(pages, page), n+len(page)
+		switch {
+		case !full:
+			return nil, false, nil
+		case n >= max:
+			return nil, true, nil
+		case oldest.Add(time.Nanosecond).Before(to):
+			to, boundary = oldest.Add(time.Nanosecond), next
+		default: // a whole page of one instant: go on past it
+			to, boundary = oldest, nil
 		}
-		next := page[len(page)-1].Message.Time
-		if !next.Before(to) {
-			next = to.Add(-time.Nanosecond)
-		}
-		to = next
 	}
 }
 
@@ -278,9 +355,9 @@ func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feed
 }
 
 // emergingThemes compares the period's customer messages (the newest 1,000 of those
-// read) with the four weeks before it (the customer messages among the newest 1,000):
-// bounded work, whatever the history.
-func emergingThemes(ctx context.Context, st DigestStore, req DigestRequest, periodRows []store.Stored) ([]feedbackbot.EmergingTheme, error) {
+// read) with the four weeks before it (the customer messages among the newest 1,000
+// of them, read by readDigest): bounded work, whatever the history.
+func emergingThemes(req DigestRequest, periodRows, histRows []store.Stored) []feedbackbot.EmergingTheme {
 	docsOf := func(rows []store.Stored) ([]emerging.Doc, map[string]store.Stored) {
 		var docs []emerging.Doc
 		byKey := map[string]store.Stored{}
@@ -294,16 +371,12 @@ func emergingThemes(ctx context.Context, st DigestStore, req DigestRequest, peri
 		return docs, byKey
 	}
 	period, byKey := docsOf(periodRows)
-	histRows, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, From: req.From.Add(-28 * 24 * time.Hour), To: req.From, Limit: store.MaxQueryLimit})
-	if err != nil {
-		return nil, fmt.Errorf("digest: messages for emerging themes: %w", err)
-	}
 	history, _ := docsOf(histRows)
 	var out []feedbackbot.EmergingTheme
 	for _, th := range emerging.Emerging(period, history, 3) {
 		out = append(out, feedbackbot.EmergingTheme{Label: th.Label, Phrases: th.Phrases, Size: th.Size, Quote: quoteOf(byKey[th.Quote.Key], req.Accounts)})
 	}
-	return out, nil
+	return out
 }
 
 // channelTest runs a one-way ANOVA of customer sentiment across channels.

@@ -25,6 +25,7 @@ type HistoryStore interface {
 	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
 	AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error)
 }
 
 // riskMargin is how much of the baseline before the recent window is read as

@@ -33,9 +33,16 @@ type docWriter interface {
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 }
 
-// docLister is what reading survey answers needs.
+// docLister is what listing the survey weeks and moving answers needs.
 type docLister interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+}
+
+// surveyReader is what reading survey answers needs: one account's are read by the
+// prefix of their ids.
+type surveyReader interface {
+	docLister
+	ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error)
 }
 
 // surveyWeekKind is the document kind of the answers given in a week ("2026-W47").
@@ -95,7 +102,7 @@ func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time,
 // SurveyAnswers loads the answers of a workspace given in [from, to), of one account
 // or ("") of all, reading only the weeks the period touches; a zero from or to
 // leaves that end open (every listed week).
-func SurveyAnswers(ctx context.Context, st docLister, workspace string, from, to time.Time, account string) ([]SurveyAnswer, error) {
+func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from, to time.Time, account string) ([]SurveyAnswer, error) {
 	var kinds []string
 	if from.IsZero() || to.IsZero() {
 		weeks, err := surveyWeeks(ctx, st, workspace)
@@ -116,17 +123,22 @@ func SurveyAnswers(ctx context.Context, st docLister, workspace string, from, to
 			kinds = append(kinds, surveyWeekKind(surveyWeek(w)))
 		}
 	}
-	docs, err := listKinds(ctx, st, workspace, append(kinds, DocSurveyAnswer))
+	// An answer's id begins with its kind and account: one account's answers are
+	// read without the others' (which a networked store does not even send).
+	var prefixes []string
+	if account != "" {
+		prefixes = []string{SurveyCSAT + "|" + account + "|", SurveyNPS + "|" + account + "|"}
+	}
+	list := func(kind string) (map[string][]byte, error) { return st.ListDocs(ctx, workspace, kind) }
+	if account != "" {
+		list = func(kind string) (map[string][]byte, error) { return st.ListDocsPrefix(ctx, workspace, kind, prefixes...) }
+	}
+	docs, err := listKinds(list, append(kinds, DocSurveyAnswer))
 	if err != nil {
 		return nil, fmt.Errorf("survey answers: %w", err)
 	}
 	var out []SurveyAnswer
 	for _, d := range docs {
-		// An answer's id begins with its kind and account: other accounts' answers
-		// are skipped without decoding them.
-		if account != "" && !strings.HasPrefix(d.id, SurveyCSAT+"|"+account+"|") && !strings.HasPrefix(d.id, SurveyNPS+"|"+account+"|") {
-			continue
-		}
 		var a SurveyAnswer
 		if err := json.Unmarshal(d.raw, &a); err != nil {
 			return nil, fmt.Errorf("survey answer %s: %w", d.id, err)
@@ -161,7 +173,7 @@ type kindDoc struct {
 // listKinds reads several document kinds at the same time (up to 8 at once: one
 // round trip's wait on a networked store for a period's few weeks) and returns
 // their documents in kind order.
-func listKinds(ctx context.Context, st docLister, workspace string, kinds []string) ([]kindDoc, error) {
+func listKinds(list func(kind string) (map[string][]byte, error), kinds []string) ([]kindDoc, error) {
 	res := make([]map[string][]byte, len(kinds))
 	errs := make([]error, len(kinds))
 	var wg sync.WaitGroup
@@ -170,7 +182,7 @@ func listKinds(ctx context.Context, st docLister, workspace string, kinds []stri
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			res[i], errs[i] = st.ListDocs(ctx, workspace, k)
+			res[i], errs[i] = list(k)
 		})
 	}
 	wg.Wait()

@@ -29,6 +29,13 @@ func (l *listedKinds) ListDocs(ctx context.Context, ws, kind string) (map[string
 	return l.Store.ListDocs(ctx, ws, kind)
 }
 
+func (l *listedKinds) ListDocsPrefix(ctx context.Context, ws, kind string, prefixes ...string) (map[string][]byte, error) {
+	l.mu.Lock()
+	l.kinds[kind]++
+	l.mu.Unlock()
+	return l.Store.ListDocsPrefix(ctx, ws, kind, prefixes...)
+}
+
 func (l *listedKinds) reset() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()

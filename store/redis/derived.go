@@ -343,10 +343,10 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 		return nil, invalid("messages: give an account or a channel, not both")
 	}
 	limit := store.ClampLimit(q.Limit)
-	out := make([]store.Stored, 0, min(limit, 128))
 	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
-		return out, nil
+		return []store.Stored{}, nil
 	}
+	var out []store.Stored
 	k := s.ws(q.Workspace)
 	idx := k.timeAll()
 	switch {
@@ -373,16 +373,21 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 		if err != nil {
 			return nil, err
 		}
-		for _, st := range recs {
+		recs = slices.DeleteFunc(recs, func(st store.Stored) bool {
 			t := st.Message.Time
-			if (!q.From.IsZero() && t.Before(q.From)) || (!q.To.IsZero() && !t.Before(q.To)) {
-				continue
-			}
-			out = append(out, st)
+			return (!q.From.IsZero() && t.Before(q.From)) || (!q.To.IsZero() && !t.Before(q.To))
+		})
+		if out == nil {
+			out = recs // most reads are one page: no copy
+		} else {
+			out = append(out, recs...)
 		}
 		if int64(len(members)) < by.Count {
 			break
 		}
+	}
+	if out == nil {
+		out = []store.Stored{}
 	}
 	return out, nil
 }
