@@ -131,7 +131,9 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 	}
 	list := func(kind string) (map[string][]byte, error) { return st.ListDocs(ctx, workspace, kind) }
 	if account != "" {
-		list = func(kind string) (map[string][]byte, error) { return st.ListDocsPrefix(ctx, workspace, kind, prefixes...) }
+		list = func(kind string) (map[string][]byte, error) {
+			return st.ListDocsPrefix(ctx, workspace, kind, prefixes...)
+		}
 	}
 	docs, err := listKinds(list, append(kinds, DocSurveyAnswer))
 	if err != nil {
