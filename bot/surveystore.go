@@ -68,7 +68,9 @@ func surveyAnswerID(a SurveyAnswer) string {
 
 // PutSurveyAnswer stores an answer in its week, replacing the same person's answer
 // to the same survey given earlier that week, the week before, or under an older
-// version's single list.
+// version's single list. One given earlier still is left where it is (finding it
+// would mean visiting every week), and SurveyAnswers counts only the later of two
+// in a period: each period counts what was answered in it, once.
 func PutSurveyAnswer(ctx context.Context, st docWriter, workspace string, a SurveyAnswer) error {
 	if a.Time.IsZero() {
 		return fmt.Errorf("survey answer: no time")
@@ -140,6 +142,7 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 		return nil, fmt.Errorf("survey answers: %w", err)
 	}
 	var out []SurveyAnswer
+	at := map[string]int{} // answer id -> its index in out
 	for _, d := range docs {
 		var a SurveyAnswer
 		if err := json.Unmarshal(d.raw, &a); err != nil {
@@ -148,6 +151,16 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 		if (!from.IsZero() && a.Time.Before(from)) || (!to.IsZero() && !a.Time.Before(to)) || (account != "" && a.Account != account) {
 			continue
 		}
+		// A button pressed again more than a week later left the earlier answer in
+		// its week (PutSurveyAnswer replaces within two weeks): a period that holds
+		// both counts the later one only.
+		if i, ok := at[d.id]; ok {
+			if a.Time.After(out[i].Time) {
+				out[i] = a
+			}
+			continue
+		}
+		at[d.id] = len(out)
 		out = append(out, a)
 	}
 	return out, nil

@@ -55,7 +55,8 @@ func answerScores(as []bot.SurveyAnswer) []string {
 
 // TestSurveyAnswersByWeek: answers are kept by week, a period reads only its weeks
 // (and an older version's list), one account's answers are told from another's
-// whose id begins alike, pressing again replaces an answer across a week's end, an
+// whose id begins alike, pressing again replaces an answer across a week's end and
+// counts once when pressed six weeks later (each week counts its own press), an
 // older version's answers move into their weeks once, and retention and erasure
 // reach every week.
 func TestSurveyAnswersByWeek(t *testing.T) {
@@ -80,6 +81,8 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 			put("U3", day(11, 2, 1), 5)  // pressed again after the week's end: replaces
 			put("U4", day(11, 20, 9), 4)
 			put("U6", day(11, 19, 9), 1)
+			put("U7", day(9, 20, 9), 2)
+			put("U7", day(11, 3, 9), 3) // pressed again six weeks later: replaces
 			// An answer an older version stored in its single list.
 			old, _ := json.Marshal(bot.SurveyAnswer{Kind: bot.SurveyNPS, Score: 9, Account: "acme", User: "U5", Time: day(11, 18, 9)})
 			if err := st.PutDoc(ctx, "T1", bot.DocSurveyAnswer, "nps|acme||U5", old); err != nil {
@@ -104,9 +107,12 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 			if got, want := read(day(11, 8, 0), day(11, 22, 0)), []string{"U4:11-20:4", "U5:11-18:9", "U6:11-19:1"}; !slices.Equal(got, want) {
 				t.Errorf("every account's two weeks: %v, want %v", got, want)
 			}
-			all := []string{"U1:09-10:1", "U2:10-05:2", "U3:11-02:5", "U4:11-20:4", "U5:11-18:9", "U6:11-19:1"}
+			all := []string{"U1:09-10:1", "U2:10-05:2", "U3:11-02:5", "U4:11-20:4", "U5:11-18:9", "U6:11-19:1", "U7:11-03:3"}
 			if got := read(time.Time{}, time.Time{}); !slices.Equal(got, all) {
 				t.Errorf("every answer: %v, want %v", got, all)
+			}
+			if got, want := read(day(9, 14, 0), day(9, 21, 0)), []string{"U7:09-20:2"}; !slices.Equal(got, want) {
+				t.Errorf("the week of U7's first press: %v, want %v", got, want)
 			}
 
 			// The older version's answers move into their weeks, once.
@@ -122,10 +128,10 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 				t.Errorf("after the move: %v, want %v", got, all)
 			}
 
-			// Retention before 15 October deletes two answers and unlists their weeks.
+			// Retention before 15 October deletes three answers and unlists their weeks.
 			res, err := bot.ExpireOld(ctx, st, "T1", day(10, 15, 0))
-			if err != nil || res.SurveyAnswers != 2 {
-				t.Fatalf("retention: %+v, %v; want 2 answers deleted", res, err)
+			if err != nil || res.SurveyAnswers != 3 {
+				t.Fatalf("retention: %+v, %v; want 3 answers deleted (U1, U2, U7's first)", res, err)
 			}
 			if got, want := read(time.Time{}, time.Time{}), all[2:]; !slices.Equal(got, want) {
 				t.Errorf("after retention: %v, want %v", got, want)
@@ -144,7 +150,7 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 			if err != nil || f.SurveyAnswers != 1 {
 				t.Fatalf("forget: %+v, %v", f, err)
 			}
-			if got, want := read(time.Time{}, time.Time{}), []string{"U3:11-02:5", "U5:11-18:9", "U6:11-19:1"}; !slices.Equal(got, want) {
+			if got, want := read(time.Time{}, time.Time{}), []string{"U3:11-02:5", "U5:11-18:9", "U6:11-19:1", "U7:11-03:3"}; !slices.Equal(got, want) {
 				t.Errorf("after forgetting U4: %v, want %v", got, want)
 			}
 		})
