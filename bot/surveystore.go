@@ -227,27 +227,35 @@ func deleteSurveyAnswers(ctx context.Context, st docDeleter, workspace, upTo str
 			kinds = append(kinds, surveyWeekKind(w))
 		}
 	}
+	// Eight weeks at a time are listed at once (one round trip's wait on a networked
+	// store), and only those eight weeks' answers are held in memory.
+	list := func(kind string) (map[string][]byte, error) { return st.ListDocs(ctx, workspace, kind) }
 	n := 0
-	for _, kind := range kinds {
-		docs, err := st.ListDocs(ctx, workspace, kind)
+	for chunk := range slices.Chunk(kinds, 8) {
+		docs, err := listKinds(list, chunk)
 		if err != nil {
 			return n, fmt.Errorf("survey answers: %w", err)
 		}
-		left := len(docs)
-		for id, raw := range docs {
+		left := make(map[string]int, len(chunk))
+		for _, d := range docs {
+			left[d.kind]++
+		}
+		for _, d := range docs {
 			var a SurveyAnswer
-			if json.Unmarshal(raw, &a) != nil || !drop(a) {
+			if json.Unmarshal(d.raw, &a) != nil || !drop(a) {
 				continue
 			}
-			if err := st.DeleteDoc(ctx, workspace, kind, id); err != nil {
+			if err := st.DeleteDoc(ctx, workspace, d.kind, d.id); err != nil {
 				return n, fmt.Errorf("survey answer: %w", err)
 			}
 			n++
-			left--
+			left[d.kind]--
 		}
-		if week, ok := strings.CutPrefix(kind, DocSurveyAnswer+"/"); ok && left == 0 {
-			if err := st.DeleteDoc(ctx, workspace, DocSurveyWeeks, week); err != nil {
-				return n, fmt.Errorf("survey weeks: %w", err)
+		for _, kind := range chunk {
+			if week, ok := strings.CutPrefix(kind, DocSurveyAnswer+"/"); ok && left[kind] == 0 {
+				if err := st.DeleteDoc(ctx, workspace, DocSurveyWeeks, week); err != nil {
+					return n, fmt.Errorf("survey weeks: %w", err)
+				}
 			}
 		}
 	}

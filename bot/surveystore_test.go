@@ -153,6 +153,21 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 			if got, want := read(time.Time{}, time.Time{}), []string{"U3:11-02:5", "U5:11-18:9", "U6:11-19:1", "U7:11-03:3"}; !slices.Equal(got, want) {
 				t.Errorf("after forgetting U4: %v, want %v", got, want)
 			}
+
+			// Erasure goes through the weeks eight at a time: a person with answers in
+			// ten weeks (two weeks apart, so none replaced another) loses all ten, and the
+			// weeks left empty are unlisted.
+			before, _ := st.ListDocs(ctx, "T1", bot.DocSurveyWeeks)
+			for i := range 10 {
+				put("U8", day(5, 4, 9).AddDate(0, 0, 14*i), 2)
+			}
+			if f, err := bot.ForgetPerson(ctx, ps, "T1", "U8"); err != nil || f.SurveyAnswers != 10 {
+				t.Fatalf("forget U8: %+v, %v; want 10 answers", f, err)
+			}
+			after, _ := st.ListDocs(ctx, "T1", bot.DocSurveyWeeks)
+			if got, want := slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before)); !slices.Equal(got, want) {
+				t.Errorf("weeks listed after forgetting U8: %v, want %v", got, want)
+			}
 		})
 	}
 }
