@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -299,5 +300,44 @@ func TestConfigCheckReadsRedisURL(t *testing.T) {
 				t.Errorf("the password was printed:\n%s%s", stdout, stderr)
 			}
 		})
+	}
+}
+
+// TestRiskOneAccount: risk --account shows one account with every reason, the quotes
+// behind them and the next step; --json holds that one account; an id the workspace
+// has no messages from is a usage error naming the closest ids first.
+func TestRiskOneAccount(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	const asof = "2026-12-01T09:00:00Z"
+	if code, _, stderr := runCLI(t, nil, "demo", "--dir", dir, "--as-of", asof); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	env := map[string]string{"FEEDBACKBOT_DATA": dir, "USER": "tester"}
+	code, stdout, stderr := runCLI(t, env, "risk", "--as-of", asof, "--account", "fennel")
+	if code != 0 {
+		t.Fatalf("risk --account fennel: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"Fennel Foods (fennel): health ", "AT RISK", "What the score rests on:", "Silent for 14 days", "        > “", "Suggested next step: "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("risk --account fennel lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "Acme") {
+		t.Errorf("risk --account fennel shows another account:\n%s", stdout)
+	}
+	code, stdout, stderr = runCLI(t, env, "risk", "--as-of", asof, "--account", "fennel", "--json")
+	var out struct {
+		Accounts []struct {
+			ID      string `json:"id"`
+			Reasons []any  `json:"reasons"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil || len(out.Accounts) != 1 || out.Accounts[0].ID != "fennel" || len(out.Accounts[0].Reasons) == 0 {
+		t.Errorf("risk --account fennel --json: exit %d, %v, %+v: %s", code, err, out, stderr)
+	}
+	code, _, stderr = runCLI(t, env, "risk", "--as-of", asof, "--account", "acmee")
+	if code != 2 || !strings.Contains(stderr, "--account acmee: workspace T0DEMO has no messages from that account (it has acme, ") {
+		t.Errorf("an unknown account: exit %d: %s", code, stderr)
 	}
 }

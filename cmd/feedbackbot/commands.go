@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -218,8 +219,9 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 }
 
 func (m *Main) cmdRisk(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("risk", "[--workspace ID] [--as-of TIME] [--json]")
+	fs, cfgPath := m.flags("risk", "[--workspace ID] [--account ID] [--as-of TIME] [--json]")
 	ws := fs.String("workspace", "", "workspace; default: the only one stored")
+	only := fs.String("account", "", "one account `ID`, with every reason its score rests on and the evidence (default: every account, one line each)")
 	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 `TIME` or a date (default now)")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	if err := parse(fs, args); err != nil {
@@ -238,10 +240,21 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.auditOnce(ctx, st, w, "risk", "all accounts as of "+now.Format(time.RFC3339)); err != nil {
+	req, target := riskRequest(cfg, w, now), "all accounts"
+	if *only != "" {
+		accts, err := st.Accounts(ctx, w)
+		if err != nil {
+			return fmt.Errorf("list accounts: %w", err)
+		}
+		if !slices.Contains(accts, *only) {
+			return unknownAccount(*only, w, accts)
+		}
+		req.Only, target = *only, "account "+*only
+	}
+	if err := m.auditOnce(ctx, st, w, "risk", target+" as of "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
-	hs, err := bot.Risk(ctx, st, riskRequest(cfg, w, now))
+	hs, err := bot.Risk(ctx, st, req)
 	if err != nil {
 		return err
 	}
@@ -265,8 +278,99 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
+	if *only != "" {
+		printAccountHealth(m, hs[0], now)
+		return nil
+	}
 	printRisk(m, hs, now)
 	return nil
+}
+
+// unknownAccount is the error for an --account the workspace has no messages of: it
+// names up to ten that it has, closest in spelling first.
+func unknownAccount(want, ws string, accts []string) error {
+	if len(accts) == 0 {
+		return usagef("--account %s: workspace %s has no messages from any account yet", want, ws)
+	}
+	slices.SortStableFunc(accts, func(a, b string) int {
+		return cmp.Or(cmp.Compare(editDistance(want, a), editDistance(want, b)), cmp.Compare(a, b))
+	})
+	more := ""
+	if len(accts) > 10 {
+		accts, more = accts[:10], fmt.Sprintf(" and %d more", len(accts)-10)
+	}
+	return usagef("--account %s: workspace %s has no messages from that account (it has %s%s)", want, ws, strings.Join(accts, ", "), more)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// printAccountHealth prints one account's health: every reason with its points and
+// evidence (quotes with their time and link, figures), and the next step when at risk.
+func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time) {
+	name := h.Account.ID
+	if h.Account.Name != "" {
+		name = h.Account.Name + " (" + h.Account.ID + ")"
+	}
+	state := "not at risk"
+	if h.AtRisk {
+		state = "AT RISK"
+	}
+	fmt.Fprintf(m.Stdout, "%s: health %d/100, %s, as of %s\n", name, h.Score, state, now.Format("2006-01-02 15:04 MST"))
+	var facts []string
+	if h.Account.Tier != "" {
+		facts = append(facts, "tier "+h.Account.Tier)
+	}
+	if h.Account.Value > 0 {
+		facts = append(facts, fmt.Sprintf("value %.0f/yr", h.Account.Value))
+	}
+	if h.Account.Owner != "" {
+		facts = append(facts, "owner "+h.Account.Owner)
+	}
+	if len(facts) > 0 {
+		fmt.Fprintf(m.Stdout, "%s\n", strings.Join(facts, " · "))
+	}
+	if len(h.Reasons) == 0 {
+		fmt.Fprintln(m.Stdout, "\nNothing lowers its score.")
+		return
+	}
+	fmt.Fprintln(m.Stdout, "\nWhat the score rests on:")
+	for _, r := range h.Reasons {
+		fmt.Fprintf(m.Stdout, "  %+4.0f  %s\n", r.Impact, r.Text)
+		for _, e := range r.Evidence {
+			switch {
+			case e.Quote != "":
+				at := e.Time.Format("Jan 2 15:04")
+				if e.Permalink != "" {
+					at += " " + e.Permalink
+				}
+				fmt.Fprintf(m.Stdout, "        > “%s” — %s\n", bot.ShortText(e.Quote, 160), at)
+			case e.Figure != "":
+				fmt.Fprintf(m.Stdout, "        %s\n", e.Figure)
+			}
+		}
+	}
+	if h.AtRisk {
+		fmt.Fprintf(m.Stdout, "\nSuggested next step: %s\n", bot.AlertFor("", h, now).NextStep)
+	}
 }
 
 func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {

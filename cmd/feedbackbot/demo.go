@@ -197,6 +197,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprintf(out, `
 Try next (same store):
   FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --as-of %[2]s
+  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --as-of %[2]s --account fennel
   FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot digest --as-of %[2]s --period 28d --json
   echo '{"text":"we were charged twice and nobody answers"}' | go run ./cmd/feedbackbot analyze
 `, *dir, now.Format(time.RFC3339))
