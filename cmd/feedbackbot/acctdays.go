@@ -85,7 +85,7 @@ func printAccountDays(w io.Writer, label string) *acctDaysReport {
 	tty := isTerminal(w)
 	every := time.Duration(1<<63 - 1)
 	if tty {
-		every = 200 * time.Millisecond
+		every = ttyRefresh
 	}
 	return &acctDaysReport{every: every,
 		begin: func(total int) {
@@ -95,10 +95,7 @@ func printAccountDays(w io.Writer, label string) *acctDaysReport {
 			fmt.Fprintf(w, "\r%s: %d of %d messages", label, done, total)
 		},
 		end: func(done int, took time.Duration, err error) {
-			cr := ""
-			if tty {
-				cr = "\r"
-			}
+			cr := overwrite(tty)
 			if err != nil {
 				fmt.Fprintf(w, "%s%s: account-day counters stopped after %d messages\n", cr, label, done)
 				return

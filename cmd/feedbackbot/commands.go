@@ -458,20 +458,28 @@ func progressTo(w io.Writer, label string) func(n int) {
 	last, seen := time.Time{}, 0
 	return func(n int) {
 		if n < 0 {
-			cr := ""
-			if tty {
-				cr = "\r"
-			}
-			fmt.Fprintf(w, "%s%s: %d entries, done\n", cr, label, seen)
+			fmt.Fprintf(w, "%s%s: %d entries, done\n", overwrite(tty), label, seen)
 			return
 		}
 		seen = n
-		if !tty || time.Since(last) < 200*time.Millisecond {
+		if !tty || time.Since(last) < ttyRefresh {
 			return
 		}
 		last = time.Now()
 		fmt.Fprintf(w, "\r%s: %d entries", label, n)
 	}
+}
+
+// ttyRefresh is how often a count rewritten in place on a terminal is redrawn.
+const ttyRefresh = 200 * time.Millisecond
+
+// overwrite is what begins a line that replaces a count drawn in place: a carriage
+// return on a terminal, nothing in a file (where no count was drawn).
+func overwrite(tty bool) string {
+	if tty {
+		return "\r"
+	}
+	return ""
 }
 
 // isTerminal reports whether w is a terminal (a character device), not a file or pipe.
