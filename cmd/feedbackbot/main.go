@@ -108,7 +108,7 @@ func commands() []command {
 		{"backfill", "--channel C... [--since 30d]", "fetch a Slack channel's history (resumable, rate-limit aware), then analyse it", (*Main).cmdBackfill},
 		{"analyze", "[--workers N]", "read JSON Lines {\"text\": ...} (an \"id\" is echoed) on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
-		{"risk", "[--workspace ID] [--as-of TIME] [--json]", "list every account's health score and the reasons", (*Main).cmdRisk},
+		{"risk", "[--workspace ID] [--account ID] [--as-of TIME] [--json]", "list every account's health score and main reason, or one account's evidence", (*Main).cmdRisk},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy", (*Main).cmdReanalyze},
 		{"export", "--workspace W --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy)", (*Main).cmdExport},
 		{"forget", "--workspace W --user U --yes", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},
