@@ -31,7 +31,7 @@ func runDigest(ctx context.Context, args []string) error {
 	reps := fs.Int("reps", 30, "timed repetitions per figure (median and p99 reported)")
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
-	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out (what the rest of the lookup costs: not a valid health result, a cost breakdown)")
+	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, and the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
@@ -49,7 +49,7 @@ func runDigest(ctx context.Context, args []string) error {
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
 	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg"}}
 	if *decompose {
-		rows[0] = append(rows[0], "account without day counters, median")
+		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99")
 	}
 	for _, kind := range strings.Split(*kinds, ",") {
 		for i, sz := range strings.Split(*sizes, ",") {
@@ -77,11 +77,12 @@ func runDigest(ctx context.Context, args []string) error {
 				perMsg = fmt.Sprintf("%.0f", float64(b)/float64(n))
 				out[fmt.Sprintf("redis_%d_bytes_per_message", n)] = float64(b) / float64(n)
 			}
-			dig, acc, full, nodays, err := timeReads(ctx, st, end, *reps)
+			rt, err := timeReads(ctx, st, end, *reps)
 			cleanup()
 			if err != nil {
 				return err
 			}
+			dig, acc, full := rt.digest, rt.account, rt.full
 			key := fmt.Sprintf("%s_%d", kind, n)
 			out[key+"_digest_median_ms"], out[key+"_digest_p99_ms"] = ms(median(dig)), ms(quantile(dig, 0.99))
 			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
@@ -91,8 +92,11 @@ func runDigest(ctx context.Context, args []string) error {
 				fmt.Sprintf("%.2f ms", ms(median(acc))), fmt.Sprintf("%.2f ms", ms(quantile(acc, 0.99))),
 				fmt.Sprintf("%.2f ms", ms(median(full))), perMsg})
 			if *decompose {
-				out[key+"_account_without_days_median_ms"] = ms(median(nodays))
-				rows[len(rows)-1] = append(rows[len(rows)-1], fmt.Sprintf("%.2f ms", ms(median(nodays))))
+				out[key+"_account_without_days_median_ms"] = ms(median(rt.noDays))
+				out[key+"_digest_without_previous_median_ms"] = ms(median(rt.digestNoPrev))
+				out[key+"_digest_without_previous_p99_ms"] = ms(quantile(rt.digestNoPrev, 0.99))
+				rows[len(rows)-1] = append(rows[len(rows)-1], fmt.Sprintf("%.2f ms", ms(median(rt.noDays))),
+					fmt.Sprintf("%.1f / %.1f ms", ms(median(rt.digestNoPrev)), ms(quantile(rt.digestNoPrev, 0.99))))
 			}
 		}
 	}
@@ -193,7 +197,8 @@ func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Tim
 	return nil, store.ErrAccountDaysMissing
 }
 
-// decomposeReads adds the lookup without its day-counter read to timeReads.
+// decomposeReads adds the lookup without its day-counter read, and the digest
+// without its previous period's rollups, to timeReads.
 var decomposeReads bool
 
 // noDays leaves a store's day counters out (no older baseline at all): only to time
@@ -204,15 +209,35 @@ func (noDays) AccountDays(context.Context, string, string, time.Time, time.Time)
 	return []feedbackbot.Rollup{}, nil
 }
 
-func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (digest, account, full, nodays []float64, err error) {
+// noPrevious leaves out the rollups of the period that ends where the digest's
+// begins (the comparison): only to time what that read costs a digest.
+type noPrevious struct {
+	store.Store
+	from time.Time
+}
+
+func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+	if to.Equal(s.from) {
+		return nil, nil
+	}
+	return s.Store.Rollups(ctx, ws, from, to)
+}
+
+// readTimes are timeReads' figures, in seconds.
+type readTimes struct {
+	digest, account, full []float64
+	noDays, digestNoPrev  []float64 // with decomposeReads
+}
+
+func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt readTimes, err error) {
 	if profileReads != "" {
 		f, err := os.Create(profileReads)
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return rt, err
 		}
 		profileReads = ""
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, nil, nil, nil, err
+			return rt, err
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
@@ -220,28 +245,35 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (di
 		st   store.Store
 		into *[]float64
 	}
-	variants := []variant{{st, &account}, {fullRead{st}, &full}}
+	variants := []variant{{st, &rt.account}, {fullRead{st}, &rt.full}}
+	digests := []variant{{st, &rt.digest}}
+	from := end.Add(-7 * 24 * time.Hour)
 	if decomposeReads {
-		variants = append(variants, variant{noDays{st}, &nodays})
+		variants = append(variants, variant{noDays{st}, &rt.noDays})
+		digests = append(digests, variant{noPrevious{st, from}, &rt.digestNoPrev})
 	}
 	for i := range reps {
-		t := time.Now()
-		if _, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "TBENCH", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end}); err != nil {
-			return nil, nil, nil, nil, err
+		// The digests take turns at running first, and so do the lookups (right
+		// after the digests).
+		for j := range digests {
+			v := digests[(i+j)%len(digests)]
+			t := time.Now()
+			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end}); err != nil {
+				return rt, err
+			}
+			*v.into = append(*v.into, time.Since(t).Seconds())
 		}
-		digest = append(digest, time.Since(t).Seconds())
 		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
-		// The lookups take turns at running first (right after the digest).
 		for j := range variants {
 			v := variants[(i+j)%len(variants)]
-			t = time.Now()
+			t := time.Now()
 			if _, err := bot.Risk(ctx, v.st, req); err != nil {
-				return nil, nil, nil, nil, err
+				return rt, err
 			}
 			*v.into = append(*v.into, time.Since(t).Seconds())
 		}
 	}
-	return digest, account, full, nodays, nil
+	return rt, nil
 }
 
 // redisBytes sums MEMORY USAGE over every key under prefix (on every master of a
