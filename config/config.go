@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -454,6 +455,8 @@ func (c *Config) Validate() []error {
 			bad("accounts[%d]: id is empty", i)
 		case seen[a.ID]:
 			bad("accounts[%d]: id %q appears twice", i, a.ID)
+		case !accountID(a.ID):
+			bad("accounts[%d]: id %q has a '|' or a space (survey buttons and chat commands carry ids): use letters, digits, '-', '_' or '.'", i, a.ID)
 		}
 		seen[a.ID] = true
 		if a.Value < 0 {
@@ -492,9 +495,19 @@ func (c *Config) Validate() []error {
 			}
 		}
 	}
-	for role := range c.Discord.RoleAccounts {
+	for kind, m := range map[string]map[string]string{"slack.channel_accounts": c.Slack.ChannelAccounts, "discord.channel_accounts": c.Discord.ChannelAccounts} {
+		for ch, acct := range m {
+			if !accountID(acct) {
+				bad("%s: channel %s's account %q is empty or has a '|' or a space (survey buttons and chat commands carry ids)", kind, ch, acct)
+			}
+		}
+	}
+	for role, acct := range c.Discord.RoleAccounts {
 		if !discordID(role) {
 			bad("discord.role_accounts: %q is not a role id (a number)", role)
+		}
+		if !accountID(acct) {
+			bad("discord.role_accounts: role %s's account %q is empty or has a '|' or a space (survey buttons and chat commands carry ids)", role, acct)
 		}
 		if slices.Contains(c.Discord.StaffRoles, role) {
 			bad("discord: role %s is both a staff role and a customer account role", role)
@@ -625,6 +638,13 @@ func (p *Problems) Error() string {
 
 // Unwrap exposes each problem to errors.Is / errors.As.
 func (p *Problems) Unwrap() []error { return p.Errs }
+
+// accountID reports whether id can name an account: not empty, and without the '|'
+// that separates the parts of a survey button's value and an answer's id, or the
+// white space that separates a chat command's words.
+func accountID(id string) bool {
+	return id != "" && !strings.ContainsFunc(id, func(r rune) bool { return r == '|' || unicode.IsSpace(r) })
+}
 
 // Account returns the configured account with the given id, if any.
 func (c *Config) Account(id string) (feedbackbot.Account, bool) {

@@ -33,15 +33,15 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 	}
 	for _, want := range []string{
 		"store.claim_idle", "server.addr", "log.level", "log.format", "analysis.workers",
-		`id "acme" appears twice`, "value -5 is negative", "Mars/Olympus", `"99 9 * * *"`,
+		`id "acme" appears twice`, "value -5 is negative", `id "acme|eu" has a '|'`, `account "acme eu" is empty or has`, `slack.channel_accounts: channel CACME's account "" is empty`, "Mars/Olympus", `"99 9 * * *"`,
 		"not listed in slack.internal_channels", "alerts.repeat_interval", "retention.messages: 30d is too short",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("problem %q not reported; got:\n%v", want, err)
 		}
 	}
-	if len(p.Errs) < 12 {
-		t.Errorf("want at least 12 problems, got %d", len(p.Errs))
+	if len(p.Errs) < 15 {
+		t.Errorf("want at least 15 problems, got %d", len(p.Errs))
 	}
 }
 
