@@ -43,22 +43,13 @@ func audits(t *testing.T, st store.Store) []auditRecord {
 func auditFixture(t testing.TB, st store.Store, now time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	var events []feedbackbot.Event
+	var msgs []feedbackbot.Message
 	for i := range 3 {
-		m := feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
 			Workspace: "T1", Channel: "C1", Author: "XDANA", Role: feedbackbot.RoleCustomer, Account: "acme",
-			Text: "we were charged twice and nobody answers", Time: now.Add(-time.Duration(i+1) * time.Hour)}
-		if err := m.Normalize(); err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+			Text: "we were charged twice and nobody answers", Time: now.Add(-time.Duration(i+1) * time.Hour)})
 	}
-	if _, err := st.Append(ctx, events...); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
-		t.Fatal(err)
-	}
+	captured(t, st, msgs...)
 	alert, _ := json.Marshal(feedbackbot.Alert{Fingerprint: "fp1", Workspace: "T1", Account: feedbackbot.Account{ID: "acme"}, Status: feedbackbot.AlertOpen})
 	if err := st.PutDoc(ctx, "T1", bot.DocAlert, "fp1", alert); err != nil {
 		t.Fatal(err)

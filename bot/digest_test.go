@@ -21,25 +21,16 @@ func TestPeriodMessagesPagesThroughABusyInstant(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
 			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-			var events []feedbackbot.Event
+			var msgs []feedbackbot.Message
 			for i := range n {
 				at := now.Add(-time.Duration(i+1) * time.Second)
 				if i >= store.MaxQueryLimit-10 && i < store.MaxQueryLimit+20 {
 					at = now.Add(-time.Duration(store.MaxQueryLimit-9) * time.Second) // 30 messages at one instant across the page's end
 				}
-				m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%7, i), Platform: feedbackbot.PlatformSlack, Workspace: "T1",
-					Channel: fmt.Sprintf("C%d", i%7), Author: "U1", Role: feedbackbot.RoleCustomer, Text: texts[i%len(texts)], Time: at}
-				if err := m.Normalize(); err != nil {
-					t.Fatal(err)
-				}
-				events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+				msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%7, i), Platform: feedbackbot.PlatformSlack, Workspace: "T1",
+					Channel: fmt.Sprintf("C%d", i%7), Author: "U1", Role: feedbackbot.RoleCustomer, Text: texts[i%len(texts)], Time: at})
 			}
-			if _, err := st.Append(ctx, events...); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
-				t.Fatal(err)
-			}
+			captured(t, st, msgs...)
 			req := bot.DigestRequest{Workspace: "T1", From: now.Add(-24 * time.Hour), To: now, Now: now}
 			for _, tc := range []struct {
 				max, want int

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
 )
@@ -22,27 +21,14 @@ func TestForgetCommand(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
 			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-			var events []feedbackbot.Event
+			var msgs []feedbackbot.Message
 			for i, author := range []string{"XDANA", "XDANA", "XLEE"} {
-				m := feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+				msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
 					Workspace: "T1", Channel: "C1", Author: author, Role: feedbackbot.RoleCustomer, Account: "acme",
-					Text: "we were charged twice and nobody answers", Time: now.Add(-time.Duration(i+1) * time.Hour)}
-				if err := m.Normalize(); err != nil {
-					t.Fatal(err)
-				}
-				events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+					Text: "we were charged twice and nobody answers", Time: now.Add(-time.Duration(i+1) * time.Hour)})
 			}
-			if _, err := st.Append(ctx, events...); err != nil {
-				t.Fatal(err)
-			}
-			an, err := analysis.New(analysis.DefaultTaxonomy())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "t"}).Drain(ctx); err != nil {
-				t.Fatal(err)
-			}
-			dana, lee := events[0].Message.Key(), events[2].Message.Key()
+			msgs = captured(t, st, msgs...)
+			dana, lee := msgs[0].Key(), msgs[2].Key()
 			answer, _ := json.Marshal(bot.SurveyAnswer{Kind: "csat", Score: 2, Account: "acme", User: "XDANA", Time: now})
 			other, _ := json.Marshal(bot.SurveyAnswer{Kind: "csat", Score: 5, Account: "acme", User: "XLEE", Time: now})
 			alert, _ := json.Marshal(feedbackbot.Alert{Fingerprint: "fp1", Workspace: "T1", Reasons: []feedbackbot.Reason{{Code: "negative_share",

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
 )
 
@@ -21,26 +20,13 @@ func TestSatisfactionIndexPerAccount(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
 			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-			var events []feedbackbot.Event
+			var msgs []feedbackbot.Message
 			for i, acct := range []string{"acme", "acme", "kestrel", "kestrel"} {
-				m := feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+				msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
 					Workspace: "T1", Channel: "C1", Author: "X" + acct, Role: feedbackbot.RoleCustomer, Account: acct,
-					Text: "the export is broken again, very frustrating", Time: now.Add(-time.Duration(i+1) * time.Hour)}
-				if err := m.Normalize(); err != nil {
-					t.Fatal(err)
-				}
-				events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+					Text: "the export is broken again, very frustrating", Time: now.Add(-time.Duration(i+1) * time.Hour)})
 			}
-			if _, err := st.Append(ctx, events...); err != nil {
-				t.Fatal(err)
-			}
-			an, err := analysis.New(analysis.DefaultTaxonomy())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "t"}).Drain(ctx); err != nil {
-				t.Fatal(err)
-			}
+			captured(t, st, msgs...)
 			for i, score := range []int{5, 4} {
 				raw, _ := json.Marshal(bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: score, Account: "acme", User: fmt.Sprint("U", i), Time: now.Add(-30 * time.Minute)})
 				if err := st.PutDoc(ctx, "T1", bot.DocSurveyAnswer, fmt.Sprint("a", i), raw); err != nil {

@@ -35,6 +35,29 @@ func backends(t *testing.T) map[string]func(t *testing.T) store.Store {
 	}
 }
 
+// captured normalises msgs, captures them in one append and analyses them with the
+// default taxonomy, failing the test on any error. It returns the messages as
+// stored (normalised), in order.
+func captured(t testing.TB, st store.Store, msgs ...feedbackbot.Message) []feedbackbot.Message {
+	t.Helper()
+	ctx := context.Background()
+	events := make([]feedbackbot.Event, len(msgs))
+	for i, m := range msgs {
+		if err := m.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		events[i] = feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}
+		msgs[i] = m
+	}
+	if _, err := st.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
 func analyzer(t testing.TB) *analysis.Analyzer {
 	a, err := analysis.New(analysis.DefaultTaxonomy())
 	if err != nil {
