@@ -201,8 +201,6 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 	return out
 }
 
-// periodMessages reads the period's messages, newest first, at most max of them;
-// partial says whether there were more.
 // digestReads is everything a digest reads from the store.
 type digestReads struct {
 	cur, prev          []feedbackbot.Rollup // hourly rollups of the period and the one before
@@ -276,18 +274,14 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 }
 
 // periodMessages reads the period's messages newest first, a page at a time, up to
-// max (and the rest of the page that reaches it).
+// max (and the rest of the page that reaches it); partial says whether there were
+// more.
 func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max int) (rows []store.Stored, partial bool, err error) {
 	var pages [][]store.Stored
 	n := 0
-	defer func() { // one copy into a slice of the right size, not a regrowth per page
-		if err == nil {
-			rows = make([]store.Stored, 0, n)
-			for _, p := range pages {
-				rows = append(rows, p...)
-			}
-		}
-	}()
+	joined := func() []store.Stored { // one copy into a slice of the right size, not a regrowth per page
+		return slices.Concat(pages...)
+	}
 	// Each page after the first reads its predecessor's oldest instant again (To is
 	// exclusive), so messages of that instant the page had no room for are not
 	// skipped; the ones already read are dropped.
@@ -313,9 +307,9 @@ func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max 
 		pages, n = append(pages, page), n+len(page)
 		switch {
 		case !full:
-			return nil, false, nil
+			return joined(), false, nil
 		case n >= max:
-			return nil, true, nil
+			return joined(), true, nil
 		case oldest.Add(time.Nanosecond).Before(to):
 			to, boundary = oldest.Add(time.Nanosecond), next
 		default: // a whole page of one instant: go on past it

@@ -125,14 +125,11 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 			kinds = append(kinds, surveyWeekKind(surveyWeek(w)))
 		}
 	}
-	// An answer's id begins with its kind and account: one account's answers are
-	// read without the others' (which a networked store does not even send).
-	var prefixes []string
-	if account != "" {
-		prefixes = []string{SurveyCSAT + "|" + account + "|", SurveyNPS + "|" + account + "|"}
-	}
 	list := func(kind string) (map[string][]byte, error) { return st.ListDocs(ctx, workspace, kind) }
 	if account != "" {
+		// An answer's id begins with its kind and account: one account's answers are
+		// read without the others' (which a networked store does not even send).
+		prefixes := []string{SurveyCSAT + "|" + account + "|", SurveyNPS + "|" + account + "|"}
 		list = func(kind string) (map[string][]byte, error) {
 			return st.ListDocsPrefix(ctx, workspace, kind, prefixes...)
 		}

@@ -80,23 +80,9 @@ func (s *Store) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte,
 	return out, nil
 }
 
-// ListDocs implements store.Docs.
+// ListDocs implements store.Docs: every id begins with "".
 func (s *Store) ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		b, _ := docKind(tx, workspace, kind, false)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			out[string(k)] = append([]byte{}, v...)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bolt: list %s documents: %w", kind, err)
-	}
-	return out, nil
+	return s.ListDocsPrefix(ctx, workspace, kind, "")
 }
 
 // ListDocsPrefix implements store.Docs: a cursor seek per prefix.

@@ -36,9 +36,10 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 	}
 	k := s.ws(workspace)
 	acct := store.AccountKey(account)
-	// A plain pipeline: on this server a Lua script's HGETALLs cost about twice as
-	// much (go run ./bench digest -decompose). The marker is read first, so a day
-	// read after the back-fill completed is never taken for a missing one.
+	// A plain pipeline: with a Lua script of HGETALLs the day counters cost a 1M
+	// account lookup 0.51 ms on this server, with the pipeline 0.08 ms (go run
+	// ./bench digest -decompose). The marker is read first, so a day read after the
+	// back-fill completed is never taken for a missing one.
 	var complete, applied *redis.IntCmd
 	cmds := make([]*redis.MapStringStringCmd, len(days))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
