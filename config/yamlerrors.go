@@ -159,16 +159,17 @@ func nearest(key string, keys []string) string {
 		bestD = 2
 	}
 	for _, k := range keys {
-		if d := editDistance(strings.ToLower(key), k); d < bestD {
+		if d := EditDistance(strings.ToLower(key), k); d < bestD {
 			best, bestD = k, d
 		}
 	}
 	return best
 }
 
-// editDistance is the Damerau-Levenshtein distance (optimal string alignment), so a
-// swap of two neighbouring letters ("claim_idel") counts as one edit.
-func editDistance(a, b string) int {
+// EditDistance is the Damerau-Levenshtein distance (optimal string alignment), so a
+// swap of two neighbouring letters ("claim_idel") counts as one edit. Misspelt
+// configuration keys and command-line ids are matched with it.
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	d := make([][]int, len(ra)+1)
 	for i := range d {

@@ -293,7 +293,7 @@ func unknownAccount(want, ws string, accts []string) error {
 		return usagef("--account %s: workspace %s has no messages from any account yet", want, ws)
 	}
 	slices.SortStableFunc(accts, func(a, b string) int {
-		return cmp.Or(cmp.Compare(editDistance(want, a), editDistance(want, b)), cmp.Compare(a, b))
+		return cmp.Or(cmp.Compare(config.EditDistance(want, a), config.EditDistance(want, b)), cmp.Compare(a, b))
 	})
 	more := ""
 	if len(accts) > 10 {
@@ -302,34 +302,18 @@ func unknownAccount(want, ws string, accts []string) error {
 	return usagef("--account %s: workspace %s has no messages from that account (it has %s%s)", want, ws, strings.Join(accts, ", "), more)
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// accountName is how the terminal names an account: "Name (id)", or the id alone.
+func accountName(a feedbackbot.Account) string {
+	if a.Name == "" {
+		return a.ID
 	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return a.Name + " (" + a.ID + ")"
 }
 
 // printAccountHealth prints one account's health: every reason with its points and
 // evidence (quotes with their time and link, figures), and the next step when at risk.
 func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time) {
-	name := h.Account.ID
-	if h.Account.Name != "" {
-		name = h.Account.Name + " (" + h.Account.ID + ")"
-	}
+	name := accountName(h.Account)
 	state := "not at risk"
 	if h.AtRisk {
 		state = "AT RISK"
@@ -386,11 +370,7 @@ func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {
 		if h.AtRisk {
 			risk = "yes"
 		}
-		name := h.Account.ID
-		if h.Account.Name != "" {
-			name = h.Account.Name + " (" + h.Account.ID + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", name, h.Score, risk, bot.ShortText(reason, 90))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", accountName(h.Account), h.Score, risk, bot.ShortText(reason, 90))
 	}
 	tw.Flush()
 }
