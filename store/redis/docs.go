@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -60,33 +59,32 @@ func (s *Store) ListDocsPrefix(ctx context.Context, workspace, kind string, pref
 	key := s.ws(workspace).doc(kind)
 	out := map[string][]byte{}
 	cursors := make([]uint64, len(prefixes))
-	pending := make([]bool, len(prefixes)) // a scan that has not returned cursor 0 yet
-	for i := range pending {
-		pending[i] = true
+	open := make([]int, len(prefixes)) // the scans (by prefix) that have not returned cursor 0 yet
+	for i := range open {
+		open[i] = i
 	}
-	for slices.Contains(pending, true) {
-		cmds := make([]*redis.ScanCmd, len(prefixes))
+	for len(open) > 0 {
+		cmds := make([]*redis.ScanCmd, len(open))
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, pre := range prefixes {
-				if pending[i] {
-					cmds[i] = p.HScan(ctx, key, cursors[i], globEscape(pre)+"*", 1000)
-				}
+			for j, i := range open {
+				cmds[j] = p.HScan(ctx, key, cursors[i], globEscape(prefixes[i])+"*", 1000)
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, wrapErr("list documents", err)
 		}
-		for i, c := range cmds {
-			if c == nil {
-				continue
+		still := open[:0]
+		for j, i := range open {
+			kv, next := cmds[j].Val()
+			for k := 0; k+1 < len(kv); k += 2 { // HSCAN may repeat a field: the map keeps one
+				out[kv[k]] = []byte(kv[k+1])
 			}
-			kv, next := c.Val()
-			for j := 0; j+1 < len(kv); j += 2 { // HSCAN may repeat a field: the map keeps one
-				out[kv[j]] = []byte(kv[j+1])
+			if cursors[i] = next; next != 0 {
+				still = append(still, i)
 			}
-			cursors[i], pending[i] = next, next != 0
 		}
+		open = still
 	}
 	return out, nil
 }
