@@ -31,7 +31,7 @@ func runDigest(ctx context.Context, args []string) error {
 	reps := fs.Int("reps", 30, "timed repetitions per figure (median and p99 reported)")
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
-	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, and the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown)")
+	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
@@ -49,7 +49,7 @@ func runDigest(ctx context.Context, args []string) error {
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
 	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg"}}
 	if *decompose {
-		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99")
+		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
 	for _, kind := range strings.Split(*kinds, ",") {
 		for i, sz := range strings.Split(*sizes, ",") {
@@ -95,8 +95,11 @@ func runDigest(ctx context.Context, args []string) error {
 				out[key+"_account_without_days_median_ms"] = ms(median(rt.noDays))
 				out[key+"_digest_without_previous_median_ms"] = ms(median(rt.digestNoPrev))
 				out[key+"_digest_without_previous_p99_ms"] = ms(quantile(rt.digestNoPrev, 0.99))
+				out[key+"_digest_whole_previous_median_ms"] = ms(median(rt.digestWholePrev))
+				out[key+"_digest_whole_previous_p99_ms"] = ms(quantile(rt.digestWholePrev, 0.99))
 				rows[len(rows)-1] = append(rows[len(rows)-1], fmt.Sprintf("%.2f ms", ms(median(rt.noDays))),
-					fmt.Sprintf("%.1f / %.1f ms", ms(median(rt.digestNoPrev)), ms(quantile(rt.digestNoPrev, 0.99))))
+					fmt.Sprintf("%.1f / %.1f ms", ms(median(rt.digestNoPrev)), ms(quantile(rt.digestNoPrev, 0.99))),
+					fmt.Sprintf("%.1f / %.1f ms", ms(median(rt.digestWholePrev)), ms(quantile(rt.digestWholePrev, 0.99))))
 			}
 		}
 	}
@@ -197,8 +200,8 @@ func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Tim
 	return nil, store.ErrAccountDaysMissing
 }
 
-// decomposeReads adds the lookup without its day-counter read, and the digest
-// without its previous period's rollups, to timeReads.
+// decomposeReads adds the lookup without its day-counter read, the digest without
+// its previous period's rollups, and the digest reading them whole, to timeReads.
 var decomposeReads bool
 
 // noDays leaves a store's day counters out (no older baseline at all): only to time
@@ -216,17 +219,18 @@ type noPrevious struct {
 	from time.Time
 }
 
-func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
 	if to.Equal(s.from) {
 		return nil, nil
 	}
-	return s.Store.Rollups(ctx, ws, from, to)
+	return s.Store.Rollups(ctx, ws, from, to, counters...)
 }
 
 // readTimes are timeReads' figures, in seconds.
 type readTimes struct {
 	digest, account, full []float64
 	noDays, digestNoPrev  []float64 // with decomposeReads
+	digestWholePrev       []float64 // with decomposeReads: every counter of the previous period read
 }
 
 func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt readTimes, err error) {
@@ -242,15 +246,20 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	type variant struct {
-		st   store.Store
-		into *[]float64
+		st     store.Store
+		into   *[]float64
+		themes []string // digests: as the bot passes the configured names; nil reads the previous period whole
 	}
-	variants := []variant{{st, &rt.account}, {fullRead{st}, &rt.full}}
-	digests := []variant{{st, &rt.digest}}
+	var themes []string
+	for _, th := range analysis.DefaultTaxonomy() {
+		themes = append(themes, th.Name)
+	}
+	variants := []variant{{st, &rt.account, nil}, {fullRead{st}, &rt.full, nil}}
+	digests := []variant{{st, &rt.digest, themes}}
 	from := end.Add(-7 * 24 * time.Hour)
 	if decomposeReads {
-		variants = append(variants, variant{noDays{st}, &rt.noDays})
-		digests = append(digests, variant{noPrevious{st, from}, &rt.digestNoPrev})
+		variants = append(variants, variant{noDays{st}, &rt.noDays, nil})
+		digests = append(digests, variant{noPrevious{st, from}, &rt.digestNoPrev, themes}, variant{st, &rt.digestWholePrev, nil})
 	}
 	for i := range reps {
 		// The digests take turns at running first, and so do the lookups (right
@@ -258,7 +267,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		for j := range digests {
 			v := digests[(i+j)%len(digests)]
 			t := time.Now()
-			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end}); err != nil {
+			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end, Themes: v.themes}); err != nil {
 				return rt, err
 			}
 			*v.into = append(*v.into, time.Since(t).Seconds())

@@ -37,6 +37,8 @@ type Bot struct {
 	Now func() time.Time
 	// Charts attaches the digest chart to digest replies.
 	Charts bool
+	// Themes are the configured theme names (see DigestRequest.Themes).
+	Themes []string
 }
 
 // Doc kinds the bot writes.
@@ -254,7 +256,7 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params})
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params, Themes: b.Themes})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -321,7 +323,7 @@ func (b *Bot) digest(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs), Params: b.Params})
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs), Params: b.Params, Themes: b.Themes})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}

@@ -3,6 +3,9 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,5 +58,98 @@ func TestPeriodMessagesPagesThroughABusyInstant(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDigestReadsThePreviousPeriodsCountersOnly: with the configured theme names, a
+// digest reads only the counters it compares from the previous period, and its
+// comparison is the one a whole read gives, for a theme of the period outside the
+// configured names and for one the period no longer has.
+func TestDigestReadsThePreviousPeriodsCountersOnly(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	week := 7 * 24 * time.Hour
+	type said struct {
+		ago  time.Duration
+		text string
+	}
+	said0 := []said{
+		{week + 2*time.Hour, "We were charged twice on the last invoice, please refund the duplicate payment."},
+		{week + 30*time.Hour, "Do you have a SOC 2 report and can our data stay in the EU region for compliance?"},
+		{week + 50*time.Hour, "The export is broken since the release, it crashes every time."},
+		{3 * time.Hour, "The export is broken since the release, it crashes every time we run it."},
+		{27 * time.Hour, "Our invoice shows the wrong amount again, we were billed for seats we removed."},
+		{51 * time.Hour, "Thanks, the new dashboard is great and the team loves it."},
+	}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			var msgs []feedbackbot.Message
+			for i, s := range said0 {
+				msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d", i), Platform: feedbackbot.PlatformSlack, Workspace: "T1",
+					Channel: "C1", Author: "U1", Role: feedbackbot.RoleCustomer, Account: "A1", Text: s.text, Time: now.Add(-s.ago)})
+			}
+			captured(t, st, msgs...)
+			req := bot.DigestRequest{Workspace: "T1", From: now.Add(-week), To: now, Now: now}
+			whole, err := bot.BuildDigest(ctx, st, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gone := ""
+			for _, th := range whole.Themes {
+				if th.Count == 0 && th.Prev > 0 {
+					gone = th.Name
+				}
+			}
+			if gone == "" || whole.PrevCustomerMessages != 3 {
+				t.Fatalf("fixture: want a theme of the previous period only, and 3 previous messages; got %+v (%d previous)", whole.Themes, whole.PrevCustomerMessages)
+			}
+			for _, themes := range [][]string{{gone}, {gone, "billing", "bug", "no-such-theme"}} {
+				req.Themes = themes
+				got, err := bot.BuildDigest(ctx, st, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got.Themes, whole.Themes) || got.PrevCustomerMessages != whole.PrevCustomerMessages ||
+					!reflect.DeepEqual(got.PrevSentimentIndex, whole.PrevSentimentIndex) {
+					t.Errorf("themes %q: got %+v, %d previous, index %v; a whole read gives %+v, %d, %v", themes,
+						got.Themes, got.PrevCustomerMessages, deref(got.PrevSentimentIndex), whole.Themes, whole.PrevCustomerMessages, deref(whole.PrevSentimentIndex))
+				}
+			}
+		})
+	}
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// TestOldestFirstIsAStableSort: the rows response times read come out in the order a
+// stable sort by time gives, whether they arrive newest first (as stores return
+// them, many sharing an instant) or in any other order.
+func TestOldestFirstIsAStableSort(t *testing.T) {
+	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	newestFirst := make([]store.Stored, 300)
+	for i := range newestFirst {
+		newestFirst[i].Message = feedbackbot.Message{ID: fmt.Sprint(i), Time: base.Add(-time.Duration(i/4) * time.Minute)}
+	}
+	shuffled := slices.Clone(newestFirst)
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for name, rows := range map[string][]store.Stored{"newest first": newestFirst, "shuffled": shuffled, "one": newestFirst[:1], "none": nil} {
+		want := slices.Clone(rows)
+		slices.SortStableFunc(want, func(a, b store.Stored) int { return a.Message.Time.Compare(b.Message.Time) })
+		got := bot.OldestFirst(rows)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d items, want %d", name, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].Message.ID != want[i].Message.ID {
+				t.Fatalf("%s: item %d is message %s, a stable sort puts %s there", name, i, got[i].Message.ID, want[i].Message.ID)
+			}
+		}
 	}
 }

@@ -59,6 +59,8 @@ type Scheduler struct {
 	CatchUp time.Duration
 	// Charts attaches the chart to posted digests.
 	Charts bool
+	// Themes are the configured theme names (see DigestRequest.Themes).
+	Themes []string
 }
 
 const (
@@ -157,7 +159,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		return err
 	}
 	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: now.Add(-j.Period), To: now, Now: now,
-		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params})
+		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params, Themes: s.Themes})
 	if err != nil {
 		return err
 	}

@@ -663,3 +663,13 @@ func (c *Config) Taxonomy() analysis.Taxonomy {
 	}
 	return analysis.DefaultTaxonomy()
 }
+
+// ThemeNames lists the names of Taxonomy's themes, in its order.
+func (c *Config) ThemeNames() []string {
+	t := c.Taxonomy()
+	names := make([]string, len(t))
+	for i, th := range t {
+		names[i] = th.Name
+	}
+	return names
+}

@@ -115,7 +115,11 @@ type Derived interface {
 	Messages(ctx context.Context, q Query) ([]Stored, error)
 	// Rollups returns the non-empty buckets of one workspace whose start is in [from, to),
 	// in time order. Its cost grows with the period, never with the whole history.
-	Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error)
+	// With counters named, each bucket holds only those of them it has (non-zero),
+	// a bucket with none is left out, and a networked backend fetches no others:
+	// for reads that need a few counters of many buckets, such as the totals of a
+	// period to compare with (an hour holds a few counters per account and channel).
+	Rollups(ctx context.Context, workspace string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error)
 	// Notable returns up to limit customer messages in [from, to) with the most negative
 	// (kind NotableNegative) or most positive (NotablePositive) sentiment, most extreme
 	// first; ties are broken by newer first. Backends keep at least the 50 most extreme

@@ -93,7 +93,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	// backoff, a long one fails the append so the platform redelivers later.
 	capture := &bot.Capture{Log: st, Logger: log.With("component", "capture"), Stats: s.capture}
 	cst := &captureStore{Store: st, capture: capture}
-	b := &bot.Bot{Store: cst, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true}
+	b := &bot.Bot{Store: cst, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true, Themes: cfg.ThemeNames()}
 	posters := map[feedbackbot.Platform]bot.Poster{}
 	var alertPoster bot.AlertPoster
 	for name, start := range platformStarters {
@@ -125,7 +125,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	} else if len(jobs) > 0 {
 		sched := &bot.Scheduler{Store: st, Posters: posters, Jobs: jobs, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
 			Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(),
-			Logger: log.With("component", "scheduler"), Charts: true}
+			Logger: log.With("component", "scheduler"), Charts: true, Themes: cfg.ThemeNames()}
 		wg.Go(func() { sched.Run(workerCtx, 30*time.Second, func() time.Time { return time.Now().UTC() }) })
 	}
 	if age := cfg.Retention.Messages.D(); age > 0 {

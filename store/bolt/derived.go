@@ -467,12 +467,16 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 }
 
 // Rollups implements store.Derived.
-func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
 	start := feedbackbot.BucketStart(from)
 	if start.Before(from) {
 		start = start.Add(feedbackbot.RollupBucket)
 	}
 	out := []feedbackbot.Rollup{}
+	var all map[string]int64 // with counters named: each hour decoded whole, then picked from
+	if len(counters) > 0 {
+		all = map[string]int64{}
+	}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bWS).Bucket([]byte(workspace))
 		if b == nil {
@@ -484,11 +488,30 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 			if !at.Before(to) {
 				break
 			}
-			r := feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: make(map[string]int64, len(v)/24)}
-			if err := store.DecodeCounters(v, r.Counts); err != nil {
+			if all == nil {
+				r := feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: make(map[string]int64, len(v)/24)}
+				if err := store.DecodeCounters(v, r.Counts); err != nil {
+					return fmt.Errorf("decode rollup %s %s: %w", workspace, at.Format(time.RFC3339), err)
+				}
+				out = append(out, r)
+				continue
+			}
+			clear(all)
+			if err := store.DecodeCounters(v, all); err != nil {
 				return fmt.Errorf("decode rollup %s %s: %w", workspace, at.Format(time.RFC3339), err)
 			}
-			out = append(out, r)
+			var picked map[string]int64
+			for _, name := range counters {
+				if n := all[name]; n != 0 {
+					if picked == nil {
+						picked = make(map[string]int64, len(counters))
+					}
+					picked[name] = n
+				}
+			}
+			if picked != nil {
+				out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: picked})
+			}
 		}
 		return nil
 	})

@@ -424,7 +424,8 @@ func (s *Store) records(ctx context.Context, k wsKeys, members []string) ([]stor
 
 // Rollups reads the non-empty buckets of [from, to) through the bucket index, so the
 // cost follows the number of non-empty hours in the period. Zero bounds are open.
-func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+// Named counters are read with HMGET, not HGETALL.
+func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
 	if workspace == "" {
 		return nil, invalid("rollups: a workspace is required")
 	}
@@ -458,6 +459,9 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 	if len(starts) == 0 {
 		return nil, nil
 	}
+	if len(counters) > 0 {
+		return s.rollupCounters(ctx, workspace, starts, counters)
+	}
 	cmds := make([]*redis.MapStringStringCmd, len(starts))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, b := range starts {
@@ -485,6 +489,54 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 			}
 		}
 		if len(counts) > 0 {
+			out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: time.Unix(starts[i], 0).UTC(), Counts: counts})
+		}
+	}
+	return out, nil
+}
+
+// rollupCounters reads the named counters of the hours starting at starts (one
+// HMGET each, pipelined): a few fields of each hash instead of all of them (an hour
+// of a busy workspace holds hundreds, one per account and channel and counter).
+func (s *Store) rollupCounters(ctx context.Context, workspace string, starts []int64, counters []string) ([]feedbackbot.Rollup, error) {
+	names := slices.Compact(slices.Sorted(slices.Values(counters)))
+	names = slices.DeleteFunc(names, func(n string) bool { return n == bigRollupField })
+	if len(names) == 0 {
+		return nil, nil
+	}
+	k := s.ws(workspace)
+	cmds := make([]*redis.SliceCmd, len(starts))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, b := range starts {
+			cmds[i] = p.HMGet(ctx, k.rollup(b), names...)
+		}
+		return nil
+	})
+	var out []feedbackbot.Rollup
+	for i, c := range cmds {
+		vals, err := c.Result()
+		if err != nil {
+			return nil, wrapErr("rollups", err)
+		}
+		var counts map[string]int64
+		for j, v := range vals {
+			str, ok := v.(string)
+			if !ok { // nil: the hour has no such counter
+				continue
+			}
+			n, err := strconv.ParseInt(str, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("redis rollups: counter %q is not a number", names[j])
+			}
+			if n == 0 {
+				continue
+			}
+			if counts == nil {
+				counts = make(map[string]int64, len(names))
+			}
+			counts[names[j]] = n
+		}
+		if counts != nil {
 			out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: time.Unix(starts[i], 0).UTC(), Counts: counts})
 		}
 	}

@@ -16,7 +16,10 @@
 //   - Message with a key ParseKey rejects returns EINVALID. Messages needs a Workspace and
 //     at most one of Account and Channel, else EINVALID.
 //   - Rollups never hold zero-valued counters, and a bucket whose counters all went back
-//     to zero is not returned. Times in the result are UTC.
+//     to zero is not returned. Times in the result are UTC. With counters named, each
+//     bucket is the whole read's bucket cut down to them (a name given twice is one
+//     counter; an unknown name is absent, not an error), and every test that reads
+//     rollups also checks that.
 //   - Notable under NotableNegative holds only customer messages with a sentiment score
 //     below 0, under NotablePositive only those above 0; staff and bot messages never.
 //     Limit <= 0 means a default of at least 10. An unknown kind is EINVALID.
@@ -250,7 +253,44 @@ func (f *fixture) rollups(ws string, from, to time.Time) []feedbackbot.Rollup {
 	if err != nil {
 		f.t.Fatalf("Rollups(%s): %v", ws, err)
 	}
+	f.checkNamedCounters(ws, from, to, rs)
 	return rs
+}
+
+// checkNamedCounters reads [from, to) again with counters named and compares it with
+// the whole read picked by hand: for each dimension, one of its counters of one key
+// seen in the data, two undimensioned counters, one named twice, and names no bucket
+// holds.
+func (f *fixture) checkNamedCounters(ws string, from, to time.Time, whole []feedbackbot.Rollup) {
+	f.t.Helper()
+	names := []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli, feedbackbot.CntCustomer, "no-such-counter",
+		feedbackbot.CounterName(feedbackbot.DimTheme, "no-such-theme", feedbackbot.CntCustomer)}
+	dims := map[string]bool{}
+	for _, r := range whole {
+		for _, name := range slices.Sorted(maps.Keys(r.Counts)) {
+			if dim, _, _, ok := feedbackbot.SplitCounter(name); ok && !dims[dim] {
+				dims[dim] = true
+				names = append(names, name)
+			}
+		}
+	}
+	var want []feedbackbot.Rollup
+	for _, r := range whole {
+		picked := map[string]int64{}
+		for _, name := range names {
+			if v := r.Counts[name]; v != 0 {
+				picked[name] = v
+			}
+		}
+		if len(picked) > 0 {
+			want = append(want, feedbackbot.Rollup{Workspace: r.Workspace, Start: r.Start, Counts: picked})
+		}
+	}
+	got, err := f.s.Rollups(f.ctx, ws, from, to, names...)
+	if err != nil {
+		f.t.Fatalf("Rollups(%s, %q): %v", ws, names, err)
+	}
+	checkRollupsAt(f.t, fmt.Sprintf("Rollups(%s) naming %q", ws, names), got, want)
 }
 
 // checkAccountDays compares AccountDays of every account of ws (those of Accounts and
