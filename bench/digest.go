@@ -47,7 +47,7 @@ func runDigest(ctx context.Context, args []string) error {
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	out := map[string]any{"per_day": *daily, "surveys": surveyLayout}
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
-	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg"}}
+	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
 	if *decompose {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
@@ -77,7 +77,23 @@ func runDigest(ctx context.Context, args []string) error {
 				perMsg = fmt.Sprintf("%.0f", float64(b)/float64(n))
 				out[fmt.Sprintf("redis_%d_bytes_per_message", n)] = float64(b) / float64(n)
 			}
+			stall := "–"
+			var stop func() (stalls, error)
+			if kind == "redis" {
+				if stop, err = watchStalls(ctx, st); err != nil {
+					stall = "unknown: " + err.Error()
+				}
+			}
 			rt, err := timeReads(ctx, st, end, *reps)
+			if stop != nil {
+				s, serr := stop()
+				if serr != nil {
+					stall = "unknown: " + serr.Error()
+				} else {
+					stall = s.String()
+					out[fmt.Sprintf("redis_%d_stall_seconds", n)], out[fmt.Sprintf("redis_%d_stall_max_ms", n)] = s.seconds, s.maxMS
+				}
+			}
 			cleanup()
 			if err != nil {
 				return err
@@ -90,7 +106,7 @@ func runDigest(ctx context.Context, args []string) error {
 			rows = append(rows, []string{kind, sz, fmt.Sprintf("%.1f", float64(n)/float64(*daily)), fmt.Sprintf("%.0f", fill),
 				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))),
 				fmt.Sprintf("%.2f ms", ms(median(acc))), fmt.Sprintf("%.2f ms", ms(quantile(acc, 0.99))),
-				fmt.Sprintf("%.2f ms", ms(median(full))), perMsg})
+				fmt.Sprintf("%.2f ms", ms(median(full))), perMsg, stall})
 			if *decompose {
 				out[key+"_account_without_days_median_ms"] = ms(median(rt.noDays))
 				out[key+"_digest_without_previous_median_ms"] = ms(median(rt.digestNoPrev))
