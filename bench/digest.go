@@ -32,6 +32,7 @@ func runDigest(ctx context.Context, args []string) error {
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
+	fs.BoolVar(&lookupsApart, "apart", false, "time the account lookups after all the digests rather than each right after one (which measures them in the digest's wake: on Redis, right after it read 6,000 records)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
@@ -45,8 +46,11 @@ func runDigest(ctx context.Context, args []string) error {
 		return err
 	}
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	out := map[string]any{"per_day": *daily, "surveys": surveyLayout}
+	out := map[string]any{"per_day": *daily, "surveys": surveyLayout, "lookups_apart": lookupsApart}
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
+	if lookupsApart {
+		fmt.Println("account lookups timed after all the digests (-apart)")
+	}
 	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
 	if *decompose {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
@@ -216,6 +220,10 @@ func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Tim
 	return nil, store.ErrAccountDaysMissing
 }
 
+// lookupsApart times the account lookups after all the digests instead of each
+// right after one: what a lookup costs on its own, not in a digest's wake.
+var lookupsApart bool
+
 // decomposeReads adds the lookup without its day-counter read, the digest without
 // its previous period's rollups, and the digest reading them whole, to timeReads.
 var decomposeReads bool
@@ -277,25 +285,47 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		variants = append(variants, variant{noDays{st}, &rt.noDays, nil})
 		digests = append(digests, variant{noPrevious{st, from}, &rt.digestNoPrev, themes}, variant{st, &rt.digestWholePrev, nil})
 	}
-	for i := range reps {
-		// The digests take turns at running first, and so do the lookups (right
-		// after the digests).
+	digest := func(i int) error {
 		for j := range digests {
 			v := digests[(i+j)%len(digests)]
 			t := time.Now()
 			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end, Themes: v.themes}); err != nil {
-				return rt, err
+				return err
 			}
 			*v.into = append(*v.into, time.Since(t).Seconds())
 		}
+		return nil
+	}
+	lookup := func(i int) error {
 		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
 		for j := range variants {
 			v := variants[(i+j)%len(variants)]
 			t := time.Now()
 			if _, err := bot.Risk(ctx, v.st, req); err != nil {
-				return rt, err
+				return err
 			}
 			*v.into = append(*v.into, time.Since(t).Seconds())
+		}
+		return nil
+	}
+	// The digests take turns at running first, and so do the lookups: right after
+	// the digests, or (lookupsApart) all of them after all the digests.
+	for i := range reps {
+		if err := digest(i); err != nil {
+			return rt, err
+		}
+		if lookupsApart {
+			continue
+		}
+		if err := lookup(i); err != nil {
+			return rt, err
+		}
+	}
+	if lookupsApart {
+		for i := range reps {
+			if err := lookup(i); err != nil {
+				return rt, err
+			}
 		}
 	}
 	return rt, nil

@@ -215,9 +215,10 @@ type digestReads struct {
 	answers            []SurveyAnswer       // the period's survey answers
 }
 
-// readDigest issues a digest's reads at the same time: none depends on another, so
-// on a networked store their round trips overlap, and decoding one reply overlaps
-// the store's work on the next. The first error (in the order of the fields) wins.
+// readDigest issues a digest's reads at the same time: none depends on another (but
+// the previous period's named counters, read after this period's), so on a
+// networked store their round trips overlap, and decoding one reply overlaps the
+// store's work on the next. The first error, in the order they are listed, wins.
 func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestReads, error) {
 	var r digestReads
 	period := req.To.Sub(req.From)
@@ -227,18 +228,10 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 				return fmt.Errorf("digest: read rollups: %w", err)
 			}
 			if req.Themes == nil {
-				return nil
+				return nil // read whole, below
 			}
+			// The previous period's counters that are compared, named from this one's.
 			if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From, comparedCounters(r.cur, req.Themes)...); err != nil {
-				err = fmt.Errorf("digest: read previous rollups: %w", err)
-			}
-			return err
-		},
-		func() (err error) {
-			if req.Themes != nil {
-				return nil // read after the period's, above
-			}
-			if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From); err != nil {
 				err = fmt.Errorf("digest: read previous rollups: %w", err)
 			}
 			return err
@@ -271,6 +264,14 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			r.answers, err = SurveyAnswers(ctx, st, req.Workspace, req.From, req.To, "")
 			return err
 		},
+	}
+	if req.Themes == nil { // no names to ask for: the previous period is read whole, meanwhile
+		reads = append(reads, func() (err error) {
+			if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From); err != nil {
+				err = fmt.Errorf("digest: read previous rollups: %w", err)
+			}
+			return err
+		})
 	}
 	errs := make([]error, len(reads))
 	var wg sync.WaitGroup
