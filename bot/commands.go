@@ -108,25 +108,37 @@ func ephemeral(text string) feedbackbot.Document {
 
 // resolveAccount finds an account by id or (case-insensitive) configured name.
 func (b *Bot) resolveAccount(ctx context.Context, ws, q string) (feedbackbot.Account, error) {
+	return ResolveAccount(ctx, b.Store, b.Accounts, ws, q)
+}
+
+// accountLister lists the accounts seen in a workspace.
+type accountLister interface {
+	Accounts(ctx context.Context, workspace string) ([]string, error)
+}
+
+// ResolveAccount finds an account by id, by configured name (both case-insensitive),
+// or by the one account whose id or name contains q. Several matches are EINVALID
+// (naming them), none is ENOTFOUND.
+func ResolveAccount(ctx context.Context, st accountLister, configured map[string]feedbackbot.Account, ws, q string) (feedbackbot.Account, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Name an account, e.g. `account acme`.")
 	}
-	if a, ok := b.Accounts[q]; ok {
+	if a, ok := configured[q]; ok {
 		return a, nil
 	}
-	for _, a := range b.Accounts {
+	for _, a := range configured {
 		if strings.EqualFold(a.Name, q) || strings.EqualFold(a.ID, q) {
 			return a, nil
 		}
 	}
-	ids, err := b.Store.Accounts(ctx, ws)
+	ids, err := st.Accounts(ctx, ws)
 	if err != nil {
 		return feedbackbot.Account{}, fmt.Errorf("list accounts: %w", err)
 	}
 	var partial []feedbackbot.Account
 	for _, id := range ids {
-		a := b.Accounts[id]
+		a := configured[id]
 		a.ID = id
 		if strings.EqualFold(id, q) {
 			return a, nil

@@ -336,6 +336,13 @@ func TestRiskOneAccount(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil || len(out.Accounts) != 1 || out.Accounts[0].ID != "fennel" || len(out.Accounts[0].Reasons) == 0 {
 		t.Errorf("risk --account fennel --json: exit %d, %v, %+v: %s", code, err, out, stderr)
 	}
+	// Part of an id (or a configured name) is enough when it names one account.
+	if code, stdout, stderr := runCLI(t, env, "risk", "--as-of", asof, "--account", "FENN"); code != 0 || !strings.HasPrefix(stdout, "Fennel Foods (fennel): health ") {
+		t.Errorf("risk --account FENN: exit %d: %s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, env, "risk", "--as-of", asof, "--account", "m-"); code != 2 || !strings.Contains(stderr, `--account m-: "m-" matches several accounts: `) {
+		t.Errorf("risk --account m- (several): exit %d: %s", code, stderr)
+	}
 	code, _, stderr = runCLI(t, env, "risk", "--as-of", asof, "--account", "acmee")
 	if code != 2 || !strings.Contains(stderr, "--account acmee: workspace T0DEMO has no messages from that account (it has acme, ") {
 		t.Errorf("an unknown account: exit %d: %s", code, stderr)

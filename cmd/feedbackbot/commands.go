@@ -221,7 +221,7 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("risk", "[--workspace ID] [--account ID] [--as-of TIME] [--json]")
 	ws := fs.String("workspace", "", "workspace; default: the only one stored")
-	only := fs.String("account", "", "one account `ID`, with every reason its score rests on and the evidence (default: every account, one line each)")
+	only := fs.String("account", "", "one account (`ID`, name, or part of either), with every reason its score rests on and the evidence (default: every account, one line each)")
 	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 `TIME` or a date (default now)")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	if err := parse(fs, args); err != nil {
@@ -246,10 +246,19 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("list accounts: %w", err)
 		}
-		if !slices.Contains(accts, *only) {
+		// An id, a configured name, or part of one, as /feedback account takes them.
+		a, err := bot.ResolveAccount(ctx, st, req.Accounts, w, *only)
+		switch {
+		case feedbackbot.IsNotFound(err):
+			return unknownAccount(*only, w, accts)
+		case feedbackbot.ErrorCode(err) == feedbackbot.EINVALID:
+			return usagef("--account %s: %s", *only, feedbackbot.ErrorMessage(err))
+		case err != nil:
+			return err
+		case !slices.Contains(accts, a.ID):
 			return unknownAccount(*only, w, accts)
 		}
-		req.Only, target = *only, "account "+*only
+		req.Only, target = a.ID, "account "+a.ID
 	}
 	if err := m.auditOnce(ctx, st, w, "risk", target+" as of "+now.Format(time.RFC3339)); err != nil {
 		return err
