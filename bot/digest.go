@@ -77,7 +77,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		return feedbackbot.Digest{}, err
 	}
 	cur, prev := r.cur, r.prev
-	t, p := feedbackbot.Totals(cur), feedbackbot.Totals(prev)
+	t, p := r.curTotals, feedbackbot.Totals(prev)
 	d := feedbackbot.Digest{
 		Workspace:            req.Workspace,
 		From:                 req.From.UTC(),
@@ -208,6 +208,7 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 // digestReads is everything a digest reads from the store.
 type digestReads struct {
 	cur, prev          []feedbackbot.Rollup // hourly rollups of the period and the one before
+	curTotals          map[string]int64     // cur summed, while the other reads run
 	complaints, praise []store.Stored       // candidates for quotes
 	period             []store.Stored       // the period's newest messages (maxResponseMessages)
 	partial            bool                 // the period had more messages than were read
@@ -227,11 +228,12 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			if r.cur, err = st.Rollups(ctx, req.Workspace, req.From, req.To); err != nil {
 				return fmt.Errorf("digest: read rollups: %w", err)
 			}
+			r.curTotals = feedbackbot.Totals(r.cur)
 			if req.Themes == nil {
 				return nil // read whole, below
 			}
 			// The previous period's counters that are compared, named from this one's.
-			if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From, comparedCounters(r.cur, req.Themes)...); err != nil {
+			if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From, comparedCounters(r.curTotals, req.Themes)...); err != nil {
 				err = fmt.Errorf("digest: read previous rollups: %w", err)
 			}
 			return err
@@ -290,7 +292,7 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 // comparedCounters names what a digest compares with the previous period: its
 // customer messages and sentiment, and the customer messages of each theme, of the
 // configured ones and of any other the period has (a theme missing now is a mover too).
-func comparedCounters(cur []feedbackbot.Rollup, themes []string) []string {
+func comparedCounters(cur map[string]int64, themes []string) []string {
 	names := []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli}
 	seen := map[string]bool{}
 	add := func(theme string) {
@@ -302,11 +304,13 @@ func comparedCounters(cur []feedbackbot.Rollup, themes []string) []string {
 	for _, t := range themes {
 		add(t)
 	}
-	for _, r := range cur {
-		for name := range r.Counts {
-			if dim, theme, _, ok := feedbackbot.SplitCounter(name); ok && dim == feedbackbot.DimTheme {
-				add(theme)
-			}
+	prefix := feedbackbot.DimTheme + "|"
+	for name := range cur {
+		if !strings.HasPrefix(name, prefix) {
+			continue // most are: accounts' and channels'
+		}
+		if _, theme, _, ok := feedbackbot.SplitCounter(name); ok {
+			add(theme)
 		}
 	}
 	return names
