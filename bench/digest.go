@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -338,26 +337,23 @@ func redisBytes(ctx context.Context, st store.Store, prefix string) (int64, erro
 	if !ok {
 		return 0, fmt.Errorf("not a Redis store")
 	}
+	nodes, err := masters(ctx, c.Client())
+	if err != nil {
+		return 0, err
+	}
 	var total int64
-	count := func(ctx context.Context, node redis.UniversalClient) error {
+	for _, node := range nodes {
 		iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 		for iter.Next(ctx) {
 			n, err := node.MemoryUsage(ctx, iter.Val(), 0).Result()
 			if err != nil && err != redis.Nil {
-				return err
+				return total, err
 			}
 			total += n
 		}
-		return iter.Err()
+		if err := iter.Err(); err != nil {
+			return total, err
+		}
 	}
-	if cc, ok := c.Client().(*redis.ClusterClient); ok {
-		var mu sync.Mutex
-		err := cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
-			mu.Lock()
-			defer mu.Unlock()
-			return count(ctx, m)
-		})
-		return total, err
-	}
-	return total, count(ctx, c.Client())
+	return total, nil
 }

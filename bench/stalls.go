@@ -40,19 +40,9 @@ func watchStalls(ctx context.Context, st store.Store) (stop func() (stalls, erro
 	if !ok {
 		return nil, fmt.Errorf("not a Redis store")
 	}
-	var nodes []redis.UniversalClient
-	if cc, ok := c.Client().(*redis.ClusterClient); ok {
-		var mu sync.Mutex
-		if err := cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
-			mu.Lock()
-			defer mu.Unlock()
-			nodes = append(nodes, m)
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-	} else {
-		nodes = []redis.UniversalClient{c.Client()}
+	nodes, err := masters(ctx, c.Client())
+	if err != nil {
+		return nil, err
 	}
 	old := make([]string, len(nodes))
 	for i, n := range nodes {
@@ -94,4 +84,22 @@ func watchStalls(ctx context.Context, st store.Store) (stop func() (stalls, erro
 		}
 		return s, firstErr
 	}, nil
+}
+
+// masters lists the nodes whose own figures (memory, latency) make up a store's: every
+// master of a cluster, or the one server.
+func masters(ctx context.Context, c redis.UniversalClient) ([]redis.UniversalClient, error) {
+	cc, ok := c.(*redis.ClusterClient)
+	if !ok {
+		return []redis.UniversalClient{c}, nil
+	}
+	var mu sync.Mutex
+	var nodes []redis.UniversalClient
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+		mu.Lock()
+		defer mu.Unlock()
+		nodes = append(nodes, m)
+		return nil
+	})
+	return nodes, err
 }

@@ -223,6 +223,12 @@ type digestReads struct {
 func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestReads, error) {
 	var r digestReads
 	period := req.To.Sub(req.From)
+	readPrev := func(counters ...string) (err error) {
+		if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From, counters...); err != nil {
+			err = fmt.Errorf("digest: read previous rollups: %w", err)
+		}
+		return err
+	}
 	reads := []func() error{
 		func() (err error) {
 			if r.cur, err = st.Rollups(ctx, req.Workspace, req.From, req.To); err != nil {
@@ -233,10 +239,7 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 				return nil // read whole, below
 			}
 			// The previous period's counters that are compared, named from this one's.
-			if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From, comparedCounters(r.curTotals, req.Themes)...); err != nil {
-				err = fmt.Errorf("digest: read previous rollups: %w", err)
-			}
-			return err
+			return readPrev(comparedCounters(r.curTotals, req.Themes)...)
 		},
 		// Ask for more quotes than needed: bare pleasantries ("great, thanks") are not worth quoting.
 		func() (err error) {
@@ -268,12 +271,7 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 		},
 	}
 	if req.Themes == nil { // no names to ask for: the previous period is read whole, meanwhile
-		reads = append(reads, func() (err error) {
-			if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From); err != nil {
-				err = fmt.Errorf("digest: read previous rollups: %w", err)
-			}
-			return err
-		})
+		reads = append(reads, func() error { return readPrev() })
 	}
 	errs := make([]error, len(reads))
 	var wg sync.WaitGroup

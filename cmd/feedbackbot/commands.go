@@ -247,7 +247,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			return fmt.Errorf("list accounts: %w", err)
 		}
 		// An id, a configured name, or part of one, as /feedback account takes them.
-		a, err := bot.ResolveAccount(ctx, st, req.Accounts, w, *only)
+		a, err := bot.ResolveAccount(ctx, listedAccounts(accts), req.Accounts, w, *only)
 		switch {
 		case feedbackbot.IsNotFound(err):
 			return unknownAccount(*only, w, accts)
@@ -294,6 +294,12 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	printRisk(m, hs, now)
 	return nil
 }
+
+// listedAccounts answers Accounts with a list already read, so resolving an
+// --account does not read it again.
+type listedAccounts []string
+
+func (l listedAccounts) Accounts(context.Context, string) ([]string, error) { return l, nil }
 
 // unknownAccount is the error for an --account the workspace has no messages of: it
 // names up to ten that it has, closest in spelling first.

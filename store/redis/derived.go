@@ -480,12 +480,8 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 			if name == bigRollupField {
 				continue
 			}
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("redis rollups: counter %q is not a number", name)
-			}
-			if n != 0 {
-				counts[name] = n
+			if err := putCounter(counts, name, v); err != nil {
+				return nil, err
 			}
 		}
 		if len(counts) > 0 {
@@ -518,29 +514,34 @@ func (s *Store) rollupCounters(ctx context.Context, workspace string, starts []i
 		if err != nil {
 			return nil, wrapErr("rollups", err)
 		}
-		var counts map[string]int64
+		counts := make(map[string]int64, len(names))
 		for j, v := range vals {
 			str, ok := v.(string)
 			if !ok { // nil: the hour has no such counter
 				continue
 			}
-			n, err := strconv.ParseInt(str, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("redis rollups: counter %q is not a number", names[j])
+			if err := putCounter(counts, names[j], str); err != nil {
+				return nil, err
 			}
-			if n == 0 {
-				continue
-			}
-			if counts == nil {
-				counts = make(map[string]int64, len(names))
-			}
-			counts[names[j]] = n
 		}
-		if counts != nil {
+		if len(counts) > 0 {
 			out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: time.Unix(starts[i], 0).UTC(), Counts: counts})
 		}
 	}
 	return out, nil
+}
+
+// putCounter parses one counter of an hour's hash into counts, leaving zeros out
+// (a counter that went back to zero is as good as absent).
+func putCounter(counts map[string]int64, name, v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("redis rollups: counter %q is not a number", name)
+	}
+	if n != 0 {
+		counts[name] = n
+	}
+	return nil
 }
 
 // Notable reads the notable sets of each UTC day of [from, to), at most NotableKeep
