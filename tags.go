@@ -54,6 +54,14 @@ type Sentiment struct {
 	Emotion Emotion        `json:"emotion,omitempty"`
 }
 
+// Tagged is a message with the tags analysis gave it: what the stores keep
+// (store.Stored) and what the analytics read (health.Item), one type, so a
+// store's rows go to the analytics without a copy.
+type Tagged struct {
+	Message Message `json:"message"`
+	Tags    Tags    `json:"tags"`
+}
+
 // Tags are what analysis attaches to a message.
 type Tags struct {
 	Sentiment  Sentiment `json:"sentiment"`

@@ -144,8 +144,8 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
 	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
-	d.Responses = responseSummary(r.period, r.partial, req)
 	d.Emerging = emergingThemes(req, r.period, r.history)
+	d.Responses = responseSummary(r.period, r.partial, req) // last: it reorders r.period
 	answers := r.answers
 	sat := Summarise(answers, req.From, req.To, "")
 	d.CSATAnswers, d.CSATMean, d.CSATShare, d.NPSAnswers, d.NPS = sat.CSATAnswers, sat.CSATMean, sat.CSATShare, sat.NPSAnswers, sat.NPS
@@ -359,37 +359,32 @@ func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max 
 	}
 }
 
-// oldestFirst orders rows by time, oldest first; rows of one instant keep the order
-// they came in, as a stable sort keeps them.
-func oldestFirst(rows []store.Stored) []health.Item {
-	items := make([]health.Item, 0, len(rows))
-	if slices.IsSortedFunc(rows, func(a, b store.Stored) int { return b.Message.Time.Compare(a.Message.Time) }) {
-		// Read newest first, as stores return them: walk the rows backwards, each run
-		// of one instant forwards, which is the order a stable sort gives without
-		// its cost (5,000 large items moved about).
-		for end := len(rows); end > 0; {
-			start := end - 1
-			for start > 0 && rows[start-1].Message.Time.Equal(rows[end-1].Message.Time) {
-				start--
-			}
-			for _, r := range rows[start:end] {
-				items = append(items, health.Item{Message: r.Message, Tags: r.Tags})
-			}
-			end = start
-		}
-	} else {
-		for _, r := range rows {
-			items = append(items, health.Item{Message: r.Message, Tags: r.Tags})
-		}
-		slices.SortStableFunc(items, func(a, b health.Item) int { return a.Message.Time.Compare(b.Message.Time) })
+// oldestFirst orders rows by time, oldest first, in place; rows of one instant keep
+// the order they came in, as a stable sort keeps them.
+func oldestFirst(rows []store.Stored) {
+	if !slices.IsSortedFunc(rows, func(a, b store.Stored) int { return b.Message.Time.Compare(a.Message.Time) }) {
+		slices.SortStableFunc(rows, func(a, b store.Stored) int { return a.Message.Time.Compare(b.Message.Time) })
+		return
 	}
-	return items
+	// Read newest first, as stores return them: reversed, then each run of one instant
+	// reversed back, which is the order a stable sort gives without its cost (5,000
+	// large items compared and moved about).
+	slices.Reverse(rows)
+	for start := 0; start < len(rows); {
+		end := start + 1
+		for end < len(rows) && rows[end].Message.Time.Equal(rows[start].Message.Time) {
+			end++
+		}
+		slices.Reverse(rows[start:end])
+		start = end
+	}
 }
 
-// responseSummary summarises how customers were answered in the period.
+// responseSummary summarises how customers were answered in the period. It puts
+// rows in time order (in place).
 func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feedbackbot.ResponseSummary {
-	items := oldestFirst(rows)
-	r := health.ResponseTimes(items, req.Params, req.From, req.Now)
+	oldestFirst(rows)
+	r := health.ResponseTimes(rows, req.Params, req.From, req.Now)
 	if r.Conversations == 0 {
 		return nil
 	}
@@ -407,7 +402,7 @@ func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feed
 		if i == req.Quotes {
 			break
 		}
-		out.Waiting = append(out.Waiting, quoteOf(store.Stored{Message: w.Message, Tags: w.Tags}, req.Accounts))
+		out.Waiting = append(out.Waiting, quoteOf(*w, req.Accounts))
 	}
 	return out
 }
@@ -416,23 +411,29 @@ func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feed
 // read) with the four weeks before it (the customer messages among the newest 1,000
 // of them, read by readDigest): bounded work, whatever the history.
 func emergingThemes(req DigestRequest, periodRows, histRows []store.Stored) []feedbackbot.EmergingTheme {
-	docsOf := func(rows []store.Stored) ([]emerging.Doc, map[string]store.Stored) {
+	docsOf := func(rows []store.Stored, byKey map[string]*store.Stored) []emerging.Doc {
 		var docs []emerging.Doc
-		byKey := map[string]store.Stored{}
-		for _, r := range rows {
+		for i := range rows {
+			r := &rows[i]
 			if r.Message.Role == feedbackbot.RoleCustomer && len(docs) < store.MaxQueryLimit {
 				k := r.Message.Key()
 				docs = append(docs, emerging.Doc{Key: k, Text: r.Message.Text, Time: r.Message.Time})
-				byKey[k] = r
+				if byKey != nil {
+					byKey[k] = r
+				}
 			}
 		}
-		return docs, byKey
+		return docs
 	}
-	period, byKey := docsOf(periodRows)
-	history, _ := docsOf(histRows)
+	byKey := map[string]*store.Stored{} // the period's rows, for the quotes
+	period, history := docsOf(periodRows, byKey), docsOf(histRows, nil)
 	var out []feedbackbot.EmergingTheme
 	for _, th := range emerging.Emerging(period, history, 3) {
-		out = append(out, feedbackbot.EmergingTheme{Label: th.Label, Phrases: th.Phrases, Size: th.Size, Quote: quoteOf(byKey[th.Quote.Key], req.Accounts)})
+		t := feedbackbot.EmergingTheme{Label: th.Label, Phrases: th.Phrases, Size: th.Size}
+		if r, ok := byKey[th.Quote.Key]; ok { // always: the quotes are the period's
+			t.Quote = quoteOf(*r, req.Accounts)
+		}
+		out = append(out, t)
 	}
 	return out
 }

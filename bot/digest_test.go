@@ -127,22 +127,27 @@ func deref[T any](p *T) any {
 	return *p
 }
 
-// TestOldestFirstIsAStableSort: the rows response times read come out in the order a
-// stable sort by time gives, whether they arrive newest first (as stores return
-// them, many sharing an instant) or in any other order.
+// TestOldestFirstIsAStableSort: the rows response times read are put, in place, in
+// the order a stable sort by time gives, whether they arrive newest first (as stores
+// return them, many sharing an instant; runs of one to seven) or in any other order.
 func TestOldestFirstIsAStableSort(t *testing.T) {
 	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	rng := rand.New(rand.NewPCG(1, 2))
 	newestFirst := make([]store.Stored, 300)
+	at := base
 	for i := range newestFirst {
-		newestFirst[i].Message = feedbackbot.Message{ID: fmt.Sprint(i), Time: base.Add(-time.Duration(i/4) * time.Minute)}
+		if i > 0 && rng.IntN(3) == 0 {
+			at = at.Add(-time.Duration(1+rng.IntN(5)) * time.Minute)
+		}
+		newestFirst[i].Message = feedbackbot.Message{ID: fmt.Sprint(i), Time: at}
 	}
 	shuffled := slices.Clone(newestFirst)
 	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	for name, rows := range map[string][]store.Stored{"newest first": newestFirst, "shuffled": shuffled, "one": newestFirst[:1], "none": nil} {
+	for name, rows := range map[string][]store.Stored{"newest first": newestFirst, "shuffled": shuffled, "one": newestFirst[:1:1], "none": nil} {
 		want := slices.Clone(rows)
 		slices.SortStableFunc(want, func(a, b store.Stored) int { return a.Message.Time.Compare(b.Message.Time) })
-		got := bot.OldestFirst(rows)
+		got := slices.Clone(rows)
+		bot.OldestFirst(got)
 		if len(got) != len(want) {
 			t.Fatalf("%s: %d items, want %d", name, len(got), len(want))
 		}

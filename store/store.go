@@ -60,11 +60,8 @@ type Log interface {
 	Replay(ctx context.Context, workspace string, fn func(Entry) error) error
 }
 
-// Stored is a message as derived state holds it.
-type Stored struct {
-	Message feedbackbot.Message `json:"message"`
-	Tags    feedbackbot.Tags    `json:"tags"`
-}
+// Stored is a message as derived state holds it, with its tags.
+type Stored = feedbackbot.Tagged
 
 // Query selects stored messages. Workspace is required; Account and Channel narrow it
 // (at most one of them). From is inclusive, To exclusive; zero means unbounded.

@@ -17,11 +17,9 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 )
 
-// Item is one analysed message of the account (customer or staff).
-type Item struct {
-	Message feedbackbot.Message
-	Tags    feedbackbot.Tags
-}
+// Item is one analysed message of the account (customer or staff): the type the
+// stores return rows in, so they need no copy.
+type Item = feedbackbot.Tagged
 
 // Params tune the model. Zero values take the defaults.
 type Params struct {
@@ -242,9 +240,9 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			case t.Before(recentFrom):
 				// Older than the recent window, a question is abandoned, not waiting.
 			case now.Sub(c.start) > target:
-				waiting = append(waiting, c.lastAsk)
+				waiting = append(waiting, *c.lastAsk)
 			case now.Sub(c.start) >= target*3/4:
-				due = append(due, c.lastAsk)
+				due = append(due, *c.lastAsk)
 			}
 			continue
 		}
@@ -343,7 +341,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 type conversation struct {
 	start      time.Time
 	asks       bool
-	lastAsk    Item
+	lastAsk    *Item // in the messages conversations was given
 	firstReply time.Time
 	// resolved is when the conversation was closed: a staff message saying it is
 	// fixed, a customer's thanks after a staff reply, or a resolved mark (✅) on one of
@@ -359,16 +357,17 @@ type conversation struct {
 // question after a reply starts a new conversation.
 func conversations(msgs []Item, gap time.Duration) []*conversation {
 	var out []*conversation
-	byRoot := map[string]*conversation{} // channel/root id -> the thread's conversation
-	open := map[string]*conversation{}   // channel -> its latest top-level conversation
-	lastCust := map[string]time.Time{}   // channel -> last top-level customer message
+	byRoot := map[threadRoot]*conversation{} // the thread's conversation
+	open := map[string]*conversation{}       // channel -> its latest top-level conversation
+	lastCust := map[string]time.Time{}       // channel -> last top-level customer message
 	start := func(t time.Time) *conversation {
 		c := &conversation{start: t}
 		out = append(out, c)
 		return c
 	}
-	for _, it := range msgs {
-		m := it.Message
+	for i := range msgs {
+		it := &msgs[i]
+		m := &it.Message
 		var c *conversation
 		if m.Thread != "" {
 			c = byRoot[rootKey(m.Channel, m.Thread)]
@@ -450,8 +449,8 @@ type Responses struct {
 	Resolved         int           `json:"resolved"`
 	MedianResolution time.Duration `json:"median_resolution"`
 	// Waiting are the latest asks of conversations still without a staff reply past
-	// their target, oldest first.
-	Waiting []Item `json:"-"`
+	// their target, oldest first: pointers into the messages ResponseTimes was given.
+	Waiting []*Item `json:"-"`
 }
 
 // ResponseTimes computes Responses over messages of one workspace (any accounts),
@@ -484,7 +483,7 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 		}
 	}
 	r.MedianFirstReply, r.MedianResolution = medianDuration(first), medianDuration(resolve)
-	sort.SliceStable(r.Waiting, func(i, j int) bool { return r.Waiting[i].Message.Time.Before(r.Waiting[j].Message.Time) })
+	slices.SortStableFunc(r.Waiting, func(a, b *Item) int { return a.Message.Time.Compare(b.Message.Time) })
 	return r
 }
 
@@ -502,12 +501,15 @@ func medianDuration(ds []time.Duration) time.Duration {
 
 // rootKey names a thread root the same way whether an adapter wrote the root's full
 // id ("C1:1700000000.0001") or only its platform timestamp.
-func rootKey(channel, id string) string {
+func rootKey(channel, id string) threadRoot {
 	if i := strings.LastIndexByte(id, ':'); i >= 0 {
 		id = id[i+1:]
 	}
-	return channel + "/" + id
+	return threadRoot{channel, id}
 }
+
+// threadRoot is a thread's channel and its root's platform timestamp.
+type threadRoot struct{ channel, id string }
 
 func recurring(msgs []Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
 	var fixedAt time.Time
