@@ -31,7 +31,7 @@ func runDigest(ctx context.Context, args []string) error {
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
-	fs.BoolVar(&lookupsApart, "apart", false, "time the account lookups after all the digests rather than each right after one (which measures them in the digest's wake: on Redis, right after it read 6,000 records)")
+	fs.BoolVar(&inWake, "wake", false, "time each account lookup right after a digest, and every variant taking turns with the others (the bench's way before 2026-12-02), rather than each figure in a run of its own: a lookup then pays for the garbage and the Redis work the digest, or the old full read timed before it, left behind")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
@@ -45,10 +45,12 @@ func runDigest(ctx context.Context, args []string) error {
 		return err
 	}
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	out := map[string]any{"per_day": *daily, "surveys": surveyLayout, "lookups_apart": lookupsApart}
+	out := map[string]any{"per_day": *daily, "surveys": surveyLayout, "in_wake": inWake}
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
-	if lookupsApart {
-		fmt.Println("account lookups timed after all the digests (-apart)")
+	if inWake {
+		fmt.Println("each account lookup timed right after a digest, the variants taking turns (-wake)")
+	} else {
+		fmt.Println("each figure timed in a run of its own: the digests, then the account lookups, then (-decompose) the variants")
 	}
 	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
 	if *decompose {
@@ -219,9 +221,12 @@ func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Tim
 	return nil, store.ErrAccountDaysMissing
 }
 
-// lookupsApart times the account lookups after all the digests instead of each
-// right after one: what a lookup costs on its own, not in a digest's wake.
-var lookupsApart bool
+// inWake times each account lookup right after a digest, and the variants of each
+// taking turns with it, as the bench did before 2026-12-02: a lookup then pays for
+// what the read before it left behind (garbage to collect, Redis's caches), which at
+// 1M is a 6,000-record digest or the old full read of 280 records, not its own cost.
+// By default each figure is timed in a run of its own.
+var inWake bool
 
 // decomposeReads adds the lookup without its day-counter read, the digest without
 // its previous period's rollups, and the digest reading them whole, to timeReads.
@@ -284,9 +289,9 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		variants = append(variants, variant{noDays{st}, &rt.noDays, nil})
 		digests = append(digests, variant{noPrevious{st, from}, &rt.digestNoPrev, themes}, variant{st, &rt.digestWholePrev, nil})
 	}
-	digest := func(i int) error {
-		for j := range digests {
-			v := digests[(i+j)%len(digests)]
+	digest := func(vs []variant, i int) error {
+		for j := range vs {
+			v := vs[(i+j)%len(vs)]
 			t := time.Now()
 			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end, Themes: v.themes}); err != nil {
 				return err
@@ -295,10 +300,10 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		}
 		return nil
 	}
-	lookup := func(i int) error {
+	lookup := func(vs []variant, i int) error {
 		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
-		for j := range variants {
-			v := variants[(i+j)%len(variants)]
+		for j := range vs {
+			v := vs[(i+j)%len(vs)]
 			t := time.Now()
 			if _, err := bot.Risk(ctx, v.st, req); err != nil {
 				return err
@@ -307,22 +312,28 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		}
 		return nil
 	}
-	// The digests take turns at running first, and so do the lookups: right after
-	// the digests, or (lookupsApart) all of them after all the digests.
-	for i := range reps {
-		if err := digest(i); err != nil {
-			return rt, err
+	if inWake { // each lookup right after a digest; variants take turns
+		for i := range reps {
+			if err := digest(digests, i); err != nil {
+				return rt, err
+			}
+			if err := lookup(variants, i); err != nil {
+				return rt, err
+			}
 		}
-		if lookupsApart {
+		return rt, nil
+	}
+	// Each figure in a run of its own: the digests, the lookups, then the variants
+	// (which take turns among themselves: they are compared with each other).
+	for _, run := range []struct {
+		vs   []variant
+		read func([]variant, int) error
+	}{{digests[:1], digest}, {variants[:1], lookup}, {digests[1:], digest}, {variants[1:], lookup}} {
+		if len(run.vs) == 0 {
 			continue
 		}
-		if err := lookup(i); err != nil {
-			return rt, err
-		}
-	}
-	if lookupsApart {
 		for i := range reps {
-			if err := lookup(i); err != nil {
+			if err := run.read(run.vs, i); err != nil {
 				return rt, err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
@@ -19,9 +20,11 @@ func TestDigestBenchRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-stores", "bolt,redis", "-sizes", "400", "-reps", "3", "-decompose", "-apart", "-redis", redistest.URL()}
-	if err := runDigest(ctx, args); err != nil {
-		t.Fatal(err)
+	args := []string{"-stores", "bolt,redis", "-sizes", "400", "-reps", "3", "-decompose", "-redis", redistest.URL()}
+	for _, extra := range [][]string{nil, {"-wake"}} {
+		if err := runDigest(ctx, append(slices.Clone(args), extra...)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	after, err := client.ConfigGet(ctx, "latency-monitor-threshold").Result()
 	if err != nil {
