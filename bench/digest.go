@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -31,7 +32,7 @@ func runDigest(ctx context.Context, args []string) error {
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
-	fs.BoolVar(&inWake, "wake", false, "time each account lookup right after a digest, and every variant taking turns with the others (the bench's way before 2026-12-02), rather than each figure in a run of its own: a lookup then pays for the garbage and the Redis work the digest, or the old full read timed before it, left behind")
+	fs.BoolVar(&inWake, "wake", false, "time each account lookup right after a digest, and every variant taking turns with the others (how the README's earlier tables were measured), rather than each figure in a run of its own: a lookup then pays for the garbage and the Redis work the digest, or the old full read timed before it, left behind")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
@@ -52,7 +53,7 @@ func runDigest(ctx context.Context, args []string) error {
 	} else {
 		fmt.Println("each figure timed in a run of its own: the digests, then the account lookups, then (-decompose) the variants")
 	}
-	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "account median", "account p99", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
+	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "MB allocated a digest", "account median", "account p99", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
 	if *decompose {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
@@ -106,10 +107,11 @@ func runDigest(ctx context.Context, args []string) error {
 			dig, acc, full := rt.digest, rt.account, rt.full
 			key := fmt.Sprintf("%s_%d", kind, n)
 			out[key+"_digest_median_ms"], out[key+"_digest_p99_ms"] = ms(median(dig)), ms(quantile(dig, 0.99))
+			out[key+"_digest_allocated_mb"] = median(rt.digestAlloc) / 1e6
 			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
 			out[key+"_account_full_read_median_ms"] = ms(median(full))
 			rows = append(rows, []string{kind, sz, fmt.Sprintf("%.1f", float64(n)/float64(*daily)), fmt.Sprintf("%.0f", fill),
-				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))),
+				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))), fmt.Sprintf("%.1f", median(rt.digestAlloc)/1e6),
 				fmt.Sprintf("%.2f ms", ms(median(acc))), fmt.Sprintf("%.2f ms", ms(quantile(acc, 0.99))),
 				fmt.Sprintf("%.2f ms", ms(median(full))), perMsg, stall})
 			if *decompose {
@@ -222,10 +224,10 @@ func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Tim
 }
 
 // inWake times each account lookup right after a digest, and the variants of each
-// taking turns with it, as the bench did before 2026-12-02: a lookup then pays for
-// what the read before it left behind (garbage to collect, Redis's caches), which at
-// 1M is a 6,000-record digest or the old full read of 280 records, not its own cost.
-// By default each figure is timed in a run of its own.
+// taking turns with it, as the README's earlier tables were measured: a lookup then
+// pays for what the read before it left behind (garbage to collect, Redis's caches),
+// which at 1M is a 6,000-record digest or the old full read of 280 records, not its
+// own cost. By default each figure is timed in a run of its own.
 var inWake bool
 
 // decomposeReads adds the lookup without its day-counter read, the digest without
@@ -257,6 +259,7 @@ func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time, 
 // readTimes are timeReads' figures, in seconds.
 type readTimes struct {
 	digest, account, full []float64
+	digestAlloc           []float64 // bytes the bench process allocated during each digest
 	noDays, digestNoPrev  []float64 // with decomposeReads
 	digestWholePrev       []float64 // with decomposeReads: every counter of the previous period read
 }
@@ -289,14 +292,23 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		variants = append(variants, variant{noDays{st}, &rt.noDays, nil})
 		digests = append(digests, variant{noPrevious{st, from}, &rt.digestNoPrev, themes}, variant{st, &rt.digestWholePrev, nil})
 	}
+	var before, after runtime.MemStats
 	digest := func(vs []variant, i int) error {
 		for j := range vs {
 			v := vs[(i+j)%len(vs)]
+			main := v.into == &rt.digest
+			if main {
+				runtime.ReadMemStats(&before)
+			}
 			t := time.Now()
 			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end, Themes: v.themes}); err != nil {
 				return err
 			}
 			*v.into = append(*v.into, time.Since(t).Seconds())
+			if main {
+				runtime.ReadMemStats(&after)
+				rt.digestAlloc = append(rt.digestAlloc, float64(after.TotalAlloc-before.TotalAlloc))
+			}
 		}
 		return nil
 	}

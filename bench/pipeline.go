@@ -136,6 +136,8 @@ func openRedisPrefix(ctx context.Context, url, prefix string) (*redisstore.Store
 	return st, func() {
 		if err := deletePrefix(context.WithoutCancel(ctx), st.Client(), prefix); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: could not delete keys under %s: %v\n", prefix, err)
+		} else if err := waitLazyFree(context.WithoutCancel(ctx), st.Client()); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		}
 		st.Close()
 	}, nil
@@ -237,6 +239,39 @@ func cpuTime() time.Duration {
 }
 
 // deletePrefix removes every key the run wrote (on every master of a cluster).
+// waitLazyFree waits until Redis has freed what UNLINK handed to its background
+// thread, so the next figure (often the other store's) is not timed while Redis
+// still works through a million deleted messages.
+func waitLazyFree(ctx context.Context, c redis.UniversalClient) error {
+	nodes, err := masters(ctx, c)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for _, n := range nodes {
+		for {
+			info, err := n.Info(ctx, "memory").Result()
+			if err != nil {
+				return fmt.Errorf("wait for Redis to free deleted keys: %w", err)
+			}
+			pending := -1
+			for _, l := range strings.Split(info, "\r\n") {
+				if v, ok := strings.CutPrefix(l, "lazyfree_pending_objects:"); ok {
+					pending, _ = strconv.Atoi(v)
+				}
+			}
+			if pending <= 0 { // done, or a server that does not say
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("redis still has %d deleted objects to free after 2 minutes; going on", pending)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
 func deletePrefix(ctx context.Context, c redis.UniversalClient, prefix string) error {
 	del := func(ctx context.Context, c *redis.Client) error {
 		iter := c.Scan(ctx, 0, prefix+":*", 1000).Iterator()
