@@ -238,7 +238,6 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// deletePrefix removes every key the run wrote (on every master of a cluster).
 // waitLazyFree waits until Redis has freed what UNLINK handed to its background
 // thread, so the next figure (often the other store's) is not timed while Redis
 // still works through a million deleted messages.
@@ -272,6 +271,7 @@ func waitLazyFree(ctx context.Context, c redis.UniversalClient) error {
 	return nil
 }
 
+// deletePrefix removes every key the run wrote (on every master of a cluster).
 func deletePrefix(ctx context.Context, c redis.UniversalClient, prefix string) error {
 	del := func(ctx context.Context, c *redis.Client) error {
 		iter := c.Scan(ctx, 0, prefix+":*", 1000).Iterator()

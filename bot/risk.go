@@ -81,16 +81,11 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 		if !ok {
 			acct = feedbackbot.Account{ID: id}
 		}
-		items := make([]health.Item, len(rows))
-		for i, r := range rows {
-			items[i] = health.Item{Message: r.Message, Tags: r.Tags}
-			if acct.Name == "" && r.Message.AccountName != "" {
-				acct.Name = r.Message.AccountName
-			}
-		}
-		for _, it := range base.Last {
-			if acct.Name == "" && it.Message.AccountName != "" {
-				acct.Name = it.Message.AccountName
+		for _, part := range [][]health.Item{rows, base.Last} { // rows are Items: no copy
+			for _, it := range part {
+				if acct.Name == "" && it.Message.AccountName != "" {
+					acct.Name = it.Message.AccountName
+				}
 			}
 		}
 		params := req.Params
@@ -99,7 +94,7 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 		} else if t, ok := req.TierTargets[""]; ok {
 			params.Targets = t
 		}
-		h := health.Assess(acct, items, base, req.Now, params)
+		h := health.Assess(acct, rows, base, req.Now, params)
 		out = append(out, health.AddRatings(h, ratings[id], req.Now, params))
 	}
 	slices.SortStableFunc(out, func(a, b feedbackbot.Health) int {
@@ -195,9 +190,7 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		if err != nil {
 			return nil, base, fmt.Errorf("risk: last messages of account %s: %w", id, err)
 		}
-		for _, r := range last {
-			base.Last = append(base.Last, health.Item{Message: r.Message, Tags: r.Tags})
-		}
+		base.Last = last
 	}
 	return rows, base, nil
 }
