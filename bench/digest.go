@@ -48,6 +48,9 @@ func runDigest(ctx context.Context, args []string) error {
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	out := map[string]any{"per_day": *daily, "surveys": surveyLayout, "in_wake": inWake}
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
+	cc := congestionControl()
+	out["tcp_congestion_control"] = cc
+	fmt.Printf("TCP congestion control (new connections, Redis's too): %s\n", cc)
 	if inWake {
 		fmt.Println("each account lookup timed right after a digest, the variants taking turns (-wake)")
 	} else {
@@ -379,4 +382,15 @@ func redisBytes(ctx context.Context, st store.Store, prefix string) (int64, erro
 		}
 	}
 	return total, nil
+}
+
+// congestionControl is the kernel's default TCP congestion control, which new
+// connections to a Redis on this host use at both ends: part of what a Redis figure
+// was measured under. "unknown" where it cannot be read.
+func congestionControl() string {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_congestion_control")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
 }
