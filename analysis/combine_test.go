@@ -14,7 +14,7 @@ import (
 
 // layerSets are the sets the combination layer is trained on, as `go run ./bench
 // train` reads them (the held-out set is never among them).
-var layerSets = []string{"testdata/chat_labelled.jsonl", "testdata/chat_dev.jsonl", "testdata/chat_train2.jsonl", "testdata/chat_train3.jsonl", "testdata/chat_train4.jsonl", "testdata/chat_train5.jsonl"}
+var layerSets = []string{"testdata/chat_labelled.jsonl", "testdata/chat_dev.jsonl", "testdata/chat_train2.jsonl", "testdata/chat_train3.jsonl", "testdata/chat_train4.jsonl", "testdata/chat_train5.jsonl", "testdata/chat_train6.jsonl"}
 
 func readExamples(t testing.TB, path string) []Example {
 	t.Helper()
@@ -76,23 +76,24 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 }
 
 // TestLayerCrossValidation trains the layer on all training sets but one and
-// scores the one left out, for each of the six, and reports the rules alone on the
-// same set. The folds' figures (engine fb-8, its layer trained on six sets; rules alone
-// in brackets): sentiment macro-F1 chat_labelled 0.912 (0.925), chat_dev 0.933
-// (0.900), chat_train2 0.881 (0.837), chat_train3 0.785 (0.632), chat_train4 0.796
-// (0.676), chat_train5 0.802 (0.678); intent accuracy 0.835 (0.812), 0.851 (0.777),
-// 0.764 (0.636), 0.662 (0.490), 0.700 (0.536), 0.645 (0.538). The layer beats the
-// rules on every fold but chat_labelled, the set the rules were first fitted on
-// (their 0.925 there is optimistic). Floors sit just under the layer's figures.
+// scores the one left out, for each of the seven, and reports the rules alone on
+// the same set. The folds' figures (engine fb-8, its layer trained on seven sets;
+// rules alone in brackets): sentiment macro-F1 chat_labelled 0.908 (0.925), chat_dev
+// 0.938 (0.900), chat_train2 0.873 (0.837), chat_train3 0.788 (0.632), chat_train4
+// 0.801 (0.676), chat_train5 0.795 (0.678), chat_train6 0.802 (0.617); intent
+// accuracy 0.832 (0.812), 0.862 (0.777), 0.779 (0.636), 0.680 (0.490), 0.700
+// (0.536), 0.676 (0.538), 0.723 (0.551). The layer beats the rules on every fold but
+// chat_labelled, the set the rules were first fitted on (their 0.925 there is
+// optimistic). Floors sit just under the layer's figures.
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains six layers")
+		t.Skip("trains seven layers")
 	}
 	sets := make([][]Example, len(layerSets))
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.905, 0.83}, {0.925, 0.845}, {0.875, 0.76}, {0.78, 0.655}, {0.79, 0.695}, {0.795, 0.64}}
+	floors := []struct{ f1, intent float64 }{{0.90, 0.825}, {0.93, 0.855}, {0.865, 0.77}, {0.78, 0.67}, {0.795, 0.69}, {0.79, 0.67}, {0.795, 0.715}}
 	rules, err := NewWithLayer(DefaultTaxonomy(), nil)
 	if err != nil {
 		t.Fatal(err)

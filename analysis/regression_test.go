@@ -144,7 +144,7 @@ func TestChatDevSet(t *testing.T) {
 // unchanged at P 0.761 R 0.498.
 func TestChatTrain2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train2.jsonl", 400)
-	layerFloors(t, l, 0.99, 0.99)
+	layerFloors(t, l, 0.985, 0.975)
 	if m.macroF1 < 0.83 || m.themeP < 0.75 || m.themeR < 0.49 || m.intent < 0.63 {
 		t.Errorf("below the train2 floors (macro-F1 0.83, theme P 0.75 R 0.49, intent 0.63)")
 	}
@@ -162,7 +162,7 @@ func TestChatTrain2Set(t *testing.T) {
 // unchanged, intent 0.490.
 func TestChatTrain3Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train3.jsonl", 400)
-	layerFloors(t, l, 0.985, 0.985)
+	layerFloors(t, l, 0.98, 0.985)
 	if m.macroF1 < 0.625 || m.themeP < 0.52 || m.themeR < 0.45 || m.intent < 0.48 {
 		t.Errorf("below the train3 floors (macro-F1 0.625, theme P 0.52 R 0.45, intent 0.48)")
 	}
@@ -180,7 +180,7 @@ func TestChatTrain3Set(t *testing.T) {
 // intent 0.993); the rules' are still first-run figures.
 func TestChatTrain4Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train4.jsonl", 420)
-	layerFloors(t, l, 0.985, 0.985)
+	layerFloors(t, l, 0.98, 0.98)
 	if m.macroF1 < 0.67 || m.themeP < 0.565 || m.themeR < 0.51 || m.intent < 0.53 {
 		t.Errorf("below the train4 floors (macro-F1 0.67, theme P 0.565 R 0.51, intent 0.53)")
 	}
@@ -199,6 +199,23 @@ func TestChatTrain5Set(t *testing.T) {
 	layerFloors(t, l, 0.99, 0.99)
 	if m.macroF1 < 0.67 || m.themeP < 0.61 || m.themeR < 0.41 || m.intent < 0.53 {
 		t.Errorf("below the train5 floors (macro-F1 0.67, theme P 0.61 R 0.41, intent 0.53)")
+	}
+}
+
+// TestChatTrain6Set measures the sixth training set (testdata/chat_train6.jsonl,
+// 452 rows in voices unlike the other sets': public sector, agencies, creators,
+// restaurant POS, legal, telehealth, hardware, open-source communities), written and
+// labelled blind by a third annotator and committed before the analyzer ran on it.
+// Its first run, before the layer was trained on it, was an unseen test of fb-8 as
+// trained on six sets: rules alone macro-F1 0.617 (accuracy 0.628), theme P 0.579 R
+// 0.404, intent 0.551; with the layer 0.802 (accuracy 0.803), intent 0.723. The
+// layer now trains on it, so its layer figures are fitted; the rules' are first-run
+// figures.
+func TestChatTrain6Set(t *testing.T) {
+	m, l := measureChatSetN(t, "testdata/chat_train6.jsonl", 430)
+	layerFloors(t, l, 0.99, 0.99)
+	if m.macroF1 < 0.61 || m.themeP < 0.57 || m.themeR < 0.40 || m.intent < 0.545 {
+		t.Errorf("below the train6 floors (macro-F1 0.61, theme P 0.57 R 0.40, intent 0.545)")
 	}
 }
 
@@ -250,10 +267,11 @@ func TestChatHoldout2Set(t *testing.T) {
 }
 
 // layerFloors fails when the figures with the combination layer (AnalyzeMessage)
-// drop below floors. On the six training sets they are fitted (the layer was
-// trained on these rows: engine fb-8 trained on six sets, macro-F1 0.988, 1.000,
-// 0.996, 0.991, 0.992, 1.000, intent 0.980, 1.000, 0.996, 0.993, 0.989, 0.998;
-// trained on five, 1.000, 1.000, 0.996, 0.997, 0.996, intent 0.990, 1.000, 0.996,
+// drop below floors. On the seven training sets they are fitted (the layer was
+// trained on these rows: engine fb-8 trained on seven sets, macro-F1 0.985, 1.000,
+// 0.990, 0.986, 0.984, 0.993, 0.998, intent 0.980, 1.000, 0.983, 0.991, 0.987, 0.996,
+// 1.000; trained on six, 0.988, 1.000, 0.996, 0.991, 0.992, 1.000, intent 0.980,
+// 1.000, 0.996, 0.993, 0.989, 0.998; trained on five, 1.000, 1.000, 0.996, 0.997, 0.996, intent 0.990, 1.000, 0.996,
 // 0.995, 0.993; trained on four, 0.989, 0.993, 0.960, 0.935, intent 0.993, 1.000,
 // 0.998, 0.998); the honest figures are TestLayerCrossValidation's and the held-out
 // sets'.

@@ -29,6 +29,7 @@ var trainingSets = []string{
 	"analysis/testdata/chat_train3.jsonl",
 	"analysis/testdata/chat_train4.jsonl",
 	"analysis/testdata/chat_train5.jsonl",
+	"analysis/testdata/chat_train6.jsonl",
 }
 
 func runTrain(ctx context.Context, args []string) error {
