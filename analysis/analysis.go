@@ -134,7 +134,7 @@ func (a *Analyzer) analyze(s string, customer, chat bool) feedbackbot.Tags {
 	defer a.bufs.Put(sc)
 	clean, sent, rep, th, intent := a.rules(s, sc)
 	if a.comb != nil && chat {
-		sc.feats = features(sc.feats[:0], a.comb.hashBits, sc.low, sc.stems, clean, sent, rep, th, intent)
+		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, sc.low, sc.stems, clean, sent, rep, th, intent)
 		sent, intent = a.comb.apply(sc.feats, sent, productTalk(rep, th))
 	}
 	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}

@@ -17,8 +17,9 @@ import (
 // generic features of a message, the rule engine's own outputs (its score, the
 // positive and negative sums before and after the rules, which word classes and
 // rules fired, the rules' intent, themes, question, emphasis) plus hashed word
-// stems and stem pairs. Its weights are fitted on the five training chat sets by
-// `go run ./bench train` (TrainLayer) and shipped as data/layer.json.
+// stems, stem pairs and character n-grams of words. Its weights are fitted on the
+// training chat sets by `go run ./bench train` (TrainLayer) and shipped as
+// data/layer.json.
 //
 //go:embed data/layer.json
 var layerJSON []byte
@@ -45,6 +46,7 @@ type combiner struct {
 	threshold    float64
 	gate, toNeg  bool
 	hashBits     int
+	charGrams    int
 }
 
 func loadLayer(data []byte) (*combiner, error) {
@@ -68,7 +70,7 @@ func loadLayer(data []byte) (*combiner, error) {
 			return nil, fmt.Errorf("layer: unknown sentiment class %q", c)
 		}
 	}
-	return &combiner{sent: f.Sentiment, intent: f.Intent, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits}, nil
+	return &combiner{sent: f.Sentiment, intent: f.Intent, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}, nil
 }
 
 // labelScore is a score inside each label's interval.
@@ -136,8 +138,10 @@ func init() {
 func squash(x float64) float64 { return x / math.Sqrt(x*x+15) }
 
 // features appends the message's features to dst: the dense ones, then a hashed
-// feature for every stem, every pair of neighbouring stems, and the first stem.
-func features(dst []layer.Feature, hashBits int, low, stems []string, clean string, s feedbackbot.Sentiment,
+// feature for every stem, every pair of neighbouring stems, and the first stem, and
+// with charGrams one for every character n-gram of every word marked at its ends
+// ("<word>": a word shorter than n-2 gives none).
+func features(dst []layer.Feature, hashBits, charGrams int, low, stems []string, clean string, s feedbackbot.Sentiment,
 	rep sentiment.Report, th []string, intent feedbackbot.Intent) []layer.Feature {
 	on := func(i int, ok bool) {
 		if ok {
@@ -194,6 +198,25 @@ func features(dst []layer.Feature, hashBits int, low, stems []string, clean stri
 		dst = append(dst, layer.Feature{Index: base + int32(h&mask), Value: 1},
 			layer.Feature{Index: base + int32(hashString(prev*prime32^0x1f, st)&mask), Value: 1})
 		prev = h
+	}
+	if charGrams > 0 {
+		for _, w := range low {
+			for i := 0; i+charGrams <= len(w)+2; i++ {
+				h := uint32(offset32 ^ 0x5bd1e995)
+				for j := i; j < i+charGrams; j++ {
+					c := byte('<')
+					switch {
+					case j == len(w)+1:
+						c = '>'
+					case j > 0:
+						c = w[j-1]
+					}
+					h ^= uint32(c)
+					h *= prime32
+				}
+				dst = append(dst, layer.Feature{Index: base + int32(h&mask), Value: 1})
+			}
+		}
 	}
 	return dst
 }

@@ -77,14 +77,15 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 
 // TestLayerCrossValidation trains the layer on all training sets but one and
 // scores the one left out, for each of the seven, and reports the rules alone on
-// the same set. The folds' figures (engine fb-8, its layer trained on seven sets;
-// rules alone in brackets): sentiment macro-F1 chat_labelled 0.908 (0.925), chat_dev
-// 0.938 (0.900), chat_train2 0.873 (0.837), chat_train3 0.788 (0.632), chat_train4
-// 0.801 (0.676), chat_train5 0.795 (0.678), chat_train6 0.802 (0.617); intent
-// accuracy 0.832 (0.812), 0.862 (0.777), 0.779 (0.636), 0.680 (0.490), 0.700
-// (0.536), 0.676 (0.538), 0.723 (0.551). The layer beats the rules on every fold but
-// chat_labelled, the set the rules were first fitted on (their 0.925 there is
-// optimistic). Floors sit just under the layer's figures.
+// the same set. The folds' figures (engine fb-8, its layer trained on seven sets
+// with 2^14 buckets and character 6-grams; rules alone in brackets): sentiment
+// macro-F1 chat_labelled 0.909 (0.925), chat_dev 0.951 (0.900), chat_train2 0.892
+// (0.837), chat_train3 0.810 (0.632), chat_train4 0.838 (0.676), chat_train5 0.836
+// (0.678), chat_train6 0.807 (0.617); intent accuracy 0.812 (0.812), 0.899 (0.777),
+// 0.800 (0.636), 0.697 (0.490), 0.731 (0.536), 0.690 (0.538), 0.739 (0.551). The
+// layer beats the rules on every fold but chat_labelled, the set the rules were
+// first fitted on (their 0.925 there is optimistic). Floors sit just under the
+// layer's figures.
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains seven layers")
@@ -93,7 +94,7 @@ func TestLayerCrossValidation(t *testing.T) {
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.90, 0.825}, {0.93, 0.855}, {0.865, 0.77}, {0.78, 0.67}, {0.795, 0.69}, {0.79, 0.67}, {0.795, 0.715}}
+	floors := []struct{ f1, intent float64 }{{0.90, 0.805}, {0.945, 0.89}, {0.885, 0.79}, {0.80, 0.69}, {0.83, 0.725}, {0.83, 0.68}, {0.80, 0.73}}
 	rules, err := NewWithLayer(DefaultTaxonomy(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +224,7 @@ func BenchmarkLayer(b *testing.B) {
 	clean, sent, rep, th, intent := a.rules("Hey <@U042>, the CSV export is broken AGAIN since Tuesday's release :rage: and we were charged twice. Any update?", sc)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		sc.feats = features(sc.feats[:0], a.comb.hashBits, sc.low, sc.stems, clean, sent, rep, th, intent)
+		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, sc.low, sc.stems, clean, sent, rep, th, intent)
 		a.comb.apply(sc.feats, sent, productTalk(rep, th))
 	}
 }

@@ -39,6 +39,7 @@ func runTrain(ctx context.Context, args []string) error {
 	grid := fs.Bool("grid", false, "with -cv: search the options' grid and print each point's mean figures")
 	gate := fs.String("gate", "", "with -cv: override the default gate (true or false)")
 	hashBits := fs.Int("hash", -1, "with -cv: override the default hash bits")
+	charGrams := fs.Int("char", -1, "with -cv: override the default character n-gram length (0: none)")
 	tweets := fs.String("tweets", "", "with -cv: also score the tweets (a test set: look sparingly) in this directory, under the layer trained on all the training sets, with and without the gate")
 	toNeg := fs.String("to-negative", "", "with -cv: override the default to_negative (true or false)")
 	thr := fs.Float64("threshold", -1, "with -cv: override the default threshold")
@@ -84,6 +85,9 @@ func runTrain(ctx context.Context, args []string) error {
 	}
 	if *toNeg != "" {
 		o.ToNegative = *toNeg == "true"
+	}
+	if *charGrams >= 0 {
+		o.CharGrams = *charGrams
 	}
 	if *hashBits >= 0 {
 		o.HashBits = *hashBits
