@@ -38,7 +38,7 @@ func readExamples(t testing.TB, path string) []Example {
 	return out
 }
 
-// TestShippedLayerIsFresh: data/layer.json is exactly what training on the five
+// TestShippedLayerIsFresh: data/layer.json is exactly what training on the seven
 // sets with DefaultLayerOptions gives (so the shipped weights can be rebuilt, and
 // a change to the rules or the features that would change them is caught).
 func TestShippedLayerIsFresh(t *testing.T) {
