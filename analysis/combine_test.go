@@ -12,9 +12,14 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 )
 
-// layerSets are the sets the combination layer is trained on, as `go run ./bench
-// train` reads them (the held-out set is never among them).
-var layerSets = []string{"testdata/chat_labelled.jsonl", "testdata/chat_dev.jsonl", "testdata/chat_train2.jsonl", "testdata/chat_train3.jsonl", "testdata/chat_train4.jsonl", "testdata/chat_train5.jsonl", "testdata/chat_train6.jsonl"}
+// layerSets are the paths of TrainingSets from this package's directory.
+var layerSets = func() []string {
+	out := make([]string, len(TrainingSets))
+	for i, name := range TrainingSets {
+		out[i] = filepath.Join("testdata", name)
+	}
+	return out
+}()
 
 func readExamples(t testing.TB, path string) []Example {
 	t.Helper()

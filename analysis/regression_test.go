@@ -116,9 +116,7 @@ func measureWith(t *testing.T, path string, minRows int, chat bool) chatFigures 
 func TestChatRegressionSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_labelled.jsonl")
 	layerFloors(t, l, 0.98, 0.975)
-	if m.macroF1 < 0.915 || m.themeP < 0.89 || m.themeR < 0.80 || m.intent < 0.81 {
-		t.Errorf("below the regression floors (macro-F1 0.915, theme P 0.89 R 0.80, intent 0.81)")
-	}
+	ruleFloors(t, "regression", m, 0.915, 0.89, 0.80, 0.81)
 }
 
 // TestChatDevSet measures the development chat set (testdata/chat_dev.jsonl, 188
@@ -129,9 +127,7 @@ func TestChatRegressionSet(t *testing.T) {
 func TestChatDevSet(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_dev.jsonl", 150)
 	layerFloors(t, l, 0.99, 0.99)
-	if m.macroF1 < 0.89 || m.themeP < 0.71 || m.themeR < 0.68 || m.intent < 0.77 {
-		t.Errorf("below the dev-set floors (macro-F1 0.89, theme P 0.71 R 0.68, intent 0.77)")
-	}
+	ruleFloors(t, "dev-set", m, 0.89, 0.71, 0.68, 0.77)
 }
 
 // TestChatTrain2Set measures the second training set (testdata/chat_train2.jsonl,
@@ -145,9 +141,7 @@ func TestChatDevSet(t *testing.T) {
 func TestChatTrain2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train2.jsonl", 400)
 	layerFloors(t, l, 0.985, 0.975)
-	if m.macroF1 < 0.83 || m.themeP < 0.75 || m.themeR < 0.49 || m.intent < 0.63 {
-		t.Errorf("below the train2 floors (macro-F1 0.83, theme P 0.75 R 0.49, intent 0.63)")
-	}
+	ruleFloors(t, "train2", m, 0.83, 0.75, 0.49, 0.63)
 }
 
 // TestChatTrain3Set measures the third training set (testdata/chat_train3.jsonl, 435
@@ -163,9 +157,7 @@ func TestChatTrain2Set(t *testing.T) {
 func TestChatTrain3Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train3.jsonl", 400)
 	layerFloors(t, l, 0.98, 0.985)
-	if m.macroF1 < 0.625 || m.themeP < 0.52 || m.themeR < 0.45 || m.intent < 0.48 {
-		t.Errorf("below the train3 floors (macro-F1 0.625, theme P 0.52 R 0.45, intent 0.48)")
-	}
+	ruleFloors(t, "train3", m, 0.625, 0.52, 0.45, 0.48)
 }
 
 // TestChatTrain4Set measures the fourth training set (testdata/chat_train4.jsonl,
@@ -181,9 +173,7 @@ func TestChatTrain3Set(t *testing.T) {
 func TestChatTrain4Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train4.jsonl", 420)
 	layerFloors(t, l, 0.98, 0.98)
-	if m.macroF1 < 0.67 || m.themeP < 0.565 || m.themeR < 0.51 || m.intent < 0.53 {
-		t.Errorf("below the train4 floors (macro-F1 0.67, theme P 0.565 R 0.51, intent 0.53)")
-	}
+	ruleFloors(t, "train4", m, 0.67, 0.565, 0.51, 0.53)
 }
 
 // TestChatTrain5Set measures the fifth training set (testdata/chat_train5.jsonl,
@@ -197,9 +187,7 @@ func TestChatTrain4Set(t *testing.T) {
 func TestChatTrain5Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train5.jsonl", 420)
 	layerFloors(t, l, 0.99, 0.99)
-	if m.macroF1 < 0.67 || m.themeP < 0.61 || m.themeR < 0.41 || m.intent < 0.53 {
-		t.Errorf("below the train5 floors (macro-F1 0.67, theme P 0.61 R 0.41, intent 0.53)")
-	}
+	ruleFloors(t, "train5", m, 0.67, 0.61, 0.41, 0.53)
 }
 
 // TestChatTrain6Set measures the sixth training set (testdata/chat_train6.jsonl,
@@ -214,9 +202,7 @@ func TestChatTrain5Set(t *testing.T) {
 func TestChatTrain6Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train6.jsonl", 430)
 	layerFloors(t, l, 0.99, 0.99)
-	if m.macroF1 < 0.61 || m.themeP < 0.57 || m.themeR < 0.40 || m.intent < 0.545 {
-		t.Errorf("below the train6 floors (macro-F1 0.61, theme P 0.57 R 0.40, intent 0.545)")
-	}
+	ruleFloors(t, "train6", m, 0.61, 0.57, 0.40, 0.545)
 }
 
 // TestChatHoldoutSet measures the held-out chat set (testdata/chat_holdout.jsonl,
@@ -248,9 +234,7 @@ func TestChatTrain6Set(t *testing.T) {
 func TestChatHoldoutSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_holdout.jsonl")
 	layerFloors(t, l, 0.84, 0.74)
-	if m.macroF1 < 0.65 || m.themeP < 0.78 || m.themeR < 0.49 || m.intent < 0.57 {
-		t.Errorf("below the held-out floors (macro-F1 0.65, theme P 0.78 R 0.49, intent 0.57)")
-	}
+	ruleFloors(t, "held-out", m, 0.65, 0.78, 0.49, 0.57)
 }
 
 // TestChatHoldout2Set measures the second held-out set (testdata/chat_holdout2.jsonl,
@@ -267,22 +251,29 @@ func TestChatHoldoutSet(t *testing.T) {
 func TestChatHoldout2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout2.jsonl", 340)
 	layerFloors(t, l, 0.86, 0.76)
-	if m.macroF1 < 0.72 || m.themeP < 0.62 || m.themeR < 0.48 || m.intent < 0.59 {
-		t.Errorf("below the second held-out floors (macro-F1 0.72, theme P 0.62 R 0.48, intent 0.59)")
+	ruleFloors(t, "second held-out", m, 0.72, 0.62, 0.48, 0.59)
+}
+
+// ruleFloors fails when the rules' figures (Analyze, no layer) on a set drop below
+// floors.
+func ruleFloors(t *testing.T, set string, m chatFigures, f1, themeP, themeR, intent float64) {
+	t.Helper()
+	if m.macroF1 < f1 || m.themeP < themeP || m.themeR < themeR || m.intent < intent {
+		t.Errorf("below the %s floors (macro-F1 %g, theme P %g R %g, intent %g)", set, f1, themeP, themeR, intent)
 	}
 }
 
 // layerFloors fails when the figures with the combination layer (AnalyzeMessage)
 // drop below floors. On the seven training sets they are fitted (the layer was
-// trained on these rows: engine fb-8 trained on seven sets with 2^14 buckets and
-// character 6-grams, macro-F1 0.996, 1.000, 0.996, 0.998, 0.998, 0.998, 1.000,
-// intent 0.987, 1.000, 0.998, 0.998, 0.998, 1.000, 1.000; with 2^12 buckets and no
-// n-grams, 0.985, 1.000, 0.990, 0.986, 0.984, 0.993, 0.998, intent 0.980, 1.000,
-// 0.983, 0.991, 0.987, 0.996, 1.000; trained on six, 0.988, 1.000, 0.996, 0.991, 0.992, 1.000, intent 0.980,
-// 1.000, 0.996, 0.993, 0.989, 0.998; trained on five, 1.000, 1.000, 0.996, 0.997, 0.996, intent 0.990, 1.000, 0.996,
-// 0.995, 0.993; trained on four, 0.989, 0.993, 0.960, 0.935, intent 0.993, 1.000,
-// 0.998, 0.998); the honest figures are TestLayerCrossValidation's and the held-out
-// sets'.
+// trained on these rows). Engine fb-8 trained on seven sets with 2^14 buckets and
+// character 6-grams: macro-F1 0.996, 1.000, 0.996, 0.998, 0.998, 0.998, 1.000,
+// intent 0.987, 1.000, 0.998, 0.998, 0.998, 1.000, 1.000. With 2^12 buckets and no
+// n-grams: 0.985, 1.000, 0.990, 0.986, 0.984, 0.993, 0.998, intent 0.980, 1.000,
+// 0.983, 0.991, 0.987, 0.996, 1.000. Trained on six sets: 0.988, 1.000, 0.996,
+// 0.991, 0.992, 1.000, intent 0.980, 1.000, 0.996, 0.993, 0.989, 0.998. On five:
+// 1.000, 1.000, 0.996, 0.997, 0.996, intent 0.990, 1.000, 0.996, 0.995, 0.993. On
+// four: 0.989, 0.993, 0.960, 0.935, intent 0.993, 1.000, 0.998, 0.998. The honest
+// figures are TestLayerCrossValidation's and the held-out sets'.
 func layerFloors(t *testing.T, m chatFigures, f1, intent float64) {
 	t.Helper()
 	if m.macroF1 < f1 || m.intent < intent {

@@ -16,6 +16,13 @@ type Example struct {
 	Intent feedbackbot.Intent         `json:"intent"`
 }
 
+// TrainingSets are the labelled chat sets (files in analysis/testdata) the
+// combination layer is trained on, in this order: by `go run ./bench train` and by
+// the tests that rebuild and cross-validate it. The held-out sets are never among
+// them.
+var TrainingSets = []string{"chat_labelled.jsonl", "chat_dev.jsonl", "chat_train2.jsonl",
+	"chat_train3.jsonl", "chat_train4.jsonl", "chat_train5.jsonl", "chat_train6.jsonl"}
+
 // LayerOptions are the combination layer's hyperparameters, chosen by
 // leave-one-set-out cross-validation over the training sets (`go run ./bench train
 // -cv`), never on held-out data or tweets.

@@ -20,17 +20,16 @@ func init() {
 	subcommands["train"] = subcommand{"fit the analyzer's combination layer on the training chat sets (writes analysis/data/layer.json); -cv: leave-one-set-out figures", runTrain}
 }
 
-// trainingSets are the chat sets the combination layer learns from. The held-out
-// set is not among them and cannot be passed: it is never trained or selected on.
-var trainingSets = []string{
-	"analysis/testdata/chat_labelled.jsonl",
-	"analysis/testdata/chat_dev.jsonl",
-	"analysis/testdata/chat_train2.jsonl",
-	"analysis/testdata/chat_train3.jsonl",
-	"analysis/testdata/chat_train4.jsonl",
-	"analysis/testdata/chat_train5.jsonl",
-	"analysis/testdata/chat_train6.jsonl",
-}
+// trainingSets are the paths of analysis.TrainingSets, the chat sets the
+// combination layer learns from. The held-out sets are not among them and cannot
+// be passed: they are never trained or selected on.
+var trainingSets = func() []string {
+	out := make([]string, len(analysis.TrainingSets))
+	for i, name := range analysis.TrainingSets {
+		out[i] = filepath.Join("analysis", "testdata", name)
+	}
+	return out
+}()
 
 func runTrain(ctx context.Context, args []string) error {
 	fs := newFlags("train")
