@@ -60,6 +60,7 @@ func runDigest(ctx context.Context, args []string) error {
 	if *decompose {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
+	var redisWork []string
 	for _, kind := range strings.Split(*kinds, ",") {
 		for i, sz := range strings.Split(*sizes, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(sz))
@@ -117,6 +118,10 @@ func runDigest(ctx context.Context, args []string) error {
 				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))), fmt.Sprintf("%.1f", median(rt.digestAlloc)/1e6),
 				fmt.Sprintf("%.2f ms", ms(median(acc))), fmt.Sprintf("%.2f ms", ms(quantile(acc, 0.99))),
 				fmt.Sprintf("%.2f ms", ms(median(full))), perMsg, stall})
+			if rt.accountRedis != nil {
+				out[key+"_account_redis_per_lookup"] = rt.accountRedis
+				redisWork = append(redisWork, fmt.Sprintf("%s %s: %s", kind, sz, formatPerOp(rt.accountRedis)))
+			}
 			if *decompose {
 				out[key+"_account_without_days_median_ms"] = ms(median(rt.noDays))
 				out[key+"_digest_without_previous_median_ms"] = ms(median(rt.digestNoPrev))
@@ -130,6 +135,12 @@ func runDigest(ctx context.Context, args []string) error {
 		}
 	}
 	table(rows)
+	if len(redisWork) > 0 {
+		fmt.Println("Redis server time per account lookup (INFO commandstats around the lookups; command, calls, time):")
+		for _, l := range redisWork {
+			fmt.Println("  " + l)
+		}
+	}
 	printJSON(out)
 	return nil
 }
@@ -222,7 +233,7 @@ var profileReads string
 // same data beside the new one.
 type fullRead struct{ store.Store }
 
-func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Time) ([]feedbackbot.Rollup, error) {
+func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Time, ...string) ([]feedbackbot.Rollup, error) {
 	return nil, store.ErrAccountDaysMissing
 }
 
@@ -241,7 +252,7 @@ var decomposeReads bool
 // what the rest of an account lookup costs.
 type noDays struct{ store.Store }
 
-func (noDays) AccountDays(context.Context, string, string, time.Time, time.Time) ([]feedbackbot.Rollup, error) {
+func (noDays) AccountDays(context.Context, string, string, time.Time, time.Time, ...string) ([]feedbackbot.Rollup, error) {
 	return []feedbackbot.Rollup{}, nil
 }
 
@@ -265,6 +276,9 @@ type readTimes struct {
 	digestAlloc           []float64 // bytes the bench process allocated during each digest
 	noDays, digestNoPrev  []float64 // with decomposeReads
 	digestWholePrev       []float64 // with decomposeReads: every counter of the previous period read
+	// accountRedis is the Redis server's work per account lookup (command -> calls,
+	// µs), from INFO commandstats around the lookups' own run; nil where not read.
+	accountRedis map[string][2]float64
 }
 
 func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt readTimes, err error) {
@@ -347,10 +361,25 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		if len(run.vs) == 0 {
 			continue
 		}
+		var statsBefore cmdStats
+		c, isRedis := st.(interface{ Client() redis.UniversalClient })
+		main := run.vs[0].into == &rt.account
+		if main && isRedis {
+			if statsBefore, err = readCmdStats(ctx, c.Client()); err != nil {
+				return rt, err
+			}
+		}
 		for i := range reps {
 			if err := run.read(run.vs, i); err != nil {
 				return rt, err
 			}
+		}
+		if statsBefore != nil {
+			now, err := readCmdStats(ctx, c.Client())
+			if err != nil {
+				return rt, err
+			}
+			rt.accountRedis = now.since(statsBefore, reps)
 		}
 	}
 	return rt, nil

@@ -23,7 +23,7 @@ import (
 type HistoryStore interface {
 	Accounts(ctx context.Context, workspace string) ([]string, error)
 	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
-	AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error)
+	AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 	ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error)
 }
@@ -129,7 +129,7 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 	if msgFrom.After(baseFrom) {
 		daysCh = make(chan daysResult, 1)
 		go func() {
-			d, err := st.AccountDays(ctx, ws, id, baseFrom, msgFrom)
+			d, err := st.AccountDays(ctx, ws, id, baseFrom, msgFrom, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
 			daysCh <- daysResult{d, err}
 		}()
 	}

@@ -17,7 +17,7 @@ import (
 // them does: bot.Risk then reads every message of the baseline window.
 type fullRead struct{ store.Store }
 
-func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Time) ([]feedbackbot.Rollup, error) {
+func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Time, ...string) ([]feedbackbot.Rollup, error) {
 	return nil, store.ErrAccountDaysMissing
 }
 

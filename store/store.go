@@ -134,7 +134,10 @@ type Derived interface {
 	// always equal those sums (retention keeps both). Its cost grows with the days
 	// asked for, never with the history. A store whose data predates these counters
 	// returns ErrAccountDaysMissing until they are rebuilt (see AccountDaysBuilder).
-	AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error)
+	// With counters named, as with Rollups, each day holds only those of them it has
+	// (non-zero), a day with none is left out, and a networked backend fetches no
+	// others (account health reads two counters of each of its baseline's days).
+	AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error)
 }
 
 // ErrAccountDaysMissing says a workspace's account-day counters do not cover its

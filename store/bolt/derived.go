@@ -500,16 +500,7 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 			if err := store.DecodeCounters(v, all); err != nil {
 				return fmt.Errorf("decode rollup %s %s: %w", workspace, at.Format(time.RFC3339), err)
 			}
-			var picked map[string]int64
-			for _, name := range counters {
-				if n := all[name]; n != 0 {
-					if picked == nil {
-						picked = make(map[string]int64, len(counters))
-					}
-					picked[name] = n
-				}
-			}
-			if picked != nil {
+			if picked := pick(all, counters); picked != nil {
 				out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: picked})
 			}
 		}
@@ -618,8 +609,9 @@ func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error
 	return out, nil
 }
 
-// AccountDays implements store.Derived: a cursor over the account's days.
-func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+// AccountDays implements store.Derived: a cursor over the account's days (each decoded
+// whole, then the named counters picked from it).
+func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
 	start := store.DayStart(from)
 	if start.Before(from) {
 		start = start.Add(24 * time.Hour)
@@ -641,6 +633,12 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 			r := feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: make(map[string]int64, 8)}
 			if err := store.DecodeCounters(v, r.Counts); err != nil {
 				return fmt.Errorf("decode account day %s %s %s: %w", workspace, account, at.Format(time.DateOnly), err)
+			}
+			if len(counters) > 0 {
+				r.Counts = pick(r.Counts, counters)
+				if r.Counts == nil {
+					continue
+				}
 			}
 			out = append(out, r)
 		}
@@ -731,4 +729,18 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 		return nil
 	})
 	return res, err
+}
+
+// pick returns the named counters of all that are non-zero, nil when none is.
+func pick(all map[string]int64, counters []string) map[string]int64 {
+	var picked map[string]int64
+	for _, name := range counters {
+		if n := all[name]; n != 0 {
+			if picked == nil {
+				picked = make(map[string]int64, len(counters))
+			}
+			picked[name] = n
+		}
+	}
+	return picked
 }

@@ -17,9 +17,10 @@ import (
 // maxAccountDays bounds the period AccountDays reads (one hash per day).
 const maxAccountDays = 3700
 
-// AccountDays implements store.Derived: one HGETALL per day of the period, in one
-// pipeline with the check that the workspace's account days are complete.
-func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+// AccountDays implements store.Derived: one HGETALL (with counters named, HMGET) per
+// day of the period, in one pipeline with the check that the workspace's account
+// days are complete.
+func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
 	if workspace == "" {
 		return nil, invalid("account days: a workspace is required")
 	}
@@ -42,10 +43,15 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 	// back-fill completed is never taken for a missing one.
 	var complete, applied *redis.IntCmd
 	cmds := make([]*redis.MapStringStringCmd, len(days))
+	picks := make([]*redis.SliceCmd, len(days))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		complete, applied = p.Exists(ctx, k.acctDays()), p.Exists(ctx, k.buckets())
 		for i, d := range days {
-			cmds[i] = p.HGetAll(ctx, k.acctDay(d.Unix(), acct))
+			if len(counters) > 0 {
+				picks[i] = p.HMGet(ctx, k.acctDay(d.Unix(), acct), counters...)
+			} else {
+				cmds[i] = p.HGetAll(ctx, k.acctDay(d.Unix(), acct))
+			}
 		}
 		return nil
 	})
@@ -60,6 +66,27 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 		return nil, store.ErrAccountDaysMissing
 	}
 	out := []feedbackbot.Rollup{}
+	if len(counters) > 0 {
+		for i, c := range picks {
+			var ru *feedbackbot.Rollup
+			for j, v := range c.Val() {
+				s, ok := v.(string)
+				if !ok {
+					continue // missing
+				}
+				if x, err := strconv.ParseInt(s, 10, 64); err == nil && x != 0 {
+					if ru == nil {
+						ru = &feedbackbot.Rollup{Workspace: workspace, Start: days[i], Counts: make(map[string]int64, len(counters))}
+					}
+					ru.Counts[counters[j]] = x
+				}
+			}
+			if ru != nil {
+				out = append(out, *ru)
+			}
+		}
+		return out, nil
+	}
 	for i, c := range cmds {
 		h := c.Val()
 		if len(h) == 0 {

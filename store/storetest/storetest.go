@@ -352,6 +352,29 @@ func (f *fixture) checkAccountDays(ws string, from, to time.Time) {
 					g.Workspace, g.Start, dump(sortedCounts(g.Counts)), w.Workspace, w.Start, dump(sortedCounts(w.Counts)))
 			}
 		}
+		// With counters named: the same days' non-zero ones of those, days with none
+		// left out (a name no day has picks nothing).
+		named := []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli, "no-such-counter"}
+		var expNamed []feedbackbot.Rollup
+		for _, w := range exp {
+			c := maps.Clone(w.Counts)
+			maps.DeleteFunc(c, func(k string, _ int64) bool { return !slices.Contains(named, k) })
+			if len(c) > 0 {
+				expNamed = append(expNamed, feedbackbot.Rollup{Workspace: ws, Start: w.Start, Counts: c})
+			}
+		}
+		gotNamed, err := f.s.AccountDays(f.ctx, ws, a, from, to, named...)
+		if err != nil {
+			f.t.Fatalf("AccountDays(%s, %s, %v): %v", ws, a, named, err)
+		}
+		if len(gotNamed) != len(expNamed) {
+			f.t.Fatalf("AccountDays(%s, %s, %v): got %d days, want %d:\ngot  %s\nwant %s", ws, a, named, len(gotNamed), len(expNamed), dump(gotNamed), dump(expNamed))
+		}
+		for i := range gotNamed {
+			if g, w := gotNamed[i], expNamed[i]; !g.Start.Equal(w.Start) || g.Workspace != w.Workspace || !maps.Equal(g.Counts, w.Counts) {
+				f.t.Errorf("AccountDays(%s, %s, %v) day %d:\ngot  %s %s\nwant %s %s", ws, a, named, i, g.Start, dump(sortedCounts(g.Counts)), w.Start, dump(sortedCounts(w.Counts)))
+			}
+		}
 	}
 }
 
