@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
@@ -19,7 +21,28 @@ import (
 // period's answers, not every answer ever given.
 // Answers stored by an older version, all under DocSurveyAnswer, are still read
 // (with every period) until MoveSurveyAnswers has moved them into their weeks.
+//
+// A week is also indexed by account: each answer is written to its week and then
+// to DocSurveyByAccount/<week>/<account>, so that one account's answers (account
+// health, /feedback account) are read without scanning its weeks' other answers,
+// whose number grows with the customer base. A week's entry in DocSurveyWeeks says
+// "by-account" once the index holds every answer of it: a week listed by an older
+// version (its entry is the week's name) is read by scanning until
+// IndexSurveyWeeks has indexed it.
 const DocSurveyWeeks = "survey-weeks"
+
+// DocSurveyByAccount is the kind prefix of the account index:
+// "survey-answer-by-account/2026-W47/<account>" holds that account's answers of that
+// week, under the same ids as the week does.
+const DocSurveyByAccount = "survey-answer-by-account"
+
+// weekIndexed is a DocSurveyWeeks entry's value once its week is indexed by account.
+const weekIndexed = "by-account"
+
+// surveyAccountKind is the document kind of one account's answers of a week.
+func surveyAccountKind(week, account string) string {
+	return DocSurveyByAccount + "/" + week + "/" + account
+}
 
 // docDeleter is what removing answers needs.
 type docDeleter interface {
@@ -27,9 +50,10 @@ type docDeleter interface {
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 }
 
-// docWriter is what storing and moving answers needs.
+// docWriter is what storing, moving and indexing answers needs.
 type docWriter interface {
 	docDeleter
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 }
 
@@ -80,10 +104,15 @@ func PutSurveyAnswer(ctx context.Context, st docWriter, workspace string, a Surv
 		return fmt.Errorf("survey answer: %w", err)
 	}
 	id := surveyAnswerID(a)
-	if err := putInWeek(ctx, st, workspace, a.Time, id, raw); err != nil {
+	if err := putInWeek(ctx, st, workspace, a.Time, id, a.Account, raw); err != nil {
 		return fmt.Errorf("survey answer: %w", err)
 	}
-	for _, kind := range []string{surveyWeekKind(surveyWeek(weekStart(a.Time).AddDate(0, 0, -7))), DocSurveyAnswer} {
+	prev := surveyWeek(weekStart(a.Time).AddDate(0, 0, -7))
+	kinds := []string{surveyWeekKind(prev), DocSurveyAnswer}
+	if a.Account != "" {
+		kinds = slices.Insert(kinds, 0, surveyAccountKind(prev, a.Account)) // the index before the week
+	}
+	for _, kind := range kinds {
 		if err := st.DeleteDoc(ctx, workspace, kind, id); err != nil {
 			return fmt.Errorf("survey answer: replace the earlier one: %w", err)
 		}
@@ -91,29 +120,45 @@ func PutSurveyAnswer(ctx context.Context, st docWriter, workspace string, a Surv
 	return nil
 }
 
-// putInWeek lists t's week, then writes the answer to it: no answer is ever in a
-// week that retention and erasure do not see.
-func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time, id string, raw []byte) error {
+// putInWeek lists t's week (a new week as indexed by account), then writes the
+// answer to it, then to its account's index: no answer is ever in a week that
+// retention and erasure do not see, nor in the index and not in its week.
+func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time, id, account string, raw []byte) error {
 	week := surveyWeek(t)
-	if err := st.PutDoc(ctx, workspace, DocSurveyWeeks, week, []byte(week)); err != nil {
-		return fmt.Errorf("list its week: %w", err)
+	_, err := st.GetDoc(ctx, workspace, DocSurveyWeeks, week)
+	switch {
+	case feedbackbot.IsNotFound(err):
+		if err := st.PutDoc(ctx, workspace, DocSurveyWeeks, week, []byte(weekIndexed)); err != nil {
+			return fmt.Errorf("list its week: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("its week: %w", err)
 	}
-	return st.PutDoc(ctx, workspace, surveyWeekKind(week), id, raw)
+	if err := st.PutDoc(ctx, workspace, surveyWeekKind(week), id, raw); err != nil {
+		return err
+	}
+	if account == "" {
+		return nil
+	}
+	if err := st.PutDoc(ctx, workspace, surveyAccountKind(week, account), id, raw); err != nil {
+		return fmt.Errorf("index by account: %w", err)
+	}
+	return nil
 }
 
 // SurveyAnswers loads the answers of a workspace given in [from, to), of one account
 // or ("") of all, reading only the weeks the period touches; a zero from or to
 // leaves that end open (every listed week).
 func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from, to time.Time, account string) ([]SurveyAnswer, error) {
-	var kinds []string
+	var weeks []string
 	if from.IsZero() || to.IsZero() {
-		weeks, err := surveyWeeks(ctx, st, workspace)
+		listed, err := surveyWeeks(ctx, st, workspace)
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range weeks {
+		for _, w := range listed {
 			if (from.IsZero() || w >= surveyWeek(from)) && (to.IsZero() || w <= surveyWeek(to)) {
-				kinds = append(kinds, surveyWeekKind(w))
+				weeks = append(weeks, w)
 			}
 		}
 	} else {
@@ -122,19 +167,20 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 		}
 		last := surveyWeek(to.Add(-time.Nanosecond))
 		for w := weekStart(from); surveyWeek(w) <= last; w = w.AddDate(0, 0, 7) {
-			kinds = append(kinds, surveyWeekKind(surveyWeek(w)))
+			weeks = append(weeks, surveyWeek(w))
 		}
 	}
-	list := func(kind string) (map[string][]byte, error) { return st.ListDocs(ctx, workspace, kind) }
-	if account != "" {
-		// An answer's id begins with its kind and account: one account's answers are
-		// read without the others' (which a networked store does not even send).
-		prefixes := []string{SurveyCSAT + "|" + account + "|", SurveyNPS + "|" + account + "|"}
-		list = func(kind string) (map[string][]byte, error) {
-			return st.ListDocsPrefix(ctx, workspace, kind, prefixes...)
+	var docs []kindDoc
+	var err error
+	if account == "" {
+		kinds := make([]string, 0, len(weeks)+1)
+		for _, w := range weeks {
+			kinds = append(kinds, surveyWeekKind(w))
 		}
+		docs, err = listKinds(func(kind string) (map[string][]byte, error) { return st.ListDocs(ctx, workspace, kind) }, append(kinds, DocSurveyAnswer))
+	} else {
+		docs, err = accountAnswers(ctx, st, workspace, weeks, account)
 	}
-	docs, err := listKinds(list, append(kinds, DocSurveyAnswer))
 	if err != nil {
 		return nil, fmt.Errorf("survey answers: %w", err)
 	}
@@ -161,6 +207,61 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// accountAnswers reads one account's answers of the weeks given (and of an older
+// version's list): of an indexed week its index, of a week listed by an older version
+// the week's answers whose id begins with the account (an answer's id begins with its
+// kind and account; a networked store does not even send the others). The weeks'
+// list is read with the indexes, so an indexed week costs one round trip's wait.
+func accountAnswers(ctx context.Context, st surveyReader, workspace string, weeks []string, account string) ([]kindDoc, error) {
+	prefixes := []string{SurveyCSAT + "|" + account + "|", SurveyNPS + "|" + account + "|"}
+	kinds := []string{DocSurveyWeeks, DocSurveyAnswer}
+	for _, w := range weeks {
+		kinds = append(kinds, surveyAccountKind(w, account))
+	}
+	docs, err := listKinds(func(kind string) (map[string][]byte, error) {
+		if kind == DocSurveyAnswer {
+			return st.ListDocsPrefix(ctx, workspace, kind, prefixes...)
+		}
+		return st.ListDocs(ctx, workspace, kind)
+	}, kinds)
+	if err != nil {
+		return nil, err
+	}
+	listed := map[string]string{} // week -> its entry
+	for _, d := range docs {
+		if d.kind == DocSurveyWeeks {
+			listed[d.id] = string(d.raw)
+		}
+	}
+	var scan []string // weeks listed but not indexed
+	for _, w := range weeks {
+		if v, ok := listed[w]; ok && v != weekIndexed {
+			scan = append(scan, surveyWeekKind(w))
+		}
+	}
+	out := slices.DeleteFunc(docs, func(d kindDoc) bool {
+		if d.kind == DocSurveyWeeks {
+			return true
+		}
+		week, ok := strings.CutPrefix(d.kind, DocSurveyByAccount+"/")
+		if !ok {
+			return false
+		}
+		week, _, _ = strings.Cut(week, "/")
+		return listed[week] != weekIndexed // the index of a week not (fully) indexed, or unlisted
+	})
+	if len(scan) == 0 {
+		return out, nil
+	}
+	more, err := listKinds(func(kind string) (map[string][]byte, error) {
+		return st.ListDocsPrefix(ctx, workspace, kind, prefixes...)
+	}, scan)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, more...), nil
 }
 
 // surveyWeeks lists the weeks that hold (or held) answers, oldest first.
@@ -242,6 +343,12 @@ func deleteSurveyAnswers(ctx context.Context, st docDeleter, workspace, upTo str
 			if json.Unmarshal(d.raw, &a) != nil || !drop(a) {
 				continue
 			}
+			if week, ok := strings.CutPrefix(d.kind, DocSurveyAnswer+"/"); ok && a.Account != "" {
+				// The index first: an answer is never left in it when its week lost it.
+				if err := st.DeleteDoc(ctx, workspace, surveyAccountKind(week, a.Account), d.id); err != nil {
+					return n, fmt.Errorf("survey answer index: %w", err)
+				}
+			}
 			if err := st.DeleteDoc(ctx, workspace, d.kind, d.id); err != nil {
 				return n, fmt.Errorf("survey answer: %w", err)
 			}
@@ -274,11 +381,60 @@ func MoveSurveyAnswers(ctx context.Context, st docWriter, workspace string) (int
 		if err := json.Unmarshal(raw, &a); err != nil || a.Time.IsZero() {
 			continue // unreadable: left where it is, as before
 		}
-		if err := putInWeek(ctx, st, workspace, a.Time, id, raw); err != nil {
+		if err := putInWeek(ctx, st, workspace, a.Time, id, a.Account, raw); err != nil {
 			return n, fmt.Errorf("move survey answers: %w", err)
 		}
 		if err := st.DeleteDoc(ctx, workspace, DocSurveyAnswer, id); err != nil {
 			return n, fmt.Errorf("move survey answers: %w", err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// IndexSurveyWeeks indexes by account the weeks an older version listed (once; a
+// no-op after) and returns how many weeks it indexed. Each week's answers are copied
+// to their accounts' indexes, then read again and any copy of an answer deleted
+// meanwhile (erasure, retention) is taken back out, then the week is marked indexed;
+// until then readers scan it, so a stop halfway loses nothing.
+func IndexSurveyWeeks(ctx context.Context, st docWriter, workspace string) (int, error) {
+	listed, err := st.ListDocs(ctx, workspace, DocSurveyWeeks)
+	if err != nil {
+		return 0, fmt.Errorf("index survey weeks: %w", err)
+	}
+	n := 0
+	for _, week := range slices.Sorted(maps.Keys(listed)) {
+		if string(listed[week]) == weekIndexed {
+			continue
+		}
+		docs, err := st.ListDocs(ctx, workspace, surveyWeekKind(week))
+		if err != nil {
+			return n, fmt.Errorf("index survey week %s: %w", week, err)
+		}
+		copied := map[string]string{} // answer id -> account
+		for id, raw := range docs {
+			var a SurveyAnswer
+			if json.Unmarshal(raw, &a) != nil || a.Account == "" {
+				continue // unreadable or of no account: read with the week only
+			}
+			if err := st.PutDoc(ctx, workspace, surveyAccountKind(week, a.Account), id, raw); err != nil {
+				return n, fmt.Errorf("index survey week %s: %w", week, err)
+			}
+			copied[id] = a.Account
+		}
+		again, err := st.ListDocs(ctx, workspace, surveyWeekKind(week))
+		if err != nil {
+			return n, fmt.Errorf("index survey week %s: %w", week, err)
+		}
+		for id, acct := range copied {
+			if _, ok := again[id]; !ok {
+				if err := st.DeleteDoc(ctx, workspace, surveyAccountKind(week, acct), id); err != nil {
+					return n, fmt.Errorf("index survey week %s: %w", week, err)
+				}
+			}
+		}
+		if err := st.PutDoc(ctx, workspace, DocSurveyWeeks, week, []byte(weekIndexed)); err != nil {
+			return n, fmt.Errorf("index survey week %s: %w", week, err)
 		}
 		n++
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,7 +102,7 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 			if got, want := read(day(11, 8, 0), day(11, 22, 0), "acme"), []string{"U4:11-20:4", "U5:11-18:9"}; !slices.Equal(got, want) {
 				t.Errorf("acme's two weeks to 22 November: %v, want %v", got, want)
 			}
-			if got, want := st.reset(), []string{bot.DocSurveyAnswer, bot.DocSurveyAnswer + "/2026-W45", bot.DocSurveyAnswer + "/2026-W46", bot.DocSurveyAnswer + "/2026-W47"}; !slices.Equal(got, want) {
+			if got, want := st.reset(), []string{bot.DocSurveyAnswer, bot.DocSurveyByAccount + "/2026-W45/acme", bot.DocSurveyByAccount + "/2026-W46/acme", bot.DocSurveyByAccount + "/2026-W47/acme", bot.DocSurveyWeeks}; !slices.Equal(got, want) {
 				t.Errorf("two weeks to 22 November listed %v, want only %v", got, want)
 			}
 			if got, want := read(day(11, 8, 0), day(11, 22, 0)), []string{"U4:11-20:4", "U5:11-18:9", "U6:11-19:1"}; !slices.Equal(got, want) {
@@ -168,6 +169,161 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 			if got, want := slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before)); !slices.Equal(got, want) {
 				t.Errorf("weeks listed after forgetting U8: %v, want %v", got, want)
 			}
+		})
+	}
+}
+
+// TestSurveyAnswersAccountIndex: one account's answers read through the account
+// index are the same as every answer read and filtered by account, before and after
+// weeks an older version wrote (listed without the index, or written into after it
+// listed them) are indexed, and after erasure and retention, which take answers out
+// of the index too; a week not indexed yet is scanned, an indexed one is not.
+func TestSurveyAnswersAccountIndex(t *testing.T) {
+	base := time.Date(2026, 9, 28, 9, 0, 0, 0, time.UTC) // Monday of 2026-W40
+	accounts := []string{"acme", "acme|eu", "globex"}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := &listedKinds{Store: open(t), kinds: map[string]int{}}
+			// 90 answers over nine weeks from W41, three accounts, eleven people.
+			for i := range 90 {
+				a := bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 1 + i%5, Account: accounts[i%3], Thread: fmt.Sprintf("C1:%d", i),
+					User: fmt.Sprintf("U%d", i%11), Time: base.Add(7*24*time.Hour + time.Duration(i)*17*time.Hour)}
+				if i%4 == 0 {
+					a.Kind, a.Score = bot.SurveyNPS, i%11
+				}
+				if err := bot.PutSurveyAnswer(ctx, st, "T1", a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// An older version's writes: a week it listed (W40) and an answer it
+			// wrote into an indexed week (W47), listing that week again as it did.
+			older := func(week string, a bot.SurveyAnswer) {
+				t.Helper()
+				raw, _ := json.Marshal(a)
+				if err := st.PutDoc(ctx, "T1", bot.DocSurveyWeeks, week, []byte(week)); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.PutDoc(ctx, "T1", bot.DocSurveyAnswer+"/"+week, strings.Join([]string{a.Kind, a.Account, a.Thread, a.User}, "|"), raw); err != nil {
+					t.Fatal(err)
+				}
+			}
+			older("2026-W40", bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 2, Account: "acme", Thread: "C2:1", User: "U20", Time: base})
+			older("2026-W40", bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 4, Account: "globex", Thread: "C2:2", User: "U21", Time: base.Add(time.Hour)})
+			older("2026-W47", bot.SurveyAnswer{Kind: bot.SurveyNPS, Score: 3, Account: "acme", Thread: "C2:3", User: "U20", Time: time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)})
+
+			periods := [][2]time.Time{{}, {base.AddDate(0, 0, 21), base.AddDate(0, 0, 42)}, {time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}}
+			agree := func(stage string) {
+				t.Helper()
+				for _, p := range periods {
+					all, err := bot.SurveyAnswers(ctx, st, "T1", p[0], p[1], "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					total := 0
+					for _, acct := range accounts {
+						got, err := bot.SurveyAnswers(ctx, st, "T1", p[0], p[1], acct)
+						if err != nil {
+							t.Fatal(err)
+						}
+						var want []bot.SurveyAnswer
+						for _, a := range all {
+							if a.Account == acct {
+								want = append(want, a)
+							}
+						}
+						total += len(got)
+						if g, w := answerScores(got), answerScores(want); !slices.Equal(g, w) {
+							t.Errorf("%s: %s's answers in %v: %v\nwant (every answer, filtered) %v", stage, acct, p, g, w)
+						}
+					}
+					if total == 0 {
+						t.Errorf("%s: no answers in %v: the comparison says nothing", stage, p)
+					}
+				}
+			}
+			scanned := func() []string { // week kinds an account read listed
+				var out []string
+				for _, k := range st.reset() {
+					if strings.HasPrefix(k, bot.DocSurveyAnswer+"/") {
+						out = append(out, k)
+					}
+				}
+				return out
+			}
+			agree("before indexing")
+			st.reset()
+			if _, err := bot.SurveyAnswers(ctx, st, "T1", time.Time{}, time.Time{}, "acme"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := scanned(), []string{bot.DocSurveyAnswer + "/2026-W40", bot.DocSurveyAnswer + "/2026-W47"}; !slices.Equal(got, want) {
+				t.Errorf("an account read before indexing scanned %v, want the older version's weeks %v", got, want)
+			}
+			for i, want := range []int{2, 0} {
+				if n, err := bot.IndexSurveyWeeks(ctx, st, "T1"); err != nil || n != want {
+					t.Fatalf("index %d: %d weeks, %v; want %d", i, n, err, want)
+				}
+			}
+			agree("after indexing")
+			st.reset()
+			if _, err := bot.SurveyAnswers(ctx, st, "T1", time.Time{}, time.Time{}, "acme"); err != nil {
+				t.Fatal(err)
+			}
+			if got := scanned(); len(got) != 0 {
+				t.Errorf("an account read after indexing scanned %v, want no week", got)
+			}
+
+			// Erasure and retention take answers out of the index as well.
+			indexed := func(user string) []string {
+				t.Helper()
+				var out []string
+				for w := base; w.Before(base.AddDate(0, 0, 70)); w = w.AddDate(0, 0, 7) {
+					y, n := w.ISOWeek()
+					for _, acct := range accounts {
+						kind := fmt.Sprintf("%s/%04d-W%02d/%s", bot.DocSurveyByAccount, y, n, acct)
+						docs, err := st.Store.ListDocs(ctx, "T1", kind)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for id, raw := range docs {
+							var a bot.SurveyAnswer
+							if json.Unmarshal(raw, &a) == nil && (user == "" || a.User == user) {
+								out = append(out, kind+" "+id)
+							}
+						}
+					}
+				}
+				return out
+			}
+			if got := indexed("U20"); len(got) != 2 {
+				t.Fatalf("U20's answers in the index: %v, want two (W40 and W47)", got)
+			}
+			ps, ok := store.Store(st.Store).(bot.PrivacyStore)
+			if !ok {
+				t.Fatal("store cannot erase people")
+			}
+			for _, u := range []string{"U20", "U3"} {
+				if f, err := bot.ForgetPerson(ctx, ps, "T1", u); err != nil || f.SurveyAnswers == 0 {
+					t.Fatalf("forget %s: %+v, %v", u, f, err)
+				}
+				if got := indexed(u); len(got) != 0 {
+					t.Errorf("after forgetting %s the index still holds %v", u, got)
+				}
+			}
+			agree("after erasure")
+			cut := base.AddDate(0, 0, 28)
+			if res, err := bot.ExpireOld(ctx, st, "T1", cut); err != nil || res.SurveyAnswers == 0 {
+				t.Fatalf("retention: %+v, %v", res, err)
+			}
+			for _, e := range indexed("") {
+				var a bot.SurveyAnswer
+				kind, id, _ := strings.Cut(e, " ")
+				raw, err := st.Store.GetDoc(ctx, "T1", kind, id)
+				if err == nil && json.Unmarshal(raw, &a) == nil && a.Time.Before(store.DayStart(cut).AddDate(0, 0, -7)) {
+					t.Errorf("after retention before %s the index still holds %s from %s", cut.Format(time.DateOnly), e, a.Time.Format(time.DateOnly))
+				}
+			}
+			agree("after retention")
 		})
 	}
 }

@@ -435,6 +435,11 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		} else if n > 0 {
 			fmt.Fprintf(m.Stderr, "  %s: moved %d survey answer(s) into their weeks (once, for data from an older version)\n", w, n)
 		}
+		if n, err := bot.IndexSurveyWeeks(ctx, st, w); err != nil {
+			return au.finish(ctx, 0, err)
+		} else if n > 0 {
+			fmt.Fprintf(m.Stderr, "  %s: indexed %d week(s) of survey answers by account (once, for data from an older version)\n", w, n)
+		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
 		if err = au.finish(ctx, res.Applied, err); err != nil {
 			return err

@@ -265,6 +265,12 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 				} else if n > 0 {
 					log.Info("moved survey answers into their weeks (once, for data from an older version)", "workspace", ws, "answers", n)
 				}
+				// Weeks an older version listed get their account index once.
+				if n, err := bot.IndexSurveyWeeks(ctx, st, ws); err != nil {
+					log.Warn("alerts: index survey weeks", "workspace", ws, "err", err)
+				} else if n > 0 {
+					log.Info("indexed survey weeks by account (once, for data from an older version)", "workspace", ws, "weeks", n)
+				}
 				hs, err := bot.Risk(ctx, st, riskRequest(cfg, ws, now))
 				if err != nil {
 					log.Warn("alerts: risk", "workspace", ws, "err", err)
