@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -131,12 +132,14 @@ return 1
 const buildChunk = 500
 
 // BuildAccountDays implements store.AccountDaysBuilder: the one-off back-fill of a
-// workspace applied before account days existed. It walks the applied messages
-// (the time index) in chunks and adds each one that is not in its account day yet,
-// atomically per message, then marks the workspace covered. It is safe beside
-// running workers (what they apply now counts in its day already) and idempotent.
-// Messages removed by retention before it ran are in their hours' rollups but not
-// in their account days.
+// workspace applied before account days existed, and of one applied before account
+// weeks (the per-account, per-7-day time indexes Messages reads a recent window of
+// one account from) existed. Each walks the applied messages (the time index) in
+// chunks and adds each one that is not in its account day (week) yet, atomically per
+// message, then marks the workspace covered. progress counts both walks when both
+// are needed. Each is safe beside running workers (what they apply now is counted and
+// indexed already) and idempotent. Messages removed by retention before it ran are in
+// their hours' rollups but not in their account days.
 //
 // The next chunk is read while the current one's scripts run (one goroutine, one
 // chunk ahead), so Redis and this process work at the same time: what is read only
@@ -146,19 +149,68 @@ const buildChunk = 500
 // counted it in its day).
 func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress func(done, total int)) error {
 	k := s.ws(workspace)
-	if n, err := s.rdb.Exists(ctx, k.acctDays()).Result(); err != nil {
+	var days, weeks *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		days, weeks = p.Exists(ctx, k.acctDays()), p.Exists(ctx, k.acctWeeks())
+		return nil
+	})
+	if err != nil {
 		return wrapErr("build account days", err)
-	} else if n == 1 {
+	}
+	type walk struct {
+		what   string
+		marker string
+		calls  func(wsKeys, acctDayChunk) ([]evalCall, error)
+		script *redis.Script
+	}
+	var walks []walk
+	if days.Val() == 0 {
+		walks = append(walks, walk{"account days", k.acctDays(), accountDayCalls, addAccountDayScript})
+	}
+	if weeks.Val() == 0 {
+		walks = append(walks, walk{"account weeks", k.acctWeeks(), accountWeekCalls, indexRecordScript})
+	}
+	if len(walks) == 0 {
 		return nil
 	}
 	done, total := 0, int64(0)
 	if progress != nil {
-		var err error
-		if total, err = s.rdb.ZCard(ctx, k.timeAll()).Result(); err != nil {
+		n, err := s.rdb.ZCard(ctx, k.timeAll()).Result()
+		if err != nil {
 			return wrapErr("build account days", err)
 		}
+		total = n * int64(len(walks))
 		progress(0, int(total))
 	}
+	for _, w := range walks {
+		err := s.walkApplied(ctx, k, func(ch acctDayChunk) error {
+			calls, err := w.calls(k, ch)
+			if err != nil {
+				return fmt.Errorf("redis build %s: %w", w.what, err)
+			}
+			if len(calls) > 0 {
+				if _, err := s.evalAll(ctx, w.script, calls, nil); err != nil {
+					return wrapErr("build "+w.what, err)
+				}
+			}
+			if done += len(ch.members); progress != nil {
+				progress(done, int(max(total, int64(done))))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.rdb.Set(ctx, w.marker, "1", 0).Err(); err != nil {
+			return wrapErr("build "+w.what, err)
+		}
+	}
+	return nil
+}
+
+// walkApplied calls fn with each chunk of the workspace's applied messages, oldest
+// first, reading the next chunk meanwhile.
+func (s *Store) walkApplied(ctx context.Context, k wsKeys, fn func(acctDayChunk) error) error {
 	rctx, cancel := context.WithCancel(ctx)
 	chunks := make(chan acctDayChunk, 1)
 	var reader sync.WaitGroup
@@ -168,29 +220,18 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 		if ch.err != nil {
 			return wrapErr("build account days", ch.err)
 		}
-		calls, err := accountDayCalls(k, ch)
-		if err != nil {
-			return fmt.Errorf("redis build account days: %w", err)
-		}
-		if len(calls) > 0 {
-			if _, err := s.evalAll(ctx, addAccountDayScript, calls, nil); err != nil {
-				return wrapErr("build account days", err)
-			}
-		}
-		if done += len(ch.members); progress != nil {
-			progress(done, int(max(total, int64(done))))
+		if err := fn(ch); err != nil {
+			return err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return wrapErr("build account days", s.rdb.Set(ctx, k.acctDays(), "1", 0).Err())
+	return ctx.Err()
 }
 
 // acctDayChunk is one page of a workspace's time index and the record fields
 // BuildAccountDays needs of each message in it (or the error reading them).
 type acctDayChunk struct {
 	members []string
+	scores  []float64 // the time index's scores (unix microseconds)
 	recs    []*redis.SliceCmd
 	err     error
 }
@@ -220,9 +261,10 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 		if len(zs) == 0 {
 			return
 		}
-		ch := acctDayChunk{members: make([]string, len(zs)), recs: make([]*redis.SliceCmd, len(zs))}
+		ch := acctDayChunk{members: make([]string, len(zs)), scores: make([]float64, len(zs)), recs: make([]*redis.SliceCmd, len(zs))}
 		for i, z := range zs {
 			ch.members[i], _ = z.Member.(string)
+			ch.scores[i] = z.Score
 		}
 		last := zs[len(zs)-1].Score
 		if next := strconv.FormatFloat(last, 'f', -1, 64); next != min {
@@ -284,6 +326,47 @@ func accountDayCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
 		d := store.DayStart(time.Unix(hour, 0)).Unix()
 		calls = append(calls, evalCall{keys: []string{k.rec(ch.members[i]), k.acctDay(d, acct)},
 			args: []any{stamp, appendCounters(nil, ac)}})
+	}
+	return calls, nil
+}
+
+// accountWeekCalls returns the indexRecordScript calls that add a chunk's messages
+// with an account to their account week, for those not in it yet (as read): the
+// account is the one of the record's account index (fb:{ws}:ta:<account>).
+func accountWeekCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
+	var calls []evalCall
+	acctPrefix, weekPrefix := k.timeAccount(""), string(k)+":aw:"
+	for i, c := range ch.recs {
+		v, err := c.Result()
+		if err != nil {
+			return nil, err
+		}
+		stamp, _ := v[0].(string)
+		spec, _ := v[2].(string)
+		if stamp == "" || spec == "" {
+			continue
+		}
+		var es [][2]string
+		if err := json.Unmarshal([]byte(spec), &es); err != nil {
+			return nil, fmt.Errorf("message %s: decode index spec: %w", ch.members[i], err)
+		}
+		acct, indexed := "", false
+		for _, e := range es {
+			if a, ok := strings.CutPrefix(e[0], acctPrefix); ok && e[1] == "t" {
+				acct = a
+			}
+			indexed = indexed || strings.HasPrefix(e[0], weekPrefix)
+		}
+		if acct == "" || indexed {
+			continue
+		}
+		micros := int64(ch.scores[i])
+		sec := micros / 1e6
+		if micros < 0 && micros%1e6 != 0 {
+			sec--
+		}
+		calls = append(calls, evalCall{keys: []string{k.rec(ch.members[i]), k.acctWeek(weekOf(sec), acct)},
+			args: []any{ch.members[i], stamp, strconv.FormatInt(micros, 10)}})
 	}
 	return calls, nil
 }

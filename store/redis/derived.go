@@ -184,7 +184,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 		sc := open[c.ws]
 		if sc == nil || len(sc.members) >= applyChunk {
 			sc = &applyBatch{
-				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctDays()},
+				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctDays(), c.ws.acctWeeks()},
 				seen:    map[string]bool{},
 				totals:  map[string]map[string]int64{},
 				buckets: map[string]string{},
@@ -230,7 +230,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	switch ev.Kind {
 	case feedbackbot.EventDelete:
 		return applyItem{ws: k, member: rec, keys: []string{rec}, args: []any{
-			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "", "",
+			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "", "", "",
 		}}, nil
 	case feedbackbot.EventPut:
 	default:
@@ -252,9 +252,10 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	bucket, rollup := strconv.FormatInt(start, 10), k.rollup(start)
 	timeAll, timeAccount, timeChannel, author := k.timeAll(), "", k.timeChannel(m.Channel), ""
 	spec := [][2]string{{rollup, "r"}, {timeAll, "t"}}
+	acctWeek := ""
 	if m.Account != "" {
-		timeAccount = k.timeAccount(m.Account)
-		spec = append(spec, [2]string{timeAccount, "t"})
+		timeAccount, acctWeek = k.timeAccount(m.Account), k.acctWeek(weekOf(m.Time.Unix()), m.Account)
+		spec = append(spec, [2]string{timeAccount, "t"}, [2]string{acctWeek, "t"})
 	}
 	spec = append(spec, [2]string{timeChannel, "t"})
 	if m.Author != "" {
@@ -296,7 +297,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 			"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
 			strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
 			strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,
-			rollup, timeAll, timeAccount, timeChannel, author, notable, acctDay,
+			rollup, timeAll, timeAccount, timeChannel, author, notable, acctDay, acctWeek,
 		}}, nil
 }
 
@@ -362,6 +363,12 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 	if !q.To.IsZero() {
 		by.Max = strconv.FormatInt(q.To.UnixMicro(), 10)
 	}
+	if q.Account != "" && !q.From.IsZero() && !q.To.IsZero() {
+		recent, ok, err := s.accountWeekMessages(ctx, k, q, by, limit)
+		if err != nil || ok {
+			return recent, err
+		}
+	}
 	for len(out) < limit {
 		by.Count = int64(limit - len(out))
 		members, err := s.rdb.ZRevRangeByScore(ctx, idx, by).Result()
@@ -390,6 +397,72 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 		out = []store.Stored{}
 	}
 	return out, nil
+}
+
+// maxWeekRead is the longest period, in account weeks, that accountWeekMessages reads.
+const maxWeekRead = 8
+
+// accountWeekMessages reads one account's messages of [q.From, q.To) from its
+// account-week indexes, newest first, in one pipeline with the check that they cover
+// the workspace: a recent window is then read from a few small sorted sets, packed
+// in a few cache lines each, where the account's whole index, a skip list the size
+// of its history, costs a cache miss per entry (on this server at 1M messages, 92
+// µs of Redis time an account lookup against 7 µs at 10k; go run ./bench digest).
+// It returns ok false, having read nothing else, where the indexes do not cover the
+// workspace yet (see BuildAccountDays) or the period is longer than maxWeekRead
+// weeks, and when a week that returned limit members was not enough (messages
+// deleted meanwhile, or at the period's exclusive end); the caller then reads the
+// account's whole index.
+func (s *Store) accountWeekMessages(ctx context.Context, k wsKeys, q store.Query, by *redis.ZRangeBy, limit int) ([]store.Stored, bool, error) {
+	first, last := weekOf(q.From.Unix()), weekOf(q.To.Unix())
+	if (last-first)/weekSeconds >= maxWeekRead {
+		return nil, false, nil
+	}
+	var covered *redis.IntCmd
+	var weeks []*redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		covered = p.Exists(ctx, k.acctWeeks())
+		for w := last; w >= first; w -= weekSeconds { // newest first, as the result
+			weeks = append(weeks, p.ZRevRangeByScore(ctx, k.acctWeek(w, q.Account), &redis.ZRangeBy{Min: by.Min, Max: by.Max, Count: int64(limit)}))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, wrapErr("messages", err)
+	}
+	if covered.Val() == 0 {
+		return nil, false, nil
+	}
+	// The weeks' members in order are the period's, newest first, up to the end of
+	// the first week that returned limit members: it may hold more, older than those
+	// it returned and newer than the next week's.
+	var members []string
+	capped := false
+	for _, c := range weeks {
+		m := c.Val()
+		members = append(members, m...)
+		if capped = len(m) == limit; capped {
+			break
+		}
+	}
+	out := []store.Stored{}
+	for pos := 0; len(out) < limit && pos < len(members); {
+		chunk := members[pos:min(len(members), pos+limit-len(out))]
+		pos += len(chunk)
+		recs, err := s.records(ctx, k, chunk)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, st := range recs {
+			if t := st.Message.Time; !t.Before(q.From) && t.Before(q.To) {
+				out = append(out, st)
+			}
+		}
+	}
+	if len(out) < limit && capped {
+		return nil, false, nil
+	}
+	return out, true, nil
 }
 
 // records loads message records by key, pipelined, skipping those deleted meanwhile.

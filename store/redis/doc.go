@@ -24,6 +24,11 @@
 //	                         first apply of a new workspace, or by BuildAccountDays)
 //	fb:{ws}:t                zset: applied messages by time (score: unix microseconds)
 //	fb:{ws}:ta:<account>     zset: the same, per account
+//	fb:{ws}:aw:<unix>:<acct> zset: the same, per account and 7-day period starting at
+//	                         <unix> (a multiple of 7 days): a recent window is read
+//	                         from a few small sets, not from the account's history
+//	fb:{ws}:awv              string: the account weeks cover the workspace (set by the
+//	                         first apply of a new workspace, or by BuildAccountDays)
 //	fb:{ws}:tc:<channel>     zset: the same, per channel
 //	fb:{ws}:n:neg:<yyyymmdd> zset: customer messages with a negative score that UTC day,
 //	fb:{ws}:n:pos:<yyyymmdd>       resp. positive; score is the sentiment, trimmed to

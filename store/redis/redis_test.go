@@ -298,7 +298,8 @@ func TestEditMovesIndexes(t *testing.T) {
 	}
 	// Only the log and its indexes (dedupe hash, log entries per message, the author's
 	// message keys, the index marker), the workspace and account sets and the
-	// account-days marker may remain: no account day is left behind.
+	// account-days and account-weeks markers may remain: no account day or week is
+	// left behind.
 	all, err := redistest.Keys(ctx, client, prefix)
 	if err != nil {
 		t.Fatal(err)
@@ -307,7 +308,7 @@ func TestEditMovesIndexes(t *testing.T) {
 	for _, k := range all {
 		left = append(left, strings.TrimPrefix(k, prefix))
 	}
-	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:adv", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
+	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:adv", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:awv", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
 	if fmt.Sprint(left) != fmt.Sprint(wantLeft) {
 		t.Errorf("keys left after delete: %v, want %v", left, wantLeft)
 	}

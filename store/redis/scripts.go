@@ -124,7 +124,7 @@ return out
 `)
 
 // applyFields is how many ARGV fields applyScript takes per item.
-const applyFields = 19
+const applyFields = 20
 
 // applyScript applies a batch of analysed log entries of one workspace to derived
 // state, each exactly once.
@@ -158,20 +158,21 @@ const applyFields = 19
 // A message with an account also counts in its account's day (spec role "a": a hash
 // of the account counters without their dimension, fb:{ws}:ad:<day>:<account>),
 // added and subtracted with its hour's rollup in the same script. A workspace whose
-// first rollup this script writes is marked (KEYS[4]) as covered by account days;
+// first rollup this script writes is marked (KEYS[4]) as covered by account days,
+// and (KEYS[5]) by account weeks (the time index of an account's 7-day period);
 // older ones are covered once BuildAccountDays has run.
 //
 // KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4] the
-// account-days marker, KEYS[5..] every record and every key of the items' new (and,
-// when known, old) index specs.
+// account-days marker, KEYS[5] the account-weeks marker, KEYS[6..] every record and
+// every key of the items' new (and, when known, old) index specs.
 // ARGV[1] JSON [[rollup or account-day key, bucket ("" for an account day),
 // {counter: total}], ...] over the puts, then
 // applyFields per item: "put" or "del", message key,
 // revision, stamp, stored JSON, contributions JSON, time score, bucket, sentiment
 // score, account, index spec JSON (as stored), record key, rollup key, then the time
 // indexes (all, account, channel, author; "" when none), the notable set ("" when
-// none; its role is "n-" or "n+" by the sign of the score) and the account day (""
-// when none).
+// none; its role is "n-" or "n+" by the sign of the score), the account day (""
+// when none) and the account week's time index ("" when none).
 // Returns {changed, {item, missing keys...}, ...} with items numbered from 0.
 var applyScript = redis.NewScript(`
 local declared = {}
@@ -203,8 +204,9 @@ local function addacct(key, contrib, sign)
   end
 end
 if redis.call('EXISTS', KEYS[3]) == 0 then
-  -- no rollup hour yet: the account days cover this workspace from its start
+  -- no rollup hour yet: the account days and weeks cover this workspace from its start
   redis.call('SET', KEYS[4], '1')
+  redis.call('SET', KEYS[5], '1')
 end
 for _, t in ipairs(cjson.decode(ARGV[1])) do
   if not deltas[t[1]] then dorder[#dorder + 1] = t[1] end
@@ -283,7 +285,7 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     if kind == 'del' then
       redis.call('DEL', rec)
     else
-      for i = 13, 16 do
+      for _, i in ipairs({13, 14, 15, 16, 19}) do
         if ARGV[b+i] ~= '' then zadd(ARGV[b+i], ARGV[b+6], member) end
       end
       local nkey = ARGV[b+17]

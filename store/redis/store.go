@@ -230,6 +230,27 @@ func (k wsKeys) acctDay(day int64, acct string) string {
 // acctDays marks a workspace whose account-day hashes cover every applied message.
 func (k wsKeys) acctDays() string { return string(k) + ":adv" }
 
+// acctWeek is the time index of one account's messages of the 7-day period starting
+// at week (unix seconds, a multiple of weekSeconds; see weekOf).
+func (k wsKeys) acctWeek(week int64, acct string) string {
+	return string(k) + ":aw:" + strconv.FormatInt(week, 10) + ":" + acct
+}
+
+// acctWeeks marks a workspace whose account-week indexes hold every applied message.
+func (k wsKeys) acctWeeks() string { return string(k) + ":awv" }
+
+// weekSeconds is the span of an account-week index.
+const weekSeconds = 7 * 24 * 3600
+
+// weekOf is the start of the account-week period holding unix second sec.
+func weekOf(sec int64) int64 {
+	w := sec - sec%weekSeconds
+	if sec%weekSeconds < 0 {
+		w -= weekSeconds
+	}
+	return w
+}
+
 // Cross-workspace keys: used alone, never with tagged keys in one script or MULTI.
 func (s *Store) workspacesKey() string       { return s.prefix + ":workspaces" }
 func (s *Store) leaseKey(name string) string { return s.prefix + ":lease:" + name }

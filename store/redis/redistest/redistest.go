@@ -167,22 +167,35 @@ func randomHex(n int) string {
 // rewritten server-side, one script call per record, pipelined a thousand at a
 // time, so a million records take seconds, not minutes.
 func DropAccountDays(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	return dropIndex(ctx, client, prefix, "account days", []string{":{*}:ad:*", ":{*}:adv"}, "a", "")
+}
+
+// DropAccountWeeks makes every workspace under prefix look like data applied before
+// account-week time indexes existed: it deletes them (fb:{ws}:aw:*) and the marker
+// saying they are built, and strips their entries from every record's index spec.
+func DropAccountWeeks(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	return dropIndex(ctx, client, prefix, "account weeks", []string{":{*}:aw:*", ":{*}:awv"}, "t", ":aw:")
+}
+
+// dropIndex unlinks the keys matching patterns (under prefix) and strips from every
+// record's spec the entries of role whose key contains infix ("" for any).
+func dropIndex(ctx context.Context, client redis.UniversalClient, prefix, what string, patterns []string, role, infix string) error {
 	return eachMaster(ctx, client, func(ctx context.Context, c redis.Cmdable) error {
-		if err := stripAccountDaysScript.Load(ctx, c).Err(); err != nil {
-			return fmt.Errorf("redistest: drop account days: %w", err)
+		if err := stripSpecScript.Load(ctx, c).Err(); err != nil {
+			return fmt.Errorf("redistest: drop %s: %w", what, err)
 		}
-		for _, pat := range []string{":{*}:ad:*", ":{*}:adv", ":{*}:m:*"} {
+		for _, pat := range append(patterns, ":{*}:m:*") {
 			pattern := escapeGlob(prefix) + pat
 			var cursor uint64
 			for {
 				keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
 				if err != nil {
-					return fmt.Errorf("redistest: drop account days: %w", err)
+					return fmt.Errorf("redistest: drop %s: %w", what, err)
 				}
 				_, err = c.Pipelined(ctx, func(p redis.Pipeliner) error {
 					for _, k := range keys {
 						if pat == ":{*}:m:*" {
-							stripAccountDaysScript.EvalSha(ctx, p, []string{k})
+							stripSpecScript.EvalSha(ctx, p, []string{k}, role, infix)
 						} else {
 							p.Unlink(ctx, k)
 						}
@@ -190,7 +203,7 @@ func DropAccountDays(ctx context.Context, client redis.UniversalClient, prefix s
 					return nil
 				})
 				if err != nil {
-					return fmt.Errorf("redistest: drop account days: %w", err)
+					return fmt.Errorf("redistest: drop %s: %w", what, err)
 				}
 				if next == 0 {
 					break
@@ -202,14 +215,14 @@ func DropAccountDays(ctx context.Context, client redis.UniversalClient, prefix s
 	})
 }
 
-// stripAccountDaysScript removes the account-day entries from a record's index
-// spec (field k: a JSON list of [key, kind] pairs).
-var stripAccountDaysScript = redis.NewScript(`
+// stripSpecScript removes from a record's index spec (field k: a JSON list of [key,
+// role] pairs) the entries of role ARGV[1] whose key contains ARGV[2] ("" for any).
+var stripSpecScript = redis.NewScript(`
 local raw = redis.call('HGET', KEYS[1], 'k')
 if not raw then return 0 end
 local spec, kept = cjson.decode(raw), {}
 for _, e in ipairs(spec) do
-  if e[2] ~= 'a' then kept[#kept + 1] = e end
+  if e[2] ~= ARGV[1] or (ARGV[2] ~= '' and not string.find(e[1], ARGV[2], 1, true)) then kept[#kept + 1] = e end
 end
 if #kept == #spec then return 0 end
 local out = '[]'
