@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ import (
 // runMigrate times the one-off build of account-day counters for data written
 // before they existed, at N messages of history: on the embedded store the Open that
 // builds them from the hourly rollups, on Redis BuildAccountDays walking the applied
-// messages. Each store is filled once (as bench digest fills it); each run turns the
+// messages twice, for the account days and for the account-week time indexes (which
+// the embedded store does not need: its account index is a B-tree). Each store is filled once (as bench digest fills it); each run turns the
 // data into old data as the stores' migration tests do (not timed), times the
 // migration, and checks that the counters read again and that two accounts' days
 // equal what they were before: a wrong build fails the bench.
@@ -112,6 +114,23 @@ func accountDaysOf(ctx context.Context, st store.Store, n int) (map[string][]fee
 		out[acct] = days
 	}
 	return out, nil
+}
+
+// recentOf lists the keys of the first checked account's messages of its last 16
+// days, as account health reads them (from the account weeks once they are built).
+func recentOf(ctx context.Context, st store.Store) ([]string, error) {
+	ms, err := st.Messages(ctx, store.Query{Workspace: "TBENCH", Account: migrateAccounts[0], From: migrateEnd.Add(-16 * 24 * time.Hour), To: migrateEnd, Limit: store.MaxQueryLimit})
+	if err != nil {
+		return nil, fmt.Errorf("recent messages of %s: %w", migrateAccounts[0], err)
+	}
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("%s has no recent messages", migrateAccounts[0])
+	}
+	keys := make([]string, len(ms))
+	for i, m := range ms {
+		keys[i] = m.Message.Key()
+	}
+	return keys, nil
 }
 
 // checkMigrated fails unless the account days read again and equal want.
@@ -227,9 +246,16 @@ func migrateRedis(ctx context.Context, a *analysis.Analyzer, n, runs int, url st
 	if res.fill, want, err = fillForMigration(ctx, st, a, n); err != nil {
 		return res, err
 	}
+	wantRecent, err := recentOf(ctx, st)
+	if err != nil {
+		return res, err
+	}
 	for run := range runs {
 		t := time.Now()
 		if err := redistest.DropAccountDays(ctx, st.Client(), prefix); err != nil {
+			return res, err
+		}
+		if err := redistest.DropAccountWeeks(ctx, st.Client(), prefix); err != nil {
 			return res, err
 		}
 		if _, err := st.AccountDays(ctx, "TBENCH", migrateAccounts[0], migrateEnd.Add(-24*time.Hour), migrateEnd); !errors.Is(err, store.ErrAccountDaysMissing) {
@@ -243,6 +269,12 @@ func migrateRedis(ctx context.Context, a *analysis.Analyzer, n, runs int, url st
 		res.seconds, res.serverCPU, res.peakRSSMiB = append(res.seconds, secs), append(res.serverCPU, cpu), append(res.peakRSSMiB, rss)
 		if err := checkMigrated(ctx, st, n, want); err != nil {
 			return res, fmt.Errorf("run %d: %w", run+1, err)
+		}
+		if got, err := recentOf(ctx, st); err != nil || !slices.Equal(got, wantRecent) {
+			return res, fmt.Errorf("run %d: after the migration %s's last 16 days read %d messages, %v; before it %d", run+1, migrateAccounts[0], len(got), err, len(wantRecent))
+		}
+		if n, err := st.Client().Exists(ctx, prefix+":{TBENCH}:awv").Result(); err != nil || n != 1 {
+			return res, fmt.Errorf("run %d: the account weeks are not marked built (%v)", run+1, err)
 		}
 		fmt.Fprintf(os.Stderr, "bench migrate: redis run %d: %.1f s\n", run+1, secs)
 	}

@@ -136,8 +136,8 @@ const buildChunk = 500
 // weeks (the per-account, per-7-day time indexes Messages reads a recent window of
 // one account from) existed. Each walks the applied messages (the time index) in
 // chunks and adds each one that is not in its account day (week) yet, atomically per
-// message, then marks the workspace covered. progress counts both walks when both
-// are needed. Each is safe beside running workers (what they apply now is counted and
+// message, then marks the workspace covered. progress counts messages, both walks
+// together (each message once, half of it in each when both are needed). Each is safe beside running workers (what they apply now is counted and
 // indexed already) and idempotent. Messages removed by retention before it ran are in
 // their hours' rollups but not in their account days.
 //
@@ -179,7 +179,7 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 		if err != nil {
 			return wrapErr("build account days", err)
 		}
-		total = n * int64(len(walks))
+		total = n
 		progress(0, int(total))
 	}
 	for _, w := range walks {
@@ -194,7 +194,9 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 				}
 			}
 			if done += len(ch.members); progress != nil {
-				progress(done, int(max(total, int64(done))))
+				// In messages: both walks together count each message once.
+				d := done / len(walks)
+				progress(d, int(max(total, int64(d))))
 			}
 			return nil
 		})

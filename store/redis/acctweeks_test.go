@@ -150,4 +150,30 @@ func TestAccountWeeks(t *testing.T) {
 			t.Errorf("deleted message still in %s (%v, %v)", k, ok, err)
 		}
 	}
+
+	// Data from before both account days and weeks: one call builds both, and its
+	// progress counts each message once, never going back.
+	if err := client.Del(ctx, marker).Err(); err != nil {
+		t.Fatal(err)
+	}
+	now := snapshot()
+	if err := redistest.DropAccountDays(ctx, client, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if err := redistest.DropAccountWeeks(ctx, client, prefix); err != nil {
+		t.Fatal(err)
+	}
+	var calls [][2]int
+	if err := s.BuildAccountDays(ctx, "W1", func(done, total int) { calls = append(calls, [2]int{done, total}) }); err != nil {
+		t.Fatalf("BuildAccountDays: %v", err)
+	}
+	for i, c := range calls {
+		if c[1] != n-1 || c[0] > c[1] || (i > 0 && c[0] < calls[i-1][0]) {
+			t.Errorf("progress %v (call %d of %v): want 0 to %d messages, never back", c, i, len(calls), n-1)
+		}
+	}
+	if len(calls) == 0 || calls[len(calls)-1] != [2]int{n - 1, n - 1} {
+		t.Errorf("progress ended at %v, want %d of %d", calls[len(calls)-1:], n-1, n-1)
+	}
+	compare("after building both", snapshot(), now)
 }
