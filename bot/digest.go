@@ -26,6 +26,7 @@ type DigestStore interface {
 	Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 	ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error)
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
 }
 

@@ -26,6 +26,7 @@ type HistoryStore interface {
 	AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 	ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error)
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 }
 
 // riskMargin is how much of the baseline before the recent window is read as

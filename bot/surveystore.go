@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -62,10 +63,11 @@ type docLister interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 }
 
-// surveyReader is what reading survey answers needs: one account's are read by the
-// prefix of their ids.
+// surveyReader is what reading survey answers needs: one account's are read from
+// its index, or by the prefix of their ids in a week not indexed yet.
 type surveyReader interface {
 	docLister
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	ListDocsPrefix(ctx context.Context, workspace, kind string, prefixes ...string) (map[string][]byte, error)
 }
 
@@ -212,11 +214,25 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 // accountAnswers reads one account's answers of the weeks given (and of an older
 // version's list): of an indexed week its index, of a week listed by an older version
 // the week's answers whose id begins with the account (an answer's id begins with its
-// kind and account; a networked store does not even send the others). The weeks'
-// list is read with the indexes, so an indexed week costs one round trip's wait.
+// kind and account; a networked store does not even send the others). Each week's
+// entry in the weeks' list is read on its own (the list grows with the history), at
+// the same time as the indexes, so an indexed week costs one round trip's wait.
 func accountAnswers(ctx context.Context, st surveyReader, workspace string, weeks []string, account string) ([]kindDoc, error) {
 	prefixes := []string{SurveyCSAT + "|" + account + "|", SurveyNPS + "|" + account + "|"}
-	kinds := []string{DocSurveyWeeks, DocSurveyAnswer}
+	entries := make([]string, len(weeks)) // each week's entry in the list, "" when unlisted
+	errs := make([]error, len(weeks))
+	var wg sync.WaitGroup
+	for i, w := range weeks {
+		wg.Go(func() {
+			v, err := st.GetDoc(ctx, workspace, DocSurveyWeeks, w)
+			if err != nil && !feedbackbot.IsNotFound(err) {
+				errs[i] = fmt.Errorf("survey weeks: %w", err)
+				return
+			}
+			entries[i] = string(v)
+		})
+	}
+	kinds := []string{DocSurveyAnswer}
 	for _, w := range weeks {
 		kinds = append(kinds, surveyAccountKind(w, account))
 	}
@@ -226,32 +242,26 @@ func accountAnswers(ctx context.Context, st surveyReader, workspace string, week
 		}
 		return st.ListDocs(ctx, workspace, kind)
 	}, kinds)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	listed := map[string]string{} // week -> its entry
-	for _, d := range docs {
-		if d.kind == DocSurveyWeeks {
-			listed[d.id] = string(d.raw)
-		}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
+	indexed := map[string]bool{}
 	var scan []string // weeks listed but not indexed
-	for _, w := range weeks {
-		if v, ok := listed[w]; ok && v != weekIndexed {
+	for i, w := range weeks {
+		switch entries[i] {
+		case weekIndexed:
+			indexed[surveyAccountKind(w, account)] = true
+		case "":
+		default:
 			scan = append(scan, surveyWeekKind(w))
 		}
 	}
-	out := slices.DeleteFunc(docs, func(d kindDoc) bool {
-		if d.kind == DocSurveyWeeks {
-			return true
-		}
-		week, ok := strings.CutPrefix(d.kind, DocSurveyByAccount+"/")
-		if !ok {
-			return false
-		}
-		week, _, _ = strings.Cut(week, "/")
-		return listed[week] != weekIndexed // the index of a week not (fully) indexed, or unlisted
-	})
+	// The index of a week not (fully) indexed, or not listed, is not read.
+	out := slices.DeleteFunc(docs, func(d kindDoc) bool { return d.kind != DocSurveyAnswer && !indexed[d.kind] })
 	if len(scan) == 0 {
 		return out, nil
 	}

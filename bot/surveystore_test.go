@@ -102,7 +102,8 @@ func TestSurveyAnswersByWeek(t *testing.T) {
 			if got, want := read(day(11, 8, 0), day(11, 22, 0), "acme"), []string{"U4:11-20:4", "U5:11-18:9"}; !slices.Equal(got, want) {
 				t.Errorf("acme's two weeks to 22 November: %v, want %v", got, want)
 			}
-			if got, want := st.reset(), []string{bot.DocSurveyAnswer, bot.DocSurveyByAccount + "/2026-W45/acme", bot.DocSurveyByAccount + "/2026-W46/acme", bot.DocSurveyByAccount + "/2026-W47/acme", bot.DocSurveyWeeks}; !slices.Equal(got, want) {
+			if got, want := st.reset(), []string{bot.DocSurveyAnswer, bot.DocSurveyByAccount + "/2026-W45/acme", bot.DocSurveyByAccount + "/2026-W46/acme", bot.DocSurveyByAccount + "/2026-W47/acme"}; !slices.Equal(got, want) {
+				// not the list of weeks either: it grows with the history
 				t.Errorf("two weeks to 22 November listed %v, want only %v", got, want)
 			}
 			if got, want := read(day(11, 8, 0), day(11, 22, 0)), []string{"U4:11-20:4", "U5:11-18:9", "U6:11-19:1"}; !slices.Equal(got, want) {
