@@ -134,10 +134,10 @@ const buildChunk = 500
 // BuildAccountDays implements store.AccountDaysBuilder: the one-off back-fill of a
 // workspace applied before account days existed, and of one applied before account
 // weeks (the per-account, per-7-day time indexes Messages reads a recent window of
-// one account from) existed. Each walks the applied messages (the time index) in
-// chunks and adds each one that is not in its account day (week) yet, atomically per
-// message, then marks the workspace covered. progress counts messages, both walks
-// together (each message once, half of it in each when both are needed). Each is safe beside running workers (what they apply now is counted and
+// one account from) existed. One walk over the applied messages (the time index), in
+// chunks, adds each message that is not in its account day (week) yet, atomically
+// per message, then marks the workspace covered; progress counts the messages
+// walked. It is safe beside running workers (what they apply now is counted and
 // indexed already) and idempotent. Messages removed by retention before it ran are in
 // their hours' rollups but not in their account days.
 //
@@ -182,8 +182,10 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 		total = n
 		progress(0, int(total))
 	}
-	for _, w := range walks {
-		err := s.walkApplied(ctx, k, func(ch acctDayChunk) error {
+	// One walk serves both: each chunk is read once, and each build's scripts check
+	// and extend the record's spec as they find it.
+	err = s.walkApplied(ctx, k, func(ch acctDayChunk) error {
+		for _, w := range walks {
 			calls, err := w.calls(k, ch)
 			if err != nil {
 				return fmt.Errorf("redis build %s: %w", w.what, err)
@@ -193,16 +195,16 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 					return wrapErr("build "+w.what, err)
 				}
 			}
-			if done += len(ch.members); progress != nil {
-				// In messages: both walks together count each message once.
-				d := done / len(walks)
-				progress(d, int(max(total, int64(d))))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
+		if done += len(ch.members); progress != nil {
+			progress(done, int(max(total, int64(done))))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, w := range walks {
 		if err := s.rdb.Set(ctx, w.marker, "1", 0).Err(); err != nil {
 			return wrapErr("build "+w.what, err)
 		}
