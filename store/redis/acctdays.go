@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -291,45 +292,57 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 	}
 }
 
+// chunkRecord is one record of a chunk as read (HMGET s c k b): its stamp,
+// contributions, bucket and decoded index spec.
+type chunkRecord struct {
+	stamp, contrib, bucket string
+	spec                   [][2]string
+}
+
+// record returns the chunk's i-th record; ok is false for one with no stamp or
+// index spec (not applied, or deleted since the page was read).
+func (ch acctDayChunk) record(i int) (r chunkRecord, ok bool, err error) {
+	v, err := ch.recs[i].Result()
+	if err != nil {
+		return r, false, err
+	}
+	r.stamp, _ = v[0].(string)
+	r.contrib, _ = v[1].(string)
+	spec, _ := v[2].(string)
+	r.bucket, _ = v[3].(string)
+	if r.stamp == "" || spec == "" {
+		return r, false, nil
+	}
+	if err := json.Unmarshal([]byte(spec), &r.spec); err != nil {
+		return r, false, fmt.Errorf("message %s: decode index spec: %w", ch.members[i], err)
+	}
+	return r, true, nil
+}
+
 // accountDayCalls returns the addAccountDayScript calls for a chunk's messages that
 // are not in their account day yet (as read).
 func accountDayCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
 	var calls []evalCall
-	for i, c := range ch.recs {
-		v, err := c.Result()
+	for i := range ch.recs {
+		r, ok, err := ch.record(i)
 		if err != nil {
 			return nil, err
 		}
-		stamp, _ := v[0].(string)
-		contrib, _ := v[1].(string)
-		spec, _ := v[2].(string)
-		bucket, _ := v[3].(string)
-		if stamp == "" || contrib == "" {
-			continue
-		}
-		var es [][2]string
-		if err := json.Unmarshal([]byte(spec), &es); err != nil {
-			return nil, fmt.Errorf("message %s: decode index spec: %w", ch.members[i], err)
-		}
-		counted := false
-		for _, e := range es {
-			counted = counted || e[1] == "a"
-		}
-		if counted {
-			continue
+		if !ok || r.contrib == "" || slices.ContainsFunc(r.spec, func(e [2]string) bool { return e[1] == "a" }) {
+			continue // not applied, or counted already
 		}
 		cs := make(map[string]int64, 32)
-		if err := store.DecodeCounters([]byte(contrib), cs); err != nil {
+		if err := store.DecodeCounters([]byte(r.contrib), cs); err != nil {
 			return nil, fmt.Errorf("message %s: decode contributions: %w", ch.members[i], err)
 		}
 		acct, ac := store.AccountCounters(cs)
-		hour, err := strconv.ParseInt(bucket, 10, 64)
+		hour, err := strconv.ParseInt(r.bucket, 10, 64)
 		if ac == nil || err != nil {
 			continue
 		}
 		d := store.DayStart(time.Unix(hour, 0)).Unix()
 		calls = append(calls, evalCall{keys: []string{k.rec(ch.members[i]), k.acctDay(d, acct)},
-			args: []any{stamp, appendCounters(nil, ac)}})
+			args: []any{r.stamp, appendCounters(nil, ac)}})
 	}
 	return calls, nil
 }
@@ -340,22 +353,16 @@ func accountDayCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
 func accountWeekCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
 	var calls []evalCall
 	acctPrefix, weekPrefix := k.timeAccount(""), string(k)+":aw:"
-	for i, c := range ch.recs {
-		v, err := c.Result()
+	for i := range ch.recs {
+		r, ok, err := ch.record(i)
 		if err != nil {
 			return nil, err
 		}
-		stamp, _ := v[0].(string)
-		spec, _ := v[2].(string)
-		if stamp == "" || spec == "" {
+		if !ok {
 			continue
 		}
-		var es [][2]string
-		if err := json.Unmarshal([]byte(spec), &es); err != nil {
-			return nil, fmt.Errorf("message %s: decode index spec: %w", ch.members[i], err)
-		}
 		acct, indexed := "", false
-		for _, e := range es {
+		for _, e := range r.spec {
 			if a, ok := strings.CutPrefix(e[0], acctPrefix); ok && e[1] == "t" {
 				acct = a
 			}
@@ -370,7 +377,7 @@ func accountWeekCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
 			sec--
 		}
 		calls = append(calls, evalCall{keys: []string{k.rec(ch.members[i]), k.acctWeek(weekOf(sec), acct)},
-			args: []any{ch.members[i], stamp, strconv.FormatInt(micros, 10)}})
+			args: []any{ch.members[i], r.stamp, strconv.FormatInt(micros, 10)}})
 	}
 	return calls, nil
 }
