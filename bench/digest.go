@@ -32,7 +32,7 @@ func runDigest(ctx context.Context, args []string) error {
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
-	fs.BoolVar(&inWake, "wake", false, "time each account lookup right after a digest, and every variant taking turns with the others (how the README's earlier tables were measured), rather than each figure in a run of its own: a lookup then pays for the garbage and the Redis work the digest, or the old full read timed before it, left behind")
+	fs.BoolVar(&inWake, "wake", false, "time each account lookup right after a digest, and every variant taking turns with the others (how the earlier tables in bench/RESULTS.md were measured), rather than each figure in a run of its own: a lookup then pays for the garbage and the Redis work the digest, or the old full read timed before it, left behind")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
@@ -72,11 +72,15 @@ func runDigest(ctx context.Context, args []string) error {
 				rows = append(rows, []string{kind, sz, "skipped: " + err.Error()})
 				continue
 			}
+			fmt.Fprintf(os.Stderr, "bench digest: %s %d: filling the history by capture and analysis (a million messages take a few minutes)\n", kind, n)
+			fillStart := time.Now()
 			fill, err := fillHistoryAt(ctx, st, a, n, *daily, end)
 			if err != nil {
 				cleanup()
 				return err
 			}
+			fmt.Fprintf(os.Stderr, "bench digest: %s %d: filled in %.1f s (capture and analysis at %.0f messages/s, then %d survey answers); timing %d digests and %d account lookups\n",
+				kind, n, time.Since(fillStart).Seconds(), fill, surveyCount(n), *reps, *reps)
 			perMsg := "–"
 			if kind == "redis" {
 				b, err := redisBytes(ctx, st, fmt.Sprintf("fbbench:%d:%d", os.Getpid(), 100+i))
@@ -197,6 +201,14 @@ const surveyEvery = 50
 // as versions before it did (one list of every answer, which every reader read
 // whole; the bot still reads such a list until it has moved it), "none" for none.
 var surveyLayout = "weeks"
+
+// surveyCount is how many survey answers fillSurveys stores for n messages.
+func surveyCount(n int) int {
+	if surveyLayout == "none" {
+		return 0
+	}
+	return n / surveyEvery
+}
 
 // fillSurveys stores the survey answers of a generated history: one per surveyEvery
 // messages, spread over its days and accounts, as customers' button presses would.
