@@ -153,11 +153,13 @@ func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time,
 // leaves that end open (every listed week).
 func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from, to time.Time, account string) ([]SurveyAnswer, error) {
 	var weeks []string
+	var entries map[string][]byte // the weeks' list, when it was read (an open period)
 	if from.IsZero() || to.IsZero() {
-		listed, err := surveyWeeks(ctx, st, workspace)
+		listed, all, err := listSurveyWeeks(ctx, st, workspace)
 		if err != nil {
 			return nil, err
 		}
+		entries = all
 		for _, w := range listed {
 			if (from.IsZero() || w >= surveyWeek(from)) && (to.IsZero() || w <= surveyWeek(to)) {
 				weeks = append(weeks, w)
@@ -181,7 +183,7 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 		}
 		docs, err = listKinds(func(kind string) (map[string][]byte, error) { return st.ListDocs(ctx, workspace, kind) }, append(kinds, DocSurveyAnswer))
 	} else {
-		docs, err = accountAnswers(ctx, st, workspace, weeks, account)
+		docs, err = accountAnswers(ctx, st, workspace, weeks, entries, account)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("survey answers: %w", err)
@@ -217,12 +219,16 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 // kind and account; a networked store does not even send the others). Each week's
 // entry in the weeks' list is read on its own (the list grows with the history), at
 // the same time as the indexes, so an indexed week costs one round trip's wait.
-func accountAnswers(ctx context.Context, st surveyReader, workspace string, weeks []string, account string) ([]kindDoc, error) {
+func accountAnswers(ctx context.Context, st surveyReader, workspace string, weeks []string, listed map[string][]byte, account string) ([]kindDoc, error) {
 	prefixes := []string{SurveyCSAT + "|" + account + "|", SurveyNPS + "|" + account + "|"}
 	entries := make([]string, len(weeks)) // each week's entry in the list, "" when unlisted
 	errs := make([]error, len(weeks))
 	var wg sync.WaitGroup
 	for i, w := range weeks {
+		if listed != nil { // the caller read the list: no need to ask again
+			entries[i] = string(listed[w])
+			continue
+		}
 		wg.Go(func() {
 			v, err := st.GetDoc(ctx, workspace, DocSurveyWeeks, w)
 			if err != nil && !feedbackbot.IsNotFound(err) {
@@ -276,16 +282,18 @@ func accountAnswers(ctx context.Context, st surveyReader, workspace string, week
 
 // surveyWeeks lists the weeks that hold (or held) answers, oldest first.
 func surveyWeeks(ctx context.Context, st docLister, workspace string) ([]string, error) {
+	weeks, _, err := listSurveyWeeks(ctx, st, workspace)
+	return weeks, err
+}
+
+// listSurveyWeeks is surveyWeeks with each week's entry in the list (weekIndexed
+// for a week indexed by account).
+func listSurveyWeeks(ctx context.Context, st docLister, workspace string) ([]string, map[string][]byte, error) {
 	docs, err := st.ListDocs(ctx, workspace, DocSurveyWeeks)
 	if err != nil {
-		return nil, fmt.Errorf("survey weeks: %w", err)
+		return nil, nil, fmt.Errorf("survey weeks: %w", err)
 	}
-	weeks := make([]string, 0, len(docs))
-	for w := range docs {
-		weeks = append(weeks, w)
-	}
-	slices.Sort(weeks)
-	return weeks, nil
+	return slices.Sorted(maps.Keys(docs)), docs, nil
 }
 
 type kindDoc struct {
