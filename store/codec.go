@@ -49,6 +49,17 @@ func DecodeStoredWith(data []byte, s *Stored, other func(name, raw []byte) error
 	return d.end(d.stored(s, other))
 }
 
+// DecodeEvent decodes the JSON of a capture-log event (what json.Marshal of a
+// feedbackbot.Event writes) into e, as json.Unmarshal(data, e) would. Every
+// analysis worker, import and reanalyze reads each entry of the log this way.
+func DecodeEvent(data []byte, e *feedbackbot.Event) error {
+	d := decoder{data: data}
+	if err := d.top(); err != nil {
+		return err
+	}
+	return d.end(d.event(e))
+}
+
 // DecodeCounters decodes a JSON object of name -> integer (a rollup's counts, a
 // record's contributions) into into, as json.Unmarshal into a non-nil map would:
 // members are added to what into holds, a null value counts 0. A top-level null
@@ -702,6 +713,8 @@ func matchField(key []byte, names []string) int {
 }
 
 var (
+	eventFields   = []string{"kind", "message"}
+	eventKinds    = []string{string(feedbackbot.EventPut), string(feedbackbot.EventDelete)}
 	storedFields  = []string{"message", "tags"}
 	messageFields = []string{"id", "platform", "workspace", "channel", "channel_name", "thread", "reply_to",
 		"author", "author_name", "role", "account", "account_name", "text", "truncated", "time", "edited_at",
@@ -746,6 +759,22 @@ func (d *decoder) stored(s *Stored, other func(name, raw []byte) error) error {
 			return err
 		}
 		return other(name, d.data[start:d.pos])
+	})
+}
+
+// event is DecodeEvent's event: a null leaves e alone.
+func (d *decoder) event(e *feedbackbot.Event) error {
+	if ok, err := d.structStart("a log event"); !ok {
+		return err
+	}
+	return d.members(func(key []byte) error {
+		switch matchField(key, eventFields) {
+		case 0:
+			return d.enumField((*string)(&e.Kind), eventKinds)
+		case 1:
+			return d.message(&e.Message)
+		}
+		return d.skip()
 	})
 }
 

@@ -69,6 +69,22 @@ func checkDecode(t *testing.T, data []byte) {
 		}
 	}
 
+	var wantE, gotE feedbackbot.Event
+	wantErr = json.Unmarshal(data, &wantE)
+	buf = bytes.Clone(data)
+	gotErr = DecodeEvent(buf, &gotE)
+	if (wantErr == nil) != (gotErr == nil) {
+		t.Fatalf("DecodeEvent(%q): error %v, encoding/json: %v", data, gotErr, wantErr)
+	}
+	if wantErr == nil {
+		for i := range buf {
+			buf[i] = 'X'
+		}
+		if !reflect.DeepEqual(gotE, wantE) {
+			t.Fatalf("DecodeEvent(%q):\n got %#v\nwant %#v", data, gotE, wantE)
+		}
+	}
+
 	wantC := map[string]int64{}
 	wantErr = json.Unmarshal(data, &wantC)
 	gotC := map[string]int64{}
@@ -296,6 +312,11 @@ func FuzzDecodeStored(f *testing.F) {
 	f.Add(mustMarshal(f, &s))
 	f.Add([]byte(strings.ReplaceAll(string(mustMarshal(f, &s)), `"text"`, `"TeXt"`)))
 	f.Add([]byte(strings.ReplaceAll(string(mustMarshal(f, &s)), `"tags":{`, `"tags":{"unknown":[{"x":null}],`)))
+	ev := feedbackbot.Event{Kind: feedbackbot.EventPut, Message: s.Message}
+	f.Add(mustMarshal(f, &ev))
+	f.Add([]byte(strings.ReplaceAll(string(mustMarshal(f, &ev)), `"kind":"put"`, `"KIND":"delete","other":[1,{"kind":2}]`)))
+	f.Add([]byte(`{"kind":"delete","message":null}`))
+	f.Add([]byte(`{"kind":7,"message":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkDecode(t, data)
 	})
@@ -377,6 +398,31 @@ func BenchmarkDecodeStored(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkDecodeEvent: a capture-log entry, as each worker reads it.
+func BenchmarkDecodeEvent(b *testing.B) {
+	s := realistic()
+	ev := feedbackbot.Event{Kind: feedbackbot.EventPut, Message: s.Message}
+	data := mustMarshal(b, &ev)
+	for _, c := range []struct {
+		name   string
+		decode func([]byte, *feedbackbot.Event) error
+	}{
+		{"encoding-json", func(d []byte, e *feedbackbot.Event) error { return json.Unmarshal(d, e) }},
+		{"codec", DecodeEvent},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var e feedbackbot.Event
+				if err := c.decode(data, &e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func BenchmarkAppendStored(b *testing.B) {

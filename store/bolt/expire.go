@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -172,7 +171,7 @@ func expireMessage(b *bbolt.Bucket, key []byte, safe uint64) (bool, error) {
 			continue
 		}
 		var ev feedbackbot.Event
-		if err := json.Unmarshal(v, &ev); err != nil {
+		if err := store.DecodeEvent(v, &ev); err != nil {
 			return false, fmt.Errorf("decode log entry %d: %w", binary.BigEndian.Uint64(seqs[i:]), err)
 		}
 		if ev.Kind == feedbackbot.EventPut && ev.Message.Author != "" {

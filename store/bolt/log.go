@@ -383,7 +383,7 @@ func entryAt(log *bbolt.Bucket, ws string, k []byte) (store.Entry, error) {
 
 func decodeEntry(ws string, k, v []byte) (store.Entry, error) {
 	e := store.Entry{ID: strconv.FormatUint(binary.BigEndian.Uint64(k), 10), Workspace: ws}
-	if err := json.Unmarshal(v, &e.Event); err != nil {
+	if err := store.DecodeEvent(v, &e.Event); err != nil {
 		return store.Entry{}, fmt.Errorf("decode log entry %s/%s: %w", ws, e.ID, err)
 	}
 	return e, nil

@@ -415,7 +415,7 @@ func (s *Store) entries(ctx context.Context, st stream, res []redis.XStream) []s
 func (s *Store) entry(ctx context.Context, st stream, m redis.XMessage, deliveries int64, delivered bool) (store.Entry, bool) {
 	raw, _ := m.Values["e"].(string)
 	var ev feedbackbot.Event
-	err := json.Unmarshal([]byte(raw), &ev)
+	err := store.DecodeEvent([]byte(raw), &ev)
 	if err == nil && ev.Message.Workspace != st.ws {
 		err = errors.New("workspace does not match its log")
 	}
