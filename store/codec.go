@@ -957,9 +957,55 @@ func (d *decoder) themes(t *feedbackbot.Tags) error {
 // fails where json.Marshal does: a time outside years 0-9999 (or with an offset RFC
 // 3339 cannot write), a NaN or infinite score.
 func AppendStored(b []byte, s *Stored) ([]byte, error) {
-	m, t := &s.Message, &s.Tags
-	b = slices.Grow(b, 320+len(m.Text))
-	b = appendMember(b, `{"message":{"id":`, m.ID)
+	t := &s.Tags
+	b, err := appendMessage(slices.Grow(b, 320+len(s.Message.Text)), `{"message":{"id":`, &s.Message)
+	if err != nil {
+		return nil, err
+	}
+	b = appendMember(b, `,"tags":{"sentiment":{"label":`, string(t.Sentiment.Label))
+	b = append(b, `,"score":`...)
+	if b, err = appendFloat(b, t.Sentiment.Score); err != nil {
+		return nil, err
+	}
+	b = appendNonEmpty(b, `,"emotion":`, string(t.Sentiment.Emotion))
+	b = append(b, `},"themes":`...)
+	if t.Themes == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, th := range t.Themes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = AppendString(b, th)
+		}
+		b = append(b, ']')
+	}
+	b = appendMember(b, `,"intent":`, string(t.Intent))
+	if t.NeedsReply {
+		b = append(b, `,"needs_reply":true`...)
+	} else {
+		b = append(b, `,"needs_reply":false`...)
+	}
+	b = appendMember(b, `,"analyzer":`, t.Analyzer)
+	return append(b, "}}"...), nil
+}
+
+// AppendEvent appends the JSON of a capture-log event, byte for byte what
+// json.Marshal(e) writes; it fails where json.Marshal does (see AppendStored).
+func AppendEvent(b []byte, e *feedbackbot.Event) ([]byte, error) {
+	b = appendMember(slices.Grow(b, 200+len(e.Message.Text)), `{"kind":`, string(e.Kind))
+	b, err := appendMessage(b, `,"message":{"id":`, &e.Message)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendMessage appends before (which opens the message object, up to its id) and
+// the rest of the message's object, as json.Marshal writes a feedbackbot.Message.
+func appendMessage(b []byte, before string, m *feedbackbot.Message) ([]byte, error) {
+	b = appendMember(b, before, m.ID)
 	b = appendMember(b, `,"platform":`, string(m.Platform))
 	b = appendMember(b, `,"workspace":`, m.Workspace)
 	b = appendMember(b, `,"channel":`, m.Channel)
@@ -989,33 +1035,7 @@ func AppendStored(b []byte, s *Stored) ([]byte, error) {
 	if len(m.Reactions) > 0 {
 		b = appendCounts(append(b, `,"reactions":`...), m.Reactions)
 	}
-	b = appendMember(b, `},"tags":{"sentiment":{"label":`, string(t.Sentiment.Label))
-	b = append(b, `,"score":`...)
-	if b, err = appendFloat(b, t.Sentiment.Score); err != nil {
-		return nil, err
-	}
-	b = appendNonEmpty(b, `,"emotion":`, string(t.Sentiment.Emotion))
-	b = append(b, `},"themes":`...)
-	if t.Themes == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, th := range t.Themes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = AppendString(b, th)
-		}
-		b = append(b, ']')
-	}
-	b = appendMember(b, `,"intent":`, string(t.Intent))
-	if t.NeedsReply {
-		b = append(b, `,"needs_reply":true`...)
-	} else {
-		b = append(b, `,"needs_reply":false`...)
-	}
-	b = appendMember(b, `,"analyzer":`, t.Analyzer)
-	return append(b, "}}"...), nil
+	return append(b, '}'), nil
 }
 
 // appendMember appends what comes before a string value (`,"name":`, or more at

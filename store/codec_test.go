@@ -351,6 +351,15 @@ func FuzzAppendStored(f *testing.F) {
 		} else if count%2 == 0 {
 			s.Tags.Themes = []string{}
 		}
+		ev := feedbackbot.Event{Kind: feedbackbot.EventKind(name), Message: s.Message}
+		wantE, wantEErr := json.Marshal(&ev)
+		gotE, gotEErr := AppendEvent(nil, &ev)
+		if (wantEErr == nil) != (gotEErr == nil) {
+			t.Fatalf("AppendEvent error %v, json.Marshal: %v", gotEErr, wantEErr)
+		}
+		if wantEErr == nil && !bytes.Equal(gotE, wantE) {
+			t.Fatalf("AppendEvent:\n got %s\nwant %s", gotE, wantE)
+		}
 		want, wantErr := json.Marshal(&s)
 		got, gotErr := AppendStored(nil, &s)
 		if (wantErr == nil) != (gotErr == nil) {
@@ -423,6 +432,28 @@ func BenchmarkDecodeEvent(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkAppendEvent: a capture-log entry, as Append writes it.
+func BenchmarkAppendEvent(b *testing.B) {
+	s := realistic()
+	ev := feedbackbot.Event{Kind: feedbackbot.EventPut, Message: s.Message}
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(&ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("codec", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := AppendEvent(nil, &ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkAppendStored(b *testing.B) {

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -125,7 +124,7 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		if evs[i].Kind == feedbackbot.EventPut {
 			revs[i] = evs[i].Message.Revision()
 		}
-		b, err := json.Marshal(&evs[i])
+		b, err := store.AppendEvent(nil, &evs[i])
 		if err != nil {
 			return 0, fmt.Errorf("bolt: append: encode event %d: %w", i, err)
 		}

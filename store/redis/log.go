@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -65,7 +64,7 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		default:
 			return 0, invalid("append event %d: unknown event kind %q", i, ev.Kind)
 		}
-		payload, err := json.Marshal(feedbackbot.Event{Kind: ev.Kind, Message: m})
+		payload, err := store.AppendEvent(nil, &feedbackbot.Event{Kind: ev.Kind, Message: m})
 		if err != nil {
 			return 0, fmt.Errorf("append event %d: encode: %w", i, err)
 		}
@@ -74,7 +73,7 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		// back must still match its revision (for Apply) and its redeliveries.
 		if !m.ValidUTF8() {
 			var canon feedbackbot.Event
-			if err := json.Unmarshal(payload, &canon); err != nil {
+			if err := store.DecodeEvent(payload, &canon); err != nil {
 				return 0, fmt.Errorf("append event %d: decode: %w", i, err)
 			}
 			m = canon.Message
