@@ -63,7 +63,9 @@ func SplitCounter(name string) (dim, key, counter string, ok bool) {
 // Every store uses it, so both backends count exactly the same things; removing a
 // message (edit, delete, re-analysis) subtracts the same map.
 func Contributions(m *Message, t *Tags) map[string]int64 {
-	c := map[string]int64{CntMessages: 1}
+	// A customer message has up to 15 counters and 3 a theme: sized once, not grown.
+	c := make(map[string]int64, 15+3*len(t.Themes))
+	c[CntMessages] = 1
 	switch m.Role {
 	case RoleStaff:
 		c[CntStaff] = 1

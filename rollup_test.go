@@ -1,0 +1,54 @@
+package feedbackbot_test
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+func TestContributions(t *testing.T) {
+	cust := feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C1", Account: "A1"}
+	tests := []struct {
+		name string
+		m    feedbackbot.Message
+		tags feedbackbot.Tags
+		want map[string]int64
+	}{
+		{"negative customer message with a theme and an intent", cust,
+			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Label: feedbackbot.Negative, Score: -0.5}, Themes: []string{"billing"},
+				Intent: feedbackbot.IntentComplaint, NeedsReply: true},
+			map[string]int64{"n": 1, "cust": 1, "neg": 1, "score_milli": -500, "score_sq_milli": 250, "needs_reply": 1,
+				"intent|complaint|cust": 1, "theme|billing|cust": 1, "theme|billing|neg": 1, "theme|billing|score_milli": -500,
+				"ch|C1|cust": 1, "ch|C1|neg": 1, "ch|C1|score_milli": -500, "ch|C1|score_sq_milli": 250,
+				"acct|A1|cust": 1, "acct|A1|neg": 1, "acct|A1|score_milli": -500, "acct|A1|score_sq_milli": 250}},
+		{"neutral customer message: zero sums are left out, a score out of range is clamped", feedbackbot.Message{Channel: "C1"},
+			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: 0}},
+			map[string]int64{"n": 1, "cust": 1, "neu": 1, "ch|C1|cust": 1, "ch|C1|neu": 1}},
+		{"positive score above 1", cust, feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: 3}},
+			map[string]int64{"n": 1, "cust": 1, "pos": 1, "score_milli": 1000, "score_sq_milli": 1000,
+				"ch|C1|cust": 1, "ch|C1|pos": 1, "ch|C1|score_milli": 1000, "ch|C1|score_sq_milli": 1000,
+				"acct|A1|cust": 1, "acct|A1|pos": 1, "acct|A1|score_milli": 1000, "acct|A1|score_sq_milli": 1000}},
+		{"staff", feedbackbot.Message{Role: feedbackbot.RoleStaff, Channel: "C1", Account: "A1"}, feedbackbot.Tags{},
+			map[string]int64{"n": 1, "staff": 1, "ch|C1|staff": 1, "acct|A1|staff": 1}},
+		{"bot", feedbackbot.Message{Role: feedbackbot.RoleBot, Channel: "C1"}, feedbackbot.Tags{},
+			map[string]int64{"n": 1, "bot": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := feedbackbot.Contributions(&tt.m, &tt.tags); !maps.Equal(got, tt.want) {
+				t.Errorf("Contributions = %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkContributions(b *testing.B) {
+	m := feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C0123", Account: "acct-42"}
+	tags := feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Label: feedbackbot.Negative, Score: -0.62},
+		Themes: []string{"billing", "support"}, Intent: feedbackbot.IntentComplaint, NeedsReply: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		feedbackbot.Contributions(&m, &tags)
+	}
+}
