@@ -218,7 +218,9 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 // the week's answers whose id begins with the account (an answer's id begins with its
 // kind and account; a networked store does not even send the others). Each week's
 // entry in the weeks' list is read on its own (the list grows with the history), at
-// the same time as the indexes, so an indexed week costs one round trip's wait.
+// the same time as the indexes, so an indexed week costs one round trip's wait;
+// listed, when the caller has read the whole list (an open period), gives them
+// instead.
 func accountAnswers(ctx context.Context, st surveyReader, workspace string, weeks []string, listed map[string][]byte, account string) ([]kindDoc, error) {
 	prefixes := []string{SurveyCSAT + "|" + account + "|", SurveyNPS + "|" + account + "|"}
 	entries := make([]string, len(weeks)) // each week's entry in the list, "" when unlisted
