@@ -161,7 +161,7 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 	type walk struct {
 		what   string
 		marker string
-		calls  func(wsKeys, acctDayChunk) ([]evalCall, error)
+		calls  func(wsKeys, acctDayChunk, []chunkRecord) ([]evalCall, error)
 		script *redis.Script
 	}
 	var walks []walk
@@ -186,8 +186,12 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 	// One walk serves both: each chunk is read once, and each build's scripts check
 	// and extend the record's spec as they find it.
 	err = s.walkApplied(ctx, k, func(ch acctDayChunk) error {
+		recs, err := ch.records() // decoded once for both builds
+		if err != nil {
+			return fmt.Errorf("redis build account days: %w", err)
+		}
 		for _, w := range walks {
-			calls, err := w.calls(k, ch)
+			calls, err := w.calls(k, ch, recs)
 			if err != nil {
 				return fmt.Errorf("redis build %s: %w", w.what, err)
 			}
@@ -293,42 +297,44 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 }
 
 // chunkRecord is one record of a chunk as read (HMGET s c k b): its stamp,
-// contributions, bucket and decoded index spec.
+// contributions, bucket and decoded index spec; applied is false for one with no
+// stamp or index spec (not applied, or deleted since the page was read).
 type chunkRecord struct {
+	applied                bool
 	stamp, contrib, bucket string
 	spec                   [][2]string
 }
 
-// record returns the chunk's i-th record; ok is false for one with no stamp or
-// index spec (not applied, or deleted since the page was read).
-func (ch acctDayChunk) record(i int) (r chunkRecord, ok bool, err error) {
-	v, err := ch.recs[i].Result()
-	if err != nil {
-		return r, false, err
+// records decodes the chunk's records, in the order of its members.
+func (ch acctDayChunk) records() ([]chunkRecord, error) {
+	out := make([]chunkRecord, len(ch.recs))
+	for i, c := range ch.recs {
+		v, err := c.Result()
+		if err != nil {
+			return nil, err
+		}
+		r := &out[i]
+		r.stamp, _ = v[0].(string)
+		r.contrib, _ = v[1].(string)
+		spec, _ := v[2].(string)
+		r.bucket, _ = v[3].(string)
+		if r.stamp == "" || spec == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(spec), &r.spec); err != nil {
+			return nil, fmt.Errorf("message %s: decode index spec: %w", ch.members[i], err)
+		}
+		r.applied = true
 	}
-	r.stamp, _ = v[0].(string)
-	r.contrib, _ = v[1].(string)
-	spec, _ := v[2].(string)
-	r.bucket, _ = v[3].(string)
-	if r.stamp == "" || spec == "" {
-		return r, false, nil
-	}
-	if err := json.Unmarshal([]byte(spec), &r.spec); err != nil {
-		return r, false, fmt.Errorf("message %s: decode index spec: %w", ch.members[i], err)
-	}
-	return r, true, nil
+	return out, nil
 }
 
 // accountDayCalls returns the addAccountDayScript calls for a chunk's messages that
 // are not in their account day yet (as read).
-func accountDayCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
+func accountDayCalls(k wsKeys, ch acctDayChunk, recs []chunkRecord) ([]evalCall, error) {
 	var calls []evalCall
-	for i := range ch.recs {
-		r, ok, err := ch.record(i)
-		if err != nil {
-			return nil, err
-		}
-		if !ok || r.contrib == "" || slices.ContainsFunc(r.spec, func(e [2]string) bool { return e[1] == "a" }) {
+	for i, r := range recs {
+		if !r.applied || r.contrib == "" || slices.ContainsFunc(r.spec, func(e [2]string) bool { return e[1] == "a" }) {
 			continue // not applied, or counted already
 		}
 		cs := make(map[string]int64, 32)
@@ -350,15 +356,11 @@ func accountDayCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
 // accountWeekCalls returns the indexRecordScript calls that add a chunk's messages
 // with an account to their account week, for those not in it yet (as read): the
 // account is the one of the record's account index (fb:{ws}:ta:<account>).
-func accountWeekCalls(k wsKeys, ch acctDayChunk) ([]evalCall, error) {
+func accountWeekCalls(k wsKeys, ch acctDayChunk, recs []chunkRecord) ([]evalCall, error) {
 	var calls []evalCall
 	acctPrefix, weekPrefix := k.timeAccount(""), string(k)+":aw:"
-	for i := range ch.recs {
-		r, ok, err := ch.record(i)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
+	for i, r := range recs {
+		if !r.applied {
 			continue
 		}
 		acct, indexed := "", false
