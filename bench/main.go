@@ -29,6 +29,7 @@ var subcommands = map[string]subcommand{
 	"import":   {"time from `feedbackbot import` of a generated Slack export to fully analysed, peak RSS, per store", runImportBench},
 	"digest":   {"digest and account-health latency as stored history grows (10k, 100k, ... messages)", runDigest},
 	"migrate":  {"time to build account-day counters for data from an older version, at 1M messages, per store", runMigrate},
+	"machine":  {"how fast this machine is now: Redis XADD/s (as the issue's reference) and a fixed Go sort, to compare days", runMachine},
 }
 
 func main() {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestParseBenchmarkCSV(t *testing.T) {
+	for _, tc := range []struct {
+		name, out string
+		want      float64
+		ok        bool
+	}{
+		{"one test", "\"test\",\"rps\",\"avg_latency_ms\"\n\"xadd k * f v\",\"56242.97\",\"0.458\"\n", 56242.97, true},
+		{"no test", "\"test\",\"rps\"\n", 0, false},
+		{"not rps", "\"test\",\"avg\"\n\"xadd\",\"1\"\n", 0, false},
+		{"not a number", "\"test\",\"rps\"\n\"xadd\",\"fast\"\n", 0, false},
+		{"zero", "\"test\",\"rps\"\n\"xadd\",\"0\"\n", 0, false},
+		{"an error line", "ERR wrong number of arguments\n", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseBenchmarkCSV([]byte(tc.out))
+			if (err == nil) != tc.ok || got != tc.want {
+				t.Errorf("parseBenchmarkCSV = %v, %v; want %v, ok %v", got, err, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// TestMachineFigures measures the machine once, with redis-benchmark where it is
+// installed and with go-redis in any case, and leaves no key behind.
+func TestMachineFigures(t *testing.T) {
+	ctx := context.Background()
+	client, _ := redistest.Client(t) // skips (or fails in CI) without Redis
+	m, err := measureMachine(ctx, redistest.URL(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.XAddPlain <= 0 || m.XAddPipelined <= 0 || m.SortNsPerValue <= 0 || m.Tool == "" {
+		t.Fatalf("figures %+v: every one should be measured", m)
+	}
+	opts, err := redis.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	const key = "fbbench:machine:test"
+	defer c.Del(ctx, key)
+	rate, err := goXAddRate(ctx, c, key, 2_000, 16)
+	if err != nil || rate <= 0 {
+		t.Fatalf("goXAddRate = %v, %v", rate, err)
+	}
+	if n := c.XLen(ctx, key).Val(); n != 2_000 {
+		t.Errorf("goXAddRate added %d entries, want 2000", n)
+	}
+	left, err := redistest.Keys(ctx, client, "fbbench:machine:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 1 || (len(left) == 1 && left[0] != key) {
+		t.Errorf("keys left behind: %v", left)
+	}
+}
