@@ -33,6 +33,7 @@ func runDigest(ctx context.Context, args []string) error {
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
 	fs.BoolVar(&inWake, "wake", false, "time each account lookup right after a digest, and every variant taking turns with the others (how the earlier tables in bench/RESULTS.md were measured), rather than each figure in a run of its own: a lookup then pays for the garbage and the Redis work the digest, or the old full read timed before it, left behind")
+	settleFor := fs.Duration("settle", 2*time.Minute, "before timing each store and size, wait at most this long for the machine to go quiet (0: never wait)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
@@ -81,6 +82,7 @@ func runDigest(ctx context.Context, args []string) error {
 			}
 			fmt.Fprintf(os.Stderr, "bench digest: %s %d: filled in %.1f s (capture and analysis at %.0f messages/s, then %d survey answers); timing %d digests and %d account lookups\n",
 				kind, n, time.Since(fillStart).Seconds(), fill, surveyCount(n), *reps, *reps)
+			settle(ctx, fmt.Sprintf("timing %s %d", kind, n), *settleFor)
 			perMsg := "–"
 			if kind == "redis" {
 				b, err := redisBytes(ctx, st, fmt.Sprintf("fbbench:%d:%d", os.Getpid(), 100+i))

@@ -53,6 +53,7 @@ func runImportBench(ctx context.Context, args []string) error {
 	channels := fs.Int("channels", 100, "customer channels (one account each)")
 	days := fs.Int("days", 365, "days of history")
 	kinds := fs.String("stores", "bolt,redis", "stores to measure")
+	settleFor := fs.Duration("settle", 3*time.Minute, "before each import, wait at most this long for the machine to go quiet (0: never wait)")
 	runs := fs.Int("runs", 1, "runs per store (the median is reported)")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	keep := fs.String("export", "", "write the generated export here and keep it (default: a temporary file)")
@@ -87,6 +88,7 @@ func runImportBench(ctx context.Context, args []string) error {
 	for _, kind := range strings.Split(*kinds, ",") {
 		var secs, rss, anon, dsecs, drss, danon, rsecs, rrss, ranon []float64
 		for run := range *runs {
+			settle(ctx, fmt.Sprintf("the %s import", kind), *settleFor)
 			r, err := importRun(ctx, bin, zipPath, kind, *redisURL, tmp, run, asOf)
 			if err != nil {
 				return fmt.Errorf("%s: %w", kind, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 	"github.com/redis/go-redis/v9"
@@ -63,5 +64,39 @@ func TestMachineFigures(t *testing.T) {
 	}
 	if len(left) > 1 || (len(left) == 1 && left[0] != key) {
 		t.Errorf("keys left behind: %v", left)
+	}
+}
+
+func TestParseCPULine(t *testing.T) {
+	for _, tc := range []struct {
+		line        string
+		busy, total uint64
+		ok          bool
+	}{
+		{"cpu  100 5 50 800 20 3 2 10 0 0", 170, 990, true},
+		{"cpu 1 2 3 4", 6, 10, true}, // an old kernel: no iowait and later columns
+		{"cpu0 1 2 3 4 5", 0, 0, false},
+		{"cpu 1 x 3 4 5", 0, 0, false},
+		{"", 0, 0, false},
+	} {
+		s, err := parseCPULine(tc.line)
+		if (err == nil) != tc.ok || s.busy != tc.busy || s.total != tc.total {
+			t.Errorf("parseCPULine(%q) = %+v, %v; want busy %d total %d ok %v", tc.line, s, err, tc.busy, tc.total, tc.ok)
+		}
+	}
+	if got := (cpuStat{busy: 30, total: 200}).busySince(cpuStat{busy: 10, total: 100}); got != 0.2 {
+		t.Errorf("busySince = %v, want 0.2", got)
+	}
+}
+
+// TestSettleReturns: no limit means no wait, and a cancelled context ends the wait.
+func TestSettleReturns(t *testing.T) {
+	start := time.Now()
+	settle(context.Background(), "nothing", 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	settle(ctx, "nothing", time.Minute)
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("settle took %s with no limit or a cancelled context", d)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // runScale prints every scale-out figure in one run: capture+analysis throughput
@@ -40,6 +41,9 @@ func runScale(ctx context.Context, args []string) error {
 	}
 	for i, s := range steps {
 		fmt.Fprintf(os.Stderr, "\n== bench scale %d/%d: %s %v\n", i+1, len(steps), s.name, s.args)
+		if i > 0 {
+			settle(ctx, "the "+s.name+" step", 3*time.Minute)
+		}
 		if err := s.run(ctx, s.args); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
