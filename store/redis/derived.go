@@ -230,7 +230,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	switch ev.Kind {
 	case feedbackbot.EventDelete:
 		return applyItem{ws: k, member: rec, keys: []string{rec}, args: []any{
-			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "", "", "",
+			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "", "",
 		}}, nil
 	case feedbackbot.EventPut:
 	default:
@@ -250,18 +250,16 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	contrib := appendCounters(nil, contributions)
 	start := feedbackbot.BucketStart(m.Time).Unix()
 	bucket, rollup := strconv.FormatInt(start, 10), k.rollup(start)
-	timeAll, timeAccount, timeChannel, author := k.timeAll(), "", k.timeChannel(m.Channel), ""
+	timeAll, timeAccount, timeChannel := k.timeAll(), "", k.timeChannel(m.Channel)
 	spec := [][2]string{{rollup, "r"}, {timeAll, "t"}}
 	acctWeek := ""
 	if m.Account != "" {
 		timeAccount, acctWeek = k.timeAccount(m.Account), k.acctWeek(weekOf(m.Time.Unix()), m.Account)
 		spec = append(spec, [2]string{timeAccount, "t"}, [2]string{acctWeek, "t"})
 	}
+	// No author index: a person's messages are found from fb:{ws}:ak:<author>, which
+	// Append keeps, and their times from the workspace's time index (AuthorMessages).
 	spec = append(spec, [2]string{timeChannel, "t"})
-	if m.Author != "" {
-		author = k.authorIndex(m.Author)
-		spec = append(spec, [2]string{author, "t"})
-	}
 	d := m.Time.UTC().Truncate(day)
 	acct, acctContrib := store.AccountCounters(contributions)
 	acctDay := ""
@@ -297,7 +295,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 			"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
 			strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
 			strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,
-			rollup, timeAll, timeAccount, timeChannel, author, notable, acctDay, acctWeek,
+			rollup, timeAll, timeAccount, timeChannel, notable, acctDay, acctWeek,
 		}}, nil
 }
 

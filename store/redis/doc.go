@@ -34,11 +34,14 @@
 //	fb:{ws}:n:pos:<yyyymmdd>       resp. positive; score is the sentiment, trimmed to
 //	                               the NotableKeep most extreme
 //	fb:{ws}:accts            set: accounts seen on applied messages
-//	fb:{ws}:au:<author>      zset: the author's applied messages by time (export, Forget)
-//	fb:{ws}:ak:<author>      set: every message key the author put in the log
+//	fb:{ws}:ak:<author>      set: every message key the author put in the log (export
+//	                         and Forget; the times come from fb:{ws}:t)
+//	fb:{ws}:au:<author>      zset: the author's applied messages by time, written by
+//	                         versions before 2026-12-02 and still read and emptied, no
+//	                         longer added to (one sorted-set member less a message)
 //	fb:{ws}:le               hash: message key -> its log entry ids, space-separated
 //	fb:{ws}:forgotten        hash: author -> when Forget erased them (Append skips them)
-//	fb:{ws}:people           string: the au/ak/le indexes cover the whole log; a log
+//	fb:{ws}:people           string: the ak/le indexes cover the whole log; a log
 //	                         written before they existed is indexed once, on its first
 //	                         export or erasure
 //	fb:{ws}:doc:<kind>       hash: documents of a kind by id

@@ -1,12 +1,13 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -29,9 +30,12 @@ func personArgs(workspace, author string) error {
 	return nil
 }
 
-// AuthorMessages streams the author's applied messages oldest first from the author's
-// index; see store.People. Pages are read by score from the last one seen, so messages
-// applied or removed meanwhile do not make it skip others.
+// AuthorMessages streams the author's applied messages oldest first; see
+// store.People. The author's messages are the keys Append put in the author's set
+// (and, for records applied before 2026-12-02, the author's time index); their times
+// are their scores in the workspace's time index, read pipelined, a page at a time,
+// so the walk holds keys and times, not messages. Messages not applied (yet, or any
+// more) have no time there and are left out; records removed meanwhile are skipped.
 func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn func(store.Stored) error) error {
 	if err := personArgs(workspace, author); err != nil {
 		return err
@@ -40,44 +44,77 @@ func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn
 		return err
 	}
 	k := s.ws(workspace)
-	idx := k.authorIndex(author)
-	from := "-inf"
-	seen := map[string]bool{} // members already passed at score from
-	for {
-		zs, err := s.rdb.ZRangeByScoreWithScores(ctx, idx, &redis.ZRangeBy{
-			Min: from, Max: "+inf", Count: int64(peoplePage + len(seen)),
-		}).Result()
-		if err != nil {
-			return wrapErr("author messages", err)
-		}
-		var members []string
-		for _, z := range zs {
-			if m, ok := z.Member.(string); ok && !seen[m] {
-				members = append(members, m)
+	keys, err := s.authorMessageKeys(ctx, k, author, "author messages")
+	if err != nil {
+		return err
+	}
+	type timed struct {
+		key string
+		at  float64
+	}
+	var msgs []timed
+	for chunk := range slices.Chunk(keys, peoplePage) {
+		scores := make([]*redis.FloatCmd, len(chunk))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range chunk {
+				scores[i] = p.ZScore(ctx, k.timeAll(), m)
+			}
+			return nil
+		})
+		for i, c := range scores {
+			at, err := c.Result()
+			switch {
+			case errors.Is(err, redis.Nil): // not applied
+			case err != nil:
+				return wrapErr("author messages", err)
+			default:
+				msgs = append(msgs, timed{chunk[i], at})
 			}
 		}
-		if len(members) == 0 {
-			return nil
+	}
+	slices.SortFunc(msgs, func(a, b timed) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.key, b.key))
+	})
+	for chunk := range slices.Chunk(msgs, peoplePage) {
+		members := make([]string, len(chunk))
+		for i, m := range chunk {
+			members[i] = m.key
 		}
 		recs, err := s.records(ctx, k, members)
 		if err != nil {
 			return err
 		}
 		for _, st := range recs {
+			if st.Message.Author != author {
+				continue // the key was put again by someone else
+			}
 			if err := fn(st); err != nil {
 				return err
 			}
 		}
-		last := zs[len(zs)-1].Score
-		if next := strconv.FormatFloat(last, 'f', -1, 64); next != from {
-			from, seen = next, map[string]bool{}
-		}
-		for _, z := range zs {
-			if z.Score == last {
-				seen[z.Member.(string)] = true
-			}
-		}
 	}
+	return nil
+}
+
+// authorMessageKeys returns every message key the author put (the author's set, read
+// with SSCAN) and every key in the author's time index, which records applied before
+// 2026-12-02 were added to, sorted and without duplicates.
+func (s *Store) authorMessageKeys(ctx context.Context, k wsKeys, author, op string) ([]string, error) {
+	var keys []string
+	iter := s.rdb.SScan(ctx, k.authorKeys(author), 0, "", 1000).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	old, err := s.rdb.ZRange(ctx, k.authorIndex(author), 0, -1).Result()
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	keys = append(keys, old...)
+	slices.Sort(keys)
+	return slices.Compact(keys), nil
 }
 
 // Forget erases the author's messages from the workspace; see store.People. The author
@@ -95,23 +132,10 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 	if err := s.indexPeople(ctx, workspace); err != nil {
 		return 0, err
 	}
-	var putKeys *redis.StringSliceCmd
-	var applied *redis.StringSliceCmd
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		putKeys = p.SMembers(ctx, k.authorKeys(author))
-		applied = p.ZRange(ctx, k.authorIndex(author), 0, -1)
-		return nil
-	})
-	var keys []string
-	for _, c := range []*redis.StringSliceCmd{putKeys, applied} {
-		ks, err := c.Result()
-		if err != nil {
-			return 0, wrapErr("forget", err)
-		}
-		keys = append(keys, ks...)
+	keys, err := s.authorMessageKeys(ctx, k, author, "forget")
+	if err != nil {
+		return 0, err
 	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
 	n := 0
 	for len(keys) > 0 {
 		batch := keys[:min(forgetBatch, len(keys))]
@@ -234,7 +258,8 @@ func (s *Store) indexPeople(ctx context.Context, workspace string) error {
 }
 
 // indexRecords adds applied records (ZSCAN output: member, score, ...) to their
-// authors' indexes.
+// authors' sets of message keys: a record whose log entry was trimmed away is found
+// only there.
 func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 	var members []string
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -243,40 +268,36 @@ func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 	if len(members) == 0 {
 		return nil
 	}
-	recs := make([]*redis.SliceCmd, len(members))
+	recs := make([]*redis.StringCmd, len(members))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range members {
-			recs[i] = p.HMGet(ctx, k.rec(m), "s", "d")
+			recs[i] = p.HGet(ctx, k.rec(m), "d")
 		}
 		return nil
 	})
-	var calls []evalCall
+	byAuthor := map[string][]any{}
 	for i, m := range members {
-		v, err := recs[i].Result()
+		raw, err := recs[i].Result()
+		if errors.Is(err, redis.Nil) {
+			continue // deleted meanwhile
+		}
 		if err != nil {
 			return wrapErr("people index", err)
-		}
-		stamp, _ := v[0].(string)
-		raw, _ := v[1].(string)
-		if stamp == "" || raw == "" {
-			continue // deleted meanwhile
 		}
 		var st store.Stored
 		if err := decodeStored(raw, &st); err != nil {
 			return fmt.Errorf("redis people index: message %s: decode: %w", m, err)
 		}
-		if st.Message.Author == "" {
-			continue
+		if a := st.Message.Author; a != "" {
+			byAuthor[a] = append(byAuthor[a], m)
 		}
-		calls = append(calls, evalCall{
-			keys: []string{k.rec(m), k.authorIndex(st.Message.Author)},
-			args: []any{m, stamp, strconv.FormatInt(st.Message.Time.UnixMicro(), 10)},
-		})
 	}
-	if len(calls) == 0 {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for a, ms := range byAuthor {
+			p.SAdd(ctx, k.authorKeys(a), ms...)
+		}
 		return nil
-	}
-	_, err := s.evalAll(ctx, indexRecordScript, calls, nil)
+	})
 	return wrapErr("people index", err)
 }
 

@@ -196,21 +196,116 @@ func TestPeopleIndexBackfill(t *testing.T) {
 		t.Errorf("Backlog after Forget = %d, %v; want 1 (m7)", n, err)
 	}
 
-	// A back-filled record leaves bob's index when deleted: Apply learnt it from the spec.
+	// Back-filled messages leave bob's export when deleted.
 	if _, err := s.Append(ctx, storetest.Delete(events[1].Message), storetest.Delete(events[3].Message), storetest.Delete(events[5].Message)); err != nil {
 		t.Fatal(err)
 	}
 	consumeAll(t, s, storetest.Tags(-0.7, "v1", "export")) // m7 is applied, then the deletes
-	members, err := client.ZRange(ctx, ws+":au:bob", 0, -1).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(members) != "[slack/W1/m7]" {
-		t.Errorf("bob's index after deleting back-filled messages = %v, want [slack/W1/m7]", members)
+	if got := authorIDs(t, s, "W1", "bob"); fmt.Sprint(got) != "[m7]" {
+		t.Errorf("AuthorMessages(bob) after deleting back-filled messages = %v, want [m7]", got)
 	}
 	rs, err := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour))
 	if err != nil || len(rs) != 1 || rs[0].Counts[feedbackbot.CntMessages] != 1 {
 		t.Errorf("Rollups = %v, %v; want m7 alone", rs, err)
+	}
+}
+
+// authorIDs is the ids AuthorMessages streams, in its order.
+func authorIDs(t *testing.T, s *redisstore.Store, ws, author string) []string {
+	t.Helper()
+	var ids []string
+	if err := s.AuthorMessages(t.Context(), ws, author, func(st store.Stored) error {
+		ids = append(ids, st.Message.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// TestAuthorIndexOfAnOlderVersion: versions before 2026-12-02 kept each author's
+// applied messages in a sorted set (fb:{ws}:au:<author>) named in every record's
+// index spec. Their data is still exported whole, an edit or delete of such a record
+// takes it out of that set (Apply retries with the keys the old spec names), and
+// Forget removes the set; new records are not added to it.
+func TestAuthorIndexOfAnOlderVersion(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	ctx := t.Context()
+	var events []feedbackbot.Event
+	for i := range 6 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", "", "A1", "C1", storetest.Base.Add(time.Duration(5-i)*time.Minute))
+		m.Author = []string{"alice", "bob"}[i%2]
+		events = append(events, storetest.Put(m))
+	}
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	consumeAll(t, s, storetest.Tags(-0.7, "v1", "export"))
+
+	// What the older version wrote: each record in its author's sorted set, which its
+	// spec names; and m1 missing from bob's key set, as a message whose log entry was
+	// trimmed before the key sets were kept is.
+	ws := prefix + ":{W1}"
+	for _, e := range events {
+		m := e.Message
+		rec := ws + ":m:" + m.Key()
+		idx := ws + ":au:" + m.Author
+		if err := client.ZAdd(ctx, idx, redis.Z{Score: float64(m.Time.UnixMicro()), Member: m.Key()}).Err(); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := client.HGet(ctx, rec, "k").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var spec [][2]string
+		if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range spec {
+			if strings.Contains(e[0], ":au:") {
+				t.Fatalf("a new record names an author index in its spec: %s", raw)
+			}
+		}
+		b, _ := json.Marshal(append(spec, [2]string{idx, "t"}))
+		if err := client.HSet(ctx, rec, "k", b).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := client.SRem(ctx, ws+":ak:bob", events[1].Message.Key()).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	if got := authorIDs(t, s, "W1", "bob"); fmt.Sprint(got) != "[m5 m3 m1]" {
+		t.Errorf("AuthorMessages(bob) = %v, want [m5 m3 m1], oldest first", got)
+	}
+	edit := events[3].Message
+	edit.Text = "the export works now"
+	edit.EditedAt = storetest.Base.Add(time.Hour)
+	if _, err := s.Append(ctx, storetest.Put(edit), storetest.Delete(events[5].Message)); err != nil {
+		t.Fatal(err)
+	}
+	consumeAll(t, s, storetest.Tags(0.5, "v1", "export"))
+	left, err := client.ZRange(ctx, ws+":au:bob", 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(left) != "[slack/W1/m1]" {
+		t.Errorf("bob's old index after an edit and a delete = %v, want [slack/W1/m1]", left)
+	}
+	if got := authorIDs(t, s, "W1", "bob"); fmt.Sprint(got) != "[m3 m1]" {
+		t.Errorf("AuthorMessages(bob) after the edit and delete = %v, want [m3 m1]", got)
+	}
+	if st, err := s.Message(ctx, edit.Key()); err != nil || st.Message.Text != edit.Text {
+		t.Errorf("the edited record = %+v, %v", st.Message, err)
+	}
+	if n, err := s.Forget(ctx, "W1", "bob"); err != nil || n != 3 {
+		t.Errorf("Forget(bob) = %d, %v; want 3 (m1, m3 and m5's log entries)", n, err)
+	}
+	if n, err := client.Exists(ctx, ws+":au:bob", ws+":ak:bob").Result(); err != nil || n != 0 {
+		t.Errorf("bob's indexes left after Forget: %d, %v", n, err)
+	}
+	if got := authorIDs(t, s, "W1", "alice"); fmt.Sprint(got) != "[m4 m2 m0]" {
+		t.Errorf("AuthorMessages(alice) = %v, want [m4 m2 m0]", got)
 	}
 }
 
