@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +102,49 @@ func TestSettleReturns(t *testing.T) {
 	settle(ctx, "nothing", time.Minute)
 	if d := time.Since(start); d > 500*time.Millisecond {
 		t.Errorf("settle took %s with no limit or a cancelled context", d)
+	}
+}
+
+func TestCallgrindTotal(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"# callgrind format\nversion: 1\nevents: Ir\nfn=main\n1 5\nsummary: 6328862306\ntotals: 1\n", 6328862306, true},
+		{"events: Ir\ntotals: 42\n", 42, true},
+		{"events: Ir\nfn=main\n1 5\n", 0, false},
+		{"summary: many\n", 0, false},
+	} {
+		got, err := callgrindTotal(strings.NewReader(tc.in))
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("callgrindTotal(%q) = %d, %v; want %d, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestRedisCostRuns runs the fixed workload against the test Redis (commands only)
+// and, where valgrind and redis-server are installed, under callgrind.
+func TestRedisCostRuns(t *testing.T) {
+	redistest.Client(t) // skips (or fails in CI) without Redis
+	if err := runRedisCost(t.Context(), []string{"-messages", "600", "-batch", "100", "-redis", redistest.URL()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"valgrind", "callgrind_control", "redis-server"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s: the callgrind run is not tried", tool)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "callgrind.out")
+	if err := runRedisCost(t.Context(), []string{"-messages", "300", "-batch", "100", "-callgrind-out", out}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if n, err := callgrindTotal(f); err != nil || n < 300*10_000 {
+		t.Errorf("the kept profile counts %d instructions (%v); want at least 10,000 a message", n, err)
 	}
 }

@@ -23,13 +23,14 @@ type subcommand struct {
 }
 
 var subcommands = map[string]subcommand{
-	"analysis": {"sentiment accuracy (tweets, labelled chat), theme precision/recall, analyzer and `analyze` speed", runAnalysis},
-	"pipeline": {"capture + analysis throughput into the embedded store and Redis, CPU per message", runPipeline},
-	"scale":    {"every scale-out figure in one run: pipeline, import of 1M messages, digest latency at 10k/100k/1M", runScale},
-	"import":   {"time from `feedbackbot import` of a generated Slack export to fully analysed, peak RSS, per store", runImportBench},
-	"digest":   {"digest and account-health latency as stored history grows (10k, 100k, ... messages)", runDigest},
-	"migrate":  {"time to build account-day counters for data from an older version, at 1M messages, per store", runMigrate},
-	"machine":  {"how fast this machine is now: Redis XADD/s (as the issue's reference) and a fixed Go sort, to compare days", runMachine},
+	"analysis":  {"sentiment accuracy (tweets, labelled chat), theme precision/recall, analyzer and `analyze` speed", runAnalysis},
+	"pipeline":  {"capture + analysis throughput into the embedded store and Redis, CPU per message", runPipeline},
+	"scale":     {"every scale-out figure in one run: pipeline, import of 1M messages, digest latency at 10k/100k/1M", runScale},
+	"import":    {"time from `feedbackbot import` of a generated Slack export to fully analysed, peak RSS, per store", runImportBench},
+	"digest":    {"digest and account-health latency as stored history grows (10k, 100k, ... messages)", runDigest},
+	"migrate":   {"time to build account-day counters for data from an older version, at 1M messages, per store", runMigrate},
+	"rediscost": {"Redis's instructions (callgrind) and commands a message for a fixed capture + analysis: figures the machine's speed does not move", runRedisCost},
+	"machine":   {"how fast this machine is now: Redis XADD/s (as the issue's reference) and a fixed Go sort, to compare days", runMachine},
 }
 
 func main() {
