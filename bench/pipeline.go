@@ -149,14 +149,16 @@ func pipelineRun(ctx context.Context, st store.Store, a *analysis.Analyzer, n, w
 	return captureAndAnalyse(ctx, st, a, n, workers, batch, pipelineMessage)
 }
 
+// pipelineStart is the time of the pipeline's first message.
+var pipelineStart = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+
 // pipelineMessage is the pipeline's i-th message: one a second from 2026-10-01, in
 // 20 channels, from 300 authors of 50 accounts, every fifth by staff.
 func pipelineMessage(i int) feedbackbot.Message {
-	t0 := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d.000100", i%20, 1700000000+i), Platform: feedbackbot.PlatformSlack,
 		Workspace: "TBENCH", Channel: fmt.Sprintf("C%d", i%20), Author: fmt.Sprintf("U%d", i%300),
 		Role: feedbackbot.RoleCustomer, Account: fmt.Sprintf("acct-%d", i%50), Text: sampleTexts[i%len(sampleTexts)],
-		Time: t0.Add(time.Duration(i) * time.Second)}
+		Time: pipelineStart.Add(time.Duration(i) * time.Second)}
 	if i%5 == 4 {
 		m.Role = feedbackbot.RoleStaff
 	}
@@ -182,19 +184,8 @@ func captureAndAnalyse(ctx context.Context, st store.Store, a *analysis.Analyzer
 			}
 		})
 	}
-	evs := make([]feedbackbot.Event, 0, batch)
-	for i := 0; i < n; i++ {
-		m := gen(i)
-		if err := m.Normalize(); err != nil {
-			return 0, 0, err
-		}
-		evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
-		if len(evs) == batch || i == n-1 {
-			if _, err := st.Append(ctx, evs...); err != nil {
-				return 0, 0, err
-			}
-			evs = evs[:0]
-		}
+	if err := captureBatches(ctx, st, n, batch, gen); err != nil {
+		return 0, 0, err
 	}
 	for {
 		backlog, err := st.Backlog(ctx)
@@ -214,6 +205,26 @@ func captureAndAnalyse(ctx context.Context, st store.Store, a *analysis.Analyzer
 	stop()
 	wg.Wait()
 	return float64(n) / elapsed.Seconds(), float64((cpuTime() - cpu0).Microseconds()) / float64(n), nil
+}
+
+// captureBatches appends the n messages gen makes (normalised, as puts) to st,
+// batch at a time.
+func captureBatches(ctx context.Context, st store.Store, n, batch int, gen func(int) feedbackbot.Message) error {
+	evs := make([]feedbackbot.Event, 0, batch)
+	for i := range n {
+		m := gen(i)
+		if err := m.Normalize(); err != nil {
+			return err
+		}
+		evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		if len(evs) == batch || i == n-1 {
+			if _, err := st.Append(ctx, evs...); err != nil {
+				return err
+			}
+			evs = evs[:0]
+		}
+	}
+	return nil
 }
 
 // redisCPU is the CPU time the Redis server has used (INFO cpu: user + system, all

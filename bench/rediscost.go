@@ -17,7 +17,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
 )
@@ -73,19 +72,8 @@ func runRedisCost(ctx context.Context, args []string) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "bench rediscost: capturing %d messages in batches of %d, then analysing them with one worker\n", *n, *batch)
-	evs := make([]feedbackbot.Event, 0, *batch)
-	for i := range *n {
-		m := pipelineMessage(i)
-		if err := m.Normalize(); err != nil {
-			return err
-		}
-		evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
-		if len(evs) == *batch || i == *n-1 {
-			if _, err := st.Append(ctx, evs...); err != nil {
-				return err
-			}
-			evs = evs[:0]
-		}
+	if err := captureBatches(ctx, st, *n, *batch, pipelineMessage); err != nil {
+		return err
 	}
 	done, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "rediscost", Batch: *batch}).Drain(ctx)
 	if err != nil {

@@ -153,19 +153,9 @@ func TestPeopleIndexBackfill(t *testing.T) {
 				t.Fatal(err)
 			}
 		case strings.HasPrefix(k, ws+":m:"):
-			raw, err := client.HGet(ctx, k, "k").Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var spec [][2]string
-			if err := json.Unmarshal([]byte(raw), &spec); err != nil {
-				t.Fatal(err)
-			}
-			spec = slices.DeleteFunc(spec, func(e [2]string) bool { return strings.Contains(e[0], ":au:") })
-			b, _ := json.Marshal(spec)
-			if err := client.HSet(ctx, k, "k", b).Err(); err != nil {
-				t.Fatal(err)
-			}
+			rewriteSpec(t, client, k, func(spec [][2]string) [][2]string {
+				return slices.DeleteFunc(spec, func(e [2]string) bool { return strings.Contains(e[0], ":au:") })
+			})
 		}
 	}
 
@@ -207,6 +197,27 @@ func TestPeopleIndexBackfill(t *testing.T) {
 	rs, err := s.Rollups(ctx, "W1", storetest.Base, storetest.Base.Add(time.Hour))
 	if err != nil || len(rs) != 1 || rs[0].Counts[feedbackbot.CntMessages] != 1 {
 		t.Errorf("Rollups = %v, %v; want m7 alone", rs, err)
+	}
+}
+
+// rewriteSpec replaces the index spec of the record at key rec with what edit makes
+// of it, to turn a record into what an older version wrote.
+func rewriteSpec(t *testing.T, client redis.UniversalClient, rec string, edit func([][2]string) [][2]string) {
+	t.Helper()
+	raw, err := client.HGet(t.Context(), rec, "k").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec [][2]string
+	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(edit(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.HSet(t.Context(), rec, "k", b).Err(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -253,23 +264,14 @@ func TestAuthorIndexOfAnOlderVersion(t *testing.T) {
 		if err := client.ZAdd(ctx, idx, redis.Z{Score: float64(m.Time.UnixMicro()), Member: m.Key()}).Err(); err != nil {
 			t.Fatal(err)
 		}
-		raw, err := client.HGet(ctx, rec, "k").Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var spec [][2]string
-		if err := json.Unmarshal([]byte(raw), &spec); err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range spec {
-			if strings.Contains(e[0], ":au:") {
-				t.Fatalf("a new record names an author index in its spec: %s", raw)
+		rewriteSpec(t, client, rec, func(spec [][2]string) [][2]string {
+			for _, e := range spec {
+				if strings.Contains(e[0], ":au:") {
+					t.Fatalf("a new record names an author index in its spec: %v", spec)
+				}
 			}
-		}
-		b, _ := json.Marshal(append(spec, [2]string{idx, "t"}))
-		if err := client.HSet(ctx, rec, "k", b).Err(); err != nil {
-			t.Fatal(err)
-		}
+			return append(spec, [2]string{idx, "t"})
+		})
 	}
 	if err := client.SRem(ctx, ws+":ak:bob", events[1].Message.Key()).Err(); err != nil {
 		t.Fatal(err)
