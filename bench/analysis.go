@@ -21,7 +21,8 @@ import (
 )
 
 // pythonVADERPerSec is the reference implementation's speed on this machine, quoted
-// from ../shared/data/README.md (PyPI is not reachable here, so it cannot be rerun).
+// from ../shared/data/README.md (PyPI is not reachable here, so the package cannot be
+// rerun; the port in analysis/testdata/vader_reference.py is timed in each run).
 const pythonVADERPerSec = 18600
 
 type labelled struct {
@@ -47,6 +48,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
 	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
+	refTexts := fs.Int("reference-texts", 42_000, "texts the VADER port (python3 analysis/testdata/vader_reference.py) scores, three times in the run, for the reference's speed on this machine now (0: quote 18,600/s only)")
 	fs.Parse(args)
 
 	a, err := analysis.New(analysis.DefaultTaxonomy())
@@ -125,6 +127,28 @@ func runAnalysis(ctx context.Context, args []string) error {
 		return nil
 	}
 
+	// The reference, in the same run on the same texts: the VADER port, timed on one
+	// core before the in-process figures, between them and the whole process's, and
+	// after (the median of the three), as the machine's speed moves from hour to hour.
+	var refRates []float64
+	reference := func() {
+		if *refTexts <= 0 {
+			return
+		}
+		r, err := portRate(ctx, *data, *refTexts)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench analysis: the VADER port was not timed: %v\n", err)
+			return
+		}
+		refRates = append(refRates, r)
+	}
+	type speedRow struct {
+		name, key string
+		rate      float64
+		target    bool
+	}
+	var speedRows []speedRow
+	reference()
 	// Analyzer speed, in process: plain text (Analyze, the rules alone) and chat
 	// messages (AnalyzeMessage, with the combination layer).
 	for _, chatMsg := range []bool{false, true} {
@@ -137,14 +161,14 @@ func runAnalysis(ctx context.Context, args []string) error {
 			if chatMsg {
 				key, name = fmt.Sprintf("analyzer_messages_per_sec_%dcpu", workers), fmt.Sprintf("analyzer chat messages/s (with the layer), %d goroutine(s)", workers)
 			}
-			out[key] = median(rates)
-			rows = append(rows, []string{name, fmt.Sprintf("%.0f", median(rates)),
-				fmt.Sprintf("%.1fx Python VADER (18,600/s one core)", median(rates)/pythonVADERPerSec)})
+			speedRows = append(speedRows, speedRow{name: name, key: key, rate: median(rates)})
 		}
 	}
+	reference()
 
 	// Whole process: build the binary and pipe JSON Lines through `feedbackbot analyze`,
 	// in its default mode (chat: rules and layer) and --mode text (the rules alone).
+	var rssRows [][]string
 	for _, mode := range []string{"chat", "text"} {
 		rate, rss, err := wholeProcess(ctx, tweets, *lines, *runs, mode)
 		if err != nil {
@@ -154,12 +178,32 @@ func runAnalysis(ctx context.Context, args []string) error {
 		if mode == "text" {
 			key += "_text"
 		}
-		out[key+"_texts_per_sec"], out[key+"_max_rss_mib"] = rate, rss
-		rows = append(rows,
-			[]string{fmt.Sprintf("`feedbackbot analyze --mode %s` whole process, %d lines", mode, *lines), fmt.Sprintf("%.0f texts/s", rate),
-				fmt.Sprintf("%.1fx Python VADER; target >= 10x", rate/pythonVADERPerSec)},
-			[]string{fmt.Sprintf("`feedbackbot analyze --mode %s` max RSS", mode), fmt.Sprintf("%.0f MiB", rss), "constant in input size"})
+		out[key+"_max_rss_mib"] = rss
+		speedRows = append(speedRows, speedRow{name: fmt.Sprintf("`feedbackbot analyze --mode %s` whole process, %d lines", mode, *lines), key: key + "_texts_per_sec", rate: rate, target: true})
+		rssRows = append(rssRows, []string{fmt.Sprintf("`feedbackbot analyze --mode %s` max RSS", mode), fmt.Sprintf("%.0f MiB", rss), "constant in input size"})
 	}
+	reference()
+
+	ref := 0.0
+	if len(refRates) > 0 {
+		ref = median(refRates)
+		out["vader_port_texts_per_sec"] = ref
+		rows = append(rows, []string{fmt.Sprintf("VADER port (analysis/testdata/vader_reference.py), this run, one core, %d texts", *refTexts),
+			fmt.Sprintf("%.0f texts/s", ref), fmt.Sprintf("median of %d; the package's own figure here: 18,600/s", len(refRates))})
+	}
+	for _, r := range speedRows {
+		out[r.key] = r.rate
+		note := fmt.Sprintf("%.1fx Python VADER (18,600/s)", r.rate/pythonVADERPerSec)
+		if ref > 0 {
+			out[strings.TrimSuffix(strings.TrimSuffix(r.key, "_texts_per_sec"), "_messages_per_sec")+"_vs_port"] = r.rate / ref
+			note = fmt.Sprintf("%.1fx the port this run; %.1fx 18,600/s", r.rate/ref, r.rate/pythonVADERPerSec)
+		}
+		if r.target {
+			note += "; target >= 10x"
+		}
+		rows = append(rows, []string{r.name, fmt.Sprintf("%.0f", r.rate), note})
+	}
+	rows = append(rows, rssRows...)
 	table(rows)
 	printJSON(out)
 	return nil
@@ -307,6 +351,28 @@ func analyzerRate(a *analysis.Analyzer, texts []string, workers, n int, chatMsg 
 	}
 	wg.Wait()
 	return float64(per*workers) / time.Since(start).Seconds()
+}
+
+// portRate times the VADER port (analysis/testdata/vader_reference.py, run by
+// python3) scoring n of the tweets' texts on one core, and returns its texts/s.
+func portRate(ctx context.Context, dataDir string, n int) (float64, error) {
+	cmd := exec.CommandContext(ctx, "python3", filepath.Join("analysis", "testdata", "vader_reference.py"), dataDir, "--speed", strconv.Itoa(n))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		return 0, fmt.Errorf("python3 analysis/testdata/vader_reference.py (run from the repository root): %w: %s", err, lines[len(lines)-1])
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 || f[0] != "texts_per_sec" {
+		return 0, fmt.Errorf("the VADER port printed %q, not texts_per_sec N", b)
+	}
+	r, err := strconv.ParseFloat(f[1], 64)
+	if err != nil || r <= 0 {
+		return 0, fmt.Errorf("the VADER port printed %q: %v", b, err)
+	}
+	return r, nil
 }
 
 // wholeProcess builds feedbackbot, writes n JSON lines (the tweets repeated) to a
