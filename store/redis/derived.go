@@ -33,8 +33,13 @@ const applyRounds = 5
 const day = 24 * time.Hour
 
 // applyChunk bounds how many items one apply script carries: a script holds Redis
-// while it runs (about 20µs an item), so a chunk keeps other clients' waits short.
-const applyChunk = 200
+// while it runs (20-40µs an item, by the machine's speed), so a chunk bounds other
+// clients' waits. It is the workers' default batch: a whole batch in one script sums
+// its rollup counters over more messages and adds to each index once. With 200,
+// Redis ran 245,757 instructions a message (go run ./bench rediscost) and the
+// longest script of a 100,000-message bench pipeline took 14.7 ms (SLOWLOG); with
+// 500, 213,835 instructions and 23.5 ms.
+const applyChunk = 500
 
 // Apply applies analysed entries; see store.Derived. Each workspace's items are one
 // atomic script per chunk (checks of the latest revision and the applied stamp,

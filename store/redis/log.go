@@ -20,8 +20,8 @@ import (
 const maxBlock = time.Second
 
 // appendChunk bounds how many events one append script carries, so a large batch
-// does not hold Redis for long.
-const appendChunk = 256
+// does not hold Redis for long; the workers' default batch, as applyChunk.
+const appendChunk = 500
 
 // Append adds events to their workspaces' logs; see store.Log. Every event is checked
 // before anything is written, so an invalid one (EINVALID) appends nothing. Each
