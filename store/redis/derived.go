@@ -366,10 +366,10 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 	if !q.To.IsZero() {
 		by.Max = strconv.FormatInt(q.To.UnixMicro(), 10)
 	}
-	if q.Account != "" && !q.From.IsZero() && !q.To.IsZero() {
-		recent, ok, err := s.accountWeekMessages(ctx, k, q, by, limit)
+	if q.Account != "" {
+		recs, ok, err := s.accountWeekMessages(ctx, k, q, by, limit)
 		if err != nil || ok {
-			return recent, err
+			return recs, err
 		}
 	}
 	for len(out) < limit {
@@ -402,32 +402,34 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 	return out, nil
 }
 
-// maxWeekRead is the longest period, in account weeks, that accountWeekMessages reads.
-const maxWeekRead = 8
+// firstWeekRound is how many account weeks accountWeekMessages reads in its first
+// round trip (a 56-day account-health window is 9 weeks); each later round reads
+// twice as many, up to maxWeekRound, so that an account quiet for years is reached in
+// a few round trips.
+const (
+	firstWeekRound = 9
+	maxWeekRound   = 256
+)
 
-// accountWeekMessages reads one account's messages of [q.From, q.To) from its
-// account-week indexes, newest first, in one pipeline with the check that they cover
-// the workspace: a recent window is then read from a few small sorted sets, packed
-// in a few cache lines each, where the account's whole index, a skip list the size
-// of its history, costs a cache miss per entry (on this server at 1M messages, 92
-// µs of Redis time an account lookup against 7 µs at 10k; go run ./bench digest).
-// It returns ok false, having read nothing else, where the indexes do not cover the
-// workspace yet (see BuildAccountDays) or the period is longer than maxWeekRead
-// weeks, and when a week that returned limit members was not enough (messages
-// deleted meanwhile, or at the period's exclusive end); the caller then reads the
-// account's whole index.
+// accountWeekMessages reads one account's messages of [q.From, q.To) (either bound
+// may be open) from its account-week indexes, newest first: a recent window is read
+// from a few small sorted sets, packed in a few cache lines each, where a whole-history
+// index, a skip list the size of the account's history, costs a cache miss per entry
+// (on this server at 1M messages, 92 µs of Redis time an account lookup against 7 µs
+// at 10k; go run ./bench digest). The weeks walked are those of the period that hold
+// rollup hours (the bucket index's first and last), read in rounds, newest first;
+// a week that returns as many members as were still wanted is read on from where it
+// stopped before any older week is used. It returns ok false, having read nothing
+// else, where the account weeks do not cover the workspace yet (data of an older
+// version, until BuildAccountDays): the caller then reads the account's whole-history
+// index, which apply keeps only there.
 func (s *Store) accountWeekMessages(ctx context.Context, k wsKeys, q store.Query, by *redis.ZRangeBy, limit int) ([]store.Stored, bool, error) {
-	first, last := weekOf(q.From.Unix()), weekOf(q.To.Unix())
-	if (last-first)/weekSeconds >= maxWeekRead {
-		return nil, false, nil
-	}
 	var covered *redis.IntCmd
-	var weeks []*redis.StringSliceCmd
+	var firstHour, lastHour *redis.ZSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		covered = p.Exists(ctx, k.acctWeeks())
-		for w := last; w >= first; w -= weekSeconds { // newest first, as the result
-			weeks = append(weeks, p.ZRevRangeByScore(ctx, k.acctWeek(w, q.Account), &redis.ZRangeBy{Min: by.Min, Max: by.Max, Count: int64(limit)}))
-		}
+		firstHour = p.ZRangeWithScores(ctx, k.buckets(), 0, 0)
+		lastHour = p.ZRevRangeWithScores(ctx, k.buckets(), 0, 0)
 		return nil
 	})
 	if err != nil {
@@ -436,34 +438,66 @@ func (s *Store) accountWeekMessages(ctx context.Context, k wsKeys, q store.Query
 	if covered.Val() == 0 {
 		return nil, false, nil
 	}
-	// The weeks' members in order are the period's, newest first, up to the end of
-	// the first week that returned limit members: it may hold more, older than those
-	// it returned and newer than the next week's.
-	var members []string
-	capped := false
-	for _, c := range weeks {
-		m := c.Val()
-		members = append(members, m...)
-		if capped = len(m) == limit; capped {
-			break
-		}
-	}
 	out := []store.Stored{}
-	for pos := 0; len(out) < limit && pos < len(members); {
-		chunk := members[pos:min(len(members), pos+limit-len(out))]
-		pos += len(chunk)
-		recs, err := s.records(ctx, k, chunk)
+	if len(firstHour.Val()) == 0 || len(lastHour.Val()) == 0 {
+		return out, true, nil // nothing applied
+	}
+	first, last := weekOf(int64(firstHour.Val()[0].Score)), weekOf(int64(lastHour.Val()[0].Score))
+	if !q.From.IsZero() {
+		first = max(first, weekOf(q.From.Unix()))
+	}
+	if !q.To.IsZero() {
+		last = min(last, weekOf(q.To.Unix()))
+	}
+	// week and offset: where the next round starts reading (newest first).
+	week, offset, round := last, int64(0), int64(firstWeekRound)
+	for len(out) < limit && week >= first {
+		want := int64(limit - len(out))
+		n := min(round, (week-first)/weekSeconds+1)
+		cmds := make([]*redis.StringSliceCmd, n)
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i := range n {
+				page := &redis.ZRangeBy{Min: by.Min, Max: by.Max, Count: want}
+				if i == 0 {
+					page.Offset = offset
+				}
+				cmds[i] = p.ZRevRangeByScore(ctx, k.acctWeek(week-i*weekSeconds, q.Account), page)
+			}
+			return nil
+		})
 		if err != nil {
-			return nil, false, err
+			return nil, false, wrapErr("messages", err)
 		}
-		for _, st := range recs {
-			if t := st.Message.Time; !t.Before(q.From) && t.Before(q.To) {
-				out = append(out, st)
+		// The weeks' members in order are the period's, newest first, up to the end of
+		// the first week that returned all that was wanted: it may hold more, older
+		// than those it returned and newer than the next week's.
+		var members []string
+		nextWeek, nextOffset := week-n*weekSeconds, int64(0)
+		for i, c := range cmds {
+			m := c.Val()
+			members = append(members, m...)
+			if int64(len(m)) == want {
+				nextWeek, nextOffset = week-int64(i)*weekSeconds, int64(len(m))
+				if i == 0 {
+					nextOffset += offset
+				}
+				break
 			}
 		}
-	}
-	if len(out) < limit && capped {
-		return nil, false, nil
+		for pos := 0; len(out) < limit && pos < len(members); {
+			chunk := members[pos:min(len(members), pos+limit-len(out))]
+			pos += len(chunk)
+			recs, err := s.records(ctx, k, chunk)
+			if err != nil {
+				return nil, false, err
+			}
+			for _, st := range recs {
+				if t := st.Message.Time; (q.From.IsZero() || !t.Before(q.From)) && (q.To.IsZero() || t.Before(q.To)) {
+					out = append(out, st)
+				}
+			}
+		}
+		week, offset, round = nextWeek, nextOffset, min(2*round, maxWeekRound)
 	}
 	return out, true, nil
 }

@@ -23,7 +23,11 @@
 //	fb:{ws}:adv              string: the account days cover the workspace (set by the
 //	                         first apply of a new workspace, or by BuildAccountDays)
 //	fb:{ws}:t                zset: applied messages by time (score: unix microseconds)
-//	fb:{ws}:ta:<account>     zset: the same, per account
+//	fb:{ws}:ta:<account>     zset: the same, per account, kept only in a workspace the
+//	                         account weeks do not cover yet (data of versions before
+//	                         2026-12-01, until BuildAccountDays): once they do, every
+//	                         account read walks the weeks, and a record's spec still
+//	                         names it (removing from a missing set costs nothing)
 //	fb:{ws}:aw:<unix>:<acct> zset: the same, per account and 7-day period starting at
 //	                         <unix> (a multiple of 7 days): a recent window is read
 //	                         from a few small sets, not from the account's history
@@ -31,8 +35,9 @@
 //	                         first apply of a new workspace, or by BuildAccountDays)
 //	fb:{ws}:tc:<channel>     zset: the same, per channel
 //	fb:{ws}:n:neg:<yyyymmdd> zset: customer messages with a negative score that UTC day,
-//	fb:{ws}:n:pos:<yyyymmdd>       resp. positive; score is the sentiment, trimmed to
-//	                               the NotableKeep most extreme
+//	fb:{ws}:n:pos:<yyyymmdd>       resp. positive; score is the sentiment; every such
+//	                               message of the day (Notable reads the NotableKeep
+//	                               most extreme)
 //	fb:{ws}:accts            set: accounts seen on applied messages
 //	fb:{ws}:ak:<author>      set: every message key the author put in the log (export
 //	                         and Forget; the times come from fb:{ws}:t)

@@ -218,6 +218,10 @@ if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('SET', KEYS[4], '1')
   redis.call('SET', KEYS[5], '1')
 end
+-- an account's whole-history time index is kept only where its account weeks do
+-- not cover the workspace yet (data of an older version, until BuildAccountDays):
+-- once they do, every account read walks the weeks
+local wholeacct = redis.call('EXISTS', KEYS[5]) == 0
 for _, t in ipairs(cjson.decode(ARGV[1])) do
   if not deltas[t[1]] then dorder[#dorder + 1] = t[1] end
   deltas[t[1]] = t[3]
@@ -297,7 +301,7 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     else
       local score = ARGV[b+6]
       zadd(ARGV[b+13], score, member)
-      if ARGV[b+14] ~= '' then zadd(ARGV[b+14], score, member) end
+      if wholeacct and ARGV[b+14] ~= '' then zadd(ARGV[b+14], score, member) end
       zadd(ARGV[b+15], score, member)
       if ARGV[b+18] ~= '' then zadd(ARGV[b+18], score, member) end
       local nkey = ARGV[b+16]
