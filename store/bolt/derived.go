@@ -293,8 +293,11 @@ func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied, p *prepared) (bool, e
 	return true, msgs.Put(key, p.enc)
 }
 
-// dims returns the per-dimension index buckets a message belongs to (account, channel,
-// author: the author's index is what export and Forget walk).
+// dims returns the per-dimension index buckets a message belongs to (account and
+// channel). There is no author index on apply: export and Forget take an author's
+// message keys from the ak bucket Append keeps (see AuthorMessages). Files of versions
+// before 2026-12-02 also index applied messages by author (au); unindex still removes
+// them from there.
 func dims(m *feedbackbot.Message) [][2][]byte {
 	var out [][2][]byte
 	if m.Account != "" {
@@ -302,9 +305,6 @@ func dims(m *feedbackbot.Message) [][2][]byte {
 	}
 	if m.Channel != "" {
 		out = append(out, [2][]byte{bChan, []byte(m.Channel)})
-	}
-	if m.Author != "" {
-		out = append(out, [2][]byte{bAuthor, []byte(m.Author)})
 	}
 	return out
 }
@@ -351,7 +351,8 @@ func unindex(b *bbolt.Bucket, rs rollups, rec *record) error {
 	if err := b.Bucket(bTime).Delete(tk); err != nil {
 		return err
 	}
-	for _, d := range dims(m) {
+	legacy := [2][]byte{bAuthor, []byte(m.Author)} // an author index of an older version
+	for _, d := range append(dims(m), legacy) {
 		if sub := b.Bucket(d[0]).Bucket(d[1]); sub != nil {
 			if err := sub.Delete(tk); err != nil {
 				return err

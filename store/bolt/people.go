@@ -1,13 +1,15 @@
 package bolt
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -123,58 +125,92 @@ func checkPerson(workspace, author string) error {
 // outside any transaction.
 const authorChunk = 256
 
-// AuthorMessages implements store.People: a walk forwards over the author's index.
+// AuthorMessages implements store.People: the author's applied messages oldest first.
+// Their keys are those Append put under the author (ak) and, in files of versions
+// before 2026-12-02, those of the author's index of applied messages (au); a first
+// read transaction orders the applied ones by time, then they are read a chunk at a
+// time (records removed meanwhile are skipped), so the walk holds keys and times, not
+// messages.
 func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn func(store.Stored) error) error {
 	if err := checkPerson(workspace, author); err != nil {
 		return fmt.Errorf("bolt: author messages: %w", err)
 	}
-	var after []byte
-	for {
-		var chunk []store.Stored
+	type timed struct {
+		at  time.Time
+		key string
+	}
+	var keys []timed
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		seen := map[string]bool{}
+		add := func(k []byte) error {
+			if seen[string(k)] {
+				return nil
+			}
+			seen[string(k)] = true
+			v := b.Bucket(bMsg).Get(k)
+			if v == nil {
+				return nil // not applied (yet, or any more)
+			}
+			st, err := decodeStored(k, v)
+			if err != nil {
+				return err
+			}
+			if st.Message.Author == author {
+				keys = append(keys, timed{st.Message.Time, string(k)})
+			}
+			return nil
+		}
+		if ak := b.Bucket(bAuthKeys).Bucket([]byte(author)); ak != nil {
+			if err := ak.ForEach(func(k, _ []byte) error { return add(k) }); err != nil {
+				return err
+			}
+		}
+		if au := b.Bucket(bAuthor).Bucket([]byte(author)); au != nil {
+			return au.ForEach(func(k, _ []byte) error { return add(k[12:]) })
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("bolt: author messages: %w", err)
+	}
+	slices.SortFunc(keys, func(a, b timed) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.key, b.key)) })
+	for chunk := range slices.Chunk(keys, authorChunk) {
+		var recs []store.Stored
 		err := s.view(ctx, func(tx *bbolt.Tx) error {
 			b := tx.Bucket(bWS).Bucket([]byte(workspace))
 			if b == nil {
 				return nil
 			}
-			idx := b.Bucket(bAuthor).Bucket([]byte(author))
-			if idx == nil {
-				return nil
-			}
 			msgs := b.Bucket(bMsg)
-			c := idx.Cursor()
-			k, _ := c.First()
-			if after != nil {
-				if k, _ = c.Seek(after); k != nil && bytes.Equal(k, after) {
-					k, _ = c.Next()
-				}
-			}
-			for ; k != nil && len(chunk) < authorChunk; k, _ = c.Next() {
-				key := k[12:]
-				v := msgs.Get(key)
+			for _, t := range chunk {
+				v := msgs.Get([]byte(t.key))
 				if v == nil {
-					return fmt.Errorf("author index entry without a message: %s", key)
+					continue // removed meanwhile
 				}
-				st, err := decodeStored(key, v)
+				st, err := decodeStored([]byte(t.key), v)
 				if err != nil {
 					return err
 				}
-				chunk = append(chunk, st)
-				after = slices.Clone(k)
+				if st.Message.Author == author {
+					recs = append(recs, st)
+				}
 			}
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("bolt: author messages: %w", err)
 		}
-		for _, st := range chunk {
+		for _, st := range recs {
 			if err := fn(st); err != nil {
 				return err
 			}
 		}
-		if len(chunk) < authorChunk {
-			return nil
-		}
 	}
+	return nil
 }
 
 // Forget implements store.People. The whole erasure is one transaction.

@@ -277,3 +277,70 @@ func TestCompactRemovesErasedBytes(t *testing.T) {
 		t.Errorf("Read after Compact = %v (last id %s), want bob's undelivered entries then new as entry 51", ids, rest[len(rest)-1].ID)
 	}
 }
+
+// TestAuthorIndexOfAnOlderVersion: a file whose applied messages are indexed by
+// author (au, as versions before 2026-12-02 kept) and whose author-key entries are
+// gone (as when its log was trimmed before the ak index existed) still gives the
+// author's messages, oldest first, once each; deleting one removes it from the old
+// index too, and messages applied now add nothing there.
+func TestAuthorIndexOfAnOlderVersion(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{ClaimIdle: storetest.ClaimIdle})
+	var events []feedbackbot.Event
+	for i := range 4 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", "", "A1", "C1", storetest.Base.Add(time.Duration(3-i)*time.Minute))
+		m.Author = "alice"
+		events = append(events, storetest.Put(m))
+	}
+	storetest.AppendApplyAll(ctx, t, s, events, func(int) feedbackbot.Tags { return storetest.Tags(-0.6, "v1") })
+	if err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte("W1"))
+		if b.Bucket(bAuthor).Bucket([]byte("alice")) != nil {
+			return fmt.Errorf("apply wrote an author index")
+		}
+		au, err := b.Bucket(bAuthor).CreateBucket([]byte("alice"))
+		if err != nil {
+			return err
+		}
+		for _, ev := range events[:3] { // m3 stays in ak alone
+			m := ev.Message
+			if err := au.Put(append(timeKey(m.Time), m.Key()...), nil); err != nil {
+				return err
+			}
+			if err := b.Bucket(bAuthKeys).Bucket([]byte("alice")).Delete([]byte(m.Key())); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ids := func() []string {
+		t.Helper()
+		var out []string
+		if err := s.AuthorMessages(ctx, "W1", "alice", func(st store.Stored) error {
+			out = append(out, st.Message.ID)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got, want := ids(), []string{"m3", "m2", "m1", "m0"}; !slices.Equal(got, want) {
+		t.Fatalf("author messages %v, want %v (oldest first, from both indexes)", got, want)
+	}
+	storetest.AppendApplyAll(ctx, t, s, []feedbackbot.Event{storetest.Delete(events[1].Message)}, func(int) feedbackbot.Tags { return feedbackbot.Tags{} })
+	if got, want := ids(), []string{"m3", "m2", "m0"}; !slices.Equal(got, want) {
+		t.Fatalf("after deleting m1: %v, want %v", got, want)
+	}
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		n := tx.Bucket(bWS).Bucket([]byte("W1")).Bucket(bAuthor).Bucket([]byte("alice")).Stats().KeyN
+		if n != 2 {
+			return fmt.Errorf("the old author index holds %d entries after the delete, want 2", n)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+}
