@@ -252,6 +252,9 @@ func callgrindTotal(r io.Reader) (int64, error) {
 // stop shuts the server down and removes its files.
 func (s *callgrindServer) stop() {
 	if opts, err := redis.ParseURL(s.url); err == nil {
+		// SHUTDOWN answers by hanging up: no retry, or the client redials the stopped
+		// server and logs each failure.
+		opts.MaxRetries = -1
 		c := redis.NewClient(opts)
 		c.Shutdown(context.Background())
 		c.Close()
