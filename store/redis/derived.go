@@ -424,12 +424,36 @@ const (
 // version, until BuildAccountDays): the caller then reads the account's whole-history
 // index, which apply keeps only there.
 func (s *Store) accountWeekMessages(ctx context.Context, k wsKeys, q store.Query, by *redis.ZRangeBy, limit int) ([]store.Stored, bool, error) {
+	// weeks queues the reads of n weeks from week back, newest first, the first from
+	// offset on, want members each at most.
+	weeks := func(p redis.Pipeliner, week, offset, n, want int64) []*redis.StringSliceCmd {
+		cmds := make([]*redis.StringSliceCmd, n)
+		for i := range n {
+			page := &redis.ZRangeBy{Min: by.Min, Max: by.Max, Count: want}
+			if i == 0 {
+				page.Offset = offset
+			}
+			cmds[i] = p.ZRevRangeByScore(ctx, k.acctWeek(week-i*weekSeconds, q.Account), page)
+		}
+		return cmds
+	}
+	// A bounded period's first round rides with the coverage check, so that the
+	// usual read (account health's few weeks) is one round trip, then the records.
 	var covered *redis.IntCmd
 	var firstHour, lastHour *redis.ZSliceCmd
+	var early []*redis.StringSliceCmd
+	earlyWeek, earlyN := int64(0), int64(0)
+	if !q.From.IsZero() && !q.To.IsZero() {
+		earlyWeek = weekOf(q.To.Unix())
+		earlyN = min(firstWeekRound, max(0, (earlyWeek-weekOf(q.From.Unix()))/weekSeconds+1))
+	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		covered = p.Exists(ctx, k.acctWeeks())
 		firstHour = p.ZRangeWithScores(ctx, k.buckets(), 0, 0)
 		lastHour = p.ZRevRangeWithScores(ctx, k.buckets(), 0, 0)
+		if earlyN > 0 {
+			early = weeks(p, earlyWeek, 0, earlyN, int64(limit))
+		}
 		return nil
 	})
 	if err != nil {
@@ -451,22 +475,23 @@ func (s *Store) accountWeekMessages(ctx context.Context, k wsKeys, q store.Query
 	}
 	// week and offset: where the next round starts reading (newest first).
 	week, offset, round := last, int64(0), int64(firstWeekRound)
+	if len(early) > 0 {
+		week = earlyWeek // the early round read from the period's last week on
+	}
 	for len(out) < limit && week >= first {
 		want := int64(limit - len(out))
 		n := min(round, (week-first)/weekSeconds+1)
-		cmds := make([]*redis.StringSliceCmd, n)
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i := range n {
-				page := &redis.ZRangeBy{Min: by.Min, Max: by.Max, Count: want}
-				if i == 0 {
-					page.Offset = offset
-				}
-				cmds[i] = p.ZRevRangeByScore(ctx, k.acctWeek(week-i*weekSeconds, q.Account), page)
+		cmds := early
+		if len(cmds) > 0 {
+			n, early = int64(len(cmds)), nil
+		} else {
+			_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				cmds = weeks(p, week, offset, n, want)
+				return nil
+			})
+			if err != nil {
+				return nil, false, wrapErr("messages", err)
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, false, wrapErr("messages", err)
 		}
 		// The weeks' members in order are the period's, newest first, up to the end of
 		// the first week that returned all that was wanted: it may hold more, older
