@@ -145,32 +145,23 @@ func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn
 		if b == nil {
 			return nil
 		}
-		seen := map[string]bool{}
-		add := func(k []byte) error {
-			if seen[string(k)] {
-				return nil
-			}
-			seen[string(k)] = true
-			v := b.Bucket(bMsg).Get(k)
+		all, err := authorMessageKeys(b, author)
+		if err != nil {
+			return err
+		}
+		msgs := b.Bucket(bMsg)
+		for _, k := range all {
+			v := msgs.Get([]byte(k))
 			if v == nil {
-				return nil // not applied (yet, or any more)
+				continue // not applied (yet, or any more)
 			}
-			st, err := decodeStored(k, v)
+			st, err := decodeStored([]byte(k), v)
 			if err != nil {
 				return err
 			}
 			if st.Message.Author == author {
-				keys = append(keys, timed{st.Message.Time, string(k)})
+				keys = append(keys, timed{st.Message.Time, k})
 			}
-			return nil
-		}
-		if ak := b.Bucket(bAuthKeys).Bucket([]byte(author)); ak != nil {
-			if err := ak.ForEach(func(k, _ []byte) error { return add(k) }); err != nil {
-				return err
-			}
-		}
-		if au := b.Bucket(bAuthor).Bucket([]byte(author)); au != nil {
-			return au.ForEach(func(k, _ []byte) error { return add(k[12:]) })
 		}
 		return nil
 	})
@@ -213,6 +204,25 @@ func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn
 	return nil
 }
 
+// authorMessageKeys returns, sorted and once each, the keys of every message the
+// author put in the log of workspace bucket b (ak) and, in files of versions before
+// 2026-12-02, of every applied one in the author's index of applied messages (au: an
+// applied message is in the log too, unless its entries were trimmed).
+func authorMessageKeys(b *bbolt.Bucket, author string) ([]string, error) {
+	keys := map[string]bool{}
+	if ak := b.Bucket(bAuthKeys).Bucket([]byte(author)); ak != nil {
+		if err := ak.ForEach(func(k, _ []byte) error { keys[string(k)] = true; return nil }); err != nil {
+			return nil, err
+		}
+	}
+	if au := b.Bucket(bAuthor).Bucket([]byte(author)); au != nil {
+		if err := au.ForEach(func(k, _ []byte) error { keys[string(k[12:])] = true; return nil }); err != nil {
+			return nil, err
+		}
+	}
+	return slices.Sorted(maps.Keys(keys)), nil
+}
+
 // Forget implements store.People. The whole erasure is one transaction.
 func (s *Store) Forget(ctx context.Context, workspace, author string) (int, error) {
 	if err := checkPerson(workspace, author); err != nil {
@@ -238,22 +248,13 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 		if b == nil {
 			return nil
 		}
-		// Every message the author ever put in the log, and every applied one (an
-		// applied message is in the log too, unless its entries were trimmed by hand).
-		keys := map[string]bool{}
-		if ak := b.Bucket(bAuthKeys).Bucket([]byte(author)); ak != nil {
-			if err := ak.ForEach(func(k, _ []byte) error { keys[string(k)] = true; return nil }); err != nil {
-				return err
-			}
-		}
-		if au := b.Bucket(bAuthor).Bucket([]byte(author)); au != nil {
-			if err := au.ForEach(func(k, _ []byte) error { keys[string(k[12:])] = true; return nil }); err != nil {
-				return err
-			}
+		keys, err := authorMessageKeys(b, author)
+		if err != nil {
+			return err
 		}
 		rs := rollups{}
 		lost := gone(b)
-		for _, key := range slices.Sorted(maps.Keys(keys)) {
+		for _, key := range keys {
 			erased, removedUndelivered, err := forgetMessage(b, rs, []byte(key))
 			if err != nil {
 				return err
