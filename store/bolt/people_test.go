@@ -88,13 +88,7 @@ func TestPeopleIndexBuiltOnOpen(t *testing.T) {
 			t.Errorf("Open of the older file logged %q, want it to contain %q", logged.String(), want)
 		}
 	}
-	var exported []string
-	if err := s.AuthorMessages(ctx, "W1", "bob", func(st store.Stored) error {
-		exported = append(exported, st.Message.ID)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	exported := storetest.AuthorIDs(ctx, t, s, "W1", "bob")
 	if fmt.Sprint(exported) != "[m1 m3]" {
 		t.Errorf("AuthorMessages(bob) after the upgrade = %v, want [m1 m3]", exported)
 	}
@@ -316,17 +310,7 @@ func TestAuthorIndexOfAnOlderVersion(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ids := func() []string {
-		t.Helper()
-		var out []string
-		if err := s.AuthorMessages(ctx, "W1", "alice", func(st store.Stored) error {
-			out = append(out, st.Message.ID)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	ids := func() []string { return storetest.AuthorIDs(ctx, t, s, "W1", "alice") }
 	if got, want := ids(), []string{"m3", "m2", "m1", "m0"}; !slices.Equal(got, want) {
 		t.Fatalf("author messages %v, want %v (oldest first, from both indexes)", got, want)
 	}

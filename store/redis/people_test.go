@@ -159,13 +159,7 @@ func TestPeopleIndexBackfill(t *testing.T) {
 		}
 	}
 
-	var exported []string
-	if err := s.AuthorMessages(ctx, "W1", "bob", func(st store.Stored) error {
-		exported = append(exported, st.Message.ID)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	exported := storetest.AuthorIDs(ctx, t, s, "W1", "bob")
 	if fmt.Sprint(exported) != "[m1 m3 m5]" {
 		t.Errorf("AuthorMessages(bob) of old data = %v, want [m1 m3 m5]", exported)
 	}

@@ -34,3 +34,17 @@ func AppendApplyAll(ctx context.Context, t testing.TB, s store.Store, events []f
 		applied += len(es)
 	}
 }
+
+// AuthorIDs returns the IDs of the messages AuthorMessages gives for author in
+// workspace ws, in its order, failing t on an error.
+func AuthorIDs(ctx context.Context, t testing.TB, s store.People, ws, author string) []string {
+	t.Helper()
+	var ids []string
+	if err := s.AuthorMessages(ctx, ws, author, func(st store.Stored) error {
+		ids = append(ids, st.Message.ID)
+		return nil
+	}); err != nil {
+		t.Fatalf("AuthorMessages(%s, %s): %v", ws, author, err)
+	}
+	return ids
+}
