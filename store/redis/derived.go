@@ -383,10 +383,7 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 		if err != nil {
 			return nil, err
 		}
-		recs = slices.DeleteFunc(recs, func(st store.Stored) bool {
-			t := st.Message.Time
-			return (!q.From.IsZero() && t.Before(q.From)) || (!q.To.IsZero() && !t.Before(q.To))
-		})
+		recs = slices.DeleteFunc(recs, func(st store.Stored) bool { return !inPeriod(q, st.Message.Time) })
 		if out == nil {
 			out = recs // most reads are one page: no copy
 		} else {
@@ -400,6 +397,12 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 		out = []store.Stored{}
 	}
 	return out, nil
+}
+
+// inPeriod reports whether t is in q's period [From, To), either bound open when zero:
+// the indexes' scores are microseconds, so the exact bounds are applied to the records.
+func inPeriod(q store.Query, t time.Time) bool {
+	return (q.From.IsZero() || !t.Before(q.From)) && (q.To.IsZero() || t.Before(q.To))
 }
 
 // firstWeekRound is how many account weeks accountWeekMessages reads in its first
@@ -517,7 +520,7 @@ func (s *Store) accountWeekMessages(ctx context.Context, k wsKeys, q store.Query
 				return nil, false, err
 			}
 			for _, st := range recs {
-				if t := st.Message.Time; (q.From.IsZero() || !t.Before(q.From)) && (q.To.IsZero() || t.Before(q.To)) {
+				if inPeriod(q, st.Message.Time) {
 					out = append(out, st)
 				}
 			}
