@@ -428,8 +428,16 @@ func TestLeaseOpenRacesTheDeadline(t *testing.T) {
 	if open, maxOpen := c.fake.Connections(); open != 1 || maxOpen != 1 {
 		t.Errorf("gateway sessions: %d open, at most %d at once; want 1 and 1: %v", open, maxOpen, c.fake.Overlaps())
 	}
-	if n := len(c.fake.Identifies()); n != 2 {
+	if n := c.fake.StallAnswers(); n != 0 {
+		t.Errorf("the abandoned connection answered its late hello (%d identify or resume)", n)
+	}
+	// The first holder, then the standby. A third is the lease moving again, which a
+	// 300 ms TTL may do when the machine is loaded (go test ./... runs packages side
+	// by side): allowed, as long as no two sessions overlapped (checked above).
+	if n := len(c.fake.Identifies()); n < 2 {
 		t.Errorf("identifies = %d, want 2 (the first holder, then the standby)", n)
+	} else if n > 2 {
+		t.Logf("identifies = %d: the lease moved again after the standby took it", n)
 	}
 }
 

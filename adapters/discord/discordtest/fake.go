@@ -108,6 +108,7 @@ type Server struct {
 	failures      []failure
 	holds         []hold
 	helloStalls   []time.Duration // delays before the hello of the next gateway connections
+	stallAnswers  int             // stalled connections that sent a first frame after their hello
 	dials         int             // gateway websocket connections accepted
 	waiting       map[string]int  // requests waiting on a hold, by the hold's prefix
 	nextID        int64
@@ -323,6 +324,15 @@ func (s *Server) Identifies() []Identify {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Identify(nil), s.identifies...)
+}
+
+// StallAnswers counts the stalled gateway connections (see StallNextGateway) whose
+// client sent its identify or resume after the late hello: a client that abandoned
+// the connection sends nothing.
+func (s *Server) StallAnswers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stallAnswers
 }
 
 // Resumes counts successful resumes.
@@ -814,6 +824,11 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := c.ReadJSON(&first); err != nil {
 		return
+	}
+	if stall > 0 {
+		s.mu.Lock()
+		s.stallAnswers++
+		s.mu.Unlock()
 	}
 	var sid string // the session this connection carries
 	switch first.Op {
