@@ -17,8 +17,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	slackadapter "github.com/feedbackbot/feedbackbot/adapters/slack"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // runRedisCost measures what capture and analysis cost Redis a message, in figures
@@ -37,11 +39,43 @@ func runRedisCost(ctx context.Context, args []string) error {
 	fs := newFlags("rediscost")
 	n := fs.Int("messages", 20_000, "messages captured, then analysed")
 	batch := fs.Int("batch", 500, "capture and worker batch")
+	workload := fs.String("workload", "pipeline", "pipeline: bench pipeline's messages; import: a Slack export shaped as bench import's (100 channels, its messages a channel-day), imported as feedbackbot import does")
 	redisURL := fs.String("redis", "", "measure this server's commands instead of starting one under callgrind")
 	keep := fs.String("callgrind-out", "", "keep the callgrind profile of the analysis here, and of the capture with .capture added (for callgrind_annotate)")
 	fs.Parse(args)
 	if *n <= 0 || *batch <= 0 {
 		return fmt.Errorf("-messages and -batch must be positive")
+	}
+	var capture func(context.Context, store.Store) error
+	switch *workload {
+	case "pipeline":
+		capture = func(ctx context.Context, st store.Store) error {
+			return captureBatches(ctx, st, *n, *batch, pipelineMessage)
+		}
+	case "import":
+		// bench import's million over 365 days and 100 channels is 27 messages a
+		// channel-day: the same density over fewer days
+		tmp, err := os.MkdirTemp("", "feedbackbot-rediscost-export-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		zipPath := filepath.Join(tmp, "export.zip")
+		if _, err := writeBenchExport(zipPath, *n, 100, max(1, *n*365/1_000_000)); err != nil {
+			return fmt.Errorf("write the export: %w", err)
+		}
+		capture = func(ctx context.Context, st store.Store) error {
+			sum, err := slackadapter.ImportExport(ctx, zipPath, slackadapter.ImportOptions{HomeTeam: "THOME"}, st)
+			if err != nil {
+				return err
+			}
+			if sum.Appended != *n {
+				return fmt.Errorf("imported %d messages, want %d", sum.Appended, *n)
+			}
+			return nil
+		}
+	default:
+		return fmt.Errorf("-workload is pipeline or import, not %q", *workload)
 	}
 	url, counter := *redisURL, (*callgrindServer)(nil)
 	if url == "" {
@@ -71,8 +105,8 @@ func runRedisCost(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "bench rediscost: capturing %d messages in batches of %d, then analysing them with one worker\n", *n, *batch)
-	if err := captureBatches(ctx, st, *n, *batch, pipelineMessage); err != nil {
+	fmt.Fprintf(os.Stderr, "bench rediscost: capturing %d messages (%s), then analysing them with one worker in batches of %d\n", *n, *workload, *batch)
+	if err := capture(ctx, st); err != nil {
 		return err
 	}
 	var captureInstr int64
@@ -112,14 +146,14 @@ func runRedisCost(ctx context.Context, args []string) error {
 			calls = append(calls, fmt.Sprintf("%s %.2f", name, per[name][0]))
 		}
 	}
-	rows := [][]string{{"messages", "batch", "Redis instructions a message (callgrind): all = capture + analysis", "commands a message (INFO commandstats, scripts' own included)"}}
+	rows := [][]string{{"workload", "messages", "batch", "Redis instructions a message (callgrind): all = capture + analysis", "commands a message (INFO commandstats, scripts' own included)"}}
 	ir := "– (-redis: not counted)"
 	if instr > 0 {
 		ir = fmt.Sprintf("%d = %d + %d", (captureInstr+instr)/int64(*n), captureInstr/int64(*n), instr/int64(*n))
 	}
-	rows = append(rows, []string{strconv.Itoa(*n), strconv.Itoa(*batch), ir, strings.Join(calls, ", ")})
+	rows = append(rows, []string{*workload, strconv.Itoa(*n), strconv.Itoa(*batch), ir, strings.Join(calls, ", ")})
 	table(rows)
-	out := map[string]any{"messages": *n, "batch": *batch, "calls_per_message": func() map[string]float64 {
+	out := map[string]any{"workload": *workload, "messages": *n, "batch": *batch, "calls_per_message": func() map[string]float64 {
 		m := map[string]float64{}
 		for name, v := range per {
 			m[name] = v[0]
