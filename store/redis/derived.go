@@ -538,12 +538,17 @@ func (s *Store) records(ctx context.Context, k wsKeys, members []string) ([]stor
 	cmds := make([]*redis.StringCmd, len(members))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range members {
-			cmds[i] = p.HGet(ctx, k.rec(m), "d")
+			if m != bigIndexMember { // (not a message: see applyScript)
+				cmds[i] = p.HGet(ctx, k.rec(m), "d")
+			}
 		}
 		return nil
 	})
 	out := make([]store.Stored, 0, len(members))
 	for i, c := range cmds {
+		if c == nil {
+			continue
+		}
 		raw, err := c.Result()
 		if errors.Is(err, redis.Nil) {
 			continue

@@ -28,6 +28,30 @@ const (
 	bigRollupAt    = 128
 )
 
+// bigIndexMember is a member added, with score -inf, to a channel's or an account
+// week's time index once an apply brings it to bigIndexAt members. Its name is longer
+// than Redis's zset-max-listpack-value (64 bytes by default), which turns the sorted
+// set into a skip list: a listpack sorted set is scanned end to end on every ZADD (to
+// find the member, then the score's place, and messages come newest last), which cost
+// the import about 39,000 Redis instructions a message (go run ./bench rediscost
+// -workload import), against about 2,000 for a skip list insert. Below bigIndexAt the
+// scan is short, and a small week stays compact (a skip list costs about 70 bytes
+// more a member). Readers skip it (records); a set left with only this member is
+// deleted. bench rediscost -workload import: 262,090 instructions a message without
+// it, 239,008 with it at 64 members, 232,419 at 32.
+const (
+	bigIndexMember = "#encoding: skiplist (a listpack sorted set is scanned end to end on every ZADD; see store/redis/scripts.go)"
+	bigIndexAt     = 32
+)
+
+// dropEmptyIndexLua deletes the sorted set key (a Lua expression) when only the
+// big-index member is left in it.
+const dropEmptyIndexLua = `
+if redis.call('ZCARD', %[1]s) == 1 and redis.call('ZSCORE', %[1]s, '` + bigIndexMember + `') then
+  redis.call('DEL', %[1]s)
+end
+`
+
 // dropEmptyRollupLua deletes the rollup hash key (a Lua expression) when only the
 // big-rollup field is left in it, so that EXISTS says whether the hour has counts.
 const dropEmptyRollupLua = `
@@ -236,10 +260,16 @@ local function zadd(key, score, member)
   end
   z[member] = score
 end
+-- the channel and account-week indexes, which get the big-index member at
+-- bigIndexAt members, and the indexes a member left
+local compact, shrunk, sorder = {}, {}, {}
 local function zrem(key, member)
   local z = zadds[key]
   if z then z[member] = nil end
-  redis.call('ZREM', key, member)
+  if redis.call('ZREM', key, member) == 1 and not shrunk[key] then
+    shrunk[key] = true
+    sorder[#sorder + 1] = key
+  end
 end
 local blocked = {}
 local members = {}
@@ -303,7 +333,11 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
       zadd(ARGV[b+13], score, member)
       if wholeacct and ARGV[b+14] ~= '' then zadd(ARGV[b+14], score, member) end
       zadd(ARGV[b+15], score, member)
-      if ARGV[b+18] ~= '' then zadd(ARGV[b+18], score, member) end
+      compact[ARGV[b+15]] = true
+      if ARGV[b+18] ~= '' then
+        zadd(ARGV[b+18], score, member)
+        compact[ARGV[b+18]] = true
+      end
       local nkey = ARGV[b+16]
       if nkey ~= '' then
         zadd(nkey, ARGV[b+8], member)
@@ -349,8 +383,15 @@ for _, key in ipairs(zorder) do
     args[#args + 1] = score
     args[#args + 1] = member
   end
-  if #args > 0 then redis.call('ZADD', key, unpack(args)) end
+  if #args > 0 then
+    -- (the big-index member first: the batch's members then go to the skip list)
+    if compact[key] and redis.call('ZCARD', key) + #args / 2 >= ` + strconv.Itoa(bigIndexAt) + ` then
+      redis.call('ZADD', key, '-inf', '` + bigIndexMember + `')
+    end
+    redis.call('ZADD', key, unpack(args))
+  end
 end
+for _, key in ipairs(sorder) do` + fmt.Sprintf(dropEmptyIndexLua, "key") + `end
 if #aorder > 0 then redis.call('SADD', KEYS[2], unpack(aorder)) end
 return out
 `)
@@ -385,9 +426,7 @@ for _, e in ipairs(oldspec) do
         redis.call('HDEL', e[1], c)
       end
     end` + fmt.Sprintf(dropEmptyRollupLua, "e[1]") + `    if redis.call('EXISTS', e[1]) == 0 then redis.call('ZREM', KEYS[4], old[4]) end
-  else
-    redis.call('ZREM', e[1], member)
-  end
+  elseif redis.call('ZREM', e[1], member) == 1 then` + fmt.Sprintf(dropEmptyIndexLua, "e[1]") + `  end
 end
 `
 
