@@ -13,8 +13,8 @@ import (
 	"github.com/feedbackbot/feedbackbot/store/storetest"
 )
 
-// TestBigIndexIsASkipList: a channel's and an account week's time indexes turn into
-// skip lists once an apply brings them to 32 members (whether one batch or several
+// TestBigIndexIsASkipList: a channel's and an account week's time indexes and a day's
+// notable sets turn into skip lists once an apply brings them to 32 members (whether one batch or several
 // cross that), small ones stay listpacks, readers never see the member that does it,
 // and an index whose messages are all deleted disappears.
 func TestBigIndexIsASkipList(t *testing.T) {
@@ -68,7 +68,7 @@ func TestBigIndexIsASkipList(t *testing.T) {
 		}
 		out := map[string]string{}
 		for _, k := range keys {
-			if strings.Contains(k, ":tc:") || strings.Contains(k, ":aw:") {
+			if strings.Contains(k, ":tc:") || strings.Contains(k, ":aw:") || strings.Contains(k, ":n:") {
 				enc, err := client.ObjectEncoding(ctx, k).Result()
 				if err != nil {
 					t.Fatal(err)
@@ -81,15 +81,21 @@ func TestBigIndexIsASkipList(t *testing.T) {
 	got := indexes()
 	for name, enc := range got {
 		want := "listpack"
-		if strings.HasSuffix(name, ":C1") || strings.HasSuffix(name, ":A1") {
+		if strings.HasSuffix(name, ":C1") || strings.HasSuffix(name, ":A1") || strings.HasPrefix(name, "n:") {
 			want = "skiplist"
 		}
 		if enc != want {
 			t.Errorf("OBJECT ENCODING %s = %s, want %s", name, enc, want)
 		}
 	}
-	if len(got) != 4 {
-		t.Errorf("time indexes %v, want a channel and a week for each of 2 channels and accounts", got)
+	if len(got) != 5 {
+		t.Errorf("indexes %v, want a channel and a week for each of 2 channels and accounts, and the day's negative set", got)
+	}
+	// 110 negative messages: the top 100 of the day's set are messages, the big-index
+	// member sorting after them
+	notable, err := s.Notable(ctx, "W1", store.NotableNegative, storetest.Base, storetest.Base.Add(3*time.Hour), 100)
+	if err != nil || len(notable) != 100 {
+		t.Errorf("Notable = %d messages, %v; want 100", len(notable), err)
 	}
 	for _, q := range []store.Query{{Channel: "C1"}, {Account: "A1"}, {Channel: "C2"}, {Account: "A2"}} {
 		q.Workspace, q.Limit = "W1", 1000
@@ -117,6 +123,6 @@ func TestBigIndexIsASkipList(t *testing.T) {
 	}
 	apply(500, dels...)
 	if got := indexes(); len(got) != 0 {
-		t.Errorf("time indexes left after deleting every message: %v", got)
+		t.Errorf("indexes left after deleting every message: %v", got)
 	}
 }

@@ -28,8 +28,10 @@ const (
 	bigRollupAt    = 128
 )
 
-// bigIndexMember is a member added, with score -inf, to a channel's or an account
-// week's time index once an apply brings it to bigIndexAt members. Its name is longer
+// bigIndexMember is a member added to a channel's or an account week's time index,
+// or a day's notable set, once an apply brings it to bigIndexAt members, with a score
+// at the end where reads stop (-inf; +inf in a negative notable set, read from its
+// lowest score). Its name is longer
 // than Redis's zset-max-listpack-value (64 bytes by default), which turns the sorted
 // set into a skip list: a listpack sorted set is scanned end to end on every ZADD (to
 // find the member, then the score's place, and messages come newest last), which cost
@@ -38,7 +40,9 @@ const (
 // scan is short, and a small week stays compact (a skip list costs about 70 bytes
 // more a member). Readers skip it (records); a set left with only this member is
 // deleted. bench rediscost -workload import: 262,090 instructions a message without
-// it, 239,008 with it at 64 members, 232,419 at 32.
+// it, 239,008 with it at 64 members, 232,419 at 32 (time indexes only), 228,187 with
+// the notable sets too (their scores, sentiments, are parsed from text at each
+// listpack entry a ZADD passes).
 const (
 	bigIndexMember = "#encoding: skiplist (a listpack sorted set is scanned end to end on every ZADD; see store/redis/scripts.go)"
 	bigIndexAt     = 32
@@ -260,8 +264,8 @@ local function zadd(key, score, member)
   end
   z[member] = score
 end
--- the channel and account-week indexes, which get the big-index member at
--- bigIndexAt members, and the indexes a member left
+-- the big-index member's score in each index that gets it at bigIndexAt members
+-- (a channel's, an account week's, a notable set), and the indexes a member left
 local compact, shrunk, sorder = {}, {}, {}
 local function zrem(key, member)
   local z = zadds[key]
@@ -333,14 +337,17 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
       zadd(ARGV[b+13], score, member)
       if wholeacct and ARGV[b+14] ~= '' then zadd(ARGV[b+14], score, member) end
       zadd(ARGV[b+15], score, member)
-      compact[ARGV[b+15]] = true
+      compact[ARGV[b+15]] = '-inf'
       if ARGV[b+18] ~= '' then
         zadd(ARGV[b+18], score, member)
-        compact[ARGV[b+18]] = true
+        compact[ARGV[b+18]] = '-inf'
       end
       local nkey = ARGV[b+16]
       if nkey ~= '' then
         zadd(nkey, ARGV[b+8], member)
+        -- the big-index member goes where the reads of a notable set end: after the
+        -- most negative of a negative set, before the most positive of a positive one
+        if string.byte(ARGV[b+8], 1) == 45 then compact[nkey] = '+inf' else compact[nkey] = '-inf' end
       end
       local acct = ARGV[b+9]
       if acct ~= '' and not accts[acct] then
@@ -386,7 +393,7 @@ for _, key in ipairs(zorder) do
   if #args > 0 then
     -- (the big-index member first: the batch's members then go to the skip list)
     if compact[key] and redis.call('ZCARD', key) + #args / 2 >= ` + strconv.Itoa(bigIndexAt) + ` then
-      redis.call('ZADD', key, '-inf', '` + bigIndexMember + `')
+      redis.call('ZADD', key, compact[key], '` + bigIndexMember + `')
     end
     redis.call('ZADD', key, unpack(args))
   end
