@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -44,7 +45,8 @@ const applyChunk = 500
 // Apply applies analysed entries; see store.Derived. Each workspace's items are one
 // atomic script per chunk (checks of the latest revision and the applied stamp,
 // subtraction of what was applied before, new counters and indexes, with the rollup
-// counters summed over the chunk), and all the scripts go in one pipeline.
+// counters summed over the chunk), after its puts' new records are staged, all in
+// one MULTI/EXEC per workspace (see applyTx).
 func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) {
 	if len(items) == 0 {
 		return 0, nil
@@ -66,8 +68,8 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 		if round == applyRounds {
 			return applied, fmt.Errorf("redis apply: the index keys of %d message(s) kept changing", len(pending))
 		}
-		scripts, members := s.applyScripts(calls, pending)
-		cmds, err := s.evalAll(ctx, applyScript, scripts, nil)
+		scripts, staged, wss, members := s.applyScripts(calls, pending)
+		cmds, err := s.applyTx(ctx, scripts, staged, wss)
 		var next []int
 		for j, c := range cmds {
 			if c.Err() != nil {
@@ -113,6 +115,8 @@ type applyItem struct {
 	member string // the message key (record key, so unique across workspaces)
 	keys   []string
 	args   []any
+	// A put's new record (HSET field-value pairs), staged before the script.
+	record []any
 	// A put's rollup key, bucket and contributions, summed per script in Go.
 	rollup  string
 	bucket  string
@@ -124,17 +128,26 @@ type applyItem struct {
 
 // applyBatch is one apply script being built.
 type applyBatch struct {
+	ws      wsKeys
 	keys    []string
 	seen    map[string]bool
 	args    []any
 	members []int
+	staged  []stagedRecord
 	totals  map[string]map[string]int64
 	buckets map[string]string
 	order   []string // rollup keys in first-seen order
 }
 
+// stagedRecord is a put's new record, written to a key of its own before the apply
+// script, which moves it into place or deletes it (see applyScript).
+type stagedRecord struct {
+	key    string
+	fields []any
+}
+
 // add appends item i (c) to the script: its keys, its arguments and, for a put, its
-// counters to the rollup totals.
+// staged record and its counters to the rollup totals.
 func (sc *applyBatch) add(c applyItem, i int) {
 	for _, k := range c.keys {
 		if !sc.seen[k] {
@@ -142,7 +155,18 @@ func (sc *applyBatch) add(c applyItem, i int) {
 			sc.keys = append(sc.keys, k)
 		}
 	}
-	sc.args = append(sc.args, c.args...)
+	if c.record != nil {
+		// i is unique within the Apply call, and the call's transaction moves or
+		// deletes every staged record it writes: no other call sees the key
+		st := c.ws.staged(i)
+		sc.keys = append(sc.keys, st)
+		sc.staged = append(sc.staged, stagedRecord{key: st, fields: c.record})
+		at := len(sc.args)
+		sc.args = append(sc.args, c.args...)
+		sc.args[at+4] = st
+	} else {
+		sc.args = append(sc.args, c.args...)
+	}
 	sc.members = append(sc.members, i)
 	if c.rollup != "" {
 		t := sc.totals[c.rollup]
@@ -173,7 +197,7 @@ func (sc *applyBatch) add(c applyItem, i int) {
 // applyScripts groups the pending items by workspace into script calls of at most
 // applyChunk items, and returns for each call the indexes of its items in order. Each
 // call carries the rollup totals of its puts (see applyScript).
-func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]int) {
+func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]stagedRecord, []wsKeys, [][]int) {
 	var scripts []*applyBatch
 	open := map[wsKeys]*applyBatch{}
 	// Every item of one message goes to the script that got its first item, so that
@@ -189,6 +213,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 		sc := open[c.ws]
 		if sc == nil || len(sc.members) >= applyChunk {
 			sc = &applyBatch{
+				ws:      c.ws,
 				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctDays(), c.ws.acctWeeks()},
 				seen:    map[string]bool{},
 				totals:  map[string]map[string]int64{},
@@ -201,8 +226,11 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 		sc.add(c, i)
 	}
 	out := make([]evalCall, len(scripts))
+	staged := make([][]stagedRecord, len(scripts))
+	wss := make([]wsKeys, len(scripts))
 	members := make([][]int, len(scripts))
 	for j, sc := range scripts {
+		staged[j], wss[j] = sc.staged, sc.ws
 		enc := []byte{'['}
 		for i, k := range sc.order {
 			if i > 0 {
@@ -216,7 +244,52 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 		out[j] = evalCall{keys: sc.keys, args: append([]any{enc}, sc.args...)}
 		members[j] = sc.members
 	}
-	return out, members
+	return out, staged, wss, members
+}
+
+// applyTx runs the apply scripts, each after the HSETs of its staged records, in a
+// MULTI/EXEC per workspace (a transaction may not span Redis Cluster slots; the
+// workspaces' run side by side), so that a record is never staged without the script
+// that moves it into place or deletes it. EVAL, not EVALSHA: a script missing from
+// the server's cache would fail inside the transaction after its records were
+// staged (the server finds the cached script by its body's SHA1: a few hundred
+// instructions a message).
+func (s *Store) applyTx(ctx context.Context, calls []evalCall, staged [][]stagedRecord, wss []wsKeys) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	byWS := map[wsKeys][]int{}
+	var order []wsKeys
+	for i, ws := range wss {
+		if byWS[ws] == nil {
+			order = append(order, ws)
+		}
+		byWS[ws] = append(byWS[ws], i)
+	}
+	tx := func(idx []int) {
+		_, _ = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range idx {
+				for _, r := range staged[i] {
+					p.HSet(ctx, r.key, r.fields...)
+				}
+				cmds[i] = applyScript.Eval(ctx, p, calls[i].keys, calls[i].args...)
+			}
+			return nil
+		})
+	}
+	if len(order) == 1 {
+		tx(byWS[order[0]])
+	} else {
+		var wg sync.WaitGroup
+		for _, ws := range order {
+			wg.Go(func() { tx(byWS[ws]) })
+		}
+		wg.Wait()
+	}
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return cmds, err
+		}
+	}
+	return cmds, nil
 }
 
 // applyCall builds one item's part of an apply script. The new revision's keys are
@@ -235,7 +308,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	switch ev.Kind {
 	case feedbackbot.EventDelete:
 		return applyItem{ws: k, member: rec, keys: []string{rec}, args: []any{
-			"del", key, "", "", "", "{}", "0", "0", "0", "", "[]", rec, "", "", "", "", "", "", "",
+			"del", key, "", "", "", "0", "0", "0", "", rec, "", "", "", "", "", "", "",
 		}}, nil
 	case feedbackbot.EventPut:
 	default:
@@ -295,11 +368,14 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 		}
 	}
 	specJSON := appendSpec(make([]byte, 0, 256), spec)
+	stamp := rev + "@" + tags.Analyzer
 	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions,
-		acctDay: acctDay, acctContrib: acctContrib, args: []any{
-			"put", key, rev, rev + "@" + tags.Analyzer, data, contrib,
+		acctDay: acctDay, acctContrib: acctContrib,
+		record: []any{"s", stamp, "d", data, "c", contrib, "k", specJSON, "b", bucket},
+		args: []any{
+			"put", key, rev, stamp, "", // (the staged record's key: see applyBatch.add)
 			strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
-			strconv.FormatFloat(score, 'g', -1, 64), m.Account, specJSON, rec,
+			strconv.FormatFloat(score, 'g', -1, 64), m.Account, rec,
 			rollup, timeAll, timeAccount, timeChannel, notable, acctDay, acctWeek,
 		}}, nil
 }

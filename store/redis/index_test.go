@@ -126,3 +126,95 @@ func TestBigIndexIsASkipList(t *testing.T) {
 		t.Errorf("indexes left after deleting every message: %v", got)
 	}
 }
+
+// TestStagedRecordsNeverLinger: every path of an apply moves a put's staged record
+// into place or deletes it (a new message, a replaced revision, a redelivery, a
+// stale revision, an edit that waits for a retry with the keys it moved from), and
+// the rollups count what was applied once.
+func TestStagedRecordsNeverLinger(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{})
+	ctx := t.Context()
+	read := func() []store.Entry {
+		t.Helper()
+		es, err := s.Read(ctx, "w", 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es
+	}
+	apply := func(score float64, es ...store.Entry) int {
+		t.Helper()
+		items := make([]store.Applied, len(es))
+		for i, e := range es {
+			items[i] = store.Applied{Entry: e, Tags: storetest.Tags(score, "v1", "billing")}
+		}
+		n, err := s.Apply(ctx, items...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var ms []feedbackbot.Message
+	for i := range 3 {
+		ms = append(ms, storetest.Msg("W1", fmt.Sprintf("m%d", i), "charged twice", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute)))
+	}
+	if _, err := s.Append(ctx, storetest.Put(ms[0]), storetest.Put(ms[1]), storetest.Put(ms[2])); err != nil {
+		t.Fatal(err)
+	}
+	first := read()
+	steps := []struct {
+		name string
+		run  func() int
+		want int
+	}{
+		{"new messages", func() int { return apply(-0.5, first...) }, 3},
+		{"a redelivery", func() int { return apply(-0.5, first...) }, 0},
+		{"a re-analysis", func() int { return apply(0.5, first[0]) }, 0}, // same revision and analyzer: already applied
+		{"an edit, and the stale revision again", func() int {
+			edit := ms[1]
+			edit.Text = "charged twice, and a day later"
+			edit.Time = storetest.Base.Add(30 * time.Hour) // another hour, day, notable set
+			if _, err := s.Append(ctx, storetest.Put(edit)); err != nil {
+				t.Fatal(err)
+			}
+			return apply(-0.5, append(read(), first[1])...)
+		}, 1},
+	}
+	for _, st := range steps {
+		if got := st.run(); got != st.want {
+			t.Errorf("%s: applied %d, want %d", st.name, got, st.want)
+		}
+		keys, err := redistest.Keys(ctx, client, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if strings.Contains(k, ":st:") {
+				t.Errorf("%s: staged record %s left", st.name, k)
+			}
+		}
+	}
+	rs, err := s.Rollups(ctx, "W1", storetest.Base.Add(-time.Hour), storetest.Base.Add(48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs, billing int64
+	for _, r := range rs {
+		msgs += r.Counts[feedbackbot.CntMessages]
+		billing += r.Counts[feedbackbot.CounterName(feedbackbot.DimTheme, "billing", feedbackbot.CntCustomer)]
+	}
+	if msgs != 3 || billing != 3 {
+		t.Errorf("rollups count %d messages, %d about billing; want 3 and 3", msgs, billing)
+	}
+	got, err := s.Messages(ctx, store.Query{Workspace: "W1", Channel: "C1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, st := range got {
+		texts = append(texts, st.Message.Text)
+	}
+	if want := "[charged twice, and a day later charged twice charged twice]"; fmt.Sprint(texts) != want {
+		t.Errorf("channel messages %v, want %s", texts, want)
+	}
+}

@@ -152,7 +152,7 @@ return out
 `)
 
 // applyFields is how many ARGV fields applyScript takes per item.
-const applyFields = 19
+const applyFields = 17
 
 // applyScript applies a batch of analysed log entries of one workspace to derived
 // state, each exactly once.
@@ -162,18 +162,27 @@ const applyFields = 19
 // spec k (JSON array of [key, role]: "r" rollup hash, "t" time index, "n-"/"n+"
 // notable set) and the bucket b. Replacing or deleting subtracts exactly that.
 //
+// A put's new record does not pass through the script: the caller writes it with a
+// plain HSET to a staged key of its own (fb:{ws}:st:<n>) in the same MULTI/EXEC,
+// just before the script, which moves it into place (RENAMENX where the message has
+// no record yet, the common case, so one call a message; RENAME over a record it
+// replaces) or deletes it (a put it skips). Every byte a script receives is copied
+// into a Lua string and hashed, and the record's JSON (a kilobyte) was most of what a
+// message sent: Redis ran 187,432 instructions a message of the pipeline with the
+// record in the arguments, 173,733 staged (go run ./bench rediscost; an import,
+// -workload import, 228,187 and 213,617).
+//
 // Work is gathered over the batch and written once per key at the end. The caller
 // sends the rollup totals of all the batch's puts (ARGV[1]), computed in Go; the
 // script subtracts the contributions of the puts it skips (redeliveries, stale
-// revisions) and of the records they replace, which are rare, so the common message
-// needs no JSON decoding here (decoding a message's counters cost more than all its
-// Redis commands). Index additions become one ZADD per sorted set (a removal cancels a
-// gathered addition). Notable sets keep every message of their day (Notable reads
-// the top of each day only): a set trimmed to its most extreme entries could not be
-// refilled when those are deleted, and the contract asks for the 50 most extreme of
-// what is left. A batch of a few hundred
-// messages so costs two calls per message (read and write its record) plus a few per
-// key. The script is atomic, so readers never see half a batch.
+// revisions; read back from their staged records) and of the records they replace,
+// which are rare, so the common message needs no JSON decoding here (decoding a
+// message's counters cost more than all its Redis commands). Index additions become
+// one ZADD per sorted set (a removal cancels a gathered addition). Notable sets keep
+// every message of their day (Notable reads the top of each day only): a set trimmed
+// to its most extreme entries could not be refilled when those are deleted, and the
+// contract asks for the 50 most extreme of what is left. The script is atomic, so
+// readers never see half a batch.
 //
 // A script may only touch declared keys. When an item's old record names a key the
 // caller did not declare (an edit moved the message to another hour, account or day),
@@ -191,18 +200,18 @@ const applyFields = 19
 // older ones are covered once BuildAccountDays has run.
 //
 // KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4] the
-// account-days marker, KEYS[5] the account-weeks marker, KEYS[6..] every record and
-// every key of the items' new (and, when known, old) index specs.
+// account-days marker, KEYS[5] the account-weeks marker, KEYS[6..] every record,
+// staged record and key of the items' new (and, when known, old) index specs.
 // ARGV[1] JSON [[rollup or account-day key, bucket ("" for an account day),
 // {counter: total}], ...] over the puts, then
-// applyFields per item: "put" or "del", message key,
-// revision, stamp, stored JSON, contributions JSON, time score, bucket, sentiment
-// score, account, index spec JSON (as stored), record key, rollup key, then the time
-// indexes (all, account, channel; "" when none), the notable set ("" when none; its
-// role is "n-" or "n+" by the sign of the score), the account day ("" when none)
-// and the account week's time index ("" when none). (Records applied before
-// 2026-12-02 also name their author's time index, fb:{ws}:au:<author>, in their
-// spec, with role "t": replacing or deleting one removes it from there.)
+// applyFields per item: "put" or "del", message key, revision, stamp, the staged
+// record's key ("" for a delete), time score, bucket, sentiment score, account,
+// record key, rollup key, then the time indexes (all, account, channel; "" when
+// none), the notable set ("" when none; its role is "n-" or "n+" by the sign of the
+// score), the account day ("" when none) and the account week's time index (""
+// when none). (Records applied before 2026-12-02 also name their author's time
+// index, fb:{ws}:au:<author>, in their spec, with role "t": replacing or deleting
+// one removes it from there.)
 // Returns {changed, {item, missing keys...}, ...} with items numbered from 0.
 var applyScript = redis.NewScript(`
 -- the declared keys as a set, built on first use: only an item that replaces a
@@ -284,25 +293,29 @@ local out = {0}
 local item = 0
 for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   local kind, member, rev, stamp = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]
-  local rec = ARGV[b+11]
+  local staged, rec = ARGV[b+4], ARGV[b+9]
   local go
   if kind == 'put' then go = latest[item + 1] == rev else go = latest[item + 1] == '` + tombstone + `' end
-  local old
-  if go then
-    old = redis.call('HMGET', rec, 's', 'c', 'k', 'b')
-    if not old[1] then
-      if kind == 'del' then go = false end
-    elseif old[1] == stamp and kind == 'put' then
-      go = false
-    end
-  end
-  local oldspec = {}
+  local old, fresh
   if blocked[member] then
     -- an earlier item of this message waits for a retry: so do the later ones,
     -- to be applied after it, in their order
     out[#out + 1] = {item}
     go = false
-  elseif go and old[3] then
+  elseif go then
+    if kind == 'put' and redis.call('RENAMENX', staged, rec) == 1 then
+      fresh = true -- the message's first record, moved into place
+    else
+      old = redis.call('HMGET', rec, 's', 'c', 'k', 'b')
+      if not old[1] then
+        if kind == 'del' then go = false end
+      elseif old[1] == stamp and kind == 'put' then
+        go = false
+      end
+    end
+  end
+  local oldspec = {}
+  if go and old and old[3] then
     oldspec = cjson.decode(old[3])
     local missing = {item}
     for _, e in ipairs(oldspec) do
@@ -315,10 +328,12 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     end
   end
   if not go then
-    -- the totals counted this put: take it out again
     if kind == 'put' then
-      add(ARGV[b+12], ARGV[b+7], ARGV[b+5], -1)
-      if ARGV[b+17] ~= '' then addacct(ARGV[b+17], ARGV[b+5], -1) end
+      -- the totals counted this put: take it out again
+      local contrib = redis.call('HGET', staged, 'c')
+      add(ARGV[b+10], ARGV[b+6], contrib, -1)
+      if ARGV[b+15] ~= '' then addacct(ARGV[b+15], contrib, -1) end
+      redis.call('DEL', staged)
     end
   else
     for _, e in ipairs(oldspec) do
@@ -333,28 +348,28 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     if kind == 'del' then
       redis.call('DEL', rec)
     else
-      local score = ARGV[b+6]
+      local score = ARGV[b+5]
+      zadd(ARGV[b+11], score, member)
+      if wholeacct and ARGV[b+12] ~= '' then zadd(ARGV[b+12], score, member) end
       zadd(ARGV[b+13], score, member)
-      if wholeacct and ARGV[b+14] ~= '' then zadd(ARGV[b+14], score, member) end
-      zadd(ARGV[b+15], score, member)
-      compact[ARGV[b+15]] = '-inf'
-      if ARGV[b+18] ~= '' then
-        zadd(ARGV[b+18], score, member)
-        compact[ARGV[b+18]] = '-inf'
+      compact[ARGV[b+13]] = '-inf'
+      if ARGV[b+16] ~= '' then
+        zadd(ARGV[b+16], score, member)
+        compact[ARGV[b+16]] = '-inf'
       end
-      local nkey = ARGV[b+16]
+      local nkey = ARGV[b+14]
       if nkey ~= '' then
-        zadd(nkey, ARGV[b+8], member)
+        zadd(nkey, ARGV[b+7], member)
         -- the big-index member goes where the reads of a notable set end: after the
         -- most negative of a negative set, before the most positive of a positive one
-        if string.byte(ARGV[b+8], 1) == 45 then compact[nkey] = '+inf' else compact[nkey] = '-inf' end
+        if string.byte(ARGV[b+7], 1) == 45 then compact[nkey] = '+inf' else compact[nkey] = '-inf' end
       end
-      local acct = ARGV[b+9]
+      local acct = ARGV[b+8]
       if acct ~= '' and not accts[acct] then
         accts[acct] = true
         aorder[#aorder + 1] = acct
       end
-      redis.call('HSET', rec, 's', stamp, 'd', ARGV[b+4], 'c', ARGV[b+5], 'k', ARGV[b+10], 'b', ARGV[b+7])
+      if not fresh then redis.call('RENAME', staged, rec) end
     end
     out[1] = out[1] + 1
   end

@@ -203,6 +203,7 @@ func (s *Store) ws(workspace string) wsKeys {
 func (k wsKeys) log() string                { return string(k) + ":log" }
 func (k wsKeys) latest() string             { return string(k) + ":latest" }
 func (k wsKeys) rec(msgKey string) string   { return string(k) + ":m:" + msgKey }
+func (k wsKeys) staged(item int) string     { return string(k) + ":st:" + strconv.Itoa(item) }
 func (k wsKeys) rollup(bucket int64) string { return string(k) + ":r:" + strconv.FormatInt(bucket, 10) }
 func (k wsKeys) buckets() string            { return string(k) + ":rb" }
 func (k wsKeys) timeAll() string            { return string(k) + ":t" }
