@@ -114,7 +114,9 @@ type applyItem struct {
 	ws     wsKeys
 	member string // the message key (record key, so unique across workspaces)
 	keys   []string
-	args   []any
+	args   []any // all but the last of its applyFields arguments
+	// The keys it names (see applyScript), "" for none; all of them are in keys.
+	refs [applyRefs]string
 	// A put's new record (HSET field-value pairs), staged before the script.
 	record []any
 	// A put's rollup key, bucket and contributions, summed per script in Go.
@@ -126,11 +128,18 @@ type applyItem struct {
 	acctContrib map[string]int64
 }
 
+// applyRefs is how many keys an apply item names by reference (see applyScript).
+const applyRefs = 9
+
+// maxApplyKeys bounds the keys of one apply script: a reference is two bytes. (A
+// chunk of applyChunk items declares about 2,000.)
+const maxApplyKeys = 1<<16 - 1 - 64
+
 // applyBatch is one apply script being built.
 type applyBatch struct {
 	ws      wsKeys
 	keys    []string
-	seen    map[string]bool
+	seen    map[string]int // key -> its position in KEYS, from 1
 	args    []any
 	members []int
 	staged  []stagedRecord
@@ -149,24 +158,32 @@ type stagedRecord struct {
 // add appends item i (c) to the script: its keys, its arguments and, for a put, its
 // staged record and its counters to the rollup totals.
 func (sc *applyBatch) add(c applyItem, i int) {
-	for _, k := range c.keys {
-		if !sc.seen[k] {
-			sc.seen[k] = true
+	declare := func(k string) {
+		if sc.seen[k] == 0 {
 			sc.keys = append(sc.keys, k)
+			sc.seen[k] = len(sc.keys)
 		}
 	}
+	for _, k := range c.keys {
+		declare(k)
+	}
+	refs := c.refs
 	if c.record != nil {
 		// i is unique within the Apply call, and the call's transaction moves or
 		// deletes every staged record it writes: no other call sees the key
-		st := c.ws.staged(i)
-		sc.keys = append(sc.keys, st)
-		sc.staged = append(sc.staged, stagedRecord{key: st, fields: c.record})
-		at := len(sc.args)
-		sc.args = append(sc.args, c.args...)
-		sc.args[at+4] = st
-	} else {
-		sc.args = append(sc.args, c.args...)
+		refs[1] = c.ws.staged(i)
+		declare(refs[1])
+		sc.staged = append(sc.staged, stagedRecord{key: refs[1], fields: c.record})
 	}
+	enc := make([]byte, 0, 2*applyRefs)
+	for _, k := range refs {
+		n := 0
+		if k != "" {
+			n = sc.seen[k]
+		}
+		enc = append(enc, byte(n>>8), byte(n))
+	}
+	sc.args = append(append(sc.args, c.args...), enc)
 	sc.members = append(sc.members, i)
 	if c.rollup != "" {
 		t := sc.totals[c.rollup]
@@ -211,11 +228,11 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 			continue
 		}
 		sc := open[c.ws]
-		if sc == nil || len(sc.members) >= applyChunk {
+		if sc == nil || len(sc.members) >= applyChunk || len(sc.keys) >= maxApplyKeys {
 			sc = &applyBatch{
 				ws:      c.ws,
 				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctDays(), c.ws.acctWeeks()},
-				seen:    map[string]bool{},
+				seen:    map[string]int{},
 				totals:  map[string]map[string]int64{},
 				buckets: map[string]string{},
 			}
@@ -307,9 +324,8 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	rec := k.rec(key)
 	switch ev.Kind {
 	case feedbackbot.EventDelete:
-		return applyItem{ws: k, member: rec, keys: []string{rec}, args: []any{
-			"del", key, "", "", "", "0", "0", "0", "", rec, "", "", "", "", "", "", "",
-		}}, nil
+		return applyItem{ws: k, member: rec, keys: []string{rec}, refs: [applyRefs]string{rec},
+			args: []any{"del", key, "", "", "0", "0", "0", ""}}, nil
 	case feedbackbot.EventPut:
 	default:
 		return applyItem{}, invalid("entry %q has unknown event kind %q", it.Entry.ID, ev.Kind)
@@ -372,11 +388,11 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions,
 		acctDay: acctDay, acctContrib: acctContrib,
 		record: []any{"s", stamp, "d", data, "c", contrib, "k", specJSON, "b", bucket},
+		// (the staged record's key is the script's: see applyBatch.add)
+		refs: [applyRefs]string{rec, "", rollup, timeAll, timeAccount, timeChannel, notable, acctDay, acctWeek},
 		args: []any{
-			"put", key, rev, stamp, "", // (the staged record's key: see applyBatch.add)
-			strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
-			strconv.FormatFloat(score, 'g', -1, 64), m.Account, rec,
-			rollup, timeAll, timeAccount, timeChannel, notable, acctDay, acctWeek,
+			"put", key, rev, stamp, strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
+			strconv.FormatFloat(score, 'g', -1, 64), m.Account,
 		}}, nil
 }
 

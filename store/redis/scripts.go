@@ -152,7 +152,7 @@ return out
 `)
 
 // applyFields is how many ARGV fields applyScript takes per item.
-const applyFields = 17
+const applyFields = 9
 
 // applyScript applies a batch of analysed log entries of one workspace to derived
 // state, each exactly once.
@@ -204,12 +204,16 @@ const applyFields = 17
 // staged record and key of the items' new (and, when known, old) index specs.
 // ARGV[1] JSON [[rollup or account-day key, bucket ("" for an account day),
 // {counter: total}], ...] over the puts, then
-// applyFields per item: "put" or "del", message key, revision, stamp, the staged
-// record's key ("" for a delete), time score, bucket, sentiment score, account,
-// record key, rollup key, then the time indexes (all, account, channel; "" when
-// none), the notable set ("" when none; its role is "n-" or "n+" by the sign of the
-// score), the account day ("" when none) and the account week's time index (""
-// when none). (Records applied before 2026-12-02 also name their author's time
+// applyFields per item: "put" or "del", message key, revision, stamp, time score,
+// bucket, sentiment score, account, and the item's keys as references into KEYS
+// (two bytes each, big-endian, 0 for none; see applyKeyRefs): its record, its staged
+// record (none for a delete), rollup, then the time indexes (all, account, channel),
+// the notable set (its role is "n-" or "n+" by the sign of the score), the account
+// day and the account week's time index (none where there is no account). A key is
+// sent once a script however many items name it: each argument a script receives
+// is copied into a Lua string and hashed, and the keys were half a message's
+// arguments (bench rediscost: 173,379 instructions a message with keys by name,
+// 165,645 by reference; an import's 213,617 and 206,601). (Records applied before 2026-12-02 also name their author's time
 // index, fb:{ws}:au:<author>, in their spec, with role "t": replacing or deleting
 // one removes it from there.)
 // Returns {changed, {item, missing keys...}, ...} with items numbered from 0.
@@ -284,6 +288,13 @@ local function zrem(key, member)
     sorder[#sorder + 1] = key
   end
 end
+-- an item's keys, from its references: two bytes each, a position in KEYS (0: none)
+local function refs(r)
+  local a1, a2, b1, b2, c1, c2, d1, d2, e1, e2, f1, f2, g1, g2, h1, h2, i1, i2 = string.byte(r, 1, 18)
+  return KEYS[a1 * 256 + a2] or '', KEYS[b1 * 256 + b2] or '', KEYS[c1 * 256 + c2] or '',
+    KEYS[d1 * 256 + d2] or '', KEYS[e1 * 256 + e2] or '', KEYS[f1 * 256 + f2] or '',
+    KEYS[g1 * 256 + g2] or '', KEYS[h1 * 256 + h2] or '', KEYS[i1 * 256 + i2] or ''
+end
 local blocked = {}
 local members = {}
 for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do members[#members + 1] = ARGV[b+1] end
@@ -293,7 +304,7 @@ local out = {0}
 local item = 0
 for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   local kind, member, rev, stamp = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]
-  local staged, rec = ARGV[b+4], ARGV[b+9]
+  local rec, staged, rollup, tall, tacct, tchan, nkey, aday, aweek = refs(ARGV[b+8])
   local go
   if kind == 'put' then go = latest[item + 1] == rev else go = latest[item + 1] == '` + tombstone + `' end
   local old, fresh
@@ -331,8 +342,8 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     if kind == 'put' then
       -- the totals counted this put: take it out again
       local contrib = redis.call('HGET', staged, 'c')
-      add(ARGV[b+10], ARGV[b+6], contrib, -1)
-      if ARGV[b+15] ~= '' then addacct(ARGV[b+15], contrib, -1) end
+      add(rollup, ARGV[b+5], contrib, -1)
+      if aday ~= '' then addacct(aday, contrib, -1) end
       redis.call('DEL', staged)
     end
   else
@@ -348,23 +359,22 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     if kind == 'del' then
       redis.call('DEL', rec)
     else
-      local score = ARGV[b+5]
-      zadd(ARGV[b+11], score, member)
-      if wholeacct and ARGV[b+12] ~= '' then zadd(ARGV[b+12], score, member) end
-      zadd(ARGV[b+13], score, member)
-      compact[ARGV[b+13]] = '-inf'
-      if ARGV[b+16] ~= '' then
-        zadd(ARGV[b+16], score, member)
-        compact[ARGV[b+16]] = '-inf'
+      local score = ARGV[b+4]
+      zadd(tall, score, member)
+      if wholeacct and tacct ~= '' then zadd(tacct, score, member) end
+      zadd(tchan, score, member)
+      compact[tchan] = '-inf'
+      if aweek ~= '' then
+        zadd(aweek, score, member)
+        compact[aweek] = '-inf'
       end
-      local nkey = ARGV[b+14]
       if nkey ~= '' then
-        zadd(nkey, ARGV[b+7], member)
+        zadd(nkey, ARGV[b+6], member)
         -- the big-index member goes where the reads of a notable set end: after the
         -- most negative of a negative set, before the most positive of a positive one
-        if string.byte(ARGV[b+7], 1) == 45 then compact[nkey] = '+inf' else compact[nkey] = '-inf' end
+        if string.byte(ARGV[b+6], 1) == 45 then compact[nkey] = '+inf' else compact[nkey] = '-inf' end
       end
-      local acct = ARGV[b+8]
+      local acct = ARGV[b+7]
       if acct ~= '' and not accts[acct] then
         accts[acct] = true
         aorder[#aorder + 1] = acct
