@@ -2,6 +2,7 @@ package feedbackbot
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,20 +64,41 @@ func SplitCounter(name string) (dim, key, counter string, ok bool) {
 // Every store uses it, so both backends count exactly the same things; removing a
 // message (edit, delete, re-analysis) subtracts the same map.
 func Contributions(m *Message, t *Tags) map[string]int64 {
-	// A customer message has up to 15 counters and 3 a theme: sized once, not grown.
-	c := make(map[string]int64, 15+3*len(t.Themes))
-	c[CntMessages] = 1
+	cs := AppendContributions(make([]Counter, 0, 15+3*len(t.Themes)), m, t)
+	c := make(map[string]int64, len(cs))
+	for _, x := range cs {
+		c[x.Name] = x.Value
+	}
+	return c
+}
+
+// Counter is one named rollup counter and its value.
+type Counter struct {
+	Name  string
+	Value int64
+}
+
+// AppendContributions appends the counters of Contributions to dst, each name once and
+// none zero, in no promised order: the same counters without building a map (a
+// store's apply path computes them for every message).
+func AppendContributions(dst []Counter, m *Message, t *Tags) []Counter {
+	add := func(name string, v int64) {
+		if v != 0 {
+			dst = append(dst, Counter{name, v})
+		}
+	}
+	add(CntMessages, 1)
 	switch m.Role {
 	case RoleStaff:
-		c[CntStaff] = 1
-		c[CounterName(DimChannel, m.Channel, CntStaff)] = 1
+		add(CntStaff, 1)
+		add(CounterName(DimChannel, m.Channel, CntStaff), 1)
 		if m.Account != "" {
-			c[CounterName(DimAccount, m.Account, CntStaff)] = 1
+			add(CounterName(DimAccount, m.Account, CntStaff), 1)
 		}
-		return c
+		return dst
 	case RoleBot:
-		c[CntBot] = 1
-		return c
+		add(CntBot, 1)
+		return dst
 	}
 	label := t.Sentiment.Label
 	if label == "" {
@@ -94,36 +116,41 @@ func Contributions(m *Message, t *Tags) map[string]int64 {
 	sc := clamp(t.Sentiment.Score, -1, 1)
 	score := int64(math.Round(sc * 1000))
 	sq := int64(math.Round(sc * sc * 1000))
-	c[CntCustomer] = 1
-	c[lc] = 1
-	c[CntScoreMilli] = score
-	c[CntScoreSqMilli] = sq
+	add(CntCustomer, 1)
+	add(lc, 1)
+	add(CntScoreMilli, score)
+	add(CntScoreSqMilli, sq)
 	if t.NeedsReply {
-		c[CntNeedsReply] = 1
+		add(CntNeedsReply, 1)
 	}
 	if t.Intent != "" {
-		c[CounterName(DimIntent, string(t.Intent), CntCustomer)] = 1
+		add(CounterName(DimIntent, string(t.Intent), CntCustomer), 1)
 	}
-	for _, th := range t.Themes {
-		c[CounterName(DimTheme, th, CntCustomer)] = 1
-		c[CounterName(DimTheme, th, lc)] = 1
-		c[CounterName(DimTheme, th, CntScoreMilli)] = score
+	for i, th := range t.Themes {
+		if slices.Contains(t.Themes[:i], th) {
+			continue // a theme counts once
+		}
+		p := dimPrefix(DimTheme, th)
+		add(p+CntCustomer, 1)
+		add(p+lc, 1)
+		add(p+CntScoreMilli, score)
 	}
-	for _, d := range [][2]string{{DimChannel, m.Channel}, {DimAccount, m.Account}} {
+	for _, d := range [2][2]string{{DimChannel, m.Channel}, {DimAccount, m.Account}} {
 		if d[1] == "" {
 			continue
 		}
-		c[CounterName(d[0], d[1], CntCustomer)] = 1
-		c[CounterName(d[0], d[1], lc)] = 1
-		c[CounterName(d[0], d[1], CntScoreMilli)] = score
-		c[CounterName(d[0], d[1], CntScoreSqMilli)] = sq
+		p := dimPrefix(d[0], d[1])
+		add(p+CntCustomer, 1)
+		add(p+lc, 1)
+		add(p+CntScoreMilli, score)
+		add(p+CntScoreSqMilli, sq)
 	}
-	for k, v := range c {
-		if v == 0 {
-			delete(c, k)
-		}
-	}
-	return c
+	return dst
+}
+
+// dimPrefix is CounterName(dim, key, "").
+func dimPrefix(dim, key string) string {
+	return dim + counterSep + strings.ReplaceAll(key, counterSep, "/") + counterSep
 }
 
 func clamp(x, lo, hi float64) float64 {

@@ -33,11 +33,27 @@ func TestContributions(t *testing.T) {
 			map[string]int64{"n": 1, "staff": 1, "ch|C1|staff": 1, "acct|A1|staff": 1}},
 		{"bot", feedbackbot.Message{Role: feedbackbot.RoleBot, Channel: "C1"}, feedbackbot.Tags{},
 			map[string]int64{"n": 1, "bot": 1}},
+		{"a theme twice counts once; a separator in a key is replaced",
+			feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C|1"},
+			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: 0.5}, Themes: []string{"docs", "docs"}},
+			map[string]int64{"n": 1, "cust": 1, "pos": 1, "score_milli": 500, "score_sq_milli": 250,
+				"theme|docs|cust": 1, "theme|docs|pos": 1, "theme|docs|score_milli": 500,
+				"ch|C/1|cust": 1, "ch|C/1|pos": 1, "ch|C/1|score_milli": 500, "ch|C/1|score_sq_milli": 250}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := feedbackbot.Contributions(&tt.m, &tt.tags); !maps.Equal(got, tt.want) {
 				t.Errorf("Contributions = %v\nwant %v", got, tt.want)
+			}
+			got := map[string]int64{}
+			for _, c := range feedbackbot.AppendContributions(nil, &tt.m, &tt.tags) {
+				if _, dup := got[c.Name]; dup || c.Value == 0 {
+					t.Errorf("AppendContributions gives %s again or zero (%d)", c.Name, c.Value)
+				}
+				got[c.Name] = c.Value
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("AppendContributions = %v\nwant %v", got, tt.want)
 			}
 		})
 	}
@@ -50,5 +66,16 @@ func BenchmarkContributions(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		feedbackbot.Contributions(&m, &tags)
+	}
+}
+
+func BenchmarkAppendContributions(b *testing.B) {
+	m := feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C0123", Account: "acct-42"}
+	tags := feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Label: feedbackbot.Negative, Score: -0.62},
+		Themes: []string{"billing", "support"}, Intent: feedbackbot.IntentComplaint, NeedsReply: true}
+	b.ReportAllocs()
+	buf := make([]feedbackbot.Counter, 0, 32)
+	for b.Loop() {
+		buf = feedbackbot.AppendContributions(buf[:0], &m, &tags)
 	}
 }

@@ -170,23 +170,39 @@ func AccountKey(account string) string {
 // by the counter alone, and the account's name as the counters spell it ("" when
 // there are none): what AccountDays keeps per day.
 func AccountCounters(c map[string]int64) (account string, out map[string]int64) {
-	const prefix = feedbackbot.DimAccount + "|" // CounterName's layout, without allocating
 	for name, v := range c {
-		rest, ok := strings.CutPrefix(name, prefix)
-		if !ok {
-			continue
+		if key, cnt, ok := accountCounter(name); ok {
+			if out == nil {
+				out = make(map[string]int64, 8)
+			}
+			account = key
+			out[cnt] += v
 		}
-		key, cnt, ok := strings.Cut(rest, "|")
-		if !ok {
-			continue
-		}
-		if out == nil {
-			out = make(map[string]int64, 8)
-		}
-		account = key
-		out[cnt] += v
 	}
 	return account, out
+}
+
+// AppendAccountCounters is AccountCounters of feedbackbot.AppendContributions's
+// counters (each name once), appended to dst.
+func AppendAccountCounters(dst, cs []feedbackbot.Counter) (account string, out []feedbackbot.Counter) {
+	for _, c := range cs {
+		if key, cnt, ok := accountCounter(c.Name); ok {
+			account = key
+			dst = append(dst, feedbackbot.Counter{Name: cnt, Value: c.Value})
+		}
+	}
+	return account, dst
+}
+
+// accountCounter splits an account-dimension counter name into the account as
+// names spell it and the counter.
+func accountCounter(name string) (account, counter string, ok bool) {
+	const prefix = feedbackbot.DimAccount + "|" // CounterName's layout, without allocating
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, "|")
 }
 
 // People serves a person's privacy rights over what the store holds about them in one

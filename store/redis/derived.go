@@ -122,10 +122,10 @@ type applyItem struct {
 	// A put's rollup key, bucket and contributions, summed per script in Go.
 	rollup  string
 	bucket  string
-	contrib map[string]int64
+	contrib []feedbackbot.Counter
 	// Its account day's key and counters (none without an account).
 	acctDay     string
-	acctContrib map[string]int64
+	acctContrib []feedbackbot.Counter
 }
 
 // applyRefs is how many keys an apply item names by reference (see applyScript).
@@ -193,8 +193,8 @@ func (sc *applyBatch) add(c applyItem, i int) {
 			sc.buckets[c.rollup] = c.bucket
 			sc.order = append(sc.order, c.rollup)
 		}
-		for k, v := range c.contrib {
-			t[k] += v
+		for _, x := range c.contrib {
+			t[x.Name] += x.Value
 		}
 	}
 	if c.acctDay != "" {
@@ -205,8 +205,8 @@ func (sc *applyBatch) add(c applyItem, i int) {
 			sc.buckets[c.acctDay] = ""
 			sc.order = append(sc.order, c.acctDay)
 		}
-		for k, v := range c.acctContrib {
-			t[k] += v
+		for _, x := range c.acctContrib {
+			t[x.Name] += x.Value
 		}
 	}
 }
@@ -340,8 +340,8 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	if err != nil {
 		return applyItem{}, fmt.Errorf("encode message: %w", err)
 	}
-	contributions := feedbackbot.Contributions(&m, &tags)
-	contrib := appendCounters(nil, contributions)
+	contributions := feedbackbot.AppendContributions(make([]feedbackbot.Counter, 0, 24), &m, &tags)
+	contrib := appendCounterList(nil, contributions)
 	start := feedbackbot.BucketStart(m.Time).Unix()
 	bucket, rollup := strconv.FormatInt(start, 10), k.rollup(start)
 	timeAll, timeAccount, timeChannel := k.timeAll(), "", k.timeChannel(m.Channel)
@@ -355,7 +355,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	// Append keeps, and their times from the workspace's time index (AuthorMessages).
 	spec = append(spec, [2]string{timeChannel, "t"})
 	d := m.Time.UTC().Truncate(day)
-	acct, acctContrib := store.AccountCounters(contributions)
+	acct, acctContrib := store.AppendAccountCounters(nil, contributions)
 	acctDay := ""
 	if acctContrib != nil {
 		acctDay = k.acctDay(d.Unix(), acct)

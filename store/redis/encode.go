@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/feedbackbot/feedbackbot"
 )
 
 // appendCounters appends counters as a JSON object. It is what json.Marshal of the
@@ -12,15 +14,35 @@ import (
 func appendCounters(b []byte, counters map[string]int64) []byte {
 	b = slices.Grow(b, 40*len(counters)+2)
 	b = append(b, '{')
-	first := true
 	for k, v := range counters {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, v, 10)
+		b = appendCounter(b, k, v)
+	}
+	return closeObject(b)
+}
+
+// appendCounterList is appendCounters of a list of counters, each name once.
+func appendCounterList(b []byte, counters []feedbackbot.Counter) []byte {
+	b = slices.Grow(b, 40*len(counters)+2)
+	b = append(b, '{')
+	for _, c := range counters {
+		b = appendCounter(b, c.Name, c.Value)
+	}
+	return closeObject(b)
+}
+
+// appendCounter appends "name":v and a comma.
+func appendCounter(b []byte, name string, v int64) []byte {
+	b = appendJSONString(b, name)
+	b = append(b, ':')
+	return append(strconv.AppendInt(b, v, 10), ',')
+}
+
+// closeObject ends an object of appendCounter's members: the last comma becomes
+// the closing brace.
+func closeObject(b []byte) []byte {
+	if b[len(b)-1] == ',' {
+		b[len(b)-1] = '}'
+		return b
 	}
 	return append(b, '}')
 }
@@ -32,6 +54,17 @@ func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < len(s); {
+		// a run of bytes that need no escaping (all of most keys and counter
+		// names) is appended at once
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] < utf8.RuneSelf && s[j] != '"' && s[j] != '\\' {
+			j++
+		}
+		if j > i {
+			b = append(b, s[i:j]...)
+			i = j
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {

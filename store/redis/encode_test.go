@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"maps"
 	"testing"
+
+	"github.com/feedbackbot/feedbackbot"
 )
 
 func TestAppendCounters(t *testing.T) {
@@ -26,6 +28,18 @@ func TestAppendCounters(t *testing.T) {
 		}
 		if !maps.Equal(got, wantBack) {
 			t.Errorf("appendCounters(%v) decodes to %v, encoding/json's to %v", want, got, wantBack)
+		}
+		var list []feedbackbot.Counter
+		for k, v := range want {
+			list = append(list, feedbackbot.Counter{Name: k, Value: v})
+		}
+		enc = appendCounterList(nil, list)
+		got = nil
+		if err := json.Unmarshal(enc, &got); err != nil {
+			t.Fatalf("appendCounterList(%v) = %s: not JSON: %v", list, enc, err)
+		}
+		if !maps.Equal(got, wantBack) {
+			t.Errorf("appendCounterList(%v) decodes to %v, encoding/json's to %v", list, got, wantBack)
 		}
 	}
 }
