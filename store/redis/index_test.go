@@ -31,28 +31,9 @@ func TestBigIndexIsASkipList(t *testing.T) {
 	// apply appends evs, then applies and acknowledges the log batch at a time.
 	apply := func(batch int, evs ...feedbackbot.Event) {
 		t.Helper()
-		if _, err := s.Append(ctx, evs...); err != nil {
-			t.Fatal(err)
-		}
-		for {
-			es, err := s.Read(ctx, "w", batch, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(es) == 0 {
-				return
-			}
-			items := make([]store.Applied, len(es))
-			for i, e := range es {
-				items[i] = store.Applied{Entry: e, Tags: storetest.Tags(-0.5, "v1", "performance")}
-			}
-			if _, err := s.Apply(ctx, items...); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Ack(ctx, es...); err != nil {
-				t.Fatal(err)
-			}
-		}
+		storetest.AppendApplyBatches(ctx, t, s, evs, batch, func(int) feedbackbot.Tags {
+			return storetest.Tags(-0.5, "v1", "performance")
+		})
 	}
 	var puts []feedbackbot.Event
 	for _, m := range append(big, small...) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/store"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/storetest"
 )
@@ -24,27 +23,12 @@ func TestBigRollupIsAHashTable(t *testing.T) {
 			storetest.Base.Add(time.Duration(i)*time.Second))
 		events = append(events, storetest.Put(m))
 	}
-	if _, err := s.Append(ctx, events...); err != nil {
-		t.Fatal(err)
-	}
-	apply := func() {
+	// apply appends evs, then applies and acknowledges them.
+	apply := func(evs []feedbackbot.Event) {
 		t.Helper()
-		es, err := s.Read(ctx, "w", 1000, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		items := make([]store.Applied, len(es))
-		for i, e := range es {
-			items[i] = store.Applied{Entry: e, Tags: storetest.Tags(-0.5, "v1", "performance")}
-		}
-		if _, err := s.Apply(ctx, items...); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Ack(ctx, es...); err != nil {
-			t.Fatal(err)
-		}
+		storetest.AppendApplyAll(ctx, t, s, evs, func(int) feedbackbot.Tags { return storetest.Tags(-0.5, "v1", "performance") })
 	}
-	apply()
+	apply(events)
 	hour := storetest.Base.Truncate(time.Hour)
 	key := fmt.Sprintf("%s:{W1}:r:%d", prefix, hour.Unix())
 	if enc, err := client.ObjectEncoding(ctx, key).Result(); err != nil || enc != "hashtable" {
@@ -66,10 +50,7 @@ func TestBigRollupIsAHashTable(t *testing.T) {
 	for _, ev := range events {
 		dels = append(dels, storetest.Delete(ev.Message))
 	}
-	if _, err := s.Append(ctx, dels...); err != nil {
-		t.Fatal(err)
-	}
-	apply()
+	apply(dels)
 	if rs, err := s.Rollups(ctx, "W1", hour, hour.Add(time.Hour)); err != nil || len(rs) != 0 {
 		t.Errorf("Rollups after deleting every message = %v, %v; want none", rs, err)
 	}

@@ -13,11 +13,17 @@ import (
 // and acknowledged.
 func AppendApplyAll(ctx context.Context, t testing.TB, s store.Store, events []feedbackbot.Event, tags func(i int) feedbackbot.Tags) {
 	t.Helper()
+	AppendApplyBatches(ctx, t, s, events, 500, tags)
+}
+
+// AppendApplyBatches is AppendApplyAll reading batch entries at a time.
+func AppendApplyBatches(ctx context.Context, t testing.TB, s store.Store, events []feedbackbot.Event, batch int, tags func(i int) feedbackbot.Tags) {
+	t.Helper()
 	if _, err := s.Append(ctx, events...); err != nil {
 		t.Fatal(err)
 	}
 	for applied := 0; applied < len(events); {
-		es, err := s.Read(ctx, "w", 500, 0)
+		es, err := s.Read(ctx, "w", batch, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
