@@ -43,6 +43,7 @@ type layerFile struct {
 // combiner applies a loaded layer file.
 type combiner struct {
 	sent, intent *layer.Model
+	both         *layer.Pair // sent and intent, scored in one pass
 	threshold    float64
 	gate, toNeg  bool
 	hashBits     int
@@ -70,7 +71,11 @@ func loadLayer(data []byte) (*combiner, error) {
 			return nil, fmt.Errorf("layer: unknown sentiment class %q", c)
 		}
 	}
-	return &combiner{sent: f.Sentiment, intent: f.Intent, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}, nil
+	both, err := layer.NewPair(f.Sentiment, f.Intent)
+	if err != nil {
+		return nil, err
+	}
+	return &combiner{sent: f.Sentiment, intent: f.Intent, both: both, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}, nil
 }
 
 // labelScore is a score inside each label's interval.
@@ -200,17 +205,18 @@ func features(dst []layer.Feature, hashBits, charGrams int, low, stems []string,
 		prev = h
 	}
 	if charGrams > 0 {
+		// each word as "<word>", in a buffer on the stack (a longer word, rare, on
+		// the heap), so the grams' loop reads bytes without testing for the ends
+		var buf [64]byte
 		for _, w := range low {
-			for i := 0; i+charGrams <= len(w)+2; i++ {
+			g := buf[:0]
+			if len(w)+2 > len(buf) {
+				g = make([]byte, 0, len(w)+2)
+			}
+			g = append(append(append(g, '<'), w...), '>')
+			for i := 0; i+charGrams <= len(g); i++ {
 				h := uint32(offset32 ^ 0x5bd1e995)
-				for j := i; j < i+charGrams; j++ {
-					c := byte('<')
-					switch {
-					case j == len(w)+1:
-						c = '>'
-					case j > 0:
-						c = w[j-1]
-					}
+				for _, c := range g[i : i+charGrams] {
 					h ^= uint32(c)
 					h *= prime32
 				}
@@ -241,13 +247,13 @@ func hashString(h uint32, s string) uint32 {
 // or negative the layer's own P(positive) - P(negative), at least 0.051 from 0),
 // and emotions that contradict the new label are dropped.
 func (c *combiner) apply(x []layer.Feature, s feedbackbot.Sentiment, product bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
-	var p [8]float64
-	k := c.sent.Probs(x, p[:])
+	var p, pi [8]float64
+	k, ki := c.both.Logits(x, p[:], pi[:])
+	layer.Softmax(p[:len(c.sent.Classes)], k)
 	lab := feedbackbot.SentimentLabel(c.sent.Classes[k])
 	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) {
 		s = moveTo(s, lab, c.sent.Classes, p[:])
 	}
-	ki := c.intent.Logits(x, p[:])
 	return s, feedbackbot.Intent(c.intent.Classes[ki])
 }
 

@@ -77,14 +77,108 @@ func (m *Model) Check(names []string, hashBits int) error {
 // and returns the most likely class.
 func (m *Model) Probs(x []Feature, out []float64) int {
 	best := m.Logits(x, out)
-	top := out[best]
+	Softmax(out[:len(m.Classes)], best)
+	return best
+}
+
+// Softmax turns logits into probabilities in place; best is the index of the
+// largest logit (as Logits returns it).
+func Softmax(logits []float64, best int) {
+	top := logits[best]
 	sum := 0.0
-	for k := range m.W {
-		out[k] = math.Exp(out[k] - top)
-		sum += out[k]
+	for k := range logits {
+		logits[k] = math.Exp(logits[k] - top)
+		sum += logits[k]
 	}
-	for k := range m.W {
-		out[k] /= sum
+	for k := range logits {
+		logits[k] /= sum
+	}
+}
+
+// Pair scores two models over the same features in one pass. A message's hashed
+// features are scattered over a table of a megabyte or more, so each is a cache
+// miss; with the two models' weights of a feature side by side (a's classes, then
+// b's) each miss serves both. The logits are those of each model's own Logits, bit
+// for bit: every class sums the same products in the same order.
+type Pair struct {
+	ka, kb int
+	w      []float64
+}
+
+// NewPair interleaves the weights of a and b, which must have been checked
+// (Check) and have the same features.
+func NewPair(a, b *Model) (*Pair, error) {
+	if a.byFeature == nil || b.byFeature == nil {
+		return nil, fmt.Errorf("layer: NewPair before Check")
+	}
+	if a.Dim() != b.Dim() {
+		return nil, fmt.Errorf("layer: models of %d and %d features cannot share a pass", a.Dim(), b.Dim())
+	}
+	ka, kb := len(a.Classes), len(b.Classes)
+	k := ka + kb
+	w := make([]float64, a.Dim()*k)
+	for j := 0; j < a.Dim(); j++ {
+		copy(w[j*k:], a.byFeature[j*ka:j*ka+ka])
+		copy(w[j*k+ka:], b.byFeature[j*kb:j*kb+kb])
+	}
+	return &Pair{ka: ka, kb: kb, w: w}, nil
+}
+
+// Logits writes each model's class scores of x into outA and outB (as long as
+// each model's classes at least) and returns each one's most likely class.
+func (p *Pair) Logits(x []Feature, outA, outB []float64) (int, int) {
+	if p.ka == 3 && p.kb == 7 {
+		return p.logits37(x, outA, outB)
+	}
+	k := p.ka + p.kb
+	outA, outB = outA[:p.ka], outB[:p.kb]
+	clear(outA)
+	clear(outB)
+	for _, f := range x {
+		ws := p.w[int(f.Index)*k : int(f.Index)*k+k]
+		for c, w := range ws[:p.ka] {
+			outA[c] += w * f.Value
+		}
+		for c, w := range ws[p.ka:] {
+			outB[c] += w * f.Value
+		}
+	}
+	return argmax(outA), argmax(outB)
+}
+
+// logits37 is Logits for the shipped shape (3 sentiment classes, 7 intents) with
+// the ten sums in registers: the same products added in the same order.
+func (p *Pair) logits37(x []Feature, outA, outB []float64) (int, int) {
+	var a0, a1, a2, b0, b1, b2, b3, b4, b5, b6 float64
+	w := p.w
+	for _, f := range x {
+		i := int(f.Index) * 10
+		ws := w[i : i+10 : i+10]
+		v := f.Value
+		a0 += ws[0] * v
+		a1 += ws[1] * v
+		a2 += ws[2] * v
+		b0 += ws[3] * v
+		b1 += ws[4] * v
+		b2 += ws[5] * v
+		b3 += ws[6] * v
+		b4 += ws[7] * v
+		b5 += ws[8] * v
+		b6 += ws[9] * v
+	}
+	outA, outB = outA[:3], outB[:7]
+	outA[0], outA[1], outA[2] = a0, a1, a2
+	outB[0], outB[1], outB[2], outB[3], outB[4], outB[5], outB[6] = b0, b1, b2, b3, b4, b5, b6
+	return argmax(outA), argmax(outB)
+}
+
+// argmax is the index of the largest value, the first of equals.
+func argmax(v []float64) int {
+	best, top := 0, math.Inf(-1)
+	for k, z := range v {
+		if z > top {
+			best, top = k, z
+		}
 	}
 	return best
 }
@@ -105,13 +199,7 @@ func (m *Model) Logits(x []Feature, out []float64) int {
 			out[k] += w * f.Value
 		}
 	}
-	best, top := 0, math.Inf(-1)
-	for k, z := range out {
-		if z > top {
-			best, top = k, z
-		}
-	}
-	return best
+	return argmax(out)
 }
 
 // digits is the precision weights are written with: enough to classify exactly as

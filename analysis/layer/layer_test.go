@@ -3,6 +3,7 @@ package layer
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -97,5 +98,54 @@ func TestMarshalRoundTrip(t *testing.T) {
 	}
 	if err := back.Check(names, 2); err == nil {
 		t.Error("Check accepts a model of another hash size")
+	}
+}
+
+// randomModel is a checked model of k classes over names and hashBits with
+// pseudo-random weights.
+func randomModel(t *testing.T, r *rand.Rand, k int, names []string, hashBits int) *Model {
+	t.Helper()
+	m := &Model{Names: names, HashBits: hashBits}
+	for c := range k {
+		m.Classes = append(m.Classes, string(rune('a'+c)))
+		row := make([]float64, m.Dim())
+		for j := range row {
+			row[j] = r.NormFloat64()
+		}
+		m.W = append(m.W, row)
+	}
+	if err := m.Check(names, hashBits); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestPairIsEachModel: a pair's logits are each model's own, bit for bit, for the
+// shipped shape (3 and 7 classes, its own loop) and another.
+func TestPairIsEachModel(t *testing.T) {
+	names := []string{"bias", "a", "b"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, shape := range [][2]int{{3, 7}, {2, 4}} {
+		a, b := randomModel(t, r, shape[0], names, 6), randomModel(t, r, shape[1], names, 6)
+		p, err := NewPair(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 200 {
+			var x []Feature
+			for range r.IntN(40) {
+				x = append(x, Feature{Index: int32(r.IntN(a.Dim())), Value: r.Float64()*2 - 1})
+			}
+			wantA, wantB := make([]float64, shape[0]), make([]float64, shape[1])
+			ka, kb := a.Logits(x, wantA), b.Logits(x, wantB)
+			gotA, gotB := make([]float64, 8), make([]float64, 8)
+			ga, gb := p.Logits(x, gotA, gotB)
+			if ga != ka || gb != kb || !reflect.DeepEqual(gotA[:shape[0]], wantA) || !reflect.DeepEqual(gotB[:shape[1]], wantB) {
+				t.Fatalf("shape %v: pair %d %v / %d %v, models %d %v / %d %v", shape, ga, gotA, gb, gotB, ka, wantA, kb, wantB)
+			}
+		}
+	}
+	if _, err := NewPair(randomModel(t, r, 3, names, 6), randomModel(t, r, 7, names, 5)); err == nil {
+		t.Error("NewPair accepts models of different features")
 	}
 }
