@@ -43,7 +43,7 @@ func readExamples(t testing.TB, path string) []Example {
 	return out
 }
 
-// TestShippedLayerIsFresh: data/layer.json is exactly what training on the seven
+// TestShippedLayerIsFresh: data/layer.json is exactly what training on the nine
 // sets with DefaultLayerOptions gives (so the shipped weights can be rebuilt, and
 // a change to the rules or the features that would change them is caught).
 func TestShippedLayerIsFresh(t *testing.T) {
@@ -81,25 +81,29 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 }
 
 // TestLayerCrossValidation trains the layer on all training sets but one and
-// scores the one left out, for each of the seven, and reports the rules alone on
-// the same set. The folds' figures (engine fb-8, its layer trained on seven sets
+// scores the one left out, for each of the nine, and reports the rules alone on
+// the same set. The folds' figures (engine fb-8, its layer trained on nine sets
 // with 2^14 buckets and character 6-grams; rules alone in brackets): sentiment
-// macro-F1 chat_labelled 0.909 (0.925), chat_dev 0.951 (0.900), chat_train2 0.892
-// (0.837), chat_train3 0.810 (0.632), chat_train4 0.838 (0.676), chat_train5 0.836
-// (0.678), chat_train6 0.807 (0.617); intent accuracy 0.812 (0.812), 0.899 (0.777),
-// 0.800 (0.636), 0.697 (0.490), 0.731 (0.536), 0.690 (0.538), 0.739 (0.551). The
-// layer beats the rules on every fold but chat_labelled, the set the rules were
-// first fitted on (their 0.925 there is optimistic). Floors sit just under the
-// layer's figures.
+// macro-F1 chat_labelled 0.884 (0.925), chat_dev 0.963 (0.900), chat_train2 0.899
+// (0.837), chat_train3 0.819 (0.632), chat_train4 0.853 (0.676), chat_train5 0.833
+// (0.678), chat_train6 0.835 (0.617), chat_train7 0.857 (0.641), chat_train8 0.830
+// (0.662); intent accuracy 0.845 (0.812), 0.894 (0.777), 0.807 (0.636), 0.729
+// (0.490), 0.748 (0.536), 0.725 (0.538), 0.746 (0.551), 0.740 (0.564), 0.802
+// (0.613). On seven sets (before chat_train7 and chat_train8): 0.909, 0.951, 0.892,
+// 0.810, 0.838, 0.836, 0.807; intent 0.812, 0.899, 0.800, 0.697, 0.731, 0.690,
+// 0.739. The layer beats the rules on every fold but chat_labelled, the set the
+// rules were first fitted on (their 0.925 there is optimistic). Floors sit just
+// under the layer's figures.
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains seven layers")
+		t.Skip("trains nine layers")
 	}
 	sets := make([][]Example, len(layerSets))
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.90, 0.805}, {0.945, 0.89}, {0.885, 0.79}, {0.80, 0.69}, {0.83, 0.725}, {0.83, 0.68}, {0.80, 0.73}}
+	floors := []struct{ f1, intent float64 }{{0.875, 0.84}, {0.955, 0.885}, {0.89, 0.80}, {0.81, 0.72}, {0.845, 0.74},
+		{0.825, 0.72}, {0.825, 0.74}, {0.85, 0.735}, {0.82, 0.795}}
 	rules, err := NewWithLayer(DefaultTaxonomy(), nil)
 	if err != nil {
 		t.Fatal(err)
