@@ -137,6 +137,7 @@ func (a *Analyzer) analyze(s string, customer, chat bool) feedbackbot.Tags {
 		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, sc.low, sc.stems, clean, sent, rep, th, intent)
 		sent, intent = a.comb.apply(sc.feats, sent, productTalk(rep, th))
 	}
+	th = a.themes.WithIntent(th, string(intent))
 	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}
 	if tags.Themes == nil {
 		tags.Themes = []string{}

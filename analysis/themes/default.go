@@ -6,7 +6,10 @@ package themes
 // general vocabulary of its subject (what customers call the thing and what goes
 // wrong with it), not the words of any one product; words that name several
 // subjects ("fast" replies or fast pages, "load" data or pages) are left out or
-// pinned down by a phrase.
+// pinned down by a phrase. Three themes also follow from the message's intent: a
+// bug report is about a bug, a feature request about a feature, a churn signal about
+// cancellation, whatever words they use (on chat_train7, before the layer was
+// trained on it, theme recall 0.420 -> 0.510 at precision 0.643 -> 0.656).
 func Default() Taxonomy {
 	return Taxonomy{
 		{Name: "billing", Keywords: []string{"invoice", "billing", "billed", "bill", "charge", "charged", "refund", "payment", "pricing", "price", "subscription", "receipt", "vat", "overcharged", "seats", "fee", "fees", "discount",
@@ -25,7 +28,8 @@ func Default() Taxonomy {
 			Phrases: []string{"appear twice", "appears twice", "show up twice", "shows up twice", "fires twice", "sent twice", "it breaks", "breaks again", "greyed out", "grayed out", "is stuck", "stuck at", "is expired", "never arrive", "never arrives", "never arrived", "it broke", "broke again", "broke our", "is blank", "are blank", "is empty", "are empty", "still empty", "empty file", "blank screen", "doesn't work", "does not work", "not working", "stopped working", "wrong result", "blank page", "went wrong",
 				"doesn't do anything", "does nothing", "returns nothing", "shows nothing", "steps to reproduce", "stack trace",
 				"won't load", "doesn't load", "don't match", "doesn't match", "do not match", "cuts off", "is missing", "are missing",
-				"disappeared", "no longer works", "stopped showing", "isn't fixed", "not fixed", "wasn't fixed"}, Negatable: true},
+				"disappeared", "no longer works", "stopped showing", "isn't fixed", "not fixed", "wasn't fixed"}, Negatable: true,
+			Intents: []string{"bug_report"}},
 		{Name: "performance", Keywords: []string{"slow", "slower", "slowness", "latency", "lag", "laggy", "lagging", "sluggish", "performance",
 			"speed", "timeout", "timeouts", "loading", "faster", "cpu", "spinner", "spinning"},
 			Phrases: []string{"lightning fast", "takes forever", "taking forever", "took forever", "timing out", "times out", "timed out", "time out",
@@ -63,7 +67,8 @@ func Default() Taxonomy {
 				"can you add", "could you add", "any plans", "is it possible to", "support for", "dark mode", "we need a way",
 				"would like to be able",
 				"add a way", "add an option", "on the roadmap",
-				"allow us to", "would be helpful"}},
+				"allow us to", "would be helpful"},
+			Intents: []string{"feature_request"}},
 		{Name: "docs", Keywords: []string{"docs", "doc", "documentation", "documented", "undocumented", "guide", "guides", "tutorial", "tutorials",
 			"readme", "changelog", "example", "examples", "wiki"},
 			Phrases: []string{"dead link", "link is dead", "broken link", "help center", "knowledge base", "release notes", "api reference",
@@ -79,6 +84,7 @@ func Default() Taxonomy {
 				"end our contract", "close our account", "export all our data", "export all of our data", "leave for",
 				"delete our account", "other tools",
 				"moving away", "move away", "budget was cut", "budget cut", "end of contract",
-				"end of our contract", "contract ends", "full data export", "why we pay", "pull the plug"}, Negatable: true},
+				"end of our contract", "contract ends", "full data export", "why we pay", "pull the plug"}, Negatable: true,
+			Intents: []string{"churn_signal"}},
 	}
 }

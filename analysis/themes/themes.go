@@ -2,6 +2,8 @@
 // match by English stem (so "invoices" and "invoiced" match "invoice"), phrases match
 // as word sequences of stems, excludes veto a theme, and themes marked negatable are
 // not tagged when the only mention is negated ("not a bug", "no plans to cancel").
+// A theme may also follow from a message's intent (WithIntent): a bug report is
+// about a bug whatever words it uses.
 package themes
 
 import (
@@ -10,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/kljensen/snowball/english"
 )
 
@@ -21,6 +24,19 @@ type Theme struct {
 	Exclude  []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
 	// Negatable themes are not tagged when every mention is negated.
 	Negatable bool `yaml:"negatable,omitempty" json:"negatable,omitempty"`
+	// Intents tag the theme on a message of one of these intents whatever its
+	// words: a bug report is about a bug even when it names no defect ("the map
+	// shows the trucks parked in Reno, they're in Sacramento"), a churn signal about
+	// cancellation.
+	Intents []string `yaml:"intents,omitempty" json:"intents,omitempty"`
+}
+
+// intents are the names Theme.Intents may use (feedbackbot's intents).
+var intents = map[string]bool{
+	string(feedbackbot.IntentQuestion): true, string(feedbackbot.IntentBugReport): true,
+	string(feedbackbot.IntentFeatureRequest): true, string(feedbackbot.IntentComplaint): true,
+	string(feedbackbot.IntentPraise): true, string(feedbackbot.IntentChurnSignal): true,
+	string(feedbackbot.IntentOther): true,
 }
 
 // Taxonomy is an ordered list of themes.
@@ -44,8 +60,13 @@ func (t Taxonomy) Validate() []error {
 			errs = append(errs, fmt.Errorf("%s: name must be one word (use _), without '|'", where))
 		}
 		seen[th.Name] = true
-		if len(th.Keywords) == 0 && len(th.Phrases) == 0 {
-			errs = append(errs, fmt.Errorf("%s: has neither keywords nor phrases, so it can never match", where))
+		if len(th.Keywords) == 0 && len(th.Phrases) == 0 && len(th.Intents) == 0 {
+			errs = append(errs, fmt.Errorf("%s: has neither keywords, phrases nor intents, so it can never match", where))
+		}
+		for _, in := range th.Intents {
+			if !intents[in] {
+				errs = append(errs, fmt.Errorf("%s: intent %q is not one of question, bug_report, feature_request, complaint, praise, churn_signal, other", where, in))
+			}
 		}
 		for _, k := range th.Keywords {
 			if len(strings.Fields(k)) != 1 {
@@ -67,6 +88,8 @@ type Matcher struct {
 	// byStem indexes single-stem keywords; byFirst indexes phrases by first stem.
 	byStem  map[string][]int
 	byFirst map[string][]phraseRef
+	// byIntent lists, for an intent, the themes that declare it, in taxonomy order.
+	byIntent map[string][]int
 }
 
 type phraseRef struct {
@@ -86,9 +109,14 @@ func New(t Taxonomy) (*Matcher, error) {
 	if errs := t.Validate(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	m := &Matcher{byStem: map[string][]int{}, byFirst: map[string][]phraseRef{}}
+	m := &Matcher{byStem: map[string][]int{}, byFirst: map[string][]phraseRef{}, byIntent: map[string][]int{}}
 	for i, th := range t {
 		c := compiled{name: th.Name, negatable: th.Negatable}
+		for _, in := range th.Intents {
+			if !slices.Contains(m.byIntent[in], i) {
+				m.byIntent[in] = append(m.byIntent[in], i)
+			}
+		}
 		for _, k := range th.Keywords {
 			st := Stem(strings.ToLower(k))
 			m.byStem[st] = append(m.byStem[st], i)
@@ -208,6 +236,33 @@ func (m *Matcher) MatchClauses(low, stems []string, clauses uint64) []string {
 			}
 		}
 		if !excluded {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+// WithIntent returns matched (themes as MatchClauses returned them, in taxonomy
+// order) with the themes that declare intent added, still in taxonomy order. It
+// returns matched itself when nothing is added.
+func (m *Matcher) WithIntent(matched []string, intent string) []string {
+	add := m.byIntent[intent]
+	if len(add) == 0 {
+		return matched
+	}
+	missing := false
+	for _, ti := range add {
+		if !slices.Contains(matched, m.themes[ti].name) {
+			missing = true
+			break
+		}
+	}
+	if !missing {
+		return matched
+	}
+	out := make([]string, 0, len(matched)+len(add))
+	for ti, c := range m.themes {
+		if slices.Contains(add, ti) || slices.Contains(matched, c.name) {
 			out = append(out, c.name)
 		}
 	}

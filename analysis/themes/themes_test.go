@@ -106,3 +106,43 @@ func TestNegationStaysInClause(t *testing.T) {
 		t.Errorf("two clauses: %v, want [bug]", got)
 	}
 }
+
+// TestWithIntent: a theme that declares an intent is added to a message of that
+// intent, in taxonomy order and once; other intents add nothing; an unknown intent
+// name, or a theme with nothing to match on, is refused.
+func TestWithIntent(t *testing.T) {
+	tax := Taxonomy{
+		{Name: "billing", Keywords: []string{"invoice"}},
+		{Name: "bug", Keywords: []string{"bug"}, Intents: []string{"bug_report"}},
+		{Name: "defects", Intents: []string{"bug_report", "complaint"}},
+		{Name: "leaving", Keywords: []string{"cancel"}, Intents: []string{"churn_signal"}},
+	}
+	m, err := New(tax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		matched []string
+		intent  string
+		want    []string
+	}{
+		{nil, "bug_report", []string{"bug", "defects"}},
+		{[]string{"billing", "leaving"}, "bug_report", []string{"billing", "bug", "defects", "leaving"}},
+		{[]string{"bug"}, "complaint", []string{"bug", "defects"}},
+		{[]string{"billing", "bug", "defects"}, "bug_report", []string{"billing", "bug", "defects"}},
+		{[]string{"billing"}, "question", []string{"billing"}},
+		{nil, "other", nil},
+		{[]string{"leaving"}, "churn_signal", []string{"leaving"}},
+	}
+	for _, tt := range tests {
+		if got := m.WithIntent(tt.matched, tt.intent); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("WithIntent(%v, %s) = %v, want %v", tt.matched, tt.intent, got, tt.want)
+		}
+	}
+	if errs := (Taxonomy{{Name: "x", Intents: []string{"bugreport"}}}).Validate(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `"bugreport"`) {
+		t.Errorf("an unknown intent: %v", errs)
+	}
+	if errs := (Taxonomy{{Name: "x"}}).Validate(); len(errs) != 1 {
+		t.Errorf("a theme with neither keywords, phrases nor intents: %v", errs)
+	}
+}
