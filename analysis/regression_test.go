@@ -261,11 +261,15 @@ func TestChatTrain8Set(t *testing.T) {
 // Retrained on seven sets (chat_train6, a third annotator's, added; options kept),
 // looked at once: macro-F1 0.794 (accuracy 0.809), intent 0.748. With character
 // 6-grams in 2^14 buckets (chosen by cross-validation, 0.843 -> 0.863), once: 0.848
-// (accuracy 0.857), intent 0.745. The floors sit just under today's.
+// (accuracy 0.857), intent 0.745. Retrained on nine sets (chat_train7 and
+// chat_train8, by a fourth and a fifth annotator, added; options kept) and with
+// themes that follow from the intent, looked at once: macro-F1 0.859 (accuracy
+// 0.866), intent 0.751, themes P 0.786 R 0.502 -> P 0.729 R 0.614 (rules alone P
+// 0.773 R 0.526). The floors sit just under today's.
 func TestChatHoldoutSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_holdout.jsonl")
-	layerFloors(t, l, 0.84, 0.74)
-	ruleFloors(t, "held-out", m, 0.65, 0.78, 0.49, 0.57)
+	layerFloors(t, l, 0.85, 0.745)
+	ruleFloors(t, "held-out", m, 0.65, 0.77, 0.52, 0.57)
 }
 
 // TestChatHoldout2Set measures the second held-out set (testdata/chat_holdout2.jsonl,
@@ -277,12 +281,14 @@ func TestChatHoldoutSet(t *testing.T) {
 // intent 0.600. With the layer trained on six sets (chat_train5 added, chosen by
 // cross-validation), looked at once: macro-F1 0.858 (accuracy 0.856), intent 0.742;
 // on seven sets (chat_train6 added), once: 0.865 (accuracy 0.861), intent 0.750; with
-// character 6-grams in 2^14 buckets, once: 0.870 (accuracy 0.864), intent 0.769. The
-// floors sit just under today's.
+// character 6-grams in 2^14 buckets, once: 0.870 (accuracy 0.864), intent 0.769; on
+// nine sets with themes that follow from the intent, once: 0.879 (accuracy 0.875),
+// intent 0.792, themes P 0.625 R 0.488 -> P 0.629 R 0.579 (rules alone P 0.627 R
+// 0.515). The floors sit just under today's.
 func TestChatHoldout2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout2.jsonl", 340)
-	layerFloors(t, l, 0.86, 0.76)
-	ruleFloors(t, "second held-out", m, 0.72, 0.62, 0.48, 0.59)
+	layerFloors(t, l, 0.87, 0.785)
+	ruleFloors(t, "second held-out", m, 0.72, 0.62, 0.51, 0.59)
 }
 
 // ruleFloors fails when the rules' figures (Analyze, no layer) on a set drop below
