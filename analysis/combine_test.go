@@ -229,7 +229,7 @@ func TestLayerFileLoads(t *testing.T) {
 // and both models, on the rules' outputs for a 120-byte message.
 func BenchmarkLayer(b *testing.B) {
 	a := newA(b)
-	sc := a.bufs.Get().(*scratch)
+	sc := a.scratchBuf()
 	clean, sent, rep, th, intent := a.rules("Hey <@U042>, the CSV export is broken AGAIN since Tuesday's release :rage: and we were charged twice. Any update?", sc)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

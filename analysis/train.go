@@ -96,7 +96,7 @@ func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, er
 	x := make([][]layer.Feature, len(rows))
 	ys, yi := make([]int, len(rows)), make([]int, len(rows))
 	sentIdx, intentIdx := index(sentimentClasses), index(intentClasses())
-	sc := a.bufs.Get().(*scratch)
+	sc := a.scratchBuf()
 	for i, r := range rows {
 		clean, sent, rep, th, intent := a.rules(r.Text, sc)
 		x[i] = features(nil, o.HashBits, o.CharGrams, sc.low, sc.stems, clean, sent, rep, th, intent)
