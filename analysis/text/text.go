@@ -132,12 +132,20 @@ func Tokens(s string, dst []string) []string {
 		}
 	}
 	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c < utf8.RuneSelf {
+			// ASCII, most of chat: white space ends a word, anything else is part of
+			// one (no emoji, joiner or other space is ASCII)
+			if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+				flush(i)
+			} else if start < 0 {
+				start = i
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == ' ' || r == '\n' || r == '\t' || r == '\r' || (r >= utf8.RuneSelf && unicode.IsSpace(r)):
+		case unicode.IsSpace(r):
 			flush(i)
 		case IsEmoji(r):
 			flush(i)
