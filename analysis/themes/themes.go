@@ -85,11 +85,16 @@ func (t Taxonomy) Validate() []error {
 // Matcher tags token streams. It is immutable and safe for concurrent use.
 type Matcher struct {
 	themes []compiled
-	// byStem indexes single-stem keywords; byFirst indexes phrases by first stem.
-	byStem  map[string][]int
-	byFirst map[string][]phraseRef
+	// byStem indexes, by stem, the themes with that keyword and the phrases that
+	// start with it: one lookup a word (most words are in neither).
+	byStem map[string]*stemEntry
 	// byIntent lists, for an intent, the themes that declare it, in taxonomy order.
 	byIntent map[string][]int
+}
+
+type stemEntry struct {
+	themes  []int       // themes with this stem as a keyword
+	phrases []phraseRef // phrases that start with this stem
 }
 
 type phraseRef struct {
@@ -109,7 +114,15 @@ func New(t Taxonomy) (*Matcher, error) {
 	if errs := t.Validate(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	m := &Matcher{byStem: map[string][]int{}, byFirst: map[string][]phraseRef{}, byIntent: map[string][]int{}}
+	m := &Matcher{byStem: map[string]*stemEntry{}, byIntent: map[string][]int{}}
+	entry := func(st string) *stemEntry {
+		e := m.byStem[st]
+		if e == nil {
+			e = &stemEntry{}
+			m.byStem[st] = e
+		}
+		return e
+	}
 	for i, th := range t {
 		c := compiled{name: th.Name, negatable: th.Negatable}
 		for _, in := range th.Intents {
@@ -119,12 +132,14 @@ func New(t Taxonomy) (*Matcher, error) {
 		}
 		for _, k := range th.Keywords {
 			st := Stem(strings.ToLower(k))
-			m.byStem[st] = append(m.byStem[st], i)
+			e := entry(st)
+			e.themes = append(e.themes, i)
 		}
 		for _, p := range th.Phrases {
 			st := stemAll(p)
 			c.phrases = append(c.phrases, st)
-			m.byFirst[st[0]] = append(m.byFirst[st[0]], phraseRef{theme: i, stems: st})
+			e := entry(st[0])
+			e.phrases = append(e.phrases, phraseRef{theme: i, stems: st})
 		}
 		for _, p := range th.Exclude {
 			c.exclude = append(c.exclude, stemAll(p))
@@ -209,12 +224,14 @@ func (m *Matcher) MatchClauses(low, stems []string, clauses uint64) []string {
 		}
 	}
 	for p, st := range stems {
-		for _, ti := range m.byStem[st] {
+		e := m.byStem[st]
+		if e == nil {
+			continue
+		}
+		for _, ti := range e.themes {
 			mark(ti, negatedAt(low, clauses, p))
 		}
-	}
-	for p, st := range stems {
-		for _, ref := range m.byFirst[st] {
+		for _, ref := range e.phrases {
 			if hasAt(stems, p, ref.stems) {
 				mark(ref.theme, negatedAt(low, clauses, p))
 			}
