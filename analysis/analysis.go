@@ -52,7 +52,8 @@ type Analyzer struct {
 
 type scratch struct {
 	toks, low, stems []string
-	cache            themes.StemCache
+	cache            *themes.StemCache
+	words            themes.Words
 	feats            []layer.Feature
 }
 
@@ -107,7 +108,7 @@ func (a *Analyzer) scratchBuf() *scratch {
 	case sc := <-a.bufs:
 		return sc
 	default:
-		return &scratch{cache: themes.StemCache{}}
+		return &scratch{cache: a.themes.NewCache()}
 	}
 }
 
@@ -182,9 +183,10 @@ func (a *Analyzer) rules(s string, sc *scratch) (string, feedbackbot.Sentiment, 
 	for _, t := range sc.toks {
 		sc.low = append(sc.low, text.Lower(t))
 	}
-	sc.stems = a.themes.Stems(sc.low, sc.stems, sc.cache)
+	a.themes.StemWords(sc.low, &sc.words, sc.cache)
+	sc.stems = sc.words.Stems
 	sent, rep := a.sent.ScoreTokensCode(sc.toks, sc.low, clean, text.CodeTrouble(s))
-	th := a.themes.MatchClauses(sc.low, sc.stems, rep.Clauses)
+	th := a.themes.MatchWords(sc.low, &sc.words, rep.Clauses)
 	return clean, sent, rep, th, classify(sc.low, clean, sent, rep, th)
 }
 

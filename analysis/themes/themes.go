@@ -174,30 +174,68 @@ func Stem(w string) string {
 	return english.Stem(w, false)
 }
 
-// StemCache memoises stems for one goroutine: chat vocabulary is small and stemming
-// is the costly step. Callers keep one per worker (no locks, no sharing).
-type StemCache map[string]string
+// StemCache memoises stems for one goroutine, with what the taxonomy knows of each
+// (so a cached word costs one lookup, not two): chat vocabulary is small and
+// stemming is the costly step. Callers keep one per worker (no locks, no sharing),
+// made by the Matcher it is used with (NewCache); another Matcher ignores it.
+type StemCache struct {
+	m     *Matcher
+	words map[string]cachedStem
+}
+
+type cachedStem struct {
+	stem  string
+	entry *stemEntry // nil: the taxonomy has no keyword or phrase starting with it
+}
+
+// NewCache makes an empty stem cache for m.
+func (m *Matcher) NewCache() *StemCache {
+	return &StemCache{m: m, words: map[string]cachedStem{}}
+}
 
 // maxStemCache bounds a StemCache so a stream of junk words cannot grow it forever.
 const maxStemCache = 100_000
 
-// Stems turns lower-case tokens into stems, memoised in cache (may be nil).
-func (m *Matcher) Stems(low []string, dst []string, cache StemCache) []string {
-	dst = dst[:0]
-	for _, w := range low {
-		st, ok := cache[w]
+// Words are a message's stems (Stems) and, position by position, the taxonomy's
+// keywords and phrases for each, for MatchWords.
+type Words struct {
+	Stems   []string
+	entries []*stemEntry
+}
+
+// StemWords fills w with the stems of lower-case tokens, memoised in cache (nil
+// for none).
+func (m *Matcher) StemWords(low []string, w *Words, cache *StemCache) {
+	if cache != nil && cache.m != m {
+		cache = nil
+	}
+	w.Stems, w.entries = w.Stems[:0], w.entries[:0]
+	for _, t := range low {
+		var c cachedStem
+		ok := false
+		if cache != nil {
+			c, ok = cache.words[t]
+		}
 		if !ok {
-			st = Stem(w)
+			c.stem = Stem(t)
+			c.entry = m.byStem[c.stem]
 			if cache != nil {
-				if len(cache) >= maxStemCache {
-					clear(cache)
+				if len(cache.words) >= maxStemCache {
+					clear(cache.words)
 				}
-				cache[strings.Clone(w)] = st
+				cache.words[strings.Clone(t)] = c
 			}
 		}
-		dst = append(dst, st)
+		w.Stems = append(w.Stems, c.stem)
+		w.entries = append(w.entries, c.entry)
 	}
-	return dst
+}
+
+// Stems turns lower-case tokens into stems, memoised in cache (may be nil).
+func (m *Matcher) Stems(low []string, dst []string, cache *StemCache) []string {
+	w := Words{Stems: dst}
+	m.StemWords(low, &w, cache)
+	return w.Stems
 }
 
 // Match returns the themes of a message from its lower-case tokens and their stems.
@@ -209,6 +247,16 @@ func (m *Matcher) Match(low, stems []string) []string {
 // (after punctuation; tokens past the 64th count as one clause): a negation does not
 // reach past it, so "that didn't help, same error" still mentions an error.
 func (m *Matcher) MatchClauses(low, stems []string, clauses uint64) []string {
+	return m.match(low, stems, nil, clauses)
+}
+
+// MatchWords is MatchClauses on words from StemWords.
+func (m *Matcher) MatchWords(low []string, w *Words, clauses uint64) []string {
+	return m.match(low, w.Stems, w.entries, clauses)
+}
+
+// match is MatchClauses, with each stem's entry from entries when given.
+func (m *Matcher) match(low, stems []string, entries []*stemEntry, clauses uint64) []string {
 	var hit []bool
 	var negOnly []bool
 	mark := func(i int, negated bool) {
@@ -224,7 +272,12 @@ func (m *Matcher) MatchClauses(low, stems []string, clauses uint64) []string {
 		}
 	}
 	for p, st := range stems {
-		e := m.byStem[st]
+		var e *stemEntry
+		if entries != nil {
+			e = entries[p]
+		} else {
+			e = m.byStem[st]
+		}
 		if e == nil {
 			continue
 		}

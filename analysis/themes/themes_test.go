@@ -84,7 +84,7 @@ func BenchmarkThemes(b *testing.B) {
 	m, _ := New(Default())
 	low := text.Tokens(text.Clean("hey the csv export is broken again since the release and we were charged twice, evaluating other vendors"), nil)
 	var st []string
-	cache := StemCache{}
+	cache := m.NewCache()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		st = m.Stems(low, st, cache)
@@ -144,5 +144,30 @@ func TestWithIntent(t *testing.T) {
 	}
 	if errs := (Taxonomy{{Name: "x"}}).Validate(); len(errs) != 1 {
 		t.Errorf("a theme with neither keywords, phrases nor intents: %v", errs)
+	}
+}
+
+// TestStemCacheBelongsToItsMatcher: cached words carry their matcher's keywords, so
+// another matcher ignores the cache rather than tag with the first one's taxonomy.
+func TestStemCacheBelongsToItsMatcher(t *testing.T) {
+	a, err := New(Taxonomy{{Name: "billing", Keywords: []string{"invoice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(Taxonomy{{Name: "docs", Keywords: []string{"invoice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := a.NewCache()
+	low := text.Tokens("the invoices are wrong", nil)
+	for _, tt := range []struct {
+		m    *Matcher
+		want []string
+	}{{a, []string{"billing"}}, {b, []string{"docs"}}, {a, []string{"billing"}}} {
+		var w Words
+		tt.m.StemWords(low, &w, cache)
+		if got := tt.m.MatchWords(low, &w, 0); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("MatchWords = %v, want %v", got, tt.want)
+		}
 	}
 }
