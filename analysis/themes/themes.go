@@ -194,7 +194,7 @@ func (m *Matcher) NewCache() *StemCache {
 }
 
 // maxStemCache bounds a StemCache so a stream of junk words cannot grow it forever.
-const maxStemCache = 100_000
+const maxStemCache = 20_000
 
 // Words are a message's stems (Stems) and, position by position, the taxonomy's
 // keywords and phrases for each, for MatchWords.
