@@ -47,6 +47,7 @@ func readExamples(t testing.TB, path string) []Example {
 // sets with DefaultLayerOptions gives (so the shipped weights can be rebuilt, and
 // a change to the rules or the features that would change them is caught).
 func TestShippedLayerIsFresh(t *testing.T) {
+	skipTrainingUnderRace(t)
 	t.Parallel() // a whole training: beside the cross-validation's folds
 	var rows []Example
 	counts := map[string]int{}
@@ -99,6 +100,7 @@ func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains nine layers")
 	}
+	skipTrainingUnderRace(t)
 	sets := make([][]Example, len(layerSets))
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
@@ -129,6 +131,18 @@ func TestLayerCrossValidation(t *testing.T) {
 				t.Errorf("%s, left out: below the floors (macro-F1 %.3f, intent %.3f)", layerSets[fold], floors[fold].f1, floors[fold].intent)
 			}
 		})
+	}
+}
+
+// skipTrainingUnderRace skips a test that trains whole layers when the race detector
+// is on: training is single-goroutine arithmetic, which the detector slows about
+// twelvefold (this package took 463-514 s of CI's -race run, close to its 12-minute
+// timeout on a slower hour) without anything to find. .ci/run runs these tests
+// without -race as well, so they still gate every change.
+func skipTrainingUnderRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("trains whole layers: run without -race (.ci/run does)")
 	}
 }
 
