@@ -343,7 +343,8 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	contributions := feedbackbot.AppendContributions(make([]feedbackbot.Counter, 0, 24), &m, &tags)
 	contrib := appendCounterList(nil, contributions)
 	start := feedbackbot.BucketStart(m.Time).Unix()
-	bucket, rollup := strconv.FormatInt(start, 10), k.rollup(start)
+	bucket := strconv.FormatInt(start, 10)
+	rollup := k.rollupAt(bucket)
 	timeAll, timeAccount, timeChannel := k.timeAll(), "", k.timeChannel(m.Channel)
 	spec := [][2]string{{rollup, "r"}, {timeAll, "t"}}
 	acctWeek := ""
@@ -361,7 +362,8 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 		acctDay = k.acctDay(d.Unix(), acct)
 		spec = append(spec, [2]string{acctDay, "a"})
 	}
-	neg, pos := k.notable("neg", d), k.notable("pos", d)
+	day := d.Format(notableDay)
+	neg, pos := k.notableOn("neg", day), k.notableOn("pos", day)
 	score := tags.Sentiment.Score
 	notable := ""
 	if m.Role == feedbackbot.RoleCustomer || m.Role == "" {

@@ -204,7 +204,10 @@ func (k wsKeys) log() string                { return string(k) + ":log" }
 func (k wsKeys) latest() string             { return string(k) + ":latest" }
 func (k wsKeys) rec(msgKey string) string   { return string(k) + ":m:" + msgKey }
 func (k wsKeys) staged(item int) string     { return string(k) + ":st:" + strconv.Itoa(item) }
-func (k wsKeys) rollup(bucket int64) string { return string(k) + ":r:" + strconv.FormatInt(bucket, 10) }
+func (k wsKeys) rollup(bucket int64) string { return k.rollupAt(strconv.FormatInt(bucket, 10)) }
+
+// rollupAt is rollup with the bucket already formatted.
+func (k wsKeys) rollupAt(bucket string) string { return string(k) + ":r:" + bucket }
 func (k wsKeys) buckets() string            { return string(k) + ":rb" }
 func (k wsKeys) timeAll() string            { return string(k) + ":t" }
 func (k wsKeys) timeAccount(a string) string {
@@ -212,8 +215,14 @@ func (k wsKeys) timeAccount(a string) string {
 }
 func (k wsKeys) timeChannel(c string) string { return string(k) + ":tc:" + c }
 func (k wsKeys) notable(kind string, day time.Time) string {
-	return string(k) + ":n:" + kind + ":" + day.Format("20060102")
+	return k.notableOn(kind, day.Format(notableDay))
 }
+
+// notableOn is notable with the day already formatted (notableDay).
+func (k wsKeys) notableOn(kind, day string) string { return string(k) + ":n:" + kind + ":" + day }
+
+// notableDay is the layout of a notable set's day.
+const notableDay = "20060102"
 func (k wsKeys) accounts() string            { return string(k) + ":accts" }
 func (k wsKeys) authorIndex(a string) string { return string(k) + ":au:" + a }
 func (k wsKeys) authorKeys(a string) string  { return string(k) + ":ak:" + a }
