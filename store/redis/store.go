@@ -208,8 +208,8 @@ func (k wsKeys) rollup(bucket int64) string { return k.rollupAt(strconv.FormatIn
 
 // rollupAt is rollup with the bucket already formatted.
 func (k wsKeys) rollupAt(bucket string) string { return string(k) + ":r:" + bucket }
-func (k wsKeys) buckets() string            { return string(k) + ":rb" }
-func (k wsKeys) timeAll() string            { return string(k) + ":t" }
+func (k wsKeys) buckets() string               { return string(k) + ":rb" }
+func (k wsKeys) timeAll() string               { return string(k) + ":t" }
 func (k wsKeys) timeAccount(a string) string {
 	return string(k) + ":ta:" + a
 }
@@ -223,6 +223,7 @@ func (k wsKeys) notableOn(kind, day string) string { return string(k) + ":n:" + 
 
 // notableDay is the layout of a notable set's day.
 const notableDay = "20060102"
+
 func (k wsKeys) accounts() string            { return string(k) + ":accts" }
 func (k wsKeys) authorIndex(a string) string { return string(k) + ":au:" + a }
 func (k wsKeys) authorKeys(a string) string  { return string(k) + ":ak:" + a }
