@@ -35,6 +35,13 @@ const (
 	IntentOther          Intent = "other"
 )
 
+// Intents returns every intent, strongest first (the order in which analysis
+// prefers them when several fit).
+func Intents() []Intent {
+	return []Intent{IntentChurnSignal, IntentBugReport, IntentComplaint, IntentFeatureRequest,
+		IntentQuestion, IntentPraise, IntentOther}
+}
+
 // Emotion is a clear emotion expressed by a message, or "" when none is clear.
 type Emotion string
 

@@ -51,10 +51,10 @@ type Analyzer struct {
 }
 
 type scratch struct {
-	toks, low, stems []string
-	cache            *themes.StemCache
-	words            themes.Words
-	feats            []layer.Feature
+	toks, low []string
+	cache     *themes.StemCache
+	words     themes.Words // the stems of low (words.Stems), with their taxonomy entries
+	feats     []layer.Feature
 }
 
 // New builds an analyzer for a taxonomy, with the shipped combination layer.
@@ -164,7 +164,7 @@ func (a *Analyzer) analyze(s string, customer, chat bool) feedbackbot.Tags {
 	defer a.release(sc)
 	clean, sent, rep, th, intent := a.rules(s, sc)
 	if a.comb != nil && chat {
-		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, sc.low, sc.stems, clean, sent, rep, th, intent)
+		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, sc.low, sc.words.Stems, clean, sent, rep, th, intent)
 		sent, intent = a.comb.apply(sc.feats, sent, productTalk(rep, th))
 	}
 	th = a.themes.WithIntent(th, string(intent))
@@ -187,7 +187,6 @@ func (a *Analyzer) rules(s string, sc *scratch) (string, feedbackbot.Sentiment, 
 		sc.low = append(sc.low, text.Lower(t))
 	}
 	a.themes.StemWords(sc.low, &sc.words, sc.cache)
-	sc.stems = sc.words.Stems
 	sent, rep := a.sent.ScoreTokensCode(sc.toks, sc.low, clean, text.CodeTrouble(s))
 	th := a.themes.MatchWords(sc.low, &sc.words, rep.Clauses)
 	return clean, sent, rep, th, classify(sc.low, clean, sent, rep, th)

@@ -109,9 +109,7 @@ const (
 var (
 	emotionNames = []feedbackbot.Emotion{feedbackbot.EmotionAnger, feedbackbot.EmotionFrustration,
 		feedbackbot.EmotionConfusion, feedbackbot.EmotionGratitude, feedbackbot.EmotionJoy}
-	intentNames = []feedbackbot.Intent{feedbackbot.IntentChurnSignal, feedbackbot.IntentBugReport,
-		feedbackbot.IntentComplaint, feedbackbot.IntentFeatureRequest, feedbackbot.IntentQuestion,
-		feedbackbot.IntentPraise, feedbackbot.IntentOther}
+	intentNames  = feedbackbot.Intents()
 	fEmotions    = fClasses + len(sentiment.Classes)
 	fIntents     = fEmotions + len(emotionNames)
 	fThemes      = fIntents + len(intentNames)

@@ -31,14 +31,6 @@ type Theme struct {
 	Intents []string `yaml:"intents,omitempty" json:"intents,omitempty"`
 }
 
-// intents are the names Theme.Intents may use (feedbackbot's intents).
-var intents = map[string]bool{
-	string(feedbackbot.IntentQuestion): true, string(feedbackbot.IntentBugReport): true,
-	string(feedbackbot.IntentFeatureRequest): true, string(feedbackbot.IntentComplaint): true,
-	string(feedbackbot.IntentPraise): true, string(feedbackbot.IntentChurnSignal): true,
-	string(feedbackbot.IntentOther): true,
-}
-
 // Taxonomy is an ordered list of themes.
 type Taxonomy []Theme
 
@@ -64,8 +56,8 @@ func (t Taxonomy) Validate() []error {
 			errs = append(errs, fmt.Errorf("%s: has neither keywords, phrases nor intents, so it can never match", where))
 		}
 		for _, in := range th.Intents {
-			if !intents[in] {
-				errs = append(errs, fmt.Errorf("%s: intent %q is not one of question, bug_report, feature_request, complaint, praise, churn_signal, other", where, in))
+			if !slices.Contains(feedbackbot.Intents(), feedbackbot.Intent(in)) {
+				errs = append(errs, fmt.Errorf("%s: intent %q is not one of %v", where, in, feedbackbot.Intents()))
 			}
 		}
 		for _, k := range th.Keywords {
