@@ -43,7 +43,7 @@ type Analyzer struct {
 	comb    *combiner // nil: rules only
 	version string
 	base    string // engine and taxonomy, without the layer's weights
-	// bufs keeps idle scratch space, stem caches included. Not a sync.Pool: every
+	// bufs keeps idle scratch space, word caches included. Not a sync.Pool: every
 	// garbage collection empties a pool, and a stream of messages collects every few
 	// thousand, so each worker stemmed its vocabulary again and again (stemming was
 	// 7% of `feedbackbot analyze`'s instructions).
@@ -52,9 +52,12 @@ type Analyzer struct {
 
 type scratch struct {
 	toks, low []string
-	cache     *themes.StemCache
 	words     themes.Words // the stems of low (words.Stems), with their taxonomy entries
+	infos     []sentiment.Info
+	ix        []int32 // each token's entry in wc
+	wc        wordCache
 	feats     []layer.Feature
+	sums      []float64
 }
 
 // New builds an analyzer for a taxonomy, with the shipped combination layer.
@@ -97,12 +100,13 @@ func NewWithLayer(t Taxonomy, weights []byte) (*Analyzer, error) {
 	return a, nil
 }
 
-// maxIdleScratch bounds the idle scratch space an analyzer keeps (each holds a stem
-// cache of up to 20,000 words, about 2 MB); more goroutines than this still work,
-// their extra scratch is dropped after use. Kept for good, the caches cost memory:
-// with 64 idle and 100,000 words each, `feedbackbot import` of bench import's
-// million peaked at 209–217 MiB RSS (189–197 of it Go heap) against 151–154 (130–134)
-// at these bounds.
+// maxIdleScratch bounds the idle scratch space an analyzer keeps (each holds a word
+// cache of up to 20,000 words, 4.8 MB full with the layer's rows); more goroutines
+// than this still work, their extra scratch is dropped after use. Kept for good,
+// the caches cost memory: with 64 idle and 100,000 words each (stem caches then,
+// about 2 MB for 20,000 words), `feedbackbot import` of bench import's million
+// peaked at 209–217 MiB RSS (189–197 of it Go heap) against 151–154 (130–134) with
+// 16 and 20,000.
 const maxIdleScratch = 16
 
 // scratchBuf takes idle scratch space, or makes new.
@@ -111,7 +115,7 @@ func (a *Analyzer) scratchBuf() *scratch {
 	case sc := <-a.bufs:
 		return sc
 	default:
-		return &scratch{cache: a.themes.NewCache()}
+		return &scratch{}
 	}
 }
 
@@ -164,8 +168,11 @@ func (a *Analyzer) analyze(s string, customer, chat bool) feedbackbot.Tags {
 	defer a.release(sc)
 	clean, sent, rep, th, intent := a.rules(s, sc)
 	if a.comb != nil && chat {
-		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, sc.low, sc.words.Stems, clean, sent, rep, th, intent)
-		sent, intent = a.comb.apply(sc.feats, sent, productTalk(rep, th))
+		// the dense features here; the words' hashed ones summed from the word cache
+		sc.feats = features(sc.feats[:0], 0, 0, sc.low, nil, clean, sent, rep, th, intent)
+		sc.sums = append(sc.sums[:0], make([]float64, a.comb.both.Width())...)
+		a.comb.wordSums(sc.sums, &sc.wc, sc.ix)
+		sent, intent = a.comb.apply(sc.sums, sc.feats, sent, productTalk(rep, th))
 	}
 	th = a.themes.WithIntent(th, string(intent))
 	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}
@@ -182,12 +189,18 @@ func (a *Analyzer) rules(s string, sc *scratch) (string, feedbackbot.Sentiment, 
 	s = feedbackbot.TruncateUTF8(s, MaxAnalyzedBytes)
 	clean := text.Clean(s)
 	sc.toks = text.Tokens(clean, sc.toks)
-	sc.low = sc.low[:0]
+	sc.low, sc.infos, sc.ix = sc.low[:0], sc.infos[:0], sc.ix[:0]
+	sc.words.Reset()
+	sc.wc.fit(a)
 	for _, t := range sc.toks {
-		sc.low = append(sc.low, text.Lower(t))
+		i := sc.wc.lookup(t)
+		e := &sc.wc.ents[i]
+		sc.low = append(sc.low, e.low)
+		sc.words.Append(e.stem, e.ref)
+		sc.infos = append(sc.infos, e.info)
+		sc.ix = append(sc.ix, i)
 	}
-	a.themes.StemWords(sc.low, &sc.words, sc.cache)
-	sent, rep := a.sent.ScoreTokensCode(sc.toks, sc.low, clean, text.CodeTrouble(s))
+	sent, rep := a.sent.ScoreInfos(sc.toks, sc.low, sc.infos, clean, text.CodeTrouble(s))
 	th := a.themes.MatchWords(sc.low, &sc.words, rep.Clauses)
 	return clean, sent, rep, th, classify(sc.low, clean, sent, rep, th)
 }

@@ -203,26 +203,69 @@ func features(dst []layer.Feature, hashBits, charGrams int, low, stems []string,
 		prev = h
 	}
 	if charGrams > 0 {
-		// each word as "<word>", in a buffer on the stack (a longer word, rare, on
-		// the heap), so the grams' loop reads bytes without testing for the ends
-		var buf [64]byte
 		for _, w := range low {
-			g := buf[:0]
-			if len(w)+2 > len(buf) {
-				g = make([]byte, 0, len(w)+2)
-			}
-			g = append(append(append(g, '<'), w...), '>')
-			for i := 0; i+charGrams <= len(g); i++ {
-				h := uint32(offset32 ^ 0x5bd1e995)
-				for _, c := range g[i : i+charGrams] {
-					h ^= uint32(c)
-					h *= prime32
-				}
+			eachGram(w, charGrams, func(h uint32) {
 				dst = append(dst, layer.Feature{Index: base + int32(h&mask), Value: 1})
-			}
+			})
 		}
 	}
 	return dst
+}
+
+// eachGram calls f with the hash of every character n-gram of w marked at its ends
+// ("<word>": a word shorter than n-2 has none).
+func eachGram(w string, n int, f func(h uint32)) {
+	// the word in a buffer on the stack (a longer word, rare, on the heap), so the
+	// grams' loop reads bytes without testing for the ends
+	var buf [64]byte
+	g := buf[:0]
+	if len(w)+2 > len(buf) {
+		g = make([]byte, 0, len(w)+2)
+	}
+	g = append(append(append(g, '<'), w...), '>')
+	for i := 0; i+n <= len(g); i++ {
+		h := uint32(offset32 ^ 0x5bd1e995)
+		for _, c := range g[i : i+n] {
+			h ^= uint32(c)
+			h *= prime32
+		}
+		f(h)
+	}
+}
+
+// wordRow adds to row (the layer's Width) the weights of one word's own hashed
+// features, as features gives them: its stem's and its character n-grams'.
+func (c *combiner) wordRow(row []float64, low, stem string) {
+	if c.hashBits == 0 {
+		return
+	}
+	mask := uint32(1)<<c.hashBits - 1
+	base := int32(len(denseNames))
+	c.both.AddRow(row, base+int32(hashString(offset32, stem)&mask))
+	if c.charGrams > 0 {
+		eachGram(low, c.charGrams, func(h uint32) { c.both.AddRow(row, base+int32(h&mask)) })
+	}
+}
+
+// wordSums adds to sums (the layer's Width, zeroed) the hashed features of a
+// message's words, from the word cache: each word's row, and the stem pairs
+// (which depend on the word before, so are not cached).
+func (c *combiner) wordSums(sums []float64, wc *wordCache, ix []int32) {
+	if c.hashBits == 0 {
+		return
+	}
+	mask := uint32(1)<<c.hashBits - 1
+	base := int32(len(denseNames))
+	w := len(sums)
+	prev := hashString(offset32, "^")
+	for _, i := range ix {
+		for k, v := range wc.rows[int(i)*w : int(i)*w+w] {
+			sums[k] += v
+		}
+		e := &wc.ents[i]
+		c.both.AddRow(sums, base+int32(hashString(prev*prime32^0x1f, e.stem)&mask))
+		prev = e.h
+	}
 }
 
 const (
@@ -239,14 +282,15 @@ func hashString(h uint32, s string) uint32 {
 	return h
 }
 
-// apply returns the layer's sentiment and intent for a message's features. The
+// apply returns the layer's sentiment and intent for a message's features (x,
+// and those summed in sums, from wordSums; nil for none). The
 // sentiment layer overrides the rules' label only when confident (threshold);
 // then the score moves into the new label's interval (0 for neutral; for positive
 // or negative the layer's own P(positive) - P(negative), at least 0.051 from 0),
 // and emotions that contradict the new label are dropped.
-func (c *combiner) apply(x []layer.Feature, s feedbackbot.Sentiment, product bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
+func (c *combiner) apply(sums []float64, x []layer.Feature, s feedbackbot.Sentiment, product bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
 	var p, pi [8]float64
-	k, ki := c.both.Logits(x, p[:], pi[:])
+	k, ki := c.both.LogitsFrom(sums, x, p[:], pi[:])
 	layer.Softmax(p[:len(c.sent.Classes)], k)
 	lab := feedbackbot.SentimentLabel(c.sent.Classes[k])
 	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) {

@@ -254,7 +254,7 @@ func BenchmarkLayer(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, sc.low, sc.words.Stems, clean, sent, rep, th, intent)
-		a.comb.apply(sc.feats, sent, productTalk(rep, th))
+		a.comb.apply(nil, sc.feats, sent, productTalk(rep, th))
 	}
 }
 

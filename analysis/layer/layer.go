@@ -124,16 +124,40 @@ func NewPair(a, b *Model) (*Pair, error) {
 	return &Pair{ka: ka, kb: kb, w: w}, nil
 }
 
+// Width is the number of class scores a Pair sums: both models' classes.
+func (p *Pair) Width() int { return p.ka + p.kb }
+
+// AddRow adds feature j's weights, at value 1, to sums (Width long: the first
+// model's classes, then the second's). A caller that meets the same group of
+// features again and again (a word's) sums their rows once and passes the sum to
+// LogitsFrom.
+func (p *Pair) AddRow(sums []float64, j int32) {
+	k := p.ka + p.kb
+	for c, w := range p.w[int(j)*k : int(j)*k+k] {
+		sums[c] += w
+	}
+}
+
 // Logits writes each model's class scores of x into outA and outB (as long as
 // each model's classes at least) and returns each one's most likely class.
 func (p *Pair) Logits(x []Feature, outA, outB []float64) (int, int) {
+	return p.LogitsFrom(nil, x, outA, outB)
+}
+
+// LogitsFrom is Logits with sums (Width long, from AddRow; nil for none) added:
+// the class scores of x and of the features whose rows they hold.
+func (p *Pair) LogitsFrom(sums []float64, x []Feature, outA, outB []float64) (int, int) {
 	if p.ka == 3 && p.kb == 7 {
-		return p.logits37(x, outA, outB)
+		return p.logits37(sums, x, outA, outB)
 	}
 	k := p.ka + p.kb
 	outA, outB = outA[:p.ka], outB[:p.kb]
 	clear(outA)
 	clear(outB)
+	if sums != nil {
+		copy(outA, sums[:p.ka])
+		copy(outB, sums[p.ka:k])
+	}
 	for _, f := range x {
 		ws := p.w[int(f.Index)*k : int(f.Index)*k+k]
 		for c, w := range ws[:p.ka] {
@@ -146,10 +170,14 @@ func (p *Pair) Logits(x []Feature, outA, outB []float64) (int, int) {
 	return argmax(outA), argmax(outB)
 }
 
-// logits37 is Logits for the shipped shape (3 sentiment classes, 7 intents) with
-// the ten sums in registers: the same products added in the same order.
-func (p *Pair) logits37(x []Feature, outA, outB []float64) (int, int) {
+// logits37 is LogitsFrom for the shipped shape (3 sentiment classes, 7 intents)
+// with the ten sums in registers: the same products added in the same order.
+func (p *Pair) logits37(sums []float64, x []Feature, outA, outB []float64) (int, int) {
 	var a0, a1, a2, b0, b1, b2, b3, b4, b5, b6 float64
+	if sums != nil {
+		s := sums[:10:10]
+		a0, a1, a2, b0, b1, b2, b3, b4, b5, b6 = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]
+	}
 	w := p.w
 	for _, f := range x {
 		i := int(f.Index) * 10

@@ -384,6 +384,64 @@ const pastedError = -1.6
 // error counts as a malfunction unless the message asks about it ("can you check
 // `error: failed`?").
 func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool) (feedbackbot.Sentiment, Report) {
+	return e.score(toks, low, nil, raw, codeError)
+}
+
+// Info is what the engine knows of one token on its own (its lexicon, emoji,
+// booster, negation and rule classes), for callers that memoise it per token: see
+// TokenInfo and ScoreInfos.
+type Info struct{ wi wordInfo }
+
+// TokenInfo looks tok up as ScoreTokensCode does each token of a message (in the
+// lexicon lower-cased, as written for case-sensitive emoticons, with elongations
+// squeezed, superlatives and status codes recognised). It depends on tok alone.
+func (e *Engine) TokenInfo(tok string) Info {
+	return Info{e.lookup(tok, strings.ReplaceAll(text.Lower(tok), "’", "'"))}
+}
+
+// ScoreInfos is ScoreTokensCode where infos[i] is TokenInfo(toks[i]) and low[i]
+// is text.Lower(toks[i]), as a caller that memoises both per token has them: the
+// same result without looking each token up again.
+func (e *Engine) ScoreInfos(toks, low []string, infos []Info, raw string, codeError bool) (feedbackbot.Sentiment, Report) {
+	return e.score(toks, low, infos, raw, codeError)
+}
+
+// lookup is a token's entry: tok as written, w lower-cased with typographic
+// apostrophes made plain.
+func (e *Engine) lookup(tok, w string) wordInfo {
+	var wi wordInfo
+	ok := false
+	if len(w) == 2 && (w[1] == ':' || w[1] == '=') && tok != w {
+		// "D:" (horror) is not "d:" (a tongue): emoticons are case-sensitive,
+		// and VADER's lexicon holds both spellings lower-cased.
+		wi, ok = e.info[tok]
+	}
+	if !ok {
+		wi, ok = e.info[w]
+	}
+	if !ok && tok != w {
+		wi, ok = e.info[tok] // emoticons such as "D:" are case-sensitive
+	}
+	if !ok && len(w) >= 4 {
+		if sq := squeeze(w); sq != w {
+			wi, ok = e.info[sq]
+		}
+	}
+	if !ok && len(w) >= 6 && strings.HasSuffix(w, "est") {
+		wi = e.superlative(w)
+	}
+	if wi.flags&fNeg == 0 && strings.HasSuffix(w, "n't") {
+		wi.flags |= fNeg
+	}
+	if wi.flags == 0 && len(w) >= 3 && (w[0] == '4' || w[0] == '5') && isStatusCode(w) {
+		wi.flags = fStatus
+	}
+	return wi
+}
+
+// score is ScoreTokensCode, with the tokens' entries looked up already when pre
+// is not nil.
+func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError bool) (feedbackbot.Sentiment, Report) {
 	codeError = codeError && !strings.Contains(raw, "?")
 	n := len(toks)
 	if n == 0 {
@@ -413,31 +471,10 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 	var seen uint32
 	for i, w := range low {
 		var wi wordInfo
-		ok := false
-		if len(w) == 2 && (w[1] == ':' || w[1] == '=') && toks[i] != w {
-			// "D:" (horror) is not "d:" (a tongue): emoticons are case-sensitive,
-			// and VADER's lexicon holds both spellings lower-cased.
-			wi, ok = e.info[toks[i]]
-		}
-		if !ok {
-			wi, ok = e.info[w]
-		}
-		if !ok && toks[i] != w {
-			wi, ok = e.info[toks[i]] // emoticons such as "D:" are case-sensitive
-		}
-		if !ok && len(w) >= 4 {
-			if sq := squeeze(w); sq != w {
-				wi, ok = e.info[sq]
-			}
-		}
-		if !ok && len(w) >= 6 && strings.HasSuffix(w, "est") {
-			wi = e.superlative(w)
-		}
-		if wi.flags&fNeg == 0 && strings.HasSuffix(w, "n't") {
-			wi.flags |= fNeg
-		}
-		if wi.flags == 0 && len(w) >= 3 && (w[0] == '4' || w[0] == '5') && isStatusCode(w) {
-			wi.flags = fStatus
+		if pre != nil {
+			wi = pre[i].wi
+		} else {
+			wi = e.lookup(toks[i], w)
 		}
 		seen |= wi.flags
 		infos = append(infos, wi)

@@ -166,67 +166,47 @@ func Stem(w string) string {
 	return english.Stem(w, false)
 }
 
-// StemCache memoises stems for one goroutine, with what the taxonomy knows of each
-// (so a cached word costs one lookup, not two): chat vocabulary is small and
-// stemming is the costly step. Callers keep one per worker (no locks, no sharing),
-// made by the Matcher it is used with (NewCache); another Matcher ignores it.
-type StemCache struct {
-	m     *Matcher
-	words map[string]cachedStem
+// StemRef is what the taxonomy knows of one stem (its keyword themes and the
+// phrases it starts), from Ref: a caller that memoises stems per word keeps it
+// with the stem, so a word costs one lookup, not two.
+type StemRef struct {
+	m *Matcher
+	e *stemEntry // nil: the taxonomy has no keyword or phrase starting with it
 }
 
-type cachedStem struct {
-	stem  string
-	entry *stemEntry // nil: the taxonomy has no keyword or phrase starting with it
-}
-
-// NewCache makes an empty stem cache for m.
-func (m *Matcher) NewCache() *StemCache {
-	return &StemCache{m: m, words: map[string]cachedStem{}}
-}
-
-// maxStemCache bounds a StemCache so a stream of junk words cannot grow it forever.
-const maxStemCache = 20_000
+// Ref looks stem up in the taxonomy.
+func (m *Matcher) Ref(stem string) StemRef { return StemRef{m: m, e: m.byStem[stem]} }
 
 // Words are a message's stems (Stems) and, position by position, the taxonomy's
 // keywords and phrases for each, for MatchWords.
 type Words struct {
-	Stems   []string
-	entries []*stemEntry
+	Stems []string
+	refs  []StemRef
 }
 
-// StemWords fills w with the stems of lower-case tokens, memoised in cache (nil
-// for none).
-func (m *Matcher) StemWords(low []string, w *Words, cache *StemCache) {
-	if cache != nil && cache.m != m {
-		cache = nil
-	}
-	w.Stems, w.entries = w.Stems[:0], w.entries[:0]
+// Reset empties w for another message.
+func (w *Words) Reset() { w.Stems, w.refs = w.Stems[:0], w.refs[:0] }
+
+// Append adds the next word's stem and its Ref. MatchWords of another Matcher
+// than the ref's looks the stem up again.
+func (w *Words) Append(stem string, r StemRef) {
+	w.Stems = append(w.Stems, stem)
+	w.refs = append(w.refs, r)
+}
+
+// StemWords fills w with the stems of lower-case tokens.
+func (m *Matcher) StemWords(low []string, w *Words) {
+	w.Reset()
 	for _, t := range low {
-		var c cachedStem
-		ok := false
-		if cache != nil {
-			c, ok = cache.words[t]
-		}
-		if !ok {
-			c.stem = Stem(t)
-			c.entry = m.byStem[c.stem]
-			if cache != nil {
-				if len(cache.words) >= maxStemCache {
-					clear(cache.words)
-				}
-				cache.words[strings.Clone(t)] = c
-			}
-		}
-		w.Stems = append(w.Stems, c.stem)
-		w.entries = append(w.entries, c.entry)
+		st := Stem(t)
+		w.Append(st, m.Ref(st))
 	}
 }
 
-// Stems turns lower-case tokens into stems, memoised in cache (may be nil).
-func (m *Matcher) Stems(low []string, dst []string, cache *StemCache) []string {
+// Stems turns lower-case tokens into stems.
+func (m *Matcher) Stems(low []string, dst []string) []string {
 	w := Words{Stems: dst}
-	m.StemWords(low, &w, cache)
+	m.StemWords(low, &w)
 	return w.Stems
 }
 
@@ -244,11 +224,11 @@ func (m *Matcher) MatchClauses(low, stems []string, clauses uint64) []string {
 
 // MatchWords is MatchClauses on words from StemWords.
 func (m *Matcher) MatchWords(low []string, w *Words, clauses uint64) []string {
-	return m.match(low, w.Stems, w.entries, clauses)
+	return m.match(low, w.Stems, w.refs, clauses)
 }
 
 // match is MatchClauses, with each stem's entry from entries when given.
-func (m *Matcher) match(low, stems []string, entries []*stemEntry, clauses uint64) []string {
+func (m *Matcher) match(low, stems []string, refs []StemRef, clauses uint64) []string {
 	var hit []bool
 	var negOnly []bool
 	mark := func(i int, negated bool) {
@@ -265,8 +245,8 @@ func (m *Matcher) match(low, stems []string, entries []*stemEntry, clauses uint6
 	}
 	for p, st := range stems {
 		var e *stemEntry
-		if entries != nil {
-			e = entries[p]
+		if refs != nil && refs[p].m == m {
+			e = refs[p].e
 		} else {
 			e = m.byStem[st]
 		}

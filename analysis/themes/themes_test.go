@@ -10,7 +10,7 @@ import (
 
 func match(t testing.TB, m *Matcher, s string) []string {
 	low := text.Tokens(text.Clean(strings.ToLower(s)), nil)
-	return m.Match(low, m.Stems(low, nil, nil))
+	return m.Match(low, m.Stems(low, nil))
 }
 
 func TestDefaultTaxonomy(t *testing.T) {
@@ -83,12 +83,11 @@ func TestValidate(t *testing.T) {
 func BenchmarkThemes(b *testing.B) {
 	m, _ := New(Default())
 	low := text.Tokens(text.Clean("hey the csv export is broken again since the release and we were charged twice, evaluating other vendors"), nil)
-	var st []string
-	cache := m.NewCache()
+	var w Words
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		st = m.Stems(low, st, cache)
-		m.Match(low, st)
+		m.StemWords(low, &w)
+		m.MatchWords(low, &w, 0)
 	}
 }
 
@@ -98,7 +97,7 @@ func TestNegationStaysInClause(t *testing.T) {
 		t.Fatal(err)
 	}
 	low := []string{"that", "didn't", "help", "same", "error"}
-	st := m.Stems(low, nil, nil)
+	st := m.Stems(low, nil)
 	if got := m.Match(low, st); len(got) != 0 {
 		t.Errorf("one clause: %v, want the error negated", got)
 	}
@@ -147,9 +146,10 @@ func TestWithIntent(t *testing.T) {
 	}
 }
 
-// TestStemCacheBelongsToItsMatcher: cached words carry their matcher's keywords, so
-// another matcher ignores the cache rather than tag with the first one's taxonomy.
-func TestStemCacheBelongsToItsMatcher(t *testing.T) {
+// TestRefsBelongToTheirMatcher: a word's Ref carries its matcher's keywords, so
+// another matcher looks the stem up again rather than tag with the first one's
+// taxonomy.
+func TestRefsBelongToTheirMatcher(t *testing.T) {
 	a, err := New(Taxonomy{{Name: "billing", Keywords: []string{"invoice"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -158,14 +158,13 @@ func TestStemCacheBelongsToItsMatcher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := a.NewCache()
 	low := text.Tokens("the invoices are wrong", nil)
+	var w Words
+	a.StemWords(low, &w) // refs of a
 	for _, tt := range []struct {
 		m    *Matcher
 		want []string
 	}{{a, []string{"billing"}}, {b, []string{"docs"}}, {a, []string{"billing"}}} {
-		var w Words
-		tt.m.StemWords(low, &w, cache)
 		if got := tt.m.MatchWords(low, &w, 0); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("MatchWords = %v, want %v", got, tt.want)
 		}

@@ -1,0 +1,85 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// TestWordCacheMatchesFeatures: the layer's scores from the word cache (each word's
+// row summed once, the stem pairs per message) are those of the full feature list
+// the layer was trained on, for every labelled chat row.
+func TestWordCacheMatchesFeatures(t *testing.T) {
+	a := newA(t)
+	paths, err := filepath.Glob("testdata/chat_*.jsonl")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no chat sets: %v", err)
+	}
+	sc := a.scratchBuf()
+	w := a.comb.both.Width()
+	n := 0
+	for _, p := range paths {
+		for _, r := range readExamples(t, p) {
+			clean, sent, rep, th, intent := a.rules(r.Text, sc)
+			full := features(nil, a.comb.hashBits, a.comb.charGrams, sc.low, sc.words.Stems, clean, sent, rep, th, intent)
+			dense := features(nil, 0, 0, sc.low, nil, clean, sent, rep, th, intent)
+			sums := make([]float64, w)
+			a.comb.wordSums(sums, &sc.wc, sc.ix)
+			var wantA, wantB, gotA, gotB [8]float64
+			a.comb.both.Logits(full, wantA[:], wantB[:])
+			a.comb.both.LogitsFrom(sums, dense, gotA[:], gotB[:])
+			for k := range wantA {
+				if math.Abs(wantA[k]-gotA[k]) > 1e-9 || math.Abs(wantB[k]-gotB[k]) > 1e-9 {
+					t.Fatalf("%s: %q: logits %v %v from the cache, want %v %v", p, r.Text, gotA, gotB, wantA, wantB)
+				}
+			}
+			n++
+		}
+	}
+	if n < 4000 {
+		t.Fatalf("compared %d rows, want the labelled sets' 4,000 and more", n)
+	}
+}
+
+// TestWordCacheEviction: a full cache is emptied between messages, never within
+// one, and what it gives after is what a fresh analyzer gives; a RulesOnly
+// analyzer (which shares its source's scratch space) reads the same cache.
+func TestWordCacheEviction(t *testing.T) {
+	a := newA(t)
+	msgs := []string{
+		"the CSV export is broken AGAIN since Tuesday's release :rage:",
+		"thanks, that fixed it! 🎉",
+		"Can we get SSO with Okta? we'd love that",
+		"D: the invoice is wrong and we were charged twice",
+	}
+	want := map[string][2]feedbackbot.Tags{}
+	for _, m := range msgs {
+		want[m] = [2]feedbackbot.Tags{newA(t).AnalyzeChat(m), newA(t).RulesOnly().Analyze(m)}
+	}
+	rules := a.RulesOnly()
+	for round := range 3 {
+		for i := 0; i < maxWordCache+1000; i += 500 {
+			junk := ""
+			for j := range 500 {
+				junk += fmt.Sprintf("w%dx%d ", round, i+j)
+			}
+			a.AnalyzeChat(junk) // 500 new words a message
+			for _, m := range msgs {
+				if got := a.AnalyzeChat(m); fmt.Sprint(got) != fmt.Sprint(want[m][0]) {
+					t.Fatalf("round %d after %d junk words: AnalyzeChat(%q) = %+v, want %+v", round, i, m, got, want[m][0])
+				}
+				if got := rules.Analyze(m); fmt.Sprint(got) != fmt.Sprint(want[m][1]) {
+					t.Fatalf("round %d: RulesOnly().Analyze(%q) = %+v, want %+v", round, m, got, want[m][1])
+				}
+			}
+		}
+	}
+	sc := a.scratchBuf()
+	defer a.release(sc)
+	if len(sc.wc.ents) > maxWordCache+600 {
+		t.Errorf("the cache holds %d words, bound %d (plus one message)", len(sc.wc.ents), maxWordCache)
+	}
+}
