@@ -258,6 +258,10 @@ func (c *combiner) wordSums(sums []float64, wc *wordCache, ix []int32) {
 	base := int32(len(denseNames))
 	w := len(sums)
 	prev := hashString(offset32, "^")
+	if w == 10 {
+		c.wordSums10(sums, wc, ix, mask, base)
+		return
+	}
 	for _, i := range ix {
 		for k, v := range wc.rows[int(i)*w : int(i)*w+w] {
 			sums[k] += v
@@ -280,6 +284,33 @@ func hashString(h uint32, s string) uint32 {
 		h *= prime32
 	}
 	return h
+}
+
+// wordSums10 is wordSums for the shipped shape (3 sentiment classes, 7 intents)
+// with the ten sums in registers.
+func (c *combiner) wordSums10(sums []float64, wc *wordCache, ix []int32, mask uint32, base int32) {
+	s := sums[:10:10]
+	s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]
+	rows := wc.rows
+	prev := hashString(offset32, "^")
+	for _, i := range ix {
+		r := rows[int(i)*10 : int(i)*10+10 : int(i)*10+10]
+		e := &wc.ents[i]
+		p := c.both.Row(base + int32(hashString(prev*prime32^0x1f, e.stem)&mask))
+		p = p[:10:10]
+		s0 += r[0] + p[0]
+		s1 += r[1] + p[1]
+		s2 += r[2] + p[2]
+		s3 += r[3] + p[3]
+		s4 += r[4] + p[4]
+		s5 += r[5] + p[5]
+		s6 += r[6] + p[6]
+		s7 += r[7] + p[7]
+		s8 += r[8] + p[8]
+		s9 += r[9] + p[9]
+		prev = e.h
+	}
+	s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9] = s0, s1, s2, s3, s4, s5, s6, s7, s8, s9
 }
 
 // apply returns the layer's sentiment and intent for a message's features (x,

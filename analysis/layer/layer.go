@@ -138,6 +138,13 @@ func (p *Pair) AddRow(sums []float64, j int32) {
 	}
 }
 
+// Row is feature j's weights (Width long: the first model's classes, then the
+// second's), for reading only.
+func (p *Pair) Row(j int32) []float64 {
+	k := p.ka + p.kb
+	return p.w[int(j)*k : int(j)*k+k : int(j)*k+k]
+}
+
 // Logits writes each model's class scores of x into outA and outB (as long as
 // each model's classes at least) and returns each one's most likely class.
 func (p *Pair) Logits(x []Feature, outA, outB []float64) (int, int) {

@@ -74,7 +74,14 @@ type Engine struct {
 	seconds []uint64
 }
 
-type wordInfo struct {
+// wordInfo is what the engine knows of one token (Info, under the name the rules
+// use).
+type wordInfo = Info
+
+// Info is what the engine knows of one token on its own (its lexicon, emoji,
+// booster, negation and rule classes), for callers that memoise it per token: see
+// TokenInfo and ScoreInfos.
+type Info struct {
 	val     float64 // lexicon or emoji valence
 	boost   float64 // booster increment (signed), when flags&fBoost
 	flags   uint32
@@ -387,16 +394,11 @@ func (e *Engine) ScoreTokensCode(toks, low []string, raw string, codeError bool)
 	return e.score(toks, low, nil, raw, codeError)
 }
 
-// Info is what the engine knows of one token on its own (its lexicon, emoji,
-// booster, negation and rule classes), for callers that memoise it per token: see
-// TokenInfo and ScoreInfos.
-type Info struct{ wi wordInfo }
-
 // TokenInfo looks tok up as ScoreTokensCode does each token of a message (in the
 // lexicon lower-cased, as written for case-sensitive emoticons, with elongations
 // squeezed, superlatives and status codes recognised). It depends on tok alone.
 func (e *Engine) TokenInfo(tok string) Info {
-	return Info{e.lookup(tok, strings.ReplaceAll(text.Lower(tok), "’", "'"))}
+	return e.lookup(tok, strings.ReplaceAll(text.Lower(tok), "’", "'"))
 }
 
 // ScoreInfos is ScoreTokensCode where infos[i] is TokenInfo(toks[i]) and low[i]
@@ -442,6 +444,9 @@ func (e *Engine) lookup(tok, w string) wordInfo {
 // score is ScoreTokensCode, with the tokens' entries looked up already when pre
 // is not nil.
 func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError bool) (feedbackbot.Sentiment, Report) {
+	if len(pre) != len(low) {
+		pre = nil // not one a token: look them up
+	}
 	codeError = codeError && !strings.Contains(raw, "?")
 	n := len(toks)
 	if n == 0 {
@@ -472,18 +477,21 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	for i, w := range low {
 		var wi wordInfo
 		if pre != nil {
-			wi = pre[i].wi
+			wi = pre[i]
 		} else {
 			wi = e.lookup(toks[i], w)
+			infos = append(infos, wi)
 		}
 		seen |= wi.flags
-		infos = append(infos, wi)
 		if wi.flags&cueFlags != 0 {
 			cues = append(cues, i)
 		}
 		if w != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) {
 			upper++
 		}
+	}
+	if pre != nil {
+		infos = pre
 	}
 	c := scoring{low: low, infos: infos, segs: segs, cues: cues}
 	if seen&fQStart != 0 {
