@@ -159,8 +159,40 @@ func FuzzRunAnalyze(f *testing.F) {
 }
 
 // FuzzFastText: whenever the fast path accepts a line, encoding/json reads the same text.
+// TestFastTextEscapes: the fast path decodes a string's escapes (as Go's
+// json.Marshal writes '&', '<' and '>') and leaves surrogates, unknown escapes and
+// other shapes to encoding/json.
+func TestFastTextEscapes(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{`{"text":"a\u0026b \u003cc\u003e"}`, "a&b <c>", true},
+		{`{"text":"say \"hi\"\n\tnow \\ \/"}`, "say \"hi\"\n\tnow \\ /", true},
+		{`{"text":"\u00e9t\u00C9"}`, "étÉ", true},
+		{`{"text":"plain"}`, "plain", true},
+		{`{"text":"\ud83d\ude00"}`, "", false},
+		{`{"text":"bad \x"}`, "", false},
+		{`{"text":"short \u12"}`, "", false},
+		{`{"text":"open`, "", false},
+	} {
+		got, ok := fastText([]byte(tt.in))
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("fastText(%s) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+		if ok {
+			var in analyzeInput
+			if err := json.Unmarshal([]byte(tt.in), &in); err != nil || *in.Text != got {
+				t.Errorf("encoding/json reads %s as %v (%v)", tt.in, in.Text, err)
+			}
+		}
+	}
+}
+
 func FuzzFastText(f *testing.F) {
-	for _, s := range []string{`{"text":"hi"}`, `{"text" : "a b" }`, `{"text":"a\"b"}`, `{"text":"x","y":1}`, "{\"text\":\"\x01\"}", `{"text":"é"}`} {
+	for _, s := range []string{`{"text":"hi"}`, `{"text" : "a b" }`, `{"text":"a\"b"}`, `{"text":"x","y":1}`, "{\"text\":\"\x01\"}", `{"text":"é"}`,
+		`{"text":"a\u0026b \u003cc\u003e"}`, `{"text":"\ud83d\ude00"}`, `{"text":"x\n\ty\\\/\b\f\r"}`, `{"text":"\u00E9\u0041"}`, `{"text":"bad \x"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
