@@ -56,6 +56,7 @@ type scratch struct {
 	infos     []sentiment.Info
 	ix        []int32 // each token's entry in wc
 	wc        wordCache
+	facts     facts // of the message rules read last
 	feats     []layer.Feature
 	sums      []float64
 }
@@ -166,10 +167,10 @@ func (a *Analyzer) AnalyzeMessage(m *feedbackbot.Message) feedbackbot.Tags {
 func (a *Analyzer) analyze(s string, customer, chat bool) feedbackbot.Tags {
 	sc := a.scratchBuf()
 	defer a.release(sc)
-	clean, sent, rep, th, intent := a.rules(s, sc)
+	_, sent, rep, th, intent := a.rules(s, sc)
 	if a.comb != nil && chat {
 		// the dense features here; the words' hashed ones summed from the word cache
-		sc.feats = features(sc.feats[:0], 0, 0, sc.low, nil, clean, sent, rep, th, intent)
+		sc.feats = features(sc.feats[:0], 0, 0, &sc.facts, nil, sent, rep, th, intent)
 		sc.sums = append(sc.sums[:0], make([]float64, a.comb.both.Width())...)
 		a.comb.wordSums(sc.sums, &sc.wc, sc.ix)
 		sent, intent = a.comb.apply(sc.sums, sc.feats, sent, productTalk(rep, th))
@@ -202,12 +203,49 @@ func (a *Analyzer) rules(s string, sc *scratch) (string, feedbackbot.Sentiment, 
 	}
 	sent, rep := a.sent.ScoreInfos(sc.toks, sc.low, sc.infos, clean, text.CodeTrouble(s))
 	th := a.themes.MatchWords(sc.low, &sc.words, rep.Clauses)
-	return clean, sent, rep, th, classify(sc.low, clean, sent, rep, th)
+	sc.facts = facts{low: sc.low, clean: clean}
+	return clean, sent, rep, th, classify(&sc.facts, sent, rep, th)
+}
+
+// facts memoises what classify and the layer's features both ask of a message
+// (each at most once, and only if asked).
+type facts struct {
+	low        []string
+	clean      string
+	known, set uint8 // the facts found (known) and those true (set)
+}
+
+const (
+	factQuestion uint8 = 1 << iota
+	factShouting
+	factWish
+	factDefect
+)
+
+func (f *facts) is(fact uint8) bool {
+	if f.known&fact == 0 {
+		var v bool
+		switch fact {
+		case factQuestion:
+			v = isQuestion(f.low, f.clean)
+		case factShouting:
+			v = shouting(f.clean)
+		case factWish:
+			v = wishes(f.low, f.clean)
+		case factDefect:
+			v = reportsDefect(f.low)
+		}
+		f.known |= fact
+		if v {
+			f.set |= fact
+		}
+	}
+	return f.set&fact != 0
 }
 
 // classify picks the intent from strongest to weakest signal: leaving beats a bug,
 // a bug beats a complaint, a complaint beats a question.
-func classify(low []string, clean string, s feedbackbot.Sentiment, rep sentiment.Report, th []string) feedbackbot.Intent {
+func classify(f *facts, s feedbackbot.Sentiment, rep sentiment.Report, th []string) feedbackbot.Intent {
 	has := func(name string) bool {
 		for _, t := range th {
 			if t == name {
@@ -216,21 +254,21 @@ func classify(low []string, clean string, s feedbackbot.Sentiment, rep sentiment
 		}
 		return false
 	}
-	question := isQuestion(low, clean)
+	question := f.is(factQuestion)
 	// A defect told plainly is a bug report; told in anger or frustration ("THIS IS
 	// THE THIRD TIME THE SYNC HAS FAILED!!!", "broken again 🙄") it is a complaint.
-	upset := s.Emotion == feedbackbot.EmotionAnger || s.Emotion == feedbackbot.EmotionFrustration || shouting(clean)
+	upset := s.Emotion == feedbackbot.EmotionAnger || s.Emotion == feedbackbot.EmotionFrustration || f.is(factShouting)
 	switch {
 	case has("cancellation"):
 		return feedbackbot.IntentChurnSignal
 	case has("bug") && s.Score < 0.4 && !(question && s.Score > -0.05 && !has("reliability")) && !upset:
 		return feedbackbot.IntentBugReport
-	case s.Label == feedbackbot.Negative && !question && (reportsDefect(low) || rep.Malfunction) && !upset:
+	case s.Label == feedbackbot.Negative && !question && (f.is(factDefect) || rep.Malfunction) && !upset:
 		// "emails never arrive", "the checkbox isn't saved": a malfunction told plainly.
 		return feedbackbot.IntentBugReport
 	case s.Score <= -0.35 && !question, s.Score <= -0.6:
 		return feedbackbot.IntentComplaint
-	case has("feature_request"), wishes(low, clean):
+	case has("feature_request"), f.is(factWish):
 		return feedbackbot.IntentFeatureRequest
 	case question:
 		return feedbackbot.IntentQuestion

@@ -134,7 +134,7 @@ func BenchmarkIntent(b *testing.B) {
 	low := []string{"how", "do", "i", "invite", "a", "teammate"}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		classify(low, "how do I invite a teammate?", s.Sentiment, sentiment.Report{}, s.Themes)
+		classify(&facts{low: low, clean: "how do I invite a teammate?"}, s.Sentiment, sentiment.Report{}, s.Themes)
 	}
 }
 

@@ -144,8 +144,9 @@ func squash(x float64) float64 { return x / math.Sqrt(x*x+15) }
 // feature for every stem, every pair of neighbouring stems, and the first stem, and
 // with charGrams one for every character n-gram of every word marked at its ends
 // ("<word>": a word shorter than n-2 gives none).
-func features(dst []layer.Feature, hashBits, charGrams int, low, stems []string, clean string, s feedbackbot.Sentiment,
+func features(dst []layer.Feature, hashBits, charGrams int, f *facts, stems []string, s feedbackbot.Sentiment,
 	rep sentiment.Report, th []string, intent feedbackbot.Intent) []layer.Feature {
+	low, clean := f.low, f.clean
 	on := func(i int, ok bool) {
 		if ok {
 			dst = append(dst, layer.Feature{Index: int32(i), Value: 1})
@@ -169,12 +170,12 @@ func features(dst []layer.Feature, hashBits, charGrams int, low, stems []string,
 	on(fSarcasm, rep.Sarcasm)
 	on(fContrast, rep.Contrast)
 	on(fPastedError, rep.PastedError)
-	on(fQuestion, isQuestion(low, clean))
+	on(fQuestion, f.is(factQuestion))
 	on(fQMark, strings.Contains(clean, "?"))
 	on(fExclaim, strings.Contains(clean, "!"))
-	on(fShouting, shouting(clean))
-	on(fWish, wishes(low, clean))
-	on(fDefect, reportsDefect(low))
+	on(fShouting, f.is(factShouting))
+	on(fWish, f.is(factWish))
+	on(fDefect, f.is(factDefect))
 	val(fTokens, math.Log1p(float64(len(low)))/4)
 	for k := range sentiment.Classes {
 		on(fClasses+k, rep.Classes&(1<<k) != 0)

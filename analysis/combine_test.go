@@ -253,7 +253,7 @@ func BenchmarkLayer(b *testing.B) {
 	clean, sent, rep, th, intent := a.rules("Hey <@U042>, the CSV export is broken AGAIN since Tuesday's release :rage: and we were charged twice. Any update?", sc)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, sc.low, sc.words.Stems, clean, sent, rep, th, intent)
+		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, &facts{low: sc.low, clean: clean}, sc.words.Stems, sent, rep, th, intent)
 		a.comb.apply(nil, sc.feats, sent, productTalk(rep, th))
 	}
 }

@@ -99,7 +99,7 @@ func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, er
 	sc := a.scratchBuf()
 	for i, r := range rows {
 		clean, sent, rep, th, intent := a.rules(r.Text, sc)
-		x[i] = features(nil, o.HashBits, o.CharGrams, sc.low, sc.words.Stems, clean, sent, rep, th, intent)
+		x[i] = features(nil, o.HashBits, o.CharGrams, &facts{low: sc.low, clean: clean}, sc.words.Stems, sent, rep, th, intent)
 		var ok1, ok2 bool
 		ys[i], ok1 = sentIdx[string(r.Label)]
 		yi[i], ok2 = intentIdx[string(r.Intent)]

@@ -24,8 +24,8 @@ func TestWordCacheMatchesFeatures(t *testing.T) {
 	for _, p := range paths {
 		for _, r := range readExamples(t, p) {
 			clean, sent, rep, th, intent := a.rules(r.Text, sc)
-			full := features(nil, a.comb.hashBits, a.comb.charGrams, sc.low, sc.words.Stems, clean, sent, rep, th, intent)
-			dense := features(nil, 0, 0, sc.low, nil, clean, sent, rep, th, intent)
+			full := features(nil, a.comb.hashBits, a.comb.charGrams, &facts{low: sc.low, clean: clean}, sc.words.Stems, sent, rep, th, intent)
+			dense := features(nil, 0, 0, &facts{low: sc.low, clean: clean}, nil, sent, rep, th, intent)
 			sums := make([]float64, w)
 			a.comb.wordSums(sums, &sc.wc, sc.ix)
 			var wantA, wantB, gotA, gotB [8]float64
