@@ -195,8 +195,9 @@ func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
 	}
 	var txt string
 	var id json.RawMessage
+	valid := false
 	if t, ok := fastText(trimmed); ok {
-		txt = t
+		txt, valid = t, true // fastText takes valid UTF-8 only
 	} else if trimmed[0] == '{' {
 		var in analyzeInput
 		if err := json.Unmarshal(trimmed, &in); err != nil {
@@ -221,7 +222,7 @@ func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
 	} else {
 		txt = string(line)
 	}
-	if !utf8.ValidString(txt) {
+	if !valid && !utf8.ValidString(txt) {
 		txt = strings.ToValidUTF8(txt, "\uFFFD")
 	}
 	truncated := len(txt) > analysis.MaxAnalyzedBytes
