@@ -245,16 +245,20 @@ func TestLayerFileLoads(t *testing.T) {
 	}
 }
 
-// BenchmarkLayer is the combination layer's own cost per message: its features
-// and both models, on the rules' outputs for a 120-byte message.
+// BenchmarkLayer is the combination layer's own cost per message, as the analyzer
+// pays it: the dense features, the words' sums from the word cache and both models,
+// on the rules' outputs for a 120-byte message.
 func BenchmarkLayer(b *testing.B) {
 	a := newA(b)
 	sc := a.scratchBuf()
 	clean, sent, rep, th, intent := a.rules("Hey <@U042>, the CSV export is broken AGAIN since Tuesday's release :rage: and we were charged twice. Any update?", sc)
+	sums := make([]float64, a.comb.both.Width())
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		sc.feats = features(sc.feats[:0], a.comb.hashBits, a.comb.charGrams, &facts{low: sc.low, clean: clean}, sc.words.Stems, sent, rep, th, intent)
-		a.comb.apply(nil, sc.feats, sent, productTalk(rep, th))
+		sc.feats = features(sc.feats[:0], 0, 0, &facts{low: sc.low, clean: clean}, nil, sent, rep, th, intent)
+		clear(sums)
+		a.comb.wordSums(sums, &sc.wc, sc.ix)
+		a.comb.apply(sums, sc.feats, sent, productTalk(rep, th))
 	}
 }
 
