@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -81,5 +82,51 @@ func TestWordCacheEviction(t *testing.T) {
 	defer a.release(sc)
 	if len(sc.wc.ents) > maxWordCache+600 {
 		t.Errorf("the cache holds %d words, bound %d (plus one message)", len(sc.wc.ents), maxWordCache)
+	}
+}
+
+// TestSession: a session tags as the analyzer does, message after message, several
+// at once on their own goroutines, and gives its scratch space back on Close.
+func TestSession(t *testing.T) {
+	a := newA(t)
+	var texts []string
+	for _, r := range readExamples(t, "testdata/chat_dev.jsonl") {
+		texts = append(texts, r.Text)
+	}
+	want := make([][3]feedbackbot.Tags, len(texts))
+	for i, s := range texts {
+		m := &feedbackbot.Message{Text: s, Role: feedbackbot.RoleStaff}
+		want[i] = [3]feedbackbot.Tags{a.Analyze(s), a.AnalyzeChat(s), a.AnalyzeMessage(m)}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Go(func() {
+			ses := a.Session()
+			defer ses.Close()
+			for round := range 2 {
+				for i, s := range texts {
+					m := &feedbackbot.Message{Text: s, Role: feedbackbot.RoleStaff}
+					got := [3]feedbackbot.Tags{ses.Analyze(s), ses.AnalyzeChat(s), ses.AnalyzeMessage(m)}
+					if fmt.Sprint(got) != fmt.Sprint(want[i]) {
+						errs <- fmt.Sprintf("goroutine %d, round %d: %q: %+v, want %+v", g, round, s, got, want[i])
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	before := len(a.bufs)
+	ses := a.Session()
+	during := len(a.bufs)
+	ses.Close()
+	ses.Close() // twice is harmless
+	if after := len(a.bufs); during != max(before-1, 0) || after != during+1 {
+		t.Errorf("idle scratch spaces %d, %d with a session open, %d after Close: want it taken, then given back once", before, during, after)
 	}
 }

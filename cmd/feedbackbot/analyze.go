@@ -14,6 +14,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 )
 
@@ -46,10 +47,12 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			ses := a.Session()
+			defer ses.Close()
 			for j := range jobs {
 				j.out.Reset()
 				for i, line := range j.lines {
-					appendResult(j.out, a, j.first+i, line)
+					appendResult(j.out, ses, j.first+i, line)
 				}
 				done <- j
 			}
@@ -183,7 +186,12 @@ type analyzeInput struct {
 	ID json.RawMessage `json:"id"`
 }
 
-func appendResult(b *bytes.Buffer, a *analysis.Analyzer, n int, line []byte) {
+// chatAnalyzer tags one text as support chat (analysis.Analyzer or its Session).
+type chatAnalyzer interface {
+	AnalyzeChat(text string) feedbackbot.Tags
+}
+
+func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
 	if string(line) == tooLongMarker {
 		appendError(b, n, fmt.Sprintf("line is longer than %d bytes", maxLineBytes))
 		return
