@@ -336,20 +336,24 @@ func accuracyF1(gold, pred []feedbackbot.SentimentLabel) (float64, float64) {
 	return float64(correct) / float64(len(gold)), f1 / 3
 }
 
+// analyzerRate is the analyzer's rate on workers goroutines, each with its own
+// Session, as a worker loop holds one.
 func analyzerRate(a *analysis.Analyzer, texts []string, workers, n int, chatMsg bool) float64 {
 	start := time.Now()
 	var wg sync.WaitGroup
 	per := n / workers
 	for w := range workers {
 		wg.Go(func() {
+			ses := a.Session()
+			defer ses.Close()
 			var m feedbackbot.Message
 			for i := range per {
 				if chatMsg {
 					m.Text = texts[(w*per+i)%len(texts)]
-					a.AnalyzeMessage(&m)
+					ses.AnalyzeMessage(&m)
 					continue
 				}
-				a.Analyze(texts[(w*per+i)%len(texts)])
+				ses.Analyze(texts[(w*per+i)%len(texts)])
 			}
 		})
 	}
