@@ -299,6 +299,15 @@ func fastText(b []byte) (string, bool) {
 	}
 	var dec []byte // the decoded text, once an escape is met
 	start, end := 0, -1
+	if q := bytes.IndexByte(rest, '"'); q >= 0 && bytes.IndexByte(rest[:q], '\\') < 0 {
+		// no escape: the common line, found with two byte searches
+		for _, c := range rest[:q] {
+			if c < 0x20 {
+				return "", false // JSON forbids raw control characters: let the decoder say so
+			}
+		}
+		end = q
+	}
 	for i := 0; i < len(rest) && end < 0; {
 		c := rest[i]
 		switch {
