@@ -23,9 +23,10 @@ type wordCache struct {
 	themes *themes.Matcher
 	comb   *combiner
 
-	idx  map[string]int32
-	ents []wordEntry
-	rows []float64 // each entry's row sum, width floats an entry (none without a layer)
+	idx   map[string]int32
+	ents  []wordEntry
+	rows  []float64 // each entry's row sum, width floats an entry (none without a layer)
+	bytes int       // the entries' strings, counted as if none shared memory
 }
 
 type wordEntry struct {
@@ -35,15 +36,22 @@ type wordEntry struct {
 	h         uint32 // hashString(offset32, stem)
 }
 
-// maxWordCache bounds a wordCache so that a stream of junk words cannot grow it
-// forever: a full cache is emptied before the next message.
-const maxWordCache = 20_000
+// maxWordCache and maxWordCacheBytes bound a wordCache so that a stream of junk
+// words cannot grow it forever, nor a stream of long ones (a pasted key, a blob of
+// base64: a token can be as long as a message) hold much memory: a full cache is
+// emptied before the next message. Chat words are short: the tweets' 14,000 words
+// take about 300 KB.
+const (
+	maxWordCache      = 20_000
+	maxWordCacheBytes = 1 << 20
+)
 
 // fit makes c usable by a: entries from another engine or taxonomy, or without
 // the rows a's layer needs, are dropped. Entries with rows serve an analyzer
 // without a layer (RulesOnly, which shares its scratch space with its source).
 func (c *wordCache) fit(a *Analyzer) {
-	if c.idx != nil && c.sent == a.sent && c.themes == a.themes && (a.comb == nil || c.comb == a.comb) && len(c.ents) < maxWordCache {
+	if c.idx != nil && c.sent == a.sent && c.themes == a.themes && (a.comb == nil || c.comb == a.comb) &&
+		len(c.ents) < maxWordCache && c.bytes < maxWordCacheBytes {
 		return
 	}
 	if c.idx == nil || c.sent != a.sent || c.themes != a.themes || (a.comb != nil && c.comb != a.comb) {
@@ -53,7 +61,7 @@ func (c *wordCache) fit(a *Analyzer) {
 		c.idx = make(map[string]int32, 1024)
 	}
 	clear(c.idx)
-	c.ents, c.rows = c.ents[:0], c.rows[:0]
+	c.ents, c.rows, c.bytes = c.ents[:0], c.rows[:0], 0
 }
 
 // lookup returns the index of tok's entry, made on first sight.
@@ -73,5 +81,6 @@ func (c *wordCache) lookup(tok string) int32 {
 		c.comb.wordRow(c.rows[n:], low, stem)
 	}
 	c.idx[tok] = i
+	c.bytes += len(tok) + len(low) + len(stem)
 	return i
 }

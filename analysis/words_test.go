@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -82,6 +83,21 @@ func TestWordCacheEviction(t *testing.T) {
 	defer a.release(sc)
 	if len(sc.wc.ents) > maxWordCache+600 {
 		t.Errorf("the cache holds %d words, bound %d (plus one message)", len(sc.wc.ents), maxWordCache)
+	}
+	// Long tokens: the cache's strings stay bounded too.
+	for i := range 400 {
+		long := fmt.Sprintf("%06d", i) + strings.Repeat("Zq", 4000) // 8 KB, upper case: a lower-case copy too
+		a.AnalyzeChat(long + " " + long[:7000] + "x")
+		if got := a.AnalyzeChat(msgs[0]); fmt.Sprint(got) != fmt.Sprint(want[msgs[0]][0]) {
+			t.Fatalf("after %d long tokens: %+v, want %+v", i, got, want[msgs[0]][0])
+		}
+	}
+	sc2 := a.scratchBuf()
+	defer a.release(sc2)
+	for _, c := range []*wordCache{&sc.wc, &sc2.wc} {
+		if c.bytes > maxWordCacheBytes+2*MaxAnalyzedBytes*3 {
+			t.Errorf("the cache holds %d bytes of strings, bound %d (plus one message's)", c.bytes, maxWordCacheBytes)
+		}
 	}
 }
 
