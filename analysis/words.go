@@ -39,8 +39,8 @@ type wordEntry struct {
 // maxWordCache and maxWordCacheBytes bound a wordCache so that a stream of junk
 // words cannot grow it forever, nor a stream of long ones (a pasted key, a blob of
 // base64: a token can be as long as a message) hold much memory: a full cache is
-// emptied before the next message. Chat words are short: the tweets' 14,000 words
-// take about 300 KB.
+// emptied before the next message. Chat words are short: the 4,200 tweets' 11,571
+// distinct tokens take 213 KB, chat_train8's 450 messages' 2,442 take 43 KB.
 const (
 	maxWordCache      = 20_000
 	maxWordCacheBytes = 1 << 20
