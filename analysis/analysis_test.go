@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -98,10 +99,28 @@ func FuzzAnalyze(f *testing.F) {
 	for _, s := range []string{"not bad at all", "<https://x|y> :tada:", "> q\n```c```", "\xff"} {
 		f.Add(s)
 	}
+	sc := a.scratchBuf()
+	sums := make([]float64, a.comb.both.Width())
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, tags := range []feedbackbot.Tags{a.Analyze(s), a.AnalyzeMessage(&feedbackbot.Message{Text: s})} {
 			if tags.Sentiment.Score < -1 || tags.Sentiment.Score > 1 || tags.Sentiment.Label != feedbackbot.LabelFor(tags.Sentiment.Score) {
 				t.Fatalf("inconsistent sentiment %+v", tags.Sentiment)
+			}
+		}
+		// the word cache's sums are the full feature list's, whatever the text
+		clean, sent, rep, th, intent := a.rules(s, sc)
+		full := features(nil, a.comb.hashBits, a.comb.charGrams, &facts{low: sc.low, clean: clean}, sc.words.Stems, sent, rep, th, intent)
+		dense := features(nil, 0, 0, &facts{low: sc.low, clean: clean}, nil, sent, rep, th, intent)
+		clear(sums)
+		a.comb.wordSums(sums, &sc.wc, sc.ix)
+		var wa, wb, ga, gb [8]float64
+		a.comb.both.Logits(full, wa[:], wb[:])
+		a.comb.both.LogitsFrom(sums, dense, ga[:], gb[:])
+		// (sums of thousands of terms in another order: the tolerance grows with them)
+		tol := 1e-9 * (1 + float64(len(full))/1000)
+		for k := range wa {
+			if math.Abs(wa[k]-ga[k]) > tol*(1+math.Abs(wa[k])) || math.Abs(wb[k]-gb[k]) > tol*(1+math.Abs(wb[k])) {
+				t.Fatalf("%q: logits %v %v from the word cache, want %v %v", s, ga, gb, wa, wb)
 			}
 		}
 	})
