@@ -196,11 +196,11 @@ func features(dst []layer.Feature, hashBits, charGrams int, f *facts, stems []st
 	}
 	mask := uint32(1)<<hashBits - 1
 	base := int32(len(denseNames))
-	prev := hashString(offset32, "^")
+	prev := firstPrev
 	for _, st := range stems {
 		h := hashString(offset32, st)
 		dst = append(dst, layer.Feature{Index: base + int32(h&mask), Value: 1},
-			layer.Feature{Index: base + int32(hashString(prev*prime32^0x1f, st)&mask), Value: 1})
+			layer.Feature{Index: base + int32(pairHash(prev, st)&mask), Value: 1})
 		prev = h
 	}
 	if charGrams > 0 {
@@ -258,17 +258,17 @@ func (c *combiner) wordSums(sums []float64, wc *wordCache, ix []int32) {
 	mask := uint32(1)<<c.hashBits - 1
 	base := int32(len(denseNames))
 	w := len(sums)
-	prev := hashString(offset32, "^")
 	if w == 10 {
 		c.wordSums10(sums, wc, ix, mask, base)
 		return
 	}
+	prev := firstPrev
 	for _, i := range ix {
 		for k, v := range wc.rows[int(i)*w : int(i)*w+w] {
 			sums[k] += v
 		}
 		e := &wc.ents[i]
-		c.both.AddRow(sums, base+int32(hashString(prev*prime32^0x1f, e.stem)&mask))
+		c.both.AddRow(sums, base+int32(pairHash(prev, e.stem)&mask))
 		prev = e.h
 	}
 }
@@ -277,6 +277,15 @@ const (
 	offset32 = 2166136261
 	prime32  = 16777619
 )
+
+// firstPrev stands for the stem before a message's first, so that the first
+// stem's pair feature marks it as first.
+var firstPrev = hashString(offset32, "^")
+
+// pairHash is the hashed feature of a pair of neighbouring stems, from the hash of
+// the first (prev) and the second stem: one definition for training (features) and
+// for the word cache's sums.
+func pairHash(prev uint32, stem string) uint32 { return hashString(prev*prime32^0x1f, stem) }
 
 // hashString is FNV-1a from h.
 func hashString(h uint32, s string) uint32 {
@@ -293,11 +302,11 @@ func (c *combiner) wordSums10(sums []float64, wc *wordCache, ix []int32, mask ui
 	s := sums[:10:10]
 	s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]
 	rows := wc.rows
-	prev := hashString(offset32, "^")
+	prev := firstPrev
 	for _, i := range ix {
 		r := rows[int(i)*10 : int(i)*10+10 : int(i)*10+10]
 		e := &wc.ents[i]
-		p := c.both.Row(base + int32(hashString(prev*prime32^0x1f, e.stem)&mask))
+		p := c.both.Row(base + int32(pairHash(prev, e.stem)&mask))
 		p = p[:10:10]
 		s0 += r[0] + p[0]
 		s1 += r[1] + p[1]
