@@ -248,17 +248,24 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 	members := make([][]int, len(scripts))
 	for j, sc := range scripts {
 		staged[j], wss[j] = sc.staged, sc.ws
-		enc := []byte{'['}
-		for i, k := range sc.order {
-			if i > 0 {
-				enc = append(enc, ',')
-			}
-			enc = append(appendJSONString(append(enc, '['), k), ',')
-			enc = append(appendJSONString(enc, sc.buckets[k]), ',')
-			enc = append(appendCounters(enc, sc.totals[k]), ']')
+		n := 1
+		for _, k := range sc.order {
+			n += 3 + 2*len(sc.totals[k])
 		}
-		enc = append(enc, ']')
-		out[j] = evalCall{keys: sc.keys, args: append([]any{enc}, sc.args...)}
+		args := make([]any, 1, n+len(sc.args))
+		for _, k := range sc.order {
+			t := sc.totals[k]
+			at := len(args)
+			args = append(args, k, sc.buckets[k], 0)
+			for name, v := range t {
+				if v != 0 {
+					args = append(args, name, v)
+				}
+			}
+			args[at+2] = (len(args) - at - 3) / 2
+		}
+		args[0] = len(args) + 1 // ARGV counts from 1
+		out[j] = evalCall{keys: sc.keys, args: append(args, sc.args...)}
 		members[j] = sc.members
 	}
 	return out, staged, wss, members

@@ -173,7 +173,8 @@ const applyFields = 9
 // -workload import, 228,187 and 213,617).
 //
 // Work is gathered over the batch and written once per key at the end. The caller
-// sends the rollup totals of all the batch's puts (ARGV[1]), computed in Go; the
+// sends the rollup totals of all the batch's puts (the arguments before the items'),
+// computed in Go and passed to HINCRBY as they came (no decoding, no formatting); the
 // script subtracts the contributions of the puts it skips (redeliveries, stale
 // revisions; read back from their staged records) and of the records they replace,
 // which are rare, so the common message needs no JSON decoding here (decoding a
@@ -202,8 +203,9 @@ const applyFields = 9
 // KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4] the
 // account-days marker, KEYS[5] the account-weeks marker, KEYS[6..] every record,
 // staged record and key of the items' new (and, when known, old) index specs.
-// ARGV[1] JSON [[rollup or account-day key, bucket ("" for an account day),
-// {counter: total}], ...] over the puts, then
+// ARGV[1] the position in ARGV of the first item's fields; before it the totals over
+// the puts: per rollup or account-day key, the key, its bucket ("" for an account
+// day), its number of counters, then each counter's name and non-zero total; then
 // applyFields per item: "put" or "del", message key, revision, stamp, time score,
 // bucket, sentiment score, account, and the item's keys as references into KEYS
 // (two bytes each, big-endian, 0 for none; see applyKeyRefs): its record, its staged
@@ -232,12 +234,22 @@ local deltas, dorder, dbucket = {}, {}, {}
 local zadds, zorder = {}, {}
 local accts, aorder = {}, {}
 -- the pending counter deltas of key (created in order on first use)
+-- the batch's totals from Go: key -> the position in ARGV of its first counter name
+-- and its number of counters. They stay text, passed to HINCRBY as they are, unless
+-- the script adds to the same key (delta copies them into numbers first).
+local given, givenn = {}, {}
 local function delta(key, bucket)
   local d = deltas[key]
   if not d then
     d = {}
     deltas[key] = d
-    dorder[#dorder + 1] = key
+    local g = given[key]
+    if g then
+      for i = g, g + 2 * givenn[key] - 2, 2 do d[ARGV[i]] = tonumber(ARGV[i + 1]) end
+      given[key] = nil
+    else
+      dorder[#dorder + 1] = key
+    end
   end
   dbucket[key] = bucket
   return d
@@ -263,10 +275,14 @@ end
 -- not cover the workspace yet (data of an older version, until BuildAccountDays):
 -- once they do, every account read walks the weeks
 local wholeacct = redis.call('EXISTS', KEYS[5]) == 0
-for _, t in ipairs(cjson.decode(ARGV[1])) do
-  if not deltas[t[1]] then dorder[#dorder + 1] = t[1] end
-  deltas[t[1]] = t[3]
-  dbucket[t[1]] = t[2]
+local first = tonumber(ARGV[1])
+local t = 2
+while t < first do
+  local key, n = ARGV[t], tonumber(ARGV[t + 2])
+  dorder[#dorder + 1] = key
+  dbucket[key] = ARGV[t + 1]
+  given[key], givenn[key] = t + 3, n
+  t = t + 3 + 2 * n
 end
 local function zadd(key, score, member)
   local z = zadds[key]
@@ -297,12 +313,12 @@ local function refs(r)
 end
 local blocked = {}
 local members = {}
-for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do members[#members + 1] = ARGV[b+1] end
+for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do members[#members + 1] = ARGV[b+1] end
 if #members == 0 then return {0} end
 local latest = redis.call('HMGET', KEYS[1], unpack(members))
 local out = {0}
 local item = 0
-for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
+for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   local kind, member, rev, stamp = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]
   local rec, staged, rollup, tall, tacct, tchan, nkey, aday, aweek = refs(ARGV[b+8])
   local go
@@ -386,16 +402,28 @@ for b = 2, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   item = item + 1
 end
 for _, key in ipairs(dorder) do
-  local d = deltas[key]
-  local names = {}
-  for c, v in pairs(d) do
-    if v ~= 0 then names[#names + 1] = c end
+  local d, g = deltas[key], given[key]
+  local names, count = {}, 0
+  if g then
+    count = givenn[key] -- (Go sends no zero totals)
+  else
+    for c, v in pairs(d) do
+      if v ~= 0 then names[#names + 1] = c end
+    end
+    count = #names
   end
   -- (no sort: the order of the HINCRBYs changes nothing, and sorting the several
   -- hundred counters of an hour took 2% of Redis's time a message)
   local hour = dbucket[key] ~= ''
-  if hour and #names > 0 and redis.call('HLEN', key) + #names >= ` + strconv.Itoa(bigRollupAt) + ` then
+  if hour and count > 0 and redis.call('HLEN', key) + count >= ` + strconv.Itoa(bigRollupAt) + ` then
     redis.call('HSETNX', key, '` + bigRollupField + `', '` + bigRollupValue + `')
+  end
+  if g then
+    for i = g, g + 2 * count - 2, 2 do
+      if redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1]) == 0 then
+        redis.call('HDEL', key, ARGV[i])
+      end
+    end
   end
   for _, c in ipairs(names) do
     if redis.call('HINCRBY', key, c, string.format('%d', d[c])) == 0 then
