@@ -125,8 +125,10 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 
 // importBatch is the smallest batch import's workers read: a back-fill has no
 // latency to keep, and larger transactions write each page of the store's indexes
-// once for many messages (100,000 imported messages: 20 s at 200, 10 s at 1,000).
-const importBatch = 1000
+// once for many messages (the embedded store, 100,000 imported messages: 20 s at
+// 200, 10 s at 1,000; Redis, go run ./bench rediscost -workload import: 184,774
+// instructions a message at 1,000, 178,602 at 2,000).
+const importBatch = 2000
 
 // analysisRun is a set of analysis workers started for one command.
 type analysisRun struct {

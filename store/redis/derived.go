@@ -33,14 +33,18 @@ const applyRounds = 5
 
 const day = 24 * time.Hour
 
-// applyChunk bounds how many items one apply script carries: a script holds Redis
-// while it runs (20-40µs an item, by the machine's speed), so a chunk bounds other
-// clients' waits. It is the workers' default batch: a whole batch in one script sums
-// its rollup counters over more messages and adds to each index once. With 200,
-// Redis ran 245,757 instructions a message (go run ./bench rediscost) and the
-// longest script of a 100,000-message bench pipeline took 14.7 ms (SLOWLOG); with
-// 500, 213,835 instructions and 23.5 ms.
-const applyChunk = 500
+// applyChunk bounds how many items one apply script carries. It does not bound other
+// clients' waits: a workspace's scripts of one Apply run in one MULTI/EXEC, which
+// holds Redis as long as one script of them all would (20-40µs an item, by the
+// machine's speed); the worker's batch is what bounds them (the live default is 500).
+// Within the bound, a batch in one script sums its rollup counters over more messages
+// and adds to each index once: go run ./bench rediscost -workload import measured
+// 189,803 Redis instructions a message at a batch of 1,000 in scripts of 500,
+// 184,774 in one script, and 178,602 at 2,000 in one script (245,757 for the
+// pipeline's workload in scripts of 200, 213,835 at 500, before later changes). The
+// bound is Lua's: unpack puts its values on a C stack of 8,000, and the script
+// unpacks the time index of the whole workspace with two values a message.
+const applyChunk = 2000
 
 // Apply applies analysed entries; see store.Derived. Each workspace's items are one
 // atomic script per chunk (checks of the latest revision and the applied stamp,
@@ -228,7 +232,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 			continue
 		}
 		sc := open[c.ws]
-		if sc == nil || len(sc.members) >= applyChunk || len(sc.keys) >= maxApplyKeys {
+		if sc == nil || len(sc.members) >= s.chunk || len(sc.keys) >= maxApplyKeys {
 			sc = &applyBatch{
 				ws:      c.ws,
 				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctDays(), c.ws.acctWeeks()},

@@ -20,7 +20,8 @@ import (
 const maxBlock = time.Second
 
 // appendChunk bounds how many events one append script carries, so a large batch
-// does not hold Redis for long; the workers' default batch, as applyChunk.
+// does not hold Redis for long (the scripts go in one pipeline, not a transaction,
+// so other clients' commands run between them): the workers' default batch.
 const appendChunk = 500
 
 // Append adds events to their workspaces' logs; see store.Log. Every event is checked

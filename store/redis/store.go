@@ -50,6 +50,7 @@ type Store struct {
 	maxLen    int64
 	poll      time.Duration
 	log       *slog.Logger
+	chunk     int // items an apply script carries at most (applyChunk; smaller in tests)
 
 	groups sync.Map      // stream key -> struct{}: consumer group known to exist
 	rr     atomic.Uint64 // rotates the order Read visits workspaces, for fairness
@@ -144,6 +145,7 @@ func New(client redis.UniversalClient, opts Options) *Store {
 		maxLen:    opts.MaxLen,
 		poll:      opts.PollInterval,
 		log:       opts.Logger,
+		chunk:     applyChunk,
 	}
 	if s.prefix == "" {
 		s.prefix = "fb"

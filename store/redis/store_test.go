@@ -19,3 +19,13 @@ func open(t *testing.T) store.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, open)
 }
+
+// TestBatchSmallChunks runs the batch tests with apply scripts of 50 items, so that
+// their longer calls are split into several scripts in one transaction.
+func TestBatchSmallChunks(t *testing.T) {
+	storetest.RunBatch(t, func(t *testing.T) store.Store {
+		s := open(t).(*redisstore.Store)
+		redisstore.SetApplyChunk(s, 50)
+		return s
+	})
+}

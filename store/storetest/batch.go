@@ -16,9 +16,10 @@ import (
 // batchTests hunt for bugs in batched Append and Apply: one call carrying the same
 // message several times, puts with their deletes, re-analysis beside analysis, edits
 // that move a message to keys the batch does not otherwise touch, several workspaces,
-// and batches longer than a backend's chunk (Redis runs 256 events or 200 items per
-// script). Each test keeps a reference model of the contract, applied one event and
-// one item at a time, and after every step compares the whole derived state with it.
+// and batches longer than a backend's chunk (Redis runs 500 events per append script;
+// its apply scripts carry 2,000 items, and its tests run these again with 50). Each
+// test keeps a reference model of the contract, applied one event and one item at a
+// time, and after every step compares the whole derived state with it.
 var batchTests = []test{
 	{"AppendSameMessage", testBatchAppendSameMessage},
 	{"AppendPutDelete", testBatchAppendPutDelete},

@@ -139,6 +139,18 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 }
 
+// RunBatch runs the conformance suite's batch tests only (several events and items
+// of one message in a call, edits that move messages, several workspaces, calls longer
+// than a backend's chunk): for a backend to run again with smaller chunks.
+func RunBatch(t *testing.T, open func(t *testing.T) store.Store) {
+	for _, tc := range batchTests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, &fixture{t: t, s: open(t), ctx: t.Context()})
+		})
+	}
+}
+
 type test struct {
 	name string
 	fn   func(t *testing.T, f *fixture)
