@@ -113,6 +113,8 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 // KEYS[1] record, KEYS[2] account day. ARGV[1] stamp, ARGV[2] JSON {counter: value}.
 // Returns 1 when added.
 var addAccountDayScript = redis.NewScript(`
+-- (a string record is this version's, whose spec names its account day already)
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end
 local rec = redis.call('HMGET', KEYS[1], 's', 'k')
 if rec[1] ~= ARGV[1] or not rec[2] then return 0 end
 local spec = cjson.decode(rec[2])
@@ -241,7 +243,7 @@ func (s *Store) walkApplied(ctx context.Context, k wsKeys, fn func(acctDayChunk)
 type acctDayChunk struct {
 	members []string
 	scores  []float64 // the time index's scores (unix microseconds)
-	recs    []*redis.SliceCmd
+	recs    []record
 	err     error
 }
 
@@ -270,10 +272,12 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 		if len(zs) == 0 {
 			return
 		}
-		ch := acctDayChunk{members: make([]string, len(zs)), scores: make([]float64, len(zs)), recs: make([]*redis.SliceCmd, len(zs))}
+		ch := acctDayChunk{members: make([]string, len(zs)), scores: make([]float64, len(zs))}
+		keys := make([]string, len(zs))
 		for i, z := range zs {
 			ch.members[i], _ = z.Member.(string)
 			ch.scores[i] = z.Score
+			keys[i] = k.rec(ch.members[i])
 		}
 		last := zs[len(zs)-1].Score
 		if next := strconv.FormatFloat(last, 'f', -1, 64); next != min {
@@ -284,19 +288,17 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 				skip++
 			}
 		}
-		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, m := range ch.members {
-				ch.recs[i] = p.HMGet(ctx, k.rec(m), "s", "c", "k", "b")
-			}
-			return nil
-		})
+		if ch.recs, err = s.getRecords(ctx, keys); err != nil {
+			send(acctDayChunk{err: err})
+			return
+		}
 		if !send(ch) || len(zs) < buildChunk {
 			return
 		}
 	}
 }
 
-// chunkRecord is one record of a chunk as read (HMGET s c k b): its stamp,
+// chunkRecord is one record of a chunk as read: its stamp,
 // contributions, bucket and decoded index spec; applied is false for one with no
 // stamp or index spec (not applied, or deleted since the page was read).
 type chunkRecord struct {
@@ -309,15 +311,9 @@ type chunkRecord struct {
 func (ch acctDayChunk) records() ([]chunkRecord, error) {
 	out := make([]chunkRecord, len(ch.recs))
 	for i, c := range ch.recs {
-		v, err := c.Result()
-		if err != nil {
-			return nil, err
-		}
 		r := &out[i]
-		r.stamp, _ = v[0].(string)
-		r.contrib, _ = v[1].(string)
-		spec, _ := v[2].(string)
-		r.bucket, _ = v[3].(string)
+		r.stamp, r.contrib, r.bucket = c.stamp, c.contrib, c.bucket
+		spec := c.spec
 		if r.stamp == "" || spec == "" {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -121,8 +122,8 @@ type applyItem struct {
 	args   []any // all but the last of its applyFields arguments
 	// The keys it names (see applyScript), "" for none; all of them are in keys.
 	refs [applyRefs]string
-	// A put's new record (HSET field-value pairs), staged before the script.
-	record []any
+	// A put's new record (see appendRecord), staged before the script.
+	record []byte
 	// A put's rollup key, bucket and contributions, summed per script in Go.
 	rollup  string
 	bucket  string
@@ -155,8 +156,8 @@ type applyBatch struct {
 // stagedRecord is a put's new record, written to a key of its own before the apply
 // script, which moves it into place or deletes it (see applyScript).
 type stagedRecord struct {
-	key    string
-	fields []any
+	key  string
+	data []byte
 }
 
 // add appends item i (c) to the script: its keys, its arguments and, for a put, its
@@ -177,7 +178,7 @@ func (sc *applyBatch) add(c applyItem, i int) {
 		// deletes every staged record it writes: no other call sees the key
 		refs[1] = c.ws.staged(i)
 		declare(refs[1])
-		sc.staged = append(sc.staged, stagedRecord{key: refs[1], fields: c.record})
+		sc.staged = append(sc.staged, stagedRecord{key: refs[1], data: c.record})
 	}
 	enc := make([]byte, 0, 2*applyRefs)
 	for _, k := range refs {
@@ -275,7 +276,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 	return out, staged, wss, members
 }
 
-// applyTx runs the apply scripts, each after the HSETs of its staged records, in a
+// applyTx runs the apply scripts, each after the SETs of its staged records, in a
 // MULTI/EXEC per workspace (a transaction may not span Redis Cluster slots; the
 // workspaces' run side by side), so that a record is never staged without the script
 // that moves it into place or deletes it. EVAL, not EVALSHA: a script missing from
@@ -296,7 +297,7 @@ func (s *Store) applyTx(ctx context.Context, calls []evalCall, staged [][]staged
 		_, _ = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, i := range idx {
 				for _, r := range staged[i] {
-					p.HSet(ctx, r.key, r.fields...)
+					p.Set(ctx, r.key, r.data, 0)
 				}
 				cmds[i] = applyScript.Eval(ctx, p, calls[i].keys, calls[i].args...)
 			}
@@ -398,9 +399,12 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	}
 	specJSON := appendSpec(make([]byte, 0, 256), spec)
 	stamp := rev + "@" + tags.Analyzer
+	if strings.ContainsAny(stamp, "\n") {
+		return applyItem{}, invalid("entry %q: analyzer name %q has a line break", it.Entry.ID, tags.Analyzer)
+	}
 	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions,
 		acctDay: acctDay, acctContrib: acctContrib,
-		record: []any{"s", stamp, "d", data, "c", contrib, "k", specJSON, "b", bucket},
+		record: appendRecord(make([]byte, 0, len(data)+len(contrib)+len(specJSON)+len(stamp)+32), stamp, bucket, specJSON, contrib, data),
 		// (the staged record's key is the script's: see applyBatch.add)
 		refs: [applyRefs]string{rec, "", rollup, timeAll, timeAccount, timeChannel, notable, acctDay, acctWeek},
 		args: []any{
@@ -428,15 +432,15 @@ func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
 	if err != nil {
 		return store.Stored{}, err
 	}
-	raw, err := s.rdb.HGet(ctx, s.ws(ws).rec(key), "d").Result()
-	if errors.Is(err, redis.Nil) {
-		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
-	}
+	recs, err := s.getRecords(ctx, []string{s.ws(ws).rec(key)})
 	if err != nil {
 		return store.Stored{}, wrapErr("message", err)
 	}
+	if !recs[0].found || recs[0].data == "" {
+		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
+	}
 	var st store.Stored
-	if err := decodeStored(raw, &st); err != nil {
+	if err := decodeStored(recs[0].data, &st); err != nil {
 		return store.Stored{}, fmt.Errorf("redis message %s: decode: %w", key, err)
 	}
 	return st, nil
@@ -640,29 +644,23 @@ func (s *Store) records(ctx context.Context, k wsKeys, members []string) ([]stor
 	if len(members) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.StringCmd, len(members))
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members {
-			if m != bigIndexMember { // (not a message: see applyScript)
-				cmds[i] = p.HGet(ctx, k.rec(m), "d")
-			}
+	keys := make([]string, len(members))
+	for i, m := range members {
+		if m != bigIndexMember { // (not a message: see applyScript)
+			keys[i] = k.rec(m)
 		}
-		return nil
-	})
+	}
+	recs, err := s.getRecords(ctx, keys)
+	if err != nil {
+		return nil, wrapErr("load messages", err)
+	}
 	out := make([]store.Stored, 0, len(members))
-	for i, c := range cmds {
-		if c == nil {
-			continue
-		}
-		raw, err := c.Result()
-		if errors.Is(err, redis.Nil) {
-			continue
-		}
-		if err != nil {
-			return nil, wrapErr("load messages", err)
+	for i, r := range recs {
+		if r.data == "" {
+			continue // deleted meanwhile
 		}
 		var st store.Stored
-		if err := decodeStored(raw, &st); err != nil {
+		if err := decodeStored(r.data, &st); err != nil {
 			return nil, fmt.Errorf("redis message %s: decode: %w", members[i], err)
 		}
 		out = append(out, st)

@@ -29,7 +29,7 @@ const expirePage = 256
 // ARGV[1] message key, ARGV[2] the group's last delivered id, ARGV[3] the lowest
 // pending id ("" when none).
 // Returns 1 when something was expired, 0 when nothing was (left), or missing keys.
-var expireScript = redis.NewScript(`
+var expireScript = redis.NewScript(readRecordLua + `
 local member = ARGV[1]
 local function parse(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
@@ -46,7 +46,7 @@ if ids then
     if less(ARGV[2], id) or (ARGV[3] ~= '' and not less(id, ARGV[3])) then return 0 end
   end
 end
-local old = redis.call('HMGET', KEYS[4], 's', 'c', 'k', 'b')
+local old = readrec(KEYS[4])
 local oldspec = {}
 if old[3] then
   oldspec = cjson.decode(old[3])` + checkDeclaredLua + `end
@@ -187,27 +187,24 @@ func (s *Store) expireKeys(ctx context.Context, k wsKeys, members []string, auth
 	if last == "" {
 		last = "0-0"
 	}
-	recs := make([]*redis.SliceCmd, len(members))
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members {
-			recs[i] = p.HMGet(ctx, k.rec(m), "k", "d")
-		}
-		return nil
-	})
+	keys := make([]string, len(members))
+	for i, m := range members {
+		keys[i] = k.rec(m)
+	}
+	recs, err := s.getRecords(ctx, keys)
+	if err != nil {
+		return 0, wrapErr("expire", err)
+	}
 	calls := make([]evalCall, len(members))
 	for i, m := range members {
-		v, err := recs[i].Result()
-		if err != nil {
-			return 0, wrapErr("expire", err)
-		}
 		author := authors[m]
 		var spec [][2]string
-		if raw, ok := v[0].(string); ok {
+		if raw := recs[i].spec; raw != "" {
 			if err := json.Unmarshal([]byte(raw), &spec); err != nil {
 				return 0, fmt.Errorf("redis expire: message %s: decode index spec: %w", m, err)
 			}
 		}
-		if raw, ok := v[1].(string); ok && author == "" {
+		if raw := recs[i].data; raw != "" && author == "" {
 			var st store.Stored
 			if err := decodeStored(raw, &st); err != nil {
 				return 0, fmt.Errorf("redis expire: message %s: decode: %w", m, err)

@@ -156,22 +156,18 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 // just before; a record changed meanwhile makes the script name the keys it lacks, and
 // that message is tried again with them, as Apply does.
 func (s *Store) forgetBatch(ctx context.Context, k wsKeys, author string, members []string) (int, error) {
-	specs := make([]*redis.StringCmd, len(members))
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members {
-			specs[i] = p.HGet(ctx, k.rec(m), "k")
-		}
-		return nil
-	})
+	recKeys := make([]string, len(members))
+	for i, m := range members {
+		recKeys[i] = k.rec(m)
+	}
+	recs, err := s.getRecords(ctx, recKeys)
+	if err != nil {
+		return 0, wrapErr("forget", err)
+	}
 	calls := make([]evalCall, len(members))
 	for i, m := range members {
 		keys := []string{k.latest(), k.log(), k.logEntries(), k.buckets(), k.rec(m), k.authorKeys(author)}
-		raw, err := specs[i].Result()
-		switch {
-		case errors.Is(err, redis.Nil):
-		case err != nil:
-			return 0, wrapErr("forget", err)
-		default:
+		if raw := recs[i].spec; raw != "" {
 			var spec [][2]string
 			if err := json.Unmarshal([]byte(raw), &spec); err != nil {
 				return 0, fmt.Errorf("redis forget: message %s: decode index spec: %w", m, err)
@@ -268,21 +264,19 @@ func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 	if len(members) == 0 {
 		return nil
 	}
-	recs := make([]*redis.StringCmd, len(members))
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members {
-			recs[i] = p.HGet(ctx, k.rec(m), "d")
-		}
-		return nil
-	})
+	keys := make([]string, len(members))
+	for i, m := range members {
+		keys[i] = k.rec(m)
+	}
+	recs, err := s.getRecords(ctx, keys)
+	if err != nil {
+		return wrapErr("people index", err)
+	}
 	byAuthor := map[string][]any{}
 	for i, m := range members {
-		raw, err := recs[i].Result()
-		if errors.Is(err, redis.Nil) {
+		raw := recs[i].data
+		if raw == "" {
 			continue // deleted meanwhile
-		}
-		if err != nil {
-			return wrapErr("people index", err)
 		}
 		var st store.Stored
 		if err := decodeStored(raw, &st); err != nil {
@@ -292,7 +286,7 @@ func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 			byAuthor[a] = append(byAuthor[a], m)
 		}
 	}
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for a, ms := range byAuthor {
 			p.SAdd(ctx, k.authorKeys(a), ms...)
 		}

@@ -198,6 +198,9 @@ func TestPeopleIndexBackfill(t *testing.T) {
 // of it, to turn a record into what an older version wrote.
 func rewriteSpec(t *testing.T, client redis.UniversalClient, rec string, edit func([][2]string) [][2]string) {
 	t.Helper()
+	if err := redistest.OldRecord(t.Context(), client, rec); err != nil {
+		t.Fatal(err)
+	}
 	raw, err := client.HGet(t.Context(), rec, "k").Result()
 	if err != nil {
 		t.Fatal(err)

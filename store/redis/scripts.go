@@ -168,13 +168,14 @@ const applyFields = 9
 // applyScript applies a batch of analysed log entries of one workspace to derived
 // state, each exactly once.
 //
-// A message record (a hash) keeps what its applied revision contributed: its stamp s
-// (revision@analyzer), the stored JSON d, the contributions c (JSON object), the index
-// spec k (JSON array of [key, role]: "r" rollup hash, "t" time index, "n-"/"n+"
-// notable set) and the bucket b. Replacing or deleting subtracts exactly that.
+// A message record (a string: see appendRecord; a hash in older versions' data, read
+// by readrec) keeps what its applied revision contributed: its stamp
+// (revision@analyzer), the stored JSON, the contributions (JSON object), the index
+// spec (JSON array of [key, role]: "r" rollup hash, "t" time index, "n-"/"n+"
+// notable set) and the bucket. Replacing or deleting subtracts exactly that.
 //
 // A put's new record does not pass through the script: the caller writes it with a
-// plain HSET to a staged key of its own (fb:{ws}:st:<n>) in the same MULTI/EXEC,
+// plain SET to a staged key of its own (fb:{ws}:st:<n>) in the same MULTI/EXEC,
 // just before the script, which moves it into place (RENAMENX where the message has
 // no record yet, the common case, so one call a message; RENAME over a record it
 // replaces) or deletes it (a put it skips). Every byte a script receives is copied
@@ -230,7 +231,7 @@ const applyFields = 9
 // index, fb:{ws}:au:<author>, in their spec, with role "t": replacing or deleting
 // one removes it from there.)
 // Returns {changed, {item, missing keys...}, ...} with items numbered from 0.
-var applyScript = redis.NewScript(`
+var applyScript = redis.NewScript(readRecordLua + `
 -- the declared keys as a set, built on first use: only an item that replaces a
 -- record (an edit, a delete, a redelivery) checks its old keys against them
 local declared
@@ -344,7 +345,7 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
     if kind == 'put' and redis.call('RENAMENX', staged, rec) == 1 then
       fresh = true -- the message's first record, moved into place
     else
-      old = redis.call('HMGET', rec, 's', 'c', 'k', 'b')
+      old = readrec(rec)
       if not old[1] then
         if kind == 'del' then go = false end
       elseif old[1] == stamp and kind == 'put' then
@@ -368,7 +369,7 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   if not go then
     if kind == 'put' then
       -- the totals counted this put: take it out again
-      local contrib = redis.call('HGET', staged, 'c')
+      local contrib = readrec(staged)[2]
       add(rollup, ARGV[b+5], contrib, -1)
       if aday ~= '' then addacct(aday, contrib, -1) end
       redis.call('DEL', staged)
@@ -487,7 +488,7 @@ const checkDeclaredLua = `
   if #missing > 0 then return missing end
 `
 
-// unindexLua removes what a message record (old: HMGET s, c, k, b) contributed: its
+// unindexLua removes what a message record (old: readrec's fields) contributed: its
 // rollup counters are subtracted and it leaves every index of its spec. KEYS[4] is the
 // bucket index; member is the message key.
 var unindexLua = `
@@ -520,9 +521,9 @@ end
 // does, before anything changes.
 // ARGV[1] message key, ARGV[2] consumer group.
 // Returns 1 when something was erased, 0 when nothing was left, or the missing keys.
-var forgetScript = redis.NewScript(`
+var forgetScript = redis.NewScript(readRecordLua + `
 local member = ARGV[1]
-local old = redis.call('HMGET', KEYS[5], 's', 'c', 'k', 'b')
+local old = readrec(KEYS[5])
 local oldspec = {}
 if old[3] then
   oldspec = cjson.decode(old[3])` + checkDeclaredLua + `end
@@ -573,6 +574,8 @@ return 1
 // KEYS[1] record, KEYS[2] the author's index. ARGV[1] message key, ARGV[2] stamp,
 // ARGV[3] time score. Returns 1 when indexed.
 var indexRecordScript = redis.NewScript(`
+-- (a string record is this version's, whose spec names its indexes already)
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end
 local rec = redis.call('HMGET', KEYS[1], 's', 'k')
 if rec[1] ~= ARGV[2] or not rec[2] then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])

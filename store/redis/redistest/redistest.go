@@ -217,7 +217,7 @@ func dropIndex(ctx context.Context, client redis.UniversalClient, prefix, what s
 
 // stripSpecScript removes from a record's index spec (field k: a JSON list of [key,
 // role] pairs) the entries of role ARGV[1] whose key contains ARGV[2] ("" for any).
-var stripSpecScript = redis.NewScript(`
+var stripSpecScript = redis.NewScript(oldRecordLua + `
 local raw = redis.call('HGET', KEYS[1], 'k')
 if not raw then return 0 end
 local spec, kept = cjson.decode(raw), {}
@@ -230,3 +230,31 @@ if #kept > 0 then out = cjson.encode(kept) end
 redis.call('HSET', KEYS[1], 'k', out)
 return 1
 `)
+
+// oldRecordLua rewrites the record at KEYS[1], if it is a string (this version's
+// form: "1\n" stamp, bucket, spec, contributions, each ended by "\n", then the stored
+// JSON), as the hash of fields s, b, k, c and d that versions before 2026-12-02 wrote.
+const oldRecordLua = `
+local cur = redis.pcall('GET', KEYS[1])
+if type(cur) == 'string' and string.sub(cur, 1, 2) == '1\n' then
+  local f, at = {}, 3
+  for i = 1, 4 do
+    local nl = string.find(cur, '\n', at, true)
+    f[i] = string.sub(cur, at, nl - 1)
+    at = nl + 1
+  end
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 's', f[1], 'b', f[2], 'k', f[3], 'c', f[4], 'd', string.sub(cur, at))
+end
+`
+
+var oldRecordScript = redis.NewScript(oldRecordLua + "return 1")
+
+// OldRecord rewrites a message record (fb:{ws}:m:<key>) as versions before
+// 2026-12-02 stored it, a hash of its fields, for tests of data those versions wrote.
+func OldRecord(ctx context.Context, client redis.UniversalClient, key string) error {
+	if err := oldRecordScript.Run(ctx, client, []string{key}).Err(); err != nil {
+		return fmt.Errorf("redistest: old record %s: %w", key, err)
+	}
+	return nil
+}
