@@ -113,8 +113,8 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 // KEYS[1] record, KEYS[2] account day. ARGV[1] stamp, ARGV[2] JSON {counter: value}.
 // Returns 1 when added.
 var addAccountDayScript = redis.NewScript(`
--- (a string record is this version's, whose spec names its account day already)
-if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end
+-- (a record with field m is this version's, whose spec names its account day already)
+if redis.call('HEXISTS', KEYS[1], 'm') == 1 then return 0 end
 local rec = redis.call('HMGET', KEYS[1], 's', 'k')
 if rec[1] ~= ARGV[1] or not rec[2] then return 0 end
 local spec = cjson.decode(rec[2])
@@ -288,7 +288,7 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 				skip++
 			}
 		}
-		if ch.recs, err = s.getRecords(ctx, keys); err != nil {
+		if ch.recs, err = s.getRecords(ctx, keys, false); err != nil {
 			send(acctDayChunk{err: err})
 			return
 		}

@@ -122,8 +122,9 @@ type applyItem struct {
 	args   []any // all but the last of its applyFields arguments
 	// The keys it names (see applyScript), "" for none; all of them are in keys.
 	refs [applyRefs]string
-	// A put's new record (see appendRecord), staged before the script.
-	record []byte
+	// A put's new record, staged before the script: its stored JSON and what it
+	// contributed (see appendMeta).
+	data, meta []byte
 	// A put's rollup key, bucket and contributions, summed per script in Go.
 	rollup  string
 	bucket  string
@@ -156,8 +157,8 @@ type applyBatch struct {
 // stagedRecord is a put's new record, written to a key of its own before the apply
 // script, which moves it into place or deletes it (see applyScript).
 type stagedRecord struct {
-	key  string
-	data []byte
+	key        string
+	data, meta []byte
 }
 
 // add appends item i (c) to the script: its keys, its arguments and, for a put, its
@@ -173,12 +174,12 @@ func (sc *applyBatch) add(c applyItem, i int) {
 		declare(k)
 	}
 	refs := c.refs
-	if c.record != nil {
+	if c.data != nil {
 		// i is unique within the Apply call, and the call's transaction moves or
 		// deletes every staged record it writes: no other call sees the key
 		refs[1] = c.ws.staged(i)
 		declare(refs[1])
-		sc.staged = append(sc.staged, stagedRecord{key: refs[1], data: c.record})
+		sc.staged = append(sc.staged, stagedRecord{key: refs[1], data: c.data, meta: c.meta})
 	}
 	enc := make([]byte, 0, 2*applyRefs)
 	for _, k := range refs {
@@ -276,7 +277,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 	return out, staged, wss, members
 }
 
-// applyTx runs the apply scripts, each after the SETs of its staged records, in a
+// applyTx runs the apply scripts, each after the HSETs of its staged records, in a
 // MULTI/EXEC per workspace (a transaction may not span Redis Cluster slots; the
 // workspaces' run side by side), so that a record is never staged without the script
 // that moves it into place or deletes it. EVAL, not EVALSHA: a script missing from
@@ -297,7 +298,7 @@ func (s *Store) applyTx(ctx context.Context, calls []evalCall, staged [][]staged
 		_, _ = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, i := range idx {
 				for _, r := range staged[i] {
-					p.Set(ctx, r.key, r.data, 0)
+					p.HSet(ctx, r.key, "d", r.data, "m", r.meta)
 				}
 				cmds[i] = applyScript.Eval(ctx, p, calls[i].keys, calls[i].args...)
 			}
@@ -404,7 +405,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	}
 	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions,
 		acctDay: acctDay, acctContrib: acctContrib,
-		record: appendRecord(make([]byte, 0, len(data)+len(contrib)+len(specJSON)+len(stamp)+32), stamp, bucket, specJSON, contrib, data),
+		data: data, meta: appendMeta(make([]byte, 0, len(contrib)+len(specJSON)+len(stamp)+32), stamp, bucket, specJSON, contrib),
 		// (the staged record's key is the script's: see applyBatch.add)
 		refs: [applyRefs]string{rec, "", rollup, timeAll, timeAccount, timeChannel, notable, acctDay, acctWeek},
 		args: []any{
@@ -432,15 +433,15 @@ func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
 	if err != nil {
 		return store.Stored{}, err
 	}
-	recs, err := s.getRecords(ctx, []string{s.ws(ws).rec(key)})
+	raw, err := s.rdb.HGet(ctx, s.ws(ws).rec(key), "d").Result()
+	if errors.Is(err, redis.Nil) {
+		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
+	}
 	if err != nil {
 		return store.Stored{}, wrapErr("message", err)
 	}
-	if !recs[0].found || recs[0].data == "" {
-		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
-	}
 	var st store.Stored
-	if err := decodeStored(recs[0].data, &st); err != nil {
+	if err := decodeStored(raw, &st); err != nil {
 		return store.Stored{}, fmt.Errorf("redis message %s: decode: %w", key, err)
 	}
 	return st, nil
@@ -644,23 +645,29 @@ func (s *Store) records(ctx context.Context, k wsKeys, members []string) ([]stor
 	if len(members) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, len(members))
-	for i, m := range members {
-		if m != bigIndexMember { // (not a message: see applyScript)
-			keys[i] = k.rec(m)
+	cmds := make([]*redis.StringCmd, len(members))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, m := range members {
+			if m != bigIndexMember { // (not a message: see applyScript)
+				cmds[i] = p.HGet(ctx, k.rec(m), "d")
+			}
 		}
-	}
-	recs, err := s.getRecords(ctx, keys)
-	if err != nil {
-		return nil, wrapErr("load messages", err)
-	}
+		return nil
+	})
 	out := make([]store.Stored, 0, len(members))
-	for i, r := range recs {
-		if r.data == "" {
-			continue // deleted meanwhile
+	for i, c := range cmds {
+		if c == nil {
+			continue
+		}
+		raw, err := c.Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, wrapErr("load messages", err)
 		}
 		var st store.Stored
-		if err := decodeStored(r.data, &st); err != nil {
+		if err := decodeStored(raw, &st); err != nil {
 			return nil, fmt.Errorf("redis message %s: decode: %w", members[i], err)
 		}
 		out = append(out, st)

@@ -13,11 +13,11 @@
 //	fb:{ws}:log              stream: the capture log; field "e" holds the event JSON
 //	fb:{ws}:latest           hash: message key -> latest appended revision, "-" once deleted,
 //	                         "!" once erased by Forget
-//	fb:{ws}:m:<key>          string: an applied message: "1", stamp (revision@analyzer),
-//	                         bucket, index spec, contributions JSON, each ended by a
-//	                         line break, then the stored JSON (see appendRecord);
-//	                         versions before 2026-12-02 wrote a hash of fields s, b,
-//	                         k, c and d, still read, replaced when applied again
+//	fb:{ws}:m:<key>          hash: an applied message: d stored JSON, m its stamp
+//	                         (revision@analyzer), bucket, index spec and
+//	                         contributions JSON (see appendMeta); versions before
+//	                         2026-12-02 wrote m's parts as fields s, b, k and c,
+//	                         still read, replaced when the message is applied again
 //	fb:{ws}:r:<unix>         hash: the rollup counters of the hour starting at <unix>
 //	fb:{ws}:rb               zset: non-empty rollup hours (member and score <unix>)
 //	fb:{ws}:ad:<unix>:<acct> hash: one account's counters for the UTC day starting at

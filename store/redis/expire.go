@@ -191,7 +191,7 @@ func (s *Store) expireKeys(ctx context.Context, k wsKeys, members []string, auth
 	for i, m := range members {
 		keys[i] = k.rec(m)
 	}
-	recs, err := s.getRecords(ctx, keys)
+	recs, err := s.getRecords(ctx, keys, true)
 	if err != nil {
 		return 0, wrapErr("expire", err)
 	}

@@ -160,7 +160,7 @@ func (s *Store) forgetBatch(ctx context.Context, k wsKeys, author string, member
 	for i, m := range members {
 		recKeys[i] = k.rec(m)
 	}
-	recs, err := s.getRecords(ctx, recKeys)
+	recs, err := s.getRecords(ctx, recKeys, false)
 	if err != nil {
 		return 0, wrapErr("forget", err)
 	}
@@ -264,19 +264,21 @@ func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 	if len(members) == 0 {
 		return nil
 	}
-	keys := make([]string, len(members))
-	for i, m := range members {
-		keys[i] = k.rec(m)
-	}
-	recs, err := s.getRecords(ctx, keys)
-	if err != nil {
-		return wrapErr("people index", err)
-	}
+	recs := make([]*redis.StringCmd, len(members))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, m := range members {
+			recs[i] = p.HGet(ctx, k.rec(m), "d")
+		}
+		return nil
+	})
 	byAuthor := map[string][]any{}
 	for i, m := range members {
-		raw := recs[i].data
-		if raw == "" {
+		raw, err := recs[i].Result()
+		if errors.Is(err, redis.Nil) {
 			continue // deleted meanwhile
+		}
+		if err != nil {
+			return wrapErr("people index", err)
 		}
 		var st store.Stored
 		if err := decodeStored(raw, &st); err != nil {
@@ -286,7 +288,7 @@ func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 			byAuthor[a] = append(byAuthor[a], m)
 		}
 	}
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for a, ms := range byAuthor {
 			p.SAdd(ctx, k.authorKeys(a), ms...)
 		}

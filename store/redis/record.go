@@ -2,28 +2,31 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// A message record (fb:{ws}:m:<key>) is one string, written by Apply:
+// A message record (fb:{ws}:m:<key>) is a hash of two fields, written by Apply: d,
+// the stored JSON, and m, what the applied revision contributed:
 //
-//	"1\n" stamp "\n" bucket "\n" index spec "\n" contributions "\n" stored JSON
+//	"1\n" stamp "\n" bucket "\n" index spec "\n" contributions
 //
-// The stamp is revision@analyzer, the bucket the hour's unix seconds, the spec and
-// the contributions single-line JSON (their strings escape every control
-// character), and the stored JSON last, so it may hold anything. Versions before
-// 2026-12-02 wrote a hash of the same fields (s, b, k, c, d); both are read, and a
-// record is rewritten as a string when its message is applied again. A hash with a
-// kilobyte-long field is a real hash table (its value is longer than
-// hash-max-listpack-value): writing the five fields cost Redis 13,000 instructions
-// more a message than one string (go run ./bench rediscost -workload import: 178,316
-// a message with hashes, 165,154 with strings; the pipeline workload 163,436 and
-// 149,659), and its table entries memory.
-const recordVersion = "1\n"
+// The stamp is revision@analyzer, the bucket the hour's unix seconds, the spec and the
+// contributions single-line JSON (their strings escape every control character).
+// Versions before 2026-12-02 wrote the four as fields of their own (s, b, k, c);
+// both forms are read, and a record is rewritten in this one when its message is
+// applied again. The stored JSON is longer than hash-max-listpack-value (64 bytes),
+// so a record is a real hash table, where each field costs a table entry: writing
+// five fields cost Redis about 9,000 instructions a message more than two (go run
+// ./bench rediscost -workload import: 178,316 and 169,284; the pipeline workload
+// 163,436 and 154,151). One string of all five was cheaper still (165,154 and
+// 149,659) and 8% smaller (bench digest: 2,893 bytes a message against 3,150), but
+// every read of messages then fetched the spec and contributions too, and digests
+// took 66-84 ms against 55-62 (go run ./bench digest -stores redis -sizes
+// 10000,100000, alternating).
+const metaVersion = "1\n"
 
 // record is a message record's fields as read; found is false where there is none.
 type record struct {
@@ -31,103 +34,81 @@ type record struct {
 	stamp, bucket, spec, contrib, data string
 }
 
-// appendRecord appends a record's string form.
-func appendRecord(b []byte, stamp, bucket string, spec, contrib, data []byte) []byte {
-	b = append(b, recordVersion...)
+// appendMeta appends a record's m field.
+func appendMeta(b []byte, stamp, bucket string, spec, contrib []byte) []byte {
+	b = append(b, metaVersion...)
 	b = append(append(b, stamp...), '\n')
 	b = append(append(b, bucket...), '\n')
 	b = append(append(b, spec...), '\n')
-	b = append(append(b, contrib...), '\n')
-	return append(b, data...)
+	return append(b, contrib...)
 }
 
-// parseRecord reads a record's string form.
-func parseRecord(v string) (record, error) {
-	rest, ok := strings.CutPrefix(v, recordVersion)
+// parseMeta reads a record's m field into r.
+func parseMeta(v string, r *record) error {
+	rest, ok := strings.CutPrefix(v, metaVersion)
 	if !ok {
-		return record{}, fmt.Errorf("not a version-1 record (%.12q)", v)
+		return fmt.Errorf("not a version-1 record (%.12q)", v)
 	}
-	var f [4]string
+	var f [3]string
 	for i := range f {
 		var ok bool
 		if f[i], rest, ok = strings.Cut(rest, "\n"); !ok {
-			return record{}, fmt.Errorf("record ends after %d of its 5 fields", i)
+			return fmt.Errorf("record ends after %d of its 4 fields", i)
 		}
 	}
-	return record{found: true, stamp: f[0], bucket: f[1], spec: f[2], contrib: f[3], data: rest}, nil
+	r.stamp, r.bucket, r.spec, r.contrib = f[0], f[1], f[2], rest
+	return nil
 }
 
 // readRecordLua defines readrec(key) for a script: the record's {stamp,
-// contributions, index spec, bucket}, as HMGET key s c k b of a hash record would
-// return them (every field nil where there is no record).
+// contributions, index spec, bucket}, as HMGET key s c k b returned them from a
+// record of an older version (every field nil where there is no record).
 const readRecordLua = `
 local function readrec(key)
-  local r = redis.pcall('GET', key)
-  if not r then return {} end
-  if type(r) == 'table' then
-    -- WRONGTYPE: a hash record of a version before 2026-12-02
-    return redis.call('HMGET', key, 's', 'c', 'k', 'b')
-  end
-  local a = string.find(r, '\n', 3, true)
-  local b = string.find(r, '\n', a + 1, true)
-  local c = string.find(r, '\n', b + 1, true)
-  local d = string.find(r, '\n', c + 1, true)
-  return {string.sub(r, 3, a - 1), string.sub(r, c + 1, d - 1), string.sub(r, b + 1, c - 1), string.sub(r, a + 1, b - 1)}
+  local v = redis.call('HMGET', key, 's', 'c', 'k', 'b', 'm')
+  local m = v[5]
+  if not m then return v end
+  local a = string.find(m, '\n', 3, true)
+  local b = string.find(m, '\n', a + 1, true)
+  local c = string.find(m, '\n', b + 1, true)
+  return {string.sub(m, 3, a - 1), string.sub(m, c + 1), string.sub(m, b + 1, c - 1), string.sub(m, a + 1, b - 1)}
 end
 `
 
-// getRecords reads the records at keys, pipelined (with a second pipeline for the
-// hash records of older versions, if any); "" keys are skipped.
-func (s *Store) getRecords(ctx context.Context, keys []string) ([]record, error) {
-	out := make([]record, len(keys))
-	cmds := make([]*redis.StringCmd, len(keys))
+// getRecords reads the records at keys, pipelined, with their stored JSON where data
+// is set.
+func (s *Store) getRecords(ctx context.Context, keys []string, data bool) ([]record, error) {
+	fields := []string{"m", "s", "b", "k", "c"}
+	if data {
+		fields = append(fields, "d")
+	}
+	cmds := make([]*redis.SliceCmd, len(keys))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
-			if k != "" {
-				cmds[i] = p.Get(ctx, k)
-			}
+			cmds[i] = p.HMGet(ctx, k, fields...)
 		}
 		return nil
 	})
-	var hashes []int
+	out := make([]record, len(keys))
 	for i, c := range cmds {
-		if c == nil {
-			continue
-		}
 		v, err := c.Result()
-		switch {
-		case errors.Is(err, redis.Nil):
-		case err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE"):
-			hashes = append(hashes, i)
-		case err != nil:
-			return nil, err
-		default:
-			if out[i], err = parseRecord(v); err != nil {
-				return nil, fmt.Errorf("record %s: %w", keys[i], err)
-			}
-		}
-	}
-	if len(hashes) == 0 {
-		return out, nil
-	}
-	old := make([]*redis.SliceCmd, len(hashes))
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for j, i := range hashes {
-			old[j] = p.HMGet(ctx, keys[i], "s", "b", "k", "c", "d")
-		}
-		return nil
-	})
-	for j, i := range hashes {
-		v, err := old[j].Result()
 		if err != nil {
 			return nil, err
 		}
 		r := &out[i]
-		r.stamp, _ = v[0].(string)
-		r.bucket, _ = v[1].(string)
-		r.spec, _ = v[2].(string)
-		r.contrib, _ = v[3].(string)
-		r.data, _ = v[4].(string)
+		if data {
+			r.data, _ = v[5].(string)
+		}
+		if m, ok := v[0].(string); ok {
+			if err := parseMeta(m, r); err != nil {
+				return nil, fmt.Errorf("record %s: %w", keys[i], err)
+			}
+		} else {
+			r.stamp, _ = v[1].(string)
+			r.bucket, _ = v[2].(string)
+			r.spec, _ = v[3].(string)
+			r.contrib, _ = v[4].(string)
+		}
 		r.found = r.stamp != "" || r.data != ""
 	}
 	return out, nil

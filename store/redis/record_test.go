@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +16,10 @@ import (
 	"github.com/feedbackbot/feedbackbot/store/storetest"
 )
 
-// TestHashRecordsOfOlderVersions: records as versions before 2026-12-02 wrote them (a
-// hash of fields) are read, replaced, deleted, erased and expired exactly as this
-// version's string records are. Two stores get the same history; one has every
-// record turned into the old hash after the first apply; after edits, deletes, a
+// TestHashRecordsOfOlderVersions: records as versions before 2026-12-02 wrote them
+// (each part a field of its own) are read, replaced, deleted, erased and expired
+// exactly as this version's two-field records are. Two stores get the same history;
+// one has every record turned into the old form after the first apply; after edits, deletes, a
 // Forget and an Expire, every read of both gives the same answer.
 func TestHashRecordsOfOlderVersions(t *testing.T) {
 	ctx := t.Context()
@@ -51,8 +52,10 @@ func TestHashRecordsOfOlderVersions(t *testing.T) {
 	}
 
 	stores := make([]*redisstore.Store, 2)
+	prefixes := make([]string, 2)
 	for n := range stores {
 		client, prefix := redistest.Client(t)
+		prefixes[n] = prefix
 		s := redisstore.New(client, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle})
 		t.Cleanup(func() { _ = s.Close() })
 		stores[n] = s
@@ -68,8 +71,8 @@ func TestHashRecordsOfOlderVersions(t *testing.T) {
 					if err := redistest.OldRecord(ctx, client, k); err != nil {
 						t.Fatal(err)
 					}
-					if typ := client.Type(ctx, k).Val(); typ != "hash" {
-						t.Fatalf("record %s is a %s after OldRecord, want a hash", k, typ)
+					if n := client.HLen(ctx, k).Val(); n != 5 {
+						t.Fatalf("record %s has %d fields after OldRecord, want 5 (s, b, k, c, d)", k, n)
 					}
 					converted++
 				}
@@ -86,10 +89,24 @@ func TestHashRecordsOfOlderVersions(t *testing.T) {
 			got[n] = readAll(ctx, t, s)
 		}
 		if got[0] != got[1] {
-			t.Errorf("%s: a store of old hash records reads\n%s\nwhere one of string records reads\n%s", when, got[1], got[0])
+			t.Errorf("%s: a store of old records reads\n%s\nwhere one of new records reads\n%s", when, got[1], got[0])
 		}
 	}
 	compare("as applied")
+	for _, e := range first {
+		var got [2][5]string
+		for n, s := range stores {
+			r, err := redisstore.RecordOf(ctx, s, "W1", e.Message.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r[2] = strings.ReplaceAll(r[2], prefixes[n], "PREFIX")
+			got[n] = r
+		}
+		if got[0] != got[1] || slices.Contains(got[0][:], "") {
+			t.Errorf("record of %s read from the new form %q, from the old %q; want the same, every part set", e.Message.ID, got[0], got[1])
+		}
+	}
 	for _, s := range stores {
 		storetest.AppendApplyAll(ctx, t, s, later, tags("v1"))
 	}

@@ -168,14 +168,15 @@ const applyFields = 9
 // applyScript applies a batch of analysed log entries of one workspace to derived
 // state, each exactly once.
 //
-// A message record (a string: see appendRecord; a hash in older versions' data, read
-// by readrec) keeps what its applied revision contributed: its stamp
+// A message record (a hash: the stored JSON d, and m, see appendMeta; older versions'
+// data has m's parts as fields of their own, read by readrec) keeps what its applied
+// revision contributed: its stamp
 // (revision@analyzer), the stored JSON, the contributions (JSON object), the index
 // spec (JSON array of [key, role]: "r" rollup hash, "t" time index, "n-"/"n+"
 // notable set) and the bucket. Replacing or deleting subtracts exactly that.
 //
 // A put's new record does not pass through the script: the caller writes it with a
-// plain SET to a staged key of its own (fb:{ws}:st:<n>) in the same MULTI/EXEC,
+// plain HSET to a staged key of its own (fb:{ws}:st:<n>) in the same MULTI/EXEC,
 // just before the script, which moves it into place (RENAMENX where the message has
 // no record yet, the common case, so one call a message; RENAME over a record it
 // replaces) or deletes it (a put it skips). Every byte a script receives is copied
@@ -574,8 +575,8 @@ return 1
 // KEYS[1] record, KEYS[2] the author's index. ARGV[1] message key, ARGV[2] stamp,
 // ARGV[3] time score. Returns 1 when indexed.
 var indexRecordScript = redis.NewScript(`
--- (a string record is this version's, whose spec names its indexes already)
-if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end
+-- (a record with field m is this version's, whose spec names its indexes already)
+if redis.call('HEXISTS', KEYS[1], 'm') == 1 then return 0 end
 local rec = redis.call('HMGET', KEYS[1], 's', 'k')
 if rec[1] ~= ARGV[2] or not rec[2] then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])

@@ -231,27 +231,28 @@ redis.call('HSET', KEYS[1], 'k', out)
 return 1
 `)
 
-// oldRecordLua rewrites the record at KEYS[1], if it is a string (this version's
-// form: "1\n" stamp, bucket, spec, contributions, each ended by "\n", then the stored
-// JSON), as the hash of fields s, b, k, c and d that versions before 2026-12-02 wrote.
+// oldRecordLua rewrites the record at KEYS[1], if it has this version's field m
+// ("1\n" stamp, bucket, spec, each ended by "\n", then the contributions), with m's
+// parts as the fields s, b, k and c that versions before 2026-12-02 wrote.
 const oldRecordLua = `
-local cur = redis.pcall('GET', KEYS[1])
-if type(cur) == 'string' and string.sub(cur, 1, 2) == '1\n' then
+local m = redis.call('HGET', KEYS[1], 'm')
+if m and string.sub(m, 1, 2) == '1\n' then
   local f, at = {}, 3
-  for i = 1, 4 do
-    local nl = string.find(cur, '\n', at, true)
-    f[i] = string.sub(cur, at, nl - 1)
+  for i = 1, 3 do
+    local nl = string.find(m, '\n', at, true)
+    f[i] = string.sub(m, at, nl - 1)
     at = nl + 1
   end
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 's', f[1], 'b', f[2], 'k', f[3], 'c', f[4], 'd', string.sub(cur, at))
+  redis.call('HDEL', KEYS[1], 'm')
+  redis.call('HSET', KEYS[1], 's', f[1], 'b', f[2], 'k', f[3], 'c', string.sub(m, at))
 end
 `
 
 var oldRecordScript = redis.NewScript(oldRecordLua + "return 1")
 
 // OldRecord rewrites a message record (fb:{ws}:m:<key>) as versions before
-// 2026-12-02 stored it, a hash of its fields, for tests of data those versions wrote.
+// 2026-12-02 stored it, each part a field of its own, for tests of data those
+// versions wrote.
 func OldRecord(ctx context.Context, client redis.UniversalClient, key string) error {
 	if err := oldRecordScript.Run(ctx, client, []string{key}).Err(); err != nil {
 		return fmt.Errorf("redistest: old record %s: %w", key, err)
