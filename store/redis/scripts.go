@@ -170,10 +170,10 @@ const applyFields = 9
 //
 // A message record (a hash: the stored JSON d, and m, see appendMeta; older versions'
 // data has m's parts as fields of their own, read by readrec) keeps what its applied
-// revision contributed: its stamp
-// (revision@analyzer), the stored JSON, the contributions (JSON object), the index
-// spec (JSON array of [key, role]: "r" rollup hash, "t" time index, "n-"/"n+"
-// notable set) and the bucket. Replacing or deleting subtracts exactly that.
+// revision contributed: its stamp (revision@analyzer), the stored JSON, the
+// contributions (JSON object), the index spec (JSON array of [key, role]: "r" rollup
+// hash, "t" time index, "n-"/"n+" notable set) and the bucket. Replacing or deleting
+// subtracts exactly that.
 //
 // A put's new record does not pass through the script: the caller writes it with a
 // plain HSET to a staged key of its own (fb:{ws}:st:<n>) in the same MULTI/EXEC,
@@ -246,11 +246,11 @@ end
 local deltas, dorder, dbucket = {}, {}, {}
 local zadds, zorder = {}, {}
 local accts, aorder = {}, {}
--- the pending counter deltas of key (created in order on first use)
 -- the batch's totals from Go: key -> the position in ARGV of its first counter name
 -- and its number of counters. They stay text, passed to HINCRBY as they are, unless
 -- the script adds to the same key (delta copies them into numbers first).
 local given, givenn = {}, {}
+-- the pending counter deltas of key (created in order on first use)
 local function delta(key, bucket)
   local d = deltas[key]
   if not d then
