@@ -273,11 +273,9 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 			return
 		}
 		ch := acctDayChunk{members: make([]string, len(zs)), scores: make([]float64, len(zs))}
-		keys := make([]string, len(zs))
 		for i, z := range zs {
 			ch.members[i], _ = z.Member.(string)
 			ch.scores[i] = z.Score
-			keys[i] = k.rec(ch.members[i])
 		}
 		last := zs[len(zs)-1].Score
 		if next := strconv.FormatFloat(last, 'f', -1, 64); next != min {
@@ -288,7 +286,7 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 				skip++
 			}
 		}
-		if ch.recs, err = s.getRecords(ctx, keys, false); err != nil {
+		if ch.recs, err = s.getRecords(ctx, k, ch.members, false); err != nil {
 			send(acctDayChunk{err: err})
 			return
 		}

@@ -187,11 +187,7 @@ func (s *Store) expireKeys(ctx context.Context, k wsKeys, members []string, auth
 	if last == "" {
 		last = "0-0"
 	}
-	keys := make([]string, len(members))
-	for i, m := range members {
-		keys[i] = k.rec(m)
-	}
-	recs, err := s.getRecords(ctx, keys, true)
+	recs, err := s.getRecords(ctx, k, members, true)
 	if err != nil {
 		return 0, wrapErr("expire", err)
 	}

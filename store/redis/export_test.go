@@ -9,7 +9,7 @@ func SetApplyChunk(s *Store, n int) { s.chunk = n }
 // RecordOf reads the record of the message key in workspace ws as getRecords does:
 // its stamp, bucket, index spec, contributions and stored JSON.
 func RecordOf(ctx context.Context, s *Store, ws, key string) ([5]string, error) {
-	rs, err := s.getRecords(ctx, []string{s.ws(ws).rec(key)}, true)
+	rs, err := s.getRecords(ctx, s.ws(ws), []string{key}, true)
 	if err != nil {
 		return [5]string{}, err
 	}

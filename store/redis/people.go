@@ -156,11 +156,7 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 // just before; a record changed meanwhile makes the script name the keys it lacks, and
 // that message is tried again with them, as Apply does.
 func (s *Store) forgetBatch(ctx context.Context, k wsKeys, author string, members []string) (int, error) {
-	recKeys := make([]string, len(members))
-	for i, m := range members {
-		recKeys[i] = k.rec(m)
-	}
-	recs, err := s.getRecords(ctx, recKeys, false)
+	recs, err := s.getRecords(ctx, k, members, false)
 	if err != nil {
 		return 0, wrapErr("forget", err)
 	}

@@ -28,9 +28,8 @@ import (
 // 10000,100000, alternating).
 const metaVersion = "1\n"
 
-// record is a message record's fields as read; found is false where there is none.
+// record is a message record's fields as read, each "" where there is none.
 type record struct {
-	found                              bool
 	stamp, bucket, spec, contrib, data string
 }
 
@@ -75,21 +74,21 @@ local function readrec(key)
 end
 `
 
-// getRecords reads the records at keys, pipelined, with their stored JSON where data
-// is set.
-func (s *Store) getRecords(ctx context.Context, keys []string, data bool) ([]record, error) {
+// getRecords reads the records of workspace k's messages (by message key),
+// pipelined, with their stored JSON where data is set.
+func (s *Store) getRecords(ctx context.Context, k wsKeys, members []string, data bool) ([]record, error) {
 	fields := []string{"m", "s", "b", "k", "c"}
 	if data {
 		fields = append(fields, "d")
 	}
-	cmds := make([]*redis.SliceCmd, len(keys))
+	cmds := make([]*redis.SliceCmd, len(members))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.HMGet(ctx, k, fields...)
+		for i, m := range members {
+			cmds[i] = p.HMGet(ctx, k.rec(m), fields...)
 		}
 		return nil
 	})
-	out := make([]record, len(keys))
+	out := make([]record, len(members))
 	for i, c := range cmds {
 		v, err := c.Result()
 		if err != nil {
@@ -101,7 +100,7 @@ func (s *Store) getRecords(ctx context.Context, keys []string, data bool) ([]rec
 		}
 		if m, ok := v[0].(string); ok {
 			if err := parseMeta(m, r); err != nil {
-				return nil, fmt.Errorf("record %s: %w", keys[i], err)
+				return nil, fmt.Errorf("record of %s: %w", members[i], err)
 			}
 		} else {
 			r.stamp, _ = v[1].(string)
@@ -109,7 +108,6 @@ func (s *Store) getRecords(ctx context.Context, keys []string, data bool) ([]rec
 			r.spec, _ = v[3].(string)
 			r.contrib, _ = v[4].(string)
 		}
-		r.found = r.stamp != "" || r.data != ""
 	}
 	return out, nil
 }

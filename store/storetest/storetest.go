@@ -127,15 +127,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AccountDays", acctDayTests},
 	}
 	for _, g := range groups {
-		t.Run(g.name, func(t *testing.T) {
-			for _, tc := range g.tests {
-				t.Run(tc.name, func(t *testing.T) {
-					t.Parallel()
-					s := open(t)
-					tc.fn(t, &fixture{t: t, s: s, ctx: t.Context()})
-				})
-			}
-		})
+		t.Run(g.name, func(t *testing.T) { runTests(t, g.tests, open) })
 	}
 }
 
@@ -143,7 +135,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 // of one message in a call, edits that move messages, several workspaces, calls longer
 // than a backend's chunk): for a backend to run again with smaller chunks.
 func RunBatch(t *testing.T, open func(t *testing.T) store.Store) {
-	for _, tc := range batchTests {
+	runTests(t, batchTests, open)
+}
+
+// runTests runs each test in parallel on a fresh store.
+func runTests(t *testing.T, tests []test, open func(t *testing.T) store.Store) {
+	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn(t, &fixture{t: t, s: open(t), ctx: t.Context()})
