@@ -62,6 +62,13 @@ func runDigest(ctx context.Context, args []string) error {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
 	var redisWork []string
+	// per store, each size's medians and the highest p99, for the growth summary
+	type sizeFig struct {
+		n            int
+		digest, acct float64
+		p99          float64
+	}
+	growth := map[string][]sizeFig{}
 	for _, kind := range strings.Split(*kinds, ",") {
 		for i, sz := range strings.Split(*sizes, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(sz))
@@ -120,6 +127,8 @@ func runDigest(ctx context.Context, args []string) error {
 			out[key+"_digest_allocated_mb"] = median(rt.digestAlloc) / 1e6
 			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
 			out[key+"_account_full_read_median_ms"] = ms(median(full))
+			growth[kind] = append(growth[kind], sizeFig{n: n, digest: median(dig), acct: median(acc),
+				p99: max(quantile(dig, 0.99), quantile(acc, 0.99))})
 			rows = append(rows, []string{kind, sz, fmt.Sprintf("%.1f", float64(n)/float64(*daily)), fmt.Sprintf("%.0f", fill),
 				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))), fmt.Sprintf("%.1f", median(rt.digestAlloc)/1e6),
 				fmt.Sprintf("%.2f ms", ms(median(acc))), fmt.Sprintf("%.2f ms", ms(quantile(acc, 0.99))),
@@ -141,6 +150,26 @@ func runDigest(ctx context.Context, args []string) error {
 		}
 	}
 	table(rows)
+	for _, kind := range strings.Split(*kinds, ",") {
+		g := growth[kind]
+		if len(g) < 2 {
+			continue
+		}
+		lo, hi := g[0], g[len(g)-1]
+		worst := 0.0
+		for _, f := range g {
+			worst = max(worst, f.p99)
+		}
+		dr, ar := hi.digest/lo.digest, hi.acct/lo.acct
+		key := fmt.Sprintf("%s_%d_vs_%d", kind, hi.n, lo.n)
+		out[key+"_digest_ratio"], out[key+"_account_ratio"] = dr, ar
+		fmt.Printf("%s, %d against %d messages: digest median %.2f×, account median %.2f× (target: at most 1.5×); highest p99 %.1f ms (target: under 200)\n",
+			kind, hi.n, lo.n, dr, ar, ms(worst))
+		if days := float64(lo.n) / float64(*daily); days < readWindowDays {
+			fmt.Printf("  (%d messages at %d a day are %.1f days, shorter than the %d days the reads cover: the smaller history's reads read fewer messages; -per-day %d or fewer makes %d cover them)\n",
+				lo.n, *daily, days, readWindowDays, lo.n/readWindowDays, lo.n)
+		}
+	}
 	if len(redisWork) > 0 {
 		fmt.Println("Redis server time per account lookup (INFO commandstats around the lookups; command, calls, time):")
 		for _, l := range redisWork {
@@ -161,6 +190,11 @@ func quantile(xs []float64, q float64) float64 {
 	slices.Sort(s)
 	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
+
+// readWindowDays is the longest stretch of days that the timed reads cover: account
+// health reads 15-16 days of messages and the 40-41 days of baseline before them (a
+// digest reads 35). A history shorter than this is not in its steady state yet.
+const readWindowDays = 56
 
 // perDay keeps the daily volume fixed, so a longer history means more days, not
 // denser ones: the 7-day digest always covers the same number of messages.

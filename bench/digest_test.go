@@ -20,7 +20,7 @@ func TestDigestBenchRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-stores", "bolt,redis", "-sizes", "400", "-reps", "3", "-settle", "0", "-decompose", "-redis", redistest.URL()}
+	args := []string{"-stores", "bolt,redis", "-sizes", "200,400", "-reps", "3", "-settle", "0", "-decompose", "-redis", redistest.URL()}
 	for _, extra := range [][]string{nil, {"-wake"}} {
 		if err := runDigest(ctx, append(slices.Clone(args), extra...)); err != nil {
 			t.Fatal(err)

@@ -20,6 +20,8 @@ func runScale(ctx context.Context, args []string) error {
 	stores := fs.String("stores", "bolt,redis", "stores to measure")
 	runs := fs.Int("runs", 3, "pipeline runs per store (median reported)")
 	reps := fs.Int("reps", 20, "digest repetitions per figure")
+	importRuns := fs.Int("import-runs", 3, "import runs per store (median reported)")
+	steady := fs.Int("steady-per-day", 175, "messages a day of the second digest step, whose smallest history (10k) covers every window the reads cover (0: skip the step)")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (for the machine's figures)")
 	fs.Parse(args)
 	// The machine's speed, before and after: the shared machine's speed changes from
@@ -28,17 +30,21 @@ func runScale(ctx context.Context, args []string) error {
 	if !slices.Contains(strings.Split(*stores, ","), "redis") {
 		machine = []string{"-redis", ""}
 	}
-	steps := []struct {
-		name string
-		run  func(context.Context, []string) error
-		args []string
-	}{
+	steps := []scaleStep{
 		{"machine", runMachine, append([]string{"-label", "before"}, machine...)},
 		{"pipeline", runPipeline, []string{"-messages", "100000", "-runs", strconv.Itoa(*runs), "-stores", *stores}},
-		{"import", runImportBench, []string{"-messages", strconv.Itoa(*messages), "-stores", *stores}},
+		{"import", runImportBench, []string{"-messages", strconv.Itoa(*messages), "-runs", strconv.Itoa(*importRuns), "-stores", *stores}},
 		{"digest", runDigest, []string{"-sizes", *sizes, "-reps", strconv.Itoa(*reps), "-stores", *stores}},
-		{"machine", runMachine, append([]string{"-label", "after"}, machine...)},
 	}
+	if *steady > 0 {
+		// At 1,000 messages a day a 10k history is 10 days, shorter than the 56 the reads
+		// cover, so its reads read fewer messages than a longer history's: the growth
+		// from its smallest to its largest size is also the windows filling. This step
+		// holds the day's volume where the smallest history already fills them.
+		ends := strings.Split(*sizes, ",")
+		steps = append(steps, scaleStep{"digest", runDigest, []string{"-sizes", ends[0] + "," + ends[len(ends)-1], "-per-day", strconv.Itoa(*steady), "-reps", strconv.Itoa(*reps), "-stores", *stores}})
+	}
+	steps = append(steps, scaleStep{"machine", runMachine, append([]string{"-label", "after"}, machine...)})
 	for i, s := range steps {
 		fmt.Fprintf(os.Stderr, "\n== bench scale %d/%d: %s %v\n", i+1, len(steps), s.name, s.args)
 		if i > 0 {
@@ -49,4 +55,11 @@ func runScale(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+// scaleStep is one bench command that bench scale runs, with its arguments.
+type scaleStep struct {
+	name string
+	run  func(context.Context, []string) error
+	args []string
 }
