@@ -1111,22 +1111,32 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 
 // htmlSafe marks the ASCII bytes encoding/json writes as they are (with HTML
 // escaping, its default): not control characters, '"', '\\', '<', '>' or '&'.
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+// textSafe marks them without HTML escaping (json.Encoder.SetEscapeHTML(false)).
+var htmlSafe, textSafe = func() (h, t [utf8.RuneSelf]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+		t[c] = c != '"' && c != '\\'
+		h[c] = t[c] && c != '<' && c != '>' && c != '&'
 	}
-	return t
+	return h, t
 }()
 
 // AppendString appends s as a JSON string exactly as json.Marshal writes it: HTML
 // characters and U+2028/U+2029 escaped, invalid UTF-8 replaced with U+FFFD.
-func AppendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte { return appendString(b, s, &htmlSafe) }
+
+// AppendText appends s as a JSON string as a json.Encoder with SetEscapeHTML(false)
+// writes it: as AppendString, but '<', '>' and '&' as they are, for output people
+// read (Slack markup such as <@U123> stays legible) and for keys and counter names,
+// which no HTML ever embeds.
+func AppendText(b []byte, s string) []byte { return appendString(b, s, &textSafe) }
+
+func appendString(b []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if htmlSafe[c] {
+			if safe[c] {
 				i++
 				continue
 			}

@@ -461,3 +461,30 @@ func TestAccountCounters(t *testing.T) {
 		t.Errorf("AccountCounters without an account = %q %v", acct, got)
 	}
 }
+
+// FuzzAppendString checks AppendString byte for byte against json.Marshal, and
+// AppendText against a json.Encoder with SetEscapeHTML(false), on any string.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"b\\", "\x00\x08\x0c\x1f\x7f", "\xff", "\u2028\u2029", "é🎉", "\xed\xa0\x80", "<@U1> & <#C2|x>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Errorf("AppendString(%q) = %s, json.Marshal %s", s, got[1:], want)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		text := strings.TrimSuffix(buf.String(), "\n")
+		if got := AppendText(nil, s); string(got) != text {
+			t.Errorf("AppendText(%q) = %s, a json.Encoder without HTML escaping %s", s, got, text)
+		}
+	})
+}

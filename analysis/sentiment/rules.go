@@ -12,7 +12,7 @@ import "strings"
 // segment flags and valences, and the positions of its cues.
 type scoring struct {
 	low   []string
-	infos []wordInfo
+	infos []Info
 	segs  []uint8
 	vals  []float64
 	cues  []int

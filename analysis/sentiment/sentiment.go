@@ -64,7 +64,7 @@ type Engine struct {
 	emoji map[string]float64 // emoji rune string -> valence
 	// info folds everything known about a word into one record, so scoring costs
 	// one map lookup per token.
-	info map[string]wordInfo
+	info map[string]Info
 	// phrases are multi-word support expressions, matched on lower-cased tokens; a
 	// word's info.phrases indexes the list of those starting with it.
 	phrases [][]phrase
@@ -73,10 +73,6 @@ type Engine struct {
 	// phrases cannot match the next word is skipped at once.
 	seconds []uint64
 }
-
-// wordInfo is what the engine knows of one token (Info, under the name the rules
-// use).
-type wordInfo = Info
 
 // Info is what the engine knows of one token on its own (its lexicon, emoji,
 // booster, negation and rule classes), for callers that memoise it per token: see
@@ -190,29 +186,29 @@ func New() (*Engine, error) {
 	}); err != nil {
 		return nil, err
 	}
-	e.info = make(map[string]wordInfo, len(e.lex)+len(e.emoji)+200)
-	set := func(w string, f func(*wordInfo)) {
+	e.info = make(map[string]Info, len(e.lex)+len(e.emoji)+200)
+	set := func(w string, f func(*Info)) {
 		wi := e.info[w]
 		f(&wi)
 		e.info[w] = wi
 	}
 	for w, v := range e.lex {
-		set(w, func(wi *wordInfo) { wi.val, wi.flags = v, wi.flags|fLex })
+		set(w, func(wi *Info) { wi.val, wi.flags = v, wi.flags|fLex })
 	}
 	for w, v := range e.emoji {
-		set(w, func(wi *wordInfo) { wi.val, wi.flags = v, wi.flags|fEmoji })
+		set(w, func(wi *Info) { wi.val, wi.flags = v, wi.flags|fEmoji })
 	}
 	for w, v := range boosters {
-		set(w, func(wi *wordInfo) { wi.boost, wi.flags = v, wi.flags|fBoost })
+		set(w, func(wi *Info) { wi.boost, wi.flags = v, wi.flags|fBoost })
 	}
 	for w := range negations {
-		set(w, func(wi *wordInfo) { wi.flags |= fNeg })
+		set(w, func(wi *Info) { wi.flags |= fNeg })
 	}
 	for _, w := range []string{"hardly", "barely", "scarcely"} {
-		set(w, func(wi *wordInfo) { wi.flags |= fScarce })
+		set(w, func(wi *Info) { wi.flags |= fScarce })
 	}
 	for _, w := range strings.Fields(stripComments(functionVerbsTXT)) {
-		set(w, func(wi *wordInfo) { wi.flags |= fFunc })
+		set(w, func(wi *Info) { wi.flags |= fFunc })
 	}
 	for _, c := range []struct {
 		words string
@@ -237,25 +233,25 @@ func New() (*Engine, error) {
 		{"thanks thank thx ty tysm appreciate appreciated cheers please pls plz kindly hi hello hey lol lmao lmfao haha hahaha rofl 🙏 👋", fPolite},
 	} {
 		for _, w := range strings.Fields(c.words) {
-			set(w, func(wi *wordInfo) { wi.flags |= c.flag })
+			set(w, func(wi *Info) { wi.flags |= c.flag })
 		}
 	}
 	trouble = append(trouble, strings.Fields(troubleWords)...)
 	for _, w := range trouble {
-		set(w, func(wi *wordInfo) { wi.flags |= fTrouble })
+		set(w, func(wi *Info) { wi.flags |= fTrouble })
 	}
 	for w, k := range markKinds {
-		set(w, func(wi *wordInfo) { wi.flags, wi.kinds = wi.flags|fMark, k })
+		set(w, func(wi *Info) { wi.flags, wi.kinds = wi.flags|fMark, k })
 	}
 	for _, em := range []string{"🙄", "🙃"} {
-		set(em, func(wi *wordInfo) { wi.flags |= fSarcasm })
+		set(em, func(wi *Info) { wi.flags |= fSarcasm })
 	}
 	for _, es := range []struct {
 		set  map[string]struct{}
 		flag uint32
 	}{{angerWords, fAnger}, {frustrationWords, fFrustration}, {confusionWords, fConfusion}, {gratitudeWords, fGratitude}, {joyWords, fJoy}} {
 		for w := range es.set {
-			set(w, func(wi *wordInfo) { wi.flags |= es.flag })
+			set(w, func(wi *Info) { wi.flags |= es.flag })
 		}
 	}
 	if err := readTable(supportPhrasesTSV, "support_phrases.tsv", func(p, val string) error {
@@ -410,8 +406,8 @@ func (e *Engine) ScoreInfos(toks, low []string, infos []Info, raw string, codeEr
 
 // lookup is a token's entry: tok as written, w lower-cased with typographic
 // apostrophes made plain.
-func (e *Engine) lookup(tok, w string) wordInfo {
-	var wi wordInfo
+func (e *Engine) lookup(tok, w string) Info {
+	var wi Info
 	ok := false
 	if len(w) == 2 && (w[1] == ':' || w[1] == '=') && tok != w {
 		// "D:" (horror) is not "d:" (a tongue): emoticons are case-sensitive,
@@ -456,7 +452,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 		}
 		return feedbackbot.Sentiment{Label: feedbackbot.Neutral}, Report{}
 	}
-	var infoBuf [64]wordInfo
+	var infoBuf [64]Info
 	var valBuf [64]float64
 	var segBuf [64]uint8
 	var cueBuf [32]int
@@ -475,7 +471,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	upper := 0
 	var seen uint32
 	for i, w := range low {
-		var wi wordInfo
+		var wi Info
 		if pre != nil {
 			wi = pre[i]
 		} else {
@@ -916,7 +912,7 @@ func innerBreak(t string) uint8 {
 
 // supportPhrases adds the valence of support expressions to the phrase's last word,
 // or sets it for the phrases that replace their words' valence.
-func (e *Engine) supportPhrases(low []string, infos []wordInfo, vals []float64) {
+func (e *Engine) supportPhrases(low []string, infos []Info, vals []float64) {
 	for i := range low {
 		if infos[i].phrases == 0 || i+1 < len(low) && e.seconds[infos[i].phrases-1]&secondBit(low[i+1]) == 0 {
 			continue
@@ -974,17 +970,17 @@ func isNeverSo(low []string, i, back int) bool {
 
 // superlative scores a superlative the lexicon lacks by its base adjective
 // ("clearest", "nicest", "easiest", "biggest"); only sentiment words are taken.
-func (e *Engine) superlative(w string) wordInfo {
+func (e *Engine) superlative(w string) Info {
 	stem := w[:len(w)-3]
 	for _, base := range [...]string{stem, stem + "e", strings.TrimSuffix(stem, "i") + "y", stem[:len(stem)-1]} {
 		if base == stem[:len(stem)-1] && (len(stem) < 2 || stem[len(stem)-1] != stem[len(stem)-2]) {
 			continue // "biggest" -> "big" only for a doubled consonant
 		}
 		if wi, ok := e.info[base]; ok && wi.flags&fLex != 0 {
-			return wordInfo{val: wi.val, flags: fLex}
+			return Info{val: wi.val, flags: fLex}
 		}
 	}
-	return wordInfo{}
+	return Info{}
 }
 
 // squeeze collapses letters repeated three or more times ("sooooo" -> "so",

@@ -245,7 +245,7 @@ func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
 		b.WriteByte(',')
 	}
 	b.WriteString(`"text":`)
-	appendJSONString(b, txt)
+	b.Write(store.AppendText(b.AvailableBuffer(), txt))
 	b.WriteString(`,"sentiment":{"label":"`)
 	b.WriteString(string(tags.Sentiment.Label))
 	b.WriteString(`","score":`)
@@ -260,7 +260,7 @@ func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		appendJSONString(b, t)
+		b.Write(store.AppendText(b.AvailableBuffer(), t))
 	}
 	b.WriteString(`],"intent":"`)
 	b.WriteString(string(tags.Intent))
@@ -276,7 +276,7 @@ func appendError(b *bytes.Buffer, n int, msg string) {
 	b.WriteString(`{"line":`)
 	b.WriteString(strconv.Itoa(n))
 	b.WriteString(`,"error":`)
-	appendJSONString(b, msg)
+	b.Write(store.AppendText(b.AvailableBuffer(), msg))
 	b.WriteString("}\n")
 }
 
@@ -343,37 +343,4 @@ func fastText(b []byte) (string, bool) {
 // start of b, the byte after a backslash.
 func surrogate(b []byte) bool {
 	return len(b) >= 3 && b[0] == 'u' && (b[1] == 'd' || b[1] == 'D') && strings.IndexByte("89abcdefABCDEF", b[2]) >= 0
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString writes s (valid UTF-8) as a JSON string.
-func appendJSONString(b *bytes.Buffer, s string) {
-	b.WriteByte('"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
-			continue
-		}
-		b.WriteString(s[start:i])
-		switch c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteString(`\u00`)
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	b.WriteString(s[start:])
-	b.WriteByte('"')
 }

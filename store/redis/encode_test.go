@@ -44,28 +44,6 @@ func TestAppendCounters(t *testing.T) {
 	}
 }
 
-// FuzzAppendJSONString checks the encoder against encoding/json on any string.
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "plain", "q\"b\\", "\x00\x1f\x7f", "\xff", "\u2028", "é🎉", "\xed\xa0\x80"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		enc := appendJSONString(nil, s)
-		var got string
-		if err := json.Unmarshal(enc, &got); err != nil {
-			t.Fatalf("appendJSONString(%q) = %s: not JSON: %v", s, enc, err)
-		}
-		std, _ := json.Marshal(s)
-		var want string
-		if err := json.Unmarshal(std, &want); err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
-			t.Errorf("appendJSONString(%q) decodes to %q, encoding/json's to %q", s, got, want)
-		}
-	})
-}
-
 func TestAppendSpec(t *testing.T) {
 	spec := [][2]string{{"fb:{T1}:r:1700000000", "r"}, {"fb:{T1}:ta:A\"1", "t"}, {"fb:{T1}:n:neg:20261102", "n-"}}
 	want, _ := json.Marshal(spec)
