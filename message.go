@@ -135,6 +135,11 @@ func (m *Message) Normalize() error {
 	if len(missing) > 0 {
 		return Errorf(EINVALID, "message is missing %s", strings.Join(missing, ", "))
 	}
+	// Key joins platform, workspace and id with '/', and ParseKey splits at the first
+	// two: an id may hold one, the other two may not.
+	if strings.Contains(string(m.Platform), "/") || strings.Contains(m.Workspace, "/") {
+		return Errorf(EINVALID, "message %s: platform %q and workspace %q may not contain '/'", m.ID, m.Platform, m.Workspace)
+	}
 	if m.Role == "" {
 		m.Role = RoleCustomer
 	}

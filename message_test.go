@@ -1,8 +1,12 @@
 package feedbackbot_test
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/feedbackbot/feedbackbot"
 )
@@ -50,5 +54,122 @@ func TestValidUTF8(t *testing.T) {
 		if got := tt.m.ValidUTF8(); got != tt.want {
 			t.Errorf("%s: ValidUTF8() = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	at := time.Date(2026, 11, 2, 10, 30, 0, 0, time.FixedZone("CET", 3600))
+	valid := func() feedbackbot.Message {
+		return feedbackbot.Message{ID: "C1:1.2", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Time: at}
+	}
+	long := strings.Repeat("a", feedbackbot.MaxTextBytes-1) + "é and more"
+	tests := []struct {
+		name    string
+		edit    func(*feedbackbot.Message)
+		wantErr string // substring of the EINVALID message; "" for success
+		check   func(*testing.T, feedbackbot.Message)
+	}{
+		{"defaults", func(*feedbackbot.Message) {}, "", func(t *testing.T, m feedbackbot.Message) {
+			if m.Role != feedbackbot.RoleCustomer || m.Time.Location() != time.UTC || !m.Time.Equal(at) {
+				t.Errorf("role %q, time %v: want customer and the same instant in UTC", m.Role, m.Time)
+			}
+		}},
+		{"missing", func(m *feedbackbot.Message) { *m = feedbackbot.Message{Workspace: "T1"} }, "missing id, platform, channel, time", nil},
+		{"unknown role", func(m *feedbackbot.Message) { m.Role = "admin" }, `unknown author role "admin"`, nil},
+		{"slash in workspace", func(m *feedbackbot.Message) { m.Workspace = "T1/x" }, "may not contain '/'", nil},
+		{"slash in platform", func(m *feedbackbot.Message) { m.Platform = "a/b" }, "may not contain '/'", nil},
+		{"slash in id", func(m *feedbackbot.Message) { m.ID = "a/b" }, "", func(t *testing.T, m feedbackbot.Message) {
+			if p, ws, id, err := feedbackbot.ParseKey(m.Key()); err != nil || p != m.Platform || ws != m.Workspace || id != "a/b" {
+				t.Errorf("ParseKey(%q) = %q, %q, %q, %v", m.Key(), p, ws, id, err)
+			}
+		}},
+		{"invalid UTF-8 repaired", func(m *feedbackbot.Message) { m.Text, m.AuthorName, m.AccountName = "a\xffb", "\xc3", "x\xed\xa0\x80" }, "",
+			func(t *testing.T, m feedbackbot.Message) {
+				if m.Text != "a\uFFFDb" || m.AuthorName != "\uFFFD" || m.AccountName != "x\uFFFD" {
+					t.Errorf("text %q, author %q, account %q: want U+FFFD in place of invalid bytes", m.Text, m.AuthorName, m.AccountName)
+				}
+			}},
+		{"long text cut at a rune", func(m *feedbackbot.Message) { m.Text = long }, "", func(t *testing.T, m feedbackbot.Message) {
+			if !m.Truncated || len(m.Text) != feedbackbot.MaxTextBytes-1 || !utf8.ValidString(m.Text) {
+				t.Errorf("truncated %v, %d bytes, valid %v: want the é left out whole", m.Truncated, len(m.Text), utf8.ValidString(m.Text))
+			}
+		}},
+		{"edited time in UTC", func(m *feedbackbot.Message) { m.EditedAt = at.Add(time.Minute) }, "", func(t *testing.T, m feedbackbot.Message) {
+			if m.EditedAt.Location() != time.UTC {
+				t.Errorf("edited_at %v not in UTC", m.EditedAt)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := valid()
+			tt.edit(&m)
+			err := m.Normalize()
+			if tt.wantErr != "" {
+				if feedbackbot.ErrorCode(err) != feedbackbot.EINVALID || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Normalize() = %v, want EINVALID with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Normalize() = %v", err)
+			}
+			tt.check(t, m)
+		})
+	}
+}
+
+func TestTruncateUTF8(t *testing.T) {
+	tests := []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"hello", 10, "hello"},
+		{"hello", 5, "hello"},
+		{"hello", 3, "hel"},
+		{"héllo", 2, "h"}, // é is two bytes: not split
+		{"🎉x", 3, ""},
+		{"🎉x", 4, "🎉"},
+		{"abc", 0, ""},
+	}
+	for _, tt := range tests {
+		if got := feedbackbot.TruncateUTF8(tt.s, tt.n); got != tt.want {
+			t.Errorf("TruncateUTF8(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	for _, key := range []string{"", "slack", "slack/T1", "slack/T1/", "/T1/x", "slack//x"} {
+		if _, _, _, err := feedbackbot.ParseKey(key); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+			t.Errorf("ParseKey(%q) = %v, want EINVALID", key, err)
+		}
+	}
+	m := feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Workspace: "G1", ID: "123"}
+	if p, ws, id, err := feedbackbot.ParseKey(m.Key()); err != nil || p != m.Platform || ws != "G1" || id != "123" {
+		t.Errorf("ParseKey(%q) = %q, %q, %q, %v", m.Key(), p, ws, id, err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	nf := feedbackbot.Errorf(feedbackbot.ENOTFOUND, "no account %q", "acme")
+	tests := []struct {
+		name      string
+		err       error
+		code, msg string
+	}{
+		{"nil", nil, "", ""},
+		{"coded", nf, feedbackbot.ENOTFOUND, `no account "acme"`},
+		{"wrapped", fmt.Errorf("lookup: %w", nf), feedbackbot.ENOTFOUND, `no account "acme"`},
+		{"internal", errors.New("dial tcp 10.0.0.1:6379: secret detail"), feedbackbot.EINTERNAL, "Internal error."},
+	}
+	for _, tt := range tests {
+		if code, msg := feedbackbot.ErrorCode(tt.err), feedbackbot.ErrorMessage(tt.err); code != tt.code || msg != tt.msg {
+			t.Errorf("%s: code %q, message %q; want %q, %q", tt.name, code, msg, tt.code, tt.msg)
+		}
+	}
+	if !feedbackbot.IsNotFound(fmt.Errorf("x: %w", nf)) || feedbackbot.IsNotFound(errors.New("x")) {
+		t.Error("IsNotFound does not follow the chain")
 	}
 }

@@ -3,6 +3,7 @@ package feedbackbot_test
 import (
 	"maps"
 	"testing"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 )
@@ -77,5 +78,53 @@ func BenchmarkAppendContributions(b *testing.B) {
 	buf := make([]feedbackbot.Counter, 0, 32)
 	for b.Loop() {
 		buf = feedbackbot.AppendContributions(buf[:0], &m, &tags)
+	}
+}
+
+func TestCounterNames(t *testing.T) {
+	tests := []struct {
+		dim, key, counter string
+		wantKey           string // the key as it splits back ('|' in a key becomes '/')
+	}{
+		{feedbackbot.DimAccount, "T042", feedbackbot.CntNegative, "T042"},
+		{feedbackbot.DimChannel, "a|b", feedbackbot.CntCustomer, "a/b"},
+		{feedbackbot.DimTheme, "", feedbackbot.CntMessages, ""},
+	}
+	for _, tt := range tests {
+		name := feedbackbot.CounterName(tt.dim, tt.key, tt.counter)
+		dim, key, counter, ok := feedbackbot.SplitCounter(name)
+		if !ok || dim != tt.dim || key != tt.wantKey || counter != tt.counter {
+			t.Errorf("SplitCounter(%q) = %q, %q, %q, %v", name, dim, key, counter, ok)
+		}
+	}
+	if _, _, _, ok := feedbackbot.SplitCounter(feedbackbot.CntMessages); ok {
+		t.Errorf("SplitCounter(%q) split an undimensioned name", feedbackbot.CntMessages)
+	}
+}
+
+func TestBucketsAndTotals(t *testing.T) {
+	at := time.Date(2026, 11, 2, 10, 59, 59, 999, time.FixedZone("CET", 3600))
+	if got, want := feedbackbot.BucketStart(at), time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC); !got.Equal(want) || got.Location() != time.UTC {
+		t.Errorf("BucketStart(%v) = %v, want %v", at, got, want)
+	}
+	got := feedbackbot.Totals([]feedbackbot.Rollup{
+		{Counts: map[string]int64{"n": 2, "neg": 1}},
+		{Counts: map[string]int64{"n": 3, "pos": 1, "neg": -1}},
+		{},
+	})
+	if want := map[string]int64{"n": 5, "neg": 0, "pos": 1}; !maps.Equal(got, want) {
+		t.Errorf("Totals = %v, want %v", got, want)
+	}
+}
+
+func TestEnumerations(t *testing.T) {
+	intents := feedbackbot.Intents()
+	if len(intents) != 7 || intents[0] != feedbackbot.IntentChurnSignal || intents[6] != feedbackbot.IntentOther {
+		t.Errorf("Intents() = %v: want all seven, churn signal first and other last", intents)
+	}
+	for s, want := range map[feedbackbot.Severity]string{feedbackbot.SeverityInfo: "info", feedbackbot.SeverityWarning: "warning", feedbackbot.SeverityCritical: "critical"} {
+		if s.String() != want {
+			t.Errorf("Severity(%d) = %q, want %q", s, s.String(), want)
+		}
 	}
 }
