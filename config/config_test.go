@@ -167,13 +167,6 @@ func TestDurations(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
-	got := RedactURL("redis://user:hunter2@h1:6379/0,redis://h2:6379")
-	if strings.Contains(got, "hunter2") || !strings.Contains(got, "h1:6379") || !strings.Contains(got, "h2:6379") {
-		t.Fatalf("RedactURL = %q", got)
-	}
-}
-
 // FuzzParse: no config file, however hostile, panics the parser or validation.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"store: {data_dir: x}", "digests: [{schedule: '* * * * *', timezone: UTC}]", "analysis: {themes: [{name: a}]}", "a: &a [*a, *a]", "\xff"} {

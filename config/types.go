@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -36,29 +35,6 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // MarshalYAML keeps YAML output from printing the value.
 func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
-
-// RedactURL shows a URL with any password replaced, e.g. for a Redis URL in logs.
-func RedactURL(raw string) string {
-	var parts []string
-	for _, p := range strings.Split(raw, ",") {
-		u, err := url.Parse(strings.TrimSpace(p))
-		if err != nil || u.Host == "" {
-			if strings.Contains(p, "@") {
-				parts = append(parts, Redacted)
-			} else {
-				parts = append(parts, p)
-			}
-			continue
-		}
-		if u.User != nil {
-			if _, ok := u.User.Password(); ok {
-				u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			}
-		}
-		parts = append(parts, u.String())
-	}
-	return strings.Join(parts, ",")
-}
 
 // Duration is a time.Duration written as "90s", "15m", "24h" or "7d" in YAML.
 type Duration time.Duration

@@ -526,7 +526,7 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "Configuration OK: %s\n", configSource(*cfgPath))
 	storeDesc := "embedded store in " + cfg.Store.DataDir
 	if !cfg.Store.RedisURL.Empty() {
-		storeDesc = "Redis at " + config.RedactURL(cfg.Store.RedisURL.Value())
+		storeDesc = "Redis at " + redisstore.RedactURL(cfg.Store.RedisURL.Value())
 	}
 	fmt.Fprintf(m.Stdout, "  store:     %s\n", storeDesc)
 	fmt.Fprintf(m.Stdout, "  http:      %s\n", cfg.Server.Addr)

@@ -298,9 +298,9 @@ func (m *Main) openStoreFor(ctx context.Context, cfg config.Config, writer bool)
 	if !cfg.Store.RedisURL.Empty() {
 		st, err := redisstore.Open(ctx, cfg.Store.RedisURL.Value(), redisstore.Options{Prefix: cfg.Store.KeyPrefix, ClaimIdle: cfg.Store.ClaimIdle.D(), Logger: m.log()})
 		if err != nil {
-			return nil, "", fmt.Errorf("open Redis store %s: %w", config.RedactURL(cfg.Store.RedisURL.Value()), err)
+			return nil, "", fmt.Errorf("open Redis store %s: %w", redisstore.RedactURL(cfg.Store.RedisURL.Value()), err)
 		}
-		return st, "Redis at " + config.RedactURL(cfg.Store.RedisURL.Value()), nil
+		return st, "Redis at " + redisstore.RedactURL(cfg.Store.RedisURL.Value()), nil
 	}
 	st, err := boltstore.Open(ctx, cfg.Store.DataDir, boltstore.Options{ClaimIdle: cfg.Store.ClaimIdle.D(), NoFreelistSync: writer, Logger: m.log()})
 	if err != nil {

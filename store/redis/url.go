@@ -412,8 +412,49 @@ func urlErr(format string, args ...any) error {
 }
 
 // RedactURL returns raw with the password (and anything that could be part of it)
-// replaced by "xxxxx", for logs and error messages.
+// replaced by "xxxxx", for logs and error messages. A list of URLs (cluster seeds)
+// is redacted element by element, an element starting at each "scheme://" after a
+// comma, so every seed's host stays readable.
 func RedactURL(raw string) string {
+	var b strings.Builder
+	for raw != "" {
+		elem := raw
+		raw = ""
+		for i := strings.IndexByte(elem, ','); i >= 0; {
+			if hasScheme(elem[i+1:]) {
+				elem, raw = elem[:i], elem[i+1:]
+				break
+			}
+			j := strings.IndexByte(elem[i+1:], ',')
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(redactOne(elem))
+	}
+	return b.String()
+}
+
+// hasScheme reports whether s starts with a URL scheme and "://".
+func hasScheme(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" {
+		return false
+	}
+	for _, c := range scheme {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// redactOne is RedactURL of one URL.
+func redactOne(raw string) string {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if ok {
 		if at := strings.LastIndexByte(rest, '@'); at >= 0 {

@@ -135,6 +135,11 @@ func TestRedactURL(t *testing.T) {
 		{"redis://u:p@ss/w@h:1", "redis://u:xxxxx@h:1"},
 		{"redis+sentinel://s1/m?sentinel_password=s3cret&dial_timeout=1", "redis+sentinel://s1/m?sentinel_password=xxxxx&dial_timeout=1"},
 		{"u:s3cret@h:1", "xxxxx"},
+		{"redis://user:hunter2@h1:6379/0,redis://h2:6379", "redis://user:xxxxx@h1:6379/0,redis://h2:6379"},
+		{"redis://a:p1@h1,rediss://b:p2@h2,redis://h3", "redis://a:xxxxx@h1,rediss://b:xxxxx@h2,redis://h3"},
+		{"redis://u:p,w@h1,redis://h2", "redis://u:xxxxx@h1,redis://h2"}, // a comma in the password
+		{"redis+cluster://u:s3cret@h1:1,h2:2", "redis+cluster://u:xxxxx@h1:1,h2:2"},
+		{"h1:1,h2:2", "h1:1,h2:2"},
 	} {
 		if got := redisstore.RedactURL(tc.in); got != tc.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
