@@ -21,8 +21,13 @@ import (
 // interaction is a block_actions payload: one button pressed by user (of team) in a
 // workspace whose payload team is payloadTeam.
 func interaction(user, team, payloadTeam, enterprise, actionID, value string) string {
+	return interactionIn("CINTERNAL", user, team, payloadTeam, enterprise, actionID, value)
+}
+
+// interactionIn is interaction with the button pressed in channel.
+func interactionIn(channel, user, team, payloadTeam, enterprise, actionID, value string) string {
 	p := map[string]any{"type": "block_actions", "user": map[string]any{"id": user, "team_id": team, "name": "n"},
-		"team": map[string]any{"id": payloadTeam}, "channel": map[string]any{"id": "CINTERNAL"}, "response_url": "https://hooks.example/y",
+		"team": map[string]any{"id": payloadTeam}, "channel": map[string]any{"id": channel}, "response_url": "https://hooks.example/y",
 		"actions": []map[string]any{{"action_id": actionID, "block_id": "b1", "type": "button", "value": value}}}
 	if enterprise != "" {
 		p["enterprise"] = map[string]any{"id": enterprise}
@@ -226,6 +231,46 @@ func TestTypedCommandsStayWithTheCaller(t *testing.T) {
 	_, body := f.post("/slack/interactions", interaction("UMARIA", home, home, "", "alert.ack", "fp1"), "application/x-www-form-urlencoded", nil)
 	if !strings.Contains(body, `"replace_original":true`) {
 		t.Errorf("a pressed alert button should replace its message: %s", body)
+	}
+}
+
+// TestButtonAnswersOnlyWhereAnalysisMayGo: a pressed button's answer for the channel
+// (an alert acknowledged or snoozed, with its evidence) replaces the button's message
+// only in a channel analysis may be posted to now; pressed in a channel since shared
+// with another organisation (Slack Connect), in one not listed as internal, or on an
+// ephemeral answer to a command typed in a customer's channel, the caller alone sees
+// the answer and the message stays as it was.
+func TestButtonAnswersOnlyWhereAnalysisMayGo(t *testing.T) {
+	f := newFixture(t, conversationsInfo(map[string]bool{"CSHARED": true}))
+	quote := "Acme is at risk: “we are cancelling”"
+	f.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		return feedbackbot.Document{Ephemeral: !c.Button, Fallback: quote, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: quote}}}, nil
+	})
+	for _, tc := range []struct {
+		channel string
+		shown   bool // in the channel, replacing the button's message
+	}{
+		{"CINTERNAL", true},
+		{"CSHARED", false}, // listed as internal, but shared with another organisation since
+		{"COTHER", false},  // not listed as internal
+	} {
+		for _, action := range []string{"alert.ack", "alert.snooze"} {
+			_, body := f.post("/slack/interactions", interactionIn(tc.channel, "UMARIA", home, home, "", action, "fp1"), "application/x-www-form-urlencoded", nil)
+			var got struct {
+				Type    string `json:"response_type"`
+				Replace bool   `json:"replace_original"`
+				Text    string `json:"text"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("%s in %s: %v: %s", action, tc.channel, err, body)
+			}
+			if got.Text != quote {
+				t.Errorf("%s in %s: the caller should see the answer, got %q", action, tc.channel, got.Text)
+			}
+			if shown := got.Type == "in_channel"; shown != tc.shown || got.Replace != tc.shown {
+				t.Errorf("%s in %s: response_type %q, replace_original %v; want in the channel: %v", action, tc.channel, got.Type, got.Replace, tc.shown)
+			}
+		}
 	}
 }
 

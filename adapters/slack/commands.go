@@ -113,11 +113,9 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 		return response(feedbackbot.Document{Ephemeral: true, Fallback: refusal,
 			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: refusal}}}, false)
 	}
-	type result struct {
-		doc feedbackbot.Document
-		err error
-	}
-	done := make(chan result, 1)
+	// The answer, with where it may be shown decided (shown may ask Slack about the
+	// channel), within the command's time.
+	done := make(chan map[string]any, 1)
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -128,17 +126,19 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 		if err != nil && feedbackbot.ErrorCode(err) == feedbackbot.EINTERNAL {
 			a.log.Error("slack command failed", "user", cmd.User, "err", err)
 		}
-		done <- result{doc, err}
+		done <- a.shown(cctx, cmd, docOrError(doc, err), replace)
 	}()
 	select {
 	case res := <-done:
-		return response(onlyCaller(cmd, docOrError(res.doc, res.err)), replace)
+		return res
 	case <-time.After(a.cfg.CommandTimeout):
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
 			res := <-done
-			if err := a.postResponse(context.Background(), responseURL, response(onlyCaller(cmd, docOrError(res.doc, res.err)), replace)); err != nil {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if err := a.postResponse(cctx, responseURL, res); err != nil {
 				a.log.Error("slack: deferred reply failed", "err", err)
 			}
 		}()
@@ -146,16 +146,28 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 	}
 }
 
-// onlyCaller makes a typed command's answer ephemeral, whatever the bot marked it,
-// except a survey question (it is for the customer, with no analysis in it): a
-// command may be typed in a Slack Connect channel, and "alert.ack" typed there must
-// not show the alert to the customer. A button's answer replaces the message it was
-// on, which was posted to an internal channel.
-func onlyCaller(cmd feedbackbot.Command, doc feedbackbot.Document) feedbackbot.Document {
+// shown is the reply to a command as Slack is to show it. A typed command's answer
+// is ephemeral, whatever the bot marked it, except a survey question (it is for the
+// customer, with no analysis in it): a command may be typed in a Slack Connect
+// channel, and "alert.ack" typed there must not show the alert to the customer. A
+// button's answer for the channel (an alert acknowledged or snoozed, with its
+// evidence) replaces the message the button was on only where analysis may be
+// posted now (CheckDestination, as every post and edit): the button may be on an
+// ephemeral answer to a command typed in a customer's channel, or on an alert
+// posted before its channel was shared with another organisation. Anywhere else the
+// caller alone sees it, and the message stays as it was.
+func (a *Adapter) shown(ctx context.Context, cmd feedbackbot.Command, doc feedbackbot.Document, replace bool) map[string]any {
 	if !cmd.Button && !strings.EqualFold(firstField(cmd.Text), "survey") {
 		doc.Ephemeral = true
 	}
-	return doc
+	if cmd.Button && !doc.Ephemeral {
+		if err := a.CheckDestination(ctx, cmd.Channel); err != nil {
+			a.log.Warn("slack: a button's answer stays with the caller: its channel is not one analysis may be posted to",
+				"channel", cmd.Channel, "user", cmd.User, "reason", err)
+			doc.Ephemeral, replace = true, false
+		}
+	}
+	return response(doc, replace)
 }
 
 func firstField(s string) string {
