@@ -530,6 +530,64 @@ func TestPostRefusesChannelsMembersCanRead(t *testing.T) {
 	}
 }
 
+// TestOnlyBotRolesAreExempt: Discord marks a bot's own role "managed", but also the
+// server's boosters' role and an integration's subscribers' (Twitch, YouTube), which
+// community members hold. A channel that such a role can read is refused like any
+// role that is not staff; one that a bot's role (tags bot_id) can read is not.
+func TestOnlyBotRolesAreExempt(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	cfg := testConfig()
+	cfg.InternalChannels = nil
+	a, err := New(cfg, f.st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		roleBooster  = "300000000000000010"
+		roleTwitch   = "300000000000000011"
+		roleOtherBot = "300000000000000012"
+		roleUntagged = "300000000000000013"
+	)
+	g, chans := fakeGuild()
+	g.Roles = append(g.Roles,
+		&discordgo.Role{ID: roleBooster, Name: "Server Booster", Managed: true},
+		&discordgo.Role{ID: roleTwitch, Name: "Twitch Subscriber", Managed: true},
+		&discordgo.Role{ID: roleOtherBot, Name: "logger-bot", Managed: true},
+		&discordgo.Role{ID: roleUntagged, Name: "managed, no tags", Managed: true})
+	f.fake.SetRoleTags(roleBot, map[string]any{"bot_id": f.fake.BotID})
+	f.fake.SetRoleTags(roleBooster, map[string]any{"premium_subscriber": nil})
+	f.fake.SetRoleTags(roleTwitch, map[string]any{"integration_id": "500000000000000001"})
+	f.fake.SetRoleTags(roleOtherBot, map[string]any{"bot_id": "900000000000000099"})
+	tests := []struct {
+		id, role string
+		refused  bool
+	}{
+		{"400000000000000201", roleBooster, true},
+		{"400000000000000202", roleTwitch, true},
+		{"400000000000000203", roleUntagged, true},
+		{"400000000000000204", roleBot, false},
+		{"400000000000000205", roleOtherBot, false},
+	}
+	for _, tc := range tests {
+		chans = append(chans, &discordgo.Channel{ID: tc.id, Name: "cs-" + tc.role, Type: discordgo.ChannelTypeGuildText,
+			PermissionOverwrites: []*discordgo.PermissionOverwrite{
+				{ID: guild, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
+				{ID: roleStaff, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel},
+				{ID: tc.role, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel},
+			}})
+	}
+	f.fake.AddGuild(g, chans...)
+	for _, tc := range tests {
+		err := a.CheckDestination(context.Background(), tc.id)
+		if tc.refused && (feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED || !strings.Contains(err.Error(), tc.role)) {
+			t.Errorf("a channel role %s can read: %v; want a refusal naming the role", tc.role, err)
+		}
+		if !tc.refused && err != nil {
+			t.Errorf("a channel only staff and the bot role %s can read: %v", tc.role, err)
+		}
+	}
+}
+
 // testWriter sends log lines to the test's log.
 type testWriter struct{ t *testing.T }
 

@@ -2,6 +2,7 @@ package discordadapter
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -77,14 +78,9 @@ func (a *Adapter) CheckDestination(ctx context.Context, channel string) error {
 	default:
 		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "discord channel %s (#%s) is not a private text channel (type %d); refusing to post customer analysis there", channel, ch.Name, ch.Type)
 	}
-	var roles []*discordgo.Role
-	err = a.retry(ctx, "get roles", func() error {
-		var err error
-		roles, err = a.s.GuildRoles(ch.GuildID, discordgo.WithContext(ctx))
-		return err
-	})
+	roles, err := a.guildRoles(ctx, ch.GuildID)
 	if err != nil {
-		return fmt.Errorf("discord: look up roles of guild %s: %w", ch.GuildID, err)
+		return err
 	}
 	who, err := a.readers(ctx, ch, roles)
 	if err != nil {
@@ -97,9 +93,43 @@ func (a *Adapter) CheckDestination(ctx context.Context, channel string) error {
 	return nil
 }
 
+// guildRole is a role as Discord's REST API serves it, with the tags discordgo does
+// not decode. Discord marks several kinds of role "managed": a bot's own role (tags
+// bot_id), but also the server's boosters' (premium_subscriber) and an integration's
+// subscribers' (integration_id, such as Twitch or YouTube members), which community
+// members hold: only a bot's role may read an internal channel without being a staff
+// role.
+type guildRole struct {
+	discordgo.Role
+	Tags *struct {
+		BotID string `json:"bot_id"`
+	} `json:"tags"`
+}
+
+// bot reports whether the role is a bot's own.
+func (r *guildRole) bot() bool { return r.Managed && r.Tags != nil && r.Tags.BotID != "" }
+
+// guildRoles fetches a guild's roles with their tags.
+func (a *Adapter) guildRoles(ctx context.Context, guild string) ([]*guildRole, error) {
+	var roles []*guildRole
+	err := a.retry(ctx, "get roles", func() error {
+		url := discordgo.EndpointGuildRoles(guild)
+		body, err := a.s.RequestWithBucketID("GET", url, nil, url, discordgo.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		roles = nil
+		return json.Unmarshal(body, &roles)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("discord: look up roles of guild %s: %w", guild, err)
+	}
+	return roles, nil
+}
+
 // readers names who, other than staff and bots, can view the channel ("" if nobody).
-func (a *Adapter) readers(ctx context.Context, ch *discordgo.Channel, roles []*discordgo.Role) (string, error) {
-	var everyone *discordgo.Role
+func (a *Adapter) readers(ctx context.Context, ch *discordgo.Channel, roles []*guildRole) (string, error) {
+	var everyone *guildRole
 	for _, r := range roles {
 		if r.ID == ch.GuildID {
 			everyone = r
@@ -132,7 +162,7 @@ func (a *Adapter) readers(ctx context.Context, ch *discordgo.Channel, roles []*d
 		return "@everyone", nil
 	}
 	for _, r := range roles {
-		if r.ID == ch.GuildID || r.Managed || slices.Contains(a.cfg.StaffRoles, r.ID) {
+		if r.ID == ch.GuildID || r.bot() || slices.Contains(a.cfg.StaffRoles, r.ID) {
 			continue // bots' own roles and staff roles may read
 		}
 		if canView(everyone.Permissions|r.Permissions, overwrite(r.ID, discordgo.PermissionOverwriteTypeRole)) {

@@ -87,6 +87,7 @@ type Server struct {
 	guilds     map[string]*discordgo.Guild
 	channels   map[string]*discordgo.Channel
 	members    map[string]*discordgo.Member          // guild/user
+	roleTags   map[string]map[string]any             // role id -> its tags, as REST serves them
 	messages   map[string]map[string]json.RawMessage // channel -> message id -> message, as REST serves it
 	requests   []Request
 	identifies []Identify
@@ -143,7 +144,7 @@ type rateLimit struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, BotID: "900000000000000001", AppID: "900000000000000002",
-		guilds: map[string]*discordgo.Guild{}, channels: map[string]*discordgo.Channel{}, members: map[string]*discordgo.Member{},
+		guilds: map[string]*discordgo.Guild{}, channels: map[string]*discordgo.Channel{}, members: map[string]*discordgo.Member{}, roleTags: map[string]map[string]any{},
 		messages: map[string]map[string]json.RawMessage{}, waiting: map[string]int{},
 		nextID: 1_300_000_000_000_000_000, connected: make(chan struct{}, 16)}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -201,6 +202,16 @@ func (s *Server) AddGuild(g *discordgo.Guild, channels ...*discordgo.Channel) {
 	}
 	g.Channels = channels
 	s.guilds[g.ID] = g
+}
+
+// SetRoleTags gives a role the tags Discord's REST API serves with it (and discordgo
+// does not decode): {"bot_id": ID} for a bot's own managed role, {"premium_subscriber":
+// nil} for the server's boosters', {"integration_id": ID} for an integration's
+// subscribers'.
+func (s *Server) SetRoleTags(role string, tags map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.roleTags[role] = tags
 }
 
 // AddMember makes a member known to GET /guilds/{g}/members/{u}.
@@ -716,7 +727,19 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 			writeJSON(w, 404, map[string]any{"message": "Unknown Guild", "code": 10004})
 			return
 		}
-		writeJSON(w, 200, g.Roles)
+		roles := make([]map[string]any, 0, len(g.Roles))
+		for _, r := range g.Roles {
+			b, _ := json.Marshal(r)
+			var m map[string]any
+			_ = json.Unmarshal(b, &m)
+			s.mu.Lock()
+			if tags, ok := s.roleTags[r.ID]; ok {
+				m["tags"] = tags
+			}
+			s.mu.Unlock()
+			roles = append(roles, m)
+		}
+		writeJSON(w, 200, roles)
 	case method == "GET" && len(parts) == 4 && parts[0] == "guilds" && parts[2] == "members":
 		s.mu.Lock()
 		m, ok := s.members[parts[1]+"/"+parts[3]]
