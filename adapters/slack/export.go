@@ -2,6 +2,7 @@ package slackadapter
 
 import (
 	"archive/zip"
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -30,6 +32,11 @@ type ImportOptions struct {
 	MaxFiles       int   // default 100,000 members
 	MaxMemberBytes int64 // default 64 MiB per JSON member
 	MaxTotalBytes  int64 // default 4 GiB uncompressed in all
+	// MaxFileMessages bounds the messages of one daily file (default 100,000: a
+	// channel's day; a daily file is appended whole, so its events are held at once)
+	// and MaxUsers the entries of users.json (default 1,000,000).
+	MaxFileMessages int
+	MaxUsers        int
 	// BatchEvents is how many events the import gathers, in whole daily files,
 	// before one Append (default 2,000): a Slack export holds one small file per
 	// channel and day, and an append per file would cost a durable write each.
@@ -58,6 +65,58 @@ func (o *ImportOptions) defaults() {
 	if o.BatchEvents <= 0 {
 		o.BatchEvents = 2000
 	}
+	if o.MaxFileMessages <= 0 {
+		o.MaxFileMessages = 100_000
+	}
+	if o.MaxUsers <= 0 {
+		o.MaxUsers = 1_000_000
+	}
+}
+
+// maxReported bounds the skipped messages an import names one by one in its errors
+// (the rest are counted in Skipped).
+const maxReported = 20
+
+// decodeArray decodes the JSON array b element by element, calling fn with each
+// element's index and bytes, so that a large array is never decoded into one slice
+// and a malformed element can be told from the rest. It stops at the first error of
+// fn, and returns a syntax error (with its byte offset) for a malformed document or
+// one that is not an array.
+func decodeArray(b []byte, fn func(i int, raw json.RawMessage) error) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	at := func(err error) error {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("invalid JSON: the document ends early at byte %d", dec.InputOffset())
+		}
+		return err
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return at(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return fmt.Errorf("not a JSON array (starts with %v)", tok)
+	}
+	for i := 0; dec.More(); i++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return at(err)
+		}
+		if err := fn(i, raw); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return at(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("invalid JSON: data after the array at byte %d", dec.InputOffset())
+	}
+	return nil
 }
 
 // exportUser is a users.json entry.
@@ -79,15 +138,26 @@ type exportChannel struct {
 }
 
 // ImportExport reads a standard Slack workspace export (users.json, channels.json,
-// groups.json, one folder per channel of daily JSON files) into sink. Hostile archives
-// are refused before anything is written: absolute or "../" paths, symlinks, too many
-// members, members larger than declared or than the caps (enforced while reading, so
-// zip bombs stop at the cap). A malformed daily file is reported and skipped; daily
-// files are appended whole, several to a batch (opts.BatchEvents), so nothing is
-// half-written. Re-importing stores nothing new.
+// groups.json, one folder per channel of daily JSON files) into sink. Archives whose
+// structure is hostile are refused before anything is written: absolute or "../"
+// paths, symlinks, two members of the same name, too many members, members declaring
+// more than the caps, in all or one by one. A member that turns out corrupt while it
+// is read (a bad checksum, inflating past its declared size: a zip bomb stops there)
+// stops the import; what earlier files appended stays, and importing the repaired
+// archive again stores nothing twice. A malformed daily file is reported and skipped,
+// a malformed message in it too (by file and index); daily files are appended whole,
+// several to a batch (opts.BatchEvents), so nothing is half-written. Re-importing
+// stores nothing new.
 func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink Sink) (ImportSummary, error) {
 	opts.defaults()
 	sum := ImportSummary{Skipped: map[string]int{}}
+	if strings.Contains(opts.HomeTeam, "/") {
+		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "the home workspace %q is not a Slack team id (such as T0123ABCD)", opts.HomeTeam)
+	}
+	if fi, err := os.Stat(zipPath); err == nil && !fi.Mode().IsRegular() {
+		// a FIFO would block the open (and the process) until someone writes to it
+		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a regular file", zipPath)
+	}
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
 		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a readable zip archive: %v", zipPath, err)
@@ -97,6 +167,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has %d members, more than the limit of %d", zipPath, len(zr.File), opts.MaxFiles)
 	}
 	files := map[string]*zip.File{}
+	var declared uint64
 	for _, f := range zr.File {
 		name := f.Name
 		switch {
@@ -108,10 +179,24 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q declares %d bytes, more than the limit of %d", zipPath, name, f.UncompressedSize64, opts.MaxMemberBytes)
 		}
 		if !f.FileInfo().IsDir() {
-			files[path.Clean(name)] = f
+			clean := path.Clean(name)
+			if prev, dup := files[clean]; dup {
+				return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: members %q and %q are the same file; refusing the archive (one would hide the other)", zipPath, prev.Name, name)
+			}
+			files[clean] = f
+			if declared += f.UncompressedSize64; declared > uint64(opts.MaxTotalBytes) {
+				return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s declares more than %d bytes uncompressed in all; refusing the archive", zipPath, opts.MaxTotalBytes)
+			}
 		}
 	}
 	var total int64
+	// sofar says what earlier files appended, when a member stops the import.
+	sofar := func() string {
+		if sum.Appended == 0 {
+			return " (nothing was imported)"
+		}
+		return fmt.Sprintf(" (%d messages of earlier files were imported; importing the repaired archive again stores none of them twice)", sum.Appended)
+	}
 	read := func(f *zip.File) ([]byte, error) {
 		rc, err := f.Open()
 		if err != nil {
@@ -123,10 +208,10 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		if err != nil {
 			// archive/zip stops a member that inflates past its declared size or fails
 			// its checksum: a corrupt or hostile archive, refused as a whole.
-			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q is corrupt or inflates past its declared size (%v); refusing the archive", zipPath, f.Name, err)
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q is corrupt or inflates past its declared size (%v); stopping the import there%s", zipPath, f.Name, err, sofar())
 		}
 		if int64(len(b)) > limit {
-			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q inflates past its declared size or the limit (a zip bomb?)", zipPath, f.Name)
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q inflates past its declared size or the limit (a zip bomb?); stopping the import there%s", zipPath, f.Name, sofar())
 		}
 		if total += int64(len(b)); total > opts.MaxTotalBytes {
 			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: more than %d bytes uncompressed in all; refusing to go on", zipPath, opts.MaxTotalBytes)
@@ -140,12 +225,23 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		if err != nil {
 			return sum, err
 		}
-		var users []exportUser
-		if err := json.Unmarshal(b, &users); err != nil {
-			return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: users.json: %v", zipPath, err)
-		}
-		for _, u := range users {
+		n := 0
+		err = decodeArray(b, func(i int, raw json.RawMessage) error {
+			var u exportUser
+			if err := json.Unmarshal(raw, &u); err != nil {
+				return fmt.Errorf("user %d: %w", i, err)
+			}
+			if u.ID == "" {
+				return nil
+			}
+			if n++; n > opts.MaxUsers {
+				return fmt.Errorf("more than %d users", opts.MaxUsers)
+			}
 			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), restricted: u.IsRestricted || u.IsUltraRestricted, name: u.Name}
+			return nil
+		})
+		if err != nil {
+			return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: users.json: %v", zipPath, err)
 		}
 	} else {
 		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has no users.json: is it a Slack workspace export?", zipPath)
@@ -154,7 +250,11 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "name the home (staff) workspace with --team: the export does not say which team is yours")
 	}
 	channels := map[string]string{} // folder name -> channel id
-	for _, list := range []string{"channels.json", "groups.json", "mpims.json", "dms.json"} {
+	lists := []string{"channels.json", "groups.json", "mpims.json", "dms.json"}
+	if !slices.ContainsFunc(lists, func(l string) bool { return files[l] != nil }) {
+		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has no channels.json (nor groups.json, mpims.json or dms.json): without it no folder can be matched to its channel", zipPath)
+	}
+	for _, list := range lists {
 		f, ok := files[list]
 		if !ok {
 			continue
@@ -192,6 +292,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	})
 	var batch []feedbackbot.Event
 	var batchFiles []string
+	reported := 0 // skipped messages named in sum.Errors
 	// Progress: a line a second at most (one per daily file would flood a log).
 	lastProgress := time.Now()
 	progress := func(done int) {
@@ -234,31 +335,50 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			sum.Errors = append(sum.Errors, err.Error())
 			continue
 		}
-		var msgs []Event
-		if err := json.Unmarshal(b, &msgs); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				err = fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
+		// Element by element: a message of the wrong shape is skipped alone, and a
+		// file of millions of tiny elements is never held decoded at once.
+		var events []feedbackbot.Event
+		var skipped map[string]int
+		var problems []string
+		messages := 0
+		err = decodeArray(b, func(i int, raw json.RawMessage) error {
+			if messages++; messages > opts.MaxFileMessages {
+				return fmt.Errorf("more than %d messages in one daily file", opts.MaxFileMessages)
 			}
+			var ev Event
+			err := json.Unmarshal(raw, &ev)
+			if err == nil {
+				ev.Channel = chID
+				if ev.Type == "" {
+					ev.Type = "message"
+				}
+				var es []feedbackbot.Event
+				es, err = a.Normalize(ctx, opts.HomeTeam, ev)
+				if err == nil && len(es) == 0 {
+					skipped = tally(skipped, "bot, join or other noise")
+					return nil
+				}
+				events = append(events, es...)
+			}
+			if err != nil {
+				skipped = tally(skipped, "invalid message")
+				problems = append(problems, fmt.Sprintf("%s: message %d: %v (message skipped)", name, i, err))
+			}
+			return nil
+		})
+		if err != nil {
 			sum.Errors = append(sum.Errors, fmt.Sprintf("%s: %v (file skipped)", name, err))
 			continue
 		}
 		sum.Files++
-		var events []feedbackbot.Event
-		for _, ev := range msgs {
-			ev.Channel = chID
-			if ev.Type == "" {
-				ev.Type = "message"
-			}
-			sum.Messages++
-			es, err := a.Normalize(ctx, opts.HomeTeam, ev)
-			switch {
-			case err != nil:
-				sum.Skipped["invalid message"]++
-			case len(es) == 0:
-				sum.Skipped["bot, join or other noise"]++
-			default:
-				events = append(events, es...)
+		sum.Messages += messages
+		for k, v := range skipped {
+			sum.Skipped[k] += v
+		}
+		for _, p := range problems {
+			if reported < maxReported {
+				sum.Errors = append(sum.Errors, p)
+				reported++
 			}
 		}
 		if len(events) > 0 {
@@ -280,6 +400,15 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	}
 	progress(len(daily))
 	return sum, nil
+}
+
+// tally adds one to m[k], making m when it is nil.
+func tally(m map[string]int, k string) map[string]int {
+	if m == nil {
+		m = map[string]int{}
+	}
+	m[k]++
+	return m
 }
 
 func cmpStr(a, b string) string {

@@ -3,6 +3,7 @@ package slackadapter
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"compress/flate"
 	"context"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -162,11 +164,32 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 			return p
 		}, ImportOptions{}, "not a readable zip"},
 		{"no users.json", func(t *testing.T) string { return writeZip(t, map[string]string{"channels.json": "[]"}) }, ImportOptions{}, "no users.json"},
+		{"no channels.json", func(t *testing.T) string {
+			return writeZip(t, map[string]string{"users.json": base["users.json"], "general/2026-11-03.json": `[{"type":"message","user":"UMARIA","text":"hi","ts":"1762160000.000100"}]`})
+		}, ImportOptions{}, "no channels.json"},
+		{"two members of one name", func(t *testing.T) string {
+			return zipInOrder(t, [][2]string{{"users.json", base["users.json"]}, {"channels.json", base["channels.json"]},
+				{"general/2026-11-03.json", "[]"}, {"general/./2026-11-03.json", "[]"}})
+		}, ImportOptions{}, `are the same file`},
+		{"more declared than the total cap", func(t *testing.T) string {
+			return writeZip(t, with(map[string]string{"general/2026-11-03.json": "[" + strings.Repeat(" ", 2<<20) + "]"}))
+		}, ImportOptions{MaxTotalBytes: 1 << 20}, "declares more than"},
+		{"users.json of a million tiny users", func(t *testing.T) string {
+			return writeZip(t, with(map[string]string{"users.json": "[" + strings.Repeat(`{"id":"U1"},`, 2000) + `{"id":"U2"}]`}))
+		}, ImportOptions{MaxUsers: 1000}, "more than 1000 users"},
+		{"a home team that is no team id", func(t *testing.T) string { return writeZip(t, with(nil)) }, ImportOptions{HomeTeam: "T/X"}, "not a Slack team id"},
+		{"a FIFO", func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "export.zip")
+			if err := syscall.Mkfifo(p, 0o600); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+			return p
+		}, ImportOptions{}, "not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := openStore(t)
-			tt.opts.HomeTeam = "THOME"
+			tt.opts.HomeTeam = cmp.Or(tt.opts.HomeTeam, "THOME")
 			_, err := ImportExport(context.Background(), tt.zip(t), tt.opts, st)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("want an error containing %q, got %v", tt.want, err)
@@ -175,6 +198,60 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 				t.Fatalf("a refused archive wrote %d entries", n)
 			}
 		})
+	}
+}
+
+// zipInOrder writes the members in the order given (writeZip's map cannot hold two
+// of one name).
+func zipInOrder(t *testing.T, members [][2]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, m := range members {
+		w, err := zw.Create(m[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(m[1]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "export.zip")
+	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestImportSkipsBadMessagesAlone: a message of the wrong shape (a number for its ts,
+// an object for its text) is skipped and named by file and index, and the valid
+// messages of its daily file are imported; a daily file of more messages than the
+// cap (a few bytes each: a bomb by count) is skipped whole, named, and the import
+// goes on.
+func TestImportSkipsBadMessagesAlone(t *testing.T) {
+	base := realisticExport()
+	many := "[" + strings.Repeat(`{},`, 5000) + `{}]`
+	zipPath := writeZip(t, map[string]string{"users.json": base["users.json"], "channels.json": base["channels.json"],
+		"general/2026-11-03.json": `[{"type":"message","user":"UMARIA","text":"first","ts":"1762160000.000100"},` +
+			`{"type":"message","user":"UMARIA","text":"bad ts","ts":123},` +
+			`{"type":"message","user":"UMARIA","text":{"rich":true},"ts":"1762160001.000100"},` +
+			`{"type":"message","user":"UMARIA","text":"last","ts":"1762160002.000100"}]`,
+		"general/2026-11-04.json": many,
+	})
+	st := openStore(t)
+	sum, err := ImportExport(context.Background(), zipPath, ImportOptions{HomeTeam: "THOME", MaxFileMessages: 1000}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Appended != 2 || sum.Skipped["invalid message"] != 2 {
+		t.Errorf("appended %d, skipped %v; want the 2 valid messages in and the 2 bad ones skipped", sum.Appended, sum.Skipped)
+	}
+	errs := strings.Join(sum.Errors, "\n")
+	for _, want := range []string{"general/2026-11-03.json: message 1:", "general/2026-11-03.json: message 2:", "general/2026-11-04.json: more than 1000 messages in one daily file (file skipped)"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("errors do not say %q:\n%s", want, errs)
+		}
 	}
 }
 
