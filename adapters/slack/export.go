@@ -77,12 +77,13 @@ func (o *ImportOptions) defaults() {
 // (the rest are counted in Skipped).
 const maxReported = 20
 
-// decodeArray decodes the JSON array b element by element, calling fn with each
-// element's index and bytes, so that a large array is never decoded into one slice
-// and a malformed element can be told from the rest. It stops at the first error of
-// fn, and returns a syntax error (with its byte offset) for a malformed document or
-// one that is not an array.
-func decodeArray(b []byte, fn func(i int, raw json.RawMessage) error) error {
+// decodeArray decodes the JSON array b element by element: fn decodes element i
+// from dec (one Decode), so that a large array is never decoded into one slice. A
+// Decode that fails on a type (a number where a string goes) has read the whole
+// element, and fn may skip it and return nil; decodeArray stops at the first error fn
+// returns, and returns a syntax error (with its byte offset) for a malformed document
+// or one that is not an array.
+func decodeArray(b []byte, fn func(i int, dec *json.Decoder) error) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	at := func(err error) error {
 		var se *json.SyntaxError
@@ -102,12 +103,8 @@ func decodeArray(b []byte, fn func(i int, raw json.RawMessage) error) error {
 		return fmt.Errorf("not a JSON array (starts with %v)", tok)
 	}
 	for i := 0; dec.More(); i++ {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		if err := fn(i, dec); err != nil {
 			return at(err)
-		}
-		if err := fn(i, raw); err != nil {
-			return err
 		}
 	}
 	if _, err := dec.Token(); err != nil {
@@ -226,9 +223,9 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			return sum, err
 		}
 		n := 0
-		err = decodeArray(b, func(i int, raw json.RawMessage) error {
+		err = decodeArray(b, func(i int, dec *json.Decoder) error {
 			var u exportUser
-			if err := json.Unmarshal(raw, &u); err != nil {
+			if err := dec.Decode(&u); err != nil {
 				return fmt.Errorf("user %d: %w", i, err)
 			}
 			if u.ID == "" {
@@ -341,12 +338,16 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		var skipped map[string]int
 		var problems []string
 		messages := 0
-		err = decodeArray(b, func(i int, raw json.RawMessage) error {
+		err = decodeArray(b, func(i int, dec *json.Decoder) error {
 			if messages++; messages > opts.MaxFileMessages {
 				return fmt.Errorf("more than %d messages in one daily file", opts.MaxFileMessages)
 			}
 			var ev Event
-			err := json.Unmarshal(raw, &ev)
+			err := dec.Decode(&ev)
+			var te *json.UnmarshalTypeError
+			if err != nil && !errors.As(err, &te) {
+				return err // malformed: the rest of the file cannot be read
+			}
 			if err == nil {
 				ev.Channel = chID
 				if ev.Type == "" {
