@@ -127,6 +127,10 @@ func exportFiles(path string) ([]string, error) {
 		return nil, fmt.Errorf("discord export: %w", err)
 	}
 	if !fi.IsDir() {
+		if !fi.Mode().IsRegular() {
+			// a FIFO would block the open (and the process) until someone writes to it
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s is not a regular file or a directory", path)
+		}
 		return []string{path}, nil
 	}
 	entries, err := os.ReadDir(path)
@@ -247,6 +251,10 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 	}
 	if _, err := dec.Token(); err != nil {
 		return bad("broken JSON at the end at byte %d: %v", dec.InputOffset(), err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		// a second export pasted after the first, or garbage: its messages would be lost
+		return bad("data after the export's JSON object at byte %d", dec.InputOffset())
 	}
 	if !sawMessages {
 		return bad(`no "messages" list: is this a DiscordChatExporter JSON export?`)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -114,7 +115,10 @@ func TestImportExportRefusesBadInput(t *testing.T) {
 		{"message without id", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[{"type":"Default","timestamp":"2026-01-01T00:00:00Z","content":"x","author":{"id":"3"}}]}`, "not a Discord id"},
 		{"bad timestamp", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[{"id":"4","type":"Default","timestamp":"yesterday","content":"x","author":{"id":"3"}}]}`, "bad timestamp"},
 		{"messages not a list", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":{"a":1}}`, "not a list"},
-		{"trailing garbage", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} {"more":1}`, ""},
+		{"trailing whitespace", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]}` + "\n\t ", ""},
+		// a second export pasted after the first: its messages would be lost unseen
+		{"a second object after it", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} {"messages":[{"id":"4"}]}`, "data after the export's JSON object"},
+		{"trailing garbage", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} x`, "data after the export's JSON object"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,6 +153,17 @@ func TestImportExportRefusesBadInput(t *testing.T) {
 		opts.MaxFileBytes = 1000
 		_, err := ImportExport(context.Background(), "testdata/dce/general.json", opts, st)
 		if err == nil || !strings.Contains(err.Error(), "over the 1000-byte limit") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("a FIFO", func(t *testing.T) {
+		// opening one would block until someone writes to it, beyond SIGTERM
+		p := filepath.Join(t.TempDir(), "export.json")
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		_, err := ImportExport(context.Background(), p, importOpts(), openBolt(t))
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
 			t.Fatalf("err = %v", err)
 		}
 	})
