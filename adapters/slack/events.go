@@ -355,7 +355,12 @@ func (a *Adapter) autoSurvey(ctx context.Context, workspace, reactor string, m f
 }
 
 func parseTS(ts string) (time.Time, error) {
-	sec, frac, _ := strings.Cut(ts, ".")
+	sec, frac, dot := strings.Cut(ts, ".")
+	// Digits only, both sides: the ts is also the message's id, and anything after
+	// the sixth decimal (or a sign) would make two ids of one message.
+	if !digits(sec) || (dot && (!digits(frac) || len(frac) > 6)) {
+		return time.Time{}, fmt.Errorf("bad ts %q", ts)
+	}
 	s, err := strconv.ParseInt(sec, 10, 64)
 	if err != nil || s <= 0 {
 		return time.Time{}, fmt.Errorf("bad ts %q", ts)
@@ -368,4 +373,17 @@ func parseTS(ts string) (time.Time, error) {
 		}
 	}
 	return time.Unix(s, us*1000).UTC(), nil
+}
+
+// digits reports whether s is one or more ASCII digits.
+func digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -157,3 +157,31 @@ func FuzzSocketEventsAPI(f *testing.F) {
 		}
 	})
 }
+
+// TestParseTS: a Slack ts is seconds, a dot and six decimals; it is also the
+// message's id, so anything else (a sign, a seventh decimal, trailing bytes) is
+// refused rather than cut off into an id that a clean copy of it would not match.
+func TestParseTS(t *testing.T) {
+	tests := []struct {
+		ts   string
+		want time.Time
+		ok   bool
+	}{
+		{"1762160000.000100", time.Unix(1762160000, 100_000).UTC(), true},
+		{"1762160000", time.Unix(1762160000, 0).UTC(), true},
+		{"1762160000.5", time.Unix(1762160000, 500_000_000).UTC(), true},
+		{"1763280000.000100\x00x", time.Time{}, false},
+		{"1762160000.0001001", time.Time{}, false},
+		{"+1762160000.000100", time.Time{}, false},
+		{"1762160000.", time.Time{}, false},
+		{"", time.Time{}, false},
+		{"0.000100", time.Time{}, false},
+		{"abc.def", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		got, err := parseTS(tt.ts)
+		if (err == nil) != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("parseTS(%q) = %v, %v; want %v, ok %v", tt.ts, got, err, tt.want, tt.ok)
+		}
+	}
+}
