@@ -122,12 +122,15 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 			arena = make([]byte, 0, 64<<10)
 		}
 		if tooLong {
-			line = []byte(tooLongMarker)
+			// nil marks it: every line read, an empty one too, is a non-nil slice of
+			// the arena, so no input can pass for it
+			cur.lines = append(cur.lines, nil)
+		} else {
+			// Lines are copied into a per-batch arena: the reader's buffer is reused.
+			start := len(arena)
+			arena = append(arena, line...)
+			cur.lines = append(cur.lines, arena[start:len(arena):len(arena)])
 		}
-		// Lines are copied into a per-batch arena: the reader's buffer is reused.
-		start := len(arena)
-		arena = append(arena, line...)
-		cur.lines = append(cur.lines, arena[start:len(arena):len(arena)])
 		if len(cur.lines) == analyzeBatch {
 			send()
 		}
@@ -144,8 +147,6 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 	}
 	return lines, readErr
 }
-
-const tooLongMarker = "\x00too long"
 
 // readLine returns the next line without its newline; lines longer than
 // maxLineBytes are skipped to their end and reported with tooLong.
@@ -192,7 +193,7 @@ type chatAnalyzer interface {
 }
 
 func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
-	if string(line) == tooLongMarker {
+	if line == nil { // longer than maxLineBytes (see analyzeStream)
 		appendError(b, n, fmt.Sprintf("line is longer than %d bytes", maxLineBytes))
 		return
 	}

@@ -37,10 +37,11 @@ func TestRunAnalyzeLines(t *testing.T) {
 		`{"text":"` + strings.Repeat("slow ", analysis.MaxAnalyzedBytes/4) + `"}`,
 		`{"id": {"row" : 7, "src":"csv"}, "text":"thanks, that fixed it"}`,
 		`{"text":"last one"}`,
+		"\x00too long", // once the reader's own mark for a long line
 	}, "\n")
 	var out bytes.Buffer
 	n, err := runAnalyze(context.Background(), strings.NewReader(in), &out, a, 3)
-	if err != nil || n != 11 {
+	if err != nil || n != 12 {
 		t.Fatalf("lines %d err %v", n, err)
 	}
 	var rows []map[string]any
@@ -51,7 +52,7 @@ func TestRunAnalyzeLines(t *testing.T) {
 		}
 		rows = append(rows, m)
 	}
-	if len(rows) != 11 {
+	if len(rows) != 12 {
 		t.Fatalf("want one output per input line, got %d", len(rows))
 	}
 	wantErr := map[int]string{2: "must be a string", 3: "invalid JSON", 4: "empty line", 5: `no "text"`, 7: "longer than"}

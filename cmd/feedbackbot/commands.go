@@ -114,7 +114,9 @@ func analyzeLines(ctx context.Context, in io.Reader, out io.Writer, a *analysis.
 				return
 			}
 			if tooLong {
-				line = []byte(tooLongMarker)
+				line = nil // appendResult's mark for a line over maxLineBytes
+			} else if line == nil {
+				line = []byte{}
 			}
 			b.Reset()
 			appendResult(&b, a, n, line)
