@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -125,8 +126,8 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %d files, %d messages, %d new (re-imports store nothing twice).\n", path, sum.Files, sum.Messages, sum.Appended)
-	for reason, n := range sum.Skipped {
-		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", n, reason)
+	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
+		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)
 	}
 	return nil
 }

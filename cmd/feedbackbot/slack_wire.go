@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -33,8 +34,8 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %d daily files, %d messages, %d new (re-imports store nothing twice).\n", path, sum.Files, sum.Messages, sum.Appended)
-	for reason, n := range sum.Skipped {
-		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", n, reason)
+	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
+		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)
 	}
 	for _, e := range sum.Errors {
 		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
