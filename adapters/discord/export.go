@@ -170,6 +170,10 @@ func importFile(ctx context.Context, path string, opts ImportOptions, sink Sink,
 	return importReader(ctx, path, fh, opts, sink, sum)
 }
 
+// maxHeaderBytes bounds the export's guild and channel objects (an id, a name, a
+// few more fields each).
+const maxHeaderBytes = 1 << 20
+
 // importReader reads one export from r; path names it in errors.
 func importReader(ctx context.Context, path string, r io.Reader, opts ImportOptions, sink Sink, sum *ImportSummary) error {
 	bad := func(format string, args ...any) error {
@@ -208,7 +212,14 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 			if err := dec.Decode(&raw); err != nil {
 				return bad("broken JSON in %q at byte %d: %v", key, dec.InputOffset(), err)
 			}
-			rawHeader[key] = raw
+			// Only the guild and the channel are read; other fields (dateRange,
+			// exportedAt, ...) are dropped at once rather than kept and re-encoded.
+			if key == "guild" || key == "channel" {
+				if len(raw) > maxHeaderBytes {
+					return bad("%q is %d bytes, over the %d-byte limit of a header field", key, len(raw), maxHeaderBytes)
+				}
+				rawHeader[key] = raw
+			}
 			continue
 		}
 		if err := decodeHeader(rawHeader, &hdr); err != nil {

@@ -118,6 +118,7 @@ func TestImportExportRefusesBadInput(t *testing.T) {
 		{"trailing whitespace", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]}` + "\n\t ", ""},
 		// a second export pasted after the first: its messages would be lost unseen
 		{"a second object after it", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} {"messages":[{"id":"4"}]}`, "data after the export's JSON object"},
+		{"a guild object over a MiB", `{"guild":{"id":"1","name":"` + strings.Repeat("a", 1<<20) + `"},"channel":{"id":"2"},"messages":[]}`, "over the 1048576-byte limit of a header field"},
 		{"trailing garbage", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} x`, "data after the export's JSON object"},
 	}
 	for _, tc := range tests {
