@@ -47,8 +47,15 @@ func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int,
 	c.Stats.Events.Add(int64(len(events)))
 	deadline := time.Now().Add(maxWait)
 	backoff := 50 * time.Millisecond
+	// Every attempt ends by the deadline too: a store that hangs (accepting, never
+	// answering) must not hold the platform's acknowledgement past its own timeout
+	// (Slack's is 3 s), or the platform's retry would arrive while the first write is
+	// still pending. A write cut off here may still land; capture is idempotent, so the
+	// redelivery stores nothing twice.
+	actx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	for attempt := 1; ; attempt++ {
-		n, err := c.Log.Append(ctx, events...)
+		n, err := c.Log.Append(actx, events...)
 		if err == nil {
 			c.Stats.Appended.Add(int64(n))
 			return n, nil

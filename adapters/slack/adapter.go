@@ -82,7 +82,7 @@ type Adapter struct {
 	log  *slog.Logger
 
 	mu        sync.Mutex
-	seen      map[string]time.Time // event_id -> first seen, to drop Slack's retries cheaply
+	seen      map[string]seenEvent // event_id -> its delivery, to drop Slack's retries cheaply
 	userTeams map[string]userInfo  // cached users.info
 	// lastCustomer remembers a channel's last customer team (for staff replies).
 	lastCustomer map[string]string
@@ -149,7 +149,7 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}
 	return &Adapter{cfg: cfg, api: slack.New(cfg.BotToken, opts...), sink: sink, cmds: cmds, log: cfg.Logger,
-		seen: map[string]time.Time{}, userTeams: map[string]userInfo{}, http: defaultHTTP}, nil
+		seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, http: defaultHTTP}, nil
 }
 
 // Start learns the home team from auth.test when it is not configured.
@@ -169,29 +169,64 @@ func (a *Adapter) Start(ctx context.Context) error {
 // Close waits for deferred command replies to finish.
 func (a *Adapter) Close() { a.wg.Wait() }
 
-// firstDelivery records an event id and reports whether it was new. Entries older
-// than an hour are forgotten: Slack retries within minutes.
-func (a *Adapter) firstDelivery(id string, now time.Time) bool {
+// delivery is what the adapter knows of an event id.
+type delivery int
+
+const (
+	deliveryNew      delivery = iota // not seen: capture it
+	deliveryInFlight                 // being captured now: not acknowledged yet
+	deliveryDone                     // captured: a retry is acknowledged at once
+)
+
+// seenEvent is an event id's delivery: when it was first seen, and whether its
+// capture has succeeded.
+type seenEvent struct {
+	at   time.Time
+	done bool
+}
+
+// claimDelivery records an event id as being captured and reports what it was
+// before: new (the caller captures it, then calls delivered or forget), in flight (a
+// retry that came while the first delivery is still being written: it must not be
+// acknowledged, since that write may yet fail) or done. Entries older than an hour
+// are forgotten: Slack retries within minutes.
+func (a *Adapter) claimDelivery(id string, now time.Time) delivery {
 	if id == "" {
-		return true
+		return deliveryNew
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, ok := a.seen[id]; ok {
-		return false
+	if e, ok := a.seen[id]; ok {
+		if e.done {
+			return deliveryDone
+		}
+		return deliveryInFlight
 	}
 	if len(a.seen) > 50_000 {
-		for k, t := range a.seen {
-			if now.Sub(t) > time.Hour {
+		for k, e := range a.seen {
+			if now.Sub(e.at) > time.Hour {
 				delete(a.seen, k)
 			}
 		}
 	}
-	a.seen[id] = now
-	return true
+	a.seen[id] = seenEvent{at: now}
+	return deliveryNew
 }
 
-// forget undoes firstDelivery when capture failed, so Slack's retry is processed.
+// delivered marks a claimed event id as captured.
+func (a *Adapter) delivered(id string) {
+	if id == "" {
+		return
+	}
+	a.mu.Lock()
+	if e, ok := a.seen[id]; ok {
+		e.done = true
+		a.seen[id] = e
+	}
+	a.mu.Unlock()
+}
+
+// forget undoes claimDelivery when capture failed, so Slack's retry is processed.
 func (a *Adapter) forget(id string) {
 	a.mu.Lock()
 	delete(a.seen, id)

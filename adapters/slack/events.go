@@ -115,8 +115,14 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if !a.firstDelivery(env.EventID, time.Now()) {
+	switch a.claimDelivery(env.EventID, time.Now()) {
+	case deliveryDone:
 		w.WriteHeader(http.StatusOK) // a retry of an event already captured
+		return
+	case deliveryInFlight:
+		// Slack retried while the first delivery is still being written (a slow
+		// store): acknowledging now would lose the event if that write fails.
+		http.Error(w, "still capturing the first delivery", http.StatusServiceUnavailable)
 		return
 	}
 	if err := a.captureEnvelope(r.Context(), env); err != nil {
@@ -130,6 +136,7 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "temporarily unavailable", http.StatusInternalServerError)
 		return
 	}
+	a.delivered(env.EventID)
 	w.WriteHeader(http.StatusOK)
 }
 

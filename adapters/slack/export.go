@@ -216,7 +216,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		return b, nil
 	}
 	a := &Adapter{cfg: Config{TeamID: opts.HomeTeam, StaffUsers: opts.StaffUsers, ChannelAccounts: opts.ChannelAccounts, AccountNames: opts.AccountNames},
-		sink: sink, log: slog.New(slog.DiscardHandler), seen: map[string]time.Time{}, userTeams: map[string]userInfo{}, offline: true}
+		sink: sink, log: slog.New(slog.DiscardHandler), seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, offline: true}
 	if f, ok := files["users.json"]; ok {
 		b, err := read(f)
 		if err != nil {

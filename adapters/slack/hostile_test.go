@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // TestOversizedAndInvalidUTF8Event: a 100 KB message full of invalid UTF-8 is
@@ -183,5 +184,61 @@ func TestParseTS(t *testing.T) {
 		if (err == nil) != tt.ok || !got.Equal(tt.want) {
 			t.Errorf("parseTS(%q) = %v, %v; want %v, ok %v", tt.ts, got, err, tt.want, tt.ok)
 		}
+	}
+}
+
+// gatedSink holds each Append until the test opens the gate, then writes to the real
+// store, or fails (a store that did not answer in time) when fail is set.
+type gatedSink struct {
+	Sink
+	entered chan struct{}
+	gate    chan bool // true: write; false: fail
+}
+
+func (g *gatedSink) Append(ctx context.Context, evs ...feedbackbot.Event) (int, error) {
+	g.entered <- struct{}{}
+	if !<-g.gate {
+		return 0, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store did not answer in time")
+	}
+	return g.Sink.Append(ctx, evs...)
+}
+
+// TestRetryDuringASlowCaptureIsNotAcknowledged: Slack retries an event 3 s after
+// sending it when it has no answer; a retry that arrives while the first delivery is
+// still being written gets 503, not 200, so that the event is not lost if that write
+// fails: after the failure the next retry is captured, and once captured a retry is
+// acknowledged at once. The message is stored once.
+func TestRetryDuringASlowCaptureIsNotAcknowledged(t *testing.T) {
+	f := newFixture(t)
+	g := &gatedSink{Sink: f.st, entered: make(chan struct{}, 4), gate: make(chan bool, 4)}
+	f.a.sink = g
+	ev := map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "hi"}
+	first := make(chan int, 1)
+	go func() { first <- f.event("EvSlow", ev) }()
+	<-g.entered // the first delivery is being written
+	if code := f.event("EvSlow", ev); code != http.StatusServiceUnavailable {
+		t.Errorf("a retry during the first delivery's write: %d, want 503", code)
+	}
+	g.gate <- false // the first write fails
+	if code := <-first; code != http.StatusInternalServerError {
+		t.Errorf("the failed first delivery: %d, want 500", code)
+	}
+	g.gate <- true // the next retry is written
+	if code := f.event("EvSlow", ev); code != http.StatusOK {
+		t.Errorf("the retry after the failure: %d, want 200", code)
+	}
+	<-g.entered
+	if code := f.event("EvSlow", ev); code != http.StatusOK {
+		t.Errorf("a retry of a captured event: %d, want 200", code)
+	}
+	select {
+	case <-g.entered:
+		t.Error("a retry of a captured event was written again")
+	default:
+	}
+	var entries int
+	f.st.Replay(context.Background(), home, func(store.Entry) error { entries++; return nil })
+	if entries != 1 {
+		t.Errorf("stored %d log entries, want 1", entries)
 	}
 }

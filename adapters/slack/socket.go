@@ -117,17 +117,25 @@ func (a *Adapter) socketEventsAPI(ctx context.Context, payload json.RawMessage) 
 		a.log.Warn("slack socket mode: malformed events_api payload acknowledged and dropped", "err", err)
 		return true
 	}
-	if env.Type != "event_callback" || !a.firstDelivery(env.EventID, time.Now()) {
+	if env.Type != "event_callback" {
 		return true
+	}
+	switch a.claimDelivery(env.EventID, time.Now()) {
+	case deliveryDone:
+		return true
+	case deliveryInFlight:
+		return false // the first delivery is still being written; Slack redelivers
 	}
 	if err := a.captureEnvelope(ctx, env); err != nil {
 		if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
 			a.log.Warn("slack socket mode: malformed event acknowledged and dropped", "event_id", env.EventID, "err", err)
+			a.delivered(env.EventID)
 			return true
 		}
 		a.forget(env.EventID)
 		a.log.Error("slack event not captured; not acknowledged, Slack will redeliver", "event_id", env.EventID, "err", err)
 		return false
 	}
+	a.delivered(env.EventID)
 	return true
 }
