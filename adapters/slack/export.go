@@ -359,7 +359,15 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 					skipped = tally(skipped, "bot, join or other noise")
 					return nil
 				}
-				events = append(events, es...)
+				for _, e := range es {
+					// An import only adds: an export holds no deletions (deleted messages
+					// are simply absent), and one that claims to would erase stored ones.
+					if e.Kind == feedbackbot.EventDelete {
+						skipped = tally(skipped, "deletion (an import only adds)")
+						continue
+					}
+					events = append(events, e)
+				}
 			}
 			if err != nil {
 				skipped = tally(skipped, "invalid message")

@@ -255,6 +255,36 @@ func TestImportSkipsBadMessagesAlone(t *testing.T) {
 	}
 }
 
+// TestImportOnlyAdds: a message_deleted event in an export is skipped, not applied:
+// an import never erases what is stored.
+func TestImportOnlyAdds(t *testing.T) {
+	base := realisticExport()
+	msg := `{"type":"message","user":"UMARIA","text":"keep me","ts":"1762160000.000100"}`
+	st := openStore(t)
+	files := map[string]string{"users.json": base["users.json"], "channels.json": base["channels.json"], "general/2026-11-03.json": "[" + msg + "]"}
+	if _, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, st); err != nil {
+		t.Fatal(err)
+	}
+	files["general/2026-11-04.json"] = `[{"type":"message","subtype":"message_deleted","deleted_ts":"1762160000.000100","ts":"1762246400.000200"}]`
+	sum, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Appended != 0 || sum.Skipped["deletion (an import only adds)"] != 1 {
+		t.Errorf("appended %d, skipped %v; want the deletion skipped", sum.Appended, sum.Skipped)
+	}
+	var dels int
+	st.Replay(context.Background(), "THOME", func(e store.Entry) error {
+		if e.Event.Kind == feedbackbot.EventDelete {
+			dels++
+		}
+		return nil
+	})
+	if dels != 0 {
+		t.Errorf("the import appended %d deletions", dels)
+	}
+}
+
 func symlinkZip(t *testing.T) string {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
