@@ -50,6 +50,16 @@ type ImportSummary struct {
 	Appended int            `json:"appended"`
 	Skipped  map[string]int `json:"skipped"`
 	Errors   []string       `json:"errors"`
+	// FilesSkipped counts the daily files left out (malformed, unreadable, over the
+	// caps); each is named in Errors.
+	FilesSkipped int `json:"files_skipped"`
+}
+
+// Problems counts what the import left out that a person should look at: daily
+// files skipped (malformed, or in a folder no channel list names) and malformed
+// messages; not noise such as joins and bots.
+func (s ImportSummary) Problems() int {
+	return s.FilesSkipped + s.Skipped["invalid message"] + s.Skipped["unknown channel folder"]
 }
 
 func (o *ImportOptions) defaults() {
@@ -330,6 +340,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 				return sum, err
 			}
 			sum.Errors = append(sum.Errors, err.Error())
+			sum.FilesSkipped++
 			continue
 		}
 		// Element by element: a message of the wrong shape is skipped alone, and a
@@ -377,6 +388,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		})
 		if err != nil {
 			sum.Errors = append(sum.Errors, fmt.Sprintf("%s: %v (file skipped)", name, err))
+			sum.FilesSkipped++
 			continue
 		}
 		sum.Files++

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -111,7 +112,8 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	// two overlap instead of taking turns.
 	an := startAnalysis(ctx, m, st, a, cfg.Analysis.Workers, max(cfg.Analysis.Batch, importBatch))
 	imp := importers[chosen[0]]
-	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, Progress: m.Stderr}); err != nil {
+	var partial importProblems
+	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, Progress: m.Stderr}); err != nil && !errors.As(err, &partial) {
 		an.stop()
 		return err
 	}
@@ -120,7 +122,20 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		return fmt.Errorf("analyse imported messages: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "Analysed %d log entries.\n", n)
+	if partial.n > 0 {
+		return partial // exit status 1: a script can tell that something was left out
+	}
 	return nil
+}
+
+// importProblems is what an importer returns when it imported what it could read
+// and reported the rest (n problems, listed in its summary): the command still
+// analyses what was imported, then fails.
+type importProblems struct{ n int }
+
+func (e importProblems) Error() string {
+	return fmt.Sprintf("the import left out what its %d problem(s) above name; everything else was imported and analysed "+
+		"(import the repaired export again: nothing is stored twice)", e.n)
 }
 
 // importBatch is the smallest batch import's workers read: a back-fill has no

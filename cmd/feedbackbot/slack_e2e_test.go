@@ -84,6 +84,38 @@ func TestRunWithSlack(t *testing.T) {
 	}
 }
 
+// TestImportWithProblemsFails: an export with a malformed daily file and a malformed
+// message is imported and analysed as far as it can be read, the problems are
+// listed, and the command fails (exit status 1), so a script can tell that
+// something was left out.
+func TestImportWithProblemsFails(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"users.json":               `[{"id":"UMARIA","team_id":"THOME","name":"maria"},{"id":"UDANA","team_id":"TACME","name":"dana"}]`,
+		"channels.json":            `[{"id":"CACME","name":"ext-acme"}]`,
+		"ext-acme/2026-11-20.json": `[{"type":"message","user":"UDANA","text":"the export is broken","ts":"1795168800.000100"},{"type":"message","user":"UDANA","ts":42}]`,
+		"ext-acme/2026-11-21.json": `[{"type":"message","user":"UDANA","text":"oops`,
+	} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(body))
+	}
+	zw.Close()
+	p := filepath.Join(dir, "export.zip")
+	os.WriteFile(p, buf.Bytes(), 0o600)
+	m, out, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
+	err := m.Run(context.Background(), []string{"import", "--slack-export", p, "--team", "THOME"})
+	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") || exitCode(io.Discard, err) != 1 {
+		t.Fatalf("import with problems: %v; want a failure naming 2 problems, exit status 1", err)
+	}
+	for _, want := range []string{"1 new", "problem: ext-acme/2026-11-20.json: message 1:", "problem: ext-acme/2026-11-21.json:", "Analysed 1 log entries"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not say %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestImportSlackExport: the import command reads an export, analyses it, and the
 // accounts show up in risk.
 func TestImportSlackExport(t *testing.T) {

@@ -40,6 +40,9 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 	for _, e := range sum.Errors {
 		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
 	}
+	if sum.Problems() > 0 {
+		return importProblems{n: sum.Problems()}
+	}
 	return nil
 }
 
