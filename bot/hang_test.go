@@ -2,9 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"net"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,74 +11,6 @@ import (
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
-
-// hangProxy forwards TCP to Redis and can hang: while held it accepts and reads
-// but forwards nothing, as a Redis that stopped answering (or a network that drops
-// packets) does; release cuts the connections so that clients reconnect.
-type hangProxy struct {
-	ln      net.Listener
-	target  string
-	holding atomic.Bool
-	mu      sync.Mutex
-	conns   []net.Conn
-}
-
-func newHangProxy(t *testing.T, target string) *hangProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &hangProxy{ln: ln, target: target}
-	t.Cleanup(func() { ln.Close(); p.release() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go p.pipe(up, c)
-			go p.pipe(c, up)
-		}
-	}()
-	return p
-}
-
-// pipe copies src to dst, dropping what it reads while the proxy is held.
-func (p *hangProxy) pipe(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 && !p.holding.Load() {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			dst.Close()
-			return
-		}
-	}
-}
-
-func (p *hangProxy) hold() { p.holding.Store(true) }
-
-func (p *hangProxy) release() {
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-	p.mu.Unlock()
-	p.holding.Store(false)
-}
 
 // TestCaptureGivesUpByItsDeadlineOnAHungStore: with Redis hanging (connections
 // accepted, nothing answered), Capture.Append fails by its MaxWait rather than after
@@ -94,11 +23,13 @@ func TestCaptureGivesUpByItsDeadlineOnAHungStore(t *testing.T) {
 	if !ok {
 		t.Skip("the hang test needs a single-node Redis")
 	}
-	p := newHangProxy(t, c.Options().Addr)
+	p := &flakyProxy{t: t, addr: "127.0.0.1:0", target: c.Options().Addr}
+	p.up()
+	t.Cleanup(p.down)
 	opts := *c.Options()
 	// as redisstore.ParseURL configures every client: go-redis's default read timeout,
 	// with context deadlines honoured
-	opts.Addr, opts.ReadTimeout, opts.ContextTimeoutEnabled = p.ln.Addr().String(), 3*time.Second, true
+	opts.Addr, opts.ReadTimeout, opts.ContextTimeoutEnabled = p.addr, 3*time.Second, true
 	viaProxy := redis.NewClient(&opts)
 	t.Cleanup(func() { viaProxy.Close() })
 	st := redisstore.New(viaProxy, redisstore.Options{Prefix: prefix})

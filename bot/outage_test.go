@@ -3,11 +3,11 @@ package bot_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,14 +20,17 @@ import (
 )
 
 // flakyProxy forwards TCP to Redis and can be taken down (listener closed, every
-// connection cut) and brought back on the same address.
+// connection cut) and brought back on the same address, or hang: while held it
+// accepts and reads but forwards nothing, as a Redis that stopped answering (or a
+// network that drops packets) does.
 type flakyProxy struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
+	t       *testing.T
+	addr    string
+	target  string
+	holding atomic.Bool
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   []net.Conn
 }
 
 func (p *flakyProxy) up() {
@@ -52,10 +55,43 @@ func (p *flakyProxy) up() {
 			p.mu.Lock()
 			p.conns = append(p.conns, c, up)
 			p.mu.Unlock()
-			go func() { io.Copy(up, c); up.Close() }()
-			go func() { io.Copy(c, up); c.Close() }()
+			go p.pipe(up, c)
+			go p.pipe(c, up)
 		}
 	}()
+}
+
+// pipe copies src to dst, dropping what it reads while the proxy is held, and
+// closes dst when src ends.
+func (p *flakyProxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.holding.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			dst.Close()
+			return
+		}
+	}
+}
+
+// hold makes the proxy hang: connections stay open, nothing is forwarded.
+func (p *flakyProxy) hold() { p.holding.Store(true) }
+
+// release cuts the connections a hold left half-written, so that clients reconnect,
+// and forwards again.
+func (p *flakyProxy) release() {
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.mu.Unlock()
+	p.holding.Store(false)
 }
 
 func (p *flakyProxy) down() {

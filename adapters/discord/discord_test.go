@@ -498,12 +498,7 @@ func TestPostEmbedWithChartAndRateLimit(t *testing.T) {
 
 func TestPostRefusesChannelsMembersCanRead(t *testing.T) {
 	f := newFixture(t, testConfig(), nil)
-	cfg := testConfig()
-	cfg.InternalChannels = nil
-	open, err := New(cfg, f.st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	open := unlisted(t, f)
 	tests := []struct {
 		name, channel, want string
 		a                   *Adapter
@@ -530,18 +525,26 @@ func TestPostRefusesChannelsMembersCanRead(t *testing.T) {
 	}
 }
 
-// TestOnlyBotRolesAreExempt: Discord marks a bot's own role "managed", but also the
-// server's boosters' role and an integration's subscribers' (Twitch, YouTube), which
-// community members hold. A channel that such a role can read is refused like any
-// role that is not staff; one that a bot's role (tags bot_id) can read is not.
-func TestOnlyBotRolesAreExempt(t *testing.T) {
-	f := newFixture(t, testConfig(), nil)
+// unlisted is an adapter on the fixture's store whose configuration lists no
+// internal channels, so that every channel is judged by who can read it.
+func unlisted(t *testing.T, f *fixture) *Adapter {
+	t.Helper()
 	cfg := testConfig()
 	cfg.InternalChannels = nil
 	a, err := New(cfg, f.st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// TestOnlyBotRolesAreExempt: Discord marks a bot's own role "managed", but also the
+// server's boosters' role and an integration's subscribers' (Twitch, YouTube), which
+// community members hold. A channel that such a role can read is refused like any
+// role that is not staff; one that a bot's role (tags bot_id) can read is not.
+func TestOnlyBotRolesAreExempt(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	a := unlisted(t, f)
 	const (
 		roleBooster  = "300000000000000010"
 		roleTwitch   = "300000000000000011"

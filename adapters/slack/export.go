@@ -55,11 +55,19 @@ type ImportSummary struct {
 	FilesSkipped int `json:"files_skipped"`
 }
 
+// Reasons an import skips a message or a daily file (ImportSummary.Skipped's keys).
+const (
+	skipInvalid       = "invalid message"
+	skipUnknownFolder = "unknown channel folder"
+	skipNoise         = "bot, join or other noise"
+	skipDeletion      = "deletion (an import only adds)"
+)
+
 // Problems counts what the import left out that a person should look at: daily
 // files skipped (malformed, or in a folder no channel list names) and malformed
 // messages; not noise such as joins and bots.
 func (s ImportSummary) Problems() int {
-	return s.FilesSkipped + s.Skipped["invalid message"] + s.Skipped["unknown channel folder"]
+	return s.FilesSkipped + s.Skipped[skipInvalid] + s.Skipped[skipUnknownFolder]
 }
 
 func (o *ImportOptions) defaults() {
@@ -331,7 +339,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		folder := strings.TrimSuffix(dir, "/")
 		chID, ok := channels[folder]
 		if !ok {
-			sum.Skipped["unknown channel folder"]++
+			sum.Skipped[skipUnknownFolder]++
 			continue
 		}
 		b, err := read(files[name])
@@ -346,7 +354,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		// Element by element: a message of the wrong shape is skipped alone, and a
 		// file of millions of tiny elements is never held decoded at once.
 		var events []feedbackbot.Event
-		var skipped map[string]int
+		skipped := map[string]int{}
 		var problems []string
 		messages := 0
 		err = decodeArray(b, func(i int, dec *json.Decoder) error {
@@ -367,21 +375,21 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 				var es []feedbackbot.Event
 				es, err = a.Normalize(ctx, opts.HomeTeam, ev)
 				if err == nil && len(es) == 0 {
-					skipped = tally(skipped, "bot, join or other noise")
+					skipped[skipNoise]++
 					return nil
 				}
 				for _, e := range es {
 					// An import only adds: an export holds no deletions (deleted messages
 					// are simply absent), and one that claims to would erase stored ones.
 					if e.Kind == feedbackbot.EventDelete {
-						skipped = tally(skipped, "deletion (an import only adds)")
+						skipped[skipDeletion]++
 						continue
 					}
 					events = append(events, e)
 				}
 			}
 			if err != nil {
-				skipped = tally(skipped, "invalid message")
+				skipped[skipInvalid]++
 				problems = append(problems, fmt.Sprintf("%s: message %d: %v (message skipped)", name, i, err))
 			}
 			return nil
@@ -421,15 +429,6 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	}
 	progress(len(daily))
 	return sum, nil
-}
-
-// tally adds one to m[k], making m when it is nil.
-func tally(m map[string]int, k string) map[string]int {
-	if m == nil {
-		m = map[string]int{}
-	}
-	m[k]++
-	return m
 }
 
 func cmpStr(a, b string) string {

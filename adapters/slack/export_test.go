@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,23 +61,11 @@ func realisticExport() map[string]string {
 
 func writeZip(t testing.TB, files map[string]string) string {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(body))
+	var members [][2]string
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		members = append(members, [2]string{name, files[name]})
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "export.zip")
-	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return zipInOrder(t, members)
 }
 
 func openStore(t testing.TB) store.Store {
@@ -203,7 +192,7 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 
 // zipInOrder writes the members in the order given (writeZip's map cannot hold two
 // of one name).
-func zipInOrder(t *testing.T, members [][2]string) string {
+func zipInOrder(t testing.TB, members [][2]string) string {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
