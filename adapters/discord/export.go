@@ -25,19 +25,50 @@ type ImportOptions struct {
 	IgnoreChannels  []string
 	// Progress receives a line per file and every 10,000 messages (nil: silent).
 	Progress io.Writer
-	// MaxFileBytes refuses larger files (default 4 GiB).
+	// MaxFileBytes skips larger files (default 4 GiB).
 	MaxFileBytes int64
+	// MaxMessageBytes skips a file holding a message whose JSON is larger (default
+	// 4 MiB: Discord allows 4,000 characters of text, and DiscordChatExporter adds
+	// embeds, attachments, mentions and reactions). It bounds the memory one message
+	// takes while it is decoded, whatever the file holds.
+	MaxMessageBytes int64
 	// Batch is how many events go to the store at once (default 500).
 	Batch int
 }
 
 // ImportSummary says what an import did.
 type ImportSummary struct {
-	Files    int
-	Messages int // messages read
+	Files    int // files imported
+	Messages int // messages read in them
 	Appended int // events new to the store (a re-import appends none)
 	Skipped  map[string]int
+	// FilesSkipped counts the files left out whole (malformed, truncated, hostile,
+	// over a limit, unreadable); each is named in Errors.
+	FilesSkipped int
+	// Errors names the skipped files, and the first maxReported malformed messages
+	// (the rest are counted in Skipped[skipInvalid]).
+	Errors []string
 }
+
+// skipInvalid is the Skipped reason of a malformed message (no Discord id, no
+// author, a bad timestamp, a field of the wrong type).
+const skipInvalid = "invalid message"
+
+// maxReported bounds the malformed messages an import names one by one.
+const maxReported = 20
+
+// Problems counts what the import left out that a person should look at: skipped
+// files and malformed messages; not bots, system messages or empty posts.
+func (s ImportSummary) Problems() int {
+	return s.FilesSkipped + s.Skipped[skipInvalid]
+}
+
+// badFile is a problem that makes a whole file unusable: it is skipped, and named
+// in the summary.
+type badFile struct{ err error }
+
+func (b badFile) Error() string { return b.err.Error() }
+func (b badFile) Unwrap() error { return b.err }
 
 // The parts of DiscordChatExporter's JSON format that feedbackbot reads.
 type dceHeader struct {
@@ -86,13 +117,19 @@ type dceMessage struct {
 const maxID = 32
 
 // ImportExport reads a DiscordChatExporter JSON export (one file, or a directory of
-// them) into the sink. Every file is read and checked completely before anything is
-// written, so a malformed or hostile file is refused with a clear error and leaves
-// nothing half-imported. Re-importing stores nothing twice.
+// them) into the sink. Each file is read and checked whole before any of it is
+// written: a malformed, truncated or hostile file is skipped with a clear error in
+// the summary and nothing of it written, and the other files are imported. A
+// malformed message in a sound file is skipped and reported (Skipped, Errors), the
+// rest of the file imported. Re-importing stores nothing twice. The error returned
+// is one that stops everything: no export at path, the store, ctx.
 func ImportExport(ctx context.Context, path string, opts ImportOptions, sink Sink) (ImportSummary, error) {
 	sum := ImportSummary{Skipped: map[string]int{}}
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 4 << 30
+	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = 4 << 20
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 500
@@ -101,21 +138,28 @@ func ImportExport(ctx context.Context, path string, opts ImportOptions, sink Sin
 	if err != nil {
 		return sum, err
 	}
-	// First pass: check every file.
-	for _, f := range files {
-		if err := importFile(ctx, f, opts, nil, &ImportSummary{Skipped: map[string]int{}}); err != nil {
-			return sum, err
-		}
-	}
-	// Second pass: write.
 	for i, f := range files {
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "[%d/%d] %s\n", i+1, len(files), filepath.Base(f))
 		}
-		if err := importFile(ctx, f, opts, sink, &sum); err != nil {
-			return sum, err
+		// Check the whole file first, then write it.
+		err := importFile(ctx, f, opts, nil, &ImportSummary{Skipped: map[string]int{}})
+		if err == nil {
+			err = importFile(ctx, f, opts, sink, &sum)
 		}
-		sum.Files++
+		var bad badFile
+		switch {
+		case errors.As(err, &bad):
+			sum.FilesSkipped++
+			sum.Errors = append(sum.Errors, bad.Error())
+			if opts.Progress != nil {
+				fmt.Fprintf(opts.Progress, "  skipped: %v\n", bad)
+			}
+		case err != nil:
+			return sum, err
+		default:
+			sum.Files++
+		}
 	}
 	return sum, nil
 }
@@ -150,36 +194,86 @@ func exportFiles(path string) ([]string, error) {
 	return files, nil
 }
 
-// importFile streams one file. With a nil sink it only checks.
+// importFile streams one file. With a nil sink it only checks. A problem of the
+// file itself is a badFile.
 func importFile(ctx context.Context, path string, opts ImportOptions, sink Sink, sum *ImportSummary) error {
+	skip := func(format string, args ...any) error {
+		return badFile{feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s: %s (the file was skipped)", path, fmt.Sprintf(format, args...))}
+	}
 	fh, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("discord export: %w", err)
+		return skip("%v", err)
 	}
 	defer fh.Close()
 	fi, err := fh.Stat()
 	if err != nil {
-		return fmt.Errorf("discord export: %w", err)
+		return skip("%v", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s is not a regular file", path)
+		return skip("not a regular file")
 	}
 	if fi.Size() > opts.MaxFileBytes {
-		return feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s is %d bytes, over the %d-byte limit", path, fi.Size(), opts.MaxFileBytes)
+		return skip("%d bytes, over the %d-byte limit", fi.Size(), opts.MaxFileBytes)
 	}
 	return importReader(ctx, path, fh, opts, sink, sum)
 }
 
-// maxHeaderBytes bounds the export's guild and channel objects (an id, a name, a
-// few more fields each).
+// maxHeaderBytes bounds each of the export's other fields: the guild and channel
+// objects (an id, a name, a few more fields each), dateRange, exportedAt and such.
 const maxHeaderBytes = 1 << 20
 
-// importReader reads one export from r; path names it in errors.
-func importReader(ctx context.Context, path string, r io.Reader, opts ImportOptions, sink Sink, sum *ImportSummary) error {
-	bad := func(format string, args ...any) error {
-		return feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s: %s (nothing was imported)", filepath.Base(path), fmt.Sprintf(format, args...))
+// errTooLarge is what valueLimit's reader says past its allowance.
+var errTooLarge = errors.New("value over the size limit")
+
+// valueLimit lets a json.Decoder read at most a set number of bytes past the value
+// it is about to decode, so that one huge value (a 300 MB message) is refused
+// after a few MiB instead of being buffered whole. The decoder may have read ahead
+// of the value; what it holds already is not counted again.
+type valueLimit struct {
+	r     io.Reader
+	n     int64 // bytes read from r
+	limit int64 // read no further than this
+}
+
+// allow lets the decoder read up to max bytes past offset (its InputOffset).
+func (v *valueLimit) allow(offset, max int64) { v.limit = offset + max }
+
+func (v *valueLimit) Read(p []byte) (int, error) {
+	left := v.limit - v.n
+	if left <= 0 {
+		return 0, errTooLarge
 	}
-	dec := json.NewDecoder(io.LimitReader(r, opts.MaxFileBytes))
+	if int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := v.r.Read(p)
+	v.n += int64(n)
+	return n, err
+}
+
+// importReader reads one export from r; path names it in errors. A problem that
+// makes the file unusable is a badFile; a malformed message is skipped and counted
+// in sum.
+func importReader(ctx context.Context, path string, r io.Reader, opts ImportOptions, sink Sink, sum *ImportSummary) error {
+	name := filepath.Base(path)
+	bad := func(format string, args ...any) error {
+		return badFile{feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s: %s (the file was skipped)", name, fmt.Sprintf(format, args...))}
+	}
+	lim := &valueLimit{r: io.LimitReader(r, opts.MaxFileBytes)}
+	dec := json.NewDecoder(lim)
+	// next allows the decoder max bytes for the next value or token.
+	var allowed int64
+	next := func(max int64) { allowed = max; lim.allow(dec.InputOffset(), max) }
+	broken := func(what string, err error) error {
+		if errors.Is(err, errTooLarge) {
+			return bad("%s is over the %d-byte limit", what, allowed)
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return bad("the file ends in %s at byte %d: is it truncated?", what, dec.InputOffset())
+		}
+		return bad("broken JSON in %s at byte %d: %v", what, dec.InputOffset(), err)
+	}
+	next(maxHeaderBytes)
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return bad("not a DiscordChatExporter JSON export (it must be a JSON object)")
 	}
@@ -195,29 +289,37 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 		}
 		n, err := sink.Append(ctx, batch...)
 		if err != nil {
-			return fmt.Errorf("discord export %s: store: %w", filepath.Base(path), err)
+			return fmt.Errorf("discord export %s: store: %w", name, err)
 		}
 		sum.Appended += n
 		batch = batch[:0]
 		return nil
 	}
-	for dec.More() {
+	invalid := func(i int, id string, err error) {
+		sum.Skipped[skipInvalid]++
+		if len(sum.Errors) < maxReported {
+			sum.Errors = append(sum.Errors, fmt.Sprintf("discord export %s: message #%d (id %q) skipped: %v", name, i+1, clip(id, maxID), err))
+		}
+	}
+	for {
+		next(maxHeaderBytes)
+		if !dec.More() {
+			break
+		}
 		tok, err := dec.Token()
 		if err != nil {
-			return bad("broken JSON at byte %d: %v", dec.InputOffset(), err)
+			return broken("a field name", err)
 		}
 		key, _ := tok.(string)
 		if key != "messages" {
 			var raw json.RawMessage
+			next(maxHeaderBytes)
 			if err := dec.Decode(&raw); err != nil {
-				return bad("broken JSON in %q at byte %d: %v", key, dec.InputOffset(), err)
+				return broken(fmt.Sprintf("%q", clip(key, 40)), err)
 			}
 			// Only the guild and the channel are read; other fields (dateRange,
 			// exportedAt, ...) are dropped at once rather than kept and re-encoded.
 			if key == "guild" || key == "channel" {
-				if len(raw) > maxHeaderBytes {
-					return bad("%q is %d bytes, over the %d-byte limit of a header field", key, len(raw), maxHeaderBytes)
-				}
 				rawHeader[key] = raw
 			}
 			continue
@@ -226,21 +328,34 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 			return bad("%v", err)
 		}
 		sawMessages = true
+		next(maxHeaderBytes)
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 			return bad(`"messages" is not a list`)
 		}
-		for i := 0; dec.More(); i++ {
+		for i := 0; ; i++ {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			next(opts.MaxMessageBytes)
+			if !dec.More() {
+				break
+			}
 			var m dceMessage
 			if err := dec.Decode(&m); err != nil {
-				return bad("message #%d is malformed at byte %d: %v", i+1, dec.InputOffset(), err)
+				var te *json.UnmarshalTypeError
+				if !errors.As(err, &te) {
+					return broken(fmt.Sprintf("message #%d", i+1), err)
+				}
+				// the decoder read the whole message before it failed on a field
+				sum.Messages++
+				invalid(i, m.ID, fmt.Errorf("a field has the wrong type: %v", err))
+				continue
 			}
 			sum.Messages++
 			ev, reason, err := convertExport(hdr, m, opts, accounts)
 			if err != nil {
-				return bad("message #%d (id %q): %v", i+1, clip(m.ID, maxID), err)
+				invalid(i, m.ID, err)
+				continue
 			}
 			if reason != "" {
 				sum.Skipped[reason]++
@@ -257,11 +372,12 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 			}
 		}
 		if _, err := dec.Token(); err != nil {
-			return bad("broken JSON after the messages at byte %d: %v", dec.InputOffset(), err)
+			return broken("the end of the messages", err)
 		}
 	}
+	next(maxHeaderBytes)
 	if _, err := dec.Token(); err != nil {
-		return bad("broken JSON at the end at byte %d: %v", dec.InputOffset(), err)
+		return broken("the end", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		// a second export pasted after the first, or garbage: its messages would be lost

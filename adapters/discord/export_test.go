@@ -3,6 +3,7 @@ package discordadapter
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,34 +99,41 @@ func TestImportExportRealisticFiles(t *testing.T) {
 	}
 }
 
-func TestImportExportRefusesBadInput(t *testing.T) {
+func TestImportExportSkipsBadInput(t *testing.T) {
 	good, err := os.ReadFile("testdata/dce/general.json")
 	if err != nil {
 		t.Fatal(err)
 	}
+	const head = `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[`
+	const ok = `{"id":"5","type":"Default","timestamp":"2026-01-01T00:00:00Z","content":"the export works","author":{"id":"3"}}`
 	half := len(good) / 2
 	tests := []struct {
 		name, body, want string
+		// message: the file is sound but one message is skipped (the one in ok is
+		// imported); otherwise the whole file is skipped.
+		message bool
 	}{
-		{"truncated", string(good[:half]), "malformed"},
-		{"not an object", `[1,2,3]`, "must be a JSON object"},
-		{"no messages", `{"guild":{"id":"1"},"channel":{"id":"2"}}`, `no "messages" list`},
-		{"messages before the header", `{"messages":[],"guild":{"id":"1"},"channel":{"id":"2"}}`, `"guild.id" must come before`},
-		{"path-like guild id", `{"guild":{"id":"../../etc"},"channel":{"id":"2"},"messages":[]}`, "be a Discord id"},
-		{"message without id", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[{"type":"Default","timestamp":"2026-01-01T00:00:00Z","content":"x","author":{"id":"3"}}]}`, "not a Discord id"},
-		{"bad timestamp", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[{"id":"4","type":"Default","timestamp":"yesterday","content":"x","author":{"id":"3"}}]}`, "bad timestamp"},
-		{"messages not a list", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":{"a":1}}`, "not a list"},
-		{"trailing whitespace", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]}` + "\n\t ", ""},
+		{"truncated", string(good[:half]), "the file ends in message", false},
+		{"not an object", `[1,2,3]`, "must be a JSON object", false},
+		{"no messages", `{"guild":{"id":"1"},"channel":{"id":"2"}}`, `no "messages" list`, false},
+		{"messages before the header", `{"messages":[],"guild":{"id":"1"},"channel":{"id":"2"}}`, `"guild.id" must come before`, false},
+		{"path-like guild id", `{"guild":{"id":"../../etc"},"channel":{"id":"2"},"messages":[]}`, "be a Discord id", false},
+		{"messages not a list", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":{"a":1}}`, "not a list", false},
 		// a second export pasted after the first: its messages would be lost unseen
-		{"a second object after it", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} {"messages":[{"id":"4"}]}`, "data after the export's JSON object"},
-		{"a guild object over a MiB", `{"guild":{"id":"1","name":"` + strings.Repeat("a", 1<<20) + `"},"channel":{"id":"2"},"messages":[]}`, "over the 1048576-byte limit of a header field"},
-		{"trailing garbage", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} x`, "data after the export's JSON object"},
+		{"a second object after it", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} {"messages":[{"id":"4"}]}`, "data after the export's JSON object", false},
+		{"a guild object over a MiB", `{"guild":{"id":"1","name":"` + strings.Repeat("a", 1<<20) + `"},"channel":{"id":"2"},"messages":[]}`, `"guild" is over the 1048576-byte limit`, false},
+		{"another field over a MiB", `{"exportedAt":"` + strings.Repeat("a", 1<<20) + `","guild":{"id":"1"},"channel":{"id":"2"},"messages":[]}`, `"exportedAt" is over the 1048576-byte limit`, false},
+		{"a message over the limit", head + ok + `,{"id":"6","content":"` + strings.Repeat("a", 5<<20) + `"}]}`, "message #2 is over the 4194304-byte limit", false},
+		{"trailing garbage", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} x`, "data after the export's JSON object", false},
+		{"message without id", head + `{"type":"Default","timestamp":"2026-01-01T00:00:00Z","content":"x","author":{"id":"3"}},` + ok + `]}`, `message #1 (id "") skipped: the id is not a Discord id`, true},
+		{"bad timestamp", head + ok + `,{"id":"4","type":"Default","timestamp":"yesterday","content":"x","author":{"id":"3"}}]}`, `message #2 (id "4") skipped: bad timestamp`, true},
+		{"a field of the wrong type", head + `{"id":4,"content":"x"},` + ok + `]}`, `message #1 (id "") skipped: a field has the wrong type`, true},
+		{"a number for a message", head + `7,` + ok + `]}`, "message #1", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			// A good file first: a bad file next to it must stop the whole import
-			// before anything is written.
+			// A good file first: a bad file after it loses none of it.
 			if err := os.WriteFile(filepath.Join(dir, "a-good.json"), good, 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -133,18 +141,34 @@ func TestImportExportRefusesBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := openBolt(t)
-			_, err := ImportExport(context.Background(), dir, importOpts(), st)
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("ImportExport: %v", err)
+			sum, err := ImportExport(context.Background(), dir, importOpts(), st)
+			if err != nil {
+				t.Fatalf("ImportExport: %v", err)
+			}
+			if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0], tc.want) || !strings.Contains(sum.Errors[0], "b-bad.json") {
+				t.Fatalf("errors = %q; want one naming b-bad.json and %q", sum.Errors, tc.want)
+			}
+			if sum.Problems() != 1 {
+				t.Errorf("problems = %d; want 1", sum.Problems())
+			}
+			got := replay(t, st)
+			if _, ok := got["1250000000000000002"]; !ok {
+				t.Error("the good file was not imported")
+			}
+			if tc.message {
+				if sum.Files != 2 || sum.FilesSkipped != 0 || sum.Skipped[skipInvalid] != 1 {
+					t.Errorf("summary = %+v; want 2 files, one invalid message", sum)
+				}
+				if n := len(replayGuild(t, st, "1")); n != 1 {
+					t.Errorf("the bad file's good message: %d stored; want 1", n)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "b-bad.json") {
-				t.Fatalf("err = %v; want one naming b-bad.json and %q", err, tc.want)
+			if sum.Files != 1 || sum.FilesSkipped != 1 || !strings.Contains(sum.Errors[0], "the file was skipped") {
+				t.Errorf("summary = %+v; want the bad file skipped", sum)
 			}
-			if n, _ := st.Backlog(context.Background()); n != 0 {
-				t.Errorf("%d events were written from a refused import", n)
+			if n := len(replayGuild(t, st, "1")); n != 0 {
+				t.Errorf("%d messages were written from a skipped file", n)
 			}
 		})
 	}
@@ -152,9 +176,20 @@ func TestImportExportRefusesBadInput(t *testing.T) {
 		st := openBolt(t)
 		opts := importOpts()
 		opts.MaxFileBytes = 1000
-		_, err := ImportExport(context.Background(), "testdata/dce/general.json", opts, st)
-		if err == nil || !strings.Contains(err.Error(), "over the 1000-byte limit") {
-			t.Fatalf("err = %v", err)
+		sum, err := ImportExport(context.Background(), "testdata/dce/general.json", opts, st)
+		if err != nil || sum.FilesSkipped != 1 || !strings.Contains(sum.Errors[0], "over the 1000-byte limit") {
+			t.Fatalf("summary = %+v, err = %v", sum, err)
+		}
+	})
+	t.Run("many bad messages are counted, the first named", func(t *testing.T) {
+		dir := t.TempDir()
+		body := head + strings.Repeat(`{"id":"x"},`, 50) + ok + `]}`
+		if err := os.WriteFile(filepath.Join(dir, "many.json"), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := ImportExport(context.Background(), dir, importOpts(), openBolt(t))
+		if err != nil || sum.Skipped[skipInvalid] != 50 || len(sum.Errors) != maxReported || sum.Appended != 1 || sum.Messages != 51 {
+			t.Fatalf("summary = %+v, err = %v; want 50 invalid, %d named, 1 appended", sum, err, maxReported)
 		}
 	})
 	t.Run("a FIFO", func(t *testing.T) {
@@ -176,6 +211,20 @@ func TestImportExportRefusesBadInput(t *testing.T) {
 	})
 }
 
+// replayGuild returns the messages stored for one guild.
+func replayGuild(t *testing.T, st store.Store, guild string) []feedbackbot.Message {
+	t.Helper()
+	var out []feedbackbot.Message
+	err := st.Replay(context.Background(), guild, func(e store.Entry) error {
+		out = append(out, e.Event.Message)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // collect is a Sink that keeps what it is given, for the fuzz test.
 type collect struct{ events []feedbackbot.Event }
 
@@ -184,7 +233,7 @@ func (c *collect) Append(_ context.Context, evs ...feedbackbot.Event) (int, erro
 	return len(evs), nil
 }
 
-// FuzzImportExport: any input is either refused with an EINVALID error and nothing
+// FuzzImportExport: any input is either skipped with an EINVALID badFile and nothing
 // written, or imported as valid, normalised messages.
 func FuzzImportExport(f *testing.F) {
 	for _, name := range []string{"testdata/dce/general.json", "testdata/dce/support-thread.json"} {
@@ -199,14 +248,18 @@ func FuzzImportExport(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The same two passes ImportExport makes: check, then write.
 		opts := importOpts()
-		opts.MaxFileBytes, opts.Batch = 1<<20, 500
+		opts.MaxFileBytes, opts.MaxMessageBytes, opts.Batch = 1<<20, 64<<10, 500
 		var sink collect
 		err := importReader(context.Background(), "x.json", bytes.NewReader(data), opts, nil, &ImportSummary{Skipped: map[string]int{}})
 		if err == nil {
 			err = importReader(context.Background(), "x.json", bytes.NewReader(data), opts, &sink, &ImportSummary{Skipped: map[string]int{}})
+			if err != nil {
+				t.Fatalf("checked, then failed to write: %v", err)
+			}
 		}
 		if err != nil {
-			if feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+			var bad badFile
+			if !errors.As(err, &bad) || feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
 				t.Fatalf("error without a clear code: %v", err)
 			}
 			if len(sink.events) != 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,6 +142,34 @@ func TestImportDiscordExport(t *testing.T) {
 	}
 	if !strings.Contains(out2.String(), `"id": "acme"`) {
 		t.Fatalf("the imported customer account should show in risk:\n%s", out2)
+	}
+}
+
+// TestImportDiscordWithProblemsFails: a truncated file and a malformed message are
+// left out and named, everything else is imported and analysed, and the command
+// exits with status 1.
+func TestImportDiscordWithProblemsFails(t *testing.T) {
+	src, err := os.ReadFile("../../adapters/discord/testdata/dce/general.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	exp := filepath.Join(dir, "export")
+	os.Mkdir(exp, 0o700)
+	os.WriteFile(filepath.Join(exp, "a.json"), src, 0o600)
+	os.WriteFile(filepath.Join(exp, "b.json"), src[:len(src)/2], 0o600)
+	os.WriteFile(filepath.Join(exp, "c.json"), []byte(`{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[{"id":"4","type":"Default","timestamp":"yesterday","content":"x","author":{"id":"3"}},`+
+		`{"id":"5","type":"Default","timestamp":"2026-11-20T10:00:00Z","content":"the sync is broken again","author":{"id":"3"}}]}`), 0o600)
+	m, out, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
+	err = m.Run(context.Background(), []string{"import", "--discord-export", exp})
+	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") || exitCode(io.Discard, err) != 1 {
+		t.Fatalf("import with problems: %v; want a failure naming 2 problems, exit status 1\n%s", err, out)
+	}
+	for _, want := range []string{"2 files, 16 messages, 11 new", "skipped 1 file(s)", "problem: discord export b.json: the file ends in message #7",
+		`problem: discord export c.json: message #1 (id "4") skipped: bad timestamp`, "Analysed 11 log entries"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not say %q:\n%s", want, out)
+		}
 	}
 }
 

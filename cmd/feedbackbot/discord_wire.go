@@ -126,8 +126,17 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %d files, %d messages, %d new (re-imports store nothing twice).\n", path, sum.Files, sum.Messages, sum.Appended)
+	if sum.FilesSkipped > 0 {
+		fmt.Fprintf(m.Stdout, "  skipped %d file(s), named below\n", sum.FilesSkipped)
+	}
 	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
 		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)
+	}
+	for _, e := range sum.Errors {
+		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
+	}
+	if sum.Problems() > 0 {
+		return importProblems{n: sum.Problems()}
 	}
 	return nil
 }
