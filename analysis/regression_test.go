@@ -115,7 +115,7 @@ func measureWith(t *testing.T, path string, minRows int, chat bool) chatFigures 
 // these rows, see layerFloors).
 func TestChatRegressionSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_labelled.jsonl")
-	layerFloors(t, l, 0.98, 0.975)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "regression", m, 0.915, 0.88, 0.82, 0.81)
 }
 
@@ -126,7 +126,7 @@ func TestChatRegressionSet(t *testing.T) {
 // 0.713).
 func TestChatDevSet(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_dev.jsonl", 150)
-	layerFloors(t, l, 0.99, 0.99)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "dev-set", m, 0.89, 0.69, 0.74, 0.77)
 }
 
@@ -140,7 +140,7 @@ func TestChatDevSet(t *testing.T) {
 // unchanged at P 0.761 R 0.498.
 func TestChatTrain2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train2.jsonl", 400)
-	layerFloors(t, l, 0.985, 0.975)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "train2", m, 0.83, 0.74, 0.55, 0.63)
 }
 
@@ -156,7 +156,7 @@ func TestChatTrain2Set(t *testing.T) {
 // unchanged, intent 0.490.
 func TestChatTrain3Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train3.jsonl", 400)
-	layerFloors(t, l, 0.98, 0.985)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "train3", m, 0.625, 0.53, 0.49, 0.48)
 }
 
@@ -172,7 +172,7 @@ func TestChatTrain3Set(t *testing.T) {
 // intent 0.993); the rules' are still first-run figures.
 func TestChatTrain4Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train4.jsonl", 420)
-	layerFloors(t, l, 0.98, 0.98)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "train4", m, 0.67, 0.555, 0.53, 0.53)
 }
 
@@ -186,7 +186,7 @@ func TestChatTrain4Set(t *testing.T) {
 // trains on it, so its layer figures are fitted; the rules' are first-run figures.
 func TestChatTrain5Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train5.jsonl", 420)
-	layerFloors(t, l, 0.99, 0.99)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "train5", m, 0.67, 0.61, 0.43, 0.53)
 }
 
@@ -201,7 +201,7 @@ func TestChatTrain5Set(t *testing.T) {
 // figures.
 func TestChatTrain6Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train6.jsonl", 430)
-	layerFloors(t, l, 0.99, 0.99)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "train6", m, 0.61, 0.58, 0.445, 0.545)
 }
 
@@ -217,7 +217,7 @@ func TestChatTrain6Set(t *testing.T) {
 // the rules' are first-run figures.
 func TestChatTrain7Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train7.jsonl", 440)
-	layerFloors(t, l, 0.99, 0.99)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "train7", m, 0.635, 0.645, 0.445, 0.56)
 }
 
@@ -232,8 +232,39 @@ func TestChatTrain7Set(t *testing.T) {
 // so its layer figures are fitted; the rules' are first-run figures.
 func TestChatTrain8Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train8.jsonl", 440)
-	layerFloors(t, l, 0.99, 0.99)
+	layerFloors(t, l, 0.97, 0.95)
 	ruleFloors(t, "train8", m, 0.655, 0.59, 0.465, 0.60)
+}
+
+// TestChatNewSets measures the five training sets written and labelled blind on
+// 2026-12-02 by five more annotators from testdata/LABELLING.md and committed before
+// the analyzer ran on them (see that file). Their first runs were unseen tests of
+// fb-8 with the layer trained on the nine sets before them: sentiment macro-F1
+// (accuracy), intent, themes P / R, then the rules alone: chat_train9 0.885 (0.881),
+// 0.785, 0.760 / 0.585, rules 0.684 (0.694), 0.597; chat_train10 0.886 (0.884),
+// 0.764, 0.627 / 0.538, rules 0.674 (0.680), 0.551; chat_train11 0.923 (0.924),
+// 0.787, 0.677 / 0.587, rules 0.713 (0.716), 0.635; chat_train12 0.909 (0.912),
+// 0.777, 0.698 / 0.553, rules 0.681 (0.686), 0.580; chat_train13 0.903 (0.902),
+// 0.800, 0.639 / 0.618, rules 0.701 (0.705), 0.596. The layer now trains on them,
+// so its figures here are fitted; the rules' are first-run figures, and the floors
+// sit just under them (rules: macro-F1, themes P, R, intent).
+func TestChatNewSets(t *testing.T) {
+	for _, tc := range []struct {
+		file                       string
+		f1, themeP, themeR, intent float64
+	}{
+		{"chat_train9.jsonl", 0.68, 0.74, 0.495, 0.59},
+		{"chat_train10.jsonl", 0.67, 0.59, 0.455, 0.545},
+		{"chat_train11.jsonl", 0.71, 0.66, 0.495, 0.63},
+		{"chat_train12.jsonl", 0.675, 0.665, 0.44, 0.575},
+		{"chat_train13.jsonl", 0.695, 0.61, 0.52, 0.59},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			m, l := measureChatSetN(t, "testdata/"+tc.file, 430)
+			layerFloors(t, l, 0.97, 0.95)
+			ruleFloors(t, tc.file, m, tc.f1, tc.themeP, tc.themeR, tc.intent)
+		})
+	}
 }
 
 // TestChatHoldoutSet measures the held-out chat set (testdata/chat_holdout.jsonl,
@@ -265,10 +296,12 @@ func TestChatTrain8Set(t *testing.T) {
 // chat_train8, by a fourth and a fifth annotator, added; options kept) and with
 // themes that follow from the intent, looked at once: macro-F1 0.859 (accuracy
 // 0.866), intent 0.751, themes P 0.786 R 0.502 -> P 0.729 R 0.614 (rules alone P
-// 0.773 R 0.526). The floors sit just under today's.
+// 0.773 R 0.526). Retrained on fourteen sets (chat_train9 to chat_train13, by five
+// more annotators, added; options kept), looked at once: macro-F1 0.870 (accuracy
+// 0.875), intent 0.778, themes P 0.730 R 0.625. The floors sit just under today's.
 func TestChatHoldoutSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_holdout.jsonl")
-	layerFloors(t, l, 0.85, 0.745)
+	layerFloors(t, l, 0.86, 0.77)
 	ruleFloors(t, "held-out", m, 0.65, 0.77, 0.52, 0.57)
 }
 
@@ -284,11 +317,27 @@ func TestChatHoldoutSet(t *testing.T) {
 // character 6-grams in 2^14 buckets, once: 0.870 (accuracy 0.864), intent 0.769; on
 // nine sets with themes that follow from the intent, once: 0.879 (accuracy 0.875),
 // intent 0.792, themes P 0.625 R 0.488 -> P 0.629 R 0.579 (rules alone P 0.627 R
-// 0.515). The floors sit just under today's.
+// 0.515); on fourteen sets, once: 0.912 (accuracy 0.908), intent 0.800, themes P
+// 0.632 R 0.592. The floors sit just under today's.
 func TestChatHoldout2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout2.jsonl", 340)
-	layerFloors(t, l, 0.87, 0.785)
+	layerFloors(t, l, 0.90, 0.79)
 	ruleFloors(t, "second held-out", m, 0.72, 0.62, 0.51, 0.59)
+}
+
+// TestChatHoldout3Set measures the third held-out set (testdata/chat_holdout3.jsonl,
+// 395 rows of B2B Slack Connect and Discord community chat), written and labelled
+// blind by a ninth annotator from testdata/LABELLING.md and committed before the
+// analyzer ran on it. Nothing is chosen by it. Its first run (fb-8, the layer trained
+// on nine sets) was an unseen test: macro-F1 0.895 (accuracy 0.896), theme P 0.713 R
+// 0.618, intent 0.752; rules alone 0.721 (0.724), intent 0.565. With the layer
+// retrained on fourteen sets (chat_train9 to chat_train13 added; options kept),
+// looked at once: macro-F1 0.916 (accuracy 0.916), intent 0.808, themes P 0.721 R
+// 0.630 (rules alone P 0.698 R 0.552). The floors sit just under today's.
+func TestChatHoldout3Set(t *testing.T) {
+	m, l := measureChatSetN(t, "testdata/chat_holdout3.jsonl", 380)
+	layerFloors(t, l, 0.905, 0.795)
+	ruleFloors(t, "third held-out", m, 0.715, 0.69, 0.545, 0.56)
 }
 
 // ruleFloors fails when the rules' figures (Analyze, no layer) on a set drop below
@@ -301,18 +350,14 @@ func ruleFloors(t *testing.T, set string, m chatFigures, f1, themeP, themeR, int
 }
 
 // layerFloors fails when the figures with the combination layer (AnalyzeMessage)
-// drop below floors. On the nine training sets they are fitted (the layer was
-// trained on these rows). Engine fb-8 trained on nine sets with 2^14 buckets and
-// character 6-grams: macro-F1 0.993, 1.000, 0.992, 0.993, 0.989, 0.993, 1.000,
-// 0.995, 0.992, intent 0.977, 1.000, 0.993, 0.991, 0.991, 1.000, 1.000, 1.000,
-// 0.998. On seven sets: macro-F1 0.996, 1.000, 0.996, 0.998, 0.998, 0.998, 1.000,
-// intent 0.987, 1.000, 0.998, 0.998, 0.998, 1.000, 1.000. With 2^12 buckets and no
-// n-grams: 0.985, 1.000, 0.990, 0.986, 0.984, 0.993, 0.998, intent 0.980, 1.000,
-// 0.983, 0.991, 0.987, 0.996, 1.000. Trained on six sets: 0.988, 1.000, 0.996,
-// 0.991, 0.992, 1.000, intent 0.980, 1.000, 0.996, 0.993, 0.989, 0.998. On five:
-// 1.000, 1.000, 0.996, 0.997, 0.996, intent 0.990, 1.000, 0.996, 0.995, 0.993. On
-// four: 0.989, 0.993, 0.960, 0.935, intent 0.993, 1.000, 0.998, 0.998. The honest
-// figures are TestLayerCrossValidation's and the held-out sets'.
+// drop below floors. On the training sets they are fitted (the layer was trained on
+// these rows). Engine fb-8 trained on fourteen sets with 2^14 buckets and character
+// 6-grams: macro-F1 0.980 to 1.000, intent 0.961 to 1.000 (`go run ./bench analysis
+// -speed=false`). On nine sets: macro-F1 0.993, 1.000, 0.992, 0.993, 0.989, 0.993,
+// 1.000, 0.995, 0.992, intent 0.977, 1.000, 0.993, 0.991, 0.991, 1.000, 1.000,
+// 1.000, 0.998. With 2^12 buckets and no n-grams on seven: 0.985, 1.000, 0.990,
+// 0.986, 0.984, 0.993, 0.998, intent 0.980, 1.000, 0.983, 0.991, 0.987, 0.996,
+// 1.000. The honest figures are TestLayerCrossValidation's and the held-out sets'.
 func layerFloors(t *testing.T, m chatFigures, f1, intent float64) {
 	t.Helper()
 	if m.macroF1 < f1 || m.intent < intent {

@@ -21,7 +21,8 @@ type Example struct {
 // the tests that rebuild and cross-validate it. The held-out sets are never among
 // them.
 var TrainingSets = []string{"chat_labelled.jsonl", "chat_dev.jsonl", "chat_train2.jsonl",
-	"chat_train3.jsonl", "chat_train4.jsonl", "chat_train5.jsonl", "chat_train6.jsonl", "chat_train7.jsonl", "chat_train8.jsonl"}
+	"chat_train3.jsonl", "chat_train4.jsonl", "chat_train5.jsonl", "chat_train6.jsonl", "chat_train7.jsonl", "chat_train8.jsonl",
+	"chat_train9.jsonl", "chat_train10.jsonl", "chat_train11.jsonl", "chat_train12.jsonl", "chat_train13.jsonl"}
 
 // LayerOptions are the combination layer's hyperparameters, chosen by
 // leave-one-set-out cross-validation over the training sets (`go run ./bench train

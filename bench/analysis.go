@@ -32,20 +32,52 @@ type labelled struct {
 	Intent string   `json:"intent"`
 }
 
+// chatSets are the labelled chat sets `bench analysis` measures, each under a flag
+// named by its key (the default path is analysis/testdata/file).
+var chatSets = []struct{ key, file, help, name, note string }{
+	{"chat", "chat_labelled.jsonl", "labelled chat messages (JSON Lines)",
+		"chat, fitted", "rules were found by reading these rows' errors; the layer was trained on them"},
+	{"dev", "chat_dev.jsonl", "development labelled chat messages (JSON Lines), read to find general rules",
+		"chat, dev (fitted)", "labelled blind, then rules found on its errors; the layer was trained on them"},
+	{"train2", "chat_train2.jsonl", "second training labelled chat messages (JSON Lines), labelled blind, then read to find general rules",
+		"chat, train2 (fitted)", "labelled blind, then rules found on its errors; the layer was trained on them"},
+	{"train3", "chat_train3.jsonl", "third training labelled chat messages (JSON Lines), labelled blind in another voice, then read to find general rules",
+		"chat, train3 (fitted)", "labelled blind, then rules found on its errors, the layer trained on them; first run (fb-6) 0.563, accuracy 0.584, themes 0.531 / 0.457, intent 0.455"},
+	{"train4", "chat_train4.jsonl", "fourth training labelled chat messages (JSON Lines), labelled blind for the combination layer; no rule was found on it",
+		"chat, train4 (fitted)", "labelled blind; no rule found on it, the layer trained on it; first run: rules (fb-7) 0.676, accuracy 0.676, intent 0.536; fb-8 (layer trained on the four other sets) 0.743, accuracy 0.744, intent 0.670; themes 0.573 / 0.515"},
+	{"train5", "chat_train5.jsonl", "fifth training labelled chat messages (JSON Lines), written and labelled blind by another annotator for the combination layer; no rule was found on it",
+		"chat, train5 (fitted)", "labelled blind by another annotator; no rule found on it, the layer trained on it; first run: rules 0.678, accuracy 0.681, intent 0.538; layer trained on the five other sets 0.802, accuracy 0.806, intent 0.645; themes 0.616 / 0.414"},
+	{"train6", "chat_train6.jsonl", "sixth training labelled chat messages (JSON Lines), written and labelled blind by a third annotator for the combination layer; no rule was found on it",
+		"chat, train6 (fitted)", "labelled blind by a third annotator; no rule found on it, the layer trained on it; first run: rules 0.617, accuracy 0.628, intent 0.551; layer trained on the six other sets 0.802, accuracy 0.803, intent 0.723; themes 0.579 / 0.404"},
+	{"train7", "chat_train7.jsonl", "seventh training labelled chat messages (JSON Lines), written and labelled blind by a fourth annotator for the combination layer; no rule was found on it",
+		"chat, train7 (fitted)", "labelled blind by a fourth annotator; no rule found on it, the layer trained on it; first run: rules 0.641, accuracy 0.647, intent 0.564; layer trained on the seven other sets 0.847, accuracy 0.851, intent 0.722; themes 0.643 / 0.420"},
+	{"train8", "chat_train8.jsonl", "eighth training labelled chat messages (JSON Lines), written and labelled blind by a fifth annotator for the combination layer; no rule was found on it",
+		"chat, train8 (fitted)", "labelled blind by a fifth annotator; no rule found on it, the layer trained on it; first run: rules 0.662, accuracy 0.669, intent 0.613; layer trained on the seven other sets 0.832, accuracy 0.838, intent 0.784; themes 0.580 / 0.423"},
+	{"train9", "chat_train9.jsonl", "ninth training set (JSON Lines), written and labelled blind by a sixth annotator from analysis/testdata/LABELLING.md; no rule was found on it",
+		"chat, train9 (fitted)", "labelled blind by a sixth annotator; no rule found on it, the layer trained on it; first run: rules 0.684, accuracy 0.694, intent 0.597; layer trained on the nine sets before it 0.885, accuracy 0.881, intent 0.785; themes 0.760 / 0.585"},
+	{"train10", "chat_train10.jsonl", "tenth training set (JSON Lines), written and labelled blind by a seventh annotator from analysis/testdata/LABELLING.md; no rule was found on it",
+		"chat, train10 (fitted)", "labelled blind by a seventh annotator; no rule found on it, the layer trained on it; first run: rules 0.674, accuracy 0.680, intent 0.551; layer trained on the nine sets before it 0.886, accuracy 0.884, intent 0.764; themes 0.627 / 0.538"},
+	{"train11", "chat_train11.jsonl", "eleventh training set (JSON Lines), written and labelled blind by an eighth annotator from analysis/testdata/LABELLING.md; no rule was found on it",
+		"chat, train11 (fitted)", "labelled blind by an eighth annotator; no rule found on it, the layer trained on it; first run: rules 0.713, accuracy 0.716, intent 0.635; layer trained on the nine sets before it 0.923, accuracy 0.924, intent 0.787; themes 0.677 / 0.587"},
+	{"train12", "chat_train12.jsonl", "twelfth training set (JSON Lines), written and labelled blind by a tenth annotator from analysis/testdata/LABELLING.md; no rule was found on it",
+		"chat, train12 (fitted)", "labelled blind by a tenth annotator; no rule found on it, the layer trained on it; first run: rules 0.681, accuracy 0.686, intent 0.580; layer trained on nine sets 0.909, accuracy 0.912, intent 0.777; themes 0.698 / 0.553"},
+	{"train13", "chat_train13.jsonl", "thirteenth training set (JSON Lines), written and labelled blind by an eleventh annotator from analysis/testdata/LABELLING.md; no rule was found on it",
+		"chat, train13 (fitted)", "labelled blind by an eleventh annotator; no rule found on it, the layer trained on it; first run: rules 0.701, accuracy 0.705, intent 0.596; layer trained on nine sets 0.903, accuracy 0.902, intent 0.800; themes 0.639 / 0.618"},
+	{"holdout", "chat_holdout.jsonl", "held-out labelled chat messages (JSON Lines), never read to choose rules",
+		"chat, held out", "labelled blind; never used to choose rules, train or select the layer; seven sets 0.848, nine 0.859"},
+	{"holdout2", "chat_holdout2.jsonl", "second held-out set (JSON Lines), written and labelled blind by another annotator; never read, trained or selected on",
+		"chat, held out 2", "labelled blind by another annotator; never used to choose rules, train or select the layer; first run (layer trained on five sets) 0.851, accuracy 0.847, intent 0.725; seven sets 0.870, nine 0.879"},
+	{"holdout3", "chat_holdout3.jsonl", "third held-out set (JSON Lines), a general set written and labelled blind by a ninth annotator from analysis/testdata/LABELLING.md; never read, trained or selected on",
+		"chat, held out 3", "labelled blind by a ninth annotator; never used to choose rules, train or select the layer; first run (layer trained on nine sets) 0.895, accuracy 0.896, intent 0.752; rules 0.721 (0.724), intent 0.565"},
+}
+
 func runAnalysis(ctx context.Context, args []string) error {
 	fs := newFlags("analysis")
 	data := fs.String("data", "../shared/data/vader", "directory with tweets_GroundTruth.txt")
-	chat := fs.String("chat", "analysis/testdata/chat_labelled.jsonl", "labelled chat messages (JSON Lines)")
-	dev := fs.String("dev", "analysis/testdata/chat_dev.jsonl", "development labelled chat messages (JSON Lines), read to find general rules")
-	train2 := fs.String("train2", "analysis/testdata/chat_train2.jsonl", "second training labelled chat messages (JSON Lines), labelled blind, then read to find general rules")
-	train3 := fs.String("train3", "analysis/testdata/chat_train3.jsonl", "third training labelled chat messages (JSON Lines), labelled blind in another voice, then read to find general rules")
-	train4 := fs.String("train4", "analysis/testdata/chat_train4.jsonl", "fourth training labelled chat messages (JSON Lines), labelled blind for the combination layer; no rule was found on it")
-	train5 := fs.String("train5", "analysis/testdata/chat_train5.jsonl", "fifth training labelled chat messages (JSON Lines), written and labelled blind by another annotator for the combination layer; no rule was found on it")
-	train6 := fs.String("train6", "analysis/testdata/chat_train6.jsonl", "sixth training labelled chat messages (JSON Lines), written and labelled blind by a third annotator for the combination layer; no rule was found on it")
-	train7 := fs.String("train7", "analysis/testdata/chat_train7.jsonl", "seventh training labelled chat messages (JSON Lines), written and labelled blind by a fourth annotator for the combination layer; no rule was found on it")
-	train8 := fs.String("train8", "analysis/testdata/chat_train8.jsonl", "eighth training labelled chat messages (JSON Lines), written and labelled blind by a fifth annotator for the combination layer; no rule was found on it")
-	holdout := fs.String("holdout", "analysis/testdata/chat_holdout.jsonl", "held-out labelled chat messages (JSON Lines), never read to choose rules")
-	holdout2 := fs.String("holdout2", "analysis/testdata/chat_holdout2.jsonl", "second held-out set (JSON Lines), written and labelled blind by another annotator; never read, trained or selected on")
+	paths := map[string]*string{}
+	for _, set := range chatSets {
+		paths[set.key] = fs.String(set.key, "analysis/testdata/"+set.file, set.help)
+	}
 	showErrors := fs.Bool("errors", false, "print the training sets' misclassified rows (never the held-out sets')")
 	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
@@ -94,22 +126,11 @@ func runAnalysis(ctx context.Context, args []string) error {
 		[]string{"tweets: 3-class accuracy (> +0.05, < -0.05)", fmt.Sprintf("%.3f", accS), "VADER port 0.885"},
 		[]string{"tweets: macro-F1 (> +0.05, < -0.05)", fmt.Sprintf("%.3f", f1S), "VADER port 0.726"})
 
-	for _, set := range []struct{ key, path, name, note string }{
-		{"chat", *chat, "chat, fitted", "rules were found by reading these rows' errors; the layer was trained on them"},
-		{"dev", *dev, "chat, dev (fitted)", "labelled blind, then rules found on its errors; the layer was trained on them"},
-		{"train2", *train2, "chat, train2 (fitted)", "labelled blind, then rules found on its errors; the layer was trained on them"},
-		{"train3", *train3, "chat, train3 (fitted)", "labelled blind, then rules found on its errors, the layer trained on them; first run (fb-6) 0.563, accuracy 0.584, themes 0.531 / 0.457, intent 0.455"},
-		{"train4", *train4, "chat, train4 (fitted)", "labelled blind; no rule found on it, the layer trained on it; first run: rules (fb-7) 0.676, accuracy 0.676, intent 0.536; fb-8 (layer trained on the four other sets) 0.743, accuracy 0.744, intent 0.670; themes 0.573 / 0.515"},
-		{"train5", *train5, "chat, train5 (fitted)", "labelled blind by another annotator; no rule found on it, the layer trained on it; first run: rules 0.678, accuracy 0.681, intent 0.538; layer trained on the five other sets 0.802, accuracy 0.806, intent 0.645; themes 0.616 / 0.414"},
-		{"train6", *train6, "chat, train6 (fitted)", "labelled blind by a third annotator; no rule found on it, the layer trained on it; first run: rules 0.617, accuracy 0.628, intent 0.551; layer trained on the six other sets 0.802, accuracy 0.803, intent 0.723; themes 0.579 / 0.404"},
-		{"train7", *train7, "chat, train7 (fitted)", "labelled blind by a fourth annotator; no rule found on it, the layer trained on it; first run: rules 0.641, accuracy 0.647, intent 0.564; layer trained on the seven other sets 0.847, accuracy 0.851, intent 0.722; themes 0.643 / 0.420"},
-		{"train8", *train8, "chat, train8 (fitted)", "labelled blind by a fifth annotator; no rule found on it, the layer trained on it; first run: rules 0.662, accuracy 0.669, intent 0.613; layer trained on the seven other sets 0.832, accuracy 0.838, intent 0.784; themes 0.580 / 0.423"},
-		{"holdout", *holdout, "chat, held out", "labelled blind; never used to choose rules, train or select the layer; seven sets 0.848"},
-		{"holdout2", *holdout2, "chat, held out 2", "labelled blind by another annotator; never used to choose rules, train or select the layer; first run (layer trained on five sets) 0.851, accuracy 0.847, intent 0.725; seven sets 0.870"},
-	} {
-		chatRows, err := readChat(set.path)
+	for _, set := range chatSets {
+		path := *paths[set.key]
+		chatRows, err := readChat(path)
 		if err != nil || len(chatRows) == 0 {
-			rows = append(rows, []string{set.name + " set", "not found: " + set.path, "run from the repository root"})
+			rows = append(rows, []string{set.name + " set", "not found: " + path, "run from the repository root"})
 			continue
 		}
 		m := measureChat(a, chatRows, *showErrors && !strings.HasPrefix(set.key, "holdout"))

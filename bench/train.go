@@ -187,8 +187,8 @@ func withThreshold(b []byte, v variant) []byte {
 	return out
 }
 
-// searchGrid prints the mean leave-one-set-out figures over a grid of options:
-// hash size, L2 penalties, class balance and threshold. The sentiment and intent
+// searchGrid prints the mean leave-one-set-out figures over a grid of options: L2
+// penalties, class balance, threshold, gate and to_negative, at the default hashing. The sentiment and intent
 // models are independent (the intent model reads the rules' sentiment), so each
 // point scores both and each model's options are chosen on its own figure.
 func searchGrid(ctx context.Context, sets [][]analysis.Example) error {
@@ -203,33 +203,31 @@ func searchGrid(ctx context.Context, sets [][]analysis.Example) error {
 		f1, acc, last, intent, intentLast float64
 	}
 	var pts []point
-	for _, hb := range []int{0, 12} {
-		for _, ld := range []float64{0.0003, 0.001, 0.003, 0.01} {
-			for _, lh := range []float64{0.001, 0.003, 0.01, 0.03} {
-				if hb == 0 && lh != 0.01 {
-					continue
+	// At the default hashing (buckets and character n-grams, chosen by their own
+	// -cv runs with -hash and -char).
+	def := analysis.DefaultLayerOptions
+	for _, ld := range []float64{0.001, 0.003, 0.01, 0.03} {
+		for _, lh := range []float64{0.0003, 0.001, 0.003} {
+			for _, bal := range []bool{false, true} {
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
-				for _, bal := range []bool{false, true} {
-					if ctx.Err() != nil {
-						return ctx.Err()
+				lo := layer.Options{L2Dense: ld, L2Hash: lh, Balanced: bal}
+				o := analysis.LayerOptions{HashBits: def.HashBits, CharGrams: def.CharGrams, Sentiment: lo, Intent: lo}
+				res, err := crossValidate(sets, o, thresholds)
+				if err != nil {
+					return err
+				}
+				for ti, t := range thresholds {
+					p := point{name: fmt.Sprintf("l2d=%g l2h=%g bal=%v %v", ld, lh, bal, t)}
+					for _, f := range res[ti] {
+						p.f1 += f.macroF1 / float64(len(sets))
+						p.acc += f.accuracy / float64(len(sets))
+						p.intent += f.intent / float64(len(sets))
 					}
-					lo := layer.Options{L2Dense: ld, L2Hash: lh, Balanced: bal}
-					o := analysis.LayerOptions{HashBits: hb, Sentiment: lo, Intent: lo}
-					res, err := crossValidate(sets, o, thresholds)
-					if err != nil {
-						return err
-					}
-					for ti, t := range thresholds {
-						p := point{name: fmt.Sprintf("hash=%d l2d=%g l2h=%g bal=%v %v", hb, ld, lh, bal, t)}
-						for _, f := range res[ti] {
-							p.f1 += f.macroF1 / float64(len(sets))
-							p.acc += f.accuracy / float64(len(sets))
-							p.intent += f.intent / float64(len(sets))
-						}
-						p.last, p.intentLast = res[ti][len(sets)-1].macroF1, res[ti][len(sets)-1].intent
-						pts = append(pts, p)
-						fmt.Fprintf(os.Stderr, "%-50s F1 %.3f acc %.3f last set %.3f | intent %.3f last set %.3f\n", p.name, p.f1, p.acc, p.last, p.intent, p.intentLast)
-					}
+					p.last, p.intentLast = res[ti][len(sets)-1].macroF1, res[ti][len(sets)-1].intent
+					pts = append(pts, p)
+					fmt.Fprintf(os.Stderr, "%-50s F1 %.3f acc %.3f last set %.3f | intent %.3f last set %.3f\n", p.name, p.f1, p.acc, p.last, p.intent, p.intentLast)
 				}
 			}
 		}
