@@ -256,7 +256,7 @@ func TestChatNewSets(t *testing.T) {
 		{"chat_train9.jsonl", 0.68, 0.74, 0.495, 0.59},
 		{"chat_train10.jsonl", 0.67, 0.59, 0.455, 0.545},
 		{"chat_train11.jsonl", 0.71, 0.66, 0.495, 0.63},
-		{"chat_train12.jsonl", 0.675, 0.665, 0.44, 0.575},
+		{"chat_train12.jsonl", 0.675, 0.655, 0.45, 0.575},
 		{"chat_train13.jsonl", 0.695, 0.61, 0.52, 0.59},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -298,11 +298,15 @@ func TestChatNewSets(t *testing.T) {
 // 0.866), intent 0.751, themes P 0.786 R 0.502 -> P 0.729 R 0.614 (rules alone P
 // 0.773 R 0.526). Retrained on fourteen sets (chat_train9 to chat_train13, by five
 // more annotators, added; options kept), looked at once: macro-F1 0.870 (accuracy
-// 0.875), intent 0.778, themes P 0.730 R 0.625. The floors sit just under today's.
+// 0.875), intent 0.778, themes P 0.730 R 0.625. With the performance, reliability,
+// security and usability vocabulary of 2026-12-02 (found on the first nine
+// training sets), looked at twice (before and after six words were dropped for
+// stray hits on the tweets): themes P 0.730 R 0.646 (rules alone 0.768 / 0.547),
+// intent 0.775, sentiment unchanged. The floors sit just under today's.
 func TestChatHoldoutSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_holdout.jsonl")
 	layerFloors(t, l, 0.86, 0.77)
-	ruleFloors(t, "held-out", m, 0.65, 0.77, 0.52, 0.57)
+	ruleFloors(t, "held-out", m, 0.65, 0.76, 0.54, 0.57)
 }
 
 // TestChatHoldout2Set measures the second held-out set (testdata/chat_holdout2.jsonl,
@@ -318,11 +322,12 @@ func TestChatHoldoutSet(t *testing.T) {
 // nine sets with themes that follow from the intent, once: 0.879 (accuracy 0.875),
 // intent 0.792, themes P 0.625 R 0.488 -> P 0.629 R 0.579 (rules alone P 0.627 R
 // 0.515); on fourteen sets, once: 0.912 (accuracy 0.908), intent 0.800, themes P
-// 0.632 R 0.592. The floors sit just under today's.
+// 0.632 R 0.592; with the new theme vocabulary, twice: themes P 0.633 R 0.616 (rules
+// alone 0.629 / 0.539), intent 0.806. The floors sit just under today's.
 func TestChatHoldout2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout2.jsonl", 340)
 	layerFloors(t, l, 0.90, 0.79)
-	ruleFloors(t, "second held-out", m, 0.72, 0.62, 0.51, 0.59)
+	ruleFloors(t, "second held-out", m, 0.72, 0.62, 0.53, 0.59)
 }
 
 // TestChatHoldout3Set measures the third held-out set (testdata/chat_holdout3.jsonl,
@@ -333,11 +338,13 @@ func TestChatHoldout2Set(t *testing.T) {
 // 0.618, intent 0.752; rules alone 0.721 (0.724), intent 0.565. With the layer
 // retrained on fourteen sets (chat_train9 to chat_train13 added; options kept),
 // looked at once: macro-F1 0.916 (accuracy 0.916), intent 0.808, themes P 0.721 R
-// 0.630 (rules alone P 0.698 R 0.552). The floors sit just under today's.
+// 0.630 (rules alone P 0.698 R 0.552); with the new theme vocabulary, twice: themes
+// P 0.719 R 0.656 (rules alone 0.695 / 0.578), intent 0.808. The floors sit just
+// under today's.
 func TestChatHoldout3Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout3.jsonl", 380)
 	layerFloors(t, l, 0.905, 0.795)
-	ruleFloors(t, "third held-out", m, 0.715, 0.69, 0.545, 0.56)
+	ruleFloors(t, "third held-out", m, 0.715, 0.69, 0.57, 0.56)
 }
 
 // ruleFloors fails when the rules' figures (Analyze, no layer) on a set drop below

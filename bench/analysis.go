@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +80,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 		paths[set.key] = fs.String(set.key, "analysis/testdata/"+set.file, set.help)
 	}
 	showErrors := fs.Bool("errors", false, "print the training sets' misclassified rows (never the held-out sets')")
+	byTheme := fs.String("by-theme", "", "also print each theme's precision and recall over these chat sets, pooled (comma-separated keys: labelled, dev, train2 … train13, holdout …)")
 	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
 	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
@@ -126,6 +128,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 		[]string{"tweets: 3-class accuracy (> +0.05, < -0.05)", fmt.Sprintf("%.3f", accS), "VADER port 0.885"},
 		[]string{"tweets: macro-F1 (> +0.05, < -0.05)", fmt.Sprintf("%.3f", f1S), "VADER port 0.726"})
 
+	figs := map[string]chatFigures{}
 	for _, set := range chatSets {
 		path := *paths[set.key]
 		chatRows, err := readChat(path)
@@ -135,6 +138,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 		}
 		m := measureChat(a, chatRows, *showErrors && !strings.HasPrefix(set.key, "holdout"))
 		r := measureChat(rules, chatRows, false)
+		figs[set.key] = m
 		out[set.key+"_rules_macro_f1"], out[set.key+"_rules_accuracy"], out[set.key+"_rules_intent_accuracy"] = r.macroF1, r.accuracy, r.intent
 		out[set.key+"_n"], out[set.key+"_accuracy"], out[set.key+"_macro_f1"] = m.n, m.accuracy, m.macroF1
 		out[set.key+"_themes_precision"], out[set.key+"_themes_recall"] = m.themeP, m.themeR
@@ -145,6 +149,12 @@ func runAnalysis(ctx context.Context, args []string) error {
 			[]string{set.name + ": theme precision / recall", fmt.Sprintf("%.3f / %.3f", m.themeP, m.themeR), ""},
 			[]string{set.name + ": intent accuracy", fmt.Sprintf("%.3f", m.intent), ""},
 			[]string{set.name + ": rules alone: macro-F1 (accuracy), intent", fmt.Sprintf("%.3f (%.3f), %.3f", r.macroF1, r.accuracy, r.intent), "without the combination layer"})
+	}
+	if *byTheme != "" {
+		if err := themeTable(strings.Split(*byTheme, ","), figs); err != nil {
+			return err
+		}
+		fmt.Println()
 	}
 	if !*speed {
 		table(rows)
@@ -237,13 +247,24 @@ func runAnalysis(ctx context.Context, args []string) error {
 type chatFigures struct {
 	n                                         int
 	accuracy, macroF1, themeP, themeR, intent float64
+	// byTheme counts each theme's hits, false hits and misses.
+	byTheme map[string]*themeCount
 }
+
+type themeCount struct{ tp, fp, fn int }
 
 // measureChat scores the analyzer on labelled chat rows; with show it prints each
 // row it gets wrong (sentiment, themes or intent) to stderr.
 func measureChat(a *analysis.Analyzer, chatRows []labelled, show bool) chatFigures {
 	var g, p []feedbackbot.SentimentLabel
 	tp, fp, fn, intentOK := 0, 0, 0, 0
+	byTheme := map[string]*themeCount{}
+	count := func(t string) *themeCount {
+		if byTheme[t] == nil {
+			byTheme[t] = &themeCount{}
+		}
+		return byTheme[t]
+	}
 	for _, c := range chatRows {
 		tags := a.AnalyzeMessage(&feedbackbot.Message{Text: c.Text, Role: feedbackbot.RoleCustomer})
 		g, p = append(g, feedbackbot.SentimentLabel(c.Label)), append(p, tags.Sentiment.Label)
@@ -258,13 +279,18 @@ func measureChat(a *analysis.Analyzer, chatRows []labelled, show bool) chatFigur
 		for _, t := range tags.Themes {
 			if want[t] {
 				tp++
+				count(t).tp++
 				delete(want, t)
 			} else {
 				fp++
+				count(t).fp++
 				extra = append(extra, t)
 			}
 		}
 		fn += len(want)
+		for t := range want {
+			count(t).fn++
+		}
 		if show && (c.Label != string(tags.Sentiment.Label) || c.Intent != string(tags.Intent) || len(want) > 0 || len(extra) > 0) {
 			var missing []string
 			for t := range want {
@@ -277,7 +303,38 @@ func measureChat(a *analysis.Analyzer, chatRows []labelled, show bool) chatFigur
 	acc, f1 := accuracyF1(g, p)
 	return chatFigures{n: len(chatRows), accuracy: acc, macroF1: f1,
 		themeP: float64(tp) / float64(max(1, tp+fp)), themeR: float64(tp) / float64(max(1, tp+fn)),
-		intent: float64(intentOK) / float64(len(chatRows))}
+		intent: float64(intentOK) / float64(len(chatRows)), byTheme: byTheme}
+}
+
+// themeTable prints each theme's precision and recall over the sets named in keys,
+// pooled.
+func themeTable(keys []string, figs map[string]chatFigures) error {
+	sum := map[string]*themeCount{}
+	for _, k := range keys {
+		f, ok := figs[k]
+		if !ok {
+			return fmt.Errorf("-by-theme: no chat set %q was measured", k)
+		}
+		for t, c := range f.byTheme {
+			if sum[t] == nil {
+				sum[t] = &themeCount{}
+			}
+			sum[t].tp, sum[t].fp, sum[t].fn = sum[t].tp+c.tp, sum[t].fp+c.fp, sum[t].fn+c.fn
+		}
+	}
+	names := make([]string, 0, len(sum))
+	for t := range sum {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	rows := [][]string{{"theme (" + strings.Join(keys, ", ") + ")", "labelled", "tagged", "precision / recall"}}
+	for _, t := range names {
+		c := sum[t]
+		rows = append(rows, []string{t, strconv.Itoa(c.tp + c.fn), strconv.Itoa(c.tp + c.fp),
+			fmt.Sprintf("%.2f / %.2f", float64(c.tp)/float64(max(1, c.tp+c.fp)), float64(c.tp)/float64(max(1, c.tp+c.fn)))})
+	}
+	table(rows)
+	return nil
 }
 
 // vaderLabel is VADER's own three-class convention: positive at >= 0.05, negative

@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/feedbackbot/feedbackbot/analysis"
 )
 
 // TestPortRate times the VADER port on a few texts, as bench analysis does beside its
@@ -27,5 +29,31 @@ func TestPortRate(t *testing.T) {
 	}
 	if _, err := portRate(context.Background(), "no-such-dir", 10); err == nil {
 		t.Error("the port without its data: no error")
+	}
+}
+
+// TestThemeCounts: measureChat counts each theme's hits, false hits and misses, and
+// themeTable refuses a set that was not measured.
+func TestThemeCounts(t *testing.T) {
+	a, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []labelled{
+		{Text: "we were charged twice on the last invoice", Label: "negative", Intent: "complaint", Themes: []string{"billing"}},
+		{Text: "the dashboard takes forever to load", Label: "negative", Intent: "complaint", Themes: []string{"docs"}},
+	}
+	m := measureChat(a, rows, false)
+	if c := m.byTheme["billing"]; c == nil || c.tp != 1 || c.fp != 0 || c.fn != 0 {
+		t.Errorf("billing counts = %+v, want one hit", c)
+	}
+	if c := m.byTheme["docs"]; c == nil || c.fn != 1 || c.tp != 0 {
+		t.Errorf("docs counts = %+v, want one miss", c)
+	}
+	if c := m.byTheme["performance"]; c == nil || c.fp != 1 {
+		t.Errorf("performance counts = %+v, want one false hit", c)
+	}
+	if err := themeTable([]string{"nope"}, map[string]chatFigures{"dev": m}); err == nil {
+		t.Error("themeTable took a set that was not measured")
 	}
 }

@@ -48,6 +48,22 @@ func TestDefaultTaxonomy(t *testing.T) {
 		{"for example, the chart on the left", nil},
 		{"my favourite quote: pay attention to the small things", nil},
 		{"any plans to add SAML? the ability to map groups would be helpful", []string{"access", "feature_request"}},
+		// the vocabulary of 2026-12-02: what people call slowness, instability,
+		// compliance and interface trouble without the theme's own words
+		{"the game stutters and fps drops to 30 in the new zone", []string{"performance"}},
+		{"our nightly job used to take 5 minutes, the app drains the battery too", []string{"performance"}},
+		{"the gateway is unreachable again, third disruption this week", []string{"reliability"}},
+		{"rock solid since the failover test", []string{"reliability"}},
+		{"can you sign a BAA, and are backups stored in Canada?", []string{"security"}},
+		{"which IP ranges do your webhooks come from?", []string{"security", "integration"}},
+		{"the redesign moved everything, my muscle memory is useless", []string{"usability"}},
+		{"nobody can figure out where the sidebar went", []string{"usability"}},
+		// and what they are not
+		{"hang in there, almost Friday", nil},
+		{"the secret sauce is the people", nil},
+		{"our retention cohorts look great this quarter", nil},
+		{"the offline mode is brilliant on the plane", nil},
+		{"the export button does nothing", []string{"bug"}}, // a bug, not usability
 	}
 	for _, tt := range tests {
 		got := match(t, m, tt.text)
