@@ -1,6 +1,8 @@
 package discordadapter
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,10 +29,10 @@ type ImportOptions struct {
 	Progress io.Writer
 	// MaxFileBytes skips larger files (default 4 GiB).
 	MaxFileBytes int64
-	// MaxMessageBytes skips a file holding a message whose JSON is larger (default
+	// MaxMessageBytes skips a message whose JSON is larger, and names it (default
 	// 4 MiB: Discord allows 4,000 characters of text, and DiscordChatExporter adds
-	// embeds, attachments, mentions and reactions). It bounds the memory one message
-	// takes while it is decoded, whatever the file holds.
+	// embeds, attachments, mentions and reactions); the rest of its file is imported.
+	// It bounds the memory one message takes, whatever the file holds.
 	MaxMessageBytes int64
 	// Batch is how many events go to the store at once (default 500).
 	Batch int
@@ -120,8 +122,8 @@ const maxID = 32
 // them) into the sink. Each file is read and checked whole before any of it is
 // written: a malformed, truncated or hostile file is skipped with a clear error in
 // the summary and nothing of it written, and the other files are imported. A
-// malformed message in a sound file is skipped and reported (Skipped, Errors), the
-// rest of the file imported. Re-importing stores nothing twice. The error returned
+// malformed or oversized message in a sound file is skipped and reported (Skipped,
+// Errors), the rest of the file imported. Re-importing stores nothing twice. The error returned
 // is one that stops everything: no export at path, the store, ctx.
 func ImportExport(ctx context.Context, path string, opts ImportOptions, sink Sink) (ImportSummary, error) {
 	sum := ImportSummary{Skipped: map[string]int{}}
@@ -222,63 +224,232 @@ func importFile(ctx context.Context, path string, opts ImportOptions, sink Sink,
 // objects (an id, a name, a few more fields each), dateRange, exportedAt and such.
 const maxHeaderBytes = 1 << 20
 
-// errTooLarge is what valueLimit's reader says past its allowance.
-var errTooLarge = errors.New("value over the size limit")
+// tooLarge is a JSON value over its size limit; the reader has read past it, so
+// what follows can still be read.
+type tooLarge struct{ size, limit int64 }
 
-// valueLimit lets a json.Decoder read at most a set number of bytes past the value
-// it is about to decode, so that one huge value (a 300 MB message) is refused
-// after a few MiB instead of being buffered whole. The decoder may have read ahead
-// of the value; what it holds already is not counted again.
-type valueLimit struct {
-	r     io.Reader
-	n     int64 // bytes read from r
-	limit int64 // read no further than this
+func (e *tooLarge) Error() string {
+	return fmt.Sprintf("%d bytes, over the %d-byte limit", e.size, e.limit)
 }
 
-// allow lets the decoder read up to max bytes past offset (its InputOffset).
-func (v *valueLimit) allow(offset, max int64) { v.limit = offset + max }
+// jsonReader reads an export's outline (the object, its field names, the messages
+// list) byte by byte, and each value in it (the guild, a message) as raw JSON of
+// at most a set size: a longer value is read to its end and dropped, not buffered,
+// so one huge message costs a skipped message rather than the memory it would take
+// or the rest of its file. Whether a value is valid JSON is json.Unmarshal's
+// business; the reader only finds where it ends.
+type jsonReader struct {
+	r   *bufio.Reader
+	off int64  // bytes consumed
+	buf []byte // the last value, reused
+}
 
-func (v *valueLimit) Read(p []byte) (int, error) {
-	left := v.limit - v.n
-	if left <= 0 {
-		return 0, errTooLarge
+// peek skips whitespace and returns the next byte without consuming it.
+func (j *jsonReader) peek() (byte, error) {
+	for {
+		b, err := j.r.Peek(1)
+		if err != nil {
+			return 0, err
+		}
+		switch b[0] {
+		case ' ', '\t', '\n', '\r':
+			j.r.ReadByte()
+			j.off++
+			continue
+		}
+		return b[0], nil
 	}
-	if int64(len(p)) > left {
-		p = p[:left]
+}
+
+// take consumes the byte peek returned.
+func (j *jsonReader) take() {
+	j.r.ReadByte()
+	j.off++
+}
+
+// errSyntax is a byte where the outline needs another.
+var errSyntax = errors.New("unexpected character")
+
+// value reads the next value and returns its bytes (valid until the next call); one
+// longer than max is read to its end and reported as a *tooLarge. It scans the
+// reader's buffer a chunk at a time.
+func (j *jsonReader) value(max int64) ([]byte, error) {
+	first, err := j.peek()
+	if err != nil {
+		return nil, noEOF(err)
 	}
-	n, err := v.r.Read(p)
-	v.n += int64(n)
-	return n, err
+	j.buf = j.buf[:0]
+	var n int64 // the value's bytes so far
+	// keep consumes the chunk's first k bytes into the value.
+	keep := func(chunk []byte, k int) {
+		if n < max {
+			j.buf = append(j.buf, chunk[:min(int64(k), max-n)]...)
+		}
+		n += int64(k)
+		j.r.Discard(k)
+		j.off += int64(k)
+	}
+	scalar := first != '"' && first != '{' && first != '['
+	depth, inString, escaped := 0, false, false
+	for {
+		if j.r.Buffered() == 0 {
+			if _, err := j.r.Peek(1); err != nil {
+				if scalar && err == io.EOF && n > 0 {
+					return j.done(n, max) // a number, true, false or null at the very end
+				}
+				return nil, noEOF(err)
+			}
+		}
+		chunk, _ := j.r.Peek(j.r.Buffered())
+		if scalar {
+			// a number, true, false or null ends before the next delimiter
+			if i := bytesIndexAny(chunk, " \t\r\n,:]}"); i >= 0 {
+				if i == 0 && n == 0 {
+					return nil, fmt.Errorf("%w %q", errSyntax, chunk[0])
+				}
+				keep(chunk, i)
+				return j.done(n, max)
+			}
+			keep(chunk, len(chunk))
+			continue
+		}
+		end := -1
+	scan:
+		for i := 0; i < len(chunk); i++ {
+			if inString {
+				if escaped {
+					escaped = false
+					continue
+				}
+				// jump to the closing quote or the first escape before it
+				q := bytes.IndexByte(chunk[i:], '"')
+				if q < 0 {
+					q = len(chunk) - i
+				}
+				if e := bytes.IndexByte(chunk[i:i+q], '\\'); e >= 0 {
+					i += e
+					escaped = true
+					continue
+				}
+				if i += q; i == len(chunk) {
+					break // the string goes on in the next chunk
+				}
+				inString = false
+				if depth == 0 {
+					end = i
+					break scan
+				}
+				continue
+			}
+			switch chunk[i] {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth < 0 {
+					return nil, errSyntax
+				}
+				if depth == 0 {
+					end = i
+					break scan
+				}
+			}
+		}
+		if end >= 0 {
+			keep(chunk, end+1)
+			return j.done(n, max)
+		}
+		keep(chunk, len(chunk))
+	}
+}
+
+// bytesIndexAny is the index of the first byte of b in set, or -1.
+func bytesIndexAny(b []byte, set string) int {
+	for i, c := range b {
+		if strings.IndexByte(set, c) >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func (j *jsonReader) done(n, max int64) ([]byte, error) {
+	if n > max {
+		return nil, &tooLarge{size: n, limit: max}
+	}
+	return j.buf, nil
+}
+
+// valueFeed hands one value at a time to a json.Decoder that lives as long as the
+// file (json.Unmarshal would scan each message twice and allocate its state
+// anew). Each value is followed by a space, so that the decoder finds the end of a
+// bare number without asking for more.
+type valueFeed struct{ b []byte }
+
+// errFedAll is what the decoder gets if it asks for more than one value: a value
+// the reader found the end of that the decoder did not (never for valid JSON).
+var errFedAll = errors.New("the value ends early")
+
+func (f *valueFeed) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, errFedAll
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
+}
+
+// messageName names the i-th message (from 0) in errors.
+func messageName(i int) string { return fmt.Sprintf("message #%d", i+1) }
+
+// noEOF is io.ErrUnexpectedEOF for an end inside a value.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // importReader reads one export from r; path names it in errors. A problem that
-// makes the file unusable is a badFile; a malformed message is skipped and counted
-// in sum.
+// makes the file unusable is a badFile; a malformed or oversized message is skipped
+// and counted in sum.
 func importReader(ctx context.Context, path string, r io.Reader, opts ImportOptions, sink Sink, sum *ImportSummary) error {
 	name := filepath.Base(path)
 	bad := func(format string, args ...any) error {
 		return badFile{feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s: %s (the file was skipped)", name, fmt.Sprintf(format, args...))}
 	}
-	lim := &valueLimit{r: io.LimitReader(r, opts.MaxFileBytes)}
-	dec := json.NewDecoder(lim)
-	// next allows the decoder max bytes for the next value or token.
-	var allowed int64
-	next := func(max int64) { allowed = max; lim.allow(dec.InputOffset(), max) }
+	j := &jsonReader{r: bufio.NewReaderSize(io.LimitReader(r, opts.MaxFileBytes), 64<<10)}
+	feed := &valueFeed{}
+	dec := json.NewDecoder(feed)
 	broken := func(what string, err error) error {
-		if errors.Is(err, errTooLarge) {
-			return bad("%s is over the %d-byte limit", what, allowed)
+		var big *tooLarge
+		switch {
+		case errors.As(err, &big):
+			return bad("%s is over the %d-byte limit", what, big.limit)
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+			return bad("the file ends in %s at byte %d: is it truncated?", what, j.off)
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return bad("the file ends in %s at byte %d: is it truncated?", what, dec.InputOffset())
-		}
-		return bad("broken JSON in %s at byte %d: %v", what, dec.InputOffset(), err)
+		return bad("broken JSON in %s at byte %d: %v", what, j.off, err)
 	}
-	next(maxHeaderBytes)
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	// expect consumes the next byte if it is one of want.
+	expect := func(what, want string) (byte, error) {
+		c, err := j.peek()
+		if err != nil {
+			return 0, broken(what, noEOF(err))
+		}
+		if strings.IndexByte(want, c) < 0 {
+			return 0, broken(what, fmt.Errorf("%w %q (want one of %s)", errSyntax, c, want))
+		}
+		j.take()
+		return c, nil
+	}
+	if c, err := j.peek(); err != nil || c != '{' {
 		return bad("not a DiscordChatExporter JSON export (it must be a JSON object)")
 	}
+	j.take()
 	var hdr dceHeader
-	var rawHeader = map[string]json.RawMessage{}
+	rawHeader := map[string]json.RawMessage{}
 	var batch []feedbackbot.Event
 	accounts := map[string]string{} // message id -> customer account, for staff replies
 	sawMessages := false
@@ -301,87 +472,130 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 			sum.Errors = append(sum.Errors, fmt.Sprintf("discord export %s: message #%d (id %q) skipped: %v", name, i+1, clip(id, maxID), err))
 		}
 	}
-	for {
-		next(maxHeaderBytes)
-		if !dec.More() {
-			break
-		}
-		tok, err := dec.Token()
-		if err != nil {
-			return broken("a field name", err)
-		}
-		key, _ := tok.(string)
-		if key != "messages" {
-			var raw json.RawMessage
-			next(maxHeaderBytes)
-			if err := dec.Decode(&raw); err != nil {
-				return broken(fmt.Sprintf("%q", clip(key, 40)), err)
+	// messages reads the list after "messages": and imports what it can.
+	messages := func() error {
+		if c, err := j.peek(); err != nil || c != '[' {
+			if err != nil {
+				return broken(`"messages"`, noEOF(err))
 			}
-			// Only the guild and the channel are read; other fields (dateRange,
-			// exportedAt, ...) are dropped at once rather than kept and re-encoded.
-			if key == "guild" || key == "channel" {
-				rawHeader[key] = raw
-			}
-			continue
-		}
-		if err := decodeHeader(rawHeader, &hdr); err != nil {
-			return bad("%v", err)
-		}
-		sawMessages = true
-		next(maxHeaderBytes)
-		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 			return bad(`"messages" is not a list`)
+		}
+		j.take()
+		if c, err := j.peek(); err == nil && c == ']' {
+			j.take()
+			return nil
 		}
 		for i := 0; ; i++ {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			next(opts.MaxMessageBytes)
-			if !dec.More() {
-				break
-			}
-			var m dceMessage
-			if err := dec.Decode(&m); err != nil {
-				var te *json.UnmarshalTypeError
-				if !errors.As(err, &te) {
-					return broken(fmt.Sprintf("message #%d", i+1), err)
-				}
-				// the decoder read the whole message before it failed on a field
+			raw, err := j.value(opts.MaxMessageBytes)
+			var big *tooLarge
+			switch {
+			case errors.As(err, &big):
 				sum.Messages++
-				invalid(i, m.ID, fmt.Errorf("a field has the wrong type: %v", err))
-				continue
+				invalid(i, "", fmt.Errorf("over the %d-byte limit (%d bytes)", big.limit, big.size))
+			case err != nil:
+				return broken(messageName(i), err)
+			default:
+				sum.Messages++
+				var m dceMessage
+				feed.b = append(raw, ' ')
+				if err := dec.Decode(&m); err != nil {
+					var te *json.UnmarshalTypeError
+					if !errors.As(err, &te) {
+						return broken(messageName(i), err)
+					}
+					invalid(i, m.ID, fmt.Errorf("a field has the wrong type: %v", err))
+					break
+				}
+				ev, reason, err := convertExport(hdr, m, opts, accounts)
+				if err != nil {
+					invalid(i, m.ID, err)
+					break
+				}
+				if reason != "" {
+					sum.Skipped[reason]++
+					break
+				}
+				batch = append(batch, ev)
+				if len(batch) >= opts.Batch {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+				if sink != nil && opts.Progress != nil && sum.Messages%10_000 == 0 {
+					fmt.Fprintf(opts.Progress, "  %d messages, %d new\n", sum.Messages, sum.Appended)
+				}
 			}
-			sum.Messages++
-			ev, reason, err := convertExport(hdr, m, opts, accounts)
+			c, err := j.peek()
+			switch {
+			case err != nil:
+				return broken("the messages list after "+messageName(i), noEOF(err))
+			case c == ']':
+				j.take()
+				return nil
+			case c != ',':
+				return broken("the messages list after "+messageName(i), fmt.Errorf("%w %q (want , or ])", errSyntax, c))
+			}
+			j.take()
+		}
+	}
+	if c, err := j.peek(); err == nil && c == '}' {
+		j.take()
+	} else {
+		for {
+			if c, err := j.peek(); err != nil || c != '"' {
+				if err != nil {
+					return broken("a field name", noEOF(err))
+				}
+				return broken("a field name", fmt.Errorf("%w %q", errSyntax, c))
+			}
+			raw, err := j.value(maxHeaderBytes)
 			if err != nil {
-				invalid(i, m.ID, err)
-				continue
+				return broken("a field name", err)
 			}
-			if reason != "" {
-				sum.Skipped[reason]++
-				continue
+			var key string
+			if err := json.Unmarshal(raw, &key); err != nil {
+				return broken("a field name", err)
 			}
-			batch = append(batch, ev)
-			if len(batch) >= opts.Batch {
-				if err := flush(); err != nil {
+			if _, err := expect(fmt.Sprintf("%q", clip(key, 40)), ":"); err != nil {
+				return err
+			}
+			if key == "messages" {
+				if err := decodeHeader(rawHeader, &hdr); err != nil {
+					return bad("%v", err)
+				}
+				sawMessages = true
+				if err := messages(); err != nil {
 					return err
 				}
+			} else {
+				raw, err := j.value(maxHeaderBytes)
+				if err != nil {
+					return broken(fmt.Sprintf("%q", clip(key, 40)), err)
+				}
+				// Only the guild and the channel are kept; other fields (dateRange,
+				// exportedAt, ...) are dropped at once.
+				if key == "guild" || key == "channel" {
+					if !json.Valid(raw) {
+						return broken(fmt.Sprintf("%q", key), errors.New("not valid JSON"))
+					}
+					rawHeader[key] = bytes.Clone(raw)
+				}
 			}
-			if sink != nil && opts.Progress != nil && sum.Messages%10_000 == 0 {
-				fmt.Fprintf(opts.Progress, "  %d messages, %d new\n", sum.Messages, sum.Appended)
+			c, err := expect("the export's object", ",}")
+			if err != nil {
+				return err
+			}
+			if c == '}' {
+				break
 			}
 		}
-		if _, err := dec.Token(); err != nil {
-			return broken("the end of the messages", err)
-		}
 	}
-	next(maxHeaderBytes)
-	if _, err := dec.Token(); err != nil {
-		return broken("the end", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := j.peek(); err != io.EOF {
 		// a second export pasted after the first, or garbage: its messages would be lost
-		return bad("data after the export's JSON object at byte %d", dec.InputOffset())
+		return bad("data after the export's JSON object at byte %d", j.off)
 	}
 	if !sawMessages {
 		return bad(`no "messages" list: is this a DiscordChatExporter JSON export?`)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,7 +124,11 @@ func TestImportExportSkipsBadInput(t *testing.T) {
 		{"a second object after it", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} {"messages":[{"id":"4"}]}`, "data after the export's JSON object", false},
 		{"a guild object over a MiB", `{"guild":{"id":"1","name":"` + strings.Repeat("a", 1<<20) + `"},"channel":{"id":"2"},"messages":[]}`, `"guild" is over the 1048576-byte limit`, false},
 		{"another field over a MiB", `{"exportedAt":"` + strings.Repeat("a", 1<<20) + `","guild":{"id":"1"},"channel":{"id":"2"},"messages":[]}`, `"exportedAt" is over the 1048576-byte limit`, false},
-		{"a message over the limit", head + ok + `,{"id":"6","content":"` + strings.Repeat("a", 5<<20) + `"}]}`, "message #2 is over the 4194304-byte limit", false},
+		// the oversized message alone is skipped, read past rather than buffered
+		{"a message over the limit", head + ok + `,{"id":"6","content":"` + strings.Repeat("a", 5<<20) + `"}]}`, `message #2 (id "") skipped: over the 4194304-byte limit`, true},
+		{"a message over the limit, strings and escapes in it", head + `{"id":"6","content":"` + strings.Repeat(`\"}]{[`, 1<<20) + `"},` + ok + `]}`, `message #1 (id "") skipped: over the 4194304-byte limit`, true},
+		{"a syntax error inside a message", head + ok + `,{"id":"7","content":"x",}]}`, "broken JSON in message #2", false},
+		{"a missing comma between messages", head + ok + ok + `]}`, "broken JSON in the messages list after message #1", false},
 		{"trailing garbage", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} x`, "data after the export's JSON object", false},
 		{"message without id", head + `{"type":"Default","timestamp":"2026-01-01T00:00:00Z","content":"x","author":{"id":"3"}},` + ok + `]}`, `message #1 (id "") skipped: the id is not a Discord id`, true},
 		{"bad timestamp", head + ok + `,{"id":"4","type":"Default","timestamp":"yesterday","content":"x","author":{"id":"3"}}]}`, `message #2 (id "4") skipped: bad timestamp`, true},
@@ -277,4 +282,35 @@ func FuzzImportExport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkImportReader reads a generated export of 10,000 messages (each with an
+// author, roles, a reaction and a reply reference, as DiscordChatExporter writes
+// them) the way an import's checking pass does: parsed and converted, not stored.
+func BenchmarkImportReader(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString(`{"guild":{"id":"1","name":"Acme community"},"channel":{"id":"2","type":"GuildTextChat","name":"support"},"dateRange":{"after":null,"before":null},"exportedAt":"2026-01-02T00:00:00Z","messages":[`)
+	const n = 10_000
+	for i := range n {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, `{"id":"%d","type":"Default","timestamp":"2026-01-01T%02d:%02d:%02d.000+00:00","timestampEdited":null,"isPinned":false,`+
+			`"content":"message %d: the export to CSV has been timing out since the last release, any update? \u00e9\u00e8 \ud83d\ude43",`+
+			`"author":{"id":"%d","name":"user%d","discriminator":"0000","nickname":"User %d","color":null,"isBot":false,"roles":[{"id":"%s","name":"Acme","color":null,"position":1}],"avatarUrl":"https://cdn.discordapp.com/embed/avatars/0.png"},`+
+			`"attachments":[],"embeds":[],"stickers":[],"reactions":[{"emoji":{"id":"","name":"\ud83d\udc4d","code":"thumbsup","isAnimated":false},"count":2}],"mentions":[],"reference":{"messageId":"%d","channelId":"2","guildId":"1"}}`,
+			1250000000000000000+i, i/3600%24, i/60%60, i%60, i, 1250000000000000000+i%50, i%50, i%50, roleAcme, 1250000000000000000+max(0, i-1))
+	}
+	buf.WriteString(`]}`)
+	data := buf.Bytes()
+	opts := importOpts()
+	opts.MaxFileBytes, opts.MaxMessageBytes, opts.Batch = 1<<30, 4<<20, 500
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sum := ImportSummary{Skipped: map[string]int{}}
+		if err := importReader(context.Background(), "bench.json", bytes.NewReader(data), opts, nil, &sum); err != nil || sum.Messages != n {
+			b.Fatalf("%v, %+v", err, sum)
+		}
+	}
 }
