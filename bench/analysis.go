@@ -80,7 +80,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 		paths[set.key] = fs.String(set.key, "analysis/testdata/"+set.file, set.help)
 	}
 	showErrors := fs.Bool("errors", false, "print the training sets' misclassified rows (never the held-out sets')")
-	byTheme := fs.String("by-theme", "", "also print each theme's precision and recall over these chat sets, pooled (comma-separated keys: labelled, dev, train2 … train13, holdout …)")
+	byTheme := fs.String("by-theme", "", "also print each theme's precision and recall over these chat sets, pooled (comma-separated keys: chat, dev, train2 … train13, holdout, holdout2, holdout3)")
 	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
 	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
@@ -313,7 +313,13 @@ func themeTable(keys []string, figs map[string]chatFigures) error {
 	for _, k := range keys {
 		f, ok := figs[k]
 		if !ok {
-			return fmt.Errorf("-by-theme: no chat set %q was measured", k)
+			var known []string
+			for _, set := range chatSets {
+				if _, ok := figs[set.key]; ok {
+					known = append(known, set.key)
+				}
+			}
+			return fmt.Errorf("-by-theme: no chat set %q was measured (measured: %s)", k, strings.Join(known, ", "))
 		}
 		for t, c := range f.byTheme {
 			if sum[t] == nil {
