@@ -400,6 +400,43 @@ func (f *valueFeed) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// recentMessages bounds the customer messages an import remembers the account of,
+// for the staff replies that quote them: a reply to an older one is given the
+// conversation's latest customer account instead. Each costs about 110 bytes (a
+// million in a map took 108 MB), so this stays near 11 MB however long the file.
+const recentMessages = 100_000
+
+// recentAccounts is the account of each of a file's latest customer messages, and
+// of its latest customer message (a file is one conversation: a channel or a
+// thread).
+type recentAccounts struct {
+	byMessage  map[string]string
+	order      []string // byMessage's keys, oldest first, as a ring from next
+	next       int
+	limit      int
+	lastInConv string
+}
+
+func newRecentAccounts(limit int) *recentAccounts {
+	return &recentAccounts{byMessage: map[string]string{}, limit: max(1, limit)}
+}
+
+func (r *recentAccounts) add(id, account string) {
+	r.lastInConv = account
+	if _, ok := r.byMessage[id]; ok {
+		r.byMessage[id] = account
+		return
+	}
+	if len(r.order) < r.limit {
+		r.order = append(r.order, id)
+	} else {
+		delete(r.byMessage, r.order[r.next])
+		r.order[r.next] = id
+		r.next = (r.next + 1) % len(r.order)
+	}
+	r.byMessage[id] = account
+}
+
 // messageName names the i-th message (from 0) in errors.
 func messageName(i int) string { return fmt.Sprintf("message #%d", i+1) }
 
@@ -451,7 +488,7 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 	var hdr dceHeader
 	rawHeader := map[string]json.RawMessage{}
 	var batch []feedbackbot.Event
-	accounts := map[string]string{} // message id -> customer account, for staff replies
+	accounts := newRecentAccounts(recentMessages) // for staff replies
 	sawMessages := false
 	flush := func() error {
 		if sink == nil || len(batch) == 0 {
@@ -636,7 +673,7 @@ func snowflake(s string) bool {
 }
 
 // convertExport turns one exported message into a put event, or a skip reason.
-func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts map[string]string) (feedbackbot.Event, string, error) {
+func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *recentAccounts) (feedbackbot.Event, string, error) {
 	if !snowflake(m.ID) {
 		return feedbackbot.Event{}, "", errors.New("the id is not a Discord id")
 	}
@@ -693,7 +730,6 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts map
 	for _, r := range roles {
 		staff = staff || slices.Contains(opts.StaffRoles, r)
 	}
-	conv := hdr.Channel.ID // the thread (root included), or the channel
 	mapped, isMapped := opts.ChannelAccounts[hdr.Channel.ID]
 	if !isMapped {
 		mapped, isMapped = opts.ChannelAccounts[channel]
@@ -703,10 +739,10 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts map
 		switch {
 		case isMapped:
 			out.Account = mapped
-		case out.ReplyTo != "" && accounts[out.ReplyTo] != "":
-			out.Account = accounts[out.ReplyTo]
+		case out.ReplyTo != "" && accounts.byMessage[out.ReplyTo] != "":
+			out.Account = accounts.byMessage[out.ReplyTo]
 		default:
-			out.Account = accounts["conv:"+conv]
+			out.Account = accounts.lastInConv
 		}
 	} else {
 		out.Role = feedbackbot.RoleCustomer
@@ -721,8 +757,7 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts map
 				}
 			}
 		}
-		accounts[m.ID] = out.Account
-		accounts["conv:"+conv] = out.Account
+		accounts.add(m.ID, out.Account)
 	}
 	out.AccountName = opts.AccountNames[out.Account]
 	if out.AccountName == "" && out.Account == m.Author.ID {

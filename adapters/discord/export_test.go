@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -312,5 +314,23 @@ func BenchmarkImportReader(b *testing.B) {
 		if err := importReader(context.Background(), "bench.json", bytes.NewReader(data), opts, nil, &sum); err != nil || sum.Messages != n {
 			b.Fatalf("%v, %+v", err, sum)
 		}
+	}
+}
+
+// TestRecentAccounts: the import remembers the accounts of the latest customer
+// messages only, oldest forgotten first, and the conversation's latest account.
+func TestRecentAccounts(t *testing.T) {
+	r := newRecentAccounts(3)
+	for i, acct := range []string{"a", "b", "c", "d"} {
+		r.add(strconv.Itoa(i), acct)
+	}
+	r.add("3", "e") // known: updated, nothing forgotten
+	want := map[string]string{"1": "b", "2": "c", "3": "e"}
+	if !maps.Equal(r.byMessage, want) || r.lastInConv != "e" {
+		t.Fatalf("remembered %v, latest %q; want %v, e", r.byMessage, r.lastInConv, want)
+	}
+	r.add("4", "f")
+	if _, ok := r.byMessage["1"]; ok || r.byMessage["4"] != "f" || len(r.byMessage) != 3 {
+		t.Fatalf("after one more: %v", r.byMessage)
 	}
 }
