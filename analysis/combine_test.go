@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -290,5 +291,31 @@ func TestVersionTracksLayer(t *testing.T) {
 	}
 	if shipped := newA(t); shipped.Version() != a.Version() {
 		t.Errorf("New's version %q, want the shipped layer's %q", shipped.Version(), a.Version())
+	}
+}
+
+// TestLayerFeatures: the features an experiment gets are the layer's own, within
+// its dense names and hashed buckets, the bias first, and the same for the same text.
+func TestLayerFeatures(t *testing.T) {
+	a, err := NewWithLayer(DefaultTaxonomy(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultLayerOptions
+	x := a.LayerFeatures("the invoice export fails with a 502 again!!", o)
+	dim := len(LayerFeatureNames()) + 1<<o.HashBits
+	if len(x) == 0 || x[0].Index != 0 {
+		t.Fatalf("features %v: want the bias first", x)
+	}
+	for _, f := range x {
+		if f.Index < 0 || int(f.Index) >= dim {
+			t.Fatalf("feature %d outside the layer's %d", f.Index, dim)
+		}
+	}
+	if !slices.Equal(x, a.LayerFeatures("the invoice export fails with a 502 again!!", o)) {
+		t.Error("the same text gave other features")
+	}
+	if names := LayerFeatureNames(); !slices.Contains(names, "theme:billing") || !slices.Contains(names, "malfunction") {
+		t.Errorf("dense names lack the rules' outputs: %v", names)
 	}
 }

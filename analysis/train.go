@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/layer"
@@ -130,6 +131,20 @@ func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, er
 	b = bytes.ReplaceAll(b, []byte(`,"`), []byte(",\n\""))
 	return append(b, '\n'), nil
 }
+
+// LayerFeatures are the combination layer's features of a chat message under
+// options o (the rules' outputs and the hashed words, as TrainLayer builds them),
+// for experiments with other models over them (`go run ./bench train -cv -themes`).
+func (a *Analyzer) LayerFeatures(text string, o LayerOptions) []layer.Feature {
+	sc := a.scratchBuf()
+	defer a.release(sc)
+	clean, sent, rep, th, intent := a.rules(text, sc)
+	return features(nil, o.HashBits, o.CharGrams, &facts{low: sc.low, clean: clean}, sc.words.Stems, sent, rep, th, intent)
+}
+
+// LayerFeatureNames are the names of LayerFeatures' dense features, in index order
+// (the hashed ones follow them).
+func LayerFeatureNames() []string { return slices.Clone(denseNames) }
 
 func index(names []string) map[string]int {
 	m := map[string]int{}

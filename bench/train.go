@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,6 +47,7 @@ func runTrain(ctx context.Context, args []string) error {
 	sl2h := fs.Float64("l2-hash", -1, "with -cv: override the sentiment model's default hashed-stem L2 penalty")
 	sbal := fs.String("balanced", "", "with -cv: override the sentiment model's default class balance (true or false)")
 	flips := fs.Bool("flips", false, "with -cv: count the layer's label changes by kind, over the folds")
+	themeModels := fs.Bool("themes", false, "with -cv: cross-validate one logistic model per theme over the layer's features (an experiment: nothing ships) against the analyzer's themes")
 	fs.Parse(args)
 
 	sets := make([][]analysis.Example, len(trainingSets))
@@ -77,6 +79,9 @@ func runTrain(ctx context.Context, args []string) error {
 	}
 	if *grid {
 		return searchGrid(ctx, sets)
+	}
+	if *themeModels {
+		return themeCV(ctx, sets)
 	}
 	o := analysis.DefaultLayerOptions
 	if *gate != "" {
@@ -346,5 +351,125 @@ func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) e
 			}
 		}
 	}
+	return nil
+}
+
+// themeCV is an experiment: leave-one-set-out, one binary logistic regression per
+// default theme over the layer's features (the rules' themes among them), scored
+// against the themes the analyzer gives, with the rules alone and with the layer
+// trained on the same folds. Micro precision, recall and F1 over the folds.
+func themeCV(ctx context.Context, sets [][]analysis.Example) error {
+	rows := make([][]labelled, len(trainingSets))
+	for i, p := range trainingSets {
+		r, err := readChat(p)
+		if err != nil {
+			return err
+		}
+		rows[i] = r
+	}
+	rules, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), nil)
+	if err != nil {
+		return err
+	}
+	o := analysis.DefaultLayerOptions
+	x := make([][][]layer.Feature, len(rows))
+	for i, set := range rows {
+		for _, r := range set {
+			x[i] = append(x[i], rules.LayerFeatures(r.Text, o))
+		}
+	}
+	var names []string
+	for _, th := range analysis.DefaultTaxonomy() {
+		names = append(names, th.Name)
+	}
+	type count struct{ tp, fp, fn int }
+	methods := []string{"rules alone (Analyze)", "rules and layer (AnalyzeMessage, as shipped)", "theme models alone, p >= 0.5",
+		"theme models alone, p >= 0.35", "as shipped, plus the theme models at p >= 0.5", "as shipped, plus the theme models at p >= 0.35"}
+	counts := make([]count, len(methods))
+	add := func(m int, got, want []string) {
+		for _, g := range got {
+			if slices.Contains(want, g) {
+				counts[m].tp++
+			} else {
+				counts[m].fp++
+			}
+		}
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				counts[m].fn++
+			}
+		}
+	}
+	opt := layer.Options{L2Dense: 0.001, L2Hash: 0.001}
+	for fold := range rows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := analysis.TrainFold(sets, fold, o)
+		if err != nil {
+			return err
+		}
+		shipped, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), b)
+		if err != nil {
+			return err
+		}
+		var tx [][]layer.Feature
+		var tr []labelled
+		for i := range rows {
+			if i != fold {
+				tx, tr = append(tx, x[i]...), append(tr, rows[i]...)
+			}
+		}
+		models := make([]*layer.Model, len(names))
+		for k, th := range names {
+			y := make([]int, len(tr))
+			for i, r := range tr {
+				if slices.Contains(r.Themes, th) {
+					y[i] = 1
+				}
+			}
+			if models[k], err = layer.Train([]string{"no", "yes"}, analysis.LayerFeatureNames(), o.HashBits, tx, y, opt); err != nil {
+				return err
+			}
+		}
+		var p [2]float64
+		for i, r := range rows[fold] {
+			base := rules.Analyze(r.Text).Themes
+			ship := shipped.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes
+			var at50, at35 []string
+			for k, th := range names {
+				models[k].Probs(x[fold][i], p[:])
+				if p[1] >= 0.5 {
+					at50 = append(at50, th)
+				}
+				if p[1] >= 0.35 {
+					at35 = append(at35, th)
+				}
+			}
+			union := func(a, b []string) []string {
+				out := slices.Clone(a)
+				for _, t := range b {
+					if !slices.Contains(out, t) {
+						out = append(out, t)
+					}
+				}
+				return out
+			}
+			add(0, base, r.Themes)
+			add(1, ship, r.Themes)
+			add(2, at50, r.Themes)
+			add(3, at35, r.Themes)
+			add(4, union(ship, at50), r.Themes)
+			add(5, union(ship, at35), r.Themes)
+		}
+		fmt.Fprintf(os.Stderr, "fold %d/%d (%s) done\n", fold+1, len(rows), filepath.Base(trainingSets[fold]))
+	}
+	out := [][]string{{"themes, left-out sets pooled", "precision", "recall", "F1"}}
+	for m, name := range methods {
+		c := counts[m]
+		p, r := float64(c.tp)/float64(max(1, c.tp+c.fp)), float64(c.tp)/float64(max(1, c.tp+c.fn))
+		out = append(out, []string{name, fmt.Sprintf("%.3f", p), fmt.Sprintf("%.3f", r), fmt.Sprintf("%.3f", 2*p*r/max(1e-9, p+r))})
+	}
+	table(out)
 	return nil
 }
