@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -253,6 +254,27 @@ type chatFigures struct {
 
 type themeCount struct{ tp, fp, fn int }
 
+// add counts the themes got against the themes wanted.
+func (c *themeCount) add(got, want []string) {
+	for _, g := range got {
+		if slices.Contains(want, g) {
+			c.tp++
+		} else {
+			c.fp++
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			c.fn++
+		}
+	}
+}
+
+// rates are the precision and recall.
+func (c themeCount) rates() (precision, recall float64) {
+	return float64(c.tp) / float64(max(1, c.tp+c.fp)), float64(c.tp) / float64(max(1, c.tp+c.fn))
+}
+
 // measureChat scores the analyzer on labelled chat rows; with show it prints each
 // row it gets wrong (sentiment, themes or intent) to stderr.
 func measureChat(a *analysis.Analyzer, chatRows []labelled, show bool) chatFigures {
@@ -336,8 +358,8 @@ func themeTable(keys []string, figs map[string]chatFigures) error {
 	rows := [][]string{{"theme (" + strings.Join(keys, ", ") + ")", "labelled", "tagged", "precision / recall"}}
 	for _, t := range names {
 		c := sum[t]
-		rows = append(rows, []string{t, strconv.Itoa(c.tp + c.fn), strconv.Itoa(c.tp + c.fp),
-			fmt.Sprintf("%.2f / %.2f", float64(c.tp)/float64(max(1, c.tp+c.fp)), float64(c.tp)/float64(max(1, c.tp+c.fn)))})
+		p, r := c.rates()
+		rows = append(rows, []string{t, strconv.Itoa(c.tp + c.fn), strconv.Itoa(c.tp + c.fp), fmt.Sprintf("%.2f / %.2f", p, r)})
 	}
 	table(rows)
 	return nil

@@ -51,11 +51,13 @@ func runTrain(ctx context.Context, args []string) error {
 	fs.Parse(args)
 
 	sets := make([][]analysis.Example, len(trainingSets))
+	rowsBySet := make([][]labelled, len(trainingSets)) // with their themes, for -themes
 	for i, p := range trainingSets {
 		rows, err := readChat(p)
 		if err != nil {
 			return err
 		}
+		rowsBySet[i] = rows
 		for _, r := range rows {
 			sets[i] = append(sets[i], analysis.Example{Text: r.Text, Label: feedbackbot.SentimentLabel(r.Label), Intent: feedbackbot.Intent(r.Intent)})
 		}
@@ -81,7 +83,7 @@ func runTrain(ctx context.Context, args []string) error {
 		return searchGrid(ctx, sets)
 	}
 	if *themeModels {
-		return themeCV(ctx, sets)
+		return themeCV(ctx, sets, rowsBySet)
 	}
 	o := analysis.DefaultLayerOptions
 	if *gate != "" {
@@ -357,16 +359,9 @@ func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) e
 // themeCV is an experiment: leave-one-set-out, one binary logistic regression per
 // default theme over the layer's features (the rules' themes among them), scored
 // against the themes the analyzer gives, with the rules alone and with the layer
-// trained on the same folds. Micro precision, recall and F1 over the folds.
-func themeCV(ctx context.Context, sets [][]analysis.Example) error {
-	rows := make([][]labelled, len(trainingSets))
-	for i, p := range trainingSets {
-		r, err := readChat(p)
-		if err != nil {
-			return err
-		}
-		rows[i] = r
-	}
+// trained on the same folds. Micro precision, recall and F1 over the folds. rows
+// are sets' rows as read, with their themes.
+func themeCV(ctx context.Context, sets [][]analysis.Example, rows [][]labelled) error {
 	rules, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), nil)
 	if err != nil {
 		return err
@@ -382,23 +377,17 @@ func themeCV(ctx context.Context, sets [][]analysis.Example) error {
 	for _, th := range analysis.DefaultTaxonomy() {
 		names = append(names, th.Name)
 	}
-	type count struct{ tp, fp, fn int }
 	methods := []string{"rules alone (Analyze)", "rules and layer (AnalyzeMessage, as shipped)", "theme models alone, p >= 0.5",
 		"theme models alone, p >= 0.35", "as shipped, plus the theme models at p >= 0.5", "as shipped, plus the theme models at p >= 0.35"}
-	counts := make([]count, len(methods))
-	add := func(m int, got, want []string) {
-		for _, g := range got {
-			if slices.Contains(want, g) {
-				counts[m].tp++
-			} else {
-				counts[m].fp++
+	counts := make([]themeCount, len(methods))
+	union := func(a, b []string) []string {
+		out := slices.Clone(a)
+		for _, t := range b {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
 			}
 		}
-		for _, w := range want {
-			if !slices.Contains(got, w) {
-				counts[m].fn++
-			}
-		}
+		return out
 	}
 	opt := layer.Options{L2Dense: 0.001, L2Hash: 0.001}
 	for fold := range rows {
@@ -446,28 +435,15 @@ func themeCV(ctx context.Context, sets [][]analysis.Example) error {
 					at35 = append(at35, th)
 				}
 			}
-			union := func(a, b []string) []string {
-				out := slices.Clone(a)
-				for _, t := range b {
-					if !slices.Contains(out, t) {
-						out = append(out, t)
-					}
-				}
-				return out
+			for m, got := range [][]string{base, ship, at50, at35, union(ship, at50), union(ship, at35)} {
+				counts[m].add(got, r.Themes)
 			}
-			add(0, base, r.Themes)
-			add(1, ship, r.Themes)
-			add(2, at50, r.Themes)
-			add(3, at35, r.Themes)
-			add(4, union(ship, at50), r.Themes)
-			add(5, union(ship, at35), r.Themes)
 		}
 		fmt.Fprintf(os.Stderr, "fold %d/%d (%s) done\n", fold+1, len(rows), filepath.Base(trainingSets[fold]))
 	}
 	out := [][]string{{"themes, left-out sets pooled", "precision", "recall", "F1"}}
 	for m, name := range methods {
-		c := counts[m]
-		p, r := float64(c.tp)/float64(max(1, c.tp+c.fp)), float64(c.tp)/float64(max(1, c.tp+c.fn))
+		p, r := counts[m].rates()
 		out = append(out, []string{name, fmt.Sprintf("%.3f", p), fmt.Sprintf("%.3f", r), fmt.Sprintf("%.3f", 2*p*r/max(1e-9, p+r))})
 	}
 	table(out)

@@ -303,7 +303,7 @@ func (j *jsonReader) value(max int64) ([]byte, error) {
 		chunk, _ := j.r.Peek(j.r.Buffered())
 		if scalar {
 			// a number, true, false or null ends before the next delimiter
-			if i := bytesIndexAny(chunk, " \t\r\n,:]}"); i >= 0 {
+			if i := bytes.IndexAny(chunk, " \t\r\n,:]}"); i >= 0 {
 				if i == 0 && n == 0 {
 					return nil, fmt.Errorf("%w %q", errSyntax, chunk[0])
 				}
@@ -362,16 +362,6 @@ func (j *jsonReader) value(max int64) ([]byte, error) {
 		}
 		keep(chunk, len(chunk))
 	}
-}
-
-// bytesIndexAny is the index of the first byte of b in set, or -1.
-func bytesIndexAny(b []byte, set string) int {
-	for i, c := range b {
-		if strings.IndexByte(set, c) >= 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 func (j *jsonReader) done(n, max int64) ([]byte, error) {
@@ -506,7 +496,7 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 	invalid := func(i int, id string, err error) {
 		sum.Skipped[skipInvalid]++
 		if len(sum.Errors) < maxReported {
-			sum.Errors = append(sum.Errors, fmt.Sprintf("discord export %s: message #%d (id %q) skipped: %v", name, i+1, clip(id, maxID), err))
+			sum.Errors = append(sum.Errors, fmt.Sprintf("discord export %s: %s (id %q) skipped: %v", name, messageName(i), clip(id, maxID), err))
 		}
 	}
 	// messages reads the list after "messages": and imports what it can.
