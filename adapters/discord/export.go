@@ -530,10 +530,16 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 				feed.b = append(raw, ' ')
 				if err := dec.Decode(&m); err != nil {
 					var te *json.UnmarshalTypeError
-					if !errors.As(err, &te) {
-						return broken(messageName(i), err)
+					if errors.As(err, &te) {
+						invalid(i, m.ID, fmt.Errorf("a field has the wrong type: %v", err))
+						break
 					}
-					invalid(i, m.ID, fmt.Errorf("a field has the wrong type: %v", err))
+					// Broken JSON inside the message ("content":tru, a comma before
+					// "}"): the reader found where it ends by its brackets and strings,
+					// so it alone is skipped and the list goes on; the decoder keeps a
+					// syntax error for good, so the next message gets a new one.
+					invalid(i, m.ID, fmt.Errorf("not valid JSON: %v", err))
+					dec = json.NewDecoder(feed)
 					break
 				}
 				ev, reason, err := convertExport(hdr, m, opts, accounts)

@@ -129,7 +129,11 @@ func TestImportExportSkipsBadInput(t *testing.T) {
 		// the oversized message alone is skipped, read past rather than buffered
 		{"a message over the limit", head + ok + `,{"id":"6","content":"` + strings.Repeat("a", 5<<20) + `"}]}`, `message #2 (id "") skipped: over the 4194304-byte limit`, true},
 		{"a message over the limit, strings and escapes in it", head + `{"id":"6","content":"` + strings.Repeat(`\"}]{[`, 1<<20) + `"},` + ok + `]}`, `message #1 (id "") skipped: over the 4194304-byte limit`, true},
-		{"a syntax error inside a message", head + ok + `,{"id":"7","content":"x",}]}`, "broken JSON in message #2", false},
+		// broken JSON inside a message whose brackets and strings are sound: the
+		// message alone is skipped, the rest of the list imported
+		{"a syntax error inside a message", head + ok + `,{"id":"7","content":"x",}]}`, `message #2 (id "") skipped: not valid JSON`, true},
+		{"a syntax error inside the first message", head + `{"id":"7","content":tru},` + ok + `]}`, `message #1 (id "") skipped: not valid JSON`, true},
+		{"unbalanced brackets in a message", head + ok + `,{"id":"7","content":"x"]}`, "broken JSON", false},
 		{"a missing comma between messages", head + ok + ok + `]}`, "broken JSON in the messages list after message #1", false},
 		{"trailing garbage", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} x`, "data after the export's JSON object", false},
 		{"message without id", head + `{"type":"Default","timestamp":"2026-01-01T00:00:00Z","content":"x","author":{"id":"3"}},` + ok + `]}`, `message #1 (id "") skipped: the id is not a Discord id`, true},
