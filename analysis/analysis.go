@@ -10,7 +10,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -38,9 +40,14 @@ func DefaultTaxonomy() Taxonomy { return themes.Default() }
 
 // Analyzer tags messages. It is immutable after New and safe for concurrent use.
 type Analyzer struct {
-	sent    *sentiment.Engine
-	themes  *themes.Matcher
-	comb    *combiner // nil: rules only
+	sent   *sentiment.Engine
+	themes *themes.Matcher
+	comb   *combiner // nil: rules only
+	// names are the taxonomy's themes in order; heads, with a layer that has theme
+	// heads, the column of the layer's logits of each one's head, -1 for a theme
+	// its rules decide (nil: the rules decide every theme).
+	names   []string
+	heads   []int
 	version string
 	base    string // engine and taxonomy, without the layer's weights
 	// bufs keeps idle scratch space, word caches included. Not a sync.Pool: every
@@ -58,23 +65,56 @@ type scratch struct {
 	wc        wordCache
 	facts     facts // of the message rules read last
 	feats     []layer.Feature
-	sums      []float64
+	sums, z   []float64
 }
 
 // New builds an analyzer for a taxonomy, with the shipped combination layer.
 func New(t Taxonomy) (*Analyzer, error) {
-	return NewWithLayer(t, layerJSON)
+	l, err := shippedLayer()
+	if err != nil {
+		return nil, err
+	}
+	return build(t, l)
+}
+
+// loadedLayer is a combination layer read from its file, with the file's hash.
+type loadedLayer struct {
+	comb *combiner
+	hash string
+}
+
+// shippedLayer is the embedded layer, read once: a combiner is immutable, so every
+// analyzer New builds shares it (the file is 4 MB of JSON, a tenth of a second to
+// read).
+var shippedLayer = sync.OnceValues(func() (*loadedLayer, error) { return readLayer(layerJSON) })
+
+func readLayer(weights []byte) (*loadedLayer, error) {
+	comb, err := loadLayer(weights)
+	if err != nil {
+		return nil, err
+	}
+	w := sha256.Sum256(weights)
+	return &loadedLayer{comb: comb, hash: hex.EncodeToString(w[:4])}, nil
 }
 
 // NewWithLayer builds an analyzer whose combination layer is read from weights (a
 // data/layer.json written by TrainLayer); with nil weights the rules alone decide.
 func NewWithLayer(t Taxonomy, weights []byte) (*Analyzer, error) {
-	var comb *combiner
+	var l *loadedLayer
 	if weights != nil {
 		var err error
-		if comb, err = loadLayer(weights); err != nil {
+		if l, err = readLayer(weights); err != nil {
 			return nil, err
 		}
+	}
+	return build(t, l)
+}
+
+// build makes an analyzer for a taxonomy with a layer (nil: rules only).
+func build(t Taxonomy, l *loadedLayer) (*Analyzer, error) {
+	var comb *combiner
+	if l != nil {
+		comb = l.comb
 	}
 	s, err := sentiment.New()
 	if err != nil {
@@ -91,11 +131,30 @@ func NewWithLayer(t Taxonomy, weights []byte) (*Analyzer, error) {
 	sum := sha256.Sum256(raw)
 	base := EngineVersion + "+" + hex.EncodeToString(sum[:4])
 	a := &Analyzer{sent: s, themes: m, comb: comb, base: base, version: base + "-rules"}
+	defaults := map[string]Theme{}
+	for _, d := range themes.Default() {
+		defaults[d.Name] = d
+	}
+	for _, th := range t {
+		a.names = append(a.names, th.Name)
+		col := -1
+		if d, ok := defaults[th.Name]; ok && comb != nil && sameTheme(th, d) {
+			col = comb.head(th.Name)
+		}
+		if col >= 0 && a.heads == nil {
+			a.heads = make([]int, len(t))
+			for i := range a.heads {
+				a.heads[i] = -1
+			}
+		}
+		if a.heads != nil {
+			a.heads[len(a.names)-1] = col
+		}
+	}
 	if comb != nil {
 		// A retrained layer tags differently, so its weights are in the version too:
 		// reanalyze then re-tags what the previous weights tagged.
-		w := sha256.Sum256(weights)
-		a.version = base + "." + hex.EncodeToString(w[:4])
+		a.version = base + "." + l.hash
 	}
 	a.bufs = make(chan *scratch, maxIdleScratch)
 	return a, nil
@@ -152,7 +211,7 @@ func (a *Analyzer) RulesOnly() *Analyzer {
 	if a.comb == nil {
 		return a
 	}
-	r := &Analyzer{sent: a.sent, themes: a.themes, base: a.base, version: a.base + "-rules"}
+	r := &Analyzer{sent: a.sent, themes: a.themes, names: a.names, base: a.base, version: a.base + "-rules"}
 	r.bufs = a.bufs
 	return r
 }
@@ -212,9 +271,14 @@ func (a *Analyzer) analyzeWith(sc *scratch, s string, customer, chat bool) feedb
 	if a.comb != nil && chat {
 		// the dense features here; the words' hashed ones summed from the word cache
 		sc.feats = features(sc.feats[:0], 0, 0, &sc.facts, nil, sent, rep, th, intent)
-		sc.sums = append(sc.sums[:0], make([]float64, a.comb.both.Width())...)
+		w := a.comb.both.Width()
+		sc.sums = append(sc.sums[:0], make([]float64, w)...)
+		sc.z = slices.Grow(sc.z[:0], w)[:w]
 		a.comb.wordSums(sc.sums, &sc.wc, sc.ix)
-		sent, intent = a.comb.apply(sc.sums, sc.feats, sent, productTalk(rep, th))
+		sent, intent = a.comb.apply(sc.sums, sc.feats, sc.z, sent, productTalk(rep, th))
+		if a.heads != nil {
+			th = a.headThemes(th, sc.z)
+		}
 	}
 	th = a.themes.WithIntent(th, string(intent))
 	tags := feedbackbot.Tags{Sentiment: sent, Themes: th, Intent: intent, Analyzer: a.version}
@@ -223,6 +287,30 @@ func (a *Analyzer) analyzeWith(sc *scratch, s string, customer, chat bool) feedb
 	}
 	tags.NeedsReply = customer && needsReply(intent, sc.low)
 	return tags
+}
+
+// headThemes are the message's themes, in taxonomy order, with the layer's theme
+// heads deciding the themes that have one (z holds the layer's logits) and the
+// rules (matched) the others.
+func (a *Analyzer) headThemes(matched []string, z []float64) []string {
+	var out []string
+	for i, name := range a.names {
+		if col := a.heads[i]; col >= 0 {
+			if z[col] >= a.comb.headLogit {
+				out = append(out, name)
+			}
+		} else if slices.Contains(matched, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// sameTheme reports whether a and b define a theme alike (an empty list and none
+// are alike, as in a config file).
+func sameTheme(a, b Theme) bool {
+	return a.Name == b.Name && a.Negatable == b.Negatable && slices.Equal(a.Keywords, b.Keywords) &&
+		slices.Equal(a.Phrases, b.Phrases) && slices.Equal(a.Exclude, b.Exclude) && slices.Equal(a.Intents, b.Intents)
 }
 
 // rules runs the rule engine: cleaning, tokens and stems (left in sc), sentiment,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -38,16 +39,39 @@ type layerFile struct {
 	Rows       map[string]int `json:"rows"`
 	Sentiment  *layer.Model   `json:"sentiment"`
 	Intent     *layer.Model   `json:"intent"`
+	// Themes, when present, is an Independent model with one class for each of
+	// the default taxonomy's themes it learned: the theme heads. A head decides
+	// its theme (instead of the taxonomy's rules) when the team's taxonomy keeps
+	// that theme as the default defines it; ThemeThreshold is the probability it
+	// needs.
+	Themes         *layer.Model `json:"themes,omitempty"`
+	ThemeThreshold float64      `json:"theme_threshold,omitempty"`
 }
 
 // combiner applies a loaded layer file.
 type combiner struct {
 	sent, intent *layer.Model
-	both         *layer.Pair // sent and intent, scored in one pass
+	heads        *layer.Model // nil: none
+	both         *layer.Stack // sent, intent and the heads, scored in one pass
 	threshold    float64
+	headLogit    float64 // the log odds a head needs (ThemeThreshold's)
 	gate, toNeg  bool
 	hashBits     int
 	charGrams    int
+}
+
+// headsAt is the column of the stack's logits where the theme heads begin.
+func (c *combiner) headsAt() int { return len(c.sent.Classes) + len(c.intent.Classes) }
+
+// head is the column of the stack's logits of theme name's head, or -1.
+func (c *combiner) head(name string) int {
+	if c.heads == nil {
+		return -1
+	}
+	if k := slices.Index(c.heads.Classes, name); k >= 0 {
+		return c.headsAt() + k
+	}
+	return -1
 }
 
 func loadLayer(data []byte) (*combiner, error) {
@@ -71,11 +95,32 @@ func loadLayer(data []byte) (*combiner, error) {
 			return nil, fmt.Errorf("layer: unknown sentiment class %q", c)
 		}
 	}
-	both, err := layer.NewPair(f.Sentiment, f.Intent)
+	models := []*layer.Model{f.Sentiment, f.Intent}
+	c := &combiner{sent: f.Sentiment, intent: f.Intent, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}
+	if f.Themes != nil {
+		if err := f.Themes.Check(denseNames, f.Sentiment.HashBits); err != nil {
+			return nil, err
+		}
+		if !f.Themes.Independent {
+			return nil, fmt.Errorf("layer: the theme heads are not an independent model")
+		}
+		if f.ThemeThreshold <= 0 || f.ThemeThreshold >= 1 {
+			return nil, fmt.Errorf("layer: theme threshold %v is not a probability in (0, 1)", f.ThemeThreshold)
+		}
+		for _, name := range f.Themes.Classes {
+			if _, ok := themeFeature[name]; !ok {
+				return nil, fmt.Errorf("layer: theme head %q is not a default theme", name)
+			}
+		}
+		c.heads, c.headLogit = f.Themes, layer.LogOdds(f.ThemeThreshold)
+		models = append(models, f.Themes)
+	}
+	both, err := layer.NewStack(models...)
 	if err != nil {
 		return nil, err
 	}
-	return &combiner{sent: f.Sentiment, intent: f.Intent, both: both, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}, nil
+	c.both = both
+	return c, nil
 }
 
 // labelScore is a score inside each label's interval.
@@ -234,17 +279,27 @@ func eachGram(w string, n int, f func(h uint32)) {
 	}
 }
 
-// wordRow adds to row (the layer's Width) the weights of one word's own hashed
-// features, as features gives them: its stem's and its character n-grams'.
-func (c *combiner) wordRow(row []float64, low, stem string) {
+// wordRow writes into row (the layer's Width) the sum of the weights of one
+// word's own hashed features, as features gives them: its stem's and its
+// character n-grams', summed in float64 and kept as float32.
+func (c *combiner) wordRow(row []float32, low, stem string) {
 	if c.hashBits == 0 {
 		return
 	}
+	var buf [32]float64
+	sum := buf[:0]
+	if len(row) > len(buf) {
+		sum = make([]float64, 0, len(row))
+	}
+	sum = sum[:len(row)]
 	mask := uint32(1)<<c.hashBits - 1
 	base := int32(len(denseNames))
-	c.both.AddRow(row, base+int32(hashString(offset32, stem)&mask))
+	c.both.AddRow(sum, base+int32(hashString(offset32, stem)&mask))
 	if c.charGrams > 0 {
-		eachGram(low, c.charGrams, func(h uint32) { c.both.AddRow(row, base+int32(h&mask)) })
+		eachGram(low, c.charGrams, func(h uint32) { c.both.AddRow(sum, base+int32(h&mask)) })
+	}
+	for k, v := range sum {
+		row[k] = float32(v)
 	}
 }
 
@@ -258,14 +313,18 @@ func (c *combiner) wordSums(sums []float64, wc *wordCache, ix []int32) {
 	mask := uint32(1)<<c.hashBits - 1
 	base := int32(len(denseNames))
 	w := len(sums)
-	if w == 10 {
+	switch w {
+	case 10:
 		c.wordSums10(sums, wc, ix, mask, base)
+		return
+	case 23:
+		c.wordSums23(sums, wc, ix, mask, base)
 		return
 	}
 	prev := firstPrev
 	for _, i := range ix {
 		for k, v := range wc.rows[int(i)*w : int(i)*w+w] {
-			sums[k] += v
+			sums[k] += float64(v)
 		}
 		e := &wc.ents[i]
 		c.both.AddRow(sums, base+int32(pairHash(prev, e.stem)&mask))
@@ -308,31 +367,52 @@ func (c *combiner) wordSums10(sums []float64, wc *wordCache, ix []int32, mask ui
 		e := &wc.ents[i]
 		p := c.both.Row(base + int32(pairHash(prev, e.stem)&mask))
 		p = p[:10:10]
-		s0 += r[0] + p[0]
-		s1 += r[1] + p[1]
-		s2 += r[2] + p[2]
-		s3 += r[3] + p[3]
-		s4 += r[4] + p[4]
-		s5 += r[5] + p[5]
-		s6 += r[6] + p[6]
-		s7 += r[7] + p[7]
-		s8 += r[8] + p[8]
-		s9 += r[9] + p[9]
+		s0 += float64(r[0]) + float64(p[0])
+		s1 += float64(r[1]) + float64(p[1])
+		s2 += float64(r[2]) + float64(p[2])
+		s3 += float64(r[3]) + float64(p[3])
+		s4 += float64(r[4]) + float64(p[4])
+		s5 += float64(r[5]) + float64(p[5])
+		s6 += float64(r[6]) + float64(p[6])
+		s7 += float64(r[7]) + float64(p[7])
+		s8 += float64(r[8]) + float64(p[8])
+		s9 += float64(r[9]) + float64(p[9])
 		prev = e.h
 	}
 	s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9] = s0, s1, s2, s3, s4, s5, s6, s7, s8, s9
 }
 
+// wordSums23 is wordSums for the shipped shape with the thirteen theme heads, on
+// fixed-size arrays so the loop runs without bounds checks.
+func (c *combiner) wordSums23(sums []float64, wc *wordCache, ix []int32, mask uint32, base int32) {
+	s := (*[23]float64)(sums)
+	rows := wc.rows
+	prev := firstPrev
+	for _, i := range ix {
+		r := (*[23]float32)(rows[int(i)*23:])
+		e := &wc.ents[i]
+		p := (*[23]float32)(c.both.Row(base + int32(pairHash(prev, e.stem)&mask)))
+		for k := range s {
+			s[k] += float64(r[k]) + float64(p[k])
+		}
+		prev = e.h
+	}
+}
+
 // apply returns the layer's sentiment and intent for a message's features (x,
-// and those summed in sums, from wordSums; nil for none). The
-// sentiment layer overrides the rules' label only when confident (threshold);
+// and those summed in sums, from wordSums; nil for none), and leaves every
+// model's logits in z (the stack's Width long): the theme heads' from headsAt on.
+// The sentiment layer overrides the rules' label only when confident (threshold);
 // then the score moves into the new label's interval (0 for neutral; for positive
 // or negative the layer's own P(positive) - P(negative), at least 0.051 from 0),
 // and emotions that contradict the new label are dropped.
-func (c *combiner) apply(sums []float64, x []layer.Feature, s feedbackbot.Sentiment, product bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
-	var p, pi [8]float64
-	k, ki := c.both.LogitsFrom(sums, x, p[:], pi[:])
-	layer.Softmax(p[:len(c.sent.Classes)], k)
+func (c *combiner) apply(sums []float64, x []layer.Feature, z []float64, s feedbackbot.Sentiment, product bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
+	c.both.LogitsFrom(sums, x, z)
+	ns, ni := len(c.sent.Classes), len(c.intent.Classes)
+	var p [8]float64
+	copy(p[:], z[:ns])
+	k, ki := layer.Argmax(p[:ns]), layer.Argmax(z[ns:ns+ni])
+	layer.Softmax(p[:ns], k)
 	lab := feedbackbot.SentimentLabel(c.sent.Classes[k])
 	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) {
 		s = moveTo(s, lab, c.sent.Classes, p[:])

@@ -15,6 +15,8 @@ type Example struct {
 	Text   string                     `json:"text"`
 	Label  feedbackbot.SentimentLabel `json:"label"`
 	Intent feedbackbot.Intent         `json:"intent"`
+	// Themes are the default taxonomy's themes the message is about.
+	Themes []string `json:"themes"`
 }
 
 // TrainingSets are the labelled chat sets (files in analysis/testdata) the
@@ -45,6 +47,11 @@ type LayerOptions struct {
 	// ToNegative: the sentiment layer may only turn a label negative (a complaint
 	// the rules missed), never damp praise to neutral nor lift a label.
 	ToNegative bool `json:"to_negative"`
+	// Themes, when set, trains a theme head for each default theme (an
+	// Independent model) with these options; ThemeThreshold is the probability a
+	// head needs to tag its theme.
+	Themes         *layer.Options `json:"themes,omitempty"`
+	ThemeThreshold float64        `json:"theme_threshold,omitempty"`
 }
 
 // DefaultLayerOptions are the options data/layer.json is trained with, chosen by
@@ -54,13 +61,19 @@ type LayerOptions struct {
 // 0.843 and 0.750; 2^14 without n-grams 0.853; 2^15 with them 0.865, for a file
 // twice the size). Threshold 0: the sentiment layer's most probable class is the
 // label. The penalties are the five-set grid's best (its seven-set re-run: 0.843
-// against the best point's 0.844).
+// against the best point's 0.844). The theme heads' penalties and threshold are
+// the best pooled theme F1 of `go run ./bench train -cv -themes` over the fourteen
+// sets (0.709 at P 0.742, R 0.678; the rules 0.644): of L2 penalties 0.0001 to
+// 0.003 and thresholds 0.25 to 0.5, balanced or not, the points within 0.002 of
+// it, the one of the highest precision.
 var DefaultLayerOptions = LayerOptions{
-	HashBits:  14,
-	CharGrams: 6,
-	Sentiment: layer.Options{L2Dense: 0.01, L2Hash: 0.001, Balanced: true},
-	Intent:    layer.Options{L2Dense: 0.001, L2Hash: 0.001},
-	Threshold: 0,
+	HashBits:       14,
+	CharGrams:      6,
+	Sentiment:      layer.Options{L2Dense: 0.01, L2Hash: 0.001, Balanced: true},
+	Intent:         layer.Options{L2Dense: 0.001, L2Hash: 0.001},
+	Threshold:      0,
+	Themes:         &layer.Options{L2Dense: 0.0003, L2Hash: 0.0003},
+	ThemeThreshold: 0.3,
 }
 
 // sentimentClasses and intentClasses are the layer's classes, in weight-row order.
@@ -122,6 +135,17 @@ func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, er
 			"and hashed stems, fitted on the training chat sets by `go run ./bench train` (do not edit by hand).",
 		Threshold: o.Threshold, Gate: o.Gate, ToNegative: o.ToNegative, Options: o, Rows: sets, Sentiment: ms, Intent: mi,
 	}
+	if o.Themes != nil {
+		var names []string
+		for _, t := range DefaultTaxonomy() {
+			names = append(names, t.Name)
+		}
+		has := func(i, k int) bool { return slices.Contains(rows[i].Themes, names[k]) }
+		if f.Themes, err = layer.TrainIndependent(names, denseNames, o.HashBits, x, has, *o.Themes); err != nil {
+			return nil, fmt.Errorf("theme heads: %w", err)
+		}
+		f.ThemeThreshold = o.ThemeThreshold
+	}
 	b, err := json.Marshal(f)
 	if err != nil {
 		return nil, err
@@ -145,6 +169,37 @@ func (a *Analyzer) LayerFeatures(text string, o LayerOptions) []layer.Feature {
 // LayerFeatureNames are the names of LayerFeatures' dense features, in index order
 // (the hashed ones follow them).
 func LayerFeatureNames() []string { return slices.Clone(denseNames) }
+
+// ThemeCounts are micro counts of the themes tagged against the themes labelled,
+// for measuring themes (the bench, the tests).
+type ThemeCounts struct{ TP, FP, FN int }
+
+// Add counts the themes got against the themes wanted.
+func (c *ThemeCounts) Add(got, want []string) {
+	for _, g := range got {
+		if slices.Contains(want, g) {
+			c.TP++
+		} else {
+			c.FP++
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			c.FN++
+		}
+	}
+}
+
+// Merge adds o's counts.
+func (c *ThemeCounts) Merge(o ThemeCounts) { c.TP, c.FP, c.FN = c.TP+o.TP, c.FP+o.FP, c.FN+o.FN }
+
+// Rates are the precision and recall (0 when nothing was tagged or labelled).
+func (c ThemeCounts) Rates() (precision, recall float64) {
+	return float64(c.TP) / float64(max(1, c.TP+c.FP)), float64(c.TP) / float64(max(1, c.TP+c.FN))
+}
+
+// F1 is the harmonic mean of precision and recall.
+func (c ThemeCounts) F1() float64 { return 2 * float64(c.TP) / float64(max(1, 2*c.TP+c.FP+c.FN)) }
 
 func index(names []string) map[string]int {
 	m := map[string]int{}

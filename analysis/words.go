@@ -25,7 +25,7 @@ type wordCache struct {
 
 	idx   map[string]int32
 	ents  []wordEntry
-	rows  []float64 // each entry's row sum, width floats an entry (none without a layer)
+	rows  []float32 // each entry's row sum, width floats an entry (none without a layer)
 	bytes int       // the entries' strings, counted as if none shared memory
 }
 

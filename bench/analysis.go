@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -252,28 +251,7 @@ type chatFigures struct {
 	byTheme map[string]*themeCount
 }
 
-type themeCount struct{ tp, fp, fn int }
-
-// add counts the themes got against the themes wanted.
-func (c *themeCount) add(got, want []string) {
-	for _, g := range got {
-		if slices.Contains(want, g) {
-			c.tp++
-		} else {
-			c.fp++
-		}
-	}
-	for _, w := range want {
-		if !slices.Contains(got, w) {
-			c.fn++
-		}
-	}
-}
-
-// rates are the precision and recall.
-func (c themeCount) rates() (precision, recall float64) {
-	return float64(c.tp) / float64(max(1, c.tp+c.fp)), float64(c.tp) / float64(max(1, c.tp+c.fn))
-}
+type themeCount = analysis.ThemeCounts
 
 // measureChat scores the analyzer on labelled chat rows; with show it prints each
 // row it gets wrong (sentiment, themes or intent) to stderr.
@@ -301,17 +279,17 @@ func measureChat(a *analysis.Analyzer, chatRows []labelled, show bool) chatFigur
 		for _, t := range tags.Themes {
 			if want[t] {
 				tp++
-				count(t).tp++
+				count(t).TP++
 				delete(want, t)
 			} else {
 				fp++
-				count(t).fp++
+				count(t).FP++
 				extra = append(extra, t)
 			}
 		}
 		fn += len(want)
 		for t := range want {
-			count(t).fn++
+			count(t).FN++
 		}
 		if show && (c.Label != string(tags.Sentiment.Label) || c.Intent != string(tags.Intent) || len(want) > 0 || len(extra) > 0) {
 			var missing []string
@@ -347,7 +325,7 @@ func themeTable(keys []string, figs map[string]chatFigures) error {
 			if sum[t] == nil {
 				sum[t] = &themeCount{}
 			}
-			sum[t].tp, sum[t].fp, sum[t].fn = sum[t].tp+c.tp, sum[t].fp+c.fp, sum[t].fn+c.fn
+			sum[t].Merge(*c)
 		}
 	}
 	names := make([]string, 0, len(sum))
@@ -355,12 +333,18 @@ func themeTable(keys []string, figs map[string]chatFigures) error {
 		names = append(names, t)
 	}
 	sort.Strings(names)
-	rows := [][]string{{"theme (" + strings.Join(keys, ", ") + ")", "labelled", "tagged", "precision / recall"}}
+	rows := [][]string{{"theme (" + strings.Join(keys, ", ") + ")", "labelled", "tagged", "precision / recall", "F1"}}
+	var all themeCount
+	row := func(name string, c themeCount) {
+		p, r := c.Rates()
+		rows = append(rows, []string{name, strconv.Itoa(c.TP + c.FN), strconv.Itoa(c.TP + c.FP), fmt.Sprintf("%.2f / %.2f", p, r), fmt.Sprintf("%.3f", c.F1())})
+	}
 	for _, t := range names {
 		c := sum[t]
-		p, r := c.rates()
-		rows = append(rows, []string{t, strconv.Itoa(c.tp + c.fn), strconv.Itoa(c.tp + c.fp), fmt.Sprintf("%.2f / %.2f", p, r)})
+		row(t, *c)
+		all.Merge(*c)
 	}
+	row("all themes, pooled", all)
 	table(rows)
 	return nil
 }

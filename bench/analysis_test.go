@@ -44,13 +44,13 @@ func TestThemeCounts(t *testing.T) {
 		{Text: "the dashboard takes forever to load", Label: "negative", Intent: "complaint", Themes: []string{"docs"}},
 	}
 	m := measureChat(a, rows, false)
-	if c := m.byTheme["billing"]; c == nil || c.tp != 1 || c.fp != 0 || c.fn != 0 {
+	if c := m.byTheme["billing"]; c == nil || c.TP != 1 || c.FP != 0 || c.FN != 0 {
 		t.Errorf("billing counts = %+v, want one hit", c)
 	}
-	if c := m.byTheme["docs"]; c == nil || c.fn != 1 || c.tp != 0 {
+	if c := m.byTheme["docs"]; c == nil || c.FN != 1 || c.TP != 0 {
 		t.Errorf("docs counts = %+v, want one miss", c)
 	}
-	if c := m.byTheme["performance"]; c == nil || c.fp != 1 {
+	if c := m.byTheme["performance"]; c == nil || c.FP != 1 {
 		t.Errorf("performance counts = %+v, want one false hit", c)
 	}
 	if err := themeTable([]string{"nope"}, map[string]chatFigures{"dev": m}); err == nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
@@ -47,19 +46,19 @@ func runTrain(ctx context.Context, args []string) error {
 	sl2h := fs.Float64("l2-hash", -1, "with -cv: override the sentiment model's default hashed-stem L2 penalty")
 	sbal := fs.String("balanced", "", "with -cv: override the sentiment model's default class balance (true or false)")
 	flips := fs.Bool("flips", false, "with -cv: count the layer's label changes by kind, over the folds")
-	themeModels := fs.Bool("themes", false, "with -cv: cross-validate one logistic model per theme over the layer's features (an experiment: nothing ships) against the analyzer's themes")
+	themeModels := fs.Bool("themes", false, "with -cv: cross-validate the layer's theme heads (precision, recall and F1 of the themes, pooled over the left-out sets) at several thresholds, against the taxonomy's rules alone")
+	themeL2 := fs.String("theme-l2", "", "with -cv -themes: comma-separated dense:hash L2 penalty pairs of the theme heads to compare (default: the shipped options')")
+	themeBal := fs.Bool("theme-balanced", false, "with -cv -themes: weigh each head's present and absent rows alike")
 	fs.Parse(args)
 
 	sets := make([][]analysis.Example, len(trainingSets))
-	rowsBySet := make([][]labelled, len(trainingSets)) // with their themes, for -themes
 	for i, p := range trainingSets {
 		rows, err := readChat(p)
 		if err != nil {
 			return err
 		}
-		rowsBySet[i] = rows
 		for _, r := range rows {
-			sets[i] = append(sets[i], analysis.Example{Text: r.Text, Label: feedbackbot.SentimentLabel(r.Label), Intent: feedbackbot.Intent(r.Intent)})
+			sets[i] = append(sets[i], analysis.Example{Text: r.Text, Label: feedbackbot.SentimentLabel(r.Label), Intent: feedbackbot.Intent(r.Intent), Themes: r.Themes})
 		}
 	}
 	if !*cv {
@@ -83,7 +82,7 @@ func runTrain(ctx context.Context, args []string) error {
 		return searchGrid(ctx, sets)
 	}
 	if *themeModels {
-		return themeCV(ctx, sets, rowsBySet)
+		return themeCV(ctx, sets, *themeL2, *themeBal)
 	}
 	o := analysis.DefaultLayerOptions
 	if *gate != "" {
@@ -183,13 +182,22 @@ func (v variant) String() string {
 
 // withThreshold rewrites a layer file's threshold and gate.
 func withThreshold(b []byte, v variant) []byte {
+	return rewriteLayer(b, map[string]any{"threshold": v.threshold, "gate": v.gate, "to_negative": v.toNeg})
+}
+
+// rewriteLayer sets fields of a layer file's top level and drops others (b as
+// it was if it is not a JSON object).
+func rewriteLayer(b []byte, set map[string]any, drop ...string) []byte {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return b
 	}
-	m["threshold"], _ = json.Marshal(v.threshold)
-	m["gate"], _ = json.Marshal(v.gate)
-	m["to_negative"], _ = json.Marshal(v.toNeg)
+	for k, v := range set {
+		m[k], _ = json.Marshal(v)
+	}
+	for _, k := range drop {
+		delete(m, k)
+	}
 	out, _ := json.Marshal(m)
 	return out
 }
@@ -356,95 +364,75 @@ func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) e
 	return nil
 }
 
-// themeCV is an experiment: leave-one-set-out, one binary logistic regression per
-// default theme over the layer's features (the rules' themes among them), scored
-// against the themes the analyzer gives, with the rules alone and with the layer
-// trained on the same folds. Micro precision, recall and F1 over the folds. rows
-// are sets' rows as read, with their themes.
-func themeCV(ctx context.Context, sets [][]analysis.Example, rows [][]labelled) error {
-	rules, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), nil)
-	if err != nil {
-		return err
+// themeCV cross-validates the layer's theme heads: leave-one-set-out, the layer
+// (heads included) trained on the other sets under each pair of L2 penalties
+// (l2s: "dense:hash,..."; empty: the shipped options'), the left-out set's themes
+// scored at each threshold against its labels, and against the taxonomy's rules
+// alone (the layer without heads). Micro precision, recall and F1, pooled over the
+// folds.
+func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balanced bool) error {
+	base := analysis.DefaultLayerOptions
+	type point struct{ dense, hash float64 }
+	var points []point
+	if l2s == "" {
+		points = append(points, point{base.Themes.L2Dense, base.Themes.L2Hash})
 	}
-	o := analysis.DefaultLayerOptions
-	x := make([][][]layer.Feature, len(rows))
-	for i, set := range rows {
-		for _, r := range set {
-			x[i] = append(x[i], rules.LayerFeatures(r.Text, o))
+	for _, f := range strings.Split(l2s, ",") {
+		if f == "" {
+			continue
 		}
+		var p point
+		if _, err := fmt.Sscanf(f, "%g:%g", &p.dense, &p.hash); err != nil {
+			return fmt.Errorf("-theme-l2 %q: want dense:hash pairs such as 0.001:0.001", f)
+		}
+		points = append(points, p)
 	}
-	var names []string
-	for _, th := range analysis.DefaultTaxonomy() {
-		names = append(names, th.Name)
-	}
-	methods := []string{"rules alone (Analyze)", "rules and layer (AnalyzeMessage, as shipped)", "theme models alone, p >= 0.5",
-		"theme models alone, p >= 0.35", "as shipped, plus the theme models at p >= 0.5", "as shipped, plus the theme models at p >= 0.35"}
-	counts := make([]themeCount, len(methods))
-	union := func(a, b []string) []string {
-		out := slices.Clone(a)
-		for _, t := range b {
-			if !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
-		return out
-	}
-	opt := layer.Options{L2Dense: 0.001, L2Hash: 0.001}
-	for fold := range rows {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b, err := analysis.TrainFold(sets, fold, o)
-		if err != nil {
-			return err
-		}
-		shipped, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), b)
-		if err != nil {
-			return err
-		}
-		var tx [][]layer.Feature
-		var tr []labelled
-		for i := range rows {
-			if i != fold {
-				tx, tr = append(tx, x[i]...), append(tr, rows[i]...)
-			}
-		}
-		models := make([]*layer.Model, len(names))
-		for k, th := range names {
-			y := make([]int, len(tr))
-			for i, r := range tr {
-				if slices.Contains(r.Themes, th) {
-					y[i] = 1
-				}
-			}
-			if models[k], err = layer.Train([]string{"no", "yes"}, analysis.LayerFeatureNames(), o.HashBits, tx, y, opt); err != nil {
+	thresholds := []float64{0.25, 0.3, 0.35, 0.4, 0.45, 0.5}
+	rulesCount := themeCount{}
+	counts := make([][]themeCount, len(points))
+	for pi, pt := range points {
+		counts[pi] = make([]themeCount, len(thresholds))
+		o := base
+		o.Themes = &layer.Options{L2Dense: pt.dense, L2Hash: pt.hash, Balanced: balanced}
+		for fold := range sets {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-		}
-		var p [2]float64
-		for i, r := range rows[fold] {
-			base := rules.Analyze(r.Text).Themes
-			ship := shipped.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes
-			var at50, at35 []string
-			for k, th := range names {
-				models[k].Probs(x[fold][i], p[:])
-				if p[1] >= 0.5 {
-					at50 = append(at50, th)
+			b, err := analysis.TrainFold(sets, fold, o)
+			if err != nil {
+				return err
+			}
+			if pi == 0 {
+				noHeads, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), rewriteLayer(b, nil, "themes", "theme_threshold"))
+				if err != nil {
+					return err
 				}
-				if p[1] >= 0.35 {
-					at35 = append(at35, th)
+				for _, r := range sets[fold] {
+					rulesCount.Add(noHeads.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes, r.Themes)
 				}
 			}
-			for m, got := range [][]string{base, ship, at50, at35, union(ship, at50), union(ship, at35)} {
-				counts[m].add(got, r.Themes)
+			for ti, thr := range thresholds {
+				a, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), rewriteLayer(b, map[string]any{"theme_threshold": thr}))
+				if err != nil {
+					return err
+				}
+				for _, r := range sets[fold] {
+					counts[pi][ti].Add(a.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes, r.Themes)
+				}
 			}
+			fmt.Fprintf(os.Stderr, "L2 %g:%g, fold %d/%d (%s) done\n", pt.dense, pt.hash, fold+1, len(sets), filepath.Base(trainingSets[fold]))
 		}
-		fmt.Fprintf(os.Stderr, "fold %d/%d (%s) done\n", fold+1, len(rows), filepath.Base(trainingSets[fold]))
 	}
 	out := [][]string{{"themes, left-out sets pooled", "precision", "recall", "F1"}}
-	for m, name := range methods {
-		p, r := counts[m].rates()
-		out = append(out, []string{name, fmt.Sprintf("%.3f", p), fmt.Sprintf("%.3f", r), fmt.Sprintf("%.3f", 2*p*r/max(1e-9, p+r))})
+	row := func(name string, c themeCount) {
+		p, r := c.Rates()
+		out = append(out, []string{name, fmt.Sprintf("%.3f", p), fmt.Sprintf("%.3f", r), fmt.Sprintf("%.3f", c.F1())})
+	}
+	row("the taxonomy's rules (the layer without heads)", rulesCount)
+	for pi, pt := range points {
+		for ti, thr := range thresholds {
+			row(fmt.Sprintf("heads, L2 %g:%g, balanced %v, p >= %g", pt.dense, pt.hash, balanced, thr), counts[pi][ti])
+		}
 	}
 	table(out)
 	return nil

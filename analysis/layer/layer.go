@@ -28,6 +28,12 @@ type Model struct {
 	Names []string `json:"dense"`
 	// HashBits: 2^HashBits hashed features follow the dense ones.
 	HashBits int `json:"hash_bits"`
+	// Independent models score each class on its own, present or not (a
+	// multi-label model, as TrainIndependent fits it): a class's logit is the log
+	// odds of its presence, its probability the logistic of that, and the classes'
+	// probabilities do not sum to one. Otherwise the classes exclude each other
+	// (softmax).
+	Independent bool `json:"independent,omitempty"`
 	// W holds one row of Dim() weights per class.
 	W [][]float64 `json:"weights"`
 	// byFeature is W feature by feature (the classes' weights of feature j at
@@ -74,12 +80,25 @@ func (m *Model) Check(names []string, hashBits int) error {
 }
 
 // Probs writes the class probabilities of x into out (len(out) >= len(Classes))
-// and returns the most likely class.
+// and returns the most likely class. An Independent model's probabilities are
+// each class's own (Logistic of its logit).
 func (m *Model) Probs(x []Feature, out []float64) int {
 	best := m.Logits(x, out)
+	if m.Independent {
+		for k, z := range out[:len(m.Classes)] {
+			out[k] = Logistic(z)
+		}
+		return best
+	}
 	Softmax(out[:len(m.Classes)], best)
 	return best
 }
+
+// Logistic is 1 / (1 + e^-z): the probability of log odds z.
+func Logistic(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// LogOdds is the logit of probability p: Logistic's inverse.
+func LogOdds(p float64) float64 { return math.Log(p / (1 - p)) }
 
 // Softmax turns logits into probabilities in place; best is the index of the
 // largest logit (as Logits returns it).
@@ -95,117 +114,155 @@ func Softmax(logits []float64, best int) {
 	}
 }
 
-// Pair scores two models over the same features in one pass. A message's hashed
-// features are scattered over a table of a megabyte or more, so each is a cache
-// miss; with the two models' weights of a feature side by side (a's classes, then
-// b's) each miss serves both. The logits are those of each model's own Logits, bit
-// for bit: every class sums the same products in the same order.
-type Pair struct {
-	ka, kb int
-	w      []float64
+// Stack scores several models over the same features in one pass. A message's
+// hashed features are scattered over a table of megabytes, so each is a cache
+// miss; with the models' weights of a feature side by side (the first model's
+// classes, then the second's, and so on) each miss serves them all. The table
+// holds the weights as float32, half the memory (and cache misses) of float64;
+// sums are float64. The logits are each model's own Logits to float32's precision
+// of each weight (a relative 6e-8): every class sums the same products in the same
+// order.
+type Stack struct {
+	widths []int
+	k      int // the sum of widths
+	w      []float32
 }
 
-// NewPair interleaves the weights of a and b, which must have been checked
-// (Check) and have the same features.
-func NewPair(a, b *Model) (*Pair, error) {
-	if a.byFeature == nil || b.byFeature == nil {
-		return nil, fmt.Errorf("layer: NewPair before Check")
+// NewStack interleaves the weights of models, which must have been checked (Check)
+// and have the same features.
+func NewStack(models ...*Model) (*Stack, error) {
+	if len(models) == 0 {
+		return nil, fmt.Errorf("layer: a stack of no models")
 	}
-	if a.Dim() != b.Dim() {
-		return nil, fmt.Errorf("layer: models of %d and %d features cannot share a pass", a.Dim(), b.Dim())
+	s := &Stack{}
+	for _, m := range models {
+		if m.byFeature == nil {
+			return nil, fmt.Errorf("layer: NewStack before Check")
+		}
+		if m.Dim() != models[0].Dim() {
+			return nil, fmt.Errorf("layer: models of %d and %d features cannot share a pass", models[0].Dim(), m.Dim())
+		}
+		s.widths = append(s.widths, len(m.Classes))
+		s.k += len(m.Classes)
 	}
-	ka, kb := len(a.Classes), len(b.Classes)
-	k := ka + kb
-	w := make([]float64, a.Dim()*k)
-	for j := 0; j < a.Dim(); j++ {
-		copy(w[j*k:], a.byFeature[j*ka:j*ka+ka])
-		copy(w[j*k+ka:], b.byFeature[j*kb:j*kb+kb])
+	d := models[0].Dim()
+	s.w = make([]float32, d*s.k)
+	for j := range d {
+		at := j * s.k
+		for _, m := range models {
+			n := len(m.Classes)
+			for _, w := range m.byFeature[j*n : j*n+n] {
+				s.w[at] = float32(w)
+				at++
+			}
+		}
 	}
-	return &Pair{ka: ka, kb: kb, w: w}, nil
+	return s, nil
 }
 
-// Width is the number of class scores a Pair sums: both models' classes.
-func (p *Pair) Width() int { return p.ka + p.kb }
+// Width is the number of class scores a Stack sums: all its models' classes.
+func (s *Stack) Width() int { return s.k }
 
 // AddRow adds feature j's weights, at value 1, to sums (Width long: the first
-// model's classes, then the second's). A caller that meets the same group of
+// model's classes, then the next's). A caller that meets the same group of
 // features again and again (a word's) sums their rows once and passes the sum to
 // LogitsFrom.
-func (p *Pair) AddRow(sums []float64, j int32) {
-	k := p.ka + p.kb
-	for c, w := range p.w[int(j)*k : int(j)*k+k] {
-		sums[c] += w
+func (s *Stack) AddRow(sums []float64, j int32) {
+	k := s.k
+	for c, w := range s.w[int(j)*k : int(j)*k+k] {
+		sums[c] += float64(w)
 	}
 }
 
-// Row is feature j's weights (Width long: the first model's classes, then the
-// second's), for reading only.
-func (p *Pair) Row(j int32) []float64 {
-	k := p.ka + p.kb
-	return p.w[int(j)*k : int(j)*k+k : int(j)*k+k]
+// Row is feature j's weights (Width long, in AddRow's order), for reading only.
+func (s *Stack) Row(j int32) []float32 {
+	k := s.k
+	return s.w[int(j)*k : int(j)*k+k : int(j)*k+k]
 }
 
-// Logits writes each model's class scores of x into outA and outB (as long as
-// each model's classes at least) and returns each one's most likely class.
-func (p *Pair) Logits(x []Feature, outA, outB []float64) (int, int) {
-	return p.LogitsFrom(nil, x, outA, outB)
+// Logits writes every model's class scores of x into out (Width long: the first
+// model's, then the next's).
+func (s *Stack) Logits(x []Feature, out []float64) {
+	s.LogitsFrom(nil, x, out)
 }
 
 // LogitsFrom is Logits with sums (Width long, from AddRow; nil for none) added:
 // the class scores of x and of the features whose rows they hold.
-func (p *Pair) LogitsFrom(sums []float64, x []Feature, outA, outB []float64) (int, int) {
-	if p.ka == 3 && p.kb == 7 {
-		return p.logits37(sums, x, outA, outB)
+func (s *Stack) LogitsFrom(sums []float64, x []Feature, out []float64) {
+	switch s.k {
+	case 10:
+		s.logits10(sums, x, out)
+		return
+	case 23:
+		s.logits23(sums, x, out)
+		return
 	}
-	k := p.ka + p.kb
-	outA, outB = outA[:p.ka], outB[:p.kb]
-	clear(outA)
-	clear(outB)
+	k := s.k
+	out = out[:k]
 	if sums != nil {
-		copy(outA, sums[:p.ka])
-		copy(outB, sums[p.ka:k])
+		copy(out, sums[:k])
+	} else {
+		clear(out)
 	}
 	for _, f := range x {
-		ws := p.w[int(f.Index)*k : int(f.Index)*k+k]
-		for c, w := range ws[:p.ka] {
-			outA[c] += w * f.Value
-		}
-		for c, w := range ws[p.ka:] {
-			outB[c] += w * f.Value
+		ws := s.w[int(f.Index)*k : int(f.Index)*k+k]
+		for c, w := range ws {
+			out[c] += float64(w) * f.Value
 		}
 	}
-	return argmax(outA), argmax(outB)
 }
 
-// logits37 is LogitsFrom for the shipped shape (3 sentiment classes, 7 intents)
-// with the ten sums in registers: the same products added in the same order.
-func (p *Pair) logits37(sums []float64, x []Feature, outA, outB []float64) (int, int) {
+// logits10 is LogitsFrom for ten classes in all (the shipped sentiment and intent
+// models without theme heads) with the ten sums in registers: the same products
+// added in the same order.
+func (s *Stack) logits10(sums []float64, x []Feature, out []float64) {
 	var a0, a1, a2, b0, b1, b2, b3, b4, b5, b6 float64
 	if sums != nil {
 		s := sums[:10:10]
 		a0, a1, a2, b0, b1, b2, b3, b4, b5, b6 = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]
 	}
-	w := p.w
+	w := s.w
 	for _, f := range x {
 		i := int(f.Index) * 10
 		ws := w[i : i+10 : i+10]
 		v := f.Value
-		a0 += ws[0] * v
-		a1 += ws[1] * v
-		a2 += ws[2] * v
-		b0 += ws[3] * v
-		b1 += ws[4] * v
-		b2 += ws[5] * v
-		b3 += ws[6] * v
-		b4 += ws[7] * v
-		b5 += ws[8] * v
-		b6 += ws[9] * v
+		a0 += float64(ws[0]) * v
+		a1 += float64(ws[1]) * v
+		a2 += float64(ws[2]) * v
+		b0 += float64(ws[3]) * v
+		b1 += float64(ws[4]) * v
+		b2 += float64(ws[5]) * v
+		b3 += float64(ws[6]) * v
+		b4 += float64(ws[7]) * v
+		b5 += float64(ws[8]) * v
+		b6 += float64(ws[9]) * v
 	}
-	outA, outB = outA[:3], outB[:7]
-	outA[0], outA[1], outA[2] = a0, a1, a2
-	outB[0], outB[1], outB[2], outB[3], outB[4], outB[5], outB[6] = b0, b1, b2, b3, b4, b5, b6
-	return argmax(outA), argmax(outB)
+	out = out[:10:10]
+	out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8], out[9] = a0, a1, a2, b0, b1, b2, b3, b4, b5, b6
 }
+
+// logits23 is LogitsFrom for 23 classes in all (the shipped models with the theme
+// heads of the default taxonomy's thirteen themes), on fixed-size arrays so the
+// loop runs without bounds checks: the same products added in the same order.
+func (s *Stack) logits23(sums []float64, x []Feature, out []float64) {
+	o := (*[23]float64)(out)
+	if sums != nil {
+		*o = *(*[23]float64)(sums)
+	} else {
+		*o = [23]float64{}
+	}
+	w := s.w
+	for _, f := range x {
+		ws := (*[23]float32)(w[int(f.Index)*23:])
+		v := f.Value
+		for c := range ws {
+			o[c] += float64(ws[c]) * v
+		}
+	}
+}
+
+// Argmax is the index of the largest value, the first of equals.
+func Argmax(v []float64) int { return argmax(v) }
 
 // argmax is the index of the largest value, the first of equals.
 func argmax(v []float64) int {
@@ -261,12 +318,13 @@ func (m *Model) Round() {
 // MarshalJSON writes the weights with the data file's precision.
 func (m *Model) MarshalJSON() ([]byte, error) {
 	type plain struct {
-		Classes  []string          `json:"classes"`
-		Names    []string          `json:"dense"`
-		HashBits int               `json:"hash_bits"`
-		W        []json.RawMessage `json:"weights"`
+		Classes     []string          `json:"classes"`
+		Names       []string          `json:"dense"`
+		HashBits    int               `json:"hash_bits"`
+		Independent bool              `json:"independent,omitempty"`
+		W           []json.RawMessage `json:"weights"`
 	}
-	p := plain{Classes: m.Classes, Names: m.Names, HashBits: m.HashBits}
+	p := plain{Classes: m.Classes, Names: m.Names, HashBits: m.HashBits, Independent: m.Independent}
 	for _, row := range m.W {
 		b := []byte{'['}
 		for i, w := range row {

@@ -120,32 +120,105 @@ func randomModel(t *testing.T, r *rand.Rand, k int, names []string, hashBits int
 	return m
 }
 
-// TestPairIsEachModel: a pair's logits are each model's own, bit for bit, for the
-// shipped shape (3 and 7 classes, its own loop) and another.
-func TestPairIsEachModel(t *testing.T) {
+// TestStackIsEachModel: a stack's logits are each model's own, to float32's
+// precision of each weight, for the shape without theme heads (3 and 7 classes,
+// its own loop), the shape with them (23, its own loop) and others.
+func TestStackIsEachModel(t *testing.T) {
 	names := []string{"bias", "a", "b"}
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, shape := range [][2]int{{3, 7}, {2, 4}} {
-		a, b := randomModel(t, r, shape[0], names, 6), randomModel(t, r, shape[1], names, 6)
-		p, err := NewPair(a, b)
+	for _, shape := range [][]int{{3, 7}, {2, 4}, {3, 7, 13}, {5}} {
+		var ms []*Model
+		for _, k := range shape {
+			ms = append(ms, randomModel(t, r, k, names, 6))
+		}
+		s, err := NewStack(ms...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for range 200 {
 			var x []Feature
 			for range r.IntN(40) {
-				x = append(x, Feature{Index: int32(r.IntN(a.Dim())), Value: r.Float64()*2 - 1})
+				x = append(x, Feature{Index: int32(r.IntN(ms[0].Dim())), Value: r.Float64()*2 - 1})
 			}
-			wantA, wantB := make([]float64, shape[0]), make([]float64, shape[1])
-			ka, kb := a.Logits(x, wantA), b.Logits(x, wantB)
-			gotA, gotB := make([]float64, 8), make([]float64, 8)
-			ga, gb := p.Logits(x, gotA, gotB)
-			if ga != ka || gb != kb || !reflect.DeepEqual(gotA[:shape[0]], wantA) || !reflect.DeepEqual(gotB[:shape[1]], wantB) {
-				t.Fatalf("shape %v: pair %d %v / %d %v, models %d %v / %d %v", shape, ga, gotA, gb, gotB, ka, wantA, kb, wantB)
+			var want, bound []float64
+			for _, m := range ms {
+				out := make([]float64, len(m.Classes))
+				m.Logits(x, out)
+				want = append(want, out...)
+				for c := range m.Classes {
+					b := 0.0
+					for _, f := range x {
+						b += math.Abs(m.W[c][f.Index] * f.Value)
+					}
+					bound = append(bound, b)
+				}
+			}
+			got := make([]float64, s.Width())
+			s.Logits(x, got)
+			for c := range want {
+				// each weight within 2^-24 of its own value, each product summed alike
+				if math.Abs(got[c]-want[c]) > 0x1p-24*bound[c]+1e-12 {
+					t.Fatalf("shape %v: class %d: stack %v, models %v", shape, c, got[c], want[c])
+				}
 			}
 		}
 	}
-	if _, err := NewPair(randomModel(t, r, 3, names, 6), randomModel(t, r, 7, names, 5)); err == nil {
-		t.Error("NewPair accepts models of different features")
+	if _, err := NewStack(randomModel(t, r, 3, names, 6), randomModel(t, r, 7, names, 5)); err == nil {
+		t.Error("NewStack accepts models of different features")
+	}
+	if _, err := NewStack(); err == nil {
+		t.Error("NewStack accepts no models")
+	}
+}
+
+// TestTrainIndependent: each label is learned on its own, from the rows that carry
+// it, whatever the other labels do; the file keeps the model independent.
+func TestTrainIndependent(t *testing.T) {
+	names := []string{"bias", "x", "y"}
+	r := rand.New(rand.NewPCG(3, 4))
+	var x [][]Feature
+	var labels [][2]bool
+	for range 400 {
+		a, b := r.IntN(2) == 1, r.IntN(2) == 1
+		row := []Feature{{Index: 0, Value: 1}}
+		if a {
+			row = append(row, Feature{Index: 1, Value: 1})
+		}
+		if b {
+			row = append(row, Feature{Index: 2, Value: 1})
+		}
+		x = append(x, row)
+		labels = append(labels, [2]bool{a, a && b}) // "x" is x; "both" needs x and y
+	}
+	m, err := TrainIndependent([]string{"x", "both"}, names, 0, x, func(i, k int) bool { return labels[i][k] }, Options{L2Dense: 0.001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := make([]float64, 2)
+	for _, tc := range []struct {
+		row      []Feature
+		x, both  bool
+		describe string
+	}{
+		{[]Feature{{0, 1}}, false, false, "neither"},
+		{[]Feature{{0, 1}, {1, 1}}, true, false, "x alone"},
+		{[]Feature{{0, 1}, {2, 1}}, false, false, "y alone"},
+		{[]Feature{{0, 1}, {1, 1}, {2, 1}}, true, true, "x and y"},
+	} {
+		m.Probs(tc.row, p)
+		if (p[0] >= 0.5) != tc.x || (p[1] >= 0.5) != tc.both {
+			t.Errorf("%s: probabilities %v, want x %v both %v", tc.describe, p, tc.x, tc.both)
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Model
+	if err := json.Unmarshal(b, &back); err != nil || !back.Independent {
+		t.Fatalf("read back: independent %v, err %v", back.Independent, err)
+	}
+	if _, err := TrainIndependent([]string{"x"}, names, 0, nil, func(int, int) bool { return false }, Options{}); err == nil {
+		t.Error("TrainIndependent accepts no rows")
 	}
 }

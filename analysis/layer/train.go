@@ -118,6 +118,86 @@ func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Opti
 	return m, m.Check(names, hashBits)
 }
 
+// TrainIndependent fits an Independent model: for each of labels, a binary
+// logistic regression over the same rows, whose class row holds the log odds of
+// the label: mean (weighted) log loss plus the L2 penalties, minimised by L-BFGS
+// from zero weights. has reports whether row i carries label k. Balanced weighs a
+// label's present and absent rows to count alike. Deterministic as Train is.
+func TrainIndependent(labels, names []string, hashBits int, x [][]Feature, has func(i, k int) bool, o Options) (*Model, error) {
+	if len(x) == 0 {
+		return nil, errors.New("layer: no rows")
+	}
+	m := &Model{Classes: labels, Names: names, HashBits: hashBits, Independent: true}
+	d, nd, n := m.Dim(), len(names), float64(len(x))
+	y := make([]bool, len(x))
+	for k := range labels {
+		pos := 0.0
+		for i := range x {
+			y[i] = has(i, k)
+			if y[i] {
+				pos++
+			}
+		}
+		wPos, wNeg := 1.0, 1.0
+		if o.Balanced && pos > 0 && pos < n {
+			wPos, wNeg = n/(2*pos), n/(2*(n-pos))
+		}
+		grad := func(g, w []float64) float64 {
+			clear(g)
+			loss := 0.0
+			for i, row := range x {
+				z := 0.0
+				for _, f := range row {
+					z += w[f.Index] * f.Value
+				}
+				// the log loss, -log p(present) = log(1 + e^-z) for a present label
+				// and log(1 + e^z) for an absent one
+				wt, target := wNeg/n, 0.0
+				if y[i] {
+					wt, target = wPos/n, 1
+				}
+				loss += wt * softplus(z*(1-2*target))
+				if g == nil {
+					continue
+				}
+				r := wt * (Logistic(z) - target)
+				for _, f := range row {
+					g[f.Index] += r * f.Value
+				}
+			}
+			for j, wj := range w {
+				if j == 0 || wj == 0 {
+					continue
+				}
+				l := o.L2Hash
+				if j < nd {
+					l = o.L2Dense
+				}
+				loss += 0.5 * l * wj * wj
+				if g != nil {
+					g[j] += l * wj
+				}
+			}
+			return loss
+		}
+		iter := o.MaxIter
+		if iter == 0 {
+			iter = 500
+		}
+		m.W = append(m.W, lbfgs(grad, d, iter))
+	}
+	m.Round()
+	return m, m.Check(names, hashBits)
+}
+
+// softplus is log(1 + e^z), computed without overflow.
+func softplus(z float64) float64 {
+	if z > 0 {
+		return z + math.Log1p(math.Exp(-z))
+	}
+	return math.Log1p(math.Exp(z))
+}
+
 // lbfgs minimises a smooth convex function f (f(g, w) returns the value at w and,
 // when g is not nil, writes the gradient into g) from w = 0 by limited-memory BFGS
 // with a backtracking (Armijo) line search. It is written here rather than taken

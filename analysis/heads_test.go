@@ -1,0 +1,108 @@
+package analysis
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// TestThemeHeads: the shipped layer's theme heads decide the default taxonomy's
+// themes; a theme a team edits (or adds) is decided by its own rules, exactly as
+// without heads, while the themes it keeps as the default defines them still get
+// their heads.
+func TestThemeHeads(t *testing.T) {
+	shipped := newA(t)
+	if shipped.heads == nil {
+		t.Fatal("the shipped layer has no theme heads")
+	}
+	for i, col := range shipped.heads {
+		if col < 0 {
+			t.Errorf("default theme %s has no head", shipped.names[i])
+		}
+	}
+	raw := withoutHeads(t, layerJSON)
+	edited := DefaultTaxonomy()
+	bi := slices.IndexFunc(edited, func(th Theme) bool { return th.Name == "billing" })
+	edited[bi].Keywords = append(slices.Clone(edited[bi].Keywords), "quota")
+	edited = append(edited, Theme{Name: "mobile", Keywords: []string{"android", "ios", "iphone"}})
+	teamA, err := New(edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulesA, err := NewWithLayer(edited, raw) // the same layer without heads: the rules decide every theme
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rulesA.heads != nil {
+		t.Fatal("a layer without heads gives heads")
+	}
+	differ := 0
+	for _, p := range layerSets {
+		for _, r := range readExamples(t, p) {
+			m := &feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}
+			base, team, rules := shipped.AnalyzeMessage(m).Themes, teamA.AnalyzeMessage(m).Themes, rulesA.AnalyzeMessage(m).Themes
+			for _, name := range []string{"billing", "mobile"} {
+				if slices.Contains(team, name) != slices.Contains(rules, name) {
+					t.Fatalf("%q: edited theme %s is %v with heads, %v by its rules", r.Text, name, team, rules)
+				}
+			}
+			for _, th := range DefaultTaxonomy() {
+				if th.Name != "billing" && slices.Contains(team, th.Name) != slices.Contains(base, th.Name) {
+					t.Fatalf("%q: kept theme %s: %v in the team's taxonomy, %v in the default", r.Text, th.Name, team, base)
+				}
+			}
+			if !slices.Equal(base, rules) {
+				differ++
+			}
+		}
+	}
+	if differ == 0 {
+		t.Error("the heads never change a theme on the training sets")
+	}
+	if ro := shipped.RulesOnly(); ro.heads != nil {
+		t.Error("a rules-only analyzer keeps the heads")
+	}
+	t.Logf("the heads change the themes of %d training rows", differ)
+}
+
+// TestThemeHeadsRefused: a layer file with malformed theme heads does not load.
+func TestThemeHeadsRefused(t *testing.T) {
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(layerJSON, &f); err != nil {
+		t.Fatal(err)
+	}
+	var heads map[string]json.RawMessage
+	if err := json.Unmarshal(f["themes"], &heads); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]func(f, heads map[string]json.RawMessage){
+		"threshold 0":     func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("0") },
+		"threshold 1":     func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("1") },
+		"not independent": func(_, h map[string]json.RawMessage) { delete(h, "independent") },
+		"unknown theme": func(_, h map[string]json.RawMessage) {
+			var classes []string
+			json.Unmarshal(h["classes"], &classes)
+			classes[0] = "mobile"
+			h["classes"], _ = json.Marshal(classes)
+		},
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			ff, hh := map[string]json.RawMessage{}, map[string]json.RawMessage{}
+			for k, v := range f {
+				ff[k] = v
+			}
+			for k, v := range heads {
+				hh[k] = v
+			}
+			mutate(ff, hh)
+			ff["themes"], _ = json.Marshal(hh)
+			b, _ := json.Marshal(ff)
+			if _, err := NewWithLayer(DefaultTaxonomy(), b); err == nil {
+				t.Error("loads")
+			}
+		})
+	}
+}
