@@ -50,9 +50,11 @@ type layerFile struct {
 
 // combiner applies a loaded layer file.
 type combiner struct {
-	sent, intent *layer.Model
-	heads        *layer.Model // nil: none
-	both         *layer.Stack // sent, intent and the heads, scored in one pass
+	// the models' classes: the weights themselves are only in both, so the
+	// models' float64 copies are not kept once it is built
+	sentClasses, intentClasses []string
+	headNames                  []string     // the theme heads' themes (none: no heads)
+	both                       *layer.Stack // sentiment, intent and the heads, scored in one pass
 	threshold    float64
 	headLogit    float64 // the log odds a head needs (ThemeThreshold's)
 	gate, toNeg  bool
@@ -61,14 +63,11 @@ type combiner struct {
 }
 
 // headsAt is the column of the stack's logits where the theme heads begin.
-func (c *combiner) headsAt() int { return len(c.sent.Classes) + len(c.intent.Classes) }
+func (c *combiner) headsAt() int { return len(c.sentClasses) + len(c.intentClasses) }
 
 // head is the column of the stack's logits of theme name's head, or -1.
 func (c *combiner) head(name string) int {
-	if c.heads == nil {
-		return -1
-	}
-	if k := slices.Index(c.heads.Classes, name); k >= 0 {
+	if k := slices.Index(c.headNames, name); k >= 0 {
 		return c.headsAt() + k
 	}
 	return -1
@@ -96,7 +95,7 @@ func loadLayer(data []byte) (*combiner, error) {
 		}
 	}
 	models := []*layer.Model{f.Sentiment, f.Intent}
-	c := &combiner{sent: f.Sentiment, intent: f.Intent, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}
+	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}
 	if f.Themes != nil {
 		if err := f.Themes.Check(denseNames, f.Sentiment.HashBits); err != nil {
 			return nil, err
@@ -112,7 +111,7 @@ func loadLayer(data []byte) (*combiner, error) {
 				return nil, fmt.Errorf("layer: theme head %q is not a default theme", name)
 			}
 		}
-		c.heads, c.headLogit = f.Themes, layer.LogOdds(f.ThemeThreshold)
+		c.headNames, c.headLogit = f.Themes.Classes, layer.LogOdds(f.ThemeThreshold)
 		models = append(models, f.Themes)
 	}
 	both, err := layer.NewStack(models...)
@@ -408,16 +407,16 @@ func (c *combiner) wordSums23(sums []float64, wc *wordCache, ix []int32, mask ui
 // and emotions that contradict the new label are dropped.
 func (c *combiner) apply(sums []float64, x []layer.Feature, z []float64, s feedbackbot.Sentiment, product bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
 	c.both.LogitsFrom(sums, x, z)
-	ns, ni := len(c.sent.Classes), len(c.intent.Classes)
+	ns, ni := len(c.sentClasses), len(c.intentClasses)
 	var p [8]float64
 	copy(p[:], z[:ns])
 	k, ki := layer.Argmax(p[:ns]), layer.Argmax(z[ns:ns+ni])
 	layer.Softmax(p[:ns], k)
-	lab := feedbackbot.SentimentLabel(c.sent.Classes[k])
+	lab := feedbackbot.SentimentLabel(c.sentClasses[k])
 	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) {
-		s = moveTo(s, lab, c.sent.Classes, p[:])
+		s = moveTo(s, lab, c.sentClasses, p[:])
 	}
-	return s, feedbackbot.Intent(c.intent.Classes[ki])
+	return s, feedbackbot.Intent(c.intentClasses[ki])
 }
 
 func moveTo(s feedbackbot.Sentiment, lab feedbackbot.SentimentLabel, classes []string, p []float64) feedbackbot.Sentiment {
