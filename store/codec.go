@@ -72,6 +72,32 @@ func DecodeCounters(data []byte, into map[string]int64) error {
 	return d.end(d.counters(into))
 }
 
+// DecodeCountersOf is DecodeCounters keeping only the counters named (the others
+// are read, checked and dropped without a string or a map entry each): for a
+// reader that wants two counters of a record of dozens.
+func DecodeCountersOf(data []byte, names []string, into map[string]int64) error {
+	d := decoder{data: data}
+	if err := d.top(); err != nil {
+		return err
+	}
+	if ok, err := d.structStart("an object of counters"); !ok {
+		return d.end(err)
+	}
+	return d.end(d.members(func(key []byte) error {
+		n, err := d.count()
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if string(key) == name {
+				into[name] = n
+				break
+			}
+		}
+		return nil
+	}))
+}
+
 // DecodeString decodes a JSON string into dst as json.Unmarshal would (null leaves
 // dst alone).
 func DecodeString(data []byte, dst *string) error {

@@ -3,9 +3,11 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +96,30 @@ func checkDecode(t *testing.T, data []byte) {
 	}
 	if wantErr == nil && len(wantC)+len(gotC) > 0 && !reflect.DeepEqual(gotC, wantC) {
 		t.Fatalf("DecodeCounters(%q): got %v, want %v", data, gotC, wantC)
+	}
+	// DecodeCountersOf: the same errors, and the named counters alone (every other
+	// key of encoding/json's, and one that is not there)
+	names := []string{"not-there"}
+	for i, k := range slices.Sorted(maps.Keys(wantC)) {
+		if i%2 == 0 {
+			names = append(names, k)
+		}
+	}
+	gotOf := map[string]int64{}
+	gotErr = DecodeCountersOf(data, names, gotOf)
+	if (wantErr == nil) != (gotErr == nil) {
+		t.Fatalf("DecodeCountersOf(%q): error %v, encoding/json: %v", data, gotErr, wantErr)
+	}
+	if wantErr == nil {
+		wantOf := map[string]int64{}
+		for _, k := range names {
+			if n, ok := wantC[k]; ok {
+				wantOf[k] = n
+			}
+		}
+		if !maps.Equal(gotOf, wantOf) {
+			t.Fatalf("DecodeCountersOf(%q, %q): got %v, want %v", data, names, gotOf, wantOf)
+		}
 	}
 
 	var wantS, gotS string
@@ -446,6 +472,36 @@ func BenchmarkDecodeCounters(b *testing.B) {
 	benchAgainstJSON(b, 0,
 		func() error { m := map[string]int64{}; return json.Unmarshal(data, &m) },
 		func() error { m := map[string]int64{}; return DecodeCounters(data, m) })
+}
+
+// BenchmarkDecodeCountersOf: two counters of a record of 200 (an hour's rollup
+// names each account and channel), against decoding it whole and picking them.
+func BenchmarkDecodeCountersOf(b *testing.B) {
+	c := map[string]int64{}
+	for i := range 200 {
+		c[fmt.Sprintf("account|acct-%03d|customer", i)] = int64(i)
+	}
+	c["customer"], c["score_milli"] = 371, -1200
+	data := mustMarshal(b, c)
+	names := []string{"customer", "score_milli"}
+	b.Run("whole", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			m := map[string]int64{}
+			if err := DecodeCounters(data, m); err != nil || m["customer"] != 371 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("named", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			m := map[string]int64{}
+			if err := DecodeCountersOf(data, names, m); err != nil || m["customer"] != 371 || len(m) != 2 {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func TestAccountCounters(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -474,10 +475,6 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 		start = start.Add(feedbackbot.RollupBucket)
 	}
 	out := []feedbackbot.Rollup{}
-	var all map[string]int64 // with counters named: each hour decoded whole, then picked from
-	if len(counters) > 0 {
-		all = map[string]int64{}
-	}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bWS).Bucket([]byte(workspace))
 		if b == nil {
@@ -489,20 +486,12 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 			if !at.Before(to) {
 				break
 			}
-			if all == nil {
-				r := feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: make(map[string]int64, len(v)/24)}
-				if err := store.DecodeCounters(v, r.Counts); err != nil {
-					return fmt.Errorf("decode rollup %s %s: %w", workspace, at.Format(time.RFC3339), err)
-				}
-				out = append(out, r)
-				continue
-			}
-			clear(all)
-			if err := store.DecodeCounters(v, all); err != nil {
+			counts, err := decodePicked(v, counters, len(v)/24)
+			if err != nil {
 				return fmt.Errorf("decode rollup %s %s: %w", workspace, at.Format(time.RFC3339), err)
 			}
-			if picked := pick(all, counters); picked != nil {
-				out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: picked})
+			if counts != nil {
+				out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: counts})
 			}
 		}
 		return nil
@@ -610,8 +599,8 @@ func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error
 	return out, nil
 }
 
-// AccountDays implements store.Derived: a cursor over the account's days (each decoded
-// whole, then the named counters picked from it).
+// AccountDays implements store.Derived: a cursor over the account's days, each
+// decoded whole or, when counters are named, for those alone.
 func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
 	start := store.DayStart(from)
 	if start.Before(from) {
@@ -631,17 +620,13 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 			if !at.Before(to) {
 				break
 			}
-			r := feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: make(map[string]int64, 8)}
-			if err := store.DecodeCounters(v, r.Counts); err != nil {
+			counts, err := decodePicked(v, counters, 8)
+			if err != nil {
 				return fmt.Errorf("decode account day %s %s %s: %w", workspace, account, at.Format(time.DateOnly), err)
 			}
-			if len(counters) > 0 {
-				r.Counts = pick(r.Counts, counters)
-				if r.Counts == nil {
-					continue
-				}
+			if counts != nil {
+				out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: counts})
 			}
-			out = append(out, r)
 		}
 		return nil
 	})
@@ -732,16 +717,21 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 	return res, err
 }
 
-// pick returns the named counters of all that are non-zero, nil when none is.
-func pick(all map[string]int64, counters []string) map[string]int64 {
-	var picked map[string]int64
-	for _, name := range counters {
-		if n := all[name]; n != 0 {
-			if picked == nil {
-				picked = make(map[string]int64, len(counters))
-			}
-			picked[name] = n
-		}
+// decodePicked decodes a record of counters (size: the map's expected size): all
+// of them when none is named; otherwise the named ones that are not zero, nil when
+// none is (the others are skipped, not decoded into the map).
+func decodePicked(v []byte, counters []string, size int) (map[string]int64, error) {
+	if len(counters) == 0 {
+		all := make(map[string]int64, size)
+		return all, store.DecodeCounters(v, all)
 	}
-	return picked
+	picked := make(map[string]int64, len(counters))
+	if err := store.DecodeCountersOf(v, counters, picked); err != nil {
+		return nil, err
+	}
+	maps.DeleteFunc(picked, func(_ string, n int64) bool { return n == 0 })
+	if len(picked) == 0 {
+		return nil, nil
+	}
+	return picked, nil
 }
