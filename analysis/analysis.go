@@ -289,6 +289,19 @@ func (a *Analyzer) analyzeWith(sc *scratch, s string, customer, chat bool) feedb
 	return tags
 }
 
+// RuleThemes lists the taxonomy's themes that its rules alone decide on chat
+// although the layer has theme heads: the themes a team edited or added (a head
+// knows only the default taxonomy's theme). None without heads.
+func (a *Analyzer) RuleThemes() []string {
+	var out []string
+	for i, col := range a.heads {
+		if col < 0 {
+			out = append(out, a.names[i])
+		}
+	}
+	return out
+}
+
 // headThemes are the message's themes, in taxonomy order, with the layer's theme
 // heads deciding the themes that have one (z holds the layer's logits) and the
 // rules (matched) the others.

@@ -31,6 +31,12 @@ func TestThemeHeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := teamA.RuleThemes(); !slices.Equal(got, []string{"billing", "mobile"}) {
+		t.Errorf("RuleThemes = %q, want the edited billing and the added mobile", got)
+	}
+	if got := shipped.RuleThemes(); len(got) != 0 {
+		t.Errorf("the default taxonomy's RuleThemes = %q, want none", got)
+	}
 	rulesA, err := NewWithLayer(edited, raw) // the same layer without heads: the rules decide every theme
 	if err != nil {
 		t.Fatal(err)

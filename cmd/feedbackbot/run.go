@@ -65,6 +65,9 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		ln.Close()
 		return err
 	}
+	if rt := a.RuleThemes(); len(rt) > 0 {
+		log.Info("themes decided by their rules alone: edited or added in analysis.themes (the learned theme heads know the default taxonomy's themes only)", "themes", rt)
+	}
 	s := &server{cfg: cfg, st: st, stats: new(bot.WorkerStats), capture: new(bot.CaptureStats), registry: prometheus.NewRegistry(), mux: http.NewServeMux(),
 		posts:      prometheus.NewCounter(prometheus.CounterOpts{Namespace: "feedbackbot", Name: "posts_total", Help: "Digests, alerts and updates posted to chat."}),
 		postErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "feedbackbot", Name: "post_errors_total", Help: "Posts that failed after the adapter's retries."})}
