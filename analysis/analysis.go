@@ -135,20 +135,17 @@ func build(t Taxonomy, l *loadedLayer) (*Analyzer, error) {
 	for _, d := range themes.Default() {
 		defaults[d.Name] = d
 	}
-	for _, th := range t {
+	if comb != nil && len(comb.headNames) > 0 {
+		a.heads = make([]int, len(t))
+	}
+	for i, th := range t {
 		a.names = append(a.names, th.Name)
-		col := -1
-		if d, ok := defaults[th.Name]; ok && comb != nil && sameTheme(th, d) {
-			col = comb.head(th.Name)
+		if a.heads == nil {
+			continue
 		}
-		if col >= 0 && a.heads == nil {
-			a.heads = make([]int, len(t))
-			for i := range a.heads {
-				a.heads[i] = -1
-			}
-		}
-		if a.heads != nil {
-			a.heads[len(a.names)-1] = col
+		a.heads[i] = -1
+		if d, ok := defaults[th.Name]; ok && sameTheme(th, d) {
+			a.heads[i] = comb.head(th.Name)
 		}
 	}
 	if comb != nil {

@@ -34,6 +34,10 @@ func TestThemeHeads(t *testing.T) {
 	if got := teamA.RuleThemes(); !slices.Equal(got, []string{"billing", "mobile"}) {
 		t.Errorf("RuleThemes = %q, want the edited billing and the added mobile", got)
 	}
+	allEdited := Taxonomy{{Name: "billing", Keywords: []string{"invoice"}}, {Name: "mobile", Keywords: []string{"ios"}}}
+	if b, err := New(allEdited); err != nil || !slices.Equal(b.RuleThemes(), []string{"billing", "mobile"}) {
+		t.Errorf("a taxonomy of edited themes alone: RuleThemes %q, %v", b.RuleThemes(), err)
+	}
 	if got := shipped.RuleThemes(); len(got) != 0 {
 		t.Errorf("the default taxonomy's RuleThemes = %q, want none", got)
 	}
