@@ -124,12 +124,11 @@ func build(t Taxonomy, l *loadedLayer) (*Analyzer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("taxonomy: %w", err)
 	}
-	raw, err := json.Marshal(t)
+	th, err := taxonomyHash(t)
 	if err != nil {
-		return nil, fmt.Errorf("taxonomy: %w", err)
+		return nil, err
 	}
-	sum := sha256.Sum256(raw)
-	base := EngineVersion + "+" + hex.EncodeToString(sum[:4])
+	base := EngineVersion + "+" + th
 	a := &Analyzer{sent: s, themes: m, comb: comb, base: base, version: base + "-rules"}
 	defaults := map[string]Theme{}
 	for _, d := range themes.Default() {
@@ -214,7 +213,8 @@ func (a *Analyzer) RulesOnly() *Analyzer {
 }
 
 // AnalyzeMessage tags a chat message: the rules, then the combination layer fitted
-// on support chat (sentiment class and intent). Only customer messages can need a
+// on support chat (sentiment class, intent, and the theme heads of the themes the
+// taxonomy keeps as the default defines them). Only customer messages can need a
 // reply.
 func (a *Analyzer) AnalyzeMessage(m *feedbackbot.Message) feedbackbot.Tags {
 	return a.analyze(m.Text, m.Role == feedbackbot.RoleCustomer || m.Role == "", true)
@@ -284,6 +284,16 @@ func (a *Analyzer) analyzeWith(sc *scratch, s string, customer, chat bool) feedb
 	}
 	tags.NeedsReply = customer && needsReply(intent, sc.low)
 	return tags
+}
+
+// taxonomyHash identifies a taxonomy: the first bytes of its JSON's SHA-256, in hex.
+func taxonomyHash(t Taxonomy) (string, error) {
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return "", fmt.Errorf("taxonomy: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:4]), nil
 }
 
 // RuleThemes lists the taxonomy's themes that its rules alone decide on chat

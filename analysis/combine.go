@@ -46,6 +46,10 @@ type layerFile struct {
 	// needs.
 	Themes         *layer.Model `json:"themes,omitempty"`
 	ThemeThreshold float64      `json:"theme_threshold,omitempty"`
+	// ThemesTaxonomy is the taxonomyHash of the default taxonomy the heads learned
+	// alongside: a head decides a theme the team keeps as the default defines it,
+	// so the default must be the one it was trained with.
+	ThemesTaxonomy string `json:"themes_taxonomy,omitempty"`
 }
 
 // combiner applies a loaded layer file.
@@ -55,11 +59,11 @@ type combiner struct {
 	sentClasses, intentClasses []string
 	headNames                  []string     // the theme heads' themes (none: no heads)
 	both                       *layer.Stack // sentiment, intent and the heads, scored in one pass
-	threshold    float64
-	headLogit    float64 // the log odds a head needs (ThemeThreshold's)
-	gate, toNeg  bool
-	hashBits     int
-	charGrams    int
+	threshold                  float64
+	headLogit                  float64 // the log odds a head needs (ThemeThreshold's)
+	gate, toNeg                bool
+	hashBits                   int
+	charGrams                  int
 }
 
 // headsAt is the column of the stack's logits where the theme heads begin.
@@ -102,6 +106,13 @@ func loadLayer(data []byte) (*combiner, error) {
 		}
 		if !f.Themes.Independent {
 			return nil, fmt.Errorf("layer: the theme heads are not an independent model")
+		}
+		want, err := taxonomyHash(themes.Default())
+		if err != nil {
+			return nil, err
+		}
+		if f.ThemesTaxonomy != want {
+			return nil, fmt.Errorf("layer: the theme heads were trained with another default taxonomy (%q; this build's is %q): retrain with `go run ./bench train`", f.ThemesTaxonomy, want)
 		}
 		if f.ThemeThreshold <= 0 || f.ThemeThreshold >= 1 {
 			return nil, fmt.Errorf("layer: theme threshold %v is not a probability in (0, 1)", f.ThemeThreshold)

@@ -125,6 +125,7 @@ func TestLayerCrossValidation(t *testing.T) {
 	// with the rules alone (the same layer without heads)
 	var mu sync.Mutex
 	var heads, ruled ThemeCounts
+	merged := 0 // folds whose counts are in heads and ruled
 	// The folds are independent: side by side they take half the time on two cores
 	// (the trainings are most of this package's time).
 	t.Run("folds", func(t *testing.T) {
@@ -154,6 +155,7 @@ func TestLayerCrossValidation(t *testing.T) {
 				mu.Lock()
 				heads.Merge(h)
 				ruled.Merge(r)
+				merged++
 				mu.Unlock()
 				t.Logf("%s: layer macro-F1 %.3f intent %.3f themes F1 %.3f (rules' %.3f); rules alone %.3f, %.3f", layerSets[fold], f1, intent, h.F1(), r.F1(), rf1, rintent)
 				if f1 < floors[fold].f1 || intent < floors[fold].intent {
@@ -162,6 +164,10 @@ func TestLayerCrossValidation(t *testing.T) {
 			})
 		}
 	})
+	if merged < len(sets) {
+		t.Logf("no pooled theme figures: they need every fold, %d of %d ran", merged, len(sets))
+		return
+	}
 	t.Logf("themes, left-out sets pooled: heads F1 %.3f, rules %.3f", heads.F1(), ruled.F1())
 	if heads.F1() < 0.70 || heads.F1() < ruled.F1()+0.05 {
 		t.Errorf("theme heads: pooled F1 %.3f, rules %.3f: want at least 0.70 and 0.05 above the rules (measured 0.709 and 0.644)", heads.F1(), ruled.F1())

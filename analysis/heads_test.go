@@ -3,6 +3,7 @@ package analysis
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -58,7 +59,13 @@ func TestThemeHeads(t *testing.T) {
 					t.Fatalf("%q: edited theme %s is %v with heads, %v by its rules", r.Text, name, team, rules)
 				}
 			}
+			// the kept themes' heads read the rules' themes among their features,
+			// so they are the default's wherever the edited billing rules match as
+			// the default's do: where the added keyword is absent
 			for _, th := range DefaultTaxonomy() {
+				if strings.Contains(strings.ToLower(r.Text), "quota") {
+					break
+				}
 				if th.Name != "billing" && slices.Contains(team, th.Name) != slices.Contains(base, th.Name) {
 					t.Fatalf("%q: kept theme %s: %v in the team's taxonomy, %v in the default", r.Text, th.Name, team, base)
 				}
@@ -91,6 +98,10 @@ func TestThemeHeadsRefused(t *testing.T) {
 		"threshold 0":     func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("0") },
 		"threshold 1":     func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("1") },
 		"not independent": func(_, h map[string]json.RawMessage) { delete(h, "independent") },
+		// trained alongside another default taxonomy (or a file from before the
+		// record): its heads would decide themes whose definition moved
+		"another default taxonomy": func(f, _ map[string]json.RawMessage) { f["themes_taxonomy"] = json.RawMessage(`"00000000"`) },
+		"no taxonomy record":       func(f, _ map[string]json.RawMessage) { delete(f, "themes_taxonomy") },
 		"unknown theme": func(_, h map[string]json.RawMessage) {
 			var classes []string
 			json.Unmarshal(h["classes"], &classes)

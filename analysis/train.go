@@ -145,6 +145,9 @@ func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, er
 			return nil, fmt.Errorf("theme heads: %w", err)
 		}
 		f.ThemeThreshold = o.ThemeThreshold
+		if f.ThemesTaxonomy, err = taxonomyHash(DefaultTaxonomy()); err != nil {
+			return nil, err
+		}
 	}
 	b, err := json.Marshal(f)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
@@ -381,9 +382,13 @@ func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balance
 		if f == "" {
 			continue
 		}
+		d, h, ok := strings.Cut(f, ":")
 		var p point
-		if _, err := fmt.Sscanf(f, "%g:%g", &p.dense, &p.hash); err != nil {
-			return fmt.Errorf("-theme-l2 %q: want dense:hash pairs such as 0.001:0.001", f)
+		var errD, errH error
+		p.dense, errD = strconv.ParseFloat(d, 64)
+		p.hash, errH = strconv.ParseFloat(h, 64)
+		if !ok || errD != nil || errH != nil || p.dense < 0 || p.hash < 0 {
+			return fmt.Errorf("-theme-l2 %q: want dense:hash pairs of penalties such as 0.001:0.001", f)
 		}
 		points = append(points, p)
 	}

@@ -74,7 +74,8 @@ func DecodeCounters(data []byte, into map[string]int64) error {
 
 // DecodeCountersOf is DecodeCounters keeping only the counters named (the others
 // are read, checked and dropped without a string or a map entry each): for a
-// reader that wants two counters of a record of dozens.
+// reader that wants two counters of a record of dozens. With no names it keeps
+// nothing (DecodeCounters keeps all).
 func DecodeCountersOf(data []byte, names []string, into map[string]int64) error {
 	d := decoder{data: data}
 	if err := d.top(); err != nil {

@@ -448,7 +448,8 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 	}
 	j := &jsonReader{r: bufio.NewReaderSize(io.LimitReader(r, opts.MaxFileBytes), 64<<10)}
 	feed := &valueFeed{}
-	dec := json.NewDecoder(feed)
+	newDecoder := func() *json.Decoder { return json.NewDecoder(feed) }
+	dec := newDecoder()
 	broken := func(what string, err error) error {
 		var big *tooLarge
 		switch {
@@ -539,7 +540,7 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 					// so it alone is skipped and the list goes on; the decoder keeps a
 					// syntax error for good, so the next message gets a new one.
 					invalid(i, m.ID, fmt.Errorf("not valid JSON: %v", err))
-					dec = json.NewDecoder(feed)
+					dec = newDecoder()
 					break
 				}
 				ev, reason, err := convertExport(hdr, m, opts, accounts)

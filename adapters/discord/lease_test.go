@@ -477,8 +477,15 @@ func TestLeaseBrokenGatewayHandsOver(t *testing.T) {
 	c.fake.Drop()
 	took := b.waitReady(t, 1, 10*time.Second)
 	t.Logf("the standby was READY %v after the holder lost its gateway (ttl %v)", took.Sub(dropped).Round(time.Millisecond), testTTL)
-	if !strings.Contains(a.logs.String(), "giving the lease up") {
-		t.Errorf("the holder did not say it gave the lease up:\n%s", a.logs)
+	// It gives the lease up after a TTL of failed reconnects; on a loaded machine
+	// (go test ./... runs packages side by side) a renewal may miss its deadline
+	// first, which closes the gateway and frees the lease just the same.
+	switch logs := a.logs.String(); {
+	case strings.Contains(logs, "giving the lease up"):
+	case strings.Contains(logs, "could not be renewed before its deadline"):
+		t.Logf("the holder lost the lease at a renewal's deadline before it gave it up")
+	default:
+		t.Errorf("the holder neither gave the lease up nor lost it at its deadline:\n%s", logs)
 	}
 	time.Sleep(2 * testTTL) // a's time out of the election passes: it stands by
 	if open, maxOpen := c.fake.Connections(); open != 1 || maxOpen != 1 {

@@ -1,8 +1,10 @@
-// Package layer is a multinomial logistic regression over sparse features: the
-// data-fitted combination layer that reads the rule engine's outputs (and hashed
-// word stems) and picks a class. Train is deterministic (the same rows and options
-// give the same weights, bit for bit, on one platform); a Model is immutable once
-// built and safe for concurrent use.
+// Package layer is logistic regression over sparse features: the data-fitted
+// combination layer that reads the rule engine's outputs (and hashed word stems)
+// and picks a class (a multinomial Model, Train) or says which labels apply (an
+// Independent Model, TrainIndependent); a Stack scores several models in one pass.
+// Training is deterministic (the same rows and options give the same weights, bit
+// for bit, on one platform); a Model is immutable once built and safe for
+// concurrent use.
 package layer
 
 import (

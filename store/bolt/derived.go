@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -475,6 +474,7 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 		start = start.Add(feedbackbot.RollupBucket)
 	}
 	out := []feedbackbot.Rollup{}
+	pick := newPicker(counters)
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bWS).Bucket([]byte(workspace))
 		if b == nil {
@@ -486,7 +486,7 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 			if !at.Before(to) {
 				break
 			}
-			counts, err := decodePicked(v, counters, len(v)/24)
+			counts, err := pick.decode(v, len(v)/24)
 			if err != nil {
 				return fmt.Errorf("decode rollup %s %s: %w", workspace, at.Format(time.RFC3339), err)
 			}
@@ -609,6 +609,7 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 	acct := store.AccountKey(account)
 	prefix := append([]byte(acct), 0)
 	out := []feedbackbot.Rollup{}
+	pick := newPicker(counters)
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bWS).Bucket([]byte(workspace))
 		if b == nil {
@@ -620,7 +621,7 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 			if !at.Before(to) {
 				break
 			}
-			counts, err := decodePicked(v, counters, 8)
+			counts, err := pick.decode(v, 8)
 			if err != nil {
 				return fmt.Errorf("decode account day %s %s %s: %w", workspace, account, at.Format(time.DateOnly), err)
 			}
@@ -717,21 +718,36 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 	return res, err
 }
 
-// decodePicked decodes a record of counters (size: the map's expected size): all
-// of them when none is named; otherwise the named ones that are not zero, nil when
-// none is (the others are skipped, not decoded into the map).
-func decodePicked(v []byte, counters []string, size int) (map[string]int64, error) {
-	if len(counters) == 0 {
+// picker decodes records of counters: all of them when none is named; otherwise
+// the named ones that are not zero, nil when none is (the others are skipped, not
+// decoded into a map). A record without any of them costs no allocation.
+type picker struct {
+	counters []string
+	scratch  map[string]int64
+}
+
+func newPicker(counters []string) *picker {
+	return &picker{counters: counters, scratch: make(map[string]int64, len(counters))}
+}
+
+// decode decodes v; size is the map's expected size when all are kept.
+func (p *picker) decode(v []byte, size int) (map[string]int64, error) {
+	if len(p.counters) == 0 {
 		all := make(map[string]int64, size)
 		return all, store.DecodeCounters(v, all)
 	}
-	picked := make(map[string]int64, len(counters))
-	if err := store.DecodeCountersOf(v, counters, picked); err != nil {
+	clear(p.scratch)
+	if err := store.DecodeCountersOf(v, p.counters, p.scratch); err != nil {
 		return nil, err
 	}
-	maps.DeleteFunc(picked, func(_ string, n int64) bool { return n == 0 })
-	if len(picked) == 0 {
-		return nil, nil
+	var picked map[string]int64
+	for name, n := range p.scratch {
+		if n != 0 {
+			if picked == nil {
+				picked = make(map[string]int64, len(p.counters))
+			}
+			picked[name] = n
+		}
 	}
 	return picked, nil
 }
