@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -395,6 +396,18 @@ func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balance
 	thresholds := []float64{0.25, 0.3, 0.35, 0.4, 0.45, 0.5}
 	rulesCount := themeCount{}
 	counts := make([][]themeCount, len(points))
+	// each theme's counts, the first point's heads at the shipped threshold and the
+	// rules
+	var names []string
+	for _, t := range analysis.DefaultTaxonomy() {
+		names = append(names, t.Name)
+	}
+	headsBy, rulesBy := make([]themeCount, len(names)), make([]themeCount, len(names))
+	addBy := func(by []themeCount, got, want []string) {
+		for k, name := range names {
+			by[k].Add(only(got, name), only(want, name))
+		}
+	}
 	for pi, pt := range points {
 		counts[pi] = make([]themeCount, len(thresholds))
 		o := base
@@ -413,7 +426,9 @@ func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balance
 					return err
 				}
 				for _, r := range sets[fold] {
-					rulesCount.Add(noHeads.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes, r.Themes)
+					got := noHeads.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes
+					rulesCount.Add(got, r.Themes)
+					addBy(rulesBy, got, r.Themes)
 				}
 			}
 			for ti, thr := range thresholds {
@@ -422,7 +437,11 @@ func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balance
 					return err
 				}
 				for _, r := range sets[fold] {
-					counts[pi][ti].Add(a.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes, r.Themes)
+					got := a.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes
+					counts[pi][ti].Add(got, r.Themes)
+					if pi == 0 && thr == base.ThemeThreshold {
+						addBy(headsBy, got, r.Themes)
+					}
 				}
 			}
 			fmt.Fprintf(os.Stderr, "L2 %g:%g, fold %d/%d (%s) done\n", pt.dense, pt.hash, fold+1, len(sets), filepath.Base(trainingSets[fold]))
@@ -440,5 +459,22 @@ func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balance
 		}
 	}
 	table(out)
+	fmt.Println()
+	by := [][]string{{fmt.Sprintf("theme, left-out sets pooled (heads: L2 %g:%g, p >= %g)", points[0].dense, points[0].hash, base.ThemeThreshold), "labelled", "rules P / R / F1", "heads P / R / F1"}}
+	for k, name := range names {
+		rp, rr := rulesBy[k].Rates()
+		hp, hr := headsBy[k].Rates()
+		by = append(by, []string{name, strconv.Itoa(rulesBy[k].TP + rulesBy[k].FN),
+			fmt.Sprintf("%.2f / %.2f / %.3f", rp, rr, rulesBy[k].F1()), fmt.Sprintf("%.2f / %.2f / %.3f", hp, hr, headsBy[k].F1())})
+	}
+	table(by)
+	return nil
+}
+
+// only is [name] when themes holds it, else none.
+func only(themes []string, name string) []string {
+	if slices.Contains(themes, name) {
+		return []string{name}
+	}
 	return nil
 }
