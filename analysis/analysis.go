@@ -129,22 +129,15 @@ func build(t Taxonomy, l *loadedLayer) (*Analyzer, error) {
 		return nil, err
 	}
 	base := EngineVersion + "+" + th
-	a := &Analyzer{sent: s, themes: m, comb: comb, base: base, version: base + "-rules"}
-	defaults := map[string]Theme{}
-	for _, d := range themes.Default() {
-		defaults[d.Name] = d
-	}
+	a := &Analyzer{sent: s, themes: m, comb: comb, names: t.Names(), base: base, version: base + "-rules"}
 	if comb != nil && len(comb.headNames) > 0 {
+		defaults := themes.Default()
 		a.heads = make([]int, len(t))
-	}
-	for i, th := range t {
-		a.names = append(a.names, th.Name)
-		if a.heads == nil {
-			continue
-		}
-		a.heads[i] = -1
-		if d, ok := defaults[th.Name]; ok && sameTheme(th, d) {
-			a.heads[i] = comb.head(th.Name)
+		for i, th := range t {
+			a.heads[i] = -1
+			if d := slices.IndexFunc(defaults, func(d Theme) bool { return d.Name == th.Name }); d >= 0 && sameTheme(th, defaults[d]) {
+				a.heads[i] = comb.head(th.Name)
+			}
 		}
 	}
 	if comb != nil {

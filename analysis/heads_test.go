@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -111,13 +112,7 @@ func TestThemeHeadsRefused(t *testing.T) {
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
-			ff, hh := map[string]json.RawMessage{}, map[string]json.RawMessage{}
-			for k, v := range f {
-				ff[k] = v
-			}
-			for k, v := range heads {
-				hh[k] = v
-			}
+			ff, hh := maps.Clone(f), maps.Clone(heads)
 			mutate(ff, hh)
 			ff["themes"], _ = json.Marshal(hh)
 			b, _ := json.Marshal(ff)

@@ -136,10 +136,7 @@ func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, er
 		Threshold: o.Threshold, Gate: o.Gate, ToNegative: o.ToNegative, Options: o, Rows: sets, Sentiment: ms, Intent: mi,
 	}
 	if o.Themes != nil {
-		var names []string
-		for _, t := range DefaultTaxonomy() {
-			names = append(names, t.Name)
-		}
+		names := DefaultTaxonomy().Names()
 		has := func(i, k int) bool { return slices.Contains(rows[i].Themes, names[k]) }
 		if f.Themes, err = layer.TrainIndependent(names, denseNames, o.HashBits, x, has, *o.Themes); err != nil {
 			return nil, fmt.Errorf("theme heads: %w", err)

@@ -398,10 +398,7 @@ func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balance
 	counts := make([][]themeCount, len(points))
 	// each theme's counts, the first point's heads at the shipped threshold and the
 	// rules
-	var names []string
-	for _, t := range analysis.DefaultTaxonomy() {
-		names = append(names, t.Name)
-	}
+	names := analysis.DefaultTaxonomy().Names()
 	headsBy, rulesBy := make([]themeCount, len(names)), make([]themeCount, len(names))
 	addBy := func(by []themeCount, got, want []string) {
 		for k, name := range names {

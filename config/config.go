@@ -665,11 +665,4 @@ func (c *Config) Taxonomy() analysis.Taxonomy {
 }
 
 // ThemeNames lists the names of Taxonomy's themes, in its order.
-func (c *Config) ThemeNames() []string {
-	t := c.Taxonomy()
-	names := make([]string, len(t))
-	for i, th := range t {
-		names[i] = th.Name
-	}
-	return names
-}
+func (c *Config) ThemeNames() []string { return c.Taxonomy().Names() }

@@ -72,6 +72,11 @@ type badFile struct{ err error }
 func (b badFile) Error() string { return b.err.Error() }
 func (b badFile) Unwrap() error { return b.err }
 
+// skipFile is the badFile of the file named name (a path or a base name).
+func skipFile(name, format string, args ...any) error {
+	return badFile{feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s: %s (the file was skipped)", name, fmt.Sprintf(format, args...))}
+}
+
 // The parts of DiscordChatExporter's JSON format that feedbackbot reads.
 type dceHeader struct {
 	Guild struct {
@@ -199,9 +204,7 @@ func exportFiles(path string) ([]string, error) {
 // importFile streams one file. With a nil sink it only checks. A problem of the
 // file itself is a badFile.
 func importFile(ctx context.Context, path string, opts ImportOptions, sink Sink, sum *ImportSummary) error {
-	skip := func(format string, args ...any) error {
-		return badFile{feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s: %s (the file was skipped)", path, fmt.Sprintf(format, args...))}
-	}
+	skip := func(format string, args ...any) error { return skipFile(path, format, args...) }
 	fh, err := os.Open(path)
 	if err != nil {
 		return skip("%v", err)
@@ -443,9 +446,7 @@ func noEOF(err error) error {
 // and counted in sum.
 func importReader(ctx context.Context, path string, r io.Reader, opts ImportOptions, sink Sink, sum *ImportSummary) error {
 	name := filepath.Base(path)
-	bad := func(format string, args ...any) error {
-		return badFile{feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s: %s (the file was skipped)", name, fmt.Sprintf(format, args...))}
-	}
+	bad := func(format string, args ...any) error { return skipFile(name, format, args...) }
 	j := &jsonReader{r: bufio.NewReaderSize(io.LimitReader(r, opts.MaxFileBytes), 64<<10)}
 	feed := &valueFeed{}
 	newDecoder := func() *json.Decoder { return json.NewDecoder(feed) }

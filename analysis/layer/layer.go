@@ -125,9 +125,8 @@ func Softmax(logits []float64, best int) {
 // of each weight (a relative 6e-8): every class sums the same products in the same
 // order.
 type Stack struct {
-	widths []int
-	k      int // the sum of widths
-	w      []float32
+	k int // the models' classes in all
+	w []float32
 }
 
 // NewStack interleaves the weights of models, which must have been checked (Check)
@@ -144,7 +143,6 @@ func NewStack(models ...*Model) (*Stack, error) {
 		if m.Dim() != models[0].Dim() {
 			return nil, fmt.Errorf("layer: models of %d and %d features cannot share a pass", models[0].Dim(), m.Dim())
 		}
-		s.widths = append(s.widths, len(m.Classes))
 		s.k += len(m.Classes)
 	}
 	d := models[0].Dim()
@@ -264,10 +262,7 @@ func (s *Stack) logits23(sums []float64, x []Feature, out []float64) {
 }
 
 // Argmax is the index of the largest value, the first of equals.
-func Argmax(v []float64) int { return argmax(v) }
-
-// argmax is the index of the largest value, the first of equals.
-func argmax(v []float64) int {
+func Argmax(v []float64) int {
 	best, top := 0, math.Inf(-1)
 	for k, z := range v {
 		if z > top {
@@ -293,7 +288,7 @@ func (m *Model) Logits(x []Feature, out []float64) int {
 			out[k] += w * f.Value
 		}
 	}
-	return argmax(out)
+	return Argmax(out)
 }
 
 // digits is the precision weights are written with: enough to classify exactly as

@@ -18,6 +18,26 @@ type Options struct {
 	MaxIter int
 }
 
+// penalty is the L2 penalty on weight j of a model with nd dense features: none on
+// the bias (feature 0), L2Dense on the other dense ones, L2Hash on the hashed.
+func (o Options) penalty(j, nd int) float64 {
+	switch {
+	case j == 0:
+		return 0
+	case j < nd:
+		return o.L2Dense
+	}
+	return o.L2Hash
+}
+
+// iters is the L-BFGS iteration bound: MaxIter, 500 when it is 0.
+func (o Options) iters() int {
+	if o.MaxIter == 0 {
+		return 500
+	}
+	return o.MaxIter
+}
+
 // Train fits a model to the rows x (sparse features built with names and hashBits)
 // with labels y (indices into classes): mean (weighted) cross-entropy plus the L2
 // penalties, minimised by L-BFGS from zero weights. It is deterministic: it uses no
@@ -43,15 +63,6 @@ func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Opti
 		}
 	}
 	nd := len(names)
-	penalty := func(j int) float64 {
-		switch {
-		case j == 0:
-			return 0
-		case j < nd:
-			return o.L2Dense
-		}
-		return o.L2Hash
-	}
 	n := float64(len(y))
 	z := make([]float64, k)
 	grad := func(g, w []float64) float64 {
@@ -97,7 +108,7 @@ func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Opti
 				if wj == 0 {
 					continue
 				}
-				l := penalty(j)
+				l := o.penalty(j, nd)
 				loss += 0.5 * l * wj * wj
 				if g != nil {
 					g[c*d+j] += l * wj
@@ -106,11 +117,7 @@ func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Opti
 		}
 		return loss
 	}
-	iter := o.MaxIter
-	if iter == 0 {
-		iter = 500
-	}
-	w := lbfgs(grad, k*d, iter)
+	w := lbfgs(grad, k*d, o.iters())
 	for c := range k {
 		m.W = append(m.W, append([]float64(nil), w[c*d:(c+1)*d]...))
 	}
@@ -166,13 +173,10 @@ func TrainIndependent(labels, names []string, hashBits int, x [][]Feature, has f
 				}
 			}
 			for j, wj := range w {
-				if j == 0 || wj == 0 {
+				if wj == 0 {
 					continue
 				}
-				l := o.L2Hash
-				if j < nd {
-					l = o.L2Dense
-				}
+				l := o.penalty(j, nd)
 				loss += 0.5 * l * wj * wj
 				if g != nil {
 					g[j] += l * wj
@@ -180,11 +184,7 @@ func TrainIndependent(labels, names []string, hashBits int, x [][]Feature, has f
 			}
 			return loss
 		}
-		iter := o.MaxIter
-		if iter == 0 {
-			iter = 500
-		}
-		m.W = append(m.W, lbfgs(grad, d, iter))
+		m.W = append(m.W, lbfgs(grad, d, o.iters()))
 	}
 	m.Round()
 	return m, m.Check(names, hashBits)

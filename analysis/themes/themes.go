@@ -34,6 +34,15 @@ type Theme struct {
 // Taxonomy is an ordered list of themes.
 type Taxonomy []Theme
 
+// Names lists the themes' names, in order.
+func (t Taxonomy) Names() []string {
+	names := make([]string, len(t))
+	for i, th := range t {
+		names[i] = th.Name
+	}
+	return names
+}
+
 // Validate reports every problem at once.
 func (t Taxonomy) Validate() []error {
 	var errs []error
