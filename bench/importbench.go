@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
 
 // importTexts are the shapes of generated customer and staff messages; %s and %d
@@ -83,10 +85,10 @@ func runImportBench(ctx context.Context, args []string) error {
 		return fmt.Errorf("build feedbackbot: %w", err)
 	}
 	asOf := benchExportStart.AddDate(0, 0, *days).Format(time.RFC3339)
-	rows := [][]string{{"store", "messages", "import + analysis: median (each run)", "messages/s", "import peak RSS (anon)", "digest 7d then", "its RSS (anon)", "risk then", "its RSS (anon)", "runs"}}
+	rows := [][]string{{"store", "messages", "import + analysis: median (each run)", "messages/s", "import peak RSS (anon)", "digest 7d then", "its RSS (anon)", "risk then", "its RSS (anon)", "file", "runs"}}
 	out := map[string]any{"messages": *n, "daily_files": files}
 	for _, kind := range strings.Split(*kinds, ",") {
-		var secs, rss, anon, dsecs, drss, danon, rsecs, rrss, ranon []float64
+		var secs, rss, anon, dsecs, drss, danon, rsecs, rrss, ranon, files []float64
 		for run := range *runs {
 			settle(ctx, fmt.Sprintf("the %s import", kind), *settleFor)
 			r, err := importRun(ctx, bin, zipPath, kind, *redisURL, tmp, run, asOf)
@@ -96,12 +98,18 @@ func runImportBench(ctx context.Context, args []string) error {
 			secs, rss, anon = append(secs, r.importSec), append(rss, r.importRSS), append(anon, r.importAnon)
 			dsecs, drss, danon = append(dsecs, r.digestSec), append(drss, r.digestRSS), append(danon, r.digestAnon)
 			rsecs, rrss, ranon = append(rsecs, r.riskSec), append(rrss, r.riskRSS), append(ranon, r.riskAnon)
+			files = append(files, r.fileBytes)
 		}
 		out[kind+"_seconds"], out[kind+"_messages_per_sec"], out[kind+"_peak_rss_mib"] = median(secs), float64(*n)/median(secs), median(rss)
 		out[kind+"_seconds_each_run"] = secs
 		out[kind+"_anon_rss_mib"] = median(anon)
 		out[kind+"_digest_seconds"], out[kind+"_digest_rss_mib"], out[kind+"_digest_anon_rss_mib"] = median(dsecs), median(drss), median(danon)
 		out[kind+"_risk_seconds"], out[kind+"_risk_rss_mib"], out[kind+"_risk_anon_rss_mib"] = median(rsecs), median(rrss), median(ranon)
+		file := "–"
+		if size := median(files); size > 0 {
+			out[kind+"_file_bytes"] = size
+			file = fmt.Sprintf("%.0f MB (%.0f bytes a message)", size/1e6, size/float64(*n))
+		}
 		each := make([]string, len(secs))
 		for i, x := range secs {
 			each[i] = fmt.Sprintf("%.1f", x)
@@ -109,7 +117,7 @@ func runImportBench(ctx context.Context, args []string) error {
 		rows = append(rows, []string{kind, strconv.Itoa(*n), fmt.Sprintf("%.1f s (%s)", median(secs), strings.Join(each, ", ")),
 			fmt.Sprintf("%.0f", float64(*n)/median(secs)), mib(median(rss), median(anon)),
 			fmt.Sprintf("%.2f s", median(dsecs)), mib(median(drss), median(danon)),
-			fmt.Sprintf("%.2f s", median(rsecs)), mib(median(rrss), median(ranon)), strconv.Itoa(len(secs))})
+			fmt.Sprintf("%.2f s", median(rsecs)), mib(median(rrss), median(ranon)), file, strconv.Itoa(len(secs))})
 	}
 	table(rows)
 	printJSON(out)
@@ -118,11 +126,13 @@ func runImportBench(ctx context.Context, args []string) error {
 
 // importFigures are one import run's measurements: wall seconds and peak RSS (MiB)
 // of the import, then of a digest and a risk assessment over what it stored (whole
-// processes, opening the store included).
+// processes, opening the store included), and the embedded store's file size after
+// the import (0 on Redis: bench digest measures its memory a message).
 type importFigures struct {
 	importSec, importRSS, importAnon float64
 	digestSec, digestRSS, digestAnon float64
 	riskSec, riskRSS, riskAnon       float64
+	fileBytes                        float64
 }
 
 // importRun runs one import into a fresh store, then a digest and a risk
@@ -164,6 +174,13 @@ func importRun(ctx context.Context, bin, zipPath, kind, redisURL, tmp string, ru
 	var err error
 	if f.importSec, f.importRSS, f.importAnon, err = timed("import", "--config", cfg, "--slack-export", zipPath, "--team", "THOME"); err != nil {
 		return f, err
+	}
+	if kind != "redis" {
+		st, err := os.Stat(filepath.Join(dir, boltstore.FileName))
+		if err != nil {
+			return f, fmt.Errorf("the embedded store's file after the import: %w", err)
+		}
+		f.fileBytes = float64(st.Size())
 	}
 	if f.digestSec, f.digestRSS, f.digestAnon, err = timed("digest", "--config", cfg, "--as-of", asOf, "--json"); err != nil {
 		return f, err

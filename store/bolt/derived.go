@@ -323,6 +323,7 @@ func index(b *bbolt.Bucket, rs rollups, rec *record) error {
 		if err != nil {
 			return err
 		}
+		sub.FillPercent = fillAppend
 		if err := sub.Put(tk, nil); err != nil {
 			return err
 		}

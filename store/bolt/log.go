@@ -36,7 +36,50 @@ var (
 	kGone    = []byte("gone")
 
 	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts, bAuthor, bAuthKeys, bLogKeys, bAcctDay}
+
+	// appendOnly are the buckets whose new keys come after all the others: the log and
+	// its consumer state by sequence, the time index and the rollup hours by time (and so
+	// is every per-account and per-channel time index). byRun are those whose new keys
+	// come at the end of one of many runs: messages, their revisions and log entries by
+	// message key (a channel's ids grow in time), account days by account then day.
+	appendOnly = [][]byte{bLog, bPend, bTime, bRoll}
+	byRun      = [][]byte{bLatest, bMsg, bLogKeys, bAcctDay}
 )
+
+// How full bbolt packs a page it splits (its default is half), by how new keys
+// arrive (see packInOrder).
+const (
+	fillAppend = 0.95
+	fillRun    = 0.7
+)
+
+// packInOrder sets how full a write transaction packs the pages it splits in the
+// in-order buckets of one workspace (bbolt keeps a transaction's bucket objects, so
+// it holds for the rest of the transaction). A page split half full at the end of an
+// append-only bucket is never written again, so bbolt's default left the log and the
+// time indexes half empty and every commit wrote twice the pages their data needed;
+// they are packed full. Where keys arrive at the ends of many runs, one a channel or
+// an account, a page split full next to another run is split again by that run's next
+// key, leaving a sliver (live traffic, a key a channel per transaction, left those
+// buckets a third full packed at 0.95): they are packed part way. Only the notable
+// indexes, ordered by how extreme a message is within its hour, take keys anywhere,
+// and keep the default.
+func packInOrder(b *bbolt.Bucket) *bbolt.Bucket {
+	if b == nil || !b.Tx().Writable() {
+		return b
+	}
+	for _, set := range []struct {
+		names [][]byte
+		fill  float64
+	}{{appendOnly, fillAppend}, {byRun, fillRun}} {
+		for _, name := range set.names {
+			if sub := b.Bucket(name); sub != nil {
+				sub.FillPercent = set.fill
+			}
+		}
+	}
+	return b
+}
 
 // Latest-revision markers in the capture dedupe index.
 const (
@@ -57,7 +100,7 @@ const (
 func workspace(tx *bbolt.Tx, ws string, create bool) (*bbolt.Bucket, error) {
 	root := tx.Bucket(bWS)
 	if b := root.Bucket([]byte(ws)); b != nil || !create {
-		return b, nil
+		return packInOrder(b), nil
 	}
 	b, err := root.CreateBucket([]byte(ws))
 	if err != nil {
@@ -68,7 +111,7 @@ func workspace(tx *bbolt.Tx, ws string, create bool) (*bbolt.Bucket, error) {
 			return nil, fmt.Errorf("create workspace bucket: %w", err)
 		}
 	}
-	return b, nil
+	return packInOrder(b), nil
 }
 
 func u64(v uint64) []byte {

@@ -57,6 +57,7 @@ func indexLogEntry(b *bbolt.Bucket, key []byte, author string, put bool, seq uin
 	if err != nil {
 		return err
 	}
+	ak.FillPercent = fillRun
 	return ak.Put(key, nil)
 }
 
