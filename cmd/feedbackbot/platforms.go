@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -107,6 +108,9 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stderr, "Importing into the %s\n", where)
+	if m.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
+	}
 	// Analyse while importing, with the configured number of workers, so that the
 	// import ends with everything analysed (digests and risk see it at once) and the
 	// two overlap instead of taking turns.
@@ -144,6 +148,13 @@ func (e importProblems) Error() string {
 // 200, 10 s at 1,000; Redis, go run ./bench rediscost -workload import: 184,774
 // instructions a message at 1,000, 178,602 at 2,000).
 const importBatch = 2000
+
+// importGCPercent is the Go collector's target during an import (unless GOGC is
+// set): it allocates fast and briefly, and at the default of 100 the collector took
+// a tenth of the process's CPU, competing on a small machine with the one goroutine
+// that writes the embedded store (a 200,000-message import: see the README's
+// Throughput).
+const importGCPercent = 400
 
 // analysisRun is a set of analysis workers started for one command.
 type analysisRun struct {

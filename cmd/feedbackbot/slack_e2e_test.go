@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,8 +138,14 @@ func TestImportSlackExport(t *testing.T) {
 	os.WriteFile(p, buf.Bytes(), 0o600)
 	env := map[string]string{"FEEDBACKBOT_DATA": dir}
 	m, out, errb := testMain(env)
+	// The import raises the collector's target while it runs (importGCPercent) and
+	// puts back whatever the process had.
+	defer debug.SetGCPercent(debug.SetGCPercent(77))
 	if err := m.Run(context.Background(), []string{"import", "--slack-export", p, "--team", "THOME"}); err != nil {
 		t.Fatalf("import: %v\n%s", err, errb)
+	}
+	if gc := debug.SetGCPercent(77); gc != 77 {
+		t.Errorf("after the import the GC percent is %d, want the 77 it had before", gc)
 	}
 	if !strings.Contains(out.String(), "2 messages, 2 new") || !strings.Contains(out.String(), "Analysed 2") {
 		t.Fatalf("import output:\n%s", out)
