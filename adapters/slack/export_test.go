@@ -7,6 +7,7 @@ import (
 	"compress/flate"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io/fs"
@@ -369,6 +370,45 @@ type recordingSink struct {
 func (r *recordingSink) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
 	r.batches = append(r.batches, slices.Clone(events))
 	return r.Store.Append(ctx, events...)
+}
+
+// failingSink is a store whose Append fails from its failAt-th call on.
+type failingSink struct {
+	store.Store
+	calls, failAt int
+}
+
+func (f *failingSink) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	if f.calls++; f.calls >= f.failAt {
+		return 0, errors.New("store unreachable")
+	}
+	return f.Store.Append(ctx, events...)
+}
+
+// TestImportAppendFails: when an append fails, the import stops with an error naming
+// that batch's daily files, appends nothing after it, and counts only what was
+// appended.
+func TestImportAppendFails(t *testing.T) {
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	files := map[string]string{
+		"users.json":    j([]map[string]any{{"id": "UDANA", "team_id": "TACME", "name": "dana"}}),
+		"channels.json": j([]map[string]any{{"id": "CACME", "name": "ext-acme"}}),
+	}
+	base := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for d := range 5 {
+		at := base.AddDate(0, 0, d)
+		files["ext-acme/"+at.Format("2006-01-02")+".json"] = j([]map[string]any{
+			{"type": "message", "user": "UDANA", "text": fmt.Sprintf("day %d", d), "ts": fmt.Sprintf("%d.000100", at.Unix())}})
+	}
+	sink := &failingSink{Store: openStore(t), failAt: 2}
+	sum, err := ImportExport(t.Context(), writeZip(t, files), ImportOptions{HomeTeam: "THOME", BatchEvents: 2}, sink)
+	if err == nil || !strings.Contains(err.Error(), "ext-acme/2026-11-04.json … ext-acme/2026-11-05.json (2 daily files)") ||
+		!strings.Contains(err.Error(), "store unreachable") {
+		t.Fatalf("ImportExport error = %v; want the second batch's files and the store's error", err)
+	}
+	if sink.calls != 2 || sum.Appended != 2 {
+		t.Errorf("%d appends, %d messages appended; want 2 appends (the second failing) and the first batch's 2 messages", sink.calls, sum.Appended)
+	}
 }
 
 // TestImportBatchesWholeDaysInTimeOrder: daily files go to the store together, whole,
