@@ -92,22 +92,85 @@ type rollup struct {
 // add adds c (the contributions of a message at t) to the hour's rollup, and its
 // account counters to the account's day, times sign.
 func (r rollups) add(ws string, b *bbolt.Bucket, t time.Time, c map[string]int64, sign int64) error {
-	ru, err := r.get(ws, 'r', b.Bucket(bRoll), hourKey(feedbackbot.BucketStart(t)))
-	if err != nil {
+	return contribTargets(t, c, func(tag byte, k []byte, counts map[string]int64) error {
+		ru, err := r.get(ws, tag, b.Bucket(rollupBucket(tag)), k)
+		if err != nil {
+			return err
+		}
+		for name, v := range counts {
+			ru.counts[name] += sign * v
+		}
+		return nil
+	})
+}
+
+// contribTargets calls fn with each set of counters that c, the contributions of a
+// message at t, adds to: all of them to the hour's rollup (tag 'r'), its account
+// counters, without their dimension, to the account's day (tag 'a').
+func contribTargets(t time.Time, c map[string]int64, fn func(tag byte, k []byte, counts map[string]int64) error) error {
+	if err := fn('r', hourKey(feedbackbot.BucketStart(t)), c); err != nil {
 		return err
-	}
-	for name, v := range c {
-		ru.counts[name] += sign * v
 	}
 	acct, ac := store.AccountCounters(c)
 	if ac == nil {
 		return nil
 	}
-	if ru, err = r.get(ws, 'a', b.Bucket(bAcctDay), acctDayKey(acct, store.DayStart(t))); err != nil {
-		return err
+	return fn('a', acctDayKey(acct, store.DayStart(t)), ac)
+}
+
+// rollupBucket is the bucket of a rollup tag: hours or account days.
+func rollupBucket(tag byte) []byte {
+	if tag == 'a' {
+		return bAcctDay
 	}
-	for name, v := range ac {
-		ru.counts[name] += sign * v
+	return bRoll
+}
+
+// batchTotals are a batch's puts' contributions summed by rollup hour and account
+// day before its write transaction, so that the store's one writer adds a few
+// hundred totals an hour instead of every message's dozens of counters one by one;
+// the puts the transaction skips (redeliveries, stale revisions) are taken out of
+// them again there. Keyed as rollups are.
+type batchTotals map[string]*batchTotal
+
+type batchTotal struct {
+	ws     string
+	tag    byte
+	k      []byte
+	counts map[string]int64
+}
+
+// add counts one put's contributions.
+func (bt batchTotals) add(rec *record) {
+	ws := rec.Message.Workspace
+	_ = contribTargets(rec.Message.Time, rec.Contrib, func(tag byte, k []byte, counts map[string]int64) error {
+		id := ws + "\x00" + string(tag) + string(k)
+		t := bt[id]
+		if t == nil {
+			t = &batchTotal{ws: ws, tag: tag, k: k, counts: make(map[string]int64, len(counts))}
+			bt[id] = t
+		}
+		for name, v := range counts {
+			t.counts[name] += v
+		}
+		return nil
+	})
+}
+
+// addTo adds the totals to a transaction's rollups.
+func (bt batchTotals) addTo(tx *bbolt.Tx, rs rollups) error {
+	for _, t := range bt {
+		b, err := workspace(tx, t.ws, true)
+		if err != nil {
+			return err
+		}
+		ru, err := rs.get(t.ws, t.tag, b.Bucket(rollupBucket(t.tag)), t.k)
+		if err != nil {
+			return err
+		}
+		for name, v := range t.counts {
+			ru.counts[name] += v
+		}
 	}
 	return nil
 }
@@ -161,6 +224,7 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 	}
 	its := make([]store.Applied, len(items))
 	preps := make([]prepared, len(items))
+	totals := batchTotals{}
 	for i := range items {
 		its[i] = items[i]
 		if err := validateEvent(i, &its[i].Entry.Event); err != nil {
@@ -168,6 +232,9 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 		}
 		if err := preps[i].prepare(&its[i]); err != nil {
 			return 0, fmt.Errorf("bolt: apply: %w", err)
+		}
+		if preps[i].rec != nil {
+			totals.add(preps[i].rec)
 		}
 	}
 	var n int
@@ -182,6 +249,9 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 			if changed {
 				n++
 			}
+		}
+		if err := totals.addTo(tx, rs); err != nil {
+			return err
 		}
 		return rs.flush()
 	})
@@ -276,18 +346,21 @@ func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied, p *prepared) (bool, e
 		}
 		return true, msgs.Delete(key)
 	}
+	// A put's contributions are in the batch's totals already: one that changes
+	// nothing takes them out again.
+	skip := func() (bool, error) { return false, rs.add(m.Workspace, b, m.Time, p.rec.Contrib, -1) }
 	if latest != nil && (latest[0] != markPut || string(latest[1:]) != p.rev) {
-		return false, nil // an edit or a delete came after this entry
+		return skip() // an edit or a delete came after this entry
 	}
 	if old != nil {
 		if old.Stamp == p.rec.Stamp {
-			return false, nil // a redelivery
+			return skip() // a redelivery
 		}
 		if err := unindex(b, rs, old); err != nil {
 			return false, err
 		}
 	}
-	if err := index(b, rs, p.rec); err != nil {
+	if err := index(b, p.rec); err != nil {
 		return false, err
 	}
 	return true, msgs.Put(key, p.enc)
@@ -309,11 +382,10 @@ func dims(m *feedbackbot.Message) [][2][]byte {
 	return out
 }
 
-func index(b *bbolt.Bucket, rs rollups, rec *record) error {
+// index adds a record to every index; its rollup contributions are counted by the
+// batch's totals (see batchTotals).
+func index(b *bbolt.Bucket, rec *record) error {
 	m := &rec.Message
-	if err := rs.add(m.Workspace, b, m.Time, rec.Contrib, 1); err != nil {
-		return err
-	}
 	tk := append(timeKey(m.Time), m.Key()...)
 	if err := b.Bucket(bTime).Put(tk, nil); err != nil {
 		return err
