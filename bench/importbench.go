@@ -88,7 +88,7 @@ func runImportBench(ctx context.Context, args []string) error {
 	rows := [][]string{{"store", "messages", "import + analysis: median (each run)", "messages/s", "import peak RSS (anon)", "digest 7d then", "its RSS (anon)", "risk then", "its RSS (anon)", "file", "runs"}}
 	out := map[string]any{"messages": *n, "daily_files": files}
 	for _, kind := range strings.Split(*kinds, ",") {
-		var secs, rss, anon, dsecs, drss, danon, rsecs, rrss, ranon, files []float64
+		var secs, rss, anon, dsecs, drss, danon, rsecs, rrss, ranon, sizes []float64
 		for run := range *runs {
 			settle(ctx, fmt.Sprintf("the %s import", kind), *settleFor)
 			r, err := importRun(ctx, bin, zipPath, kind, *redisURL, tmp, run, asOf)
@@ -98,7 +98,7 @@ func runImportBench(ctx context.Context, args []string) error {
 			secs, rss, anon = append(secs, r.importSec), append(rss, r.importRSS), append(anon, r.importAnon)
 			dsecs, drss, danon = append(dsecs, r.digestSec), append(drss, r.digestRSS), append(danon, r.digestAnon)
 			rsecs, rrss, ranon = append(rsecs, r.riskSec), append(rrss, r.riskRSS), append(ranon, r.riskAnon)
-			files = append(files, r.fileBytes)
+			sizes = append(sizes, r.fileBytes)
 		}
 		out[kind+"_seconds"], out[kind+"_messages_per_sec"], out[kind+"_peak_rss_mib"] = median(secs), float64(*n)/median(secs), median(rss)
 		out[kind+"_seconds_each_run"] = secs
@@ -106,7 +106,7 @@ func runImportBench(ctx context.Context, args []string) error {
 		out[kind+"_digest_seconds"], out[kind+"_digest_rss_mib"], out[kind+"_digest_anon_rss_mib"] = median(dsecs), median(drss), median(danon)
 		out[kind+"_risk_seconds"], out[kind+"_risk_rss_mib"], out[kind+"_risk_anon_rss_mib"] = median(rsecs), median(rrss), median(ranon)
 		file := "–"
-		if size := median(files); size > 0 {
+		if size := median(sizes); size > 0 {
 			out[kind+"_file_bytes"] = size
 			file = fmt.Sprintf("%.0f MB (%.0f bytes a message)", size/1e6, size/float64(*n))
 		}

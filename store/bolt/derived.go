@@ -118,6 +118,9 @@ func contribTargets(t time.Time, c map[string]int64, fn func(tag byte, k []byte,
 	return fn('a', acctDayKey(acct, store.DayStart(t)), ac)
 }
 
+// rollupID keys a rollup of one workspace in rollups and batchTotals.
+func rollupID(ws string, tag byte, k []byte) string { return ws + "\x00" + string(tag) + string(k) }
+
 // rollupBucket is the bucket of a rollup tag: hours or account days.
 func rollupBucket(tag byte) []byte {
 	if tag == 'a' {
@@ -144,7 +147,7 @@ type batchTotal struct {
 func (bt batchTotals) add(rec *record) {
 	ws := rec.Message.Workspace
 	_ = contribTargets(rec.Message.Time, rec.Contrib, func(tag byte, k []byte, counts map[string]int64) error {
-		id := ws + "\x00" + string(tag) + string(k)
+		id := rollupID(ws, tag, k)
 		t := bt[id]
 		if t == nil {
 			t = &batchTotal{ws: ws, tag: tag, k: k, counts: make(map[string]int64, len(counts))}
@@ -183,7 +186,7 @@ func acctDayKey(acct string, day time.Time) []byte {
 
 // get returns the cached counters of key k in bucket b (tag names the bucket).
 func (r rollups) get(ws string, tag byte, b *bbolt.Bucket, k []byte) (*rollup, error) {
-	id := ws + "\x00" + string(tag) + string(k)
+	id := rollupID(ws, tag, k)
 	ru := r[id]
 	if ru == nil {
 		ru = &rollup{b: b, k: k, counts: map[string]int64{}}
