@@ -24,6 +24,7 @@
 //	accounts account -> nil
 //	au       author -> time+key            (applied messages per author: export, Forget)
 //	ak       author -> key -> nil          (every message key the author ever put in the log)
+//	aq       seq -> author, key            (ak's newest entries, folded into it in batches)
 //	le       message key -> seq...         (the log entries of each message, for Forget)
 //	gone     (a key) log entries Forget removed before they were delivered
 //
@@ -36,6 +37,7 @@
 package bolt
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +78,9 @@ type Options struct {
 	// the account-day counters), which can take a while on a large one; default
 	// slog.Default().
 	Logger *slog.Logger
+
+	// authorFold is authorQueueFold unless set (tests fold after every few entries).
+	authorFold uint64
 }
 
 // Store is the bbolt backend. It is safe for concurrent use.
@@ -87,6 +92,8 @@ type Store struct {
 	now         func() time.Time
 	// noFreelistSync is Options.NoFreelistSync, kept for reopening after Compact.
 	noFreelistSync bool
+	// authorFold is how long the author queue grows before Append folds it.
+	authorFold uint64
 
 	// wake is closed and replaced whenever entries are appended, waking waiting Reads.
 	wakeMu sync.Mutex
@@ -169,6 +176,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		claimIdle:      opts.ClaimIdle,
 		lockTimeout:    opts.LockTimeout,
 		noFreelistSync: opts.NoFreelistSync,
+		authorFold:     cmp.Or(opts.authorFold, authorQueueFold),
 		now:            opts.Now,
 		wake:           make(chan struct{}),
 		closed:         make(chan struct{}),

@@ -40,6 +40,9 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 				done = true
 				return nil
 			}
+			if err := foldAuthorQueue(b); err != nil { // expireMessage removes keys from ak
+				return err
+			}
 			var keys [][]byte
 			c := b.Bucket(bTime).Cursor()
 			k, _ := c.First()
@@ -90,6 +93,9 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 			if b == nil {
 				done = true
 				return nil
+			}
+			if err := foldAuthorQueue(b); err != nil { // expireMessage removes keys from ak
+				return err
 			}
 			safe := safeSeq(b)
 			var keys [][]byte

@@ -31,19 +31,21 @@ var (
 	bAuthor   = []byte("au")
 	bAuthKeys = []byte("ak")
 	bLogKeys  = []byte("le")
+	// bAuthQueue holds the author index's newest entries (see queueAuthorKey).
+	bAuthQueue = []byte("aq")
 	// bAcctDay holds account-day counters: account key, 0, day start (hourKey).
 	bAcctDay = []byte("ad")
 	kCursor  = []byte("cursor")
 	kGone    = []byte("gone")
 
-	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts, bAuthor, bAuthKeys, bLogKeys, bAcctDay}
+	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts, bAuthor, bAuthKeys, bLogKeys, bAcctDay, bAuthQueue}
 
 	// appendOnly are the buckets whose new keys come after all the others: the log and
 	// its consumer state by sequence, the time index and the rollup hours by time (and so
-	// is every per-account and per-channel time index). byRun are those whose new keys
+	// is every per-account and per-channel time index), the author queue by sequence. byRun are those whose new keys
 	// come at the end of one of many runs: messages, their revisions and log entries by
 	// message key (a channel's ids grow in time), account days by account then day.
-	appendOnly = [][]byte{bLog, bPend, bTime, bRoll}
+	appendOnly = [][]byte{bLog, bPend, bTime, bRoll, bAuthQueue}
 	byRun      = [][]byte{bLatest, bMsg, bLogKeys, bAcctDay}
 )
 
@@ -219,7 +221,7 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 			if err := log.Put(u64(seq), enc[i]); err != nil {
 				return err
 			}
-			if err := indexLogEntry(b, key, m.Author, put, seq); err != nil {
+			if err := indexLogEntry(b, key, m.Author, put, seq, s.authorFold); err != nil {
 				return err
 			}
 			n++

@@ -35,9 +35,9 @@ func gone(b *bbolt.Bucket) uint64 {
 }
 
 // indexLogEntry records log entry seq under its message key (le) and, for a put, the
-// key under its author (ak), so Forget finds every entry of an author's messages
-// without reading the log.
-func indexLogEntry(b *bbolt.Bucket, key []byte, author string, put bool, seq uint64) error {
+// key under its author (queued for ak), so Forget finds every entry of an author's
+// messages without reading the log.
+func indexLogEntry(b *bbolt.Bucket, key []byte, author string, put bool, seq, foldAt uint64) error {
 	le := b.Bucket(bLogKeys)
 	old := le.Get(key)
 	for i := 0; i+8 <= len(old); i += 8 {
@@ -53,12 +53,96 @@ func indexLogEntry(b *bbolt.Bucket, key []byte, author string, put bool, seq uin
 	if !put || author == "" {
 		return nil
 	}
-	ak, err := b.Bucket(bAuthKeys).CreateBucketIfNotExists([]byte(author))
+	return queueAuthorKey(b, seq, author, key, foldAt)
+}
+
+// authorQueueFold is how many entries the author queue (aq) takes before the write
+// that reaches it folds them into the author index (ak) (Options.authorFold in tests).
+const authorQueueFold = 20_000
+
+// queueAuthorKey adds a message key to its author's index by way of the author queue:
+// an append at the end of one bucket, where a put into ak dirties a page of every
+// author a transaction touches (an import's commit touched hundreds, one or two keys
+// each, a third of every page it wrote). Every authorQueueFold entries the queue is
+// folded into ak in one pass, each author's keys in order; readers of ak read the
+// queue too (authorMessageKeys), and the writers that remove from ak fold it first.
+// The queue is folded when it reaches foldAt entries.
+func queueAuthorKey(b *bbolt.Bucket, seq uint64, author string, key []byte, foldAt uint64) error {
+	q := b.Bucket(bAuthQueue)
+	if q == nil { // a file from before the queue
+		var err error
+		if q, err = b.CreateBucket(bAuthQueue); err != nil {
+			return err
+		}
+		q.FillPercent = fillAppend
+	}
+	v := make([]byte, 0, binary.MaxVarintLen64+len(author)+len(key))
+	v = binary.AppendUvarint(v, uint64(len(author)))
+	v = append(append(v, author...), key...)
+	if err := q.Put(u64(seq), v); err != nil {
+		return err
+	}
+	n := q.Sequence() + 1 // the queue's length (at most: a re-run of indexPeople counts twice)
+	if n >= foldAt {
+		return foldAuthorQueue(b)
+	}
+	return q.SetSequence(n)
+}
+
+// queued decodes an author queue entry: the author and the message key (aliasing v).
+func queued(v []byte) (author, key []byte, err error) {
+	n, w := binary.Uvarint(v)
+	if w <= 0 || n > uint64(len(v)-w) {
+		return nil, nil, fmt.Errorf("malformed author queue entry %q", v)
+	}
+	return v[w : w+int(n)], v[w+int(n):], nil
+}
+
+// foldAuthorQueue moves every entry of the author queue into the author index, author
+// by author, each one's keys in order, and empties the queue.
+func foldAuthorQueue(b *bbolt.Bucket) error {
+	q := b.Bucket(bAuthQueue)
+	if q == nil {
+		return nil
+	}
+	if k, _ := q.Cursor().First(); k == nil {
+		return q.SetSequence(0)
+	}
+	byAuthor := map[string][]string{}
+	err := q.ForEach(func(_, v []byte) error {
+		author, key, err := queued(v)
+		if err != nil {
+			return err
+		}
+		byAuthor[string(author)] = append(byAuthor[string(author)], string(key))
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	ak.FillPercent = fillRun
-	return ak.Put(key, nil)
+	for _, author := range slices.Sorted(maps.Keys(byAuthor)) {
+		ak, err := b.Bucket(bAuthKeys).CreateBucketIfNotExists([]byte(author))
+		if err != nil {
+			return err
+		}
+		ak.FillPercent = fillRun
+		keys := byAuthor[author]
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := ak.Put([]byte(k), nil); err != nil {
+				return err
+			}
+		}
+	}
+	if err := b.DeleteBucket(bAuthQueue); err != nil {
+		return err
+	}
+	q, err = b.CreateBucket(bAuthQueue)
+	if err != nil {
+		return err
+	}
+	q.FillPercent = fillAppend
+	return nil
 }
 
 // peopleIndexed says what indexPeople did.
@@ -88,8 +172,11 @@ func indexPeople(tx *bbolt.Tx) (peopleIndexed, error) {
 			}
 			m := &e.Event.Message
 			res.entries++
-			return indexLogEntry(b, []byte(m.Key()), m.Author, e.Event.Kind == feedbackbot.EventPut, binary.BigEndian.Uint64(k))
+			return indexLogEntry(b, []byte(m.Key()), m.Author, e.Event.Kind == feedbackbot.EventPut, binary.BigEndian.Uint64(k), authorQueueFold)
 		})
+		if err == nil {
+			err = foldAuthorQueue(b)
+		}
 		if err != nil {
 			return res, fmt.Errorf("workspace %s: %w", name, err)
 		}
@@ -206,13 +293,26 @@ func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn
 }
 
 // authorMessageKeys returns, sorted and once each, the keys of every message the
-// author put in the log of workspace bucket b (ak) and, in files of versions before
-// 2026-12-02, of every applied one in the author's index of applied messages (au: an
-// applied message is in the log too, unless its entries were trimmed).
+// author put in the log of workspace bucket b (ak and the queue not yet folded into
+// it, aq) and, in files of versions before 2026-12-02, of every applied one in the
+// author's index of applied messages (au: an applied message is in the log too,
+// unless its entries were trimmed).
 func authorMessageKeys(b *bbolt.Bucket, author string) ([]string, error) {
 	keys := map[string]bool{}
 	if ak := b.Bucket(bAuthKeys).Bucket([]byte(author)); ak != nil {
 		if err := ak.ForEach(func(k, _ []byte) error { keys[string(k)] = true; return nil }); err != nil {
+			return nil, err
+		}
+	}
+	if q := b.Bucket(bAuthQueue); q != nil {
+		err := q.ForEach(func(_, v []byte) error {
+			a, k, err := queued(v)
+			if err == nil && string(a) == author {
+				keys[string(k)] = true
+			}
+			return err
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -248,6 +348,9 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 		b := tx.Bucket(bWS).Bucket([]byte(workspace))
 		if b == nil {
 			return nil
+		}
+		if err := foldAuthorQueue(b); err != nil { // ak is deleted below
+			return err
 		}
 		keys, err := authorMessageKeys(b, author)
 		if err != nil {

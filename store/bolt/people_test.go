@@ -191,6 +191,52 @@ func BenchmarkForget(b *testing.B) {
 	}
 }
 
+// BenchmarkFoldAuthorQueue: one fold of a full author queue (authorQueueFold keys of
+// 500 authors, 100 channels) into an author index that already holds a fold's worth:
+// what the Append that fills the queue (or a Forget, or Expire) adds to its
+// transaction once every authorQueueFold messages.
+func BenchmarkFoldAuthorQueue(b *testing.B) {
+	s := openTest(b, b.TempDir(), Options{})
+	key := func(i int) []byte { return fmt.Appendf(nil, "slack/C%d/%d.%06d", i%100, 1_700_000_000+i, i) }
+	fill := func(tx *bbolt.Tx, from int) error {
+		ws, err := workspace(tx, "W1", true)
+		if err != nil {
+			return err
+		}
+		for i := from; i < from+authorQueueFold; i++ {
+			if err := queueAuthorKey(ws, uint64(i+1), fmt.Sprintf("U%d", i%500), key(i), authorQueueFold+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := s.db.Update(func(tx *bbolt.Tx) error {
+		if err := fill(tx, 0); err != nil {
+			return err
+		}
+		return foldAuthorQueue(tx.Bucket(bWS).Bucket([]byte("W1")))
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		tx, err := s.db.Begin(true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := fill(tx, (i+1)*authorQueueFold); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := foldAuthorQueue(packInOrder(tx.Bucket(bWS).Bucket([]byte("W1")))); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // TestCompactRemovesErasedBytes: Forget leaves the erased text in free pages of the
 // file; Compact rewrites the file without it, and the store carries on (sequences,
 // pending entries and derived state intact).
@@ -293,6 +339,9 @@ func TestAuthorIndexOfAnOlderVersion(t *testing.T) {
 		if b.Bucket(bAuthor).Bucket([]byte("alice")) != nil {
 			return fmt.Errorf("apply wrote an author index")
 		}
+		if err := foldAuthorQueue(b); err != nil {
+			return err
+		}
 		au, err := b.Bucket(bAuthor).CreateBucket([]byte("alice"))
 		if err != nil {
 			return err
@@ -326,5 +375,128 @@ func TestAuthorIndexOfAnOlderVersion(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestConformanceAuthorQueueFolds runs the privacy, retention and batch groups of
+// the conformance suite with the author queue folded every few entries, so the folds
+// inside Append, Forget and Expire meet every case the suite has (the default folds
+// only at 20,000, which the suite never reaches).
+func TestConformanceAuthorQueueFolds(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, t.TempDir(), Options{authorFold: 3}) })
+}
+
+// TestAuthorQueue: an author's messages are found whether their keys are still
+// queued, folded, or some of each; a fold leaves the queue empty and ak in key order;
+// Forget takes the author out of both and leaves the other authors alone.
+func TestAuthorQueue(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		foldAt uint64
+		queued int // entries left in the queue after the appends below (13 puts)
+	}{
+		{"every entry folded", 1, 0},
+		{"folded every five", 5, 3},
+		{"never folded", authorQueueFold, 13},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			s := openTest(t, t.TempDir(), Options{authorFold: tc.foldAt})
+			var events []feedbackbot.Event
+			want := map[string][]string{}
+			for i := range 12 {
+				m := storetest.Msg("W1", fmt.Sprintf("m%02d", i), "the export fails", "", "A1", fmt.Sprintf("C%d", i%3), storetest.Base.Add(time.Duration(i)*time.Minute))
+				m.Author = []string{"alice", "bob", "carol"}[i%3]
+				events = append(events, storetest.Put(m))
+				want[m.Author] = append(want[m.Author], m.ID)
+			}
+			edit := events[4].Message // bob's m04 edited: a second put of one key
+			edit.Text, edit.EditedAt = "the export fails again", storetest.Base.Add(time.Hour)
+			events = append(events, storetest.Put(edit), storetest.Delete(events[1].Message)) // bob's m01 deleted
+			want["bob"] = slices.DeleteFunc(want["bob"], func(id string) bool { return id == "m01" })
+			storetest.AppendApplyAll(ctx, t, s, events, func(int) feedbackbot.Tags { return storetest.Tags(-0.6, "v1") })
+
+			var inQueue int
+			if err := s.db.View(func(tx *bbolt.Tx) error {
+				q := tx.Bucket(bWS).Bucket([]byte("W1")).Bucket(bAuthQueue)
+				inQueue = q.Stats().KeyN
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if inQueue != tc.queued {
+				t.Errorf("%d entries queued, want %d", inQueue, tc.queued)
+			}
+			for _, author := range []string{"alice", "bob", "carol"} {
+				if got := storetest.AuthorIDs(ctx, t, s, "W1", author); !slices.Equal(got, want[author]) {
+					t.Errorf("%s's messages %v, want %v", author, got, want[author])
+				}
+			}
+
+			if n, err := s.Forget(ctx, "W1", "alice"); err != nil || n != 4 {
+				t.Fatalf("Forget(alice) = %d, %v; want 4", n, err)
+			}
+			if err := s.db.View(func(tx *bbolt.Tx) error {
+				b := tx.Bucket(bWS).Bucket([]byte("W1"))
+				if n := b.Bucket(bAuthQueue).Stats().KeyN; n != 0 {
+					return fmt.Errorf("%d entries still queued after Forget folded the queue", n)
+				}
+				if b.Bucket(bAuthKeys).Bucket([]byte("alice")) != nil {
+					return fmt.Errorf("alice's keys are still in ak")
+				}
+				bob := b.Bucket(bAuthKeys).Bucket([]byte("bob"))
+				if bob == nil {
+					return fmt.Errorf("bob's keys are not in ak after the fold")
+				}
+				var keys []string
+				if err := bob.ForEach(func(k, _ []byte) error { keys = append(keys, string(k)); return nil }); err != nil {
+					return err
+				}
+				if len(keys) != 4 || !slices.IsSorted(keys) { // m01 (deleted) stays: its log entries do
+					return fmt.Errorf("bob's keys in ak: %q, want 4 in order", keys)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if got := storetest.AuthorIDs(ctx, t, s, "W1", "alice"); len(got) != 0 {
+				t.Errorf("alice's messages after Forget: %v", got)
+			}
+			for _, author := range []string{"bob", "carol"} {
+				if got := storetest.AuthorIDs(ctx, t, s, "W1", author); !slices.Equal(got, want[author]) {
+					t.Errorf("%s's messages after alice's Forget %v, want %v", author, got, want[author])
+				}
+			}
+		})
+	}
+}
+
+// TestAuthorQueueOfAnOlderFile: a file from before the author queue (a workspace
+// without aq) gets it on its next Append, and keeps what ak already held.
+func TestAuthorQueueOfAnOlderFile(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{authorFold: 2})
+	m := storetest.Msg("W1", "m0", "hello", "", "A1", "C1", storetest.Base)
+	m.Author = "alice"
+	storetest.AppendApplyAll(ctx, t, s, []feedbackbot.Event{storetest.Put(m)}, func(int) feedbackbot.Tags { return storetest.Tags(0.2, "v1") })
+	if err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte("W1"))
+		if err := foldAuthorQueue(b); err != nil {
+			return err
+		}
+		return b.DeleteBucket(bAuthQueue)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var events []feedbackbot.Event
+	for i := 1; i < 4; i++ {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "hello", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
+		m.Author = "alice"
+		events = append(events, storetest.Put(m))
+	}
+	storetest.AppendApplyAll(ctx, t, s, events, func(int) feedbackbot.Tags { return storetest.Tags(0.2, "v1") })
+	if got, want := storetest.AuthorIDs(ctx, t, s, "W1", "alice"), []string{"m0", "m1", "m2", "m3"}; !slices.Equal(got, want) {
+		t.Fatalf("alice's messages %v, want %v", got, want)
 	}
 }
