@@ -307,13 +307,20 @@ func (s *Store) Close() error {
 	}
 	s.isClosed = true
 	close(s.closed)
-	if s.db.NoFreelistSync {
-		// One last commit with the free-page list, so that the next Open need not
-		// read the whole file to rebuild it. Nothing else writes now (life is held).
+	// One last commit, when there is something to write (nothing else writes now: life
+	// is held): the author queues folded, so a file closed cleanly keeps every author's
+	// keys in ak alone, as versions before the queue read them; and with NoFreelistSync
+	// the free-page list, so that the next Open need not read the whole file to rebuild it.
+	queued, err := authorQueuesQueued(s.db)
+	if err != nil {
+		_ = s.db.Close()
+		return fmt.Errorf("bolt: close %s: %w", s.path, err)
+	}
+	if queued || s.db.NoFreelistSync {
 		s.db.NoFreelistSync = false
-		if err := s.db.Update(func(*bbolt.Tx) error { return nil }); err != nil {
+		if err := s.db.Update(foldAuthorQueues); err != nil {
 			_ = s.db.Close()
-			return fmt.Errorf("bolt: close %s: save the free-page list: %w", s.path, err)
+			return fmt.Errorf("bolt: close %s: fold the author queues, save the free-page list: %w", s.path, err)
 		}
 	}
 	if err := s.db.Close(); err != nil {

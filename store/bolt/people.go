@@ -98,6 +98,40 @@ func queued(v []byte) (author, key []byte, err error) {
 	return v[w : w+int(n)], v[w+int(n):], nil
 }
 
+// authorQueuesQueued reports whether any workspace's author queue holds entries.
+func authorQueuesQueued(db *bbolt.DB) (bool, error) {
+	queued := false
+	err := db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bWS).ForEachBucket(func(name []byte) error {
+			if q := tx.Bucket(bWS).Bucket(name).Bucket(bAuthQueue); q != nil {
+				if k, _ := q.Cursor().First(); k != nil {
+					queued = true
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return false, fmt.Errorf("look for queued author keys: %w", err)
+	}
+	return queued, nil
+}
+
+// foldAuthorQueues folds the author queue of every workspace.
+func foldAuthorQueues(tx *bbolt.Tx) error {
+	root := tx.Bucket(bWS)
+	var names [][]byte
+	if err := root.ForEachBucket(func(k []byte) error { names = append(names, slices.Clone(k)); return nil }); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := foldAuthorQueue(packInOrder(root.Bucket(name))); err != nil {
+			return fmt.Errorf("workspace %s: fold the author queue: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // foldAuthorQueue moves every entry of the author queue into the author index, author
 // by author, each one's keys in order, and empties the queue.
 func foldAuthorQueue(b *bbolt.Bucket) error {
@@ -106,6 +140,9 @@ func foldAuthorQueue(b *bbolt.Bucket) error {
 		return nil
 	}
 	if k, _ := q.Cursor().First(); k == nil {
+		if q.Sequence() == 0 {
+			return nil // nothing queued: nothing written
+		}
 		return q.SetSequence(0)
 	}
 	byAuthor := map[string][]string{}

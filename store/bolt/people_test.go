@@ -500,3 +500,67 @@ func TestAuthorQueueOfAnOlderFile(t *testing.T) {
 		t.Fatalf("alice's messages %v, want %v", got, want)
 	}
 }
+
+// TestAuthorQueueFoldedOnClose: Close folds what is queued, so a file closed cleanly
+// holds every author's keys in ak alone (what a version before the queue reads); a
+// Close with nothing queued (and the free-page list synced) writes nothing.
+func TestAuthorQueueFoldedOnClose(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, Options{ClaimIdle: storetest.ClaimIdle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []feedbackbot.Event
+	for i := range 5 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "hello", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
+		m.Author = "alice"
+		events = append(events, storetest.Put(m))
+	}
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	txid := func() (id int) {
+		t.Helper()
+		db, err := bbolt.Open(dir+"/"+FileName, 0o600, &bbolt.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.View(func(tx *bbolt.Tx) error {
+			id = tx.ID()
+			b := tx.Bucket(bWS).Bucket([]byte("W1"))
+			if n := b.Bucket(bAuthQueue).Stats().KeyN; n != 0 {
+				return fmt.Errorf("%d author keys still queued after Close", n)
+			}
+			if n := b.Bucket(bAuthKeys).Bucket([]byte("alice")).Stats().KeyN; n != 5 {
+				return fmt.Errorf("alice has %d keys in ak after Close, want 5", n)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	txid()
+	s, err = Open(ctx, dir, Options{ClaimIdle: storetest.ClaimIdle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := storetest.AuthorIDs(ctx, t, s, "W1", "alice"); len(got) != 0 {
+		t.Errorf("AuthorMessages before any Apply: %v", got) // keys are found, but no message is applied yet
+	}
+	var before int
+	if err := s.db.View(func(tx *bbolt.Tx) error { before = tx.ID(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after := txid(); after != before {
+		t.Errorf("a Close with nothing queued committed (transaction %d -> %d)", before, after)
+	}
+}
