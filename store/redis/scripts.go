@@ -3,6 +3,7 @@ package redisstore
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -22,11 +23,17 @@ const erased = "!"
 // searched end to end on every HINCRBY, and an hour of a workspace with a hundred
 // accounts and channels holds several hundred counters (HINCRBY then cost about 5µs
 // instead of under 1µs). Readers skip it; a hash left with only this field is deleted.
+// The value is a number written with leading zeros (Redis keeps it as a 70-byte
+// string), so every field of an hour parses as an integer and Rollups can have
+// go-redis read a whole hour straight into counters; hours marked by versions before
+// 2026-12-03, whose marker is text, are read the slower way (see Rollups).
 const (
 	bigRollupField = "#encoding"
-	bigRollupValue = "hashtable: a listpack is searched end to end on every HINCRBY; see store/redis/scripts.go"
 	bigRollupAt    = 128
 )
+
+// bigRollupValue is bigRollupField's value: 1, in 70 digits.
+var bigRollupValue = strings.Repeat("0", 69) + "1"
 
 // bigIndexMember is a member added to a channel's or an account week's time index,
 // or a day's notable set, once an apply brings it to bigIndexAt members, with a score
