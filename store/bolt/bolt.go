@@ -311,17 +311,18 @@ func (s *Store) Close() error {
 	// is held): the author queues folded, so a file closed cleanly keeps every author's
 	// keys in ak alone, as versions before the queue read them; and with NoFreelistSync
 	// the free-page list, so that the next Open need not read the whole file to rebuild it.
-	queued, err := authorQueuesQueued(s.db)
-	if err != nil {
-		_ = s.db.Close()
-		return fmt.Errorf("bolt: close %s: %w", s.path, err)
-	}
-	if queued || s.db.NoFreelistSync {
-		s.db.NoFreelistSync = false
-		if err := s.db.Update(foldAuthorQueues); err != nil {
-			_ = s.db.Close()
-			return fmt.Errorf("bolt: close %s: fold the author queues, save the free-page list: %w", s.path, err)
+	saveFreelist := s.db.NoFreelistSync
+	s.db.NoFreelistSync = false
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		folded, err := foldAuthorQueues(tx)
+		if err == nil && !folded && !saveFreelist {
+			return errRollback // nothing to write
 		}
+		return err
+	})
+	if err != nil && err != errRollback {
+		_ = s.db.Close()
+		return fmt.Errorf("bolt: close %s: fold the author queues, save the free-page list: %w", s.path, err)
 	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("bolt: close %s: %w", s.path, err)

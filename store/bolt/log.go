@@ -40,11 +40,12 @@ var (
 
 	wsBuckets = [][]byte{bLog, bPend, bLatest, bMsg, bRoll, bTime, bAcct, bChan, bNeg, bPos, bAccounts, bAuthor, bAuthKeys, bLogKeys, bAcctDay, bAuthQueue}
 
-	// appendOnly are the buckets whose new keys come after all the others: the log and
-	// its consumer state by sequence, the time index and the rollup hours by time (and so
-	// is every per-account and per-channel time index), the author queue by sequence. byRun are those whose new keys
-	// come at the end of one of many runs: messages, their revisions and log entries by
-	// message key (a channel's ids grow in time), account days by account then day.
+	// appendOnly are the buckets whose new keys come after all the others: the log, its
+	// consumer state and the author queue by sequence, the time index and the rollup
+	// hours by time (and so is every per-account and per-channel time index). byRun are
+	// those whose new keys come at the end of one of many runs: messages, their
+	// revisions and log entries by message key (a channel's ids grow in time), account
+	// days by account then day.
 	appendOnly = [][]byte{bLog, bPend, bTime, bRoll, bAuthQueue}
 	byRun      = [][]byte{bLatest, bMsg, bLogKeys, bAcctDay}
 )

@@ -63,18 +63,16 @@ const authorQueueFold = 20_000
 // queueAuthorKey adds a message key to its author's index by way of the author queue:
 // an append at the end of one bucket, where a put into ak dirties a page of every
 // author a transaction touches (an import's commit touched hundreds, one or two keys
-// each, a third of every page it wrote). Every authorQueueFold entries the queue is
+// each, a third of every page it wrote). When the queue reaches foldAt entries it is
 // folded into ak in one pass, each author's keys in order; readers of ak read the
 // queue too (authorMessageKeys), and the writers that remove from ak fold it first.
-// The queue is folded when it reaches foldAt entries.
 func queueAuthorKey(b *bbolt.Bucket, seq uint64, author string, key []byte, foldAt uint64) error {
 	q := b.Bucket(bAuthQueue)
 	if q == nil { // a file from before the queue
 		var err error
-		if q, err = b.CreateBucket(bAuthQueue); err != nil {
+		if q, err = newAuthorQueue(b); err != nil {
 			return err
 		}
-		q.FillPercent = fillAppend
 	}
 	v := make([]byte, 0, binary.MaxVarintLen64+len(author)+len(key))
 	v = binary.AppendUvarint(v, uint64(len(author)))
@@ -98,38 +96,26 @@ func queued(v []byte) (author, key []byte, err error) {
 	return v[w : w+int(n)], v[w+int(n):], nil
 }
 
-// authorQueuesQueued reports whether any workspace's author queue holds entries.
-func authorQueuesQueued(db *bbolt.DB) (bool, error) {
-	queued := false
-	err := db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bWS).ForEachBucket(func(name []byte) error {
-			if q := tx.Bucket(bWS).Bucket(name).Bucket(bAuthQueue); q != nil {
-				if k, _ := q.Cursor().First(); k != nil {
-					queued = true
-				}
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return false, fmt.Errorf("look for queued author keys: %w", err)
-	}
-	return queued, nil
-}
-
-// foldAuthorQueues folds the author queue of every workspace.
-func foldAuthorQueues(tx *bbolt.Tx) error {
+// foldAuthorQueues folds the author queue of every workspace and reports whether any
+// held entries.
+func foldAuthorQueues(tx *bbolt.Tx) (folded bool, err error) {
 	root := tx.Bucket(bWS)
 	var names [][]byte
 	if err := root.ForEachBucket(func(k []byte) error { names = append(names, slices.Clone(k)); return nil }); err != nil {
-		return err
+		return false, err
 	}
 	for _, name := range names {
-		if err := foldAuthorQueue(packInOrder(root.Bucket(name))); err != nil {
-			return fmt.Errorf("workspace %s: fold the author queue: %w", name, err)
+		b := packInOrder(root.Bucket(name))
+		if q := b.Bucket(bAuthQueue); q != nil {
+			if k, _ := q.Cursor().First(); k != nil {
+				folded = true
+			}
+		}
+		if err := foldAuthorQueue(b); err != nil {
+			return folded, fmt.Errorf("workspace %s: fold the author queue: %w", name, err)
 		}
 	}
-	return nil
+	return folded, nil
 }
 
 // foldAuthorQueue moves every entry of the author queue into the author index, author
@@ -174,12 +160,18 @@ func foldAuthorQueue(b *bbolt.Bucket) error {
 	if err := b.DeleteBucket(bAuthQueue); err != nil {
 		return err
 	}
-	q, err = b.CreateBucket(bAuthQueue)
+	_, err = newAuthorQueue(b)
+	return err
+}
+
+// newAuthorQueue creates workspace bucket b's author queue, packed as it only appends.
+func newAuthorQueue(b *bbolt.Bucket) (*bbolt.Bucket, error) {
+	q, err := b.CreateBucket(bAuthQueue)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	q.FillPercent = fillAppend
-	return nil
+	return q, nil
 }
 
 // peopleIndexed says what indexPeople did.

@@ -16,6 +16,19 @@ import (
 	"go.etcd.io/bbolt"
 )
 
+// authoredPuts are puts of messages m<from> to m<from+n-1> in workspace W1 (account A1,
+// channel C1), a minute apart from storetest.Base + from minutes, their authors taking
+// turns from authors.
+func authoredPuts(from, n int, text string, authors ...string) []feedbackbot.Event {
+	var events []feedbackbot.Event
+	for i := from; i < from+n; i++ {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), text, "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
+		m.Author = authors[(i-from)%len(authors)]
+		events = append(events, storetest.Put(m))
+	}
+	return events
+}
+
 // TestPeopleIndexBuiltOnOpen: a file written before the author indexes existed gets
 // them on Open, so export and Forget find messages captured before the upgrade.
 func TestPeopleIndexBuiltOnOpen(t *testing.T) {
@@ -25,12 +38,7 @@ func TestPeopleIndexBuiltOnOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var events []feedbackbot.Event
-	for i := range 6 {
-		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "the export fails", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
-		m.Author = []string{"alice", "bob"}[i%2]
-		events = append(events, storetest.Put(m))
-	}
+	events := authoredPuts(0, 6, "the export fails", "alice", "bob")
 	if _, err := s.Append(ctx, events...); err != nil {
 		t.Fatal(err)
 	}
@@ -477,9 +485,7 @@ func TestAuthorQueueOfAnOlderFile(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	s := openTest(t, dir, Options{authorFold: 2})
-	m := storetest.Msg("W1", "m0", "hello", "", "A1", "C1", storetest.Base)
-	m.Author = "alice"
-	storetest.AppendApplyAll(ctx, t, s, []feedbackbot.Event{storetest.Put(m)}, func(int) feedbackbot.Tags { return storetest.Tags(0.2, "v1") })
+	storetest.AppendApplyAll(ctx, t, s, authoredPuts(0, 1, "hello", "alice"), func(int) feedbackbot.Tags { return storetest.Tags(0.2, "v1") })
 	if err := s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bWS).Bucket([]byte("W1"))
 		if err := foldAuthorQueue(b); err != nil {
@@ -489,13 +495,7 @@ func TestAuthorQueueOfAnOlderFile(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var events []feedbackbot.Event
-	for i := 1; i < 4; i++ {
-		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "hello", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
-		m.Author = "alice"
-		events = append(events, storetest.Put(m))
-	}
-	storetest.AppendApplyAll(ctx, t, s, events, func(int) feedbackbot.Tags { return storetest.Tags(0.2, "v1") })
+	storetest.AppendApplyAll(ctx, t, s, authoredPuts(1, 3, "hello", "alice"), func(int) feedbackbot.Tags { return storetest.Tags(0.2, "v1") })
 	if got, want := storetest.AuthorIDs(ctx, t, s, "W1", "alice"), []string{"m0", "m1", "m2", "m3"}; !slices.Equal(got, want) {
 		t.Fatalf("alice's messages %v, want %v", got, want)
 	}
@@ -511,13 +511,7 @@ func TestAuthorQueueFoldedOnClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var events []feedbackbot.Event
-	for i := range 5 {
-		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), "hello", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Minute))
-		m.Author = "alice"
-		events = append(events, storetest.Put(m))
-	}
-	if _, err := s.Append(ctx, events...); err != nil {
+	if _, err := s.Append(ctx, authoredPuts(0, 5, "hello", "alice")...); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
