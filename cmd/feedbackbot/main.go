@@ -228,9 +228,24 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return &usageError{msg: fs.Name() + ": " + msg, cmd: fs.Name()}
 	}
 	if fs.NArg() > 0 {
-		return &usageError{msg: fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0)), cmd: fs.Name()}
+		msg := fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+		if flag, ok := bareArgFlag[fs.Name()]; ok && !strings.HasPrefix(fs.Arg(0), "-") {
+			msg += fmt.Sprintf(" (did you mean --%s %s?)", flag, fs.Arg(0))
+		}
+		return &usageError{msg: msg, cmd: fs.Name()}
 	}
 	return nil
+}
+
+// bareArgFlag is, for each command that takes none but has a flag a bare argument
+// most likely meant ("feedbackbot risk acme"), that flag: the error names it.
+var bareArgFlag = map[string]string{
+	"risk":     "account",
+	"export":   "user",
+	"forget":   "user",
+	"backfill": "channel",
+	"digest":   "period",
+	"expire":   "older-than",
 }
 
 // load reads the configuration and sets up logging.
