@@ -1,0 +1,80 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+)
+
+// BenchmarkRisk times one account's health (what /feedback account reads) over a
+// history of 1,000 messages a day across 200 accounts: 10 days (shorter than the 56
+// days the reads cover, as bench digest's 10k) and 60 days (the windows full).
+func BenchmarkRisk(b *testing.B) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for _, name := range []string{"bolt", "redis"} {
+		for _, days := range []int{10, 60} {
+			b.Run(fmt.Sprintf("%s/%ddays", name, days), func(b *testing.B) {
+				ctx := context.Background()
+				var st store.Store
+				if name == "bolt" {
+					s, err := boltstore.Open(ctx, b.TempDir(), boltstore.Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer s.Close()
+					st = s
+				} else {
+					client, prefix := redistest.Client(b)
+					st = redisstore.New(client, redisstore.Options{Prefix: prefix})
+				}
+				fillRiskBench(b, st, days*1000, end)
+				i := 0
+				for b.Loop() {
+					req := bot.RiskRequest{Workspace: "TRISK", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
+					if _, err := bot.Risk(ctx, st, req); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		}
+	}
+}
+
+// fillRiskBench captures and analyses n messages up to end, 1,000 a day, over 200
+// accounts, 40 channels and 900 authors, a quarter of them staff.
+func fillRiskBench(b *testing.B, st store.Store, n int, end time.Time) {
+	b.Helper()
+	ctx := context.Background()
+	w := &bot.Worker{Store: st, Analyzer: analyzer(b), Consumer: "bench", Batch: 1000}
+	step := 24 * time.Hour / 1000
+	for start := 0; start < n; start += 5000 {
+		var evs []feedbackbot.Event
+		for i := start; i < min(n, start+5000); i++ {
+			m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%40, i), Platform: feedbackbot.PlatformSlack, Workspace: "TRISK",
+				Channel: fmt.Sprintf("C%d", i%40), Author: fmt.Sprintf("U%d", i%900), Role: feedbackbot.RoleCustomer,
+				Account: fmt.Sprintf("acct-%d", i%200), Text: texts[i%len(texts)], Time: end.Add(-time.Duration(n-i) * step)}
+			if i%4 == 3 {
+				m.Role = feedbackbot.RoleStaff
+			}
+			if err := m.Normalize(); err != nil {
+				b.Fatal(err)
+			}
+			evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		}
+		if _, err := st.Append(ctx, evs...); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.Drain(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
