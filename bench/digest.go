@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -57,7 +58,7 @@ func runDigest(ctx context.Context, args []string) error {
 	} else {
 		fmt.Println("each figure timed in a run of its own: the digests, then the account lookups, then (-decompose) the variants")
 	}
-	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "MB allocated a digest", "account median", "account p99", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
+	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median", "digest p99", "MB allocated a digest", "account median", "account p99", "account reads: msgs / days", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
 	if *decompose {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
@@ -67,6 +68,7 @@ func runDigest(ctx context.Context, args []string) error {
 		n            int
 		digest, acct float64
 		p99          float64
+		read         float64 // messages an account lookup reads, on average
 	}
 	growth := map[string][]sizeFig{}
 	for _, kind := range strings.Split(*kinds, ",") {
@@ -127,11 +129,13 @@ func runDigest(ctx context.Context, args []string) error {
 			out[key+"_digest_allocated_mb"] = median(rt.digestAlloc) / 1e6
 			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
 			out[key+"_account_full_read_median_ms"] = ms(median(full))
+			out[key+"_account_messages_read"], out[key+"_account_days_read"] = rt.msgsRead, rt.daysRead
 			growth[kind] = append(growth[kind], sizeFig{n: n, digest: median(dig), acct: median(acc),
-				p99: max(quantile(dig, 0.99), quantile(acc, 0.99))})
+				p99: max(quantile(dig, 0.99), quantile(acc, 0.99)), read: rt.msgsRead})
 			rows = append(rows, []string{kind, sz, fmt.Sprintf("%.1f", float64(n)/float64(*daily)), fmt.Sprintf("%.0f", fill),
 				fmt.Sprintf("%.1f ms", ms(median(dig))), fmt.Sprintf("%.1f ms", ms(quantile(dig, 0.99))), fmt.Sprintf("%.1f", median(rt.digestAlloc)/1e6),
 				fmt.Sprintf("%.2f ms", ms(median(acc))), fmt.Sprintf("%.2f ms", ms(quantile(acc, 0.99))),
+				fmt.Sprintf("%.0f / %.0f", rt.msgsRead, rt.daysRead),
 				fmt.Sprintf("%.2f ms", ms(median(full))), perMsg, stall})
 			if rt.accountRedis != nil {
 				out[key+"_account_redis_per_lookup"] = rt.accountRedis
@@ -168,6 +172,12 @@ func runDigest(ctx context.Context, args []string) error {
 		if days := float64(lo.n) / float64(*daily); days < readWindowDays {
 			fmt.Printf("  (%d messages at %d a day are %.1f days, shorter than the %d days the reads cover: the smaller history's reads read fewer messages; -per-day %d or fewer makes %d cover them)\n",
 				lo.n, *daily, days, readWindowDays, lo.n/readWindowDays, lo.n)
+		}
+		if lo.read > 0 && hi.read > 0 {
+			rr := hi.read / lo.read
+			out[key+"_account_messages_read_ratio"], out[key+"_account_time_per_message_read_ratio"] = rr, ar/rr
+			fmt.Printf("  an account lookup read %.1f messages at %d and %.1f at %d (%.2f×): %.2f× the time per message read\n",
+				lo.read, lo.n, hi.read, hi.n, rr, ar/rr)
 		}
 	}
 	if len(redisWork) > 0 {
@@ -285,6 +295,24 @@ func (fullRead) AccountDays(context.Context, string, string, time.Time, time.Tim
 	return nil, store.ErrAccountDaysMissing
 }
 
+// counted counts the messages and account days an account lookup reads through it.
+type counted struct {
+	store.Store
+	msgs, days *atomic.Int64
+}
+
+func (s counted) Messages(ctx context.Context, q store.Query) ([]store.Stored, error) {
+	rows, err := s.Store.Messages(ctx, q)
+	s.msgs.Add(int64(len(rows)))
+	return rows, err
+}
+
+func (s counted) AccountDays(ctx context.Context, ws, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
+	days, err := s.Store.AccountDays(ctx, ws, account, from, to, counters...)
+	s.days.Add(int64(len(days)))
+	return days, err
+}
+
 // inWake times each account lookup right after a digest, and the variants of each
 // taking turns with it, as the README's earlier tables were measured: a lookup then
 // pays for what the read before it left behind (garbage to collect, Redis's caches),
@@ -324,6 +352,9 @@ type readTimes struct {
 	digestAlloc           []float64 // bytes the bench process allocated during each digest
 	noDays, digestNoPrev  []float64 // with decomposeReads
 	digestWholePrev       []float64 // with decomposeReads: every counter of the previous period read
+	// msgsRead and daysRead are the messages and account-day counters an account
+	// lookup reads, on average over the accounts timed (counted in a pass of its own).
+	msgsRead, daysRead float64
 	// accountRedis is the Redis server's work per account lookup (command -> calls,
 	// µs), from INFO commandstats around the lookups' own run; nil where not read.
 	accountRedis map[string][2]float64
@@ -429,6 +460,17 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			}
 			rt.accountRedis = now.since(statsBefore, reps)
 		}
+	}
+	// What the lookups read, counted in an untimed pass over the same accounts.
+	var msgs, days atomic.Int64
+	for i := range reps {
+		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
+		if _, err := bot.Risk(ctx, counted{st, &msgs, &days}, req); err != nil {
+			return rt, err
+		}
+	}
+	if reps > 0 {
+		rt.msgsRead, rt.daysRead = float64(msgs.Load())/float64(reps), float64(days.Load())/float64(reps)
 	}
 	return rt, nil
 }

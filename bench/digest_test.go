@@ -6,7 +6,9 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
@@ -39,5 +41,42 @@ func TestDigestBenchRuns(t *testing.T) {
 	}
 	if len(left) > 0 {
 		t.Errorf("the bench left %d keys behind, such as %s", len(left), left[0])
+	}
+}
+
+// TestLookupReadsCounted: the digest bench counts what an account lookup reads. 400
+// messages over 200 accounts are two each; at 1,000 a day they are all in the recent
+// window (no day counters), at 20 a day (20 days) one of each account's two is older
+// than the messages the lookup reads and comes from a day counter instead, except for
+// accounts 3 and 7 of the ten looked up, whose messages are both staff's (every fourth
+// message is), which no customer counter holds: 0.8 days a lookup.
+func TestLookupReadsCounted(t *testing.T) {
+	ctx := context.Background()
+	a, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		daily      int
+		msgs, days float64
+	}{{1000, 2, 0}, {20, 1, 0.8}} {
+		t.Run(fmt.Sprint(tc.daily), func(t *testing.T) {
+			st, cleanup, err := openBenchStore(ctx, "bolt", "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cleanup()
+			if _, err := fillHistoryAt(ctx, st, a, 400, tc.daily, end); err != nil {
+				t.Fatal(err)
+			}
+			rt, err := timeReads(ctx, st, end, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rt.msgsRead != tc.msgs || rt.daysRead != tc.days {
+				t.Errorf("a lookup read %.1f messages and %.1f days, want %.0f and %.0f", rt.msgsRead, rt.daysRead, tc.msgs, tc.days)
+			}
+		})
 	}
 }
