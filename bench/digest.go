@@ -429,7 +429,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 				return rt, err
 			}
 		}
-		return rt, nil
+		return rt, countReads(ctx, st, end, reps, &rt)
 	}
 	// Each figure in a run of its own: the digests, the lookups, then the variants
 	// (which take turns among themselves: they are compared with each other).
@@ -461,18 +461,23 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			rt.accountRedis = now.since(statsBefore, reps)
 		}
 	}
-	// What the lookups read, counted in an untimed pass over the same accounts.
+	return rt, countReads(ctx, st, end, reps, &rt)
+}
+
+// countReads counts what the timed account lookups read, in an untimed pass over
+// the same accounts, into rt.msgsRead and rt.daysRead (averages a lookup).
+func countReads(ctx context.Context, st store.Store, end time.Time, reps int, rt *readTimes) error {
 	var msgs, days atomic.Int64
 	for i := range reps {
 		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
 		if _, err := bot.Risk(ctx, counted{st, &msgs, &days}, req); err != nil {
-			return rt, err
+			return err
 		}
 	}
 	if reps > 0 {
 		rt.msgsRead, rt.daysRead = float64(msgs.Load())/float64(reps), float64(days.Load())/float64(reps)
 	}
-	return rt, nil
+	return nil
 }
 
 // redisBytes sums MEMORY USAGE over every key under prefix (on every master of a

@@ -61,22 +61,26 @@ func TestLookupReadsCounted(t *testing.T) {
 		daily      int
 		msgs, days float64
 	}{{1000, 2, 0}, {20, 1, 0.8}} {
-		t.Run(fmt.Sprint(tc.daily), func(t *testing.T) {
-			st, cleanup, err := openBenchStore(ctx, "bolt", "", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cleanup()
-			if _, err := fillHistoryAt(ctx, st, a, 400, tc.daily, end); err != nil {
-				t.Fatal(err)
-			}
-			rt, err := timeReads(ctx, st, end, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rt.msgsRead != tc.msgs || rt.daysRead != tc.days {
-				t.Errorf("a lookup read %.1f messages and %.1f days, want %.0f and %.0f", rt.msgsRead, rt.daysRead, tc.msgs, tc.days)
-			}
-		})
+		for _, wake := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d a day, wake %v", tc.daily, wake), func(t *testing.T) {
+				defer func(was bool) { inWake = was }(inWake)
+				inWake = wake
+				st, cleanup, err := openBenchStore(ctx, "bolt", "", 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer cleanup()
+				if _, err := fillHistoryAt(ctx, st, a, 400, tc.daily, end); err != nil {
+					t.Fatal(err)
+				}
+				rt, err := timeReads(ctx, st, end, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rt.msgsRead != tc.msgs || rt.daysRead != tc.days {
+					t.Errorf("a lookup read %.1f messages and %.1f days, want %.0f and %.1f", rt.msgsRead, rt.daysRead, tc.msgs, tc.days)
+				}
+			})
+		}
 	}
 }
