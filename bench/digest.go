@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/analysis/emerging"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -381,6 +382,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 	for _, th := range analysis.DefaultTaxonomy() {
 		themes = append(themes, th.Name)
 	}
+	known := emerging.NewVocabulary(analysis.DefaultTaxonomy()) // as the bot passes it
 	variants := []variant{{st, &rt.account, nil}, {fullRead{st}, &rt.full, nil}}
 	digests := []variant{{st, &rt.digest, themes}}
 	from := end.Add(-7 * 24 * time.Hour)
@@ -397,7 +399,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 				runtime.ReadMemStats(&before)
 			}
 			t := time.Now()
-			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end, Themes: v.themes}); err != nil {
+			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end, Themes: v.themes, Known: known}); err != nil {
 				return err
 			}
 			*v.into = append(*v.into, time.Since(t).Seconds())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/emerging"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/store"
 )
@@ -39,6 +40,8 @@ type Bot struct {
 	Charts bool
 	// Themes are the configured theme names (see DigestRequest.Themes).
 	Themes []string
+	// Known is the configured taxonomy's vocabulary (see DigestRequest.Known).
+	Known emerging.Vocabulary
 }
 
 // Doc kinds the bot writes.
@@ -268,7 +271,7 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params, Themes: b.Themes})
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params, Themes: b.Themes, Known: b.Known})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -335,7 +338,7 @@ func (b *Bot) digest(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs), Params: b.Params, Themes: b.Themes})
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs), Params: b.Params, Themes: b.Themes, Known: b.Known})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}

@@ -49,6 +49,9 @@ type DigestRequest struct {
 	// as the few counters the comparison uses (those of these themes and of the
 	// period's), not every counter of every hour; without them it is read whole.
 	Themes []string
+	// Known is the configured taxonomy's vocabulary: "new this period" leaves its
+	// words and phrases out (the zero value leaves nothing out).
+	Known emerging.Vocabulary
 }
 
 // maxResponseMessages bounds how many of the period's messages response times read
@@ -429,7 +432,7 @@ func emergingThemes(req DigestRequest, periodRows, histRows []store.Stored) []fe
 	byKey := map[string]*store.Stored{} // the period's rows, for the quotes
 	period, history := docsOf(periodRows, byKey), docsOf(histRows, nil)
 	var out []feedbackbot.EmergingTheme
-	for _, th := range emerging.Emerging(period, history, 3) {
+	for _, th := range emerging.Emerging(period, history, 3, req.Known) {
 		t := feedbackbot.EmergingTheme{Label: th.Label, Phrases: th.Phrases, Size: th.Size}
 		if r, ok := byKey[th.Quote.Key]; ok { // always: the quotes are the period's
 			t.Quote = quoteOf(*r, req.Accounts)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/analysis/emerging"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
 )
@@ -156,5 +158,58 @@ func TestOldestFirstIsAStableSort(t *testing.T) {
 				t.Fatalf("%s: item %d is message %s, a stable sort puts %s there", name, i, got[i].Message.ID, want[i].Message.ID)
 			}
 		}
+	}
+}
+
+// TestDigestEmergingLeavesConfiguredThemesOut: the digest's "new this period" leaves
+// out the configured taxonomy's words (DigestRequest.Known): with the default
+// taxonomy's vocabulary, a burst of messages about the docs is not listed as new and
+// one about the query editor is; without it, the docs are listed too.
+func TestDigestEmergingLeavesConfiguredThemesOut(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	var msgs []feedbackbot.Message
+	add := func(at time.Time, text string) {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d", len(msgs)), Platform: feedbackbot.PlatformSlack, Workspace: "TE",
+			Channel: "C1", Author: fmt.Sprintf("U%d", len(msgs)%5), Role: feedbackbot.RoleCustomer, Account: "A1", Text: text, Time: at})
+	}
+	for i := range 40 { // four weeks of the usual
+		add(end.Add(-8*24*time.Hour-time.Duration(i)*12*time.Hour), fmt.Sprintf("how do I invite teammate number %d to the workspace?", i))
+	}
+	for i, text := range []string{
+		"the docs still show the old screenshot of the settings page",
+		"the docs for the webhooks are out of date",
+		"where are the docs for the API? the guide is missing",
+		"the new query editor autocompletes table names, lovely",
+		"is the query editor going to support saved snippets?",
+	} {
+		add(end.Add(-time.Duration(i+1)*time.Hour), text)
+	}
+	known := emerging.NewVocabulary(analysis.DefaultTaxonomy())
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msgs...)
+			phrases := func(known emerging.Vocabulary) []string {
+				d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "TE", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end, Known: known})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, e := range d.Emerging {
+					out = append(out, e.Phrases...)
+				}
+				return out
+			}
+			got := phrases(known)
+			if !slices.Contains(got, "query editor") {
+				t.Errorf("the query editor is new, not in %q", got)
+			}
+			if slices.Contains(got, "docs") {
+				t.Errorf("docs is a configured theme's word, in %q", got)
+			}
+			if got := phrases(emerging.Vocabulary{}); !slices.Contains(got, "docs") {
+				t.Errorf("without the taxonomy's vocabulary, docs is new, not in %q", got)
+			}
+		})
 	}
 }

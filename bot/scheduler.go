@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/emerging"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 )
 
@@ -61,6 +62,8 @@ type Scheduler struct {
 	Charts bool
 	// Themes are the configured theme names (see DigestRequest.Themes).
 	Themes []string
+	// Known is the configured taxonomy's vocabulary (see DigestRequest.Known).
+	Known emerging.Vocabulary
 }
 
 const (
@@ -159,7 +162,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		return err
 	}
 	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: now.Add(-j.Period), To: now, Now: now,
-		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params, Themes: s.Themes})
+		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return err
 	}

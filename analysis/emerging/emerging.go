@@ -18,6 +18,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot/analysis/stats"
 	"github.com/feedbackbot/feedbackbot/analysis/text"
+	"github.com/feedbackbot/feedbackbot/analysis/themes"
 )
 
 // Doc is one message.
@@ -44,7 +45,9 @@ const (
 )
 
 // Emerging returns up to k emerging themes of period against history, best first.
-func Emerging(period, history []Doc, k int) []Theme {
+// Phrases the configured taxonomy already names (known; the zero Vocabulary names
+// none) are left out: the themes' own words are not themes nobody configured.
+func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 	if len(period) < minDocs || k <= 0 {
 		return nil
 	}
@@ -73,7 +76,7 @@ func Emerging(period, history []Doc, k int) []Theme {
 			continue
 		}
 		lift := (float64(n) / nP) / ((float64(dfH[t]) + 1) / (nH + 2))
-		if lift < minLift {
+		if lift < minLift || known.Names(t) {
 			continue
 		}
 		s := float64(n) * math.Log(lift)
@@ -150,6 +153,62 @@ func Emerging(period, history []Doc, k int) []Theme {
 	}
 	slices.SortFunc(out, func(a, b Theme) int { return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Label, b.Label)) })
 	return out
+}
+
+// Vocabulary is what a taxonomy already names, as stems: each theme's name, its
+// keywords, the one word of a phrase that has one ("log in", "is down"), its
+// phrases of more words, and those phrases' words. The zero value names nothing.
+type Vocabulary struct {
+	words, phrases, phraseWords map[string]bool
+}
+
+// NewVocabulary collects the words and phrases of a taxonomy.
+func NewVocabulary(t themes.Taxonomy) Vocabulary {
+	v := Vocabulary{words: map[string]bool{}, phrases: map[string]bool{}, phraseWords: map[string]bool{}}
+	for _, th := range t {
+		for _, w := range strings.FieldsFunc(strings.ToLower(th.Name), func(r rune) bool { return r == '_' || r == '-' || r == ' ' }) {
+			v.words[themes.Stem(w)] = true
+		}
+		for _, k := range th.Keywords {
+			v.words[themes.Stem(strings.ToLower(k))] = true
+		}
+		for _, p := range th.Phrases {
+			var content []string
+			for _, w := range strings.Fields(strings.ToLower(p)) {
+				if len(w) >= 3 && !stopwords[w] {
+					content = append(content, themes.Stem(w))
+				}
+			}
+			switch len(content) {
+			case 0:
+			case 1:
+				v.words[content[0]] = true
+			default:
+				v.phrases[strings.Join(content, " ")] = true
+				for _, w := range content {
+					v.phraseWords[w] = true
+				}
+			}
+		}
+	}
+	return v
+}
+
+// Names reports whether a candidate term (a word or a word pair, lower case) is the
+// taxonomy's: a word it names or uses in a phrase ("dark" of "dark mode"), a pair
+// it names as a phrase, or a pair with a word it names ("invoice pdf" is billing's,
+// "admin panel" and "query editor" are nobody's).
+func (v Vocabulary) Names(term string) bool {
+	if v.words == nil {
+		return false
+	}
+	a, b, pair := strings.Cut(term, " ")
+	sa := themes.Stem(a)
+	if !pair {
+		return v.words[sa] || v.phraseWords[sa]
+	}
+	sb := themes.Stem(b)
+	return v.words[sa] || v.words[sb] || v.phrases[sa+" "+sb]
 }
 
 // dropSubsumed removes single words already inside a better-scored phrase.

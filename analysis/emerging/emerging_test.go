@@ -2,9 +2,12 @@ package emerging
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedbackbot/feedbackbot/analysis/themes"
 )
 
 var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -39,7 +42,7 @@ func TestNewTopicSurfaces(t *testing.T) {
 		"any plans for dark mode? my eyes hurt",
 		"dark mode please, the white theme is blinding",
 	)
-	got := Emerging(period, history(), 3)
+	got := Emerging(period, history(), 3, Vocabulary{})
 	if len(got) < 2 {
 		t.Fatalf("want the two new topics, got %+v", got)
 	}
@@ -57,7 +60,7 @@ func TestNewTopicSurfaces(t *testing.T) {
 	if strings.Contains(all, "invite") || strings.Contains(all, "dashboard") {
 		t.Fatalf("old topics are not new: %q", all)
 	}
-	again := Emerging(period, history(), 3)
+	again := Emerging(period, history(), 3, Vocabulary{})
 	if fmt.Sprint(again) != fmt.Sprint(got) {
 		t.Fatal("emerging themes must be deterministic")
 	}
@@ -65,10 +68,10 @@ func TestNewTopicSurfaces(t *testing.T) {
 
 func TestNothingNew(t *testing.T) {
 	period := docs("p", "how do I invite a teammate to workspace 3?", "the dashboard loads slowly in the morning", "can we export the report to csv", "the dashboard loads slowly in the morning")
-	if got := Emerging(period, history(), 3); len(got) != 0 {
+	if got := Emerging(period, history(), 3, Vocabulary{}); len(got) != 0 {
 		t.Fatalf("a period with nothing new yields nothing, got %+v", got)
 	}
-	if got := Emerging(nil, history(), 3); got != nil {
+	if got := Emerging(nil, history(), 3, Vocabulary{}); got != nil {
 		t.Fatal("no period, no themes")
 	}
 }
@@ -82,6 +85,73 @@ func BenchmarkEmerging(b *testing.B) {
 	p := docs("p", texts...)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		Emerging(p, h, 4)
+		Emerging(p, h, 4, Vocabulary{})
+	}
+}
+
+// TestConfiguredVocabularyIsNotNew: words and phrases of the configured taxonomy
+// (a keyword, a theme's name, the one word of a phrase, a phrase, a pair with a
+// keyword) are not new; the same period without a taxonomy lists them, and words
+// nobody configured stay new either way.
+func TestConfiguredVocabularyIsNotNew(t *testing.T) {
+	tax := themes.Taxonomy{
+		{Name: "docs", Keywords: []string{"documentation", "guide"}},
+		{Name: "access", Keywords: []string{"login", "sso"}, Phrases: []string{"log in", "locked out"}},
+		{Name: "billing", Keywords: []string{"invoice"}, Phrases: []string{"credit note"}},
+	}
+	period := docs("p",
+		"the docs show the old screenshot", "docs are out of date again", "where are the docs for webhooks",
+		"cannot log in since this morning", "still cannot log in at all", "log in fails for the whole team",
+		"the invoice pdf is missing the VAT number", "our invoice pdf has no VAT line",
+		"the credit note never arrived", "still no credit note for March",
+		"the new query editor crashes on paste", "the query editor is sluggish with big queries",
+		"would love dark mode for late nights", "any plans for dark mode?",
+	)
+	phrases := func(v Vocabulary) []string {
+		var out []string
+		for _, th := range Emerging(period, history(), 8, v) {
+			out = append(out, th.Phrases...)
+		}
+		return out
+	}
+	got := phrases(NewVocabulary(tax))
+	for _, want := range []string{"query editor", "dark mode"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("%q is new, not found in %q", want, got)
+		}
+	}
+	for _, not := range []string{"docs", "log", "cannot log", "invoice pdf", "invoice", "credit note"} {
+		if slices.Contains(got, not) {
+			t.Errorf("%q is the taxonomy's, found in %q", not, got)
+		}
+	}
+	got = phrases(Vocabulary{})
+	for _, want := range []string{"docs", "invoice pdf", "credit note"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("without a taxonomy, %q is new, not found in %q", want, got)
+		}
+	}
+}
+
+// TestVocabularyNames: what a vocabulary says is the taxonomy's, word by word.
+func TestVocabularyNames(t *testing.T) {
+	v := NewVocabulary(themes.Taxonomy{
+		{Name: "feature_request", Keywords: []string{"Roadmap"}},
+		{Name: "access", Keywords: []string{"log-in"}, Phrases: []string{"sign in", "admin rights", "is down"}},
+	})
+	for _, tc := range []struct {
+		term string
+		want bool
+	}{
+		{"feature", true}, {"requests", true}, {"roadmaps", true}, {"log-in", true},
+		{"sign", true}, {"signing", true}, {"down", true}, {"admin rights", true}, {"admin", true}, {"rights", true},
+		{"admin panel", false}, {"panel", false}, {"sign up", true}, {"dark mode", false}, {"editor", false},
+	} {
+		if got := v.Names(tc.term); got != tc.want {
+			t.Errorf("Names(%q) = %v, want %v", tc.term, got, tc.want)
+		}
+	}
+	if (Vocabulary{}).Names("anything") {
+		t.Error("the zero vocabulary names nothing")
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/analysis/emerging"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -209,7 +210,8 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 		return feedbackbot.Digest{}, nil, err
 	}
 	d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: ws, From: now.Add(-period), To: now, Now: now,
-		Location: loc, Accounts: accts, AtRisk: bot.AtRisk(hs), Params: cfg.HealthParams(), Themes: cfg.ThemeNames()})
+		Location: loc, Accounts: accts, AtRisk: bot.AtRisk(hs), Params: cfg.HealthParams(), Themes: cfg.ThemeNames(),
+		Known: emerging.NewVocabulary(cfg.Taxonomy())})
 	if err != nil {
 		return d, nil, err
 	}

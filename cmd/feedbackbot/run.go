@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/emerging"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -96,7 +97,8 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	// backoff, a long one fails the append so the platform redelivers later.
 	capture := &bot.Capture{Log: st, Logger: log.With("component", "capture"), Stats: s.capture}
 	cst := &captureStore{Store: st, capture: capture}
-	b := &bot.Bot{Store: cst, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true, Themes: cfg.ThemeNames()}
+	known := emerging.NewVocabulary(cfg.Taxonomy())
+	b := &bot.Bot{Store: cst, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true, Themes: cfg.ThemeNames(), Known: known}
 	posters := map[feedbackbot.Platform]bot.Poster{}
 	var alertPoster bot.AlertPoster
 	for name, start := range platformStarters {
@@ -128,7 +130,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	} else if len(jobs) > 0 {
 		sched := &bot.Scheduler{Store: st, Posters: posters, Jobs: jobs, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
 			Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(),
-			Logger: log.With("component", "scheduler"), Charts: true, Themes: cfg.ThemeNames()}
+			Logger: log.With("component", "scheduler"), Charts: true, Themes: cfg.ThemeNames(), Known: known}
 		wg.Go(func() { sched.Run(workerCtx, 30*time.Second, func() time.Time { return time.Now().UTC() }) })
 	}
 	if age := cfg.Retention.Messages.D(); age > 0 {
