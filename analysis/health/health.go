@@ -97,6 +97,9 @@ func (p *Params) targetWords() string {
 	if p.Targets.Business <= 0 || p.Targets.Outside <= 0 {
 		return ago(p.ReplyTarget)
 	}
+	if p.Targets.Business == p.Targets.Outside {
+		return ago(p.Targets.Business) // the same at any hour
+	}
 	return ago(p.Targets.Business) + " in business hours, " + ago(p.Targets.Outside) + " outside"
 }
 

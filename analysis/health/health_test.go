@@ -283,3 +283,20 @@ func TestResponseTimes(t *testing.T) {
 		t.Errorf("resolved mark: %+v", r)
 	}
 }
+
+// TestTargetWords: how a reason names the response target: one figure when there is
+// one (or both are the same), both when business hours differ from the rest.
+func TestTargetWords(t *testing.T) {
+	for _, tc := range []struct {
+		p    Params
+		want string
+	}{
+		{Params{ReplyTarget: 4 * time.Hour}, "4 hours"},
+		{Params{Targets: Targets{Business: 4 * time.Hour, Outside: 4 * time.Hour}}, "4 hours"},
+		{Params{Targets: Targets{Business: 15 * time.Minute, Outside: 2 * time.Hour}}, "15 minutes in business hours, 2 hours outside"},
+	} {
+		if got := tc.p.targetWords(); got != tc.want {
+			t.Errorf("targetWords(%+v) = %q, want %q", tc.p.Targets, got, tc.want)
+		}
+	}
+}
