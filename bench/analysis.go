@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -257,7 +258,8 @@ type themeCount = analysis.ThemeCounts
 // row it gets wrong (sentiment, themes or intent) to stderr.
 func measureChat(a *analysis.Analyzer, chatRows []labelled, show bool) chatFigures {
 	var g, p []feedbackbot.SentimentLabel
-	tp, fp, fn, intentOK := 0, 0, 0, 0
+	intentOK := 0
+	var all themeCount
 	byTheme := map[string]*themeCount{}
 	count := func(t string) *themeCount {
 		if byTheme[t] == nil {
@@ -271,38 +273,30 @@ func measureChat(a *analysis.Analyzer, chatRows []labelled, show bool) chatFigur
 		if c.Intent == string(tags.Intent) {
 			intentOK++
 		}
-		want := map[string]bool{}
-		for _, t := range c.Themes {
-			want[t] = true
-		}
-		var extra []string
+		all.Add(tags.Themes, c.Themes)
+		var missing, extra []string
 		for _, t := range tags.Themes {
-			if want[t] {
-				tp++
+			if slices.Contains(c.Themes, t) {
 				count(t).TP++
-				delete(want, t)
 			} else {
-				fp++
 				count(t).FP++
 				extra = append(extra, t)
 			}
 		}
-		fn += len(want)
-		for t := range want {
-			count(t).FN++
-		}
-		if show && (c.Label != string(tags.Sentiment.Label) || c.Intent != string(tags.Intent) || len(want) > 0 || len(extra) > 0) {
-			var missing []string
-			for t := range want {
+		for _, t := range c.Themes {
+			if !slices.Contains(tags.Themes, t) {
+				count(t).FN++
 				missing = append(missing, t)
 			}
+		}
+		if show && (c.Label != string(tags.Sentiment.Label) || c.Intent != string(tags.Intent) || len(missing) > 0 || len(extra) > 0) {
 			fmt.Fprintf(os.Stderr, "%-8s %-8s %+.2f | %-15s %-15s | -%v +%v | %q\n", c.Label, tags.Sentiment.Label, tags.Sentiment.Score,
 				c.Intent, tags.Intent, missing, extra, c.Text)
 		}
 	}
 	acc, f1 := accuracyF1(g, p)
-	return chatFigures{n: len(chatRows), accuracy: acc, macroF1: f1,
-		themeP: float64(tp) / float64(max(1, tp+fp)), themeR: float64(tp) / float64(max(1, tp+fn)),
+	themeP, themeR := all.Rates()
+	return chatFigures{n: len(chatRows), accuracy: acc, macroF1: f1, themeP: themeP, themeR: themeR,
 		intent: float64(intentOK) / float64(len(chatRows)), byTheme: byTheme}
 }
 
