@@ -155,39 +155,38 @@ func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 	return out
 }
 
-// Vocabulary is what a taxonomy already names, as stems: each theme's name, its
-// keywords, the one word of a phrase that has one ("log in", "is down"), its
-// phrases of more words, and those phrases' words. The zero value names nothing.
+// Vocabulary is a taxonomy's own words, as stems: its keywords; the words of its
+// themes' names and phrases, which it uses alone or in those phrases only; and the
+// word pairs of its phrases. The zero value holds none.
 type Vocabulary struct {
-	words, phrases, phraseWords map[string]bool
+	keywords, words, pairs map[string]bool
 }
 
-// NewVocabulary collects the words and phrases of a taxonomy.
+// NewVocabulary collects the words of a taxonomy.
 func NewVocabulary(t themes.Taxonomy) Vocabulary {
-	v := Vocabulary{words: map[string]bool{}, phrases: map[string]bool{}, phraseWords: map[string]bool{}}
+	v := Vocabulary{keywords: map[string]bool{}, words: map[string]bool{}, pairs: map[string]bool{}}
 	for _, th := range t {
 		for _, w := range strings.FieldsFunc(strings.ToLower(th.Name), func(r rune) bool { return r == '_' || r == '-' || r == ' ' }) {
 			v.words[themes.Stem(w)] = true
 		}
 		for _, k := range th.Keywords {
-			v.words[themes.Stem(strings.ToLower(k))] = true
+			v.keywords[themes.Stem(strings.ToLower(k))] = true
 		}
 		for _, p := range th.Phrases {
-			var content []string
+			// The phrase's words as terms reads them: a short word or a stopword
+			// separates the words around it, as in a message.
+			prev := ""
 			for _, w := range strings.Fields(strings.ToLower(p)) {
-				if len(w) >= 3 && !stopwords[w] {
-					content = append(content, themes.Stem(w))
+				if len(w) < 3 || stopwords[w] {
+					prev = ""
+					continue
 				}
-			}
-			switch len(content) {
-			case 0:
-			case 1:
-				v.words[content[0]] = true
-			default:
-				v.phrases[strings.Join(content, " ")] = true
-				for _, w := range content {
-					v.phraseWords[w] = true
+				st := themes.Stem(w)
+				v.words[st] = true
+				if prev != "" {
+					v.pairs[prev+" "+st] = true
 				}
+				prev = st
 			}
 		}
 	}
@@ -195,20 +194,22 @@ func NewVocabulary(t themes.Taxonomy) Vocabulary {
 }
 
 // Names reports whether a candidate term (a word or a word pair, lower case) is the
-// taxonomy's: a word it names or uses in a phrase ("dark" of "dark mode"), a pair
-// it names as a phrase, or a pair with a word it names ("invoice pdf" is billing's,
-// "admin panel" and "query editor" are nobody's).
+// taxonomy's: a word it uses ("docs", a theme's name; "log" of the phrase "log in";
+// "dark" of "dark mode"), a pair of one of its phrases ("dark mode"), or a pair
+// with one of its keywords ("invoice pdf": billing's). A pair whose words the
+// taxonomy uses only in its names or other phrases is not ("live chat", though "go
+// live" is a phrase; "feature flags", though feature_request is a theme).
 func (v Vocabulary) Names(term string) bool {
-	if v.words == nil {
+	if v.keywords == nil {
 		return false
 	}
 	a, b, pair := strings.Cut(term, " ")
 	sa := themes.Stem(a)
 	if !pair {
-		return v.words[sa] || v.phraseWords[sa]
+		return v.keywords[sa] || v.words[sa]
 	}
 	sb := themes.Stem(b)
-	return v.words[sa] || v.words[sb] || v.phrases[sa+" "+sb]
+	return v.keywords[sa] || v.keywords[sb] || v.pairs[sa+" "+sb]
 }
 
 // dropSubsumed removes single words already inside a better-scored phrase.

@@ -228,13 +228,24 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return &usageError{msg: fs.Name() + ": " + msg, cmd: fs.Name()}
 	}
 	if fs.NArg() > 0 {
-		msg := fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-		if flag, ok := bareArgFlag[fs.Name()]; ok && !strings.HasPrefix(fs.Arg(0), "-") {
-			msg += fmt.Sprintf(" (did you mean --%s %s?)", flag, fs.Arg(0))
+		arg := fs.Arg(0)
+		msg := fmt.Sprintf("%s: unexpected argument %q", fs.Name(), arg)
+		if name, ok := bareArgFlag[fs.Name()]; ok && !strings.HasPrefix(arg, "-") && !flagSet(fs, name) {
+			if strings.ContainsAny(arg, " \t'\"\\$`") {
+				arg = "'" + strings.ReplaceAll(arg, "'", `'\''`) + "'" // quoted for a shell
+			}
+			msg += fmt.Sprintf(" (did you mean --%s %s?)", name, arg)
 		}
 		return &usageError{msg: msg, cmd: fs.Name()}
 	}
 	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // bareArgFlag is, for each command that takes none but has a flag a bare argument
