@@ -120,6 +120,9 @@ func runDigest(ctx context.Context, args []string) error {
 					out[fmt.Sprintf("redis_%d_stall_seconds", n)], out[fmt.Sprintf("redis_%d_stall_max_ms", n)] = s.seconds, s.maxMS
 				}
 			}
+			if err == nil { // after the timing, the profile and the stall watch
+				err = countReads(ctx, st, end, *reps, &rt)
+			}
 			cleanup()
 			if err != nil {
 				return err
@@ -217,6 +220,13 @@ func fillHistory(ctx context.Context, st store.Store, a *analysis.Analyzer, n in
 	return fillHistoryAt(ctx, st, a, n, perDay, end)
 }
 
+// benchAccounts is how many accounts the generated history's messages spread over.
+const benchAccounts = 200
+
+// benchAccount is the account of the history's i-th message, and of the i-th lookup
+// timed.
+func benchAccount(i int) string { return fmt.Sprintf("acct-%d", i%benchAccounts) }
+
 // fillHistoryAt is fillHistory at daily messages a day.
 func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n, daily int, end time.Time) (float64, error) {
 	if daily <= 0 {
@@ -227,8 +237,8 @@ func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n,
 	rate, _, err := captureAndAnalyse(ctx, st, a, n, def.Workers, max(def.Batch, 1000), func(i int) feedbackbot.Message {
 		m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%40, i), Platform: feedbackbot.PlatformSlack, Workspace: "TBENCH",
 			Channel: fmt.Sprintf("C%d", i%40), Author: fmt.Sprintf("U%d", i%900), Role: feedbackbot.RoleCustomer,
-			Account: fmt.Sprintf("acct-%d", i%200), Text: sampleTexts[i%len(sampleTexts)], Time: end.Add(-time.Duration(n-i) * step)}
-		if i%4 == 3 {
+			Account: benchAccount(i), Text: sampleTexts[i%len(sampleTexts)], Time: end.Add(-time.Duration(n-i) * step)}
+		if (i+i/benchAccounts)%4 == 3 { // a quarter of all messages and of each account's (i%4 alone made every fourth account staff's alone)
 			m.Role = feedbackbot.RoleStaff
 		}
 		return m
@@ -265,7 +275,7 @@ func fillSurveys(ctx context.Context, st store.Store, n, daily int, end time.Tim
 	}
 	step := 24 * time.Hour / time.Duration(daily)
 	for i := surveyEvery - 1; i < n; i += surveyEvery {
-		a := bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 1 + i/surveyEvery%5, Account: fmt.Sprintf("acct-%d", i%200),
+		a := bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 1 + i/surveyEvery%5, Account: benchAccount(i),
 			Thread: fmt.Sprintf("C%d:%d", i%40, i), User: fmt.Sprintf("U%d", i%900), Time: end.Add(-time.Duration(n-i) * step)}
 		if i/surveyEvery%3 == 2 {
 			a.Kind, a.Score = bot.SurveyNPS, i/surveyEvery%11
@@ -411,7 +421,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		return nil
 	}
 	lookup := func(vs []variant, i int) error {
-		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
+		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: benchAccount(i)}
 		for j := range vs {
 			v := vs[(i+j)%len(vs)]
 			t := time.Now()
@@ -431,7 +441,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 				return rt, err
 			}
 		}
-		return rt, countReads(ctx, st, end, reps, &rt)
+		return rt, nil
 	}
 	// Each figure in a run of its own: the digests, the lookups, then the variants
 	// (which take turns among themselves: they are compared with each other).
@@ -463,7 +473,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			rt.accountRedis = now.since(statsBefore, reps)
 		}
 	}
-	return rt, countReads(ctx, st, end, reps, &rt)
+	return rt, nil
 }
 
 // countReads counts what the timed account lookups read, in an untimed pass over
@@ -471,7 +481,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 func countReads(ctx context.Context, st store.Store, end time.Time, reps int, rt *readTimes) error {
 	var msgs, days atomic.Int64
 	for i := range reps {
-		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: fmt.Sprintf("acct-%d", i%200)}
+		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: benchAccount(i)}
 		if _, err := bot.Risk(ctx, counted{st, &msgs, &days}, req); err != nil {
 			return err
 		}
