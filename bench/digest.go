@@ -223,9 +223,13 @@ func fillHistory(ctx context.Context, st store.Store, a *analysis.Analyzer, n in
 // benchAccounts is how many accounts the generated history's messages spread over.
 const benchAccounts = 200
 
-// benchAccount is the account of the history's i-th message, and of the i-th lookup
-// timed.
+// benchAccount is the account of the history's i-th message, and of the i-th lookup.
 func benchAccount(i int) string { return fmt.Sprintf("acct-%d", i%benchAccounts) }
+
+// lookupRequest is the i-th /feedback account lookup as of end, timed and counted alike.
+func lookupRequest(end time.Time, i int) bot.RiskRequest {
+	return bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: benchAccount(i)}
+}
 
 // fillHistoryAt is fillHistory at daily messages a day.
 func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n, daily int, end time.Time) (float64, error) {
@@ -388,11 +392,8 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		into   *[]float64
 		themes []string // digests: as the bot passes the configured names; nil reads the previous period whole
 	}
-	var themes []string
-	for _, th := range analysis.DefaultTaxonomy() {
-		themes = append(themes, th.Name)
-	}
-	known := emerging.NewVocabulary(analysis.DefaultTaxonomy()) // as the bot passes it
+	tax := analysis.DefaultTaxonomy()
+	themes, known := tax.Names(), emerging.NewVocabulary(tax) // as the bot passes them
 	variants := []variant{{st, &rt.account, nil}, {fullRead{st}, &rt.full, nil}}
 	digests := []variant{{st, &rt.digest, themes}}
 	from := end.Add(-7 * 24 * time.Hour)
@@ -421,7 +422,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		return nil
 	}
 	lookup := func(vs []variant, i int) error {
-		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: benchAccount(i)}
+		req := lookupRequest(end, i)
 		for j := range vs {
 			v := vs[(i+j)%len(vs)]
 			t := time.Now()
@@ -481,8 +482,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 func countReads(ctx context.Context, st store.Store, end time.Time, reps int, rt *readTimes) error {
 	var msgs, days atomic.Int64
 	for i := range reps {
-		req := bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: benchAccount(i)}
-		if _, err := bot.Risk(ctx, counted{st, &msgs, &days}, req); err != nil {
+		if _, err := bot.Risk(ctx, counted{st, &msgs, &days}, lookupRequest(end, i)); err != nil {
 			return err
 		}
 	}

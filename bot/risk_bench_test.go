@@ -9,9 +9,6 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
-	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
-	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
-	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
 // BenchmarkRisk times one account's health (what /feedback account reads) over a
@@ -23,18 +20,7 @@ func BenchmarkRisk(b *testing.B) {
 		for _, days := range []int{10, 60} {
 			b.Run(fmt.Sprintf("%s/%ddays", name, days), func(b *testing.B) {
 				ctx := context.Background()
-				var st store.Store
-				if name == "bolt" {
-					s, err := boltstore.Open(ctx, b.TempDir(), boltstore.Options{})
-					if err != nil {
-						b.Fatal(err)
-					}
-					defer s.Close()
-					st = s
-				} else {
-					client, prefix := redistest.Client(b)
-					st = redisstore.New(client, redisstore.Options{Prefix: prefix})
-				}
+				st := benchStore(b, name)
 				fillRiskBench(b, st, days*1000, end)
 				i := 0
 				for b.Loop() {

@@ -183,22 +183,26 @@ func TestReanalyzeIsIdempotent(t *testing.T) {
 	}
 }
 
+// benchStore opens a store for a benchmark: "bolt" in a temporary directory,
+// closed when it ends, or Redis under a key prefix of its own.
+func benchStore(b *testing.B, name string) store.Store {
+	if name != "bolt" {
+		client, prefix := redistest.Client(b)
+		return redisstore.New(client, redisstore.Options{Prefix: prefix})
+	}
+	s, err := boltstore.Open(context.Background(), b.TempDir(), boltstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
 func BenchmarkCaptureAnalyse(b *testing.B) {
 	for _, name := range []string{"bolt", "redis"} {
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
-			var st store.Store
-			if name == "bolt" {
-				s, err := boltstore.Open(ctx, b.TempDir(), boltstore.Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close()
-				st = s
-			} else {
-				client, prefix := redistest.Client(b)
-				st = redisstore.New(client, redisstore.Options{Prefix: prefix})
-			}
+			st := benchStore(b, name)
 			a := analyzer(b)
 			w := &bot.Worker{Store: st, Analyzer: a, Consumer: "bench", Batch: 500}
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
