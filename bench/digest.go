@@ -35,6 +35,7 @@ func runDigest(ctx context.Context, args []string) error {
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
 	fs.BoolVar(&inWake, "wake", false, "time each account lookup right after a digest, and every variant taking turns with the others (how the earlier tables in bench/RESULTS.md were measured), rather than each figure in a run of its own: a lookup then pays for the garbage and the Redis work the digest, or the old full read timed before it, left behind")
+	interleave := fs.Bool("interleave", true, "after every size of a store is timed on its own, keep them all open and time each size's digests and account lookups again taking turns rep by rep, so that the machine's changing load falls on every size alike; the growth ratios are then also given from these paired runs")
 	settleFor := fs.Duration("settle", 2*time.Minute, "before timing each store and size, wait at most this long for the machine to go quiet (0: never wait)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
@@ -72,7 +73,15 @@ func runDigest(ctx context.Context, args []string) error {
 		read         float64 // messages an account lookup reads, on average
 	}
 	growth := map[string][]sizeFig{}
+	interleaved := map[string]map[int]readTimes{}
 	for _, kind := range strings.Split(*kinds, ",") {
+		var kept []sizedStore // with -interleave: each size's store, open until the kind's paired round
+		closeKept := func() {
+			for _, k := range kept {
+				k.cleanup()
+			}
+			kept = nil
+		}
 		for i, sz := range strings.Split(*sizes, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(sz))
 			if err != nil || n <= 0 {
@@ -88,6 +97,7 @@ func runDigest(ctx context.Context, args []string) error {
 			fill, err := fillHistoryAt(ctx, st, a, n, *daily, end)
 			if err != nil {
 				cleanup()
+				closeKept()
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "bench digest: %s %d: filled in %.1f s (capture and analysis at %.0f messages/s, then %d survey answers); timing %d digests and %d account lookups\n",
@@ -98,6 +108,7 @@ func runDigest(ctx context.Context, args []string) error {
 				b, err := redisBytes(ctx, st, fmt.Sprintf("fbbench:%d:%d", os.Getpid(), 100+i))
 				if err != nil {
 					cleanup()
+					closeKept()
 					return err
 				}
 				perMsg = fmt.Sprintf("%.0f", float64(b)/float64(n))
@@ -123,8 +134,13 @@ func runDigest(ctx context.Context, args []string) error {
 			if err == nil { // after the timing, the profile and the stall watch
 				err = countReads(ctx, st, end, *reps, &rt)
 			}
-			cleanup()
+			if *interleave && err == nil {
+				kept = append(kept, sizedStore{n, st, cleanup})
+			} else {
+				cleanup()
+			}
 			if err != nil {
+				closeKept()
 				return err
 			}
 			dig, acc, full := rt.digest, rt.account, rt.full
@@ -156,6 +172,17 @@ func runDigest(ctx context.Context, args []string) error {
 					fmt.Sprintf("%.1f / %.1f ms", ms(median(rt.digestWholePrev)), ms(quantile(rt.digestWholePrev, 0.99))))
 			}
 		}
+		if len(kept) > 1 {
+			fmt.Fprintf(os.Stderr, "bench digest: %s: timing the %d sizes again, taking turns (%d digests and %d account lookups each)\n", kind, len(kept), *reps, *reps)
+			settle(ctx, "timing "+kind+" sizes in turn", *settleFor)
+			paired, err := timeInterleaved(ctx, kept, end, *reps)
+			closeKept()
+			if err != nil {
+				return err
+			}
+			interleaved[kind] = paired
+		}
+		closeKept()
 	}
 	table(rows)
 	for _, kind := range strings.Split(*kinds, ",") {
@@ -176,6 +203,18 @@ func runDigest(ctx context.Context, args []string) error {
 		if days := float64(lo.n) / float64(*daily); days < readWindowDays {
 			fmt.Printf("  (%d messages at %d a day are %.1f days, shorter than the %d days the reads cover: the smaller history's reads read fewer messages; -per-day %d or fewer makes %d cover them)\n",
 				lo.n, *daily, days, readWindowDays, lo.n/readWindowDays, lo.n)
+		}
+		if p := interleaved[kind]; p[lo.n].account != nil && p[hi.n].account != nil {
+			pl, ph := p[lo.n], p[hi.n]
+			pdr, par := median(ph.digest)/median(pl.digest), median(ph.account)/median(pl.account)
+			out[key+"_interleaved_digest_ratio"], out[key+"_interleaved_account_ratio"] = pdr, par
+			for _, f := range g {
+				pk := fmt.Sprintf("%s_%d_interleaved", kind, f.n)
+				out[pk+"_digest_median_ms"], out[pk+"_account_median_ms"] = ms(median(p[f.n].digest)), ms(median(p[f.n].account))
+			}
+			fmt.Printf("  timed again with the sizes taking turns: digest %.1f against %.1f ms (%.2f×), account %.2f against %.2f ms (%.2f×)\n",
+				ms(median(ph.digest)), ms(median(pl.digest)), pdr, ms(median(ph.account)), ms(median(pl.account)), par)
+			ar = par // the paired figure is the one to divide by what was read
 		}
 		if lo.read > 0 && hi.read > 0 {
 			rr := hi.read / lo.read
@@ -231,6 +270,13 @@ func lookupRequest(end time.Time, i int) bot.RiskRequest {
 	return bot.RiskRequest{Workspace: "TBENCH", Now: end, Only: benchAccount(i)}
 }
 
+// slackID is a Slack message's id as the adapter makes it: the channel and the
+// message's ts (seconds and microseconds), so a channel's messages sort by time, as
+// real ones do (the stores' keys then keep a channel's recent messages together).
+func slackID(channel string, at time.Time) string {
+	return fmt.Sprintf("%s:%d.%06d", channel, at.Unix(), at.Nanosecond()/1000)
+}
+
 // fillHistoryAt is fillHistory at daily messages a day.
 func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n, daily int, end time.Time) (float64, error) {
 	if daily <= 0 {
@@ -239,9 +285,10 @@ func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n,
 	step := 24 * time.Hour / time.Duration(daily)
 	def := config.Default().Analysis
 	rate, _, err := captureAndAnalyse(ctx, st, a, n, def.Workers, max(def.Batch, 1000), func(i int) feedbackbot.Message {
-		m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%40, i), Platform: feedbackbot.PlatformSlack, Workspace: "TBENCH",
-			Channel: fmt.Sprintf("C%d", i%40), Author: fmt.Sprintf("U%d", i%900), Role: feedbackbot.RoleCustomer,
-			Account: benchAccount(i), Text: sampleTexts[i%len(sampleTexts)], Time: end.Add(-time.Duration(n-i) * step)}
+		at, ch := end.Add(-time.Duration(n-i)*step), fmt.Sprintf("C%d", i%40)
+		m := feedbackbot.Message{ID: slackID(ch, at), Platform: feedbackbot.PlatformSlack, Workspace: "TBENCH",
+			Channel: ch, Author: fmt.Sprintf("U%d", i%900), Role: feedbackbot.RoleCustomer,
+			Account: benchAccount(i), Text: sampleTexts[i%len(sampleTexts)], Time: at}
 		if (i+i/benchAccounts)%4 == 3 { // a quarter of all messages and of each account's (i%4 alone made every fourth account staff's alone)
 			m.Role = feedbackbot.RoleStaff
 		}
@@ -280,7 +327,7 @@ func fillSurveys(ctx context.Context, st store.Store, n, daily int, end time.Tim
 	step := 24 * time.Hour / time.Duration(daily)
 	for i := surveyEvery - 1; i < n; i += surveyEvery {
 		a := bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 1 + i/surveyEvery%5, Account: benchAccount(i),
-			Thread: fmt.Sprintf("C%d:%d", i%40, i), User: fmt.Sprintf("U%d", i%900), Time: end.Add(-time.Duration(n-i) * step)}
+			Thread: slackID(fmt.Sprintf("C%d", i%40), end.Add(-time.Duration(n-i)*step)), User: fmt.Sprintf("U%d", i%900), Time: end.Add(-time.Duration(n-i) * step)}
 		if i/surveyEvery%3 == 2 {
 			a.Kind, a.Score = bot.SurveyNPS, i/surveyEvery%11
 		}
@@ -475,6 +522,51 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		}
 	}
 	return rt, nil
+}
+
+// sizedStore is a filled store kept open for timeInterleaved, with its size.
+type sizedStore struct {
+	n       int
+	st      store.Store
+	cleanup func()
+}
+
+// timeInterleaved times reps digests, then reps account lookups, on every store,
+// the stores taking turns rep by rep (and the first of each turn rotating), so that
+// whatever else the machine does meanwhile falls on each size alike: the ratios of
+// its medians do not depend on when each size happened to be timed. Keyed by size.
+func timeInterleaved(ctx context.Context, stores []sizedStore, end time.Time, reps int) (map[int]readTimes, error) {
+	tax := analysis.DefaultTaxonomy()
+	themes, known := tax.Names(), emerging.NewVocabulary(tax)
+	out := make(map[int]readTimes, len(stores))
+	times := make([]readTimes, len(stores))
+	for _, digests := range []bool{true, false} {
+		for i := range reps {
+			for j := range stores {
+				k := (i + j) % len(stores)
+				s := stores[k]
+				t := time.Now()
+				var err error
+				if digests {
+					_, err = bot.BuildDigest(ctx, s.st, bot.DigestRequest{Workspace: "TBENCH", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end, Themes: themes, Known: known})
+				} else {
+					_, err = bot.Risk(ctx, s.st, lookupRequest(end, i))
+				}
+				if err != nil {
+					return nil, fmt.Errorf("%d messages: %w", s.n, err)
+				}
+				if d := time.Since(t).Seconds(); digests {
+					times[k].digest = append(times[k].digest, d)
+				} else {
+					times[k].account = append(times[k].account, d)
+				}
+			}
+		}
+	}
+	for k, s := range stores {
+		out[s.n] = times[k]
+	}
+	return out, nil
 }
 
 // countReads counts what the timed account lookups read, in an untimed pass over

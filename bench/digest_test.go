@@ -86,3 +86,44 @@ func TestLookupReadsCounted(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeInterleaved: the paired round times every size's digest and account
+// lookup reps times each, filed under the size.
+func TestTimeInterleaved(t *testing.T) {
+	ctx := context.Background()
+	a, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	var stores []sizedStore
+	for _, n := range []int{200, 400, 600} {
+		st, cleanup, err := openBenchStore(ctx, "bolt", "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cleanup()
+		if _, err := fillHistoryAt(ctx, st, a, n, 1000, end); err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, sizedStore{n, st, cleanup})
+	}
+	got, err := timeInterleaved(ctx, stores, end, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(stores) {
+		t.Fatalf("figures for %d sizes, want %d", len(got), len(stores))
+	}
+	for _, s := range stores {
+		rt := got[s.n]
+		if len(rt.digest) != 4 || len(rt.account) != 4 {
+			t.Errorf("%d messages: %d digests and %d lookups timed, want 4 each", s.n, len(rt.digest), len(rt.account))
+		}
+		for _, d := range append(slices.Clone(rt.digest), rt.account...) {
+			if d <= 0 {
+				t.Errorf("%d messages: a read timed at %v s", s.n, d)
+			}
+		}
+	}
+}

@@ -46,9 +46,10 @@ func fillRiskBench(b *testing.B, st store.Store, n int, end time.Time) {
 	for start := 0; start < n; start += 5000 {
 		var evs []feedbackbot.Event
 		for i := start; i < min(n, start+5000); i++ {
-			m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", i%40, i), Platform: feedbackbot.PlatformSlack, Workspace: "TRISK",
+			at := end.Add(-time.Duration(n-i) * step) // ids as Slack's: channel and ts, in time order
+			m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d.%06d", i%40, at.Unix(), at.Nanosecond()/1000), Platform: feedbackbot.PlatformSlack, Workspace: "TRISK",
 				Channel: fmt.Sprintf("C%d", i%40), Author: fmt.Sprintf("U%d", i%900), Role: feedbackbot.RoleCustomer,
-				Account: fmt.Sprintf("acct-%d", i%200), Text: texts[i%len(texts)], Time: end.Add(-time.Duration(n-i) * step)}
+				Account: fmt.Sprintf("acct-%d", i%200), Text: texts[i%len(texts)], Time: at}
 			if (i+i/200)%4 == 3 { // a quarter of all messages and of each account's
 				m.Role = feedbackbot.RoleStaff
 			}
