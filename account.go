@@ -14,11 +14,14 @@ type Account struct {
 
 // Evidence backs a reason with something a person can check: a message, a figure.
 type Evidence struct {
-	MessageKey string    `json:"message_key,omitempty"`
-	Permalink  string    `json:"permalink,omitempty"`
-	Quote      string    `json:"quote,omitempty"`
-	Time       time.Time `json:"time,omitempty"`
-	Figure     string    `json:"figure,omitempty"`
+	MessageKey string `json:"message_key,omitempty"`
+	// Author is the quoted message's author (a platform user id), so that forgetting
+	// them finds the quote even once the message itself is gone.
+	Author    string    `json:"author,omitempty"`
+	Permalink string    `json:"permalink,omitempty"`
+	Quote     string    `json:"quote,omitempty"`
+	Time      time.Time `json:"time,omitempty"`
+	Figure    string    `json:"figure,omitempty"`
 }
 
 // Reason is one explained contribution to a health score or an alert.

@@ -57,7 +57,11 @@ type Alert struct {
 	ResolvedAt   time.Time   `json:"resolved_at,omitempty"`
 	AckedBy      string      `json:"acked_by,omitempty"`
 	SnoozedUntil time.Time   `json:"snoozed_until,omitempty"`
-	Posts        []PostRef   `json:"posts,omitempty"`
+	Posts        []PostRef   `json:"posts,omitempty"` // the message the alert's updates edit
+	// Earlier are the other messages posted for this fingerprint: notices the
+	// repeats replaced, recovery notices, earlier episodes. They are edited only to
+	// take erased quotes out of the chat.
+	Earlier []PostRef `json:"earlier,omitempty"`
 	// Redacted is set when evidence was removed after the alert was posted (a person
 	// forgotten, old messages expired); the alerter then re-renders the posted
 	// messages, so the quotes leave the chat too, and clears it.

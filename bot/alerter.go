@@ -124,7 +124,7 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 		if al.Status == feedbackbot.AlertResolved {
 			doc.Color = "good"
 		}
-		for _, ref := range al.Posts {
+		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
 			if err := a.Poster.Update(ctx, ref, doc); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -154,6 +154,9 @@ func inhibitor(existing map[string]*feedbackbot.Alert, cand feedbackbot.Alert) *
 
 func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, cand feedbackbot.Alert, now time.Time, out *AlertOutcome) error {
 	if prev == nil || prev.Status == feedbackbot.AlertResolved {
+		if prev != nil { // an earlier episode's messages stay known, for erasures
+			cand.Earlier = slices.Concat(prev.Earlier, prev.Posts)
+		}
 		if err := a.notify(ctx, &cand, false); err != nil {
 			return err
 		}
@@ -211,8 +214,11 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 	if err != nil {
 		return fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)
 	}
-	if !resolved {
-		al.Posts = append(al.Posts[:0:0], ref)
+	if resolved {
+		al.Earlier = append(al.Earlier, ref)
+	} else {
+		al.Earlier = append(al.Earlier, al.Posts...) // the message a repeat replaces
+		al.Posts = []feedbackbot.PostRef{ref}
 	}
 	al.NotifiedAt = al.UpdatedAt
 	return a.save(ctx, al)

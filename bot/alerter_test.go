@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -193,6 +195,70 @@ func TestAlerterRoutesMinorSignalsToTheDigest(t *testing.T) {
 				}
 				if out.DigestOnly != tc.digest || out.Raised != tc.raised || p.count() != tc.posts || out.Resolved != tc.resolve {
 					t.Errorf("step %d: %+v, %d posts", i, out, p.count())
+				}
+			}
+		})
+	}
+}
+
+// refPoster keeps the latest document of every message it posted, by reference.
+type refPoster struct {
+	docs map[string]feedbackbot.Document
+	n    int
+}
+
+func (p *refPoster) Post(_ context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
+	p.n++
+	ref := feedbackbot.PostRef{Platform: "test", Destination: channel, ID: fmt.Sprint(p.n)}
+	p.docs[ref.ID] = doc
+	return ref, nil
+}
+
+func (p *refPoster) Update(_ context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error {
+	if _, ok := p.docs[ref.ID]; !ok {
+		return fmt.Errorf("no message %s", ref.ID)
+	}
+	p.docs[ref.ID] = doc
+	return nil
+}
+
+// TestForgottenQuoteLeavesEveryAlertMessage: an alert posted, re-sent, recovered and
+// raised again has posted four messages quoting a person; forgetting them (their
+// message already deleted on the platform, so only the quote's author names them)
+// edits the quote out of all four, not only the latest.
+func TestForgottenQuoteLeavesEveryAlertMessage(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			p := &refPoster{docs: map[string]feedbackbot.Document{}}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			h := atRisk("acme", 30, health.ReasonUnanswered)
+			h.Reasons[0].Evidence = []feedbackbot.Evidence{{MessageKey: "slack/T1/C1:1.000100", Author: "XDANA", Quote: "call me on 555-0199, nobody answers"}}
+			for _, s := range []struct {
+				at time.Duration
+				hs []feedbackbot.Health
+			}{{0, []feedbackbot.Health{h}}, {25 * time.Hour, []feedbackbot.Health{h}}, {26 * time.Hour, nil}, {27 * time.Hour, []feedbackbot.Health{h}}} {
+				if _, err := al.Evaluate(ctx, "T1", s.hs, t0.Add(s.at)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if p.n != 4 {
+				t.Fatalf("%d messages posted, want 4 (raised, repeated, recovered, raised again)", p.n)
+			}
+			res, err := bot.ForgetPerson(ctx, st.(bot.PrivacyStore), "T1", "XDANA")
+			if err != nil || res.Evidence != 1 {
+				t.Fatalf("forget: %+v %v", res, err)
+			}
+			gone := atRisk("acme", 30, health.ReasonUnanswered) // the account as assessed without the erased message
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{gone}, t0.Add(28*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			for id, doc := range p.docs {
+				raw, _ := json.Marshal(doc)
+				if strings.Contains(string(raw), "555-0199") {
+					t.Errorf("message %s still quotes the forgotten person: %s", id, doc.Fallback)
 				}
 			}
 		})

@@ -48,11 +48,10 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
-	if len(keys) == 0 {
-		return out, nil
-	}
+	// Quotes are found by author too: a message deleted on the platform, or erased
+	// by an earlier run that failed before this step, is no longer listed above.
 	out.Evidence, err = scrubEvidence(ctx, st, workspace, func(e feedbackbot.Evidence) bool {
-		return e.MessageKey != "" && keys[e.MessageKey]
+		return (e.MessageKey != "" && keys[e.MessageKey]) || (e.Author != "" && e.Author == user)
 	})
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)

@@ -93,7 +93,7 @@ func scrubEvidence(ctx context.Context, st evidenceDocs, workspace string, drop 
 		if removed == 0 {
 			continue
 		}
-		if len(al.Posts) > 0 {
+		if len(al.Posts)+len(al.Earlier) > 0 {
 			al.Redacted = true
 		}
 		b, err := json.Marshal(al)

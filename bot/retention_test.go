@@ -139,7 +139,8 @@ func TestRetention(t *testing.T) {
 
 // TestErasedQuotesLeavePostedAlerts: when retention (or forget) removes a quote from a
 // stored alert, the alerter's next pass edits the alert's chat messages so the quote
-// leaves the chat too, for open and for recovered alerts, once.
+// leaves the chat too, for open and for recovered alerts (their recovery notices
+// included), each message once.
 func TestErasedQuotesLeavePostedAlerts(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
@@ -168,8 +169,9 @@ func TestErasedQuotesLeavePostedAlerts(t *testing.T) {
 			p.mu.Lock()
 			before := len(p.updated)
 			p.mu.Unlock()
-			// The next pass, with health computed after the expiry, edits both posted
-			// alerts, the recovered one included, and never shows the quote again.
+			// The next pass, with health computed after the expiry, edits every posted
+			// message, the recovered alert's and its notice included, and never shows
+			// the quote again.
 			fresh := risk("acme")
 			fresh.Reasons[0].Evidence = fresh.Reasons[0].Evidence[1:]
 			for i := range 2 {
@@ -180,8 +182,8 @@ func TestErasedQuotesLeavePostedAlerts(t *testing.T) {
 			p.mu.Lock()
 			edits := p.updated[before:]
 			p.mu.Unlock()
-			if len(edits) != 2 {
-				t.Fatalf("%d alert messages edited after the quotes were removed, want 2 (each alert once)", len(edits))
+			if len(edits) != 3 { // bolt's recovery notice quoted it too
+				t.Fatalf("%d alert messages edited after the quotes were removed, want 3 (each message once: acme's, bolt's and bolt's recovery notice)", len(edits))
 			}
 			for _, d := range edits {
 				raw, _ := json.Marshal(d)

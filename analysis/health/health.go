@@ -648,7 +648,7 @@ func evidence(items []Item, n int) []feedbackbot.Evidence {
 			break
 		}
 		m := it.Message
-		out = append(out, feedbackbot.Evidence{MessageKey: m.Key(), Permalink: m.Permalink, Quote: quote(m.Text, 160), Time: m.Time})
+		out = append(out, feedbackbot.Evidence{MessageKey: m.Key(), Author: m.Author, Permalink: m.Permalink, Quote: quote(m.Text, 160), Time: m.Time})
 	}
 	return out
 }
