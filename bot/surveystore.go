@@ -213,6 +213,39 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 	return out, nil
 }
 
+// PersonSurveyAnswers returns every survey answer a person (an author id) gave in
+// a workspace, oldest first: each stored copy, an earlier press of the same button
+// included (what forget deletes, and what an export of the person must hold).
+func PersonSurveyAnswers(ctx context.Context, st docLister, workspace, user string) ([]SurveyAnswer, error) {
+	weeks, err := surveyWeeks(ctx, st, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("survey answers: %w", err)
+	}
+	kinds := []string{DocSurveyAnswer}
+	for _, w := range weeks {
+		kinds = append(kinds, surveyWeekKind(w))
+	}
+	list := func(kind string) (map[string][]byte, error) { return st.ListDocs(ctx, workspace, kind) }
+	var out []SurveyAnswer
+	for chunk := range slices.Chunk(kinds, 8) { // as deleteSurveyAnswers reads them
+		docs, err := listKinds(list, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("survey answers: %w", err)
+		}
+		for _, d := range docs {
+			var a SurveyAnswer
+			if err := json.Unmarshal(d.raw, &a); err != nil {
+				return nil, fmt.Errorf("survey answer %s: %w", d.id, err)
+			}
+			if a.User == user {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b SurveyAnswer) int { return a.Time.Compare(b.Time) })
+	return out, nil
+}
+
 // accountAnswers reads one account's answers of the weeks given (and of an older
 // version's list): of an indexed week its index, of a week listed by an older version
 // the week's answers whose id begins with the account (an answer's id begins with its

@@ -159,7 +159,8 @@ func TestUnknownWorkspace(t *testing.T) {
 		{"expire", env, []string{"expire", "--workspace", "T0DEMOX", "--older-than", "365d", "--yes"}, 2, "no such workspace in the store (it holds T0DEMO)"},
 		{"no store", map[string]string{"FEEDBACKBOT_DATA": empty}, []string{"risk", "--workspace", "T1"}, 1, "no store in " + empty + ": nothing was captured there"},
 		{"export warns", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 0, "warning: the store has no workspace T0DEMOX (it holds only T0DEMO)"},
-		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 0, "warning: the store has no workspace T0DEMOX"},
+		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes", "--force"}, 0, "warning: the store has no workspace T0DEMOX"},
+		{"forget refuses nothing to forget", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 2, "holds no message and no survey answer by dana.k in workspace T0DEMOX"},
 		{"known workspace", env, []string{"risk", "--workspace", "T0DEMO", "--as-of", "2026-11-20T09:00:00Z"}, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -121,7 +122,13 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := exportTo(ctx, st, *ws, *user, *out, m.Stdout)
+	answers, err := bot.PersonSurveyAnswers(ctx, st, *ws, *user)
+	n := 0
+	if err == nil {
+		n, err = exportTo(ctx, st, *ws, *user, answers, *out, m.Stdout)
+	} else {
+		err = fmt.Errorf("export: %w", err)
+	}
 	if err = a.finish(ctx, n, err); err != nil {
 		return err
 	}
@@ -129,14 +136,15 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	if *out != "" {
 		dest = *out
 	}
-	fmt.Fprintf(m.Stderr, "Exported %d message(s) by %s in workspace %s to %s.\n", n, *user, *ws, dest)
+	fmt.Fprintf(m.Stderr, "Exported %d message(s) and %d survey answer(s) by %s in workspace %s to %s.\n", n, len(answers), *user, *ws, dest)
 	return nil
 }
 
 // exportTo writes the person's messages as JSON Lines to path, or to stdout when path
-// is empty. A file is written beside its final name and renamed when complete, so a
-// failed export leaves no partial file behind.
-func exportTo(ctx context.Context, st store.People, ws, user, path string, stdout io.Writer) (int, error) {
+// is empty, then their survey answers, one {"survey_answer": {...}} line each. A
+// file is written beside its final name and renamed when complete, so a failed
+// export leaves no partial file behind. It returns the messages written.
+func exportTo(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, path string, stdout io.Writer) (int, error) {
 	w := stdout
 	var tmp *os.File
 	if path != "" {
@@ -158,6 +166,13 @@ func exportTo(ctx context.Context, st store.People, ws, user, path string, stdou
 	})
 	if err != nil {
 		return n, fmt.Errorf("export: %w", err)
+	}
+	for _, a := range answers {
+		if err := enc.Encode(struct {
+			SurveyAnswer bot.SurveyAnswer `json:"survey_answer"`
+		}{a}); err != nil {
+			return n, fmt.Errorf("export: %w", err)
+		}
 	}
 	if err := bw.Flush(); err != nil {
 		return n, fmt.Errorf("export: %w", err)
@@ -181,6 +196,7 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("forget", "--workspace W --user U --yes")
 	ws, user := personFlags(fs)
 	yes := fs.Bool("yes", false, "confirm: the erasure cannot be undone")
+	force := fs.Bool("force", false, "forget the id even when the store holds nothing by it (a person who has not written yet, or a run that failed part-way)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -200,6 +216,19 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	m.warnUnknownWorkspace(ctx, st, *ws)
+	if !*force {
+		// A mistyped id would otherwise be "forgotten" with nothing erased, and the
+		// person it meant stay stored, with a success message.
+		found, err := holdsAnything(ctx, st, *ws, *user)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return refusef("the store holds no message and no survey answer by %[1]s in workspace %[2]s, so forget would erase nothing: "+
+				"check the id (the author id of their messages, as `feedbackbot export` takes it). "+
+				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws)
+		}
+	}
 	a, err := m.startAudit(ctx, st, *ws, "forget", *user)
 	if err != nil {
 		return err
@@ -227,6 +256,25 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout, "Backups of the store made before now still hold the messages.")
 	return nil
+}
+
+// errFound stops holdsAnything's walk at the first message.
+var errFound = errors.New("found")
+
+// holdsAnything reports whether the store holds a message or a survey answer by user.
+func holdsAnything(ctx context.Context, st store.Store, ws, user string) (bool, error) {
+	err := st.AuthorMessages(ctx, ws, user, func(store.Stored) error { return errFound })
+	if errors.Is(err, errFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("forget: look up %s: %w", user, err)
+	}
+	answers, err := bot.PersonSurveyAnswers(ctx, st, ws, user)
+	if err != nil {
+		return false, fmt.Errorf("forget: look up %s: %w", user, err)
+	}
+	return len(answers) > 0, nil
 }
 
 // warnUnknownWorkspace warns when the store has never seen the workspace: most

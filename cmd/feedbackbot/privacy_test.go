@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
@@ -75,6 +76,9 @@ func parseExport(t *testing.T, data []byte) []store.Stored {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
+		if bytes.HasPrefix(sc.Bytes(), []byte(`{"survey_answer":`)) {
+			continue // the person's survey answers follow their messages
+		}
 		var st store.Stored
 		if err := json.Unmarshal(sc.Bytes(), &st); err != nil {
 			t.Fatalf("export line %q: %v", sc.Text(), err)
@@ -132,7 +136,7 @@ func TestExportAndForget(t *testing.T) {
 	if !slices.Equal(keys, captured) {
 		t.Errorf("export holds %d messages, the log %d:\nexport %v\nlog    %v", len(keys), len(captured), keys, captured)
 	}
-	if want := fmt.Sprintf("Exported %d message(s) by %s", len(got), who); !strings.Contains(errOut, want) {
+	if want := fmt.Sprintf("Exported %d message(s) and 0 survey answer(s) by %s", len(got), who); !strings.Contains(errOut, want) {
 		t.Errorf("stderr %q lacks %q", errOut, want)
 	}
 
@@ -229,9 +233,13 @@ func TestExportAndForget(t *testing.T) {
 		}
 	})
 
-	// Forgetting again is a no-op; re-running the demo (a re-import) brings nothing back.
-	if out, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes"); err != nil || !strings.Contains(out, " 0 message(s) erased") {
-		t.Errorf("second forget = %q, %v; want 0 messages", out, err)
+	// Forgetting again finds nothing, and says so unless forced; forced, it is a
+	// no-op. Re-running the demo (a re-import) brings nothing back.
+	if _, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "holds no message and no survey answer by "+who) {
+		t.Errorf("second forget = %v; want a refusal saying nothing is stored by %s", err, who)
+	}
+	if out, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes", "--force"); err != nil || !strings.Contains(out, " 0 message(s) erased") {
+		t.Errorf("second forget --force = %q, %v; want 0 messages", out, err)
 	}
 	m, demoOut, errb := testMain(nil)
 	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", "2026-11-20T09:00:00Z"}); err != nil {
@@ -287,5 +295,71 @@ func TestPrivacyUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("a failed export left %s", out)
+	}
+}
+
+// TestExportHoldsSurveyAnswers: an export holds the person's survey answers too
+// (forget deletes them, so a copy made first must have them), after the messages,
+// and a forget of a mistyped id is refused rather than reported done.
+func TestExportHoldsSurveyAnswers(t *testing.T) {
+	dir := demoStore(t)
+	const who = "dana.k"
+	var stored []bot.SurveyAnswer
+	inStore(t, dir, func(st store.Store) {
+		// Two answers in different weeks, and one by someone else.
+		at := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+		for _, a := range []bot.SurveyAnswer{{Kind: bot.SurveyCSAT, Score: 2, Account: "acme", Thread: "CEXTACME:1", User: who, Time: at},
+			{Kind: bot.SurveyNPS, Score: 3, Account: "acme", Thread: "CEXTACME:2", User: who, Time: at.AddDate(0, 0, 8)},
+			{Kind: bot.SurveyCSAT, Score: 5, Account: "acme", Thread: "CEXTACME:1", User: "noah.g", Time: at}} {
+			if err := bot.PutSurveyAnswer(t.Context(), st, DemoWorkspace, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var err error
+		if stored, err = bot.PersonSurveyAnswers(t.Context(), st, DemoWorkspace, who); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(stored) != 2 {
+		t.Fatalf("%d survey answers by %s stored, want 2", len(stored), who)
+	}
+	out, errOut, err := run(t, dir, "export", "--workspace", DemoWorkspace, "--user", who)
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, errOut)
+	}
+	var answers []bot.SurveyAnswer
+	messagesDone := false
+	for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var a struct {
+			SurveyAnswer *bot.SurveyAnswer `json:"survey_answer"`
+		}
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		if a.SurveyAnswer == nil {
+			if messagesDone {
+				t.Errorf("line %d: a message after the survey answers", i)
+			}
+			continue
+		}
+		messagesDone = true
+		if a.SurveyAnswer.User != who {
+			t.Errorf("line %d: an answer by %s", i, a.SurveyAnswer.User)
+		}
+		answers = append(answers, *a.SurveyAnswer)
+	}
+	if len(answers) != len(stored) {
+		t.Errorf("export holds %d survey answers, the store %d", len(answers), len(stored))
+	}
+	if want := fmt.Sprintf("and %d survey answer(s) by %s", len(stored), who); !strings.Contains(errOut, want) {
+		t.Errorf("stderr %q lacks %q", errOut, want)
+	}
+	_, _, err = run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", "dana", "--yes")
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "holds no message and no survey answer by dana") {
+		t.Errorf("forget of a mistyped id = %v; want a refusal", err)
+	}
+	if n := len(logMessages(t, dir, who)); n == 0 {
+		t.Errorf("the refused forget erased %s's messages", who)
 	}
 }
