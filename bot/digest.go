@@ -124,6 +124,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	})
 	d.Channels = groupStats(dims[feedbackbot.DimChannel], nil)
 	d.Accounts = groupStats(dims[feedbackbot.DimAccount], req.Accounts)
+	nameFromMessages(d.Accounts, r.period, r.history)
 
 	for _, q := range []struct {
 		rows []store.Stored
@@ -526,6 +527,33 @@ func groupStats(g map[string]map[string]int64, accounts map[string]feedbackbot.A
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ID, b.ID))
 	})
 	return out
+}
+
+// nameFromMessages gives the accounts that no configuration names the name their
+// messages carry (a Slack Connect organisation's, a Discord member's), as the
+// digest's quotes and account health show them, rather than their bare ids.
+func nameFromMessages(accts []feedbackbot.GroupStat, msgs ...[]store.Stored) {
+	missing := map[string]int{}
+	for i, a := range accts {
+		if a.Name == "" {
+			missing[a.ID] = i
+		}
+	}
+	for _, rows := range msgs {
+		for _, r := range rows {
+			if len(missing) == 0 {
+				return
+			}
+			if r.Message.AccountName == "" {
+				continue
+			}
+			key := store.AccountKey(r.Message.Account) // as the counters spell it
+			if i, ok := missing[key]; ok {
+				accts[i].Name = r.Message.AccountName
+				delete(missing, key)
+			}
+		}
+	}
 }
 
 // series sums rollups per local day of loc over [from, to).

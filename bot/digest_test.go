@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -209,6 +210,38 @@ func TestDigestEmergingLeavesConfiguredThemesOut(t *testing.T) {
 			}
 			if got := phrases(emerging.Vocabulary{}); !slices.Contains(got, "docs") {
 				t.Errorf("without the taxonomy's vocabulary, docs is new, not in %q", got)
+			}
+		})
+	}
+}
+
+// TestDigestNamesAccountsFromTheirMessages: an account no configuration names is
+// shown by the name its messages carry, as quotes and account health show it; a
+// configured name wins; an account whose messages carry none keeps its id.
+func TestDigestNamesAccountsFromTheirMessages(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	var msgs []feedbackbot.Message
+	for i, a := range []struct{ id, name string }{{"acme", "Acme Logistics"}, {"acme", "Acme Logistics"}, {"globex", "Globex"}, {"U777", ""}, {"initech", "Initech Inc"}} {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", end.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+			Workspace: "TN", Channel: "C1", Author: fmt.Sprintf("U%d", i), Role: feedbackbot.RoleCustomer, Account: a.id, AccountName: a.name,
+			Text: "the export is broken again", Time: end.Add(-time.Duration(i+1) * time.Hour)})
+	}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msgs...)
+			d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "TN", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end,
+				Accounts: map[string]feedbackbot.Account{"initech": {ID: "initech", Name: "Initech (configured)"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, a := range d.Accounts {
+				got[a.ID] = a.Name
+			}
+			want := map[string]string{"acme": "Acme Logistics", "globex": "Globex", "U777": "", "initech": "Initech (configured)"}
+			if !maps.Equal(got, want) {
+				t.Errorf("account names %v, want %v", got, want)
 			}
 		})
 	}
