@@ -75,6 +75,10 @@ func demoMessages(now time.Time, accts map[string]feedbackbot.Account) ([]feedba
 	return out, sc.Err()
 }
 
+// demoDocKind and demoAsOfID name the document in which a demo store keeps the
+// moment its sample was laid out for.
+const demoDocKind, demoAsOfID = "demo", "as-of"
+
 func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("demo", "[--dir DIR] [--as-of TIME] [--period 7d] [--slack-export FILE.zip]")
 	export := fs.String("slack-export", "", "also write the sample conversations to `FILE.zip` as a Slack workspace export (for import --slack-export FILE.zip --team "+DemoWorkspace+")")
@@ -140,6 +144,20 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// The sample's times follow --as-of: a store that holds it as of another moment
+	// would hold two overlapping copies, and every figure would be wrong.
+	stamp := now.UTC().Format(time.RFC3339)
+	switch prev, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoAsOfID); {
+	case err == nil && string(prev) != stamp:
+		return refusef("%s already holds the demo as of %s: run it there with --as-of %s, or give another --dir", *dir, prev, prev)
+	case err == nil:
+	case !feedbackbot.IsNotFound(err):
+		return fmt.Errorf("demo: %w", err)
+	default:
+		if err := st.PutDoc(ctx, DemoWorkspace, demoDocKind, demoAsOfID, []byte(stamp)); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
 
 	start := time.Now()
 	events := make([]feedbackbot.Event, 0, len(msgs))

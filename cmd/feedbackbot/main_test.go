@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -47,6 +48,14 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(out2.String(), "(0 new;") {
 		t.Errorf("second demo run should append nothing:\n%s", firstLines(out2.String(), 4))
+	}
+	// Another moment on the same directory would lay a second, shifted copy beside
+	// the first: refused, saying which moment the directory holds.
+	m4, out4, _ := testMain(nil)
+	err = m4.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", "2026-11-27T09:00:00Z"})
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "already holds the demo as of "+asof) || strings.Contains(out4.String(), "Captured") {
+		t.Errorf("demo with another --as-of on the same --dir = %v; want a refusal naming %s, nothing captured:\n%s", err, asof, firstLines(out4.String(), 4))
 	}
 	// The same store answers risk --json with the documented fields.
 	m3, out3, errb3 := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
