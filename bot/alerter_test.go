@@ -264,3 +264,49 @@ func TestForgottenQuoteLeavesEveryAlertMessage(t *testing.T) {
 		})
 	}
 }
+
+// TestForgetMemberClosesTheirAlerts: a Discord community member is their own account
+// (its id theirs, its name their display name). Forgetting them takes the name out
+// of the alert and its posted message and closes the alert without a recovery
+// notice, which would post the name again.
+func TestForgetMemberClosesTheirAlerts(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			p := &refPoster{docs: map[string]feedbackbot.Document{}}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			h := atRisk("U4242", 30, health.ReasonUnanswered)
+			h.Account.Name = "Jonas Doe"
+			if _, err := al.Evaluate(ctx, "G1", []feedbackbot.Health{h}, t0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bot.ForgetPerson(ctx, st.(bot.PrivacyStore), "G1", "U4242"); err != nil {
+				t.Fatal(err)
+			}
+			// Their messages gone, the member is not assessed any more.
+			out, err := al.Evaluate(ctx, "G1", nil, t0.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.n != 1 || out.Resolved != 0 {
+				t.Errorf("%d messages posted (want the alert alone), %d resolved with a notice", p.n, out.Resolved)
+			}
+			for id, doc := range p.docs {
+				if raw, _ := json.Marshal(doc); strings.Contains(string(raw), "Jonas Doe") {
+					t.Errorf("message %s still names the forgotten member: %s", id, doc.Fallback)
+				}
+			}
+			docs, err := st.ListDocs(ctx, "G1", bot.DocAlert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id, raw := range docs {
+				if strings.Contains(string(raw), "Jonas Doe") || !strings.Contains(string(raw), `"status":"resolved"`) {
+					t.Errorf("alert %s after forget: %s", id, raw)
+				}
+			}
+		})
+	}
+}

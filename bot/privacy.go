@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -56,7 +57,43 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
+	if err := forgetOwnAlerts(ctx, st, workspace, user); err != nil {
+		return out, fmt.Errorf("forget %s: %w", user, err)
+	}
 	return out, nil
+}
+
+// forgetOwnAlerts closes the alerts about an account that is the person (a Discord
+// community member is their own account: its id is theirs, its name their display
+// name) without a recovery notice, which would post their name again, and takes
+// their name out of the alert and, through Redacted, out of its posted messages.
+func forgetOwnAlerts(ctx context.Context, st evidenceDocs, workspace, user string) error {
+	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
+	for id, raw := range alerts {
+		var al feedbackbot.Alert
+		if json.Unmarshal(raw, &al) != nil || al.Account.ID != user {
+			continue
+		}
+		if al.Account.Name == "" && al.Status == feedbackbot.AlertResolved {
+			continue // done by an earlier run
+		}
+		al.Account.Name = ""
+		if al.Status != feedbackbot.AlertResolved {
+			al.Status, al.ResolvedAt = feedbackbot.AlertResolved, al.UpdatedAt
+		}
+		al.Redacted = len(al.Posts)+len(al.Earlier) > 0
+		b, err := json.Marshal(al)
+		if err != nil {
+			return fmt.Errorf("alert %s: %w", id, err)
+		}
+		if err := st.PutDoc(ctx, workspace, DocAlert, id, b); err != nil {
+			return fmt.Errorf("alert %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // forget answers "forget USER" with a confirmation button, and the button
