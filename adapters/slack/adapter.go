@@ -105,7 +105,12 @@ func (a *Adapter) inStaffGroup(ctx context.Context, user string) (bool, error) {
 		gc, ok := a.groups[g]
 		a.mu.Unlock()
 		if !ok || time.Since(gc.at) > 10*time.Minute {
-			members, err := a.api.GetUserGroupMembersContext(ctx, g)
+			var members []string
+			err := a.retry(ctx, func() error {
+				var err error
+				members, err = a.api.GetUserGroupMembersContext(ctx, g)
+				return err
+			})
 			if err != nil {
 				return false, fmt.Errorf("slack usergroups.users.list %s: %w", g, err)
 			}
@@ -248,7 +253,12 @@ func (a *Adapter) user(ctx context.Context, id string) (userInfo, error) {
 	if a.offline {
 		return userInfo{}, feedbackbot.Errorf(feedbackbot.EINVALID, "user %s is not in the export's users.json", id)
 	}
-	info, err := a.api.GetUserInfoContext(ctx, id)
+	var info *slack.User
+	err := a.retry(ctx, func() error {
+		var err error
+		info, err = a.api.GetUserInfoContext(ctx, id)
+		return err
+	})
 	if err != nil {
 		return userInfo{}, fmt.Errorf("slack users.info %s: %w", id, err)
 	}

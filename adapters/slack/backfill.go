@@ -147,9 +147,14 @@ func (a *Adapter) replies(ctx context.Context, ws, channel, ts string) ([]feedba
 		var msgs []slack.Message
 		var more bool
 		err := a.retry(ctx, func() error {
-			var err error
-			msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Cursor: cursor, Limit: 200})
-			return err
+			// The results are kept only on success: slack-go returns an empty cursor
+			// with a rate-limit error, and taking it would start again from page 1.
+			page, hasMore, next, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Cursor: cursor, Limit: 200})
+			if err != nil {
+				return err
+			}
+			msgs, more, cursor = page, hasMore, next
+			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("slack conversations.replies %s/%s: %w (run again to resume)", channel, ts, err)

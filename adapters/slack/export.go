@@ -27,7 +27,11 @@ type ImportOptions struct {
 	ChannelAccounts map[string]string
 	AccountNames    map[string]string
 	StaffUsers      []string
-	Progress        io.Writer
+	// IgnoreChannels and IgnoreUsers are never captured, as in live capture
+	// (slack.ignore_channels, slack.ignore_users): their messages are skipped.
+	IgnoreChannels []string
+	IgnoreUsers    []string
+	Progress       io.Writer
 	// Limits against hostile archives (zero takes the default).
 	MaxFiles       int   // default 100,000 members
 	MaxMemberBytes int64 // default 64 MiB per JSON member
@@ -61,6 +65,9 @@ const (
 	skipUnknownFolder = "unknown channel folder"
 	skipNoise         = "bot, join or other noise"
 	skipDeletion      = "deletion (an import only adds)"
+	skipNotMessage    = "not a message (an import reads only messages)"
+	skipIgnoredChan   = "ignored channel"
+	skipIgnoredUser   = "ignored user"
 )
 
 // Problems counts what the import left out that a person should look at: daily
@@ -233,7 +240,8 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		}
 		return b, nil
 	}
-	a := &Adapter{cfg: Config{TeamID: opts.HomeTeam, StaffUsers: opts.StaffUsers, ChannelAccounts: opts.ChannelAccounts, AccountNames: opts.AccountNames},
+	a := &Adapter{cfg: Config{TeamID: opts.HomeTeam, StaffUsers: opts.StaffUsers, ChannelAccounts: opts.ChannelAccounts, AccountNames: opts.AccountNames,
+		IgnoreChannels: opts.IgnoreChannels, IgnoreUsers: opts.IgnoreUsers},
 		sink: sink, log: slog.New(slog.DiscardHandler), seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, offline: true}
 	if f, ok := files["users.json"]; ok {
 		b, err := read(f)
@@ -368,9 +376,27 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 				return err // malformed: the rest of the file cannot be read
 			}
 			if err == nil {
-				ev.Channel = chID
-				if ev.Type == "" {
-					ev.Type = "message"
+				// A daily file holds messages only. Anything else is not applied: a
+				// reaction event, say, names its message's channel itself, and would
+				// let an archive change messages of other channels.
+				if ev.Type != "" && ev.Type != "message" {
+					skipped[skipNotMessage]++
+					return nil
+				}
+				ev.Type, ev.Channel = "message", chID
+				// The ignore lists, as live capture applies them: the channel, and the
+				// author (an edit's is the edited message's).
+				author := ev.User
+				if ev.Subtype == "message_changed" && ev.Message != nil {
+					author = ev.Message.User
+				}
+				switch {
+				case slices.Contains(opts.IgnoreChannels, chID):
+					skipped[skipIgnoredChan]++
+					return nil
+				case author != "" && slices.Contains(opts.IgnoreUsers, author):
+					skipped[skipIgnoredUser]++
+					return nil
 				}
 				var es []feedbackbot.Event
 				es, err = a.Normalize(ctx, opts.HomeTeam, ev)

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
@@ -452,5 +454,102 @@ func TestImportBatchesWholeDaysInTimeOrder(t *testing.T) {
 	}
 	if !slices.Equal(sizes, []int{9, 9, 6}) {
 		t.Errorf("Append batch sizes = %v, want [9 9 6] (whole daily files, at least BatchEvents each)", sizes)
+	}
+}
+
+// drainStore analyses everything appended to st, so that its messages can be read
+// (and reactions would find them).
+func drainStore(t *testing.T, st store.Store) {
+	t.Helper()
+	a, _ := analysis.New(analysis.DefaultTaxonomy())
+	if _, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "t"}).Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestImportReadsOnlyMessages: a daily file's elements that are not messages (a
+// reaction event naming a message of another channel, say) are skipped and counted,
+// never applied: an archive cannot change other channels' messages, on any import.
+func TestImportReadsOnlyMessages(t *testing.T) {
+	base := realisticExport()
+	const ts = "1762160000.000100"
+	files := map[string]string{"users.json": base["users.json"], "channels.json": base["channels.json"],
+		"general/2026-11-03.json": `[{"type":"message","user":"UTOM","text":"keep my reactions","ts":"` + ts + `","reactions":[{"name":"eyes","count":1}]}]`}
+	st := openStore(t)
+	if _, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, st); err != nil {
+		t.Fatal(err)
+	}
+	drainStore(t, st)
+	item := `"item":{"type":"message","channel":"CGENERAL","ts":"` + ts + `"}`
+	files["ext-acme/2026-11-04.json"] = `[{"type":"reaction_added","user":"UDANA","reaction":"thumbsdown",` + item + `},` +
+		`{"type":"reaction_removed","user":"UDANA","reaction":"eyes",` + item + `},` +
+		`{"type":"channel_created","user":"UDANA","ts":"1762246400.000100"},` +
+		`{"user":"UDANA","text":"no type: a message","ts":"1762246401.000100"}]`
+	for range 2 { // every import of the archive
+		sum, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Skipped[skipNotMessage] != 3 || sum.Messages != 5 || sum.Problems() != 0 {
+			t.Errorf("summary %+v; want the 3 elements that are not messages skipped, and no problem", sum)
+		}
+		drainStore(t, st)
+		s, err := st.Message(context.Background(), "slack/THOME/CGENERAL:"+ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(s.Message.Reactions, map[string]int{"eyes": 1}) {
+			t.Fatalf("reactions of the message in #general = %v; an archive of another channel changed them", s.Message.Reactions)
+		}
+	}
+	if _, err := st.Message(context.Background(), "slack/THOME/CACME:1762246401.000100"); err != nil {
+		t.Errorf("the message without a type was not imported: %v", err)
+	}
+}
+
+// TestImportHonoursIgnoreLists: messages by ignored users and in ignored channels
+// are never captured, as in live capture, and the summary counts them.
+func TestImportHonoursIgnoreLists(t *testing.T) {
+	tests := []struct {
+		name          string
+		channels      []string
+		users         []string
+		appended      int
+		ignored       map[string]int
+		absentAuthor  string
+		absentChannel string
+		skippedNoise  int
+	}{
+		{name: "none", appended: 6, ignored: map[string]int{}, skippedNoise: 2},
+		{name: "channel", channels: []string{"CGENERAL"}, appended: 5, ignored: map[string]int{skipIgnoredChan: 1}, absentChannel: "CGENERAL", skippedNoise: 2},
+		// UMARCO's join is counted as ignored, not as noise.
+		{name: "user", users: []string{"UMARCO"}, appended: 5, ignored: map[string]int{skipIgnoredUser: 2}, absentAuthor: "UMARCO", skippedNoise: 1},
+		{name: "both", channels: []string{"CGENERAL"}, users: []string{"UDANA"}, appended: 2, ignored: map[string]int{skipIgnoredChan: 1, skipIgnoredUser: 3},
+			absentAuthor: "UDANA", absentChannel: "CGENERAL", skippedNoise: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t)
+			sum, err := ImportExport(context.Background(), writeZip(t, realisticExport()),
+				ImportOptions{HomeTeam: "THOME", IgnoreChannels: tt.channels, IgnoreUsers: tt.users}, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ignored := map[string]int{}
+			for _, k := range []string{skipIgnoredChan, skipIgnoredUser} {
+				if n := sum.Skipped[k]; n > 0 {
+					ignored[k] = n
+				}
+			}
+			if sum.Appended != tt.appended || !maps.Equal(ignored, tt.ignored) || sum.Skipped[skipNoise] != tt.skippedNoise || sum.Problems() != 1 {
+				t.Errorf("summary %+v; want %d appended, %v ignored, %d noise and only the malformed day as a problem", sum, tt.appended, tt.ignored, tt.skippedNoise)
+			}
+			st.Replay(context.Background(), "THOME", func(e store.Entry) error {
+				if m := e.Event.Message; (tt.absentAuthor != "" && m.Author == tt.absentAuthor) || (tt.absentChannel != "" && m.Channel == tt.absentChannel) {
+					t.Errorf("captured %s by %s in %s, which the ignore lists exclude", m.ID, m.Author, m.Channel)
+				}
+				return nil
+			})
+		})
 	}
 }

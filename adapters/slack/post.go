@@ -68,9 +68,14 @@ func (a *Adapter) nonStaffMember(ctx context.Context, channel string) (string, e
 	for {
 		var members []string
 		err := a.retry(ctx, func() error {
-			var err error
-			members, cursor, err = a.api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: channel, Cursor: cursor, Limit: 1000})
-			return err
+			// The results are kept only on success: slack-go returns an empty cursor
+			// with a rate-limit error, and taking it would start again from page 1.
+			page, next, err := a.api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: channel, Cursor: cursor, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			members, cursor = page, next
+			return nil
 		})
 		if err != nil {
 			return "", fmt.Errorf("slack conversations.members %s: %w", channel, err)

@@ -2,6 +2,7 @@ package slackadapter
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -106,15 +107,26 @@ func cut(s string, n int) string {
 }
 
 // chunks splits s into pieces of at most n bytes, at line breaks where possible.
+// Invalid UTF-8 is replaced first (U+FFFD): a run of continuation bytes has no rune
+// boundary to cut at, and Slack would get invalid text.
 func chunks(s string, n int) []string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	var out []string
 	for len(s) > n {
 		i := strings.LastIndexByte(s[:n], '\n')
 		if i <= 0 {
 			i = len(feedbackbot.TruncateUTF8(s, n))
 		}
+		if i <= 0 {
+			// No rune boundary within n bytes (n is smaller than the first rune): take
+			// that rune whole, so that every turn advances.
+			_, i = utf8.DecodeRuneInString(s)
+		}
 		out = append(out, s[:i])
 		s = strings.TrimLeft(s[i:], "\n")
+	}
+	if s == "" && len(out) > 0 {
+		return out // the rest was line breaks: no empty section (Slack refuses one)
 	}
 	return append(out, s)
 }

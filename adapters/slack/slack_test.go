@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -507,6 +508,59 @@ func TestRenderBlocksLimits(t *testing.T) {
 	}
 	if got := chunks(strings.Repeat("é", 2000), 3000); len(got) != 2 || !utf8Valid(got) {
 		t.Fatalf("chunks split a rune: %d", len(got))
+	}
+}
+
+// TestChunksOfInvalidUTF8: block text whose first section's worth of bytes are all
+// UTF-8 continuation bytes (no rune boundary to cut at) is rendered, as valid UTF-8
+// with the replacement character, instead of looping for ever.
+func TestChunksOfInvalidUTF8(t *testing.T) {
+	tests := []struct {
+		name, text string
+	}{
+		{"continuation bytes only", strings.Repeat("\x80", 4000)},
+		{"continuation bytes, then text", strings.Repeat("\xbf", 3500) + strings.Repeat("word ", 1000)},
+		{"text, then continuation bytes", strings.Repeat("é", 1000) + strings.Repeat("\x80", 5000) + "end"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan []slack.Block, 1)
+			go func() {
+				blocks, _ := RenderBlocks(feedbackbot.Document{Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: tt.text}}})
+				done <- blocks
+			}()
+			var blocks []slack.Block
+			select {
+			case blocks = <-done:
+			case <-time.After(2 * time.Second):
+				// A panic, not t.Fatal: the loop would go on growing its slice until
+				// the test binary's own timeout.
+				panic("RenderBlocks did not return: chunks does not advance")
+			}
+			if len(blocks) == 0 {
+				t.Fatal("no blocks")
+			}
+			var texts []string
+			for _, b := range blocks {
+				if sb, ok := b.(*slack.SectionBlock); ok && sb.Text != nil {
+					texts = append(texts, sb.Text.Text)
+					if len(sb.Text.Text) > maxSectionText {
+						t.Errorf("section of %d bytes, over %d", len(sb.Text.Text), maxSectionText)
+					}
+				}
+			}
+			if !utf8Valid(texts) || !strings.Contains(strings.Join(texts, ""), "\uFFFD") {
+				t.Errorf("sections are not valid UTF-8 with the replacement character: %q", texts)
+			}
+		})
+	}
+	for _, n := range []int{1, 2, 3} { // smaller than a rune: each piece is one whole rune
+		if got := chunks("€€", n); !slices.Equal(got, []string{"€", "€"}) {
+			t.Errorf("chunks(€€, %d) = %q", n, got)
+		}
+	}
+	if got := chunks(strings.Repeat("a", 3000)+"\n\n", 3000); len(got) != 1 {
+		t.Errorf("chunks of a full section and line breaks = %d pieces; want 1 (no empty section)", len(got))
 	}
 }
 

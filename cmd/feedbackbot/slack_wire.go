@@ -24,12 +24,10 @@ func init() {
 // importSlack imports a Slack export and prints the summary.
 func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error {
 	team := cmp.Or(opts.Team, cfg.Slack.TeamID)
-	names := map[string]string{}
-	for _, a := range cfg.Accounts {
-		names[a.ID] = a.Name
-	}
+	names := accountNames(cfg)
 	sum, err := slackadapter.ImportExport(ctx, path, slackadapter.ImportOptions{HomeTeam: team, ChannelAccounts: cfg.Slack.ChannelAccounts,
-		AccountNames: names, StaffUsers: cfg.Slack.StaffUsers, Progress: opts.Progress}, st)
+		AccountNames: names, StaffUsers: cfg.Slack.StaffUsers, IgnoreChannels: cfg.Slack.IgnoreChannels, IgnoreUsers: cfg.Slack.IgnoreUsers,
+		Progress: opts.Progress}, st)
 	if err != nil {
 		return err
 	}
@@ -52,10 +50,7 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 	if !c.Enabled() {
 		return nil, nil
 	}
-	names := map[string]string{}
-	for _, a := range env.Config.Accounts {
-		names[a.ID] = a.Name
-	}
+	names := accountNames(env.Config)
 	signing := c.SigningSecret.Value()
 	if c.Mode == "socket" && signing == "" {
 		signing = "unused-in-socket-mode" // Socket Mode envelopes arrive over the authenticated websocket
@@ -113,8 +108,12 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	names := accountNames(cfg)
+	// The same capture rules as live capture: ignored users and channels are never
+	// captured, whichever way their messages arrive.
 	a, err := slackadapter.New(slackadapter.Config{BotToken: cfg.Slack.BotToken.Value(), SigningSecret: "unused-for-backfill", APIURL: cfg.Slack.APIURL,
-		TeamID: cfg.Slack.TeamID, StaffUsers: cfg.Slack.StaffUsers, ChannelAccounts: cfg.Slack.ChannelAccounts, Logger: m.log()}, st, nil)
+		TeamID: cfg.Slack.TeamID, StaffUsers: cfg.Slack.StaffUsers, ChannelAccounts: cfg.Slack.ChannelAccounts, AccountNames: names,
+		IgnoreChannels: cfg.Slack.IgnoreChannels, IgnoreUsers: cfg.Slack.IgnoreUsers, Logger: m.log()}, st, nil)
 	if err != nil {
 		return err
 	}
