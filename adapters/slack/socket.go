@@ -57,7 +57,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		if !a.socketEventsAPI(ctx, evt.Request.Payload) {
 			return nil
 		}
-		return client.Ack(*evt.Request)
+		a.ack(ctx, client, evt.Request.EnvelopeID, nil)
 	case socketmode.EventTypeErrorBadMessage:
 		// slack-go could not parse an envelope's payload (an events_api event that is
 		// not an object, say) and hands us the raw message. Acknowledge it: unacked,
@@ -75,21 +75,37 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			return nil
 		}
 		a.log.Warn("slack socket mode: malformed envelope acknowledged and dropped", "type", req.Type, "envelope_id", req.EnvelopeID, "err", bad.Cause)
-		return client.Ack(socketmode.Request{EnvelopeID: req.EnvelopeID})
+		a.ack(ctx, client, req.EnvelopeID, nil)
 	case socketmode.EventTypeSlashCommand:
 		sc, ok := evt.Data.(slack.SlashCommand)
 		if !ok || evt.Request == nil {
 			return nil
 		}
-		return client.Ack(*evt.Request, a.reply(ctx, a.slashCommand(sc), sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false))
+		// Answered beside the loop: a command takes up to CommandTimeout (and the
+		// staff check before it), and every envelope behind it must still be
+		// acknowledged within Slack's 3 seconds.
+		id := evt.Request.EnvelopeID
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			resp := a.reply(ctx, a.slashCommand(sc), sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false)
+			if b, err := json.Marshal(socketmode.Response{EnvelopeID: id, Payload: resp}); err == nil && len(b) >= maxAckBytes {
+				// Slack drops an acknowledgement of 20 KB or more: acknowledge with a
+				// notice and send the answer to the command's response_url instead.
+				a.ack(ctx, client, id, map[string]any{"response_type": "ephemeral", "text": "The answer follows in a moment."})
+				if err := a.postResponse(context.WithoutCancel(ctx), sc.ResponseURL, resp); err != nil {
+					a.log.Error("slack: a long command answer could not be sent", "err", err)
+				}
+				return
+			}
+			a.ack(ctx, client, id, resp)
+		}()
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
 			return nil
 		}
-		if err := client.Ack(*evt.Request); err != nil {
-			return err
-		}
+		a.ack(ctx, client, evt.Request.EnvelopeID, nil)
 		cmd, team, enterprise, ok := a.buttonCommand(cb)
 		if !ok {
 			return nil
@@ -105,6 +121,19 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}()
 	}
 	return nil
+}
+
+// maxAckBytes is Slack's limit on a Socket Mode acknowledgement: one of 20 KB or
+// more is dropped (slack-go refuses to send it).
+const maxAckBytes = 20 * 1024
+
+// ack acknowledges an envelope. A failure is logged, not returned: Slack redelivers
+// an envelope it did not see acknowledged (capture is idempotent), and the
+// connection's own failures end RunSocket through slack-go's run loop.
+func (a *Adapter) ack(ctx context.Context, client *socketmode.Client, envelopeID string, payload any) {
+	if err := client.AckCtx(ctx, envelopeID, payload); err != nil && ctx.Err() == nil {
+		a.log.Error("slack socket mode: acknowledgement not sent", "envelope_id", envelopeID, "err", err)
+	}
 }
 
 // socketEventsAPI captures an events_api envelope's payload and reports whether to

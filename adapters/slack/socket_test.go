@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack/slacktest"
+
+	"github.com/feedbackbot/feedbackbot"
 )
 
 // TestSocketMode: a fake Socket Mode server says hello, sends a message event and a
@@ -69,5 +72,104 @@ func TestSocketMode(t *testing.T) {
 	}
 	if s, ok := f.stored(key("C9", "1700000000.000100")); !ok || s.Message.Account != "TACME" {
 		t.Fatalf("socket message not stored: %+v", s)
+	}
+}
+
+// TestSocketModeCommandsBesideTheLoop: a slow slash command does not hold up the
+// acknowledgement of the envelopes behind it, and an answer too long for an
+// acknowledgement (Slack drops one of 20 KB or more) is acknowledged with a notice and
+// sent to the command's response_url, the service going on.
+func TestSocketModeCommandsBesideTheLoop(t *testing.T) {
+	acks := make(chan map[string]any, 4)
+	responded := make(chan string, 1)
+	var respondURL string
+	socket := func(c slacktest.Customize) {
+		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"ok":true,"url":"ws://%s/socket"}`, r.Host)
+		})
+		c.Handle("/respond", func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			responded <- string(b)
+		})
+		c.Handle("/socket", slacktest.Websocket(func(conn *websocket.Conn) {
+			send := func(v any) {
+				if err := conn.WriteJSON(v); err != nil {
+					t.Errorf("write: %v", err)
+				}
+			}
+			slash := func(env, text string) map[string]any {
+				return map[string]any{"type": "slash_commands", "envelope_id": env, "payload": map[string]any{
+					"command": "/feedback", "text": text, "user_id": "UMARIA", "team_id": home, "channel_id": "CINTERNAL", "response_url": respondURL}}
+			}
+			send(map[string]any{"type": "hello", "num_connections": 1})
+			send(slash("env-1", "slow"))
+			send(map[string]any{"type": "events_api", "envelope_id": "env-2", "payload": map[string]any{
+				"type": "event_callback", "team_id": home, "event_id": "EvB1",
+				"event": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C9", "ts": "1700000000.000200", "text": "behind a slow command"}}})
+			send(slash("env-3", "long"))
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			for range 3 {
+				var ack map[string]any
+				if err := conn.ReadJSON(&ack); err != nil {
+					return
+				}
+				acks <- ack
+			}
+			time.Sleep(200 * time.Millisecond)
+		}))
+	}
+	f := newFixture(t, socket)
+	respondURL = strings.TrimSuffix(f.api.GetAPIURL(), "/") + "/respond"
+	f.cmds = commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		switch c.Text {
+		case "slow":
+			time.Sleep(time.Second)
+		case "long": // quotes double in JSON: four sections of 2,900 bytes make over 20 KB
+			var blocks []feedbackbot.Block
+			for range 4 {
+				blocks = append(blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.Repeat(`"`, 2900)})
+			}
+			return feedbackbot.Document{Ephemeral: true, Fallback: "long", Blocks: blocks}, nil
+		}
+		return feedbackbot.Document{Ephemeral: true, Fallback: "ok: " + c.Text}, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.a.RunSocket(ctx, "xapp-test") }()
+	var order []string
+	got := map[string]string{}
+	for range 3 {
+		select {
+		case ack := <-acks:
+			id := fmt.Sprint(ack["envelope_id"])
+			b, _ := json.Marshal(ack["payload"])
+			order, got[id] = append(order, id), string(b)
+		case err := <-done:
+			t.Fatalf("RunSocket ended: %v (acks %v)", err, order)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("acks received: %v", order)
+		}
+	}
+	var answer string
+	select {
+	case answer = <-responded:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the long answer never reached the response_url")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("RunSocket: %v", err)
+	}
+	if order[len(order)-1] != "env-1" {
+		t.Errorf("acknowledged in the order %v: the slow command held up the envelopes behind it", order)
+	}
+	if !strings.Contains(got["env-1"], "ok: slow") || !strings.Contains(got["env-3"], "follows") {
+		t.Errorf("acks: slow %q, long %q", got["env-1"], got["env-3"])
+	}
+	if !strings.Contains(answer, strings.Repeat(`\"`, 100)) {
+		t.Errorf("the response_url got %.200q, not the long answer", answer)
+	}
+	if _, ok := f.stored(key("C9", "1700000000.000200")); !ok {
+		t.Error("the message behind the slow command was not stored")
 	}
 }
