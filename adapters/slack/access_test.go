@@ -293,3 +293,29 @@ func TestStaffStatusIsRecheckedAfterTTL(t *testing.T) {
 		t.Fatal("after userTTL the guest is still treated as staff")
 	}
 }
+
+// TestGridColleagueCapturedAsStaff: on an Enterprise Grid, a message event names the
+// author's team but not its organisation; a colleague of another workspace of the
+// home organisation is staff (as the commands already treat them), and a member of
+// another organisation stays a customer of their team.
+func TestGridColleagueCapturedAsStaff(t *testing.T) {
+	f := newFixture(t)
+	f.a.cfg.EnterpriseID = "EHOME"
+	for _, tc := range []struct {
+		user, team, ts string
+		role           feedbackbot.Role
+		account        string
+	}{
+		{"EGRID", "TGRID2", "1700000000.000301", feedbackbot.RoleStaff, ""},
+		{"FOUT", "TFOREIGN", "1700000000.000302", feedbackbot.RoleCustomer, "TFOREIGN"},
+		{"XDANA", "TACME", "1700000000.000303", feedbackbot.RoleCustomer, "TACME"},
+	} {
+		if code := f.event("Ev"+tc.ts, map[string]any{"type": "message", "user": tc.user, "user_team": tc.team, "channel": "CGRID", "ts": tc.ts, "text": "hello from " + tc.user}); code != 200 {
+			t.Fatalf("%s: status %d", tc.user, code)
+		}
+		s, ok := f.stored(key("CGRID", tc.ts))
+		if !ok || s.Message.Role != tc.role || (tc.account != "" && s.Message.Account != tc.account) {
+			t.Errorf("%s of %s stored as %q of %q (found %v), want %q of %q", tc.user, tc.team, s.Message.Role, s.Message.Account, ok, tc.role, tc.account)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package slackadapter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -237,12 +238,15 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 	if team == "" {
 		team = ev.Team
 	}
-	if team == "" {
+	// The event names the author's team but not its organisation: on an Enterprise
+	// Grid a colleague of another workspace of the home organisation is staff, so
+	// a foreign team is looked up (cached) when the home is a Grid.
+	if team == "" || (a.cfg.EnterpriseID != "" && !a.isHome(team, "")) {
 		u, err := a.user(ctx, ev.User)
 		if err != nil {
 			return m, err
 		}
-		team, enterprise = u.team, u.enterprise
+		team, enterprise = cmp.Or(team, u.team), u.enterprise
 	}
 	switch {
 	case slices.Contains(a.cfg.StaffUsers, ev.User), a.isHome(team, enterprise):
