@@ -191,7 +191,8 @@ func (a *Adapter) fatalErr() error {
 
 // dgLogger receives discordgo's own log lines (it has one global logger); the
 // newest adapter's logger wins. Its debug lines (which include the identify
-// payload) are never enabled, so tokens cannot reach the log.
+// payload) are never enabled, so the bot token cannot reach the log; the lines
+// that are logged are redacted, as a request's URL may hold an interaction's token.
 //
 // It is also how a gateway close code that arrives while connected (discordgo's
 // reader logs it, then reconnects) reaches the adapter: 4004 or 4014 after a
@@ -218,7 +219,7 @@ func init() {
 		if level == discordgo.LogError {
 			lv = slog.LevelError
 		}
-		l.Log(context.Background(), lv, "discordgo: "+fmt.Sprintf(format, args...))
+		l.Log(context.Background(), lv, "discordgo: "+redactTokens(fmt.Sprintf(format, args...)))
 	}
 }
 

@@ -36,15 +36,36 @@ func (a *Adapter) channel(ctx context.Context, id string) (channelInfo, error) {
 
 // wanted reports whether messages in this channel are captured.
 func (a *Adapter) wanted(ci channelInfo) bool {
+	return channelSkip(ci, a.cfg.Channels, a.cfg.IgnoreChannels, a.cfg.InternalChannels) == ""
+}
+
+// Why a channel's messages are not captured; an import counts the messages it
+// skips under these.
+const (
+	skipIgnoredChannel  = "ignored channel"
+	skipInternalChannel = "internal channel (discord.internal_channels)"
+	skipUnlistedChannel = "channel not in discord.channels"
+)
+
+// channelSkip says why messages in a channel, or in a thread of it, are not
+// captured ("" when they are): ignored and internal channels never are, and with
+// an allow-list (channels) only the channels listed are. Live capture, catch-up
+// and import all decide by it.
+func channelSkip(ci channelInfo, channels, ignore, internal []string) string {
 	home := ci.id
 	if ci.thread {
 		home = ci.parent
 	}
 	in := func(list []string) bool { return slices.Contains(list, ci.id) || slices.Contains(list, home) }
-	if in(a.cfg.IgnoreChannels) || in(a.cfg.InternalChannels) {
-		return false
+	switch {
+	case in(ignore):
+		return skipIgnoredChannel
+	case in(internal):
+		return skipInternalChannel
+	case len(channels) > 0 && !in(channels):
+		return skipUnlistedChannel
 	}
-	return len(a.cfg.Channels) == 0 || in(a.cfg.Channels)
+	return ""
 }
 
 // isStaff decides by user id, guild ownership and roles.
@@ -98,22 +119,36 @@ func (a *Adapter) Normalize(ctx context.Context, m *discordgo.Message) (feedback
 	return a.normalize(ctx, m, liveCustomers{a})
 }
 
-func (a *Adapter) normalize(ctx context.Context, m *discordgo.Message, lc lastCustomers) (feedbackbot.Message, bool, error) {
+// capturable reports whether a message is of the kind capture takes, whatever
+// its text: a member's (not a bot's, a webhook's or a system message) in a
+// captured channel of an allowed guild. ci is its channel.
+func (a *Adapter) capturable(ctx context.Context, m *discordgo.Message) (ci channelInfo, ok bool, err error) {
 	if m == nil || m.GuildID == "" || m.ID == "" || m.Author == nil || m.Author.ID == "" || m.Author.Bot || m.Author.System || m.WebhookID != "" {
-		return feedbackbot.Message{}, false, nil
+		return channelInfo{}, false, nil
 	}
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
-		return feedbackbot.Message{}, false, nil
+		return channelInfo{}, false, nil
 	}
-	if !a.guildAllowed(m.GuildID) || strings.TrimSpace(m.Content) == "" {
-		return feedbackbot.Message{}, false, nil
+	if !a.guildAllowed(m.GuildID) {
+		return channelInfo{}, false, nil
 	}
-	ci, err := a.channel(ctx, m.ChannelID)
+	ci, err = a.channel(ctx, m.ChannelID)
 	if err != nil {
-		return feedbackbot.Message{}, false, err
+		return channelInfo{}, false, err
 	}
 	if !a.wanted(ci) || ci.guild != "" && ci.guild != m.GuildID {
-		return feedbackbot.Message{}, false, nil // not ours, or a payload whose guild and channel disagree
+		return channelInfo{}, false, nil // not ours, or a payload whose guild and channel disagree
+	}
+	return ci, true, nil
+}
+
+func (a *Adapter) normalize(ctx context.Context, m *discordgo.Message, lc lastCustomers) (feedbackbot.Message, bool, error) {
+	if m == nil || strings.TrimSpace(m.Content) == "" {
+		return feedbackbot.Message{}, false, nil
+	}
+	ci, ok, err := a.capturable(ctx, m)
+	if err != nil || !ok {
+		return feedbackbot.Message{}, false, err
 	}
 	out := feedbackbot.Message{ID: m.ID, Platform: feedbackbot.PlatformDiscord, Workspace: m.GuildID, Channel: ci.id,
 		ChannelName: ci.name, Author: m.Author.ID, AuthorName: displayName(m.Author, m.Member), Text: m.Content, Time: m.Timestamp,
@@ -240,12 +275,34 @@ func (a *Adapter) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCrea
 }
 
 // onMessageUpdate re-captures edited messages; updates without an edit time (embeds
-// unfurling, pins) change nothing the member wrote.
+// unfurling, pins) change nothing the member wrote. An edit that removed all the
+// text (an attachment is left) deletes the stored message, so that the text the
+// member took back is neither kept, analysed nor quoted.
 func (a *Adapter) onMessageUpdate(_ *discordgo.Session, m *discordgo.MessageUpdate) {
 	if m.Message == nil || m.EditedTimestamp == nil || m.Author == nil {
 		return
 	}
+	if strings.TrimSpace(m.Content) == "" {
+		a.emptied(m.Message)
+		return
+	}
 	a.capture(m.Message, "edit")
+}
+
+// emptied deletes a message whose edit removed all its text, as MESSAGE_DELETE
+// does, if it is of the kind capture takes. A message that never had text was
+// never stored, and the store ignores a delete of it.
+func (a *Adapter) emptied(m *discordgo.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, ok, err := a.capturable(ctx, m)
+	if err != nil {
+		a.log.Error("discord: message emptied by an edit not deleted", "message", m.ID, "channel", m.ChannelID, "err", err)
+		return
+	}
+	if ok {
+		a.deleted(m.GuildID, m.ChannelID, m.ID)
+	}
 }
 
 func (a *Adapter) deleted(guild, channel, id string) {

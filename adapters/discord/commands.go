@@ -104,7 +104,7 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCr
 			// One payload must not stop the bot: net/http recovers a Slack handler's
 			// panic for the same reason.
 			if p := recover(); p != nil {
-				a.log.Error("discord: interaction handler panicked; interaction dropped", "interaction", i.ID, "panic", fmt.Sprint(p))
+				a.log.Error("discord: interaction handler panicked; interaction dropped", "interaction", i.ID, "panic", redactTokens(fmt.Sprint(p)))
 			}
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute) // the token lives 15 minutes
@@ -157,16 +157,29 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 		return
 	case <-time.After(a.cfg.CommandTimeout):
 	}
-	// Slower than Discord's 3 seconds allow: acknowledge now, fill in later.
+	// Slower than Discord's 3 seconds allow: acknowledge now, fill in later. The
+	// acknowledgement decides who sees the reply that replaces it: the channel for a
+	// survey question, which is meant for the customer, the caller for the rest.
+	public := firstWord(text) == "survey"
+	deferred := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: ephemeralFlag}}
+	if public {
+		deferred.Data = nil
+	}
 	err := a.retry(ctx, "defer reply", func() error {
-		return a.s.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
-			Data: &discordgo.InteractionResponseData{Flags: ephemeralFlag}}, discordgo.WithContext(ctx))
+		return a.s.InteractionRespond(i, deferred, discordgo.WithContext(ctx))
 	})
 	if err != nil {
 		a.log.Error("discord: could not defer reply", "err", err)
 	}
 	r := <-done
 	out := reply(r)
+	if public && out.Flags&ephemeralFlag != 0 {
+		// No question after all (an error, or the account's cooldown): that answer is
+		// the caller's alone, and the public acknowledgement cannot be made ephemeral.
+		a.replyPrivately(ctx, i, out)
+		return
+	}
 	err = a.retry(ctx, "edit deferred reply", func() error {
 		_, err := a.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Embeds: &out.Embeds, Components: &out.Components,
 			Files: out.files(), AllowedMentions: noMentions}, discordgo.WithContext(ctx))
@@ -174,6 +187,25 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 	})
 	if err != nil {
 		a.log.Error("discord: could not send deferred reply", "err", err)
+	}
+}
+
+// replyPrivately replaces a public deferred reply with an ephemeral follow-up:
+// the acknowledgement is deleted, and the reply sent to the caller alone.
+func (a *Adapter) replyPrivately(ctx context.Context, i *discordgo.Interaction, out Rendered) {
+	err := a.retry(ctx, "delete deferred reply", func() error {
+		return a.s.InteractionResponseDelete(i, discordgo.WithContext(ctx))
+	})
+	if err != nil {
+		a.log.Error("discord: could not delete the deferred reply", "err", err)
+	}
+	err = a.retry(ctx, "send ephemeral follow-up", func() error {
+		_, err := a.s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Embeds: out.Embeds, Components: out.Components,
+			Files: out.files(), Flags: out.Flags, AllowedMentions: noMentions}, discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		a.log.Error("discord: could not send the ephemeral follow-up", "err", err)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"image/color"
 	"image/png"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -834,5 +836,145 @@ func TestAlerterOnDiscord(t *testing.T) {
 	}
 	if len(notices) != 2 || !strings.Contains(strings.ToLower(string(notices[1].JSON)), "recovered") {
 		t.Errorf("want the alert and one recovery notice, got %d posts", len(notices))
+	}
+}
+
+// TestSlowSurveyReplyIsPublic: a command slower than CommandTimeout is deferred,
+// and the deferral decides who sees the reply. A survey question is meant for the
+// customer in the channel, so its deferral is public; every other reply is the
+// caller's alone, and so is a survey the bot did not ask (the account's cooldown):
+// the public deferral is then deleted and the answer sent as an ephemeral follow-up.
+func TestSlowSurveyReplyIsPublic(t *testing.T) {
+	release := make(chan struct{})
+	cmds := commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return feedbackbot.Document{}, ctx.Err()
+		}
+		switch c.Text {
+		case "survey csat acme":
+			return bot.SurveyDocument(bot.SurveyCSAT, "acme", ""), nil
+		case "survey csat globex":
+			return ephemeralText("*Globex* was asked a CSAT survey on Nov 18; not asking again before Dec 2."), nil
+		}
+		return feedbackbot.Document{Fallback: "the digest"}, nil
+	})
+	cfg := testConfig()
+	cfg.CommandTimeout = 200 * time.Millisecond
+	f := newFixture(t, cfg, cmds)
+	opt := func(name, value string) map[string]any {
+		return map[string]any{"name": name, "type": 3, "value": value}
+	}
+	tests := []struct {
+		name, id, sub string
+		opts          []any
+		public        bool   // the deferral is shown to the channel
+		method        string // of the reply that follows: PATCH edits the deferral, POST is a follow-up
+		want          string
+	}{
+		{"a survey question is shown to the channel", "740000000000000001", "survey", []any{opt("kind", "csat"), opt("account", "acme")},
+			true, "PATCH", "How satisfied are you"},
+		{"a digest is the caller's alone", "740000000000000002", "digest", []any{opt("period", "30d")},
+			false, "PATCH", "the digest"},
+		{"a survey not asked is the caller's alone", "740000000000000003", "survey", []any{opt("kind", "csat"), opt("account", "globex")},
+			true, "POST", "not asking again"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			token := "tok-" + tc.id
+			f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": tc.id, "application_id": f.fake.AppID, "type": 2, "token": token,
+				"guild_id": guild, "channel_id": chGeneral,
+				"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "s"}, "roles": []string{roleStaff}},
+				"data": map[string]any{"id": "1", "name": "feedback", "type": 1,
+					"options": []any{map[string]any{"name": tc.sub, "type": 1, "options": tc.opts}}}})
+			req, ok := f.fake.WaitRequest("/interactions/"+tc.id+"/", 0, 5*time.Second)
+			if !ok {
+				t.Fatal("not deferred")
+			}
+			var resp discordgo.InteractionResponse
+			if err := json.Unmarshal(req.JSON, &resp); err != nil {
+				t.Fatal(err)
+			}
+			ephemeral := resp.Data != nil && resp.Data.Flags&discordgo.MessageFlagsEphemeral != 0
+			if resp.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource || ephemeral == tc.public {
+				t.Errorf("deferral = %s; want it public: %v", req.JSON, tc.public)
+			}
+			release <- struct{}{}
+			hook := "/webhooks/" + f.fake.AppID + "/" + token
+			wantCalls := 1
+			if tc.method == "POST" {
+				wantCalls = 2 // the deferral's deletion, then the follow-up
+			}
+			waitFor(t, "the reply", 10*time.Second, func() bool { return len(f.fake.Requests(hook)) == wantCalls })
+			reqs := f.fake.Requests(hook)
+			last := reqs[len(reqs)-1]
+			if last.Method != tc.method || !strings.Contains(string(last.JSON), tc.want) {
+				t.Errorf("reply = %s %s %s; want %s with %q", last.Method, last.Path, last.JSON, tc.method, tc.want)
+			}
+			if tc.method == "POST" {
+				if reqs[0].Method != "DELETE" || reqs[0].Path != hook+"/messages/@original" {
+					t.Errorf("first call = %s %s; want the public deferral deleted", reqs[0].Method, reqs[0].Path)
+				}
+				if !strings.Contains(string(last.JSON), `"flags":64`) {
+					t.Errorf("follow-up is not ephemeral: %s", last.JSON)
+				}
+			}
+		})
+	}
+}
+
+// TestEditRemovingAllTextDeletesTheMessage: an edit that leaves only an attachment
+// takes the text back; the stored message is deleted, as MESSAGE_DELETE would,
+// so that the old text is neither kept, analysed nor quoted. An update without an
+// edit time (an unfurl) changes nothing.
+func TestEditRemovingAllTextDeletesTheMessage(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	member := []string{roleMember}
+	attachment := []any{map[string]any{"id": "800000000000000001", "filename": "screenshot.png", "size": 1024,
+		"url": "https://cdn.discordapp.com/attachments/1/2/screenshot.png", "proxy_url": "https://media.discordapp.net/attachments/1/2/screenshot.png"}}
+	tests := []struct {
+		name        string
+		edited      bool
+		wantDeleted bool
+	}{
+		{"an edit that removes all the text", true, true},
+		{"an update without an edit time", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := message(chGeneral, userAlice, member, "the export fails, and here is my account email: alice@example.com")
+			id := m["id"].(string)
+			f.fake.Dispatch("MESSAGE_CREATE", m)
+			update := maps.Clone(m)
+			update["content"], update["attachments"] = "", attachment
+			if tc.edited {
+				update["edited_timestamp"] = "2026-11-20T10:05:00.000000+00:00"
+			}
+			f.fake.Dispatch("MESSAGE_UPDATE", update)
+			// Capture keeps the gateway's order: once the next message is in the log,
+			// whatever the update caused is too.
+			next := message(chGeneral, userAlice, member, "sorry, wrong file")
+			f.fake.Dispatch("MESSAGE_CREATE", next)
+			waitFor(t, "the next message captured", 10*time.Second, func() bool {
+				return slices.ContainsFunc(f.logged(), func(e store.Entry) bool { return e.Event.Message.ID == next["id"] })
+			})
+			var kinds []feedbackbot.EventKind
+			for _, e := range f.logged() {
+				if e.Event.Message.ID == id {
+					kinds = append(kinds, e.Event.Kind)
+					if e.Event.Kind == feedbackbot.EventDelete && (e.Event.Message.Workspace != guild || e.Event.Message.Channel != chGeneral) {
+						t.Errorf("delete = %+v", e.Event.Message)
+					}
+				}
+			}
+			want := []feedbackbot.EventKind{feedbackbot.EventPut}
+			if tc.wantDeleted {
+				want = append(want, feedbackbot.EventDelete)
+			}
+			if !slices.Equal(kinds, want) {
+				t.Errorf("log entries of the message = %v; want %v", kinds, want)
+			}
+		})
 	}
 }

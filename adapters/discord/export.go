@@ -24,7 +24,12 @@ type ImportOptions struct {
 	RoleAccounts    map[string]string
 	ChannelAccounts map[string]string
 	AccountNames    map[string]string
-	IgnoreChannels  []string
+	// Channels, IgnoreChannels and InternalChannels leave out what live capture
+	// leaves out (see Config): ignored and internal channels, and, when Channels is
+	// set, every channel not in it. Threads go with their channel.
+	Channels         []string
+	IgnoreChannels   []string
+	InternalChannels []string
 	// Progress receives a line per file and every 10,000 messages (nil: silent).
 	Progress io.Writer
 	// MaxFileBytes skips larger files (default 4 GiB).
@@ -36,6 +41,14 @@ type ImportOptions struct {
 	MaxMessageBytes int64
 	// Batch is how many events go to the store at once (default 500).
 	Batch int
+}
+
+// ImportOptions are the options an import of this configuration's servers needs:
+// it takes the same channels and accounts as live capture.
+func (c Config) ImportOptions() ImportOptions {
+	return ImportOptions{StaffRoles: c.StaffRoles, StaffUsers: c.StaffUsers, RoleAccounts: c.RoleAccounts,
+		ChannelAccounts: c.ChannelAccounts, AccountNames: c.AccountNames, Channels: c.Channels,
+		IgnoreChannels: c.IgnoreChannels, InternalChannels: c.InternalChannels}
 }
 
 // ImportSummary says what an import did.
@@ -55,6 +68,28 @@ type ImportSummary struct {
 // skipInvalid is the Skipped reason of a malformed message (no Discord id, no
 // author, a bad timestamp, a field of the wrong type).
 const skipInvalid = "invalid message"
+
+// skipStoredNewer is the Skipped reason of a message the store holds edited later
+// than the export's copy: appended after the edit, the copy would become the
+// latest version and undo it.
+const skipStoredNewer = "stored with a later edit than the export's"
+
+// storedAsNew reports whether the store holds m edited as late as m or later
+// (skip; newer: strictly later), so that importing m adds nothing or undoes an
+// edit. Stores look up analysed messages only; a nil lookup finds nothing.
+func storedAsNew(ctx context.Context, lookup messageLookup, m feedbackbot.Message) (skip, newer bool, err error) {
+	if lookup == nil {
+		return false, false, nil
+	}
+	have, err := lookup.Message(ctx, m.Key())
+	switch {
+	case feedbackbot.IsNotFound(err):
+		return false, false, nil
+	case err != nil:
+		return false, false, err
+	}
+	return !m.EditedAt.After(have.Message.EditedAt), have.Message.EditedAt.After(m.EditedAt), nil
+}
 
 // maxReported bounds the malformed messages an import names one by one.
 const maxReported = 20
@@ -128,8 +163,11 @@ const maxID = 32
 // written: a malformed, truncated or hostile file is skipped with a clear error in
 // the summary and nothing of it written, and the other files are imported. A
 // malformed or oversized message in a sound file is skipped and reported (Skipped,
-// Errors), the rest of the file imported. Re-importing stores nothing twice. The error returned
-// is one that stops everything: no export at path, the store, ctx.
+// Errors), the rest of the file imported. Re-importing stores nothing twice, and
+// an export older than what the store holds undoes no edit: when the sink can look
+// messages up, a copy the store holds edited as late or later is skipped, as
+// catch-up skips one. The error returned is one that stops everything: no export
+// at path, the store, ctx.
 func ImportExport(ctx context.Context, path string, opts ImportOptions, sink Sink) (ImportSummary, error) {
 	sum := ImportSummary{Skipped: map[string]int{}}
 	if opts.MaxFileBytes <= 0 {
@@ -481,6 +519,7 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 	rawHeader := map[string]json.RawMessage{}
 	var batch []feedbackbot.Event
 	accounts := newRecentAccounts(recentMessages) // for staff replies
+	lookup, _ := sink.(messageLookup)             // nil while checking, or for a sink that cannot look up
 	sawMessages := false
 	flush := func() error {
 		if sink == nil || len(batch) == 0 {
@@ -551,6 +590,16 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 				}
 				if reason != "" {
 					sum.Skipped[reason]++
+					break
+				}
+				skip, newer, err := storedAsNew(ctx, lookup, ev.Message)
+				if err != nil {
+					return fmt.Errorf("discord export %s: store: look up message %s: %w", name, ev.Message.ID, err)
+				}
+				if newer {
+					sum.Skipped[skipStoredNewer]++
+				}
+				if skip {
 					break
 				}
 				batch = append(batch, ev)
@@ -697,8 +746,9 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 			thread = hdr.Channel.ID
 		}
 	}
-	if slices.Contains(opts.IgnoreChannels, channel) || slices.Contains(opts.IgnoreChannels, hdr.Channel.ID) {
-		return feedbackbot.Event{}, "ignored channel", nil
+	ci := channelInfo{id: hdr.Channel.ID, parent: channel, thread: channel != hdr.Channel.ID}
+	if reason := channelSkip(ci, opts.Channels, opts.IgnoreChannels, opts.InternalChannels); reason != "" {
+		return feedbackbot.Event{}, reason, nil
 	}
 	out := feedbackbot.Message{ID: m.ID, Platform: feedbackbot.PlatformDiscord, Workspace: hdr.Guild.ID, Channel: channel,
 		ChannelName: hdr.Channel.Name, Thread: thread, Author: m.Author.ID, AuthorName: cmpOr(m.Author.Nickname, m.Author.Name),

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -336,5 +337,118 @@ func TestRecentAccounts(t *testing.T) {
 	r.add("4", "f")
 	if _, ok := r.byMessage["1"]; ok || r.byMessage["4"] != "f" || len(r.byMessage) != 3 {
 		t.Fatalf("after one more: %v", r.byMessage)
+	}
+}
+
+// TestImportLeavesOutWhatCaptureLeavesOut: an import built from the adapter's
+// configuration (Config.ImportOptions, as `feedbackbot import` builds it) takes
+// the channels live capture takes and no others: not the internal channels, not
+// the ignored ones, and with an allow-list only the channels in it, a thread going
+// with its channel. What it leaves out is counted, and is no problem.
+func TestImportLeavesOutWhatCaptureLeavesOut(t *testing.T) {
+	// testdata/dce: general.json has 10 messages with text in #general, and
+	// support-thread.json 3 in a thread of the forum.
+	const inGeneral, inThread = 10, 3
+	tests := []struct {
+		name                       string
+		channels, ignore, internal []string
+		appended                   int
+		skipped                    map[string]int
+	}{
+		{"no channel lists", nil, nil, nil, inGeneral + inThread, nil},
+		{"the fixture's internal channels", nil, nil, []string{chInternal, chLeaky}, inGeneral + inThread, nil},
+		{"an internal channel", nil, nil, []string{chGeneral}, inThread, map[string]int{skipInternalChannel: inGeneral}},
+		{"a thread of an internal channel", nil, nil, []string{chForum}, inGeneral, map[string]int{skipInternalChannel: inThread}},
+		{"an internal thread", nil, nil, []string{thPost}, inGeneral, map[string]int{skipInternalChannel: inThread}},
+		{"a channel outside the allow-list", []string{chForum}, nil, nil, inThread, map[string]int{skipUnlistedChannel: inGeneral}},
+		{"a thread outside the allow-list", []string{chGeneral}, nil, nil, inGeneral, map[string]int{skipUnlistedChannel: inThread}},
+		{"an internal channel in the allow-list", []string{chGeneral, chForum}, nil, []string{chGeneral}, inThread,
+			map[string]int{skipInternalChannel: inGeneral}},
+		{"an ignored channel", nil, []string{chGeneral}, nil, inThread, map[string]int{skipIgnoredChannel: inGeneral}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Channels, cfg.IgnoreChannels, cfg.InternalChannels = tc.channels, tc.ignore, tc.internal
+			st := openBolt(t)
+			sum, err := ImportExport(context.Background(), "testdata/dce", cfg.ImportOptions(), st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Appended != tc.appended || sum.Problems() != 0 {
+				t.Errorf("appended %d, problems %d; want %d, 0", sum.Appended, sum.Problems(), tc.appended)
+			}
+			for _, reason := range []string{skipIgnoredChannel, skipInternalChannel, skipUnlistedChannel} {
+				if sum.Skipped[reason] != tc.skipped[reason] {
+					t.Errorf("skipped %q: %d, want %d (all skips: %v)", reason, sum.Skipped[reason], tc.skipped[reason], sum.Skipped)
+				}
+			}
+			left := slices.Concat(tc.ignore, tc.internal)
+			for _, m := range replay(t, st) {
+				// A forum post's first message has the thread's id, and no thread.
+				where := []string{m.Channel, m.Thread, m.ID}
+				if slices.ContainsFunc(where, func(id string) bool { return slices.Contains(left, id) }) ||
+					len(tc.channels) > 0 && !slices.Contains(tc.channels, m.Channel) {
+					t.Errorf("imported %s from a channel capture leaves out (channel %s, thread %s)", m.ID, m.Channel, m.Thread)
+				}
+			}
+		})
+	}
+}
+
+// TestImportDoesNotUndoLaterEdits: the store holds a message as edited live (and
+// analysed); importing an export made before that edit must not make the older
+// copy the latest version, as catch-up's REST copies do not. A later edit in the
+// export is taken.
+func TestImportDoesNotUndoLaterEdits(t *testing.T) {
+	const (
+		id                     = "1250000000000000901"
+		v0, v1, v2, v3         = "the export fails", "the export fails on big files", "the export fails on files over 2 GB", "fixed, thanks"
+		edit1, edit2, edit3    = "2026-11-21T10:01:00.000+00:00", "2026-11-21T10:02:00.000+00:00", "2026-11-21T10:03:00.000+00:00"
+		storedText, storedEdit = v2, edit2
+	)
+	export := func(t *testing.T, text, edited string) string {
+		t.Helper()
+		ed := "null"
+		if edited != "" {
+			ed = strconv.Quote(edited)
+		}
+		body := fmt.Sprintf(`{"guild":{"id":%q},"channel":{"id":%q,"type":"GuildTextChat","name":"general"},"messages":[`+
+			`{"id":%q,"type":"Default","timestamp":"2026-11-21T10:00:00.000+00:00","timestampEdited":%s,"content":%q,`+
+			`"author":{"id":%q,"name":"alice","roles":[{"id":%q}]}}]}`, guild, chGeneral, id, ed, text, userAlice, roleMember)
+		p := filepath.Join(t.TempDir(), "general.json")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, text, edited string
+		want               string
+		appended, skipped  int
+	}{
+		{"an export from before any edit", v0, "", storedText, 0, 1},
+		{"an export of an earlier edit", v1, edit1, storedText, 0, 1},
+		{"an export of the same edit", v2, edit2, storedText, 0, 0},
+		{"an export of a later edit", v3, edit3, v3, 1, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openBolt(t)
+			if _, err := ImportExport(context.Background(), export(t, storedText, storedEdit), importOpts(), st); err != nil {
+				t.Fatal(err)
+			}
+			analyse(t, st)
+			sum, err := ImportExport(context.Background(), export(t, tc.text, tc.edited), importOpts(), st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := replay(t, st)[id].Text; got != tc.want {
+				t.Errorf("the latest version is %q, want %q", got, tc.want)
+			}
+			if sum.Appended != tc.appended || sum.Skipped[skipStoredNewer] != tc.skipped || sum.Problems() != 0 {
+				t.Errorf("summary = %+v; want %d appended, %d skipped as older than stored", sum, tc.appended, tc.skipped)
+			}
+		})
 	}
 }

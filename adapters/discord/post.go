@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -21,10 +24,11 @@ const (
 
 // retry runs fn again after Discord's retry_after when it is rate limited (429,
 // per-route or global). The wait honours ctx; after the last attempt the error is
-// returned so a digest is never dropped silently.
+// returned so a digest is never dropped silently. Every REST call goes through it,
+// so the errors it returns are redacted (see redact): they may be logged.
 func (a *Adapter) retry(ctx context.Context, what string, fn func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := fn()
+		err := redact(fn())
 		var rl *discordgo.RateLimitError
 		if !errors.As(err, &rl) || attempt == maxAttempts {
 			if rl != nil {
@@ -46,6 +50,53 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() error) error
 		case <-time.After(wait):
 		}
 	}
+}
+
+// tokenInURL matches the token in the URL of an interaction or a webhook
+// (/interactions/{id}/{token}/callback, /webhooks/{application}/{token}/...):
+// whoever has it can answer as the bot until it expires.
+var tokenInURL = regexp.MustCompile(`(/(?:interactions|webhooks)/[^/\s"'?#]+/)[^/\s"'?#]+`)
+
+// redactTokens replaces the token in the interaction and webhook URLs in s, and
+// keeps the rest (the route and the interaction's id) for whoever reads the log.
+func redactTokens(s string) string {
+	if !strings.Contains(s, "/interactions/") && !strings.Contains(s, "/webhooks/") {
+		return s
+	}
+	return tokenInURL.ReplaceAllString(s, "${1}[token]")
+}
+
+// redactedError is an error whose text went through redactTokens. It unwraps to
+// the original, so that errors.As still finds a rate limit or a REST error in it.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redact keeps interaction and webhook tokens out of a REST call's error: discordgo's
+// rate-limit errors and net/http's network errors name the request's URL, and
+// an interaction's URL holds its token. The URLs in those errors are redacted too,
+// for whoever unwraps them.
+func redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	var rl *discordgo.RateLimitError
+	if errors.As(err, &rl) && rl.RateLimit != nil {
+		rl.URL = redactTokens(rl.URL)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redactTokens(ue.URL)
+	}
+	msg := err.Error()
+	if safe := redactTokens(msg); safe != msg {
+		return &redactedError{msg: safe, err: err}
+	}
+	return err
 }
 
 // CheckDestination refuses a channel analysis must not go to: one not listed in

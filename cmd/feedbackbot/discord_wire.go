@@ -116,12 +116,13 @@ func discordUnavailable(err error) bool {
 	return !errors.Is(err, discordgo.ErrUnauthorized) && (errors.As(err, &rl) || !errors.As(err, &re))
 }
 
-// importDiscord imports DiscordChatExporter JSON and prints the summary.
+// importDiscord imports DiscordChatExporter JSON and prints the summary. It takes
+// the channels live capture takes, and no others (not the internal channels, nor
+// those outside discord.channels when it is set).
 func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error {
-	c := cfg.Discord
-	sum, err := discordadapter.ImportExport(ctx, path, discordadapter.ImportOptions{StaffRoles: c.StaffRoles, StaffUsers: c.StaffUsers,
-		RoleAccounts: c.RoleAccounts, ChannelAccounts: c.ChannelAccounts, AccountNames: accountNames(cfg), IgnoreChannels: c.IgnoreChannels,
-		Progress: opts.Progress}, st)
+	imp := discordConfig(cfg).ImportOptions()
+	imp.Progress = opts.Progress
+	sum, err := discordadapter.ImportExport(ctx, path, imp, st)
 	if err != nil {
 		return err
 	}

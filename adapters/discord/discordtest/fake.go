@@ -783,6 +783,8 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case (method == "PATCH" || method == "POST") && len(parts) >= 3 && parts[0] == "webhooks":
 		writeJSON(w, 200, s.echoMessage("", s.id(), req))
+	case method == "DELETE" && len(parts) >= 3 && parts[0] == "webhooks":
+		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeJSON(w, 404, map[string]any{"message": "404: Not Found (fake discord has no " + method + " " + path + ")", "code": 0})
 	}
