@@ -265,9 +265,32 @@ func (a *Adapter) capture(m *discordgo.Message, what string) {
 		a.log.Error("discord: message not captured", "what", what, "message", m.ID, "channel", m.ChannelID, "err", err)
 		return
 	}
-	if ok {
-		a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
+	if !ok {
+		return
 	}
+	if what == "edit" && msg.Role == feedbackbot.RoleStaff {
+		a.keepStoredAccount(ctx, &msg)
+	}
+	a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
+}
+
+// keepStoredAccount gives a staff member's edited message the account it was stored
+// with. A staff message not written as a reply counts for the channel's latest
+// customer, and by the time of the edit that may be another one: recomputed, a typo
+// fix would move the answer to another customer's account.
+func (a *Adapter) keepStoredAccount(ctx context.Context, msg *feedbackbot.Message) {
+	lk, ok := a.sink.(messageLookup)
+	if !ok {
+		return
+	}
+	prev, err := lk.Message(ctx, msg.Key())
+	if err != nil {
+		if !feedbackbot.IsNotFound(err) {
+			a.log.Warn("discord: the edited message's stored account could not be read; counting it for the channel's latest customer", "message", msg.ID, "err", err)
+		}
+		return
+	}
+	msg.Account, msg.AccountName = prev.Message.Account, prev.Message.AccountName
 }
 
 func (a *Adapter) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCreate) {
