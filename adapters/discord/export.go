@@ -30,6 +30,9 @@ type ImportOptions struct {
 	Channels         []string
 	IgnoreChannels   []string
 	InternalChannels []string
+	// Guilds, when set, are the only servers whose messages are taken, as in live
+	// capture (an export of another server is left out, counted).
+	Guilds []string
 	// Progress receives a line per file and every 10,000 messages (nil: silent).
 	Progress io.Writer
 	// MaxFileBytes skips larger files (default 4 GiB).
@@ -43,12 +46,16 @@ type ImportOptions struct {
 	Batch int
 }
 
+// skipOtherGuild is why an import leaves out the messages of a server that
+// ImportOptions.Guilds does not list.
+const skipOtherGuild = "server not in discord.guilds"
+
 // ImportOptions are the options an import of this configuration's servers needs:
 // it takes the same channels and accounts as live capture.
 func (c Config) ImportOptions() ImportOptions {
 	return ImportOptions{StaffRoles: c.StaffRoles, StaffUsers: c.StaffUsers, RoleAccounts: c.RoleAccounts,
 		ChannelAccounts: c.ChannelAccounts, AccountNames: c.AccountNames, Channels: c.Channels,
-		IgnoreChannels: c.IgnoreChannels, InternalChannels: c.InternalChannels}
+		IgnoreChannels: c.IgnoreChannels, InternalChannels: c.InternalChannels, Guilds: c.Guilds}
 }
 
 // ImportSummary says what an import did.
@@ -745,6 +752,9 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 		if m.ID != hdr.Channel.ID {
 			thread = hdr.Channel.ID
 		}
+	}
+	if len(opts.Guilds) > 0 && !slices.Contains(opts.Guilds, hdr.Guild.ID) {
+		return feedbackbot.Event{}, skipOtherGuild, nil
 	}
 	ci := channelInfo{id: hdr.Channel.ID, parent: channel, thread: channel != hdr.Channel.ID}
 	if reason := channelSkip(ci, opts.Channels, opts.IgnoreChannels, opts.InternalChannels); reason != "" {

@@ -452,3 +452,25 @@ func TestImportDoesNotUndoLaterEdits(t *testing.T) {
 		})
 	}
 }
+
+// TestImportTakesOnlyConfiguredServers: with discord.guilds set, an export of
+// another server is left out, counted, as live capture leaves its messages out.
+func TestImportTakesOnlyConfiguredServers(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		guilds   []string
+		appended int
+	}{{"no server list", nil, 13}, {"this server listed", []string{guild}, 13}, {"another server listed", []string{"100000000000000999"}, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Guilds = tc.guilds
+			sum, err := ImportExport(context.Background(), "testdata/dce", cfg.ImportOptions(), openBolt(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Appended != tc.appended || sum.Skipped[skipOtherGuild] != 13-tc.appended || sum.Problems() != 0 {
+				t.Errorf("appended %d, skipped %v, problems %d; want %d appended", sum.Appended, sum.Skipped, sum.Problems(), tc.appended)
+			}
+		})
+	}
+}
