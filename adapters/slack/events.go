@@ -154,9 +154,21 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
 		return feedbackbot.Errorf(feedbackbot.EINVALID, "malformed event %s: %v", env.EventID, err)
 	}
+	// A reaction reads the newest version of its message, changes it and writes it
+	// back: alone, so that no capture of that message (an edit) and no other
+	// reaction comes between its read and its record.
+	if ev.Type == "reaction_added" || ev.Type == "reaction_removed" {
+		a.captureMu.Lock()
+		defer a.captureMu.Unlock()
+	} else {
+		a.captureMu.RLock()
+		defer a.captureMu.RUnlock()
+	}
 	events, err := a.Normalize(ctx, workspace, ev)
 	if err == nil && len(events) > 0 {
-		_, err = a.sink.Append(ctx, events...)
+		if _, err = a.sink.Append(ctx, events...); err == nil && a.recent != nil {
+			a.recent.Apply(events...)
+		}
 	}
 	return err
 }
@@ -285,21 +297,32 @@ type messageLookup interface {
 }
 
 // reaction re-captures a known message with its updated reaction counts: reactions
-// on customer messages are satisfaction signals.
+// on customer messages are satisfaction signals. It builds on the newest version
+// captured here when it is remembered (an edit or a reaction analysis has not
+// applied yet), else on the store's.
 func (a *Adapter) reaction(ctx context.Context, workspace string, ev Event) ([]feedbackbot.Event, error) {
 	lk, ok := a.sink.(messageLookup)
 	if !ok || ev.Item == nil || ev.Item.Type != "message" || ev.Reaction == "" {
 		return nil, nil
 	}
 	key := string(feedbackbot.PlatformSlack) + "/" + workspace + "/" + ev.Item.Channel + ":" + ev.Item.TS
-	st, err := lk.Message(ctx, key)
-	if err != nil {
-		if feedbackbot.IsNotFound(err) {
-			return nil, nil // a message we never captured (a bot's, or from before we joined)
-		}
-		return nil, err
+	m, ok, deleted := feedbackbot.Message{}, false, false
+	if a.recent != nil {
+		m, ok, deleted = a.recent.Get(key)
 	}
-	m := st.Message
+	if deleted {
+		return nil, nil // a reaction must not bring a deleted message back
+	}
+	if !ok {
+		st, err := lk.Message(ctx, key)
+		if err != nil {
+			if feedbackbot.IsNotFound(err) {
+				return nil, nil // a message we never captured (a bot's, or from before we joined)
+			}
+			return nil, err
+		}
+		m = st.Message
+	}
 	m.Reactions = maps.Clone(m.Reactions)
 	if m.Reactions == nil {
 		m.Reactions = map[string]int{}

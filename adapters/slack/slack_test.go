@@ -610,6 +610,45 @@ func TestReactionsKeptAsSignals(t *testing.T) {
 	}
 }
 
+// TestReactionsBuildOnTheNewestVersion: reactions that arrive before analysis has
+// caught up build on what was captured last: an edit waiting in the log keeps its
+// text (the customer took a secret out), two reactions both count, a reaction to a
+// message not analysed yet is kept, and one to a deleted message does not bring it
+// back.
+func TestReactionsBuildOnTheNewestVersion(t *testing.T) {
+	f := newFixture(t)
+	react := func(id, name, ts string) {
+		t.Helper()
+		if code := f.event(id, map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": name,
+			"item": map[string]any{"type": "message", "channel": "C1", "ts": ts}}); code != 200 {
+			t.Fatalf("reaction %s: %d", id, code)
+		}
+	}
+	const edited, fresh, gone = "1700000000.000100", "1700000000.000200", "1700000000.000300"
+	f.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": edited, "text": "my api key is sk-SECRET123, why does it fail"})
+	f.event("E2", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": gone, "text": "please ignore this one"})
+	f.stored(key("C1", edited)) // analysed
+	f.event("E3", map[string]any{"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1700000100.000100",
+		"message": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "ts": edited, "text": "why does the api call fail?",
+			"edited": map[string]any{"user": "XDANA", "ts": "1700000100.000000"}}})
+	react("E4", "eyes", edited)
+	react("E5", "white_check_mark", edited)
+	f.event("E6", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": fresh, "text": "the export works now"})
+	react("E7", "tada", fresh)
+	f.event("E8", map[string]any{"type": "message", "subtype": "message_deleted", "channel": "C1", "deleted_ts": gone, "ts": "1700000200.000100"})
+	react("E9", "eyes", gone)
+	s, ok := f.stored(key("C1", edited))
+	if !ok || strings.Contains(s.Message.Text, "SECRET") || s.Message.Reactions["eyes"] != 1 || s.Message.Reactions["white_check_mark"] != 1 {
+		t.Errorf("edited message after two reactions: %q %v (found %v)", s.Message.Text, s.Message.Reactions, ok)
+	}
+	if s, ok := f.stored(key("C1", fresh)); !ok || s.Message.Reactions["tada"] != 1 {
+		t.Errorf("a reaction before analysis: %v (found %v)", s.Message.Reactions, ok)
+	}
+	if _, ok := f.stored(key("C1", gone)); ok {
+		t.Error("a reaction brought a deleted message back")
+	}
+}
+
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestDigestBlocksGolden renders the bot's digest as Block Kit.
