@@ -26,6 +26,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/adapters/recent"
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
@@ -148,9 +149,14 @@ type Adapter struct {
 	cmds Commands
 	log  *slog.Logger
 
-	queue        chan feedbackbot.Event
-	qmu          sync.RWMutex // guards qclosed; enqueue holds it for reading
-	qclosed      bool
+	queue   chan feedbackbot.Event
+	qmu     sync.RWMutex // guards qclosed; enqueue holds it for reading
+	qclosed bool
+	// recent holds the newest version of recent messages as queued for the log,
+	// for reactions; captureMu orders a reaction's read and queueing against the
+	// captures' queueing (captures share it, reactions take it alone).
+	recent       *recent.Messages
+	captureMu    sync.RWMutex
 	captureDone  chan struct{}
 	disconnected chan struct{}
 	wg           sync.WaitGroup // interactions, registrations and surveys in flight
@@ -275,7 +281,7 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	s.LogLevel = discordgo.LogWarning
 	dgLogger.Store(cfg.Logger)
 	s.StateEnabled = true
-	a := &Adapter{cfg: cfg, s: s, sink: sink, cmds: cmds, log: cfg.Logger,
+	a := &Adapter{cfg: cfg, s: s, sink: sink, cmds: cmds, log: cfg.Logger, recent: recent.New(reactableMessages),
 		queue: make(chan feedbackbot.Event, cfg.CaptureQueue), captureDone: make(chan struct{}),
 		disconnected: make(chan struct{}, 1), registered: map[string]bool{}, threadLast: map[string]string{},
 		catchUpFor: map[string]time.Time{}}
@@ -584,6 +590,19 @@ func (a *Adapter) captureLoop(ctx context.Context) {
 
 // enqueue hands events to the capture loop, waiting when the queue is full.
 func (a *Adapter) enqueue(events ...feedbackbot.Event) {
+	a.captureMu.RLock()
+	defer a.captureMu.RUnlock()
+	a.push(events...)
+}
+
+// reactableMessages is how many recently captured messages the adapter remembers for
+// the reactions to them (about a megabyte per thousand).
+const reactableMessages = 10_000
+
+// push queues events for the log, in order, and remembers the newest version of
+// each message (the queue never drops an event, so what is queued is what the log
+// will hold).
+func (a *Adapter) push(events ...feedbackbot.Event) {
 	a.qmu.RLock()
 	defer a.qmu.RUnlock()
 	if a.qclosed {
@@ -592,5 +611,6 @@ func (a *Adapter) enqueue(events ...feedbackbot.Event) {
 	}
 	for _, ev := range events {
 		a.queue <- ev
+		a.recent.Apply(ev)
 	}
 }

@@ -432,14 +432,25 @@ func (a *Adapter) reaction(r *discordgo.MessageReaction, delta int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	key := string(feedbackbot.PlatformDiscord) + "/" + r.GuildID + "/" + r.MessageID
-	st, err := lk.Message(ctx, key)
-	if err != nil {
-		if !feedbackbot.IsNotFound(err) {
-			a.log.Error("discord: reaction not recorded", "message", r.MessageID, "err", err)
-		}
-		return
+	// The newest version queued here when it is remembered (an edit or a reaction
+	// the store has not applied yet), else the store's; read and queued alone, so
+	// no capture of the message and no other reaction comes between.
+	a.captureMu.Lock()
+	defer a.captureMu.Unlock()
+	m, ok, deleted := a.recent.Get(key)
+	if deleted {
+		return // a reaction must not bring a deleted message back
 	}
-	m := st.Message
+	if !ok {
+		st, err := lk.Message(ctx, key)
+		if err != nil {
+			if !feedbackbot.IsNotFound(err) {
+				a.log.Error("discord: reaction not recorded", "message", r.MessageID, "err", err)
+			}
+			return
+		}
+		m = st.Message
+	}
 	m.Reactions = maps.Clone(m.Reactions)
 	if m.Reactions == nil {
 		m.Reactions = map[string]int{}
@@ -448,5 +459,5 @@ func (a *Adapter) reaction(r *discordgo.MessageReaction, delta int) {
 	if m.Reactions[name] += delta; m.Reactions[name] <= 0 {
 		delete(m.Reactions, name)
 	}
-	a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+	a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
 }

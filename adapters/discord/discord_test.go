@@ -1009,3 +1009,56 @@ func TestStaffEditKeepsItsAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestReactionsBuildOnTheNewestVersion: reactions that arrive before analysis has
+// caught up build on what was queued last: an edit keeps its text (the member took
+// a secret out), two reactions both count, and a reaction to a message not analysed
+// yet is kept.
+func TestReactionsBuildOnTheNewestVersion(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	an, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain := func() {
+		t.Helper()
+		if _, err := (&bot.Worker{Store: f.st, Analyzer: an, Consumer: "t"}).Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	react := func(m map[string]any, emoji, user string) {
+		f.fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": user, "message_id": m["id"], "channel_id": chGeneral, "guild_id": guild,
+			"emoji": map[string]any{"name": emoji}, "member": map[string]any{"user": map[string]any{"id": user}, "roles": []string{roleStaff}}})
+	}
+	secret := message(chGeneral, userAlice, []string{roleMember}, "my api key is sk-SECRET123, why does it fail")
+	f.fake.Dispatch("MESSAGE_CREATE", secret)
+	f.eventually("captured", func() bool { return len(f.logged()) == 1 })
+	drain()
+	edit := maps.Clone(secret)
+	edit["content"], edit["edited_timestamp"] = "why does the api call fail?", "2026-11-20T10:05:00.000000+00:00"
+	f.fake.Dispatch("MESSAGE_UPDATE", edit)
+	f.eventually("the edit captured", func() bool { return len(f.logged()) == 2 })
+	react(secret, "👀", userStaff)
+	f.eventually("a reaction captured", func() bool { return len(f.logged()) == 3 })
+	react(secret, "✅", owner)
+	fresh := message(chGeneral, userBob, []string{roleAcme, roleMember}, "the export works now")
+	f.fake.Dispatch("MESSAGE_CREATE", fresh)
+	f.eventually("5 captured", func() bool { return len(f.logged()) == 5 })
+	react(fresh, "🎉", userStaff)
+	f.eventually("6 captured", func() bool { return len(f.logged()) == 6 })
+	drain()
+	got := func(m map[string]any) store.Stored {
+		t.Helper()
+		s, err := f.st.Message(context.Background(), string(feedbackbot.PlatformDiscord)+"/"+guild+"/"+m["id"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := got(secret); strings.Contains(s.Message.Text, "SECRET") || s.Message.Reactions["👀"] != 1 || s.Message.Reactions["✅"] != 1 {
+		t.Errorf("edited message after two reactions: %q %v", s.Message.Text, s.Message.Reactions)
+	}
+	if s := got(fresh); s.Message.Reactions["🎉"] != 1 {
+		t.Errorf("a reaction before analysis: %v", s.Message.Reactions)
+	}
+}
