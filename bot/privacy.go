@@ -108,8 +108,21 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINTERNAL, "this store cannot erase people")
 	}
 	if !confirmed {
+		msgs := 0
+		if err := ps.AuthorMessages(ctx, cmd.Workspace, user, func(store.Stored) error { msgs++; return nil }); err != nil {
+			return feedbackbot.Document{}, fmt.Errorf("forget %s: %w", user, err)
+		}
+		answers, err := PersonSurveyAnswers(ctx, ps, cmd.Workspace, user)
+		if err != nil {
+			return feedbackbot.Document{}, fmt.Errorf("forget %s: %w", user, err)
+		}
+		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", msgs, len(answers), user)
+		if msgs+len(answers) == 0 {
+			// Most likely a mistyped id: say so before anyone confirms.
+			held = fmt.Sprintf("Nothing by %s is stored here: check the id (the person's platform id, such as U0123ABC); confirming only refuses their messages from now on.", user)
+		}
 		text := fmt.Sprintf("*Forget %s?* This erases every message they wrote in this workspace (and its analysis; totals are adjusted), "+
-			"their survey answers, and quotes of them in alerts, and refuses their messages from now on. It cannot be undone.", user)
+			"their survey answers, and quotes of them in alerts, and refuses their messages from now on. It cannot be undone. %s", user, held)
 		return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text},
 			{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{{Label: "Forget " + ShortText(user, 40), Action: "forget.confirm", Value: user, Style: "danger"}}}}}, nil
 	}

@@ -44,8 +44,14 @@ func TestForgetCommand(t *testing.T) {
 			b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
 			staff := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XDANA"}
 			ask, err := b.HandleCommand(ctx, staff)
-			if err != nil || !ask.Ephemeral || !strings.Contains(ask.Fallback, "cannot be undone") {
+			if err != nil || !ask.Ephemeral || !strings.Contains(ask.Fallback, "cannot be undone") || !strings.Contains(ask.Fallback, "2 message(s) and 1 survey answer(s) by XDANA are stored here") {
 				t.Fatalf("forget without confirming: %v %+v", err, ask)
+			}
+			// A mistyped id is named as such before anyone confirms.
+			typo := staff
+			typo.Text = "forget XDAN"
+			if doc, err := b.HandleCommand(ctx, typo); err != nil || !strings.Contains(doc.Fallback, "Nothing by XDAN is stored here: check the id") {
+				t.Errorf("forget of an id with nothing stored: %v %q", err, doc.Fallback)
 			}
 			if n := authored(t, st, "XDANA"); n != 2 {
 				t.Fatalf("asking to confirm erased something: %d left", n)
