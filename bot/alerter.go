@@ -198,8 +198,12 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	return nil
 }
 
-// notify posts a new message for the alert (or its recovery) and saves it.
+// notify posts a new message for the alert (or its recovery) and saves it. The post
+// and the save finish even at shutdown: an alert posted but not saved would be
+// raised again by the next pass.
 func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bool) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postGrace)
+	defer cancel()
 	doc := AlertDocument(*al)
 	if resolved {
 		doc.Color = "good"

@@ -150,7 +150,12 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 	if err != nil || !got {
 		return err
 	}
-	defer s.Store.ReleaseLease(context.WithoutCancel(ctx), "digest:"+j.Workspace+":"+run, s.Holder)
+	release := true // not once the digest may be in the channel without its record
+	defer func() {
+		if release {
+			s.Store.ReleaseLease(context.WithoutCancel(ctx), "digest:"+j.Workspace+":"+run, s.Holder)
+		}
+	}()
 	if _, err := s.Store.GetDoc(ctx, j.Workspace, docPosted, run); err == nil {
 		return s.recordRun(ctx, j, at)
 	} else if !feedbackbot.IsNotFound(err) {
@@ -172,17 +177,30 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 			return err
 		}
 	}
-	ref, err := poster.Post(ctx, j.Channel, DigestDocument(d, png))
-	if err != nil {
+	// From here on the post and its record finish even at shutdown: a digest in the
+	// channel without its record would be posted again by another replica.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postGrace)
+	defer cancel()
+	ref, err := poster.Post(pctx, j.Channel, DigestDocument(d, png))
+	if err != nil && ref.ID == "" {
 		return fmt.Errorf("job %s: post: %w", j.Name, err)
 	}
+	if err != nil {
+		// The message is in the channel, part of it not (the chart, say): posting
+		// the whole digest again every tick would be worse.
+		s.log().Warn("digest posted, but not all of it", "job", j.Name, "err", err)
+	}
 	raw, _ := json.Marshal(ref)
-	if err := s.Store.PutDoc(ctx, j.Workspace, docPosted, run, raw); err != nil {
+	if err := s.Store.PutDoc(pctx, j.Workspace, docPosted, run, raw); err != nil {
+		release = false // the lease keeps other replicas from posting it again while it lasts
 		return fmt.Errorf("job %s: record post: %w", j.Name, err)
 	}
 	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "customer_messages", d.CustomerMessages)
-	return s.recordRun(ctx, j, at)
+	return s.recordRun(pctx, j, at)
 }
+
+// postGrace bounds a post and its record once begun, shutdown or not.
+const postGrace = 2 * time.Minute
 
 func (s *Scheduler) recordRun(ctx context.Context, j Job, at time.Time) error {
 	raw, _ := json.Marshal(lastRun{At: at})

@@ -128,13 +128,13 @@ func (w *Worker) step(ctx context.Context, wait time.Duration) (int, error) {
 		}
 	}
 	// Once read, a batch is finished even if ctx is cancelled meanwhile: shutdown
-	// drains in-flight work. The grace period bounds it if the store stays down.
-	finish, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
+	// drains in-flight work. While the service runs, a store that stays down is
+	// waited for as long as it takes; the grace period starts only at shutdown, and
+	// bounds it then.
+	finish, cancel := finishContext(ctx, shutdownGrace, func() {
 		w.Logger.Info("shutting down: finishing the batch in flight", "entries", len(items))
 	})
-	defer stop()
+	defer cancel()
 	err = w.retry(finish, "apply analysis", func(ctx context.Context) error {
 		n, err := w.Store.Apply(ctx, items...)
 		w.Stats.Applied.Add(int64(n))
@@ -147,6 +147,22 @@ func (w *Worker) step(ctx context.Context, wait time.Duration) (int, error) {
 		return w.Store.Ack(ctx, entries...)
 	})
 	return len(entries), err
+}
+
+// shutdownGrace is how long a batch in flight at shutdown may take to finish.
+const shutdownGrace = 30 * time.Second
+
+// finishContext returns a context for finishing work begun under ctx: it is not
+// cancelled with ctx, but grace after it (and onStop is called when ctx ends). The
+// cancel function releases it early.
+func finishContext(ctx context.Context, grace time.Duration, onStop func()) (context.Context, context.CancelFunc) {
+	finish, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		onStop()
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(finish, func() { t.Stop() })
+	})
+	return finish, func() { stop(); cancel() }
 }
 
 // retry runs fn until it succeeds, ctx ends, or the error is not worth retrying.

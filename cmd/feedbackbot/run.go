@@ -244,6 +244,14 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 	holder := fmt.Sprintf("%s:%d", host, os.Getpid())
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
+	// At shutdown the lease goes at once, so another replica takes the alerts at its
+	// next tick instead of after the lease's 10 minutes (a restarted process has
+	// another holder id, and could not renew it either).
+	defer func() {
+		if err := st.ReleaseLease(context.WithoutCancel(ctx), "alerts", holder); err != nil {
+			log.Warn("alerts: release the lease", "err", err)
+		}
+	}()
 	for {
 		if ok, err := st.AcquireLease(ctx, "alerts", holder, 10*time.Minute); err == nil && ok {
 			now := time.Now().UTC()
