@@ -131,10 +131,38 @@ func (s *Scheduler) due(ctx context.Context, j Job, now time.Time, catchUp time.
 		from = floor
 	}
 	var due time.Time
-	for t := j.Schedule.Next(from.In(j.Location)); !t.After(now); t = j.Schedule.Next(t) {
+	for t := nextRun(j, from); !t.After(now); t = nextRun(j, t) {
 		due = t
 	}
 	return due, nil
+}
+
+// nextRun is the job's first run after t, the schedule read on the local wall
+// clock: a time the clocks skip in spring (02:30 on a change at 02:00) runs at the
+// same distance past the change (03:30), not a day later, and a time they show
+// twice in autumn (01:30) runs once, at its first showing.
+func nextRun(j Job, t time.Time) time.Time {
+	loc := j.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	l := t.In(loc)
+	wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+	n := j.Schedule.Next(wall) // on a clock without changes
+	next := time.Date(n.Year(), n.Month(), n.Day(), n.Hour(), n.Minute(), n.Second(), n.Nanosecond(), loc)
+	if next.Hour() != n.Hour() || next.Minute() != n.Minute() {
+		// The clocks skip that time (Go reads it with the offset after the change,
+		// an hour early): read it with the offset before, which lands as far past
+		// the change as the time was meant to be.
+		_, before := next.Add(-6 * time.Hour).Zone()
+		next = n.Add(-time.Duration(before) * time.Second).In(loc)
+	}
+	if !next.After(t) {
+		// The second showing of an autumn hour maps back to its first, already
+		// past: go on from the wall time after it.
+		return nextRun(j, time.Date(n.Year(), n.Month(), n.Day(), n.Hour(), n.Minute(), n.Second(), n.Nanosecond(), loc).Add(time.Hour))
+	}
+	return next
 }
 
 func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {

@@ -92,6 +92,43 @@ func TestDigestAt9LocalAcrossDST(t *testing.T) {
 	}
 }
 
+// TestDigestOnceADayAcrossDSTChanges: ticking every 5 minutes through the days the
+// clocks change in New York, a digest at a time shown twice (01:30 on 1 November
+// 2026) is posted once, and one at a time skipped (02:30 on 8 March 2026) is posted
+// once, at 03:30 EDT, the same distance past the change.
+func TestDigestOnceADayAcrossDSTChanges(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, tc := range []struct {
+				spec, day string
+				at        string // UTC of the one post
+			}{
+				{"30 1 * * *", "2026-11-01", "2026-11-01T05:30:00Z"}, // 01:30 EDT, not again at 01:30 EST
+				{"30 2 * * *", "2026-03-08", "2026-03-08T07:30:00Z"}, // 03:30 EDT
+			} {
+				st := open(t)
+				p := &recordingPoster{}
+				s := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": p}, Jobs: []bot.Job{job(t, tc.spec, "America/New_York")}, Holder: "a"}
+				start, _ := time.Parse(time.RFC3339, tc.day+"T04:00:00Z") // the local midnight before
+				want, _ := time.Parse(time.RFC3339, tc.at)
+				var postedAt []time.Time
+				for now := start; now.Before(start.Add(24 * time.Hour)); now = now.Add(5 * time.Minute) {
+					before := p.count()
+					if _, err := s.Tick(context.Background(), now); err != nil {
+						t.Fatal(err)
+					}
+					if p.count() > before {
+						postedAt = append(postedAt, now)
+					}
+				}
+				if len(postedAt) != 1 || !postedAt[0].Equal(want) {
+					t.Errorf("%s on %s: posted at %v, want once at %s", tc.spec, tc.day, postedAt, tc.at)
+				}
+			}
+		})
+	}
+}
+
 // TestDigestPostedOnceByReplicas: three replicas tick at the same moment; the lease
 // and the once-marker make exactly one post.
 func TestDigestPostedOnceByReplicas(t *testing.T) {
