@@ -5,6 +5,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -349,6 +350,12 @@ func Parse(data []byte, cfg *Config) error {
 		}
 		return fmt.Errorf("invalid YAML: %w", err)
 	}
+	// A second document (after "---") would be ignored whole, its typos and values
+	// with it: refused.
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return errors.New("the file holds more than one YAML document (a line \"---\"): only one is read, so put everything in it")
+	}
 	return nil
 }
 
@@ -415,7 +422,13 @@ func secretFrom(getenv func(string) string, name, yamlFile string) (Secret, erro
 	if err != nil {
 		return "", fmt.Errorf("%s: cannot read secret file %s (named by %s): %w", name, file, from, errors.Unwrap(err))
 	}
-	return Secret(strings.TrimSpace(string(data))), nil
+	secret := strings.TrimSpace(string(data))
+	if secret == "" {
+		// A secret mounted but not filled in: taken as "not set", it would switch a
+		// platform off or the store to the embedded one without a word.
+		return "", fmt.Errorf("%s: secret file %s (named by %s) is empty", name, file, from)
+	}
+	return Secret(secret), nil
 }
 
 // Validate checks the whole configuration and returns every problem found.
@@ -513,12 +526,21 @@ func (c *Config) Validate() []error {
 			bad("discord: role %s is both a staff role and a customer account role", role)
 		}
 	}
+	jobs := map[string]int{} // workspace and job name -> the digest's index
 	for i, d := range c.Digests {
 		where := fmt.Sprintf("digests[%d]", i)
 		if d.Name != "" {
 			where += " (" + d.Name + ")"
 		}
 		errs = append(errs, d.validate(where, c)...)
+		// A digest's runs are recorded by workspace and name (the channel when it
+		// has none): two of one name would share them, and one would never post.
+		name := cmp.Or(d.Name, d.Channel)
+		if j, dup := jobs[d.Workspace+"\x00"+name]; dup && name != "" {
+			bad("%s: digests[%d] has the same name %q in the same workspace; give each digest its own name", where, j, name)
+		} else {
+			jobs[d.Workspace+"\x00"+name] = i
+		}
 	}
 	if c.Alerts.Channel != "" {
 		errs = append(errs, validDestination("alerts", c.Alerts.Platform, c.Alerts.Channel, c)...)
@@ -576,6 +598,9 @@ func (d *Digest) validate(where string, c *Config) []error {
 		if _, err := time.LoadLocation(d.Timezone); err != nil {
 			errs = append(errs, fmt.Errorf("%s: timezone %q is not a known IANA zone", where, d.Timezone))
 		}
+	}
+	if strings.TrimSpace(d.Workspace) == "" {
+		errs = append(errs, fmt.Errorf("%s: workspace is empty (whose conversations to summarise: the Slack team id or Discord server id)", where))
 	}
 	if d.Period.D() < 0 || (d.Period.D() > 0 && d.Period.D() < time.Hour) || d.Period.D() > 92*24*time.Hour {
 		errs = append(errs, fmt.Errorf("%s: period %s is out of range 1h..92d", where, d.Period.D()))

@@ -193,7 +193,7 @@ func TestFileProblemsInTheFilesTerms(t *testing.T) {
 		{"typo", "store:\n  claim_idel: 1m\n", []string{`:2: unknown key "claim_idel" in store (did you mean "claim_idle"?)`}, 1},
 		{"top level", "respons_targets: {}\n", []string{`:1: unknown key "respons_targets" at the top level (did you mean "response_targets"?)`}, 1},
 		{"far from any key", "log:\n  colour: red\n", []string{`:2: unknown key "colour" in log (it takes level, format)`}, 1},
-		{"in a list", "digests:\n  - chanel: C1\n", []string{`:2: unknown key "chanel" in digests[] (did you mean "channel"?)`}, 3},
+		{"in a list", "digests:\n  - chanel: C1\n", []string{`:2: unknown key "chanel" in digests[] (did you mean "channel"?)`}, 4},
 		{"in a theme", "analysis:\n  themes:\n    - name: a\n      keyword: [x]\n", []string{`:4: unknown key "keyword" in analysis.themes[] (did you mean "keywords"?)`}, 2},
 		{"in an account", "accounts:\n  - id: a\n    vaule: 5\n", []string{`:3: unknown key "vaule" in accounts[] (did you mean "value"?)`}, 1},
 		{"word for a number", "analysis:\n  workers: two\n", []string{`:2: "two" is not a whole number`}, 1},
@@ -239,5 +239,54 @@ func TestNearestKey(t *testing.T) {
 		if got := nearest(tc.in, keys); got != tc.want {
 			t.Errorf("nearest(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestOperatorMistakesRefused: a secret file mounted but empty (it switched the
+// store to the embedded one, or a platform off, without a word), two digests sharing
+// a name in one workspace (they shared their run records and one never posted), a
+// digest without a workspace (it never posted), and a second YAML document (read as
+// nothing) are each reported.
+func TestOperatorMistakesRefused(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	digest := func(name, channel, workspace string) string {
+		return fmt.Sprintf("  - {name: %q, platform: slack, channel: %s, workspace: %q, schedule: \"0 9 * * *\"}\n", name, channel, workspace)
+	}
+	for _, tc := range []struct {
+		name, body string
+		env        map[string]string
+		want       string
+	}{
+		{"empty REDIS_URL_FILE", "", map[string]string{"REDIS_URL_FILE": empty}, "REDIS_URL: secret file " + empty + " (named by REDIS_URL_FILE) is empty"},
+		{"empty SLACK_BOT_TOKEN_FILE", "", map[string]string{"SLACK_BOT_TOKEN_FILE": empty}, "SLACK_BOT_TOKEN: secret file " + empty + " (named by SLACK_BOT_TOKEN_FILE) is empty"},
+		{"two digests of one name", "slack: {internal_channels: [C1]}\ndigests:\n" + digest("", "C1", "T1") + digest("", "C1", "T1"),
+			nil, `digests[1]: digests[0] has the same name "C1" in the same workspace`},
+		{"a digest without a workspace", "slack: {internal_channels: [C1]}\ndigests:\n" + digest("daily", "C1", ""), nil, "digests[0] (daily): workspace is empty"},
+		{"a second document", "log: {level: info}\n---\nstore:\n  data_dri: x\n", nil, "more than one YAML document"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ""
+			if tc.body != "" {
+				path = filepath.Join(t.TempDir(), "c.yaml")
+				if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := Load(path, env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load = %v; want an error saying %q", err, tc.want)
+			}
+		})
+	}
+	// The same names in two workspaces, or two names in one, are fine.
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	body := "slack: {internal_channels: [C1]}\ndigests:\n" + digest("daily", "C1", "T1") + digest("daily", "C1", "T2") + digest("weekly", "C1", "T1")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, env(nil)); err != nil {
+		t.Errorf("distinct digests refused: %v", err)
 	}
 }

@@ -359,3 +359,21 @@ func TestRiskOneAccount(t *testing.T) {
 		t.Errorf("an unknown account: exit %d: %s", code, stderr)
 	}
 }
+
+// TestConfigCheckWarnsOfUnpostable: alerts or a digest aimed at a platform with no
+// token would post nothing, without a word: config check says so (and run logs it).
+func TestConfigCheckWarnsOfUnpostable(t *testing.T) {
+	t.Chdir(t.TempDir())
+	body := "slack: {internal_channels: [C1]}\ndiscord: {internal_channels: [\"123\"]}\nalerts: {platform: slack, channel: C1}\n" +
+		"digests:\n  - {name: weekly, platform: discord, channel: \"123\", workspace: \"456\", schedule: \"0 9 * * 1\"}\n"
+	if err := os.WriteFile("feedbackbot.yaml", []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, nil, "config", "check")
+	for _, want := range []string{"warning: alerts go to slack channel C1, but slack is not connected (no token): no alerts will be posted",
+		"warning: digest weekly goes to discord channel 123, but discord is not connected (no token): it will not be posted"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("exit %d, output lacks %q:\n%s%s", code, want, stdout, stderr)
+		}
+	}
+}

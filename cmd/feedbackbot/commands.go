@@ -550,6 +550,16 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	} else {
 		fmt.Fprintln(m.Stdout, "  retention: off, messages are kept until deleted or forgotten (retention.messages)")
 	}
+	connected := map[feedbackbot.Platform]bool{}
+	if cfg.Slack.Enabled() {
+		connected[feedbackbot.PlatformSlack] = true
+	}
+	if cfg.Discord.Enabled() {
+		connected[feedbackbot.PlatformDiscord] = true
+	}
+	for _, w := range unpostable(cfg, connected) {
+		fmt.Fprintf(m.Stdout, "warning: %s\n", w)
+	}
 	return nil
 }
 

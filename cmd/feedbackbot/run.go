@@ -137,6 +137,10 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		ret := &bot.Retention{Store: st, MaxAge: age, Logger: log.With("component", "retention")}
 		wg.Go(func() { ret.Run(workerCtx, time.Hour, func() time.Time { return time.Now().UTC() }) })
 	}
+	// A destination on a platform that is not connected would be silent: say so.
+	for _, w := range unpostable(cfg, posters) {
+		log.Warn(w)
+	}
 	if alertPoster != nil && cfg.Alerts.Channel != "" {
 		al := &bot.Alerter{Store: st, Poster: alertPoster, Channel: cfg.Alerts.Channel, RepeatInterval: cfg.Alerts.RepeatInterval.D(), Logger: log.With("component", "alerts")}
 		if cfg.Alerts.MinSeverity == "critical" {
@@ -217,6 +221,23 @@ func (s *server) routes() {
 	}))
 	s.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+}
+
+// unpostable names the configured destinations whose platform is not connected in
+// this process (no token): nothing would be posted there, and nothing said.
+func unpostable[P any](cfg config.Config, posters map[feedbackbot.Platform]P) []string {
+	var out []string
+	if cfg.Alerts.Channel != "" {
+		if _, ok := posters[feedbackbot.Platform(cfg.Alerts.Platform)]; !ok {
+			out = append(out, fmt.Sprintf("alerts go to %s channel %s, but %s is not connected (no token): no alerts will be posted", cfg.Alerts.Platform, cfg.Alerts.Channel, cfg.Alerts.Platform))
+		}
+	}
+	for _, d := range cfg.Digests {
+		if _, ok := posters[feedbackbot.Platform(d.Platform)]; !ok {
+			out = append(out, fmt.Sprintf("digest %s goes to %s channel %s, but %s is not connected (no token): it will not be posted", cmp.Or(d.Name, d.Channel), d.Platform, d.Channel, d.Platform))
+		}
+	}
+	return out
 }
 
 // digestJobs turns the configured digests into scheduler jobs.

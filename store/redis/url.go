@@ -469,14 +469,29 @@ func redactOne(raw string) string {
 	} else if strings.Contains(raw, "@") {
 		return "xxxxx"
 	}
-	// The sentinels' password may sit in the query.
-	if i := strings.Index(raw, "sentinel_password="); i >= 0 {
-		j := strings.IndexByte(raw[i:], '&')
-		end := ""
-		if j >= 0 {
-			end = raw[i+j:]
-		}
-		raw = raw[:i] + "sentinel_password=xxxxx" + end
+	// A password may sit in the query (sentinel_password=, or password= as other
+	// clients take it): every value but those of the known harmless options goes.
+	base, query, ok := strings.Cut(raw, "?")
+	if !ok {
+		return raw
 	}
-	return raw
+	params := strings.Split(query, "&")
+	for i, kv := range params {
+		k, _, hasValue := strings.Cut(kv, "=")
+		if hasValue && !harmlessOption[strings.ToLower(k)] {
+			params[i] = k + "=xxxxx"
+		}
+	}
+	return base + "?" + strings.Join(params, "&")
+}
+
+// harmlessOption are the URL options whose values RedactURL keeps: timeouts, pool
+// sizes and the like, never a credential.
+var harmlessOption = map[string]bool{
+	"db": true, "protocol": true, "client_name": true, "addr": true, "master_name": true,
+	"dial_timeout": true, "read_timeout": true, "write_timeout": true, "pool_fifo": true, "pool_size": true,
+	"pool_timeout": true, "min_idle_conns": true, "max_idle_conns": true, "max_active_conns": true,
+	"conn_max_idle_time": true, "conn_max_lifetime": true, "max_retries": true, "min_retry_backoff": true,
+	"max_retry_backoff": true, "max_redirects": true, "read_only": true, "route_by_latency": true,
+	"route_randomly": true, "skip_verify": true, "timeout": true,
 }

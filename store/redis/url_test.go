@@ -140,6 +140,9 @@ func TestRedactURL(t *testing.T) {
 		{"redis://u:p,w@h1,redis://h2", "redis://u:xxxxx@h1,redis://h2"}, // a comma in the password
 		{"redis+cluster://u:s3cret@h1:1,h2:2", "redis+cluster://u:xxxxx@h1:1,h2:2"},
 		{"h1:1,h2:2", "h1:1,h2:2"},
+		// Any query value but the harmless options': a password other clients take there.
+		{"redis://localhost:6379/0?password=hunter2y", "redis://localhost:6379/0?password=xxxxx"},
+		{"redis://h:1/0?pool_size=5&auth=tok3n&read_timeout=2s", "redis://h:1/0?pool_size=5&auth=xxxxx&read_timeout=2s"},
 	} {
 		if got := redisstore.RedactURL(tc.in); got != tc.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
