@@ -253,15 +253,13 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 			if !ok {
 				continue
 			}
-			if lookup != nil {
-				have, err := lookup.Message(ctx, msg.Key())
-				switch {
-				case err == nil && !msg.EditedAt.After(have.Message.EditedAt):
-					skipped++ // stored already, as edited as late or later
-					continue
-				case err != nil && !feedbackbot.IsNotFound(err):
-					return n, skipped, true, fmt.Errorf("look up message %s: %w", m.ID, err)
-				}
+			skip, _, err := storedAsNew(ctx, lookup, msg)
+			if err != nil {
+				return n, skipped, true, fmt.Errorf("look up message %s: %w", m.ID, err)
+			}
+			if skip {
+				skipped++ // stored already, as edited as late or later
+				continue
 			}
 			if a.enqueueUnlessLive(live, msg) {
 				n++
