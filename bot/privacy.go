@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -51,49 +50,44 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	}
 	// Quotes are found by author too: a message deleted on the platform, or erased
 	// by an earlier run that failed before this step, is no longer listed above.
-	out.Evidence, err = scrubEvidence(ctx, st, workspace, func(e feedbackbot.Evidence) bool {
+	quoted := func(e feedbackbot.Evidence) bool {
 		return (e.MessageKey != "" && keys[e.MessageKey]) || (e.Author != "" && e.Author == user)
+	}
+	out.Evidence, err = rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
+		n := dropEvidence(al, quoted)
+		own := forgetOwnAccount(al, user)
+		return n, n > 0 || own
 	})
 	if err != nil {
-		return out, fmt.Errorf("forget %s: %w", user, err)
-	}
-	if err := forgetOwnAlerts(ctx, st, workspace, user); err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
 	return out, nil
 }
 
-// forgetOwnAlerts closes the alerts about an account that is the person (a Discord
+// PersonHeld counts what a workspace holds of a person: the messages they wrote and
+// their survey answers (what ForgetPerson would erase of them).
+func PersonHeld(ctx context.Context, st PrivacyStore, workspace, user string) (messages, answers int, err error) {
+	if err := st.AuthorMessages(ctx, workspace, user, func(store.Stored) error { messages++; return nil }); err != nil {
+		return 0, 0, fmt.Errorf("messages: %w", err)
+	}
+	as, err := PersonSurveyAnswers(ctx, st, workspace, user)
+	return messages, len(as), err
+}
+
+// forgetOwnAccount closes an alert about an account that is the person (a Discord
 // community member is their own account: its id is theirs, its name their display
 // name) without a recovery notice, which would post their name again, and takes
-// their name out of the alert and, through Redacted, out of its posted messages.
-func forgetOwnAlerts(ctx context.Context, st evidenceDocs, workspace, user string) error {
-	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
-	if err != nil {
-		return fmt.Errorf("alerts: %w", err)
+// their name out of it (and, through Redacted, out of its posted messages). It
+// reports whether it changed the alert.
+func forgetOwnAccount(al *feedbackbot.Alert, user string) bool {
+	if al.Account.ID != user || (al.Account.Name == "" && al.Status == feedbackbot.AlertResolved) {
+		return false // not theirs, or done by an earlier run
 	}
-	for id, raw := range alerts {
-		var al feedbackbot.Alert
-		if json.Unmarshal(raw, &al) != nil || al.Account.ID != user {
-			continue
-		}
-		if al.Account.Name == "" && al.Status == feedbackbot.AlertResolved {
-			continue // done by an earlier run
-		}
-		al.Account.Name = ""
-		if al.Status != feedbackbot.AlertResolved {
-			al.Status, al.ResolvedAt = feedbackbot.AlertResolved, al.UpdatedAt
-		}
-		al.Redacted = len(al.Posts)+len(al.Earlier) > 0
-		b, err := json.Marshal(al)
-		if err != nil {
-			return fmt.Errorf("alert %s: %w", id, err)
-		}
-		if err := st.PutDoc(ctx, workspace, DocAlert, id, b); err != nil {
-			return fmt.Errorf("alert %s: %w", id, err)
-		}
+	al.Account.Name = ""
+	if al.Status != feedbackbot.AlertResolved {
+		al.Status, al.ResolvedAt = feedbackbot.AlertResolved, al.UpdatedAt
 	}
-	return nil
+	return true
 }
 
 // forget answers "forget USER" with a confirmation button, and the button
@@ -108,16 +102,12 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINTERNAL, "this store cannot erase people")
 	}
 	if !confirmed {
-		msgs := 0
-		if err := ps.AuthorMessages(ctx, cmd.Workspace, user, func(store.Stored) error { msgs++; return nil }); err != nil {
-			return feedbackbot.Document{}, fmt.Errorf("forget %s: %w", user, err)
-		}
-		answers, err := PersonSurveyAnswers(ctx, ps, cmd.Workspace, user)
+		msgs, answers, err := PersonHeld(ctx, ps, cmd.Workspace, user)
 		if err != nil {
 			return feedbackbot.Document{}, fmt.Errorf("forget %s: %w", user, err)
 		}
-		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", msgs, len(answers), user)
-		if msgs+len(answers) == 0 {
+		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", msgs, answers, user)
+		if msgs+answers == 0 {
 			// Most likely a mistyped id: say so before anyone confirms.
 			held = fmt.Sprintf("Nothing by %s is stored here: check the id (the person's platform id, such as U0123ABC); confirming only refuses their messages from now on.", user)
 		}

@@ -65,9 +65,18 @@ type evidenceDocs interface {
 }
 
 // scrubEvidence removes the evidence drop selects from every stored alert of a
-// workspace and returns how many items it removed. A posted alert is marked Redacted,
-// so the alerter's next pass edits its chat messages too.
+// workspace and returns how many items it removed (see rewriteAlerts).
 func scrubEvidence(ctx context.Context, st evidenceDocs, workspace string, drop func(feedbackbot.Evidence) bool) (int, error) {
+	return rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
+		n := dropEvidence(al, drop)
+		return n, n > 0
+	})
+}
+
+// rewriteAlerts applies edit to every stored alert of a workspace and saves those
+// it changed; a posted one is marked Redacted, so the alerter's next pass edits its
+// chat messages too. It returns the sum of what edit counted.
+func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit func(*feedbackbot.Alert) (n int, changed bool)) (int, error) {
 	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
 	if err != nil {
 		return 0, fmt.Errorf("alerts: %w", err)
@@ -78,19 +87,8 @@ func scrubEvidence(ctx context.Context, st evidenceDocs, workspace string, drop 
 		if json.Unmarshal(raw, &al) != nil {
 			continue
 		}
-		removed := 0
-		for i := range al.Reasons {
-			kept := al.Reasons[i].Evidence[:0]
-			for _, e := range al.Reasons[i].Evidence {
-				if drop(e) {
-					removed++
-					continue
-				}
-				kept = append(kept, e)
-			}
-			al.Reasons[i].Evidence = kept
-		}
-		if removed == 0 {
+		n, changed := edit(&al)
+		if !changed {
 			continue
 		}
 		if len(al.Posts)+len(al.Earlier) > 0 {
@@ -103,9 +101,27 @@ func scrubEvidence(ctx context.Context, st evidenceDocs, workspace string, drop 
 		if err := st.PutDoc(ctx, workspace, DocAlert, id, b); err != nil {
 			return total, fmt.Errorf("alert %s: %w", id, err)
 		}
-		total += removed
+		total += n
 	}
 	return total, nil
+}
+
+// dropEvidence removes the evidence drop selects from an alert's reasons and
+// returns how many items it removed.
+func dropEvidence(al *feedbackbot.Alert, drop func(feedbackbot.Evidence) bool) int {
+	removed := 0
+	for i := range al.Reasons {
+		kept := al.Reasons[i].Evidence[:0]
+		for _, e := range al.Reasons[i].Evidence {
+			if drop(e) {
+				removed++
+				continue
+			}
+			kept = append(kept, e)
+		}
+		al.Reasons[i].Evidence = kept
+	}
+	return removed
 }
 
 // auditSystem records something the service did on its own (user "retention").

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -219,11 +218,11 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if !*force {
 		// A mistyped id would otherwise be "forgotten" with nothing erased, and the
 		// person it meant stay stored, with a success message.
-		found, err := holdsAnything(ctx, st, *ws, *user)
+		msgs, answers, err := bot.PersonHeld(ctx, st, *ws, *user)
 		if err != nil {
-			return err
+			return fmt.Errorf("forget: look up %s: %w", *user, err)
 		}
-		if !found {
+		if msgs+answers == 0 {
 			return refusef("the store holds no message and no survey answer by %[1]s in workspace %[2]s, so forget would erase nothing: "+
 				"check the id (the author id of their messages, as `feedbackbot export` takes it). "+
 				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws)
@@ -256,25 +255,6 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout, "Backups of the store made before now still hold the messages.")
 	return nil
-}
-
-// errFound stops holdsAnything's walk at the first message.
-var errFound = errors.New("found")
-
-// holdsAnything reports whether the store holds a message or a survey answer by user.
-func holdsAnything(ctx context.Context, st store.Store, ws, user string) (bool, error) {
-	err := st.AuthorMessages(ctx, ws, user, func(store.Stored) error { return errFound })
-	if errors.Is(err, errFound) {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("forget: look up %s: %w", user, err)
-	}
-	answers, err := bot.PersonSurveyAnswers(ctx, st, ws, user)
-	if err != nil {
-		return false, fmt.Errorf("forget: look up %s: %w", user, err)
-	}
-	return len(answers) > 0, nil
 }
 
 // warnUnknownWorkspace warns when the store has never seen the workspace: most
