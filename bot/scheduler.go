@@ -160,7 +160,7 @@ func nextRun(j Job, t time.Time) time.Time {
 	if !next.After(t) {
 		// The second showing of an autumn hour maps back to its first, already
 		// past: go on from the wall time after it.
-		return nextRun(j, time.Date(n.Year(), n.Month(), n.Day(), n.Hour(), n.Minute(), n.Second(), n.Nanosecond(), loc).Add(time.Hour))
+		return nextRun(j, next.Add(time.Hour))
 	}
 	return next
 }

@@ -535,11 +535,12 @@ func (c *Config) Validate() []error {
 		errs = append(errs, d.validate(where, c)...)
 		// A digest's runs are recorded by workspace and name (the channel when it
 		// has none): two of one name would share them, and one would never post.
-		name := cmp.Or(d.Name, d.Channel)
-		if j, dup := jobs[d.Workspace+"\x00"+name]; dup && name != "" {
+		name := d.JobName()
+		key := d.Workspace + "\x00" + name
+		if j, dup := jobs[key]; dup && name != "" {
 			bad("%s: digests[%d] has the same name %q in the same workspace; give each digest its own name", where, j, name)
 		} else {
-			jobs[d.Workspace+"\x00"+name] = i
+			jobs[key] = i
 		}
 	}
 	if c.Alerts.Channel != "" {
@@ -569,6 +570,9 @@ func (c *Config) Validate() []error {
 }
 
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// JobName is the name the scheduler knows a digest by: its name, else its channel.
+func (d *Digest) JobName() string { return cmp.Or(d.Name, d.Channel) }
 
 // ParseSchedule parses a digest's cron expression in its time zone.
 func (d *Digest) ParseSchedule() (cron.Schedule, *time.Location, error) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -234,7 +233,7 @@ func unpostable[P any](cfg config.Config, posters map[feedbackbot.Platform]P) []
 	}
 	for _, d := range cfg.Digests {
 		if _, ok := posters[feedbackbot.Platform(d.Platform)]; !ok {
-			out = append(out, fmt.Sprintf("digest %s goes to %s channel %s, but %s is not connected (no token): it will not be posted", cmp.Or(d.Name, d.Channel), d.Platform, d.Channel, d.Platform))
+			out = append(out, fmt.Sprintf("digest %s goes to %s channel %s, but %s is not connected (no token): it will not be posted", d.JobName(), d.Platform, d.Channel, d.Platform))
 		}
 	}
 	return out
@@ -252,7 +251,7 @@ func digestJobs(cfg config.Config) ([]bot.Job, error) {
 		if period == 0 {
 			period = 24 * time.Hour
 		}
-		jobs = append(jobs, bot.Job{Name: cmp.Or(d.Name, d.Channel), Platform: feedbackbot.Platform(d.Platform), Channel: d.Channel,
+		jobs = append(jobs, bot.Job{Name: d.JobName(), Platform: feedbackbot.Platform(d.Platform), Channel: d.Channel,
 			Workspace: d.Workspace, Schedule: sched, Location: loc, Period: period})
 	}
 	return jobs, nil
