@@ -284,6 +284,12 @@ func slackID(channel string, at time.Time) string {
 	return fmt.Sprintf("%s:%d.%06d", channel, at.Unix(), at.Nanosecond()/1000)
 }
 
+// digestRequest is the timed 7-day digest as of end, with the theme names and
+// vocabulary the bot passes (nil themes read the previous period whole).
+func digestRequest(end time.Time, themes []string, known emerging.Vocabulary) bot.DigestRequest {
+	return bot.DigestRequest{Workspace: "TBENCH", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end, Themes: themes, Known: known}
+}
+
 // fillHistoryAt is fillHistory at daily messages a day.
 func fillHistoryAt(ctx context.Context, st store.Store, a *analysis.Analyzer, n, daily int, end time.Time) (float64, error) {
 	if daily <= 0 {
@@ -464,7 +470,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 				runtime.ReadMemStats(&before)
 			}
 			t := time.Now()
-			if _, err := bot.BuildDigest(ctx, v.st, bot.DigestRequest{Workspace: "TBENCH", From: from, To: end, Now: end, Themes: v.themes, Known: known}); err != nil {
+			if _, err := bot.BuildDigest(ctx, v.st, digestRequest(end, v.themes, known)); err != nil {
 				return err
 			}
 			*v.into = append(*v.into, time.Since(t).Seconds())
@@ -555,7 +561,7 @@ func timeInterleaved(ctx context.Context, stores []sizedStore, end time.Time, re
 				t := time.Now()
 				var err error
 				if digests {
-					_, err = bot.BuildDigest(ctx, s.st, bot.DigestRequest{Workspace: "TBENCH", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end, Themes: themes, Known: known})
+					_, err = bot.BuildDigest(ctx, s.st, digestRequest(end, themes, known))
 				} else {
 					_, err = bot.Risk(ctx, s.st, lookupRequest(end, i))
 				}
