@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-	"github.com/slack-go/slack/slacktest"
-
 	"github.com/feedbackbot/feedbackbot"
 )
 
@@ -140,35 +137,17 @@ func TestSocketModeRefusesNonStaff(t *testing.T) {
 		hooked <- string(b)
 	}))
 	defer hook.Close()
-	socket := func(c slacktest.Customize) {
-		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprintf(w, `{"ok":true,"url":"ws://%s/socket"}`, r.Host)
-		})
-		c.Handle("/socket", slacktest.Websocket(func(conn *websocket.Conn) {
-			send := func(v any) {
-				if err := conn.WriteJSON(v); err != nil {
-					t.Errorf("write: %v", err)
-				}
-			}
-			send(map[string]any{"type": "hello", "num_connections": 1})
-			send(map[string]any{"type": "slash_commands", "envelope_id": "env-cmd", "payload": map[string]any{
-				"command": "/feedback", "text": "account acme", "user_id": "XDANA", "team_id": home, "channel_id": "CSHARED", "response_url": hook.URL}})
-			send(map[string]any{"type": "interactive", "envelope_id": "env-btn", "payload": map[string]any{
+	socket := socketServer(t, acks, 3, func() []map[string]any {
+		return []map[string]any{
+			{"type": "slash_commands", "envelope_id": "env-cmd", "payload": map[string]any{
+				"command": "/feedback", "text": "account acme", "user_id": "XDANA", "team_id": home, "channel_id": "CSHARED", "response_url": hook.URL}},
+			{"type": "interactive", "envelope_id": "env-btn", "payload": map[string]any{
 				"type": "block_actions", "user": map[string]any{"id": "XDANA", "team_id": "TACME"}, "team": map[string]any{"id": "TACME"},
 				"channel": map[string]any{"id": "CSHARED"}, "response_url": hook.URL,
-				"actions": []map[string]any{{"action_id": "forget.confirm", "block_id": "b", "type": "button", "value": "XLEE"}}}})
-			send(map[string]any{"type": "events_api", "envelope_id": "env-bad", "payload": map[string]any{"type": "event_callback", "event": "not an object"}})
-			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-			for range 3 {
-				var ack map[string]any
-				if err := conn.ReadJSON(&ack); err != nil {
-					return
-				}
-				acks <- ack
-			}
-			time.Sleep(200 * time.Millisecond)
-		}))
-	}
+				"actions": []map[string]any{{"action_id": "forget.confirm", "block_id": "b", "type": "button", "value": "XLEE"}}}},
+			{"type": "events_api", "envelope_id": "env-bad", "payload": map[string]any{"type": "event_callback", "event": "not an object"}},
+		}
+	})
 	f := newFixture(t, socket)
 	f.cmds = commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
 		t.Errorf("the bot was asked: %+v", c)

@@ -16,29 +16,22 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 )
 
-// TestSocketMode: a fake Socket Mode server says hello, sends a message event and a
-// slash command, and checks each envelope is acknowledged (the command with the
-// bot's answer as payload) and the message is stored.
-func TestSocketMode(t *testing.T) {
-	acks := make(chan map[string]any, 4)
-	socket := func(c slacktest.Customize) {
+// socketServer is a fake Socket Mode endpoint: on connection it says hello, sends
+// the envelopes (made then, so they may name URLs known only once the fixture has
+// started), and passes the first want acknowledgements to acks.
+func socketServer(t *testing.T, acks chan<- map[string]any, want int, envelopes func() []map[string]any) slacktest.Binder {
+	return func(c slacktest.Customize) {
 		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, `{"ok":true,"url":"ws://%s/socket"}`, r.Host)
 		})
 		c.Handle("/socket", slacktest.Websocket(func(conn *websocket.Conn) {
-			send := func(v any) {
+			for _, v := range append([]map[string]any{{"type": "hello", "num_connections": 1}}, envelopes()...) {
 				if err := conn.WriteJSON(v); err != nil {
 					t.Errorf("write: %v", err)
 				}
 			}
-			send(map[string]any{"type": "hello", "num_connections": 1})
-			send(map[string]any{"type": "events_api", "envelope_id": "env-1", "payload": map[string]any{
-				"type": "event_callback", "team_id": home, "event_id": "EvS1",
-				"event": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C9", "ts": "1700000000.000100", "text": "socket hello"}}})
-			send(map[string]any{"type": "slash_commands", "envelope_id": "env-2", "payload": map[string]any{
-				"command": "/feedback", "text": "risk", "user_id": "UMARIA", "team_id": home, "channel_id": "CINTERNAL", "response_url": "https://hooks.example/z"}})
 			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-			for range 2 {
+			for range want {
 				var ack map[string]any
 				if err := conn.ReadJSON(&ack); err != nil {
 					return
@@ -48,6 +41,22 @@ func TestSocketMode(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}))
 	}
+}
+
+// TestSocketMode: a fake Socket Mode server says hello, sends a message event and a
+// slash command, and checks each envelope is acknowledged (the command with the
+// bot's answer as payload) and the message is stored.
+func TestSocketMode(t *testing.T) {
+	acks := make(chan map[string]any, 4)
+	socket := socketServer(t, acks, 2, func() []map[string]any {
+		return []map[string]any{
+			{"type": "events_api", "envelope_id": "env-1", "payload": map[string]any{
+				"type": "event_callback", "team_id": home, "event_id": "EvS1",
+				"event": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C9", "ts": "1700000000.000100", "text": "socket hello"}}},
+			{"type": "slash_commands", "envelope_id": "env-2", "payload": map[string]any{
+				"command": "/feedback", "text": "risk", "user_id": "UMARIA", "team_id": home, "channel_id": "CINTERNAL", "response_url": "https://hooks.example/z"}},
+		}
+	})
 	f := newFixture(t, socket)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -83,42 +92,26 @@ func TestSocketModeCommandsBesideTheLoop(t *testing.T) {
 	acks := make(chan map[string]any, 4)
 	responded := make(chan string, 1)
 	var respondURL string
-	socket := func(c slacktest.Customize) {
-		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprintf(w, `{"ok":true,"url":"ws://%s/socket"}`, r.Host)
-		})
+	respond := func(c slacktest.Customize) {
 		c.Handle("/respond", func(w http.ResponseWriter, r *http.Request) {
 			b, _ := io.ReadAll(r.Body)
 			responded <- string(b)
 		})
-		c.Handle("/socket", slacktest.Websocket(func(conn *websocket.Conn) {
-			send := func(v any) {
-				if err := conn.WriteJSON(v); err != nil {
-					t.Errorf("write: %v", err)
-				}
-			}
-			slash := func(env, text string) map[string]any {
-				return map[string]any{"type": "slash_commands", "envelope_id": env, "payload": map[string]any{
-					"command": "/feedback", "text": text, "user_id": "UMARIA", "team_id": home, "channel_id": "CINTERNAL", "response_url": respondURL}}
-			}
-			send(map[string]any{"type": "hello", "num_connections": 1})
-			send(slash("env-1", "slow"))
-			send(map[string]any{"type": "events_api", "envelope_id": "env-2", "payload": map[string]any{
-				"type": "event_callback", "team_id": home, "event_id": "EvB1",
-				"event": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C9", "ts": "1700000000.000200", "text": "behind a slow command"}}})
-			send(slash("env-3", "long"))
-			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-			for range 3 {
-				var ack map[string]any
-				if err := conn.ReadJSON(&ack); err != nil {
-					return
-				}
-				acks <- ack
-			}
-			time.Sleep(200 * time.Millisecond)
-		}))
 	}
-	f := newFixture(t, socket)
+	socket := socketServer(t, acks, 3, func() []map[string]any {
+		slash := func(env, text string) map[string]any {
+			return map[string]any{"type": "slash_commands", "envelope_id": env, "payload": map[string]any{
+				"command": "/feedback", "text": text, "user_id": "UMARIA", "team_id": home, "channel_id": "CINTERNAL", "response_url": respondURL}}
+		}
+		return []map[string]any{
+			slash("env-1", "slow"),
+			{"type": "events_api", "envelope_id": "env-2", "payload": map[string]any{
+				"type": "event_callback", "team_id": home, "event_id": "EvB1",
+				"event": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C9", "ts": "1700000000.000200", "text": "behind a slow command"}}},
+			slash("env-3", "long"),
+		}
+	})
+	f := newFixture(t, socket, respond)
 	respondURL = strings.TrimSuffix(f.api.GetAPIURL(), "/") + "/respond"
 	f.cmds = commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
 		switch c.Text {
