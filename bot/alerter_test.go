@@ -11,6 +11,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 func atRisk(id string, score int, code string, evidence ...string) feedbackbot.Health {
@@ -222,6 +223,12 @@ func (p *refPoster) Update(_ context.Context, ref feedbackbot.PostRef, doc feedb
 	return nil
 }
 
+// refAlerter is an alerter whose poster keeps every message it posted, by reference.
+func refAlerter(st store.Store) (*bot.Alerter, *refPoster) {
+	p := &refPoster{docs: map[string]feedbackbot.Document{}}
+	return &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}, p
+}
+
 // TestForgottenQuoteLeavesEveryAlertMessage: an alert posted, re-sent, recovered and
 // raised again has posted four messages quoting a person; forgetting them (their
 // message already deleted on the platform, so only the quote's author names them)
@@ -231,8 +238,7 @@ func TestForgottenQuoteLeavesEveryAlertMessage(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			p := &refPoster{docs: map[string]feedbackbot.Document{}}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := refAlerter(st)
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			h := atRisk("acme", 30, health.ReasonUnanswered)
 			h.Reasons[0].Evidence = []feedbackbot.Evidence{{MessageKey: "slack/T1/C1:1.000100", Author: "XDANA", Quote: "call me on 555-0199, nobody answers"}}
@@ -274,8 +280,7 @@ func TestForgetMemberClosesTheirAlerts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			p := &refPoster{docs: map[string]feedbackbot.Document{}}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := refAlerter(st)
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			h := atRisk("U4242", 30, health.ReasonUnanswered)
 			h.Account.Name = "Jonas Doe"
