@@ -274,23 +274,23 @@ func (a *Adapter) capture(m *discordgo.Message, what string) {
 	a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
 }
 
-// keepStoredAccount gives a staff member's edited message the account it was stored
-// with. A staff message not written as a reply counts for the channel's latest
-// customer, and by the time of the edit that may be another one: recomputed, a typo
-// fix would move the answer to another customer's account.
+// keepStoredAccount gives a staff member's edited message the account it was
+// captured with (the newest version queued here, else the store's). A staff message
+// not written as a reply counts for the channel's latest customer, and by the time
+// of the edit that may be another one: recomputed, a typo fix would move the answer
+// to another customer's account.
 func (a *Adapter) keepStoredAccount(ctx context.Context, msg *feedbackbot.Message) {
 	lk, ok := a.sink.(messageLookup)
 	if !ok {
 		return
 	}
-	prev, err := lk.Message(ctx, msg.Key())
+	prev, found, err := a.recent.Newest(ctx, msg.Key(), lk)
 	if err != nil {
-		if !feedbackbot.IsNotFound(err) {
-			a.log.Warn("discord: the edited message's stored account could not be read; counting it for the channel's latest customer", "message", msg.ID, "err", err)
-		}
-		return
+		a.log.Warn("discord: the edited message's stored account could not be read; counting it for the channel's latest customer", "message", msg.ID, "err", err)
 	}
-	msg.Account, msg.AccountName = prev.Message.Account, prev.Message.AccountName
+	if found {
+		msg.Account, msg.AccountName = prev.Account, prev.AccountName
+	}
 }
 
 func (a *Adapter) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCreate) {
@@ -437,19 +437,12 @@ func (a *Adapter) reaction(r *discordgo.MessageReaction, delta int) {
 	// no capture of the message and no other reaction comes between.
 	a.captureMu.Lock()
 	defer a.captureMu.Unlock()
-	m, ok, deleted := a.recent.Get(key)
-	if deleted {
-		return // a reaction must not bring a deleted message back
+	m, found, err := a.recent.Newest(ctx, key, lk)
+	if err != nil {
+		a.log.Error("discord: reaction not recorded", "message", r.MessageID, "err", err)
 	}
-	if !ok {
-		st, err := lk.Message(ctx, key)
-		if err != nil {
-			if !feedbackbot.IsNotFound(err) {
-				a.log.Error("discord: reaction not recorded", "message", r.MessageID, "err", err)
-			}
-			return
-		}
-		m = st.Message
+	if !found {
+		return // one never captured, or deleted since: a reaction must not bring it back
 	}
 	m.Reactions = maps.Clone(m.Reactions)
 	if m.Reactions == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -981,32 +982,40 @@ func TestEditRemovingAllTextDeletesTheMessage(t *testing.T) {
 
 // TestStaffEditKeepsItsAccount: a staff answer not written as a reply counts for the
 // channel's latest customer; fixing a typo in it later, after another customer has
-// written, keeps it on the account it was stored with.
+// written, keeps it on the account it was captured with, whether analysis has
+// applied the answer yet or not.
 func TestStaffEditKeepsItsAccount(t *testing.T) {
-	f := newFixture(t, testConfig(), nil)
-	an, err := analysis.New(analysis.DefaultTaxonomy())
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice := message(chGeneral, userAlice, []string{roleMember}, "the export fails every night")
-	answer := message(chGeneral, userStaff, []string{roleStaff}, "we are looking at the export, sorry")
-	for _, m := range []map[string]any{alice, answer} {
-		f.fake.Dispatch("MESSAGE_CREATE", m)
-	}
-	f.eventually("2 captured", func() bool { return len(f.logged()) == 2 })
-	if _, err := (&bot.Worker{Store: f.st, Analyzer: an, Consumer: "t"}).Drain(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	bob := message(chGeneral, userBob, []string{roleAcme, roleMember}, "love the new dashboard")
-	f.fake.Dispatch("MESSAGE_CREATE", bob)
-	edit := maps.Clone(answer)
-	edit["content"], edit["edited_timestamp"] = "we are looking at the export, sorry!", "2026-11-20T10:05:00.000000+00:00"
-	f.fake.Dispatch("MESSAGE_UPDATE", edit)
-	f.eventually("4 captured", func() bool { return len(f.logged()) == 4 })
-	for _, e := range f.logged() {
-		if e.Event.Message.ID == answer["id"] && e.Event.Message.Account != userAlice {
-			t.Errorf("the staff answer's %s is logged for account %q, want %q (the customer it answered)", e.Event.Message.Text, e.Event.Message.Account, userAlice)
-		}
+	for _, analysed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("analysed %v", analysed), func(t *testing.T) {
+			f := newFixture(t, testConfig(), nil)
+			an, err := analysis.New(analysis.DefaultTaxonomy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			alice := message(chGeneral, userAlice, []string{roleMember}, "the export fails every night")
+			answer := message(chGeneral, userStaff, []string{roleStaff}, "we are looking at the export, sorry")
+			for _, m := range []map[string]any{alice, answer} {
+				f.fake.Dispatch("MESSAGE_CREATE", m)
+			}
+			f.eventually("2 captured", func() bool { return len(f.logged()) == 2 })
+			if analysed {
+				if _, err := (&bot.Worker{Store: f.st, Analyzer: an, Consumer: "t"}).Drain(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			bob := message(chGeneral, userBob, []string{roleAcme, roleMember}, "love the new dashboard")
+			f.fake.Dispatch("MESSAGE_CREATE", bob)
+			f.eventually("3 captured", func() bool { return len(f.logged()) == 3 })
+			edit := maps.Clone(answer)
+			edit["content"], edit["edited_timestamp"] = "we are looking at the export, sorry!", "2026-11-20T10:05:00.000000+00:00"
+			f.fake.Dispatch("MESSAGE_UPDATE", edit)
+			f.eventually("4 captured", func() bool { return len(f.logged()) == 4 })
+			for _, e := range f.logged() {
+				if e.Event.Message.ID == answer["id"] && e.Event.Message.Account != userAlice {
+					t.Errorf("the staff answer's %s is logged for account %q, want %q (the customer it answered)", e.Event.Message.Text, e.Event.Message.Account, userAlice)
+				}
+			}
+		})
 	}
 }
 

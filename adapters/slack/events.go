@@ -306,22 +306,9 @@ func (a *Adapter) reaction(ctx context.Context, workspace string, ev Event) ([]f
 		return nil, nil
 	}
 	key := string(feedbackbot.PlatformSlack) + "/" + workspace + "/" + ev.Item.Channel + ":" + ev.Item.TS
-	m, ok, deleted := feedbackbot.Message{}, false, false
-	if a.recent != nil {
-		m, ok, deleted = a.recent.Get(key)
-	}
-	if deleted {
-		return nil, nil // a reaction must not bring a deleted message back
-	}
-	if !ok {
-		st, err := lk.Message(ctx, key)
-		if err != nil {
-			if feedbackbot.IsNotFound(err) {
-				return nil, nil // a message we never captured (a bot's, or from before we joined)
-			}
-			return nil, err
-		}
-		m = st.Message
+	m, found, err := a.recent.Newest(ctx, key, lk)
+	if err != nil || !found {
+		return nil, err // not found: one we never captured (a bot's, from before we joined) or deleted since
 	}
 	m.Reactions = maps.Clone(m.Reactions)
 	if m.Reactions == nil {
