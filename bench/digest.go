@@ -175,17 +175,16 @@ func runDigest(ctx context.Context, args []string) error {
 					fmt.Sprintf("%.1f / %.1f ms", ms(median(rt.digestWholePrev)), ms(quantile(rt.digestWholePrev, 0.99))))
 			}
 		}
+		var pairErr error
 		if len(kept) > 1 {
 			fmt.Fprintf(os.Stderr, "bench digest: %s: timing the %d sizes again, taking turns (%d digests and %d account lookups each)\n", kind, len(kept), *reps, *reps)
 			settle(ctx, "timing "+kind+" sizes in turn", *settleFor)
-			paired, err := timeInterleaved(ctx, kept, end, *reps)
-			closeKept()
-			if err != nil {
-				return err
-			}
-			interleaved[kind] = paired
+			interleaved[kind], pairErr = timeInterleaved(ctx, kept, end, *reps)
 		}
 		closeKept()
+		if pairErr != nil {
+			return pairErr
+		}
 	}
 	table(rows)
 	for _, kind := range strings.Split(*kinds, ",") {
