@@ -37,14 +37,53 @@ type Capture struct {
 
 // Append implements the adapters' sink.
 func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	n, err := c.retry(ctx, len(events), func(ctx context.Context) (int, error) { return c.Log.Append(ctx, events...) })
+	if err == nil {
+		c.stats().Appended.Add(int64(n))
+	}
+	return n, err
+}
+
+// VersionedAppender is a log that appends over a base version (store.Log).
+type VersionedAppender interface {
+	AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error)
+}
+
+// AppendOver appends one event over base (see store.Log) with Append's retries
+// and counts: false when another version of the message came first.
+func (c *Capture) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
+	vl, ok := c.Log.(VersionedAppender)
+	if !ok {
+		return false, feedbackbot.Errorf(feedbackbot.EINTERNAL, "capture: the log cannot append over a version")
+	}
+	var over bool
+	_, err := c.retry(ctx, 1, func(ctx context.Context) (int, error) {
+		var err error
+		over, err = vl.AppendOver(ctx, base, ev)
+		return 0, err
+	})
+	if err == nil && over {
+		c.stats().Appended.Add(1) // (or the same message again: Append counts that as nothing, this as one)
+	}
+	return over, err
+}
+
+func (c *Capture) stats() *CaptureStats {
+	if c.Stats == nil {
+		c.Stats = new(CaptureStats)
+	}
+	return c.Stats
+}
+
+// retry runs write (appending n events) until it succeeds, fails for a reason other
+// than an unavailable store, or MaxWait has passed.
+func (c *Capture) retry(ctx context.Context, n int, write func(context.Context) (int, error)) (int, error) {
 	maxWait := c.MaxWait
 	if maxWait <= 0 {
 		maxWait = 2 * time.Second
 	}
-	if c.Stats == nil {
-		c.Stats = new(CaptureStats)
-	}
-	c.Stats.Events.Add(int64(len(events)))
+	stats := c.stats()
+	stats.Events.Add(int64(n))
 	deadline := time.Now().Add(maxWait)
 	backoff := 50 * time.Millisecond
 	// Every attempt ends by the deadline too: a store that hangs (accepting, never
@@ -55,23 +94,22 @@ func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int,
 	actx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
-		n, err := c.Log.Append(actx, events...)
+		written, err := write(actx)
 		if err == nil {
-			c.Stats.Appended.Add(int64(n))
-			return n, nil
+			return written, nil
 		}
 		if feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || time.Now().Add(backoff).After(deadline) || ctx.Err() != nil {
-			c.Stats.Failures.Add(1)
+			stats.Failures.Add(1)
 			if c.Logger != nil {
-				c.Logger.Error("capture failed; the platform will redeliver", "events", len(events), "attempts", attempt, "err", err)
+				c.Logger.Error("capture failed; the platform will redeliver", "events", n, "attempts", attempt, "err", err)
 			}
-			return 0, fmt.Errorf("capture %d event(s): %w", len(events), err)
+			return 0, fmt.Errorf("capture %d event(s): %w", n, err)
 		}
-		c.Stats.Retries.Add(1)
+		stats.Retries.Add(1)
 		sleep := backoff/2 + rand.N(backoff/2+1)
 		select {
 		case <-ctx.Done():
-			c.Stats.Failures.Add(1)
+			stats.Failures.Add(1)
 			return 0, fmt.Errorf("capture: %w", ctx.Err())
 		case <-time.After(sleep):
 		}

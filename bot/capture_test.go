@@ -7,12 +7,21 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // flakyLog fails with EUNAVAILABLE a given number of times, then appends to a real store.
 type flakyLog struct {
 	fails int
-	next  bot.Appender
+	next  store.Log
+}
+
+func (f *flakyLog) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
+	if f.fails > 0 {
+		f.fails--
+		return false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store unreachable")
+	}
+	return f.next.AppendOver(ctx, base, ev)
 }
 
 func (f *flakyLog) Append(ctx context.Context, evs ...feedbackbot.Event) (int, error) {
@@ -41,5 +50,34 @@ func TestCaptureRetriesThenGivesUp(t *testing.T) {
 	bad := feedbackbot.Event{Kind: "weird", Message: evs[0].Message}
 	if _, err := invalid.Append(context.Background(), bad); err == nil || invalid.Stats.Retries.Load() != 0 {
 		t.Fatalf("invalid input is not retried: %v", err)
+	}
+}
+
+// TestCaptureAppendOver: a reaction's append over its message's version rides out a
+// short outage like any capture, and reports (without appending) a version that
+// another capture replaced.
+func TestCaptureAppendOver(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	ev := messages("T1", 1, time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))[0]
+	c := &bot.Capture{Log: &flakyLog{fails: 2, next: st}, MaxWait: time.Second}
+	if _, err := c.Append(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	base := ev.Message.Revision()
+	react := ev
+	react.Message.Reactions = map[string]int{"tada": 1}
+	if ok, err := c.AppendOver(t.Context(), base, react); err != nil || !ok {
+		t.Fatalf("AppendOver after an outage = %v, %v", ok, err)
+	}
+	again := ev
+	again.Message.Reactions = map[string]int{"eyes": 1}
+	if ok, err := c.AppendOver(t.Context(), base, again); err != nil || ok {
+		t.Fatalf("AppendOver over a replaced version = %v, %v; want false", ok, err)
+	}
+	if c.Stats.Retries.Load() != 2 || c.Stats.Appended.Load() != 2 || c.Stats.Events.Load() != 3 {
+		t.Errorf("stats: retries %d appended %d events %d; want 2, 2, 3", c.Stats.Retries.Load(), c.Stats.Appended.Load(), c.Stats.Events.Load())
+	}
+	if m, _, err := st.Newest(t.Context(), ev.Message.Key()); err != nil || m.Reactions["tada"] != 1 || m.Reactions["eyes"] != 0 {
+		t.Errorf("newest = %v, %v", m.Reactions, err)
 	}
 }

@@ -51,8 +51,19 @@ type Entry struct {
 //   - An entry stays pending until Ack; acking twice or acking an unknown entry is a no-op.
 //   - Replay calls fn for every entry of one workspace's log in order, without touching
 //     consumer state, for re-analysis; fn's error stops it and is returned.
+//   - Newest returns the newest version of a message put in the log, whether or not
+//     analysis has applied it yet (found is false when it was never put, or was
+//     deleted or erased since). AppendOver appends one event only if its message's
+//     latest revision is still base, atomically with that check, and reports false
+//     (appending nothing) when another version came first. Together they are a
+//     read-modify-write of one message that no concurrent capture, on this replica
+//     or another, can undo: a reaction counted on a message must not bring back the
+//     text an edit just replaced, nor lose another replica's reaction. A put equal
+//     to the base, or otherwise skipped as Append skips it, is not a conflict.
 type Log interface {
 	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
+	Newest(ctx context.Context, key string) (m feedbackbot.Message, found bool, err error)
+	AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (ok bool, err error)
 	Read(ctx context.Context, consumer string, max int, wait time.Duration) ([]Entry, error)
 	Ack(ctx context.Context, entries ...Entry) error
 	// Backlog counts entries appended but not yet acknowledged (undelivered + pending).

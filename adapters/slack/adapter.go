@@ -17,7 +17,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/adapters/recent"
 )
 
 // Sink is where captured events go; it returns only after a durable write.
@@ -92,17 +91,7 @@ type Adapter struct {
 	groups       map[string]groupCache // user group -> members, refreshed every 10 minutes
 	// offline adapters (imports) never call the Web API.
 	offline bool
-	// recent holds the newest captured version of recent messages, for reactions
-	// (nil in an import); captureMu orders a reaction's read, write and record
-	// against captures' writes and records (captures share it, reactions take it
-	// alone).
-	recent    *recent.Messages
-	captureMu sync.RWMutex
 }
-
-// recentMessages is how many recently captured messages a live adapter remembers
-// for the reactions to them (about a megabyte per thousand).
-const recentMessages = 10_000
 
 type groupCache struct {
 	members []string
@@ -165,7 +154,7 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}
 	return &Adapter{cfg: cfg, api: slack.New(cfg.BotToken, opts...), sink: sink, cmds: cmds, log: cfg.Logger,
-		seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, http: defaultHTTP, recent: recent.New(recentMessages)}, nil
+		seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, http: defaultHTTP}, nil
 }
 
 // Start learns the home team from auth.test when it is not configured.

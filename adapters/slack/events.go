@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,7 +18,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // MaxBodyBytes bounds every request body Slack sends us.
@@ -154,21 +154,12 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
 		return feedbackbot.Errorf(feedbackbot.EINVALID, "malformed event %s: %v", env.EventID, err)
 	}
-	// A reaction reads the newest version of its message, changes it and writes it
-	// back: alone, so that no capture of that message (an edit) and no other
-	// reaction comes between its read and its record.
 	if ev.Type == "reaction_added" || ev.Type == "reaction_removed" {
-		a.captureMu.Lock()
-		defer a.captureMu.Unlock()
-	} else {
-		a.captureMu.RLock()
-		defer a.captureMu.RUnlock()
+		return a.react(ctx, workspace, ev)
 	}
 	events, err := a.Normalize(ctx, workspace, ev)
 	if err == nil && len(events) > 0 {
-		if _, err = a.sink.Append(ctx, events...); err == nil && a.recent != nil {
-			a.recent.Apply(events...)
-		}
+		_, err = a.sink.Append(ctx, events...)
 	}
 	return err
 }
@@ -183,12 +174,8 @@ var skippedSubtypes = map[string]bool{
 
 // Normalize turns one Slack event into capture events (none for noise).
 func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]feedbackbot.Event, error) {
-	switch ev.Type {
-	case "reaction_added", "reaction_removed":
-		return a.reaction(ctx, workspace, ev)
-	case "message":
-	default:
-		return nil, nil
+	if ev.Type != "message" {
+		return nil, nil // (a reaction is a read-modify-write of its message: see react)
 	}
 	switch ev.Subtype {
 	case "message_deleted":
@@ -291,47 +278,90 @@ func (a *Adapter) channelAccount(channel, customerTeam string) string {
 	return a.lastCustomer[channel]
 }
 
-// messageLookup is implemented by stores; reactions update the stored message.
-type messageLookup interface {
-	Message(ctx context.Context, key string) (store.Stored, error)
+// versions is what counting a reaction needs from the sink (the store, through
+// capture): the newest version of a message in the log, and an append over it.
+type versions interface {
+	Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error)
+	AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error)
 }
 
-// reaction re-captures a known message with its updated reaction counts: reactions
-// on customer messages are satisfaction signals. It builds on the newest version
-// captured here when it is remembered (an edit or a reaction analysis has not
-// applied yet), else on the store's.
-func (a *Adapter) reaction(ctx context.Context, workspace string, ev Event) ([]feedbackbot.Event, error) {
-	lk, ok := a.sink.(messageLookup)
+// reactAttempts bounds how often a reaction reads its message again because
+// another version was captured between its read and its write; between attempts
+// it waits a random while, up to reactBackoff, so that reactions racing for one
+// popular message do not keep overtaking each other in step.
+const (
+	reactAttempts = 40
+	reactBackoff  = 20 * time.Millisecond
+)
+
+// react re-captures a known message with its updated reaction counts: reactions on
+// customer messages are satisfaction signals. It reads the newest version in the
+// log (captured by whichever replica, analysed or not), changes the count and
+// appends the result over that version, reading again when another capture (an
+// edit, another reaction, on this replica or another behind the same load
+// balancer) came first: a reaction never brings back text an edit replaced, and no
+// reaction is lost to another.
+func (a *Adapter) react(ctx context.Context, workspace string, ev Event) error {
+	vs, ok := a.sink.(versions)
 	if !ok || ev.Item == nil || ev.Item.Type != "message" || ev.Reaction == "" {
-		return nil, nil
+		return nil
 	}
 	key := string(feedbackbot.PlatformSlack) + "/" + workspace + "/" + ev.Item.Channel + ":" + ev.Item.TS
-	m, found, err := a.recent.Newest(ctx, key, lk)
-	if err != nil || !found {
-		return nil, err // not found: one we never captured (a bot's, from before we joined) or deleted since
-	}
-	m.Reactions = maps.Clone(m.Reactions)
-	if m.Reactions == nil {
-		m.Reactions = map[string]int{}
-	}
-	if ev.Type == "reaction_added" {
-		m.Reactions[ev.Reaction]++
-		if a.cfg.SurveyReaction != "" && ev.Reaction == a.cfg.SurveyReaction && m.Role == feedbackbot.RoleCustomer && m.Account != "" &&
-			a.cmds != nil && !a.offline && sampled(key, a.cfg.SurveySample) {
-			a.wg.Add(1)
-			go func() {
-				defer a.wg.Done()
-				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-				defer cancel()
-				if err := a.autoSurvey(ctx, workspace, ev.User, m); err != nil {
-					a.log.Error("slack: automatic survey failed", "message", key, "err", err)
-				}
-			}()
+	for attempt := range reactAttempts {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("slack: reaction to %s: %w", key, ctx.Err())
+			case <-time.After(rand.N(min(reactBackoff, time.Millisecond<<attempt))):
+			}
 		}
-	} else if m.Reactions[ev.Reaction]--; m.Reactions[ev.Reaction] <= 0 {
-		delete(m.Reactions, ev.Reaction)
+		m, found, err := vs.Newest(ctx, key)
+		if err != nil {
+			return fmt.Errorf("slack: reaction to %s: %w", key, err)
+		}
+		if !found {
+			return nil // one we never captured (a bot's, from before we joined) or deleted since
+		}
+		base := m.Revision()
+		m.Reactions = maps.Clone(m.Reactions)
+		if m.Reactions == nil {
+			m.Reactions = map[string]int{}
+		}
+		if ev.Type == "reaction_added" {
+			m.Reactions[ev.Reaction]++
+		} else if m.Reactions[ev.Reaction]--; m.Reactions[ev.Reaction] <= 0 {
+			delete(m.Reactions, ev.Reaction)
+		}
+		written, err := vs.AppendOver(ctx, base, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		if err != nil {
+			return fmt.Errorf("slack: reaction to %s: %w", key, err)
+		}
+		if written {
+			if ev.Type == "reaction_added" {
+				a.maybeSurvey(ctx, workspace, key, ev, m)
+			}
+			return nil
+		}
 	}
-	return []feedbackbot.Event{{Kind: feedbackbot.EventPut, Message: m}}, nil
+	return feedbackbot.Errorf(feedbackbot.ECONFLICT, "slack: reaction to %s: the message changed on each of %d attempts; Slack will send the reaction again", key, reactAttempts)
+}
+
+// maybeSurvey asks for a rating, in the background, when staff marked a customer's
+// message with the survey reaction (and the message is in the sampled share).
+func (a *Adapter) maybeSurvey(ctx context.Context, workspace, key string, ev Event, m feedbackbot.Message) {
+	if a.cfg.SurveyReaction == "" || ev.Reaction != a.cfg.SurveyReaction || m.Role != feedbackbot.RoleCustomer || m.Account == "" ||
+		a.cmds == nil || a.offline || !sampled(key, a.cfg.SurveySample) {
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := a.autoSurvey(ctx, workspace, ev.User, m); err != nil {
+			a.log.Error("slack: automatic survey failed", "message", key, "err", err)
+		}
+	}()
 }
 
 // sampled decides, the same way every time for the same message, whether it is in

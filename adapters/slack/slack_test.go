@@ -649,6 +649,70 @@ func TestReactionsBuildOnTheNewestVersion(t *testing.T) {
 	}
 }
 
+// replica is another adapter over the fixture's store and Slack API, as a second
+// replica behind the load balancer Slack's events go through.
+func (f *fixture) replica() *fixture {
+	f.t.Helper()
+	a, err := New(f.a.cfg, f.st, commandsFuncPtr(f))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	r := &fixture{t: f.t, st: f.st, api: f.api, cmds: f.cmds, a: a}
+	mux := http.NewServeMux()
+	a.Register(mux)
+	r.srv = httptest.NewServer(mux)
+	f.t.Cleanup(r.srv.Close)
+	f.t.Cleanup(a.Close)
+	return r
+}
+
+// TestReactionsAcrossReplicas: with Slack's events spread over two replicas, a
+// reaction that reaches the replica which did not capture the latest edit still
+// builds on that edit (not on the analysed copy from before it), and reactions sent
+// to both at once all count.
+func TestReactionsAcrossReplicas(t *testing.T) {
+	a := newFixture(t)
+	b := a.replica()
+	const ts = "1700000000.000100"
+	a.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": "my api key is sk-SECRET123, why does it fail"})
+	a.stored(key("C1", ts)) // analysed with the secret
+	a.event("E2", map[string]any{"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1700000100.000100",
+		"message": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "ts": ts, "text": "why does the api call fail?",
+			"edited": map[string]any{"user": "XDANA", "ts": "1700000100.000000"}}})
+	if code := b.event("E3", map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": "eyes",
+		"item": map[string]any{"type": "message", "channel": "C1", "ts": ts}}); code != 200 {
+		t.Fatalf("reaction on the other replica: %d", code)
+	}
+	if m, _, err := a.st.Newest(t.Context(), key("C1", ts)); err != nil || strings.Contains(m.Text, "SECRET") || m.Reactions["eyes"] != 1 {
+		t.Errorf("after the reaction on the other replica the message is %q %v (%v): the edit was undone", m.Text, m.Reactions, err)
+	}
+	const n = 16
+	var wg sync.WaitGroup
+	codes := make(chan int, n)
+	for i := range n {
+		r := a
+		if i%2 == 1 {
+			r = b
+		}
+		wg.Go(func() {
+			codes <- r.event(fmt.Sprintf("EP%d", i), map[string]any{"type": "reaction_added", "user": fmt.Sprintf("U%d", i), "reaction": "+1",
+				"item": map[string]any{"type": "message", "channel": "C1", "ts": ts}})
+		})
+	}
+	wg.Wait()
+	close(codes)
+	for code := range codes {
+		if code != 200 {
+			t.Errorf("a concurrent reaction was answered %d", code)
+		}
+	}
+	s, ok := a.stored(key("C1", ts))
+	if !ok || strings.Contains(s.Message.Text, "SECRET") || s.Message.Reactions["eyes"] != 1 || s.Message.Reactions["+1"] != n {
+		t.Errorf("after the edit on one replica and reactions on both: %q %v (found %v); want the edit's text, eyes 1, +1 %d",
+			s.Message.Text, s.Message.Reactions, ok, n)
+	}
+}
+
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestDigestBlocksGolden renders the bot's digest as Block Kit.

@@ -335,6 +335,12 @@ func (c *captureStore) Append(ctx context.Context, events ...feedbackbot.Event) 
 	return c.capture.Append(ctx, events...)
 }
 
+// AppendOver goes through capture too (a reaction is captured with retries and
+// counted like any other event).
+func (c *captureStore) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
+	return c.capture.AppendOver(ctx, base, ev)
+}
+
 // countingPoster counts posts and failures for /metrics.
 type countingPoster struct {
 	bot.AlertPoster

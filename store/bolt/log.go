@@ -157,8 +157,26 @@ func validateEvent(i int, ev *feedbackbot.Event) error {
 // Append implements store.Log. The whole batch is one transaction: either every new
 // event is durable when it returns, or none is.
 func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	n, _, err := s.appendEvents(ctx, events, "")
+	return n, err
+}
+
+// AppendOver implements store.Log: one event, appended as Append appends it, in the
+// same transaction as the check of its base.
+func (s *Store) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
+	if base == "" {
+		return false, feedbackbot.Errorf(feedbackbot.EINVALID, "bolt: append over: the base revision is empty")
+	}
+	_, moved, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base)
+	return !moved, err
+}
+
+// appendEvents appends events, each only while its message's latest revision is
+// base (when base is not ""). It returns how many it appended, and whether one was
+// left out because its base had moved on.
+func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base string) (int, bool, error) {
 	if len(events) == 0 {
-		return 0, ctx.Err()
+		return 0, false, ctx.Err()
 	}
 	evs := make([]feedbackbot.Event, len(events))
 	enc := make([][]byte, len(events))
@@ -166,20 +184,21 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 	for i := range events {
 		evs[i] = events[i]
 		if err := validateEvent(i, &evs[i]); err != nil {
-			return 0, fmt.Errorf("bolt: append: %w", err)
+			return 0, false, fmt.Errorf("bolt: append: %w", err)
 		}
 		if evs[i].Kind == feedbackbot.EventPut {
 			revs[i] = evs[i].Message.Revision()
 		}
 		b, err := store.AppendEvent(nil, &evs[i])
 		if err != nil {
-			return 0, fmt.Errorf("bolt: append: encode event %d: %w", i, err)
+			return 0, false, fmt.Errorf("bolt: append: encode event %d: %w", i, err)
 		}
 		enc[i] = b
 	}
 	var n int
+	var moved bool
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		n = 0
+		n, moved = 0, false
 		for i := range evs {
 			m := &evs[i].Message
 			b, err := workspace(tx, m.Workspace, true)
@@ -189,6 +208,10 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 			latest := b.Bucket(bLatest)
 			key := []byte(m.Key())
 			cur := latest.Get(key)
+			if base != "" && (len(cur) == 0 || cur[0] != markPut || string(cur[1:]) != base) {
+				moved = true // another version came first: the caller reads the newest again
+				continue
+			}
 			if len(cur) > 0 && cur[0] == markForgotten {
 				continue // erased by Forget: never stored again
 			}
@@ -230,12 +253,12 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("bolt: append: %w", err)
+		return 0, false, fmt.Errorf("bolt: append: %w", err)
 	}
 	if n > 0 {
 		s.signal()
 	}
-	return n, nil
+	return n, moved, nil
 }
 
 // pending is the consumer state of one delivered, unacknowledged entry.
@@ -553,4 +576,56 @@ func sanitize(m *feedbackbot.Message) {
 		m.Reactions = r
 		return
 	}
+}
+
+// Newest implements store.Log: the message's newest log entry (from the log-entry
+// index), or, where the log no longer holds it, the applied record when that is the
+// same version.
+func (s *Store) Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error) {
+	_, ws, _, err := feedbackbot.ParseKey(key)
+	if err != nil {
+		return feedbackbot.Message{}, false, fmt.Errorf("bolt: newest: %w", err)
+	}
+	var (
+		m     feedbackbot.Message
+		found bool
+	)
+	err = s.view(ctx, func(tx *bbolt.Tx) error {
+		b, err := workspace(tx, ws, false)
+		if err != nil || b == nil {
+			return err
+		}
+		cur := b.Bucket(bLatest).Get([]byte(key))
+		if len(cur) == 0 || cur[0] != markPut {
+			return nil // never put, deleted or erased
+		}
+		rev := string(cur[1:])
+		if seqs := b.Bucket(bLogKeys).Get([]byte(key)); len(seqs) >= 8 {
+			if raw := b.Bucket(bLog).Get(seqs[len(seqs)-8:]); raw != nil {
+				var ev feedbackbot.Event
+				if err := store.DecodeEvent(raw, &ev); err != nil {
+					return fmt.Errorf("decode its log entry: %w", err)
+				}
+				if ev.Kind == feedbackbot.EventPut && ev.Message.Revision() == rev {
+					m, found = ev.Message, true
+					return nil
+				}
+			}
+		}
+		if v := b.Bucket(bMsg).Get([]byte(key)); v != nil {
+			st, err := decodeStored([]byte(key), v)
+			if err != nil {
+				return err
+			}
+			if st.Message.Revision() == rev {
+				m, found = st.Message, true
+				return nil
+			}
+		}
+		return feedbackbot.Errorf(feedbackbot.ECONFLICT, "its latest version is neither in the log nor applied yet")
+	})
+	if err != nil {
+		return feedbackbot.Message{}, false, fmt.Errorf("bolt: newest %s: %w", key, err)
+	}
+	return m, found, nil
 }

@@ -29,8 +29,42 @@ const appendChunk = 500
 // workspace's events are one atomic script per chunk (dedupe checks + XADD), and all
 // the scripts go in one pipeline.
 func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	outs, err := s.appendEvents(ctx, events, "")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, v := range outs {
+		if _, ok := v.(string); ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// AppendOver implements store.Log: one event, appended by the same script as Append
+// with base as its condition.
+func (s *Store) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
+	if base == "" {
+		return false, invalid("append over: the base revision is empty")
+	}
+	outs, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base)
+	if err != nil {
+		return false, err
+	}
+	if len(outs) != 1 {
+		return false, fmt.Errorf("redis: append over: %d results for one event", len(outs))
+	}
+	moved, _ := outs[0].(int64)
+	return moved != -1, nil
+}
+
+// appendEvents appends events, each on condition base ("" for none), and returns
+// the script's value for each event (in the order of its workspace's scripts): its
+// entry id, 0 (skipped) or -1 (its base moved on).
+func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base string) ([]any, error) {
 	if len(events) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	type wsBatch struct {
 		keys    []string
@@ -55,19 +89,19 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		switch ev.Kind {
 		case feedbackbot.EventPut:
 			if err := m.Normalize(); err != nil {
-				return 0, fmt.Errorf("append event %d: %w", i, err)
+				return nil, fmt.Errorf("append event %d: %w", i, err)
 			}
 		case feedbackbot.EventDelete:
 			if m.Platform == "" || m.Workspace == "" || m.ID == "" {
-				return 0, invalid("append event %d: a delete needs the message's platform, workspace and id", i)
+				return nil, invalid("append event %d: a delete needs the message's platform, workspace and id", i)
 			}
 			m = feedbackbot.Message{ID: m.ID, Platform: m.Platform, Workspace: m.Workspace}
 		default:
-			return 0, invalid("append event %d: unknown event kind %q", i, ev.Kind)
+			return nil, invalid("append event %d: unknown event kind %q", i, ev.Kind)
 		}
 		payload, err := store.AppendEvent(nil, &feedbackbot.Event{Kind: ev.Kind, Message: m})
 		if err != nil {
-			return 0, fmt.Errorf("append event %d: encode: %w", i, err)
+			return nil, fmt.Errorf("append event %d: encode: %w", i, err)
 		}
 		// Key and revision come from the message as Read will return it: JSON
 		// replaces invalid UTF-8 in fields Normalize leaves alone, and the entry read
@@ -75,7 +109,7 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		if !m.ValidUTF8() {
 			var canon feedbackbot.Event
 			if err := store.DecodeEvent(payload, &canon); err != nil {
-				return 0, fmt.Errorf("append event %d: decode: %w", i, err)
+				return nil, fmt.Errorf("append event %d: decode: %w", i, err)
 			}
 			m = canon.Message
 		}
@@ -107,7 +141,7 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 				b.keys = append(b.keys, akey)
 			}
 		}
-		b.args = append(b.args, m.Key(), kind, rev, payload, author, akey)
+		b.args = append(b.args, m.Key(), kind, rev, payload, author, akey, base)
 		b.count++
 		if b.count == appendChunk {
 			flush(m.Workspace)
@@ -130,18 +164,14 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 		return []redis.Cmder{p.SAdd(ctx, s.workspacesKey(), members...)}
 	})
 	if err != nil {
-		return 0, wrapErr("append", err)
+		return nil, wrapErr("append", err)
 	}
-	n := 0
+	var outs []any
 	for _, c := range cmds {
 		vals, _ := c.Val().([]any)
-		for _, v := range vals {
-			if _, ok := v.(string); ok {
-				n++
-			}
-		}
+		outs = append(outs, vals...)
 	}
-	return n, nil
+	return outs, nil
 }
 
 // stream is one workspace log as Read sees it.
@@ -611,4 +641,62 @@ func compareU(a, b uint64) int {
 		return 1
 	}
 	return 0
+}
+
+// newestScript reads what Newest needs in one atomic step: the message's latest
+// revision and the event of its newest log entry.
+//
+// KEYS[1] latest hash, KEYS[2] log-entry index, KEYS[3] log stream. ARGV[1] message key.
+// Returns {latest ("" for none)} or {latest, the newest entry's event JSON}.
+var newestScript = redis.NewScript(`
+local latest = redis.call('HGET', KEYS[1], ARGV[1])
+if not latest then return {''} end
+local ids = redis.call('HGET', KEYS[2], ARGV[1])
+local last
+if ids then
+  for id in string.gmatch(ids, '%S+') do last = id end
+end
+if last then
+  local e = redis.call('XRANGE', KEYS[3], last, last)
+  if e[1] then return {latest, e[1][2][2]} end
+end
+return {latest}
+`)
+
+// Newest implements store.Log: the newest entry of the message, from the log-entry
+// index, or, where the log no longer holds it (trimmed), the applied record when
+// that is the same version.
+func (s *Store) Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error) {
+	_, ws, _, err := feedbackbot.ParseKey(key)
+	if err != nil {
+		return feedbackbot.Message{}, false, err
+	}
+	k := s.ws(ws)
+	res, err := newestScript.Run(ctx, s.rdb, []string{k.latest(), k.logEntries(), k.log()}, key).Slice()
+	if err != nil {
+		return feedbackbot.Message{}, false, wrapErr("newest", err)
+	}
+	latest, _ := res[0].(string)
+	if latest == "" || latest == tombstone || latest == erased {
+		return feedbackbot.Message{}, false, nil
+	}
+	if len(res) > 1 {
+		raw, _ := res[1].(string)
+		var ev feedbackbot.Event
+		if err := store.DecodeEvent([]byte(raw), &ev); err != nil {
+			return feedbackbot.Message{}, false, fmt.Errorf("redis: newest %s: decode its log entry: %w", key, err)
+		}
+		if ev.Kind == feedbackbot.EventPut && ev.Message.Revision() == latest {
+			return ev.Message, true, nil
+		}
+	}
+	st, err := s.Message(ctx, key)
+	if err != nil && !feedbackbot.IsNotFound(err) {
+		return feedbackbot.Message{}, false, err
+	}
+	if err == nil && st.Message.Revision() == latest {
+		return st.Message, true, nil
+	}
+	return feedbackbot.Message{}, false, feedbackbot.Errorf(feedbackbot.ECONFLICT,
+		"newest %s: its latest version is neither in the log (trimmed) nor applied yet", key)
 }

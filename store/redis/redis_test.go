@@ -532,3 +532,42 @@ func TestBuildAccountDaysProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestNewestTrimmed: where the log no longer holds a message's newest entry (MaxLen
+// trimmed it), Newest returns the applied record when it is that version, and says
+// so when it is not (an entry trimmed before analysis applied it), rather than
+// handing out an older version that a read-modify-write would build on.
+func TestNewestTrimmed(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{})
+	ctx := t.Context()
+	m := storetest.Msg("W1", "m1", "the export fails", feedbackbot.RoleCustomer, "A1", "C1", storetest.Base)
+	if _, err := s.Append(ctx, storetest.Put(m)); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.Read(ctx, "c", 10, 0)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("Read = %d entries, %v", len(es), err)
+	}
+	if _, err := s.Apply(ctx, store.Applied{Entry: es[0], Tags: storetest.Tags(-0.6, "a1")}); err != nil {
+		t.Fatal(err)
+	}
+	trim := func() {
+		t.Helper()
+		if err := client.XTrimMaxLen(ctx, prefix+":{W1}:log", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trim()
+	if got, found, err := s.Newest(ctx, m.Key()); err != nil || !found || got.Text != m.Text {
+		t.Errorf("Newest with the entry trimmed, applied = %q, %v, %v; want the record", got.Text, found, err)
+	}
+	edit := m
+	edit.Text = "the export fails every night"
+	if _, err := s.Append(ctx, storetest.Put(edit)); err != nil {
+		t.Fatal(err)
+	}
+	trim()
+	if got, _, err := s.Newest(ctx, m.Key()); feedbackbot.ErrorCode(err) != feedbackbot.ECONFLICT {
+		t.Errorf("Newest with an unapplied edit trimmed = %q, %v; want ECONFLICT", got.Text, err)
+	}
+}

@@ -71,6 +71,9 @@ if redis.call('HLEN', %[1]s) == 1 and redis.call('HEXISTS', %[1]s, '` + bigRollu
 end
 `
 
+// appendFields is how many ARGV fields appendScript takes per event.
+const appendFields = 7
+
 // appendScript appends a batch of events to one workspace log. Each event is
 // skipped when it is a redelivery, an event of an erased message or a put by a
 // forgotten author; otherwise the latest revision is updated, the event is added to
@@ -83,14 +86,16 @@ end
 // KEYS[1] latest hash (message key -> revision, tombstone or erased), KEYS[2] log
 // stream, KEYS[3] log-entry index (message key -> entry ids), KEYS[4] forgotten
 // authors, KEYS[5] people-index marker, KEYS[6..] the authors' message-key sets.
-// ARGV[1] approximate MAXLEN ("0" for none), then 6 fields per event: message key,
-// "put" or "del", revision (puts), event JSON, author (puts, may be ""), the author's
-// message-key set ("" for none).
-// Returns one value per event: the new entry id, or 0 when it was skipped.
+// ARGV[1] approximate MAXLEN ("0" for none), then appendFields per event: message
+// key, "put" or "del", revision (puts), event JSON, author (puts, may be ""), the
+// author's message-key set ("" for none), and the base: "" for none, else the
+// revision the message's latest must still be (AppendOver's read-modify-write).
+// Returns one value per event: the new entry id, 0 when it was skipped, or -1 when
+// its base is no longer the message's latest (nothing appended).
 var appendScript = redis.NewScript(`
 local maxlen = ARGV[1]
 local members, mseen, authors, aseen = {}, {}, {}, {}
-for b = 2, #ARGV, 6 do
+for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
   local m, a = ARGV[b], ARGV[b+4]
   if not mseen[m] then mseen[m] = true; members[#members + 1] = m end
   if a ~= '' and not aseen[a] then aseen[a] = true; authors[#authors + 1] = a end
@@ -108,10 +113,11 @@ local fresh = redis.call('EXISTS', KEYS[2]) == 0
 local changed, corder = {}, {}
 local sets, sorder = {}, {}
 local out = {}
-for b = 2, #ARGV, 6 do
-  local member, kind, rev, author = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+4]
+for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
+  local member, kind, rev, author, base = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+4], ARGV[b+6]
   local c = cur[member]
   local skip = c == '` + erased + `'
+  local moved = base ~= '' and c ~= base
   if not skip then
     if kind == 'put' then
       skip = c == rev or c == '` + tombstone + `' or (author ~= '' and forgotten[author])
@@ -119,7 +125,9 @@ for b = 2, #ARGV, 6 do
       skip = (not c) or c == '` + tombstone + `'
     end
   end
-  if skip then
+  if moved then
+    out[#out + 1] = -1 -- another version came first: the caller reads the newest again
+  elseif skip then
     out[#out + 1] = 0
   else
     if kind == 'put' then cur[member] = rev else cur[member] = '` + tombstone + `' end

@@ -116,6 +116,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		tests []test
 	}{
 		{"Log", logTests},
+		{"Newest", newestTests},
 		{"Apply", applyTests},
 		{"Query", queryTests},
 		{"Docs", docTests},
