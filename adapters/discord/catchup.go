@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,9 +28,10 @@ type messageLister interface {
 // catchUpPage is Discord's largest page of channel messages.
 const catchUpPage = 100
 
-// catchUpContext is how many stored messages of a channel are read to know who its
-// conversations were last about.
-const catchUpContext = 20
+// catchUpLookBack is how many of a channel's newest stored messages catch-up reads
+// again over REST, to take the edits and deletions made to them while no session
+// was up, and to know who the channel's conversations were last about.
+const catchUpLookBack = 50
 
 // catchUpSkew: a message stored with a time later than this before the session
 // became ready (by this host's clock) is not used as the point to catch up from.
@@ -57,6 +61,14 @@ const catchUpLookups = 5
 // stored once (the store skips an equal revision), but they count against the page
 // bound.
 //
+// It also looks back: the channel's catchUpLookBack newest stored messages are
+// fetched again with the new ones, so an edit made while no session was up (an
+// edit time later than the stored one) is captured as an edit (a staff message
+// keeping the account it was stored with, as live edits do), and a message edited
+// down to no text, or one REST no longer lists, is deleted; the latter only once
+// Discord answers 404 Unknown Message for it, so that a page that merely left it
+// out deletes nothing.
+//
 // A REST copy never undoes what is newer: while catch-up runs it records what the
 // gateway delivers (liveRecord). A message this session created, edited or deleted
 // live is not taken from REST, and a channel's catch-up stops at the first message
@@ -70,14 +82,14 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 	live, stopWatching := a.watchLive(guild)
 	defer stopWatching()
 	start := time.Now()
-	checked, recovered, skipped, failed := 0, 0, 0, 0
+	var total catchUpCounts
+	checked, failed := 0, 0
 	for _, ci := range chans {
 		if ctx.Err() != nil {
 			break
 		}
-		n, skip, had, err := a.catchUpChannel(ctx, lister, live, ci, readyAt.Add(-catchUpSkew))
-		recovered += n
-		skipped += skip
+		n, had, err := a.catchUpChannel(ctx, lister, live, ci, readyAt.Add(-catchUpSkew))
+		total.add(n)
 		if had {
 			checked++
 		}
@@ -87,11 +99,24 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 		}
 	}
 	if ctx.Err() != nil {
-		a.log.Info("discord catch-up stopped (shutdown or gateway closed)", "guild", guild, "channels_checked", checked, "messages", recovered)
+		a.log.Info("discord catch-up stopped (shutdown or gateway closed)", "guild", guild, "channels_checked", checked, "messages", total.captured)
 		return
 	}
 	a.log.Info("discord catch-up after a fresh gateway session", "guild", guild, "channels_checked", checked,
-		"messages", recovered, "skipped", skipped, "channels_failed", failed, "took", time.Since(start).Round(time.Millisecond))
+		"messages", total.captured, "skipped", total.skipped, "edits", total.edited, "deletions", total.deleted,
+		"channels_failed", failed, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// catchUpCounts is what catch-up did in a channel: new messages captured, messages
+// skipped (captured live, or stored already as edited as late or later), edits and
+// deletions of stored messages taken.
+type catchUpCounts struct{ captured, skipped, edited, deleted int }
+
+func (c *catchUpCounts) add(o catchUpCounts) {
+	c.captured += o.captured
+	c.skipped += o.skipped
+	c.edited += o.edited
+	c.deleted += o.deleted
 }
 
 // liveRecord is what the gateway delivered for one guild while its catch-up runs.
@@ -188,10 +213,9 @@ func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
 }
 
 // catchUpChannel catches one channel or thread up from the newest message stored
-// before the session began (had is false when there is none); n counts the
-// messages captured, skipped those already captured (live, or stored as edited
-// as late or later).
-func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live *liveRecord, ci channelInfo, before time.Time) (n, skipped int, had bool, err error) {
+// before the session began (had is false when there is none), looking back over
+// the stored messages before it (see catchUp).
+func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live *liveRecord, ci channelInfo, before time.Time) (n catchUpCounts, had bool, err error) {
 	// Stored messages are keyed by channel; a thread's are under its parent channel.
 	// The parent's newest (in it or any of its threads) is a safe start for each:
 	// whatever a thread missed was written after the last message captured before.
@@ -199,15 +223,29 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 	if ci.thread {
 		home = ci.parent
 	}
-	stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpContext})
+	stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpLookBack})
 	if err != nil {
-		return 0, 0, false, fmt.Errorf("newest stored message: %w", err)
+		return n, false, fmt.Errorf("newest stored message: %w", err)
 	}
 	if len(stored) == 0 {
-		return 0, 0, false, nil
+		return n, false, nil
 	}
 	lookup, _ := a.sink.(messageLookup)
 	after := stored[0].Message.ID
+	// The stored messages that live in this channel (a thread's own, or the
+	// channel's without its threads') are fetched again: from just before the
+	// oldest of them.
+	recheck := map[string]feedbackbot.Message{}
+	for _, st := range stored {
+		if sourceChannel(st.Message) == ci.id {
+			recheck[st.Message.ID] = st.Message
+		}
+	}
+	if first := oldestID(recheck); first != "" {
+		if prev, ok := previousSnowflake(first); ok && compareSnowflakes(prev, after) < 0 {
+			after = prev
+		}
+	}
 	// Staff messages are attributed to the last customer of their conversation: start
 	// from what the stored messages say, so that a message fetched again is stored
 	// as it was (the same revision: nothing new).
@@ -222,6 +260,13 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 		}
 	}
 	members := map[string]*discordgo.Member{}
+	listed := map[string]bool{}
+	covered := "" // REST listed every message of the channel up to this id ("": to the end)
+	defer func() {
+		if ctx.Err() == nil {
+			n.deleted += a.deleteUnlisted(ctx, live, ci, recheck, listed, covered)
+		}
+	}()
 	for range a.cfg.CatchUpPages {
 		var page []*discordgo.Message
 		err := a.retry(ctx, "get channel messages", func() error {
@@ -230,7 +275,8 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 			return err
 		})
 		if err != nil {
-			return n, skipped, true, fmt.Errorf("get messages after %s: %w", after, err)
+			covered = after
+			return n, true, fmt.Errorf("get messages after %s: %w", after, err)
 		}
 		// Discord returns the page newest first; capture in the order written.
 		slices.SortFunc(page, func(x, y *discordgo.Message) int { return compareSnowflakes(x.ID, y.ID) })
@@ -238,55 +284,154 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 			if compareSnowflakes(m.ID, after) <= 0 {
 				continue
 			}
+			listed[m.ID] = true
 			if live.reached(ci.id, m.ID) {
-				return n, skipped, true, nil // the gateway delivered the rest
+				covered = m.ID
+				return n, true, nil // the gateway delivered the rest
 			}
 			m.GuildID = ci.guild // REST messages do not say
 			if err := a.author(ctx, ci.guild, m, members); err != nil {
-				return n, skipped, true, err
+				covered = m.ID
+				return n, true, err
 			}
+			prev, rechecked := recheck[m.ID]
 			msg, ok, err := a.normalize(ctx, m, customers)
 			if err != nil {
 				a.log.Error("discord catch-up: message not captured", "message", m.ID, "channel", m.ChannelID, "err", err)
 				continue
 			}
 			if !ok {
+				if rechecked && strings.TrimSpace(m.Content) == "" && m.EditedTimestamp != nil {
+					listed[m.ID] = false // edited down to no text: deleted, as a live edit would
+				}
+				continue
+			}
+			if rechecked {
+				if !msg.EditedAt.After(prev.EditedAt) {
+					continue // as stored
+				}
+				if msg.Role == feedbackbot.RoleStaff {
+					msg.Account, msg.AccountName = prev.Account, prev.AccountName
+				}
+				if a.queueUnlessLive(live, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}) {
+					n.edited++
+				} else {
+					n.skipped++
+				}
 				continue
 			}
 			skip, _, err := storedAsNew(ctx, lookup, msg)
 			if err != nil {
-				return n, skipped, true, fmt.Errorf("look up message %s: %w", m.ID, err)
+				covered = m.ID
+				return n, true, fmt.Errorf("look up message %s: %w", m.ID, err)
 			}
 			if skip {
-				skipped++ // stored already, as edited as late or later
+				n.skipped++ // stored already, as edited as late or later
 				continue
 			}
-			if a.enqueueUnlessLive(live, msg) {
-				n++
+			if a.queueUnlessLive(live, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}) {
+				n.captured++
 			} else {
-				skipped++
+				n.skipped++
 			}
 		}
 		if len(page) < catchUpPage {
-			return n, skipped, true, nil
+			return n, true, nil
 		}
 		after = page[len(page)-1].ID
 	}
+	covered = after
 	a.log.Warn("discord catch-up: more messages than the catch-up bound; import the channel's history for the rest",
 		"channel", ci.id, "pages", a.cfg.CatchUpPages, "after", after)
-	return n, skipped, true, nil
+	return n, true, nil
 }
 
-// enqueueUnlessLive queues a REST copy unless the gateway delivered the message
-// (created, edited or deleted) during this catch-up: its live version, queued
-// already, is as new or newer. The record stays locked until the copy is queued.
-func (a *Adapter) enqueueUnlessLive(live *liveRecord, msg feedbackbot.Message) bool {
+// deleteUnlisted deletes the stored messages of the channel that REST no longer
+// has: rechecked ones it did not list (up to covered, when not ""), or listed
+// emptied, each confirmed by a 404 Unknown Message for it alone, unless the
+// gateway delivered it during catch-up. It returns how many it deleted.
+func (a *Adapter) deleteUnlisted(ctx context.Context, live *liveRecord, ci channelInfo, recheck map[string]feedbackbot.Message, listed map[string]bool, covered string) int {
+	n := 0
+	for _, id := range slices.SortedFunc(maps.Keys(recheck), compareSnowflakes) {
+		if listed[id] || covered != "" && compareSnowflakes(id, covered) > 0 {
+			continue
+		}
+		if _, emptied := listed[id]; !emptied {
+			gone, err := a.messageGone(ctx, ci.id, id)
+			if err != nil {
+				a.log.Warn("discord catch-up: could not tell whether a stored message was deleted", "message", id, "channel", ci.id, "err", err)
+				continue
+			}
+			if !gone {
+				continue
+			}
+		}
+		m := recheck[id]
+		if a.queueUnlessLive(live, feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: id,
+			Platform: feedbackbot.PlatformDiscord, Workspace: m.Workspace, Channel: m.Channel}}) {
+			n++
+		}
+	}
+	return n
+}
+
+// messageGone asks Discord for one message: true when it answers 404 Unknown
+// Message (code 10008).
+func (a *Adapter) messageGone(ctx context.Context, channel, id string) (bool, error) {
+	err := a.retry(ctx, "get message", func() error {
+		_, err := a.s.ChannelMessage(channel, id, discordgo.WithContext(ctx))
+		return err
+	})
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound && re.Message != nil &&
+		re.Message.Code == discordgo.ErrCodeUnknownMessage {
+		return true, nil
+	}
+	return false, err
+}
+
+// sourceChannel is the Discord channel (or thread) a stored message was written in,
+// from its permalink (https://discord.com/channels/guild/channel/message); "" when
+// it has none.
+func sourceChannel(m feedbackbot.Message) string {
+	parts := strings.Split(strings.TrimPrefix(m.Permalink, "https://discord.com/channels/"), "/")
+	if len(parts) != 3 || parts[2] != m.ID {
+		return ""
+	}
+	return parts[1]
+}
+
+// oldestID is the lowest snowflake among ids' keys ("" for none).
+func oldestID(ids map[string]feedbackbot.Message) string {
+	first := ""
+	for id := range ids {
+		if first == "" || compareSnowflakes(id, first) < 0 {
+			first = id
+		}
+	}
+	return first
+}
+
+// previousSnowflake is the id just before id, for a page that starts with id.
+func previousSnowflake(id string) (string, bool) {
+	v, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || v == 0 {
+		return "", false
+	}
+	return strconv.FormatUint(v-1, 10), true
+}
+
+// queueUnlessLive queues an event of catch-up's unless the gateway delivered its
+// message (created, edited or deleted) during this catch-up: the live version,
+// queued already, is as new or newer. The record stays locked until the event is
+// queued.
+func (a *Adapter) queueUnlessLive(live *liveRecord, ev feedbackbot.Event) bool {
 	live.mu.Lock()
 	defer live.mu.Unlock()
-	if live.touched[msg.ID] {
+	if live.touched[ev.Message.ID] {
 		return false
 	}
-	a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
+	a.enqueue(ev)
 	return true
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -142,4 +143,97 @@ func logCounts(t *testing.T, st store.Store) map[string]int {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestCatchUpTakesOfflineEditsAndDeletions: what members did to stored messages
+// while no session was up reaches the store when the next session catches up: an
+// edit (a later edit time) is captured as an edit, a message deleted or edited down
+// to no text is deleted (the first only after Discord says 404 Unknown Message for
+// it), and the rest, including a forum post's message that #general's pages do
+// not list, is left as stored.
+func TestCatchUpTakesOfflineEditsAndDeletions(t *testing.T) {
+	member := []string{roleMember}
+	c := newCluster(t)
+	a := c.start("first", false, nil)
+	a.waitReady(t, 1, 5*time.Second)
+	live := map[string]map[string]any{
+		"edited":  message(chGeneral, userAlice, member, "the export fails"),
+		"deleted": message(chGeneral, userAlice, member, "please ignore this one"),
+		"staff":   message(chGeneral, userStaff, []string{roleStaff}, "looking into it"),
+		"emptied": message(chGeneral, userAlice, member, "my token is abc123, does that help?"),
+		"kept":    message(chGeneral, userAlice, member, "thanks for the quick answer"),
+		"forum":   message(thPost, userAlice, member, "still failing with a 500"),
+	}
+	for _, name := range []string{"edited", "deleted", "staff", "emptied", "kept", "forum"} {
+		c.fake.Dispatch("MESSAGE_CREATE", live[name])
+	}
+	waitFor(t, "live capture", 5*time.Second, func() bool { return len(replay(t, c.st)) == len(live) })
+	analyse(t, c.st)
+	a.stop(t)
+	c.waitNoSession(t)
+
+	id := func(name string) string { return live[name]["id"].(string) }
+	editedAt := time.Now().UTC().Format(time.RFC3339Nano)
+	change := func(name, text string) {
+		m := maps.Clone(live[name])
+		m["content"], m["edited_timestamp"] = text, editedAt
+		c.fake.Offline("MESSAGE_UPDATE", m)
+	}
+	change("edited", "the export fails on files over 2 GB")
+	change("emptied", "")
+	c.fake.Offline("MESSAGE_DELETE", map[string]any{"id": id("deleted"), "channel_id": chGeneral, "guild_id": guild})
+	fresh := message(chGeneral, userAlice, member, "any news?")
+	c.fake.AddMessage(fresh)
+
+	b := c.start("second", false, nil)
+	b.waitReady(t, 1, 5*time.Second)
+	waitFor(t, "catch-up log line", 10*time.Second, func() bool {
+		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
+	})
+	time.Sleep(100 * time.Millisecond) // let anything queued land
+	analyse(t, c.st)
+
+	stored := func(id string) (feedbackbot.Message, bool) {
+		t.Helper()
+		s, err := c.st.Message(t.Context(), "discord/"+guild+"/"+id)
+		if feedbackbot.IsNotFound(err) {
+			return feedbackbot.Message{}, false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Message, true
+	}
+	if m, ok := stored(id("edited")); !ok || m.Text != "the export fails on files over 2 GB" {
+		t.Errorf("the offline edit: stored %q (%v)", m.Text, ok)
+	}
+	for _, name := range []string{"deleted", "emptied"} {
+		if m, ok := stored(id(name)); ok {
+			t.Errorf("the message %s offline is still stored: %q", name, m.Text)
+		}
+	}
+	for _, name := range []string{"staff", "kept", "forum"} {
+		if _, ok := stored(id(name)); !ok {
+			t.Errorf("the %s message was deleted", name)
+		}
+	}
+	if _, ok := stored(fresh["id"].(string)); !ok {
+		t.Error("the message written offline was not captured")
+	}
+	counts := logCounts(t, c.st)
+	for name, want := range map[string]int{"edited": 2, "deleted": 2, "emptied": 2, "staff": 1, "kept": 1, "forum": 1} {
+		if counts[id(name)] != want {
+			t.Errorf("the %s message is in the log %d times, want %d", name, counts[id(name)], want)
+		}
+	}
+	if l := b.logs.String(); !strings.Contains(l, "messages=1 skipped=0 edits=1 deletions=2") {
+		t.Errorf("catch-up should capture one message, one edit and two deletions:\n%s", l)
+	}
+	// Only the message REST stopped listing was asked for by itself.
+	if n := len(c.fake.Requests("/channels/" + chGeneral + "/messages/" + id("deleted"))); n != 1 {
+		t.Errorf("the deleted message was asked for %d times, want once", n)
+	}
+	if n := len(c.fake.Requests("/channels/" + chGeneral + "/messages/" + id("forum"))); n != 0 {
+		t.Errorf("the forum post's message was asked for in #general %d times", n)
+	}
 }

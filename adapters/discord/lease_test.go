@@ -697,14 +697,15 @@ func TestCatchUpAfterFreshSession(t *testing.T) {
 			if m := stored[staffReply["id"].(string)]; m.Role != "staff" || m.Thread != thPost || m.Channel != chForum {
 				t.Errorf("the forum reply fetched over REST lost its role or thread: %+v", m)
 			}
-			// The 429 was waited out; catch-up asked from the newest message stored
-			// before the session (not the recent one), oldest first.
+			// The 429 was waited out; catch-up asked from just before the oldest
+			// message stored before the session (it looks back over the stored ones
+			// for edits and deletions), oldest first.
 			reqs := c.fake.Requests("/channels/" + chGeneral + "/messages")
 			if len(reqs) < 2 {
 				t.Fatalf("GET #general messages: %d requests, want a 429 and a retry", len(reqs))
 			}
-			if after := reqs[len(reqs)-1].Query.Get("after"); after != old["id"] {
-				t.Errorf("catch-up asked for messages after %s, want after %s", after, old["id"])
+			if after, want := reqs[len(reqs)-1].Query.Get("after"), mustPrevious(t, old["id"].(string)); after != want {
+				t.Errorf("catch-up asked for messages after %s, want after %s", after, want)
 			}
 			if n := len(c.fake.Requests("/channels/" + chAcme + "/messages")); n != 0 {
 				t.Errorf("a channel nothing was captured from was fetched %d times", n)
@@ -714,6 +715,16 @@ func TestCatchUpAfterFreshSession(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustPrevious is the snowflake just before id.
+func mustPrevious(t *testing.T, id string) string {
+	t.Helper()
+	prev, ok := previousSnowflake(id)
+	if !ok {
+		t.Fatalf("no snowflake before %q", id)
+	}
+	return prev
 }
 
 // TestCatchUpIsBounded: after a restart, a channel that missed more than
@@ -748,11 +759,12 @@ func TestCatchUpIsBounded(t *testing.T) {
 	waitFor(t, "catch-up log line", 10*time.Second, func() bool {
 		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
 	})
-	waitFor(t, "200 captured", 10*time.Second, func() bool { return len(replay(t, c.st)) == 201 })
+	// The first page starts with the stored message (looked at again for edits).
+	waitFor(t, "199 captured", 10*time.Second, func() bool { return len(replay(t, c.st)) == 200 })
 	stored := replay(t, c.st)
 	for i, id := range ids {
-		if _, ok := stored[id]; ok != (i < 200) {
-			t.Fatalf("message %d stored=%v; want the 200 oldest stored and no more", i, ok)
+		if _, ok := stored[id]; ok != (i < 199) {
+			t.Fatalf("message %d stored=%v; want the 199 oldest stored and no more", i, ok)
 		}
 	}
 	if n := len(c.fake.Requests("/channels/" + chGeneral + "/messages")); n != 2 {

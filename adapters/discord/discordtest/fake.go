@@ -415,6 +415,21 @@ func (s *Server) AddMessage(data any) {
 	s.mu.Unlock()
 }
 
+// Offline changes a channel's messages as REST serves them, without dispatching:
+// event is MESSAGE_CREATE, MESSAGE_UPDATE (data with the new content and
+// edited_timestamp) or MESSAGE_DELETE (data with id and channel_id), as if it
+// happened while no gateway session was up.
+func (s *Server) Offline(event string, data any) {
+	s.t.Helper()
+	raw, err := json.Marshal(data)
+	if err != nil {
+		s.t.Fatalf("discordtest: marshal %s: %v", event, err)
+	}
+	s.mu.Lock()
+	s.record(event, raw)
+	s.mu.Unlock()
+}
+
 // record keeps the channel's messages as REST serves them: without guild_id and
 // member, which only gateway events carry. Callers hold s.mu.
 func (s *Server) record(event string, raw json.RawMessage) {
@@ -758,6 +773,19 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 			return
 		}
 		writeJSON(w, 200, s.channelMessages(parts[1], req.Query))
+	case method == "GET" && len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages":
+		s.mu.Lock()
+		_, ok := s.channels[parts[1]]
+		m, found := s.messages[parts[1]][parts[3]]
+		s.mu.Unlock()
+		switch {
+		case !ok:
+			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+		case !found:
+			writeJSON(w, 404, map[string]any{"message": "Unknown Message", "code": 10008})
+		default:
+			writeJSON(w, 200, m)
+		}
 	case method == "POST" && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
 		s.mu.Lock()
 		_, ok := s.channels[parts[1]]
