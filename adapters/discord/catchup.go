@@ -33,6 +33,10 @@ const catchUpPage = 100
 // was up, and to know who the channel's conversations were last about.
 const catchUpLookBack = 50
 
+// catchUpLookBackPages bounds the REST pages the look-back takes, apart from
+// Config.CatchUpPages (which bounds the pages of new messages).
+const catchUpLookBackPages = 2
+
 // catchUpSkew: a message stored with a time later than this before the session
 // became ready (by this host's clock) is not used as the point to catch up from.
 // Messages this session captured live are ruled out by id (liveRecord); this only
@@ -267,7 +271,10 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 			n.deleted += a.deleteUnlisted(ctx, live, ci, recheck, listed, covered)
 		}
 	}()
-	for range a.cfg.CatchUpPages {
+	newest := stored[0].Message.ID
+	// A page of stored messages only (up to the newest) counts against the
+	// look-back's own bound, the others against Config.CatchUpPages.
+	for pages, lookBack := 0, 0; pages < a.cfg.CatchUpPages; {
 		var page []*discordgo.Message
 		err := a.retry(ctx, "get channel messages", func() error {
 			var err error
@@ -280,6 +287,11 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 		}
 		// Discord returns the page newest first; capture in the order written.
 		slices.SortFunc(page, func(x, y *discordgo.Message) int { return compareSnowflakes(x.ID, y.ID) })
+		if len(page) == catchUpPage && compareSnowflakes(page[len(page)-1].ID, newest) <= 0 {
+			lookBack++
+		} else {
+			pages++
+		}
 		for _, m := range page {
 			if compareSnowflakes(m.ID, after) <= 0 {
 				continue
@@ -339,6 +351,17 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 			return n, true, nil
 		}
 		after = page[len(page)-1].ID
+		if lookBack == catchUpLookBackPages && compareSnowflakes(after, newest) < 0 {
+			// Messages capture does not store (a bot's feed) fill the look-back:
+			// the stored messages not reached yet are left as they are, and catch-up
+			// goes on from the newest.
+			for id := range recheck {
+				if compareSnowflakes(id, after) > 0 {
+					delete(recheck, id)
+				}
+			}
+			after = newest
+		}
 	}
 	covered = after
 	a.log.Warn("discord catch-up: more messages than the catch-up bound; import the channel's history for the rest",

@@ -3,6 +3,7 @@ package discordadapter
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -235,5 +236,57 @@ func TestCatchUpTakesOfflineEditsAndDeletions(t *testing.T) {
 	}
 	if n := len(c.fake.Requests("/channels/" + chGeneral + "/messages/" + id("forum"))); n != 0 {
 		t.Errorf("the forum post's message was asked for in #general %d times", n)
+	}
+}
+
+// TestCatchUpLookBackIsBounded: a channel where messages capture does not store
+// (a bot's feed) fill the pages between the stored ones: the look-back stops after
+// its own two pages, leaves the stored messages it did not reach as they are (never
+// deleted for not being listed), and new messages are still caught up.
+func TestCatchUpLookBackIsBounded(t *testing.T) {
+	member := []string{roleMember}
+	c := newCluster(t)
+	a := c.start("first", false, nil)
+	a.waitReady(t, 1, 5*time.Second)
+	old := message(chGeneral, userAlice, member, "the export fails")
+	c.fake.Dispatch("MESSAGE_CREATE", old)
+	for i := range 450 {
+		feed := message(chGeneral, "900000000000000077", nil, fmt.Sprintf("build %d passed", i))
+		feed["author"].(map[string]any)["bot"] = true
+		c.fake.AddMessage(feed)
+	}
+	recent := message(chGeneral, userAlice, member, "any news on the export?")
+	c.fake.Dispatch("MESSAGE_CREATE", recent)
+	waitFor(t, "live capture", 5*time.Second, func() bool { return len(replay(t, c.st)) == 2 })
+	analyse(t, c.st)
+	a.stop(t)
+	c.waitNoSession(t)
+	edit := maps.Clone(old)
+	edit["content"], edit["edited_timestamp"] = "the export fails on files over 2 GB", time.Now().UTC().Format(time.RFC3339Nano)
+	c.fake.Offline("MESSAGE_UPDATE", edit)
+	fresh := message(chGeneral, userAlice, member, "hello?")
+	c.fake.AddMessage(fresh)
+
+	b := c.start("second", false, nil)
+	b.waitReady(t, 1, 5*time.Second)
+	waitFor(t, "catch-up log line", 10*time.Second, func() bool {
+		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
+	})
+	time.Sleep(100 * time.Millisecond)
+	got := replay(t, c.st)
+	if got[old["id"].(string)].Text != "the export fails on files over 2 GB" {
+		t.Errorf("the edit within the look-back was not taken: %q", got[old["id"].(string)].Text)
+	}
+	if _, ok := got[fresh["id"].(string)]; !ok {
+		t.Error("the new message was not caught up")
+	}
+	if n := logCounts(t, c.st)[recent["id"].(string)]; n != 1 {
+		t.Errorf("the stored message the look-back did not reach is in the log %d times, want 1 (untouched)", n)
+	}
+	if l := b.logs.String(); !strings.Contains(l, "messages=1 skipped=0 edits=1 deletions=0") {
+		t.Errorf("catch-up should capture one message and one edit, and delete nothing:\n%s", l)
+	}
+	if n := len(c.fake.Requests("/channels/" + chGeneral + "/messages")); n != 3 {
+		t.Errorf("%d pages fetched, want 3 (two of look-back, one of new messages)", n)
 	}
 }
