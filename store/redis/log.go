@@ -141,7 +141,10 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 				b.keys = append(b.keys, akey)
 			}
 		}
-		b.args = append(b.args, m.Key(), kind, rev, payload, author, akey, base)
+		if base != "" {
+			kind += ":" + base
+		}
+		b.args = append(b.args, m.Key(), kind, rev, payload, author, akey)
 		b.count++
 		if b.count == appendChunk {
 			flush(m.Workspace)

@@ -72,7 +72,7 @@ end
 `
 
 // appendFields is how many ARGV fields appendScript takes per event.
-const appendFields = 7
+const appendFields = 6
 
 // appendScript appends a batch of events to one workspace log. Each event is
 // skipped when it is a redelivery, an event of an erased message or a put by a
@@ -87,9 +87,11 @@ const appendFields = 7
 // stream, KEYS[3] log-entry index (message key -> entry ids), KEYS[4] forgotten
 // authors, KEYS[5] people-index marker, KEYS[6..] the authors' message-key sets.
 // ARGV[1] approximate MAXLEN ("0" for none), then appendFields per event: message
-// key, "put" or "del", revision (puts), event JSON, author (puts, may be ""), the
-// author's message-key set ("" for none), and the base: "" for none, else the
-// revision the message's latest must still be (AppendOver's read-modify-write).
+// key, kind ("put" or "del", then, for AppendOver's read-modify-write, ":" and the
+// base: the revision the message's latest must still be), revision (puts), event
+// JSON, author (puts, may be ""), the author's message-key set ("" for none). (The
+// base rides in the kind: an argument more per event cost every append about 1,200
+// Redis instructions, bench rediscost -workload import.)
 // Returns one value per event: the new entry id, 0 when it was skipped, or -1 when
 // its base is no longer the message's latest (nothing appended).
 var appendScript = redis.NewScript(`
@@ -114,10 +116,14 @@ local changed, corder = {}, {}
 local sets, sorder = {}, {}
 local out = {}
 for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
-  local member, kind, rev, author, base = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+4], ARGV[b+6]
+  local member, kind, rev, author = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+4]
   local c = cur[member]
   local skip = c == '` + erased + `'
-  local moved = base ~= '' and c ~= base
+  local moved = false
+  if #kind > 3 then
+    moved = c ~= string.sub(kind, 5)
+    kind = string.sub(kind, 1, 3)
+  end
   if not skip then
     if kind == 'put' then
       skip = c == rev or c == '` + tombstone + `' or (author ~= '' and forgotten[author])
