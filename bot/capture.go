@@ -46,12 +46,13 @@ func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int,
 
 // VersionedAppender is a log that appends over a base version (store.Log).
 type VersionedAppender interface {
-	AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error)
+	AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error)
 }
 
 // AppendOver appends one event over base (see store.Log) with Append's retries
-// and counts: false when another version of the message came first.
-func (c *Capture) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
+// (each with the same op, so a retry of a write that landed counts it once) and
+// counts: false when another version of the message came first.
+func (c *Capture) AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error) {
 	vl, ok := c.Log.(VersionedAppender)
 	if !ok {
 		return false, feedbackbot.Errorf(feedbackbot.EINTERNAL, "capture: the log cannot append over a version")
@@ -59,7 +60,7 @@ func (c *Capture) AppendOver(ctx context.Context, base string, ev feedbackbot.Ev
 	var over bool
 	_, err := c.retry(ctx, 1, func(ctx context.Context) (int, error) {
 		var err error
-		over, err = vl.AppendOver(ctx, base, ev)
+		over, err = vl.AppendOver(ctx, base, op, ev)
 		return 0, err
 	})
 	if err == nil && over {

@@ -16,12 +16,12 @@ type flakyLog struct {
 	next  store.Log
 }
 
-func (f *flakyLog) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
+func (f *flakyLog) AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error) {
 	if f.fails > 0 {
 		f.fails--
 		return false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store unreachable")
 	}
-	return f.next.AppendOver(ctx, base, ev)
+	return f.next.AppendOver(ctx, base, op, ev)
 }
 
 func (f *flakyLog) Append(ctx context.Context, evs ...feedbackbot.Event) (int, error) {
@@ -66,12 +66,12 @@ func TestCaptureAppendOver(t *testing.T) {
 	base := ev.Message.Revision()
 	react := ev
 	react.Message.Reactions = map[string]int{"tada": 1}
-	if ok, err := c.AppendOver(t.Context(), base, react); err != nil || !ok {
+	if ok, err := c.AppendOver(t.Context(), base, "op-1", react); err != nil || !ok {
 		t.Fatalf("AppendOver after an outage = %v, %v", ok, err)
 	}
 	again := ev
 	again.Message.Reactions = map[string]int{"eyes": 1}
-	if ok, err := c.AppendOver(t.Context(), base, again); err != nil || ok {
+	if ok, err := c.AppendOver(t.Context(), base, "op-2", again); err != nil || ok {
 		t.Fatalf("AppendOver over a replaced version = %v, %v; want false", ok, err)
 	}
 	if c.Stats.Retries.Load() != 2 || c.Stats.Appended.Load() != 2 || c.Stats.Events.Load() != 3 {

@@ -59,11 +59,15 @@ type Entry struct {
 //     read-modify-write of one message that no concurrent capture, on this replica
 //     or another, can undo: a reaction counted on a message must not bring back the
 //     text an edit just replaced, nor lose another replica's reaction. A put equal
-//     to the base, or otherwise skipped as Append skips it, is not a conflict.
+//     to the base, or otherwise skipped as Append skips it, is not a conflict. op
+//     names the write (unique per attempt): a call repeated with the op of a write
+//     that landed (a retry after a lost reply) reports true again and appends
+//     nothing, where it would otherwise find its own write in the way and count
+//     it twice.
 type Log interface {
 	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
 	Newest(ctx context.Context, key string) (m feedbackbot.Message, found bool, err error)
-	AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (ok bool, err error)
+	AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (ok bool, err error)
 	Read(ctx context.Context, consumer string, max int, wait time.Duration) ([]Entry, error)
 	Ack(ctx context.Context, entries ...Entry) error
 	// Backlog counts entries appended but not yet acknowledged (undelivered + pending).

@@ -254,15 +254,7 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 	// from what the stored messages say, so that a message fetched again is stored
 	// as it was (the same revision: nothing new).
 	customers := pastCustomers{}
-	for _, st := range slices.Backward(stored) {
-		if m := st.Message; m.Role == feedbackbot.RoleCustomer {
-			conv := cmpOr(m.Thread, m.Channel)
-			if m.ID == ci.id {
-				conv = ci.id // a forum post's first message: its conversation is the post
-			}
-			customers.seen(conv, m.Account)
-		}
-	}
+	customers.replay(stored, ci, "")
 	members := map[string]*discordgo.Member{}
 	listed := map[string]bool{}
 	covered := "" // REST listed every message of the channel up to this id ("": to the end)
@@ -272,9 +264,10 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 		}
 	}()
 	newest := stored[0].Message.ID
-	// A page of stored messages only (up to the newest) counts against the
-	// look-back's own bound, the others against Config.CatchUpPages.
-	for pages, lookBack := 0, 0; pages < a.cfg.CatchUpPages; {
+	// New messages (after the newest stored) are bounded by Config.CatchUpPages
+	// pages' worth; the look-back, by pages of stored messages only.
+	budget := a.cfg.CatchUpPages * catchUpPage
+	for lookBack := 0; ; {
 		var page []*discordgo.Message
 		err := a.retry(ctx, "get channel messages", func() error {
 			var err error
@@ -287,15 +280,21 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 		}
 		// Discord returns the page newest first; capture in the order written.
 		slices.SortFunc(page, func(x, y *discordgo.Message) int { return compareSnowflakes(x.ID, y.ID) })
-		if len(page) == catchUpPage && compareSnowflakes(page[len(page)-1].ID, newest) <= 0 {
-			lookBack++
-		} else {
-			pages++
-		}
+		storedOnly := len(page) == catchUpPage && compareSnowflakes(page[len(page)-1].ID, newest) <= 0
 		for _, m := range page {
 			if compareSnowflakes(m.ID, after) <= 0 {
 				continue
 			}
+			if compareSnowflakes(m.ID, newest) > 0 {
+				if budget == 0 {
+					covered = after
+					a.log.Warn("discord catch-up: more messages than the catch-up bound; import the channel's history for the rest",
+						"channel", ci.id, "pages", a.cfg.CatchUpPages, "after", after)
+					return n, true, nil
+				}
+				budget--
+			}
+			after = m.ID
 			listed[m.ID] = true
 			if live.reached(ci.id, m.ID) {
 				covered = m.ID
@@ -351,22 +350,39 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 			return n, true, nil
 		}
 		after = page[len(page)-1].ID
+		if storedOnly {
+			lookBack++
+		}
 		if lookBack == catchUpLookBackPages && compareSnowflakes(after, newest) < 0 {
 			// Messages capture does not store (a bot's feed) fill the look-back:
-			// the stored messages not reached yet are left as they are, and catch-up
-			// goes on from the newest.
+			// the stored messages not reached yet are left as they are, the
+			// conversations' last customers are taken from them, and catch-up goes
+			// on from the newest.
 			for id := range recheck {
 				if compareSnowflakes(id, after) > 0 {
 					delete(recheck, id)
 				}
 			}
+			customers.replay(stored, ci, after)
 			after = newest
 		}
 	}
-	covered = after
-	a.log.Warn("discord catch-up: more messages than the catch-up bound; import the channel's history for the rest",
-		"channel", ci.id, "pages", a.cfg.CatchUpPages, "after", after)
-	return n, true, nil
+}
+
+// replay takes the last customer of each conversation from stored messages
+// (newest first, as listed) later than from ("" for all), oldest first.
+func (p pastCustomers) replay(stored []store.Stored, ci channelInfo, from string) {
+	for _, st := range slices.Backward(stored) {
+		m := st.Message
+		if m.Role != feedbackbot.RoleCustomer || from != "" && compareSnowflakes(m.ID, from) <= 0 {
+			continue
+		}
+		conv := cmpOr(m.Thread, m.Channel)
+		if m.ID == ci.id {
+			conv = ci.id // a forum post's first message: its conversation is the post
+		}
+		p.seen(conv, m.Account)
+	}
 }
 
 // deleteUnlisted deletes the stored messages of the channel that REST no longer

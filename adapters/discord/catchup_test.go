@@ -242,7 +242,9 @@ func TestCatchUpTakesOfflineEditsAndDeletions(t *testing.T) {
 // TestCatchUpLookBackIsBounded: a channel where messages capture does not store
 // (a bot's feed) fill the pages between the stored ones: the look-back stops after
 // its own two pages, leaves the stored messages it did not reach as they are (never
-// deleted for not being listed), and new messages are still caught up.
+// deleted for not being listed), and new messages are still caught up, a staff
+// reply counting for the customer who wrote last (whose message the look-back
+// skipped; it counted for the one before, a review found).
 func TestCatchUpLookBackIsBounded(t *testing.T) {
 	member := []string{roleMember}
 	c := newCluster(t)
@@ -255,7 +257,7 @@ func TestCatchUpLookBackIsBounded(t *testing.T) {
 		feed["author"].(map[string]any)["bot"] = true
 		c.fake.AddMessage(feed)
 	}
-	recent := message(chGeneral, userAlice, member, "any news on the export?")
+	recent := message(chGeneral, userBob, []string{roleAcme, roleMember}, "any news on the export?")
 	c.fake.Dispatch("MESSAGE_CREATE", recent)
 	waitFor(t, "live capture", 5*time.Second, func() bool { return len(replay(t, c.st)) == 2 })
 	analyse(t, c.st)
@@ -264,6 +266,8 @@ func TestCatchUpLookBackIsBounded(t *testing.T) {
 	edit := maps.Clone(old)
 	edit["content"], edit["edited_timestamp"] = "the export fails on files over 2 GB", time.Now().UTC().Format(time.RFC3339Nano)
 	c.fake.Offline("MESSAGE_UPDATE", edit)
+	reply := message(chGeneral, userStaff, []string{roleStaff}, "we are on it")
+	c.fake.AddMessage(reply)
 	fresh := message(chGeneral, userAlice, member, "hello?")
 	c.fake.AddMessage(fresh)
 
@@ -280,11 +284,14 @@ func TestCatchUpLookBackIsBounded(t *testing.T) {
 	if _, ok := got[fresh["id"].(string)]; !ok {
 		t.Error("the new message was not caught up")
 	}
+	if acct, want := got[reply["id"].(string)].Account, got[recent["id"].(string)].Account; acct != want || want == got[old["id"].(string)].Account {
+		t.Errorf("the staff reply counts for %q, want the last customer's %q", acct, want)
+	}
 	if n := logCounts(t, c.st)[recent["id"].(string)]; n != 1 {
 		t.Errorf("the stored message the look-back did not reach is in the log %d times, want 1 (untouched)", n)
 	}
-	if l := b.logs.String(); !strings.Contains(l, "messages=1 skipped=0 edits=1 deletions=0") {
-		t.Errorf("catch-up should capture one message and one edit, and delete nothing:\n%s", l)
+	if l := b.logs.String(); !strings.Contains(l, "messages=2 skipped=0 edits=1 deletions=0") {
+		t.Errorf("catch-up should capture two messages and one edit, and delete nothing:\n%s", l)
 	}
 	if n := len(c.fake.Requests("/channels/" + chGeneral + "/messages")); n != 3 {
 		t.Errorf("%d pages fetched, want 3 (two of look-back, one of new messages)", n)

@@ -759,16 +759,17 @@ func TestCatchUpIsBounded(t *testing.T) {
 	waitFor(t, "catch-up log line", 10*time.Second, func() bool {
 		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
 	})
-	// The first page starts with the stored message (looked at again for edits).
-	waitFor(t, "199 captured", 10*time.Second, func() bool { return len(replay(t, c.st)) == 200 })
+	waitFor(t, "200 captured", 10*time.Second, func() bool { return len(replay(t, c.st)) == 201 })
 	stored := replay(t, c.st)
 	for i, id := range ids {
-		if _, ok := stored[id]; ok != (i < 199) {
-			t.Fatalf("message %d stored=%v; want the 199 oldest stored and no more", i, ok)
+		if _, ok := stored[id]; ok != (i < 200) {
+			t.Fatalf("message %d stored=%v; want the 200 oldest stored and no more", i, ok)
 		}
 	}
-	if n := len(c.fake.Requests("/channels/" + chGeneral + "/messages")); n != 2 {
-		t.Errorf("%d pages fetched, want 2", n)
+	// The first page starts with the stored message (looked at again for edits),
+	// so the 200 new ones take three.
+	if n := len(c.fake.Requests("/channels/" + chGeneral + "/messages")); n != 3 {
+		t.Errorf("%d pages fetched, want 3", n)
 	}
 	if !strings.Contains(b.logs.String(), "more messages than the catch-up bound") {
 		t.Errorf("no warning about the bound:\n%s", b.logs)

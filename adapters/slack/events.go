@@ -282,7 +282,7 @@ func (a *Adapter) channelAccount(channel, customerTeam string) string {
 // capture): the newest version of a message in the log, and an append over it.
 type versions interface {
 	Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error)
-	AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error)
+	AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error)
 }
 
 // reactAttempts bounds how often a reaction reads its message again because
@@ -332,7 +332,8 @@ func (a *Adapter) react(ctx context.Context, workspace string, ev Event) error {
 		} else if m.Reactions[ev.Reaction]--; m.Reactions[ev.Reaction] <= 0 {
 			delete(m.Reactions, ev.Reaction)
 		}
-		written, err := vs.AppendOver(ctx, base, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		op := strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36) // this attempt's write
+		written, err := vs.AppendOver(ctx, base, op, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
 		if err != nil {
 			return fmt.Errorf("slack: reaction to %s: %w", key, err)
 		}

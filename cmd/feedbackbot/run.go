@@ -337,8 +337,8 @@ func (c *captureStore) Append(ctx context.Context, events ...feedbackbot.Event) 
 
 // AppendOver goes through capture too (a reaction is captured with retries and
 // counted like any other event).
-func (c *captureStore) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
-	return c.capture.AppendOver(ctx, base, ev)
+func (c *captureStore) AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error) {
+	return c.capture.AppendOver(ctx, base, op, ev)
 }
 
 // countingPoster counts posts and failures for /metrics.

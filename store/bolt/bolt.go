@@ -106,6 +106,7 @@ type Store struct {
 	isClosed bool
 
 	commit committer
+	ops    opMemory // recent writes over a base, for their retries
 	rrMu   sync.Mutex
 	rr     int // rotates the workspace Read starts with, for fairness
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -163,12 +164,55 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 
 // AppendOver implements store.Log: one event, appended as Append appends it, in the
 // same transaction as the check of its base.
-func (s *Store) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
-	if base == "" {
-		return false, feedbackbot.Errorf(feedbackbot.EINVALID, "bolt: append over: the base revision is empty")
+func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error) {
+	if base == "" || op == "" {
+		return false, feedbackbot.Errorf(feedbackbot.EINVALID, "bolt: append over: the base revision and the op are required")
+	}
+	if s.ops.landed(op) {
+		return true, nil // a retry of a write that landed
 	}
 	_, moved, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base)
+	if err == nil && !moved {
+		s.ops.remember(op, s.now())
+	}
 	return !moved, err
+}
+
+// opTTL is how long a store remembers the op of a write over a base, for the
+// retries of that write.
+const opTTL = 10 * time.Minute
+
+// opMemory is the ops of recent writes over a base. The file has one process at a
+// time, so memory is enough: a write whose call returned an error did not commit,
+// and a retry comes from the same process.
+type opMemory struct {
+	mu     sync.Mutex
+	at     map[string]time.Time
+	pruned time.Time
+}
+
+func (o *opMemory) landed(op string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, ok := o.at[op]
+	return ok
+}
+
+func (o *opMemory) remember(op string, now time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.at == nil {
+		o.at = map[string]time.Time{}
+	}
+	if now.Sub(o.pruned) > opTTL/10 {
+		o.pruned = now
+		for k, t := range o.at {
+			if now.Sub(t) > opTTL {
+				delete(o.at, k)
+			}
+		}
+	}
+	o.at[op] = now
 }
 
 // appendEvents appends events, each only while its message's latest revision is

@@ -29,7 +29,7 @@ const appendChunk = 500
 // workspace's events are one atomic script per chunk (dedupe checks + XADD), and all
 // the scripts go in one pipeline.
 func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
-	outs, err := s.appendEvents(ctx, events, "")
+	outs, err := s.appendEvents(ctx, events, "", "")
 	if err != nil {
 		return 0, err
 	}
@@ -44,11 +44,11 @@ func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, e
 
 // AppendOver implements store.Log: one event, appended by the same script as Append
 // with base as its condition.
-func (s *Store) AppendOver(ctx context.Context, base string, ev feedbackbot.Event) (bool, error) {
-	if base == "" {
-		return false, invalid("append over: the base revision is empty")
+func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error) {
+	if base == "" || op == "" || len(op) > 128 {
+		return false, invalid("append over: the base revision and an op (at most 128 bytes) are required")
 	}
-	outs, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base)
+	outs, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base, op)
 	if err != nil {
 		return false, err
 	}
@@ -59,10 +59,11 @@ func (s *Store) AppendOver(ctx context.Context, base string, ev feedbackbot.Even
 	return moved != -1, nil
 }
 
-// appendEvents appends events, each on condition base ("" for none), and returns
-// the script's value for each event (in the order of its workspace's scripts): its
-// entry id, 0 (skipped) or -1 (its base moved on).
-func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base string) ([]any, error) {
+// appendEvents appends events, each on condition base ("" for none) as the write
+// op, and returns the script's value for each event (in the order of its
+// workspace's scripts): its entry id, 0 (skipped, or its op landed already) or -1
+// (its base moved on).
+func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base, op string) ([]any, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -142,7 +143,9 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 			}
 		}
 		if base != "" {
-			kind += ":" + base
+			opKey := k.op(op)
+			kind += ":" + base + ":" + opKey
+			b.keys = append(b.keys, opKey)
 		}
 		b.args = append(b.args, m.Key(), kind, rev, payload, author, akey)
 		b.count++

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -74,6 +75,10 @@ end
 // appendFields is how many ARGV fields appendScript takes per event.
 const appendFields = 6
 
+// opTTL is how long the store remembers the op of a write over a base, for the
+// retries of that write.
+const opTTL = 10 * time.Minute
+
 // appendScript appends a batch of events to one workspace log. Each event is
 // skipped when it is a redelivery, an event of an erased message or a put by a
 // forgotten author; otherwise the latest revision is updated, the event is added to
@@ -88,12 +93,16 @@ const appendFields = 6
 // authors, KEYS[5] people-index marker, KEYS[6..] the authors' message-key sets.
 // ARGV[1] approximate MAXLEN ("0" for none), then appendFields per event: message
 // key, kind ("put" or "del", then, for AppendOver's read-modify-write, ":" and the
-// base: the revision the message's latest must still be), revision (puts), event
-// JSON, author (puts, may be ""), the author's message-key set ("" for none). (The
-// base rides in the kind: an argument more per event cost every append about 1,200
-// Redis instructions, bench rediscost -workload import.)
-// Returns one value per event: the new entry id, 0 when it was skipped, or -1 when
-// its base is no longer the message's latest (nothing appended).
+// base, the revision the message's latest must still be, then ":" and the op's
+// key, fb:{ws}:op:<op>, declared in KEYS too), revision (puts), event JSON, author
+// (puts, may be ""), the author's message-key set ("" for none). (The base rides in
+// the kind: an argument more per event cost every append about 1,200 Redis
+// instructions, bench rediscost -workload import.) An op's key is set (for opTTL)
+// by its append, so that a retry of it (go-redis sends a pipeline again after a
+// lost reply) finds it and reports success instead of a conflict with itself.
+// Returns one value per event: the new entry id, 0 when it was skipped (or its op
+// landed already), or -1 when its base is no longer the message's latest (nothing
+// appended).
 var appendScript = redis.NewScript(`
 local maxlen = ARGV[1]
 local members, mseen, authors, aseen = {}, {}, {}, {}
@@ -119,10 +128,15 @@ for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
   local member, kind, rev, author = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+4]
   local c = cur[member]
   local skip = c == '` + erased + `'
-  local moved = false
+  local moved, opkey = false, nil
   if #kind > 3 then
-    moved = c ~= string.sub(kind, 5)
+    local sep = string.find(kind, ':', 5, true)
+    moved = c ~= string.sub(kind, 5, sep - 1)
+    opkey = string.sub(kind, sep + 1)
     kind = string.sub(kind, 1, 3)
+    if moved and redis.call('EXISTS', opkey) == 1 then
+      moved, skip = false, true -- this very write landed before: a retry after a lost reply
+    end
   end
   if not skip then
     if kind == 'put' then
@@ -156,6 +170,7 @@ for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
       if not set then set = {}; sets[akey] = set; sorder[#sorder + 1] = akey end
       set[#set + 1] = member
     end
+    if opkey then redis.call('SET', opkey, '1', 'PX', ` + strconv.FormatInt(opTTL.Milliseconds(), 10) + `) end
     out[#out + 1] = id
   end
 end

@@ -230,6 +230,7 @@ func (k wsKeys) accounts() string            { return string(k) + ":accts" }
 func (k wsKeys) authorIndex(a string) string { return string(k) + ":au:" + a }
 func (k wsKeys) authorKeys(a string) string  { return string(k) + ":ak:" + a }
 func (k wsKeys) logEntries() string          { return string(k) + ":le" }
+func (k wsKeys) op(op string) string         { return string(k) + ":op:" + op }
 func (k wsKeys) forgotten() string           { return string(k) + ":forgotten" }
 func (k wsKeys) peopleIndexed() string       { return string(k) + ":people" }
 func (k wsKeys) doc(kind string) string      { return string(k) + ":doc:" + kind }

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"fmt"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,38 @@ import (
 var newestTests = []test{
 	{"NewestAndAppendOver", testNewestAndAppendOver},
 	{"ConcurrentReadModifyWrite", testConcurrentReadModifyWrite},
+	{"AppendOverRetried", testAppendOverRetried},
+}
+
+var opSeq atomic.Int64
+
+// newOp is an op no other write has.
+func newOp() string { return fmt.Sprintf("op-%d-%d", time.Now().UnixNano(), opSeq.Add(1)) }
+
+// testAppendOverRetried: a write over a base that is sent again with the same op
+// (its reply was lost, so the caller cannot tell it landed) reports success and
+// appends nothing, where a new op over that base is refused: the reaction counts
+// once.
+func testAppendOverRetried(t *testing.T, f *fixture) {
+	m := Msg("W1", "m1", "the export fails", feedbackbot.RoleCustomer, "A1", "C1", Base)
+	f.append(Put(m))
+	react := withReaction(m, "+1", 1)
+	op := newOp()
+	for i := range 2 {
+		ok, err := f.s.AppendOver(f.ctx, m.Revision(), op, Put(react))
+		if err != nil || !ok {
+			t.Fatalf("AppendOver, call %d with the same op = %v, %v; want true", i+1, ok, err)
+		}
+	}
+	if ok, err := f.s.AppendOver(f.ctx, m.Revision(), newOp(), Put(react)); err != nil || ok {
+		t.Errorf("AppendOver over the same base as another op = %v, %v; want false", ok, err)
+	}
+	if es := f.readAll("worker"); len(es) != 2 {
+		t.Errorf("log holds %d entries, want 2 (the put and one reaction)", len(es))
+	}
+	if got, _ := f.newest(m.Key()); got.Reactions["+1"] != 1 {
+		t.Errorf("newest counts %v, want +1 once", got.Reactions)
+	}
 }
 
 // newest is Newest that fails the test on an error.
@@ -24,9 +58,10 @@ func (f *fixture) newest(key string) (feedbackbot.Message, bool) {
 	return m, found
 }
 
+// appendOver is AppendOver, as a new op, that fails the test on an error.
 func (f *fixture) appendOver(base string, ev feedbackbot.Event) bool {
 	f.t.Helper()
-	ok, err := f.s.AppendOver(f.ctx, base, ev)
+	ok, err := f.s.AppendOver(f.ctx, base, newOp(), ev)
 	if err != nil {
 		f.t.Fatalf("AppendOver: %v", err)
 	}
@@ -101,8 +136,11 @@ func testNewestAndAppendOver(t *testing.T, f *fixture) {
 	if f.appendOver(react.Revision(), Put(withReaction(react, "+1", 1))) {
 		t.Error("AppendOver brought a deleted message back")
 	}
-	if _, err := f.s.AppendOver(f.ctx, "", Put(react)); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+	if _, err := f.s.AppendOver(f.ctx, "", newOp(), Put(react)); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
 		t.Errorf("AppendOver without a base: %v, want EINVALID", err)
+	}
+	if _, err := f.s.AppendOver(f.ctx, react.Revision(), "", Put(react)); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+		t.Errorf("AppendOver without an op: %v, want EINVALID", err)
 	}
 }
 
@@ -123,7 +161,7 @@ func testConcurrentReadModifyWrite(t *testing.T, f *fixture) {
 				errs <- err
 				return
 			}
-			ok, err := f.s.AppendOver(f.ctx, cur.Revision(), Put(change(cur)))
+			ok, err := f.s.AppendOver(f.ctx, cur.Revision(), newOp(), Put(change(cur)))
 			if err != nil {
 				errs <- err
 				return
