@@ -53,6 +53,8 @@
 //	                         written before they existed is indexed once, on its first
 //	                         export or erasure
 //	fb:{ws}:doc:<kind>       hash: documents of a kind by id
+//	fb:{ws}:op:<op>          string: a write over a base (AppendOver) landed; kept 10
+//	                         minutes, for that write's retries
 //
 // Keys outside any workspace are only ever used on their own, never in a script or
 // MULTI with tagged keys:
