@@ -37,6 +37,7 @@ type Capture struct {
 
 // Append implements the adapters' sink.
 func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	c.stats().Events.Add(int64(len(events)))
 	n, err := c.retry(ctx, len(events), func(ctx context.Context) (int, error) { return c.Log.Append(ctx, events...) })
 	if err == nil {
 		c.stats().Appended.Add(int64(n))
@@ -51,7 +52,9 @@ type VersionedAppender interface {
 
 // AppendOver appends one event over base (see store.Log) with Append's retries
 // (each with the same op, so a retry of a write that landed counts it once) and
-// counts: false when another version of the message came first.
+// counts: false when another version of the message came first. The event is
+// counted once it is decided (written, or failed): a caller overtaken reads the
+// message again and hands over the same change on the new version.
 func (c *Capture) AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error) {
 	vl, ok := c.Log.(VersionedAppender)
 	if !ok {
@@ -63,6 +66,9 @@ func (c *Capture) AppendOver(ctx context.Context, base, op string, ev feedbackbo
 		over, err = vl.AppendOver(ctx, base, op, ev)
 		return 0, err
 	})
+	if err != nil || over {
+		c.stats().Events.Add(1)
+	}
 	if err == nil && over {
 		c.stats().Appended.Add(1) // (or the same message again: Append counts that as nothing, this as one)
 	}
@@ -84,7 +90,6 @@ func (c *Capture) retry(ctx context.Context, n int, write func(context.Context) 
 		maxWait = 2 * time.Second
 	}
 	stats := c.stats()
-	stats.Events.Add(int64(n))
 	deadline := time.Now().Add(maxWait)
 	backoff := 50 * time.Millisecond
 	// Every attempt ends by the deadline too: a store that hangs (accepting, never

@@ -74,8 +74,10 @@ func TestCaptureAppendOver(t *testing.T) {
 	if ok, err := c.AppendOver(t.Context(), base, "op-2", again); err != nil || ok {
 		t.Fatalf("AppendOver over a replaced version = %v, %v; want false", ok, err)
 	}
-	if c.Stats.Retries.Load() != 2 || c.Stats.Appended.Load() != 2 || c.Stats.Events.Load() != 3 {
-		t.Errorf("stats: retries %d appended %d events %d; want 2, 2, 3", c.Stats.Retries.Load(), c.Stats.Appended.Load(), c.Stats.Events.Load())
+	// (an overtaken write is not an event handed over: its caller hands over the
+	// same change again on the newer version)
+	if c.Stats.Retries.Load() != 2 || c.Stats.Appended.Load() != 2 || c.Stats.Events.Load() != 2 {
+		t.Errorf("stats: retries %d appended %d events %d; want 2, 2, 2", c.Stats.Retries.Load(), c.Stats.Appended.Load(), c.Stats.Events.Load())
 	}
 	if m, _, err := st.Newest(t.Context(), ev.Message.Key()); err != nil || m.Reactions["tada"] != 1 || m.Reactions["eyes"] != 0 {
 		t.Errorf("newest = %v, %v", m.Reactions, err)
