@@ -16,10 +16,14 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack/slacktest"
+
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
 // TestRunWithSlack: the bot runs with Slack in HTTP mode against slacktest; a signed
@@ -40,28 +44,7 @@ func TestRunWithSlack(t *testing.T) {
 	m, _, errb := testMain(map[string]string{"FEEDBACKBOT_DATA": dir, "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": secret,
 		"SLACK_MODE": "http", "SLACK_API_URL": api.GetAPIURL(), "SLACK_TEAM_ID": "THOME"})
 	addr, cancel, done := startServe(t, m, "")
-	base := "http://" + addr
-	post := func(path, body, ctype string) (int, string) {
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		mac := hmac.New(sha256.New, []byte(secret))
-		fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-		for range 50 {
-			req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
-			req.Header.Set("Content-Type", ctype)
-			req.Header.Set("X-Slack-Request-Timestamp", ts)
-			req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				time.Sleep(20 * time.Millisecond)
-				continue
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode, string(b)
-		}
-		t.Fatalf("bot not reachable at %s", base)
-		return 0, ""
-	}
+	post := func(path, body, ctype string) (int, string) { return slackPost(t, addr, secret, path, body, ctype) }
 	ts := fmt.Sprintf("%d.000100", time.Now().Add(-time.Hour).Unix())
 	event := fmt.Sprintf(`{"type":"event_callback","team_id":"THOME","event_id":"Ev1","event":{"type":"message","user":"XDANA","user_team":"TACME","channel":"CSHARED","ts":%q,"text":"we were charged twice and still waiting on a reply"}}`, ts)
 	if code, body := post("/slack/events", event, "application/json"); code != 200 {
@@ -82,6 +65,96 @@ func TestRunWithSlack(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// slackPost sends a request signed as Slack signs it to the bot at addr, waiting
+// for the bot to listen, and returns the status and body.
+func slackPost(t *testing.T, addr, secret, path, body, ctype string) (int, string) {
+	t.Helper()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	for range 50 {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	t.Fatalf("bot not reachable at %s", addr)
+	return 0, ""
+}
+
+// TestSlackReactionsAcrossReplicasOnRedis: two bots (replicas behind one load
+// balancer) on one Redis, Slack over HTTP. A customer's edit reaches the first and
+// a reaction to the message the second; then reactions reach both at once. The
+// newest version in the log keeps the edit and counts every reaction: the
+// read-modify-write goes through capture and Redis's append script.
+func TestSlackReactionsAcrossReplicasOnRedis(t *testing.T) {
+	client, prefix := redistest.Client(t)
+	api := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":"THOME","name":"maria"}}`, r.Form.Get("user"))
+		})
+	})
+	api.Start()
+	defer api.Stop()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "feedbackbot.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("store:\n  key_prefix: %q\n", prefix)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "e2e-secret"
+	env := map[string]string{"REDIS_URL": redistest.URL(), "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": secret,
+		"SLACK_MODE": "http", "SLACK_API_URL": api.GetAPIURL(), "SLACK_TEAM_ID": "THOME"}
+	var addrs []string
+	for range 2 {
+		m, _, _ := testMain(env)
+		addr, cancel, done := startServe(t, m, cfg)
+		addrs = append(addrs, addr)
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	event := func(replica int, id, ev string) {
+		t.Helper()
+		body := fmt.Sprintf(`{"type":"event_callback","team_id":"THOME","event_id":%q,"event":%s}`, id, ev)
+		if code, resp := slackPost(t, addrs[replica], secret, "/slack/events", body, "application/json"); code != 200 {
+			t.Errorf("event %s to replica %d: %d %s", id, replica, code, resp)
+		}
+	}
+	ts := fmt.Sprintf("%d.000100", time.Now().Add(-time.Hour).Unix())
+	event(0, "Ev1", fmt.Sprintf(`{"type":"message","user":"XDANA","user_team":"TACME","channel":"CSHARED","ts":%q,"text":"my key is sk-SECRET1, why does the export fail"}`, ts))
+	event(0, "Ev2", fmt.Sprintf(`{"type":"message","subtype":"message_changed","channel":"CSHARED","ts":"%d.000200","message":{"type":"message","user":"XDANA","user_team":"TACME","ts":%q,"text":"why does the export fail?","edited":{"user":"XDANA","ts":"1"}}}`, time.Now().Unix(), ts))
+	reaction := func(replica int, id, name string) {
+		event(replica, id, fmt.Sprintf(`{"type":"reaction_added","user":"UMARIA","reaction":%q,"item":{"type":"message","channel":"CSHARED","ts":%q}}`, name, ts))
+	}
+	reaction(1, "Ev3", "eyes")
+	const n = 10
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { reaction(i%2, fmt.Sprintf("EvP%d", i), "+1") })
+	}
+	wg.Wait()
+	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
+	got, found, err := st.Newest(context.Background(), "slack/THOME/CSHARED:"+ts)
+	if err != nil || !found {
+		t.Fatalf("Newest: %v, %v", found, err)
+	}
+	if strings.Contains(got.Text, "SECRET") || got.Reactions["eyes"] != 1 || got.Reactions["+1"] != n {
+		t.Errorf("newest version %q %v; want the edit's text, eyes 1, +1 %d", got.Text, got.Reactions, n)
 	}
 }
 
