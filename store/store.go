@@ -60,10 +60,12 @@ type Entry struct {
 //     or another, can undo: a reaction counted on a message must not bring back the
 //     text an edit just replaced, nor lose another replica's reaction. A put equal
 //     to the base, or otherwise skipped as Append skips it, is not a conflict. op
-//     names the write (unique per attempt): a call repeated with the op of a write
-//     that landed (a retry after a lost reply) reports true again and appends
-//     nothing, where it would otherwise find its own write in the way and count
-//     it twice.
+//     names the change (a platform's event id: one per reaction, whatever the
+//     attempt or replica): a call with the op of a write that landed in the last
+//     10 minutes reports true and appends nothing, whatever its base, so neither a
+//     retry after a lost reply (which would find its own write in the way) nor the
+//     platform's redelivery of the event to another replica (which would build on
+//     it) counts the change twice.
 type Log interface {
 	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
 	Newest(ctx context.Context, key string) (m feedbackbot.Message, found bool, err error)

@@ -155,7 +155,7 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
 		return feedbackbot.Errorf(feedbackbot.EINVALID, "malformed event %s: %v", env.EventID, err)
 	}
 	if ev.Type == "reaction_added" || ev.Type == "reaction_removed" {
-		return a.react(ctx, workspace, ev)
+		return a.react(ctx, workspace, env.EventID, ev)
 	}
 	events, err := a.Normalize(ctx, workspace, ev)
 	if err == nil && len(events) > 0 {
@@ -300,13 +300,21 @@ const (
 // appends the result over that version, reading again when another capture (an
 // edit, another reaction, on this replica or another behind the same load
 // balancer) came first: a reaction never brings back text an edit replaced, and no
-// reaction is lost to another.
-func (a *Adapter) react(ctx context.Context, workspace string, ev Event) error {
+// reaction is lost to another. Its write is named by Slack's event id, so that a
+// redelivery (to this replica or another) or a retry after a lost reply counts it
+// once.
+func (a *Adapter) react(ctx context.Context, workspace, eventID string, ev Event) error {
 	vs, ok := a.sink.(versions)
 	if !ok || ev.Item == nil || ev.Item.Type != "message" || ev.Reaction == "" {
 		return nil
 	}
 	key := string(feedbackbot.PlatformSlack) + "/" + workspace + "/" + ev.Item.Channel + ":" + ev.Item.TS
+	// The change's name, the same on every attempt and replica: Slack's event id
+	// (a redelivery to another replica counts once).
+	op := "slack:" + eventID
+	if eventID == "" {
+		op = "slack:" + strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
+	}
 	for attempt := range reactAttempts {
 		if attempt > 0 {
 			select {
@@ -332,7 +340,6 @@ func (a *Adapter) react(ctx context.Context, workspace string, ev Event) error {
 		} else if m.Reactions[ev.Reaction]--; m.Reactions[ev.Reaction] <= 0 {
 			delete(m.Reactions, ev.Reaction)
 		}
-		op := strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36) // this attempt's write
 		written, err := vs.AppendOver(ctx, base, op, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
 		if err != nil {
 			return fmt.Errorf("slack: reaction to %s: %w", key, err)

@@ -668,8 +668,9 @@ func (f *fixture) replica() *fixture {
 
 // TestReactionsAcrossReplicas: with Slack's events spread over two replicas, a
 // reaction that reaches the replica which did not capture the latest edit still
-// builds on that edit (not on the analysed copy from before it), and reactions sent
-// to both at once all count.
+// builds on that edit (not on the analysed copy from before it), counts once when
+// Slack redelivers it to the other replica, and reactions sent to both at once all
+// count.
 func TestReactionsAcrossReplicas(t *testing.T) {
 	a := newFixture(t)
 	b := a.replica()
@@ -685,6 +686,14 @@ func TestReactionsAcrossReplicas(t *testing.T) {
 	}
 	if m, _, err := a.st.Newest(t.Context(), key("C1", ts)); err != nil || strings.Contains(m.Text, "SECRET") || m.Reactions["eyes"] != 1 {
 		t.Errorf("after the reaction on the other replica the message is %q %v (%v): the edit was undone", m.Text, m.Reactions, err)
+	}
+	// Slack redelivers the event (its acknowledgement was late) to the first replica.
+	if code := a.event("E3", map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": "eyes",
+		"item": map[string]any{"type": "message", "channel": "C1", "ts": ts}}); code != 200 {
+		t.Fatalf("the redelivered reaction: %d", code)
+	}
+	if m, _, _ := a.st.Newest(t.Context(), key("C1", ts)); m.Reactions["eyes"] != 1 {
+		t.Errorf("a reaction redelivered to the other replica counted again: %v", m.Reactions)
 	}
 	const n = 16
 	var wg sync.WaitGroup

@@ -169,7 +169,7 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 		return false, feedbackbot.Errorf(feedbackbot.EINVALID, "bolt: append over: the base revision and the op are required")
 	}
 	if s.ops.landed(op) {
-		return true, nil // a retry of a write that landed
+		return true, nil // a retry, or a redelivery, of a change that landed
 	}
 	_, moved, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base)
 	if err == nil && !moved {

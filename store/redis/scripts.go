@@ -99,7 +99,8 @@ const opTTL = 10 * time.Minute
 // the kind: an argument more per event cost every append about 1,200 Redis
 // instructions, bench rediscost -workload import.) An op's key is set (for opTTL)
 // by its append, so that a retry of it (go-redis sends a pipeline again after a
-// lost reply) finds it and reports success instead of a conflict with itself.
+// lost reply) or a redelivery of its event finds it and reports success without
+// appending again.
 // Returns one value per event: the new entry id, 0 when it was skipped (or its op
 // landed already), or -1 when its base is no longer the message's latest (nothing
 // appended).
@@ -134,8 +135,8 @@ for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
     moved = c ~= string.sub(kind, 5, sep - 1)
     opkey = string.sub(kind, sep + 1)
     kind = string.sub(kind, 1, 3)
-    if moved and redis.call('EXISTS', opkey) == 1 then
-      moved, skip = false, true -- this very write landed before: a retry after a lost reply
+    if redis.call('EXISTS', opkey) == 1 then
+      moved, skip = false, true -- this change landed before: a retry, or a redelivery
     end
   end
   if not skip then

@@ -24,8 +24,9 @@ func newOp() string { return fmt.Sprintf("op-%d-%d", time.Now().UnixNano(), opSe
 
 // testAppendOverRetried: a write over a base that is sent again with the same op
 // (its reply was lost, so the caller cannot tell it landed) reports success and
-// appends nothing, where a new op over that base is refused: the reaction counts
-// once.
+// appends nothing, where a new op over that base is refused; so does the same op
+// over the version it made (the platform redelivered the event to another replica,
+// which read the message again): the reaction counts once.
 func testAppendOverRetried(t *testing.T, f *fixture) {
 	m := Msg("W1", "m1", "the export fails", feedbackbot.RoleCustomer, "A1", "C1", Base)
 	f.append(Put(m))
@@ -39,6 +40,9 @@ func testAppendOverRetried(t *testing.T, f *fixture) {
 	}
 	if ok, err := f.s.AppendOver(f.ctx, m.Revision(), newOp(), Put(react)); err != nil || ok {
 		t.Errorf("AppendOver over the same base as another op = %v, %v; want false", ok, err)
+	}
+	if ok, err := f.s.AppendOver(f.ctx, react.Revision(), op, Put(withReaction(react, "+1", 1))); err != nil || !ok {
+		t.Errorf("AppendOver of a redelivered change over the version it made = %v, %v; want true, appending nothing", ok, err)
 	}
 	if es := f.readAll("worker"); len(es) != 2 {
 		t.Errorf("log holds %d entries, want 2 (the put and one reaction)", len(es))
