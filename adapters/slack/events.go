@@ -158,10 +158,81 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
 		return a.react(ctx, workspace, env.EventID, ev)
 	}
 	events, err := a.Normalize(ctx, workspace, ev)
-	if err == nil && len(events) > 0 {
-		_, err = a.sink.Append(ctx, events...)
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	if vs, ok := a.sink.(versions); ok && ev.Subtype == "message_changed" && len(events) == 1 {
+		return a.edit(ctx, vs, opFor(env.EventID), ev.Message.Reactions == nil, events[0])
+	}
+	_, err = a.sink.Append(ctx, events...)
+	return err
+}
+
+// edit captures an edited message over its newest version: Slack's edit says
+// what the text is now, not what we counted since, so the version it replaces
+// keeps its reaction counts (when the edit carries none) and, for a staff
+// message, the account it was filed under (recomputed, it would be this
+// replica's latest customer of the channel: another account in a community
+// channel, or none on a replica that has seen no customer there since it started).
+// A message never captured is captured as the edit says.
+func (a *Adapter) edit(ctx context.Context, vs versions, op string, keepReactions bool, ev feedbackbot.Event) error {
+	edited := ev.Message
+	_, found, err := a.overNewest(ctx, vs, edited.Key(), op, func(cur feedbackbot.Message) feedbackbot.Message {
+		out := edited
+		if keepReactions {
+			out.Reactions = maps.Clone(cur.Reactions)
+		}
+		if out.Role == feedbackbot.RoleStaff && cur.Role == feedbackbot.RoleStaff {
+			out.Account, out.AccountName = cur.Account, cur.AccountName
+		}
+		return out
+	})
+	if err != nil {
+		return fmt.Errorf("slack: edit of %s: %w", edited.Key(), err)
+	}
+	if !found {
+		_, err = a.sink.Append(ctx, ev)
 	}
 	return err
+}
+
+// opFor names the change an event makes, the same on every attempt and replica:
+// Slack's event id (so a redelivery to another replica counts once), or a random
+// name for an event without one.
+func opFor(eventID string) string {
+	if eventID == "" {
+		return "slack:" + strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
+	}
+	return "slack:" + eventID
+}
+
+// overNewest writes change(newest version of key) over that version, reading it
+// again (after a short random wait) while another capture comes first. found is
+// false, and nothing is written, when the message was never captured or is
+// deleted; m is what was written.
+func (a *Adapter) overNewest(ctx context.Context, vs versions, key, op string, change func(feedbackbot.Message) feedbackbot.Message) (m feedbackbot.Message, found bool, err error) {
+	for attempt := range reactAttempts {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return m, false, ctx.Err()
+			case <-time.After(rand.N(min(reactBackoff, time.Millisecond<<attempt))):
+			}
+		}
+		cur, found, err := vs.Newest(ctx, key)
+		if err != nil || !found {
+			return m, false, err
+		}
+		m = change(cur)
+		written, err := vs.AppendOver(ctx, cur.Revision(), op, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		if err != nil {
+			return m, false, err
+		}
+		if written {
+			return m, true, nil
+		}
+	}
+	return m, false, feedbackbot.Errorf(feedbackbot.ECONFLICT, "the message changed on each of %d attempts; Slack will send the event again", reactAttempts)
 }
 
 // skippedSubtypes are noise: joins, leaves, topic changes, bots.
@@ -285,8 +356,8 @@ type versions interface {
 	AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error)
 }
 
-// reactAttempts bounds how often a reaction reads its message again because
-// another version was captured between its read and its write; between attempts
+// reactAttempts bounds how often a reaction (or an edit) reads its message again
+// because another version was captured between its read and its write; between attempts
 // it waits a random while, up to reactBackoff, so that reactions racing for one
 // popular message do not keep overtaking each other in step.
 const (
@@ -309,28 +380,7 @@ func (a *Adapter) react(ctx context.Context, workspace, eventID string, ev Event
 		return nil
 	}
 	key := string(feedbackbot.PlatformSlack) + "/" + workspace + "/" + ev.Item.Channel + ":" + ev.Item.TS
-	// The change's name, the same on every attempt and replica: Slack's event id
-	// (a redelivery to another replica counts once).
-	op := "slack:" + eventID
-	if eventID == "" {
-		op = "slack:" + strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
-	}
-	for attempt := range reactAttempts {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("slack: reaction to %s: %w", key, ctx.Err())
-			case <-time.After(rand.N(min(reactBackoff, time.Millisecond<<attempt))):
-			}
-		}
-		m, found, err := vs.Newest(ctx, key)
-		if err != nil {
-			return fmt.Errorf("slack: reaction to %s: %w", key, err)
-		}
-		if !found {
-			return nil // one we never captured (a bot's, from before we joined) or deleted since
-		}
-		base := m.Revision()
+	m, found, err := a.overNewest(ctx, vs, key, opFor(eventID), func(m feedbackbot.Message) feedbackbot.Message {
 		m.Reactions = maps.Clone(m.Reactions)
 		if m.Reactions == nil {
 			m.Reactions = map[string]int{}
@@ -340,18 +390,17 @@ func (a *Adapter) react(ctx context.Context, workspace, eventID string, ev Event
 		} else if m.Reactions[ev.Reaction]--; m.Reactions[ev.Reaction] <= 0 {
 			delete(m.Reactions, ev.Reaction)
 		}
-		written, err := vs.AppendOver(ctx, base, op, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
-		if err != nil {
-			return fmt.Errorf("slack: reaction to %s: %w", key, err)
-		}
-		if written {
-			if ev.Type == "reaction_added" {
-				a.maybeSurvey(ctx, workspace, key, ev, m)
-			}
-			return nil
-		}
+		return m
+	})
+	if err != nil {
+		return fmt.Errorf("slack: reaction to %s: %w", key, err)
 	}
-	return feedbackbot.Errorf(feedbackbot.ECONFLICT, "slack: reaction to %s: the message changed on each of %d attempts; Slack will send the reaction again", key, reactAttempts)
+	// (not found: one we never captured, a bot's or from before we joined, or one
+	// deleted since; nothing is written)
+	if found && ev.Type == "reaction_added" {
+		a.maybeSurvey(ctx, workspace, key, ev, m)
+	}
+	return nil
 }
 
 // maybeSurvey asks for a rating, in the background, when staff marked a customer's

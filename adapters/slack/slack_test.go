@@ -722,6 +722,36 @@ func TestReactionsAcrossReplicas(t *testing.T) {
 	}
 }
 
+// TestEditKeepsWhatItDoesNotSay: a Slack edit says the new text, not the counts we
+// kept or the account the message was filed under. An edit without reactions keeps
+// the counted ones, and a staff member's edit, reaching a replica that has seen no
+// customer in the channel since it started, keeps the account its message counts
+// for (it lost its account, and the customer's reactions their counts, before).
+func TestEditKeepsWhatItDoesNotSay(t *testing.T) {
+	a := newFixture(t)
+	const customer, staff = "1700000000.000100", "1700000000.000200"
+	a.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": customer, "text": "the export fails"})
+	for i, name := range []string{"eyes", "+1"} {
+		a.event(fmt.Sprintf("R%d", i), map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": name,
+			"item": map[string]any{"type": "message", "channel": "C1", "ts": customer}})
+	}
+	a.event("E2", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": staff, "text": "lookign into it"})
+	b := a.replica()
+	editOf := func(ts, user, text string) map[string]any {
+		return map[string]any{"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1700000300.000100",
+			"message": map[string]any{"type": "message", "user": user, "ts": ts, "text": text, "edited": map[string]any{"user": user, "ts": "1700000300.000000"}}}
+	}
+	b.event("E3", editOf(staff, "UMARIA", "looking into it"))
+	b.event("E4", editOf(customer, "XDANA", "the export fails on files over 2 GB"))
+	if m, _, err := a.st.Newest(t.Context(), key("C1", customer)); err != nil || m.Text != "the export fails on files over 2 GB" ||
+		m.Reactions["eyes"] != 1 || m.Reactions["+1"] != 1 || m.Account != "TACME" {
+		t.Errorf("the customer's edit: %q %v %q (%v); want the new text with eyes and +1 kept, account TACME", m.Text, m.Reactions, m.Account, err)
+	}
+	if m, _, err := a.st.Newest(t.Context(), key("C1", staff)); err != nil || m.Text != "looking into it" || m.Account != "TACME" {
+		t.Errorf("the staff edit on the other replica: %q, account %q (%v); want its account TACME kept", m.Text, m.Account, err)
+	}
+}
+
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestDigestBlocksGolden renders the bot's digest as Block Kit.
