@@ -84,8 +84,10 @@ type Adapter struct {
 	mu        sync.Mutex
 	seen      map[string]seenEvent // event_id -> its delivery, to drop Slack's retries cheaply
 	userTeams map[string]userInfo  // cached users.info
-	// lastCustomer remembers a channel's last customer team (for staff replies).
+	// lastCustomer remembers a channel's last customer team (for staff replies), and
+	// askedStore when the store was last asked for it (see storedCustomer).
 	lastCustomer map[string]string
+	askedStore   map[string]time.Time
 	wg           sync.WaitGroup // deferred command replies in flight
 	http         httpDoer
 	groups       map[string]groupCache // user group -> members, refreshed every 10 minutes

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // MaxBodyBytes bounds every request body Slack sends us.
@@ -164,9 +165,70 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
 	if vs, ok := a.sink.(versions); ok && ev.Subtype == "message_changed" && len(events) == 1 {
 		return a.edit(ctx, vs, opFor(env.EventID), ev.Message.Reactions == nil, events[0])
 	}
+	for i := range events {
+		if m := &events[i].Message; events[i].Kind == feedbackbot.EventPut && m.Role == feedbackbot.RoleStaff && m.Account == "" {
+			a.storedCustomer(ctx, workspace, m)
+		}
+	}
 	_, err = a.sink.Append(ctx, events...)
 	return err
 }
+
+// customerLister is implemented by stores: a channel's stored messages.
+type customerLister interface {
+	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
+}
+
+// storedCustomer gives a staff message the account of its channel's latest stored
+// customer message when this replica has seen no customer there since it started
+// (a restart, or another replica behind the load balancer took the customer's
+// message): a staff answer without an account is missing from the account's
+// conversations, whose question then looks unanswered. It asks the store once per
+// channel and storedCustomerRetry.
+func (a *Adapter) storedCustomer(ctx context.Context, workspace string, m *feedbackbot.Message) {
+	lister, ok := a.sink.(customerLister)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	if a.askedStore == nil {
+		a.askedStore = map[string]time.Time{}
+	}
+	if at, ok := a.askedStore[m.Channel]; ok && time.Since(at) < storedCustomerRetry {
+		a.mu.Unlock()
+		return
+	}
+	a.askedStore[m.Channel] = time.Now()
+	a.mu.Unlock()
+	rows, err := lister.Messages(ctx, store.Query{Workspace: workspace, Channel: m.Channel, Limit: storedCustomerLookBack})
+	if err != nil {
+		a.log.Warn("slack: the channel's last customer could not be read; the staff message counts for no account", "channel", m.Channel, "err", err)
+		return
+	}
+	for _, r := range rows { // newest first
+		if r.Message.Role == feedbackbot.RoleCustomer && r.Message.Account != "" {
+			a.mu.Lock()
+			if a.lastCustomer == nil {
+				a.lastCustomer = map[string]string{}
+			}
+			if a.lastCustomer[m.Channel] == "" { // (unless a customer spoke meanwhile)
+				a.lastCustomer[m.Channel] = r.Message.Account
+			}
+			m.Account = a.lastCustomer[m.Channel]
+			a.mu.Unlock()
+			m.AccountName = a.cfg.AccountNames[m.Account]
+			return
+		}
+	}
+}
+
+// storedCustomerLookBack is how many of a channel's newest stored messages
+// storedCustomer reads for a customer's, and storedCustomerRetry how long it waits
+// before asking again about a channel where it found none.
+const (
+	storedCustomerLookBack = 50
+	storedCustomerRetry    = 5 * time.Minute
+)
 
 // edit captures an edited message over its newest version: Slack's edit says
 // what the text is now, not what we counted since, so the version it replaces

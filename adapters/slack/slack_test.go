@@ -752,6 +752,22 @@ func TestEditKeepsWhatItDoesNotSay(t *testing.T) {
 	}
 }
 
+// TestStaffAnswerOnAnotherReplica: a staff answer reaching a replica that has seen
+// no customer in the channel since it started (a restart; the load balancer sent
+// the question to another replica) counts for the account of the channel's last
+// stored customer message, not for none: an answer without an account left the
+// account's question looking unanswered.
+func TestStaffAnswerOnAnotherReplica(t *testing.T) {
+	a := newFixture(t)
+	a.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "how do I export to CSV?"})
+	a.stored(key("C1", "1700000000.000100")) // analysed
+	b := a.replica()
+	b.event("E2", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": "1700000000.000200", "thread_ts": "1700000000.000100", "text": "Settings, then Export"})
+	if s, ok := a.stored(key("C1", "1700000000.000200")); !ok || s.Message.Role != feedbackbot.RoleStaff || s.Message.Account != "TACME" {
+		t.Errorf("the staff answer on the other replica: role %q, account %q (found %v); want staff, TACME", s.Message.Role, s.Message.Account, ok)
+	}
+}
+
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestDigestBlocksGolden renders the bot's digest as Block Kit.
