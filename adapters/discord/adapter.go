@@ -165,8 +165,9 @@ type Adapter struct {
 	stopBase context.CancelFunc
 
 	mu         sync.Mutex
-	registered map[string]bool   // guilds whose commands are registered
-	threadLast map[string]string // thread or channel -> last customer account seen
+	registered map[string]bool      // guilds whose commands are registered
+	threadLast map[string]string    // thread or channel -> last customer account seen
+	askedStore map[string]time.Time // thread or channel -> when the store was asked for it
 	appID      string
 	failures   int64 // capture batches that failed and were retried
 	fatal      error // a refusal seen by discordgo's reader
@@ -283,7 +284,7 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	s.StateEnabled = true
 	a := &Adapter{cfg: cfg, s: s, sink: sink, cmds: cmds, log: cfg.Logger, recent: recent.New(reactableMessages),
 		queue: make(chan feedbackbot.Event, cfg.CaptureQueue), captureDone: make(chan struct{}),
-		disconnected: make(chan struct{}, 1), registered: map[string]bool{}, threadLast: map[string]string{},
+		disconnected: make(chan struct{}, 1), registered: map[string]bool{}, threadLast: map[string]string{}, askedStore: map[string]time.Time{},
 		catchUpFor: map[string]time.Time{}}
 	a.base, a.stopBase = context.WithCancel(context.Background())
 	a.catchUpCtx, a.catchUpCancel = context.WithCancel(a.base)

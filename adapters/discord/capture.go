@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // channelInfo is what capture needs to know about where a message was written.
@@ -106,6 +107,55 @@ func (l liveCustomers) seen(conv, account string) {
 	l.a.mu.Unlock()
 }
 
+// stored is the account of the conversation's latest stored customer message, for
+// a conversation this process has seen no customer in since it started (a
+// restart): without it the staff answer counted for no account, and the account's
+// question looked unanswered. The store is asked once per conversation and
+// storedCustomerRetry.
+func (l liveCustomers) stored(ctx context.Context, ci channelInfo, conv string) string {
+	lister, ok := l.a.sink.(messageLister)
+	if !ok {
+		return ""
+	}
+	l.a.mu.Lock()
+	if at, ok := l.a.askedStore[conv]; ok && time.Since(at) < storedCustomerRetry {
+		l.a.mu.Unlock()
+		return ""
+	}
+	l.a.askedStore[conv] = time.Now()
+	l.a.mu.Unlock()
+	home := ci.id
+	if ci.thread {
+		home = ci.parent
+	}
+	rows, err := lister.Messages(ctx, store.Query{Workspace: ci.guild, Channel: home, Limit: storedCustomerLookBack})
+	if err != nil {
+		l.a.log.Warn("discord: the conversation's last customer could not be read; the staff message counts for no account", "conversation", conv, "err", err)
+		return ""
+	}
+	for _, r := range rows { // newest first
+		m := r.Message
+		in := m.Thread == conv || m.ID == conv || m.Thread == "" && m.Channel == conv
+		if m.Role == feedbackbot.RoleCustomer && m.Account != "" && in {
+			l.a.mu.Lock()
+			defer l.a.mu.Unlock()
+			if l.a.threadLast[conv] == "" { // (unless a customer spoke meanwhile)
+				l.a.threadLast[conv] = m.Account
+			}
+			return l.a.threadLast[conv]
+		}
+	}
+	return ""
+}
+
+// storedCustomerLookBack is how many of a channel's newest stored messages
+// liveCustomers.stored reads for a customer's, and storedCustomerRetry how long it
+// waits before asking again about a conversation where it found none.
+const (
+	storedCustomerLookBack = 50
+	storedCustomerRetry    = 5 * time.Minute
+)
+
 // pastCustomers is a catch-up's own: it walks older messages than the gateway
 // captures meanwhile, and must not change what those are attributed to.
 type pastCustomers map[string]string
@@ -180,7 +230,7 @@ func (a *Adapter) normalize(ctx context.Context, m *discordgo.Message, lc lastCu
 	conv := cmpOr(out.Thread, ci.id) // the conversation: a thread, or the channel
 	if a.isStaff(m.GuildID, m.Author.ID, roles) {
 		out.Role = feedbackbot.RoleStaff
-		out.Account = a.staffAccount(ci, conv, m, lc)
+		out.Account = a.staffAccount(ctx, ci, conv, m, lc)
 	} else {
 		out.Role = feedbackbot.RoleCustomer
 		out.Account = a.customerAccount(ci, m.Author.ID, roles)
@@ -221,7 +271,7 @@ func (a *Adapter) customerAccount(ci channelInfo, author string, roles []string)
 
 // staffAccount is the account a staff message is about: the channel's, else the
 // customer being replied to, else the last customer seen in the thread.
-func (a *Adapter) staffAccount(ci channelInfo, conv string, m *discordgo.Message, lc lastCustomers) string {
+func (a *Adapter) staffAccount(ctx context.Context, ci channelInfo, conv string, m *discordgo.Message, lc lastCustomers) string {
 	for _, id := range []string{ci.id, ci.parent} {
 		if acct, ok := a.cfg.ChannelAccounts[id]; ok && id != "" {
 			return acct
@@ -236,7 +286,13 @@ func (a *Adapter) staffAccount(ci channelInfo, conv string, m *discordgo.Message
 			return a.customerAccount(ci, ref.Author.ID, roles)
 		}
 	}
-	return lc.last(conv)
+	if acct := lc.last(conv); acct != "" {
+		return acct
+	}
+	if live, ok := lc.(liveCustomers); ok {
+		return live.stored(ctx, ci, conv)
+	}
+	return ""
 }
 
 func displayName(u *discordgo.User, m *discordgo.Member) string {

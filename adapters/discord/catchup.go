@@ -318,6 +318,12 @@ func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live
 				continue
 			}
 			if rechecked {
+				if prev.Role == feedbackbot.RoleCustomer && msg.Role == feedbackbot.RoleCustomer && prev.Account != msg.Account {
+					// The conversation goes on with the account the message was stored
+					// with (its author's roles may have changed since), as its staff
+					// answers were.
+					customers.seen(conversation(prev, ci), prev.Account)
+				}
 				if !msg.EditedAt.After(prev.EditedAt) {
 					continue // as stored
 				}
@@ -377,12 +383,17 @@ func (p pastCustomers) replay(stored []store.Stored, ci channelInfo, from string
 		if m.Role != feedbackbot.RoleCustomer || from != "" && compareSnowflakes(m.ID, from) <= 0 {
 			continue
 		}
-		conv := cmpOr(m.Thread, m.Channel)
-		if m.ID == ci.id {
-			conv = ci.id // a forum post's first message: its conversation is the post
-		}
-		p.seen(conv, m.Account)
+		p.seen(conversation(m, ci), m.Account)
 	}
+}
+
+// conversation is the conversation of a stored message of ci's channel: its thread,
+// or the channel.
+func conversation(m feedbackbot.Message, ci channelInfo) string {
+	if m.ID == ci.id {
+		return ci.id // a forum post's first message: its conversation is the post
+	}
+	return cmpOr(m.Thread, m.Channel)
 }
 
 // deleteUnlisted deletes the stored messages of the channel that REST no longer

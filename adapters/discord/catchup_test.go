@@ -297,3 +297,40 @@ func TestCatchUpLookBackIsBounded(t *testing.T) {
 		t.Errorf("%d pages fetched, want 3 (two of look-back, one of new messages)", n)
 	}
 }
+
+// TestStaffAnswerAfterRestart: a staff answer in a conversation whose customer
+// wrote before the restart counts for that customer's account (from the store),
+// not for none: an answer without an account left the question looking
+// unanswered. An answer written while no session was up, which catch-up fetches
+// after looking back at the question, counts for the account the question was
+// stored with, even when its author's roles say otherwise now (Bob has left the
+// guild, and with it the role that made him acme's): it counted for Bob himself.
+func TestStaffAnswerAfterRestart(t *testing.T) {
+	c := newCluster(t)
+	a := c.start("first", false, nil)
+	a.waitReady(t, 1, 5*time.Second)
+	question := message(chGeneral, userBob, []string{roleAcme, roleMember}, "how do I export to CSV?")
+	c.fake.Dispatch("MESSAGE_CREATE", question)
+	waitFor(t, "live capture", 5*time.Second, func() bool { return len(replay(t, c.st)) == 1 })
+	analyse(t, c.st)
+	a.stop(t)
+	c.waitNoSession(t)
+	offline := message(chGeneral, userStaff, []string{roleStaff}, "looking into it")
+	c.fake.AddMessage(offline)
+	b := c.start("second", false, nil)
+	b.waitReady(t, 1, 5*time.Second)
+	waitFor(t, "catch-up log line", 10*time.Second, func() bool { // (so that only the gateway delivers the answer)
+		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
+	})
+	waitFor(t, "the offline answer caught up", 5*time.Second, func() bool { _, ok := replay(t, c.st)[offline["id"].(string)]; return ok })
+	if acct := replay(t, c.st)[offline["id"].(string)].Account; acct != "acme" {
+		t.Errorf("the staff answer written offline counts for %q, want acme", acct)
+	}
+	answer := message(chGeneral, userStaff, []string{roleStaff}, "Settings, then Export")
+	c.fake.Dispatch("MESSAGE_CREATE", answer)
+	waitFor(t, "the answer captured", 5*time.Second, func() bool { _, ok := replay(t, c.st)[answer["id"].(string)]; return ok })
+	got := replay(t, c.st)
+	if acct, want := got[answer["id"].(string)].Account, got[question["id"].(string)].Account; acct != want || want == "" {
+		t.Errorf("the staff answer after the restart counts for %q, want the customer's %q", acct, want)
+	}
+}
