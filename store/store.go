@@ -65,7 +65,8 @@ type Entry struct {
 //     10 minutes reports true and appends nothing, whatever its base, so neither a
 //     retry after a lost reply (which would find its own write in the way) nor the
 //     platform's redelivery of the event to another replica (which would build on
-//     it) counts the change twice.
+//     it) counts the change twice. (The embedded store, one process, remembers ops
+//     in memory: a redelivery after a restart is not recognised.)
 type Log interface {
 	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
 	Newest(ctx context.Context, key string) (m feedbackbot.Message, found bool, err error)

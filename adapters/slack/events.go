@@ -236,10 +236,14 @@ const (
 // message, the account it was filed under (recomputed, it would be this
 // replica's latest customer of the channel: another account in a community
 // channel, or none on a replica that has seen no customer there since it started).
-// A message never captured is captured as the edit says.
+// An edit older than the newest version (Slack redelivered it after a later one
+// landed) changes nothing. A message never captured is captured as the edit says.
 func (a *Adapter) edit(ctx context.Context, vs versions, op string, keepReactions bool, ev feedbackbot.Event) error {
 	edited := ev.Message
 	_, found, err := a.overNewest(ctx, vs, edited.Key(), op, func(cur feedbackbot.Message) feedbackbot.Message {
+		if edited.EditedAt.Before(cur.EditedAt) {
+			return cur // an older edit, redelivered after a newer one: it changes nothing
+		}
 		out := edited
 		if keepReactions {
 			out.Reactions = maps.Clone(cur.Reactions)

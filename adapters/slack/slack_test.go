@@ -750,6 +750,13 @@ func TestEditKeepsWhatItDoesNotSay(t *testing.T) {
 	if m, _, err := a.st.Newest(t.Context(), key("C1", staff)); err != nil || m.Text != "looking into it" || m.Account != "TACME" {
 		t.Errorf("the staff edit on the other replica: %q, account %q (%v); want its account TACME kept", m.Text, m.Account, err)
 	}
+	// An earlier edit whose first delivery failed comes again after the later one.
+	older := editOf(customer, "XDANA", "the export fails on big files")
+	older["message"].(map[string]any)["edited"] = map[string]any{"user": "XDANA", "ts": "1700000200.000000"}
+	a.event("E5", older)
+	if m, _, _ := a.st.Newest(t.Context(), key("C1", customer)); m.Text != "the export fails on files over 2 GB" {
+		t.Errorf("an older edit redelivered after a newer one: the text is %q, want the newer edit's", m.Text)
+	}
 }
 
 // TestStaffAnswerOnAnotherReplica: a staff answer reaching a replica that has seen
