@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"io"
 	"time"
 
@@ -101,7 +102,9 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 		}
 		sum.Pages++
 		var events []feedbackbot.Event
-		for _, m := range resp.Messages {
+		// Slack lists the newest first; capture in the order written, so that a staff
+		// answer counts for the customer it answered, not the one who wrote next.
+		for _, m := range slices.Backward(resp.Messages) {
 			evs, err := a.fromHistory(ctx, ws, opts.Channel, m)
 			if err != nil {
 				return sum, err
@@ -117,6 +120,9 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 			}
 		}
 		sum.Messages += len(resp.Messages)
+		if err := a.keepStaffAccounts(ctx, events); err != nil {
+			return sum, fmt.Errorf("back-fill: %w (run again to resume)", err)
+		}
 		if len(events) > 0 {
 			n, err := a.sink.Append(ctx, events...)
 			if err != nil {
@@ -194,3 +200,31 @@ func (a *Adapter) fromHistory(ctx context.Context, ws, channel string, m slack.M
 }
 
 func slackTS(t time.Time) string { return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000) }
+
+// keepStaffAccounts gives the staff messages a back-fill fetched again the account
+// they were captured with: history pages start at a page's boundary, without the
+// conversation before it, so recomputed, an answer may count for another customer
+// (a new revision, replacing the right one).
+func (a *Adapter) keepStaffAccounts(ctx context.Context, events []feedbackbot.Event) error {
+	vs, ok := a.sink.(versions)
+	if !ok {
+		return nil
+	}
+	for i := range events {
+		m := &events[i].Message
+		if events[i].Kind != feedbackbot.EventPut || m.Role != feedbackbot.RoleStaff {
+			continue
+		}
+		cur, found, err := vs.Newest(ctx, m.Key())
+		if feedbackbot.ErrorCode(err) == feedbackbot.ECONFLICT {
+			continue // (its newest version is unreadable: the recomputed account stands)
+		}
+		if err != nil {
+			return fmt.Errorf("the stored version of %s: %w", m.Key(), err)
+		}
+		if found && cur.Role == feedbackbot.RoleStaff {
+			m.Account, m.AccountName = cur.Account, cur.AccountName
+		}
+	}
+	return nil
+}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,5 +91,39 @@ func TestBackfillPagesThreadsRateLimitAndResume(t *testing.T) {
 	}
 	if !again.Resumed || again.Pages != 2 || again.Appended != 0 || cursors[0] != "p2" {
 		t.Fatalf("resume: %+v cursors %v", again, cursors)
+	}
+}
+
+// TestBackfillKeepsStaffAccounts: in a channel shared with two organisations, a
+// back-fill files a staff answer under the customer it answered (pages come newest
+// first: it took the customer who wrote next), and one captured live keeps the
+// account it was captured with (a review saw TACME's answer become TOTHER's).
+func TestBackfillKeepsStaffAccounts(t *testing.T) {
+	page := []map[string]any{ // newest first, as Slack lists them
+		{"type": "message", "user": "OLIN", "user_team": "TOTHER", "text": "same question here", "ts": "1700000300.000100"},
+		{"type": "message", "user": "UMARIA", "user_team": home, "text": "Settings, then Export", "ts": "1700000200.000100"},
+		{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "how do I export?", "ts": "1700000100.000100"},
+	}
+	f := newFixture(t, func(c slacktest.Customize) {
+		c.Handle("/conversations.history", func(w http.ResponseWriter, r *http.Request) {
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": page, "has_more": false})
+		})
+	})
+	ctx := context.Background()
+	since, now := time.Unix(1699990000, 0), time.Unix(1700010000, 0)
+	// C1 was captured live, CNEW never.
+	for i, m := range slices.Backward(page) {
+		ev := maps.Clone(m)
+		ev["channel"] = "C1"
+		f.event(fmt.Sprintf("E%d", i), ev)
+	}
+	b := f.replica()
+	for _, ch := range []string{"C1", "CNEW"} {
+		if _, err := b.a.Backfill(ctx, BackfillOptions{Channel: ch, Since: since, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		if s, ok := f.stored(key(ch, "1700000200.000100")); !ok || s.Message.Account != "TACME" {
+			t.Errorf("%s: the staff answer counts for %q after the back-fill, want TACME", ch, s.Message.Account)
+		}
 	}
 }
