@@ -127,7 +127,7 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "still capturing the first delivery", http.StatusServiceUnavailable)
 		return
 	}
-	if err := a.captureEnvelope(r.Context(), env); err != nil {
+	if err := a.captureEnvelope(r.Context(), env, r.Header.Get("X-Slack-Retry-Num") != ""); err != nil {
 		a.forget(env.EventID)
 		if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
 			w.Header().Set("X-Slack-No-Retry", "1")
@@ -143,7 +143,8 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // captureEnvelope normalises an event_callback's event and appends it durably.
-func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
+// retried says Slack delivers it again (its first delivery failed or was late).
+func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried bool) error {
 	workspace := env.TeamID
 	if len(env.Authorizations) > 0 && env.Authorizations[0].TeamID != "" {
 		workspace = env.Authorizations[0].TeamID // our own team: team_id may be the other side's
@@ -165,6 +166,11 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
 	if vs, ok := a.sink.(versions); ok && ev.Subtype == "message_changed" && len(events) == 1 {
 		return a.edit(ctx, vs, opFor(env.EventID), ev.Message.Reactions == nil, events[0])
 	}
+	if retried {
+		if events, err = a.notOlder(ctx, events); err != nil || len(events) == 0 {
+			return err
+		}
+	}
 	for i := range events {
 		if m := &events[i].Message; events[i].Kind == feedbackbot.EventPut && m.Role == feedbackbot.RoleStaff && m.Account == "" {
 			a.storedCustomer(ctx, workspace, m)
@@ -172,6 +178,32 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope) error {
 	}
 	_, err = a.sink.Append(ctx, events...)
 	return err
+}
+
+// notOlder leaves out the puts of a redelivered event that are older than their
+// message's newest version: a message whose first delivery failed while its edit
+// landed would otherwise get its first text back (the store skips only an equal
+// version). Only redeliveries are checked: one read of the store each, and Slack
+// redelivers few events.
+func (a *Adapter) notOlder(ctx context.Context, events []feedbackbot.Event) ([]feedbackbot.Event, error) {
+	vs, ok := a.sink.(versions)
+	if !ok {
+		return events, nil
+	}
+	out := events[:0:0]
+	for _, ev := range events {
+		if ev.Kind == feedbackbot.EventPut {
+			cur, found, err := vs.Newest(ctx, ev.Message.Key())
+			if err != nil && feedbackbot.ErrorCode(err) != feedbackbot.ECONFLICT {
+				return nil, fmt.Errorf("slack: the stored version of %s: %w", ev.Message.Key(), err)
+			}
+			if found && cur.EditedAt.After(ev.Message.EditedAt) {
+				continue
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }
 
 // customerLister is implemented by stores: a channel's stored messages.

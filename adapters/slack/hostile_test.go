@@ -153,7 +153,7 @@ func FuzzSocketEventsAPI(f *testing.F) {
 	}
 	fx := newFixture(f)
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		if !fx.a.socketEventsAPI(context.Background(), payload) {
+		if !fx.a.socketEventsAPI(context.Background(), payload, false) {
 			t.Fatalf("payload not acknowledged: %q", payload)
 		}
 	})

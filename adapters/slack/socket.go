@@ -54,7 +54,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		if evt.Request == nil {
 			return nil
 		}
-		if !a.socketEventsAPI(ctx, evt.Request.Payload) {
+		if !a.socketEventsAPI(ctx, evt.Request.Payload, evt.Request.RetryAttempt > 0) {
 			return nil
 		}
 		a.ack(ctx, client, evt.Request.EnvelopeID, nil)
@@ -140,7 +140,7 @@ func (a *Adapter) ack(ctx context.Context, client *socketmode.Client, envelopeID
 // acknowledge it: yes once it is durable, and yes for a payload that will never
 // parse (as X-Slack-No-Retry does over HTTP), so Slack does not redeliver it forever;
 // no when the store failed, so Slack redelivers it.
-func (a *Adapter) socketEventsAPI(ctx context.Context, payload json.RawMessage) bool {
+func (a *Adapter) socketEventsAPI(ctx context.Context, payload json.RawMessage, retried bool) bool {
 	var env envelope
 	if err := json.Unmarshal(payload, &env); err != nil {
 		a.log.Warn("slack socket mode: malformed events_api payload acknowledged and dropped", "err", err)
@@ -155,7 +155,7 @@ func (a *Adapter) socketEventsAPI(ctx context.Context, payload json.RawMessage) 
 	case deliveryInFlight:
 		return false // the first delivery is still being written; Slack redelivers
 	}
-	if err := a.captureEnvelope(ctx, env); err != nil {
+	if err := a.captureEnvelope(ctx, env, retried); err != nil {
 		if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
 			a.log.Warn("slack socket mode: malformed event acknowledged and dropped", "event_id", env.EventID, "err", err)
 			a.delivered(env.EventID)
