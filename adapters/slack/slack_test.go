@@ -786,7 +786,7 @@ func TestRedeliveredOriginalAfterItsEdit(t *testing.T) {
 		"message": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "ts": ts, "text": "why does the api call fail?",
 			"edited": map[string]any{"user": "XDANA", "ts": "1700000100.000000"}}})
 	body, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": home, "event_id": "E1",
-		"event": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": "my api key is sk-SECRET123, why does it fail"},
+		"event":          map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": "my api key is sk-SECRET123, why does it fail"},
 		"authorizations": []map[string]any{{"team_id": home}}})
 	if code, _ := f.post("/slack/events", string(body), "application/json", func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "1") }); code != 200 {
 		t.Fatalf("the redelivered original: %d", code)
