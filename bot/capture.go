@@ -75,6 +75,14 @@ func (c *Capture) AppendOver(ctx context.Context, base, op string, ev feedbackbo
 	return over, err
 }
 
+// GaveUp counts an event its adapter gave up on without a store error (its
+// message kept changing under a read-modify-write): the platform was not
+// acknowledged, as after a failed append.
+func (c *Capture) GaveUp() {
+	c.stats().Events.Add(1)
+	c.stats().Failures.Add(1)
+}
+
 func (c *Capture) stats() *CaptureStats {
 	if c.Stats == nil {
 		c.Stats = new(CaptureStats)

@@ -83,3 +83,12 @@ func TestCaptureAppendOver(t *testing.T) {
 		t.Errorf("newest = %v, %v", m.Reactions, err)
 	}
 }
+
+// TestCaptureGaveUp: an event its adapter gave up on counts as handed over and failed.
+func TestCaptureGaveUp(t *testing.T) {
+	c := &bot.Capture{}
+	c.GaveUp()
+	if c.Stats.Events.Load() != 1 || c.Stats.Failures.Load() != 1 || c.Stats.Appended.Load() != 0 {
+		t.Errorf("stats: events %d failures %d appended %d; want 1, 1, 0", c.Stats.Events.Load(), c.Stats.Failures.Load(), c.Stats.Appended.Load())
+	}
+}

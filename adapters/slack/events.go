@@ -330,8 +330,15 @@ func (a *Adapter) overNewest(ctx context.Context, vs versions, key, op string, c
 			return m, true, nil
 		}
 	}
+	if g, ok := a.sink.(giveUpCounter); ok {
+		g.GaveUp()
+	}
 	return m, false, feedbackbot.Errorf(feedbackbot.ECONFLICT, "the message changed on each of %d attempts; Slack will send the event again", reactAttempts)
 }
+
+// giveUpCounter is a sink that counts the events an adapter gave up on (capture's
+// failure metric).
+type giveUpCounter interface{ GaveUp() }
 
 // skippedSubtypes are noise: joins, leaves, topic changes, bots.
 var skippedSubtypes = map[string]bool{

@@ -796,6 +796,43 @@ func TestRedeliveredOriginalAfterItsEdit(t *testing.T) {
 	}
 }
 
+// alwaysOvertaken is a store whose every write over a version finds another one
+// came first (a message under a storm of changes), counting what is given up.
+type alwaysOvertaken struct {
+	store.Store
+	gaveUp atomic.Int64
+}
+
+func (s *alwaysOvertaken) AppendOver(context.Context, string, string, feedbackbot.Event) (bool, error) {
+	return false, nil
+}
+
+func (s *alwaysOvertaken) GaveUp() { s.gaveUp.Add(1) }
+
+// TestReactionGivenUpIsCounted: a reaction whose message changes on every attempt
+// is given up within Slack's 3 seconds, answered 500 (Slack sends it again) and
+// counted as a capture failure (it was counted nowhere, a review found).
+func TestReactionGivenUpIsCounted(t *testing.T) {
+	f := newFixture(t)
+	f.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "hello"})
+	sink := &alwaysOvertaken{Store: f.st}
+	a, err := New(f.a.cfg, sink, commandsFuncPtr(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	mux := http.NewServeMux()
+	a.Register(mux)
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	start := time.Now()
+	code := f.event("R1", map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": "eyes",
+		"item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000000.000100"}})
+	if took := time.Since(start); code != http.StatusInternalServerError || sink.gaveUp.Load() != 1 || took > 3*time.Second {
+		t.Errorf("a reaction given up: answered %d in %s, counted %d times; want 500 within 3 s, counted once", code, took, sink.gaveUp.Load())
+	}
+}
+
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestDigestBlocksGolden renders the bot's digest as Block Kit.

@@ -341,6 +341,9 @@ func (c *captureStore) AppendOver(ctx context.Context, base, op string, ev feedb
 	return c.capture.AppendOver(ctx, base, op, ev)
 }
 
+// GaveUp counts an event an adapter gave up on in capture's failures.
+func (c *captureStore) GaveUp() { c.capture.GaveUp() }
+
 // countingPoster counts posts and failures for /metrics.
 type countingPoster struct {
 	bot.AlertPoster
