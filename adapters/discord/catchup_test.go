@@ -73,9 +73,7 @@ func TestCatchUpKeepsLiveEdits(t *testing.T) {
 			return got[id].Text == v2 && ok
 		})
 		release()
-		waitFor(t, "catch-up log line", 10*time.Second, func() bool {
-			return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
-		})
+		b.waitCatchUp(t)
 		time.Sleep(100 * time.Millisecond) // let anything queued land
 		if got := replay(t, c.st)[id]; got.Text != v2 {
 			t.Errorf("the catch-up's REST copy undid the live edit: the latest version is %q, want %q", got.Text, v2)
@@ -105,9 +103,7 @@ func TestCatchUpKeepsLiveEdits(t *testing.T) {
 		// session's), so catch-up starts before it and fetches it again.
 		b := c.start("second", false, nil)
 		b.waitReady(t, 1, 5*time.Second)
-		waitFor(t, "catch-up log line", 10*time.Second, func() bool {
-			return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
-		})
+		b.waitCatchUp(t)
 		time.Sleep(100 * time.Millisecond)
 		if got := replay(t, c.st)[id]; got.Text != v2 {
 			t.Errorf("the catch-up's REST copy undid the edit: the latest version is %q, want %q", got.Text, v2)
@@ -188,9 +184,7 @@ func TestCatchUpTakesOfflineEditsAndDeletions(t *testing.T) {
 
 	b := c.start("second", false, nil)
 	b.waitReady(t, 1, 5*time.Second)
-	waitFor(t, "catch-up log line", 10*time.Second, func() bool {
-		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
-	})
+	b.waitCatchUp(t)
 	time.Sleep(100 * time.Millisecond) // let anything queued land
 	analyse(t, c.st)
 
@@ -273,9 +267,7 @@ func TestCatchUpLookBackIsBounded(t *testing.T) {
 
 	b := c.start("second", false, nil)
 	b.waitReady(t, 1, 5*time.Second)
-	waitFor(t, "catch-up log line", 10*time.Second, func() bool {
-		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
-	})
+	b.waitCatchUp(t)
 	time.Sleep(100 * time.Millisecond)
 	got := replay(t, c.st)
 	if got[old["id"].(string)].Text != "the export fails on files over 2 GB" {
@@ -319,9 +311,7 @@ func TestStaffAnswerAfterRestart(t *testing.T) {
 	c.fake.AddMessage(offline)
 	b := c.start("second", false, nil)
 	b.waitReady(t, 1, 5*time.Second)
-	waitFor(t, "catch-up log line", 10*time.Second, func() bool { // (so that only the gateway delivers the answer)
-		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
-	})
+	b.waitCatchUp(t) // (so that only the gateway delivers the answer)
 	waitFor(t, "the offline answer caught up", 5*time.Second, func() bool { _, ok := replay(t, c.st)[offline["id"].(string)]; return ok })
 	if acct := replay(t, c.st)[offline["id"].(string)].Account; acct != "acme" {
 		t.Errorf("the staff answer written offline counts for %q, want acme", acct)

@@ -235,6 +235,14 @@ func (r *replica) readyTimes() []time.Time {
 	return append([]time.Time(nil), r.readies...)
 }
 
+// waitCatchUp waits for the replica's catch-up after its fresh session to end.
+func (r *replica) waitCatchUp(t *testing.T) {
+	t.Helper()
+	waitFor(t, "catch-up log line", 10*time.Second, func() bool {
+		return strings.Contains(r.logs.String(), "discord catch-up after a fresh gateway session")
+	})
+}
+
 // waitReady waits for the replica's n-th fresh session and returns when it began.
 func (r *replica) waitReady(t *testing.T, n int, timeout time.Duration) time.Time {
 	t.Helper()
@@ -660,9 +668,7 @@ func TestCatchUpAfterFreshSession(t *testing.T) {
 
 			b := c.start("replica-b", tc.lease, pages)
 			b.waitReady(t, 1, 10*time.Second)
-			waitFor(t, "catch-up log line", 10*time.Second, func() bool {
-				return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
-			})
+			b.waitCatchUp(t)
 			got := map[string]int{}
 			waitFor(t, "missed messages captured", 10*time.Second, func() bool {
 				clear(got)
@@ -756,9 +762,7 @@ func TestCatchUpIsBounded(t *testing.T) {
 	}
 	b := c.start("second", false, one)
 	b.waitReady(t, 1, 5*time.Second)
-	waitFor(t, "catch-up log line", 10*time.Second, func() bool {
-		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")
-	})
+	b.waitCatchUp(t)
 	waitFor(t, "200 captured", 10*time.Second, func() bool { return len(replay(t, c.st)) == 201 })
 	stored := replay(t, c.st)
 	for i, id := range ids {

@@ -454,8 +454,9 @@ func (a *Adapter) channelAccount(channel, customerTeam string) string {
 	return a.lastCustomer[channel]
 }
 
-// versions is what counting a reaction needs from the sink (the store, through
-// capture): the newest version of a message in the log, and an append over it.
+// versions is what the read-modify-writes (reactions, edits, back-fill,
+// redeliveries) need from the sink (the store, through capture): the newest
+// version of a message in the log, and an append over it.
 type versions interface {
 	Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error)
 	AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error)

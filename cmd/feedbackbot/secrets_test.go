@@ -3,16 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -129,28 +125,10 @@ func TestRunNeverLogsSecrets(t *testing.T) {
 		cancel()
 		t.Fatalf("never connected to Discord:\n%s", logs.String())
 	}
-	base := "http://" + addr
 	post := func(path, body, ctype, secret string) int {
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		mac := hmac.New(sha256.New, []byte(secret))
-		fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-		for range 50 {
-			req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
-			req.Header.Set("Content-Type", ctype)
-			req.Header.Set("X-Slack-Request-Timestamp", ts)
-			req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				time.Sleep(20 * time.Millisecond)
-				continue
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			assertNoSecrets(t, "HTTP reply", string(b), secrets...)
-			return resp.StatusCode
-		}
-		t.Fatal("bot not reachable")
-		return 0
+		code, reply := slackPost(t, addr, secret, path, body, ctype)
+		assertNoSecrets(t, "HTTP reply", reply, secrets...)
+		return code
 	}
 	event := fmt.Sprintf(`{"type":"event_callback","team_id":"THOME","event_id":"EvS","event":{"type":"message","user":"XDANA","user_team":"TACME","channel":"CSHARED","ts":"%d.000100","text":"charged twice"}}`,
 		time.Now().Add(-time.Hour).Unix())

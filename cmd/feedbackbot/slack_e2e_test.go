@@ -30,14 +30,7 @@ import (
 // Slack Connect message is captured and analysed, and a staff member's
 // "/feedback account TACME" is answered from it.
 func TestRunWithSlack(t *testing.T) {
-	api := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
-			r.ParseForm()
-			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":"THOME","name":"maria"}}`, r.Form.Get("user"))
-		})
-	})
-	api.Start()
-	defer api.Stop()
+	api := homeUsersAPI(t)
 	dir := t.TempDir()
 	t.Chdir(dir)
 	const secret = "e2e-secret"
@@ -66,6 +59,20 @@ func TestRunWithSlack(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// homeUsersAPI is a started Slack API whose users.info says every user is of the
+// home team THOME.
+func homeUsersAPI(t *testing.T) *slacktest.Server {
+	api := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":"THOME","name":"maria"}}`, r.Form.Get("user"))
+		})
+	})
+	api.Start()
+	t.Cleanup(api.Stop)
+	return api
 }
 
 // slackPost sends a request signed as Slack signs it to the bot at addr, waiting
@@ -100,14 +107,7 @@ func slackPost(t *testing.T, addr, secret, path, body, ctype string) (int, strin
 // read-modify-write goes through capture and Redis's append script.
 func TestSlackReactionsAcrossReplicasOnRedis(t *testing.T) {
 	client, prefix := redistest.Client(t)
-	api := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
-			r.ParseForm()
-			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":"THOME","name":"maria"}}`, r.Form.Get("user"))
-		})
-	})
-	api.Start()
-	defer api.Stop()
+	api := homeUsersAPI(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "feedbackbot.yaml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("store:\n  key_prefix: %q\n", prefix)), 0o600); err != nil {

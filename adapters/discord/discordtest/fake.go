@@ -406,13 +406,7 @@ func (s *Server) Overlaps() [][2]Span {
 // while no gateway session was up; GET /channels/{id}/messages serves it.
 func (s *Server) AddMessage(data any) {
 	s.t.Helper()
-	raw, err := json.Marshal(data)
-	if err != nil {
-		s.t.Fatalf("discordtest: marshal message: %v", err)
-	}
-	s.mu.Lock()
-	s.record("MESSAGE_CREATE", raw)
-	s.mu.Unlock()
+	s.Offline("MESSAGE_CREATE", data)
 }
 
 // Offline changes a channel's messages as REST serves them, without dispatching:
@@ -421,10 +415,7 @@ func (s *Server) AddMessage(data any) {
 // happened while no gateway session was up.
 func (s *Server) Offline(event string, data any) {
 	s.t.Helper()
-	raw, err := json.Marshal(data)
-	if err != nil {
-		s.t.Fatalf("discordtest: marshal %s: %v", event, err)
-	}
+	raw := s.marshal(event, data)
 	s.mu.Lock()
 	s.record(event, raw)
 	s.mu.Unlock()
@@ -511,16 +502,23 @@ func snowflakeLess(a, b string) bool {
 	return a < b
 }
 
+// marshal is an event's data as JSON, failing the test when it cannot be.
+func (s *Server) marshal(event string, data any) []byte {
+	s.t.Helper()
+	raw, err := json.Marshal(data)
+	if err != nil {
+		s.t.Fatalf("discordtest: marshal %s: %v", event, err)
+	}
+	return raw
+}
+
 // Dispatch sends an event (op 0) with the next sequence number. While no client is
 // connected it is only kept in the session history, so a resume replays it.
 // MESSAGE_CREATE, MESSAGE_UPDATE and MESSAGE_DELETE also change the channel's
 // messages served over REST.
 func (s *Server) Dispatch(event string, data any) {
 	s.t.Helper()
-	raw, err := json.Marshal(data)
-	if err != nil {
-		s.t.Fatalf("discordtest: marshal %s: %v", event, err)
-	}
+	raw := s.marshal(event, data)
 	s.mu.Lock()
 	s.record(event, raw)
 	s.seq++
