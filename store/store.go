@@ -39,11 +39,14 @@ type Entry struct {
 // Contract:
 //   - Append returns only after the events are durable; it returns the number of events
 //     actually appended. An event whose message key and revision equal the latest stored
-//     ones is a redelivery and is skipped (not an error). A delete of a message that was
-//     never stored, or is already deleted, is skipped too, and so is any put of a deleted
-//     message: Slack and Discord never bring a deleted message back, so such a put is a
-//     replay (a redelivery, back-fill or re-import of an older copy) and must not
-//     resurrect it. Events must be Normalize()d.
+//     ones is a redelivery and is skipped (not an error). A delete of a message that is
+//     already deleted is skipped too, and so is any put of a deleted message: Slack and
+//     Discord never bring a deleted message back, so such a put is a replay (a
+//     redelivery, back-fill or re-import of an older copy) and must not resurrect it. A
+//     delete of a message never stored appends nothing (it counts 0) but is remembered
+//     as that message's deletion (a few bytes, no text), so that its put arriving after
+//     it (Slack's retry of a first delivery that failed, landing after the customer
+//     deleted the message) is skipped as well. Events must be Normalize()d.
 //   - Read hands out entries not yet delivered to anyone, plus entries delivered to a
 //     consumer that has not acknowledged them for longer than the backend's claim
 //     timeout (a crashed worker's), across all workspaces. It waits up to wait for

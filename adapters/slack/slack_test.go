@@ -796,6 +796,29 @@ func TestRedeliveredOriginalAfterItsEdit(t *testing.T) {
 	}
 }
 
+// TestRedeliveredOriginalAfterItsDelete: a message whose first delivery failed, then
+// deleted by its author before Slack's retry came, stays deleted: the retry found
+// no version to compare with and brought the deleted text back (the store kept no
+// trace of a delete of a message it never held).
+func TestRedeliveredOriginalAfterItsDelete(t *testing.T) {
+	f := newFixture(t)
+	const ts = "1700000000.000200"
+	f.event("E2", map[string]any{"type": "message", "subtype": "message_deleted", "channel": "C1", "ts": "1700000100.000100",
+		"deleted_ts": ts, "previous_message": map[string]any{"type": "message", "user": "XDANA", "ts": ts}})
+	body, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": home, "event_id": "E1",
+		"event":          map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": "our card is 4111 1111 1111 1111, why was it declined"},
+		"authorizations": []map[string]any{{"team_id": home}}})
+	if code, _ := f.post("/slack/events", string(body), "application/json", func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "2") }); code != 200 {
+		t.Fatalf("the redelivered original: %d", code)
+	}
+	if m, found, err := f.st.Newest(t.Context(), key("C1", ts)); err != nil || found {
+		t.Errorf("after the deleted message's redelivery Newest = %q, found %v (%v); want it still deleted", m.Text, found, err)
+	}
+	if n, err := f.st.Backlog(t.Context()); err != nil || n != 0 {
+		t.Errorf("the log holds %d entries (%v), want none", n, err)
+	}
+}
+
 // alwaysOvertaken is a store whose every write over a version finds another one
 // came first (a message under a storm of changes), counting what is given up.
 type alwaysOvertaken struct {

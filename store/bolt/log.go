@@ -273,8 +273,16 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 					continue // a redelivery of the latest version
 				}
 			} else {
-				if cur == nil || cur[0] == markDelete {
-					continue // never stored, or already deleted
+				if cur == nil {
+					// never held: a tombstone alone (no entry), so that its put arriving
+					// later (a redelivery of a first delivery that failed) does not bring it back
+					if err := latest.Put(key, []byte{markDelete}); err != nil {
+						return err
+					}
+					continue
+				}
+				if cur[0] == markDelete {
+					continue // already deleted
 				}
 				mark = []byte{markDelete}
 			}

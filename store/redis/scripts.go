@@ -81,7 +81,7 @@ const opTTL = 10 * time.Minute
 
 // appendScript appends a batch of events to one workspace log. Each event is
 // skipped when it is a redelivery, an event of an erased message or a put by a
-// forgotten author; otherwise the latest revision is updated, the event is added to
+// forgotten author (a delete of a message never held leaves only a tombstone); otherwise the latest revision is updated, the event is added to
 // the stream and to the log-entry index (and a put to its author's keys). The whole
 // batch is one atomic script, so the checks of a later event see the earlier ones.
 // Hashes and sets are read once and written once per batch (HMGET, then one HSET or
@@ -122,7 +122,7 @@ if #authors > 0 then
   for i, a in ipairs(authors) do forgotten[a] = f[i] end
 end
 local fresh = redis.call('EXISTS', KEYS[2]) == 0
-local changed, corder = {}, {}
+local changed, corder, tombs, torder = {}, {}, {}, {}
 local sets, sorder = {}, {}
 local out = {}
 for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
@@ -144,6 +144,12 @@ for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
       skip = c == rev or c == '` + tombstone + `' or (author ~= '' and forgotten[author])
     else
       skip = (not c) or c == '` + tombstone + `'
+      if not c and not tombs[member] then
+        -- never held: a tombstone alone (no entry), so that its put arriving later
+        -- (a redelivery of a first delivery that failed) does not bring it back
+        cur[member] = '` + tombstone + `'
+        tombs[member] = true; torder[#torder + 1] = member
+      end
     end
   end
   if moved then
@@ -183,6 +189,11 @@ if #corder > 0 then
   end
   redis.call('HSET', KEYS[1], unpack(lv))
   redis.call('HSET', KEYS[3], unpack(ev))
+end
+if #torder > 0 then
+  local tv = {}
+  for _, m in ipairs(torder) do tv[#tv + 1] = m; tv[#tv + 1] = '` + tombstone + `' end
+  redis.call('HSET', KEYS[1], unpack(tv))
 end
 for _, akey in ipairs(sorder) do redis.call('SADD', akey, unpack(sets[akey])) end
 return out

@@ -106,10 +106,13 @@ func (md *model) append(events ...feedbackbot.Event) []feedbackbot.Event {
 			addTo(md.seenAuth, m.Workspace, m.Author)
 			addTo(md.authorsOf, key, m.Author)
 		} else {
-			if cur == "" || cur == "-" {
+			if cur == "-" {
 				continue
 			}
 			md.latest[key] = "-"
+			if cur == "" {
+				continue // never held: remembered as deleted, nothing appended
+			}
 		}
 		out = append(out, ev)
 	}
@@ -573,7 +576,8 @@ func testBatchAppendPutDelete(t *testing.T, f *fixture) {
 		{"put and its delete", []feedbackbot.Event{Put(a), Delete(a)}, 2},
 		{"put of the deleted message", []feedbackbot.Event{Put(a)}, 0},
 		{"delete of an unknown message inside a batch", []feedbackbot.Event{Put(b), Delete(u), Put(c)}, 2},
-		{"delete before the first put", []feedbackbot.Event{Delete(u2), Put(u2)}, 1},
+		{"delete before the first put", []feedbackbot.Event{Delete(u2), Put(u2)}, 0},
+		{"the put redelivered after its delete", []feedbackbot.Event{Put(u2)}, 0},
 		{"put, delete, delete, put", []feedbackbot.Event{Put(d), Delete(d), Delete(d), Put(d)}, 2},
 		{"edit and delete of an applied message", []feedbackbot.Event{Put(edited(e, "edited")), Delete(e), Put(e)}, 2},
 		{"delete among puts", []feedbackbot.Event{Put(edited(b, "the export is broken again")), Delete(g), Delete(u), Put(a)}, 2},
@@ -586,7 +590,7 @@ func testBatchAppendPutDelete(t *testing.T, f *fixture) {
 	}
 	f.applyM(md, "everything at once", items(all, tag))
 	f.ackM(md, "ack", all)
-	for _, m := range []feedbackbot.Message{a, d, e, g, u} {
+	for _, m := range []feedbackbot.Message{a, d, e, g, u, u2} {
 		if _, err := f.s.Message(f.ctx, m.Key()); !feedbackbot.IsNotFound(err) {
 			t.Errorf("Message(%s) = %v, want ENOTFOUND", m.Key(), err)
 		}

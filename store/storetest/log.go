@@ -38,6 +38,8 @@ func testAppendIdempotent(t *testing.T, f *fixture) {
 	react.Reactions = map[string]int{"+1": 2}
 	other := Msg("W1", "m2", "hello", "", "A1", "C1", Base.Add(time.Second))
 	otherWS := Msg("W2", "m1", "the export fails", "", "A1", "C1", Base)
+	gone := Msg("W1", "m3", "ignore my last message", "", "A1", "C1", Base.Add(2*time.Second))
+	later := Msg("W1", "m4", "oops, wrong channel", "", "A1", "C1", Base.Add(3*time.Second))
 	discord := m
 	discord.Platform = feedbackbot.PlatformDiscord
 
@@ -48,7 +50,8 @@ func testAppendIdempotent(t *testing.T, f *fixture) {
 	}{
 		{"first put", []feedbackbot.Event{Put(m)}, 1},
 		{"redelivery", []feedbackbot.Event{Put(m)}, 0},
-		{"delete of unknown message", []feedbackbot.Event{Delete(other)}, 0},
+		{"delete of a message never stored", []feedbackbot.Event{Delete(gone)}, 0},
+		{"its put arriving after its delete", []feedbackbot.Event{Put(gone)}, 0},
 		{"edit", []feedbackbot.Event{Put(edit)}, 1},
 		{"edit redelivered", []feedbackbot.Event{Put(edit)}, 0},
 		{"reaction changes revision", []feedbackbot.Event{Put(react)}, 1},
@@ -59,6 +62,8 @@ func testAppendIdempotent(t *testing.T, f *fixture) {
 		{"delete twice", []feedbackbot.Event{Delete(m)}, 0},
 		{"re-import of the deleted message", []feedbackbot.Event{Put(m), Put(edit), Put(react)}, 0},
 		{"delete and redelivered delete in one batch", []feedbackbot.Event{Delete(other), Delete(other)}, 1},
+		{"delete, then put, of a message never stored, in one batch", []feedbackbot.Event{Delete(later), Put(later)}, 0},
+		{"its put again", []feedbackbot.Event{Put(later)}, 0},
 		{"empty batch", nil, 0},
 	}
 	total := 0
