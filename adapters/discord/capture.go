@@ -103,9 +103,18 @@ func (l liveCustomers) last(conv string) string {
 
 func (l liveCustomers) seen(conv, account string) {
 	l.a.mu.Lock()
+	if _, ok := l.a.threadLast[conv]; !ok && len(l.a.threadLast) >= maxConversations {
+		// a long-lived community opens threads without end: past the bound the
+		// memory starts again (a conversation's last customer is then read from the
+		// store once, as after a restart)
+		clear(l.a.threadLast)
+	}
 	l.a.threadLast[conv] = account
 	l.a.mu.Unlock()
 }
+
+// maxConversations bounds the conversations whose last customer the gateway remembers.
+const maxConversations = 100_000
 
 // stored is the account of the conversation's latest stored customer message, for
 // a conversation this process has seen no customer in since it started (a
@@ -121,6 +130,9 @@ func (l liveCustomers) stored(ctx context.Context, ci channelInfo, conv string) 
 	if at, ok := l.a.askedStore[conv]; ok && time.Since(at) < storedCustomerRetry {
 		l.a.mu.Unlock()
 		return ""
+	}
+	if len(l.a.askedStore) >= maxConversations {
+		clear(l.a.askedStore) // (bounded as threadLast is)
 	}
 	l.a.askedStore[conv] = time.Now()
 	l.a.mu.Unlock()

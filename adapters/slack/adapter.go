@@ -86,11 +86,15 @@ type Adapter struct {
 	userTeams map[string]userInfo  // cached users.info
 	// lastCustomer remembers a channel's last customer team (for staff replies), and
 	// askedStore when the store was last asked for it (see storedCustomer).
-	lastCustomer map[string]string
-	askedStore   map[string]time.Time
-	wg           sync.WaitGroup // deferred command replies in flight
-	http         httpDoer
-	groups       map[string]groupCache // user group -> members, refreshed every 10 minutes
+	// threadCustomer is a thread's (keyed by its parent's message id): its last
+	// customer account, or noThreadCustomer where its parent is no customer's and no
+	// customer wrote in it yet (the channel's then counts); at most maxThreads.
+	lastCustomer   map[string]string
+	askedStore     map[string]time.Time
+	threadCustomer map[string]string
+	wg             sync.WaitGroup // deferred command replies in flight
+	http           httpDoer
+	groups         map[string]groupCache // user group -> members, refreshed every 10 minutes
 	// offline adapters (imports) never call the Web API.
 	offline bool
 }

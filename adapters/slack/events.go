@@ -426,33 +426,108 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 	switch {
 	case slices.Contains(a.cfg.StaffUsers, ev.User), a.isHome(team, enterprise):
 		m.Role = feedbackbot.RoleStaff
-		m.Account = a.channelAccount(ev.Channel, "")
+		m.Account = a.staffAccount(ctx, m)
 	default:
 		m.Role = feedbackbot.RoleCustomer
-		m.Account = a.channelAccount(ev.Channel, team)
+		m.Account = a.customerAccount(ev.Channel, m.Thread, team)
 	}
 	m.AccountName = a.cfg.AccountNames[m.Account]
 	return m, nil
 }
 
-// channelAccount is the configured account of a single-customer channel, else the
-// customer's team. For staff, it is the customer team last seen in the channel, so
-// staff replies in a Slack Connect channel count for that customer.
-func (a *Adapter) channelAccount(channel, customerTeam string) string {
+// customerAccount is the configured account of a single-customer channel, else the
+// customer's team, which it remembers as the channel's (and the thread's) last
+// customer for the staff messages after it.
+func (a *Adapter) customerAccount(channel, thread, team string) string {
 	if acct, ok := a.cfg.ChannelAccounts[channel]; ok {
 		return acct
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if team == "" { // (not known: the conversation's last customer's)
+		if acct := a.threadCustomer[thread]; thread != "" && acct != "" && acct != noThreadCustomer {
+			return acct
+		}
+		return a.lastCustomer[channel]
+	}
 	if a.lastCustomer == nil {
 		a.lastCustomer = map[string]string{}
 	}
-	if customerTeam != "" {
-		a.lastCustomer[channel] = customerTeam
-		return customerTeam
+	a.lastCustomer[channel] = team
+	if thread != "" {
+		a.rememberThread(thread, team)
 	}
-	return a.lastCustomer[channel]
+	return team
 }
+
+// staffAccount is the account a staff message counts for: the configured account of
+// a single-customer channel; in a thread, the thread's customer (the last customer
+// who wrote in it, else its parent's author when that is a customer, read from the
+// store once when this replica has not seen it: another replica, or before a
+// restart); else the customer last seen in the channel, so staff replies in a Slack
+// Connect channel count for that customer. In a channel several customer
+// organisations share, an answer in one customer's thread counted for whichever
+// customer wrote last anywhere in the channel.
+func (a *Adapter) staffAccount(ctx context.Context, m feedbackbot.Message) string {
+	if acct, ok := a.cfg.ChannelAccounts[m.Channel]; ok {
+		return acct
+	}
+	if m.Thread != "" {
+		a.mu.Lock()
+		acct, known := a.threadCustomer[m.Thread]
+		a.mu.Unlock()
+		if !known {
+			acct = a.threadParentCustomer(ctx, m)
+		}
+		if acct != noThreadCustomer {
+			return acct
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.lastCustomer[m.Channel]
+}
+
+// threadParentCustomer reads a thread's parent from the store and remembers the
+// thread's customer: the parent's account when a customer wrote it, else
+// noThreadCustomer (also when the store cannot tell: the channel's last customer
+// then counts, as it did before threads were told apart).
+func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Message) string {
+	acct := noThreadCustomer
+	if vs, ok := a.sink.(versions); ok {
+		parent := feedbackbot.Message{ID: m.Thread, Platform: m.Platform, Workspace: m.Workspace}
+		p, found, err := vs.Newest(ctx, parent.Key())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("slack: a thread's parent could not be read; the staff reply counts for the channel's last customer", "thread", m.Thread, "err", err)
+		case found && p.Role == feedbackbot.RoleCustomer && p.Account != "":
+			acct = p.Account
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cur, ok := a.threadCustomer[m.Thread]; ok {
+		return cur // (a customer wrote in it meanwhile)
+	}
+	a.rememberThread(m.Thread, acct)
+	return acct
+}
+
+// rememberThread records a thread's customer; a.mu is held. Past maxThreads the
+// memory starts again (threads are read from the store again as they come).
+func (a *Adapter) rememberThread(thread, acct string) {
+	if a.threadCustomer == nil || len(a.threadCustomer) >= maxThreads {
+		a.threadCustomer = map[string]string{}
+	}
+	a.threadCustomer[thread] = acct
+}
+
+// noThreadCustomer marks a thread with no customer known (its parent is staff's or
+// not stored); maxThreads bounds the threads remembered.
+const (
+	noThreadCustomer = "\x00"
+	maxThreads       = 100_000
+)
 
 // versions is what the read-modify-writes (reactions, edits, back-fill,
 // redeliveries) need from the sink (the store, through capture): the newest

@@ -775,6 +775,26 @@ func TestStaffAnswerOnAnotherReplica(t *testing.T) {
 	}
 }
 
+// TestStaffThreadAnswerCountsForItsThread: in a channel two customer organisations
+// share, a staff answer in one customer's thread counts for that customer, on the
+// replica that saw the question and on one that did not (which reads the thread's
+// parent); it counted for whichever customer wrote last anywhere in the channel.
+// A staff message outside a thread still counts for the channel's last customer.
+func TestStaffThreadAnswerCountsForItsThread(t *testing.T) {
+	a := newFixture(t)
+	a.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "how do I export to CSV?"})
+	a.event("E2", map[string]any{"type": "message", "user": "XBEN", "user_team": "TBETA", "channel": "C1", "ts": "1700000000.000200", "text": "is the API down?"})
+	a.event("E3", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": "1700000000.000300", "thread_ts": "1700000000.000100", "text": "Settings, then Export"})
+	a.event("E4", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": "1700000000.000400", "text": "Looking into the API now"})
+	b := a.replica()
+	b.event("E5", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": "1700000000.000500", "thread_ts": "1700000000.000100", "text": "Did that work?"})
+	for _, c := range []struct{ ts, want string }{{"1700000000.000300", "TACME"}, {"1700000000.000400", "TBETA"}, {"1700000000.000500", "TACME"}} {
+		if m, found, err := a.st.Newest(t.Context(), key("C1", c.ts)); err != nil || !found || m.Role != feedbackbot.RoleStaff || m.Account != c.want {
+			t.Errorf("staff message %s: role %q, account %q (found %v, %v); want staff, %s", c.ts, m.Role, m.Account, found, err, c.want)
+		}
+	}
+}
+
 // TestRedeliveredOriginalAfterItsEdit: a message whose first delivery failed is
 // edited meanwhile; the edit lands first, and Slack's redelivery of the original
 // (X-Slack-Retry-Num) does not bring the first text back (it did: the store skips
