@@ -13,7 +13,7 @@ const (
 	AlertResolved     AlertStatus = "resolved"
 )
 
-// Severity orders alerts: a greater one inhibits a lesser one for the same account.
+// Severity orders alerts: an alert that becomes more severe is sent again.
 type Severity int
 
 // Severities.
@@ -40,24 +40,28 @@ type PostRef struct {
 	ID          string   `json:"id"`
 }
 
-// Alert is an at-risk notice for one account and cause.
+// Alert is an at-risk notice for one account (one open at a time), raised for a cause.
 type Alert struct {
-	Fingerprint  string      `json:"fingerprint"` // stable per workspace, account and cause
-	Workspace    string      `json:"workspace"`
-	Account      Account     `json:"account"`
-	Cause        string      `json:"cause"`
-	Severity     Severity    `json:"severity"`
-	Status       AlertStatus `json:"status"`
-	Score        int         `json:"score"`
-	Reasons      []Reason    `json:"reasons"`
-	NextStep     string      `json:"next_step"`
-	RaisedAt     time.Time   `json:"raised_at"`
-	UpdatedAt    time.Time   `json:"updated_at"`
-	NotifiedAt   time.Time   `json:"notified_at,omitempty"`
-	ResolvedAt   time.Time   `json:"resolved_at,omitempty"`
-	AckedBy      string      `json:"acked_by,omitempty"`
-	SnoozedUntil time.Time   `json:"snoozed_until,omitempty"`
-	Posts        []PostRef   `json:"posts,omitempty"` // the message the alert's updates edit
+	Fingerprint string      `json:"fingerprint"` // stable per workspace, account and cause
+	Workspace   string      `json:"workspace"`
+	Account     Account     `json:"account"`
+	Cause       string      `json:"cause"`
+	Severity    Severity    `json:"severity"`
+	Status      AlertStatus `json:"status"`
+	Score       int         `json:"score"`
+	Reasons     []Reason    `json:"reasons"`
+	NextStep    string      `json:"next_step"`
+	RaisedAt    time.Time   `json:"raised_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+	NotifiedAt  time.Time   `json:"notified_at,omitempty"`
+	// NotifiedScore and NotifiedSeverity are what the channel was last told: an
+	// alert re-sends early when it gets worse than that.
+	NotifiedScore    int       `json:"notified_score,omitempty"`
+	NotifiedSeverity Severity  `json:"notified_severity,omitempty"`
+	ResolvedAt       time.Time `json:"resolved_at,omitempty"`
+	AckedBy          string    `json:"acked_by,omitempty"`
+	SnoozedUntil     time.Time `json:"snoozed_until,omitempty"`
+	Posts            []PostRef `json:"posts,omitempty"` // the message the alert's updates edit
 	// Earlier are the other messages posted for this fingerprint: notices the
 	// repeats replaced, recovery notices, earlier episodes. They are edited only to
 	// take erased quotes out of the chat.

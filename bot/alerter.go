@@ -26,10 +26,11 @@ type AlertStore interface {
 }
 
 // Alerter turns account health into alerts the way a good pager does: one alert per
-// account and cause (fingerprint), not repeated before RepeatInterval unless the cause
-// worsens, updated in place with new evidence, a lesser alert inhibited by a greater
-// one for the same account, acknowledged or snoozed alerts left alone, and a
-// "recovered" notice when the account is no longer at risk.
+// account at a time (its id, the fingerprint, from the cause that raised it), not
+// repeated before RepeatInterval unless it is worse than when last sent (10 health
+// points, or a greater severity), updated in place with new evidence and causes,
+// acknowledged or snoozed alerts left alone, and a "recovered" notice when the
+// account is no longer at risk.
 type Alerter struct {
 	Store          AlertStore
 	Poster         AlertPoster
@@ -43,7 +44,10 @@ type Alerter struct {
 
 // AlertOutcome says what Evaluate did.
 type AlertOutcome struct {
-	Raised, Updated, Repeated, Resolved, Inhibited, Quiet int
+	Raised, Updated, Repeated, Resolved, Quiet int
+	// Inhibited counts at-risk accounts whose top cause is not their open alert's:
+	// the cause is folded into that alert rather than raised as another.
+	Inhibited int
 	// DigestOnly counts at-risk accounts below MinSeverity, left to the digest.
 	DigestOnly int
 }
@@ -69,25 +73,40 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	if err := a.rerenderRedacted(ctx, existing); err != nil {
 		return out, err
 	}
-	// The greatest alert per account wins; lesser ones for the same account are inhibited.
-	current := map[string]bool{}
+	// One alert per account at a time: while an account stays at risk, its open alert
+	// carries on whatever its top reason now is (the reasons' order moves with every
+	// message and every hour a question waits), so a new cause never pages again nor
+	// marks the account "recovered"; it updates the alert, and pages when worse.
+	ongoing := openByAccount(existing)
+	healthOf := map[string]feedbackbot.Health{}
+	current, merged := map[string]bool{}, map[string]bool{}
 	for _, h := range hs {
+		healthOf[h.Account.ID] = h
 		if !h.AtRisk && !HasReason(h, health.ReasonReplyDue) {
 			continue
 		}
 		cand := AlertFor(workspace, h, now)
-		if cand.Severity < a.MinSeverity {
+		prev := ongoing[h.Account.ID]
+		if prev == nil && cand.Severity < a.MinSeverity {
 			out.DigestOnly++
 			current[cand.Fingerprint] = true // not a recovery: still in the digest's list
 			continue
 		}
-		if greater := inhibitor(existing, cand); greater != nil {
-			out.Inhibited++
-			current[greater.Fingerprint] = true
-			continue
+		if prev != nil {
+			if prev.Fingerprint != cand.Fingerprint {
+				out.Inhibited++ // folded into the account's open alert
+				cand.Fingerprint = prev.Fingerprint
+			}
+			for _, al := range existing {
+				if al.Account.ID == h.Account.ID && al.Fingerprint != prev.Fingerprint && open(al) {
+					merged[al.Fingerprint] = true // (an older state's second open alert)
+				}
+			}
+		} else {
+			prev = existing[cand.Fingerprint]
 		}
 		current[cand.Fingerprint] = true
-		if err := a.raiseOrUpdate(ctx, existing[cand.Fingerprint], cand, now, &out); err != nil {
+		if err := a.raiseOrUpdate(ctx, prev, cand, now, &out); err != nil {
 			return out, err
 		}
 	}
@@ -101,14 +120,42 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		if current[id] || al.Status == feedbackbot.AlertResolved {
 			continue
 		}
-		// Not at risk for this cause any more: close the loop.
 		al.Status, al.ResolvedAt, al.UpdatedAt = feedbackbot.AlertResolved, now, now
+		if merged[id] {
+			// the account is still at risk, under its other alert: no "recovered"
+			if err := a.save(ctx, al); err != nil {
+				return out, err
+			}
+			continue
+		}
+		// Not at risk any more: close the loop, with the score it has now.
+		if h, ok := healthOf[al.Account.ID]; ok {
+			al.Score = h.Score
+		}
 		if err := a.notify(ctx, al, true); err != nil {
 			return out, err
 		}
 		out.Resolved++
 	}
 	return out, nil
+}
+
+// openByAccount is each account's open (not resolved) alert: the most severe, then
+// the earliest raised, then by fingerprint (state written before alerts were kept
+// one per account may hold several).
+func openByAccount(existing map[string]*feedbackbot.Alert) map[string]*feedbackbot.Alert {
+	out := map[string]*feedbackbot.Alert{}
+	for _, id := range slices.Sorted(maps.Keys(existing)) {
+		al := existing[id]
+		if !open(al) {
+			continue
+		}
+		cur := out[al.Account.ID]
+		if cur == nil || al.Severity > cur.Severity || (al.Severity == cur.Severity && al.RaisedAt.Before(cur.RaisedAt)) {
+			out[al.Account.ID] = al
+		}
+	}
+	return out
 }
 
 // rerenderRedacted edits the posted messages of alerts whose evidence was removed
@@ -142,16 +189,6 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 
 func open(a *feedbackbot.Alert) bool { return a.Status != feedbackbot.AlertResolved }
 
-// inhibitor returns an open alert of greater severity for the same account, if any.
-func inhibitor(existing map[string]*feedbackbot.Alert, cand feedbackbot.Alert) *feedbackbot.Alert {
-	for _, other := range existing {
-		if other.Account.ID == cand.Account.ID && other.Fingerprint != cand.Fingerprint && open(other) && other.Severity > cand.Severity {
-			return other
-		}
-	}
-	return nil
-}
-
 func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, cand feedbackbot.Alert, now time.Time, out *AlertOutcome) error {
 	if prev == nil || prev.Status == feedbackbot.AlertResolved {
 		if prev != nil { // an earlier episode's messages stay known, for erasures
@@ -164,7 +201,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		return nil
 	}
 	al := *prev
-	al.Score, al.Reasons, al.Severity, al.NextStep, al.UpdatedAt = cand.Score, cand.Reasons, max(prev.Severity, cand.Severity), cand.NextStep, now
+	al.Score, al.Reasons, al.Severity, al.Cause, al.NextStep, al.UpdatedAt = cand.Score, cand.Reasons, cand.Severity, cand.Cause, cand.NextStep, now
 	switch {
 	case al.Status == feedbackbot.AlertSnoozed && now.Before(al.SnoozedUntil):
 		out.Quiet++
@@ -172,7 +209,13 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	case al.Status == feedbackbot.AlertSnoozed:
 		al.Status = feedbackbot.AlertOpen // the snooze ran out
 	}
-	worse := cand.Score <= prev.Score-worsened || cand.Severity > prev.Severity
+	// worse than when the channel was last told (not than the last pass: a slide of
+	// a few points a pass is worse all the same)
+	notifiedScore, notifiedSeverity := prev.NotifiedScore, prev.NotifiedSeverity
+	if prev.NotifiedAt.IsZero() || (notifiedScore == 0 && notifiedSeverity == 0) {
+		notifiedScore, notifiedSeverity = prev.Score, prev.Severity // (saved before these were kept)
+	}
+	worse := cand.Score <= notifiedScore-worsened || cand.Severity > notifiedSeverity
 	due := now.Sub(prev.NotifiedAt) >= a.RepeatInterval && al.Status == feedbackbot.AlertOpen
 	switch {
 	case worse || due:
@@ -225,6 +268,9 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 		al.Posts = []feedbackbot.PostRef{ref}
 	}
 	al.NotifiedAt = al.UpdatedAt
+	if !resolved {
+		al.NotifiedScore, al.NotifiedSeverity = al.Score, al.Severity
+	}
 	return a.save(ctx, al)
 }
 

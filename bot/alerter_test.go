@@ -315,3 +315,85 @@ func TestForgetMemberClosesTheirAlerts(t *testing.T) {
 		})
 	}
 }
+
+// health builds an at-risk health with reasons given as code and impact pairs.
+func healthWith(id string, score int, reasons ...any) feedbackbot.Health {
+	h := feedbackbot.Health{Account: feedbackbot.Account{ID: id, Name: id}, Score: score, AtRisk: true}
+	for i := 0; i < len(reasons); i += 2 {
+		code := reasons[i].(string)
+		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: code, Text: code, Impact: reasons[i+1].(float64),
+			Evidence: []feedbackbot.Evidence{{MessageKey: code + "-k"}}})
+	}
+	return h
+}
+
+// TestAlertEpisodes: an account has one alert while it stays at risk. Its reasons
+// trading places (an unanswered question's weight falls back, sentiment's rises)
+// neither pages again nor posts "recovered" (both happened: the alert's id came
+// from whichever reason was on top); a greater alert whose cause has gone does not
+// hold back the account's current cause for ever (it did, and stayed open); a slide
+// of a few points a pass is re-sent once it is 10 points worse than what was sent
+// (the comparison was with the last pass, so it never was); a churn signal makes
+// the alert critical whatever reason tops it; the "recovered" notice gives the
+// score the account has now.
+func TestAlertEpisodes(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			at := func(m int) time.Time { return t0.Add(time.Duration(m) * 5 * time.Minute) }
+			type step struct {
+				h                  feedbackbot.Health
+				posts              int // posts so far
+				recovered, updated bool
+			}
+			for _, c := range []struct {
+				name  string
+				steps []step
+			}{
+				{"reasons trade places", []step{
+					{h: healthWith("acme", 40, "unanswered", -24.0, "sentiment_low", -20.0), posts: 1},
+					{h: healthWith("acme", 48, "sentiment_low", -20.0, "unanswered", -12.0), posts: 1, updated: true},
+					{h: healthWith("acme", 47, "sentiment_low", -21.0, "unanswered", -12.0), posts: 1, updated: true},
+				}},
+				{"a greater cause that has gone", []step{
+					{h: healthWith("acme", 20, "churn_signal", -40.0), posts: 1},
+					{h: healthWith("acme", 45, "slow_replies", -30.0), posts: 1, updated: true},
+					{h: healthWith("acme", 44, "slow_replies", -31.0), posts: 1, updated: true},
+					{h: feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 85}, posts: 2, recovered: true, updated: true},
+				}},
+				{"a slow slide", []step{
+					{h: healthWith("acme", 48, "sentiment_low", -30.0), posts: 1},
+					{h: healthWith("acme", 43, "sentiment_low", -35.0), posts: 1, updated: true},
+					{h: healthWith("acme", 38, "sentiment_low", -40.0), posts: 2},
+					{h: healthWith("acme", 33, "sentiment_low", -45.0), posts: 2, updated: true},
+				}},
+				{"a churn signal under another reason", []step{
+					{h: healthWith("acme", 45, "sentiment_low", -30.0), posts: 1},
+					{h: healthWith("acme", 44, "sentiment_low", -30.0, "churn_signal", -10.0), posts: 2},
+				}},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					p := &recordingPoster{}
+					al := &bot.Alerter{Store: open(t), Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+					for i, st := range c.steps {
+						updates := p.updates
+						out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{st.h}, at(i))
+						if err != nil {
+							t.Fatal(err)
+						}
+						if p.count() != st.posts || (out.Resolved == 1) != st.recovered || (p.updates > updates) != st.updated {
+							t.Fatalf("step %d: %d posts, outcome %+v, %d updates; want %d posts, recovered %v, updated %v", i, p.count(), out, p.updates-updates, st.posts, st.recovered, st.updated)
+						}
+						if st.recovered && !strings.Contains(p.posts[len(p.posts)-1].Fallback, "health 85/100") {
+							t.Errorf("step %d: the recovered notice says %q, want the score now (85)", i, p.posts[len(p.posts)-1].Fallback)
+						}
+					}
+					if c.name == "a churn signal under another reason" && !strings.HasPrefix(p.posts[1].Fallback, "Critical") {
+						t.Errorf("the churn signal's re-send: %q, want a critical alert", p.posts[1].Fallback)
+					}
+				})
+			}
+		})
+	}
+}

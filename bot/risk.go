@@ -217,6 +217,16 @@ func HasReason(h feedbackbot.Health, code string) bool {
 	return false
 }
 
+// hurtBy says whether h has a reason with code that lowers its score.
+func hurtBy(h feedbackbot.Health, code string) bool {
+	for _, r := range h.Reasons {
+		if r.Code == code && r.Impact < 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // nextSteps suggests what to do for each cause.
 var nextSteps = map[string]string{
 	health.ReasonChurnSignal:   "Call the account owner today: confirm what they are evaluating and what would keep them.",
@@ -242,8 +252,8 @@ func AlertFor(workspace string, h feedbackbot.Health, now time.Time) feedbackbot
 	}
 	sum := sha256.Sum256([]byte(workspace + "\x00" + h.Account.ID + "\x00" + cause))
 	sev := feedbackbot.SeverityWarning
-	if h.Score < 30 || cause == health.ReasonChurnSignal {
-		sev = feedbackbot.SeverityCritical
+	if h.Score < 30 || cause == health.ReasonChurnSignal || (h.AtRisk && hurtBy(h, health.ReasonChurnSignal)) {
+		sev = feedbackbot.SeverityCritical // (a churn signal, whatever reason tops it)
 	}
 	return feedbackbot.Alert{
 		Fingerprint: hex.EncodeToString(sum[:8]), Workspace: workspace, Account: h.Account, Cause: cause,
