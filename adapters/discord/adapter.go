@@ -60,8 +60,9 @@ type Config struct {
 	// Channels limits capture to these channels (and their threads); all readable ones when empty.
 	Channels       []string
 	IgnoreChannels []string
-	// StaffRoles are role ids whose members are staff; StaffUsers are user ids. The guild
-	// owner is always staff.
+	// StaffRoles are role ids whose members are staff; StaffUsers are user ids. A
+	// guild's owner is staff in the guilds listed in Guilds (with Guilds empty, in a
+	// guild holding an internal channel: see ownerTrusted).
 	StaffRoles []string
 	StaffUsers []string
 	// RoleAccounts maps a role id (e.g. "customer-acme") to an account id; ChannelAccounts
@@ -297,6 +298,10 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	s.AddHandler(a.onMessageDeleteBulk)
 	s.AddHandler(a.onReactionAdd)
 	s.AddHandler(a.onReactionRemove)
+	s.AddHandler(a.onReactionRemoveAll)
+	s.AddHandler(a.onRawEvent)
+	s.AddHandler(a.onThreadDelete)
+	s.AddHandler(a.onChannelDelete)
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
 		select {

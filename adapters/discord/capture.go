@@ -2,6 +2,8 @@ package discordadapter
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"hash/fnv"
 	"maps"
 	"slices"
@@ -26,13 +28,44 @@ type channelInfo struct {
 func (a *Adapter) channel(ctx context.Context, id string) (channelInfo, error) {
 	c, err := a.s.State.Channel(id)
 	if err != nil || c == nil {
-		c, err = a.s.Channel(id, discordgo.WithContext(ctx))
+		// A message the lookup fails for is lost (the gateway does not send it again,
+		// and catch-up starts after the newer ones), so rate limits are waited out
+		// and a server error or a broken connection is tried again, a few times.
+		for attempt := 1; ; attempt++ {
+			err = a.retry(ctx, "channel lookup", func() (err error) {
+				c, err = a.s.Channel(id, discordgo.WithContext(ctx))
+				return err
+			})
+			if err == nil || attempt == lookupAttempts || !transient(err) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return channelInfo{}, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
+			}
+		}
 		if err != nil {
 			return channelInfo{}, err
 		}
 		_ = a.s.State.ChannelAdd(c)
 	}
 	return channelInfo{id: c.ID, name: c.Name, parent: c.ParentID, thread: c.IsThread(), guild: c.GuildID}, nil
+}
+
+// lookupAttempts bounds the tries of a channel lookup that fails with a server
+// error or a broken connection.
+const lookupAttempts = 4
+
+// transient says whether a REST call's error may pass if tried again: a 5xx, or
+// no answer at all (not a 4xx: the channel is gone, or not ours to read).
+func transient(err error) bool {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) {
+		return re.Response != nil && re.Response.StatusCode >= 500
+	}
+	var rl *discordgo.RateLimitError
+	return !errors.As(err, &rl) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // wanted reports whether messages in this channel are captured.
@@ -80,7 +113,24 @@ func (a *Adapter) isStaff(guild, user string, roles []string) bool {
 		}
 	}
 	if g, err := a.s.State.Guild(guild); err == nil && g.OwnerID != "" && g.OwnerID == user {
-		return true
+		return a.ownerTrusted(guild)
+	}
+	return false
+}
+
+// ownerTrusted says whether a server's owner counts as staff: in the servers
+// listed in guilds, or, with guilds empty (every server the bot is in), only in a
+// server holding one of internal_channels. Anyone can invite a public bot to a
+// server of their own, so "the owner is staff" anywhere made a stranger staff in
+// that server: /feedback account answered them with an account's tier and value.
+func (a *Adapter) ownerTrusted(guild string) bool {
+	if len(a.cfg.Guilds) > 0 {
+		return slices.Contains(a.cfg.Guilds, guild)
+	}
+	for _, id := range a.cfg.InternalChannels {
+		if ch, err := a.s.State.Channel(id); err == nil && ch.GuildID == guild {
+			return true
+		}
 	}
 	return false
 }
@@ -493,13 +543,49 @@ func (a *Adapter) onReactionRemove(_ *discordgo.Session, r *discordgo.MessageRea
 // reaction re-captures a known message with its updated reaction counts: reactions
 // on members' messages are satisfaction signals.
 func (a *Adapter) reaction(r *discordgo.MessageReaction, delta int) {
+	if r.Emoji.Name == "" && r.Emoji.ID == "" {
+		return
+	}
+	name := emojiName(&r.Emoji)
+	a.reactions(r.GuildID, r.MessageID, func(counts map[string]int) {
+		if counts[name] += delta; counts[name] <= 0 {
+			delete(counts, name)
+		}
+	})
+}
+
+// onReactionRemoveAll clears a message's reactions (a moderator removed them all):
+// a stale ✅ would keep its conversation resolved.
+func (a *Adapter) onReactionRemoveAll(_ *discordgo.Session, r *discordgo.MessageReactionRemoveAll) {
+	if r.MessageReaction != nil {
+		a.reactions(r.GuildID, r.MessageID, func(counts map[string]int) { clear(counts) })
+	}
+}
+
+// onRawEvent takes the events discordgo has no type for:
+// MESSAGE_REACTION_REMOVE_EMOJI (a moderator removed one emoji's reactions).
+func (a *Adapter) onRawEvent(_ *discordgo.Session, e *discordgo.Event) {
+	if e.Type != "MESSAGE_REACTION_REMOVE_EMOJI" {
+		return
+	}
+	var r discordgo.MessageReaction
+	if err := json.Unmarshal(e.RawData, &r); err != nil || (r.Emoji.Name == "" && r.Emoji.ID == "") {
+		a.log.Warn("discord: malformed event ignored", "type", e.Type, "err", err)
+		return
+	}
+	name := emojiName(&r.Emoji)
+	a.reactions(r.GuildID, r.MessageID, func(counts map[string]int) { delete(counts, name) })
+}
+
+// reactions re-captures a known message with its reaction counts changed.
+func (a *Adapter) reactions(guild, message string, change func(map[string]int)) {
 	lk, ok := a.sink.(messageLookup)
-	if !ok || r.GuildID == "" || r.Emoji.Name == "" && r.Emoji.ID == "" {
+	if !ok || guild == "" || message == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	key := string(feedbackbot.PlatformDiscord) + "/" + r.GuildID + "/" + r.MessageID
+	key := string(feedbackbot.PlatformDiscord) + "/" + guild + "/" + message
 	// The newest version queued here when it is remembered (an edit or a reaction
 	// the store has not applied yet), else the store's; read and queued alone, so
 	// no capture of the message and no other reaction comes between.
@@ -507,18 +593,22 @@ func (a *Adapter) reaction(r *discordgo.MessageReaction, delta int) {
 	defer a.captureMu.Unlock()
 	m, found, err := a.recent.Newest(ctx, key, lk)
 	if err != nil {
-		a.log.Error("discord: reaction not recorded", "message", r.MessageID, "err", err)
+		a.log.Error("discord: reaction not recorded", "message", message, "err", err)
 	}
 	if !found {
 		return // one never captured, or deleted since: a reaction must not bring it back
 	}
+	before := len(m.Reactions)
 	m.Reactions = maps.Clone(m.Reactions)
 	if m.Reactions == nil {
 		m.Reactions = map[string]int{}
 	}
-	name := emojiName(&r.Emoji)
-	if m.Reactions[name] += delta; m.Reactions[name] <= 0 {
-		delete(m.Reactions, name)
+	change(m.Reactions)
+	if len(m.Reactions) == 0 {
+		if before == 0 {
+			return // nothing to clear
+		}
+		m.Reactions = nil
 	}
 	a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
 }

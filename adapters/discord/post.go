@@ -233,6 +233,12 @@ func (a *Adapter) readers(ctx context.Context, ch *discordgo.Channel, roles []*g
 			m, err = a.s.GuildMember(ch.GuildID, o.ID, discordgo.WithContext(ctx))
 			return err
 		})
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeUnknownMember {
+			// someone who has left the server (Discord keeps their overwrite): they
+			// read nothing now, and every post checks again, so a return is caught
+			continue
+		}
 		if err != nil {
 			return "", fmt.Errorf("discord: look up member %s allowed into #%s: %w", o.ID, ch.Name, err)
 		}

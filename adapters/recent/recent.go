@@ -132,3 +132,17 @@ func clone(m feedbackbot.Message) feedbackbot.Message {
 	m.Reactions = maps.Clone(m.Reactions)
 	return m
 }
+
+// Matching returns copies of the remembered (not deleted) messages keep accepts,
+// in no particular order.
+func (c *Messages) Matching(keep func(feedbackbot.Message) bool) []feedbackbot.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []feedbackbot.Message
+	for e := c.order.Front(); e != nil; e = e.Next() {
+		if en := e.Value.(*entry); !en.deleted && keep(en.m) {
+			out = append(out, clone(en.m))
+		}
+	}
+	return out
+}
