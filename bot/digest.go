@@ -323,6 +323,21 @@ func comparedCounters(cur map[string]int64, themes []string) []string {
 // max (and the rest of the page that reaches it); partial says whether there were
 // more.
 func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max int) (rows []store.Stored, partial bool, err error) {
+	rows, partial, err = pagedMessages(ctx, st, store.Query{Workspace: req.Workspace, From: req.From, To: req.To}, max)
+	if err != nil {
+		return nil, false, fmt.Errorf("digest: read the period's messages: %w", err)
+	}
+	return rows, partial, nil
+}
+
+// messageReader reads stored messages a page at a time.
+type messageReader interface {
+	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
+}
+
+// pagedMessages reads what q selects (its Limit aside), newest first, a store page
+// at a time, until max messages (partial is then true).
+func pagedMessages(ctx context.Context, st messageReader, q store.Query, max int) (rows []store.Stored, partial bool, err error) {
 	var pages [][]store.Stored
 	n := 0
 	joined := func() []store.Stored { // one copy into a slice of the right size, not a regrowth per page
@@ -332,11 +347,11 @@ func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max 
 	// exclusive), so messages of that instant the page had no room for are not
 	// skipped; the ones already read are dropped.
 	var boundary map[string]bool
-	to := req.To
+	q.Limit = store.MaxQueryLimit
 	for {
-		page, err := st.Messages(ctx, store.Query{Workspace: req.Workspace, From: req.From, To: to, Limit: store.MaxQueryLimit})
+		page, err := st.Messages(ctx, q)
 		if err != nil {
-			return nil, false, fmt.Errorf("digest: read the period's messages: %w", err)
+			return nil, false, err
 		}
 		full := len(page) == store.MaxQueryLimit
 		var oldest time.Time
@@ -356,10 +371,10 @@ func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max 
 			return joined(), false, nil
 		case n >= max:
 			return joined(), true, nil
-		case oldest.Add(time.Nanosecond).Before(to):
-			to, boundary = oldest.Add(time.Nanosecond), next
+		case q.To.IsZero() || oldest.Add(time.Nanosecond).Before(q.To):
+			q.To, boundary = oldest.Add(time.Nanosecond), next
 		default: // a whole page of one instant: go on past it
-			to, boundary = oldest, nil
+			q.To, boundary = oldest, nil
 		}
 	}
 }

@@ -110,6 +110,11 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 // the account has not written since the recent window began, it also reads its newest
 // customer message and the 7 days before it (one bounded query). A store whose daily
 // counters are not built yet (old data) is read message by message, as before.
+// maxRiskMessages bounds the messages account health reads (its newest; 10 pages,
+// 625 a day over 16 days): it read one page of 1,000, so a busy account's older
+// messages of the window, a churn signal among them, were left out.
+const maxRiskMessages = 10 * store.MaxQueryLimit
+
 func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params) ([]store.Stored, health.Baseline, error) {
 	p = p.WithDefaults()
 	baseFrom, recentFrom := p.BaselineFrom(now), now.Add(-p.Recent)
@@ -134,7 +139,7 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 			daysCh <- daysResult{d, err}
 		}()
 	}
-	rows, err := st.Messages(ctx, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to, Limit: store.MaxQueryLimit})
+	rows, _, err := pagedMessages(ctx, st, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to}, maxRiskMessages)
 	if daysCh != nil {
 		r := <-daysCh // always received, so the goroutine never outlives the call
 		switch {
@@ -142,7 +147,7 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		case errors.Is(r.err, store.ErrAccountDaysMissing):
 			// Counters not built yet (a store from before them): read the whole window.
 			msgFrom = baseFrom
-			rows, err = st.Messages(ctx, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to, Limit: store.MaxQueryLimit})
+			rows, _, err = pagedMessages(ctx, st, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to}, maxRiskMessages)
 		case r.err != nil:
 			return nil, base, fmt.Errorf("risk: daily counters of account %s: %w", id, r.err)
 		default:

@@ -136,3 +136,63 @@ func TestRiskAccountDaysAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestRiskReadsABusyAccountsWholeWindow: account health read one page (1,000) of
+// the account's messages of its recent window, so a churn signal ten days ago
+// under 1,000 newer routine messages was not there (a review's find). Both stores.
+func TestRiskReadsABusyAccountsWholeWindow(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			tags := map[string]feedbackbot.Tags{}
+			var evs []feedbackbot.Event
+			add := func(i int, at time.Time, role feedbackbot.Role, intent feedbackbot.Intent, score float64, text string) {
+				m := feedbackbot.Message{ID: fmt.Sprintf("CBUSY:%d", i), Platform: feedbackbot.PlatformSlack, Workspace: "W1",
+					Channel: "CBUSY", Author: string(role) + fmt.Sprint(i%7), Role: role, Account: "busy", Text: text, Time: at}
+				_ = m.Normalize()
+				evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+				tags[m.Key()] = feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: score, Label: feedbackbot.LabelFor(score)},
+					Intent: intent, Analyzer: "test"}
+			}
+			add(0, end.Add(-10*24*time.Hour), feedbackbot.RoleCustomer, feedbackbot.IntentChurnSignal, -0.6, "we are moving to another vendor next quarter")
+			for i := 1; i <= 1000; i++ { // then 1,000 routine messages over 8.3 days
+				role := feedbackbot.RoleCustomer
+				if i%2 == 0 {
+					role = feedbackbot.RoleStaff
+				}
+				add(i, end.Add(-9*24*time.Hour+time.Duration(i)*12*time.Minute), role, feedbackbot.IntentOther, 0.2, "ok, thanks")
+			}
+			if _, err := st.Append(ctx, evs...); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				es, err := st.Read(ctx, "w", 500, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(es) == 0 {
+					break
+				}
+				its := make([]store.Applied, len(es))
+				for i, e := range es {
+					its[i] = store.Applied{Entry: e, Tags: tags[e.Event.Message.Key()]}
+				}
+				if _, err := st.Apply(ctx, its...); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.Ack(ctx, es...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: "W1", Only: "busy", Now: end})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hs) != 1 || !bot.HasReason(hs[0], health.ReasonChurnSignal) {
+				t.Errorf("the busy account's health %+v has no churn signal", hs)
+			}
+		})
+	}
+}
