@@ -271,7 +271,7 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params, Themes: b.Themes, Known: b.Known})
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets, Themes: b.Themes, Known: b.Known})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -338,7 +338,7 @@ func (b *Bot) digest(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs), Params: b.Params, Themes: b.Themes, Known: b.Known})
+	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs), Params: b.Params, TierTargets: b.TierTargets, Themes: b.Themes, Known: b.Known})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}

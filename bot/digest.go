@@ -45,6 +45,9 @@ type DigestRequest struct {
 	Quotes int
 	// Params are the response targets (and conversation grouping) for response times.
 	Params health.Params
+	// TierTargets are first-response targets by account tier ("" is the default),
+	// as account health uses them: each conversation is timed against its account's.
+	TierTargets map[string]health.Targets
 	// Themes are the configured theme names. With them, the previous period is read
 	// as the few counters the comparison uses (those of these themes and of the
 	// period's), not every counter of every hour; without them it is read whole.
@@ -400,11 +403,29 @@ func oldestFirst(rows []store.Stored) {
 	}
 }
 
+// tierParams gives p the first-response targets of each configured account's tier
+// (and the default tier's, "", to every other account), as Risk times each account.
+func tierParams(p health.Params, tiers map[string]health.Targets, accounts map[string]feedbackbot.Account) health.Params {
+	if len(tiers) == 0 {
+		return p
+	}
+	if t, ok := tiers[""]; ok {
+		p.Targets = t
+	}
+	p.AccountTargets = map[string]health.Targets{}
+	for id, a := range accounts {
+		if t, ok := tiers[a.Tier]; ok && a.Tier != "" {
+			p.AccountTargets[id] = t
+		}
+	}
+	return p
+}
+
 // responseSummary summarises how customers were answered in the period. It puts
 // rows in time order (in place).
 func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feedbackbot.ResponseSummary {
 	oldestFirst(rows)
-	r := health.ResponseTimes(rows, req.Params, req.From, req.Now)
+	r := health.ResponseTimes(rows, tierParams(req.Params, req.TierTargets, req.Accounts), req.From, req.Now)
 	if r.Conversations == 0 {
 		return nil
 	}

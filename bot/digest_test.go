@@ -13,6 +13,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/analysis/emerging"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
 )
@@ -242,6 +243,45 @@ func TestDigestNamesAccountsFromTheirMessages(t *testing.T) {
 			want := map[string]string{"acme": "Acme Logistics", "globex": "Globex", "U777": "", "initech": "Initech (configured)"}
 			if !maps.Equal(got, want) {
 				t.Errorf("account names %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestDigestTimesEachAccountAgainstItsTier: the digest's response times used the
+// default 4-hour target whatever response_targets said, so an enterprise question
+// waiting an hour against its 15 minutes was not "waiting past target" in the
+// digest while account health flagged it (a review's find).
+func TestDigestTimesEachAccountAgainstItsTier(t *testing.T) {
+	end := time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC)
+	ask := func(acct string, ago time.Duration) feedbackbot.Message {
+		at := end.Add(-ago)
+		return feedbackbot.Message{ID: fmt.Sprintf("C%s:%d.000100", acct, at.Unix()), Platform: feedbackbot.PlatformSlack, Workspace: "TN",
+			Channel: "C" + acct, Author: "U" + acct, Role: feedbackbot.RoleCustomer, Account: acct, Text: "how do I export the report to CSV?", Time: at}
+	}
+	fifteen := health.Targets{Business: 15 * time.Minute, Outside: 15 * time.Minute}
+	accounts := map[string]feedbackbot.Account{"acme": {ID: "acme", Tier: "enterprise"}, "globex": {ID: "globex", Tier: "starter"}}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, ask("acme", time.Hour), ask("globex", time.Hour), ask("initech", 90*time.Minute))
+			for _, c := range []struct {
+				name  string
+				tiers map[string]health.Targets
+				want  int
+			}{
+				{"no tiers: 4 hours for all", nil, 0},
+				{"enterprise 15 minutes", map[string]health.Targets{"enterprise": fifteen}, 1},
+				{"the default tier 15 minutes, starter 4 hours", map[string]health.Targets{"": fifteen, "starter": {Business: 4 * time.Hour, Outside: 4 * time.Hour}}, 2},
+			} {
+				d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "TN", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end,
+					Accounts: accounts, TierTargets: c.tiers})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.Responses == nil || d.Responses.Conversations != 3 || d.Responses.WaitingCount != c.want {
+					t.Errorf("%s: responses %+v, want 3 conversations, %d waiting past target", c.name, d.Responses, c.want)
+				}
 			}
 		})
 	}

@@ -195,7 +195,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		return err
 	}
 	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: now.Add(-j.Period), To: now, Now: now,
-		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params, Themes: s.Themes, Known: s.Known})
+		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return err
 	}

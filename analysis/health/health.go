@@ -31,6 +31,9 @@ type Params struct {
 	ReplyTarget time.Duration
 	// Targets, when set, are first-response targets that depend on business hours.
 	Targets Targets
+	// AccountTargets, when set, are the targets of conversations of these accounts
+	// (a workspace's response times, each account by its tier), over Targets.
+	AccountTargets map[string]Targets
 	// ConversationGap groups a customer's consecutive top-level messages into one
 	// conversation when they are closer than this (default 30 minutes).
 	ConversationGap time.Duration
@@ -91,6 +94,16 @@ func (p *Params) target(t time.Time) time.Duration {
 		return p.Targets.Business
 	}
 	return p.Targets.Outside
+}
+
+// targetOf is the target of a conversation of account's that started at t.
+func (p *Params) targetOf(account string, t time.Time) time.Duration {
+	if ts, ok := p.AccountTargets[account]; ok {
+		q := *p
+		q.Targets = ts
+		return q.target(t)
+	}
+	return p.target(t)
 }
 
 func (p *Params) targetWords() string {
@@ -467,7 +480,11 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 			continue
 		}
 		r.Conversations++
-		target := p.target(c.start)
+		var account string
+		if c.lastAsk != nil {
+			account = c.lastAsk.Message.Account
+		}
+		target := p.targetOf(account, c.start)
 		if c.firstReply.IsZero() || c.firstReply.After(now) {
 			if now.Sub(c.start) > target {
 				r.Waiting = append(r.Waiting, c.lastAsk)

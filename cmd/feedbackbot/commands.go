@@ -210,7 +210,7 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 		return feedbackbot.Digest{}, nil, err
 	}
 	d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: ws, From: now.Add(-period), To: now, Now: now,
-		Location: loc, Accounts: accts, AtRisk: bot.AtRisk(hs), Params: cfg.HealthParams(), Themes: cfg.ThemeNames(),
+		Location: loc, Accounts: accts, AtRisk: bot.AtRisk(hs), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Themes: cfg.ThemeNames(),
 		Known: emerging.NewVocabulary(cfg.Taxonomy())})
 	if err != nil {
 		return d, nil, err
