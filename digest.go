@@ -45,8 +45,10 @@ type Digest struct {
 	// than chance (one-way ANOVA); nil when there is too little data to test.
 	ChannelTest *Significance `json:"channel_test,omitempty"`
 	// Complaint concentration across accounts: Gini index of negative messages,
-	// and the share of them from the three accounts with the most.
-	ComplaintGini float64 `json:"complaint_gini"`
+	// and the share of them from the three accounts with the most, over the
+	// ComplaintAccounts accounts whose customers wrote in the period.
+	ComplaintGini     float64 `json:"complaint_gini"`
+	ComplaintAccounts int     `json:"complaint_accounts"`
 	// Emerging are themes nobody configured that rose in this period.
 	Emerging []EmergingTheme `json:"emerging,omitempty"`
 	// Responses is how the team answered customers in the period.

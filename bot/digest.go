@@ -146,11 +146,16 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	d.Series = series(cur, req.From, req.To, req.Location)
 	d.ChannelTest = channelTest(dims[feedbackbot.DimChannel])
+	// Over the accounts whose customers wrote: an account with staff messages only
+	// (an announcement in its channel) added a zero that raised the index.
 	var complaints []float64
 	for _, c := range dims[feedbackbot.DimAccount] {
-		complaints = append(complaints, float64(c[feedbackbot.CntNegative]))
+		if c[feedbackbot.CntCustomer] > 0 {
+			complaints = append(complaints, float64(c[feedbackbot.CntNegative]))
+		}
 	}
 	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
+	d.ComplaintAccounts = len(complaints)
 	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
 	d.Emerging = emergingThemes(req, r.period, r.history)
 	d.Responses = responseSummary(r.period, r.partial, req) // last: it reorders r.period

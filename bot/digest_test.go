@@ -286,3 +286,33 @@ func TestDigestTimesEachAccountAgainstItsTier(t *testing.T) {
 		})
 	}
 }
+
+// TestComplaintConcentrationCountsCustomersAccounts: four accounts with one complaint
+// each are spread evenly (Gini 0) however many accounts only staff wrote to; each
+// of those added a zero to the index (0.50 with four of them: a review's find).
+func TestComplaintConcentrationCountsCustomersAccounts(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	var msgs []feedbackbot.Message
+	for i := range 8 {
+		role, text, acct := feedbackbot.RoleCustomer, "the export is broken again and we are furious", fmt.Sprintf("A%d", i)
+		if i >= 4 {
+			role, text = feedbackbot.RoleStaff, "Scheduled maintenance tonight at 22:00 UTC"
+		}
+		at := end.Add(-time.Duration(i+1) * time.Hour)
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C%d:%d.000100", i, at.Unix()), Platform: feedbackbot.PlatformSlack,
+			Workspace: "TN", Channel: fmt.Sprintf("C%d", i), Author: fmt.Sprintf("U%d", i), Role: role, Account: acct, Text: text, Time: at})
+	}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msgs...)
+			d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "TN", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Negative != 4 || d.ComplaintAccounts != 4 || d.ComplaintGini > 1e-9 {
+				t.Errorf("%d negative messages, Gini %.2f across %d accounts; want 4, 0 across 4", d.Negative, d.ComplaintGini, d.ComplaintAccounts)
+			}
+		})
+	}
+}

@@ -157,8 +157,8 @@ func significanceLine(d feedbackbot.Digest) string {
 			parts = append(parts, fmt.Sprintf("No significant difference in sentiment between the %d channels (one-way ANOVA, p = %.2f).", t.Groups, t.P))
 		}
 	}
-	if d.Negative >= 3 && len(d.Accounts) > 3 {
-		parts = append(parts, fmt.Sprintf("%.0f%% of negative messages come from 3 accounts (Gini %.2f across %d accounts).", d.ComplaintTop3Share*100, d.ComplaintGini, len(d.Accounts)))
+	if d.Negative >= 3 && d.ComplaintAccounts > 3 {
+		parts = append(parts, fmt.Sprintf("%.0f%% of the accounts' negative messages come from 3 of them (Gini %.2f across %d accounts).", d.ComplaintTop3Share*100, d.ComplaintGini, d.ComplaintAccounts))
 	}
 	if len(parts) == 0 {
 		return ""
