@@ -61,6 +61,10 @@ type DigestRequest struct {
 // (the newest), so a digest's cost stays bounded whatever the volume.
 const maxResponseMessages = 5_000
 
+// historyWeeks is how many weeks before the period emerging themes compare it with,
+// each read as its newest store.MaxQueryLimit/historyWeeks messages.
+const historyWeeks = 4
+
 // MinQuoteWords keeps one-word acknowledgements out of the quotes.
 const MinQuoteWords = 5
 
@@ -225,7 +229,7 @@ type digestReads struct {
 	complaints, praise []store.Stored       // candidates for quotes
 	period             []store.Stored       // the period's newest messages (maxResponseMessages)
 	partial            bool                 // the period had more messages than were read
-	history            []store.Stored       // the newest 1,000 of the four weeks before the period
+	history            []store.Stored       // the newest 250 of each of the four weeks before the period
 	answers            []SurveyAnswer       // the period's survey answers
 }
 
@@ -271,17 +275,25 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			r.period, r.partial, err = periodMessages(ctx, st, req, maxResponseMessages)
 			return err
 		},
-		func() (err error) {
-			q := store.Query{Workspace: req.Workspace, From: req.From.Add(-28 * 24 * time.Hour), To: req.From, Limit: store.MaxQueryLimit}
-			if r.history, err = st.Messages(ctx, q); err != nil {
-				err = fmt.Errorf("digest: messages for emerging themes: %w", err)
-			}
-			return err
-		},
+
 		func() (err error) {
 			r.answers, err = SurveyAnswers(ctx, st, req.Workspace, req.From, req.To, "")
 			return err
 		},
+	}
+	// The four weeks before the period, for emerging themes: the newest quarter of
+	// the bound from each week, so that the comparison spans the four weeks (the
+	// newest 1,000 of them, on a busy workspace, were its last day or two).
+	var weeks [historyWeeks][]store.Stored
+	for w := range historyWeeks {
+		reads = append(reads, func() (err error) {
+			to := req.From.Add(-time.Duration(w) * 7 * 24 * time.Hour)
+			q := store.Query{Workspace: req.Workspace, From: to.Add(-7 * 24 * time.Hour), To: to, Limit: store.MaxQueryLimit / historyWeeks}
+			if weeks[w], err = st.Messages(ctx, q); err != nil {
+				err = fmt.Errorf("digest: messages for emerging themes: %w", err)
+			}
+			return err
+		})
 	}
 	if req.Themes == nil { // no names to ask for: the previous period is read whole, meanwhile
 		reads = append(reads, func() error { return readPrev() })
@@ -297,6 +309,7 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return r, err
 		}
 	}
+	r.history = slices.Concat(weeks[:]...) // newest first, as each week's
 	return r, nil
 }
 

@@ -316,3 +316,48 @@ func TestComplaintConcentrationCountsCustomersAccounts(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestEmergingComparesFourWeeks: what was talked about two and three weeks
+// ago is not "new this period" because the last two days before it were busy: the
+// digest compared with the newest 1,000 messages of the four weeks, here all from
+// those two days, and reported the query editor as new (a review's find).
+func TestDigestEmergingComparesFourWeeks(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	from := end.Add(-7 * 24 * time.Hour)
+	var msgs []feedbackbot.Message
+	add := func(at time.Time, text string) {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d", len(msgs)), Platform: feedbackbot.PlatformSlack, Workspace: "TE",
+			Channel: "C1", Author: fmt.Sprintf("U%d", len(msgs)%5), Role: feedbackbot.RoleCustomer, Account: "A1", Text: text, Time: at})
+	}
+	for i := range 40 { // 8 to 21 days before the period
+		add(from.Add(-8*24*time.Hour-time.Duration(i)*8*time.Hour), fmt.Sprintf("the query editor loses my draft number %d", i))
+	}
+	for i := range 1100 { // the two days before it
+		add(from.Add(-time.Duration(i+1)*150*time.Second), fmt.Sprintf("how do I invite teammate number %d to the workspace?", i))
+	}
+	for i := range 60 { // the period: the usual, and the query editor three times
+		add(end.Add(-time.Duration(i+10)*time.Hour), fmt.Sprintf("how do I invite teammate number %d to the workspace?", i))
+	}
+	for i, text := range []string{
+		"the new query editor autocompletes table names, lovely",
+		"is the query editor going to support saved snippets?",
+		"the query editor froze twice today",
+	} {
+		add(end.Add(-time.Duration(i+1)*time.Hour), text)
+	}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msgs...)
+			d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "TE", From: from, To: end, Now: end})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range d.Emerging {
+				if slices.Contains(e.Phrases, "query editor") {
+					t.Errorf("the query editor, talked about two and three weeks ago, is new: %+v", e)
+				}
+			}
+		})
+	}
+}

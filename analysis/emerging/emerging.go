@@ -59,10 +59,16 @@ func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 			dfP[t]++
 		}
 	}
-	dfH := map[string]int{}
+	// History is counted by stem ("exports" was new beside a history of "export"),
+	// each message once per stemmed term.
+	dfH, stems := map[string]int{}, stemmer{}
 	for _, d := range history {
+		seen := map[string]bool{}
 		for t := range terms(d.Text) {
-			dfH[t]++
+			if k := stems.key(t); !seen[k] {
+				seen[k] = true
+				dfH[k]++
+			}
 		}
 	}
 	nP, nH := float64(len(period)), float64(len(history))
@@ -75,7 +81,7 @@ func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 		if n < minDocs {
 			continue
 		}
-		lift := (float64(n) / nP) / ((float64(dfH[t]) + 1) / (nH + 2))
+		lift := (float64(n) / nP) / ((float64(dfH[stems.key(t)]) + 1) / (nH + 2))
 		if lift < minLift || known.Names(t) {
 			continue
 		}
@@ -253,6 +259,28 @@ func terms(s string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// stemmer stems words (Porter2, as themes match), each word once a call: a history
+// repeats its words.
+type stemmer map[string]string
+
+func (st stemmer) word(w string) string {
+	s, ok := st[w]
+	if !ok {
+		s = themes.Stem(w)
+		st[w] = s
+	}
+	return s
+}
+
+// key is a term with each of its words stemmed.
+func (st stemmer) key(t string) string {
+	a, b, pair := strings.Cut(t, " ")
+	if !pair {
+		return st.word(a)
+	}
+	return st.word(a) + " " + st.word(b)
 }
 
 func isWord(w string) bool {

@@ -76,6 +76,33 @@ func TestNothingNew(t *testing.T) {
 	}
 }
 
+// TestOtherFormsAreNotNew: history is compared by stem, so "exports" and
+// "dashboards" are not new beside a history of "export" and "dashboard" (they were:
+// a review's find), while a new topic in any form still is.
+func TestOtherFormsAreNotNew(t *testing.T) {
+	period := docs("p",
+		"exports to csv are failing",
+		"csv exports time out",
+		"both dashboards load slowly",
+		"dashboards loading slowly again",
+		"the invoices show no VAT number",
+		"invoices without VAT again",
+		"how do I invite a teammate?",
+	)
+	var all []string
+	for _, th := range Emerging(period, history(), 3, Vocabulary{}) {
+		all = append(all, th.Phrases...)
+	}
+	for _, old := range []string{"exports", "csv exports", "dashboards"} {
+		if slices.Contains(all, old) {
+			t.Errorf("%q is an old topic in another form, among the new %q", old, all)
+		}
+	}
+	if !slices.ContainsFunc(all, func(p string) bool { return strings.Contains(p, "invoices") || strings.Contains(p, "vat") }) {
+		t.Errorf("the invoices' VAT is new, not among %q", all)
+	}
+}
+
 func BenchmarkEmerging(b *testing.B) {
 	h := history()
 	var texts []string
