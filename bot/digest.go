@@ -91,8 +91,8 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	t, p := r.curTotals, feedbackbot.Totals(prev)
 	d := feedbackbot.Digest{
 		Workspace:            req.Workspace,
-		From:                 req.From.UTC(),
-		To:                   req.To.UTC(),
+		From:                 req.From.In(cmp.Or(req.Location, time.UTC)), // (read in the team's zone: its title's dates)
+		To:                   req.To.In(cmp.Or(req.Location, time.UTC)),
 		GeneratedAt:          req.Now.UTC(),
 		Messages:             t[feedbackbot.CntMessages],
 		CustomerMessages:     t[feedbackbot.CntCustomer],

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -359,5 +360,25 @@ func TestDigestEmergingComparesFourWeeks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDigestTitleInTheTeamsZone: a weekly digest at Monday 09:00 in Tokyo covers
+// Monday to Monday there; its title named the days in UTC (Sunday 22 Nov for the
+// Monday it ends on), a review found.
+func TestDigestTitleInTheTeamsZone(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	end := time.Date(2026, 11, 23, 9, 0, 0, 0, tokyo)
+	st := backends(t)["bolt"](t)
+	d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "TZ", From: end.AddDate(0, 0, -7), To: end, Now: end, Location: tokyo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := bot.DigestDocument(d, nil)
+	if title := doc.Blocks[0].Text; !strings.Contains(title, "Mon 16 Nov – Mon 23 Nov 2026") {
+		t.Errorf("title %q, want the team's days, Mon 16 Nov – Mon 23 Nov 2026", title)
 	}
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -165,6 +166,19 @@ func nextRun(j Job, t time.Time) time.Time {
 	return next
 }
 
+// periodStart is when the period of a run at at begins: whole days are counted on
+// the job's local calendar, so that daily 09:00 digests meet at 09:00 on both
+// sides of a clock change (the 23- or 25-hour day is the period), where at minus 24
+// hours overlapped the day before by an hour in spring and left an hour out in
+// autumn; other periods are a plain duration.
+func periodStart(at time.Time, period time.Duration, loc *time.Location) time.Time {
+	const day = 24 * time.Hour
+	if period <= 0 || period%day != 0 {
+		return at.Add(-period).UTC()
+	}
+	return at.In(cmp.Or(loc, time.UTC)).AddDate(0, 0, -int(period/day)).UTC()
+}
+
 func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 	poster, ok := s.Posters[j.Platform]
 	if !ok {
@@ -194,7 +208,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: now.Add(-j.Period), To: now, Now: now,
+	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: periodStart(at, j.Period, j.Location), To: now, Now: now,
 		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return err
