@@ -566,31 +566,41 @@ func (a *Adapter) captureLoop(ctx context.Context) {
 				break fill
 			}
 		}
-		wait := 100 * time.Millisecond
-		for {
-			// A short-lived context per attempt: shutdown still drains the queue.
-			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			_, err := a.sink.Append(actx, batch...)
-			cancel()
-			if err == nil {
-				break
-			}
-			a.mu.Lock()
-			a.failures++
-			a.mu.Unlock()
-			a.log.Error("discord capture: store write failed; retrying", "events", len(batch), "err", err, "in", wait)
-			if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
-				// One bad event must not block the rest: write them one by one.
-				for _, ev := range batch {
-					if _, err := a.sink.Append(context.WithoutCancel(ctx), ev); err != nil {
-						a.log.Error("discord capture: event refused", "key", ev.Message.Key(), "err", err)
-					}
-				}
-				break
-			}
-			time.Sleep(wait)
-			wait = min(wait*2, 5*time.Second)
+		a.write(ctx, batch)
+	}
+}
+
+// write appends a batch, retrying (with backoff) until the store takes it. A batch
+// the store refuses as invalid is written event by event, each retried the same
+// way, so that one bad event neither blocks the rest nor, while the store also has
+// an outage, takes good ones down with it (they were tried once each).
+func (a *Adapter) write(ctx context.Context, batch []feedbackbot.Event) {
+	wait := 100 * time.Millisecond
+	for {
+		// A short-lived context per attempt: shutdown still drains the queue.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_, err := a.sink.Append(actx, batch...)
+		cancel()
+		if err == nil {
+			return
 		}
+		a.mu.Lock()
+		a.failures++
+		a.mu.Unlock()
+		if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
+			if len(batch) == 1 {
+				a.log.Error("discord capture: event refused", "key", batch[0].Message.Key(), "err", err)
+				return
+			}
+			a.log.Warn("discord capture: the store refused a batch; writing its events one by one", "events", len(batch), "err", err)
+			for _, ev := range batch {
+				a.write(ctx, []feedbackbot.Event{ev})
+			}
+			return
+		}
+		a.log.Error("discord capture: store write failed; retrying", "events", len(batch), "err", err, "in", wait)
+		time.Sleep(wait)
+		wait = min(wait*2, 5*time.Second)
 	}
 }
 

@@ -1,0 +1,72 @@
+package discordadapter
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+)
+
+// refusingStore is a real store that refuses, as invalid, any batch holding a
+// message whose text is "BAD", and fails the next outage writes as a store that
+// cannot be reached does.
+type refusingStore struct {
+	store.Store
+	mu     sync.Mutex
+	outage int
+}
+
+func (s *refusingStore) Append(ctx context.Context, evs ...feedbackbot.Event) (int, error) {
+	for _, ev := range evs {
+		if ev.Message.Text == "BAD" {
+			return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "a bad event")
+		}
+	}
+	s.mu.Lock()
+	down := s.outage > 0
+	if down {
+		s.outage--
+	}
+	s.mu.Unlock()
+	if down {
+		return 0, errors.New("dial tcp 127.0.0.1:6379: connection refused")
+	}
+	return s.Store.Append(ctx, evs...)
+}
+
+// TestRefusedBatchKeepsItsGoodEvents: a batch the store refuses for one bad event
+// is written event by event; while the store is also briefly unreachable, each good
+// event is retried until it is stored (each was tried once, and lost).
+func TestRefusedBatchKeepsItsGoodEvents(t *testing.T) {
+	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sink := &refusingStore{Store: st}
+	a, err := New(testConfig(), sink, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	put := func(id, text string) feedbackbot.Event {
+		return feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord,
+			Workspace: guild, Channel: chGeneral, Author: userAlice, Role: feedbackbot.RoleCustomer, Text: text, Time: at}}
+	}
+	sink.outage = 2 // once the batch is refused
+	a.write(context.Background(), []feedbackbot.Event{put("500000000000000001", "the sync fails"), put("500000000000000002", "BAD"), put("500000000000000003", "still failing")})
+	for _, id := range []string{"500000000000000001", "500000000000000003"} {
+		m := feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: guild}
+		if _, found, err := st.Newest(context.Background(), m.Key()); err != nil || !found {
+			t.Errorf("the good event %s was not stored (%v)", id, err)
+		}
+	}
+	if n, _ := st.Backlog(context.Background()); n != 2 {
+		t.Errorf("the log holds %d entries, want the 2 good ones", n)
+	}
+}
