@@ -109,9 +109,17 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCr
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute) // the token lives 15 minutes
 		defer cancel()
+		// At shutdown an interaction in flight has interactionGrace to finish (its
+		// deferred answer, usually), not the 14 minutes that held shutdown up.
+		stop := context.AfterFunc(a.base, func() { time.AfterFunc(interactionGrace, cancel) })
+		defer stop()
 		a.HandleInteraction(ctx, i.Interaction)
 	}()
 }
+
+// interactionGrace is how long an interaction in flight may still take once the
+// adapter is stopping (a variable for tests).
+var interactionGrace = 20 * time.Second
 
 // HandleInteraction answers a /feedback command or a button press: refused at once
 // for non-staff (except survey answers), answered within CommandTimeout, otherwise

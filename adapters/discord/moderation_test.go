@@ -166,3 +166,32 @@ func TestDeletedThreadTakesItsMessages(t *testing.T) {
 		t.Errorf("%d deletes, want 3", n)
 	}
 }
+
+// TestShutdownDoesNotWaitForASlowCommand: a command still running when the adapter
+// stops has interactionGrace to finish; its context lived 14 minutes, and shutdown
+// waited for it.
+func TestShutdownDoesNotWaitForASlowCommand(t *testing.T) {
+	defer func(g time.Duration) { interactionGrace = g }(interactionGrace)
+	interactionGrace = 200 * time.Millisecond
+	started := make(chan struct{})
+	cmds := commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		close(started)
+		<-ctx.Done() // a command that would take minutes
+		return feedbackbot.Document{}, ctx.Err()
+	})
+	f := newFixture(t, testConfig(), cmds)
+	f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": "700000000000000091", "application_id": f.fake.AppID, "type": 2,
+		"token": "tok", "channel_id": chInternal, "guild_id": guild,
+		"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "u"}, "roles": []string{roleStaff}},
+		"data":   map[string]any{"id": "1", "name": "feedback", "type": 1, "options": []any{map[string]any{"name": "digest", "type": 1}}}})
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the command never started")
+	}
+	begin := time.Now()
+	f.stop()
+	if took := time.Since(begin); took > 5*time.Second {
+		t.Errorf("shutdown took %s with a slow command in flight, want about the grace (200ms)", took)
+	}
+}
