@@ -2,6 +2,8 @@ package discordadapter
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,5 +195,38 @@ func TestShutdownDoesNotWaitForASlowCommand(t *testing.T) {
 	f.stop()
 	if took := time.Since(begin); took > 5*time.Second {
 		t.Errorf("shutdown took %s with a slow command in flight, want about the grace (200ms)", took)
+	}
+}
+
+// TestPostHonoursARouteLimit: once Discord's headers say a route is limited,
+// discordgo sleeps before the next request to it without looking at the context,
+// so a post with 200 ms left returned after the limit's 5 s, and a limit longer
+// than we wait (90 s) was waited out all the same. The adapter now waits the
+// bucket out itself, honouring the context, and refuses a wait past maxRetryWait.
+func TestPostHonoursARouteLimit(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	limit := func(seconds string) {
+		b := f.a.s.Ratelimiter.GetBucket(discordgo.EndpointChannelMessages(chInternal))
+		b.Lock() // (LockBucket would sleep out the limit set before)
+		h := http.Header{}
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Reset-After", seconds)
+		if err := b.Release(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	limit("5")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := f.a.Post(ctx, chInternal, feedbackbot.Document{Fallback: "x"})
+	if took := time.Since(start); took > 2*time.Second || err == nil {
+		t.Errorf("a post with 200ms left to a route limited for 5s returned after %s (err %v); want an error within about 200ms", took.Round(time.Millisecond), err)
+	}
+	limit("90")
+	start = time.Now()
+	_, err = f.a.Post(context.Background(), chInternal, feedbackbot.Document{Fallback: "x"})
+	if took := time.Since(start); took > 2*time.Second || err == nil || !strings.Contains(err.Error(), "longer than we wait") {
+		t.Errorf("a post to a route limited for 90s returned after %s (err %v); want a refusal at once", took.Round(time.Millisecond), err)
 	}
 }

@@ -27,7 +27,21 @@ const (
 // returned so a digest is never dropped silently. Every REST call goes through it,
 // so the errors it returns are redacted (see redact): they may be logged.
 func (a *Adapter) retry(ctx context.Context, what string, fn func() error) error {
+	return a.retryRoute(ctx, what, "", fn)
+}
+
+// retryRoute is retry for a call whose discordgo rate-limit bucket is known: before
+// each attempt it waits out the bucket's limit itself, honouring ctx, and refuses a
+// wait longer than maxRetryWait. (discordgo sleeps through a bucket's limit before
+// sending, ignoring the context: a post to a limited route held shutdown for as
+// long as Discord asked, over a minute included.)
+func (a *Adapter) retryRoute(ctx context.Context, what, bucket string, fn func() error) error {
 	for attempt := 1; ; attempt++ {
+		if bucket != "" {
+			if err := a.bucketWait(ctx, what, bucket); err != nil {
+				return err
+			}
+		}
 		err := redact(fn())
 		var rl *discordgo.RateLimitError
 		if !errors.As(err, &rl) || attempt == maxAttempts {
@@ -49,6 +63,29 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() error) error
 			return ctx.Err()
 		case <-time.After(wait):
 		}
+	}
+}
+
+// bucketWait waits until discordgo's bucket for a route would let a request
+// through, or fails when that is further away than maxRetryWait or ctx ends first.
+func (a *Adapter) bucketWait(ctx context.Context, what, bucket string) error {
+	rl := a.s.Ratelimiter
+	if rl == nil {
+		return nil
+	}
+	wait := rl.GetWaitTime(rl.GetBucket(bucket), 1)
+	if wait <= 0 {
+		return nil
+	}
+	if wait > maxRetryWait {
+		return fmt.Errorf("discord %s: rate limited for %s, longer than we wait", what, wait.Round(time.Second))
+	}
+	a.log.Warn("discord rate limited; waiting", "call", what, "retry_after", wait)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+		return nil
 	}
 }
 
@@ -275,7 +312,7 @@ func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Docu
 	}
 	r := Render(doc)
 	var msg *discordgo.Message
-	err := a.retry(ctx, "post message", func() error {
+	err := a.retryRoute(ctx, "post message", discordgo.EndpointChannelMessages(channel), func() error {
 		var err error
 		msg, err = a.s.ChannelMessageSendComplex(channel, &discordgo.MessageSend{Embeds: r.Embeds, Components: r.Components,
 			Files: r.files(), AllowedMentions: noMentions}, discordgo.WithContext(ctx))
@@ -298,7 +335,7 @@ func (a *Adapter) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedb
 	if components == nil {
 		components = []discordgo.MessageComponent{}
 	}
-	return a.retry(ctx, "edit message", func() error {
+	return a.retryRoute(ctx, "edit message", discordgo.EndpointChannelMessage(ref.Destination, ""), func() error {
 		_, err := a.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: ref.ID, Channel: ref.Destination, Embeds: &r.Embeds,
 			Components: &components, AllowedMentions: noMentions}, discordgo.WithContext(ctx))
 		return err
