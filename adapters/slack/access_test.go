@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
 )
 
 // interaction is a block_actions payload: one button pressed by user (of team) in a
@@ -76,8 +77,8 @@ func TestAccessControl(t *testing.T) {
 			}
 		}
 		for _, b := range buttons {
-			code, body := f.post("/slack/interactions", interaction(c.user, c.team, c.team, c.enterprise, b[0], b[1]), "application/x-www-form-urlencoded", nil)
-			if code != 200 || body != want {
+			code, body := f.press(interaction(c.user, c.team, c.team, c.enterprise, b[0], b[1]))
+			if code != 200 || body != strings.TrimSpace(want) { // (the same JSON, posted to response_url)
 				t.Errorf("%s: button %s: %d %s; want the refusal %s", c.name, b[0], code, body, want)
 			}
 		}
@@ -96,7 +97,7 @@ func TestAccessControl(t *testing.T) {
 	// organisation; each command and button reaches the bot as staff.
 	for _, s := range []struct{ user, team, enterprise string }{{"UMARIA", home, ""}, {"EGRID", "TGRID2", "EHOME"}} {
 		for _, b := range buttons {
-			_, body := f.post("/slack/interactions", interaction(s.user, s.team, s.team, s.enterprise, b[0], b[1]), "application/x-www-form-urlencoded", nil)
+			_, body := f.press(interaction(s.user, s.team, s.team, s.enterprise, b[0], b[1]))
 			if !strings.Contains(body, "ok: "+b[0]+" "+b[1]) {
 				t.Errorf("staff %s pressing %s: %s", s.user, b[0], body)
 			}
@@ -114,7 +115,7 @@ func TestAccessControl(t *testing.T) {
 
 	// The one thing a customer may do: answer a survey. It reaches the bot as not staff.
 	bot.reset()
-	_, body := f.post("/slack/interactions", interaction("XDANA", "TACME", "TACME", "", "survey.answer", "csat|4|TACME|"), "application/x-www-form-urlencoded", nil)
+	_, body := f.press(interaction("XDANA", "TACME", "TACME", "", "survey.answer", "csat|4|TACME|"))
 	if asked := bot.calls(); len(asked) != 1 || asked[0].Staff || asked[0].Text != "survey.answer csat|4|TACME|" || !strings.Contains(body, "ok: survey.answer") {
 		t.Fatalf("a customer's survey answer: %+v %s", asked, body)
 	}
@@ -207,7 +208,7 @@ func TestTypedCommandsStayWithTheCaller(t *testing.T) {
 			t.Errorf("typed %q in a shared channel: %s; want %s", tc.text, body, tc.want)
 		}
 	}
-	_, body := f.post("/slack/interactions", interaction("UMARIA", home, home, "", "alert.ack", "fp1"), "application/x-www-form-urlencoded", nil)
+	_, body := f.press(interaction("UMARIA", home, home, "", "alert.ack", "fp1"))
 	if !strings.Contains(body, `"replace_original":true`) {
 		t.Errorf("a pressed alert button should replace its message: %s", body)
 	}
@@ -234,7 +235,7 @@ func TestButtonAnswersOnlyWhereAnalysisMayGo(t *testing.T) {
 		{"COTHER", false},  // not listed as internal
 	} {
 		for _, action := range []string{"alert.ack", "alert.snooze"} {
-			_, body := f.post("/slack/interactions", interactionIn(tc.channel, "UMARIA", home, home, "", action, "fp1"), "application/x-www-form-urlencoded", nil)
+			_, body := f.press(interactionIn(tc.channel, "UMARIA", home, home, "", action, "fp1"))
 			var got struct {
 				Type    string `json:"response_type"`
 				Replace bool   `json:"replace_original"`
@@ -295,6 +296,35 @@ func TestGridColleagueCapturedAsStaff(t *testing.T) {
 		s, ok := f.stored(key("CGRID", tc.ts))
 		if !ok || s.Message.Role != tc.role || (tc.account != "" && s.Message.Account != tc.account) {
 			t.Errorf("%s of %s stored as %q of %q (found %v), want %q of %q", tc.user, tc.team, s.Message.Role, s.Message.Account, ok, tc.role, tc.account)
+		}
+	}
+}
+
+// TestOpenAccountStaysWithTheCaller: "Open account" on an alert answers with the
+// account's health and quotes for the caller alone. The answer replaced the alert,
+// and a replacement keeps the alert's audience: in a channel shared with a customer
+// organisation (after the alert was posted), everyone there saw it (a review's find).
+// Both the quick answer and a slow one, sent to response_url later.
+func TestOpenAccountStaysWithTheCaller(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		f := newFixture(t, conversationsInfo(map[string]bool{"CSHARED": true}))
+		f.cmds = &bot.Bot{Store: f.st, Accounts: map[string]feedbackbot.Account{"TACME": {ID: "TACME", Name: "Acme"}}}
+		if slow {
+			f.a.cfg.CommandTimeout = time.Nanosecond
+		}
+		f.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "we are cancelling next month"})
+		f.stored(key("C1", "1700000000.000100"))
+		_, body := f.press(interactionIn("CSHARED", "UMARIA", home, home, "", "account.open", "TACME"))
+		var got struct {
+			Type    string `json:"response_type"`
+			Replace bool   `json:"replace_original"`
+			Text    string `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err, body)
+		}
+		if got.Replace || got.Type != "ephemeral" || !strings.Contains(body, "Acme") {
+			t.Errorf("slow %v: the account view %s; want it for the caller alone, not in place of the alert", slow, body)
 		}
 	}
 }

@@ -142,9 +142,13 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 				a.log.Error("slack: deferred reply failed", "err", err)
 			}
 		}()
-		return map[string]any{"response_type": "ephemeral", "text": "Working on it…"}
+		return map[string]any{"response_type": "ephemeral", "text": workingOnIt}
 	}
 }
+
+// workingOnIt is the placeholder answer of a command that takes longer than
+// CommandTimeout.
+const workingOnIt = "Working on it…"
 
 // shown is the reply to a command as Slack is to show it. A typed command's answer
 // is ephemeral, whatever the bot marked it, except a survey question (it is for the
@@ -166,6 +170,13 @@ func (a *Adapter) shown(ctx context.Context, cmd feedbackbot.Command, doc feedba
 				"channel", cmd.Channel, "user", cmd.User, "reason", err)
 			doc.Ephemeral, replace = true, false
 		}
+	}
+	if doc.Ephemeral {
+		// A reply that replaces the message keeps that message's audience: "Open
+		// account" on an alert the channel sees put the account's evidence in front
+		// of everyone there, a Slack Connect customer included. The caller's own
+		// answer is a new message only they see.
+		replace = false
 	}
 	return response(doc, replace)
 }
@@ -242,10 +253,26 @@ func (a *Adapter) handleInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
+	// Slack takes a button's answer from response_url only (the body of the
+	// acknowledgement of a block_actions payload is not read), as in Socket Mode.
+	w.WriteHeader(http.StatusOK)
 	cmd, team, enterprise, ok := a.buttonCommand(cb)
 	if !ok {
-		w.WriteHeader(http.StatusOK)
 		return
 	}
-	a.answer(w, r.Context(), cmd, team, enterprise, cb.ResponseURL, true)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.pressed(context.WithoutCancel(r.Context()), cmd, team, enterprise, cb.ResponseURL)
+	}()
+}
+
+// pressed answers a button press at its response_url (a slow answer is sent there by
+// reply itself, when it is ready).
+func (a *Adapter) pressed(ctx context.Context, cmd feedbackbot.Command, team, enterprise, responseURL string) {
+	if resp := a.reply(ctx, cmd, team, enterprise, responseURL, true); resp["text"] != workingOnIt {
+		if err := a.postResponse(ctx, responseURL, resp); err != nil {
+			a.log.Error("slack: button reply failed", "err", err)
+		}
+	}
 }

@@ -118,9 +118,11 @@ func FuzzInteractions(f *testing.F) {
 	fx := newFixture(f)
 	bot := &askRecorder{}
 	fx.cmds = bot
+	fx.a.http = &hookRecorder{bodies: make(chan string, 1<<20)} // (answers go to response_url)
 	f.Fuzz(func(t *testing.T, body string) {
 		bot.reset()
 		w := serveSignedForm(fx.a.handleInteraction, "/slack/interactions", body)
+		fx.a.wg.Wait() // the press is answered after its acknowledgement
 		if w.Code != 200 && w.Code != 400 && w.Code != 413 {
 			t.Fatalf("status %d", w.Code)
 		}

@@ -201,6 +201,38 @@ func (f *fixture) post(path, body, contentType string, mutate func(*http.Request
 	return resp.StatusCode, string(b)
 }
 
+// hookRecorder stands in for Slack's response_url endpoint: it keeps what the
+// adapter posts there.
+type hookRecorder struct{ bodies chan string }
+
+func (h *hookRecorder) Do(r *http.Request) (*http.Response, error) {
+	b, _ := io.ReadAll(r.Body)
+	h.bodies <- string(b)
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader("ok")), Header: http.Header{}}, nil
+}
+
+// press posts a signed button press and returns the acknowledgement's status and
+// the answer the adapter posted to the press's response_url.
+func (f *fixture) press(form string) (int, string) {
+	f.t.Helper()
+	h, ok := f.a.http.(*hookRecorder)
+	if !ok {
+		h = &hookRecorder{bodies: make(chan string, 16)}
+		f.a.http = h
+	}
+	code, body := f.post("/slack/interactions", form, "application/x-www-form-urlencoded", nil)
+	if code != http.StatusOK || body != "" {
+		return code, body
+	}
+	select {
+	case b := <-h.bodies:
+		return code, b
+	case <-time.After(5 * time.Second):
+		f.t.Fatal("no answer at the button's response_url")
+	}
+	return code, ""
+}
+
 func (f *fixture) event(id string, ev map[string]any) int {
 	f.t.Helper()
 	body, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": home, "event_id": id, "event": ev,
@@ -399,9 +431,18 @@ func TestInteractionButton(t *testing.T) {
 	payload, _ := json.Marshal(map[string]any{"type": "block_actions", "user": map[string]any{"id": "UMARIA", "team_id": home},
 		"team": map[string]any{"id": home}, "channel": map[string]any{"id": "CINTERNAL"}, "response_url": "https://hooks.example/y",
 		"actions": []map[string]any{{"action_id": "alert.ack", "block_id": "b1", "type": "button", "value": "fp1"}}})
-	code, body := f.post("/slack/interactions", url.Values{"payload": {string(payload)}}.Encode(), "application/x-www-form-urlencoded", nil)
-	if code != 200 || !strings.Contains(body, "ok: alert.ack fp1") || !strings.Contains(body, "replace_original") {
-		t.Fatalf("button: %d %s", code, body)
+	code, body := f.press(url.Values{"payload": {string(payload)}}.Encode())
+	if code != 200 || !strings.Contains(body, "ok: alert.ack fp1") || strings.Contains(body, "replace_original") {
+		t.Fatalf("button with an answer for the caller alone: %d %s; want it, as a message of its own", code, body)
+	}
+	// An answer for the channel (an alert acknowledged) replaces the message the
+	// button was on, in an internal channel.
+	f.cmds = commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		return feedbackbot.Document{Fallback: "acknowledged: " + c.Text}, nil
+	})
+	code, body = f.press(url.Values{"payload": {string(payload)}}.Encode())
+	if code != 200 || !strings.Contains(body, "acknowledged: alert.ack fp1") || !strings.Contains(body, "replace_original") {
+		t.Fatalf("button with an answer for the channel: %d %s; want it in place of the alert", code, body)
 	}
 }
 

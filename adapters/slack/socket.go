@@ -113,11 +113,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			if resp := a.reply(ctx, cmd, team, enterprise, cb.ResponseURL, true); resp["text"] != "Working on it…" {
-				if err := a.postResponse(context.WithoutCancel(ctx), cb.ResponseURL, resp); err != nil {
-					a.log.Error("slack: button reply failed", "err", err)
-				}
-			}
+			a.pressed(context.WithoutCancel(ctx), cmd, team, enterprise, cb.ResponseURL)
 		}()
 	}
 	return nil
