@@ -163,7 +163,7 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried boo
 	if err != nil || len(events) == 0 {
 		return err
 	}
-	if vs, ok := a.sink.(versions); ok && ev.Subtype == "message_changed" && len(events) == 1 {
+	if vs, ok := a.sink.(versions); ok && ev.Subtype == "message_changed" && len(events) == 1 && events[0].Kind == feedbackbot.EventPut {
 		return a.edit(ctx, vs, opFor(env.EventID), ev.Message.Reactions == nil, events[0])
 	}
 	if retried {
@@ -354,6 +354,10 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 		return nil, nil // (a reaction is a read-modify-write of its message: see react)
 	}
 	switch ev.Subtype {
+	case "tombstone":
+		// the placeholder of a deleted thread parent, as history and exports list it
+		return []feedbackbot.Event{{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{
+			ID: ev.Channel + ":" + ev.TS, Platform: feedbackbot.PlatformSlack, Workspace: workspace, Channel: ev.Channel}}}, nil
 	case "message_deleted":
 		ts := ev.DeletedTS
 		if ts == "" && ev.Message != nil {
@@ -367,6 +371,11 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 		}
 		inner := *ev.Message
 		inner.Type, inner.Channel = "message", ev.Channel
+		if inner.Subtype == "tombstone" {
+			// A deleted thread parent with replies: Slack keeps a "This message was
+			// deleted." placeholder and says so with this, not with message_deleted.
+			return a.Normalize(ctx, workspace, inner)
+		}
 		if inner.Edited == nil {
 			return nil, nil // unfurls and other non-edits change nothing the customer wrote
 		}

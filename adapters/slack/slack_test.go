@@ -816,6 +816,34 @@ func TestStaffAnswerOnAnotherReplica(t *testing.T) {
 	}
 }
 
+// TestDeletedThreadParentIsDeleted: a thread's first message deleted while it has
+// replies comes as message_changed wrapping a "tombstone" (Slack keeps a "This
+// message was deleted." placeholder), not as message_deleted; it was taken for an
+// unfurl, and the deleted text stayed stored and quotable (a review's find).
+func TestDeletedThreadParentIsDeleted(t *testing.T) {
+	f := newFixture(t)
+	const ts = "1700000000.000100"
+	f.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": "my password is hunter2"})
+	f.event("E2", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": "1700000000.000200", "thread_ts": ts, "text": "please delete that"})
+	code := f.event("E3", map[string]any{"type": "message", "subtype": "message_changed", "hidden": true, "channel": "C1", "ts": "1700000100.000100",
+		"message": map[string]any{"type": "message", "subtype": "tombstone", "user": "USLACKBOT", "hidden": true, "text": "This message was deleted.",
+			"ts": ts, "thread_ts": ts, "reply_count": 1}})
+	if code != 200 {
+		t.Fatal(code)
+	}
+	if m, found, err := f.st.Newest(t.Context(), key("C1", ts)); err != nil || found {
+		t.Errorf("the deleted thread parent is still stored: %q (%v)", m.Text, err)
+	}
+	if _, found, _ := f.st.Newest(t.Context(), key("C1", "1700000000.000200")); !found {
+		t.Error("its reply, not deleted, is gone")
+	}
+	// As history and exports list it: the placeholder, not a message of Slackbot's.
+	evs, err := f.a.Normalize(t.Context(), home, Event{Type: "message", Subtype: "tombstone", User: "USLACKBOT", Channel: "C1", TS: ts, Text: "This message was deleted."})
+	if err != nil || len(evs) != 1 || evs[0].Kind != feedbackbot.EventDelete || evs[0].Message.ID != "C1:"+ts {
+		t.Errorf("a listed tombstone: %+v (%v); want the message's delete", evs, err)
+	}
+}
+
 // TestStaffThreadAnswerCountsForItsThread: in a channel two customer organisations
 // share, a staff answer in one customer's thread counts for that customer, on the
 // replica that saw the question and on one that did not (which reads the thread's
