@@ -180,10 +180,11 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried boo
 	return err
 }
 
-// notOlder leaves out the puts of a redelivered event that are older than their
+// notOlder leaves out the puts of a redelivered event that are not newer than their
 // message's newest version: a message whose first delivery failed while its edit
-// landed would otherwise get its first text back (the store skips only an equal
-// version). Only redeliveries are checked: one read of the store each, and Slack
+// landed would otherwise get its first text back, and one whose first delivery did
+// land (its reply was lost) its reactions counted since wiped (the store skips only
+// an equal version). Only redeliveries are checked: one read of the store each, and Slack
 // redelivers few events.
 func (a *Adapter) notOlder(ctx context.Context, events []feedbackbot.Event) ([]feedbackbot.Event, error) {
 	vs, ok := a.sink.(versions)
@@ -197,7 +198,9 @@ func (a *Adapter) notOlder(ctx context.Context, events []feedbackbot.Event) ([]f
 			if err != nil && feedbackbot.ErrorCode(err) != feedbackbot.ECONFLICT {
 				return nil, fmt.Errorf("slack: the stored version of %s: %w", ev.Message.Key(), err)
 			}
-			if found && cur.EditedAt.After(ev.Message.EditedAt) {
+			if found && !ev.Message.EditedAt.After(cur.EditedAt) {
+				// the stored version is as new (its reactions and account since then
+				// kept: a redelivered original wiped the reactions counted on it) or newer
 				continue
 			}
 		}

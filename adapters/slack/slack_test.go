@@ -885,6 +885,25 @@ func TestRedeliveredOriginalAfterItsEdit(t *testing.T) {
 	}
 }
 
+// TestRedeliveryKeepsTheReactionsSinceCounted: Slack redelivers a message whose
+// first delivery landed (its reply was lost), to another replica, after a reaction
+// to it was counted; the redelivery wiped the reaction (a review's find).
+func TestRedeliveryKeepsTheReactionsSinceCounted(t *testing.T) {
+	a := newFixture(t)
+	b := a.replica()
+	const ts = "1700000000.000100"
+	msg := map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": "export fixed, thanks"}
+	a.event("E1", msg)
+	a.event("R1", map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": "white_check_mark", "item": map[string]any{"type": "message", "channel": "C1", "ts": ts}})
+	body, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": home, "event_id": "E1", "event": msg, "authorizations": []map[string]any{{"team_id": home}}})
+	if code, _ := b.post("/slack/events", string(body), "application/json", func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "1") }); code != 200 {
+		t.Fatal(code)
+	}
+	if m, _, err := a.st.Newest(t.Context(), key("C1", ts)); err != nil || m.Reactions["white_check_mark"] != 1 {
+		t.Errorf("after the original's redelivery the reactions are %v (%v), want the ✅ counted before", m.Reactions, err)
+	}
+}
+
 // TestRedeliveredOriginalAfterItsDelete: a message whose first delivery failed, then
 // deleted by its author before Slack's retry came, stays deleted: the retry found
 // no version to compare with and brought the deleted text back (the store kept no
