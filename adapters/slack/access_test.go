@@ -328,3 +328,48 @@ func TestOpenAccountStaysWithTheCaller(t *testing.T) {
 		}
 	}
 }
+
+// TestSurveyButtonsHaveUniqueActionIDs: Slack refuses a block whose buttons share
+// an action_id (invalid_blocks), and the survey's five answers were one action with
+// five values, so no survey could be posted (a review's find; slacktest does not
+// check). Each answer's press still reaches the bot as "survey.answer <value>".
+func TestSurveyButtonsHaveUniqueActionIDs(t *testing.T) {
+	for _, kind := range []string{"csat", "nps"} {
+		blocks, _ := RenderBlocks(bot.SurveyDocument(kind, "TACME", ""))
+		raw, _ := json.Marshal(blocks)
+		var bs []struct {
+			Type     string `json:"type"`
+			Elements []struct {
+				ActionID string `json:"action_id"`
+				Value    string `json:"value"`
+			} `json:"elements"`
+		}
+		if err := json.Unmarshal(raw, &bs); err != nil {
+			t.Fatal(err)
+		}
+		presses := 0
+		for i, b := range bs {
+			if b.Type != "actions" {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, e := range b.Elements {
+				if seen[e.ActionID] {
+					t.Errorf("%s: block %d repeats action_id %q", kind, i, e.ActionID)
+				}
+				seen[e.ActionID] = true
+				f := newFixture(t)
+				asked := &askRecorder{}
+				f.cmds = asked
+				f.press(interaction("XDANA", "TACME", "TACME", "", e.ActionID, e.Value))
+				if calls := asked.calls(); len(calls) != 1 || calls[0].Text != "survey.answer "+e.Value {
+					t.Errorf("%s: pressing %q (%s) reached the bot as %+v; want survey.answer %s", kind, e.ActionID, e.Value, calls, e.Value)
+				}
+				presses++
+			}
+		}
+		if presses < 5 {
+			t.Errorf("%s: %d answer buttons", kind, presses)
+		}
+	}
+}

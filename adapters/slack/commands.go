@@ -57,8 +57,9 @@ func (a *Adapter) buttonCommand(cb slack.InteractionCallback) (cmd feedbackbot.C
 		return feedbackbot.Command{}, "", "", false
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	action, _, _ := strings.Cut(act.ActionID, actionSep)
 	cmd = feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(cb.Team.ID), Channel: cb.Channel.ID,
-		User: cb.User.ID, UserName: cb.User.Name, Button: true, Text: strings.TrimSpace(act.ActionID + " " + act.Value)}
+		User: cb.User.ID, UserName: cb.User.Name, Button: true, Text: strings.TrimSpace(action + " " + act.Value)}
 	team = cmp.Or(cb.User.TeamID, cb.Team.ID)
 	return cmd, team, cb.Enterprise.ID, true
 }

@@ -1,6 +1,7 @@
 package slackadapter
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -65,8 +66,17 @@ func RenderBlocks(doc feedbackbot.Document) ([]slack.Block, string) {
 			add(slack.NewDividerBlock(), 0)
 		case feedbackbot.BlockActions:
 			var els []slack.BlockElement
-			for _, btn := range b.Buttons {
-				e := slack.NewButtonBlockElement(btn.Action, btn.Value, slack.NewTextBlockObject(slack.PlainTextType, cut(btn.Label, 75), false, false))
+			seen := map[string]bool{}
+			for i, btn := range b.Buttons {
+				// Slack refuses a block whose buttons share an action_id (invalid_blocks):
+				// the survey's five answers are one action with five values, so a repeat
+				// carries its place after a '#', which buttonCommand drops.
+				id := btn.Action
+				if seen[id] {
+					id += actionSep + strconv.Itoa(i)
+				}
+				seen[btn.Action] = true
+				e := slack.NewButtonBlockElement(id, btn.Value, slack.NewTextBlockObject(slack.PlainTextType, cut(btn.Label, 75), false, false))
 				switch btn.Style {
 				case "primary":
 					e = e.WithStyle(slack.StylePrimary)
@@ -130,3 +140,7 @@ func chunks(s string, n int) []string {
 	}
 	return append(out, s)
 }
+
+// actionSep separates a button's action from the place that keeps its action_id
+// unique in its block.
+const actionSep = "#"
