@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -230,6 +231,12 @@ func (a *Adapter) postResponse(ctx context.Context, responseURL string, v any) e
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := a.http.Do(req)
 	if err != nil {
+		// Not the URL: whoever has it can post as the bot in that channel for 30
+		// minutes, and the error is logged.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("post to response_url: %w", err)
 	}
 	defer resp.Body.Close()

@@ -1,6 +1,7 @@
 package slackadapter
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -1059,4 +1061,42 @@ func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
 	if n.Load() != 1 {
 		t.Errorf("%d posts; the cooldown should stop a second survey", n.Load())
 	}
+}
+
+// TestResponseURLNotLogged: a deferred answer whose post to response_url fails is
+// logged without the URL, which lets anyone post as the bot in that channel for
+// 30 minutes (the network error carried it whole; a review's find).
+func TestResponseURLNotLogged(t *testing.T) {
+	f := newFixture(t)
+	var logs syncBuffer
+	f.a.log = slog.New(slog.NewTextHandler(&logs, nil))
+	f.a.cfg.CommandTimeout = 10 * time.Millisecond
+	f.cmds = commandsFunc(func(context.Context, feedbackbot.Command) (feedbackbot.Document, error) {
+		time.Sleep(100 * time.Millisecond)
+		return feedbackbot.Document{Ephemeral: true, Fallback: "ok"}, nil
+	})
+	hook := "http://127.0.0.1:1/commands/THOME/123/SECRETHOOKTOKEN"
+	f.post("/slack/commands", slash("UMARIA", home, "help", hook), "application/x-www-form-urlencoded", nil)
+	f.a.wg.Wait()
+	if out := logs.String(); !strings.Contains(out, "deferred reply failed") || strings.Contains(out, "SECRETHOOKTOKEN") {
+		t.Errorf("the log: %s; want the failure, without the response_url", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
