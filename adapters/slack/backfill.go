@@ -45,7 +45,10 @@ type BackfillSummary struct {
 }
 
 type backfillCursor struct {
-	Since  time.Time `json:"since"`
+	Since time.Time `json:"since"`
+	// Until is the end of the run's period (its Now): a resumed run pages the same
+	// query, so it keeps it.
+	Until  time.Time `json:"until,omitzero"`
 	Cursor string    `json:"cursor"`
 	Done   bool      `json:"done"`
 }
@@ -71,12 +74,23 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 	var pos backfillCursor
 	if opts.Cursors != nil {
 		raw, err := opts.Cursors.GetDoc(ctx, ws, docBackfill, opts.Channel)
-		if err == nil && json.Unmarshal(raw, &pos) == nil && pos.Since.Equal(opts.Since) && !pos.Done && pos.Cursor != "" {
+		// The command asks for "the last 30 days" as of each run, so a second run's
+		// Since is a little later than the first's: the first run's period covers
+		// it, and resuming that run (its query, its cursor) leaves nothing of it out
+		// (a later Since never matched exactly, and every run started again from
+		// the first page, at about a call a minute).
+		if err == nil && json.Unmarshal(raw, &pos) == nil && !pos.Done && pos.Cursor != "" &&
+			!opts.Since.Before(pos.Since) && (pos.Until.IsZero() && pos.Since.Equal(opts.Since) || !pos.Until.IsZero()) {
 			sum.Resumed = true
+			opts.Since = pos.Since
+			if !pos.Until.IsZero() {
+				opts.Now = pos.Until
+			}
 		} else {
 			pos = backfillCursor{Since: opts.Since}
 		}
 	}
+	pos.Until = opts.Now
 	progress := func(format string, args ...any) {
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, format, args...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -125,5 +126,56 @@ func TestBackfillKeepsStaffAccounts(t *testing.T) {
 		if s, ok := f.stored(key(ch, "1700000200.000100")); !ok || s.Message.Account != "TACME" {
 			t.Errorf("%s: the staff answer counts for %q after the back-fill, want TACME", ch, s.Message.Account)
 		}
+	}
+}
+
+// TestBackfillResumesTheLastRunsPeriod: the command asks for "the last 30 days" as
+// of each run, so a second run's Since is a little later than the first's; it
+// matched the stored position exactly or not at all, and every run of the command
+// started again from the first page (a review's find). A run that reaches further
+// back than the stored one starts afresh.
+func TestBackfillResumesTheLastRunsPeriod(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		since  time.Duration // before the second run
+		resume bool
+	}{{"the same 30 days, 90 s later", 30 * 24 * time.Hour, true}, {"60 days: further back", 60 * 24 * time.Hour, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var asked []url.Values
+			f := newFixture(t, func(cz slacktest.Customize) {
+				cz.Handle("/conversations.history", func(w http.ResponseWriter, r *http.Request) {
+					r.ParseForm()
+					mu.Lock()
+					asked = append(asked, r.Form)
+					mu.Unlock()
+					json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": []any{}, "has_more": false})
+				})
+			})
+			ctx := context.Background()
+			run1 := time.Unix(1700010000, 0)
+			raw, _ := json.Marshal(backfillCursor{Since: run1.Add(-30 * 24 * time.Hour), Until: run1, Cursor: "p2"})
+			if err := f.st.PutDoc(ctx, home, docBackfill, "CACME", raw); err != nil {
+				t.Fatal(err)
+			}
+			run2 := run1.Add(90 * time.Second)
+			sum, err := f.a.Backfill(ctx, BackfillOptions{Channel: "CACME", Since: run2.Add(-c.since), Now: run2, Cursors: f.st})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(asked) == 0 {
+				t.Fatal("no history asked")
+			}
+			first := asked[0]
+			if c.resume {
+				if !sum.Resumed || first.Get("cursor") != "p2" || first.Get("oldest") != slackTS(run1.Add(-30*24*time.Hour)) || first.Get("latest") != slackTS(run1) {
+					t.Errorf("resumed %v, first page asked %v; want the first run's cursor, oldest and latest", sum.Resumed, first)
+				}
+			} else if sum.Resumed || first.Get("cursor") != "" {
+				t.Errorf("resumed %v, first page asked %v; want a fresh start", sum.Resumed, first)
+			}
+		})
 	}
 }
