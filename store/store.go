@@ -81,6 +81,17 @@ type Log interface {
 	Replay(ctx context.Context, workspace string, fn func(Entry) error) error
 }
 
+// Filler is a Log that can append only what it has never held: an import of an
+// export taken some time ago must fill in the history, not put back the text of a
+// message its author edited since (captured live), nor its reaction counts or
+// account. Both stores implement it.
+//
+// Contract: AppendNew is Append, except that a put of a message whose key the log
+// holds in any version (or as deleted, or erased) is skipped. Deletes are as Append's.
+type Filler interface {
+	AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error)
+}
+
 // Stored is a message as derived state holds it, with its tags.
 type Stored = feedbackbot.Tagged
 

@@ -327,7 +327,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		if len(batch) == 0 {
 			return nil
 		}
-		n, err := sink.Append(ctx, batch...)
+		n, err := a.appendImported(ctx, sink, batch)
 		if err != nil {
 			what := batchFiles[0]
 			if len(batchFiles) > 1 {
@@ -462,4 +462,47 @@ func cmpStr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// appendImported appends an export's events. An export is a copy taken some time
+// ago: it fills in what the store never held (AppendNew, where the store has it),
+// and leaves alone what the store holds as new or newer (an edit captured live since
+// the export was taken kept its text only so: importing put the old text back as
+// the newest version). An edited message in the export is compared with the stored
+// version (one read each; most messages are never edited) and taken when its edit
+// is later.
+func (a *Adapter) appendImported(ctx context.Context, sink Sink, batch []feedbackbot.Event) (int, error) {
+	f, ok := sink.(filler)
+	if !ok {
+		return sink.Append(ctx, batch...)
+	}
+	vs, _ := sink.(versions)
+	var fresh, later []feedbackbot.Event
+	for _, ev := range batch {
+		if ev.Kind != feedbackbot.EventPut || ev.Message.EditedAt.IsZero() || vs == nil {
+			fresh = append(fresh, ev)
+			continue
+		}
+		cur, found, err := vs.Newest(ctx, ev.Message.Key())
+		if err != nil && feedbackbot.ErrorCode(err) != feedbackbot.ECONFLICT {
+			return 0, fmt.Errorf("the stored version of %s: %w", ev.Message.Key(), err)
+		}
+		switch {
+		case !found:
+			fresh = append(fresh, ev)
+		case ev.Message.EditedAt.After(cur.EditedAt):
+			later = append(later, ev)
+		}
+	}
+	n, err := f.AppendNew(ctx, fresh...)
+	if err != nil || len(later) == 0 {
+		return n, err
+	}
+	m, err := sink.Append(ctx, later...)
+	return n + m, err
+}
+
+// filler is a sink that appends only what it never held (store.Filler).
+type filler interface {
+	AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error)
 }

@@ -553,3 +553,40 @@ func TestImportHonoursIgnoreLists(t *testing.T) {
 		})
 	}
 }
+
+// TestImportKeepsLaterEdits: an export taken before the customer edited a secret
+// out (the edit captured live) does not put the secret back when imported; it did,
+// as the newest version (a review's find). What the store never held is imported,
+// and so is an edit in the export later than the stored version.
+func TestImportKeepsLaterEdits(t *testing.T) {
+	f := newFixture(t)
+	const ts, ts2, ts3 = "1700000000.000100", "1700000000.000200", "1700000000.000300"
+	f.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "CACME", "ts": ts, "text": "my api key is sk-SECRET123"})
+	f.event("E3", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "CACME", "ts": ts3, "text": "the sync is slow"})
+	f.event("E2", map[string]any{"type": "message", "subtype": "message_changed", "channel": "CACME", "ts": "1700000100.000100",
+		"message": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "ts": ts, "text": "why does the api fail?",
+			"edited": map[string]any{"user": "XDANA", "ts": "1700000100.000000"}}})
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	zip := writeZip(t, map[string]string{
+		"users.json":    j([]map[string]any{{"id": "XDANA", "team_id": "TACME", "name": "dana"}}),
+		"channels.json": j([]map[string]any{{"id": "CACME", "name": "ext-acme"}}),
+		"ext-acme/2023-11-14.json": j([]map[string]any{
+			{"type": "message", "user": "XDANA", "text": "my api key is sk-SECRET123", "ts": ts},
+			{"type": "message", "user": "XDANA", "text": "and the webhook fails too", "ts": ts2},
+			{"type": "message", "user": "XDANA", "text": "the sync is slow since Monday", "ts": ts3, "edited": map[string]any{"user": "XDANA", "ts": "1700000900.000000"}},
+		}),
+	})
+	sum, err := ImportExport(t.Context(), zip, ImportOptions{HomeTeam: home}, f.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _, err := f.st.Newest(t.Context(), key("CACME", ts)); err != nil || strings.Contains(m.Text, "SECRET") {
+		t.Errorf("after the import the message reads %q (%v); want the edit captured since", m.Text, err)
+	}
+	if _, found, _ := f.st.Newest(t.Context(), key("CACME", ts2)); !found || sum.Appended != 2 {
+		t.Errorf("the message the store never held: found %v, %d appended; want it, and 2 appended", found, sum.Appended)
+	}
+	if m, _, err := f.st.Newest(t.Context(), key("CACME", ts3)); err != nil || m.Text != "the sync is slow since Monday" {
+		t.Errorf("a message the export holds edited after what was captured reads %q (%v); want the export's edit", m.Text, err)
+	}
+}

@@ -158,7 +158,14 @@ func validateEvent(i int, ev *feedbackbot.Event) error {
 // Append implements store.Log. The whole batch is one transaction: either every new
 // event is durable when it returns, or none is.
 func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
-	n, _, err := s.appendEvents(ctx, events, "")
+	n, _, err := s.appendEvents(ctx, events, "", false)
+	return n, err
+}
+
+// AppendNew implements store.Filler: Append, but a put of a message the file holds
+// in any version (or deleted, or erased) is skipped.
+func (s *Store) AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	n, _, err := s.appendEvents(ctx, events, "", true)
 	return n, err
 }
 
@@ -171,7 +178,7 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 	if s.ops.landed(op) {
 		return true, nil // a retry, or a redelivery, of a change that landed
 	}
-	_, moved, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base)
+	_, moved, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base, false)
 	if err == nil && !moved {
 		s.ops.remember(op, s.now())
 	}
@@ -218,7 +225,7 @@ func (o *opMemory) remember(op string, now time.Time) {
 // appendEvents appends events, each only while its message's latest revision is
 // base (when base is not ""). It returns how many it appended, and whether one was
 // left out because its base had moved on.
-func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base string) (int, bool, error) {
+func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base string, fill bool) (int, bool, error) {
 	if len(events) == 0 {
 		return 0, false, ctx.Err()
 	}
@@ -264,6 +271,9 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 				continue
 			}
 			var mark []byte
+			if put && fill && cur != nil {
+				continue // AppendNew: the message is held (in some version), deleted or erased
+			}
 			if put {
 				if len(cur) > 0 && cur[0] == markDelete {
 					continue // deleted: platforms never bring a message back, so this is a replay

@@ -29,7 +29,17 @@ const appendChunk = 500
 // workspace's events are one atomic script per chunk (dedupe checks + XADD), and all
 // the scripts go in one pipeline.
 func (s *Store) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
-	outs, err := s.appendEvents(ctx, events, "", "")
+	return s.appendCount(ctx, events, false)
+}
+
+// AppendNew implements store.Filler: Append, but a put of a message the store holds
+// in any version (or deleted, or erased) is skipped.
+func (s *Store) AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	return s.appendCount(ctx, events, true)
+}
+
+func (s *Store) appendCount(ctx context.Context, events []feedbackbot.Event, fill bool) (int, error) {
+	outs, err := s.appendEvents(ctx, events, "", "", fill)
 	if err != nil {
 		return 0, err
 	}
@@ -48,7 +58,7 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 	if base == "" || op == "" || len(op) > 128 {
 		return false, invalid("append over: the base revision and an op (at most 128 bytes) are required")
 	}
-	outs, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base, op)
+	outs, err := s.appendEvents(ctx, []feedbackbot.Event{ev}, base, op, false)
 	if err != nil {
 		return false, err
 	}
@@ -60,10 +70,10 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 }
 
 // appendEvents appends events, each on condition base ("" for none) as the write
-// op, and returns the script's value for each event (in the order of its
+// op (puts only of messages never held when fill), and returns the script's value for each event (in the order of its
 // workspace's scripts): its entry id, 0 (skipped, or its op landed already) or -1
 // (its base moved on).
-func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base, op string) ([]any, error) {
+func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base, op string, fill bool) ([]any, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
@@ -117,6 +127,9 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		kind, rev, author := "del", "", ""
 		if ev.Kind == feedbackbot.EventPut {
 			kind, rev, author = "put", m.Revision(), m.Author
+			if fill {
+				kind = "new"
+			}
 			if !slices.Contains(putWS, m.Workspace) {
 				putWS = append(putWS, m.Workspace)
 			}

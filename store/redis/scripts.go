@@ -94,7 +94,8 @@ const opTTL = 10 * time.Minute
 // ARGV[1] approximate MAXLEN ("0" for none), then appendFields per event: message
 // key, kind ("put" or "del", then, for AppendOver's read-modify-write, ":" and the
 // base, the revision the message's latest must still be, then ":" and the op's
-// key, fb:{ws}:op:<op>, declared in KEYS too), revision (puts), event JSON, author
+// key, fb:{ws}:op:<op>, declared in KEYS too; or "new", AppendNew's put, skipped
+// where the message has any latest), revision (puts), event JSON, author
 // (puts, may be ""), the author's message-key set ("" for none). (The base rides in
 // the kind: an argument more per event cost every append about 1,200 Redis
 // instructions, bench rediscost -workload import.) An op's key is set (for opTTL)
@@ -128,6 +129,8 @@ local out = {}
 for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
   local member, kind, rev, author = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+4]
   local c = cur[member]
+  local fill = kind == 'new' -- AppendNew's put: only of a message never held
+  if fill then kind = 'put' end
   local skip = c == '` + erased + `'
   local moved, opkey = false, nil
   if #kind > 3 then
@@ -141,7 +144,7 @@ for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
   end
   if not skip then
     if kind == 'put' then
-      skip = c == rev or c == '` + tombstone + `' or (author ~= '' and forgotten[author])
+      skip = c == rev or c == '` + tombstone + `' or (author ~= '' and forgotten[author]) or (fill and c)
     else
       skip = (not c) or c == '` + tombstone + `'
       if not c and not tombs[member] then

@@ -13,6 +13,7 @@ import (
 
 var logTests = []test{
 	{"AppendIdempotent", testAppendIdempotent},
+	{"AppendNew", testAppendNew},
 	{"AppendInvalid", testAppendInvalid},
 	{"ReadOrderAndFields", testReadOrder},
 	{"ReadMax", testReadMax},
@@ -518,5 +519,53 @@ func testInvalidUTF8Fields(t *testing.T, f *fixture) {
 	accts, err := f.s.Accounts(f.ctx, "W1")
 	if err != nil || len(accts) != 1 || accts[0] != back.Account {
 		t.Errorf("Accounts = %q, %v; want [%q]", accts, err, back.Account)
+	}
+}
+
+// testAppendNew: AppendNew fills in what the log never held and leaves alone what
+// it holds in any version: an old export's copy of a message edited since, a
+// deleted message, an erased one; deletes go as Append's.
+func testAppendNew(t *testing.T, f *fixture) {
+	fl, ok := f.s.(store.Filler)
+	if !ok {
+		t.Fatal("the store does not implement store.Filler")
+	}
+	appendNew := func(evs ...feedbackbot.Event) int {
+		t.Helper()
+		n, err := fl.AppendNew(f.ctx, evs...)
+		if err != nil {
+			t.Fatalf("AppendNew: %v", err)
+		}
+		return n
+	}
+	m := Msg("W1", "m1", "my api key is sk-SECRET123", "", "A1", "C1", Base)
+	edited := m
+	edited.Text, edited.EditedAt = "why does the api fail?", Base.Add(time.Hour)
+	gone := Msg("W1", "m2", "wrong channel, sorry", "", "A1", "C1", Base.Add(time.Minute))
+	fresh := Msg("W1", "m3", "the export is slow", "", "A1", "C1", Base.Add(2*time.Minute))
+	twice := Msg("W1", "m4", "first", "", "A1", "C1", Base.Add(3*time.Minute))
+	twiceEdited := twice
+	twiceEdited.Text, twiceEdited.EditedAt = "first, edited", Base.Add(4*time.Minute)
+	f.append(Put(edited), Put(gone), Delete(gone))
+	for _, st := range []struct {
+		name   string
+		events []feedbackbot.Event
+		want   int
+	}{
+		{"an older copy of a message edited since", []feedbackbot.Event{Put(m)}, 0},
+		{"a deleted message", []feedbackbot.Event{Put(gone)}, 0},
+		{"a message never held", []feedbackbot.Event{Put(fresh)}, 1},
+		{"again", []feedbackbot.Event{Put(fresh)}, 0},
+		{"two versions of a new message in one batch: the first", []feedbackbot.Event{Put(twice), Put(twiceEdited)}, 1},
+		{"a delete of a held message", []feedbackbot.Event{Delete(fresh)}, 1},
+	} {
+		if got := appendNew(st.events...); got != st.want {
+			t.Errorf("%s: AppendNew = %d, want %d", st.name, got, st.want)
+		}
+	}
+	for key, want := range map[string]string{edited.Key(): edited.Text, twice.Key(): twice.Text} {
+		if got, found, err := f.s.Newest(f.ctx, key); err != nil || !found || got.Text != want {
+			t.Errorf("Newest(%s) = %q, %v, %v; want %q", key, got.Text, found, err, want)
+		}
 	}
 }
