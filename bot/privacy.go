@@ -126,6 +126,22 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	return ephemeral(fmt.Sprintf("Forgot %s: %d message(s), %d survey answer(s), %d quote(s) in alerts. Their future messages will not be stored.",
-		user, res.Messages, res.SurveyAnswers, res.Evidence)), nil
+	text := fmt.Sprintf("Forgot %s: %d message(s), %d survey answer(s), %d quote(s) in alerts. Their future messages will not be stored.",
+		user, res.Messages, res.SurveyAnswers, res.Evidence)
+	// The embedded store keeps erased bytes in free pages of its file until they are
+	// reused: rewrite it, as feedbackbot forget does (the chat command did not, and
+	// the erased text stayed readable in the file).
+	if c, ok := b.Store.(compacter); ok {
+		if err := c.Compact(ctx); err != nil {
+			return feedbackbot.Document{}, fmt.Errorf("forget %s: the messages are erased, but rewriting the store file to remove their bytes failed (run forget again to retry): %w", user, err)
+		}
+		text += " The store file was rewritten, so no erased bytes remain in it."
+	}
+	return ephemeral(text), nil
+}
+
+// compacter is a store that rewrites its file with live data only (the embedded
+// store; Redis frees memory itself).
+type compacter interface {
+	Compact(ctx context.Context) error
 }

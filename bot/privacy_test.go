@@ -1,9 +1,11 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
 
 // TestForgetCommand: "/feedback forget USER" asks to confirm; the button erases the
@@ -112,4 +115,45 @@ func docsText(m map[string][]byte) []string {
 		out = append(out, string(v))
 	}
 	return out
+}
+
+// TestChatForgetLeavesNoTextInTheFile: /feedback forget on the embedded store
+// rewrites the file, as feedbackbot forget does; it erased the records and said so
+// while the file still held the erased text in free pages (20 times here; a
+// review's find).
+func TestChatForgetLeavesNoTextInTheFile(t *testing.T) {
+	ctx := context.Background()
+	st, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	const secret = "4111-2222-3333-4444"
+	var msgs []feedbackbot.Message
+	for i := range 40 {
+		at := now.Add(-time.Duration(i+1) * time.Minute)
+		m := feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", at.Unix()), Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+			Author: "XLEE", Role: feedbackbot.RoleCustomer, Account: "acme", Text: fmt.Sprintf("other message %d", i), Time: at}
+		if i%4 == 0 {
+			m.Author, m.Text = "XDANA", fmt.Sprintf("my card number is %s (%d)", secret, i)
+		}
+		msgs = append(msgs, m)
+	}
+	captured(t, st, msgs...)
+	b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+	doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Button: true, Text: "forget.confirm XDANA"})
+	if err != nil || !strings.Contains(doc.Fallback, "Forgot XDANA: 10 message(s)") || !strings.Contains(doc.Fallback, "rewritten") {
+		t.Fatalf("forget: %v %q", err, doc.Fallback)
+	}
+	raw, err := os.ReadFile(st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(raw, []byte(secret)); n > 0 {
+		t.Errorf("after /feedback forget the store file still holds the erased text %d times", n)
+	}
+	if got, err := st.Message(ctx, msgs[1].Key()); err != nil || got.Message.Text != msgs[1].Text {
+		t.Errorf("someone else's message after the rewrite: %q, %v", got.Message.Text, err)
+	}
 }

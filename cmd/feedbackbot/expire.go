@@ -89,7 +89,10 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "Deleted what was older than %s (before %s) in %s (%s): %d message(s) in all. Hourly totals are kept.\n",
 		config.FormatDuration(age), before.Format(time.RFC3339), scope, where, total.Messages)
-	if c, ok := st.(compacter); ok && total.Messages > 0 {
+	// Always, not only when this run deleted messages: survey answers and alert
+	// quotes leave bytes too, and the retry the error below asks for, or a run after
+	// an interrupted one, finds nothing left to delete but the bytes still there.
+	if c, ok := st.(compacter); ok {
 		start := time.Now()
 		if err := c.Compact(ctx); err != nil {
 			return fmt.Errorf("the messages are deleted, but rewriting the store file to remove their bytes failed (run expire again to retry): %w", err)

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +14,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
 
 // TestExpireCommand: `expire` asks for --yes, then deletes the demo's messages older
@@ -130,5 +135,54 @@ func TestCLICommandsAreAudited(t *testing.T) {
 		if got[action] != "done" {
 			t.Errorf("no completed audit entry for %s by the operator: %v", action, got)
 		}
+	}
+}
+
+// TestExpireAlwaysRewritesTheFile: a run that deletes old alert quotes (or survey
+// answers) but no message rewrites the embedded store's file too; it compacted
+// only when messages went, so the quotes' bytes stayed, and so did those of a run
+// whose rewrite failed, which the error asks to run again (a review's find).
+func TestExpireAlwaysRewritesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	const secret = "call me on 555-0199 about the refund"
+	func() {
+		st, err := boltstore.Open(ctx, dir, boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		m := feedbackbot.Message{ID: "C1:1.1", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Author: "U1",
+			Role: feedbackbot.RoleCustomer, Account: "acme", Text: "recent message", Time: now.Add(-24 * time.Hour)}
+		if err := m.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			fp := fmt.Sprintf("fp%02d", i)
+			al := feedbackbot.Alert{Fingerprint: fp, Workspace: "T1", Reasons: []feedbackbot.Reason{{Code: "negative_share",
+				Evidence: []feedbackbot.Evidence{{MessageKey: "slack/T1/C1:0.1", Author: "U9", Quote: secret + strings.Repeat(" padding", 400), Time: now.AddDate(-1, 0, 0)}}}}}
+			raw, _ := json.Marshal(al)
+			if err := st.PutDoc(ctx, "T1", bot.DocAlert, fp, raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}()
+	out, errb, err := run(t, dir, "expire", "--older-than", "90d", "--as-of", now.Format(time.RFC3339), "--yes")
+	if err != nil {
+		t.Fatalf("expire: %v\n%s", err, errb)
+	}
+	if !strings.Contains(out, "20 quote(s) in alerts deleted") || !strings.Contains(out, "Rewrote the store file") {
+		t.Fatalf("expire output:\n%s", out)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, boltstore.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(raw, []byte("555-0199")); n > 0 {
+		t.Errorf("the file still holds the deleted quote %d time(s)", n)
 	}
 }
