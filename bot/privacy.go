@@ -31,6 +31,11 @@ type Forgotten struct {
 // everywhere the store keeps them (log, tags, indexes; rollups adjusted), their
 // survey answers, and quotes of their messages in stored alerts. Calling it again
 // erases nothing more.
+// DocForgotten marks a person erased by ForgetPerson (the id alone, no content):
+// their survey answers are not stored any more. (The store keeps their messages out
+// itself.)
+const DocForgotten = "forgotten-person"
+
 func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) (Forgotten, error) {
 	var out Forgotten
 	keys := map[string]bool{}
@@ -43,6 +48,11 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	}
 	if out.Messages, err = st.Forget(ctx, workspace, user); err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
+	}
+	// Before their answers go: a survey question posted earlier can still be
+	// pressed, and its answer must find them forgotten (it was stored again).
+	if err := st.PutDoc(ctx, workspace, DocForgotten, user, []byte("1")); err != nil {
+		return out, fmt.Errorf("forget %s: remember them as forgotten: %w", user, err)
 	}
 	out.SurveyAnswers, err = deleteSurveyAnswers(ctx, st, workspace, "", func(a SurveyAnswer) bool { return a.User == user })
 	if err != nil {

@@ -157,3 +157,34 @@ func TestChatForgetLeavesNoTextInTheFile(t *testing.T) {
 		t.Errorf("someone else's message after the rewrite: %q, %v", got.Message.Text, err)
 	}
 }
+
+// TestSurveyAnswerAfterForgetIsNotStored: a survey question posted before a person
+// was forgotten can still be pressed; the answer was stored under their id again
+// (a review's find). They are thanked, and nothing is stored. Both stores.
+func TestSurveyAnswerAfterForgetIsNotStored(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			captured(t, st, feedbackbot.Message{ID: "C1:1763625600.000100", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+				Author: "XDANA", Role: feedbackbot.RoleCustomer, Account: "acme", Text: "we were charged twice", Time: now.Add(-time.Hour)})
+			b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+			if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Button: true, Text: "forget.confirm XDANA"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, who := range []string{"XDANA", "XLEE"} {
+				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: who, Button: true, Text: "survey.answer csat|1|acme|C1:1763625600.000100"})
+				if err != nil || !strings.Contains(doc.Fallback, "Thank you") {
+					t.Fatalf("%s's answer: %v %q", who, err, doc.Fallback)
+				}
+			}
+			for who, want := range map[string]int{"XDANA": 0, "XLEE": 1} {
+				as, err := bot.PersonSurveyAnswers(ctx, st, "T1", who)
+				if err != nil || len(as) != want {
+					t.Errorf("%s's stored answers: %d (%v), want %d", who, len(as), err, want)
+				}
+			}
+		})
+	}
+}

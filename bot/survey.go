@@ -113,11 +113,23 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	if err != nil || (parts[0] != SurveyCSAT && parts[0] != SurveyNPS) || score < lo || score > hi {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
 	}
+	// A person forgotten since the question was posted is thanked and not stored
+	// (their answer was stored again under their id, a review found).
+	if _, err := b.Store.GetDoc(ctx, cmd.Workspace, DocForgotten, cmd.User); err == nil {
+		return thanks(), nil
+	} else if !feedbackbot.IsNotFound(err) {
+		return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
+	}
 	a := SurveyAnswer{Kind: parts[0], Score: score, Account: parts[2], Thread: parts[3], User: cmd.User, Time: now}
 	if err := PutSurveyAnswer(ctx, b.Store, cmd.Workspace, a); err != nil {
 		return feedbackbot.Document{}, err
 	}
-	return feedbackbot.Document{Fallback: "Thank you for your feedback!", Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "Thank you for your feedback! 🙏"}}}, nil
+	return thanks(), nil
+}
+
+// thanks answers a survey answer.
+func thanks() feedbackbot.Document {
+	return feedbackbot.Document{Fallback: "Thank you for your feedback!", Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "Thank you for your feedback! 🙏"}}}
 }
 
 // Satisfaction summarises survey answers.
