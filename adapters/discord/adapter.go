@@ -159,6 +159,7 @@ type Adapter struct {
 	recent       *recent.Messages
 	captureMu    sync.RWMutex
 	captureDone  chan struct{}
+	drainUntil   time.Time // the capture loop's own: when a shutdown's retries end
 	disconnected chan struct{}
 	wg           sync.WaitGroup // interactions, registrations and surveys in flight
 	// base is cancelled at shutdown: background work (registration, surveys) stops.
@@ -598,11 +599,27 @@ func (a *Adapter) write(ctx context.Context, batch []feedbackbot.Event) {
 			}
 			return
 		}
+		if a.base.Err() != nil { // stopping: the drain is bounded
+			if a.drainUntil.IsZero() {
+				a.drainUntil = time.Now().Add(captureDrainGrace)
+			}
+			if time.Now().After(a.drainUntil) {
+				// A store still down this long into a shutdown would hold the process
+				// until it is killed, losing these anyway: say so, and let it stop.
+				a.log.Error("discord capture: the store stayed unreachable during shutdown; events not stored (Discord will not send them again: run feedbackbot import or rely on the next start's catch-up)",
+					"events", len(batch), "err", err)
+				return
+			}
+		}
 		a.log.Error("discord capture: store write failed; retrying", "events", len(batch), "err", err, "in", wait)
 		time.Sleep(wait)
 		wait = min(wait*2, 5*time.Second)
 	}
 }
+
+// captureDrainGrace bounds how long a shutdown keeps retrying queued events against
+// a store that does not answer (a variable for tests).
+var captureDrainGrace = 15 * time.Second
 
 // enqueue hands events to the capture loop, waiting when the queue is full.
 func (a *Adapter) enqueue(events ...feedbackbot.Event) {

@@ -70,3 +70,34 @@ func TestRefusedBatchKeepsItsGoodEvents(t *testing.T) {
 		t.Errorf("the log holds %d entries, want the 2 good ones", n)
 	}
 }
+
+// TestShutdownDrainEndsWhileTheStoreIsDown: at shutdown the capture loop retried
+// queued events against an unreachable store for ever, so SIGTERM never finished
+// (until the process was killed, losing them anyway; a review's find). The retries
+// end captureDrainGrace into the shutdown, with an error that says so.
+func TestShutdownDrainEndsWhileTheStoreIsDown(t *testing.T) {
+	defer func(g time.Duration) { captureDrainGrace = g }(captureDrainGrace)
+	captureDrainGrace = 300 * time.Millisecond
+	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sink := &refusingStore{Store: st, outage: 1 << 30}
+	a, err := New(testConfig(), sink, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stopBase() // shutting down
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.write(context.Background(), []feedbackbot.Event{{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{ID: "500000000000000001", Platform: feedbackbot.PlatformDiscord,
+			Workspace: guild, Channel: chGeneral, Author: userAlice, Role: feedbackbot.RoleCustomer, Text: "hello", Time: time.Now()}}})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the capture drain was still retrying 10 s into the shutdown")
+	}
+}
