@@ -2,7 +2,9 @@ package redisstore_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot/store"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
@@ -20,6 +22,50 @@ func BenchmarkExpire(b *testing.B) {
 					return s
 				}, n, mode)
 			})
+		}
+	}
+}
+
+// TestExpireLeavesNoEmptiedIndexes: expiring every message of a day removes the
+// day's indexes; each big index (a day's notable set, an account week's time
+// index) stayed, holding only its encoding marker, one more key for every day and
+// account week retention emptied (a review's find; forget already dropped them).
+func TestExpireLeavesNoEmptiedIndexes(t *testing.T) {
+	ctx := t.Context()
+	s, client, prefix := newStore(t, redisstore.Options{})
+	for i := range 40 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%02d", i), fmt.Sprintf("message %d is awful", i), "", "A1", fmt.Sprintf("C%d", i), storetest.Base.Add(time.Duration(i)*time.Minute))
+		if _, err := s.Append(ctx, storetest.Put(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es, err := s.Read(ctx, "w", 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []store.Applied
+	for _, e := range es {
+		items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.8, "v1")})
+	}
+	if _, err := s.Apply(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack(ctx, es...); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Expire(ctx, "W1", storetest.Base.AddDate(0, 0, 1)); err != nil || n != 40 {
+		t.Fatalf("Expire = %d, %v", n, err)
+	}
+	keys, err := client.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if typ, _ := client.Type(ctx, k).Result(); typ != "zset" {
+			continue
+		}
+		if ms, _ := client.ZRange(ctx, k, 0, -1).Result(); len(ms) == 1 && strings.HasPrefix(ms[0], "#") {
+			t.Errorf("after every message expired, %s holds only its encoding marker %q", k, ms[0])
 		}
 	}
 }
