@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
 )
@@ -139,11 +140,17 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	return nil
 }
 
+// exportStore is what an export reads: a person's messages, and the capture log.
+type exportStore interface {
+	store.People
+	Replay(ctx context.Context, workspace string, fn func(store.Entry) error) error
+}
+
 // exportTo writes the person's messages as JSON Lines to path, or to stdout when path
 // is empty, then their survey answers, one {"survey_answer": {...}} line each. A
 // file is written beside its final name and renamed when complete, so a failed
 // export leaves no partial file behind. It returns the messages written.
-func exportTo(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, path string, stdout io.Writer) (int, error) {
+func exportTo(ctx context.Context, st exportStore, ws, user string, answers []bot.SurveyAnswer, path string, stdout io.Writer) (int, error) {
 	w := stdout
 	var tmp *os.File
 	if path != "" {
@@ -159,12 +166,32 @@ func exportTo(ctx context.Context, st store.People, ws, user string, answers []b
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	n := 0
+	current := map[string]bool{} // key and revision of each message as it is now
 	err := st.AuthorMessages(ctx, ws, user, func(s store.Stored) error {
 		n++
+		current[s.Message.Key()+"\x00"+s.Message.Revision()] = true
 		return enc.Encode(s)
 	})
 	if err != nil {
 		return n, fmt.Errorf("export: %w", err)
+	}
+	// The capture log keeps every version until retention or forget removes it: the
+	// text before an edit, and messages deleted on the platform. They are stored, so
+	// they are exported (only the current records were, a review found). The whole
+	// log is read: an export is rare, and answers one person's request.
+	err = st.Replay(ctx, ws, func(e store.Entry) error {
+		m := e.Event.Message
+		if e.Event.Kind != feedbackbot.EventPut || m.Author != user || current[m.Key()+"\x00"+m.Revision()] {
+			return nil
+		}
+		current[m.Key()+"\x00"+m.Revision()] = true // (a redelivered version once)
+		return enc.Encode(struct {
+			Version feedbackbot.Message `json:"earlier_version"`
+			Note    string              `json:"note"`
+		}{m, "kept in the capture log until retention or forget removes it: an earlier version, a message deleted on the platform, or one not analysed yet"})
+	})
+	if err != nil {
+		return n, fmt.Errorf("export: capture log: %w", err)
 	}
 	for _, a := range answers {
 		if err := enc.Encode(struct {

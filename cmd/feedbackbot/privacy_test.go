@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
@@ -361,5 +362,61 @@ func TestExportHoldsSurveyAnswers(t *testing.T) {
 	}
 	if n := len(logMessages(t, dir, who)); n == 0 {
 		t.Errorf("the refused forget erased %s's messages", who)
+	}
+}
+
+// TestExportIncludesEarlierVersions: the capture log keeps the text before an edit,
+// and a message deleted on the platform, until retention or forget removes them;
+// export wrote only the current records, so a person's copy of what is stored left
+// those out (a review's find). Each is exported once, marked as such.
+func TestExportIncludesEarlierVersions(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	func() {
+		st, err := boltstore.Open(ctx, dir, boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		msg := func(id, author, text string) feedbackbot.Message {
+			m := feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Author: author,
+				Role: feedbackbot.RoleCustomer, Account: "acme", Text: text, Time: at}
+			if err := m.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		edited := msg("C1:1.1", "U1", "(address removed)")
+		edited.EditedAt = at.Add(time.Minute)
+		evs := []feedbackbot.Event{
+			{Kind: feedbackbot.EventPut, Message: msg("C1:1.1", "U1", "my home address is 12 Elm Street")},
+			{Kind: feedbackbot.EventPut, Message: edited},
+			{Kind: feedbackbot.EventPut, Message: msg("C1:2.1", "U1", "my phone is 555-0199")},
+			{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: "C1:2.1", Platform: feedbackbot.PlatformSlack, Workspace: "T1"}},
+			{Kind: feedbackbot.EventPut, Message: msg("C1:3.1", "U2", "someone else's words")},
+		}
+		if _, err := st.Append(ctx, evs...); err != nil {
+			t.Fatal(err)
+		}
+		a, err := newAnalyzer(config.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "t"}).Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	out, errb, err := run(t, dir, "export", "--workspace", "T1", "--user", "U1")
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, errb)
+	}
+	for text, want := range map[string]int{"(address removed)": 1, "12 Elm Street": 1, "555-0199": 1, "someone else": 0} {
+		if got := strings.Count(out, text); got != want {
+			t.Errorf("the export holds %q %d time(s), want %d:\n%s", text, got, want, out)
+		}
+	}
+	if got := strings.Count(out, `"earlier_version"`); got != 2 {
+		t.Errorf("%d earlier versions marked, want 2", got)
 	}
 }
