@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack/slacktest"
+
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
 )
@@ -370,6 +372,35 @@ func TestSurveyButtonsHaveUniqueActionIDs(t *testing.T) {
 		}
 		if presses < 5 {
 			t.Errorf("%s: %d answer buttons", kind, presses)
+		}
+	}
+}
+
+// TestStartLearnsTheGridAndTheDomain: with slack.team_id configured, Start did not
+// ask Slack who the token belongs to, so the Enterprise Grid organisation (whose
+// colleagues in other workspaces are staff) and the domain of permalinks were never
+// known (a review's find). It asks now, and keeps the configured team.
+func TestStartLearnsTheGridAndTheDomain(t *testing.T) {
+	api := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"ok":true,"url":"https://northwind.enterprise.slack.com/","team":"Northwind","team_id":"THOME","enterprise_id":"EHOME","user_id":"UBOT"}`)
+		})
+	})
+	api.Start()
+	t.Cleanup(api.Stop)
+	a, err := New(Config{BotToken: "xoxb-test", SigningSecret: secret, APIURL: api.GetAPIURL(), TeamID: "THOME"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if a.cfg.TeamID != "THOME" || a.cfg.EnterpriseID != "EHOME" || a.cfg.TeamDomain != "northwind.enterprise" {
+		t.Errorf("after Start: team %q, enterprise %q, domain %q; want THOME, EHOME, northwind.enterprise", a.cfg.TeamID, a.cfg.EnterpriseID, a.cfg.TeamDomain)
+	}
+	for raw, want := range map[string]string{"https://acme.slack.com/": "acme", "https://example.com/": "", "::": ""} {
+		if got := teamDomain(raw); got != want {
+			t.Errorf("teamDomain(%q) = %q, want %q", raw, got, want)
 		}
 	}
 }

@@ -6,11 +6,14 @@
 package slackadapter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -164,17 +167,43 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 }
 
 // Start learns the home team from auth.test when it is not configured.
+//
+// It asks Slack (auth.test) even when the team is configured: the answer also names
+// the Enterprise Grid organisation (whose colleagues in other workspaces are staff,
+// not customers) and the workspace's domain (the permalinks of quotes in digests
+// and alerts), which the configuration did not set, so neither was known whenever
+// slack.team_id was (a review's find).
 func (a *Adapter) Start(ctx context.Context) error {
-	if a.cfg.TeamID != "" {
-		return nil
-	}
 	resp, err := a.api.AuthTestContext(ctx)
 	if err != nil {
 		return fmt.Errorf("slack auth.test (is SLACK_BOT_TOKEN valid?): %w", err)
 	}
-	a.cfg.TeamID, a.cfg.EnterpriseID = resp.TeamID, resp.EnterpriseID
-	a.log.Info("slack connected", "team", resp.TeamID, "bot_user", resp.UserID)
+	switch {
+	case a.cfg.TeamID == "":
+		a.cfg.TeamID = resp.TeamID
+	case a.cfg.TeamID != resp.TeamID:
+		a.log.Warn("slack: the bot token belongs to another workspace than slack.team_id; keeping slack.team_id", "team_id", a.cfg.TeamID, "token_team", resp.TeamID)
+	}
+	a.cfg.EnterpriseID = cmp.Or(a.cfg.EnterpriseID, resp.EnterpriseID)
+	if a.cfg.TeamDomain == "" {
+		a.cfg.TeamDomain = teamDomain(resp.URL)
+	}
+	a.log.Info("slack connected", "team", a.cfg.TeamID, "enterprise", a.cfg.EnterpriseID, "domain", a.cfg.TeamDomain, "bot_user", resp.UserID)
 	return nil
+}
+
+// teamDomain is the workspace's domain in auth.test's URL ("https://acme.slack.com/"
+// is "acme"; a Grid workspace's "acme.enterprise"), or "" when it is not a Slack URL.
+func teamDomain(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	d, ok := strings.CutSuffix(u.Hostname(), ".slack.com")
+	if !ok || d == "" {
+		return ""
+	}
+	return d
 }
 
 // Close waits for deferred command replies to finish.
