@@ -258,3 +258,28 @@ func TestConfigCheckRefusesSharedSlackChannel(t *testing.T) {
 		t.Fatalf("config check should refuse only the shared channel: %v\n%s", err, out)
 	}
 }
+
+// TestConfigCheckAsStrictAsRun: with slack.staff_user_groups, a channel one of
+// whose members is outside the groups is refused by run at start; config check
+// passed it (it checked without the groups, a review's find).
+func TestConfigCheckAsStrictAsRun(t *testing.T) {
+	api := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/conversations.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,"is_channel":true,"is_private":true}}`, r.Form.Get("channel"))
+		})
+		c.Handle("/usergroups.users.list", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"ok":true,"users":["UTOM"]}`))
+		})
+	}, staffMembers("THOME"))
+	api.Start()
+	defer api.Stop()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte("slack:\n  internal_channels: [CINTERNAL]\n  staff_user_groups: [SSUPPORT]\n"), 0o600)
+	m, out, _ := testMain(map[string]string{"SLACK_BOT_TOKEN": "xoxb-check", "SLACK_SIGNING_SECRET": "s", "SLACK_MODE": "http", "SLACK_API_URL": api.GetAPIURL(), "SLACK_TEAM_ID": "THOME"})
+	err := m.Run(context.Background(), []string{"config", "check"})
+	if err == nil || !strings.Contains(err.Error(), "not in slack.staff_user_groups") {
+		t.Fatalf("config check should refuse CINTERNAL (UMARIA is not in the staff group): %v\n%s", err, out)
+	}
+}

@@ -154,9 +154,18 @@ func checkSlackDestinations(ctx context.Context, cfg config.Config) []error {
 	if cfg.Alerts.Platform == "slack" && cfg.Alerts.Channel != "" && !slices.Contains(channels, cfg.Alerts.Channel) {
 		channels = append(channels, cfg.Alerts.Channel)
 	}
+	// The same configuration as run's, so that the checks are the same: with
+	// staff_user_groups, a member outside them (or a public channel) is refused at
+	// start and was passed here.
 	a, err := slackadapter.New(slackadapter.Config{BotToken: c.BotToken.Value(), SigningSecret: "unused-for-checks", APIURL: c.APIURL,
-		TeamID: c.TeamID, InternalChannels: c.InternalChannels}, nil, nil)
+		TeamID: c.TeamID, StaffUsers: c.StaffUsers, StaffUserGroups: c.StaffUserGroups, InternalChannels: c.InternalChannels}, nil, nil)
 	if err != nil {
+		return []error{err}
+	}
+	if len(channels) == 0 {
+		return nil
+	}
+	if err := a.Start(ctx); err != nil { // (the Grid organisation, as run learns it)
 		return []error{err}
 	}
 	return a.CheckDestinations(ctx, channels)
