@@ -409,6 +409,11 @@ func (c *Config) applyEnv(getenv func(string) string) []error {
 // secretFrom reads NAME, else the file named by NAME_FILE, else the file named in YAML.
 func secretFrom(getenv func(string) string, name, yamlFile string) (Secret, error) {
 	if v := getenv(name); v != "" {
+		if strings.TrimSpace(v) == "" {
+			// set, but to blanks: refused rather than read as unset (a REDIS_URL of
+			// spaces fell back to the embedded store without a word)
+			return "", fmt.Errorf("%s is set but blank: set it to a value, or unset it", name)
+		}
 		return Secret(strings.TrimSpace(v)), nil
 	}
 	file, from := getenv(name+"_FILE"), name+"_FILE"
@@ -556,7 +561,7 @@ func (c *Config) Validate() []error {
 	if c.Surveys.Kind != "csat" && c.Surveys.Kind != "nps" {
 		bad("surveys.kind: %q is not csat or nps", c.Surveys.Kind)
 	}
-	if c.Surveys.Sample < 0 || c.Surveys.Sample > 1 {
+	if !(c.Surveys.Sample >= 0 && c.Surveys.Sample <= 1) { // (NaN too: .nan is valid YAML)
 		bad("surveys.sample: %v is not a share between 0 and 1", c.Surveys.Sample)
 	}
 	if r := c.Retention.Messages.D(); r != 0 && r < MinRetention {

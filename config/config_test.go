@@ -266,6 +266,9 @@ func TestOperatorMistakesRefused(t *testing.T) {
 			nil, `digests[1]: digests[0] has the same name "C1" in the same workspace`},
 		{"a digest without a workspace", "slack: {internal_channels: [C1]}\ndigests:\n" + digest("daily", "C1", ""), nil, "digests[0] (daily): workspace is empty"},
 		{"a second document", "log: {level: info}\n---\nstore:\n  data_dri: x\n", nil, "more than one YAML document"},
+		// (a review's finds: both passed)
+		{"a blank REDIS_URL", "", map[string]string{"REDIS_URL": "   "}, "REDIS_URL is set but blank"},
+		{"a survey share that is not a number", "surveys: {sample: .nan}\n", nil, "surveys.sample: NaN is not a share between 0 and 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := ""
