@@ -404,3 +404,21 @@ func TestStartLearnsTheGridAndTheDomain(t *testing.T) {
 		}
 	}
 }
+
+// TestSurveyAnswerOnlyFromTheAccountAsked: in a channel several customer
+// organisations share, anyone there may press a survey's buttons; an answer counts
+// only when the presser belongs to the account asked (another organisation's
+// member's answer was recorded under it, a review found).
+func TestSurveyAnswerOnlyFromTheAccountAsked(t *testing.T) {
+	f := newFixture(t)
+	asked := &askRecorder{}
+	f.cmds = asked
+	_, body := f.press(interactionIn("CMULTI", "XBEN", "TBETA", "TBETA", "", "survey.answer", "csat|1|TACME|"))
+	if calls := asked.calls(); len(calls) != 0 || !strings.Contains(body, "for another organisation") {
+		t.Errorf("another organisation's answer: the bot was asked %+v, answered %s; want it not recorded", calls, body)
+	}
+	f.press(interactionIn("CMULTI", "XDANA", "TACME", "TACME", "", "survey.answer", "csat|5|TACME|"))
+	if calls := asked.calls(); len(calls) != 1 || calls[0].Text != "survey.answer csat|5|TACME|" {
+		t.Errorf("the account's own answer reached the bot as %+v", calls)
+	}
+}

@@ -115,6 +115,13 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 		return response(feedbackbot.Document{Ephemeral: true, Fallback: refusal,
 			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: refusal}}}, false)
 	}
+	if isSurveyAnswer && !cmd.Staff && !a.askedOf(cmd, team) {
+		// In a channel several organisations share, anyone there may press the
+		// buttons: an answer counts only for the account it was asked of (another
+		// organisation's member's was recorded under it, a review found).
+		return response(feedbackbot.Document{Ephemeral: true, Fallback: notYourSurvey,
+			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: notYourSurvey}}}, false)
+	}
 	// The answer, with where it may be shown decided (shown may ask Slack about the
 	// channel), within the command's time.
 	done := make(chan map[string]any, 1)
@@ -146,6 +153,24 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 		}()
 		return map[string]any{"response_type": "ephemeral", "text": workingOnIt}
 	}
+}
+
+// notYourSurvey answers a survey button pressed by someone of another account.
+const notYourSurvey = "Thanks! This question was for another organisation in this channel, so your answer was not recorded."
+
+// askedOf says whether a survey answer's presser belongs to the account the survey
+// asked (its value: kind|score|account|thread): the channel's configured account,
+// else the presser's team, as capture attributes their messages.
+func (a *Adapter) askedOf(cmd feedbackbot.Command, team string) bool {
+	parts := strings.SplitN(strings.TrimPrefix(cmd.Text, "survey.answer "), "|", 4)
+	if len(parts) != 4 {
+		return true // (the bot says the button is not valid)
+	}
+	acct, ok := a.cfg.ChannelAccounts[cmd.Channel]
+	if !ok {
+		acct = team
+	}
+	return acct == parts[2]
 }
 
 // workingOnIt is the placeholder answer of a command that takes longer than
