@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -142,13 +143,20 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	// reused: rewrite it, as feedbackbot forget does (the chat command did not, and
 	// the erased text stayed readable in the file).
 	if c, ok := b.Store.(compacter); ok {
-		if err := c.Compact(ctx); err != nil {
+		switch err := c.Compact(ctx); {
+		case errors.Is(err, ErrNoFile):
+		case err != nil:
 			return feedbackbot.Document{}, fmt.Errorf("forget %s: the messages are erased, but rewriting the store file to remove their bytes failed (run forget again to retry): %w", user, err)
+		default:
+			text += " The store file was rewritten, so no erased bytes remain in it."
 		}
-		text += " The store file was rewritten, so no erased bytes remain in it."
 	}
 	return ephemeral(text), nil
 }
+
+// ErrNoFile is what Compact returns on a store wrapper whose store has no file to
+// rewrite (Redis).
+var ErrNoFile = errors.New("the store has no file to rewrite")
 
 // compacter is a store that rewrites its file with live data only (the embedded
 // store; Redis frees memory itself).
