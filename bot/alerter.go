@@ -86,7 +86,12 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			continue
 		}
 		cand := AlertFor(workspace, h, now)
-		prev := ongoing[h.Account.ID]
+		var prev *feedbackbot.Alert
+		if h.AtRisk {
+			// (a reply-due heads-up for an account no longer at risk is an alert of its
+			// own: folded into the account's old alert it was never posted)
+			prev = ongoing[h.Account.ID]
+		}
 		if prev == nil && cand.Severity < a.MinSeverity {
 			out.DigestOnly++
 			current[cand.Fingerprint] = true // not a recovery: still in the digest's list
@@ -147,8 +152,8 @@ func openByAccount(existing map[string]*feedbackbot.Alert) map[string]*feedbackb
 	out := map[string]*feedbackbot.Alert{}
 	for _, id := range slices.Sorted(maps.Keys(existing)) {
 		al := existing[id]
-		if !open(al) {
-			continue
+		if !open(al) || al.Cause == health.ReasonReplyDue {
+			continue // (a reply-due heads-up stands alone, as it is raised)
 		}
 		cur := out[al.Account.ID]
 		if cur == nil || al.Severity > cur.Severity || (al.Severity == cur.Severity && al.RaisedAt.Before(cur.RaisedAt)) {
@@ -216,7 +221,9 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		notifiedScore, notifiedSeverity = prev.Score, prev.Severity // (saved before these were kept)
 	}
 	worse := cand.Score <= notifiedScore-worsened || cand.Severity > notifiedSeverity
-	due := now.Sub(prev.NotifiedAt) >= a.RepeatInterval && al.Status == feedbackbot.AlertOpen
+	// (an alert eased below MinSeverity stays in place, updated, and is not sent
+	// again: warnings are for the digest; it was re-sent every RepeatInterval)
+	due := now.Sub(prev.NotifiedAt) >= a.RepeatInterval && al.Status == feedbackbot.AlertOpen && cand.Severity >= a.MinSeverity
 	switch {
 	case worse || due:
 		if worse && al.Status == feedbackbot.AlertAcknowledged {

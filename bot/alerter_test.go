@@ -397,3 +397,53 @@ func TestAlertEpisodes(t *testing.T) {
 		})
 	}
 }
+
+// TestReplyDueAfterAnAtRiskAlert: an account whose at-risk alert is open stops
+// being at risk while a question is about to pass its response target: the
+// heads-up is posted (it was folded into the old alert, which changed silently)
+// and the old alert recovers.
+func TestReplyDueAfterAnAtRiskAlert(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	p := &recordingPoster{}
+	al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 45, health.ReasonSentimentLow, "k1")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	due := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 88, Reasons: []feedbackbot.Reason{
+		{Code: health.ReasonReplyDue, Text: "1 question(s) will pass the first-response target soon", Impact: -3}}}
+	out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{due}, t0.Add(30*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range p.posts[1:] {
+		found = found || containsText(d, "response target is about to pass")
+	}
+	if !found || out.Raised != 1 || out.Resolved != 1 {
+		t.Errorf("outcome %+v, %d posts, the heads-up posted: %v; want it raised and the old alert recovered", out, p.count(), found)
+	}
+}
+
+// TestWarningsStayDigestOnlyAfterACriticalAlert: with MinSeverity critical, an
+// account paged as critical that eases to a warning (still at risk) keeps its alert
+// updated in place and is not paged again every RepeatInterval (it was).
+func TestWarningsStayDigestOnlyAfterACriticalAlert(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	p := &recordingPoster{}
+	al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, MinSeverity: feedbackbot.SeverityCritical}
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 20, health.ReasonSentimentLow, "k1")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	for day := 1; day <= 3; day++ {
+		if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 45, health.ReasonSentimentLow, "k1")}, t0.Add(time.Duration(day)*25*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, d := range p.posts[1:] {
+		t.Errorf("post %d below MinSeverity: %q", i+1, d.Fallback)
+	}
+}
