@@ -72,6 +72,7 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 	}
 	ws := a.cfg.TeamID
 	var pos backfillCursor
+	var gap BackfillOptions // a resumed run's remainder: the time after the stored run's period
 	if opts.Cursors != nil {
 		raw, err := opts.Cursors.GetDoc(ctx, ws, docBackfill, opts.Channel)
 		// The command asks for "the last 30 days" as of each run, so a second run's
@@ -82,6 +83,11 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 		if err == nil && json.Unmarshal(raw, &pos) == nil && !pos.Done && pos.Cursor != "" &&
 			!opts.Since.Before(pos.Since) && (pos.Until.IsZero() && pos.Since.Equal(opts.Since) || !pos.Until.IsZero()) {
 			sum.Resumed = true
+			if !pos.Until.IsZero() && opts.Now.After(pos.Until) {
+				// what was written since the stored run's end is fetched after it
+				gap = opts
+				gap.Since = maxTime(opts.Since, pos.Until)
+			}
 			opts.Since = pos.Since
 			if !pos.Until.IsZero() {
 				opts.Now = pos.Until
@@ -155,9 +161,25 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 		progress("\r%d pages, %d messages, %d threads, %d new, %s", sum.Pages, sum.Messages, sum.Threads, sum.Appended, time.Since(start).Round(time.Second))
 		if pos.Done {
 			progress("\nDone.\n")
-			return sum, nil
+			if gap.Channel == "" {
+				return sum, nil
+			}
+			// The stored run is finished; its position is done, so this one starts
+			// afresh (a resumed run answered only the old period, and a request for
+			// the last day a week later never asked Slack for that day: a review's find).
+			progress("Then what was written since %s:\n", gap.Since.Format(time.RFC3339))
+			more, err := a.Backfill(ctx, gap)
+			sum.Pages, sum.Messages, sum.Threads, sum.Appended = sum.Pages+more.Pages, sum.Messages+more.Messages, sum.Threads+more.Threads, sum.Appended+more.Appended
+			return sum, err
 		}
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (a *Adapter) replies(ctx context.Context, ws, channel, ts string) ([]feedbackbot.Event, error) {

@@ -176,6 +176,12 @@ func TestBackfillResumesTheLastRunsPeriod(t *testing.T) {
 			} else if sum.Resumed || first.Get("cursor") != "" {
 				t.Errorf("resumed %v, first page asked %v; want a fresh start", sum.Resumed, first)
 			}
+			// Either way the period asked for is covered up to its end: a resumed run
+			// then asks for what was written since the stored run's end (it did not).
+			last := asked[len(asked)-1]
+			if last.Get("latest") != slackTS(run2) || last.Get("cursor") != "" {
+				t.Errorf("the last page asked %v; want the time up to the second run's end, from its first page", last)
+			}
 		})
 	}
 }
