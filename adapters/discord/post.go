@@ -73,7 +73,10 @@ func (a *Adapter) bucketWait(ctx context.Context, what, bucket string) error {
 	if rl == nil {
 		return nil
 	}
-	wait := rl.GetWaitTime(rl.GetBucket(bucket), 1)
+	b := rl.GetBucket(bucket)
+	b.Lock() // (as discordgo reads and writes the bucket; a request in flight holds it)
+	wait := rl.GetWaitTime(b, 1)
+	b.Unlock()
 	if wait <= 0 {
 		return nil
 	}

@@ -510,8 +510,12 @@ func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Messag
 		parent := feedbackbot.Message{ID: m.Thread, Platform: m.Platform, Workspace: m.Workspace}
 		p, found, err := vs.Newest(ctx, parent.Key())
 		switch {
-		case err != nil && ctx.Err() == nil:
-			a.log.Warn("slack: a thread's parent could not be read; the staff reply counts for the channel's last customer", "thread", m.Thread, "err", err)
+		case err != nil:
+			// not remembered: the next reply in the thread asks again
+			if ctx.Err() == nil {
+				a.log.Warn("slack: a thread's parent could not be read; the staff reply counts for the channel's last customer", "thread", m.Thread, "err", err)
+			}
+			return noThreadCustomer
 		case found && p.Role == feedbackbot.RoleCustomer && p.Account != "":
 			acct = p.Account
 		}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -1099,4 +1100,42 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// failingNewest is a store whose Newest fails the next n times.
+type failingNewest struct {
+	store.Store
+	n atomic.Int64
+}
+
+func (s *failingNewest) Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error) {
+	if s.n.Add(-1) >= 0 {
+		return feedbackbot.Message{}, false, errors.New("redis: connection refused")
+	}
+	return s.Store.Newest(ctx, key)
+}
+
+// TestThreadParentReadFailureIsNotRemembered: a replica that could not read a
+// thread's parent once filed every later staff reply in that thread under the
+// channel's last customer (it remembered the failure as "no customer"); it asks
+// again at the next reply.
+func TestThreadParentReadFailureIsNotRemembered(t *testing.T) {
+	a := newFixture(t)
+	a.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "how do I export to CSV?"})
+	sink := &failingNewest{Store: a.st}
+	sink.n.Store(1)
+	b, err := New(a.a.cfg, sink, commandsFuncPtr(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	for i, ts := range []string{"1700000000.000200", "1700000000.000300"} {
+		evs, err := b.Normalize(t.Context(), home, Event{Type: "message", User: "UMARIA", Channel: "C1", TS: ts, ThreadTS: "1700000000.000100", Text: "looking"})
+		if err != nil || len(evs) != 1 {
+			t.Fatal(evs, err)
+		}
+		if got := evs[0].Message.Account; i == 1 && got != "TACME" {
+			t.Errorf("the staff reply after a failed read of its thread's parent counts for %q, want TACME", got)
+		}
+	}
 }
