@@ -170,13 +170,24 @@ func nextRun(j Job, t time.Time) time.Time {
 // the job's local calendar, so that daily 09:00 digests meet at 09:00 on both
 // sides of a clock change (the 23- or 25-hour day is the period), where at minus 24
 // hours overlapped the day before by an hour in spring and left an hour out in
-// autumn; other periods are a plain duration.
-func periodStart(at time.Time, period time.Duration, loc *time.Location) time.Time {
+// autumn; a run the spring change moved (02:30, which the clocks skip, runs at
+// 03:30) starts from the scheduled time, as the run before it ended. Other periods
+// are a plain duration.
+func periodStart(j Job, at time.Time) time.Time {
 	const day = 24 * time.Hour
-	if period <= 0 || period%day != 0 {
-		return at.Add(-period).UTC()
+	if j.Period <= 0 || j.Period%day != 0 {
+		return at.Add(-j.Period).UTC()
 	}
-	return at.In(cmp.Or(loc, time.UTC)).AddDate(0, 0, -int(period/day)).UTC()
+	loc := cmp.Or(j.Location, time.UTC)
+	l := at.In(loc)
+	wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC) // on a clock without changes
+	if j.Schedule != nil && !j.Schedule.Next(wall.Add(-time.Second)).Equal(wall) {
+		if n := j.Schedule.Next(wall.Add(-2 * time.Hour)); n.Before(wall) && wall.Sub(n) <= time.Hour {
+			wall = n // the time the run was scheduled for
+		}
+	}
+	w := wall.AddDate(0, 0, -int(j.Period/day))
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc).UTC()
 }
 
 func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
@@ -208,7 +219,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: periodStart(at, j.Period, j.Location), To: now, Now: now,
+	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: periodStart(j, at), To: now, Now: now,
 		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return err
