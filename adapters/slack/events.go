@@ -83,6 +83,7 @@ type Event struct {
 		TS string `json:"ts"`
 	} `json:"edited"`
 	Message   *Event `json:"message"`
+	Previous  *Event `json:"previous_message"` // (message_deleted: what was deleted)
 	Reaction  string `json:"reaction"`
 	Reactions []struct {
 		Name  string `json:"name"`
@@ -365,6 +366,14 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 		ts := ev.DeletedTS
 		if ts == "" && ev.Message != nil {
 			ts = ev.Message.TS
+		}
+		// A delete of what capture never keeps, whatever the configuration (a bot's
+		// message, a join or a topic change), is noise: passed on, it left a tombstone
+		// for ever (the store keeps one for any message it never held, against a late
+		// redelivery). (Ignored channels and people are passed on: the configuration
+		// may have changed since their messages were captured.)
+		if p := ev.Previous; p != nil && (p.BotID != "" || skippedSubtypes[p.Subtype]) {
+			return nil, nil
 		}
 		return []feedbackbot.Event{{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{
 			ID: ev.Channel + ":" + ts, Platform: feedbackbot.PlatformSlack, Workspace: workspace, Channel: ev.Channel}}}, nil

@@ -1139,3 +1139,21 @@ func TestThreadParentReadFailureIsNotRemembered(t *testing.T) {
 		}
 	}
 }
+
+// TestDeletesOfBotMessagesLeaveNoTombstone: a bot's message, or a join, is never
+// captured; its delete left a tombstone for ever (the store keeps one for any
+// message it never held). A person's delete is kept (TestRedeliveredOriginalAfterItsDelete).
+func TestDeletesOfBotMessagesLeaveNoTombstone(t *testing.T) {
+	f := newFixture(t)
+	for _, prev := range []Event{{Type: "message", BotID: "B1", TS: "1700000000.000100"}, {Type: "message", Subtype: "channel_join", User: "XDANA", TS: "1700000000.000100"}} {
+		evs, err := f.a.Normalize(t.Context(), home, Event{Type: "message", Subtype: "message_deleted", Channel: "C1", DeletedTS: prev.TS, Previous: &prev})
+		if err != nil || len(evs) != 0 {
+			t.Errorf("the delete of %+v: %+v (%v); want nothing", prev, evs, err)
+		}
+	}
+	evs, _ := f.a.Normalize(t.Context(), home, Event{Type: "message", Subtype: "message_deleted", Channel: "C1", DeletedTS: "1700000000.000200",
+		Previous: &Event{Type: "message", User: "XDANA", TS: "1700000000.000200"}})
+	if len(evs) != 1 || evs[0].Kind != feedbackbot.EventDelete {
+		t.Errorf("a person's delete: %+v; want it", evs)
+	}
+}
