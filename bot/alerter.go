@@ -77,7 +77,7 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	// carries on whatever its top reason now is (the reasons' order moves with every
 	// message and every hour a question waits), so a new cause never pages again nor
 	// marks the account "recovered"; it updates the alert, and pages when worse.
-	ongoing := openByAccount(existing)
+	ongoing, others := openByAccount(existing)
 	healthOf := map[string]feedbackbot.Health{}
 	current, merged := map[string]bool{}, map[string]bool{}
 	for _, h := range hs {
@@ -102,10 +102,8 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 				out.Inhibited++ // folded into the account's open alert
 				cand.Fingerprint = prev.Fingerprint
 			}
-			for _, al := range existing {
-				if al.Account.ID == h.Account.ID && al.Fingerprint != prev.Fingerprint && open(al) {
-					merged[al.Fingerprint] = true // (an older state's second open alert)
-				}
+			for _, fp := range others[h.Account.ID] {
+				merged[fp] = true // (an older state's second open alert)
 			}
 		} else {
 			prev = existing[cand.Fingerprint]
@@ -145,22 +143,36 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	return out, nil
 }
 
-// openByAccount is each account's open (not resolved) alert: the most severe, then
-// the earliest raised, then by fingerprint (state written before alerts were kept
-// one per account may hold several).
-func openByAccount(existing map[string]*feedbackbot.Alert) map[string]*feedbackbot.Alert {
-	out := map[string]*feedbackbot.Alert{}
+// openByAccount is each account's open (not resolved) alert, not counting reply-due
+// heads-ups (they stand alone, as they are raised): the most severe, then the
+// earliest raised, then by fingerprint; and the fingerprints of the account's other
+// open alerts (state written before alerts were kept one per account may hold
+// several).
+func openByAccount(existing map[string]*feedbackbot.Alert) (ongoing map[string]*feedbackbot.Alert, others map[string][]string) {
+	ongoing, byAccount := map[string]*feedbackbot.Alert{}, map[string][]*feedbackbot.Alert{}
 	for _, id := range slices.Sorted(maps.Keys(existing)) {
 		al := existing[id]
-		if !open(al) || al.Cause == health.ReasonReplyDue {
-			continue // (a reply-due heads-up stands alone, as it is raised)
+		if !open(al) {
+			continue
 		}
-		cur := out[al.Account.ID]
-		if cur == nil || al.Severity > cur.Severity || (al.Severity == cur.Severity && al.RaisedAt.Before(cur.RaisedAt)) {
-			out[al.Account.ID] = al
+		acct := al.Account.ID
+		byAccount[acct] = append(byAccount[acct], al)
+		if al.Cause == health.ReasonReplyDue {
+			continue
+		}
+		if cur := ongoing[acct]; cur == nil || al.Severity > cur.Severity || (al.Severity == cur.Severity && al.RaisedAt.Before(cur.RaisedAt)) {
+			ongoing[acct] = al
 		}
 	}
-	return out
+	others = map[string][]string{}
+	for acct, als := range byAccount {
+		for _, al := range als {
+			if al != ongoing[acct] {
+				others[acct] = append(others[acct], al.Fingerprint)
+			}
+		}
+	}
+	return ongoing, others
 }
 
 // rerenderRedacted edits the posted messages of alerts whose evidence was removed

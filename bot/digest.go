@@ -275,7 +275,6 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			r.period, r.partial, err = periodMessages(ctx, st, req, maxResponseMessages)
 			return err
 		},
-
 		func() (err error) {
 			r.answers, err = SurveyAnswers(ctx, st, req.Workspace, req.From, req.To, "")
 			return err
@@ -432,7 +431,7 @@ func tierParams(p health.Params, tiers map[string]health.Targets, accounts map[s
 	}
 	p.AccountTargets = map[string]health.Targets{}
 	for id, a := range accounts {
-		if t, ok := tiers[a.Tier]; ok && a.Tier != "" {
+		if t, ok := tierTargets(tiers, a.Tier); ok {
 			p.AccountTargets[id] = t
 		}
 	}

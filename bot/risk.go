@@ -90,9 +90,7 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 			}
 		}
 		params := req.Params
-		if t, ok := req.TierTargets[acct.Tier]; ok {
-			params.Targets = t
-		} else if t, ok := req.TierTargets[""]; ok {
+		if t, ok := tierTargets(req.TierTargets, acct.Tier); ok {
 			params.Targets = t
 		}
 		h := health.Assess(acct, rows, base, req.Now, params)
@@ -104,17 +102,17 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	return out, nil
 }
 
+// maxRiskMessages bounds the messages account health reads (its newest; 10 pages,
+// 625 a day over 16 days): it read one page of 1,000, so a busy account's older
+// messages of the window, a churn signal among them, were left out.
+const maxRiskMessages = 10 * store.MaxQueryLimit
+
 // history reads what health.Assess needs of one account as of now: the messages of
 // the recent window and a margin before it, and the older part of the baseline as
 // daily counters (whole UTC days), so the work is bounded whatever the history. When
 // the account has not written since the recent window began, it also reads its newest
 // customer message and the 7 days before it (one bounded query). A store whose daily
 // counters are not built yet (old data) is read message by message, as before.
-// maxRiskMessages bounds the messages account health reads (its newest; 10 pages,
-// 625 a day over 16 days): it read one page of 1,000, so a busy account's older
-// messages of the window, a churn signal among them, were left out.
-const maxRiskMessages = 10 * store.MaxQueryLimit
-
 func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params) ([]store.Stored, health.Baseline, error) {
 	p = p.WithDefaults()
 	baseFrom, recentFrom := p.BaselineFrom(now), now.Add(-p.Recent)
@@ -220,6 +218,16 @@ func HasReason(h feedbackbot.Health, code string) bool {
 		}
 	}
 	return false
+}
+
+// tierTargets are the first-response targets of an account of tier: its tier's,
+// else the default tier's (""), if either is configured.
+func tierTargets(tiers map[string]health.Targets, tier string) (health.Targets, bool) {
+	if t, ok := tiers[tier]; ok {
+		return t, true
+	}
+	t, ok := tiers[""]
+	return t, ok
 }
 
 // hurtBy says whether h has a reason with code that lowers its score.
