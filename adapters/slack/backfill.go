@@ -251,12 +251,9 @@ func (a *Adapter) keepStaffAccounts(ctx context.Context, events []feedbackbot.Ev
 		if events[i].Kind != feedbackbot.EventPut || m.Role != feedbackbot.RoleStaff {
 			continue
 		}
-		cur, found, err := vs.Newest(ctx, m.Key())
-		if feedbackbot.ErrorCode(err) == feedbackbot.ECONFLICT {
-			continue // (its newest version is unreadable: the recomputed account stands)
-		}
+		cur, found, err := storedVersion(ctx, vs, m.Key()) // (unreadable: the recomputed account stands)
 		if err != nil {
-			return fmt.Errorf("the stored version of %s: %w", m.Key(), err)
+			return err
 		}
 		if found && cur.Role == feedbackbot.RoleStaff {
 			m.Account, m.AccountName = cur.Account, cur.AccountName

@@ -112,15 +112,13 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 	cmd.Staff = a.staff(ctx, cmd.User, team, enterprise)
 	isSurveyAnswer := cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")
 	if !cmd.Staff && !isSurveyAnswer {
-		return response(feedbackbot.Document{Ephemeral: true, Fallback: refusal,
-			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: refusal}}}, false)
+		return note(refusal)
 	}
 	if isSurveyAnswer && !cmd.Staff && !a.askedOf(cmd, team) {
 		// In a channel several organisations share, anyone there may press the
 		// buttons: an answer counts only for the account it was asked of (another
 		// organisation's member's was recorded under it, a review found).
-		return response(feedbackbot.Document{Ephemeral: true, Fallback: notYourSurvey,
-			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: notYourSurvey}}}, false)
+		return note(notYourSurvey)
 	}
 	// The answer, with where it may be shown decided (shown may ask Slack about the
 	// channel), within the command's time.
@@ -153,6 +151,14 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 		}()
 		return map[string]any{"response_type": "ephemeral", "text": workingOnIt}
 	}
+}
+
+// note is a reply of one text for the caller alone.
+func note(text string) map[string]any { return response(textDoc(text), false) }
+
+// textDoc is a document of one text, for the caller alone.
+func textDoc(text string) feedbackbot.Document {
+	return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text}}}
 }
 
 // notYourSurvey answers a survey button pressed by someone of another account.
@@ -217,8 +223,7 @@ func docOrError(doc feedbackbot.Document, err error) feedbackbot.Document {
 	if err == nil {
 		return doc
 	}
-	msg := feedbackbot.ErrorMessage(err)
-	return feedbackbot.Document{Ephemeral: true, Fallback: msg, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: msg}}}
+	return textDoc(feedbackbot.ErrorMessage(err))
 }
 
 // response is a slash-command or response_url reply.

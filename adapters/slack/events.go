@@ -195,9 +195,9 @@ func (a *Adapter) notOlder(ctx context.Context, events []feedbackbot.Event) ([]f
 	out := events[:0:0]
 	for _, ev := range events {
 		if ev.Kind == feedbackbot.EventPut {
-			cur, found, err := vs.Newest(ctx, ev.Message.Key())
-			if err != nil && feedbackbot.ErrorCode(err) != feedbackbot.ECONFLICT {
-				return nil, fmt.Errorf("slack: the stored version of %s: %w", ev.Message.Key(), err)
+			cur, found, err := storedVersion(ctx, vs, ev.Message.Key())
+			if err != nil {
+				return nil, fmt.Errorf("slack: %w", err)
 			}
 			if found && !ev.Message.EditedAt.After(cur.EditedAt) {
 				// the stored version is as new (its reactions and account since then
@@ -208,6 +208,20 @@ func (a *Adapter) notOlder(ctx context.Context, events []feedbackbot.Event) ([]f
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// storedVersion is the newest version of a message in the log, as Newest says; one
+// whose newest version cannot be read (trimmed from the log before analysis applied
+// it: ECONFLICT) counts as not found, so what is captured now stands.
+func storedVersion(ctx context.Context, vs versions, key string) (feedbackbot.Message, bool, error) {
+	cur, found, err := vs.Newest(ctx, key)
+	switch {
+	case feedbackbot.ErrorCode(err) == feedbackbot.ECONFLICT:
+		return feedbackbot.Message{}, false, nil
+	case err != nil:
+		return cur, false, fmt.Errorf("the stored version of %s: %w", key, err)
+	}
+	return cur, found, nil
 }
 
 // customerLister is implemented by stores: a channel's stored messages.
@@ -352,6 +366,12 @@ var skippedSubtypes = map[string]bool{
 	"ekm_access_denied": true, "me_message": false, "reminder_add": true, "channel_convert_to_private": true,
 }
 
+// deleteOf is the capture event deleting the message ts of channel.
+func deleteOf(workspace, channel, ts string) []feedbackbot.Event {
+	return []feedbackbot.Event{{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{
+		ID: channel + ":" + ts, Platform: feedbackbot.PlatformSlack, Workspace: workspace, Channel: channel}}}
+}
+
 // Normalize turns one Slack event into capture events (none for noise).
 func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]feedbackbot.Event, error) {
 	if ev.Type != "message" {
@@ -360,8 +380,7 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 	switch ev.Subtype {
 	case "tombstone":
 		// the placeholder of a deleted thread parent, as history and exports list it
-		return []feedbackbot.Event{{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{
-			ID: ev.Channel + ":" + ev.TS, Platform: feedbackbot.PlatformSlack, Workspace: workspace, Channel: ev.Channel}}}, nil
+		return deleteOf(workspace, ev.Channel, ev.TS), nil
 	case "message_deleted":
 		ts := ev.DeletedTS
 		if ts == "" && ev.Message != nil {
@@ -375,8 +394,7 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 		if p := ev.Previous; p != nil && (p.BotID != "" || skippedSubtypes[p.Subtype]) {
 			return nil, nil
 		}
-		return []feedbackbot.Event{{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{
-			ID: ev.Channel + ":" + ts, Platform: feedbackbot.PlatformSlack, Workspace: workspace, Channel: ev.Channel}}}, nil
+		return deleteOf(workspace, ev.Channel, ts), nil
 	case "message_changed":
 		if ev.Message == nil {
 			return nil, nil
@@ -511,8 +529,9 @@ func (a *Adapter) staffAccount(ctx context.Context, m feedbackbot.Message) strin
 
 // threadParentCustomer reads a thread's parent from the store and remembers the
 // thread's customer: the parent's account when a customer wrote it, else
-// noThreadCustomer (also when the store cannot tell: the channel's last customer
-// then counts, as it did before threads were told apart).
+// noThreadCustomer (the channel's last customer then counts, as it did before
+// threads were told apart). A failed read returns noThreadCustomer without
+// remembering it, so the thread's next reply asks again.
 func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Message) string {
 	acct := noThreadCustomer
 	if vs, ok := a.sink.(versions); ok {

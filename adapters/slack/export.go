@@ -483,9 +483,9 @@ func (a *Adapter) appendImported(ctx context.Context, sink Sink, batch []feedbac
 			fresh = append(fresh, ev)
 			continue
 		}
-		cur, found, err := vs.Newest(ctx, ev.Message.Key())
-		if err != nil && feedbackbot.ErrorCode(err) != feedbackbot.ECONFLICT {
-			return 0, fmt.Errorf("the stored version of %s: %w", ev.Message.Key(), err)
+		cur, found, err := storedVersion(ctx, vs, ev.Message.Key())
+		if err != nil {
+			return 0, err
 		}
 		switch {
 		case !found:
