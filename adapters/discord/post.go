@@ -54,15 +54,27 @@ func (a *Adapter) retryRoute(ctx context.Context, what, bucket string, fn func()
 		if rl.RateLimit != nil && rl.TooManyRequests != nil {
 			wait = max(rl.RetryAfter, 50*time.Millisecond)
 		}
-		if wait > maxRetryWait {
-			return fmt.Errorf("discord %s: rate limited for %s, longer than we wait: %w", what, wait, err)
+		if err := a.waitOut(ctx, what, wait, err, "attempt", attempt); err != nil {
+			return err
 		}
-		a.log.Warn("discord rate limited; waiting", "call", what, "retry_after", wait, "attempt", attempt)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+	}
+}
+
+// waitOut waits a rate limit out, honouring ctx, and refuses one longer than
+// maxRetryWait (cause, when not nil, is the error that said so).
+func (a *Adapter) waitOut(ctx context.Context, what string, wait time.Duration, cause error, attrs ...any) error {
+	if wait > maxRetryWait {
+		if cause != nil {
+			return fmt.Errorf("discord %s: rate limited for %s, longer than we wait: %w", what, wait, cause)
 		}
+		return fmt.Errorf("discord %s: rate limited for %s, longer than we wait", what, wait.Round(time.Second))
+	}
+	a.log.Warn("discord rate limited; waiting", append([]any{"call", what, "retry_after", wait}, attrs...)...)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+		return nil
 	}
 }
 
@@ -80,16 +92,7 @@ func (a *Adapter) bucketWait(ctx context.Context, what, bucket string) error {
 	if wait <= 0 {
 		return nil
 	}
-	if wait > maxRetryWait {
-		return fmt.Errorf("discord %s: rate limited for %s, longer than we wait", what, wait.Round(time.Second))
-	}
-	a.log.Warn("discord rate limited; waiting", "call", what, "retry_after", wait)
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(wait):
-		return nil
-	}
+	return a.waitOut(ctx, what, wait, nil)
 }
 
 // tokenInURL matches the token in the URL of an interaction or a webhook
