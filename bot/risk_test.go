@@ -11,6 +11,7 @@ import (
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/store"
+	"github.com/feedbackbot/feedbackbot/store/storetest"
 )
 
 // fullRead hides a store's account-day counters, as a store with data from before
@@ -83,28 +84,7 @@ func TestRiskAccountDaysAgree(t *testing.T) {
 			for i, m := range ms {
 				evs[i] = feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}
 			}
-			if _, err := st.Append(ctx, evs...); err != nil {
-				t.Fatal(err)
-			}
-			for {
-				es, err := st.Read(ctx, "w", 500, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(es) == 0 {
-					break
-				}
-				its := make([]store.Applied, len(es))
-				for i, e := range es {
-					its[i] = store.Applied{Entry: e, Tags: tags[e.Event.Message.Key()]}
-				}
-				if _, err := st.Apply(ctx, its...); err != nil {
-					t.Fatal(err)
-				}
-				if err := st.Ack(ctx, es...); err != nil {
-					t.Fatal(err)
-				}
-			}
+			storetest.AppendApplyEach(ctx, t, st, evs, func(e store.Entry) feedbackbot.Tags { return tags[e.Event.Message.Key()] })
 			flagged := map[string]bool{}
 			for _, shift := range []time.Duration{0, 5 * time.Hour, 17 * time.Hour, 2 * 24 * time.Hour} {
 				req := bot.RiskRequest{Workspace: "W1", Now: end.Add(-shift), Params: health.Params{}}
@@ -164,28 +144,7 @@ func TestRiskReadsABusyAccountsWholeWindow(t *testing.T) {
 				}
 				add(i, end.Add(-9*24*time.Hour+time.Duration(i)*12*time.Minute), role, feedbackbot.IntentOther, 0.2, "ok, thanks")
 			}
-			if _, err := st.Append(ctx, evs...); err != nil {
-				t.Fatal(err)
-			}
-			for {
-				es, err := st.Read(ctx, "w", 500, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(es) == 0 {
-					break
-				}
-				its := make([]store.Applied, len(es))
-				for i, e := range es {
-					its[i] = store.Applied{Entry: e, Tags: tags[e.Event.Message.Key()]}
-				}
-				if _, err := st.Apply(ctx, its...); err != nil {
-					t.Fatal(err)
-				}
-				if err := st.Ack(ctx, es...); err != nil {
-					t.Fatal(err)
-				}
-			}
+			storetest.AppendApplyEach(ctx, t, st, evs, func(e store.Entry) feedbackbot.Tags { return tags[e.Event.Message.Key()] })
 			hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: "W1", Only: "busy", Now: end})
 			if err != nil {
 				t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/storetest"
@@ -33,26 +34,11 @@ func BenchmarkExpire(b *testing.B) {
 func TestExpireLeavesNoEmptiedIndexes(t *testing.T) {
 	ctx := t.Context()
 	s, client, prefix := newStore(t, redisstore.Options{})
+	var evs []feedbackbot.Event
 	for i := range 40 {
-		m := storetest.Msg("W1", fmt.Sprintf("m%02d", i), fmt.Sprintf("message %d is awful", i), "", "A1", fmt.Sprintf("C%d", i), storetest.Base.Add(time.Duration(i)*time.Minute))
-		if _, err := s.Append(ctx, storetest.Put(m)); err != nil {
-			t.Fatal(err)
-		}
+		evs = append(evs, storetest.Put(storetest.Msg("W1", fmt.Sprintf("m%02d", i), fmt.Sprintf("message %d is awful", i), "", "A1", fmt.Sprintf("C%d", i), storetest.Base.Add(time.Duration(i)*time.Minute))))
 	}
-	es, err := s.Read(ctx, "w", 100, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var items []store.Applied
-	for _, e := range es {
-		items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.8, "v1")})
-	}
-	if _, err := s.Apply(ctx, items...); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Ack(ctx, es...); err != nil {
-		t.Fatal(err)
-	}
+	storetest.AppendApplyAll(ctx, t, s, evs, func(int) feedbackbot.Tags { return storetest.Tags(-0.8, "v1") })
 	if n, err := s.Expire(ctx, "W1", storetest.Base.AddDate(0, 0, 1)); err != nil || n != 40 {
 		t.Fatalf("Expire = %d, %v", n, err)
 	}

@@ -19,6 +19,18 @@ func AppendApplyAll(ctx context.Context, t testing.TB, s store.Store, events []f
 // AppendApplyBatches is AppendApplyAll reading batch entries at a time.
 func AppendApplyBatches(ctx context.Context, t testing.TB, s store.Store, events []feedbackbot.Event, batch int, tags func(i int) feedbackbot.Tags) {
 	t.Helper()
+	appendApply(ctx, t, s, events, batch, func(i int, _ store.Entry) feedbackbot.Tags { return tags(i) })
+}
+
+// AppendApplyEach is AppendApplyAll tagging each entry with tagOf(entry) (by its
+// message, say).
+func AppendApplyEach(ctx context.Context, t testing.TB, s store.Store, events []feedbackbot.Event, tagOf func(store.Entry) feedbackbot.Tags) {
+	t.Helper()
+	appendApply(ctx, t, s, events, 500, func(_ int, e store.Entry) feedbackbot.Tags { return tagOf(e) })
+}
+
+func appendApply(ctx context.Context, t testing.TB, s store.Store, events []feedbackbot.Event, batch int, tags func(i int, e store.Entry) feedbackbot.Tags) {
+	t.Helper()
 	if _, err := s.Append(ctx, events...); err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +41,7 @@ func AppendApplyBatches(ctx context.Context, t testing.TB, s store.Store, events
 		}
 		items := make([]store.Applied, 0, len(es))
 		for i, e := range es {
-			items = append(items, store.Applied{Entry: e, Tags: tags(i)})
+			items = append(items, store.Applied{Entry: e, Tags: tags(i, e)})
 		}
 		if _, err := s.Apply(ctx, items...); err != nil {
 			t.Fatal(err)
