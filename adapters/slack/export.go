@@ -57,6 +57,10 @@ type ImportSummary struct {
 	// FilesSkipped counts the daily files left out (malformed, unreadable, over the
 	// caps); each is named in Errors.
 	FilesSkipped int `json:"files_skipped"`
+	// UsersSkipped counts the users.json entries of the wrong shape (a number for an
+	// id, say) left out; the first few are named in Errors. A wrong-typed name alone
+	// only loses the name.
+	UsersSkipped int `json:"users_skipped"`
 }
 
 // Reasons an import skips a message or a daily file (ImportSummary.Skipped's keys).
@@ -72,9 +76,9 @@ const (
 
 // Problems counts what the import left out that a person should look at: daily
 // files skipped (malformed, or in a folder no channel list names) and malformed
-// messages; not noise such as joins and bots.
+// messages and users; not noise such as joins and bots.
 func (s ImportSummary) Problems() int {
-	return s.FilesSkipped + s.Skipped[skipInvalid] + s.Skipped[skipUnknownFolder]
+	return s.FilesSkipped + s.UsersSkipped + s.Skipped[skipInvalid] + s.Skipped[skipUnknownFolder]
 }
 
 func (o *ImportOptions) defaults() {
@@ -251,8 +255,20 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		n := 0
 		err = decodeArray(b, func(i int, dec *json.Decoder) error {
 			var u exportUser
-			if err := dec.Decode(&u); err != nil {
-				return fmt.Errorf("user %d: %w", i, err)
+			err := dec.Decode(&u)
+			var te *json.UnmarshalTypeError
+			if err != nil && !errors.As(err, &te) {
+				return fmt.Errorf("user %d: %w", i, err) // malformed: the rest cannot be read
+			}
+			if err != nil && te.Field != "name" {
+				// A user of the wrong shape is left out alone (its team, and so who is
+				// staff, cannot be trusted); their messages are then skipped as invalid,
+				// each named, and the rest of the export imports.
+				sum.UsersSkipped++
+				if sum.UsersSkipped <= maxReported {
+					sum.Errors = append(sum.Errors, fmt.Sprintf("users.json: user %d: %v (user skipped: their messages are skipped too)", i, err))
+				}
+				return nil
 			}
 			if u.ID == "" {
 				return nil

@@ -247,6 +247,39 @@ func TestImportSkipsBadMessagesAlone(t *testing.T) {
 	}
 }
 
+// TestImportSkipsBadUsersAlone: a users.json entry of the wrong shape (a number for
+// its id, a string for a flag) is left out and named, its author's messages are
+// skipped as invalid, and everyone else's import; a name of the wrong type loses only
+// the name. A malformed users.json (not JSON) still refuses the whole archive.
+func TestImportSkipsBadUsersAlone(t *testing.T) {
+	base := realisticExport()
+	users := `[{"id":"UMARIA","team_id":"THOME","name":"maria"},{"id":42,"team_id":"THOME"},` +
+		`{"id":"UBAD","team_id":"TACME","is_restricted":"yes"},{"id":"UDANA","team_id":"TACME","name":{"first":"Dana"}}]`
+	daily := `[{"type":"message","user":"UMARIA","text":"staff here","ts":"1762160000.000100"},` +
+		`{"type":"message","user":"UBAD","text":"who am I","ts":"1762160001.000100"},` +
+		`{"type":"message","user":"UDANA","text":"the export is broken","ts":"1762160002.000100"}]`
+	st := openStore(t)
+	sum, err := ImportExport(context.Background(), writeZip(t, map[string]string{"users.json": users, "channels.json": base["channels.json"],
+		"general/2026-11-03.json": daily}), ImportOptions{HomeTeam: "THOME"}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.UsersSkipped != 2 || sum.Appended != 2 || sum.Skipped["invalid message"] != 1 || sum.Problems() != 3 {
+		t.Errorf("users skipped %d, appended %d, skipped %v, problems %d; want 2 users left out, UMARIA's and UDANA's messages in, UBAD's skipped, 3 problems",
+			sum.UsersSkipped, sum.Appended, sum.Skipped, sum.Problems())
+	}
+	errs := strings.Join(sum.Errors, "\n")
+	for _, want := range []string{"users.json: user 1:", "users.json: user 2:", "user UBAD is not in the export's users.json"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("errors do not say %q:\n%s", want, errs)
+		}
+	}
+	if _, err := ImportExport(context.Background(), writeZip(t, map[string]string{"users.json": `[{"id":"U1"},{"id":`, "channels.json": base["channels.json"]}),
+		ImportOptions{HomeTeam: "THOME"}, st); err == nil || !strings.Contains(err.Error(), "users.json") {
+		t.Errorf("a truncated users.json: want the archive refused naming users.json, got %v", err)
+	}
+}
+
 // TestImportOnlyAdds: a message_deleted event in an export is skipped, not applied:
 // an import never erases what is stored.
 func TestImportOnlyAdds(t *testing.T) {

@@ -35,6 +35,9 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
 		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)
 	}
+	if sum.UsersSkipped > 0 {
+		fmt.Fprintf(m.Stdout, "  skipped %d users.json entr(ies) of the wrong shape\n", sum.UsersSkipped)
+	}
 	for _, e := range sum.Errors {
 		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
 	}
