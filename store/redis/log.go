@@ -223,6 +223,7 @@ func (s *Store) Read(ctx context.Context, consumer string, limit int, wait time.
 			if out, err = s.claim(ctx, streams, consumer, limit); err != nil {
 				return nil, err
 			}
+			s.pruneConsumers(ctx, streams)
 		}
 		if len(out) < limit && len(streams) > 0 {
 			var block time.Duration
@@ -377,6 +378,26 @@ func (s *Store) claim(ctx context.Context, streams []stream, consumer string, n 
 		}
 	}
 	return out, nil
+}
+
+// pruneConsumers deletes, at most every half ConsumerIdle (and every 10 minutes), the
+// group's consumers that hold nothing and have been idle for ConsumerIdle: the names of
+// processes that are gone. A failure is only logged; the next round tries again.
+func (s *Store) pruneConsumers(ctx context.Context, streams []stream) {
+	last := s.lastPrune.Load()
+	now := time.Now().UnixNano()
+	if time.Duration(now-last) < min(s.consIdle/2, 10*time.Minute) || !s.lastPrune.CompareAndSwap(last, now) {
+		return
+	}
+	for _, st := range streams {
+		n, err := pruneConsumersScript.Run(ctx, s.rdb, []string{st.key}, s.group, s.consIdle.Milliseconds()).Int64()
+		switch {
+		case err != nil && !s.noGroup(st, err) && ctx.Err() == nil:
+			s.log.Warn("redis: pruning idle consumers", "workspace", st.ws, "err", err)
+		case n > 0:
+			s.log.Info("redis: deleted idle consumers holding no entries", "workspace", st.ws, "consumers", n)
+		}
+	}
 }
 
 // readNew reads up to n undelivered entries. With one stream and block > 0 it blocks;

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -569,5 +570,48 @@ func TestNewestTrimmed(t *testing.T) {
 	trim()
 	if got, _, err := s.Newest(ctx, m.Key()); feedbackbot.ErrorCode(err) != feedbackbot.ECONFLICT {
 		t.Errorf("Newest with an unapplied edit trimmed = %q, %v; want ECONFLICT", got.Text, err)
+	}
+}
+
+// TestReadPrunesIdleConsumers: every process names its workers host:pid:n, so each
+// restart adds names to the group; Read deletes those that hold no pending entries
+// and have been idle for ConsumerIdle, and keeps one that still holds an entry (its
+// entry stays pending, to be claimed).
+func TestReadPrunesIdleConsumers(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ConsumerIdle: 300 * time.Millisecond, ClaimIdle: time.Hour})
+	ctx := t.Context()
+	for _, id := range []string{"m1", "m2"} {
+		if _, err := s.Append(ctx, storetest.Put(storetest.Msg("W1", id, "x", "", "", "C1", storetest.Base))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es, err := s.Read(ctx, "gone-acked", 1, 0)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("Read = %d, %v", len(es), err)
+	}
+	if err := s.Ack(ctx, es[0]); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := s.Read(ctx, "gone-pending", 1, 0); err != nil || len(es) != 1 {
+		t.Fatalf("Read = %d, %v", len(es), err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if _, err := s.Read(ctx, "live", 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	key := prefix + ":{W1}:log"
+	cs, err := client.XInfoConsumers(ctx, key, "analysis").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+	}
+	if slices.Contains(names, "gone-acked") || !slices.Contains(names, "gone-pending") {
+		t.Errorf("consumers left = %v, want gone-pending (it holds an entry) and not gone-acked", names)
+	}
+	if p, err := client.XPending(ctx, key, "analysis").Result(); err != nil || p.Count != 1 {
+		t.Errorf("pending = %+v, %v; want m2 still pending", p, err)
 	}
 }

@@ -656,3 +656,23 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 `)
+
+// pruneConsumersScript deletes the consumers of a log's group that hold no pending
+// entries and have not read for ARGV[2] milliseconds. KEYS[1] log stream, ARGV[1]
+// group. Checking and deleting in one script means no entry can be delivered to a
+// consumer between the two (XGROUP DELCONSUMER drops a consumer's pending entries with
+// it); a live consumer deleted while idle is created again by its next read. Returns
+// the number deleted.
+var pruneConsumersScript = redis.NewScript(`
+local idle = tonumber(ARGV[2])
+local n = 0
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+  if tonumber(f['pending']) == 0 and tonumber(f['idle']) >= idle then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
+    n = n + 1
+  end
+end
+return n
+`)

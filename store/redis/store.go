@@ -28,6 +28,11 @@ type Options struct {
 	ClaimIdle time.Duration
 	// Group is the consumer group name of the analysis workers; default "analysis".
 	Group string
+	// ConsumerIdle is how long a consumer of the group may go without reading, holding
+	// no pending entries, before Read deletes it; default 1 hour. Every process names
+	// its workers host:pid:n, so without this each restart would leave its names in
+	// the group for good.
+	ConsumerIdle time.Duration
 	// MaxLen caps each workspace's log stream approximately (XADD MAXLEN ~); 0 means
 	// no cap. Trimming removes the oldest entries whether they were acknowledged or
 	// not, so a cap below the worst backlog drops pending entries before analysis, and
@@ -51,6 +56,8 @@ type Store struct {
 	poll      time.Duration
 	log       *slog.Logger
 	chunk     int // items an apply script carries at most (applyChunk; smaller in tests)
+	consIdle  time.Duration
+	lastPrune atomic.Int64 // unix nanoseconds of the last pruning of idle consumers
 
 	groups sync.Map      // stream key -> struct{}: consumer group known to exist
 	rr     atomic.Uint64 // rotates the order Read visits workspaces, for fairness
@@ -146,6 +153,10 @@ func New(client redis.UniversalClient, opts Options) *Store {
 		poll:      opts.PollInterval,
 		log:       opts.Logger,
 		chunk:     applyChunk,
+		consIdle:  opts.ConsumerIdle,
+	}
+	if s.consIdle <= 0 {
+		s.consIdle = time.Hour
 	}
 	if s.prefix == "" {
 		s.prefix = "fb"
