@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,6 +184,78 @@ func TestSurveyAnswerAfterForgetIsNotStored(t *testing.T) {
 				as, err := bot.PersonSurveyAnswers(ctx, st, "T1", who)
 				if err != nil || len(as) != want {
 					t.Errorf("%s's stored answers: %d (%v), want %d", who, len(as), err, want)
+				}
+			}
+		})
+	}
+}
+
+// racingStore runs before, once, just ahead of the first PutDoc of a kind starting
+// with prefix: another replica's work landing between two steps of this one's.
+type racingStore struct {
+	store.Store
+	prefix string
+	before func()
+	once   sync.Once
+}
+
+func (r *racingStore) PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error {
+	if strings.HasPrefix(kind, r.prefix) {
+		r.once.Do(r.before)
+	}
+	return r.Store.PutDoc(ctx, workspace, kind, id, data)
+}
+
+// TestSurveyAnswerRacingForget: a forget that runs while a survey answer is being
+// written (after the answer found its author not forgotten, before it was stored)
+// left the answer stored under the forgotten id; and an erasure that emptied the
+// answer's week took the week off the list just before another person's answer went
+// into it, so no reader (retention, export, forget, digests) saw that answer again.
+// Both were a review's find; both stores.
+func TestSurveyAnswerRacingForget(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			answer := func(b *bot.Bot, who string) {
+				t.Helper()
+				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: who, Button: true, Text: "survey.answer csat|2|acme|C1:1763625600.000100"})
+				if err != nil || !strings.Contains(doc.Fallback, "Thank you") {
+					t.Fatalf("%s's answer: %v %q", who, err, doc.Fallback)
+				}
+			}
+			forget := func(who string) func() {
+				return func() {
+					if _, err := bot.ForgetPerson(ctx, st, "T1", who); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			clock := func() time.Time { return now }
+			// XDANA is forgotten while her own answer is written.
+			answer(&bot.Bot{Store: &racingStore{Store: st, prefix: bot.DocSurveyAnswer + "/", before: forget("XDANA")}, Now: clock}, "XDANA")
+			// A week later, XKIM's answer is the week's only one; XLEE answers while
+			// XKIM is forgotten.
+			later := func() time.Time { return now.AddDate(0, 0, 7) }
+			answer(&bot.Bot{Store: st, Now: later}, "XKIM")
+			answer(&bot.Bot{Store: &racingStore{Store: st, prefix: bot.DocSurveyAnswer + "/", before: forget("XKIM")}, Now: later}, "XLEE")
+			for who, want := range map[string]int{"XDANA": 0, "XKIM": 0, "XLEE": 1} {
+				as, err := bot.PersonSurveyAnswers(ctx, st, "T1", who)
+				if err != nil || len(as) != want {
+					t.Errorf("%s's answers as erasure and export see them: %d (%v), want %d", who, len(as), err, want)
+				}
+			}
+			// What is stored, listed or not (2026-W47 and W48 are the two weeks).
+			for _, week := range []string{"2026-W47", "2026-W48"} {
+				docs, err := st.ListDocs(ctx, "T1", bot.DocSurveyAnswer+"/"+week)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for id := range docs {
+					if !strings.HasSuffix(id, "|XLEE") {
+						t.Errorf("%s still holds answer %s", week, id)
+					}
 				}
 			}
 		})

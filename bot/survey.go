@@ -124,6 +124,16 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	if err := PutSurveyAnswer(ctx, b.Store, cmd.Workspace, a); err != nil {
 		return feedbackbot.Document{}, err
 	}
+	// Forgotten while the answer was written: ForgetPerson marks the person before it
+	// deletes their answers, so either its deletion saw this answer or this check sees
+	// the mark (the answer outlived a forget that ran between the two, a review found).
+	if _, err := b.Store.GetDoc(ctx, cmd.Workspace, DocForgotten, cmd.User); err == nil {
+		if err := deleteSurveyAnswer(ctx, b.Store, cmd.Workspace, a); err != nil {
+			return feedbackbot.Document{}, fmt.Errorf("survey answer of a person forgotten meanwhile: %w", err)
+		}
+	} else if !feedbackbot.IsNotFound(err) {
+		return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
+	}
 	return thanks(), nil
 }
 

@@ -51,6 +51,12 @@ type docDeleter interface {
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 }
 
+// docPutter is what deleting answers needs: it may list a week again.
+type docPutter interface {
+	docDeleter
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+}
+
 // docWriter is what storing, moving and indexing answers needs.
 type docWriter interface {
 	docDeleter
@@ -139,13 +145,41 @@ func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time,
 	if err := st.PutDoc(ctx, workspace, surveyWeekKind(week), id, raw); err != nil {
 		return err
 	}
-	if account == "" {
-		return nil
+	if account != "" {
+		if err := st.PutDoc(ctx, workspace, surveyAccountKind(week, account), id, raw); err != nil {
+			return fmt.Errorf("index by account: %w", err)
+		}
 	}
-	if err := st.PutDoc(ctx, workspace, surveyAccountKind(week, account), id, raw); err != nil {
-		return fmt.Errorf("index by account: %w", err)
+	// An erasure or retention pass that emptied the week may have taken it off the
+	// list between the two steps above; deleteSurveyAnswers looks again after it
+	// does, and this looks after the write, so one of the two lists it again.
+	return relistWeek(ctx, st, workspace, week)
+}
+
+// relistWeek lists week again if it is off the list.
+func relistWeek(ctx context.Context, st docWriter, workspace, week string) error {
+	_, err := st.GetDoc(ctx, workspace, DocSurveyWeeks, week)
+	switch {
+	case feedbackbot.IsNotFound(err):
+		if err := st.PutDoc(ctx, workspace, DocSurveyWeeks, week, []byte(weekIndexed)); err != nil {
+			return fmt.Errorf("list its week: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("its week: %w", err)
 	}
 	return nil
+}
+
+// deleteSurveyAnswer deletes one answer as PutSurveyAnswer wrote it: from its
+// account's index, then from its week.
+func deleteSurveyAnswer(ctx context.Context, st docDeleter, workspace string, a SurveyAnswer) error {
+	id, week := surveyAnswerID(a), surveyWeek(a.Time)
+	if a.Account != "" {
+		if err := st.DeleteDoc(ctx, workspace, surveyAccountKind(week, a.Account), id); err != nil {
+			return err
+		}
+	}
+	return st.DeleteDoc(ctx, workspace, surveyWeekKind(week), id)
 }
 
 // SurveyAnswers loads the answers of a workspace given in [from, to), of one account
@@ -367,7 +401,7 @@ func listKinds(list func(kind string) (map[string][]byte, error), kinds []string
 // deleteSurveyAnswers deletes the answers drop says yes to, in the older version's
 // list and every week up to upTo ("2026-W47"; "" for all), and unlists weeks left
 // empty. It returns how many it deleted. Retention and erasure use it.
-func deleteSurveyAnswers(ctx context.Context, st docDeleter, workspace, upTo string, drop func(SurveyAnswer) bool) (int, error) {
+func deleteSurveyAnswers(ctx context.Context, st docPutter, workspace, upTo string, drop func(SurveyAnswer) bool) (int, error) {
 	weeks, err := surveyWeeks(ctx, st, workspace)
 	if err != nil {
 		return 0, err
@@ -412,6 +446,17 @@ func deleteSurveyAnswers(ctx context.Context, st docDeleter, workspace, upTo str
 			if week, ok := strings.CutPrefix(kind, DocSurveyAnswer+"/"); ok && left[kind] == 0 {
 				if err := st.DeleteDoc(ctx, workspace, DocSurveyWeeks, week); err != nil {
 					return n, fmt.Errorf("survey weeks: %w", err)
+				}
+				// An answer written meanwhile (after the listing above) would now be in
+				// a week no reader lists: look again, and list the week back if so.
+				more, err := st.ListDocs(ctx, workspace, kind)
+				if err != nil {
+					return n, fmt.Errorf("survey answers: %w", err)
+				}
+				if len(more) > 0 { // only answers written since, and so indexed by account
+					if err := st.PutDoc(ctx, workspace, DocSurveyWeeks, week, []byte(weekIndexed)); err != nil {
+						return n, fmt.Errorf("survey weeks: %w", err)
+					}
 				}
 			}
 		}
