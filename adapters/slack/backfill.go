@@ -33,6 +33,11 @@ type BackfillOptions struct {
 	// CallsPerMinute is the rate the workspace allows, for the estimate shown before
 	// starting (default 50, Tier 3; as low as 1 for non-Marketplace distributed apps).
 	CallsPerMinute int
+	// ThreadLookback is how far before Since to look for older threads that were
+	// answered within the period: conversations.history lists a thread under its
+	// first message only, so a reply written in the period to a thread started
+	// before it is found only through its parent. 0 looks no further back than Since.
+	ThreadLookback time.Duration
 }
 
 // BackfillSummary is what a back-fill did.
@@ -41,7 +46,10 @@ type BackfillSummary struct {
 	Messages int `json:"messages"`
 	Appended int `json:"appended"`
 	Threads  int `json:"threads"`
-	Resumed  bool
+	// OlderThreads counts the threads started before Since (within ThreadLookback)
+	// whose replies of the period were fetched.
+	OlderThreads int `json:"older_threads"`
+	Resumed      bool
 }
 
 type backfillCursor struct {
@@ -51,6 +59,9 @@ type backfillCursor struct {
 	Until  time.Time `json:"until,omitzero"`
 	Cursor string    `json:"cursor"`
 	Done   bool      `json:"done"`
+	// Threads is set once the period's own history is done: Cursor then pages the
+	// ThreadLookback before Since, for older threads answered in the period.
+	Threads bool `json:"threads,omitempty"`
 }
 
 const docBackfill = "slack-backfill"
@@ -80,7 +91,7 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 		// it, and resuming that run (its query, its cursor) leaves nothing of it out
 		// (a later Since never matched exactly, and every run started again from
 		// the first page, at about a call a minute).
-		if err == nil && json.Unmarshal(raw, &pos) == nil && !pos.Done && pos.Cursor != "" &&
+		if err == nil && json.Unmarshal(raw, &pos) == nil && !pos.Done && (pos.Cursor != "" || pos.Threads) &&
 			!opts.Since.Before(pos.Since) && (pos.Until.IsZero() && pos.Since.Equal(opts.Since) || !pos.Until.IsZero()) {
 			sum.Resumed = true
 			if !pos.Until.IsZero() && opts.Now.After(pos.Until) {
@@ -109,12 +120,23 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 		progress("Resuming where the last back-fill stopped.\n")
 	}
 	start := time.Now()
+	lookingBack := func() {
+		progress("\nLooking through the %s before %s for older threads answered since:\n",
+			days(opts.ThreadLookback), opts.Since.Format("2006-01-02"))
+	}
+	if pos.Threads {
+		lookingBack()
+	}
 	for {
+		oldest, latest := opts.Since, opts.Now
+		if pos.Threads {
+			oldest, latest = opts.Since.Add(-opts.ThreadLookback), opts.Since
+		}
 		var resp *slack.GetConversationHistoryResponse
 		err := a.retry(ctx, func() error {
 			var err error
 			resp, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: opts.Channel,
-				Cursor: pos.Cursor, Oldest: slackTS(opts.Since), Latest: slackTS(opts.Now), Limit: opts.PageSize, Inclusive: true})
+				Cursor: pos.Cursor, Oldest: slackTS(oldest), Latest: slackTS(latest), Limit: opts.PageSize, Inclusive: !pos.Threads})
 			return err
 		})
 		if err != nil {
@@ -125,6 +147,21 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 		// Slack lists the newest first; capture in the order written, so that a staff
 		// answer counts for the customer it answered, not the one who wrote next.
 		for _, m := range slices.Backward(resp.Messages) {
+			if pos.Threads {
+				// An older thread: only its replies of the period, if it has any.
+				if last, err := parseTS(m.LatestReply); m.ReplyCount == 0 || err != nil || last.Before(opts.Since) {
+					continue
+				}
+				replies, err := a.replies(ctx, ws, opts.Channel, m.Timestamp)
+				if err != nil {
+					return sum, err
+				}
+				replies = slices.DeleteFunc(replies, func(e feedbackbot.Event) bool { return e.Message.Time.Before(opts.Since) })
+				sum.OlderThreads++
+				sum.Messages += len(replies)
+				events = append(events, replies...)
+				continue
+			}
 			evs, err := a.fromHistory(ctx, ws, opts.Channel, m)
 			if err != nil {
 				return sum, err
@@ -139,7 +176,9 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 				events = append(events, replies...)
 			}
 		}
-		sum.Messages += len(resp.Messages)
+		if !pos.Threads {
+			sum.Messages += len(resp.Messages)
+		}
 		if err := a.keepStaffAccounts(ctx, events); err != nil {
 			return sum, fmt.Errorf("back-fill: %w (run again to resume)", err)
 		}
@@ -152,13 +191,20 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 		}
 		pos.Cursor = resp.ResponseMetaData.NextCursor
 		pos.Done = !resp.HasMore || pos.Cursor == ""
+		enteringLookback := pos.Done && !pos.Threads && opts.ThreadLookback > 0
+		if enteringLookback {
+			pos.Threads, pos.Cursor, pos.Done = true, "", false
+		}
 		if opts.Cursors != nil {
 			raw, _ := json.Marshal(pos)
 			if err := opts.Cursors.PutDoc(ctx, ws, docBackfill, opts.Channel, raw); err != nil {
 				return sum, fmt.Errorf("save back-fill position: %w", err)
 			}
 		}
-		progress("\r%d pages, %d messages, %d threads, %d new, %s", sum.Pages, sum.Messages, sum.Threads, sum.Appended, time.Since(start).Round(time.Second))
+		progress("\r%d pages, %d messages, %d threads, %d older threads, %d new, %s", sum.Pages, sum.Messages, sum.Threads, sum.OlderThreads, sum.Appended, time.Since(start).Round(time.Second))
+		if enteringLookback {
+			lookingBack()
+		}
 		if pos.Done {
 			progress("\nDone.\n")
 			if gap.Channel == "" {
@@ -170,9 +216,18 @@ func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillS
 			progress("Then what was written since %s:\n", gap.Since.Format(time.RFC3339))
 			more, err := a.Backfill(ctx, gap)
 			sum.Pages, sum.Messages, sum.Threads, sum.Appended = sum.Pages+more.Pages, sum.Messages+more.Messages, sum.Threads+more.Threads, sum.Appended+more.Appended
+			sum.OlderThreads += more.OlderThreads
 			return sum, err
 		}
 	}
+}
+
+// days writes d in days when it is a whole number of them ("30 days").
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
 }
 
 func maxTime(a, b time.Time) time.Time {

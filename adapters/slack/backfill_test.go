@@ -185,3 +185,86 @@ func TestBackfillResumesTheLastRunsPeriod(t *testing.T) {
 		})
 	}
 }
+
+// TestBackfillFindsOlderThreadsAnsweredInThePeriod: conversations.history lists a
+// thread under its first message only, so a customer's reply of the period to a
+// thread started before it was never fetched. With ThreadLookback the run then pages
+// the time before Since and fetches the period's replies of the threads answered
+// since (not the old parent, not the old replies, nor threads quiet since); a run
+// stopped in that step resumes there, without paging the period again.
+func TestBackfillFindsOlderThreadsAnsweredInThePeriod(t *testing.T) {
+	since, now := time.Unix(1700000000, 0), time.Unix(1700100000, 0)
+	var mu sync.Mutex
+	var asked []url.Values
+	var failReplies atomic.Bool
+	failReplies.Store(true)
+	f := newFixture(t, func(c slacktest.Customize) {
+		c.Handle("/conversations.history", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			mu.Lock()
+			asked = append(asked, r.Form)
+			mu.Unlock()
+			var msgs []map[string]any
+			if r.Form.Get("oldest") == slackTS(since) { // the period itself
+				msgs = []map[string]any{{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "new question", "ts": "1700050000.000100"}}
+			} else { // the lookback: newest first
+				msgs = []map[string]any{
+					{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "quiet thread", "ts": "1699900000.000100", "thread_ts": "1699900000.000100",
+						"reply_count": 1, "latest_reply": "1699900100.000100"},
+					{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "old thread", "ts": "1699800000.000100", "thread_ts": "1699800000.000100",
+						"reply_count": 2, "latest_reply": "1700060000.000100"},
+				}
+			}
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": msgs, "has_more": false})
+		})
+		c.Handle("/conversations.replies", func(w http.ResponseWriter, r *http.Request) {
+			if failReplies.Load() {
+				json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "internal_error"})
+				return
+			}
+			r.ParseForm()
+			if r.Form.Get("ts") != "1699800000.000100" {
+				t.Errorf("replies asked of %s, a thread with no reply in the period", r.Form.Get("ts"))
+			}
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "has_more": false, "messages": []map[string]any{
+				{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "old thread", "ts": "1699800000.000100", "thread_ts": "1699800000.000100"},
+				{"type": "message", "user": "UMARIA", "user_team": home, "text": "old answer", "ts": "1699800100.000100", "thread_ts": "1699800000.000100"},
+				{"type": "message", "user": "XDANA", "user_team": "TACME", "text": "this broke again", "ts": "1700060000.000100", "thread_ts": "1699800000.000100"},
+			}})
+		})
+	})
+	ctx := context.Background()
+	opts := BackfillOptions{Channel: "CACME", Since: since, Now: now, Cursors: f.st, ThreadLookback: 30 * 24 * time.Hour}
+	if _, err := f.a.Backfill(ctx, opts); err == nil || !strings.Contains(err.Error(), "run again to resume") {
+		t.Fatalf("a failing replies call: %v", err)
+	}
+	mu.Lock()
+	periodPages := len(asked)
+	mu.Unlock()
+	failReplies.Store(false)
+	sum, err := f.a.Backfill(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Resumed || sum.OlderThreads != 1 || sum.Appended != 1 {
+		t.Errorf("resumed run: %+v; want it resumed in the lookback, one older thread, its one reply of the period new", sum)
+	}
+	mu.Lock()
+	for _, q := range asked[periodPages:] {
+		if q.Get("oldest") == slackTS(since) {
+			t.Errorf("the resumed run paged the period again: %v", q)
+		}
+	}
+	mu.Unlock()
+	if s, ok := f.stored(key("CACME", "1700060000.000100")); !ok || s.Message.Thread != "CACME:1699800000.000100" || s.Message.Account != "TACME" {
+		t.Errorf("the period's reply to an older thread: %+v, %v", s.Message, ok)
+	}
+	if _, ok := f.stored(key("CACME", "1700050000.000100")); !ok {
+		t.Error("the period's own message is missing")
+	}
+	for _, ts := range []string{"1699800000.000100", "1699800100.000100", "1699900000.000100"} {
+		if _, ok := f.stored(key("CACME", ts)); ok {
+			t.Errorf("%s, from before the period, was captured", ts)
+		}
+	}
+}

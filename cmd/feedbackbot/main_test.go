@@ -187,7 +187,8 @@ func TestConfigCheckNeverPrintsSecrets(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"nope"}, {"digest", "--period", "5y"}, {"risk", "--as-of", "yesterday-ish"}, {"config"}, {"demo", "extra"}} {
+	for _, args := range [][]string{{"nope"}, {"digest", "--period", "5y"}, {"risk", "--as-of", "yesterday-ish"}, {"config"}, {"demo", "extra"},
+		{"backfill", "--channel", "C1", "--thread-lookback", "a while"}, {"backfill", "--channel", "C1", "--thread-lookback", "400d"}} {
 		m, _, _ := testMain(nil)
 		err := m.Run(context.Background(), args)
 		if err == nil {
