@@ -199,6 +199,9 @@ func TestUsageErrors(t *testing.T) {
 		if code := exitCode(&errb, err); code != 2 {
 			t.Errorf("%v: exit code %d (%v), want 2", args, code, err)
 		}
+		if bad := args[max(len(args)-2, 0)]; strings.HasPrefix(bad, "--") && !strings.Contains(err.Error(), strings.TrimLeft(bad, "-")) {
+			t.Errorf("%v: %v does not name %s", args, err, bad)
+		}
 	}
 	m, out, _ := testMain(nil)
 	if err := m.Run(context.Background(), []string{"help"}); err != nil || !strings.Contains(out.String(), "demo") {
