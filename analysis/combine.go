@@ -167,7 +167,6 @@ var (
 	intentNames  = feedbackbot.Intents()
 	fEmotions    = fClasses + len(sentiment.Classes)
 	fIntents     = fEmotions + len(emotionNames)
-	fThemes      = fIntents + len(intentNames)
 	themeFeature = map[string]int{}
 	denseNames   = []string{"bias", "score", "score_squared", "rule_positive", "rule_negative", "pos", "neg",
 		"base_pos", "base_neg", "malfunction", "sarcasm", "contrast", "pasted_error", "question", "question_mark",

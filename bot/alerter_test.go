@@ -151,10 +151,6 @@ func containsText(doc feedbackbot.Document, s string) bool {
 	return false
 }
 
-func contains(a, b string) bool {
-	return len(b) == 0 || (len(a) >= len(b) && (a[:len(b)] == b || contains(a[1:], b)))
-}
-
 func TestReplyDueWarning(t *testing.T) {
 	st := backends(t)["bolt"](t)
 	p := &recordingPoster{}

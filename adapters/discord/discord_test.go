@@ -641,15 +641,6 @@ func TestCommandsWithTheRealBot(t *testing.T) {
 	}
 }
 
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // TestButtonsReachTheBot: an alert button from staff and a survey answer from a
 // member reach the bot as button commands; any other button from a member is refused.
 func TestButtonsReachTheBot(t *testing.T) {

@@ -677,18 +677,6 @@ var (
 	reporting = wordBools("report file flag log raise open")
 )
 
-// reportingAt returns the position of a verb of reporting right before the trouble
-// word at i, past one determiner ("report a bug"), or -1.
-func reportingAt(low []string, i int) int {
-	switch {
-	case i > 0 && reporting[low[i-1]]:
-		return i - 1
-	case i > 1 && reporting[low[i-2]] && determiners[low[i-1]]:
-		return i - 2
-	}
-	return -1
-}
-
 // reportedPraise: praise someone else said in a message reporting trouble is not
 // the customer's: "your status page said all good while everything was down", "the
 // release notes claim it's fixed".

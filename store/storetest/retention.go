@@ -155,7 +155,7 @@ func testExpire(t *testing.T, f *fixture) {
 func testExpireChunks(t *testing.T, f *fixture) {
 	// More than a chunk of applied messages and of deleted ones, so both walks
 	// continue across transactions or pages.
-	var ms, dels []feedbackbot.Message
+	var ms []feedbackbot.Message
 	for i := range 700 {
 		m := by(fmt.Sprintf("u%d", i%5), Msg("W1", fmt.Sprintf("m%04d", i), "x", "", "A1", "C1", Base.Add(time.Duration(i)*time.Second)))
 		ms = append(ms, m)
@@ -163,7 +163,6 @@ func testExpireChunks(t *testing.T, f *fixture) {
 	f.put(scoreByID, ms...)
 	var events []feedbackbot.Event
 	for i := 0; i < 700; i += 2 {
-		dels = append(dels, ms[i])
 		events = append(events, Delete(ms[i]))
 	}
 	f.append(events...)

@@ -117,11 +117,10 @@ type Server struct {
 }
 
 type frame struct {
-	Op   int             `json:"op"`
-	D    json.RawMessage `json:"d,omitempty"`
-	S    int64           `json:"s,omitempty"`
-	T    string          `json:"t,omitempty"`
-	seqs int64
+	Op int             `json:"op"`
+	D  json.RawMessage `json:"d,omitempty"`
+	S  int64           `json:"s,omitempty"`
+	T  string          `json:"t,omitempty"`
 }
 
 type hold struct {
