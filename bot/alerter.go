@@ -91,6 +91,13 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			// (a reply-due heads-up for an account no longer at risk is an alert of its
 			// own: folded into the account's old alert it was never posted)
 			prev = ongoing[h.Account.ID]
+			// The account's other open alerts (a heads-up raised before it was at
+			// risk, an older state's second alert) close without a "recovered": it
+			// just became, or still is, at risk (a heads-up whose question then
+			// passed its target was closed as "Recovered" right after the new alert).
+			for _, fp := range others[h.Account.ID] { // (heads-ups included)
+				merged[fp] = true
+			}
 		}
 		if prev == nil && cand.Severity < a.MinSeverity {
 			out.DigestOnly++
@@ -101,9 +108,6 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			if prev.Fingerprint != cand.Fingerprint {
 				out.Inhibited++ // folded into the account's open alert
 				cand.Fingerprint = prev.Fingerprint
-			}
-			for _, fp := range others[h.Account.ID] {
-				merged[fp] = true // (an older state's second open alert)
 			}
 		} else {
 			prev = existing[cand.Fingerprint]

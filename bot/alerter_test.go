@@ -443,3 +443,34 @@ func TestWarningsStayDigestOnlyAfterACriticalAlert(t *testing.T) {
 		t.Errorf("post %d below MinSeverity: %q", i+1, d.Fallback)
 	}
 }
+
+// TestReplyDueThenAtRiskPostsNoRecovery: an account with a reply-due heads-up whose
+// question then passes its target, taking it below the threshold, gets its at-risk
+// alert, and the heads-up closes quietly: it was closed with a "Recovered" notice
+// right after the new alert (a review's find). The heads-up is titled as one, not
+// "at risk".
+func TestReplyDueThenAtRiskPostsNoRecovery(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	p := &recordingPoster{}
+	al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	acct := feedbackbot.Account{ID: "acme", Name: "Acme"}
+	low := feedbackbot.Reason{Code: health.ReasonSentimentLow, Text: "low", Impact: -24}
+	due := feedbackbot.Health{Account: acct, Score: 55, Reasons: []feedbackbot.Reason{low, {Code: health.ReasonReplyDue, Text: "due soon", Impact: -3}}}
+	if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{due}, t0); err != nil {
+		t.Fatal(err)
+	}
+	late := feedbackbot.Health{Account: acct, Score: 46, AtRisk: true, Reasons: []feedbackbot.Reason{low, {Code: health.ReasonUnanswered, Text: "waiting", Impact: -12}}}
+	out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{late}, t0.Add(30*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, d := range p.posts {
+		titles = append(titles, d.Fallback)
+	}
+	if len(titles) != 2 || !strings.HasPrefix(titles[0], "Reply due: Acme") || !strings.Contains(titles[1], "at risk: Acme (health 46/100)") || out.Resolved != 0 {
+		t.Errorf("posted %q (resolved %d); want the heads-up, then the at-risk alert, and no recovery", titles, out.Resolved)
+	}
+}

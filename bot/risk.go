@@ -278,7 +278,13 @@ func AlertFor(workspace string, h feedbackbot.Health, now time.Time) feedbackbot
 // AlertDocument renders an alert with its evidence and buttons.
 func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	title := fmt.Sprintf("%s at risk: %s (health %d/100)", strings.ToUpper(a.Severity.String()[:1])+a.Severity.String()[1:], accountLabel(a.Account), a.Score)
-	if a.Status == feedbackbot.AlertResolved {
+	switch {
+	case a.Cause == health.ReasonReplyDue && a.Status == feedbackbot.AlertResolved:
+		title = fmt.Sprintf("No reply due any more: %s (health %d/100)", accountLabel(a.Account), a.Score)
+	case a.Cause == health.ReasonReplyDue:
+		// a heads-up: the account is not at risk (yet)
+		title = fmt.Sprintf("Reply due: %s (health %d/100)", accountLabel(a.Account), a.Score)
+	case a.Status == feedbackbot.AlertResolved:
 		title = fmt.Sprintf("Recovered: %s (health %d/100)", accountLabel(a.Account), a.Score)
 	}
 	doc := feedbackbot.Document{Color: "danger", Fallback: title}
