@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -213,7 +214,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 		if recentMean < -0.15 {
 			add(feedbackbot.Reason{Code: ReasonSentimentLow, Impact: -math.Min(30, 60*(-recentMean)),
 				Text:     fmt.Sprintf("Customer sentiment over the last %s is %+.2f", days(p.Recent), recentMean),
-				Evidence: worst(recent, maxEvidencePerReason)})
+				Evidence: worst(negative(recent), maxEvidencePerReason)})
 		}
 		if baseN >= 3 && recentMean-baseMean < -0.2 {
 			slope := dailySlope(recent, recentFrom)
@@ -244,6 +245,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	// Conversations waiting for a reply, and slow first responses.
 	convs := conversations(msgs, p.ConversationGap)
 	var waiting, due []Item
+	var waitingSince []time.Time // when each waiting conversation asked first
 	var missed, answered int
 	for _, c := range convs {
 		if !c.asks {
@@ -257,6 +259,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 				// Older than the recent window, a question is abandoned, not waiting.
 			case now.Sub(c.start) > target:
 				waiting = append(waiting, *c.lastAsk)
+				waitingSince = append(waitingSince, c.start)
 			case now.Sub(c.start) >= target*3/4:
 				due = append(due, *c.lastAsk)
 			}
@@ -271,16 +274,14 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 		}
 	}
 	if len(waiting) > 0 {
-		oldest := waiting[0].Message.Time
-		for _, w := range waiting {
-			if w.Message.Time.Before(oldest) {
-				oldest = w.Message.Time
-			}
-		}
+		// Waiting since the question, not since the customer's latest nudge ("any
+		// update?" ten minutes ago made a 30-hour wait read "10 minutes", a review found);
+		// the nudge stays the quote.
+		oldest := slices.MinFunc(waitingSince, time.Time.Compare)
 		impact := 0.0
-		for _, w := range waiting {
+		for _, since := range waitingSince {
 			impact += 12
-			if now.Sub(w.Message.Time) >= 24*time.Hour {
+			if now.Sub(since) >= 24*time.Hour {
 				impact += 8 // a day without an answer is a broken promise, not a delay
 			}
 		}
@@ -349,7 +350,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 		score += r.Impact
 	}
 	h.Score = int(math.Round(math.Max(0, math.Min(100, score))))
-	h.AtRisk = h.Score < p.Threshold
+	h.AtRisk = atRisk(h, p)
 	sort.SliceStable(h.Reasons, func(i, j int) bool { return h.Reasons[i].Impact < h.Reasons[j].Impact })
 	return h
 }
@@ -557,10 +558,77 @@ func recurring(msgs []Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
 		Evidence: evidence(again, maxEvidencePerReason)}, true
 }
 
-func mentionsFix(text string) bool {
-	for _, w := range []string{"fixed", "deployed a fix", "fix is live", "fix is out", "resolved now", "should be resolved", "patched"} {
-		if strings.Contains(strings.ToLower(text), w) {
+// churnAtRisk is how many churn signals in the recent window put an account at risk
+// whatever its score: capped at 40 points, the signals alone never took a healthy
+// account below the threshold, so a customer saying three times in a week that
+// they are leaving raised no alert (a review's find). One message can be misread;
+// two rarely both are.
+const churnAtRisk = 2
+
+// atRisk: below the threshold, or churnAtRisk churn signals or more.
+func atRisk(h feedbackbot.Health, p Params) bool {
+	if h.Score < p.Threshold {
+		return true
+	}
+	for _, r := range h.Reasons {
+		if r.Code == ReasonChurnSignal && len(r.Evidence) >= churnAtRisk { // (one quote a signal, up to 3)
 			return true
+		}
+	}
+	return false
+}
+
+// fixPhrases are what staff say when a problem is fixed, as word sequences.
+var fixPhrases = [][]string{{"fixed"}, {"deployed", "a", "fix"}, {"fix", "is", "live"}, {"fix", "is", "out"},
+	{"resolved", "now"}, {"should", "be", "resolved"}, {"patched"}}
+
+// notDone are the words that, up to three words before a fix phrase in its
+// sentence, say it is not done: "isn't fixed yet", "not fixed", "hasn't been
+// patched", "will be fixed", "we'll get it fixed", "being fixed" (and "to be
+// fixed", right before it).
+var notDone = map[string]bool{"not": true, "no": true, "never": true, "isn't": true, "isnt": true, "hasn't": true, "hasnt": true,
+	"haven't": true, "havent": true, "wasn't": true, "wasnt": true, "aren't": true, "arent": true, "won't": true, "wont": true,
+	"can't": true, "cant": true, "cannot": true, "didn't": true, "didnt": true, "doesn't": true, "doesnt": true, "couldn't": true,
+	"will": true, "being": true, "until": true, "once": true, "when": true, "if": true}
+
+// mentionsFix reports whether a staff message says a problem is fixed: a fix phrase
+// as whole words, in a sentence that is no question, without a negation or a future
+// shortly before it ("this isn't fixed yet" counted as fixed, and closed the
+// conversation and started the "came back after it was fixed" reason: a review's find).
+func mentionsFix(text string) bool {
+	text = strings.ReplaceAll(strings.ToLower(text), "’", "'")
+	for len(text) > 0 {
+		end := strings.IndexAny(text, ".!?;\n")
+		sentence, question := text, false
+		if end >= 0 {
+			sentence, question, text = text[:end], text[end] == '?', text[end+1:]
+		} else {
+			text = ""
+		}
+		if !question && saysFixed(sentence) {
+			return true
+		}
+	}
+	return false
+}
+
+// saysFixed looks for a fix phrase in one sentence, not negated or in the future.
+func saysFixed(sentence string) bool {
+	words := strings.FieldsFunc(sentence, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' })
+	for i := range words {
+		for _, ph := range fixPhrases {
+			if i+len(ph) > len(words) || !slices.Equal(words[i:i+len(ph)], ph) {
+				continue
+			}
+			done := !(i >= 2 && words[i-2] == "to" && words[i-1] == "be")
+			for _, w := range words[max(0, i-3):i] {
+				if notDone[w] || strings.HasSuffix(w, "n't") || strings.HasSuffix(w, "'ll") {
+					done = false
+				}
+			}
+			if done {
+				return true
+			}
 		}
 	}
 	return false
@@ -650,6 +718,18 @@ func worst(items []Item, n int) []feedbackbot.Evidence {
 	s := slices.Clone(items)
 	slices.SortStableFunc(s, func(a, b Item) int { return cmp.Compare(a.Tags.Sentiment.Score, b.Tags.Sentiment.Score) })
 	return evidence(s, n)
+}
+
+// negative keeps the items of negative sentiment: the evidence of a low sentiment
+// (the three lowest of a few messages included praise, a review found).
+func negative(items []Item) []Item {
+	var out []Item
+	for _, it := range items {
+		if it.Tags.Sentiment.Score < -0.05 {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func newestFirst(items []Item) []Item {
@@ -742,7 +822,7 @@ func AddRatings(h feedbackbot.Health, rs []Rating, now time.Time, p Params) feed
 		score += r.Impact
 	}
 	h.Score = int(math.Round(math.Max(0, math.Min(100, score))))
-	h.AtRisk = h.Score < p.Threshold
+	h.AtRisk = atRisk(h, p)
 	sort.SliceStable(h.Reasons, func(i, j int) bool { return h.Reasons[i].Impact < h.Reasons[j].Impact })
 	return h
 }

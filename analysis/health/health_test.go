@@ -300,3 +300,131 @@ func TestTargetWords(t *testing.T) {
 		}
 	}
 }
+
+// TestMentionsFix: a staff message says a problem is fixed only where it claims so:
+// "this isn't fixed yet" counted as a fix (closing the conversation and starting the
+// "came back after it was fixed" reason: a review's find).
+func TestMentionsFix(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"Fixed! Can you try again?", true},
+		{"The login issue is fixed now.", true},
+		{"We deployed a fix this morning", true},
+		{"Good to go, fixed it on our side", true},
+		{"It’s patched in 3.4.2", true},
+		{"Sorry, this isn't fixed yet, engineering is still on it.", false},
+		{"Not fixed yet, sorry", false},
+		{"It hasn't been patched", false},
+		{"It will be fixed in the next release", false},
+		{"We'll get this fixed by Friday", false},
+		{"This needs to be fixed, I've raised it with engineering", false},
+		{"Is it fixed on your side?", false},
+		{"Is it fixed? Yes, fixed since this morning.", true},
+		{"We prefixed the ids", false},
+	} {
+		if got := mentionsFix(c.text); got != c.want {
+			t.Errorf("mentionsFix(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+	// End to end: "not fixed yet" neither resolves the conversation nor starts the
+	// recurring reason.
+	items := build([]spec{
+		{daysAgo: 3, role: feedbackbot.RoleCustomer, score: -0.6, intent: feedbackbot.IntentBugReport, ask: true, text: "CSV export times out again"},
+		{daysAgo: 2.9, role: feedbackbot.RoleStaff, text: "Sorry, this isn't fixed yet, engineering is still on it."},
+		{daysAgo: 2, role: feedbackbot.RoleCustomer, score: -0.7, intent: feedbackbot.IntentComplaint, text: "still timing out, this is really frustrating"},
+	})
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	if slices.Contains(codes(h), ReasonRecurring) {
+		t.Errorf("staff never said it was fixed, yet: %v", codes(h))
+	}
+	if rt := ResponseTimes(items, Params{}, now.Add(-7*24*time.Hour), now); rt.Resolved != 0 {
+		t.Errorf("a conversation staff said is not fixed counts as resolved: %+v", rt)
+	}
+}
+
+// TestChurnSignalsAloneFlagTheAccount: churn signals are capped at 40 points, so an
+// otherwise healthy account saying three times in a week that it is leaving stayed
+// above the threshold and raised no alert (a review's find); two signals or more put
+// it at risk whatever its score, one alone does not.
+func TestChurnSignalsAloneFlagTheAccount(t *testing.T) {
+	var base []spec
+	for d := 50.0; d > 0; d -= 4 {
+		base = append(base, conv(d, 0.3, 10)...)
+	}
+	churn := func(d float64, text string) spec {
+		return spec{daysAgo: d, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentChurnSignal, themes: []string{"cancellation"}, text: text}
+	}
+	for _, c := range []struct {
+		name   string
+		extra  []spec
+		atRisk bool
+	}{
+		{"one signal", []spec{churn(2, "We might look at other vendors next year.")}, false},
+		{"three signals", []spec{churn(3, "We will not renew: we are moving to another vendor."), churn(2, "Please cancel our subscription and the seats."),
+			churn(1, "How do we export all our data before we close the account?")}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := Assess(feedbackbot.Account{ID: "a1"}, build(slices.Concat(base, c.extra)), Baseline{}, now, Params{})
+			if h.AtRisk != c.atRisk || h.Score < 50 {
+				t.Errorf("at risk %v (score %d, %v), want %v with a score of 50 or more", h.AtRisk, h.Score, codes(h), c.atRisk)
+			}
+		})
+	}
+}
+
+// TestWaitingMeasuredFromTheQuestion: a question asked 30 hours ago with an "any
+// update?" in its thread 10 minutes ago has waited 30 hours (it read "10 minutes"
+// and cost 12 points instead of 20, a review found); the nudge stays the quote.
+func TestWaitingMeasuredFromTheQuestion(t *testing.T) {
+	mk := func(id, thread string, ago time.Duration, text string) Item {
+		return Item{Message: feedbackbot.Message{ID: "C1:" + id, Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Thread: thread,
+			Author: "U1", Role: feedbackbot.RoleCustomer, Account: "a1", Text: text, Time: now.Add(-ago)},
+			Tags: feedbackbot.Tags{Intent: feedbackbot.IntentQuestion, NeedsReply: true}}
+	}
+	items := []Item{mk("100.1", "", 30*time.Hour, "Exports fail with a 500, can someone look?"), mk("200.1", "C1:100.1", 10*time.Minute, "any update on this?")}
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	found := false
+	for _, r := range h.Reasons {
+		if r.Code != ReasonUnanswered {
+			continue
+		}
+		found = true
+		if !strings.Contains(r.Text, "30 hours") || r.Impact != -20 || len(r.Evidence) != 1 || r.Evidence[0].Quote != "any update on this?" {
+			t.Errorf("waited 30 hours; got %q impact %.0f evidence %+v", r.Text, r.Impact, r.Evidence)
+		}
+	}
+	if !found {
+		t.Errorf("no unanswered reason: %v", codes(h))
+	}
+}
+
+// TestLowSentimentEvidenceIsNegative: the low-sentiment reason quotes negative
+// messages only (the three lowest of few messages included praise).
+func TestLowSentimentEvidenceIsNegative(t *testing.T) {
+	items := build([]spec{
+		{daysAgo: 5, role: feedbackbot.RoleCustomer, score: -0.8, intent: feedbackbot.IntentComplaint, text: "the dashboard is unusable again"},
+		{daysAgo: 4, role: feedbackbot.RoleCustomer, score: -0.8, intent: feedbackbot.IntentComplaint, text: "reports broken for the third day"},
+		{daysAgo: 3, role: feedbackbot.RoleCustomer, score: 0.6, intent: feedbackbot.IntentPraise, text: "thanks Ana, you're great!"},
+	})
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	found := false
+	for _, r := range h.Reasons {
+		if r.Code != ReasonSentimentLow {
+			continue
+		}
+		found = true
+		if len(r.Evidence) != 2 {
+			t.Errorf("reason %q quotes %d messages, want the 2 negative ones: %+v", r.Text, len(r.Evidence), r.Evidence)
+		}
+		for _, e := range r.Evidence {
+			if strings.Contains(e.Quote, "great") {
+				t.Errorf("reason %q quotes praise: %q", r.Text, e.Quote)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no low-sentiment reason: %v", codes(h))
+	}
+}

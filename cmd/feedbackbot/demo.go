@@ -203,7 +203,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	atRisk := bot.AtRisk(hs)
-	fmt.Fprintf(out, "4. At-risk alerts (%d of %d accounts below health %d):\n\n", len(atRisk), len(hs), cfg.Alerts.Threshold)
+	fmt.Fprintf(out, "4. At-risk alerts (%d of %d accounts at risk: health below %d, or two churn signals):\n\n", len(atRisk), len(hs), cfg.Alerts.Threshold)
 	for _, h := range atRisk {
 		fmt.Fprint(out, indent(bot.RenderText(bot.AlertDocument(bot.AlertFor(DemoWorkspace, h, now))), "   │ "))
 		fmt.Fprintln(out)
