@@ -465,15 +465,17 @@ func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feed
 	return out
 }
 
-// emergingThemes compares the period's customer messages (the newest 1,000 of those
-// read) with the four weeks before it (the customer messages among the newest 1,000
-// of them, read by readDigest): bounded work, whatever the history.
+// emergingThemes compares the period's customer messages (among its newest
+// maxResponseMessages, read by readDigest) with the four weeks before it (the customer
+// messages among the newest 250 of each week): bounded work, whatever the history.
+// The period's were cut at 1,000, so a busy week's new themes came from its last day
+// or so (a review's find: TestDigestEmergingReadsTheWholePeriod).
 func emergingThemes(req DigestRequest, periodRows, histRows []store.Stored) []feedbackbot.EmergingTheme {
 	docsOf := func(rows []store.Stored, byKey map[string]*store.Stored) []emerging.Doc {
 		var docs []emerging.Doc
 		for i := range rows {
 			r := &rows[i]
-			if r.Message.Role == feedbackbot.RoleCustomer && len(docs) < store.MaxQueryLimit {
+			if r.Message.Role == feedbackbot.RoleCustomer {
 				k := r.Message.Key()
 				docs = append(docs, emerging.Doc{Key: k, Text: r.Message.Text, Time: r.Message.Time})
 				if byKey != nil {

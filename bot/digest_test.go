@@ -382,3 +382,43 @@ func TestDigestTitleInTheTeamsZone(t *testing.T) {
 		t.Errorf("title %q, want the team's days, Mon 16 Nov – Mon 23 Nov 2026", title)
 	}
 }
+
+// TestDigestEmergingReadsTheWholePeriod: "new this period" read only the period's
+// newest 1,000 customer messages, so on a busy week a theme of its first days (30
+// messages about the query editor, never mentioned before) was left out (a review's
+// find); it reads the newest 5,000, as response times do. Both stores.
+func TestDigestEmergingReadsTheWholePeriod(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	from := end.Add(-7 * 24 * time.Hour)
+	var msgs []feedbackbot.Message
+	add := func(at time.Time, text string) {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d", len(msgs)), Platform: feedbackbot.PlatformSlack, Workspace: "TE",
+			Channel: "C1", Author: fmt.Sprintf("U%d", len(msgs)%5), Role: feedbackbot.RoleCustomer, Account: "A1", Text: text, Time: at})
+	}
+	for i := range 200 { // the four weeks before
+		add(from.Add(-time.Duration(i+1)*3*time.Hour), fmt.Sprintf("how do I invite teammate number %d to the workspace?", i))
+	}
+	for i := range 30 { // the period's second day
+		add(from.Add(24*time.Hour+time.Duration(i)*10*time.Minute), fmt.Sprintf("the query editor crashes when I paste query %d", i))
+	}
+	for i := range 1200 { // its last day
+		add(end.Add(-time.Duration(i+1)*time.Minute), fmt.Sprintf("how do I invite teammate number %d to the workspace?", i))
+	}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msgs...)
+			d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "TE", From: from, To: end, Now: end})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range d.Emerging {
+				got = append(got, e.Phrases...)
+			}
+			if !slices.Contains(got, "query editor") {
+				t.Errorf("the query editor (30 messages this period, none before) is not among the new themes %q", got)
+			}
+		})
+	}
+}

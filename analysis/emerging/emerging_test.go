@@ -1,7 +1,9 @@
 package emerging
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -184,5 +186,34 @@ func TestVocabularyNames(t *testing.T) {
 	}
 	if (Vocabulary{}).Names("anything") {
 		t.Error("the zero vocabulary names nothing")
+	}
+}
+
+// BenchmarkEmergingBusyWeek is a digest's largest input: a period of 5,000 customer
+// messages (the digest reads the period's newest 5,000 messages) against the four
+// weeks' 1,000, the texts drawn from the labelled chat sets.
+func BenchmarkEmergingBusyWeek(b *testing.B) {
+	raw, err := os.ReadFile("../testdata/chat_labelled.jsonl")
+	if err != nil {
+		b.Skip(err)
+	}
+	var texts []string
+	for line := range strings.Lines(string(raw)) {
+		var r struct{ Text string }
+		if json.Unmarshal([]byte(line), &r) == nil && r.Text != "" {
+			texts = append(texts, r.Text)
+		}
+	}
+	pick := func(n, offset int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = texts[(i*7+offset)%len(texts)]
+		}
+		return out
+	}
+	period, hist := docs("p", pick(5000, 0)...), docs("h", pick(1000, 3)...)
+	b.ReportAllocs()
+	for b.Loop() {
+		Emerging(period, hist, 3, Vocabulary{})
 	}
 }
