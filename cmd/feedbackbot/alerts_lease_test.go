@@ -24,7 +24,7 @@ func TestAlertsLeaseReleasedAtShutdown(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runAlerts(ctx, st, &bot.Alerter{Store: st}, config.Default(), slog.New(slog.DiscardHandler))
+		runAlerts(ctx, st, &bot.Alerter{Store: st}, config.Default(), slog.New(slog.DiscardHandler), replicaID())
 	}()
 	// runAlerts takes the lease at once (then waits five minutes for its next
 	// tick); a probe after a second finds it held. Probing sooner could take the

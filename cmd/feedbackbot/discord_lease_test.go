@@ -29,7 +29,7 @@ func TestDiscordReplicasShareTheGateway(t *testing.T) {
 	ttl, holder := discordLeaseTTL, discordLeaseHolder
 	var replicas atomic.Int64
 	discordLeaseTTL = 600 * time.Millisecond
-	discordLeaseHolder = func() string { return fmt.Sprintf("test-replica-%d", replicas.Add(1)) } // one process, two replicas
+	discordLeaseHolder = func(string) string { return fmt.Sprintf("test-replica-%d", replicas.Add(1)) } // one process, two replicas
 	t.Cleanup(func() { discordLeaseTTL, discordLeaseHolder = ttl, holder })
 	dir := t.TempDir()
 	t.Chdir(dir)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
 	"slices"
 	"time"
 
@@ -59,10 +58,7 @@ func discordDestinations(cfg config.Config) []string {
 var discordLeaseTTL = 30 * time.Second
 
 // discordLeaseHolder names this replica for the gateway lease, like the scheduler's.
-var discordLeaseHolder = func() string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s:%d", host, os.Getpid())
-}
+var discordLeaseHolder = func(replica string) string { return replica }
 
 // startDiscord connects to the gateway when DISCORD_TOKEN is set. A refused token or
 // Message Content intent stops start-up with the explanation.
@@ -79,7 +75,7 @@ func startDiscord(ctx context.Context, env platformEnv) (*platform, error) {
 	dc := discordConfig(env.Config)
 	dc.Logger = env.Logger
 	if !env.Config.Store.RedisURL.Empty() {
-		dc.Lease, dc.LeaseHolder, dc.LeaseTTL = env.Store, discordLeaseHolder(), discordLeaseTTL
+		dc.Lease, dc.LeaseHolder, dc.LeaseTTL = env.Store, discordLeaseHolder(env.Replica), discordLeaseTTL
 	}
 	a, err := discordadapter.New(dc, env.Store, env.Commands)
 	if err != nil {

@@ -29,6 +29,8 @@ type platformEnv struct {
 	// Mux is the HTTP server's mux (Slack HTTP mode registers /slack/... here).
 	Mux    *http.ServeMux
 	Logger *slog.Logger
+	// Replica names this run of the service (replicaID) for its leases.
+	Replica string
 }
 
 // platform is a started adapter.

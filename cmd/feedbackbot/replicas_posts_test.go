@@ -204,3 +204,56 @@ digests:
 	}
 	t.Logf("%d posts: %d digest, alerts %v", len(posts), digests, alerts)
 }
+
+// TestReplicasOfOneHostnameAndPIDPostOnce: two replicas that share a hostname and a
+// pid (containers with host networking or a fixed hostname are both pid 1; here two
+// runs in one process) each renewed the other's leases, and a due digest went out
+// twice (a review's find): each run now names itself with a random suffix.
+func TestReplicasOfOneHostnameAndPIDPostOnce(t *testing.T) {
+	var mu sync.Mutex
+	digests := 0
+	api := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/conversations.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,"is_channel":true}}`, r.Form.Get("channel"))
+		})
+		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.HasPrefix(r.Form.Get("text"), "Customer feedback digest") {
+				digests++
+			}
+			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, r.Form.Get("channel"), digests)
+		})
+	}, staffMembers("THOME"))
+	api.Start()
+	defer api.Stop()
+	_, prefix := redistest.Client(t)
+	due := time.Now().UTC().Add(-2 * time.Minute)
+	cfg := filepath.Join(t.TempDir(), "feedbackbot.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`store: {key_prefix: %q}
+analysis: {workers: 1}
+slack: {internal_channels: [CINTERNAL]}
+digests:
+  - {name: daily, platform: slack, channel: CINTERNAL, workspace: THOME, schedule: "%d %d * * *"}
+`, prefix, due.Minute(), due.Hour())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"REDIS_URL": redistest.URL(), "SLACK_BOT_TOKEN": "xoxb-r", "SLACK_SIGNING_SECRET": "s",
+		"SLACK_MODE": "http", "SLACK_API_URL": api.GetAPIURL(), "SLACK_TEAM_ID": "THOME"}
+	m1, _, _ := testMain(env)
+	_, cancel1, done1 := startServe(t, m1, cfg)
+	m2, _, _ := testMain(env)
+	_, cancel2, done2 := startServe(t, m2, cfg)
+	time.Sleep(5 * time.Second)
+	cancel1()
+	cancel2()
+	<-done1
+	<-done2
+	mu.Lock()
+	defer mu.Unlock()
+	if digests != 1 {
+		t.Fatalf("the daily digest was posted %d times by two replicas of one hostname and pid, want once", digests)
+	}
+}

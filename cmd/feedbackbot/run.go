@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -78,13 +79,14 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	}
 	s.routes()
 
-	host, _ := os.Hostname()
+	replica := replicaID()
+	log.Info("replica", "id", replica)
 	var wg sync.WaitGroup
 	workerCtx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
 	errs := make(chan error, cfg.Analysis.Workers+len(platformStarters)+1)
 	for i := range cfg.Analysis.Workers {
-		w := &bot.Worker{Store: st, Analyzer: a, Consumer: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), i),
+		w := &bot.Worker{Store: st, Analyzer: a, Consumer: fmt.Sprintf("%s:%d", replica, i),
 			Batch: cfg.Analysis.Batch, Logger: log.With("worker", i), Stats: s.stats}
 		wg.Go(func() {
 			if err := w.Run(workerCtx); err != nil {
@@ -102,7 +104,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	posters := map[feedbackbot.Platform]bot.Poster{}
 	var alertPoster bot.AlertPoster
 	for name, start := range platformStarters {
-		p, err := start(ctx, platformEnv{Config: cfg, Store: cst, Commands: b, Mux: s.mux, Logger: log.With("platform", name)})
+		p, err := start(ctx, platformEnv{Config: cfg, Store: cst, Commands: b, Mux: s.mux, Logger: log.With("platform", name), Replica: replica})
 		if err != nil {
 			stopWorkers()
 			wg.Wait()
@@ -128,7 +130,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	if jobs, err := digestJobs(cfg); err != nil {
 		return err
 	} else if len(jobs) > 0 {
-		sched := &bot.Scheduler{Store: st, Posters: posters, Jobs: jobs, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
+		sched := &bot.Scheduler{Store: st, Posters: posters, Jobs: jobs, Holder: replica,
 			Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(),
 			Logger: log.With("component", "scheduler"), Charts: true, Themes: cfg.ThemeNames(), Known: known}
 		wg.Go(func() { sched.Run(workerCtx, 30*time.Second, func() time.Time { return time.Now().UTC() }) })
@@ -146,7 +148,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		if cfg.Alerts.MinSeverity == "critical" {
 			al.MinSeverity = feedbackbot.SeverityCritical
 		}
-		wg.Go(func() { runAlerts(workerCtx, st, al, cfg, log) })
+		wg.Go(func() { runAlerts(workerCtx, st, al, cfg, log, replica) })
 	}
 
 	srv := newHTTPServer(s.mux)
@@ -258,11 +260,20 @@ func digestJobs(cfg config.Config) ([]bot.Job, error) {
 	return jobs, nil
 }
 
+// replicaID names one run of the service for its leases and consumer names:
+// hostname:pid and a random suffix, since two containers sharing a hostname (host
+// networking, a fixed hostname:) are both pid 1, and each then renewed the other's
+// leases: a scheduled digest went out twice (a review's find).
+func replicaID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s:%d:%x", host, os.Getpid(), b)
+}
+
 // runAlerts evaluates account health every few minutes and raises, updates or
 // resolves alerts; a lease makes one replica do it.
-func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.Config, log *slog.Logger) {
-	host, _ := os.Hostname()
-	holder := fmt.Sprintf("%s:%d", host, os.Getpid())
+func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.Config, log *slog.Logger, holder string) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	// At shutdown the lease goes at once, so another replica takes the alerts at its
