@@ -423,15 +423,18 @@ func secretFrom(getenv func(string) string, name, yamlFile string) (Secret, erro
 	if file == "" {
 		return "", nil
 	}
+	// The path is not repeated: a secret put in NAME_FILE by mistake (the token, the
+	// URL with its password) was printed in full by this error (a review's find).
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return "", fmt.Errorf("%s: cannot read secret file %s (named by %s): %w", name, file, from, errors.Unwrap(err))
+		return "", fmt.Errorf("%s: cannot read the secret file named by %s (path not shown, in case it is the secret itself; "+
+			"to give the secret directly, set %s): %w", name, from, name, errors.Unwrap(err))
 	}
 	secret := strings.TrimSpace(string(data))
 	if secret == "" {
 		// A secret mounted but not filled in: taken as "not set", it would switch a
 		// platform off or the store to the embedded one without a word.
-		return "", fmt.Errorf("%s: secret file %s (named by %s) is empty", name, file, from)
+		return "", fmt.Errorf("%s: secret file %s (named by %s) is empty", name, file, from) // (a real path: it was read)
 	}
 	return Secret(secret), nil
 }
@@ -446,8 +449,12 @@ func (c *Config) Validate() []error {
 	if c.Store.ClaimIdle.D() < time.Second {
 		bad("store.claim_idle: %s is too short (at least 1s)", c.Store.ClaimIdle.D())
 	}
-	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
+	if _, port, err := net.SplitHostPort(c.Server.Addr); err != nil {
 		bad("server.addr: %q is not host:port (%v)", c.Server.Addr, err)
+	} else if n, err := net.LookupPort("tcp", port); port == "" || err != nil || n < 1 || n > 65535 {
+		// (run failed on 99999 or -1 after the check passed them, and listened on a
+		// random port for an empty one, where no probe or Slack could reach it)
+		bad("server.addr: %q has no usable port: give one from 1 to 65535, such as 127.0.0.1:8080", c.Server.Addr)
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "warning", "error":
@@ -600,6 +607,10 @@ func (d *Digest) validate(where string, c *Config) []error {
 	var errs []error
 	if d.Schedule == "" {
 		errs = append(errs, fmt.Errorf("%s: schedule is empty (a cron expression such as \"0 9 * * 1-5\")", where))
+	} else if f := strings.Fields(d.Schedule); strings.HasPrefix(f[0], "TZ=") || strings.HasPrefix(f[0], "CRON_TZ=") {
+		// the parser takes the prefix, but the schedule runs on the timezone's wall
+		// clock, so the zone applied twice: 09:00 New York posted at 13:00
+		errs = append(errs, fmt.Errorf("%s: schedule %q: give the zone as timezone: %s, not in the schedule", where, d.Schedule, strings.SplitN(f[0], "=", 2)[1]))
 	} else if _, err := cronParser.Parse(d.Schedule); err != nil {
 		errs = append(errs, fmt.Errorf("%s: schedule %q: %w", where, d.Schedule, err))
 	}

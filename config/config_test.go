@@ -116,11 +116,23 @@ func TestEnvironmentOverridesAndSecretFiles(t *testing.T) {
 	}
 }
 
+// TestSecretFileUnreadable: an unreadable secret file is reported by the variable
+// that names it, without repeating its value: a secret put in NAME_FILE by mistake
+// (the token itself, a URL with its password) was printed in full (a review's find).
 func TestSecretFileUnreadable(t *testing.T) {
 	t.Chdir(t.TempDir())
-	_, err := Load("", env(map[string]string{"SLACK_BOT_TOKEN_FILE": "/nonexistent/token"}))
-	if err == nil || !strings.Contains(err.Error(), "/nonexistent/token") {
-		t.Fatalf("want an error naming the secret file, got %v", err)
+	for name, value := range map[string]string{
+		"SLACK_BOT_TOKEN_FILE": "xoxb-1234567890-abcdefSECRET",
+		"REDIS_URL_FILE":       "redis://:hunter2SECRET@redis:6379/0",
+		"DISCORD_TOKEN_FILE":   "MTIz.discord-SECRET.token",
+		"SLACK_APP_TOKEN_FILE": "/nonexistent/SECRET/token",
+	} {
+		_, err := Load("", env(map[string]string{name: value}))
+		if err == nil || !strings.Contains(err.Error(), "named by "+name) || !strings.Contains(err.Error(), "no such file") {
+			t.Errorf("%s: want an error naming the variable and the cause, got %v", name, err)
+		} else if strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("%s: the error repeats its value: %v", name, err)
+		}
 	}
 }
 
@@ -269,6 +281,13 @@ func TestOperatorMistakesRefused(t *testing.T) {
 		// (a review's finds: both passed)
 		{"a blank REDIS_URL", "", map[string]string{"REDIS_URL": "   "}, "REDIS_URL is set but blank"},
 		{"a survey share that is not a number", "surveys: {sample: .nan}\n", nil, "surveys.sample: NaN is not a share between 0 and 1"},
+		// (a review's finds: config check passed them, and run failed, listened on a
+		// random port, or posted at the wrong hour)
+		{"a port out of range", "server: {addr: \"127.0.0.1:99999\"}\n", nil, "server.addr: \"127.0.0.1:99999\" has no usable port"},
+		{"a negative port", "server: {addr: \"127.0.0.1:-1\"}\n", nil, "has no usable port"},
+		{"no port", "server: {addr: \"127.0.0.1:\"}\n", nil, "has no usable port"},
+		{"a zone in the schedule", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"CRON_TZ=America/New_York 0 9 * * *\", timezone: America/New_York}\n",
+			nil, "give the zone as timezone: America/New_York, not in the schedule"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := ""
