@@ -451,9 +451,10 @@ func (c *Config) Validate() []error {
 	}
 	if _, port, err := net.SplitHostPort(c.Server.Addr); err != nil {
 		bad("server.addr: %q is not host:port (%v)", c.Server.Addr, err)
-	} else if n, err := net.LookupPort("tcp", port); port == "" || err != nil || n < 1 || n > 65535 {
+	} else if n, err := net.LookupPort("tcp", port); port == "" || err != nil || n < 0 || n > 65535 {
 		// (run failed on 99999 or -1 after the check passed them, and listened on a
-		// random port for an empty one, where no probe or Slack could reach it)
+		// random port for an empty one, where no probe or Slack could reach it; an
+		// explicit 0 asks for one, as tests do)
 		bad("server.addr: %q has no usable port: give one from 1 to 65535, such as 127.0.0.1:8080", c.Server.Addr)
 	}
 	switch strings.ToLower(c.Log.Level) {
