@@ -167,6 +167,7 @@ type Adapter struct {
 	stopBase context.CancelFunc
 
 	mu         sync.Mutex
+	botReacted map[string]bool      // bots seen reacting (their removals are not counted either)
 	registered map[string]bool      // guilds whose commands are registered
 	threadLast map[string]string    // thread or channel -> last customer account seen
 	askedStore map[string]time.Time // thread or channel -> when the store was asked for it

@@ -470,6 +470,17 @@ func (a *Adapter) onReactionAdd(_ *discordgo.Session, r *discordgo.MessageReacti
 	if r.MessageReaction == nil {
 		return
 	}
+	if (r.Member != nil && r.Member.User != nil && r.Member.User.Bot) || r.UserID == a.botUserID() {
+		// A bot's reaction is no one's satisfaction: an auto-react bot's ✅ on every
+		// message marked every conversation resolved. Its removals are skipped too.
+		a.mu.Lock()
+		if a.botReacted == nil || len(a.botReacted) >= maxBotsRemembered {
+			a.botReacted = map[string]bool{}
+		}
+		a.botReacted[r.UserID] = true
+		a.mu.Unlock()
+		return
+	}
 	a.reaction(r.MessageReaction, +1)
 	if a.cfg.SurveyReaction != "" && emojiName(&r.Emoji) == a.cfg.SurveyReaction && r.Member != nil &&
 		a.isStaff(r.GuildID, r.UserID, r.Member.Roles) {
@@ -535,10 +546,20 @@ func (a *Adapter) autoSurvey(ctx context.Context, r *discordgo.MessageReaction) 
 }
 
 func (a *Adapter) onReactionRemove(_ *discordgo.Session, r *discordgo.MessageReactionRemove) {
-	if r.MessageReaction != nil {
+	if r.MessageReaction == nil {
+		return
+	}
+	a.mu.Lock()
+	bot := a.botReacted[r.UserID] || r.UserID == a.botUserID()
+	a.mu.Unlock()
+	if !bot {
 		a.reaction(r.MessageReaction, -1)
 	}
 }
+
+// maxBotsRemembered bounds the bots remembered as reacting (a removal carries no
+// member, so a bot is known by its adds).
+const maxBotsRemembered = 10_000
 
 // reaction re-captures a known message with its updated reaction counts: reactions
 // on members' messages are satisfaction signals.

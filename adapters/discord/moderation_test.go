@@ -230,3 +230,44 @@ func TestPostHonoursARouteLimit(t *testing.T) {
 		t.Errorf("a post to a route limited for 90s returned after %s (err %v); want a refusal at once", took.Round(time.Millisecond), err)
 	}
 }
+
+// TestBotReactionsAreNotCounted: a bot's reactions (an auto-react bot putting ✅ on
+// every message) are no one's satisfaction and marked every conversation resolved;
+// they are not counted, nor are their removals, while people's are.
+func TestBotReactionsAreNotCounted(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	an, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := message(chGeneral, userAlice, []string{roleMember}, "the export fails")
+	f.fake.Dispatch("MESSAGE_CREATE", m)
+	f.eventually("captured", func() bool { return len(f.logged()) == 1 })
+	const autoBot = "200000000000000999"
+	react := func(kind, u, emoji string, bot bool) {
+		ev := map[string]any{"user_id": u, "message_id": m["id"], "channel_id": chGeneral, "guild_id": guild, "emoji": map[string]any{"name": emoji}}
+		if kind == "MESSAGE_REACTION_ADD" {
+			ev["member"] = map[string]any{"user": map[string]any{"id": u, "bot": bot}, "roles": []string{}}
+		}
+		f.fake.Dispatch(kind, ev)
+	}
+	react("MESSAGE_REACTION_ADD", autoBot, "✅", true)
+	react("MESSAGE_REACTION_ADD", userBob, "👍", false)
+	react("MESSAGE_REACTION_REMOVE", autoBot, "✅", false) // a removal carries no member
+	react("MESSAGE_REACTION_ADD", userStaff, "👍", false)
+	f.eventually("people's reactions captured", func() bool { return len(f.logged()) == 3 })
+	time.Sleep(200 * time.Millisecond) // anything the bot's would have added
+	if n := len(f.logged()); n != 3 {
+		t.Errorf("%d log entries, want 3: the message and two people's reactions", n)
+	}
+	if _, err := (&bot.Worker{Store: f.st, Analyzer: an, Consumer: "t"}).Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.st.Message(context.Background(), string(feedbackbot.PlatformDiscord)+"/"+guild+"/"+m["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Message.Reactions; len(got) != 1 || got["👍"] != 2 {
+		t.Errorf("reactions %v, want 👍:2 and no ✅", got)
+	}
+}
