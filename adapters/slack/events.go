@@ -604,6 +604,14 @@ func (a *Adapter) react(ctx context.Context, workspace, eventID string, ev Event
 	if !ok || ev.Item == nil || ev.Item.Type != "message" || ev.Reaction == "" {
 		return nil
 	}
+	if ev.User != "" {
+		// A bot's reaction (ours, or an app that reacts to every message) is no one's
+		// satisfaction, and its ✅ would mark conversations resolved. (A lookup that
+		// fails counts the reaction, as before.)
+		if u, err := a.user(ctx, ev.User); err == nil && u.bot {
+			return nil
+		}
+	}
 	key := string(feedbackbot.PlatformSlack) + "/" + workspace + "/" + ev.Item.Channel + ":" + ev.Item.TS
 	m, found, err := a.overNewest(ctx, vs, key, opFor(eventID), func(m feedbackbot.Message) feedbackbot.Message {
 		m.Reactions = maps.Clone(m.Reactions)

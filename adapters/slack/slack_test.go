@@ -642,6 +642,9 @@ func TestReactionsKeptAsSignals(t *testing.T) {
 		{"type": "reaction_added", "user": "XDANA", "reaction": "tada", "item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000000.000100"}},
 		{"type": "reaction_added", "user": "UMARIA", "reaction": "white_check_mark", "item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000000.000100"}},
 		{"type": "reaction_removed", "user": "XDANA", "reaction": "tada", "item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000000.000100"}},
+		// a bot's reaction is not counted (an app's ✅ on every message marked every
+		// conversation resolved)
+		{"type": "reaction_added", "user": "UBOT", "reaction": "white_check_mark", "item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000000.000100"}},
 	} {
 		if code := f.event(fmt.Sprintf("R%d", i+2), r); code != 200 {
 			t.Fatalf("reaction %d: %d", i, code)
