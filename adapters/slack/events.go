@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -85,6 +86,7 @@ type Event struct {
 	Message   *Event `json:"message"`
 	Previous  *Event `json:"previous_message"` // (message_deleted: what was deleted)
 	Reaction  string `json:"reaction"`
+	ItemUser  string `json:"item_user"` // (reactions: the reacted message's author)
 	Reactions []struct {
 		Name  string `json:"name"`
 		Count int    `json:"count"`
@@ -133,6 +135,11 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
 			w.Header().Set("X-Slack-No-Retry", "1")
 			http.Error(w, "malformed event", http.StatusBadRequest)
+			return
+		}
+		if errors.Is(err, errReactionEarly) {
+			a.log.Info("slack: a reaction came before its message; Slack will deliver it again", "event_id", env.EventID)
+			http.Error(w, "message not captured yet", http.StatusServiceUnavailable)
 			return
 		}
 		a.log.Error("slack event not captured; Slack will retry", "event_id", env.EventID, "err", err)
@@ -630,10 +637,35 @@ func (a *Adapter) react(ctx context.Context, workspace, eventID string, ev Event
 	}
 	// (not found: one we never captured, a bot's or from before we joined, or one
 	// deleted since; nothing is written)
+	if !found && a.mayArriveLater(ctx, ev, time.Now()) {
+		return errReactionEarly
+	}
 	if found && ev.Type == "reaction_added" {
 		a.maybeSurvey(ctx, workspace, key, ev, m)
 	}
 	return nil
+}
+
+// errReactionEarly asks Slack to deliver a reaction again: its message is not stored
+// yet (Slack's events are not ordered, and with several replicas the message may
+// still be being written by another), and was lost.
+var errReactionEarly = errors.New("reaction before its message: Slack will deliver it again")
+
+// reactionGrace is how young a reacted message must be for its reaction to wait for
+// it: Slack retries a failed delivery at once, after a minute and after five, so a
+// reaction waits at most for its first two retries.
+const reactionGrace = 2 * time.Minute
+
+// mayArriveLater says whether a reaction's message, not stored, may still come: it
+// was written in the last reactionGrace by someone whose messages are captured (not
+// a bot, not ignored, in a channel that is not ignored).
+func (a *Adapter) mayArriveLater(ctx context.Context, ev Event, now time.Time) bool {
+	t, err := parseTS(ev.Item.TS)
+	if err != nil || ev.ItemUser == "" || now.Sub(t) > reactionGrace || t.Sub(now) > reactionGrace || a.ignored(ev.Item.Channel, ev.ItemUser) {
+		return false
+	}
+	u, err := a.user(ctx, ev.ItemUser)
+	return err == nil && !u.bot
 }
 
 // maybeSurvey asks for a rating, in the background, when staff marked a customer's

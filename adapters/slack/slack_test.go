@@ -1160,3 +1160,36 @@ func TestDeletesOfBotMessagesLeaveNoTombstone(t *testing.T) {
 		t.Errorf("a person's delete: %+v; want it", evs)
 	}
 }
+
+// TestReactionBeforeItsMessage: Slack's events are not ordered, and behind a load
+// balancer a message may still be being written by another replica when its first
+// reaction arrives; the reaction found no message and was lost. A reaction to a
+// message written in the last two minutes by someone whose messages are captured is
+// refused (503), so Slack delivers it again; one to an old message, or to a bot's,
+// is accepted and changes nothing, as before.
+func TestReactionBeforeItsMessage(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now()
+	ts := fmt.Sprintf("%d.000100", now.Unix())
+	react := func(id, itemUser, itemTS string) int {
+		return f.event(id, map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": "eyes", "item_user": itemUser,
+			"item": map[string]any{"type": "message", "channel": "C1", "ts": itemTS}})
+	}
+	if code := react("RE1", "XDANA", ts); code != http.StatusServiceUnavailable {
+		t.Fatalf("a reaction before its fresh message: %d, want 503 so that Slack delivers it again", code)
+	}
+	old := fmt.Sprintf("%d.000100", now.Add(-time.Hour).Unix())
+	for name, code := range map[string]int{"old message": react("RE2", "XDANA", old), "bot's message": react("RE3", "UBOT", ts),
+		"no author given": react("RE4", "", ts)} {
+		if code != 200 {
+			t.Errorf("a reaction to an unknown %s: %d, want 200", name, code)
+		}
+	}
+	f.event("M1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": "the export fails"})
+	if code := react("RE1", "XDANA", ts); code != 200 { // Slack's retry
+		t.Fatalf("the reaction delivered again after its message: %d", code)
+	}
+	if s, ok := f.stored(key("C1", ts)); !ok || s.Message.Reactions["eyes"] != 1 {
+		t.Errorf("reactions %v (found %v), want the early reaction counted once", s.Message.Reactions, ok)
+	}
+}

@@ -3,6 +3,7 @@ package slackadapter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -158,6 +159,10 @@ func (a *Adapter) socketEventsAPI(ctx context.Context, payload json.RawMessage, 
 			return true
 		}
 		a.forget(env.EventID)
+		if errors.Is(err, errReactionEarly) {
+			a.log.Info("slack: a reaction came before its message; not acknowledged, Slack will redeliver it", "event_id", env.EventID)
+			return false
+		}
 		a.log.Error("slack event not captured; not acknowledged, Slack will redeliver", "event_id", env.EventID, "err", err)
 		return false
 	}
