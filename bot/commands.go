@@ -232,7 +232,7 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 		sb.WriteString("*Latest messages*\n")
 		for _, r := range rows {
 			m := r.Message
-			fmt.Fprintf(&sb, "• %s %s (%s, %s): “%s”\n", linked(m.Time.Format("Jan 2 15:04"), m.Permalink), cmp.Or(m.AuthorName, m.Author), m.Role, r.Tags.Sentiment.Label, ShortText(m.Text, 140))
+			fmt.Fprintf(&sb, "• %s %s (%s, %s): “%s”\n", linked(m.Time.Format("Jan 2 15:04"), m.Permalink), cmp.Or(m.AuthorName, m.Author), m.Role, r.Tags.Sentiment.Label, ShortText(feedbackbot.QuoteText(m), 140))
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
 	}

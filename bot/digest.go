@@ -524,18 +524,14 @@ func quoteOf(r store.Stored, accounts map[string]feedbackbot.Account) feedbackbo
 	}
 	return feedbackbot.Quote{
 		MessageKey: m.Key(), Account: acct, Author: cmp.Or(m.AuthorName, m.Author), Channel: cmp.Or(m.ChannelName, m.Channel),
-		Text: ShortText(m.Text, MaxQuoteRunes), Score: r.Tags.Sentiment.Score, Time: m.Time, Permalink: m.Permalink,
+		Text: ShortText(feedbackbot.QuoteText(m), MaxQuoteRunes), Score: r.Tags.Sentiment.Score, Time: m.Time, Permalink: m.Permalink,
 	}
 }
 
-// ShortText flattens whitespace and cuts text to at most n runes, marking the cut.
+// ShortText flattens whitespace and cuts text to at most n runes, between whole
+// characters (a flag or an emoji with its skin tone is not split), marking the cut.
 func ShortText(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return strings.TrimSpace(string(r[:n-1])) + "…"
+	return feedbackbot.CutGraphemes(strings.Join(strings.Fields(s), " "), n)
 }
 
 func meanScore(milli, n int64) *float64 {

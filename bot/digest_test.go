@@ -422,3 +422,33 @@ func TestDigestEmergingReadsTheWholePeriod(t *testing.T) {
 		})
 	}
 }
+
+// TestQuotesNeverPing: a customer's Slack message that mentions @channel or a person,
+// or carries a link, is quoted in the digest (posted to the internal channel) as
+// plain text: "<!channel>" reached the channel as a live mention (a review's find).
+// A pasted code block cannot leave a fence open either. (Alert evidence:
+// TestEvidenceQuotesArePlain in analysis/health.)
+func TestQuotesNeverPing(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	st := backends(t)["bolt"](t)
+	raw := "<!channel> <@U024BE7LH> the export failed again, reset it here <https://evil.example/login|Slack SSO> &amp; fast ```at Worker.run(Worker.java:42)"
+	captured(t, st, feedbackbot.Message{ID: "C1:1763715600.000100", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+		Author: "XDANA", Role: feedbackbot.RoleCustomer, Account: "acme", Text: raw, Time: end.Add(-2 * time.Hour)})
+	d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "T1", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, b := range bot.DigestDocument(d, nil).Blocks {
+		texts = append(texts, b.Text)
+	}
+	all := strings.Join(texts, "\n")
+	if !strings.Contains(all, "@channel @U024BE7LH the export failed") || !strings.Contains(all, "Slack SSO (https://evil.example/login)") {
+		t.Fatalf("the complaint is not quoted as plain text:\n%s", all)
+	}
+	for _, live := range []string{"<!channel>", "<@U024BE7LH>", "<https://evil", "```"} {
+		if strings.Contains(all, live) {
+			t.Errorf("the digest quotes %q as written:\n%s", live, all)
+		}
+	}
+}

@@ -146,7 +146,7 @@ func TestWorkerSurvivesRedisOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	w := &bot.Worker{Store: st, Analyzer: a, Consumer: "w1", Batch: 20, Wait: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+	w := &bot.Worker{Store: st, Analyzer: a, Consumer: "w1", Batch: 20, Wait: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Stats: new(bot.WorkerStats),
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -154,7 +154,15 @@ func TestWorkerSurvivesRedisOutage(t *testing.T) {
 
 	time.Sleep(100 * time.Millisecond)
 	p.down()
-	time.Sleep(700 * time.Millisecond)
+	// Down until the worker has met the outage (700 ms, or longer on a loaded
+	// machine: a fixed 700 ms could end before the worker's next call).
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+		if w.Stats.Retries.Load() > 0 && strings.Contains(logs.String(), "retrying") {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
 	// Capture during the outage would fail; the rest arrives once Redis is back.
 	p.up()
 	if _, err := st.Append(ctx, evs[100:]...); err != nil {

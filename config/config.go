@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -482,7 +483,7 @@ func (c *Config) Validate() []error {
 		case seen[a.ID]:
 			bad("accounts[%d]: id %q appears twice", i, a.ID)
 		case !accountID(a.ID):
-			bad("accounts[%d]: id %q has a '|' or a space (survey buttons and chat commands carry ids): use letters, digits, '-', '_' or '.'", i, a.ID)
+			bad("accounts[%d]: id %q has a '|' or a space, or is longer than %d characters (survey buttons and chat commands carry ids): use letters, digits, '-', '_' or '.'", i, a.ID, maxAccountID)
 		}
 		seen[a.ID] = true
 		if a.Value < 0 {
@@ -524,7 +525,7 @@ func (c *Config) Validate() []error {
 	for kind, m := range map[string]map[string]string{"slack.channel_accounts": c.Slack.ChannelAccounts, "discord.channel_accounts": c.Discord.ChannelAccounts} {
 		for ch, acct := range m {
 			if !accountID(acct) {
-				bad("%s: channel %s's account %q is empty or has a '|' or a space (survey buttons and chat commands carry ids)", kind, ch, acct)
+				bad("%s: channel %s's account %q is empty or has a '|' or a space, or is longer than %d characters (survey buttons and chat commands carry ids)", kind, ch, acct, maxAccountID)
 			}
 		}
 	}
@@ -533,7 +534,7 @@ func (c *Config) Validate() []error {
 			bad("discord.role_accounts: %q is not a role id (a number)", role)
 		}
 		if !accountID(acct) {
-			bad("discord.role_accounts: role %s's account %q is empty or has a '|' or a space (survey buttons and chat commands carry ids)", role, acct)
+			bad("discord.role_accounts: role %s's account %q is empty or has a '|' or a space, or is longer than %d characters (survey buttons and chat commands carry ids)", role, acct, maxAccountID)
 		}
 		if slices.Contains(c.Discord.StaffRoles, role) {
 			bad("discord: role %s is both a staff role and a customer account role", role)
@@ -689,8 +690,13 @@ func (p *Problems) Unwrap() []error { return p.Errs }
 // that separates the parts of a survey button's value and an answer's id, or the
 // white space that separates a chat command's words.
 func accountID(id string) bool {
-	return id != "" && !strings.ContainsFunc(id, func(r rune) bool { return r == '|' || unicode.IsSpace(r) })
+	return id != "" && utf8.RuneCountInString(id) <= maxAccountID && !strings.ContainsFunc(id, func(r rune) bool { return r == '|' || unicode.IsSpace(r) })
 }
+
+// maxAccountID bounds an account id: a survey's Discord buttons carry it in a
+// custom_id of at most 100 characters ("survey.answer nps|10|ACCOUNT|THREAD", the
+// thread a 19-digit id), and a longer one lost every answer button (a review's find).
+const maxAccountID = 48
 
 // Account returns the configured account with the given id, if any.
 func (c *Config) Account(id string) (feedbackbot.Account, bool) {

@@ -84,11 +84,7 @@ func Markdown(s string) string {
 }
 
 func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + truncationMarker
+	return feedbackbot.CutGraphemes(s, n) // (its marker is truncationMarker, "…")
 }
 
 func embedColor(c string) int {
@@ -269,7 +265,7 @@ func button(b feedbackbot.Button) (discordgo.Button, bool) {
 		return discordgo.Button{Label: label, Style: discordgo.LinkButton, URL: b.URL}, true
 	}
 	id := strings.TrimSpace(b.Action + " " + b.Value)
-	if b.Action == "" || len(id) > maxCustomID {
+	if b.Action == "" || utf8.RuneCountInString(id) > maxCustomID { // (characters, not bytes)
 		return discordgo.Button{}, false
 	}
 	style := discordgo.SecondaryButton

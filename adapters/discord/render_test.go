@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
 )
 
 func TestMarkdown(t *testing.T) {
@@ -136,5 +137,26 @@ func TestCommandText(t *testing.T) {
 	}
 	if got := CommandText(discordgo.ApplicationCommandInteractionData{Name: "other"}); got != "help" {
 		t.Errorf("unknown command: %q", got)
+	}
+}
+
+// TestSurveyButtonsForAccountsOfOtherScripts: Discord's custom_id limit is 100
+// characters, and the buttons were measured in bytes, so a survey for an account id
+// in Japanese (21 characters, 63 bytes) was posted with none of its 11 answer
+// buttons (a review's find).
+func TestSurveyButtonsForAccountsOfOtherScripts(t *testing.T) {
+	account := "株式会社ノースウィンド・トレーダーズ東日本"
+	r := Render(bot.SurveyDocument(bot.SurveyNPS, account, "1312345678901234567"))
+	n := 0
+	for _, row := range r.Components {
+		for _, c := range row.(discordgo.ActionsRow).Components {
+			n++
+			if id := c.(discordgo.Button).CustomID; utf8.RuneCountInString(id) > maxCustomID {
+				t.Errorf("custom_id %q over the limit", id)
+			}
+		}
+	}
+	if n != 11 {
+		t.Fatalf("NPS survey rendered with %d of 11 answer buttons", n)
 	}
 }

@@ -108,12 +108,9 @@ func RenderBlocks(doc feedbackbot.Document) ([]slack.Block, string) {
 	return blocks, cut(fallback, 3000)
 }
 
-// cut shortens s to n bytes at a rune boundary, marking the cut.
+// cut shortens s to n bytes between whole characters, marking the cut.
 func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return feedbackbot.TruncateUTF8(s, n-3) + "…"
+	return feedbackbot.CutGraphemesBytes(s, n)
 }
 
 // chunks splits s into pieces of at most n bytes, at line breaks where possible.

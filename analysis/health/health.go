@@ -745,17 +745,9 @@ func evidence(items []Item, n int) []feedbackbot.Evidence {
 			break
 		}
 		m := it.Message
-		out = append(out, feedbackbot.Evidence{MessageKey: m.Key(), Author: m.Author, Permalink: m.Permalink, Quote: quote(m.Text, 160), Time: m.Time})
+		out = append(out, feedbackbot.Evidence{MessageKey: m.Key(), Author: m.Author, Permalink: m.Permalink, Quote: feedbackbot.CutGraphemes(feedbackbot.QuoteText(m), 160), Time: m.Time})
 	}
 	return out
-}
-
-func quote(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func days(d time.Duration) string { return fmt.Sprintf("%d days", int(d.Hours()/24)) }

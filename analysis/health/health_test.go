@@ -428,3 +428,28 @@ func TestLowSentimentEvidenceIsNegative(t *testing.T) {
 		t.Errorf("no low-sentiment reason: %v", codes(h))
 	}
 }
+
+// TestEvidenceQuotesArePlain: alert evidence quotes a Slack message's mentions and
+// links as plain text (they reached the alerts channel as live mentions).
+func TestEvidenceQuotesArePlain(t *testing.T) {
+	items := build([]spec{
+		{daysAgo: 3, role: feedbackbot.RoleCustomer, score: -0.8, intent: feedbackbot.IntentComplaint, text: "<!channel> <@U1|dana> this is broken <https://evil.example|status page>"},
+		{daysAgo: 2, role: feedbackbot.RoleCustomer, score: -0.8, intent: feedbackbot.IntentComplaint, text: "still broken"},
+		{daysAgo: 1, role: feedbackbot.RoleCustomer, score: -0.8, intent: feedbackbot.IntentComplaint, text: "broken again"},
+	})
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	found := false
+	for _, r := range h.Reasons {
+		for _, e := range r.Evidence {
+			if strings.Contains(e.Quote, "this is broken") {
+				found = true
+				if e.Quote != "@channel @dana this is broken status page (https://evil.example)" {
+					t.Errorf("evidence quote %q", e.Quote)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the message is not quoted: %+v", h.Reasons)
+	}
+}

@@ -1,0 +1,96 @@
+package feedbackbot
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+)
+
+// slackEntity matches Slack's <…> entities in message text: mentions (<@U123>,
+// <@U123|dana>), channel links (<#C123|billing>), specials (<!channel>, <!here>,
+// <!subteam^S1|@support>, <!date^…|fallback>) and links (<https://x|label>, <mailto:…>).
+var slackEntity = regexp.MustCompile(`<([^<>\n]*)>`)
+
+// QuoteText is m's text as it may be quoted in a digest, an alert or a reply: Slack's
+// entities flattened to their labels ("@channel", "@dana", "#billing", "label
+// (https://…)"), so that a quote never pings the internal channel it is posted to
+// nor a person it mentions, a link shows where it goes, and a cut cannot fall
+// inside an entity; backticks become plain quotes, so that a cut cannot leave a code
+// block open over the rest of the post. Slack's escapes (&amp; &lt; &gt;) stay, as
+// Slack's markup needs them. Text of other platforms keeps its mentions (Discord
+// posts allow none) and loses only the backticks and Slack-style links.
+func QuoteText(m Message) string {
+	s := m.Text
+	s = slackEntity.ReplaceAllStringFunc(s, func(e string) string {
+		inner := e[1 : len(e)-1]
+		target, label, hasLabel := strings.Cut(inner, "|")
+		switch {
+		case strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") || strings.HasPrefix(target, "mailto:"):
+			target = strings.TrimPrefix(target, "mailto:")
+			if hasLabel && label != target {
+				return label + " (" + target + ")"
+			}
+			return target
+		case m.Platform != PlatformSlack:
+			return e // Discord's <@123>, <#123>, <:emoji:123> render, and ping no one
+		case strings.HasPrefix(target, "!"):
+			if hasLabel {
+				return label // <!subteam^S1|@support>, <!date^…|Nov 3>
+			}
+			return "@" + strings.TrimPrefix(target, "!") // <!channel> -> @channel
+		case strings.HasPrefix(target, "@"):
+			if hasLabel {
+				return "@" + strings.TrimPrefix(label, "@")
+			}
+			return target // @U123
+		case strings.HasPrefix(target, "#"):
+			if hasLabel {
+				return "#" + label
+			}
+			return target
+		}
+		if hasLabel {
+			return label
+		}
+		return inner
+	})
+	return strings.ReplaceAll(s, "`", "'")
+}
+
+// CutGraphemes cuts s to at most n runes, never inside a user-perceived character (a
+// flag, an emoji with a skin tone or joined by ZWJ, a letter with its accents), and
+// marks the cut with "…" (counted in the n). s is returned whole when it fits.
+func CutGraphemes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return cutGraphemes(s, func(runes, _ int) bool { return runes <= n-1 }) + "…"
+}
+
+// CutGraphemesBytes is CutGraphemes by bytes: at most n bytes, the marker's three
+// included.
+func CutGraphemesBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return cutGraphemes(s, func(_, bytes int) bool { return bytes <= n-len("…") }) + "…"
+}
+
+// cutGraphemes keeps the longest prefix of whole grapheme clusters that fits.
+func cutGraphemes(s string, fits func(runes, bytes int) bool) string {
+	runes, end := 0, 0
+	state := -1
+	rest := s
+	for len(rest) > 0 {
+		var cluster string
+		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		r := runes + utf8.RuneCountInString(cluster)
+		if !fits(r, end+len(cluster)) {
+			break
+		}
+		runes, end = r, end+len(cluster)
+	}
+	return strings.TrimRight(s[:end], " ")
+}

@@ -1,0 +1,54 @@
+package feedbackbot
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestQuoteText: a quoted Slack message neither pings (<!channel> and <@U…> reached
+// the internal channel as live mentions, a review found) nor hides where a link goes,
+// and a quote cannot leave a code block open; Discord text keeps its mentions.
+func TestQuoteText(t *testing.T) {
+	for _, c := range []struct {
+		platform Platform
+		in, want string
+	}{
+		{PlatformSlack, "<!channel> <@U024BE7LH> the export failed", "@channel @U024BE7LH the export failed"},
+		{PlatformSlack, "ping <@U1|dana> and <!subteam^S1|@support> in <#C1|billing>", "ping @dana and @support in #billing"},
+		{PlatformSlack, "reset it here <https://evil.example/login|Slack SSO> &amp; fast", "reset it here Slack SSO (https://evil.example/login) &amp; fast"},
+		{PlatformSlack, "see <https://x.example/a> or <mailto:a@b.example|a@b.example>", "see https://x.example/a or a@b.example"},
+		{PlatformSlack, "due <!date^1700000000^{date}|Nov 14>", "due Nov 14"},
+		{PlatformSlack, "it crashes: ```at Worker.run(Worker.java:42)``` and `x`", "it crashes: '''at Worker.run(Worker.java:42)''' and 'x'"},
+		{PlatformDiscord, "<@123456> <:blobcat:99> see <https://evil.example|docs>", "<@123456> <:blobcat:99> see docs (https://evil.example)"},
+	} {
+		if got := QuoteText(Message{Platform: c.platform, Text: c.in}); got != c.want {
+			t.Errorf("QuoteText(%s, %q) = %q, want %q", c.platform, c.in, got, c.want)
+		}
+	}
+}
+
+// TestCutGraphemes: cuts fall between user-perceived characters (a flag, a family
+// emoji, a skin tone, an accent), never inside one, within the limit.
+func TestCutGraphemes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{strings.Repeat("a", 8) + "🇩🇪🇫🇷 late", 10, strings.Repeat("a", 8) + "…"},
+		{strings.Repeat("a", 6) + "🇩🇪🇫🇷 late", 10, strings.Repeat("a", 6) + "🇩🇪…"},
+		{strings.Repeat("a", 6) + "👨‍👩‍👧‍👦 plan", 10, strings.Repeat("a", 6) + "…"},
+		{strings.Repeat("a", 7) + "👍🏽 thanks", 10, strings.Repeat("a", 7) + "👍🏽…"},
+		{"cafe\u0301 au lait", 5, "caf…"}, // é is e and its accent: both or neither
+	} {
+		got := CutGraphemes(c.in, c.n)
+		if got != c.want || utf8.RuneCountInString(got) > c.n {
+			t.Errorf("CutGraphemes(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+	if got := CutGraphemesBytes(strings.Repeat("x", 10)+"👩‍💻 team", 14); got != strings.Repeat("x", 10)+"…" || len(got) > 14 {
+		t.Errorf("CutGraphemesBytes = %q (%d bytes)", got, len(got))
+	}
+}
