@@ -126,6 +126,12 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 				done = true
 			}
 			for _, key := range keys {
+				if b.Bucket(bMsg).Get(key) != nil {
+					// Still applied: its current time, which the first walk judged,
+					// decides (an old version's time erased a message edited to a
+					// recent one, a review found).
+					continue
+				}
 				ok, err := expireMessage(b, key, safe)
 				if err != nil {
 					return err

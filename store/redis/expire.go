@@ -27,7 +27,8 @@ const expirePage = 256
 // KEYS[1] latest hash, KEYS[2] log stream, KEYS[3] log-entry index, KEYS[4] record,
 // KEYS[5] the author's message keys, KEYS[6..] the record's index spec as read.
 // ARGV[1] message key, ARGV[2] the group's last delivered id, ARGV[3] the lowest
-// pending id ("" when none).
+// pending id ("" when none), ARGV[4] "1" to expire the message only if it has no
+// applied record (the log walk).
 // Returns 1 when something was expired, 0 when nothing was (left), or missing keys.
 var expireScript = redis.NewScript(readRecordLua + `
 local member = ARGV[1]
@@ -47,6 +48,12 @@ if ids then
   end
 end
 local old = readrec(KEYS[4])
+if ARGV[4] == '1' and old[1] then
+  -- the log walk, for messages deleted before they expired: one still applied has
+  -- its current time, which the time index walk judged (an old version's time
+  -- erased a message edited to a recent one)
+  return 0
+end
 local oldspec = {}
 if old[3] then
   oldspec = cjson.decode(old[3])` + checkDeclaredLua + `end
@@ -215,7 +222,11 @@ func (s *Store) expireKeys(ctx context.Context, k wsKeys, members []string, auth
 				keys = append(keys, e[0])
 			}
 		}
-		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest}}
+		unapplied := "0"
+		if authors != nil {
+			unapplied = "1" // the log walk: deleted messages only
+		}
+		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied}}
 	}
 	return s.evalRetrying(ctx, "expire", expireScript, calls)
 }

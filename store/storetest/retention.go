@@ -14,6 +14,36 @@ var retentionTests = []test{
 	{"Expire", testExpire},
 	{"ExpireChunks", testExpireChunks},
 	{"ExpireThenReanalyze", testExpireThenReanalyze},
+	{"ExpireJudgesTheCurrentTime", testExpireJudgesTheCurrentTime},
+}
+
+// testExpireJudgesTheCurrentTime: a message put at an old time and edited to a recent
+// one is judged by its time now: the log walk (for messages deleted before they
+// expired) erased it because an old version's time was before the cut, and marked
+// its key erased, so its later delete was skipped and its hour counted it for ever
+// (a review's find). A deleted message whose versions are old still goes.
+func testExpireJudgesTheCurrentTime(t *testing.T, f *fixture) {
+	old := Base
+	moved := Msg("W1", "m1", "the export is broken", "", "A1", "C1", old)
+	gone := Msg("W1", "m2", "never mind", "", "A1", "C1", old.Add(time.Hour))
+	f.put(scoreByID, moved, gone)
+	edited := moved
+	edited.Time = old.Add(30 * 24 * time.Hour)
+	f.put(scoreByID, edited)
+	f.append(Delete(gone))
+	f.consume(scoreByID)
+	cut := old.Add(10 * 24 * time.Hour)
+	if n := f.expire("W1", cut); n != 1 {
+		t.Errorf("Expire(before %s) = %d, want 1 (the deleted message, not the one edited to %s)", cut.Format(time.DateOnly), n, edited.Time.Format(time.DateOnly))
+	}
+	if _, err := f.s.Message(f.ctx, moved.Key()); err != nil {
+		t.Fatalf("the message edited to a recent time was expired: %v", err)
+	}
+	f.append(Delete(edited))
+	f.consume(scoreByID)
+	if got := feedbackbot.Totals(f.rollups("W1", cut, edited.Time.Add(time.Hour)))[feedbackbot.CntMessages]; got != 0 {
+		t.Errorf("after its delete, the recent hours count %d message(s), want 0", got)
+	}
 }
 
 func (f *fixture) expire(ws string, before time.Time) int {
