@@ -18,6 +18,7 @@ const (
 	maxBlocks      = 50
 	maxTotalText   = 12000
 	maxHeader      = 150
+	maxContextText = 2000 // a context element's text
 )
 
 // RenderBlocks turns a document into Block Kit and its fallback text. Images are not
@@ -60,7 +61,7 @@ func RenderBlocks(doc feedbackbot.Document) ([]slack.Block, string) {
 				add(slack.NewSectionBlock(nil, fs, nil), n)
 			}
 		case feedbackbot.BlockContext:
-			t := cut(b.Text, maxSectionText)
+			t := cut(b.Text, maxContextText)
 			add(slack.NewContextBlock("", md(t)), len(t))
 		case feedbackbot.BlockDivider:
 			add(slack.NewDividerBlock(), 0)

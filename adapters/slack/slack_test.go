@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slacktest"
@@ -552,6 +553,17 @@ func TestRenderBlocksLimits(t *testing.T) {
 	}
 	if got := chunks(strings.Repeat("é", 2000), 3000); len(got) != 2 || !utf8Valid(got) {
 		t.Fatalf("chunks split a rune: %d", len(got))
+	}
+	// A context element holds 2,000 characters (a section 3,000): a long one was cut
+	// at 3,000 bytes, which plain ASCII fills with 3,000 characters.
+	ctx, _ := RenderBlocks(feedbackbot.Document{Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockContext, Text: strings.Repeat("x", 2500)}}})
+	if el := ctx[0].(*slack.ContextBlock).ContextElements.Elements[0].(*slack.TextBlockObject); utf8.RuneCountInString(el.Text) > 2000 {
+		t.Errorf("a context element of %d characters", utf8.RuneCountInString(el.Text))
+	}
+	// Cuts fall between whole characters: a header is not cut inside a ZWJ emoji.
+	hdr, _ := RenderBlocks(feedbackbot.Document{Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockHeader, Text: strings.Repeat("x", 140) + "👩‍💻 dev tools team"}}})
+	if got := hdr[0].(*slack.HeaderBlock).Text.Text; strings.Contains(got, "\u200d…") || !strings.HasSuffix(got, "x…") {
+		t.Errorf("header cut inside a ZWJ sequence: ends %q", got[len(got)-12:])
 	}
 }
 
