@@ -38,7 +38,12 @@ func asOf(s string) (time.Time, error) {
 	return time.Time{}, usagef("--as-of %q: want RFC 3339 (2026-11-22T09:00:00Z) or a date (2026-11-22)", s)
 }
 
-type durationFlag struct{ d *time.Duration }
+// durationFlag is a duration flag of 1h..92d, or of [min, max] when max is set
+// (min 0 then allows "0").
+type durationFlag struct {
+	d        *time.Duration
+	min, max time.Duration
+}
 
 func (f durationFlag) String() string {
 	if f.d == nil {
@@ -52,8 +57,12 @@ func (f durationFlag) Set(s string) error {
 	if err != nil {
 		return err
 	}
-	if d < time.Hour || d > 92*24*time.Hour {
-		return fmt.Errorf("%s is out of range 1h..92d", s)
+	lo, hi := time.Hour, 92*24*time.Hour
+	if f.max > 0 {
+		lo, hi = f.min, f.max
+	}
+	if d < lo || d > hi {
+		return fmt.Errorf("%s is out of range %s..%s", s, config.FormatDuration(lo), config.FormatDuration(hi))
 	}
 	*f.d = d
 	return nil
@@ -153,7 +162,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--tz ZONE] [--json] [--chart FILE]")
 	ws := fs.String("workspace", "", "workspace (Slack team or Discord guild id); default: the only one stored")
 	period := 7 * 24 * time.Hour
-	fs.Var(durationFlag{&period}, "period", "how far back the digest looks, a `duration` such as 7d or 12h (1h..92d)")
+	fs.Var(durationFlag{d: &period}, "period", "how far back the digest looks, a `duration` such as 7d or 12h (1h..92d)")
 	at := fs.String("as-of", "", "end of the period, RFC 3339 `TIME` or a date (default now)")
 	tz := fs.String("tz", "UTC", "time zone for the day boundaries of the chart")
 	asJSON := fs.Bool("json", false, "print JSON for machines")

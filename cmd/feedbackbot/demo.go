@@ -85,7 +85,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	dir := fs.String("dir", "", "the `DIR` for the demo's store and chart, kept afterwards (default: a new temporary directory)")
 	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 `TIME` or a date (default: the most recent 09:00 UTC)")
 	period := 7 * 24 * time.Hour
-	fs.Var(durationFlag{&period}, "period", "digest period, a `duration` such as 7d or 24h (1h..92d)")
+	fs.Var(durationFlag{d: &period}, "period", "digest period, a `duration` such as 7d or 24h (1h..92d)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -90,8 +90,9 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("backfill", "--channel C... [--since 30d] [--thread-lookback 30d] [--page-size 200] [--calls-per-minute 50]")
 	channel := fs.String("channel", "", "Slack channel id to back-fill (the bot must be a member)")
 	since := 30 * 24 * time.Hour
-	fs.Var(durationFlag{&since}, "since", "how far back to fetch, a `duration` such as 30d or 12h (1h..92d)")
-	lookback := fs.String("thread-lookback", "30d", "how far before --since to look for older threads answered in the period (0 to skip)")
+	fs.Var(durationFlag{d: &since}, "since", "how far back to fetch, a `duration` such as 30d or 12h (1h..92d)")
+	lookback := 30 * 24 * time.Hour
+	fs.Var(durationFlag{d: &lookback, max: 365 * 24 * time.Hour}, "thread-lookback", "how far before --since to look for older threads answered in the period, a `duration` (0 to skip; at most 365d)")
 	pageSize := fs.Int("page-size", 200, "messages per conversations.history call (15 for apps outside the Marketplace)")
 	rate := fs.Int("calls-per-minute", 50, "the rate Slack allows this app, for the time estimate (1 for non-Marketplace apps)")
 	if err := parse(fs, args); err != nil {
@@ -99,10 +100,6 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	}
 	if *channel == "" {
 		return usagef("backfill: --channel is required")
-	}
-	look, err := config.ParseDuration(*lookback)
-	if err != nil || look < 0 || look > 365*24*time.Hour {
-		return usagef("backfill: --thread-lookback %q: want a duration of 0 to 365d, such as 30d", *lookback)
 	}
 	cfg, err := m.load(*cfgPath)
 	if err != nil {
@@ -131,7 +128,7 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stderr, "Back-filling into the %s\n", where)
 	now := time.Now().UTC()
 	sum, err := a.Backfill(ctx, slackadapter.BackfillOptions{Channel: *channel, Since: now.Add(-since), Now: now, Progress: m.Stderr,
-		Cursors: st, PageSize: *pageSize, CallsPerMinute: *rate, ThreadLookback: look})
+		Cursors: st, PageSize: *pageSize, CallsPerMinute: *rate, ThreadLookback: lookback})
 	if err != nil {
 		return err
 	}
