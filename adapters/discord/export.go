@@ -83,19 +83,39 @@ const skipStoredNewer = "stored with a later edit than the export's"
 
 // storedAsNew reports whether the store holds m edited as late as m or later
 // (skip; newer: strictly later), so that importing m adds nothing or undoes an
-// edit. Stores look up analysed messages only; a nil lookup finds nothing.
+// edit. It reads the newest version in the log where the store can (store.Log's
+// Newest): the analysed message alone missed a live edit not analysed yet, and an
+// older export's copy, appended over it, brought back the text the edit took out (a
+// review's find). A nil lookup finds nothing.
 func storedAsNew(ctx context.Context, lookup messageLookup, m feedbackbot.Message) (skip, newer bool, err error) {
-	if lookup == nil {
-		return false, false, nil
-	}
-	have, err := lookup.Message(ctx, m.Key())
-	switch {
-	case feedbackbot.IsNotFound(err):
-		return false, false, nil
-	case err != nil:
+	have, found, err := newestStored(ctx, lookup, m.Key())
+	if err != nil || !found {
 		return false, false, err
 	}
-	return !m.EditedAt.After(have.Message.EditedAt), have.Message.EditedAt.After(m.EditedAt), nil
+	return !m.EditedAt.After(have.EditedAt), have.EditedAt.After(m.EditedAt), nil
+}
+
+// newestStored is the newest version of a message the store holds: in the log where
+// the store can tell (store.Log's Newest: captured, analysed or not), else the
+// analysed one. A nil lookup finds nothing.
+func newestStored(ctx context.Context, lookup messageLookup, key string) (feedbackbot.Message, bool, error) {
+	if lookup == nil {
+		return feedbackbot.Message{}, false, nil
+	}
+	if nl, ok := lookup.(interface {
+		Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error)
+	}); ok {
+		cur, found, err := nl.Newest(ctx, key)
+		if feedbackbot.ErrorCode(err) == feedbackbot.ECONFLICT {
+			return feedbackbot.Message{}, false, nil // (its entry gone from the log: as never held)
+		}
+		return cur, found && err == nil, err
+	}
+	st, err := lookup.Message(ctx, key)
+	if feedbackbot.IsNotFound(err) {
+		return feedbackbot.Message{}, false, nil
+	}
+	return st.Message, err == nil, err
 }
 
 // maxReported bounds the malformed messages an import names one by one.
@@ -186,9 +206,13 @@ func ImportExport(ctx context.Context, path string, opts ImportOptions, sink Sin
 	if opts.Batch <= 0 {
 		opts.Batch = 500
 	}
-	files, err := exportFiles(path)
+	files, odd, err := exportFiles(path)
 	if err != nil {
 		return sum, err
+	}
+	for _, f := range odd {
+		sum.FilesSkipped++
+		sum.Errors = append(sum.Errors, fmt.Sprintf("discord export %s: not a regular file (a symbolic link, a FIFO or a device; the file was skipped)", f))
 	}
 	for i, f := range files {
 		if opts.Progress != nil {
@@ -217,33 +241,42 @@ func ImportExport(ctx context.Context, path string, opts ImportOptions, sink Sin
 }
 
 // exportFiles lists the JSON files to import.
-func exportFiles(path string) ([]string, error) {
+// exportFiles lists the files to import: path, or a directory's .json files; odd
+// are the directory's .json entries that are not regular files (symbolic links,
+// FIFOs, devices), never opened and reported as skipped (they were left out
+// without a word, a review found).
+func exportFiles(path string) (files, odd []string, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("discord export: %w", err)
+		return nil, nil, fmt.Errorf("discord export: %w", err)
 	}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
 			// a FIFO would block the open (and the process) until someone writes to it
-			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s is not a regular file or a directory", path)
+			return nil, nil, feedbackbot.Errorf(feedbackbot.EINVALID, "discord export %s is not a regular file or a directory", path)
 		}
-		return []string{path}, nil
+		return []string{path}, nil, nil
 	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
-		return nil, fmt.Errorf("discord export: %w", err)
+		return nil, nil, fmt.Errorf("discord export: %w", err)
 	}
-	var files []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(e.Name()), ".json") {
+		if !strings.EqualFold(filepath.Ext(e.Name()), ".json") || e.IsDir() {
+			continue
+		}
+		if e.Type().IsRegular() {
 			files = append(files, filepath.Join(path, e.Name()))
+		} else {
+			odd = append(odd, filepath.Join(path, e.Name()))
 		}
 	}
-	if len(files) == 0 {
-		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "discord export: %s holds no .json files (export with DiscordChatExporter's JSON format)", path)
+	if len(files)+len(odd) == 0 {
+		return nil, nil, feedbackbot.Errorf(feedbackbot.EINVALID, "discord export: %s holds no .json files (export with DiscordChatExporter's JSON format)", path)
 	}
 	slices.Sort(files)
-	return files, nil
+	slices.Sort(odd)
+	return files, odd, nil
 }
 
 // importFile streams one file. With a nil sink it only checks. A problem of the
@@ -461,6 +494,12 @@ func newRecentAccounts(limit int) *recentAccounts {
 
 func (r *recentAccounts) add(id, account string) {
 	r.lastInConv = account
+	r.remember(id, account)
+}
+
+// remember records a message's account without making it the conversation's latest
+// (a message without text, or one read back from the store).
+func (r *recentAccounts) remember(id, account string) {
 	if _, ok := r.byMessage[id]; ok {
 		r.byMessage[id] = account
 		return
@@ -590,6 +629,18 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 					dec = newDecoder()
 					break
 				}
+				// A reply to a message of another file (DiscordChatExporter's
+				// --partition splits a channel) or of an earlier import counts for
+				// that message's customer, read back from the store.
+				if r := m.Reference; r != nil && lookup != nil && snowflake(r.MessageID) && accounts.byMessage[r.MessageID] == "" {
+					ref, found, err := newestStored(ctx, lookup, string(feedbackbot.PlatformDiscord)+"/"+hdr.Guild.ID+"/"+r.MessageID)
+					if err != nil {
+						return fmt.Errorf("discord export %s: store: look up message %s: %w", name, r.MessageID, err)
+					}
+					if found && ref.Role == feedbackbot.RoleCustomer {
+						accounts.remember(r.MessageID, ref.Account)
+					}
+				}
 				ev, reason, err := convertExport(hdr, m, opts, accounts)
 				if err != nil {
 					invalid(i, m.ID, err)
@@ -713,6 +764,15 @@ func decodeHeader(raw map[string]json.RawMessage, hdr *dceHeader) error {
 	return nil
 }
 
+// skipReason is noTextReason for a message without text (as it was counted before
+// its account was looked at), else reason.
+func skipReason(noText bool, noTextReason, reason string) string {
+	if noText {
+		return noTextReason
+	}
+	return reason
+}
+
 // snowflake accepts decimal ids of 1 to 20 digits.
 func snowflake(s string) bool {
 	if s == "" || len(s) > 20 {
@@ -743,9 +803,9 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 		return feedbackbot.Event{}, "system message (" + clip(m.Type, 30) + ")", nil
 	case m.Author.IsBot:
 		return feedbackbot.Event{}, "bot message", nil
-	case strings.TrimSpace(m.Content) == "":
-		return feedbackbot.Event{}, "no text (attachments or stickers only)", nil
 	}
+	const skipNoText = "no text (attachments or stickers only)"
+	noText := strings.TrimSpace(m.Content) == "" // skipped below, once its account is known
 	channel, thread := hdr.Channel.ID, ""
 	if strings.Contains(hdr.Channel.Type, "Thread") && hdr.Channel.CategoryID != "" {
 		channel = hdr.Channel.CategoryID // a thread's category is its parent channel
@@ -754,19 +814,23 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 		}
 	}
 	if len(opts.Guilds) > 0 && !slices.Contains(opts.Guilds, hdr.Guild.ID) {
-		return feedbackbot.Event{}, skipOtherGuild, nil
+		return feedbackbot.Event{}, skipReason(noText, skipNoText, skipOtherGuild), nil
 	}
 	ci := channelInfo{id: hdr.Channel.ID, parent: channel, thread: channel != hdr.Channel.ID}
 	if reason := channelSkip(ci, opts.Channels, opts.IgnoreChannels, opts.InternalChannels); reason != "" {
-		return feedbackbot.Event{}, reason, nil
+		return feedbackbot.Event{}, skipReason(noText, skipNoText, reason), nil
 	}
 	out := feedbackbot.Message{ID: m.ID, Platform: feedbackbot.PlatformDiscord, Workspace: hdr.Guild.ID, Channel: channel,
 		ChannelName: hdr.Channel.Name, Thread: thread, Author: m.Author.ID, AuthorName: cmpOr(m.Author.Nickname, m.Author.Name),
 		Text: m.Content, Time: t, Permalink: "https://discord.com/channels/" + hdr.Guild.ID + "/" + hdr.Channel.ID + "/" + m.ID}
 	if m.TimestampEdited != nil {
-		if et, err := time.Parse(time.RFC3339Nano, *m.TimestampEdited); err == nil {
-			out.EditedAt = et
+		// (a bad one was ignored, and the message imported as never edited: a later
+		// edit in the export then counted as older than the stored copy)
+		et, err := time.Parse(time.RFC3339Nano, *m.TimestampEdited)
+		if err != nil {
+			return feedbackbot.Event{}, "", fmt.Errorf("timestampEdited %q is not an RFC 3339 time", clip(*m.TimestampEdited, 40))
 		}
+		out.EditedAt = et.UTC()
 	}
 	if m.Reference != nil && snowflake(m.Reference.MessageID) {
 		out.ReplyTo = m.Reference.MessageID
@@ -815,7 +879,16 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 				}
 			}
 		}
-		accounts.add(m.ID, out.Account)
+		if noText {
+			// A staff reply to a screenshot counts for its author, as live
+			// capture has it (it went to whoever wrote text last, a review found).
+			accounts.remember(m.ID, out.Account)
+		} else {
+			accounts.add(m.ID, out.Account)
+		}
+	}
+	if noText {
+		return feedbackbot.Event{}, skipNoText, nil
 	}
 	out.AccountName = opts.AccountNames[out.Account]
 	if out.AccountName == "" && out.Account == m.Author.ID {

@@ -396,10 +396,11 @@ func TestImportLeavesOutWhatCaptureLeavesOut(t *testing.T) {
 	}
 }
 
-// TestImportDoesNotUndoLaterEdits: the store holds a message as edited live (and
-// analysed); importing an export made before that edit must not make the older
-// copy the latest version, as catch-up's REST copies do not. A later edit in the
-// export is taken.
+// TestImportDoesNotUndoLaterEdits: the store holds a message as edited live,
+// analysed or not yet; importing an export made before that edit must not make the
+// older copy the latest version, as catch-up's REST copies do not (an edit not
+// analysed yet was undone: the import looked at analysed messages only, a review
+// found). A later edit in the export is taken.
 func TestImportDoesNotUndoLaterEdits(t *testing.T) {
 	const (
 		id                     = "1250000000000000901"
@@ -433,23 +434,27 @@ func TestImportDoesNotUndoLaterEdits(t *testing.T) {
 		{"an export of a later edit", v3, edit3, v3, 1, 0},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			st := openBolt(t)
-			if _, err := ImportExport(context.Background(), export(t, storedText, storedEdit), importOpts(), st); err != nil {
-				t.Fatal(err)
-			}
-			analyse(t, st)
-			sum, err := ImportExport(context.Background(), export(t, tc.text, tc.edited), importOpts(), st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := replay(t, st)[id].Text; got != tc.want {
-				t.Errorf("the latest version is %q, want %q", got, tc.want)
-			}
-			if sum.Appended != tc.appended || sum.Skipped[skipStoredNewer] != tc.skipped || sum.Problems() != 0 {
-				t.Errorf("summary = %+v; want %d appended, %d skipped as older than stored", sum, tc.appended, tc.skipped)
-			}
-		})
+		for _, analysed := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s, analysed %v", tc.name, analysed), func(t *testing.T) {
+				st := openBolt(t)
+				if _, err := ImportExport(context.Background(), export(t, storedText, storedEdit), importOpts(), st); err != nil {
+					t.Fatal(err)
+				}
+				if analysed {
+					analyse(t, st)
+				}
+				sum, err := ImportExport(context.Background(), export(t, tc.text, tc.edited), importOpts(), st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := replay(t, st)[id].Text; got != tc.want {
+					t.Errorf("the latest version is %q, want %q", got, tc.want)
+				}
+				if sum.Appended != tc.appended || sum.Skipped[skipStoredNewer] != tc.skipped || sum.Problems() != 0 {
+					t.Errorf("summary = %+v; want %d appended, %d skipped as older than stored", sum, tc.appended, tc.skipped)
+				}
+			})
+		}
 	}
 }
 
@@ -470,6 +475,83 @@ func TestImportTakesOnlyConfiguredServers(t *testing.T) {
 			}
 			if sum.Appended != tc.appended || sum.Skipped[skipOtherGuild] != 13-tc.appended || sum.Problems() != 0 {
 				t.Errorf("appended %d, skipped %v, problems %d; want %d appended", sum.Appended, sum.Skipped, sum.Problems(), tc.appended)
+			}
+		})
+	}
+}
+
+// TestImportReportsWhatItLeavesOut: a directory's .json entries that are not regular
+// files (a symbolic link, a FIFO) are skipped unopened and reported, and a message
+// whose timestampEdited does not parse is skipped and named; both were left out
+// (or imported as never edited) without a word, and the import exited 0 (a review's
+// finds).
+func TestImportReportsWhatItLeavesOut(t *testing.T) {
+	msg := func(id, extra string) string {
+		return fmt.Sprintf(`{"id":%q,"type":"Default","timestamp":"2026-11-20T10:00:00+00:00","content":"hi"%s,`+
+			`"author":{"id":%q,"name":"alice","roles":[{"id":%q}]}}`, id, extra, userAlice, roleMember)
+	}
+	file := func(dir, name string, msgs ...string) string {
+		p := filepath.Join(dir, name)
+		body := fmt.Sprintf(`{"guild":{"id":%q},"channel":{"id":%q,"type":"GuildTextChat","name":"general"},"messages":[%s]}`, guild, chGeneral, strings.Join(msgs, ","))
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	dir := t.TempDir()
+	file(dir, "a.json", msg("1250000000000000701", ""), msg("1250000000000000702", `,"timestampEdited":"21/11/2026 10:05"`))
+	if err := os.Symlink(file(t.TempDir(), "x.json", msg("1250000000000000703", "")), filepath.Join(dir, "b.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "c.json"), 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	sum, err := ImportExport(context.Background(), dir, importOpts(), openBolt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := strings.Join(sum.Errors, "\n")
+	if sum.Appended != 1 || sum.FilesSkipped != 2 || sum.Skipped[skipInvalid] != 1 || sum.Problems() != 3 ||
+		!strings.Contains(errs, "b.json: not a regular file") || !strings.Contains(errs, "c.json: not a regular file") || !strings.Contains(errs, "timestampEdited") {
+		t.Errorf("summary %+v; want 1 message in, the link and the FIFO skipped and named, the bad edit time named", sum)
+	}
+}
+
+// TestImportRepliesCountForTheCustomerReplied: a staff reply counts for the
+// customer whose message it answers, as live capture has it, when that message has
+// no text (a screenshot) or is in another file of the import (DiscordChatExporter's
+// --partition splits a channel); both went to whoever wrote text last (a review's
+// finds).
+func TestImportRepliesCountForTheCustomerReplied(t *testing.T) {
+	msg := func(id, typ, author, role, text, extra string) string {
+		return fmt.Sprintf(`{"id":%q,"type":%q,"timestamp":"2026-11-20T10:00:00+00:00","content":%q%s,`+
+			`"author":{"id":%q,"name":"u","roles":[{"id":%q}]}}`, id, typ, text, extra, author, role)
+	}
+	file := func(dir, name string, msgs ...string) {
+		body := fmt.Sprintf(`{"guild":{"id":%q},"channel":{"id":%q,"type":"GuildTextChat","name":"general"},"messages":[%s]}`, guild, chGeneral, strings.Join(msgs, ","))
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const shot, other, reply = "1250000000000000701", "1250000000000000702", "1250000000000000703"
+	ref := `,"reference":{"messageId":"` + shot + `"}`
+	for name, files := range map[string][][]string{
+		"a reply to a screenshot": {{msg(shot, "Default", userAlice, roleMember, "", ""), msg(other, "Default", userBob, roleMember, "me too", ""),
+			msg(reply, "Reply", userStaff, roleStaff, "looking", ref)}},
+		"a reply across partitions": {{msg(shot, "Default", userAlice, roleMember, "export fails", "")},
+			{msg(other, "Default", userBob, roleMember, "other", ""), msg(reply, "Reply", userStaff, roleStaff, "fixed", ref)}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			for i, msgs := range files {
+				file(dir, fmt.Sprintf("general [part %d].json", i+1), msgs...)
+			}
+			st := openBolt(t)
+			if _, err := ImportExport(context.Background(), dir, importOpts(), st); err != nil {
+				t.Fatal(err)
+			}
+			if got := replay(t, st)[reply]; got.Role != feedbackbot.RoleStaff || got.Account != userAlice {
+				t.Errorf("the staff reply is %s for %q, want staff for Alice (%s)", got.Role, got.Account, userAlice)
 			}
 		})
 	}
