@@ -58,7 +58,13 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 			}
 		})
 	}
-	// The writer puts batches back in order; at most 2*workers batches are in flight.
+	// The writer puts batches back in order; at most 2*workers batches are in flight:
+	// the reader takes a slot before it starts a batch and the writer frees it once
+	// the batch is written. Without the slots nothing bounded it: behind one slow
+	// batch, the other workers' finished batches piled up in pending, and a stream of
+	// short lines was read whole into memory before the first line was written (122
+	// MiB for 150,000 lines, a review found: TestAnalyzeReadsAheadBoundedly).
+	slots := make(chan struct{}, 2*workers)
 	bw := bufio.NewWriterSize(out, 256<<10)
 	writeErr := make(chan error, 1)
 	go func() {
@@ -77,6 +83,7 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 					_, err = bw.Write(b.out.Bytes())
 				}
 				batchPool.Put(b)
+				<-slots
 				next++
 			}
 		}
@@ -114,6 +121,15 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 		}
 		lines++
 		if cur == nil {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				readErr = ctx.Err()
+			}
+			if readErr != nil {
+				lines--
+				break
+			}
 			cur = batchPool.Get().(*analyzeBatchJob)
 			cur.seq, cur.first, cur.lines = seq, lines, cur.lines[:0]
 			if cur.out == nil {
@@ -158,7 +174,7 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 		case err == bufio.ErrBufferFull:
 			if !tooLong {
 				long = append(long, frag...)
-				if len(long) > maxLineBytes {
+				if len(long) > maxLineBytes+2 { // (room for the "\r\n" still to come)
 					tooLong, long = true, nil
 				}
 			}
@@ -171,11 +187,11 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 		}
 		if long != nil {
 			frag = append(long, frag...)
-			if len(frag) > maxLineBytes {
-				return []byte{}, true, err
-			}
 		}
 		frag = bytes.TrimRight(frag, "\r\n")
+		if len(frag) > maxLineBytes { // (its line end not counted: a line of exactly the limit was refused)
+			return []byte{}, true, err
+		}
 		return frag, false, err
 	}
 }
@@ -239,6 +255,11 @@ func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
 	b.WriteByte('{')
 	if len(id) > 0 && string(id) != "null" {
 		b.WriteString(`"id":`)
+		if !utf8.Valid(id) {
+			// (bytes that are not UTF-8 can only be inside its strings: the output
+			// line stays valid JSON; they were echoed raw, a review found)
+			id = bytes.ToValidUTF8(id, []byte("\uFFFD"))
+		}
 		if err := json.Compact(b, id); err != nil {
 			// Unmarshal accepted it, so Compact cannot fail; never write half a value.
 			b.WriteString("null")

@@ -9,7 +9,9 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/feedbackbot/feedbackbot/analysis"
 )
@@ -276,4 +278,97 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// slowThenFast is an input of one batch of long lines (slow to analyse) followed by
+// many batches of short ones; read counts the short lines read so far.
+type slowThenFast struct {
+	slow, fast, i int
+	line          string
+	buf           []byte
+	read          atomic.Int64
+}
+
+func (s *slowThenFast) Read(p []byte) (int, error) {
+	for len(s.buf) < len(p) && s.i < s.slow+s.fast {
+		if s.i < s.slow {
+			s.buf = append(s.buf, s.line...)
+		} else {
+			s.buf = fmt.Appendf(s.buf, "ok %d\n", s.i)
+		}
+		s.i++
+	}
+	if len(s.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, s.buf)
+	s.buf = s.buf[n:]
+	if s.i > s.slow {
+		s.read.Store(int64(s.i - s.slow))
+	}
+	return n, nil
+}
+
+// firstWrite notes how far the reader had got when the first output was written.
+type firstWrite struct {
+	src   *slowThenFast
+	ahead int64
+	seen  bool
+}
+
+func (w *firstWrite) Write(p []byte) (int, error) {
+	if !w.seen {
+		w.seen, w.ahead = true, w.src.read.Load()
+	}
+	return len(p), nil
+}
+
+// TestAnalyzeReadsAheadBoundedly: behind one slow batch, the reader kept reading and
+// the other workers' finished batches piled up: 300 batches (150,000 lines, 122 MiB)
+// were read before the first line was written (a review's find). At most 2×workers
+// batches are in flight.
+func TestAnalyzeReadsAheadBoundedly(t *testing.T) {
+	a := analyzer(t)
+	var words strings.Builder
+	for i := 0; words.Len() < 16<<10; i++ {
+		fmt.Fprintf(&words, "the export w%d is broken again and support never replied ", i)
+	}
+	src := &slowThenFast{slow: analyzeBatch, fast: 600 * analyzeBatch, line: words.String() + "\n"}
+	w := &firstWrite{src: src}
+	const workers = 2
+	n, err := runAnalyze(context.Background(), src, w, a, workers)
+	if err != nil || n != src.slow+src.fast {
+		t.Fatalf("n %d err %v", n, err)
+	}
+	// 2×workers batches, plus what the 256 KiB input buffer holds beyond them
+	// (about 26,000 lines of "ok 123456", 51 batches)
+	buffered := int64(256<<10) / int64(len(fmt.Sprintf("ok %d\n", src.slow+src.fast))) / analyzeBatch
+	if batches := w.ahead / analyzeBatch; batches > 2*workers+buffered+1 {
+		t.Fatalf("%d batches read ahead of the writer; want at most %d (%d in flight, %d in the input buffer)", batches, 2*workers+buffered+1, 2*workers, buffered)
+	}
+}
+
+// TestAnalyzeEdgesOfInput: an id holding bytes that are not UTF-8 comes out as valid
+// JSON (it was echoed raw), and a line of exactly the length limit is taken whatever
+// its line end (it was refused when followed by a newline). Review finds.
+func TestAnalyzeEdgesOfInput(t *testing.T) {
+	a := analyzer(t)
+	var out bytes.Buffer
+	if _, err := runAnalyze(context.Background(), strings.NewReader("{\"id\": \"r\xff1\", \"text\":\"hi\"}\n"), &out, a, 1); err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if l := strings.TrimSpace(out.String()); !utf8.ValidString(l) || json.Unmarshal([]byte(l), &m) != nil || string(m["id"]) != `"r\ufffd1"` && string(m["id"]) != "\"r\uFFFD1\"" {
+		t.Errorf("output line not valid UTF-8 JSON with the id repaired: %q", l)
+	}
+	line := strings.Repeat("x", maxLineBytes)
+	for _, in := range []string{line, line + "\n", line + "\r\n"} {
+		out.Reset()
+		if _, err := runAnalyze(context.Background(), strings.NewReader(in), &out, a, 1); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out.String(), "longer than") {
+			t.Errorf("a %d-byte line ending %q was refused", maxLineBytes, in[maxLineBytes:])
+		}
+	}
 }
