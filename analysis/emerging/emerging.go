@@ -112,7 +112,7 @@ func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 		v := x.RawRowView(r)
 		for j, c := range cands {
 			if pTerms[i][c.term] {
-				v[j] = math.Log((nP + nH + 1) / (float64(dfP[c.term]+dfH[c.term]) + 1))
+				v[j] = idf(nP+nH, dfP[c.term], dfH, stems, c.term)
 			}
 		}
 		if n := floats.Norm(v, 2); n > 0 {
@@ -263,6 +263,14 @@ func terms(s string) map[string]bool {
 
 // stemmer stems words (Porter2, as themes match), each word once a call: a history
 // repeats its words.
+// idf is a candidate's inverse document frequency over the period and the history
+// (n messages in all): its period count dfP, and its history count by stem, as the
+// lift reads it (the history was looked up by the raw term, which missed every
+// history message of another form: "exports" against "export", a review found).
+func idf(n float64, dfP int, dfH map[string]int, stems stemmer, term string) float64 {
+	return math.Log((n + 1) / (float64(dfP+dfH[stems.key(term)]) + 1))
+}
+
 type stemmer map[string]string
 
 func (st stemmer) word(w string) string {

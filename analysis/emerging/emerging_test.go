@@ -3,6 +3,7 @@ package emerging
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -215,5 +216,16 @@ func BenchmarkEmergingBusyWeek(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Emerging(period, hist, 3, Vocabulary{})
+	}
+}
+
+// TestIDFCountsHistoryByStem: a candidate's weight counts the history's messages of
+// any form of it, as its lift does ("exports" in the period, "export" before).
+func TestIDFCountsHistoryByStem(t *testing.T) {
+	st := stemmer{}
+	dfH := map[string]int{st.key("export"): 40}
+	got, want := idf(100, 10, dfH, st, "exports"), math.Log(101.0/51)
+	if math.Abs(got-want) > 1e-12 {
+		t.Errorf("idf(exports) = %v, want %v: the 40 history messages of \"export\" counted", got, want)
 	}
 }
