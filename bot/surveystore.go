@@ -133,14 +133,8 @@ func PutSurveyAnswer(ctx context.Context, st docWriter, workspace string, a Surv
 // retention and erasure do not see, nor in the index and not in its week.
 func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time, id, account string, raw []byte) error {
 	week := surveyWeek(t)
-	_, err := st.GetDoc(ctx, workspace, DocSurveyWeeks, week)
-	switch {
-	case feedbackbot.IsNotFound(err):
-		if err := st.PutDoc(ctx, workspace, DocSurveyWeeks, week, []byte(weekIndexed)); err != nil {
-			return fmt.Errorf("list its week: %w", err)
-		}
-	case err != nil:
-		return fmt.Errorf("its week: %w", err)
+	if err := listWeek(ctx, st, workspace, week); err != nil {
+		return err
 	}
 	if err := st.PutDoc(ctx, workspace, surveyWeekKind(week), id, raw); err != nil {
 		return err
@@ -153,11 +147,11 @@ func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time,
 	// An erasure or retention pass that emptied the week may have taken it off the
 	// list between the two steps above; deleteSurveyAnswers looks again after it
 	// does, and this looks after the write, so one of the two lists it again.
-	return relistWeek(ctx, st, workspace, week)
+	return listWeek(ctx, st, workspace, week)
 }
 
-// relistWeek lists week again if it is off the list.
-func relistWeek(ctx context.Context, st docWriter, workspace, week string) error {
+// listWeek lists week (as indexed by account) if it is not on the list.
+func listWeek(ctx context.Context, st docWriter, workspace, week string) error {
 	_, err := st.GetDoc(ctx, workspace, DocSurveyWeeks, week)
 	switch {
 	case feedbackbot.IsNotFound(err):

@@ -764,11 +764,14 @@ func decodeHeader(raw map[string]json.RawMessage, hdr *dceHeader) error {
 	return nil
 }
 
-// skipReason is noTextReason for a message without text (as it was counted before
-// its account was looked at), else reason.
-func skipReason(noText bool, noTextReason, reason string) string {
+// skipNoText is the Skipped reason of a message without text.
+const skipNoText = "no text (attachments or stickers only)"
+
+// skipReason is skipNoText for a message without text (as it was counted before its
+// account was looked at), else reason.
+func skipReason(noText bool, reason string) string {
 	if noText {
-		return noTextReason
+		return skipNoText
 	}
 	return reason
 }
@@ -804,7 +807,6 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 	case m.Author.IsBot:
 		return feedbackbot.Event{}, "bot message", nil
 	}
-	const skipNoText = "no text (attachments or stickers only)"
 	noText := strings.TrimSpace(m.Content) == "" // skipped below, once its account is known
 	channel, thread := hdr.Channel.ID, ""
 	if strings.Contains(hdr.Channel.Type, "Thread") && hdr.Channel.CategoryID != "" {
@@ -814,11 +816,11 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 		}
 	}
 	if len(opts.Guilds) > 0 && !slices.Contains(opts.Guilds, hdr.Guild.ID) {
-		return feedbackbot.Event{}, skipReason(noText, skipNoText, skipOtherGuild), nil
+		return feedbackbot.Event{}, skipReason(noText, skipOtherGuild), nil
 	}
 	ci := channelInfo{id: hdr.Channel.ID, parent: channel, thread: channel != hdr.Channel.ID}
 	if reason := channelSkip(ci, opts.Channels, opts.IgnoreChannels, opts.InternalChannels); reason != "" {
-		return feedbackbot.Event{}, skipReason(noText, skipNoText, reason), nil
+		return feedbackbot.Event{}, skipReason(noText, reason), nil
 	}
 	out := feedbackbot.Message{ID: m.ID, Platform: feedbackbot.PlatformDiscord, Workspace: hdr.Guild.ID, Channel: channel,
 		ChannelName: hdr.Channel.Name, Thread: thread, Author: m.Author.ID, AuthorName: cmpOr(m.Author.Nickname, m.Author.Name),

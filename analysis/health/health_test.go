@@ -385,19 +385,22 @@ func TestWaitingMeasuredFromTheQuestion(t *testing.T) {
 	}
 	items := []Item{mk("100.1", "", 30*time.Hour, "Exports fail with a 500, can someone look?"), mk("200.1", "C1:100.1", 10*time.Minute, "any update on this?")}
 	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
-	found := false
+	r := reasonOf(t, h, ReasonUnanswered)
+	if !strings.Contains(r.Text, "30 hours") || r.Impact != -20 || len(r.Evidence) != 1 || r.Evidence[0].Quote != "any update on this?" {
+		t.Errorf("waited 30 hours; got %q impact %.0f evidence %+v", r.Text, r.Impact, r.Evidence)
+	}
+}
+
+// reasonOf is h's reason of code; the test stops when h has none.
+func reasonOf(t *testing.T, h feedbackbot.Health, code string) feedbackbot.Reason {
+	t.Helper()
 	for _, r := range h.Reasons {
-		if r.Code != ReasonUnanswered {
-			continue
-		}
-		found = true
-		if !strings.Contains(r.Text, "30 hours") || r.Impact != -20 || len(r.Evidence) != 1 || r.Evidence[0].Quote != "any update on this?" {
-			t.Errorf("waited 30 hours; got %q impact %.0f evidence %+v", r.Text, r.Impact, r.Evidence)
+		if r.Code == code {
+			return r
 		}
 	}
-	if !found {
-		t.Errorf("no unanswered reason: %v", codes(h))
-	}
+	t.Fatalf("no %s reason: %v", code, codes(h))
+	return feedbackbot.Reason{}
 }
 
 // TestLowSentimentEvidenceIsNegative: the low-sentiment reason quotes negative
@@ -409,23 +412,14 @@ func TestLowSentimentEvidenceIsNegative(t *testing.T) {
 		{daysAgo: 3, role: feedbackbot.RoleCustomer, score: 0.6, intent: feedbackbot.IntentPraise, text: "thanks Ana, you're great!"},
 	})
 	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
-	found := false
-	for _, r := range h.Reasons {
-		if r.Code != ReasonSentimentLow {
-			continue
-		}
-		found = true
-		if len(r.Evidence) != 2 {
-			t.Errorf("reason %q quotes %d messages, want the 2 negative ones: %+v", r.Text, len(r.Evidence), r.Evidence)
-		}
-		for _, e := range r.Evidence {
-			if strings.Contains(e.Quote, "great") {
-				t.Errorf("reason %q quotes praise: %q", r.Text, e.Quote)
-			}
-		}
+	r := reasonOf(t, h, ReasonSentimentLow)
+	if len(r.Evidence) != 2 {
+		t.Errorf("reason %q quotes %d messages, want the 2 negative ones: %+v", r.Text, len(r.Evidence), r.Evidence)
 	}
-	if !found {
-		t.Errorf("no low-sentiment reason: %v", codes(h))
+	for _, e := range r.Evidence {
+		if strings.Contains(e.Quote, "great") {
+			t.Errorf("reason %q quotes praise: %q", r.Text, e.Quote)
+		}
 	}
 }
 
