@@ -231,10 +231,16 @@ func (s *Store) Read(ctx context.Context, consumer string, limit int, wait time.
 				block = min(time.Until(deadline), maxBlock)
 			}
 			more, err := s.readNew(ctx, streams, consumer, limit-len(out), block)
-			if err != nil {
-				return nil, err
-			}
 			out = append(out, more...)
+			if err != nil {
+				if len(out) == 0 {
+					return nil, err
+				}
+				// The entries claimed (or read) before the failure are this consumer's
+				// now: dropping them would leave them pending until the next claim.
+				s.log.WarnContext(ctx, "redis store: reading new entries failed; handing out those already taken", "entries", len(out), "error", err)
+				return out, nil
+			}
 		}
 		if len(out) > 0 {
 			return out, nil

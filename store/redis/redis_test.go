@@ -615,3 +615,49 @@ func TestReadPrunesIdleConsumers(t *testing.T) {
 		t.Errorf("pending = %+v, %v; want m2 still pending", p, err)
 	}
 }
+
+// TestReadKeepsClaimedEntries: when Read has claimed idle entries and reading the new
+// ones then fails, it hands out what it claimed (they are this consumer's now) instead
+// of dropping them to wait for the next claim. The failure is real: the second store
+// connects as an ACL user that may not run XREADGROUP.
+func TestReadKeepsClaimedEntries(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	if _, ok := client.(*redis.ClusterClient); ok {
+		t.Skip("ACL users are per node; this test runs on a single node")
+	}
+	ctx := t.Context()
+	for _, id := range []string{"m1", "m2", "m3"} {
+		if _, err := s.Append(ctx, storetest.Put(storetest.Msg("W1", id, "x", "", "", "C1", storetest.Base))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if es, err := s.Read(ctx, "crashed", 3, 0); err != nil || len(es) != 3 {
+		t.Fatalf("Read = %d, %v", len(es), err)
+	}
+	user := "fbtest-noread-" + strings.TrimPrefix(prefix, "fbtest:")
+	if err := client.Do(ctx, "ACL", "SETUSER", user, "on", ">pw", "~*", "&*", "+@all", "-xreadgroup").Err(); err != nil {
+		t.Skipf("cannot create an ACL user: %v", err)
+	}
+	t.Cleanup(func() { client.Do(context.Background(), "ACL", "DELUSER", user) })
+	opts, err := redisstore.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Username, opts.Password = user, "pw"
+	limited := redis.NewUniversalClient(opts)
+	t.Cleanup(func() { limited.Close() })
+	s2 := redisstore.New(limited, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle})
+
+	time.Sleep(storetest.ClaimIdle + storetest.ClaimIdle/2)
+	es, err := s2.Read(ctx, "survivor", 10, 0)
+	if err != nil || len(es) != 3 {
+		t.Fatalf("Read after the claim = %d entries, %v; want the 3 claimed entries", len(es), err)
+	}
+	// Without a claim to hand out, the failure is the caller's to see.
+	if err := s2.Ack(ctx, es...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Read(ctx, "survivor", 10, 0); err == nil {
+		t.Error("Read with nothing to claim and XREADGROUP refused: no error")
+	}
+}
