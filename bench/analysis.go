@@ -67,6 +67,8 @@ var chatSets = []struct{ key, file, help, name, note string }{
 		"chat, train13 (fitted)", "labelled blind by an eleventh annotator; no rule found on it, the layer trained on it; first run: rules 0.701, accuracy 0.705, intent 0.596; layer trained on nine sets 0.903, accuracy 0.902, intent 0.800; themes 0.639 / 0.618"},
 	{"train14", "chat_train14.jsonl", "fourteenth training set (JSON Lines), written and labelled blind by a thirteenth annotator from analysis/testdata/LABELLING.md; no rule was found on it",
 		"chat, train14 (fitted)", "labelled blind by a thirteenth annotator; no rule found on it, the layer trained on it; first run: rules 0.624, accuracy 0.647, intent 0.580; layer trained on fourteen sets 0.885, accuracy 0.884, intent 0.764; themes 0.751 / 0.668"},
+	{"train15", "chat_train15.jsonl", "fifteenth training set (JSON Lines), written and labelled blind by a fourteenth annotator from analysis/testdata/LABELLING.md; no rule was found on it",
+		"chat, train15 (fitted)", "labelled blind by a fourteenth annotator; no rule found on it, the layer trained on it; first run: rules 0.655, accuracy 0.667, intent 0.587; layer trained on fourteen sets 0.874, accuracy 0.871, intent 0.818; themes 0.763 / 0.717"},
 	{"holdout", "chat_holdout.jsonl", "held-out labelled chat messages (JSON Lines), never read to choose rules",
 		"chat, held out", "labelled blind; never used to choose rules, train or select the layer; seven sets 0.848, nine 0.859"},
 	{"holdout2", "chat_holdout2.jsonl", "second held-out set (JSON Lines), written and labelled blind by another annotator; never read, trained or selected on",
@@ -85,7 +87,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 		paths[set.key] = fs.String(set.key, "analysis/testdata/"+set.file, set.help)
 	}
 	showErrors := fs.Bool("errors", false, "print the training sets' misclassified rows (never the held-out sets')")
-	byTheme := fs.String("by-theme", "", "also print each theme's precision and recall over these chat sets, pooled (comma-separated keys: chat, dev, train2 … train13, holdout, holdout2, holdout3, holdout4)")
+	byTheme := fs.String("by-theme", "", "also print each theme's precision and recall over these chat sets, pooled (comma-separated keys: chat, dev, train2 … train15, holdout, holdout2, holdout3, holdout4)")
 	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
 	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
