@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -344,4 +345,19 @@ func ClampLimit(n int) int {
 		return MaxQueryLimit
 	}
 	return n
+}
+
+// FiniteScore is a sentiment score every store can keep (JSON, a sorted-set score):
+// NaN becomes 0 and the infinities ±1, so that one bad score cannot fail a batch
+// on every retry.
+func FiniteScore(x float64) float64 {
+	switch {
+	case math.IsNaN(x):
+		return 0
+	case math.IsInf(x, 1):
+		return 1
+	case math.IsInf(x, -1):
+		return -1
+	}
+	return x
 }

@@ -94,6 +94,7 @@ type Store struct {
 	noFreelistSync bool
 	// authorFold is how long the author queue grows before Append folds it.
 	authorFold uint64
+	log        *slog.Logger
 
 	// wake is closed and replaced whenever entries are appended, waking waiting Reads.
 	wakeMu sync.Mutex
@@ -107,8 +108,10 @@ type Store struct {
 
 	commit committer
 	ops    opMemory // recent writes over a base, for their retries
-	rrMu   sync.Mutex
-	rr     int // rotates the workspace Read starts with, for fairness
+	// opTurns serialise the AppendOver calls of one op (by its stripe).
+	opTurns [opStripes]sync.Mutex
+	rrMu    sync.Mutex
+	rr      int // rotates the workspace Read starts with, for fairness
 }
 
 // Format version kept in the meta bucket; Open refuses files of another format.
@@ -179,6 +182,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		noFreelistSync: opts.NoFreelistSync,
 		authorFold:     cmp.Or(opts.authorFold, authorQueueFold),
 		now:            opts.Now,
+		log:            opts.Logger,
 		wake:           make(chan struct{}),
 		closed:         make(chan struct{}),
 	}

@@ -278,7 +278,9 @@ func (p *prepared) prepare(it *store.Applied) error {
 	}
 	m := &it.Entry.Event.Message
 	p.rev = m.Revision()
-	p.rec = &record{Message: *m, Tags: it.Tags, Stamp: p.rev + "@" + it.Tags.Analyzer, Contrib: feedbackbot.Contributions(m, &it.Tags)}
+	tags := it.Tags
+	tags.Sentiment.Score = store.FiniteScore(tags.Sentiment.Score) // (as the Redis store keeps it)
+	p.rec = &record{Message: *m, Tags: tags, Stamp: p.rev + "@" + tags.Analyzer, Contrib: feedbackbot.Contributions(m, &tags)}
 	var err error
 	if p.enc, err = encodeRecord(p.rec); err != nil {
 		return fmt.Errorf("encode message %s: %w", m.Key(), err)
@@ -434,6 +436,9 @@ func unindex(b *bbolt.Bucket, rs rollups, rec *record) error {
 				return err
 			}
 		}
+	}
+	if err := dropIfEmpty(b.Bucket(bAuthor), legacy[1]); err != nil { // (a person's id kept as a name)
+		return err
 	}
 	if nb, nk, ok := notableKey(m, &rec.Tags); ok {
 		return b.Bucket(nb).Delete(nk)
@@ -645,8 +650,14 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 func (s *Store) Workspaces(ctx context.Context) ([]string, error) {
 	out := []string{}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(bWS).ForEachBucket(func(k []byte) error {
-			out = append(out, string(k))
+		ws := tx.Bucket(bWS)
+		return ws.ForEachBucket(func(k []byte) error {
+			// Only a workspace an event was ever appended to (the log's sequence
+			// survives Expire, Forget and Compact): a skipped delete of a message
+			// never stored, or a document alone, makes none (as in Redis).
+			if lg := ws.Bucket(k).Bucket(bLog); lg != nil && lg.Sequence() > 0 {
+				out = append(out, string(k))
+			}
 			return nil
 		})
 	})
@@ -826,4 +837,18 @@ func (p *picker) decode(v []byte, size int) (map[string]int64, error) {
 		}
 	}
 	return picked, nil
+}
+
+// dropIfEmpty deletes parent's sub-bucket name once it holds nothing: an index
+// named by a person's id must not outlive their messages.
+func dropIfEmpty(parent *bbolt.Bucket, name []byte) error {
+	if parent == nil {
+		return nil
+	}
+	if sub := parent.Bucket(name); sub != nil {
+		if k, _ := sub.Cursor().First(); k == nil {
+			return parent.DeleteBucket(name)
+		}
+	}
+	return nil
 }

@@ -199,6 +199,9 @@ func expireMessage(b *bbolt.Bucket, key []byte, safe uint64) (bool, error) {
 			if err := ak.Delete(key); err != nil {
 				return false, err
 			}
+			if err := dropIfEmpty(b.Bucket(bAuthKeys), []byte(a)); err != nil {
+				return false, err
+			}
 		}
 	}
 	return erased, nil

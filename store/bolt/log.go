@@ -175,6 +175,12 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 	if base == "" || op == "" {
 		return false, feedbackbot.Errorf(feedbackbot.EINVALID, "bolt: append over: the base revision and the op are required")
 	}
+	// Calls of one op take turns: a redelivery arriving while the first delivery
+	// waits for the writer saw the op not landed yet, then found its base moved by
+	// that very delivery and reported a conflict (Redis checks the op in the script).
+	mu := &s.opTurns[opStripe(op)]
+	mu.Lock()
+	defer mu.Unlock()
 	if s.ops.landed(op) {
 		return true, nil // a retry, or a redelivery, of a change that landed
 	}
@@ -184,6 +190,18 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 	}
 	return !moved, err
 }
+
+// opStripe picks the lock of op among Store.opTurns (FNV-1a).
+func opStripe(op string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(op); i++ {
+		h = (h ^ uint32(op[i])) * 16777619
+	}
+	return int(h % opStripes)
+}
+
+// opStripes is how many locks AppendOver's ops are spread over.
+const opStripes = 64
 
 // opTTL is how long a store remembers the op of a write over a base, for the
 // retries of that write.
@@ -499,16 +517,29 @@ func (s *Store) readOnce(ctx context.Context, consumer string, limit int) (out [
 	// Decoded after the commit: the store has one writer, and decoding a batch's
 	// events inside its transaction held every Append, Apply and Ack back (a
 	// 200,000-message import spent 0.30 of the writer's 7.4 CPU seconds there). An
-	// entry that cannot be decoded (a damaged file) stays pending and is handed out
-	// again after ClaimIdle, failing each Read that reaches it as before.
+	// entry that cannot be decoded (a damaged file) would be redelivered for ever,
+	// and each time fail the Read of the good entries taken with it: it is logged,
+	// acknowledged and skipped, as the Redis store does.
 	out = make([]store.Entry, 0, len(raws))
+	var bad []store.Entry
 	for _, r := range raws {
 		e, err := decodeEntry(r.ws, r.k, r.v)
 		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("bolt: read: %w", err)
+			id := "?"
+			if len(r.k) == 8 {
+				id = strconv.FormatUint(binary.BigEndian.Uint64(r.k), 10)
+			}
+			s.log.WarnContext(ctx, "bolt store: skipping unreadable log entry", "workspace", r.ws, "entry", id, "error", err)
+			bad = append(bad, store.Entry{ID: id, Workspace: r.ws})
+			continue
 		}
 		e.Deliveries = r.deliveries
 		out = append(out, e)
+	}
+	if len(bad) > 0 {
+		if err := s.Ack(ctx, bad...); err != nil {
+			s.log.WarnContext(ctx, "bolt store: cannot acknowledge unreadable entries", "entries", len(bad), "error", err)
+		}
 	}
 	return out, next, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -348,7 +347,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 		return applyItem{}, invalid("entry %q: message has no time", it.Entry.ID)
 	}
 	tags := it.Tags
-	tags.Sentiment.Score = finite(tags.Sentiment.Score)
+	tags.Sentiment.Score = store.FiniteScore(tags.Sentiment.Score)
 	rev := m.Revision()
 	data, err := store.AppendStored(nil, &store.Stored{Message: m, Tags: tags})
 	if err != nil {
@@ -413,19 +412,6 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 			"put", key, rev, stamp, strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
 			strconv.FormatFloat(score, 'g', -1, 64), m.Account,
 		}}, nil
-}
-
-// finite keeps a score JSON and ZADD can take: NaN becomes 0, infinities ±1.
-func finite(x float64) float64 {
-	switch {
-	case math.IsNaN(x):
-		return 0
-	case math.IsInf(x, 1):
-		return 1
-	case math.IsInf(x, -1):
-		return -1
-	}
-	return x
 }
 
 // Message returns one applied message by key.
