@@ -611,8 +611,8 @@ func nameFromMessages(accts []feedbackbot.GroupStat, msgs ...[]store.Stored) {
 func series(rs []feedbackbot.Rollup, from, to time.Time, loc *time.Location) []feedbackbot.SeriesPoint {
 	var out []feedbackbot.SeriesPoint
 	i := 0
-	for day := startOfDay(from, loc); day.Before(to); day = day.AddDate(0, 0, 1) {
-		next := day.AddDate(0, 0, 1)
+	for day := startOfDay(from, loc); day.Before(to); day = startOfNextDay(day, loc) {
+		next := startOfNextDay(day, loc)
 		var cust, neg, score int64
 		for ; i < len(rs) && rs[i].Start.Before(next); i++ {
 			cust += rs[i].Counts[feedbackbot.CntCustomer]
@@ -636,7 +636,15 @@ func series(rs []feedbackbot.Rollup, from, to time.Time, loc *time.Location) []f
 	return out
 }
 
+// startOfDay is the first instant of t's day in loc (01:00 where the clocks skip
+// midnight).
 func startOfDay(t time.Time, loc *time.Location) time.Time {
 	t = t.In(loc)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	return localTime(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), loc)
+}
+
+// startOfNextDay is the first instant of the calendar day after day's, in loc.
+func startOfNextDay(day time.Time, loc *time.Location) time.Time {
+	l := day.In(loc)
+	return startOfDay(time.Date(l.Year(), l.Month(), l.Day()+1, 12, 0, 0, 0, loc), loc)
 }

@@ -19,6 +19,11 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 	if d.Messages == 0 {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "No messages were captured in this period."})
 		doc.Fallback = title + ": no messages in this period."
+		if b, ok := atRiskBlock(d.AtRisk); ok { // at risk as of now, quiet period or not
+			doc.Blocks = append(doc.Blocks, b)
+			doc.Fallback = fmt.Sprintf("%s: no messages in this period, %d accounts at risk.", title, len(d.AtRisk))
+			doc.Color = "warning"
+		}
 		return doc
 	}
 	sat := "n/a"
@@ -43,20 +48,8 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fs})
 	}
-	if len(d.AtRisk) > 0 {
-		var b strings.Builder
-		b.WriteString("*Accounts at risk*\n")
-		for _, h := range d.AtRisk {
-			fmt.Fprintf(&b, "• *%s* — health %d/100", accountLabel(h.Account), h.Score)
-			if len(h.Reasons) > 0 {
-				fmt.Fprintf(&b, ": %s", h.Reasons[0].Text)
-			}
-			if h.Account.Value > 0 {
-				fmt.Fprintf(&b, " (%s/yr at stake)", money(h.Account.Value))
-			}
-			b.WriteString("\n")
-		}
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	if b, ok := atRiskBlock(d.AtRisk); ok {
+		doc.Blocks = append(doc.Blocks, b)
 	}
 	if r := d.Responses; r != nil {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: responseText(r)})
@@ -137,13 +130,33 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf(
 		"%d messages from %s to %s (UTC), compared with the %s before. Generated %s.",
-		d.Messages, d.From.Format("2006-01-02 15:04"), d.To.Format("2006-01-02 15:04"), durationWords(d.To.Sub(d.From)),
+		d.Messages, d.From.UTC().Format("2006-01-02 15:04"), d.To.UTC().Format("2006-01-02 15:04"), durationWords(d.To.Sub(d.From)),
 		d.GeneratedAt.Format("2006-01-02 15:04 MST"))})
 	doc.Fallback = fmt.Sprintf("%s: %d customer messages, sentiment %s, %d accounts at risk.", title, d.CustomerMessages, sat, len(d.AtRisk))
 	if d.Negative*3 > d.CustomerMessages || len(d.AtRisk) > 0 {
 		doc.Color = "warning"
 	}
 	return doc
+}
+
+// atRiskBlock lists the accounts at risk.
+func atRiskBlock(hs []feedbackbot.Health) (feedbackbot.Block, bool) {
+	if len(hs) == 0 {
+		return feedbackbot.Block{}, false
+	}
+	var b strings.Builder
+	b.WriteString("*Accounts at risk*\n")
+	for _, h := range hs {
+		fmt.Fprintf(&b, "• *%s* — health %d/100", accountLabel(h.Account), h.Score)
+		if len(h.Reasons) > 0 {
+			fmt.Fprintf(&b, ": %s", h.Reasons[0].Text)
+		}
+		if h.Account.Value > 0 {
+			fmt.Fprintf(&b, " (%s/yr at stake)", money(h.Account.Value))
+		}
+		b.WriteString("\n")
+	}
+	return feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())}, true
 }
 
 // significanceLine says whether channel differences are real and how concentrated

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -168,23 +169,26 @@ func (r *Retention) RunOnce(ctx context.Context, now time.Time) (total Expired, 
 		return total, true, fmt.Errorf("retention: workspaces: %w", err)
 	}
 	log := r.logger()
+	var errs []error
 	for _, ws := range wss {
 		res, err := ExpireOld(ctx, r.Store, ws, before)
 		total = total.Add(res)
 		if err != nil {
-			return total, true, fmt.Errorf("retention: %w", err)
+			// What was deleted before the error is audited all the same: the next
+			// pass will not find it again. The other workspaces still get their pass.
+			errs = append(errs, fmt.Errorf("retention: %w", err))
 		}
 		if res == (Expired{}) {
 			continue
 		}
 		log.InfoContext(ctx, "retention: expired old data", "workspace", ws, "before", before.Format(time.RFC3339),
 			"messages", res.Messages, "survey_answers", res.SurveyAnswers, "alert_quotes", res.Evidence)
-		if err := auditSystem(ctx, r.Store, ws, now, "expire", fmt.Sprintf("older than %s: %d messages, %d survey answers, %d alert quotes",
+		if err := auditSystem(context.WithoutCancel(ctx), r.Store, ws, now, "expire", fmt.Sprintf("older than %s: %d messages, %d survey answers, %d alert quotes",
 			before.Format(time.RFC3339), res.Messages, res.SurveyAnswers, res.Evidence)); err != nil {
-			return total, true, fmt.Errorf("retention: %w", err)
+			errs = append(errs, fmt.Errorf("retention: %w", err))
 		}
 	}
-	return total, true, nil
+	return total, true, errors.Join(errs...)
 }
 
 // Run calls RunOnce now and then every hour (so a new day is picked up within an hour)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -65,6 +66,9 @@ type Scheduler struct {
 	Themes []string
 	// Known is the configured taxonomy's vocabulary (see DigestRequest.Known).
 	Known emerging.Vocabulary
+
+	mu         sync.Mutex
+	unrecorded map[string][]byte // runs posted whose "posted" record failed: the record to write
 }
 
 const (
@@ -132,7 +136,7 @@ func (s *Scheduler) due(ctx context.Context, j Job, now time.Time, catchUp time.
 		from = floor
 	}
 	var due time.Time
-	for t := nextRun(j, from); !t.After(now); t = nextRun(j, t) {
+	for t := nextRun(j, from); !t.IsZero() && !t.After(now); t = nextRun(j, t) {
 		due = t
 	}
 	return due, nil
@@ -150,14 +154,10 @@ func nextRun(j Job, t time.Time) time.Time {
 	l := t.In(loc)
 	wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
 	n := j.Schedule.Next(wall) // on a clock without changes
-	next := time.Date(n.Year(), n.Month(), n.Day(), n.Hour(), n.Minute(), n.Second(), n.Nanosecond(), loc)
-	if next.Hour() != n.Hour() || next.Minute() != n.Minute() {
-		// The clocks skip that time (Go reads it with the offset after the change,
-		// an hour early): read it with the offset before, which lands as far past
-		// the change as the time was meant to be.
-		_, before := next.Add(-6 * time.Hour).Zone()
-		next = n.Add(-time.Duration(before) * time.Second).In(loc)
+	if n.IsZero() {
+		return time.Time{} // a schedule that never fires (30 February)
 	}
+	next := localTime(n, loc)
 	if !next.After(t) {
 		// The second showing of an autumn hour maps back to its first, already
 		// past: go on from the wall time after it.
@@ -187,7 +187,20 @@ func periodStart(j Job, at time.Time) time.Time {
 		}
 	}
 	w := wall.AddDate(0, 0, -int(j.Period/day))
-	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc).UTC()
+	return localTime(w, loc).UTC()
+}
+
+// localTime is the instant loc's wall clock shows w (w's fields read as a wall
+// clock). A time the clocks skip (Go reads it with either offset, depending on the
+// zone) is read with the offset before the change, which lands as far past the
+// change as the time was meant to be: 02:30 on a change at 02:00 is 03:30.
+func localTime(w time.Time, loc *time.Location) time.Time {
+	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+	if t.Day() != w.Day() || t.Hour() != w.Hour() || t.Minute() != w.Minute() {
+		_, before := t.Add(-6 * time.Hour).Zone()
+		t = w.Add(-time.Duration(before) * time.Second).In(loc)
+	}
+	return t
 }
 
 func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
@@ -213,6 +226,20 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		return s.recordRun(ctx, j, at)
 	} else if !feedbackbot.IsNotFound(err) {
 		return fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	// Posted by this replica, but its record failed: write the record, never the post again.
+	s.mu.Lock()
+	raw, posted := s.unrecorded[run]
+	s.mu.Unlock()
+	if posted {
+		if err := s.Store.PutDoc(ctx, j.Workspace, docPosted, run, raw); err != nil {
+			release = false
+			return fmt.Errorf("job %s: record post: %w", j.Name, err)
+		}
+		s.mu.Lock()
+		delete(s.unrecorded, run)
+		s.mu.Unlock()
+		return s.recordRun(ctx, j, at)
 	}
 	now := at.UTC()
 	hs, err := Risk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets})
@@ -243,9 +270,15 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		// the whole digest again every tick would be worse.
 		s.log().Warn("digest posted, but not all of it", "job", j.Name, "err", err)
 	}
-	raw, _ := json.Marshal(ref)
+	raw, _ = json.Marshal(ref)
 	if err := s.Store.PutDoc(pctx, j.Workspace, docPosted, run, raw); err != nil {
 		release = false // the lease keeps other replicas from posting it again while it lasts
+		s.mu.Lock()
+		if s.unrecorded == nil {
+			s.unrecorded = map[string][]byte{}
+		}
+		s.unrecorded[run] = raw // and this one, on its next ticks
+		s.mu.Unlock()
 		return fmt.Errorf("job %s: record post: %w", j.Name, err)
 	}
 	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "customer_messages", d.CustomerMessages)

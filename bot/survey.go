@@ -76,15 +76,17 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if len(f) > 1 {
 		thread = f[1]
 	}
-	asked, err := b.Store.GetDoc(ctx, cmd.Workspace, DocSurveyAsked, kind+"|"+acct.ID)
-	if err == nil {
-		var last time.Time
-		if json.Unmarshal(asked, &last) == nil && now.Sub(last) < SurveyCooldown {
-			return ephemeral(fmt.Sprintf("*%s* was asked a %s survey on %s; not asking again before %s, so customers are not pestered.",
-				cmp.Or(acct.Name, acct.ID), strings.ToUpper(kind), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
+	for _, k := range []string{SurveyCSAT, SurveyNPS} { // an account is asked at most once in the cooldown, whatever the kind
+		asked, err := b.Store.GetDoc(ctx, cmd.Workspace, DocSurveyAsked, k+"|"+acct.ID)
+		if err == nil {
+			var last time.Time
+			if json.Unmarshal(asked, &last) == nil && now.Sub(last) < SurveyCooldown {
+				return ephemeral(fmt.Sprintf("*%s* was asked a %s survey on %s; not asking again before %s, so customers are not pestered.",
+					cmp.Or(acct.Name, acct.ID), strings.ToUpper(k), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
+			}
+		} else if !feedbackbot.IsNotFound(err) {
+			return feedbackbot.Document{}, fmt.Errorf("survey cooldown: %w", err)
 		}
-	} else if !feedbackbot.IsNotFound(err) {
-		return feedbackbot.Document{}, fmt.Errorf("survey cooldown: %w", err)
 	}
 	if err := b.audit(ctx, cmd, "survey", acct.ID, now); err != nil {
 		return feedbackbot.Document{}, err

@@ -613,8 +613,11 @@ func (d *Digest) validate(where string, c *Config) []error {
 		// the parser takes the prefix, but the schedule runs on the timezone's wall
 		// clock, so the zone applied twice: 09:00 New York posted at 13:00
 		errs = append(errs, fmt.Errorf("%s: schedule %q: give the zone as timezone: %s, not in the schedule", where, d.Schedule, strings.SplitN(f[0], "=", 2)[1]))
-	} else if _, err := cronParser.Parse(d.Schedule); err != nil {
+	} else if s, err := cronParser.Parse(d.Schedule); err != nil {
 		errs = append(errs, fmt.Errorf("%s: schedule %q: %w", where, d.Schedule, err))
+	} else if s.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
+		// (the parser searches five years, so 29 February is found)
+		errs = append(errs, fmt.Errorf("%s: schedule %q never fires (a day the month does not have?)", where, d.Schedule))
 	}
 	if d.Timezone != "" {
 		if _, err := time.LoadLocation(d.Timezone); err != nil {

@@ -287,6 +287,8 @@ func TestOperatorMistakesRefused(t *testing.T) {
 		{"a negative port", "server: {addr: \"127.0.0.1:-1\"}\n", nil, "has no usable port"},
 		{"no port", "server: {addr: \"127.0.0.1:\"}\n", nil, "has no usable port"},
 		{"an account id too long for a Discord button", "accounts:\n  - {id: " + strings.Repeat("a", 49) + "}\n", nil, "longer than 48 characters"},
+		{"a schedule that never fires", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"0 9 30 2 *\"}\n",
+			nil, "never fires"},
 		{"a zone in the schedule", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"CRON_TZ=America/New_York 0 9 * * *\", timezone: America/New_York}\n",
 			nil, "give the zone as timezone: America/New_York, not in the schedule"},
 	} {
