@@ -274,7 +274,8 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if c, ok := st.(compacter); ok {
 		start := time.Now()
 		if err := c.Compact(ctx); err != nil {
-			return fmt.Errorf("the messages are erased, but rewriting the store file to remove their bytes failed (run forget again to retry): %w", err)
+			// (--force: with nothing held any more, forget would refuse the retry)
+			return fmt.Errorf("the messages are erased, but rewriting the store file to remove their bytes failed (retry with the same command and --force): %w", err)
 		}
 		fmt.Fprintf(m.Stdout, "Rewrote the store file so no erased bytes remain in it (%s).\n", time.Since(start).Round(time.Millisecond))
 	} else {
