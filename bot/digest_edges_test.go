@@ -215,3 +215,53 @@ func TestRetentionAuditsWhatItDeletedBeforeAnError(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestWaitsForTheAnalysis: a message sent a minute before the digest's time
+// and still waiting for analysis when the time comes was counted in no digest (the
+// next period starts at that time). The digest waits, up to Settle, while the store
+// holds unanalysed messages; after Settle it is built whatever the backlog.
+func TestDigestWaitsForTheAnalysis(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			p := &recordingPoster{}
+			s := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": p}, Jobs: []bot.Job{job(t, "0 9 * * *", "UTC")}, Holder: "a"}
+			nine := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			m := feedbackbot.Message{ID: "C1:1.000100", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+				Author: "U1", Role: feedbackbot.RoleCustomer, Account: "acme", Text: "the export is broken again", Time: nine.Add(-time.Minute)}
+			if err := m.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.Tick(ctx, nine.Add(30*time.Second)); err != nil || n != 0 {
+				t.Fatalf("Tick with the message not analysed yet = %d, %v; want it to wait", n, err)
+			}
+			if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.Tick(ctx, nine.Add(time.Minute)); err != nil || n != 1 {
+				t.Fatalf("Tick once analysed = %d, %v; want the digest", n, err)
+			}
+			if got := p.posts[0].Fallback; !strings.Contains(got, ": 1 customer messages") {
+				t.Errorf("the digest does not count the message sent a minute before it: %q", got)
+			}
+
+			// A backlog that does not empty holds the next digest for Settle only.
+			m2 := m
+			m2.ID, m2.Time = "C1:1.000200", nine.Add(24*time.Hour-time.Minute)
+			if _, err := st.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m2}); err != nil {
+				t.Fatal(err)
+			}
+			next := nine.Add(24 * time.Hour)
+			if n, _ := s.Tick(ctx, next.Add(bot.DefaultSettle-time.Second)); n != 0 {
+				t.Errorf("posted within Settle while a message waits for analysis")
+			}
+			if n, err := s.Tick(ctx, next.Add(bot.DefaultSettle)); err != nil || n != 1 {
+				t.Errorf("Tick after Settle = %d, %v; want the digest, backlog or not", n, err)
+			}
+		})
+	}
+}

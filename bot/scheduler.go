@@ -60,6 +60,10 @@ type Scheduler struct {
 	Logger      *slog.Logger
 	// CatchUp bounds how late a missed digest is still posted (default 6h).
 	CatchUp time.Duration
+	// Settle is how long after its time a digest waits, at most, while captured
+	// messages are still waiting for analysis (DefaultSettle when 0; negative: not
+	// at all).
+	Settle time.Duration
 	// Charts attaches the chart to posted digests.
 	Charts bool
 	// Themes are the configured theme names (see DigestRequest.Themes).
@@ -104,7 +108,7 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (int, error) {
 			firstErr = cmpErr(firstErr, err)
 			continue
 		}
-		if due.IsZero() {
+		if due.IsZero() || s.awaitAnalysis(ctx, j, due, now) {
 			continue
 		}
 		if err := s.post(ctx, j, due); err != nil {
@@ -115,6 +119,35 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (int, error) {
 		posted++
 	}
 	return posted, firstErr
+}
+
+// DefaultSettle is how long after its time a digest waits, at most, for the analysis
+// to catch up (see Scheduler.Settle).
+const DefaultSettle = 2 * time.Minute
+
+// awaitAnalysis reports whether the digest due at due should wait for a later tick:
+// within Settle of its time, while the store still holds captured messages not yet
+// analysed. A message sent a minute before the digest's time and analysed after it
+// was built was counted in no digest (the next period starts at that time). After
+// Settle the digest is built whatever the backlog (a busy workspace may never be
+// quite idle), and so it is when the backlog cannot be read.
+func (s *Scheduler) awaitAnalysis(ctx context.Context, j Job, due, now time.Time) bool {
+	settle := cmp.Or(s.Settle, DefaultSettle)
+	if settle < 0 || now.Sub(due) >= settle {
+		return false
+	}
+	bl, ok := s.Store.(interface {
+		Backlog(ctx context.Context) (int64, error)
+	})
+	if !ok {
+		return false
+	}
+	n, err := bl.Backlog(ctx)
+	if err != nil || n <= 0 {
+		return false
+	}
+	s.log().Info("digest waits for the analysis to catch up", "job", j.Name, "scheduled", due, "backlog", n, "at_most_until", due.Add(settle))
+	return true
 }
 
 // due returns the latest scheduled time in (last run, now] within catchUp, or zero.
