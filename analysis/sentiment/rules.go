@@ -26,6 +26,12 @@ type scoring struct {
 const cueFlags = fNeg | fFunc | fKeep | fWhy | fSpan | fChase | fModal | fThanks | fQStart | fHedge | fUsed |
 	fIf | fAgain | fUntil | fIrrealis | fSide | fStatus | fMark
 
+// maxCues bounds the cue words the rules start from in one text: each rule reads
+// around each cue (its clause, its sentence, or the words before it), so 16 KiB of
+// one cue repeated ("if if if …", 5,000 cues in one sentence) took each rule
+// quadratic time, 114 ms a text; the cues past the 128th of a text are not read.
+const maxCues = 128
+
 // malfunction is the valence of a negated function verb: "the dashboard won't load".
 const malfunction = -1.6
 

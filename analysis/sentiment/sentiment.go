@@ -479,7 +479,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 			infos = append(infos, wi)
 		}
 		seen |= wi.flags
-		if wi.flags&cueFlags != 0 {
+		if wi.flags&cueFlags != 0 && len(cues) < maxCues {
 			cues = append(cues, i)
 		}
 		if w != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) {
@@ -770,7 +770,8 @@ func segment(raw string, toks []string, segs []uint8) []uint8 {
 	// space ("time...Any", "really?!ok"). Few texts have one: in raw, the first
 	// candidate at or after cur is known, and tokens before it are not read.
 	var inner uint8
-	next := nextInnerBreak(raw, 0)
+	ib := innerBreaks{at: [4]int{-1, -1, -1, -1}}
+	next := ib.next(raw, 0)
 	for i, t := range toks {
 		// Tokens from text.Tokens point into raw, so their offset is known and only
 		// the gap before them is read; anything else is searched for.
@@ -809,11 +810,11 @@ func segment(raw string, toks []string, segs []uint8) []uint8 {
 		cur = d + len(t)
 		inner = 0
 		if next < d {
-			next = nextInnerBreak(raw, d)
+			next = ib.next(raw, d)
 		}
 		if next < cur {
 			inner = innerBreak(t)
-			next = nextInnerBreak(raw, cur)
+			next = ib.next(raw, cur)
 		}
 	}
 	_, gap, _ := nextToken(raw, cur, "")
@@ -862,26 +863,43 @@ var breakBytes = [256]uint8{
 	0xE2: segMore,
 }
 
-// nextInnerBreak returns the position from at of the first '?', '!' or '.' followed
-// by something other than white space, or of the first byte 0xE2 (dashes, the
-// ellipsis), or len(raw): the places where a token may hold a break.
-func nextInnerBreak(raw string, from int) int {
+// innerBreakBytes are the bytes where a token may hold a break.
+var innerBreakBytes = [4]byte{'?', '!', '.', 0xE2}
+
+// innerBreaks finds, for positions asked in increasing order, the first '?', '!' or
+// '.' followed by something other than white space, or the first byte 0xE2 (dashes,
+// the ellipsis), or len(raw): the places where a token may hold a break. It keeps
+// each byte's next such place, so that raw is read once in all (searching again
+// from each position read a text of ". " once a token: quadratic).
+type innerBreaks struct {
+	at [4]int // each byte's next place, found from a position at or before it; -1: not yet
+}
+
+func (ib *innerBreaks) next(raw string, from int) int {
 	best := len(raw)
-	for _, c := range [...]byte{'?', '!', '.', 0xE2} {
-		for j := from; j < best; {
-			k := strings.IndexByte(raw[j:best], c)
-			if k < 0 {
-				break
-			}
-			p := j + k
-			if c == 0xE2 || p+1 < len(raw) && !isSpace(raw[p+1]) {
-				best = p
-				break
-			}
-			j = p + 1
+	for c, b := range innerBreakBytes {
+		if ib.at[c] < from {
+			ib.at[c] = nextBreakOf(raw, from, b)
 		}
+		best = min(best, ib.at[c])
 	}
 	return best
+}
+
+// nextBreakOf is the first place from from where byte c holds a break, or len(raw).
+func nextBreakOf(raw string, from int, c byte) int {
+	for j := from; j < len(raw); {
+		k := strings.IndexByte(raw[j:], c)
+		if k < 0 {
+			break
+		}
+		p := j + k
+		if c == 0xE2 || p+1 < len(raw) && !isSpace(raw[p+1]) {
+			return p
+		}
+		j = p + 1
+	}
+	return len(raw)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
