@@ -469,7 +469,7 @@ func defectWord(w string) bool {
 // reportsDefect reports a defect word, or a "don't match" / "doesn't match".
 func reportsDefect(low []string) bool {
 	for i, w := range low {
-		if defectWord(w) || w == "match" && i > 0 && strings.HasSuffix(low[i-1], "n't") {
+		if defectWord(w) || w == "match" && i > 0 && (strings.HasSuffix(low[i-1], "n't") || strings.HasSuffix(low[i-1], "n’t")) {
 			return true
 		}
 	}

@@ -27,10 +27,15 @@ func Clean(s string) string {
 	for _, line := range lines {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "```") {
-			// a fence line; text after a one-line fence ```code``` is dropped too
-			if !(len(t) > 6 && strings.HasSuffix(t, "```")) {
-				inFence = !inFence
+			// A fence line. One that closes on itself is code of one line, and the
+			// text after it stays ("```npm install``` fails with EACCES" opened a
+			// fence that never closed, and the rest of the message was lost).
+			if k := strings.Index(t[3:], "```"); !inFence && k >= 0 {
+				cleanLine(&b, t[k+6:])
+				b.WriteByte('\n')
+				continue
 			}
+			inFence = !inFence
 			continue
 		}
 		if inFence || strings.HasPrefix(t, ">") || strings.HasPrefix(t, "&gt;") {
@@ -53,7 +58,9 @@ func cleanLine(b *strings.Builder, s string) {
 				continue
 			}
 		case c == '<':
-			if j := strings.IndexByte(s[i+1:], '>'); j >= 0 {
+			// Slack markup holds no '<' (Slack escapes it): look no further than
+			// the next one, so a line of unmatched '<' is read once, not once each.
+			if j := strings.IndexAny(s[i+1:], "<>"); j >= 0 && s[i+1+j] == '>' {
 				inner := s[i+1 : i+1+j]
 				if label, ok := markupLabel(inner); ok {
 					b.WriteByte(' ')
@@ -249,7 +256,7 @@ func CodeTrouble(s string) bool {
 	for line := range strings.Lines(s) {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "```") {
-			if len(t) > 6 && strings.HasSuffix(t, "```") {
+			if !inFence && strings.Contains(t[3:], "```") { // code of one line, as Clean reads it
 				if errorText(t) {
 					return true
 				}

@@ -357,7 +357,7 @@ func negatedAt(low []string, clauses uint64, p int) bool {
 		case "not", "no", "never", "without", "nothing", "none", "dont", "wont", "isnt", "arent":
 			return true
 		default:
-			if strings.HasSuffix(w, "n't") {
+			if strings.HasSuffix(w, "n't") || strings.HasSuffix(w, "n’t") { // (phones write "don’t")
 				return true
 			}
 		}
