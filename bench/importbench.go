@@ -152,7 +152,7 @@ func importRun(ctx context.Context, bin, zipPath, kind, redisURL, tmp string, ru
 	if kind == "redis" {
 		env = append(os.Environ(), "FEEDBACKBOT_DATA="+dir, "REDIS_URL="+redisURL)
 		defer func() {
-			if _, cleanup, err := openRedisPrefix(ctx, redisURL, prefix); err == nil {
+			if _, cleanup, err := openRedisPrefix(context.WithoutCancel(ctx), redisURL, prefix); err == nil {
 				cleanup()
 			}
 		}()

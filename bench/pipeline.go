@@ -175,7 +175,10 @@ func captureAndAnalyse(ctx context.Context, st store.Store, a *analysis.Analyzer
 	var wg sync.WaitGroup
 	errs := make(chan error, workers+1)
 	wctx, stop := context.WithCancel(ctx)
-	defer stop()
+	// on every return, errors and Ctrl-C included: the caller's cleanup must not run
+	// while a worker still applies its batch in flight (it would write keys after
+	// deletePrefix has scanned)
+	defer func() { stop(); wg.Wait() }()
 	for w := range workers {
 		wk := &bot.Worker{Store: st, Analyzer: a, Consumer: fmt.Sprintf("bench-%d", w), Batch: batch, Wait: 20 * time.Millisecond}
 		wg.Go(func() {

@@ -32,9 +32,9 @@ func runScale(ctx context.Context, args []string) error {
 	}
 	steps := []scaleStep{
 		{"machine", runMachine, append([]string{"-label", "before"}, machine...)},
-		{"pipeline", runPipeline, []string{"-messages", "100000", "-runs", strconv.Itoa(*runs), "-stores", *stores}},
-		{"import", runImportBench, []string{"-messages", strconv.Itoa(*messages), "-runs", strconv.Itoa(*importRuns), "-stores", *stores}},
-		{"digest", runDigest, []string{"-sizes", *sizes, "-reps", strconv.Itoa(*reps), "-stores", *stores}},
+		{"pipeline", runPipeline, []string{"-messages", "100000", "-runs", strconv.Itoa(*runs), "-stores", *stores, "-redis", *redisURL}},
+		{"import", runImportBench, []string{"-messages", strconv.Itoa(*messages), "-runs", strconv.Itoa(*importRuns), "-stores", *stores, "-redis", *redisURL}},
+		{"digest", runDigest, []string{"-sizes", *sizes, "-reps", strconv.Itoa(*reps), "-stores", *stores, "-redis", *redisURL}},
 	}
 	if *steady > 0 {
 		// At 1,000 messages a day a 10k history is 10 days, shorter than the 56 the reads
@@ -42,7 +42,7 @@ func runScale(ctx context.Context, args []string) error {
 		// from its smallest to its largest size is also the windows filling. This step
 		// holds the day's volume where the smallest history already fills them.
 		ends := strings.Split(*sizes, ",")
-		steps = append(steps, scaleStep{"digest", runDigest, []string{"-sizes", ends[0] + "," + ends[len(ends)-1], "-per-day", strconv.Itoa(*steady), "-reps", strconv.Itoa(*reps), "-stores", *stores}})
+		steps = append(steps, scaleStep{"digest", runDigest, []string{"-sizes", ends[0] + "," + ends[len(ends)-1], "-per-day", strconv.Itoa(*steady), "-reps", strconv.Itoa(*reps), "-stores", *stores, "-redis", *redisURL}})
 	}
 	steps = append(steps, scaleStep{"machine", runMachine, append([]string{"-label", "after"}, machine...)})
 	for i, s := range steps {

@@ -59,6 +59,7 @@ func watchStalls(ctx context.Context, st store.Store) (stop func() (stalls, erro
 		}
 	}
 	return func() (stalls, error) {
+		ctx := context.WithoutCancel(ctx) // put the server's setting back even after Ctrl-C
 		var s stalls
 		var firstErr error
 		for i, n := range nodes {

@@ -334,11 +334,8 @@ func (b *Bot) digest(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets})
-	if err != nil {
-		return feedbackbot.Document{}, err
-	}
-	d, err := BuildDigest(ctx, b.Store, DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, AtRisk: AtRisk(hs), Params: b.Params, TierTargets: b.TierTargets, Themes: b.Themes, Known: b.Known})
+	d, err := DigestWithRisk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets},
+		DigestRequest{Workspace: cmd.Workspace, From: now.Add(-period), To: now, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets, Themes: b.Themes, Known: b.Known})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}

@@ -648,3 +648,31 @@ func startOfNextDay(day time.Time, loc *time.Location) time.Time {
 	l := day.In(loc)
 	return startOfDay(time.Date(l.Year(), l.Month(), l.Day()+1, 12, 0, 0, 0, loc), loc)
 }
+
+// DigestRiskStore is what DigestWithRisk reads.
+type DigestRiskStore interface {
+	HistoryStore
+	DigestStore
+}
+
+// DigestWithRisk builds the digest of dr with its at-risk list (every account's
+// health as of rr.Now), the two side by side: they read the store independently,
+// and one after the other they were the digest's wall time added up (on Redis,
+// mostly waiting on round trips). dr.AtRisk is replaced by the list.
+func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr DigestRequest) (feedbackbot.Digest, error) {
+	var hs []feedbackbot.Health
+	var riskErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { hs, riskErr = Risk(ctx, st, rr) })
+	dr.AtRisk = nil
+	d, err := BuildDigest(ctx, st, dr)
+	wg.Wait()
+	if riskErr != nil {
+		return feedbackbot.Digest{}, riskErr
+	}
+	if err != nil {
+		return d, err
+	}
+	d.AtRisk = AtRisk(hs)
+	return d, nil
+}

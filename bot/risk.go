@@ -69,37 +69,88 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 		}
 	})
 	defer read.Wait() // the read never outlives the call
-	var out []feedbackbot.Health
-	for _, id := range ids {
-		rows, base, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
-		if err != nil {
-			return nil, err
+	// Accounts are assessed riskParallel at a time: each waits on its reads (round
+	// trips to Redis), and a digest's at-risk pass over every account read them one
+	// after the other (a review timed it at about half of a digest).
+	out := make([]feedbackbot.Health, len(ids))
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
 		}
-		if read.Wait(); ratingsErr != nil {
-			return nil, ratingsErr
-		}
-		acct, ok := req.Accounts[id]
-		if !ok {
-			acct = feedbackbot.Account{ID: id}
-		}
-		for _, part := range [][]health.Item{rows, base.Last} { // rows are Items: no copy
-			for _, it := range part {
-				if acct.Name == "" && it.Message.AccountName != "" {
-					acct.Name = it.Message.AccountName
+	}
+	jobs := make(chan int)
+	var workers sync.WaitGroup
+	for range min(riskParallel, len(ids)) {
+		workers.Go(func() {
+			for i := range jobs {
+				h, err := assessAccount(actx, st, req, ids[i], &read, &ratings, &ratingsErr)
+				if err != nil {
+					fail(err)
+					continue
 				}
+				out[i] = h
 			}
+		})
+	}
+feed:
+	for i := range ids {
+		select {
+		case jobs <- i:
+		case <-actx.Done():
+			break feed
 		}
-		params := req.Params
-		if t, ok := tierTargets(req.TierTargets, acct.Tier); ok {
-			params.Targets = t
-		}
-		h := health.Assess(acct, rows, base, req.Now, params)
-		out = append(out, health.AddRatings(h, ratings[id], req.Now, params))
+	}
+	close(jobs)
+	workers.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(out, func(a, b feedbackbot.Health) int {
 		return cmp.Or(cmp.Compare(a.Score, b.Score), cmp.Compare(a.Account.ID, b.Account.ID))
 	})
 	return out, nil
+}
+
+// riskParallel is how many accounts Risk assesses at a time.
+const riskParallel = 4
+
+// assessAccount reads one account's history and assesses it, with the survey
+// ratings read beside (read, once done, fills ratings or ratingsErr).
+func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, read *sync.WaitGroup, ratings *map[string][]health.Rating, ratingsErr *error) (feedbackbot.Health, error) {
+	rows, base, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
+	if err != nil {
+		return feedbackbot.Health{}, err
+	}
+	if read.Wait(); *ratingsErr != nil {
+		return feedbackbot.Health{}, *ratingsErr
+	}
+	acct, ok := req.Accounts[id]
+	if !ok {
+		acct = feedbackbot.Account{ID: id}
+	}
+	for _, part := range [][]health.Item{rows, base.Last} { // rows are Items: no copy
+		for _, it := range part {
+			if acct.Name == "" && it.Message.AccountName != "" {
+				acct.Name = it.Message.AccountName
+			}
+		}
+	}
+	params := req.Params
+	if t, ok := tierTargets(req.TierTargets, acct.Tier); ok {
+		params.Targets = t
+	}
+	h := health.Assess(acct, rows, base, req.Now, params)
+	return health.AddRatings(h, (*ratings)[id], req.Now, params), nil
 }
 
 // maxRiskMessages bounds the messages account health reads (its newest; 10 pages,

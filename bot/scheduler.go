@@ -275,12 +275,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		return s.recordRun(ctx, j, at)
 	}
 	now := at.UTC()
-	hs, err := Risk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets})
-	if err != nil {
-		return err
-	}
-	d, err := BuildDigest(ctx, s.Store, DigestRequest{Workspace: j.Workspace, From: periodStart(j, at), To: now, Now: now,
-		Location: j.Location, Accounts: s.Accounts, AtRisk: AtRisk(hs), Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
+	d, err := DigestWithRisk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets},
+		DigestRequest{Workspace: j.Workspace, From: periodStart(j, at), To: now, Now: now,
+			Location: j.Location, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return err
 	}

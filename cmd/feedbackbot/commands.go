@@ -214,12 +214,8 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 // buildDigest computes the at-risk list and the digest, and the chart when asked.
 func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws string, now time.Time, period time.Duration, loc *time.Location, withChart bool) (feedbackbot.Digest, []byte, error) {
 	accts := accountMap(cfg.Accounts)
-	hs, err := bot.Risk(ctx, st, riskRequest(cfg, ws, now))
-	if err != nil {
-		return feedbackbot.Digest{}, nil, err
-	}
-	d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: ws, From: now.Add(-period), To: now, Now: now,
-		Location: loc, Accounts: accts, AtRisk: bot.AtRisk(hs), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Themes: cfg.ThemeNames(),
+	d, err := bot.DigestWithRisk(ctx, st, riskRequest(cfg, ws, now), bot.DigestRequest{Workspace: ws, From: now.Add(-period), To: now, Now: now,
+		Location: loc, Accounts: accts, Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Themes: cfg.ThemeNames(),
 		Known: emerging.NewVocabulary(cfg.Taxonomy())})
 	if err != nil {
 		return d, nil, err
