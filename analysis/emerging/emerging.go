@@ -92,7 +92,7 @@ func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 		cands = append(cands, scored{t, s})
 	}
 	slices.SortFunc(cands, func(a, b scored) int { return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.term, b.term)) })
-	cands = dropSubsumed(cands, func(c scored) string { return c.term })
+	cands = dropSubsumed(cands, maxPhrases, func(c scored) string { return c.term })
 	if len(cands) == 0 {
 		return nil
 	}
@@ -218,10 +218,16 @@ func (v Vocabulary) Names(term string) bool {
 	return v.keywords[sa] || v.keywords[sb] || v.pairs[sa+" "+sb]
 }
 
-// dropSubsumed removes single words already inside a better-scored phrase.
-func dropSubsumed[T any](xs []T, term func(T) string) []T {
+// dropSubsumed removes single words already inside a better-scored phrase, and
+// stops once it keeps limit of them (a later one cannot change what it kept): a
+// busy week's thousands of new pairs, each checked against every one kept before
+// it, took 0.68 s where the first 24 were all it needed (a review's find).
+func dropSubsumed[T any](xs []T, limit int, term func(T) string) []T {
 	var out []T
 	for _, x := range xs {
+		if len(out) == limit {
+			break
+		}
 		t := term(x)
 		covered := false
 		for _, y := range out {

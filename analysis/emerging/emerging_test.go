@@ -229,3 +229,16 @@ func TestIDFCountsHistoryByStem(t *testing.T) {
 		t.Errorf("idf(exports) = %v, want %v: the 40 history messages of \"export\" counted", got, want)
 	}
 }
+
+// TestDropSubsumedStopsAtTheLimit: stopping at the limit keeps exactly what
+// keeping them all and taking the first limit kept.
+func TestDropSubsumedStopsAtTheLimit(t *testing.T) {
+	terms := []string{"export fails", "export", "fails", "csv export", "csv", "timeout", "sync", "sync timeout", "timeout", "dark mode", "mode"}
+	id := func(s string) string { return s }
+	all := dropSubsumed(terms, len(terms)+1, id)
+	for limit := 1; limit <= len(all); limit++ {
+		if got := dropSubsumed(terms, limit, id); !slices.Equal(got, all[:limit]) {
+			t.Errorf("limit %d: %q, want %q", limit, got, all[:limit])
+		}
+	}
+}
