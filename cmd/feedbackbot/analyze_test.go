@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/feedbackbot/feedbackbot/analysis"
@@ -89,15 +90,21 @@ func TestRunAnalyzeLines(t *testing.T) {
 	}
 }
 
-// lineSource produces n JSON lines without holding them in memory.
+// lineSource produces n JSON lines without holding them in memory: line n times
+// when it is set, else numbered short messages.
 type lineSource struct {
 	n, i int
+	line string
 	buf  []byte
 }
 
 func (s *lineSource) Read(p []byte) (int, error) {
 	for len(s.buf) < len(p) && s.i < s.n {
-		s.buf = fmt.Appendf(s.buf, `{"text":"message %d: the export is broken again since the release, please help"}`+"\n", s.i)
+		if s.line != "" {
+			s.buf = append(s.buf, s.line...)
+		} else {
+			s.buf = fmt.Appendf(s.buf, `{"text":"message %d: the export is broken again since the release, please help"}`+"\n", s.i)
+		}
 		s.i++
 	}
 	if len(s.buf) == 0 {
@@ -370,5 +377,38 @@ func TestAnalyzeEdgesOfInput(t *testing.T) {
 		if strings.Contains(out.String(), "longer than") {
 			t.Errorf("a %d-byte line ending %q was refused", maxLineBytes, in[maxLineBytes:])
 		}
+	}
+}
+
+// TestRunAnalyzeMemoryWithLongLines: batches are 512 lines whatever their length,
+// up to 2×workers of them in flight, each holding its lines and their output (which
+// echoes the text): a stream of 64 KiB texts (lines up to 1 MiB are accepted) peaked
+// at gigabytes of heap with two workers, where short lines take ~50 MiB.
+func TestRunAnalyzeMemoryWithLongLines(t *testing.T) {
+	a := analyzer(t)
+	line := `{"text":"` + strings.Repeat("the export is broken ", (64<<10)/21) + `"}` + "\n"
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	n, err := runAnalyze(context.Background(), &lineSource{n: 2000, line: line}, io.Discard, a, 2)
+	close(stop)
+	if err != nil || n != 2000 {
+		t.Fatalf("n %d err %v", n, err)
+	}
+	if p := peak.Load(); p > 256<<20 {
+		t.Fatalf("heap in use peaked at %d MiB for a stream of 2,000 lines of 64 KiB (125 MiB in all); want < 256 MiB", p>>20)
 	}
 }
