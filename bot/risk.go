@@ -85,12 +85,16 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 			cancel()
 		}
 	}
+	ratingsOf := func(id string) ([]health.Rating, error) {
+		read.Wait()
+		return ratings[id], ratingsErr
+	}
 	jobs := make(chan int)
 	var workers sync.WaitGroup
 	for range min(riskParallel, len(ids)) {
 		workers.Go(func() {
 			for i := range jobs {
-				h, err := assessAccount(actx, st, req, ids[i], &read, &ratings, &ratingsErr)
+				h, err := assessAccount(actx, st, req, ids[i], ratingsOf)
 				if err != nil {
 					fail(err)
 					continue
@@ -124,15 +128,16 @@ feed:
 // riskParallel is how many accounts Risk assesses at a time.
 const riskParallel = 4
 
-// assessAccount reads one account's history and assesses it, with the survey
-// ratings read beside (read, once done, fills ratings or ratingsErr).
-func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, read *sync.WaitGroup, ratings *map[string][]health.Rating, ratingsErr *error) (feedbackbot.Health, error) {
+// assessAccount reads one account's history and assesses it with its survey
+// ratings (ratingsOf waits for the read of them that runs beside).
+func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error)) (feedbackbot.Health, error) {
 	rows, base, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
 	if err != nil {
 		return feedbackbot.Health{}, err
 	}
-	if read.Wait(); *ratingsErr != nil {
-		return feedbackbot.Health{}, *ratingsErr
+	rs, err := ratingsOf(id)
+	if err != nil {
+		return feedbackbot.Health{}, err
 	}
 	acct, ok := req.Accounts[id]
 	if !ok {
@@ -150,7 +155,7 @@ func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id str
 		params.Targets = t
 	}
 	h := health.Assess(acct, rows, base, req.Now, params)
-	return health.AddRatings(h, (*ratings)[id], req.Now, params), nil
+	return health.AddRatings(h, rs, req.Now, params), nil
 }
 
 // maxRiskMessages bounds the messages account health reads (its newest; 10 pages,
