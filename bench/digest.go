@@ -290,9 +290,9 @@ func digestRequest(end time.Time, themes []string, known emerging.Vocabulary) bo
 }
 
 // botDigest builds the 7-day digest as of end the way the bot does (the scheduler,
-// /feedback digest and the digest command alike): every account's health first,
-// for the digest's at-risk list, then the digest with that list. The harness timed
-// BuildDigest alone, leaving out the health pass, about half of the work (a
+// /feedback digest and the digest command alike, through bot.DigestWithRisk): with
+// every account's health, for its at-risk list, assessed beside it. The harness
+// timed BuildDigest alone, leaving out the health pass, about half of the work (a
 // review's find).
 func botDigest(ctx context.Context, st store.Store, end time.Time, themes []string, known emerging.Vocabulary) error {
 	_, err := bot.DigestWithRisk(ctx, st, bot.RiskRequest{Workspace: "TBENCH", Now: end}, digestRequest(end, themes, known))

@@ -30,8 +30,8 @@ func Clean(s string) string {
 			// A fence line. One that closes on itself is code of one line, and the
 			// text after it stays ("```npm install``` fails with EACCES" opened a
 			// fence that never closed, and the rest of the message was lost).
-			if k := strings.Index(t[3:], "```"); !inFence && k >= 0 {
-				cleanLine(&b, t[k+6:])
+			if k := oneLineCode(t); !inFence && k >= 0 {
+				cleanLine(&b, t[k:])
 				b.WriteByte('\n')
 				continue
 			}
@@ -256,7 +256,7 @@ func CodeTrouble(s string) bool {
 	for line := range strings.Lines(s) {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "```") {
-			if !inFence && strings.Contains(t[3:], "```") { // code of one line, as Clean reads it
+			if !inFence && oneLineCode(t) >= 0 { // code of one line, as Clean reads it
 				if errorText(t) {
 					return true
 				}
@@ -306,4 +306,13 @@ func errorText(s string) bool {
 		}
 	}
 	return false
+}
+
+// oneLineCode is where the text after a line's code begins, when the line t opens a
+// fence and closes it again ("```npm install``` fails"), or -1.
+func oneLineCode(t string) int {
+	if k := strings.Index(t[3:], "```"); k >= 0 {
+		return k + 6
+	}
+	return -1
 }

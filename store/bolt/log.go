@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,14 +192,13 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 	return !moved, err
 }
 
-// opStripe picks the lock of op among Store.opTurns (FNV-1a).
+// opStripe picks the lock of op among Store.opTurns.
 func opStripe(op string) int {
-	h := uint32(2166136261)
-	for i := 0; i < len(op); i++ {
-		h = (h ^ uint32(op[i])) * 16777619
-	}
-	return int(h % opStripes)
+	return int(maphash.String(opSeed, op) % opStripes)
 }
+
+// opSeed seeds opStripe's hash (any seed spreads the ops alike).
+var opSeed = maphash.MakeSeed()
 
 // opStripes is how many locks AppendOver's ops are spread over.
 const opStripes = 64
