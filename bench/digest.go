@@ -38,8 +38,12 @@ func runDigest(ctx context.Context, args []string) error {
 	interleave := fs.Bool("interleave", true, "after every size of a store is timed on its own, keep them all open and time each size's digests and account lookups again taking turns rep by rep, so that the machine's changing load falls on every size alike; the growth ratios are then also given from these paired runs")
 	settleFor := fs.Duration("settle", 2*time.Minute, "before timing each store and size, wait at most this long for the machine to go quiet (0: never wait)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
+	fs.StringVar(&memProfileReads, "memprofile", "", "write an allocation profile of the first store and size's timed digests and lookups to this file (go tool pprof -sample_index=alloc_space)")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
+	if memProfileReads != "" {
+		runtime.MemProfileRate = 0 // sampled only while the reads are timed
+	}
 	if !slices.Contains([]string{"weeks", "list", "none"}, surveyLayout) {
 		return fmt.Errorf("-surveys: %q is not weeks, list or none", surveyLayout)
 	}
@@ -367,8 +371,9 @@ func fillSurveys(ctx context.Context, st store.Store, n, daily int, end time.Tim
 	return nil
 }
 
-// profileReads, when set, is where the first timeReads writes a CPU profile.
-var profileReads string
+// profileReads, when set, is where the first timeReads writes a CPU profile;
+// memProfileReads, an allocation profile of what it allocated.
+var profileReads, memProfileReads string
 
 // fullRead hides a store's account-day counters, so bot.Risk reads every message of
 // the baseline window as it did before them: the same lookup's old cost, timed on the
@@ -455,6 +460,22 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			return rt, err
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if memProfileReads != "" {
+		f, err := os.Create(memProfileReads)
+		if err != nil {
+			return rt, err
+		}
+		memProfileReads = ""
+		runtime.MemProfileRate = 64 << 10 // (0 until now: the fill is left out)
+		defer func() {
+			runtime.GC() // the profile is as of the last collection
+			if werr := pprof.Lookup("allocs").WriteTo(f, 0); werr != nil && err == nil {
+				err = werr
+			}
+			runtime.MemProfileRate = 0
+			f.Close()
+		}()
 	}
 	type variant struct {
 		st     store.Store

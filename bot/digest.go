@@ -361,6 +361,9 @@ func pagedMessages(ctx context.Context, st messageReader, q store.Query, max int
 	var pages [][]store.Stored
 	n := 0
 	joined := func() []store.Stored { // one copy into a slice of the right size, not a regrowth per page
+		if len(pages) == 1 {
+			return pages[0] // most reads (every account's health in a digest) are one page: no copy
+		}
 		return slices.Concat(pages...)
 	}
 	// Each page after the first reads its predecessor's oldest instant again (To is

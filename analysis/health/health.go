@@ -181,16 +181,18 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	} else {
 		base = Baseline{}
 	}
-	msgs := make([]Item, 0, len(items))
-	for _, it := range items {
-		t := it.Message.Time
+	// The items are read through pointers, never copied: an Item is some 400 bytes, and
+	// a digest assesses every account's recent weeks (16,000 messages at 1,000 a day).
+	msgs := make([]*Item, 0, len(items))
+	for i := range items {
+		t := items[i].Message.Time
 		if !t.After(now) && !t.Before(itemsFrom) {
-			msgs = append(msgs, it)
+			msgs = append(msgs, &items[i])
 		}
 	}
-	slices.SortFunc(msgs, func(a, b Item) int { return a.Message.Time.Compare(b.Message.Time) })
+	slices.SortFunc(msgs, byTime)
 
-	recent, older := make([]Item, 0, len(msgs)), make([]Item, 0, len(msgs))
+	var recent, older []*Item
 	for _, it := range msgs {
 		if it.Message.Role != feedbackbot.RoleCustomer {
 			continue
@@ -230,7 +232,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	}
 
 	// Churn signals: cancellation, switching vendor, downgrade, data export requests.
-	var churn []Item
+	var churn []*Item
 	for _, it := range recent {
 		if it.Tags.Intent == feedbackbot.IntentChurnSignal || slices.Contains(it.Tags.Themes, "cancellation") {
 			churn = append(churn, it)
@@ -244,7 +246,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 
 	// Conversations waiting for a reply, and slow first responses.
 	convs := conversations(msgs, p.ConversationGap)
-	var waiting, due []Item
+	var waiting, due []*Item
 	var waitingSince []time.Time // when each waiting conversation asked first
 	var missed, answered int
 	for _, c := range convs {
@@ -258,10 +260,10 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			case t.Before(recentFrom):
 				// Older than the recent window, a question is abandoned, not waiting.
 			case now.Sub(c.start) > target:
-				waiting = append(waiting, *c.lastAsk)
+				waiting = append(waiting, c.lastAsk)
 				waitingSince = append(waitingSince, c.start)
 			case now.Sub(c.start) >= target*3/4:
-				due = append(due, *c.lastAsk)
+				due = append(due, c.lastAsk)
 			}
 			continue
 		}
@@ -312,15 +314,18 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 		quiet := msgs
 		if len(base.Last) > 0 {
 			quiet = nil
-			for _, it := range base.Last {
-				if t := it.Message.Time; !t.Before(baseFrom) && t.Before(itemsFrom) {
-					quiet = append(quiet, it)
+			for i := range base.Last {
+				if t := base.Last[i].Message.Time; !t.Before(baseFrom) && t.Before(itemsFrom) {
+					quiet = append(quiet, &base.Last[i])
 				}
 			}
-			slices.SortFunc(quiet, func(a, b Item) int { return a.Message.Time.Compare(b.Message.Time) })
+			slices.SortFunc(quiet, byTime)
 			quiet = append(quiet, msgs...)
 		}
 		last := lastCustomer(quiet)
+		if last == nil {
+			last = &Item{}
+		}
 		silence := now.Sub(last.Message.Time)
 		if !last.Message.Time.IsZero() && silence > 3*gap && silence > 7*24*time.Hour {
 			impact := -15.0
@@ -330,7 +335,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 				text += ", and went quiet after a complaint"
 			}
 			add(feedbackbot.Reason{Code: ReasonWentQuiet, Impact: impact, Text: text,
-				Evidence: evidence([]Item{last}, 1)})
+				Evidence: evidence([]*Item{last}, 1)})
 		}
 	}
 
@@ -358,7 +363,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 type conversation struct {
 	start      time.Time
 	asks       bool
-	lastAsk    *Item // in the messages conversations was given
+	lastAsk    *Item // one of the messages conversations was given
 	firstReply time.Time
 	// resolved is when the conversation was closed: a staff message saying it is
 	// fixed, a customer's thanks after a staff reply, or a resolved mark (✅) on one of
@@ -372,7 +377,7 @@ type conversation struct {
 // customer messages closer than gap join the same one; a staff message answers the
 // open conversation of its thread, or of its channel when it is top-level. A new
 // question after a reply starts a new conversation.
-func conversations(msgs []Item, gap time.Duration) []*conversation {
+func conversations(msgs []*Item, gap time.Duration) []*conversation {
 	var out []*conversation
 	byRoot := map[threadRoot]*conversation{} // the thread's conversation
 	open := map[string]*conversation{}       // channel -> its latest top-level conversation
@@ -382,8 +387,7 @@ func conversations(msgs []Item, gap time.Duration) []*conversation {
 		out = append(out, c)
 		return c
 	}
-	for i := range msgs {
-		it := &msgs[i]
+	for _, it := range msgs {
 		m := &it.Message
 		var c *conversation
 		if m.Thread != "" {
@@ -476,7 +480,11 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 	p.defaults()
 	var r Responses
 	var first, resolve []time.Duration
-	for _, c := range conversations(msgs, p.ConversationGap) {
+	ptrs := make([]*Item, len(msgs))
+	for i := range msgs {
+		ptrs[i] = &msgs[i]
+	}
+	for _, c := range conversations(ptrs, p.ConversationGap) {
 		if !c.asks || c.start.Before(from) || c.start.After(now) {
 			continue
 		}
@@ -532,7 +540,7 @@ func rootKey(channel, id string) threadRoot {
 // threadRoot is a thread's channel and its root's platform timestamp.
 type threadRoot struct{ channel, id string }
 
-func recurring(msgs []Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
+func recurring(msgs []*Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
 	var fixedAt time.Time
 	for _, it := range msgs {
 		if it.Message.Role == feedbackbot.RoleStaff && mentionsFix(it.Message.Text) {
@@ -542,9 +550,9 @@ func recurring(msgs []Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
 	if fixedAt.IsZero() || fixedAt.Before(recentFrom) {
 		return feedbackbot.Reason{}, false
 	}
-	var again []Item
+	var again []*Item
 	for _, it := range msgs {
-		m := it.Message
+		m := &it.Message
 		if m.Role == feedbackbot.RoleCustomer && m.Time.After(fixedAt) &&
 			(it.Tags.Intent == feedbackbot.IntentBugReport || it.Tags.Intent == feedbackbot.IntentComplaint) && it.Tags.Sentiment.Score < -0.05 {
 			again = append(again, it)
@@ -634,7 +642,7 @@ func saysFixed(sentence string) bool {
 	return false
 }
 
-func meanScore(items []Item) (float64, int) {
+func meanScore(items []*Item) (float64, int) {
 	if len(items) == 0 {
 		return 0, 0
 	}
@@ -645,7 +653,7 @@ func meanScore(items []Item) (float64, int) {
 	return s / float64(len(items)), len(items)
 }
 
-func countNeg(items []Item) int {
+func countNeg(items []*Item) int {
 	n := 0
 	for _, it := range items {
 		if it.Tags.Sentiment.Score < -0.05 {
@@ -656,7 +664,7 @@ func countNeg(items []Item) int {
 }
 
 // dailySlope is the least-squares slope of sentiment per day over the window.
-func dailySlope(items []Item, from time.Time) float64 {
+func dailySlope(items []*Item, from time.Time) float64 {
 	if len(items) < 2 {
 		return 0
 	}
@@ -674,7 +682,7 @@ func dailySlope(items []Item, from time.Time) float64 {
 
 // usualGap is the median gap between the account's active customer days (those of a
 // summary, then those of msgs), when it has enough history to have a rhythm.
-func usualGap(msgs []Item, before []time.Time) (time.Duration, bool) {
+func usualGap(msgs []*Item, before []time.Time) (time.Duration, bool) {
 	daysActive := slices.Clone(before)
 	for _, it := range msgs {
 		if it.Message.Role != feedbackbot.RoleCustomer {
@@ -696,16 +704,20 @@ func usualGap(msgs []Item, before []time.Time) (time.Duration, bool) {
 	return time.Duration(stat.Quantile(0.5, stat.Empirical, gaps, nil) * float64(time.Hour)), true
 }
 
-func lastCustomer(msgs []Item) Item {
+// lastCustomer is the last customer message of msgs, nil when there is none.
+func lastCustomer(msgs []*Item) *Item {
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Message.Role == feedbackbot.RoleCustomer {
 			return msgs[i]
 		}
 	}
-	return Item{}
+	return nil
 }
 
-func lastNegativeWithin(msgs []Item, last time.Time, d time.Duration) bool {
+// byTime orders items oldest first.
+func byTime(a, b *Item) int { return a.Message.Time.Compare(b.Message.Time) }
+
+func lastNegativeWithin(msgs []*Item, last time.Time, d time.Duration) bool {
 	for _, it := range msgs {
 		if it.Message.Role == feedbackbot.RoleCustomer && !it.Message.Time.Before(last.Add(-d)) && it.Tags.Sentiment.Score < -0.3 {
 			return true
@@ -714,16 +726,16 @@ func lastNegativeWithin(msgs []Item, last time.Time, d time.Duration) bool {
 	return false
 }
 
-func worst(items []Item, n int) []feedbackbot.Evidence {
+func worst(items []*Item, n int) []feedbackbot.Evidence {
 	s := slices.Clone(items)
-	slices.SortStableFunc(s, func(a, b Item) int { return cmp.Compare(a.Tags.Sentiment.Score, b.Tags.Sentiment.Score) })
+	slices.SortStableFunc(s, func(a, b *Item) int { return cmp.Compare(a.Tags.Sentiment.Score, b.Tags.Sentiment.Score) })
 	return evidence(s, n)
 }
 
 // negative keeps the items of negative sentiment: the evidence of a low sentiment
 // (the three lowest of a few messages included praise, a review found).
-func negative(items []Item) []Item {
-	var out []Item
+func negative(items []*Item) []*Item {
+	var out []*Item
 	for _, it := range items {
 		if it.Tags.Sentiment.Score < -0.05 {
 			out = append(out, it)
@@ -732,20 +744,20 @@ func negative(items []Item) []Item {
 	return out
 }
 
-func newestFirst(items []Item) []Item {
+func newestFirst(items []*Item) []*Item {
 	s := slices.Clone(items)
-	slices.SortStableFunc(s, func(a, b Item) int { return b.Message.Time.Compare(a.Message.Time) })
+	slices.SortStableFunc(s, func(a, b *Item) int { return b.Message.Time.Compare(a.Message.Time) })
 	return s
 }
 
-func evidence(items []Item, n int) []feedbackbot.Evidence {
+func evidence(items []*Item, n int) []feedbackbot.Evidence {
 	var out []feedbackbot.Evidence
 	for i, it := range items {
 		if i == n {
 			break
 		}
-		m := it.Message
-		out = append(out, feedbackbot.Evidence{MessageKey: m.Key(), Author: m.Author, Permalink: m.Permalink, Quote: feedbackbot.CutGraphemes(feedbackbot.QuoteText(m), 160), Time: m.Time})
+		m := &it.Message
+		out = append(out, feedbackbot.Evidence{MessageKey: m.Key(), Author: m.Author, Permalink: m.Permalink, Quote: feedbackbot.CutGraphemes(feedbackbot.QuoteText(*m), 160), Time: m.Time})
 	}
 	return out
 }

@@ -53,3 +53,48 @@ func BenchmarkAppendApply(b *testing.B) {
 	}
 	b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkAccountWindow reads one account's 16 days of messages (80 a day, about
+// what account health reads of a busy account), as every account's health in a
+// digest does: the records' read and decode, not the index walk, is most of it.
+func BenchmarkAccountWindow(b *testing.B) {
+	const days, perDay = 16, 80
+	s, _, _ := newStore(b, redisstore.Options{})
+	ctx := b.Context()
+	var events []feedbackbot.Event
+	for n := range days * perDay {
+		at := storetest.Base.Add(time.Duration(n) * 24 * time.Hour / perDay)
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", n), "the export has failed every night since the upgrade, please advise", "", "A1", "C1", at)
+		events = append(events, storetest.Put(m))
+	}
+	if n, err := s.Append(ctx, events...); err != nil || n != len(events) {
+		b.Fatalf("Append = %d, %v", n, err)
+	}
+	for {
+		es, err := s.Read(ctx, "bench", 500, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(es) == 0 {
+			break
+		}
+		items := make([]store.Applied, len(es))
+		for j, e := range es {
+			items[j] = store.Applied{Entry: e, Tags: storetest.Tags(-0.4, "v1", "export")}
+		}
+		if _, err := s.Apply(ctx, items...); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Ack(ctx, es...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q := store.Query{Workspace: "W1", Account: "A1", From: storetest.Base, To: storetest.Base.Add(days * 24 * time.Hour), Limit: store.MaxQueryLimit}
+	for b.Loop() {
+		got, err := s.Messages(ctx, q)
+		if err != nil || len(got) != store.MaxQueryLimit {
+			b.Fatalf("Messages = %d, %v", len(got), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/store.MaxQueryLimit, "µs/msg")
+}

@@ -476,15 +476,8 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 			return nil, wrapErr("messages", err)
 		}
 		by.Offset += int64(len(members))
-		recs, err := s.records(ctx, k, members)
-		if err != nil {
+		if out, err = s.appendRecords(ctx, k, out, members, func(st *store.Stored) bool { return inPeriod(q, st.Message.Time) }); err != nil {
 			return nil, err
-		}
-		recs = slices.DeleteFunc(recs, func(st store.Stored) bool { return !inPeriod(q, st.Message.Time) })
-		if out == nil {
-			out = recs // most reads are one page: no copy
-		} else {
-			out = append(out, recs...)
 		}
 		if int64(len(members)) < by.Count {
 			break
@@ -612,14 +605,9 @@ func (s *Store) accountWeekMessages(ctx context.Context, k wsKeys, q store.Query
 		for pos := 0; len(out) < limit && pos < len(members); {
 			chunk := members[pos:min(len(members), pos+limit-len(out))]
 			pos += len(chunk)
-			recs, err := s.records(ctx, k, chunk)
-			if err != nil {
+			var err error
+			if out, err = s.appendRecords(ctx, k, out, chunk, func(st *store.Stored) bool { return inPeriod(q, st.Message.Time) }); err != nil {
 				return nil, false, err
-			}
-			for _, st := range recs {
-				if inPeriod(q, st.Message.Time) {
-					out = append(out, st)
-				}
 			}
 		}
 		week, offset, round = nextWeek, nextOffset, min(2*round, maxWeekRound)
@@ -627,39 +615,48 @@ func (s *Store) accountWeekMessages(ctx context.Context, k wsKeys, q store.Query
 	return out, true, nil
 }
 
-// records loads message records by key, pipelined, skipping those deleted meanwhile.
+// records loads message records by key, skipping those deleted meanwhile.
 func (s *Store) records(ctx context.Context, k wsKeys, members []string) ([]store.Stored, error) {
-	if len(members) == 0 {
-		return nil, nil
+	return s.appendRecords(ctx, k, nil, members, nil)
+}
+
+// appendRecords loads message records by key onto dst, skipping those deleted
+// meanwhile and, when keep is set, those it refuses: a page of a thousand records is
+// decoded straight into the caller's slice, not into one of its own then copied.
+func (s *Store) appendRecords(ctx context.Context, k wsKeys, dst []store.Stored, members []string, keep func(*store.Stored) bool) ([]store.Stored, error) {
+	keys := make([]string, 0, len(members))
+	names := make([]string, 0, len(members))
+	for _, m := range members {
+		if m != bigIndexMember { // (not a message: see applyScript)
+			keys, names = append(keys, k.rec(m)), append(names, m)
+		}
 	}
-	cmds := make([]*redis.StringCmd, len(members))
+	cmds := make([]*redis.StringCmd, len(keys))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members {
-			if m != bigIndexMember { // (not a message: see applyScript)
-				cmds[i] = p.HGet(ctx, k.rec(m), "d")
-			}
+		for i, key := range keys {
+			cmds[i] = p.HGet(ctx, key, "d")
 		}
 		return nil
 	})
-	out := make([]store.Stored, 0, len(members))
+	dst = slices.Grow(dst, len(keys))
 	for i, c := range cmds {
-		if c == nil {
-			continue
-		}
 		raw, err := c.Result()
 		if errors.Is(err, redis.Nil) {
-			continue
+			continue // gone since the index was read
 		}
 		if err != nil {
-			return nil, wrapErr("load messages", err)
+			return dst, wrapErr("load messages", err)
 		}
-		var st store.Stored
-		if err := decodeStored(raw, &st); err != nil {
-			return nil, fmt.Errorf("redis message %s: decode: %w", members[i], err)
+		dst = append(dst, store.Stored{})
+		st := &dst[len(dst)-1]
+		if err := decodeStored(raw, st); err != nil {
+			return dst[:len(dst)-1], fmt.Errorf("redis message %s: decode: %w", names[i], err)
 		}
-		out = append(out, st)
+		if keep != nil && !keep(st) {
+			dst = dst[:len(dst)-1]
+		}
 	}
-	return out, nil
+	return dst, nil
 }
 
 // Rollups reads the non-empty buckets of [from, to) through the bucket index, so the
