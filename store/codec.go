@@ -37,6 +37,19 @@ func DecodeStored(data []byte, s *Stored) error {
 	return DecodeStoredWith(data, s, nil)
 }
 
+// DecodeStoredShared is DecodeStored for a record held in an immutable string: the
+// decoded strings that needed no unescaping share data's memory instead of being
+// copied (a record read from Redis is a fresh string go-redis never reuses; a record
+// read from bbolt must be copied, since its memory is the database's map). Every
+// string of a record then keeps the whole record's memory alive.
+func DecodeStoredShared(data string, s *Stored) error {
+	d := decoder{data: unsafe.Slice(unsafe.StringData(data), len(data)), shared: true}
+	if err := d.top(); err != nil {
+		return err
+	}
+	return d.end(d.stored(s, nil))
+}
+
 // DecodeStoredWith is DecodeStored for a record with more top-level members next to
 // message and tags: other gets each such member's name (unescaped) and raw value
 // (valid JSON, aliasing data) and its error stops decoding. With other nil they are
@@ -114,6 +127,18 @@ type decoder struct {
 	pos     int
 	depth   int
 	scratch []byte // unescaped strings and keys
+	// shared: data is an immutable string's memory, and a string read straight from
+	// it (inData: the last stringBytes returned part of data, not of scratch) may
+	// share it.
+	shared, inData bool
+}
+
+// str is b as a string: b itself when it is part of shared data, else a copy.
+func (d *decoder) str(b []byte) string {
+	if d.shared && d.inData && len(b) > 0 {
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return string(b)
 }
 
 // DecodeError is a malformed record or one of a type encoding/json would refuse.
@@ -293,6 +318,7 @@ func (d *decoder) stringBytes() ([]byte, error) {
 			s := d.data[start:i]
 			d.pos = i + 1
 			if ascii || utf8.Valid(s) {
+				d.inData = true
 				return s, nil
 			}
 			return d.unquote(start, i)
@@ -314,6 +340,7 @@ func (d *decoder) stringBytes() ([]byte, error) {
 // unquote decodes the string starting at start (after the quote) into the scratch
 // buffer; data[start:i] needs nothing but the UTF-8 check.
 func (d *decoder) unquote(start, i int) ([]byte, error) {
+	d.inData = false
 	end := i // the closing quote, roughly: to size the buffer once
 	for end < len(d.data) && d.data[end] != '"' {
 		if d.data[end] == '\\' {
@@ -609,7 +636,7 @@ func (d *decoder) stringField(dst *string) error {
 		if err != nil {
 			return err
 		}
-		*dst = string(b)
+		*dst = d.str(b)
 		return nil
 	case 'n':
 		return d.literal("null")
@@ -633,7 +660,7 @@ func (d *decoder) enumField(dst *string, usual []string) error {
 			return nil
 		}
 	}
-	*dst = string(b)
+	*dst = d.str(b)
 	return nil
 }
 

@@ -70,6 +70,13 @@ func checkDecode(t *testing.T, data []byte) {
 			t.Fatalf("DecodeStored(%q):\n got %#v\nwant %#v", data, got, want)
 		}
 	}
+	var shared Stored // strings may share data's memory: the same values
+	if err := DecodeStoredShared(string(data), &shared); (err == nil) != (wantErr == nil) {
+		t.Fatalf("DecodeStoredShared(%q): error %v, encoding/json: %v", data, err, wantErr)
+	}
+	if wantErr == nil && !reflect.DeepEqual(shared, want) {
+		t.Fatalf("DecodeStoredShared(%q):\n got %#v\nwant %#v", data, shared, want)
+	}
 
 	var wantE, gotE feedbackbot.Event
 	wantErr = json.Unmarshal(data, &wantE)
@@ -183,6 +190,7 @@ var decodeCases = []string{
 	`{"extra":[1,2,}`, `{"extra":{"a" 1}}`, `{"extra":"\q"}`, `{"extra":tru}`, `{"extra":nulll}`, `{"extra":01}`,
 	`{"stamp":"abc@rules","contrib":{"messages":1,"neg":1}}`, `{"a":1,"a":2}`, `{"a":1,"b":null}`, `{"a":1,"b":"x"}`,
 	`{"a":1,"b":2.0}`, `{"messages":1,"sentiment:neg":-3}`, `{"a":{"b":1}}`, `{"a":[1]}`, "\t{ \"a\" :\r\n1 } \n",
+	`{"message":{"text":"a\nb","author_name":"c\td","channel_name":"\u00e9","id":"plain"},"tags":{"themes":["x\"y","z"]}}`,
 	"{\"message\":{\"text\":\"\xe2\x80\xa8 line sep\"}}", `{"message":{"text":"\u0000"}}`,
 	`{"message":{"text":"a"` + strings.Repeat(" ", 3) + `}}`, `{"message":"a"}`, `{"message":[]}`, `{"tags":1}`,
 	"\ufeff{}", `{"message":{}}}`, `{"message":{}]`, `{,}`, `{"a"}`, `{"a":}`, `{1:2}`, `{"a":1 "b":2}`,
@@ -321,6 +329,18 @@ func TestDecodeStoredAllocs(t *testing.T) {
 	// 14 strings, 3 themes and their slice, the reactions map and its 2 keys.
 	if allocs > 24 {
 		t.Fatalf("DecodeStored allocates %v times per record", allocs)
+	}
+	// Shared, the strings without escapes are not copied: the themes' slice, the
+	// reactions map and its keys, the text (it has escapes) are left.
+	raw := string(data)
+	allocs = testing.AllocsPerRun(100, func() {
+		var got Stored
+		if err := DecodeStoredShared(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 8 {
+		t.Fatalf("DecodeStoredShared allocates %v times per record", allocs)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 
@@ -927,8 +926,9 @@ func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error
 	return as, nil
 }
 
-// decodeStored decodes a message record. The decoder copies every string it keeps,
-// so raw is read in place rather than copied to a byte slice first.
+// decodeStored decodes a message record. raw is a reply go-redis allocated for it
+// and never reuses, so the decoded strings share its memory rather than each being
+// copied out of it.
 func decodeStored(raw string, st *store.Stored) error {
-	return store.DecodeStored(unsafe.Slice(unsafe.StringData(raw), len(raw)), st)
+	return store.DecodeStoredShared(raw, st)
 }
