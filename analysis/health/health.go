@@ -604,6 +604,9 @@ var notDone = map[string]bool{"not": true, "no": true, "never": true, "isn't": t
 // shortly before it ("this isn't fixed yet" counted as fixed, and closed the
 // conversation and started the "came back after it was fixed" reason: a review's find).
 func mentionsFix(text string) bool {
+	if !mayMentionFix(text) {
+		return false // most staff messages stop here, unlowered
+	}
 	text = strings.ReplaceAll(strings.ToLower(text), "’", "'")
 	for len(text) > 0 {
 		end := strings.IndexAny(text, ".!?;\n")
@@ -614,6 +617,31 @@ func mentionsFix(text string) bool {
 			text = ""
 		}
 		if !question && saysFixed(sentence) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayMentionFix reports whether text, lower-cased, holds a word every fix phrase has
+// one of (fix, resolved, patched), or may: a text with U+0130 (İ, which lowers to i)
+// is left to the full check.
+func mayMentionFix(text string) bool {
+	return hasASCIIFold(text, "fix") || hasASCIIFold(text, "resolved") || hasASCIIFold(text, "patched") ||
+		strings.Contains(text, "\u0130")
+}
+
+// hasASCIIFold reports whether s contains word (lower-case ASCII letters) in any
+// ASCII case, as strings.ToLower then strings.Contains would say, without lowering
+// the whole text, for any s without U+0130 (İ): lower-casing maps only two other
+// characters onto ASCII letters, İ onto i and the Kelvin sign onto k.
+func hasASCIIFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		j := 0
+		for j < len(word) && s[i+j]|0x20 == word[j] {
+			j++
+		}
+		if j == len(word) {
 			return true
 		}
 	}

@@ -461,3 +461,27 @@ func BenchmarkAssess(b *testing.B) {
 		Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
 	}
 }
+
+// TestMayMentionFix: the prefilter of mentionsFix says yes to every text that,
+// lower-cased, holds fix, resolved or patched ("FİXED" lowers to "fixed"), and its
+// ASCII search answers as lower-casing and searching would.
+func TestMayMentionFix(t *testing.T) {
+	texts := []string{"", "fi", "fix", "FIX", "Fixed it", "we PaTcHeD it", "resolveD now", "re-solved", "prefix",
+		"FİXED", "ﬁxed", "fıx", "Ｆｉｘ", "\xffFIX\xff", "resolve d", "patche", "f\u0130x", "Kelvin \u212a fix", "thanks!"}
+	for _, s := range texts {
+		lower, any := strings.ToLower(s), false
+		for _, w := range []string{"fix", "resolved", "patched"} {
+			want := strings.Contains(lower, w)
+			any = any || want
+			if got := hasASCIIFold(s, w); got != want && !strings.Contains(s, "\u0130") {
+				t.Errorf("hasASCIIFold(%q, %q) = %v, lower-cased and searched: %v", s, w, got, want)
+			}
+		}
+		if any && !mayMentionFix(s) {
+			t.Errorf("mayMentionFix(%q) = false, but lower-cased it holds a fix word", s)
+		}
+	}
+	if !mentionsFix("FİXED in 4.2") {
+		t.Error(`mentionsFix("FİXED in 4.2") = false`)
+	}
+}
