@@ -1,9 +1,15 @@
 package feedbackbot
 
+import "strings"
+
 // Document is bot output before a platform renders it: Slack turns it into Block
 // Kit, Discord into embeds and components, the CLI into plain text. It carries no
 // markup beyond the light *bold* / _italic_ / <url|label> conventions both platforms
-// can translate.
+// can translate, and Slack's escapes: a name put into its text (of an account, a
+// person, a channel, a segment) goes through EscapeMarkup, as Slack's own message
+// text arrives, so that a customer's team named "<!channel>" pings no one where the
+// digest is posted; the Discord and terminal renderers undo them (UnescapeMarkup),
+// and Slack's for its plain-text parts (headers, button labels).
 type Document struct {
 	// Fallback is the plain-text summary for notifications and clients without blocks.
 	Fallback string  `json:"fallback"`
@@ -75,3 +81,17 @@ type Command struct {
 	// Button is true when the command comes from a button press.
 	Button bool `json:"button,omitempty"`
 }
+
+var (
+	markupEscaper   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	markupUnescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+)
+
+// EscapeMarkup makes s literal text in a Document: &, < and > become Slack's
+// escapes (&amp; &lt; &gt;), so a name cannot open a mention, a link or a
+// broadcast (<!channel>, <@U1>, <https://x|y>).
+func EscapeMarkup(s string) string { return markupEscaper.Replace(s) }
+
+// UnescapeMarkup undoes Slack's three escapes, for a renderer whose target does not
+// use them (Discord, a terminal, Slack's plain-text fields).
+func UnescapeMarkup(s string) string { return markupUnescaper.Replace(s) }

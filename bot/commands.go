@@ -156,7 +156,7 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 	if len(partial) > 1 {
 		var names []string
 		for _, a := range partial {
-			names = append(names, cmp.Or(a.Name, a.ID))
+			names = append(names, accountLabel(a))
 		}
 		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%q matches several accounts: %s.", q, strings.Join(names, ", "))
 	}
@@ -188,7 +188,7 @@ func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest str
 	if _, err := b.Store.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("log feedback: %w", err)
 	}
-	return ephemeral(fmt.Sprintf("Logged for *%s*: “%s”. It will show up in the account's history and the next digest.", cmp.Or(acct.Name, acct.ID), ShortText(text, 200))), nil
+	return ephemeral(fmt.Sprintf("Logged for *%s*: “%s”. It will show up in the account's history and the next digest.", accountLabel(acct), ShortText(text, 200))), nil
 }
 
 func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, now time.Time) (feedbackbot.Document, error) {
@@ -232,7 +232,7 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 		sb.WriteString("*Latest messages*\n")
 		for _, r := range rows {
 			m := r.Message
-			fmt.Fprintf(&sb, "• %s %s (%s, %s): “%s”\n", linked(m.Time.Format("Jan 2 15:04"), m.Permalink), cmp.Or(m.AuthorName, m.Author), m.Role, r.Tags.Sentiment.Label, ShortText(feedbackbot.QuoteText(m), 140))
+			fmt.Fprintf(&sb, "• %s %s (%s, %s): “%s”\n", linked(m.Time.Format("Jan 2 15:04"), m.Permalink), feedbackbot.EscapeMarkup(cmp.Or(m.AuthorName, m.Author)), m.Role, r.Tags.Sentiment.Label, ShortText(feedbackbot.QuoteText(m), 140))
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
 	}

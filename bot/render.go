@@ -90,7 +90,7 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		var b strings.Builder
 		b.WriteString("*Segments*\n")
 		for _, sg := range d.Segments {
-			fmt.Fprintf(&b, "• %s (%d): %s\n", sg.Name, len(sg.Accounts), strings.Join(sg.Accounts, ", "))
+			fmt.Fprintf(&b, "• %s (%d): %s\n", feedbackbot.EscapeMarkup(sg.Name), len(sg.Accounts), feedbackbot.EscapeMarkup(strings.Join(sg.Accounts, ", ")))
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
@@ -101,7 +101,7 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		var b strings.Builder
 		b.WriteString("*New this period* (themes nobody configured)\n")
 		for _, e := range d.Emerging {
-			fmt.Fprintf(&b, "• *%s* — %d messages, e.g. “%s” (%s)\n", strings.Join(e.Phrases, ", "), e.Size, ShortText(e.Quote.Text, 140), e.Quote.Account)
+			fmt.Fprintf(&b, "• *%s* — %d messages, e.g. “%s” (%s)\n", strings.Join(e.Phrases, ", "), e.Size, ShortText(e.Quote.Text, 140), feedbackbot.EscapeMarkup(e.Quote.Account))
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
@@ -116,7 +116,7 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 			if a.Index != nil {
 				idx = fmt.Sprintf("%+.2f", *a.Index)
 			}
-			fmt.Fprintf(&b, "• %s: %d messages, sentiment %s, %d negative", cmp.Or(a.Name, a.ID), a.Count, idx, a.Negative)
+			fmt.Fprintf(&b, "• %s: %d messages, sentiment %s, %d negative", feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID)), a.Count, idx, a.Negative)
 			if a.SatisfactionFrom == "csat" {
 				fmt.Fprintf(&b, "; satisfaction %+.2f from CSAT answers", *a.Satisfaction)
 			}
@@ -187,9 +187,9 @@ func pValue(p float64) string {
 }
 
 func quoteLine(q feedbackbot.Quote) string {
-	who := q.Account
+	who := feedbackbot.EscapeMarkup(q.Account)
 	if q.Author != "" && q.Author != q.Account {
-		who = fmt.Sprintf("%s (%s)", q.Account, q.Author)
+		who = fmt.Sprintf("%s (%s)", who, feedbackbot.EscapeMarkup(q.Author))
 	}
 	return fmt.Sprintf("> “%s” — %s, %s", q.Text, who, linked(q.Time.Format("Jan 2"), q.Permalink))
 }
@@ -294,7 +294,11 @@ func abs(x int64) int64 {
 
 func themeLabel(name string) string { return strings.ReplaceAll(name, "_", " ") }
 
-func accountLabel(a feedbackbot.Account) string { return cmp.Or(a.Name, a.ID) }
+// accountLabel is the account's name (else its id) as literal text for a Document:
+// a Slack Connect account's name is the customer's team name, theirs to choose.
+func accountLabel(a feedbackbot.Account) string {
+	return feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID))
+}
 
 func money(v float64) string {
 	switch {

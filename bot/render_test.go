@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,42 @@ func TestChartIsPNG(t *testing.T) {
 	empty, err := bot.DigestChart(feedbackbot.Digest{})
 	if err != nil || string(empty[1:4]) != "PNG" {
 		t.Fatalf("an empty digest still charts: %v", err)
+	}
+}
+
+// TestNamesCannotPing: names are the customer's to choose (a Slack Connect account is
+// named after the customer's team, a person by their display name), and in a
+// document's Slack markup "<!channel>" would ping the whole internal channel a
+// digest or alert is posted to. Every name is escaped where the markup is parsed,
+// and the terminal shows it as written.
+func TestNamesCannotPing(t *testing.T) {
+	const name = "<!channel> & <@U1> <https://evil.example|Acme>"
+	d := sampleDigest()
+	d.Accounts[0].Name = name
+	d.Complaints[0].Account, d.Complaints[0].Author = name, "<!here>"
+	d.AtRisk[0].Account.Name = name
+	d.Segments = []feedbackbot.Segment{{Name: "<!everyone>", Accounts: []string{name}}, {Name: "quiet", Accounts: []string{"x"}}}
+	d.Emerging = []feedbackbot.EmergingTheme{{Phrases: []string{"sso"}, Size: 4, Quote: feedbackbot.Quote{Account: name, Text: "sso again"}}}
+	h := feedbackbot.Health{Account: feedbackbot.Account{ID: "x", Name: name}, Score: 10, AtRisk: true,
+		Reasons: []feedbackbot.Reason{{Code: health.ReasonChurnSignal, Text: "2 churn signal(s)", Impact: -40}}}
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for _, doc := range []feedbackbot.Document{bot.DigestDocument(d, nil), bot.AlertDocument(bot.AlertFor("T1", h, now))} {
+		texts := []string{doc.Fallback}
+		for _, b := range doc.Blocks {
+			texts = append(texts, b.Text)
+			for _, f := range b.Fields {
+				texts = append(texts, f.Label, f.Value)
+			}
+		}
+		for _, s := range texts {
+			for _, raw := range []string{"<!channel>", "<@U1>", "<!here>", "<!everyone>", "<https://evil"} {
+				if strings.Contains(s, raw) {
+					t.Errorf("a name reached the document's markup unescaped (%s): %q", raw, s)
+				}
+			}
+		}
+		if !strings.Contains(bot.RenderText(doc), name) {
+			t.Errorf("the terminal does not show the name as written:\n%s", bot.RenderText(doc))
+		}
 	}
 }

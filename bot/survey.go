@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -82,7 +81,7 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 			var last time.Time
 			if json.Unmarshal(asked, &last) == nil && now.Sub(last) < SurveyCooldown {
 				return ephemeral(fmt.Sprintf("*%s* was asked a %s survey on %s; not asking again before %s, so customers are not pestered.",
-					cmp.Or(acct.Name, acct.ID), strings.ToUpper(k), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
+					accountLabel(acct), strings.ToUpper(k), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
 			}
 		} else if !feedbackbot.IsNotFound(err) {
 			return feedbackbot.Document{}, fmt.Errorf("survey cooldown: %w", err)

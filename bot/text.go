@@ -11,12 +11,13 @@ import (
 var linkRE = regexp.MustCompile(`<([^|>]+)\|([^>]+)>`)
 
 // RenderText renders a document for a terminal: headers underlined, fields aligned,
-// *bold* markers dropped, <url|label> links shown as "label (url)".
+// *bold* markers dropped, <url|label> links shown as "label (url)", Slack's escapes
+// (&lt; &gt; &amp;) undone.
 func RenderText(doc feedbackbot.Document) string {
 	var b strings.Builder
 	plain := func(s string) string {
 		s = linkRE.ReplaceAllString(s, "$2 ($1)")
-		return strings.ReplaceAll(s, "*", "")
+		return feedbackbot.UnescapeMarkup(strings.ReplaceAll(s, "*", ""))
 	}
 	for _, bl := range doc.Blocks {
 		switch bl.Kind {

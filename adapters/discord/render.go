@@ -74,13 +74,15 @@ var (
 )
 
 // Markdown converts the documents' light Slack-style markup to Discord markdown:
-// *bold* becomes **bold**, <url|label> becomes [label](url), ~x~ becomes ~~x~~.
+// *bold* becomes **bold**, <url|label> becomes [label](url), ~x~ becomes ~~x~~, and
+// Slack's escapes (&lt; &gt; &amp;, which Discord shows as written) are undone last,
+// so an escaped name never becomes a link.
 func Markdown(s string) string {
 	s = reSpecials.ReplaceAllString(s, "@$1")
 	s = reLink.ReplaceAllString(s, "[$2]($1)")
 	s = reBold.ReplaceAllString(s, "$1**$2**")
 	s = reStrike.ReplaceAllString(s, "$1~~$2~~")
-	return s
+	return feedbackbot.UnescapeMarkup(s)
 }
 
 func clip(s string, n int) string {
@@ -121,7 +123,7 @@ func Render(doc feedbackbot.Document) Rendered {
 			if cur.Title != "" || desc.Len() > 0 || len(cur.Fields) > 0 || cur.Image != nil {
 				flush()
 			}
-			cur.Title = clip(strings.TrimSpace(b.Text), maxTitle)
+			cur.Title = clip(strings.TrimSpace(feedbackbot.UnescapeMarkup(b.Text)), maxTitle)
 		case feedbackbot.BlockText, feedbackbot.BlockContext:
 			if len(cur.Fields) > 0 || cur.Image != nil {
 				flush() // text after fields starts a new section so order is kept

@@ -19,6 +19,10 @@ func TestMarkdown(t *testing.T) {
 		{"2*3*4 stays", "2*3*4 stays"},
 		{"(*x*)", "(**x**)"},
 		{"<!here> look", "@!here look"},
+		// Escaped names are shown as written, and an escaped link stays text.
+		{"*A &amp; B &lt;!channel&gt;*", "**A & B <!channel>**"},
+		{"&lt;https://evil.example|Acme&gt;", "<https://evil.example|Acme>"},
+		{"&amp;lt; stays escaped once", "&lt; stays escaped once"},
 	}
 	for _, tc := range tests {
 		if got := Markdown(tc.in); got != tc.want {
@@ -158,5 +162,14 @@ func TestSurveyButtonsForAccountsOfOtherScripts(t *testing.T) {
 	}
 	if n != 11 {
 		t.Fatalf("NPS survey rendered with %d of 11 answer buttons", n)
+	}
+}
+
+// TestRenderUnescapesTitles: a header is plain text in Discord: an escaped account
+// name in it is shown as written.
+func TestRenderUnescapesTitles(t *testing.T) {
+	r := Render(feedbackbot.Document{Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockHeader, Text: "Critical at risk: A &amp; B &lt;x&gt;"}}})
+	if len(r.Embeds) != 1 || r.Embeds[0].Title != "Critical at risk: A & B <x>" {
+		t.Fatalf("title: %+v", r.Embeds)
 	}
 }

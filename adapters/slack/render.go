@@ -41,7 +41,8 @@ func RenderBlocks(doc feedbackbot.Document) ([]slack.Block, string) {
 	for _, b := range doc.Blocks {
 		switch b.Kind {
 		case feedbackbot.BlockHeader:
-			t := cut(b.Text, maxHeader)
+			// plain_text: shown as written, so the document's escapes are undone.
+			t := cut(feedbackbot.UnescapeMarkup(b.Text), maxHeader)
 			add(slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, t, true, false)), len(t))
 		case feedbackbot.BlockText:
 			for _, chunk := range chunks(b.Text, maxSectionText) {
@@ -77,7 +78,7 @@ func RenderBlocks(doc feedbackbot.Document) ([]slack.Block, string) {
 					id += actionSep + strconv.Itoa(i)
 				}
 				seen[btn.Action] = true
-				e := slack.NewButtonBlockElement(id, btn.Value, slack.NewTextBlockObject(slack.PlainTextType, cut(btn.Label, 75), false, false))
+				e := slack.NewButtonBlockElement(id, btn.Value, slack.NewTextBlockObject(slack.PlainTextType, cut(feedbackbot.UnescapeMarkup(btn.Label), 75), false, false))
 				switch btn.Style {
 				case "primary":
 					e = e.WithStyle(slack.StylePrimary)

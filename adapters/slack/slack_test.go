@@ -1205,3 +1205,23 @@ func TestReactionBeforeItsMessage(t *testing.T) {
 		t.Errorf("reactions %v (found %v), want the early reaction counted once", s.Message.Reactions, ok)
 	}
 }
+
+// TestRenderBlocksPlainTextIsUnescaped: documents carry Slack's escapes (names are
+// escaped where markup is parsed); a header and a button label are plain_text,
+// shown as written, so the escapes are undone there and kept in mrkdwn.
+func TestRenderBlocksPlainTextIsUnescaped(t *testing.T) {
+	blocks, _ := RenderBlocks(feedbackbot.Document{Blocks: []feedbackbot.Block{
+		{Kind: feedbackbot.BlockHeader, Text: "Acme &amp; Co &lt;!channel&gt;"},
+		{Kind: feedbackbot.BlockText, Text: "*Acme &amp; Co &lt;!channel&gt;*"},
+		{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{{Label: "Open &lt;x&gt;", Action: "account.open", Value: "x"}}},
+	}})
+	if got := blocks[0].(*slack.HeaderBlock).Text.Text; got != "Acme & Co <!channel>" {
+		t.Errorf("header = %q", got)
+	}
+	if got := blocks[1].(*slack.SectionBlock).Text.Text; got != "*Acme &amp; Co &lt;!channel&gt;*" {
+		t.Errorf("section = %q", got)
+	}
+	if got := blocks[2].(*slack.ActionBlock).Elements.ElementSet[0].(*slack.ButtonBlockElement).Text.Text; got != "Open <x>" {
+		t.Errorf("button = %q", got)
+	}
+}
