@@ -19,8 +19,11 @@ var slackEntity = regexp.MustCompile(`<([^<>\n]*)>`)
 // nor a person it mentions, a link shows where it goes, and a cut cannot fall
 // inside an entity; backticks become plain quotes, so that a cut cannot leave a code
 // block open over the rest of the post. Slack's escapes (&amp; &lt; &gt;) stay, as
-// Slack's markup needs them. Text of other platforms keeps its mentions (Discord
-// posts allow none) and loses only the backticks and Slack-style links.
+// Slack's markup needs them, and text of other platforms (Discord's, and what staff
+// logged by hand) gets them, as every Document's text has them (see EscapeMarkup):
+// its mentions then show as written where Discord undoes the escapes (Discord posts
+// allow no mentions), and ping no one in Slack; it loses only the backticks and
+// Slack-style links.
 func QuoteText(m Message) string {
 	s := m.Text
 	s = slackEntity.ReplaceAllStringFunc(s, func(e string) string {
@@ -56,6 +59,9 @@ func QuoteText(m Message) string {
 		}
 		return inner
 	})
+	if m.Platform != PlatformSlack {
+		s = EscapeMarkup(s)
+	}
 	return strings.ReplaceAll(s, "`", "'")
 }
 

@@ -8,7 +8,8 @@ import (
 
 // TestQuoteText: a quoted Slack message neither pings (<!channel> and <@U…> reached
 // the internal channel as live mentions, a review found) nor hides where a link goes,
-// and a quote cannot leave a code block open; Discord text keeps its mentions.
+// and a quote cannot leave a code block open; Discord text keeps its mentions, and
+// gets the escapes a Document's text has.
 func TestQuoteText(t *testing.T) {
 	for _, c := range []struct {
 		platform Platform
@@ -20,7 +21,11 @@ func TestQuoteText(t *testing.T) {
 		{PlatformSlack, "see <https://x.example/a> or <mailto:a@b.example|a@b.example>", "see https://x.example/a or a@b.example"},
 		{PlatformSlack, "due <!date^1700000000^{date}|Nov 14>", "due Nov 14"},
 		{PlatformSlack, "it crashes: ```at Worker.run(Worker.java:42)``` and `x`", "it crashes: '''at Worker.run(Worker.java:42)''' and 'x'"},
-		{PlatformDiscord, "<@123456> <:blobcat:99> see <https://evil.example|docs>", "<@123456> <:blobcat:99> see docs (https://evil.example)"},
+		{PlatformDiscord, "<@123456> <:blobcat:99> see <https://evil.example|docs>", "&lt;@123456&gt; &lt;:blobcat:99&gt; see docs (https://evil.example)"},
+		// Discord's text has no escapes: what it says literally is escaped once, as a
+		// Document's text must be, and comes back as written where Discord undoes them.
+		{PlatformDiscord, "shows &lt;b&gt; and AT&T", "shows &amp;lt;b&amp;gt; and AT&amp;T"},
+		{PlatformManual, "<!channel> logged by staff", "&lt;!channel&gt; logged by staff"},
 	} {
 		if got := QuoteText(Message{Platform: c.platform, Text: c.in}); got != c.want {
 			t.Errorf("QuoteText(%s, %q) = %q, want %q", c.platform, c.in, got, c.want)

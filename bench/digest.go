@@ -474,19 +474,22 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	if memProfileReads != "" {
-		f, err := os.Create(memProfileReads)
-		if err != nil {
-			return rt, err
+		f, ferr := os.Create(memProfileReads)
+		if ferr != nil {
+			return rt, ferr
 		}
 		memProfileReads = ""
 		runtime.MemProfileRate = 64 << 10 // (0 until now: the fill is left out)
 		defer func() {
 			runtime.GC() // the profile is as of the last collection
-			if werr := pprof.Lookup("allocs").WriteTo(f, 0); werr != nil && err == nil {
-				err = werr
-			}
+			werr := pprof.Lookup("allocs").WriteTo(f, 0)
 			runtime.MemProfileRate = 0
-			f.Close()
+			if cerr := f.Close(); werr == nil {
+				werr = cerr
+			}
+			if werr != nil && err == nil {
+				err = fmt.Errorf("-memprofile: %w", werr) // (the named result: a failed write fails the run)
+			}
 		}()
 	}
 	type variant struct {

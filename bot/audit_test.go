@@ -189,3 +189,41 @@ func TestUnauditedCommandIsNotCarriedOut(t *testing.T) {
 		t.Errorf("audit entries: %+v", got)
 	}
 }
+
+// TestLoggedTextStoredAsWritten: Slack escapes &, < and > in a command's text and
+// Discord does not; a logged message is stored as the customer said it either way,
+// and quoted with the escapes every document's text has (a staff member's
+// "<!channel>" in a log reached the internal channel as a live broadcast).
+func TestLoggedTextStoredAsWritten(t *testing.T) {
+	ctx := context.Background()
+	st := backends(t)["bolt"](t)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	auditFixture(t, st, now)
+	b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+	const said = "the page shows <b> & <!channel>"
+	for _, c := range []struct {
+		platform feedbackbot.Platform
+		typed    string
+	}{
+		{feedbackbot.PlatformSlack, "the page shows &lt;b&gt; &amp; <!channel>"}, // (Slack leaves its entities as they are)
+		{feedbackbot.PlatformDiscord, said},
+	} {
+		now = now.Add(time.Minute)
+		if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: c.platform, Workspace: "T1", User: "USAM", Staff: true, Text: "log acme " + c.typed}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := st.Messages(ctx, store.Query{Workspace: "T1", Account: "acme", From: now, To: now.Add(time.Second)})
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("%s: %d logged messages, %v", c.platform, len(rows), err)
+		}
+		if got := rows[0].Message.Text; got != said {
+			t.Errorf("logged from %s: stored %q, want %q", c.platform, got, said)
+		}
+		if q := feedbackbot.QuoteText(rows[0].Message); strings.Contains(q, "<") {
+			t.Errorf("logged from %s: quoted %q, with markup", c.platform, q)
+		}
+	}
+}

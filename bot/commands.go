@@ -166,6 +166,11 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest string, now time.Time) (feedbackbot.Document, error) {
 	who, text, _ := strings.Cut(rest, " ")
 	text = strings.TrimSpace(text)
+	if cmd.Platform == feedbackbot.PlatformSlack {
+		// Slack escapes &, < and > in a command's text; a logged message is stored as
+		// written, whatever the platform it was logged from (QuoteText escapes it).
+		text = feedbackbot.UnescapeMarkup(text)
+	}
 	if who == "" || text == "" {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `log ACCOUNT what the customer said`.")
 	}
@@ -188,7 +193,7 @@ func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest str
 	if _, err := b.Store.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("log feedback: %w", err)
 	}
-	return ephemeral(fmt.Sprintf("Logged for *%s*: “%s”. It will show up in the account's history and the next digest.", accountLabel(acct), ShortText(text, 200))), nil
+	return ephemeral(fmt.Sprintf("Logged for *%s*: “%s”. It will show up in the account's history and the next digest.", accountLabel(acct), feedbackbot.EscapeMarkup(ShortText(text, 200)))), nil
 }
 
 func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, now time.Time) (feedbackbot.Document, error) {

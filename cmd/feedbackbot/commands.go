@@ -261,7 +261,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 		case feedbackbot.IsNotFound(err):
 			return unknownAccount(*only, w, accts)
 		case feedbackbot.ErrorCode(err) == feedbackbot.EINVALID:
-			return usagef("--account %s: %s", *only, feedbackbot.ErrorMessage(err))
+			return usagef("--account %s: %s", *only, feedbackbot.UnescapeMarkup(feedbackbot.ErrorMessage(err))) // (names are escaped for chat)
 		case err != nil:
 			return err
 		case !slices.Contains(accts, a.ID):
@@ -370,7 +370,7 @@ func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time) {
 				if e.Permalink != "" {
 					at += " " + e.Permalink
 				}
-				fmt.Fprintf(m.Stdout, "        > “%s” — %s\n", bot.ShortText(e.Quote, 160), at)
+				fmt.Fprintf(m.Stdout, "        > “%s” — %s\n", bot.ShortText(feedbackbot.UnescapeMarkup(e.Quote), 160), at)
 			case e.Figure != "":
 				fmt.Fprintf(m.Stdout, "        %s\n", e.Figure)
 			}
