@@ -98,5 +98,16 @@ func cutGraphemes(s string, fits func(runes, bytes int) bool) string {
 		}
 		runes, end = r, end+len(cluster)
 	}
+	// A cut inside one of Slack's escapes (a document's text has them) would leave
+	// "&am…" to read: the escape is left out whole.
+	if i := strings.LastIndexByte(s[max(0, end-4):end], '&'); i >= 0 {
+		i += max(0, end-4)
+		for _, e := range [...]string{"&amp;", "&lt;", "&gt;"} {
+			if strings.HasPrefix(s[i:], e) && i+len(e) > end {
+				end = i
+				break
+			}
+		}
+	}
 	return strings.TrimRight(s[:end], " ")
 }

@@ -57,3 +57,23 @@ func TestCutGraphemes(t *testing.T) {
 		t.Errorf("CutGraphemesBytes = %q (%d bytes)", got, len(got))
 	}
 }
+
+// TestCutNeverSplitsAnEscape: quotes carry Slack's escapes, and a cut inside one
+// left "AT&am…" to read (a review's find): the escape is left out whole.
+func TestCutNeverSplitsAnEscape(t *testing.T) {
+	s := "the AT&amp;T bill &lt;again&gt;"
+	for n := 1; n <= utf8.RuneCountInString(s)+1; n++ {
+		for _, got := range []string{CutGraphemes(s, n), CutGraphemesBytes(s, n)} {
+			body := strings.TrimSuffix(got, "…")
+			if i := strings.LastIndexByte(body, '&'); i >= 0 && !strings.HasPrefix(body[i:], "&amp;") && !strings.HasPrefix(body[i:], "&lt;") && !strings.HasPrefix(body[i:], "&gt;") {
+				t.Errorf("cut at %d: %q splits an escape", n, got)
+			}
+			if got != s && !strings.HasSuffix(got, "…") {
+				t.Errorf("cut at %d: %q is not marked", n, got)
+			}
+		}
+	}
+	if got := CutGraphemes("a & b", 4); got != "a &…" { // a bare & is text, cut as any character
+		t.Errorf("CutGraphemes(\"a & b\", 4) = %q", got)
+	}
+}

@@ -227,3 +227,34 @@ func TestLoggedTextStoredAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// TestSlackTypedTextMatchesNames: Slack sends "/feedback log AT&T …" as "log
+// AT&amp;T …"; the account named "AT&T" is found (it was not, a review found), and
+// what a reply echoes of typed text is escaped again, so "<!channel>" stays text.
+func TestSlackTypedTextMatchesNames(t *testing.T) {
+	ctx := context.Background()
+	st := backends(t)["bolt"](t)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	b := &bot.Bot{Store: st, Now: func() time.Time { return now }, Accounts: map[string]feedbackbot.Account{"att": {ID: "att", Name: "AT&T"}}}
+	if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USAM", Staff: true,
+		Text: "log AT&amp;T the bill is wrong"}); err != nil {
+		t.Fatalf("log AT&amp;T: %v", err)
+	}
+	if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Messages(ctx, store.Query{Workspace: "T1", Account: "att"})
+	if err != nil || len(rows) != 1 || rows[0].Message.Text != "the bill is wrong" {
+		t.Fatalf("logged for AT&T: %d messages, %v", len(rows), err)
+	}
+	for _, typed := range []string{"account &lt;!channel&gt;", "digest &lt;!here&gt;", "&lt;!channel&gt;"} {
+		doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USAM", Staff: true, Text: typed})
+		shown := feedbackbot.ErrorMessage(err)
+		for _, bl := range doc.Blocks {
+			shown += bl.Text
+		}
+		if strings.Contains(shown, "<!") || !strings.Contains(shown, "&lt;!") {
+			t.Errorf("%q: the reply echoes the typed text unescaped: %q", typed, shown)
+		}
+	}
+}

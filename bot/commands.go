@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +74,12 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 		// says nothing about what the bot holds.
 		return ephemeral("Sorry, this command is only available to the team that runs feedbackbot."), nil
 	}
+	if cmd.Platform == feedbackbot.PlatformSlack && !cmd.Button {
+		// Slack escapes &, < and > in typed text ("AT&T" arrives as "AT&amp;T"):
+		// undone once here, so names match and a log is stored as written; whatever
+		// of it a reply echoes is escaped again (a button's value is ours, unescaped).
+		cmd.Text = feedbackbot.UnescapeMarkup(cmd.Text)
+	}
 	name, rest, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
 	rest = strings.TrimSpace(rest)
 	switch strings.ToLower(name) {
@@ -95,7 +102,7 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 	case "forget", "forget.confirm":
 		return b.forget(ctx, cmd, rest, strings.ToLower(name) == "forget.confirm", now)
 	}
-	return ephemeral(fmt.Sprintf("I don't know `%s`.\n\n%s", ShortText(name, 40), HelpText)), nil
+	return ephemeral(fmt.Sprintf("I don't know `%s`.\n\n%s", feedbackbot.EscapeMarkup(ShortText(name, 40)), HelpText)), nil
 }
 
 func (b *Bot) now() time.Time {
@@ -158,19 +165,14 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 		for _, a := range partial {
 			names = append(names, accountLabel(a))
 		}
-		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%q matches several accounts: %s.", q, strings.Join(names, ", "))
+		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s matches several accounts: %s.", feedbackbot.EscapeMarkup(strconv.Quote(q)), strings.Join(names, ", "))
 	}
-	return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "No account matches %q.", q)
+	return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "No account matches %s.", feedbackbot.EscapeMarkup(strconv.Quote(q)))
 }
 
 func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest string, now time.Time) (feedbackbot.Document, error) {
 	who, text, _ := strings.Cut(rest, " ")
 	text = strings.TrimSpace(text)
-	if cmd.Platform == feedbackbot.PlatformSlack {
-		// Slack escapes &, < and > in a command's text; a logged message is stored as
-		// written, whatever the platform it was logged from (QuoteText escapes it).
-		text = feedbackbot.UnescapeMarkup(text)
-	}
 	if who == "" || text == "" {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `log ACCOUNT what the customer said`.")
 	}
@@ -268,7 +270,7 @@ func parsePeriod(arg string) (time.Duration, error) {
 			}
 		}
 	}
-	return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "%q is not a period: use e.g. `24h`, `7d` or `2w` (at most 92 days).", ShortText(arg, 20))
+	return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a period: use e.g. `24h`, `7d` or `2w` (at most 92 days).", feedbackbot.EscapeMarkup(strconv.Quote(ShortText(arg, 20))))
 }
 
 func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, now time.Time) (feedbackbot.Document, error) {

@@ -128,7 +128,7 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 			{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{{Label: "Forget " + ShortText(user, 40), Action: "forget.confirm", Value: user, Style: "danger"}}}}}, nil
 	}
 	if !cmd.Button {
-		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Confirm with the button of `forget %s`.", user)
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Confirm with the button of `forget %s`.", feedbackbot.EscapeMarkup(user))
 	}
 	if err := b.audit(ctx, cmd, "forget", user, now); err != nil {
 		return feedbackbot.Document{}, err
