@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -263,5 +264,25 @@ func TestDigestWaitsForTheAnalysis(t *testing.T) {
 				t.Errorf("Tick after Settle = %d, %v; want the digest, backlog or not", n, err)
 			}
 		})
+	}
+}
+
+// TestTickCountsOnlyItsOwnPosts: a run another replica posted (its "posted" record
+// there, the run record not yet) is recorded and not posted again, and Tick does
+// not count it as a digest it posted (it did).
+func TestTickCountsOnlyItsOwnPosts(t *testing.T) {
+	ctx := context.Background()
+	st := backends(t)["bolt"](t)
+	p := &recordingPoster{}
+	s := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": p}, Jobs: []bot.Job{job(t, "0 9 * * *", "UTC")}, Holder: "b", Settle: -1}
+	nine := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if err := st.PutDoc(ctx, "T1", "digest-posted", fmt.Sprintf("daily:%d", nine.Unix()), []byte(`{"id":"1.2"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Tick(ctx, nine.Add(time.Minute)); err != nil || n != 0 || len(p.posts) != 0 {
+		t.Fatalf("Tick of a run another replica posted = %d, %v (%d posts); want 0, none", n, err, len(p.posts))
+	}
+	if n, err := s.Tick(ctx, nine.Add(24*time.Hour+time.Minute)); err != nil || n != 1 || len(p.posts) != 1 {
+		t.Fatalf("Tick of the next day's run = %d, %v (%d posts); want 1", n, err, len(p.posts))
 	}
 }

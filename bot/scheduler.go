@@ -111,12 +111,14 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (int, error) {
 		if due.IsZero() || s.awaitAnalysis(ctx, j, due, now) {
 			continue
 		}
-		if err := s.post(ctx, j, due); err != nil {
-			s.log().Error("digest not posted; will retry on the next tick", "job", j.Name, "scheduled", due, "err", err)
-			firstErr = cmpErr(firstErr, err)
-			continue
+		sent, err := s.post(ctx, j, due)
+		if sent {
+			posted++ // (not a run another replica holds or posted, nor a record written late)
 		}
-		posted++
+		if err != nil {
+			s.log().Error("digest not posted or not recorded; will retry on the next tick", "job", j.Name, "scheduled", due, "posted", sent, "err", err)
+			firstErr = cmpErr(firstErr, err)
+		}
 	}
 	return posted, firstErr
 }
@@ -236,10 +238,12 @@ func localTime(w time.Time, loc *time.Location) time.Time {
 	return t
 }
 
-func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
+// post posts the run of job j scheduled at at, unless another replica holds or
+// posted it; sent says whether this call put the digest in the channel.
+func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, err error) {
 	poster, ok := s.Posters[j.Platform]
 	if !ok {
-		return fmt.Errorf("job %s: no %s connection to post with", j.Name, j.Platform)
+		return false, fmt.Errorf("job %s: no %s connection to post with", j.Name, j.Platform)
 	}
 	// One replica posts a run: a lease per run guards the post, a "posted" record
 	// makes a failover skip it, and a failed post releases the lease so the next
@@ -247,7 +251,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 	run := fmt.Sprintf("%s:%d", j.Name, at.Unix())
 	got, err := s.Store.AcquireLease(ctx, "digest:"+j.Workspace+":"+run, s.Holder, 15*time.Minute)
 	if err != nil || !got {
-		return err
+		return false, err
 	}
 	release := true // not once the digest may be in the channel without its record
 	defer func() {
@@ -256,9 +260,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		}
 	}()
 	if _, err := s.Store.GetDoc(ctx, j.Workspace, docPosted, run); err == nil {
-		return s.recordRun(ctx, j, at)
+		return false, s.recordRun(ctx, j, at)
 	} else if !feedbackbot.IsNotFound(err) {
-		return fmt.Errorf("job %s: %w", j.Name, err)
+		return false, fmt.Errorf("job %s: %w", j.Name, err)
 	}
 	// Posted by this replica, but its record failed: write the record, never the post again.
 	s.mu.Lock()
@@ -267,24 +271,24 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 	if posted {
 		if err := s.Store.PutDoc(ctx, j.Workspace, docPosted, run, raw); err != nil {
 			release = false
-			return fmt.Errorf("job %s: record post: %w", j.Name, err)
+			return false, fmt.Errorf("job %s: record post: %w", j.Name, err)
 		}
 		s.mu.Lock()
 		delete(s.unrecorded, run)
 		s.mu.Unlock()
-		return s.recordRun(ctx, j, at)
+		return false, s.recordRun(ctx, j, at)
 	}
 	now := at.UTC()
 	d, err := DigestWithRisk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets},
 		DigestRequest{Workspace: j.Workspace, From: periodStart(j, at), To: now, Now: now,
 			Location: j.Location, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
-		return err
+		return false, err
 	}
 	var png []byte
 	if s.Charts {
 		if png, err = DigestChart(d); err != nil {
-			return err
+			return false, err
 		}
 	}
 	// From here on the post and its record finish even at shutdown: a digest in the
@@ -293,7 +297,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 	defer cancel()
 	ref, err := poster.Post(pctx, j.Channel, DigestDocument(d, png))
 	if err != nil && ref.ID == "" {
-		return fmt.Errorf("job %s: post: %w", j.Name, err)
+		return false, fmt.Errorf("job %s: post: %w", j.Name, err)
 	}
 	if err != nil {
 		// The message is in the channel, part of it not (the chart, say): posting
@@ -309,10 +313,10 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) error {
 		}
 		s.unrecorded[run] = raw // and this one, on its next ticks
 		s.mu.Unlock()
-		return fmt.Errorf("job %s: record post: %w", j.Name, err)
+		return true, fmt.Errorf("job %s: record post: %w", j.Name, err)
 	}
 	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "customer_messages", d.CustomerMessages)
-	return s.recordRun(pctx, j, at)
+	return true, s.recordRun(pctx, j, at)
 }
 
 // postGrace bounds a post and its record once begun, shutdown or not.
