@@ -26,6 +26,8 @@ type CommandStore interface {
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
 // Bot answers /feedback commands and button presses for every platform.

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -75,6 +77,18 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if len(f) > 1 {
 		thread = f[1]
 	}
+	// The cooldown is read, then written: two staff asking at once (or one
+	// double-click on two replicas) both found none and both surveys went out. A
+	// lease on the account's survey holds the read and the write together.
+	lease, holder := "survey:"+cmd.Workspace+":"+acct.ID, surveyHolder()
+	got, err := b.Store.AcquireLease(ctx, lease, holder, time.Minute)
+	if err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("survey: %w", err)
+	}
+	if !got {
+		return ephemeral(fmt.Sprintf("A survey for *%s* is being sent right now; not asking twice.", accountLabel(acct))), nil
+	}
+	defer b.Store.ReleaseLease(context.WithoutCancel(ctx), lease, holder)
 	for _, k := range []string{SurveyCSAT, SurveyNPS} { // an account is asked at most once in the cooldown, whatever the kind
 		asked, err := b.Store.GetDoc(ctx, cmd.Workspace, DocSurveyAsked, k+"|"+acct.ID)
 		if err == nil {
@@ -97,6 +111,13 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	doc := SurveyDocument(kind, acct.ID, thread)
 	doc.Ephemeral = false // the adapter posts it to the customer's channel: a question, no analysis
 	return doc, nil
+}
+
+// surveyHolder names one survey command's hold on its account's survey lease.
+func surveyHolder() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // (crypto/rand.Read never fails)
+	return hex.EncodeToString(b)
 }
 
 // answerSurvey records a customer's button press. It is the one action customers

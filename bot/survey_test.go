@@ -2,8 +2,11 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,5 +71,36 @@ func TestNPS(t *testing.T) {
 	s := bot.Summarise(as, now.Add(-time.Hour), now.Add(time.Hour), "")
 	if s.NPSAnswers != 10 || math.Abs(*s.NPS-20) > 1e-9 {
 		t.Fatalf("NPS = %+v, want +20", s)
+	}
+}
+
+// TestSurveyAskedOnceWhenAskedAtOnce: the cooldown was read, then written, and two
+// staff asking at the same moment both found none: the customer got every survey.
+// Of eight asked at once (either kind), one goes out.
+func TestSurveyAskedOnceWhenAskedAtOnce(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			b := &bot.Bot{Store: st, Accounts: map[string]feedbackbot.Account{"acme": {ID: "acme", Name: "Acme"}}, Now: func() time.Time { return now }}
+			var sent atomic.Int32
+			var wg sync.WaitGroup
+			for i := range 8 {
+				wg.Go(func() {
+					kind := []string{"csat", "nps"}[i%2]
+					doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: fmt.Sprintf("USTAFF%d", i), Staff: true, Text: "survey " + kind + " acme"})
+					if err != nil {
+						t.Errorf("survey %d: %v", i, err)
+					} else if !doc.Ephemeral {
+						sent.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			if n := sent.Load(); n != 1 {
+				t.Fatalf("%d surveys went out to one account asked eight times at once, want 1", n)
+			}
+		})
 	}
 }
