@@ -247,7 +247,7 @@ func TestSlackTypedTextMatchesNames(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Message.Text != "the bill is wrong" {
 		t.Fatalf("logged for AT&T: %d messages, %v", len(rows), err)
 	}
-	for _, typed := range []string{"account &lt;!channel&gt;", "digest &lt;!here&gt;", "&lt;!channel&gt;"} {
+	for _, typed := range []string{"account &lt;!channel&gt;", "digest &lt;!here&gt;", "&lt;!channel&gt;", "forget U1&lt;!channel&gt;"} {
 		doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USAM", Staff: true, Text: typed})
 		shown := feedbackbot.ErrorMessage(err)
 		for _, bl := range doc.Blocks {

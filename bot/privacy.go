@@ -117,15 +117,16 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 		if err != nil {
 			return feedbackbot.Document{}, fmt.Errorf("forget %s: %w", user, err)
 		}
-		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", msgs, answers, user)
+		who := feedbackbot.EscapeMarkup(user) // typed text, echoed: escaped again (see HandleCommand)
+		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", msgs, answers, who)
 		if msgs+answers == 0 {
 			// Most likely a mistyped id: say so before anyone confirms.
-			held = fmt.Sprintf("Nothing by %s is stored here: check the id (the person's platform id, such as U0123ABC); confirming only refuses their messages from now on.", user)
+			held = fmt.Sprintf("Nothing by %s is stored here: check the id (the person's platform id, such as U0123ABC); confirming only refuses their messages from now on.", who)
 		}
 		text := fmt.Sprintf("*Forget %s?* This erases every message they wrote in this workspace (and its analysis; totals are adjusted), "+
-			"their survey answers, and quotes of them in alerts, and refuses their messages from now on. It cannot be undone. %s", user, held)
+			"their survey answers, and quotes of them in alerts, and refuses their messages from now on. It cannot be undone. %s", who, held)
 		return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text},
-			{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{{Label: "Forget " + ShortText(user, 40), Action: "forget.confirm", Value: user, Style: "danger"}}}}}, nil
+			{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{{Label: "Forget " + feedbackbot.EscapeMarkup(ShortText(user, 40)), Action: "forget.confirm", Value: user, Style: "danger"}}}}}, nil
 	}
 	if !cmd.Button {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Confirm with the button of `forget %s`.", feedbackbot.EscapeMarkup(user))
