@@ -167,10 +167,14 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 		for _, a := range partial {
 			names = append(names, accountLabel(a))
 		}
-		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s matches several accounts: %s.", feedbackbot.EscapeMarkup(strconv.Quote(q)), strings.Join(names, ", "))
+		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s matches several accounts: %s.", echoed(q), strings.Join(names, ", "))
 	}
-	return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "No account matches %s.", feedbackbot.EscapeMarkup(strconv.Quote(q)))
+	return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "No account matches %s.", echoed(q))
 }
+
+// echoed is typed text quoted back in a reply: in Go's quotes, with Slack's escapes
+// (HandleCommand undid Slack's, so a typed "<!channel>" would otherwise go live).
+func echoed(s string) string { return feedbackbot.EscapeMarkup(strconv.Quote(s)) }
 
 func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest string, now time.Time) (feedbackbot.Document, error) {
 	who, text, _ := strings.Cut(rest, " ")
@@ -272,7 +276,7 @@ func parsePeriod(arg string) (time.Duration, error) {
 			}
 		}
 	}
-	return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a period: use e.g. `24h`, `7d` or `2w` (at most 92 days).", feedbackbot.EscapeMarkup(strconv.Quote(ShortText(arg, 20))))
+	return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a period: use e.g. `24h`, `7d` or `2w` (at most 92 days).", echoed(ShortText(arg, 20)))
 }
 
 func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, now time.Time) (feedbackbot.Document, error) {

@@ -322,20 +322,17 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			slices.SortFunc(quiet, byTime)
 			quiet = append(quiet, msgs...)
 		}
-		last := lastCustomer(quiet)
-		if last == nil {
-			last = &Item{}
-		}
-		silence := now.Sub(last.Message.Time)
-		if !last.Message.Time.IsZero() && silence > 3*gap && silence > 7*24*time.Hour {
-			impact := -15.0
-			text := fmt.Sprintf("Silent for %s; it usually writes every %s", ago(silence), ago(gap))
-			if last.Tags.Sentiment.Score < -0.05 || lastNegativeWithin(quiet, last.Message.Time, 7*24*time.Hour) {
-				impact = -55
-				text += ", and went quiet after a complaint"
+		if last := lastCustomer(quiet); last != nil && !last.Message.Time.IsZero() {
+			if silence := now.Sub(last.Message.Time); silence > 3*gap && silence > 7*24*time.Hour {
+				impact := -15.0
+				text := fmt.Sprintf("Silent for %s; it usually writes every %s", ago(silence), ago(gap))
+				if last.Tags.Sentiment.Score < -0.05 || lastNegativeWithin(quiet, last.Message.Time, 7*24*time.Hour) {
+					impact = -55
+					text += ", and went quiet after a complaint"
+				}
+				add(feedbackbot.Reason{Code: ReasonWentQuiet, Impact: impact, Text: text,
+					Evidence: evidence([]*Item{last}, 1)})
 			}
-			add(feedbackbot.Reason{Code: ReasonWentQuiet, Impact: impact, Text: text,
-				Evidence: evidence([]*Item{last}, 1)})
 		}
 	}
 

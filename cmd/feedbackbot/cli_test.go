@@ -358,6 +358,19 @@ func TestRiskOneAccount(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "--account acmee: workspace T0DEMO has no messages from that account (it has acme, ") {
 		t.Errorf("an unknown account: exit %d: %s", code, stderr)
 	}
+	// The terminal shows names as written: the names of a part that names several
+	// come from bot.ResolveAccount, which escapes them for Slack's markup.
+	cfg := "accounts:\n  - {id: acme, name: \"Shop & Co\"}\n  - {id: fennel, name: \"Shop <Sons>\"}\n"
+	if err := os.WriteFile("feedbackbot.yaml", []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, env, "risk", "--as-of", asof, "--account", "shop")
+	if code != 2 || !strings.Contains(stderr, "matches several accounts") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stderr, "&amp;") || strings.Contains(stderr, "&lt;") || !strings.Contains(stderr, "Shop & Co") {
+		t.Errorf("the terminal shows Slack's escapes: %s", stderr)
+	}
 }
 
 // TestConfigCheckWarnsOfUnpostable: alerts or a digest aimed at a platform with no
