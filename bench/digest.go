@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -40,6 +41,7 @@ func runDigest(ctx context.Context, args []string) error {
 	settleFor := fs.Duration("settle", 2*time.Minute, "before timing each store and size, wait at most this long for the machine to go quiet (0: never wait)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
 	fs.StringVar(&memProfileReads, "memprofile", "", "write an allocation profile of the first store and size's timed digests and lookups to this file (go tool pprof -sample_index=alloc_space)")
+	gcList := fs.String("gc", "", "also time the digest at each of these Go collector targets (GOGC percentages, comma-separated, e.g. 100,400), the targets taking turns rep by rep on the same store: what the collector's setting does to the digest, with the machine's drift falling on each alike")
 	fs.StringVar(&surveyLayout, "surveys", surveyLayout, "how the history's survey answers (one per 50 messages) are stored: weeks (as the bot does), list (one list, as versions before 2026-12 did, which every digest and account lookup read whole) or none")
 	fs.Parse(args)
 	if memProfileReads != "" {
@@ -50,6 +52,17 @@ func runDigest(ctx context.Context, args []string) error {
 	}
 	profileReads = *cpuProfile
 	decomposeReads = *decompose
+	gcTargets = nil
+	for _, f := range strings.Split(*gcList, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		pct, err := strconv.Atoi(f)
+		if err != nil || pct <= 0 {
+			return fmt.Errorf("-gc: %q is not a positive percentage", f)
+		}
+		gcTargets = append(gcTargets, pct)
+	}
 	a, err := analysis.New(analysis.DefaultTaxonomy())
 	if err != nil {
 		return err
@@ -57,6 +70,12 @@ func runDigest(ctx context.Context, args []string) error {
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	out := map[string]any{"per_day": *daily, "surveys": surveyLayout, "in_wake": inWake}
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
+	// The collector as the bot's processes run it (feedbackbot run, digest, risk).
+	defer bot.SetCollector(os.Getenv, bot.GCPercent)()
+	gcNow := debug.SetGCPercent(100)
+	debug.SetGCPercent(gcNow)
+	out["gogc"] = gcNow
+	fmt.Printf("Go collector target: %d (as feedbackbot run sets it unless GOGC is set; -gc compares others)\n", gcNow)
 	cc := congestionControl()
 	out["tcp_congestion_control"] = cc
 	fmt.Printf("TCP congestion control (new connections, Redis's too): %s\n", cc)
@@ -73,6 +92,7 @@ func runDigest(ctx context.Context, args []string) error {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
 	var redisWork []string
+	var gcLines []string // with -gc: the digest at each collector target
 	// per store, each size's medians and the highest p99, for the growth summary
 	type sizeFig struct {
 		n            int
@@ -170,6 +190,12 @@ func runDigest(ctx context.Context, args []string) error {
 				out[key+"_account_redis_per_lookup"] = rt.accountRedis
 				redisWork = append(redisWork, fmt.Sprintf("%s %s: %s", kind, sz, formatPerOp(rt.accountRedis)))
 			}
+			for _, pct := range gcTargets {
+				xs := rt.digestAtGC[pct]
+				out[fmt.Sprintf("%s_digest_gogc%d_median_ms", key, pct)], out[fmt.Sprintf("%s_digest_gogc%d_p99_ms", key, pct)] = ms(median(xs)), ms(quantile(xs, 0.99))
+				out[fmt.Sprintf("%s_digest_gogc%d_ms_each", key, pct)] = sortedMS(xs)
+				gcLines = append(gcLines, fmt.Sprintf("%s %s, digest at GOGC=%d: median %.1f ms, p99 %.1f ms, slowest %.1f ms", kind, sz, pct, ms(median(xs)), ms(quantile(xs, 0.99)), ms(slices.Max(xs))))
+			}
 			if *decompose {
 				out[key+"_account_without_days_median_ms"] = ms(median(rt.noDays))
 				out[key+"_digest_without_previous_median_ms"] = ms(median(rt.digestNoPrev))
@@ -233,6 +259,12 @@ func runDigest(ctx context.Context, args []string) error {
 			out[key+"_account_messages_read_ratio"], out[key+"_account_time_per_message_read_ratio"] = rr, ar/rr
 			fmt.Printf("  an account lookup read %.1f messages at %d and %.1f at %d (%.2f×): %.2f× the time per message read\n",
 				lo.read, lo.n, hi.read, hi.n, rr, ar/rr)
+		}
+	}
+	if len(gcLines) > 0 {
+		fmt.Println("The digest at each Go collector target (-gc; the targets taking turns rep by rep on the same store):")
+		for _, l := range gcLines {
+			fmt.Println("  " + l)
 		}
 	}
 	if len(redisWork) > 0 {
@@ -439,6 +471,10 @@ func (s counted) AccountDays(ctx context.Context, ws, account string, from, to t
 // own cost. By default each figure is timed in a run of its own.
 var inWake bool
 
+// gcTargets, when set, are the Go collector targets (GOGC) timeReads also times the
+// digest at, taking turns rep by rep.
+var gcTargets []int
+
 // decomposeReads adds the lookup without its day-counter read, the digest without
 // its previous period's rollups, and the digest reading them whole, to timeReads.
 var decomposeReads bool
@@ -468,9 +504,10 @@ func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time, 
 // readTimes are timeReads' figures, in seconds.
 type readTimes struct {
 	digest, account, full []float64
-	digestAlloc           []float64 // bytes the bench process allocated during each digest
-	noDays, digestNoPrev  []float64 // with decomposeReads
-	digestWholePrev       []float64 // with decomposeReads: every counter of the previous period read
+	digestAlloc           []float64         // bytes the bench process allocated during each digest
+	noDays, digestNoPrev  []float64         // with decomposeReads
+	digestWholePrev       []float64         // with decomposeReads: every counter of the previous period read
+	digestAtGC            map[int][]float64 // with gcTargets: the digest at each collector target
 	// msgsRead and daysRead are the messages and account-day counters an account
 	// lookup reads, on average over the accounts timed (counted in a pass of its own).
 	msgsRead, daysRead float64
@@ -514,21 +551,41 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		st     store.Store
 		into   *[]float64
 		themes []string // digests: as the bot passes the configured names; nil reads the previous period whole
+		gc     int      // digests: the collector target timed at (0: as the process runs)
 	}
 	tax := analysis.DefaultTaxonomy()
 	themes, known := tax.Names(), emerging.NewVocabulary(tax) // as the bot passes them
-	variants := []variant{{st, &rt.account, nil}, {fullRead{st}, &rt.full, nil}}
-	digests := []variant{{st, &rt.digest, themes}}
+	variants := []variant{{st, &rt.account, nil, 0}, {fullRead{st}, &rt.full, nil, 0}}
+	digests := []variant{{st, &rt.digest, themes, 0}}
 	from := end.Add(-7 * 24 * time.Hour)
 	if decomposeReads {
-		variants = append(variants, variant{noDays{st}, &rt.noDays, nil})
-		digests = append(digests, variant{noPrevious{st, from}, &rt.digestNoPrev, themes}, variant{st, &rt.digestWholePrev, nil})
+		variants = append(variants, variant{noDays{st}, &rt.noDays, nil, 0})
+		digests = append(digests, variant{noPrevious{st, from}, &rt.digestNoPrev, themes, 0}, variant{st, &rt.digestWholePrev, nil, 0})
+	}
+	atGC := make([][]float64, len(gcTargets))
+	var byGC []variant
+	for i, pct := range gcTargets {
+		byGC = append(byGC, variant{st, &atGC[i], themes, pct})
+	}
+	if len(byGC) > 0 {
+		prev := debug.SetGCPercent(100)
+		debug.SetGCPercent(prev)
+		defer func() {
+			debug.SetGCPercent(prev) // the target the run started with
+			rt.digestAtGC = map[int][]float64{}
+			for i, pct := range gcTargets {
+				rt.digestAtGC[pct] = atGC[i]
+			}
+		}()
 	}
 	var before, after runtime.MemStats
 	digest := func(vs []variant, i int) error {
 		for j := range vs {
 			v := vs[(i+j)%len(vs)]
 			main := v.into == &rt.digest
+			if v.gc > 0 {
+				debug.SetGCPercent(v.gc)
+			}
 			if main {
 				runtime.ReadMemStats(&before)
 			}
@@ -576,7 +633,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 	for _, run := range []struct {
 		vs   []variant
 		read func([]variant, int) error
-	}{{digests[:1], digest}, {variants[:1], lookup}, {digests[1:], digest}, {variants[1:], lookup}} {
+	}{{digests[:1], digest}, {variants[:1], lookup}, {digests[1:], digest}, {variants[1:], lookup}, {byGC, digest}} {
 		if len(run.vs) == 0 {
 			continue
 		}

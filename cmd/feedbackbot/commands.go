@@ -170,6 +170,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	defer bot.SetCollector(m.Getenv, bot.GCPercent)()
 	now, err := asOf(*at)
 	if err != nil {
 		return err
@@ -236,6 +237,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	defer bot.SetCollector(m.Getenv, bot.GCPercent)()
 	now, err := asOf(*at)
 	if err != nil {
 		return err

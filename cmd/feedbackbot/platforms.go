@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -110,9 +109,7 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stderr, "Importing into the %s\n", where)
-	if m.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
-	}
+	defer bot.SetCollector(m.Getenv, importGCPercent)()
 	// Analyse while importing, with the configured number of workers, so that the
 	// import ends with everything analysed (digests and risk see it at once) and the
 	// two overlap instead of taking turns.

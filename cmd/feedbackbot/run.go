@@ -85,6 +85,7 @@ func (m *Main) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer bot.SetCollector(m.Getenv, bot.GCPercent)()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.addr / FEEDBACKBOT_ADDR): %w", cfg.Server.Addr, err)

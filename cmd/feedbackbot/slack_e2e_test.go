@@ -212,7 +212,7 @@ func TestImportSlackExport(t *testing.T) {
 	env := map[string]string{"FEEDBACKBOT_DATA": dir}
 	m, out, errb := testMain(env)
 	// The import raises the collector's target while it runs (importGCPercent) and
-	// puts back whatever the process had.
+	// puts back whatever the process had; so does risk.
 	defer debug.SetGCPercent(debug.SetGCPercent(77))
 	if err := m.Run(context.Background(), []string{"import", "--slack-export", p, "--team", "THOME"}); err != nil {
 		t.Fatalf("import: %v\n%s", err, errb)
@@ -229,6 +229,9 @@ func TestImportSlackExport(t *testing.T) {
 	}
 	if !strings.Contains(out2.String(), `"id": "TACME"`) || !strings.Contains(out2.String(), "churn_signal") {
 		t.Fatalf("the imported customer's churn signal should show in risk:\n%s", out2)
+	}
+	if gc := debug.SetGCPercent(77); gc != 77 { // risk raises it too (bot.GCPercent), and puts it back
+		t.Errorf("after risk the GC percent is %d, want the 77 it had before", gc)
 	}
 	m3, _, _ := testMain(env)
 	if err := m3.Run(context.Background(), []string{"import"}); err == nil {
