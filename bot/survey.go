@@ -113,6 +113,38 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	return doc, nil
 }
 
+// SurveyNotSent takes back the cooldown a survey question wrote when it was asked,
+// for an adapter that could not post it (doc, as HandleCommand returned it): the
+// customer was not asked, and was kept from being asked again for 30 days. Any
+// other document is left alone. The cooldown it removes is this question's: the
+// account's cooldown refused every other ask since (of either kind).
+func (b *Bot) SurveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) error {
+	kind, account, ok := surveyAsked(doc)
+	if !ok {
+		return nil
+	}
+	if err := b.Store.DeleteDoc(ctx, workspace, DocSurveyAsked, kind+"|"+account); err != nil && !feedbackbot.IsNotFound(err) {
+		return fmt.Errorf("survey not sent: take back the cooldown of %s: %w", account, err)
+	}
+	return nil
+}
+
+// surveyAsked reads the kind and account of a survey question from its buttons.
+func surveyAsked(doc feedbackbot.Document) (kind, account string, ok bool) {
+	for _, bl := range doc.Blocks {
+		for _, bt := range bl.Buttons {
+			if bt.Action != "survey.answer" {
+				continue
+			}
+			parts := strings.SplitN(bt.Value, "|", 4)
+			if len(parts) == 4 && (parts[0] == SurveyCSAT || parts[0] == SurveyNPS) && parts[2] != "" {
+				return parts[0], parts[2], true
+			}
+		}
+	}
+	return "", "", false
+}
+
 // surveyHolder names one survey command's hold on its account's survey lease.
 func surveyHolder() string {
 	b := make([]byte, 8)

@@ -104,3 +104,50 @@ func TestSurveyAskedOnceWhenAskedAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestSurveyNotSentTakesBackTheCooldown: a survey question the adapter could not
+// post no longer keeps its account from being asked for 30 days (it did: the
+// cooldown was written when the question was made), and other documents, or
+// another account's cooldown, are left alone.
+func TestSurveyNotSentTakesBackTheCooldown(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			b := &bot.Bot{Store: st, Accounts: map[string]feedbackbot.Account{"acme": {ID: "acme", Name: "Acme"}, "globex": {ID: "globex", Name: "Globex"}},
+				Now: func() time.Time { return now }}
+			ask := func(acct string) feedbackbot.Document {
+				t.Helper()
+				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "USTAFF", Staff: true, Text: "survey nps " + acct})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return doc
+			}
+			failed := ask("acme")
+			kept := ask("globex")
+			if failed.Ephemeral || kept.Ephemeral {
+				t.Fatalf("first asks should be questions: %q / %q", failed.Fallback, kept.Fallback)
+			}
+			// Documents that are not survey questions change nothing.
+			for _, other := range []feedbackbot.Document{ask("acme"), {Fallback: "a digest"}} {
+				if err := b.SurveyNotSent(ctx, "T1", other); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if again := ask("acme"); !strings.Contains(again.Fallback, "not asking again") {
+				t.Fatalf("the cooldown should still hold: %q", again.Fallback)
+			}
+			if err := b.SurveyNotSent(ctx, "T1", failed); err != nil {
+				t.Fatal(err)
+			}
+			if again := ask("acme"); again.Ephemeral {
+				t.Fatalf("after a question that was not sent, the account may be asked again: %q", again.Fallback)
+			}
+			if again := ask("globex"); !strings.Contains(again.Fallback, "not asking again") {
+				t.Fatalf("another account's cooldown is kept: %q", again.Fallback)
+			}
+		})
+	}
+}

@@ -537,12 +537,16 @@ func (a *Adapter) autoSurvey(ctx context.Context, r *discordgo.MessageReaction) 
 		return nil
 	}
 	rd := Render(doc)
-	return a.retry(ctx, "post survey", func() error {
+	err = a.retry(ctx, "post survey", func() error {
 		_, err := a.s.ChannelMessageSendComplex(r.ChannelID, &discordgo.MessageSend{Embeds: rd.Embeds, Components: rd.Components,
 			AllowedMentions: noMentions, Reference: &discordgo.MessageReference{MessageID: r.MessageID, ChannelID: r.ChannelID, GuildID: r.GuildID}},
 			discordgo.WithContext(ctx))
 		return err
 	})
+	if err != nil {
+		a.surveyNotSent(ctx, r.GuildID, doc)
+	}
+	return err
 }
 
 func (a *Adapter) onReactionRemove(_ *discordgo.Session, r *discordgo.MessageReactionRemove) {

@@ -161,7 +161,9 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 	}
 	select {
 	case r := <-done:
-		a.respond(ctx, i, reply(r))
+		if err := a.respond(ctx, i, reply(r)); err != nil {
+			a.surveyNotSent(ctx, cmd.Workspace, r.doc)
+		}
 		return
 	case <-time.After(a.cfg.CommandTimeout):
 	}
@@ -195,6 +197,7 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 	})
 	if err != nil {
 		a.log.Error("discord: could not send deferred reply", "err", err)
+		a.surveyNotSent(ctx, cmd.Workspace, r.doc)
 	}
 }
 
@@ -217,7 +220,7 @@ func (a *Adapter) replyPrivately(ctx context.Context, i *discordgo.Interaction, 
 	}
 }
 
-func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, r Rendered) {
+func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, r Rendered) error {
 	err := a.retry(ctx, "reply", func() error {
 		return a.s.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
 			Data: &discordgo.InteractionResponseData{Embeds: r.Embeds, Components: r.Components, Files: r.files(), Flags: r.Flags,
@@ -226,6 +229,7 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, r Rende
 	if err != nil {
 		a.log.Error("discord: could not reply to interaction", "err", err)
 	}
+	return err
 }
 
 func ephemeralText(s string) feedbackbot.Document {

@@ -782,6 +782,69 @@ func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
 	}
 }
 
+// TestSurveyNotPostedMayBeAskedAgain: a survey question Discord refused (the
+// automatic one after a resolved reaction, or the reply to /feedback survey) does
+// not keep its account from being asked for the 30-day cooldown: asking wrote the
+// cooldown, and the adapter takes it back.
+func TestSurveyNotPostedMayBeAskedAgain(t *testing.T) {
+	t.Run("automatic", func(t *testing.T) {
+		now := time.Now().UTC()
+		cfg := testConfig()
+		cfg.SurveyReaction, cfg.SurveySample, cfg.SurveyKind = "✅", 1, "csat"
+		f := newFixtureWith(t, cfg, func(st store.Store) Commands { return &bot.Bot{Store: st, Now: func() time.Time { return now }} })
+		first := message(chGeneral, userAlice, []string{roleMember}, "The export fails with a 500")
+		second := message(chGeneral, userAlice, []string{roleMember}, "And the dashboard is slow")
+		f.fake.Dispatch("MESSAGE_CREATE", first)
+		f.fake.Dispatch("MESSAGE_CREATE", second)
+		f.eventually("captured", func() bool { return len(f.logged()) == 2 })
+		an, err := analysis.New(analysis.DefaultTaxonomy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&bot.Worker{Store: f.st, Analyzer: an, Consumer: "t"}).Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		react := func(m map[string]any) {
+			f.fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": userStaff, "message_id": m["id"], "channel_id": chGeneral, "guild_id": guild,
+				"emoji": map[string]any{"name": "✅"}, "member": map[string]any{"user": map[string]any{"id": userStaff}, "roles": []string{roleStaff}}})
+		}
+		path := "/channels/" + chGeneral + "/messages"
+		f.fake.FailNext("POST", path, 403, 1) // Missing Permissions: not retried
+		react(first)
+		if _, ok := f.fake.WaitRequest(path, 0, 5*time.Second); !ok {
+			t.Fatal("no survey attempted")
+		}
+		time.Sleep(200 * time.Millisecond) // the failure reaches the bot
+		react(second)                      // the same account
+		if _, ok := f.fake.WaitRequest(path, 1, 5*time.Second); !ok {
+			t.Errorf("%d survey posts; the one Discord refused should not start the cooldown, so the second reaction asks again", len(f.fake.Requests(path)))
+		}
+	})
+	t.Run("command reply", func(t *testing.T) {
+		now := time.Now().UTC()
+		var b *bot.Bot
+		f := newFixtureWith(t, testConfig(), func(st store.Store) Commands {
+			b = &bot.Bot{Store: st, Now: func() time.Time { return now }, Accounts: map[string]feedbackbot.Account{"acme": {ID: "acme", Name: "Acme"}}}
+			return b
+		})
+		id := "750000000000000001"
+		f.fake.FailNext("POST", "/interactions/"+id+"/", 403, 1)
+		f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": f.fake.AppID, "type": 2, "token": "tok-f",
+			"guild_id": guild, "channel_id": chGeneral,
+			"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "s"}, "roles": []string{roleStaff}},
+			"data": map[string]any{"id": "1", "name": "feedback", "type": 1,
+				"options": []any{map[string]any{"name": "survey", "type": 1, "options": []any{
+					map[string]any{"name": "kind", "type": 3, "value": "csat"}, map[string]any{"name": "account", "type": 3, "value": "acme"}}}}}})
+		if _, ok := f.fake.WaitRequest("/interactions/"+id+"/", 0, 5*time.Second); !ok {
+			t.Fatal("no reply attempted")
+		}
+		f.eventually("the cooldown taken back", func() bool {
+			doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: guild, User: userStaff, Staff: true, Text: "survey csat acme"})
+			return err == nil && !doc.Ephemeral
+		})
+	})
+}
+
 // TestAlerterOnDiscord: the bot's alerter raises an at-risk alert into the staff
 // channel as an embed with buttons, edits that same message when new evidence
 // arrives, and posts a recovery notice when the account clears.

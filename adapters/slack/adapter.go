@@ -32,6 +32,28 @@ type Commands interface {
 	HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedbackbot.Document, error)
 }
 
+// surveyWithdrawer takes back the cooldown of a survey question the adapter could
+// not post (the bot's SurveyNotSent): asking wrote it, and without this a failed
+// post kept the customer from being asked for 30 days.
+type surveyWithdrawer interface {
+	SurveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) error
+}
+
+// surveyNotSent tells the bot that doc, a survey question (any other document is
+// left alone), was not posted.
+func (a *Adapter) surveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) {
+	w, ok := a.cmds.(surveyWithdrawer)
+	if !ok || doc.Ephemeral {
+		return
+	}
+	// The post's own context may be what ended it.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := w.SurveyNotSent(wctx, workspace, doc); err != nil {
+		a.log.Error("slack: a survey question was not posted, and its cooldown could not be taken back", "err", err)
+	}
+}
+
 // Config is the adapter's configuration. Secrets are plain strings here; the caller
 // keeps them out of logs.
 type Config struct {

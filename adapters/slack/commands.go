@@ -122,7 +122,11 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 	}
 	// The answer, with where it may be shown decided (shown may ask Slack about the
 	// channel), within the command's time.
-	done := make(chan map[string]any, 1)
+	type answered struct {
+		res map[string]any
+		doc feedbackbot.Document // as the bot answered: a survey question's cooldown is taken back if it is not posted
+	}
+	done := make(chan answered, 1)
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -133,20 +137,21 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 		if err != nil && feedbackbot.ErrorCode(err) == feedbackbot.EINTERNAL {
 			a.log.Error("slack command failed", "user", cmd.User, "err", err)
 		}
-		done <- a.shown(cctx, cmd, docOrError(doc, err), replace)
+		done <- answered{a.shown(cctx, cmd, docOrError(doc, err), replace), doc}
 	}()
 	select {
-	case res := <-done:
-		return res
+	case r := <-done:
+		return r.res
 	case <-time.After(a.cfg.CommandTimeout):
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			res := <-done
+			r := <-done
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
-			if err := a.postResponse(cctx, responseURL, res); err != nil {
+			if err := a.postResponse(cctx, responseURL, r.res); err != nil {
 				a.log.Error("slack: deferred reply failed", "err", err)
+				a.surveyNotSent(cctx, cmd.Workspace, r.doc)
 			}
 		}()
 		return map[string]any{"response_type": "ephemeral", "text": workingOnIt}

@@ -720,11 +720,15 @@ func (a *Adapter) autoSurvey(ctx context.Context, workspace, reactor string, m f
 		return nil
 	}
 	blocks, fallback := RenderBlocks(doc)
-	return a.retry(ctx, func() error {
+	err = a.retry(ctx, func() error {
 		_, _, err := a.api.PostMessageContext(ctx, m.Channel, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false),
 			slack.MsgOptionTS(thread))
 		return err
 	})
+	if err != nil {
+		a.surveyNotSent(ctx, workspace, doc)
+	}
+	return err
 }
 
 func parseTS(ts string) (time.Time, error) {

@@ -174,10 +174,21 @@ func (r *askRecorder) reset() {
 }
 
 // commandsFuncPtr lets a test swap the command handler after New.
-func commandsFuncPtr(f *fixture) Commands {
-	return commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
-		return f.cmds.HandleCommand(ctx, c)
-	})
+func commandsFuncPtr(f *fixture) Commands { return fixtureCommands{f} }
+
+// fixtureCommands passes the adapter's calls on to whatever the fixture's cmds is
+// at the time, the bot's SurveyNotSent included where cmds has it.
+type fixtureCommands struct{ f *fixture }
+
+func (c fixtureCommands) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedbackbot.Document, error) {
+	return c.f.cmds.HandleCommand(ctx, cmd)
+}
+
+func (c fixtureCommands) SurveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) error {
+	if w, ok := c.f.cmds.(surveyWithdrawer); ok {
+		return w.SurveyNotSent(ctx, workspace, doc)
+	}
+	return nil
 }
 
 func sign(req *http.Request, body string, at time.Time) {
@@ -1077,6 +1088,71 @@ func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
 	if n.Load() != 1 {
 		t.Errorf("%d posts; the cooldown should stop a second survey", n.Load())
 	}
+}
+
+// TestSurveyNotPostedMayBeAskedAgain: a survey question Slack refused (the
+// automatic one after a resolved reaction, or a slow /feedback survey whose
+// response_url post failed) does not keep its account from being asked for the
+// 30-day cooldown: asking wrote the cooldown, and the adapter takes it back.
+func TestSurveyNotPostedMayBeAskedAgain(t *testing.T) {
+	t.Run("automatic", func(t *testing.T) {
+		var attempts atomic.Int64
+		failFirst := func(c slacktest.Customize) {
+			c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+				if attempts.Add(1) == 1 {
+					w.Write([]byte(`{"ok":false,"error":"not_in_channel"}`))
+					return
+				}
+				w.Write([]byte(`{"ok":true,"channel":"CSHARED","ts":"1700000999.000100"}`))
+			})
+		}
+		f := newFixture(t, failFirst)
+		now := time.Now().UTC()
+		f.cmds = &bot.Bot{Store: f.st, Now: func() time.Time { return now }}
+		f.a.cfg.SurveyReaction, f.a.cfg.SurveySample, f.a.cfg.SurveyKind = "white_check_mark", 1, "csat"
+		ts := fmt.Sprintf("%d.000100", now.Add(-time.Hour).Unix())
+		if code := f.event("EvM", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "CSHARED", "ts": ts, "text": "the export fails"}); code != 200 {
+			t.Fatalf("message event: %d", code)
+		}
+		if _, ok := f.stored(key("CSHARED", ts)); !ok {
+			t.Fatal("message not stored")
+		}
+		for i := range 2 {
+			if code := f.event(fmt.Sprintf("EvR%d", i), map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": "white_check_mark",
+				"item": map[string]any{"type": "message", "channel": "CSHARED", "ts": ts}}); code != 200 {
+				t.Fatalf("reaction event: %d", code)
+			}
+			f.a.Close() // waits for the survey goroutine
+		}
+		if n := attempts.Load(); n != 2 {
+			t.Errorf("%d survey posts; the one Slack refused should not start the cooldown, so the second reaction asks again", n)
+		}
+	})
+	t.Run("deferred reply", func(t *testing.T) {
+		f := newFixture(t)
+		now := time.Now().UTC()
+		b := &bot.Bot{Store: f.st, Now: func() time.Time { return now }, Accounts: map[string]feedbackbot.Account{"TACME": {ID: "TACME", Name: "Acme"}}}
+		f.cmds = slowBot{b, 100 * time.Millisecond}
+		f.a.cfg.CommandTimeout = 10 * time.Millisecond
+		hook := "http://127.0.0.1:1/commands/THOME/123/hook" // nothing listens: the post fails
+		f.post("/slack/commands", slash("UMARIA", home, "survey csat TACME", hook), "application/x-www-form-urlencoded", nil)
+		f.a.wg.Wait()
+		doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: home, User: "UMARIA", Staff: true, Text: "survey csat TACME"})
+		if err != nil || doc.Ephemeral {
+			t.Errorf("after a survey whose reply could not be posted, asking again should give the question: %v %q", err, doc.Fallback)
+		}
+	})
+}
+
+// slowBot is the bot answering after a delay (a deferred reply).
+type slowBot struct {
+	*bot.Bot
+	delay time.Duration
+}
+
+func (s slowBot) HandleCommand(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+	time.Sleep(s.delay)
+	return s.Bot.HandleCommand(ctx, c)
 }
 
 // TestResponseURLNotLogged: a deferred answer whose post to response_url fails is
