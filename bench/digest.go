@@ -92,7 +92,9 @@ func runDigest(ctx context.Context, args []string) error {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
 	var redisWork []string
-	var gcLines []string // with -gc: the digest at each collector target
+	var gcLines []string    // with -gc: the digest at each collector target
+	var digestWork []string // Redis's work a digest
+	var firstLines []string // the warm-up's digest and lookup
 	// per store, each size's medians and the highest p99, for the growth summary
 	type sizeFig struct {
 		n            int
@@ -175,7 +177,10 @@ func runDigest(ctx context.Context, args []string) error {
 			key := fmt.Sprintf("%s_%d", kind, n)
 			out[key+"_digest_median_ms"], out[key+"_digest_p99_ms"] = ms(median(dig)), ms(quantile(dig, 0.99))
 			out[key+"_digest_allocated_mb"] = median(rt.digestAlloc) / 1e6
-			out[key+"_digest_ms_each"] = sortedMS(dig) // the whole distribution: the p99 of a few reps is their slowest
+			out[key+"_digest_ms_each"] = sortedMS(dig)      // the whole distribution: the p99 of a few reps is their slowest
+			out[key+"_digest_ms_in_order"] = inOrderMS(dig) // as they ran: whether the slow ones come together
+			out[key+"_first_digest_ms"], out[key+"_first_account_ms"] = ms(rt.firstDigest), ms(rt.firstAccount)
+			firstLines = append(firstLines, fmt.Sprintf("%s %s: digest %.1f ms, account lookup %.2f ms", kind, sz, ms(rt.firstDigest), ms(rt.firstAccount)))
 			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
 			out[key+"_account_full_read_median_ms"] = ms(median(full))
 			out[key+"_account_messages_read"], out[key+"_account_days_read"] = rt.msgsRead, rt.daysRead
@@ -189,6 +194,10 @@ func runDigest(ctx context.Context, args []string) error {
 			if rt.accountRedis != nil {
 				out[key+"_account_redis_per_lookup"] = rt.accountRedis
 				redisWork = append(redisWork, fmt.Sprintf("%s %s: %s", kind, sz, formatPerOp(rt.accountRedis)))
+			}
+			if rt.digestRedis != nil {
+				out[key+"_digest_redis_per_digest"] = rt.digestRedis
+				digestWork = append(digestWork, fmt.Sprintf("%s %s: %s", kind, sz, formatPerOp(rt.digestRedis)))
 			}
 			for _, pct := range gcTargets {
 				xs := rt.digestAtGC[pct]
@@ -261,9 +270,21 @@ func runDigest(ctx context.Context, args []string) error {
 				lo.read, lo.n, hi.read, hi.n, rr, ar/rr)
 		}
 	}
+	if len(firstLines) > 0 {
+		fmt.Println("The first digest and account lookup of each store and size, untimed warm-up (not in the medians or p99s above):")
+		for _, l := range firstLines {
+			fmt.Println("  " + l)
+		}
+	}
 	if len(gcLines) > 0 {
 		fmt.Println("The digest at each Go collector target (-gc; the targets taking turns rep by rep on the same store):")
 		for _, l := range gcLines {
+			fmt.Println("  " + l)
+		}
+	}
+	if len(digestWork) > 0 {
+		fmt.Println("Redis server time per digest (INFO commandstats around the digests; command, calls, time):")
+		for _, l := range digestWork {
 			fmt.Println("  " + l)
 		}
 	}
@@ -279,12 +300,18 @@ func runDigest(ctx context.Context, args []string) error {
 
 func ms(seconds float64) float64 { return seconds * 1000 }
 
+// inOrderMS is every timing in milliseconds, in the order taken, rounded to 0.1 ms.
+func inOrderMS(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = math.Round(ms(x)*10) / 10
+	}
+	return out
+}
+
 // sortedMS is every timing in milliseconds, fastest first, rounded to 0.1 ms.
 func sortedMS(xs []float64) []float64 {
-	s := make([]float64, len(xs))
-	for i, x := range xs {
-		s[i] = math.Round(ms(x)*10) / 10
-	}
+	s := inOrderMS(xs)
 	slices.Sort(s)
 	return s
 }
@@ -514,9 +541,27 @@ type readTimes struct {
 	// accountRedis is the Redis server's work per account lookup (command -> calls,
 	// µs), from INFO commandstats around the lookups' own run; nil where not read.
 	accountRedis map[string][2]float64
+	// firstDigest and firstAccount are the untimed warm-up's digest and lookup.
+	firstDigest, firstAccount float64
+	// digestRedis is the same per digest, from its own run.
+	digestRedis map[string][2]float64
 }
 
 func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt readTimes, err error) {
+	// One digest and one account lookup before anything is timed or profiled: the
+	// first of a process is its slowest (the connection pool filled, the heap grown
+	// to its working size), and is reported on its own, not in the medians or p99s.
+	tax0 := analysis.DefaultTaxonomy()
+	t0 := time.Now()
+	if err := botDigest(ctx, st, end, tax0.Names(), emerging.NewVocabulary(tax0)); err != nil {
+		return rt, err
+	}
+	rt.firstDigest = time.Since(t0).Seconds()
+	t0 = time.Now()
+	if err := accountCommand(ctx, st, end, 0); err != nil {
+		return rt, err
+	}
+	rt.firstAccount = time.Since(t0).Seconds()
 	if profileReads != "" {
 		f, err := os.Create(profileReads)
 		if err != nil {
@@ -639,7 +684,8 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		}
 		var statsBefore cmdStats
 		c, isRedis := st.(interface{ Client() redis.UniversalClient })
-		main := run.vs[0].into == &rt.account
+		into := run.vs[0].into
+		main := into == &rt.account || into == &rt.digest
 		if main && isRedis {
 			if statsBefore, err = readCmdStats(ctx, c.Client()); err != nil {
 				return rt, err
@@ -655,7 +701,11 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			if err != nil {
 				return rt, err
 			}
-			rt.accountRedis = now.since(statsBefore, reps)
+			if into == &rt.account {
+				rt.accountRedis = now.since(statsBefore, reps)
+			} else {
+				rt.digestRedis = now.since(statsBefore, reps)
+			}
 		}
 	}
 	return rt, nil
