@@ -17,7 +17,7 @@ func Clean(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
-	if strings.IndexAny(s, "`<>:&\n") < 0 && !strings.Contains(s, "http") {
+	if !strings.ContainsAny(s, "`<>:&\n") && !strings.Contains(s, "http") {
 		return s
 	}
 	var b strings.Builder
