@@ -360,21 +360,32 @@ type messageReader interface {
 func pagedMessages(ctx context.Context, st messageReader, q store.Query, max int) (rows []store.Stored, partial bool, err error) {
 	var pages [][]store.Stored
 	n := 0
-	joined := func() []store.Stored { // one copy into a slice of the right size, not a regrowth per page
-		if len(pages) == 1 {
-			return pages[0] // most reads (every account's health in a digest) are one page: no copy
-		}
-		return slices.Concat(pages...)
+	err = eachPage(ctx, st, q, func(page []store.Stored, more bool) bool {
+		pages, n = append(pages, page), n+len(page)
+		partial = more && n >= max
+		return !partial
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	// Each page after the first reads its predecessor's oldest instant again (To is
-	// exclusive), so messages of that instant the page had no room for are not
-	// skipped; the ones already read are dropped.
+	if len(pages) == 1 {
+		return pages[0], partial, nil // most reads (every account's health in a digest) are one page: no copy
+	}
+	return slices.Concat(pages...), partial, nil // one copy into a slice of the right size, not a regrowth per page
+}
+
+// eachPage hands fn what q selects (its Limit aside), newest first, a store page at
+// a time, with whether more may follow, until fn returns false or nothing is left.
+// Each page after the first reads its predecessor's oldest instant again (To is
+// exclusive), so messages of that instant the page had no room for are not
+// skipped; the ones already read are dropped.
+func eachPage(ctx context.Context, st messageReader, q store.Query, fn func(page []store.Stored, more bool) bool) error {
 	var boundary map[string]bool
 	q.Limit = store.MaxQueryLimit
 	for {
 		page, err := st.Messages(ctx, q)
 		if err != nil {
-			return nil, false, err
+			return err
 		}
 		full := len(page) == store.MaxQueryLimit
 		var oldest time.Time
@@ -388,15 +399,12 @@ func pagedMessages(ctx context.Context, st messageReader, q store.Query, max int
 		if len(boundary) > 0 {
 			page = slices.DeleteFunc(page, func(r store.Stored) bool { return boundary[r.Message.Key()] })
 		}
-		pages, n = append(pages, page), n+len(page)
-		switch {
-		case !full:
-			return joined(), false, nil
-		case n >= max:
-			return joined(), true, nil
-		case q.To.IsZero() || oldest.Add(time.Nanosecond).Before(q.To):
+		if !fn(page, full) || !full {
+			return nil
+		}
+		if q.To.IsZero() || oldest.Add(time.Nanosecond).Before(q.To) {
 			q.To, boundary = oldest.Add(time.Nanosecond), next
-		default: // a whole page of one instant: go on past it
+		} else { // a whole page of one instant: go on past it
 			q.To, boundary = oldest, nil
 		}
 	}

@@ -451,11 +451,21 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		} else if n > 0 {
 			fmt.Fprintf(m.Stderr, "  %s: indexed %d week(s) of survey answers by account (once, for data from an older version)\n", w, n)
 		}
+		// Channels mapped to an account (channel_accounts) since their messages were
+		// captured: a new version of each, with the account, which the re-analysis
+		// below applies.
+		moved, err := bot.Reattribute(ctx, st, attribution(cfg), w)
+		if err != nil {
+			return au.finish(ctx, 0, err)
+		}
+		if moved.Moved > 0 {
+			fmt.Fprintf(m.Stderr, "  %s: %d message(s) of mapped channels moved to their channel's account (channel_accounts)\n", w, moved.Moved)
+		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
 		if err = au.finish(ctx, res.Applied, err); err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "%s: %d log entries read, %d messages re-tagged (the rest already had current tags or were superseded)\n", w, res.Read, res.Applied)
+		fmt.Fprintf(m.Stdout, "%s: %d log entries read, %d messages re-tagged (the rest already had current tags or were superseded), %d moved to their channel's account\n", w, res.Read, res.Applied, moved.Moved)
 	}
 	return nil
 }

@@ -109,7 +109,7 @@ func commands() []command {
 		{"analyze", "[--workers N]", "read JSON Lines {\"text\": ...} (an \"id\" is echoed) on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--account ID] [--as-of TIME] [--json]", "list every account's health score and main reason, or one account's evidence", (*Main).cmdRisk},
-		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy", (*Main).cmdReanalyze},
+		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy, and channel_accounts", (*Main).cmdReanalyze},
 		{"export", "--workspace W --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy)", (*Main).cmdExport},
 		{"forget", "--workspace W --user U --yes", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},
 		{"expire", "[--workspace W] [--older-than 365d] [--as-of TIME] --yes", "delete messages older than an age, keeping hourly totals (retention; run does it daily)", (*Main).cmdExpire},
@@ -357,6 +357,13 @@ func newAnalyzer(cfg config.Config) (*analysis.Analyzer, error) {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
 	return a, nil
+}
+
+// attribution is the configured channel → account maps, for bot.Reattribute.
+func attribution(cfg config.Config) bot.Attribution {
+	return bot.Attribution{Channels: map[feedbackbot.Platform]map[string]string{
+		feedbackbot.PlatformSlack: cfg.Slack.ChannelAccounts, feedbackbot.PlatformDiscord: cfg.Discord.ChannelAccounts},
+		Names: accountNames(cfg)}
 }
 
 // accountMap indexes configured accounts by id.

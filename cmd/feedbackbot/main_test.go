@@ -211,6 +211,81 @@ func TestUsageErrors(t *testing.T) {
 
 // TestReanalyzeAppliesTaxonomyChange: a theme added in config reaches all history
 // through reanalyze, and a second reanalyze changes nothing.
+// TestReanalyzeAppliesChannelAccounts: slack.channel_accounts mapping a channel
+// whose messages were captured before (the demo's community channel, one account
+// per member) moves its history to the mapped account when reanalyze runs, and a
+// second run moves nothing.
+func TestReanalyzeAppliesChannelAccounts(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	asof := "2026-11-20T09:00:00Z"
+	m, _, errb := testMain(nil)
+	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errb)
+	}
+	cfg := "accounts:\n  - id: community\n    name: Community forum\nslack:\n  channel_accounts:\n    CCOMMUNITY: community\n"
+	if err := os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"FEEDBACKBOT_DATA": dir}
+	risk := func() string {
+		t.Helper()
+		m, out, errb := testMain(env)
+		if err := m.Run(context.Background(), []string{"risk", "--as-of", asof, "--json"}); err != nil {
+			t.Fatalf("risk: %v\n%s", err, errb)
+		}
+		return out.String()
+	}
+	before := risk()
+	if strings.Contains(before, `"id": "community"`) || !strings.Contains(before, `"id": "m-`) {
+		t.Fatalf("before: the community members are their own accounts:\n%s", before)
+	}
+	m2, out2, errb2 := testMain(env)
+	if err := m2.Run(context.Background(), []string{"reanalyze"}); err != nil {
+		t.Fatalf("reanalyze: %v\n%s", err, errb2)
+	}
+	if !strings.Contains(errb2.String(), "moved to their channel's account") || strings.Contains(out2.String(), " 0 moved") {
+		t.Fatalf("reanalyze should move the channel's messages:\n%s\n%s", out2, errb2)
+	}
+	// The members' accounts stay listed (as an account whose messages were deleted
+	// does), with nothing left to assess; what they had counts for the channel's.
+	reasons := func(out, id string) (int, bool) {
+		t.Helper()
+		var r struct {
+			Accounts []struct {
+				ID      string `json:"id"`
+				Reasons []any  `json:"reasons"`
+			} `json:"accounts"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("risk --json: %v\n%s", err, out)
+		}
+		for _, a := range r.Accounts {
+			if a.ID == id {
+				return len(a.Reasons), true
+			}
+		}
+		return 0, false
+	}
+	after := risk()
+	if n, ok := reasons(before, "m-aiko"); !ok || n == 0 {
+		t.Fatalf("before: the member m-aiko has a reason (a question waiting): %d %v", n, ok)
+	}
+	if n, ok := reasons(after, "m-aiko"); !ok || n != 0 {
+		t.Errorf("after: m-aiko's messages moved, nothing left to assess: %d reason(s)", n)
+	}
+	if n, ok := reasons(after, "community"); !ok || n == 0 || !strings.Contains(after, "Community forum") {
+		t.Errorf("after: the community account, named, has the members' reasons: %d %v\n%s", n, ok, after)
+	}
+	m3, out3, errb3 := testMain(env)
+	if err := m3.Run(context.Background(), []string{"reanalyze"}); err != nil {
+		t.Fatalf("reanalyze: %v\n%s", err, errb3)
+	}
+	if !strings.Contains(out3.String(), " 0 moved") {
+		t.Fatalf("a second reanalyze moves nothing: %s", out3)
+	}
+}
+
 func TestReanalyzeAppliesTaxonomyChange(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)

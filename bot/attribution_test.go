@@ -1,0 +1,115 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// TestReattributeMovesHistory: a channel mapped to an account after its messages
+// were captured (slack.channel_accounts added to the config) moves them to that
+// account, on both stores: a new version of each in the log, which analysis
+// applies, so the account's messages, days and the list of accounts have them. A
+// second run appends nothing; a changed map moves them again; another channel's
+// messages stay. Before, nothing re-attributed history: capture attributed each
+// message once, and re-analysis kept its account.
+func TestReattributeMovesHistory(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			var msgs []feedbackbot.Message
+			for i := range 6 {
+				ch, acct := "CSHARED", "TCUST" // a customer's team, as Slack Connect capture names it
+				if i%3 == 2 {
+					ch, acct = "COTHER", "TOTHER"
+				}
+				msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("%s:1700000000.00000%d", ch, i), Platform: feedbackbot.PlatformSlack, Workspace: "T1",
+					Channel: ch, Author: "U1", Role: feedbackbot.RoleCustomer, Account: acct, Text: texts[i%len(texts)], Time: t0.Add(time.Duration(i) * time.Hour)})
+			}
+			captured(t, st, msgs...)
+			accountOf := func(acct string) int {
+				t.Helper()
+				rows, err := st.Messages(ctx, store.Query{Workspace: "T1", Account: acct})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(rows)
+			}
+			reattribute := func(channels map[string]string) int {
+				t.Helper()
+				at := bot.Attribution{Channels: map[feedbackbot.Platform]map[string]string{feedbackbot.PlatformSlack: channels},
+					Names: map[string]string{"acme": "Acme"}}
+				res, err := bot.Reattribute(ctx, st, at, "T1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return res.Moved
+			}
+			if n := reattribute(map[string]string{"CSHARED": "acme"}); n != 4 {
+				t.Errorf("mapping CSHARED moved %d messages, want its 4", n)
+			}
+			if a, c, o := accountOf("acme"), accountOf("TCUST"), accountOf("TOTHER"); a != 4 || c != 0 || o != 2 {
+				t.Errorf("after the map: acme %d, TCUST %d, TOTHER %d messages; want 4, 0, 2", a, c, o)
+			}
+			got, err := st.Message(ctx, msgs[0].Key())
+			if err != nil || got.Message.Account != "acme" || got.Message.AccountName != "Acme" || got.Message.Text != msgs[0].Text {
+				t.Errorf("message: %+v, %v; want the mapped account and its name, the text kept", got.Message, err)
+			}
+			if newest, _, err := st.Newest(ctx, msgs[0].Key()); err != nil || newest.Account != "acme" {
+				t.Errorf("the log's newest version: %q, %v; want acme's (an export, a reaction build on it)", newest.Account, err)
+			}
+			days, err := st.AccountDays(ctx, "T1", "acme", t0.Add(-24*time.Hour), t0.Add(48*time.Hour), feedbackbot.CntCustomer)
+			if err != nil || len(days) != 1 || days[0].Counts[feedbackbot.CntCustomer] != 4 {
+				t.Errorf("acme's days: %+v, %v; want its 4 customer messages on one day", days, err)
+			}
+			if accts, err := st.Accounts(ctx, "T1"); err != nil || !slices.Contains(accts, "acme") {
+				t.Errorf("accounts %v, %v: want acme listed", accts, err)
+			}
+			if n := reattribute(map[string]string{"CSHARED": "acme"}); n != 0 {
+				t.Errorf("the same map again moved %d messages, want none", n)
+			}
+			if n := reattribute(map[string]string{"CSHARED": "globex"}); n != 4 || accountOf("globex") != 4 || accountOf("acme") != 0 {
+				t.Errorf("a changed map: %d moved, globex %d, acme %d; want 4, 4, 0", n, accountOf("globex"), accountOf("acme"))
+			}
+		})
+	}
+}
+
+// TestAttribute: which messages a channel map moves.
+func TestAttribute(t *testing.T) {
+	at := bot.Attribution{Channels: map[feedbackbot.Platform]map[string]string{
+		feedbackbot.PlatformSlack:   {"C1": "acme"},
+		feedbackbot.PlatformDiscord: {"D1": "acme", "THREAD9": "globex"},
+	}, Names: map[string]string{"acme": "Acme"}}
+	for _, tc := range []struct {
+		name        string
+		m           feedbackbot.Message
+		moved       bool
+		account, nm string
+	}{
+		{"a Slack message in a mapped channel", feedbackbot.Message{Platform: feedbackbot.PlatformSlack, Channel: "C1", Account: "TX", AccountName: "X"}, true, "acme", "Acme"},
+		{"already the mapped account", feedbackbot.Message{Platform: feedbackbot.PlatformSlack, Channel: "C1", Account: "acme", AccountName: "Acme"}, false, "acme", "Acme"},
+		{"an unmapped channel", feedbackbot.Message{Platform: feedbackbot.PlatformSlack, Channel: "C2", Account: "TX", AccountName: "X"}, false, "TX", "X"},
+		{"another platform's channel id", feedbackbot.Message{Platform: feedbackbot.PlatformSlack, Channel: "D1", Account: "TX"}, false, "TX", ""},
+		{"a Discord thread of a mapped channel", feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Channel: "D1", Thread: "T5", Account: "u1"}, true, "acme", "Acme"},
+		{"a mapped Discord thread", feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Channel: "D2", Thread: "THREAD9", Account: "u1"}, true, "globex", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tc.m
+			if moved := at.Attribute(&m); moved != tc.moved || m.Account != tc.account || m.AccountName != tc.nm {
+				t.Errorf("Attribute: moved %v, account %q (%q); want %v, %q (%q)", moved, m.Account, m.AccountName, tc.moved, tc.account, tc.nm)
+			}
+		})
+	}
+}
