@@ -113,3 +113,47 @@ func TestAttribute(t *testing.T) {
 		})
 	}
 }
+
+// TestRiskSkipSilent: a listing leaves out the accounts with nothing to assess (an
+// account that wrote nothing in the eight weeks health reads showed as healthy,
+// 100 and no reasons, and so did one whose messages all moved to another); the
+// alerter's full assessment and a lookup of that one account still include it.
+func TestRiskSkipSilent(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+			captured(t, st,
+				feedbackbot.Message{ID: "C1:1", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Author: "U1",
+					Role: feedbackbot.RoleCustomer, Account: "active", Text: "the export is broken since the release", Time: now.Add(-48 * time.Hour)},
+				feedbackbot.Message{ID: "C2:1", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C2", Author: "U2",
+					Role: feedbackbot.RoleCustomer, Account: "longgone", Text: "thanks, all good", Time: now.Add(-120 * 24 * time.Hour)})
+			ids := func(req bot.RiskRequest) []string {
+				t.Helper()
+				hs, err := bot.Risk(ctx, st, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, h := range hs {
+					out = append(out, h.Account.ID)
+				}
+				slices.Sort(out)
+				return out
+			}
+			req := bot.RiskRequest{Workspace: "T1", Now: now}
+			if got := ids(req); !slices.Equal(got, []string{"active", "longgone"}) {
+				t.Errorf("every account: %v", got)
+			}
+			req.SkipSilent = true
+			if got := ids(req); !slices.Equal(got, []string{"active"}) {
+				t.Errorf("a listing: %v, want the account with something to assess", got)
+			}
+			req.Only = "longgone"
+			if got := ids(req); !slices.Equal(got, []string{"longgone"}) {
+				t.Errorf("one account asked for: %v", got)
+			}
+		})
+	}
+}

@@ -311,7 +311,7 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 }
 
 func (b *Bot) risk(ctx context.Context, cmd feedbackbot.Command, now time.Time) (feedbackbot.Document, error) {
-	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets})
+	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets, SkipSilent: true})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}

@@ -44,6 +44,12 @@ type RiskRequest struct {
 	TierTargets map[string]health.Targets
 	// Only limits the assessment to one account id when set.
 	Only string
+	// SkipSilent leaves out the accounts with nothing to assess (no message in the
+	// windows health reads, no survey answer), for a listing: an account whose
+	// messages all moved to another (channel_accounts, reanalyze), were deleted or
+	// erased, or that wrote nothing in eight weeks showed as healthy (100, no
+	// reasons). The alerter keeps them: an open alert is closed with the score now.
+	SkipSilent bool
 }
 
 // Risk assesses every account of a workspace as of req.Now, lowest score first.
@@ -73,6 +79,7 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	// trips to Redis), and a digest's at-risk pass over every account read them one
 	// after the other (a review timed it at about half of a digest).
 	out := make([]feedbackbot.Health, len(ids))
+	silent := make([]bool, len(ids)) // nothing to assess: no message or survey answer in the windows health reads
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
@@ -94,12 +101,12 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	for range min(riskParallel, len(ids)) {
 		workers.Go(func() {
 			for i := range jobs {
-				h, err := assessAccount(actx, st, req, ids[i], ratingsOf)
+				h, none, err := assessAccount(actx, st, req, ids[i], ratingsOf)
 				if err != nil {
 					fail(err)
 					continue
 				}
-				out[i] = h
+				out[i], silent[i] = h, none
 			}
 		})
 	}
@@ -119,6 +126,15 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if req.SkipSilent && req.Only == "" {
+		kept := out[:0]
+		for i, h := range out {
+			if !silent[i] {
+				kept = append(kept, h)
+			}
+		}
+		out = kept
+	}
 	slices.SortStableFunc(out, func(a, b feedbackbot.Health) int {
 		return cmp.Or(cmp.Compare(a.Score, b.Score), cmp.Compare(a.Account.ID, b.Account.ID))
 	})
@@ -129,16 +145,19 @@ feed:
 const riskParallel = 4
 
 // assessAccount reads one account's history and assesses it with its survey
-// ratings (ratingsOf waits for the read of them that runs beside).
-func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error)) (feedbackbot.Health, error) {
+// ratings (ratingsOf waits for the read of them that runs beside). none says
+// there was nothing to assess: no message in the windows health reads, no survey
+// answer.
+func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error)) (h feedbackbot.Health, none bool, err error) {
 	rows, base, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
 	if err != nil {
-		return feedbackbot.Health{}, err
+		return feedbackbot.Health{}, false, err
 	}
 	rs, err := ratingsOf(id)
 	if err != nil {
-		return feedbackbot.Health{}, err
+		return feedbackbot.Health{}, false, err
 	}
+	none = len(rows) == 0 && base.Count == 0 && len(base.Last) == 0 && len(rs) == 0
 	acct, ok := req.Accounts[id]
 	if !ok {
 		acct = feedbackbot.Account{ID: id}
@@ -154,8 +173,8 @@ func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id str
 	if t, ok := tierTargets(req.TierTargets, acct.Tier); ok {
 		params.Targets = t
 	}
-	h := health.Assess(acct, rows, base, req.Now, params)
-	return health.AddRatings(h, rs, req.Now, params), nil
+	h = health.Assess(acct, rows, base, req.Now, params)
+	return health.AddRatings(h, rs, req.Now, params), none, nil
 }
 
 // maxRiskMessages bounds the messages account health reads (its newest; 10 pages,

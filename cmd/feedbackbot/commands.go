@@ -274,6 +274,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	if err := m.auditOnce(ctx, st, w, "risk", target+" as of "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
+	req.SkipSilent = true // (a listing: accounts with nothing to assess are left out)
 	hs, err := bot.Risk(ctx, st, req)
 	if err != nil {
 		return err
