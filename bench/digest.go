@@ -63,6 +63,9 @@ func runDigest(ctx context.Context, args []string) error {
 		}
 		gcTargets = append(gcTargets, pct)
 	}
+	if len(gcTargets) > 0 && inWake {
+		return fmt.Errorf("-gc times the digests in a run of their own, which -wake does not make: use one or the other")
+	}
 	a, err := analysis.New(analysis.DefaultTaxonomy())
 	if err != nil {
 		return err
@@ -201,6 +204,9 @@ func runDigest(ctx context.Context, args []string) error {
 			}
 			for _, pct := range gcTargets {
 				xs := rt.digestAtGC[pct]
+				if len(xs) == 0 {
+					continue
+				}
 				out[fmt.Sprintf("%s_digest_gogc%d_median_ms", key, pct)], out[fmt.Sprintf("%s_digest_gogc%d_p99_ms", key, pct)] = ms(median(xs)), ms(quantile(xs, 0.99))
 				out[fmt.Sprintf("%s_digest_gogc%d_ms_each", key, pct)] = sortedMS(xs)
 				gcLines = append(gcLines, fmt.Sprintf("%s %s, digest at GOGC=%d: median %.1f ms, p99 %.1f ms, slowest %.1f ms", kind, sz, pct, ms(median(xs)), ms(quantile(xs, 0.99)), ms(slices.Max(xs))))
@@ -549,8 +555,8 @@ type readTimes struct {
 
 func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt readTimes, err error) {
 	// One digest and one account lookup before anything is timed or profiled: the
-	// first of a process is its slowest (the connection pool filled, the heap grown
-	// to its working size), and is reported on its own, not in the medians or p99s.
+	// first of a process fills the connection pool and grows the heap to its working
+	// size, and is reported on its own, not in the medians or p99s.
 	tax0 := analysis.DefaultTaxonomy()
 	t0 := time.Now()
 	if err := botDigest(ctx, st, end, tax0.Names(), emerging.NewVocabulary(tax0)); err != nil {

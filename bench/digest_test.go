@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"testing"
 	"time"
@@ -26,10 +27,18 @@ func TestDigestBenchRuns(t *testing.T) {
 		return func() { inWake, decomposeReads = wake, decompose } // the flags set these for the package
 	}(inWake, decomposeReads))
 	args := []string{"-stores", "bolt,redis", "-sizes", "200,400", "-reps", "3", "-settle", "0", "-decompose", "-redis", redistest.URL()}
-	for _, extra := range [][]string{nil, {"-wake"}} {
+	defer debug.SetGCPercent(debug.SetGCPercent(77))
+	for _, extra := range [][]string{{"-gc", "100,400"}, {"-wake"}} {
 		if err := runDigest(ctx, append(slices.Clone(args), extra...)); err != nil {
 			t.Fatal(err)
 		}
+		if gc := debug.SetGCPercent(77); gc != 77 {
+			t.Errorf("after bench digest %v the collector's target is %d, want the 77 it had", extra, gc)
+		}
+	}
+	// -gc's turns are a run of their own, which -wake does not make (it crashed).
+	if err := runDigest(ctx, append(slices.Clone(args), "-wake", "-gc", "100,400")); err == nil {
+		t.Error("-wake with -gc should be refused")
 	}
 	after, err := client.ConfigGet(ctx, "latency-monitor-threshold").Result()
 	if err != nil {

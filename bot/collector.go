@@ -5,7 +5,7 @@ import "runtime/debug"
 // GCPercent is the Go collector's target (GOGC) of the processes that build
 // digests and assess account health (feedbackbot run, digest and risk), unless the
 // environment's GOGC sets one. A digest allocates about 66 MB in a burst over a live
-// heap of a few tens: at the runtime's default of 100 the collector ran several
+// heap of 7–20 MB: at the runtime's default of 100 the collector ran several
 // cycles a digest, and between them the runtime handed pages back to the kernel
 // that the next part of the digest faulted in again (a digest with the collector
 // off, its heap only growing, took twice as long on this machine: every page new).

@@ -843,6 +843,43 @@ func TestSurveyNotPostedMayBeAskedAgain(t *testing.T) {
 			return err == nil && !doc.Ephemeral
 		})
 	})
+	t.Run("slow command reply", func(t *testing.T) {
+		now := time.Now().UTC()
+		var b *bot.Bot
+		cfg := testConfig()
+		cfg.CommandTimeout = 100 * time.Millisecond
+		f := newFixtureWith(t, cfg, func(st store.Store) Commands {
+			b = &bot.Bot{Store: st, Now: func() time.Time { return now }, Accounts: map[string]feedbackbot.Account{"acme": {ID: "acme", Name: "Acme"}}}
+			return slowBot{b, 300 * time.Millisecond} // deferred, then the deferral's edit fails
+		})
+		id, token := "750000000000000002", "tok-slow"
+		hook := "/webhooks/" + f.fake.AppID + "/" + token
+		f.fake.FailNext("PATCH", hook, 403, 1)
+		f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": f.fake.AppID, "type": 2, "token": token,
+			"guild_id": guild, "channel_id": chGeneral,
+			"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "s"}, "roles": []string{roleStaff}},
+			"data": map[string]any{"id": "1", "name": "feedback", "type": 1,
+				"options": []any{map[string]any{"name": "survey", "type": 1, "options": []any{
+					map[string]any{"name": "kind", "type": 3, "value": "csat"}, map[string]any{"name": "account", "type": 3, "value": "acme"}}}}}})
+		if _, ok := f.fake.WaitRequest(hook, 0, 5*time.Second); !ok {
+			t.Fatal("no edit of the deferred reply attempted")
+		}
+		f.eventually("the cooldown taken back", func() bool {
+			doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: guild, User: userStaff, Staff: true, Text: "survey csat acme"})
+			return err == nil && !doc.Ephemeral
+		})
+	})
+}
+
+// slowBot is the bot answering after a delay (past CommandTimeout: deferred).
+type slowBot struct {
+	*bot.Bot
+	delay time.Duration
+}
+
+func (s slowBot) HandleCommand(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+	time.Sleep(s.delay)
+	return s.Bot.HandleCommand(ctx, c)
 }
 
 // TestAlerterOnDiscord: the bot's alerter raises an at-risk alert into the staff

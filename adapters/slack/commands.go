@@ -102,23 +102,39 @@ func (a *Adapter) staff(ctx context.Context, user, team, enterprise string) bool
 
 // answer writes the immediate reply to a command or button press.
 func (a *Adapter) answer(w http.ResponseWriter, ctx context.Context, cmd feedbackbot.Command, team, enterprise, responseURL string, replace bool) {
-	writeJSON(w, a.reply(ctx, cmd, team, enterprise, responseURL, replace))
+	res, doc := a.replyDoc(ctx, cmd, team, enterprise, responseURL, replace)
+	if err := writeJSON(w, res); err != nil {
+		a.log.Warn("slack: a command's reply could not be written", "err", err)
+		a.surveyNotSent(ctx, cmd.Workspace, doc)
+	}
 }
 
 // reply runs a command and returns the immediate reply: the answer itself when the
 // bot is quick, or "Working on it…" while the answer is posted to response_url later.
 // Non-staff get a refusal that reveals nothing, without the bot being asked.
 func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, enterprise, responseURL string, replace bool) map[string]any {
+	res, _ := a.replyDoc(ctx, cmd, team, enterprise, responseURL, replace)
+	return res
+}
+
+// replyDoc is reply, with the bot's document when the reply is its answer (a
+// survey question's cooldown is taken back if that reply is not delivered). The
+// command's time counts from the start, the staff check included: a slow check
+// (users.info, user groups) followed by a command just within CommandTimeout sent
+// its answer after Slack's 3 seconds, where it was lost (a survey question with its
+// cooldown kept, a review found); past the time, the answer goes to response_url.
+func (a *Adapter) replyDoc(ctx context.Context, cmd feedbackbot.Command, team, enterprise, responseURL string, replace bool) (map[string]any, feedbackbot.Document) {
+	deadline := time.Now().Add(a.cfg.CommandTimeout)
 	cmd.Staff = a.staff(ctx, cmd.User, team, enterprise)
 	isSurveyAnswer := cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")
 	if !cmd.Staff && !isSurveyAnswer {
-		return note(refusal)
+		return note(refusal), feedbackbot.Document{}
 	}
 	if isSurveyAnswer && !cmd.Staff && !a.askedOf(cmd, team) {
 		// In a channel several organisations share, anyone there may press the
 		// buttons: an answer counts only for the account it was asked of (another
 		// organisation's member's was recorded under it, a review found).
-		return note(notYourSurvey)
+		return note(notYourSurvey), feedbackbot.Document{}
 	}
 	// The answer, with where it may be shown decided (shown may ask Slack about the
 	// channel), within the command's time.
@@ -141,8 +157,8 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 	}()
 	select {
 	case r := <-done:
-		return r.res
-	case <-time.After(a.cfg.CommandTimeout):
+		return r.res, r.doc
+	case <-time.After(time.Until(deadline)):
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
@@ -154,7 +170,7 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 				a.surveyNotSent(cctx, cmd.Workspace, r.doc)
 			}
 		}()
-		return map[string]any{"response_type": "ephemeral", "text": workingOnIt}
+		return map[string]any{"response_type": "ephemeral", "text": workingOnIt}, feedbackbot.Document{}
 	}
 }
 
@@ -245,9 +261,9 @@ func response(doc feedbackbot.Document, replace bool) map[string]any {
 	return out
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+func writeJSON(w http.ResponseWriter, v any) error {
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	return json.NewEncoder(w).Encode(v)
 }
 
 func (a *Adapter) postResponse(ctx context.Context, responseURL string, v any) error {

@@ -1144,6 +1144,45 @@ func TestSurveyNotPostedMayBeAskedAgain(t *testing.T) {
 	})
 }
 
+// TestStaffCheckCountsAgainstCommandTimeout: the staff check's time counts against
+// CommandTimeout. A slow check (Slack's user group lookup) followed by a command
+// just within the timeout sent its answer in the HTTP reply after Slack's 3
+// seconds, where Slack drops it: a survey question lost with its cooldown kept (a
+// review's find). Past the time the answer goes to response_url instead.
+func TestStaffCheckCountsAgainstCommandTimeout(t *testing.T) {
+	slowGroups := func(c slacktest.Customize) {
+		c.Handle("/usergroups.users.list", func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(300 * time.Millisecond)
+			w.Write([]byte(`{"ok":true,"users":["UMARIA"]}`))
+		})
+	}
+	f := newFixture(t, slowGroups)
+	f.a.cfg.StaffUserGroups = []string{"SCS"}
+	f.a.cfg.CommandTimeout = 400 * time.Millisecond
+	now := time.Now().UTC()
+	b := &bot.Bot{Store: f.st, Now: func() time.Time { return now }, Accounts: map[string]feedbackbot.Account{"TACME": {ID: "TACME", Name: "Acme"}}}
+	f.cmds = slowBot{b, 250 * time.Millisecond} // within the timeout on its own, not after the check
+	posted := make(chan string, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		posted <- string(body)
+	}))
+	defer hook.Close()
+	_, body := f.post("/slack/commands", slash("UMARIA", home, "survey csat TACME", hook.URL+"/commands/x"), "application/x-www-form-urlencoded", nil)
+	if !strings.Contains(body, workingOnIt) || strings.Contains(body, "survey.answer") {
+		t.Fatalf("the reply after the timeout should be the placeholder, not the question: %s", body)
+	}
+	select {
+	case got := <-posted:
+		if !strings.Contains(got, "survey.answer") || !strings.Contains(got, "in_channel") {
+			t.Errorf("response_url got %s; want the question for the channel", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the question never reached response_url")
+	}
+	f.a.wg.Wait()
+}
+
 // slowBot is the bot answering after a delay (a deferred reply).
 type slowBot struct {
 	*bot.Bot

@@ -89,17 +89,21 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			resp := a.reply(ctx, a.slashCommand(sc), sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false)
+			cmd := a.slashCommand(sc)
+			resp, doc := a.replyDoc(ctx, cmd, sc.TeamID, sc.EnterpriseID, sc.ResponseURL, false)
 			if b, err := json.Marshal(socketmode.Response{EnvelopeID: id, Payload: resp}); err == nil && len(b) >= maxAckBytes {
 				// Slack drops an acknowledgement of 20 KB or more: acknowledge with a
 				// notice and send the answer to the command's response_url instead.
 				a.ack(ctx, client, id, map[string]any{"response_type": "ephemeral", "text": "The answer follows in a moment."})
 				if err := a.postResponse(context.WithoutCancel(ctx), sc.ResponseURL, resp); err != nil {
 					a.log.Error("slack: a long command answer could not be sent", "err", err)
+					a.surveyNotSent(ctx, cmd.Workspace, doc)
 				}
 				return
 			}
-			a.ack(ctx, client, id, resp)
+			if !a.ack(ctx, client, id, resp) {
+				a.surveyNotSent(ctx, cmd.Workspace, doc) // (the answer rode on the acknowledgement)
+			}
 		}()
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
@@ -127,10 +131,12 @@ const maxAckBytes = 20 * 1024
 // ack acknowledges an envelope. A failure is logged, not returned: Slack redelivers
 // an envelope it did not see acknowledged (capture is idempotent), and the
 // connection's own failures end RunSocket through slack-go's run loop.
-func (a *Adapter) ack(ctx context.Context, client *socketmode.Client, envelopeID string, payload any) {
-	if err := client.AckCtx(ctx, envelopeID, payload); err != nil && ctx.Err() == nil {
+func (a *Adapter) ack(ctx context.Context, client *socketmode.Client, envelopeID string, payload any) (sent bool) {
+	err := client.AckCtx(ctx, envelopeID, payload)
+	if err != nil && ctx.Err() == nil {
 		a.log.Error("slack socket mode: acknowledgement not sent", "envelope_id", envelopeID, "err", err)
 	}
+	return err == nil
 }
 
 // socketEventsAPI captures an events_api envelope's payload and reports whether to
