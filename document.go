@@ -75,8 +75,9 @@ type Command struct {
 	// Staff is the adapter's verdict on the caller: a home-workspace member (and in an
 	// allowed group, if configured) on Slack, a staff role on Discord.
 	Staff bool `json:"staff"`
-	// Text is what followed the slash command ("account acme"), or for a button its
-	// Action and Value joined by a space ("alert.ack fp123").
+	// Text is what followed the slash command ("account acme"), as typed: an adapter
+	// undoes its platform's escaping (Slack's &amp;, &lt;, &gt;). For a button it is
+	// the Action and Value joined by a space ("alert.ack fp123").
 	Text string `json:"text"`
 	// Button is true when the command comes from a button press.
 	Button bool `json:"button,omitempty"`

@@ -190,10 +190,11 @@ func TestUnauditedCommandIsNotCarriedOut(t *testing.T) {
 	}
 }
 
-// TestLoggedTextStoredAsWritten: Slack escapes &, < and > in a command's text and
-// Discord does not; a logged message is stored as the customer said it either way,
-// and quoted with the escapes every document's text has (a staff member's
-// "<!channel>" in a log reached the internal channel as a live broadcast).
+// TestLoggedTextStoredAsWritten: a logged message is stored as the customer said it
+// (Slack's escapes of a command's text are undone by the Slack adapter:
+// TestSlashCommandTextUnescaped), and quoted with the escapes every document's text
+// has (a staff member's "<!channel>" in a log reached the internal channel as a
+// live broadcast).
 func TestLoggedTextStoredAsWritten(t *testing.T) {
 	ctx := context.Background()
 	st := backends(t)["bolt"](t)
@@ -205,7 +206,7 @@ func TestLoggedTextStoredAsWritten(t *testing.T) {
 		platform feedbackbot.Platform
 		typed    string
 	}{
-		{feedbackbot.PlatformSlack, "the page shows &lt;b&gt; &amp; <!channel>"}, // (Slack leaves its entities as they are)
+		{feedbackbot.PlatformSlack, said}, // (as the Slack adapter hands it on)
 		{feedbackbot.PlatformDiscord, said},
 	} {
 		now = now.Add(time.Minute)
@@ -228,17 +229,17 @@ func TestLoggedTextStoredAsWritten(t *testing.T) {
 	}
 }
 
-// TestSlackTypedTextMatchesNames: Slack sends "/feedback log AT&T …" as "log
-// AT&amp;T …"; the account named "AT&T" is found (it was not, a review found), and
-// what a reply echoes of typed text is escaped again, so "<!channel>" stays text.
-func TestSlackTypedTextMatchesNames(t *testing.T) {
+// TestTypedTextNamesAndEchoes: typed text as an adapter delivers it (Slack's
+// escapes undone: TestSlashCommandTextUnescaped in adapters/slack) finds the account
+// named "AT&T", and what a reply echoes of it is escaped, so "<!channel>" stays text.
+func TestTypedTextNamesAndEchoes(t *testing.T) {
 	ctx := context.Background()
 	st := backends(t)["bolt"](t)
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	b := &bot.Bot{Store: st, Now: func() time.Time { return now }, Accounts: map[string]feedbackbot.Account{"att": {ID: "att", Name: "AT&T"}}}
 	if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USAM", Staff: true,
-		Text: "log AT&amp;T the bill is wrong"}); err != nil {
-		t.Fatalf("log AT&amp;T: %v", err)
+		Text: "log AT&T the bill is wrong"}); err != nil { // (as typed: the Slack adapter undoes Slack's escapes)
+		t.Fatalf("log AT&T: %v", err)
 	}
 	if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
 		t.Fatal(err)
@@ -247,7 +248,7 @@ func TestSlackTypedTextMatchesNames(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Message.Text != "the bill is wrong" {
 		t.Fatalf("logged for AT&T: %d messages, %v", len(rows), err)
 	}
-	for _, typed := range []string{"account &lt;!channel&gt;", "digest &lt;!here&gt;", "&lt;!channel&gt;", "forget U1&lt;!channel&gt;"} {
+	for _, typed := range []string{"account <!channel>", "digest <!here>", "<!channel>", "forget U1<!channel>"} {
 		doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USAM", Staff: true, Text: typed})
 		shown := feedbackbot.ErrorMessage(err)
 		for _, bl := range doc.Blocks {

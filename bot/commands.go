@@ -76,12 +76,6 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 		// says nothing about what the bot holds.
 		return ephemeral("Sorry, this command is only available to the team that runs feedbackbot."), nil
 	}
-	if cmd.Platform == feedbackbot.PlatformSlack && !cmd.Button {
-		// Slack escapes &, < and > in typed text ("AT&T" arrives as "AT&amp;T"):
-		// undone once here, so names match and a log is stored as written; whatever
-		// of it a reply echoes is escaped again (a button's value is ours, unescaped).
-		cmd.Text = feedbackbot.UnescapeMarkup(cmd.Text)
-	}
 	name, rest, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
 	rest = strings.TrimSpace(rest)
 	switch strings.ToLower(name) {

@@ -44,9 +44,14 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 }
 
 // slashCommand is the bot's command for a /feedback invocation (HTTP or Socket Mode).
+//
+// Slack escapes &, < and > in what was typed ("AT&T" arrives as "AT&amp;T"): the
+// text is unescaped once here, so that names match and a log is stored as written
+// (the bot escapes whatever of it a reply echoes). A button's value is ours, never
+// escaped, and is left alone.
 func (a *Adapter) slashCommand(sc slack.SlashCommand) feedbackbot.Command {
 	return feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: a.workspace(sc.TeamID), Channel: sc.ChannelID,
-		User: sc.UserID, UserName: sc.UserName, Text: sc.Text}
+		User: sc.UserID, UserName: sc.UserName, Text: feedbackbot.UnescapeMarkup(sc.Text)}
 }
 
 // buttonCommand is the bot's command for a button press (HTTP or Socket Mode); ok is

@@ -1183,6 +1183,37 @@ func TestStaffCheckCountsAgainstCommandTimeout(t *testing.T) {
 	f.a.wg.Wait()
 }
 
+// TestSlashCommandTextUnescaped: Slack sends "/feedback log AT&T …" as "log
+// AT&amp;T …"; the adapter undoes that once, so the account named "AT&T" is found
+// (it was not, a review found) and the log is stored as written, and a typed
+// "<!channel>" echoed in the reply stays text (the bot escapes echoes).
+func TestSlashCommandTextUnescaped(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now().UTC()
+	f.cmds = &bot.Bot{Store: f.st, Now: func() time.Time { return now }, Accounts: map[string]feedbackbot.Account{"att": {ID: "att", Name: "AT&T"}}}
+	if _, body := f.post("/slack/commands", slash("UMARIA", home, "log AT&amp;T the bill is &lt;wrong&gt;", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil); strings.Contains(body, "No account") {
+		t.Fatalf("log AT&amp;T: %s", body)
+	}
+	an, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&bot.Worker{Store: f.st, Analyzer: an, Consumer: "t"}).Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.st.Messages(context.Background(), store.Query{Workspace: home, Account: "att"})
+	if err != nil || len(rows) != 1 || rows[0].Message.Text != "the bill is <wrong>" {
+		t.Fatalf("logged for AT&T: %d messages %v, %v; want the text as written", len(rows), rows, err)
+	}
+	_, body := f.post("/slack/commands", slash("UMARIA", home, "account &lt;!channel&gt;", "https://hooks.example/x"), "application/x-www-form-urlencoded", nil)
+	var reply struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal([]byte(body), &reply); err != nil || strings.Contains(reply.Text, "<!channel>") || !strings.Contains(reply.Text, "&lt;!channel&gt;") {
+		t.Errorf("the reply echoes the typed text as a live mention (or not at all): %q, %v", reply.Text, err)
+	}
+}
+
 // slowBot is the bot answering after a delay (a deferred reply).
 type slowBot struct {
 	*bot.Bot
