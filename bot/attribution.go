@@ -2,9 +2,11 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -22,19 +24,48 @@ type Attribution struct {
 }
 
 // Attribute gives m the account its channel is mapped to, if it is, and reports
-// whether that changed m. On Discord a thread's messages are stored under its parent
-// channel, and a thread mapped by its own id counts too, as capture counts it.
+// whether that changed m. On Discord, as capture does, the channel the message was
+// posted in comes first (a thread, whose messages are stored under its parent
+// channel; a forum post's first message is posted in its thread), then the parent.
 func (at Attribution) Attribute(m *feedbackbot.Message) bool {
-	byChannel := at.Channels[m.Platform]
-	acct, ok := byChannel[m.Channel]
-	if !ok && m.Platform == feedbackbot.PlatformDiscord && m.Thread != "" {
-		acct, ok = byChannel[m.Thread]
-	}
-	if !ok || acct == "" || acct == m.Account {
+	acct, ok := at.accountOf(m)
+	if !ok || acct == m.Account {
 		return false
 	}
 	m.Account, m.AccountName = acct, at.Names[acct]
 	return true
+}
+
+// accountOf is the account m's channel is mapped to, if any.
+func (at Attribution) accountOf(m *feedbackbot.Message) (string, bool) {
+	byChannel := at.Channels[m.Platform]
+	ids := []string{m.Channel}
+	if m.Platform == feedbackbot.PlatformDiscord {
+		ids = []string{discordPostedIn(m), m.Channel}
+	}
+	for _, id := range ids {
+		if acct, ok := byChannel[id]; ok && id != "" && acct != "" {
+			return acct, true
+		}
+	}
+	return "", false
+}
+
+// discordPostedIn is the channel a Discord message was posted in, from its
+// permalink (https://discord.com/channels/GUILD/CHANNEL/ID): its thread, or for a
+// thread's first message the thread (a forum post) or the parent (a thread started
+// from a channel's message), as capture saw it. Without a permalink: its thread, if
+// any, else its channel.
+func discordPostedIn(m *feedbackbot.Message) string {
+	if rest, ok := strings.CutPrefix(m.Permalink, "https://discord.com/channels/"); ok {
+		if parts := strings.Split(rest, "/"); len(parts) == 3 && parts[1] != "" {
+			return parts[1]
+		}
+	}
+	if m.Thread != "" {
+		return m.Thread
+	}
+	return m.Channel
 }
 
 // ReattributeStore is what Reattribute needs: a channel's stored messages, each
@@ -59,23 +90,23 @@ type Reattributed struct {
 // it again appends nothing. The new version lands only over the newest one read
 // (AppendOver): a live edit or reaction that comes first is kept, and that message
 // is read again. A map removed does not move messages back (the log's older
-// versions keep what they were captured with). A Discord thread mapped by its own
-// id (not its channel) is left to capture: messages are found by channel.
+// versions keep what they were captured with). Messages are found by the channel
+// they are stored under: on Discord a thread mapped by its own id is reached only
+// where its parent channel is mapped too (the thread's own mapping then wins).
 func Reattribute(ctx context.Context, st ReattributeStore, at Attribution, ws string) (Reattributed, error) {
 	var res Reattributed
 	var firstErr error
 	for _, platform := range slices.Sorted(maps.Keys(at.Channels)) {
 		byChannel := at.Channels[platform]
 		for _, ch := range slices.Sorted(maps.Keys(byChannel)) {
-			acct := byChannel[ch]
 			err := eachPage(ctx, st, store.Query{Workspace: ws, Channel: ch}, func(page []store.Stored, _ bool) bool {
 				for _, r := range page {
 					if r.Message.Platform != platform {
 						continue // another platform's channel of that id
 					}
 					res.Read++
-					if r.Message.Account == acct {
-						continue
+					if probe := r.Message; !at.Attribute(&probe) {
+						continue // already its account (or its thread's, mapped apart)
 					}
 					moved, err := reattributeOne(ctx, st, at, r.Message.Key())
 					if err != nil {
@@ -114,7 +145,12 @@ func reattributeOne(ctx context.Context, st ReattributeStore, at Attribution, ke
 		if !at.Attribute(&m) {
 			return false, nil
 		}
-		ok, err := st.AppendOver(ctx, base, "reattribute:"+key+":"+base+":"+m.Account, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		// The op is this call's own: a store remembers ops for a while (Redis ten
+		// minutes) and skips a write whose op landed, so one built from the message
+		// and account would skip moving it back to an account it had minutes before
+		// (a review's find); a fixed length keeps it under Redis's 128 bytes whatever
+		// the key and account.
+		ok, err := st.AppendOver(ctx, base, "reattribute:"+rand.Text(), feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
 		if err != nil || ok {
 			return ok, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func TestReattributeMovesHistory(t *testing.T) {
 				if i%3 == 2 {
 					ch, acct = "COTHER", "TOTHER"
 				}
-				msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("%s:1700000000.00000%d", ch, i), Platform: feedbackbot.PlatformSlack, Workspace: "T1",
+				msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("%s0123ABCDEF:1700000000.00000%d", ch, i), Platform: feedbackbot.PlatformSlack, Workspace: "T1",
 					Channel: ch, Author: "U1", Role: feedbackbot.RoleCustomer, Account: acct, Text: texts[i%len(texts)], Time: t0.Add(time.Duration(i) * time.Hour)})
 			}
 			captured(t, st, msgs...)
@@ -79,8 +80,20 @@ func TestReattributeMovesHistory(t *testing.T) {
 			if n := reattribute(map[string]string{"CSHARED": "acme"}); n != 0 {
 				t.Errorf("the same map again moved %d messages, want none", n)
 			}
-			if n := reattribute(map[string]string{"CSHARED": "globex"}); n != 4 || accountOf("globex") != 4 || accountOf("acme") != 0 {
-				t.Errorf("a changed map: %d moved, globex %d, acme %d; want 4, 4, 0", n, accountOf("globex"), accountOf("acme"))
+			// Mapped to the account capture gave them, then to acme again, minutes
+			// apart: moved each time (the second move to acme, over the same revision
+			// as the first, was skipped as a write already landed).
+			if n := reattribute(map[string]string{"CSHARED": "TCUST"}); n != 4 || accountOf("TCUST") != 4 {
+				t.Errorf("mapped to TCUST: %d moved, TCUST %d; want 4, 4", n, accountOf("TCUST"))
+			}
+			if n := reattribute(map[string]string{"CSHARED": "acme"}); n != 4 || accountOf("acme") != 4 || accountOf("TCUST") != 0 {
+				t.Errorf("mapped back: %d moved, acme %d, TCUST %d; want 4, 4, 0", n, accountOf("acme"), accountOf("TCUST"))
+			}
+			// An account id as long as the config allows (48), with a key of Slack's
+			// length: the store's op stays within Redis's 128 bytes.
+			long := strings.Repeat("g", 48)
+			if n := reattribute(map[string]string{"CSHARED": long}); n != 4 || accountOf(long) != 4 || accountOf("acme") != 0 {
+				t.Errorf("a changed map: %d moved, %s %d, acme %d; want 4, 4, 0", n, long, accountOf(long), accountOf("acme"))
 			}
 		})
 	}
@@ -102,8 +115,17 @@ func TestAttribute(t *testing.T) {
 		{"already the mapped account", feedbackbot.Message{Platform: feedbackbot.PlatformSlack, Channel: "C1", Account: "acme", AccountName: "Acme"}, false, "acme", "Acme"},
 		{"an unmapped channel", feedbackbot.Message{Platform: feedbackbot.PlatformSlack, Channel: "C2", Account: "TX", AccountName: "X"}, false, "TX", "X"},
 		{"another platform's channel id", feedbackbot.Message{Platform: feedbackbot.PlatformSlack, Channel: "D1", Account: "TX"}, false, "TX", ""},
-		{"a Discord thread of a mapped channel", feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Channel: "D1", Thread: "T5", Account: "u1"}, true, "acme", "Acme"},
-		{"a mapped Discord thread", feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Channel: "D2", Thread: "THREAD9", Account: "u1"}, true, "globex", ""},
+		{"a Discord thread of a mapped channel", feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Channel: "D1", Thread: "T5", Account: "u1",
+			Permalink: "https://discord.com/channels/G/T5/M1"}, true, "acme", "Acme"},
+		{"a mapped Discord thread of an unmapped channel", feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Channel: "D2", Thread: "THREAD9", Account: "u1",
+			Permalink: "https://discord.com/channels/G/THREAD9/M2"}, true, "globex", ""},
+		{"a mapped Discord thread of a mapped channel: the thread's, as capture", feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Channel: "D1", Thread: "THREAD9", Account: "u1",
+			Permalink: "https://discord.com/channels/G/THREAD9/M3"}, true, "globex", ""},
+		{"a forum post's first message, posted in its mapped thread", feedbackbot.Message{ID: "THREAD9", Platform: feedbackbot.PlatformDiscord, Channel: "D1", Account: "u1",
+			Permalink: "https://discord.com/channels/G/THREAD9/THREAD9"}, true, "globex", ""},
+		{"a channel message a thread was started from, posted in the channel", feedbackbot.Message{ID: "THREAD9", Platform: feedbackbot.PlatformDiscord, Channel: "D1", Account: "u1",
+			Permalink: "https://discord.com/channels/G/D1/THREAD9"}, true, "acme", "Acme"},
+		{"a Discord thread message without a permalink", feedbackbot.Message{Platform: feedbackbot.PlatformDiscord, Channel: "D1", Thread: "THREAD9", Account: "u1"}, true, "globex", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.m
