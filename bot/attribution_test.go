@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -175,6 +176,45 @@ func TestRiskSkipSilent(t *testing.T) {
 			req.Only = "longgone"
 			if got := ids(req); !slices.Equal(got, []string{"longgone"}) {
 				t.Errorf("one account asked for: %v", got)
+			}
+		})
+	}
+}
+
+// TestReattributeDiscordThreads: on Discord a thread's messages are stored under
+// its parent channel; with the parent and the thread both mapped, the thread's own
+// mapping wins, as in capture (it went to the parent's, and capture put new ones
+// back on the thread's at every reanalyze).
+func TestReattributeDiscordThreads(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			msg := func(id, thread string, at time.Duration) feedbackbot.Message {
+				posted := cmp.Or(thread, "500")
+				return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: "G1", Channel: "500", Thread: thread,
+					Author: "u1", Role: feedbackbot.RoleCustomer, Account: "u1", Text: "the export is broken since the release", Time: t0.Add(at),
+					Permalink: "https://discord.com/channels/G1/" + posted + "/" + id}
+			}
+			captured(t, st, msg("601", "", 0), msg("602", "900", time.Hour), msg("603", "900", 2*time.Hour))
+			at := bot.Attribution{Channels: map[feedbackbot.Platform]map[string]string{feedbackbot.PlatformDiscord: {"500": "acme", "900": "globex"}}}
+			res, err := bot.Reattribute(ctx, st, at, "G1")
+			if err != nil || res.Moved != 3 {
+				t.Fatalf("moved %d, %v; want all 3", res.Moved, err)
+			}
+			if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range map[string]string{"601": "acme", "602": "globex", "603": "globex"} {
+				m := msg(id, "", 0)
+				got, err := st.Message(ctx, m.Key())
+				if err != nil || got.Message.Account != want {
+					t.Errorf("message %s: account %q, %v; want %q", id, got.Message.Account, err, want)
+				}
+			}
+			if res, err := bot.Reattribute(ctx, st, at, "G1"); err != nil || res.Moved != 0 {
+				t.Errorf("again: moved %d, %v; want none", res.Moved, err)
 			}
 		})
 	}
