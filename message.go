@@ -66,7 +66,7 @@ type Message struct {
 	Text        string    `json:"text"`
 	Truncated   bool      `json:"truncated,omitempty"`
 	Time        time.Time `json:"time"`
-	EditedAt    time.Time `json:"edited_at,omitempty"`
+	EditedAt    time.Time `json:"edited_at,omitzero"` // (omitempty kept "0001-01-01T00:00:00Z" in every export line)
 	Permalink   string    `json:"permalink,omitempty"`
 	// Reactions are emoji names with their counts, kept as satisfaction signals.
 	Reactions map[string]int `json:"reactions,omitempty"`

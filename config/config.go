@@ -490,10 +490,12 @@ func (c *Config) Validate() []error {
 			bad("accounts[%d] (%s): value %v is negative", i, a.ID, a.Value)
 		}
 	}
+	// The mode is checked whether or not a token is set: config check, run
+	// before the secrets are in place, said OK to "sockets".
+	if m := c.Slack.Mode; m != "" && m != "socket" && m != "http" {
+		bad("slack.mode: %q is not socket or http", m)
+	}
 	if c.Slack.Enabled() {
-		if c.Slack.Mode != "socket" && c.Slack.Mode != "http" {
-			bad("slack.mode: %q is not socket or http", c.Slack.Mode)
-		}
 		if c.Slack.Mode == "socket" && c.Slack.AppToken.Empty() {
 			bad("slack.mode is socket but SLACK_APP_TOKEN (an xapp- app-level token) is not set")
 		}
@@ -524,8 +526,8 @@ func (c *Config) Validate() []error {
 	}
 	for kind, m := range map[string]map[string]string{"slack.channel_accounts": c.Slack.ChannelAccounts, "discord.channel_accounts": c.Discord.ChannelAccounts} {
 		for ch, acct := range m {
-			if !accountID(acct) {
-				bad("%s: channel %s's account %q is empty or has a '|' or a space, or is longer than %d characters (survey buttons and chat commands carry ids)", kind, ch, acct, maxAccountID)
+			if p := accountIDProblem(acct); p != "" {
+				bad("%s: channel %s's account %q %s", kind, ch, acct, p)
 			}
 		}
 	}
@@ -533,8 +535,8 @@ func (c *Config) Validate() []error {
 		if !discordID(role) {
 			bad("discord.role_accounts: %q is not a role id (a number)", role)
 		}
-		if !accountID(acct) {
-			bad("discord.role_accounts: role %s's account %q is empty or has a '|' or a space, or is longer than %d characters (survey buttons and chat commands carry ids)", role, acct, maxAccountID)
+		if p := accountIDProblem(acct); p != "" {
+			bad("discord.role_accounts: role %s's account %q %s", role, acct, p)
 		}
 		if slices.Contains(c.Discord.StaffRoles, role) {
 			bad("discord: role %s is both a staff role and a customer account role", role)
@@ -694,6 +696,21 @@ func (p *Problems) Unwrap() []error { return p.Errs }
 // white space that separates a chat command's words.
 func accountID(id string) bool {
 	return id != "" && utf8.RuneCountInString(id) <= maxAccountID && !strings.ContainsFunc(id, func(r rune) bool { return r == '|' || unicode.IsSpace(r) })
+}
+
+// accountIDProblem says what is wrong with an account id ("" when nothing is).
+func accountIDProblem(id string) string {
+	switch {
+	case id == "":
+		return "is empty"
+	case utf8.RuneCountInString(id) > maxAccountID:
+		return fmt.Sprintf("is longer than %d characters (survey buttons carry ids)", maxAccountID)
+	case strings.ContainsRune(id, '|'):
+		return "has a '|' (survey buttons separate fields with it)"
+	case strings.ContainsFunc(id, unicode.IsSpace):
+		return "has a space (chat commands split on spaces)"
+	}
+	return ""
 }
 
 // maxAccountID bounds an account id: a survey's Discord buttons carry it in a

@@ -33,7 +33,7 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 	}
 	for _, want := range []string{
 		"store.claim_idle", "server.addr", "log.level", "log.format", "analysis.workers",
-		`id "acme" appears twice`, "value -5 is negative", `id "acme|eu" has a '|'`, `account "acme eu" is empty or has`, `slack.channel_accounts: channel CACME's account "" is empty`, "Mars/Olympus", `"99 9 * * *"`,
+		`id "acme" appears twice`, "value -5 is negative", `id "acme|eu" has a '|'`, `account "acme eu" has a space`, `slack.channel_accounts: channel CACME's account "" is empty`, "Mars/Olympus", `"99 9 * * *"`,
 		"not listed in slack.internal_channels", "alerts.repeat_interval", "retention.messages: 30d is too short",
 	} {
 		if !strings.Contains(err.Error(), want) {
@@ -313,5 +313,16 @@ func TestOperatorMistakesRefused(t *testing.T) {
 	}
 	if _, err := Load(path, env(nil)); err != nil {
 		t.Errorf("distinct digests refused: %v", err)
+	}
+}
+
+// TestSlackModeCheckedWithoutTokens: config check, run before the secrets are in
+// place, said "Configuration OK" to slack.mode: sockets; it is refused whether or
+// not a token is set.
+func TestSlackModeCheckedWithoutTokens(t *testing.T) {
+	c := Default()
+	c.Slack.Mode = "sockets"
+	if errs := c.Validate(); !strings.Contains(fmt.Sprint(errs), `slack.mode: "sockets" is not socket or http`) {
+		t.Errorf("Validate() = %v; want the mode refused", errs)
 	}
 }

@@ -1080,10 +1080,11 @@ func appendMessage(b []byte, before string, m *feedbackbot.Message) ([]byte, err
 	if b, err = appendTime(b, m.Time); err != nil {
 		return nil, fmt.Errorf("encode message time: %w", err)
 	}
-	// omitempty never omits a struct: a zero edit time is written out.
-	b = append(b, `,"edited_at":`...)
-	if b, err = appendTime(b, m.EditedAt); err != nil {
-		return nil, fmt.Errorf("encode message edit time: %w", err)
+	if !m.EditedAt.IsZero() { // (omitzero, as the struct tag: a message never edited has none)
+		b = append(b, `,"edited_at":`...)
+		if b, err = appendTime(b, m.EditedAt); err != nil {
+			return nil, fmt.Errorf("encode message edit time: %w", err)
+		}
 	}
 	b = appendNonEmpty(b, `,"permalink":`, m.Permalink)
 	if len(m.Reactions) > 0 {

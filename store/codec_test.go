@@ -564,3 +564,22 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// TestNeverEditedHasNoEditTime: a message never edited is written without
+// "edited_at" (every line of a privacy export said "0001-01-01T00:00:00Z"), by
+// the codec as by encoding/json, and reads back with a zero edit time.
+func TestNeverEditedHasNoEditTime(t *testing.T) {
+	s := Stored{Message: feedbackbot.Message{ID: "C1:1", Text: "hi", Time: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
+	b, err := AppendStored(nil, &s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _ := json.Marshal(&s)
+	if strings.Contains(string(b), "edited_at") || strings.Contains(string(j), "edited_at") {
+		t.Errorf("codec %s\njson %s\nwant no edited_at", b, j)
+	}
+	var back Stored
+	if err := DecodeStored(b, &back); err != nil || !back.Message.EditedAt.IsZero() {
+		t.Errorf("decoded edit time %v, %v; want zero", back.Message.EditedAt, err)
+	}
+}
