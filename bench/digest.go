@@ -75,8 +75,7 @@ func runDigest(ctx context.Context, args []string) error {
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
 	// The collector as the bot's processes run it (feedbackbot run, digest, risk).
 	defer bot.SetCollector(os.Getenv, bot.GCPercent)()
-	gcNow := debug.SetGCPercent(100)
-	debug.SetGCPercent(gcNow)
+	gcNow := gcPercent()
 	out["gogc"] = gcNow
 	fmt.Printf("Go collector target: %d (as feedbackbot run sets it unless GOGC is set; -gc compares others)\n", gcNow)
 	cc := congestionControl()
@@ -276,35 +275,34 @@ func runDigest(ctx context.Context, args []string) error {
 				lo.read, lo.n, hi.read, hi.n, rr, ar/rr)
 		}
 	}
-	if len(firstLines) > 0 {
-		fmt.Println("The first digest and account lookup of each store and size, untimed warm-up (not in the medians or p99s above):")
-		for _, l := range firstLines {
-			fmt.Println("  " + l)
-		}
-	}
-	if len(gcLines) > 0 {
-		fmt.Println("The digest at each Go collector target (-gc; the targets taking turns rep by rep on the same store):")
-		for _, l := range gcLines {
-			fmt.Println("  " + l)
-		}
-	}
-	if len(digestWork) > 0 {
-		fmt.Println("Redis server time per digest (INFO commandstats around the digests; command, calls, time):")
-		for _, l := range digestWork {
-			fmt.Println("  " + l)
-		}
-	}
-	if len(redisWork) > 0 {
-		fmt.Println("Redis server time per account lookup (INFO commandstats around the lookups; command, calls, time):")
-		for _, l := range redisWork {
-			fmt.Println("  " + l)
-		}
-	}
+	section("The first digest and account lookup of each store and size, untimed warm-up (not in the medians or p99s above):", firstLines)
+	section("The digest at each Go collector target (-gc; the targets taking turns rep by rep on the same store):", gcLines)
+	section("Redis server time per digest (INFO commandstats around the digests; command, calls, time):", digestWork)
+	section("Redis server time per account lookup (INFO commandstats around the lookups; command, calls, time):", redisWork)
 	printJSON(out)
 	return nil
 }
 
 func ms(seconds float64) float64 { return seconds * 1000 }
+
+// section prints a heading and its lines, indented, when there are any.
+func section(heading string, lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Println(heading)
+	for _, l := range lines {
+		fmt.Println("  " + l)
+	}
+}
+
+// gcPercent is the collector's target now (the runtime has no getter: it is set
+// and put back).
+func gcPercent() int {
+	pct := debug.SetGCPercent(100)
+	debug.SetGCPercent(pct)
+	return pct
+}
 
 // inOrderMS is every timing in milliseconds, in the order taken, rounded to 0.1 ms.
 func inOrderMS(xs []float64) []float64 {
@@ -619,8 +617,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		byGC = append(byGC, variant{st, &atGC[i], themes, pct})
 	}
 	if len(byGC) > 0 {
-		prev := debug.SetGCPercent(100)
-		debug.SetGCPercent(prev)
+		prev := gcPercent()
 		defer func() {
 			debug.SetGCPercent(prev) // the target the run started with
 			rt.digestAtGC = map[int][]float64{}

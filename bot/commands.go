@@ -167,7 +167,7 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 }
 
 // echoed is typed text quoted back in a reply: in Go's quotes, with Slack's escapes
-// (HandleCommand undid Slack's, so a typed "<!channel>" would otherwise go live).
+// (adapters hand text on as typed, so a typed "<!channel>" would otherwise go live).
 func echoed(s string) string { return feedbackbot.EscapeMarkup(strconv.Quote(s)) }
 
 func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest string, now time.Time) (feedbackbot.Document, error) {

@@ -117,7 +117,7 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 		if err != nil {
 			return feedbackbot.Document{}, fmt.Errorf("forget %s: %w", user, err)
 		}
-		who := feedbackbot.EscapeMarkup(user) // typed text, echoed: escaped again (see HandleCommand)
+		who := feedbackbot.EscapeMarkup(user) // typed text, echoed: escaped (see echoed)
 		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", msgs, answers, who)
 		if msgs+answers == 0 {
 			// Most likely a mistyped id: say so before anyone confirms.

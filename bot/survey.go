@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -116,18 +115,25 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 // SurveyNotSent takes back the cooldown a survey question wrote when it was asked,
 // for an adapter that could not post it (doc, as HandleCommand returned it): the
 // customer was not asked, and was kept from being asked again for 30 days. Any
-// other document is left alone. The cooldown it removes is this question's: the
-// account's cooldown refused every other ask since (of either kind).
+// other document (an ephemeral reply, "not asking again" among them) is left alone.
+// The cooldown it removes is this question's: the account's cooldown refused every
+// other ask since (of either kind). It runs even when ctx has ended (the failed
+// post's own context may be what ended it), for at most surveyNotSentTimeout.
 func (b *Bot) SurveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) error {
 	kind, account, ok := surveyAsked(doc)
-	if !ok {
+	if !ok || doc.Ephemeral {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), surveyNotSentTimeout)
+	defer cancel()
 	if err := b.Store.DeleteDoc(ctx, workspace, DocSurveyAsked, kind+"|"+account); err != nil && !feedbackbot.IsNotFound(err) {
 		return fmt.Errorf("survey not sent: take back the cooldown of %s: %w", account, err)
 	}
 	return nil
 }
+
+// surveyNotSentTimeout bounds SurveyNotSent's delete.
+const surveyNotSentTimeout = 10 * time.Second
 
 // surveyAsked reads the kind and account of a survey question from its buttons.
 func surveyAsked(doc feedbackbot.Document) (kind, account string, ok bool) {
@@ -146,11 +152,7 @@ func surveyAsked(doc feedbackbot.Document) (kind, account string, ok bool) {
 }
 
 // surveyHolder names one survey command's hold on its account's survey lease.
-func surveyHolder() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b) // (crypto/rand.Read never fails)
-	return hex.EncodeToString(b)
-}
+func surveyHolder() string { return rand.Text() }
 
 // answerSurvey records a customer's button press. It is the one action customers
 // may take, and its reply reveals nothing but thanks.

@@ -694,9 +694,7 @@ func (p *Problems) Unwrap() []error { return p.Errs }
 // accountID reports whether id can name an account: not empty, and without the '|'
 // that separates the parts of a survey button's value and an answer's id, or the
 // white space that separates a chat command's words.
-func accountID(id string) bool {
-	return id != "" && utf8.RuneCountInString(id) <= maxAccountID && !strings.ContainsFunc(id, func(r rune) bool { return r == '|' || unicode.IsSpace(r) })
-}
+func accountID(id string) bool { return accountIDProblem(id) == "" }
 
 // accountIDProblem says what is wrong with an account id ("" when nothing is).
 func accountIDProblem(id string) string {

@@ -829,19 +829,11 @@ func TestSurveyNotPostedMayBeAskedAgain(t *testing.T) {
 		})
 		id := "750000000000000001"
 		f.fake.FailNext("POST", "/interactions/"+id+"/", 403, 1)
-		f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": f.fake.AppID, "type": 2, "token": "tok-f",
-			"guild_id": guild, "channel_id": chGeneral,
-			"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "s"}, "roles": []string{roleStaff}},
-			"data": map[string]any{"id": "1", "name": "feedback", "type": 1,
-				"options": []any{map[string]any{"name": "survey", "type": 1, "options": []any{
-					map[string]any{"name": "kind", "type": 3, "value": "csat"}, map[string]any{"name": "account", "type": 3, "value": "acme"}}}}}})
+		askSurvey(f, id, "tok-f")
 		if _, ok := f.fake.WaitRequest("/interactions/"+id+"/", 0, 5*time.Second); !ok {
 			t.Fatal("no reply attempted")
 		}
-		f.eventually("the cooldown taken back", func() bool {
-			doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: guild, User: userStaff, Staff: true, Text: "survey csat acme"})
-			return err == nil && !doc.Ephemeral
-		})
+		askedAgain(f, b)
 	})
 	t.Run("slow command reply", func(t *testing.T) {
 		now := time.Now().UTC()
@@ -855,19 +847,30 @@ func TestSurveyNotPostedMayBeAskedAgain(t *testing.T) {
 		id, token := "750000000000000002", "tok-slow"
 		hook := "/webhooks/" + f.fake.AppID + "/" + token
 		f.fake.FailNext("PATCH", hook, 403, 1)
-		f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": f.fake.AppID, "type": 2, "token": token,
-			"guild_id": guild, "channel_id": chGeneral,
-			"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "s"}, "roles": []string{roleStaff}},
-			"data": map[string]any{"id": "1", "name": "feedback", "type": 1,
-				"options": []any{map[string]any{"name": "survey", "type": 1, "options": []any{
-					map[string]any{"name": "kind", "type": 3, "value": "csat"}, map[string]any{"name": "account", "type": 3, "value": "acme"}}}}}})
+		askSurvey(f, id, token)
 		if _, ok := f.fake.WaitRequest(hook, 0, 5*time.Second); !ok {
 			t.Fatal("no edit of the deferred reply attempted")
 		}
-		f.eventually("the cooldown taken back", func() bool {
-			doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: guild, User: userStaff, Staff: true, Text: "survey csat acme"})
-			return err == nil && !doc.Ephemeral
-		})
+		askedAgain(f, b)
+	})
+}
+
+// askSurvey dispatches a staff member's "/feedback survey csat acme" interaction.
+func askSurvey(f *fixture, id, token string) {
+	f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": f.fake.AppID, "type": 2, "token": token,
+		"guild_id": guild, "channel_id": chGeneral,
+		"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "s"}, "roles": []string{roleStaff}},
+		"data": map[string]any{"id": "1", "name": "feedback", "type": 1,
+			"options": []any{map[string]any{"name": "survey", "type": 1, "options": []any{
+				map[string]any{"name": "kind", "type": 3, "value": "csat"}, map[string]any{"name": "account", "type": 3, "value": "acme"}}}}}})
+}
+
+// askedAgain waits until acme may be asked a survey again: its cooldown taken back.
+func askedAgain(f *fixture, b *bot.Bot) {
+	f.t.Helper()
+	f.eventually("the cooldown taken back", func() bool {
+		doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: guild, User: userStaff, Staff: true, Text: "survey csat acme"})
+		return err == nil && !doc.Ephemeral
 	})
 }
 

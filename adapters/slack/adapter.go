@@ -39,17 +39,15 @@ type surveyWithdrawer interface {
 	SurveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) error
 }
 
-// surveyNotSent tells the bot that doc, a survey question (any other document is
-// left alone), was not posted.
+// surveyNotSent tells the bot that doc, what it answered, was not posted: a survey
+// question's cooldown is taken back (the bot leaves any other document alone, and
+// does it whether or not ctx has ended).
 func (a *Adapter) surveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) {
 	w, ok := a.cmds.(surveyWithdrawer)
-	if !ok || doc.Ephemeral {
+	if !ok {
 		return
 	}
-	// The post's own context may be what ended it.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := w.SurveyNotSent(wctx, workspace, doc); err != nil {
+	if err := w.SurveyNotSent(ctx, workspace, doc); err != nil {
 		a.log.Error("slack: a survey question was not posted, and its cooldown could not be taken back", "err", err)
 	}
 }

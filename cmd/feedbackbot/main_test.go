@@ -216,13 +216,8 @@ func TestUsageErrors(t *testing.T) {
 // per member) moves its history to the mapped account when reanalyze runs, and a
 // second run moves nothing.
 func TestReanalyzeAppliesChannelAccounts(t *testing.T) {
-	dir := t.TempDir()
-	t.Chdir(dir)
-	asof := "2026-11-20T09:00:00Z"
-	m, _, errb := testMain(nil)
-	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
-		t.Fatalf("demo: %v\n%s", err, errb)
-	}
+	dir := demoStore(t)
+	asof := "2026-11-20T09:00:00Z" // the demo's, as demoStore runs it
 	cfg := "accounts:\n  - id: community\n    name: Community forum\nslack:\n  channel_accounts:\n    CCOMMUNITY: community\n"
 	if err := os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -287,13 +282,8 @@ func TestReanalyzeAppliesChannelAccounts(t *testing.T) {
 }
 
 func TestReanalyzeAppliesTaxonomyChange(t *testing.T) {
-	dir := t.TempDir()
-	t.Chdir(dir)
-	asof := "2026-11-20T09:00:00Z"
-	m, _, errb := testMain(nil)
-	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
-		t.Fatalf("demo: %v\n%s", err, errb)
-	}
+	dir := demoStore(t)
+	asof := "2026-11-20T09:00:00Z" // the demo's, as demoStore runs it
 	cfg := "analysis:\n  themes:\n    - name: exports\n      keywords: [export, csv]\n    - name: billing\n      keywords: [invoice, refund]\n      phrases: [charged twice]\n"
 	if err := os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
