@@ -90,16 +90,28 @@ type Reattributed struct {
 // it again appends nothing. The new version lands only over the newest one read
 // (AppendOver): a live edit or reaction that comes first is kept, and that message
 // is read again. A map removed does not move messages back (the log's older
-// versions keep what they were captured with). Messages are found by the channel
-// they are stored under: on Discord a thread mapped by its own id is reached only
-// where its parent channel is mapped too (the thread's own mapping then wins).
+// versions keep what they were captured with). Slack messages are found by the
+// channel they are stored under. A Discord thread's messages are stored under its
+// parent channel, and a thread mapped by its own id may sit under a parent nobody
+// mapped, so on Discord the workspace's whole history is read once instead (as
+// re-analysis, which runs this, reads it anyway).
 func Reattribute(ctx context.Context, st ReattributeStore, at Attribution, ws string) (Reattributed, error) {
 	var res Reattributed
 	var firstErr error
 	for _, platform := range slices.Sorted(maps.Keys(at.Channels)) {
 		byChannel := at.Channels[platform]
+		if len(byChannel) == 0 {
+			continue
+		}
+		queries := []store.Query{}
 		for _, ch := range slices.Sorted(maps.Keys(byChannel)) {
-			err := eachPage(ctx, st, store.Query{Workspace: ws, Channel: ch}, func(page []store.Stored, _ bool) bool {
+			queries = append(queries, store.Query{Workspace: ws, Channel: ch})
+		}
+		if platform == feedbackbot.PlatformDiscord {
+			queries = []store.Query{{Workspace: ws}}
+		}
+		for _, q := range queries {
+			err := eachPage(ctx, st, q, func(page []store.Stored, _ bool) bool {
 				for _, r := range page {
 					if r.Message.Platform != platform {
 						continue // another platform's channel of that id
@@ -123,7 +135,11 @@ func Reattribute(ctx context.Context, st ReattributeStore, at Attribution, ws st
 				err = firstErr
 			}
 			if err != nil {
-				return res, fmt.Errorf("reattribute %s channel %s: %w", platform, ch, err)
+				where := "channel " + q.Channel
+				if q.Channel == "" {
+					where = "history"
+				}
+				return res, fmt.Errorf("reattribute %s %s: %w", platform, where, err)
 			}
 		}
 	}

@@ -219,3 +219,38 @@ func TestReattributeDiscordThreads(t *testing.T) {
 		})
 	}
 }
+
+// TestReattributeDiscordThreadAlone: a thread mapped by its own id under a parent
+// channel nobody mapped is reached (its messages are stored under the parent), and
+// the parent's other messages are left alone.
+func TestReattributeDiscordThreadAlone(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			msg := func(id, thread string, at time.Duration) feedbackbot.Message {
+				posted := cmp.Or(thread, "500")
+				return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: "G1", Channel: "500", Thread: thread,
+					Author: "u1", Role: feedbackbot.RoleCustomer, Account: "u1", Text: "the export is broken since the release", Time: t0.Add(at),
+					Permalink: "https://discord.com/channels/G1/" + posted + "/" + id}
+			}
+			captured(t, st, msg("601", "", 0), msg("602", "900", time.Hour), msg("603", "900", 2*time.Hour))
+			at := bot.Attribution{Channels: map[feedbackbot.Platform]map[string]string{feedbackbot.PlatformDiscord: {"900": "globex"}}}
+			res, err := bot.Reattribute(ctx, st, at, "G1")
+			if err != nil || res.Moved != 2 {
+				t.Fatalf("moved %d, %v; want the thread's 2", res.Moved, err)
+			}
+			if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range map[string]string{"601": "u1", "602": "globex", "603": "globex"} {
+				m := msg(id, "", 0)
+				got, err := st.Message(ctx, m.Key())
+				if err != nil || got.Message.Account != want {
+					t.Errorf("message %s: account %q, %v; want %q", id, got.Message.Account, err, want)
+				}
+			}
+		})
+	}
+}
