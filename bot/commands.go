@@ -246,7 +246,7 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	return doc, nil
 }
 
-// parsePeriod reads an optional "7d" / "24h" argument (default 7 days, at most 92).
+// parsePeriod reads an optional "24h" / "7d" / "2w" argument (default 7 days; 1h..92d).
 func parsePeriod(arg string) (time.Duration, error) {
 	arg = strings.TrimSpace(arg)
 	if arg == "" {
@@ -254,24 +254,23 @@ func parsePeriod(arg string) (time.Duration, error) {
 	}
 	var n int
 	var unit string
-	if _, err := fmt.Sscanf(arg, "%d%s", &n, &unit); err == nil && n > 0 {
-		switch unit {
-		case "d":
-			if n <= 92 {
-				return time.Duration(n) * 24 * time.Hour, nil
-			}
-		case "h":
-			if n <= 92*24 {
-				return time.Duration(n) * time.Hour, nil
-			}
-		case "w":
-			if n <= 13 {
-				return time.Duration(n) * 7 * 24 * time.Hour, nil
-			}
+	if _, err := fmt.Sscanf(arg, "%d%s", &n, &unit); err == nil {
+		step := map[string]time.Duration{"h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[unit]
+		switch {
+		case step == 0:
+		case n > 0 && n <= int(maxPeriod/step): // (no overflow: n is at most 92 days' worth)
+			return time.Duration(n) * step, nil
+		default:
+			// A period, but not one a digest covers: say the range, in the units
+			// people type (it said "not a period" for 400d).
+			return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is out of range 1h..92d: use e.g. `24h`, `7d` or `2w`.", echoed(ShortText(arg, 20)))
 		}
 	}
-	return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a period: use e.g. `24h`, `7d` or `2w` (at most 92 days).", echoed(ShortText(arg, 20)))
+	return 0, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a period: use e.g. `24h`, `7d` or `2w` (1h..92d).", echoed(ShortText(arg, 20)))
 }
+
+// maxPeriod is the longest period a command's digest covers.
+const maxPeriod = 92 * 24 * time.Hour
 
 func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, now time.Time) (feedbackbot.Document, error) {
 	period, err := parsePeriod(arg)

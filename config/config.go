@@ -448,7 +448,7 @@ func (c *Config) Validate() []error {
 		bad("store.data_dir: empty, and REDIS_URL is not set: one of them must name a store")
 	}
 	if c.Store.ClaimIdle.D() < time.Second {
-		bad("store.claim_idle: %s is too short (at least 1s)", c.Store.ClaimIdle.D())
+		bad("store.claim_idle: %s is too short (at least 1s)", c.Store.ClaimIdle)
 	}
 	if _, port, err := net.SplitHostPort(c.Server.Addr); err != nil {
 		bad("server.addr: %q is not host:port (%v)", c.Server.Addr, err)
@@ -580,7 +580,7 @@ func (c *Config) Validate() []error {
 			FormatDuration(r), FormatDuration(MinRetention))
 	}
 	if c.Alerts.RepeatInterval.D() < time.Minute {
-		bad("alerts.repeat_interval: %s is too short (at least 1m)", c.Alerts.RepeatInterval.D())
+		bad("alerts.repeat_interval: %s is too short (at least 1m)", c.Alerts.RepeatInterval)
 	}
 	return errs
 }
@@ -630,7 +630,7 @@ func (d *Digest) validate(where string, c *Config) []error {
 		errs = append(errs, fmt.Errorf("%s: workspace is empty (whose conversations to summarise: the Slack team id or Discord server id)", where))
 	}
 	if d.Period.D() < 0 || (d.Period.D() > 0 && d.Period.D() < time.Hour) || d.Period.D() > 92*24*time.Hour {
-		errs = append(errs, fmt.Errorf("%s: period %s is out of range 1h..92d", where, d.Period.D()))
+		errs = append(errs, fmt.Errorf("%s: period %s is out of range 1h..92d", where, d.Period))
 	}
 	return append(errs, validDestination(where, d.Platform, d.Channel, c)...)
 }

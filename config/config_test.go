@@ -174,8 +174,17 @@ func TestDurations(t *testing.T) {
 			t.Errorf("ParseDuration(%q) should fail", bad)
 		}
 	}
-	if FormatDuration(48*time.Hour) != "2d" || FormatDuration(90*time.Minute) != "1h30m0s" {
-		t.Error("FormatDuration")
+	// Durations print as people type them, and parse back: "1h", not "1h0m0s",
+	// beside "92d" (a range said "1h0m0s..92d").
+	for d, want := range map[time.Duration]string{48 * time.Hour: "2d", 90 * time.Minute: "1h30m", time.Hour: "1h", 36 * time.Hour: "36h",
+		2 * time.Minute: "2m", 90 * time.Second: "1m30s", 0: "0s", 1500 * time.Millisecond: "1.5s", -time.Hour: "-1h", time.Hour + 500*time.Millisecond: "1h0m0.5s"} {
+		got := FormatDuration(d)
+		if got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+		if back, err := ParseDuration(got); err != nil || back != d {
+			t.Errorf("ParseDuration(FormatDuration(%v)) = %v, %v", d, back, err)
+		}
 	}
 }
 
@@ -289,6 +298,13 @@ func TestOperatorMistakesRefused(t *testing.T) {
 		{"an account id too long for a Discord button", "accounts:\n  - {id: " + strings.Repeat("a", 49) + "}\n", nil, "longer than 48 characters"},
 		{"a schedule that never fires", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"0 9 30 2 *\"}\n",
 			nil, "never fires"},
+		// Durations are said as they are written, not as Go prints them ("1h0m0s").
+		{"a digest period out of range", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"0 9 * * *\", period: 400d}\n",
+			nil, "digests[0] (d): period 400d is out of range 1h..92d"},
+		{"a digest period too short", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"0 9 * * *\", period: 30m}\n",
+			nil, "period 30m is out of range 1h..92d"},
+		{"a claim_idle too short", "store: {claim_idle: 0s}\n", nil, "store.claim_idle: 0s is too short (at least 1s)"},
+		{"a repeat_interval too short", "alerts: {repeat_interval: 30s}\n", nil, "alerts.repeat_interval: 30s is too short (at least 1m)"},
 		{"a zone in the schedule", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"CRON_TZ=America/New_York 0 9 * * *\", timezone: America/New_York}\n",
 			nil, "give the zone as timezone: America/New_York, not in the schedule"},
 	} {

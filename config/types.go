@@ -75,10 +75,20 @@ func ParseDuration(s string) (time.Duration, error) {
 	return v, nil
 }
 
-// FormatDuration writes whole days as "7d" and everything else as Go does.
+// FormatDuration writes a duration the way people type one, and ParseDuration reads
+// it back: whole days as "7d", everything else as Go does without its zero units
+// ("1h", "90m" as "1h30m", "2m"; Go's own "1h0m0s" beside "92d" read as two formats
+// in one message).
 func FormatDuration(d time.Duration) string {
 	if d > 0 && d%(24*time.Hour) == 0 {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
-	return d.String()
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
