@@ -140,6 +140,10 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	}
 	text := fmt.Sprintf("Forgot %s: %d message(s), %d survey answer(s), %d quote(s) in alerts. Their future messages will not be stored.",
 		user, res.Messages, res.SurveyAnswers, res.Evidence)
+	if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
+		// (it said "Forgot U: 0 message(s)…", as if someone had been erased)
+		text = fmt.Sprintf("Nothing held for %s here: nothing was erased. They are recorded as forgotten, so their future messages will not be stored.", feedbackbot.EscapeMarkup(user))
+	}
 	// The embedded store keeps erased bytes in free pages of its file until they are
 	// reused: rewrite it, as feedbackbot forget does (the chat command did not, and
 	// the erased text stayed readable in the file).

@@ -97,6 +97,12 @@ func TestForgetCommand(t *testing.T) {
 			if err != nil || again != (bot.Forgotten{}) {
 				t.Errorf("second forget = %+v, %v", again, err)
 			}
+			// Confirmed for an id with nothing stored, the reply says nothing was held
+			// (it said "Forgot XDAN: 0 message(s)…", as if someone had been erased).
+			none, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Button: true, Text: "forget.confirm XDAN"})
+			if err != nil || !strings.Contains(none.Fallback, "Nothing held for XDAN here: nothing was erased") || strings.Contains(none.Fallback, "Forgot") {
+				t.Errorf("forget of an id with nothing stored, confirmed: %v %q", err, none.Fallback)
+			}
 		})
 	}
 }

@@ -144,7 +144,7 @@ func TestCommandLine(t *testing.T) {
 // TestUnknownWorkspace: a --workspace the store has never seen is a usage error that
 // names the ones it has (a typo must not print an empty digest or a clean bill of
 // health); export and forget warn and still run, since forgetting someone before
-// their first message is legitimate.
+// their first message is legitimate (and export then says it holds nothing of them).
 func TestUnknownWorkspace(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -165,7 +165,8 @@ func TestUnknownWorkspace(t *testing.T) {
 		{"reanalyze", env, []string{"reanalyze", "--workspace", "T0DEMOX"}, 2, "no such workspace in the store (it holds T0DEMO)"},
 		{"expire", env, []string{"expire", "--workspace", "T0DEMOX", "--older-than", "365d", "--yes"}, 2, "no such workspace in the store (it holds T0DEMO)"},
 		{"no store", map[string]string{"FEEDBACKBOT_DATA": empty}, []string{"risk", "--workspace", "T1"}, 1, "no store in " + empty + ": nothing was captured there"},
-		{"export warns", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 0, "warning: the store has no workspace T0DEMOX (it holds only T0DEMO)"},
+		{"export warns", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "warning: the store has no workspace T0DEMOX (it holds only T0DEMO)"},
+		{"export says nothing is held", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "no data held for user dana.k in workspace T0DEMOX"},
 		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes", "--force"}, 0, "warning: the store has no workspace T0DEMOX"},
 		{"forget refuses nothing to forget", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 2, "holds no message and no survey answer by dana.k in workspace T0DEMOX"},
 		{"known workspace", env, []string{"risk", "--workspace", "T0DEMO", "--as-of", "2026-11-20T09:00:00Z"}, 0, ""},

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -129,8 +130,22 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	} else {
 		err = fmt.Errorf("export: %w", err)
 	}
+	nothing := errors.Is(err, errNothingHeld)
+	if nothing {
+		err = nil // (audited as done: the store was searched, and holds nothing of them)
+	}
 	if err = a.finish(ctx, n, err); err != nil {
 		return err
+	}
+	if nothing {
+		// An empty export with success looked like a copy of someone's data; the
+		// person asking must be told the store holds none (or the id is mistyped).
+		why := "check the id: the author id of their messages, such as U0123ABC on Slack"
+		if _, err := st.GetDoc(ctx, *ws, bot.DocForgotten, *user); err == nil {
+			why = "they were erased by forget, and their later messages are not stored"
+		}
+		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "no data held for user %s in workspace %s: no message, earlier version or survey answer by them, so nothing was exported; %s",
+			*user, *ws, why)
 	}
 	dest := "standard output"
 	if *out != "" {
@@ -146,10 +161,15 @@ type exportStore interface {
 	Replay(ctx context.Context, workspace string, fn func(store.Entry) error) error
 }
 
+// errNothingHeld is exportTo's answer when the store holds nothing of the person:
+// nothing was written, and no file created.
+var errNothingHeld = errors.New("nothing held")
+
 // exportTo writes the person's messages as JSON Lines to path, or to stdout when path
 // is empty, then their survey answers, one {"survey_answer": {...}} line each. A
 // file is written beside its final name and renamed when complete, so a failed
-// export leaves no partial file behind. It returns the messages written.
+// export leaves no partial file behind. It returns the messages written, and
+// errNothingHeld, having written nothing, when there was nothing to write.
 func exportTo(ctx context.Context, st exportStore, ws, user string, answers []bot.SurveyAnswer, path string, stdout io.Writer) (int, error) {
 	w := stdout
 	var tmp *os.File
@@ -199,6 +219,9 @@ func exportTo(ctx context.Context, st exportStore, ws, user string, answers []bo
 		}{a}); err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
+	}
+	if n == 0 && len(current) == 0 && len(answers) == 0 {
+		return 0, errNothingHeld // (nothing was encoded, so nothing reached w)
 	}
 	if err := bw.Flush(); err != nil {
 		return n, fmt.Errorf("export: %w", err)
@@ -266,9 +289,15 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if err = a.finish(ctx, res.Messages, err); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %d message(s) erased from messages, counts, indexes and the capture log; %d survey answer(s) and %d quote(s) in alerts removed.\n",
-		*user, *ws, where, res.Messages, res.SurveyAnswers, res.Evidence)
-	fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
+	if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
+		// (--force: "Forgot U: 0 message(s) erased" read as if someone had been erased)
+		fmt.Fprintf(m.Stdout, "Nothing held for %s in workspace %s (%s): no message, survey answer or quote in alerts to erase.\n", *user, *ws, where)
+		fmt.Fprintf(m.Stdout, "%s is recorded as forgotten: later messages by them will not be stored.\n", *user)
+	} else {
+		fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %d message(s) erased from messages, counts, indexes and the capture log; %d survey answer(s) and %d quote(s) in alerts removed.\n",
+			*user, *ws, where, res.Messages, res.SurveyAnswers, res.Evidence)
+		fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
+	}
 	// The embedded store leaves erased bytes in free pages of its file until they are
 	// reused; rewriting the file removes them.
 	if c, ok := st.(compacter); ok {

@@ -204,8 +204,11 @@ func TestExportAndForget(t *testing.T) {
 	if checked < 5 {
 		t.Errorf("only %d of the person's texts are distinctive enough to look for", checked)
 	}
-	if out, _, _ := run(t, dir, "export", "--workspace", DemoWorkspace, "--user", who); out != "" {
-		t.Errorf("export after forget printed %q, want nothing", out)
+	// An export of the forgotten person says the store holds nothing of them, and
+	// why: no empty "success" (exit status 1, nothing written, no file).
+	if out, errOut, err := run(t, dir, "export", "--workspace", DemoWorkspace, "--user", who); out != "" || !feedbackbot.IsNotFound(err) ||
+		!strings.Contains(err.Error(), "no data held for user "+who+" in workspace "+DemoWorkspace) || !strings.Contains(err.Error(), "erased by forget") || strings.Contains(errOut, "Exported") {
+		t.Errorf("export after forget printed %q, %q, %v; want nothing, and an error saying no data is held", out, errOut, err)
 	}
 	inStore(t, dir, func(st store.Store) {
 		after, err := st.Rollups(t.Context(), DemoWorkspace, got[0].Message.Time.AddDate(0, -1, 0), got[0].Message.Time.AddDate(0, 2, 0))
@@ -239,8 +242,9 @@ func TestExportAndForget(t *testing.T) {
 	if _, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "holds no message and no survey answer by "+who) {
 		t.Errorf("second forget = %v; want a refusal saying nothing is stored by %s", err, who)
 	}
-	if out, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes", "--force"); err != nil || !strings.Contains(out, " 0 message(s) erased") {
-		t.Errorf("second forget --force = %q, %v; want 0 messages", out, err)
+	if out, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes", "--force"); err != nil ||
+		!strings.Contains(out, "Nothing held for "+who+" in workspace "+DemoWorkspace) || strings.Contains(out, "Forgot ") {
+		t.Errorf("second forget --force = %q, %v; want it to say nothing was held", out, err)
 	}
 	m, demoOut, errb := testMain(nil)
 	if err := m.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", "2026-11-20T09:00:00Z"}); err != nil {
@@ -354,6 +358,20 @@ func TestExportHoldsSurveyAnswers(t *testing.T) {
 	}
 	if want := fmt.Sprintf("and %d survey answer(s) by %s", len(stored), who); !strings.Contains(errOut, want) {
 		t.Errorf("stderr %q lacks %q", errOut, want)
+	}
+	// A mistyped id: export says the store holds nothing of them, exits 1 and
+	// creates no file (it wrote an empty file and reported success).
+	file := filepath.Join(dir, "dana.jsonl")
+	code, stdout, stderr := runCLI(t, map[string]string{"FEEDBACKBOT_DATA": dir}, "export", "--workspace", DemoWorkspace, "--user", "dana", "--out", file)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "feedbackbot: no data held for user dana in workspace "+DemoWorkspace+": no message, earlier version or survey answer by them") ||
+		!strings.Contains(stderr, "check the id") || strings.Contains(stderr, "Exported") {
+		t.Errorf("export of a mistyped id: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Errorf("an export of nobody created %s", file)
+	}
+	if code, stdout, _ := runCLI(t, map[string]string{"FEEDBACKBOT_DATA": dir}, "export", "--workspace", DemoWorkspace, "--user", "dana"); code != 1 || stdout != "" {
+		t.Errorf("export of a mistyped id to standard output: exit %d, stdout %q", code, stdout)
 	}
 	_, _, err = run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", "dana", "--yes")
 	var ue *usageError
