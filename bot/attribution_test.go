@@ -139,8 +139,9 @@ func TestAttribute(t *testing.T) {
 
 // TestRiskSkipSilent: a listing leaves out the accounts with nothing to assess (an
 // account that wrote nothing in the eight weeks health reads showed as healthy,
-// 100 and no reasons, and so did one whose messages all moved to another); the
-// alerter's full assessment and a lookup of that one account still include it.
+// 100 and no reasons, and so did one whose messages all moved to another), and so
+// does a lookup of that one account that skips them; the alerter's full assessment
+// still includes it.
 func TestRiskSkipSilent(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
@@ -173,7 +174,18 @@ func TestRiskSkipSilent(t *testing.T) {
 			if got := ids(req); !slices.Equal(got, []string{"active"}) {
 				t.Errorf("a listing: %v, want the account with something to assess", got)
 			}
+			// One account asked for with nothing to assess: none, so the caller can say
+			// so (risk --account reported it healthy, 100); the alerter's request,
+			// without SkipSilent, still has it.
 			req.Only = "longgone"
+			if got := ids(req); len(got) != 0 {
+				t.Errorf("one account asked for, skipping silent ones: %v, want none", got)
+			}
+			req.Only = "active"
+			if got := ids(req); !slices.Equal(got, []string{"active"}) {
+				t.Errorf("one account with something to assess asked for: %v", got)
+			}
+			req.Only, req.SkipSilent = "longgone", false
 			if got := ids(req); !slices.Equal(got, []string{"longgone"}) {
 				t.Errorf("one account asked for: %v", got)
 			}
@@ -215,6 +227,66 @@ func TestReattributeDiscordThreads(t *testing.T) {
 			}
 			if res, err := bot.Reattribute(ctx, st, at, "G1"); err != nil || res.Moved != 0 {
 				t.Errorf("again: moved %d, %v; want none", res.Moved, err)
+			}
+		})
+	}
+}
+
+// TestResolveAccountByStoredName: an account is found by the name stored with its
+// messages (a Slack Connect team's name, an account seen only in history), not
+// only by its id or a configured name: exactly, or by the one account a part of it
+// names; several are refused with their names and ids, none is not found.
+func TestResolveAccountByStoredName(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+			msg := func(id, acct, acctName string, age time.Duration) feedbackbot.Message {
+				return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C" + acct, Author: "U" + id,
+					Role: feedbackbot.RoleCustomer, Account: acct, AccountName: acctName, Text: "the export is broken since the release", Time: now.Add(-age)}
+			}
+			captured(t, st,
+				msg("C1:1", "T0GLOBEX", "Globex Corp", time.Hour),
+				msg("C2:1", "acme", "Acme Logistics", 2*time.Hour),
+				msg("C3:1", "T0ACMER", "Acme Retail", 3*time.Hour),
+				msg("C4:1", "T0OLD", "Umbrella Holdings", 200*24*time.Hour), // seen only in history
+				msg("C5:1", "initech", "Initech Stored", time.Hour),
+			)
+			configured := map[string]feedbackbot.Account{"initech": {ID: "initech", Name: "Initech", Tier: "enterprise"}}
+			for _, tc := range []struct {
+				q, id, name string
+				code        string   // an error's code
+				names       []string // in the error's message
+			}{
+				{q: "globex corp", id: "T0GLOBEX", name: "Globex Corp"},
+				{q: "Globex", id: "T0GLOBEX", name: "Globex Corp"},
+				{q: "umbrella", id: "T0OLD", name: "Umbrella Holdings"},
+				{q: "t0globex", id: "T0GLOBEX"},
+				{q: "acme", id: "acme"},
+				{q: "Acme Retail", id: "T0ACMER", name: "Acme Retail"},
+				{q: "logistics", id: "acme", name: "Acme Logistics"},
+				{q: "Initech", id: "initech", name: "Initech"},
+				{q: "initech stored", id: "initech", name: "Initech"}, // the configured name wins
+				{q: "acm", code: feedbackbot.EINVALID, names: []string{"Acme Logistics (acme)", "Acme Retail (T0ACMER)"}},
+				{q: "holdingz", code: feedbackbot.ENOTFOUND, names: []string{`No account matches "holdingz"`}},
+			} {
+				a, err := bot.ResolveAccount(ctx, st, configured, "T1", tc.q)
+				if tc.code != "" {
+					msg := feedbackbot.ErrorMessage(err)
+					if feedbackbot.ErrorCode(err) != tc.code {
+						t.Errorf("%q: %+v, %v; want %s", tc.q, a, err, tc.code)
+					}
+					for _, n := range tc.names {
+						if !strings.Contains(msg, n) {
+							t.Errorf("%q: %q lacks %q", tc.q, msg, n)
+						}
+					}
+					continue
+				}
+				if err != nil || a.ID != tc.id || (tc.name != "" && a.Name != tc.name) {
+					t.Errorf("%q: %+v, %v; want %s (%s)", tc.q, a, err, tc.id, tc.name)
+				}
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -112,19 +113,23 @@ func ephemeral(text string) feedbackbot.Document {
 	return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text}}}
 }
 
-// resolveAccount finds an account by id or (case-insensitive) configured name.
+// resolveAccount finds an account by id or name (see ResolveAccount).
 func (b *Bot) resolveAccount(ctx context.Context, ws, q string) (feedbackbot.Account, error) {
 	return ResolveAccount(ctx, b.Store, b.Accounts, ws, q)
 }
 
-// accountLister lists the accounts seen in a workspace.
+// accountLister lists the accounts seen in a workspace, and reads their messages
+// for the names stored with them.
 type accountLister interface {
 	Accounts(ctx context.Context, workspace string) ([]string, error)
+	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
 }
 
-// ResolveAccount finds an account by id, by configured name (both case-insensitive),
-// or by the one account whose id or name contains q. Several matches are EINVALID
-// (naming them), none is ENOTFOUND.
+// ResolveAccount finds an account by id or configured name (both case-insensitive),
+// by the name stored with its messages (Message.AccountName: a Slack Connect team's
+// name, an account seen only in history), or by the one account whose id or either
+// name contains q. Several matches are EINVALID (naming them), none is ENOTFOUND.
+// The account returned has its configured name, else its stored one.
 func ResolveAccount(ctx context.Context, st accountLister, configured map[string]feedbackbot.Account, ws, q string) (feedbackbot.Account, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
@@ -142,28 +147,108 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 	if err != nil {
 		return feedbackbot.Account{}, fmt.Errorf("list accounts: %w", err)
 	}
-	var partial []feedbackbot.Account
+	for _, id := range ids {
+		if strings.EqualFold(id, q) {
+			a := configured[id]
+			a.ID = id
+			return a, nil
+		}
+	}
+	// Names stored with the messages: only the configured ones were matched, so an
+	// account named nowhere in the config was found by its id alone.
+	stored, err := StoredAccountNames(ctx, st, ws, ids)
+	if err != nil {
+		return feedbackbot.Account{}, err
+	}
+	lq := strings.ToLower(q)
+	var exact, partial []feedbackbot.Account
 	for _, id := range ids {
 		a := configured[id]
 		a.ID = id
-		if strings.EqualFold(id, q) {
-			return a, nil
+		if a.Name == "" {
+			a.Name = stored[id]
 		}
-		if strings.Contains(strings.ToLower(id+" "+a.Name), strings.ToLower(q)) {
+		if strings.EqualFold(stored[id], q) {
+			exact = append(exact, a)
+		}
+		if strings.Contains(strings.ToLower(id+"\x00"+configured[id].Name+"\x00"+stored[id]), lq) {
 			partial = append(partial, a)
 		}
 	}
-	if len(partial) == 1 {
-		return partial[0], nil
-	}
-	if len(partial) > 1 {
-		var names []string
-		for _, a := range partial {
-			names = append(names, accountLabel(a))
+	for _, found := range [][]feedbackbot.Account{exact, partial} {
+		switch {
+		case len(found) == 1:
+			return found[0], nil
+		case len(found) > 1:
+			names := make([]string, 0, min(len(found), maxChoices))
+			for _, a := range found[:min(len(found), maxChoices)] {
+				names = append(names, accountChoice(a))
+			}
+			more := ""
+			if len(found) > maxChoices {
+				more = fmt.Sprintf(" and %d more", len(found)-maxChoices)
+			}
+			return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s matches several accounts: %s%s; give the id.", echoed(q), strings.Join(names, ", "), more)
 		}
-		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s matches several accounts: %s.", echoed(q), strings.Join(names, ", "))
 	}
 	return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "No account matches %s.", echoed(q))
+}
+
+// maxChoices is how many of several accounts a query matches its reply names.
+const maxChoices = 10
+
+// accountChoice names an account among several: its name and, to tell it apart, its id.
+func accountChoice(a feedbackbot.Account) string {
+	if a.Name == "" || a.Name == a.ID {
+		return feedbackbot.EscapeMarkup(a.ID)
+	}
+	return feedbackbot.EscapeMarkup(a.Name + " (" + a.ID + ")")
+}
+
+// StoredAccountNames returns, for each account of ids that has messages, the name
+// stored with its newest messages (Message.AccountName; accounts without one are
+// left out). It reads a few messages an account, a few accounts at a time.
+func StoredAccountNames(ctx context.Context, st interface {
+	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
+}, ws string, ids []string) (map[string]string, error) {
+	names := make([]string, len(ids))
+	errs := make([]error, len(ids))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(riskParallel, len(ids)) {
+		wg.Go(func() {
+			for i := range jobs {
+				rows, err := st.Messages(ctx, store.Query{Workspace: ws, Account: ids[i], Limit: 20})
+				if err != nil {
+					errs[i] = fmt.Errorf("account names: messages of account %s: %w", ids[i], err)
+					continue
+				}
+				for _, r := range rows { // newest first
+					if r.Message.AccountName != "" {
+						names[i] = r.Message.AccountName
+						break
+					}
+				}
+			}
+		})
+	}
+	for i := range ids {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // (the first: a store that is down fails every account alike)
+		}
+	}
+	out := make(map[string]string, len(ids))
+	for i, id := range ids {
+		if names[i] != "" {
+			out[id] = names[i]
+		}
+	}
+	return out, nil
 }
 
 // echoed is typed text quoted back in a reply: in Go's quotes, with Slack's escapes

@@ -48,7 +48,9 @@ type RiskRequest struct {
 	// windows health reads, no survey answer), for a listing: an account whose
 	// messages all moved to another (channel_accounts, reanalyze), were deleted or
 	// erased, or that wrote nothing in eight weeks showed as healthy (100, no
-	// reasons). The alerter keeps them: an open alert is closed with the score now.
+	// reasons). With Only, that account is left out too, and Risk returns none, so
+	// the caller can say there is nothing to assess (risk --account said 100). The
+	// alerter keeps them: an open alert is closed with the score now.
 	SkipSilent bool
 }
 
@@ -126,7 +128,7 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if req.SkipSilent && req.Only == "" {
+	if req.SkipSilent {
 		kept := out[:0]
 		for i, h := range out {
 			if !silent[i] {

@@ -323,8 +323,9 @@ func TestConfigCheckReadsRedisURL(t *testing.T) {
 }
 
 // TestRiskOneAccount: risk --account shows one account with every reason, the quotes
-// behind them and the next step; --json holds that one account; an id the workspace
-// has no messages from is a usage error naming the closest ids first.
+// behind them and the next step; --json holds that one account; it finds an
+// account by id, configured name or the name stored with its messages; an id the
+// workspace has no messages from is a usage error naming the closest accounts first.
 func TestRiskOneAccount(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -362,8 +363,21 @@ func TestRiskOneAccount(t *testing.T) {
 	if code, _, stderr := runCLI(t, env, "risk", "--as-of", asof, "--account", "m-"); code != 2 || !strings.Contains(stderr, `--account m-: "m-" matches several accounts: `) {
 		t.Errorf("risk --account m- (several): exit %d: %s", code, stderr)
 	}
+	// The names stored with the messages (no config names them here: the demo's
+	// accounts are its own), whole or in part, as --account's help says: only ids
+	// and configured names were matched.
+	for q, want := range map[string]string{"Blue Harbor": "Blue Harbor Shipping (blueharbor): health ", "logistics": "Acme Logistics (acme): health ",
+		"cobalt retail": "Cobalt Retail (cobalt): health "} {
+		if code, stdout, stderr := runCLI(t, env, "risk", "--as-of", asof, "--account", q); code != 0 || !strings.HasPrefix(stdout, want) {
+			t.Errorf("risk --account %q: exit %d: %s%s", q, code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, env, "risk", "--as-of", asof, "--account", "(community)"); code != 2 ||
+		!strings.Contains(stderr, `"(community)" matches several accounts: Aiko (community) (m-aiko), `) {
+		t.Errorf("risk --account (community) (several, by their stored names): exit %d: %s", code, stderr)
+	}
 	code, _, stderr = runCLI(t, env, "risk", "--as-of", asof, "--account", "acmee")
-	if code != 2 || !strings.Contains(stderr, "--account acmee: workspace T0DEMO has no messages from that account (it has acme, ") {
+	if code != 2 || !strings.Contains(stderr, "--account acmee: no account in workspace T0DEMO matches it by id or name (its accounts, closest first: Acme Logistics (acme), ") {
 		t.Errorf("an unknown account: exit %d: %s", code, stderr)
 	}
 	// The terminal shows names as written: the names of a part that names several

@@ -229,9 +229,9 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 }
 
 func (m *Main) cmdRisk(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("risk", "[--workspace ID] [--account ID] [--as-of TIME] [--json]")
+	fs, cfgPath := m.flags("risk", "[--workspace ID] [--account ACCOUNT] [--as-of TIME] [--json]")
 	ws := fs.String("workspace", "", "workspace; default: the only one stored")
-	only := fs.String("account", "", "one account (`ID`, name, or part of either), with every reason its score rests on and the evidence (default: every account with messages in 8 weeks, one line each)")
+	only := fs.String("account", "", "one `ACCOUNT` (its id, its name as configured or as stored with its messages, or part of either), with every reason its score rests on and the evidence, or why there is nothing to assess (default: every account with messages in 8 weeks, one line each)")
 	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 `TIME` or a date (default now)")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	if err := parse(fs, args); err != nil {
@@ -252,32 +252,42 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 		return err
 	}
 	req, target := riskRequest(cfg, w, now), "all accounts"
+	var acct feedbackbot.Account
 	if *only != "" {
 		accts, err := st.Accounts(ctx, w)
 		if err != nil {
 			return fmt.Errorf("list accounts: %w", err)
 		}
-		// An id, a configured name, or part of one, as /feedback account takes them.
-		a, err := bot.ResolveAccount(ctx, listedAccounts(accts), req.Accounts, w, *only)
+		// An id, a configured name, a name stored with its messages, or part of one,
+		// as /feedback account takes them.
+		acct, err = bot.ResolveAccount(ctx, listedAccounts{st, accts}, req.Accounts, w, *only)
 		switch {
 		case feedbackbot.IsNotFound(err):
-			return unknownAccount(*only, w, accts)
+			return unknownAccount(ctx, st, *only, w, accts, req.Accounts, "")
 		case feedbackbot.ErrorCode(err) == feedbackbot.EINVALID:
 			return usagef("--account %s: %s", *only, feedbackbot.UnescapeMarkup(feedbackbot.ErrorMessage(err))) // (names are escaped for chat)
 		case err != nil:
 			return err
-		case !slices.Contains(accts, a.ID):
-			return unknownAccount(*only, w, accts)
+		case !slices.Contains(accts, acct.ID):
+			return unknownAccount(ctx, st, *only, w, accts, req.Accounts, acct.ID)
 		}
-		req.Only, target = a.ID, "account "+a.ID
+		req.Only, target = acct.ID, "account "+acct.ID
 	}
 	if err := m.auditOnce(ctx, st, w, "risk", target+" as of "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
-	req.SkipSilent = true // (a listing: accounts with nothing to assess are left out)
+	// Accounts with nothing to assess are left out of the listing, and one asked for
+	// by name is said to have nothing to assess (it showed as healthy, 100).
+	req.SkipSilent = true
 	hs, err := bot.Risk(ctx, st, req)
 	if err != nil {
 		return err
+	}
+	note := ""
+	if *only != "" && len(hs) == 0 {
+		if note, err = nothingToAssess(ctx, st, w, acct, now, req.Params.WithDefaults().Baseline); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		type row struct {
@@ -291,7 +301,8 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			Workspace string    `json:"workspace"`
 			AsOf      time.Time `json:"as_of"`
 			Accounts  []row     `json:"accounts"`
-		}{Workspace: w, AsOf: now}
+			Note      string    `json:"note,omitempty"` // why an account asked for is not listed
+		}{Workspace: w, AsOf: now, Accounts: []row{}, Note: note}
 		for _, h := range hs {
 			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, h.Reasons})
 		}
@@ -299,34 +310,83 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	if *only != "" {
+	switch {
+	case note != "":
+		fmt.Fprintln(m.Stdout, note)
+	case *only != "":
 		printAccountHealth(m, hs[0], now)
-		return nil
+	default:
+		printRisk(m, hs, now)
 	}
-	printRisk(m, hs, now)
 	return nil
+}
+
+// nothingToAssess says why an account asked for has no health score: no message in
+// the windows health reads and no survey answer, and whether the store holds older
+// messages of it or none any more.
+func nothingToAssess(ctx context.Context, st store.Store, ws string, a feedbackbot.Account, now time.Time, baseline time.Duration) (string, error) {
+	newest, err := st.Messages(ctx, store.Query{Workspace: ws, Account: a.ID, To: now.Add(time.Nanosecond), Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("messages of account %s: %w", a.ID, err)
+	}
+	why := "The store holds no message of it any more: they moved to another account (channel_accounts, applied to history by reanalyze), or were deleted or erased."
+	if len(newest) > 0 {
+		why = fmt.Sprintf("Its newest message is of %s.", newest[0].Message.Time.UTC().Format("2006-01-02"))
+		a.Name = cmp.Or(a.Name, newest[0].Message.AccountName)
+	}
+	return fmt.Sprintf("%s: nothing to assess as of %s: no messages in the last %s (what account health reads) and no survey answer, so it has no health score. %s",
+		accountName(a), now.Format("2006-01-02 15:04 MST"), config.FormatDuration(baseline), why), nil
 }
 
 // listedAccounts answers Accounts with a list already read, so resolving an
 // --account does not read it again.
-type listedAccounts []string
+type listedAccounts struct {
+	store.Store
+	ids []string
+}
 
-func (l listedAccounts) Accounts(context.Context, string) ([]string, error) { return l, nil }
+func (l listedAccounts) Accounts(context.Context, string) ([]string, error) { return l.ids, nil }
 
-// unknownAccount is the error for an --account the workspace has no messages of: it
-// names up to ten that it has, closest in spelling first.
-func unknownAccount(want, ws string, accts []string) error {
-	if len(accts) == 0 {
-		return usagef("--account %s: workspace %s has no messages from any account yet", want, ws)
+// unknownAccount is the error for an --account that matches no account the
+// workspace has messages of (or, with configured set, names a configured account
+// without any): it names up to ten that it has, with their names, closest in
+// spelling to an id or a name first.
+func unknownAccount(ctx context.Context, st store.Store, want, ws string, accts []string, configuredAccts map[string]feedbackbot.Account, configured string) error {
+	what := "no account in workspace " + ws + " matches it by id or name"
+	if configured != "" {
+		what = "account " + accountName(configuredAccts[configured]) + " is configured, but workspace " + ws + " has no messages from it"
 	}
-	slices.SortStableFunc(accts, func(a, b string) int {
-		return cmp.Or(cmp.Compare(config.EditDistance(want, a), config.EditDistance(want, b)), cmp.Compare(a, b))
+	if len(accts) == 0 {
+		return usagef("--account %s: %s (it has no messages from any account yet)", want, what)
+	}
+	names, err := bot.StoredAccountNames(ctx, st, ws, accts)
+	if err != nil {
+		return err
+	}
+	choices := make([]feedbackbot.Account, len(accts))
+	dist := make(map[string]int, len(accts))
+	lw := strings.ToLower(want)
+	for i, id := range accts {
+		a := configuredAccts[id]
+		a.ID, a.Name = id, cmp.Or(a.Name, names[id])
+		choices[i] = a
+		dist[id] = config.EditDistance(lw, strings.ToLower(id))
+		if a.Name != "" {
+			dist[id] = min(dist[id], config.EditDistance(lw, strings.ToLower(a.Name)))
+		}
+	}
+	slices.SortStableFunc(choices, func(a, b feedbackbot.Account) int {
+		return cmp.Or(cmp.Compare(dist[a.ID], dist[b.ID]), cmp.Compare(a.ID, b.ID))
 	})
 	more := ""
-	if len(accts) > 10 {
-		accts, more = accts[:10], fmt.Sprintf(" and %d more", len(accts)-10)
+	if len(choices) > 10 {
+		choices, more = choices[:10], fmt.Sprintf(" and %d more", len(choices)-10)
 	}
-	return usagef("--account %s: workspace %s has no messages from that account (it has %s%s)", want, ws, strings.Join(accts, ", "), more)
+	list := make([]string, len(choices))
+	for i, a := range choices {
+		list[i] = accountName(a)
+	}
+	return usagef("--account %s: %s (its accounts, closest first: %s%s)", want, what, strings.Join(list, ", "), more)
 }
 
 // accountName is how the terminal names an account: "Name (id)", or the id alone.

@@ -108,7 +108,7 @@ func commands() []command {
 		{"backfill", "--channel C... [--since 30d]", "fetch a Slack channel's history (resumable, rate-limit aware), then analyse it", (*Main).cmdBackfill},
 		{"analyze", "[--workers N]", "read JSON Lines {\"text\": ...} (an \"id\" is echoed) on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
-		{"risk", "[--workspace ID] [--account ID] [--as-of TIME] [--json]", "list the accounts' health scores and main reasons (those with messages in 8 weeks), or one account's evidence", (*Main).cmdRisk},
+		{"risk", "[--workspace ID] [--account ACCOUNT] [--as-of TIME] [--json]", "list the accounts' health scores and main reasons (those with messages in 8 weeks), or one account's evidence", (*Main).cmdRisk},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy; apply channel_accounts to it", (*Main).cmdReanalyze},
 		{"export", "--workspace W --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy); fails if nothing is held of them", (*Main).cmdExport},
 		{"forget", "--workspace W --user U --yes", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},

@@ -272,6 +272,25 @@ func TestReanalyzeAppliesChannelAccounts(t *testing.T) {
 	if n, ok := reasons(after, "community"); !ok || n == 0 || !strings.Contains(after, "Community forum") {
 		t.Errorf("after: the community account, named, has the members' reasons: %d %v\n%s", n, ok, after)
 	}
+	// Asked for by name, a member whose messages all moved has nothing to assess,
+	// and says so (it reported health 100, as if healthy), in JSON too.
+	m4, out4, errb4 := testMain(env)
+	if err := m4.Run(context.Background(), []string{"risk", "--as-of", asof, "--account", "m-aiko"}); err != nil ||
+		!strings.HasPrefix(out4.String(), "m-aiko: nothing to assess as of ") || !strings.Contains(out4.String(), "holds no message of it any more") ||
+		strings.Contains(out4.String(), "/100") {
+		t.Errorf("risk --account m-aiko after its messages moved: %v\n%s%s", err, out4, errb4)
+	}
+	m5, out5, errb5 := testMain(env)
+	if err := m5.Run(context.Background(), []string{"risk", "--as-of", asof, "--account", "m-aiko", "--json"}); err != nil {
+		t.Fatalf("risk --account m-aiko --json: %v\n%s", err, errb5)
+	}
+	var one struct {
+		Accounts []any  `json:"accounts"`
+		Note     string `json:"note"`
+	}
+	if err := json.Unmarshal(out5.Bytes(), &one); err != nil || one.Accounts == nil || len(one.Accounts) != 0 || !strings.Contains(one.Note, "nothing to assess") {
+		t.Errorf("risk --account m-aiko --json: %v\n%s", err, out5)
+	}
 	m3, out3, errb3 := testMain(env)
 	if err := m3.Run(context.Background(), []string{"reanalyze"}); err != nil {
 		t.Fatalf("reanalyze: %v\n%s", err, errb3)
