@@ -413,6 +413,8 @@ func TestExportIncludesEarlierVersions(t *testing.T) {
 			{Kind: feedbackbot.EventPut, Message: msg("C1:2.1", "U1", "my phone is 555-0199")},
 			{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: "C1:2.1", Platform: feedbackbot.PlatformSlack, Workspace: "T1"}},
 			{Kind: feedbackbot.EventPut, Message: msg("C1:3.1", "U2", "someone else's words")},
+			{Kind: feedbackbot.EventPut, Message: msg("C1:4.1", "U3", "my card ends 4242")}, // U3's only message, then deleted
+			{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: "C1:4.1", Platform: feedbackbot.PlatformSlack, Workspace: "T1"}},
 		}
 		if _, err := st.Append(ctx, evs...); err != nil {
 			t.Fatal(err)
@@ -436,5 +438,17 @@ func TestExportIncludesEarlierVersions(t *testing.T) {
 	}
 	if got := strings.Count(out, `"earlier_version"`); got != 2 {
 		t.Errorf("%d earlier versions marked, want 2", got)
+	}
+	// A person whose every message was deleted on the platform is still held by
+	// the log: export shows it, and forget erases it without --force (it refused,
+	// saying the store held nothing by them).
+	if out, errb, err := run(t, dir, "export", "--workspace", "T1", "--user", "U3"); err != nil || !strings.Contains(out, "4242") {
+		t.Fatalf("export of U3: %v %q %s", err, out, errb)
+	}
+	if out, errb, err := run(t, dir, "forget", "--workspace", "T1", "--user", "U3", "--yes"); err != nil || !strings.Contains(out, "Forgot U3") {
+		t.Errorf("forget of a person held only by the log: %v %q %s", err, out, errb)
+	}
+	if _, _, err := run(t, dir, "export", "--workspace", "T1", "--user", "U3"); !feedbackbot.IsNotFound(err) {
+		t.Errorf("export of U3 after forget: %v; want nothing held", err)
 	}
 }
