@@ -326,3 +326,30 @@ func TestReattributeDiscordThreadAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveAccountManyAccounts: past bot.MaxNameScan accounts the names stored
+// with messages are not read (a chat command would outlast its few seconds), and
+// the reply says so; ids still match.
+func TestResolveAccountManyAccounts(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+			msgs := make([]feedbackbot.Message, bot.MaxNameScan+1)
+			for i := range msgs {
+				msgs[i] = feedbackbot.Message{ID: fmt.Sprintf("C1:%d", i), Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+					Author: fmt.Sprintf("U%d", i), Role: feedbackbot.RoleCustomer, Account: fmt.Sprintf("acct%d", i),
+					AccountName: fmt.Sprintf("Member Number %d", i), Text: "hello there", Time: now.Add(-time.Duration(i) * time.Second)}
+			}
+			captured(t, st, msgs...)
+			if a, err := bot.ResolveAccount(ctx, st, nil, "T1", "ACCT7"); err != nil || a.ID != "acct7" {
+				t.Errorf("by id: %+v, %v", a, err)
+			}
+			_, err := bot.ResolveAccount(ctx, st, nil, "T1", "Member Number 7")
+			if feedbackbot.ErrorCode(err) != feedbackbot.ENOTFOUND || !strings.Contains(feedbackbot.ErrorMessage(err), "not searched") {
+				t.Errorf("by stored name past the bound: %v; want ENOTFOUND saying names are not searched", err)
+			}
+		})
+	}
+}

@@ -156,9 +156,13 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 	}
 	// Names stored with the messages: only the configured ones were matched, so an
 	// account named nowhere in the config was found by its id alone.
-	stored, err := StoredAccountNames(ctx, st, ws, ids)
-	if err != nil {
-		return feedbackbot.Account{}, err
+	// Bounded: a large community's members are accounts each, and a read of every
+	// one's messages would outlast a chat command's few seconds.
+	var stored map[string]string
+	if len(ids) <= MaxNameScan {
+		if stored, err = StoredAccountNames(ctx, st, ws, ids); err != nil {
+			return feedbackbot.Account{}, err
+		}
 	}
 	lq := strings.ToLower(q)
 	var exact, partial []feedbackbot.Account
@@ -191,8 +195,17 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 			return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s matches several accounts: %s%s; give the id.", echoed(q), strings.Join(names, ", "), more)
 		}
 	}
+	if stored == nil && len(ids) > MaxNameScan {
+		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND,
+			"No account matches %s by id or configured name (with %d accounts, more than %d, the names stored with their messages are not searched: give the id, or name the account under accounts in the config).",
+			echoed(q), len(ids), MaxNameScan)
+	}
 	return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "No account matches %s.", echoed(q))
 }
+
+// MaxNameScan is the most accounts whose stored names ResolveAccount reads (a
+// few messages each) when no id or configured name matches.
+const MaxNameScan = 2000
 
 // maxChoices is how many of several accounts a query matches its reply names.
 const maxChoices = 10

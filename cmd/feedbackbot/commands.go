@@ -359,9 +359,12 @@ func unknownAccount(ctx context.Context, st store.Store, want, ws string, accts 
 	if len(accts) == 0 {
 		return usagef("--account %s: %s (it has no messages from any account yet)", want, what)
 	}
-	names, err := bot.StoredAccountNames(ctx, st, ws, accts)
-	if err != nil {
-		return err
+	var names map[string]string
+	if len(accts) <= bot.MaxNameScan { // (suggestions by id and configured name only, past it)
+		var err error
+		if names, err = bot.StoredAccountNames(ctx, st, ws, accts); err != nil {
+			return err
+		}
 	}
 	choices := make([]feedbackbot.Account, len(accts))
 	dist := make(map[string]int, len(accts))
