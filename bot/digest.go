@@ -55,6 +55,9 @@ type DigestRequest struct {
 	// Known is the configured taxonomy's vocabulary: "new this period" leaves its
 	// words and phrases out (the zero value leaves nothing out).
 	Known emerging.Vocabulary
+	// share, when set (DigestWithRisk), holds what the at-risk pass read of the
+	// period's messages.
+	share *periodShare
 }
 
 // maxResponseMessages bounds how many of the period's messages response times read
@@ -272,6 +275,15 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return err
 		},
 		func() (err error) {
+			if keyer, ok := st.(periodKeyer); ok && req.share != nil {
+				var shared bool
+				if r.period, r.partial, shared, err = req.share.messages(ctx, keyer, req.Workspace, maxResponseMessages); err != nil {
+					return fmt.Errorf("digest: read the period's messages: %w", err)
+				}
+				if shared {
+					return nil
+				}
+			}
 			r.period, r.partial, err = periodMessages(ctx, st, req, maxResponseMessages)
 			return err
 		},
@@ -339,13 +351,17 @@ func comparedCounters(cur map[string]int64, themes []string) []string {
 	return names
 }
 
-// periodMessages reads the period's messages newest first, a page at a time, up to
-// max (and the rest of the page that reaches it); partial says whether there were
-// more.
+// periodMessages reads the period's newest max messages, newest first, a page at a
+// time; partial says whether there were more. (It kept the rest of the page that
+// reached max: each page after the first reads its predecessor's last instant
+// again, so at max 5,000 it kept 5,995.)
 func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max int) (rows []store.Stored, partial bool, err error) {
 	rows, partial, err = pagedMessages(ctx, st, store.Query{Workspace: req.Workspace, From: req.From, To: req.To}, max)
 	if err != nil {
 		return nil, false, fmt.Errorf("digest: read the period's messages: %w", err)
+	}
+	if len(rows) > max {
+		rows, partial = rows[:max], true
 	}
 	return rows, partial, nil
 }
@@ -674,7 +690,16 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 	var hs []feedbackbot.Health
 	var riskErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { hs, riskErr = Risk(ctx, st, rr) })
+	if rr.Only == "" && rr.Workspace == dr.Workspace {
+		rr.share = newPeriodShare(dr.From, dr.To)
+		dr.share = rr.share
+	}
+	wg.Go(func() {
+		hs, riskErr = Risk(ctx, st, rr)
+		if rr.share != nil {
+			rr.share.finish(riskErr == nil)
+		}
+	})
 	dr.AtRisk = nil
 	d, err := BuildDigest(ctx, st, dr)
 	wg.Wait()

@@ -43,7 +43,7 @@ func TestPeriodMessagesPagesThroughABusyInstant(t *testing.T) {
 			for _, tc := range []struct {
 				max, want int
 				partial   bool
-			}{{5000, n, false}, {store.MaxQueryLimit, store.MaxQueryLimit, true}} {
+			}{{5000, n, false}, {store.MaxQueryLimit, store.MaxQueryLimit, true}, {store.MaxQueryLimit + 100, store.MaxQueryLimit + 100, true}} {
 				rows, partial, err := bot.PeriodMessages(ctx, st, req, tc.max)
 				if err != nil {
 					t.Fatal(err)

@@ -1,7 +1,30 @@
 package bot
 
+import (
+	"context"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
 // PeriodMessages lets the external tests page through a period as a digest does.
 var PeriodMessages = periodMessages
 
 // OldestFirst lets the external tests check the order response times read.
 var OldestFirst = oldestFirst
+
+// SharedPeriod runs the at-risk pass of rr with a share of [from, to) and reads the
+// period's newest max messages from it, as DigestWithRisk's digest does; ok is
+// false where it would read them itself.
+func SharedPeriod(ctx context.Context, st interface {
+	DigestRiskStore
+	periodKeyer
+}, rr RiskRequest, from, to time.Time, max int) (rows []store.Stored, partial, ok bool, err error) {
+	rr.share = newPeriodShare(from, to)
+	_, err = Risk(ctx, st, rr)
+	rr.share.finish(err == nil)
+	if err != nil {
+		return nil, false, false, err
+	}
+	return rr.share.messages(ctx, st, rr.Workspace, max)
+}

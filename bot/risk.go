@@ -52,6 +52,9 @@ type RiskRequest struct {
 	// the caller can say there is nothing to assess (risk --account said 100). The
 	// alerter keeps them: an open alert is closed with the score now.
 	SkipSilent bool
+	// share, when set (DigestWithRisk), collects the messages read of the digest's
+	// period for its own read of them.
+	share *periodShare
 }
 
 // Risk assesses every account of a workspace as of req.Now, lowest score first.
@@ -151,10 +154,11 @@ const riskParallel = 4
 // there was nothing to assess: no message in the windows health reads, no survey
 // answer.
 func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error)) (h feedbackbot.Health, none bool, err error) {
-	rows, base, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
+	rows, base, complete, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
 	if err != nil {
 		return feedbackbot.Health{}, false, err
 	}
+	req.share.add(rows, complete, req.Now)
 	rs, err := ratingsOf(id)
 	if err != nil {
 		return feedbackbot.Health{}, false, err
@@ -190,12 +194,14 @@ const maxRiskMessages = 10 * store.MaxQueryLimit
 // the account has not written since the recent window began, it also reads its newest
 // customer message and the 7 days before it (one bounded query). A store whose daily
 // counters are not built yet (old data) is read message by message, as before.
-func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params) ([]store.Stored, health.Baseline, error) {
+//
+// complete is the start of the window the rows hold every message of (up to now),
+// zero when they were cut at maxRiskMessages.
+func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params) (rows []store.Stored, base health.Baseline, complete time.Time, err error) {
 	p = p.WithDefaults()
 	baseFrom, recentFrom := p.BaselineFrom(now), now.Add(-p.Recent)
 	msgFrom := store.DayStart(recentFrom.Add(-riskMargin))
 	to := now.Add(time.Nanosecond)
-	var base health.Baseline
 	var days []feedbackbot.Rollup
 	if !msgFrom.After(baseFrom) {
 		msgFrom = baseFrom
@@ -214,7 +220,8 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 			daysCh <- daysResult{d, err}
 		}()
 	}
-	rows, _, err := pagedMessages(ctx, st, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to}, maxRiskMessages)
+	var partial bool
+	rows, partial, err = pagedMessages(ctx, st, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to}, maxRiskMessages)
 	if daysCh != nil {
 		r := <-daysCh // always received, so the goroutine never outlives the call
 		switch {
@@ -222,18 +229,18 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		case errors.Is(r.err, store.ErrAccountDaysMissing):
 			// Counters not built yet (a store from before them): read the whole window.
 			msgFrom = baseFrom
-			rows, _, err = pagedMessages(ctx, st, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to}, maxRiskMessages)
+			rows, partial, err = pagedMessages(ctx, st, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to}, maxRiskMessages)
 		case r.err != nil:
-			return nil, base, fmt.Errorf("risk: daily counters of account %s: %w", id, r.err)
+			return nil, base, time.Time{}, fmt.Errorf("risk: daily counters of account %s: %w", id, r.err)
 		default:
 			days, base.To = r.days, msgFrom
 		}
 	}
 	if err != nil {
-		return nil, base, fmt.Errorf("risk: messages of account %s: %w", id, err)
+		return nil, base, time.Time{}, fmt.Errorf("risk: messages of account %s: %w", id, err)
 	}
 	if base.To.IsZero() {
-		return rows, base, nil
+		return rows, base, completeFrom(msgFrom, partial), nil
 	}
 	var newest time.Time // the newest customer message's day
 	for _, d := range days {
@@ -269,11 +276,19 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		}
 		last, err := st.Messages(ctx, store.Query{Workspace: ws, Account: id, From: from, To: until, Limit: store.MaxQueryLimit})
 		if err != nil {
-			return nil, base, fmt.Errorf("risk: last messages of account %s: %w", id, err)
+			return nil, base, time.Time{}, fmt.Errorf("risk: last messages of account %s: %w", id, err)
 		}
 		base.Last = last
 	}
-	return rows, base, nil
+	return rows, base, completeFrom(msgFrom, partial), nil
+}
+
+// completeFrom is from, or zero when the read from it was cut short.
+func completeFrom(from time.Time, partial bool) time.Time {
+	if partial {
+		return time.Time{}
+	}
+	return from
 }
 
 // AtRisk keeps the accounts flagged at risk.

@@ -143,6 +143,14 @@ type Derived interface {
 	// Message returns one applied message by its key; ENOTFOUND if absent or deleted.
 	Message(ctx context.Context, key string) (Stored, error)
 	Messages(ctx context.Context, q Query) ([]Stored, error)
+	// PeriodKeys returns the keys of a workspace's applied messages in [from, to)
+	// (either bound open when zero), newest first, in the order Messages returns
+	// them, at most limit (1..MaxPeriodKeys): their index alone, none of their
+	// records read, for a caller that holds most of the records already. Redis
+	// indexes whole microseconds, so a message whose time has a finer part within
+	// a bound's microsecond may be placed on either side of it; Slack's and
+	// Discord's times are whole microseconds.
+	PeriodKeys(ctx context.Context, workspace string, from, to time.Time, limit int) ([]string, error)
 	// Rollups returns the non-empty buckets of one workspace whose start is in [from, to),
 	// in time order. Its cost grows with the period, never with the whole history.
 	// With counters named, each bucket holds only those of them it has (non-zero),
@@ -334,6 +342,8 @@ type Leases interface {
 const (
 	DefaultQueryLimit = 100
 	MaxQueryLimit     = 1000
+	// MaxPeriodKeys bounds what one PeriodKeys call returns.
+	MaxPeriodKeys = 10_000
 )
 
 // ClampLimit applies the Query limit rules.

@@ -486,6 +486,51 @@ func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
 	return out, nil
 }
 
+// PeriodKeys implements store.Derived: the workspace's time index walked newest
+// first, exact to the nanosecond.
+func (s *Store) PeriodKeys(ctx context.Context, workspace string, from, to time.Time, limit int) ([]string, error) {
+	if workspace == "" {
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "period keys: a workspace is required")
+	}
+	if limit < 1 || limit > store.MaxPeriodKeys {
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "period keys: limit %d is not in 1..%d", limit, store.MaxPeriodKeys)
+	}
+	out := []string{}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return out, nil
+	}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		c := b.Bucket(bTime).Cursor()
+		var k []byte
+		if to.IsZero() {
+			k, _ = c.Last()
+		} else if k, _ = c.Seek(timeKey(to)); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		var fromKey []byte
+		if !from.IsZero() {
+			fromKey = timeKey(from)
+		}
+		for ; k != nil && len(out) < limit; k, _ = c.Prev() {
+			if fromKey != nil && bytes.Compare(k[:12], fromKey) < 0 {
+				break
+			}
+			out = append(out, string(k[12:]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: period keys: %w", err)
+	}
+	return out, nil
+}
+
 // Messages implements store.Derived: a walk backwards over one time index.
 func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, error) {
 	if q.Workspace == "" {

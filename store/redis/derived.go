@@ -488,6 +488,49 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 	return out, nil
 }
 
+// PeriodKeys implements store.Derived: one ZREVRANGEBYSCORE of the workspace's
+// time index. Scores are whole microseconds; a bound is rounded up to one, which
+// places a message of a whole-microsecond time exactly.
+func (s *Store) PeriodKeys(ctx context.Context, workspace string, from, to time.Time, limit int) ([]string, error) {
+	if workspace == "" {
+		return nil, invalid("period keys: a workspace is required")
+	}
+	if limit < 1 || limit > store.MaxPeriodKeys {
+		return nil, invalid("period keys: limit %d is not in 1..%d", limit, store.MaxPeriodKeys)
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return []string{}, nil
+	}
+	// (a message's score is its time's microseconds, rounded down; for a time of
+	// whole microseconds t >= from is score >= from rounded up, t < to is score <
+	// to rounded up)
+	ceilMicro := func(t time.Time) int64 {
+		us := t.UnixMicro()
+		if t.Sub(time.UnixMicro(us)) > 0 {
+			us++
+		}
+		return us
+	}
+	by := &redis.ZRangeBy{Min: "-inf", Max: "+inf", Count: int64(limit) + 1}
+	if !from.IsZero() {
+		by.Min = strconv.FormatInt(ceilMicro(from), 10)
+	}
+	if !to.IsZero() {
+		by.Max = "(" + strconv.FormatInt(ceilMicro(to), 10)
+	}
+	members, err := s.rdb.ZRevRangeByScore(ctx, s.ws(workspace).timeAll(), by).Result()
+	if err != nil {
+		return nil, wrapErr("period keys", err)
+	}
+	out := make([]string, 0, min(len(members), limit))
+	for _, m := range members {
+		if m != bigIndexMember && len(out) < limit { // (not a message: see applyScript)
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
 // inPeriod reports whether t is in q's period [From, To), either bound open when zero:
 // the indexes' scores are microseconds, so the exact bounds are applied to the records.
 func inPeriod(q store.Query, t time.Time) bool {

@@ -15,6 +15,7 @@ var queryTests = []test{
 	{"Messages", testMessages},
 	{"MessagesLimits", testMessagesLimits},
 	{"MessagesInvalid", testMessagesInvalid},
+	{"PeriodKeys", testPeriodKeys},
 	{"Rollups", testRollups},
 	{"Notable", testNotable},
 	{"Accounts", testAccounts},
@@ -326,4 +327,55 @@ func testAccounts(t *testing.T, f *fixture) {
 			t.Errorf("Accounts(%s) = %v, want %v", tc.ws, got, tc.want)
 		}
 	}
+}
+
+// testPeriodKeys: PeriodKeys gives the keys of the messages Messages gives for a
+// workspace's period, in its order (ties of one instant too), without deleted
+// messages or another workspace's, bounds exact for whole-microsecond times.
+func testPeriodKeys(t *testing.T, f *fixture) {
+	at := func(i int) time.Time { return Base.Add(time.Duration(i) * 10 * time.Minute) }
+	var ms []feedbackbot.Message
+	for i := range 12 {
+		ms = append(ms, Msg("W1", fmt.Sprintf("m%02d", i), "text", "", []string{"A1", ""}[i%2], "C1", at(i)))
+	}
+	for _, id := range []string{"t1", "t3", "t2"} { // three of one instant
+		ms = append(ms, Msg("W1", id, "tie", "", "A1", "C2", at(5)))
+	}
+	tag := func(*feedbackbot.Message) feedbackbot.Tags { return Tags(0.1, "v1") }
+	f.put(tag, ms...)
+	f.put(tag, Msg("W2", "x1", "other", "", "A1", "C1", at(4)))
+	f.append(Delete(ms[6]))
+	f.consume(tag)
+	sub := 300 * time.Nanosecond
+	for _, tc := range []struct {
+		name     string
+		from, to time.Time
+		limit    int
+	}{
+		{"whole", time.Time{}, time.Time{}, 100},
+		{"from inclusive, to exclusive", at(3), at(8), 100},
+		{"bounds inside a microsecond", at(3).Add(-sub), at(8).Add(sub), 100},
+		{"bounds just past", at(3).Add(sub), at(8).Add(-sub), 100},
+		{"limit inside a tie", at(0), at(12), 4},
+		{"from only", at(9), time.Time{}, 100},
+		{"empty", at(7), at(7), 100},
+	} {
+		want := keys(f.messages(store.Query{Workspace: "W1", From: tc.from, To: tc.to, Limit: tc.limit}))
+		got, err := f.s.PeriodKeys(f.ctx, "W1", tc.from, tc.to, tc.limit)
+		if err != nil {
+			t.Fatalf("%s: PeriodKeys: %v", tc.name, err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: PeriodKeys = %v, Messages gave %v", tc.name, got, want)
+		}
+	}
+	if got, err := f.s.PeriodKeys(f.ctx, "W9", time.Time{}, time.Time{}, 10); err != nil || len(got) != 0 {
+		t.Errorf("unknown workspace: %v, %v; want none", got, err)
+	}
+	for _, limit := range []int{0, -1, store.MaxPeriodKeys + 1} {
+		_, err := f.s.PeriodKeys(f.ctx, "W1", time.Time{}, time.Time{}, limit)
+		checkCode(t, fmt.Sprintf("PeriodKeys limit %d", limit), err, feedbackbot.EINVALID)
+	}
+	_, err := f.s.PeriodKeys(f.ctx, "", time.Time{}, time.Time{}, 10)
+	checkCode(t, "PeriodKeys without a workspace", err, feedbackbot.EINVALID)
 }
