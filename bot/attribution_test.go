@@ -194,41 +194,52 @@ func TestRiskSkipSilent(t *testing.T) {
 }
 
 // TestReattributeDiscordThreads: on Discord a thread's messages are stored under
-// its parent channel; with the parent and the thread both mapped, the thread's own
+// its parent channel. With the parent and the thread both mapped, the thread's own
 // mapping wins, as in capture (it went to the parent's, and capture put new ones
-// back on the thread's at every reanalyze).
+// back on the thread's at every reanalyze); a thread mapped by its own id under a
+// parent nobody mapped is reached too, the parent's other messages left alone.
 func TestReattributeDiscordThreads(t *testing.T) {
-	for name, open := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			st := open(t)
-			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-			msg := func(id, thread string, at time.Duration) feedbackbot.Message {
-				posted := cmp.Or(thread, "500")
-				return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: "G1", Channel: "500", Thread: thread,
-					Author: "u1", Role: feedbackbot.RoleCustomer, Account: "u1", Text: "the export is broken since the release", Time: t0.Add(at),
-					Permalink: "https://discord.com/channels/G1/" + posted + "/" + id}
-			}
-			captured(t, st, msg("601", "", 0), msg("602", "900", time.Hour), msg("603", "900", 2*time.Hour))
-			at := bot.Attribution{Channels: map[feedbackbot.Platform]map[string]string{feedbackbot.PlatformDiscord: {"500": "acme", "900": "globex"}}}
-			res, err := bot.Reattribute(ctx, st, at, "G1")
-			if err != nil || res.Moved != 3 {
-				t.Fatalf("moved %d, %v; want all 3", res.Moved, err)
-			}
-			if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
-				t.Fatal(err)
-			}
-			for id, want := range map[string]string{"601": "acme", "602": "globex", "603": "globex"} {
-				m := msg(id, "", 0)
-				got, err := st.Message(ctx, m.Key())
-				if err != nil || got.Message.Account != want {
-					t.Errorf("message %s: account %q, %v; want %q", id, got.Message.Account, err, want)
+	for _, tc := range []struct {
+		name  string
+		maps  map[string]string
+		moved int
+		want  map[string]string // account by message id
+	}{
+		{"parent and thread mapped", map[string]string{"500": "acme", "900": "globex"}, 3, map[string]string{"601": "acme", "602": "globex", "603": "globex"}},
+		{"thread alone", map[string]string{"900": "globex"}, 2, map[string]string{"601": "u1", "602": "globex", "603": "globex"}},
+	} {
+		for name, open := range backends(t) {
+			t.Run(tc.name+"/"+name, func(t *testing.T) {
+				ctx := context.Background()
+				st := open(t)
+				t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+				msg := func(id, thread string, at time.Duration) feedbackbot.Message {
+					posted := cmp.Or(thread, "500")
+					return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: "G1", Channel: "500", Thread: thread,
+						Author: "u1", Role: feedbackbot.RoleCustomer, Account: "u1", Text: "the export is broken since the release", Time: t0.Add(at),
+						Permalink: "https://discord.com/channels/G1/" + posted + "/" + id}
 				}
-			}
-			if res, err := bot.Reattribute(ctx, st, at, "G1"); err != nil || res.Moved != 0 {
-				t.Errorf("again: moved %d, %v; want none", res.Moved, err)
-			}
-		})
+				captured(t, st, msg("601", "", 0), msg("602", "900", time.Hour), msg("603", "900", 2*time.Hour))
+				at := bot.Attribution{Channels: map[feedbackbot.Platform]map[string]string{feedbackbot.PlatformDiscord: tc.maps}}
+				res, err := bot.Reattribute(ctx, st, at, "G1")
+				if err != nil || res.Moved != tc.moved {
+					t.Fatalf("moved %d, %v; want %d", res.Moved, err, tc.moved)
+				}
+				if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+					t.Fatal(err)
+				}
+				for id, want := range tc.want {
+					m := msg(id, "", 0)
+					got, err := st.Message(ctx, m.Key())
+					if err != nil || got.Message.Account != want {
+						t.Errorf("message %s: account %q, %v; want %q", id, got.Message.Account, err, want)
+					}
+				}
+				if res, err := bot.Reattribute(ctx, st, at, "G1"); err != nil || res.Moved != 0 {
+					t.Errorf("again: moved %d, %v; want none", res.Moved, err)
+				}
+			})
+		}
 	}
 }
 
@@ -286,41 +297,6 @@ func TestResolveAccountByStoredName(t *testing.T) {
 				}
 				if err != nil || a.ID != tc.id || (tc.name != "" && a.Name != tc.name) {
 					t.Errorf("%q: %+v, %v; want %s (%s)", tc.q, a, err, tc.id, tc.name)
-				}
-			}
-		})
-	}
-}
-
-// TestReattributeDiscordThreadAlone: a thread mapped by its own id under a parent
-// channel nobody mapped is reached (its messages are stored under the parent), and
-// the parent's other messages are left alone.
-func TestReattributeDiscordThreadAlone(t *testing.T) {
-	for name, open := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			st := open(t)
-			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-			msg := func(id, thread string, at time.Duration) feedbackbot.Message {
-				posted := cmp.Or(thread, "500")
-				return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: "G1", Channel: "500", Thread: thread,
-					Author: "u1", Role: feedbackbot.RoleCustomer, Account: "u1", Text: "the export is broken since the release", Time: t0.Add(at),
-					Permalink: "https://discord.com/channels/G1/" + posted + "/" + id}
-			}
-			captured(t, st, msg("601", "", 0), msg("602", "900", time.Hour), msg("603", "900", 2*time.Hour))
-			at := bot.Attribution{Channels: map[feedbackbot.Platform]map[string]string{feedbackbot.PlatformDiscord: {"900": "globex"}}}
-			res, err := bot.Reattribute(ctx, st, at, "G1")
-			if err != nil || res.Moved != 2 {
-				t.Fatalf("moved %d, %v; want the thread's 2", res.Moved, err)
-			}
-			if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
-				t.Fatal(err)
-			}
-			for id, want := range map[string]string{"601": "u1", "602": "globex", "603": "globex"} {
-				m := msg(id, "", 0)
-				got, err := st.Message(ctx, m.Key())
-				if err != nil || got.Message.Account != want {
-					t.Errorf("message %s: account %q, %v; want %q", id, got.Message.Account, err, want)
 				}
 			}
 		})
