@@ -486,6 +486,29 @@ func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
 	return out, nil
 }
 
+// newestFirst walks a time index's entries of [from, to) (either bound open when
+// zero), newest first, handing fn each message key until it returns false.
+func newestFirst(idx *bbolt.Bucket, from, to time.Time, fn func(key []byte) bool) {
+	c := idx.Cursor()
+	var k []byte
+	if to.IsZero() {
+		k, _ = c.Last()
+	} else if k, _ = c.Seek(timeKey(to)); k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	var fromKey []byte
+	if !from.IsZero() {
+		fromKey = timeKey(from)
+	}
+	for ; k != nil; k, _ = c.Prev() {
+		if fromKey != nil && bytes.Compare(k[:12], fromKey) < 0 || !fn(k[12:]) {
+			return
+		}
+	}
+}
+
 // PeriodKeys implements store.Derived: the workspace's time index walked newest
 // first, exact to the nanosecond.
 func (s *Store) PeriodKeys(ctx context.Context, workspace string, from, to time.Time, limit int) ([]string, error) {
@@ -504,25 +527,10 @@ func (s *Store) PeriodKeys(ctx context.Context, workspace string, from, to time.
 		if b == nil {
 			return nil
 		}
-		c := b.Bucket(bTime).Cursor()
-		var k []byte
-		if to.IsZero() {
-			k, _ = c.Last()
-		} else if k, _ = c.Seek(timeKey(to)); k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		var fromKey []byte
-		if !from.IsZero() {
-			fromKey = timeKey(from)
-		}
-		for ; k != nil && len(out) < limit; k, _ = c.Prev() {
-			if fromKey != nil && bytes.Compare(k[:12], fromKey) < 0 {
-				break
-			}
-			out = append(out, string(k[12:]))
-		}
+		newestFirst(b.Bucket(bTime), from, to, func(key []byte) bool {
+			out = append(out, string(key))
+			return len(out) < limit
+		})
 		return nil
 	})
 	if err != nil {
@@ -557,35 +565,21 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 			return nil
 		}
 		msgs := b.Bucket(bMsg)
-		c := idx.Cursor()
-		var k []byte
-		if q.To.IsZero() {
-			k, _ = c.Last()
-		} else if k, _ = c.Seek(timeKey(q.To)); k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		var from []byte
-		if !q.From.IsZero() {
-			from = timeKey(q.From)
-		}
-		for ; k != nil && len(out) < limit; k, _ = c.Prev() {
-			if from != nil && bytes.Compare(k[:12], from) < 0 {
-				break
-			}
-			key := k[12:]
+		var err error
+		newestFirst(idx, q.From, q.To, func(key []byte) bool {
 			v := msgs.Get(key)
 			if v == nil {
-				return fmt.Errorf("index entry without a message: %s", key)
+				err = fmt.Errorf("index entry without a message: %s", key)
+				return false
 			}
-			st, err := decodeStored(key, v)
-			if err != nil {
-				return err
+			var st store.Stored
+			if st, err = decodeStored(key, v); err != nil {
+				return false
 			}
 			out = append(out, st)
-		}
-		return nil
+			return len(out) < limit
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bolt: messages: %w", err)
