@@ -683,9 +683,11 @@ type DigestRiskStore interface {
 }
 
 // DigestWithRisk builds the digest of dr with its at-risk list (every account's
-// health as of rr.Now), the two side by side: they read the store independently,
-// and one after the other they were the digest's wall time added up (on Redis,
-// mostly waiting on round trips). dr.AtRisk is replaced by the list.
+// health as of rr.Now), the two side by side: one after the other they were the
+// digest's wall time added up (on Redis, mostly waiting on round trips). They read
+// the store independently, except that the digest takes its period's messages from
+// what the at-risk pass read, where that holds them all (see periodShare).
+// dr.AtRisk is replaced by the list.
 func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr DigestRequest) (feedbackbot.Digest, error) {
 	var hs []feedbackbot.Health
 	var riskErr error
