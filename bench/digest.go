@@ -32,7 +32,7 @@ func runDigest(ctx context.Context, args []string) error {
 	fs := newFlags("digest")
 	sizes := fs.String("sizes", "10000,100000", "comma-separated history sizes (messages)")
 	kinds := fs.String("stores", "bolt,redis", "stores to measure")
-	reps := fs.Int("reps", 30, "timed repetitions per figure (median and p99 reported)")
+	reps := fs.Int("reps", 100, "timed repetitions per figure (median and p99 reported; the p99 is the nearest rank: of 100, the second slowest; below 100, the slowest)")
 	daily := fs.Int("per-day", perDay, "messages a day in the generated history (a longer history means more days); at the default, 10k messages are 10 days, shorter than the 15-16 days account health reads")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
@@ -89,7 +89,7 @@ func runDigest(ctx context.Context, args []string) error {
 	if *interleave {
 		fmt.Println("then, every size of a store open, its digests and lookups timed again with the sizes taking turns (the growth ratios' paired figures)")
 	}
-	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median (with every account's health)", "digest p99", "MB allocated a digest", "account median (/feedback account, whole command)", "account p99", "account reads: msgs / days", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
+	rows := [][]string{{"store", "history", "days", "fill msgs/s", "digest 7d median (with every account's health)", fmt.Sprintf("digest p99 (of %d)", *reps), "MB allocated a digest", "account median (/feedback account, whole command)", fmt.Sprintf("account p99 (of %d)", *reps), "account reads: msgs / days", "full-read account median", "Redis bytes/msg", fmt.Sprintf("Redis stalls >= %d ms meanwhile", stallMS)}}
 	if *decompose {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
@@ -320,13 +320,20 @@ func sortedMS(xs []float64) []float64 {
 	return s
 }
 
+// quantile is the q-quantile of xs by the nearest-rank method: the smallest value
+// that at least q of the values do not exceed (the ceil(q·n)-th, fastest first). Of
+// 100 timings the p99 is the second slowest; it took the (floor(q·n)+1)-th, one rank
+// too high wherever q·n is whole (the slowest of 100). Below 100 timings a p99 is
+// the slowest: quote it with its count.
 func quantile(xs []float64, q float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	return s[min(len(s)-1, int(q*float64(len(s))))]
+	// (q·n computed in floating point: 0.99·100 must give the 99th, not the 100th)
+	rank := int(math.Ceil(q*float64(len(s)) - 1e-9))
+	return s[min(len(s), max(1, rank))-1]
 }
 
 // readWindowDays is the longest stretch of days that the timed reads cover: account

@@ -136,3 +136,36 @@ func TestTimeInterleaved(t *testing.T) {
 		}
 	}
 }
+
+func TestQuantileNearestRank(t *testing.T) {
+	seq := func(n int) []float64 { // n..1, out of order on purpose
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = float64(n - i)
+		}
+		return xs
+	}
+	tests := []struct {
+		name string
+		xs   []float64
+		q    float64
+		want float64
+	}{
+		{"empty", nil, 0.99, 0},
+		{"one", []float64{7}, 0.99, 7},
+		{"p99 of 100 is the 99th", seq(100), 0.99, 99},
+		{"p99 of 200 is the 198th", seq(200), 0.99, 198},
+		{"p99 of 40 is the slowest", seq(40), 0.99, 40},
+		{"p99 of 300 is the 297th", seq(300), 0.99, 297},
+		{"median of 4 by rank is the 2nd", seq(4), 0.5, 2},
+		{"p0 is the fastest", seq(10), 0, 1},
+		{"p100 is the slowest", seq(10), 1, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := quantile(tt.xs, tt.q); got != tt.want {
+				t.Errorf("quantile(%d values, %v) = %v, want %v", len(tt.xs), tt.q, got, tt.want)
+			}
+		})
+	}
+}

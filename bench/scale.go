@@ -19,7 +19,7 @@ func runScale(ctx context.Context, args []string) error {
 	sizes := fs.String("sizes", "10000,100000,1000000", "history sizes for digest latency")
 	stores := fs.String("stores", "bolt,redis", "stores to measure")
 	runs := fs.Int("runs", 3, "pipeline runs per store (median reported)")
-	reps := fs.Int("reps", 20, "digest repetitions per figure")
+	reps := fs.Int("reps", 100, "digest repetitions per figure (a p99 of fewer than 100 is the slowest)")
 	importRuns := fs.Int("import-runs", 3, "import runs per store (median reported)")
 	steady := fs.Int("steady-per-day", 175, "messages a day of the second digest step, whose smallest history (10k) covers every window the reads cover (0: skip the step)")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (for the machine's figures)")
