@@ -169,15 +169,20 @@ func TestDurations(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "7 days", "-d", "1.5d", "99999d"} {
-		if _, err := ParseDuration(bad); err == nil {
-			t.Errorf("ParseDuration(%q) should fail", bad)
+	for bad, says := range map[string]string{"": "not a duration", "7 days": "not a duration", "-d": "not a duration", "1.5d": "not a duration",
+		"-1d": "not a duration", "+7d": "not a duration", "007d": "not a duration",
+		"3651d": "more than 3650 days", "99999d": "more than 3650 days", "99999999999999999999d": "more than 3650 days"} {
+		if _, err := ParseDuration(bad); err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("ParseDuration(%q) = %v, want an error saying %q", bad, err, says)
 		}
+	}
+	if got, err := ParseDuration("3650d"); err != nil || got != 3650*24*time.Hour {
+		t.Errorf("ParseDuration(3650d) = %v, %v", got, err)
 	}
 	// Durations print as people type them, and parse back: "1h", not "1h0m0s",
 	// beside "92d" (a range said "1h0m0s..92d").
 	for d, want := range map[time.Duration]string{48 * time.Hour: "2d", 90 * time.Minute: "1h30m", time.Hour: "1h", 36 * time.Hour: "36h",
-		2 * time.Minute: "2m", 90 * time.Second: "1m30s", 0: "0s", 1500 * time.Millisecond: "1.5s", -time.Hour: "-1h", time.Hour + 500*time.Millisecond: "1h0m0.5s"} {
+		2 * time.Minute: "2m", 90 * time.Second: "1m30s", 0: "0", 1500 * time.Millisecond: "1.5s", -time.Hour: "-1h", time.Hour + 500*time.Millisecond: "1h0m0.5s"} {
 		got := FormatDuration(d)
 		if got != want {
 			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
@@ -303,7 +308,7 @@ func TestOperatorMistakesRefused(t *testing.T) {
 			nil, "digests[0] (d): period 400d is out of range 1h..92d"},
 		{"a digest period too short", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"0 9 * * *\", period: 30m}\n",
 			nil, "period 30m is out of range 1h..92d"},
-		{"a claim_idle too short", "store: {claim_idle: 0s}\n", nil, "store.claim_idle: 0s is too short (at least 1s)"},
+		{"a claim_idle too short", "store: {claim_idle: 0s}\n", nil, "store.claim_idle: 0 is too short (at least 1s)"},
 		{"a repeat_interval too short", "alerts: {repeat_interval: 30s}\n", nil, "alerts.repeat_interval: 30s is too short (at least 1m)"},
 		{"a zone in the schedule", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"CRON_TZ=America/New_York 0 9 * * *\", timezone: America/New_York}\n",
 			nil, "give the zone as timezone: America/New_York, not in the schedule"},

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,13 +60,21 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML writes the duration back in the same notation.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
-// ParseDuration parses a Go duration or a whole number of days such as "7d".
+// maxDays is the most days a duration written in days may have.
+const maxDays = 3650
+
+// ParseDuration parses a Go duration or a whole number of days such as "7d" (at most
+// maxDays).
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days && n >= 0 && n <= 3650 {
+		n, err := strconv.Atoi(days)
+		switch {
+		case err == nil && n >= 0 && n <= maxDays && strconv.Itoa(n) == days:
 			return time.Duration(n) * 24 * time.Hour, nil
+		case err == nil && n > maxDays, errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(days, "-"):
+			// (it said "3651d" was not a duration)
+			return 0, fmt.Errorf("%q is more than %d days (ten years)", s, maxDays)
 		}
 		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d)", s)
 	}
@@ -80,6 +90,9 @@ func ParseDuration(s string) (time.Duration, error) {
 // ("1h", "90m" as "1h30m", "2m"; Go's own "1h0m0s" beside "92d" read as two formats
 // in one message).
 func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0" // (a range said "0s..365d")
+	}
 	if d > 0 && d%(24*time.Hour) == 0 {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}

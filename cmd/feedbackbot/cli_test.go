@@ -93,7 +93,7 @@ func TestCommandLine(t *testing.T) {
 		{name: "a period too short", args: []string{"demo", "--period", "30m"}, code: 2,
 			stderr: []string{"30m is out of range 1h..92d"}, notStderr: []string{"0m0s"}},
 		{name: "a look-back out of range", args: []string{"backfill", "--channel", "C1", "--thread-lookback", "400d"}, code: 2,
-			stderr: []string{"400d is out of range 0s..365d"}},
+			stderr: []string{"400d is out of range 0..365d"}},
 		{name: "flag without its value", args: []string{"risk", "--as-of"}, code: 2, stderr: []string{"risk: flag needs an argument", "Run 'feedbackbot risk --help'"}},
 		{name: "bad --as-of", args: []string{"risk", "--as-of", "yesterday"}, code: 2, stderr: []string{`--as-of "yesterday"`, "Run 'feedbackbot risk --help'"}},
 		{name: "missing argument", args: []string{"export", "--workspace", "T1"}, code: 2, stderr: []string{"export needs --workspace and --user", "Run 'feedbackbot export --help'"}},
