@@ -301,11 +301,13 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets, Only: acct.ID})
+	// SkipSilent: an account with nothing to assess comes back as none, and is said
+	// to have nothing to assess (it showed "health 100/100, At risk: no", as if
+	// healthy), as risk --account says.
+	hs, err := Risk(ctx, b.Store, RiskRequest{Workspace: cmd.Workspace, Now: now, Accounts: b.Accounts, Params: b.Params, TierTargets: b.TierTargets, Only: acct.ID, SkipSilent: true})
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	h := hs[0]
 	rows, err := b.Store.Messages(ctx, store.Query{Workspace: cmd.Workspace, Account: acct.ID, To: now.Add(time.Nanosecond), Limit: 5})
 	if err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("account history: %w", err)
@@ -313,6 +315,55 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	if err := b.audit(ctx, cmd, "account", acct.ID, now); err != nil {
 		return feedbackbot.Document{}, err
 	}
+	var doc feedbackbot.Document
+	if len(hs) == 0 {
+		doc = nothingToAssess(acct, rows, now, b.Params.WithDefaults())
+	} else {
+		doc = accountHealth(hs[0])
+	}
+	if len(rows) > 0 {
+		var sb strings.Builder
+		sb.WriteString("*Latest messages*\n")
+		for _, r := range rows {
+			m := r.Message
+			fmt.Fprintf(&sb, "• %s %s (%s, %s): “%s”\n", linked(m.Time.Format("Jan 2 15:04"), m.Permalink), feedbackbot.EscapeMarkup(cmp.Or(m.AuthorName, m.Author)), m.Role, r.Tags.Sentiment.Label, ShortText(feedbackbot.QuoteText(m), 140))
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
+	}
+	return doc, nil
+}
+
+// nothingToAssess is the account reply's head for an account Risk has nothing to
+// assess of (no message in the windows health reads, no survey answer): no score,
+// and why. rows are its latest messages, older than those windows, if any.
+func nothingToAssess(acct feedbackbot.Account, rows []store.Stored, now time.Time, p health.Params) feedbackbot.Document {
+	if acct.Name == "" && len(rows) > 0 {
+		acct.Name = rows[0].Message.AccountName
+	}
+	title := fmt.Sprintf("%s — nothing to assess", accountLabel(acct))
+	text := fmt.Sprintf("Nothing to assess as of %s: no message in the last %s (what account health reads) and no survey answer in the last %s, so it has no health score.",
+		now.Format("2006-01-02 15:04 MST"), windowDays(p.Baseline), windowDays(p.Recent))
+	if len(rows) == 0 {
+		text += " The store holds no message of it any more: they moved to another account (channel_accounts, applied to history by reanalyze), or were deleted or erased."
+	} else {
+		text += fmt.Sprintf(" Its newest message is of %s.", rows[0].Message.Time.UTC().Format("2006-01-02"))
+	}
+	return feedbackbot.Document{Ephemeral: true, Fallback: title, Blocks: []feedbackbot.Block{
+		{Kind: feedbackbot.BlockHeader, Text: title}, {Kind: feedbackbot.BlockText, Text: text}}}
+}
+
+// windowDays writes a window of whole days as "56 days" (health's windows are), any
+// other as Go does.
+func windowDays(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
+// accountHealth is the account reply's head: its score, whether it is at risk, and
+// what the score rests on.
+func accountHealth(h feedbackbot.Health) feedbackbot.Document {
 	title := fmt.Sprintf("%s — health %d/100", accountLabel(h.Account), h.Score)
 	doc := feedbackbot.Document{Ephemeral: true, Fallback: title}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
@@ -332,16 +383,7 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
 	}
-	if len(rows) > 0 {
-		var sb strings.Builder
-		sb.WriteString("*Latest messages*\n")
-		for _, r := range rows {
-			m := r.Message
-			fmt.Fprintf(&sb, "• %s %s (%s, %s): “%s”\n", linked(m.Time.Format("Jan 2 15:04"), m.Permalink), feedbackbot.EscapeMarkup(cmp.Or(m.AuthorName, m.Author)), m.Role, r.Tags.Sentiment.Label, ShortText(feedbackbot.QuoteText(m), 140))
-		}
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
-	}
-	return doc, nil
+	return doc
 }
 
 // parsePeriod reads an optional "24h" / "7d" / "2w" argument (default 7 days; 1h..92d).
