@@ -75,15 +75,59 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	return out, nil
 }
 
+// HeldStore is what PersonHeld reads: a person's messages and survey answers, and
+// the capture log.
+type HeldStore interface {
+	PrivacyStore
+	Replay(ctx context.Context, workspace string, fn func(store.Entry) error) error
+}
+
+// Held is what a workspace holds of a person (PersonHeld).
+type Held struct {
+	Messages, Answers int // the messages they wrote (applied), their survey answers
+	// Logged: with neither, the capture log still holds a version of a message by
+	// them (not analysed yet, or deleted on the platform), which ForgetPerson erases.
+	Logged bool
+}
+
+// Nothing reports whether ForgetPerson would erase nothing of the person's.
+func (h Held) Nothing() bool { return h.Messages+h.Answers == 0 && !h.Logged }
+
 // PersonHeld counts what a workspace holds of a person: the messages they wrote and
-// their survey answers (what ForgetPerson would erase of them).
-func PersonHeld(ctx context.Context, st PrivacyStore, workspace, user string) (messages, answers int, err error) {
-	if err := st.AuthorMessages(ctx, workspace, user, func(store.Stored) error { messages++; return nil }); err != nil {
-		return 0, 0, fmt.Errorf("messages: %w", err)
+// their survey answers and, only when there are neither, whether the capture log
+// holds a version of a message of theirs (it is the whole log: read only then). Both
+// forget and /feedback forget ask it before saying nothing is held: a person whose
+// every message was deleted on the platform, or not analysed yet, was taken for a
+// mistyped id.
+func PersonHeld(ctx context.Context, st HeldStore, workspace, user string) (Held, error) {
+	var h Held
+	if err := st.AuthorMessages(ctx, workspace, user, func(store.Stored) error { h.Messages++; return nil }); err != nil {
+		return Held{}, fmt.Errorf("messages: %w", err)
 	}
 	as, err := PersonSurveyAnswers(ctx, st, workspace, user)
-	return messages, len(as), err
+	if err != nil {
+		return Held{}, err
+	}
+	if h.Answers = len(as); h.Messages+h.Answers > 0 {
+		return h, nil
+	}
+	err = st.Replay(ctx, workspace, func(e store.Entry) error {
+		if e.Event.Kind == feedbackbot.EventPut && e.Event.Message.Author == user {
+			return errFound
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errFound):
+		h.Logged = true
+	case err != nil:
+		return Held{}, fmt.Errorf("capture log: %w", err)
+	}
+	return h, nil
 }
+
+// errFound stops a Replay at the first entry it looks for.
+var errFound = errors.New("found")
 
 // forgetOwnAccount closes an alert about an account that is the person (a Discord
 // community member is their own account: its id is theirs, its name their display
@@ -108,18 +152,22 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if user == "" || strings.ContainsAny(user, " \t\n") {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `forget USER_ID` (the person's platform id).")
 	}
-	ps, ok := b.Store.(PrivacyStore)
+	ps, ok := b.Store.(HeldStore)
 	if !ok {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINTERNAL, "this store cannot erase people")
 	}
 	if !confirmed {
-		msgs, answers, err := PersonHeld(ctx, ps, cmd.Workspace, user)
+		h, err := PersonHeld(ctx, ps, cmd.Workspace, user)
 		if err != nil {
 			return feedbackbot.Document{}, fmt.Errorf("forget %s: %w", user, err)
 		}
 		who := feedbackbot.EscapeMarkup(user) // typed text, echoed: escaped (see echoed)
-		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", msgs, answers, who)
-		if msgs+answers == 0 {
+		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", h.Messages, h.Answers, who)
+		switch {
+		case h.Logged:
+			// (it said "Nothing by U is stored here", as forget refused them, a44af12)
+			held = fmt.Sprintf("No analysed message and no survey answer by %s are stored here, but the capture log holds messages by them (not analysed yet, or deleted on the platform): confirming erases them.", who)
+		case h.Nothing():
 			// Most likely a mistyped id: say so before anyone confirms.
 			held = fmt.Sprintf("Nothing by %s is stored here: check the id (the person's platform id, such as U0123ABC); confirming only refuses their messages from now on.", who)
 		}

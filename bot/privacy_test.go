@@ -107,6 +107,79 @@ func TestForgetCommand(t *testing.T) {
 	}
 }
 
+// TestChatForgetHeldOnlyByTheLog: /feedback forget counts what is held as forget
+// does (bot.PersonHeld): a person whose messages only the capture log holds (not
+// analysed yet, or deleted on the platform) is held, not a mistyped id (the preview
+// said "Nothing by U is stored here"), and the button erases them from the log, so
+// re-analysis cannot bring them back. Both stores.
+func TestChatForgetHeldOnlyByTheLog(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	msg := feedbackbot.Message{ID: "C1:1763625600.000100", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+		Author: "XKIM", Role: feedbackbot.RoleCustomer, Account: "acme", Text: "my card ends 4242", Time: now.Add(-time.Hour)}
+	if err := msg.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	deleted := feedbackbot.Message{ID: msg.ID, Platform: msg.Platform, Workspace: msg.Workspace}
+	for _, c := range []struct {
+		name    string
+		events  []feedbackbot.Event
+		analyse bool // analysed before the command (else only appended)
+	}{
+		{"not analysed yet", []feedbackbot.Event{{Kind: feedbackbot.EventPut, Message: msg}}, false},
+		{"deleted on the platform", []feedbackbot.Event{{Kind: feedbackbot.EventPut, Message: msg}, {Kind: feedbackbot.EventDelete, Message: deleted}}, true},
+	} {
+		for name, open := range backends(t) {
+			t.Run(c.name+"/"+name, func(t *testing.T) {
+				ctx := context.Background()
+				st := open(t)
+				if _, err := st.Append(ctx, c.events...); err != nil {
+					t.Fatal(err)
+				}
+				drain := func() {
+					t.Helper()
+					if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if c.analyse {
+					drain()
+				}
+				if n := authored(t, st, "XKIM"); n != 0 {
+					t.Fatalf("%d applied messages by XKIM; the case wants them in the log only", n)
+				}
+				b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+				staff := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XKIM"}
+				ask, err := b.HandleCommand(ctx, staff)
+				if err != nil || strings.Contains(ask.Fallback, "Nothing by XKIM") || !strings.Contains(ask.Fallback, "the capture log holds messages by them") {
+					t.Fatalf("forget of a person held only by the log, before confirming: %v %q", err, ask.Fallback)
+				}
+				staff.Button, staff.Text = true, "forget.confirm XKIM"
+				done, err := b.HandleCommand(ctx, staff)
+				if err != nil || !strings.Contains(done.Fallback, "Forgot XKIM: 1 message(s)") {
+					t.Fatalf("forget confirmed: %v %q", err, done.Fallback)
+				}
+				drain() // a worker late with the entry brings nothing back
+				if n := authored(t, st, "XKIM"); n != 0 {
+					t.Errorf("%d messages by XKIM after forget", n)
+				}
+				err = st.Replay(ctx, "T1", func(e store.Entry) error {
+					if e.Event.Message.Author == "XKIM" || strings.Contains(e.Event.Message.Text, "4242") {
+						t.Errorf("the capture log still holds %+v", e.Event)
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				staff.Button, staff.Text = false, "forget XKIM"
+				if again, err := b.HandleCommand(ctx, staff); err != nil || !strings.Contains(again.Fallback, "Nothing by XKIM is stored here") {
+					t.Errorf("forget after forget: %v %q", err, again.Fallback)
+				}
+			})
+		}
+	}
+}
+
 func authored(t *testing.T, st store.Store, author string) int {
 	t.Helper()
 	n := 0

@@ -268,19 +268,14 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if !*force {
 		// A mistyped id would otherwise be "forgotten" with nothing erased, and the
 		// person it meant stay stored, with a success message.
-		msgs, answers, err := bot.PersonHeld(ctx, st, *ws, *user)
+		// (PersonHeld reads the capture log too when nothing else is held: a person
+		// whose messages were all deleted on the platform, whom export lists, was
+		// refused as nothing.)
+		held, err := bot.PersonHeld(ctx, st, *ws, *user)
 		if err != nil {
 			return fmt.Errorf("forget: look up %s: %w", *user, err)
 		}
-		if msgs+answers == 0 {
-			// The capture log may still hold versions of their messages (deleted on
-			// the platform: export lists them, and forget refused them as nothing).
-			// Read only here, when nothing else is held: it is the whole log.
-			if msgs, err = logVersions(ctx, st, *ws, *user); err != nil {
-				return fmt.Errorf("forget: look up %s in the capture log: %w", *user, err)
-			}
-		}
-		if msgs+answers == 0 {
+		if held.Nothing() {
 			return refusef("the store holds no message and no survey answer by %[1]s in workspace %[2]s, so forget would erase nothing: "+
 				"check the id (the author id of their messages, as `feedbackbot export` takes it). "+
 				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws)
@@ -320,27 +315,6 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout, "Backups of the store made before now still hold the messages.")
 	return nil
-}
-
-// errFound stops a Replay at the first entry it looks for.
-var errFound = errors.New("found")
-
-// logVersions reports whether the capture log holds a version of a message by
-// user (1) or none (0).
-func logVersions(ctx context.Context, st exportStore, ws, user string) (int, error) {
-	err := st.Replay(ctx, ws, func(e store.Entry) error {
-		if e.Event.Kind == feedbackbot.EventPut && e.Event.Message.Author == user {
-			return errFound
-		}
-		return nil
-	})
-	switch {
-	case errors.Is(err, errFound):
-		return 1, nil
-	case err != nil:
-		return 0, err
-	}
-	return 0, nil
 }
 
 // warnUnknownWorkspace warns when the store has never seen the workspace: most
