@@ -3,7 +3,9 @@ package feedbackbot
 import "time"
 
 // Digest is the satisfaction summary of one workspace over a period. Renderers turn
-// it into Block Kit, Discord embeds, terminal text or JSON; it holds no markup.
+// it into Block Kit, Discord embeds, terminal text or JSON; it holds no markup but
+// its quotes' (QuoteText: Slack's escapes, flattened mentions), which Plain undoes
+// for a reader outside chat.
 type Digest struct {
 	Workspace   string    `json:"workspace"`
 	From        time.Time `json:"from"`

@@ -2,6 +2,7 @@ package feedbackbot
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -110,4 +111,69 @@ func cutGraphemes(s string, fits func(runes, bytes int) bool) string {
 		}
 	}
 	return strings.TrimRight(s[:end], " ")
+}
+
+// PlainQuote is a quote's text (a Quote's Text, an Evidence's Quote: chat markup by
+// QuoteText, with Slack's escapes) as plain text, for a reader outside chat such as
+// the CLI's --json: the three escapes are undone once, so "R&amp;D" reads "R&D" and
+// "&amp;lt;" (a "&lt;" the customer typed) reads "&lt;". Mentions and links are
+// already flattened to their labels.
+func PlainQuote(s string) string { return UnescapeMarkup(s) }
+
+// Plain returns d with every quote in it (praise, complaints, emerging themes',
+// replies waiting, the at-risk accounts' evidence) as plain text (PlainQuote). d is
+// not changed: the slices holding a quote are copied.
+func (d Digest) Plain() Digest {
+	d.Praise, d.Complaints = plainQuotes(d.Praise), plainQuotes(d.Complaints)
+	if d.Emerging != nil {
+		em := slices.Clone(d.Emerging)
+		for i := range em {
+			em[i].Quote.Text = PlainQuote(em[i].Quote.Text)
+		}
+		d.Emerging = em
+	}
+	if d.Responses != nil {
+		r := *d.Responses
+		r.Waiting = plainQuotes(r.Waiting)
+		d.Responses = &r
+	}
+	if d.AtRisk != nil {
+		hs := slices.Clone(d.AtRisk)
+		for i := range hs {
+			hs[i].Reasons = PlainReasons(hs[i].Reasons)
+		}
+		d.AtRisk = hs
+	}
+	return d
+}
+
+// PlainReasons returns reasons with their evidence's quotes as plain text
+// (PlainQuote); reasons is not changed.
+func PlainReasons(reasons []Reason) []Reason {
+	if reasons == nil {
+		return nil
+	}
+	out := slices.Clone(reasons)
+	for i := range out {
+		if out[i].Evidence == nil {
+			continue
+		}
+		ev := slices.Clone(out[i].Evidence)
+		for j := range ev {
+			ev[j].Quote = PlainQuote(ev[j].Quote)
+		}
+		out[i].Evidence = ev
+	}
+	return out
+}
+
+func plainQuotes(qs []Quote) []Quote {
+	if qs == nil {
+		return nil
+	}
+	out := slices.Clone(qs)
+	for i := range out {
+		out[i].Text = PlainQuote(out[i].Text)
+	}
+	return out
 }

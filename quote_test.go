@@ -77,3 +77,42 @@ func TestCutNeverSplitsAnEscape(t *testing.T) {
 		t.Errorf("CutGraphemes(\"a & b\", 4) = %q", got)
 	}
 }
+
+// TestPlainQuotes: a quote made for chat (QuoteText) reads as the plain text the
+// person wrote once Plain or PlainReasons undo Slack's escapes, once, on either
+// platform; the digest and reasons given are left as they were (chat still renders
+// them).
+func TestPlainQuotes(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		m    Message
+		want string
+	}{
+		{"slack escapes", Message{Platform: PlatformSlack, Text: "R&amp;D says 3 &gt; 2 &lt; 4"}, "R&D says 3 > 2 < 4"},
+		{"slack, an escape typed literally", Message{Platform: PlatformSlack, Text: "type &amp;lt;b&amp;gt; and &amp;amp;"}, "type &lt;b&gt; and &amp;"},
+		{"slack markup flattened", Message{Platform: PlatformSlack, Text: "<!channel> see <https://x.example/?a=1&amp;b=2|the doc> &amp; `code`"},
+			"@channel see the doc (https://x.example/?a=1&b=2) & 'code'"},
+		{"discord text as typed", Message{Platform: PlatformDiscord, Text: "R&D <3 & &lt; stays"}, "R&D <3 & &lt; stays"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			chat := QuoteText(tt.m)
+			d := Digest{Praise: []Quote{{Text: chat}}, Complaints: []Quote{{Text: chat}},
+				Emerging:  []EmergingTheme{{Quote: Quote{Text: chat}}},
+				Responses: &ResponseSummary{Waiting: []Quote{{Text: chat}}},
+				AtRisk:    []Health{{Reasons: []Reason{{Evidence: []Evidence{{Quote: chat}, {Figure: "x"}}}}}}}
+			p := d.Plain()
+			for where, got := range map[string]string{"praise": p.Praise[0].Text, "complaints": p.Complaints[0].Text,
+				"emerging": p.Emerging[0].Quote.Text, "waiting": p.Responses.Waiting[0].Text,
+				"at_risk evidence": p.AtRisk[0].Reasons[0].Evidence[0].Quote,
+				"PlainReasons":     PlainReasons(d.AtRisk[0].Reasons)[0].Evidence[0].Quote} {
+				if got != tt.want {
+					t.Errorf("%s: %q, want %q (chat text %q)", where, got, tt.want, chat)
+				}
+			}
+			if d.Praise[0].Text != chat || d.Emerging[0].Quote.Text != chat || d.Responses.Waiting[0].Text != chat ||
+				d.AtRisk[0].Reasons[0].Evidence[0].Quote != chat {
+				t.Errorf("Plain changed the digest it was given")
+			}
+		})
+	}
+}

@@ -203,7 +203,8 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(d)
+		enc.SetEscapeHTML(false)     // "R&D", not "R\u0026D": the output goes to no HTML page
+		return enc.Encode(d.Plain()) // quotes as plain text, not chat markup
 	}
 	fmt.Fprint(m.Stdout, bot.RenderText(bot.DigestDocument(d, png)))
 	if *chart != "" {
@@ -304,10 +305,11 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			Note      string    `json:"note,omitempty"` // why an account asked for is not listed
 		}{Workspace: w, AsOf: now, Accounts: []row{}, Note: note}
 		for _, h := range hs {
-			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, h.Reasons})
+			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, feedbackbot.PlainReasons(h.Reasons)})
 		}
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(out)
 	}
 	switch {
