@@ -280,8 +280,21 @@ func accountCounter(name string) (account, counter string, ok bool) {
 //     be erased already (the author is remembered first); calling it again finishes.
 //   - Documents (Docs) are not touched: what callers keep there about the person
 //     (quotes in alerts, survey answers) is theirs to erase.
+//
+// Contract for AuthorKeys (what Forget would erase, without reading the log):
+//   - It returns, sorted and once each, the key of every message one of whose versions
+//     author put in the capture log and of which the store still holds something:
+//     applied, not applied yet, or deleted on the platform (its log entries stay until
+//     retention or Forget removes them). Messages erased by Forget or expired by
+//     retention are not included, nor messages only other authors wrote; an author
+//     with none, or a workspace never seen, gives an empty result, not an error.
+//   - It answers from the author index (built first where a log predates it, as
+//     AuthorMessages and Forget do), so its cost follows the author's own messages,
+//     never the size of the log: a preview of an erasure, asked for a mistyped id
+//     on a big workspace, must still answer within a chat command's timeout.
 type People interface {
 	AuthorMessages(ctx context.Context, workspace, author string, fn func(Stored) error) error
+	AuthorKeys(ctx context.Context, workspace, author string) ([]string, error)
 	Forget(ctx context.Context, workspace, author string) (int, error)
 }
 

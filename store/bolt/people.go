@@ -353,6 +353,45 @@ func authorMessageKeys(b *bbolt.Bucket, author string) ([]string, error) {
 	return slices.Sorted(maps.Keys(keys)), nil
 }
 
+// AuthorKeys implements store.People: of the author's keys (authorMessageKeys, whose
+// queue part is bounded by authorQueueFold, not by the log), those that still have a
+// record or a log entry (a key erased by another author's Forget, a shared key, has
+// neither), read in one transaction.
+func (s *Store) AuthorKeys(ctx context.Context, workspace, author string) ([]string, error) {
+	if err := checkPerson(workspace, author); err != nil {
+		return nil, fmt.Errorf("bolt: author keys: %w", err)
+	}
+	var out []string
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		out = nil
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		keys, err := authorMessageKeys(b, author)
+		if err != nil {
+			return err
+		}
+		msgs, le, log := b.Bucket(bMsg), b.Bucket(bLogKeys), b.Bucket(bLog)
+		for _, k := range keys {
+			key := []byte(k)
+			held := msgs.Get(key) != nil
+			seqs := le.Get(key)
+			for i := 0; !held && i+8 <= len(seqs); i += 8 {
+				held = log.Get(seqs[i:i+8]) != nil
+			}
+			if held {
+				out = append(out, k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: author keys: %w", err)
+	}
+	return out, nil
+}
+
 // Forget implements store.People. The whole erasure is one transaction.
 func (s *Store) Forget(ctx context.Context, workspace, author string) (int, error) {
 	if err := checkPerson(workspace, author); err != nil {

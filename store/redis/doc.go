@@ -42,8 +42,8 @@
 //	                               message of the day (Notable reads the NotableKeep
 //	                               most extreme)
 //	fb:{ws}:accts            set: accounts seen on applied messages
-//	fb:{ws}:ak:<author>      set: every message key the author put in the log (export
-//	                         and Forget; the times come from fb:{ws}:t)
+//	fb:{ws}:ak:<author>      set: every message key the author put in the log (export,
+//	                         Forget and AuthorKeys; the times come from fb:{ws}:t)
 //	fb:{ws}:au:<author>      zset: the author's applied messages by time, written by
 //	                         versions before 2026-12-02 and still read and emptied, no
 //	                         longer added to (one sorted-set member less a message)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,6 +116,71 @@ func (s *Store) authorMessageKeys(ctx context.Context, k wsKeys, author, op stri
 	keys = append(keys, old...)
 	slices.Sort(keys)
 	return slices.Compact(keys), nil
+}
+
+// AuthorKeys lists the messages of the author the store still holds; see
+// store.People. The candidates are the author's keys (authorMessageKeys); each is
+// checked, pipelined a page at a time, for a record (applied) or log entries left:
+// a key erased by another author's Forget (a shared key) has neither, and one whose
+// newest entry is older than the log's first was trimmed away (MaxLen) and, not
+// applied, holds nothing Forget would erase.
+func (s *Store) AuthorKeys(ctx context.Context, workspace, author string) ([]string, error) {
+	if err := personArgs(workspace, author); err != nil {
+		return nil, err
+	}
+	if err := s.indexPeople(ctx, workspace); err != nil {
+		return nil, err
+	}
+	k := s.ws(workspace)
+	keys, err := s.authorMessageKeys(ctx, k, author, "author keys")
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	head, err := s.rdb.XRangeN(ctx, k.log(), "-", "+", 1).Result()
+	if err != nil {
+		return nil, wrapErr("author keys", err)
+	}
+	var out []string
+	for chunk := range slices.Chunk(keys, peoplePage) {
+		recs := make([]*redis.IntCmd, len(chunk))
+		ents := make([]*redis.StringCmd, len(chunk))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range chunk {
+				recs[i] = p.Exists(ctx, k.rec(m))
+				ents[i] = p.HGet(ctx, k.logEntries(), m)
+			}
+			return nil
+		})
+		for i, m := range chunk {
+			for _, c := range []redis.Cmder{recs[i], ents[i]} {
+				if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+					return nil, wrapErr("author keys", err)
+				}
+			}
+			ids := strings.Fields(ents[i].Val())
+			if recs[i].Val() == 1 || (len(head) > 0 && len(ids) > 0 && !streamIDBefore(ids[len(ids)-1], head[0].ID)) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out, nil
+}
+
+// streamIDBefore reports whether stream entry id a comes before b ("ms-seq" each);
+// an id it cannot parse is taken as not before, so its message is kept.
+func streamIDBefore(a, b string) bool {
+	parse := func(id string) (ms, seq uint64, ok bool) {
+		l, r, found := strings.Cut(id, "-")
+		ms, err1 := strconv.ParseUint(l, 10, 64)
+		seq, err2 := strconv.ParseUint(r, 10, 64)
+		return ms, seq, found && err1 == nil && err2 == nil
+	}
+	am, as, ok1 := parse(a)
+	bm, bs, ok2 := parse(b)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return am < bm || (am == bm && as < bs)
 }
 
 // Forget erases the author's messages from the workspace; see store.People. The author

@@ -159,6 +159,10 @@ func TestPeopleIndexBackfill(t *testing.T) {
 		}
 	}
 
+	// AuthorKeys (the forget preview) indexes old data first, as export and Forget do.
+	if got, err := s.AuthorKeys(ctx, "W1", "alice"); err != nil || len(got) != 4 {
+		t.Errorf("AuthorKeys(alice) of old data = %v, %v; want 4 (three applied, one unread)", got, err)
+	}
 	exported := storetest.AuthorIDs(ctx, t, s, "W1", "bob")
 	if fmt.Sprint(exported) != "[m1 m3 m5]" {
 		t.Errorf("AuthorMessages(bob) of old data = %v, want [m1 m3 m5]", exported)

@@ -16,6 +16,7 @@ import (
 var privacyTests = []test{
 	{"Export", testExport},
 	{"ExportStops", testExportStops},
+	{"AuthorKeys", testAuthorKeys},
 	{"Forget", testForget},
 	{"ForgetUnknown", testForgetUnknown},
 	{"ForgetBeforeApply", testForgetBeforeApply},
@@ -93,6 +94,80 @@ func testExport(t *testing.T, f *fixture) {
 		if got := f.export(c[0], c[1]); len(got) != 0 {
 			t.Errorf("AuthorMessages(%s, %s) = %v, want nothing", c[0], c[1], keys(got))
 		}
+	}
+}
+
+func (f *fixture) authorKeys(ws, author string) []string {
+	f.t.Helper()
+	got, err := f.s.AuthorKeys(f.ctx, ws, author)
+	if err != nil {
+		f.t.Fatalf("AuthorKeys(%s, %s): %v", ws, author, err)
+	}
+	return got
+}
+
+// testAuthorKeys: AuthorKeys lists every message of the author the store holds in any
+// state (applied, not applied yet, deleted on the platform), exactly those Forget
+// then erases, and nothing erased or expired, nor other authors' messages.
+func testAuthorKeys(t *testing.T, f *fixture) {
+	a0 := by("alice", Msg("W1", "a0", "old enough to expire", "", "A1", "C1", Base.Add(-72*time.Hour)))
+	a1 := by("alice", Msg("W1", "a1", "applied", "", "A1", "C1", Base))
+	a2 := by("alice", Msg("W1", "a2", "appended, not applied", "", "A1", "C1", Base.Add(time.Minute)))
+	a3 := by("alice", Msg("W1", "a3", "applied, then deleted", "", "A1", "C1", Base.Add(2*time.Minute)))
+	a4 := by("alice", Msg("W1", "a4", "put then deleted, neither applied", "", "A1", "C1", Base.Add(3*time.Minute)))
+	a5 := by("alice", Msg("W1", "a5", "applied, its edit not yet", "", "A1", "C1", Base.Add(4*time.Minute)))
+	b1 := by("bob", Msg("W1", "b1", "bob applied", "", "A1", "C1", Base))
+	b2 := by("bob", Msg("W1", "b2", "bob not applied", "", "A1", "C1", Base.Add(time.Minute)))
+	c1 := by("carol", Msg("W1", "c1", "carol applied", "", "A1", "C1", Base))
+	c2 := by("carol", Msg("W1", "c2", "carol not applied", "", "A1", "C1", Base.Add(time.Minute)))
+	w1 := by("alice", Msg("W2", "a1", "other workspace", "", "A1", "C1", Base))
+	// A message whose later version has another author: erased with him, it leaves
+	// her list too.
+	s1 := by("alice", Msg("W1", "s1", "alice's version", "", "A1", "C1", Base))
+	s1d := by("dave", s1)
+	s1d.Text, s1d.EditedAt = "dave's version", Base.Add(time.Minute)
+	f.put(scoreByID, a0, a1, a3, a5, b1, c1, w1, s1)
+	f.put(scoreByID, s1d)
+	if n := f.forget("W1", "dave"); n != 1 {
+		t.Fatalf("Forget(dave) = %d, want 1", n)
+	}
+	f.append(Delete(a3))
+	f.consume(scoreByID)
+	if _, err := f.s.Expire(f.ctx, "W1", Base.Add(-24*time.Hour)); err != nil {
+		t.Fatalf("Expire: %v", err)
+	}
+	edit := a5
+	edit.Text, edit.EditedAt = "edited", Base.Add(time.Hour)
+	f.append(Put(a2), Put(a4), Delete(a4), Put(edit), Put(b2), Put(c2))
+	if n := f.forget("W1", "carol"); n != 2 {
+		t.Fatalf("Forget(carol) = %d, want 2", n)
+	}
+
+	want := keysOf([]feedbackbot.Message{a1, a2, a3, a4, a5})
+	slices.Sort(want)
+	for _, c := range []struct {
+		ws, author string
+		want       []string
+	}{
+		{"W1", "alice", want},
+		{"W1", "bob", keysOf([]feedbackbot.Message{b1, b2})},
+		{"W1", "carol", nil}, // forgotten
+		{"W2", "alice", []string{w1.Key()}},
+		{"W1", "nobody", nil},
+		{"W9", "alice", nil},
+	} {
+		if got := f.authorKeys(c.ws, c.author); !slices.Equal(got, c.want) {
+			t.Errorf("AuthorKeys(%s, %s) = %v, want %v", c.ws, c.author, got, c.want)
+		}
+	}
+	if n := f.forget("W1", "alice"); n != len(want) {
+		t.Errorf("Forget(alice) = %d, want the %d messages AuthorKeys listed", n, len(want))
+	}
+	if got := f.authorKeys("W1", "alice"); len(got) != 0 {
+		t.Errorf("AuthorKeys(alice) after Forget = %v, want nothing", got)
+	}
+	if got := f.authorKeys("W1", "bob"); len(got) != 2 {
+		t.Errorf("AuthorKeys(bob) after Forget(alice) = %v, want his 2", got)
 	}
 }
 
