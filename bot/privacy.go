@@ -75,59 +75,69 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	return out, nil
 }
 
-// HeldStore is what PersonHeld reads: a person's messages and survey answers, and
-// the capture log.
-type HeldStore interface {
-	PrivacyStore
-	Replay(ctx context.Context, workspace string, fn func(store.Entry) error) error
-}
-
-// Held is what a workspace holds of a person (PersonHeld).
+// Held is what a workspace holds of a person (PersonHeld): what ForgetPerson erases.
 type Held struct {
-	Messages, Answers int // the messages they wrote (applied), their survey answers
-	// Logged: with neither, the capture log still holds a version of a message by
-	// them (not analysed yet, or deleted on the platform), which ForgetPerson erases.
-	Logged bool
+	// Messages are the messages they wrote that analysis applied; Logged the other
+	// messages of theirs the capture log still holds (not analysed yet, or deleted on
+	// the platform), which ForgetPerson erases too.
+	Messages, Logged int
+	Answers          int // their survey answers
 }
 
 // Nothing reports whether ForgetPerson would erase nothing of the person's.
-func (h Held) Nothing() bool { return h.Messages+h.Answers == 0 && !h.Logged }
+func (h Held) Nothing() bool { return h.Messages+h.Logged+h.Answers == 0 }
 
-// PersonHeld counts what a workspace holds of a person: the messages they wrote and
-// their survey answers and, only when there are neither, whether the capture log
-// holds a version of a message of theirs (it is the whole log: read only then). Both
-// forget and /feedback forget ask it before saying nothing is held: a person whose
-// every message was deleted on the platform, or not analysed yet, was taken for a
-// mistyped id.
-func PersonHeld(ctx context.Context, st HeldStore, workspace, user string) (Held, error) {
+// String says what is held, for the chat preview and the CLI alike, such as "3
+// message(s) analysed and 2 more in the capture log not analysed yet or deleted on
+// the platform, and 1 survey answer(s)".
+func (h Held) String() string {
+	const logged = "in the capture log not analysed yet or deleted on the platform"
+	msgs := fmt.Sprintf("%d message(s) analysed", h.Messages)
+	switch {
+	case h.Logged > 0 && h.Messages > 0:
+		msgs += fmt.Sprintf(" and %d more %s,", h.Logged, logged)
+	case h.Logged > 0:
+		msgs = fmt.Sprintf("%d message(s) %s,", h.Logged, logged)
+	}
+	return fmt.Sprintf("%s and %d survey answer(s)", msgs, h.Answers)
+}
+
+// PersonHeld counts what a workspace holds of a person: the messages they wrote that
+// analysis applied, the others of theirs the capture log holds (store.People's
+// AuthorKeys, beyond the applied ones), and their survey answers. Both forget and
+// /feedback forget ask it before saying what the erasure takes, or that nothing is
+// held (a mistyped id). It reads the person's own entries of the store's author
+// index, never the whole capture log: it read that log until a match when nothing
+// else was held, which for a mistyped id on a big workspace ran past a chat
+// command's timeout, and left the log-only messages of a person with applied ones
+// out of the count.
+func PersonHeld(ctx context.Context, st PrivacyStore, workspace, user string) (Held, error) {
 	var h Held
-	if err := st.AuthorMessages(ctx, workspace, user, func(store.Stored) error { h.Messages++; return nil }); err != nil {
+	applied := map[string]bool{}
+	err := st.AuthorMessages(ctx, workspace, user, func(s store.Stored) error {
+		applied[s.Message.Key()] = true
+		return nil
+	})
+	if err != nil {
 		return Held{}, fmt.Errorf("messages: %w", err)
+	}
+	h.Messages = len(applied)
+	keys, err := st.AuthorKeys(ctx, workspace, user)
+	if err != nil {
+		return Held{}, fmt.Errorf("capture log: %w", err)
+	}
+	for _, k := range keys {
+		if !applied[k] {
+			h.Logged++
+		}
 	}
 	as, err := PersonSurveyAnswers(ctx, st, workspace, user)
 	if err != nil {
 		return Held{}, err
 	}
-	if h.Answers = len(as); h.Messages+h.Answers > 0 {
-		return h, nil
-	}
-	err = st.Replay(ctx, workspace, func(e store.Entry) error {
-		if e.Event.Kind == feedbackbot.EventPut && e.Event.Message.Author == user {
-			return errFound
-		}
-		return nil
-	})
-	switch {
-	case errors.Is(err, errFound):
-		h.Logged = true
-	case err != nil:
-		return Held{}, fmt.Errorf("capture log: %w", err)
-	}
+	h.Answers = len(as)
 	return h, nil
 }
-
-// errFound stops a Replay at the first entry it looks for.
-var errFound = errors.New("found")
 
 // forgetOwnAccount closes an alert about an account that is the person (a Discord
 // community member is their own account: its id is theirs, its name their display
@@ -152,7 +162,7 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if user == "" || strings.ContainsAny(user, " \t\n") {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `forget USER_ID` (the person's platform id).")
 	}
-	ps, ok := b.Store.(HeldStore)
+	ps, ok := b.Store.(PrivacyStore)
 	if !ok {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINTERNAL, "this store cannot erase people")
 	}
@@ -162,12 +172,10 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 			return feedbackbot.Document{}, fmt.Errorf("forget %s: %w", user, err)
 		}
 		who := feedbackbot.EscapeMarkup(user) // typed text, echoed: escaped (see echoed)
-		held := fmt.Sprintf("%d message(s) and %d survey answer(s) by %s are stored here.", h.Messages, h.Answers, who)
-		switch {
-		case h.Logged:
-			// (it said "Nothing by U is stored here", as forget refused them, a44af12)
-			held = fmt.Sprintf("No analysed message and no survey answer by %s are stored here, but the capture log holds messages by them (not analysed yet, or deleted on the platform): confirming erases them.", who)
-		case h.Nothing():
+		// (it gave messages held only by the log as a yes or no, and only when nothing
+		// else was held, so a person with analysed ones got a count that left them out)
+		held := fmt.Sprintf("Stored here by %s: %s; confirming erases them all.", who, h)
+		if h.Nothing() {
 			// Most likely a mistyped id: say so before anyone confirms.
 			held = fmt.Sprintf("Nothing by %s is stored here: check the id (the person's platform id, such as U0123ABC); confirming only refuses their messages from now on.", who)
 		}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +51,7 @@ func TestForgetCommand(t *testing.T) {
 			b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
 			staff := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XDANA"}
 			ask, err := b.HandleCommand(ctx, staff)
-			if err != nil || !ask.Ephemeral || !strings.Contains(ask.Fallback, "cannot be undone") || !strings.Contains(ask.Fallback, "2 message(s) and 1 survey answer(s) by XDANA are stored here") {
+			if err != nil || !ask.Ephemeral || !strings.Contains(ask.Fallback, "cannot be undone") || !strings.Contains(ask.Fallback, "Stored here by XDANA: 2 message(s) analysed and 1 survey answer(s)") {
 				t.Fatalf("forget without confirming: %v %+v", err, ask)
 			}
 			// A mistyped id is named as such before anyone confirms.
@@ -150,7 +153,7 @@ func TestChatForgetHeldOnlyByTheLog(t *testing.T) {
 				b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
 				staff := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XKIM"}
 				ask, err := b.HandleCommand(ctx, staff)
-				if err != nil || strings.Contains(ask.Fallback, "Nothing by XKIM") || !strings.Contains(ask.Fallback, "the capture log holds messages by them") {
+				if err != nil || strings.Contains(ask.Fallback, "Nothing by XKIM") || !strings.Contains(ask.Fallback, "Stored here by XKIM: 1 message(s) in the capture log not analysed yet or deleted on the platform") {
 					t.Fatalf("forget of a person held only by the log, before confirming: %v %q", err, ask.Fallback)
 				}
 				staff.Button, staff.Text = true, "forget.confirm XKIM"
@@ -179,6 +182,148 @@ func TestChatForgetHeldOnlyByTheLog(t *testing.T) {
 		}
 	}
 }
+
+// TestForgetPreviewCountsEverythingHeld: the /feedback forget preview (bot.PersonHeld,
+// which the CLI's forget shares) counts a person's analysed messages and, beside them,
+// those only the capture log holds (not analysed yet, or deleted on the platform),
+// as many as the button then erases. It counted the log only when nothing else was
+// held, by reading the whole log (past a chat command's timeout on a big workspace,
+// for a mistyped id), so a person with both got a count that left the log's out.
+// Both stores.
+func TestForgetPreviewCountsEverythingHeld(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	n := 0
+	msg := func(author string) feedbackbot.Message {
+		n++
+		at := now.Add(-time.Duration(n) * time.Minute)
+		return feedbackbot.Message{ID: fmt.Sprintf("C1:%d.%06d", at.Unix(), n), Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+			Author: author, Role: feedbackbot.RoleCustomer, Account: "acme", Text: "the invoice export is broken", Time: at}
+	}
+	for _, c := range []struct {
+		name                        string
+		analysed, deleted, appended int  // XKIM's messages: analysed; analysed, then deleted on the platform; appended only
+		edited                      bool // an edit of an analysed message appended, not analysed yet
+		answers                     int
+		want                        string // in the preview
+	}{
+		{name: "analysed only", analysed: 2, want: "Stored here by XKIM: 2 message(s) analysed and 0 survey answer(s)"},
+		{name: "edit not analysed yet", analysed: 2, edited: true, want: "Stored here by XKIM: 2 message(s) analysed and 0 survey answer(s)"},
+		{name: "some analysed, some only in the log", analysed: 2, deleted: 1, appended: 1, answers: 1,
+			want: "Stored here by XKIM: 2 message(s) analysed and 2 more in the capture log not analysed yet or deleted on the platform, and 1 survey answer(s)"},
+		{name: "only in the log", deleted: 1, appended: 2,
+			want: "Stored here by XKIM: 3 message(s) in the capture log not analysed yet or deleted on the platform, and 0 survey answer(s)"},
+		{name: "nothing", want: "Nothing by XKIM is stored here"},
+	} {
+		for name, open := range backends(t) {
+			t.Run(c.name+"/"+name, func(t *testing.T) {
+				ctx := context.Background()
+				st := open(t)
+				var kim []feedbackbot.Message
+				for range c.analysed + c.deleted {
+					kim = append(kim, msg("XKIM"))
+				}
+				kim = captured(t, st, append(kim, msg("XLEE"))...)[:len(kim)] // and someone else's
+				var later []feedbackbot.Event
+				for _, m := range kim[c.analysed:] {
+					later = append(later, feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: m.ID, Platform: m.Platform, Workspace: m.Workspace}})
+				}
+				if len(later) > 0 {
+					if _, err := st.Append(ctx, later...); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				later = later[:0]
+				for range c.appended {
+					m := msg("XKIM")
+					if err := m.Normalize(); err != nil {
+						t.Fatal(err)
+					}
+					later = append(later, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+				}
+				if c.edited {
+					e := kim[0]
+					e.Text, e.EditedAt = "the invoice export is broken again", now
+					later = append(later, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: e})
+				}
+				if len(later) > 0 {
+					if _, err := st.Append(ctx, later...); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i := range c.answers {
+					raw, _ := json.Marshal(bot.SurveyAnswer{Kind: "csat", Score: 2, Account: "acme", User: "XKIM", Time: now})
+					if err := st.PutDoc(ctx, "T1", bot.DocSurveyAnswer, fmt.Sprintf("a%d", i), raw); err != nil {
+						t.Fatal(err)
+					}
+				}
+				b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+				staff := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XKIM"}
+				ask, err := b.HandleCommand(ctx, staff)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(ask.Fallback, c.want) {
+					t.Errorf("preview %q; want %q", ask.Fallback, c.want)
+				}
+				// Whatever the wording, the messages the preview counts are those the
+				// button erases.
+				counted := 0
+				for _, m := range previewCount.FindAllStringSubmatch(ask.Fallback, -1) {
+					k, _ := strconv.Atoi(m[1])
+					counted += k
+				}
+				staff.Button, staff.Text = true, "forget.confirm XKIM"
+				done, err := b.HandleCommand(ctx, staff)
+				if err != nil {
+					t.Fatal(err)
+				}
+				erased := c.analysed + c.deleted + c.appended
+				if want := fmt.Sprintf("Forgot XKIM: %d message(s), %d survey answer(s)", erased, c.answers); erased > 0 && !strings.Contains(done.Fallback, want) {
+					t.Errorf("confirmed: %q; want %q", done.Fallback, want)
+				}
+				if counted != erased {
+					t.Errorf("the preview counts %d message(s), the button erases %d: %q", counted, erased, ask.Fallback)
+				}
+				if n := authored(t, st, "XLEE"); n != 1 {
+					t.Errorf("%d messages by XLEE after forgetting XKIM, want 1", n)
+				}
+			})
+		}
+	}
+}
+
+// TestForgetPreviewDoesNotReadTheLog: the preview of a mistyped id (nothing held)
+// read the workspace's whole capture log, which on a big workspace ran past the chat
+// adapters' command timeout; it reads the person's index entries only. Both stores.
+func TestForgetPreviewDoesNotReadTheLog(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, feedbackbot.Message{ID: "C1:1763625600.000100", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+				Author: "XLEE", Role: feedbackbot.RoleCustomer, Account: "acme", Text: "the invoice export is broken", Time: now.Add(-time.Hour)})
+			b := &bot.Bot{Store: noReplay{st}, Now: func() time.Time { return now }}
+			doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XKIMM"})
+			if err != nil || !strings.Contains(doc.Fallback, "Nothing by XKIMM is stored here") {
+				t.Errorf("preview of a mistyped id: %v %q", err, doc.Fallback)
+			}
+		})
+	}
+}
+
+// noReplay is a store whose capture log cannot be read whole.
+type noReplay struct{ store.Store }
+
+func (noReplay) Replay(context.Context, string, func(store.Entry) error) error {
+	return errors.New("the whole capture log was read")
+}
+
+// previewCount finds the message counts in a forget preview ("2 message(s)",
+// "2 more").
+var previewCount = regexp.MustCompile(`(\d+) (?:message\(s\)|more)`)
 
 func authored(t *testing.T, st store.Store, author string) int {
 	t.Helper()

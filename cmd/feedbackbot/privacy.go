@@ -268,7 +268,7 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if !*force {
 		// A mistyped id would otherwise be "forgotten" with nothing erased, and the
 		// person it meant stay stored, with a success message.
-		// (PersonHeld reads the capture log too when nothing else is held: a person
+		// (PersonHeld counts the messages only the capture log holds too: a person
 		// whose messages were all deleted on the platform, whom export lists, was
 		// refused as nothing.)
 		held, err := bot.PersonHeld(ctx, st, *ws, *user)
@@ -280,6 +280,7 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 				"check the id (the author id of their messages, as `feedbackbot export` takes it). "+
 				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws)
 		}
+		fmt.Fprintf(m.Stdout, "Held for %s in workspace %s: %s.\n", *user, *ws, held)
 	}
 	a, err := m.startAudit(ctx, st, *ws, "forget", *user)
 	if err != nil {

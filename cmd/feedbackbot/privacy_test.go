@@ -445,10 +445,18 @@ func TestExportIncludesEarlierVersions(t *testing.T) {
 	if out, errb, err := run(t, dir, "export", "--workspace", "T1", "--user", "U3"); err != nil || !strings.Contains(out, "4242") {
 		t.Fatalf("export of U3: %v %q %s", err, out, errb)
 	}
-	if out, errb, err := run(t, dir, "forget", "--workspace", "T1", "--user", "U3", "--yes"); err != nil || !strings.Contains(out, "Forgot U3") {
+	if out, errb, err := run(t, dir, "forget", "--workspace", "T1", "--user", "U3", "--yes"); err != nil || !strings.Contains(out, "Forgot U3") ||
+		!strings.Contains(out, "Held for U3 in workspace T1: 1 message(s) in the capture log not analysed yet or deleted on the platform, and 0 survey answer(s).") {
 		t.Errorf("forget of a person held only by the log: %v %q %s", err, out, errb)
 	}
 	if _, _, err := run(t, dir, "export", "--workspace", "T1", "--user", "U3"); !feedbackbot.IsNotFound(err) {
 		t.Errorf("export of U3 after forget: %v; want nothing held", err)
+	}
+	// U1's analysed message and deleted one are both counted before forget erases
+	// them (the count left the deleted one out: bot.PersonHeld).
+	if out, errb, err := run(t, dir, "forget", "--workspace", "T1", "--user", "U1", "--yes"); err != nil ||
+		!strings.Contains(out, "Held for U1 in workspace T1: 1 message(s) analysed and 1 more in the capture log not analysed yet or deleted on the platform, and 0 survey answer(s).") ||
+		!strings.Contains(out, "2 message(s) erased") {
+		t.Errorf("forget of a person with analysed and deleted messages: %v %q %s", err, out, errb)
 	}
 }
