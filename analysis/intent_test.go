@@ -44,3 +44,38 @@ func TestIntentRules(t *testing.T) {
 		}
 	}
 }
+
+// TestMovingToTheNewThingIsNoChurn: a move to the product's own new thing ("moving
+// to the new dashboard") is no churn signal, no cancellation and not negative, with
+// the rules alone and on chat; a move to anything else still is.
+func TestMovingToTheNewThingIsNoChurn(t *testing.T) {
+	a := newA(t)
+	for _, tt := range []struct {
+		text  string
+		churn bool
+	}{
+		{"We are moving to the new dashboard next week, any tips?", false},
+		{"we switched to your new editor yesterday", false},
+		{"switching to the latest release tonight, anything to back up first?", false},
+		{"we're moving to a competitor next quarter", true},
+		{"we're switching to another tool at renewal", true},
+		{"we're cancelling and moving to the new vendor next month", true},
+	} {
+		for _, chat := range []bool{false, true} {
+			tags := a.Analyze(tt.text)
+			if chat {
+				tags = a.AnalyzeMessage(&feedbackbot.Message{Text: tt.text, Role: feedbackbot.RoleCustomer})
+			}
+			cancel := false
+			for _, th := range tags.Themes {
+				cancel = cancel || th == "cancellation"
+			}
+			churn := tags.Intent == feedbackbot.IntentChurnSignal
+			if churn != tt.churn || cancel != tt.churn ||
+				!tt.churn && tags.Sentiment.Label == feedbackbot.Negative {
+				t.Errorf("%q (chat %v): intent %s, themes %v, sentiment %s %.3f; want churn %v", tt.text, chat,
+					tags.Intent, tags.Themes, tags.Sentiment.Label, tags.Sentiment.Score, tt.churn)
+			}
+		}
+	}
+}

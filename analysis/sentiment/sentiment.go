@@ -131,6 +131,9 @@ type phrase struct {
 	// set replaces the valence of the phrase's words (0, and valence on the last)
 	// instead of adding to it: "not sure" is no negated "sure".
 	set bool
+	// move is a change of tool ("switching to", "moving to"): a churn cue unless
+	// it leads to the product's own new thing (ownDestination).
+	move bool
 }
 
 // New parses the embedded lexicons.
@@ -265,6 +268,7 @@ func New() (*Engine, error) {
 				ws[j], ph.stars = w[:len(w)-1], ph.stars|1<<j
 			}
 		}
+		ph.move = len(ws) == 2 && ws[1] == "to" && moveVerbs[ws[0]]
 		val, ph.set = strings.CutPrefix(val, "=")
 		var err error
 		if ph.valence, err = strconv.ParseFloat(val, 64); err != nil {
@@ -950,6 +954,9 @@ func (e *Engine) supportPhrases(low []string, infos []Info, vals []float64) {
 			if i > 0 && infos[i-1].flags&fNeg != 0 {
 				continue
 			}
+			if p.move && ownDestination(low, i+k) {
+				continue
+			}
 			if p.set {
 				for j := i; j < i+k-1; j++ {
 					vals[j] = 0
@@ -961,6 +968,38 @@ func (e *Engine) supportPhrases(low []string, infos []Info, vals []float64) {
 		}
 	}
 }
+
+// moveVerbs open the phrases that tell a change of tool ("switching to", "moving
+// to"): leaving for a competitor, or taking up the product's own new thing.
+var moveVerbs = wordBools("switch switching switched move moving moved migrate migrating migrated")
+
+// ownDestination reports whether the words from j name the product's own thing
+// as the destination of a move: "your ..." ("switching to your cloud tier") or
+// "the new/latest/updated ..." ("moving to the new dashboard"). A move there is
+// taking up a feature, not leaving; "a new vendor", "another tool", "a
+// competitor", a name ("Looker") or "our new ..." ("our new processor") stay churn
+// cues.
+func ownDestination(low []string, j int) bool {
+	if j >= len(low) {
+		return false
+	}
+	switch low[j] {
+	case "your", "ur":
+		return true
+	case "the":
+		// "the new dashboard", but not "the new vendor": a supplier named as the
+		// destination is leaving, however new
+		return j+2 < len(low) && freshWords[low[j+1]] && !supplierWords[low[j+2]] ||
+			j+2 == len(low) && freshWords[low[j+1]]
+	}
+	return false
+}
+
+// freshWords after "the" make a destination the product's own new thing.
+var freshWords = wordBools("new newer newest latest updated upgraded redesigned revamped beta")
+
+// supplierWords after "the new ..." name another supplier as the destination.
+var supplierWords = wordBools("vendor vendors provider providers supplier suppliers competitor competitors solution solutions")
 
 // secondBit hashes a word by its length and first and last bytes into one of 64
 // bits, for the quick rejection of phrase lists (Engine.seconds).

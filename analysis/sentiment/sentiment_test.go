@@ -802,6 +802,24 @@ func TestFailureVerbs(t *testing.T) {
 	})
 }
 
+// TestMovesToTheProductsOwnNewThing: "switching to", "moving to" are a churn cue
+// when they lead away from the product, not when their destination is the
+// product's own ("the new dashboard", "your cloud tier", "the latest version").
+func TestMovesToTheProductsOwnNewThing(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"We are moving to the new dashboard next week, any tips?", "0"},
+		{"we're switching to the new editor on monday", "0"},
+		{"switching to your cloud tier next month", "0"},
+		{"moving to the latest version this sprint, anything to watch for?", "0"},
+		{"we're moving to a competitor next quarter", "-"},
+		{"we're switching to another tool", "-"},
+		{"moving to Looker next quarter", "-"},
+		{"we're moving to a new vendor in May", "-"},
+		{"we're moving to the new vendor in May", "-"},
+		{"switching to the new provider at renewal", "-"},
+	})
+}
+
 // TestReportForTheLayer: the report names the word classes seen (Classes is in the
 // order of the flags) and the valence sums before and after the rules, which the
 // analyzer's combination layer reads.

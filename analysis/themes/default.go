@@ -110,7 +110,15 @@ func Default() Taxonomy {
 				"end our contract", "close our account", "export all our data", "export all of our data", "leave for",
 				"delete our account", "other tools",
 				"moving away", "move away", "budget was cut", "budget cut", "end of contract",
-				"end of our contract", "contract ends", "full data export", "why we pay", "pull the plug"}, Negatable: true,
-			Intents: []string{"churn_signal"}},
+				"end of our contract", "contract ends", "full data export", "why we pay", "pull the plug"},
+			// A move to the product's own new thing is taking up a feature, not leaving
+			// ("moving to the new dashboard", "switched to your new editor"); matched by
+			// stem, so "switching"/"switched" and "moving"/"moved" too. An exclude takes
+			// only its own words out: "cancelling and moving to the new vendor" is
+			// still a cancellation by "cancelling".
+			Exclude: []string{"switch to the new", "switch to the latest", "switch to your",
+				"move to the new", "move to the latest", "move to your"},
+			Negatable: true,
+			Intents:   []string{"churn_signal"}},
 	}
 }

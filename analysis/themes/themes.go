@@ -1,6 +1,7 @@
 // Package themes tags text with the themes of a taxonomy the team controls. Keywords
 // match by English stem (so "invoices" and "invoiced" match "invoice"), phrases match
-// as word sequences of stems, excludes veto a theme, and themes marked negatable are
+// as word sequences of stems, an exclude's words mention nothing of its theme ("for
+// example" is no mention of docs; the rest of the message still may be), and themes marked negatable are
 // not tagged when the only mention is negated ("not a bug", "no plans to cancel").
 // A theme may also follow from a message's intent (WithIntent): a bug report is
 // about a bug whatever words it uses.
@@ -279,18 +280,65 @@ func (m *Matcher) match(low, stems []string, refs []StemRef, clauses uint64) []s
 		if !hit[ti] || (c.negatable && negOnly[ti]) {
 			continue
 		}
-		excluded := false
-		for _, ex := range c.exclude {
-			if find(stems, ex) >= 0 {
-				excluded = true
-				break
+		if inside := excludedWords(stems, c.exclude); inside != nil {
+			// only the mentions outside the theme's excludes count
+			if h, neg := m.mentionsOutside(low, stems, clauses, ti, inside); !h || (c.negatable && neg) {
+				continue
 			}
 		}
-		if !excluded {
-			out = append(out, c.name)
-		}
+		out = append(out, c.name)
 	}
 	return out
+}
+
+// excludedWords marks the words of stems inside an occurrence of any of excludes,
+// or returns nil when none occurs.
+func excludedWords(stems []string, excludes [][]string) []bool {
+	var inside []bool
+	for _, ex := range excludes {
+		for from := 0; ; {
+			i := find(stems[from:], ex)
+			if i < 0 {
+				break
+			}
+			i += from
+			if inside == nil {
+				inside = make([]bool, len(stems))
+			}
+			for j := i; j < i+len(ex); j++ {
+				inside[j] = true
+			}
+			from = i + 1
+		}
+	}
+	return inside
+}
+
+// mentionsOutside looks again for theme ti's keywords and phrases, starting at the
+// words not inside its excludes: whether there is one, and whether every such one is
+// negated. An exclude takes its own words out ("for example" mentions no docs),
+// not the theme from the whole message ("the docs are wrong, for example the API
+// page" is about docs; it vetoed the theme).
+func (m *Matcher) mentionsOutside(low, stems []string, clauses uint64, ti int, inside []bool) (hit, negOnly bool) {
+	negOnly = true
+	for p, st := range stems {
+		if inside[p] {
+			continue
+		}
+		e := m.byStem[st]
+		if e == nil {
+			continue
+		}
+		found := slices.Contains(e.themes, ti)
+		for _, ref := range e.phrases {
+			found = found || ref.theme == ti && hasAt(stems, p, ref.stems)
+		}
+		if found {
+			hit = true
+			negOnly = negOnly && negatedAt(low, clauses, p)
+		}
+	}
+	return hit, negOnly
 }
 
 // WithIntent returns matched (themes as MatchClauses returned them, in taxonomy
