@@ -341,15 +341,28 @@ func nothingToAssess(acct feedbackbot.Account, rows []store.Stored, now time.Tim
 		acct.Name = rows[0].Message.AccountName
 	}
 	title := fmt.Sprintf("%s — nothing to assess", accountLabel(acct))
-	text := fmt.Sprintf("Nothing to assess as of %s: no message in the last %s (what account health reads) and no survey answer in the last %s, so it has no health score.",
-		now.Format("2006-01-02 15:04 MST"), windowDays(p.Baseline), windowDays(p.Recent))
-	if len(rows) == 0 {
-		text += " The store holds no message of it any more: they moved to another account (channel_accounts, applied to history by reanalyze), or were deleted or erased."
-	} else {
-		text += fmt.Sprintf(" Its newest message is of %s.", rows[0].Message.Time.UTC().Format("2006-01-02"))
+	var newest *store.Stored
+	if len(rows) > 0 {
+		newest = &rows[0]
 	}
+	text := "Nothing to assess " + NothingToAssess(now, p, newest)
 	return feedbackbot.Document{Ephemeral: true, Fallback: title, Blocks: []feedbackbot.Block{
 		{Kind: feedbackbot.BlockHeader, Text: title}, {Kind: feedbackbot.BlockText, Text: text}}}
+}
+
+// NothingToAssess says why an account has no health score as of now, for
+// /feedback account and risk --account alike: no message in the windows health
+// reads (p's, with defaults) and no survey answer in its recent window, and either
+// the date of its newest message (newest, older than those windows) or, with none,
+// that the store holds none of it any more. It reads "as of ...: ...".
+func NothingToAssess(now time.Time, p health.Params, newest *store.Stored) string {
+	p = p.WithDefaults()
+	text := fmt.Sprintf("as of %s: no message in the last %s (what account health reads) and no survey answer in the last %s, so it has no health score.",
+		now.Format("2006-01-02 15:04 MST"), windowDays(p.Baseline), windowDays(p.Recent))
+	if newest == nil {
+		return text + " The store holds no message of it any more: they moved to another account (channel_accounts, applied to history by reanalyze), or were deleted or erased."
+	}
+	return text + fmt.Sprintf(" Its newest message is of %s.", newest.Message.Time.UTC().Format("2006-01-02"))
 }
 
 // windowDays writes a window of whole days as "56 days" (health's windows are), any

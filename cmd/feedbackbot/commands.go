@@ -19,6 +19,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/analysis/emerging"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
@@ -286,7 +287,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	}
 	note := ""
 	if *only != "" && len(hs) == 0 {
-		if note, err = nothingToAssess(ctx, st, w, acct, now, req.Params.WithDefaults().Baseline); err != nil {
+		if note, err = nothingToAssess(ctx, st, w, acct, now, req.Params); err != nil {
 			return err
 		}
 	}
@@ -326,18 +327,18 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 // nothingToAssess says why an account asked for has no health score: no message in
 // the windows health reads and no survey answer, and whether the store holds older
 // messages of it or none any more.
-func nothingToAssess(ctx context.Context, st store.Store, ws string, a feedbackbot.Account, now time.Time, baseline time.Duration) (string, error) {
-	newest, err := st.Messages(ctx, store.Query{Workspace: ws, Account: a.ID, To: now.Add(time.Nanosecond), Limit: 1})
+func nothingToAssess(ctx context.Context, st store.Store, ws string, a feedbackbot.Account, now time.Time, p health.Params) (string, error) {
+	rows, err := st.Messages(ctx, store.Query{Workspace: ws, Account: a.ID, To: now.Add(time.Nanosecond), Limit: 1})
 	if err != nil {
 		return "", fmt.Errorf("messages of account %s: %w", a.ID, err)
 	}
-	why := "The store holds no message of it any more: they moved to another account (channel_accounts, applied to history by reanalyze), or were deleted or erased."
-	if len(newest) > 0 {
-		why = fmt.Sprintf("Its newest message is of %s.", newest[0].Message.Time.UTC().Format("2006-01-02"))
-		a.Name = cmp.Or(a.Name, newest[0].Message.AccountName)
+	var newest *store.Stored
+	if len(rows) > 0 {
+		newest = &rows[0]
+		a.Name = cmp.Or(a.Name, newest.Message.AccountName)
 	}
-	return fmt.Sprintf("%s: nothing to assess as of %s: no messages in the last %s (what account health reads) and no survey answer, so it has no health score. %s",
-		accountName(a), now.Format("2006-01-02 15:04 MST"), config.FormatDuration(baseline), why), nil
+	// (the chat's /feedback account says the same: one wording, bot.NothingToAssess)
+	return fmt.Sprintf("%s: nothing to assess %s", accountName(a), bot.NothingToAssess(now, p, newest)), nil
 }
 
 // listedAccounts answers Accounts with a list already read, so resolving an
