@@ -292,9 +292,26 @@ func accountCounter(name string) (account, counter string, ok bool) {
 //     AuthorMessages and Forget do), so its cost follows the author's own messages,
 //     never the size of the log: a preview of an erasure, asked for a mistyped id
 //     on a big workspace, must still answer within a chat command's timeout.
+//
+// Contract for AuthorEntries (the capture log's part of an export):
+//   - fn is called, in log order (oldest first), for every entry the capture log
+//     still holds of the messages AuthorKeys lists: each put whose author is author
+//     (the first version, each edit, the version a delete left behind, one not
+//     applied or not even delivered yet) and each delete of one of those messages.
+//     Puts of the same message key by another author are theirs and are left out.
+//     Entries erased by Forget or expired by retention are not included; an author
+//     with none, forgotten, or a workspace never seen, gives no call and no error.
+//   - Entries are as Replay gives them (Deliveries is 0); consumer state is not
+//     touched.
+//   - It answers from the author and log-entry indexes (built first where a log
+//     predates them), reading the author's entries by id in bounded chunks, so its
+//     cost and memory follow the author's entries, never the size of the log; fn
+//     runs outside any transaction and may call the store; its error stops it and
+//     is returned.
 type People interface {
 	AuthorMessages(ctx context.Context, workspace, author string, fn func(Stored) error) error
 	AuthorKeys(ctx context.Context, workspace, author string) ([]string, error)
+	AuthorEntries(ctx context.Context, workspace, author string, fn func(Entry) error) error
 	Forget(ctx context.Context, workspace, author string) (int, error)
 }
 

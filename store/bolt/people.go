@@ -392,6 +392,77 @@ func (s *Store) AuthorKeys(ctx context.Context, workspace, author string) ([]str
 	return out, nil
 }
 
+// AuthorEntries implements store.People: the log entries of the author's messages in
+// log order. A first read transaction gathers the sequence numbers the log-entry
+// index (le) lists for the author's keys (authorMessageKeys) and sorts them; the
+// entries are then read by sequence a chunk at a time (entries removed meanwhile are
+// skipped), so the walk holds numbers, not entries, and reads nothing of the log but
+// the author's entries. Puts by another author of a shared key are left out.
+func (s *Store) AuthorEntries(ctx context.Context, workspace, author string, fn func(store.Entry) error) error {
+	if err := checkPerson(workspace, author); err != nil {
+		return fmt.Errorf("bolt: author entries: %w", err)
+	}
+	var seqs []uint64
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		seqs = nil
+		b := tx.Bucket(bWS).Bucket([]byte(workspace))
+		if b == nil {
+			return nil
+		}
+		keys, err := authorMessageKeys(b, author)
+		if err != nil {
+			return err
+		}
+		le := b.Bucket(bLogKeys)
+		for _, k := range keys {
+			v := le.Get([]byte(k))
+			for i := 0; i+8 <= len(v); i += 8 {
+				seqs = append(seqs, binary.BigEndian.Uint64(v[i:]))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("bolt: author entries: %w", err)
+	}
+	slices.Sort(seqs)
+	seqs = slices.Compact(seqs)
+	for chunk := range slices.Chunk(seqs, authorChunk) {
+		var out []store.Entry
+		err := s.view(ctx, func(tx *bbolt.Tx) error {
+			b := tx.Bucket(bWS).Bucket([]byte(workspace))
+			if b == nil {
+				return nil
+			}
+			log := b.Bucket(bLog)
+			for _, seq := range chunk {
+				k := u64(seq)
+				v := log.Get(k)
+				if v == nil {
+					continue // removed meanwhile
+				}
+				e, err := decodeEntry(workspace, k, v)
+				if err != nil {
+					return err
+				}
+				if e.Event.Kind != feedbackbot.EventPut || e.Event.Message.Author == author {
+					out = append(out, e)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("bolt: author entries: %w", err)
+		}
+		for _, e := range out {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Forget implements store.People. The whole erasure is one transaction.
 func (s *Store) Forget(ctx context.Context, workspace, author string) (int, error) {
 	if err := checkPerson(workspace, author); err != nil {

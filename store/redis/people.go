@@ -166,6 +166,79 @@ func (s *Store) AuthorKeys(ctx context.Context, workspace, author string) ([]str
 	return out, nil
 }
 
+// AuthorEntries streams the log entries of the author's messages in log order; see
+// store.People. The candidates are the entry ids fb:{ws}:le lists for the author's
+// keys (authorMessageKeys), read pipelined a page at a time and sorted; each is then
+// read by id (XRANGE id id, pipelined a page at a time), so the walk holds ids, not
+// entries, and reads nothing of the log but the author's entries. An id whose entry
+// is gone (trimmed by MaxLen, removed meanwhile) gives nothing; puts by another
+// author of a shared key are left out.
+func (s *Store) AuthorEntries(ctx context.Context, workspace, author string, fn func(store.Entry) error) error {
+	if err := personArgs(workspace, author); err != nil {
+		return err
+	}
+	if err := s.indexPeople(ctx, workspace); err != nil {
+		return err
+	}
+	k := s.ws(workspace)
+	keys, err := s.authorMessageKeys(ctx, k, author, "author entries")
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for chunk := range slices.Chunk(keys, peoplePage) {
+		ents := make([]*redis.StringCmd, len(chunk))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range chunk {
+				ents[i] = p.HGet(ctx, k.logEntries(), m)
+			}
+			return nil
+		})
+		for _, c := range ents {
+			v, err := c.Result()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return wrapErr("author entries", err)
+			}
+			for _, id := range strings.Fields(v) {
+				if validStreamID(id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	slices.SortFunc(ids, compareIDs)
+	ids = slices.Compact(ids)
+	st := stream{ws: workspace, key: k.log()}
+	for chunk := range slices.Chunk(ids, peoplePage) {
+		got := make([]*redis.XMessageSliceCmd, len(chunk))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range chunk {
+				got[i] = p.XRange(ctx, st.key, id, id)
+			}
+			return nil
+		})
+		var out []store.Entry
+		for _, c := range got {
+			msgs, err := c.Result()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return wrapErr("author entries", err)
+			}
+			for _, m := range msgs {
+				e, ok := s.entry(ctx, st, m, 0, false)
+				if ok && (e.Event.Kind != feedbackbot.EventPut || e.Event.Message.Author == author) {
+					out = append(out, e)
+				}
+			}
+		}
+		for _, e := range out {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // streamIDBefore reports whether stream entry id a comes before b ("ms-seq" each);
 // an id it cannot parse is taken as not before, so its message is kept.
 func streamIDBefore(a, b string) bool {

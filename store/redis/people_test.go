@@ -159,6 +159,14 @@ func TestPeopleIndexBackfill(t *testing.T) {
 		}
 	}
 
+	// AuthorEntries (export's part of the log) indexes old data first, as Forget does.
+	var ids []string
+	if err := s.AuthorEntries(ctx, "W1", "alice", func(e store.Entry) error {
+		ids = append(ids, e.Event.Message.ID)
+		return nil
+	}); err != nil || fmt.Sprint(ids) != "[m0 m2 m4 m6]" {
+		t.Errorf("AuthorEntries(alice) of old data = %v, %v; want [m0 m2 m4 m6]", ids, err)
+	}
 	// AuthorKeys (the forget preview) indexes old data first, as export and Forget do.
 	if got, err := s.AuthorKeys(ctx, "W1", "alice"); err != nil || len(got) != 4 {
 		t.Errorf("AuthorKeys(alice) of old data = %v, %v; want 4 (three applied, one unread)", got, err)

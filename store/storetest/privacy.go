@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ var privacyTests = []test{
 	{"Export", testExport},
 	{"ExportStops", testExportStops},
 	{"AuthorKeys", testAuthorKeys},
+	{"AuthorEntries", testAuthorEntries},
 	{"Forget", testForget},
 	{"ForgetUnknown", testForgetUnknown},
 	{"ForgetBeforeApply", testForgetBeforeApply},
@@ -169,6 +171,137 @@ func testAuthorKeys(t *testing.T, f *fixture) {
 	if got := f.authorKeys("W1", "bob"); len(got) != 2 {
 		t.Errorf("AuthorKeys(bob) after Forget(alice) = %v, want his 2", got)
 	}
+}
+
+// authorEntries collects AuthorEntries.
+func (f *fixture) authorEntries(ws, author string) []store.Entry {
+	f.t.Helper()
+	var out []store.Entry
+	if err := f.s.AuthorEntries(f.ctx, ws, author, func(e store.Entry) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
+		f.t.Fatalf("AuthorEntries(%s, %s): %v", ws, author, err)
+	}
+	return out
+}
+
+// entryLine shows an entry as a test compares it: kind, key, author and text.
+func entryLine(e store.Entry) string {
+	m := e.Event.Message
+	return fmt.Sprintf("%s %s %s %q", e.Event.Kind, m.Key(), m.Author, m.Text)
+}
+
+// testAuthorEntries: AuthorEntries gives, in log order, every entry the log holds of
+// the author's messages (first versions, edits, deletes, entries not applied or not
+// delivered yet), the very entries Replay holds of them, and nothing of other
+// authors (not their versions of a shared key), nor anything forgotten or expired.
+func testAuthorEntries(t *testing.T, f *fixture) {
+	a0 := by("alice", Msg("W1", "a0", "old enough to expire", "", "A1", "C1", Base.Add(-72*time.Hour)))
+	a1 := by("alice", Msg("W1", "a1", "first version", "", "A1", "C1", Base))
+	a2 := by("alice", Msg("W1", "a2", "deleted on the platform", "", "A1", "C1", Base.Add(time.Minute)))
+	a3 := by("alice", Msg("W1", "a3", "appended, not applied", "", "A1", "C1", Base.Add(2*time.Minute)))
+	s1 := by("alice", Msg("W1", "s1", "alice's version", "", "A1", "C1", Base.Add(3*time.Minute)))
+	s1d := by("dave", s1)
+	s1d.Text, s1d.EditedAt = "dave's version", Base.Add(4*time.Minute)
+	b1 := by("bob", Msg("W1", "b1", "bob's", "", "A1", "C1", Base))
+	c1 := by("carol", Msg("W1", "c1", "carol's, forgotten", "", "A1", "C1", Base))
+	w1 := by("alice", Msg("W2", "a1", "other workspace", "", "A1", "C1", Base))
+	e1 := a1
+	e1.Text, e1.EditedAt = "second version", Base.Add(time.Hour)
+	e2 := e1
+	e2.Text, e2.EditedAt = "third version, not applied yet", Base.Add(2*time.Hour)
+
+	f.put(scoreByID, a0, a1, b1, c1, a2, w1, s1)
+	f.put(scoreByID, s1d)
+	f.append(Put(e1), Delete(a2), Put(by("bob", Msg("W1", "b2", "bob's second", "", "A1", "C1", Base))))
+	f.consume(scoreByID)
+	if _, err := f.s.Expire(f.ctx, "W1", Base.Add(-24*time.Hour)); err != nil {
+		t.Fatalf("Expire: %v", err)
+	}
+	if n := f.forget("W1", "carol"); n != 1 {
+		t.Fatalf("Forget(carol) = %d, want 1", n)
+	}
+	f.append(Put(a3), Put(e2)) // neither delivered
+
+	want := []string{
+		entryLine(store.Entry{Event: Put(a1)}),
+		entryLine(store.Entry{Event: Put(a2)}),
+		entryLine(store.Entry{Event: Put(s1)}),
+		entryLine(store.Entry{Event: Put(e1)}),
+		entryLine(store.Entry{Event: Delete(a2)}),
+		entryLine(store.Entry{Event: Put(a3)}),
+		entryLine(store.Entry{Event: Put(e2)}),
+	}
+	got := f.authorEntries("W1", "alice")
+	lines := make([]string, len(got))
+	for i, e := range got {
+		lines[i] = entryLine(e)
+		if e.Workspace != "W1" || e.Deliveries != 0 {
+			t.Errorf("AuthorEntries entry %d: workspace %q, deliveries %d; want W1, 0", i, e.Workspace, e.Deliveries)
+		}
+	}
+	if !slices.Equal(lines, want) {
+		t.Fatalf("AuthorEntries(alice) =\n%s\nwant, in log order,\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	// The very entries (ids and order) the whole log holds of her messages.
+	mine := map[string]bool{}
+	for _, e := range got {
+		mine[e.Event.Message.Key()] = true
+	}
+	var replayed []string
+	if err := f.s.Replay(f.ctx, "W1", func(e store.Entry) error {
+		if m := e.Event.Message; mine[m.Key()] && (e.Event.Kind == feedbackbot.EventDelete || m.Author == "alice") {
+			replayed = append(replayed, e.ID)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	if ids := entryIDs(got); !slices.Equal(ids, replayed) {
+		t.Errorf("AuthorEntries(alice) ids = %v, Replay's of her messages %v", ids, replayed)
+	}
+
+	for _, c := range []struct {
+		ws, author string
+		want       []string
+	}{
+		{"W1", "dave", []string{entryLine(store.Entry{Event: Put(s1d)})}},
+		{"W1", "bob", []string{entryLine(store.Entry{Event: Put(b1)}), entryLine(store.Entry{Event: Put(by("bob", Msg("W1", "b2", "bob's second", "", "A1", "C1", Base)))})}},
+		{"W2", "alice", []string{entryLine(store.Entry{Event: Put(w1)})}},
+		{"W1", "carol", nil}, // forgotten
+		{"W1", "nobody", nil},
+		{"W9", "alice", nil},
+	} {
+		var lines []string
+		for _, e := range f.authorEntries(c.ws, c.author) {
+			lines = append(lines, entryLine(e))
+		}
+		if !slices.Equal(lines, c.want) {
+			t.Errorf("AuthorEntries(%s, %s) = %q, want %q", c.ws, c.author, lines, c.want)
+		}
+	}
+
+	// fn's error stops the walk and is returned.
+	stop, calls := errors.New("stop"), 0
+	if err := f.s.AuthorEntries(f.ctx, "W1", "alice", func(store.Entry) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("AuthorEntries with a failing fn: %v after %d call(s), want stop after 1", err, calls)
+	}
+
+	if n := f.forget("W1", "alice"); n == 0 {
+		t.Fatalf("Forget(alice) erased nothing")
+	}
+	if got := f.authorEntries("W1", "alice"); len(got) != 0 {
+		t.Errorf("AuthorEntries(alice) after Forget = %d entries, want none", len(got))
+	}
+}
+
+func entryIDs(es []store.Entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.ID
+	}
+	return out
 }
 
 func keysOf(ms []feedbackbot.Message) []string {
