@@ -155,12 +155,6 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	return nil
 }
 
-// exportStore is what an export reads: a person's messages, and the capture log.
-type exportStore interface {
-	store.People
-	Replay(ctx context.Context, workspace string, fn func(store.Entry) error) error
-}
-
 // errNothingHeld is exportTo's answer when the store holds nothing of the person:
 // nothing was written, and no file created.
 var errNothingHeld = errors.New("nothing held")
@@ -169,8 +163,9 @@ var errNothingHeld = errors.New("nothing held")
 // is empty, then their survey answers, one {"survey_answer": {...}} line each. A
 // file is written beside its final name and renamed when complete, so a failed
 // export leaves no partial file behind. It returns the messages written, and
-// errNothingHeld, having written nothing, when there was nothing to write.
-func exportTo(ctx context.Context, st exportStore, ws, user string, answers []bot.SurveyAnswer, path string, stdout io.Writer) (int, error) {
+// errNothingHeld, having written nothing, when there was nothing to write. It reads
+// the person's messages and capture-log entries only (store.People), never the log.
+func exportTo(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, path string, stdout io.Writer) (int, error) {
 	w := stdout
 	var tmp *os.File
 	if path != "" {
@@ -197,9 +192,10 @@ func exportTo(ctx context.Context, st exportStore, ws, user string, answers []bo
 	}
 	// The capture log keeps every version until retention or forget removes it: the
 	// text before an edit, and messages deleted on the platform. They are stored, so
-	// they are exported (only the current records were, a review found). The whole
-	// log is read: an export is rare, and answers one person's request.
-	err = st.Replay(ctx, ws, func(e store.Entry) error {
+	// they are exported (only the current records were, a review found). Only the
+	// person's entries are read, from the author index (it read the whole log, a
+	// million entries on a big workspace, for one person's request).
+	err = st.AuthorEntries(ctx, ws, user, func(e store.Entry) error {
 		m := e.Event.Message
 		if e.Event.Kind != feedbackbot.EventPut || m.Author != user || current[m.Key()+"\x00"+m.Revision()] {
 			return nil

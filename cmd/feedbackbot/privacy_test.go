@@ -20,6 +20,8 @@ import (
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
 // demoStore runs the demo into a temporary directory and returns it.
@@ -459,4 +461,152 @@ func TestExportIncludesEarlierVersions(t *testing.T) {
 		!strings.Contains(out, "2 message(s) erased") {
 		t.Errorf("forget of a person with analysed and deleted messages: %v %q %s", err, out, errb)
 	}
+}
+
+// exportByReplay is export's capture-log part as it was before it read the author
+// index: the whole log replayed, the person's versions picked out. The reference
+// TestExportSameFromTheAuthorIndex compares export with.
+func exportByReplay(ctx context.Context, st store.Store, ws, user string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	current := map[string]bool{}
+	err := st.AuthorMessages(ctx, ws, user, func(s store.Stored) error {
+		current[s.Message.Key()+"\x00"+s.Message.Revision()] = true
+		return enc.Encode(s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = st.Replay(ctx, ws, func(e store.Entry) error {
+		m := e.Event.Message
+		if e.Event.Kind != feedbackbot.EventPut || m.Author != user || current[m.Key()+"\x00"+m.Revision()] {
+			return nil
+		}
+		current[m.Key()+"\x00"+m.Revision()] = true
+		return enc.Encode(struct {
+			Version feedbackbot.Message `json:"earlier_version"`
+			Note    string              `json:"note"`
+		}{m, "kept in the capture log until retention or forget removes it: an earlier version, a message deleted on the platform, or one not analysed yet"})
+	})
+	return buf.Bytes(), err
+}
+
+// TestExportSameFromTheAuthorIndex: export reads the person's capture-log entries
+// from the author index (store.People.AuthorEntries), not the whole log (Replay),
+// and writes exactly what it wrote before, byte for byte, for every person of a log
+// with edits (applied, and one not yet), deletes (applied, and one not yet), a
+// message another person edited, and entries not analysed yet; on both stores. The
+// earlier versions it must hold are checked too, so that an index that missed an
+// edit or a delete fails here (not only a difference from the reference).
+func TestExportSameFromTheAuthorIndex(t *testing.T) {
+	ctx := t.Context()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	msg := func(id, author, text string, edited time.Duration) feedbackbot.Message {
+		m := feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Author: author,
+			Role: feedbackbot.RoleCustomer, Account: "acme", Text: text, Time: at.Add(time.Duration(len(id)) * time.Second)}
+		if edited > 0 {
+			m.EditedAt = at.Add(edited)
+		}
+		if err := m.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	put := func(m feedbackbot.Message) feedbackbot.Event {
+		return feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}
+	}
+	del := func(id string) feedbackbot.Event {
+		return feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformSlack, Workspace: "T1"}}
+	}
+	analysed := []feedbackbot.Event{
+		put(msg("C1:1.1", "U1", "my home address is 12 Elm Street", 0)),
+		put(msg("C1:2.1", "U2", "someone else's words", 0)),
+		put(msg("C1:1.1", "U1", "(address removed)", time.Minute)),
+		put(msg("C1:3.1", "U1", "my phone is 555-0199", 0)),
+		put(msg("C1:4.1", "U1", "a shared message, first by U1", 0)),
+		del("C1:3.1"),
+		put(msg("C1:4.1", "U4", "U4's version of the shared message", 2*time.Minute)),
+		put(msg("C1:5.1", "U3", "my card ends 4242", 0)),
+		put(msg("C1:6.1", "U1", "analysed, its delete not yet", 0)),
+		put(msg("C1:7.1", "U1", "applied, then edited", 0)),
+		put(msg("C1:8.1", "U2", "more of U2", 0)),
+		put(msg("T2:1.1", "U1", "other workspace", 0)),
+	}
+	analysed[len(analysed)-1].Message.Workspace = "T2"
+	pending := []feedbackbot.Event{ // appended after the analysis: not read yet
+		del("C1:5.1"),
+		del("C1:6.1"),
+		put(msg("C1:7.1", "U1", "edited, not analysed yet", 3*time.Minute)),
+		put(msg("C1:9.1", "U1", "not analysed yet", 0)),
+		put(msg("C1:2.1", "U2", "someone else's words, edited", 4*time.Minute)),
+	}
+	fill := func(t *testing.T, st store.Store) {
+		if _, err := st.Append(ctx, analysed...); err != nil {
+			t.Fatal(err)
+		}
+		a, err := newAnalyzer(config.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "t"}).Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Append(ctx, pending...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What U1's export must hold, analysed or as an earlier version: the text
+	// before each edit, the messages deleted (analysed or not) and those not
+	// analysed yet; never U4's version of the message U1 started.
+	mustHold := map[string]int{"12 Elm Street": 1, "(address removed)": 1, "555-0199": 1, "first by U1": 1,
+		"its delete not yet": 1, "applied, then edited": 1, "edited, not analysed yet": 1, "\"not analysed yet": 1,
+		"U4's version": 0, "someone else": 0, "other workspace": 0}
+	check := func(t *testing.T, st store.Store) {
+		for _, who := range []string{"U1", "U2", "U3", "U4", "nobody"} {
+			want, err := exportByReplay(ctx, st, "T1", who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			n, err := exportTo(ctx, st, "T1", who, nil, "", &got)
+			if who == "nobody" {
+				if !errors.Is(err, errNothingHeld) || got.Len() != 0 || len(want) != 0 {
+					t.Errorf("export of nobody: %d, %v, %q; want nothing held", n, err, got.String())
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("export of %s: %v", who, err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("export of %s differs from the whole log's:\n%s\nwant\n%s", who, got.String(), want)
+			}
+			if who != "U1" {
+				continue
+			}
+			for text, times := range mustHold {
+				if c := strings.Count(got.String(), text); c != times {
+					t.Errorf("U1's export holds %q %d time(s), want %d:\n%s", text, c, times, got.String())
+				}
+			}
+			if c := strings.Count(got.String(), `"earlier_version"`); c != 5 {
+				t.Errorf("U1's export marks %d earlier versions, want 5 (the first text of an edited message, a deleted one, one another person edited since, an edit and a message not analysed yet):\n%s", c, got.String())
+			}
+		}
+	}
+	t.Run("bolt", func(t *testing.T) {
+		st, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		fill(t, st)
+		check(t, st)
+	})
+	t.Run("redis", func(t *testing.T) {
+		client, prefix := redistest.Client(t) // skips without Redis
+		st := redisstore.New(client, redisstore.Options{Prefix: prefix})
+		fill(t, st)
+		check(t, st)
+	})
 }
