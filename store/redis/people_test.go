@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -327,5 +328,77 @@ func BenchmarkForget(b *testing.B) {
 			s, _, _ := newStore(b, redisstore.Options{})
 			storetest.BenchForget(b, s, filler)
 		})
+	}
+}
+
+// entriesRead counts the stream entries Redis sends back (XRANGE, XREVRANGE,
+// XREAD, XREADGROUP, XCLAIM...), single or pipelined.
+type entriesRead struct{ n atomic.Int64 }
+
+func (h *entriesRead) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *entriesRead) count(c redis.Cmder) {
+	switch c := c.(type) {
+	case *redis.XMessageSliceCmd:
+		h.n.Add(int64(len(c.Val())))
+	case *redis.XStreamSliceCmd:
+		for _, s := range c.Val() {
+			h.n.Add(int64(len(s.Messages)))
+		}
+	}
+}
+
+func (h *entriesRead) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, c redis.Cmder) error {
+		err := next(ctx, c)
+		h.count(c)
+		return err
+	}
+}
+
+func (h *entriesRead) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cs []redis.Cmder) error {
+		err := next(ctx, cs)
+		for _, c := range cs {
+			h.count(c)
+		}
+		return err
+	}
+}
+
+// TestAuthorEntriesReadsOnlyTheAuthors: AuthorEntries (export's part of the log)
+// reads the author's entries by id, not the log: in a log of 2,000 entries of
+// other people, Redis sends back only alice's 3 (export replayed all of them).
+func TestAuthorEntriesReadsOnlyTheAuthors(t *testing.T) {
+	s, client, _ := newStore(t, redisstore.Options{})
+	ctx := t.Context()
+	var events []feedbackbot.Event
+	for i := range 2000 {
+		events = append(events, storetest.Put(storetest.Msg("W1", fmt.Sprintf("b%d", i), "filler", "", "A1", "C1", storetest.Base)))
+	}
+	a1 := storetest.Msg("W1", "a1", "first", "", "A1", "C1", storetest.Base)
+	a1.Author = "alice"
+	edit := a1
+	edit.Text, edit.EditedAt = "edited", storetest.Base.Add(time.Minute)
+	events = slices.Insert(events, 700, storetest.Put(a1))
+	events = slices.Insert(events, 1400, storetest.Put(edit))
+	events = append(events, storetest.Delete(a1))
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	h := &entriesRead{}
+	client.AddHook(h)
+	var got []string
+	if err := s.AuthorEntries(ctx, "W1", "alice", func(e store.Entry) error {
+		got = append(got, string(e.Event.Kind)+" "+e.Event.Message.Text)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[put first put edited delete ]" {
+		t.Errorf("AuthorEntries(alice) = %q", got)
+	}
+	if n := h.n.Load(); n != 3 {
+		t.Errorf("AuthorEntries(alice) read %d log entries, want her 3", n)
 	}
 }
