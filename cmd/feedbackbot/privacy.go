@@ -160,7 +160,9 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 var errNothingHeld = errors.New("nothing held")
 
 // exportTo writes the person's messages as JSON Lines to path, or to stdout when path
-// is empty, then their survey answers, one {"survey_answer": {...}} line each. A
+// is empty, then the earlier versions the capture log holds of them, one
+// {"earlier_version": {...}} line each, then their survey answers, one
+// {"survey_answer": {...}} line each. A
 // file is written beside its final name and renamed when complete, so a failed
 // export leaves no partial file behind. It returns the messages written, and
 // errNothingHeld, having written nothing, when there was nothing to write. It reads
