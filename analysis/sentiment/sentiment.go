@@ -979,9 +979,16 @@ var moveVerbs = wordBools("switch switching switched move moving moved migrate m
 // taking up a feature, not leaving; "a new vendor", "another tool", "a
 // competitor", a name ("Looker") or "our new ..." ("our new processor") stay churn
 // cues.
+//
+// A time is no destination to leave for either: "the voice hour is moving to
+// Tuesdays", "our sync moved to 3pm", "moving to next week" reschedule something.
 func ownDestination(low []string, j int) bool {
 	if j >= len(low) {
 		return false
+	}
+	if w := low[j]; timeWords[w] || w != "" && w[0] >= '0' && w[0] <= '9' ||
+		w == "next" && j+1 < len(low) && timeWords[low[j+1]] {
+		return true
 	}
 	switch low[j] {
 	case "your", "ur":
@@ -994,6 +1001,13 @@ func ownDestination(low []string, j int) bool {
 	}
 	return false
 }
+
+// timeWords make the destination of a move a time: a reschedule, not a change of
+// tool ("next" counts before one of them: "next week").
+var timeWords = wordBools("monday tuesday wednesday thursday friday saturday sunday " +
+	"mondays tuesdays wednesdays thursdays fridays saturdays sundays mon tue tues wed thu thur thurs fri sat sun " +
+	"today tomorrow tonight noon midnight morning mornings afternoon afternoons evening evenings weekend weekends " +
+	"week month quarter year january february march april may june july august september october november december")
 
 // freshWords after "the" make a destination the product's own new thing.
 var freshWords = wordBools("new newer newest latest updated upgraded redesigned revamped beta")

@@ -817,6 +817,11 @@ func TestMovesToTheProductsOwnNewThing(t *testing.T) {
 		{"we're moving to a new vendor in May", "-"},
 		{"we're moving to the new vendor in May", "-"},
 		{"switching to the new provider at renewal", "-"},
+		// a move to a time is a reschedule
+		{"the voice hour is moving to Tuesdays", "0"},
+		{"our weekly sync moved to 3pm", "0"},
+		{"the webinar is moving to next week", "0"},
+		{"we're moving to a competitor next week", "-"},
 	})
 }
 

@@ -116,8 +116,12 @@ func Default() Taxonomy {
 			// stem, so "switching"/"switched" and "moving"/"moved" too. An exclude takes
 			// only its own words out: "cancelling and moving to the new vendor" is
 			// still a cancellation by "cancelling".
+			// A move to a time reschedules something ("the voice hour is moving to
+			// Tuesdays").
 			Exclude: []string{"switch to the new", "switch to the latest", "switch to your",
-				"move to the new", "move to the latest", "move to your"},
+				"move to the new", "move to the latest", "move to your",
+				"move to monday", "move to tuesday", "move to wednesday", "move to thursday", "move to friday",
+				"move to saturday", "move to sunday", "move to tomorrow", "move to next week", "move to next month"},
 			Negatable: true,
 			Intents:   []string{"churn_signal"}},
 	}
