@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +30,21 @@ func personArgs(workspace, author string) error {
 	return nil
 }
 
+// indexedAuthorKeys checks the arguments, indexes an old log first (indexPeople)
+// and returns the workspace's keys and the author's message keys
+// (authorMessageKeys): how AuthorMessages, AuthorKeys and AuthorEntries begin.
+func (s *Store) indexedAuthorKeys(ctx context.Context, workspace, author, op string) (wsKeys, []string, error) {
+	if err := personArgs(workspace, author); err != nil {
+		return "", nil, err
+	}
+	if err := s.indexPeople(ctx, workspace); err != nil {
+		return "", nil, err
+	}
+	k := s.ws(workspace)
+	keys, err := s.authorMessageKeys(ctx, k, author, op)
+	return k, keys, err
+}
+
 // AuthorMessages streams the author's applied messages oldest first; see
 // store.People. The author's messages are the keys Append put in the author's set
 // (and, for records applied before 2026-12-02, the author's time index); their times
@@ -38,14 +52,7 @@ func personArgs(workspace, author string) error {
 // so the walk holds keys and times, not messages. Messages not applied (yet, or any
 // more) have no time there and are left out; records removed meanwhile are skipped.
 func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn func(store.Stored) error) error {
-	if err := personArgs(workspace, author); err != nil {
-		return err
-	}
-	if err := s.indexPeople(ctx, workspace); err != nil {
-		return err
-	}
-	k := s.ws(workspace)
-	keys, err := s.authorMessageKeys(ctx, k, author, "author messages")
+	k, keys, err := s.indexedAuthorKeys(ctx, workspace, author, "author messages")
 	if err != nil {
 		return err
 	}
@@ -125,14 +132,7 @@ func (s *Store) authorMessageKeys(ctx context.Context, k wsKeys, author, op stri
 // newest entry is older than the log's first was trimmed away (MaxLen) and, not
 // applied, holds nothing Forget would erase.
 func (s *Store) AuthorKeys(ctx context.Context, workspace, author string) ([]string, error) {
-	if err := personArgs(workspace, author); err != nil {
-		return nil, err
-	}
-	if err := s.indexPeople(ctx, workspace); err != nil {
-		return nil, err
-	}
-	k := s.ws(workspace)
-	keys, err := s.authorMessageKeys(ctx, k, author, "author keys")
+	k, keys, err := s.indexedAuthorKeys(ctx, workspace, author, "author keys")
 	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (s *Store) AuthorKeys(ctx context.Context, workspace, author string) ([]str
 				}
 			}
 			ids := strings.Fields(ents[i].Val())
-			if recs[i].Val() == 1 || (len(head) > 0 && len(ids) > 0 && !streamIDBefore(ids[len(ids)-1], head[0].ID)) {
+			if recs[i].Val() == 1 || (len(head) > 0 && len(ids) > 0 && !idBefore(ids[len(ids)-1], head[0].ID)) {
 				out = append(out, m)
 			}
 		}
@@ -174,14 +174,7 @@ func (s *Store) AuthorKeys(ctx context.Context, workspace, author string) ([]str
 // is gone (trimmed by MaxLen, removed meanwhile) gives nothing; puts by another
 // author of a shared key are left out.
 func (s *Store) AuthorEntries(ctx context.Context, workspace, author string, fn func(store.Entry) error) error {
-	if err := personArgs(workspace, author); err != nil {
-		return err
-	}
-	if err := s.indexPeople(ctx, workspace); err != nil {
-		return err
-	}
-	k := s.ws(workspace)
-	keys, err := s.authorMessageKeys(ctx, k, author, "author entries")
+	k, keys, err := s.indexedAuthorKeys(ctx, workspace, author, "author entries")
 	if err != nil {
 		return err
 	}
@@ -239,21 +232,11 @@ func (s *Store) AuthorEntries(ctx context.Context, workspace, author string, fn 
 	return nil
 }
 
-// streamIDBefore reports whether stream entry id a comes before b ("ms-seq" each);
-// an id it cannot parse is taken as not before, so its message is kept.
-func streamIDBefore(a, b string) bool {
-	parse := func(id string) (ms, seq uint64, ok bool) {
-		l, r, found := strings.Cut(id, "-")
-		ms, err1 := strconv.ParseUint(l, 10, 64)
-		seq, err2 := strconv.ParseUint(r, 10, 64)
-		return ms, seq, found && err1 == nil && err2 == nil
-	}
-	am, as, ok1 := parse(a)
-	bm, bs, ok2 := parse(b)
-	if !ok1 || !ok2 {
-		return false
-	}
-	return am < bm || (am == bm && as < bs)
+// idBefore reports whether stream entry id a comes before b; an id that is not
+// "<ms>-<seq>" is taken as not before, so its message is kept (compareIDs would read
+// it as 0-0, the oldest).
+func idBefore(a, b string) bool {
+	return validStreamID(a) && validStreamID(b) && compareIDs(a, b) < 0
 }
 
 // Forget erases the author's messages from the workspace; see store.People. The author

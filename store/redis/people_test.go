@@ -402,3 +402,34 @@ func TestAuthorEntriesReadsOnlyTheAuthors(t *testing.T) {
 		t.Errorf("AuthorEntries(alice) read %d log entries, want her 3", n)
 	}
 }
+
+// TestAuthorKeysLeavesOutTrimmed: a message never applied whose every log entry
+// MaxLen trimmed away holds nothing Forget would erase, so AuthorKeys leaves it out;
+// the ones the log still holds are listed.
+func TestAuthorKeysLeavesOutTrimmed(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{MaxLen: 100})
+	ctx := t.Context()
+	var events []feedbackbot.Event
+	for i := range 1000 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%04d", i), "x", "", "", "C1", storetest.Base.Add(time.Duration(i)*time.Second))
+		m.Author = "U1"
+		events = append(events, storetest.Put(m))
+	}
+	if _, err := s.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	held, err := client.XLen(ctx, prefix+":{W1}:log").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.AuthorKeys(ctx, "W1", "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(keys)) != held || held >= 1000 {
+		t.Fatalf("AuthorKeys listed %d keys; the log holds %d of the 1000 entries", len(keys), held)
+	}
+	if keys[len(keys)-1] != "slack/W1/m0999" || slices.Contains(keys, "slack/W1/m0000") {
+		t.Errorf("AuthorKeys = %v ... %v, want the newest kept and the oldest (trimmed) left out", keys[:1], keys[len(keys)-1:])
+	}
+}
