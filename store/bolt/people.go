@@ -238,8 +238,8 @@ func checkPerson(workspace, author string) error {
 	return checkIdent("author", author)
 }
 
-// authorChunk is how many messages AuthorMessages reads per read transaction; fn runs
-// outside any transaction.
+// authorChunk is how many messages AuthorMessages (entries AuthorEntries) reads per
+// read transaction (inChunks); fn runs outside any transaction.
 const authorChunk = 256
 
 // AuthorMessages implements store.People: the author's applied messages oldest first.
@@ -286,34 +286,48 @@ func (s *Store) AuthorMessages(ctx context.Context, workspace, author string, fn
 		return fmt.Errorf("bolt: author messages: %w", err)
 	}
 	slices.SortFunc(keys, func(a, b timed) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.key, b.key)) })
-	for chunk := range slices.Chunk(keys, authorChunk) {
-		var recs []store.Stored
+	return inChunks(ctx, s, workspace, "author messages", keys, func(b *bbolt.Bucket, t timed) (st store.Stored, ok bool, err error) {
+		v := b.Bucket(bMsg).Get([]byte(t.key))
+		if v == nil {
+			return st, false, nil // removed meanwhile
+		}
+		if st, err = decodeStored([]byte(t.key), v); err != nil {
+			return st, false, err
+		}
+		return st, st.Message.Author == author, nil
+	}, fn)
+}
+
+// inChunks reads items in chunks of authorChunk, one read transaction each on the
+// workspace's bucket: read returns what item gives and whether to keep it (false for
+// one removed meanwhile, or another author's); fn then gets each kept one in order,
+// outside any transaction. The walk holds one chunk of values at a time.
+func inChunks[T, V any](ctx context.Context, s *Store, workspace, op string, items []T,
+	read func(b *bbolt.Bucket, item T) (V, bool, error), fn func(V) error) error {
+	for chunk := range slices.Chunk(items, authorChunk) {
+		var out []V
 		err := s.view(ctx, func(tx *bbolt.Tx) error {
+			out = out[:0]
 			b := tx.Bucket(bWS).Bucket([]byte(workspace))
 			if b == nil {
 				return nil
 			}
-			msgs := b.Bucket(bMsg)
-			for _, t := range chunk {
-				v := msgs.Get([]byte(t.key))
-				if v == nil {
-					continue // removed meanwhile
-				}
-				st, err := decodeStored([]byte(t.key), v)
+			for _, it := range chunk {
+				v, ok, err := read(b, it)
 				if err != nil {
 					return err
 				}
-				if st.Message.Author == author {
-					recs = append(recs, st)
+				if ok {
+					out = append(out, v)
 				}
 			}
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("bolt: author messages: %w", err)
+			return fmt.Errorf("bolt: %s: %w", op, err)
 		}
-		for _, st := range recs {
-			if err := fn(st); err != nil {
+		for _, v := range out {
+			if err := fn(v); err != nil {
 				return err
 			}
 		}
@@ -427,40 +441,17 @@ func (s *Store) AuthorEntries(ctx context.Context, workspace, author string, fn 
 	}
 	slices.Sort(seqs)
 	seqs = slices.Compact(seqs)
-	for chunk := range slices.Chunk(seqs, authorChunk) {
-		var out []store.Entry
-		err := s.view(ctx, func(tx *bbolt.Tx) error {
-			b := tx.Bucket(bWS).Bucket([]byte(workspace))
-			if b == nil {
-				return nil
-			}
-			log := b.Bucket(bLog)
-			for _, seq := range chunk {
-				k := u64(seq)
-				v := log.Get(k)
-				if v == nil {
-					continue // removed meanwhile
-				}
-				e, err := decodeEntry(workspace, k, v)
-				if err != nil {
-					return err
-				}
-				if e.Event.Kind != feedbackbot.EventPut || e.Event.Message.Author == author {
-					out = append(out, e)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("bolt: author entries: %w", err)
+	return inChunks(ctx, s, workspace, "author entries", seqs, func(b *bbolt.Bucket, seq uint64) (e store.Entry, ok bool, err error) {
+		k := u64(seq)
+		v := b.Bucket(bLog).Get(k)
+		if v == nil {
+			return e, false, nil // removed meanwhile
 		}
-		for _, e := range out {
-			if err := fn(e); err != nil {
-				return err
-			}
+		if e, err = decodeEntry(workspace, k, v); err != nil {
+			return e, false, err
 		}
-	}
-	return nil
+		return e, e.Event.Kind != feedbackbot.EventPut || e.Event.Message.Author == author, nil
+	}, fn)
 }
 
 // Forget implements store.People. The whole erasure is one transaction.
