@@ -421,13 +421,7 @@ func TestExportIncludesEarlierVersions(t *testing.T) {
 		if _, err := st.Append(ctx, evs...); err != nil {
 			t.Fatal(err)
 		}
-		a, err := newAnalyzer(config.Default())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "t"}).Drain(ctx); err != nil {
-			t.Fatal(err)
-		}
+		analyseLog(ctx, t, st)
 	}()
 	out, errb, err := run(t, dir, "export", "--workspace", "T1", "--user", "U1")
 	if err != nil {
@@ -544,13 +538,7 @@ func TestExportSameFromTheAuthorIndex(t *testing.T) {
 		if _, err := st.Append(ctx, analysed...); err != nil {
 			t.Fatal(err)
 		}
-		a, err := newAnalyzer(config.Default())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "t"}).Drain(ctx); err != nil {
-			t.Fatal(err)
-		}
+		analyseLog(ctx, t, st)
 		if _, err := st.Append(ctx, pending...); err != nil {
 			t.Fatal(err)
 		}
@@ -609,4 +597,16 @@ func TestExportSameFromTheAuthorIndex(t *testing.T) {
 		fill(t, st)
 		check(t, st)
 	})
+}
+
+// analyseLog analyses everything the store's log holds, as the workers would.
+func analyseLog(ctx context.Context, t *testing.T, st store.Store) {
+	t.Helper()
+	a, err := newAnalyzer(config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "t"}).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
