@@ -45,6 +45,12 @@ const (
 
 const counterSep = "|"
 
+// AccountCounterNames are the counters Contributions keeps per account (the
+// DimAccount dimension), what a store's account days hold.
+func AccountCounterNames() []string {
+	return []string{CntCustomer, CntPositive, CntNeutral, CntNegative, CntScoreMilli, CntScoreSqMilli, CntStaff}
+}
+
 // CounterName joins a dimension, a key and a counter into one counter name.
 // Separators inside key are replaced so names always split back into three parts.
 func CounterName(dim, key, counter string) string {

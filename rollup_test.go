@@ -2,6 +2,7 @@ package feedbackbot_test
 
 import (
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -125,6 +126,39 @@ func TestEnumerations(t *testing.T) {
 	for s, want := range map[feedbackbot.Severity]string{feedbackbot.SeverityInfo: "info", feedbackbot.SeverityWarning: "warning", feedbackbot.SeverityCritical: "critical"} {
 		if s.String() != want {
 			t.Errorf("Severity(%d) = %q, want %q", s, s.String(), want)
+		}
+	}
+}
+
+// TestAccountCounterNames: every account counter Contributions writes, for each
+// label and with or without needs-reply, intent and themes, is one of
+// AccountCounterNames (what a store reads of an account's days when no counter is
+// named), and each of those is written by some message.
+func TestAccountCounterNames(t *testing.T) {
+	names := feedbackbot.AccountCounterNames()
+	seen := map[string]bool{}
+	for _, score := range []float64{-0.6, 0, 0.6} {
+		for _, role := range []feedbackbot.Role{feedbackbot.RoleCustomer, feedbackbot.RoleStaff, feedbackbot.RoleBot, ""} {
+			m := feedbackbot.Message{Role: role, Channel: "C1", Account: "A|1"}
+			tags := feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: score}, NeedsReply: true, Intent: "question", Themes: []string{"billing"}}
+			for name := range feedbackbot.Contributions(&m, &tags) {
+				dim, key, counter, ok := feedbackbot.SplitCounter(name)
+				if !ok || dim != feedbackbot.DimAccount {
+					continue
+				}
+				if key != "A/1" {
+					t.Errorf("%s: account spelled %q, want A/1", name, key)
+				}
+				seen[counter] = true
+				if !slices.Contains(names, counter) {
+					t.Errorf("account counter %s (score %v, role %q) is not in AccountCounterNames %v", name, score, role, names)
+				}
+			}
+		}
+	}
+	for _, n := range names {
+		if !seen[n] {
+			t.Errorf("AccountCounterNames lists %s, which no message writes", n)
 		}
 	}
 }

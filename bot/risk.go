@@ -87,6 +87,17 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	silent := make([]bool, len(ids)) // nothing to assess: no message or survey answer in the windows health reads
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Each account's daily counters, read for all accounts at once where the store
+	// can (a command a day instead of one a day and account), while the first
+	// accounts' messages are read.
+	daysOf := daysFunc(func(ctx context.Context, id string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+		return st.AccountDays(ctx, req.Workspace, id, from, to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
+	})
+	if br, ok := st.(accountsDaysReader); ok && len(ids) > 1 {
+		batch := readDaysBatched(actx, br, req.Workspace, ids, req.Now, p)
+		defer batch.wait()
+		daysOf = batch.of
+	}
 	var mu sync.Mutex
 	var firstErr error
 	fail := func(err error) {
@@ -106,7 +117,7 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	for range min(riskParallel, len(ids)) {
 		workers.Go(func() {
 			for i := range jobs {
-				h, none, err := assessAccount(actx, st, req, ids[i], ratingsOf)
+				h, none, err := assessAccount(actx, st, req, ids[i], ratingsOf, daysOf)
 				if err != nil {
 					fail(err)
 					continue
@@ -149,12 +160,88 @@ feed:
 // riskParallel is how many accounts Risk assesses at a time.
 const riskParallel = 4
 
+// accountsDaysReader is a store that reads the daily counters of several accounts
+// of a workspace at once (redisstore.Store.AccountsDays: one command a day for all
+// of them, where AccountDays takes one a day and account).
+type accountsDaysReader interface {
+	AccountsDays(ctx context.Context, workspace string, accounts []string, from, to time.Time, counters ...string) (map[string][]feedbackbot.Rollup, error)
+}
+
+// daysBatch is the daily counters of a workspace's accounts, read for all of them
+// in chunks of daysBatchSize while their messages are read.
+type daysBatch struct {
+	from, to time.Time
+	chunk    map[string]int // account -> its chunk
+	done     []chan struct{}
+	days     []map[string][]feedbackbot.Rollup
+	errs     []error
+	reader   sync.WaitGroup
+}
+
+// daysBatchSize is how many accounts' days one AccountsDays call reads (two
+// counters an account and day: 1,000 fields a command).
+const daysBatchSize = 500
+
+// readDaysBatched starts reading the baseline days of ids, as history would read
+// each account's, in the background, in ids' order (the order accounts are
+// assessed in).
+func readDaysBatched(ctx context.Context, br accountsDaysReader, ws string, ids []string, now time.Time, p health.Params) *daysBatch {
+	b := &daysBatch{chunk: make(map[string]int, len(ids))}
+	b.from, b.to = daysWindow(now, p)
+	n := (len(ids) + daysBatchSize - 1) / daysBatchSize
+	b.done, b.days, b.errs = make([]chan struct{}, n), make([]map[string][]feedbackbot.Rollup, n), make([]error, n)
+	for c := range n {
+		b.done[c] = make(chan struct{})
+		for _, id := range ids[c*daysBatchSize : min(len(ids), (c+1)*daysBatchSize)] {
+			b.chunk[id] = c
+		}
+	}
+	if !b.to.After(b.from) {
+		for _, d := range b.done {
+			close(d) // no days to read: of is never asked
+		}
+		return b
+	}
+	b.reader.Go(func() {
+		for c := range n {
+			chunk := ids[c*daysBatchSize : min(len(ids), (c+1)*daysBatchSize)]
+			if err := ctx.Err(); err != nil {
+				b.errs[c] = err
+			} else {
+				b.days[c], b.errs[c] = br.AccountsDays(ctx, ws, chunk, b.from, b.to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
+			}
+			close(b.done[c])
+		}
+	})
+	return b
+}
+
+// of is one account's days, as AccountDays would read them, once its chunk is read.
+func (b *daysBatch) of(ctx context.Context, id string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+	c, ok := b.chunk[id]
+	if !ok || !from.Equal(b.from) || !to.Equal(b.to) {
+		return nil, fmt.Errorf("risk: account %s's days [%s, %s) are not the batch's", id, from, to)
+	}
+	select {
+	case <-b.done[c]:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if b.errs[c] != nil {
+		return nil, b.errs[c]
+	}
+	return b.days[c][id], nil
+}
+
+// wait waits for the reads to end.
+func (b *daysBatch) wait() { b.reader.Wait() }
+
 // assessAccount reads one account's history and assesses it with its survey
 // ratings (ratingsOf waits for the read of them that runs beside). none says
 // there was nothing to assess: no message in the windows health reads, no survey
 // answer.
-func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error)) (h feedbackbot.Health, none bool, err error) {
-	rows, base, complete, err := history(ctx, st, req.Workspace, id, req.Now, req.Params)
+func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error), daysOf daysFunc) (h feedbackbot.Health, none bool, err error) {
+	rows, base, complete, err := history(ctx, st, req.Workspace, id, req.Now, req.Params, daysOf)
 	if err != nil {
 		return feedbackbot.Health{}, false, err
 	}
@@ -197,15 +284,12 @@ const maxRiskMessages = 10 * store.MaxQueryLimit
 //
 // complete is the start of the window the rows hold every message of (up to now),
 // zero when they were cut at maxRiskMessages.
-func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params) (rows []store.Stored, base health.Baseline, complete time.Time, err error) {
+func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params, daysOf daysFunc) (rows []store.Stored, base health.Baseline, complete time.Time, err error) {
 	p = p.WithDefaults()
-	baseFrom, recentFrom := p.BaselineFrom(now), now.Add(-p.Recent)
-	msgFrom := store.DayStart(recentFrom.Add(-riskMargin))
+	baseFrom, msgFrom := daysWindow(now, p)
+	recentFrom := now.Add(-p.Recent)
 	to := now.Add(time.Nanosecond)
 	var days []feedbackbot.Rollup
-	if !msgFrom.After(baseFrom) {
-		msgFrom = baseFrom
-	}
 	// The daily counters and the recent messages are read at the same time: one
 	// round trip's wait instead of two on a networked store.
 	type daysResult struct {
@@ -216,7 +300,7 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 	if msgFrom.After(baseFrom) {
 		daysCh = make(chan daysResult, 1)
 		go func() {
-			d, err := st.AccountDays(ctx, ws, id, baseFrom, msgFrom, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
+			d, err := daysOf(ctx, id, baseFrom, msgFrom)
 			daysCh <- daysResult{d, err}
 		}()
 	}
@@ -281,6 +365,23 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		base.Last = last
 	}
 	return rows, base, completeFrom(msgFrom, partial), nil
+}
+
+// daysFunc reads an account's daily customer-message and score counters of [from,
+// to) (HistoryStore.AccountDays, or a batch of them).
+type daysFunc func(ctx context.Context, id string, from, to time.Time) ([]feedbackbot.Rollup, error)
+
+// daysWindow is where account health's baseline starts (baseFrom) and where its
+// messages are read from (msgFrom): the baseline before msgFrom is read as daily
+// counters, none when msgFrom is not after baseFrom.
+func daysWindow(now time.Time, p health.Params) (baseFrom, msgFrom time.Time) {
+	p = p.WithDefaults()
+	baseFrom = p.BaselineFrom(now)
+	msgFrom = store.DayStart(now.Add(-p.Recent).Add(-riskMargin))
+	if !msgFrom.After(baseFrom) {
+		msgFrom = baseFrom
+	}
+	return baseFrom, msgFrom
 }
 
 // completeFrom is from, or zero when the read from it was cut short.

@@ -155,3 +155,65 @@ func TestRiskReadsABusyAccountsWholeWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestRiskManyAccountsAgree: with more accounts than one batch of daily counters
+// holds (Redis reads every account's days at once, 500 accounts a command), each
+// account's health over the counters is the full read's: every account's baseline
+// reaches it, whichever batch it is in. Accounts differ (a sliding one every
+// seventh, a quiet one every eleventh), so a day given to the wrong account shows.
+func TestRiskManyAccountsAgree(t *testing.T) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			tags := map[string]feedbackbot.Tags{}
+			var evs []feedbackbot.Event
+			add := func(acct int, n int, at time.Time, score float64) {
+				m := feedbackbot.Message{ID: fmt.Sprintf("C%d:%d", acct, n), Platform: feedbackbot.PlatformSlack, Workspace: "W1",
+					Channel: fmt.Sprintf("C%d", acct), Author: fmt.Sprintf("U%d", acct), Role: feedbackbot.RoleCustomer,
+					Account: fmt.Sprintf("acct-%04d", acct), Text: "how is it going", Time: at}
+				_ = m.Normalize()
+				evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+				tags[m.Key()] = feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: score, Label: feedbackbot.LabelFor(score)}, Analyzer: "test"}
+			}
+			const accounts = 1203
+			for a := range accounts {
+				for d := range 6 { // baseline: every four days, weeks before the recent window
+					add(a, d, end.Add(-time.Duration(20+4*d+a%3)*24*time.Hour), 0.4)
+				}
+				switch {
+				case a%11 == 0: // went quiet
+				case a%7 == 0: // sliding
+					for d := range 3 {
+						add(a, 9+d, end.Add(-time.Duration(2+d)*24*time.Hour), -0.7)
+					}
+				default:
+					add(a, 9, end.Add(-3*24*time.Hour), 0.4)
+				}
+			}
+			storetest.AppendApplyAll(ctx, t, st, evs, func(i int) feedbackbot.Tags { return tags[evs[i].Message.Key()] })
+			req := bot.RiskRequest{Workspace: "W1", Now: end}
+			got, err := bot.Risk(ctx, st, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := bot.Risk(ctx, fullRead{st}, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != accounts || fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+				t.Fatalf("%d accounts over the counters, %d read in full; they differ:\ncounters  %.600v\nfull read %.600v", len(got), len(want), fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want))
+			}
+			reasons := map[string]int{}
+			for _, h := range got {
+				for _, r := range h.Reasons {
+					reasons[r.Code]++
+				}
+			}
+			if reasons[health.ReasonSentimentDrop] == 0 || reasons[health.ReasonWentQuiet] == 0 {
+				t.Errorf("reasons %v: the history tests no drop or no quiet account", reasons)
+			}
+		})
+	}
+}

@@ -19,10 +19,27 @@ import (
 // maxAccountDays bounds the period AccountDays reads (one hash per day).
 const maxAccountDays = 3700
 
-// AccountDays implements store.Derived: one HGETALL (with counters named, HMGET) per
-// day of the period, in one pipeline with the check that the workspace's account
-// days are complete.
+// AccountDays implements store.Derived: AccountsDays of the one account.
 func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
+	byAcct, err := s.accountsDays(ctx, workspace, []string{account}, from, to, counters)
+	if err != nil {
+		return nil, err
+	}
+	return byAcct[account], nil
+}
+
+// AccountsDays is AccountDays of several accounts of a workspace at once, by
+// account (every account given has an entry, empty where it has no counter in the
+// period): one HMGET per day of the period, of every account's counters in the
+// workspace's day (fb:{ws}:ac:<day>), in one pipeline with the check that the
+// workspace days are complete. Account health reads all accounts' days with it
+// where it read each account's: 41 commands a digest instead of 8,200 at 200
+// accounts.
+func (s *Store) AccountsDays(ctx context.Context, workspace string, accounts []string, from, to time.Time, counters ...string) (map[string][]feedbackbot.Rollup, error) {
+	return s.accountsDays(ctx, workspace, accounts, from, to, counters)
+}
+
+func (s *Store) accountsDays(ctx context.Context, workspace string, accounts []string, from, to time.Time, counters []string) (map[string][]feedbackbot.Rollup, error) {
 	if workspace == "" {
 		return nil, invalid("account days: a workspace is required")
 	}
@@ -37,23 +54,32 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 		}
 		days = append(days, d)
 	}
+	if len(counters) == 0 {
+		counters = feedbackbot.AccountCounterNames()
+	}
+	out := make(map[string][]feedbackbot.Rollup, len(accounts))
+	fields := make([]string, 0, len(accounts)*len(counters))
+	for _, a := range accounts {
+		out[a] = []feedbackbot.Rollup{}
+		ak := store.AccountKey(a)
+		for _, c := range counters {
+			fields = append(fields, ak+"|"+c)
+		}
+	}
+	if len(fields) == 0 {
+		return out, nil
+	}
 	k := s.ws(workspace)
-	acct := store.AccountKey(account)
 	// A plain pipeline: with a Lua script of HGETALLs the day counters cost a 1M
 	// account lookup 0.51 ms on this server, with the pipeline 0.08 ms (go run
 	// ./bench digest -decompose). The marker is read first, so a day read after the
 	// back-fill completed is never taken for a missing one.
 	var complete, applied *redis.IntCmd
-	cmds := make([]*redis.MapStringStringCmd, len(days))
 	picks := make([]*redis.SliceCmd, len(days))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		complete, applied = p.Exists(ctx, k.acctDays()), p.Exists(ctx, k.buckets())
+		complete, applied = p.Exists(ctx, k.acctCountersBuilt()), p.Exists(ctx, k.buckets())
 		for i, d := range days {
-			if len(counters) > 0 {
-				picks[i] = p.HMGet(ctx, k.acctDay(d.Unix(), acct), counters...)
-			} else {
-				cmds[i] = p.HGetAll(ctx, k.acctDay(d.Unix(), acct))
-			}
+			picks[i] = p.HMGet(ctx, k.acctCounters(d.Unix()), fields...)
 		}
 		return nil
 	})
@@ -63,16 +89,16 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 	switch {
 	case complete.Val() == 1:
 	case applied.Val() == 0:
-		return []feedbackbot.Rollup{}, nil // nothing applied yet
+		return out, nil // nothing applied yet
 	default:
 		return nil, store.ErrAccountDaysMissing
 	}
-	out := []feedbackbot.Rollup{}
-	if len(counters) > 0 {
-		for i, c := range picks {
+	for i, c := range picks {
+		vals := c.Val()
+		for j, a := range accounts {
 			var ru *feedbackbot.Rollup
-			for j, v := range c.Val() {
-				s, ok := v.(string)
+			for n, name := range counters {
+				s, ok := vals[j*len(counters)+n].(string)
 				if !ok {
 					continue // missing
 				}
@@ -80,54 +106,70 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 					if ru == nil {
 						ru = &feedbackbot.Rollup{Workspace: workspace, Start: days[i], Counts: make(map[string]int64, len(counters))}
 					}
-					ru.Counts[counters[j]] = x
+					ru.Counts[name] = x
 				}
 			}
 			if ru != nil {
-				out = append(out, *ru)
+				out[a] = append(out[a], *ru)
 			}
 		}
-		return out, nil
-	}
-	for i, c := range cmds {
-		h := c.Val()
-		if len(h) == 0 {
-			continue
-		}
-		ru := feedbackbot.Rollup{Workspace: workspace, Start: days[i], Counts: make(map[string]int64, len(h))}
-		for name, v := range h {
-			if x, err := strconv.ParseInt(v, 10, 64); err == nil {
-				ru.Counts[name] = x
-			}
-		}
-		out = append(out, ru)
 	}
 	return out, nil
 }
 
-// addAccountDayScript adds an applied message that has no account day in its index
-// spec (one applied before account days existed) to its account day, and the day to
-// its spec, if the record still holds the stamp the caller read: the back-fill of
-// BuildAccountDays. Later edits and deletes then subtract it from the day.
+// addAccountDayScript moves an applied message that is not in its workspace day
+// (one applied before 2026-12-04, or before account days existed) into it, if the
+// record still holds the stamp the caller read: the back-fill of BuildAccountDays.
+// Its account counters are added to the workspace day as <account>|<counter>, the
+// day goes into its spec (role "d"), and an account's own day its spec names (role
+// "a", the layout before 2026-12-04) loses them and leaves the spec, so that what
+// such a day still holds once every message is moved is what no record names any
+// more (messages removed by retention), for mergeOwnDayScript. Later edits and
+// deletes subtract the message from its workspace day.
 //
-// KEYS[1] record, KEYS[2] account day. ARGV[1] stamp, ARGV[2] JSON {counter: value}.
-// Returns 1 when added.
-var addAccountDayScript = redis.NewScript(`
--- (a record with field m is this version's, whose spec names its account day already)
-if redis.call('HEXISTS', KEYS[1], 'm') == 1 then return 0 end
-local rec = redis.call('HMGET', KEYS[1], 's', 'k')
-if rec[1] ~= ARGV[1] or not rec[2] then return 0 end
-local spec = cjson.decode(rec[2])
-for _, e in ipairs(spec) do
-  if e[2] == 'a' then return 0 end
+// KEYS[1] record, KEYS[2] workspace day, KEYS[3] the account's own day its spec
+// names (none when it names none). ARGV[1] stamp. Returns 1 when moved.
+var addAccountDayScript = redis.NewScript(readRecordLua + `
+local rec = readrec(KEYS[1])
+if rec[1] ~= ARGV[1] or not rec[2] or not rec[3] then return 0 end
+local kept, own = {}, nil
+for _, e in ipairs(cjson.decode(rec[3])) do
+  if e[2] == 'd' then return 0 end
+  if e[2] == 'a' then own = e[1] else kept[#kept + 1] = e end
 end
-for c, v in pairs(cjson.decode(ARGV[2])) do
-  if redis.call('HINCRBY', KEYS[2], c, string.format('%d', v)) == 0 then
-    redis.call('HDEL', KEYS[2], c)
+if own and own ~= KEYS[3] then return redis.error_reply('account day ' .. own .. ' not declared') end
+for c, v in pairs(cjson.decode(rec[2])) do
+  local a, n = string.match(c, '^acct|([^|]*)|(.+)$')
+  if a then
+    local f = a .. '|' .. n
+    if redis.call('HINCRBY', KEYS[2], f, string.format('%d', v)) == 0 then redis.call('HDEL', KEYS[2], f) end
+    if own and redis.call('HINCRBY', own, n, string.format('%d', -v)) == 0 then redis.call('HDEL', own, n) end
   end
 end
-table.insert(spec, {KEYS[2], 'a'})
-redis.call('HSET', KEYS[1], 'k', cjson.encode(spec))
+kept[#kept + 1] = {KEYS[2], 'd'}
+local spec = cjson.encode(kept)
+if redis.call('HEXISTS', KEYS[1], 'm') == 1 then
+  redis.call('HSET', KEYS[1], 'm', '` + strings.TrimSuffix(metaVersion, "\n") + `\n' .. rec[1] .. '\n' .. rec[4] .. '\n' .. spec .. '\n' .. rec[2])
+else
+  redis.call('HSET', KEYS[1], 'k', spec)
+end
+return 1
+`)
+
+// mergeOwnDayScript adds what an account's own day (the layout before 2026-12-04)
+// still holds after the back-fill moved every message that names it, the counts of
+// messages retention removed, to the workspace day, and deletes it.
+//
+// KEYS[1] the account's own day, KEYS[2] its workspace day. ARGV[1] the account as
+// counter names spell it. Returns 1 when there was something to merge.
+var mergeOwnDayScript = redis.NewScript(`
+local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return 0 end
+for i = 1, #h, 2 do
+  local f = ARGV[1] .. '|' .. h[i]
+  if redis.call('HINCRBY', KEYS[2], f, h[i + 1]) == 0 then redis.call('HDEL', KEYS[2], f) end
+end
+redis.call('DEL', KEYS[1])
 return 1
 `)
 
@@ -154,7 +196,7 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 	k := s.ws(workspace)
 	var days, weeks *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		days, weeks = p.Exists(ctx, k.acctDays()), p.Exists(ctx, k.acctWeeks())
+		days, weeks = p.Exists(ctx, k.acctCountersBuilt()), p.Exists(ctx, k.acctWeeks())
 		return nil
 	})
 	if err != nil {
@@ -168,7 +210,7 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 	}
 	var walks []walk
 	if days.Val() == 0 {
-		walks = append(walks, walk{"account days", k.acctDays(), accountDayCalls, addAccountDayScript})
+		walks = append(walks, walk{"account days", k.acctCountersBuilt(), accountDayCalls, addAccountDayScript})
 	}
 	if weeks.Val() == 0 {
 		walks = append(walks, walk{"account weeks", k.acctWeeks(), accountWeekCalls, indexRecordScript})
@@ -211,10 +253,95 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 	if err != nil {
 		return err
 	}
+	if days.Val() == 0 {
+		if err := s.mergeOwnDays(ctx, k); err != nil {
+			return err
+		}
+	}
 	for _, w := range walks {
 		if err := s.rdb.Set(ctx, w.marker, "1", 0).Err(); err != nil {
 			return wrapErr("build "+w.what, err)
 		}
+	}
+	return nil
+}
+
+// ownDaysChunk is how many accounts' own days mergeOwnDays asks about a round trip.
+const ownDaysChunk = 5000
+
+// mergeOwnDays ends the move from accounts' own days (the layout before
+// 2026-12-04) to workspace days, once every record is moved: an own day that still
+// holds counts holds those of messages retention removed (the walk took out every
+// message a record names), which its workspace day takes (mergeOwnDayScript);
+// then the old marker goes. Only a workspace that layout covered (its marker set)
+// can have such counts: an own day of one whose back-fill stopped before the end
+// held only messages the walk moved. The own days are found by their names (each
+// day of the rollup hours, each account of the workspace): an EXISTS each, in
+// chunks, rather than a SCAN of the keyspace (of every master, on a cluster).
+func (s *Store) mergeOwnDays(ctx context.Context, k wsKeys) error {
+	var marker *redis.IntCmd
+	var first, last *redis.ZSliceCmd
+	var accts *redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		marker = p.Exists(ctx, k.acctDays())
+		first, last = p.ZRangeWithScores(ctx, k.buckets(), 0, 0), p.ZRangeWithScores(ctx, k.buckets(), -1, -1)
+		accts = p.SMembers(ctx, k.accounts())
+		return nil
+	})
+	if err != nil {
+		return wrapErr("build account days: merge the old layout's days", err)
+	}
+	if marker.Val() == 0 || len(first.Val()) == 0 || len(last.Val()) == 0 {
+		return nil
+	}
+	from := store.DayStart(time.Unix(int64(first.Val()[0].Score), 0))
+	to := time.Unix(int64(last.Val()[0].Score), 0)
+	type own struct{ key, ws, acct string }
+	var batch []own
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		exists := make([]*redis.IntCmd, len(batch))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, o := range batch {
+				exists[i] = p.Exists(ctx, o.key)
+			}
+			return nil
+		})
+		if err != nil {
+			return wrapErr("build account days: merge the old layout's days", err)
+		}
+		var calls []evalCall
+		for i, o := range batch {
+			if exists[i].Val() == 1 {
+				calls = append(calls, evalCall{keys: []string{o.key, o.ws}, args: []any{o.acct}})
+			}
+		}
+		batch = batch[:0]
+		if len(calls) > 0 {
+			if _, err := s.evalAll(ctx, mergeOwnDayScript, calls, nil); err != nil {
+				return wrapErr("build account days: merge the old layout's days", err)
+			}
+		}
+		return nil
+	}
+	for d := from; !d.After(to); d = d.Add(day) {
+		for _, a := range accts.Val() {
+			ak := store.AccountKey(a)
+			batch = append(batch, own{k.acctDay(d.Unix(), ak), k.acctCounters(d.Unix()), ak})
+			if len(batch) == ownDaysChunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := s.rdb.Del(ctx, k.acctDays()).Err(); err != nil {
+		return wrapErr("build account days: merge the old layout's days", err)
 	}
 	return nil
 }
@@ -324,25 +451,29 @@ func (ch acctDayChunk) records() ([]chunkRecord, error) {
 }
 
 // accountDayCalls returns the addAccountDayScript calls for a chunk's messages that
-// are not in their account day yet (as read).
+// are not in their workspace day yet (as read).
 func accountDayCalls(k wsKeys, ch acctDayChunk, recs []chunkRecord) ([]evalCall, error) {
 	var calls []evalCall
 	for i, r := range recs {
-		if !r.applied || r.contrib == "" || slices.ContainsFunc(r.spec, func(e [2]string) bool { return e[1] == "a" }) {
+		if !r.applied || r.contrib == "" || slices.ContainsFunc(r.spec, func(e [2]string) bool { return e[1] == "d" }) {
 			continue // not applied, or counted already
 		}
 		cs := make(map[string]int64, 32)
 		if err := store.DecodeCounters([]byte(r.contrib), cs); err != nil {
 			return nil, fmt.Errorf("message %s: decode contributions: %w", ch.members[i], err)
 		}
-		acct, ac := store.AccountCounters(cs)
+		_, ac := store.AccountCounters(cs)
 		hour, err := strconv.ParseInt(r.bucket, 10, 64)
 		if ac == nil || err != nil {
 			continue
 		}
-		d := store.DayStart(time.Unix(hour, 0)).Unix()
-		calls = append(calls, evalCall{keys: []string{k.rec(ch.members[i]), k.acctDay(d, acct)},
-			args: []any{r.stamp, appendCounters(nil, ac)}})
+		keys := []string{k.rec(ch.members[i]), k.acctCounters(store.DayStart(time.Unix(hour, 0)).Unix())}
+		for _, e := range r.spec {
+			if e[1] == "a" {
+				keys = append(keys, e[0]) // its account's own day (before 2026-12-04)
+			}
+		}
+		calls = append(calls, evalCall{keys: keys, args: []any{r.stamp}})
 	}
 	return calls, nil
 }

@@ -128,7 +128,8 @@ type applyItem struct {
 	rollup  string
 	bucket  string
 	contrib []feedbackbot.Counter
-	// Its account day's key and counters (none without an account).
+	// Its workspace day's key (acctCounters) and its account's counters there, named
+	// <acct>|<counter> (none without an account).
 	acctDay     string
 	acctContrib []feedbackbot.Counter
 }
@@ -236,7 +237,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 		if sc == nil || len(sc.members) >= s.chunk || len(sc.keys) >= maxApplyKeys {
 			sc = &applyBatch{
 				ws:      c.ws,
-				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctDays(), c.ws.acctWeeks()},
+				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctCountersBuilt(), c.ws.acctWeeks()},
 				seen:    map[string]int{},
 				totals:  map[string]map[string]int64{},
 				buckets: map[string]string{},
@@ -371,8 +372,11 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	acct, acctContrib := store.AppendAccountCounters(nil, contributions)
 	acctDay := ""
 	if acctContrib != nil {
-		acctDay = k.acctDay(d.Unix(), acct)
-		spec = append(spec, [2]string{acctDay, "a"})
+		acctDay = k.acctCounters(d.Unix())
+		spec = append(spec, [2]string{acctDay, "d"})
+		for i := range acctContrib {
+			acctContrib[i].Name = acct + "|" + acctContrib[i].Name // its field in the workspace day
+		}
 	}
 	day := d.Format(notableDay)
 	neg, pos := k.notableOn("neg", day), k.notableOn("pos", day)

@@ -20,11 +20,16 @@
 //	                         still read, replaced when the message is applied again
 //	fb:{ws}:r:<unix>         hash: the rollup counters of the hour starting at <unix>
 //	fb:{ws}:rb               zset: non-empty rollup hours (member and score <unix>)
-//	fb:{ws}:ad:<unix>:<acct> hash: one account's counters for the UTC day starting at
-//	                         <unix> (the hours' acct|<acct>|* counters without the
-//	                         dimension); a record's spec names it with role "a"
-//	fb:{ws}:adv              string: the account days cover the workspace (set by the
+//	fb:{ws}:ac:<unix>        hash: every account's counters for the UTC day starting
+//	                         at <unix>, field <acct>|<counter> (the hours'
+//	                         acct|<acct>|<counter> counters); a record's spec names
+//	                         it with role "d"
+//	fb:{ws}:acv              string: the account days cover the workspace (set by the
 //	                         first apply of a new workspace, or by BuildAccountDays)
+//	fb:{ws}:ad:<unix>:<acct> hash: one account's counters of a day, without the
+//	fb:{ws}:adv                dimension, and its marker: the layout before
+//	                           2026-12-04 (spec role "a"), which BuildAccountDays
+//	                           moves into fb:{ws}:ac:<unix> and deletes
 //	fb:{ws}:t                zset: applied messages by time (score: unix microseconds)
 //	fb:{ws}:ta:<account>     zset: the same, per account, kept only in a workspace the
 //	                         account weeks do not cover yet (data of versions before

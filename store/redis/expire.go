@@ -62,7 +62,7 @@ local done = 0
 for _, e in ipairs(oldspec) do
   -- (an index left holding only its encoding marker goes, as forget's: retention
   -- left one for every day and account week it emptied, and the keys grew for ever)
-  if e[2] ~= 'r' and e[2] ~= 'a' and redis.call('ZREM', e[1], member) == 1 then` + fmt.Sprintf(dropEmptyIndexLua, "e[1]") + `  end
+  if e[2] ~= 'r' and e[2] ~= 'a' and e[2] ~= 'd' and redis.call('ZREM', e[1], member) == 1 then` + fmt.Sprintf(dropEmptyIndexLua, "e[1]") + `  end
 end
 if old[1] then
   redis.call('DEL', KEYS[4])

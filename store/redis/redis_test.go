@@ -309,7 +309,7 @@ func TestEditMovesIndexes(t *testing.T) {
 	for _, k := range all {
 		left = append(left, strings.TrimPrefix(k, prefix))
 	}
-	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:adv", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:awv", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
+	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:acv", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:awv", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
 	if fmt.Sprint(left) != fmt.Sprint(wantLeft) {
 		t.Errorf("keys left after delete: %v, want %v", left, wantLeft)
 	}
@@ -469,13 +469,64 @@ func TestAccountDaysMigration(t *testing.T) {
 			if err := s.BuildAccountDays(ctx, "W1", nil); err != nil {
 				t.Fatalf("BuildAccountDays: %v", err)
 			}
-			client.Del(ctx, prefix+":{W1}:adv") // as if it had stopped before the end
+			client.Del(ctx, prefix+":{W1}:acv") // as if it had stopped before the end
 		}
 		if err := s.BuildAccountDays(ctx, "W1", nil); err != nil {
 			t.Fatalf("BuildAccountDays: %v", err)
 		}
 		return s
 	})
+}
+
+// TestOwnAccountDaysMigration: a workspace versions before 2026-12-04 applied, with
+// each account's day counters in a hash of its own (redistest.OwnAccountDays), some
+// of whose messages retention removed since (their counts kept in the old days),
+// reads as store.ErrAccountDaysMissing until BuildAccountDays moves it into
+// workspace days; afterwards the days equal the hourly rollups' account counters,
+// the removed messages counted too, edits and deletes keep them so, and no old day
+// or marker is left.
+func TestOwnAccountDaysMigration(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	ctx := t.Context()
+	storetest.RunAccountDaysMigration(t, s, func(st store.Store) store.Store {
+		if err := redistest.OwnAccountDays(ctx, client, prefix); err != nil {
+			t.Fatal(err)
+		}
+		own := ownDayKeys(t, client, prefix)
+		if len(own) == 0 {
+			t.Fatal("OwnAccountDays left no account's own day")
+		}
+		// retention removes the first day's messages (its rollups and days keep them)
+		if n, err := s.Expire(ctx, "W1", storetest.Base.Add(24*time.Hour)); err != nil || n == 0 {
+			t.Fatalf("Expire = %d, %v; want some expired", n, err)
+		}
+		if _, err := s.AccountDays(ctx, "W1", "A1", storetest.Base, storetest.Base.Add(24*time.Hour)); !errors.Is(err, store.ErrAccountDaysMissing) {
+			t.Fatalf("AccountDays of the old layout = %v, want ErrAccountDaysMissing", err)
+		}
+		if err := s.BuildAccountDays(ctx, "W1", nil); err != nil {
+			t.Fatalf("BuildAccountDays: %v", err)
+		}
+		if left := ownDayKeys(t, client, prefix); len(left) > 0 {
+			t.Errorf("after the back-fill, the old layout's keys are left: %v", left)
+		}
+		return s
+	})
+}
+
+// ownDayKeys lists the old layout's account days and marker under prefix.
+func ownDayKeys(t *testing.T, client redis.UniversalClient, prefix string) []string {
+	t.Helper()
+	all, err := redistest.Keys(t.Context(), client, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, k := range all {
+		if strings.Contains(k, "}:ad:") || strings.HasSuffix(k, "}:adv") {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // TestBuildAccountDaysProgress: the back-fill reports how many messages it will

@@ -257,15 +257,18 @@ const applyFields = 9
 // caller puts every item of one message in the same script, so no other script of
 // the call can overtake them.
 //
-// A message with an account also counts in its account's day (spec role "a": a hash
-// of the account counters without their dimension, fb:{ws}:ad:<day>:<account>),
-// added and subtracted with its hour's rollup in the same script. A workspace whose
-// first rollup this script writes is marked (KEYS[4]) as covered by account days,
+// A message with an account also counts in its workspace day (spec role "d": a hash
+// of every account's counters of the day, fb:{ws}:ac:<day>, field
+// <account>|<counter>), added and subtracted with its hour's rollup in the same
+// script; a record applied before 2026-12-04 names its account's own day instead
+// (role "a": fb:{ws}:ad:<day>:<account>, the counters without the dimension), which
+// replacing or deleting it subtracts from. A workspace whose first rollup this
+// script writes is marked (KEYS[4]) as covered by workspace days,
 // and (KEYS[5]) by account weeks (the time index of an account's 7-day period);
 // older ones are covered once BuildAccountDays has run.
 //
 // KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4] the
-// account-days marker, KEYS[5] the account-weeks marker, KEYS[6..] every record,
+// workspace-days marker, KEYS[5] the account-weeks marker, KEYS[6..] every record,
 // staged record and key of the items' new (and, when known, old) index specs.
 // ARGV[1] the position in ARGV of the first item's fields; before it the totals over
 // the puts: per rollup or account-day key, the key, its bucket ("" for an account
@@ -322,7 +325,8 @@ local function add(key, bucket, contrib, sign)
   local d = delta(key, bucket)
   for c, v in pairs(cjson.decode(contrib)) do d[c] = (d[c] or 0) + sign * v end
 end
--- the account counters of contributions, without their dimension, to an account day
+-- the account counters of contributions, without their dimension, to an account's
+-- own day (role 'a', of records applied before 2026-12-04)
 local function addacct(key, contrib, sign)
   local d = delta(key, '')
   for c, v in pairs(cjson.decode(contrib)) do
@@ -330,8 +334,16 @@ local function addacct(key, contrib, sign)
     if n then d[n] = (d[n] or 0) + sign * v end
   end
 end
+-- the account counters of contributions, as <account>|<counter>, to a workspace day
+local function addday(key, contrib, sign)
+  local d = delta(key, '')
+  for c, v in pairs(cjson.decode(contrib)) do
+    local n = string.match(c, '^acct|(.+)$')
+    if n then d[n] = (d[n] or 0) + sign * v end
+  end
+end
 if redis.call('EXISTS', KEYS[3]) == 0 then
-  -- no rollup hour yet: the account days and weeks cover this workspace from its start
+  -- no rollup hour yet: the workspace days and account weeks cover this workspace from its start
   redis.call('SET', KEYS[4], '1')
   redis.call('SET', KEYS[5], '1')
 end
@@ -423,13 +435,15 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
       -- the totals counted this put: take it out again
       local contrib = readrec(staged)[2]
       add(rollup, ARGV[b+5], contrib, -1)
-      if aday ~= '' then addacct(aday, contrib, -1) end
+      if aday ~= '' then addday(aday, contrib, -1) end
       redis.call('DEL', staged)
     end
   else
     for _, e in ipairs(oldspec) do
       if e[2] == 'r' then
         add(e[1], old[4], old[2], -1)
+      elseif e[2] == 'd' then
+        addday(e[1], old[2], -1)
       elseif e[2] == 'a' then
         addacct(e[1], old[2], -1)
       else
@@ -545,9 +559,11 @@ const checkDeclaredLua = `
 // bucket index; member is the message key.
 var unindexLua = `
 for _, e in ipairs(oldspec) do
-  if e[2] == 'a' then
+  if e[2] == 'a' or e[2] == 'd' then
+    local pat = '^acct|[^|]*|(.+)$' -- an account's own day: the counter alone
+    if e[2] == 'd' then pat = '^acct|(.+)$' end -- a workspace day: <account>|<counter>
     for c, v in pairs(cjson.decode(old[2])) do
-      local n = string.match(c, '^acct|[^|]*|(.+)$')
+      local n = string.match(c, pat)
       if n and redis.call('HINCRBY', e[1], n, string.format('%d', -v)) == 0 then
         redis.call('HDEL', e[1], n)
       end

@@ -248,12 +248,30 @@ func (k wsKeys) doc(kind string) string      { return string(k) + ":doc:" + kind
 
 // acctDay is the hash of an account's counters for the UTC day starting at day (unix
 // seconds); acct is the account as counter names spell it (store.AccountKey).
+// Versions before 2026-12-04 kept them (a record's spec names its day with role
+// "a"); BuildAccountDays moves them into the workspace days (acctCounters).
 func (k wsKeys) acctDay(day int64, acct string) string {
 	return string(k) + ":ad:" + strconv.FormatInt(day, 10) + ":" + acct
 }
 
-// acctDays marks a workspace whose account-day hashes cover every applied message.
+// acctDays marked a workspace whose account-day hashes (acctDay) covered every
+// applied message: versions before 2026-12-04 wrote and read it. BuildAccountDays
+// moves what those hashes hold into the workspace days (acctCounters).
 func (k wsKeys) acctDays() string { return string(k) + ":adv" }
+
+// acctCounters is the hash of every account's counters for the UTC day starting at
+// day (unix seconds): field <acct>|<counter>, acct as counter names spell it
+// (store.AccountKey). One hash a day for the whole workspace, so that account
+// health reads a day of every account with one command (AccountsDays), where the
+// hashes of one account a day (acctDay) took one a day and account: 8,200 of a
+// digest's commands at 200 accounts.
+func (k wsKeys) acctCounters(day int64) string {
+	return string(k) + ":ac:" + strconv.FormatInt(day, 10)
+}
+
+// acctCountersBuilt marks a workspace whose workspace days (acctCounters) cover
+// every applied message.
+func (k wsKeys) acctCountersBuilt() string { return string(k) + ":acv" }
 
 // acctWeek is the time index of one account's messages of the 7-day period starting
 // at week (unix seconds, a multiple of weekSeconds; see weekOf).

@@ -386,6 +386,44 @@ func (f *fixture) checkAccountDays(ws string, from, to time.Time) {
 			}
 		}
 	}
+	f.checkAccountsDays(ws, accts, from, to)
+}
+
+// accountsDayser is the batch read of account days a backend may offer (account
+// health reads every account's days with it where it has it).
+type accountsDayser interface {
+	AccountsDays(ctx context.Context, workspace string, accounts []string, from, to time.Time, counters ...string) (map[string][]feedbackbot.Rollup, error)
+}
+
+// checkAccountsDays checks, where the backend has AccountsDays, that it reads
+// every account's days as AccountDays reads each (all counters, and named ones),
+// with an entry for every account asked about, one that has no message too.
+func (f *fixture) checkAccountsDays(ws string, accts []string, from, to time.Time) {
+	f.t.Helper()
+	b, ok := f.s.(accountsDayser)
+	if !ok {
+		return
+	}
+	accts = append(slices.Clone(accts), "no-such-account")
+	for _, named := range [][]string{nil, {feedbackbot.CntScoreMilli, feedbackbot.CntCustomer}} {
+		got, err := b.AccountsDays(f.ctx, ws, accts, from, to, named...)
+		if err != nil {
+			f.t.Fatalf("AccountsDays(%s, %v, %v): %v", ws, accts, named, err)
+		}
+		if len(got) != len(accts) {
+			f.t.Errorf("AccountsDays(%s, %v, %v): %d accounts, want %d", ws, accts, named, len(got), len(accts))
+		}
+		for _, a := range accts {
+			one, err := f.s.AccountDays(f.ctx, ws, a, from, to, named...)
+			if err != nil {
+				f.t.Fatalf("AccountDays(%s, %s, %v): %v", ws, a, named, err)
+			}
+			g, ok := got[a]
+			if !ok || g == nil || dump(g) != dump(one) {
+				f.t.Errorf("AccountsDays(%s, %v, %v)[%s] (present: %v):\ngot  %s\nwant %s (AccountDays of the one account)", ws, accts, named, a, ok, dump(g), dump(one))
+			}
+		}
+	}
 }
 
 func (f *fixture) messages(q store.Query) []store.Stored {

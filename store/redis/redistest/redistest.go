@@ -162,13 +162,105 @@ func randomHex(n int) string {
 
 // DropAccountDays makes every workspace under prefix look like data applied before
 // account-day counters existed, as tests and benchmarks of the migration need: it
-// deletes the account-day hashes and the marker saying they are built, and strips
-// the account-day entries ("a") from every record's index spec. Records are
-// rewritten server-side, one script call per record, pipelined a thousand at a
-// time, so a million records take seconds, not minutes.
+// deletes the workspace-day hashes (fb:{ws}:ac:*) and the marker saying they are
+// built, and strips the workspace-day entries ("d") from every record's index
+// spec. Records are rewritten server-side, one script call per record, pipelined a
+// thousand at a time, so a million records take seconds, not minutes.
 func DropAccountDays(ctx context.Context, client redis.UniversalClient, prefix string) error {
-	return dropIndex(ctx, client, prefix, "account days", []string{":{*}:ad:*", ":{*}:adv"}, "a", "")
+	return dropIndex(ctx, client, prefix, "account days", []string{":{*}:ac:*", ":{*}:acv"}, "d", "")
 }
+
+// OwnAccountDays makes every workspace under prefix look like data versions
+// before 2026-12-04 applied, which kept each account's day counters in a hash of
+// its own (fb:{ws}:ad:<day>:<account>, the counters without their dimension) and
+// named it in the record's spec with role "a": each record's workspace-day entry
+// ("d") becomes its account's own day, which gets its counters; then the workspace
+// days go, and each workspace's marker (fb:{ws}:acv) becomes the old one
+// (fb:{ws}:adv).
+func OwnAccountDays(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	return eachMaster(ctx, client, func(ctx context.Context, c redis.Cmdable) error {
+		if err := ownDayScript.Load(ctx, c).Err(); err != nil {
+			return fmt.Errorf("redistest: own account days: %w", err)
+		}
+		for _, pat := range []string{":{*}:m:*", ":{*}:ac:*", ":{*}:acv"} {
+			err := scanKeys(ctx, c, escapeGlob(prefix)+pat, func(p redis.Pipeliner, k string) {
+				switch pat {
+				case ":{*}:m:*":
+					ownDayScript.EvalSha(ctx, p, []string{k})
+				case ":{*}:ac:*":
+					p.Unlink(ctx, k)
+				default:
+					p.Rename(ctx, k, strings.TrimSuffix(k, ":acv")+":adv")
+				}
+			})
+			if err != nil {
+				return fmt.Errorf("redistest: own account days: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// scanKeys calls fn with a pipeline for every key matching pattern, a thousand at
+// a time.
+func scanKeys(ctx context.Context, c redis.Cmdable, pattern string, fn func(redis.Pipeliner, string)) error {
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
+		if err != nil {
+			return err
+		}
+		_, err = c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys {
+				fn(p, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// ownDayScript rewrites the record at KEYS[1] (either layout: field m, or fields k
+// and c) as OwnAccountDays says.
+var ownDayScript = redis.NewScript(`
+local m = redis.call('HGET', KEYS[1], 'm')
+local head, spec, contrib
+if m then
+  local a = string.find(m, '\n', 3, true)
+  local b = string.find(m, '\n', a + 1, true)
+  local c = string.find(m, '\n', b + 1, true)
+  head, spec, contrib = string.sub(m, 1, b), string.sub(m, b + 1, c - 1), string.sub(m, c + 1)
+else
+  spec, contrib = redis.call('HGET', KEYS[1], 'k'), redis.call('HGET', KEYS[1], 'c')
+end
+if not spec or not contrib then return 0 end
+local entries, changed = cjson.decode(spec), false
+for _, e in ipairs(entries) do
+  if e[2] == 'd' then
+    local counts, acct = {}, nil
+    for c, v in pairs(cjson.decode(contrib)) do
+      local a, n = string.match(c, '^acct|([^|]*)|(.+)$')
+      if a then acct, counts[n] = a, v end
+    end
+    local own = string.gsub(e[1], ':ac:(%-?%d+)$', ':ad:%1:') .. acct
+    for n, v in pairs(counts) do redis.call('HINCRBY', own, n, string.format('%d', v)) end
+    e[1], e[2], changed = own, 'a', true
+  end
+end
+if not changed then return 0 end
+if m then
+  redis.call('HSET', KEYS[1], 'm', head .. cjson.encode(entries) .. '\n' .. contrib)
+else
+  redis.call('HSET', KEYS[1], 'k', cjson.encode(entries))
+end
+return 1
+`)
 
 // DropAccountWeeks makes every workspace under prefix look like data applied before
 // account-week time indexes existed: it deletes them (fb:{ws}:aw:*) and the marker
