@@ -77,6 +77,11 @@ func (m *Message) Key() string {
 	return string(m.Platform) + "/" + m.Workspace + "/" + m.ID
 }
 
+// AppendKey appends Key to b: a key to look up by (m[string(b)] builds no string).
+func (m *Message) AppendKey(b []byte) []byte {
+	return append(append(append(append(append(b, m.Platform...), '/'), m.Workspace...), '/'), m.ID...)
+}
+
 // Revision identifies the content of a message version: an edit changes it, a
 // redelivery of the same version does not.
 func (m *Message) Revision() string {

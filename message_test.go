@@ -82,6 +82,9 @@ func TestNormalize(t *testing.T) {
 			if p, ws, id, err := feedbackbot.ParseKey(m.Key()); err != nil || p != m.Platform || ws != m.Workspace || id != "a/b" {
 				t.Errorf("ParseKey(%q) = %q, %q, %q, %v", m.Key(), p, ws, id, err)
 			}
+			if k := string(m.AppendKey([]byte("x"))); k != "x"+m.Key() {
+				t.Errorf("AppendKey appended %q, want Key %q", k, "x"+m.Key())
+			}
 		}},
 		{"invalid UTF-8 repaired", func(m *feedbackbot.Message) { m.Text, m.AuthorName, m.AccountName = "a\xffb", "\xc3", "x\xed\xa0\x80" }, "",
 			func(t *testing.T, m feedbackbot.Message) {

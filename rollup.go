@@ -168,7 +168,11 @@ func clamp(x, lo, hi float64) float64 {
 
 // Totals sums the counters of several rollups.
 func Totals(rs []Rollup) map[string]int64 {
-	t := make(map[string]int64)
+	n := 0 // the busiest bucket's counters: the union has at least that many
+	for _, r := range rs {
+		n = max(n, len(r.Counts))
+	}
+	t := make(map[string]int64, n)
 	for _, r := range rs {
 		for k, v := range r.Counts {
 			t[k] += v

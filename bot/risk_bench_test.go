@@ -66,3 +66,24 @@ func fillRiskBench(b *testing.B, st store.Store, n int, end time.Time) {
 		}
 	}
 }
+
+// BenchmarkDigestWithRisk times the 7-day digest as the bot posts it (every
+// account's health beside the digest's own reads) over 60 days of that history
+// (the windows full, as at any larger size).
+func BenchmarkDigestWithRisk(b *testing.B) {
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for _, name := range []string{"bolt", "redis"} {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			st := benchStore(b, name)
+			fillRiskBench(b, st, 60*1000, end)
+			rr := bot.RiskRequest{Workspace: "TRISK", Now: end}
+			dr := bot.DigestRequest{Workspace: "TRISK", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end}
+			for b.Loop() {
+				if _, err := bot.DigestWithRisk(ctx, st, rr, dr); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
