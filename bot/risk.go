@@ -95,7 +95,7 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	})
 	if br, ok := st.(accountsDaysReader); ok && len(ids) > 1 {
 		batch := readDaysBatched(actx, br, req.Workspace, ids, req.Now, p)
-		defer batch.wait()
+		defer batch.close()
 		daysOf = batch.of
 	}
 	var mu sync.Mutex
@@ -168,14 +168,25 @@ type accountsDaysReader interface {
 }
 
 // daysBatch is the daily counters of a workspace's accounts, read for all of them
-// in chunks of daysBatchSize while their messages are read.
+// in chunks of daysBatchSize while their messages are read: a chunk is read once
+// the accounts reach the one before it (so at most two are held at a time, not
+// every account's days at once: a review's find), and dropped once each of its
+// accounts has taken its days.
 type daysBatch struct {
 	from, to time.Time
-	chunk    map[string]int // account -> its chunk
-	done     []chan struct{}
-	days     []map[string][]feedbackbot.Rollup
-	errs     []error
+	chunk    map[string]int  // account -> its chunk
+	done     []chan struct{} // closed when a chunk is read (or will never be)
+	reached  []chan struct{} // closed when an account of a chunk asks for its days
+	once     []sync.Once     // closes reached
+	stop     context.CancelFunc
 	reader   sync.WaitGroup
+	br       accountsDaysReader
+	ws       string
+
+	mu   sync.Mutex
+	days []map[string][]feedbackbot.Rollup
+	left []int // accounts of a chunk that have not taken their days
+	errs []error
 }
 
 // daysBatchSize is how many accounts' days one AccountsDays call reads (two
@@ -184,16 +195,22 @@ const daysBatchSize = 500
 
 // readDaysBatched starts reading the baseline days of ids, as history would read
 // each account's, in the background, in ids' order (the order accounts are
-// assessed in).
+// assessed in). close ends it.
 func readDaysBatched(ctx context.Context, br accountsDaysReader, ws string, ids []string, now time.Time, p health.Params) *daysBatch {
-	b := &daysBatch{chunk: make(map[string]int, len(ids))}
+	ctx, stop := context.WithCancel(ctx)
+	b := &daysBatch{chunk: make(map[string]int, len(ids)), stop: stop, br: br, ws: ws}
 	b.from, b.to = daysWindow(now, p)
 	n := (len(ids) + daysBatchSize - 1) / daysBatchSize
-	b.done, b.days, b.errs = make([]chan struct{}, n), make([]map[string][]feedbackbot.Rollup, n), make([]error, n)
+	b.done, b.reached, b.once = make([]chan struct{}, n), make([]chan struct{}, n), make([]sync.Once, n)
+	b.days, b.left, b.errs = make([]map[string][]feedbackbot.Rollup, n), make([]int, n), make([]error, n)
+	chunkOf := func(c int) []string { return ids[c*daysBatchSize : min(len(ids), (c+1)*daysBatchSize)] }
 	for c := range n {
-		b.done[c] = make(chan struct{})
-		for _, id := range ids[c*daysBatchSize : min(len(ids), (c+1)*daysBatchSize)] {
-			b.chunk[id] = c
+		b.done[c], b.reached[c] = make(chan struct{}), make(chan struct{})
+		for _, id := range chunkOf(c) {
+			if _, dup := b.chunk[id]; !dup {
+				b.chunk[id] = c
+				b.left[c]++
+			}
 		}
 	}
 	if !b.to.After(b.from) {
@@ -204,12 +221,20 @@ func readDaysBatched(ctx context.Context, br accountsDaysReader, ws string, ids 
 	}
 	b.reader.Go(func() {
 		for c := range n {
-			chunk := ids[c*daysBatchSize : min(len(ids), (c+1)*daysBatchSize)]
-			if err := ctx.Err(); err != nil {
-				b.errs[c] = err
-			} else {
-				b.days[c], b.errs[c] = br.AccountsDays(ctx, ws, chunk, b.from, b.to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
+			if c > 0 {
+				select { // one chunk ahead of the accounts, no more
+				case <-b.reached[c-1]:
+				case <-ctx.Done():
+				}
 			}
+			var days map[string][]feedbackbot.Rollup
+			err := ctx.Err()
+			if err == nil {
+				days, err = br.AccountsDays(ctx, ws, chunkOf(c), b.from, b.to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
+			}
+			b.mu.Lock()
+			b.days[c], b.errs[c] = days, err
+			b.mu.Unlock()
 			close(b.done[c])
 		}
 	})
@@ -222,19 +247,36 @@ func (b *daysBatch) of(ctx context.Context, id string, from, to time.Time) ([]fe
 	if !ok || !from.Equal(b.from) || !to.Equal(b.to) {
 		return nil, fmt.Errorf("risk: account %s's days [%s, %s) are not the batch's", id, from, to)
 	}
+	b.once[c].Do(func() { close(b.reached[c]) })
 	select {
 	case <-b.done[c]:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if b.errs[c] != nil {
-		return nil, b.errs[c]
+	b.mu.Lock()
+	if err := b.errs[c]; err != nil {
+		b.mu.Unlock()
+		return nil, err
 	}
-	return b.days[c][id], nil
+	chunk := b.days[c]
+	if chunk != nil {
+		if b.left[c]--; b.left[c] == 0 {
+			b.days[c] = nil // every account of the chunk has its days
+		}
+	}
+	b.mu.Unlock()
+	if chunk == nil { // asked again after its chunk was dropped: read on its own
+		days, err := b.br.AccountsDays(ctx, b.ws, []string{id}, from, to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
+		return days[id], err
+	}
+	return chunk[id], nil
 }
 
-// wait waits for the reads to end.
-func (b *daysBatch) wait() { b.reader.Wait() }
+// close stops the reads and waits for them to end.
+func (b *daysBatch) close() {
+	b.stop()
+	b.reader.Wait()
+}
 
 // assessAccount reads one account's history and assesses it with its survey
 // ratings (ratingsOf waits for the read of them that runs beside). none says

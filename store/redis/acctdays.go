@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,7 +60,12 @@ func (s *Store) accountsDays(ctx context.Context, workspace string, accounts []s
 	}
 	out := make(map[string][]feedbackbot.Rollup, len(accounts))
 	fields := make([]string, 0, len(accounts)*len(counters))
+	uniq := accounts[:0:0]
 	for _, a := range accounts {
+		if _, dup := out[a]; dup {
+			continue // (each account's days once, however often it is asked for)
+		}
+		uniq = append(uniq, a)
 		out[a] = []feedbackbot.Rollup{}
 		ak := store.AccountKey(a)
 		for _, c := range counters {
@@ -95,7 +101,7 @@ func (s *Store) accountsDays(ctx context.Context, workspace string, accounts []s
 	}
 	for i, c := range picks {
 		vals := c.Val()
-		for j, a := range accounts {
+		for j, a := range uniq {
 			var ru *feedbackbot.Rollup
 			for n, name := range counters {
 				s, ok := vals[j*len(counters)+n].(string)
@@ -119,39 +125,33 @@ func (s *Store) accountsDays(ctx context.Context, workspace string, accounts []s
 
 // addAccountDayScript moves an applied message that is not in its workspace day
 // (one applied before 2026-12-04, or before account days existed) into it, if the
-// record still holds the stamp the caller read: the back-fill of BuildAccountDays.
-// Its account counters are added to the workspace day as <account>|<counter>, the
-// day goes into its spec (role "d"), and an account's own day its spec names (role
-// "a", the layout before 2026-12-04) loses them and leaves the spec, so that what
-// such a day still holds once every message is moved is what no record names any
-// more (messages removed by retention), for mergeOwnDayScript. Later edits and
-// deletes subtract the message from its workspace day.
+// record still holds the stamp and index spec the caller read: the back-fill of
+// BuildAccountDays. Its account counters are added to the workspace day as
+// <account>|<counter>, and an account's own day its spec names (role "a", the layout
+// before 2026-12-04) loses them, so that what such a day still holds once every
+// message is moved is what no record names any more (messages retention removed),
+// for mergeOwnDayScript; the spec then names the workspace day (role "d") instead.
+// Later edits and deletes subtract the message from its workspace day. The caller
+// decodes the record and builds the new spec: the script only checks and writes
+// (decoding them in Lua cost Redis 58 s of CPU for a million messages).
 //
 // KEYS[1] record, KEYS[2] workspace day, KEYS[3] the account's own day its spec
-// names (none when it names none). ARGV[1] stamp. Returns 1 when moved.
+// names (none when it names none). ARGV[1] stamp, ARGV[2] the index spec as read,
+// ARGV[3] the new spec, then per account counter its field in the workspace day,
+// its name in the own day and its value. Returns 1 when moved.
 var addAccountDayScript = redis.NewScript(readRecordLua + `
 local rec = readrec(KEYS[1])
-if rec[1] ~= ARGV[1] or not rec[2] or not rec[3] then return 0 end
-local kept, own = {}, nil
-for _, e in ipairs(cjson.decode(rec[3])) do
-  if e[2] == 'd' then return 0 end
-  if e[2] == 'a' then own = e[1] else kept[#kept + 1] = e end
-end
-if own and own ~= KEYS[3] then return redis.error_reply('account day ' .. own .. ' not declared') end
-for c, v in pairs(cjson.decode(rec[2])) do
-  local a, n = string.match(c, '^acct|([^|]*)|(.+)$')
-  if a then
-    local f = a .. '|' .. n
-    if redis.call('HINCRBY', KEYS[2], f, string.format('%d', v)) == 0 then redis.call('HDEL', KEYS[2], f) end
-    if own and redis.call('HINCRBY', own, n, string.format('%d', -v)) == 0 then redis.call('HDEL', own, n) end
+if rec[1] ~= ARGV[1] or rec[3] ~= ARGV[2] or not rec[2] then return 0 end
+for i = 4, #ARGV, 3 do
+  if redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 2]) == 0 then redis.call('HDEL', KEYS[2], ARGV[i]) end
+  if KEYS[3] and redis.call('HINCRBY', KEYS[3], ARGV[i + 1], string.format('%d', -tonumber(ARGV[i + 2]))) == 0 then
+    redis.call('HDEL', KEYS[3], ARGV[i + 1])
   end
 end
-kept[#kept + 1] = {KEYS[2], 'd'}
-local spec = cjson.encode(kept)
 if redis.call('HEXISTS', KEYS[1], 'm') == 1 then
-  redis.call('HSET', KEYS[1], 'm', '` + strings.TrimSuffix(metaVersion, "\n") + `\n' .. rec[1] .. '\n' .. rec[4] .. '\n' .. spec .. '\n' .. rec[2])
+  redis.call('HSET', KEYS[1], 'm', '` + strings.TrimSuffix(metaVersion, "\n") + `\n' .. rec[1] .. '\n' .. rec[4] .. '\n' .. ARGV[3] .. '\n' .. rec[2])
 else
-  redis.call('HSET', KEYS[1], 'k', spec)
+  redis.call('HSET', KEYS[1], 'k', ARGV[3])
 end
 return 1
 `)
@@ -273,17 +273,17 @@ const ownDaysChunk = 5000
 // 2026-12-04) to workspace days, once every record is moved: an own day that still
 // holds counts holds those of messages retention removed (the walk took out every
 // message a record names), which its workspace day takes (mergeOwnDayScript);
-// then the old marker goes. Only a workspace that layout covered (its marker set)
-// can have such counts: an own day of one whose back-fill stopped before the end
-// held only messages the walk moved. The own days are found by their names (each
-// day of the rollup hours, each account of the workspace): an EXISTS each, in
-// chunks, rather than a SCAN of the keyspace (of every master, on a cluster).
+// then the old marker goes. Any workspace of an older version can have such days,
+// its marker set or not (that version's workers wrote them before its back-fill
+// ended, too: a review's find). The own days are found by their names (each day of
+// the rollup hours, each account of the workspace): an EXISTS each, in chunks,
+// rather than a SCAN of the keyspace (of every master, on a cluster); it runs once,
+// with the walk (200,200 names at a million messages over 1,000 days and 200
+// accounts).
 func (s *Store) mergeOwnDays(ctx context.Context, k wsKeys) error {
-	var marker *redis.IntCmd
 	var first, last *redis.ZSliceCmd
 	var accts *redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		marker = p.Exists(ctx, k.acctDays())
 		first, last = p.ZRangeWithScores(ctx, k.buckets(), 0, 0), p.ZRangeWithScores(ctx, k.buckets(), -1, -1)
 		accts = p.SMembers(ctx, k.accounts())
 		return nil
@@ -291,8 +291,8 @@ func (s *Store) mergeOwnDays(ctx context.Context, k wsKeys) error {
 	if err != nil {
 		return wrapErr("build account days: merge the old layout's days", err)
 	}
-	if marker.Val() == 0 || len(first.Val()) == 0 || len(last.Val()) == 0 {
-		return nil
+	if len(first.Val()) == 0 || len(last.Val()) == 0 {
+		return nil // no rollup hour: nothing was ever applied
 	}
 	from := store.DayStart(time.Unix(int64(first.Val()[0].Score), 0))
 	to := time.Unix(int64(last.Val()[0].Score), 0)
@@ -462,18 +462,32 @@ func accountDayCalls(k wsKeys, ch acctDayChunk, recs []chunkRecord) ([]evalCall,
 		if err := store.DecodeCounters([]byte(r.contrib), cs); err != nil {
 			return nil, fmt.Errorf("message %s: decode contributions: %w", ch.members[i], err)
 		}
-		_, ac := store.AccountCounters(cs)
+		acct, ac := store.AccountCounters(cs)
 		hour, err := strconv.ParseInt(r.bucket, 10, 64)
 		if ac == nil || err != nil {
 			continue
 		}
-		keys := []string{k.rec(ch.members[i]), k.acctCounters(store.DayStart(time.Unix(hour, 0)).Unix())}
+		wsDay := k.acctCounters(store.DayStart(time.Unix(hour, 0)).Unix())
+		keys := []string{k.rec(ch.members[i]), wsDay}
+		spec := make([][2]string, 0, len(r.spec))
 		for _, e := range r.spec {
 			if e[1] == "a" {
+				if len(keys) == 3 {
+					return nil, fmt.Errorf("message %s: its index spec names two account days", ch.members[i])
+				}
 				keys = append(keys, e[0]) // its account's own day (before 2026-12-04)
+				continue
+			}
+			spec = append(spec, e)
+		}
+		spec = append(spec, [2]string{wsDay, "d"})
+		args := []any{r.stamp, ch.recs[i].spec, string(appendSpec(nil, spec))}
+		for _, c := range slices.Sorted(maps.Keys(ac)) {
+			if v := ac[c]; v != 0 {
+				args = append(args, acct+"|"+c, c, strconv.FormatInt(v, 10))
 			}
 		}
-		calls = append(calls, evalCall{keys: keys, args: []any{r.stamp}})
+		calls = append(calls, evalCall{keys: keys, args: args})
 	}
 	return calls, nil
 }

@@ -484,13 +484,23 @@ func TestAccountDaysMigration(t *testing.T) {
 // reads as store.ErrAccountDaysMissing until BuildAccountDays moves it into
 // workspace days; afterwards the days equal the hourly rollups' account counters,
 // the removed messages counted too, edits and deletes keep them so, and no old day
-// or marker is left.
+// or marker is left. The same where the older version's own back-fill had not
+// ended (no old marker: its workers wrote own days all the same).
 func TestOwnAccountDaysMigration(t *testing.T) {
+	for _, marked := range []bool{true, false} {
+		t.Run(fmt.Sprintf("marked=%v", marked), func(t *testing.T) { testOwnAccountDaysMigration(t, marked) })
+	}
+}
+
+func testOwnAccountDaysMigration(t *testing.T, marked bool) {
 	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
 	ctx := t.Context()
 	storetest.RunAccountDaysMigration(t, s, func(st store.Store) store.Store {
 		if err := redistest.OwnAccountDays(ctx, client, prefix); err != nil {
 			t.Fatal(err)
+		}
+		if !marked {
+			client.Del(ctx, prefix+":{W1}:adv")
 		}
 		own := ownDayKeys(t, client, prefix)
 		if len(own) == 0 {
