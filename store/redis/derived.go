@@ -369,14 +369,18 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	// Append keeps, and their times from the workspace's time index (AuthorMessages).
 	spec = append(spec, [2]string{timeChannel, "t"})
 	d := m.Time.UTC().Truncate(day)
-	acct, acctContrib := store.AppendAccountCounters(nil, contributions)
+	// The account counters' fields in the workspace day: acct|<account>|<counter>
+	// without its dimension, <account>|<counter>, a substring of the name.
+	var acctContrib []feedbackbot.Counter
+	for _, c := range contributions {
+		if f, ok := strings.CutPrefix(c.Name, feedbackbot.DimAccount+"|"); ok {
+			acctContrib = append(acctContrib, feedbackbot.Counter{Name: f, Value: c.Value})
+		}
+	}
 	acctDay := ""
 	if acctContrib != nil {
 		acctDay = k.acctCounters(d.Unix())
 		spec = append(spec, [2]string{acctDay, "d"})
-		for i := range acctContrib {
-			acctContrib[i].Name = acct + "|" + acctContrib[i].Name // its field in the workspace day
-		}
 	}
 	day := d.Format(notableDay)
 	neg, pos := k.notableOn("neg", day), k.notableOn("pos", day)
