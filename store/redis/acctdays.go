@@ -22,7 +22,7 @@ const maxAccountDays = 3700
 
 // AccountDays implements store.Derived: AccountsDays of the one account.
 func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
-	byAcct, err := s.accountsDays(ctx, workspace, []string{account}, from, to, counters)
+	byAcct, err := s.AccountsDays(ctx, workspace, []string{account}, from, to, counters...)
 	if err != nil {
 		return nil, err
 	}
@@ -37,10 +37,6 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 // where it read each account's: 41 commands a digest instead of 8,200 at 200
 // accounts.
 func (s *Store) AccountsDays(ctx context.Context, workspace string, accounts []string, from, to time.Time, counters ...string) (map[string][]feedbackbot.Rollup, error) {
-	return s.accountsDays(ctx, workspace, accounts, from, to, counters)
-}
-
-func (s *Store) accountsDays(ctx context.Context, workspace string, accounts []string, from, to time.Time, counters []string) (map[string][]feedbackbot.Rollup, error) {
 	if workspace == "" {
 		return nil, invalid("account days: a workspace is required")
 	}
@@ -281,6 +277,7 @@ const ownDaysChunk = 5000
 // with the walk (200,200 names at a million messages over 1,000 days and 200
 // accounts).
 func (s *Store) mergeOwnDays(ctx context.Context, k wsKeys) error {
+	fail := func(err error) error { return wrapErr("build account days: merge the old layout's days", err) }
 	var first, last *redis.ZSliceCmd
 	var accts *redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -289,7 +286,7 @@ func (s *Store) mergeOwnDays(ctx context.Context, k wsKeys) error {
 		return nil
 	})
 	if err != nil {
-		return wrapErr("build account days: merge the old layout's days", err)
+		return fail(err)
 	}
 	if len(first.Val()) == 0 || len(last.Val()) == 0 {
 		return nil // no rollup hour: nothing was ever applied
@@ -310,7 +307,7 @@ func (s *Store) mergeOwnDays(ctx context.Context, k wsKeys) error {
 			return nil
 		})
 		if err != nil {
-			return wrapErr("build account days: merge the old layout's days", err)
+			return fail(err)
 		}
 		var calls []evalCall
 		for i, o := range batch {
@@ -321,7 +318,7 @@ func (s *Store) mergeOwnDays(ctx context.Context, k wsKeys) error {
 		batch = batch[:0]
 		if len(calls) > 0 {
 			if _, err := s.evalAll(ctx, mergeOwnDayScript, calls, nil); err != nil {
-				return wrapErr("build account days: merge the old layout's days", err)
+				return fail(err)
 			}
 		}
 		return nil
@@ -340,10 +337,7 @@ func (s *Store) mergeOwnDays(ctx context.Context, k wsKeys) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	if err := s.rdb.Del(ctx, k.acctDays()).Err(); err != nil {
-		return wrapErr("build account days: merge the old layout's days", err)
-	}
-	return nil
+	return fail(s.rdb.Del(ctx, k.acctDays()).Err())
 }
 
 // walkApplied calls fn with each chunk of the workspace's applied messages, oldest

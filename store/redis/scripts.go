@@ -325,20 +325,13 @@ local function add(key, bucket, contrib, sign)
   local d = delta(key, bucket)
   for c, v in pairs(cjson.decode(contrib)) do d[c] = (d[c] or 0) + sign * v end
 end
--- the account counters of contributions, without their dimension, to an account's
--- own day (role 'a', of records applied before 2026-12-04)
-local function addacct(key, contrib, sign)
+-- the account counters of contributions to an account day, each under the name the
+-- pattern field takes from it (a workspace day's, role 'd', or an account's own
+-- day's, role 'a': see wsDayField and ownDayField)
+local function addacct(key, contrib, sign, field)
   local d = delta(key, '')
   for c, v in pairs(cjson.decode(contrib)) do
-    local n = string.match(c, '^acct|[^|]*|(.+)$')
-    if n then d[n] = (d[n] or 0) + sign * v end
-  end
-end
--- the account counters of contributions, as <account>|<counter>, to a workspace day
-local function addday(key, contrib, sign)
-  local d = delta(key, '')
-  for c, v in pairs(cjson.decode(contrib)) do
-    local n = string.match(c, '^acct|(.+)$')
+    local n = string.match(c, field)
     if n then d[n] = (d[n] or 0) + sign * v end
   end
 end
@@ -435,7 +428,7 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
       -- the totals counted this put: take it out again
       local contrib = readrec(staged)[2]
       add(rollup, ARGV[b+5], contrib, -1)
-      if aday ~= '' then addday(aday, contrib, -1) end
+      if aday ~= '' then addacct(aday, contrib, -1, '` + wsDayField + `') end
       redis.call('DEL', staged)
     end
   else
@@ -443,9 +436,9 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
       if e[2] == 'r' then
         add(e[1], old[4], old[2], -1)
       elseif e[2] == 'd' then
-        addday(e[1], old[2], -1)
+        addacct(e[1], old[2], -1, '` + wsDayField + `')
       elseif e[2] == 'a' then
-        addacct(e[1], old[2], -1)
+        addacct(e[1], old[2], -1, '` + ownDayField + `')
       else
         zrem(e[1], member)
       end
@@ -554,14 +547,23 @@ const checkDeclaredLua = `
   if #missing > 0 then return missing end
 `
 
+// The Lua patterns that take an account counter's field in an account day from its
+// contribution's name, acct|<account>|<counter>: in a workspace day (spec role "d")
+// <account>|<counter>, in an account's own day (role "a", the layout before
+// 2026-12-04) the counter alone.
+const (
+	wsDayField  = `^acct|(.+)$`
+	ownDayField = `^acct|[^|]*|(.+)$`
+)
+
 // unindexLua removes what a message record (old: readrec's fields) contributed: its
 // rollup counters are subtracted and it leaves every index of its spec. KEYS[4] is the
 // bucket index; member is the message key.
 var unindexLua = `
 for _, e in ipairs(oldspec) do
   if e[2] == 'a' or e[2] == 'd' then
-    local pat = '^acct|[^|]*|(.+)$' -- an account's own day: the counter alone
-    if e[2] == 'd' then pat = '^acct|(.+)$' end -- a workspace day: <account>|<counter>
+    local pat = '` + ownDayField + `'
+    if e[2] == 'd' then pat = '` + wsDayField + `' end
     for c, v in pairs(cjson.decode(old[2])) do
       local n = string.match(c, pat)
       if n and redis.call('HINCRBY', e[1], n, string.format('%d', -v)) == 0 then

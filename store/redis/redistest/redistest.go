@@ -277,30 +277,15 @@ func dropIndex(ctx context.Context, client redis.UniversalClient, prefix, what s
 			return fmt.Errorf("redistest: drop %s: %w", what, err)
 		}
 		for _, pat := range append(patterns, ":{*}:m:*") {
-			pattern := escapeGlob(prefix) + pat
-			var cursor uint64
-			for {
-				keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
-				if err != nil {
-					return fmt.Errorf("redistest: drop %s: %w", what, err)
+			err := scanKeys(ctx, c, escapeGlob(prefix)+pat, func(p redis.Pipeliner, k string) {
+				if pat == ":{*}:m:*" {
+					stripSpecScript.EvalSha(ctx, p, []string{k}, role, infix)
+				} else {
+					p.Unlink(ctx, k)
 				}
-				_, err = c.Pipelined(ctx, func(p redis.Pipeliner) error {
-					for _, k := range keys {
-						if pat == ":{*}:m:*" {
-							stripSpecScript.EvalSha(ctx, p, []string{k}, role, infix)
-						} else {
-							p.Unlink(ctx, k)
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					return fmt.Errorf("redistest: drop %s: %w", what, err)
-				}
-				if next == 0 {
-					break
-				}
-				cursor = next
+			})
+			if err != nil {
+				return fmt.Errorf("redistest: drop %s: %w", what, err)
 			}
 		}
 		return nil
