@@ -11,9 +11,9 @@ import (
 )
 
 // acctDaysReport follows a store.AccountDaysBuilder's walk over a workspace's
-// applied messages (the one-off back-fill of data from before account-day
-// counters, which takes a while at a million messages: see the README's Upgrading
-// paragraph), so an operator knows it runs, how far it is and when it ends. Its progress method is
+// applied messages (the one-off upgrade of data an older version stored: account-day
+// counters, account weeks and, on Redis, the records' layout, which takes a while
+// at a million messages: see the README's Upgrading paragraph), so an operator knows it runs, how far it is and when it ends. Its progress method is
 // the walk's callback; say, start and step are how the report is given.
 type acctDaysReport struct {
 	every       time.Duration // least time between two step reports
@@ -64,17 +64,17 @@ func (r *acctDaysReport) build(ctx context.Context, st store.Store, ws string) e
 func logAccountDays(ctx context.Context, log *slog.Logger, ws string, every time.Duration) *acctDaysReport {
 	return &acctDaysReport{every: every,
 		begin: func(total int) {
-			log.InfoContext(ctx, "building account-day counters for data from an older version (once; until done, account health reads messages instead)",
+			log.InfoContext(ctx, "upgrading data stored by an older version (once: account-day counters, record layout; reads stay right meanwhile)",
 				"workspace", ws, "messages", total)
 		},
 		step: func(done, total int, rate float64) {
-			log.InfoContext(ctx, "building account-day counters", "workspace", ws, "done", done, "messages", total, "per_second", int(rate))
+			log.InfoContext(ctx, "upgrading older data", "workspace", ws, "done", done, "messages", total, "per_second", int(rate))
 		},
 		end: func(done int, took time.Duration, err error) {
 			if err != nil {
 				return // the caller logs the error
 			}
-			log.InfoContext(ctx, "built account-day counters", "workspace", ws, "messages", done, "seconds", took.Round(10*time.Millisecond).Seconds())
+			log.InfoContext(ctx, "upgraded older data", "workspace", ws, "messages", done, "seconds", took.Round(10*time.Millisecond).Seconds())
 		},
 	}
 }
@@ -89,7 +89,7 @@ func printAccountDays(w io.Writer, label string) *acctDaysReport {
 	}
 	return &acctDaysReport{every: every,
 		begin: func(total int) {
-			fmt.Fprintf(w, "%s: building account-day counters for %d messages (once, for data from an older version)\n", label, total)
+			fmt.Fprintf(w, "%s: upgrading %d messages stored by an older version (once: account-day counters, record layout)\n", label, total)
 		},
 		step: func(done, total int, _ float64) {
 			fmt.Fprintf(w, "\r%s: %d of %d messages", label, done, total)
@@ -97,10 +97,10 @@ func printAccountDays(w io.Writer, label string) *acctDaysReport {
 		end: func(done int, took time.Duration, err error) {
 			cr := overwrite(tty)
 			if err != nil {
-				fmt.Fprintf(w, "%s%s: account-day counters stopped after %d messages\n", cr, label, done)
+				fmt.Fprintf(w, "%s%s: upgrade of older data stopped after %d messages\n", cr, label, done)
 				return
 			}
-			fmt.Fprintf(w, "%s%s: account-day counters built: %d messages in %.1f s\n", cr, label, done, took.Seconds())
+			fmt.Fprintf(w, "%s%s: older data upgraded: %d messages in %.1f s\n", cr, label, done, took.Seconds())
 		},
 	}
 }

@@ -25,7 +25,8 @@ import (
 )
 
 // oldRedisData fills a Redis store under a prefix of its own with n applied
-// messages of workspace W1 and makes them data from before account-day counters.
+// messages of workspace W1 and makes them data from before account-day counters
+// and data strings.
 func oldRedisData(t *testing.T, n int) (*redisstore.Store, string) {
 	t.Helper()
 	client, prefix := redistest.Client(t)
@@ -38,6 +39,9 @@ func oldRedisData(t *testing.T, n int) (*redisstore.Store, string) {
 	}
 	storetest.AppendApplyAll(ctx, t, s, events, func(_ int) feedbackbot.Tags { return storetest.Tags(-0.5, "v1") })
 	if err := redistest.DropAccountDays(ctx, client, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if err := redistest.HashData(ctx, client, prefix); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.AccountDays(ctx, "W1", "A1", storetest.Base, storetest.Base.Add(24*time.Hour)); !errors.Is(err, store.ErrAccountDaysMissing) {
@@ -71,11 +75,11 @@ func TestReanalyzeBuildsAccountDays(t *testing.T) {
 		absent string
 	}{
 		{"old data", []string{
-			"  W1: building account-day counters for 1100 messages (once, for data from an older version)\n",
-			"  W1: account-day counters built: 1100 messages in ",
+			"  W1: upgrading 1100 messages stored by an older version (once: account-day counters, record layout)\n",
+			"  W1: older data upgraded: 1100 messages in ",
 			"  W1: moved 1 survey answer(s) into their weeks (once, for data from an older version)\n",
 			`level=WARN msg="redis store: skipping unreadable log entry" workspace=W1`}, ""},
-		{"built", nil, "account-day"},
+		{"built", nil, "upgrad"},
 		{"moved", nil, "survey"},
 	} {
 		code, stdout, stderr := runCLI(t, env, "reanalyze", "--config", cfg)
@@ -114,11 +118,11 @@ func TestLogAccountDays(t *testing.T) {
 		want []string // regular expressions, one a line
 	}{
 		{"old data", []string{
-			`level=INFO msg="building account-day counters for data from an older version \(once; until done, account health reads messages instead\)" workspace=W1 messages=1100`,
-			`level=INFO msg="building account-day counters" workspace=W1 done=500 messages=1100 per_second=\d+`,
-			`level=INFO msg="building account-day counters" workspace=W1 done=1000 messages=1100 per_second=\d+`,
-			`level=INFO msg="building account-day counters" workspace=W1 done=1100 messages=1100 per_second=\d+`,
-			`level=INFO msg="built account-day counters" workspace=W1 messages=1100 seconds=[\d.]+`,
+			`level=INFO msg="upgrading data stored by an older version \(once: account-day counters, record layout; reads stay right meanwhile\)" workspace=W1 messages=1100`,
+			`level=INFO msg="upgrading older data" workspace=W1 done=500 messages=1100 per_second=\d+`,
+			`level=INFO msg="upgrading older data" workspace=W1 done=1000 messages=1100 per_second=\d+`,
+			`level=INFO msg="upgrading older data" workspace=W1 done=1100 messages=1100 per_second=\d+`,
+			`level=INFO msg="upgraded older data" workspace=W1 messages=1100 seconds=[\d.]+`,
 		}},
 		{"built", nil},
 	} {

@@ -173,9 +173,11 @@ return 1
 const buildChunk = 500
 
 // BuildAccountDays implements store.AccountDaysBuilder: the one-off back-fill of a
-// workspace applied before account days existed, and of one applied before account
+// workspace applied before account days existed, of one applied before account
 // weeks (the per-account, per-7-day time indexes Messages reads a recent window of
-// one account from) existed. One walk over the applied messages (the time index), in
+// one account from) existed, and of one whose records kept their stored JSON in
+// their hash (before 2026-12-04; see readData), which it moves to their data
+// strings. One walk over the applied messages (the time index), in
 // chunks, adds each message that is not in its account day (week) yet, atomically
 // per message, then marks the workspace covered; progress counts the messages
 // walked. It is safe beside running workers (what they apply now is counted and
@@ -190,9 +192,9 @@ const buildChunk = 500
 // counted it in its day).
 func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress func(done, total int)) error {
 	k := s.ws(workspace)
-	var days, weeks *redis.IntCmd
+	var days, weeks, data *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		days, weeks = p.Exists(ctx, k.acctCountersBuilt()), p.Exists(ctx, k.acctWeeks())
+		days, weeks, data = p.Exists(ctx, k.acctCountersBuilt()), p.Exists(ctx, k.acctWeeks()), p.Exists(ctx, k.recDataBuilt())
 		return nil
 	})
 	if err != nil {
@@ -210,6 +212,9 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 	}
 	if weeks.Val() == 0 {
 		walks = append(walks, walk{"account weeks", k.acctWeeks(), accountWeekCalls, indexRecordScript})
+	}
+	if data.Val() == 0 {
+		walks = append(walks, walk{"data strings", k.recDataBuilt(), dataStringCalls, moveDataScript})
 	}
 	if len(walks) == 0 {
 		return nil
@@ -516,5 +521,32 @@ func accountWeekCalls(k wsKeys, ch acctDayChunk, recs []chunkRecord) ([]evalCall
 	}
 	return calls, nil
 }
+
+// dataStringCalls are a chunk's moveDataScript calls: one for every applied
+// message, as what a record's hash holds beyond its m is not read with the chunk
+// (its stored JSON, a kilobyte, is what the move is for).
+func dataStringCalls(k wsKeys, ch acctDayChunk, recs []chunkRecord) ([]evalCall, error) {
+	var calls []evalCall
+	for i, r := range recs {
+		if r.applied {
+			m := ch.members[i]
+			calls = append(calls, evalCall{keys: []string{k.rec(m), k.recData(m)}})
+		}
+	}
+	return calls, nil
+}
+
+// moveDataScript moves a record's stored JSON out of its hash (field d, where
+// versions before 2026-12-04 kept it) into its data string. A record applied since
+// has none there, and its string is left as it is.
+//
+// KEYS[1] record, KEYS[2] its data string. Returns 1 when moved.
+var moveDataScript = redis.NewScript(`
+local d = redis.call('HGET', KEYS[1], 'd')
+if not d then return 0 end
+redis.call('SET', KEYS[2], d)
+redis.call('HDEL', KEYS[1], 'd')
+return 1
+`)
 
 var _ store.AccountDaysBuilder = (*Store)(nil)

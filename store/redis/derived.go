@@ -135,7 +135,7 @@ type applyItem struct {
 }
 
 // applyRefs is how many keys an apply item names by reference (see applyScript).
-const applyRefs = 9
+const applyRefs = 11
 
 // maxApplyKeys bounds the keys of one apply script: a reference is two bytes. (A
 // chunk of applyChunk items declares about 2,000.)
@@ -154,11 +154,12 @@ type applyBatch struct {
 	order   []string // rollup keys in first-seen order
 }
 
-// stagedRecord is a put's new record, written to a key of its own before the apply
-// script, which moves it into place or deletes it (see applyScript).
+// stagedRecord is a put's new record, written to keys of its own before the apply
+// script, which moves them into place or deletes them (see applyScript): its hash
+// (key, field m: meta) and its stored JSON (dataKey, a string: data).
 type stagedRecord struct {
-	key        string
-	data, meta []byte
+	key, dataKey string
+	data, meta   []byte
 }
 
 // add appends item i (c) to the script: its keys, its arguments and, for a put, its
@@ -177,9 +178,10 @@ func (sc *applyBatch) add(c applyItem, i int) {
 	if c.data != nil {
 		// i is unique within the Apply call, and the call's transaction moves or
 		// deletes every staged record it writes: no other call sees the key
-		refs[1] = c.ws.staged(i)
+		refs[1], refs[10] = c.ws.staged(i), c.ws.stagedData(i)
 		declare(refs[1])
-		sc.staged = append(sc.staged, stagedRecord{key: refs[1], data: c.data, meta: c.meta})
+		declare(refs[10])
+		sc.staged = append(sc.staged, stagedRecord{key: refs[1], dataKey: refs[10], data: c.data, meta: c.meta})
 	}
 	enc := make([]byte, 0, 2*applyRefs)
 	for _, k := range refs {
@@ -237,7 +239,7 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 		if sc == nil || len(sc.members) >= s.chunk || len(sc.keys) >= maxApplyKeys {
 			sc = &applyBatch{
 				ws:      c.ws,
-				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctCountersBuilt(), c.ws.acctWeeks()},
+				keys:    []string{c.ws.latest(), c.ws.accounts(), c.ws.buckets(), c.ws.acctCountersBuilt(), c.ws.acctWeeks(), c.ws.recDataBuilt()},
 				seen:    map[string]int{},
 				totals:  map[string]map[string]int64{},
 				buckets: map[string]string{},
@@ -277,10 +279,14 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 	return out, staged, wss, members
 }
 
-// applyTx runs the apply scripts, each after the HSETs of its staged records, in a
-// MULTI/EXEC per workspace (a transaction may not span Redis Cluster slots; the
-// workspaces' run side by side), so that a record is never staged without the script
-// that moves it into place or deletes it. EVAL, not EVALSHA: a script missing from
+// applyTx runs the apply scripts, each after the HSETs and SETs of its staged
+// records, in a MULTI/EXEC per workspace (a transaction may not span Redis Cluster
+// slots; the workspaces' run side by side), so that a record is never staged without
+// the script that moves it into place or deletes it. (A RENAME of each staged JSON
+// after its script, which the script made fail by deleting those it skipped, saved
+// Redis 3,800 of the 15,000 instructions a message the data strings cost, go run
+// ./bench rediscost, but brought a put's JSON back after a delete of the same
+// message later in the script.) EVAL, not EVALSHA: a script missing from
 // the server's cache would fail inside the transaction after its records were
 // staged (the server finds the cached script by its body's SHA1: a few hundred
 // instructions a message).
@@ -298,7 +304,8 @@ func (s *Store) applyTx(ctx context.Context, calls []evalCall, staged [][]staged
 		_, _ = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, i := range idx {
 				for _, r := range staged[i] {
-					p.HSet(ctx, r.key, "d", r.data, "m", r.meta)
+					p.HSet(ctx, r.key, "m", r.meta)
+					p.Set(ctx, r.dataKey, r.data, 0)
 				}
 				cmds[i] = applyScript.Eval(ctx, p, calls[i].keys, calls[i].args...)
 			}
@@ -334,10 +341,10 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	}
 	k := s.ws(m.Workspace)
 	key := m.Key()
-	rec := k.rec(key)
+	rec, recData := k.rec(key), k.recData(key)
 	switch ev.Kind {
 	case feedbackbot.EventDelete:
-		return applyItem{ws: k, member: rec, keys: []string{rec}, refs: [applyRefs]string{rec},
+		return applyItem{ws: k, member: rec, keys: []string{rec, recData}, refs: [applyRefs]string{rec, 9: recData},
 			args: []any{"del", key, "", "", "0", "0", "0", ""}}, nil
 	case feedbackbot.EventPut:
 	default:
@@ -396,7 +403,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 			spec = append(spec, [2]string{pos, "n+"})
 		}
 	}
-	keys := []string{rec}
+	keys := []string{rec, recData}
 	for _, e := range spec {
 		keys = append(keys, e[0])
 	}
@@ -414,7 +421,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 		acctDay: acctDay, acctContrib: acctContrib,
 		data: data, meta: appendMeta(make([]byte, 0, len(contrib)+len(specJSON)+len(stamp)+32), stamp, bucket, specJSON, contrib),
 		// (the staged record's key is the script's: see applyBatch.add)
-		refs: [applyRefs]string{rec, "", rollup, timeAll, timeAccount, timeChannel, notable, acctDay, acctWeek},
+		refs: [applyRefs]string{rec, "", rollup, timeAll, timeAccount, timeChannel, notable, acctDay, acctWeek, recData, ""},
 		args: []any{
 			"put", key, rev, stamp, strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
 			strconv.FormatFloat(score, 'g', -1, 64), m.Account,
@@ -427,15 +434,15 @@ func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
 	if err != nil {
 		return store.Stored{}, err
 	}
-	raw, err := s.rdb.HGet(ctx, s.ws(ws).rec(key), "d").Result()
-	if errors.Is(err, redis.Nil) {
-		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
-	}
+	raw, err := s.readData(ctx, s.ws(ws), []string{key})
 	if err != nil {
 		return store.Stored{}, wrapErr("message", err)
 	}
+	if raw[0] == "" {
+		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
+	}
 	var st store.Stored
-	if err := decodeStored(raw, &st); err != nil {
+	if err := decodeStored(raw[0], &st); err != nil {
 		return store.Stored{}, fmt.Errorf("redis message %s: decode: %w", key, err)
 	}
 	return st, nil
@@ -674,28 +681,20 @@ func (s *Store) records(ctx context.Context, k wsKeys, members []string) ([]stor
 // meanwhile and, when keep is set, those it refuses: a page of a thousand records is
 // decoded straight into the caller's slice, not into one of its own then copied.
 func (s *Store) appendRecords(ctx context.Context, k wsKeys, dst []store.Stored, members []string, keep func(*store.Stored) bool) ([]store.Stored, error) {
-	keys := make([]string, 0, len(members))
 	names := make([]string, 0, len(members))
 	for _, m := range members {
 		if m != bigIndexMember { // (not a message: see applyScript)
-			keys, names = append(keys, k.rec(m)), append(names, m)
+			names = append(names, m)
 		}
 	}
-	cmds := make([]*redis.StringCmd, len(keys))
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, key := range keys {
-			cmds[i] = p.HGet(ctx, key, "d")
-		}
-		return nil
-	})
-	dst = slices.Grow(dst, len(keys))
-	for i, c := range cmds {
-		raw, err := c.Result()
-		if errors.Is(err, redis.Nil) {
+	data, err := s.readData(ctx, k, names)
+	if err != nil {
+		return dst, wrapErr("load messages", err)
+	}
+	dst = slices.Grow(dst, len(names))
+	for i, raw := range data {
+		if raw == "" {
 			continue // gone since the index was read
-		}
-		if err != nil {
-			return dst, wrapErr("load messages", err)
 		}
 		dst = append(dst, store.Stored{})
 		st := &dst[len(dst)-1]

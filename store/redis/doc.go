@@ -13,11 +13,20 @@
 //	fb:{ws}:log              stream: the capture log; field "e" holds the event JSON
 //	fb:{ws}:latest           hash: message key -> latest appended revision, "-" once deleted,
 //	                         "!" once erased by Forget
-//	fb:{ws}:m:<key>          hash: an applied message: d stored JSON, m its stamp
+//	fb:{ws}:m:<key>          hash: an applied message: m its stamp
 //	                         (revision@analyzer), bucket, index spec and
 //	                         contributions JSON (see appendMeta); versions before
 //	                         2026-12-02 wrote m's parts as fields s, b, k and c,
-//	                         still read, replaced when the message is applied again
+//	                         still read, replaced when the message is applied again;
+//	                         versions before 2026-12-04 kept the stored JSON here as
+//	                         field d, read where there is no data string, moved out
+//	                         by BuildAccountDays
+//	fb:{ws}:d:<key>          string: the applied message's stored JSON (read with
+//	                         MGET: see readData)
+//	fb:{ws}:dv               string: no record holds its stored JSON (set by the
+//	                         first apply of a new workspace, or by BuildAccountDays)
+//	fb:{ws}:st:<n>           hash and string: a put's record and stored JSON, staged
+//	fb:{ws}:sd:<n>             for the apply script in the same MULTI/EXEC
 //	fb:{ws}:r:<unix>         hash: the rollup counters of the hour starting at <unix>
 //	fb:{ws}:rb               zset: non-empty rollup hours (member and score <unix>)
 //	fb:{ws}:ac:<unix>        hash: every account's counters for the UTC day starting

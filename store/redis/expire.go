@@ -25,7 +25,8 @@ const expirePage = 256
 // delivered or still pending (the caller passes the group's position).
 //
 // KEYS[1] latest hash, KEYS[2] log stream, KEYS[3] log-entry index, KEYS[4] record,
-// KEYS[5] the author's message keys, KEYS[6..] the record's index spec as read.
+// KEYS[5] the author's message keys, KEYS[6] the record's data string, KEYS[7..] the
+// record's index spec as read.
 // ARGV[1] message key, ARGV[2] the group's last delivered id, ARGV[3] the lowest
 // pending id ("" when none), ARGV[4] "1" to expire the message only if it has no
 // applied record (the log walk).
@@ -65,7 +66,7 @@ for _, e in ipairs(oldspec) do
   if e[2] ~= 'r' and e[2] ~= 'a' and e[2] ~= 'd' and redis.call('ZREM', e[1], member) == 1 then` + fmt.Sprintf(dropEmptyIndexLua, "e[1]") + `  end
 end
 if old[1] then
-  redis.call('DEL', KEYS[4])
+  redis.call('DEL', KEYS[4], KEYS[6])
   done = 1
 end
 if ids then
@@ -216,7 +217,7 @@ func (s *Store) expireKeys(ctx context.Context, k wsKeys, members []string, auth
 			}
 			author = st.Message.Author
 		}
-		keys := []string{k.latest(), k.log(), k.logEntries(), k.rec(m), k.authorKeys(author)}
+		keys := []string{k.latest(), k.log(), k.logEntries(), k.rec(m), k.authorKeys(author), k.recData(m)}
 		for _, e := range spec {
 			if !slices.Contains(keys, e[0]) {
 				keys = append(keys, e[0])

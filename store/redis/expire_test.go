@@ -31,6 +31,7 @@ func BenchmarkExpire(b *testing.B) {
 // day's indexes; each big index (a day's notable set, an account week's time
 // index) stayed, holding only its encoding marker, one more key for every day and
 // account week retention emptied (a review's find; forget already dropped them).
+// No record or data string is left either.
 func TestExpireLeavesNoEmptiedIndexes(t *testing.T) {
 	ctx := t.Context()
 	s, client, prefix := newStore(t, redisstore.Options{})
@@ -47,6 +48,9 @@ func TestExpireLeavesNoEmptiedIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
+		if strings.Contains(k, "}:m:") || strings.Contains(k, "}:d:") {
+			t.Errorf("after every message expired, its record or data string %s is left", k)
+		}
 		if typ, _ := client.Type(ctx, k).Result(); typ != "zset" {
 			continue
 		}

@@ -284,7 +284,7 @@ func (s *Store) forgetBatch(ctx context.Context, k wsKeys, author string, member
 	}
 	calls := make([]evalCall, len(members))
 	for i, m := range members {
-		keys := []string{k.latest(), k.log(), k.logEntries(), k.buckets(), k.rec(m), k.authorKeys(author)}
+		keys := []string{k.latest(), k.log(), k.logEntries(), k.buckets(), k.rec(m), k.authorKeys(author), k.recData(m)}
 		if raw := recs[i].spec; raw != "" {
 			var spec [][2]string
 			if err := json.Unmarshal([]byte(raw), &spec); err != nil {
@@ -382,21 +382,15 @@ func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 	if len(members) == 0 {
 		return nil
 	}
-	recs := make([]*redis.StringCmd, len(members))
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members {
-			recs[i] = p.HGet(ctx, k.rec(m), "d")
-		}
-		return nil
-	})
+	recs, err := s.readData(ctx, k, members)
+	if err != nil {
+		return wrapErr("people index", err)
+	}
 	byAuthor := map[string][]any{}
 	for i, m := range members {
-		raw, err := recs[i].Result()
-		if errors.Is(err, redis.Nil) {
+		raw := recs[i]
+		if raw == "" {
 			continue // deleted meanwhile
-		}
-		if err != nil {
-			return wrapErr("people index", err)
 		}
 		var st store.Stored
 		if err := decodeStored(raw, &st); err != nil {
@@ -406,7 +400,7 @@ func (s *Store) indexRecords(ctx context.Context, k wsKeys, kv []string) error {
 			byAuthor[a] = append(byAuthor[a], m)
 		}
 	}
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for a, ms := range byAuthor {
 			p.SAdd(ctx, k.authorKeys(a), ms...)
 		}

@@ -141,7 +141,11 @@ func TestPeopleIndexBackfill(t *testing.T) {
 	}
 
 	// Turn the data into what an older version wrote: no author or log-entry indexes,
-	// no marker, and records whose index spec lacks the author index.
+	// no marker, and records whose index spec lacks the author index and whose hash
+	// holds their stored JSON.
+	if err := redistest.HashData(ctx, client, prefix); err != nil {
+		t.Fatal(err)
+	}
 	ws := prefix + ":{W1}"
 	all, err := redistest.Keys(ctx, client, prefix)
 	if err != nil {

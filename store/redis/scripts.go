@@ -219,18 +219,19 @@ const applyFields = 9
 // applyScript applies a batch of analysed log entries of one workspace to derived
 // state, each exactly once.
 //
-// A message record (a hash: the stored JSON d, and m, see appendMeta; older versions'
-// data has m's parts as fields of their own, read by readrec) keeps what its applied
-// revision contributed: its stamp (revision@analyzer), the stored JSON, the
-// contributions (JSON object), the index spec (JSON array of [key, role]: "r" rollup
-// hash, "t" time index, "n-"/"n+" notable set) and the bucket. Replacing or deleting
-// subtracts exactly that.
+// A message record (a hash with field m, see appendMeta; older versions' data has
+// m's parts as fields of their own, read by readrec) keeps what its applied revision
+// contributed: its stamp (revision@analyzer), the contributions (JSON object), the
+// index spec (JSON array of [key, role]: "r" rollup hash, "t" time index, "n-"/"n+"
+// notable set) and the bucket. Replacing or deleting subtracts exactly that. The
+// stored JSON is a string of its own beside it (fb:{ws}:d:<key>, see record.go).
 //
 // A put's new record does not pass through the script: the caller writes it with a
-// plain HSET to a staged key of its own (fb:{ws}:st:<n>) in the same MULTI/EXEC,
-// just before the script, which moves it into place (RENAMENX where the message has
-// no record yet, the common case, so one call a message; RENAME over a record it
-// replaces) or deletes it (a put it skips). Every byte a script receives is copied
+// plain HSET and SET to staged keys of its own (fb:{ws}:st:<n> and fb:{ws}:sd:<n>)
+// in the same MULTI/EXEC, just before the script, which moves them into place
+// (RENAMENX where the message has no record yet, the common case, so one call a
+// message and a RENAME of its JSON; RENAMEs over a record it replaces) or deletes
+// them (a put it skips). Every byte a script receives is copied
 // into a Lua string and hashed, and the record's JSON (a kilobyte) was most of what a
 // message sent: Redis ran 187,432 instructions a message of the pipeline with the
 // record in the arguments, 173,733 staged (go run ./bench rediscost; an import,
@@ -264,21 +265,23 @@ const applyFields = 9
 // (role "a": fb:{ws}:ad:<day>:<account>, the counters without the dimension), which
 // replacing or deleting it subtracts from. A workspace whose first rollup this
 // script writes is marked (KEYS[4]) as covered by workspace days,
-// and (KEYS[5]) by account weeks (the time index of an account's 7-day period);
-// older ones are covered once BuildAccountDays has run.
+// (KEYS[5]) by account weeks (the time index of an account's 7-day period) and
+// (KEYS[6]) by data strings; older ones are covered once BuildAccountDays has run.
 //
 // KEYS[1] latest hash, KEYS[2] accounts set, KEYS[3] bucket index, KEYS[4] the
-// workspace-days marker, KEYS[5] the account-weeks marker, KEYS[6..] every record,
-// staged record and key of the items' new (and, when known, old) index specs.
+// workspace-days marker, KEYS[5] the account-weeks marker, KEYS[6] the data-string
+// marker, KEYS[7..] every record, data string, staged record and staged data, and
+// key of the items' new (and, when known, old) index specs.
 // ARGV[1] the position in ARGV of the first item's fields; before it the totals over
 // the puts: per rollup or account-day key, the key, its bucket ("" for an account
 // day), its number of counters, then each counter's name and non-zero total; then
 // applyFields per item: "put" or "del", message key, revision, stamp, time score,
 // bucket, sentiment score, account, and the item's keys as references into KEYS
-// (two bytes each, big-endian, 0 for none; see applyKeyRefs): its record, its staged
+// (two bytes each, big-endian, 0 for none; see applyBatch.add): its record, its staged
 // record (none for a delete), rollup, then the time indexes (all, account, channel),
 // the notable set (its role is "n-" or "n+" by the sign of the score), the account
-// day and the account week's time index (none where there is no account). A key is
+// day and the account week's time index (none where there is no account), its data
+// string and its staged data (none for a delete). A key is
 // sent once a script however many items name it: each argument a script receives
 // is copied into a Lua string and hashed, and the keys were half a message's
 // arguments (bench rediscost: 173,379 instructions a message with keys by name,
@@ -336,9 +339,11 @@ local function addacct(key, contrib, sign, field)
   end
 end
 if redis.call('EXISTS', KEYS[3]) == 0 then
-  -- no rollup hour yet: the workspace days and account weeks cover this workspace from its start
+  -- no rollup hour yet: the workspace days, account weeks and data strings cover
+  -- this workspace from its start
   redis.call('SET', KEYS[4], '1')
   redis.call('SET', KEYS[5], '1')
+  redis.call('SET', KEYS[6], '1')
 end
 -- an account's whole-history time index is kept only where its account weeks do
 -- not cover the workspace yet (data of an older version, until BuildAccountDays):
@@ -375,10 +380,11 @@ local function zrem(key, member)
 end
 -- an item's keys, from its references: two bytes each, a position in KEYS (0: none)
 local function refs(r)
-  local a1, a2, b1, b2, c1, c2, d1, d2, e1, e2, f1, f2, g1, g2, h1, h2, i1, i2 = string.byte(r, 1, 18)
+  local a1, a2, b1, b2, c1, c2, d1, d2, e1, e2, f1, f2, g1, g2, h1, h2, i1, i2, j1, j2, k1, k2 = string.byte(r, 1, 22)
   return KEYS[a1 * 256 + a2] or '', KEYS[b1 * 256 + b2] or '', KEYS[c1 * 256 + c2] or '',
     KEYS[d1 * 256 + d2] or '', KEYS[e1 * 256 + e2] or '', KEYS[f1 * 256 + f2] or '',
-    KEYS[g1 * 256 + g2] or '', KEYS[h1 * 256 + h2] or '', KEYS[i1 * 256 + i2] or ''
+    KEYS[g1 * 256 + g2] or '', KEYS[h1 * 256 + h2] or '', KEYS[i1 * 256 + i2] or '',
+    KEYS[j1 * 256 + j2] or '', KEYS[k1 * 256 + k2] or ''
 end
 local blocked = {}
 local members = {}
@@ -389,7 +395,7 @@ local out = {0}
 local item = 0
 for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   local kind, member, rev, stamp = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]
-  local rec, staged, rollup, tall, tacct, tchan, nkey, aday, aweek = refs(ARGV[b+8])
+  local rec, staged, rollup, tall, tacct, tchan, nkey, aday, aweek, data, sdata = refs(ARGV[b+8])
   local go
   if kind == 'put' then go = latest[item + 1] == rev else go = latest[item + 1] == '` + tombstone + `' end
   local old, fresh
@@ -401,6 +407,7 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   elseif go then
     if kind == 'put' and redis.call('RENAMENX', staged, rec) == 1 then
       fresh = true -- the message's first record, moved into place
+      redis.call('RENAME', sdata, data)
     else
       old = readrec(rec)
       if not old[1] then
@@ -429,7 +436,7 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
       local contrib = readrec(staged)[2]
       add(rollup, ARGV[b+5], contrib, -1)
       if aday ~= '' then addacct(aday, contrib, -1, '` + wsDayField + `') end
-      redis.call('DEL', staged)
+      redis.call('DEL', staged, sdata)
     end
   else
     for _, e in ipairs(oldspec) do
@@ -444,7 +451,7 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
       end
     end
     if kind == 'del' then
-      redis.call('DEL', rec)
+      redis.call('DEL', rec, data)
     else
       local score = ARGV[b+4]
       zadd(tall, score, member)
@@ -466,7 +473,12 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
         accts[acct] = true
         aorder[#aorder + 1] = acct
       end
-      if not fresh then redis.call('RENAME', staged, rec) end
+      if not fresh then
+        -- (over a record of a version before 2026-12-04 too, whose hash held the
+        -- stored JSON as field d: the new hash has none)
+        redis.call('RENAME', staged, rec)
+        redis.call('RENAME', sdata, data)
+      end
     end
     out[1] = out[1] + 1
   end
@@ -586,8 +598,8 @@ end
 // is neither read, reclaimed nor replayed again).
 //
 // KEYS[1] latest hash, KEYS[2] log stream, KEYS[3] log-entry index, KEYS[4] bucket
-// index, KEYS[5] record, KEYS[6] the author's message keys, KEYS[7..] the keys of the
-// record's index spec as the caller read it. Missing keys are returned, as applyScript
+// index, KEYS[5] record, KEYS[6] the author's message keys, KEYS[7] the record's data
+// string, KEYS[8..] the keys of the record's index spec as the caller read it. Missing keys are returned, as applyScript
 // does, before anything changes.
 // ARGV[1] message key, ARGV[2] consumer group.
 // Returns 1 when something was erased, 0 when nothing was left, or the missing keys.
@@ -599,7 +611,7 @@ if old[3] then
   oldspec = cjson.decode(old[3])` + checkDeclaredLua + `end
 redis.call('HSET', KEYS[1], member, '` + erased + `')
 local done = 0` + unindexLua + `if old[1] then
-  redis.call('DEL', KEYS[5])
+  redis.call('DEL', KEYS[5], KEYS[7])
   done = 1
 end
 local ids = redis.call('HGET', KEYS[3], member)

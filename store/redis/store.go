@@ -213,10 +213,22 @@ func (s *Store) ws(workspace string) wsKeys {
 	return wsKeys(s.prefix + ":{" + escapeTag(workspace) + "}")
 }
 
-func (k wsKeys) log() string                { return string(k) + ":log" }
-func (k wsKeys) latest() string             { return string(k) + ":latest" }
-func (k wsKeys) rec(msgKey string) string   { return string(k) + ":m:" + msgKey }
-func (k wsKeys) staged(item int) string     { return string(k) + ":st:" + strconv.Itoa(item) }
+func (k wsKeys) log() string              { return string(k) + ":log" }
+func (k wsKeys) latest() string           { return string(k) + ":latest" }
+func (k wsKeys) rec(msgKey string) string { return string(k) + ":m:" + msgKey }
+func (k wsKeys) staged(item int) string   { return string(k) + ":st:" + strconv.Itoa(item) }
+
+// recData is the string holding an applied message's stored JSON (see record.go),
+// and stagedData the staged copy a put writes before its apply script moves it
+// there (as staged is its record's).
+func (k wsKeys) recData(msgKey string) string { return string(k) + ":d:" + msgKey }
+func (k wsKeys) stagedData(item int) string   { return string(k) + ":sd:" + strconv.Itoa(item) }
+
+// recDataBuilt marks a workspace whose every record keeps its stored JSON in a
+// recData string, none in its hash's field d as versions before 2026-12-04 did
+// (set by the first apply of a new workspace, or by BuildAccountDays's walk).
+func (k wsKeys) recDataBuilt() string { return string(k) + ":dv" }
+
 func (k wsKeys) rollup(bucket int64) string { return k.rollupAt(strconv.FormatInt(bucket, 10)) }
 
 // rollupAt is rollup with the bucket already formatted.

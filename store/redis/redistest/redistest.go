@@ -325,14 +325,63 @@ if m and string.sub(m, 1, 2) == '1\n' then
 end
 `
 
-var oldRecordScript = redis.NewScript(oldRecordLua + "return 1")
+// oldRecordScript rewrites the record KEYS[1] as oldRecordLua does and moves its
+// data string KEYS[2] into it.
+var oldRecordScript = redis.NewScript(hashDataLua + oldRecordLua + "hashdata(KEYS[2], KEYS[1])\nreturn 1")
 
 // OldRecord rewrites a message record (fb:{ws}:m:<key>) as versions before
-// 2026-12-02 stored it, each part a field of its own, for tests of data those
-// versions wrote.
+// 2026-12-02 stored it, each part a field of its own and its stored JSON a field
+// too, for tests of data those versions wrote.
 func OldRecord(ctx context.Context, client redis.UniversalClient, key string) error {
-	if err := oldRecordScript.Run(ctx, client, []string{key}).Err(); err != nil {
+	data := strings.Replace(key, "}:m:", "}:d:", 1)
+	if err := oldRecordScript.Run(ctx, client, []string{key, data}).Err(); err != nil {
 		return fmt.Errorf("redistest: old record %s: %w", key, err)
 	}
 	return nil
 }
+
+// HashData makes every workspace under prefix look like data versions before
+// 2026-12-04 applied, which kept a record's stored JSON in its hash as field d: each
+// data string (fb:{ws}:d:<key>) moves into its record (fb:{ws}:m:<key>), and each
+// workspace's marker that its data strings are built (fb:{ws}:dv) goes.
+func HashData(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	return eachMaster(ctx, client, func(ctx context.Context, c redis.Cmdable) error {
+		if err := hashDataScript.Load(ctx, c).Err(); err != nil {
+			return fmt.Errorf("redistest: hash data: %w", err)
+		}
+		for _, pat := range []string{":{*}:d:*", ":{*}:dv"} {
+			err := scanKeys(ctx, c, escapeGlob(prefix)+pat, func(p redis.Pipeliner, k string) {
+				if pat == ":{*}:dv" {
+					p.Unlink(ctx, k)
+				} else {
+					hashDataScript.EvalSha(ctx, p, []string{k, recordOf(k)})
+				}
+			})
+			if err != nil {
+				return fmt.Errorf("redistest: hash data: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// recordOf is the record key (fb:{ws}:m:<key>) of a data string (fb:{ws}:d:<key>);
+// the hash tag escapes '}', so its first "}:d:" ends the tag.
+func recordOf(data string) string {
+	return strings.Replace(data, "}:d:", "}:m:", 1)
+}
+
+// hashDataScript moves the data string KEYS[1] into its record KEYS[2] as field d.
+var hashDataScript = redis.NewScript(hashDataLua + "hashdata(KEYS[1], KEYS[2])\nreturn 1")
+
+// hashDataLua defines hashdata(data, rec), which moves the data string data, if
+// there is one, into the record rec as field d.
+const hashDataLua = `
+local function hashdata(data, rec)
+  local d = redis.call('GET', data)
+  if d then
+    redis.call('HSET', rec, 'd', d)
+    redis.call('DEL', data)
+  end
+end
+`

@@ -1,0 +1,166 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+	"github.com/feedbackbot/feedbackbot/store/storetest"
+)
+
+// TestDataStringsUpgrade: records whose stored JSON is in their hash (field d, as
+// versions before 2026-12-04 wrote them) read as they did from data strings: every
+// message by Messages, one by Message, an author's by export; an edit and a delete
+// applied over such a record leave no JSON in a hash and no string behind, and
+// retention and Forget remove both forms. BuildAccountDays then moves every JSON
+// left in a hash to its string (reporting its walk), marks the workspace, reads
+// are unchanged, and a second build has nothing to do.
+func TestDataStringsUpgrade(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	ctx := t.Context()
+	const n = 1203 // two pages of Messages; three chunks of the walk and a short one
+	var msgs []feedbackbot.Message
+	var events []feedbackbot.Event
+	for i := range n {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), fmt.Sprintf("message %d: the export fails", i), feedbackbot.RoleCustomer,
+			fmt.Sprintf("A%d", i%7), "C1", storetest.Base.Add(time.Duration(i)*20*time.Minute))
+		if i%10 == 0 {
+			m.Author = "U-alice"
+		}
+		msgs = append(msgs, m)
+		events = append(events, storetest.Put(m))
+	}
+	storetest.AppendApplyAll(ctx, t, s, events, func(i int) feedbackbot.Tags { return storetest.Tags(float64(i%5)/4-0.5, "v1") })
+	want := texts(t, s)
+	if len(want) != n {
+		t.Fatalf("Messages read %d of %d", len(want), n)
+	}
+	hashed, strs := dataForms(t, client, prefix)
+	if hashed != 0 || strs != n {
+		t.Fatalf("a new workspace: %d records hold their JSON, %d data strings; want 0 and %d", hashed, strs, n)
+	}
+
+	if err := redistest.HashData(ctx, client, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if hashed, strs := dataForms(t, client, prefix); hashed != n || strs != 0 {
+		t.Fatalf("HashData: %d records hold their JSON, %d data strings; want %d and 0", hashed, strs, n)
+	}
+	if got := texts(t, s); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Messages of records holding their JSON differ from what was applied")
+	}
+	if st, err := s.Message(ctx, msgs[3].Key()); err != nil || st.Message.Text != msgs[3].Text {
+		t.Errorf("Message of a record holding its JSON = %q, %v; want %q", st.Message.Text, err, msgs[3].Text)
+	}
+	if ids := storetest.AuthorIDs(ctx, t, s, "W1", "U-alice"); len(ids) != (n+9)/10 {
+		t.Errorf("AuthorMessages(alice) of records holding their JSON: %d, want %d", len(ids), (n+9)/10)
+	}
+
+	// An edit and a delete over records of the old form.
+	edit := msgs[5]
+	edit.Text, edit.EditedAt = "edited: the export works now", edit.Time.Add(time.Minute)
+	storetest.AppendApplyAll(ctx, t, s, []feedbackbot.Event{storetest.Put(edit), storetest.Delete(msgs[6])},
+		func(int) feedbackbot.Tags { return storetest.Tags(0.5, "v1") })
+	want[len(want)-1-5] = edit.Text
+	want = append(want[:len(want)-1-6], want[len(want)-6:]...)
+	if got := texts(t, s); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Messages after an edit and a delete over records holding their JSON: %d, not as applied", len(got))
+	}
+	if st, err := s.Message(ctx, edit.Key()); err != nil || st.Message.Text != edit.Text {
+		t.Errorf("Message of the edit = %q, %v; want %q", st.Message.Text, err, edit.Text)
+	}
+	if _, err := s.Message(ctx, msgs[6].Key()); feedbackbot.ErrorCode(err) != feedbackbot.ENOTFOUND {
+		t.Errorf("Message of the deleted = %v, want not found", err)
+	}
+	if hashed, strs := dataForms(t, client, prefix); hashed != n-2 || strs != 1 {
+		t.Errorf("after an edit and a delete: %d records hold their JSON, %d data strings; want %d and 1", hashed, strs, n-2)
+	}
+	// Retention of the first hour (m0..m2) and Forget of alice (every tenth).
+	if _, err := s.Expire(ctx, "W1", storetest.Base.Add(time.Hour)); err != nil {
+		t.Fatalf("Expire: %v", err)
+	}
+	if _, err := s.Forget(ctx, "W1", "U-alice"); err != nil {
+		t.Fatalf("Forget: %v", err)
+	}
+	want = texts(t, s)
+	left := n - 1 - 2 - (n+9)/10 // m6 deleted, m1 and m2 expired, alice's forgotten (m0 among them)
+	if len(want) != left {
+		t.Fatalf("after retention and Forget, %d messages; want %d", len(want), left)
+	}
+	if hashed, strs := dataForms(t, client, prefix); hashed != left-1 || strs != 1 {
+		t.Errorf("after retention and Forget: %d records hold their JSON, %d data strings; want %d and 1", hashed, strs, left-1)
+	}
+
+	var calls [][2]int
+	if err := s.BuildAccountDays(ctx, "W1", func(done, total int) { calls = append(calls, [2]int{done, total}) }); err != nil {
+		t.Fatalf("BuildAccountDays: %v", err)
+	}
+	if len(calls) < 2 || calls[0] != [2]int{0, left} || calls[len(calls)-1] != [2]int{left, left} {
+		t.Errorf("progress of the move: %v; want from [0 %d] to [%[2]d %[2]d]", calls, left)
+	}
+	if hashed, strs := dataForms(t, client, prefix); hashed != 0 || strs != left {
+		t.Errorf("after the move: %d records hold their JSON, %d data strings; want 0 and %d", hashed, strs, left)
+	}
+	if n, err := client.Exists(ctx, prefix+":{W1}:dv").Result(); err != nil || n != 1 {
+		t.Errorf("the workspace's data-string marker: %d, %v; want set", n, err)
+	}
+	if got := texts(t, s); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Messages after the move differ from before it")
+	}
+	calls = nil
+	if err := s.BuildAccountDays(ctx, "W1", func(done, total int) { calls = append(calls, [2]int{done, total}) }); err != nil || calls != nil {
+		t.Errorf("a second build: %v, progress %v; want nothing to do", err, calls)
+	}
+}
+
+// texts lists the text of every applied message of W1, newest first.
+func texts(t *testing.T, s *redisstore.Store) []string {
+	t.Helper()
+	var out []string
+	to := time.Time{}
+	for {
+		page, err := s.Messages(t.Context(), store.Query{Workspace: "W1", To: to, Limit: store.MaxQueryLimit})
+		if err != nil {
+			t.Fatalf("Messages: %v", err)
+		}
+		for _, st := range page {
+			out = append(out, st.Message.Text)
+		}
+		if len(page) < store.MaxQueryLimit {
+			return out
+		}
+		to = page[len(page)-1].Message.Time
+	}
+}
+
+// dataForms counts the records under prefix that hold their stored JSON (field d)
+// and the data strings.
+func dataForms(t *testing.T, client redis.UniversalClient, prefix string) (hashed, strs int) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := redistest.Keys(ctx, client, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		switch {
+		case strings.Contains(k, "}:d:"):
+			strs++
+		case strings.Contains(k, "}:m:"):
+			if ok, err := client.HExists(ctx, k, "d").Result(); err != nil {
+				t.Fatal(err)
+			} else if ok {
+				hashed++
+			}
+		}
+	}
+	return hashed, strs
+}
