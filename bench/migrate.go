@@ -24,7 +24,8 @@ import (
 // runMigrate times the one-off build of account-day counters for data written
 // before they existed (with -from own, on Redis, the move of the layout before
 // 2026-12-04, each account's days in hashes of their own, into one hash a day for
-// the workspace), at N messages of history: on the embedded store the Open that
+// the workspace; with -from hash, on Redis, only the move of each record's stored
+// JSON out of its hash into a string of its own), at N messages of history: on the embedded store the Open that
 // builds them from the hourly rollups, on Redis BuildAccountDays walking the applied
 // messages twice, for the account days and for the account-week time indexes (which
 // the embedded store does not need: its account index is a B-tree). Each store is filled once (as bench digest fills it); each run turns the
@@ -37,13 +38,13 @@ func runMigrate(ctx context.Context, args []string) error {
 	kinds := fs.String("stores", "bolt,redis", "stores to measure, comma-separated")
 	runs := fs.Int("runs", 3, "migrations timed per store, each on the same data made old again (the median is reported)")
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
-	from := fs.String("from", "none", "the data's layout before the migration: none (from before account-day counters: both stores) or own (Redis only: each account's days in hashes of their own, as versions before 2026-12-04 kept them, moved into one hash a day for the workspace)")
+	from := fs.String("from", "none", "the data's layout before the migration: none (from before account-day counters: both stores), own (Redis only: each account's days in hashes of their own, as versions before 2026-12-04 kept them, moved into one hash a day for the workspace) or hash (Redis only: the layout of the version before the data strings, each record's stored JSON in its hash, moved into a string of its own); on Redis, none and own have the JSON in the hash too, as those versions wrote it")
 	fs.Parse(args)
 	if *n <= 0 || *runs <= 0 {
 		return fmt.Errorf("-messages and -runs must be positive")
 	}
-	if *from != "none" && *from != "own" {
-		return fmt.Errorf("-from: %q is not none or own", *from)
+	if *from != "none" && *from != "own" && *from != "hash" {
+		return fmt.Errorf("-from: %q is not none, own or hash", *from)
 	}
 	a, err := analysis.New(analysis.DefaultTaxonomy())
 	if err != nil {
@@ -55,12 +56,12 @@ func runMigrate(ctx context.Context, args []string) error {
 		var res migrateResult
 		switch kind = strings.TrimSpace(kind); kind {
 		case "bolt":
-			if *from == "own" {
-				return fmt.Errorf("-from own is a Redis layout: the embedded store's account days did not change (-stores redis)")
+			if *from != "none" {
+				return fmt.Errorf("-from %s is a Redis layout: the embedded store's did not change (-stores redis)", *from)
 			}
 			res, err = migrateBolt(ctx, a, *n, *runs)
 		case "redis":
-			res, err = migrateRedis(ctx, a, *n, *runs, *redisURL, *from == "own")
+			res, err = migrateRedis(ctx, a, *n, *runs, *redisURL, *from)
 		default:
 			return fmt.Errorf("unknown store %q (bolt, redis)", kind)
 		}
@@ -244,7 +245,7 @@ func migrateBolt(ctx context.Context, a *analysis.Analyzer, n, runs int) (res mi
 	return res, nil
 }
 
-func migrateRedis(ctx context.Context, a *analysis.Analyzer, n, runs int, url string, own bool) (res migrateResult, err error) {
+func migrateRedis(ctx context.Context, a *analysis.Analyzer, n, runs int, url, from string) (res migrateResult, err error) {
 	prefix := fmt.Sprintf("fbbench:%d:migrate", os.Getpid())
 	st, cleanup, err := openRedisPrefix(ctx, url, prefix)
 	if err != nil {
@@ -261,13 +262,14 @@ func migrateRedis(ctx context.Context, a *analysis.Analyzer, n, runs int, url st
 	}
 	for run := range runs {
 		t := time.Now()
-		if own {
+		switch from {
+		case "own":
 			// the layout before 2026-12-04: account weeks built, each account's days
 			// in hashes of their own
 			if err := redistest.OwnAccountDays(ctx, st.Client(), prefix); err != nil {
 				return res, err
 			}
-		} else {
+		case "none":
 			if err := redistest.DropAccountDays(ctx, st.Client(), prefix); err != nil {
 				return res, err
 			}
@@ -275,8 +277,14 @@ func migrateRedis(ctx context.Context, a *analysis.Analyzer, n, runs int, url st
 				return res, err
 			}
 		}
-		if _, err := st.AccountDays(ctx, "TBENCH", migrateAccounts[0], migrateEnd.Add(-24*time.Hour), migrateEnd); !errors.Is(err, store.ErrAccountDaysMissing) {
-			return res, fmt.Errorf("run %d: AccountDays of the data made old = %v, want ErrAccountDaysMissing", run+1, err)
+		// every version before the data strings kept the stored JSON in the record
+		if err := redistest.HashData(ctx, st.Client(), prefix); err != nil {
+			return res, err
+		}
+		if from != "hash" {
+			if _, err := st.AccountDays(ctx, "TBENCH", migrateAccounts[0], migrateEnd.Add(-24*time.Hour), migrateEnd); !errors.Is(err, store.ErrAccountDaysMissing) {
+				return res, fmt.Errorf("run %d: AccountDays of the data made old = %v, want ErrAccountDaysMissing", run+1, err)
+			}
 		}
 		fmt.Fprintf(os.Stderr, "bench migrate: redis run %d: made the data old in %.1f s (not timed)\n", run+1, time.Since(t).Seconds())
 		secs, cpu, rss, err := timeBuildAccountDays(ctx, st)
@@ -295,6 +303,9 @@ func migrateRedis(ctx context.Context, a *analysis.Analyzer, n, runs int, url st
 		}
 		if n, err := st.Client().Exists(ctx, prefix+":{TBENCH}:adv").Result(); err != nil || n != 0 {
 			return res, fmt.Errorf("run %d: the old layout's marker is left (%v)", run+1, err)
+		}
+		if n, err := st.Client().Exists(ctx, prefix+":{TBENCH}:dv").Result(); err != nil || n != 1 {
+			return res, fmt.Errorf("run %d: the data strings are not marked built (%v)", run+1, err)
 		}
 		fmt.Fprintf(os.Stderr, "bench migrate: redis run %d: %.1f s\n", run+1, secs)
 	}
