@@ -27,8 +27,9 @@ import (
 // the workspace; with -from hash, on Redis, only the move of each record's stored
 // JSON out of its hash into a string of its own), at N messages of history: on the embedded store the Open that
 // builds them from the hourly rollups, on Redis BuildAccountDays walking the applied
-// messages twice, for the account days and for the account-week time indexes (which
-// the embedded store does not need: its account index is a B-tree). Each store is filled once (as bench digest fills it); each run turns the
+// messages once for the account days, the account-week time indexes (which the
+// embedded store does not need: its account index is a B-tree) and the records'
+// stored JSON. Each store is filled once (as bench digest fills it); each run turns the
 // data into old data as the stores' migration tests do (not timed), times the
 // migration, and checks that the counters read again and that two accounts' days
 // equal what they were before: a wrong build fails the bench.

@@ -186,7 +186,9 @@ type Derived interface {
 var ErrAccountDaysMissing = errors.New("account-day counters are not built for this workspace yet")
 
 // AccountDaysBuilder is implemented by stores that can be missing account-day
-// counters for old data; BuildAccountDays fills them for one workspace. It is
+// counters for old data; BuildAccountDays fills them for one workspace (and
+// upgrades whatever else of an older version's layout a walk of its messages
+// can: on Redis the account weeks and the records' stored JSON). It is
 // idempotent and safe while other processes apply. It walks the workspace's applied
 // messages, so at a million it takes a while: progress, when not nil, is called
 // with done 0 and total about how many messages it will walk, before it starts

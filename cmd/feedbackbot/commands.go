@@ -503,10 +503,11 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		// Data applied before account-day counters existed gets them first (a
-		// no-op once built), so account health reads counters, not old messages.
+		// Data applied before account-day counters existed gets them first, and
+		// an older version's record layout is upgraded (a no-op once done), so
+		// account health reads counters, not old messages.
 		if err := printAccountDays(m.Stderr, "  "+w).build(ctx, st, w); err != nil {
-			return au.finish(ctx, 0, fmt.Errorf("build account-day counters: %w", err))
+			return au.finish(ctx, 0, fmt.Errorf("upgrade older data (account-day counters, record layout): %w", err))
 		}
 		if n, err := bot.MoveSurveyAnswers(ctx, st, w); err != nil {
 			return au.finish(ctx, 0, err)

@@ -326,9 +326,10 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 				log.Warn("alerts: list workspaces", "err", err)
 			}
 			for _, ws := range wss {
-				// Data applied before account-day counters existed gets them once
-				// (a no-op after), by the replica holding the lease; until then
-				// Risk reads the messages, so alerts stay right meanwhile.
+				// Data applied before account-day counters existed gets them once,
+				// and an older version's record layout is upgraded (a no-op
+				// after), by the replica holding the lease; until then Risk reads
+				// the messages, so alerts stay right meanwhile.
 				// A back-fill of tens of millions of messages outlasts the lease:
 				// it is renewed as the walk goes, so no other replica starts the
 				// same walk and alerts are not evaluated twice.

@@ -228,10 +228,10 @@ func (s *Store) BuildAccountDays(ctx context.Context, workspace string, progress
 		total = n
 		progress(0, int(total))
 	}
-	// One walk serves both: each chunk is read once, and each build's scripts check
-	// and extend the record's spec as they find it.
+	// One walk serves every build: each chunk is read once, and each build's scripts
+	// check and change the record as they find it.
 	err = s.walkApplied(ctx, k, func(ch acctDayChunk) error {
-		recs, err := ch.records() // decoded once for both builds
+		recs, err := ch.records() // decoded once for every build
 		if err != nil {
 			return fmt.Errorf("redis build account days: %w", err)
 		}
@@ -538,14 +538,19 @@ func dataStringCalls(k wsKeys, ch acctDayChunk, recs []chunkRecord) ([]evalCall,
 
 // moveDataScript moves a record's stored JSON out of its hash (field d, where
 // versions before 2026-12-04 kept it) into its data string. A record applied since
-// has none there, and its string is left as it is.
+// has none there, and its string is left as it is. Where both are there, the
+// string wins (this version wrote it, after any d) and d is dropped: a staged
+// hash an older version left behind when its script failed could hold another
+// message's d, which an apply of this version then moved into place with its m (a
+// review's find).
 //
 // KEYS[1] record, KEYS[2] its data string. Returns 1 when moved.
 var moveDataScript = redis.NewScript(`
 local d = redis.call('HGET', KEYS[1], 'd')
 if not d then return 0 end
-redis.call('SET', KEYS[2], d)
 redis.call('HDEL', KEYS[1], 'd')
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[2], d)
 return 1
 `)
 

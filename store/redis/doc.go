@@ -25,8 +25,9 @@
 //	                         MGET: see readData)
 //	fb:{ws}:dv               string: no record holds its stored JSON (set by the
 //	                         first apply of a new workspace, or by BuildAccountDays)
-//	fb:{ws}:st:<n>           hash and string: a put's record and stored JSON, staged
-//	fb:{ws}:sd:<n>             for the apply script in the same MULTI/EXEC
+//	fb:{ws}:st:<n>           hash: a put's record, staged for the apply script in
+//	                         the same MULTI/EXEC
+//	fb:{ws}:sd:<n>           string: a put's stored JSON, staged the same way
 //	fb:{ws}:r:<unix>         hash: the rollup counters of the hour starting at <unix>
 //	fb:{ws}:rb               zset: non-empty rollup hours (member and score <unix>)
 //	fb:{ws}:ac:<unix>        hash: every account's counters for the UTC day starting

@@ -66,9 +66,10 @@ for _, e in ipairs(oldspec) do
   if e[2] ~= 'r' and e[2] ~= 'a' and e[2] ~= 'd' and redis.call('ZREM', e[1], member) == 1 then` + fmt.Sprintf(dropEmptyIndexLua, "e[1]") + `  end
 end
 if old[1] then
-  redis.call('DEL', KEYS[4], KEYS[6])
+  redis.call('DEL', KEYS[4])
   done = 1
 end
+if redis.call('DEL', KEYS[6]) == 1 then done = 1 end
 if ids then
   for id in string.gmatch(ids, '%S+') do
     if redis.call('XDEL', KEYS[2], id) == 1 then done = 1 end

@@ -83,6 +83,17 @@ func TestDataStringsUpgrade(t *testing.T) {
 	if hashed, strs := dataForms(t, client, prefix); hashed != n-2 || strs != 1 {
 		t.Errorf("after an edit and a delete: %d records hold their JSON, %d data strings; want %d and 1", hashed, strs, n-2)
 	}
+	// A data string whose record an older replica deleted (it knew no strings), and
+	// a record holding a stale d beside its string (a staged hash an older version
+	// left behind, which an apply of this one moved into place).
+	orphan := msgs[10] // alice's
+	storetest.AppendApplyAll(ctx, t, s, []feedbackbot.Event{storetest.Delete(orphan)}, func(int) feedbackbot.Tags { return storetest.Tags(0, "v1") })
+	if err := client.Set(ctx, prefix+":{W1}:d:"+orphan.Key(), `{"message":{"text":"left behind"}}`, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.HSet(ctx, prefix+":{W1}:m:"+edit.Key(), "d", `{"message":{"text":"another message"}}`).Err(); err != nil {
+		t.Fatal(err)
+	}
 	// Retention of the first hour (m0..m2) and Forget of alice (every tenth).
 	if _, err := s.Expire(ctx, "W1", storetest.Base.Add(time.Hour)); err != nil {
 		t.Fatalf("Expire: %v", err)
@@ -91,12 +102,15 @@ func TestDataStringsUpgrade(t *testing.T) {
 		t.Fatalf("Forget: %v", err)
 	}
 	want = texts(t, s)
-	left := n - 1 - 2 - (n+9)/10 // m6 deleted, m1 and m2 expired, alice's forgotten (m0 among them)
+	left := n - 1 - 2 - (n+9)/10 // m6 deleted, m1 and m2 expired, alice's forgotten (m0 and m10 among them)
 	if len(want) != left {
 		t.Fatalf("after retention and Forget, %d messages; want %d", len(want), left)
 	}
-	if hashed, strs := dataForms(t, client, prefix); hashed != left-1 || strs != 1 {
-		t.Errorf("after retention and Forget: %d records hold their JSON, %d data strings; want %d and 1", hashed, strs, left-1)
+	if hashed, strs := dataForms(t, client, prefix); hashed != left || strs != 1 {
+		t.Errorf("after retention and Forget: %d records hold their JSON, %d data strings; want %d (the edit's stale one too) and 1", hashed, strs, left)
+	}
+	if _, err := s.Message(ctx, orphan.Key()); feedbackbot.ErrorCode(err) != feedbackbot.ENOTFOUND {
+		t.Errorf("Message of a forgotten person's message left as a data string = %v, want not found", err)
 	}
 
 	var calls [][2]int
@@ -114,6 +128,9 @@ func TestDataStringsUpgrade(t *testing.T) {
 	}
 	if got := texts(t, s); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Messages after the move differ from before it")
+	}
+	if st, err := s.Message(ctx, edit.Key()); err != nil || st.Message.Text != edit.Text {
+		t.Errorf("Message of the edit after the move = %q, %v; want %q (its string, not a stale d)", st.Message.Text, err, edit.Text)
 	}
 	calls = nil
 	if err := s.BuildAccountDays(ctx, "W1", func(done, total int) { calls = append(calls, [2]int{done, total}) }); err != nil || calls != nil {

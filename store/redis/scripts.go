@@ -611,9 +611,11 @@ if old[3] then
   oldspec = cjson.decode(old[3])` + checkDeclaredLua + `end
 redis.call('HSET', KEYS[1], member, '` + erased + `')
 local done = 0` + unindexLua + `if old[1] then
-  redis.call('DEL', KEYS[5], KEYS[7])
+  redis.call('DEL', KEYS[5])
   done = 1
 end
+-- (a data string without its record too: one an older replica's delete left)
+if redis.call('DEL', KEYS[7]) == 1 then done = 1 end
 local ids = redis.call('HGET', KEYS[3], member)
 if ids then
   for id in string.gmatch(ids, '%S+') do

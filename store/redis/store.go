@@ -224,9 +224,10 @@ func (k wsKeys) staged(item int) string   { return string(k) + ":st:" + strconv.
 func (k wsKeys) recData(msgKey string) string { return string(k) + ":d:" + msgKey }
 func (k wsKeys) stagedData(item int) string   { return string(k) + ":sd:" + strconv.Itoa(item) }
 
-// recDataBuilt marks a workspace whose every record keeps its stored JSON in a
-// recData string, none in its hash's field d as versions before 2026-12-04 did
-// (set by the first apply of a new workspace, or by BuildAccountDays's walk).
+// recDataBuilt marks a workspace whose records keep their stored JSON in recData
+// strings, not in their hash's field d as versions before 2026-12-04 did (set by
+// the first apply of a new workspace, or once BuildAccountDays's walk has moved
+// them; readers look in the hash wherever no string is found, marked or not).
 func (k wsKeys) recDataBuilt() string { return string(k) + ":dv" }
 
 func (k wsKeys) rollup(bucket int64) string { return k.rollupAt(strconv.FormatInt(bucket, 10)) }
