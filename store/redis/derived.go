@@ -138,7 +138,8 @@ type applyItem struct {
 const applyRefs = 11
 
 // maxApplyKeys bounds the keys of one apply script: a reference is two bytes. (A
-// chunk of applyChunk items declares about 2,000.)
+// chunk of applyChunk puts declares four keys each, its record and data string
+// and their staged copies, and the indexes they share: 8,000 and more.)
 const maxApplyKeys = 1<<16 - 1 - 64
 
 // applyBatch is one apply script being built.
