@@ -70,6 +70,7 @@ func TestShippedLayerIsFresh(t *testing.T) {
 // TestTrainLayerIsDeterministic: training twice on the same rows gives the same
 // bytes.
 func TestTrainLayerIsDeterministic(t *testing.T) {
+	skipTrainingUnderRace(t) // (training runs on one goroutine: 47 s under -race for nothing to find)
 	rows := readExamples(t, "testdata/chat_dev.jsonl")
 	a, err := TrainLayer(rows, nil, DefaultLayerOptions)
 	if err != nil {
