@@ -385,12 +385,16 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 			return false
 		}
 	}
-	// Paged by score (from the last one read, skipping the members of that score
-	// already read), so deletes while it runs cannot make it skip a message.
-	min, skip := "-inf", int64(0)
+	// Paged by score: a page ends with every member of its last score (read again
+	// whole where the page cut it), and the next starts after that score, so deletes
+	// while it runs cannot make it skip a message. (It skipped the members of the
+	// last score it had read by an offset: a member of them deleted before the next
+	// page made that page skip one it had not read, a review's find; the walk then
+	// marked the workspace done without it.)
+	min := "-inf"
 	for {
 		zs, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: k.timeAll(), Start: min, Stop: "+inf",
-			ByScore: true, Offset: skip, Count: buildChunk}).Result()
+			ByScore: true, Count: buildChunk}).Result()
 		if err != nil {
 			send(acctDayChunk{err: err})
 			return
@@ -398,25 +402,35 @@ func (s *Store) readAccountDayChunks(ctx context.Context, k wsKeys, out chan<- a
 		if len(zs) == 0 {
 			return
 		}
+		full := len(zs) == buildChunk
+		last := strconv.FormatFloat(zs[len(zs)-1].Score, 'f', -1, 64)
+		if full {
+			same, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: k.timeAll(), Start: last, Stop: last, ByScore: true}).Result()
+			if err != nil {
+				send(acctDayChunk{err: err})
+				return
+			}
+			read := map[any]bool{}
+			for i := len(zs) - 1; i >= 0 && zs[i].Score == zs[len(zs)-1].Score; i-- {
+				read[zs[i].Member] = true
+			}
+			for _, z := range same {
+				if !read[z.Member] {
+					zs = append(zs, z)
+				}
+			}
+		}
+		min = "(" + last
 		ch := acctDayChunk{members: make([]string, len(zs)), scores: make([]float64, len(zs))}
 		for i, z := range zs {
 			ch.members[i], _ = z.Member.(string)
 			ch.scores[i] = z.Score
 		}
-		last := zs[len(zs)-1].Score
-		if next := strconv.FormatFloat(last, 'f', -1, 64); next != min {
-			min, skip = next, 0
-		}
-		for _, z := range zs {
-			if z.Score == last {
-				skip++
-			}
-		}
 		if ch.recs, err = s.getRecords(ctx, k, ch.members, false); err != nil {
 			send(acctDayChunk{err: err})
 			return
 		}
-		if !send(ch) || len(zs) < buildChunk {
+		if !send(ch) || !full {
 			return
 		}
 	}

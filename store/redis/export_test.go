@@ -16,3 +16,21 @@ func RecordOf(ctx context.Context, s *Store, ws, key string) ([5]string, error) 
 	r := rs[0]
 	return [5]string{r.stamp, r.bucket, r.spec, r.contrib, r.data}, nil
 }
+
+// WalkPages runs the upgrade walk's page reader over workspace ws with no buffer
+// between it and fn, which gets each page's members in turn (the reader, a page
+// ahead, waits to hand over the next until fn returns), and returns the error a
+// page carried.
+func WalkPages(ctx context.Context, s *Store, ws string, fn func(members []string)) error {
+	out := make(chan acctDayChunk)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.readAccountDayChunks(ctx, s.ws(ws), out)
+	for ch := range out {
+		if ch.err != nil {
+			return ch.err
+		}
+		fn(ch.members)
+	}
+	return nil
+}

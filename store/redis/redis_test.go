@@ -577,7 +577,8 @@ func TestBuildAccountDaysProgress(t *testing.T) {
 		name string
 		want [][2]int
 	}{
-		{"old data", [][2]int{{0, n}, {500, n}, {1000, n}, {n, n}}},
+		// (a chunk of 500 ends with every message of its last time: 501, 1002)
+		{"old data", [][2]int{{0, n}, {501, n}, {1002, n}, {n, n}}},
 		{"built already", nil},
 	} {
 		var got [][2]int
