@@ -47,14 +47,19 @@ const dataChunk = 1000
 // the one to the other between two reads.
 func (s *Store) readData(ctx context.Context, k wsKeys, members []string) ([]string, error) {
 	out := make([]string, len(members))
-	cmds := make([]*redis.SliceCmd, 0, (len(members)+dataChunk-1)/dataChunk)
+	// (MGET read as strings, a missing one as "": a stored JSON is never empty; the
+	// client's MGet boxes every value in an interface, an allocation a message)
+	cmds := make([]*redis.StringSliceCmd, 0, (len(members)+dataChunk-1)/dataChunk)
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for chunk := range slices.Chunk(members, dataChunk) {
-			keys := make([]string, len(chunk))
-			for i, m := range chunk {
-				keys[i] = k.recData(m)
+			args := make([]any, 1, 1+len(chunk))
+			args[0] = "mget"
+			for _, m := range chunk {
+				args = append(args, k.recData(m))
 			}
-			cmds = append(cmds, p.MGet(ctx, keys...))
+			cmd := redis.NewStringSliceCmd(ctx, args...)
+			_ = p.Process(ctx, cmd)
+			cmds = append(cmds, cmd)
 		}
 		return nil
 	})
@@ -64,10 +69,9 @@ func (s *Store) readData(ctx context.Context, k wsKeys, members []string) ([]str
 		if err != nil {
 			return nil, err
 		}
+		copy(out[c*dataChunk:], vals)
 		for i, v := range vals {
-			if str, ok := v.(string); ok {
-				out[c*dataChunk+i] = str
-			} else {
+			if v == "" {
 				missing = append(missing, c*dataChunk+i)
 			}
 		}
