@@ -148,23 +148,13 @@ end
 `
 
 // getRecords reads the records of workspace k's messages (by message key),
-// pipelined, with their stored JSON where data is set.
+// pipelined, with their stored JSON where data is set (read by readData, after
+// the records: a record read without its JSON is the common case).
 func (s *Store) getRecords(ctx context.Context, k wsKeys, members []string, data bool) ([]record, error) {
-	fields := []string{"m", "s", "b", "k", "c"}
-	if data {
-		fields = append(fields, "d")
-	}
 	cmds := make([]*redis.SliceCmd, len(members))
-	var strs []*redis.StringCmd
-	if data {
-		strs = make([]*redis.StringCmd, len(members))
-	}
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range members {
-			cmds[i] = p.HMGet(ctx, k.rec(m), fields...)
-			if data {
-				strs[i] = p.Get(ctx, k.recData(m))
-			}
+			cmds[i] = p.HMGet(ctx, k.rec(m), "m", "s", "b", "k", "c")
 		}
 		return nil
 	})
@@ -175,15 +165,6 @@ func (s *Store) getRecords(ctx context.Context, k wsKeys, members []string, data
 			return nil, err
 		}
 		r := &out[i]
-		if data {
-			// the string, or the hash field of a record from before 2026-12-04
-			if r.data, err = strs[i].Result(); err != nil && !errors.Is(err, redis.Nil) {
-				return nil, err
-			}
-			if r.data == "" {
-				r.data, _ = v[5].(string)
-			}
-		}
 		if m, ok := v[0].(string); ok {
 			if err := parseMeta(m, r); err != nil {
 				return nil, fmt.Errorf("record of %s: %w", members[i], err)
@@ -193,6 +174,15 @@ func (s *Store) getRecords(ctx context.Context, k wsKeys, members []string, data
 			r.bucket, _ = v[2].(string)
 			r.spec, _ = v[3].(string)
 			r.contrib, _ = v[4].(string)
+		}
+	}
+	if data {
+		raw, err := s.readData(ctx, k, members)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].data = raw[i]
 		}
 	}
 	return out, nil
