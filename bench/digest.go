@@ -94,9 +94,10 @@ func runDigest(ctx context.Context, args []string) error {
 		rows[0] = append(rows[0], "account without day counters, median", "digest without previous period, median / p99", "digest reading previous period whole, median / p99")
 	}
 	var redisWork []string
-	var gcLines []string    // with -gc: the digest at each collector target
-	var digestWork []string // Redis's work a digest
-	var firstLines []string // the warm-up's digest and lookup
+	var gcLines []string     // with -gc: the digest at each collector target
+	var digestWork []string  // Redis's work a digest
+	var firstLines []string  // the warm-up's digest and lookup
+	var othersLines []string // the rest of the machine's CPU during the timed digests
 	// per store, each size's medians and the highest p99, for the growth summary
 	type sizeFig struct {
 		n            int
@@ -182,6 +183,9 @@ func runDigest(ctx context.Context, args []string) error {
 			out[key+"_digest_ms_each"] = sortedMS(dig)      // the whole distribution: the p99 of a few reps is their slowest
 			out[key+"_digest_ms_in_order"] = inOrderMS(dig) // as they ran: whether the slow ones come together
 			out[key+"_first_digest_ms"], out[key+"_first_account_ms"] = ms(rt.firstDigest), ms(rt.firstAccount)
+			if line, ok := othersLine(out, key, dig, rt.digestOthers, rt.othersTop); ok {
+				othersLines = append(othersLines, fmt.Sprintf("%s %s: %s", kind, sz, line))
+			}
 			firstLines = append(firstLines, fmt.Sprintf("%s %s: digest %.1f ms, account lookup %.2f ms", kind, sz, ms(rt.firstDigest), ms(rt.firstAccount)))
 			out[key+"_account_median_ms"], out[key+"_account_p99_ms"] = ms(median(acc)), ms(quantile(acc, 0.99))
 			out[key+"_account_full_read_median_ms"] = ms(median(full))
@@ -277,6 +281,7 @@ func runDigest(ctx context.Context, args []string) error {
 	}
 	section("The first digest and account lookup of each store and size, untimed warm-up (not in the medians or p99s above):", firstLines)
 	section("The digest at each Go collector target (-gc; the targets taking turns rep by rep on the same store):", gcLines)
+	section(fmt.Sprintf("The rest of the machine during the timed digests (CPU of everything but the bench and Redis; a digest it took %d ms or more from counts as shared):", disturbedMS), othersLines)
 	section("Redis server time per digest (INFO commandstats around the digests; command, calls, time):", digestWork)
 	section("Redis server time per account lookup (INFO commandstats around the lookups; command, calls, time):", redisWork)
 	printJSON(out)
@@ -542,10 +547,15 @@ func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time, 
 // readTimes are timeReads' figures, in seconds.
 type readTimes struct {
 	digest, account, full []float64
-	digestAlloc           []float64         // bytes the bench process allocated during each digest
-	noDays, digestNoPrev  []float64         // with decomposeReads
-	digestWholePrev       []float64         // with decomposeReads: every counter of the previous period read
-	digestAtGC            map[int][]float64 // with gcTargets: the digest at each collector target
+	digestAlloc           []float64 // bytes the bench process allocated during each digest
+	// digestOthers is the rest of the machine's CPU during each digest (ms, in the
+	// order timed; nil where it cannot be measured), othersTop its largest consumers
+	// over the digests' run.
+	digestOthers         []float64
+	othersTop            []string
+	noDays, digestNoPrev []float64         // with decomposeReads
+	digestWholePrev      []float64         // with decomposeReads: every counter of the previous period read
+	digestAtGC           map[int][]float64 // with gcTargets: the digest at each collector target
 	// msgsRead and daysRead are the messages and account-day counters an account
 	// lookup reads, on average over the accounts timed (counted in a pass of its own).
 	msgsRead, daysRead float64
@@ -634,6 +644,12 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 		}()
 	}
 	var before, after runtime.MemStats
+	watch, watching := newOthersWatch(ctx, st)
+	if watching {
+		watch.begin()
+		defer func() { rt.othersTop = watch.top(3) }()
+	}
+	var cpu0 cpuMark
 	digest := func(vs []variant, i int) error {
 		for j := range vs {
 			v := vs[(i+j)%len(vs)]
@@ -643,6 +659,12 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			}
 			if main {
 				runtime.ReadMemStats(&before)
+				if watching {
+					var err error
+					if cpu0, err = watch.mark(); err != nil {
+						watching, rt.digestOthers = false, nil
+					}
+				}
 			}
 			t := time.Now()
 			if err := botDigest(ctx, v.st, end, v.themes, known); err != nil {
@@ -650,6 +672,14 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			}
 			*v.into = append(*v.into, time.Since(t).Seconds())
 			if main {
+				if watching {
+					cpu1, err := watch.mark()
+					if err != nil {
+						watching, rt.digestOthers = false, nil
+					} else {
+						rt.digestOthers = append(rt.digestOthers, othersMS(cpu0, cpu1))
+					}
+				}
 				runtime.ReadMemStats(&after)
 				rt.digestAlloc = append(rt.digestAlloc, float64(after.TotalAlloc-before.TotalAlloc))
 			}

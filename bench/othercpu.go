@@ -1,0 +1,243 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// ticksPerSecond is the kernel's USER_HZ, the unit of /proc's CPU times: 100 on
+// every Linux the bench runs on (Go cannot ask sysconf without cgo).
+const ticksPerSecond = 100
+
+// disturbedMS is how much CPU the rest of the machine must take during a digest for
+// the digest to count as shared with other work: two clock ticks, more than the
+// one tick that bookkeeping alone may land on a quiet interval.
+const disturbedMS = 20
+
+// othersWatch measures the CPU the rest of the machine takes while reads are timed:
+// every process and kernel thread but the bench itself and the Redis servers it
+// talks to (when they run on this machine), and what a hypervisor steals. On a
+// 2-core machine a reader and Redis share, another consumer of a core's worth for
+// tens of milliseconds doubles the reads it overlaps; this names the tail's cause
+// where the store's own figures cannot. The machine this was written on runs a
+// kernel memory monitor (kdamond, DAMON's physical-address sampling for cold-page
+// reclaim) that takes 40-90 ms of CPU every half second while Redis holds gigabytes.
+type othersWatch struct {
+	servers []int // Redis server pids on this machine (none for the embedded store)
+	// procs is every process's CPU ticks at begin, for naming the largest consumers.
+	procs map[int]procTicks
+}
+
+// procTicks is one process's name and CPU time in clock ticks.
+type procTicks struct {
+	comm  string
+	ticks int64
+}
+
+// cpuMark is a reading of the machine's busy time, the bench's own and the Redis
+// servers', in clock ticks.
+type cpuMark struct {
+	busy, self, servers int64
+}
+
+// newOthersWatch finds the Redis servers behind st on this machine. ok is false
+// where /proc cannot be read, or where a server's process is not here (a remote or
+// containerised Redis: its CPU would be counted as the rest of the machine's).
+func newOthersWatch(ctx context.Context, st store.Store) (w *othersWatch, ok bool) {
+	if _, err := readCPUStat(); err != nil {
+		return nil, false
+	}
+	if _, err := selfTicks(); err != nil {
+		return nil, false
+	}
+	w = &othersWatch{}
+	c, isRedis := st.(interface{ Client() redis.UniversalClient })
+	if !isRedis {
+		return w, true
+	}
+	nodes, err := masters(ctx, c.Client())
+	if err != nil {
+		return nil, false
+	}
+	for _, n := range nodes {
+		info, err := n.Info(ctx, "server").Result()
+		if err != nil {
+			return nil, false
+		}
+		pid, ok := infoInt(info, "process_id")
+		if !ok {
+			return nil, false
+		}
+		p, err := readProcTicks(pid)
+		if err != nil || !strings.HasPrefix(p.comm, "redis-server") {
+			return nil, false
+		}
+		w.servers = append(w.servers, pid)
+	}
+	return w, true
+}
+
+// infoInt reads one integer field of an INFO reply.
+func infoInt(info, field string) (int, bool) {
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			n, err := strconv.Atoi(v)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// mark reads the machine's, the bench's and the servers' CPU time now.
+func (w *othersWatch) mark() (cpuMark, error) {
+	s, err := readCPUStat()
+	if err != nil {
+		return cpuMark{}, err
+	}
+	m := cpuMark{busy: int64(s.busy)}
+	if m.self, err = selfTicks(); err != nil {
+		return cpuMark{}, err
+	}
+	for _, pid := range w.servers {
+		p, err := readProcTicks(pid)
+		if err != nil {
+			return cpuMark{}, err
+		}
+		m.servers += p.ticks
+	}
+	return m, nil
+}
+
+// othersMS is the rest of the machine's CPU between two marks, in milliseconds.
+func othersMS(from, to cpuMark) float64 {
+	t := (to.busy - from.busy) - (to.self - from.self) - (to.servers - from.servers)
+	return float64(max(t, 0)) * 1000 / ticksPerSecond
+}
+
+// begin notes every process's CPU time, for top.
+func (w *othersWatch) begin() { w.procs = allProcTicks() }
+
+// top names the n processes, other than the bench and the servers, that took the
+// most CPU since begin, with their milliseconds ("kdamond.0 2710 ms").
+func (w *othersWatch) top(n int) []string {
+	now := allProcTicks()
+	self := os.Getpid()
+	type used struct {
+		comm string
+		ms   int64
+	}
+	var us []used
+	for pid, p := range now {
+		if pid == self || slices.Contains(w.servers, pid) {
+			continue
+		}
+		d := p.ticks - w.procs[pid].ticks // a process begun since counts whole
+		if d > 0 {
+			us = append(us, used{p.comm, d * 1000 / ticksPerSecond})
+		}
+	}
+	slices.SortFunc(us, func(a, b used) int { return cmp.Or(cmp.Compare(b.ms, a.ms), strings.Compare(a.comm, b.comm)) })
+	var out []string
+	for _, u := range us[:min(n, len(us))] {
+		out = append(out, fmt.Sprintf("%s %d ms", u.comm, u.ms))
+	}
+	return out
+}
+
+// allProcTicks reads every process's CPU time; one that ends meanwhile is skipped.
+func allProcTicks() map[int]procTicks {
+	out := map[int]procTicks{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err != nil {
+			continue
+		}
+		if p, err := readProcTicks(pid); err == nil {
+			out[pid] = p
+		}
+	}
+	return out
+}
+
+// selfTicks is the bench process's CPU time (every thread) in clock ticks.
+func selfTicks() (int64, error) {
+	p, err := readProcTicks(os.Getpid())
+	return p.ticks, err
+}
+
+// readProcTicks reads a process's name and user+system CPU time (clock ticks) from
+// /proc/pid/stat.
+func readProcTicks(pid int) (procTicks, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procTicks{}, err
+	}
+	return parseProcStat(string(b))
+}
+
+// parseProcStat reads "pid (comm) state ppid ... utime stime ...": the name may hold
+// spaces and parentheses, so the fields are counted from its last ')'.
+func parseProcStat(s string) (procTicks, error) {
+	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || end < open {
+		return procTicks{}, fmt.Errorf("/proc stat: no name in %.40q", s)
+	}
+	f := strings.Fields(s[end+1:])
+	// After the name: state(0) ppid pgrp session tty_nr tpgid flags minflt cminflt
+	// majflt cmajflt utime(11) stime(12).
+	if len(f) < 13 {
+		return procTicks{}, fmt.Errorf("/proc stat: %d fields after the name", len(f))
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	k, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := cmp.Or(err1, err2); err != nil {
+		return procTicks{}, fmt.Errorf("/proc stat: %w", err)
+	}
+	return procTicks{comm: s[open+1 : end], ticks: u + k}, nil
+}
+
+// othersLine sums up the rest of the machine's CPU during the timed digests dig
+// (others, ms each, in the same order) and records it in out under key: how many
+// digests it took disturbedMS or more from, their median, and the others' median and
+// p99, so that a tail the machine made is told from one the reads made. ok is false
+// where it was not measured.
+func othersLine(out map[string]any, key string, dig, others []float64, top []string) (string, bool) {
+	if len(others) != len(dig) || len(dig) == 0 {
+		return "", false
+	}
+	var shared, alone []float64
+	for i, d := range dig {
+		if others[i] >= disturbedMS {
+			shared = append(shared, d)
+		} else {
+			alone = append(alone, d)
+		}
+	}
+	out[key+"_digest_others_cpu_ms_in_order"] = others
+	out[key+"_digests_shared"] = len(shared)
+	line := fmt.Sprintf("%d of %d digests shared the machine", len(shared), len(dig))
+	if len(shared) > 0 {
+		out[key+"_shared_digest_median_ms"] = ms(median(shared))
+		line += fmt.Sprintf(" (median %.1f ms)", ms(median(shared)))
+	}
+	if len(alone) > 0 {
+		out[key+"_unshared_digest_median_ms"], out[key+"_unshared_digest_p99_ms"] = ms(median(alone)), ms(quantile(alone, 0.99))
+		line += fmt.Sprintf("; the other %d: median %.1f ms, p99 %.1f ms", len(alone), ms(median(alone)), ms(quantile(alone, 0.99)))
+	}
+	if len(top) > 0 {
+		out[key+"_others_top"] = top
+		line += "; the most CPU while the reads were timed: " + strings.Join(top, ", ")
+	}
+	return line, true
+}
