@@ -660,10 +660,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			if main {
 				runtime.ReadMemStats(&before)
 				if watching {
-					var err error
-					if cpu0, err = watch.mark(); err != nil {
-						watching, rt.digestOthers = false, nil
-					}
+					cpu0 = watch.mark()
 				}
 			}
 			t := time.Now()
@@ -673,12 +670,7 @@ func timeReads(ctx context.Context, st store.Store, end time.Time, reps int) (rt
 			*v.into = append(*v.into, time.Since(t).Seconds())
 			if main {
 				if watching {
-					cpu1, err := watch.mark()
-					if err != nil {
-						watching, rt.digestOthers = false, nil
-					} else {
-						rt.digestOthers = append(rt.digestOthers, othersMS(cpu0, cpu1))
-					}
+					rt.digestOthers = append(rt.digestOthers, othersMS(cpu0, watch.mark()))
 				}
 				runtime.ReadMemStats(&after)
 				rt.digestAlloc = append(rt.digestAlloc, float64(after.TotalAlloc-before.TotalAlloc))

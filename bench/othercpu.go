@@ -20,8 +20,8 @@ import (
 const ticksPerSecond = 100
 
 // disturbedMS is how much CPU the rest of the machine must take during a digest for
-// the digest to count as shared with other work: two clock ticks, more than the
-// one tick that bookkeeping alone may land on a quiet interval.
+// the digest to count as shared with other work: a fifth of a core over a digest of
+// 100 ms, where the machine's services' own housekeeping is a few milliseconds.
 const disturbedMS = 20
 
 // othersWatch measures the CPU the rest of the machine takes while reads are timed:
@@ -31,7 +31,7 @@ const disturbedMS = 20
 // tens of milliseconds doubles the reads it overlaps; this names the tail's cause
 // where the store's own figures cannot. The machine this was written on runs a
 // kernel memory monitor (kdamond, DAMON's physical-address sampling for cold-page
-// reclaim) that takes 40-90 ms of CPU every half second while Redis holds gigabytes.
+// reclaim) that takes 30-130 ms of CPU every half second while Redis holds gigabytes.
 type othersWatch struct {
 	servers []int // Redis server pids on this machine (none for the embedded store)
 	// procs is every process's CPU ticks at begin, for naming the largest consumers.
@@ -44,21 +44,21 @@ type procTicks struct {
 	ticks int64
 }
 
-// cpuMark is a reading of the machine's busy time, the bench's own and the Redis
-// servers', in clock ticks.
-type cpuMark struct {
-	busy, self, servers int64
-}
+// cpuMark is the run time (ns, /proc/PID/task/TID/schedstat) of every task on the
+// machine but the bench's and the Redis servers', by thread id: the scheduler's
+// own account, exact where /proc/stat's clock ticks would miss a burst shorter than
+// a tick.
+type cpuMark map[int]int64
 
 // newOthersWatch finds the Redis servers behind st on this machine. ok is false
 // where /proc cannot be read, or where a server's process is not here (a remote or
 // containerised Redis: its CPU would be counted as the rest of the machine's).
 func newOthersWatch(ctx context.Context, st store.Store) (w *othersWatch, ok bool) {
-	if _, err := readCPUStat(); err != nil {
+	if _, err := os.Stat("/proc/self/task"); err != nil {
 		return nil, false
 	}
-	if _, err := selfTicks(); err != nil {
-		return nil, false
+	if _, err := readSchedRun(os.Getpid(), os.Getpid()); err != nil {
+		return nil, false // no schedstat in this kernel
 	}
 	w = &othersWatch{}
 	c, isRedis := st.(interface{ Client() redis.UniversalClient })
@@ -98,30 +98,46 @@ func infoInt(info, field string) (int, bool) {
 	return 0, false
 }
 
-// mark reads the machine's, the bench's and the servers' CPU time now.
-func (w *othersWatch) mark() (cpuMark, error) {
-	s, err := readCPUStat()
-	if err != nil {
-		return cpuMark{}, err
-	}
-	m := cpuMark{busy: int64(s.busy)}
-	if m.self, err = selfTicks(); err != nil {
-		return cpuMark{}, err
-	}
-	for _, pid := range w.servers {
-		p, err := readProcTicks(pid)
-		if err != nil {
-			return cpuMark{}, err
+// mark reads the run time of every other task now. A task that cannot be read (it
+// ended meanwhile) is left out.
+func (w *othersWatch) mark() cpuMark {
+	m := cpuMark{}
+	self := os.Getpid()
+	dirs, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*")
+	for _, d := range dirs {
+		pid, err1 := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(d))))
+		tid, err2 := strconv.Atoi(filepath.Base(d))
+		if err1 != nil || err2 != nil || pid == self || slices.Contains(w.servers, pid) {
+			continue
 		}
-		m.servers += p.ticks
+		if ns, err := readSchedRun(pid, tid); err == nil {
+			m[tid] = ns
+		}
 	}
-	return m, nil
+	return m
 }
 
-// othersMS is the rest of the machine's CPU between two marks, in milliseconds.
+// readSchedRun reads a task's time on a CPU (ns), the first field of its schedstat.
+func readSchedRun(pid, tid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/schedstat")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, fmt.Errorf("schedstat of %d: empty", tid)
+	}
+	return strconv.ParseInt(f[0], 10, 64)
+}
+
+// othersMS is the other tasks' CPU between two marks, in milliseconds: a task begun
+// since the first counts whole, one ended since is lost.
 func othersMS(from, to cpuMark) float64 {
-	t := (to.busy - from.busy) - (to.self - from.self) - (to.servers - from.servers)
-	return float64(max(t, 0)) * 1000 / ticksPerSecond
+	var ns int64
+	for tid, run := range to {
+		ns += max(run-from[tid], 0)
+	}
+	return float64(ns) / 1e6
 }
 
 // begin notes every process's CPU time, for top.
@@ -168,12 +184,6 @@ func allProcTicks() map[int]procTicks {
 		}
 	}
 	return out
-}
-
-// selfTicks is the bench process's CPU time (every thread) in clock ticks.
-func selfTicks() (int64, error) {
-	p, err := readProcTicks(os.Getpid())
-	return p.ticks, err
 }
 
 // readProcTicks reads a process's name and user+system CPU time (clock ticks) from

@@ -32,16 +32,28 @@ func TestParseProcStat(t *testing.T) {
 	}
 }
 
-func TestSelfTicksReadsThisProcess(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
+func TestOthersMSCountsOtherTasks(t *testing.T) {
+	from := cpuMark{1: 5_000_000, 2: 9_000_000, 3: 1_000_000}
+	to := cpuMark{1: 45_000_000, 2: 9_000_000, 4: 2_500_000} // 3 ended, 4 began
+	if got := othersMS(from, to); got != 42.5 {
+		t.Fatalf("othersMS = %v, want 42.5", got)
+	}
+}
+
+func TestMarkLeavesTheBenchOut(t *testing.T) {
+	if _, err := os.Stat("/proc/self/task"); err != nil {
 		t.Skip("no /proc here")
 	}
-	p, err := readProcTicks(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
+	if _, err := readSchedRun(os.Getpid(), os.Getpid()); err != nil {
+		t.Skipf("no schedstat: %v", err)
 	}
-	if p.comm == "" || p.ticks < 0 {
-		t.Fatalf("got %+v", p)
+	w := &othersWatch{}
+	m := w.mark()
+	if _, ok := m[os.Getpid()]; ok {
+		t.Fatal("the bench's own main thread was counted")
+	}
+	if len(m) == 0 {
+		t.Fatal("no other task read")
 	}
 }
 
