@@ -376,9 +376,12 @@ type conversation struct {
 // question after a reply starts a new conversation.
 func conversations(msgs []*Item, gap time.Duration) []*conversation {
 	var out []*conversation
-	byRoot := map[threadRoot]*conversation{} // the thread's conversation
-	open := map[string]*conversation{}       // channel -> its latest top-level conversation
-	lastCust := map[string]time.Time{}       // channel -> last top-level customer message
+	// Every top-level customer message may root a thread: sized for them at once, not
+	// grown table by table (go test -bench 'Assess$' -count 6 ./analysis/health:
+	// 22.6 -> 21.2 us and 66 -> 62 allocations an account, medians).
+	byRoot := make(map[threadRoot]*conversation, len(msgs)) // the thread's conversation
+	open := map[string]*conversation{}                      // channel -> its latest top-level conversation
+	lastCust := map[string]time.Time{}                      // channel -> last top-level customer message
 	start := func(t time.Time) *conversation {
 		c := &conversation{start: t}
 		out = append(out, c)
