@@ -77,11 +77,21 @@ func (s *Store) AccountsDays(ctx context.Context, workspace string, accounts []s
 	// ./bench digest -decompose). The marker is read first, so a day read after the
 	// back-fill completed is never taken for a missing one.
 	var complete, applied *redis.IntCmd
-	picks := make([]*redis.SliceCmd, len(days))
+	// Each HMGET is read straight into strings, a missing field as "" (the
+	// client's HMGet boxed every value of 41 days of every account in an interface).
+	picks := make([]*redis.StringSliceCmd, len(days))
+	args := make([]any, 2+len(fields))
+	args[0] = "hmget"
+	for i, f := range fields {
+		args[2+i] = f
+	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		complete, applied = p.Exists(ctx, k.acctCountersBuilt()), p.Exists(ctx, k.buckets())
 		for i, d := range days {
-			picks[i] = p.HMGet(ctx, k.acctCounters(d.Unix()), fields...)
+			a := slices.Clone(args)
+			a[1] = k.acctCounters(d.Unix())
+			picks[i] = redis.NewStringSliceCmd(ctx, a...)
+			_ = p.Process(ctx, picks[i])
 		}
 		return nil
 	})
@@ -100,8 +110,8 @@ func (s *Store) AccountsDays(ctx context.Context, workspace string, accounts []s
 		for j, a := range uniq {
 			var ru *feedbackbot.Rollup
 			for n, name := range counters {
-				s, ok := vals[j*len(counters)+n].(string)
-				if !ok {
+				s := vals[j*len(counters)+n]
+				if s == "" {
 					continue // missing
 				}
 				if x, err := strconv.ParseInt(s, 10, 64); err == nil && x != 0 {
