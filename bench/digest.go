@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"runtime"
@@ -98,6 +100,7 @@ func runDigest(ctx context.Context, args []string) error {
 	var digestWork []string  // Redis's work a digest
 	var firstLines []string  // the warm-up's digest and lookup
 	var othersLines []string // the rest of the machine's CPU during the timed digests
+	var kindLines []string   // Redis bytes a message by key kind
 	// per store, each size's medians and the highest p99, for the growth summary
 	type sizeFig struct {
 		n            int
@@ -138,7 +141,7 @@ func runDigest(ctx context.Context, args []string) error {
 			settle(ctx, fmt.Sprintf("timing %s %d", kind, n), *settleFor)
 			perMsg := "–"
 			if kind == "redis" {
-				b, err := redisBytes(ctx, st, fmt.Sprintf("fbbench:%d:%d", os.Getpid(), 100+i))
+				b, byKind, err := redisBytes(ctx, st, fmt.Sprintf("fbbench:%d:%d", os.Getpid(), 100+i))
 				if err != nil {
 					cleanup()
 					closeKept()
@@ -146,6 +149,12 @@ func runDigest(ctx context.Context, args []string) error {
 				}
 				perMsg = fmt.Sprintf("%.0f", float64(b)/float64(n))
 				out[fmt.Sprintf("redis_%d_bytes_per_message", n)] = float64(b) / float64(n)
+				kinds := map[string]float64{}
+				for k, v := range byKind {
+					kinds[k] = float64(v) / float64(n)
+				}
+				out[fmt.Sprintf("redis_%d_bytes_per_message_by_key_kind", n)] = kinds
+				kindLines = append(kindLines, fmt.Sprintf("%s %s: %s", kind, sz, formatKinds(byKind, n)))
 			}
 			stall := "–"
 			var stop func() (stalls, error)
@@ -282,6 +291,7 @@ func runDigest(ctx context.Context, args []string) error {
 	section("The first digest and account lookup of each store and size, untimed warm-up (not in the medians or p99s above):", firstLines)
 	section("The digest at each Go collector target (-gc; the targets taking turns rep by rep on the same store):", gcLines)
 	section(fmt.Sprintf("The rest of the machine during the timed digests (CPU of everything but the bench and Redis; a digest it took %d ms or more from counts as shared):", disturbedMS), othersLines)
+	section("Redis bytes a stored message by kind of key (MEMORY USAGE; d: stored JSON, m: record, t/tc/ta: time indexes, aw: account weeks, r: hourly rollups, log: capture log; see store/redis/store.go):", kindLines)
 	section("Redis server time per digest (INFO commandstats around the digests; command, calls, time):", digestWork)
 	section("Redis server time per account lookup (INFO commandstats around the lookups; command, calls, time):", redisWork)
 	printJSON(out)
@@ -804,31 +814,57 @@ func countReads(ctx context.Context, st store.Store, end time.Time, reps int, rt
 }
 
 // redisBytes sums MEMORY USAGE over every key under prefix (on every master of a
-// cluster): what the store costs in Redis, log and derived state together.
-func redisBytes(ctx context.Context, st store.Store, prefix string) (int64, error) {
+// cluster): what the store costs in Redis, log and derived state together, and the
+// same by kind of key (keyKind).
+func redisBytes(ctx context.Context, st store.Store, prefix string) (int64, map[string]int64, error) {
 	c, ok := st.(interface{ Client() redis.UniversalClient })
 	if !ok {
-		return 0, fmt.Errorf("not a Redis store")
+		return 0, nil, fmt.Errorf("not a Redis store")
 	}
 	nodes, err := masters(ctx, c.Client())
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var total int64
+	byKind := map[string]int64{}
 	for _, node := range nodes {
 		iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 		for iter.Next(ctx) {
 			n, err := node.MemoryUsage(ctx, iter.Val(), 0).Result()
 			if err != nil && err != redis.Nil {
-				return total, err
+				return total, byKind, err
 			}
 			total += n
+			byKind[keyKind(iter.Val())] += n
 		}
 		if err := iter.Err(); err != nil {
-			return total, err
+			return total, byKind, err
 		}
 	}
-	return total, nil
+	return total, byKind, nil
+}
+
+// keyKind is the kind of a store key: the segment after its workspace's hash tag
+// ("fb:{T1}:d:C1:17..." is "d", a message's stored JSON; "fb:{T1}:t" the time
+// index), or "other" for a key without one.
+func keyKind(key string) string {
+	_, rest, ok := strings.Cut(key, "}:")
+	if !ok || rest == "" {
+		return "other"
+	}
+	kind, _, _ := strings.Cut(rest, ":")
+	return kind
+}
+
+// formatKinds lists bytes a message by key kind, largest first ("d 520, m 610").
+func formatKinds(byKind map[string]int64, n int) string {
+	kinds := slices.Collect(maps.Keys(byKind))
+	slices.SortFunc(kinds, func(a, b string) int { return cmp.Or(cmp.Compare(byKind[b], byKind[a]), strings.Compare(a, b)) })
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %.0f", k, float64(byKind[k])/float64(n))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // congestionControl is the kernel's default TCP congestion control, which new

@@ -83,3 +83,21 @@ func TestOthersLineSplitsSharedDigests(t *testing.T) {
 		t.Fatal("a partial measurement was summed up")
 	}
 }
+
+func TestKeyKind(t *testing.T) {
+	tests := []struct{ key, want string }{
+		{"fbbench:1:100:fb:{TBENCH}:d:C28:1754348803.200000", "d"},
+		{"fb:{T1}:t", "t"},
+		{"fb:{T1}:aw:1754000000:acct-1", "aw"},
+		{"fb:{T1}:", "other"},
+		{"fb:plain", "other"},
+	}
+	for _, tt := range tests {
+		if got := keyKind(tt.key); got != tt.want {
+			t.Errorf("keyKind(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+	if got := formatKinds(map[string]int64{"m": 600, "d": 1000, "t": 600}, 2); got != "d 500, m 300, t 300" {
+		t.Errorf("formatKinds = %q", got)
+	}
+}
