@@ -15,10 +15,6 @@ import (
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
-// ticksPerSecond is the kernel's USER_HZ, the unit of /proc's CPU times: 100 on
-// every Linux the bench runs on (Go cannot ask sysconf without cgo).
-const ticksPerSecond = 100
-
 // disturbedMS is how much CPU the rest of the machine must take during a digest for
 // the digest to count as shared with other work: a fifth of a core over a digest of
 // 100 ms, where the machine's services' own housekeeping is a few milliseconds.
@@ -26,29 +22,28 @@ const disturbedMS = 20
 
 // othersWatch measures the CPU the rest of the machine takes while reads are timed:
 // every process and kernel thread but the bench itself and the Redis servers it
-// talks to (when they run on this machine), and what a hypervisor steals. On a
-// 2-core machine a reader and Redis share, another consumer of a core's worth for
-// tens of milliseconds doubles the reads it overlaps; this names the tail's cause
-// where the store's own figures cannot. The machine this was written on runs a
-// kernel memory monitor (kdamond, DAMON's physical-address sampling for cold-page
-// reclaim) that takes 30-130 ms of CPU every half second while Redis holds gigabytes.
+// talks to (when they run on this machine). On a 2-core machine a reader and Redis
+// share, another consumer of a core's worth for tens of milliseconds doubles the
+// reads it overlaps; this names the tail's cause where the store's own figures
+// cannot. The machine this was written on runs a kernel memory monitor (kdamond,
+// DAMON's physical-address sampling for cold-page reclaim) that takes 30-130 ms of
+// CPU every half second while Redis holds gigabytes.
 type othersWatch struct {
-	servers []int // Redis server pids on this machine (none for the embedded store)
-	// procs is every process's CPU ticks at begin, for naming the largest consumers.
-	procs map[int]procTicks
+	servers []int   // Redis server pids on this machine (none for the embedded store)
+	first   cpuMark // at begin, for naming the largest consumers
 }
 
-// procTicks is one process's name and CPU time in clock ticks.
-type procTicks struct {
-	comm  string
-	ticks int64
+// taskRun is one task's process and its time on a CPU so far (ns).
+type taskRun struct {
+	pid int
+	ns  int64
 }
 
-// cpuMark is the run time (ns, /proc/PID/task/TID/schedstat) of every task on the
+// cpuMark is the run time (/proc/PID/task/TID/schedstat) of every task on the
 // machine but the bench's and the Redis servers', by thread id: the scheduler's
 // own account, exact where /proc/stat's clock ticks would miss a burst shorter than
 // a tick.
-type cpuMark map[int]int64
+type cpuMark map[int]taskRun
 
 // newOthersWatch finds the Redis servers behind st on this machine. ok is false
 // where /proc cannot be read, or where a server's process is not here (a remote or
@@ -78,8 +73,7 @@ func newOthersWatch(ctx context.Context, st store.Store) (w *othersWatch, ok boo
 		if !ok {
 			return nil, false
 		}
-		p, err := readProcTicks(pid)
-		if err != nil || !strings.HasPrefix(p.comm, "redis-server") {
+		if !strings.HasPrefix(procName(pid), "redis-server") {
 			return nil, false
 		}
 		w.servers = append(w.servers, pid)
@@ -111,7 +105,7 @@ func (w *othersWatch) mark() cpuMark {
 			continue
 		}
 		if ns, err := readSchedRun(pid, tid); err == nil {
-			m[tid] = ns
+			m[tid] = taskRun{pid, ns}
 		}
 	}
 	return m
@@ -135,31 +129,35 @@ func readSchedRun(pid, tid int) (int64, error) {
 func othersMS(from, to cpuMark) float64 {
 	var ns int64
 	for tid, run := range to {
-		ns += max(run-from[tid], 0)
+		ns += max(run.ns-from[tid].ns, 0)
 	}
 	return float64(ns) / 1e6
 }
 
-// begin notes every process's CPU time, for top.
-func (w *othersWatch) begin() { w.procs = allProcTicks() }
+// begin notes every task's run time, for top.
+func (w *othersWatch) begin() { w.first = w.mark() }
 
 // top names the n processes, other than the bench and the servers, that took the
 // most CPU since begin, with their milliseconds ("kdamond.0 2710 ms").
-func (w *othersWatch) top(n int) []string {
-	now := allProcTicks()
-	self := os.Getpid()
+func (w *othersWatch) top(n int) []string { return topOthers(w.first, w.mark(), procName, n) }
+
+// topOthers sums each process's tasks' run time between two marks (a task begun
+// since counts whole) and names the n largest, name giving a process's name.
+func topOthers(from, to cpuMark, name func(pid int) string, n int) []string {
+	byPID := map[int]int64{}
+	for tid, run := range to {
+		if d := run.ns - from[tid].ns; d > 0 {
+			byPID[run.pid] += d
+		}
+	}
 	type used struct {
 		comm string
 		ms   int64
 	}
 	var us []used
-	for pid, p := range now {
-		if pid == self || slices.Contains(w.servers, pid) {
-			continue
-		}
-		d := p.ticks - w.procs[pid].ticks // a process begun since counts whole
-		if d > 0 {
-			us = append(us, used{p.comm, d * 1000 / ticksPerSecond})
+	for pid, ns := range byPID {
+		if ms := ns / 1e6; ms > 0 {
+			us = append(us, used{name(pid), ms})
 		}
 	}
 	slices.SortFunc(us, func(a, b used) int { return cmp.Or(cmp.Compare(b.ms, a.ms), strings.Compare(a.comm, b.comm)) })
@@ -170,51 +168,13 @@ func (w *othersWatch) top(n int) []string {
 	return out
 }
 
-// allProcTicks reads every process's CPU time; one that ends meanwhile is skipped.
-func allProcTicks() map[int]procTicks {
-	out := map[int]procTicks{}
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(filepath.Base(d))
-		if err != nil {
-			continue
-		}
-		if p, err := readProcTicks(pid); err == nil {
-			out[pid] = p
-		}
-	}
-	return out
-}
-
-// readProcTicks reads a process's name and user+system CPU time (clock ticks) from
-// /proc/pid/stat.
-func readProcTicks(pid int) (procTicks, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+// procName is a process's name (/proc/PID/comm), or "pid N" where it has ended.
+func procName(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	if err != nil {
-		return procTicks{}, err
+		return "pid " + strconv.Itoa(pid)
 	}
-	return parseProcStat(string(b))
-}
-
-// parseProcStat reads "pid (comm) state ppid ... utime stime ...": the name may hold
-// spaces and parentheses, so the fields are counted from its last ')'.
-func parseProcStat(s string) (procTicks, error) {
-	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if open < 0 || end < open {
-		return procTicks{}, fmt.Errorf("/proc stat: no name in %.40q", s)
-	}
-	f := strings.Fields(s[end+1:])
-	// After the name: state(0) ppid pgrp session tty_nr tpgid flags minflt cminflt
-	// majflt cmajflt utime(11) stime(12).
-	if len(f) < 13 {
-		return procTicks{}, fmt.Errorf("/proc stat: %d fields after the name", len(f))
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	k, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := cmp.Or(err1, err2); err != nil {
-		return procTicks{}, fmt.Errorf("/proc stat: %w", err)
-	}
-	return procTicks{comm: s[open+1 : end], ticks: u + k}, nil
+	return strings.TrimSpace(string(b))
 }
 
 // othersLine sums up the rest of the machine's CPU during the timed digests dig

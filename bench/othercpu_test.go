@@ -6,35 +6,35 @@ import (
 	"testing"
 )
 
-func TestParseProcStat(t *testing.T) {
+func TestTopOthersSumsTasksByProcess(t *testing.T) {
+	from := cpuMark{10: {84, 5_000_000}, 20: {300, 1_000_000}, 21: {300, 2_000_000}, 30: {400, 9_000_000}}
+	to := cpuMark{
+		10: {84, 95_000_000},  // kdamond: 90 ms
+		20: {300, 31_000_000}, // two threads of one process: 30 + 40 ms
+		21: {300, 42_000_000},
+		30: {400, 9_400_000},  // under a millisecond: not named
+		40: {500, 12_000_000}, // begun since: counts whole
+	}
+	names := map[int]string{84: "kdamond.0", 300: "beam.smp", 400: "idle", 500: "cron"}
+	name := func(pid int) string { return names[pid] }
 	tests := []struct {
-		name, in string
-		comm     string
-		ticks    int64
-		bad      bool
+		n    int
+		want string
 	}{
-		{"plain", "84 (kdamond.0) S 2 0 0 0 -1 2129984 0 0 0 0 1095 10062 0 0 20 0 1 0 27 0 0", "kdamond.0", 11157, false},
-		{"name with spaces and parens", "7 (a) b (c)) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 5 0 0", "a) b (c)", 7, false},
-		{"too short", "9 (x) S 1 2 3", "", 0, true},
-		{"no name", "9 x S 1 2 3 4 5 6 7 8 9 10 11 12", "", 0, true},
-		{"not a number", "9 (x) S 1 2 3 4 5 6 7 8 9 10 u s 0", "", 0, true},
+		{3, "kdamond.0 90 ms|beam.smp 70 ms|cron 12 ms"},
+		{1, "kdamond.0 90 ms"},
+		{9, "kdamond.0 90 ms|beam.smp 70 ms|cron 12 ms"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p, err := parseProcStat(tt.in)
-			if (err != nil) != tt.bad {
-				t.Fatalf("err = %v, want error %v", err, tt.bad)
-			}
-			if !tt.bad && (p.comm != tt.comm || p.ticks != tt.ticks) {
-				t.Fatalf("got %q %d, want %q %d", p.comm, p.ticks, tt.comm, tt.ticks)
-			}
-		})
+		if got := strings.Join(topOthers(from, to, name, tt.n), "|"); got != tt.want {
+			t.Errorf("top %d = %q, want %q", tt.n, got, tt.want)
+		}
 	}
 }
 
 func TestOthersMSCountsOtherTasks(t *testing.T) {
-	from := cpuMark{1: 5_000_000, 2: 9_000_000, 3: 1_000_000}
-	to := cpuMark{1: 45_000_000, 2: 9_000_000, 4: 2_500_000} // 3 ended, 4 began
+	from := cpuMark{1: {1, 5_000_000}, 2: {2, 9_000_000}, 3: {3, 1_000_000}}
+	to := cpuMark{1: {1, 45_000_000}, 2: {2, 9_000_000}, 4: {4, 2_500_000}} // 3 ended, 4 began
 	if got := othersMS(from, to); got != 42.5 {
 		t.Fatalf("othersMS = %v, want 42.5", got)
 	}
