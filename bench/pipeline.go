@@ -271,13 +271,8 @@ func waitLazyFree(ctx context.Context, c redis.UniversalClient) error {
 			if err != nil {
 				return fmt.Errorf("wait for Redis to free deleted keys: %w", err)
 			}
-			pending := -1
-			for _, l := range strings.Split(info, "\r\n") {
-				if v, ok := strings.CutPrefix(l, "lazyfree_pending_objects:"); ok {
-					pending, _ = strconv.Atoi(v)
-				}
-			}
-			if pending <= 0 { // done, or a server that does not say
+			pending, ok := infoInt(info, "lazyfree_pending_objects")
+			if !ok || pending <= 0 { // done, or a server that does not say
 				break
 			}
 			if time.Now().After(deadline) {
