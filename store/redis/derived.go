@@ -309,6 +309,19 @@ func (s *Store) applyTx(ctx context.Context, calls []evalCall, staged [][]staged
 					p.Set(ctx, r.dataKey, r.data, 0)
 				}
 				cmds[i] = applyScript.Eval(ctx, p, calls[i].keys, calls[i].args...)
+				// The script moves every staged key into place or deletes it, but a
+				// script that fails part-way (a key of the wrong type, Redis out of
+				// memory at its first write) left the rest: a put's text, kept under
+				// a key nothing reads until another apply reuses the name, out of a
+				// forget's reach. A DEL in the same transaction removes what is left
+				// (after a script that ran to its end, it finds nothing).
+				if len(staged[i]) > 0 {
+					left := make([]string, 0, 2*len(staged[i]))
+					for _, r := range staged[i] {
+						left = append(left, r.key, r.dataKey)
+					}
+					p.Del(ctx, left...)
+				}
 			}
 			return nil
 		})

@@ -170,7 +170,7 @@ func TestStagedRecordsNeverLinger(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, k := range keys {
-			if strings.Contains(k, ":st:") {
+			if strings.Contains(k, ":st:") || strings.Contains(k, ":sd:") {
 				t.Errorf("%s: staged record %s left", st.name, k)
 			}
 		}
@@ -197,5 +197,55 @@ func TestStagedRecordsNeverLinger(t *testing.T) {
 	}
 	if want := "[charged twice, and a day later charged twice charged twice]"; fmt.Sprint(texts) != want {
 		t.Errorf("channel messages %v, want %s", texts, want)
+	}
+
+	// A script that fails after the records were staged (here at its first
+	// command, a read of the latest hash, made a string for the moment) leaves no
+	// staged key behind, so no copy of the text outlives the failure under a name
+	// nothing reads; applied again once the key is back, the message counts once.
+	// (Redis refuses a script's writes for want of memory at its first write only,
+	// so that one never stops half-way; a key of the wrong type met after a write
+	// would, and Redis undoes nothing: that is not exercised here.)
+	late := storetest.Msg("W1", "m9", "the secret plan", "", "A1", "C1", storetest.Base.Add(5*time.Hour))
+	if _, err := s.Append(ctx, storetest.Put(late)); err != nil {
+		t.Fatal(err)
+	}
+	latest, aside := prefix+":{W1}:latest", prefix+":{W1}:latest-aside"
+	if err := client.Rename(ctx, latest, aside).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Set(ctx, latest, "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	es := read()
+	lateEntry := es[len(es)-1:]
+	if _, err := s.Apply(ctx, store.Applied{Entry: lateEntry[0], Tags: storetest.Tags(-0.5, "v1", "billing")}); err == nil {
+		t.Fatal("apply over a rollup key of the wrong type succeeded")
+	}
+	keys, err := redistest.Keys(ctx, client, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if strings.Contains(k, ":st:") || strings.Contains(k, ":sd:") {
+			t.Errorf("a failed script left staged key %s", k)
+		}
+	}
+	if err := client.Rename(ctx, aside, latest).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := apply(-0.5, lateEntry...); n != 1 {
+		t.Errorf("applied %d after the failure, want 1", n)
+	}
+	rs, err = s.Rollups(ctx, "W1", storetest.Base.Add(-time.Hour), storetest.Base.Add(48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs = 0
+	for _, r := range rs {
+		msgs += r.Counts[feedbackbot.CntMessages]
+	}
+	if msgs != 4 {
+		t.Errorf("rollups count %d messages after the retried apply, want 4", msgs)
 	}
 }
