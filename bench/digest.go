@@ -291,7 +291,7 @@ func runDigest(ctx context.Context, args []string) error {
 	section("The first digest and account lookup of each store and size, untimed warm-up (not in the medians or p99s above):", firstLines)
 	section("The digest at each Go collector target (-gc; the targets taking turns rep by rep on the same store):", gcLines)
 	section(fmt.Sprintf("The rest of the machine during the timed digests (CPU of everything but the bench and Redis; a digest it took %d ms or more from counts as shared):", disturbedMS), othersLines)
-	section("Redis bytes a stored message by kind of key (MEMORY USAGE; d: stored JSON, m: record, t/tc/ta: time indexes, aw: account weeks, r: hourly rollups, log: capture log; see store/redis/store.go):", kindLines)
+	section("Redis bytes a stored message by kind of key (MEMORY USAGE; d: stored message and tags, m: record, t/tc/ta: time indexes, aw: account weeks, r: hourly rollups, log: capture log; see store/redis/store.go):", kindLines)
 	section("Redis server time per digest (INFO commandstats around the digests; command, calls, time):", digestWork)
 	section("Redis server time per account lookup (INFO commandstats around the lookups; command, calls, time):", redisWork)
 	printJSON(out)
@@ -845,7 +845,7 @@ func redisBytes(ctx context.Context, st store.Store, prefix string) (int64, map[
 }
 
 // keyKind is the kind of a store key: the segment after its workspace's hash tag
-// ("fb:{T1}:d:C1:17..." is "d", a message's stored JSON; "fb:{T1}:t" the time
+// ("fb:{T1}:d:C1:17..." is "d", a message's stored data; "fb:{T1}:t" the time
 // index), or "other" for a key without one.
 func keyKind(key string) string {
 	_, rest, ok := strings.Cut(key, "}:")

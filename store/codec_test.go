@@ -397,6 +397,7 @@ func FuzzAppendStored(f *testing.F) {
 		} else if count%2 == 0 {
 			s.Tags.Themes = []string{}
 		}
+		checkBinary(t, &s)
 		ev := feedbackbot.Event{Kind: feedbackbot.EventKind(name), Message: s.Message}
 		wantE, wantEErr := json.Marshal(&ev)
 		gotE, gotEErr := AppendEvent(nil, &ev)

@@ -370,7 +370,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	tags := it.Tags
 	tags.Sentiment.Score = store.FiniteScore(tags.Sentiment.Score)
 	rev := m.Revision()
-	data, err := store.AppendStored(nil, &store.Stored{Message: m, Tags: tags})
+	data, err := store.AppendStoredBinary(nil, &store.Stored{Message: m, Tags: tags})
 	if err != nil {
 		return applyItem{}, fmt.Errorf("encode message: %w", err)
 	}
@@ -990,9 +990,14 @@ func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error
 	return as, nil
 }
 
-// decodeStored decodes a message record. raw is a reply go-redis allocated for it
-// and never reuses, so the decoded strings share its memory rather than each being
-// copied out of it.
+// decodeStored decodes a message record's data string: the binary form this
+// version writes (store.AppendStoredBinary), or the JSON of a version before
+// the nineteenth session of 2026-12-04 (read as it is; an apply of the message again writes it anew). raw
+// is a reply go-redis allocated for it and never reuses, so the decoded strings
+// share its memory rather than each being copied out of it.
 func decodeStored(raw string, st *store.Stored) error {
+	if store.IsBinaryStored(raw) {
+		return store.DecodeStoredBinaryShared(raw, st)
+	}
 	return store.DecodeStoredShared(raw, st)
 }

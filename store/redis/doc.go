@@ -21,13 +21,15 @@
 //	                         versions before 2026-12-04 kept the stored JSON here as
 //	                         field d, read where there is no data string, moved out
 //	                         by BuildAccountDays
-//	fb:{ws}:d:<key>          string: the applied message's stored JSON (read with
-//	                         MGET: see readData)
+//	fb:{ws}:d:<key>          string: the applied message and its tags, in the
+//	                         binary form of store.AppendStoredBinary (JSON where a
+//	                         version before 2026-12-04 (19th session) applied it;
+//	                         read with MGET: see readData)
 //	fb:{ws}:dv               string: no record holds its stored JSON (set by the
 //	                         first apply of a new workspace, or by BuildAccountDays)
 //	fb:{ws}:st:<n>           hash: a put's record, staged for the apply script in
 //	                         the same MULTI/EXEC
-//	fb:{ws}:sd:<n>           string: a put's stored JSON, staged the same way
+//	fb:{ws}:sd:<n>           string: a put's data string, staged the same way
 //	fb:{ws}:r:<unix>         hash: the rollup counters of the hour starting at <unix>
 //	fb:{ws}:rb               zset: non-empty rollup hours (member and score <unix>)
 //	fb:{ws}:ac:<unix>        hash: every account's counters for the UTC day starting

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -228,5 +229,126 @@ func TestUpgradeWalkSkipsNothing(t *testing.T) {
 		if m := z.Member.(string); seen[m] != 1 && m != gone {
 			t.Errorf("the walk read %s %d times, want once", m, seen[m])
 		}
+	}
+}
+
+// TestJSONDataOfOlderVersions: a data string written by a version before
+// the nineteenth session of 2026-12-04 (JSON) reads as the binary form this version writes: every message by
+// Messages, one by Message, the notable ones, an author's by export, each equal to
+// what was applied; an edit, a re-analysis and a delete of such a message replace
+// or remove it, the first two in the binary form.
+func TestJSONDataOfOlderVersions(t *testing.T) {
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	ctx := t.Context()
+	var msgs []feedbackbot.Message
+	var events []feedbackbot.Event
+	for i := range 40 {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i), fmt.Sprintf("message %d: the export fails <&> \u2028 😩", i), feedbackbot.RoleCustomer,
+			fmt.Sprintf("A%d", i%3), "C1", storetest.Base.Add(time.Duration(i)*37*time.Minute))
+		if i%4 == 0 {
+			m.Author, m.Reactions, m.EditedAt = "U-alice", map[string]int{"eyes": i, "+1": 1}, m.Time.Add(time.Minute)
+		}
+		msgs = append(msgs, m)
+		events = append(events, storetest.Put(m))
+	}
+	storetest.AppendApplyAll(ctx, t, s, events, func(i int) feedbackbot.Tags {
+		tags := storetest.Tags(float64(i%5)/4-0.5, "v1", "billing")
+		if i%3 == 0 {
+			tags.Themes = nil
+		}
+		return tags
+	})
+	forms := func() (bin, js int) {
+		t.Helper()
+		keys, err := redistest.Keys(ctx, client, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if !strings.Contains(k, "}:d:") {
+				continue
+			}
+			raw, err := client.Get(ctx, k).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if store.IsBinaryStored(raw) {
+				bin++
+			} else if strings.HasPrefix(raw, "{") {
+				js++
+			}
+		}
+		return bin, js
+	}
+	if bin, js := forms(); bin != len(msgs) || js != 0 {
+		t.Fatalf("applied: %d binary data strings, %d JSON; want %d and 0", bin, js, len(msgs))
+	}
+	type reads struct {
+		all, notable, alice []store.Stored
+		one                 store.Stored
+	}
+	read := func() reads {
+		t.Helper()
+		var r reads
+		var err error
+		if r.all, err = s.Messages(ctx, store.Query{Workspace: "W1"}); err != nil {
+			t.Fatal(err)
+		}
+		if r.notable, err = s.Notable(ctx, "W1", store.NotableNegative, storetest.Base, storetest.Base.Add(48*time.Hour), 50); err != nil {
+			t.Fatal(err)
+		}
+		if err = s.AuthorMessages(ctx, "W1", "U-alice", func(st store.Stored) error { r.alice = append(r.alice, st); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if r.one, err = s.Message(ctx, msgs[8].Key()); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	want := read()
+	if len(want.all) != len(msgs) || len(want.alice) != 10 || len(want.notable) == 0 || len(want.one.Message.Reactions) != 2 {
+		t.Fatalf("read %d messages, %d of alice's, %d notable, reactions %v", len(want.all), len(want.alice), len(want.notable), want.one.Message.Reactions)
+	}
+	if err := redistest.JSONData(ctx, client, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if bin, js := forms(); bin != 0 || js != len(msgs) {
+		t.Fatalf("JSONData: %d binary data strings, %d JSON; want 0 and %d", bin, js, len(msgs))
+	}
+	if got := read(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("read from JSON data strings:\n got %+v\nwant %+v", got, want)
+	}
+
+	edit := msgs[1]
+	edit.Text = "edited: still failing"
+	if _, err := s.Append(ctx, storetest.Put(edit), storetest.Delete(msgs[2])); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.Read(ctx, "w", 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := make([]store.Applied, 0, len(es)+1)
+	for _, e := range es {
+		items = append(items, store.Applied{Entry: e, Tags: storetest.Tags(-0.5, "v1")})
+	}
+	items = append(items, store.Applied{Entry: store.Entry{ID: "x-reanalysed", Event: storetest.Put(msgs[3])}, Tags: storetest.Tags(0.5, "v2", "support")})
+	if n, err := s.Apply(ctx, items...); err != nil || n != 3 {
+		t.Fatalf("applied %d of an edit, a delete and a re-analysis, %v; want 3", n, err)
+	}
+	if bin, js := forms(); bin != 2 || js != len(msgs)-3 {
+		t.Errorf("after an edit, a re-analysis and a delete: %d binary data strings, %d JSON; want 2 and %d", bin, js, len(msgs)-3)
+	}
+	for key, text := range map[string]string{msgs[1].Key(): edit.Text, msgs[3].Key(): msgs[3].Text} {
+		st, err := s.Message(ctx, key)
+		if err != nil || st.Message.Text != text {
+			t.Errorf("Message(%s) = %q, %v; want %q", key, st.Message.Text, err, text)
+		}
+	}
+	if st, err := s.Message(ctx, msgs[3].Key()); err == nil && (st.Tags.Analyzer != "v2" || fmt.Sprint(st.Tags.Themes) != "[support]") {
+		t.Errorf("re-analysed message's tags %+v", st.Tags)
+	}
+	if _, err := s.Message(ctx, msgs[2].Key()); feedbackbot.ErrorCode(err) != feedbackbot.ENOTFOUND {
+		t.Errorf("deleted message: %v, want not found", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/feedbackbot/feedbackbot/store"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 )
 
@@ -334,17 +336,82 @@ var oldRecordScript = redis.NewScript(hashDataLua + oldRecordLua + "hashdata(KEY
 // too, for tests of data those versions wrote.
 func OldRecord(ctx context.Context, client redis.UniversalClient, key string) error {
 	data := strings.Replace(key, "}:m:", "}:d:", 1)
+	if raw, err := client.Get(ctx, data).Result(); err == nil && store.IsBinaryStored(raw) {
+		var st store.Stored
+		if err := store.DecodeStoredBinaryShared(raw, &st); err != nil {
+			return fmt.Errorf("redistest: old record %s: %w", key, err)
+		}
+		js, err := store.AppendStored(nil, &st)
+		if err != nil {
+			return fmt.Errorf("redistest: old record %s: %w", key, err)
+		}
+		if err := client.Set(ctx, data, js, redis.KeepTTL).Err(); err != nil {
+			return fmt.Errorf("redistest: old record %s: %w", key, err)
+		}
+	}
 	if err := oldRecordScript.Run(ctx, client, []string{key, data}).Err(); err != nil {
 		return fmt.Errorf("redistest: old record %s: %w", key, err)
 	}
 	return nil
 }
 
+// JSONData rewrites every data string under prefix (fb:{ws}:d:<key>) that is in
+// the binary form as the JSON that versions before the nineteenth session of 2026-12-04 wrote, for tests of data
+// those versions applied.
+func JSONData(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	return eachMaster(ctx, client, func(ctx context.Context, c redis.Cmdable) error {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, escapeGlob(prefix)+":{*}:d:*", 1000).Result()
+			if err != nil {
+				return fmt.Errorf("redistest: JSON data: %w", err)
+			}
+			vals := make([]*redis.StringCmd, len(keys))
+			if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, k := range keys {
+					vals[i] = p.Get(ctx, k)
+				}
+				return nil
+			}); err != nil && !errors.Is(err, redis.Nil) { // (a key gone since the scan reads as "")
+				return fmt.Errorf("redistest: JSON data: %w", err)
+			}
+			if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, k := range keys {
+					raw := vals[i].Val()
+					if !store.IsBinaryStored(raw) {
+						continue
+					}
+					var st store.Stored
+					if err := store.DecodeStoredBinaryShared(raw, &st); err != nil {
+						return fmt.Errorf("%s: %w", k, err)
+					}
+					js, err := store.AppendStored(nil, &st)
+					if err != nil {
+						return fmt.Errorf("%s: %w", k, err)
+					}
+					p.Set(ctx, k, js, redis.KeepTTL)
+				}
+				return nil
+			}); err != nil {
+				return fmt.Errorf("redistest: JSON data: %w", err)
+			}
+			if next == 0 {
+				return nil
+			}
+			cursor = next
+		}
+	})
+}
+
 // HashData makes every workspace under prefix look like data versions before
 // 2026-12-04 applied, which kept a record's stored JSON in its hash as field d: each
-// data string (fb:{ws}:d:<key>) moves into its record (fb:{ws}:m:<key>), and each
-// workspace's marker that its data strings are built (fb:{ws}:dv) goes.
+// data string (fb:{ws}:d:<key>) moves into its record (fb:{ws}:m:<key>), as JSON
+// (see JSONData), and each workspace's marker that its data strings are built
+// (fb:{ws}:dv) goes.
 func HashData(ctx context.Context, client redis.UniversalClient, prefix string) error {
+	if err := JSONData(ctx, client, prefix); err != nil {
+		return err
+	}
 	return eachMaster(ctx, client, func(ctx context.Context, c redis.Cmdable) error {
 		if err := hashDataScript.Load(ctx, c).Err(); err != nil {
 			return fmt.Errorf("redistest: hash data: %w", err)
