@@ -14,7 +14,8 @@ import (
 
 // TestBigRollupIsAHashTable: an hour with hundreds of counters (many accounts and
 // channels) is kept as a hash table, which readers never see, and an hour whose
-// messages are all deleted disappears with its bucket, as a small one does.
+// messages are all deleted disappears with its bucket, as a small one does; so is,
+// and does, the workspace day of those accounts' counters.
 func TestBigRollupIsAHashTable(t *testing.T) {
 	s, client, prefix := newStore(t, redisstore.Options{})
 	ctx := t.Context()
@@ -48,6 +49,26 @@ func TestBigRollupIsAHashTable(t *testing.T) {
 			t.Errorf("Rollups shows the internal field %q", name)
 		}
 	}
+	// The workspace day of account counters too (60 accounts' counters: a listpack
+	// under Redis's usual limits, searched end to end by every field a digest's HMGET
+	// names).
+	day := storetest.Base.UTC().Truncate(24 * time.Hour)
+	dayKey := fmt.Sprintf("%s:{W1}:ac:%d", prefix, day.Unix())
+	if enc, err := client.ObjectEncoding(ctx, dayKey).Result(); err != nil || enc != "hashtable" {
+		t.Errorf("OBJECT ENCODING %s = %q, %v; want hashtable", dayKey, enc, err)
+	}
+	days, err := s.AccountsDays(ctx, "W1", []string{"A0", "A59", "#encoding"}, day, day.Add(24*time.Hour), feedbackbot.CntCustomer, feedbackbot.CntNegative)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"A0", "A59"} {
+		if len(days[a]) != 1 || days[a][0].Counts[feedbackbot.CntCustomer] != 1 || days[a][0].Counts[feedbackbot.CntNegative] != 1 {
+			t.Errorf("AccountsDays of %s = %v; want one day, 1 customer message, 1 negative", a, days[a])
+		}
+	}
+	if len(days["#encoding"]) != 0 {
+		t.Errorf("AccountsDays shows the internal field as an account's: %v", days["#encoding"])
+	}
 	var dels []feedbackbot.Event
 	for _, ev := range events {
 		dels = append(dels, storetest.Delete(ev.Message))
@@ -56,8 +77,10 @@ func TestBigRollupIsAHashTable(t *testing.T) {
 	if rs, err := s.Rollups(ctx, "W1", hour, hour.Add(time.Hour)); err != nil || len(rs) != 0 {
 		t.Errorf("Rollups after deleting every message = %v, %v; want none", rs, err)
 	}
-	if n, err := client.Exists(ctx, key).Result(); err != nil || n != 0 {
-		t.Errorf("EXISTS %s = %d, %v; want the emptied hour gone", key, n, err)
+	for _, k := range []string{key, dayKey} {
+		if n, err := client.Exists(ctx, k).Result(); err != nil || n != 0 {
+			t.Errorf("EXISTS %s = %d, %v; want the emptied hash gone", k, n, err)
+		}
 	}
 }
 

@@ -18,16 +18,18 @@ const tombstone = "-"
 // revision nor the tombstone).
 const erased = "!"
 
-// bigRollupField is a field added to an hour's rollup hash once it holds
-// bigRollupAt counters. Its value is longer than Redis's hash-max-listpack-value
-// (64 bytes by default), which turns the hash into a real hash table: a listpack is
-// searched end to end on every HINCRBY, and an hour of a workspace with a hundred
-// accounts and channels holds several hundred counters (HINCRBY then cost about 5µs
-// instead of under 1µs). Readers skip it; a hash left with only this field is deleted.
-// The value is a number written with leading zeros (Redis keeps it as a 70-byte
-// string), so every field of an hour parses as an integer and Rollups can have
-// go-redis read a whole hour straight into counters; hours marked by versions before
-// 2026-12-03, whose marker is text, are read the slower way (see Rollups).
+// bigRollupField is a field added to an hour's rollup hash, or to a workspace day of
+// account counters (fb:{ws}:ac:<day>), once it holds bigRollupAt counters. Its
+// value is longer than Redis's hash-max-listpack-value (64 bytes by default), which
+// turns the hash into a real hash table: a listpack is searched end to end on every
+// HINCRBY or HMGET field, and an hour of a workspace with a hundred accounts and
+// channels holds several hundred counters (HINCRBY then cost about 5µs instead of
+// under 1µs), a day a few per account (of which a digest's HMGET names two an
+// account for each of 41 days). Readers skip it; a hash left with only this field is
+// deleted. The value is a number written with leading zeros (Redis keeps it as a
+// 70-byte string), so every field of an hour parses as an integer and Rollups can
+// have go-redis read a whole hour straight into counters; hours marked by versions
+// before 2026-12-03, whose marker is text, are read the slower way (see Rollups).
 const (
 	bigRollupField = "#encoding"
 	bigRollupAt    = 128
@@ -499,9 +501,11 @@ for _, key in ipairs(dorder) do
   -- hundred counters of an hour took 2% of Redis's time a message)
   local hour = dbucket[key] ~= ''
   local fresh = false
-  if hour and count > 0 then
+  if count > 0 then
+    -- (a workspace day too: every digest and account lookup reads a thousand
+    -- fields of each of its days with HMGET, each field a search of a listpack)
     local n = redis.call('HLEN', key)
-    fresh = n == 0
+    fresh = hour and n == 0
     if n + count >= ` + strconv.Itoa(bigRollupAt) + ` then
       redis.call('HSETNX', key, '` + bigRollupField + `', '` + bigRollupValue + `')
     end
@@ -526,7 +530,7 @@ for _, key in ipairs(dorder) do
     else
       redis.call('ZREM', KEYS[3], dbucket[key])
     end
-  end
+  else` + fmt.Sprintf(dropEmptyRollupLua, "key") + `  end
 end
 for _, key in ipairs(zorder) do
   local args = {}
@@ -581,8 +585,7 @@ for _, e in ipairs(oldspec) do
       if n and redis.call('HINCRBY', e[1], n, string.format('%d', -v)) == 0 then
         redis.call('HDEL', e[1], n)
       end
-    end
-  elseif e[2] == 'r' then
+    end` + fmt.Sprintf(dropEmptyRollupLua, "e[1]") + `  elseif e[2] == 'r' then
     for c, v in pairs(cjson.decode(old[2])) do
       if redis.call('HINCRBY', e[1], c, string.format('%d', -v)) == 0 then
         redis.call('HDEL', e[1], c)
