@@ -112,22 +112,45 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 		read.Wait()
 		return ratings[id], ratingsErr
 	}
+	// Accounts go to the workers riskChunk at a time where the store reads several
+	// accounts' messages in one go (two round trips for the chunk instead of two an
+	// account), one at a time otherwise.
+	amr, _ := st.(accountsMessagesReader)
+	chunk := 1
+	if amr != nil && len(ids) > 1 {
+		chunk = riskChunk
+	}
+	_, msgFrom := daysWindow(req.Now, req.Params)
 	jobs := make(chan int)
 	var workers sync.WaitGroup
-	for range min(riskParallel, len(ids)) {
+	for range min(riskParallel, (len(ids)+chunk-1)/chunk) {
 		workers.Go(func() {
-			for i := range jobs {
-				h, none, err := assessAccount(actx, st, req, ids[i], ratingsOf, daysOf)
-				if err != nil {
-					fail(err)
-					continue
+			for start := range jobs {
+				end := min(len(ids), start+chunk)
+				var read map[string][]store.Stored
+				if chunk > 1 {
+					m, ok, err := amr.AccountsMessages(actx, req.Workspace, ids[start:end], msgFrom, req.Now.Add(time.Nanosecond))
+					if err != nil {
+						fail(fmt.Errorf("risk: messages of accounts: %w", err))
+						continue
+					}
+					if ok {
+						read = m
+					}
 				}
-				out[i], silent[i] = h, none
+				for i := start; i < end; i++ {
+					h, none, err := assessAccount(actx, st, req, ids[i], ratingsOf, daysOf, read)
+					if err != nil {
+						fail(err)
+						break
+					}
+					out[i], silent[i] = h, none
+				}
 			}
 		})
 	}
 feed:
-	for i := range ids {
+	for i := 0; i < len(ids); i += chunk {
 		select {
 		case jobs <- i:
 		case <-actx.Done():
@@ -157,8 +180,20 @@ feed:
 	return out, nil
 }
 
-// riskParallel is how many accounts Risk assesses at a time.
+// riskParallel is how many accounts (or chunks of accounts) Risk assesses at a time.
 const riskParallel = 4
+
+// riskChunk is how many accounts' messages Risk reads at once from a store that
+// can (accountsMessagesReader).
+const riskChunk = 8
+
+// accountsMessagesReader is a store that reads several accounts' messages of a
+// period at once (redisstore.Store.AccountsMessages), each as Messages reads one
+// account's first page; ok false says to read each account with Messages, and an
+// account missing from the map is read that way too.
+type accountsMessagesReader interface {
+	AccountsMessages(ctx context.Context, workspace string, accounts []string, from, to time.Time) (map[string][]store.Stored, bool, error)
+}
 
 // accountsDaysReader is a store that reads the daily counters of several accounts
 // of a workspace at once (redisstore.Store.AccountsDays: one command a day for all
@@ -282,8 +317,8 @@ func (b *daysBatch) close() {
 // ratings (ratingsOf waits for the read of them that runs beside). none says
 // there was nothing to assess: no message in the windows health reads, no survey
 // answer.
-func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error), daysOf daysFunc) (h feedbackbot.Health, none bool, err error) {
-	rows, base, complete, err := history(ctx, st, req.Workspace, id, req.Now, req.Params, daysOf)
+func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error), daysOf daysFunc, read map[string][]store.Stored) (h feedbackbot.Health, none bool, err error) {
+	rows, base, complete, err := history(ctx, st, req.Workspace, id, req.Now, req.Params, daysOf, read)
 	if err != nil {
 		return feedbackbot.Health{}, false, err
 	}
@@ -326,7 +361,10 @@ const maxRiskMessages = 10 * store.MaxQueryLimit
 //
 // complete is the start of the window the rows hold every message of (up to now),
 // zero when they were cut at maxRiskMessages.
-func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params, daysOf daysFunc) (rows []store.Stored, base health.Baseline, complete time.Time, err error) {
+//
+// read holds the messages of the recent window and margin of the accounts whose
+// messages were read already (AccountsMessages), by account.
+func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time, p health.Params, daysOf daysFunc, read map[string][]store.Stored) (rows []store.Stored, base health.Baseline, complete time.Time, err error) {
 	p = p.WithDefaults()
 	baseFrom, msgFrom := daysWindow(now, p)
 	recentFrom := now.Add(-p.Recent)
@@ -347,7 +385,11 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		}()
 	}
 	var partial bool
-	rows, partial, err = pagedMessages(ctx, st, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to}, maxRiskMessages)
+	if r, ok := read[id]; ok {
+		rows = r // (every message of the window: fewer than a page)
+	} else {
+		rows, partial, err = pagedMessages(ctx, st, store.Query{Workspace: ws, Account: id, From: msgFrom, To: to}, maxRiskMessages)
+	}
 	if daysCh != nil {
 		r := <-daysCh // always received, so the goroutine never outlives the call
 		switch {

@@ -336,16 +336,12 @@ var oldRecordScript = redis.NewScript(hashDataLua + oldRecordLua + "hashdata(KEY
 // too, for tests of data those versions wrote.
 func OldRecord(ctx context.Context, client redis.UniversalClient, key string) error {
 	data := strings.Replace(key, "}:m:", "}:d:", 1)
-	if raw, err := client.Get(ctx, data).Result(); err == nil && store.IsBinaryStored(raw) {
-		var st store.Stored
-		if err := store.DecodeStoredBinaryShared(raw, &st); err != nil {
-			return fmt.Errorf("redistest: old record %s: %w", key, err)
+	if raw, err := client.Get(ctx, data).Result(); err == nil {
+		js, ok, err := asJSON(raw)
+		if err == nil && ok {
+			err = client.Set(ctx, data, js, redis.KeepTTL).Err()
 		}
-		js, err := store.AppendStored(nil, &st)
 		if err != nil {
-			return fmt.Errorf("redistest: old record %s: %w", key, err)
-		}
-		if err := client.Set(ctx, data, js, redis.KeepTTL).Err(); err != nil {
 			return fmt.Errorf("redistest: old record %s: %w", key, err)
 		}
 	}
@@ -377,19 +373,13 @@ func JSONData(ctx context.Context, client redis.UniversalClient, prefix string) 
 			}
 			if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 				for i, k := range keys {
-					raw := vals[i].Val()
-					if !store.IsBinaryStored(raw) {
-						continue
-					}
-					var st store.Stored
-					if err := store.DecodeStoredBinaryShared(raw, &st); err != nil {
-						return fmt.Errorf("%s: %w", k, err)
-					}
-					js, err := store.AppendStored(nil, &st)
+					js, ok, err := asJSON(vals[i].Val())
 					if err != nil {
 						return fmt.Errorf("%s: %w", k, err)
 					}
-					p.Set(ctx, k, js, redis.KeepTTL)
+					if ok {
+						p.Set(ctx, k, js, redis.KeepTTL)
+					}
 				}
 				return nil
 			}); err != nil {
@@ -401,6 +391,20 @@ func JSONData(ctx context.Context, client redis.UniversalClient, prefix string) 
 			cursor = next
 		}
 	})
+}
+
+// asJSON is a data string in the binary form rewritten as the JSON older versions
+// wrote; ok is false for one that is not in the binary form.
+func asJSON(raw string) (js []byte, ok bool, err error) {
+	if !store.IsBinaryStored(raw) {
+		return nil, false, nil
+	}
+	var st store.Stored
+	if err := store.DecodeStoredBinaryShared(raw, &st); err != nil {
+		return nil, false, err
+	}
+	js, err = store.AppendStored(nil, &st)
+	return js, err == nil, err
 }
 
 // HashData makes every workspace under prefix look like data versions before
