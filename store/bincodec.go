@@ -254,17 +254,10 @@ func (d *binDecoder) uvarint() uint64 {
 	return v
 }
 
+// varint reads a signed number, zig-zag encoded as binary.AppendVarint writes it.
 func (d *binDecoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.bytes())
-	if n <= 0 {
-		d.fail("a number is cut off or too long")
-		return 0
-	}
-	d.pos += n
-	return v
+	u := d.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 // count reads a count of things of at least a byte each: no more than remain.

@@ -705,6 +705,13 @@ func (s *Store) appendRecords(ctx context.Context, k wsKeys, dst []store.Stored,
 	if err != nil {
 		return dst, wrapErr("load messages", err)
 	}
+	return appendDecoded(dst, names, data, keep)
+}
+
+// appendDecoded decodes the stored data of the messages names (readData's reply,
+// "" for one gone since its key was read, which is skipped) onto dst, keeping those
+// keep keeps (every one where keep is nil).
+func appendDecoded(dst []store.Stored, names, data []string, keep func(*store.Stored) bool) ([]store.Stored, error) {
 	dst = slices.Grow(dst, len(names))
 	for i, raw := range data {
 		if raw == "" {
@@ -1074,27 +1081,17 @@ func (s *Store) AccountsMessages(ctx context.Context, workspace string, accounts
 		return nil, false, wrapErr("accounts messages", err)
 	}
 	q := store.Query{From: from, To: to}
+	keep := func(st *store.Stored) bool { return inPeriod(q, st.Message.Time) }
 	at := 0
 	for i, a := range accounts {
 		if counts[i] < 0 {
 			continue
 		}
-		rows := make([]store.Stored, 0, counts[i])
-		for j, raw := range data[at : at+counts[i]] {
-			if raw == "" {
-				continue // gone since the index was read
-			}
-			rows = append(rows, store.Stored{})
-			st := &rows[len(rows)-1]
-			if err := decodeStored(raw, st); err != nil {
-				return nil, false, fmt.Errorf("redis message %s: decode: %w", members[at+j], err)
-			}
-			if !inPeriod(q, st.Message.Time) {
-				rows = rows[:len(rows)-1]
-			}
+		end := at + counts[i]
+		if out[a], err = appendDecoded([]store.Stored{}, members[at:end], data[at:end], keep); err != nil {
+			return nil, false, err
 		}
-		at += counts[i]
-		out[a] = rows
+		at = end
 	}
 	return out, true, nil
 }
