@@ -175,9 +175,22 @@ func appendBinTime(b []byte, t time.Time) []byte {
 // data's memory. Truncated or malformed input is an error naming the offset, and
 // leaves s zero.
 func DecodeStoredBinaryShared(data string, s *Stored) error {
+	rest, err := DecodeStoredBinaryPrefix(data, s)
+	if err == nil && rest != "" {
+		*s = Stored{}
+		return fmt.Errorf("decode binary record: %d bytes after the record at offset %d", len(rest), len(data)-len(rest))
+	}
+	return err
+}
+
+// DecodeStoredBinaryPrefix decodes the binary record that data starts with, as
+// DecodeStoredBinaryShared does, and returns what follows it: a store may keep
+// fields of its own after the record (the embedded store keeps a record's applied
+// stamp and rollup contributions there).
+func DecodeStoredBinaryPrefix(data string, s *Stored) (rest string, err error) {
 	*s = Stored{}
 	if !IsBinaryStored(data) {
-		return fmt.Errorf("decode binary record: not one (%.8q)", data)
+		return "", fmt.Errorf("decode binary record: not one (%.8q)", data)
 	}
 	d := binDecoder{data: data, pos: 1}
 	m, t := &s.Message, &s.Tags
@@ -212,14 +225,11 @@ func DecodeStoredBinaryShared(data string, s *Stored) error {
 	}
 	t.Intent = feedbackbot.Intent(d.str())
 	t.Analyzer = d.str()
-	if d.err == nil && d.pos != len(d.data) {
-		d.fail("%d bytes after the record", len(d.data)-d.pos)
-	}
 	if d.err != nil {
 		*s = Stored{}
-		return d.err
+		return "", d.err
 	}
-	return nil
+	return data[d.pos:], nil
 }
 
 // binDecoder reads a binary record; the first error stops it (later reads return

@@ -16,7 +16,8 @@
 //	pend     seq -> delivered-at, count, consumer
 //	cursor   (a key) last delivered seq
 //	latest   message key -> "p"+revision | "d" (tombstone): capture dedupe
-//	msg      message key -> JSON record (message, tags, applied stamp, contributions)
+//	msg      message key -> record (message, tags, applied stamp, contributions;
+//	         binary, see record.go, or the JSON of versions before 2026-12-05)
 //	roll     hour -> JSON counters
 //	t        time+key -> nil               (workspace time index)
 //	acct/ch  account|channel -> time+key   (per-dimension time indexes)
@@ -81,6 +82,9 @@ type Options struct {
 
 	// authorFold is authorQueueFold unless set (tests fold after every few entries).
 	authorFold uint64
+	// jsonRecords writes message records in JSON, as versions before 2026-12-05
+	// did (tests make files of those versions with it).
+	jsonRecords bool
 }
 
 // Store is the bbolt backend. It is safe for concurrent use.
@@ -94,7 +98,9 @@ type Store struct {
 	noFreelistSync bool
 	// authorFold is how long the author queue grows before Append folds it.
 	authorFold uint64
-	log        *slog.Logger
+	// jsonRecords: see Options.
+	jsonRecords bool
+	log         *slog.Logger
 
 	// wake is closed and replaced whenever entries are appended, waking waiting Reads.
 	wakeMu sync.Mutex
@@ -181,6 +187,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		lockTimeout:    opts.LockTimeout,
 		noFreelistSync: opts.NoFreelistSync,
 		authorFold:     cmp.Or(opts.authorFold, authorQueueFold),
+		jsonRecords:    opts.jsonRecords,
 		now:            opts.Now,
 		log:            opts.Logger,
 		wake:           make(chan struct{}),

@@ -233,7 +233,7 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 		if err := validateEvent(i, &its[i].Entry.Event); err != nil {
 			return 0, fmt.Errorf("bolt: apply: %w", err)
 		}
-		if err := preps[i].prepare(&its[i]); err != nil {
+		if err := preps[i].prepare(&its[i], s.jsonRecords); err != nil {
 			return 0, fmt.Errorf("bolt: apply: %w", err)
 		}
 		if preps[i].rec != nil {
@@ -272,7 +272,7 @@ type prepared struct {
 	enc []byte // rec as stored
 }
 
-func (p *prepared) prepare(it *store.Applied) error {
+func (p *prepared) prepare(it *store.Applied, jsonForm bool) error {
 	if it.Entry.Event.Kind != feedbackbot.EventPut {
 		return nil
 	}
@@ -281,16 +281,21 @@ func (p *prepared) prepare(it *store.Applied) error {
 	tags := it.Tags
 	tags.Sentiment.Score = store.FiniteScore(tags.Sentiment.Score) // (as the Redis store keeps it)
 	p.rec = &record{Message: *m, Tags: tags, Stamp: p.rev + "@" + tags.Analyzer, Contrib: feedbackbot.Contributions(m, &tags)}
+	encode := encodeRecord
+	if jsonForm {
+		encode = encodeRecordJSON
+	}
 	var err error
-	if p.enc, err = encodeRecord(p.rec); err != nil {
+	if p.enc, err = encode(p.rec); err != nil {
 		return fmt.Errorf("encode message %s: %w", m.Key(), err)
 	}
 	return nil
 }
 
-// encodeRecord writes rec as json.Marshal would, without its reflection: a Stored
-// with the stamp and contributions after the tags.
-func encodeRecord(rec *record) ([]byte, error) {
+// encodeRecordJSON writes rec as json.Marshal would, without its reflection: a Stored
+// with the stamp and contributions after the tags, as versions before 2026-12-05
+// wrote records (Options.jsonRecords).
+func encodeRecordJSON(rec *record) ([]byte, error) {
 	st := store.Stored{Message: rec.Message, Tags: rec.Tags}
 	b, err := store.AppendStored(make([]byte, 0, 512+len(rec.Message.Text)+40*len(rec.Contrib)), &st)
 	if err != nil {
@@ -303,8 +308,8 @@ func encodeRecord(rec *record) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// decodeRecord reads a record as json.Unmarshal would, without its reflection.
-func decodeRecord(v []byte, rec *record) error {
+// decodeRecordJSON reads a record as json.Unmarshal would, without its reflection.
+func decodeRecordJSON(v []byte, rec *record) error {
 	st := store.Stored{Message: rec.Message, Tags: rec.Tags}
 	err := store.DecodeStoredWith(v, &st, func(name, raw []byte) error {
 		switch {
@@ -444,16 +449,6 @@ func unindex(b *bbolt.Bucket, rs rollups, rec *record) error {
 		return b.Bucket(nb).Delete(nk)
 	}
 	return nil
-}
-
-func decodeStored(key, v []byte) (store.Stored, error) {
-	// A record's stamp and contributions are skipped. Strings are copied: v is only
-	// valid inside the transaction.
-	var st store.Stored
-	if err := store.DecodeStored(v, &st); err != nil {
-		return store.Stored{}, fmt.Errorf("decode message %s: %w", key, err)
-	}
-	return st, nil
 }
 
 // Message implements store.Derived.

@@ -45,11 +45,13 @@ var (
 	// appendOnly are the buckets whose new keys come after all the others: the log, its
 	// consumer state and the author queue by sequence, the time index and the rollup
 	// hours by time (and so is every per-account and per-channel time index). byRun are
-	// those whose new keys come at the end of one of many runs: messages, their
-	// revisions and log entries by message key (a channel's ids grow in time), account
-	// days by account then day.
+	// those whose new keys come at the end of one of many runs: messages' revisions
+	// and log entries by message key (a channel's ids grow in time), account days by
+	// account then day; bigByRun the messages, whose runs are the same but whose
+	// values are some 800 bytes, five a page.
 	appendOnly = [][]byte{bLog, bPend, bTime, bRoll, bAuthQueue}
-	byRun      = [][]byte{bLatest, bMsg, bLogKeys, bAcctDay}
+	byRun      = [][]byte{bLatest, bLogKeys, bAcctDay}
+	bigByRun   = [][]byte{bMsg}
 )
 
 // How full bbolt packs a page it splits (its default is half), by how new keys
@@ -57,6 +59,7 @@ var (
 const (
 	fillAppend = 0.95
 	fillRun    = 0.7
+	fillBigRun = 0.9
 )
 
 // packInOrder sets how full a write transaction packs the pages it splits in the
@@ -70,6 +73,14 @@ const (
 // buckets a third full packed at 0.95): they are packed part way. Only the notable
 // indexes, ordered by how extreme a message is within its hour, take keys anywhere,
 // and keep the default.
+//
+// The messages are packed fuller than the other runs: bbolt splits a node so that
+// at least two keys go right and the left takes at most all but three of them, so a
+// page of five records that takes a sixth, as live traffic adds them, keeps three
+// (58% full) however full it may be packed; an import's runs, many records a
+// transaction, fill pages to the fill given (77% at 0.9, five records a page would
+// be 96%: the fill is the left page's limit, not its size).
+
 func packInOrder(b *bbolt.Bucket) *bbolt.Bucket {
 	if b == nil || !b.Tx().Writable() {
 		return b
@@ -77,7 +88,7 @@ func packInOrder(b *bbolt.Bucket) *bbolt.Bucket {
 	for _, set := range []struct {
 		names [][]byte
 		fill  float64
-	}{{appendOnly, fillAppend}, {byRun, fillRun}} {
+	}{{appendOnly, fillAppend}, {byRun, fillRun}, {bigByRun, fillBigRun}} {
 		for _, name := range set.names {
 			if sub := b.Bucket(name); sub != nil {
 				sub.FillPercent = set.fill

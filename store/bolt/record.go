@@ -1,0 +1,185 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"unsafe"
+
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// A record in the msg bucket is written in binary: store.AppendStoredBinary's
+// form of the message and its tags, then the store's own two fields,
+//
+//	stamp          length (uvarint) and bytes
+//	contributions  count (uvarint), then each name and value (varint), names
+//	               in order, each name as the length of the prefix it shares
+//	               with the one before (uvarint) and the rest (length and
+//	               bytes): "acct|A1|customer", "acct|A1|negative" share 8 bytes
+//
+// Account health reads every message of every account's last fifteen days a
+// digest (some 15,000 at a thousand messages a day), and decoding them was most
+// of the embedded store's digest: the binary form decodes in a quarter of the
+// JSON's time (see store/bincodec.go). Files written before 2026-12-05 hold JSON
+// records (encodeRecordJSON), which every read still takes; a record is
+// rewritten in binary when it is next applied.
+
+// encodeRecord writes rec in the binary form.
+func encodeRecord(rec *record) ([]byte, error) {
+	st := store.Stored{Message: rec.Message, Tags: rec.Tags}
+	b, err := store.AppendStoredBinary(make([]byte, 0, 256+len(rec.Message.Text)+24*len(rec.Contrib)), &st)
+	if err != nil {
+		return nil, err
+	}
+	b = appendUvarintString(b, rec.Stamp)
+	names := make([]string, 0, len(rec.Contrib))
+	for name := range rec.Contrib {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	prev := ""
+	for _, name := range names {
+		shared := commonPrefix(prev, name)
+		b = binary.AppendUvarint(b, uint64(shared))
+		b = binary.AppendVarint(appendUvarintString(b, name[shared:]), rec.Contrib[name])
+		prev = name
+	}
+	return b, nil
+}
+
+// commonPrefix is the length of the longest prefix a and b share.
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+func appendUvarintString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// decodeRecord reads a record in either form. Its strings are copies: v is only
+// valid inside the transaction.
+func decodeRecord(v []byte, rec *record) error {
+	if !store.IsBinaryStored(unsafeString(v)) {
+		return decodeRecordJSON(v, rec)
+	}
+	var st store.Stored
+	rest, err := store.DecodeStoredBinaryPrefix(string(v), &st)
+	if err != nil {
+		return err
+	}
+	rec.Message, rec.Tags = st.Message, st.Tags
+	t := trailer{data: rest}
+	rec.Stamp = t.str()
+	n := t.count()
+	rec.Contrib = nil
+	if n > 0 {
+		rec.Contrib = make(map[string]int64, n)
+	}
+	var name []byte // (names share the prefix of the one before them)
+	for range n {
+		shared := t.uvarint()
+		suffix := t.str()
+		if t.err == nil && shared > uint64(len(name)) {
+			t.fail(fmt.Sprintf("a name sharing %d bytes of %d", shared, len(name)))
+		}
+		if t.err != nil {
+			break
+		}
+		name = append(name[:shared], suffix...)
+		val, k := binary.Varint(t.rest())
+		if k <= 0 {
+			t.fail("a contribution's value is cut off")
+			break
+		}
+		t.pos += k
+		rec.Contrib[string(name)] = val
+	}
+	if t.err == nil && t.pos != len(t.data) {
+		t.fail(fmt.Sprintf("%d bytes after the record", len(t.data)-t.pos))
+	}
+	return t.err
+}
+
+// decodeStored reads a record's message and tags in either form, skipping its
+// stamp and contributions. Its strings are copies (v is only valid inside the
+// transaction): of a binary record, one copy of the record that they all share.
+func decodeStored(key, v []byte) (store.Stored, error) {
+	var st store.Stored
+	var err error
+	if store.IsBinaryStored(unsafeString(v)) {
+		_, err = store.DecodeStoredBinaryPrefix(string(v), &st)
+	} else {
+		err = store.DecodeStored(v, &st)
+	}
+	if err != nil {
+		return store.Stored{}, fmt.Errorf("decode message %s: %w", key, err)
+	}
+	return st, nil
+}
+
+// unsafeString views b as a string without copying, for a test of its first byte.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// trailer reads the store's fields after a binary record; the first error stops it.
+type trailer struct {
+	data string
+	pos  int
+	err  error
+}
+
+func (t *trailer) fail(what string) {
+	if t.err == nil {
+		t.err = fmt.Errorf("decode record's stamp and contributions: %s at offset %d", what, t.pos)
+	}
+	t.pos = len(t.data)
+}
+
+// rest views what is left to read, without copying.
+func (t *trailer) rest() []byte {
+	return unsafe.Slice(unsafe.StringData(t.data[t.pos:]), len(t.data)-t.pos)
+}
+
+func (t *trailer) uvarint() uint64 {
+	if t.err != nil {
+		return 0
+	}
+	n, k := binary.Uvarint(t.rest())
+	if k <= 0 {
+		t.fail("a number cut off")
+		return 0
+	}
+	t.pos += k
+	return n
+}
+
+// count reads a count of things of a byte or more each: no more than the bytes
+// left.
+func (t *trailer) count() int {
+	if t.err != nil {
+		return 0
+	}
+	n := t.uvarint()
+	if n > uint64(len(t.data)-t.pos) {
+		t.fail(fmt.Sprintf("a count of %d with %d bytes left", n, len(t.data)-t.pos))
+		return 0
+	}
+	return int(n)
+}
+
+func (t *trailer) str() string {
+	n := t.count()
+	if t.err != nil {
+		return ""
+	}
+	s := t.data[t.pos : t.pos+n]
+	t.pos += n
+	return s
+}

@@ -1,0 +1,353 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	"github.com/feedbackbot/feedbackbot/store/storetest"
+	"go.etcd.io/bbolt"
+)
+
+// records are the shapes a message record takes: a customer's with themes,
+// reactions and an edit; a staff reply; no themes at all (null, not empty); a time
+// at an offset; text that is not UTF-8; contributions whose names are prefixes of
+// each other, with negative values.
+func records(t testing.TB) []record {
+	t.Helper()
+	mk := func(m feedbackbot.Message, tags feedbackbot.Tags) record {
+		return record{Message: m, Tags: tags, Stamp: m.Revision() + "@" + tags.Analyzer, Contrib: feedbackbot.Contributions(&m, &tags)}
+	}
+	cust := storetest.Msg("W1", "C1-0001", "the export has failed since the release :(", "", "A1", "C1", storetest.Base)
+	cust.Reactions = map[string]int{"+1": 2, "eyes": 1}
+	cust.EditedAt = storetest.Base.Add(time.Minute)
+	cust.Thread, cust.ReplyTo, cust.AccountName, cust.Permalink = "1.0", "U9", "Acme", "https://x.slack.com/p1"
+	custTags := storetest.Tags(-0.62, "fb-8+abc.def", "bug", "reliability")
+	custTags.Intent, custTags.NeedsReply, custTags.Sentiment.Emotion = feedbackbot.IntentBugReport, true, feedbackbot.EmotionFrustration
+
+	staff := storetest.Msg("W1", "C1-0002", "we're on it", feedbackbot.RoleStaff, "A1", "C1", storetest.Base.Add(time.Hour))
+	bare := storetest.Msg("W2", "x", "", "", "", "C2", storetest.Base)
+	noThemes := storetest.Tags(0, "v1")
+	noThemes.Themes = nil
+	zoned := storetest.Msg("W1", "z", "hello", "", "A2", "C1", storetest.Base.In(time.FixedZone("", 5*3600+30*60)))
+	badText := storetest.Msg("W1", "u", "caf\xe9 \xff broken", "", "A2", "C1", storetest.Base)
+
+	out := []record{
+		mk(cust, custTags),
+		mk(staff, storetest.Tags(0.3, "v1")),
+		mk(bare, noThemes),
+		mk(zoned, storetest.Tags(0.9, "v1", "praise")),
+		mk(badText, storetest.Tags(-0.1, "v1")),
+	}
+	prefixes := mk(cust, custTags)
+	prefixes.Contrib = map[string]int64{"a": -5, "ab": 7, "abc": 1 << 40, "b": -1 << 50, "acct|A1|customer": 1, "acct|A1|score_milli": -620}
+	out = append(out, prefixes)
+	none := mk(staff, storetest.Tags(0, "v1"))
+	none.Contrib, none.Stamp = nil, ""
+	return append(out, none)
+}
+
+// TestRecordForms: a binary record decodes to exactly what the same record's JSON
+// (the form of versions before 2026-12-05) decodes to, whole (apply's old record)
+// and as the reads take it (message and tags); every record cut short, or with a
+// byte after it, is an error, never a panic.
+func TestRecordForms(t *testing.T) {
+	for i, rec := range records(t) {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			bin, err := encodeRecord(&rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := encodeRecordJSON(&rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !store.IsBinaryStored(string(bin)) || store.IsBinaryStored(string(js)) {
+				t.Fatalf("forms not told apart: binary %.8q, JSON %.8q", bin, js)
+			}
+			var fromBin, fromJSON record
+			if err := decodeRecord(bin, &fromBin); err != nil {
+				t.Fatalf("decode binary: %v", err)
+			}
+			if err := decodeRecord(js, &fromJSON); err != nil {
+				t.Fatalf("decode JSON: %v", err)
+			}
+			if !reflect.DeepEqual(fromBin, fromJSON) {
+				t.Errorf("binary record decodes to\n%+v\nits JSON to\n%+v", fromBin, fromJSON)
+			}
+			if !reflect.DeepEqual(fromBin.Contrib, rec.Contrib) || fromBin.Stamp != rec.Stamp {
+				t.Errorf("stamp, contributions = %q, %v; want %q, %v", fromBin.Stamp, fromBin.Contrib, rec.Stamp, rec.Contrib)
+			}
+			key := []byte(rec.Message.Key())
+			stBin, err := decodeStored(key, bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stJSON, err := decodeStored(key, js)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(stBin, stJSON) {
+				t.Errorf("read of binary record\n%+v\nof JSON\n%+v", stBin, stJSON)
+			}
+			if len(bin) >= len(js) {
+				t.Errorf("binary record %d bytes, its JSON %d", len(bin), len(js))
+			}
+			for n := range len(bin) {
+				var r record
+				if err := decodeRecord(bin[:n], &r); err == nil {
+					t.Errorf("record cut to %d of %d bytes decoded", n, len(bin))
+				}
+				if n > 0 {
+					if _, err := decodeStored(key, bin[:n]); err == nil && n < len(bin)-len(trailerOf(t, &rec)) {
+						t.Errorf("message cut to %d of %d bytes read", n, len(bin))
+					}
+				}
+			}
+			var r record
+			if err := decodeRecord(append(bin, 0), &r); err == nil {
+				t.Error("a byte after the record decoded")
+			}
+		})
+	}
+}
+
+// trailerOf is the store's fields of rec's binary record: what follows the message.
+func trailerOf(t *testing.T, rec *record) []byte {
+	t.Helper()
+	st := store.Stored{Message: rec.Message, Tags: rec.Tags}
+	head, err := store.AppendStoredBinary(nil, &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := encodeRecord(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin[len(head):]
+}
+
+// TestRecordTrailerRefusesBadNames: a contribution's name claiming more of the name
+// before it than there is, and counts beyond the bytes left, are errors.
+func TestRecordTrailerRefusesBadNames(t *testing.T) {
+	st := store.Stored{Message: storetest.Msg("W1", "m", "hi", "", "A1", "C1", storetest.Base), Tags: storetest.Tags(0, "v1")}
+	head, err := store.AppendStoredBinary(nil, &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(parts ...uint64) []byte {
+		b := append([]byte(nil), head...)
+		b = append(binary.AppendUvarint(b, 1), 's') // stamp "s"
+		for _, p := range parts {
+			b = binary.AppendUvarint(b, p)
+		}
+		return b
+	}
+	tests := map[string][]byte{
+		"shares more than the name before": append(build(1, 3, 1), 'x', 2), // one name, sharing 3 of none
+		"count beyond the bytes":           build(1000),
+		"name longer than the bytes":       build(1, 0, 50),
+		"value cut off":                    append(build(1, 0, 1), 'x'),
+	}
+	for name, data := range tests {
+		var r record
+		if err := decodeRecord(data, &r); err == nil {
+			t.Errorf("%s: decoded (%+v)", name, r.Contrib)
+		}
+	}
+	ok := append(build(2, 0, 2), 'a', 'b', 2, 1, 1, 'c', 4) // "ab"=1, "ac"=2
+	var r record
+	if err := decodeRecord(ok, &r); err != nil || !reflect.DeepEqual(r.Contrib, map[string]int64{"ab": 1, "ac": 2}) || r.Stamp != "s" {
+		t.Errorf("hand-made record = %q, %v, %v; want s, map[ab:1 ac:2]", r.Stamp, r.Contrib, err)
+	}
+}
+
+func FuzzDecodeRecord(f *testing.F) {
+	for _, rec := range records(f) {
+		bin, err := encodeRecord(&rec)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(bin)
+		js, err := encodeRecordJSON(&rec)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(js)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = decodeStored([]byte("k"), data)
+		var r record
+		if decodeRecord(data, &r) != nil {
+			return
+		}
+		// A record that decodes encodes to one that decodes to the same.
+		again, err := encodeRecord(&r)
+		if err != nil {
+			return // (JSON takes times and scores the binary form refuses to write)
+		}
+		var back record
+		if err := decodeRecord(again, &back); err != nil {
+			t.Fatalf("re-encoded record does not decode: %v", err)
+		}
+		if len(r.Contrib) == 0 {
+			r.Contrib = nil // (an empty map and none are written alike)
+		}
+		if !reflect.DeepEqual(back, r) {
+			t.Fatalf("re-encoded record decodes to\n%+v\nwant\n%+v", back, r)
+		}
+	})
+}
+
+// TestConformanceJSONRecords runs the suite on a store writing records as versions
+// before 2026-12-05 did: every read and apply still takes them.
+func TestConformanceJSONRecords(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, t.TempDir(), Options{jsonRecords: true}) })
+}
+
+// TestJSONRecordsUpgrade: a file of an older version (JSON records) opened by this
+// one gives the same messages, rollups and account days as a file written in
+// binary all along; its edits, deletes and re-analyses subtract the old records'
+// own contributions, and rewrite what they touch in binary.
+func TestJSONRecordsUpgrade(t *testing.T) {
+	ctx := t.Context()
+	var ms []feedbackbot.Message
+	for i := range 120 {
+		role := feedbackbot.Role("")
+		if i%4 == 3 {
+			role = feedbackbot.RoleStaff
+		}
+		ms = append(ms, storetest.Msg("W1", fmt.Sprintf("C%d-%04d", i%3, i), fmt.Sprintf("message %d: the export is slow", i),
+			role, fmt.Sprintf("A%d", i%5), fmt.Sprintf("C%d", i%3), storetest.Base.Add(time.Duration(i)*37*time.Minute)))
+	}
+	tagOf := func(analyzer string) func(e store.Entry) feedbackbot.Tags {
+		return func(e store.Entry) feedbackbot.Tags {
+			var n int
+			fmt.Sscanf(e.Event.Message.Text, "message %d", &n)
+			return storetest.Tags(float64(n%7-3)/4, analyzer, []string{"performance", "bug", "billing"}[n%3])
+		}
+	}
+	var first, later []feedbackbot.Event
+	for _, m := range ms {
+		first = append(first, storetest.Put(m))
+	}
+	for i, m := range ms {
+		switch i % 6 {
+		case 0:
+			m.Text += " (edited)"
+			m.EditedAt = m.Time.Add(time.Hour)
+			later = append(later, storetest.Put(m))
+		case 1:
+			later = append(later, storetest.Delete(m))
+		}
+	}
+
+	oldDir := t.TempDir()
+	old := openTest(t, oldDir, Options{jsonRecords: true})
+	storetest.AppendApplyEach(ctx, t, old, first, tagOf("v1"))
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if bin, js := recordForms(t, oldDir); bin != 0 || js != len(ms) {
+		t.Fatalf("older file: %d binary, %d JSON records; want 0, %d", bin, js, len(ms))
+	}
+	upgraded := openTest(t, oldDir, Options{})
+	fresh := openTest(t, t.TempDir(), Options{})
+	storetest.AppendApplyEach(ctx, t, fresh, first, tagOf("v1"))
+
+	same := func(step string) {
+		t.Helper()
+		from, to := storetest.Base.Add(-time.Hour), storetest.Base.Add(200*time.Hour)
+		q := store.Query{Workspace: "W1", From: from, To: to, Limit: store.MaxQueryLimit}
+		a, err := upgraded.Messages(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := fresh.Messages(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: messages differ from a file written in binary (%d, %d)", step, len(a), len(b))
+		}
+		ra, err := upgraded.Rollups(ctx, "W1", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, err := fresh.Rollups(ctx, "W1", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(ra, rb) {
+			t.Errorf("%s: rollups differ:\n%v\n%v", step, feedbackbot.Totals(ra), feedbackbot.Totals(rb))
+		}
+		for a := range 5 {
+			acct := fmt.Sprintf("A%d", a)
+			da, err := upgraded.AccountDays(ctx, "W1", acct, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := fresh.AccountDays(ctx, "W1", acct, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(da, db) {
+				t.Errorf("%s: account %s's days differ:\n%v\n%v", step, acct, da, db)
+			}
+		}
+	}
+	same("opened")
+	for _, s := range []*Store{upgraded, fresh} {
+		storetest.AppendApplyEach(ctx, t, s, later, tagOf("v1"))
+	}
+	same("edited and deleted")
+	// Re-analysis of the log (as reanalyze does): every record still stored is
+	// rewritten.
+	for _, s := range []*Store{upgraded, fresh} {
+		var items []store.Applied
+		if err := s.Replay(ctx, "W1", func(e store.Entry) error {
+			items = append(items, store.Applied{Entry: e, Tags: tagOf("v2")(e)})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(ctx, items...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same("re-analysed")
+	if err := upgraded.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if bin, js := recordForms(t, oldDir); js != 0 || bin != len(ms)-len(ms)/6 {
+		t.Errorf("after edits and re-analysis: %d binary, %d JSON records; want %d, 0", bin, js, len(ms)-len(ms)/6)
+	}
+}
+
+// recordForms counts the binary and JSON records of the closed store in dir.
+func recordForms(t *testing.T, dir string) (bin, js int) {
+	t.Helper()
+	db, err := bbolt.Open(dir+"/"+FileName, 0o600, &bbolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bWS).Bucket([]byte("W1")).Bucket(bMsg).ForEach(func(_, v []byte) error {
+			if store.IsBinaryStored(string(v)) {
+				bin++
+			} else {
+				js++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin, js
+}
