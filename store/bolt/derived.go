@@ -504,6 +504,33 @@ func newestFirst(idx *bbolt.Bucket, from, to time.Time, fn func(key []byte) bool
 	}
 }
 
+// backwardReader looks records up by key through one cursor, for keys that come
+// mostly in descending order of neighbouring keys: a channel's messages read
+// newest first are its ids (Slack's channel:ts, Discord's snowflakes) in
+// descending order, so the key read next is usually the one just before the last
+// found, one step back on the same page rather than a search from the root
+// (Bucket.Get), which at a million messages costs a cache miss a level. A key
+// that is not the one just before is searched for as Get does.
+type backwardReader struct {
+	c    *bbolt.Cursor
+	last bool // the cursor is at the last key found
+}
+
+// get returns key's value, nil when it has none.
+func (r *backwardReader) get(key []byte) []byte {
+	if r.last {
+		if k, v := r.c.Prev(); k != nil && bytes.Equal(k, key) {
+			return v
+		}
+	}
+	k, v := r.c.Seek(key)
+	r.last = k != nil && bytes.Equal(k, key)
+	if !r.last {
+		return nil
+	}
+	return v
+}
+
 // PeriodKeys implements store.Derived: the workspace's time index walked newest
 // first, exact to the nanosecond.
 func (s *Store) PeriodKeys(ctx context.Context, workspace string, from, to time.Time, limit int) ([]string, error) {
@@ -559,10 +586,10 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 		if idx == nil {
 			return nil
 		}
-		msgs := b.Bucket(bMsg)
+		msgs := backwardReader{c: b.Bucket(bMsg).Cursor()}
 		var err error
 		newestFirst(idx, q.From, q.To, func(key []byte) bool {
-			v := msgs.Get(key)
+			v := msgs.get(key)
 			if v == nil {
 				err = fmt.Errorf("index entry without a message: %s", key)
 				return false

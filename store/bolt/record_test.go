@@ -374,3 +374,63 @@ func recordForms(t *testing.T, dir string) (bin, js int) {
 	}
 	return bin, js
 }
+
+// TestBackwardReaderAgreesWithGet: whatever order keys are asked in (newest first,
+// jumps, keys that are not there, before the first and after the last), the reader
+// gives what Bucket.Get gives.
+func TestBackwardReaderAgreesWithGet(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	var keys [][]byte
+	for c := range 3 {
+		for i := range 400 {
+			keys = append(keys, fmt.Appendf(nil, "slack/W1/C%d:%010d.000100", c, 1_700_000_000+2*i))
+		}
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("t"))
+		if err != nil {
+			return err
+		}
+		for i, k := range keys {
+			if err := b.Put(k, fmt.Appendf(nil, "v%d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := func(k []byte) []byte { return append(append([]byte(nil), k...), '!') }
+	var desc, mixed [][]byte
+	for i := len(keys) - 1; i >= 0; i-- {
+		desc = append(desc, keys[i])
+	}
+	for i := range 3000 {
+		switch j := (i * 7919) % len(keys); i % 5 {
+		case 0:
+			mixed = append(mixed, missing(keys[j]))
+		case 1:
+			mixed = append(mixed, keys[(j+1)%len(keys)])
+		default:
+			mixed = append(mixed, keys[j])
+		}
+	}
+	mixed = append(mixed, []byte("a"), []byte("zzz"), keys[0], []byte("a"), keys[len(keys)-1], keys[len(keys)-2])
+	for name, order := range map[string][][]byte{"newest first": desc, "oldest first": keys, "mixed": mixed} {
+		err := s.db.View(func(tx *bbolt.Tx) error {
+			b := tx.Bucket([]byte("t"))
+			r := backwardReader{c: b.Cursor()}
+			for i, k := range order {
+				if got, want := r.get(k), b.Get(k); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+					t.Errorf("%s: key %d (%s): %q, Get gives %q", name, i, k, got, want)
+					return nil
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
