@@ -16,7 +16,7 @@ import (
 //	contributions  count (uvarint), then each name and value (varint), names
 //	               in order, each name as the length of the prefix it shares
 //	               with the one before (uvarint) and the rest (length and
-//	               bytes): "acct|A1|customer", "acct|A1|negative" share 8 bytes
+//	               bytes): "acct|A1|cust", "acct|A1|neg" share 8 bytes
 //
 // Account health reads every message of every account's last fifteen days a
 // digest (some 15,000 at a thousand messages a day), and decoding them was most
