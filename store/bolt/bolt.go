@@ -18,7 +18,7 @@
 //	latest   message key -> "p"+revision | "d" (tombstone): capture dedupe
 //	msg      message key -> record (message, tags, applied stamp, contributions;
 //	         binary, see record.go, or the JSON of versions before 2026-12-05)
-//	roll     hour -> JSON counters
+//	roll     hour -> counters (binary, see encodeCounters, or JSON before 2026-12-05)
 //	t        time+key -> nil               (workspace time index)
 //	acct/ch  account|channel -> time+key   (per-dimension time indexes)
 //	neg/pos  hour+extremity+time desc+key  (notable, most extreme first per hour)
@@ -82,8 +82,9 @@ type Options struct {
 
 	// authorFold is authorQueueFold unless set (tests fold after every few entries).
 	authorFold uint64
-	// jsonRecords writes message records in JSON, as versions before 2026-12-05
-	// did (tests make files of those versions with it).
+	// jsonRecords writes message records and counters (hourly rollups, account
+	// days) in JSON, as versions before 2026-12-05 did (tests make files of those
+	// versions with it).
 	jsonRecords bool
 }
 

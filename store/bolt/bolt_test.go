@@ -681,13 +681,13 @@ func TestPagesPackedInOrder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fill := packedFill(t, 20, 150, tc.run)
 			for _, name := range appendOnly {
-				if name := string(name); fill[name] < 0.8 && name != string(bPend) {
+				if name := string(name); name != string(bPend) && fill[name] < 0.8 {
 					t.Errorf("bucket %s: leaf pages %.0f%% full, want at least 80%%", name, 100*fill[name])
 				}
 			}
 			for _, name := range byRun {
 				name := string(name)
-				if fill[name] < 0.6 {
+				if f, ok := fill[name]; ok && f < 0.6 {
 					t.Errorf("bucket %s: leaf pages %.0f%% full, want at least 60%%", name, 100*fill[name])
 				}
 			}
@@ -740,7 +740,9 @@ func packedFill(t *testing.T, channels, perChannel, run int) map[string]float64 
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bWS).Bucket([]byte("W1"))
 		return b.ForEachBucket(func(name []byte) error {
-			if st := b.Bucket(name).Stats(); st.LeafAlloc > 0 {
+			// (A bucket of a page or two says nothing of how its splits pack:
+			// the account days of twenty accounts over two days are one page.)
+			if st := b.Bucket(name).Stats(); st.LeafPageN >= 3 {
 				fill[string(name)] = float64(st.LeafInuse) / float64(st.LeafAlloc)
 			}
 			return nil

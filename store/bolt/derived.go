@@ -191,7 +191,7 @@ func (r rollups) get(ws string, tag byte, b *bbolt.Bucket, k []byte) (*rollup, e
 	if ru == nil {
 		ru = &rollup{b: b, k: k, counts: map[string]int64{}}
 		if v := b.Get(k); v != nil {
-			if err := store.DecodeCounters(v, ru.counts); err != nil {
+			if err := decodeCounters(v, ru.counts); err != nil {
 				return nil, fmt.Errorf("decode counters %s %x: %w", ws, k, err)
 			}
 		}
@@ -200,7 +200,9 @@ func (r rollups) get(ws string, tag byte, b *bbolt.Bucket, k []byte) (*rollup, e
 	return ru, nil
 }
 
-func (r rollups) flush() error {
+// flush writes the counters back: in binary, or as JSON where jsonForm asks it
+// (Options.jsonRecords).
+func (r rollups) flush(jsonForm bool) error {
 	for _, ru := range r {
 		for name, v := range ru.counts {
 			if v == 0 {
@@ -213,7 +215,11 @@ func (r rollups) flush() error {
 			}
 			continue
 		}
-		if err := ru.b.Put(ru.k, store.AppendCounters(nil, ru.counts)); err != nil {
+		enc := encodeCounters
+		if jsonForm {
+			enc = func(c map[string]int64) []byte { return store.AppendCounters(nil, c) }
+		}
+		if err := ru.b.Put(ru.k, enc(ru.counts)); err != nil {
 			return err
 		}
 	}
@@ -256,7 +262,7 @@ func (s *Store) Apply(ctx context.Context, items ...store.Applied) (int, error) 
 		if err := totals.addTo(tx, rs); err != nil {
 			return err
 		}
-		return rs.flush()
+		return rs.flush(s.jsonRecords)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("bolt: apply: %w", err)
@@ -823,7 +829,7 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 					}
 				}
 				if len(counts) > 0 {
-					out = append(out, dayCounters{[]byte(k), store.AppendCounters(nil, counts)})
+					out = append(out, dayCounters{[]byte(k), encodeCounters(counts)})
 				}
 			}
 			clear(sums)
@@ -838,7 +844,7 @@ func buildAccountDays(tx *bbolt.Tx) (acctDaysBuilt, error) {
 				day = at
 			}
 			counts := map[string]int64{}
-			if err := store.DecodeCounters(v, counts); err != nil {
+			if err := decodeCounters(v, counts); err != nil {
 				return fmt.Errorf("decode rollup %s %s: %w", name, at.Format(time.RFC3339), err)
 			}
 			for n, v := range counts {
@@ -882,10 +888,10 @@ func newPicker(counters []string) *picker {
 func (p *picker) decode(v []byte, size int) (map[string]int64, error) {
 	if len(p.counters) == 0 {
 		all := make(map[string]int64, size)
-		return all, store.DecodeCounters(v, all)
+		return all, decodeCounters(v, all)
 	}
 	clear(p.scratch)
-	if err := store.DecodeCountersOf(v, p.counters, p.scratch); err != nil {
+	if err := decodeCountersOf(v, p.counters, p.scratch); err != nil {
 		return nil, err
 	}
 	var picked map[string]int64

@@ -508,7 +508,7 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 				return err
 			}
 		}
-		return rs.flush()
+		return rs.flush(s.jsonRecords)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("bolt: forget: %w", err)

@@ -33,8 +33,14 @@ func encodeRecord(rec *record) ([]byte, error) {
 		return nil, err
 	}
 	b = appendUvarintString(b, rec.Stamp)
-	names := make([]string, 0, len(rec.Contrib))
-	for name := range rec.Contrib {
+	return appendCounters(b, rec.Contrib), nil
+}
+
+// appendCounters appends counts as a record's contributions are written: their
+// number, then each name, front-coded, and value, names in order.
+func appendCounters(b []byte, counts map[string]int64) []byte {
+	names := make([]string, 0, len(counts))
+	for name := range counts {
 		names = append(names, name)
 	}
 	slices.Sort(names)
@@ -43,10 +49,47 @@ func encodeRecord(rec *record) ([]byte, error) {
 	for _, name := range names {
 		shared := commonPrefix(prev, name)
 		b = binary.AppendUvarint(b, uint64(shared))
-		b = binary.AppendVarint(appendUvarintString(b, name[shared:]), rec.Contrib[name])
+		b = binary.AppendVarint(appendUvarintString(b, name[shared:]), counts[name])
 		prev = name
 	}
-	return b, nil
+	return b
+}
+
+// binCounters is the first byte of a record of counters (an hour's rollup, an
+// account's day) in binary: the version byte, then appendCounters' form. Versions
+// before 2026-12-05 wrote them as JSON, which starts with '{' (or "null").
+const binCounters = 0x01
+
+// encodeCounters writes counts in binary.
+func encodeCounters(counts map[string]int64) []byte {
+	return appendCounters(append(make([]byte, 0, 16+24*len(counts)), binCounters), counts)
+}
+
+// decodeCounters sets into the counters of v, in either form.
+func decodeCounters(v []byte, into map[string]int64) error {
+	if len(v) == 0 || v[0] != binCounters {
+		return store.DecodeCounters(v, into)
+	}
+	t := trailer{data: unsafeString(v), pos: 1}
+	t.counters(func(name []byte, val int64) { into[string(name)] = val })
+	return t.end()
+}
+
+// decodeCountersOf is decodeCounters keeping only the counters named.
+func decodeCountersOf(v []byte, names []string, into map[string]int64) error {
+	if len(v) == 0 || v[0] != binCounters {
+		return store.DecodeCountersOf(v, names, into)
+	}
+	t := trailer{data: unsafeString(v), pos: 1}
+	t.counters(func(name []byte, val int64) {
+		for _, want := range names {
+			if string(name) == want {
+				into[want] = val
+				return
+			}
+		}
+	})
+	return t.end()
 }
 
 // commonPrefix is the length of the longest prefix a and b share.
@@ -78,34 +121,14 @@ func decodeRecord(v []byte, rec *record) error {
 	rec.Message, rec.Tags = st.Message, st.Tags
 	t := trailer{data: rest}
 	rec.Stamp = t.str()
-	n := t.count()
 	rec.Contrib = nil
-	if n > 0 {
-		rec.Contrib = make(map[string]int64, n)
-	}
-	var name []byte // (names share the prefix of the one before them)
-	for range n {
-		shared := t.uvarint()
-		suffix := t.str()
-		if t.err == nil && shared > uint64(len(name)) {
-			t.fail(fmt.Sprintf("a name sharing %d bytes of %d", shared, len(name)))
+	t.counters(func(name []byte, val int64) {
+		if rec.Contrib == nil {
+			rec.Contrib = make(map[string]int64, 24)
 		}
-		if t.err != nil {
-			break
-		}
-		name = append(name[:shared], suffix...)
-		val, k := binary.Varint(t.rest())
-		if k <= 0 {
-			t.fail("a contribution's value is cut off")
-			break
-		}
-		t.pos += k
 		rec.Contrib[string(name)] = val
-	}
-	if t.err == nil && t.pos != len(t.data) {
-		t.fail(fmt.Sprintf("%d bytes after the record", len(t.data)-t.pos))
-	}
-	return t.err
+	})
+	return t.end()
 }
 
 // decodeStored reads a record's message and tags in either form, skipping its
@@ -128,7 +151,8 @@ func decodeStored(key, v []byte) (store.Stored, error) {
 // unsafeString views b as a string without copying, for a test of its first byte.
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// trailer reads the store's fields after a binary record; the first error stops it.
+// trailer reads the store's fields after a binary record, and records of counters;
+// the first error stops it.
 type trailer struct {
 	data string
 	pos  int
@@ -137,9 +161,42 @@ type trailer struct {
 
 func (t *trailer) fail(what string) {
 	if t.err == nil {
-		t.err = fmt.Errorf("decode record's stamp and contributions: %s at offset %d", what, t.pos)
+		t.err = fmt.Errorf("decode the store's binary fields: %s at offset %d", what, t.pos)
 	}
 	t.pos = len(t.data)
+}
+
+// counters reads appendCounters' form, calling each with every name (valid until
+// the next call) and value.
+func (t *trailer) counters(each func(name []byte, val int64)) {
+	n := t.count()
+	var name []byte // (names share the prefix of the one before them)
+	for range n {
+		shared := t.uvarint()
+		suffix := t.str()
+		if t.err == nil && shared > uint64(len(name)) {
+			t.fail(fmt.Sprintf("a name sharing %d bytes of %d", shared, len(name)))
+		}
+		if t.err != nil {
+			return
+		}
+		name = append(name[:shared], suffix...)
+		val, k := binary.Varint(t.rest())
+		if k <= 0 {
+			t.fail("a counter's value is cut off")
+			return
+		}
+		t.pos += k
+		each(name, val)
+	}
+}
+
+// end is the first error, or one for bytes left over.
+func (t *trailer) end() error {
+	if t.err == nil && t.pos != len(t.data) {
+		t.fail(fmt.Sprintf("%d bytes after the record", len(t.data)-t.pos))
+	}
+	return t.err
 }
 
 // rest views what is left to read, without copying.

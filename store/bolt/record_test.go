@@ -180,8 +180,17 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 		f.Add(js)
 	}
+	f.Add(encodeCounters(map[string]int64{"acct|A1|cust": 3, "acct|A1|neg": -2, "n": 1 << 40}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = decodeStored([]byte("k"), data)
+		counts := map[string]int64{}
+		if decodeCounters(data, counts) == nil && len(data) > 0 && data[0] == binCounters {
+			back := map[string]int64{}
+			if err := decodeCounters(encodeCounters(counts), back); err != nil || !reflect.DeepEqual(back, counts) {
+				t.Fatalf("counters %v re-encoded decode to %v, %v", counts, back, err)
+			}
+		}
+		_ = decodeCountersOf(data, []string{"n", "acct|A1|cust"}, map[string]int64{})
 		var r record
 		if decodeRecord(data, &r) != nil {
 			return
@@ -224,6 +233,51 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 		t.Fatalf("encoding never settles: %q", enc)
 	})
+}
+
+// TestCountersForms: counters in binary decode to what they were and to what their
+// JSON (the form before 2026-12-05) decodes to, whole and picked by name; cut short
+// or followed by more, they are an error.
+func TestCountersForms(t *testing.T) {
+	for i, counts := range []map[string]int64{
+		{},
+		{"n": 1},
+		{"acct|A1|cust": 3, "acct|A1|neg": -2, "acct|A1|score_milli": -1250, "acct|A10|cust": 1, "n": 1 << 40, "theme|bug|cust": 7},
+	} {
+		bin := encodeCounters(counts)
+		js := store.AppendCounters(nil, counts)
+		for form, v := range map[string][]byte{"binary": bin, "JSON": js} {
+			got := map[string]int64{}
+			if err := decodeCounters(v, got); err != nil || !reflect.DeepEqual(got, counts) {
+				t.Errorf("%d %s: %v, %v; want %v", i, form, got, err, counts)
+			}
+			picked := map[string]int64{}
+			names := []string{"acct|A1|neg", "n", "missing"}
+			if err := decodeCountersOf(v, names, picked); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int64{}
+			for _, n := range names {
+				if c, ok := counts[n]; ok {
+					want[n] = c
+				}
+			}
+			if !reflect.DeepEqual(picked, want) {
+				t.Errorf("%d %s: picked %v, want %v", i, form, picked, want)
+			}
+		}
+		for n := 1; n < len(bin); n++ {
+			if err := decodeCounters(bin[:n], map[string]int64{}); err == nil {
+				t.Errorf("%d: counters cut to %d of %d bytes decoded", i, n, len(bin))
+			}
+		}
+		if err := decodeCounters(append(bin, 0), map[string]int64{}); err == nil {
+			t.Errorf("%d: a byte after the counters decoded", i)
+		}
+		if len(bin) >= len(js) && len(counts) > 0 {
+			t.Errorf("%d: binary %d bytes, JSON %d", i, len(bin), len(js))
+		}
+	}
 }
 
 // TestConformanceJSONRecords runs the suite on a store writing records as versions
@@ -275,8 +329,8 @@ func TestJSONRecordsUpgrade(t *testing.T) {
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if bin, js := recordForms(t, oldDir); bin != 0 || js != len(ms) {
-		t.Fatalf("older file: %d binary, %d JSON records; want 0, %d", bin, js, len(ms))
+	if bin, js := recordForms(t, oldDir); bin != 0 || js <= len(ms) {
+		t.Fatalf("older file: %d binary, %d JSON records; want none binary, the %d messages and their counters JSON", bin, js, len(ms))
 	}
 	upgraded := openTest(t, oldDir, Options{})
 	fresh := openTest(t, t.TempDir(), Options{})
@@ -346,12 +400,13 @@ func TestJSONRecordsUpgrade(t *testing.T) {
 	if err := upgraded.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if bin, js := recordForms(t, oldDir); js != 0 || bin != len(ms)-len(ms)/6 {
-		t.Errorf("after edits and re-analysis: %d binary, %d JSON records; want %d, 0", bin, js, len(ms)-len(ms)/6)
+	if bin, js := recordForms(t, oldDir); js != 0 || bin <= len(ms)-len(ms)/6 {
+		t.Errorf("after edits and re-analysis: %d binary, %d JSON records; want the %d messages and their counters binary, none JSON", bin, js, len(ms)-len(ms)/6)
 	}
 }
 
-// recordForms counts the binary and JSON records of the closed store in dir.
+// recordForms counts the binary and JSON records of the closed store in dir:
+// messages, hourly rollups and account days.
 func recordForms(t *testing.T, dir string) (bin, js int) {
 	t.Helper()
 	db, err := bbolt.Open(dir+"/"+FileName, 0o600, &bbolt.Options{Timeout: time.Second, ReadOnly: true})
@@ -360,14 +415,21 @@ func recordForms(t *testing.T, dir string) (bin, js int) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bWS).Bucket([]byte("W1")).Bucket(bMsg).ForEach(func(_, v []byte) error {
-			if store.IsBinaryStored(string(v)) {
-				bin++
-			} else {
-				js++
+		b := tx.Bucket(bWS).Bucket([]byte("W1"))
+		for _, name := range [][]byte{bMsg, bRoll, bAcctDay} {
+			err := b.Bucket(name).ForEach(func(_, v []byte) error {
+				if v[0] == binCounters { // (and store.IsBinaryStored)
+					bin++
+				} else {
+					js++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -432,5 +494,44 @@ func TestBackwardReaderAgreesWithGet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkDecodeCounters decodes an hour's rollup of 400 counters (40 accounts'
+// seven, 40 channels' seven, 120 others) in either form, whole (the digest's
+// rollups) and two counters picked (health's account days).
+func BenchmarkDecodeCounters(b *testing.B) {
+	counts := map[string]int64{}
+	for i := range 40 {
+		for _, c := range []string{"cust", "neg", "neu", "pos", "score_milli", "score_sq_milli", "staff"} {
+			counts[fmt.Sprintf("acct|A%03d|%s", i, c)] = int64(i*31 - 500)
+			counts[fmt.Sprintf("ch|C%08d|%s", i, c)] = int64(i * 17)
+		}
+	}
+	for i := range 120 {
+		counts[fmt.Sprintf("theme|t%02d|c%d", i/5, i%5)] = int64(i)
+	}
+	for form, v := range map[string][]byte{"json": store.AppendCounters(nil, counts), "binary": encodeCounters(counts)} {
+		b.Run(form+"/all", func(b *testing.B) {
+			b.SetBytes(int64(len(v)))
+			b.ReportAllocs()
+			for b.Loop() {
+				into := make(map[string]int64, len(counts))
+				if err := decodeCounters(v, into); err != nil || len(into) != len(counts) {
+					b.Fatal(err, len(into))
+				}
+			}
+		})
+		b.Run(form+"/two", func(b *testing.B) {
+			names := []string{"acct|A007|cust", "acct|A007|score_milli"}
+			into := map[string]int64{}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(into)
+				if err := decodeCountersOf(v, names, into); err != nil || len(into) != 2 {
+					b.Fatal(err, len(into))
+				}
+			}
+		})
 	}
 }
