@@ -192,12 +192,12 @@ func DecodeStoredBinaryPrefix(data string, s *Stored) (rest string, err error) {
 	if !IsBinaryStored(data) {
 		return "", fmt.Errorf("decode binary record: not one (%.8q)", data)
 	}
-	d := binDecoder{data: data, pos: 1}
+	d := BinaryReader{data: data, pos: 1}
 	m, t := &s.Message, &s.Tags
 	var role, platform string
 	for _, dst := range [...]*string{&m.ID, &platform, &m.Workspace, &m.Channel, &m.ChannelName, &m.Thread,
 		&m.ReplyTo, &m.Author, &m.AuthorName, &role, &m.Account, &m.AccountName, &m.Text, &m.Permalink} {
-		*dst = d.str()
+		*dst = d.Str()
 	}
 	m.Platform, m.Role = feedbackbot.Platform(platform), feedbackbot.Role(role)
 	flags := d.byte()
@@ -206,25 +206,25 @@ func DecodeStoredBinaryPrefix(data string, s *Stored) (rest string, err error) {
 	if flags&binEdited != 0 {
 		m.EditedAt = d.time()
 	}
-	if n := d.count(); n > 0 {
+	if n := d.Count(); n > 0 {
 		m.Reactions = make(map[string]int, n)
 		for range n {
-			name := d.str()
-			m.Reactions[name] = int(d.varint())
+			name := d.Str()
+			m.Reactions[name] = int(d.Varint())
 		}
 	}
-	t.Sentiment.Label = feedbackbot.SentimentLabel(d.str())
+	t.Sentiment.Label = feedbackbot.SentimentLabel(d.Str())
 	t.Sentiment.Score = math.Float64frombits(d.uint64())
-	t.Sentiment.Emotion = feedbackbot.Emotion(d.str())
+	t.Sentiment.Emotion = feedbackbot.Emotion(d.Str())
 	if flags&binThemes != 0 {
-		n := d.count()
+		n := d.Count()
 		t.Themes = make([]string, n)
 		for i := range t.Themes {
-			t.Themes[i] = d.str()
+			t.Themes[i] = d.Str()
 		}
 	}
-	t.Intent = feedbackbot.Intent(d.str())
-	t.Analyzer = d.str()
+	t.Intent = feedbackbot.Intent(d.Str())
+	t.Analyzer = d.Str()
 	if d.err != nil {
 		*s = Stored{}
 		return "", d.err
@@ -232,56 +232,76 @@ func DecodeStoredBinaryPrefix(data string, s *Stored) (rest string, err error) {
 	return data[d.pos:], nil
 }
 
-// binDecoder reads a binary record; the first error stops it (later reads return
-// zero values) and is kept in err.
-type binDecoder struct {
+// BinaryReader reads a binary record, or fields a store keeps after one in the
+// same pieces (strings as a length and their bytes, binary.AppendUvarint,
+// binary.AppendVarint); the
+// first error stops it (later reads return zero values) and is kept.
+type BinaryReader struct {
 	data string
 	pos  int
 	err  error
 }
 
-func (d *binDecoder) fail(format string, args ...any) {
+// NewBinaryReader reads data from its start.
+func NewBinaryReader(data string) *BinaryReader { return &BinaryReader{data: data} }
+
+// End is the first error, or one for bytes left unread.
+func (d *BinaryReader) End() error {
+	if d.err == nil && d.pos != len(d.data) {
+		d.Fail("%d bytes after the record", len(d.data)-d.pos)
+	}
+	return d.err
+}
+
+// Err is the first error, nil when every read so far was good.
+func (d *BinaryReader) Err() error { return d.err }
+
+// Fail stops the reader with an error (the first is kept), for a value read that
+// its caller finds wrong.
+func (d *BinaryReader) Fail(format string, args ...any) {
 	if d.err == nil {
 		d.err = fmt.Errorf("decode binary record: %s at offset %d", fmt.Sprintf(format, args...), d.pos)
 	}
 	d.pos = len(d.data)
 }
 
-func (d *binDecoder) bytes() []byte {
+func (d *BinaryReader) bytes() []byte {
 	return unsafe.Slice(unsafe.StringData(d.data[d.pos:]), len(d.data)-d.pos)
 }
 
-func (d *binDecoder) uvarint() uint64 {
+// Uvarint reads an unsigned number (binary.AppendUvarint).
+func (d *BinaryReader) Uvarint() uint64 {
 	if d.err != nil {
 		return 0
 	}
 	v, n := binary.Uvarint(d.bytes())
 	if n <= 0 {
-		d.fail("a number is cut off or too long")
+		d.Fail("a number is cut off or too long")
 		return 0
 	}
 	d.pos += n
 	return v
 }
 
-// varint reads a signed number, zig-zag encoded as binary.AppendVarint writes it.
-func (d *binDecoder) varint() int64 {
-	u := d.uvarint()
+// Varint reads a signed number, zig-zag encoded as binary.AppendVarint writes it.
+func (d *BinaryReader) Varint() int64 {
+	u := d.Uvarint()
 	return int64(u>>1) ^ -int64(u&1)
 }
 
-// count reads a count of things of at least a byte each: no more than remain.
-func (d *binDecoder) count() int {
-	n := d.uvarint()
+// Count reads a count of things of at least a byte each: no more than remain.
+func (d *BinaryReader) Count() int {
+	n := d.Uvarint()
 	if n > uint64(len(d.data)-d.pos) {
-		d.fail("a count of %d with %d bytes left", n, len(d.data)-d.pos)
+		d.Fail("a count of %d with %d bytes left", n, len(d.data)-d.pos)
 		return 0
 	}
 	return int(n)
 }
 
-func (d *binDecoder) str() string {
-	n := d.count()
+// Str reads a string (its length, then its bytes), sharing the data's memory.
+func (d *BinaryReader) Str() string {
+	n := d.Count()
 	if d.err != nil {
 		return ""
 	}
@@ -290,24 +310,24 @@ func (d *binDecoder) str() string {
 	return s
 }
 
-func (d *binDecoder) byte() byte {
+func (d *BinaryReader) byte() byte {
 	if d.err != nil {
 		return 0
 	}
 	if d.pos >= len(d.data) {
-		d.fail("the record ends early")
+		d.Fail("the record ends early")
 		return 0
 	}
 	d.pos++
 	return d.data[d.pos-1]
 }
 
-func (d *binDecoder) uint64() uint64 {
+func (d *BinaryReader) uint64() uint64 {
 	if d.err != nil {
 		return 0
 	}
 	if len(d.data)-d.pos < 8 {
-		d.fail("the record ends early")
+		d.Fail("the record ends early")
 		return 0
 	}
 	v := binary.LittleEndian.Uint64(d.bytes())
@@ -315,14 +335,14 @@ func (d *binDecoder) uint64() uint64 {
 	return v
 }
 
-func (d *binDecoder) time() time.Time {
-	sec, nsec, zone := d.varint(), d.uvarint(), d.varint()
+func (d *BinaryReader) time() time.Time {
+	sec, nsec, zone := d.Varint(), d.Uvarint(), d.Varint()
 	if d.err != nil {
 		return time.Time{}
 	}
 	off := zone / 2
 	if nsec >= 1e9 || off <= -24*3600 || off >= 24*3600 || (zone%2 != 0 && zone != 1) {
-		d.fail("a time of %d s, %d ns, zone %d", sec, nsec, zone)
+		d.Fail("a time of %d s, %d ns, zone %d", sec, nsec, zone)
 		return time.Time{}
 	}
 	t := time.Unix(sec, int64(nsec))

@@ -203,6 +203,10 @@ func (r rollups) get(ws string, tag byte, b *bbolt.Bucket, k []byte) (*rollup, e
 // flush writes the counters back: in binary, or as JSON where jsonForm asks it
 // (Options.jsonRecords).
 func (r rollups) flush(jsonForm bool) error {
+	enc := encodeCounters
+	if jsonForm {
+		enc = func(c map[string]int64) []byte { return store.AppendCounters(nil, c) }
+	}
 	for _, ru := range r {
 		for name, v := range ru.counts {
 			if v == 0 {
@@ -214,10 +218,6 @@ func (r rollups) flush(jsonForm bool) error {
 				return err
 			}
 			continue
-		}
-		enc := encodeCounters
-		if jsonForm {
-			enc = func(c map[string]int64) []byte { return store.AppendCounters(nil, c) }
 		}
 		if err := ru.b.Put(ru.k, enc(ru.counts)); err != nil {
 			return err

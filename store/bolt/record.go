@@ -32,7 +32,7 @@ func encodeRecord(rec *record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b = appendUvarintString(b, rec.Stamp)
+	b = appendRawString(b, rec.Stamp)
 	return appendCounters(b, rec.Contrib), nil
 }
 
@@ -49,7 +49,7 @@ func appendCounters(b []byte, counts map[string]int64) []byte {
 	for _, name := range names {
 		shared := commonPrefix(prev, name)
 		b = binary.AppendUvarint(b, uint64(shared))
-		b = binary.AppendVarint(appendUvarintString(b, name[shared:]), counts[name])
+		b = binary.AppendVarint(appendRawString(b, name[shared:]), counts[name])
 		prev = name
 	}
 	return b
@@ -70,9 +70,9 @@ func decodeCounters(v []byte, into map[string]int64) error {
 	if len(v) == 0 || v[0] != binCounters {
 		return store.DecodeCounters(v, into)
 	}
-	t := trailer{data: unsafeString(v), pos: 1}
-	t.counters(func(name []byte, val int64) { into[string(name)] = val })
-	return t.end()
+	r := store.NewBinaryReader(unsafeString(v[1:]))
+	readCounters(r, func(name []byte, val int64) { into[string(name)] = val })
+	return r.End()
 }
 
 // decodeCountersOf is decodeCounters keeping only the counters named.
@@ -80,8 +80,8 @@ func decodeCountersOf(v []byte, names []string, into map[string]int64) error {
 	if len(v) == 0 || v[0] != binCounters {
 		return store.DecodeCountersOf(v, names, into)
 	}
-	t := trailer{data: unsafeString(v), pos: 1}
-	t.counters(func(name []byte, val int64) {
+	r := store.NewBinaryReader(unsafeString(v[1:]))
+	readCounters(r, func(name []byte, val int64) {
 		for _, want := range names {
 			if string(name) == want {
 				into[want] = val
@@ -89,7 +89,7 @@ func decodeCountersOf(v []byte, names []string, into map[string]int64) error {
 			}
 		}
 	})
-	return t.end()
+	return r.End()
 }
 
 // commonPrefix is the length of the longest prefix a and b share.
@@ -103,7 +103,10 @@ func commonPrefix(a, b string) int {
 	return n
 }
 
-func appendUvarintString(b []byte, s string) []byte {
+// appendRawString appends s as store.BinaryReader's Str reads it, its length and
+// its bytes as they are: a stamp and counter names are kept exactly, for a
+// subtraction to find the counter it added to.
+func appendRawString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
@@ -119,16 +122,16 @@ func decodeRecord(v []byte, rec *record) error {
 		return err
 	}
 	rec.Message, rec.Tags = st.Message, st.Tags
-	t := trailer{data: rest}
-	rec.Stamp = t.str()
+	r := store.NewBinaryReader(rest)
+	rec.Stamp = r.Str()
 	rec.Contrib = nil
-	t.counters(func(name []byte, val int64) {
+	readCounters(r, func(name []byte, val int64) {
 		if rec.Contrib == nil {
 			rec.Contrib = make(map[string]int64, 24)
 		}
 		rec.Contrib[string(name)] = val
 	})
-	return t.end()
+	return r.End()
 }
 
 // decodeStored reads a record's message and tags in either form, skipping its
@@ -151,92 +154,25 @@ func decodeStored(key, v []byte) (store.Stored, error) {
 // unsafeString views b as a string without copying, for a test of its first byte.
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// trailer reads the store's fields after a binary record, and records of counters;
-// the first error stops it.
-type trailer struct {
-	data string
-	pos  int
-	err  error
-}
-
-func (t *trailer) fail(what string) {
-	if t.err == nil {
-		t.err = fmt.Errorf("decode the store's binary fields: %s at offset %d", what, t.pos)
-	}
-	t.pos = len(t.data)
-}
-
-// counters reads appendCounters' form, calling each with every name (valid until
-// the next call) and value.
-func (t *trailer) counters(each func(name []byte, val int64)) {
-	n := t.count()
+// readCounters reads appendCounters' form, calling each with every name (valid
+// until the next call) and value.
+func readCounters(r *store.BinaryReader, each func(name []byte, val int64)) {
+	n := r.Count()
 	var name []byte // (names share the prefix of the one before them)
 	for range n {
-		shared := t.uvarint()
-		suffix := t.str()
-		if t.err == nil && shared > uint64(len(name)) {
-			t.fail(fmt.Sprintf("a name sharing %d bytes of %d", shared, len(name)))
+		shared := r.Uvarint()
+		suffix := r.Str()
+		if shared > uint64(len(name)) {
+			r.Fail("a counter's name sharing %d bytes of %d", shared, len(name))
 		}
-		if t.err != nil {
+		if r.Err() != nil {
 			return
 		}
 		name = append(name[:shared], suffix...)
-		val, k := binary.Varint(t.rest())
-		if k <= 0 {
-			t.fail("a counter's value is cut off")
+		val := r.Varint()
+		if r.Err() != nil {
 			return
 		}
-		t.pos += k
 		each(name, val)
 	}
-}
-
-// end is the first error, or one for bytes left over.
-func (t *trailer) end() error {
-	if t.err == nil && t.pos != len(t.data) {
-		t.fail(fmt.Sprintf("%d bytes after the record", len(t.data)-t.pos))
-	}
-	return t.err
-}
-
-// rest views what is left to read, without copying.
-func (t *trailer) rest() []byte {
-	return unsafe.Slice(unsafe.StringData(t.data[t.pos:]), len(t.data)-t.pos)
-}
-
-func (t *trailer) uvarint() uint64 {
-	if t.err != nil {
-		return 0
-	}
-	n, k := binary.Uvarint(t.rest())
-	if k <= 0 {
-		t.fail("a number cut off")
-		return 0
-	}
-	t.pos += k
-	return n
-}
-
-// count reads a count of things of a byte or more each: no more than the bytes
-// left.
-func (t *trailer) count() int {
-	if t.err != nil {
-		return 0
-	}
-	n := t.uvarint()
-	if n > uint64(len(t.data)-t.pos) {
-		t.fail(fmt.Sprintf("a count of %d with %d bytes left", n, len(t.data)-t.pos))
-		return 0
-	}
-	return int(n)
-}
-
-func (t *trailer) str() string {
-	n := t.count()
-	if t.err != nil {
-		return ""
-	}
-	s := t.data[t.pos : t.pos+n]
-	t.pos += n
-	return s
 }
