@@ -59,9 +59,19 @@ type Alert struct {
 	NotifiedScore    int       `json:"notified_score,omitempty"`
 	NotifiedSeverity Severity  `json:"notified_severity,omitempty"`
 	ResolvedAt       time.Time `json:"resolved_at,omitempty"`
-	AckedBy          string    `json:"acked_by,omitempty"`
-	SnoozedUntil     time.Time `json:"snoozed_until,omitempty"`
-	Posts            []PostRef `json:"posts,omitempty"` // the message the alert's updates edit
+	// Recovered says the alert was resolved because its account was no longer at
+	// risk (or its reply no longer due), not folded into another alert of the
+	// account; alerts resolved before 2026-12-05 do not say.
+	Recovered bool `json:"recovered,omitempty"`
+	// RaisedScore is the health the alert was raised at (this episode's), nil in
+	// alerts raised before 2026-12-05: Score moves with every pass.
+	RaisedScore *int `json:"raised_score,omitempty"`
+	// AckedAt is when staff first acknowledged or snoozed this episode (zero until
+	// then, and in alerts handled before 2026-12-05).
+	AckedAt      time.Time `json:"acked_at,omitzero"`
+	AckedBy      string    `json:"acked_by,omitempty"`
+	SnoozedUntil time.Time `json:"snoozed_until,omitempty"`
+	Posts        []PostRef `json:"posts,omitempty"` // the message the alert's updates edit
 	// Earlier are the other messages posted for this fingerprint: notices the
 	// repeats replaced, recovery notices, earlier episodes. They are edited only to
 	// take erased quotes out of the chat.

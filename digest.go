@@ -55,10 +55,48 @@ type Digest struct {
 	Emerging []EmergingTheme `json:"emerging,omitempty"`
 	// Responses is how the team answered customers in the period.
 	Responses *ResponseSummary `json:"responses,omitempty"`
+	// FollowUp is what became of the at-risk alerts: raised, answered by staff,
+	// still open, recovered. Nil when no alert was open in the period.
+	FollowUp *AlertFollowUp `json:"follow_up,omitempty"`
 	// Segments group the period's accounts by behaviour (k-means over standardised
 	// volume, sentiment, negative share and staff attention), named by their centres.
 	Segments           []Segment `json:"segments,omitempty"`
 	ComplaintTop3Share float64   `json:"complaint_top3_share"`
+}
+
+// AlertFollowUp closes the loop on at-risk alerts over a digest's period: how
+// many were raised, how fast staff first answered them (acknowledged or
+// snoozed), which are still open at the period's end and which accounts
+// recovered, and in how long. Reply-due heads-ups are left out (response times
+// cover them).
+type AlertFollowUp struct {
+	Raised int `json:"raised"` // raised in the period
+	// Answered of those were acknowledged or snoozed before the period ended,
+	// AnsweredMinutes the median time from raise to that first answer (nil when
+	// none was, or only alerts handled before the time was kept).
+	Answered        int      `json:"answered"`
+	AnsweredMinutes *float64 `json:"median_answer_minutes"`
+	// Open alerts at the period's end, the oldest first (at most five), and how
+	// many there were, and how many of those nobody had answered.
+	Open       []AlertBrief `json:"open,omitempty"`
+	OpenCount  int          `json:"open_count"`
+	Unanswered int          `json:"unanswered"`
+	// Recovered in the period (the account no longer at risk), in the order they
+	// did, and the median time from raise to recovery.
+	Recovered        []AlertBrief `json:"recovered,omitempty"`
+	RecoveredMinutes *float64     `json:"median_recovery_minutes"`
+}
+
+// AlertBrief is one alert in a digest's follow-up.
+type AlertBrief struct {
+	Account     string    `json:"account"` // its name, or id
+	AccountID   string    `json:"account_id"`
+	RaisedAt    time.Time `json:"raised_at"`
+	RaisedScore *int      `json:"raised_score,omitempty"` // the health it was raised at, where known
+	// Score is the health at recovery, or the latest for an open alert.
+	Score      int       `json:"score"`
+	Answered   bool      `json:"answered"` // acknowledged or snoozed by the period's end
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 }
 
 // EmergingTheme is a new topic: its key phrases, how many messages it covers and a

@@ -136,6 +136,7 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			continue
 		}
 		// Not at risk any more: close the loop, with the score it has now.
+		al.Recovered = true
 		if h, ok := healthOf[al.Account.ID]; ok {
 			al.Score = h.Score
 		}
@@ -215,6 +216,8 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		if prev != nil { // an earlier episode's messages stay known, for erasures
 			cand.Earlier = slices.Concat(prev.Earlier, prev.Posts)
 		}
+		raised := cand.Score
+		cand.RaisedScore = &raised
 		if err := a.notify(ctx, &cand, false); err != nil {
 			return err
 		}

@@ -528,6 +528,21 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 		return feedbackbot.Document{}, fmt.Errorf("decode alert %s: %w", fp, err)
 	}
 	who := cmp.Or(cmd.UserName, cmd.User)
+	if a.Status == feedbackbot.AlertResolved {
+		// A button of an older message of the alert (one a repeat replaced) or a
+		// typed action: reopening it would post "Recovered" again at the next pass.
+		if err := b.audit(ctx, cmd, action, fp, now); err != nil { // (it shows the alert)
+			return feedbackbot.Document{}, err
+		}
+		doc := AlertDocument(a)
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext,
+			Text: fmt.Sprintf("Nothing to do: this alert was resolved at %s.", a.ResolvedAt.Format("Jan 2 15:04 MST"))})
+		doc.Ephemeral = true
+		return doc, nil
+	}
+	if a.AckedAt.IsZero() {
+		a.AckedAt = now // the episode's first response from staff
+	}
 	var note string
 	switch action {
 	case "alert.ack":

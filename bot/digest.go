@@ -166,6 +166,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
 	d.Emerging = emergingThemes(req, r.period, r.history)
 	d.Responses = responseSummary(r.period, r.partial, req) // last: it reorders r.period
+	d.FollowUp = alertFollowUp(r.alerts, req.Accounts, req.From, req.To)
 	answers := r.answers
 	sat := Summarise(answers, req.From, req.To, "")
 	d.CSATAnswers, d.CSATMean, d.CSATShare, d.NPSAnswers, d.NPS = sat.CSATAnswers, sat.CSATMean, sat.CSATShare, sat.NPSAnswers, sat.NPS
@@ -234,6 +235,7 @@ type digestReads struct {
 	partial            bool                 // the period had more messages than were read
 	history            []store.Stored       // the newest 250 of each of the four weeks before the period
 	answers            []SurveyAnswer       // the period's survey answers
+	alerts             []feedbackbot.Alert  // the workspace's alerts, for the follow-up
 }
 
 // readDigest issues a digest's reads at the same time: none depends on another (but
@@ -289,6 +291,10 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 		},
 		func() (err error) {
 			r.answers, err = SurveyAnswers(ctx, st, req.Workspace, req.From, req.To, "")
+			return err
+		},
+		func() (err error) {
+			r.alerts, err = readAlerts(ctx, st, req.Workspace)
 			return err
 		},
 	}

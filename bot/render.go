@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 )
@@ -23,6 +24,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 			doc.Blocks = append(doc.Blocks, b)
 			doc.Fallback = fmt.Sprintf("%s: no messages in this period, %d accounts at risk.", title, len(d.AtRisk))
 			doc.Color = "warning"
+		}
+		if f := d.FollowUp; f != nil { // (so is what became of the alerts)
+			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: followUpText(f, d.To)})
 		}
 		return doc
 	}
@@ -53,6 +57,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 	}
 	if r := d.Responses; r != nil {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: responseText(r)})
+	}
+	if f := d.FollowUp; f != nil {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: followUpText(f, d.To)})
 	}
 	if len(d.Themes) > 0 {
 		var b strings.Builder
@@ -332,6 +339,58 @@ func responseText(r *feedbackbot.ResponseSummary) string {
 	}
 	if r.Partial {
 		b.WriteString("_Counted over the newest 5,000 messages of the period._\n")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// followUpText is the digest's alert follow-up: raised and answered, still open
+// (the oldest first), recovered.
+func followUpText(f *feedbackbot.AlertFollowUp, end time.Time) string {
+	var b strings.Builder
+	b.WriteString("*Alert follow-up*\n")
+	if f.Raised > 0 {
+		fmt.Fprintf(&b, "• %d raised this period; %d acknowledged or snoozed", f.Raised, f.Answered)
+		if f.AnsweredMinutes != nil {
+			fmt.Fprintf(&b, ", a median %s after", minutesWords(*f.AnsweredMinutes))
+		}
+		b.WriteString("\n")
+	}
+	if f.OpenCount > 0 {
+		fmt.Fprintf(&b, "• %d still open at the end of the period, %d not acknowledged", f.OpenCount, f.Unanswered)
+		if len(f.Open) > 0 {
+			b.WriteString("; the oldest first:")
+		}
+		b.WriteString("\n")
+		for _, a := range f.Open {
+			state := "acknowledged"
+			if !a.Answered {
+				state = "*not acknowledged*"
+			}
+			fmt.Fprintf(&b, "    %s: raised %s ago, health %d, %s\n", feedbackbot.EscapeMarkup(a.Account),
+				minutesWords(end.Sub(a.RaisedAt).Minutes()), a.Score, state)
+		}
+	}
+	if len(f.Recovered) > 0 {
+		fmt.Fprintf(&b, "• %d recovered", len(f.Recovered))
+		if f.RecoveredMinutes != nil {
+			fmt.Fprintf(&b, ", a median %s after the alert", minutesWords(*f.RecoveredMinutes))
+		}
+		b.WriteString(":\n")
+		for i, a := range f.Recovered {
+			if i == maxFollowUpOpen {
+				fmt.Fprintf(&b, "    and %d more\n", len(f.Recovered)-i)
+				break
+			}
+			fmt.Fprintf(&b, "    %s in %s", feedbackbot.EscapeMarkup(a.Account), minutesWords(a.ResolvedAt.Sub(a.RaisedAt).Minutes()))
+			if a.RaisedScore != nil {
+				fmt.Fprintf(&b, " (health %d → %d)", *a.RaisedScore, a.Score)
+			} else {
+				fmt.Fprintf(&b, " (health %d)", a.Score)
+			}
+			b.WriteString("\n")
+		}
+	} else if f.OpenCount > 0 {
+		b.WriteString("• none recovered this period\n")
 	}
 	return strings.TrimSpace(b.String())
 }

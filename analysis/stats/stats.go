@@ -120,3 +120,17 @@ func EMA(series []float64, alpha float64) []float64 {
 	}
 	return out
 }
+
+// Median is the median of xs (the mean of the middle two when their number is
+// even); ok is false when xs is empty. It sorts xs in place.
+func Median(xs []float64) (m float64, ok bool) {
+	if len(xs) == 0 {
+		return 0, false
+	}
+	slices.Sort(xs)
+	m = xs[len(xs)/2]
+	if len(xs)%2 == 0 {
+		m = (xs[len(xs)/2-1] + m) / 2
+	}
+	return m, true
+}

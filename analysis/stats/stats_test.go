@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -86,5 +87,24 @@ func TestKMeansSeparatesObviousGroups(t *testing.T) {
 	}
 	if r, _ := cents.Dims(); r != 2 {
 		t.Fatalf("centroids %d", r)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+		ok   bool
+	}{
+		{nil, 0, false},
+		{[]float64{7}, 7, true},
+		{[]float64{9, 1, 5}, 5, true},
+		{[]float64{40, 10, 30, 20}, 25, true},
+		{[]float64{3, 3, 1, 100}, 3, true},
+	} {
+		got, ok := Median(slices.Clone(tc.in))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("Median(%v) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
 	}
 }

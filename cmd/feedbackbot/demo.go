@@ -3,17 +3,21 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/cmd/feedbackbot/demodata"
+	"github.com/feedbackbot/feedbackbot/config"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // DemoWorkspace is the Slack team id the sample conversations are filed under.
@@ -147,10 +151,12 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	// The sample's times follow --as-of: a store that holds it as of another moment
 	// would hold two overlapping copies, and every figure would be wrong.
 	stamp := now.UTC().Format(time.RFC3339)
+	laidOut := false // the store holds the demo already (a run on the same --dir)
 	switch prev, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoAsOfID); {
 	case err == nil && string(prev) != stamp:
 		return refusef("%s already holds the demo as of %s: run it there with --as-of %s, or give another --dir", *dir, prev, prev)
 	case err == nil:
+		laidOut = true
 	case !feedbackbot.IsNotFound(err):
 		return fmt.Errorf("demo: %w", err)
 	default:
@@ -185,6 +191,18 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprintf(out, "2. Analysed %d log entries: sentiment, themes and intent for every message, hourly rollups updated (%s).\n\n",
 		n, time.Since(start).Round(time.Millisecond))
 
+	if !laidOut {
+		// The alerts the running bot would have raised and closed over the four
+		// weeks, so the digest can follow them up (once: a second replay over
+		// alerts already closed would close them again, before they were raised).
+		start := time.Now()
+		raised, closed, err := replayAlerts(ctx, st, cfg, now.Add(-demoReplay), now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "   Replayed the bot's alert passes, every %s over the four weeks: %d alert(s) and reply-due heads-up(s) raised, %d closed (%s).\n\n",
+			config.FormatDuration(demoPassEvery), raised, closed, time.Since(start).Round(time.Millisecond))
+	}
 	d, png, err := buildDigest(ctx, st, cfg, DemoWorkspace, now, period, time.UTC, true)
 	if err != nil {
 		return err
@@ -219,6 +237,48 @@ Try next (same store):
   FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot digest --as-of %[2]s --period 28d --json
   echo '{"text":"we were charged twice and nobody answers"}' | go run ./cmd/feedbackbot analyze
 `, *dir, now.Format(time.RFC3339))
+	return nil
+}
+
+// demoReplay is how far back the demo replays the bot's alert passes, and
+// demoPassEvery how often (the bot evaluates every five minutes; every four hours
+// is enough for a sample whose messages are hours apart).
+const (
+	demoReplay    = 28 * 24 * time.Hour
+	demoPassEvery = 4 * time.Hour
+)
+
+// replayAlerts runs the bot's alert passes over [from, to), as the running bot
+// would have (its alerts kept in the store, their posts going nowhere), and counts
+// the alerts (and reply-due heads-ups) raised and closed.
+func replayAlerts(ctx context.Context, st store.Store, cfg config.Config, from, to time.Time) (raised, closed int, err error) {
+	al := &bot.Alerter{Store: st, Poster: &nowherePoster{}, Channel: cmp.Or(cfg.Alerts.Channel, "demo-alerts"), RepeatInterval: cfg.Alerts.RepeatInterval.D()}
+	if cfg.Alerts.MinSeverity == "critical" {
+		al.MinSeverity = feedbackbot.SeverityCritical
+	}
+	for at := from; at.Before(to); at = at.Add(demoPassEvery) {
+		hs, err := bot.Risk(ctx, st, riskRequest(cfg, DemoWorkspace, at))
+		if err != nil {
+			return raised, closed, fmt.Errorf("demo: alerts as of %s: %w", at.Format(time.RFC3339), err)
+		}
+		out, err := al.Evaluate(ctx, DemoWorkspace, hs, at)
+		if err != nil {
+			return raised, closed, fmt.Errorf("demo: alerts as of %s: %w", at.Format(time.RFC3339), err)
+		}
+		raised, closed = raised+out.Raised, closed+out.Resolved
+	}
+	return raised, closed, nil
+}
+
+// nowherePoster is the demo's alert channel: posts are numbered and dropped.
+type nowherePoster struct{ n int }
+
+func (p *nowherePoster) Post(_ context.Context, channel string, _ feedbackbot.Document) (feedbackbot.PostRef, error) {
+	p.n++
+	return feedbackbot.PostRef{Platform: "demo", Destination: channel, ID: strconv.Itoa(p.n)}, nil
+}
+
+func (p *nowherePoster) Update(context.Context, feedbackbot.PostRef, feedbackbot.Document) error {
 	return nil
 }
 

@@ -32,7 +32,8 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo: %v\nstderr:\n%s", err, errb)
 	}
 	s := out.String()
-	for _, want := range []string{"Customer feedback digest", "Top themes", "At-risk alerts", "Suggested next step", "Chart: " + filepath.Join(dir, "digest.png")} {
+	for _, want := range []string{"Customer feedback digest", "Top themes", "At-risk alerts", "Suggested next step", "Chart: " + filepath.Join(dir, "digest.png"),
+		"Replayed the bot's alert passes", "Alert follow-up", "still open at the end of the period"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
@@ -49,6 +50,11 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(out2.String(), "(0 new;") {
 		t.Errorf("second demo run should append nothing:\n%s", firstLines(out2.String(), 4))
 	}
+	// Nor replays the alert passes over alerts it closed already (which would close
+	// them again, before they were raised), and follows up the same alerts.
+	if s2 := out2.String(); strings.Contains(s2, "Replayed") || followUp(s2) != followUp(s) || followUp(s) == "" {
+		t.Errorf("second demo run: replayed %v, follow-up\n%s\nwant\n%s", strings.Contains(s2, "Replayed"), followUp(s2), followUp(s))
+	}
 	// Another moment on the same directory would lay a second, shifted copy beside
 	// the first: refused, saying which moment the directory holds.
 	m4, out4, _ := testMain(nil)
@@ -63,6 +69,16 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("risk: %v\n%s", err, errb3)
 	}
 	assertScenarioRisk(t, out3.Bytes())
+}
+
+// followUp is the alert follow-up section of a demo's digest.
+func followUp(out string) string {
+	_, after, ok := strings.Cut(out, "Alert follow-up")
+	if !ok {
+		return ""
+	}
+	section, _, _ := strings.Cut(after, "│\n")
+	return section
 }
 
 // assertScenarioRisk checks risk --json output on the bundled scenarios: exactly the

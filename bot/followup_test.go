@@ -1,0 +1,99 @@
+package bot_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/bot"
+)
+
+// TestDigestFollowsUpAlerts: the alerter raises two alerts in a week, staff
+// acknowledge one 40 minutes later with the button, and its account recovers three
+// days after; the week's digest says so (raised, answered and how soon, still open
+// and not acknowledged, recovered and in how long, from what health to what), on
+// a busy and on a quiet week. An Acknowledge pressed on the recovered alert's
+// older message then changes nothing: the alert stays resolved and no second
+// "Recovered" is posted (it reopened the alert, whose next pass posted one).
+func TestDigestFollowsUpAlerts(t *testing.T) {
+	from := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	end := from.Add(7 * 24 * time.Hour)
+	msg := feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", from.Add(time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+		Workspace: "T1", Channel: "C1", Author: "U1", Role: feedbackbot.RoleCustomer, Account: "acme",
+		Text: "the export is broken again", Time: from.Add(time.Hour)}
+	for name, open := range backends(t) {
+		for _, busy := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/busy=%v", name, busy), func(t *testing.T) {
+				ctx := t.Context()
+				st := open(t)
+				if busy {
+					captured(t, st, msg)
+				}
+				al, posts := refAlerter(st)
+				acme := atRisk("acme", 30, health.ReasonSentimentLow, "k1")
+				cobalt := atRisk("cobalt", 20, health.ReasonChurnSignal, "k2")
+				raised := from.Add(2 * time.Hour)
+				if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{acme, cobalt}, raised); err != nil || out.Raised != 2 {
+					t.Fatalf("raise: %+v, %v", out, err)
+				}
+				now := raised.Add(40 * time.Minute)
+				b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+				fp := bot.AlertFor("T1", acme, raised).Fingerprint
+				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U9", UserName: "maria", Staff: true, Button: true, Text: "alert.ack " + fp}); err != nil {
+					t.Fatal(err)
+				}
+				healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 72}
+				if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{healthy, cobalt}, raised.Add(72*time.Hour)); err != nil || out.Resolved != 1 {
+					t.Fatalf("recover: %+v, %v", out, err)
+				}
+				d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: from, To: end, Now: end})
+				if err != nil {
+					t.Fatal(err)
+				}
+				f := d.FollowUp
+				if f == nil || f.Raised != 2 || f.Answered != 1 || f.AnsweredMinutes == nil || *f.AnsweredMinutes != 40 ||
+					f.OpenCount != 1 || f.Unanswered != 1 || len(f.Open) != 1 || f.Open[0].AccountID != "cobalt" ||
+					len(f.Recovered) != 1 || f.Recovered[0].AccountID != "acme" || f.RecoveredMinutes == nil || *f.RecoveredMinutes != 72*60 {
+					t.Fatalf("follow-up %+v", f)
+				}
+				doc := bot.DigestDocument(d, nil)
+				for _, want := range []string{
+					"Alert follow-up",
+					"2 raised this period; 1 acknowledged or snoozed, a median 40 min after",
+					"1 still open at the end of the period, 1 not acknowledged",
+					"cobalt: raised 6.9 days ago, health 20, *not acknowledged*",
+					"1 recovered, a median 3.0 days after the alert",
+					"acme in 3.0 days (health 30 → 72)",
+				} {
+					if !containsText(doc, want) {
+						t.Errorf("the digest does not say %q: %+v", want, doc.Blocks)
+					}
+				}
+				// The acknowledged alert's button, pressed again once it recovered.
+				n := posts.n
+				reply, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U9", UserName: "maria", Staff: true, Button: true, Text: "alert.ack " + fp})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !containsText(reply, "Nothing to do: this alert was resolved") {
+					t.Errorf("reply to a resolved alert's button: %+v", reply.Blocks)
+				}
+				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{healthy, cobalt}, raised.Add(80*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+				if posts.n != n {
+					t.Errorf("%d more posts after a resolved alert's button was pressed; want none", posts.n-n)
+				}
+				d, err = bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: from, To: end, Now: end})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f := d.FollowUp; f == nil || len(f.Recovered) != 1 || f.OpenCount != 1 {
+					t.Errorf("after the button: follow-up %+v", f)
+				}
+			})
+		}
+	}
+}
