@@ -34,14 +34,21 @@ type Digest struct {
 	NPSAnswers  int      `json:"nps_answers"`
 	NPS         *float64 `json:"nps"`
 
-	Themes     []ThemeStat   `json:"themes"`
-	Intents    []CountStat   `json:"intents"`
-	Channels   []GroupStat   `json:"channels"`
-	Accounts   []GroupStat   `json:"accounts"`
-	Praise     []Quote       `json:"praise"`
-	Complaints []Quote       `json:"complaints"`
-	Series     []SeriesPoint `json:"series"`
-	AtRisk     []Health      `json:"at_risk"`
+	Themes []ThemeStat `json:"themes"`
+	// Emotions counts the period's customer messages by the clear emotion they
+	// express (most messages express none), unhappy ones first, with the previous
+	// period's counts where it counted emotions (EmotionsCompared: its messages
+	// were analysed by engine fb-9 or later, or re-analysed since).
+	Emotions         []CountStat   `json:"emotions,omitempty"`
+	PrevEmotions     []CountStat   `json:"prev_emotions,omitempty"`
+	EmotionsCompared bool          `json:"emotions_compared"`
+	Intents          []CountStat   `json:"intents"`
+	Channels         []GroupStat   `json:"channels"`
+	Accounts         []GroupStat   `json:"accounts"`
+	Praise           []Quote       `json:"praise"`
+	Complaints       []Quote       `json:"complaints"`
+	Series           []SeriesPoint `json:"series"`
+	AtRisk           []Health      `json:"at_risk"`
 
 	// ChannelTest says whether customer sentiment differs between channels by more
 	// than chance (one-way ANOVA); nil when there is too little data to test.

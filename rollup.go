@@ -41,6 +41,9 @@ const (
 	DimAccount = "acct"
 	DimTheme   = "theme"
 	DimIntent  = "intent"
+	// DimEmotion counts customer messages by the emotion they express, where one
+	// is clear ("emotion|frustration|cust"); since engine fb-9 (2026-12-05).
+	DimEmotion = "emotion"
 )
 
 const counterSep = "|"
@@ -131,6 +134,9 @@ func AppendContributions(dst []Counter, m *Message, t *Tags) []Counter {
 	}
 	if t.Intent != "" {
 		add(CounterName(DimIntent, string(t.Intent), CntCustomer), 1)
+	}
+	if e := t.Sentiment.Emotion; e != "" {
+		add(CounterName(DimEmotion, string(e), CntCustomer), 1)
 	}
 	for i, th := range t.Themes {
 		if slices.Contains(t.Themes[:i], th) {

@@ -31,6 +31,13 @@ func TestContributions(t *testing.T) {
 			map[string]int64{"n": 1, "cust": 1, "pos": 1, "score_milli": 1000, "score_sq_milli": 1000,
 				"ch|C1|cust": 1, "ch|C1|pos": 1, "ch|C1|score_milli": 1000, "ch|C1|score_sq_milli": 1000,
 				"acct|A1|cust": 1, "acct|A1|pos": 1, "acct|A1|score_milli": 1000, "acct|A1|score_sq_milli": 1000}},
+		{"an emotion is counted for a customer", feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C1"},
+			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: 0.5, Emotion: feedbackbot.EmotionGratitude}},
+			map[string]int64{"n": 1, "cust": 1, "pos": 1, "score_milli": 500, "score_sq_milli": 250, "emotion|gratitude|cust": 1,
+				"ch|C1|cust": 1, "ch|C1|pos": 1, "ch|C1|score_milli": 500, "ch|C1|score_sq_milli": 250}},
+		{"not for staff", feedbackbot.Message{Role: feedbackbot.RoleStaff, Channel: "C1"},
+			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: -0.5, Emotion: feedbackbot.EmotionFrustration}},
+			map[string]int64{"n": 1, "staff": 1, "ch|C1|staff": 1}},
 		{"staff", feedbackbot.Message{Role: feedbackbot.RoleStaff, Channel: "C1", Account: "A1"}, feedbackbot.Tags{},
 			map[string]int64{"n": 1, "staff": 1, "ch|C1|staff": 1, "acct|A1|staff": 1}},
 		{"bot", feedbackbot.Message{Role: feedbackbot.RoleBot, Channel: "C1"}, feedbackbot.Tags{},
@@ -119,6 +126,9 @@ func TestBucketsAndTotals(t *testing.T) {
 }
 
 func TestEnumerations(t *testing.T) {
+	if got := feedbackbot.Emotions(); len(got) != 5 || got[0] != feedbackbot.EmotionAnger || got[4] != feedbackbot.EmotionJoy {
+		t.Errorf("Emotions() = %v: want all five, anger first and joy last", got)
+	}
 	intents := feedbackbot.Intents()
 	if len(intents) != 7 || intents[0] != feedbackbot.IntentChurnSignal || intents[6] != feedbackbot.IntentOther {
 		t.Errorf("Intents() = %v: want all seven, churn signal first and other last", intents)

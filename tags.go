@@ -42,6 +42,12 @@ func Intents() []Intent {
 		IntentQuestion, IntentPraise, IntentOther}
 }
 
+// Emotions lists every emotion analysis can tag, in the order digests show them:
+// the unhappy ones first.
+func Emotions() []Emotion {
+	return []Emotion{EmotionAnger, EmotionFrustration, EmotionConfusion, EmotionGratitude, EmotionJoy}
+}
+
 // Emotion is a clear emotion expressed by a message, or "" when none is clear.
 type Emotion string
 

@@ -22,8 +22,10 @@ import (
 	"github.com/feedbackbot/feedbackbot/analysis/themes"
 )
 
-// EngineVersion changes whenever the rules change, so reanalysis re-tags history.
-const EngineVersion = "fb-8"
+// EngineVersion changes whenever the rules change, so reanalysis re-tags history,
+// and whenever what a message counts in the rollups does, so reanalysis recounts
+// it: fb-9 tags as fb-8 did and counts each customer message's emotion too.
+const EngineVersion = "fb-9"
 
 // MaxAnalyzedBytes bounds the text analysed per message; longer texts are cut (the
 // store keeps them whole up to its own cap). Sentiment saturates long before this.
@@ -177,7 +179,7 @@ func (a *Analyzer) release(sc *scratch) {
 }
 
 // Version identifies the engine, the taxonomy and the combination layer's weights
-// ("fb-8+<taxonomy hash>.<weights hash>", or "...-rules" without the layer).
+// ("fb-9+<taxonomy hash>.<weights hash>", or "...-rules" without the layer).
 func (a *Analyzer) Version() string { return a.version }
 
 // Analyze tags text of unknown provenance as if a customer wrote it, with the

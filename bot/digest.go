@@ -126,6 +126,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	slices.SortFunc(d.Themes, func(a, b feedbackbot.ThemeStat) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(b.Prev, a.Prev), cmp.Compare(a.Name, b.Name))
 	})
+	d.Emotions, d.PrevEmotions, d.EmotionsCompared = emotionStats(dims[feedbackbot.DimEmotion], groupByDim(p)[feedbackbot.DimEmotion])
 	for name, c := range dims[feedbackbot.DimIntent] {
 		d.Intents = append(d.Intents, feedbackbot.CountStat{Name: name, Count: c[feedbackbot.CntCustomer]})
 	}
@@ -174,6 +175,26 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		satisfactionIndex(&d.Accounts[i], Summarise(answers, req.From, req.To, d.Accounts[i].ID))
 	}
 	return d, nil
+}
+
+// emotionStats lists the period's customer messages by emotion, in
+// feedbackbot.Emotions' order, and the previous period's, each emotion that
+// either has; compared says the previous period counted emotions at all (history
+// analysed before engine fb-9 counted none, and would read as "new").
+func emotionStats(cur, prev map[string]map[string]int64) (now, before []feedbackbot.CountStat, compared bool) {
+	for _, e := range feedbackbot.Emotions() {
+		c, p := cur[string(e)][feedbackbot.CntCustomer], prev[string(e)][feedbackbot.CntCustomer]
+		compared = compared || p > 0
+		if c == 0 && p == 0 {
+			continue
+		}
+		now = append(now, feedbackbot.CountStat{Name: string(e), Count: c})
+		before = append(before, feedbackbot.CountStat{Name: string(e), Count: p})
+	}
+	if !compared {
+		before = nil
+	}
+	return now, before, compared
 }
 
 // satisfactionIndex puts an account's satisfaction on the sentiment scale: survey
@@ -335,6 +356,9 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 // configured ones and of any other the period has (a theme missing now is a mover too).
 func comparedCounters(cur map[string]int64, themes []string) []string {
 	names := []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli}
+	for _, e := range feedbackbot.Emotions() {
+		names = append(names, feedbackbot.CounterName(feedbackbot.DimEmotion, string(e), feedbackbot.CntCustomer))
+	}
 	seen := map[string]bool{}
 	add := func(theme string) {
 		if n := feedbackbot.CounterName(feedbackbot.DimTheme, theme, feedbackbot.CntCustomer); !seen[n] {

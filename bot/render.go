@@ -79,6 +79,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
+	if t := emotionText(d); t != "" {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: t})
+	}
 	for _, q := range []struct {
 		title  string
 		quotes []feedbackbot.Quote
@@ -341,6 +344,27 @@ func responseText(r *feedbackbot.ResponseSummary) string {
 		b.WriteString("_Counted over the newest 5,000 messages of the period._\n")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// emotionText is the digest's "how customers felt": each emotion's customer
+// messages, their share, and the change from the previous period where it
+// counted emotions.
+func emotionText(d feedbackbot.Digest) string {
+	var b strings.Builder
+	for i, e := range d.Emotions {
+		if e.Count == 0 && !d.EmotionsCompared {
+			continue
+		}
+		fmt.Fprintf(&b, "• %s: %d (%s of customer messages)", e.Name, e.Count, pct(e.Count, d.CustomerMessages))
+		if d.EmotionsCompared {
+			b.WriteString(" " + deltaCount(e.Count, d.PrevEmotions[i].Count))
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "*How customers felt*\n" + strings.TrimSpace(b.String())
 }
 
 // followUpText is the digest's alert follow-up: raised and answered, still open

@@ -40,6 +40,12 @@ func backends(t *testing.T) map[string]func(t *testing.T) store.Store {
 // stored (normalised), in order.
 func captured(t testing.TB, st store.Store, msgs ...feedbackbot.Message) []feedbackbot.Message {
 	t.Helper()
+	return ingest(t, st, analyzer(t), msgs...)
+}
+
+// ingest captures msgs and analyses them with a; it returns them normalised.
+func ingest(t testing.TB, st store.Store, a bot.Analyzer, msgs ...feedbackbot.Message) []feedbackbot.Message {
+	t.Helper()
 	ctx := context.Background()
 	events := make([]feedbackbot.Event, len(msgs))
 	for i, m := range msgs {
@@ -52,7 +58,7 @@ func captured(t testing.TB, st store.Store, msgs ...feedbackbot.Message) []feedb
 	if _, err := st.Append(ctx, events...); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&bot.Worker{Store: st, Analyzer: analyzer(t), Consumer: "t"}).Drain(ctx); err != nil {
+	if _, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "t"}).Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return msgs
