@@ -39,4 +39,9 @@ type Health struct {
 	AtRisk  bool      `json:"at_risk"`
 	Reasons []Reason  `json:"reasons"`
 	AsOf    time.Time `json:"as_of"`
+	// RecentMessages is how many customer messages the account wrote in the recent
+	// window health judges, and Emotions how many of them expressed each clear
+	// emotion (Emotions' order, none left out but those no message expressed).
+	RecentMessages int         `json:"recent_messages"`
+	Emotions       []CountStat `json:"emotions,omitempty"`
 }

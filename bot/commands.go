@@ -319,7 +319,7 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	if len(hs) == 0 {
 		doc = nothingToAssess(acct, rows, now, b.Params.WithDefaults())
 	} else {
-		doc = accountHealth(hs[0])
+		doc = accountHealth(hs[0], b.Params.WithDefaults().Recent)
 	}
 	if len(rows) > 0 {
 		var sb strings.Builder
@@ -376,7 +376,7 @@ func windowDays(d time.Duration) string {
 
 // accountHealth is the account reply's head: its score, whether it is at risk, and
 // what the score rests on.
-func accountHealth(h feedbackbot.Health) feedbackbot.Document {
+func accountHealth(h feedbackbot.Health, recent time.Duration) feedbackbot.Document {
 	title := fmt.Sprintf("%s — health %d/100", accountLabel(h.Account), h.Score)
 	doc := feedbackbot.Document{Ephemeral: true, Fallback: title}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
@@ -396,7 +396,24 @@ func accountHealth(h feedbackbot.Health) feedbackbot.Document {
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
 	}
+	if t := EmotionsLine(h, recent); t != "" {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*How they felt* " + t})
+	}
 	return doc
+}
+
+// EmotionsLine says how an account's customers felt in the recent window health
+// judges ("over the last 14 days: frustration 3, confusion 1, of 9 customer
+// messages"), "" when none of its messages expressed a clear emotion.
+func EmotionsLine(h feedbackbot.Health, recent time.Duration) string {
+	if len(h.Emotions) == 0 {
+		return ""
+	}
+	parts := make([]string, len(h.Emotions))
+	for i, e := range h.Emotions {
+		parts[i] = fmt.Sprintf("%s %d", e.Name, e.Count)
+	}
+	return fmt.Sprintf("over the last %s: %s, of %d customer messages", windowDays(recent), strings.Join(parts, ", "), h.RecentMessages)
 }
 
 // parsePeriod reads an optional "24h" / "7d" / "2w" argument (default 7 days; 1h..92d).

@@ -108,3 +108,39 @@ func TestDigestCountsEmotions(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountSaysHowTheyFelt: /feedback account says how the account's customers
+// felt over the recent window, from what analysis tagged their messages with.
+func TestAccountSaysHowTheyFelt(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	texts := []string{"thank you so much, this is wonderful", "thanks a lot for the quick fix, really appreciate it",
+		"still waiting on a reply, this is so frustrating", "the dashboard loads in two seconds"}
+	var msgs []feedbackbot.Message
+	for i, text := range texts {
+		at := now.Add(-time.Duration(i+1) * 24 * time.Hour)
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.%06d", at.Unix(), i), Platform: feedbackbot.PlatformSlack, Workspace: "TE",
+			Channel: "C1", Author: "U1", Role: feedbackbot.RoleCustomer, Account: "acme", Text: text, Time: at})
+	}
+	a := analyzer(t)
+	n := map[feedbackbot.Emotion]int{}
+	for _, m := range msgs {
+		n[a.AnalyzeMessage(&m).Sentiment.Emotion]++
+	}
+	if n[feedbackbot.EmotionGratitude] != 2 || n[feedbackbot.EmotionFrustration] != 1 {
+		t.Fatalf("the sample's emotions: %v", n)
+	}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msgs...)
+			b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+			doc, err := b.HandleCommand(t.Context(), feedbackbot.Command{Workspace: "TE", User: "U9", Staff: true, Text: "account acme"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "*How they felt* over the last 14 days: frustration 1, gratitude 2, of 4 customer messages"; !containsText(doc, want) {
+				t.Errorf("the account reply does not say %q: %+v", want, doc.Blocks)
+			}
+		})
+	}
+}

@@ -347,6 +347,8 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			Text: fmt.Sprintf("Recent customer sentiment is good (%+.2f over %d messages)", recentMean, recentN)})
 	}
 
+	h.RecentMessages, h.Emotions = len(recent), emotions(recent)
+
 	score := 100.0
 	for _, r := range h.Reasons {
 		score += r.Impact
@@ -355,6 +357,24 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	h.AtRisk = atRisk(h, p)
 	sort.SliceStable(h.Reasons, func(i, j int) bool { return h.Reasons[i].Impact < h.Reasons[j].Impact })
 	return h
+}
+
+// emotions counts items by the clear emotion each expresses, in
+// feedbackbot.Emotions' order, leaving out the emotions none expresses.
+func emotions(items []*Item) []feedbackbot.CountStat {
+	var out []feedbackbot.CountStat
+	for _, e := range feedbackbot.Emotions() {
+		n := 0
+		for _, it := range items {
+			if it.Tags.Sentiment.Emotion == e {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, feedbackbot.CountStat{Name: string(e), Count: int64(n)})
+		}
+	}
+	return out
 }
 
 type conversation struct {

@@ -485,3 +485,31 @@ func TestMayMentionFix(t *testing.T) {
 		t.Error(`mentionsFix("FİXED in 4.2") = false`)
 	}
 }
+
+// TestAssessCountsRecentEmotions: the recent window's customer messages are counted,
+// and those of each emotion, in feedbackbot.Emotions' order; staff messages, older
+// messages (the baseline's) and messages after now are not.
+func TestAssessCountsRecentEmotions(t *testing.T) {
+	specs := []spec{
+		{daysAgo: 1, role: feedbackbot.RoleCustomer, score: 0.6},   // gratitude
+		{daysAgo: 2, role: feedbackbot.RoleCustomer, score: -0.5},  // frustration
+		{daysAgo: 3, role: feedbackbot.RoleCustomer, score: -0.6},  // frustration
+		{daysAgo: 4, role: feedbackbot.RoleCustomer, score: 0},     // none
+		{daysAgo: 5, role: feedbackbot.RoleStaff, score: 0.5},      // staff: gratitude, not counted
+		{daysAgo: 20, role: feedbackbot.RoleCustomer, score: -0.8}, // before the recent window: anger, not counted
+		{daysAgo: -1, role: feedbackbot.RoleCustomer, score: -0.8}, // after now: anger, not counted
+	}
+	items := build(specs)
+	for i, e := range []feedbackbot.Emotion{feedbackbot.EmotionGratitude, feedbackbot.EmotionFrustration, feedbackbot.EmotionFrustration, "",
+		feedbackbot.EmotionGratitude, feedbackbot.EmotionAnger, feedbackbot.EmotionAnger} {
+		items[i].Tags.Sentiment.Emotion = e
+	}
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	want := []feedbackbot.CountStat{{Name: "frustration", Count: 2}, {Name: "gratitude", Count: 1}}
+	if h.RecentMessages != 4 || !slices.Equal(h.Emotions, want) {
+		t.Errorf("recent messages %d, emotions %v; want 4, %v", h.RecentMessages, h.Emotions, want)
+	}
+	if h := Assess(feedbackbot.Account{ID: "a1"}, items[3:5], Baseline{}, now, Params{}); h.RecentMessages != 1 || h.Emotions != nil {
+		t.Errorf("no emotion expressed: recent messages %d, emotions %v; want 1, none", h.RecentMessages, h.Emotions)
+	}
+}

@@ -298,6 +298,9 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			Score   int                  `json:"score"`
 			AtRisk  bool                 `json:"at_risk"`
 			Reasons []feedbackbot.Reason `json:"reasons"`
+			// The recent window's customer messages, and those of each clear emotion.
+			RecentMessages int                     `json:"recent_messages"`
+			Emotions       []feedbackbot.CountStat `json:"emotions,omitempty"`
 		}
 		out := struct {
 			Workspace string    `json:"workspace"`
@@ -306,7 +309,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			Note      string    `json:"note,omitempty"` // why an account asked for is not listed
 		}{Workspace: w, AsOf: now, Accounts: []row{}, Note: note}
 		for _, h := range hs {
-			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, feedbackbot.PlainReasons(h.Reasons)})
+			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, feedbackbot.PlainReasons(h.Reasons), h.RecentMessages, h.Emotions})
 		}
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
@@ -317,7 +320,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	case note != "":
 		fmt.Fprintln(m.Stdout, note)
 	case *only != "":
-		printAccountHealth(m, hs[0], now)
+		printAccountHealth(m, hs[0], now, req.Params.WithDefaults().Recent)
 	default:
 		printRisk(m, hs, now)
 	}
@@ -405,7 +408,7 @@ func accountName(a feedbackbot.Account) string {
 
 // printAccountHealth prints one account's health: every reason with its points and
 // evidence (quotes with their time and link, figures), and the next step when at risk.
-func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time) {
+func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time, recent time.Duration) {
 	name := accountName(h.Account)
 	state := "not at risk"
 	if h.AtRisk {
@@ -424,6 +427,9 @@ func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time) {
 	}
 	if len(facts) > 0 {
 		fmt.Fprintf(m.Stdout, "%s\n", strings.Join(facts, " · "))
+	}
+	if t := bot.EmotionsLine(h, recent); t != "" {
+		fmt.Fprintf(m.Stdout, "How they felt %s\n", t)
 	}
 	if len(h.Reasons) == 0 {
 		fmt.Fprintln(m.Stdout, "\nNothing lowers its score.")
