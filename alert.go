@@ -67,8 +67,11 @@ type Alert struct {
 	// alerts raised before 2026-12-05: Score moves with every pass.
 	RaisedScore *int `json:"raised_score,omitempty"`
 	// AckedAt is when staff first acknowledged or snoozed this episode (zero until
-	// then, and in alerts handled before 2026-12-05).
+	// then, and in alerts handled before 2026-12-05); AnsweredAt when they last
+	// did, cleared when the alert is opened again (it got worse, or its snooze ran
+	// out): an alert is answered while AnsweredAt is set.
 	AckedAt      time.Time `json:"acked_at,omitzero"`
+	AnsweredAt   time.Time `json:"answered_at,omitzero"`
 	AckedBy      string    `json:"acked_by,omitempty"`
 	SnoozedUntil time.Time `json:"snoozed_until,omitempty"`
 	Posts        []PostRef `json:"posts,omitempty"` // the message the alert's updates edit
@@ -76,8 +79,36 @@ type Alert struct {
 	// repeats replaced, recovery notices, earlier episodes. They are edited only to
 	// take erased quotes out of the chat.
 	Earlier []PostRef `json:"earlier,omitempty"`
+	// Episodes are the fingerprint's earlier episodes, oldest first (at most
+	// MaxAlertEpisodes), kept when it is raised again, so a digest can follow up
+	// an episode the latest one replaced.
+	Episodes []AlertEpisode `json:"episodes,omitempty"`
 	// Redacted is set when evidence was removed after the alert was posted (a person
 	// forgotten, old messages expired); the alerter then re-renders the posted
 	// messages, so the quotes leave the chat too, and clears it.
 	Redacted bool `json:"redacted,omitempty"`
+}
+
+// MaxAlertEpisodes bounds the earlier episodes an alert keeps.
+const MaxAlertEpisodes = 20
+
+// AlertEpisode is an earlier episode of an alert: raised, first answered,
+// resolved (recovered, or taken over by another alert of the account).
+type AlertEpisode struct {
+	RaisedAt    time.Time `json:"raised_at"`
+	RaisedScore *int      `json:"raised_score,omitempty"`
+	AckedAt     time.Time `json:"acked_at,omitzero"`
+	ResolvedAt  time.Time `json:"resolved_at"`
+	Recovered   bool      `json:"recovered,omitempty"`
+	Score       int       `json:"score"` // at its end
+}
+
+// Episode is the alert's current episode as an AlertEpisode. An alert raised
+// before alerts said whether they recovered (no RaisedScore) recovered if its
+// resolution posted a notice (NotifiedAt is then its ResolvedAt): a take-over by
+// another alert of the account posts none.
+func (a *Alert) Episode() AlertEpisode {
+	recovered := a.Recovered || (a.RaisedScore == nil && !a.ResolvedAt.IsZero() && a.NotifiedAt.Equal(a.ResolvedAt))
+	return AlertEpisode{RaisedAt: a.RaisedAt, RaisedScore: a.RaisedScore, AckedAt: a.AckedAt, ResolvedAt: a.ResolvedAt,
+		Recovered: recovered, Score: a.Score}
 }

@@ -36,11 +36,13 @@ type Digest struct {
 
 	Themes []ThemeStat `json:"themes"`
 	// Emotions counts the period's customer messages by the clear emotion they
-	// express (most messages express none), unhappy ones first, with the previous
-	// period's counts where it counted emotions (EmotionsCompared: its messages
-	// were analysed by engine fb-9 or later, or re-analysed since).
-	Emotions         []CountStat   `json:"emotions,omitempty"`
-	PrevEmotions     []CountStat   `json:"prev_emotions,omitempty"`
+	// express (most messages express none), unhappy ones first, over the
+	// EmotionsCounted customer messages analysed by engine fb-9 or later (all of
+	// them once older history is re-analysed), each with the previous period's
+	// count, which is compared (EmotionsCompared) only when every customer message
+	// of that period was counted.
+	Emotions         []EmotionStat `json:"emotions"`
+	EmotionsCounted  int64         `json:"emotions_counted"`
 	EmotionsCompared bool          `json:"emotions_compared"`
 	Intents          []CountStat   `json:"intents"`
 	Channels         []GroupStat   `json:"channels"`
@@ -100,9 +102,12 @@ type AlertBrief struct {
 	AccountID   string    `json:"account_id"`
 	RaisedAt    time.Time `json:"raised_at"`
 	RaisedScore *int      `json:"raised_score,omitempty"` // the health it was raised at, where known
-	// Score is the health at recovery, or the latest for an open alert.
-	Score      int       `json:"score"`
+	// Score is the health at recovery, or the latest of an alert open still; nil
+	// for an alert open at the period's end and closed since (its health then is
+	// not kept).
+	Score      *int      `json:"score,omitempty"`
 	Answered   bool      `json:"answered"` // acknowledged or snoozed by the period's end
+	Snoozed    bool      `json:"snoozed,omitempty"`
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 }
 
@@ -139,6 +144,14 @@ type ThemeStat struct {
 	Prev     int64    `json:"prev"`
 	Negative int64    `json:"negative"`
 	Index    *float64 `json:"sentiment_index"`
+}
+
+// EmotionStat is how many customer messages expressed an emotion in a period and
+// in the one before.
+type EmotionStat struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+	Prev  int64  `json:"prev"`
 }
 
 // CountStat is a named count.

@@ -3,6 +3,7 @@ package feedbackbot
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -36,6 +37,10 @@ const (
 	// CntScoreSqMilli is the sum of squared customer scores, in thousandths, so
 	// variance (and ANOVA across channels or accounts) comes from rollups alone.
 	CntScoreSqMilli = "score_sq_milli"
+	// CntEmotionsCounted is the customer messages whose emotion (or none) the
+	// DimEmotion counters count: every customer message analysed since engine
+	// fb-9, so a period of older history is told from one without emotions.
+	CntEmotionsCounted = "emotions_counted"
 
 	DimChannel = "ch"
 	DimAccount = "acct"
@@ -135,8 +140,11 @@ func AppendContributions(dst []Counter, m *Message, t *Tags) []Counter {
 	if t.Intent != "" {
 		add(CounterName(DimIntent, string(t.Intent), CntCustomer), 1)
 	}
-	if e := t.Sentiment.Emotion; e != "" {
-		add(CounterName(DimEmotion, string(e), CntCustomer), 1)
+	if countsEmotions(t.Analyzer) {
+		add(CntEmotionsCounted, 1)
+		if e := t.Sentiment.Emotion; e != "" {
+			add(CounterName(DimEmotion, string(e), CntCustomer), 1)
+		}
 	}
 	for i, th := range t.Themes {
 		if slices.Contains(t.Themes[:i], th) {
@@ -158,6 +166,20 @@ func AppendContributions(dst []Counter, m *Message, t *Tags) []Counter {
 		add(p+CntScoreSqMilli, sq)
 	}
 	return dst
+}
+
+// countsEmotions says whether a message tagged by analyzer (a Tags.Analyzer,
+// "fb-9+<taxonomy>.<weights>") counts its emotion: engines before fb-9 did not, so
+// tags of theirs applied again (a replica of an older version in a rolling
+// upgrade wrote them; a store's records keep them until reanalyze) count as they
+// did. Any other name counts.
+func countsEmotions(analyzer string) bool {
+	rest, ok := strings.CutPrefix(analyzer, "fb-")
+	if !ok {
+		return true
+	}
+	n, err := strconv.Atoi(rest[:len(rest)-len(strings.TrimLeft(rest, "0123456789"))])
+	return err != nil || n >= 9
 }
 
 // dimPrefix is CounterName(dim, key, "").

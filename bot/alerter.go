@@ -19,10 +19,14 @@ type AlertPoster interface {
 	Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error
 }
 
-// AlertStore keeps alert state as documents.
+// AlertStore keeps alert state as documents; a lease an alert holds each change
+// to it together (the alerter's and a staff member's button press).
 type AlertStore interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
 // Alerter turns account health into alerts the way a good pager does: one alert per
@@ -40,6 +44,10 @@ type Alerter struct {
 	// SeverityCritical, warnings are not posted as alerts. Zero posts every alert.
 	MinSeverity feedbackbot.Severity
 	Logger      *slog.Logger
+
+	// answeredAsRead is each alert's AnsweredAt as Evaluate listed it: a press
+	// saved after that (while the pass ran) is kept by save, not overwritten.
+	answeredAsRead map[string]time.Time
 }
 
 // AlertOutcome says what Evaluate did.
@@ -69,6 +77,10 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			return out, fmt.Errorf("alerts: decode %s: %w", id, err)
 		}
 		existing[id] = &al
+	}
+	a.answeredAsRead = make(map[string]time.Time, len(existing))
+	for id, al := range existing {
+		a.answeredAsRead[id] = al.AnsweredAt
 	}
 	if err := a.rerenderRedacted(ctx, existing); err != nil {
 		return out, err
@@ -127,6 +139,16 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		if current[id] || al.Status == feedbackbot.AlertResolved {
 			continue
 		}
+		if !al.ResolvedAt.IsZero() && !al.ResolvedAt.Before(al.RaisedAt) {
+			// Resolved in this episode already, and opened since by a button pressed
+			// as it was resolved (before presses and passes took the alert's lease):
+			// closed again without a second "Recovered".
+			al.Status, al.UpdatedAt = feedbackbot.AlertResolved, now
+			if err := a.save(ctx, al); err != nil {
+				return out, err
+			}
+			continue
+		}
 		al.Status, al.ResolvedAt, al.UpdatedAt = feedbackbot.AlertResolved, now, now
 		if merged[id] {
 			// the account is still at risk, under its other alert: no "recovered"
@@ -135,11 +157,14 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			}
 			continue
 		}
-		// Not at risk any more: close the loop, with the score it has now.
-		al.Recovered = true
-		if h, ok := healthOf[al.Account.ID]; ok {
+		// Not at risk any more: close the loop, with the score it has now. (An
+		// account with nothing left to assess, its messages expired, erased or
+		// moved, is closed too, but did not recover.)
+		h, ok := healthOf[al.Account.ID]
+		if ok {
 			al.Score = h.Score
 		}
+		al.Recovered = ok && !h.AtRisk
 		if err := a.notify(ctx, al, true); err != nil {
 			return out, err
 		}
@@ -215,6 +240,9 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	if prev == nil || prev.Status == feedbackbot.AlertResolved {
 		if prev != nil { // an earlier episode's messages stay known, for erasures
 			cand.Earlier = slices.Concat(prev.Earlier, prev.Posts)
+			// and what became of it, for the digests' follow-up
+			cand.Episodes = append(slices.Clone(prev.Episodes), prev.Episode())
+			cand.Episodes = cand.Episodes[max(0, len(cand.Episodes)-feedbackbot.MaxAlertEpisodes):]
 		}
 		raised := cand.Score
 		cand.RaisedScore = &raised
@@ -231,7 +259,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		out.Quiet++
 		return a.save(ctx, &al)
 	case al.Status == feedbackbot.AlertSnoozed:
-		al.Status = feedbackbot.AlertOpen // the snooze ran out
+		al.Status, al.AnsweredAt = feedbackbot.AlertOpen, time.Time{} // the snooze ran out
 	}
 	// worse than when the channel was last told (not than the last pass: a slide of
 	// a few points a pass is worse all the same)
@@ -246,7 +274,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	switch {
 	case worse || due:
 		if worse && al.Status == feedbackbot.AlertAcknowledged {
-			al.Status = feedbackbot.AlertOpen // a worse cause deserves fresh eyes
+			al.Status, al.AnsweredAt = feedbackbot.AlertOpen, time.Time{} // a worse cause deserves fresh eyes
 		}
 		if err := a.notify(ctx, &al, false); err != nil {
 			return err
@@ -300,15 +328,70 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 	return a.save(ctx, al)
 }
 
+// save writes al under the alert's lease, keeping what staff did to the alert
+// since Evaluate listed it (acknowledged or snoozed while the pass ran: the
+// pass's copy would have opened it again and dropped who answered).
 func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
-	raw, err := json.Marshal(al)
-	if err != nil {
-		return fmt.Errorf("alerts: encode: %w", err)
+	return withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
+		cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
+		switch {
+		case err == nil:
+			var stored feedbackbot.Alert
+			if json.Unmarshal(cur, &stored) == nil && stored.RaisedAt.Equal(al.RaisedAt) &&
+				stored.AnsweredAt.After(a.answeredAsRead[al.Fingerprint]) && al.Status != feedbackbot.AlertResolved {
+				al.Status, al.AnsweredAt, al.AckedBy, al.SnoozedUntil = stored.Status, stored.AnsweredAt, stored.AckedBy, stored.SnoozedUntil
+				if al.AckedAt.IsZero() {
+					al.AckedAt = stored.AckedAt
+				}
+			}
+		case !feedbackbot.IsNotFound(err):
+			return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+		}
+		raw, err := json.Marshal(al)
+		if err != nil {
+			return fmt.Errorf("alerts: encode: %w", err)
+		}
+		if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
+			return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
+		}
+		return nil
+	})
+}
+
+// alertLeaseTTL bounds how long a crashed holder keeps an alert's lease, and
+// alertLeaseWait how long a change waits for it.
+const (
+	alertLeaseTTL  = 10 * time.Second
+	alertLeaseWait = 5 * time.Second
+)
+
+// withAlertLease runs fn holding the lease of one alert, so a pass's save and a
+// staff member's button press do not overwrite each other.
+func withAlertLease(ctx context.Context, st interface {
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+}, workspace, fp string, fn func() error) error {
+	name, holder := "alert:"+workspace+":"+fp, leaseHolder()
+	deadline := time.Now().Add(alertLeaseWait)
+	for {
+		got, err := st.AcquireLease(ctx, name, holder, alertLeaseTTL)
+		if err != nil {
+			return fmt.Errorf("alerts: lease of %s: %w", fp, err)
+		}
+		if got {
+			break
+		}
+		if time.Now().After(deadline) {
+			return feedbackbot.Errorf(feedbackbot.ECONFLICT, "alert %s is being changed by another replica; try again", fp)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
-		return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
-	}
-	return nil
+	defer st.ReleaseLease(context.WithoutCancel(ctx), name, holder)
+	return fn()
 }
 
 func evidenceChanged(a, b *feedbackbot.Alert) bool {

@@ -368,7 +368,10 @@ func NothingToAssess(now time.Time, p health.Params, newest *store.Stored) strin
 // windowDays writes a window of whole days as "56 days" (health's windows are), any
 // other as Go does.
 func windowDays(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
+	switch {
+	case d == 24*time.Hour:
+		return "1 day"
+	case d > 0 && d%(24*time.Hour) == 0:
 		return fmt.Sprintf("%d days", d/(24*time.Hour))
 	}
 	return d.String()
@@ -533,58 +536,69 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 	if fp == "" {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That button lost its alert id.")
 	}
-	raw, err := b.Store.GetDoc(ctx, cmd.Workspace, DocAlert, fp)
-	if err != nil {
-		if feedbackbot.IsNotFound(err) {
-			return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "That alert no longer exists.")
+	// Read and written under the alert's lease: a pass of the alerter saving its
+	// copy meanwhile would undo the press, or a press read before a pass resolved
+	// the alert would open it again.
+	var doc feedbackbot.Document
+	err := withAlertLease(ctx, b.Store, cmd.Workspace, fp, func() error {
+		raw, err := b.Store.GetDoc(ctx, cmd.Workspace, DocAlert, fp)
+		if err != nil {
+			if feedbackbot.IsNotFound(err) {
+				return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "That alert no longer exists.")
+			}
+			return fmt.Errorf("load alert: %w", err)
 		}
-		return feedbackbot.Document{}, fmt.Errorf("load alert: %w", err)
-	}
-	var a feedbackbot.Alert
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("decode alert %s: %w", fp, err)
-	}
-	who := cmp.Or(cmd.UserName, cmd.User)
-	if a.Status == feedbackbot.AlertResolved {
-		// A button of an older message of the alert (one a repeat replaced) or a
-		// typed action: reopening it would post "Recovered" again at the next pass.
-		if err := b.audit(ctx, cmd, action, fp, now); err != nil { // (it shows the alert)
-			return feedbackbot.Document{}, err
+		var a feedbackbot.Alert
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return fmt.Errorf("decode alert %s: %w", fp, err)
 		}
-		doc := AlertDocument(a)
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext,
-			Text: fmt.Sprintf("Nothing to do: this alert was resolved at %s.", a.ResolvedAt.Format("Jan 2 15:04 MST"))})
-		doc.Ephemeral = true
-		return doc, nil
-	}
-	if a.AckedAt.IsZero() {
-		a.AckedAt = now // the episode's first response from staff
-	}
-	var note string
-	switch action {
-	case "alert.ack":
-		a.Status, a.AckedBy = feedbackbot.AlertAcknowledged, who
-		note = fmt.Sprintf("Acknowledged by %s at %s.", who, now.Format("Jan 2 15:04 MST"))
-	default:
-		a.Status, a.AckedBy, a.SnoozedUntil = feedbackbot.AlertSnoozed, who, now.Add(7*24*time.Hour)
-		note = fmt.Sprintf("Snoozed by %s until %s.", who, a.SnoozedUntil.Format("Jan 2 15:04 MST"))
-	}
-	a.UpdatedAt = now
-	raw, err = json.Marshal(a)
+		who := cmp.Or(cmd.UserName, cmd.User)
+		if a.Status == feedbackbot.AlertResolved {
+			// A button of an older message of the alert (one a repeat replaced) or a
+			// typed action: reopening it would post "Recovered" again at the next pass.
+			if err := b.audit(ctx, cmd, action, fp, now); err != nil { // (it shows the alert)
+				return err
+			}
+			doc = AlertDocument(a)
+			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext,
+				Text: fmt.Sprintf("Nothing to do: this alert was resolved at %s.", a.ResolvedAt.Format("Jan 2 15:04 MST"))})
+			doc.Ephemeral = true
+			return nil
+		}
+		if a.AckedAt.IsZero() {
+			a.AckedAt = now // the episode's first response from staff
+		}
+		a.AnsweredAt = now
+		var note string
+		switch action {
+		case "alert.ack":
+			a.Status, a.AckedBy = feedbackbot.AlertAcknowledged, who
+			note = fmt.Sprintf("Acknowledged by %s at %s.", who, now.Format("Jan 2 15:04 MST"))
+		default:
+			a.Status, a.AckedBy, a.SnoozedUntil = feedbackbot.AlertSnoozed, who, now.Add(7*24*time.Hour)
+			note = fmt.Sprintf("Snoozed by %s until %s.", who, a.SnoozedUntil.Format("Jan 2 15:04 MST"))
+		}
+		a.UpdatedAt = now
+		raw, err = json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("encode alert: %w", err)
+		}
+		if err := b.audit(ctx, cmd, action, fp, now); err != nil {
+			return err
+		}
+		if err := b.Store.PutDoc(ctx, cmd.Workspace, DocAlert, fp, raw); err != nil {
+			return fmt.Errorf("save alert: %w", err)
+		}
+		doc = AlertDocument(a)
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: note})
+		// Pressed, the answer replaces the alert in its internal channel; typed, it may be
+		// in a customer's channel, so only the caller sees it.
+		doc.Ephemeral = !cmd.Button
+		return nil
+	})
 	if err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("encode alert: %w", err)
-	}
-	if err := b.audit(ctx, cmd, action, fp, now); err != nil {
 		return feedbackbot.Document{}, err
 	}
-	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocAlert, fp, raw); err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("save alert: %w", err)
-	}
-	doc := AlertDocument(a)
-	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: note})
-	// Pressed, the answer replaces the alert in its internal channel; typed, it may be
-	// in a customer's channel, so only the caller sees it.
-	doc.Ephemeral = !cmd.Button
 	return doc, nil
 }
 

@@ -126,7 +126,9 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	slices.SortFunc(d.Themes, func(a, b feedbackbot.ThemeStat) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(b.Prev, a.Prev), cmp.Compare(a.Name, b.Name))
 	})
-	d.Emotions, d.PrevEmotions, d.EmotionsCompared = emotionStats(dims[feedbackbot.DimEmotion], groupByDim(p)[feedbackbot.DimEmotion])
+	d.Emotions = emotionStats(dims[feedbackbot.DimEmotion], groupByDim(p)[feedbackbot.DimEmotion])
+	d.EmotionsCounted = t[feedbackbot.CntEmotionsCounted]
+	d.EmotionsCompared = p[feedbackbot.CntEmotionsCounted] > 0 && p[feedbackbot.CntEmotionsCounted] == p[feedbackbot.CntCustomer]
 	for name, c := range dims[feedbackbot.DimIntent] {
 		d.Intents = append(d.Intents, feedbackbot.CountStat{Name: name, Count: c[feedbackbot.CntCustomer]})
 	}
@@ -177,24 +179,18 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	return d, nil
 }
 
-// emotionStats lists the period's customer messages by emotion, in
-// feedbackbot.Emotions' order, and the previous period's, each emotion that
-// either has; compared says the previous period counted emotions at all (history
-// analysed before engine fb-9 counted none, and would read as "new").
-func emotionStats(cur, prev map[string]map[string]int64) (now, before []feedbackbot.CountStat, compared bool) {
+// emotionStats lists the period's customer messages by emotion, with the
+// previous period's, in feedbackbot.Emotions' order: each emotion that either
+// period has.
+func emotionStats(cur, prev map[string]map[string]int64) []feedbackbot.EmotionStat {
+	out := []feedbackbot.EmotionStat{}
 	for _, e := range feedbackbot.Emotions() {
 		c, p := cur[string(e)][feedbackbot.CntCustomer], prev[string(e)][feedbackbot.CntCustomer]
-		compared = compared || p > 0
-		if c == 0 && p == 0 {
-			continue
+		if c > 0 || p > 0 {
+			out = append(out, feedbackbot.EmotionStat{Name: string(e), Count: c, Prev: p})
 		}
-		now = append(now, feedbackbot.CountStat{Name: string(e), Count: c})
-		before = append(before, feedbackbot.CountStat{Name: string(e), Count: p})
 	}
-	if !compared {
-		before = nil
-	}
-	return now, before, compared
+	return out
 }
 
 // satisfactionIndex puts an account's satisfaction on the sentiment scale: survey
@@ -355,7 +351,7 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 // customer messages and sentiment, and the customer messages of each theme, of the
 // configured ones and of any other the period has (a theme missing now is a mover too).
 func comparedCounters(cur map[string]int64, themes []string) []string {
-	names := []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli}
+	names := []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli, feedbackbot.CntEmotionsCounted}
 	for _, e := range feedbackbot.Emotions() {
 		names = append(names, feedbackbot.CounterName(feedbackbot.DimEmotion, string(e), feedbackbot.CntCustomer))
 	}

@@ -8,24 +8,26 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
 )
 
-// fb8Analyzer tags as the analyzer does but without emotions, as engines before
-// fb-9 left the rollups (they tagged emotions but did not count them).
+// fb8Analyzer tags as the analyzer does, named as engine fb-8, whose messages'
+// emotions the rollups do not count (it tagged them but did not count them).
 type fb8Analyzer struct{ bot.Analyzer }
 
 func (a fb8Analyzer) AnalyzeMessage(m *feedbackbot.Message) feedbackbot.Tags {
 	t := a.Analyzer.AnalyzeMessage(m)
-	t.Sentiment.Emotion = ""
+	t.Analyzer = "fb-8" + strings.TrimPrefix(t.Analyzer, analysis.EngineVersion)
 	return t
 }
 
 // TestDigestCountsEmotions: the digest counts the period's customer messages by the
 // emotion analysis tagged (staff messages not), compares them with the previous
-// period's, and renders them; when the previous period was counted before
-// emotions were (engine fb-8), it shows the counts without a comparison, not every
-// emotion as "new".
+// period's, and renders them. When the previous period was counted, wholly or in
+// part, before emotions were (engine fb-8), it shows the counts without a
+// comparison (every emotion "new", or up by the part counted since, otherwise);
+// when this period was, its shares are of the messages counted, and it says so.
 func TestDigestCountsEmotions(t *testing.T) {
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	week := 7 * 24 * time.Hour
@@ -40,7 +42,7 @@ func TestDigestCountsEmotions(t *testing.T) {
 	for i, text := range texts {
 		period = append(period, msg(i, end.Add(-time.Duration(i+1)*time.Hour), feedbackbot.RoleCustomer, text))
 	}
-	period = append(period, msg(9, end.Add(-10*time.Hour), feedbackbot.RoleStaff, "thank you so much, this is wonderful"))
+	staff := msg(9, end.Add(-10*time.Hour), feedbackbot.RoleStaff, "thank you so much, this is wonderful")
 	for i, text := range texts[1:3] {
 		prev = append(prev, msg(20+i, end.Add(-week-time.Duration(i+1)*time.Hour), feedbackbot.RoleCustomer, text))
 	}
@@ -49,60 +51,69 @@ func TestDigestCountsEmotions(t *testing.T) {
 	count := func(msgs []feedbackbot.Message) map[string]int64 {
 		c := map[string]int64{}
 		for _, m := range msgs {
-			if e := a.AnalyzeMessage(&m).Sentiment.Emotion; e != "" && m.Role == feedbackbot.RoleCustomer {
+			if e := a.AnalyzeMessage(&m).Sentiment.Emotion; e != "" {
 				c[string(e)]++
 			}
 		}
 		return c
 	}
-	wantNow, wantPrev := count(period), count(prev)
-	if len(wantNow) < 3 || len(wantPrev) < 2 {
-		t.Fatalf("the sample should express several emotions: %v, before %v", wantNow, wantPrev)
+	if len(count(period)) < 3 || len(count(prev)) < 2 {
+		t.Fatalf("the sample should express several emotions: %v, before %v", count(period), count(prev))
 	}
-	for name, open := range backends(t) {
-		for _, older := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/previous-by-fb-8=%v", name, older), func(t *testing.T) {
+	old := fb8Analyzer{a}
+	for _, tc := range []struct {
+		name           string
+		prevBy, curBy  []bot.Analyzer // each message's analyzer, by position (the last for the rest)
+		counted        int            // of this period's five customer messages
+		compared       bool
+		wantNow, wantP map[string]int64
+	}{
+		{"all by fb-9", []bot.Analyzer{a}, []bot.Analyzer{a}, 5, true, count(period), count(prev)},
+		{"the previous period by fb-8", []bot.Analyzer{old}, []bot.Analyzer{a}, 5, false, count(period), count(nil)},
+		{"the previous period half by fb-8", []bot.Analyzer{old, a}, []bot.Analyzer{a}, 5, false, count(period), count(prev[1:])},
+		{"this period partly by fb-8", []bot.Analyzer{a}, []bot.Analyzer{old, old, a}, 3, true, count(period[2:]), count(prev)},
+	} {
+		for name, open := range backends(t) {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				st := open(t)
-				if older {
-					ingest(t, st, fb8Analyzer{a}, prev...)
-				} else {
-					captured(t, st, prev...)
+				by := func(as []bot.Analyzer, i int) bot.Analyzer { return as[min(i, len(as)-1)] }
+				for i, m := range prev {
+					ingest(t, st, by(tc.prevBy, i), m)
 				}
-				captured(t, st, period...)
+				for i, m := range period {
+					ingest(t, st, by(tc.curBy, i), m)
+				}
+				captured(t, st, staff)
 				d, err := bot.BuildDigest(t.Context(), st, bot.DigestRequest{Workspace: "TE", From: end.Add(-week), To: end, Now: end,
 					Themes: []string{"support"}})
 				if err != nil {
 					t.Fatal(err)
 				}
 				got, gotPrev := map[string]int64{}, map[string]int64{}
-				for i, e := range d.Emotions {
+				for _, e := range d.Emotions {
 					if e.Count > 0 {
 						got[e.Name] = e.Count
 					}
-					if d.EmotionsCompared && d.PrevEmotions[i].Count > 0 {
-						gotPrev[e.Name] = d.PrevEmotions[i].Count
+					if e.Prev > 0 {
+						gotPrev[e.Name] = e.Prev
 					}
 				}
-				if !reflect.DeepEqual(got, wantNow) {
-					t.Errorf("emotions %v, want %v", got, wantNow)
+				if !reflect.DeepEqual(got, tc.wantNow) || !reflect.DeepEqual(gotPrev, tc.wantP) || d.EmotionsCompared != tc.compared ||
+					d.EmotionsCounted != int64(tc.counted) {
+					t.Errorf("emotions %v, before %v, compared %v, counted %d; want %v, %v, %v, %d",
+						got, gotPrev, d.EmotionsCompared, d.EmotionsCounted, tc.wantNow, tc.wantP, tc.compared, tc.counted)
 				}
-				doc := bot.DigestDocument(d, nil)
 				felt := ""
-				for _, b := range doc.Blocks {
+				for _, b := range bot.DigestDocument(d, nil).Blocks {
 					if strings.HasPrefix(b.Text, "*How customers felt*") {
 						felt = b.Text
 					}
 				}
-				if older {
-					if d.EmotionsCompared || len(gotPrev) != 0 || strings.Contains(felt, "(new)") {
-						t.Errorf("previous period counted before emotions were: compared %v, %v, rendered %q", d.EmotionsCompared, gotPrev, felt)
-					}
-				} else if !d.EmotionsCompared || !reflect.DeepEqual(gotPrev, wantPrev) {
-					t.Errorf("previous emotions %v (compared %v), want %v", gotPrev, d.EmotionsCompared, wantPrev)
-				}
-				want := fmt.Sprintf("gratitude: %d (%d%% of customer messages)", wantNow["gratitude"], wantNow["gratitude"]*100/int64(len(texts)))
-				if !strings.Contains(felt, want) || older == strings.Contains(felt, "messages) (") {
-					t.Errorf("the digest says %q; want %q, compared with the week before: %v", felt, want, !older)
+				frustration := tc.wantNow["frustration"]
+				want := fmt.Sprintf("frustration: %d (%d%%)", frustration, frustration*100/int64(tc.counted))
+				if !strings.Contains(felt, want) || tc.compared != strings.Contains(felt, "%) (") ||
+					(tc.counted < len(texts)) != strings.Contains(felt, fmt.Sprintf("the %d of %d customer messages", tc.counted, len(texts))) {
+					t.Errorf("the digest says %q; want %q, compared with the week before: %v, counted %d", felt, want, tc.compared, tc.counted)
 				}
 			})
 		}

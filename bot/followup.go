@@ -39,52 +39,64 @@ func readAlerts(ctx context.Context, st interface {
 // alertFollowUp measures what became of the at-risk alerts over [from, to): the
 // alerts raised in it and how soon staff answered them (acknowledged or snoozed),
 // the alerts still open at to and how many nobody answered, and the accounts that
-// recovered in it and how long that took. It reads the alerts' own timestamps,
-// not their status now, so a digest of a past period counts them as they were at
-// its end (as far as a later episode of the same alert, which replaces its
-// times, allows). Nil when none was raised, open or recovered in the period.
+// recovered in it and how long that took. It reads the alerts' own times, every
+// episode of each (Alert.Episodes), not their status now, so a digest of a past
+// period counts them as they were at its end. Nil when none was raised, open or
+// recovered in the period.
 func alertFollowUp(alerts []feedbackbot.Alert, accounts map[string]feedbackbot.Account, from, to time.Time) *feedbackbot.AlertFollowUp {
 	var f feedbackbot.AlertFollowUp
 	var answerMins, recoverMins []float64
 	for _, al := range alerts {
-		if al.Cause == health.ReasonReplyDue || al.RaisedAt.IsZero() || !al.RaisedAt.Before(to) {
-			continue // a heads-up, or raised after the period
+		if al.Cause == health.ReasonReplyDue {
+			continue // a heads-up: response times cover it
 		}
-		resolved := !al.ResolvedAt.IsZero() && al.ResolvedAt.Before(to)
-		if resolved && al.ResolvedAt.Before(from) {
-			continue // over before the period began
-		}
-		// Answered by the period's end: an answer's time is kept since AckedAt was;
-		// an older alert answered says so by AckedBy alone, with no time.
-		answered := (!al.AckedAt.IsZero() && al.AckedAt.Before(to)) || (al.AckedAt.IsZero() && al.AckedBy != "")
-		brief := feedbackbot.AlertBrief{
-			Account: cmp.Or(accounts[al.Account.ID].Name, al.Account.Name, al.Account.ID), AccountID: al.Account.ID,
-			RaisedAt: al.RaisedAt, RaisedScore: al.RaisedScore, Score: al.Score, Answered: answered,
-		}
-		if !al.RaisedAt.Before(from) {
-			f.Raised++
-			if answered {
-				f.Answered++
-				if !al.AckedAt.IsZero() && !al.AckedAt.Before(al.RaisedAt) {
-					answerMins = append(answerMins, al.AckedAt.Sub(al.RaisedAt).Minutes())
+		name := cmp.Or(accounts[al.Account.ID].Name, al.Account.Name, al.Account.ID)
+		for i, ep := range append(slices.Clone(al.Episodes), al.Episode()) {
+			current := i == len(al.Episodes)
+			if ep.RaisedAt.IsZero() || !ep.RaisedAt.Before(to) {
+				continue // raised after the period
+			}
+			resolved := !ep.ResolvedAt.IsZero() && ep.ResolvedAt.Before(to)
+			if resolved && ep.ResolvedAt.Before(from) {
+				continue // over before the period began
+			}
+			answered := !ep.AckedAt.IsZero() && ep.AckedAt.Before(to)
+			if current && !resolved {
+				answered = answeredAt(&al, to)
+			}
+			brief := feedbackbot.AlertBrief{Account: name, AccountID: al.Account.ID, RaisedAt: ep.RaisedAt, RaisedScore: ep.RaisedScore,
+				Answered: answered}
+			if !ep.RaisedAt.Before(from) {
+				f.Raised++
+				if !ep.AckedAt.IsZero() && ep.AckedAt.Before(to) {
+					f.Answered++
+					answerMins = append(answerMins, max(0, ep.AckedAt.Sub(ep.RaisedAt).Minutes()))
+				} else if answered {
+					f.Answered++ // answered before the time of it was kept
 				}
 			}
-		}
-		switch {
-		case !resolved:
-			f.OpenCount++
-			if !answered {
-				f.Unanswered++
+			switch {
+			case !resolved:
+				f.OpenCount++
+				if !answered {
+					f.Unanswered++
+				}
+				if ep.ResolvedAt.IsZero() { // open still: its health now
+					brief.Score = &al.Score
+				} else { // over since the period ended: its health then is not kept
+					brief.Score = ep.RaisedScore
+				}
+				brief.Snoozed = current && al.Status == feedbackbot.AlertSnoozed && al.SnoozedUntil.After(to) && answered
+				f.Open = append(f.Open, brief)
+			case ep.Recovered:
+				brief.ResolvedAt, brief.Score = ep.ResolvedAt, &ep.Score
+				f.Recovered = append(f.Recovered, brief)
+				recoverMins = append(recoverMins, ep.ResolvedAt.Sub(ep.RaisedAt).Minutes())
 			}
-			f.Open = append(f.Open, brief)
-		case al.Recovered:
-			brief.ResolvedAt = al.ResolvedAt
-			f.Recovered = append(f.Recovered, brief)
-			recoverMins = append(recoverMins, al.ResolvedAt.Sub(al.RaisedAt).Minutes())
 		}
 	}
 	if f.Raised == 0 && f.OpenCount == 0 && len(f.Recovered) == 0 {
-		return nil // (only alerts folded into another in the period)
+		return nil // (only alerts taken over by another in the period)
 	}
 	slices.SortFunc(f.Open, func(a, b feedbackbot.AlertBrief) int {
 		return cmp.Or(a.RaisedAt.Compare(b.RaisedAt), cmp.Compare(a.AccountID, b.AccountID))
@@ -95,6 +107,19 @@ func alertFollowUp(alerts []feedbackbot.Alert, accounts map[string]feedbackbot.A
 	})
 	f.AnsweredMinutes, f.RecoveredMinutes = medianPtr(answerMins), medianPtr(recoverMins)
 	return &f
+}
+
+// answeredAt says whether staff had answered an open alert's current episode by
+// to: acknowledged or snoozed then, and not opened again since (AnsweredAt); an
+// alert answered before AnsweredAt was kept says so by its status alone.
+func answeredAt(al *feedbackbot.Alert, to time.Time) bool {
+	switch {
+	case !al.AnsweredAt.IsZero():
+		return al.AnsweredAt.Before(to)
+	case !al.AckedAt.IsZero():
+		return false // answered, then opened again (AnsweredAt cleared)
+	}
+	return al.AckedBy != "" && (al.Status == feedbackbot.AlertAcknowledged || al.Status == feedbackbot.AlertSnoozed)
 }
 
 // medianPtr is stats.Median of xs, nil when there are none.

@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,21 +19,32 @@ func TestAlertFollowUp(t *testing.T) {
 	score := func(n int) *int { return &n }
 	alert := func(id string, raised float64, mod func(*feedbackbot.Alert)) feedbackbot.Alert {
 		a := feedbackbot.Alert{Account: feedbackbot.Account{ID: id, Name: "Name " + id}, Cause: health.ReasonSentimentLow,
-			RaisedAt: at(raised), Score: 20, RaisedScore: score(20)}
+			Status: feedbackbot.AlertOpen, RaisedAt: at(raised), Score: 20, RaisedScore: score(20)}
 		if mod != nil {
 			mod(&a)
 		}
 		return a
 	}
 	acked := func(h float64) func(*feedbackbot.Alert) {
-		return func(a *feedbackbot.Alert) { a.AckedAt, a.AckedBy = at(h), "maria" }
+		return func(a *feedbackbot.Alert) {
+			a.AckedAt, a.AnsweredAt, a.AckedBy, a.Status = at(h), at(h), "maria", feedbackbot.AlertAcknowledged
+		}
 	}
 	recovered := func(h float64, now int) func(*feedbackbot.Alert) {
-		return func(a *feedbackbot.Alert) { a.ResolvedAt, a.Recovered, a.Score = at(h), true, now }
+		return func(a *feedbackbot.Alert) {
+			a.ResolvedAt, a.Recovered, a.Score, a.Status, a.NotifiedAt = at(h), true, now, feedbackbot.AlertResolved, at(h)
+		}
+	}
+	both := func(fs ...func(*feedbackbot.Alert)) func(*feedbackbot.Alert) {
+		return func(a *feedbackbot.Alert) {
+			for _, f := range fs {
+				f(a)
+			}
+		}
 	}
 	f64 := func(x float64) *float64 { return &x }
-	brief := func(id string, raised float64, answered bool) feedbackbot.AlertBrief {
-		return feedbackbot.AlertBrief{Account: "Name " + id, AccountID: id, RaisedAt: at(raised), RaisedScore: score(20), Score: 20, Answered: answered}
+	open := func(id string, raised float64, health *int, answered bool) feedbackbot.AlertBrief {
+		return feedbackbot.AlertBrief{Account: "Name " + id, AccountID: id, RaisedAt: at(raised), RaisedScore: score(20), Score: health, Answered: answered}
 	}
 	for _, tc := range []struct {
 		name   string
@@ -42,33 +55,76 @@ func TestAlertFollowUp(t *testing.T) {
 		{name: "raised and answered in the period, still open",
 			alerts: []feedbackbot.Alert{alert("a", 10, acked(10.5)), alert("b", 20, acked(22))},
 			want: &feedbackbot.AlertFollowUp{Raised: 2, Answered: 2, AnsweredMinutes: f64(75), OpenCount: 2,
-				Open: []feedbackbot.AlertBrief{brief("a", 10, true), brief("b", 20, true)}}},
+				Open: []feedbackbot.AlertBrief{open("a", 10, score(20), true), open("b", 20, score(20), true)}}},
 		{name: "raised before the period, nobody answered",
 			alerts: []feedbackbot.Alert{alert("a", -48, nil)},
-			want:   &feedbackbot.AlertFollowUp{OpenCount: 1, Unanswered: 1, Open: []feedbackbot.AlertBrief{brief("a", -48, false)}}},
+			want:   &feedbackbot.AlertFollowUp{OpenCount: 1, Unanswered: 1, Open: []feedbackbot.AlertBrief{open("a", -48, score(20), false)}}},
 		{name: "recovered in the period",
-			alerts: []feedbackbot.Alert{alert("a", -24, func(a *feedbackbot.Alert) { acked(-23)(a); recovered(24, 70)(a) }),
-				alert("b", 0, recovered(96, 65))},
+			alerts: []feedbackbot.Alert{alert("a", -24, both(acked(-23), recovered(24, 70))), alert("b", 0, recovered(96, 65))},
 			want: &feedbackbot.AlertFollowUp{Raised: 1, RecoveredMinutes: f64(72 * 60),
 				Recovered: []feedbackbot.AlertBrief{
-					{Account: "Name a", AccountID: "a", RaisedAt: at(-24), RaisedScore: score(20), Score: 70, Answered: true, ResolvedAt: at(24)},
-					{Account: "Name b", AccountID: "b", RaisedAt: at(0), RaisedScore: score(20), Score: 65, ResolvedAt: at(96)}}}},
+					{Account: "Name a", AccountID: "a", RaisedAt: at(-24), RaisedScore: score(20), Score: score(70), Answered: true, ResolvedAt: at(24)},
+					{Account: "Name b", AccountID: "b", RaisedAt: at(0), RaisedScore: score(20), Score: score(65), ResolvedAt: at(96)}}}},
 		{name: "over before the period began",
 			alerts: []feedbackbot.Alert{alert("a", -72, recovered(-1, 70))}},
-		{name: "folded into another alert in the period: no recovery",
-			alerts: []feedbackbot.Alert{alert("a", -72, func(a *feedbackbot.Alert) { a.ResolvedAt = at(5) })}},
+		{name: "taken over by another alert in the period: no recovery",
+			alerts: []feedbackbot.Alert{alert("a", -72, func(a *feedbackbot.Alert) { a.ResolvedAt, a.Status = at(5), feedbackbot.AlertResolved })}},
+		{name: "resolved before alerts said so: a recovery if its notice was posted then",
+			alerts: []feedbackbot.Alert{
+				alert("a", -72, func(a *feedbackbot.Alert) {
+					a.RaisedScore, a.ResolvedAt, a.NotifiedAt, a.Score, a.Status = nil, at(5), at(5), 60, feedbackbot.AlertResolved
+				}),
+				alert("b", -72, func(a *feedbackbot.Alert) { // taken over: no notice
+					a.RaisedScore, a.ResolvedAt, a.NotifiedAt, a.Status = nil, at(5), at(-60), feedbackbot.AlertResolved
+				})},
+			want: &feedbackbot.AlertFollowUp{RecoveredMinutes: f64(77 * 60), Recovered: []feedbackbot.AlertBrief{
+				{Account: "Name a", AccountID: "a", RaisedAt: at(-72), Score: score(60), ResolvedAt: at(5)}}}},
 		{name: "a reply-due heads-up is not followed up",
 			alerts: []feedbackbot.Alert{alert("a", 5, func(a *feedbackbot.Alert) { a.Cause = health.ReasonReplyDue })}},
-		{name: "raised after the period (a later episode)",
-			alerts: []feedbackbot.Alert{alert("a", 7*24+1, nil)}},
-		{name: "answered and recovered after the period: open and unanswered at its end",
-			alerts: []feedbackbot.Alert{alert("a", 100, func(a *feedbackbot.Alert) { acked(7*24 + 2)(a); recovered(7*24+5, 80)(a) })},
+		{name: "raised as the period ends: not in it",
+			alerts: []feedbackbot.Alert{alert("a", 7*24, nil)}},
+		{name: "raised as it begins, answered and recovered as it ends: raised, open and not answered",
+			alerts: []feedbackbot.Alert{alert("a", 0, both(acked(7*24), recovered(7*24, 80)))},
 			want: &feedbackbot.AlertFollowUp{Raised: 1, OpenCount: 1, Unanswered: 1,
-				Open: []feedbackbot.AlertBrief{{Account: "Name a", AccountID: "a", RaisedAt: at(100), RaisedScore: score(20), Score: 80}}}},
+				Open: []feedbackbot.AlertBrief{open("a", 0, score(20), false)}}},
+		{name: "recovered as the period begins: in it",
+			alerts: []feedbackbot.Alert{alert("a", -5, recovered(0, 75))},
+			want: &feedbackbot.AlertFollowUp{RecoveredMinutes: f64(300), Recovered: []feedbackbot.AlertBrief{
+				{Account: "Name a", AccountID: "a", RaisedAt: at(-5), RaisedScore: score(20), Score: score(75), ResolvedAt: at(0)}}}},
+		{name: "closed after the period: open at its end, its health then unknown but at the raise",
+			alerts: []feedbackbot.Alert{alert("a", 100, both(acked(7*24+2), recovered(7*24+5, 80)))},
+			want: &feedbackbot.AlertFollowUp{Raised: 1, OpenCount: 1, Unanswered: 1,
+				Open: []feedbackbot.AlertBrief{open("a", 100, score(20), false)}}},
+		{name: "answered, then opened again as it got worse: not answered, its first answer still timed",
+			alerts: []feedbackbot.Alert{alert("a", 1, func(a *feedbackbot.Alert) { acked(2)(a); a.AnsweredAt, a.Status = time.Time{}, feedbackbot.AlertOpen })},
+			want: &feedbackbot.AlertFollowUp{Raised: 1, Answered: 1, AnsweredMinutes: f64(60), OpenCount: 1, Unanswered: 1,
+				Open: []feedbackbot.AlertBrief{open("a", 1, score(20), false)}}},
+		{name: "snoozed past the period's end",
+			alerts: []feedbackbot.Alert{alert("a", 1, func(a *feedbackbot.Alert) {
+				acked(2)(a)
+				a.Status, a.SnoozedUntil = feedbackbot.AlertSnoozed, at(2+7*24)
+			})},
+			want: &feedbackbot.AlertFollowUp{Raised: 1, Answered: 1, AnsweredMinutes: f64(60), OpenCount: 1,
+				Open: []feedbackbot.AlertBrief{{Account: "Name a", AccountID: "a", RaisedAt: at(1), RaisedScore: score(20), Score: score(20), Answered: true, Snoozed: true}}}},
 		{name: "answered before the time was kept: answered, no median",
-			alerts: []feedbackbot.Alert{alert("a", 1, func(a *feedbackbot.Alert) { a.AckedBy, a.RaisedScore = "maria", nil })},
+			alerts: []feedbackbot.Alert{alert("a", 1, func(a *feedbackbot.Alert) {
+				a.AckedBy, a.Status, a.RaisedScore = "maria", feedbackbot.AlertAcknowledged, nil
+			})},
 			want: &feedbackbot.AlertFollowUp{Raised: 1, Answered: 1, OpenCount: 1,
-				Open: []feedbackbot.AlertBrief{{Account: "Name a", AccountID: "a", RaisedAt: at(1), Score: 20, Answered: true}}}},
+				Open: []feedbackbot.AlertBrief{{Account: "Name a", AccountID: "a", RaisedAt: at(1), Score: score(20), Answered: true}}}},
+		{name: "every episode of an alert: raised, answered and recovered, raised again",
+			alerts: []feedbackbot.Alert{alert("a", 80, func(a *feedbackbot.Alert) {
+				a.Score = 15
+				a.Episodes = []feedbackbot.AlertEpisode{
+					{RaisedAt: at(-200), RaisedScore: score(30), ResolvedAt: at(-100), Recovered: true, Score: 70}, // before the period
+					{RaisedAt: at(10), RaisedScore: score(25), AckedAt: at(11), ResolvedAt: at(40), Recovered: true, Score: 72},
+				}
+			})},
+			want: &feedbackbot.AlertFollowUp{Raised: 2, Answered: 1, AnsweredMinutes: f64(60), OpenCount: 1, Unanswered: 1,
+				Open:             []feedbackbot.AlertBrief{open("a", 80, score(15), false)},
+				RecoveredMinutes: f64(30 * 60),
+				Recovered: []feedbackbot.AlertBrief{{Account: "Name a", AccountID: "a", RaisedAt: at(10), RaisedScore: score(25), Score: score(72),
+					Answered: true, ResolvedAt: at(40)}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := alertFollowUp(tc.alerts, nil, from, to)
@@ -97,6 +153,13 @@ func TestAlertFollowUpListsTheOldestOpenAndConfiguredNames(t *testing.T) {
 	if want := []string{"Hotel Corp", "g", "f", "e", "d"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("listed %v, want the oldest first %v", names, want)
 	}
+	if text := followUpText(f, from.Add(24*time.Hour)); !containsLine(text, "    and 3 more") {
+		t.Errorf("the follow-up does not say how many more are open:\n%s", text)
+	}
+}
+
+func containsLine(text, line string) bool {
+	return slices.Contains(strings.Split(text, "\n"), line)
 }
 
 func show(f *feedbackbot.AlertFollowUp) string {
@@ -110,5 +173,15 @@ func show(f *feedbackbot.AlertFollowUp) string {
 	if f.RecoveredMinutes != nil {
 		s += fmt.Sprintf(" recovered %v min", *f.RecoveredMinutes)
 	}
+	for _, b := range append(f.Open, f.Recovered...) {
+		s += fmt.Sprintf("\n  %s raised %v at %v score %v resolved %v", b.AccountID, b.RaisedAt, deref(b.RaisedScore), deref(b.Score), b.ResolvedAt)
+	}
 	return s
+}
+
+func deref(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -1,6 +1,8 @@
 package bot_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -96,4 +98,91 @@ func TestDigestFollowsUpAlerts(t *testing.T) {
 			})
 		}
 	}
+}
+
+// pressingPoster presses a button on an alert while the alerter posts: a staff
+// member answering while a pass runs.
+type pressingPoster struct {
+	refPoster
+	press func()
+}
+
+func (p *pressingPoster) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
+	if p.press != nil {
+		p.press()
+		p.press = nil
+	}
+	return p.refPoster.Post(ctx, channel, doc)
+}
+
+// TestAlertPressedDuringAPassIsKept: an acknowledged alert gets worse, so a pass
+// opens it again and posts it; a staff member acknowledges it again while the
+// pass posts. The pass's save keeps that answer (it saved its own copy over it:
+// the alert open, unanswered, repeated at the next interval). And an alert left
+// open after its episode was resolved (a press written after a pass resolved it,
+// before presses took the alert's lease) is closed again without a second
+// "Recovered".
+func TestAlertPressedDuringAPassIsKept(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			p := &pressingPoster{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			h := atRisk("acme", 40, health.ReasonSentimentLow, "k1")
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0); err != nil {
+				t.Fatal(err)
+			}
+			fp := bot.AlertFor("T1", h, t0).Fingerprint
+			press := func(at time.Time, who string) {
+				b := &bot.Bot{Store: st, Now: func() time.Time { return at }}
+				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U" + who, UserName: who, Staff: true, Button: true, Text: "alert.ack " + fp}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			press(t0.Add(time.Hour), "maria")
+			p.press = func() { press(t0.Add(2*time.Hour), "sam") }
+			if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 20, health.ReasonSentimentLow, "k1")}, t0.Add(2*time.Hour)); err != nil || out.Repeated != 1 {
+				t.Fatalf("worse: %+v, %v", out, err)
+			}
+			got := readAlert(t, st, fp)
+			if got.Status != feedbackbot.AlertAcknowledged || got.AckedBy != "sam" || !got.AnsweredAt.Equal(t0.Add(2*time.Hour)) || !got.AckedAt.Equal(t0.Add(time.Hour)) {
+				t.Errorf("after a press during the pass: status %s by %q, answered %v, first %v; want acknowledged by sam at +2h, first at +1h",
+					got.Status, got.AckedBy, got.AnsweredAt, got.AckedAt)
+			}
+			// Resolved, then left acknowledged by a press the old code wrote after it.
+			if _, err := al.Evaluate(ctx, "T1", nil, t0.Add(3*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			got = readAlert(t, st, fp)
+			got.Status = feedbackbot.AlertAcknowledged
+			raw, _ := json.Marshal(got)
+			if err := st.PutDoc(ctx, "T1", bot.DocAlert, fp, raw); err != nil {
+				t.Fatal(err)
+			}
+			n := p.n
+			if out, err := al.Evaluate(ctx, "T1", nil, t0.Add(4*time.Hour)); err != nil || out.Resolved != 0 || p.n != n {
+				t.Errorf("an alert resolved in this episode already: %+v, %d posts, %v; want no second recovery", out, p.n-n, err)
+			}
+			if got := readAlert(t, st, fp); got.Status != feedbackbot.AlertResolved || !got.ResolvedAt.Equal(t0.Add(3*time.Hour)) {
+				t.Errorf("status %s resolved %v; want resolved at +3h", got.Status, got.ResolvedAt)
+			}
+		})
+	}
+}
+
+func readAlert(t *testing.T, st interface {
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+}, fp string) feedbackbot.Alert {
+	t.Helper()
+	raw, err := st.GetDoc(t.Context(), "T1", bot.DocAlert, fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a feedbackbot.Alert
+	if err := json.Unmarshal(raw, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

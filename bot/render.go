@@ -347,24 +347,29 @@ func responseText(r *feedbackbot.ResponseSummary) string {
 }
 
 // emotionText is the digest's "how customers felt": each emotion's customer
-// messages, their share, and the change from the previous period where it
-// counted emotions.
+// messages and their share of those whose emotions were counted, and the change
+// from the previous period where every message of it was counted.
 func emotionText(d feedbackbot.Digest) string {
 	var b strings.Builder
-	for i, e := range d.Emotions {
+	for _, e := range d.Emotions {
 		if e.Count == 0 && !d.EmotionsCompared {
 			continue
 		}
-		fmt.Fprintf(&b, "• %s: %d (%s of customer messages)", e.Name, e.Count, pct(e.Count, d.CustomerMessages))
+		fmt.Fprintf(&b, "• %s: %d (%s)", e.Name, e.Count, pct(e.Count, d.EmotionsCounted))
 		if d.EmotionsCompared {
-			b.WriteString(" " + deltaCount(e.Count, d.PrevEmotions[i].Count))
+			b.WriteString(" " + deltaCount(e.Count, e.Prev))
 		}
 		b.WriteString("\n")
 	}
 	if b.Len() == 0 {
 		return ""
 	}
-	return "*How customers felt*\n" + strings.TrimSpace(b.String())
+	head := "*How customers felt* (share of customer messages)\n"
+	if d.EmotionsCounted < d.CustomerMessages {
+		head = fmt.Sprintf("*How customers felt* (share of the %d of %d customer messages analysed since emotions were counted: `feedbackbot reanalyze` counts the rest)\n",
+			d.EmotionsCounted, d.CustomerMessages)
+	}
+	return head + strings.TrimSpace(b.String())
 }
 
 // followUpText is the digest's alert follow-up: raised and answered, still open
@@ -387,11 +392,21 @@ func followUpText(f *feedbackbot.AlertFollowUp, end time.Time) string {
 		b.WriteString("\n")
 		for _, a := range f.Open {
 			state := "acknowledged"
-			if !a.Answered {
+			switch {
+			case a.Snoozed:
+				state = "snoozed"
+			case !a.Answered:
 				state = "*not acknowledged*"
 			}
-			fmt.Fprintf(&b, "    %s: raised %s ago, health %d, %s\n", feedbackbot.EscapeMarkup(a.Account),
-				minutesWords(end.Sub(a.RaisedAt).Minutes()), a.Score, state)
+			health := ""
+			if a.Score != nil {
+				health = fmt.Sprintf(", health %d", *a.Score)
+			}
+			fmt.Fprintf(&b, "    %s: raised %s ago%s, %s\n", feedbackbot.EscapeMarkup(a.Account),
+				minutesWords(end.Sub(a.RaisedAt).Minutes()), health, state)
+		}
+		if more := f.OpenCount - len(f.Open); more > 0 {
+			fmt.Fprintf(&b, "    and %d more\n", more)
 		}
 	}
 	if len(f.Recovered) > 0 {
@@ -406,10 +421,11 @@ func followUpText(f *feedbackbot.AlertFollowUp, end time.Time) string {
 				break
 			}
 			fmt.Fprintf(&b, "    %s in %s", feedbackbot.EscapeMarkup(a.Account), minutesWords(a.ResolvedAt.Sub(a.RaisedAt).Minutes()))
-			if a.RaisedScore != nil {
-				fmt.Fprintf(&b, " (health %d → %d)", *a.RaisedScore, a.Score)
-			} else {
-				fmt.Fprintf(&b, " (health %d)", a.Score)
+			switch {
+			case a.RaisedScore != nil && a.Score != nil:
+				fmt.Fprintf(&b, " (health %d → %d)", *a.RaisedScore, *a.Score)
+			case a.Score != nil:
+				fmt.Fprintf(&b, " (health %d)", *a.Score)
 			}
 			b.WriteString("\n")
 		}

@@ -79,7 +79,7 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	// The cooldown is read, then written: two staff asking at once (or one
 	// double-click on two replicas) both found none and both surveys went out. A
 	// lease on the account's survey holds the read and the write together.
-	lease, holder := "survey:"+cmd.Workspace+":"+acct.ID, surveyHolder()
+	lease, holder := "survey:"+cmd.Workspace+":"+acct.ID, leaseHolder()
 	got, err := b.Store.AcquireLease(ctx, lease, holder, time.Minute)
 	if err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("survey: %w", err)
@@ -151,8 +151,8 @@ func surveyAsked(doc feedbackbot.Document) (kind, account string, ok bool) {
 	return "", "", false
 }
 
-// surveyHolder names one survey command's hold on its account's survey lease.
-func surveyHolder() string { return rand.Text() }
+// leaseHolder names one hold on a lease (a survey command's on its account's survey, a change to an alert).
+func leaseHolder() string { return rand.Text() }
 
 // answerSurvey records a customer's button press. It is the one action customers
 // may take, and its reply reveals nothing but thanks.

@@ -83,6 +83,9 @@ func demoMessages(now time.Time, accts map[string]feedbackbot.Account) ([]feedba
 // moment its sample was laid out for.
 const demoDocKind, demoAsOfID = "demo", "as-of"
 
+// demoReplayedID marks a demo store whose alert passes were replayed.
+const demoReplayedID = "alerts-replayed"
+
 func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("demo", "[--dir DIR] [--as-of TIME] [--period 7d] [--slack-export FILE.zip]")
 	export := fs.String("slack-export", "", "also write the sample conversations to `FILE.zip` as a Slack workspace export (for import --slack-export FILE.zip --team "+DemoWorkspace+")")
@@ -151,12 +154,10 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	// The sample's times follow --as-of: a store that holds it as of another moment
 	// would hold two overlapping copies, and every figure would be wrong.
 	stamp := now.UTC().Format(time.RFC3339)
-	laidOut := false // the store holds the demo already (a run on the same --dir)
 	switch prev, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoAsOfID); {
 	case err == nil && string(prev) != stamp:
 		return refusef("%s already holds the demo as of %s: run it there with --as-of %s, or give another --dir", *dir, prev, prev)
 	case err == nil:
-		laidOut = true
 	case !feedbackbot.IsNotFound(err):
 		return fmt.Errorf("demo: %w", err)
 	default:
@@ -191,14 +192,23 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprintf(out, "2. Analysed %d log entries: sentiment, themes and intent for every message, hourly rollups updated (%s).\n\n",
 		n, time.Since(start).Round(time.Millisecond))
 
-	if !laidOut {
-		// The alerts the running bot would have raised and closed over the four
-		// weeks, so the digest can follow them up (once: a second replay over
-		// alerts already closed would close them again, before they were raised).
+	// The alerts the running bot would have raised and closed over the four weeks,
+	// so the digest can follow them up: once a --dir (a second replay over alerts
+	// already closed would close them again, before they were raised), and from
+	// the start again after a run that stopped part-way (or a --dir of a version
+	// without the replay).
+	switch _, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoReplayedID); {
+	case err == nil:
+	case !feedbackbot.IsNotFound(err):
+		return fmt.Errorf("demo: %w", err)
+	default:
 		start := time.Now()
 		raised, closed, err := replayAlerts(ctx, st, cfg, now.Add(-demoReplay), now)
 		if err != nil {
 			return err
+		}
+		if err := st.PutDoc(ctx, DemoWorkspace, demoDocKind, demoReplayedID, []byte(stamp)); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
 		fmt.Fprintf(out, "   Replayed the bot's alert passes, every %s over the four weeks: %d alert(s) and reply-due heads-up(s) raised, %d closed (%s).\n\n",
 			config.FormatDuration(demoPassEvery), raised, closed, time.Since(start).Round(time.Millisecond))
@@ -252,6 +262,16 @@ const (
 // would have (its alerts kept in the store, their posts going nowhere), and counts
 // the alerts (and reply-due heads-ups) raised and closed.
 func replayAlerts(ctx context.Context, st store.Store, cfg config.Config, from, to time.Time) (raised, closed int, err error) {
+	// What a replay that stopped part-way left goes first.
+	left, err := st.ListDocs(ctx, DemoWorkspace, bot.DocAlert)
+	if err != nil {
+		return 0, 0, fmt.Errorf("demo: alerts: %w", err)
+	}
+	for id := range left {
+		if err := st.DeleteDoc(ctx, DemoWorkspace, bot.DocAlert, id); err != nil {
+			return 0, 0, fmt.Errorf("demo: alerts: %w", err)
+		}
+	}
 	al := &bot.Alerter{Store: st, Poster: &nowherePoster{}, Channel: cmp.Or(cfg.Alerts.Channel, "demo-alerts"), RepeatInterval: cfg.Alerts.RepeatInterval.D()}
 	if cfg.Alerts.MinSeverity == "critical" {
 		al.MinSeverity = feedbackbot.SeverityCritical

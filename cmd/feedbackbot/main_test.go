@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
 
 func testMain(env map[string]string) (*Main, *bytes.Buffer, *bytes.Buffer) {
@@ -54,6 +58,54 @@ func TestDemo(t *testing.T) {
 	// them again, before they were raised), and follows up the same alerts.
 	if s2 := out2.String(); strings.Contains(s2, "Replayed") || followUp(s2) != followUp(s) || followUp(s) == "" {
 		t.Errorf("second demo run: replayed %v, follow-up\n%s\nwant\n%s", strings.Contains(s2, "Replayed"), followUp(s2), followUp(s))
+	}
+	// A run stopped during the replay (its marker not written) replays again on the
+	// next, from the start, over what it left: the same follow-up.
+	st, err := boltstore.Open(t.Context(), dir, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fps, err := st.ListDocs(t.Context(), DemoWorkspace, bot.DocAlert)
+	if err == nil && len(fps) == 0 {
+		err = fmt.Errorf("no alerts after the replay")
+	}
+	if err == nil {
+		err = st.DeleteDoc(t.Context(), DemoWorkspace, demoDocKind, demoReplayedID)
+	}
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m5, out5, _ := testMain(nil)
+	if err := m5.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
+		t.Fatal(err)
+	}
+	if s5 := out5.String(); !strings.Contains(s5, "Replayed") || followUp(s5) != followUp(s) {
+		t.Errorf("a demo run after one stopped during the replay: replayed %v, follow-up\n%s\nwant\n%s", strings.Contains(s5, "Replayed"), followUp(s5), followUp(s))
+	}
+	// and its alerts are as one replay leaves them: no episode closed before it
+	// was raised (as replaying over the alerts left would close them).
+	st, err = boltstore.Open(t.Context(), dir, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := st.ListDocs(t.Context(), DemoWorkspace, bot.DocAlert)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fp, raw := range docs {
+		var al feedbackbot.Alert
+		if err := json.Unmarshal(raw, &al); err != nil {
+			t.Fatal(err)
+		}
+		for _, ep := range append(al.Episodes, al.Episode()) {
+			if !ep.ResolvedAt.IsZero() && ep.ResolvedAt.Before(ep.RaisedAt) {
+				t.Errorf("alert %s (%s): an episode raised %v was resolved before, %v", fp, al.Account.ID, ep.RaisedAt, ep.ResolvedAt)
+			}
+		}
 	}
 	// Another moment on the same directory would lay a second, shifted copy beside
 	// the first: refused, saying which moment the directory holds.
