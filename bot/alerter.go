@@ -45,9 +45,31 @@ type Alerter struct {
 	MinSeverity feedbackbot.Severity
 	Logger      *slog.Logger
 
-	// answeredAsRead is each alert's AnsweredAt as Evaluate listed it: a press
-	// saved after that (while the pass ran) is kept by save, not overwritten.
-	answeredAsRead map[string]time.Time
+	// asRead is each alert as Evaluate listed it: a press saved after that, or a
+	// redaction (while the pass ran), is kept by save, not overwritten.
+	asRead map[string]alertAsRead
+}
+
+// alertAsRead is what save compares the stored alert with.
+type alertAsRead struct {
+	answered time.Time
+	redacted bool
+	evidence map[string]bool // evidenceKey of each item
+}
+
+// evidenceKey identifies an item of evidence.
+func evidenceKey(e feedbackbot.Evidence) string {
+	return e.MessageKey + "\x00" + e.Author + "\x00" + e.Quote + "\x00" + e.Figure
+}
+
+func evidenceKeys(al *feedbackbot.Alert) map[string]bool {
+	keys := map[string]bool{}
+	for _, r := range al.Reasons {
+		for _, e := range r.Evidence {
+			keys[evidenceKey(e)] = true
+		}
+	}
+	return keys
 }
 
 // AlertOutcome says what Evaluate did.
@@ -78,9 +100,9 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		}
 		existing[id] = &al
 	}
-	a.answeredAsRead = make(map[string]time.Time, len(existing))
+	a.asRead = make(map[string]alertAsRead, len(existing))
 	for id, al := range existing {
-		a.answeredAsRead[id] = al.AnsweredAt
+		a.asRead[id] = alertAsRead{answered: al.AnsweredAt, redacted: al.Redacted, evidence: evidenceKeys(al)}
 	}
 	if err := a.rerenderRedacted(ctx, existing); err != nil {
 		return out, err
@@ -334,14 +356,25 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 	return withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
 		cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
+		read := a.asRead[al.Fingerprint]
+		var stored feedbackbot.Alert
 		switch {
 		case err == nil:
-			var stored feedbackbot.Alert
-			if json.Unmarshal(cur, &stored) == nil && stored.RaisedAt.Equal(al.RaisedAt) &&
-				stored.AnsweredAt.After(a.answeredAsRead[al.Fingerprint]) && al.Status != feedbackbot.AlertResolved {
+			if json.Unmarshal(cur, &stored) != nil {
+				break
+			}
+			if stored.RaisedAt.Equal(al.RaisedAt) && stored.AnsweredAt.After(read.answered) && al.Status != feedbackbot.AlertResolved {
 				al.Status, al.AnsweredAt, al.AckedBy, al.SnoozedUntil = stored.Status, stored.AnsweredAt, stored.AckedBy, stored.SnoozedUntil
 				if al.AckedAt.IsZero() {
 					al.AckedAt = stored.AckedAt
+				}
+			}
+			if stored.Redacted && !read.redacted {
+				// Evidence was taken out while the pass ran (a person forgotten,
+				// messages expired): it stays out.
+				keep, err := a.redactedMeanwhile(ctx, al, &stored, read)
+				if err != nil || !keep {
+					return err
 				}
 			}
 		case !feedbackbot.IsNotFound(err):
@@ -356,6 +389,30 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 		}
 		return nil
 	})
+}
+
+// redactedMeanwhile applies to al, the pass's copy, a redaction stored while the
+// pass ran: the evidence the redaction took out of the alert as the pass read it,
+// and any of people forgotten (read by the pass from messages since erased); the
+// alert stays marked Redacted, so the next pass edits its posted messages. keep is
+// false when the alert's own account was forgotten (a Discord member): the stored
+// alert, closed and nameless, stays as it is.
+func (a *Alerter) redactedMeanwhile(ctx context.Context, al, stored *feedbackbot.Alert, read alertAsRead) (keep bool, err error) {
+	forgotten, err := a.Store.ListDocs(ctx, al.Workspace, DocForgotten)
+	if err != nil {
+		return false, fmt.Errorf("alerts: people forgotten: %w", err)
+	}
+	if _, ok := forgotten[al.Account.ID]; ok {
+		return false, nil
+	}
+	now := evidenceKeys(stored)
+	dropEvidence(al, func(e feedbackbot.Evidence) bool {
+		k := evidenceKey(e)
+		_, gone := forgotten[e.Author]
+		return (read.evidence[k] && !now[k]) || (e.Author != "" && gone)
+	})
+	al.Redacted = true
+	return true, nil
 }
 
 // alertLeaseTTL bounds how long a crashed holder keeps an alert's lease, and

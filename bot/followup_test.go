@@ -186,3 +186,50 @@ func readAlert(t *testing.T, st interface {
 	}
 	return a
 }
+
+// TestForgetDuringAPassStaysForgotten: a person is forgotten while an alerter's
+// pass runs (its health read before their messages were erased, so it quotes
+// them); the pass's save keeps them out of the stored alert and leaves it marked
+// for its posted messages to be edited. It wrote its own copy over the redaction:
+// the quote back in the store, Redacted cleared, so a snoozed alert's message kept
+// quoting them.
+func TestForgetDuringAPassStaysForgotten(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			p := &pressingPoster{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			withQuotes := func(score int) feedbackbot.Health {
+				h := atRisk("acme", score, health.ReasonSentimentLow)
+				h.Reasons[0].Evidence = []feedbackbot.Evidence{
+					{MessageKey: "k1", Author: "UDANA", Quote: "dana says the export is broken"},
+					{MessageKey: "k2", Author: "ULEE", Quote: "lee says so too"}}
+				return h
+			}
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{withQuotes(40)}, t0); err != nil {
+				t.Fatal(err)
+			}
+			fp := bot.AlertFor("T1", withQuotes(40), t0).Fingerprint
+			p.press = func() {
+				if _, err := bot.ForgetPerson(ctx, st.(bot.PrivacyStore), "T1", "UDANA"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{withQuotes(20)}, t0.Add(time.Hour)); err != nil || out.Repeated != 1 {
+				t.Fatalf("worse: %+v, %v", out, err)
+			}
+			got := readAlert(t, st, fp)
+			var authors []string
+			for _, r := range got.Reasons {
+				for _, e := range r.Evidence {
+					authors = append(authors, e.Author)
+				}
+			}
+			if !got.Redacted || len(authors) != 1 || authors[0] != "ULEE" {
+				t.Errorf("after a forget during the pass: redacted %v, evidence by %v; want redacted, by ULEE only", got.Redacted, authors)
+			}
+		})
+	}
+}

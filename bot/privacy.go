@@ -15,8 +15,7 @@ import (
 // the documents that may mention them (survey answers, alerts' evidence).
 type PrivacyStore interface {
 	store.People
-	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
-	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	evidenceDocs
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 }
 

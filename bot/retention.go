@@ -17,8 +17,7 @@ import (
 type RetentionStore interface {
 	Expire(ctx context.Context, workspace string, before time.Time) (int, error)
 	Workspaces(ctx context.Context) ([]string, error)
-	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
-	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	evidenceDocs
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 }
 
@@ -62,7 +61,10 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 // evidenceDocs is what scrubEvidence needs.
 type evidenceDocs interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
 // scrubEvidence removes the evidence drop selects from every stored alert of a
@@ -88,21 +90,43 @@ func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit 
 		if json.Unmarshal(raw, &al) != nil {
 			continue
 		}
-		n, changed := edit(&al)
-		if !changed {
-			continue
+		if _, changed := edit(&al); !changed {
+			continue // (a first look, without the lease: most alerts are not touched)
 		}
-		if len(al.Posts)+len(al.Earlier) > 0 {
-			al.Redacted = true
-		}
-		b, err := json.Marshal(al)
+		// Read again and written under the alert's lease, so an alerter's pass saving
+		// its copy meanwhile keeps the edit (see Alerter.save).
+		err := withAlertLease(ctx, st, workspace, id, func() error {
+			raw, err := st.GetDoc(ctx, workspace, DocAlert, id)
+			if feedbackbot.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			var al feedbackbot.Alert
+			if json.Unmarshal(raw, &al) != nil {
+				return nil
+			}
+			n, changed := edit(&al)
+			if !changed {
+				return nil
+			}
+			if len(al.Posts)+len(al.Earlier) > 0 {
+				al.Redacted = true
+			}
+			b, err := json.Marshal(al)
+			if err != nil {
+				return err
+			}
+			if err := st.PutDoc(ctx, workspace, DocAlert, id, b); err != nil {
+				return err
+			}
+			total += n
+			return nil
+		})
 		if err != nil {
 			return total, fmt.Errorf("alert %s: %w", id, err)
 		}
-		if err := st.PutDoc(ctx, workspace, DocAlert, id, b); err != nil {
-			return total, fmt.Errorf("alert %s: %w", id, err)
-		}
-		total += n
 	}
 	return total, nil
 }
