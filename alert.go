@@ -63,6 +63,9 @@ type Alert struct {
 	// risk (or its reply no longer due), not folded into another alert of the
 	// account; alerts resolved before 2026-12-05 do not say.
 	Recovered bool `json:"recovered,omitempty"`
+	// ClosedReason says why an alert resolved without recovering: "merged" (its
+	// account's other alert took it over).
+	ClosedReason string `json:"closed_reason,omitempty"`
 	// RaisedScore is the health the alert was raised at (this episode's), nil in
 	// alerts raised before 2026-12-05: Score moves with every pass.
 	RaisedScore *int `json:"raised_score,omitempty"`
@@ -89,8 +92,12 @@ type Alert struct {
 	Redacted bool `json:"redacted,omitempty"`
 }
 
-// MaxAlertEpisodes bounds the earlier episodes an alert keeps.
-const MaxAlertEpisodes = 20
+// An alert keeps its earlier episodes for AlertEpisodesKept after they end (the
+// longest period a digest covers), and at most MaxAlertEpisodes of them.
+const (
+	AlertEpisodesKept = 92 * 24 * time.Hour
+	MaxAlertEpisodes  = 100
+)
 
 // AlertEpisode is an earlier episode of an alert: raised, first answered,
 // resolved (recovered, or taken over by another alert of the account).

@@ -174,19 +174,18 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		al.Status, al.ResolvedAt, al.UpdatedAt = feedbackbot.AlertResolved, now, now
 		if merged[id] {
 			// the account is still at risk, under its other alert: no "recovered"
+			al.ClosedReason = "merged"
 			if err := a.save(ctx, al); err != nil {
 				return out, err
 			}
 			continue
 		}
-		// Not at risk any more: close the loop, with the score it has now. (An
-		// account with nothing left to assess, its messages expired, erased or
-		// moved, is closed too, but did not recover.)
-		h, ok := healthOf[al.Account.ID]
-		if ok {
+		// Not at risk any more: close the loop, with the score it has now (an
+		// account not listed any more keeps the score it last had).
+		if h, ok := healthOf[al.Account.ID]; ok {
 			al.Score = h.Score
 		}
-		al.Recovered = ok && !h.AtRisk
+		al.Recovered = true
 		if err := a.notify(ctx, al, true); err != nil {
 			return out, err
 		}
@@ -263,7 +262,9 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		if prev != nil { // an earlier episode's messages stay known, for erasures
 			cand.Earlier = slices.Concat(prev.Earlier, prev.Posts)
 			// and what became of it, for the digests' follow-up
-			cand.Episodes = append(slices.Clone(prev.Episodes), prev.Episode())
+			cand.Episodes = slices.DeleteFunc(append(slices.Clone(prev.Episodes), prev.Episode()), func(e feedbackbot.AlertEpisode) bool {
+				return now.Sub(e.ResolvedAt) > feedbackbot.AlertEpisodesKept
+			})
 			cand.Episodes = cand.Episodes[max(0, len(cand.Episodes)-feedbackbot.MaxAlertEpisodes):]
 		}
 		raised := cand.Score
@@ -363,10 +364,14 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 			if json.Unmarshal(cur, &stored) != nil {
 				break
 			}
-			if stored.RaisedAt.Equal(al.RaisedAt) && stored.AnsweredAt.After(read.answered) && al.Status != feedbackbot.AlertResolved {
-				al.Status, al.AnsweredAt, al.AckedBy, al.SnoozedUntil = stored.Status, stored.AnsweredAt, stored.AckedBy, stored.SnoozedUntil
+			// (changed, not later: replicas' clocks differ)
+			if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {
+				al.AnsweredAt, al.AckedBy = stored.AnsweredAt, stored.AckedBy
 				if al.AckedAt.IsZero() {
 					al.AckedAt = stored.AckedAt
+				}
+				if al.Status != feedbackbot.AlertResolved { // (closing, the answer is kept, not the status)
+					al.Status, al.SnoozedUntil = stored.Status, stored.SnoozedUntil
 				}
 			}
 			if stored.Redacted && !read.redacted {
@@ -390,6 +395,9 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 		return nil
 	})
 }
+
+// (Evaluate is not safe for concurrent use: one pass at a time, as the alerts
+// lease has it.)
 
 // redactedMeanwhile applies to al, the pass's copy, a redaction stored while the
 // pass ran: the evidence the redaction took out of the alert as the pass read it,
@@ -419,7 +427,7 @@ func (a *Alerter) redactedMeanwhile(ctx context.Context, al, stored *feedbackbot
 // alertLeaseWait how long a change waits for it.
 const (
 	alertLeaseTTL  = 10 * time.Second
-	alertLeaseWait = 5 * time.Second
+	alertLeaseWait = alertLeaseTTL + 5*time.Second // (a crashed holder's lease runs out first)
 )
 
 // withAlertLease runs fn holding the lease of one alert, so a pass's save and a

@@ -128,7 +128,10 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	})
 	d.Emotions = emotionStats(dims[feedbackbot.DimEmotion], groupByDim(p)[feedbackbot.DimEmotion])
 	d.EmotionsCounted = t[feedbackbot.CntEmotionsCounted]
-	d.EmotionsCompared = p[feedbackbot.CntEmotionsCounted] > 0 && p[feedbackbot.CntEmotionsCounted] == p[feedbackbot.CntCustomer]
+	// (both periods counted whole: part of one against all of the other would
+	// make every emotion move)
+	d.EmotionsCompared = p[feedbackbot.CntEmotionsCounted] > 0 && p[feedbackbot.CntEmotionsCounted] == p[feedbackbot.CntCustomer] &&
+		d.EmotionsCounted == d.CustomerMessages
 	for name, c := range dims[feedbackbot.DimIntent] {
 		d.Intents = append(d.Intents, feedbackbot.CountStat{Name: name, Count: c[feedbackbot.CntCustomer]})
 	}

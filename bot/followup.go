@@ -113,12 +113,10 @@ func alertFollowUp(alerts []feedbackbot.Alert, accounts map[string]feedbackbot.A
 // to: acknowledged or snoozed then, and not opened again since (AnsweredAt); an
 // alert answered before AnsweredAt was kept says so by its status alone.
 func answeredAt(al *feedbackbot.Alert, to time.Time) bool {
-	switch {
-	case !al.AnsweredAt.IsZero():
+	if !al.AnsweredAt.IsZero() {
 		return al.AnsweredAt.Before(to)
-	case !al.AckedAt.IsZero():
-		return false // answered, then opened again (AnsweredAt cleared)
 	}
+	// (opened again since, its status says open)
 	return al.AckedBy != "" && (al.Status == feedbackbot.AlertAcknowledged || al.Status == feedbackbot.AlertSnoozed)
 }
 

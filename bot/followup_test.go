@@ -233,3 +233,80 @@ func TestForgetDuringAPassStaysForgotten(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertLifecycleForTheFollowUp drives alerts through what the follow-up
+// reads, with the alerter and the buttons: an acknowledged alert that gets worse
+// is opened again and unanswered; a snooze that runs out opens it again too; a
+// press made while the pass closes the alert is kept, the alert closed; an alert
+// recovered and raised again keeps its first episode, which the week's digest
+// follows up with the second.
+func TestAlertLifecycleForTheFollowUp(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			p := &pressingPoster{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+			h := func(score int) feedbackbot.Health { return atRisk("acme", score, health.ReasonSentimentLow, "k1") }
+			fp := bot.AlertFor("T1", h(40), t0).Fingerprint
+			pass := func(at time.Duration, hs ...feedbackbot.Health) bot.AlertOutcome {
+				t.Helper()
+				out, err := al.Evaluate(ctx, "T1", hs, t0.Add(at))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			press := func(at time.Duration, action string) {
+				t.Helper()
+				b := &bot.Bot{Store: st, Now: func() time.Time { return t0.Add(at) }}
+				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U9", UserName: "maria", Staff: true, Button: true, Text: action + " " + fp}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			state := func(step string, status feedbackbot.AlertStatus, answered bool) feedbackbot.Alert {
+				t.Helper()
+				got := readAlert(t, st, fp)
+				if got.Status != status || got.AnsweredAt.IsZero() == answered {
+					t.Errorf("%s: status %s, answered at %v; want %s, answered %v", step, got.Status, got.AnsweredAt, status, answered)
+				}
+				return got
+			}
+			pass(0, h(40))
+			press(time.Hour, "alert.ack")
+			state("acknowledged", feedbackbot.AlertAcknowledged, true)
+			pass(2*time.Hour, h(20)) // worse: opened again
+			state("worse", feedbackbot.AlertOpen, false)
+			press(3*time.Hour, "alert.snooze")
+			state("snoozed", feedbackbot.AlertSnoozed, true)
+			pass(8*24*time.Hour, h(20)) // the snooze ran out
+			if got := state("snooze over", feedbackbot.AlertOpen, false); !got.AckedAt.Equal(t0.Add(time.Hour)) {
+				t.Errorf("first answer %v, want the first press's", got.AckedAt)
+			}
+			// Recovered, with a press made while the pass posts the notice.
+			p.press = func() { press(8*24*time.Hour+time.Hour, "alert.ack") }
+			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 75}
+			if out := pass(8*24*time.Hour+time.Hour, healthy); out.Resolved != 1 {
+				t.Fatalf("recover: %+v", out)
+			}
+			if got := state("closed during a press", feedbackbot.AlertResolved, true); got.AckedBy != "maria" || !got.Recovered {
+				t.Errorf("closed: acked by %q, recovered %v", got.AckedBy, got.Recovered)
+			}
+			// Raised again, in the same week as the recovery: both episodes followed up.
+			pass(9*24*time.Hour, h(30))
+			got := readAlert(t, st, fp)
+			if len(got.Episodes) != 1 || !got.Episodes[0].Recovered || !got.Episodes[0].RaisedAt.Equal(t0) {
+				t.Fatalf("episodes %+v; want the first, recovered", got.Episodes)
+			}
+			from, to := t0.Add(7*24*time.Hour), t0.Add(14*24*time.Hour)
+			d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: from, To: to, Now: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := d.FollowUp; f == nil || f.Raised != 1 || len(f.Recovered) != 1 || f.OpenCount != 1 || f.Unanswered != 1 {
+				t.Errorf("the week's follow-up %+v; want the new alert raised, open, unanswered, and the first recovered", f)
+			}
+		})
+	}
+}

@@ -561,6 +561,8 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	case a.Cause == health.ReasonReplyDue:
 		// a heads-up: the account is not at risk (yet)
 		title = fmt.Sprintf("Reply due: %s (health %d/100)", accountLabel(a.Account), a.Score)
+	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == "merged":
+		title = fmt.Sprintf("Closed: %s (under its other alert)", accountLabel(a.Account))
 	case a.Status == feedbackbot.AlertResolved:
 		title = fmt.Sprintf("Recovered: %s (health %d/100)", accountLabel(a.Account), a.Score)
 	}
