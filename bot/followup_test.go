@@ -10,6 +10,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // TestDigestFollowsUpAlerts: the alerter raises two alerts in a week, staff
@@ -107,6 +108,12 @@ type pressingPoster struct {
 	press func()
 }
 
+// pressAlerter is an alerter whose poster runs a press set on it while it posts.
+func pressAlerter(st store.Store) (*bot.Alerter, *pressingPoster) {
+	p := &pressingPoster{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}}
+	return &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}, p
+}
+
 func (p *pressingPoster) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
 	if p.press != nil {
 		p.press()
@@ -127,8 +134,7 @@ func TestAlertPressedDuringAPassIsKept(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st := open(t)
-			p := &pressingPoster{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := pressAlerter(st)
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			h := atRisk("acme", 40, health.ReasonSentimentLow, "k1")
 			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0); err != nil {
@@ -198,8 +204,7 @@ func TestForgetDuringAPassStaysForgotten(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st := open(t)
-			p := &pressingPoster{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := pressAlerter(st)
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			withQuotes := func(score int) feedbackbot.Health {
 				h := atRisk("acme", score, health.ReasonSentimentLow)
@@ -245,8 +250,7 @@ func TestAlertLifecycleForTheFollowUp(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st := open(t)
-			p := &pressingPoster{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := pressAlerter(st)
 			t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 			h := func(score int) feedbackbot.Health { return atRisk("acme", score, health.ReasonSentimentLow, "k1") }
 			fp := bot.AlertFor("T1", h(40), t0).Fingerprint
