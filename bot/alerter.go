@@ -44,6 +44,8 @@ type Alerter struct {
 	// SeverityCritical, warnings are not posted as alerts. Zero posts every alert.
 	MinSeverity feedbackbot.Severity
 	Logger      *slog.Logger
+	// (Evaluate is not safe for concurrent use: one pass at a time, as the alerts
+	// lease has it.)
 
 	// asRead is each alert as Evaluate listed it: a press saved after that, or a
 	// redaction (while the pass ran), is kept by save, not overwritten.
@@ -88,17 +90,9 @@ const worsened = 10
 // Evaluate applies the at-risk list of one workspace as of now.
 func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackbot.Health, now time.Time) (AlertOutcome, error) {
 	var out AlertOutcome
-	raw, err := a.Store.ListDocs(ctx, workspace, DocAlert)
+	existing, err := listAlerts(ctx, a.Store, workspace)
 	if err != nil {
-		return out, fmt.Errorf("alerts: list: %w", err)
-	}
-	existing := map[string]*feedbackbot.Alert{}
-	for id, r := range raw {
-		var al feedbackbot.Alert
-		if err := json.Unmarshal(r, &al); err != nil {
-			return out, fmt.Errorf("alerts: decode %s: %w", id, err)
-		}
-		existing[id] = &al
+		return out, err
 	}
 	a.asRead = make(map[string]alertAsRead, len(existing))
 	for id, al := range existing {
@@ -395,9 +389,6 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 		return nil
 	})
 }
-
-// (Evaluate is not safe for concurrent use: one pass at a time, as the alerts
-// lease has it.)
 
 // redactedMeanwhile applies to al, the pass's copy, a redaction stored while the
 // pass ran: the evidence the redaction took out of the alert as the pass read it,

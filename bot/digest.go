@@ -248,14 +248,14 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 
 // digestReads is everything a digest reads from the store.
 type digestReads struct {
-	cur, prev          []feedbackbot.Rollup // hourly rollups of the period and the one before
-	curTotals          map[string]int64     // cur summed, while the other reads run
-	complaints, praise []store.Stored       // candidates for quotes
-	period             []store.Stored       // the period's newest messages (maxResponseMessages)
-	partial            bool                 // the period had more messages than were read
-	history            []store.Stored       // the newest 250 of each of the four weeks before the period
-	answers            []SurveyAnswer       // the period's survey answers
-	alerts             []feedbackbot.Alert  // the workspace's alerts, for the follow-up
+	cur, prev          []feedbackbot.Rollup          // hourly rollups of the period and the one before
+	curTotals          map[string]int64              // cur summed, while the other reads run
+	complaints, praise []store.Stored                // candidates for quotes
+	period             []store.Stored                // the period's newest messages (maxResponseMessages)
+	partial            bool                          // the period had more messages than were read
+	history            []store.Stored                // the newest 250 of each of the four weeks before the period
+	answers            []SurveyAnswer                // the period's survey answers
+	alerts             map[string]*feedbackbot.Alert // the workspace's alerts, for the follow-up
 }
 
 // readDigest issues a digest's reads at the same time: none depends on another (but
@@ -314,7 +314,9 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return err
 		},
 		func() (err error) {
-			r.alerts, err = readAlerts(ctx, st, req.Workspace)
+			if r.alerts, err = listAlerts(ctx, st, req.Workspace); err != nil {
+				err = fmt.Errorf("digest: %w", err)
+			}
 			return err
 		},
 	}

@@ -16,22 +16,23 @@ import (
 // maxFollowUpOpen is how many open alerts a digest's follow-up lists by name.
 const maxFollowUpOpen = 5
 
-// readAlerts decodes a workspace's alerts (every episode's latest state, one an
-// alert fingerprint).
-func readAlerts(ctx context.Context, st interface {
+// listAlerts decodes a workspace's alerts by fingerprint (each its latest
+// episode, with the earlier ones it keeps): what the alerter's pass and the
+// digest's follow-up read.
+func listAlerts(ctx context.Context, st interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
-}, workspace string) ([]feedbackbot.Alert, error) {
+}, workspace string) (map[string]*feedbackbot.Alert, error) {
 	raw, err := st.ListDocs(ctx, workspace, DocAlert)
 	if err != nil {
-		return nil, fmt.Errorf("digest: read alerts: %w", err)
+		return nil, fmt.Errorf("alerts: list: %w", err)
 	}
-	out := make([]feedbackbot.Alert, 0, len(raw))
+	out := make(map[string]*feedbackbot.Alert, len(raw))
 	for id, r := range raw {
 		var al feedbackbot.Alert
 		if err := json.Unmarshal(r, &al); err != nil {
-			return nil, fmt.Errorf("digest: decode alert %s: %w", id, err)
+			return nil, fmt.Errorf("alerts: decode %s: %w", id, err)
 		}
-		out = append(out, al)
+		out[id] = &al
 	}
 	return out, nil
 }
@@ -43,7 +44,7 @@ func readAlerts(ctx context.Context, st interface {
 // episode of each (Alert.Episodes), not their status now, so a digest of a past
 // period counts them as they were at its end. Nil when none was raised, open or
 // recovered in the period.
-func alertFollowUp(alerts []feedbackbot.Alert, accounts map[string]feedbackbot.Account, from, to time.Time) *feedbackbot.AlertFollowUp {
+func alertFollowUp(alerts map[string]*feedbackbot.Alert, accounts map[string]feedbackbot.Account, from, to time.Time) *feedbackbot.AlertFollowUp {
 	var f feedbackbot.AlertFollowUp
 	var answerMins, recoverMins []float64
 	for _, al := range alerts {
@@ -62,7 +63,7 @@ func alertFollowUp(alerts []feedbackbot.Alert, accounts map[string]feedbackbot.A
 			}
 			answered := !ep.AckedAt.IsZero() && ep.AckedAt.Before(to)
 			if current && !resolved {
-				answered = answeredAt(&al, to)
+				answered = answeredAt(al, to)
 			}
 			brief := feedbackbot.AlertBrief{Account: name, AccountID: al.Account.ID, RaisedAt: ep.RaisedAt, RaisedScore: ep.RaisedScore,
 				Answered: answered}

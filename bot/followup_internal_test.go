@@ -127,7 +127,7 @@ func TestAlertFollowUp(t *testing.T) {
 					Answered: true, ResolvedAt: at(40)}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := alertFollowUp(tc.alerts, nil, from, to)
+			got := alertFollowUp(byFingerprint(tc.alerts), nil, from, to)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got  %s\nwant %s", show(got), show(tc.want))
 			}
@@ -142,7 +142,7 @@ func TestAlertFollowUpListsTheOldestOpenAndConfiguredNames(t *testing.T) {
 		alerts = append(alerts, feedbackbot.Alert{Account: feedbackbot.Account{ID: string(rune('h' - i))}, Cause: health.ReasonChurnSignal,
 			RaisedAt: from.Add(time.Duration(i) * time.Hour)})
 	}
-	f := alertFollowUp(alerts, map[string]feedbackbot.Account{"h": {ID: "h", Name: "Hotel Corp"}}, from, from.Add(24*time.Hour))
+	f := alertFollowUp(byFingerprint(alerts), map[string]feedbackbot.Account{"h": {ID: "h", Name: "Hotel Corp"}}, from, from.Add(24*time.Hour))
 	if f.OpenCount != 8 || f.Unanswered != 8 || len(f.Open) != maxFollowUpOpen {
 		t.Fatalf("open %d, unanswered %d, listed %d; want 8, 8, %d", f.OpenCount, f.Unanswered, len(f.Open), maxFollowUpOpen)
 	}
@@ -156,6 +156,15 @@ func TestAlertFollowUpListsTheOldestOpenAndConfiguredNames(t *testing.T) {
 	if text := followUpText(f, from.Add(24*time.Hour)); !containsLine(text, "    and 3 more") {
 		t.Errorf("the follow-up does not say how many more are open:\n%s", text)
 	}
+}
+
+// byFingerprint keys alerts as listAlerts does (by a made-up fingerprint here).
+func byFingerprint(alerts []feedbackbot.Alert) map[string]*feedbackbot.Alert {
+	m := make(map[string]*feedbackbot.Alert, len(alerts))
+	for i := range alerts {
+		m[fmt.Sprint(i)] = &alerts[i]
+	}
+	return m
 }
 
 func containsLine(text, line string) bool {

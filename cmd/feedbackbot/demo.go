@@ -272,10 +272,7 @@ func replayAlerts(ctx context.Context, st store.Store, cfg config.Config, from, 
 			return 0, 0, fmt.Errorf("demo: alerts: %w", err)
 		}
 	}
-	al := &bot.Alerter{Store: st, Poster: &nowherePoster{}, Channel: cmp.Or(cfg.Alerts.Channel, "demo-alerts"), RepeatInterval: cfg.Alerts.RepeatInterval.D()}
-	if cfg.Alerts.MinSeverity == "critical" {
-		al.MinSeverity = feedbackbot.SeverityCritical
-	}
+	al := newAlerter(st, &nowherePoster{}, cmp.Or(cfg.Alerts.Channel, "demo-alerts"), cfg, nil) // (no logger: the alerter discards its lines)
 	for at := from; at.Before(to); at = at.Add(demoPassEvery) {
 		hs, err := bot.Risk(ctx, st, riskRequest(cfg, DemoWorkspace, at))
 		if err != nil {

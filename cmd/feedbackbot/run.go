@@ -183,10 +183,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		log.Warn(w)
 	}
 	if alertPoster != nil && cfg.Alerts.Channel != "" {
-		al := &bot.Alerter{Store: st, Poster: alertPoster, Channel: cfg.Alerts.Channel, RepeatInterval: cfg.Alerts.RepeatInterval.D(), Logger: log.With("component", "alerts")}
-		if cfg.Alerts.MinSeverity == "critical" {
-			al.MinSeverity = feedbackbot.SeverityCritical
-		}
+		al := newAlerter(st, alertPoster, cfg.Alerts.Channel, cfg, log.With("component", "alerts"))
 		wg.Go(func() { runAlerts(workerCtx, st, al, cfg, log, replica) })
 	}
 
@@ -307,6 +304,15 @@ func replicaID() string {
 
 // runAlerts evaluates account health every few minutes and raises, updates or
 // resolves alerts; a lease makes one replica do it.
+// newAlerter is the alerter cfg describes, posting to channel with poster.
+func newAlerter(st store.Store, poster bot.AlertPoster, channel string, cfg config.Config, log *slog.Logger) *bot.Alerter {
+	al := &bot.Alerter{Store: st, Poster: poster, Channel: channel, RepeatInterval: cfg.Alerts.RepeatInterval.D(), Logger: log}
+	if cfg.Alerts.MinSeverity == "critical" {
+		al.MinSeverity = feedbackbot.SeverityCritical
+	}
+	return al
+}
+
 func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.Config, log *slog.Logger, holder string) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
