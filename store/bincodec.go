@@ -232,6 +232,45 @@ func DecodeStoredBinaryPrefix(data string, s *Stored) (rest string, err error) {
 	return data[d.pos:], nil
 }
 
+// StoredBinaryLen is the length of the binary record data starts with, as
+// DecodeStoredBinaryPrefix reads it, without decoding it: a store that keeps
+// fields of its own after the record, and must copy what it decodes out of
+// memory it does not own, copies the record alone (the embedded store's
+// contributions after it are a third of its bytes, read by no query).
+func StoredBinaryLen(data string) (int, error) {
+	if !IsBinaryStored(data) {
+		return 0, fmt.Errorf("decode binary record: not one (%.8q)", data)
+	}
+	d := BinaryReader{data: data, pos: 1}
+	for range 14 { // the message's strings, as DecodeStoredBinaryPrefix lists them
+		d.Str()
+	}
+	flags := d.byte()
+	skipTime := func() { d.Varint(); d.Uvarint(); d.Varint() }
+	skipTime()
+	if flags&binEdited != 0 {
+		skipTime()
+	}
+	for range d.Count() { // reactions
+		d.Str()
+		d.Varint()
+	}
+	d.Str() // sentiment label
+	d.uint64()
+	d.Str() // emotion
+	if flags&binThemes != 0 {
+		for range d.Count() {
+			d.Str()
+		}
+	}
+	d.Str() // intent
+	d.Str() // analyzer
+	if d.err != nil {
+		return 0, d.err
+	}
+	return d.pos, nil
+}
+
 // BinaryReader reads a binary record, or fields a store keeps after one in the
 // same pieces (strings as a length and their bytes, binary.AppendUvarint,
 // binary.AppendVarint); the

@@ -49,6 +49,16 @@ func checkBinary(t *testing.T, s *Stored) {
 	if err := DecodeStoredBinaryShared(string(bin)+"\x00", &got); err == nil {
 		t.Fatal("a record with a byte after it decoded")
 	}
+	for _, after := range []string{"", "\x00", "a stamp and counters"} {
+		if n, err := StoredBinaryLen(string(bin) + after); err != nil || n != len(bin) {
+			t.Fatalf("StoredBinaryLen with %q after the record: %d, %v; the record is %d bytes", after, n, err, len(bin))
+		}
+	}
+	for n := range len(bin) {
+		if _, err := StoredBinaryLen(string(bin[:n])); err == nil {
+			t.Fatalf("StoredBinaryLen of the first %d of %d bytes: no error", n, len(bin))
+		}
+	}
 }
 
 func TestBinaryStoredMatchesJSON(t *testing.T) {
@@ -131,6 +141,13 @@ func FuzzDecodeStoredBinary(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got Stored
+		rest, err := DecodeStoredBinaryPrefix(string(data), &got)
+		n, lenErr := StoredBinaryLen(string(data))
+		// (it reads no values: it may pass what the decoder then refuses, a time
+		// out of range, never refuse what decodes)
+		if err == nil && (lenErr != nil || n != len(data)-len(rest)) {
+			t.Fatalf("StoredBinaryLen %d, %v; the record decoded is %d bytes (%v)", n, lenErr, len(data)-len(rest), err)
+		}
 		if err := DecodeStoredBinaryShared(string(data), &got); err != nil {
 			return
 		}

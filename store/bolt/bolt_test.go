@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -757,3 +758,62 @@ func packedFill(t *testing.T, channels, perChannel, run int) map[string]float64 
 	}
 	return fill
 }
+
+// BenchmarkAccountMessages reads one account's fifteen newest days, as account
+// health does, from a history of -bolt.history messages at 1,000 a day, in the
+// bench's shape: 200 accounts over 40 channels (five to a channel, so an account's
+// records are every fifth of its channel's), a quarter of them staff's.
+func BenchmarkAccountMessages(b *testing.B) {
+	ctx := b.Context()
+	s := openTest(b, b.TempDir(), Options{})
+	const perDay, batch = 1000, 1000
+	n := *benchHistory
+	step := 24 * time.Hour / perDay
+	end := storetest.Base.Add(time.Duration(n) * step)
+	for start := 0; start < n; start += batch {
+		events := make([]feedbackbot.Event, 0, batch)
+		for i := start; i < min(n, start+batch); i++ {
+			at := storetest.Base.Add(time.Duration(i) * step)
+			ch := fmt.Sprintf("C%d", i%40)
+			role := feedbackbot.RoleCustomer
+			if i%4 == 3 {
+				role = feedbackbot.RoleStaff
+			}
+			m := storetest.Msg("W1", fmt.Sprintf("%s:%d.%06d", ch, at.Unix(), at.Nanosecond()/1000),
+				"the nightly export failed again with a timeout, can someone look at it today?", role,
+				fmt.Sprintf("A%d", i%200), ch, at)
+			events = append(events, storetest.Put(m))
+		}
+		if _, err := s.Append(ctx, events...); err != nil {
+			b.Fatal(err)
+		}
+		es, err := s.Read(ctx, "bench", len(events), 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		items := make([]store.Applied, len(es))
+		for i, e := range es {
+			items[i] = store.Applied{Entry: e, Tags: storetest.Tags(-0.6, "v1", "bug", "reliability")}
+		}
+		if _, err := s.Apply(ctx, items...); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Ack(ctx, es...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q := store.Query{Workspace: "W1", Account: "A7", From: end.Add(-15 * 24 * time.Hour), To: end, Limit: store.MaxQueryLimit}
+	read := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rows, err := s.Messages(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		read = len(rows)
+	}
+	b.ReportMetric(float64(read), "messages/op")
+}
+
+var benchHistory = flag.Int("bolt.history", 100_000, "messages in BenchmarkAccountMessages' history")

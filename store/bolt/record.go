@@ -136,19 +136,34 @@ func decodeRecord(v []byte, rec *record) error {
 
 // decodeStored reads a record's message and tags in either form, skipping its
 // stamp and contributions. Its strings are copies (v is only valid inside the
-// transaction): of a binary record, one copy of the record that they all share.
+// transaction): of a binary record, one copy of the record (not of what follows
+// it) that they all share.
 func decodeStored(key, v []byte) (store.Stored, error) {
 	var st store.Stored
-	var err error
-	if store.IsBinaryStored(unsafeString(v)) {
-		_, err = store.DecodeStoredBinaryPrefix(string(v), &st)
-	} else {
-		err = store.DecodeStored(v, &st)
-	}
-	if err != nil {
-		return store.Stored{}, fmt.Errorf("decode message %s: %w", key, err)
+	if err := decodeStoredInto(key, v, &st); err != nil {
+		return store.Stored{}, err
 	}
 	return st, nil
+}
+
+// decodeStoredInto is decodeStored into st, which must be zero: a query decodes
+// its records into the slice it returns, not each into a value copied there.
+func decodeStoredInto(key, v []byte, st *store.Stored) error {
+	var err error
+	if store.IsBinaryStored(unsafeString(v)) {
+		// One copy of the record that its strings share, without the stamp and
+		// contributions after it.
+		var n int
+		if n, err = store.StoredBinaryLen(unsafeString(v)); err == nil {
+			_, err = store.DecodeStoredBinaryPrefix(string(v[:n]), st)
+		}
+	} else {
+		err = store.DecodeStored(v, st)
+	}
+	if err != nil {
+		return fmt.Errorf("decode message %s: %w", key, err)
+	}
+	return nil
 }
 
 // unsafeString views b as a string without copying, for a test of its first byte.

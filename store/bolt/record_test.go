@@ -479,7 +479,23 @@ func TestBackwardReaderAgreesWithGet(t *testing.T) {
 		}
 	}
 	mixed = append(mixed, []byte("a"), []byte("zzz"), keys[0], []byte("a"), keys[len(keys)-1], keys[len(keys)-2])
-	for name, order := range map[string][][]byte{"newest first": desc, "oldest first": keys, "mixed": mixed} {
+	// An account's messages in channels it shares, newest first: every fifth
+	// record (within the steps back), every 40th (beyond them), and between them
+	// keys that are not there, before a present one a step or more back.
+	var fifth, fortieth, gaps [][]byte
+	for i := len(keys) - 1; i >= 0; i-- {
+		if i%5 == 0 {
+			fifth = append(fifth, keys[i])
+		}
+		if i%40 == 0 {
+			fortieth = append(fortieth, keys[i])
+		}
+		if i%3 == 0 {
+			gaps = append(gaps, missing(keys[i]), keys[i])
+		}
+	}
+	for name, order := range map[string][][]byte{"newest first": desc, "oldest first": keys, "mixed": mixed,
+		"every fifth newest first": fifth, "every 40th newest first": fortieth, "missing between": gaps} {
 		err := s.db.View(func(tx *bbolt.Tx) error {
 			b := tx.Bucket([]byte("t"))
 			r := backwardReader{c: b.Cursor()}
