@@ -64,7 +64,10 @@ type Alert struct {
 	// account; alerts resolved before 2026-12-05 do not say.
 	Recovered bool `json:"recovered,omitempty"`
 	// ClosedReason says why an alert resolved without recovering: "merged" (its
-	// account's other alert took it over).
+	// account's other alert took it over), "silent" (nothing new on the account
+	// since the alert: its health rose only as the evidence aged out of the
+	// weeks health reads, or its messages moved to another account or were
+	// erased), "forgotten" (the account is a person whose data was erased).
 	ClosedReason string `json:"closed_reason,omitempty"`
 	// RaisedScore is the health the alert was raised at (this episode's), nil in
 	// alerts raised before 2026-12-05: Score moves with every pass.
@@ -107,7 +110,9 @@ type AlertEpisode struct {
 	AckedAt     time.Time `json:"acked_at,omitzero"`
 	ResolvedAt  time.Time `json:"resolved_at"`
 	Recovered   bool      `json:"recovered,omitempty"`
-	Score       int       `json:"score"` // at its end
+	// ClosedReason is why it ended without recovering (Alert's), when it did.
+	ClosedReason string `json:"closed_reason,omitempty"`
+	Score        int    `json:"score"` // at its end
 }
 
 // Episode is the alert's current episode as an AlertEpisode. An alert raised
@@ -115,7 +120,7 @@ type AlertEpisode struct {
 // resolution posted a notice (NotifiedAt is then its ResolvedAt): a take-over by
 // another alert of the account posts none.
 func (a *Alert) Episode() AlertEpisode {
-	recovered := a.Recovered || (a.RaisedScore == nil && !a.ResolvedAt.IsZero() && a.NotifiedAt.Equal(a.ResolvedAt))
+	recovered := a.Recovered || (a.ClosedReason == "" && a.RaisedScore == nil && !a.ResolvedAt.IsZero() && a.NotifiedAt.Equal(a.ResolvedAt))
 	return AlertEpisode{RaisedAt: a.RaisedAt, RaisedScore: a.RaisedScore, AckedAt: a.AckedAt, ResolvedAt: a.ResolvedAt,
-		Recovered: recovered, Score: a.Score}
+		Recovered: recovered, ClosedReason: a.ClosedReason, Score: a.Score}
 }

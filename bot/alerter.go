@@ -87,6 +87,20 @@ type AlertOutcome struct {
 // worsened is how many health points an open alert must lose to be re-sent early.
 const worsened = 10
 
+// Why an alert closed without its account recovering (feedbackbot.Alert's
+// ClosedReason).
+const (
+	// ClosedMerged: the account's other open alert took it over (it is still at
+	// risk).
+	ClosedMerged = "merged"
+	// ClosedSilent: nothing new on the account since the alert (its health rose
+	// as the evidence aged out), nothing left to assess (Health.Silent), or it
+	// was not listed any more.
+	ClosedSilent = "silent"
+	// ClosedForgotten: the account is a person whose data was erased (forget).
+	ClosedForgotten = "forgotten"
+)
+
 // Evaluate applies the at-risk list of one workspace as of now.
 func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackbot.Health, now time.Time) (AlertOutcome, error) {
 	var out AlertOutcome
@@ -168,24 +182,39 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		al.Status, al.ResolvedAt, al.UpdatedAt = feedbackbot.AlertResolved, now, now
 		if merged[id] {
 			// the account is still at risk, under its other alert: no "recovered"
-			al.ClosedReason = "merged"
+			al.ClosedReason = ClosedMerged
 			if err := a.save(ctx, al); err != nil {
 				return out, err
 			}
 			continue
 		}
-		// Not at risk any more: close the loop, with the score it has now (an
-		// account not listed any more keeps the score it last had).
-		if h, ok := healthOf[al.Account.ID]; ok {
-			al.Score = h.Score
+		// Not at risk any more: close the loop, with the score it has now. An
+		// account that has written nothing since the alert (its health rose as
+		// the evidence aged out of the weeks health reads), with nothing left to
+		// assess (its messages moved to another account or were erased), or not
+		// listed any more, has not recovered: its alert closes saying so, with the
+		// score it last had (a "Recovered ... 100/100" for an account that stopped
+		// writing told the team the opposite of what that silence often means).
+		// (a reply-due heads-up closes as no reply due any more, whatever the
+		// account did since)
+		if h, ok := healthOf[al.Account.ID]; ok && (al.Cause == health.ReasonReplyDue || !h.Silent && activeSince(h, al)) {
+			al.Score, al.Recovered = h.Score, true
+		} else {
+			al.ClosedReason = ClosedSilent
 		}
-		al.Recovered = true
 		if err := a.notify(ctx, al, true); err != nil {
 			return out, err
 		}
 		out.Resolved++
 	}
 	return out, nil
+}
+
+// activeSince says whether something happened on the account since its alert was
+// raised that can have made it better: a customer wrote, or, unless the alert is
+// that the customer went quiet, staff did (a waiting question answered).
+func activeSince(h feedbackbot.Health, al *feedbackbot.Alert) bool {
+	return h.LastCustomerAt.After(al.RaisedAt) || (al.Cause != health.ReasonWentQuiet && h.LastStaffAt.After(al.RaisedAt))
 }
 
 // openByAccount is each account's open (not resolved) alert, not counting reply-due
@@ -324,7 +353,7 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 		for _, ref := range al.Posts {
 			// The original alert shows it is over; a short notice tells the channel.
 			if err := a.Poster.Update(ctx, ref, doc); err != nil {
-				a.log().Warn("could not mark the alert message recovered", "alert", al.Fingerprint, "err", err)
+				a.log().Warn("could not mark the alert message closed", "alert", al.Fingerprint, "err", err)
 			}
 		}
 	}

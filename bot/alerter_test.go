@@ -298,13 +298,18 @@ func TestForgetMemberClosesTheirAlerts(t *testing.T) {
 				if raw, _ := json.Marshal(doc); strings.Contains(string(raw), "Jonas Doe") {
 					t.Errorf("message %s still names the forgotten member: %s", id, doc.Fallback)
 				}
+				// (edited to say why it closed: it said "Recovered: U4242")
+				if doc.Fallback != "Closed: U4242 (the person's data was erased)" {
+					t.Errorf("message %s after forget: %q", id, doc.Fallback)
+				}
 			}
 			docs, err := st.ListDocs(ctx, "G1", bot.DocAlert)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for id, raw := range docs {
-				if strings.Contains(string(raw), "Jonas Doe") || !strings.Contains(string(raw), `"status":"resolved"`) {
+				if strings.Contains(string(raw), "Jonas Doe") || !strings.Contains(string(raw), `"status":"resolved"`) ||
+					!strings.Contains(string(raw), `"closed_reason":"forgotten"`) {
 					t.Errorf("alert %s after forget: %s", id, raw)
 				}
 			}
@@ -356,7 +361,7 @@ func TestAlertEpisodes(t *testing.T) {
 					{h: healthWith("acme", 20, "churn_signal", -40.0), posts: 1},
 					{h: healthWith("acme", 45, "slow_replies", -30.0), posts: 1, updated: true},
 					{h: healthWith("acme", 44, "slow_replies", -31.0), posts: 1, updated: true},
-					{h: feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 85}, posts: 2, recovered: true, updated: true},
+					{h: feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 85, LastCustomerAt: t0.Add(time.Minute)}, posts: 2, recovered: true, updated: true},
 				}},
 				{"a slow slide", []step{
 					{h: healthWith("acme", 48, "sentiment_low", -30.0), posts: 1},
@@ -474,3 +479,89 @@ func TestReplyDueThenAtRiskPostsNoRecovery(t *testing.T) {
 		t.Errorf("posted %q (resolved %d); want the heads-up, then the at-risk alert, and no recovery", titles, out.Resolved)
 	}
 }
+
+// TestAlertOfASilentAccountIsNotARecovery: an alert whose account's health came
+// back with nothing new on the account since it was raised (the evidence aged
+// out of the weeks health reads), with nothing left to assess (its messages moved
+// or were erased), or not listed any more, closes as that, not "Recovered ...
+// (health 100/100)", which told the team the opposite of what silence after an
+// alert often means. A customer writing since, or staff answering (but for an
+// alert that the customer went quiet), is a recovery.
+func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			p := &recordingPoster{}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			before, after := t0.Add(-time.Hour), t0.Add(30*time.Minute)
+			healthy := func(id string, score int, silent bool, customer, staff time.Time) feedbackbot.Health {
+				return feedbackbot.Health{Account: feedbackbot.Account{ID: id, Name: id}, Score: score, Silent: silent,
+					LastCustomerAt: customer, LastStaffAt: staff}
+			}
+			cases := []struct {
+				id      string
+				cause   string
+				now     *feedbackbot.Health // nil: not listed
+				recover bool
+			}{
+				{"wrote", health.ReasonSentimentLow, ptr(healthy("wrote", 85, false, after, before)), true},
+				{"answered", health.ReasonUnanswered, ptr(healthy("answered", 80, false, before, after)), true},
+				{"aged", health.ReasonSentimentLow, ptr(healthy("aged", 90, false, before, before)), false},
+				{"quiet", health.ReasonWentQuiet, ptr(healthy("quiet", 95, false, before, after)), false},
+				{"moved", health.ReasonUnanswered, ptr(healthy("moved", 100, true, time.Time{}, time.Time{})), false},
+				{"unlisted", health.ReasonUnanswered, nil, false},
+			}
+			var raised, now []feedbackbot.Health
+			for _, c := range cases {
+				raised = append(raised, atRisk(c.id, 40, c.cause, "k-"+c.id))
+				if c.now != nil {
+					now = append(now, *c.now)
+				}
+			}
+			if out, err := al.Evaluate(ctx, "T1", raised, t0); err != nil || out.Raised != len(cases) {
+				t.Fatalf("raise: %+v, %v", out, err)
+			}
+			out, err := al.Evaluate(ctx, "T1", now, t0.Add(time.Hour))
+			if err != nil || out.Resolved != len(cases) {
+				t.Fatalf("close: %+v, %v", out, err)
+			}
+			titles := map[string]bool{}
+			for _, doc := range p.posts[len(cases):] {
+				titles[doc.Fallback] = true
+			}
+			docs, err := st.ListDocs(ctx, "T1", bot.DocAlert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byAccount := map[string]feedbackbot.Alert{}
+			for _, raw := range docs {
+				var a feedbackbot.Alert
+				if err := json.Unmarshal(raw, &a); err != nil {
+					t.Fatal(err)
+				}
+				byAccount[a.Account.ID] = a
+			}
+			for _, c := range cases {
+				a := byAccount[c.id]
+				wantReason, wantScore, wantTitle := bot.ClosedSilent, 40, "Closed: "+c.id+" (nothing new since the alert; not a recovery)"
+				if c.recover {
+					wantReason, wantScore, wantTitle = "", c.now.Score, fmt.Sprintf("Recovered: %s (health %d/100)", c.id, c.now.Score)
+				}
+				if a.Status != feedbackbot.AlertResolved || a.ClosedReason != wantReason || a.Recovered != c.recover || a.Score != wantScore {
+					t.Errorf("%s: status %s, closed_reason %q, recovered %v, score %d; want resolved, %q, %v, %d",
+						c.id, a.Status, a.ClosedReason, a.Recovered, a.Score, wantReason, c.recover, wantScore)
+				}
+				if ep := a.Episode(); ep.ClosedReason != wantReason || ep.Recovered != c.recover {
+					t.Errorf("%s: episode closed_reason %q, recovered %v", c.id, ep.ClosedReason, ep.Recovered)
+				}
+				if !titles[wantTitle] {
+					t.Errorf("%s: no notice %q among %v", c.id, wantTitle, titles)
+				}
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -170,6 +170,21 @@ func TestRiskSkipSilent(t *testing.T) {
 			if got := ids(req); !slices.Equal(got, []string{"active", "longgone"}) {
 				t.Errorf("every account: %v", got)
 			}
+			// The full assessment says which had nothing to assess (the alerter
+			// closes their alerts as that, not as recovered).
+			all, err := bot.Risk(ctx, st, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range all {
+				if want := h.Account.ID == "longgone"; h.Silent != want {
+					t.Errorf("%s: Silent %v, want %v", h.Account.ID, h.Silent, want)
+				}
+				// (what the alerter asks of a closing alert: anything new since?)
+				if want := now.Add(-48 * time.Hour); h.Account.ID == "active" && (!h.LastCustomerAt.Equal(want) || !h.LastStaffAt.IsZero()) {
+					t.Errorf("active: last customer message %v, staff %v; want %v and none", h.LastCustomerAt, h.LastStaffAt, want)
+				}
+			}
 			req.SkipSilent = true
 			if got := ids(req); !slices.Equal(got, []string{"active"}) {
 				t.Errorf("a listing: %v, want the account with something to assess", got)

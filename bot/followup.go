@@ -93,19 +93,24 @@ func alertFollowUp(alerts map[string]*feedbackbot.Alert, accounts map[string]fee
 				brief.ResolvedAt, brief.Score = ep.ResolvedAt, &ep.Score
 				f.Recovered = append(f.Recovered, brief)
 				recoverMins = append(recoverMins, ep.ResolvedAt.Sub(ep.RaisedAt).Minutes())
+			case ep.ClosedReason == ClosedSilent:
+				brief.ResolvedAt = ep.ResolvedAt
+				f.WentSilent = append(f.WentSilent, brief)
 			}
 		}
 	}
-	if f.Raised == 0 && f.OpenCount == 0 && len(f.Recovered) == 0 {
+	if f.Raised == 0 && f.OpenCount == 0 && len(f.Recovered) == 0 && len(f.WentSilent) == 0 {
 		return nil // (only alerts taken over by another in the period)
 	}
 	slices.SortFunc(f.Open, func(a, b feedbackbot.AlertBrief) int {
 		return cmp.Or(a.RaisedAt.Compare(b.RaisedAt), cmp.Compare(a.AccountID, b.AccountID))
 	})
 	f.Open = f.Open[:min(len(f.Open), maxFollowUpOpen)]
-	slices.SortFunc(f.Recovered, func(a, b feedbackbot.AlertBrief) int {
-		return cmp.Or(a.ResolvedAt.Compare(b.ResolvedAt), cmp.Compare(a.AccountID, b.AccountID))
-	})
+	for _, l := range [][]feedbackbot.AlertBrief{f.Recovered, f.WentSilent} {
+		slices.SortFunc(l, func(a, b feedbackbot.AlertBrief) int {
+			return cmp.Or(a.ResolvedAt.Compare(b.ResolvedAt), cmp.Compare(a.AccountID, b.AccountID))
+		})
+	}
 	f.AnsweredMinutes, f.RecoveredMinutes = medianPtr(answerMins), medianPtr(recoverMins)
 	return &f
 }

@@ -79,6 +79,24 @@ func TestAlertFollowUp(t *testing.T) {
 				})},
 			want: &feedbackbot.AlertFollowUp{RecoveredMinutes: f64(77 * 60), Recovered: []feedbackbot.AlertBrief{
 				{Account: "Name a", AccountID: "a", RaisedAt: at(-72), Score: score(60), ResolvedAt: at(5)}}}},
+		{name: "closed with nothing left to assess in the period: not a recovery, listed as that",
+			alerts: []feedbackbot.Alert{
+				alert("a", -24, func(a *feedbackbot.Alert) {
+					a.ResolvedAt, a.ClosedReason, a.Status, a.NotifiedAt = at(30), ClosedSilent, feedbackbot.AlertResolved, at(30)
+				}),
+				alert("b", 2, func(a *feedbackbot.Alert) {
+					a.Score = 10
+					a.Episodes = []feedbackbot.AlertEpisode{{RaisedAt: at(-300), RaisedScore: score(30), ResolvedAt: at(1), ClosedReason: ClosedSilent, Score: 30}}
+				})},
+			want: &feedbackbot.AlertFollowUp{Raised: 1, OpenCount: 1, Unanswered: 1, Open: []feedbackbot.AlertBrief{open("b", 2, score(10), false)},
+				WentSilent: []feedbackbot.AlertBrief{
+					{Account: "Name b", AccountID: "b", RaisedAt: at(-300), RaisedScore: score(30), ResolvedAt: at(1)},
+					{Account: "Name a", AccountID: "a", RaisedAt: at(-24), RaisedScore: score(20), ResolvedAt: at(30)}}}},
+		{name: "closed silent, raised before alerts kept their raise's health: not a recovery though its notice was posted then",
+			alerts: []feedbackbot.Alert{alert("a", -72, func(a *feedbackbot.Alert) {
+				a.RaisedScore, a.ResolvedAt, a.NotifiedAt, a.Status, a.ClosedReason = nil, at(5), at(5), feedbackbot.AlertResolved, ClosedSilent
+			})},
+			want: &feedbackbot.AlertFollowUp{WentSilent: []feedbackbot.AlertBrief{{Account: "Name a", AccountID: "a", RaisedAt: at(-72), ResolvedAt: at(5)}}}},
 		{name: "a reply-due heads-up is not followed up",
 			alerts: []feedbackbot.Alert{alert("a", 5, func(a *feedbackbot.Alert) { a.Cause = health.ReasonReplyDue })}},
 		{name: "raised as the period ends: not in it",
@@ -193,4 +211,24 @@ func deref(p *int) any {
 		return nil
 	}
 	return *p
+}
+
+// TestFollowUpSaysWhoWentSilent: the alerts closed because their account had
+// nothing left to assess are listed as that, apart from the recovered.
+func TestFollowUpSaysWhoWentSilent(t *testing.T) {
+	from := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	f := &feedbackbot.AlertFollowUp{WentSilent: []feedbackbot.AlertBrief{
+		{Account: "Acme & <Co>", AccountID: "acme", RaisedAt: from, ResolvedAt: from.Add(48 * time.Hour)}}}
+	text := followUpText(f, from.Add(7*24*time.Hour))
+	for _, line := range []string{
+		"• 1 closed with nothing left to assess (no messages in the weeks health reads: not a recovery, check in):",
+		"    Acme &amp; &lt;Co&gt;, 2.0 days after the alert",
+	} {
+		if !containsLine(text, line) {
+			t.Errorf("no line %q in\n%s", line, text)
+		}
+	}
+	if strings.Contains(text, "recovered") {
+		t.Errorf("a silent account counted as recovered:\n%s", text)
+	}
 }

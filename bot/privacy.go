@@ -149,7 +149,8 @@ func forgetOwnAccount(al *feedbackbot.Alert, user string) bool {
 	}
 	al.Account.Name = ""
 	if al.Status != feedbackbot.AlertResolved {
-		al.Status, al.ResolvedAt = feedbackbot.AlertResolved, al.UpdatedAt
+		// (said as that when its messages are edited, not "Recovered")
+		al.Status, al.ResolvedAt, al.ClosedReason = feedbackbot.AlertResolved, al.UpdatedAt, ClosedForgotten
 	}
 	return true
 }

@@ -432,6 +432,16 @@ func followUpText(f *feedbackbot.AlertFollowUp, end time.Time) string {
 	} else if f.OpenCount > 0 {
 		b.WriteString("• none recovered this period\n")
 	}
+	if len(f.WentSilent) > 0 {
+		fmt.Fprintf(&b, "• %d closed with nothing left to assess (no messages in the weeks health reads: not a recovery, check in):\n", len(f.WentSilent))
+		for i, a := range f.WentSilent {
+			if i == maxFollowUpOpen {
+				fmt.Fprintf(&b, "    and %d more\n", len(f.WentSilent)-i)
+				break
+			}
+			fmt.Fprintf(&b, "    %s, %s after the alert\n", feedbackbot.EscapeMarkup(a.Account), minutesWords(a.ResolvedAt.Sub(a.RaisedAt).Minutes()))
+		}
+	}
 	return strings.TrimSpace(b.String())
 }
 

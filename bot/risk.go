@@ -50,7 +50,8 @@ type RiskRequest struct {
 	// erased, or that wrote nothing in eight weeks showed as healthy (100, no
 	// reasons). With Only, that account is left out too, and Risk returns none, so
 	// the caller can say there is nothing to assess (risk --account said 100). The
-	// alerter keeps them: an open alert is closed with the score now.
+	// alerter keeps them (Health.Silent): an open alert of one is closed as not a
+	// recovery.
 	SkipSilent bool
 	// share, when set (DigestWithRisk), collects the messages read of the digest's
 	// period for its own read of them.
@@ -84,7 +85,6 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	// trips to Redis), and a digest's at-risk pass over every account read them one
 	// after the other (a review timed it at about half of a digest).
 	out := make([]feedbackbot.Health, len(ids))
-	silent := make([]bool, len(ids)) // nothing to assess: no message or survey answer in the windows health reads
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Each account's daily counters, read for all accounts at once where the store
@@ -139,12 +139,12 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 					}
 				}
 				for i := start; i < end; i++ {
-					h, none, err := assessAccount(actx, st, req, ids[i], ratingsOf, daysOf, read)
+					h, err := assessAccount(actx, st, req, ids[i], ratingsOf, daysOf, read)
 					if err != nil {
 						fail(err)
 						break
 					}
-					out[i], silent[i] = h, none
+					out[i] = h
 				}
 			}
 		})
@@ -167,8 +167,8 @@ feed:
 	}
 	if req.SkipSilent {
 		kept := out[:0]
-		for i, h := range out {
-			if !silent[i] {
+		for _, h := range out {
+			if !h.Silent {
 				kept = append(kept, h)
 			}
 		}
@@ -314,20 +314,20 @@ func (b *daysBatch) close() {
 }
 
 // assessAccount reads one account's history and assesses it with its survey
-// ratings (ratingsOf waits for the read of them that runs beside). none says
-// there was nothing to assess: no message in the windows health reads, no survey
-// answer.
-func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error), daysOf daysFunc, read map[string][]store.Stored) (h feedbackbot.Health, none bool, err error) {
+// ratings (ratingsOf waits for the read of them that runs beside). The health is
+// Silent when there was nothing to assess: no message in the windows health
+// reads, no survey answer.
+func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id string, ratingsOf func(string) ([]health.Rating, error), daysOf daysFunc, read map[string][]store.Stored) (h feedbackbot.Health, err error) {
 	rows, base, complete, err := history(ctx, st, req.Workspace, id, req.Now, req.Params, daysOf, read)
 	if err != nil {
-		return feedbackbot.Health{}, false, err
+		return feedbackbot.Health{}, err
 	}
 	req.share.add(rows, complete, req.Now)
 	rs, err := ratingsOf(id)
 	if err != nil {
-		return feedbackbot.Health{}, false, err
+		return feedbackbot.Health{}, err
 	}
-	none = len(rows) == 0 && base.Count == 0 && len(base.Last) == 0 && len(rs) == 0
+	none := len(rows) == 0 && base.Count == 0 && len(base.Last) == 0 && len(rs) == 0
 	acct, ok := req.Accounts[id]
 	if !ok {
 		acct = feedbackbot.Account{ID: id}
@@ -344,7 +344,20 @@ func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id str
 		params.Targets = t
 	}
 	h = health.Assess(acct, rows, base, req.Now, params)
-	return health.AddRatings(h, rs, req.Now, params), none, nil
+	h = health.AddRatings(h, rs, req.Now, params)
+	h.Silent = none
+	for _, part := range [][]health.Item{rows, base.Last} {
+		for _, it := range part {
+			last := &h.LastCustomerAt
+			if it.Message.Role != feedbackbot.RoleCustomer {
+				last = &h.LastStaffAt
+			}
+			if t := it.Message.Time; t.After(*last) && !t.After(req.Now) {
+				*last = t
+			}
+		}
+	}
+	return h, nil
 }
 
 // maxRiskMessages bounds the messages account health reads (its newest; 10 pages,
@@ -561,8 +574,12 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	case a.Cause == health.ReasonReplyDue:
 		// a heads-up: the account is not at risk (yet)
 		title = fmt.Sprintf("Reply due: %s (health %d/100)", accountLabel(a.Account), a.Score)
-	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == "merged":
+	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedMerged:
 		title = fmt.Sprintf("Closed: %s (under its other alert)", accountLabel(a.Account))
+	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedForgotten:
+		title = fmt.Sprintf("Closed: %s (the person's data was erased)", accountLabel(a.Account))
+	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedSilent:
+		title = fmt.Sprintf("Closed: %s (nothing new since the alert; not a recovery)", accountLabel(a.Account))
 	case a.Status == feedbackbot.AlertResolved:
 		title = fmt.Sprintf("Recovered: %s (health %d/100)", accountLabel(a.Account), a.Score)
 	}
@@ -598,6 +615,9 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 		}
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	if a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedSilent && a.Cause != health.ReasonReplyDue {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Why closed:* nothing new on the account since the alert (its health rose only as the evidence aged out of the weeks it is read over), or its messages moved to another account or were erased. Silence after an alert is often how an account leaves: check in with them."})
+	}
 	if a.Status != feedbackbot.AlertResolved {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Suggested next step:* " + a.NextStep})
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{

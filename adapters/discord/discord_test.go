@@ -918,8 +918,8 @@ func TestAlerterOnDiscord(t *testing.T) {
 	if len(edits) != 1 || !strings.Contains(string(edits[0].JSON), "pricing doubled") {
 		t.Fatalf("edits = %d", len(edits))
 	}
-	// Recovered: a notice, once.
-	h.AtRisk, h.Score, h.Reasons = false, 80, nil
+	// Recovered (the customer wrote since): a notice, once.
+	h.AtRisk, h.Score, h.Reasons, h.LastCustomerAt = false, 80, nil, now.Add(90*time.Minute)
 	if out, err = al.Evaluate(context.Background(), guild, []feedbackbot.Health{h}, now.Add(2*time.Hour)); err != nil || out.Resolved != 1 {
 		t.Fatalf("resolve: %+v %v", out, err)
 	}
