@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -312,6 +314,10 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	if err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("account history: %w", err)
 	}
+	alerts, err := accountAlerts(ctx, b.Store, cmd.Workspace, acct.ID)
+	if err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("account alerts: %w", err)
+	}
 	if err := b.audit(ctx, cmd, "account", acct.ID, now); err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -319,7 +325,10 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	if len(hs) == 0 {
 		doc = nothingToAssess(acct, rows, now, b.Params.WithDefaults())
 	} else {
-		doc = accountHealth(hs[0], b.Params.WithDefaults().Recent)
+		doc = accountHealth(hs[0], b.Params.WithDefaults().Recent, now)
+	}
+	if t := AccountAlertLine(alerts, acct.ID, now); t != "" {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Alert* " + t})
 	}
 	if len(rows) > 0 {
 		var sb strings.Builder
@@ -379,7 +388,7 @@ func windowDays(d time.Duration) string {
 
 // accountHealth is the account reply's head: its score, whether it is at risk, and
 // what the score rests on.
-func accountHealth(h feedbackbot.Health, recent time.Duration) feedbackbot.Document {
+func accountHealth(h feedbackbot.Health, recent time.Duration, now time.Time) feedbackbot.Document {
 	title := fmt.Sprintf("%s — health %d/100", accountLabel(h.Account), h.Score)
 	doc := feedbackbot.Document{Ephemeral: true, Fallback: title}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
@@ -389,6 +398,10 @@ func accountHealth(h feedbackbot.Health, recent time.Duration) feedbackbot.Docum
 	}
 	if h.Account.Value > 0 {
 		fields = append(fields, feedbackbot.Field{Label: "Value", Value: money(h.Account.Value) + "/yr"})
+	}
+	if !h.LastCustomerAt.IsZero() {
+		fields = append(fields, feedbackbot.Field{Label: "Last heard from",
+			Value: fmt.Sprintf("%s (%s ago)", h.LastCustomerAt.UTC().Format("Jan 2 15:04 MST"), minutesWords(now.Sub(h.LastCustomerAt).Minutes()))})
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fields})
 	if len(h.Reasons) > 0 {
@@ -403,6 +416,69 @@ func accountHealth(h feedbackbot.Health, recent time.Duration) feedbackbot.Docum
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*How they felt* " + t})
 	}
 	return doc
+}
+
+// AccountAlertLine says where an account's at-risk alert stands as of now, for
+// /feedback account: its open alert (how severe, since when, the health it was
+// raised at, and who acknowledged or snoozed it, or that nobody has), else a
+// reply-due heads-up open for it, else how its last alert that closed in the last
+// feedbackbot.AlertEpisodesKept ended (recovered, or closed with nothing new since
+// it); "" when none of these.
+func AccountAlertLine(alerts map[string]*feedbackbot.Alert, id string, now time.Time) string {
+	stamp := func(t time.Time) string { return t.UTC().Format("Jan 2 15:04 MST") }
+	ongoing, _ := openByAccount(alerts)
+	if al := ongoing[id]; al != nil {
+		sev := al.Severity.String()
+		text := fmt.Sprintf("%s, open since %s (%s)", strings.ToUpper(sev[:1])+sev[1:], stamp(al.RaisedAt), minutesWords(now.Sub(al.RaisedAt).Minutes()))
+		if al.RaisedScore != nil {
+			text += fmt.Sprintf(", raised at health %d", *al.RaisedScore)
+		}
+		switch {
+		case al.Status == feedbackbot.AlertSnoozed && al.SnoozedUntil.After(now):
+			text += fmt.Sprintf(": snoozed by %s until %s", feedbackbot.EscapeMarkup(al.AckedBy), stamp(al.SnoozedUntil))
+		case al.Status == feedbackbot.AlertAcknowledged && al.AckedBy != "":
+			when := ""
+			if !al.AnsweredAt.IsZero() {
+				when = " on " + stamp(al.AnsweredAt)
+			}
+			text += fmt.Sprintf(": acknowledged by %s%s", feedbackbot.EscapeMarkup(al.AckedBy), when)
+		case !al.AckedAt.IsZero():
+			text += ": *not acknowledged* since it got worse or its snooze ran out (first answered " + stamp(al.AckedAt) + ")"
+		default:
+			text += ": *not acknowledged*"
+		}
+		return text + "."
+	}
+	var last *feedbackbot.Alert
+	for _, fp := range slices.Sorted(maps.Keys(alerts)) {
+		al := alerts[fp]
+		if al.Account.ID != id {
+			continue
+		}
+		if open(al) { // (only a reply-due heads-up: the others are ongoing's)
+			return fmt.Sprintf("A reply is due: heads-up raised %s.", stamp(al.RaisedAt))
+		}
+		if al.ClosedReason == ClosedMerged || al.ResolvedAt.After(now) || now.Sub(al.ResolvedAt) > feedbackbot.AlertEpisodesKept ||
+			al.Cause == health.ReasonReplyDue {
+			continue
+		}
+		if last == nil || al.ResolvedAt.After(last.ResolvedAt) {
+			last = al
+		}
+	}
+	if last == nil {
+		return ""
+	}
+	took := minutesWords(last.ResolvedAt.Sub(last.RaisedAt).Minutes())
+	switch ep := last.Episode(); {
+	case ep.Recovered && last.RaisedScore != nil:
+		return fmt.Sprintf("The last one, raised %s, recovered %s, %s later (health %d → %d).", stamp(last.RaisedAt), stamp(last.ResolvedAt), took, *last.RaisedScore, last.Score)
+	case ep.Recovered:
+		return fmt.Sprintf("The last one, raised %s, recovered %s, %s later (health %d).", stamp(last.RaisedAt), stamp(last.ResolvedAt), took, last.Score)
+	case last.ClosedReason == ClosedSilent:
+		return fmt.Sprintf("The last one, raised %s, closed %s with nothing new on the account since it: not a recovery.", stamp(last.RaisedAt), stamp(last.ResolvedAt))
+	}
+	return fmt.Sprintf("The last one, raised %s, closed %s.", stamp(last.RaisedAt), stamp(last.ResolvedAt))
 }
 
 // EmotionsLine says how an account's customers felt in the recent window health

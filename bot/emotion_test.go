@@ -9,6 +9,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 )
 
@@ -152,6 +153,96 @@ func TestAccountSaysHowTheyFelt(t *testing.T) {
 			}
 			if want := "*How they felt* over the last 14 days: frustration 1, gratitude 2, of 4 customer messages"; !containsText(doc, want) {
 				t.Errorf("the account reply does not say %q: %+v", want, doc.Blocks)
+			}
+		})
+	}
+}
+
+// TestAccountSaysWhereItsAlertStands: /feedback account tells when the customer
+// last wrote and where the account's alert stands: open and not acknowledged,
+// then acknowledged by whom, snoozed until when, and, once closed, how its last
+// alert ended (recovered, with the health then, or closed with nothing new since).
+func TestAccountSaysWhereItsAlertStands(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	wrote := now.Add(-26 * time.Hour)
+	msg := feedbackbot.Message{ID: "C1:1", Platform: feedbackbot.PlatformSlack, Workspace: "TE", Channel: "C1", Author: "U1",
+		Role: feedbackbot.RoleCustomer, Account: "acme", Text: "we are evaluating other vendors after this outage", Time: wrote}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			captured(t, st, msg)
+			account := func(at time.Time) feedbackbot.Document {
+				t.Helper()
+				b := &bot.Bot{Store: st, Now: func() time.Time { return at }}
+				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "TE", User: "U9", Staff: true, Text: "account acme"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return doc
+			}
+			want := func(doc feedbackbot.Document, text string) {
+				t.Helper()
+				if !containsText(doc, text) {
+					t.Errorf("the account reply does not say %q: %+v", text, doc.Blocks)
+				}
+			}
+			doc := account(now)
+			if len(doc.Blocks) > 0 && containsText(doc, "*Alert*") {
+				t.Errorf("an account with no alert has an alert line: %+v", doc.Blocks)
+			}
+			found := false
+			for _, b := range doc.Blocks {
+				for _, f := range b.Fields {
+					found = found || f.Label == "Last heard from" && f.Value == "Nov 21 07:00 UTC (26.0 h ago)"
+				}
+			}
+			if !found {
+				t.Errorf("no 'Last heard from: Nov 21 07:00 UTC (26.0 h ago)' field: %+v", doc.Blocks)
+			}
+			al := &bot.Alerter{Store: st, Poster: &recordingPoster{}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			raised := now.Add(-2 * time.Hour)
+			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{atRisk("acme", 30, health.ReasonChurnSignal, "k1")}, raised); err != nil || out.Raised != 1 {
+				t.Fatalf("raise: %+v, %v", out, err)
+			}
+			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health 30: *not acknowledged*.")
+			var fp string
+			docs, err := st.ListDocs(ctx, "TE", bot.DocAlert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id := range docs {
+				fp = id
+			}
+			press := func(at time.Time, action string) {
+				t.Helper()
+				b := &bot.Bot{Store: st, Now: func() time.Time { return at }}
+				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "TE", User: "UM", UserName: "maria", Staff: true, Button: true, Text: action + " " + fp}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			press(now.Add(-time.Hour), "alert.ack")
+			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health 30: acknowledged by maria on Nov 22 08:00 UTC.")
+			press(now.Add(-30*time.Minute), "alert.snooze")
+			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health 30: snoozed by maria until Nov 29 08:30 UTC.")
+			// Closed: the customer wrote since, and it is no longer at risk.
+			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 75, LastCustomerAt: now}
+			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{healthy}, now.Add(time.Hour)); err != nil || out.Resolved != 1 {
+				t.Fatalf("recover: %+v, %v", out, err)
+			}
+			want(account(now.Add(2*time.Hour)), "*Alert* The last one, raised Nov 22 07:00 UTC, recovered Nov 22 10:00 UTC, 3.0 h later (health 30 → 75).")
+			// Raised again, and closed with nothing new on the account since.
+			again := now.Add(5 * time.Hour)
+			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{atRisk("acme", 30, health.ReasonChurnSignal, "k1")}, again); err != nil || out.Raised != 1 {
+				t.Fatalf("raise again: %+v, %v", out, err)
+			}
+			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{healthy}, again.Add(time.Hour)); err != nil || out.Resolved != 1 {
+				t.Fatalf("close: %+v, %v", out, err)
+			}
+			want(account(again.Add(2*time.Hour)), "*Alert* The last one, raised Nov 22 14:00 UTC, closed Nov 22 15:00 UTC with nothing new on the account since it: not a recovery.")
+			// A closed alert is no longer told of a quarter after it closed.
+			if doc := account(again.Add(93 * 24 * time.Hour)); containsText(doc, "*Alert*") {
+				t.Errorf("an alert closed 93 days ago is still told of: %+v", doc.Blocks)
 			}
 		})
 	}

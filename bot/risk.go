@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -546,23 +547,72 @@ var nextSteps = map[string]string{
 // AlertFor turns an at-risk health into an alert, fingerprinted by workspace,
 // account and its main cause.
 func AlertFor(workspace string, h feedbackbot.Health, now time.Time) feedbackbot.Alert {
-	cause := "health"
+	cause := alertCauseHealth
 	if len(h.Reasons) > 0 {
 		cause = h.Reasons[0].Code
 	}
 	if !h.AtRisk && HasReason(h, health.ReasonReplyDue) {
 		cause = health.ReasonReplyDue // a warning before a response target passes
 	}
-	sum := sha256.Sum256([]byte(workspace + "\x00" + h.Account.ID + "\x00" + cause))
 	sev := feedbackbot.SeverityWarning
 	if h.Score < 30 || cause == health.ReasonChurnSignal || (h.AtRisk && hurtBy(h, health.ReasonChurnSignal)) {
 		sev = feedbackbot.SeverityCritical // (a churn signal, whatever reason tops it)
 	}
 	return feedbackbot.Alert{
-		Fingerprint: hex.EncodeToString(sum[:8]), Workspace: workspace, Account: h.Account, Cause: cause,
+		Fingerprint: alertFingerprint(workspace, h.Account.ID, cause), Workspace: workspace, Account: h.Account, Cause: cause,
 		Severity: sev, Status: feedbackbot.AlertOpen, Score: h.Score, Reasons: h.Reasons,
 		NextStep: cmp.Or(nextSteps[cause], "Review the account with its owner."), RaisedAt: now, UpdatedAt: now,
 	}
+}
+
+// alertCauseHealth is an alert's cause when its health gave no reason.
+const alertCauseHealth = "health"
+
+// alertFingerprint is the id of a workspace's alert of an account for a cause.
+func alertFingerprint(workspace, account, cause string) string {
+	sum := sha256.Sum256([]byte(workspace + "\x00" + account + "\x00" + cause))
+	return hex.EncodeToString(sum[:8])
+}
+
+// accountAlerts reads one account's alerts by fingerprint: one for each cause it
+// can have been raised for, each read by its id, at the same time (a workspace's
+// alerts listed whole are every account's, with their evidence and episodes).
+func accountAlerts(ctx context.Context, st interface {
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+}, workspace, account string) (map[string]*feedbackbot.Alert, error) {
+	causes := append(health.ReasonCodes(), alertCauseHealth)
+	found := make([]*feedbackbot.Alert, len(causes))
+	errs := make([]error, len(causes))
+	var wg sync.WaitGroup
+	for i, cause := range causes {
+		wg.Go(func() {
+			fp := alertFingerprint(workspace, account, cause)
+			raw, err := st.GetDoc(ctx, workspace, DocAlert, fp)
+			switch {
+			case feedbackbot.IsNotFound(err):
+			case err != nil:
+				errs[i] = fmt.Errorf("alerts: read %s: %w", fp, err)
+			default:
+				var al feedbackbot.Alert
+				if err := json.Unmarshal(raw, &al); err != nil {
+					errs[i] = fmt.Errorf("alerts: decode %s: %w", fp, err)
+					return
+				}
+				found[i] = &al
+			}
+		})
+	}
+	wg.Wait()
+	out := map[string]*feedbackbot.Alert{}
+	for i, al := range found {
+		if err := errs[i]; err != nil {
+			return nil, err
+		}
+		if al != nil {
+			out[al.Fingerprint] = al
+		}
+	}
+	return out, nil
 }
 
 // AlertDocument renders an alert with its evidence and buttons.

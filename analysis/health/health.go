@@ -832,6 +832,13 @@ type Rating struct {
 // ReasonLowRatings is the reason code for poor recent survey answers.
 const ReasonLowRatings = "low_ratings"
 
+// ReasonCodes lists every reason code a health can give (Assess's and
+// AddRatings'), in no particular order: what an account's alert can be raised for.
+func ReasonCodes() []string {
+	return []string{ReasonSentimentLow, ReasonSentimentDrop, ReasonNegativeShare, ReasonChurnSignal, ReasonUnanswered,
+		ReasonSlowReplies, ReasonWentQuiet, ReasonRecurring, ReasonRecentlyHappy, ReasonReplyDue, ReasonLowRatings}
+}
+
 // AddRatings folds recent survey answers into a health: poor CSAT (mean at most 3)
 // or more NPS detractors than promoters take points off; good ones add a little back.
 func AddRatings(h feedbackbot.Health, rs []Rating, now time.Time, p Params) feedbackbot.Health {
