@@ -27,6 +27,7 @@ type CommandStore interface {
 	HistoryStore
 	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+	GetDocs(ctx context.Context, workspace, kind string, ids ...string) (map[string][]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)

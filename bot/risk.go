@@ -574,43 +574,27 @@ func alertFingerprint(workspace, account, cause string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// accountAlerts reads one account's alerts by fingerprint: one for each cause it
-// can have been raised for, each read by its id, at the same time (a workspace's
-// alerts listed whole are every account's, with their evidence and episodes).
+// accountAlerts reads one account's alerts: one for each cause it can have been
+// raised for, by id, in one read (a workspace's alerts listed whole are every
+// account's, with their evidence and episodes).
 func accountAlerts(ctx context.Context, st interface {
-	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+	GetDocs(ctx context.Context, workspace, kind string, ids ...string) (map[string][]byte, error)
 }, workspace, account string) (map[string]*feedbackbot.Alert, error) {
-	causes := append(health.ReasonCodes(), alertCauseHealth)
-	found := make([]*feedbackbot.Alert, len(causes))
-	errs := make([]error, len(causes))
-	var wg sync.WaitGroup
-	for i, cause := range causes {
-		wg.Go(func() {
-			fp := alertFingerprint(workspace, account, cause)
-			raw, err := st.GetDoc(ctx, workspace, DocAlert, fp)
-			switch {
-			case feedbackbot.IsNotFound(err):
-			case err != nil:
-				errs[i] = fmt.Errorf("alerts: read %s: %w", fp, err)
-			default:
-				var al feedbackbot.Alert
-				if err := json.Unmarshal(raw, &al); err != nil {
-					errs[i] = fmt.Errorf("alerts: decode %s: %w", fp, err)
-					return
-				}
-				found[i] = &al
-			}
-		})
+	var ids []string
+	for _, cause := range append(health.ReasonCodes(), alertCauseHealth) {
+		ids = append(ids, alertFingerprint(workspace, account, cause))
 	}
-	wg.Wait()
-	out := map[string]*feedbackbot.Alert{}
-	for i, al := range found {
-		if err := errs[i]; err != nil {
-			return nil, err
+	raw, err := st.GetDocs(ctx, workspace, DocAlert, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: read: %w", err)
+	}
+	out := make(map[string]*feedbackbot.Alert, len(raw))
+	for id, r := range raw {
+		var al feedbackbot.Alert
+		if err := json.Unmarshal(r, &al); err != nil {
+			return nil, fmt.Errorf("alerts: decode %s: %w", id, err)
 		}
-		if al != nil {
-			out[al.Fingerprint] = al
-		}
+		out[id] = &al
 	}
 	return out, nil
 }

@@ -349,6 +349,9 @@ type Docs interface {
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 	// GetDoc returns ENOTFOUND when there is no such document.
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+	// GetDocs returns the documents of a kind with these ids, keyed by id, in one
+	// read (one round trip): an id with no document is left out.
+	GetDocs(ctx context.Context, workspace, kind string, ids ...string) (map[string][]byte, error)
 	// ListDocs returns every document of a kind, keyed by id.
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 	// ListDocsPrefix returns the documents of a kind whose id begins with any of the

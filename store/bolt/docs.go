@@ -80,6 +80,32 @@ func (s *Store) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte,
 	return out, nil
 }
 
+// GetDocs implements store.Docs: one read transaction.
+func (s *Store) GetDocs(ctx context.Context, workspace, kind string, ids ...string) (map[string][]byte, error) {
+	for _, id := range ids {
+		if err := checkDoc(workspace, kind, id); err != nil {
+			return nil, fmt.Errorf("bolt: get documents: %w", err)
+		}
+	}
+	out := map[string][]byte{}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b, _ := docKind(tx, workspace, kind, false)
+		if b == nil {
+			return nil
+		}
+		for _, id := range ids {
+			if v := b.Get([]byte(id)); v != nil {
+				out[id] = append([]byte{}, v...)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: get documents of kind %s: %w", kind, err)
+	}
+	return out, nil
+}
+
 // ListDocs implements store.Docs: every id begins with "".
 func (s *Store) ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error) {
 	return s.ListDocsPrefix(ctx, workspace, kind, "")

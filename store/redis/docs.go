@@ -34,6 +34,29 @@ func (s *Store) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte,
 	return b, nil
 }
 
+// GetDocs implements store.Docs: one HMGET.
+func (s *Store) GetDocs(ctx context.Context, workspace, kind string, ids ...string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, id := range ids {
+		if err := docArgs(workspace, kind, id); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	vals, err := s.rdb.HMGet(ctx, s.ws(workspace).doc(kind), ids...).Result()
+	if err != nil {
+		return nil, wrapErr("get documents", err)
+	}
+	for i, v := range vals {
+		if s, ok := v.(string); ok {
+			out[ids[i]] = []byte(s)
+		}
+	}
+	return out, nil
+}
+
 // ListDocs returns every document of a kind (an empty map when there are none).
 func (s *Store) ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error) {
 	if err := docArgs(workspace, kind, "-"); err != nil {

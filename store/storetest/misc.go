@@ -86,6 +86,23 @@ func testDocs(t *testing.T, f *fixture) {
 	if err != nil || len(list) != 1 {
 		t.Errorf("ListDocs after delete = %d docs, %v; want 1", len(list), err)
 	}
+	// Several by id at once: the missing (deleted, never written, of another kind
+	// or workspace) left out.
+	put("W1", "alert", "a3", `{"v":4}`)
+	several, err := f.s.GetDocs(ctx, "W1", "alert", "a1", "a2:x/y", "nope", "a3", "big")
+	want = map[string][]byte{"a2:x/y": []byte(`{"v":3}`), "a3": []byte(`{"v":4}`)}
+	if err != nil || !maps.EqualFunc(several, want, func(a, b []byte) bool { return string(a) == string(b) }) {
+		t.Errorf("GetDocs = %s, %v; want %s", dump(several), err, dump(want))
+	}
+	if none, err := f.s.GetDocs(ctx, "W3", "alert", "a1"); err != nil || len(none) != 0 {
+		t.Errorf("GetDocs of a workspace with no documents = %s, %v", dump(none), err)
+	}
+	if none, err := f.s.GetDocs(ctx, "W1", "alert"); err != nil || len(none) != 0 {
+		t.Errorf("GetDocs of no ids = %s, %v", dump(none), err)
+	}
+	if _, err := f.s.GetDocs(ctx, "W1", "alert", ""); err == nil {
+		t.Error("GetDocs of an empty id: no error")
+	}
 }
 
 // testDocsPrefix: ListDocsPrefix returns the documents whose id begins with one of
