@@ -419,6 +419,34 @@ func accountHealth(h feedbackbot.Health, recent time.Duration, now time.Time) fe
 	return doc
 }
 
+// openAlertState says where an open alert stands as of now: how severe, since
+// when, the health it was raised at, and who acknowledged or snoozed it, or that
+// nobody has ("Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health
+// 30: acknowledged by maria on Nov 22 08:00 UTC.").
+func openAlertState(al *feedbackbot.Alert, now time.Time) string {
+	stamp := func(t time.Time) string { return t.UTC().Format("Jan 2 15:04 MST") }
+	sev := al.Severity.String()
+	text := fmt.Sprintf("%s, open since %s (%s)", strings.ToUpper(sev[:1])+sev[1:], stamp(al.RaisedAt), minutesWords(now.Sub(al.RaisedAt).Minutes()))
+	if al.RaisedScore != nil {
+		text += fmt.Sprintf(", raised at health %d", *al.RaisedScore)
+	}
+	switch {
+	case al.Status == feedbackbot.AlertSnoozed && al.SnoozedUntil.After(now):
+		text += fmt.Sprintf(": snoozed by %s until %s", feedbackbot.EscapeMarkup(al.AckedBy), stamp(al.SnoozedUntil))
+	case al.Status == feedbackbot.AlertAcknowledged && al.AckedBy != "":
+		when := ""
+		if !al.AnsweredAt.IsZero() {
+			when = " on " + stamp(al.AnsweredAt)
+		}
+		text += fmt.Sprintf(": acknowledged by %s%s", feedbackbot.EscapeMarkup(al.AckedBy), when)
+	case !al.AckedAt.IsZero():
+		text += ": *not acknowledged* since it got worse or its snooze ran out (first answered " + stamp(al.AckedAt) + ")"
+	default:
+		text += ": *not acknowledged*"
+	}
+	return text + "."
+}
+
 // AccountAlertLine says where an account's at-risk alert stands as of now, for
 // /feedback account: its open alert (how severe, since when, the health it was
 // raised at, and who acknowledged or snoozed it, or that nobody has), else a
@@ -429,26 +457,7 @@ func AccountAlertLine(alerts map[string]*feedbackbot.Alert, id string, now time.
 	stamp := func(t time.Time) string { return t.UTC().Format("Jan 2 15:04 MST") }
 	ongoing, _ := openByAccount(alerts)
 	if al := ongoing[id]; al != nil {
-		sev := al.Severity.String()
-		text := fmt.Sprintf("%s, open since %s (%s)", strings.ToUpper(sev[:1])+sev[1:], stamp(al.RaisedAt), minutesWords(now.Sub(al.RaisedAt).Minutes()))
-		if al.RaisedScore != nil {
-			text += fmt.Sprintf(", raised at health %d", *al.RaisedScore)
-		}
-		switch {
-		case al.Status == feedbackbot.AlertSnoozed && al.SnoozedUntil.After(now):
-			text += fmt.Sprintf(": snoozed by %s until %s", feedbackbot.EscapeMarkup(al.AckedBy), stamp(al.SnoozedUntil))
-		case al.Status == feedbackbot.AlertAcknowledged && al.AckedBy != "":
-			when := ""
-			if !al.AnsweredAt.IsZero() {
-				when = " on " + stamp(al.AnsweredAt)
-			}
-			text += fmt.Sprintf(": acknowledged by %s%s", feedbackbot.EscapeMarkup(al.AckedBy), when)
-		case !al.AckedAt.IsZero():
-			text += ": *not acknowledged* since it got worse or its snooze ran out (first answered " + stamp(al.AckedAt) + ")"
-		default:
-			text += ": *not acknowledged*"
-		}
-		return text + "."
+		return openAlertState(al, now)
 	}
 	var last *feedbackbot.Alert
 	for _, fp := range slices.Sorted(maps.Keys(alerts)) {
@@ -558,6 +567,11 @@ func (b *Bot) risk(ctx context.Context, cmd feedbackbot.Command, now time.Time) 
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
+	alerts, err := listAlerts(ctx, b.Store, cmd.Workspace)
+	if err != nil {
+		return feedbackbot.Document{}, fmt.Errorf("risk: %w", err)
+	}
+	ongoing, _ := openByAccount(alerts)
 	if err := b.audit(ctx, cmd, "risk", "", now); err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -579,6 +593,9 @@ func (b *Bot) risk(ctx context.Context, cmd feedbackbot.Command, now time.Time) 
 				break
 			}
 			sb.WriteString("\n• " + r.Text)
+		}
+		if al := ongoing[h.Account.ID]; al != nil {
+			sb.WriteString("\nAlert: " + openAlertState(al, now))
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: sb.String()})
 	}

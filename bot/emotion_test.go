@@ -247,3 +247,49 @@ func TestAccountSaysWhereItsAlertStands(t *testing.T) {
 		})
 	}
 }
+
+// TestRiskListingSaysWhereAlertsStand: /feedback risk gives, under each account at
+// risk, where its open alert stands: nobody has acknowledged it, then who did.
+func TestRiskListingSaysWhereAlertsStand(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	var msgs []feedbackbot.Message
+	for i, text := range []string{"we are evaluating other vendors after this outage", "we will cancel our subscription at the end of the month"} {
+		at := now.Add(-time.Duration(i+1) * 20 * time.Hour)
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d", i), Platform: feedbackbot.PlatformSlack, Workspace: "TE", Channel: "C1",
+			Author: "U1", Role: feedbackbot.RoleCustomer, Account: "acme", Text: text, Time: at})
+	}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			captured(t, st, msgs...)
+			hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: "TE", Now: now.Add(-2 * time.Hour)})
+			if err != nil || len(bot.AtRisk(hs)) != 1 {
+				t.Fatalf("risk: %+v, %v; want acme at risk", hs, err)
+			}
+			al := &bot.Alerter{Store: st, Poster: &recordingPoster{}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			if out, err := al.Evaluate(ctx, "TE", hs, now.Add(-2*time.Hour)); err != nil || out.Raised != 1 {
+				t.Fatalf("raise: %+v, %v", out, err)
+			}
+			run := func(text string) feedbackbot.Document {
+				t.Helper()
+				b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "TE", User: "UM", UserName: "maria", Staff: true, Button: strings.HasPrefix(text, "alert."), Text: text})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return doc
+			}
+			score := hs[0].Score
+			want := fmt.Sprintf("Alert: Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health %d: *not acknowledged*.", score)
+			if doc := run("risk"); !containsText(doc, want) {
+				t.Errorf("the risk listing does not say %q: %+v", want, doc.Blocks)
+			}
+			run("alert.ack " + bot.AlertFor("TE", hs[0], now).Fingerprint)
+			want = fmt.Sprintf("Alert: Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health %d: acknowledged by maria on Nov 22 09:00 UTC.", score)
+			if doc := run("risk"); !containsText(doc, want) {
+				t.Errorf("the risk listing does not say %q: %+v", want, doc.Blocks)
+			}
+		})
+	}
+}
