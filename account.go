@@ -44,13 +44,16 @@ type Health struct {
 	// emotion (Emotions' order, none left out but those no message expressed).
 	RecentMessages int         `json:"recent_messages"`
 	Emotions       []CountStat `json:"emotions,omitempty"`
+	// RecentRatings is how many survey answers (CSAT, NPS) of the account fall in
+	// that window.
+	RecentRatings int `json:"recent_ratings,omitempty"`
 	// Silent says there was nothing to assess as of AsOf: no message of the account
 	// in the weeks health reads (its baseline) and no survey answer. Its score is
 	// then the default, not a judgement: an account that went quiet for that long,
 	// or whose messages moved to another account or were erased, has not recovered.
 	Silent bool `json:"silent,omitempty"`
 	// LastCustomerAt and LastStaffAt are the account's newest customer and staff
-	// messages among those health read (the recent window and the day before it,
+	// (RoleStaff) messages among those health read (the recent window and the day before it,
 	// and an account gone quiet's last customer messages); zero when it read none.
 	LastCustomerAt time.Time `json:"last_customer_at,omitzero"`
 	LastStaffAt    time.Time `json:"last_staff_at,omitzero"`

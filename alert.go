@@ -64,10 +64,11 @@ type Alert struct {
 	// account; alerts resolved before 2026-12-05 do not say.
 	Recovered bool `json:"recovered,omitempty"`
 	// ClosedReason says why an alert resolved without recovering: "merged" (its
-	// account's other alert took it over), "silent" (nothing new on the account
-	// since the alert: its health rose only as the evidence aged out of the
-	// weeks health reads, or its messages moved to another account or were
-	// erased), "forgotten" (the account is a person whose data was erased).
+	// account's other alert took it over), "silent" (no customer message or
+	// survey answer in the recent window health judges: its health rose only as
+	// older evidence aged out of the weeks it reads, or its messages moved to
+	// another account or were erased), "forgotten" (the account is a person
+	// whose data was erased).
 	ClosedReason string `json:"closed_reason,omitempty"`
 	// RaisedScore is the health the alert was raised at (this episode's), nil in
 	// alerts raised before 2026-12-05: Score moves with every pass.

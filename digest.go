@@ -94,9 +94,9 @@ type AlertFollowUp struct {
 	// did, and the median time from raise to recovery.
 	Recovered        []AlertBrief `json:"recovered,omitempty"`
 	RecoveredMinutes *float64     `json:"median_recovery_minutes"`
-	// WentSilent are the alerts closed in the period because their account had
-	// nothing left to assess (no message in the weeks health reads): not a
-	// recovery, and often how an account leaves. In the order they closed.
+	// WentSilent are the alerts closed in the period with nothing recent to judge
+	// (no customer message or survey answer in the recent window health judges):
+	// not a recovery, and often how an account leaves. In the order they closed.
 	WentSilent []AlertBrief `json:"went_silent,omitempty"`
 }
 

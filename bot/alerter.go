@@ -93,9 +93,9 @@ const (
 	// ClosedMerged: the account's other open alert took it over (it is still at
 	// risk).
 	ClosedMerged = "merged"
-	// ClosedSilent: nothing new on the account since the alert (its health rose
-	// as the evidence aged out), nothing left to assess (Health.Silent), or it
-	// was not listed any more.
+	// ClosedSilent: nothing from the account's customers in the recent window
+	// health judges (its health rose as older evidence aged out), nothing left
+	// to assess (Health.Silent), or it was not listed any more.
 	ClosedSilent = "silent"
 	// ClosedForgotten: the account is a person whose data was erased (forget).
 	ClosedForgotten = "forgotten"
@@ -189,15 +189,16 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			continue
 		}
 		// Not at risk any more: close the loop, with the score it has now. An
-		// account that has written nothing since the alert (its health rose as
-		// the evidence aged out of the weeks health reads), with nothing left to
-		// assess (its messages moved to another account or were erased), or not
-		// listed any more, has not recovered: its alert closes saying so, with the
-		// score it last had (a "Recovered ... 100/100" for an account that stopped
-		// writing told the team the opposite of what that silence often means).
+		// account whose customers said nothing in the recent window health judges
+		// (its health rose as older evidence aged out of the weeks health reads),
+		// with nothing left to assess (its messages moved to another account or
+		// were erased), or not listed any more, has not recovered: its alert
+		// closes saying so, with the score it last had (a "Recovered ... 100/100"
+		// for an account that stopped writing told the team the opposite of what
+		// that silence often means).
 		// (a reply-due heads-up closes as no reply due any more, whatever the
 		// account did since)
-		if h, ok := healthOf[al.Account.ID]; ok && (al.Cause == health.ReasonReplyDue || !h.Silent && activeSince(h, al)) {
+		if h, ok := healthOf[al.Account.ID]; ok && (al.Cause == health.ReasonReplyDue || !h.Silent && judgedOnRecent(h)) {
 			al.Score, al.Recovered = h.Score, true
 		} else {
 			al.ClosedReason = ClosedSilent
@@ -210,11 +211,15 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	return out, nil
 }
 
-// activeSince says whether something happened on the account since its alert was
-// raised that can have made it better: a customer wrote, or, unless the alert is
-// that the customer went quiet, staff did (a waiting question answered).
-func activeSince(h feedbackbot.Health, al *feedbackbot.Alert) bool {
-	return h.LastCustomerAt.After(al.RaisedAt) || (al.Cause != health.ReasonWentQuiet && h.LastStaffAt.After(al.RaisedAt))
+// judgedOnRecent says whether a health rests on something the account's customers
+// said in the recent window it judges (a message, a survey answer): a health that
+// rose with nothing there rose only as older evidence aged out of its windows (a
+// complaint left the recent window, an account gone quiet has too few active days
+// left in its baseline), which is not a recovery. A staff reply since the alert
+// was (a review's find: the alert prompts one, and it made every such close a
+// "Recovered").
+func judgedOnRecent(h feedbackbot.Health) bool {
+	return h.RecentMessages > 0 || h.RecentRatings > 0
 }
 
 // openByAccount is each account's open (not resolved) alert, not counting reply-due
@@ -350,6 +355,9 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 	doc := AlertDocument(*al)
 	if resolved {
 		doc.Color = "good"
+		if al.ClosedReason != "" { // (not a recovery: "check in with them")
+			doc.Color = "warning"
+		}
 		for _, ref := range al.Posts {
 			// The original alert shows it is over; a short notice tells the channel.
 			if err := a.Poster.Update(ctx, ref, doc); err != nil {

@@ -361,7 +361,7 @@ func TestAlertEpisodes(t *testing.T) {
 					{h: healthWith("acme", 20, "churn_signal", -40.0), posts: 1},
 					{h: healthWith("acme", 45, "slow_replies", -30.0), posts: 1, updated: true},
 					{h: healthWith("acme", 44, "slow_replies", -31.0), posts: 1, updated: true},
-					{h: feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 85, LastCustomerAt: t0.Add(time.Minute)}, posts: 2, recovered: true, updated: true},
+					{h: feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 85, RecentMessages: 2}, posts: 2, recovered: true, updated: true},
 				}},
 				{"a slow slide", []step{
 					{h: healthWith("acme", 48, "sentiment_low", -30.0), posts: 1},
@@ -481,12 +481,13 @@ func TestReplyDueThenAtRiskPostsNoRecovery(t *testing.T) {
 }
 
 // TestAlertOfASilentAccountIsNotARecovery: an alert whose account's health came
-// back with nothing new on the account since it was raised (the evidence aged
-// out of the weeks health reads), with nothing left to assess (its messages moved
-// or were erased), or not listed any more, closes as that, not "Recovered ...
-// (health 100/100)", which told the team the opposite of what silence after an
-// alert often means. A customer writing since, or staff answering (but for an
-// alert that the customer went quiet), is a recovery.
+// back with nothing from its customers in the recent window health judges (the
+// evidence aged out of the weeks health reads), with nothing left to assess (its
+// messages moved or were erased), or not listed any more, closes as that, not
+// "Recovered ... (health 100/100)", which told the team the opposite of what
+// silence after an alert often means. A customer message or a survey answer in
+// that window makes it a recovery; a staff reply does not (the alert prompts one:
+// a review's find).
 func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
@@ -495,10 +496,9 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 			p := &recordingPoster{}
 			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-			before, after := t0.Add(-time.Hour), t0.Add(30*time.Minute)
-			healthy := func(id string, score int, silent bool, customer, staff time.Time) feedbackbot.Health {
+			healthy := func(id string, score int, silent bool, messages, ratings int) feedbackbot.Health {
 				return feedbackbot.Health{Account: feedbackbot.Account{ID: id, Name: id}, Score: score, Silent: silent,
-					LastCustomerAt: customer, LastStaffAt: staff}
+					RecentMessages: messages, RecentRatings: ratings, LastStaffAt: t0.Add(time.Minute)}
 			}
 			cases := []struct {
 				id      string
@@ -506,11 +506,11 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 				now     *feedbackbot.Health // nil: not listed
 				recover bool
 			}{
-				{"wrote", health.ReasonSentimentLow, ptr(healthy("wrote", 85, false, after, before)), true},
-				{"answered", health.ReasonUnanswered, ptr(healthy("answered", 80, false, before, after)), true},
-				{"aged", health.ReasonSentimentLow, ptr(healthy("aged", 90, false, before, before)), false},
-				{"quiet", health.ReasonWentQuiet, ptr(healthy("quiet", 95, false, before, after)), false},
-				{"moved", health.ReasonUnanswered, ptr(healthy("moved", 100, true, time.Time{}, time.Time{})), false},
+				{"wrote", health.ReasonSentimentLow, ptr(healthy("wrote", 85, false, 3, 0)), true},
+				{"rated", health.ReasonLowRatings, ptr(healthy("rated", 80, false, 0, 3)), true},
+				{"staff-replied", health.ReasonSentimentLow, ptr(healthy("staff-replied", 90, false, 0, 0)), false},
+				{"quiet", health.ReasonWentQuiet, ptr(healthy("quiet", 95, false, 0, 0)), false},
+				{"moved", health.ReasonUnanswered, ptr(healthy("moved", 100, true, 0, 0)), false},
 				{"unlisted", health.ReasonUnanswered, nil, false},
 			}
 			var raised, now []feedbackbot.Health
@@ -527,9 +527,9 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 			if err != nil || out.Resolved != len(cases) {
 				t.Fatalf("close: %+v, %v", out, err)
 			}
-			titles := map[string]bool{}
+			colours := map[string]string{}
 			for _, doc := range p.posts[len(cases):] {
-				titles[doc.Fallback] = true
+				colours[doc.Fallback] = doc.Color
 			}
 			docs, err := st.ListDocs(ctx, "T1", bot.DocAlert)
 			if err != nil {
@@ -545,9 +545,9 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 			}
 			for _, c := range cases {
 				a := byAccount[c.id]
-				wantReason, wantScore, wantTitle := bot.ClosedSilent, 40, "Closed: "+c.id+" (nothing new since the alert; not a recovery)"
+				wantReason, wantScore, wantTitle, wantColour := bot.ClosedSilent, 40, "Closed: "+c.id+" (nothing recent to judge; not a recovery)", "warning"
 				if c.recover {
-					wantReason, wantScore, wantTitle = "", c.now.Score, fmt.Sprintf("Recovered: %s (health %d/100)", c.id, c.now.Score)
+					wantReason, wantScore, wantTitle, wantColour = "", c.now.Score, fmt.Sprintf("Recovered: %s (health %d/100)", c.id, c.now.Score), "good"
 				}
 				if a.Status != feedbackbot.AlertResolved || a.ClosedReason != wantReason || a.Recovered != c.recover || a.Score != wantScore {
 					t.Errorf("%s: status %s, closed_reason %q, recovered %v, score %d; want resolved, %q, %v, %d",
@@ -556,8 +556,8 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 				if ep := a.Episode(); ep.ClosedReason != wantReason || ep.Recovered != c.recover {
 					t.Errorf("%s: episode closed_reason %q, recovered %v", c.id, ep.ClosedReason, ep.Recovered)
 				}
-				if !titles[wantTitle] {
-					t.Errorf("%s: no notice %q among %v", c.id, wantTitle, titles)
+				if colour, ok := colours[wantTitle]; !ok || colour != wantColour {
+					t.Errorf("%s: notice %q posted %v in %q, want %q; notices %v", c.id, wantTitle, ok, colour, wantColour, colours)
 				}
 			}
 		})

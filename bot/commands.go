@@ -486,7 +486,7 @@ func AccountAlertLine(alerts map[string]*feedbackbot.Alert, id string, now time.
 	case ep.Recovered:
 		return fmt.Sprintf("The last one, raised %s, recovered %s, %s later (health %d).", stamp(last.RaisedAt), stamp(last.ResolvedAt), took, last.Score)
 	case last.ClosedReason == ClosedSilent:
-		return fmt.Sprintf("The last one, raised %s, closed %s with nothing new on the account since it: not a recovery.", stamp(last.RaisedAt), stamp(last.ResolvedAt))
+		return fmt.Sprintf("The last one, raised %s, closed %s with nothing recent to judge: not a recovery.", stamp(last.RaisedAt), stamp(last.ResolvedAt))
 	}
 	return fmt.Sprintf("The last one, raised %s, closed %s.", stamp(last.RaisedAt), stamp(last.ResolvedAt))
 }

@@ -226,20 +226,21 @@ func TestAccountSaysWhereItsAlertStands(t *testing.T) {
 			press(now.Add(-30*time.Minute), "alert.snooze")
 			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health 30: snoozed by maria until Nov 29 08:30 UTC.")
 			// Closed: the customer wrote since, and it is no longer at risk.
-			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 75, LastCustomerAt: now}
+			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 75, RecentMessages: 1}
 			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{healthy}, now.Add(time.Hour)); err != nil || out.Resolved != 1 {
 				t.Fatalf("recover: %+v, %v", out, err)
 			}
 			want(account(now.Add(2*time.Hour)), "*Alert* The last one, raised Nov 22 07:00 UTC, recovered Nov 22 10:00 UTC, 3.0 h later (health 30 → 75).")
-			// Raised again, and closed with nothing new on the account since.
+			// Raised again, and closed with nothing from its customers lately.
 			again := now.Add(5 * time.Hour)
 			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{atRisk("acme", 30, health.ReasonChurnSignal, "k1")}, again); err != nil || out.Raised != 1 {
 				t.Fatalf("raise again: %+v, %v", out, err)
 			}
-			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{healthy}, again.Add(time.Hour)); err != nil || out.Resolved != 1 {
+			quiet := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 90}
+			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{quiet}, again.Add(time.Hour)); err != nil || out.Resolved != 1 {
 				t.Fatalf("close: %+v, %v", out, err)
 			}
-			want(account(again.Add(2*time.Hour)), "*Alert* The last one, raised Nov 22 14:00 UTC, closed Nov 22 15:00 UTC with nothing new on the account since it: not a recovery.")
+			want(account(again.Add(2*time.Hour)), "*Alert* The last one, raised Nov 22 14:00 UTC, closed Nov 22 15:00 UTC with nothing recent to judge: not a recovery.")
 			// A closed alert is no longer told of a quarter after it closed.
 			if doc := account(again.Add(93 * 24 * time.Hour)); containsText(doc, "*Alert*") {
 				t.Errorf("an alert closed 93 days ago is still told of: %+v", doc.Blocks)

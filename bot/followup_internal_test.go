@@ -221,7 +221,7 @@ func TestFollowUpSaysWhoWentSilent(t *testing.T) {
 		{Account: "Acme & <Co>", AccountID: "acme", RaisedAt: from, ResolvedAt: from.Add(48 * time.Hour)}}}
 	text := followUpText(f, from.Add(7*24*time.Hour))
 	for _, line := range []string{
-		"• 1 closed with nothing left to assess (no messages in the weeks health reads: not a recovery, check in):",
+		"• 1 closed with nothing recent to judge (no customer message or survey answer lately: not a recovery, check in):",
 		"    Acme &amp; &lt;Co&gt;, 2.0 days after the alert",
 	} {
 		if !containsLine(text, line) {

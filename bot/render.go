@@ -433,7 +433,7 @@ func followUpText(f *feedbackbot.AlertFollowUp, end time.Time) string {
 		b.WriteString("• none recovered this period\n")
 	}
 	if len(f.WentSilent) > 0 {
-		fmt.Fprintf(&b, "• %d closed with nothing left to assess (no messages in the weeks health reads: not a recovery, check in):\n", len(f.WentSilent))
+		fmt.Fprintf(&b, "• %d closed with nothing recent to judge (no customer message or survey answer lately: not a recovery, check in):\n", len(f.WentSilent))
 		for i, a := range f.WentSilent {
 			if i == maxFollowUpOpen {
 				fmt.Fprintf(&b, "    and %d more\n", len(f.WentSilent)-i)

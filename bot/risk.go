@@ -349,9 +349,14 @@ func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id str
 	h.Silent = none
 	for _, part := range [][]health.Item{rows, base.Last} {
 		for _, it := range part {
-			last := &h.LastCustomerAt
-			if it.Message.Role != feedbackbot.RoleCustomer {
+			var last *time.Time
+			switch it.Message.Role {
+			case feedbackbot.RoleCustomer:
+				last = &h.LastCustomerAt
+			case feedbackbot.RoleStaff:
 				last = &h.LastStaffAt
+			default:
+				continue // (a bot's)
 			}
 			if t := it.Message.Time; t.After(*last) && !t.After(req.Now) {
 				*last = t
@@ -613,7 +618,7 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedForgotten:
 		title = fmt.Sprintf("Closed: %s (the person's data was erased)", accountLabel(a.Account))
 	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedSilent:
-		title = fmt.Sprintf("Closed: %s (nothing new since the alert; not a recovery)", accountLabel(a.Account))
+		title = fmt.Sprintf("Closed: %s (nothing recent to judge; not a recovery)", accountLabel(a.Account))
 	case a.Status == feedbackbot.AlertResolved:
 		title = fmt.Sprintf("Recovered: %s (health %d/100)", accountLabel(a.Account), a.Score)
 	}
@@ -650,7 +655,7 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	if a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedSilent && a.Cause != health.ReasonReplyDue {
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Why closed:* nothing new on the account since the alert (its health rose only as the evidence aged out of the weeks it is read over), or its messages moved to another account or were erased. Silence after an alert is often how an account leaves: check in with them."})
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Why closed:* no customer message or survey answer in the recent window its health judges: the health rose only as older evidence aged out of the weeks it is read over (or the account's messages moved to another account or were erased). Silence after an alert is often how an account leaves: check in with them."})
 	}
 	if a.Status != feedbackbot.AlertResolved {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Suggested next step:* " + a.NextStep})

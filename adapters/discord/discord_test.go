@@ -918,8 +918,8 @@ func TestAlerterOnDiscord(t *testing.T) {
 	if len(edits) != 1 || !strings.Contains(string(edits[0].JSON), "pricing doubled") {
 		t.Fatalf("edits = %d", len(edits))
 	}
-	// Recovered (the customer wrote since): a notice, once.
-	h.AtRisk, h.Score, h.Reasons, h.LastCustomerAt = false, 80, nil, now.Add(90*time.Minute)
+	// Recovered (on what its customers said lately): a notice, once.
+	h.AtRisk, h.Score, h.Reasons, h.RecentMessages = false, 80, nil, 3
 	if out, err = al.Evaluate(context.Background(), guild, []feedbackbot.Health{h}, now.Add(2*time.Hour)); err != nil || out.Resolved != 1 {
 		t.Fatalf("resolve: %+v %v", out, err)
 	}

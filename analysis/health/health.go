@@ -863,6 +863,7 @@ func AddRatings(h feedbackbot.Health, rs []Rating, now time.Time, p Params) feed
 			}
 		}
 	}
+	h.RecentRatings = int(n + nps)
 	switch {
 	case n > 0 && csat/n <= 3:
 		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonLowRatings, Impact: -10 * (4 - csat/n),

@@ -223,17 +223,22 @@ func TestAddRatings(t *testing.T) {
 		rs     []Rating
 		atRisk bool
 		code   string
+		recent int // answers in the recent window
 	}{
-		{"poor CSAT", []Rating{{"csat", 2, now.Add(-time.Hour)}, {"csat", 1, now.Add(-2 * time.Hour)}}, true, ReasonLowRatings},
-		{"detractors", []Rating{{"nps", 3, now.Add(-time.Hour)}, {"nps", 5, now.Add(-time.Hour)}, {"nps", 10, now.Add(-time.Hour)}}, false, ReasonLowRatings},
-		{"old answers ignored", []Rating{{"csat", 1, now.Add(-60 * 24 * time.Hour)}}, false, ""},
-		{"happy", []Rating{{"csat", 5, now.Add(-time.Hour)}}, false, ReasonRecentlyHappy},
+		{"poor CSAT", []Rating{{"csat", 2, now.Add(-time.Hour)}, {"csat", 1, now.Add(-2 * time.Hour)}}, true, ReasonLowRatings, 2},
+		{"detractors", []Rating{{"nps", 3, now.Add(-time.Hour)}, {"nps", 5, now.Add(-time.Hour)}, {"nps", 10, now.Add(-time.Hour)}}, false, ReasonLowRatings, 3},
+		{"old answers ignored", []Rating{{"csat", 1, now.Add(-60 * 24 * time.Hour)}}, false, "", 0},
+		{"happy", []Rating{{"csat", 5, now.Add(-time.Hour)}}, false, ReasonRecentlyHappy, 1},
+		{"middling: no reason, still counted", []Rating{{"csat", 4, now.Add(-time.Hour)}, {"nps", 8, now.Add(-time.Hour)}}, false, "", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := AddRatings(base, tt.rs, now, Params{})
 			if h.AtRisk != tt.atRisk || (tt.code != "" && !slices.Contains(codes(h), tt.code)) {
 				t.Fatalf("score %d at risk %v reasons %v", h.Score, h.AtRisk, codes(h))
+			}
+			if h.RecentRatings != tt.recent {
+				t.Errorf("recent ratings %d, want %d", h.RecentRatings, tt.recent)
 			}
 		})
 	}
