@@ -567,7 +567,12 @@ func (b *Bot) risk(ctx context.Context, cmd feedbackbot.Command, now time.Time) 
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	alerts, err := listAlerts(ctx, b.Store, cmd.Workspace)
+	at := AtRisk(hs)
+	ids := make([]string, len(at))
+	for i, h := range at {
+		ids[i] = h.Account.ID
+	}
+	alerts, err := accountAlerts(ctx, b.Store, cmd.Workspace, ids...) // (theirs alone)
 	if err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("risk: %w", err)
 	}
@@ -575,7 +580,6 @@ func (b *Bot) risk(ctx context.Context, cmd feedbackbot.Command, now time.Time) 
 	if err := b.audit(ctx, cmd, "risk", "", now); err != nil {
 		return feedbackbot.Document{}, err
 	}
-	at := AtRisk(hs)
 	title := fmt.Sprintf("Accounts at risk: %d of %d", len(at), len(hs))
 	doc := feedbackbot.Document{Ephemeral: true, Fallback: title}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})

@@ -579,15 +579,17 @@ func alertFingerprint(workspace, account, cause string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// accountAlerts reads one account's alerts: one for each cause it can have been
-// raised for, by id, in one read (a workspace's alerts listed whole are every
-// account's, with their evidence and episodes).
+// accountAlerts reads the alerts of some accounts: one for each cause each can
+// have been raised for, by id, in one read (a workspace's alerts listed whole are
+// every account's, with their evidence and episodes).
 func accountAlerts(ctx context.Context, st interface {
 	GetDocs(ctx context.Context, workspace, kind string, ids ...string) (map[string][]byte, error)
-}, workspace, account string) (map[string]*feedbackbot.Alert, error) {
+}, workspace string, accounts ...string) (map[string]*feedbackbot.Alert, error) {
 	var ids []string
-	for _, cause := range append(health.ReasonCodes(), alertCauseHealth) {
-		ids = append(ids, alertFingerprint(workspace, account, cause))
+	for _, account := range accounts {
+		for _, cause := range append(health.ReasonCodes(), alertCauseHealth) {
+			ids = append(ids, alertFingerprint(workspace, account, cause))
+		}
 	}
 	raw, err := st.GetDocs(ctx, workspace, DocAlert, ids...)
 	if err != nil {
