@@ -61,7 +61,7 @@ const (
 const HelpText = "*/feedback* — customer feedback, for staff only\n" +
 	"• `help` — this list\n" +
 	"• `log ACCOUNT text…` — record feedback heard elsewhere (a call, an email)\n" +
-	"• `account ACCOUNT` — health, trend, last messages and open questions\n" +
+	"• `account ACCOUNT` — health, trend, last messages, open questions and where its alert stands\n" +
 	"• `themes [7d]` — what customers talk about, with the change\n" +
 	"• `risk` — the accounts at risk and why\n" +
 	"• `digest [7d]` — the satisfaction digest for a period\n" +
