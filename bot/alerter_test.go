@@ -1,9 +1,11 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -565,3 +567,44 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestAnAlertThatCannotBeReadIsLeftOut: an alert document that does not decode
+// (damaged, or of a form this version cannot read) is left out and logged, and the
+// account's alert is raised again over it; it failed every pass (no account's
+// alert raised, updated or closed any more), every digest and the account's
+// lookup.
+func TestAnAlertThatCannotBeReadIsLeftOut(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			acme := atRisk("acme", 30, health.ReasonUnanswered, "k1")
+			fp := bot.AlertFor("T1", acme, t0).Fingerprint
+			for _, id := range []string{fp, "0123456789abcdef"} {
+				if err := st.PutDoc(ctx, "T1", bot.DocAlert, id, []byte(`{"fingerprint": 5, "status": `)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var logs bytes.Buffer
+			p := &recordingPoster{}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{acme, atRisk("beta", 35, health.ReasonSentimentLow, "k2")}, t0)
+			if err != nil || out.Raised != 2 || p.count() != 2 {
+				t.Fatalf("a pass beside unreadable alerts: %+v, %v, %d posts; want both raised", out, err, p.count())
+			}
+			if n := strings.Count(logs.String(), "an alert document cannot be read"); n != 2 {
+				t.Errorf("%d warnings, want one a document:\n%s", n, logs.String())
+			}
+			raw, err := st.GetDoc(ctx, "T1", bot.DocAlert, fp)
+			var a feedbackbot.Alert
+			if err != nil || json.Unmarshal(raw, &a) != nil || a.Account.ID != "acme" {
+				t.Errorf("acme's alert after the pass: %s, %v; want it raised over the unreadable one", raw, err)
+			}
+			d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: t0.Add(-24 * time.Hour), To: t0.Add(time.Hour), Now: t0.Add(time.Hour)})
+			if err != nil || d.FollowUp == nil || d.FollowUp.Raised != 2 {
+				t.Errorf("a digest beside an unreadable alert: %+v, %v; want both followed up", d.FollowUp, err)
+			}
+		})
+	}
+}

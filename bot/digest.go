@@ -314,7 +314,8 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return err
 		},
 		func() (err error) {
-			if r.alerts, err = listAlerts(ctx, st, req.Workspace); err != nil {
+			// (one that cannot be read is left out; the alerter's pass logs it)
+			if r.alerts, err = listAlerts(ctx, st, req.Workspace, nil); err != nil {
 				err = fmt.Errorf("digest: %w", err)
 			}
 			return err

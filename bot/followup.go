@@ -18,10 +18,13 @@ const maxFollowUpOpen = 5
 
 // listAlerts decodes a workspace's alerts by fingerprint (each its latest
 // episode, with the earlier ones it keeps): what the alerter's pass and the
-// digest's follow-up read.
+// digest's follow-up read. An alert that does not decode (a document damaged, or
+// written by a version whose form this one cannot read) is left out and handed to
+// bad, when set: one such document failed every pass, so no account's alert was
+// raised, updated or closed any more, and every digest with it.
 func listAlerts(ctx context.Context, st interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
-}, workspace string) (map[string]*feedbackbot.Alert, error) {
+}, workspace string, bad func(id string, err error)) (map[string]*feedbackbot.Alert, error) {
 	raw, err := st.ListDocs(ctx, workspace, DocAlert)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: list: %w", err)
@@ -30,7 +33,10 @@ func listAlerts(ctx context.Context, st interface {
 	for id, r := range raw {
 		var al feedbackbot.Alert
 		if err := json.Unmarshal(r, &al); err != nil {
-			return nil, fmt.Errorf("alerts: decode %s: %w", id, err)
+			if bad != nil {
+				bad(id, err)
+			}
+			continue
 		}
 		out[id] = &al
 	}

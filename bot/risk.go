@@ -599,7 +599,7 @@ func accountAlerts(ctx context.Context, st interface {
 	for id, r := range raw {
 		var al feedbackbot.Alert
 		if err := json.Unmarshal(r, &al); err != nil {
-			return nil, fmt.Errorf("alerts: decode %s: %w", id, err)
+			continue // (as listAlerts: the alerter's pass logs it)
 		}
 		out[id] = &al
 	}
