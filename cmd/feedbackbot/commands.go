@@ -301,6 +301,11 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			// The recent window's customer messages, and those of each clear emotion.
 			RecentMessages int                     `json:"recent_messages"`
 			Emotions       []feedbackbot.CountStat `json:"emotions,omitempty"`
+			// The recent window's survey answers; the newest customer and staff
+			// messages health read.
+			RecentRatings  int       `json:"recent_ratings"`
+			LastCustomerAt time.Time `json:"last_customer_at,omitzero"`
+			LastStaffAt    time.Time `json:"last_staff_at,omitzero"`
 		}
 		out := struct {
 			Workspace string    `json:"workspace"`
@@ -309,7 +314,8 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			Note      string    `json:"note,omitempty"` // why an account asked for is not listed
 		}{Workspace: w, AsOf: now, Accounts: []row{}, Note: note}
 		for _, h := range hs {
-			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, feedbackbot.PlainReasons(h.Reasons), h.RecentMessages, h.Emotions})
+			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, feedbackbot.PlainReasons(h.Reasons),
+				h.RecentMessages, h.Emotions, h.RecentRatings, h.LastCustomerAt, h.LastStaffAt})
 		}
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")

@@ -139,6 +139,7 @@ func followUp(out string) string {
 func assertScenarioRisk(t *testing.T, out []byte) {
 	t.Helper()
 	var risk struct {
+		AsOf     time.Time `json:"as_of"`
 		Accounts []struct {
 			ID      string `json:"id"`
 			Name    string `json:"name"`
@@ -147,6 +148,8 @@ func assertScenarioRisk(t *testing.T, out []byte) {
 			Reasons []struct {
 				Code string `json:"code"`
 			} `json:"reasons"`
+			RecentMessages int       `json:"recent_messages"`
+			LastCustomerAt time.Time `json:"last_customer_at"`
 		} `json:"accounts"`
 	}
 	if err := json.Unmarshal(out, &risk); err != nil {
@@ -159,6 +162,12 @@ func assertScenarioRisk(t *testing.T, out []byte) {
 	// healthy, recovered and chatty accounts are not.
 	want := map[string]string{"cobalt": "unanswered", "gridline": "churn_signal", "acme": "sentiment_drop", "fennel": "went_quiet"}
 	for _, a := range risk.Accounts {
+		// When its customers last wrote: in the recent window when they wrote in it
+		// (fennel, gone quiet, before it), never after the moment asked about.
+		recentFrom := risk.AsOf.Add(-14 * 24 * time.Hour)
+		if a.LastCustomerAt.IsZero() || a.LastCustomerAt.After(risk.AsOf) || (a.RecentMessages > 0) == a.LastCustomerAt.Before(recentFrom) {
+			t.Errorf("%s: last_customer_at %v with %d recent messages, as of %v", a.ID, a.LastCustomerAt, a.RecentMessages, risk.AsOf)
+		}
 		reason, slipping := want[a.ID]
 		if a.AtRisk != slipping {
 			t.Errorf("%s: at_risk=%v (score %d), want %v", a.ID, a.AtRisk, a.Score, slipping)
