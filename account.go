@@ -45,8 +45,9 @@ type Health struct {
 	RecentMessages int         `json:"recent_messages"`
 	Emotions       []CountStat `json:"emotions,omitempty"`
 	// RecentRatings is how many survey answers (CSAT, NPS) of the account fall in
-	// that window.
-	RecentRatings int `json:"recent_ratings,omitempty"`
+	// that window, and LastRatingAt is when the newest of them was given.
+	RecentRatings int       `json:"recent_ratings,omitempty"`
+	LastRatingAt  time.Time `json:"last_rating_at,omitzero"`
 	// Silent says there was nothing to assess as of AsOf: no message of the account
 	// in the weeks health reads (its baseline) and no survey answer. Its score is
 	// then the default, not a judgement: an account that went quiet for that long,

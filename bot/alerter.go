@@ -93,9 +93,9 @@ const (
 	// ClosedMerged: the account's other open alert took it over (it is still at
 	// risk).
 	ClosedMerged = "merged"
-	// ClosedSilent: nothing from the account's customers in the recent window
-	// health judges (its health rose as older evidence aged out), nothing left
-	// to assess (Health.Silent), or it was not listed any more.
+	// ClosedSilent: nothing from the account's customers since the alert (see
+	// recoveredOnWhatWasSaid: its health rose as older evidence aged out),
+	// nothing left to assess (Health.Silent), or it was not listed any more.
 	ClosedSilent = "silent"
 	// ClosedForgotten: the account is a person whose data was erased (forget).
 	ClosedForgotten = "forgotten"
@@ -192,16 +192,15 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			continue
 		}
 		// Not at risk any more: close the loop, with the score it has now. An
-		// account whose customers said nothing in the recent window health judges
-		// (its health rose as older evidence aged out of the weeks health reads),
-		// with nothing left to assess (its messages moved to another account or
-		// were erased), or not listed any more, has not recovered: its alert
-		// closes saying so, with the score it last had (a "Recovered ... 100/100"
-		// for an account that stopped writing told the team the opposite of what
-		// that silence often means).
+		// account whose customers said nothing since the alert (its health rose as
+		// older evidence aged out of the weeks health reads), with nothing left to
+		// assess (its messages moved to another account or were erased), or not
+		// listed any more, has not recovered: its alert closes saying so, with the
+		// score it last had (a "Recovered ... 100/100" for an account that stopped
+		// writing told the team the opposite of what that silence often means).
 		// (a reply-due heads-up closes as no reply due any more, whatever the
 		// account did since)
-		if h, ok := healthOf[al.Account.ID]; ok && (al.Cause == health.ReasonReplyDue || !h.Silent && judgedOnRecent(h)) {
+		if h, ok := healthOf[al.Account.ID]; ok && (al.Cause == health.ReasonReplyDue || !h.Silent && recoveredOnWhatWasSaid(h, al)) {
 			al.Score, al.Recovered = h.Score, true
 		} else {
 			al.ClosedReason = ClosedSilent
@@ -214,15 +213,30 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	return out, nil
 }
 
-// judgedOnRecent says whether a health rests on something the account's customers
-// said in the recent window it judges (a message, a survey answer): a health that
-// rose with nothing there rose only as older evidence aged out of its windows (a
-// complaint left the recent window, an account gone quiet has too few active days
-// left in its baseline), which is not a recovery. A staff reply since the alert
-// was (a review's find: the alert prompts one, and it made every such close a
-// "Recovered").
-func judgedOnRecent(h feedbackbot.Health) bool {
-	return h.RecentMessages > 0 || h.RecentRatings > 0
+// recoveredOnWhatWasSaid says whether a health that came back rests on something
+// the account's customers said since its alert was raised (a message, a survey
+// answer), or, for an alert that a question waited unanswered, which a staff
+// reply ends, on something they said in the recent window health judges. A health
+// that rose otherwise rose only as older evidence aged out of its windows (a
+// complaint left the recent window, leaving too few messages to judge sentiment;
+// an account gone quiet has too few active days left in its baseline), which is
+// not a recovery. A staff reply since the alert is not enough (it prompts one: a
+// review's find), nor are customer messages in the window from before the alert
+// (they were the complaint: another's).
+func recoveredOnWhatWasSaid(h feedbackbot.Health, al *feedbackbot.Alert) bool {
+	if al.Cause == health.ReasonUnanswered {
+		return h.RecentMessages > 0 || h.RecentRatings > 0
+	}
+	return h.LastCustomerAt.After(al.RaisedAt) || h.LastRatingAt.After(al.RaisedAt)
+}
+
+// closedColour is the colour of a closed alert's messages: a recovery's, or a
+// warning's for one closed without recovering ("check in with them").
+func closedColour(al *feedbackbot.Alert) string {
+	if al.ClosedReason != "" {
+		return "warning"
+	}
+	return "good"
 }
 
 // openByAccount is each account's open (not resolved) alert, not counting reply-due
@@ -268,7 +282,7 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 		}
 		doc := AlertDocument(*al)
 		if al.Status == feedbackbot.AlertResolved {
-			doc.Color = "good"
+			doc.Color = closedColour(al)
 		}
 		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
 			if err := a.Poster.Update(ctx, ref, doc); err != nil {
@@ -357,10 +371,7 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 	defer cancel()
 	doc := AlertDocument(*al)
 	if resolved {
-		doc.Color = "good"
-		if al.ClosedReason != "" { // (not a recovery: "check in with them")
-			doc.Color = "warning"
-		}
+		doc.Color = closedColour(al)
 		for _, ref := range al.Posts {
 			// The original alert shows it is over; a short notice tells the channel.
 			if err := a.Poster.Update(ctx, ref, doc); err != nil {
@@ -396,6 +407,19 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 		switch {
 		case err == nil:
 			if json.Unmarshal(cur, &stored) != nil {
+				// Unreadable (listAlerts left it out): the messages it was posted as
+				// are kept, as far as they can be read, for an erasure to edit.
+				var refs struct {
+					Posts   []feedbackbot.PostRef `json:"posts"`
+					Earlier []feedbackbot.PostRef `json:"earlier"`
+				}
+				if json.Unmarshal(cur, &refs) == nil {
+					for _, ref := range slices.Concat(refs.Posts, refs.Earlier) {
+						if !slices.Contains(al.Posts, ref) && !slices.Contains(al.Earlier, ref) {
+							al.Earlier = append(al.Earlier, ref)
+						}
+					}
+				}
 				break
 			}
 			// (changed, not later: replicas' clocks differ)

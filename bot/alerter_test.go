@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -301,8 +302,8 @@ func TestForgetMemberClosesTheirAlerts(t *testing.T) {
 					t.Errorf("message %s still names the forgotten member: %s", id, doc.Fallback)
 				}
 				// (edited to say why it closed: it said "Recovered: U4242")
-				if doc.Fallback != "Closed: U4242 (the person's data was erased)" {
-					t.Errorf("message %s after forget: %q", id, doc.Fallback)
+				if doc.Fallback != "Closed: U4242 (the person's data was erased)" || doc.Color != "warning" {
+					t.Errorf("message %s after forget: %q in %q", id, doc.Fallback, doc.Color)
 				}
 			}
 			docs, err := st.ListDocs(ctx, "G1", bot.DocAlert)
@@ -363,7 +364,7 @@ func TestAlertEpisodes(t *testing.T) {
 					{h: healthWith("acme", 20, "churn_signal", -40.0), posts: 1},
 					{h: healthWith("acme", 45, "slow_replies", -30.0), posts: 1, updated: true},
 					{h: healthWith("acme", 44, "slow_replies", -31.0), posts: 1, updated: true},
-					{h: feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 85, RecentMessages: 2}, posts: 2, recovered: true, updated: true},
+					{h: feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 85, RecentMessages: 2, LastCustomerAt: t0.Add(time.Minute)}, posts: 2, recovered: true, updated: true},
 				}},
 				{"a slow slide", []step{
 					{h: healthWith("acme", 48, "sentiment_low", -30.0), posts: 1},
@@ -483,13 +484,15 @@ func TestReplyDueThenAtRiskPostsNoRecovery(t *testing.T) {
 }
 
 // TestAlertOfASilentAccountIsNotARecovery: an alert whose account's health came
-// back with nothing from its customers in the recent window health judges (the
-// evidence aged out of the weeks health reads), with nothing left to assess (its
-// messages moved or were erased), or not listed any more, closes as that, not
-// "Recovered ... (health 100/100)", which told the team the opposite of what
-// silence after an alert often means. A customer message or a survey answer in
-// that window makes it a recovery; a staff reply does not (the alert prompts one:
-// a review's find).
+// back with nothing its customers said since the alert (the evidence aged out of
+// the weeks health reads, leaving too little to judge), with nothing left to
+// assess (its messages moved or were erased), or not listed any more, closes as
+// that, not "Recovered ... (health 100/100)", which told the team the opposite of
+// what silence after an alert often means. A customer message or a survey answer
+// since the alert makes it a recovery, and so, for a question left unanswered,
+// does a reply with the customer's messages in the window; a staff reply alone
+// does not (the alert prompts one), nor do customer messages from before the
+// alert (two reviews' finds).
 func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
@@ -498,9 +501,14 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 			p := &recordingPoster{}
 			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-			healthy := func(id string, score int, silent bool, messages, ratings int) feedbackbot.Health {
-				return feedbackbot.Health{Account: feedbackbot.Account{ID: id, Name: id}, Score: score, Silent: silent,
-					RecentMessages: messages, RecentRatings: ratings, LastStaffAt: t0.Add(time.Minute)}
+			before, after := t0.Add(-48*time.Hour), t0.Add(30*time.Minute)
+			healthy := func(id string, score int, silent bool, messages int, customer, rated time.Time) feedbackbot.Health {
+				h := feedbackbot.Health{Account: feedbackbot.Account{ID: id, Name: id}, Score: score, Silent: silent,
+					RecentMessages: messages, LastCustomerAt: customer, LastRatingAt: rated, LastStaffAt: after}
+				if !rated.IsZero() {
+					h.RecentRatings = 1
+				}
+				return h
 			}
 			cases := []struct {
 				id      string
@@ -508,11 +516,13 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 				now     *feedbackbot.Health // nil: not listed
 				recover bool
 			}{
-				{"wrote", health.ReasonSentimentLow, ptr(healthy("wrote", 85, false, 3, 0)), true},
-				{"rated", health.ReasonLowRatings, ptr(healthy("rated", 80, false, 0, 3)), true},
-				{"staff-replied", health.ReasonSentimentLow, ptr(healthy("staff-replied", 90, false, 0, 0)), false},
-				{"quiet", health.ReasonWentQuiet, ptr(healthy("quiet", 95, false, 0, 0)), false},
-				{"moved", health.ReasonUnanswered, ptr(healthy("moved", 100, true, 0, 0)), false},
+				{"wrote", health.ReasonSentimentLow, ptr(healthy("wrote", 85, false, 3, after, time.Time{})), true},
+				{"rated", health.ReasonLowRatings, ptr(healthy("rated", 80, false, 0, time.Time{}, after)), true},
+				{"answered", health.ReasonUnanswered, ptr(healthy("answered", 80, false, 1, before, time.Time{})), true},
+				{"aged", health.ReasonSentimentLow, ptr(healthy("aged", 100, false, 2, before, before)), false},
+				{"staff-replied", health.ReasonSentimentLow, ptr(healthy("staff-replied", 90, false, 0, time.Time{}, time.Time{})), false},
+				{"quiet", health.ReasonWentQuiet, ptr(healthy("quiet", 95, false, 0, before, time.Time{})), false},
+				{"moved", health.ReasonUnanswered, ptr(healthy("moved", 100, true, 0, time.Time{}, time.Time{})), false},
 				{"unlisted", health.ReasonUnanswered, nil, false},
 			}
 			var raised, now []feedbackbot.Health
@@ -581,8 +591,11 @@ func TestAnAlertThatCannotBeReadIsLeftOut(t *testing.T) {
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			acme := atRisk("acme", 30, health.ReasonUnanswered, "k1")
 			fp := bot.AlertFor("T1", acme, t0).Fingerprint
-			for _, id := range []string{fp, "0123456789abcdef"} {
-				if err := st.PutDoc(ctx, "T1", bot.DocAlert, id, []byte(`{"fingerprint": 5, "status": `)); err != nil {
+			// (a field of a type this version does not read, and a cut-off document)
+			unreadable := map[string]string{fp: `{"fingerprint": 5, "posts": [{"platform": "slack", "destination": "C9", "id": "111.1"}], "earlier": [{"platform": "slack", "destination": "C9", "id": "99.1"}]}`,
+				"0123456789abcdef": `{"fingerprint": "0123456789abcdef", "status": `}
+			for id, doc := range unreadable {
+				if err := st.PutDoc(ctx, "T1", bot.DocAlert, id, []byte(doc)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -600,6 +613,12 @@ func TestAnAlertThatCannotBeReadIsLeftOut(t *testing.T) {
 			var a feedbackbot.Alert
 			if err != nil || json.Unmarshal(raw, &a) != nil || a.Account.ID != "acme" {
 				t.Errorf("acme's alert after the pass: %s, %v; want it raised over the unreadable one", raw, err)
+			}
+			// The messages the unreadable one was posted as are kept, for an erasure to edit.
+			for _, id := range []string{"111.1", "99.1"} {
+				if !slices.Contains(a.Earlier, feedbackbot.PostRef{Platform: feedbackbot.PlatformSlack, Destination: "C9", ID: id}) {
+					t.Errorf("acme's alert lost the unreadable one's message %s: earlier %+v", id, a.Earlier)
+				}
 			}
 			d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: t0.Add(-24 * time.Hour), To: t0.Add(time.Hour), Now: t0.Add(time.Hour)})
 			if err != nil || d.FollowUp == nil || d.FollowUp.Raised != 2 {

@@ -226,7 +226,7 @@ func TestAccountSaysWhereItsAlertStands(t *testing.T) {
 			press(now.Add(-30*time.Minute), "alert.snooze")
 			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health 30: snoozed by maria until Nov 29 08:30 UTC.")
 			// Closed: the customer wrote since, and it is no longer at risk.
-			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 75, RecentMessages: 1}
+			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 75, RecentMessages: 1, LastCustomerAt: now}
 			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{healthy}, now.Add(time.Hour)); err != nil || out.Resolved != 1 {
 				t.Fatalf("recover: %+v, %v", out, err)
 			}

@@ -47,7 +47,7 @@ func TestDigestFollowsUpAlerts(t *testing.T) {
 				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U9", UserName: "maria", Staff: true, Button: true, Text: "alert.ack " + fp}); err != nil {
 					t.Fatal(err)
 				}
-				healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 72, RecentMessages: 4}
+				healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 72, RecentMessages: 4, LastCustomerAt: raised.Add(time.Hour)}
 				if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{healthy, cobalt}, raised.Add(72*time.Hour)); err != nil || out.Resolved != 1 {
 					t.Fatalf("recover: %+v, %v", out, err)
 				}
@@ -290,7 +290,7 @@ func TestAlertLifecycleForTheFollowUp(t *testing.T) {
 			}
 			// Recovered, with a press made while the pass posts the notice.
 			p.press = func() { press(8*24*time.Hour+time.Hour, "alert.ack") }
-			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 75, RecentMessages: 2}
+			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 75, RecentMessages: 2, LastCustomerAt: t0.Add(8 * 24 * time.Hour)}
 			if out := pass(8*24*time.Hour+time.Hour, healthy); out.Resolved != 1 {
 				t.Fatalf("recover: %+v", out)
 			}

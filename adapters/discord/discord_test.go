@@ -919,7 +919,7 @@ func TestAlerterOnDiscord(t *testing.T) {
 		t.Fatalf("edits = %d", len(edits))
 	}
 	// Recovered (on what its customers said lately): a notice, once.
-	h.AtRisk, h.Score, h.Reasons, h.RecentMessages = false, 80, nil, 3
+	h.AtRisk, h.Score, h.Reasons, h.RecentMessages, h.LastCustomerAt = false, 80, nil, 3, now.Add(90*time.Minute)
 	if out, err = al.Evaluate(context.Background(), guild, []feedbackbot.Health{h}, now.Add(2*time.Hour)); err != nil || out.Resolved != 1 {
 		t.Fatalf("resolve: %+v %v", out, err)
 	}

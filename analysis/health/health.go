@@ -850,6 +850,9 @@ func AddRatings(h feedbackbot.Health, rs []Rating, now time.Time, p Params) feed
 		if r.Time.Before(from) || r.Time.After(now) {
 			continue
 		}
+		if r.Time.After(h.LastRatingAt) {
+			h.LastRatingAt = r.Time
+		}
 		switch r.Kind {
 		case "csat":
 			csat += float64(r.Score)

@@ -240,6 +240,9 @@ func TestAddRatings(t *testing.T) {
 			if h.RecentRatings != tt.recent {
 				t.Errorf("recent ratings %d, want %d", h.RecentRatings, tt.recent)
 			}
+			if want := now.Add(-time.Hour); tt.recent > 0 && !h.LastRatingAt.Equal(want) || tt.recent == 0 && !h.LastRatingAt.IsZero() {
+				t.Errorf("last rating %v, want the newest in the window (%v)", h.LastRatingAt, want)
+			}
 		})
 	}
 }
