@@ -419,7 +419,7 @@ func accountHealth(h feedbackbot.Health, recent time.Duration, now time.Time) fe
 	}
 	if !h.LastCustomerAt.IsZero() {
 		fields = append(fields, feedbackbot.Field{Label: "Last heard from",
-			Value: fmt.Sprintf("%s (%s ago)", h.LastCustomerAt.UTC().Format("Jan 2 15:04 MST"), minutesWords(now.Sub(h.LastCustomerAt).Minutes()))})
+			Value: fmt.Sprintf("%s (%s ago)", stampUTC(h.LastCustomerAt), minutesWords(now.Sub(h.LastCustomerAt).Minutes()))})
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fields})
 	if len(h.Reasons) > 0 {
@@ -436,28 +436,36 @@ func accountHealth(h feedbackbot.Health, recent time.Duration, now time.Time) fe
 	return doc
 }
 
+// stampUTC writes a moment as the account and risk replies give alerts' and
+// messages' times: "Nov 22 07:00 UTC".
+func stampUTC(t time.Time) string { return t.UTC().Format("Jan 2 15:04 MST") }
+
+// severityTitle is a severity as a title begins: "Critical".
+func severityTitle(s feedbackbot.Severity) string {
+	name := s.String()
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
 // openAlertState says where an open alert stands as of now: how severe, since
 // when, the health it was raised at, and who acknowledged or snoozed it, or that
 // nobody has ("Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health
 // 30: acknowledged by maria on Nov 22 08:00 UTC.").
 func openAlertState(al *feedbackbot.Alert, now time.Time) string {
-	stamp := func(t time.Time) string { return t.UTC().Format("Jan 2 15:04 MST") }
-	sev := al.Severity.String()
-	text := fmt.Sprintf("%s, open since %s (%s)", strings.ToUpper(sev[:1])+sev[1:], stamp(al.RaisedAt), minutesWords(now.Sub(al.RaisedAt).Minutes()))
+	text := fmt.Sprintf("%s, open since %s (%s)", severityTitle(al.Severity), stampUTC(al.RaisedAt), minutesWords(now.Sub(al.RaisedAt).Minutes()))
 	if al.RaisedScore != nil {
 		text += fmt.Sprintf(", raised at health %d", *al.RaisedScore)
 	}
 	switch {
 	case al.Status == feedbackbot.AlertSnoozed && al.SnoozedUntil.After(now):
-		text += fmt.Sprintf(": snoozed by %s until %s", feedbackbot.EscapeMarkup(al.AckedBy), stamp(al.SnoozedUntil))
+		text += fmt.Sprintf(": snoozed by %s until %s", feedbackbot.EscapeMarkup(al.AckedBy), stampUTC(al.SnoozedUntil))
 	case al.Status == feedbackbot.AlertAcknowledged && al.AckedBy != "":
 		when := ""
 		if !al.AnsweredAt.IsZero() {
-			when = " on " + stamp(al.AnsweredAt)
+			when = " on " + stampUTC(al.AnsweredAt)
 		}
 		text += fmt.Sprintf(": acknowledged by %s%s", feedbackbot.EscapeMarkup(al.AckedBy), when)
 	case !al.AckedAt.IsZero():
-		text += ": *not acknowledged* since it got worse or its snooze ran out (first answered " + stamp(al.AckedAt) + ")"
+		text += ": *not acknowledged* since it got worse or its snooze ran out (first answered " + stampUTC(al.AckedAt) + ")"
 	default:
 		text += ": *not acknowledged*"
 	}
@@ -471,7 +479,6 @@ func openAlertState(al *feedbackbot.Alert, now time.Time) string {
 // feedbackbot.AlertEpisodesKept ended (recovered, or closed with nothing new since
 // it); "" when none of these.
 func AccountAlertLine(alerts map[string]*feedbackbot.Alert, id string, now time.Time) string {
-	stamp := func(t time.Time) string { return t.UTC().Format("Jan 2 15:04 MST") }
 	ongoing, _ := openByAccount(alerts)
 	if al := ongoing[id]; al != nil {
 		return openAlertState(al, now)
@@ -483,7 +490,7 @@ func AccountAlertLine(alerts map[string]*feedbackbot.Alert, id string, now time.
 			continue
 		}
 		if open(al) { // (only a reply-due heads-up: the others are ongoing's)
-			return fmt.Sprintf("A reply is due: heads-up raised %s.", stamp(al.RaisedAt))
+			return fmt.Sprintf("A reply is due: heads-up raised %s.", stampUTC(al.RaisedAt))
 		}
 		if al.ClosedReason == ClosedMerged || al.ResolvedAt.After(now) || now.Sub(al.ResolvedAt) > feedbackbot.AlertEpisodesKept ||
 			al.Cause == health.ReasonReplyDue {
@@ -499,13 +506,13 @@ func AccountAlertLine(alerts map[string]*feedbackbot.Alert, id string, now time.
 	took := minutesWords(last.ResolvedAt.Sub(last.RaisedAt).Minutes())
 	switch ep := last.Episode(); {
 	case ep.Recovered && last.RaisedScore != nil:
-		return fmt.Sprintf("The last one, raised %s, recovered %s, %s later (health %d → %d).", stamp(last.RaisedAt), stamp(last.ResolvedAt), took, *last.RaisedScore, last.Score)
+		return fmt.Sprintf("The last one, raised %s, recovered %s, %s later (health %d → %d).", stampUTC(last.RaisedAt), stampUTC(last.ResolvedAt), took, *last.RaisedScore, last.Score)
 	case ep.Recovered:
-		return fmt.Sprintf("The last one, raised %s, recovered %s, %s later (health %d).", stamp(last.RaisedAt), stamp(last.ResolvedAt), took, last.Score)
+		return fmt.Sprintf("The last one, raised %s, recovered %s, %s later (health %d).", stampUTC(last.RaisedAt), stampUTC(last.ResolvedAt), took, last.Score)
 	case last.ClosedReason == ClosedSilent:
-		return fmt.Sprintf("The last one, raised %s, closed %s with nothing recent to judge: not a recovery.", stamp(last.RaisedAt), stamp(last.ResolvedAt))
+		return fmt.Sprintf("The last one, raised %s, closed %s with nothing recent to judge: not a recovery.", stampUTC(last.RaisedAt), stampUTC(last.ResolvedAt))
 	}
-	return fmt.Sprintf("The last one, raised %s, closed %s.", stamp(last.RaisedAt), stamp(last.ResolvedAt))
+	return fmt.Sprintf("The last one, raised %s, closed %s.", stampUTC(last.RaisedAt), stampUTC(last.ResolvedAt))
 }
 
 // EmotionsLine says how an account's customers felt in the recent window health

@@ -29,6 +29,12 @@ func listAlerts(ctx context.Context, st interface {
 	if err != nil {
 		return nil, fmt.Errorf("alerts: list: %w", err)
 	}
+	return decodeAlerts(raw, bad), nil
+}
+
+// decodeAlerts decodes alert documents by id, leaving out (and handing to bad,
+// when set) those that do not decode.
+func decodeAlerts(raw map[string][]byte, bad func(id string, err error)) map[string]*feedbackbot.Alert {
 	out := make(map[string]*feedbackbot.Alert, len(raw))
 	for id, r := range raw {
 		var al feedbackbot.Alert
@@ -40,7 +46,7 @@ func listAlerts(ctx context.Context, st interface {
 		}
 		out[id] = &al
 	}
-	return out, nil
+	return out
 }
 
 // alertFollowUp measures what became of the at-risk alerts over [from, to): the

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -595,20 +594,12 @@ func accountAlerts(ctx context.Context, st interface {
 	if err != nil {
 		return nil, fmt.Errorf("alerts: read: %w", err)
 	}
-	out := make(map[string]*feedbackbot.Alert, len(raw))
-	for id, r := range raw {
-		var al feedbackbot.Alert
-		if err := json.Unmarshal(r, &al); err != nil {
-			continue // (as listAlerts: the alerter's pass logs it)
-		}
-		out[id] = &al
-	}
-	return out, nil
+	return decodeAlerts(raw, nil), nil // (one that does not decode: the alerter's pass logs it)
 }
 
 // AlertDocument renders an alert with its evidence and buttons.
 func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
-	title := fmt.Sprintf("%s at risk: %s (health %d/100)", strings.ToUpper(a.Severity.String()[:1])+a.Severity.String()[1:], accountLabel(a.Account), a.Score)
+	title := fmt.Sprintf("%s at risk: %s (health %d/100)", severityTitle(a.Severity), accountLabel(a.Account), a.Score)
 	switch {
 	case a.Cause == health.ReasonReplyDue && a.Status == feedbackbot.AlertResolved:
 		title = fmt.Sprintf("No reply due any more: %s (health %d/100)", accountLabel(a.Account), a.Score)
