@@ -26,13 +26,19 @@ func atRisk(id string, score int, code string, evidence ...string) feedbackbot.H
 		Reasons: []feedbackbot.Reason{{Code: code, Text: code, Impact: -40, Evidence: ev}}}
 }
 
+// recordingAlerter is an alerter that posts to CALERTS through a recordingPoster
+// and repeats an unchanged alert daily.
+func recordingAlerter(st store.Store) (*bot.Alerter, *recordingPoster) {
+	p := &recordingPoster{}
+	return &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}, p
+}
+
 func TestAlerterLifecycle(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			p := &recordingPoster{}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := recordingAlerter(st)
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			step := func(at time.Duration, hs ...feedbackbot.Health) bot.AlertOutcome {
 				t.Helper()
@@ -79,8 +85,7 @@ func TestAlerterAcknowledgeAndSnooze(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			p := &recordingPoster{}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := recordingAlerter(st)
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			h := atRisk("acme", 40, health.ReasonWentQuiet, "k1")
 			al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0)
@@ -119,8 +124,7 @@ func TestLesserAlertInhibited(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			p := &recordingPoster{}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := recordingAlerter(st)
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 20, health.ReasonChurnSignal, "k1")}, t0) // critical
 			out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 45, health.ReasonSlowReplies, "k2")}, t0.Add(time.Hour))
@@ -156,8 +160,7 @@ func containsText(doc feedbackbot.Document, s string) bool {
 
 func TestReplyDueWarning(t *testing.T) {
 	st := backends(t)["bolt"](t)
-	p := &recordingPoster{}
-	al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+	al, p := recordingAlerter(st)
 	h := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 90, Reasons: []feedbackbot.Reason{
 		{Code: health.ReasonReplyDue, Text: "1 question(s) will pass the first-response target soon", Impact: -3}}}
 	out, err := al.Evaluate(context.Background(), "T1", []feedbackbot.Health{h}, time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
@@ -408,8 +411,7 @@ func TestAlertEpisodes(t *testing.T) {
 // and the old alert recovers.
 func TestReplyDueAfterAnAtRiskAlert(t *testing.T) {
 	st := backends(t)["bolt"](t)
-	p := &recordingPoster{}
-	al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+	al, p := recordingAlerter(st)
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 45, health.ReasonSentimentLow, "k1")}, t0); err != nil {
@@ -459,8 +461,7 @@ func TestWarningsStayDigestOnlyAfterACriticalAlert(t *testing.T) {
 // "at risk".
 func TestReplyDueThenAtRiskPostsNoRecovery(t *testing.T) {
 	st := backends(t)["bolt"](t)
-	p := &recordingPoster{}
-	al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+	al, p := recordingAlerter(st)
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	acct := feedbackbot.Account{ID: "acme", Name: "Acme"}
@@ -498,8 +499,7 @@ func TestAlertOfASilentAccountIsNotARecovery(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			p := &recordingPoster{}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := recordingAlerter(st)
 			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			before, after := t0.Add(-48*time.Hour), t0.Add(30*time.Minute)
 			healthy := func(id string, score int, silent bool, messages int, customer, rated time.Time) feedbackbot.Health {

@@ -200,7 +200,7 @@ func TestAccountSaysWhereItsAlertStands(t *testing.T) {
 			if !found {
 				t.Errorf("no 'Last heard from: Nov 21 07:00 UTC (26.0 h ago)' field: %+v", doc.Blocks)
 			}
-			al := &bot.Alerter{Store: st, Poster: &recordingPoster{}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, _ := recordingAlerter(st)
 			raised := now.Add(-2 * time.Hour)
 			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{atRisk("acme", 30, health.ReasonChurnSignal, "k1")}, raised); err != nil || out.Raised != 1 {
 				t.Fatalf("raise: %+v, %v", out, err)
@@ -268,7 +268,7 @@ func TestRiskListingSaysWhereAlertsStand(t *testing.T) {
 			if err != nil || len(bot.AtRisk(hs)) != 1 {
 				t.Fatalf("risk: %+v, %v; want acme at risk", hs, err)
 			}
-			al := &bot.Alerter{Store: st, Poster: &recordingPoster{}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, _ := recordingAlerter(st)
 			if out, err := al.Evaluate(ctx, "TE", hs, now.Add(-2*time.Hour)); err != nil || out.Raised != 1 {
 				t.Fatalf("raise: %+v, %v", out, err)
 			}

@@ -146,8 +146,7 @@ func TestErasedQuotesLeavePostedAlerts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			p := &recordingPoster{}
-			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			al, p := recordingAlerter(st)
 			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 			const secret = "call me on 555-0199 about the invoice"
 			risk := func(id string) feedbackbot.Health {
