@@ -260,6 +260,7 @@ func runDigest(ctx context.Context, args []string) error {
 		key := fmt.Sprintf("%s_%d_vs_%d", kind, hi.n, lo.n)
 		out[key+"_digest_ratio"], out[key+"_account_ratio"] = dr, ar
 		how := "each size timed on its own"
+		cpuLine := ""
 		if p := interleaved[kind]; p[lo.n].account != nil && p[hi.n].account != nil {
 			// The paired figures are the headline: taken in turn, the machine's drift
 			// falls on both sizes alike.
@@ -273,10 +274,28 @@ func runDigest(ctx context.Context, args []string) error {
 			pdr, par := median(p[hi.n].digest)/median(p[lo.n].digest), median(p[hi.n].account)/median(p[lo.n].account)
 			out[key+"_interleaved_digest_ratio"], out[key+"_interleaved_account_ratio"] = pdr, par
 			how = fmt.Sprintf("the sizes taking turns, digest / account medians %s; each size timed on its own: %.2f×, %.2f×", strings.Join(meds, ", "), dr, ar)
+			if lc, hc := p[lo.n].digestCPU, p[hi.n].digestCPU; len(lc) > 0 && len(hc) > 0 {
+				var cpus []string
+				for _, f := range g {
+					c := ms(median(p[f.n].digestCPU))
+					out[fmt.Sprintf("%s_%d_interleaved_digest_cpu_median_ms", kind, f.n)] = c
+					cpus = append(cpus, fmt.Sprintf("%d: %.1f ms", f.n, c))
+				}
+				cr := median(hc) / median(lc)
+				out[key+"_interleaved_digest_cpu_ratio"] = cr
+				who := "the whole store's work"
+				if kind == "redis" {
+					who = "the bot's side: Redis's own not in it"
+				}
+				cpuLine = fmt.Sprintf("  CPU a digest, taking turns (the bench process's; %s), median: %s: %.2f×", who, strings.Join(cpus, ", "), cr)
+			}
 			dr, ar = pdr, par
 		}
 		fmt.Printf("%s, %d against %d messages: digest median %.2f×, account median %.2f× (target: at most 1.5×; %s); highest p99 %.1f ms (target: under 200; warm: the store filled in this process just before, its file in the page cache)\n",
 			kind, hi.n, lo.n, dr, ar, how, ms(worst))
+		if cpuLine != "" {
+			fmt.Println(cpuLine)
+		}
 		if days := float64(lo.n) / float64(*daily); days < readWindowDays {
 			fmt.Printf("  (%d messages at %d a day are %.1f days, shorter than the %d days the reads cover: the smaller history's reads read fewer messages; -per-day %d or fewer makes %d cover them)\n",
 				lo.n, *daily, days, readWindowDays, lo.n/readWindowDays, lo.n)
@@ -558,6 +577,10 @@ func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time, 
 type readTimes struct {
 	digest, account, full []float64
 	digestAlloc           []float64 // bytes the bench process allocated during each digest
+	// digestCPU is the bench process's CPU time during each digest taken in turns
+	// (seconds; nil where it cannot be read): the bot's work, less moved than its
+	// wall time by what else the machine runs (a Redis store's server not in it).
+	digestCPU []float64
 	// digestOthers is the rest of the machine's CPU during each digest (ms, in the
 	// order timed; nil where it cannot be measured), othersTop its largest consumers
 	// over the digests' run.
@@ -774,7 +797,7 @@ func timeInterleaved(ctx context.Context, stores []sizedStore, end time.Time, re
 			for j := range stores {
 				k := (i + j) % len(stores)
 				s := stores[k]
-				t := time.Now()
+				cpu, t := processCPU(), time.Now()
 				var err error
 				if digests {
 					err = botDigest(ctx, s.st, end, themes, known)
@@ -786,6 +809,9 @@ func timeInterleaved(ctx context.Context, stores []sizedStore, end time.Time, re
 				}
 				if d := time.Since(t).Seconds(); digests {
 					times[k].digest = append(times[k].digest, d)
+					if cpu > 0 {
+						times[k].digestCPU = append(times[k].digestCPU, (processCPU() - cpu).Seconds())
+					}
 				} else {
 					times[k].account = append(times[k].account, d)
 				}

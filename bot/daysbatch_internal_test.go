@@ -10,6 +10,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/store"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 	"github.com/feedbackbot/feedbackbot/store/storetest"
@@ -49,9 +50,13 @@ func TestDaysBatchOneChunkAhead(t *testing.T) {
 	// one message in acct-0001's baseline, so a day is there to be read
 	m := storetest.Msg("W1", "m1", "the export fails", feedbackbot.RoleCustomer, ids[1], "C1", from.Add(36*time.Hour))
 	storetest.AppendApplyAll(ctx, t, st.Store, []feedbackbot.Event{storetest.Put(m)}, func(int) feedbackbot.Tags { return storetest.Tags(-0.5, "v1") })
-	want, err := st.Store.AccountDays(ctx, "W1", ids[1], from, to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
-	if err != nil || len(want) != 1 {
-		t.Fatalf("AccountDays = %v, %v; want one day", want, err)
+	days, err := st.Store.AccountDays(ctx, "W1", ids[1], from, to, baseCounters...)
+	if err != nil || len(days) != 1 {
+		t.Fatalf("AccountDays = %v, %v; want one day", days, err)
+	}
+	want := []store.DayCounts{{Start: days[0].Start, Counts: []int64{days[0].Counts[feedbackbot.CntCustomer], days[0].Counts[feedbackbot.CntScoreMilli]}}}
+	if want[0].Counts[0] == 0 || want[0].Counts[1] == 0 {
+		t.Fatalf("AccountDays = %v: want a customer message's count and score", days)
 	}
 
 	b := readDaysBatched(ctx, st, "W1", ids, now, p)

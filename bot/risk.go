@@ -90,10 +90,15 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	// Each account's daily counters, read for all accounts at once where the store
 	// can (a command a day instead of one a day and account), while the first
 	// accounts' messages are read.
-	daysOf := daysFunc(func(ctx context.Context, id string, from, to time.Time) ([]feedbackbot.Rollup, error) {
-		return st.AccountDays(ctx, req.Workspace, id, from, to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
+	daysOf := daysFunc(func(ctx context.Context, id string, from, to time.Time) ([]store.DayCounts, error) {
+		days, err := st.AccountDays(ctx, req.Workspace, id, from, to, baseCounters...)
+		return store.DayCountsOf(days, baseCounters...), err
 	})
-	if br, ok := st.(accountsDaysReader); ok && len(ids) > 1 {
+	if dc, ok := st.(accountDayCounter); ok {
+		daysOf = func(ctx context.Context, id string, from, to time.Time) ([]store.DayCounts, error) {
+			return dc.AccountDayCounts(ctx, req.Workspace, id, from, to, baseCounters...)
+		}
+	} else if br, ok := st.(accountsDaysReader); ok && len(ids) > 1 {
 		batch := readDaysBatched(actx, br, req.Workspace, ids, req.Now, p)
 		defer batch.close()
 		daysOf = batch.of
@@ -195,6 +200,17 @@ type accountsMessagesReader interface {
 	AccountsMessages(ctx context.Context, workspace string, accounts []string, from, to time.Time) (map[string][]store.Stored, bool, error)
 }
 
+// baseCounters are the daily counters of an account that health's baseline
+// reads, in the order daysFunc gives them.
+var baseCounters = []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli}
+
+// accountDayCounter is a store that reads an account's daily counters as
+// numbers rather than a map a day (bolt.Store.AccountDayCounts): the embedded
+// store, whose reads cost no round trip, so each account reads its own days.
+type accountDayCounter interface {
+	AccountDayCounts(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]store.DayCounts, error)
+}
+
 // accountsDaysReader is a store that reads the daily counters of several accounts
 // of a workspace at once (redisstore.Store.AccountsDays: one command a day for all
 // of them, where AccountDays takes one a day and account).
@@ -265,7 +281,7 @@ func readDaysBatched(ctx context.Context, br accountsDaysReader, ws string, ids 
 			var days map[string][]feedbackbot.Rollup
 			err := ctx.Err()
 			if err == nil {
-				days, err = br.AccountsDays(ctx, ws, chunkOf(c), b.from, b.to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
+				days, err = br.AccountsDays(ctx, ws, chunkOf(c), b.from, b.to, baseCounters...)
 			}
 			b.mu.Lock()
 			b.days[c], b.errs[c] = days, err
@@ -277,7 +293,7 @@ func readDaysBatched(ctx context.Context, br accountsDaysReader, ws string, ids 
 }
 
 // of is one account's days, as AccountDays would read them, once its chunk is read.
-func (b *daysBatch) of(ctx context.Context, id string, from, to time.Time) ([]feedbackbot.Rollup, error) {
+func (b *daysBatch) of(ctx context.Context, id string, from, to time.Time) ([]store.DayCounts, error) {
 	c, ok := b.chunk[id]
 	if !ok || !from.Equal(b.from) || !to.Equal(b.to) {
 		return nil, fmt.Errorf("risk: account %s's days [%s, %s) are not the batch's", id, from, to)
@@ -301,10 +317,10 @@ func (b *daysBatch) of(ctx context.Context, id string, from, to time.Time) ([]fe
 	}
 	b.mu.Unlock()
 	if chunk == nil { // asked again after its chunk was dropped: read on its own
-		days, err := b.br.AccountsDays(ctx, b.ws, []string{id}, from, to, feedbackbot.CntCustomer, feedbackbot.CntScoreMilli)
-		return days[id], err
+		days, err := b.br.AccountsDays(ctx, b.ws, []string{id}, from, to, baseCounters...)
+		return store.DayCountsOf(days[id], baseCounters...), err
 	}
-	return chunk[id], nil
+	return store.DayCountsOf(chunk[id], baseCounters...), nil
 }
 
 // close stops the reads and waits for them to end.
@@ -387,11 +403,11 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 	baseFrom, msgFrom := daysWindow(now, p)
 	recentFrom := now.Add(-p.Recent)
 	to := now.Add(time.Nanosecond)
-	var days []feedbackbot.Rollup
+	var days []store.DayCounts
 	// The daily counters and the recent messages are read at the same time: one
 	// round trip's wait instead of two on a networked store.
 	type daysResult struct {
-		days []feedbackbot.Rollup
+		days []store.DayCounts
 		err  error
 	}
 	var daysCh chan daysResult
@@ -428,15 +444,15 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 	if base.To.IsZero() {
 		return rows, base, completeFrom(msgFrom, partial), nil
 	}
-	var newest time.Time // the newest customer message's day
-	for _, d := range days {
-		n := d.Counts[feedbackbot.CntCustomer]
+	var newest time.Time     // the newest customer message's day
+	for _, d := range days { // (baseCounters: customer messages, score)
+		n := d.Counts[0]
 		if n <= 0 {
 			continue
 		}
 		base.Days = append(base.Days, d.Start)
 		base.Count += int(n)
-		base.ScoreSum += float64(d.Counts[feedbackbot.CntScoreMilli]) / 1000
+		base.ScoreSum += float64(d.Counts[1]) / 1000
 		newest = d.Start
 	}
 	quiet := true
@@ -470,8 +486,9 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 }
 
 // daysFunc reads an account's daily customer-message and score counters of [from,
-// to) (HistoryStore.AccountDays, or a batch of them).
-type daysFunc func(ctx context.Context, id string, from, to time.Time) ([]feedbackbot.Rollup, error)
+// to) (baseCounters, in that order: HistoryStore.AccountDays, a batch of them, or
+// accountDayCounter's).
+type daysFunc func(ctx context.Context, id string, from, to time.Time) ([]store.DayCounts, error)
 
 // daysWindow is where account health's baseline starts (baseFrom) and where its
 // messages are read from (msgFrom): the baseline before msgFrom is read as daily

@@ -181,6 +181,28 @@ type Derived interface {
 	AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error)
 }
 
+// DayCounts is one UTC day's values of the counters a read named, in the order
+// it named them: an account's day as a store that reads them without a map a
+// day gives it (the embedded store's AccountDayCounts).
+type DayCounts struct {
+	Start  time.Time
+	Counts []int64
+}
+
+// DayCountsOf is days as DayCounts of counters, in that order (a counter a day
+// does not have is 0).
+func DayCountsOf(days []feedbackbot.Rollup, counters ...string) []DayCounts {
+	out := make([]DayCounts, len(days))
+	vals := make([]int64, len(days)*len(counters))
+	for i, d := range days {
+		out[i] = DayCounts{Start: d.Start, Counts: vals[i*len(counters) : (i+1)*len(counters) : (i+1)*len(counters)]}
+		for j, c := range counters {
+			out[i].Counts[j] = d.Counts[c]
+		}
+	}
+	return out
+}
+
 // ErrAccountDaysMissing says a workspace's account-day counters do not cover its
 // history yet (data applied by an older version): callers read messages instead.
 var ErrAccountDaysMissing = errors.New("account-day counters are not built for this workspace yet")

@@ -376,7 +376,7 @@ func applyOne(tx *bbolt.Tx, rs rollups, it *store.Applied, p *prepared) (bool, e
 			return false, err
 		}
 	}
-	if err := index(b, p.rec); err != nil {
+	if err := index(b, p.rec, accountCopy(p.enc)); err != nil {
 		return false, err
 	}
 	return true, msgs.Put(key, p.enc)
@@ -399,8 +399,9 @@ func dims(m *feedbackbot.Message) [][2][]byte {
 }
 
 // index adds a record to every index; its rollup contributions are counted by the
-// batch's totals (see batchTotals).
-func index(b *bbolt.Bucket, rec *record) error {
+// batch's totals (see batchTotals). The account index's entry holds acct, the
+// record as an account's read decodes it (accountCopy; nil for a JSON record).
+func index(b *bbolt.Bucket, rec *record, acct []byte) error {
 	m := &rec.Message
 	tk := append(timeKey(m.Time), m.Key()...)
 	if err := b.Bucket(bTime).Put(tk, nil); err != nil {
@@ -412,7 +413,11 @@ func index(b *bbolt.Bucket, rec *record) error {
 			return err
 		}
 		sub.FillPercent = fillAppend
-		if err := sub.Put(tk, nil); err != nil {
+		var v []byte
+		if bytes.Equal(d[0], bAcct) {
+			v = acct
+		}
+		if err := sub.Put(tk, v); err != nil {
 			return err
 		}
 	}
@@ -425,6 +430,27 @@ func index(b *bbolt.Bucket, rec *record) error {
 		return b.Bucket(nb).Put(nk, nil)
 	}
 	return nil
+}
+
+// accountCopy is what the account index keeps of a record encoded as enc: the
+// message and its tags (store.StoredBinaryLen), without the stamp and
+// contributions, so that an account's messages are read in one walk of its
+// index. A digest reads every account's last fifteen days, and looking each
+// record up in the msg bucket, where an account's records lie among its
+// channel's others and a million messages' records fill over a hundred
+// thousand pages, was a page (a cache miss, often a page fault) a record: at a
+// million messages the at-risk pass took twice its time at ten thousand for a
+// half more records. nil for a record in JSON (Options.jsonRecords): the read
+// looks that one up.
+func accountCopy(enc []byte) []byte {
+	if !store.IsBinaryStored(unsafeString(enc)) {
+		return nil
+	}
+	n, err := store.StoredBinaryLen(unsafeString(enc))
+	if err != nil {
+		return nil
+	}
+	return enc[:n:n]
 }
 
 // unindex removes a record from every index; with rs nil (retention) its rollup
@@ -489,22 +515,22 @@ func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
 
 // newestFirst walks a time index's entries of [from, to) (either bound open when
 // zero), newest first, handing fn each message key until it returns false.
-func newestFirst(idx *bbolt.Bucket, from, to time.Time, fn func(key []byte) bool) {
+func newestFirst(idx *bbolt.Bucket, from, to time.Time, fn func(key, v []byte) bool) {
 	c := idx.Cursor()
-	var k []byte
+	var k, v []byte
 	if to.IsZero() {
-		k, _ = c.Last()
+		k, v = c.Last()
 	} else if k, _ = c.Seek(timeKey(to)); k == nil {
-		k, _ = c.Last()
+		k, v = c.Last()
 	} else {
-		k, _ = c.Prev()
+		k, v = c.Prev()
 	}
 	var fromKey []byte
 	if !from.IsZero() {
 		fromKey = timeKey(from)
 	}
-	for ; k != nil; k, _ = c.Prev() {
-		if fromKey != nil && bytes.Compare(k[:12], fromKey) < 0 || !fn(k[12:]) {
+	for ; k != nil; k, v = c.Prev() {
+		if fromKey != nil && bytes.Compare(k[:12], fromKey) < 0 || !fn(k[12:], v) {
 			return
 		}
 	}
@@ -576,7 +602,7 @@ func (s *Store) PeriodKeys(ctx context.Context, workspace string, from, to time.
 		if b == nil {
 			return nil
 		}
-		newestFirst(b.Bucket(bTime), from, to, func(key []byte) bool {
+		newestFirst(b.Bucket(bTime), from, to, func(key, _ []byte) bool {
 			out = append(out, string(key))
 			return len(out) < limit
 		})
@@ -620,8 +646,10 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 		var recs []found
 		msgs := backwardReader{c: b.Bucket(bMsg).Cursor()}
 		var err error
-		newestFirst(idx, q.From, q.To, func(key []byte) bool {
-			v := msgs.get(key)
+		newestFirst(idx, q.From, q.To, func(key, v []byte) bool {
+			if len(v) == 0 { // (an index without the records: channel, time, an older file's)
+				v = msgs.get(key)
+			}
 			if v == nil {
 				err = fmt.Errorf("index entry without a message: %s", key)
 				return false
@@ -787,15 +815,67 @@ func (s *Store) Accounts(ctx context.Context, workspace string) ([]string, error
 // AccountDays implements store.Derived: a cursor over the account's days, each
 // decoded whole or, when counters are named, for those alone.
 func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
+	out := []feedbackbot.Rollup{}
+	pick := newPicker(counters)
+	err := s.accountDays(ctx, workspace, account, from, to, func(at time.Time, v []byte) error {
+		counts, err := pick.decode(v, 8)
+		if err != nil {
+			return err
+		}
+		if counts != nil {
+			out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: counts})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: account days: %w", err)
+	}
+	return out, nil
+}
+
+// AccountDayCounts is AccountDays of the named counters (one at least), each
+// day's values in their order rather than in a map of its own: account health
+// reads two counters of each of an account's 41 baseline days, every account
+// a digest, and a map a day was two thirds of that read's time.
+func (s *Store) AccountDayCounts(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]store.DayCounts, error) {
+	if len(counters) == 0 {
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "account day counts: name the counters")
+	}
+	var out []store.DayCounts
+	var vals []int64 // every day's values, a day's taken from it
+	err := s.accountDays(ctx, workspace, account, from, to, func(at time.Time, v []byte) error {
+		if len(vals) < len(counters) {
+			vals = make([]int64, 64*len(counters))
+		}
+		day := vals[:len(counters):len(counters)]
+		if err := decodeCountersTo(v, counters, day); err != nil {
+			return err
+		}
+		for _, n := range day {
+			if n != 0 { // (a day without any of them is left out, as AccountDays does)
+				out = append(out, store.DayCounts{Start: at, Counts: day})
+				vals = vals[len(counters):]
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: account days: %w", err)
+	}
+	return out, nil
+}
+
+// accountDays calls fn with each of an account's days whose start is in [from,
+// to) that has counters, in time order, and their encoded counters.
+func (s *Store) accountDays(ctx context.Context, workspace, account string, from, to time.Time, fn func(at time.Time, v []byte) error) error {
 	start := store.DayStart(from)
 	if start.Before(from) {
 		start = start.Add(24 * time.Hour)
 	}
 	acct := store.AccountKey(account)
 	prefix := append([]byte(acct), 0)
-	out := []feedbackbot.Rollup{}
-	pick := newPicker(counters)
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
+	return s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bWS).Bucket([]byte(workspace))
 		if b == nil {
 			return nil
@@ -806,20 +886,12 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 			if !at.Before(to) {
 				break
 			}
-			counts, err := pick.decode(v, 8)
-			if err != nil {
+			if err := fn(at, v); err != nil {
 				return fmt.Errorf("decode account day %s %s %s: %w", workspace, account, at.Format(time.DateOnly), err)
-			}
-			if counts != nil {
-				out = append(out, feedbackbot.Rollup{Workspace: workspace, Start: at, Counts: counts})
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("bolt: account days: %w", err)
-	}
-	return out, nil
 }
 
 // acctDaysBuilt counts what buildAccountDays did: workspaces, hourly rollups read

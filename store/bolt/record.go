@@ -92,6 +92,32 @@ func decodeCountersOf(v []byte, names []string, into map[string]int64) error {
 	return r.End()
 }
 
+// decodeCountersTo is decodeCountersOf into vals, each names[i]'s value (0 when
+// v has none) in vals[i].
+func decodeCountersTo(v []byte, names []string, vals []int64) error {
+	clear(vals)
+	if len(v) == 0 || v[0] != binCounters {
+		m := make(map[string]int64, len(names))
+		if err := store.DecodeCountersOf(v, names, m); err != nil {
+			return err
+		}
+		for i, name := range names {
+			vals[i] = m[name]
+		}
+		return nil
+	}
+	r := store.NewBinaryReader(unsafeString(v[1:]))
+	readCounters(r, func(name []byte, val int64) {
+		for i, want := range names {
+			if string(name) == want {
+				vals[i] = val
+				return
+			}
+		}
+	})
+	return r.End()
+}
+
 // commonPrefix is the length of the longest prefix a and b share.
 func commonPrefix(a, b string) int {
 	n := min(len(a), len(b))

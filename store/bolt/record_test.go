@@ -375,7 +375,26 @@ func TestJSONRecordsUpgrade(t *testing.T) {
 			if !reflect.DeepEqual(da, db) {
 				t.Errorf("%s: account %s's days differ:\n%v\n%v", step, acct, da, db)
 			}
+			checkDayCounts(t, upgraded, acct, from, to)
+			checkDayCounts(t, fresh, acct, from, to)
+			// An account's read takes the records its index holds (none for the
+			// older file's records, which it looks up) and, where a record is
+			// in both forms, the same messages.
+			q := store.Query{Workspace: "W1", Account: acct, From: from, To: to, Limit: store.MaxQueryLimit}
+			ma, err := upgraded.Messages(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mb, err := fresh.Messages(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ma) == 0 || !reflect.DeepEqual(ma, mb) {
+				t.Errorf("%s: account %s's messages differ from a file written in binary (%d, %d)", step, acct, len(ma), len(mb))
+			}
 		}
+		checkAccountCopies(t, fresh, false)
+		checkAccountCopies(t, upgraded, true)
 	}
 	same("opened")
 	for _, s := range []*Store{upgraded, fresh} {
@@ -397,11 +416,73 @@ func TestJSONRecordsUpgrade(t *testing.T) {
 		}
 	}
 	same("re-analysed")
+	checkAccountCopies(t, upgraded, false) // (every record rewritten in binary)
 	if err := upgraded.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if bin, js := recordForms(t, oldDir); js != 0 || bin <= len(ms)-len(ms)/6 {
 		t.Errorf("after edits and re-analysis: %d binary, %d JSON records; want the %d messages and their counters binary, none JSON", bin, js, len(ms)-len(ms)/6)
+	}
+}
+
+// checkDayCounts checks that AccountDayCounts gives what AccountDays gives, for
+// counters named in either order, one alone, and one no day has.
+func checkDayCounts(t *testing.T, s *Store, acct string, from, to time.Time) {
+	t.Helper()
+	for _, counters := range [][]string{
+		{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli},
+		{feedbackbot.CntScoreMilli, feedbackbot.CntCustomer},
+		{feedbackbot.CntScoreMilli},
+		{"no_such_counter"},
+	} {
+		days, err := s.AccountDays(t.Context(), "W1", acct, from, to, counters...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := s.AccountDayCounts(t.Context(), "W1", acct, from, to, counters...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := store.DayCountsOf(days, counters...); !reflect.DeepEqual(counts, want) && len(counts)+len(want) > 0 {
+			t.Errorf("AccountDayCounts(%s, %v) = %v, want %v", acct, counters, counts, want)
+		}
+		if len(days) == 0 && counters[0] != "no_such_counter" {
+			t.Errorf("AccountDays(%s, %v): no days", acct, counters)
+		}
+	}
+}
+
+// checkAccountCopies checks that every entry of s's account indexes holds its
+// record as the msg bucket has it (accountCopy), or, with older true, nothing
+// where the record is in JSON (a file of an older version, read by lookup).
+func checkAccountCopies(t *testing.T, s *Store, older bool) {
+	t.Helper()
+	n := 0
+	err := s.view(t.Context(), func(tx *bbolt.Tx) error {
+		return tx.Bucket(bWS).ForEachBucket(func(ws []byte) error {
+			b := tx.Bucket(bWS).Bucket(ws)
+			msgs := b.Bucket(bMsg)
+			return b.Bucket(bAcct).ForEachBucket(func(acct []byte) error {
+				return b.Bucket(bAcct).Bucket(acct).ForEach(func(k, v []byte) error {
+					n++
+					rec := msgs.Get(k[12:])
+					switch {
+					case rec == nil:
+						t.Errorf("account %s's index names %s, which is not stored", acct, k[12:])
+					case len(v) == 0 && older && !store.IsBinaryStored(string(rec)):
+					case !bytes.Equal(v, accountCopy(rec)):
+						t.Errorf("account %s's index holds %q for %s, whose record starts %q", acct, v, k[12:], accountCopy(rec))
+					}
+					return nil
+				})
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("no account index entries")
 	}
 }
 
@@ -549,5 +630,92 @@ func BenchmarkDecodeCounters(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAccountIndexKeepsItsRecords: the account index's copy of each record
+// follows every change to it (an edit in place, an edit that moves the message
+// in time or to another account, a reaction, a re-analysis, a delete, an
+// erasure, retention), and an account's read gives what reading each of its
+// messages by key gives.
+func TestAccountIndexKeepsItsRecords(t *testing.T) {
+	ctx := t.Context()
+	s := openTest(t, t.TempDir(), Options{})
+	var ms []feedbackbot.Message
+	for i := range 60 {
+		ms = append(ms, storetest.Msg("W1", fmt.Sprintf("C%d-%04d", i%2, i), fmt.Sprintf("message %d", i), "",
+			fmt.Sprintf("A%d", i%3), fmt.Sprintf("C%d", i%2), storetest.Base.Add(time.Duration(i)*time.Hour)))
+	}
+	tagOf := func(analyzer string) func(store.Entry) feedbackbot.Tags {
+		return func(e store.Entry) feedbackbot.Tags {
+			return storetest.Tags(float64(len(e.Event.Message.Text)%5-2)/4, analyzer, "bug")
+		}
+	}
+	var events []feedbackbot.Event
+	for _, m := range ms {
+		events = append(events, storetest.Put(m))
+	}
+	storetest.AppendApplyEach(ctx, t, s, events, tagOf("v1"))
+	events = nil
+	for i, m := range ms {
+		switch i % 6 {
+		case 0: // edited in place
+			m.Text, m.EditedAt = m.Text+" (edited, longer)", m.Time.Add(time.Minute)
+		case 1: // moved to another account
+			m.Account, m.AccountName, m.EditedAt = "A9", "Account A9", m.Time.Add(time.Minute)
+		case 2: // a reaction
+			m.Reactions = map[string]int{"eyes": 2}
+		case 3: // moved in time
+			m.Time, m.EditedAt = m.Time.Add(-30*time.Minute), m.Time.Add(time.Minute)
+		case 4:
+			events = append(events, storetest.Delete(m))
+			continue
+		default:
+			continue
+		}
+		events = append(events, storetest.Put(m))
+	}
+	storetest.AppendApplyEach(ctx, t, s, events, tagOf("v1"))
+	var items []store.Applied
+	if err := s.Replay(ctx, "W1", func(e store.Entry) error {
+		items = append(items, store.Applied{Entry: e, Tags: tagOf("v2")(e)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Forget(ctx, "W1", "U-C1-0011"); err != nil || n != 1 {
+		t.Fatalf("Forget = %d, %v; want 1", n, err)
+	}
+	if _, err := s.Expire(ctx, "W1", storetest.Base.Add(6*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	checkAccountCopies(t, s, false)
+	total := 0
+	for _, acct := range []string{"A0", "A1", "A2", "A9"} {
+		got, err := s.Messages(ctx, store.Query{Workspace: "W1", Account: acct, Limit: store.MaxQueryLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(got)
+		for _, st := range got {
+			byKey, err := s.Message(ctx, st.Message.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(st, byKey) {
+				t.Errorf("account %s's read gives %s as\n%+v\nits record is\n%+v", acct, st.Message.Key(), st, byKey)
+			}
+			if st.Tags.Analyzer != "v2" || st.Message.Account != acct {
+				t.Errorf("account %s's read gives %s of account %s analysed by %s", acct, st.Message.Key(), st.Message.Account, st.Tags.Analyzer)
+			}
+		}
+	}
+	// 60, less 10 deleted, one erased and those before the sixth hour (5 of the
+	// first 6: one of them was deleted; 3 moved back half an hour stays after).
+	if want := 60 - 10 - 1 - 5; total != want {
+		t.Errorf("the accounts' reads give %d messages, want %d", total, want)
 	}
 }
