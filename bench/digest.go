@@ -573,6 +573,11 @@ func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time, 
 	return s.Store.Rollups(ctx, ws, from, to, counters...)
 }
 
+// Unwrap gives the at-risk pass the store's own optional reads (bot.ReadsUnwrapper),
+// which the embedded interface hides: the variant differs from the digest in
+// the previous period alone.
+func (s noPrevious) Unwrap() store.Store { return s.Store }
+
 // readTimes are timeReads' figures, in seconds.
 type readTimes struct {
 	digest, account, full []float64
@@ -580,6 +585,8 @@ type readTimes struct {
 	// digestCPU is the bench process's CPU time during each digest taken in turns
 	// (seconds; nil where it cannot be read): the bot's work, less moved than its
 	// wall time by what else the machine runs (a Redis store's server not in it).
+	// The collector's work that a digest's garbage leaves for later falls on the
+	// digests after it, of whichever size: that pulls the sizes' ratio towards 1.
 	digestCPU []float64
 	// digestOthers is the rest of the machine's CPU during each digest (ms, in the
 	// order timed; nil where it cannot be measured), othersTop its largest consumers

@@ -94,11 +94,12 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 		days, err := st.AccountDays(ctx, req.Workspace, id, from, to, baseCounters...)
 		return store.DayCountsOf(days, baseCounters...), err
 	})
-	if dc, ok := st.(accountDayCounter); ok {
+	reads := readsOf(st)
+	if dc, ok := reads.(accountDayCounter); ok {
 		daysOf = func(ctx context.Context, id string, from, to time.Time) ([]store.DayCounts, error) {
 			return dc.AccountDayCounts(ctx, req.Workspace, id, from, to, baseCounters...)
 		}
-	} else if br, ok := st.(accountsDaysReader); ok && len(ids) > 1 {
+	} else if br, ok := reads.(accountsDaysReader); ok && len(ids) > 1 {
 		batch := readDaysBatched(actx, br, req.Workspace, ids, req.Now, p)
 		defer batch.close()
 		daysOf = batch.of
@@ -120,7 +121,7 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 	// Accounts go to the workers riskChunk at a time where the store reads several
 	// accounts' messages in one go (two round trips for the chunk instead of two an
 	// account), one at a time otherwise.
-	amr, _ := st.(accountsMessagesReader)
+	amr, _ := reads.(accountsMessagesReader)
 	chunk := 1
 	if amr != nil && len(ids) > 1 {
 		chunk = riskChunk
@@ -198,6 +199,28 @@ const riskChunk = 8
 // account missing from the map is read that way too.
 type accountsMessagesReader interface {
 	AccountsMessages(ctx context.Context, workspace string, accounts []string, from, to time.Time) (map[string][]store.Stored, bool, error)
+}
+
+// ReadsUnwrapper is a store that wraps another for its writes alone (the run
+// command's, whose appends go through Capture's retries): the wrapped store's
+// optional read methods (several accounts' messages or days at once, days as
+// numbers) are what Risk uses, where the wrapper's embedded store.Store would
+// hide them. /feedback account and risk read day counters through maps and
+// accounts one by one in `feedbackbot run` while scheduled digests, given the
+// store itself, did not (a review's find).
+type ReadsUnwrapper interface {
+	Unwrap() store.Store
+}
+
+// readsOf is the store whose optional read methods Risk looks for: st, or the
+// store it wraps for its writes.
+func readsOf(st HistoryStore) any {
+	if u, ok := st.(ReadsUnwrapper); ok {
+		if inner := u.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return st
 }
 
 // baseCounters are the daily counters of an account that health's baseline

@@ -397,6 +397,10 @@ func (c *captureStore) AppendOver(ctx context.Context, base, op string, ev feedb
 // GaveUp counts an event an adapter gave up on in capture's failures.
 func (c *captureStore) GaveUp() { c.capture.GaveUp() }
 
+// Unwrap is the store itself (bot.ReadsUnwrapper): its reads are not wrapped,
+// and its optional read methods, which the embedded interface hides, are used.
+func (c *captureStore) Unwrap() store.Store { return c.Store }
+
 // Compact rewrites the embedded store's file (the bot does after /feedback forget):
 // the embedded interface hides it, so the bot's check for it failed in run and the
 // erased text stayed in the file (a review's find). Stores without it do nothing.

@@ -110,8 +110,7 @@ func decodeCountersTo(v []byte, names []string, vals []int64) error {
 	readCounters(r, func(name []byte, val int64) {
 		for i, want := range names {
 			if string(name) == want {
-				vals[i] = val
-				return
+				vals[i] = val // (and a name asked for twice, its every slot)
 			}
 		}
 	})
