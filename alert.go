@@ -1,6 +1,9 @@
 package feedbackbot
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // AlertStatus is where an alert is in its life.
 type AlertStatus string
@@ -77,11 +80,17 @@ type Alert struct {
 	// then, and in alerts handled before 2026-12-05); AnsweredAt when they last
 	// did, cleared when the alert is opened again (it got worse, or its snooze ran
 	// out): an alert is answered while AnsweredAt is set.
-	AckedAt      time.Time `json:"acked_at,omitzero"`
-	AnsweredAt   time.Time `json:"answered_at,omitzero"`
-	AckedBy      string    `json:"acked_by,omitempty"`
-	SnoozedUntil time.Time `json:"snoozed_until,omitempty"`
-	Posts        []PostRef `json:"posts,omitempty"` // the message the alert's updates edit
+	AckedAt    time.Time `json:"acked_at,omitzero"`
+	AnsweredAt time.Time `json:"answered_at,omitzero"`
+	// Answered are the stretches of this episode during which staff had answered
+	// it, oldest first (the last MaxAlertSpans; none in alerts answered only
+	// before 2026-12-05's twenty-third session): whether it was
+	// answered at a past time, which AckedAt and AnsweredAt cannot tell once it
+	// was opened again. MarkAnswered and Reopen keep them.
+	Answered     []AlertSpan `json:"answered,omitempty"`
+	AckedBy      string      `json:"acked_by,omitempty"`
+	SnoozedUntil time.Time   `json:"snoozed_until,omitempty"`
+	Posts        []PostRef   `json:"posts,omitempty"` // the message the alert's updates edit
 	// Earlier are the other messages posted for this fingerprint: notices the
 	// repeats replaced, recovery notices, earlier episodes. They are edited only to
 	// take erased quotes out of the chat.
@@ -94,6 +103,57 @@ type Alert struct {
 	// forgotten, old messages expired); the alerter then re-renders the posted
 	// messages, so the quotes leave the chat too, and clears it.
 	Redacted bool `json:"redacted,omitempty"`
+}
+
+// AlertSpan is a stretch of an alert's episode during which staff had answered
+// it: from an acknowledgement or snooze until it was opened again (its snooze
+// ran out, it got worse), To zero while it lasts.
+type AlertSpan struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to,omitzero"`
+}
+
+// MaxAlertSpans is how many of an episode's answered stretches an alert keeps
+// (its latest).
+const MaxAlertSpans = 20
+
+// MarkAnswered records staff's acknowledgement or snooze at now: the episode's
+// first answer (AckedAt), its latest (AnsweredAt), and a new stretch of Answered
+// unless one is running.
+func (a *Alert) MarkAnswered(now time.Time) {
+	if a.AckedAt.IsZero() {
+		a.AckedAt = now
+	}
+	if n := len(a.Answered); n == 0 || !a.Answered[n-1].To.IsZero() {
+		from := now
+		if n == 0 && !a.AnsweredAt.IsZero() && a.AnsweredAt.Before(now) {
+			from = a.AnsweredAt // answered before stretches were kept, and still
+		}
+		a.Answered = append(slices.Clone(a.Answered), AlertSpan{From: from})
+		a.Answered = a.Answered[max(0, len(a.Answered)-MaxAlertSpans):]
+	}
+	a.AnsweredAt = now
+}
+
+// Reopen opens the alert again at now (its snooze ran out, it got worse): no
+// longer answered, its running stretch of Answered ended.
+func (a *Alert) Reopen(now time.Time) {
+	a.Status, a.AnsweredAt = AlertOpen, time.Time{}
+	if n := len(a.Answered); n > 0 && a.Answered[n-1].To.IsZero() {
+		a.Answered = slices.Clone(a.Answered) // (a copy of an alert shares them)
+		a.Answered[n-1].To = now
+	}
+}
+
+// AnsweredAtTime says whether the stretches say the episode was answered at t,
+// and whether they can say (none kept: an alert answered before they were).
+func AnsweredAtTime(spans []AlertSpan, t time.Time) (answered, known bool) {
+	for _, s := range spans {
+		if !s.From.After(t) && (s.To.IsZero() || s.To.After(t)) {
+			return true, true
+		}
+	}
+	return false, len(spans) > 0
 }
 
 // An alert keeps its earlier episodes for AlertEpisodesKept after they end (the
@@ -109,8 +169,10 @@ type AlertEpisode struct {
 	RaisedAt    time.Time `json:"raised_at"`
 	RaisedScore *int      `json:"raised_score,omitempty"`
 	AckedAt     time.Time `json:"acked_at,omitzero"`
-	ResolvedAt  time.Time `json:"resolved_at"`
-	Recovered   bool      `json:"recovered,omitempty"`
+	// Answered are its stretches answered (Alert's).
+	Answered   []AlertSpan `json:"answered,omitempty"`
+	ResolvedAt time.Time   `json:"resolved_at"`
+	Recovered  bool        `json:"recovered,omitempty"`
 	// ClosedReason is why it ended without recovering (Alert's), when it did.
 	ClosedReason string `json:"closed_reason,omitempty"`
 	Score        int    `json:"score"` // at its end
@@ -122,6 +184,6 @@ type AlertEpisode struct {
 // another alert of the account posts none.
 func (a *Alert) Episode() AlertEpisode {
 	recovered := a.Recovered || (a.ClosedReason == "" && a.RaisedScore == nil && !a.ResolvedAt.IsZero() && a.NotifiedAt.Equal(a.ResolvedAt))
-	return AlertEpisode{RaisedAt: a.RaisedAt, RaisedScore: a.RaisedScore, AckedAt: a.AckedAt, ResolvedAt: a.ResolvedAt,
+	return AlertEpisode{RaisedAt: a.RaisedAt, RaisedScore: a.RaisedScore, AckedAt: a.AckedAt, Answered: slices.Clone(a.Answered), ResolvedAt: a.ResolvedAt,
 		Recovered: recovered, ClosedReason: a.ClosedReason, Score: a.Score}
 }

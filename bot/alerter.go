@@ -327,7 +327,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		out.Quiet++
 		return a.save(ctx, &al)
 	case al.Status == feedbackbot.AlertSnoozed:
-		al.Status, al.AnsweredAt = feedbackbot.AlertOpen, time.Time{} // the snooze ran out
+		al.Reopen(now) // the snooze ran out
 	}
 	// worse than when the channel was last told (not than the last pass: a slide of
 	// a few points a pass is worse all the same)
@@ -342,7 +342,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	switch {
 	case worse || due:
 		if worse && al.Status == feedbackbot.AlertAcknowledged {
-			al.Status, al.AnsweredAt = feedbackbot.AlertOpen, time.Time{} // a worse cause deserves fresh eyes
+			al.Reopen(now) // a worse cause deserves fresh eyes
 		}
 		if err := a.notify(ctx, &al, false); err != nil {
 			return err
@@ -425,6 +425,13 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 			// (changed, not later: replicas' clocks differ)
 			if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {
 				al.AnsweredAt, al.AckedBy = stored.AnsweredAt, stored.AckedBy
+				if n := len(al.Answered); n > 0 && !al.Answered[n-1].To.IsZero() && !al.Answered[n-1].To.After(stored.AnsweredAt) {
+					// This pass opened it again, and the press answered it after:
+					// a stretch of its own from the press.
+					al.Answered = append(slices.Clone(al.Answered), feedbackbot.AlertSpan{From: stored.AnsweredAt})
+				} else {
+					al.Answered = stored.Answered
+				}
 				if al.AckedAt.IsZero() {
 					al.AckedAt = stored.AckedAt
 				}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -623,6 +624,72 @@ func TestAnAlertThatCannotBeReadIsLeftOut(t *testing.T) {
 			d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: t0.Add(-24 * time.Hour), To: t0.Add(time.Hour), Now: t0.Add(time.Hour)})
 			if err != nil || d.FollowUp == nil || d.FollowUp.Raised != 2 {
 				t.Errorf("a digest beside an unreadable alert: %+v, %v; want both followed up", d.FollowUp, err)
+			}
+		})
+	}
+}
+
+// TestAlertRemembersWhenItWasAnswered: each stretch of an episode that staff had
+// answered is kept (a snooze until it ran out, an acknowledgement until the
+// alert got worse, one still running), and an episode the next one replaces
+// keeps them: the follow-up of a past period asks whether an alert was answered
+// at its end, which the first and last answer alone cannot tell once it was
+// opened again.
+func TestAlertRemembersWhenItWasAnswered(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			al, _ := recordingAlerter(st)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			day := func(d float64) time.Time { return t0.Add(time.Duration(d * float64(24*time.Hour))) }
+			now := t0
+			b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+			command := func(at time.Time, text string) {
+				t.Helper()
+				now = at
+				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U1", UserName: "maria", Staff: true, Button: true, Text: text}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			evaluate := func(at time.Time, h feedbackbot.Health) {
+				t.Helper()
+				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h := atRisk("acme", 40, health.ReasonWentQuiet, "k1")
+			evaluate(t0, h)
+			fp := bot.AlertFor("T1", h, t0).Fingerprint
+			command(day(0.1), "alert.snooze "+fp)
+			evaluate(day(8), h) // the snooze ran out
+			command(day(9), "alert.ack "+fp)
+			command(day(9.5), "alert.ack "+fp)                                  // (answered still: the same stretch)
+			evaluate(day(10), atRisk("acme", 20, health.ReasonWentQuiet, "k1")) // worse
+			command(day(11), "alert.ack "+fp)
+			want := []feedbackbot.AlertSpan{{From: day(0.1), To: day(8)}, {From: day(9), To: day(10)}, {From: day(11)}}
+			a := readAlert(t, st, fp)
+			if !reflect.DeepEqual(a.Answered, want) {
+				t.Fatalf("answered %+v, want %+v", a.Answered, want)
+			}
+			if !a.AckedAt.Equal(day(0.1)) || !a.AnsweredAt.Equal(day(11)) {
+				t.Errorf("first answered %s, last %s; want %s and %s", a.AckedAt, a.AnsweredAt, day(0.1), day(11))
+			}
+			for _, c := range []struct {
+				at   time.Time
+				want bool
+			}{{day(0.05), false}, {day(5), true}, {day(8.5), false}, {day(9.7), true}, {day(10.5), false}, {day(20), true}} {
+				if got, known := feedbackbot.AnsweredAtTime(a.Answered, c.at); got != c.want || !known {
+					t.Errorf("answered at %s: %v (known %v), want %v", c.at, got, known, c.want)
+				}
+			}
+			// Recovered, then raised again: the first episode keeps its stretches,
+			// the new one starts with none.
+			evaluate(day(12), feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 85, RecentMessages: 3, LastCustomerAt: day(11.5)})
+			evaluate(day(13), h)
+			a = readAlert(t, st, fp)
+			if len(a.Episodes) != 1 || !reflect.DeepEqual(a.Episodes[0].Answered, want) || len(a.Answered) != 0 {
+				t.Errorf("after a new episode: earlier %+v, current %+v; want the first episode's %+v and none", a.Episodes, a.Answered, want)
 			}
 		})
 	}

@@ -687,10 +687,7 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 			doc.Ephemeral = true
 			return nil
 		}
-		if a.AckedAt.IsZero() {
-			a.AckedAt = now // the episode's first response from staff
-		}
-		a.AnsweredAt = now
+		a.MarkAnswered(now)
 		var note string
 		switch action {
 		case "alert.ack":

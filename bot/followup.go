@@ -74,8 +74,12 @@ func alertFollowUp(alerts map[string]*feedbackbot.Alert, accounts map[string]fee
 				continue // over before the period began
 			}
 			answered := !ep.AckedAt.IsZero() && ep.AckedAt.Before(to)
-			if current && !resolved {
-				answered = answeredAt(al, to)
+			if !resolved { // open at to: answered then, not since or before and opened again
+				if was, known := feedbackbot.AnsweredAtTime(ep.Answered, to.Add(-time.Nanosecond)); known {
+					answered = was
+				} else if current {
+					answered = answeredAt(al, to)
+				}
 			}
 			brief := feedbackbot.AlertBrief{Account: name, AccountID: al.Account.ID, RaisedAt: ep.RaisedAt, RaisedScore: ep.RaisedScore,
 				Answered: answered}

@@ -117,6 +117,27 @@ func TestAlertFollowUp(t *testing.T) {
 			alerts: []feedbackbot.Alert{alert("a", 1, func(a *feedbackbot.Alert) { acked(2)(a); a.AnsweredAt, a.Status = time.Time{}, feedbackbot.AlertOpen })},
 			want: &feedbackbot.AlertFollowUp{Raised: 1, Answered: 1, AnsweredMinutes: f64(60), OpenCount: 1, Unanswered: 1,
 				Open: []feedbackbot.AlertBrief{open("a", 1, score(20), false)}}},
+		{name: "an earlier episode answered, then opened again before the period ended, closed after it: not answered at its end",
+			alerts: []feedbackbot.Alert{alert("a", 7*24+20, func(a *feedbackbot.Alert) {
+				a.Episodes = []feedbackbot.AlertEpisode{{RaisedAt: at(10), RaisedScore: score(25), AckedAt: at(11),
+					Answered: []feedbackbot.AlertSpan{{From: at(11), To: at(50)}}, ResolvedAt: at(7*24 + 10), Recovered: true, Score: 70}}
+			})},
+			want: &feedbackbot.AlertFollowUp{Raised: 1, Answered: 1, AnsweredMinutes: f64(60), OpenCount: 1, Unanswered: 1,
+				Open: []feedbackbot.AlertBrief{{Account: "Name a", AccountID: "a", RaisedAt: at(10), RaisedScore: score(25), Score: score(25)}}}},
+		{name: "answered at the period's end, opened again after it: answered then",
+			alerts: []feedbackbot.Alert{alert("a", 1, func(a *feedbackbot.Alert) {
+				acked(2)(a)
+				a.AnsweredAt, a.Status, a.Answered = time.Time{}, feedbackbot.AlertOpen, []feedbackbot.AlertSpan{{From: at(2), To: at(7*24 + 3)}}
+			})},
+			want: &feedbackbot.AlertFollowUp{Raised: 1, Answered: 1, AnsweredMinutes: f64(60), OpenCount: 1,
+				Open: []feedbackbot.AlertBrief{open("a", 1, score(20), true)}}},
+		{name: "answered, opened again, answered again after the period's end: not answered at its end",
+			alerts: []feedbackbot.Alert{alert("a", 1, func(a *feedbackbot.Alert) {
+				acked(7*24 + 9)(a)
+				a.AckedAt, a.Answered = at(2), []feedbackbot.AlertSpan{{From: at(2), To: at(30)}, {From: at(7*24 + 9)}}
+			})},
+			want: &feedbackbot.AlertFollowUp{Raised: 1, Answered: 1, AnsweredMinutes: f64(60), OpenCount: 1, Unanswered: 1,
+				Open: []feedbackbot.AlertBrief{open("a", 1, score(20), false)}}},
 		{name: "snoozed past the period's end",
 			alerts: []feedbackbot.Alert{alert("a", 1, func(a *feedbackbot.Alert) {
 				acked(2)(a)

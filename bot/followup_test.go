@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -156,6 +157,10 @@ func TestAlertPressedDuringAPassIsKept(t *testing.T) {
 			if got.Status != feedbackbot.AlertAcknowledged || got.AckedBy != "sam" || !got.AnsweredAt.Equal(t0.Add(2*time.Hour)) || !got.AckedAt.Equal(t0.Add(time.Hour)) {
 				t.Errorf("after a press during the pass: status %s by %q, answered %v, first %v; want acknowledged by sam at +2h, first at +1h",
 					got.Status, got.AckedBy, got.AnsweredAt, got.AckedAt)
+			}
+			// Opened again by the pass, answered again by the press.
+			if want := []feedbackbot.AlertSpan{{From: t0.Add(time.Hour), To: t0.Add(2 * time.Hour)}, {From: t0.Add(2 * time.Hour)}}; !reflect.DeepEqual(got.Answered, want) {
+				t.Errorf("answered %+v, want %+v", got.Answered, want)
 			}
 			// Resolved, then left acknowledged by a press the old code wrote after it.
 			if _, err := al.Evaluate(ctx, "T1", nil, t0.Add(3*time.Hour)); err != nil {
