@@ -384,7 +384,13 @@ func TestAnalyzeEdgesOfInput(t *testing.T) {
 // up to 2×workers of them in flight, each holding its lines and their output (which
 // echoes the text): a stream of 64 KiB texts (lines up to 1 MiB are accepted) peaked
 // at gigabytes of heap with two workers, where short lines take ~50 MiB.
+//
+// It analyses 125 MiB of text, which the race detector slows to most of a
+// minute: .ci/run runs it in its step without -race.
 func TestRunAnalyzeMemoryWithLongLines(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a memory test of 125 MiB of text: run without -race (.ci/run does, beside the layer's training tests)")
+	}
 	a := analyzer(t)
 	line := `{"text":"` + strings.Repeat("the export is broken ", (64<<10)/21) + `"}` + "\n"
 	var peak atomic.Uint64
