@@ -424,13 +424,13 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 			}
 			// (changed, not later: replicas' clocks differ)
 			if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {
-				al.AnsweredAt, al.AckedBy = stored.AnsweredAt, stored.AckedBy
+				al.AckedBy = stored.AckedBy
 				if n := len(al.Answered); n > 0 && !al.Answered[n-1].To.IsZero() && !al.Answered[n-1].To.After(stored.AnsweredAt) {
 					// This pass opened it again, and the press answered it after:
 					// a stretch of its own from the press.
-					al.Answered = append(slices.Clone(al.Answered), feedbackbot.AlertSpan{From: stored.AnsweredAt})
+					al.MarkAnswered(stored.AnsweredAt)
 				} else {
-					al.Answered = stored.Answered
+					al.AnsweredAt, al.Answered = stored.AnsweredAt, stored.Answered
 				}
 				if al.AckedAt.IsZero() {
 					al.AckedAt = stored.AckedAt
