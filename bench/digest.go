@@ -573,7 +573,7 @@ func (s noPrevious) Rollups(ctx context.Context, ws string, from, to time.Time, 
 	return s.Store.Rollups(ctx, ws, from, to, counters...)
 }
 
-// Unwrap gives the at-risk pass the store's own optional reads (bot.ReadsUnwrapper),
+// Unwrap gives the at-risk pass the store's own optional reads (bot.Unwrapper),
 // which the embedded interface hides: the variant differs from the digest in
 // the previous period alone.
 func (s noPrevious) Unwrap() store.Store { return s.Store }

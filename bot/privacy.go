@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -203,9 +202,8 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	// The embedded store keeps erased bytes in free pages of its file until they are
 	// reused: rewrite it, as feedbackbot forget does (the chat command did not, and
 	// the erased text stayed readable in the file).
-	if c, ok := b.Store.(compacter); ok {
+	if c, ok := optional(b.Store).(compacter); ok {
 		switch err := c.Compact(ctx); {
-		case errors.Is(err, ErrNoFile):
 		case err != nil:
 			return feedbackbot.Document{}, fmt.Errorf("forget %s: the messages are erased, but rewriting the store file to remove their bytes failed (run forget again to retry): %w", user, err)
 		default:
@@ -214,10 +212,6 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	}
 	return ephemeral(text), nil
 }
-
-// ErrNoFile is what Compact returns on a store wrapper whose store has no file to
-// rewrite (Redis).
-var ErrNoFile = errors.New("the store has no file to rewrite")
 
 // compacter is a store that rewrites its file with live data only (the embedded
 // store; Redis frees memory itself).

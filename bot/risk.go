@@ -94,7 +94,7 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 		days, err := st.AccountDays(ctx, req.Workspace, id, from, to, baseCounters...)
 		return store.DayCountsOf(days, baseCounters...), err
 	})
-	reads := readsOf(st)
+	reads := optional(st)
 	if dc, ok := reads.(accountDayCounter); ok {
 		daysOf = func(ctx context.Context, id string, from, to time.Time) ([]store.DayCounts, error) {
 			return dc.AccountDayCounts(ctx, req.Workspace, id, from, to, baseCounters...)
@@ -201,21 +201,21 @@ type accountsMessagesReader interface {
 	AccountsMessages(ctx context.Context, workspace string, accounts []string, from, to time.Time) (map[string][]store.Stored, bool, error)
 }
 
-// ReadsUnwrapper is a store that wraps another for its writes alone (the run
+// Unwrapper is a store that wraps another for its appends alone (the run
 // command's, whose appends go through Capture's retries): the wrapped store's
-// optional read methods (several accounts' messages or days at once, days as
-// numbers) are what Risk uses, where the wrapper's embedded store.Store would
-// hide them. /feedback account and risk read day counters through maps and
-// accounts one by one in `feedbackbot run` while scheduled digests, given the
-// store itself, did not (a review's find).
-type ReadsUnwrapper interface {
+// optional methods, which the wrapper's embedded store.Store hides, are what
+// the bot uses (reads of several accounts' messages or days at once, days as
+// numbers, Compact). /feedback account and risk read day counters through
+// maps and accounts one by one in `feedbackbot run` while scheduled digests,
+// given the store itself, did not (a review's find).
+type Unwrapper interface {
 	Unwrap() store.Store
 }
 
-// readsOf is the store whose optional read methods Risk looks for: st, or the
-// store it wraps for its writes.
-func readsOf(st HistoryStore) any {
-	if u, ok := st.(ReadsUnwrapper); ok {
+// optional is the store whose optional methods the bot looks for: st, or the
+// store it wraps for its appends.
+func optional(st any) any {
+	if u, ok := st.(Unwrapper); ok {
 		if inner := u.Unwrap(); inner != nil {
 			return inner
 		}

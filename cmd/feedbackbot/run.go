@@ -397,19 +397,11 @@ func (c *captureStore) AppendOver(ctx context.Context, base, op string, ev feedb
 // GaveUp counts an event an adapter gave up on in capture's failures.
 func (c *captureStore) GaveUp() { c.capture.GaveUp() }
 
-// Unwrap is the store itself (bot.ReadsUnwrapper): its reads are not wrapped,
-// and its optional read methods, which the embedded interface hides, are used.
+// Unwrap is the store itself (bot.Unwrapper): only its appends are wrapped, and
+// its optional methods, which the embedded interface hides, are used (Compact
+// after /feedback forget, which did not rewrite the file in run until it was
+// passed on by hand: a review's find; the reads of several accounts at once).
 func (c *captureStore) Unwrap() store.Store { return c.Store }
-
-// Compact rewrites the embedded store's file (the bot does after /feedback forget):
-// the embedded interface hides it, so the bot's check for it failed in run and the
-// erased text stayed in the file (a review's find). Stores without it do nothing.
-func (c *captureStore) Compact(ctx context.Context) error {
-	if s, ok := c.Store.(interface{ Compact(context.Context) error }); ok {
-		return s.Compact(ctx)
-	}
-	return bot.ErrNoFile
-}
 
 // countingPoster counts posts and failures for /metrics.
 type countingPoster struct {
