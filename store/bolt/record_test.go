@@ -404,16 +404,7 @@ func TestJSONRecordsUpgrade(t *testing.T) {
 	// Re-analysis of the log (as reanalyze does): every record still stored is
 	// rewritten.
 	for _, s := range []*Store{upgraded, fresh} {
-		var items []store.Applied
-		if err := s.Replay(ctx, "W1", func(e store.Entry) error {
-			items = append(items, store.Applied{Entry: e, Tags: tagOf("v2")(e)})
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Apply(ctx, items...); err != nil {
-			t.Fatal(err)
-		}
+		reanalyse(t, s, tagOf("v2"))
 	}
 	same("re-analysed")
 	checkAccountCopies(t, upgraded, false) // (every record rewritten in binary)
@@ -422,6 +413,22 @@ func TestJSONRecordsUpgrade(t *testing.T) {
 	}
 	if bin, js := recordForms(t, oldDir); js != 0 || bin <= len(ms)-len(ms)/6 {
 		t.Errorf("after edits and re-analysis: %d binary, %d JSON records; want the %d messages and their counters binary, none JSON", bin, js, len(ms)-len(ms)/6)
+	}
+}
+
+// reanalyse applies W1's log again with tags, as reanalyze does: every record
+// still stored is rewritten.
+func reanalyse(t *testing.T, s *Store, tags func(store.Entry) feedbackbot.Tags) {
+	t.Helper()
+	var items []store.Applied
+	if err := s.Replay(t.Context(), "W1", func(e store.Entry) error {
+		items = append(items, store.Applied{Entry: e, Tags: tags(e)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(t.Context(), items...); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -678,16 +685,7 @@ func TestAccountIndexKeepsItsRecords(t *testing.T) {
 	}
 	storetest.AppendApplyEach(ctx, t, s, events, tagOf("v1"))
 	checkAccountCopies(t, s, false) // (before the re-analysis rewrites every record)
-	var items []store.Applied
-	if err := s.Replay(ctx, "W1", func(e store.Entry) error {
-		items = append(items, store.Applied{Entry: e, Tags: tagOf("v2")(e)})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Apply(ctx, items...); err != nil {
-		t.Fatal(err)
-	}
+	reanalyse(t, s, tagOf("v2"))
 	if n, err := s.Forget(ctx, "W1", "U-C1-0011"); err != nil || n != 1 {
 		t.Fatalf("Forget = %d, %v; want 1", n, err)
 	}
