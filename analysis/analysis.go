@@ -306,15 +306,22 @@ func (a *Analyzer) RuleThemes() []string {
 
 // headThemes are the message's themes, in taxonomy order, with the layer's theme
 // heads deciding the themes that have one (z holds the layer's logits) and the
-// rules (matched) the others.
+// rules (matched) the others. A head keeps a theme the rules matched at the
+// layer's theme threshold, and tags one they did not only at its threshold for
+// new themes, which may ask more.
 func (a *Analyzer) headThemes(matched []string, z []float64) []string {
 	var out []string
 	for i, name := range a.names {
+		ruled := slices.Contains(matched, name)
 		if col := a.heads[i]; col >= 0 {
-			if z[col] >= a.comb.headLogit {
+			need := a.comb.headLogitNew
+			if ruled {
+				need = a.comb.headLogit
+			}
+			if z[col] >= need {
 				out = append(out, name)
 			}
-		} else if slices.Contains(matched, name) {
+		} else if ruled {
 			out = append(out, name)
 		}
 	}

@@ -46,6 +46,10 @@ type layerFile struct {
 	// needs.
 	Themes         *layer.Model `json:"themes,omitempty"`
 	ThemeThreshold float64      `json:"theme_threshold,omitempty"`
+	// ThemeThresholdNew, when set, is the probability a head needs to tag a theme
+	// its rules did not match in the message (ThemeThreshold stays what it needs
+	// to keep one they did): a theme read from context alone needs more evidence.
+	ThemeThresholdNew float64 `json:"theme_threshold_new,omitempty"`
 	// ThemesTaxonomy is the taxonomyHash of the default taxonomy the heads learned
 	// alongside: a head decides a theme the team keeps as the default defines it,
 	// so the default must be the one it was trained with.
@@ -60,7 +64,8 @@ type combiner struct {
 	headNames                  []string     // the theme heads' themes (none: no heads)
 	both                       *layer.Stack // sentiment, intent and the heads, scored in one pass
 	threshold                  float64
-	headLogit                  float64 // the log odds a head needs (ThemeThreshold's)
+	headLogit                  float64 // the log odds a head needs to keep a theme its rules matched (ThemeThreshold's)
+	headLogitNew               float64 // and to tag one they did not (ThemeThresholdNew's, or headLogit)
 	gate, toNeg                bool
 	hashBits                   int
 	charGrams                  int
@@ -123,6 +128,13 @@ func loadLayer(data []byte) (*combiner, error) {
 			}
 		}
 		c.headNames, c.headLogit = f.Themes.Classes, layer.LogOdds(f.ThemeThreshold)
+		c.headLogitNew = c.headLogit
+		if f.ThemeThresholdNew != 0 {
+			if f.ThemeThresholdNew <= 0 || f.ThemeThresholdNew >= 1 {
+				return nil, fmt.Errorf("layer: theme threshold for unmatched themes %v is not a probability in (0, 1)", f.ThemeThresholdNew)
+			}
+			c.headLogitNew = layer.LogOdds(f.ThemeThresholdNew)
+		}
 		models = append(models, f.Themes)
 	}
 	both, err := layer.NewStack(models...)

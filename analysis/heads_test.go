@@ -98,6 +98,8 @@ func TestThemeHeadsRefused(t *testing.T) {
 	cases := map[string]func(f, heads map[string]json.RawMessage){
 		"threshold 0":     func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("0") },
 		"threshold 1":     func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("1") },
+		"new threshold 1":  func(f, _ map[string]json.RawMessage) { f["theme_threshold_new"] = json.RawMessage("1") },
+		"new threshold -1": func(f, _ map[string]json.RawMessage) { f["theme_threshold_new"] = json.RawMessage("-1") },
 		"not independent": func(_, h map[string]json.RawMessage) { delete(h, "independent") },
 		// trained alongside another default taxonomy (or a file from before the
 		// record): its heads would decide themes whose definition moved
@@ -121,4 +123,55 @@ func TestThemeHeadsRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestThemeThresholdNew: with theme_threshold_new a head tags a theme its rules
+// did not match only at that probability, and keeps one they matched at the
+// theme threshold as before.
+func TestThemeThresholdNew(t *testing.T) {
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(layerJSON, &f); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f["theme_threshold_new"]; ok {
+		t.Skip("the shipped layer sets theme_threshold_new; this test compares against one without")
+	}
+	shipped, err := NewWithLayer(DefaultTaxonomy(), layerJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f["theme_threshold_new"] = json.RawMessage("0.9999")
+	b, _ := json.Marshal(f)
+	strict, err := NewWithLayer(DefaultTaxonomy(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := NewWithLayer(DefaultTaxonomy(), withoutHeads(t, layerJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dropped, kept int
+	for _, r := range readExamples(t, "testdata/chat_train2.jsonl") {
+		m := &feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}
+		byRules, byHeads, byStrict := rules.AnalyzeMessage(m).Themes, shipped.AnalyzeMessage(m).Themes, strict.AnalyzeMessage(m).Themes
+		for _, th := range byHeads {
+			switch {
+			case slices.Contains(byRules, th) && !slices.Contains(byStrict, th):
+				t.Errorf("%q: %s, matched by the rules and kept by its head, was dropped", r.Text, th)
+			case !slices.Contains(byRules, th) && slices.Contains(byStrict, th):
+				// a theme the intent implies (bug_report: bug, ...) is added after the heads
+				if th != "feature_request" && th != "bug" && th != "cancellation" {
+					t.Errorf("%q: %s, which its rules did not match, was still tagged at p >= 0.9999", r.Text, th)
+				}
+			case !slices.Contains(byRules, th):
+				dropped++
+			default:
+				kept++
+			}
+		}
+	}
+	if dropped == 0 || kept == 0 {
+		t.Errorf("dropped %d themes the rules did not match, kept %d they did: the set should have both", dropped, kept)
+	}
+	t.Logf("dropped %d themes the rules did not match, kept %d they did", dropped, kept)
 }

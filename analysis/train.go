@@ -52,6 +52,9 @@ type LayerOptions struct {
 	// head needs to tag its theme.
 	Themes         *layer.Options `json:"themes,omitempty"`
 	ThemeThreshold float64        `json:"theme_threshold,omitempty"`
+	// ThemeThresholdNew, when set, is the probability a head needs to tag a theme
+	// the taxonomy's rules did not match (0: ThemeThreshold).
+	ThemeThresholdNew float64 `json:"theme_threshold_new,omitempty"`
 }
 
 // DefaultLayerOptions are the options data/layer.json is trained with, chosen by
@@ -142,7 +145,7 @@ func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, er
 		if f.Themes, err = layer.TrainIndependent(names, denseNames, o.HashBits, x, has, *o.Themes); err != nil {
 			return nil, fmt.Errorf("theme heads: %w", err)
 		}
-		f.ThemeThreshold = o.ThemeThreshold
+		f.ThemeThreshold, f.ThemeThresholdNew = o.ThemeThreshold, o.ThemeThresholdNew
 		if f.ThemesTaxonomy, err = taxonomyHash(DefaultTaxonomy()); err != nil {
 			return nil, err
 		}

@@ -50,6 +50,7 @@ func runTrain(ctx context.Context, args []string) error {
 	flips := fs.Bool("flips", false, "with -cv: count the layer's label changes by kind, over the folds")
 	themeModels := fs.Bool("themes", false, "with -cv: cross-validate the layer's theme heads (precision, recall and F1 of the themes, pooled over the left-out sets) at several thresholds, against the taxonomy's rules alone")
 	themeL2 := fs.String("theme-l2", "", "with -cv -themes: comma-separated dense:hash L2 penalty pairs of the theme heads to compare (default: the shipped options')")
+	themeOne := fs.String("theme", "", "with -cv -themes: also print this theme's counts, precision, recall, F1 and F0.5 at every threshold setting")
 	themeBal := fs.Bool("theme-balanced", false, "with -cv -themes: weigh each head's present and absent rows alike")
 	fs.Parse(args)
 
@@ -84,7 +85,7 @@ func runTrain(ctx context.Context, args []string) error {
 		return searchGrid(ctx, sets)
 	}
 	if *themeModels {
-		return themeCV(ctx, sets, *themeL2, *themeBal)
+		return themeCV(ctx, sets, *themeL2, *themeBal, *themeOne)
 	}
 	o := analysis.DefaultLayerOptions
 	if *gate != "" {
@@ -372,7 +373,7 @@ func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) e
 // scored at each threshold against its labels, and against the taxonomy's rules
 // alone (the layer without heads). Micro precision, recall and F1, pooled over the
 // folds.
-func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balanced bool) error {
+func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balanced bool, theme string) error {
 	base := analysis.DefaultLayerOptions
 	type point struct{ dense, hash float64 }
 	var points []point
@@ -393,20 +394,42 @@ func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balance
 		}
 		points = append(points, p)
 	}
-	thresholds := []float64{0.25, 0.3, 0.35, 0.4, 0.45, 0.5}
-	rulesCount := themeCount{}
-	counts := make([][]themeCount, len(points))
-	// each theme's counts, the first point's heads at the shipped threshold and the
-	// rules
-	names := analysis.DefaultTaxonomy().Names()
-	headsBy, rulesBy := make([]themeCount, len(names)), make([]themeCount, len(names))
-	addBy := func(by []themeCount, got, want []string) {
-		for k, name := range names {
-			by[k].Add(only(got, name), only(want, name))
+	// The threshold settings scored: one probability for every theme, then a
+	// theme the rules matched kept at the first and one they did not tagged at
+	// the second (theme_threshold_new).
+	type setting struct{ kept, added float64 }
+	var settings []setting
+	for _, t := range []float64{0.25, 0.3, 0.35, 0.4, 0.45, 0.5} {
+		settings = append(settings, setting{t, 0})
+	}
+	for _, kept := range []float64{0.25, 0.3} {
+		for _, added := range []float64{0.4, 0.5, 0.6, 0.7} {
+			settings = append(settings, setting{kept, added})
 		}
 	}
+	shipped := setting{base.ThemeThreshold, base.ThemeThresholdNew}
+	if !slices.Contains(settings, shipped) {
+		settings = append(settings, shipped)
+	}
+	names := analysis.DefaultTaxonomy().Names()
+	// counts[point][setting] pooled over the folds, and each theme's; the rules'
+	type scored struct {
+		all themeCount
+		by  []themeCount
+	}
+	score := func(sc *scored, got, want []string) {
+		sc.all.Add(got, want)
+		if sc.by == nil {
+			sc.by = make([]themeCount, len(names))
+		}
+		for k, name := range names {
+			sc.by[k].Add(only(got, name), only(want, name))
+		}
+	}
+	var rules scored
+	counts := make([][]scored, len(points))
 	for pi, pt := range points {
-		counts[pi] = make([]themeCount, len(thresholds))
+		counts[pi] = make([]scored, len(settings))
 		o := base
 		o.Themes = &layer.Options{L2Dense: pt.dense, L2Hash: pt.hash, Balanced: balanced}
 		for fold := range sets {
@@ -418,54 +441,93 @@ func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balance
 				return err
 			}
 			if pi == 0 {
-				noHeads, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), rewriteLayer(b, nil, "themes", "theme_threshold"))
+				noHeads, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), rewriteLayer(b, nil, "themes", "theme_threshold", "theme_threshold_new"))
 				if err != nil {
 					return err
 				}
 				for _, r := range sets[fold] {
-					got := noHeads.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes
-					rulesCount.Add(got, r.Themes)
-					addBy(rulesBy, got, r.Themes)
+					score(&rules, noHeads.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes, r.Themes)
 				}
 			}
-			for ti, thr := range thresholds {
-				a, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), rewriteLayer(b, map[string]any{"theme_threshold": thr}))
+			for si, st := range settings {
+				set := map[string]any{"theme_threshold": st.kept}
+				var drop []string
+				if st.added != 0 {
+					set["theme_threshold_new"] = st.added
+				} else {
+					drop = append(drop, "theme_threshold_new")
+				}
+				a, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), rewriteLayer(b, set, drop...))
 				if err != nil {
 					return err
 				}
 				for _, r := range sets[fold] {
-					got := a.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes
-					counts[pi][ti].Add(got, r.Themes)
-					if pi == 0 && thr == base.ThemeThreshold {
-						addBy(headsBy, got, r.Themes)
-					}
+					score(&counts[pi][si], a.AnalyzeMessage(&feedbackbot.Message{Text: r.Text, Role: feedbackbot.RoleCustomer}).Themes, r.Themes)
 				}
 			}
 			fmt.Fprintf(os.Stderr, "L2 %g:%g, fold %d/%d (%s) done\n", pt.dense, pt.hash, fold+1, len(sets), filepath.Base(trainingSets[fold]))
 		}
 	}
-	out := [][]string{{"themes, left-out sets pooled", "precision", "recall", "F1"}}
+	label := func(st setting) string {
+		if st.added == 0 {
+			return fmt.Sprintf("p >= %g", st.kept)
+		}
+		return fmt.Sprintf("p >= %g, unmatched p >= %g", st.kept, st.added)
+	}
+	out := [][]string{{"themes, left-out sets pooled (all themes)", "precision", "recall", "F1"}}
 	row := func(name string, c themeCount) {
 		p, r := c.Rates()
 		out = append(out, []string{name, fmt.Sprintf("%.3f", p), fmt.Sprintf("%.3f", r), fmt.Sprintf("%.3f", c.F1())})
 	}
-	row("the taxonomy's rules (the layer without heads)", rulesCount)
+	row("the taxonomy's rules (the layer without heads)", rules.all)
 	for pi, pt := range points {
-		for ti, thr := range thresholds {
-			row(fmt.Sprintf("heads, L2 %g:%g, balanced %v, p >= %g", pt.dense, pt.hash, balanced, thr), counts[pi][ti])
+		for si, st := range settings {
+			row(fmt.Sprintf("heads, L2 %g:%g, balanced %v, %s", pt.dense, pt.hash, balanced, label(st)), counts[pi][si].all)
 		}
 	}
 	table(out)
 	fmt.Println()
-	by := [][]string{{fmt.Sprintf("theme, left-out sets pooled (heads: L2 %g:%g, p >= %g)", points[0].dense, points[0].hash, base.ThemeThreshold), "labelled", "rules P / R / F1", "heads P / R / F1"}}
+	at := counts[0][slices.Index(settings, shipped)]
+	by := [][]string{{fmt.Sprintf("theme, left-out sets pooled (heads: L2 %g:%g, %s)", points[0].dense, points[0].hash, label(shipped)), "labelled", "rules P / R / F1", "heads P / R / F1"}}
 	for k, name := range names {
-		rp, rr := rulesBy[k].Rates()
-		hp, hr := headsBy[k].Rates()
-		by = append(by, []string{name, strconv.Itoa(rulesBy[k].TP + rulesBy[k].FN),
-			fmt.Sprintf("%.2f / %.2f / %.3f", rp, rr, rulesBy[k].F1()), fmt.Sprintf("%.2f / %.2f / %.3f", hp, hr, headsBy[k].F1())})
+		rp, rr := rules.by[k].Rates()
+		hp, hr := at.by[k].Rates()
+		by = append(by, []string{name, strconv.Itoa(rules.by[k].TP + rules.by[k].FN),
+			fmt.Sprintf("%.2f / %.2f / %.3f", rp, rr, rules.by[k].F1()), fmt.Sprintf("%.2f / %.2f / %.3f", hp, hr, at.by[k].F1())})
 	}
 	table(by)
+	if theme == "" {
+		return nil
+	}
+	k := slices.Index(names, theme)
+	if k < 0 {
+		return fmt.Errorf("-theme %q: not a default theme (%s)", theme, strings.Join(names, ", "))
+	}
+	fmt.Println()
+	one := [][]string{{fmt.Sprintf("%s, left-out sets pooled", theme), "TP", "FP", "FN", "P / R", "F1", "F0.5"}}
+	add := func(name string, c themeCount) {
+		p, r := c.Rates()
+		one = append(one, []string{name, strconv.Itoa(c.TP), strconv.Itoa(c.FP), strconv.Itoa(c.FN),
+			fmt.Sprintf("%.3f / %.3f", p, r), fmt.Sprintf("%.3f", c.F1()), fmt.Sprintf("%.3f", fBeta(0.5, p, r))})
+	}
+	add("the taxonomy's rules", rules.by[k])
+	for pi, pt := range points {
+		for si, st := range settings {
+			add(fmt.Sprintf("heads, L2 %g:%g, %s", pt.dense, pt.hash, label(st)), counts[pi][si].by[k])
+		}
+	}
+	table(one)
 	return nil
+}
+
+// fBeta is the F-measure weighing recall beta times as much as precision (0.5:
+// precision twice as much as recall).
+func fBeta(beta, p, r float64) float64 {
+	if p+r == 0 {
+		return 0
+	}
+	b2 := beta * beta
+	return (1 + b2) * p * r / (b2*p + r)
 }
 
 // only is [name] when themes holds it, else none.
