@@ -96,11 +96,11 @@ func TestThemeHeadsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]func(f, heads map[string]json.RawMessage){
-		"threshold 0":     func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("0") },
-		"threshold 1":     func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("1") },
+		"threshold 0":      func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("0") },
+		"threshold 1":      func(f, _ map[string]json.RawMessage) { f["theme_threshold"] = json.RawMessage("1") },
 		"new threshold 1":  func(f, _ map[string]json.RawMessage) { f["theme_threshold_new"] = json.RawMessage("1") },
 		"new threshold -1": func(f, _ map[string]json.RawMessage) { f["theme_threshold_new"] = json.RawMessage("-1") },
-		"not independent": func(_, h map[string]json.RawMessage) { delete(h, "independent") },
+		"not independent":  func(_, h map[string]json.RawMessage) { delete(h, "independent") },
 		// trained alongside another default taxonomy (or a file from before the
 		// record): its heads would decide themes whose definition moved
 		"another default taxonomy": func(f, _ map[string]json.RawMessage) { f["themes_taxonomy"] = json.RawMessage(`"00000000"`) },
