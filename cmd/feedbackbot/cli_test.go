@@ -63,7 +63,7 @@ func TestCommandLine(t *testing.T) {
 	}{
 		{name: "no command", args: nil, code: 2, stderr: []string{"Usage: feedbackbot COMMAND", "feedbackbot: no command given"}, notStderr: []string{"Run '"}, stdoutIsEmpty: true},
 		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"Commands:", "demo", "'feedbackbot help COMMAND'"}},
-		{name: "--help", args: []string{"--help"}, code: 0, stdout: []string{"Commands:"}},
+		{name: "--help", args: []string{"--help"}, code: 0, stdout: []string{"Commands:", "  config check validate"}},
 		{name: "help for a command", args: []string{"help", "digest"}, code: 0, stdout: []string{"Usage: feedbackbot digest", "-period duration", "-as-of TIME"}},
 		{name: "help config", args: []string{"help", "config"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
 		{name: "config --help", args: []string{"config", "--help"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},

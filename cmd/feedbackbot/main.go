@@ -126,7 +126,12 @@ Usage: feedbackbot COMMAND [flags]
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		// a subcommand is part of the name ("config check")
+		name := c.name
+		if sub, _, _ := strings.Cut(c.args, " "); sub != "" && !strings.HasPrefix(sub, "-") && !strings.HasPrefix(sub, "[") {
+			name += " " + sub
+		}
+		fmt.Fprintf(w, "  %-12s %s\n", name, c.summary)
 	}
 	fmt.Fprint(w, `
 Start here:   go run ./cmd/feedbackbot demo
