@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/cmd/feedbackbot/demodata"
 	"github.com/feedbackbot/feedbackbot/config"
@@ -231,9 +233,13 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	atRisk := bot.AtRisk(hs)
-	fmt.Fprintf(out, "4. At-risk alerts (%d of %d accounts at risk: health below %d, or two churn signals):\n\n", len(atRisk), len(hs), cfg.Alerts.Threshold)
-	for _, h := range atRisk {
-		fmt.Fprint(out, indent(bot.RenderText(bot.AlertDocument(bot.AlertFor(DemoWorkspace, h, now))), "   │ "))
+	shown, err := demoAlerts(ctx, st, atRisk, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "4. At-risk alerts (%d of %d accounts at risk: health below %d, or two churn signals), as the alert channel has them now:\n\n", len(atRisk), len(hs), cfg.Alerts.Threshold)
+	for _, al := range shown {
+		fmt.Fprint(out, indent(bot.RenderText(bot.AlertDocument(al)), "   │ "))
 		fmt.Fprintln(out)
 	}
 	fmt.Fprintln(out, "5. Every account's health:")
@@ -273,7 +279,11 @@ func replayAlerts(ctx context.Context, st store.Store, cfg config.Config, from, 
 		}
 	}
 	al := newAlerter(st, &nowherePoster{}, cmp.Or(cfg.Alerts.Channel, "demo-alerts"), cfg, nil) // (no logger: the alerter discards its lines)
-	for at := from; at.Before(to); at = at.Add(demoPassEvery) {
+	// every demoPassEvery, and last at to itself: the alerts stand as the bot's would now
+	for at := from; ; at = at.Add(demoPassEvery) {
+		if at.After(to) {
+			at = to
+		}
 		hs, err := bot.Risk(ctx, st, riskRequest(cfg, DemoWorkspace, at))
 		if err != nil {
 			return raised, closed, fmt.Errorf("demo: alerts as of %s: %w", at.Format(time.RFC3339), err)
@@ -283,8 +293,43 @@ func replayAlerts(ctx context.Context, st store.Store, cfg config.Config, from, 
 			return raised, closed, fmt.Errorf("demo: alerts as of %s: %w", at.Format(time.RFC3339), err)
 		}
 		raised, closed = raised+out.Raised, closed+out.Resolved
+		if !at.Before(to) {
+			return raised, closed, nil
+		}
 	}
-	return raised, closed, nil
+}
+
+// demoAlerts are the alerts to show for the accounts at risk: each account's open
+// at-risk alerts as the replayed passes left them in the store (raised when the
+// pass raised them, updated at its last), in the order of atRisk; an account the
+// passes left without one (none should be) gets the alert a pass would raise now.
+func demoAlerts(ctx context.Context, st store.Store, atRisk []feedbackbot.Health, now time.Time) ([]feedbackbot.Alert, error) {
+	raw, err := st.ListDocs(ctx, DemoWorkspace, bot.DocAlert)
+	if err != nil {
+		return nil, fmt.Errorf("demo: alerts: %w", err)
+	}
+	byAccount := map[string][]feedbackbot.Alert{}
+	for id, r := range raw {
+		var al feedbackbot.Alert
+		if err := json.Unmarshal(r, &al); err != nil {
+			return nil, fmt.Errorf("demo: alert %s: %w", id, err)
+		}
+		if al.Status == feedbackbot.AlertResolved || al.Cause == health.ReasonReplyDue {
+			continue
+		}
+		byAccount[al.Account.ID] = append(byAccount[al.Account.ID], al)
+	}
+	var out []feedbackbot.Alert
+	for _, h := range atRisk {
+		open := byAccount[h.Account.ID]
+		if len(open) == 0 {
+			out = append(out, bot.AlertFor(DemoWorkspace, h, now))
+			continue
+		}
+		slices.SortFunc(open, func(a, b feedbackbot.Alert) int { return a.RaisedAt.Compare(b.RaisedAt) })
+		out = append(out, open...)
+	}
+	return out, nil
 }
 
 // nowherePoster is the demo's alert channel: posts are numbered and dropped.

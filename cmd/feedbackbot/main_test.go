@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +48,9 @@ func TestDemo(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatalf("chart is not a PNG: %v", err)
 	}
+	// The alerts shown are the ones the replayed passes raised, with the times the
+	// digest's follow-up counts from, not new ones stamped now.
+	checkDemoAlertTimes(t, s, asof)
 	// Re-running on the same directory stores nothing twice.
 	m2, out2, _ := testMain(nil)
 	if err := m2.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
@@ -418,5 +423,51 @@ func TestReanalyzeAppliesTaxonomyChange(t *testing.T) {
 	}
 	if !strings.Contains(out4.String(), " 0 messages re-tagged") {
 		t.Fatalf("a second reanalyze must change nothing: %s", out4)
+	}
+}
+
+// checkDemoAlertTimes checks the demo's step 4: every alert it shows was raised
+// before the demo's moment (asof), and the open alerts of the digest's follow-up
+// ("Acme Logistics: raised 8.8 days ago") are those shown, raised that long ago.
+func checkDemoAlertTimes(t *testing.T, s, asof string) {
+	t.Helper()
+	now, _ := time.Parse(time.RFC3339, asof)
+	_, step4, ok := strings.Cut(s, "\n4. ")
+	if !ok {
+		t.Fatal("demo output has no step 4")
+	}
+	step4, _, _ = strings.Cut(step4, "\n5. ")
+	raisedRe := regexp.MustCompile(`at risk: (.+?) \(health \d+/100\)[\s\S]*?· raised (\d{4}-\d\d-\d\d \d\d:\d\d) UTC`)
+	shown := map[string]time.Time{}
+	for _, m := range raisedRe.FindAllStringSubmatch(step4, -1) {
+		at, err := time.Parse("2006-01-02 15:04", m[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !at.Before(now) {
+			t.Errorf("step 4 shows %s's alert raised %s, the demo's moment: a new alert, not the one the passes raised", m[1], m[2])
+		}
+		shown[m[1]] = at
+	}
+	followRe := regexp.MustCompile(`│\s+(.+?): raised ([\d.]+) (days|h) ago`)
+	n := 0
+	for _, m := range followRe.FindAllStringSubmatch(followUp(s), -1) {
+		n++
+		v, _ := strconv.ParseFloat(m[2], 64)
+		ago := time.Duration(v * float64(time.Hour))
+		if m[3] == "days" {
+			ago *= 24
+		}
+		at, ok := shown[m[1]]
+		if !ok {
+			t.Errorf("the follow-up's open alert of %s is not in step 4", m[1])
+			continue
+		}
+		if d := now.Sub(at) - ago; d < -3*time.Hour || d > 3*time.Hour {
+			t.Errorf("%s: step 4 says raised %s, the follow-up %s %s ago", m[1], at.Format(time.RFC3339), m[2], m[3])
+		}
+	}
+	if n == 0 || len(shown) == 0 {
+		t.Errorf("no open alert found in the follow-up (%d) or in step 4 (%d)", n, len(shown))
 	}
 }
