@@ -169,6 +169,13 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	if err != nil || (parts[0] != SurveyCSAT && parts[0] != SurveyNPS) || score < lo || score > hi {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
 	}
+	// A survey asks the customer: staff pressing its buttons (to see what the
+	// customer sees, or by mistake) would change the account's satisfaction and
+	// health, so their answer is not stored.
+	if cmd.Staff {
+		return feedbackbot.Document{Ephemeral: true, Fallback: staffSurveyAnswer,
+			Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: staffSurveyAnswer}}}, nil
+	}
 	// A person forgotten since the question was posted is thanked and not stored
 	// (their answer was stored again under their id, a review found).
 	if _, err := b.Store.GetDoc(ctx, cmd.Workspace, DocForgotten, cmd.User); err == nil {
@@ -192,6 +199,9 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	}
 	return thanks(), nil
 }
+
+// staffSurveyAnswer answers staff who press a survey's buttons.
+const staffSurveyAnswer = "Staff answers are not recorded: this question is for the customer."
 
 // thanks answers a survey answer.
 func thanks() feedbackbot.Document {

@@ -46,6 +46,11 @@ func TestSurveyRoundTrip(t *testing.T) {
 					t.Fatalf("answer: %v %+v", err, doc)
 				}
 			}
+			// Staff pressing a button (to see what the customer sees, or by mistake)
+			// are told it is not recorded, and nothing is stored.
+			if doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "USTAFF", Staff: true, Button: true, Text: "survey.answer " + buttons[0].Value}); err != nil || !doc.Ephemeral || !strings.Contains(doc.Fallback, "not recorded") {
+				t.Fatalf("staff answer: %v %+v", err, doc)
+			}
 			// A forged button value is refused.
 			if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "UX", Button: true, Text: "survey.answer csat|9|acme|x"}); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
 				t.Fatalf("out-of-range score: %v", err)

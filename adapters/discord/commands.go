@@ -117,6 +117,34 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCr
 	}()
 }
 
+// notYourSurvey answers a survey button pressed by a member of another account.
+const notYourSurvey = "Thanks! This question was for another customer, so your answer was not recorded."
+
+// askedOf says whether a survey answer's presser belongs to the account the survey
+// asked (its value: kind|score|account|thread), as capture attributes their
+// messages in that channel (customerAccount: the channel's or its parent's
+// configured account, else one of their roles', else themselves). A channel that
+// cannot be looked up is taken by its id alone.
+func (a *Adapter) askedOf(ctx context.Context, cmd feedbackbot.Command, roles []string) bool {
+	parts := strings.SplitN(strings.TrimPrefix(cmd.Text, "survey.answer "), "|", 4)
+	if len(parts) != 4 {
+		return true // (the bot says the button is not valid)
+	}
+	ci, err := a.channel(ctx, cmd.Channel)
+	if err != nil {
+		ci = channelInfo{id: cmd.Channel}
+	}
+	return a.customerAccount(ci, cmd.User, roles) == parts[2]
+}
+
+// interactionRoles are the presser's roles (none outside a server).
+func interactionRoles(i *discordgo.Interaction) []string {
+	if i.Member != nil {
+		return i.Member.Roles
+	}
+	return nil
+}
+
 // interactionGrace is how long an interaction in flight may still take once the
 // adapter is stopping (a variable for tests).
 var interactionGrace = 20 * time.Second
@@ -129,9 +157,17 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 	if !ok {
 		return
 	}
-	if !cmd.Staff && !(cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")) {
+	isSurveyAnswer := cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")
+	if !cmd.Staff && !isSurveyAnswer {
 		a.log.Info("discord: command refused to non-staff", "guild", i.GuildID, "user", cmd.User)
 		a.respond(ctx, i, Render(ephemeralText(refusal)))
+		return
+	}
+	if isSurveyAnswer && !cmd.Staff && !a.askedOf(ctx, cmd, interactionRoles(i)) {
+		// Anyone who can see a channel may press a survey's buttons: an answer counts
+		// only for the account it was asked of (another member's was recorded under
+		// it, lowering that account's health, a review found).
+		a.respond(ctx, i, Render(ephemeralText(notYourSurvey)))
 		return
 	}
 	text := cmd.Text

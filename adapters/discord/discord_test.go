@@ -642,7 +642,9 @@ func TestCommandsWithTheRealBot(t *testing.T) {
 }
 
 // TestButtonsReachTheBot: an alert button from staff and a survey answer from a
-// member reach the bot as button commands; any other button from a member is refused.
+// member of the account it asked reach the bot as button commands; a survey answer
+// from a member of another account (anyone who can see the channel may press) and
+// any other button from a member are refused.
 func TestButtonsReachTheBot(t *testing.T) {
 	got := make(chan feedbackbot.Command, 4)
 	cmds := commandsFunc(func(_ context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
@@ -650,25 +652,29 @@ func TestButtonsReachTheBot(t *testing.T) {
 		return feedbackbot.Document{Ephemeral: true, Fallback: "done", Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: "done"}}}, nil
 	})
 	f := newFixture(t, testConfig(), cmds)
-	press := func(id, user string, roles []string, customID string) {
+	press := func(id, user, channel string, roles []string, customID string) {
 		f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": f.fake.AppID, "type": 3, "token": "tok-" + id,
-			"guild_id": guild, "channel_id": chInternal, "message": map[string]any{"id": "1", "channel_id": chInternal},
+			"guild_id": guild, "channel_id": channel, "message": map[string]any{"id": "1", "channel_id": channel},
 			"member": map[string]any{"user": map[string]any{"id": user, "username": "u"}, "roles": roles},
 			"data":   map[string]any{"custom_id": customID, "component_type": 2}})
 	}
 	tests := []struct {
-		name, user, customID string
-		roles                []string
-		staff, reachesBot    bool
+		name, user, channel, customID string
+		roles                         []string
+		staff, reachesBot             bool
+		refusal                       string // the answer when the bot is not asked
 	}{
-		{"staff acknowledges an alert", userStaff, "alert.ack fp1", []string{roleStaff}, true, true},
-		{"a member answers a survey", userAlice, "survey.answer csat|5|acme|", []string{roleMember}, false, true},
-		{"a member presses an alert button", userAlice, "alert.snooze fp1", []string{roleMember}, false, false},
+		{"staff acknowledges an alert", userStaff, chInternal, "alert.ack fp1", []string{roleStaff}, true, true, ""},
+		{"a member of the account answers its survey", userAlice, chInternal, "survey.answer csat|5|acme|", []string{roleAcme}, false, true, ""},
+		{"a member answers a survey in the account's channel", userAlice, chAcme, "survey.answer csat|5|acme|", []string{roleMember}, false, true, ""},
+		{"a community member answers their own survey", userAlice, chInternal, "survey.answer csat|5|" + userAlice + "|", []string{roleMember}, false, true, ""},
+		{"a member answers another account's survey", userAlice, chInternal, "survey.answer csat|1|acme|", []string{roleMember}, false, false, "not recorded"},
+		{"a member presses an alert button", userAlice, chInternal, "alert.snooze fp1", []string{roleMember}, false, false, "only available to the team"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			id := "71000000000000000" + itoa(int64(i))
-			press(id, tc.user, tc.roles, tc.customID)
+			press(id, tc.user, tc.channel, tc.roles, tc.customID)
 			req, ok := f.fake.WaitRequest("/interactions/"+id+"/", 0, 5*time.Second)
 			if !ok {
 				t.Fatal("no reply")
@@ -688,7 +694,7 @@ func TestButtonsReachTheBot(t *testing.T) {
 				if tc.reachesBot {
 					t.Fatal("the bot was not asked")
 				}
-				if !strings.Contains(string(req.JSON), "only available to the team") {
+				if !strings.Contains(string(req.JSON), tc.refusal) {
 					t.Errorf("refusal = %s", req.JSON)
 				}
 			}
