@@ -302,6 +302,58 @@ func TestGridColleagueCapturedAsStaff(t *testing.T) {
 	}
 }
 
+// TestHomeGuestsCapturedAsCustomers: a guest of the home workspace, multi-channel
+// (is_restricted) or single-channel (is_ultra_restricted), is captured as a customer,
+// as the commands and CheckDestination treat guests; they were filed as staff, with
+// no account, and counted as staff answers to other customers' questions (a review's
+// find). A guest's message counts for the channel's slack.channel_accounts account,
+// else the channel's last customer (the rule for a customer whose team is not
+// known), never for the home team, and a guest is not the last customer staff
+// answers count for. Members, bot users and Slack Connect customers are as before.
+// The rows run in order: an account may be the one an earlier row left.
+func TestHomeGuestsCapturedAsCustomers(t *testing.T) {
+	f := newFixture(t)
+	f.a.cfg.ChannelAccounts = map[string]string{"CMAPPED": "TACME"}
+	for i, tc := range []struct {
+		name, user, team, channel string
+		role                      feedbackbot.Role
+		account                   string
+	}{
+		{"member, mapped channel", "UMARIA", home, "CMAPPED", feedbackbot.RoleStaff, "TACME"},
+		{"single-channel guest, mapped channel", "RGUEST", home, "CMAPPED", feedbackbot.RoleCustomer, "TACME"},
+		{"multi-channel guest, mapped channel", "GGUEST", home, "CMAPPED", feedbackbot.RoleCustomer, "TACME"},
+		{"Slack Connect customer, mapped channel", "XDANA", "TACME", "CMAPPED", feedbackbot.RoleCustomer, "TACME"},
+		{"multi-channel guest before any customer", "GGUEST", home, "CSHARED2", feedbackbot.RoleCustomer, ""},
+		{"Slack Connect customer", "XBEN", "TBETA", "CSHARED2", feedbackbot.RoleCustomer, "TBETA"},
+		{"single-channel guest, team looked up", "RGUEST", "", "CSHARED2", feedbackbot.RoleCustomer, "TBETA"},
+		{"member after the guest", "UMARIA", home, "CSHARED2", feedbackbot.RoleStaff, "TBETA"},
+		{"member, team looked up", "UTOM", "", "CSHARED2", feedbackbot.RoleStaff, "TBETA"},
+		{"bot user without a bot_id", "UBOT", home, "CSHARED2", feedbackbot.RoleStaff, "TBETA"},
+	} {
+		ts := fmt.Sprintf("1700000000.%06d", 400+i)
+		ev := map[string]any{"type": "message", "user": tc.user, "channel": tc.channel, "ts": ts, "text": "hello from " + tc.user}
+		if tc.team != "" {
+			ev["user_team"] = tc.team
+		}
+		if code := f.event("Ev"+ts, ev); code != http.StatusOK {
+			t.Fatalf("%s: status %d", tc.name, code)
+		}
+		m, found, err := f.st.Newest(t.Context(), key(tc.channel, ts))
+		if err != nil || !found || m.Role != tc.role || m.Account != tc.account {
+			t.Errorf("%s (%s): stored as %q of account %q (found %v, %v); want %q of %q", tc.name, tc.user, m.Role, m.Account, found, err, tc.role, tc.account)
+		}
+	}
+	// A home author users.info cannot answer for is not guessed staff: the event is
+	// not acknowledged (Slack delivers it again) and nothing is stored.
+	const ts = "1700000000.000999"
+	if code := f.event("Ev"+ts, map[string]any{"type": "message", "user": "NGHOST", "user_team": home, "channel": "CSHARED2", "ts": ts, "text": "who am I"}); code != http.StatusInternalServerError {
+		t.Errorf("a home author whose lookup fails: status %d, want 500 so that Slack delivers the event again", code)
+	}
+	if m, found, _ := f.st.Newest(t.Context(), key("CSHARED2", ts)); found {
+		t.Errorf("a home author whose lookup fails was stored as %q of %q", m.Role, m.Account)
+	}
+}
+
 // TestOpenAccountStaysWithTheCaller: "Open account" on an alert answers with the
 // account's health and quotes for the caller alone. The answer replaced the alert,
 // and a replacement keeps the alert's audience: in a channel shared with a customer

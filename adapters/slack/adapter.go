@@ -161,7 +161,8 @@ func (a *Adapter) inStaffGroup(ctx context.Context, user string) (bool, error) {
 type userInfo struct {
 	team       string
 	enterprise string
-	restricted bool
+	restricted bool // a guest, or deactivated: never staff for access (commands, destinations)
+	guest      bool // a guest (users.info's is_restricted or is_ultra_restricted): a customer in capture
 	name       string
 	bot        bool      // a bot or app user (ours among them): not a reader to worry about
 	at         time.Time // when users.info said so (zero for an export's users.json)
@@ -317,7 +318,8 @@ func (a *Adapter) user(ctx context.Context, id string) (userInfo, error) {
 	if err != nil {
 		return userInfo{}, fmt.Errorf("slack users.info %s: %w", id, err)
 	}
-	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.EnterpriseID, restricted: info.IsRestricted || info.IsUltraRestricted || info.Deleted,
+	guest := info.IsRestricted || info.IsUltraRestricted
+	u = userInfo{team: info.TeamID, enterprise: info.Enterprise.EnterpriseID, restricted: guest || info.Deleted, guest: guest,
 		name: info.Name, bot: info.IsBot || info.IsAppUser, at: time.Now()}
 	a.mu.Lock()
 	a.userTeams[id] = u

@@ -459,20 +459,42 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 	if team == "" {
 		team = ev.Team
 	}
-	// The event names the author's team but not its organisation: on an Enterprise
-	// Grid a colleague of another workspace of the home organisation is staff, so
-	// a foreign team is looked up (cached) when the home is a Grid.
-	if team == "" || (a.cfg.EnterpriseID != "" && !a.isHome(team, "")) {
-		u, err := a.user(ctx, ev.User)
-		if err != nil {
+	// The event names the author's team but neither its organisation nor whether the
+	// author is a guest, so the author is looked up (users.info, cached for userTTL)
+	// unless slack.staff_users names them or their team is known and another
+	// organisation's: a guest of the home workspace (is_restricted or
+	// is_ultra_restricted) is a customer, as the commands and CheckDestination treat
+	// guests (they were filed as staff, and counted as staff answers: a review's
+	// find), and on an Enterprise Grid a colleague of another workspace of the home
+	// organisation is staff. A lookup that fails fails the capture, as one for an
+	// event naming no team always did: Slack delivers the event again (Socket Mode:
+	// it is not acknowledged), rather than the message being filed under a guess.
+	staffUser, guest := slices.Contains(a.cfg.StaffUsers, ev.User), false
+	if !staffUser && (team == "" || a.isHome(team, "") || a.cfg.EnterpriseID != "") {
+		switch u, err := a.user(ctx, ev.User); {
+		case err == nil:
+			team, enterprise, guest = cmp.Or(team, u.team), u.enterprise, u.guest
+		case a.offline && team != "" && a.isHome(team, ""):
+			// An export's users.json that lacks an author of the home team: a member
+			// as far as the export tells, as before guests were told apart (the
+			// message was imported as staff; failing it would lose it).
+		default:
 			return m, err
 		}
-		team, enterprise = cmp.Or(team, u.team), u.enterprise
 	}
+	home := a.isHome(team, enterprise)
 	switch {
-	case slices.Contains(a.cfg.StaffUsers, ev.User), a.isHome(team, enterprise):
+	case staffUser, home && !guest:
 		m.Role = feedbackbot.RoleStaff
 		m.Account = a.staffAccount(ctx, m)
+	case home:
+		// A guest of the home workspace: a customer whose team (ours) names no
+		// account. Their message counts, as that of a customer whose team is not
+		// known, for the channel's slack.channel_accounts account, else the
+		// conversation's last customer (the thread's, else the channel's), else
+		// none; a guest never becomes the last customer staff answers count for.
+		m.Role = feedbackbot.RoleCustomer
+		m.Account = a.customerAccount(ev.Channel, m.Thread, "")
 	default:
 		m.Role = feedbackbot.RoleCustomer
 		m.Account = a.customerAccount(ev.Channel, m.Thread, team)

@@ -623,3 +623,44 @@ func TestImportKeepsLaterEdits(t *testing.T) {
 		t.Errorf("a message the export holds edited after what was captured reads %q (%v); want the export's edit", m.Text, err)
 	}
 }
+
+// TestImportHomeGuestsAndMissingMembers: an export's guest of the home workspace
+// (users.json's is_restricted or is_ultra_restricted) is imported as a customer,
+// as capture files one; a message naming the home team by an author users.json
+// lacks is still imported, as staff (a member as far as the export tells), not
+// skipped.
+func TestImportHomeGuestsAndMissingMembers(t *testing.T) {
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	files := map[string]string{
+		"users.json": j([]map[string]any{
+			{"id": "UMARIA", "team_id": "THOME", "name": "maria"},
+			{"id": "UGUEST", "team_id": "THOME", "name": "gus", "is_ultra_restricted": true},
+			{"id": "UMULTI", "team_id": "THOME", "name": "mo", "is_restricted": true},
+		}),
+		"channels.json": j([]map[string]any{{"id": "CGENERAL", "name": "general"}}),
+		"general/2026-11-03.json": j([]map[string]any{
+			{"type": "message", "user": "UGUEST", "text": "the export is broken", "ts": "1793693200.000100"},
+			{"type": "message", "user": "UMULTI", "text": "same here", "ts": "1793693300.000100"},
+			{"type": "message", "user": "UMARIA", "text": "looking now", "ts": "1793693400.000100"},
+			{"type": "message", "user": "UGHOST", "team": "THOME", "text": "fixed on our side", "ts": "1793693500.000100"},
+		}),
+	}
+	st := openStore(t)
+	sum, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Appended != 4 || len(sum.Errors) != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	roles := map[string]feedbackbot.Role{}
+	st.Replay(context.Background(), "THOME", func(e store.Entry) error {
+		roles[e.Event.Message.Author] = e.Event.Message.Role
+		return nil
+	})
+	want := map[string]feedbackbot.Role{"UGUEST": feedbackbot.RoleCustomer, "UMULTI": feedbackbot.RoleCustomer,
+		"UMARIA": feedbackbot.RoleStaff, "UGHOST": feedbackbot.RoleStaff}
+	if !maps.Equal(roles, want) {
+		t.Errorf("roles %v, want %v", roles, want)
+	}
+}
