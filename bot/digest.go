@@ -210,7 +210,13 @@ func satisfactionIndex(g *feedbackbot.GroupStat, s Satisfaction) {
 }
 
 // segments clusters accounts (k-means) by log volume, mean sentiment, negative share
-// and staff messages per customer message, and names each cluster by its centre.
+// and staff messages per customer message, and names each account's segment by its
+// cluster's centre for what is relative to the other accounts ("active" or "quiet",
+// "little staff contact") and by the account's own mean sentiment for its mood
+// ("happy" at +0.05 or more, "unhappy" at -0.05 or less, as the labels' thresholds,
+// else "mixed"). The features are standardised, so a centre's sentiment is above or
+// below the accounts' average: named from it, a cluster of accounts all at +0.2
+// beside happier ones was "unhappy" (a review's find).
 func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []feedbackbot.Segment {
 	n := len(accts)
 	if n < 4 {
@@ -228,8 +234,14 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 	var order []string
 	for i, a := range accts {
 		c := cents.RawRowView(labels[i])
-		name := map[bool]string{true: "active", false: "quiet"}[c[0] >= 0] + ", " +
-			map[bool]string{true: "happy", false: "unhappy"}[c[1] >= 0 && c[2] <= 0]
+		mood := "mixed"
+		switch mean := x.At(i, 1); {
+		case mean >= 0.05:
+			mood = "happy"
+		case mean <= -0.05:
+			mood = "unhappy"
+		}
+		name := map[bool]string{true: "active", false: "quiet"}[c[0] >= 0] + ", " + mood
 		if c[3] < -0.5 {
 			name += ", little staff contact"
 		}

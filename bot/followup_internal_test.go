@@ -253,3 +253,35 @@ func TestFollowUpSaysWhoWentSilent(t *testing.T) {
 		t.Errorf("a silent account counted as recovered:\n%s", text)
 	}
 }
+
+// TestSegmentsNameEachAccountsOwnMood: a segment's mood is the account's own mean
+// sentiment, not its cluster centre's, which is relative to the other accounts
+// (standardised): accounts at +0.2 beside happier ones were named "unhappy".
+func TestSegmentsNameEachAccountsOwnMood(t *testing.T) {
+	raw := map[string]map[string]int64{}
+	var accts []feedbackbot.GroupStat
+	add := func(id string, cust, staff int64, mean float64, neg int64) {
+		raw[id] = map[string]int64{feedbackbot.CntCustomer: cust, feedbackbot.CntStaff: staff,
+			feedbackbot.CntScoreMilli: int64(mean * 1000 * float64(cust)), feedbackbot.CntNegative: neg}
+		accts = append(accts, feedbackbot.GroupStat{ID: id, Name: id})
+	}
+	// five very happy accounts, three mildly happy ones, two unhappy ones, one flat
+	for i, v := range []float64{0.8, 0.85, 0.9, 0.75, 0.8} {
+		add(fmt.Sprintf("glad%d", i), 20, 10, v, 0)
+	}
+	for i, v := range []float64{0.2, 0.15, 0.25} {
+		add(fmt.Sprintf("mild%d", i), 20, 10, v, 2)
+	}
+	add("sad0", 20, 10, -0.6, 14)
+	add("sad1", 20, 10, -0.5, 12)
+	add("flat", 20, 10, 0.01, 5)
+	want := map[string]string{"mild0": "happy", "mild1": "happy", "mild2": "happy", "glad0": "happy",
+		"sad0": "unhappy", "sad1": "unhappy", "flat": "mixed"}
+	for _, seg := range segments(accts, raw) {
+		for _, id := range seg.Accounts {
+			if w, ok := want[id]; ok && !strings.Contains(seg.Name, ", "+w) {
+				t.Errorf("%s is in segment %q, want its mood %q", id, seg.Name, w)
+			}
+		}
+	}
+}
