@@ -341,7 +341,11 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	}
 	var doc feedbackbot.Document
 	if len(hs) == 0 {
-		doc = nothingToAssess(acct, rows, now, b.Params.WithDefaults())
+		later, err := MessageAfter(ctx, b.Store, cmd.Workspace, acct.ID, rows, now)
+		if err != nil {
+			return feedbackbot.Document{}, err
+		}
+		doc = nothingToAssess(acct, rows, later, now, b.Params.WithDefaults())
 	} else {
 		doc = accountHealth(hs[0], b.Params.WithDefaults().Recent, now)
 	}
@@ -363,16 +367,19 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 // nothingToAssess is the account reply's head for an account Risk has nothing to
 // assess of (no message in the windows health reads, no survey answer): no score,
 // and why. rows are its latest messages, older than those windows, if any.
-func nothingToAssess(acct feedbackbot.Account, rows []store.Stored, now time.Time, p health.Params) feedbackbot.Document {
+func nothingToAssess(acct feedbackbot.Account, rows []store.Stored, later *store.Stored, now time.Time, p health.Params) feedbackbot.Document {
 	if acct.Name == "" && len(rows) > 0 {
 		acct.Name = rows[0].Message.AccountName
+	}
+	if acct.Name == "" && later != nil {
+		acct.Name = later.Message.AccountName
 	}
 	title := fmt.Sprintf("%s — nothing to assess", accountLabel(acct))
 	var newest *store.Stored
 	if len(rows) > 0 {
 		newest = &rows[0]
 	}
-	text := "Nothing to assess " + NothingToAssess(now, p, newest)
+	text := "Nothing to assess " + NothingToAssess(now, p, newest, later)
 	return feedbackbot.Document{Ephemeral: true, Fallback: title, Blocks: []feedbackbot.Block{
 		{Kind: feedbackbot.BlockHeader, Text: title}, {Kind: feedbackbot.BlockText, Text: text}}}
 }
@@ -381,15 +388,38 @@ func nothingToAssess(acct feedbackbot.Account, rows []store.Stored, now time.Tim
 // /feedback account and risk --account alike: no message in the windows health
 // reads (p's, with defaults) and no survey answer in its recent window, and either
 // the date of its newest message (newest, older than those windows) or, with none,
-// that the store holds none of it any more. It reads "as of ...: ...".
-func NothingToAssess(now time.Time, p health.Params, newest *store.Stored) string {
+// that its messages all come after now (later: one of them, a moment asked of in
+// the past) or that the store holds none of it any more. It reads "as of ...: ...".
+func NothingToAssess(now time.Time, p health.Params, newest, later *store.Stored) string {
 	p = p.WithDefaults()
 	text := fmt.Sprintf("as of %s: no message in the last %s (what account health reads) and no survey answer in the last %s, so it has no health score.",
 		now.Format("2006-01-02 15:04 MST"), windowDays(p.Baseline), windowDays(p.Recent))
+	if newest == nil && later != nil {
+		return text + " It has no message before that moment: its messages come after it."
+	}
 	if newest == nil {
 		return text + " The store holds no message of it any more: they moved to another account (channel_accounts, applied to history by reanalyze), or were deleted or erased."
 	}
 	return text + fmt.Sprintf(" Its newest message is of %s.", newest.Message.Time.UTC().Format("2006-01-02"))
+}
+
+// MessageAfter is one of an account's messages after now where it has none up to
+// now (rows, read up to now, is empty): a moment asked of in the past, before the
+// account wrote (/feedback account and risk --account). Nil otherwise.
+func MessageAfter(ctx context.Context, st interface {
+	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
+}, workspace, account string, rows []store.Stored, now time.Time) (*store.Stored, error) {
+	if len(rows) > 0 {
+		return nil, nil
+	}
+	later, err := st.Messages(ctx, store.Query{Workspace: workspace, Account: account, From: now, Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("account history: %w", err)
+	}
+	if len(later) == 0 {
+		return nil, nil
+	}
+	return &later[0], nil
 }
 
 // windowDays writes a window of whole days as "56 days" (health's windows are), any

@@ -28,7 +28,9 @@ func TestAccountNothingToAssess(t *testing.T) {
 			}
 			captured(t, st,
 				msg("C1:1", "active", "the export is broken since the release", 48*time.Hour),
-				msg("C2:1", "longgone", "thanks, all good with the invoices", 120*24*time.Hour))
+				msg("C2:1", "longgone", "thanks, all good with the invoices", 120*24*time.Hour),
+				// an account that first wrote after the moment asked of (a past --as-of)
+				msg("C3:1", "newcomer", "hello, just signed up", -24*time.Hour))
 			if err := bot.PutSurveyAnswer(ctx, st, "T1", bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 4, Account: "rated", User: "UR", Time: now.Add(-72 * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
@@ -44,6 +46,8 @@ func TestAccountNothingToAssess(t *testing.T) {
 					[]string{"/100", "At risk", "holds no message"}},
 				{"empty", []string{"Empty Co — nothing to assess", "no survey answer", "The store holds no message of it any more"},
 					[]string{"/100", "At risk", "Latest messages"}},
+				{"newcomer", []string{"NEWCOMER — nothing to assess", "It has no message before that moment: its messages come after it"},
+					[]string{"/100", "holds no message", "Latest messages"}},
 				{"rated", []string{"Rated Co — health ", "/100", "At risk"}, []string{"nothing to assess"}},
 				{"active", []string{"ACTIVE — health ", "/100", "At risk", "the export is broken"}, []string{"nothing to assess"}},
 			} {

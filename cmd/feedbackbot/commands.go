@@ -346,8 +346,15 @@ func nothingToAssess(ctx context.Context, st store.Store, ws string, a feedbackb
 		newest = &rows[0]
 		a.Name = cmp.Or(a.Name, newest.Message.AccountName)
 	}
+	later, err := bot.MessageAfter(ctx, st, ws, a.ID, rows, now)
+	if err != nil {
+		return "", err
+	}
+	if later != nil {
+		a.Name = cmp.Or(a.Name, later.Message.AccountName)
+	}
 	// (the chat's /feedback account says the same: one wording, bot.NothingToAssess)
-	return fmt.Sprintf("%s: nothing to assess %s", accountName(a), bot.NothingToAssess(now, p, newest)), nil
+	return fmt.Sprintf("%s: nothing to assess %s", accountName(a), bot.NothingToAssess(now, p, newest, later)), nil
 }
 
 // listedAccounts answers Accounts with a list already read, so resolving an

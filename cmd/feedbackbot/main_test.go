@@ -362,6 +362,13 @@ func TestReanalyzeAppliesChannelAccounts(t *testing.T) {
 		strings.Contains(out4.String(), "/100") {
 		t.Errorf("risk --account m-aiko after its messages moved: %v\n%s%s", err, out4, errb4)
 	}
+	// Asked of a moment before an account wrote, it says so, by the account's name
+	// (it said the messages had moved or were erased, by the id alone).
+	m6, out6, errb6 := testMain(env)
+	if err := m6.Run(context.Background(), []string{"risk", "--as-of", "2025-01-01T00:00:00Z", "--account", "acme"}); err != nil ||
+		!strings.HasPrefix(out6.String(), "Acme Logistics (acme): nothing to assess") || !strings.Contains(out6.String(), "its messages come after it") {
+		t.Errorf("risk --account acme before it wrote: %v\n%s%s", err, out6, errb6)
+	}
 	m5, out5, errb5 := testMain(env)
 	if err := m5.Run(context.Background(), []string{"risk", "--as-of", asof, "--account", "m-aiko", "--json"}); err != nil {
 		t.Fatalf("risk --account m-aiko --json: %v\n%s", err, errb5)
