@@ -813,13 +813,23 @@ func evidence(items []*Item, n int) []feedbackbot.Evidence {
 func days(d time.Duration) string { return fmt.Sprintf("%d days", int(d.Hours()/24)) }
 
 func ago(d time.Duration) string {
+	// to the nearest unit: truncated, a question 71 h 40 min old was "2 days" old
+	hours, mins := math.Round(d.Hours()), math.Round(d.Minutes())
 	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(d.Hours()/24))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
+	case hours >= 48:
+		return plural(int(math.Round(d.Hours()/24)), "day")
+	case mins >= 120:
+		return plural(int(hours), "hour")
 	}
-	return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	return plural(int(mins), "minute")
+}
+
+// plural writes n of unit ("1 minute", "3 minutes").
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // Rating is one survey answer of the account: CSAT 1-5 or NPS 0-10.

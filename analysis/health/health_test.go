@@ -521,3 +521,27 @@ func TestAssessCountsRecentEmotions(t *testing.T) {
 		t.Errorf("no emotion expressed: recent messages %d, emotions %v; want 1, none", h.RecentMessages, h.Emotions)
 	}
 }
+
+// TestAgoRoundsToTheNearestUnit: a wait is written to the nearest day, hour or
+// minute (truncated, 71 h 40 min was "2 days" and 47 h 45 min "47 hours").
+func TestAgoRoundsToTheNearestUnit(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{71*time.Hour + 40*time.Minute, "3 days"},
+		{47*time.Hour + 45*time.Minute, "2 days"},
+		{47*time.Hour + 20*time.Minute, "47 hours"},
+		{48 * time.Hour, "2 days"},
+		{119*time.Minute + 40*time.Second, "2 hours"},
+		{90 * time.Minute, "90 minutes"},
+		{4 * time.Hour, "4 hours"},
+		{50 * time.Second, "1 minute"},
+		{0, "0 minutes"},
+		{15 * 24 * time.Hour, "15 days"},
+	} {
+		if got := ago(c.d); got != c.want {
+			t.Errorf("ago(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}

@@ -338,7 +338,7 @@ func TestRiskOneAccount(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("risk --account fennel: exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"Fennel Foods (fennel): health ", "AT RISK", "What the score rests on:", "Silent for 14 days", "        > “", "Suggested next step: "} {
+	for _, want := range []string{"Fennel Foods (fennel): health ", "AT RISK", "What the score rests on:", "Silent for 15 days", "        > “", "Suggested next step: "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("risk --account fennel lacks %q:\n%s", want, stdout)
 		}
