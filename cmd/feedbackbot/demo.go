@@ -20,6 +20,7 @@ import (
 	"github.com/feedbackbot/feedbackbot/cmd/feedbackbot/demodata"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
+	"gopkg.in/yaml.v3"
 )
 
 // DemoWorkspace is the Slack team id the sample conversations are filed under.
@@ -246,13 +247,56 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprintln(out)
 	printRisk(m, hs, now)
 	fmt.Fprintf(out, "\nChart: %s\n", chartPath)
+	// The commands to try next read the demo's accounts (names, tiers, owners,
+	// revenue) from a configuration file beside its store, as the demo did: without
+	// it their answers had no revenue at stake, no tier and no owner.
+	absDir, err := filepath.Abs(*dir)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	cfgFile := filepath.Join(absDir, "feedbackbot.yaml")
+	if err := writeDemoConfig(cfgFile, absDir, accounts); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, `
-Try next (same store):
-  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --as-of %[2]s
-  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --as-of %[2]s --account fennel
-  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot digest --as-of %[2]s --period 28d --json
+Try next (the same store, with the demo's accounts from %[1]s):
+  go run ./cmd/feedbackbot risk --config %[1]s --as-of %[2]s
+  go run ./cmd/feedbackbot risk --config %[1]s --as-of %[2]s --account fennel
+  go run ./cmd/feedbackbot digest --config %[1]s --as-of %[2]s --period 28d --json
   echo '{"text":"we were charged twice and nobody answers"}' | go run ./cmd/feedbackbot analyze
-`, *dir, now.Format(time.RFC3339))
+`, cfgFile, now.Format(time.RFC3339))
+	return nil
+}
+
+// writeDemoConfig writes the configuration the commands after the demo read: its
+// store's directory and its accounts, nothing of a configuration the demo was
+// given (which may name secrets).
+func writeDemoConfig(path, dir string, accounts []feedbackbot.Account) error {
+	type account struct {
+		ID    string  `yaml:"id"`
+		Name  string  `yaml:"name"`
+		Tier  string  `yaml:"tier,omitempty"`
+		Owner string  `yaml:"owner,omitempty"`
+		Value float64 `yaml:"value,omitempty"`
+	}
+	doc := struct {
+		Store struct {
+			DataDir string `yaml:"data_dir"`
+		} `yaml:"store"`
+		Accounts []account `yaml:"accounts"`
+	}{}
+	doc.Store.DataDir = dir
+	for _, a := range accounts {
+		doc.Accounts = append(doc.Accounts, account(a))
+	}
+	raw, err := yaml.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	raw = append([]byte("# Written by `feedbackbot demo`: its store and its sample accounts.\n"), raw...)
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
 	return nil
 }
 

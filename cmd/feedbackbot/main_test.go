@@ -51,6 +51,17 @@ func TestDemo(t *testing.T) {
 	// The alerts shown are the ones the replayed passes raised, with the times the
 	// digest's follow-up counts from, not new ones stamped now.
 	checkDemoAlertTimes(t, s, asof)
+	// The commands it suggests next read its accounts from the file it wrote, as
+	// the demo did (without it they had no revenue, tier or owner).
+	cfgFile := filepath.Join(dir, "feedbackbot.yaml")
+	if !strings.Contains(s, "risk --config "+cfgFile+" --as-of "+asof+" --account fennel") {
+		t.Errorf("the demo's next steps do not name its configuration %s:\n%s", cfgFile, s[max(0, len(s)-600):])
+	}
+	mr, outr, errr := testMain(nil)
+	if err := mr.Run(context.Background(), []string{"risk", "--config", cfgFile, "--as-of", asof, "--account", "fennel"}); err != nil ||
+		!strings.Contains(outr.String(), "Fennel Foods (fennel): health") || !strings.Contains(outr.String(), "value 28000/yr · owner tom.cs") {
+		t.Errorf("risk with the demo's configuration: %v\n%s%s", err, outr, errr)
+	}
 	// Re-running on the same directory stores nothing twice.
 	m2, out2, _ := testMain(nil)
 	if err := m2.Run(context.Background(), []string{"demo", "--dir", dir, "--as-of", asof}); err != nil {
