@@ -694,3 +694,55 @@ func TestAlertRemembersWhenItWasAnswered(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertButtonsActOnTheAlertsWorkspace: one alerts channel takes every
+// workspace's alerts, so a button pressed there comes from staff of the channel's
+// workspace, which may not be the alert's: its value names the alert's workspace,
+// and Acknowledge, Snooze and Open account act there (they answered "That alert no
+// longer exists", and opened another workspace's account of the same id). Only the
+// bot's buttons carry a workspace: the same text typed is the presser's own.
+func TestAlertButtonsActOnTheAlertsWorkspace(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			al, p := recordingAlerter(st)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			captured(t, st, feedbackbot.Message{ID: "C1:1", Platform: feedbackbot.PlatformDiscord, Workspace: "G2", Channel: "C1", Author: "UA",
+				Role: feedbackbot.RoleCustomer, Account: "acme", AccountName: "Acme of G2", Text: "the export is broken", Time: t0.Add(-time.Hour)})
+			h := atRisk("acme", 40, health.ReasonWentQuiet, "k1")
+			if _, err := al.Evaluate(ctx, "G2", []feedbackbot.Health{h}, t0); err != nil || p.count() != 1 {
+				t.Fatalf("raise: %v, %d posts", err, p.count())
+			}
+			values := map[string]string{}
+			for _, bl := range p.posts[0].Blocks {
+				for _, btn := range bl.Buttons {
+					values[btn.Action] = btn.Value
+				}
+			}
+			b := &bot.Bot{Store: st, Now: func() time.Time { return t0.Add(time.Hour) }}
+			press := func(action string, button bool) (feedbackbot.Document, error) {
+				return b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "U1", UserName: "maria",
+					Staff: true, Button: button, Text: action + " " + values[action]})
+			}
+			// typed, the text names no workspace of the presser's: nothing there
+			if _, err := press("alert.ack", false); feedbackbot.ErrorCode(err) != feedbackbot.ENOTFOUND {
+				t.Errorf("typed alert.ack with a workspace: %v, want not found in the presser's workspace", err)
+			}
+			if doc, err := press("account.open", true); err != nil || !containsText(doc, "Acme of G2") {
+				t.Errorf("Open account from another workspace's channel: %v %+v", err, doc)
+			}
+			if doc, err := press("alert.snooze", true); err != nil || !containsText(doc, "Snoozed by maria") {
+				t.Fatalf("Snooze from another workspace's channel: %v %+v", err, doc)
+			}
+			if doc, err := press("alert.ack", true); err != nil || !containsText(doc, "Acknowledged by maria") {
+				t.Fatalf("Acknowledge from another workspace's channel: %v %+v", err, doc)
+			}
+			raw, err := st.GetDoc(ctx, "G2", bot.DocAlert, bot.AlertFor("G2", h, t0).Fingerprint)
+			var got feedbackbot.Alert
+			if err != nil || json.Unmarshal(raw, &got) != nil || got.Status != feedbackbot.AlertAcknowledged {
+				t.Errorf("G2's alert after the presses: %v %q", err, got.Status)
+			}
+		})
+	}
+}

@@ -87,7 +87,10 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 		return ephemeral(HelpText), nil
 	case "log":
 		return b.logFeedback(ctx, cmd, rest, now)
-	case "account", "account.open":
+	case "account":
+		return b.account(ctx, cmd, rest, now)
+	case "account.open":
+		cmd, rest := buttonTarget(cmd, rest)
 		return b.account(ctx, cmd, rest, now)
 	case "themes":
 		return b.themes(ctx, cmd, rest, now)
@@ -98,6 +101,7 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 	case "survey":
 		return b.survey(ctx, cmd, rest, now)
 	case "alert.ack", "alert.snooze":
+		cmd, rest := buttonTarget(cmd, rest)
 		return b.alertAction(ctx, cmd, name, rest, now)
 	case "forget", "forget.confirm":
 		return b.forget(ctx, cmd, rest, strings.ToLower(name) == "forget.confirm", now)

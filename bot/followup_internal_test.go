@@ -285,3 +285,26 @@ func TestSegmentsNameEachAccountsOwnMood(t *testing.T) {
 		}
 	}
 }
+
+// TestInWorkspaceFitsDiscordsCustomID: an alert button's value names the alert's
+// workspace unless the button's custom id would pass Discord's 100 characters.
+func TestInWorkspaceFitsDiscordsCustomID(t *testing.T) {
+	if got := inWorkspace("alert.ack", "3c284f1d264e0728", "100000000000000001"); got != "3c284f1d264e0728@100000000000000001" {
+		t.Errorf("short: %q", got)
+	}
+	long := strings.Repeat("a", 80)
+	if got := inWorkspace("account.open", long, "100000000000000001"); got != long {
+		t.Errorf("too long for Discord, the workspace is left out: %q", got)
+	}
+	if got := inWorkspace("alert.ack", "fp", ""); got != "fp" {
+		t.Errorf("no workspace: %q", got)
+	}
+	for _, c := range []struct{ value, ws, rest string }{
+		{"fp@G2", "G2", "fp"}, {"fp", "T1", "fp"}, {"fp@", "T1", "fp@"}, {"a@b@G2", "G2", "a@b"},
+	} {
+		cmd, rest := buttonTarget(feedbackbot.Command{Workspace: "T1", Button: true}, c.value)
+		if cmd.Workspace != c.ws || rest != c.rest {
+			t.Errorf("buttonTarget(%q) = %q, %q; want %q, %q", c.value, cmd.Workspace, rest, c.ws, c.rest)
+		}
+	}
+}

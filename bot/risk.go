@@ -609,6 +609,37 @@ func AlertFor(workspace string, h feedbackbot.Health, now time.Time) feedbackbot
 	}
 }
 
+// inWorkspace is an alert button's value: the alert's (or account's) id and, after
+// an '@', the alert's workspace. One alerts channel takes every workspace's
+// alerts (each Slack workspace's and Discord server's), and a button pressed there
+// is answered in the presser's workspace: another workspace's alert was "no longer
+// there" and its account another's of the same id (a review's find). The
+// workspace is left out where the button's custom id would pass Discord's 100
+// characters (the press is then answered in the presser's workspace, as before).
+func inWorkspace(action, id, workspace string) string {
+	if workspace == "" || len(action)+1+len(id)+1+len(workspace) > maxButtonID {
+		return id
+	}
+	return id + "@" + workspace
+}
+
+// maxButtonID is the longest a button's action and value may be together
+// (Discord's custom_id).
+const maxButtonID = 100
+
+// buttonTarget is the command a pressed alert button stands for: its value's
+// workspace (see inWorkspace), when it names one, is the command's. A typed
+// command is taken as it is: only the bot's own buttons carry a workspace.
+func buttonTarget(cmd feedbackbot.Command, value string) (feedbackbot.Command, string) {
+	if !cmd.Button {
+		return cmd, value
+	}
+	if i := strings.LastIndexByte(value, '@'); i >= 0 && i < len(value)-1 {
+		cmd.Workspace, value = value[i+1:], value[:i]
+	}
+	return cmd, value
+}
+
 // alertCauseHealth is an alert's cause when its health gave no reason.
 const alertCauseHealth = "health"
 
@@ -693,9 +724,9 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	if a.Status != feedbackbot.AlertResolved {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Suggested next step:* " + a.NextStep})
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockActions, Buttons: []feedbackbot.Button{
-			{Label: "Acknowledge", Action: "alert.ack", Value: a.Fingerprint, Style: "primary"},
-			{Label: "Snooze 7 days", Action: "alert.snooze", Value: a.Fingerprint},
-			{Label: "Open account", Action: "account.open", Value: a.Account.ID},
+			{Label: "Acknowledge", Action: "alert.ack", Value: inWorkspace("alert.ack", a.Fingerprint, a.Workspace), Style: "primary"},
+			{Label: "Snooze 7 days", Action: "alert.snooze", Value: inWorkspace("alert.snooze", a.Fingerprint, a.Workspace)},
+			{Label: "Open account", Action: "account.open", Value: inWorkspace("account.open", a.Account.ID, a.Workspace)},
 		}})
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf("Alert %s · raised %s", a.Fingerprint, a.RaisedAt.Format("2006-01-02 15:04 MST"))})
