@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -356,6 +357,9 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		batch, batchFiles = batch[:0], batchFiles[:0]
 		return nil
 	}
+	// each folder no channel list names, with its daily files: one problem line a
+	// folder, after the files (a line a file could be thousands)
+	unknownFolders := map[string]int{}
 	for i, name := range daily {
 		if err := ctx.Err(); err != nil {
 			return sum, err
@@ -365,6 +369,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		chID, ok := channels[folder]
 		if !ok {
 			sum.Skipped[skipUnknownFolder]++
+			unknownFolders[folder]++
 			continue
 		}
 		b, err := read(files[name])
@@ -469,6 +474,9 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	}
 	if err := flush(); err != nil {
 		return sum, err
+	}
+	for _, f := range slices.Sorted(maps.Keys(unknownFolders)) {
+		sum.Errors = append(sum.Errors, fmt.Sprintf("%s/: %d daily file(s) skipped: no channel list of the export (channels.json, groups.json, mpims.json, dms.json) names this folder", f, unknownFolders[f]))
 	}
 	progress(len(daily))
 	return sum, nil

@@ -664,3 +664,20 @@ func TestImportHomeGuestsAndMissingMembers(t *testing.T) {
 		t.Errorf("roles %v, want %v", roles, want)
 	}
 }
+
+// TestImportNamesUnknownFolders: daily files in a folder no channel list names
+// are skipped and reported once a folder, by name and count (the summary said
+// only "skipped 2: unknown channel folder", naming none).
+func TestImportNamesUnknownFolders(t *testing.T) {
+	files := realisticExport()
+	delete(files, "ext-acme/2026-11-04.json")
+	files["mystery/2026-11-03.json"] = `[{"type":"message","user":"UDANA","text":"hi","ts":"1793693300.000100"}]`
+	files["mystery/2026-11-04.json"] = `[{"type":"message","user":"UDANA","text":"hi again","ts":"1793779700.000100"}]`
+	sum, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, openStore(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Problems() != 2 || len(sum.Errors) != 1 || !strings.HasPrefix(sum.Errors[0], "mystery/: 2 daily file(s) skipped: no channel list") {
+		t.Errorf("problems %d, errors %q", sum.Problems(), sum.Errors)
+	}
+}
