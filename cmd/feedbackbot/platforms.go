@@ -137,7 +137,7 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 type importProblems struct{ n int }
 
 func (e importProblems) Error() string {
-	return fmt.Sprintf("the import left out %d item(s) (daily files, messages or users), named in its problems above; everything else was imported and analysed "+
+	return fmt.Sprintf("the import left out %d problem(s): daily files, messages or users, counted and named above; everything else was imported and analysed "+
 		"(import the repaired export again: nothing is stored twice)", e.n)
 }
 
