@@ -14,11 +14,12 @@ import (
 // cmdExpire runs the retention pass by hand: what `run` does daily when
 // retention.messages is set, for one workspace or all, with any age of a day or more.
 func (m *Main) cmdExpire(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("expire", "[--workspace W] [--older-than 365d] [--as-of TIME] --yes")
+	fs, cfgPath := m.flags("expire", "[--workspace W] [--older-than 365d] [--as-of TIME] [--force] --yes")
 	ws := fs.String("workspace", "", "only this workspace (default: every workspace)")
 	olderThan := fs.String("older-than", "", "delete what is older than this age, e.g. 180d (default: retention.messages from the config)")
 	at := fs.String("as-of", "", "measure ages from this time, RFC 3339 (default now)")
 	yes := fs.Bool("yes", false, "confirm: the deletion cannot be undone")
+	force := fs.Bool("force", false, "also expire at an age under "+config.FormatDuration(config.MinRetention)+", shorter than the weeks account health reads (accounts then read as healthy for want of messages)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,9 +53,17 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 			"plus survey answers and quotes in alerts from before then. Hourly totals are kept, so trends and old digests still add up. "+
 			"It cannot be undone; run it again with --yes", scope, config.FormatDuration(age), before.Format(time.RFC3339))
 	}
+	if age < config.MinRetention && !*force {
+		// (an at-risk account, silent after a complaint, read "health 100/100, nothing
+		// lowers its score" once the messages behind its reasons were gone: a review's find)
+		return refusef("--older-than %s is under %s: account health reads an account's last 56 days, and with fewer kept an account "+
+			"whose messages are gone reads as healthy (an at-risk one among them, its reasons deleted); config check refuses such a "+
+			"retention. Run it again with --force to expire them all the same",
+			cmp.Or(*olderThan, config.FormatDuration(age)), config.FormatDuration(config.MinRetention))
+	}
 	if age < config.MinRetention {
-		fmt.Fprintf(m.Stderr, "warning: account health compares recent weeks with the last 56 days; with less than %s of messages kept it has less to compare.\n",
-			config.FormatDuration(config.MinRetention))
+		fmt.Fprintf(m.Stderr, "warning: account health compares recent weeks with the last 56 days; with less than %s of messages kept it has less to compare, "+
+			"and an account whose messages are gone reads as healthy.\n", config.FormatDuration(config.MinRetention))
 	}
 	st, where, err := m.openExistingStore(ctx, cfg)
 	if err != nil {

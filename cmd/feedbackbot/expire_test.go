@@ -71,7 +71,15 @@ func TestExpireCommand(t *testing.T) {
 		}
 	}
 
-	out, errb, err := run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes")
+	// Under the 60 days account health needs, it asks for --force and deletes nothing.
+	if _, _, err := run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes"); err == nil || !strings.Contains(err.Error(), "--force") ||
+		!strings.Contains(err.Error(), "reads as healthy") {
+		t.Fatalf("expire --older-than 14d without --force = %v, want a refusal naming --force", err)
+	}
+	if old, _ := countOld(); old != oldBefore {
+		t.Fatalf("expire without --force deleted %d entries", oldBefore-old)
+	}
+	out, errb, err := run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes", "--force")
 	if err != nil {
 		t.Fatalf("expire: %v\n%s", err, errb)
 	}
@@ -102,7 +110,7 @@ func TestExpireCommand(t *testing.T) {
 			t.Errorf("no audit entry for the expire run among %d", len(audits))
 		}
 	})
-	out, errb, err = run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes")
+	out, errb, err = run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes", "--force")
 	if err != nil || !strings.Contains(out, ": 0 message(s) in all") {
 		t.Errorf("second expire: %v\n%s%s", err, out, errb)
 	}
