@@ -212,9 +212,9 @@ func satisfactionIndex(g *feedbackbot.GroupStat, s Satisfaction) {
 // segments clusters accounts (k-means) by log volume, mean sentiment, negative share
 // and staff messages per customer message, and names each account's segment by its
 // cluster's centre for what is relative to the other accounts ("active" or "quiet",
-// "little staff contact") and by the account's own mean sentiment for its mood
-// ("happy" at +0.05 or more, "unhappy" at -0.05 or less, as the labels' thresholds,
-// else "mixed"). The features are standardised, so a centre's sentiment is above or
+// "little staff contact") and by the account's own messages for its mood: "unhappy"
+// at a mean sentiment of -0.05 or less (the labels' threshold) or half of them
+// negative, "happy" at +0.05 or more with under a third negative, else "mixed". The features are standardised, so a centre's sentiment is above or
 // below the accounts' average: named from it, a cluster of accounts all at +0.2
 // beside happier ones was "unhappy" (a review's find).
 func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []feedbackbot.Segment {
@@ -235,11 +235,11 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 	for i, a := range accts {
 		c := cents.RawRowView(labels[i])
 		mood := "mixed"
-		switch mean := x.At(i, 1); {
-		case mean >= 0.05:
-			mood = "happy"
-		case mean <= -0.05:
+		switch mean, neg := x.At(i, 1), x.At(i, 2); {
+		case mean <= -0.05 || neg >= 0.5:
 			mood = "unhappy"
+		case mean >= 0.05 && neg < 1.0/3:
+			mood = "happy"
 		}
 		name := map[bool]string{true: "active", false: "quiet"}[c[0] >= 0] + ", " + mood
 		if c[3] < -0.5 {

@@ -275,8 +275,10 @@ func TestSegmentsNameEachAccountsOwnMood(t *testing.T) {
 	add("sad0", 20, 10, -0.6, 14)
 	add("sad1", 20, 10, -0.5, 12)
 	add("flat", 20, 10, 0.01, 5)
+	add("torn", 20, 10, 0.06, 8)   // slightly positive on average, 40% negative
+	add("angry", 20, 10, 0.02, 11) // over half negative
 	want := map[string]string{"mild0": "happy", "mild1": "happy", "mild2": "happy", "glad0": "happy",
-		"sad0": "unhappy", "sad1": "unhappy", "flat": "mixed"}
+		"sad0": "unhappy", "sad1": "unhappy", "flat": "mixed", "torn": "mixed", "angry": "unhappy"}
 	for _, seg := range segments(accts, raw) {
 		for _, id := range seg.Accounts {
 			if w, ok := want[id]; ok && !strings.Contains(seg.Name, ", "+w) {
@@ -287,20 +289,25 @@ func TestSegmentsNameEachAccountsOwnMood(t *testing.T) {
 }
 
 // TestInWorkspaceFitsDiscordsCustomID: an alert button's value names the alert's
-// workspace unless the button's custom id would pass Discord's 100 characters.
+// workspace after a '|' unless the button's custom id would pass Discord's 100
+// characters; buttonTarget reads it back, and a value without one (a button posted
+// before, or an account id holding an '@') is the presser's workspace's.
 func TestInWorkspaceFitsDiscordsCustomID(t *testing.T) {
-	if got := inWorkspace("alert.ack", "3c284f1d264e0728", "100000000000000001"); got != "3c284f1d264e0728@100000000000000001" {
+	if got := inWorkspace("alert.ack", "3c284f1d264e0728", "100000000000000001"); got != "3c284f1d264e0728|100000000000000001" {
 		t.Errorf("short: %q", got)
 	}
 	long := strings.Repeat("a", 80)
 	if got := inWorkspace("account.open", long, "100000000000000001"); got != long {
 		t.Errorf("too long for Discord, the workspace is left out: %q", got)
 	}
+	if got := inWorkspace("account.open", strings.Repeat("é", 40), "G1"); got != strings.Repeat("é", 40)+"|G1" {
+		t.Errorf("characters, not bytes: %q", got)
+	}
 	if got := inWorkspace("alert.ack", "fp", ""); got != "fp" {
 		t.Errorf("no workspace: %q", got)
 	}
 	for _, c := range []struct{ value, ws, rest string }{
-		{"fp@G2", "G2", "fp"}, {"fp", "T1", "fp"}, {"fp@", "T1", "fp@"}, {"a@b@G2", "G2", "a@b"},
+		{"fp|G2", "G2", "fp"}, {"fp", "T1", "fp"}, {"fp|", "T1", "fp|"}, {"acme@eu", "T1", "acme@eu"}, {"acme@eu|G2", "G2", "acme@eu"},
 	} {
 		cmd, rest := buttonTarget(feedbackbot.Command{Workspace: "T1", Button: true}, c.value)
 		if cmd.Workspace != c.ws || rest != c.rest {

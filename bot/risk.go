@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
@@ -610,21 +611,22 @@ func AlertFor(workspace string, h feedbackbot.Health, now time.Time) feedbackbot
 }
 
 // inWorkspace is an alert button's value: the alert's (or account's) id and, after
-// an '@', the alert's workspace. One alerts channel takes every workspace's
-// alerts (each Slack workspace's and Discord server's), and a button pressed there
-// is answered in the presser's workspace: another workspace's alert was "no longer
-// there" and its account another's of the same id (a review's find). The
-// workspace is left out where the button's custom id would pass Discord's 100
-// characters (the press is then answered in the presser's workspace, as before).
+// a '|' (which no account id holds: config refuses it), the alert's workspace. One
+// alerts channel takes every workspace's alerts (each Slack workspace's and Discord
+// server's), and a button pressed there was answered in the presser's workspace:
+// another workspace's alert was "no longer there" and its account another's of
+// the same id (a review's find). The workspace is left out where the button's
+// custom id would pass Discord's 100 characters (the press is then answered in the
+// presser's workspace, as before).
 func inWorkspace(action, id, workspace string) string {
-	if workspace == "" || len(action)+1+len(id)+1+len(workspace) > maxButtonID {
+	if workspace == "" || utf8.RuneCountInString(action)+1+utf8.RuneCountInString(id)+1+utf8.RuneCountInString(workspace) > maxButtonID {
 		return id
 	}
-	return id + "@" + workspace
+	return id + "|" + workspace
 }
 
-// maxButtonID is the longest a button's action and value may be together
-// (Discord's custom_id).
+// maxButtonID is the most characters a button's action and value may have
+// together (Discord's custom_id).
 const maxButtonID = 100
 
 // buttonTarget is the command a pressed alert button stands for: its value's
@@ -634,7 +636,7 @@ func buttonTarget(cmd feedbackbot.Command, value string) (feedbackbot.Command, s
 	if !cmd.Button {
 		return cmd, value
 	}
-	if i := strings.LastIndexByte(value, '@'); i >= 0 && i < len(value)-1 {
+	if i := strings.LastIndexByte(value, '|'); i >= 0 && i < len(value)-1 {
 		cmd.Workspace, value = value[i+1:], value[:i]
 	}
 	return cmd, value

@@ -307,8 +307,8 @@ func TestGridColleagueCapturedAsStaff(t *testing.T) {
 // as the commands and CheckDestination treat guests; they were filed as staff, with
 // no account, and counted as staff answers to other customers' questions (a review's
 // find). A guest's message counts for the channel's slack.channel_accounts account,
-// else the channel's last customer (the rule for a customer whose team is not
-// known), never for the home team, and a guest is not the last customer staff
+// else none (never the home team, nor the conversation's last customer, which an
+// edit read later would not find again), and a guest is not the last customer staff
 // answers count for. Members, bot users and Slack Connect customers are as before.
 // The rows run in order: an account may be the one an earlier row left.
 func TestHomeGuestsCapturedAsCustomers(t *testing.T) {
@@ -325,7 +325,7 @@ func TestHomeGuestsCapturedAsCustomers(t *testing.T) {
 		{"Slack Connect customer, mapped channel", "XDANA", "TACME", "CMAPPED", feedbackbot.RoleCustomer, "TACME"},
 		{"multi-channel guest before any customer", "GGUEST", home, "CSHARED2", feedbackbot.RoleCustomer, ""},
 		{"Slack Connect customer", "XBEN", "TBETA", "CSHARED2", feedbackbot.RoleCustomer, "TBETA"},
-		{"single-channel guest, team looked up", "RGUEST", "", "CSHARED2", feedbackbot.RoleCustomer, "TBETA"},
+		{"single-channel guest, team looked up", "RGUEST", "", "CSHARED2", feedbackbot.RoleCustomer, ""},
 		{"member after the guest", "UMARIA", home, "CSHARED2", feedbackbot.RoleStaff, "TBETA"},
 		{"member, team looked up", "UTOM", "", "CSHARED2", feedbackbot.RoleStaff, "TBETA"},
 		{"bot user without a bot_id", "UBOT", home, "CSHARED2", feedbackbot.RoleStaff, "TBETA"},

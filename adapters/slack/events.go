@@ -489,12 +489,13 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 		m.Account = a.staffAccount(ctx, m)
 	case home:
 		// A guest of the home workspace: a customer whose team (ours) names no
-		// account. Their message counts, as that of a customer whose team is not
-		// known, for the channel's slack.channel_accounts account, else the
-		// conversation's last customer (the thread's, else the channel's), else
-		// none; a guest never becomes the last customer staff answers count for.
+		// account. Their message counts for the channel's slack.channel_accounts
+		// account, else none: an account taken from the conversation (its last
+		// customer) would move when the message is edited or back-filled later, on
+		// another replica or after a restart (a review's find), and a guest never
+		// becomes the last customer staff answers count for.
 		m.Role = feedbackbot.RoleCustomer
-		m.Account = a.customerAccount(ev.Channel, m.Thread, "")
+		m.Account = a.cfg.ChannelAccounts[ev.Channel]
 	default:
 		m.Role = feedbackbot.RoleCustomer
 		m.Account = a.customerAccount(ev.Channel, m.Thread, team)

@@ -109,12 +109,27 @@ func (p *Params) targetOf(account string, t time.Time) time.Duration {
 
 func (p *Params) targetWords() string {
 	if p.Targets.Business <= 0 || p.Targets.Outside <= 0 {
-		return ago(p.ReplyTarget)
+		return span(p.ReplyTarget)
 	}
 	if p.Targets.Business == p.Targets.Outside {
-		return ago(p.Targets.Business) // the same at any hour
+		return span(p.Targets.Business) // the same at any hour
 	}
-	return ago(p.Targets.Business) + " in business hours, " + ago(p.Targets.Outside) + " outside"
+	return span(p.Targets.Business) + " in business hours, " + span(p.Targets.Outside) + " outside"
+}
+
+// span writes a configured time exactly: in days or hours where it is whole ones,
+// else in minutes, else as Go does (ago rounds, for the ages it writes: a target of
+// 2h30m read "3 hours").
+func span(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d >= 2*time.Hour && d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return plural(int(d/time.Minute), "minute")
+	}
+	return d.String()
 }
 
 // Reason codes.

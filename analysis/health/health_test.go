@@ -545,3 +545,19 @@ func TestAgoRoundsToTheNearestUnit(t *testing.T) {
 		}
 	}
 }
+
+// TestSpanWritesTargetsExactly: a configured response target is written as it is
+// (ago, which rounds, wrote a 2h30m target "3 hours").
+func TestSpanWritesTargetsExactly(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{150 * time.Minute, "150 minutes"}, {4 * time.Hour, "4 hours"}, {60 * time.Hour, "60 hours"},
+		{72 * time.Hour, "3 days"}, {time.Hour, "60 minutes"}, {15 * time.Minute, "15 minutes"}, {90 * time.Second, "1m30s"},
+	} {
+		if got := span(c.d); got != c.want {
+			t.Errorf("span(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}

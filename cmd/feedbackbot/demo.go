@@ -119,6 +119,9 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
+	if prev, err := os.ReadFile(filepath.Join(*dir, "feedbackbot-demo.yaml")); err == nil && !bytes.HasPrefix(prev, []byte(demoConfigHeader)) {
+		return refusef("%s exists and the demo did not write it: it is left as it is (give the demo another --dir)", filepath.Join(*dir, "feedbackbot-demo.yaml"))
+	}
 	cfg.Store.RedisURL = ""
 	cfg.Store.DataDir = *dir
 	var accounts []feedbackbot.Account
@@ -254,19 +257,25 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	cfgFile := filepath.Join(absDir, "feedbackbot.yaml")
+	// (its own name: feedbackbot.yaml is the file every command reads by default,
+	// and demo --dir . would have replaced a user's own, a review's find)
+	cfgFile := filepath.Join(absDir, "feedbackbot-demo.yaml")
 	if err := writeDemoConfig(cfgFile, absDir, accounts); err != nil {
 		return err
 	}
+	// FEEDBACKBOT_DATA as well: the environment wins over a configuration file.
 	fmt.Fprintf(out, `
-Try next (the same store, with the demo's accounts from %[1]s):
-  go run ./cmd/feedbackbot risk --config %[1]s --as-of %[2]s
-  go run ./cmd/feedbackbot risk --config %[1]s --as-of %[2]s --account fennel
-  go run ./cmd/feedbackbot digest --config %[1]s --as-of %[2]s --period 28d --json
+Try next (the same store, with the demo's accounts from %[2]s):
+  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --config %[2]s --as-of %[3]s
+  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --config %[2]s --as-of %[3]s --account fennel
+  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot digest --config %[2]s --as-of %[3]s --period 28d --json
   echo '{"text":"we were charged twice and nobody answers"}' | go run ./cmd/feedbackbot analyze
-`, cfgFile, now.Format(time.RFC3339))
+`, absDir, cfgFile, now.Format(time.RFC3339))
 	return nil
 }
+
+// demoConfigHeader begins the configuration file the demo writes.
+const demoConfigHeader = "# Written by `feedbackbot demo`: its store and its sample accounts.\n"
 
 // writeDemoConfig writes the configuration the commands after the demo read: its
 // store's directory and its accounts, nothing of a configuration the demo was
@@ -293,7 +302,10 @@ func writeDemoConfig(path, dir string, accounts []feedbackbot.Account) error {
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-	raw = append([]byte("# Written by `feedbackbot demo`: its store and its sample accounts.\n"), raw...)
+	raw = append([]byte(demoConfigHeader), raw...)
+	if prev, err := os.ReadFile(path); err == nil && !bytes.HasPrefix(prev, []byte(demoConfigHeader)) {
+		return refusef("%s exists and the demo did not write it: it is left as it is (give the demo another --dir)", path)
+	}
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}

@@ -51,10 +51,21 @@ func TestDemo(t *testing.T) {
 	// The alerts shown are the ones the replayed passes raised, with the times the
 	// digest's follow-up counts from, not new ones stamped now.
 	checkDemoAlertTimes(t, s, asof)
+	// A configuration of the user's own where the demo writes its own is left
+	// as it is, and the demo says so.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "feedbackbot-demo.yaml"), []byte("accounts: []\n"), 0o600)
+	mo, _, _ := testMain(nil)
+	if err := mo.Run(context.Background(), []string{"demo", "--dir", other, "--as-of", asof}); err == nil || !strings.Contains(err.Error(), "did not write it") {
+		t.Errorf("demo over a configuration it did not write: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(other, "feedbackbot-demo.yaml")); string(b) != "accounts: []\n" {
+		t.Errorf("the user's file was changed: %q", b)
+	}
 	// The commands it suggests next read its accounts from the file it wrote, as
 	// the demo did (without it they had no revenue, tier or owner).
-	cfgFile := filepath.Join(dir, "feedbackbot.yaml")
-	if !strings.Contains(s, "risk --config "+cfgFile+" --as-of "+asof+" --account fennel") {
+	cfgFile := filepath.Join(dir, "feedbackbot-demo.yaml")
+	if !strings.Contains(s, "FEEDBACKBOT_DATA="+dir+" go run ./cmd/feedbackbot risk --config "+cfgFile+" --as-of "+asof+" --account fennel") {
 		t.Errorf("the demo's next steps do not name its configuration %s:\n%s", cfgFile, s[max(0, len(s)-600):])
 	}
 	mr, outr, errr := testMain(nil)
