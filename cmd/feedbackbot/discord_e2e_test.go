@@ -171,6 +171,19 @@ func TestImportDiscordWithProblemsFails(t *testing.T) {
 			t.Errorf("output does not say %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(err.Error(), "read no message") {
+		t.Errorf("an import that read messages says it read none: %v", err)
+	}
+	// An import that read nothing says so, rather than that everything else was
+	// imported.
+	bad := filepath.Join(dir, "bad")
+	os.Mkdir(bad, 0o700)
+	os.WriteFile(filepath.Join(bad, "b.json"), src[:len(src)/2], 0o600)
+	m2, out2, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
+	err = m2.Run(context.Background(), []string{"import", "--discord-export", bad})
+	if err == nil || !strings.Contains(err.Error(), "read no message") || strings.Contains(err.Error(), "everything else") || exitCode(io.Discard, err) != 1 {
+		t.Errorf("an import that read nothing: %v\n%s", err, out2)
+	}
 }
 
 // TestConfigCheckAsksDiscordWhoCanRead: config check refuses an internal channel

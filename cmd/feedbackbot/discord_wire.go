@@ -133,7 +133,7 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
 	}
 	if sum.Problems() > 0 {
-		return importProblems{n: sum.Problems()}
+		return importProblems{n: sum.Problems(), none: sum.Messages == 0}
 	}
 	return nil
 }

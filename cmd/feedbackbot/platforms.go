@@ -134,9 +134,17 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 // importProblems is what an importer returns when it imported what it could read
 // and reported the rest (n problems, listed in its summary): the command still
 // analyses what was imported, then fails.
-type importProblems struct{ n int }
+type importProblems struct {
+	n    int
+	none bool // nothing could be read: no message was imported
+}
 
 func (e importProblems) Error() string {
+	if e.none {
+		// (it said "everything else was imported" of an import that read nothing)
+		return fmt.Sprintf("the import read no message: its %d problem(s), counted and named above, left everything out "+
+			"(repair the export and import it again)", e.n)
+	}
 	return fmt.Sprintf("the import left out %d problem(s): daily files, messages or users, counted and named above; everything else was imported and analysed "+
 		"(import the repaired export again: nothing is stored twice)", e.n)
 }

@@ -42,7 +42,7 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
 	}
 	if sum.Problems() > 0 {
-		return importProblems{n: sum.Problems()}
+		return importProblems{n: sum.Problems(), none: sum.Messages == 0}
 	}
 	return nil
 }
