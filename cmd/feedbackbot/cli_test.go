@@ -107,6 +107,8 @@ func TestCommandLine(t *testing.T) {
 		{name: "import names both formats", args: []string{"import", "--help"}, code: 0, stdout: []string{"--slack-export FILE.zip --team ID | --discord-export FILE.json|DIR"}},
 		{name: "expire echoes the age as given", args: []string{"expire", "--older-than", "2h", "--yes"}, code: 2,
 			stderr: []string{"--older-than 2h is less than a day"}, notStderr: []string{"2h0m0s"}},
+		{name: "expire with an age of none says so", args: []string{"expire", "--older-than", "0d", "--yes"}, code: 2,
+			stderr: []string{"--older-than 0d: give an age of a day or more"}, notStderr: []string{"needs an age"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, nil, tc.args...)
@@ -355,6 +357,17 @@ func TestRiskOneAccount(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil || len(out.Accounts) != 1 || out.Accounts[0].ID != "fennel" || len(out.Accounts[0].Reasons) == 0 {
 		t.Errorf("risk --account fennel --json: exit %d, %v, %+v: %s", code, err, out, stderr)
+	}
+	// Asked of a moment before every account wrote, the list says why it is empty
+	// (it printed a header over no rows).
+	if code, stdout, stderr := runCLI(t, env, "risk", "--as-of", "2025-01-01T00:00:00Z"); code != 0 || !strings.Contains(stdout, "so there is nothing to assess") || strings.Contains(stdout, "ACCOUNT") {
+		t.Errorf("risk before any message: exit %d: %s%s", code, stdout, stderr)
+	}
+	// An export to a directory that does not exist names the file asked for, not
+	// its temporary one.
+	if code, _, stderr := runCLI(t, env, "export", "--workspace", DemoWorkspace, "--user", "dana.k", "--out", filepath.Join(dir, "nope", "x.jsonl")); code == 0 ||
+		!strings.Contains(stderr, "cannot write "+filepath.Join(dir, "nope", "x.jsonl")) || strings.Contains(stderr, ".tmp") {
+		t.Errorf("export into a missing directory: exit %d: %s", code, stderr)
 	}
 	// Part of an id (or a configured name) is enough when it names one account.
 	if code, stdout, stderr := runCLI(t, env, "risk", "--as-of", asof, "--account", "FENN"); code != 0 || !strings.HasPrefix(stdout, "Fennel Foods (fennel): health ") {

@@ -470,6 +470,12 @@ func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time, recent tim
 }
 
 func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {
+	if len(hs) == 0 {
+		// (a header over no rows said nothing of why: a review's find)
+		fmt.Fprintf(m.Stdout, "Account health as of %s: no account has a message in the 8 weeks before it or a recent survey answer, so there is nothing to assess.\n",
+			now.Format("2006-01-02 15:04 MST"))
+		return
+	}
 	fmt.Fprintf(m.Stdout, "Account health as of %s (lowest first; at risk below the threshold)\n\n", now.Format("2006-01-02 15:04 MST"))
 	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tHEALTH\tAT RISK\tMAIN REASON")

@@ -33,6 +33,9 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 			return usagef("--older-than: %v", err)
 		}
 	}
+	if age == 0 && *olderThan != "" {
+		return usagef("--older-than %s: give an age of a day or more, e.g. 180d", *olderThan)
+	}
 	if age == 0 {
 		return usagef("expire needs an age: --older-than 180d, or retention.messages in the config")
 	}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -174,7 +175,13 @@ func exportTo(ctx context.Context, st store.People, ws, user string, answers []b
 		var err error
 		tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp") // mode 0600
 		if err != nil {
-			return 0, fmt.Errorf("export: %w", err)
+			// (named by the file asked for: the temporary name, ".x.jsonl.4212119420.tmp",
+			// said nothing to the user; a review's find)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return 0, fmt.Errorf("export: cannot write %s: %w", path, err)
 		}
 		defer os.Remove(tmp.Name()) // a no-op once renamed
 		defer tmp.Close()
