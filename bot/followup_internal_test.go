@@ -315,3 +315,24 @@ func TestInWorkspaceFitsDiscordsCustomID(t *testing.T) {
 		}
 	}
 }
+
+// TestSharesAddUpTo100: the digest's positive · neutral · negative shares add up
+// to 100% (rounded each on its own they made 99% or 101%).
+func TestSharesAddUpTo100(t *testing.T) {
+	for _, c := range []struct {
+		of    int64
+		parts []int64
+		want  string
+	}{
+		{38, []int64{13, 15, 10}, "34% · 40% · 26%"},
+		{3, []int64{1, 1, 1}, "34% · 33% · 33%"},
+		{200, []int64{100, 50, 50}, "50% · 25% · 25%"},
+		{0, []int64{0, 0, 0}, "0% · 0% · 0%"},
+		{7, []int64{7, 0, 0}, "100% · 0% · 0%"},
+		{10, []int64{3, 3, 3}, "30% · 30% · 30%"}, // parts short of the whole: not stretched to 100
+	} {
+		if got := shares(c.of, c.parts...); got != c.want {
+			t.Errorf("shares(%d, %v) = %q, want %q", c.of, c.parts, got, c.want)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: []feedbackbot.Field{
 		{Label: "Customer messages", Value: strings.TrimSpace(fmt.Sprintf("%d %s", d.CustomerMessages, deltaCount(d.CustomerMessages, d.PrevCustomerMessages)))},
 		{Label: "Sentiment index (-1..+1)", Value: sat},
-		{Label: "Positive · neutral · negative", Value: fmt.Sprintf("%s · %s · %s", pct(d.Positive, d.CustomerMessages), pct(d.Neutral, d.CustomerMessages), pct(d.Negative, d.CustomerMessages))},
+		{Label: "Positive · neutral · negative", Value: shares(d.CustomerMessages, d.Positive, d.Neutral, d.Negative)},
 		{Label: "Staff replies", Value: fmt.Sprintf("%d", d.StaffMessages)},
 		{Label: "Asked or reported something", Value: fmt.Sprintf("%d", d.NeedsReply)},
 		{Label: "Accounts heard from", Value: fmt.Sprintf("%d", len(d.Accounts))},
@@ -262,6 +262,40 @@ func deltaIndex(cur, prev *float64) string {
 		return fmt.Sprintf("(▲ %.2f)", ch)
 	}
 	return fmt.Sprintf("(▼ %.2f)", -ch)
+}
+
+// shares writes parts of a whole as whole percentages that add up to 100 (the
+// largest remainders rounded up: rounded each on its own, 34% · 39% · 26% of one
+// digest added up to 99%), "0% · 0% · 0%" of none.
+func shares(of int64, parts ...int64) string {
+	out := make([]string, len(parts))
+	if of <= 0 {
+		for i := range out {
+			out[i] = "0%"
+		}
+		return strings.Join(out, " · ")
+	}
+	whole := make([]int64, len(parts))
+	order := make([]int, len(parts))
+	var sum int64
+	for i, n := range parts {
+		whole[i] = n * 100 / of
+		sum += whole[i]
+		order[i] = i
+	}
+	// the parts whose percentages lost the most to the floor get a point each, first
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(parts[b]*100%of, parts[a]*100%of) })
+	for k := 0; sum < 100 && k < len(order); k++ {
+		if parts[order[k]]*100%of == 0 {
+			break
+		}
+		whole[order[k]]++
+		sum++
+	}
+	for i, w := range whole {
+		out[i] = fmt.Sprintf("%d%%", w)
+	}
+	return strings.Join(out, " · ")
 }
 
 func pct(n, of int64) string {
