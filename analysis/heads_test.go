@@ -136,10 +136,7 @@ func TestThemeThresholdNew(t *testing.T) {
 	if _, ok := f["theme_threshold_new"]; ok {
 		t.Skip("the shipped layer sets theme_threshold_new; this test compares against one without")
 	}
-	shipped, err := NewWithLayer(DefaultTaxonomy(), layerJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
+	shipped := newA(t)
 	f["theme_threshold_new"] = json.RawMessage("0.9999")
 	b, _ := json.Marshal(f)
 	strict, err := NewWithLayer(DefaultTaxonomy(), b)

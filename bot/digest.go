@@ -214,9 +214,10 @@ func satisfactionIndex(g *feedbackbot.GroupStat, s Satisfaction) {
 // cluster's centre for what is relative to the other accounts ("active" or "quiet",
 // "little staff contact") and by the account's own messages for its mood: "unhappy"
 // at a mean sentiment of -0.05 or less (the labels' threshold) or half of them
-// negative, "happy" at +0.05 or more with under a third negative, else "mixed". The features are standardised, so a centre's sentiment is above or
-// below the accounts' average: named from it, a cluster of accounts all at +0.2
-// beside happier ones was "unhappy" (a review's find).
+// negative, "happy" at +0.05 or more with under a third negative, else "mixed".
+// The features are standardised, so a centre's sentiment is above or below the
+// accounts' average: named from it, a cluster of accounts all at +0.2 beside
+// happier ones was "unhappy" (a review's find).
 func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []feedbackbot.Segment {
 	n := len(accts)
 	if n < 4 {

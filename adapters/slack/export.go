@@ -277,8 +277,8 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			if n++; n > opts.MaxUsers {
 				return fmt.Errorf("more than %d users", opts.MaxUsers)
 			}
-			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), restricted: u.IsRestricted || u.IsUltraRestricted,
-				guest: u.IsRestricted || u.IsUltraRestricted, name: u.Name}
+			guest := u.IsRestricted || u.IsUltraRestricted
+			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), restricted: guest, guest: guest, name: u.Name}
 			return nil
 		})
 		if err != nil {

@@ -119,8 +119,8 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
-	if prev, err := os.ReadFile(filepath.Join(*dir, "feedbackbot-demo.yaml")); err == nil && !bytes.HasPrefix(prev, []byte(demoConfigHeader)) {
-		return refusef("%s exists and the demo did not write it: it is left as it is (give the demo another --dir)", filepath.Join(*dir, "feedbackbot-demo.yaml"))
+	if err := demoConfigFree(filepath.Join(*dir, demoConfigName)); err != nil {
+		return err
 	}
 	cfg.Store.RedisURL = ""
 	cfg.Store.DataDir = *dir
@@ -259,7 +259,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	// (its own name: feedbackbot.yaml is the file every command reads by default,
 	// and demo --dir . would have replaced a user's own, a review's find)
-	cfgFile := filepath.Join(absDir, "feedbackbot-demo.yaml")
+	cfgFile := filepath.Join(absDir, demoConfigName)
 	if err := writeDemoConfig(cfgFile, absDir, accounts); err != nil {
 		return err
 	}
@@ -274,8 +274,21 @@ Try next (the same store, with the demo's accounts from %[2]s):
 	return nil
 }
 
-// demoConfigHeader begins the configuration file the demo writes.
-const demoConfigHeader = "# Written by `feedbackbot demo`: its store and its sample accounts.\n"
+// demoConfigName is the configuration file the demo writes beside its store, and
+// demoConfigHeader what it begins with.
+const (
+	demoConfigName   = "feedbackbot-demo.yaml"
+	demoConfigHeader = "# Written by `feedbackbot demo`: its store and its sample accounts.\n"
+)
+
+// demoConfigFree refuses a configuration file at path that the demo did not write
+// (one it wrote, or none, it may write over).
+func demoConfigFree(path string) error {
+	if prev, err := os.ReadFile(path); err == nil && !bytes.HasPrefix(prev, []byte(demoConfigHeader)) {
+		return refusef("%s exists and the demo did not write it: it is left as it is (give the demo another --dir)", path)
+	}
+	return nil
+}
 
 // writeDemoConfig writes the configuration the commands after the demo read: its
 // store's directory and its accounts, nothing of a configuration the demo was
@@ -303,8 +316,8 @@ func writeDemoConfig(path, dir string, accounts []feedbackbot.Account) error {
 		return fmt.Errorf("demo config: %w", err)
 	}
 	raw = append([]byte(demoConfigHeader), raw...)
-	if prev, err := os.ReadFile(path); err == nil && !bytes.HasPrefix(prev, []byte(demoConfigHeader)) {
-		return refusef("%s exists and the demo did not write it: it is left as it is (give the demo another --dir)", path)
+	if err := demoConfigFree(path); err != nil {
+		return err
 	}
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return fmt.Errorf("demo config: %w", err)
