@@ -517,10 +517,7 @@ var pleasantries = map[string]bool{
 }
 
 func needsReply(intent feedbackbot.Intent, low []string) bool {
-	switch intent {
-	case feedbackbot.IntentQuestion, feedbackbot.IntentBugReport, feedbackbot.IntentComplaint,
-		feedbackbot.IntentChurnSignal, feedbackbot.IntentFeatureRequest:
-	default:
+	if !feedbackbot.AsksForReply(intent) {
 		return false
 	}
 	for _, w := range low {

@@ -26,6 +26,8 @@ type CommandStore interface {
 	DigestStore
 	HistoryStore
 	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
+	Newest(ctx context.Context, key string) (m feedbackbot.Message, found bool, err error)
+	Apply(ctx context.Context, items ...store.Applied) (int, error)
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	GetDocs(ctx context.Context, workspace, kind string, ids ...string) (map[string][]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
@@ -49,6 +51,8 @@ type Bot struct {
 	Themes []string
 	// Known is the configured taxonomy's vocabulary (see DigestRequest.Known).
 	Known emerging.Vocabulary
+	// Analyzer tags a message again when staff correct its tags (the worker's).
+	Analyzer Analyzer
 }
 
 // Doc kinds the bot writes.
@@ -66,6 +70,7 @@ const HelpText = "*/feedback* — customer feedback, for staff only\n" +
 	"• `risk` — the accounts at risk and why\n" +
 	"• `digest [7d]` — the satisfaction digest for a period\n" +
 	"• `survey [csat|nps] ACCOUNT [thread]` — ask the customer for a rating (at most once a month)\n" +
+	"• `correct MESSAGE_LINK [negative] [intent] [+theme -theme] [reply=no]` — fix a message's tags where analysis got them wrong (`correct` alone explains)\n" +
 	"• `forget USER_ID` — erase a person's messages, answers and quotes (asks to confirm)"
 
 // HandleCommand answers one command. Errors carry feedbackbot codes; adapters show
@@ -103,6 +108,8 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 	case "alert.ack", "alert.snooze":
 		cmd, rest := buttonTarget(cmd, rest)
 		return b.alertAction(ctx, cmd, name, rest, now)
+	case "correct":
+		return b.correct(ctx, cmd, rest, now)
 	case "forget", "forget.confirm":
 		return b.forget(ctx, cmd, rest, strings.ToLower(name) == "forget.confirm", now)
 	}

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ type Forgotten struct {
 	SurveyAnswers int `json:"survey_answers"`
 	// Evidence counts quotes of the person's messages removed from stored alerts.
 	Evidence int `json:"alert_evidence"`
+	// Corrections counts staff's corrections of the person's messages deleted.
+	Corrections int `json:"corrections"`
 }
 
 // ForgetPerson erases one person (an author id) from a workspace: their messages
@@ -44,6 +47,14 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	})
 	if err != nil {
 		return out, fmt.Errorf("forget %s: list messages: %w", user, err)
+	}
+	logged, err := st.AuthorKeys(ctx, workspace, user)
+	if err != nil {
+		return out, fmt.Errorf("forget %s: list messages: %w", user, err)
+	}
+	ownKeys := maps.Clone(keys)
+	for _, k := range logged {
+		ownKeys[k] = true
 	}
 	if out.Messages, err = st.Forget(ctx, workspace, user); err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
@@ -67,6 +78,12 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 		own := forgetOwnAccount(al, user)
 		return n, n > 0 || own
 	})
+	if err != nil {
+		return out, fmt.Errorf("forget %s: %w", user, err)
+	}
+	// Their messages' corrections go; corrections they made as staff stay (they
+	// are the team's), without their id.
+	out.Corrections, err = dropCorrections(ctx, st, workspace, func(key string, _ feedbackbot.Correction) bool { return ownKeys[key] }, user)
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
@@ -195,6 +212,9 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	}
 	text := fmt.Sprintf("Forgot %s: %d message(s), %d survey answer(s), %d quote(s) in alerts. Their future messages will not be stored.",
 		user, res.Messages, res.SurveyAnswers, res.Evidence)
+	if res.Corrections > 0 {
+		text += fmt.Sprintf(" %d staff correction(s) of their messages deleted.", res.Corrections)
+	}
 	if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
 		// (it said "Forgot U: 0 message(s)…", as if someone had been erased)
 		text = fmt.Sprintf("Nothing held for %s here: nothing was erased. They are recorded as forgotten, so their future messages will not be stored.", feedbackbot.EscapeMarkup(user))

@@ -27,16 +27,20 @@ type Expired struct {
 	SurveyAnswers int `json:"survey_answers"`
 	// Evidence counts quotes of expired messages removed from stored alerts.
 	Evidence int `json:"alert_evidence"`
+	// Corrections counts staff's corrections of expired messages deleted.
+	Corrections int `json:"corrections"`
 }
 
 // Add sums two results.
 func (e Expired) Add(o Expired) Expired {
-	return Expired{Messages: e.Messages + o.Messages, SurveyAnswers: e.SurveyAnswers + o.SurveyAnswers, Evidence: e.Evidence + o.Evidence}
+	return Expired{Messages: e.Messages + o.Messages, SurveyAnswers: e.SurveyAnswers + o.SurveyAnswers, Evidence: e.Evidence + o.Evidence,
+		Corrections: e.Corrections + o.Corrections}
 }
 
 // ExpireOld deletes what a workspace holds from before before: messages (text,
-// analysis, log entries; hourly rollups are kept), survey answers, and quotes of such
-// messages in stored alerts (an alert keeps its figures). It is idempotent.
+// analysis, log entries; hourly rollups are kept), survey answers, quotes of such
+// messages in stored alerts (an alert keeps its figures) and staff's corrections of
+// them. It is idempotent.
 func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before time.Time) (Expired, error) {
 	var out Expired
 	var err error
@@ -52,6 +56,12 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	out.Evidence, err = scrubEvidence(ctx, st, workspace, func(e feedbackbot.Evidence) bool {
 		return e.Quote != "" && !e.Time.IsZero() && e.Time.Before(before)
 	})
+	if err != nil {
+		return out, fmt.Errorf("expire %s: %w", workspace, err)
+	}
+	out.Corrections, err = dropCorrections(ctx, st, workspace, func(_ string, c feedbackbot.Correction) bool {
+		return !c.MessageTime.IsZero() && c.MessageTime.Before(before)
+	}, "")
 	if err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}

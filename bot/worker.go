@@ -22,6 +22,8 @@ type LogStore interface {
 	Ack(ctx context.Context, entries ...store.Entry) error
 	Apply(ctx context.Context, items ...store.Applied) (int, error)
 	Backlog(ctx context.Context) (int64, error)
+	// GetDocs reads staff's corrections of the batch's messages (DocCorrection).
+	GetDocs(ctx context.Context, workspace, kind string, ids ...string) (map[string][]byte, error)
 }
 
 // Analyzer tags one message. *analysis.Analyzer implements it.
@@ -135,6 +137,16 @@ func (w *Worker) step(ctx context.Context, wait time.Duration) (int, error) {
 		w.Logger.Info("shutting down: finishing the batch in flight", "entries", len(items))
 	})
 	defer cancel()
+	err = w.retry(finish, "read corrections", func(ctx context.Context) error {
+		bad, err := applyCorrections(ctx, w.Store, items)
+		if len(bad) > 0 {
+			w.Logger.Warn("corrections that cannot be read were left out; their messages keep analysis's tags (correct them again)", "messages", bad)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
 	err = w.retry(finish, "apply analysis", func(ctx context.Context) error {
 		n, err := w.Store.Apply(ctx, items...)
 		w.Stats.Applied.Add(int64(n))

@@ -41,6 +41,9 @@ func ApplicationCommands() []*discordgo.ApplicationCommand {
 						Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "CSAT (1-5)", Value: "csat"}, {Name: "NPS (0-10)", Value: "nps"}}},
 					str("account", "Account id or name", true),
 				}},
+			sub("correct", "Fix a message's tags where analysis got them wrong (only you see the answer)",
+				str("message", "The message's link (⋯ › Copy Message Link)", true),
+				str("changes", "e.g. negative complaint +billing -cancellation reply=no; undo; empty shows its tags", false)),
 			sub("forget", "Erase a person's messages, survey answers and quotes (asks to confirm)",
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionUser, Name: "user", Description: "The person to forget", Required: true}),
 		},
@@ -70,7 +73,8 @@ func CommandText(data discordgo.ApplicationCommandInteractionData) string {
 	sc := data.Options[0]
 	parts := []string{sc.Name}
 	order := map[string][]string{"log": {"account", "text"}, "account": {"account"}, "themes": {"period"},
-		"digest": {"period"}, "survey": {"kind", "account"}, "forget": {"user"}}[sc.Name]
+		"digest": {"period"}, "survey": {"kind", "account"}, "forget": {"user"},
+		"correct": {"message", "changes"}}[sc.Name]
 	for _, name := range order {
 		for _, o := range sc.Options {
 			if o.Name != name {

@@ -129,6 +129,8 @@ func TestCommandText(t *testing.T) {
 			opt("account", discordgo.ApplicationCommandOptionString, "Acme Corp")}, "log Acme Corp wants SSO now"},
 		{"forget", []*discordgo.ApplicationCommandInteractionDataOption{opt("user", discordgo.ApplicationCommandOptionUser, "200000000000000001")}, "forget 200000000000000001"},
 		{"themes", nil, "themes"},
+		{"correct", []*discordgo.ApplicationCommandInteractionDataOption{opt("changes", discordgo.ApplicationCommandOptionString, "negative +billing"),
+			opt("message", discordgo.ApplicationCommandOptionString, "https://discord.com/channels/1/2/3")}, "correct https://discord.com/channels/1/2/3 negative +billing"},
 		{"survey", []*discordgo.ApplicationCommandInteractionDataOption{opt("account", discordgo.ApplicationCommandOptionString, "acme"),
 			opt("kind", discordgo.ApplicationCommandOptionString, "nps")}, "survey nps acme"},
 	}

@@ -305,6 +305,9 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	} else {
 		fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %d message(s) erased from messages, counts, indexes and the capture log; %d survey answer(s) and %d quote(s) in alerts removed.\n",
 			*user, *ws, where, res.Messages, res.SurveyAnswers, res.Evidence)
+		if res.Corrections > 0 {
+			fmt.Fprintf(m.Stdout, "%d staff correction(s) of their messages deleted.\n", res.Corrections)
+		}
 		fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
 	}
 	// The embedded store leaves erased bytes in free pages of its file until they are

@@ -139,7 +139,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	capture := &bot.Capture{Log: st, Logger: log.With("component", "capture"), Stats: s.capture}
 	cst := &captureStore{Store: st, capture: capture}
 	known := emerging.NewVocabulary(cfg.Taxonomy())
-	b := &bot.Bot{Store: cst, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true, Themes: cfg.ThemeNames(), Known: known}
+	b := &bot.Bot{Store: cst, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Charts: true, Themes: cfg.ThemeNames(), Known: known, Analyzer: a}
 	posters := map[feedbackbot.Platform]bot.Poster{}
 	var alertPoster bot.AlertPoster
 	for name, start := range platformStarters {
