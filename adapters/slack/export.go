@@ -290,6 +290,9 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	if a.cfg.TeamID == "" {
 		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "name the home (staff) workspace with --team: the export does not say which team is yours")
 	}
+	if err := checkHomeTeam(a.cfg.TeamID, a.userTeams); err != nil {
+		return sum, err
+	}
 	channels := map[string]string{} // folder name -> channel id
 	lists := []string{"channels.json", "groups.json", "mpims.json", "dms.json"}
 	if !slices.ContainsFunc(lists, func(l string) bool { return files[l] != nil }) {
@@ -530,4 +533,33 @@ func (a *Adapter) appendImported(ctx context.Context, sink Sink, batch []feedbac
 // filler is a sink that appends only what it never held (store.Filler).
 type filler interface {
 	AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error)
+}
+
+// checkHomeTeam refuses a home team that no user of users.json belongs to (a
+// typo in --team: every staff member would count as a customer, under a
+// workspace of that name), naming the teams its users belong to, most users
+// first. Users of no recorded team prove nothing either way.
+func checkHomeTeam(home string, users map[string]userInfo) error {
+	teams := map[string]int{}
+	for _, u := range users {
+		if u.team != "" {
+			teams[u.team]++
+		}
+	}
+	if len(teams) == 0 || teams[home] > 0 {
+		return nil
+	}
+	ids := slices.Collect(maps.Keys(teams))
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(teams[b]-teams[a], strings.Compare(a, b)) })
+	names := make([]string, 0, min(len(ids), 5))
+	for _, id := range ids[:min(len(ids), 5)] {
+		names = append(names, fmt.Sprintf("%s (%d users)", id, teams[id]))
+	}
+	more := ""
+	if len(ids) > 5 {
+		more = fmt.Sprintf(" and %d more", len(ids)-5)
+	}
+	return feedbackbot.Errorf(feedbackbot.EINVALID, "--team %s: no user in the export's users.json belongs to that workspace, so every "+
+		"staff member would count as a customer; its users belong to %s%s. The home workspace is usually the one most of them belong to",
+		home, strings.Join(names, ", "), more)
 }

@@ -170,6 +170,10 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 			return writeZip(t, with(map[string]string{"users.json": "[" + strings.Repeat(`{"id":"U1"},`, 2000) + `{"id":"U2"}]`}))
 		}, ImportOptions{MaxUsers: 1000}, "more than 1000 users"},
 		{"a home team that is no team id", func(t *testing.T) string { return writeZip(t, with(nil)) }, ImportOptions{HomeTeam: "T/X"}, "not a Slack team id"},
+		// a typo in --team: every staff member would have counted as a customer, under
+		// a workspace of that name, with no word
+		{"a home team no user belongs to", func(t *testing.T) string { return writeZip(t, with(nil)) }, ImportOptions{HomeTeam: "TTYPO"},
+			"--team TTYPO: no user in the export's users.json belongs to that workspace"},
 		{"a FIFO", func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "export.zip")
 			if err := syscall.Mkfifo(p, 0o600); err != nil {
@@ -426,7 +430,7 @@ func (f *failingSink) Append(ctx context.Context, events ...feedbackbot.Event) (
 func TestImportAppendFails(t *testing.T) {
 	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	files := map[string]string{
-		"users.json":    j([]map[string]any{{"id": "UDANA", "team_id": "TACME", "name": "dana"}}),
+		"users.json":    j([]map[string]any{{"id": "UDANA", "team_id": "TACME", "name": "dana"}, {"id": "USAM", "team_id": "THOME", "name": "sam"}}),
 		"channels.json": j([]map[string]any{{"id": "CACME", "name": "ext-acme"}}),
 	}
 	base := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -452,7 +456,7 @@ func TestImportAppendFails(t *testing.T) {
 func TestImportBatchesWholeDaysInTimeOrder(t *testing.T) {
 	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	files := map[string]string{
-		"users.json":    j([]map[string]any{{"id": "UDANA", "team_id": "TACME", "name": "dana"}, {"id": "UIDA", "team_id": "TBETA", "name": "ida"}}),
+		"users.json":    j([]map[string]any{{"id": "UDANA", "team_id": "TACME", "name": "dana"}, {"id": "UIDA", "team_id": "TBETA", "name": "ida"}, {"id": "USAM", "team_id": "THOME", "name": "sam"}}),
 		"channels.json": j([]map[string]any{{"id": "CACME", "name": "ext-acme"}, {"id": "CBETA", "name": "ext-beta"}}),
 	}
 	base := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -601,7 +605,7 @@ func TestImportKeepsLaterEdits(t *testing.T) {
 			"edited": map[string]any{"user": "XDANA", "ts": "1700000100.000000"}}})
 	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	zip := writeZip(t, map[string]string{
-		"users.json":    j([]map[string]any{{"id": "XDANA", "team_id": "TACME", "name": "dana"}}),
+		"users.json":    j([]map[string]any{{"id": "XDANA", "team_id": "TACME", "name": "dana"}, {"id": "XSAM", "team_id": "THOME", "name": "sam"}}),
 		"channels.json": j([]map[string]any{{"id": "CACME", "name": "ext-acme"}}),
 		"ext-acme/2023-11-14.json": j([]map[string]any{
 			{"type": "message", "user": "XDANA", "text": "my api key is sk-SECRET123", "ts": ts},

@@ -17,9 +17,9 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("expire", "[--workspace W] [--older-than 365d] [--as-of TIME] [--force] --yes")
 	ws := fs.String("workspace", "", "only this workspace (default: every workspace)")
 	olderThan := fs.String("older-than", "", "delete what is older than this age, e.g. 180d (default: retention.messages from the config)")
-	at := fs.String("as-of", "", "measure ages from this time, RFC 3339 (default now)")
+	at := fs.String("as-of", "", "measure ages from this time, RFC 3339 or a date (default now; a time in the future needs --force)")
 	yes := fs.Bool("yes", false, "confirm: the deletion cannot be undone")
-	force := fs.Bool("force", false, "also expire at an age under "+config.FormatDuration(config.MinRetention)+", shorter than the weeks account health reads (accounts then read as healthy for want of messages)")
+	force := fs.Bool("force", false, "also expire at an age under "+config.FormatDuration(config.MinRetention)+", shorter than the weeks account health reads (accounts then read as healthy for want of messages), or as of a time in the future")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +47,12 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 		return err
 	}
 	before := now.Add(-age)
+	if real := time.Now().UTC(); now.After(real.Add(time.Minute)) && !*force {
+		// (--as-of 2099-01-01 with --older-than 365d deleted every message, with no word)
+		return refusef("--as-of %s is in the future (it is %s now): measured from then, expire would delete every message "+
+			"from before %s, those younger than %s too. Leave --as-of out to measure from now, or run it again with --force",
+			now.Format(time.RFC3339), real.Format(time.RFC3339), before.Format(time.RFC3339), cmp.Or(*olderThan, config.FormatDuration(age)))
+	}
 	scope := "every workspace"
 	if *ws != "" {
 		scope = "workspace " + *ws

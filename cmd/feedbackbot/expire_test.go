@@ -79,6 +79,15 @@ func TestExpireCommand(t *testing.T) {
 	if old, _ := countOld(); old != oldBefore {
 		t.Fatalf("expire without --force deleted %d entries", oldBefore-old)
 	}
+	// As of a time in the future, every message would be older than the age: it
+	// asks for --force (it deleted them all, with no word).
+	if _, _, err := run(t, dir, "expire", "--older-than", "365d", "--as-of", "2099-01-01", "--yes"); err == nil || !strings.Contains(err.Error(), "is in the future") ||
+		!strings.Contains(err.Error(), "--force") {
+		t.Fatalf("expire --as-of 2099-01-01 = %v, want a refusal naming the future and --force", err)
+	}
+	if old, _ := countOld(); old != oldBefore {
+		t.Fatalf("expire as of the future deleted %d entries", oldBefore-old)
+	}
 	out, errb, err := run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes", "--force")
 	if err != nil {
 		t.Fatalf("expire: %v\n%s", err, errb)
