@@ -280,6 +280,11 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("forget: look up %s: %w", *user, err)
 		}
+		if _, err := st.GetDoc(ctx, *ws, bot.DocForgotten, *user); held.Nothing() && err == nil {
+			// Run again (a retried script): done already, not a mistyped id.
+			fmt.Fprintf(m.Stdout, "%s was forgotten already in workspace %s (%s): the store holds nothing of theirs, and their later messages are not stored. Nothing to do.\n", *user, *ws, where)
+			return nil
+		}
 		if held.Nothing() {
 			return refusef("the store holds no message and no survey answer by %[1]s in workspace %[2]s, so forget would erase nothing: "+
 				"check the id (the author id of their messages, as `feedbackbot export` takes it). "+
