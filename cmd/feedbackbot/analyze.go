@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -41,6 +42,14 @@ var batchPool = sync.Pool{New: func() any { return &analyzeBatchJob{} }}
 // line yields {"line": N, "error": "..."} and the stream goes on. Memory is bounded
 // by workers x batch size, whatever the input length.
 func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.Analyzer, workers int) (int, error) {
+	lines, _, err := analyzeStream(ctx, in, out, a, workers)
+	return lines, err
+}
+
+// analyzeStream is runAnalyze, also counting the lines that got an error object.
+func analyzeStream(ctx context.Context, in io.Reader, out io.Writer, a *analysis.Analyzer, workers int) (lines, failed int, err error) {
+	var bad atomic.Int64
+	defer func() { failed = int(bad.Load()) }()
 	if workers < 1 {
 		workers = 1
 	}
@@ -54,7 +63,9 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 			for j := range jobs {
 				j.out.Reset()
 				for i, line := range j.lines {
-					appendResult(j.out, ses, j.first+i, line)
+					if !appendResult(j.out, ses, j.first+i, line) {
+						bad.Add(1)
+					}
 				}
 				done <- j
 			}
@@ -96,7 +107,7 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 	}()
 
 	br := bufio.NewReaderSize(in, 256<<10)
-	lines, seq := 0, 0
+	seq := 0
 	var readErr error
 	var cur *analyzeBatchJob
 	var arena []byte
@@ -163,9 +174,9 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 	wg.Wait()
 	close(done)
 	if err := <-writeErr; err != nil {
-		return lines, fmt.Errorf("write output: %w", err)
+		return lines, 0, fmt.Errorf("write output: %w", err)
 	}
-	return lines, readErr
+	return lines, 0, readErr
 }
 
 // readLine returns the next line without its newline; lines longer than
@@ -201,7 +212,9 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 }
 
 type analyzeInput struct {
-	Text *string `json:"text"`
+	// Text is kept raw, so a null, an absent field and a value of the wrong type
+	// are told apart.
+	Text json.RawMessage `json:"text"`
 	// ID, when the line has one (any JSON value), is echoed first in the output so
 	// results can be joined back to their source rows.
 	ID json.RawMessage `json:"id"`
@@ -212,10 +225,11 @@ type chatAnalyzer interface {
 	AnalyzeChat(text string) feedbackbot.Tags
 }
 
-func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
+// appendResult writes line n's tags, or its error object (and reports false).
+func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) bool {
 	if line == nil { // longer than maxLineBytes (see analyzeStream)
 		appendError(b, n, fmt.Sprintf("line is longer than %d bytes", maxLineBytes))
-		return
+		return false
 	}
 	trimmed := bytes.TrimSpace(line)
 	if n == 1 {
@@ -225,7 +239,7 @@ func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
 	}
 	if len(trimmed) == 0 {
 		appendError(b, n, "empty line: want {\"text\": \"...\"} or plain text")
-		return
+		return false
 	}
 	var txt string
 	var id json.RawMessage
@@ -236,23 +250,33 @@ func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
 		var in analyzeInput
 		if err := json.Unmarshal(trimmed, &in); err != nil {
 			var se *json.SyntaxError
-			var te *json.UnmarshalTypeError
 			msg := err.Error()
-			switch {
-			case errors.As(err, &se):
+			if errors.As(err, &se) {
 				msg = fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)
-			case errors.As(err, &te):
-				msg = fmt.Sprintf("field %q must be a string, not a JSON %s", te.Field, te.Value)
 			}
 			appendError(b, n, msg)
-			return
+			return false
 		}
-		if in.Text == nil {
-			appendError(b, n, `JSON object has no "text" field`)
-			return
+		switch {
+		case in.Text == nil:
+			appendErrorID(b, n, in.ID, `JSON object has no "text" field: want {"text": "..."}`)
+			return false
+		case string(in.Text) == "null":
+			appendErrorID(b, n, in.ID, `field "text" is null: want a string`)
+			return false
+		case in.Text[0] != '"':
+			appendErrorID(b, n, in.ID, fmt.Sprintf(`field "text" must be a string, not a JSON %s`, jsonKind(in.Text[0])))
+			return false
 		}
-		txt = *in.Text
+		if err := json.Unmarshal(in.Text, &txt); err != nil {
+			appendErrorID(b, n, in.ID, fmt.Sprintf(`field "text": %v`, err)) // (Unmarshal took the line: cannot happen)
+			return false
+		}
 		id = in.ID
+	} else if (trimmed[0] == '[' || string(trimmed) == "null") && json.Valid(trimmed) {
+		// (a JSON array or null was analysed as the text "[...]" or "null")
+		appendError(b, n, fmt.Sprintf(`a JSON %s, not an object: want {"text": "..."} or plain text`, jsonKind(trimmed[0])))
+		return false
 	} else {
 		txt = string(line)
 	}
@@ -262,19 +286,7 @@ func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
 	truncated := len(txt) > analysis.MaxAnalyzedBytes
 	tags := a.AnalyzeChat(txt)
 	b.WriteByte('{')
-	if len(id) > 0 && string(id) != "null" {
-		b.WriteString(`"id":`)
-		if !utf8.Valid(id) {
-			// (bytes that are not UTF-8 can only be inside its strings: the output
-			// line stays valid JSON; they were echoed raw, a review found)
-			id = bytes.ToValidUTF8(id, []byte("\uFFFD"))
-		}
-		if err := json.Compact(b, id); err != nil {
-			// Unmarshal accepted it, so Compact cannot fail; never write half a value.
-			b.WriteString("null")
-		}
-		b.WriteByte(',')
-	}
+	appendID(b, id)
 	b.WriteString(`"text":`)
 	b.Write(store.AppendText(b.AvailableBuffer(), txt))
 	b.WriteString(`,"sentiment":{"label":"`)
@@ -301,10 +313,52 @@ func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) {
 		b.WriteString(`,"truncated":true`)
 	}
 	b.WriteString("}\n")
+	return true
 }
 
-func appendError(b *bytes.Buffer, n int, msg string) {
-	b.WriteString(`{"line":`)
+// appendID writes `"id":ID,` when the line had an id.
+func appendID(b *bytes.Buffer, id json.RawMessage) {
+	if len(id) == 0 || string(id) == "null" {
+		return
+	}
+	b.WriteString(`"id":`)
+	if !utf8.Valid(id) {
+		// (bytes that are not UTF-8 can only be inside its strings: the output
+		// line stays valid JSON; they were echoed raw, a review found)
+		id = bytes.ToValidUTF8(id, []byte("\uFFFD"))
+	}
+	if err := json.Compact(b, id); err != nil {
+		// Unmarshal accepted it, so Compact cannot fail; never write half a value.
+		b.WriteString("null")
+	}
+	b.WriteByte(',')
+}
+
+// jsonKind names the JSON type of a value that starts with c.
+func jsonKind(c byte) string {
+	switch c {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+func appendError(b *bytes.Buffer, n int, msg string) { appendErrorID(b, n, nil, msg) }
+
+// appendErrorID writes line n's error object, with the line's id when it had one
+// (so that rows that failed join back to their source too).
+func appendErrorID(b *bytes.Buffer, n int, id json.RawMessage, msg string) {
+	b.WriteByte('{')
+	appendID(b, id)
+	b.WriteString(`"line":`)
 	b.WriteString(strconv.Itoa(n))
 	b.WriteString(`,"error":`)
 	b.Write(store.AppendText(b.AvailableBuffer(), msg))

@@ -41,11 +41,14 @@ func TestRunAnalyzeLines(t *testing.T) {
 		`{"id": {"row" : 7, "src":"csv"}, "text":"thanks, that fixed it"}`,
 		`{"text":"last one"}`,
 		"\x00too long", // once the reader's own mark for a long line
+		`{"id": 7, "text": null}`,
+		`[1, 2]`,
+		`null`,
 	}, "\n")
 	var out bytes.Buffer
-	n, err := runAnalyze(context.Background(), strings.NewReader(in), &out, a, 3)
-	if err != nil || n != 12 {
-		t.Fatalf("lines %d err %v", n, err)
+	n, failed, err := analyzeStream(context.Background(), strings.NewReader(in), &out, a, 3)
+	if err != nil || n != 15 || failed != 8 {
+		t.Fatalf("lines %d, failed %d, err %v; want 15 lines, 8 failed", n, failed, err)
 	}
 	var rows []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
@@ -55,10 +58,11 @@ func TestRunAnalyzeLines(t *testing.T) {
 		}
 		rows = append(rows, m)
 	}
-	if len(rows) != 12 {
+	if len(rows) != 15 {
 		t.Fatalf("want one output per input line, got %d", len(rows))
 	}
-	wantErr := map[int]string{2: "must be a string", 3: "invalid JSON", 4: "empty line", 5: `no "text"`, 7: "longer than"}
+	wantErr := map[int]string{2: "must be a string, not a JSON number", 3: "invalid JSON", 4: "empty line", 5: `no "text"`, 7: "longer than",
+		12: `field "text" is null`, 13: "a JSON array, not an object", 14: "a JSON null, not an object"}
 	for i, r := range rows {
 		if want, ok := wantErr[i]; ok {
 			if !strings.Contains(fmt.Sprint(r["error"]), want) || r["line"] != float64(i+1) {
@@ -84,6 +88,9 @@ func TestRunAnalyzeLines(t *testing.T) {
 	}
 	if _, ok := rows[0]["id"]; ok || rows[10]["text"] != "last one" {
 		t.Errorf("no id in, no id out; order kept: %v, %v", rows[0], rows[10])
+	}
+	if rows[12]["id"] != float64(7) {
+		t.Errorf("a line that failed keeps its id: %v", rows[12])
 	}
 	if !strings.HasPrefix(strings.Split(out.String(), "\n")[9], `{"id":{"row":7,"src":"csv"},"text":`) {
 		t.Errorf("id should come first, compacted: %s", strings.Split(out.String(), "\n")[9])
@@ -192,8 +199,10 @@ func TestFastTextEscapes(t *testing.T) {
 			t.Errorf("fastText(%s) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 		if ok {
-			var in analyzeInput
-			if err := json.Unmarshal([]byte(tt.in), &in); err != nil || *in.Text != got {
+			var in struct {
+				Text *string `json:"text"`
+			}
+			if err := json.Unmarshal([]byte(tt.in), &in); err != nil || in.Text == nil || *in.Text != got {
 				t.Errorf("encoding/json reads %s as %v (%v)", tt.in, in.Text, err)
 			}
 		}
@@ -210,7 +219,9 @@ func FuzzFastText(f *testing.F) {
 		if !ok {
 			return
 		}
-		var in analyzeInput
+		var in struct {
+			Text *string `json:"text"`
+		}
 		if err := json.Unmarshal(b, &in); err != nil || in.Text == nil {
 			t.Fatalf("fast path accepted %q that JSON rejects: %v", b, err)
 		}
@@ -416,5 +427,28 @@ func TestRunAnalyzeMemoryWithLongLines(t *testing.T) {
 	}
 	if p := peak.Load(); p > 256<<20 {
 		t.Fatalf("heap in use peaked at %d MiB for a stream of 2,000 lines of 64 KiB (125 MiB in all); want < 256 MiB", p>>20)
+	}
+}
+
+// TestAnalyzeExitStatus: lines that fail are counted on standard error, and a
+// stream of which no line could be analysed exits non-zero (it exited 0, silent,
+// with every line an error object: a wrong file looked analysed).
+func TestAnalyzeExitStatus(t *testing.T) {
+	for _, c := range []struct {
+		in     string
+		code   int
+		stderr string
+	}{
+		{`{"text":"fine"}` + "\n" + `{"text":"also fine"}`, 0, ""},
+		{`{"text":"fine"}` + "\n" + `{"text":null}`, 0, "analyze: 1 of 2 line(s) could not be analysed"},
+		{`{"text":null}` + "\n" + `[1]`, 1, "none of the 2 line(s) could be analysed"},
+	} {
+		m, out, errb := testMain(nil)
+		m.Stdin = strings.NewReader(c.in)
+		code := exitCode(m.Stderr, m.Run(context.Background(), []string{"analyze"}))
+		if code != c.code || (c.stderr == "") != (errb.Len() == 0) || !strings.Contains(errb.String(), c.stderr) ||
+			strings.Count(out.String(), "\n") != strings.Count(c.in, "\n")+1 {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want %d, %q and a line out a line in", c.in, code, errb, out, c.code, c.stderr)
+		}
 	}
 }

@@ -93,13 +93,21 @@ func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
 	if *mode == "text" {
 		a = a.RulesOnly()
 	}
-	if isTerminal(m.Stdin) {
+	if isTerminal(m.Stdin) && !isDevNull(m.Stdin) {
 		// Someone typing: answer each line at once instead of batching until the end.
 		fmt.Fprintln(m.Stderr, "Type a message and press Enter to see its tags; Ctrl-D ends. (Or pipe JSON Lines in: feedbackbot analyze < in.jsonl)")
 		return analyzeLines(ctx, m.Stdin, m.Stdout, a)
 	}
-	_, err = runAnalyze(ctx, m.Stdin, m.Stdout, a, *workers)
-	return err
+	lines, failed, err := analyzeStream(ctx, m.Stdin, m.Stdout, a, *workers)
+	if err != nil || failed == 0 {
+		return err
+	}
+	if failed == lines {
+		// (every line failed and it exited 0, saying nothing: a wrong file looked analysed)
+		return fmt.Errorf(`analyze: none of the %d line(s) could be analysed: each has {"line": N, "error": "..."} in the output; want {"text": "..."} or plain text a line`, lines)
+	}
+	fmt.Fprintf(m.Stderr, "analyze: %d of %d line(s) could not be analysed; each has {\"line\": N, \"error\": \"...\"} in the output.\n", failed, lines)
+	return nil
 }
 
 // analyzeLines answers line by line, for input typed at a terminal: the same output
@@ -604,6 +612,21 @@ func isTerminal(w any) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// isDevNull says whether r is the null device (a character device, as a terminal
+// is: analyze </dev/null printed the prompt for a person typing).
+func isDevNull(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err == nil && os.SameFile(fi, null)
 }
 
 func (m *Main) cmdConfig(ctx context.Context, args []string) error {
