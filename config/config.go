@@ -587,6 +587,87 @@ func (c *Config) Validate() []error {
 
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
+// cronFields are a schedule's five fields: their names, ranges and the names
+// their values may take (months and weekdays, by their first three letters).
+var cronFields = []struct {
+	name   string
+	lo, hi int
+	names  []string
+}{
+	{"minute", 0, 59, nil},
+	{"hour", 0, 23, nil},
+	{"day of the month", 1, 31, nil},
+	{"month", 1, 12, []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
+	{"day of the week", 0, 6, []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
+}
+
+// cronSyntax says how a schedule is written, for the messages about one.
+const cronSyntax = "five fields, minute hour day-of-month month day-of-week, such as \"0 9 * * 1-5\" (09:00 on weekdays; days of the week 0-6 or sun-sat)"
+
+// cronProblem says what is wrong with a five-field schedule in words a person
+// configuring it reads (the parser's said "failed to parse int from funday:
+// strconv.Atoi: ..." or "expected exactly 5 fields, found 6: [0 0 9 * * *]"),
+// or "" when it finds nothing (the parser still decides). Descriptors such as
+// @daily are left to the parser.
+func cronProblem(expr string) string {
+	f := strings.Fields(expr)
+	if len(f) > 0 && strings.HasPrefix(f[0], "@") {
+		return ""
+	}
+	if len(f) != 5 {
+		extra := ""
+		if len(f) == 6 {
+			extra = " (a sixth field, for seconds, is not taken)"
+		}
+		return fmt.Sprintf("has %d field(s)%s; a schedule is %s", len(f), extra, cronSyntax)
+	}
+	for i, field := range f {
+		c := cronFields[i]
+		value := func(v string) (int, string) {
+			if n, err := strconv.Atoi(v); err == nil {
+				if n < c.lo || n > c.hi {
+					return 0, fmt.Sprintf("the %s field %q: %d is outside %d-%d", c.name, field, n, c.lo, c.hi)
+				}
+				return n, ""
+			}
+			if k := slices.Index(c.names, strings.ToLower(v)); k >= 0 {
+				return k + c.lo, ""
+			}
+			what := "a number"
+			if c.names != nil {
+				what += " or a name (" + c.names[0] + "-" + c.names[len(c.names)-1] + ")"
+			}
+			return 0, fmt.Sprintf("the %s field %q: %q is not %s", c.name, field, v, what)
+		}
+		for part := range strings.SplitSeq(field, ",") {
+			rng, step, hasStep := strings.Cut(part, "/")
+			if hasStep {
+				if n, err := strconv.Atoi(step); err != nil || n < 1 {
+					return fmt.Sprintf("the %s field %q: the step after / must be a whole number of 1 or more", c.name, field)
+				}
+			}
+			if rng == "*" || rng == "?" {
+				continue
+			}
+			a, b, isRange := strings.Cut(rng, "-")
+			lo, problem := value(a)
+			if problem != "" {
+				return problem
+			}
+			if isRange {
+				hi, problem := value(b)
+				if problem != "" {
+					return problem
+				}
+				if hi < lo {
+					return fmt.Sprintf("the %s field %q: the range %s runs backwards", c.name, field, rng)
+				}
+			}
+		}
+	}
+	return ""
+}
+
 // JobName is the name the scheduler knows a digest by: its name, else its channel.
 func (d *Digest) JobName() string { return cmp.Or(d.Name, d.Channel) }
 
@@ -615,6 +696,8 @@ func (d *Digest) validate(where string, c *Config) []error {
 		// the parser takes the prefix, but the schedule runs on the timezone's wall
 		// clock, so the zone applied twice: 09:00 New York posted at 13:00
 		errs = append(errs, fmt.Errorf("%s: schedule %q: give the zone as timezone: %s, not in the schedule", where, d.Schedule, strings.SplitN(f[0], "=", 2)[1]))
+	} else if problem := cronProblem(d.Schedule); problem != "" {
+		errs = append(errs, fmt.Errorf("%s: schedule %q: %s", where, d.Schedule, problem))
 	} else if s, err := cronParser.Parse(d.Schedule); err != nil {
 		errs = append(errs, fmt.Errorf("%s: schedule %q: %w", where, d.Schedule, err))
 	} else if s.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {

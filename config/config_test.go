@@ -281,6 +281,9 @@ func TestOperatorMistakesRefused(t *testing.T) {
 	digest := func(name, channel, workspace string) string {
 		return fmt.Sprintf("  - {name: %q, platform: slack, channel: %s, workspace: %q, schedule: \"0 9 * * *\"}\n", name, channel, workspace)
 	}
+	sched := func(expr string) string {
+		return fmt.Sprintf("slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: %q}\n", expr)
+	}
 	for _, tc := range []struct {
 		name, body string
 		env        map[string]string
@@ -310,6 +313,15 @@ func TestOperatorMistakesRefused(t *testing.T) {
 			nil, "period 30m is out of range 1h..92d"},
 		{"a claim_idle too short", "store: {claim_idle: 0s}\n", nil, "store.claim_idle: 0 is too short (at least 1s)"},
 		{"a repeat_interval too short", "alerts: {repeat_interval: 30s}\n", nil, "alerts.repeat_interval: 30s is too short (at least 1m)"},
+		// A schedule's mistakes in words, field by field (a review's finds: the parser
+		// said "failed to parse int from funday: strconv.Atoi: ...", "expected exactly 5
+		// fields, found 6: [0 0 9 * * *]" and "end of range (61) above maximum (59): 61").
+		{"a weekday that is no name", sched("0 9 * * mon-funday"), nil, `the day of the week field "mon-funday": "funday" is not a number or a name (sun-sat)`},
+		{"six fields", sched("0 0 9 * * *"), nil, `has 6 field(s) (a sixth field, for seconds, is not taken); a schedule is five fields`},
+		{"a minute out of range", sched("61 9 * * *"), nil, `the minute field "61": 61 is outside 0-59`},
+		{"an hour out of range", sched("0 25 * * *"), nil, `the hour field "25": 25 is outside 0-23`},
+		{"a range backwards", sched("0 9 * * 5-1"), nil, `the day of the week field "5-1": the range 5-1 runs backwards`},
+		{"a step of nothing", sched("*/0 9 * * *"), nil, `the minute field "*/0": the step after / must be a whole number of 1 or more`},
 		{"a zone in the schedule", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"CRON_TZ=America/New_York 0 9 * * *\", timezone: America/New_York}\n",
 			nil, "give the zone as timezone: America/New_York, not in the schedule"},
 	} {
@@ -345,5 +357,19 @@ func TestSlackModeCheckedWithoutTokens(t *testing.T) {
 	c.Slack.Mode = "sockets"
 	if errs := c.Validate(); !strings.Contains(fmt.Sprint(errs), `slack.mode: "sockets" is not socket or http`) {
 		t.Errorf("Validate() = %v; want the mode refused", errs)
+	}
+}
+
+// TestCronProblemAcceptsWhatTheParserTakes: the schedule's own check finds
+// nothing in schedules the parser takes (so it only explains, never refuses more).
+func TestCronProblemAcceptsWhatTheParserTakes(t *testing.T) {
+	for _, s := range []string{"0 9 * * 1-5", "30 8 * * MON-FRI", "@daily", "@every 1h", "0 9 1,15 * *", "*/15 * * * *", "0 0-23/2 * jan-mar,dec sun",
+		"0 9 ? * 1", "59 23 31 12 6", "0 9 * * 0"} {
+		if _, err := cronParser.Parse(s); err != nil {
+			t.Errorf("the parser refuses %q: %v", s, err)
+		}
+		if p := cronProblem(s); p != "" {
+			t.Errorf("cronProblem(%q) = %q, want nothing", s, p)
+		}
 	}
 }

@@ -67,7 +67,7 @@ func (t Taxonomy) Validate() []error {
 		}
 		for _, in := range th.Intents {
 			if !slices.Contains(feedbackbot.Intents(), feedbackbot.Intent(in)) {
-				errs = append(errs, fmt.Errorf("%s: intent %q is not one of %v", where, in, feedbackbot.Intents()))
+				errs = append(errs, fmt.Errorf("%s: intent %q is not one of %s", where, in, intentNames()))
 			}
 		}
 		for _, k := range th.Keywords {
@@ -411,4 +411,13 @@ func negatedAt(low []string, clauses uint64, p int) bool {
 		}
 	}
 	return false
+}
+
+// intentNames lists the intents for a message: "churn_signal, bug_report, ...".
+func intentNames() string {
+	names := make([]string, 0, len(feedbackbot.Intents()))
+	for _, i := range feedbackbot.Intents() {
+		names = append(names, string(i))
+	}
+	return strings.Join(names, ", ")
 }

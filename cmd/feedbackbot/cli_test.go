@@ -86,10 +86,15 @@ func TestCommandLine(t *testing.T) {
 		{name: "unknown flag", args: []string{"digest", "--bogus"}, code: 2,
 			stderr: []string{"feedbackbot: digest: unknown flag --bogus\nRun 'feedbackbot digest --help' for usage.\n"}, notStderr: []string{"Flags:", "provided but not defined"}, stdoutIsEmpty: true},
 		{name: "bad flag value", args: []string{"digest", "--period", "7"}, code: 2,
-			stderr: []string{`digest: invalid value "7" for flag -period`, "Run 'feedbackbot digest --help'"}, notStderr: []string{"Flags:"}},
+			stderr: []string{`digest: --period "7": `, "Run 'feedbackbot digest --help'"}, notStderr: []string{"Flags:", "invalid value"}},
+		// Go's flag package wording, said in ours (it said `invalid value "abc" for flag -workers: parse error`).
+		{name: "a number that is not", args: []string{"analyze", "--workers", "abc"}, code: 2,
+			stderr: []string{`analyze: --workers "abc": not a whole number`}, notStderr: []string{"parse error"}},
+		{name: "a boolean that is not", args: []string{"digest", "--json=maybe"}, code: 2,
+			stderr: []string{`digest: --json="maybe": not true or false`}, notStderr: []string{"parse error"}},
 		// Both ends of a range as people type them (it said "1h0m0s..92d").
 		{name: "a period out of range", args: []string{"digest", "--period", "400d"}, code: 2,
-			stderr: []string{`digest: invalid value "400d" for flag -period: 400d is out of range 1h..92d`}, notStderr: []string{"0m0s"}},
+			stderr: []string{`digest: --period "400d": 400d is out of range 1h..92d`}, notStderr: []string{"0m0s"}},
 		{name: "a period too short", args: []string{"demo", "--period", "30m"}, code: 2,
 			stderr: []string{"30m is out of range 1h..92d"}, notStderr: []string{"0m0s"}},
 		{name: "a look-back out of range", args: []string{"backfill", "--channel", "C1", "--thread-lookback", "400d"}, code: 2,

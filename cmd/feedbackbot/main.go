@@ -230,6 +230,26 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 			msg = "unknown flag --" + name
 		}
+		// flag's own `invalid boolean value "maybe" for -json: parse error`
+		if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+			if val, name, ok := strings.Cut(rest, " for -"); ok {
+				name, _, _ = strings.Cut(name, ":")
+				msg = fmt.Sprintf("--%s=%s: not true or false", name, val)
+			}
+		}
+		// flag's own `invalid value "abc" for flag -workers: parse error`
+		if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+			if val, name, ok := strings.Cut(rest, " for flag -"); ok {
+				name, why, _ := strings.Cut(name, ": ")
+				switch why {
+				case "parse error":
+					why = "not a whole number"
+				case "value out of range":
+					why = "out of range"
+				}
+				msg = fmt.Sprintf("--%s %s: %s", name, val, why)
+			}
+		}
 		return &usageError{msg: fs.Name() + ": " + msg, cmd: fs.Name()}
 	}
 	if fs.NArg() > 0 {
