@@ -497,10 +497,10 @@ func (c *Config) Validate() []error {
 	}
 	if c.Slack.Enabled() {
 		if c.Slack.Mode == "socket" && c.Slack.AppToken.Empty() {
-			bad("slack.mode is socket but SLACK_APP_TOKEN (an xapp- app-level token) is not set")
+			errs = append(errs, receivingProblem("slack.mode is socket but SLACK_APP_TOKEN (an xapp- app-level token) is not set"))
 		}
 		if c.Slack.Mode == "http" && c.Slack.SigningSecret.Empty() {
-			bad("slack.mode is http but SLACK_SIGNING_SECRET is not set: requests could not be verified")
+			errs = append(errs, receivingProblem("slack.mode is http but SLACK_SIGNING_SECRET is not set: requests could not be verified"))
 		}
 		if !strings.HasPrefix(c.Slack.BotToken.Value(), "xoxb-") {
 			bad("SLACK_BOT_TOKEN does not look like a bot token (xoxb-...)")
@@ -773,6 +773,33 @@ func (p *Problems) Error() string {
 
 // Unwrap exposes each problem to errors.Is / errors.As.
 func (p *Problems) Unwrap() []error { return p.Errs }
+
+// receivingProblem is a problem only for receiving Slack's events (a missing
+// signing secret or app-level token): a command that only calls Slack's Web API,
+// such as backfill, works without them.
+type receivingProblem string
+
+func (r receivingProblem) Error() string { return string(r) }
+
+// WithoutReceiving returns err, from Load, less its problems of receiving
+// Slack's events (nil when those were all): for commands that only call Slack.
+func WithoutReceiving(err error) error {
+	var p *Problems
+	if !errors.As(err, &p) {
+		return err
+	}
+	var rest []error
+	for _, e := range p.Errs {
+		var r receivingProblem
+		if !errors.As(e, &r) {
+			rest = append(rest, e)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	return &Problems{Errs: rest}
+}
 
 // accountID reports whether id can name an account: not empty, and without the '|'
 // that separates the parts of a survey button's value and an answer's id, or the

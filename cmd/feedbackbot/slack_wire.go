@@ -101,10 +101,21 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	if *channel == "" {
 		return usagef("backfill: --channel is required")
 	}
-	cfg, err := m.load(*cfgPath)
-	if err != nil {
+	// (0 or -5 became 200 unsaid, and Slack refuses more than 1,000)
+	if *pageSize < 1 || *pageSize > 1000 {
+		return usagef("backfill: --page-size %d is out of range 1..1000 (Slack's own limit; 15 for apps outside the Marketplace)", *pageSize)
+	}
+	if *rate < 1 {
+		return usagef("backfill: --calls-per-minute %d: give the rate Slack allows this app, 1 or more", *rate)
+	}
+	// Backfill only calls Slack's Web API: the signing secret or app-level token
+	// that receiving events needs is not asked for (it was: "slack.mode is http but
+	// SLACK_SIGNING_SECRET is not set").
+	cfg, err := config.Load(*cfgPath, m.Getenv)
+	if err = config.WithoutReceiving(err); err != nil {
 		return err
 	}
+	m.logger = newLogger(m.Stderr, cfg.Log)
 	if !cfg.Slack.Enabled() {
 		return usagef("backfill needs SLACK_BOT_TOKEN (and the bot invited to %s)", *channel)
 	}
