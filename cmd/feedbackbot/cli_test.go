@@ -78,6 +78,13 @@ func TestCommandLine(t *testing.T) {
 			stderr: []string{`risk: unexpected argument "acme" (did you mean --account acme?)`, "Run 'feedbackbot risk --help'"}},
 		{name: "a bare period names --period", args: []string{"digest", "30d", "--json"}, code: 2,
 			stderr: []string{`digest: unexpected argument "30d" (did you mean --period 30d?)`}},
+		// A date is --as-of and a word a workspace (both were "did you mean --period …?").
+		{name: "a bare date", args: []string{"digest", "2026-12-01"}, code: 2,
+			stderr: []string{`digest: unexpected argument "2026-12-01" (did you mean --as-of 2026-12-01?)`}},
+		{name: "a bare workspace", args: []string{"digest", "T0DEMO"}, code: 2,
+			stderr: []string{`digest: unexpected argument "T0DEMO" (did you mean --workspace T0DEMO?)`}},
+		{name: "a bare age", args: []string{"expire", "90d"}, code: 2,
+			stderr: []string{`expire: unexpected argument "90d" (did you mean --older-than 90d?)`}},
 		{name: "a bare argument with a space is quoted in the guess", args: []string{"risk", "Acme Corp"}, code: 2,
 			stderr: []string{`risk: unexpected argument "Acme Corp" (did you mean --account 'Acme Corp'?)`}},
 		{name: "no guess for a flag already given", args: []string{"risk", "--account", "acme", "extra"}, code: 2,

@@ -255,7 +255,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		arg := fs.Arg(0)
 		msg := fmt.Sprintf("%s: unexpected argument %q", fs.Name(), arg)
-		if name, ok := bareArgFlag[fs.Name()]; ok && !strings.HasPrefix(arg, "-") && !flagSet(fs, name) {
+		if name, ok := bareArgFlagFor(fs, arg); ok && !strings.HasPrefix(arg, "-") && !flagSet(fs, name) {
 			if strings.ContainsAny(arg, " \t'\"\\$`") {
 				arg = "'" + strings.ReplaceAll(arg, "'", `'\''`) + "'" // quoted for a shell
 			}
@@ -271,6 +271,28 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// bareArgFlagFor is the flag a bare argument most likely meant: a date or time
+// is --as-of, a duration the command's duration flag (--period, --older-than), and
+// anything else to a command whose flag is a duration its --workspace ("digest
+// T0DEMO" was "did you mean --period T0DEMO?"), else bareArgFlag's.
+func bareArgFlagFor(fs *flag.FlagSet, arg string) (string, bool) {
+	name, ok := bareArgFlag[fs.Name()]
+	if !ok {
+		return "", false
+	}
+	if fs.Lookup("as-of") != nil && arg != "now" {
+		if _, err := asOf(arg); err == nil {
+			return "as-of", true
+		}
+	}
+	if name == "period" || name == "older-than" {
+		if _, err := config.ParseDuration(arg); err != nil && fs.Lookup("workspace") != nil {
+			return "workspace", true
+		}
+	}
+	return name, true
 }
 
 // bareArgFlag is, for each command that takes none but has a flag a bare argument
