@@ -57,9 +57,10 @@ func TestSeriesDaysWhereMidnightIsSkipped(t *testing.T) {
 	}
 }
 
-// TestDigestFooterTimesAreUTC: the footer says its times are UTC, but the
-// digest's From/To are in the team's zone (Tokyo here), so it printed 09:00 for 00:00 UTC.
-func TestDigestFooterTimesAreUTC(t *testing.T) {
+// TestDigestFooterNamesItsZone: the footer's times are in the zone it names, the
+// team's, whose days the title counts (Tokyo here): it printed Tokyo's 09:00 as
+// "(UTC)", and after that UTC under a title of the team's days.
+func TestDigestFooterNamesItsZone(t *testing.T) {
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
 		t.Skip("no time zone database:", err)
@@ -73,8 +74,8 @@ func TestDigestFooterTimesAreUTC(t *testing.T) {
 	d.Messages, d.CustomerMessages = 1, 1 // past the "no messages" early return
 	doc := bot.DigestDocument(d, nil)
 	foot := doc.Blocks[len(doc.Blocks)-1].Text
-	if !strings.Contains(foot, "from 2026-11-16 00:00 to 2026-11-23 00:00 (UTC)") {
-		t.Errorf("footer %q: want the period in UTC, 2026-11-16 00:00 to 2026-11-23 00:00", foot)
+	if !strings.Contains(foot, "from 2026-11-16 09:00 to 2026-11-23 09:00 (Asia/Tokyo)") {
+		t.Errorf("footer %q: want the period in Tokyo's time, 2026-11-16 09:00 to 2026-11-23 09:00 (Asia/Tokyo)", foot)
 	}
 }
 

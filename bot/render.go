@@ -138,9 +138,16 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockImage, Image: &feedbackbot.Image{
 			Filename: "feedback-digest.png", Title: "Sentiment and volume, " + periodLabel(d), Data: chart}})
 	}
+	// The period in the zone its days are counted in (its title's), so that the
+	// two agree: "--tz America/New_York" read "Fri 4 Dec" over "2026-12-04 05:00 to
+	// 2026-12-05 05:00 (UTC)".
+	from, to, zone := d.From, d.To, d.From.Location().String()
+	if zone == "" || zone == "Local" || zone == "UTC" {
+		from, to, zone = from.UTC(), to.UTC(), "UTC"
+	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf(
-		"%d messages from %s to %s (UTC), compared with the %s before. Generated %s.",
-		d.Messages, d.From.UTC().Format("2006-01-02 15:04"), d.To.UTC().Format("2006-01-02 15:04"), durationWords(d.To.Sub(d.From)),
+		"%d messages from %s to %s (%s), compared with the %s before. Generated %s.",
+		d.Messages, from.Format("2006-01-02 15:04"), to.In(from.Location()).Format("2006-01-02 15:04"), zone, durationWords(d.To.Sub(d.From)),
 		d.GeneratedAt.Format("2006-01-02 15:04 MST"))})
 	doc.Fallback = fmt.Sprintf("%s: %d customer messages, sentiment %s, %d accounts at risk.", title, d.CustomerMessages, sat, len(d.AtRisk))
 	if d.Negative*3 > d.CustomerMessages || len(d.AtRisk) > 0 {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/config"
 )
@@ -458,5 +459,33 @@ func TestBackfillNeedsNoReceivingSecret(t *testing.T) {
 		if code, _, stderr := runCLI(t, env, "backfill", "--channel", "C1", "--page-size", size); code != 2 || !strings.Contains(stderr, "--page-size "+size+" is out of range 1..1000") {
 			t.Errorf("--page-size %s: exit %d\n%s", size, code, stderr)
 		}
+	}
+}
+
+// TestDigestAsOfDateInItsZone: a date given to --as-of is midnight in --tz, and
+// the footer states the period in that zone, as the header counts its days (the
+// date was midnight UTC, and the footer UTC, under a header of New York's days:
+// a review's find).
+func TestDigestAsOfDateInItsZone(t *testing.T) {
+	dir := demoStore(t)
+	out, errb, err := run(t, dir, "digest", "--as-of", "2026-11-20", "--period", "1d", "--tz", "America/New_York", "--json")
+	if err != nil {
+		t.Fatalf("digest: %v\n%s", err, errb)
+	}
+	var d feedbackbot.Digest
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC); !d.To.Equal(want) || !d.From.Equal(want.Add(-24*time.Hour)) {
+		t.Errorf("period %s to %s; want the day before midnight in New York, to %s", d.From, d.To, want)
+	}
+	out, errb, err = run(t, dir, "digest", "--as-of", "2026-11-20", "--period", "1d", "--tz", "America/New_York")
+	if err != nil || !strings.Contains(out, "from 2026-11-19 00:00 to 2026-11-20 00:00 (America/New_York)") || !strings.Contains(out, "Thu 19 Nov") {
+		t.Errorf("digest: %v\n%s%s", err, out, errb)
+	}
+	// A moment with its own zone is that moment, whatever --tz.
+	out, _, err = run(t, dir, "digest", "--as-of", "2026-11-20T00:00:00Z", "--period", "1d", "--tz", "America/New_York", "--json")
+	if err != nil || json.Unmarshal([]byte(out), &d) != nil || !d.To.Equal(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("--as-of with a zone: to %s, %v", d.To, err)
 	}
 }

@@ -27,12 +27,20 @@ import (
 )
 
 // asOf parses --as-of: RFC 3339, a date (midnight UTC), or empty for now.
-func asOf(s string) (time.Time, error) {
+func asOf(s string) (time.Time, error) { return asOfIn(s, time.UTC) }
+
+// asOfIn is asOf with a date or a time without a zone read on loc's wall clock:
+// digest --as-of 2026-12-05 --tz America/New_York ends at midnight in New York (it
+// ended at midnight UTC, under a header of New York's days).
+func asOfIn(s string, loc *time.Location) (time.Time, error) {
 	if s == "" || s == "now" {
 		return time.Now().UTC(), nil
 	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t.UTC(), nil
 		}
 	}
@@ -172,21 +180,21 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	ws := fs.String("workspace", "", "workspace (Slack team or Discord guild id); default: the only one stored")
 	period := 7 * 24 * time.Hour
 	fs.Var(durationFlag{d: &period}, "period", "how far back the digest looks, a `duration` such as 7d or 12h (1h..92d)")
-	at := fs.String("as-of", "", "end of the period, RFC 3339 `TIME` or a date (default now)")
-	tz := fs.String("tz", "UTC", "time zone for the day boundaries of the chart")
+	at := fs.String("as-of", "", "end of the period, RFC 3339 `TIME` or a date (default now; a date or a time without a zone is read in --tz)")
+	tz := fs.String("tz", "UTC", "time zone of the digest's days (its header, the chart's day boundaries) and of an --as-of without one")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	chart := fs.String("chart", "", "also write the chart as a PNG file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	defer bot.SetCollector(m.Getenv, bot.GCPercent)()
-	now, err := asOf(*at)
-	if err != nil {
-		return err
-	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
 		return usagef("--tz %q is not a known time zone", *tz)
+	}
+	now, err := asOfIn(*at, loc)
+	if err != nil {
+		return err
 	}
 	cfg, st, _, err := m.session(ctx, *cfgPath)
 	if err != nil {
