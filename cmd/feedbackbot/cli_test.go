@@ -184,8 +184,10 @@ func TestUnknownWorkspace(t *testing.T) {
 		{"no store", map[string]string{"FEEDBACKBOT_DATA": empty}, []string{"risk", "--workspace", "T1"}, 1, "no store in " + empty + ": nothing was captured there"},
 		{"export warns", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "warning: the store has no workspace T0DEMOX (it holds only T0DEMO)"},
 		{"export says nothing is held", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "no data held for user dana.k in workspace T0DEMOX"},
-		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes", "--force"}, 0, "warning: the store has no workspace T0DEMOX"},
 		{"forget refuses nothing to forget", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 2, "holds no message and no survey answer by dana.k in workspace T0DEMOX"},
+		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes", "--force"}, 0, "warning: the store has no workspace T0DEMOX"},
+		// forced, they are recorded as forgotten: again, that is said, exit 0
+		{"forget again", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 0, ""},
 		{"known workspace", env, []string{"risk", "--workspace", "T0DEMO", "--as-of", "2026-11-20T09:00:00Z"}, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
