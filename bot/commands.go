@@ -460,7 +460,7 @@ func accountHealth(h feedbackbot.Health, recent time.Duration, now time.Time) fe
 	}
 	if !h.LastCustomerAt.IsZero() {
 		fields = append(fields, feedbackbot.Field{Label: "Last heard from",
-			Value: fmt.Sprintf("%s (%s ago)", stampUTC(h.LastCustomerAt), minutesWords(now.Sub(h.LastCustomerAt).Minutes()))})
+			Value: fmt.Sprintf("%s (%s ago)", stampUTC(h.LastCustomerAt), health.Ago(now.Sub(h.LastCustomerAt)))})
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fields})
 	if len(h.Reasons) > 0 {
@@ -489,10 +489,10 @@ func severityTitle(s feedbackbot.Severity) string {
 
 // openAlertState says where an open alert stands as of now: how severe, since
 // when, the health it was raised at, and who acknowledged or snoozed it, or that
-// nobody has ("Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health
+// nobody has ("Critical, open since Nov 22 07:00 UTC (2 hours), raised at health
 // 30: acknowledged by maria on Nov 22 08:00 UTC.").
 func openAlertState(al *feedbackbot.Alert, now time.Time) string {
-	text := fmt.Sprintf("%s, open since %s (%s)", severityTitle(al.Severity), stampUTC(al.RaisedAt), minutesWords(now.Sub(al.RaisedAt).Minutes()))
+	text := fmt.Sprintf("%s, open since %s (%s)", severityTitle(al.Severity), stampUTC(al.RaisedAt), health.Ago(now.Sub(al.RaisedAt)))
 	if al.RaisedScore != nil {
 		text += fmt.Sprintf(", raised at health %d", *al.RaisedScore)
 	}

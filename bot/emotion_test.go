@@ -194,18 +194,18 @@ func TestAccountSaysWhereItsAlertStands(t *testing.T) {
 			found := false
 			for _, b := range doc.Blocks {
 				for _, f := range b.Fields {
-					found = found || f.Label == "Last heard from" && f.Value == "Nov 21 07:00 UTC (26.0 h ago)"
+					found = found || f.Label == "Last heard from" && f.Value == "Nov 21 07:00 UTC (26 hours ago)"
 				}
 			}
 			if !found {
-				t.Errorf("no 'Last heard from: Nov 21 07:00 UTC (26.0 h ago)' field: %+v", doc.Blocks)
+				t.Errorf("no 'Last heard from: Nov 21 07:00 UTC (26 hours ago)' field: %+v", doc.Blocks)
 			}
 			al, _ := recordingAlerter(st)
 			raised := now.Add(-2 * time.Hour)
 			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{atRisk("acme", 30, health.ReasonChurnSignal, "k1")}, raised); err != nil || out.Raised != 1 {
 				t.Fatalf("raise: %+v, %v", out, err)
 			}
-			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health 30: *not acknowledged*.")
+			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2 hours), raised at health 30: *not acknowledged*.")
 			var fp string
 			docs, err := st.ListDocs(ctx, "TE", bot.DocAlert)
 			if err != nil {
@@ -222,9 +222,9 @@ func TestAccountSaysWhereItsAlertStands(t *testing.T) {
 				}
 			}
 			press(now.Add(-time.Hour), "alert.ack")
-			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health 30: acknowledged by maria on Nov 22 08:00 UTC.")
+			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2 hours), raised at health 30: acknowledged by maria on Nov 22 08:00 UTC.")
 			press(now.Add(-30*time.Minute), "alert.snooze")
-			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health 30: snoozed by maria until Nov 29 08:30 UTC.")
+			want(account(now), "*Alert* Critical, open since Nov 22 07:00 UTC (2 hours), raised at health 30: snoozed by maria until Nov 29 08:30 UTC.")
 			// Closed: the customer wrote since, and it is no longer at risk.
 			healthy := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme"}, Score: 75, RecentMessages: 1, LastCustomerAt: now}
 			if out, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{healthy}, now.Add(time.Hour)); err != nil || out.Resolved != 1 {
@@ -282,12 +282,12 @@ func TestRiskListingSaysWhereAlertsStand(t *testing.T) {
 				return doc
 			}
 			score := hs[0].Score
-			want := fmt.Sprintf("Alert: Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health %d: *not acknowledged*.", score)
+			want := fmt.Sprintf("Alert: Critical, open since Nov 22 07:00 UTC (2 hours), raised at health %d: *not acknowledged*.", score)
 			if doc := run("risk"); !containsText(doc, want) {
 				t.Errorf("the risk listing does not say %q: %+v", want, doc.Blocks)
 			}
 			run("alert.ack " + bot.AlertFor("TE", hs[0], now).Fingerprint)
-			want = fmt.Sprintf("Alert: Critical, open since Nov 22 07:00 UTC (2.0 h), raised at health %d: acknowledged by maria on Nov 22 09:00 UTC.", score)
+			want = fmt.Sprintf("Alert: Critical, open since Nov 22 07:00 UTC (2 hours), raised at health %d: acknowledged by maria on Nov 22 09:00 UTC.", score)
 			if doc := run("risk"); !containsText(doc, want) {
 				t.Errorf("the risk listing does not say %q: %+v", want, doc.Blocks)
 			}

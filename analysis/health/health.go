@@ -303,7 +303,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			}
 		}
 		add(feedbackbot.Reason{Code: ReasonUnanswered, Impact: -math.Min(45, impact),
-			Text:     fmt.Sprintf("%d customer question(s) or report(s) still waiting for a reply, the oldest for %s", len(waiting), ago(now.Sub(oldest))),
+			Text:     fmt.Sprintf("%d customer question(s) or report(s) still waiting for a reply, the oldest for %s", len(waiting), Ago(now.Sub(oldest))),
 			Evidence: evidence(waiting, maxEvidencePerReason)})
 	}
 	if len(due) > 0 {
@@ -340,7 +340,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 		if last := lastCustomer(quiet); last != nil && !last.Message.Time.IsZero() {
 			if silence := now.Sub(last.Message.Time); silence > 3*gap && silence > 7*24*time.Hour {
 				impact := -15.0
-				text := fmt.Sprintf("Silent for %s; it usually writes every %s", ago(silence), ago(gap))
+				text := fmt.Sprintf("Silent for %s; it usually writes every %s", Ago(silence), Ago(gap))
 				if last.Tags.Sentiment.Score < -0.05 || lastNegativeWithin(quiet, last.Message.Time, 7*24*time.Hour) {
 					impact = -55
 					text += ", and went quiet after a complaint"
@@ -827,7 +827,9 @@ func evidence(items []*Item, n int) []feedbackbot.Evidence {
 
 func days(d time.Duration) string { return fmt.Sprintf("%d days", int(d.Hours()/24)) }
 
-func ago(d time.Duration) string {
+// Ago writes how long ago d was, to the nearest minute, hour or day ("3 days"),
+// as every message of health and the bot says an age.
+func Ago(d time.Duration) string {
 	// to the nearest unit: truncated, a question 71 h 40 min old was "2 days" old
 	hours, mins := math.Round(d.Hours()), math.Round(d.Minutes())
 	switch {

@@ -540,8 +540,8 @@ func TestAgoRoundsToTheNearestUnit(t *testing.T) {
 		{0, "0 minutes"},
 		{15 * 24 * time.Hour, "15 days"},
 	} {
-		if got := ago(c.d); got != c.want {
-			t.Errorf("ago(%v) = %q, want %q", c.d, got, c.want)
+		if got := Ago(c.d); got != c.want {
+			t.Errorf("Ago(%v) = %q, want %q", c.d, got, c.want)
 		}
 	}
 }
