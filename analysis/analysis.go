@@ -178,6 +178,10 @@ func (a *Analyzer) release(sc *scratch) {
 	}
 }
 
+// ThemeNames are the taxonomy's theme names, in its order: what a message may be
+// tagged with (a staff correction naming another is not applied).
+func (a *Analyzer) ThemeNames() []string { return slices.Clone(a.names) }
+
 // Version identifies the engine, the taxonomy and the combination layer's weights
 // ("fb-9+<taxonomy hash>.<weights hash>", or "...-rules" without the layer).
 func (a *Analyzer) Version() string { return a.version }

@@ -492,24 +492,33 @@ const (
 	alertLeaseWait = alertLeaseTTL + 5*time.Second // (a crashed holder's lease runs out first)
 )
 
-// withAlertLease runs fn holding the lease of one alert, so a pass's save and a
-// staff member's button press do not overwrite each other.
-func withAlertLease(ctx context.Context, st interface {
+// leaser takes and gives back named leases (store.Leases).
+type leaser interface {
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
-}, workspace, fp string, fn func() error) error {
-	name, holder := "alert:"+workspace+":"+fp, leaseHolder()
+}
+
+// withAlertLease runs fn holding the lease of one alert, so a pass's save and a
+// staff member's button press do not overwrite each other.
+func withAlertLease(ctx context.Context, st leaser, workspace, fp string, fn func() error) error {
+	return withLease(ctx, st, "alert:"+workspace+":"+fp, "alert "+fp, fn)
+}
+
+// withLease runs fn holding the lease name (waiting up to alertLeaseWait for
+// it, then ECONFLICT naming what, "being changed by another replica").
+func withLease(ctx context.Context, st leaser, name, what string, fn func() error) error {
+	holder := leaseHolder()
 	deadline := time.Now().Add(alertLeaseWait)
 	for {
 		got, err := st.AcquireLease(ctx, name, holder, alertLeaseTTL)
 		if err != nil {
-			return fmt.Errorf("alerts: lease of %s: %w", fp, err)
+			return fmt.Errorf("lease of %s: %w", what, err)
 		}
 		if got {
 			break
 		}
 		if time.Now().After(deadline) {
-			return feedbackbot.Errorf(feedbackbot.ECONFLICT, "alert %s is being changed by another replica; try again", fp)
+			return feedbackbot.Errorf(feedbackbot.ECONFLICT, "%s is being changed by another replica; try again", what)
 		}
 		select {
 		case <-ctx.Done():

@@ -56,6 +56,13 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	for _, k := range logged {
 		ownKeys[k] = true
 	}
+	// Their messages' corrections go first: once the messages are erased, a run
+	// again after a failure further on finds no keys of theirs to go by. The
+	// corrections they made as staff stay (they are the team's), without their id.
+	out.Corrections, err = dropCorrections(ctx, st, workspace, func(key string, _ feedbackbot.Correction) bool { return ownKeys[key] }, user)
+	if err != nil {
+		return out, fmt.Errorf("forget %s: %w", user, err)
+	}
 	if out.Messages, err = st.Forget(ctx, workspace, user); err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
@@ -78,12 +85,6 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 		own := forgetOwnAccount(al, user)
 		return n, n > 0 || own
 	})
-	if err != nil {
-		return out, fmt.Errorf("forget %s: %w", user, err)
-	}
-	// Their messages' corrections go; corrections they made as staff stay (they
-	// are the team's), without their id.
-	out.Corrections, err = dropCorrections(ctx, st, workspace, func(key string, _ feedbackbot.Correction) bool { return ownKeys[key] }, user)
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}

@@ -137,19 +137,16 @@ func (w *Worker) step(ctx context.Context, wait time.Duration) (int, error) {
 		w.Logger.Info("shutting down: finishing the batch in flight", "entries", len(items))
 	})
 	defer cancel()
-	err = w.retry(finish, "read corrections", func(ctx context.Context) error {
-		bad, err := applyCorrections(ctx, w.Store, items)
-		if len(bad) > 0 {
-			w.Logger.Warn("corrections that cannot be read were left out; their messages keep analysis's tags (correct them again)", "messages", bad)
-		}
-		return err
-	})
-	if err != nil {
-		return 0, err
+	var known []string
+	if tn, ok := w.Analyzer.(themeNamer); ok {
+		known = tn.ThemeNames()
 	}
 	err = w.retry(finish, "apply analysis", func(ctx context.Context) error {
-		n, err := w.Store.Apply(ctx, items...)
+		n, _, bad, err := applyCorrected(ctx, w.Store, items, known)
 		w.Stats.Applied.Add(int64(n))
+		if len(bad) > 0 && err == nil {
+			w.Logger.Warn("corrections that cannot be read were left out; their messages keep analysis's tags (correct them again)", "messages", bad)
+		}
 		return err
 	})
 	if err != nil {

@@ -575,6 +575,12 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(m.Stdout, "%s: %d log entries read, %d messages re-tagged (the rest already had current tags or were superseded), %d moved to their channel's account\n", w, res.Read, res.Applied, moved.Moved)
+		if res.Corrected > 0 {
+			fmt.Fprintf(m.Stdout, "%s: %d message(s) keep staff's correction over the new analysis\n", w, res.Corrected)
+		}
+		if res.Uncorrected > 0 {
+			fmt.Fprintf(m.Stderr, "warning: %s: %d correction(s) could not be read (damaged documents): their messages have analysis's tags; correct them again\n", w, res.Uncorrected)
+		}
 	}
 	return nil
 }

@@ -270,6 +270,9 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	m.warnUnknownWorkspace(ctx, st, *ws)
+	// Forgotten already (a retried script): not a mistyped id. ForgetPerson runs
+	// again all the same, finishing what a failed run left (quotes in alerts).
+	forgotten := false
 	if !*force {
 		// A mistyped id would otherwise be "forgotten" with nothing erased, and the
 		// person it meant stay stored, with a success message.
@@ -280,12 +283,9 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("forget: look up %s: %w", *user, err)
 		}
-		if _, err := st.GetDoc(ctx, *ws, bot.DocForgotten, *user); held.Nothing() && err == nil {
-			// Run again (a retried script): done already, not a mistyped id.
-			fmt.Fprintf(m.Stdout, "%s was forgotten already in workspace %s (%s): the store holds nothing of theirs, and their later messages are not stored. Nothing to do.\n", *user, *ws, where)
-			return nil
-		}
-		if held.Nothing() {
+		_, err = st.GetDoc(ctx, *ws, bot.DocForgotten, *user)
+		forgotten = err == nil
+		if held.Nothing() && !forgotten {
 			return refusef("the store holds no message and no survey answer by %[1]s in workspace %[2]s, so forget would erase nothing: "+
 				"check the id (the author id of their messages, as `feedbackbot export` takes it). "+
 				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws)
@@ -303,7 +303,9 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if err = a.finish(ctx, res.Messages, err); err != nil {
 		return err
 	}
-	if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
+	if res.Messages+res.SurveyAnswers+res.Evidence+res.Corrections == 0 && forgotten {
+		fmt.Fprintf(m.Stdout, "%s was forgotten already in workspace %s (%s): nothing more of theirs was held, and their later messages are not stored.\n", *user, *ws, where)
+	} else if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
 		// (--force: "Forgot U: 0 message(s) erased" read as if someone had been erased)
 		fmt.Fprintf(m.Stdout, "Nothing held for %s in workspace %s (%s): no message, survey answer or quote in alerts to erase.\n", *user, *ws, where)
 		fmt.Fprintf(m.Stdout, "%s is recorded as forgotten: later messages by them will not be stored.\n", *user)
