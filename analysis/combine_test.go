@@ -370,3 +370,31 @@ func TestLayerFeatures(t *testing.T) {
 		t.Errorf("dense names lack the rules' outputs: %v", names)
 	}
 }
+
+// TestEmbeddedTrainingSets: the binary carries exactly the training sets, whose
+// rows LearnLayer starts from, and LearnLayer with no corrections makes the
+// shipped layer, byte for byte.
+func TestEmbeddedTrainingSets(t *testing.T) {
+	rows, counts, err := ShippedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(counts) != len(TrainingSets) || len(rows) == 0 {
+		t.Fatalf("%d sets, %d rows; want the %d training sets", len(counts), len(rows), len(TrainingSets))
+	}
+	entries, err := trainingFS.ReadDir("testdata")
+	if err != nil || len(entries) != len(TrainingSets) {
+		t.Fatalf("the binary carries %d files (%v), want %d", len(entries), err, len(TrainingSets))
+	}
+	if testing.Short() {
+		t.Skip("training takes seconds")
+	}
+	skipTrainingUnderRace(t)
+	b, err := LearnLayer(nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, layerJSON) {
+		t.Error("LearnLayer without corrections differs from the shipped layer")
+	}
+}

@@ -119,6 +119,10 @@ type Analysis struct {
 	Batch   int `yaml:"batch"`
 	// Themes replaces the default taxonomy when non-empty.
 	Themes analysis.Taxonomy `yaml:"themes"`
+	// Layer is a combination layer file written by `feedbackbot learn` (the
+	// shipped layer retrained with the team's staff corrections), used instead of
+	// the shipped one; "" for the shipped one.
+	Layer string `yaml:"layer"`
 }
 
 // Slack configures the Slack adapter. Tokens come from SLACK_BOT_TOKEN, SLACK_APP_TOKEN
@@ -471,6 +475,13 @@ func (c *Config) Validate() []error {
 	}
 	if c.Analysis.Batch < 1 || c.Analysis.Batch > 10_000 {
 		bad("analysis.batch: %d is out of range 1..10000", c.Analysis.Batch)
+	}
+	if c.Analysis.Layer != "" {
+		if fi, err := os.Stat(c.Analysis.Layer); err != nil {
+			bad("analysis.layer: %v (a file written by feedbackbot learn)", err)
+		} else if !fi.Mode().IsRegular() {
+			bad("analysis.layer: %s is not a regular file (a file written by feedbackbot learn)", c.Analysis.Layer)
+		}
 	}
 	for _, err := range c.Analysis.Themes.Validate() {
 		bad("analysis.themes: %w", err)

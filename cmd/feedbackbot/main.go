@@ -110,6 +110,7 @@ func commands() []command {
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--account ACCOUNT] [--as-of TIME] [--json]", "list the accounts' health scores and main reasons (those with messages in 8 weeks), or one account's evidence", (*Main).cmdRisk},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy; apply channel_accounts to it", (*Main).cmdReanalyze},
+		{"learn", "[--workspace W] [--out FILE] [--weight N]", "retrain the analyzer with staff's corrections (/feedback correct) and measure it on them", (*Main).cmdLearn},
 		{"export", "--workspace W --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy); fails if nothing is held of them", (*Main).cmdExport},
 		{"forget", "--workspace W --user U --yes", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},
 		{"expire", "[--workspace W] [--older-than 365d] [--as-of TIME] --yes", "delete messages older than an age, keeping hourly totals (retention; run does it daily)", (*Main).cmdExpire},
@@ -399,11 +400,41 @@ func riskRequest(cfg config.Config, ws string, now time.Time) bot.RiskRequest {
 }
 
 func newAnalyzer(cfg config.Config) (*analysis.Analyzer, error) {
-	a, err := analysis.New(cfg.Taxonomy())
+	if cfg.Analysis.Layer == "" {
+		a, err := analysis.New(cfg.Taxonomy())
+		if err != nil {
+			return nil, fmt.Errorf("analysis: %w", err)
+		}
+		return a, nil
+	}
+	b, err := readLayerFile(cfg.Analysis.Layer)
 	if err != nil {
-		return nil, fmt.Errorf("analysis: %w", err)
+		return nil, err
+	}
+	a, err := analysis.NewWithLayer(cfg.Taxonomy(), b)
+	if err != nil {
+		return nil, fmt.Errorf("analysis.layer %s: not a layer file written by feedbackbot learn: %w", cfg.Analysis.Layer, err)
 	}
 	return a, nil
+}
+
+// maxLayerBytes bounds a layer file read (the shipped one is about 4 MB).
+const maxLayerBytes = 64 << 20
+
+func readLayerFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("analysis.layer: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxLayerBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("analysis.layer: read %s: %w", path, err)
+	}
+	if len(b) > maxLayerBytes {
+		return nil, fmt.Errorf("analysis.layer: %s is larger than %d MiB: not a layer file written by feedbackbot learn", path, maxLayerBytes>>20)
+	}
+	return b, nil
 }
 
 // attribution is the configured channel → account maps, for bot.Reattribute.

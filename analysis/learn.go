@@ -1,0 +1,75 @@
+package analysis
+
+import (
+	"bufio"
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// The training chat sets ship inside the binary, so that a team can retrain the
+// combination layer with its own staff's corrections added (LearnLayer,
+// `feedbackbot learn`); the held-out sets are not among them. The list is
+// TrainingSets' (TestEmbeddedTrainingSets holds the two together).
+//
+//go:embed testdata/chat_labelled.jsonl testdata/chat_dev.jsonl testdata/chat_train2.jsonl testdata/chat_train3.jsonl testdata/chat_train4.jsonl testdata/chat_train5.jsonl testdata/chat_train6.jsonl testdata/chat_train7.jsonl testdata/chat_train8.jsonl testdata/chat_train9.jsonl testdata/chat_train10.jsonl testdata/chat_train11.jsonl testdata/chat_train12.jsonl testdata/chat_train13.jsonl testdata/chat_train14.jsonl testdata/chat_train15.jsonl
+var trainingFS embed.FS
+
+// ShippedExamples are the rows of the training sets the shipped layer learned
+// from, in TrainingSets' order, and each set's row count.
+func ShippedExamples() ([]Example, map[string]int, error) {
+	var rows []Example
+	counts := map[string]int{}
+	for _, name := range TrainingSets {
+		b, err := trainingFS.ReadFile("testdata/" + name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("training set %s: %w", name, err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(nil, 1<<20)
+		for n := 1; sc.Scan(); n++ {
+			var e Example
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				return nil, nil, fmt.Errorf("training set %s, line %d: %w", name, n, err)
+			}
+			rows = append(rows, e)
+			counts[name]++
+		}
+		if err := sc.Err(); err != nil {
+			return nil, nil, fmt.Errorf("training set %s: %w", name, err)
+		}
+	}
+	return rows, counts, nil
+}
+
+// CorrectionsSet names the staff's corrections among a learned layer's rows.
+const CorrectionsSet = "staff corrections"
+
+// LearnLayer trains the combination layer as the shipped one is trained (the
+// training sets, DefaultLayerOptions) with extra rows added, each weight times:
+// a team's staff corrections, so the analyzer learns its customers' ways of
+// putting things. The themes of a row that are not the default taxonomy's are
+// left out (the theme heads learn the default themes only). It returns the
+// layer file for NewWithLayer; the same rows give the same bytes.
+func LearnLayer(extra []Example, weight int) ([]byte, error) {
+	rows, counts, err := ShippedExamples()
+	if err != nil {
+		return nil, err
+	}
+	if weight < 1 {
+		weight = 1
+	}
+	names := DefaultTaxonomy().Names()
+	for _, e := range extra {
+		e.Themes = slices.DeleteFunc(slices.Clone(e.Themes), func(t string) bool { return !slices.Contains(names, t) })
+		for range weight {
+			rows = append(rows, e)
+		}
+	}
+	if len(extra) > 0 {
+		counts[CorrectionsSet] = len(extra) * weight
+	}
+	return TrainLayer(rows, counts, DefaultLayerOptions)
+}
