@@ -67,7 +67,7 @@ func TestDigestFollowsUpAlerts(t *testing.T) {
 					"Alert follow-up",
 					"2 raised this period; 1 acknowledged or snoozed, a median 40 min after",
 					"1 still open at the end of the period, 1 not acknowledged",
-					"cobalt: raised 6.9 days ago, health 20, *not acknowledged*",
+					"cobalt: raised 7 days ago, health 20, *not acknowledged*",
 					"1 recovered, a median 3.0 days after the alert",
 					"acme in 3.0 days (health 30 → 72)",
 				} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 )
 
 // DigestDocument renders a digest as a platform-neutral document. chart, when not
@@ -439,12 +440,12 @@ func followUpText(f *feedbackbot.AlertFollowUp, end time.Time) string {
 			case !a.Answered:
 				state = "*not acknowledged*"
 			}
-			health := ""
+			score := ""
 			if a.Score != nil {
-				health = fmt.Sprintf(", health %d", *a.Score)
+				score = fmt.Sprintf(", health %d", *a.Score)
 			}
 			fmt.Fprintf(&b, "    %s: raised %s ago%s, %s\n", feedbackbot.EscapeMarkup(a.Account),
-				minutesWords(end.Sub(a.RaisedAt).Minutes()), health, state)
+				health.Ago(end.Sub(a.RaisedAt)), score, state)
 		}
 		if more := f.OpenCount - len(f.Open); more > 0 {
 			fmt.Fprintf(&b, "    and %d more\n", more)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/cmd/feedbackbot/demodata"
@@ -197,6 +199,9 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "2. Analysed %d log entries: sentiment, themes and intent for every message, hourly rollups updated (%s).\n\n",
 		n, time.Since(start).Round(time.Millisecond))
+	if err := demoCorrection(ctx, out, st, cfg, a, msgs, now); err != nil {
+		return err
+	}
 
 	// The alerts the running bot would have raised and closed over the four weeks,
 	// so the digest can follow them up: once a --dir (a second replay over alerts
@@ -419,4 +424,41 @@ func indent(s, prefix string) string {
 		lines[i] = strings.TrimRight(prefix+l, " ")
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// demoFix is the sample message the demo corrects, as staff would, when analysis
+// tags it with demoFixTheme: a broken export told in anger, which the theme heads
+// read as a wish to leave.
+const (
+	demoFix      = "Exports are empty AGAIN."
+	demoFixTheme = "cancellation"
+)
+
+// demoCorrection corrects demoFix's theme through the bot's own /feedback correct,
+// so that the digest and health after it count the message as staff said.
+func demoCorrection(ctx context.Context, out io.Writer, st store.Store, cfg config.Config, a *analysis.Analyzer, msgs []feedbackbot.Message, now time.Time) error {
+	i := slices.IndexFunc(msgs, func(m feedbackbot.Message) bool { return strings.HasPrefix(m.Text, demoFix) })
+	if i < 0 {
+		return nil
+	}
+	m := msgs[i]
+	stored, err := st.Message(ctx, m.Key())
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fixed := strings.Contains(stored.Tags.Analyzer, "+fix.")
+	if !fixed && !slices.Contains(stored.Tags.Themes, demoFixTheme) {
+		return nil // analysis reads it right: nothing to correct
+	}
+	b := &bot.Bot{Store: st, Analyzer: a, Themes: cfg.ThemeNames(), Now: func() time.Time { return now }}
+	text := "correct " + m.Permalink + " -" + demoFixTheme
+	if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: DemoWorkspace, User: "maria", Staff: true, Text: text}); err != nil {
+		return fmt.Errorf("demo: %s: %w", text, err)
+	}
+	fmt.Fprintf(out, "   Staff corrected a tag analysis got wrong: %s's “%s…” was tagged\n"+
+		"   %s, but a broken export told in anger is no wish to leave (the digest and health below\n"+
+		"   count it as corrected):\n"+
+		"   /feedback %s\n\n",
+		cmp.Or(m.AccountName, m.Account), strings.TrimSuffix(demoFix, "."), demoFixTheme, text)
+	return nil
 }

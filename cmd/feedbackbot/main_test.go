@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
+	"github.com/feedbackbot/feedbackbot/store"
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
 
@@ -48,6 +50,30 @@ func TestDemo(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatalf("chart is not a PNG: %v", err)
 	}
+	// Staff's correction, shown through the bot's own command: the message keeps
+	// its other themes and loses the one analysis got wrong.
+	if !strings.Contains(s, "Staff corrected a tag analysis got wrong: Acme Logistics's “Exports are empty AGAIN…”") ||
+		!strings.Contains(s, "/feedback correct https://northwind.slack.com/archives/CEXTACME/p") {
+		t.Errorf("demo output lacks the correction:\n%s", firstLines(s, 14))
+	}
+	inStore(t, dir, func(st store.Store) {
+		rows, err := st.Messages(t.Context(), store.Query{Workspace: DemoWorkspace, Account: "acme", Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, r := range rows {
+			if strings.HasPrefix(r.Message.Text, demoFix) {
+				found = true
+				if slices.Contains(r.Tags.Themes, demoFixTheme) || !slices.Contains(r.Tags.Themes, "bug") || !strings.Contains(r.Tags.Analyzer, "+fix.") {
+					t.Errorf("the corrected message's tags: %+v", r.Tags)
+				}
+			}
+		}
+		if !found {
+			t.Error("the demo holds no message to correct")
+		}
+	})
 	// The alerts shown are the ones the replayed passes raised, with the times the
 	// digest's follow-up counts from, not new ones stamped now.
 	checkDemoAlertTimes(t, s, asof)
@@ -457,7 +483,7 @@ func TestReanalyzeAppliesTaxonomyChange(t *testing.T) {
 
 // checkDemoAlertTimes checks the demo's step 4: every alert it shows was raised
 // before the demo's moment (asof), and the open alerts of the digest's follow-up
-// ("Acme Logistics: raised 8.8 days ago") are those shown, raised that long ago.
+// ("Acme Logistics: raised 9 days ago") are those shown, raised that long ago.
 func checkDemoAlertTimes(t *testing.T, s, asof string) {
 	t.Helper()
 	now, _ := time.Parse(time.RFC3339, asof)
@@ -478,21 +504,20 @@ func checkDemoAlertTimes(t *testing.T, s, asof string) {
 		}
 		shown[m[1]] = at
 	}
-	followRe := regexp.MustCompile(`│\s+(.+?): raised ([\d.]+) (days|h) ago`)
+	followRe := regexp.MustCompile(`│\s+(.+?): raised (\d+) (days?|hours?|minutes?) ago`)
 	n := 0
 	for _, m := range followRe.FindAllStringSubmatch(followUp(s), -1) {
 		n++
-		v, _ := strconv.ParseFloat(m[2], 64)
-		ago := time.Duration(v * float64(time.Hour))
-		if m[3] == "days" {
-			ago *= 24
-		}
+		v, _ := strconv.Atoi(m[2])
+		unit := map[string]time.Duration{"day": 24 * time.Hour, "hour": time.Hour, "minute": time.Minute}[strings.TrimSuffix(m[3], "s")]
+		ago := time.Duration(v) * unit
 		at, ok := shown[m[1]]
 		if !ok {
 			t.Errorf("the follow-up's open alert of %s is not in step 4", m[1])
 			continue
 		}
-		if d := now.Sub(at) - ago; d < -3*time.Hour || d > 3*time.Hour {
+		// (rounded to the nearest unit: within half of it)
+		if d := now.Sub(at) - ago; d < -unit/2-time.Minute || d > unit/2+time.Minute {
 			t.Errorf("%s: step 4 says raised %s, the follow-up %s %s ago", m[1], at.Format(time.RFC3339), m[2], m[3])
 		}
 	}

@@ -267,6 +267,9 @@ func TestExportAndForget(t *testing.T) {
 	// Every run left an audit entry with who ran it, on whom, and the outcome.
 	var trail []string
 	for _, a := range audits(t, dir) {
+		if a.Action == "correct" && a.User == "maria" {
+			continue // the demo's own correction, made as staff make one
+		}
 		if a.Platform != "cli" || a.User != "dpo" || a.Target != who || a.Time.IsZero() {
 			t.Errorf("audit entry %+v lacks who, whom or when", a)
 		}
