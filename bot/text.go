@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -47,7 +48,9 @@ func RenderText(doc feedbackbot.Document) string {
 			b.WriteString(strings.Join(labels, " ") + "\n\n")
 		case feedbackbot.BlockImage:
 			if bl.Image != nil {
-				fmt.Fprintf(&b, "[chart: %s]\n\n", bl.Image.Filename)
+				// Its title, not the name chat platforms upload it as
+				// ("[chart: feedback-digest.png]" named no file the CLI wrote).
+				fmt.Fprintf(&b, "[chart: %s]\n\n", cmp.Or(bl.Image.Title, bl.Image.Filename))
 			}
 		}
 	}

@@ -79,6 +79,9 @@ func TestCommandLine(t *testing.T) {
 			stderr: []string{`risk: unexpected argument "acme" (did you mean --account acme?)`, "Run 'feedbackbot risk --help'"}},
 		{name: "a bare period names --period", args: []string{"digest", "30d", "--json"}, code: 2,
 			stderr: []string{`digest: unexpected argument "30d" (did you mean --period 30d?)`}},
+		// (it failed at the end: "rename /tmp/.x.123.tmp /tmp/x: file exists")
+		{name: "export into a directory", args: []string{"export", "--workspace", "T1", "--user", "U1", "--out", "."}, code: 2,
+			stderr: []string{"export: --out . is a directory: give a file name, such as U1.jsonl"}},
 		// A date is --as-of and a word a workspace (both were "did you mean --period …?").
 		{name: "a bare date", args: []string{"digest", "2026-12-01"}, code: 2,
 			stderr: []string{`digest: unexpected argument "2026-12-01" (did you mean --as-of 2026-12-01?)`}},
@@ -489,5 +492,34 @@ func TestDigestAsOfDateInItsZone(t *testing.T) {
 	out, _, err = run(t, dir, "digest", "--as-of", "2026-11-20T00:00:00Z", "--period", "1d", "--tz", "America/New_York", "--json")
 	if err != nil || json.Unmarshal([]byte(out), &d) != nil || !d.To.Equal(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("--as-of with a zone: to %s, %v", d.To, err)
+	}
+}
+
+// TestWriteColumnsByDisplayWidth: columns line up on a terminal whatever the
+// script: a Japanese or emoji account name (two columns a character) pushed the
+// rest of its row out of line under tabwriter, which counts runes.
+func TestWriteColumnsByDisplayWidth(t *testing.T) {
+	var b strings.Builder
+	writeColumns(&b, [][]string{{"ACCOUNT", "HEALTH"}, {"株式会社テスト", "40"}, {"Café Crème", "55"}, {"Rocket 🚀 Labs", "70"}, {"e\u0301clair", "90"}})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	col := -1
+	for _, l := range lines {
+		i := strings.LastIndex(l, "  ")
+		if i < 0 {
+			t.Fatalf("no column gap in %q", l)
+		}
+		at := displayWidth(l[:i+2])
+		if col >= 0 && at != col {
+			t.Errorf("second column at %d in %q, want %d:\n%s", at, l, col, b.String())
+		}
+		col = at
+	}
+	for _, c := range []struct {
+		s string
+		w int
+	}{{"abc", 3}, {"株式", 4}, {"🚀", 2}, {"e\u0301", 1}, {"👍\ufe0f", 2}, {"ｱ", 1}, {"Ａ", 2}} {
+		if got := displayWidth(c.s); got != c.w {
+			t.Errorf("displayWidth(%q) = %d, want %d", c.s, got, c.w)
+		}
 	}
 }

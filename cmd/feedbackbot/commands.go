@@ -12,9 +12,10 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
@@ -493,8 +494,7 @@ func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {
 		return
 	}
 	fmt.Fprintf(m.Stdout, "Account health as of %s (lowest first; at risk below the threshold)\n\n", now.Format("2006-01-02 15:04 MST"))
-	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tHEALTH\tAT RISK\tMAIN REASON")
+	rows := [][]string{{"ACCOUNT", "HEALTH", "AT RISK", "MAIN REASON"}}
 	for _, h := range hs {
 		reason := "—"
 		if len(h.Reasons) > 0 && h.Reasons[0].Impact < 0 {
@@ -504,9 +504,72 @@ func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {
 		if h.AtRisk {
 			risk = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", accountName(h.Account), h.Score, risk, bot.ShortText(reason, 90))
+		rows = append(rows, []string{bot.ShortText(accountName(h.Account), 48), strconv.Itoa(h.Score), risk, bot.ShortText(reason, 90)})
 	}
-	tw.Flush()
+	writeColumns(m.Stdout, rows)
+}
+
+// writeColumns writes rows as columns two spaces apart, padded by the width a
+// terminal gives each character (tabwriter counts runes: a Japanese or emoji
+// account name, two columns a character, pushed the rest of its row out of line).
+func writeColumns(w io.Writer, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// displayWidth is how many terminal columns s takes: two for East Asian wide
+// and full-width characters and for emoji, none for combining marks, joiners and
+// variation selectors, one for the rest.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case wideRune(r):
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+func wideRune(r rune) bool {
+	switch {
+	case r >= 0xFF61 && r <= 0xFFDC: // half-width katakana and Hangul
+		return false
+	case unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana):
+		return true
+	case r >= 0x1100 && r <= 0x115F, // Hangul Jamo
+		r >= 0x2E80 && r <= 0x303E, // CJK radicals, punctuation
+		r >= 0x3041 && r <= 0x33FF,
+		r >= 0xFE30 && r <= 0xFE4F, // CJK compatibility forms
+		r >= 0xFF00 && r <= 0xFF60, // full-width forms
+		r >= 0xFFE0 && r <= 0xFFE6,
+		r >= 0x1F300 && r <= 0x1F64F, // emoji
+		r >= 0x1F680 && r <= 0x1F6FF,
+		r >= 0x1F900 && r <= 0x1FAFF,
+		r >= 0x20000 && r <= 0x3FFFD:
+		return true
+	}
+	return false
 }
 
 func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {

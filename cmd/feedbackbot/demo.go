@@ -120,6 +120,9 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		if *dir, err = os.MkdirTemp("", "feedbackbot-demo-"); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
+	} else if fi, err := os.Stat(*dir); err == nil && !fi.IsDir() {
+		// (it said "bolt: create data directory: mkdir …: not a directory")
+		return usagef("demo: --dir %s is a file: give a directory (a new one is created)", *dir)
 	}
 	if err := demoConfigFree(filepath.Join(*dir, demoConfigName)); err != nil {
 		return err

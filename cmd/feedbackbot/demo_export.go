@@ -28,6 +28,9 @@ func slackUserID(author string) string {
 // format `import --slack-export` reads. Staff belong to the demo workspace; each
 // customer belongs to their account's team (Slack Connect), so the accounts keep
 // their ids.
+// demoExportComment marks the zip archives the demo writes.
+const demoExportComment = "feedbackbot demo: sample conversations as a Slack export"
+
 func writeSlackExport(path string, msgs []feedbackbot.Message) error {
 	type user struct {
 		ID     string `json:"id"`
@@ -68,11 +71,27 @@ func writeSlackExport(path string, msgs []feedbackbot.Message) error {
 		file := m.ChannelName + "/" + m.Time.UTC().Format("2006-01-02") + ".json"
 		days[file] = append(days[file], msg)
 	}
+	// Never over a file it did not write (demo --slack-export report.zip replaced
+	// a file of the user's, a review's find): its own carry demoExportComment.
+	if _, err := os.Stat(path); err == nil {
+		zr, err := zip.OpenReader(path)
+		ours := err == nil && zr.Comment == demoExportComment
+		if err == nil {
+			zr.Close()
+		}
+		if !ours {
+			return refusef("--slack-export %s exists and the demo did not write it: it is left as it is (give another file name)", path)
+		}
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("slack export: %w", err)
 	}
 	zw := zip.NewWriter(f)
+	if err := zw.SetComment(demoExportComment); err != nil {
+		f.Close()
+		return fmt.Errorf("slack export: %w", err)
+	}
 	put := func(name string, v any) error {
 		w, err := zw.Create(name)
 		if err != nil {

@@ -25,6 +25,22 @@ func TestScenariosAsSlackExport(t *testing.T) {
 	if !strings.Contains(out.String(), "as a Slack export: "+export) {
 		t.Fatalf("demo output does not mention the export:\n%s", firstLines(out.String(), 4))
 	}
+	// Its own export it writes over; a file of someone else's it leaves alone (it
+	// replaced one, a review's find), as it does a directory given as a file.
+	if err := (testMainRun(t, "demo", "--dir", filepath.Join(dir, "demo"), "--as-of", asof, "--slack-export", export)); err != nil {
+		t.Errorf("demo over its own export: %v", err)
+	}
+	theirs := filepath.Join(dir, "report.zip")
+	os.WriteFile(theirs, []byte("quarterly report"), 0o600)
+	if err := testMainRun(t, "demo", "--dir", filepath.Join(dir, "demo"), "--as-of", asof, "--slack-export", theirs); err == nil || !strings.Contains(err.Error(), "the demo did not write it") {
+		t.Errorf("demo over a file it did not write: %v", err)
+	}
+	if b, _ := os.ReadFile(theirs); string(b) != "quarterly report" {
+		t.Errorf("the user's file was changed: %q", b)
+	}
+	if err := testMainRun(t, "demo", "--dir", theirs); err == nil || !strings.Contains(err.Error(), "is a file: give a directory") {
+		t.Errorf("demo --dir FILE: %v", err)
+	}
 	// A fresh store, the accounts in config (JSON is YAML), and the import command.
 	cfgPath := filepath.Join(dir, "feedbackbot.yaml")
 	if err := os.WriteFile(cfgPath, append([]byte("accounts: "), demodata.Accounts...), 0o600); err != nil {
@@ -43,4 +59,11 @@ func TestScenariosAsSlackExport(t *testing.T) {
 		t.Fatalf("risk: %v\n%s", err, errb3)
 	}
 	assertScenarioRisk(t, out3.Bytes())
+}
+
+// testMainRun runs the program in-process with no environment and returns its error.
+func testMainRun(t *testing.T, args ...string) error {
+	t.Helper()
+	m, _, _ := testMain(nil)
+	return m.Run(context.Background(), args)
 }

@@ -114,6 +114,10 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	if *ws == "" || *user == "" {
 		return usagef("export needs --workspace and --user: whose messages, in which workspace")
 	}
+	if fi, err := os.Stat(*out); *out != "" && err == nil && fi.IsDir() {
+		// (it failed at the end: "rename /tmp/.x.123.tmp /tmp/x: file exists")
+		return usagef("export: --out %s is a directory: give a file name, such as %s", *out, filepath.Join(*out, *user+".jsonl"))
+	}
 	_, st, _, err := m.session(ctx, *cfgPath)
 	if err != nil {
 		return err
