@@ -55,6 +55,14 @@ func TestRunWithSlack(t *testing.T) {
 	if !strings.Contains(body, "charged twice") || !strings.Contains(body, "health") {
 		t.Fatalf("account reply does not show the captured message:\n%s\nlogs:\n%s", body, errb)
 	}
+	// Staff correct it by its link, as Slack sends a link in a command's text
+	// (<…>): the running service's bot has the workers' analyzer.
+	link := "<https://home.slack.com/archives/CSHARED/p" + strings.ReplaceAll(ts, ".", "") + ">"
+	form = url.Values{"command": {"/feedback"}, "text": {"correct " + link + " neutral intent=question"}, "user_id": {"UMARIA"}, "team_id": {"THOME"}, "channel_id": {"CINTERNAL"}}.Encode()
+	if code, body := post("/slack/commands", form, "application/x-www-form-urlencoded"); code != 200 || !strings.Contains(body, "Corrected.") ||
+		!strings.Contains(body, "sentiment: *neutral") || !strings.Contains(body, "intent: *question*") || !strings.Contains(body, "ephemeral") {
+		t.Errorf("correct over signed HTTP: %d\n%s\nlogs:\n%s", code, body, errb)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
