@@ -103,6 +103,9 @@ func loadLayer(data []byte) (*combiner, error) {
 			return nil, fmt.Errorf("layer: unknown sentiment class %q", c)
 		}
 	}
+	if f.Options.Engine != "" && f.Options.Engine != EngineVersion {
+		return nil, fmt.Errorf("layer: learned over the rules of engine %s, and this build's are %s", f.Options.Engine, EngineVersion)
+	}
 	models := []*layer.Model{f.Sentiment, f.Intent}
 	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}
 	if f.Themes != nil {

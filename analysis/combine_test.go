@@ -398,3 +398,20 @@ func TestEmbeddedTrainingSets(t *testing.T) {
 		t.Error("LearnLayer without corrections differs from the shipped layer")
 	}
 }
+
+// TestLayerOfAnotherEngineRefused: a layer learned over another build's rules
+// (feedbackbot learn records the engine) is refused, naming both, where its
+// weights would have read other features without a word.
+func TestLayerOfAnotherEngineRefused(t *testing.T) {
+	old := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"engine":"fb-1",`), 1)
+	if bytes.Equal(old, layerJSON) {
+		t.Fatal("no options in the shipped layer")
+	}
+	if _, err := NewWithLayer(DefaultTaxonomy(), old); err == nil || !strings.Contains(err.Error(), "learned over the rules of engine fb-1, and this build's are "+EngineVersion) {
+		t.Errorf("a layer of engine fb-1: %v", err)
+	}
+	same := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"engine":"`+EngineVersion+`",`), 1)
+	if _, err := NewWithLayer(DefaultTaxonomy(), same); err != nil {
+		t.Errorf("a layer of this engine: %v", err)
+	}
+}

@@ -71,5 +71,9 @@ func LearnLayer(extra []Example, weight int) ([]byte, error) {
 	if len(extra) > 0 {
 		counts[CorrectionsSet] = len(extra) * weight
 	}
-	return TrainLayer(rows, counts, DefaultLayerOptions)
+	o := DefaultLayerOptions
+	if len(extra) > 0 {
+		o.Engine = EngineVersion // (with none, it is the shipped layer, byte for byte)
+	}
+	return TrainLayer(rows, counts, o)
 }

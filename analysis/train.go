@@ -55,6 +55,10 @@ type LayerOptions struct {
 	// ThemeThresholdNew, when set, is the probability a head needs to tag a theme
 	// the taxonomy's rules did not match (0: ThemeThreshold).
 	ThemeThresholdNew float64 `json:"theme_threshold_new,omitempty"`
+	// Engine, when set, is the EngineVersion whose rules the layer learned over
+	// (LearnLayer sets it): another build's rules give other features, so such a
+	// layer is refused there, where it must be learned again.
+	Engine string `json:"engine,omitempty"`
 }
 
 // DefaultLayerOptions are the options data/layer.json is trained with, chosen by

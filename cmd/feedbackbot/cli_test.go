@@ -517,7 +517,11 @@ func TestWriteColumnsByDisplayWidth(t *testing.T) {
 	for _, c := range []struct {
 		s string
 		w int
-	}{{"abc", 3}, {"株式", 4}, {"🚀", 2}, {"e\u0301", 1}, {"👍\ufe0f", 2}, {"ｱ", 1}, {"Ａ", 2}} {
+	}{{"abc", 3}, {"株式", 4}, {"🚀", 2}, {"e\u0301", 1}, {"👍\ufe0f", 2}, {"ｱ", 1}, {"Ａ", 2},
+		// a review's finds: emoji outside the ranges first written down, a ZWJ
+		// family, Hangul written with conjoining jamo
+		{"✅", 2}, {"⭐", 2}, {"❤\ufe0f", 2}, {"🟢", 2}, {"⚡", 2}, {"☕", 2}, {"⌚", 2}, {"🆘", 2}, {"🀄", 2},
+		{"👨\u200d👩\u200d👧", 2}, {"\u1100\u1161\u11a8", 2}, {"한", 2}} {
 		if got := displayWidth(c.s); got != c.w {
 			t.Errorf("displayWidth(%q) = %d, want %d", c.s, got, c.w)
 		}

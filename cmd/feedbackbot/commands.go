@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/text/width"
+
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/analysis/emerging"
@@ -534,42 +536,42 @@ func writeColumns(w io.Writer, rows [][]string) {
 	}
 }
 
-// displayWidth is how many terminal columns s takes: two for East Asian wide
-// and full-width characters and for emoji, none for combining marks, joiners and
-// variation selectors, one for the rest.
+// displayWidth is how many terminal columns s takes: two for the characters
+// Unicode's East Asian Width calls wide or full-width (CJK, most emoji) and for
+// one that a variation selector 16 asks to be drawn as an emoji (❤️), none for
+// combining marks, format characters, Hangul's conjoining vowels and finals, and
+// a character joined to the one before by a zero-width joiner (👨‍👩‍👧 is one
+// emoji), one for the rest.
 func displayWidth(s string) int {
-	n := 0
+	n, last := 0, 0 // last: the width the previous character added
+	joined := false
 	for _, r := range s {
+		w := 1
 		switch {
-		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
-		case wideRune(r):
-			n += 2
+		case r == 0xFE0F: // emoji presentation: the character before is drawn wide
+			if last == 1 {
+				n, last = n+1, 2
+			}
+			continue
+		case r == 0x200D:
+			joined = true
+			continue
+		case joined:
+			w = 0
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf), r >= 0x1160 && r <= 0x11FF:
+			w = 0
 		default:
-			n++
+			if k := width.LookupRune(r).Kind(); k == width.EastAsianWide || k == width.EastAsianFullwidth {
+				w = 2
+			}
+		}
+		joined = false
+		n += w
+		if w > 0 {
+			last = w
 		}
 	}
 	return n
-}
-
-func wideRune(r rune) bool {
-	switch {
-	case r >= 0xFF61 && r <= 0xFFDC: // half-width katakana and Hangul
-		return false
-	case unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana):
-		return true
-	case r >= 0x1100 && r <= 0x115F, // Hangul Jamo
-		r >= 0x2E80 && r <= 0x303E, // CJK radicals, punctuation
-		r >= 0x3041 && r <= 0x33FF,
-		r >= 0xFE30 && r <= 0xFE4F, // CJK compatibility forms
-		r >= 0xFF00 && r <= 0xFF60, // full-width forms
-		r >= 0xFFE0 && r <= 0xFFE6,
-		r >= 0x1F300 && r <= 0x1F64F, // emoji
-		r >= 0x1F680 && r <= 0x1F6FF,
-		r >= 0x1F900 && r <= 0x1FAFF,
-		r >= 0x20000 && r <= 0x3FFFD:
-		return true
-	}
-	return false
 }
 
 func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
@@ -734,6 +736,14 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	for _, check := range destinationChecks {
 		problems = append(problems, check(ctx, cfg)...)
 	}
+	// The analyzer is built as run builds it: a layer file that exists but cannot
+	// be used (another version's, not a layer) passed, and run then failed.
+	var analyzer *analysis.Analyzer
+	if a, err := newAnalyzer(cfg); err != nil {
+		problems = append(problems, err)
+	} else {
+		analyzer = a
+	}
 	if len(problems) > 0 {
 		return &config.Problems{Errs: problems}
 	}
@@ -754,6 +764,11 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "  slack:     %s\n  discord:   %s\n", slack, discord)
 	fmt.Fprintf(m.Stdout, "  themes:    %d (%s)\n", len(cfg.Taxonomy()), themeNames(cfg))
+	layerDesc := "the shipped layer"
+	if cfg.Analysis.Layer != "" {
+		layerDesc = "learned, " + cfg.Analysis.Layer
+	}
+	fmt.Fprintf(m.Stdout, "  analyzer:  %s (%s)\n", analyzer.Version(), layerDesc)
 	fmt.Fprintf(m.Stdout, "  accounts:  %d configured\n  digests:   %d scheduled\n", len(cfg.Accounts), len(cfg.Digests))
 	if r := cfg.Retention.Messages.D(); r > 0 {
 		fmt.Fprintf(m.Stdout, "  retention: messages older than %s deleted daily (hourly totals kept)\n", config.FormatDuration(r))

@@ -435,6 +435,8 @@ func indent(s, prefix string) string {
 const (
 	demoFix      = "Exports are empty AGAIN."
 	demoFixTheme = "cancellation"
+	// demoCorrectedID marks a store whose demo message the demo corrected.
+	demoCorrectedID = "corrected"
 )
 
 // demoCorrection corrects demoFix's theme through the bot's own /feedback correct,
@@ -449,14 +451,23 @@ func demoCorrection(ctx context.Context, out io.Writer, st store.Store, cfg conf
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fixed := strings.Contains(stored.Tags.Analyzer, "+fix.")
-	if !fixed && !slices.Contains(stored.Tags.Themes, demoFixTheme) {
-		return nil // analysis reads it right: nothing to correct
-	}
-	b := &bot.Bot{Store: st, Analyzer: a, Themes: cfg.ThemeNames(), Now: func() time.Time { return now }}
 	text := "correct " + m.Permalink + " -" + demoFixTheme
-	if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: DemoWorkspace, User: "maria", Staff: true, Text: text}); err != nil {
-		return fmt.Errorf("demo: %s: %w", text, err)
+	if _, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoCorrectedID); err == nil {
+		// Corrected by an earlier run (and maybe undone since, by whoever tries
+		// the command): said, not done again (each run added an audit entry, and
+		// overrode an undo).
+	} else if !feedbackbot.IsNotFound(err) {
+		return fmt.Errorf("demo: %w", err)
+	} else if !slices.Contains(stored.Tags.Themes, demoFixTheme) || !slices.Contains(cfg.ThemeNames(), demoFixTheme) {
+		return nil // analysis reads it right, or the taxonomy has no such theme: nothing to correct
+	} else {
+		b := &bot.Bot{Store: st, Analyzer: a, Themes: cfg.ThemeNames(), Now: func() time.Time { return now }}
+		if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: DemoWorkspace, User: "maria", Staff: true, Text: text}); err != nil {
+			return fmt.Errorf("demo: %s: %w", text, err)
+		}
+		if err := st.PutDoc(ctx, DemoWorkspace, demoDocKind, demoCorrectedID, []byte(text)); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
 	}
 	fmt.Fprintf(out, "   Staff corrected a tag analysis got wrong: %s's “%s…” was tagged\n"+
 		"   %s, but a broken export told in anger is no wish to leave (the digest and health below\n"+

@@ -38,6 +38,10 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	if *folds < 2 || *folds > 10 {
 		return usagef("--folds %d is out of range 2..10", *folds)
 	}
+	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
+		// (it trained for seconds, then failed: "rename …tmp …: file exists")
+		return usagef("learn: --out %s is a directory: give a file name, such as %s", *out, filepath.Join(*out, "feedbackbot-layer.json"))
+	}
 	if dir := filepath.Dir(*out); dir != "." {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return usagef("--out %s: the directory %s does not exist", *out, dir)
@@ -58,17 +62,16 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 		}
 		wss = []string{*ws}
 	}
+	// The analyzer in use: it tags the fields staff left alone, and it is what
+	// the learned layer is measured against.
 	current, err := newAnalyzer(cfg)
 	if err != nil {
 		return err
 	}
-	shipped, err := analysis.New(cfg.Taxonomy())
-	if err != nil {
-		return fmt.Errorf("analysis: %w", err)
-	}
+	defaultThemes := analysis.DefaultTaxonomy().Names()
 	// The rows: each corrected customer message, tagged as staff said (what they
-	// left alone, as the analyzer in use tags it).
-	var rows []analysis.Example
+	// left alone, as the analyzer in use tags it), with what staff set.
+	var rows []learnRow
 	var others []feedbackbot.Message // recent customer messages staff did not correct
 	skipped := 0
 	for _, w := range wss {
@@ -102,8 +105,15 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			if err != nil {
 				return au.finish(ctx, n, fmt.Errorf("read message %s: %w", k, err))
 			}
+			r := learnRow{sent: c.Sentiment != "", intent: c.Intent != "",
+				themes: c.OnlyThemes || slices.ContainsFunc(append(slices.Clone(c.AddThemes), c.RemoveThemes...), func(t string) bool { return slices.Contains(defaultThemes, t) })}
+			if !r.sent && !r.intent && !r.themes {
+				skipped++ // a correction of custom themes alone: the layer learns the default's
+				continue
+			}
 			t := c.Apply(current.AnalyzeMessage(&s.Message), true)
-			rows = append(rows, analysis.Example{Text: s.Message.Text, Label: t.Sentiment.Label, Intent: t.Intent, Themes: t.Themes})
+			r.Example = analysis.Example{Text: s.Message.Text, Label: t.Sentiment.Label, Intent: t.Intent, Themes: t.Themes}
+			rows = append(rows, r)
 			n++
 		}
 		recent, err := st.Messages(ctx, store.Query{Workspace: w, Limit: 1000})
@@ -121,23 +131,24 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stderr, "Learning from %d staff correction(s) in the %s", len(rows), where)
 	if skipped > 0 {
-		fmt.Fprintf(m.Stderr, " (%d left out: their messages are gone, are not a customer's, or the correction cannot be read)", skipped)
+		fmt.Fprintf(m.Stderr, " (%d left out: their messages are gone or not a customer's, the correction cannot be read, or it sets only themes of your own, which the layer does not learn)", skipped)
 	}
 	fmt.Fprintln(m.Stderr)
 	if len(rows) < minLearnRows {
-		return refusef("learn needs at least %d corrections of customers' messages to learn from and to measure; the store holds %d. "+
+		return refusef("learn needs at least %d corrections of customers' messages to learn from and to measure; the store holds %d it can learn from. "+
 			"Correct what analysis gets wrong with /feedback correct MESSAGE_LINK, then run learn again", minLearnRows, len(rows))
 	}
 	k := min(*folds, len(rows))
 	var before, after learnScore
 	start := time.Now()
 	for f := range k {
-		var train, held []analysis.Example
+		var train []analysis.Example
+		var held []learnRow
 		for i, r := range rows {
 			if i%k == f {
 				held = append(held, r)
 			} else {
-				train = append(train, r)
+				train = append(train, r.Example)
 			}
 		}
 		fmt.Fprintf(m.Stderr, "  measuring: fold %d of %d, training on %d correction(s) (%s so far)\n", f+1, k, len(train), time.Since(start).Round(time.Second))
@@ -149,11 +160,15 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("learn: %w", err)
 		}
-		before.add(shipped, held)
+		before.add(current, held)
 		after.add(learned, held)
 	}
 	fmt.Fprintf(m.Stderr, "  training on all %d correction(s)\n", len(rows))
-	b, err := analysis.LearnLayer(rows, *weight)
+	all := make([]analysis.Example, len(rows))
+	for i, r := range rows {
+		all[i] = r.Example
+	}
+	b, err := analysis.LearnLayer(all, *weight)
 	if err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
@@ -173,6 +188,23 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			changedIntent++
 		}
 	}
+	fmt.Fprintf(m.Stdout, "On your corrections, cross-validated (%d folds: each scored by a layer trained without it), the analyzer in use → the learned layer, on what staff set:\n", k)
+	fmt.Fprintf(m.Stdout, "  sentiment right:  %s → %s\n", pct(before.sent, before.sentN), pct(after.sent, after.sentN))
+	fmt.Fprintf(m.Stdout, "  intent right:     %s → %s\n", pct(before.intent, before.intentN), pct(after.intent, after.intentN))
+	if before.themesN > 0 {
+		fmt.Fprintf(m.Stdout, "  themes F1:        %.2f → %.2f (%d message(s))\n", before.themes.F1(), after.themes.F1(), before.themesN)
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(m.Stdout, "Of the %d latest customer messages nobody corrected, it changes the sentiment of %s and the intent of %s.\n",
+			len(others), pct(changedSent, len(others)), pct(changedIntent, len(others)))
+	}
+	gained := after.sent + after.intent - before.sent - before.intent
+	if gained <= 0 && after.themes.F1() <= before.themes.F1() {
+		// (it wrote a layer that changed no tag, and said to re-tag all history with it)
+		fmt.Fprintf(m.Stdout, "It does no better on your corrections than the analyzer in use, so nothing was written: keep the analyzer you have. "+
+			"Corrections count at once either way; more of them, or weight N, may teach it more.\n")
+		return nil
+	}
 	// Written beside, then renamed: a failed write leaves no partial layer. Its
 	// weights come from customers' words: readable by the owner alone.
 	tmp, err := os.CreateTemp(filepath.Dir(*out), ".feedbackbot-layer-*.tmp")
@@ -190,36 +222,47 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("write %s: %w", *out, werr)
 	}
-	fmt.Fprintf(m.Stdout, "On your corrections, cross-validated (%d folds: each fold scored by a layer trained without it; messages analysis got wrong, so the shipped layer scores low there by design):\n", k)
-	fmt.Fprintf(m.Stdout, "  sentiment right:  %s → %s\n", pct(before.sent, before.n), pct(after.sent, after.n))
-	fmt.Fprintf(m.Stdout, "  intent right:     %s → %s\n", pct(before.intent, before.n), pct(after.intent, after.n))
-	fmt.Fprintf(m.Stdout, "  themes F1:        %.2f → %.2f\n", before.themes.F1(), after.themes.F1())
-	if len(others) > 0 {
-		fmt.Fprintf(m.Stdout, "Of the %d latest customer messages nobody corrected, it changes the sentiment of %s and the intent of %s: check that these are for the better before you use it.\n",
-			len(others), pct(changedSent, len(others)), pct(changedIntent, len(others)))
+	abs, err := filepath.Abs(*out)
+	if err != nil {
+		abs = *out
 	}
-	fmt.Fprintf(m.Stdout, "Wrote %s, trained on the shipped training sets and %d correction(s), each counted %d time(s).\n", *out, len(rows), *weight)
-	fmt.Fprintf(m.Stdout, "To use it: set analysis.layer: %s in the configuration, restart feedbackbot run, then run feedbackbot reanalyze to re-tag the history with it.\n", *out)
+	fmt.Fprintf(m.Stdout, "Wrote %s, trained on the shipped training sets and %d correction(s), each counted %d time(s).\n", abs, len(rows), *weight)
+	fmt.Fprintf(m.Stdout, "To use it: set analysis.layer: %s in the configuration, restart feedbackbot run, then run feedbackbot reanalyze to re-tag the history with it.\n", abs)
 	return nil
 }
 
-// learnScore counts how many rows an analyzer tagged as staff did.
-type learnScore struct {
-	n, sent, intent int
-	themes          analysis.ThemeCounts
+// learnRow is a corrected message with what staff set of its tags: only those
+// fields are scored (the others are the analyzer's own).
+type learnRow struct {
+	analysis.Example
+	sent, intent, themes bool
 }
 
-func (s *learnScore) add(a *analysis.Analyzer, rows []analysis.Example) {
+// learnScore counts how many of the fields staff set an analyzer tagged as they did.
+type learnScore struct {
+	sent, sentN, intent, intentN, themesN int
+	themes                                analysis.ThemeCounts
+}
+
+func (s *learnScore) add(a *analysis.Analyzer, rows []learnRow) {
 	for _, r := range rows {
 		t := a.AnalyzeChat(r.Text)
-		s.n++
-		if t.Sentiment.Label == r.Label {
-			s.sent++
+		if r.sent {
+			s.sentN++
+			if t.Sentiment.Label == r.Label {
+				s.sent++
+			}
 		}
-		if t.Intent == r.Intent {
-			s.intent++
+		if r.intent {
+			s.intentN++
+			if t.Intent == r.Intent {
+				s.intent++
+			}
 		}
-		s.themes.Add(t.Themes, r.Themes)
+		if r.themes {
+			s.themesN++
+			s.themes.Add(t.Themes, r.Themes)
+		}
 	}
 }
 

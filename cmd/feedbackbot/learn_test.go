@@ -60,17 +60,58 @@ func TestLearnCommand(t *testing.T) {
 		}
 		corrections = len(docs) // (the demo makes one of its own)
 	})
+	// Twelve corrections beside 6,775 rows teach the layer nothing that changes a
+	// tag: it says so and writes nothing (it wrote a layer, and said to re-tag all
+	// history with it).
 	stdout, stderr, err := run(t, dir, "learn", "--out", out, "--folds", "2")
+	if err != nil || !strings.Contains(stdout, "nothing was written: keep the analyzer you have") {
+		t.Fatalf("learn at weight 1: %v\n%s%s", err, stdout, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("learn wrote a layer that does no better")
+	}
+	// A team whose customers report one fault in words of their own, which staff
+	// correct the same way each time: the layer learns it, on folds it did not see.
+	inStore(t, dir, func(st store.Store) {
+		var evs []feedbackbot.Event
+		for i := range 30 {
+			m := feedbackbot.Message{ID: fmt.Sprintf("CEXTACME:%d.000100", 1795000000+i), Platform: feedbackbot.PlatformSlack, Workspace: DemoWorkspace,
+				Channel: "CEXTACME", Author: "dana.k", Role: feedbackbot.RoleCustomer, Account: "acme",
+				Text: []string{"the frobnicator went wobbly again on board %d", "board %d: frobnicator wobbly after lunch", "frobnicator on board %d is wobbly, third time"}[i%3],
+				Time: time.Date(2026, 11, 10, 9, 0, i, 0, time.UTC)}
+			m.Text = fmt.Sprintf(m.Text, i)
+			if err := m.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			evs = append(evs, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		}
+		if _, err := st.Append(t.Context(), evs...); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := analysis.New(analysis.DefaultTaxonomy())
+		if _, err := (&bot.Worker{Store: st, Analyzer: a, Consumer: "t"}).Drain(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			raw, _ := json.Marshal(feedbackbot.Correction{Sentiment: feedbackbot.Negative, Intent: feedbackbot.IntentBugReport, MessageTime: ev.Message.Time})
+			if err := st.PutDoc(t.Context(), DemoWorkspace, bot.DocCorrection, ev.Message.Key(), raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		corrections += len(evs)
+	})
+	stdout, stderr, err = run(t, dir, "learn", "--out", out, "--folds", "3", "--weight", "20")
 	if err != nil {
 		t.Fatalf("learn: %v\n%s", err, stderr)
 	}
-	for _, want := range []string{"On your corrections, cross-validated (2 folds", "sentiment right:", "intent right:", "themes F1:",
+	t.Logf("learn --weight 20:\n%s", stdout)
+	for _, want := range []string{"On your corrections, cross-validated (3 folds", "sentiment right:", "intent right:", "themes F1:",
 		"Wrote " + out, fmt.Sprintf("%d correction(s)", corrections), "set analysis.layer: " + out, "latest customer messages nobody corrected, it changes the sentiment of"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("no %q in\n%s", want, stdout)
 		}
 	}
-	if !strings.Contains(stderr, fmt.Sprintf("Learning from %d staff correction(s)", corrections)) || !strings.Contains(stderr, "fold 2 of 2") {
+	if !strings.Contains(stderr, fmt.Sprintf("Learning from %d staff correction(s)", corrections)) || !strings.Contains(stderr, "fold 3 of 3") {
 		t.Errorf("no progress on stderr:\n%s", stderr)
 	}
 	fi, err := os.Stat(out)
@@ -100,8 +141,16 @@ func TestLearnCommand(t *testing.T) {
 	// A file that is not a layer is refused by name.
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("analysis:\n  layer: "+cfgPath+"\n"), 0o600)
-	if _, _, err := run(t, dir, "analyze", "--config", bad); err == nil || !strings.Contains(err.Error(), "not a layer file written by feedbackbot learn") {
+	if _, _, err := run(t, dir, "analyze", "--config", bad); err == nil || !strings.Contains(err.Error(), "cannot be used") {
 		t.Errorf("a config file as the layer: %v", err)
+	}
+	// config check builds the analyzer as run does: a file that is no layer is a
+	// problem (it said "Configuration OK"), the learned one is named.
+	if _, _, err := run(t, dir, "config", "check", "--config", bad); err == nil || !strings.Contains(err.Error(), "cannot be used") {
+		t.Errorf("config check of a config file as the layer: %v", err)
+	}
+	if stdout, _, err := run(t, dir, "config", "check", "--config", cfgPath); err != nil || !strings.Contains(stdout, "analyzer:  "+learned.Version()+" (learned, "+out+")") {
+		t.Errorf("config check with the learned layer: %v\n%s", err, stdout)
 	}
 	missing := filepath.Join(dir, "missing.yaml")
 	os.WriteFile(missing, []byte("analysis:\n  layer: "+filepath.Join(dir, "nope.json")+"\n"), 0o600)

@@ -110,7 +110,7 @@ func commands() []command {
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--account ACCOUNT] [--as-of TIME] [--json]", "list the accounts' health scores and main reasons (those with messages in 8 weeks), or one account's evidence", (*Main).cmdRisk},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy; apply channel_accounts to it", (*Main).cmdReanalyze},
-		{"learn", "[--workspace W] [--out FILE] [--weight N]", "retrain the analyzer with staff's corrections (/feedback correct) and measure it on them", (*Main).cmdLearn},
+		{"learn", "[--workspace W] [--out FILE] [--weight N] [--folds N]", "retrain the analyzer with staff's corrections (/feedback correct) and measure it on them", (*Main).cmdLearn},
 		{"export", "--workspace W --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy); fails if nothing is held of them", (*Main).cmdExport},
 		{"forget", "--workspace W --user U --yes", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},
 		{"expire", "[--workspace W] [--older-than 365d] [--as-of TIME] --yes", "delete messages older than an age, keeping hourly totals (retention; run does it daily)", (*Main).cmdExpire},
@@ -413,7 +413,8 @@ func newAnalyzer(cfg config.Config) (*analysis.Analyzer, error) {
 	}
 	a, err := analysis.NewWithLayer(cfg.Taxonomy(), b)
 	if err != nil {
-		return nil, fmt.Errorf("analysis.layer %s: not a layer file written by feedbackbot learn: %w", cfg.Analysis.Layer, err)
+		return nil, fmt.Errorf("analysis.layer %s cannot be used (%w): a layer learned by another version of feedbackbot must be learned again "+
+			"(feedbackbot learn), and a file that is not a layer written by feedbackbot learn cannot be one", cfg.Analysis.Layer, err)
 	}
 	return a, nil
 }

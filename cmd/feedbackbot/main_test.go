@@ -107,6 +107,16 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(out2.String(), "(0 new;") {
 		t.Errorf("second demo run should append nothing:\n%s", firstLines(out2.String(), 4))
 	}
+	// It says its correction again but makes it once: one audit entry.
+	corrections := 0
+	for _, a := range audits(t, dir) {
+		if a.Action == "correct" {
+			corrections++
+		}
+	}
+	if corrections != 1 || !strings.Contains(out2.String(), "Staff corrected a tag analysis got wrong") {
+		t.Errorf("after two demo runs: %d correct audit entries, want 1", corrections)
+	}
 	// Nor replays the alert passes over alerts it closed already (which would close
 	// them again, before they were raised), and follows up the same alerts.
 	if s2 := out2.String(); strings.Contains(s2, "Replayed") || followUp(s2) != followUp(s) || followUp(s) == "" {
