@@ -79,6 +79,18 @@ func TestRunWithDiscord(t *testing.T) {
 	if !strings.Contains(reply, "charged twice") || !strings.Contains(reply, `"flags":64`) {
 		t.Fatalf("account reply does not show the captured message (or is not ephemeral):\n%s\nlogs:\n%s", reply, errb)
 	}
+	// Staff correct it by its Discord link, through /feedback correct's options.
+	const cid = "7000000000000002000"
+	link := "https://discord.com/channels/" + dGuild + "/" + dGeneral + "/1200000000000000001"
+	fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": cid, "application_id": fake.AppID, "type": 2, "token": "tok" + cid,
+		"guild_id": dGuild, "channel_id": dInternal,
+		"member": map[string]any{"user": map[string]any{"id": dSam, "username": "sam"}, "roles": []string{dStaff}},
+		"data": map[string]any{"id": "1", "name": "feedback", "type": 1, "options": []any{map[string]any{"name": "correct", "type": 1,
+			"options": []any{map[string]any{"name": "message", "type": 3, "value": link}, map[string]any{"name": "changes", "type": 3, "value": "neutral intent=question"}}}}}})
+	req, ok := fake.WaitRequest("/interactions/"+cid+"/", 0, 5*time.Second)
+	if got := string(req.JSON); !ok || !strings.Contains(got, "Corrected.") || !strings.Contains(got, "intent: **question** (analysis:") || !strings.Contains(got, `"flags":64`) {
+		t.Errorf("correct over the gateway: %v\n%s\nlogs:\n%s", ok, got, errb)
+	}
 	cancel()
 	select {
 	case err := <-done:
