@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -83,10 +84,13 @@ func writeSlackExport(path string, msgs []feedbackbot.Message) error {
 			return refusef("--slack-export %s exists and the demo did not write it: it is left as it is (give another file name)", path)
 		}
 	}
-	f, err := os.Create(path)
+	// Written beside and renamed when complete: a run stopped part-way leaves no
+	// archive without its comment, which the next run would refuse to replace.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("slack export: %w", err)
 	}
+	defer os.Remove(f.Name()) // (gone once renamed)
 	zw := zip.NewWriter(f)
 	if err := zw.SetComment(demoExportComment); err != nil {
 		f.Close()
@@ -115,6 +119,12 @@ func writeSlackExport(path string, msgs []feedbackbot.Message) error {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644) // (as os.Create made it: sample data, no secret)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
 		return fmt.Errorf("slack export %s: %w", path, err)
