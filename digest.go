@@ -67,6 +67,10 @@ type Digest struct {
 	// FollowUp is what became of the at-risk alerts: raised, answered by staff,
 	// still open, recovered. Nil when no alert was open in the period.
 	FollowUp *AlertFollowUp `json:"follow_up,omitempty"`
+	// Corrections counts the messages staff corrected (/feedback correct) in the
+	// period, by what they set: how often analysis was caught wrong. Nil when
+	// none was.
+	Corrections *CorrectionCounts `json:"corrections,omitempty"`
 	// Segments group the period's accounts by behaviour (k-means over standardised
 	// volume, sentiment, negative share and staff attention), named by their centres.
 	Segments           []Segment `json:"segments,omitempty"`
@@ -216,4 +220,14 @@ type ResponseSummary struct {
 	Waiting []Quote `json:"waiting,omitempty"`
 	// Partial is set when the period held more messages than were read.
 	Partial bool `json:"partial,omitempty"`
+}
+
+// CorrectionCounts are the messages staff corrected in a period, and how many of
+// those corrections set each tag.
+type CorrectionCounts struct {
+	Messages  int `json:"messages"`
+	Sentiment int `json:"sentiment"`
+	Intent    int `json:"intent"`
+	Themes    int `json:"themes"`
+	Reply     int `json:"needs_reply"`
 }

@@ -443,3 +443,40 @@ func TestCorrectionOfARemovedTheme(t *testing.T) {
 		t.Errorf("correction after -billing: %s, %v", raw, err)
 	}
 }
+
+// TestDigestCountsCorrections: the digest says how many messages staff corrected
+// in its period, by what they set; those of other periods, and none, say nothing.
+func TestDigestCountsCorrections(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	ctx := context.Background()
+	end := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	yes := true
+	for i, c := range []feedbackbot.Correction{
+		{Sentiment: feedbackbot.Negative, Intent: feedbackbot.IntentComplaint, At: end.Add(-time.Hour)},
+		{AddThemes: []string{"billing"}, NeedsReply: &yes, At: end.Add(-48 * time.Hour)},
+		{Sentiment: feedbackbot.Positive, At: end.Add(-10 * 24 * time.Hour)}, // before the period
+		{Intent: feedbackbot.IntentOther, At: end},                           // after it (its end is not in it)
+	} {
+		raw, _ := json.Marshal(c)
+		if err := st.PutDoc(ctx, "T1", bot.DocCorrection, fmt.Sprintf("slack/T1/C1:%d.000100", i), raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.PutDoc(ctx, "T1", bot.DocCorrection, "slack/T1/C1:9.000100", []byte("{damaged"))
+	d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: end.Add(-7 * 24 * time.Hour), To: end, Now: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := feedbackbot.CorrectionCounts{Messages: 2, Sentiment: 1, Intent: 1, Themes: 1, Reply: 1}
+	if d.Corrections == nil || *d.Corrections != want {
+		t.Fatalf("corrections %+v, want %+v", d.Corrections, want)
+	}
+	d.Messages, d.CustomerMessages = 1, 1 // past the "no messages" early return
+	if got := docText(bot.DigestDocument(d, nil)); !strings.Contains(got, "*Staff corrections*\n• 2 message(s) corrected this period (sentiment 1, intent 1, themes 1, waiting for a reply 1)") {
+		t.Errorf("digest text:\n%s", got)
+	}
+	d, err = bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: end.Add(-60 * 24 * time.Hour), To: end.Add(-30 * 24 * time.Hour), Now: end})
+	if err != nil || d.Corrections != nil {
+		t.Errorf("a period without corrections: %+v, %v", d.Corrections, err)
+	}
+}

@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -173,6 +174,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	d.Emerging = emergingThemes(req, r.period, r.history)
 	d.Responses = responseSummary(r.period, r.partial, req) // last: it reorders r.period
 	d.FollowUp = alertFollowUp(r.alerts, req.Accounts, req.From, req.To)
+	d.Corrections = correctionCounts(r.corrections, req.From, req.To)
 	answers := r.answers
 	sat := Summarise(answers, req.From, req.To, "")
 	d.CSATAnswers, d.CSATMean, d.CSATShare, d.NPSAnswers, d.NPS = sat.CSATAnswers, sat.CSATMean, sat.CSATShare, sat.NPSAnswers, sat.NPS
@@ -269,6 +271,7 @@ type digestReads struct {
 	history            []store.Stored                // the newest 250 of each of the four weeks before the period
 	answers            []SurveyAnswer                // the period's survey answers
 	alerts             map[string]*feedbackbot.Alert // the workspace's alerts, for the follow-up
+	corrections        map[string][]byte             // staff's corrections (DocCorrection), by message key
 }
 
 // readDigest issues a digest's reads at the same time: none depends on another (but
@@ -330,6 +333,12 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			// (one that cannot be read is left out; the alerter's pass logs it)
 			if r.alerts, err = listAlerts(ctx, st, req.Workspace, nil); err != nil {
 				err = fmt.Errorf("digest: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if r.corrections, err = st.ListDocs(ctx, req.Workspace, DocCorrection); err != nil {
+				err = fmt.Errorf("digest: read corrections: %w", err)
 			}
 			return err
 		},
@@ -758,4 +767,33 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 	}
 	d.AtRisk = AtRisk(hs)
 	return d, nil
+}
+
+// correctionCounts counts the corrections staff made in [from, to) (the latest
+// change's time), nil when there were none; one that cannot be read is left out.
+func correctionCounts(docs map[string][]byte, from, to time.Time) *feedbackbot.CorrectionCounts {
+	var n feedbackbot.CorrectionCounts
+	for _, raw := range docs {
+		var c feedbackbot.Correction
+		if json.Unmarshal(raw, &c) != nil || c.At.Before(from) || !c.At.Before(to) || c.Empty() {
+			continue
+		}
+		n.Messages++
+		if c.Sentiment != "" {
+			n.Sentiment++
+		}
+		if c.Intent != "" {
+			n.Intent++
+		}
+		if c.OnlyThemes || len(c.AddThemes)+len(c.RemoveThemes) > 0 {
+			n.Themes++
+		}
+		if c.NeedsReply != nil {
+			n.Reply++
+		}
+	}
+	if n.Messages == 0 {
+		return nil
+	}
+	return &n
 }

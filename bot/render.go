@@ -62,6 +62,19 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 	if f := d.FollowUp; f != nil {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: followUpText(f, d.To)})
 	}
+	if c := d.Corrections; c != nil {
+		var set []string
+		for _, f := range []struct {
+			n    int
+			what string
+		}{{c.Sentiment, "sentiment"}, {c.Intent, "intent"}, {c.Themes, "themes"}, {c.Reply, "waiting for a reply"}} {
+			if f.n > 0 {
+				set = append(set, fmt.Sprintf("%s %d", f.what, f.n))
+			}
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: fmt.Sprintf(
+			"*Staff corrections*\n• %d message(s) corrected this period (%s): digests and health count them as staff said", c.Messages, strings.Join(set, ", "))})
+	}
 	if len(d.Themes) > 0 {
 		var b strings.Builder
 		b.WriteString("*Top themes*\n")

@@ -461,7 +461,12 @@ func demoCorrection(ctx context.Context, out io.Writer, st store.Store, cfg conf
 	} else if !slices.Contains(stored.Tags.Themes, demoFixTheme) || !slices.Contains(cfg.ThemeNames(), demoFixTheme) {
 		return nil // analysis reads it right, or the taxonomy has no such theme: nothing to correct
 	} else {
-		b := &bot.Bot{Store: st, Analyzer: a, Themes: cfg.ThemeNames(), Now: func() time.Time { return now }}
+		// made when staff read it, a couple of hours after it was written
+		at := m.Time.Add(2 * time.Hour)
+		if at.After(now) {
+			at = now
+		}
+		b := &bot.Bot{Store: st, Analyzer: a, Themes: cfg.ThemeNames(), Now: func() time.Time { return at }}
 		if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: DemoWorkspace, User: "maria", Staff: true, Text: text}); err != nil {
 			return fmt.Errorf("demo: %s: %w", text, err)
 		}
