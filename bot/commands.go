@@ -403,7 +403,7 @@ func nothingToAssess(acct feedbackbot.Account, rows []store.Stored, later *store
 // the past) or that the store holds none of it any more. It reads "as of ...: ...".
 func NothingToAssess(now time.Time, p health.Params, newest, later *store.Stored) string {
 	p = p.WithDefaults()
-	text := fmt.Sprintf("as of %s: no message in the last %s (what account health reads) and no survey answer in the last %s, so it has no health score.",
+	text := fmt.Sprintf("as of %s: no customer message in the last %s (what account health reads) and no survey answer in the last %s, so it has no health score.",
 		now.Format("2006-01-02 15:04 MST"), windowDays(p.Baseline), windowDays(p.Recent))
 	if newest == nil && later != nil {
 		return text + " It has no message before that moment: its messages come after it."

@@ -30,7 +30,11 @@ func TestAccountNothingToAssess(t *testing.T) {
 				msg("C1:1", "active", "the export is broken since the release", 48*time.Hour),
 				msg("C2:1", "longgone", "thanks, all good with the invoices", 120*24*time.Hour),
 				// an account that first wrote after the moment asked of (a past --as-of)
-				msg("C3:1", "newcomer", "hello, just signed up", -24*time.Hour))
+				msg("C3:1", "newcomer", "hello, just signed up", -24*time.Hour),
+				// staff's messages alone (an outreach; or what is left once its only
+				// customer is forgotten): it read "health 100/100", as if healthy
+				feedbackbot.Message{ID: "C4:1", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C4", Author: "USTAFF",
+					Role: feedbackbot.RoleStaff, Account: "outreach", AccountName: "OUTREACH", Text: "hi team, checking in on the rollout", Time: now.Add(-24 * time.Hour)})
 			if err := bot.PutSurveyAnswer(ctx, st, "T1", bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: 4, Account: "rated", User: "UR", Time: now.Add(-72 * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
@@ -41,13 +45,14 @@ func TestAccountNothingToAssess(t *testing.T) {
 				want    []string
 				not     []string
 			}{
-				{"longgone", []string{"LONGGONE — nothing to assess", "Nothing to assess as of 2026-11-30 09:00 UTC: no message in the last 56 days (what account health reads) and no survey answer in the last 14 days",
+				{"longgone", []string{"LONGGONE — nothing to assess", "Nothing to assess as of 2026-11-30 09:00 UTC: no customer message in the last 56 days (what account health reads) and no survey answer in the last 14 days",
 					"Its newest message is of 2026-08-02", "*Latest messages*", "thanks, all good with the invoices"},
 					[]string{"/100", "At risk", "holds no message"}},
 				{"empty", []string{"Empty Co — nothing to assess", "no survey answer", "The store holds no message of it any more"},
 					[]string{"/100", "At risk", "Latest messages"}},
 				{"newcomer", []string{"NEWCOMER — nothing to assess", "It has no message before that moment: its messages come after it"},
 					[]string{"/100", "holds no message", "Latest messages"}},
+				{"outreach", []string{"OUTREACH — nothing to assess"}, []string{"/100", "At risk"}},
 				{"rated", []string{"Rated Co — health ", "/100", "At risk"}, []string{"nothing to assess"}},
 				{"active", []string{"ACTIVE — health ", "/100", "At risk", "the export is broken"}, []string{"nothing to assess"}},
 			} {
