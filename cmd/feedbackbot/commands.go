@@ -593,15 +593,9 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	wss, err := st.Workspaces(ctx)
+	wss, err := selectWorkspaces(ctx, st, *ws)
 	if err != nil {
-		return fmt.Errorf("list workspaces: %w", err)
-	}
-	if *ws != "" {
-		if !slices.Contains(wss, *ws) {
-			return unknownWorkspace(*ws, wss)
-		}
-		wss = []string{*ws}
+		return err
 	}
 	fmt.Fprintf(m.Stderr, "Re-analysing %d workspace(s) in the %s with analyzer %s\n", len(wss), where, a.Version())
 	for _, w := range wss {

@@ -4,9 +4,9 @@ import (
 	"archive/zip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -86,46 +86,34 @@ func writeSlackExport(path string, msgs []feedbackbot.Message) error {
 	}
 	// Written beside and renamed when complete: a run stopped part-way leaves no
 	// archive without its comment, which the next run would refuse to replace.
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("slack export: %w", err)
-	}
-	defer os.Remove(f.Name()) // (gone once renamed)
-	zw := zip.NewWriter(f)
-	if err := zw.SetComment(demoExportComment); err != nil {
-		f.Close()
-		return fmt.Errorf("slack export: %w", err)
-	}
-	put := func(name string, v any) error {
-		w, err := zw.Create(name)
-		if err != nil {
+	err := writeBeside(path, 0o644, func(f io.Writer) error { // (sample data, no secret)
+		zw := zip.NewWriter(f)
+		if err := zw.SetComment(demoExportComment); err != nil {
 			return err
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", " ")
-		return enc.Encode(v)
-	}
-	err = put("users.json", sortedByKey(users))
-	if err == nil {
-		err = put("channels.json", sortedByKey(channels))
-	}
-	for _, name := range slices.Sorted(maps.Keys(days)) {
-		if err == nil {
-			err = put(name, days[name])
+		put := func(name string, v any) error {
+			w, err := zw.Create(name)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", " ")
+			return enc.Encode(v)
 		}
-	}
-	if cerr := zw.Close(); err == nil {
-		err = cerr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644) // (as os.Create made it: sample data, no secret)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
+		err := put("users.json", sortedByKey(users))
+		if err == nil {
+			err = put("channels.json", sortedByKey(channels))
+		}
+		for _, name := range slices.Sorted(maps.Keys(days)) {
+			if err == nil {
+				err = put(name, days[name])
+			}
+		}
+		if cerr := zw.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("slack export %s: %w", path, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot/bot"
@@ -79,15 +78,9 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	wss, err := st.Workspaces(ctx)
+	wss, err := selectWorkspaces(ctx, st, *ws)
 	if err != nil {
-		return fmt.Errorf("list workspaces: %w", err)
-	}
-	if *ws != "" {
-		if !slices.Contains(wss, *ws) {
-			return unknownWorkspace(*ws, wss)
-		}
-		wss = []string{*ws}
+		return err
 	}
 	var total bot.Expired
 	for _, w := range wss {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,15 +53,9 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	wss, err := st.Workspaces(ctx)
+	wss, err := selectWorkspaces(ctx, st, *ws)
 	if err != nil {
-		return fmt.Errorf("list workspaces: %w", err)
-	}
-	if *ws != "" {
-		if !slices.Contains(wss, *ws) {
-			return unknownWorkspace(*ws, wss)
-		}
-		wss = []string{*ws}
+		return err
 	}
 	// The analyzer in use: it tags the fields staff left alone, and it is what
 	// the learned layer is measured against.
@@ -98,7 +93,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 				continue
 			}
 			s, err := st.Message(ctx, k)
-			if feedbackbot.IsNotFound(err) || (err == nil && s.Message.Role != feedbackbot.RoleCustomer && s.Message.Role != "") {
+			if feedbackbot.IsNotFound(err) || (err == nil && !s.Message.FromCustomer()) {
 				skipped++ // deleted, erased or expired since; or no customer's
 				continue
 			}
@@ -121,7 +116,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			return au.finish(ctx, n, fmt.Errorf("read messages of %s: %w", w, err))
 		}
 		for _, s := range recent {
-			if _, corrected := docs[s.Message.Key()]; !corrected && (s.Message.Role == feedbackbot.RoleCustomer || s.Message.Role == "") {
+			if _, corrected := docs[s.Message.Key()]; !corrected && s.Message.FromCustomer() {
 				others = append(others, s.Message)
 			}
 		}
@@ -152,13 +147,9 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			}
 		}
 		fmt.Fprintf(m.Stderr, "  measuring: fold %d of %d, training on %d correction(s) (%s so far)\n", f+1, k, len(train), time.Since(start).Round(time.Second))
-		b, err := analysis.LearnLayer(train, *weight)
+		learned, _, err := learnAnalyzer(cfg.Taxonomy(), train, *weight)
 		if err != nil {
-			return fmt.Errorf("learn: %w", err)
-		}
-		learned, err := analysis.NewWithLayer(cfg.Taxonomy(), b)
-		if err != nil {
-			return fmt.Errorf("learn: %w", err)
+			return err
 		}
 		before.add(current, held)
 		after.add(learned, held)
@@ -168,13 +159,9 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	for i, r := range rows {
 		all[i] = r.Example
 	}
-	b, err := analysis.LearnLayer(all, *weight)
+	learned, b, err := learnAnalyzer(cfg.Taxonomy(), all, *weight)
 	if err != nil {
-		return fmt.Errorf("learn: %w", err)
-	}
-	learned, err := analysis.NewWithLayer(cfg.Taxonomy(), b)
-	if err != nil {
-		return fmt.Errorf("learn: %w", err)
+		return err
 	}
 	// What it would change where staff found nothing to correct: the recent
 	// customer messages of no correction, as the analyzer in use tags them.
@@ -205,22 +192,9 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			"Corrections count at once either way; more of them, or weight N, may teach it more.\n")
 		return nil
 	}
-	// Written beside, then renamed: a failed write leaves no partial layer. Its
-	// weights come from customers' words: readable by the owner alone.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".feedbackbot-layer-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", *out, err)
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), *out)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", *out, werr)
+	// Its weights come from customers' words: readable by the owner alone.
+	if err := writeBeside(*out, 0o600, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+		return fmt.Errorf("learn: %w", err)
 	}
 	abs, err := filepath.Abs(*out)
 	if err != nil {
@@ -229,6 +203,20 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "Wrote %s, trained on the shipped training sets and %d correction(s), each counted %d time(s).\n", abs, len(rows), *weight)
 	fmt.Fprintf(m.Stdout, "To use it: set analysis.layer: %s in the configuration, restart feedbackbot run, then run feedbackbot reanalyze to re-tag the history with it.\n", abs)
 	return nil
+}
+
+// learnAnalyzer trains a layer on the shipped sets and rows (LearnLayer) and
+// returns the analyzer it makes under the taxonomy, and the layer's file.
+func learnAnalyzer(tax analysis.Taxonomy, rows []analysis.Example, weight int) (*analysis.Analyzer, []byte, error) {
+	b, err := analysis.LearnLayer(rows, weight)
+	if err != nil {
+		return nil, nil, fmt.Errorf("learn: %w", err)
+	}
+	a, err := analysis.NewWithLayer(tax, b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("learn: %w", err)
+	}
+	return a, b, nil
 }
 
 // learnRow is a corrected message with what staff set of its tags: only those

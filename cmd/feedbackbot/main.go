@@ -457,15 +457,9 @@ func accountMap(accts []feedbackbot.Account) map[string]feedbackbot.Account {
 // pickWorkspace returns the named workspace, which must be in the store, or the only
 // one in the store.
 func pickWorkspace(ctx context.Context, st store.Store, want string) (string, error) {
-	wss, err := st.Workspaces(ctx)
+	wss, err := selectWorkspaces(ctx, st, want)
 	if err != nil {
-		return "", fmt.Errorf("list workspaces: %w", err)
-	}
-	if want != "" {
-		if !slices.Contains(wss, want) {
-			return "", unknownWorkspace(want, wss)
-		}
-		return want, nil
+		return "", err
 	}
 	switch len(wss) {
 	case 0:
@@ -474,6 +468,22 @@ func pickWorkspace(ctx context.Context, st store.Store, want string) (string, er
 		return wss[0], nil
 	}
 	return "", usagef("the store holds %d workspaces (%s): choose one with --workspace", len(wss), strings.Join(wss, ", "))
+}
+
+// selectWorkspaces returns the named workspace, which must be in the store, or,
+// with none named, every workspace the store holds.
+func selectWorkspaces(ctx context.Context, st store.Store, want string) ([]string, error) {
+	wss, err := st.Workspaces(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list workspaces: %w", err)
+	}
+	if want == "" {
+		return wss, nil
+	}
+	if !slices.Contains(wss, want) {
+		return nil, unknownWorkspace(want, wss)
+	}
+	return []string{want}, nil
 }
 
 // unknownWorkspace is the error for a --workspace the store has never seen (a typo,

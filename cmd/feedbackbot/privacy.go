@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -173,24 +172,23 @@ var errNothingHeld = errors.New("nothing held")
 // errNothingHeld, having written nothing, when there was nothing to write. It reads
 // the person's messages and capture-log entries only (store.People), never the log.
 func exportTo(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, path string, stdout io.Writer) (int, error) {
-	w := stdout
-	var tmp *os.File
-	if path != "" {
-		var err error
-		tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp") // mode 0600
-		if err != nil {
-			// (named by the file asked for: the temporary name, ".x.jsonl.4212119420.tmp",
-			// said nothing to the user; a review's find)
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return 0, fmt.Errorf("export: cannot write %s: %w", path, err)
-		}
-		defer os.Remove(tmp.Name()) // a no-op once renamed
-		defer tmp.Close()
-		w = tmp
+	if path == "" {
+		return exportStream(ctx, st, ws, user, answers, stdout)
 	}
+	n := 0
+	var werr error // exportStream's own, as it says it (errNothingHeld among them)
+	err := writeBeside(path, 0o600, func(w io.Writer) error {
+		n, werr = exportStream(ctx, st, ws, user, answers, w)
+		return werr
+	})
+	if err != nil && werr == nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	return n, err
+}
+
+// exportStream writes exportTo's lines to w.
+func exportStream(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, w io.Writer) (int, error) {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	n := 0
@@ -233,18 +231,6 @@ func exportTo(ctx context.Context, st store.People, ws, user string, answers []b
 		return 0, errNothingHeld // (nothing was encoded, so nothing reached w)
 	}
 	if err := bw.Flush(); err != nil {
-		return n, fmt.Errorf("export: %w", err)
-	}
-	if tmp == nil {
-		return n, nil
-	}
-	if err := tmp.Sync(); err != nil {
-		return n, fmt.Errorf("export: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return n, fmt.Errorf("export: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return n, fmt.Errorf("export: %w", err)
 	}
 	return n, nil
