@@ -72,6 +72,10 @@ type Message struct {
 	Reactions map[string]int `json:"reactions,omitempty"`
 }
 
+// FromCustomer reports whether a customer wrote m, as analysis and the rollups
+// count it: a message of no role is taken for a customer's.
+func (m *Message) FromCustomer() bool { return m.Role == RoleCustomer || m.Role == "" }
+
 // Key is the idempotency key of the message: platform, workspace and platform id.
 func (m *Message) Key() string {
 	return string(m.Platform) + "/" + m.Workspace + "/" + m.ID

@@ -216,7 +216,7 @@ func (a *Analyzer) RulesOnly() *Analyzer {
 // taxonomy keeps as the default defines them). Only customer messages can need a
 // reply.
 func (a *Analyzer) AnalyzeMessage(m *feedbackbot.Message) feedbackbot.Tags {
-	return a.analyze(m.Text, m.Role == feedbackbot.RoleCustomer || m.Role == "", true)
+	return a.analyze(m.Text, m.FromCustomer(), true)
 }
 
 // A Session analyses text for one goroutine, keeping an analyzer's scratch space
@@ -245,7 +245,7 @@ func (s *Session) AnalyzeChat(text string) feedbackbot.Tags {
 
 // AnalyzeMessage is Analyzer.AnalyzeMessage.
 func (s *Session) AnalyzeMessage(m *feedbackbot.Message) feedbackbot.Tags {
-	return s.a.analyzeWith(s.sc, m.Text, m.Role == feedbackbot.RoleCustomer || m.Role == "", true)
+	return s.a.analyzeWith(s.sc, m.Text, m.FromCustomer(), true)
 }
 
 // Close ends the session; it must not be used after.

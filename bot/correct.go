@@ -44,6 +44,14 @@ type correctedApplier interface {
 // a correction adds none that the taxonomy no longer has.
 type themeNamer interface{ ThemeNames() []string }
 
+// knownThemes are a's taxonomy's themes, or nil (any) when it does not say them.
+func knownThemes(a Analyzer) []string {
+	if tn, ok := a.(themeNamer); ok {
+		return tn.ThemeNames()
+	}
+	return nil
+}
+
 // maxCorrectionRounds bounds applyCorrected's re-reads.
 const maxCorrectionRounds = 4
 
@@ -98,7 +106,7 @@ func applyCorrected(ctx context.Context, st correctedApplier, items []store.Appl
 				if json.Unmarshal([]byte(raw), &c) != nil {
 					damaged[i] = true
 				} else {
-					out[i].Tags = withKnownThemes(c.Apply(it.Tags, isCustomer(&it.Entry.Event.Message)), it.Tags, known)
+					out[i].Tags = withKnownThemes(c.Apply(it.Tags, it.Entry.Event.Message.FromCustomer()), it.Tags, known)
 				}
 			}
 			batch = append(batch, out[i])
@@ -157,12 +165,6 @@ func readCorrections(ctx context.Context, st docsGetter, items []store.Applied) 
 	return out, nil
 }
 
-// isCustomer says whether m's author is a customer, as analysis decides it (a
-// message of no role is taken for a customer's).
-func isCustomer(m *feedbackbot.Message) bool {
-	return m.Role == feedbackbot.RoleCustomer || m.Role == ""
-}
-
 // MessageRef turns what staff paste to name a message into its key in workspace
 // of platform (where the command was typed): a Slack message link
 // (https://x.slack.com/archives/C123/p1700000000123456, a thread reply's
@@ -182,7 +184,7 @@ func MessageRef(ref, workspace string, platform feedbackbot.Platform) (string, e
 	}
 	other := func(p feedbackbot.Platform) error {
 		if platform != "" && platform != p && platform != feedbackbot.PlatformManual {
-			return feedbackbot.Errorf(feedbackbot.EINVALID, "That is a %s message: correct it from %s, where it was captured.", cases(p), cases(p))
+			return feedbackbot.Errorf(feedbackbot.EINVALID, "That is a %s message: correct it from %s, where it was captured.", platformName(p), platformName(p))
 		}
 		return nil
 	}
@@ -234,8 +236,8 @@ func MessageRef(ref, workspace string, platform feedbackbot.Platform) (string, e
 	return "", bad("it is not a Slack or Discord message link")
 }
 
-// cases names a platform for people ("Slack", "Discord").
-func cases(p feedbackbot.Platform) string {
+// platformName names a platform for people ("Slack", "Discord").
+func platformName(p feedbackbot.Platform) string {
 	if p == "" {
 		return ""
 	}
@@ -356,16 +358,11 @@ func ParseCorrection(words []string, themes, removable []string) (c feedbackbot.
 			if err != nil {
 				return c, false, err
 			}
+			// each word merged over the ones before, as a later correction is
 			if lw[0] == '+' {
-				c.RemoveThemes = without(c.RemoveThemes, t)
-				if !slices.Contains(c.AddThemes, t) {
-					c.AddThemes = append(c.AddThemes, t)
-				}
+				c = c.Merge(feedbackbot.Correction{AddThemes: []string{t}})
 			} else {
-				c.AddThemes = without(c.AddThemes, t)
-				if !slices.Contains(c.RemoveThemes, t) {
-					c.RemoveThemes = append(c.RemoveThemes, t)
-				}
+				c = c.Merge(feedbackbot.Correction{RemoveThemes: []string{t}})
 			}
 		default:
 			if i, ok := intent(lw); ok && !hasEq {
@@ -383,10 +380,6 @@ func ParseCorrection(words []string, themes, removable []string) (c feedbackbot.
 		}
 	}
 	return c, false, nil
-}
-
-func without(s []string, v string) []string {
-	return slices.DeleteFunc(slices.Clone(s), func(x string) bool { return x == v })
 }
 
 // correct answers "correct LINK [changes…]": it stores staff's correction of a
@@ -440,7 +433,7 @@ func (b *Bot) correctHeld(ctx context.Context, cmd feedbackbot.Command, key stri
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND,
 			"I hold no message at that link: it was never captured here (a channel the bot is not in, or before it joined and outside any import), or it was deleted or erased since.")
 	}
-	if !isCustomer(&m) {
+	if !m.FromCustomer() {
 		// (their tags count in no figure: "Corrected … count this message so" was untrue)
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID,
 			"That message is by %s: only customers' messages count in sentiment, themes, digests and account health, so there is nothing to correct.", m.Role)

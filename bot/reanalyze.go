@@ -33,10 +33,7 @@ type ReanalyzeResult struct {
 // puts them, read batch by batch (so one made while it runs holds).
 func Reanalyze(ctx context.Context, st ReplayStore, a Analyzer, workspace string, batch int, progress func(int)) (ReanalyzeResult, error) {
 	var res ReanalyzeResult
-	var known []string
-	if tn, ok := a.(themeNamer); ok {
-		known = tn.ThemeNames()
-	}
+	known := knownThemes(a)
 	corrected, uncorrected := map[string]bool{}, map[string]bool{}
 	items := make([]store.Applied, 0, batch)
 	flush := func() error {

@@ -370,7 +370,7 @@ func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id str
 	// Nothing to assess: no customer's message (staff's alone, an announcement in
 	// its channel or an outreach, or all that is left once its only customer is
 	// forgotten, read "health 100, nothing lowers its score") and no survey answer.
-	none := !slices.ContainsFunc(rows, func(it health.Item) bool { return isCustomer(&it.Message) }) &&
+	none := !slices.ContainsFunc(rows, func(it health.Item) bool { return it.Message.FromCustomer() }) &&
 		base.Count == 0 && len(base.Last) == 0 && len(rs) == 0
 	acct, ok := req.Accounts[id]
 	if !ok {

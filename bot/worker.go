@@ -137,10 +137,7 @@ func (w *Worker) step(ctx context.Context, wait time.Duration) (int, error) {
 		w.Logger.Info("shutting down: finishing the batch in flight", "entries", len(items))
 	})
 	defer cancel()
-	var known []string
-	if tn, ok := w.Analyzer.(themeNamer); ok {
-		known = tn.ThemeNames()
-	}
+	known := knownThemes(w.Analyzer)
 	err = w.retry(finish, "apply analysis", func(ctx context.Context) error {
 		n, _, bad, err := applyCorrected(ctx, w.Store, items, known)
 		w.Stats.Applied.Add(int64(n))

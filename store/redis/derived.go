@@ -407,7 +407,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 	neg, pos := k.notableOn("neg", day), k.notableOn("pos", day)
 	score := tags.Sentiment.Score
 	notable := ""
-	if m.Role == feedbackbot.RoleCustomer || m.Role == "" {
+	if m.FromCustomer() {
 		switch {
 		case score < 0:
 			notable = neg
@@ -951,7 +951,7 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 	out := recs[:0]
 	for _, st := range recs {
 		m, sc := st.Message, st.Tags.Sentiment.Score
-		if m.Time.Before(from) || !m.Time.Before(to) || (m.Role != feedbackbot.RoleCustomer && m.Role != "") {
+		if m.Time.Before(from) || !m.Time.Before(to) || !m.FromCustomer() {
 			continue
 		}
 		if (short == "neg" && sc < 0) || (short == "pos" && sc > 0) {
