@@ -63,7 +63,7 @@ func floatKey(x float64) []byte {
 // extreme first, then newest first, then by key. ok is false when it belongs in neither.
 func notableKey(m *feedbackbot.Message, t *feedbackbot.Tags) (bucket, key []byte, ok bool) {
 	score := t.Sentiment.Score
-	if m.Role != feedbackbot.RoleCustomer || math.IsNaN(score) || score == 0 {
+	if !m.FromCustomer() || math.IsNaN(score) || score == 0 {
 		return nil, nil, false
 	}
 	bucket, ext := bNeg, score

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -721,5 +722,38 @@ func TestReadKeepsClaimedEntries(t *testing.T) {
 	}
 	if _, err := s2.Read(ctx, "survivor", 10, 0); err == nil {
 		t.Error("Read with nothing to claim and XREADGROUP refused: no error")
+	}
+}
+
+// TestOpenRefusedDatabase checks that a server refusing the URL's database number is
+// told apart from one that cannot be reached: retrying the same URL cannot help.
+func TestOpenRefusedDatabase(t *testing.T) {
+	redistest.Client(t) // skips (or fails in CI) when no Redis answers
+	u, err := url.Parse(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		t.Skipf("REDIS_URL scheme %q has no database number to refuse", u.Scheme)
+	}
+	u.Path = "/9999"
+	_, err = redisstore.Open(t.Context(), u.String(), redisstore.Options{})
+	if err == nil {
+		t.Fatal("Open of database 9999 succeeded")
+	}
+	if code := feedbackbot.ErrorCode(err); code != feedbackbot.EINVALID {
+		t.Errorf("code = %q, want %q: %v", code, feedbackbot.EINVALID, err)
+	}
+	msg := feedbackbot.ErrorMessage(err)
+	for _, want := range []string{"refused the connection", "0 to 15"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not say %q", msg, want)
+		}
+	}
+	if !strings.Contains(err.Error(), "DB index is out of range") {
+		t.Errorf("error %q does not give the server's reply", err)
+	}
+	if strings.Contains(msg, "cannot reach") {
+		t.Errorf("message %q calls an answering server unreachable", msg)
 	}
 }

@@ -80,6 +80,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		if redis.IsAuthError(err) || redis.IsPermissionError(err) {
 			return nil, withCode(feedbackbot.EINVALID, "Redis at "+where+" refused the credentials of the configured URL", err)
 		}
+		if !transient(err) {
+			// The server answered and said no (a database number past its
+			// databases setting, say): retrying the same URL cannot help.
+			return nil, withCode(feedbackbot.EINVALID, "Redis at "+where+" refused the connection"+refusalHint(err), err)
+		}
 		return nil, withCode(feedbackbot.EUNAVAILABLE, "cannot reach Redis at "+where, err)
 	}
 	if v, ok := serverVersion(pctx, client); ok && !atLeast(v, 6, 2) {
@@ -89,6 +94,15 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := New(client, opts)
 	s.ownClient = true
 	return s, nil
+}
+
+// refusalHint says, where the usual cause of a server's refusal of a new connection
+// is known, what to change (the error itself follows it).
+func refusalHint(err error) string {
+	if strings.Contains(err.Error(), "DB index is out of range") {
+		return " (the URL's /N picks the database: a server has 16, 0 to 15, unless its databases setting says otherwise; Redis Cluster has only 0)"
+	}
+	return ""
 }
 
 // serverVersion reads redis_version from INFO; ok is false when INFO is not allowed
