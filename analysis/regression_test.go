@@ -140,7 +140,7 @@ func TestChatDevSet(t *testing.T) {
 // unchanged at P 0.761 R 0.498.
 func TestChatTrain2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train2.jsonl", 400)
-	layerFloors(t, l, 0.97, 0.95)
+	layerFloors(t, l, 0.96, 0.955) // fitted: 0.967, intent 0.961 on eighteen sets (0.976, 0.970 on sixteen)
 	ruleFloors(t, "train2", m, 0.83, 0.74, 0.55, 0.63)
 }
 
@@ -156,7 +156,7 @@ func TestChatTrain2Set(t *testing.T) {
 // unchanged, intent 0.490.
 func TestChatTrain3Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_train3.jsonl", 400)
-	layerFloors(t, l, 0.97, 0.95)
+	layerFloors(t, l, 0.97, 0.94) // fitted: 0.976, intent 0.947 on eighteen sets (0.976, 0.963 on sixteen)
 	ruleFloors(t, "train3", m, 0.625, 0.53, 0.49, 0.48)
 }
 
@@ -265,6 +265,8 @@ func TestChatNewSets(t *testing.T) {
 		{"chat_train13.jsonl", 0.695, 0.61, 0.52, 0.59},
 		{"chat_train14.jsonl", 0.62, 0.67, 0.515, 0.575},
 		{"chat_train15.jsonl", 0.65, 0.67, 0.535, 0.58},
+		{"chat_train16.jsonl", 0.57, 0.565, 0.565, 0.46},
+		{"chat_train17.jsonl", 0.585, 0.54, 0.43, 0.46},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			m, l := measureChatSetN(t, "testdata/"+tc.file, 430)
@@ -312,7 +314,8 @@ func TestChatNewSets(t *testing.T) {
 // intent 0.775, sentiment unchanged. With the theme heads: themes P 0.742 R 0.695.
 // Retrained on sixteen sets (chat_train14 and chat_train15 added; options kept),
 // looked at once: macro-F1 0.866 (accuracy 0.875), intent 0.775, themes P 0.747 R
-// 0.695. The floors sit just under today's.
+// 0.695. On eighteen sets (chat_train16 and chat_train17 added), once: 0.865
+// (accuracy 0.872), intent 0.772, themes P 0.739 R 0.705. The floors sit just under.
 func TestChatHoldoutSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_holdout.jsonl")
 	layerFloors(t, l, 0.86, 0.77)
@@ -334,7 +337,8 @@ func TestChatHoldoutSet(t *testing.T) {
 // 0.515); on fourteen sets, once: 0.912 (accuracy 0.908), intent 0.800, themes P
 // 0.632 R 0.592; with the new theme vocabulary, twice: themes P 0.633 R 0.616 (rules
 // alone 0.629 / 0.539), intent 0.806; with the theme heads P 0.719 R 0.648; on
-// sixteen sets, once: 0.907 (accuracy 0.903), intent 0.808, themes P 0.728 R 0.685.
+// sixteen sets, once: 0.907 (accuracy 0.903), intent 0.808, themes P 0.728 R 0.685;
+// on eighteen, once: 0.922 (accuracy 0.919), intent 0.808, themes P 0.730 R 0.677.
 // The floors sit just under today's.
 func TestChatHoldout2Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout2.jsonl", 340)
@@ -353,7 +357,8 @@ func TestChatHoldout2Set(t *testing.T) {
 // 0.630 (rules alone P 0.698 R 0.552); with the new theme vocabulary, twice: themes
 // P 0.719 R 0.656 (rules alone 0.695 / 0.578), intent 0.808; with the theme heads P
 // 0.787 R 0.711; on sixteen sets, once: 0.913 (accuracy 0.914), intent 0.810,
-// themes P 0.790 R 0.720. The floors sit just under today's.
+// themes P 0.790 R 0.720; on eighteen, once: 0.921 (accuracy 0.922), intent 0.818,
+// themes P 0.777 R 0.727. The floors sit just under today's.
 func TestChatHoldout3Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout3.jsonl", 380)
 	layerFloors(t, l, 0.905, 0.80)
@@ -367,11 +372,29 @@ func TestChatHoldout3Set(t *testing.T) {
 // sets) was an unseen test: macro-F1 0.942 (accuracy 0.942), theme P 0.826 R 0.718,
 // intent 0.819; rules alone 0.722 (0.736), theme P 0.701 R 0.557, intent 0.585. On
 // sixteen sets (chat_train14 and chat_train15 added), looked at once: 0.944
-// (accuracy 0.945), intent 0.827, themes P 0.825 R 0.728. The floors sit just under.
+// (accuracy 0.945), intent 0.827, themes P 0.825 R 0.728; on eighteen, once: 0.949
+// (accuracy 0.950), intent 0.832, themes P 0.837 R 0.744. The floors sit just under.
 func TestChatHoldout4Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout4.jsonl", 390)
 	layerFloors(t, l, 0.935, 0.82)
 	ruleFloors(t, "fourth held-out", m, 0.715, 0.69, 0.55, 0.575)
+}
+
+// TestChatHoldout5Set measures the fifth held-out set (testdata/chat_holdout5.jsonl,
+// 399 rows about 20+ kinds of product), written and labelled blind by a seventeenth
+// annotator from testdata/LABELLING.md, half of it weighted to five kinds of message
+// a reviewer's unkept set had found missed (complaints and bug reports written as
+// questions, neutral requests with trouble-sounding words, sarcasm with no marker,
+// defects told in plain facts, theme words in another sense), and committed before
+// the analyzer ran on it. Nothing is chosen by it. Its first run (the layer trained on
+// sixteen sets) was an unseen test: macro-F1 0.818 (accuracy 0.815), theme P 0.714 R
+// 0.681, intent 0.712; rules alone 0.572 (0.571), intent 0.479. On eighteen sets
+// (chat_train16 and chat_train17, weighted alike, added), looked at once: 0.849
+// (accuracy 0.847), intent 0.764, themes P 0.721 R 0.713. The floors sit just under.
+func TestChatHoldout5Set(t *testing.T) {
+	m, l := measureChatSetN(t, "testdata/chat_holdout5.jsonl", 390)
+	layerFloors(t, l, 0.84, 0.755)
+	ruleFloors(t, "fifth held-out", m, 0.565, 0.55, 0.47, 0.47)
 }
 
 // ruleFloors fails when the rules' figures (Analyze, no layer) on a set drop below
@@ -385,7 +408,8 @@ func ruleFloors(t *testing.T, set string, m chatFigures, f1, themeP, themeR, int
 
 // layerFloors fails when the figures with the combination layer (AnalyzeMessage)
 // drop below floors. On the training sets they are fitted (the layer was trained on
-// these rows). Engine fb-8 trained on sixteen sets with 2^14 buckets and character
+// these rows). Engine fb-8 trained on eighteen sets: chat_train16 0.987, chat_train17
+// 0.988, intent 0.993, 0.982. On sixteen sets with 2^14 buckets and character
 // 6-grams: macro-F1 0.976 to 1.000, intent 0.963 to 1.000 (`go run ./bench analysis -speed=false`);
 // on fourteen, 0.980 to 1.000 and 0.961 to 1.000. On nine sets: macro-F1 0.993, 1.000, 0.992, 0.993, 0.989, 0.993,
 // 1.000, 0.995, 0.992, intent 0.977, 1.000, 0.993, 0.991, 0.991, 1.000, 1.000,
