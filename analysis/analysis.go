@@ -151,6 +151,24 @@ func build(t Taxonomy, l *loadedLayer) (*Analyzer, error) {
 	return a, nil
 }
 
+// LearnedFrom counts the messages among keys (feedbackbot.Message.Key) whose
+// staff corrections the analyzer's layer learned from (a layer of `feedbackbot
+// learn`; the shipped one learned from none). A person forgotten after the layer
+// was learned from their messages is still in its weights until it is learned
+// again.
+func (a *Analyzer) LearnedFrom(keys ...string) int {
+	if a == nil || a.comb == nil || len(a.comb.learnedFrom) == 0 {
+		return 0
+	}
+	n := 0
+	for _, k := range keys {
+		if _, ok := slices.BinarySearch(a.comb.learnedFrom, LearnedKey(k)); ok {
+			n++
+		}
+	}
+	return n
+}
+
 // maxIdleScratch bounds the idle scratch space an analyzer keeps (each holds a word
 // cache of up to 20,000 words, 4.8 MB full with the layer's rows); more goroutines
 // than this still work, their extra scratch is dropped after use. Kept for good,

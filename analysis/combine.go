@@ -69,6 +69,7 @@ type combiner struct {
 	gate, toNeg                bool
 	hashBits                   int
 	charGrams                  int
+	learnedFrom                []string // LayerOptions.LearnedFrom, sorted
 }
 
 // headsAt is the column of the stack's logits where the theme heads begin.
@@ -107,7 +108,8 @@ func loadLayer(data []byte) (*combiner, error) {
 		return nil, fmt.Errorf("layer: learned over the rules of engine %s, and this build's are %s", f.Options.Engine, EngineVersion)
 	}
 	models := []*layer.Model{f.Sentiment, f.Intent}
-	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams}
+	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams,
+		learnedFrom: slices.Sorted(slices.Values(f.Options.LearnedFrom))}
 	if f.Themes != nil {
 		if err := f.Themes.Check(denseNames, f.Sentiment.HashBits); err != nil {
 			return nil, err

@@ -393,12 +393,40 @@ func TestEmbeddedTrainingSets(t *testing.T) {
 		t.Skip("training takes seconds")
 	}
 	skipTrainingUnderRace(t)
-	b, err := LearnLayer(nil, 1)
+	b, err := LearnLayer(nil, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(b, layerJSON) {
 		t.Error("LearnLayer without corrections differs from the shipped layer")
+	}
+}
+
+// TestLearnedFrom: a learned layer names the messages it learned from (hashed),
+// and the analyzer counts which of some keys they are; the shipped layer learned
+// from none.
+func TestLearnedFrom(t *testing.T) {
+	k1, k2 := "slack/T1/C1:1.000100", "slack/T1/C1:2.000100"
+	learned := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"learned_from":["`+LearnedKey(k1)+`"],`), 1)
+	a, err := NewWithLayer(DefaultTaxonomy(), learned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := a.LearnedFrom(k1, k2); n != 1 {
+		t.Errorf("LearnedFrom(k1, k2) = %d, want 1", n)
+	}
+	if n := a.LearnedFrom(k2); n != 0 {
+		t.Errorf("LearnedFrom(k2) = %d, want 0", n)
+	}
+	if strings.Contains(string(learned), "C1:1.000100") {
+		t.Error("the layer holds the message id itself")
+	}
+	shipped := newA(t)
+	if n := shipped.LearnedFrom(k1); n != 0 {
+		t.Errorf("the shipped layer learned from %d", n)
+	}
+	if n := a.RulesOnly().LearnedFrom(k1); n != 0 {
+		t.Errorf("rules alone learned from %d", n)
 	}
 }
 

@@ -3,7 +3,9 @@ package analysis
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -47,13 +49,23 @@ func ShippedExamples() ([]Example, map[string]int, error) {
 // CorrectionsSet names the staff's corrections among a learned layer's rows.
 const CorrectionsSet = "staff corrections"
 
+// LearnedKey is how a learned layer names a message it learned from: the first 16
+// bytes of the SHA-256 of its key (feedbackbot.Message.Key), in hex. The file then
+// holds no message id, and a message is still found by its key.
+func LearnedKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:16])
+}
+
 // LearnLayer trains the combination layer as the shipped one is trained (the
 // training sets, DefaultLayerOptions) with extra rows added, each weight times:
 // a team's staff corrections, so the analyzer learns its customers' ways of
 // putting things. The themes of a row that are not the default taxonomy's are
-// left out (the theme heads learn the default themes only). It returns the
-// layer file for NewWithLayer; the same rows give the same bytes.
-func LearnLayer(extra []Example, weight int) ([]byte, error) {
+// left out (the theme heads learn the default themes only). from are the keys of
+// the stored messages the rows are (recorded by LearnedKey, see
+// Analyzer.LearnedFrom). It returns the layer file for NewWithLayer; the same rows
+// give the same bytes.
+func LearnLayer(extra []Example, weight int, from []string) ([]byte, error) {
 	rows, counts, err := ShippedExamples()
 	if err != nil {
 		return nil, err
@@ -75,5 +87,10 @@ func LearnLayer(extra []Example, weight int) ([]byte, error) {
 	if len(extra) > 0 {
 		o.Engine = EngineVersion // (with none, it is the shipped layer, byte for byte)
 	}
+	for _, k := range from {
+		o.LearnedFrom = append(o.LearnedFrom, LearnedKey(k))
+	}
+	slices.Sort(o.LearnedFrom)
+	o.LearnedFrom = slices.Compact(o.LearnedFrom)
 	return TrainLayer(rows, counts, o)
 }

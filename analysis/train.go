@@ -60,6 +60,11 @@ type LayerOptions struct {
 	// (LearnLayer sets it): another build's rules give other features, so such a
 	// layer is refused there, where it must be learned again.
 	Engine string `json:"engine,omitempty"`
+	// LearnedFrom, when set, names the stored messages whose staff corrections
+	// the layer learned from (LearnLayer), each by LearnedKey: forgetting a person
+	// can then say whether the layer in use learned from their messages, and must
+	// be learned again without them.
+	LearnedFrom []string `json:"learned_from,omitempty"`
 }
 
 // DefaultLayerOptions are the options data/layer.json is trained with, chosen by

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,32 @@ type Forgotten struct {
 	Evidence int `json:"alert_evidence"`
 	// Corrections counts staff's corrections of the person's messages deleted.
 	Corrections int `json:"corrections"`
+	// Keys are the keys of the person's messages erased (their ids, for
+	// LearnedNotice: a learned layer names the messages it learned from).
+	Keys []string `json:"-"`
+}
+
+// learner is an analyzer that can say which messages its layer learned from
+// (analysis.Analyzer.LearnedFrom).
+type learner interface {
+	LearnedFrom(keys ...string) int
+}
+
+// LearnedNotice says, when the analyzer in use learned from staff corrections of
+// some of the keys' messages (a layer of feedbackbot learn), that its weights still
+// carry what it learned from them and how to learn it again without them; "" when
+// it learned from none.
+func LearnedNotice(a Analyzer, keys []string) string {
+	l, ok := a.(learner)
+	if !ok || len(keys) == 0 {
+		return ""
+	}
+	n := l.LearnedFrom(keys...)
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The learned layer in use (analysis.layer) was trained on staff's corrections of %d of their messages, and its weights still carry what it learned from them: "+
+		"run feedbackbot learn again (it learns only from what the store holds now) and point analysis.layer at the new file, or remove analysis.layer to use the shipped layer.", n)
 }
 
 // ForgetPerson erases one person (an author id) from a workspace: their messages
@@ -63,6 +90,7 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
+	out.Keys = slices.Sorted(maps.Keys(ownKeys))
 	if out.Messages, err = st.Forget(ctx, workspace, user); err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
@@ -215,6 +243,9 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 		user, res.Messages, res.SurveyAnswers, res.Evidence)
 	if res.Corrections > 0 {
 		text += fmt.Sprintf(" %d staff correction(s) of their messages deleted.", res.Corrections)
+	}
+	if notice := LearnedNotice(b.Analyzer, res.Keys); notice != "" {
+		text += " " + notice
 	}
 	if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
 		// (it said "Forgot U: 0 message(s)…", as if someone had been erased)

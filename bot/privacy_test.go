@@ -97,7 +97,7 @@ func TestForgetCommand(t *testing.T) {
 			}
 			// Again: nothing more to erase.
 			again, err := bot.ForgetPerson(ctx, st, "T1", "XDANA")
-			if err != nil || again != (bot.Forgotten{}) {
+			if err != nil || again.Messages+again.SurveyAnswers+again.Evidence+again.Corrections != 0 {
 				t.Errorf("second forget = %+v, %v", again, err)
 			}
 			// Confirmed for an id with nothing stored, the reply says nothing was held
@@ -483,5 +483,54 @@ func TestSurveyAnswerRacingForget(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// learnedFrom is an analyzer whose layer learned from some messages (as a layer of
+// feedbackbot learn says it did: analysis.Analyzer.LearnedFrom).
+type learnedFrom struct {
+	bot.Analyzer
+	keys map[string]bool
+}
+
+func (l learnedFrom) LearnedFrom(keys ...string) int {
+	n := 0
+	for _, k := range keys {
+		if l.keys[k] {
+			n++
+		}
+	}
+	return n
+}
+
+// TestForgetSaysTheLayerLearnedFromThem: forgetting a person whose messages the
+// learned layer in use learned from says that its weights still carry them and how
+// to learn it again; forgetting anyone else says nothing of it.
+func TestForgetSaysTheLayerLearnedFromThem(t *testing.T) {
+	ctx := t.Context()
+	st := backends(t)["bolt"](t)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	var msgs []feedbackbot.Message
+	for i, author := range []string{"XDANA", "XDANA", "XLEE"} {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+			Workspace: "T1", Channel: "C1", Author: author, Role: feedbackbot.RoleCustomer, Account: "acme",
+			Text: "the frobnicator went wobbly", Time: now.Add(-time.Duration(i+1) * time.Hour)})
+	}
+	msgs = captured(t, st, msgs...)
+	a := learnedFrom{Analyzer: analyzer(t), keys: map[string]bool{msgs[0].Key(): true, msgs[1].Key(): true}}
+	b := &bot.Bot{Store: st, Analyzer: a, Now: func() time.Time { return now }}
+	for _, tc := range []struct {
+		user, want string
+	}{
+		{"XLEE", ""},
+		{"XDANA", "The learned layer in use (analysis.layer) was trained on staff's corrections of 2 of their messages"},
+	} {
+		doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Button: true, Text: "forget.confirm " + tc.user})
+		if err != nil || !strings.Contains(doc.Fallback, "Forgot "+tc.user) {
+			t.Fatalf("forget %s: %v %+v", tc.user, err, doc)
+		}
+		if got := strings.Contains(doc.Fallback, "learned layer"); got != (tc.want != "") || !strings.Contains(doc.Fallback, tc.want) {
+			t.Errorf("forget %s says %q; want the learned layer named: %v", tc.user, doc.Fallback, tc.want != "")
+		}
 	}
 }

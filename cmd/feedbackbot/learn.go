@@ -100,7 +100,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			if err != nil {
 				return au.finish(ctx, n, fmt.Errorf("read message %s: %w", k, err))
 			}
-			r := learnRow{sent: c.Sentiment != "", intent: c.Intent != "",
+			r := learnRow{key: k, sent: c.Sentiment != "", intent: c.Intent != "",
 				themes: c.OnlyThemes || slices.ContainsFunc(append(slices.Clone(c.AddThemes), c.RemoveThemes...), func(t string) bool { return slices.Contains(defaultThemes, t) })}
 			if !r.sent && !r.intent && !r.themes {
 				skipped++ // a correction of custom themes alone: the layer learns the default's
@@ -147,7 +147,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			}
 		}
 		fmt.Fprintf(m.Stderr, "  measuring: fold %d of %d, training on %d correction(s) (%s so far)\n", f+1, k, len(train), time.Since(start).Round(time.Second))
-		learned, _, err := learnAnalyzer(cfg.Taxonomy(), train, *weight)
+		learned, _, err := learnAnalyzer(cfg.Taxonomy(), train, *weight, nil)
 		if err != nil {
 			return err
 		}
@@ -156,10 +156,13 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stderr, "  training on all %d correction(s)\n", len(rows))
 	all := make([]analysis.Example, len(rows))
+	keys := make([]string, len(rows))
 	for i, r := range rows {
-		all[i] = r.Example
+		all[i], keys[i] = r.Example, r.key
 	}
-	learned, b, err := learnAnalyzer(cfg.Taxonomy(), all, *weight)
+	// The layer names the messages it learned from (hashed), so that forgetting
+	// a person can say when it must be learned again without theirs.
+	learned, b, err := learnAnalyzer(cfg.Taxonomy(), all, *weight, keys)
 	if err != nil {
 		return err
 	}
@@ -205,10 +208,11 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	return nil
 }
 
-// learnAnalyzer trains a layer on the shipped sets and rows (LearnLayer) and
-// returns the analyzer it makes under the taxonomy, and the layer's file.
-func learnAnalyzer(tax analysis.Taxonomy, rows []analysis.Example, weight int) (*analysis.Analyzer, []byte, error) {
-	b, err := analysis.LearnLayer(rows, weight)
+// learnAnalyzer trains a layer on the shipped sets and rows (LearnLayer; from, the
+// rows' message keys) and returns the analyzer it makes under the taxonomy, and
+// the layer's file.
+func learnAnalyzer(tax analysis.Taxonomy, rows []analysis.Example, weight int, from []string) (*analysis.Analyzer, []byte, error) {
+	b, err := analysis.LearnLayer(rows, weight, from)
 	if err != nil {
 		return nil, nil, fmt.Errorf("learn: %w", err)
 	}
@@ -223,6 +227,7 @@ func learnAnalyzer(tax analysis.Taxonomy, rows []analysis.Example, weight int) (
 // fields are scored (the others are the analyzer's own).
 type learnRow struct {
 	analysis.Example
+	key                  string // the message's
 	sent, intent, themes bool
 }
 

@@ -60,7 +60,7 @@ func TestLearnCommand(t *testing.T) {
 		}
 		corrections = len(docs) // (the demo makes one of its own)
 	})
-	// Twelve corrections beside 6,775 rows teach the layer nothing that changes a
+	// Twelve corrections beside 7,675 rows teach the layer nothing that changes a
 	// tag: it says so and writes nothing (it wrote a layer, and said to re-tag all
 	// history with it).
 	stdout, stderr, err := run(t, dir, "learn", "--out", out, "--folds", "2")
@@ -156,5 +156,20 @@ func TestLearnCommand(t *testing.T) {
 	os.WriteFile(missing, []byte("analysis:\n  layer: "+filepath.Join(dir, "nope.json")+"\n"), 0o600)
 	if _, _, err := run(t, dir, "config", "check", "--config", missing); err == nil || !strings.Contains(err.Error(), "analysis.layer:") {
 		t.Errorf("config check of a missing layer: %v", err)
+	}
+	// Forgetting a person whose corrected messages the layer in use learned from
+	// says that its weights still carry them, and how to learn it again; a person
+	// it did not learn from gets no such word.
+	stdout, stderr, err = run(t, dir, "forget", "--config", cfgPath, "--workspace", DemoWorkspace, "--user", "dana.k", "--yes")
+	if err != nil || !strings.Contains(stdout, "The learned layer in use (analysis.layer) was trained on staff's corrections of") ||
+		!strings.Contains(stdout, "run feedbackbot learn again") {
+		t.Errorf("forget of a person the layer learned from: %v\n%s%s", err, stdout, stderr)
+	}
+	if n := learned.LearnedFrom(fmt.Sprintf("slack/%s/CEXTACME:1795000000.000100", DemoWorkspace)); n != 1 {
+		t.Errorf("the layer learned from %d of a corrected message's key, want 1", n)
+	}
+	stdout, stderr, err = run(t, dir, "forget", "--config", cfgPath, "--workspace", DemoWorkspace, "--user", "li.eng", "--yes")
+	if err != nil || strings.Contains(stdout, "learned layer") {
+		t.Errorf("forget of a person the layer did not learn from: %v\n%s%s", err, stdout, stderr)
 	}
 }

@@ -254,7 +254,7 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 			"export it first (feedbackbot export --workspace %[2]s --user %[1]s --out FILE); then run "+
 			"forget again with --yes", *user, *ws)
 	}
-	_, st, where, err := m.session(ctx, *cfgPath)
+	cfg, st, where, err := m.session(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
@@ -304,6 +304,14 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 			*user, *ws, where, res.Messages, res.SurveyAnswers, res.Evidence)
 		if res.Corrections > 0 {
 			fmt.Fprintf(m.Stdout, "%d staff correction(s) of their messages deleted.\n", res.Corrections)
+		}
+		if cfg.Analysis.Layer != "" {
+			// The layer run uses: does it hold what it learned from their messages?
+			if a, err := newAnalyzer(cfg); err != nil {
+				fmt.Fprintf(m.Stderr, "warning: could not read analysis.layer to tell whether it learned from their messages: %v\n", err)
+			} else if notice := bot.LearnedNotice(a, res.Keys); notice != "" {
+				fmt.Fprintln(m.Stdout, notice)
+			}
 		}
 		fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
 	}
