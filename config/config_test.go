@@ -163,7 +163,8 @@ func TestSlackModeRequirements(t *testing.T) {
 }
 
 func TestDurations(t *testing.T) {
-	for in, want := range map[string]time.Duration{"90s": 90 * time.Second, "7d": 7 * 24 * time.Hour, "1h30m": 90 * time.Minute} {
+	for in, want := range map[string]time.Duration{"90s": 90 * time.Second, "7d": 7 * 24 * time.Hour, "1h30m": 90 * time.Minute,
+		"2w": 14 * 24 * time.Hour, "1y": 365 * 24 * time.Hour, "10y": 3650 * 24 * time.Hour, "0w": 0} {
 		got, err := ParseDuration(in)
 		if err != nil || got != want {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
@@ -171,7 +172,9 @@ func TestDurations(t *testing.T) {
 	}
 	for bad, says := range map[string]string{"": "not a duration", "7 days": "not a duration", "-d": "not a duration", "1.5d": "not a duration",
 		"-1d": "not a duration", "+7d": "not a duration", "007d": "not a duration",
-		"3651d": "more than 3650 days", "99999d": "more than 3650 days", "99999999999999999999d": "more than 3650 days"} {
+		"3651d": "more than 3650 days", "99999d": "more than 3650 days", "99999999999999999999d": "more than 3650 days",
+		"11y": "more than 3650 days", "522w": "more than 3650 days", "1.5w": "not a duration", "-1y": "not a duration", "w": "not a duration",
+		"2 weeks": "not a duration"} {
 		if _, err := ParseDuration(bad); err == nil || !strings.Contains(err.Error(), says) {
 			t.Errorf("ParseDuration(%q) = %v, want an error saying %q", bad, err, says)
 		}

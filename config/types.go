@@ -63,24 +63,31 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 // maxDays is the most days a duration written in days may have.
 const maxDays = 3650
 
-// ParseDuration parses a Go duration or a whole number of days such as "7d" (at most
-// maxDays).
+// ParseDuration parses a Go duration or a whole number of days, weeks or years
+// such as "7d", "2w" or "1y" (a year is 365 days; at most maxDays in all).
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
+	for _, u := range []struct {
+		suffix string
+		days   int
+	}{{"d", 1}, {"w", 7}, {"y", 365}} {
+		num, ok := strings.CutSuffix(s, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(num)
 		switch {
-		case err == nil && n >= 0 && n <= maxDays && strconv.Itoa(n) == days:
-			return time.Duration(n) * 24 * time.Hour, nil
-		case err == nil && n > maxDays, errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(days, "-"):
+		case err == nil && n >= 0 && n <= maxDays/u.days && strconv.Itoa(n) == num:
+			return time.Duration(n*u.days) * 24 * time.Hour, nil
+		case err == nil && n > maxDays/u.days, errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(num, "-"):
 			// (it said "3651d" was not a duration)
 			return 0, fmt.Errorf("%q is more than %d days (ten years)", s, maxDays)
 		}
-		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d)", s)
+		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d, 2w, 1y)", s)
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d)", s)
+		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d, 2w, 1y)", s)
 	}
 	return v, nil
 }
