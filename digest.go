@@ -216,7 +216,9 @@ type ResponseSummary struct {
 	Resolved                int      `json:"resolved"`
 	MedianResolutionMinutes *float64 `json:"median_resolution_minutes"`
 	WaitingCount            int      `json:"waiting_count"`
-	// Waiting quotes the oldest asks still without a reply past their target.
+	// Waiting quotes asks still without a reply past their target, at most the
+	// digest's quotes: churn signals and negative ones first, then the oldest; in
+	// time order (WaitingCount counts them all).
 	Waiting []Quote `json:"waiting,omitempty"`
 	// Partial is set when the period held more messages than were read.
 	Partial bool `json:"partial,omitempty"`

@@ -537,11 +537,43 @@ func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feed
 	out := &feedbackbot.ResponseSummary{Conversations: r.Conversations, Answered: r.Answered, WithinTarget: r.WithinTarget,
 		MedianFirstReplyMinutes: minutes(r.MedianFirstReply, r.Answered), Resolved: r.Resolved,
 		MedianResolutionMinutes: minutes(r.MedianResolution, r.Resolved), WaitingCount: len(r.Waiting), Partial: partial}
-	for i, w := range r.Waiting {
-		if i == req.Quotes {
-			break
-		}
+	for _, w := range waitingQuoted(r.Waiting, req.Quotes) {
 		out.Waiting = append(out.Waiting, quoteOf(*w, req.Accounts))
+	}
+	return out
+}
+
+// waitingQuoted picks the asks of waiting (oldest first) a digest quotes, at most
+// n: churn signals first, then complaints and bug reports told negatively, then
+// the oldest; in waiting's order. The oldest five alone had left out a newer
+// "we'll likely downgrade … and not renew" (a review's find).
+func waitingQuoted(waiting []*health.Item, n int) []*health.Item {
+	if len(waiting) <= n {
+		return waiting
+	}
+	if n <= 0 {
+		return nil
+	}
+	rank := func(w *health.Item) int {
+		switch {
+		case w.Tags.Intent == feedbackbot.IntentChurnSignal:
+			return 0
+		case w.Tags.Sentiment.Label == feedbackbot.Negative:
+			return 1
+		}
+		return 2
+	}
+	idx := make([]int, len(waiting))
+	for i := range idx {
+		idx[i] = i
+	}
+	// stable: within a rank, the oldest first
+	slices.SortStableFunc(idx, func(a, b int) int { return rank(waiting[a]) - rank(waiting[b]) })
+	idx = idx[:n]
+	slices.Sort(idx)
+	out := make([]*health.Item, n)
+	for i, k := range idx {
+		out[i] = waiting[k]
 	}
 	return out
 }

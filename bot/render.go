@@ -390,9 +390,17 @@ func responseText(r *feedbackbot.ResponseSummary) string {
 		fmt.Fprintf(&b, "• %d resolved, median %s after the question\n", r.Resolved, minutesWords(*r.MedianResolutionMinutes))
 	}
 	if r.WaitingCount > 0 {
-		fmt.Fprintf(&b, "• *%d still waiting* past the response target, the oldest first:\n", r.WaitingCount)
+		switch {
+		case len(r.Waiting) < r.WaitingCount:
+			fmt.Fprintf(&b, "• *%d still waiting* past the response target; %d of them, churn signals and negative ones first, the oldest first:\n", r.WaitingCount, len(r.Waiting))
+		default:
+			fmt.Fprintf(&b, "• *%d still waiting* past the response target, the oldest first:\n", r.WaitingCount)
+		}
 		for _, q := range r.Waiting {
 			b.WriteString(quoteLine(q) + "\n")
+		}
+		if more := r.WaitingCount - len(r.Waiting); more > 0 && len(r.Waiting) > 0 {
+			fmt.Fprintf(&b, "  …and %d more not quoted here.\n", more)
 		}
 	}
 	if r.Partial {
