@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -112,8 +113,18 @@ func (c Correction) Apply(t Tags, customer bool) Tags {
 	if t.Themes == nil {
 		t.Themes = []string{}
 	}
-	t.Analyzer += "+fix." + c.version()
+	t.Analyzer += fixMark + c.version()
 	return t
+}
+
+// fixMark joins the analyzer's version and a correction's in corrected tags.
+const fixMark = "+fix."
+
+// TaggedBy is the version of the analyzer that tagged a message, from its tags'
+// Analyzer: without a staff correction's mark, if it has one.
+func TaggedBy(analyzer string) string {
+	v, _, _ := strings.Cut(analyzer, fixMark)
+	return v
 }
 
 // version is a short digest of the tags c sets (not who set them, nor when).

@@ -92,3 +92,16 @@ func TestCorrectionMerge(t *testing.T) {
 		})
 	}
 }
+
+func TestTaggedBy(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                      "",
+		"fb-9+a8e660ed.42e7c674":                "fb-9+a8e660ed.42e7c674",
+		"fb-9+a8e660ed.42e7c674+fix.f3130b99":   "fb-9+a8e660ed.42e7c674",
+		"fb-9+a8e660ed-rules+fix.f3130b99+fix.": "fb-9+a8e660ed-rules",
+	} {
+		if got := TaggedBy(in); got != want {
+			t.Errorf("TaggedBy(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -208,6 +208,9 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if a, err := newAnalyzer(cfg); err == nil {
+		m.warnStale(ctx, st, w, a)
+	}
 	if err := m.auditOnce(ctx, st, w, "digest", "period "+config.FormatDuration(period)+" to "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
@@ -271,6 +274,9 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	w, err := pickWorkspace(ctx, st, *ws)
 	if err != nil {
 		return err
+	}
+	if a, err := newAnalyzer(cfg); err == nil {
+		m.warnStale(ctx, st, w, a)
 	}
 	req, target := riskRequest(cfg, w, now), "all accounts"
 	var acct feedbackbot.Account

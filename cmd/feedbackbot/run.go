@@ -108,6 +108,14 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		ln.Close()
 		return err
 	}
+	if wss, err := st.Workspaces(ctx); err == nil {
+		for _, w := range wss {
+			if stale, read, other := staleTags(ctx, st, w, a); stale > 0 {
+				log.Warn("the latest messages were tagged by another analyzer (the taxonomy, analysis.layer or feedbackbot changed): digests and health read their old tags until feedbackbot reanalyze re-tags them",
+					"workspace", w, "stale", stale, "of", read, "tagged_by", other, "analyzer", a.Version())
+			}
+		}
+	}
 	if rt := a.RuleThemes(); len(rt) > 0 {
 		log.Info("themes decided by their rules alone: edited or added in analysis.themes (the learned theme heads know the default taxonomy's themes only)", "themes", rt)
 	}
