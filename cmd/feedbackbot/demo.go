@@ -274,11 +274,11 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	// FEEDBACKBOT_DATA as well: the environment wins over a configuration file.
 	fmt.Fprintf(out, `
 Try next (the same store, with the demo's accounts from %[2]s):
-  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --config %[2]s --as-of %[3]s
-  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot risk --config %[2]s --as-of %[3]s --account fennel
-  FEEDBACKBOT_DATA=%[1]s go run ./cmd/feedbackbot digest --config %[2]s --as-of %[3]s --period 28d --json
-  echo '{"text":"we were charged twice and nobody answers"}' | go run ./cmd/feedbackbot analyze
-`, absDir, cfgFile, now.Format(time.RFC3339))
+  FEEDBACKBOT_DATA=%[1]s %[4]s risk --config %[2]s --as-of %[3]s
+  FEEDBACKBOT_DATA=%[1]s %[4]s risk --config %[2]s --as-of %[3]s --account fennel
+  FEEDBACKBOT_DATA=%[1]s %[4]s digest --config %[2]s --as-of %[3]s --period 28d --json
+  echo '{"text":"we were charged twice and nobody answers"}' | %[4]s analyze
+`, absDir, cfgFile, now.Format(time.RFC3339), m.self())
 	return nil
 }
 

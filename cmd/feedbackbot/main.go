@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -34,7 +35,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Self: selfCommand(os.Args[0])}
 	// go-redis prints its own dial failures to stderr; ours say the same once, in words.
 	redisstore.RouteClientLogs(m.log)
 	err := m.Run(ctx, os.Args[1:])
@@ -91,8 +92,32 @@ type Main struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Self is how the text tells a user to run feedbackbot again (selfCommand);
+	// empty: "go run ./cmd/feedbackbot", as from a checkout.
+	Self string
 
 	logger *slog.Logger
+}
+
+// self is the command that runs feedbackbot again, for the text's "try next" lines.
+func (m *Main) self() string { return cmp.Or(m.Self, goRunSelf) }
+
+// goRunSelf runs feedbackbot from the repository's root.
+const goRunSelf = "go run ./cmd/feedbackbot"
+
+// selfCommand is how to run this program again: "go run ./cmd/feedbackbot" when
+// go run built it (in a go-build temporary directory), its name when it was found
+// on PATH, else its absolute path. The demo's "Try next" lines said go run to the
+// built binary and in the container, which have no Go (a review's find).
+func selfCommand(arg0 string) string {
+	exe, err := os.Executable()
+	if err != nil || strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return goRunSelf
+	}
+	if !strings.ContainsRune(arg0, filepath.Separator) {
+		return filepath.Base(arg0) // found on PATH
+	}
+	return exe
 }
 
 type command struct {
@@ -135,7 +160,7 @@ Commands:
 		fmt.Fprintf(w, "  %-12s %s\n", name, c.summary)
 	}
 	fmt.Fprint(w, `
-Start here:   go run ./cmd/feedbackbot demo
+Start here:   `+m.self()+` demo
 Every command takes --config FILE (default feedbackbot.yaml if present); see
 feedbackbot.example.yaml. 'feedbackbot help COMMAND' lists a command's flags.
 Store: the embedded store in $FEEDBACKBOT_DATA (default ./feedbackbot-data), or Redis when
