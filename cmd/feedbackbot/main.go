@@ -194,7 +194,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return m.Run(ctx, []string{"config", "check", "--help"})
 		}
 		if _, ok := lookup(args[1]); !ok {
-			return usagef("help: unknown command %q", args[1])
+			return usagef("help: unknown command %q%s", args[1], didYouMean(args[1], commandNames()))
 		}
 		return m.Run(ctx, []string{args[1], "--help"})
 	case "-version", "--version":
@@ -202,7 +202,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	c, ok := lookup(args[0])
 	if !ok {
-		return usagef("unknown command %q", args[0])
+		return usagef("unknown command %q%s", args[0], didYouMean(args[0], commandNames()))
 	}
 	err := c.run(m, ctx, args[1:])
 	// A usage error points to the help of the command it came from.
@@ -254,7 +254,13 @@ func parse(fs *flag.FlagSet, args []string) error {
 		}
 		msg := err.Error()
 		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-			msg = "unknown flag --" + name
+			var names []string
+			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+			hint := didYouMean(strings.TrimPrefix(name, "-"), names)
+			if syn, ok := flagSynonyms[strings.TrimPrefix(name, "-")]; ok && hint == "" && fs.Lookup(syn) != nil {
+				hint = " (did you mean " + syn + "?)"
+			}
+			msg = "unknown flag --" + name + strings.Replace(hint, " (did you mean ", " (did you mean --", 1)
 		}
 		// flag's own `invalid boolean value "maybe" for -json: parse error`
 		if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
@@ -281,6 +287,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		arg := fs.Arg(0)
 		msg := fmt.Sprintf("%s: unexpected argument %q", fs.Name(), arg)
+		if hint := bareArgHint(fs, fs.Args()); hint != "" {
+			return &usageError{msg: msg + " (" + hint + ")", cmd: fs.Name()}
+		}
 		if name, ok := bareArgFlagFor(fs, arg); ok && !strings.HasPrefix(arg, "-") && !flagSet(fs, name) {
 			if strings.ContainsAny(arg, " \t'\"\\$`") {
 				arg = "'" + strings.ReplaceAll(arg, "'", `'\''`) + "'" // quoted for a shell
@@ -290,6 +299,92 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return &usageError{msg: msg, cmd: fs.Name()}
 	}
 	return nil
+}
+
+// flagSynonyms are flags people type for one of ours that no typo explains.
+var flagSynonyms = map[string]string{"since": "period", "days": "period", "window": "period", "until": "as-of",
+	"at": "as-of", "date": "as-of", "now": "as-of", "team": "workspace", "guild": "workspace", "server": "workspace",
+	"output": "out", "o": "out", "file": "out", "customer": "account", "person": "user", "author": "user"}
+
+// commandNames are the commands' names.
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// didYouMean is " (did you mean NAME?)" for the one of names closest to s, within
+// two edits (a typo: "dgest", "acount", "asof"), or "" when none is that close.
+func didYouMean(s string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(s), n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" || len(s) < 3 {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, sub)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// bareArgHint says what bare arguments most likely meant where the usual guess
+// (bareArgFlagFor) would mislead, or "": a bare word naming a switch ("digest
+// json": --json), two words for a command that takes a workspace and a person
+// ("export T0DEMO noah.g"), a time of day after a date (--as-of 2026-12-05
+// 09:00, unquoted), an archive to import, a file for analyze, which reads
+// standard input. (Each was a review's find: "did you mean --user T0DEMO?".)
+func bareArgHint(fs *flag.FlagSet, args []string) string {
+	arg := args[0]
+	if f := fs.Lookup(strings.ToLower(arg)); f != nil {
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			return "did you mean --" + f.Name + "?"
+		}
+	}
+	if len(args) == 2 && fs.Lookup("workspace") != nil && fs.Lookup("user") != nil {
+		return fmt.Sprintf("did you mean --workspace %s --user %s?", args[0], args[1])
+	}
+	if flagSet(fs, "as-of") && len(arg) == 5 && arg[2] == ':' {
+		if v := fs.Lookup("as-of").Value.String(); len(v) == len("2006-01-02") {
+			return fmt.Sprintf("a date and a time are one value: --as-of %sT%s", v, arg)
+		}
+	}
+	switch fs.Name() {
+	case "import":
+		low := strings.ToLower(arg)
+		switch {
+		case strings.HasSuffix(low, ".zip"):
+			return "did you mean --slack-export " + arg + "?"
+		case strings.HasSuffix(low, ".json"), strings.HasSuffix(low, ".csv"):
+			return "did you mean --discord-export " + arg + "?"
+		}
+	case "analyze":
+		return "analyze reads JSON Lines on standard input: feedbackbot analyze < " + arg
+	}
+	return ""
 }
 
 // flagSet reports whether the flag name was given on the command line.
