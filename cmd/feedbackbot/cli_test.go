@@ -201,6 +201,8 @@ func TestUnknownWorkspace(t *testing.T) {
 		{"no store", map[string]string{"FEEDBACKBOT_DATA": empty}, []string{"risk", "--workspace", "T1"}, 1, "no store in " + empty + ": nothing was captured there"},
 		{"export warns", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "warning: the store has no workspace T0DEMOX (it holds only T0DEMO)"},
 		{"export says nothing is held", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "no data held for user dana.k in workspace T0DEMOX"},
+		// and where the id does have messages (a review's find)
+		{"export names the workspace that holds them", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "The store holds messages by dana.k in workspace T0DEMO."},
 		{"forget refuses nothing to forget", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 2, "holds no message and no survey answer by dana.k in workspace T0DEMOX"},
 		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes", "--force"}, 0, "warning: the store has no workspace T0DEMOX"},
 		// forced, they are recorded as forgotten: again, that is said, exit 0

@@ -145,6 +145,9 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 		// An empty export with success looked like a copy of someone's data; the
 		// person asking must be told the store holds none (or the id is mistyped).
 		why := "check the id: the author id of their messages, such as U0123ABC on Slack"
+		if hint := personHint(ctx, st, *ws, *user); hint != "" {
+			why += ". " + hint
+		}
 		if _, err := st.GetDoc(ctx, *ws, bot.DocForgotten, *user); err == nil {
 			why = "they were erased by forget, and their later messages are not stored"
 		}
@@ -276,9 +279,13 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		_, err = st.GetDoc(ctx, *ws, bot.DocForgotten, *user)
 		forgotten = err == nil
 		if held.Nothing() && !forgotten {
-			return refusef("the store holds no message and no survey answer by %[1]s in workspace %[2]s, so forget would erase nothing: "+
-				"check the id (the author id of their messages, as `feedbackbot export` takes it). "+
-				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws)
+			hint := personHint(ctx, st, *ws, *user)
+			if hint != "" {
+				hint += " "
+			}
+			return refusef("the store holds no message and no survey answer by %[1]s in workspace %[2]s, so forget would erase nothing. %[3]s"+
+				"Check the id (the author id of their messages, as `feedbackbot export` takes it). "+
+				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws, hint)
 		}
 		fmt.Fprintf(m.Stdout, "Held for %s in workspace %s: %s.\n", *user, *ws, held)
 	}

@@ -389,6 +389,14 @@ func TestExportHoldsSurveyAnswers(t *testing.T) {
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "holds no message and no survey answer by dana") {
 		t.Errorf("forget of a mistyped id = %v; want a refusal", err)
 	}
+	// ... naming whom it most likely meant, by name or by a typo of the id (a
+	// review's find: requests arrive by name, and digests show no ids).
+	if !strings.Contains(err.Error(), "Did you mean "+who+"?") {
+		t.Errorf("forget of a mistyped id = %v; want it to name %s", err, who)
+	}
+	if !strings.Contains(stderr, "Did you mean "+who+"?") {
+		t.Errorf("export of a mistyped id: stderr %q does not name %s", stderr, who)
+	}
 	if n := len(logMessages(t, dir, who)); n == 0 {
 		t.Errorf("the refused forget erased %s's messages", who)
 	}
