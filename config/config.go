@@ -266,6 +266,49 @@ type Alerts struct {
 	// MinSeverity is the least severe alert posted: warning (every alert) or critical
 	// (warnings appear only in digests).
 	MinSeverity string `yaml:"min_severity"`
+
+	// channelWritten is set by Parse when the file writes alerts.channel, even as "":
+	// the shipped example's `platform: slack` beside `channel: ""` turns alerts off on
+	// purpose, while a platform with no channel key at all is a channel forgotten.
+	channelWritten bool
+}
+
+// validate checks the alerts' destination: a platform and a channel go together
+// (`alerts: {channel: C1}` said `alerts: platform "" is not slack or discord`, and
+// `alerts: {platform: slak}` passed, a review found).
+func (a *Alerts) validate(c *Config) []error {
+	var errs []error
+	platformOK := a.Platform == "slack" || a.Platform == "discord"
+	switch {
+	case a.Platform == "" && a.Channel != "":
+		errs = append(errs, fmt.Errorf("alerts.platform is missing: set slack or discord (the platform of alerts.channel %s)", a.Channel))
+	case a.Platform != "" && !platformOK:
+		errs = append(errs, fmt.Errorf("alerts.platform %q is not slack or discord", a.Platform))
+	}
+	if a.Platform != "" && a.Channel == "" && !a.channelWritten {
+		list := "an internal channel's id"
+		if platformOK {
+			list = "the id of one of " + a.Platform + ".internal_channels"
+		}
+		errs = append(errs, fmt.Errorf("alerts.channel is missing, though alerts.platform is %q: set it to %s, or write channel: \"\" to post no alerts",
+			a.Platform, list))
+	}
+	if platformOK && a.Channel != "" {
+		errs = append(errs, validDestination("alerts", a.Platform, a.Channel, c)...)
+	}
+	return errs
+}
+
+// noteWrittenKeys records what the decoded struct cannot tell: whether alerts.channel
+// is written in the file (even empty). A file the decoder refuses counts as not.
+func noteWrittenKeys(data []byte, cfg *Config) {
+	var probe struct {
+		Alerts struct {
+			Channel yaml.Node `yaml:"channel"`
+		} `yaml:"alerts"`
+	}
+	err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&probe)
+	cfg.Alerts.channelWritten = err == nil && probe.Alerts.Channel.Kind != 0
 }
 
 // Default returns the configuration used when nothing is configured.
@@ -342,6 +385,7 @@ func Parse(data []byte, cfg *Config) error {
 	if !isUTF8(data) {
 		return errors.New("file is not valid UTF-8")
 	}
+	noteWrittenKeys(data, cfg)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
@@ -570,9 +614,7 @@ func (c *Config) Validate() []error {
 			jobs[key] = i
 		}
 	}
-	if c.Alerts.Channel != "" {
-		errs = append(errs, validDestination("alerts", c.Alerts.Platform, c.Alerts.Channel, c)...)
-	}
+	errs = append(errs, c.Alerts.validate(c)...)
 	errs = append(errs, c.Targets.validate()...)
 	if c.Alerts.Threshold < 0 || c.Alerts.Threshold > 100 {
 		bad("alerts.threshold: %d is out of range 0..100", c.Alerts.Threshold)
@@ -738,6 +780,8 @@ func validDestination(where, platform, channel string, c *Config) []error {
 		internal = c.Slack.InternalChannels
 	case "discord":
 		internal = c.Discord.InternalChannels
+	case "":
+		return []error{fmt.Errorf("%s: platform is missing: set slack or discord", where)}
 	default:
 		return []error{fmt.Errorf("%s: platform %q is not slack or discord", where, platform)}
 	}

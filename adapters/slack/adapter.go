@@ -197,7 +197,37 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 func (a *Adapter) Start(ctx context.Context) error {
 	resp, err := a.api.AuthTestContext(ctx)
 	if err != nil {
-		return fmt.Errorf("slack auth.test (is SLACK_BOT_TOKEN valid?): %w", err)
+		// The hint follows the failure: the token is blamed only when Slack answered
+		// that it is not valid (a DNS failure or a refused connection said "is
+		// SLACK_BOT_TOKEN valid?" too, a review found).
+		where := cmp.Or(a.cfg.APIURL, slack.APIURL)
+		if u, perr := url.Parse(where); perr == nil {
+			where = u.Redacted()
+		}
+		var (
+			answer  slack.SlackErrorResponse
+			status  slack.StatusCodeError
+			limited *slack.RateLimitedError
+			uerr    *url.Error
+		)
+		switch {
+		case errors.As(err, &answer):
+			switch answer.Err {
+			case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type",
+				"ekm_access_denied", "team_access_not_granted", "org_login_required":
+				return fmt.Errorf("slack auth.test: Slack says SLACK_BOT_TOKEN is not valid (%w): set it to the app's Bot User OAuth Token "+
+					"(xoxb-..., on the app's OAuth & Permissions page), and reinstall the app if it was revoked", err)
+			}
+			return fmt.Errorf("slack auth.test: Slack answered with an error (%w); the token was not refused", err)
+		case errors.As(err, &limited):
+			return fmt.Errorf("slack auth.test: Slack is rate limiting this app; try again later: %w", err)
+		case errors.As(err, &status):
+			return fmt.Errorf("slack auth.test: the Slack API at %s answered HTTP %d, not Slack's answer (is SLACK_API_URL right, or is Slack down?): %w",
+				where, status.Code, err)
+		case errors.As(err, &uerr), ctx.Err() != nil:
+			return fmt.Errorf("slack auth.test: cannot reach Slack at %s (the network, DNS, a proxy, or SLACK_API_URL; the token was not checked): %w", where, err)
+		}
+		return fmt.Errorf("slack auth.test: no usable answer from the Slack API at %s (is SLACK_API_URL right?): %w", where, err)
 	}
 	switch {
 	case a.cfg.TeamID == "":

@@ -343,12 +343,15 @@ func TestConfigCheckReadsRedisURL(t *testing.T) {
 		want string
 	}{
 		{"redis://:hunter2@127.0.0.1:6379/0", 0, "Redis at redis://:xxxxx@127.0.0.1:6379/0"},
-		{"redis+cluster://h1:7000,h2:7000", 0, "Redis at "},
+		{"redis+cluster://h1:7000,h2:7000", 1, "cannot reach Redis at h1:7000,h2:7000 (cluster)"},
 		{"http://:hunter2@x:6379", 1, `REDIS_URL: unsupported scheme "http"`},
 		{"redis://:hun ter2@[bad", 1, "REDIS_URL: address 1 has an invalid host"},
 		{"redis+cluster://:hunter2@h1:7000/3", 1, "REDIS_URL: Redis Cluster has only database 0"},
 	} {
 		t.Run(tc.url, func(t *testing.T) {
+			if tc.code == 0 {
+				checkRedisURL(t) // config check opens the store: skips when no Redis answers
+			}
 			code, stdout, stderr := runCLI(t, map[string]string{"REDIS_URL": tc.url}, "config", "check")
 			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
 				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tc.code, tc.want, stdout, stderr)

@@ -731,6 +731,8 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	if !cfg.Store.RedisURL.Empty() {
 		if _, err := redisstore.ParseURL(cfg.Store.RedisURL.Value()); err != nil {
 			problems = append(problems, errors.New("REDIS_URL: "+strings.TrimPrefix(err.Error(), "Redis URL: ")))
+		} else if err := m.checkRedisStore(ctx, cfg); err != nil {
+			problems = append(problems, err)
 		}
 	}
 	for _, check := range destinationChecks {
@@ -770,6 +772,7 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "  analyzer:  %s (%s)\n", analyzer.Version(), layerDesc)
 	fmt.Fprintf(m.Stdout, "  accounts:  %d configured\n  digests:   %d scheduled\n", len(cfg.Accounts), len(cfg.Digests))
+	fmt.Fprintf(m.Stdout, "  alerts:    %s\n", alertsSummary(cfg.Alerts))
 	if r := cfg.Retention.Messages.D(); r > 0 {
 		fmt.Fprintf(m.Stdout, "  retention: messages older than %s deleted daily (hourly totals kept)\n", config.FormatDuration(r))
 	} else {
@@ -786,6 +789,36 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "warning: %s\n", w)
 	}
 	return nil
+}
+
+// checkRedisStore opens the configured Redis store as every other command does (Open
+// pings it) and closes it again: an unreachable or refusing Redis passed the check as
+// "Configuration OK", and every command after it failed with "cannot reach Redis" (a
+// review's find). The error names the address, never the password. The embedded
+// store is not opened here: opening it would create its directory.
+func (m *Main) checkRedisStore(ctx context.Context, cfg config.Config) error {
+	st, _, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	if err := st.Close(); err != nil {
+		m.log().Warn("config check: closing the Redis store", "err", err)
+	}
+	return nil
+}
+
+// alertsSummary describes where at-risk alerts go and which are posted, for config
+// check: "slack channel C1, ..." or "off (no alerts.channel)".
+func alertsSummary(a config.Alerts) string {
+	if a.Channel == "" {
+		return "off (no alerts.channel)"
+	}
+	posted := "warning and critical alerts posted"
+	if a.MinSeverity == "critical" {
+		posted = "critical alerts posted (warnings only in digests)"
+	}
+	return fmt.Sprintf("%s channel %s, accounts scoring below %d, %s, an unchanged alert repeated after %s at the soonest",
+		a.Platform, a.Channel, a.Threshold, posted, a.RepeatInterval)
 }
 
 // configSource says where the configuration came from, for people.

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/slacktest"
+
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+)
+
+// closedAddr is a 127.0.0.1 address nothing listens on (connections are refused).
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// checkRedisURL is the real Redis these tests open: REDIS_URL, else database 9 of
+// 127.0.0.1:6379. Tests needing it skip when it does not answer, unless
+// FEEDBACKBOT_REQUIRE_REDIS=1 makes that a failure.
+func checkRedisURL(t *testing.T) string {
+	t.Helper()
+	raw := os.Getenv("REDIS_URL")
+	if raw == "" {
+		raw = "redis://127.0.0.1:6379/9"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := redisstore.Open(ctx, raw, redisstore.Options{})
+	if err != nil {
+		msg := fmt.Sprintf("Redis not reachable at %s (%v)", redisstore.RedactURL(raw), err)
+		if os.Getenv("FEEDBACKBOT_REQUIRE_REDIS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg + "; skipping")
+	}
+	st.Close()
+	return raw
+}
+
+// TestConfigCheckOpensRedis: config check opens the configured Redis store as every
+// other command does. An unreachable Redis passed as "Configuration OK … store: Redis
+// at redis://127.0.0.1:6390/7" while every command after it failed with "cannot reach
+// Redis at 127.0.0.1:6390" (a review's find); now it, and a Redis that refuses the
+// URL, is a problem naming the address, never the password.
+func TestConfigCheckOpensRedis(t *testing.T) {
+	t.Chdir(t.TempDir())
+	const password = "hunter2-SECRET"
+	closed := closedAddr(t)
+	for _, tc := range []struct {
+		name  string
+		url   func(t *testing.T) string
+		code  int
+		wants []string
+	}{
+		{"reachable", checkRedisURL, 0, []string{"Configuration OK", "store:     Redis at "}},
+		{"nothing listens", func(*testing.T) string { return "redis://:" + password + "@" + closed + "/9" }, 1,
+			[]string{"1 configuration problem", "REDIS_URL: open Redis store redis://:xxxxx@" + closed + "/9: cannot reach Redis at " + closed, "connection refused"}},
+		{"a cluster whose hosts do not resolve", func(*testing.T) string { return "redis+cluster://:" + password + "@feedbackbot-test.invalid:7000" }, 1,
+			[]string{"REDIS_URL: ", "cannot reach Redis at feedbackbot-test.invalid:7000 (cluster)"}},
+		{"the server refuses the URL", func(t *testing.T) string {
+			u, err := url.Parse(checkRedisURL(t))
+			if err != nil || u.Scheme != "redis" {
+				t.Skipf("REDIS_URL is not a redis:// URL this test can change")
+			}
+			u.User, u.Path = url.UserPassword(u.User.Username(), password), "/99" // past the 16 databases
+			return u.String()
+		}, 1, []string{"REDIS_URL: open Redis store ", "Redis at ", "refused the "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, map[string]string{"REDIS_URL": tc.url(t)}, "config", "check")
+			all := stdout + stderr
+			if code != tc.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tc.code, all)
+			}
+			for _, want := range tc.wants {
+				if !strings.Contains(all, want) {
+					t.Errorf("output lacks %q:\n%s", want, all)
+				}
+			}
+			if tc.code != 0 && strings.Contains(all, "Configuration OK") {
+				t.Errorf("a store that cannot be opened passed:\n%s", all)
+			}
+			if strings.Contains(all, password) {
+				t.Errorf("the password was printed:\n%s", all)
+			}
+		})
+	}
+}
+
+// TestConfigCheckEmbeddedStoreUntouched: without REDIS_URL, config check still
+// creates no store directory (it opens only Redis).
+func TestConfigCheckEmbeddedStoreUntouched(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	data := filepath.Join(dir, "not-yet")
+	code, stdout, stderr := runCLI(t, map[string]string{"FEEDBACKBOT_DATA": data}, "config", "check")
+	if code != 0 || !strings.Contains(stdout, "store:     embedded store in "+data) {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(data); err == nil {
+		t.Errorf("config check created %s", data)
+	}
+}
+
+// slackCheckEnv is config check's environment with Slack's API at apiURL, and a
+// config file with an internal channel (so config check asks Slack).
+func slackCheckEnv(t *testing.T, apiURL string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte("slack:\n  internal_channels: [CINTERNAL]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"SLACK_BOT_TOKEN": "xoxb-check-SECRET", "SLACK_SIGNING_SECRET": "s", "SLACK_MODE": "http", "SLACK_API_URL": apiURL,
+		"FEEDBACKBOT_DATA": filepath.Join(dir, "data"), "FEEDBACKBOT_ADDR": "127.0.0.1:0"}
+}
+
+// TestConfigCheckSlackHintMatchesTheFailure: a network failure of auth.test said
+// "slack auth.test (is SLACK_BOT_TOKEN valid?): … no such host" (a review's find);
+// the token is blamed only when Slack says it is not valid.
+func TestConfigCheckSlackHintMatchesTheFailure(t *testing.T) {
+	refusing := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
+		})
+	})
+	refusing.Start()
+	t.Cleanup(refusing.Stop)
+	closed := "http://" + closedAddr(t) + "/api/"
+	for _, tc := range []struct {
+		name, apiURL string
+		want, never  string
+	}{
+		{"Slack refuses the token", refusing.GetAPIURL(), "Slack says SLACK_BOT_TOKEN is not valid (invalid_auth)", "cannot reach"},
+		{"nothing listens at SLACK_API_URL", closed, "slack auth.test: cannot reach Slack at " + closed, "SLACK_BOT_TOKEN valid"},
+		{"the host does not resolve", "http://feedbackbot-test.invalid/api/", "cannot reach Slack at http://feedbackbot-test.invalid/api/", "SLACK_BOT_TOKEN valid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, slackCheckEnv(t, tc.apiURL), "config", "check")
+			all := stdout + stderr
+			if code != 1 || !strings.Contains(all, tc.want) || strings.Contains(all, tc.never) {
+				t.Errorf("exit %d; want 1, %q and not %q:\n%s", code, tc.want, tc.never, all)
+			}
+			if strings.Contains(all, "xoxb-check-SECRET") {
+				t.Errorf("the token was printed:\n%s", all)
+			}
+		})
+	}
+}
+
+// TestRunSaysSlackUnreachable: run with SLACK_API_URL at a closed port said "(is
+// SLACK_BOT_TOKEN valid?)" for "connection refused"; it says Slack cannot be reached.
+func TestRunSaysSlackUnreachable(t *testing.T) {
+	closed := "http://" + closedAddr(t) + "/api/"
+	m, out, errb := testMain(slackCheckEnv(t, closed))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := m.Run(ctx, []string{"run"})
+	if err == nil {
+		t.Fatalf("run started with Slack unreachable:\n%s%s", out, errb)
+	}
+	if !strings.Contains(err.Error(), "cannot reach Slack at "+closed) || strings.Contains(err.Error(), "SLACK_BOT_TOKEN valid") {
+		t.Errorf("run: %v\nwant Slack unreachable, not the token blamed", err)
+	}
+}
+
+// TestConfigCheckSummarisesAlerts: config check's summary says where alerts go and
+// which are posted, or that they are off; and an alerts section missing its
+// platform or channel (or naming no platform) fails the check naming the key.
+func TestConfigCheckSummarisesAlerts(t *testing.T) {
+	const internal = "slack: {internal_channels: [C1]}\n"
+	for _, tc := range []struct {
+		name, body string
+		code       int
+		want       string
+	}{
+		{"on", internal + "alerts: {platform: slack, channel: C1, threshold: 40, repeat_interval: 4h}\n", 0,
+			"  alerts:    slack channel C1, accounts scoring below 40, warning and critical alerts posted, an unchanged alert repeated after 4h at the soonest\n"},
+		{"critical only", internal + "alerts: {platform: slack, channel: C1, min_severity: critical}\n", 0,
+			"  alerts:    slack channel C1, accounts scoring below 50, critical alerts posted (warnings only in digests), an unchanged alert repeated after 1d at the soonest\n"},
+		{"off", "log: {level: info}\n", 0, "  alerts:    off (no alerts.channel)\n"},
+		{"off as the example writes it", "alerts: {platform: slack, channel: \"\"}\n", 0, "  alerts:    off (no alerts.channel)\n"},
+		{"a channel without a platform", internal + "alerts: {channel: C1}\n", 1, "alerts.platform is missing: set slack or discord"},
+		{"a misspelt platform", "alerts: {platform: slak}\n", 1,
+			"2 configuration problems:\n  - alerts.platform \"slak\" is not slack or discord\n  - alerts.channel is missing, though alerts.platform is \"slak\""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			if err := os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := runCLI(t, nil, "config", "check")
+			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
+				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tc.code, tc.want, stdout, stderr)
+			}
+		})
+	}
+}
