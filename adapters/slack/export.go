@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/feedbackbot/feedbackbot"
 )
@@ -32,7 +33,12 @@ type ImportOptions struct {
 	// (slack.ignore_channels, slack.ignore_users): their messages are skipped.
 	IgnoreChannels []string
 	IgnoreUsers    []string
-	Progress       io.Writer
+	// TeamDomain is the workspace's Slack domain ("acme" for acme.slack.com; the
+	// address https://acme.slack.com/ and acme.slack.com are read as "acme"), for the
+	// link of each message to Slack (its Permalink), as live capture makes them. An
+	// export does not name it: without it messages are imported without links.
+	TeamDomain string
+	Progress   io.Writer
 	// Limits against hostile archives (zero takes the default).
 	MaxFiles       int   // default 100,000 members
 	MaxMemberBytes int64 // default 64 MiB per JSON member
@@ -62,6 +68,10 @@ type ImportSummary struct {
 	// id, say) left out; the first few are named in Errors. A wrong-typed name alone
 	// only loses the name.
 	UsersSkipped int `json:"users_skipped"`
+	// AlreadyStored counts the messages read that the store held already (in this or
+	// a later version, or deleted or erased since): they are left as they are, their
+	// names and links too, since an import only fills in.
+	AlreadyStored int `json:"already_stored"`
 }
 
 // Reasons an import skips a message or a daily file (ImportSummary.Skipped's keys).
@@ -146,17 +156,104 @@ func decodeArray(b []byte, fn func(i int, dec *json.Decoder) error) error {
 	return nil
 }
 
-// exportUser is a users.json entry.
+// exportUser is a users.json entry. Its names are looseStrings: a name of the wrong
+// type loses only the name, not the user (whose team says who is staff).
 type exportUser struct {
-	ID                string `json:"id"`
-	TeamID            string `json:"team_id"`
-	Name              string `json:"name"`
-	IsBot             bool   `json:"is_bot"`
-	IsRestricted      bool   `json:"is_restricted"`
-	IsUltraRestricted bool   `json:"is_ultra_restricted"`
+	ID                string      `json:"id"`
+	TeamID            string      `json:"team_id"`
+	Name              looseString `json:"name"`
+	RealName          looseString `json:"real_name"`
+	IsBot             bool        `json:"is_bot"`
+	IsRestricted      bool        `json:"is_restricted"`
+	IsUltraRestricted bool        `json:"is_ultra_restricted"`
 	Profile           struct {
-		Team string `json:"team"`
+		Team        string      `json:"team"`
+		DisplayName looseString `json:"display_name"`
+		RealName    looseString `json:"real_name"`
 	} `json:"profile"`
+}
+
+// displayName is the name Slack shows for the user: the profile's display name,
+// else the real name, else the user name.
+func (u *exportUser) displayName() string {
+	return shownName(string(u.Profile.DisplayName), string(cmp.Or(u.Profile.RealName, u.RealName)), string(u.Name))
+}
+
+// exportMessage is a daily file's element: an event, with the profile of its author
+// that exports carry on each message (the only name of a Slack Connect member of
+// another organisation, whom users.json often leaves out).
+type exportMessage struct {
+	Event
+	UserProfile looseProfile `json:"user_profile"`
+}
+
+// looseProfile is a message's user_profile; one of the wrong shape is ignored (the
+// message still imports, without that name).
+type looseProfile struct {
+	DisplayName looseString `json:"display_name"`
+	RealName    looseString `json:"real_name"`
+	Name        looseString `json:"name"`
+}
+
+func (p *looseProfile) UnmarshalJSON(b []byte) error {
+	type plain looseProfile
+	var v plain
+	if json.Unmarshal(b, &v) == nil {
+		*p = looseProfile(v)
+	}
+	return nil
+}
+
+// looseString is a JSON string, or empty for any other JSON value.
+type looseString string
+
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	var v string
+	if len(b) > 0 && b[0] == '"' && json.Unmarshal(b, &v) == nil {
+		*s = looseString(v)
+	}
+	return nil
+}
+
+// maxNameRunes bounds an imported person's or channel's name (Slack's own limit is
+// 80): a hostile users.json cannot put megabytes of name on every message.
+const maxNameRunes = 80
+
+// shownName is the first of names (a person's, or a channel's) that is not blank,
+// made one line (control characters and runs of white space become one space) and
+// cut to maxNameRunes.
+func shownName(names ...string) string {
+	for _, n := range names {
+		n = strings.Join(strings.FieldsFunc(n, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+		if n != "" {
+			return feedbackbot.CutGraphemes(n, maxNameRunes)
+		}
+	}
+	return ""
+}
+
+// ParseTeamDomain reads a workspace's domain as people write it (ImportOptions.
+// TeamDomain, --team-domain): "acme", "acme.slack.com" and "https://acme.slack.com/"
+// are all "acme" (an Enterprise Grid workspace's "acme.enterprise" keeps its dot);
+// "" is none. Anything else is refused (EINVALID): it would make broken links, or
+// links to another site.
+func ParseTeamDomain(s string) (string, error) {
+	d := strings.ToLower(strings.TrimSpace(s))
+	if d == "" {
+		return "", nil
+	}
+	if strings.Contains(d, "://") {
+		d = teamDomain(d)
+	} else {
+		d = strings.TrimSuffix(strings.TrimSuffix(d, "/"), ".slack.com")
+	}
+	// one name, or an Enterprise Grid organisation's "acme.enterprise" ("acme.com" is
+	// a typo, not a Slack address)
+	name, _ := strings.CutSuffix(d, ".enterprise")
+	if name == "" || len(name) > 100 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+		return "", feedbackbot.Errorf(feedbackbot.EINVALID, "--team-domain %q is not a Slack workspace's domain: give the name before .slack.com in its address (acme for https://acme.slack.com)", s)
+	}
+	return d, nil
 }
 
 type exportChannel struct {
@@ -175,11 +272,23 @@ type exportChannel struct {
 // a malformed message in it too (by file and index); daily files are appended whole,
 // several to a batch (opts.BatchEvents), so nothing is half-written. Re-importing
 // stores nothing new.
+//
+// Messages keep the names the export gives: the author's as Slack shows it (from
+// users.json: the display name, else the real name, else the user name; else from
+// the message's own user_profile) and the channel's (from the channel lists), and
+// a link to Slack when opts.TeamDomain names the workspace's domain. A message the
+// store holds already is left as it is, names and link too: an import only fills
+// in, and names and links are no part of a message's revision (the store takes a
+// version that differs only in them for a redelivery).
 func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink Sink) (ImportSummary, error) {
 	opts.defaults()
 	sum := ImportSummary{Skipped: map[string]int{}}
 	if strings.Contains(opts.HomeTeam, "/") {
 		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "the home workspace %q is not a Slack team id (such as T0123ABCD)", opts.HomeTeam)
+	}
+	domain, err := ParseTeamDomain(opts.TeamDomain)
+	if err != nil {
+		return sum, err
 	}
 	if fi, err := os.Stat(zipPath); err == nil && !fi.Mode().IsRegular() {
 		// a FIFO would block the open (and the process) until someone writes to it
@@ -245,9 +354,12 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		}
 		return b, nil
 	}
+	// (TeamDomain: the adapter links each message to Slack as live capture does)
 	a := &Adapter{cfg: Config{TeamID: opts.HomeTeam, StaffUsers: opts.StaffUsers, ChannelAccounts: opts.ChannelAccounts, AccountNames: opts.AccountNames,
-		IgnoreChannels: opts.IgnoreChannels, IgnoreUsers: opts.IgnoreUsers},
+		IgnoreChannels: opts.IgnoreChannels, IgnoreUsers: opts.IgnoreUsers, TeamDomain: domain},
 		sink: sink, log: slog.New(slog.DiscardHandler), seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, offline: true}
+	// what users.json names each user, as Slack shows it (see exportUser.displayName)
+	names := map[string]string{}
 	if f, ok := files["users.json"]; ok {
 		b, err := read(f)
 		if err != nil {
@@ -261,10 +373,11 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			if err != nil && !errors.As(err, &te) {
 				return fmt.Errorf("user %d: %w", i, err) // malformed: the rest cannot be read
 			}
-			if err != nil && te.Field != "name" {
+			if err != nil {
 				// A user of the wrong shape is left out alone (its team, and so who is
 				// staff, cannot be trusted); their messages are then skipped as invalid,
-				// each named, and the rest of the export imports.
+				// each named, and the rest of the export imports. (A name of the wrong
+				// type is no error: looseString.)
 				sum.UsersSkipped++
 				if sum.UsersSkipped <= maxReported {
 					sum.Errors = append(sum.Errors, fmt.Sprintf("users.json: user %d: %v (user skipped: their messages are skipped too)", i, err))
@@ -278,7 +391,10 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 				return fmt.Errorf("more than %d users", opts.MaxUsers)
 			}
 			guest := u.IsRestricted || u.IsUltraRestricted
-			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), restricted: guest, guest: guest, name: u.Name}
+			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), restricted: guest, guest: guest, name: string(u.Name)}
+			if name := u.displayName(); name != "" {
+				names[u.ID] = name
+			}
 			return nil
 		})
 		if err != nil {
@@ -293,7 +409,8 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	if err := checkHomeTeam(a.cfg.TeamID, a.userTeams); err != nil {
 		return sum, err
 	}
-	channels := map[string]string{} // folder name -> channel id
+	channels := map[string]string{}     // folder name -> channel id
+	channelNames := map[string]string{} // channel id -> name
 	lists := []string{"channels.json", "groups.json", "mpims.json", "dms.json"}
 	if !slices.ContainsFunc(lists, func(l string) bool { return files[l] != nil }) {
 		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has no channels.json (nor groups.json, mpims.json or dms.json): without it no folder can be matched to its channel", zipPath)
@@ -317,6 +434,9 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 				folder = c.ID
 			}
 			channels[folder] = c.ID
+			if name := shownName(c.Name); name != "" {
+				channelNames[c.ID] = name
+			}
 		}
 	}
 	var daily []string
@@ -349,6 +469,9 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			return nil
 		}
 		n, err := a.appendImported(ctx, sink, batch)
+		if err == nil {
+			sum.AlreadyStored += max(len(batch)-n, 0)
+		}
 		if err != nil {
 			what := batchFiles[0]
 			if len(batchFiles) > 1 {
@@ -394,12 +517,13 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			if messages++; messages > opts.MaxFileMessages {
 				return fmt.Errorf("more than %d messages in one daily file", opts.MaxFileMessages)
 			}
-			var ev Event
-			err := dec.Decode(&ev)
+			var em exportMessage
+			err := dec.Decode(&em)
 			var te *json.UnmarshalTypeError
 			if err != nil && !errors.As(err, &te) {
 				return err // malformed: the rest of the file cannot be read
 			}
+			ev := em.Event
 			if err == nil {
 				// A daily file holds messages only. Anything else is not applied: a
 				// reaction event, say, names its message's channel itself, and would
@@ -436,6 +560,16 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 						skipped[skipDeletion]++
 						continue
 					}
+					// Names as the export has them: the author's in users.json, else the
+					// profile on the message (an edit's is its editor's: not used), and the
+					// channel's in the channel lists.
+					m := &e.Message
+					m.AuthorName = names[m.Author]
+					if m.AuthorName == "" && m.Author == ev.User && ev.Subtype != "message_changed" {
+						p := em.UserProfile
+						m.AuthorName = shownName(string(p.DisplayName), string(p.RealName), string(p.Name))
+					}
+					m.ChannelName = channelNames[chID]
 					events = append(events, e)
 				}
 			}

@@ -53,12 +53,16 @@ type importer struct {
 	flag, help string
 	// needsTeam: the format does not say which workspace is the staff's (Slack).
 	needsTeam bool
-	run       func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
+	// domain reads --team-domain, for a format that does not name the workspace's
+	// domain, which links to messages need (Slack); nil: the format takes none.
+	domain func(string) (string, error)
+	run    func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
 }
 
 type importOptions struct {
-	Team     string    // home (staff) workspace for Slack exports
-	Progress io.Writer // progress lines for people
+	Team       string    // home (staff) workspace for Slack exports
+	TeamDomain string    // the workspace's domain ("acme" for acme.slack.com), for links to messages
+	Progress   io.Writer // progress lines for people
 }
 
 // importers is filled by adapters' wiring files, keyed by format name.
@@ -76,6 +80,8 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		paths[n] = fs.String(importers[n].flag, "", importers[n].help)
 	}
 	team := fs.String("team", "", "the home (staff) workspace id, for Slack exports")
+	domain := fs.String("team-domain", "", "the Slack workspace's `DOMAIN` (acme for acme.slack.com), for links from quotes to the messages in Slack: "+
+		"a Slack export does not name it")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -99,6 +105,15 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	if importers[chosen[0]].needsTeam && *team == "" && cfg.Slack.TeamID == "" {
 		return usagef("import: name your own (staff) workspace with --team ID (or slack.team_id): the export does not say which team is yours")
 	}
+	if *domain != "" {
+		read := importers[chosen[0]].domain
+		if read == nil {
+			return usagef("import: --team-domain is for Slack exports (--%s): this export has its own links", importers[chosen[0]].flag)
+		}
+		if *domain, err = read(*domain); err != nil {
+			return usagef("import: %v", err) // (before any store is opened)
+		}
+	}
 	st, where, err := m.openWriterStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -116,7 +131,7 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	an := startAnalysis(ctx, m, st, a, cfg.Analysis.Workers, max(cfg.Analysis.Batch, importBatch))
 	imp := importers[chosen[0]]
 	var partial importProblems
-	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, Progress: m.Stderr}); err != nil && !errors.As(err, &partial) {
+	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, TeamDomain: *domain, Progress: m.Stderr}); err != nil && !errors.As(err, &partial) {
 		an.stop()
 		return err
 	}

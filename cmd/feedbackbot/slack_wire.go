@@ -18,7 +18,8 @@ import (
 func init() {
 	destinationChecks = append(destinationChecks, checkSlackDestinations)
 	platformStarters["slack"] = startSlack
-	importers["slack"] = importer{flag: "slack-export", help: "a Slack workspace export (.zip) to import; name your workspace with --team", needsTeam: true, run: importSlack}
+	importers["slack"] = importer{flag: "slack-export", help: "a Slack workspace export (.zip) to import; name your workspace with --team (and its domain with --team-domain, for links)",
+		needsTeam: true, domain: slackadapter.ParseTeamDomain, run: importSlack}
 }
 
 // importSlack imports a Slack export and prints the summary.
@@ -27,11 +28,19 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 	names := accountNames(cfg)
 	sum, err := slackadapter.ImportExport(ctx, path, slackadapter.ImportOptions{HomeTeam: team, ChannelAccounts: cfg.Slack.ChannelAccounts,
 		AccountNames: names, StaffUsers: cfg.Slack.StaffUsers, IgnoreChannels: cfg.Slack.IgnoreChannels, IgnoreUsers: cfg.Slack.IgnoreUsers,
-		Progress: opts.Progress}, st)
+		TeamDomain: opts.TeamDomain, Progress: opts.Progress}, st)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %d daily files, %d messages, %d new (re-imports store nothing twice).\n", path, sum.Files, sum.Messages, sum.Appended)
+	if opts.TeamDomain == "" && sum.Appended > 0 {
+		// (the configuration has no domain, and live capture learns it from Slack)
+		fmt.Fprint(m.Stdout, "  no links to Slack: a Slack export does not name its workspace's domain, so quotes cannot link to their messages; "+
+			"give it with --team-domain (acme for acme.slack.com). Messages already stored keep what they were first imported with (an import only adds).\n")
+	}
+	if sum.AlreadyStored > 0 {
+		fmt.Fprintf(m.Stdout, "  %d message(s) were stored already and are left as they are (names and links included).\n", sum.AlreadyStored)
+	}
 	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
 		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)
 	}
