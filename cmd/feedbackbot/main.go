@@ -129,16 +129,16 @@ func commands() []command {
 	return []command{
 		{"demo", "[--dir DIR] [--as-of TIME] [--period 7d] [--slack-export FILE.zip]", "run the whole pipeline on bundled sample conversations (no Redis, no tokens)", (*Main).cmdDemo},
 		{"run", "[--config FILE]", "run the bot: adapters, analysis workers, scheduler, /healthz /readyz /metrics", (*Main).cmdRun},
-		{"import", "--slack-export FILE.zip [--team ID] | --discord-export FILE.json", "import a Slack or Discord export (idempotent), then analyse it", (*Main).cmdImport},
-		{"backfill", "--channel C... [--since 30d]", "fetch a Slack channel's history (resumable, rate-limit aware), then analyse it", (*Main).cmdBackfill},
-		{"analyze", "[--workers N]", "read JSON Lines {\"text\": ...} (an \"id\" is echoed) on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
-		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
+		{"import", "--slack-export FILE.zip --team ID [--team-domain acme] | --discord-export FILE.json|DIR", "import a Slack or Discord export (idempotent), then analyse it", (*Main).cmdImport},
+		{"backfill", "--channel C... [--since 30d] [--thread-lookback 30d] [--page-size 200] [--calls-per-minute 50]", "fetch a Slack channel's history (resumable, rate-limit aware), then analyse it", (*Main).cmdBackfill},
+		{"analyze", "[--workers N] [--mode chat|text] < input.jsonl > tags.jsonl", "read JSON Lines {\"text\": ...} (an \"id\" is echoed) on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
+		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--tz ZONE] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--account ACCOUNT] [--as-of TIME] [--json]", "list the accounts' health scores and main reasons (those with messages in 8 weeks), or one account's evidence", (*Main).cmdRisk},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy; apply channel_accounts to it", (*Main).cmdReanalyze},
 		{"learn", "[--workspace W] [--out FILE] [--weight N] [--folds N]", "retrain the analyzer with staff's corrections (/feedback correct) and measure it on them", (*Main).cmdLearn},
 		{"export", "--workspace W --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy); fails if nothing is held of them", (*Main).cmdExport},
-		{"forget", "--workspace W --user U --yes", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},
-		{"expire", "[--workspace W] [--older-than 365d] [--as-of TIME] --yes", "delete messages older than an age, keeping hourly totals (retention; run does it daily)", (*Main).cmdExpire},
+		{"forget", "--workspace W --user U --yes [--force]", "erase one person's messages from the store and keep them out (privacy)", (*Main).cmdForget},
+		{"expire", "[--workspace W] [--older-than 365d] [--as-of TIME] [--force] --yes", "delete messages older than an age, keeping hourly totals (retention; run does it daily)", (*Main).cmdExpire},
 		{"config", "check [--config FILE]", "validate the configuration and report every problem", (*Main).cmdConfig},
 		{"version", "", "print the version", (*Main).cmdVersion},
 	}
@@ -232,7 +232,7 @@ func (m *Main) flags(name, args string) (*flag.FlagSet, *string) {
 	fs.SetOutput(m.Stdout)
 	cfg := fs.String("config", "", "configuration `FILE` (default feedbackbot.yaml if present)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: feedbackbot %s %s\n\nFlags:\n", name, args)
+		fmt.Fprintf(fs.Output(), "Usage: %s\n\nFlags:\n", strings.TrimSpace("feedbackbot "+name+" "+args))
 		fs.PrintDefaults()
 	}
 	return fs, cfg

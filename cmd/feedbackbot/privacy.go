@@ -240,7 +240,7 @@ func exportStream(ctx context.Context, st store.People, ws, user string, answers
 }
 
 func (m *Main) cmdForget(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("forget", "--workspace W --user U --yes")
+	fs, cfgPath := m.flags("forget", "--workspace W --user U --yes [--force]")
 	ws, user := personFlags(fs)
 	yes := fs.Bool("yes", false, "confirm: the erasure cannot be undone")
 	force := fs.Bool("force", false, "forget the id even when the store holds nothing by it (a person who has not written yet, or a run that failed part-way)")
