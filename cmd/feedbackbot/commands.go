@@ -39,15 +39,28 @@ func asOfIn(s string, loc *time.Location) (time.Time, error) {
 	if s == "" || s == "now" {
 		return time.Now().UTC(), nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
 	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02"} {
+	// without a zone: read in loc (seconds were refused, a review's find)
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, usagef("--as-of %q: want RFC 3339 (2026-11-22T09:00:00Z) or a date (2026-11-22)", s)
+	return time.Time{}, usagef("--as-of %q: want RFC 3339 (2026-11-22T09:00:00Z), a time without a zone (2026-11-22T09:00, read in --tz or UTC) or a date (2026-11-22)", s)
+}
+
+// warnFuture says when an --as-of lies more than a day ahead (a mistyped year read
+// "No messages were captured in this period", a review's find): the command still
+// runs, as a period to come is a question one may ask.
+func (m *Main) warnFuture(now time.Time) {
+	if ahead := time.Until(now); ahead > 24*time.Hour {
+		fmt.Fprintf(m.Stderr, "warning: --as-of %s is %s from now: nothing has been captured that late yet (a mistyped year?)\n",
+			now.Format(time.RFC3339), health.Ago(ahead))
+	}
 }
 
 // durationFlag is a duration flag of 1h..92d, or of [min, max] when max is set
@@ -199,6 +212,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	m.warnFuture(now)
 	cfg, st, _, err := m.session(ctx, *cfgPath)
 	if err != nil {
 		return err
@@ -266,6 +280,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	m.warnFuture(now)
 	cfg, st, _, err := m.session(ctx, *cfgPath)
 	if err != nil {
 		return err
