@@ -130,7 +130,8 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stderr)
 	if len(rows) < minLearnRows {
-		return refusef("learn needs at least %d corrections of customers' messages to learn from and to measure; the store holds %d it can learn from. "+
+		// (exit status 1, not a usage error's 2: the command line was right, a review's find)
+		return fmt.Errorf("learn needs at least %d corrections of customers' messages to learn from and to measure; the store holds %d it can learn from. "+
 			"Correct what analysis gets wrong with /feedback correct MESSAGE_LINK, then run learn again", minLearnRows, len(rows))
 	}
 	k := min(*folds, len(rows))

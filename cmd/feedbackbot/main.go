@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -620,6 +621,43 @@ func (m *Main) cmdVersion(_ context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "feedbackbot %s\n", version)
+	fmt.Fprintf(m.Stdout, "feedbackbot %s\n", versionString(version, debug.ReadBuildInfo))
 	return nil
+}
+
+// versionString is the version set at build time or, for a plain go build, the
+// commit it was built from (a locally built binary said "dev" alone, no help in a
+// support ticket: a review's find).
+func versionString(v string, info func() (*debug.BuildInfo, bool)) string {
+	if v != "dev" {
+		return v
+	}
+	bi, ok := info()
+	if !ok {
+		return v
+	}
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		// (GOFLAGS=-buildvcs=false, or no checkout): the toolchain at least
+		return fmt.Sprintf("%s (%s; no commit recorded: build with -ldflags \"-X main.version=…\", as the Dockerfile does)", v, bi.GoVersion)
+	}
+	out := fmt.Sprintf("%s (commit %s", v, rev[:min(12, len(rev))])
+	if at != "" {
+		out += " of " + at
+	}
+	if modified {
+		out += ", with uncommitted changes"
+	}
+	return out + ", " + bi.GoVersion + ")"
 }

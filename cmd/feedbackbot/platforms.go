@@ -114,6 +114,12 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 			return usagef("import: %v", err) // (before any store is opened)
 		}
 	}
+	// A path that is not there is said before any store is opened: a mistyped one
+	// left a new, empty store behind (a review's find), after which commands said
+	// "the store holds no messages yet" rather than "no store".
+	if _, err := os.Stat(*paths[chosen[0]]); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
 	st, where, err := m.openWriterStore(ctx, cfg)
 	if err != nil {
 		return err

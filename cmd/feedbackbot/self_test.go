@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -29,5 +30,30 @@ func TestTryNextNamesTheProgram(t *testing.T) {
 	m.usage(out)
 	if !strings.Contains(out.String(), "Start here:   "+m.Self+" demo") {
 		t.Errorf("help:\n%s", out)
+	}
+}
+
+// TestVersionString: a build without a version set names its commit (or, without
+// one recorded, its toolchain and how to set one); a set version stands alone.
+func TestVersionString(t *testing.T) {
+	info := func(settings ...debug.BuildSetting) func() (*debug.BuildInfo, bool) {
+		return func() (*debug.BuildInfo, bool) { return &debug.BuildInfo{GoVersion: "go1.26.0", Settings: settings}, true }
+	}
+	for _, tc := range []struct {
+		v    string
+		info func() (*debug.BuildInfo, bool)
+		want string
+	}{
+		{"1.4.0", info(debug.BuildSetting{Key: "vcs.revision", Value: "abc"}), "1.4.0"},
+		{"dev", info(debug.BuildSetting{Key: "vcs.revision", Value: "0123456789abcdef0123"}, debug.BuildSetting{Key: "vcs.time", Value: "2026-12-05T16:00:00Z"}),
+			"dev (commit 0123456789ab of 2026-12-05T16:00:00Z, go1.26.0)"},
+		{"dev", info(debug.BuildSetting{Key: "vcs.revision", Value: "0123456789abcdef0123"}, debug.BuildSetting{Key: "vcs.modified", Value: "true"}),
+			"dev (commit 0123456789ab, with uncommitted changes, go1.26.0)"},
+		{"dev", info(), "dev (go1.26.0; no commit recorded: build with -ldflags \"-X main.version=…\", as the Dockerfile does)"},
+		{"dev", func() (*debug.BuildInfo, bool) { return nil, false }, "dev"},
+	} {
+		if got := versionString(tc.v, tc.info); got != tc.want {
+			t.Errorf("versionString(%q) = %q, want %q", tc.v, got, tc.want)
+		}
 	}
 }
