@@ -37,7 +37,9 @@ func TestTryNextNamesTheProgram(t *testing.T) {
 // one recorded, its toolchain and how to set one); a set version stands alone.
 func TestVersionString(t *testing.T) {
 	info := func(settings ...debug.BuildSetting) func() (*debug.BuildInfo, bool) {
-		return func() (*debug.BuildInfo, bool) { return &debug.BuildInfo{GoVersion: "go1.26.0", Settings: settings}, true }
+		return func() (*debug.BuildInfo, bool) {
+			return &debug.BuildInfo{GoVersion: "go1.26.0", Settings: settings}, true
+		}
 	}
 	for _, tc := range []struct {
 		v    string
