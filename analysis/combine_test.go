@@ -446,3 +446,29 @@ func TestLayerOfAnotherEngineRefused(t *testing.T) {
 		t.Errorf("a layer of this engine: %v", err)
 	}
 }
+
+// TestVersionWithoutBuilding: Version gives what an analyzer built from the same
+// taxonomy and layer would report, without building one.
+func TestVersionWithoutBuilding(t *testing.T) {
+	learned := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"learned_from":["00"],`), 1)
+	custom := append(DefaultTaxonomy(), Theme{Name: "frobnicator", Keywords: []string{"frobnicator"}})
+	for name, tc := range map[string]struct {
+		tax     Taxonomy
+		weights []byte
+	}{
+		"shipped": {DefaultTaxonomy(), nil}, "learned": {DefaultTaxonomy(), learned}, "custom taxonomy": {custom, nil},
+	} {
+		w := tc.weights
+		if w == nil {
+			w = layerJSON
+		}
+		a, err := NewWithLayer(tc.tax, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := Version(tc.tax, tc.weights)
+		if err != nil || v != a.Version() {
+			t.Errorf("%s: Version = %q, %v; the analyzer's %q", name, v, err, a.Version())
+		}
+	}
+}

@@ -83,6 +83,7 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	for _, k := range logged {
 		ownKeys[k] = true
 	}
+	out.Keys = slices.Sorted(maps.Keys(ownKeys)) // (set before anything can fail)
 	// Their messages' corrections go first: once the messages are erased, a run
 	// again after a failure further on finds no keys of theirs to go by. The
 	// corrections they made as staff stay (they are the team's), without their id.
@@ -90,7 +91,6 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
-	out.Keys = slices.Sorted(maps.Keys(ownKeys))
 	if out.Messages, err = st.Forget(ctx, workspace, user); err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}

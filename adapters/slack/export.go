@@ -68,9 +68,10 @@ type ImportSummary struct {
 	// id, say) left out; the first few are named in Errors. A wrong-typed name alone
 	// only loses the name.
 	UsersSkipped int `json:"users_skipped"`
-	// AlreadyStored counts the messages read that the store held already (in this or
-	// a later version, or deleted or erased since): they are left as they are, their
-	// names and links too, since an import only fills in.
+	// AlreadyStored counts the messages read that the store did not store anew: held
+	// already (in this or a later version: left as they are, their names and links
+	// too, since an import only fills in), or refused (deleted or erased since, or by
+	// a person forgotten).
 	AlreadyStored int `json:"already_stored"`
 }
 
@@ -250,8 +251,16 @@ func ParseTeamDomain(s string) (string, error) {
 	// one name, or an Enterprise Grid organisation's "acme.enterprise" ("acme.com" is
 	// a typo, not a Slack address)
 	name, _ := strings.CutSuffix(d, ".enterprise")
-	if name == "" || len(name) > 100 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+	if name == "" || len(name) > 100 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" ||
+		strings.HasPrefix(name, "-") || strings.HasSuffix(name, "-") {
 		return "", feedbackbot.Errorf(feedbackbot.EINVALID, "--team-domain %q is not a Slack workspace's domain: give the name before .slack.com in its address (acme for https://acme.slack.com)", s)
+	}
+	// Slack's own hosts: the web client's address (https://app.slack.com/client/T01/C02),
+	// pasted from the browser, named no workspace (a review's find), and an import
+	// only adds, so its links could not be put right by importing again.
+	switch name {
+	case "app", "www", "api", "files", "status", "slack", "edgeapi":
+		return "", feedbackbot.Errorf(feedbackbot.EINVALID, "--team-domain %q is Slack's own address, not your workspace's: give the name before .slack.com in the address your workspace signs in at (acme for https://acme.slack.com; Settings & administration shows it)", s)
 	}
 	return d, nil
 }

@@ -116,6 +116,8 @@ func TestImportTeamDomainLinks(t *testing.T) {
 		{domain: "acme..slack.com", err: "is not a Slack workspace's domain"},
 		{domain: "acme.com", err: "is not a Slack workspace's domain"},
 		{domain: "https://acme.slack.com.evil.example/", err: "is not a Slack workspace's domain"},
+		{domain: "https://app.slack.com/client/T01/C02", err: "is Slack's own address, not your workspace's"},
+		{domain: "-acme", err: "is not a Slack workspace's domain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.domain, func(t *testing.T) {

@@ -50,7 +50,8 @@ func TestFutureAsOfWarned(t *testing.T) {
 		}
 	}
 	dir := demoStore(t)
-	if _, stderr, err := run(t, dir, "digest", "--as-of", "2027-06-01"); err != nil || !strings.Contains(stderr, "warning: --as-of 2027-06-01T00:00:00Z is") {
+	ahead := time.Now().UTC().AddDate(1, 0, 0).Format("2006-01-02") // (a fixed date would not stay ahead)
+	if _, stderr, err := run(t, dir, "digest", "--as-of", ahead); err != nil || !strings.Contains(stderr, "warning: --as-of "+ahead+"T00:00:00Z is") {
 		t.Errorf("digest a year ahead: %v\n%s", err, stderr)
 	}
 }

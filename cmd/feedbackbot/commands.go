@@ -53,6 +53,9 @@ func asOfIn(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, usagef("--as-of %q: want RFC 3339 (2026-11-22T09:00:00Z), a time without a zone (2026-11-22T09:00, read in --tz or UTC) or a date (2026-11-22)", s)
 }
 
+// riskWindow is how far back risk looks for an account's messages (its 8 weeks).
+const riskWindow = 56 * 24 * time.Hour
+
 // warnFuture says when an --as-of lies more than a day ahead (a mistyped year read
 // "No messages were captured in this period", a review's find): the command still
 // runs, as a period to come is a question one may ask.
@@ -222,9 +225,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a, err := newAnalyzer(cfg); err == nil {
-		m.warnStale(ctx, st, w, a)
-	}
+	m.warnStale(ctx, st, cfg, w, now.Add(-period), now)
 	if err := m.auditOnce(ctx, st, w, "digest", "period "+config.FormatDuration(period)+" to "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
@@ -290,9 +291,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a, err := newAnalyzer(cfg); err == nil {
-		m.warnStale(ctx, st, w, a)
-	}
+	m.warnStale(ctx, st, cfg, w, now.Add(-riskWindow), now)
 	req, target := riskRequest(cfg, w, now), "all accounts"
 	var acct feedbackbot.Account
 	if *only != "" {

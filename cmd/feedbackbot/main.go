@@ -331,8 +331,10 @@ func didYouMean(s string, names []string) string {
 	return " (did you mean " + best + "?)"
 }
 
-// editDistance is the Levenshtein distance of a and b, in bytes.
-func editDistance(a, b string) int {
+// editDistance is the Levenshtein distance of a and b, in characters (a typo in a
+// name of another script is one edit, not the three bytes of its character).
+func editDistance(as, bs string) int {
+	a, b := []rune(as), []rune(bs)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -360,13 +362,19 @@ func editDistance(a, b string) int {
 // standard input. (Each was a review's find: "did you mean --user T0DEMO?".)
 func bareArgHint(fs *flag.FlagSet, args []string) string {
 	arg := args[0]
+	// the bare words: flag parsing stops at the first, so flags after them are
+	// among args ("export T0DEMO noah.g --out x.jsonl")
+	words := args
+	if i := slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, "-") }); i >= 0 {
+		words = args[:i]
+	}
 	if f := fs.Lookup(strings.ToLower(arg)); f != nil {
 		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 			return "did you mean --" + f.Name + "?"
 		}
 	}
-	if len(args) == 2 && fs.Lookup("workspace") != nil && fs.Lookup("user") != nil {
-		return fmt.Sprintf("did you mean --workspace %s --user %s?", args[0], args[1])
+	if len(words) == 2 && fs.Lookup("workspace") != nil && fs.Lookup("user") != nil {
+		return fmt.Sprintf("did you mean --workspace %s --user %s?", words[0], words[1])
 	}
 	if flagSet(fs, "as-of") && len(arg) == 5 && arg[2] == ':' {
 		if v := fs.Lookup("as-of").Value.String(); len(v) == len("2006-01-02") {
@@ -383,7 +391,10 @@ func bareArgHint(fs *flag.FlagSet, args []string) string {
 			return "did you mean --discord-export " + arg + "?"
 		}
 	case "analyze":
-		return "analyze reads JSON Lines on standard input: feedbackbot analyze < " + arg
+		if arg == "chat" || arg == "text" {
+			return "did you mean --mode " + arg + "?"
+		}
+		return "analyze reads JSON Lines on standard input: analyze < " + arg
 	}
 	return ""
 }

@@ -294,6 +294,16 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		return err
 	}
 	res, err := bot.ForgetPerson(ctx, st, *ws, *user)
+	// Said whether or not the erasure finished: a run again after a failure finds
+	// none of their keys left to tell by (a review's find).
+	if cfg.Analysis.Layer != "" && len(res.Keys) > 0 {
+		// The layer run uses: does it hold what it learned from their messages?
+		if a, lerr := newAnalyzer(cfg); lerr != nil {
+			fmt.Fprintf(m.Stderr, "warning: could not read analysis.layer to tell whether it learned from their messages: %v\n", lerr)
+		} else if notice := bot.LearnedNotice(a, res.Keys); notice != "" {
+			fmt.Fprintln(m.Stdout, notice)
+		}
+	}
 	if err != nil {
 		err = fmt.Errorf("forget %s in %s: %w (some messages may be erased already; run it again to finish)", *user, *ws, err)
 	}
@@ -311,14 +321,6 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 			*user, *ws, where, res.Messages, res.SurveyAnswers, res.Evidence)
 		if res.Corrections > 0 {
 			fmt.Fprintf(m.Stdout, "%d staff correction(s) of their messages deleted.\n", res.Corrections)
-		}
-		if cfg.Analysis.Layer != "" {
-			// The layer run uses: does it hold what it learned from their messages?
-			if a, err := newAnalyzer(cfg); err != nil {
-				fmt.Fprintf(m.Stderr, "warning: could not read analysis.layer to tell whether it learned from their messages: %v\n", err)
-			} else if notice := bot.LearnedNotice(a, res.Keys); notice != "" {
-				fmt.Fprintln(m.Stdout, notice)
-			}
 		}
 		fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
 	}

@@ -76,6 +76,9 @@ func (s *server) watchBacklog(ctx context.Context, every time.Duration) {
 	}
 }
 
+// maxStaleChecks bounds the workspaces run checks for stale tags at start.
+const maxStaleChecks = 100
+
 func (m *Main) cmdRun(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("run", "[--config FILE]")
 	if err := parse(fs, args); err != nil {
@@ -108,14 +111,24 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		ln.Close()
 		return err
 	}
-	if wss, err := st.Workspaces(ctx); err == nil {
-		for _, w := range wss {
-			if stale, read, other := staleTags(ctx, st, w, a); stale > 0 {
-				log.Warn("the latest messages were tagged by another analyzer (the taxonomy, analysis.layer or feedbackbot changed): digests and health read their old tags until feedbackbot reanalyze re-tags them",
+	// In the background: a bot in thousands of Discord servers would start that
+	// many reads later (a review's find).
+	go func() {
+		wss, err := st.Workspaces(ctx)
+		if err != nil {
+			return
+		}
+		now := time.Now().UTC()
+		for i, w := range wss {
+			if i == maxStaleChecks {
+				break
+			}
+			if stale, read, other := staleTags(ctx, st, w, a.Version(), now.Add(-riskWindow), now); stale > 0 {
+				log.Warn("messages were tagged by another analyzer (the taxonomy, analysis.layer or feedbackbot changed): digests and health read their old tags until feedbackbot reanalyze re-tags them",
 					"workspace", w, "stale", stale, "of", read, "tagged_by", other, "analyzer", a.Version())
 			}
 		}
-	}
+	}()
 	if rt := a.RuleThemes(); len(rt) > 0 {
 		log.Info("themes decided by their rules alone: edited or added in analysis.themes (the learned theme heads know the default taxonomy's themes only)", "themes", rt)
 	}

@@ -59,3 +59,16 @@ func TestVersionString(t *testing.T) {
 		}
 	}
 }
+
+// TestEditDistanceCountsCharacters: a typo in a name of another script is one edit
+// (it counted the bytes, so 渡辺 typed for 渡邊 was three edits and never suggested).
+func TestEditDistanceCountsCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{{"渡辺", "渡邊", 1}, {"dgest", "digest", 1}, {"", "abc", 3}, {"noah.g", "noah.g", 0}, {"zoë", "zoe", 1}} {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -39,7 +39,7 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 			"give it with --team-domain (acme for acme.slack.com). Messages already stored keep what they were first imported with (an import only adds).\n")
 	}
 	if sum.AlreadyStored > 0 {
-		fmt.Fprintf(m.Stdout, "  %d message(s) were stored already and are left as they are (names and links included).\n", sum.AlreadyStored)
+		fmt.Fprintf(m.Stdout, "  %d message(s) were not stored anew: held already, and left as they are (names and links included), or refused (by people forgotten, or erased).\n", sum.AlreadyStored)
 	}
 	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
 		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)

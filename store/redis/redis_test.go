@@ -757,3 +757,20 @@ func TestOpenRefusedDatabase(t *testing.T) {
 		t.Errorf("message %q calls an answering server unreachable", msg)
 	}
 }
+
+// TestOpenCancelled: a connection the caller cancelled (Ctrl-C while connecting) is
+// said as such, not as a refusal (it read "refused the connection: context
+// canceled", a review's find).
+func TestOpenCancelled(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err = redisstore.Open(ctx, "redis://"+l.Addr().String()+"/0", redisstore.Options{})
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "refused") {
+		t.Errorf("Open cancelled = %v; want the cancellation, no refusal", err)
+	}
+}

@@ -80,6 +80,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		if redis.IsAuthError(err) || redis.IsPermissionError(err) {
 			return nil, withCode(feedbackbot.EINVALID, "Redis at "+where+" refused the credentials of the configured URL", err)
 		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to Redis at %s: %w", where, err) // the caller's own, as it is
+		}
 		if !transient(err) {
 			// The server answered and said no (a database number past its
 			// databases setting, say): retrying the same URL cannot help.
