@@ -111,24 +111,6 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		ln.Close()
 		return err
 	}
-	// In the background: a bot in thousands of Discord servers would start that
-	// many reads later (a review's find).
-	go func() {
-		wss, err := st.Workspaces(ctx)
-		if err != nil {
-			return
-		}
-		now := time.Now().UTC()
-		for i, w := range wss {
-			if i == maxStaleChecks {
-				break
-			}
-			if stale, read, other := staleTags(ctx, st, w, a.Version(), now.Add(-riskWindow), now); stale > 0 {
-				log.Warn("messages were tagged by another analyzer (the taxonomy, analysis.layer or feedbackbot changed): digests and health read their old tags until feedbackbot reanalyze re-tags them",
-					"workspace", w, "stale", stale, "of", read, "tagged_by", other, "analyzer", a.Version())
-			}
-		}
-	}()
 	if rt := a.RuleThemes(); len(rt) > 0 {
 		log.Info("themes decided by their rules alone: edited or added in analysis.themes (the learned theme heads know the default taxonomy's themes only)", "themes", rt)
 	}
@@ -144,6 +126,24 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	var wg sync.WaitGroup
 	workerCtx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
+	// In the background: a bot in thousands of Discord servers would start that
+	// many reads later (a review's find); shutdown cancels it and waits for it.
+	wg.Go(func() {
+		wss, err := st.Workspaces(workerCtx)
+		if err != nil {
+			return
+		}
+		now := time.Now().UTC()
+		for i, w := range wss {
+			if i == maxStaleChecks {
+				break
+			}
+			if stale, read, other := staleTags(workerCtx, st, w, a.Version(), now.Add(-riskWindow), now); stale > 0 {
+				log.Warn("messages were tagged by another analyzer (the taxonomy, analysis.layer or feedbackbot changed): digests and health read their old tags until feedbackbot reanalyze re-tags them",
+					"workspace", w, "stale", stale, "of", read, "tagged_by", other, "analyzer", a.Version())
+			}
+		}
+	})
 	errs := make(chan error, cfg.Analysis.Workers+len(platformStarters)+1)
 	for i := range cfg.Analysis.Workers {
 		w := &bot.Worker{Store: st, Analyzer: a, Consumer: fmt.Sprintf("%s:%d", replica, i),
