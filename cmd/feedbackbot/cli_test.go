@@ -69,6 +69,7 @@ func TestCommandLine(t *testing.T) {
 		{name: "--help", args: []string{"--help"}, code: 0, stdout: []string{"Commands:", "  config check validate"}},
 		{name: "help for a command", args: []string{"help", "digest"}, code: 0, stdout: []string{"Usage: feedbackbot digest", "-period duration", "-as-of TIME"}},
 		{name: "help config", args: []string{"help", "config"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
+		{name: "help config check", args: []string{"help", "config", "check"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
 		{name: "config --help", args: []string{"config", "--help"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
 		{name: "help for no such command", args: []string{"help", "nope"}, code: 2, stderr: []string{`help: unknown command "nope"`}},
 		{name: "command --help", args: []string{"risk", "--help"}, code: 0, stdout: []string{"Usage: feedbackbot risk", "Flags:"}},

@@ -187,6 +187,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			m.usage(m.Stdout)
 			return nil
 		}
+		if len(args) == 3 && args[1] == "config" && args[2] == "check" {
+			args = args[:2] // the help lists it as "config check"
+		}
 		if len(args) > 2 {
 			return usagef("help: give one command, e.g. feedbackbot help digest")
 		}
