@@ -112,7 +112,18 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	cfg, err := m.load(*cfgPath)
+	// The demo runs on its own settings unless given a --config: a team's
+	// feedbackbot.yaml (its taxonomy, response targets) changed what the demo
+	// printed, without a word, and its "Try next" commands, which read the demo's
+	// own configuration, then disagreed with it (a review's find).
+	path := *cfgPath
+	if path == "" {
+		if _, err := os.Stat(config.DefaultFile); err == nil {
+			fmt.Fprintf(m.Stderr, "demo: not reading ./%s: the demo runs on its own settings (pass --config %s to try yours)\n", config.DefaultFile, config.DefaultFile)
+		}
+		path = os.DevNull
+	}
+	cfg, err := m.load(path)
 	if err != nil {
 		return err
 	}
@@ -126,6 +137,10 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	if err := demoConfigFree(filepath.Join(*dir, demoConfigName)); err != nil {
 		return err
+	}
+	// (--slack-export DIR/x.zip failed for a new --dir: the export is written first)
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
 	cfg.Store.RedisURL = ""
 	cfg.Store.DataDir = *dir
@@ -172,6 +187,14 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	case !feedbackbot.IsNotFound(err):
 		return fmt.Errorf("demo: %w", err)
 	default:
+		// A store the demo did not make (the default ./feedbackbot-data, say) would
+		// get four weeks of fictional customers, and a bot running on it would post
+		// their alerts to the real channel (a review's find).
+		if wss, err := st.Workspaces(ctx); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		} else if len(wss) > 0 {
+			return refusef("%s holds a store the demo did not make (workspaces %s): give the demo a directory of its own, such as a new one", *dir, strings.Join(wss, ", "))
+		}
 		if err := st.PutDoc(ctx, DemoWorkspace, demoDocKind, demoAsOfID, []byte(stamp)); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -278,8 +301,18 @@ Try next (the same store, with the demo's accounts from %[2]s):
   FEEDBACKBOT_DATA=%[1]s %[4]s risk --config %[2]s --as-of %[3]s --account fennel
   FEEDBACKBOT_DATA=%[1]s %[4]s digest --config %[2]s --as-of %[3]s --period 28d --json
   echo '{"text":"we were charged twice and nobody answers"}' | %[4]s analyze
-`, absDir, cfgFile, now.Format(time.RFC3339), m.self())
+`, absDir, cfgFile, now.Format(time.RFC3339), demoSelf(m))
 	return nil
+}
+
+// demoSelf is how the demo's "Try next" commands run feedbackbot: with REDIS_URL
+// set in the environment they would read Redis, not the demo's store (a review's
+// find), so they clear it.
+func demoSelf(m *Main) string {
+	if m.Getenv("REDIS_URL") != "" {
+		return "REDIS_URL= " + m.self()
+	}
+	return m.self()
 }
 
 // demoConfigName is the configuration file the demo writes beside its store, and

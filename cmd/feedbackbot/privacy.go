@@ -266,7 +266,16 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	// Forgotten already (a retried script): not a mistyped id. ForgetPerson runs
 	// again all the same, finishing what a failed run left (quotes in alerts).
 	forgotten := false
-	if !*force {
+	if *force {
+		// Forced, a mistyped id or a name still says whom it most likely meant
+		// (it ended "recorded as forgotten", exit 0, while the person it meant
+		// stayed stored: a review's find).
+		if held, err := bot.PersonHeld(ctx, st, *ws, *user); err == nil && held.Nothing() {
+			if hint := personHint(ctx, st, *ws, *user); hint != "" {
+				fmt.Fprintf(m.Stderr, "warning: the store holds nothing by %s in workspace %s. %s\n", *user, *ws, hint)
+			}
+		}
+	} else {
 		// A mistyped id would otherwise be "forgotten" with nothing erased, and the
 		// person it meant stay stored, with a success message.
 		// (PersonHeld counts the messages only the capture log holds too: a person

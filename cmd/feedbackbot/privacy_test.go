@@ -397,6 +397,12 @@ func TestExportHoldsSurveyAnswers(t *testing.T) {
 	if !strings.Contains(stderr, "Did you mean "+who+"?") {
 		t.Errorf("export of a mistyped id: stderr %q does not name %s", stderr, who)
 	}
+	// Forced, the mistyped id is forgotten (as --force asks), and whom it most
+	// likely meant is still said: it ended in success while the person stayed.
+	code, _, stderr = runCLI(t, map[string]string{"FEEDBACKBOT_DATA": dir}, "forget", "--workspace", DemoWorkspace, "--user", "dana", "--yes", "--force")
+	if code != 0 || !strings.Contains(stderr, "warning: the store holds nothing by dana in workspace "+DemoWorkspace+". Did you mean "+who+"?") {
+		t.Errorf("forced forget of a mistyped id: exit %d, stderr %q", code, stderr)
+	}
 	if n := len(logMessages(t, dir, who)); n == 0 {
 		t.Errorf("the refused forget erased %s's messages", who)
 	}

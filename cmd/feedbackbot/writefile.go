@@ -15,7 +15,33 @@ import (
 // readable by others while it is written). An error of write comes back as it is,
 // with the temporary file removed; any other error names path, never the
 // temporary name (".x.jsonl.4212119420.tmp" said nothing to the user).
+//
+// A path that names no regular file (/dev/null, /dev/stdout, a named pipe) is
+// written into as it is: renamed over, /dev/null became a regular file, for
+// every program on the machine, after export --out /dev/null as root (a review's
+// find). A symbolic link is followed: the file it names is replaced, the link
+// stays.
 func writeBeside(path string, mode os.FileMode, write func(io.Writer) error) error {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("cannot write %s: it is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		return nil
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		var pe *fs.PathError

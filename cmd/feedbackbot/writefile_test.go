@@ -1,0 +1,62 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestWriteBesideSpecialFiles: a named pipe (as /dev/null or /dev/stdout would be)
+// is written into, not renamed over (export --out /dev/null as root replaced the
+// machine's /dev/null with a regular file, a review's find); a symbolic link is
+// followed, the file it names replaced and the link kept; a regular file is
+// replaced whole.
+func TestWriteBesideSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	// The reader first, without blocking: the write then finds it, and a rename
+	// over the pipe (the bug) leaves it with nothing to read instead of hanging.
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := writeBeside(fifo, 0o600, write("through the pipe")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(r); string(b) != "through the pipe" {
+		t.Errorf("the pipe's reader got %q", b)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe is now %v, %v: replaced by a file", fi.Mode(), err)
+	}
+
+	target := filepath.Join(dir, "target.jsonl")
+	link := filepath.Join(dir, "link.jsonl")
+	os.WriteFile(target, []byte("old"), 0o600)
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeBeside(link, 0o600, write("new")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new" {
+		t.Errorf("the link's file holds %q", b)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is now %v, %v", fi.Mode(), err)
+	}
+
+	if err := writeBeside(dir, 0o600, write("x")); err == nil {
+		t.Error("a directory was written")
+	}
+}
