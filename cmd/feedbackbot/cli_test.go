@@ -132,7 +132,7 @@ func TestCommandLine(t *testing.T) {
 			stderr: []string{"400d is out of range 0..365d"}},
 		{name: "flag without its value", args: []string{"risk", "--as-of"}, code: 2, stderr: []string{"risk: flag needs an argument", "Run 'feedbackbot risk --help'"}},
 		{name: "bad --as-of", args: []string{"risk", "--as-of", "yesterday"}, code: 2, stderr: []string{`--as-of "yesterday"`, "Run 'feedbackbot risk --help'"}},
-		{name: "missing argument", args: []string{"export", "--workspace", "T1"}, code: 2, stderr: []string{"export needs --workspace and --user", "Run 'feedbackbot export --help'"}},
+		{name: "missing argument", args: []string{"export", "--workspace", "T1"}, code: 2, stderr: []string{"export needs --user", "Run 'feedbackbot export --help'"}},
 		{name: "config without check", args: []string{"config"}, code: 2, stderr: []string{"Run 'feedbackbot config check --help'"}},
 		{name: "forget without --yes explains itself", args: []string{"forget", "--workspace", "T1", "--user", "U1"}, code: 2,
 			stderr: []string{"run forget again with --yes"}, notStderr: []string{"Run '"}},
@@ -207,6 +207,8 @@ func TestUnknownWorkspace(t *testing.T) {
 		{"export says nothing is held", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "no data held for user dana.k in workspace T0DEMOX"},
 		// and where the id does have messages (a review's find)
 		{"export names the workspace that holds them", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "The store holds messages by dana.k in workspace T0DEMO."},
+		// with one workspace stored, export and forget take it, as digest and risk do
+		{"export picks the only workspace", env, []string{"export", "--user", "dana.k"}, 0, "Exported 11 message(s)"},
 		{"forget refuses nothing to forget", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 2, "holds no message and no survey answer by dana.k in workspace T0DEMOX"},
 		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes", "--force"}, 0, "warning: the store has no workspace T0DEMOX"},
 		// forced, they are recorded as forgotten: again, that is said, exit 0

@@ -104,14 +104,14 @@ func personFlags(fs *flag.FlagSet) (ws, user *string) {
 }
 
 func (m *Main) cmdExport(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("export", "--workspace W --user U [--out FILE]")
+	fs, cfgPath := m.flags("export", "[--workspace W] --user U [--out FILE]")
 	ws, user := personFlags(fs)
 	out := fs.String("out", "", "write to FILE (mode 0600) instead of standard output")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *ws == "" || *user == "" {
-		return usagef("export needs --workspace and --user: whose messages, in which workspace")
+	if *user == "" {
+		return usagef("export needs --user: whose messages (and --workspace, where the store holds several)")
 	}
 	if fi, err := os.Stat(*out); *out != "" && err == nil && fi.IsDir() {
 		// (it failed at the end: "rename /tmp/.x.123.tmp /tmp/x: file exists")
@@ -122,6 +122,9 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := m.defaultWorkspace(ctx, st, ws); err != nil {
+		return err
+	}
 	m.warnUnknownWorkspace(ctx, st, *ws)
 	a, err := m.startAudit(ctx, st, *ws, "export", *user)
 	if err != nil {
@@ -240,28 +243,35 @@ func exportStream(ctx context.Context, st store.People, ws, user string, answers
 }
 
 func (m *Main) cmdForget(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("forget", "--workspace W --user U --yes [--force]")
+	fs, cfgPath := m.flags("forget", "[--workspace W] --user U --yes [--force]")
 	ws, user := personFlags(fs)
 	yes := fs.Bool("yes", false, "confirm: the erasure cannot be undone")
 	force := fs.Bool("force", false, "forget the id even when the store holds nothing by it (a person who has not written yet, or a run that failed part-way)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *ws == "" || *user == "" {
-		return usagef("forget needs --workspace and --user: whom to forget, in which workspace")
+	if *user == "" {
+		return usagef("forget needs --user: whom to forget (and --workspace, where the store holds several)")
 	}
 	if !*yes {
-		return refusef("forget erases every message %[1]s wrote in workspace %[2]s from the store: text, tags, "+
+		where, flag := "its workspace", ""
+		if *ws != "" {
+			where, flag = "workspace "+*ws, " --workspace "+*ws
+		}
+		return refusef("forget erases every message %[1]s wrote in %[2]s from the store: text, tags, "+
 			"their share of every count, and the capture log (so re-analysis cannot bring them back); "+
 			"later messages by %[1]s will not be stored. It cannot be undone. If they asked for a copy, "+
-			"export it first (feedbackbot export --workspace %[2]s --user %[1]s --out FILE); then run "+
-			"forget again with --yes", *user, *ws)
+			"export it first (feedbackbot export%[3]s --user %[1]s --out FILE); then run "+
+			"forget again with --yes", *user, where, flag)
 	}
 	cfg, st, where, err := m.session(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if err := m.defaultWorkspace(ctx, st, ws); err != nil {
+		return err
+	}
 	m.warnUnknownWorkspace(ctx, st, *ws)
 	// Forgotten already (a retried script): not a mistyped id. ForgetPerson runs
 	// again all the same, finishing what a failed run left (quotes in alerts).
@@ -346,6 +356,21 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, "Redis keeps older copies in its persistence files until they are rewritten: run BGREWRITEAOF (AOF) or wait for the next snapshot (RDB).")
 	}
 	fmt.Fprintln(m.Stdout, "Backups of the store made before now still hold the messages.")
+	return nil
+}
+
+// defaultWorkspace sets an empty --workspace to the only one the store holds, as
+// digest and risk do (export and forget required it even then, a review's find);
+// with several it is a usage error naming them.
+func (m *Main) defaultWorkspace(ctx context.Context, st store.Store, ws *string) error {
+	if *ws != "" {
+		return nil
+	}
+	w, err := pickWorkspace(ctx, st, "")
+	if err != nil {
+		return err
+	}
+	*ws = w
 	return nil
 }
 
