@@ -289,9 +289,7 @@ func TestPrivacyUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"export"},
 		{"export", "--workspace", "T1"},
-		{"export", "--user", "U1"},
 		{"forget", "--workspace", "T1", "--yes"},
-		{"forget", "--user", "U1", "--yes"},
 		{"forget", "--workspace", "T1", "--user", "U1"},
 		{"export", "--workspace", "T1", "--user", "U1", "extra"},
 	} {
@@ -299,6 +297,13 @@ func TestPrivacyUsage(t *testing.T) {
 		var ue *usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%v: got %v, want a usage error", args, err)
+		}
+	}
+	// Without --workspace they take the store's only one: here there is no store,
+	// which is said, and none is made.
+	for _, args := range [][]string{{"export", "--user", "U1"}, {"forget", "--user", "U1", "--yes"}} {
+		if _, _, err := run(t, dir, args...); err == nil || !strings.Contains(err.Error(), "no store in") {
+			t.Errorf("%v: got %v, want 'no store'", args, err)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, boltstore.FileName)); err == nil {
