@@ -89,6 +89,10 @@ func TestImportSlackNamesAndLinks(t *testing.T) {
 			if code != 0 || !strings.Contains(stdout, "0 new") || !strings.Contains(stdout, "2 message(s) were not stored anew: held already, and left as they are") {
 				t.Errorf("re-import: exit %d\n%s\n%s", code, stdout, stderr)
 			}
+			// A domain given again is said not to reach the messages held already.
+			if says := strings.Contains(stdout, "--team-domain gives links to the messages this import stored, not to those already held"); says != (tt.permalink != "") {
+				t.Errorf("re-import with domain %v: says the held messages get no links: %v\n%s", tt.permalink != "", says, stdout)
+			}
 		})
 	}
 }

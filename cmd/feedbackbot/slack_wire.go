@@ -40,6 +40,11 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 	}
 	if sum.AlreadyStored > 0 {
 		fmt.Fprintf(m.Stdout, "  %d message(s) were not stored anew: held already, and left as they are (names and links included), or refused (by people forgotten, or erased).\n", sum.AlreadyStored)
+		if opts.TeamDomain != "" {
+			// (a re-import to add links said nothing of their not being added, a review's find)
+			fmt.Fprint(m.Stdout, "  --team-domain gives links to the messages this import stored, not to those already held: "+
+				"an import never rewrites a stored message. New messages captured live get links from Slack at start.\n")
+		}
 	}
 	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
 		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)
