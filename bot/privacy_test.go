@@ -20,6 +20,19 @@ import (
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
 
+// danaAndLee captures and analyses three customer messages of text in workspace
+// T1, account acme: XDANA's one and two hours before now, XLEE's three.
+func danaAndLee(t *testing.T, st store.Store, now time.Time, text string) []feedbackbot.Message {
+	t.Helper()
+	var msgs []feedbackbot.Message
+	for i, author := range []string{"XDANA", "XDANA", "XLEE"} {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
+			Workspace: "T1", Channel: "C1", Author: author, Role: feedbackbot.RoleCustomer, Account: "acme",
+			Text: text, Time: now.Add(-time.Duration(i+1) * time.Hour)})
+	}
+	return captured(t, st, msgs...)
+}
+
 // TestForgetCommand: "/feedback forget USER" asks to confirm; the button erases the
 // person's messages, survey answers and quotes in alerts, audited, and nobody else's.
 func TestForgetCommand(t *testing.T) {
@@ -28,13 +41,7 @@ func TestForgetCommand(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
 			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-			var msgs []feedbackbot.Message
-			for i, author := range []string{"XDANA", "XDANA", "XLEE"} {
-				msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
-					Workspace: "T1", Channel: "C1", Author: author, Role: feedbackbot.RoleCustomer, Account: "acme",
-					Text: "we were charged twice and nobody answers", Time: now.Add(-time.Duration(i+1) * time.Hour)})
-			}
-			msgs = captured(t, st, msgs...)
+			msgs := danaAndLee(t, st, now, "we were charged twice and nobody answers")
 			dana, lee := msgs[0].Key(), msgs[2].Key()
 			answer, _ := json.Marshal(bot.SurveyAnswer{Kind: "csat", Score: 2, Account: "acme", User: "XDANA", Time: now})
 			other, _ := json.Marshal(bot.SurveyAnswer{Kind: "csat", Score: 5, Account: "acme", User: "XLEE", Time: now})
@@ -510,13 +517,7 @@ func TestForgetSaysTheLayerLearnedFromThem(t *testing.T) {
 	ctx := t.Context()
 	st := backends(t)["bolt"](t)
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	var msgs []feedbackbot.Message
-	for i, author := range []string{"XDANA", "XDANA", "XLEE"} {
-		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", now.Add(-time.Duration(i+1)*time.Hour).Unix()), Platform: feedbackbot.PlatformSlack,
-			Workspace: "T1", Channel: "C1", Author: author, Role: feedbackbot.RoleCustomer, Account: "acme",
-			Text: "the frobnicator went wobbly", Time: now.Add(-time.Duration(i+1) * time.Hour)})
-	}
-	msgs = captured(t, st, msgs...)
+	msgs := danaAndLee(t, st, now, "the frobnicator went wobbly")
 	a := learnedFrom{Analyzer: analyzer(t), keys: map[string]bool{msgs[0].Key(): true, msgs[1].Key(): true}}
 	b := &bot.Bot{Store: st, Analyzer: a, Now: func() time.Time { return now }}
 	for _, tc := range []struct {

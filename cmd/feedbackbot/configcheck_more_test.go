@@ -14,7 +14,7 @@ import (
 
 	"github.com/slack-go/slack/slacktest"
 
-	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
 // closedAddr is a 127.0.0.1 address nothing listens on (connections are refused).
@@ -29,27 +29,13 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-// checkRedisURL is the real Redis these tests open: REDIS_URL, else database 9 of
-// 127.0.0.1:6379. Tests needing it skip when it does not answer, unless
-// FEEDBACKBOT_REQUIRE_REDIS=1 makes that a failure.
+// checkRedisURL is the real Redis these tests open (redistest.URL: REDIS_URL, else
+// database 0 of 127.0.0.1:6379). Tests needing it skip when it does not answer,
+// unless FEEDBACKBOT_REQUIRE_REDIS=1 makes that a failure, as redistest.Client says.
 func checkRedisURL(t *testing.T) string {
 	t.Helper()
-	raw := os.Getenv("REDIS_URL")
-	if raw == "" {
-		raw = "redis://127.0.0.1:6379/9"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	st, err := redisstore.Open(ctx, raw, redisstore.Options{})
-	if err != nil {
-		msg := fmt.Sprintf("Redis not reachable at %s (%v)", redisstore.RedactURL(raw), err)
-		if os.Getenv("FEEDBACKBOT_REQUIRE_REDIS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg + "; skipping")
-	}
-	st.Close()
-	return raw
+	redistest.Client(t)
+	return redistest.URL()
 }
 
 // TestConfigCheckOpensRedis: config check opens the configured Redis store as every

@@ -12,28 +12,40 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 )
 
-// namesExportZip writes a small Slack export whose users.json names people as
-// Slack does (profile display and real names) and returns its path.
-func namesExportZip(t *testing.T, dir string) string {
+// writeExportZip writes files (name: content) as dir/export.zip, a Slack export for
+// import --slack-export, and returns its path.
+func writeExportZip(t *testing.T, dir string, files map[string]string) string {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for name, body := range map[string]string{
-		"users.json": `[{"id":"UMARIA","team_id":"THOME","name":"maria","profile":{"display_name":"Maria L.","real_name":"Maria Lopez"}},` +
-			`{"id":"UDANA","team_id":"TACME","name":"dana","real_name":"Dana K","profile":{"display_name":"","real_name":"Dana K"}}]`,
-		"channels.json": `[{"id":"CACME","name":"ext-acme"}]`,
-		"ext-acme/2026-11-20.json": `[{"type":"message","user":"UDANA","text":"the export is broken again, this is really frustrating","ts":"1795168800.000100"},
-			{"type":"message","user":"UMARIA","text":"sorry, looking now","ts":"1795169800.000200","thread_ts":"1795168800.000100"}]`,
-	} {
-		w, _ := zw.Create(name)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
 		w.Write([]byte(body))
 	}
-	zw.Close()
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	p := filepath.Join(dir, "export.zip")
 	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// namesExportZip writes a small Slack export whose users.json names people as
+// Slack does (profile display and real names) and returns its path.
+func namesExportZip(t *testing.T, dir string) string {
+	t.Helper()
+	return writeExportZip(t, dir, map[string]string{
+		"users.json": `[{"id":"UMARIA","team_id":"THOME","name":"maria","profile":{"display_name":"Maria L.","real_name":"Maria Lopez"}},` +
+			`{"id":"UDANA","team_id":"TACME","name":"dana","real_name":"Dana K","profile":{"display_name":"","real_name":"Dana K"}}]`,
+		"channels.json": `[{"id":"CACME","name":"ext-acme"}]`,
+		"ext-acme/2026-11-20.json": `[{"type":"message","user":"UDANA","text":"the export is broken again, this is really frustrating","ts":"1795168800.000100"},
+			{"type":"message","user":"UMARIA","text":"sorry, looking now","ts":"1795169800.000200","thread_ts":"1795168800.000100"}]`,
+	})
 }
 
 // TestImportSlackNamesAndLinks: `import --slack-export` keeps the export's names

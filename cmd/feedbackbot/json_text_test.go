@@ -1,12 +1,8 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,21 +35,11 @@ func TestJSONQuotesArePlainText(t *testing.T) {
 		text, _ := json.Marshal(c.slack)
 		msgs = append(msgs, fmt.Sprintf(`{"type":"message","user":"UDANA","text":%s,"ts":"%d.000100"}`, text, 1795168800+600*i))
 	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range map[string]string{
+	p := writeExportZip(t, dir, map[string]string{
 		"users.json":               `[{"id":"UMARIA","team_id":"THOME","name":"maria"},{"id":"UDANA","team_id":"TACME","name":"dana"}]`,
 		"channels.json":            `[{"id":"CACME","name":"ext-acme"}]`,
 		"ext-acme/2026-11-20.json": "[" + strings.Join(msgs, ",") + "]",
-	} {
-		w, _ := zw.Create(name)
-		w.Write([]byte(body))
-	}
-	zw.Close()
-	p := filepath.Join(dir, "export.zip")
-	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	})
 	env := map[string]string{"FEEDBACKBOT_DATA": dir}
 	if code, _, stderr := runCLI(t, env, "import", "--slack-export", p, "--team", "THOME"); code != 0 {
 		t.Fatalf("import: exit %d: %s", code, stderr)

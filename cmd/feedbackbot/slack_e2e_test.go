@@ -1,8 +1,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -172,20 +170,12 @@ func TestSlackReactionsAcrossReplicasOnRedis(t *testing.T) {
 // something was left out.
 func TestImportWithProblemsFails(t *testing.T) {
 	dir := t.TempDir()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range map[string]string{
+	p := writeExportZip(t, dir, map[string]string{
 		"users.json":               `[{"id":"UMARIA","team_id":"THOME","name":"maria"},{"id":"UDANA","team_id":"TACME","name":"dana"}]`,
 		"channels.json":            `[{"id":"CACME","name":"ext-acme"}]`,
 		"ext-acme/2026-11-20.json": `[{"type":"message","user":"UDANA","text":"the export is broken","ts":"1795168800.000100"},{"type":"message","user":"UDANA","ts":42}]`,
 		"ext-acme/2026-11-21.json": `[{"type":"message","user":"UDANA","text":"oops`,
-	} {
-		w, _ := zw.Create(name)
-		w.Write([]byte(body))
-	}
-	zw.Close()
-	p := filepath.Join(dir, "export.zip")
-	os.WriteFile(p, buf.Bytes(), 0o600)
+	})
 	m, out, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
 	err := m.Run(context.Background(), []string{"import", "--slack-export", p, "--team", "THOME"})
 	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") || exitCode(io.Discard, err) != 1 {
@@ -203,20 +193,12 @@ func TestImportWithProblemsFails(t *testing.T) {
 func TestImportSlackExport(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range map[string]string{
+	p := writeExportZip(t, dir, map[string]string{
 		"users.json":    `[{"id":"UMARIA","team_id":"THOME","name":"maria"},{"id":"UDANA","team_id":"TACME","name":"dana"}]`,
 		"channels.json": `[{"id":"CACME","name":"ext-acme"}]`,
 		"ext-acme/2026-11-20.json": `[{"type":"message","user":"UDANA","text":"we are evaluating other vendors before renewal","ts":"1795168800.000100"},
 			{"type":"message","user":"UMARIA","text":"can we talk tomorrow?","ts":"1795169800.000200","thread_ts":"1795168800.000100"}]`,
-	} {
-		w, _ := zw.Create(name)
-		w.Write([]byte(body))
-	}
-	zw.Close()
-	p := filepath.Join(dir, "export.zip")
-	os.WriteFile(p, buf.Bytes(), 0o600)
+	})
 	env := map[string]string{"FEEDBACKBOT_DATA": dir}
 	m, out, errb := testMain(env)
 	// The import raises the collector's target while it runs (importGCPercent) and
