@@ -198,7 +198,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return m.Run(ctx, []string{"config", "check", "--help"})
 		}
 		if _, ok := lookup(args[1]); !ok {
-			return usagef("help: unknown command %q%s", args[1], didYouMean(args[1], commandNames()))
+			return usagef("help: unknown command %q%s", args[1], didYouMean("", nearest(args[1], commandNames())))
 		}
 		return m.Run(ctx, []string{args[1], "--help"})
 	case "-version", "--version":
@@ -206,7 +206,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	c, ok := lookup(args[0])
 	if !ok {
-		return usagef("unknown command %q%s", args[0], didYouMean(args[0], commandNames()))
+		return usagef("unknown command %q%s", args[0], didYouMean("", nearest(args[0], commandNames())))
 	}
 	err := c.run(m, ctx, args[1:])
 	// A usage error points to the help of the command it came from.
@@ -231,7 +231,8 @@ func lookup(name string) (command, bool) {
 
 // flags makes a command's flag set with the shared --config flag. Its help, asked
 // for with -h or --help, goes to standard output.
-func (m *Main) flags(name, args string) (*flag.FlagSet, *string) {
+func (m *Main) flags(name string) (*flag.FlagSet, *string) {
+	args := synopsis(name)
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stdout)
 	cfg := fs.String("config", "", "configuration `FILE` (default feedbackbot.yaml if present)")
@@ -260,11 +261,12 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 			var names []string
 			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-			hint := didYouMean(strings.TrimPrefix(name, "-"), names)
-			if syn, ok := flagSynonyms[strings.TrimPrefix(name, "-")]; ok && hint == "" && fs.Lookup(syn) != nil {
-				hint = " (did you mean " + syn + "?)"
+			bare := strings.TrimPrefix(name, "-")
+			best := nearest(bare, names)
+			if syn, ok := flagSynonyms[bare]; ok && best == "" && fs.Lookup(syn) != nil {
+				best = syn
 			}
-			msg = "unknown flag --" + name + strings.Replace(hint, " (did you mean ", " (did you mean --", 1)
+			msg = "unknown flag --" + name + didYouMean("--", best)
 		}
 		// flag's own `invalid boolean value "maybe" for -json: parse error`
 		if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
@@ -310,6 +312,20 @@ var flagSynonyms = map[string]string{"since": "period", "days": "period", "windo
 	"at": "as-of", "date": "as-of", "now": "as-of", "team": "workspace", "guild": "workspace", "server": "workspace",
 	"output": "out", "o": "out", "file": "out", "customer": "account", "person": "user", "author": "user"}
 
+// synopsis is a command's arguments as commands() lists them, the one place they
+// are written: its --help, the command list and the README's Commands block
+// (TestCommandsDocumented) all show them. name may carry a subcommand ("config
+// check").
+func synopsis(name string) string {
+	cmd, sub, _ := strings.Cut(name, " ")
+	for _, c := range commands() {
+		if c.name == cmd {
+			return strings.TrimSpace(strings.TrimPrefix(c.args, sub))
+		}
+	}
+	return ""
+}
+
 // commandNames are the commands' names.
 func commandNames() []string {
 	var names []string
@@ -319,19 +335,27 @@ func commandNames() []string {
 	return names
 }
 
-// didYouMean is " (did you mean NAME?)" for the one of names closest to s, within
-// two edits (a typo: "dgest", "acount", "asof"), or "" when none is that close.
-func didYouMean(s string, names []string) string {
+// nearest is the one of names closest to s, within two edits (a typo: "dgest",
+// "acount", "asof"), or "" when none is that close or s is too short to tell.
+func nearest(s string, names []string) string {
 	best, bestD := "", 3
 	for _, n := range names {
 		if d := editDistance(strings.ToLower(s), n); d < bestD {
 			best, bestD = n, d
 		}
 	}
-	if best == "" || len(s) < 3 {
+	if len(s) < 3 {
 		return ""
 	}
-	return " (did you mean " + best + "?)"
+	return best
+}
+
+// didYouMean is " (did you mean PREFIXNAME?)", or "" for no name.
+func didYouMean(prefix, name string) string {
+	if name == "" {
+		return ""
+	}
+	return " (did you mean " + prefix + name + "?)"
 }
 
 // editDistance is the Levenshtein distance of a and b, in characters (a typo in a
@@ -631,7 +655,7 @@ func unknownWorkspace(want string, wss []string) error {
 }
 
 func (m *Main) cmdVersion(_ context.Context, args []string) error {
-	fs, _ := m.flags("version", "")
+	fs, _ := m.flags("version")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
