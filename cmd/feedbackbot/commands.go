@@ -97,7 +97,7 @@ func (f durationFlag) Set(s string) error {
 }
 
 func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("analyze", "[--workers N] [--mode chat|text] < input.jsonl > tags.jsonl")
+	fs, cfgPath := m.flags("analyze")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "analysis goroutines (output order is kept)")
 	mode := fs.String("mode", "chat", "chat: support chat, the rules then the layer fitted on chat (as the bot tags what it captures); text: other text (reviews, social posts), the rules alone")
 	if err := parse(fs, args); err != nil {
@@ -195,7 +195,7 @@ func analyzeLines(ctx context.Context, in io.Reader, out io.Writer, a *analysis.
 }
 
 func (m *Main) cmdDigest(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--tz ZONE] [--json] [--chart FILE]")
+	fs, cfgPath := m.flags("digest")
 	ws := fs.String("workspace", "", "workspace (Slack team or Discord guild id); default: the only one stored")
 	period := 7 * 24 * time.Hour
 	fs.Var(durationFlag{d: &period}, "period", "how far back the digest looks, a `duration` such as 7d or 12h (1h..92d)")
@@ -268,7 +268,7 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 }
 
 func (m *Main) cmdRisk(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("risk", "[--workspace ID] [--account ACCOUNT] [--as-of TIME] [--json]")
+	fs, cfgPath := m.flags("risk")
 	ws := fs.String("workspace", "", "workspace; default: the only one stored")
 	only := fs.String("account", "", "one `ACCOUNT` (its id, its name as configured or as stored with its messages, or part of either), with every reason its score rests on and the evidence, or why there is nothing to assess (default: every account with messages in 8 weeks, one line each)")
 	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 `TIME` or a date (default now)")
@@ -595,7 +595,7 @@ func displayWidth(s string) int {
 }
 
 func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("reanalyze", "[--workspace ID]")
+	fs, cfgPath := m.flags("reanalyze")
 	ws := fs.String("workspace", "", "only this workspace (default all)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -723,7 +723,7 @@ func isDevNull(r any) bool {
 }
 
 func (m *Main) cmdConfig(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("config check", "[--config FILE]")
+	fs, cfgPath := m.flags("config check")
 	switch {
 	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help"):
 		return parse(fs, []string{"--help"})

@@ -92,7 +92,7 @@ const demoDocKind, demoAsOfID = "demo", "as-of"
 const demoReplayedID = "alerts-replayed"
 
 func (m *Main) cmdDemo(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("demo", "[--dir DIR] [--as-of TIME] [--period 7d] [--slack-export FILE.zip]")
+	fs, cfgPath := m.flags("demo")
 	export := fs.String("slack-export", "", "also write the sample conversations to `FILE.zip` as a Slack workspace export (for import --slack-export FILE.zip --team "+DemoWorkspace+")")
 	dir := fs.String("dir", "", "the `DIR` for the demo's store and chart, kept afterwards (default: a new temporary directory)")
 	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 `TIME` or a date (default: the most recent 09:00 UTC)")

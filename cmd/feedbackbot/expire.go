@@ -13,7 +13,7 @@ import (
 // cmdExpire runs the retention pass by hand: what `run` does daily when
 // retention.messages is set, for one workspace or all, with any age of a day or more.
 func (m *Main) cmdExpire(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("expire", "[--workspace W] [--older-than 365d] [--as-of TIME] [--force] --yes")
+	fs, cfgPath := m.flags("expire")
 	ws := fs.String("workspace", "", "only this workspace (default: every workspace)")
 	olderThan := fs.String("older-than", "", "delete what is older than this age, e.g. 180d (default: retention.messages from the config)")
 	at := fs.String("as-of", "", "measure ages from this time, RFC 3339 or a date (default now; a time in the future needs --force)")

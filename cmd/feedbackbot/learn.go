@@ -25,7 +25,7 @@ const minLearnRows = 10
 // corrections by cross-validation against the shipped layer, and writes it for
 // analysis.layer.
 func (m *Main) cmdLearn(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("learn", "[--workspace W] [--out FILE] [--weight N] [--folds N]")
+	fs, cfgPath := m.flags("learn")
 	ws := fs.String("workspace", "", "learn from this workspace's corrections only (default: every workspace's)")
 	out := fs.String("out", "feedbackbot-layer.json", "where to write the layer `FILE` (set analysis.layer to it)")
 	weight := fs.Int("weight", 1, "how many times a correction counts beside a row of the shipped training sets")

@@ -69,7 +69,7 @@ type importOptions struct {
 var importers = map[string]importer{}
 
 func (m *Main) cmdImport(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("import", "--slack-export FILE.zip --team ID [--team-domain acme] | --discord-export FILE.json|DIR")
+	fs, cfgPath := m.flags("import")
 	paths := map[string]*string{}
 	names := make([]string, 0, len(importers))
 	for n := range importers {

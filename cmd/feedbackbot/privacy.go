@@ -104,7 +104,7 @@ func personFlags(fs *flag.FlagSet) (ws, user *string) {
 }
 
 func (m *Main) cmdExport(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("export", "[--workspace W] --user U [--out FILE]")
+	fs, cfgPath := m.flags("export")
 	ws, user := personFlags(fs)
 	out := fs.String("out", "", "write to FILE (mode 0600) instead of standard output")
 	if err := parse(fs, args); err != nil {
@@ -243,7 +243,7 @@ func exportStream(ctx context.Context, st store.People, ws, user string, answers
 }
 
 func (m *Main) cmdForget(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("forget", "[--workspace W] --user U --yes [--force]")
+	fs, cfgPath := m.flags("forget")
 	ws, user := personFlags(fs)
 	yes := fs.Bool("yes", false, "confirm: the erasure cannot be undone")
 	force := fs.Bool("force", false, "forget the id even when the store holds nothing by it (a person who has not written yet, or a run that failed part-way)")

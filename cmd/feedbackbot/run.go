@@ -80,7 +80,7 @@ func (s *server) watchBacklog(ctx context.Context, every time.Duration) {
 const maxStaleChecks = 100
 
 func (m *Main) cmdRun(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("run", "[--config FILE]")
+	fs, cfgPath := m.flags("run")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 }
 
 func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
-	fs, cfgPath := m.flags("backfill", "--channel C... [--since 30d] [--thread-lookback 30d] [--page-size 200] [--calls-per-minute 50]")
+	fs, cfgPath := m.flags("backfill")
 	channel := fs.String("channel", "", "Slack channel id to back-fill (the bot must be a member)")
 	since := 30 * 24 * time.Hour
 	fs.Var(durationFlag{d: &since}, "since", "how far back to fetch, a `duration` such as 30d or 12h (1h..92d)")
