@@ -1,6 +1,9 @@
 package feedbackbot
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Account is a customer account: a Slack Connect organisation, a Discord community
 // member or role, or an account named in config.
@@ -58,4 +61,51 @@ type Health struct {
 	// and an account gone quiet's last customer messages); zero when it read none.
 	LastCustomerAt time.Time `json:"last_customer_at,omitzero"`
 	LastStaffAt    time.Time `json:"last_staff_at,omitzero"`
+	// WindowMessages is how many customer messages the account wrote in the whole
+	// window health reads (its baseline, 56 days by default, the recent window
+	// included): the frequency of Engagement.
+	WindowMessages int `json:"window_messages"`
+	// Engagement ranks the account against the workspace's other assessed accounts
+	// (recency, frequency, value); nil when it was assessed alone or had nothing to
+	// assess.
+	Engagement *Engagement `json:"engagement,omitempty"`
 }
+
+// Engagement is an account's RFM standing among the accounts assessed with it:
+// how recently its customers wrote (Recency), how much they wrote in the window
+// (Frequency) and what the account is worth (Value), each 1 (the lowest fifth of
+// the accounts) to 5 (the highest fifth), and the segment its recency and
+// frequency put it in.
+type Engagement struct {
+	Recency   int `json:"recency"`
+	Frequency int `json:"frequency"`
+	// Value is 0 when the team gave the account no value (accounts.value).
+	Value   int        `json:"value,omitempty"`
+	Segment RFMSegment `json:"segment"`
+}
+
+// String is the standing in a few words: "can't lose: R1 F5 V4" (no V when the
+// account has no value).
+func (e Engagement) String() string {
+	s := fmt.Sprintf("%s: R%d F%d", e.Segment, e.Recency, e.Frequency)
+	if e.Value > 0 {
+		s += fmt.Sprintf(" V%d", e.Value)
+	}
+	return s
+}
+
+// RFMSegment names an RFM segment: where an account's recency and frequency put it.
+type RFMSegment string
+
+// The RFM segments, by recency (R) and frequency (F) scores.
+const (
+	SegmentChampion    RFMSegment = "champion"           // R 5, F 4-5: writes often, wrote lately
+	SegmentLoyal       RFMSegment = "loyal"              // R 3-4, F 4-5
+	SegmentPromising   RFMSegment = "promising"          // R 4-5, F 2-3
+	SegmentOccasional  RFMSegment = "recent, occasional" // R 4-5, F 1: wrote lately, seldom writes
+	SegmentAttention   RFMSegment = "needs attention"    // R 3, F 3
+	SegmentFading      RFMSegment = "fading"             // R 3, F 1-2
+	SegmentSlipping    RFMSegment = "slipping"           // R 1-2, F 3-4: used to write, has not lately
+	SegmentCannotLose  RFMSegment = "can't lose"         // R 1-2, F 5: wrote the most, has not lately
+	SegmentHibernating RFMSegment = "hibernating"        // R 1-2, F 1-2
+)

@@ -657,6 +657,9 @@ func (b *Bot) risk(ctx context.Context, cmd feedbackbot.Command, now time.Time) 
 		if h.Account.Value > 0 {
 			fmt.Fprintf(&sb, " · %s/yr", money(h.Account.Value))
 		}
+		if e := EngagementLabel(h.Engagement); e != "" {
+			sb.WriteString(" · engagement " + e)
+		}
 		for i, r := range h.Reasons {
 			if i == 3 || r.Impact >= 0 {
 				break

@@ -517,3 +517,12 @@ func minutesWords(m float64) string {
 	}
 	return fmt.Sprintf("%.1f days", m/1440)
 }
+
+// EngagementLabel is an account's RFM standing in a few words ("can't lose: R1 F5
+// V4"), "" when it has none (see feedbackbot.Health.Engagement).
+func EngagementLabel(e *feedbackbot.Engagement) string {
+	if e == nil {
+		return ""
+	}
+	return e.String()
+}

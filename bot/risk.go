@@ -172,6 +172,9 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if req.Only == "" {
+		health.Rank(out, req.Now) // (the accounts with something to assess)
+	}
 	if req.SkipSilent {
 		kept := out[:0]
 		for _, h := range out {

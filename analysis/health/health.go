@@ -363,6 +363,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	}
 
 	h.RecentMessages, h.Emotions = len(recent), emotions(recent)
+	h.WindowMessages = base.Count + len(older) + len(recent)
 
 	score := 100.0
 	for _, r := range h.Reasons {

@@ -345,6 +345,10 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			RecentRatings  int       `json:"recent_ratings"`
 			LastCustomerAt time.Time `json:"last_customer_at,omitzero"`
 			LastStaffAt    time.Time `json:"last_staff_at,omitzero"`
+			// The whole window's customer messages, and the account's RFM standing
+			// among the others (absent for --account, or fewer than five accounts).
+			WindowMessages int                     `json:"window_messages"`
+			Engagement     *feedbackbot.Engagement `json:"engagement,omitempty"`
 		}
 		out := struct {
 			Workspace string    `json:"workspace"`
@@ -354,7 +358,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 		}{Workspace: w, AsOf: now, Accounts: []row{}, Note: note}
 		for _, h := range hs {
 			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, feedbackbot.PlainReasons(h.Reasons),
-				h.RecentMessages, h.Emotions, h.RecentRatings, h.LastCustomerAt, h.LastStaffAt})
+				h.RecentMessages, h.Emotions, h.RecentRatings, h.LastCustomerAt, h.LastStaffAt, h.WindowMessages, h.Engagement})
 		}
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
@@ -367,7 +371,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	case *only != "":
 		printAccountHealth(m, hs[0], now, req.Params.WithDefaults().Recent)
 	default:
-		printRisk(m, hs, now)
+		printRisk(m, hs, now, req.Params.WithDefaults().Baseline)
 	}
 	return nil
 }
@@ -508,7 +512,9 @@ func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time, recent tim
 	}
 }
 
-func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {
+// printRisk lists hs, assessed as of now over health windows of window (the
+// baseline, for engagement's frequency).
+func printRisk(m *Main, hs []feedbackbot.Health, now time.Time, window time.Duration) {
 	if len(hs) == 0 {
 		// (a header over no rows said nothing of why: a review's find)
 		fmt.Fprintf(m.Stdout, "Account health as of %s: no account has a message in the 8 weeks before it or a recent survey answer, so there is nothing to assess.\n",
@@ -516,7 +522,7 @@ func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {
 		return
 	}
 	fmt.Fprintf(m.Stdout, "Account health as of %s (lowest first; at risk below the threshold)\n\n", now.Format("2006-01-02 15:04 MST"))
-	rows := [][]string{{"ACCOUNT", "HEALTH", "AT RISK", "MAIN REASON"}}
+	rows := [][]string{{"ACCOUNT", "HEALTH", "AT RISK", "ENGAGEMENT", "MAIN REASON"}}
 	for _, h := range hs {
 		reason := "—"
 		if len(h.Reasons) > 0 && h.Reasons[0].Impact < 0 {
@@ -526,9 +532,13 @@ func printRisk(m *Main, hs []feedbackbot.Health, now time.Time) {
 		if h.AtRisk {
 			risk = "yes"
 		}
-		rows = append(rows, []string{bot.ShortText(accountName(h.Account), 48), strconv.Itoa(h.Score), risk, bot.ShortText(reason, 90)})
+		rows = append(rows, []string{bot.ShortText(accountName(h.Account), 48), strconv.Itoa(h.Score), risk, cmp.Or(bot.EngagementLabel(h.Engagement), "—"), bot.ShortText(reason, 90)})
 	}
 	writeColumns(m.Stdout, rows)
+	if slices.ContainsFunc(hs, func(h feedbackbot.Health) bool { return h.Engagement != nil }) {
+		fmt.Fprintf(m.Stdout, "\nEngagement ranks the accounts against each other (RFM): R how recently their customers wrote, F how much they wrote in the last %d days, V the value configured; 5 is the top fifth of the accounts, 1 the bottom.\n",
+			int(window.Hours()/24))
+	}
 }
 
 // writeColumns writes rows as columns two spaces apart, padded by the width a

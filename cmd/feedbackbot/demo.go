@@ -279,7 +279,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(out, "5. Every account's health:")
 	fmt.Fprintln(out)
-	printRisk(m, hs, now)
+	printRisk(m, hs, now, riskRequest(cfg, DemoWorkspace, now).Params.WithDefaults().Baseline)
 	fmt.Fprintf(out, "\nChart: %s\n", chartPath)
 	// The commands to try next read the demo's accounts (names, tiers, owners,
 	// revenue) from a configuration file beside its store, as the demo did: without

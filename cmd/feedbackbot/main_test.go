@@ -211,8 +211,10 @@ func assertScenarioRisk(t *testing.T, out []byte) {
 			Reasons []struct {
 				Code string `json:"code"`
 			} `json:"reasons"`
-			RecentMessages int       `json:"recent_messages"`
-			LastCustomerAt time.Time `json:"last_customer_at"`
+			RecentMessages int                     `json:"recent_messages"`
+			LastCustomerAt time.Time               `json:"last_customer_at"`
+			WindowMessages int                     `json:"window_messages"`
+			Engagement     *feedbackbot.Engagement `json:"engagement"`
 		} `json:"accounts"`
 	}
 	if err := json.Unmarshal(out, &risk); err != nil {
@@ -230,6 +232,13 @@ func assertScenarioRisk(t *testing.T, out []byte) {
 		recentFrom := risk.AsOf.Add(-14 * 24 * time.Hour)
 		if a.LastCustomerAt.IsZero() || a.LastCustomerAt.After(risk.AsOf) || (a.RecentMessages > 0) == a.LastCustomerAt.Before(recentFrom) {
 			t.Errorf("%s: last_customer_at %v with %d recent messages, as of %v", a.ID, a.LastCustomerAt, a.RecentMessages, risk.AsOf)
+		}
+		// Each account ranked among the others: the one that wrote the most and went
+		// quiet (fennel) is one the team can't lose; the chatty one writes the most.
+		if e := a.Engagement; e == nil || a.WindowMessages < a.RecentMessages {
+			t.Errorf("%s: engagement %v, %d messages in the window and %d recent", a.ID, e, a.WindowMessages, a.RecentMessages)
+		} else if (a.ID == "fennel") != (e.Segment == feedbackbot.SegmentCannotLose) || (a.ID == "tandem" && e.Frequency < 4) {
+			t.Errorf("%s: engagement %v", a.ID, e)
 		}
 		reason, slipping := want[a.ID]
 		if a.AtRisk != slipping {

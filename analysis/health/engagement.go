@@ -1,0 +1,97 @@
+package health
+
+import (
+	"math"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// MinRanked is the fewest accounts Rank ranks: fifths of fewer accounts say
+// nothing about any of them.
+const MinRanked = 5
+
+// Rank sets the Engagement of each account of hs that had something to assess (not
+// Silent) as of now, when there are at least MinRanked of them, and clears it
+// otherwise: the RFM standing of each among the others. Recency is the time from
+// its newest customer message health read to now (none: the least recent),
+// frequency its customer messages in the window (WindowMessages), value its
+// configured yearly value, ranked among the accounts that have one. Each is scored
+// 1 to 5 by its mid-rank percentile (ties share a score), so the scores are fifths
+// of the accounts whatever their number, and the same inputs and now give the same
+// scores.
+func Rank(hs []feedbackbot.Health, now time.Time) {
+	var idx []int
+	for i := range hs {
+		hs[i].Engagement = nil
+		if !hs[i].Silent {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) < MinRanked {
+		return
+	}
+	recency := make([]float64, len(idx))
+	frequency := make([]float64, len(idx))
+	var valued []float64
+	for k, i := range idx {
+		h := hs[i]
+		recency[k] = math.Inf(-1)
+		if !h.LastCustomerAt.IsZero() {
+			// Higher is better: minus the age, in seconds.
+			recency[k] = -now.Sub(h.LastCustomerAt).Seconds()
+		}
+		frequency[k] = float64(h.WindowMessages)
+		if h.Account.Value > 0 {
+			valued = append(valued, h.Account.Value)
+		}
+	}
+	for k, i := range idx {
+		e := &feedbackbot.Engagement{Recency: fifth(recency[k], recency), Frequency: fifth(frequency[k], frequency)}
+		if v := hs[i].Account.Value; v > 0 {
+			e.Value = fifth(v, valued)
+		}
+		e.Segment = SegmentOf(e.Recency, e.Frequency)
+		hs[i].Engagement = e
+	}
+}
+
+// fifth scores v among all (which holds v) from 1 to 5 by its mid-rank
+// percentile: the share of all below it, plus half the share equal to it.
+func fifth(v float64, all []float64) int {
+	var below, equal int
+	for _, x := range all {
+		switch {
+		case x < v:
+			below++
+		case x == v:
+			equal++
+		}
+	}
+	p := (float64(below) + float64(equal)/2) / float64(len(all))
+	return min(5, 1+int(5*p))
+}
+
+// SegmentOf is the segment of recency and frequency scores (1-5 each).
+func SegmentOf(r, f int) feedbackbot.RFMSegment {
+	switch {
+	case r <= 2 && f == 5:
+		return feedbackbot.SegmentCannotLose
+	case r <= 2 && f >= 3:
+		return feedbackbot.SegmentSlipping
+	case r <= 2:
+		return feedbackbot.SegmentHibernating
+	case r == 3 && f >= 4, r == 4 && f >= 4:
+		return feedbackbot.SegmentLoyal
+	case r == 3 && f == 3:
+		return feedbackbot.SegmentAttention
+	case r == 3:
+		return feedbackbot.SegmentFading
+	case f >= 4: // r 5
+		return feedbackbot.SegmentChampion
+	case f >= 2: // r 4-5
+		return feedbackbot.SegmentPromising
+	default: // r 4-5, f 1
+		return feedbackbot.SegmentOccasional
+	}
+}

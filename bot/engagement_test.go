@@ -1,0 +1,72 @@
+package bot_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+)
+
+// TestRiskListingSaysEngagement: /feedback risk gives each account at risk its RFM
+// standing among the workspace's accounts, once there are enough of them to rank.
+func TestRiskListingSaysEngagement(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	var msgs []feedbackbot.Message
+	add := func(acct, text string, at time.Time) {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C%s:%d", acct, len(msgs)), Platform: feedbackbot.PlatformSlack, Workspace: "TE",
+			Channel: "C" + acct, Author: "U" + acct, Role: feedbackbot.RoleCustomer, Account: acct, Text: text, Time: at})
+	}
+	// acme wrote the most, and lately to leave; four others wrote less.
+	for i := range 12 {
+		add("acme", "the dashboard looks fine today", now.Add(-time.Duration(10+i)*24*time.Hour))
+	}
+	add("acme", "we are evaluating other vendors after this outage", now.Add(-20*time.Hour))
+	add("acme", "we will cancel our subscription at the end of the month", now.Add(-30*time.Hour))
+	others := []string{"b", "c", "d", "e"}
+	for _, acct := range others[:1] {
+		add(acct, "thanks, that works", now.Add(-3*24*time.Hour))
+	}
+	for _, store := range []string{"two accounts", "five accounts"} {
+		if store == "five accounts" {
+			for i, acct := range others[1:] {
+				add(acct, "thanks, that works", now.Add(-time.Duration(4+i)*24*time.Hour))
+			}
+		}
+		for name, open := range backends(t) {
+			t.Run(store+"/"+name, func(t *testing.T) {
+				ctx := t.Context()
+				st := open(t)
+				captured(t, st, msgs...)
+				hs, err := bot.Risk(ctx, st, bot.RiskRequest{Workspace: "TE", Now: now})
+				if err != nil || len(bot.AtRisk(hs)) != 1 || hs[0].Account.ID != "acme" {
+					t.Fatalf("risk: %+v, %v; want acme at risk", hs, err)
+				}
+				b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
+				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "TE", User: "UM", UserName: "maria", Staff: true, Text: "risk"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				said := containsText(doc, "engagement ")
+				if store == "two accounts" {
+					if said || hs[0].Engagement != nil {
+						t.Errorf("two accounts ranked: %v; %+v", hs[0].Engagement, doc.Blocks)
+					}
+					return
+				}
+				e := hs[0].Engagement
+				if e == nil || e.Recency != 5 || e.Frequency != 5 || e.Segment != feedbackbot.SegmentChampion {
+					t.Fatalf("acme, the most and latest to write: engagement %v", e)
+				}
+				if want := "engagement " + e.String(); !containsText(doc, want) {
+					t.Errorf("the risk listing does not say %q: %+v", want, doc.Blocks)
+				}
+				if strings.Count(fmt.Sprint(doc.Blocks), "engagement ") != 1 {
+					t.Errorf("engagement said of accounts not at risk: %+v", doc.Blocks)
+				}
+			})
+		}
+	}
+}
