@@ -51,6 +51,10 @@ type Digest struct {
 	Complaints       []Quote       `json:"complaints"`
 	Series           []SeriesPoint `json:"series"`
 	AtRisk           []Health      `json:"at_risk"`
+	// Drifting are accounts not at risk that engagement finds slipping away
+	// (Engagement's segments can't lose and slipping): their customers wrote much
+	// in the weeks health reads, and nothing for a week or more. Most engaged first.
+	Drifting []Health `json:"drifting,omitempty"`
 
 	// ChannelTest says whether customer sentiment differs between channels by more
 	// than chance (one-way ANOVA); nil when there is too little data to test.

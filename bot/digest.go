@@ -797,7 +797,7 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 	if err != nil {
 		return d, err
 	}
-	d.AtRisk = AtRisk(hs)
+	d.AtRisk, d.Drifting = AtRisk(hs), Drifting(hs, rr.Now)
 	return d, nil
 }
 

@@ -70,3 +70,66 @@ func TestRiskListingSaysEngagement(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestNamesDriftingAccounts: the digest names the accounts that wrote the
+// most and went quiet while health does not flag them yet (their silence costs
+// too few points), and names none when there are too few accounts to rank.
+func TestDigestNamesDriftingAccounts(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	var msgs []feedbackbot.Message
+	add := func(acct, text string, at time.Time) {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C%s:%d", acct, len(msgs)), Platform: feedbackbot.PlatformSlack, Workspace: "TE",
+			Channel: "C" + acct, Author: "U" + acct, Role: feedbackbot.RoleCustomer, Account: acct, AccountName: "Account " + acct, Text: text, Time: at})
+	}
+	// "big" wrote every other day for five weeks, then nothing for 18 days.
+	for d := 18; d < 53; d += 2 {
+		add("big", "the new report builder is handy", now.Add(-time.Duration(d)*24*time.Hour))
+	}
+	for i, acct := range []string{"b", "c", "d", "e"} {
+		for j := 0; j <= i; j++ {
+			add(acct, "thanks, that works", now.Add(-time.Duration(1+i+j)*24*time.Hour))
+		}
+	}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			captured(t, st, msgs...)
+			rr := bot.RiskRequest{Workspace: "TE", Now: now}
+			d, err := bot.DigestWithRisk(ctx, st, rr, bot.DigestRequest{Workspace: "TE", From: now.Add(-7 * 24 * time.Hour), To: now, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.AtRisk) != 0 || len(d.Drifting) != 1 || d.Drifting[0].Account.ID != "big" {
+				t.Fatalf("at risk %v, drifting %v; want big drifting alone", ids(d.AtRisk), ids(d.Drifting))
+			}
+			e := d.Drifting[0].Engagement
+			want := "• *Account big* — " + e.String() + ", last wrote 18 days ago"
+			if e.Segment != feedbackbot.SegmentCannotLose || !containsText(bot.DigestDocument(d, nil), want) {
+				t.Errorf("engagement %v; the digest does not say %q: %+v", e, want, bot.DigestDocument(d, nil).Blocks)
+			}
+			// Two accounts fewer, and nothing is ranked: nobody is named drifting.
+			rr.Only = ""
+			var fewer []feedbackbot.Message
+			for _, m := range msgs {
+				if m.Account != "d" && m.Account != "e" {
+					fewer = append(fewer, m)
+				}
+			}
+			st2 := open(t)
+			captured(t, st2, fewer...)
+			d, err = bot.DigestWithRisk(ctx, st2, rr, bot.DigestRequest{Workspace: "TE", From: now.Add(-7 * 24 * time.Hour), To: now, Now: now})
+			if err != nil || len(d.Drifting) != 0 || containsText(bot.DigestDocument(d, nil), "gone quiet") {
+				t.Errorf("three accounts: drifting %v, %v", ids(d.Drifting), err)
+			}
+		})
+	}
+}
+
+func ids(hs []feedbackbot.Health) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.Account.ID)
+	}
+	return out
+}

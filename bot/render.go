@@ -26,6 +26,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 			doc.Fallback = fmt.Sprintf("%s: no messages in this period, %d accounts at risk.", title, len(d.AtRisk))
 			doc.Color = "warning"
 		}
+		if b, ok := driftingBlock(d.Drifting, d.To); ok {
+			doc.Blocks = append(doc.Blocks, b)
+		}
 		if f := d.FollowUp; f != nil { // (so is what became of the alerts)
 			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: followUpText(f, d.To)})
 		}
@@ -54,6 +57,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fs})
 	}
 	if b, ok := atRiskBlock(d.AtRisk); ok {
+		doc.Blocks = append(doc.Blocks, b)
+	}
+	if b, ok := driftingBlock(d.Drifting, d.To); ok {
 		doc.Blocks = append(doc.Blocks, b)
 	}
 	if r := d.Responses; r != nil {
@@ -184,6 +190,34 @@ func atRiskBlock(hs []feedbackbot.Health) (feedbackbot.Block, bool) {
 		}
 		if h.Account.Value > 0 {
 			fmt.Fprintf(&b, " (%s/yr at stake)", money(h.Account.Value))
+		}
+		b.WriteString("\n")
+	}
+	return feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())}, true
+}
+
+// maxDrifting is how many drifting accounts a digest names.
+const maxDrifting = 5
+
+// driftingBlock lists the accounts engagement finds slipping away, not at risk
+// yet (Digest.Drifting), with when their customers last wrote as of now.
+func driftingBlock(hs []feedbackbot.Health, now time.Time) (feedbackbot.Block, bool) {
+	if len(hs) == 0 {
+		return feedbackbot.Block{}, false
+	}
+	var b strings.Builder
+	b.WriteString("*Engaged accounts gone quiet* (not at risk yet: they wrote much in the last 8 weeks, nothing for a week or more)\n")
+	for i, h := range hs {
+		if i == maxDrifting {
+			fmt.Fprintf(&b, "…and %d more (feedbackbot risk lists them)\n", len(hs)-maxDrifting)
+			break
+		}
+		fmt.Fprintf(&b, "• *%s* — %s", accountLabel(h.Account), EngagementLabel(h.Engagement))
+		if !h.LastCustomerAt.IsZero() {
+			fmt.Fprintf(&b, ", last wrote %s ago", health.Ago(now.Sub(h.LastCustomerAt)))
+		}
+		if h.Account.Value > 0 {
+			fmt.Fprintf(&b, " (%s/yr)", money(h.Account.Value))
 		}
 		b.WriteString("\n")
 	}

@@ -553,6 +553,30 @@ func AtRisk(hs []feedbackbot.Health) []feedbackbot.Health {
 	return out
 }
 
+// Drifting keeps the accounts not at risk whose engagement says they are slipping
+// away (segments can't lose and slipping: much written in the window, not
+// lately) and whose customers have not written for DriftQuiet as of now (a
+// ranking's "not lately" may be four days among accounts that wrote yesterday),
+// the most frequent first, then the most valued.
+func Drifting(hs []feedbackbot.Health, now time.Time) []feedbackbot.Health {
+	var out []feedbackbot.Health
+	for _, h := range hs {
+		if e := h.Engagement; !h.AtRisk && e != nil && (e.Segment == feedbackbot.SegmentCannotLose || e.Segment == feedbackbot.SegmentSlipping) &&
+			now.Sub(h.LastCustomerAt) >= DriftQuiet {
+			out = append(out, h)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b feedbackbot.Health) int {
+		return cmp.Or(cmp.Compare(b.Engagement.Frequency, a.Engagement.Frequency), cmp.Compare(b.Account.Value, a.Account.Value),
+			cmp.Compare(a.Account.ID, b.Account.ID))
+	})
+	return out
+}
+
+// DriftQuiet is how long an account's customers must have been quiet for Drifting
+// to name it.
+const DriftQuiet = 7 * 24 * time.Hour
+
 // HasReason reports whether the health carries a reason with that code.
 func HasReason(h feedbackbot.Health, code string) bool {
 	for _, r := range h.Reasons {
