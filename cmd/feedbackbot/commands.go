@@ -270,7 +270,7 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("risk")
 	ws := fs.String("workspace", "", "workspace; default: the only one stored")
-	only := fs.String("account", "", "one `ACCOUNT` (its id, its name as configured or as stored with its messages, or part of either), with every reason its score rests on and the evidence, or why there is nothing to assess (default: every account with messages in 8 weeks, one line each)")
+	only := fs.String("account", "", "one `ACCOUNT` (its id, its name as configured or as stored with its messages, or part of either), with every reason its score rests on and the evidence, or why there is nothing to assess (default: every account with a customer message in 8 weeks or a recent survey answer, one line each)")
 	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 `TIME` or a date (default now)")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	if err := parse(fs, args); err != nil {
