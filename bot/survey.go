@@ -24,7 +24,7 @@ const (
 	DocSurveyAsked  = "survey-asked"
 )
 
-// SurveyCooldown is how long a person is not asked again after a survey.
+// SurveyCooldown is how long an account is not asked again after a survey, whatever its kind.
 const SurveyCooldown = 30 * 24 * time.Hour
 
 // SurveyAnswer is one customer's answer.

@@ -46,7 +46,7 @@ type WorkerStats struct {
 type Worker struct {
 	Store    LogStore
 	Analyzer Analyzer
-	Consumer string // unique per worker (host:pid:n); reclaimed entries keep the protocol safe
+	Consumer string // unique per worker (host:pid:rand:n); reclaimed entries keep the protocol safe
 	Batch    int
 	Wait     time.Duration // how long one Read waits for new entries
 	Logger   *slog.Logger

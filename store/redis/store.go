@@ -30,7 +30,7 @@ type Options struct {
 	Group string
 	// ConsumerIdle is how long a consumer of the group may go without reading, holding
 	// no pending entries, before Read deletes it; default 1 hour. Every process names
-	// its workers host:pid:n, so without this each restart would leave its names in
+	// its workers host:pid:rand:n, so without this each restart would leave its names in
 	// the group for good.
 	ConsumerIdle time.Duration
 	// MaxLen caps each workspace's log stream approximately (XADD MAXLEN ~); 0 means
