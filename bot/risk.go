@@ -78,7 +78,9 @@ func Risk(ctx context.Context, st HistoryStore, req RiskRequest) ([]feedbackbot.
 		answers, err := SurveyAnswers(ctx, st, req.Workspace, req.Now.Add(-p.Recent), req.Now.Add(time.Nanosecond), req.Only)
 		ratings, ratingsErr = map[string][]health.Rating{}, err
 		for _, a := range answers {
-			ratings[a.Account] = append(ratings[a.Account], health.Rating{Kind: a.Kind, Score: a.Score, Time: a.Time})
+			if a.IsRating() { // (a Kano answer rates a feature, not the account)
+				ratings[a.Account] = append(ratings[a.Account], health.Rating{Kind: a.Kind, Score: a.Score, Time: a.Time})
+			}
 		}
 	})
 	defer read.Wait() // the read never outlives the call

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -35,7 +36,14 @@ type SurveyAnswer struct {
 	Thread  string    `json:"thread,omitempty"`
 	User    string    `json:"user"`
 	Time    time.Time `json:"time"`
+	// Feature is the feature a Kano answer is about (KanoFeatureID); "" for CSAT
+	// and NPS.
+	Feature string `json:"feature,omitempty"`
 }
+
+// IsRating says whether the answer rates the account (CSAT, NPS), as health and
+// the digest's satisfaction read answers; a Kano answer rates a feature.
+func (a SurveyAnswer) IsRating() bool { return a.Kind == SurveyCSAT || a.Kind == SurveyNPS }
 
 // SurveyDocument is what the customer sees: a question and one button per score.
 // Button values carry kind, account and thread so the answer is stored with them.
@@ -62,11 +70,14 @@ func SurveyDocument(kind, account, thread string) feedbackbot.Document {
 func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, now time.Time) (feedbackbot.Document, error) {
 	f := strings.Fields(rest)
 	kind := SurveyCSAT
+	if len(f) > 0 && strings.EqualFold(f[0], SurveyKano) {
+		return b.surveyKano(ctx, cmd, f[1:], now)
+	}
 	if len(f) > 0 && (f[0] == SurveyCSAT || f[0] == SurveyNPS) {
 		kind, f = f[0], f[1:]
 	}
 	if len(f) == 0 {
-		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `survey [csat|nps] ACCOUNT [thread]`.")
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `survey [csat|nps] ACCOUNT [thread]` or `survey kano ACCOUNT FEATURE`.")
 	}
 	acct, err := b.resolveAccount(ctx, cmd.Workspace, f[0])
 	if err != nil {
@@ -120,13 +131,13 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 // other ask since (of either kind). It runs even when ctx has ended (the failed
 // post's own context may be what ended it), for at most surveyNotSentTimeout.
 func (b *Bot) SurveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) error {
-	kind, account, ok := surveyAsked(doc)
+	key, account, ok := surveyAsked(doc)
 	if !ok || doc.Ephemeral {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), surveyNotSentTimeout)
 	defer cancel()
-	if err := b.Store.DeleteDoc(ctx, workspace, DocSurveyAsked, kind+"|"+account); err != nil && !feedbackbot.IsNotFound(err) {
+	if err := b.Store.DeleteDoc(ctx, workspace, DocSurveyAsked, key); err != nil && !feedbackbot.IsNotFound(err) {
 		return fmt.Errorf("survey not sent: take back the cooldown of %s: %w", account, err)
 	}
 	return nil
@@ -135,20 +146,41 @@ func (b *Bot) SurveyNotSent(ctx context.Context, workspace string, doc feedbackb
 // surveyNotSentTimeout bounds SurveyNotSent's delete.
 const surveyNotSentTimeout = 10 * time.Second
 
-// surveyAsked reads the kind and account of a survey question from its buttons.
-func surveyAsked(doc feedbackbot.Document) (kind, account string, ok bool) {
+// surveyAsked reads a survey question's cooldown record (its DocSurveyAsked id)
+// and account from its buttons.
+func surveyAsked(doc feedbackbot.Document) (key, account string, ok bool) {
 	for _, bl := range doc.Blocks {
 		for _, bt := range bl.Buttons {
 			if bt.Action != "survey.answer" {
 				continue
 			}
 			parts := strings.SplitN(bt.Value, "|", 4)
-			if len(parts) == 4 && (parts[0] == SurveyCSAT || parts[0] == SurveyNPS) && parts[2] != "" {
-				return parts[0], parts[2], true
+			if len(parts) < 4 || parts[2] == "" {
+				continue
+			}
+			switch parts[0] {
+			case SurveyCSAT, SurveyNPS:
+				return parts[0] + "|" + parts[2], parts[2], true
+			case SurveyKanoF, SurveyKanoD:
+				if _, fid, ok := kanoThread(parts[3]); ok {
+					return kanoAskedKey(fid, parts[2]), parts[2], true
+				}
 			}
 		}
 	}
 	return "", "", false
+}
+
+// kanoThread splits a Kano button value's last part, thread|fid.
+func kanoThread(s string) (thread, fid string, ok bool) {
+	i := strings.LastIndexByte(s, '|')
+	if i < 0 || len(s)-i-1 != 12 {
+		return "", "", false
+	}
+	if _, err := hex.DecodeString(s[i+1:]); err != nil {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
 }
 
 // leaseHolder names one hold on a lease (a survey command's on its account's survey, a change to an alert).
@@ -166,7 +198,15 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	if parts[0] == SurveyNPS {
 		lo, hi = 0, 10
 	}
-	if err != nil || (parts[0] != SurveyCSAT && parts[0] != SurveyNPS) || score < lo || score > hi {
+	thread, feature := parts[3], ""
+	kano := parts[0] == SurveyKanoF || parts[0] == SurveyKanoD
+	if kano {
+		var ok bool
+		if thread, feature, ok = kanoThread(parts[3]); !ok {
+			return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
+		}
+	}
+	if err != nil || (parts[0] != SurveyCSAT && parts[0] != SurveyNPS && !kano) || score < lo || score > hi {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
 	}
 	// A survey asks the customer: staff pressing its buttons (to see what the
@@ -183,7 +223,7 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	} else if !feedbackbot.IsNotFound(err) {
 		return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
 	}
-	a := SurveyAnswer{Kind: parts[0], Score: score, Account: parts[2], Thread: parts[3], User: cmd.User, Time: now}
+	a := SurveyAnswer{Kind: parts[0], Score: score, Account: parts[2], Thread: thread, User: cmd.User, Time: now, Feature: feature}
 	if err := PutSurveyAnswer(ctx, b.Store, cmd.Workspace, a); err != nil {
 		return feedbackbot.Document{}, err
 	}

@@ -92,10 +92,14 @@ func weekStart(t time.Time) time.Time {
 	return d.AddDate(0, 0, -(int(d.Weekday())+6)%7)
 }
 
-// surveyAnswerID is one answer per person, survey kind and thread: pressing again
-// replaces the answer.
+// surveyAnswerID is one answer per person, survey kind and thread (and feature, for
+// Kano): pressing again replaces the answer.
 func surveyAnswerID(a SurveyAnswer) string {
-	return strings.Join([]string{a.Kind, a.Account, a.Thread, a.User}, "|")
+	id := strings.Join([]string{a.Kind, a.Account, a.Thread, a.User}, "|")
+	if a.Feature != "" { // a Kano answer: one per feature
+		id += "|" + a.Feature
+	}
+	return id
 }
 
 // PutSurveyAnswer stores an answer in its week, replacing the same person's answer

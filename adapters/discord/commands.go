@@ -35,12 +35,15 @@ func ApplicationCommands() []*discordgo.ApplicationCommand {
 			sub("themes", "What customers talk about, with trends", str("period", "e.g. 7d, 30d (default 7d)", false)),
 			sub("risk", "Accounts most at risk, with the reasons"),
 			sub("digest", "The satisfaction digest, here and now (only you see it)", str("period", "e.g. 7d, 30d (default 7d)", false)),
-			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "survey", Description: "Ask a customer a CSAT or NPS question in this channel",
+			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "survey", Description: "Ask a customer a CSAT, NPS or Kano question in this channel",
 				Options: []*discordgo.ApplicationCommandOption{
-					{Type: discordgo.ApplicationCommandOptionString, Name: "kind", Description: "csat or nps", Required: true,
-						Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "CSAT (1-5)", Value: "csat"}, {Name: "NPS (0-10)", Value: "nps"}}},
+					{Type: discordgo.ApplicationCommandOptionString, Name: "kind", Description: "csat, nps or kano", Required: true,
+						Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "CSAT (1-5)", Value: "csat"}, {Name: "NPS (0-10)", Value: "nps"},
+							{Name: "Kano (a feature: with it, without it)", Value: "kano"}}},
 					str("account", "Account id or name", true),
+					str("feature", "For kano: the feature to ask about", false),
 				}},
+			sub("kano", "What the features asked about are to customers (only you see it)", str("period", "e.g. 30d, 90d (default 90d)", false)),
 			sub("correct", "Fix a message's tags where analysis got them wrong (only you see the answer)",
 				str("message", "The message's link (⋯ › Copy Message Link)", true),
 				str("changes", "e.g. negative complaint +billing -cancellation reply=no; undo; empty shows its tags", false)),
@@ -73,7 +76,7 @@ func CommandText(data discordgo.ApplicationCommandInteractionData) string {
 	sc := data.Options[0]
 	parts := []string{sc.Name}
 	order := map[string][]string{"log": {"account", "text"}, "account": {"account"}, "themes": {"period"},
-		"digest": {"period"}, "survey": {"kind", "account"}, "forget": {"user"},
+		"digest": {"period"}, "survey": {"kind", "account", "feature"}, "kano": {"period"}, "forget": {"user"},
 		"correct": {"message", "changes"}}[sc.Name]
 	for _, name := range order {
 		for _, o := range sc.Options {

@@ -133,6 +133,10 @@ func TestCommandText(t *testing.T) {
 			opt("message", discordgo.ApplicationCommandOptionString, "https://discord.com/channels/1/2/3")}, "correct https://discord.com/channels/1/2/3 negative +billing"},
 		{"survey", []*discordgo.ApplicationCommandInteractionDataOption{opt("account", discordgo.ApplicationCommandOptionString, "acme"),
 			opt("kind", discordgo.ApplicationCommandOptionString, "nps")}, "survey nps acme"},
+		{"survey", []*discordgo.ApplicationCommandInteractionDataOption{opt("feature", discordgo.ApplicationCommandOptionString, "SAML single sign-on"),
+			opt("account", discordgo.ApplicationCommandOptionString, "acme"), opt("kind", discordgo.ApplicationCommandOptionString, "kano")},
+			"survey kano acme SAML single sign-on"},
+		{"kano", []*discordgo.ApplicationCommandInteractionDataOption{opt("period", discordgo.ApplicationCommandOptionString, "30d")}, "kano 30d"},
 	}
 	for _, tc := range tests {
 		data := discordgo.ApplicationCommandInteractionData{Name: CommandName, Options: []*discordgo.ApplicationCommandInteractionDataOption{

@@ -1,4 +1,4 @@
-// Package stats holds the satisfaction statistics the digest reports: one-way ANOVA
+// Package stats holds the satisfaction statistics feedbackbot reports: one-way ANOVA
 // from per-group sums (so it runs on rollups, not raw messages), the Gini index of
 // how concentrated complaints are, and exponential moving averages. Pure functions.
 package stats

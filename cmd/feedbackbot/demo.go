@@ -280,6 +280,10 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	fmt.Fprintln(out, "5. Every account's health:")
 	fmt.Fprintln(out)
 	printRisk(m, hs, now, riskRequest(cfg, DemoWorkspace, now).Params.WithDefaults().Baseline)
+	fmt.Fprintln(out)
+	if err := demoKano(ctx, out, st, msgs, accountMap(cfg.Accounts), now); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "\nChart: %s\n", chartPath)
 	// The commands to try next read the demo's accounts (names, tiers, owners,
 	// revenue) from a configuration file beside its store, as the demo did: without
@@ -300,6 +304,7 @@ Try next (the same store, with the demo's accounts from %[2]s):
   FEEDBACKBOT_DATA=%[1]s %[4]s risk --config %[2]s --as-of %[3]s
   FEEDBACKBOT_DATA=%[1]s %[4]s risk --config %[2]s --as-of %[3]s --account fennel
   FEEDBACKBOT_DATA=%[1]s %[4]s digest --config %[2]s --as-of %[3]s --period 28d --json
+  FEEDBACKBOT_DATA=%[1]s %[4]s kano --config %[2]s --as-of %[3]s
   echo '{"text":"we were charged twice and nobody answers"}' | %[4]s analyze
 `, absDir, cfgFile, now.Format(time.RFC3339), demoSelf(m))
 	return nil

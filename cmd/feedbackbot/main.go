@@ -135,6 +135,7 @@ func commands() []command {
 		{"analyze", "[--workers N] [--mode chat|text] < input.jsonl > tags.jsonl", "read JSON Lines {\"text\": ...} (an \"id\" is echoed) on stdin, write tags as JSON Lines", (*Main).cmdAnalyze},
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--tz ZONE] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--account ACCOUNT] [--as-of TIME] [--json]", "list the accounts' health scores, engagement and main reasons (those with a customer message in 8 weeks or a recent survey answer), or one account's evidence", (*Main).cmdRisk},
+		{"kano", "[--workspace ID] [--period 90d] [--as-of TIME] [--json]", "what the features asked about in Kano surveys are to the customers who answered: must-be, attractive, indifferent…", (*Main).cmdKano},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy; apply channel_accounts to it", (*Main).cmdReanalyze},
 		{"learn", "[--workspace W] [--out FILE] [--weight N] [--folds N]", "retrain the analyzer with staff's corrections (/feedback correct) and measure it on them", (*Main).cmdLearn},
 		{"export", "[--workspace W] --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy); fails if nothing is held of them", (*Main).cmdExport},
