@@ -104,12 +104,18 @@ func TestConfigCheckEmbeddedStoreUntouched(t *testing.T) {
 }
 
 // slackCheckEnv is config check's environment with Slack's API at apiURL, and a
-// config file with an internal channel (so config check asks Slack).
+// config file with an internal channel.
 func slackCheckEnv(t *testing.T, apiURL string) map[string]string {
+	t.Helper()
+	return slackCheckEnvConfig(t, apiURL, "slack:\n  internal_channels: [CINTERNAL]\n")
+}
+
+// slackCheckEnvConfig is slackCheckEnv with the config file's content.
+func slackCheckEnvConfig(t *testing.T, apiURL, yaml string) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
 	t.Chdir(dir)
-	if err := os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte("slack:\n  internal_channels: [CINTERNAL]\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "feedbackbot.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return map[string]string{"SLACK_BOT_TOKEN": "xoxb-check-SECRET", "SLACK_SIGNING_SECRET": "s", "SLACK_MODE": "http", "SLACK_API_URL": apiURL,
@@ -133,11 +139,17 @@ func TestConfigCheckSlackHintMatchesTheFailure(t *testing.T) {
 		want, never  string
 	}{
 		{"Slack refuses the token", refusing.GetAPIURL(), "Slack says SLACK_BOT_TOKEN is not valid (invalid_auth)", "cannot reach"},
+		// (with no channel to check, the token is checked all the same)
+		{"Slack refuses the token, no channels configured", refusing.GetAPIURL(), "Slack says SLACK_BOT_TOKEN is not valid (invalid_auth)", "Configuration OK"},
 		{"nothing listens at SLACK_API_URL", closed, "slack auth.test: cannot reach Slack at " + closed, "SLACK_BOT_TOKEN valid"},
 		{"the host does not resolve", "http://feedbackbot-test.invalid/api/", "cannot reach Slack at http://feedbackbot-test.invalid/api/", "SLACK_BOT_TOKEN valid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runCLI(t, slackCheckEnv(t, tc.apiURL), "config", "check")
+			env := slackCheckEnv(t, tc.apiURL)
+			if strings.Contains(tc.name, "no channels") {
+				env = slackCheckEnvConfig(t, tc.apiURL, "slack:\n  mode: http\n")
+			}
+			code, stdout, stderr := runCLI(t, env, "config", "check")
 			all := stdout + stderr
 			if code != 1 || !strings.Contains(all, tc.want) || strings.Contains(all, tc.never) {
 				t.Errorf("exit %d; want 1, %q and not %q:\n%s", code, tc.want, tc.never, all)

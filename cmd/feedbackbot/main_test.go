@@ -22,6 +22,7 @@ import (
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+	"github.com/slack-go/slack/slacktest"
 )
 
 func testMain(env map[string]string) (*Main, *bytes.Buffer, *bytes.Buffer) {
@@ -321,7 +322,11 @@ func TestConfigCheckNeverPrintsSecrets(t *testing.T) {
 	t.Chdir(t.TempDir())
 	tokenFile := filepath.Join(t.TempDir(), "discord")
 	os.WriteFile(tokenFile, []byte("MTIz.discord-test.token-5678"), 0o600)
+	api := slacktest.NewTestServer() // (config check asks Slack's auth.test)
+	api.Start()
+	t.Cleanup(api.Stop)
 	env := map[string]string{
+		"SLACK_API_URL":        api.GetAPIURL(),
 		"SLACK_BOT_TOKEN":      "xoxb-test-token-1234",
 		"SLACK_APP_TOKEN":      "xapp-test-token-9999",
 		"SLACK_SIGNING_SECRET": "signing-test-secret-42",

@@ -170,7 +170,8 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	return nil
 }
 
-// checkSlackDestinations asks Slack about every channel digests and alerts may go to.
+// checkSlackDestinations asks Slack whether it takes the bot token (auth.test) and
+// about every channel digests and alerts may go to.
 func checkSlackDestinations(ctx context.Context, cfg config.Config) []error {
 	c := cfg.Slack
 	if !c.Enabled() {
@@ -193,11 +194,13 @@ func checkSlackDestinations(ctx context.Context, cfg config.Config) []error {
 	if err != nil {
 		return []error{err}
 	}
-	if len(channels) == 0 {
-		return nil
-	}
+	// auth.test, as run asks it at start, also with no channel to check: a token
+	// Slack refuses was found only by run.
 	if err := a.Start(ctx); err != nil { // (the Grid organisation, as run learns it)
 		return []error{err}
+	}
+	if len(channels) == 0 {
+		return nil
 	}
 	return a.CheckDestinations(ctx, channels)
 }
