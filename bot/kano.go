@@ -42,6 +42,23 @@ func KanoFeatureID(name string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
+// KanoWordsOf is a Kano answer's question and answer in the words the customer
+// read ("If you had it, how would you feel?", "I'd expect it"); "" for another kind.
+func KanoWordsOf(a SurveyAnswer) (question, answer string) {
+	switch a.Kind {
+	case SurveyKanoF:
+		question = "If you had it, how would you feel?"
+	case SurveyKanoD:
+		question = "If you did not have it, how would you feel?"
+	default:
+		return "", ""
+	}
+	if a.Score >= 1 && a.Score <= len(kanoAnswers) {
+		answer = kanoAnswers[a.Score-1]
+	}
+	return question, answer
+}
+
 // kanoFeature is the stored record of a feature asked about.
 type kanoFeature struct {
 	Name       string    `json:"name"`
@@ -52,13 +69,13 @@ type kanoFeature struct {
 // fid). Button values are kind|answer|account|thread|fid.
 func KanoDocument(account, thread, fid, feature string) feedbackbot.Document {
 	intro := fmt.Sprintf("We are thinking about *%s*. Two quick questions, one answer each:", feedbackbot.EscapeMarkup(feature))
-	doc := feedbackbot.Document{Fallback: "We are thinking about " + feature + ": two quick questions.",
+	doc := feedbackbot.Document{Fallback: "We are thinking about " + feedbackbot.EscapeMarkup(feature) + ": two quick questions.",
 		Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: intro}}}
 	// Each button names its question's number: Discord shows the two questions
 	// above both rows of buttons, Slack each above its own.
 	for n, q := range []struct{ kind, text string }{
 		{SurveyKanoF, "1. If you had it, how would you feel?"},
-		{SurveyKanoD, "2. If you did *not* have it, how would you feel?"},
+		{SurveyKanoD, "2. If you did *not* have it, how would you feel?"}, // (KanoWordsOf says them too)
 	} {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: q.text})
 		var row []feedbackbot.Button
@@ -83,13 +100,12 @@ func (b *Bot) surveyKano(ctx context.Context, cmd feedbackbot.Command, f []strin
 	if len(f) < 2 {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s", usage)
 	}
-	feature := strings.Join(f[1:], " ")
-	if n := utf8.RuneCountInString(feature); n > MaxKanoFeature {
-		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That feature's name has %d characters; name it in at most %d.", n, MaxKanoFeature)
-	}
-	acct, err := b.resolveAccount(ctx, cmd.Workspace, f[0])
+	acct, feature, err := b.accountThenText(ctx, cmd.Workspace, f)
 	if err != nil {
 		return feedbackbot.Document{}, err
+	}
+	if n := utf8.RuneCountInString(feature); n > MaxKanoFeature {
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That feature's name has %d characters; name it in at most %d.", n, MaxKanoFeature)
 	}
 	fid := KanoFeatureID(feature)
 	lease, holder := "survey:"+cmd.Workspace+":"+acct.ID, leaseHolder()
@@ -133,6 +149,26 @@ func (b *Bot) surveyKano(ctx context.Context, cmd feedbackbot.Command, f []strin
 	return doc, nil
 }
 
+// maxAccountWords is the most words accountThenText tries as an account's name.
+const maxAccountWords = 4
+
+// accountThenText splits words into an account and the text after it: the account
+// is the longest run of leading words (at most maxAccountWords, leaving one word of
+// text) that names one account, so "Acme Corp SSO with SAML" is account Acme Corp
+// and "SSO with SAML" (Discord's options arrive joined, and names have spaces);
+// else the first word, with its error when it names none.
+func (b *Bot) accountThenText(ctx context.Context, ws string, words []string) (feedbackbot.Account, string, error) {
+	for k := min(len(words)-1, maxAccountWords); k > 1; k-- {
+		if a, err := b.resolveAccount(ctx, ws, strings.Join(words[:k], " ")); err == nil {
+			return a, strings.Join(words[k:], " "), nil
+		} else if c := feedbackbot.ErrorCode(err); c != feedbackbot.ENOTFOUND && c != feedbackbot.EINVALID {
+			return feedbackbot.Account{}, "", err
+		}
+	}
+	a, err := b.resolveAccount(ctx, ws, words[0])
+	return a, strings.Join(words[1:], " "), err
+}
+
 // KanoFeatureResult is what the customers asked about one feature made of it.
 type KanoFeatureResult struct {
 	ID   string `json:"id"`
@@ -141,8 +177,10 @@ type KanoFeatureResult struct {
 	// the feature; Category is its most frequent category.
 	Tally    stats.KanoTally    `json:"tally"`
 	Category stats.KanoCategory `json:"category"`
-	Better   float64            `json:"better"` // Berger's coefficients (stats.KanoTally.Better)
-	Worse    float64            `json:"worse"`
+	// Better and Worse are Berger's coefficients (stats.KanoTally.Better), nil when
+	// no complete answer pair fell in A, O, M or I (zeros would read indifferent).
+	Better *float64 `json:"better"`
+	Worse  *float64 `json:"worse"`
 	// Accounts is how many accounts those customers belong to; Incomplete how many
 	// customers answered one question only.
 	Accounts   int `json:"accounts"`
@@ -192,7 +230,11 @@ func KanoReport(answers []SurveyAnswer, names map[string]string) []KanoFeatureRe
 	}
 	out := make([]KanoFeatureResult, 0, len(byFeature))
 	for id, r := range byFeature {
-		r.Category, r.Better, r.Worse, r.Accounts = r.Tally.Category(), r.Tally.Better(), r.Tally.Worse(), len(accounts[id])
+		r.Category, r.Accounts = r.Tally.Category(), len(accounts[id])
+		if t := r.Tally; t.Attractive+t.OneDimensional+t.MustBe+t.Indifferent > 0 {
+			better, worse := t.Better(), t.Worse()
+			r.Better, r.Worse = &better, &worse
+		}
 		out = append(out, *r)
 	}
 	slices.SortFunc(out, func(a, b KanoFeatureResult) int {
@@ -240,7 +282,10 @@ func KanoLine(r KanoFeatureResult) string {
 	if t.Reverse+t.Questionable > 0 {
 		s += fmt.Sprintf(", R %d, Q %d", t.Reverse, t.Questionable)
 	}
-	s += fmt.Sprintf("); better %+.2f, worse %+.2f", r.Better, r.Worse)
+	s += ")"
+	if r.Better != nil && r.Worse != nil {
+		s += fmt.Sprintf("; better %+.2f, worse %+.2f", *r.Better, *r.Worse)
+	}
 	if r.Incomplete > 0 {
 		s += fmt.Sprintf("; %d answered one question only", r.Incomplete)
 	}

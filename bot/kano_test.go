@@ -157,7 +157,7 @@ func TestKanoReport(t *testing.T) {
 	if len(rs) != 2 {
 		t.Fatalf("%d features, want 2: %+v", len(rs), rs)
 	}
-	if r := rs[0]; r.Name != "Audit log" || r.Category != stats.KanoOneDimensional || r.Tally.Total() != 3 || r.Accounts != 2 || r.Better != 1 || r.Worse != -1 {
+	if r := rs[0]; r.Name != "Audit log" || r.Category != stats.KanoOneDimensional || r.Tally.Total() != 3 || r.Accounts != 2 || *r.Better != 1 || *r.Worse != -1 {
 		t.Errorf("f1: %+v", r)
 	}
 	if r := rs[1]; r.Name != "f2" || r.Category != stats.KanoIndifferent || r.Tally.Total() != 1 {

@@ -209,7 +209,7 @@ func driftingBlock(hs []feedbackbot.Health, now time.Time) (feedbackbot.Block, b
 	b.WriteString("*Engaged accounts gone quiet* (not at risk yet: they wrote much in the last 8 weeks, nothing for a week or more)\n")
 	for i, h := range hs {
 		if i == maxDrifting {
-			fmt.Fprintf(&b, "…and %d more (feedbackbot risk lists them)\n", len(hs)-maxDrifting)
+			fmt.Fprintf(&b, "…and %d more (digest --json lists them all)\n", len(hs)-maxDrifting)
 			break
 		}
 		fmt.Fprintf(&b, "• *%s* — %s", accountLabel(h.Account), EngagementLabel(h.Engagement))

@@ -557,14 +557,16 @@ func AtRisk(hs []feedbackbot.Health) []feedbackbot.Health {
 
 // Drifting keeps the accounts not at risk whose engagement says they are slipping
 // away (segments can't lose and slipping: much written in the window, not
-// lately) and whose customers have not written for DriftQuiet as of now (a
+// lately), that wrote much (frequency 4 or 5: five accounts of one message each
+// tie at 3, and slipping takes 3) and whose customers have not written for
+// DriftQuiet as of now (a
 // ranking's "not lately" may be four days among accounts that wrote yesterday),
 // the most frequent first, then the most valued.
 func Drifting(hs []feedbackbot.Health, now time.Time) []feedbackbot.Health {
 	var out []feedbackbot.Health
 	for _, h := range hs {
 		if e := h.Engagement; !h.AtRisk && e != nil && (e.Segment == feedbackbot.SegmentCannotLose || e.Segment == feedbackbot.SegmentSlipping) &&
-			now.Sub(h.LastCustomerAt) >= DriftQuiet {
+			e.Frequency >= 4 && now.Sub(h.LastCustomerAt) >= DriftQuiet {
 			out = append(out, h)
 		}
 	}

@@ -237,7 +237,31 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	} else if !feedbackbot.IsNotFound(err) {
 		return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
 	}
+	if kano {
+		// A Kano answer counts only with the other question's: one who answered
+		// the first alone read "Thank you" as done, and classified nothing.
+		other := a
+		other.Kind = SurveyKanoD
+		if a.Kind == SurveyKanoD {
+			other.Kind = SurveyKanoF
+		}
+		if done, err := answeredLately(ctx, b.Store, cmd.Workspace, other, now); err != nil {
+			return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
+		} else if !done {
+			return kanoOneMore(other.Kind), nil
+		}
+	}
 	return thanks(), nil
+}
+
+// kanoOneMore thanks a customer for one Kano answer and asks for the other
+// question's (kind).
+func kanoOneMore(kind string) feedbackbot.Document {
+	text := "Thank you! One more, please: question 2 above, how you would feel *without* it."
+	if kind == SurveyKanoF {
+		text = "Thank you! One more, please: question 1 above, how you would feel *with* it."
+	}
+	return feedbackbot.Document{Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text}}}
 }
 
 // staffSurveyAnswer answers staff who press a survey's buttons.

@@ -154,6 +154,24 @@ func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time,
 	return listWeek(ctx, st, workspace, week)
 }
 
+// answeredLately says whether a (its kind, account, thread, user and feature) was
+// answered in the week of at or the week before: where PutSurveyAnswer keeps it.
+func answeredLately(ctx context.Context, st interface {
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+}, workspace string, a SurveyAnswer, at time.Time) (bool, error) {
+	id := surveyAnswerID(a)
+	for _, week := range []string{surveyWeek(at), surveyWeek(weekStart(at).AddDate(0, 0, -7))} {
+		_, err := st.GetDoc(ctx, workspace, surveyWeekKind(week), id)
+		switch {
+		case err == nil:
+			return true, nil
+		case !feedbackbot.IsNotFound(err):
+			return false, err
+		}
+	}
+	return false, nil
+}
+
 // listWeek lists week (as indexed by account) if it is not on the list.
 func listWeek(ctx context.Context, st docWriter, workspace, week string) error {
 	_, err := st.GetDoc(ctx, workspace, DocSurveyWeeks, week)

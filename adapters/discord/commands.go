@@ -3,6 +3,7 @@ package discordadapter
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +79,16 @@ func CommandText(data discordgo.ApplicationCommandInteractionData) string {
 	order := map[string][]string{"log": {"account", "text"}, "account": {"account"}, "themes": {"period"},
 		"digest": {"period"}, "survey": {"kind", "account", "feature"}, "kano": {"period"}, "forget": {"user"},
 		"correct": {"message", "changes"}}[sc.Name]
+	kano := false // (the feature option is kano's; with csat or nps it was read as a thread)
+	for _, o := range sc.Options {
+		if v, _ := o.Value.(string); sc.Name == "survey" && o.Name == "kind" && strings.TrimSpace(v) == "kano" {
+			kano = true
+		}
+	}
 	for _, name := range order {
+		if name == "feature" && !kano {
+			continue
+		}
 		for _, o := range sc.Options {
 			if o.Name != name {
 				continue
@@ -124,6 +134,9 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCr
 	}()
 }
 
+// surveyInInternal answers a survey asked in an internal channel.
+const surveyInInternal = "A survey question is posted where you ask it, for the customer to answer: ask in the account's own channel, not in this internal one (nobody here could answer it, and the account would not be asked again for 30 days)."
+
 // notYourSurvey answers a survey button pressed by a member of another account.
 const notYourSurvey = "Thanks! This question was for another customer, so your answer was not recorded."
 
@@ -168,6 +181,13 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 	if !cmd.Staff && !isSurveyAnswer {
 		a.log.Info("discord: command refused to non-staff", "guild", i.GuildID, "user", cmd.User)
 		a.respond(ctx, i, Render(ephemeralText(refusal)))
+		return
+	}
+	if !cmd.Button && firstWord(cmd.Text) == "survey" && slices.Contains(a.cfg.InternalChannels, cmd.Channel) {
+		// A survey question is posted where it is asked: here only staff would see
+		// it, their presses are not recorded, and the account's cooldown would be
+		// spent on nobody.
+		a.respond(ctx, i, Render(ephemeralText(surveyInInternal)))
 		return
 	}
 	if isSurveyAnswer && !cmd.Staff && !a.askedOf(ctx, cmd, interactionRoles(i)) {

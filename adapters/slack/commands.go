@@ -135,6 +135,12 @@ func (a *Adapter) replyDoc(ctx context.Context, cmd feedbackbot.Command, team, e
 	if !cmd.Staff && !isSurveyAnswer {
 		return note(refusal), feedbackbot.Document{}
 	}
+	if !cmd.Button && strings.EqualFold(firstField(cmd.Text), "survey") && slices.Contains(a.cfg.InternalChannels, cmd.Channel) {
+		// A survey question is posted where it is asked: here only staff would see
+		// it, their presses are not recorded, and the account's cooldown would be
+		// spent on nobody.
+		return note(surveyInInternal), feedbackbot.Document{}
+	}
 	if isSurveyAnswer && !cmd.Staff && !a.askedOf(cmd, team) {
 		// In a channel several organisations share, anyone there may press the
 		// buttons: an answer counts only for the account it was asked of (another
@@ -186,6 +192,9 @@ func note(text string) map[string]any { return response(textDoc(text), false) }
 func textDoc(text string) feedbackbot.Document {
 	return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text}}}
 }
+
+// surveyInInternal answers a survey asked in an internal channel.
+const surveyInInternal = "A survey question is posted where you ask it, for the customer to answer: ask in the account's own channel, not in this internal one (nobody here could answer it, and the account would not be asked again for 30 days)."
 
 // notYourSurvey answers a survey button pressed by someone of another account.
 const notYourSurvey = "Thanks! This question was for another organisation in this channel, so your answer was not recorded."

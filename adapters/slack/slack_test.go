@@ -1168,7 +1168,9 @@ func TestStaffCheckCountsAgainstCommandTimeout(t *testing.T) {
 		posted <- string(body)
 	}))
 	defer hook.Close()
-	_, body := f.post("/slack/commands", slash("UMARIA", home, "survey csat TACME", hook.URL+"/commands/x"), "application/x-www-form-urlencoded", nil)
+	form := url.Values{"command": {"/feedback"}, "text": {"survey csat TACME"}, "user_id": {"UMARIA"}, "user_name": {"n"}, "team_id": {home},
+		"channel_id": {"CEXTACME"}, "response_url": {hook.URL + "/commands/x"}}.Encode() // (asked in the customer's channel)
+	_, body := f.post("/slack/commands", form, "application/x-www-form-urlencoded", nil)
 	if !strings.Contains(body, workingOnIt) || strings.Contains(body, "survey.answer") {
 		t.Fatalf("the reply after the timeout should be the placeholder, not the question: %s", body)
 	}

@@ -13,10 +13,11 @@ const MinRanked = 5
 
 // Rank sets the Engagement of each account of hs that had something to assess (not
 // Silent) as of now, when there are at least MinRanked of them, and clears it
-// otherwise: the RFM standing of each among the others. Recency is the time from
-// its newest customer message health read to now (none: the least recent),
+// otherwise: the RFM standing of each among the others. Recency is the whole days
+// from its newest customer message health read to now (none: the least recent),
 // frequency its customer messages in the window (WindowMessages), value its
-// configured yearly value, ranked among the accounts that have one. Each is scored
+// configured yearly value, ranked among the accounts that have one when at least
+// MinRanked do (else no value score). Each is scored
 // 1 to 5 by its mid-rank percentile (ties share a score), so the scores are fifths
 // of the accounts whatever their number, and the same inputs and now give the same
 // scores.
@@ -38,8 +39,10 @@ func Rank(hs []feedbackbot.Health, now time.Time) {
 		h := hs[i]
 		recency[k] = math.Inf(-1)
 		if !h.LastCustomerAt.IsZero() {
-			// Higher is better: minus the age, in seconds.
-			recency[k] = -now.Sub(h.LastCustomerAt).Seconds()
+			// Higher is better: minus the age, in whole days, so accounts that
+			// wrote the same day tie (by the second, the one that wrote four hours
+			// ago among five that wrote this morning was "can't lose").
+			recency[k] = -math.Floor(now.Sub(h.LastCustomerAt).Hours() / 24)
 		}
 		frequency[k] = float64(h.WindowMessages)
 		if h.Account.Value > 0 {
@@ -48,7 +51,7 @@ func Rank(hs []feedbackbot.Health, now time.Time) {
 	}
 	for k, i := range idx {
 		e := &feedbackbot.Engagement{Recency: fifth(recency[k], recency), Frequency: fifth(frequency[k], frequency)}
-		if v := hs[i].Account.Value; v > 0 {
+		if v := hs[i].Account.Value; v > 0 && len(valued) >= MinRanked { // (the only valued account is no middle fifth)
 			e.Value = fifth(v, valued)
 		}
 		e.Segment = SegmentOf(e.Recency, e.Frequency)

@@ -79,7 +79,7 @@ func ranked(n int, values ...float64) []feedbackbot.Health {
 }
 
 func TestRank(t *testing.T) {
-	hs := ranked(10, 100, 0, 300, 0, 50, 0, 0, 0, 0, 1000)
+	hs := ranked(10, 100, 0, 300, 0, 50, 0, 20, 70, 0, 1000)
 	// The most engaged account went quiet (a can't-lose); one never wrote; one had
 	// nothing to assess and takes no place among the others.
 	hs[0].LastCustomerAt = now.Add(-40 * 24 * time.Hour)
@@ -92,14 +92,14 @@ func TestRank(t *testing.T) {
 	}{
 		// Nine accounts ranked: a percentile (below + half the equal) of 0.056,
 		// 0.167, 0.278, …, 0.944 for the lowest to the highest; x5 and floored.
-		{1, 5, 3, feedbackbot.SegmentCannotLose},  // 40 days quiet (2nd least recent), wrote the most; 100 of 50, 100, 300
+		{1, 5, 4, feedbackbot.SegmentCannotLose},  // 40 days quiet (2nd least recent), wrote the most; 100 of 20, 50, 70, 100, 300
 		{5, 5, 0, feedbackbot.SegmentChampion},    // wrote yesterday, the second most
 		{5, 4, 5, feedbackbot.SegmentChampion},    // two days ago; the most valued
 		{4, 4, 0, feedbackbot.SegmentLoyal},       // three days ago
-		{4, 3, 1, feedbackbot.SegmentPromising},   // four days; the least valued
+		{4, 3, 2, feedbackbot.SegmentPromising},   // four days; 50
 		{3, 2, 0, feedbackbot.SegmentFading},      // five days, 50 messages
-		{2, 2, 0, feedbackbot.SegmentHibernating}, // six days, 40 messages
-		{2, 1, 0, feedbackbot.SegmentHibernating}, // seven days, 30
+		{2, 2, 1, feedbackbot.SegmentHibernating}, // six days, 40 messages; the least valued
+		{2, 1, 3, feedbackbot.SegmentHibernating}, // seven days, 30; 70
 		{1, 1, 0, feedbackbot.SegmentHibernating}, // never wrote
 	} {
 		e := hs[i].Engagement

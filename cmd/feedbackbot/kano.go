@@ -70,11 +70,19 @@ func (m *Main) cmdKano(ctx context.Context, args []string) error {
 		t := r.Tally
 		rows = append(rows, []string{bot.ShortText(r.Name, 48), string(r.Category), strconv.Itoa(t.Total()), strconv.Itoa(r.Accounts),
 			strconv.Itoa(t.MustBe), strconv.Itoa(t.OneDimensional), strconv.Itoa(t.Attractive), strconv.Itoa(t.Indifferent),
-			strconv.Itoa(t.Reverse), strconv.Itoa(t.Questionable), fmt.Sprintf("%+.2f", r.Better), fmt.Sprintf("%+.2f", r.Worse), strconv.Itoa(r.Incomplete)})
+			strconv.Itoa(t.Reverse), strconv.Itoa(t.Questionable), coefficient(r.Better), coefficient(r.Worse), strconv.Itoa(r.Incomplete)})
 	}
 	writeColumns(m.Stdout, rows)
 	fmt.Fprintln(m.Stdout, "\nEach customer's latest answers to both questions classify the feature for them: M must-be (expected, missed when absent),"+
 		" O one-dimensional (the more the better), A attractive (delights, not missed), I indifferent, R reverse, Q questionable."+
 		" The category is the most frequent; better (A+O)/(A+O+M+I) is how much having it pleases, worse −(O+M)/(A+O+M+I) how much lacking it displeases.")
 	return nil
+}
+
+// coefficient prints a Kano coefficient, "—" when there is none.
+func coefficient(c *float64) string {
+	if c == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%+.2f", *c)
 }

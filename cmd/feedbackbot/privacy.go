@@ -131,9 +131,13 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 		return err
 	}
 	answers, err := bot.PersonSurveyAnswers(ctx, st, *ws, *user)
+	var features map[string]string // (a Kano answer names its feature by an id)
+	if err == nil && slices.ContainsFunc(answers, func(a bot.SurveyAnswer) bool { return a.Feature != "" }) {
+		features, err = bot.KanoFeatureNames(ctx, st, *ws)
+	}
 	n := 0
 	if err == nil {
-		n, err = exportTo(ctx, st, *ws, *user, answers, *out, m.Stdout)
+		n, err = exportTo(ctx, st, *ws, *user, answers, features, *out, m.Stdout)
 	} else {
 		err = fmt.Errorf("export: %w", err)
 	}
@@ -172,19 +176,20 @@ var errNothingHeld = errors.New("nothing held")
 // exportTo writes the person's messages as JSON Lines to path, or to stdout when path
 // is empty, then the earlier versions the capture log holds of them, one
 // {"earlier_version": {...}} line each, then their survey answers, one
-// {"survey_answer": {...}} line each. A
+// {"survey_answer": {...}} line each (a Kano answer with its feature's name from
+// features, the question and the answer in words). A
 // file is written beside its final name and renamed when complete, so a failed
 // export leaves no partial file behind. It returns the messages written, and
 // errNothingHeld, having written nothing, when there was nothing to write. It reads
 // the person's messages and capture-log entries only (store.People), never the log.
-func exportTo(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, path string, stdout io.Writer) (int, error) {
+func exportTo(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, features map[string]string, path string, stdout io.Writer) (int, error) {
 	if path == "" {
-		return exportStream(ctx, st, ws, user, answers, stdout)
+		return exportStream(ctx, st, ws, user, answers, features, stdout)
 	}
 	n := 0
 	var werr error // exportStream's own, as it says it (errNothingHeld among them)
 	err := writeBeside(path, 0o600, func(w io.Writer) error {
-		n, werr = exportStream(ctx, st, ws, user, answers, w)
+		n, werr = exportStream(ctx, st, ws, user, answers, features, w)
 		return werr
 	})
 	if err != nil && werr == nil {
@@ -194,7 +199,7 @@ func exportTo(ctx context.Context, st store.People, ws, user string, answers []b
 }
 
 // exportStream writes exportTo's lines to w.
-func exportStream(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, w io.Writer) (int, error) {
+func exportStream(ctx context.Context, st store.People, ws, user string, answers []bot.SurveyAnswer, features map[string]string, w io.Writer) (int, error) {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	n := 0
@@ -227,9 +232,15 @@ func exportStream(ctx context.Context, st store.People, ws, user string, answers
 		return n, fmt.Errorf("export: capture log: %w", err)
 	}
 	for _, a := range answers {
+		// A Kano answer says, in words, which feature and question it answers and
+		// what (its record holds ids and a number).
+		question, answer := bot.KanoWordsOf(a)
 		if err := enc.Encode(struct {
 			SurveyAnswer bot.SurveyAnswer `json:"survey_answer"`
-		}{a}); err != nil {
+			Feature      string           `json:"feature,omitempty"`
+			Question     string           `json:"question,omitempty"`
+			Answer       string           `json:"answer,omitempty"`
+		}{a, features[a.Feature], question, answer}); err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
 	}

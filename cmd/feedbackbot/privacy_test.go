@@ -587,7 +587,7 @@ func TestExportSameFromTheAuthorIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got bytes.Buffer
-			n, err := exportTo(ctx, st, "T1", who, nil, "", &got)
+			n, err := exportTo(ctx, st, "T1", who, nil, nil, "", &got)
 			if who == "nobody" {
 				if !errors.Is(err, errNothingHeld) || got.Len() != 0 || len(want) != 0 {
 					t.Errorf("export of nobody: %d, %v, %q; want nothing held", n, err, got.String())
