@@ -54,7 +54,7 @@ type Digest struct {
 	// Drifting are accounts not at risk that engagement finds slipping away
 	// (Engagement's segments can't lose and slipping): their customers wrote much
 	// in the weeks health reads, and nothing for a week or more. Most engaged first.
-	Drifting []Health `json:"drifting,omitempty"`
+	Drifting []Health `json:"drifting"`
 
 	// ChannelTest says whether customer sentiment differs between channels by more
 	// than chance (one-way ANOVA); nil when there is too little data to test.

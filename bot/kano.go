@@ -181,8 +181,10 @@ type KanoFeatureResult struct {
 	// no complete answer pair fell in A, O, M or I (zeros would read indifferent).
 	Better *float64 `json:"better"`
 	Worse  *float64 `json:"worse"`
-	// Accounts is how many accounts those customers belong to; Incomplete how many
-	// customers answered one question only.
+	// Customers is how many customers classified it (Tally's total), Accounts how
+	// many accounts they belong to; Incomplete how many customers answered one
+	// question only.
+	Customers  int `json:"customers"`
 	Accounts   int `json:"accounts"`
 	Incomplete int `json:"incomplete"`
 }
@@ -230,7 +232,7 @@ func KanoReport(answers []SurveyAnswer, names map[string]string) []KanoFeatureRe
 	}
 	out := make([]KanoFeatureResult, 0, len(byFeature))
 	for id, r := range byFeature {
-		r.Category, r.Accounts = r.Tally.Category(), len(accounts[id])
+		r.Category, r.Customers, r.Accounts = r.Tally.Category(), r.Tally.Total(), len(accounts[id])
 		if t := r.Tally; t.Attractive+t.OneDimensional+t.MustBe+t.Indifferent > 0 {
 			better, worse := t.Better(), t.Worse()
 			r.Better, r.Worse = &better, &worse

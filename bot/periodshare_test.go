@@ -73,7 +73,7 @@ func TestDigestSharesTheRiskPassReads(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				alone.AtRisk = bot.AtRisk(hs)
+				alone.AtRisk, alone.Drifting = bot.AtRisk(hs), bot.Drifting(hs, rr.Now)
 				a, _ := json.Marshal(shared)
 				b, _ := json.Marshal(alone)
 				if string(a) != string(b) {

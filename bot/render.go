@@ -399,6 +399,9 @@ func accountLabel(a feedbackbot.Account) string {
 	return feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID))
 }
 
+// Money is a yearly value as the bot writes it: "$28k", "$1.2M".
+func Money(v float64) string { return money(v) }
+
 func money(v float64) string {
 	switch {
 	case v >= 1e6:

@@ -563,7 +563,7 @@ func AtRisk(hs []feedbackbot.Health) []feedbackbot.Health {
 // ranking's "not lately" may be four days among accounts that wrote yesterday),
 // the most frequent first, then the most valued.
 func Drifting(hs []feedbackbot.Health, now time.Time) []feedbackbot.Health {
-	var out []feedbackbot.Health
+	out := []feedbackbot.Health{} // ([] in digest --json, as at_risk)
 	for _, h := range hs {
 		if e := h.Engagement; !h.AtRisk && e != nil && (e.Segment == feedbackbot.SegmentCannotLose || e.Segment == feedbackbot.SegmentSlipping) &&
 			e.Frequency >= 4 && now.Sub(h.LastCustomerAt) >= DriftQuiet {

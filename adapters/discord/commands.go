@@ -135,7 +135,7 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCr
 }
 
 // surveyInInternal answers a survey asked in an internal channel.
-const surveyInInternal = "A survey question is posted where you ask it, for the customer to answer: ask in the account's own channel, not in this internal one (nobody here could answer it, and the account would not be asked again for 30 days)."
+const surveyInInternal = "A survey question is posted where you ask it, for the customer to answer: ask in the account's own channel, not in this internal one (nobody here could answer it, nor would the account be asked this again for 30 days)."
 
 // notYourSurvey answers a survey button pressed by a member of another account.
 const notYourSurvey = "Thanks! This question was for another customer, so your answer was not recorded."

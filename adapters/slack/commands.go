@@ -194,7 +194,7 @@ func textDoc(text string) feedbackbot.Document {
 }
 
 // surveyInInternal answers a survey asked in an internal channel.
-const surveyInInternal = "A survey question is posted where you ask it, for the customer to answer: ask in the account's own channel, not in this internal one (nobody here could answer it, and the account would not be asked again for 30 days)."
+const surveyInInternal = "A survey question is posted where you ask it, for the customer to answer: ask in the account's own channel, not in this internal one (nobody here could answer it, nor would the account be asked this again for 30 days)."
 
 // notYourSurvey answers a survey button pressed by someone of another account.
 const notYourSurvey = "Thanks! This question was for another organisation in this channel, so your answer was not recorded."

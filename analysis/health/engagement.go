@@ -17,10 +17,11 @@ const MinRanked = 5
 // from its newest customer message health read to now (none: the least recent),
 // frequency its customer messages in the window (WindowMessages), value its
 // configured yearly value, ranked among the accounts that have one when at least
-// MinRanked do (else no value score). Each is scored
-// 1 to 5 by its mid-rank percentile (ties share a score), so the scores are fifths
-// of the accounts whatever their number, and the same inputs and now give the same
-// scores.
+// MinRanked do (else no value score). Frequency and value are scored 1 to 5 by
+// their mid-rank percentile, recency 5 down to 1 by the share of accounts that
+// wrote more recently (ties share the score of the first of them; never: 1), so
+// the scores are fifths of the accounts whatever their number, and the same inputs
+// and now give the same scores.
 func Rank(hs []feedbackbot.Health, now time.Time) {
 	var idx []int
 	for i := range hs {
@@ -50,7 +51,11 @@ func Rank(hs []feedbackbot.Health, now time.Time) {
 		}
 	}
 	for k, i := range idx {
-		e := &feedbackbot.Engagement{Recency: fifth(recency[k], recency), Frequency: fifth(frequency[k], frequency)}
+		r := 1 // (an account whose customers never wrote is the least recent, whatever the ties)
+		if !math.IsInf(recency[k], -1) {
+			r = fifthFromTop(recency[k], recency)
+		}
+		e := &feedbackbot.Engagement{Recency: r, Frequency: fifth(frequency[k], frequency)}
 		if v := hs[i].Account.Value; v > 0 && len(valued) >= MinRanked { // (the only valued account is no middle fifth)
 			e.Value = fifth(v, valued)
 		}
@@ -73,6 +78,20 @@ func fifth(v float64, all []float64) int {
 	}
 	p := (float64(below) + float64(equal)/2) / float64(len(all))
 	return min(5, 1+int(5*p))
+}
+
+// fifthFromTop scores v among all (which holds v) from 5 down to 1 by the share of
+// all above it, so ties share the score of the first of them: for recency, where
+// whole days tie often (six of thirteen accounts that wrote within the day all
+// scored 4 by their mid-rank, and none was a champion).
+func fifthFromTop(v float64, all []float64) int {
+	above := 0
+	for _, x := range all {
+		if x > v {
+			above++
+		}
+	}
+	return 5 - min(4, int(5*float64(above)/float64(len(all))))
 }
 
 // SegmentOf is the segment of recency and frequency scores (1-5 each).

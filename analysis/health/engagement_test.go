@@ -34,6 +34,28 @@ func TestFifth(t *testing.T) {
 	}
 }
 
+func TestFifthFromTop(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    float64
+		all  []float64
+		want int
+	}{
+		{"alone", 7, []float64{7}, 5},
+		{"ties at the top share 5", -1, []float64{-1, -1, -1, -1, -1, -1, -2, -3, -4, -5, -6, -7, -9}, 5},
+		{"the first after six ties", -2, []float64{-1, -1, -1, -1, -1, -1, -2, -3, -4, -5, -6, -7, -9}, 3},
+		{"the least recent of thirteen", -9, []float64{-1, -1, -1, -1, -1, -1, -2, -3, -4, -5, -6, -7, -9}, 1},
+		{"second of ten", 9, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 5},
+		{"third of ten", 8, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fifthFromTop(tc.v, tc.all); got != tc.want {
+				t.Errorf("fifthFromTop(%v, %v) = %d, want %d", tc.v, tc.all, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestSegmentOf(t *testing.T) {
 	want := map[[2]int]feedbackbot.RFMSegment{
 		{5, 5}: feedbackbot.SegmentChampion, {5, 4}: feedbackbot.SegmentChampion,
@@ -90,15 +112,17 @@ func TestRank(t *testing.T) {
 		r, f, v int
 		seg     feedbackbot.RFMSegment
 	}{
-		// Nine accounts ranked: a percentile (below + half the equal) of 0.056,
-		// 0.167, 0.278, …, 0.944 for the lowest to the highest; x5 and floored.
-		{1, 5, 4, feedbackbot.SegmentCannotLose},  // 40 days quiet (2nd least recent), wrote the most; 100 of 20, 50, 70, 100, 300
+		// Nine accounts ranked. Frequency and value: a mid-rank percentile of
+		// 0.056, 0.167, 0.278, …, 0.944 for the lowest to the highest, x5 and
+		// floored. Recency: 5 less the fifths of the accounts more recent (0, 1, 2 …
+		// of nine: 5, 5, 4, 4, 3, 3, 2, 2), 1 for none.
+		{2, 5, 4, feedbackbot.SegmentCannotLose},  // 40 days quiet (7 more recent), wrote the most; 100 of 20, 50, 70, 100, 300
 		{5, 5, 0, feedbackbot.SegmentChampion},    // wrote yesterday, the second most
 		{5, 4, 5, feedbackbot.SegmentChampion},    // two days ago; the most valued
 		{4, 4, 0, feedbackbot.SegmentLoyal},       // three days ago
 		{4, 3, 2, feedbackbot.SegmentPromising},   // four days; 50
 		{3, 2, 0, feedbackbot.SegmentFading},      // five days, 50 messages
-		{2, 2, 1, feedbackbot.SegmentHibernating}, // six days, 40 messages; the least valued
+		{3, 2, 1, feedbackbot.SegmentFading},      // six days, 40 messages; the least valued
 		{2, 1, 3, feedbackbot.SegmentHibernating}, // seven days, 30; 70
 		{1, 1, 0, feedbackbot.SegmentHibernating}, // never wrote
 	} {

@@ -371,7 +371,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	case *only != "":
 		printAccountHealth(m, hs[0], now, req.Params.WithDefaults().Recent)
 	default:
-		printRisk(m, hs, now, req.Params.WithDefaults().Baseline)
+		printRisk(m.Stdout, hs, now, req.Params.WithDefaults().Baseline)
 	}
 	return nil
 }
@@ -476,7 +476,7 @@ func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time, recent tim
 		facts = append(facts, "tier "+h.Account.Tier)
 	}
 	if h.Account.Value > 0 {
-		facts = append(facts, fmt.Sprintf("value %.0f/yr", h.Account.Value))
+		facts = append(facts, "value "+bot.Money(h.Account.Value)+"/yr")
 	}
 	if h.Account.Owner != "" {
 		facts = append(facts, "owner "+h.Account.Owner)
@@ -514,14 +514,14 @@ func printAccountHealth(m *Main, h feedbackbot.Health, now time.Time, recent tim
 
 // printRisk lists hs, assessed as of now over health windows of window (the
 // baseline, for engagement's frequency).
-func printRisk(m *Main, hs []feedbackbot.Health, now time.Time, window time.Duration) {
+func printRisk(w io.Writer, hs []feedbackbot.Health, now time.Time, window time.Duration) {
 	if len(hs) == 0 {
 		// (a header over no rows said nothing of why: a review's find)
-		fmt.Fprintf(m.Stdout, "Account health as of %s: no account has a message in the 8 weeks before it or a recent survey answer, so there is nothing to assess.\n",
+		fmt.Fprintf(w, "Account health as of %s: no account has a message in the 8 weeks before it or a recent survey answer, so there is nothing to assess.\n",
 			now.Format("2006-01-02 15:04 MST"))
 		return
 	}
-	fmt.Fprintf(m.Stdout, "Account health as of %s (lowest first; at risk below the threshold)\n\n", now.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "Account health as of %s (lowest first; at risk below the threshold)\n\n", now.Format("2006-01-02 15:04 MST"))
 	rows := [][]string{{"ACCOUNT", "HEALTH", "AT RISK", "ENGAGEMENT", "MAIN REASON"}}
 	for _, h := range hs {
 		reason := "—"
@@ -534,9 +534,9 @@ func printRisk(m *Main, hs []feedbackbot.Health, now time.Time, window time.Dura
 		}
 		rows = append(rows, []string{bot.ShortText(accountName(h.Account), 48), strconv.Itoa(h.Score), risk, cmp.Or(bot.EngagementLabel(h.Engagement), "—"), bot.ShortText(reason, 90)})
 	}
-	writeColumns(m.Stdout, rows)
+	writeColumns(w, rows)
 	if slices.ContainsFunc(hs, func(h feedbackbot.Health) bool { return h.Engagement != nil }) {
-		fmt.Fprintf(m.Stdout, "\nEngagement ranks the accounts against each other (RFM): R how recently their customers wrote, F how much they wrote in the last %d days, V the value configured; 5 is the top fifth of the accounts, 1 the bottom.\n",
+		fmt.Fprintf(w, "\nEngagement ranks the accounts against each other (RFM): R how recently their customers wrote, F how much they wrote in the last %d days, V the value configured; 5 is the top fifth of the accounts, 1 the bottom.\n",
 			int(window.Hours()/24))
 	}
 }

@@ -279,7 +279,9 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(out, "5. Every account's health:")
 	fmt.Fprintln(out)
-	printRisk(m, hs, now, riskRequest(cfg, DemoWorkspace, now).Params.WithDefaults().Baseline)
+	var table strings.Builder
+	printRisk(&table, hs, now, riskRequest(cfg, DemoWorkspace, now).Params.WithDefaults().Baseline)
+	fmt.Fprint(out, indent(table.String(), "   "))
 	fmt.Fprintln(out)
 	if err := demoKano(ctx, out, st, msgs, accountMap(cfg.Accounts), now); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,7 +17,7 @@ func (m *Main) cmdKano(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("kano")
 	ws := fs.String("workspace", "", "workspace; default: the only one stored")
 	period := 90 * 24 * time.Hour
-	fs.Var(durationFlag{d: &period}, "period", "whose answers to count: those of the last `duration`, such as 30d (1h..92d)")
+	fs.Var(durationFlag{d: &period}, "period", "count the answers of the last `PERIOD`, such as 30d (1h..92d)")
 	at := fs.String("as-of", "", "count answers up to this moment, RFC 3339 `TIME` or a date (default now)")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	if err := parse(fs, args); err != nil {
@@ -68,7 +69,7 @@ func (m *Main) cmdKano(ctx context.Context, args []string) error {
 	rows := [][]string{{"FEATURE", "CATEGORY", "CUSTOMERS", "ACCOUNTS", "M", "O", "A", "I", "R", "Q", "BETTER", "WORSE", "ONE ANSWER ONLY"}}
 	for _, r := range rs {
 		t := r.Tally
-		rows = append(rows, []string{bot.ShortText(r.Name, 48), string(r.Category), strconv.Itoa(t.Total()), strconv.Itoa(r.Accounts),
+		rows = append(rows, []string{bot.ShortText(r.Name, 48), cmp.Or(string(r.Category), "—"), strconv.Itoa(t.Total()), strconv.Itoa(r.Accounts),
 			strconv.Itoa(t.MustBe), strconv.Itoa(t.OneDimensional), strconv.Itoa(t.Attractive), strconv.Itoa(t.Indifferent),
 			strconv.Itoa(t.Reverse), strconv.Itoa(t.Questionable), coefficient(r.Better), coefficient(r.Worse), strconv.Itoa(r.Incomplete)})
 	}

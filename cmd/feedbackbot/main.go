@@ -464,6 +464,7 @@ var bareArgFlag = map[string]string{
 	"forget":   "user",
 	"backfill": "channel",
 	"digest":   "period",
+	"kano":     "period",
 	"expire":   "older-than",
 }
 

@@ -97,7 +97,7 @@ func TestDemo(t *testing.T) {
 	}
 	mr, outr, errr := testMain(nil)
 	if err := mr.Run(context.Background(), []string{"risk", "--config", cfgFile, "--as-of", asof, "--account", "fennel"}); err != nil ||
-		!strings.Contains(outr.String(), "Fennel Foods (fennel): health") || !strings.Contains(outr.String(), "value 28000/yr · owner tom.cs") {
+		!strings.Contains(outr.String(), "Fennel Foods (fennel): health") || !strings.Contains(outr.String(), "value $28k/yr · owner tom.cs") {
 		t.Errorf("risk with the demo's configuration: %v\n%s%s", err, outr, errr)
 	}
 	// Re-running on the same directory stores nothing twice.
