@@ -54,9 +54,12 @@ type Alert struct {
 	Score       int         `json:"score"`
 	Reasons     []Reason    `json:"reasons"`
 	NextStep    string      `json:"next_step"`
-	RaisedAt    time.Time   `json:"raised_at"`
-	UpdatedAt   time.Time   `json:"updated_at"`
-	NotifiedAt  time.Time   `json:"notified_at,omitempty"`
+	// Engagement is the account's RFM standing among the others when the alert was
+	// last evaluated (nil when it was assessed alone, or before 2026-12-05).
+	Engagement *Engagement `json:"engagement,omitempty"`
+	RaisedAt   time.Time   `json:"raised_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
+	NotifiedAt time.Time   `json:"notified_at,omitempty"`
 	// NotifiedScore and NotifiedSeverity are what the channel was last told: an
 	// alert re-sends early when it gets worse than that.
 	NotifiedScore    int       `json:"notified_score,omitempty"`

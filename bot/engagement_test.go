@@ -133,3 +133,38 @@ func ids(hs []feedbackbot.Health) []string {
 	}
 	return out
 }
+
+// TestAlertSaysEngagement: an alert raised from a ranked health carries the
+// account's engagement and shows it beside its revenue, tier and owner (how much
+// the team stands to lose); a closed alert does not.
+func TestAlertSaysEngagement(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	h := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "Acme", Value: 120000}, Score: 20, AtRisk: true,
+		Reasons:    []feedbackbot.Reason{{Code: "sentiment_low", Text: "Customer sentiment is low", Impact: -30}},
+		Engagement: &feedbackbot.Engagement{Recency: 1, Frequency: 5, Value: 5, Segment: feedbackbot.SegmentCannotLose}}
+	al := bot.AlertFor("TE", h, now)
+	if al.Engagement == nil || *al.Engagement != *h.Engagement {
+		t.Fatalf("alert engagement %v, want %v", al.Engagement, h.Engagement)
+	}
+	field := func(doc feedbackbot.Document) string {
+		for _, b := range doc.Blocks {
+			for _, f := range b.Fields {
+				if f.Label == "Engagement" {
+					return f.Value
+				}
+			}
+		}
+		return ""
+	}
+	if got := field(bot.AlertDocument(al)); got != "can't lose: R1 F5 V5" {
+		t.Errorf("the alert's Engagement field is %q", got)
+	}
+	al.Status = feedbackbot.AlertResolved
+	if got := field(bot.AlertDocument(al)); got != "" {
+		t.Errorf("a closed alert shows engagement %q", got)
+	}
+	h.Engagement = nil // (assessed alone)
+	if got := field(bot.AlertDocument(bot.AlertFor("TE", h, now))); got != "" {
+		t.Errorf("an alert of an unranked account shows engagement %q", got)
+	}
+}

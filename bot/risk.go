@@ -640,7 +640,7 @@ func AlertFor(workspace string, h feedbackbot.Health, now time.Time) feedbackbot
 	}
 	return feedbackbot.Alert{
 		Fingerprint: alertFingerprint(workspace, h.Account.ID, cause), Workspace: workspace, Account: h.Account, Cause: cause,
-		Severity: sev, Status: feedbackbot.AlertOpen, Score: h.Score, Reasons: h.Reasons,
+		Severity: sev, Status: feedbackbot.AlertOpen, Score: h.Score, Reasons: h.Reasons, Engagement: h.Engagement,
 		NextStep: cmp.Or(nextSteps[cause], "Review the account with its owner."), RaisedAt: now, UpdatedAt: now,
 	}
 }
@@ -734,6 +734,9 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	}
 	if a.Account.Owner != "" {
 		fields = append(fields, feedbackbot.Field{Label: "Owner", Value: a.Account.Owner})
+	}
+	if e := EngagementLabel(a.Engagement); e != "" && a.Status != feedbackbot.AlertResolved {
+		fields = append(fields, feedbackbot.Field{Label: "Engagement", Value: e}) // (how much the account has to lose)
 	}
 	if len(fields) > 0 {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fields})
