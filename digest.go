@@ -55,6 +55,10 @@ type Digest struct {
 	// (Engagement's segments can't lose and slipping): their customers wrote much
 	// in the weeks health reads, and nothing for a week or more. Most engaged first.
 	Drifting []Health `json:"drifting"`
+	// Kano is what the features customers answered Kano surveys about in the period
+	// are to them, each counted over the KanoWindow before the period's end (a
+	// survey's answers come in over days); nil when nobody answered one.
+	Kano []KanoFeature `json:"kano,omitempty"`
 
 	// ChannelTest says whether customer sentiment differs between channels by more
 	// than chance (one-way ANOVA); nil when there is too little data to test.
@@ -121,6 +125,49 @@ type AlertBrief struct {
 	Answered   bool      `json:"answered"` // acknowledged or snoozed by the period's end
 	Snoozed    bool      `json:"snoozed,omitempty"`
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+}
+
+// KanoWindow is how far back a digest counts the Kano answers of a feature
+// answered in its period.
+const KanoWindow = 90 * 24 * time.Hour
+
+// KanoFeature is what the customers asked about one feature in Kano surveys make
+// of it (bot.KanoReport).
+type KanoFeature struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Tally counts the customers whose latest answers to both questions classify
+	// the feature; Category is its most frequent category ("must-be",
+	// "one-dimensional", "attractive", "indifferent", "reverse", "questionable";
+	// "" with no complete pair).
+	Tally    KanoCounts `json:"tally"`
+	Category string     `json:"category"`
+	// Better and Worse are Berger's coefficients, (A+O)/(A+O+M+I) and
+	// −(O+M)/(A+O+M+I); nil when no complete answer pair fell in A, O, M or I
+	// (zeros would read indifferent).
+	Better *float64 `json:"better"`
+	Worse  *float64 `json:"worse"`
+	// Customers is how many customers classified it (Tally's total), Accounts how
+	// many accounts they belong to; Incomplete how many customers answered one
+	// question only.
+	Customers  int `json:"customers"`
+	Accounts   int `json:"accounts"`
+	Incomplete int `json:"incomplete"`
+}
+
+// KanoCounts counts customers by the Kano category their answers give a feature.
+type KanoCounts struct {
+	Attractive     int `json:"attractive"`
+	OneDimensional int `json:"one_dimensional"`
+	MustBe         int `json:"must_be"`
+	Indifferent    int `json:"indifferent"`
+	Reverse        int `json:"reverse"`
+	Questionable   int `json:"questionable"`
+}
+
+// Total is the customers counted.
+func (c KanoCounts) Total() int {
+	return c.Attractive + c.OneDimensional + c.MustBe + c.Indifferent + c.Reverse + c.Questionable
 }
 
 // EmergingTheme is a new topic: its key phrases, how many messages it covers and a

@@ -181,7 +181,40 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	for i := range d.Accounts {
 		satisfactionIndex(&d.Accounts[i], Summarise(answers, req.From, req.To, d.Accounts[i].ID))
 	}
+	if d.Kano, err = digestKano(ctx, st, req, answers); err != nil {
+		return d, err
+	}
 	return d, nil
+}
+
+// digestKano is what the features customers answered Kano surveys about in the
+// period are to them, each counted over the KanoWindow before the period's end
+// (read only when the period holds a Kano answer); nil when none does.
+func digestKano(ctx context.Context, st DigestStore, req DigestRequest, period []SurveyAnswer) ([]feedbackbot.KanoFeature, error) {
+	asked := map[string]bool{}
+	for _, a := range period {
+		if a.Feature != "" && !a.IsRating() && !a.Time.Before(req.From) && a.Time.Before(req.To) {
+			asked[a.Feature] = true
+		}
+	}
+	if len(asked) == 0 {
+		return nil, nil
+	}
+	answers, err := SurveyAnswers(ctx, st, req.Workspace, req.To.Add(-feedbackbot.KanoWindow), req.To, "")
+	if err != nil {
+		return nil, fmt.Errorf("digest: kano: %w", err)
+	}
+	names, err := KanoFeatureNames(ctx, st, req.Workspace)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	var out []feedbackbot.KanoFeature
+	for _, r := range KanoReport(answers, names) {
+		if asked[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // emotionStats lists the period's customer messages by emotion, with the

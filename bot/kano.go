@@ -170,24 +170,7 @@ func (b *Bot) accountThenText(ctx context.Context, ws string, words []string) (f
 }
 
 // KanoFeatureResult is what the customers asked about one feature made of it.
-type KanoFeatureResult struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	// Tally counts the customers whose latest answers to both questions classify
-	// the feature; Category is its most frequent category.
-	Tally    stats.KanoTally    `json:"tally"`
-	Category stats.KanoCategory `json:"category"`
-	// Better and Worse are Berger's coefficients (stats.KanoTally.Better), nil when
-	// no complete answer pair fell in A, O, M or I (zeros would read indifferent).
-	Better *float64 `json:"better"`
-	Worse  *float64 `json:"worse"`
-	// Customers is how many customers classified it (Tally's total), Accounts how
-	// many accounts they belong to; Incomplete how many customers answered one
-	// question only.
-	Customers  int `json:"customers"`
-	Accounts   int `json:"accounts"`
-	Incomplete int `json:"incomplete"`
-}
+type KanoFeatureResult = feedbackbot.KanoFeature
 
 // KanoReport tallies the Kano answers among answers (any kinds; others are left
 // out) by feature, each customer's latest answer to each question counted once,
@@ -216,24 +199,27 @@ func KanoReport(answers []SurveyAnswer, names map[string]string) []KanoFeatureRe
 		}
 	}
 	byFeature := map[string]*KanoFeatureResult{}
+	tallies := map[string]*stats.KanoTally{}
 	accounts := map[string]map[string]bool{}
 	for k, p := range pairs {
 		r := byFeature[k.feature]
 		if r == nil {
 			r = &KanoFeatureResult{ID: k.feature, Name: cmp.Or(names[k.feature], k.feature)}
-			byFeature[k.feature], accounts[k.feature] = r, map[string]bool{}
+			byFeature[k.feature], tallies[k.feature], accounts[k.feature] = r, &stats.KanoTally{}, map[string]bool{}
 		}
 		if p.f.Time.IsZero() || p.d.Time.IsZero() {
 			r.Incomplete++
 			continue
 		}
-		r.Tally.Add(stats.KanoClass(p.f.Score, p.d.Score))
+		tallies[k.feature].Add(stats.KanoClass(p.f.Score, p.d.Score))
 		accounts[k.feature][k.account] = true
 	}
 	out := make([]KanoFeatureResult, 0, len(byFeature))
 	for id, r := range byFeature {
-		r.Category, r.Customers, r.Accounts = r.Tally.Category(), r.Tally.Total(), len(accounts[id])
-		if t := r.Tally; t.Attractive+t.OneDimensional+t.MustBe+t.Indifferent > 0 {
+		t := *tallies[id]
+		r.Tally, r.Category = feedbackbot.KanoCounts(t), string(t.Category())
+		r.Customers, r.Accounts = t.Total(), len(accounts[id])
+		if t.Attractive+t.OneDimensional+t.MustBe+t.Indifferent > 0 {
 			better, worse := t.Better(), t.Worse()
 			r.Better, r.Worse = &better, &worse
 		}
@@ -279,7 +265,7 @@ func KanoWords(c stats.KanoCategory) string {
 // it and the coefficients.
 func KanoLine(r KanoFeatureResult) string {
 	t := r.Tally
-	s := fmt.Sprintf("%s — %s (%d customer(s) of %d account(s): M %d, O %d, A %d, I %d", r.Name, cmp.Or(KanoWords(r.Category), "no complete answers yet"),
+	s := fmt.Sprintf("%s — %s (%d customer(s) of %d account(s): M %d, O %d, A %d, I %d", r.Name, cmp.Or(KanoWords(stats.KanoCategory(r.Category)), "no complete answers yet"),
 		t.Total(), r.Accounts, t.MustBe, t.OneDimensional, t.Attractive, t.Indifferent)
 	if t.Reverse+t.Questionable > 0 {
 		s += fmt.Sprintf(", R %d, Q %d", t.Reverse, t.Questionable)

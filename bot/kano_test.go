@@ -157,10 +157,70 @@ func TestKanoReport(t *testing.T) {
 	if len(rs) != 2 {
 		t.Fatalf("%d features, want 2: %+v", len(rs), rs)
 	}
-	if r := rs[0]; r.Name != "Audit log" || r.Category != stats.KanoOneDimensional || r.Tally.Total() != 3 || r.Accounts != 2 || *r.Better != 1 || *r.Worse != -1 {
+	if r := rs[0]; r.Name != "Audit log" || r.Category != string(stats.KanoOneDimensional) || r.Tally.Total() != 3 || r.Accounts != 2 || *r.Better != 1 || *r.Worse != -1 {
 		t.Errorf("f1: %+v", r)
 	}
-	if r := rs[1]; r.Name != "f2" || r.Category != stats.KanoIndifferent || r.Tally.Total() != 1 {
+	if r := rs[1]; r.Name != "f2" || r.Category != string(stats.KanoIndifferent) || r.Tally.Total() != 1 {
 		t.Errorf("f2 (latest answers neutral, neutral): %+v", r)
+	}
+}
+
+// TestDigestShowsKano: a digest lists the features customers answered Kano
+// surveys about in its period, each counted over the 90 days before its end (a
+// survey's answers come in over days); a feature answered only before the period
+// is not listed, and a period without Kano answers has no such section.
+func TestDigestShowsKano(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			b := &bot.Bot{Store: st, Accounts: map[string]feedbackbot.Account{"acme": {ID: "acme", Name: "Acme"}, "blue": {ID: "blue", Name: "Blue"}},
+				Now: func() time.Time { return now }}
+			ask := func(text string) [][]feedbackbot.Button {
+				t.Helper()
+				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "USTAFF", Staff: true, Text: text})
+				if err != nil || doc.Ephemeral {
+					t.Fatalf("%s: %v %+v", text, err, doc)
+				}
+				var rows [][]feedbackbot.Button
+				for _, bl := range doc.Blocks {
+					if bl.Kind == feedbackbot.BlockActions {
+						rows = append(rows, bl.Buttons)
+					}
+				}
+				return rows
+			}
+			press := func(rows [][]feedbackbot.Button, user string, f, d int) {
+				t.Helper()
+				for q, answer := range []int{f, d} {
+					if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: user, Button: true, Text: "survey.answer " + rows[q][answer-1].Value}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			// Dark mode: one answer a month ago, one this week; Audit log: a month ago only.
+			dark, audit := ask("survey kano acme Dark mode"), ask("survey kano acme Audit log")
+			press(dark, "UA", stats.KanoLike, stats.KanoNeutral)
+			press(audit, "UA", stats.KanoExpect, stats.KanoDislike)
+			now = now.AddDate(0, 0, 30)
+			press(ask("survey kano blue Dark mode"), "UB", stats.KanoLike, stats.KanoLiveWith)
+			d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: now.Add(-7 * 24 * time.Hour), To: now.Add(time.Hour), Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Kano) != 1 || d.Kano[0].Name != "Dark mode" || d.Kano[0].Customers != 2 || d.Kano[0].Accounts != 2 || d.Kano[0].Category != string(stats.KanoAttractive) {
+				t.Fatalf("digest kano %+v; want Dark mode alone, both customers counted", d.Kano)
+			}
+			want := "• Dark mode — attractive: delights, not missed (2 customer(s) of 2 account(s): M 0, O 0, A 2, I 0); better +1.00, worse +0.00"
+			if !containsText(bot.DigestDocument(d, nil), want) {
+				t.Errorf("the digest does not say %q: %+v", want, bot.DigestDocument(d, nil).Blocks)
+			}
+			// A week without Kano answers has no Kano section.
+			d, err = bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: now.Add(-21 * 24 * time.Hour), To: now.Add(-14 * 24 * time.Hour), Now: now})
+			if err != nil || d.Kano != nil || containsText(bot.DigestDocument(d, nil), "Kano") {
+				t.Errorf("a week without Kano answers: %+v, %v", d.Kano, err)
+			}
+		})
 	}
 }

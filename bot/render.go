@@ -29,6 +29,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		if b, ok := driftingBlock(d.Drifting, d.To); ok {
 			doc.Blocks = append(doc.Blocks, b)
 		}
+		if b, ok := kanoBlock(d.Kano); ok { // (answers are button presses, not messages)
+			doc.Blocks = append(doc.Blocks, b)
+		}
 		if f := d.FollowUp; f != nil { // (so is what became of the alerts)
 			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: followUpText(f, d.To)})
 		}
@@ -55,6 +58,9 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 			fs = append(fs, feedbackbot.Field{Label: fmt.Sprintf("NPS (%d answers)", d.NPSAnswers), Value: fmt.Sprintf("%+.0f", *d.NPS)})
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fs})
+	}
+	if b, ok := kanoBlock(d.Kano); ok {
+		doc.Blocks = append(doc.Blocks, b)
 	}
 	if b, ok := atRiskBlock(d.AtRisk); ok {
 		doc.Blocks = append(doc.Blocks, b)
@@ -192,6 +198,21 @@ func atRiskBlock(hs []feedbackbot.Health) (feedbackbot.Block, bool) {
 			fmt.Fprintf(&b, " (%s/yr at stake)", money(h.Account.Value))
 		}
 		b.WriteString("\n")
+	}
+	return feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())}, true
+}
+
+// kanoBlock lists what the features answered about in the period are to customers
+// (Digest.Kano).
+func kanoBlock(ks []feedbackbot.KanoFeature) (feedbackbot.Block, bool) {
+	if len(ks) == 0 {
+		return feedbackbot.Block{}, false
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Kano: what features would be to customers* (features answered about this period; answers of the last %s)\n", windowDays(feedbackbot.KanoWindow))
+	for _, r := range ks {
+		r.Name = feedbackbot.EscapeMarkup(r.Name)
+		b.WriteString("• " + KanoLine(r) + "\n")
 	}
 	return feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())}, true
 }

@@ -250,6 +250,9 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(out, "   Replayed the bot's alert passes, every %s over the four weeks: %d alert(s) and reply-due heads-up(s) raised, %d closed (%s).\n\n",
 			config.FormatDuration(demoPassEvery), raised, closed, time.Since(start).Round(time.Millisecond))
 	}
+	if err := demoKano(ctx, st, msgs, accountMap(cfg.Accounts), now); err != nil {
+		return err
+	}
 	d, png, err := buildDigest(ctx, st, cfg, DemoWorkspace, now, period, time.UTC, true)
 	if err != nil {
 		return err
@@ -283,7 +286,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	printRisk(&table, hs, now, riskRequest(cfg, DemoWorkspace, now).Params.WithDefaults().Baseline)
 	fmt.Fprint(out, indent(table.String(), "   "))
 	fmt.Fprintln(out)
-	if err := demoKano(ctx, out, st, msgs, accountMap(cfg.Accounts), now); err != nil {
+	if err := printDemoKano(ctx, out, st, now); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nChart: %s\n", chartPath)

@@ -33,10 +33,10 @@ var demoKanoSurveys = []struct {
 }
 
 // demoKano asks the demo's Kano surveys through the bot's own /feedback survey
-// kano, ten days before now, has each account's first customer answer both
-// questions with the buttons a few hours later, and prints what the features are
-// to them, as /feedback kano does. Once a --dir.
-func demoKano(ctx context.Context, out io.Writer, st store.Store, msgs []feedbackbot.Message, accts map[string]feedbackbot.Account, now time.Time) error {
+// kano, five days before now (so the digest's week holds the answers), and has
+// each account's first customer answer both questions with the buttons a few
+// hours later. Once a --dir.
+func demoKano(ctx context.Context, st store.Store, msgs []feedbackbot.Message, accts map[string]feedbackbot.Account, now time.Time) error {
 	switch _, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoKanoID); {
 	case err == nil:
 	case !feedbackbot.IsNotFound(err):
@@ -48,7 +48,7 @@ func demoKano(ctx context.Context, out io.Writer, st store.Store, msgs []feedbac
 				customer[m.Account] = m.Author
 			}
 		}
-		asked := now.Add(-10 * 24 * time.Hour)
+		asked := now.Add(-5 * 24 * time.Hour)
 		for _, s := range demoKanoSurveys {
 			ids := make([]string, 0, len(s.answers))
 			for id := range s.answers {
@@ -86,6 +86,12 @@ func demoKano(ctx context.Context, out io.Writer, st store.Store, msgs []feedbac
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
+	return nil
+}
+
+// printDemoKano prints what the demo's Kano surveys say the features are to the
+// customers who answered, as /feedback kano does.
+func printDemoKano(ctx context.Context, out io.Writer, st store.Store, now time.Time) error {
 	answers, err := bot.SurveyAnswers(ctx, st, DemoWorkspace, now.Add(-90*24*time.Hour), now.Add(time.Nanosecond), "")
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
