@@ -182,7 +182,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		satisfactionIndex(&d.Accounts[i], Summarise(answers, req.From, req.To, d.Accounts[i].ID))
 	}
 	if d.Kano, err = digestKano(ctx, st, req, answers); err != nil {
-		return d, err
+		return feedbackbot.Digest{}, err
 	}
 	return d, nil
 }

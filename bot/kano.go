@@ -153,16 +153,54 @@ func (b *Bot) surveyKano(ctx context.Context, cmd feedbackbot.Command, f []strin
 const maxAccountWords = 4
 
 // accountThenText splits words into an account and the text after it: the account
-// is the longest run of leading words (at most maxAccountWords, leaving one word of
-// text) that names one account, so "Acme Corp SSO with SAML" is account Acme Corp
-// and "SSO with SAML" (Discord's options arrive joined, and names have spaces);
-// else the first word, with its error when it names none.
+// is the longest run of two or more leading words (at most maxAccountWords,
+// leaving one word of text) that is exactly an account's id or name, configured
+// or stored with its messages (case aside), so "Acme Corp SSO with SAML" is
+// account Acme Corp and "SSO with SAML" (Discord's options arrive joined, and
+// names have spaces); else the first word, as ResolveAccount reads one (a part of
+// a name among them), with its error when it names none. A run is never matched
+// by a part of a name: "globex analytics export" must not take "analytics" from
+// the feature because an account is named Globex Analytics Platform. The
+// accounts are listed, and their stored names read, once.
 func (b *Bot) accountThenText(ctx context.Context, ws string, words []string) (feedbackbot.Account, string, error) {
-	for k := min(len(words)-1, maxAccountWords); k > 1; k-- {
-		if a, err := b.resolveAccount(ctx, ws, strings.Join(words[:k], " ")); err == nil {
-			return a, strings.Join(words[k:], " "), nil
-		} else if c := feedbackbot.ErrorCode(err); c != feedbackbot.ENOTFOUND && c != feedbackbot.EINVALID {
-			return feedbackbot.Account{}, "", err
+	if longest := min(len(words)-1, maxAccountWords); longest > 1 {
+		ids, err := b.Store.Accounts(ctx, ws)
+		if err != nil {
+			return feedbackbot.Account{}, "", fmt.Errorf("list accounts: %w", err)
+		}
+		exact := func(run string, stored map[string]string) (feedbackbot.Account, bool) {
+			var found []feedbackbot.Account
+			for _, a := range b.Accounts {
+				if strings.EqualFold(a.ID, run) || strings.EqualFold(a.Name, run) || strings.EqualFold(stored[a.ID], run) {
+					a.Name = cmp.Or(a.Name, stored[a.ID])
+					found = append(found, a)
+				}
+			}
+			for _, id := range ids {
+				if _, configured := b.Accounts[id]; !configured && (strings.EqualFold(id, run) || strings.EqualFold(stored[id], run)) {
+					found = append(found, feedbackbot.Account{ID: id, Name: stored[id]})
+				}
+			}
+			if len(found) == 1 {
+				return found[0], true
+			}
+			return feedbackbot.Account{}, false
+		}
+		var stored map[string]string // (read only when no id or configured name matches)
+		for pass := range 2 {
+			if pass == 1 {
+				if len(ids) > MaxNameScan {
+					break
+				}
+				if stored, err = StoredAccountNames(ctx, b.Store, ws, ids); err != nil {
+					return feedbackbot.Account{}, "", err
+				}
+			}
+			for k := longest; k > 1; k-- {
+				if a, ok := exact(strings.Join(words[:k], " "), stored); ok {
+					return a, strings.Join(words[k:], " "), nil
+				}
+			}
 		}
 	}
 	a, err := b.resolveAccount(ctx, ws, words[0])

@@ -25,7 +25,8 @@ const (
 	DocSurveyAsked  = "survey-asked"
 )
 
-// SurveyCooldown is how long an account is not asked again after a survey, whatever its kind.
+// SurveyCooldown is how long an account is not asked again after a CSAT or NPS
+// survey, whichever of the two; and of one feature after a Kano survey of it.
 const SurveyCooldown = 30 * 24 * time.Hour
 
 // SurveyAnswer is one customer's answer.

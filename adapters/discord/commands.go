@@ -134,6 +134,16 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCr
 	}()
 }
 
+// internalChannel says whether channel is internal: listed, or a thread of one
+// listed (as capture reads it).
+func (a *Adapter) internalChannel(ctx context.Context, channel string) bool {
+	if slices.Contains(a.cfg.InternalChannels, channel) {
+		return true
+	}
+	ci, err := a.channel(ctx, channel)
+	return err == nil && channelSkip(ci, nil, nil, a.cfg.InternalChannels) == skipInternalChannel
+}
+
 // surveyInInternal answers a survey asked in an internal channel.
 const surveyInInternal = "A survey question is posted where you ask it, for the customer to answer: ask in the account's own channel, not in this internal one (nobody here could answer it, nor would the account be asked this again for 30 days)."
 
@@ -183,7 +193,7 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 		a.respond(ctx, i, Render(ephemeralText(refusal)))
 		return
 	}
-	if !cmd.Button && firstWord(cmd.Text) == "survey" && slices.Contains(a.cfg.InternalChannels, cmd.Channel) {
+	if !cmd.Button && firstWord(cmd.Text) == "survey" && a.internalChannel(ctx, cmd.Channel) {
 		// A survey question is posted where it is asked: here only staff would see
 		// it, their presses are not recorded, and the account's cooldown would be
 		// spent on nobody.
