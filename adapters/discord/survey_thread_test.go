@@ -6,12 +6,12 @@ import (
 	"time"
 )
 
-// TestSurveyNotAskedInAThreadOfAnInternalChannel_review2: a thread of an internal
+// TestSurveyNotAskedInAThreadOfAnInternalChannel: a thread of an internal
 // channel is internal too (channelSkip reads a thread by its parent: nothing in it
 // is captured), but the survey refusal compares the interaction's channel id with
 // internal_channels only, so a survey asked in such a thread is posted there for
 // staff alone and the account's Kano cooldown is spent on nobody.
-func TestSurveyNotAskedInAThreadOfAnInternalChannel_review2(t *testing.T) {
+func TestSurveyNotAskedInAThreadOfAnInternalChannel(t *testing.T) {
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	f := kanoFixture(t, "acme", "Acme Corp", now)
 	const thInternal = "763000000000000099"

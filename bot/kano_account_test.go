@@ -25,13 +25,13 @@ func (c *messagesCounted) Messages(ctx context.Context, q store.Query) ([]store.
 	return c.Store.Messages(ctx, q)
 }
 
-// TestKanoSurveyScansStoredNamesOnce_review2: "survey kano ACCOUNT FEATURE…"
+// TestKanoSurveyScansStoredNamesOnce: "survey kano ACCOUNT FEATURE…"
 // tries the longest leading run of words first, each through ResolveAccount,
 // which (when no id or configured name matches) reads a page of messages of every
 // account (up to MaxNameScan = 2000) for their stored names. With a feature of
 // several words the names are read once per run tried: three times here, for
 // an account named by its configured id.
-func TestKanoSurveyScansStoredNamesOnce_review2(t *testing.T) {
+func TestKanoSurveyScansStoredNamesOnce(t *testing.T) {
 	st := backends(t)["bolt"](t)
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	const n = 12
@@ -56,13 +56,13 @@ func TestKanoSurveyScansStoredNamesOnce_review2(t *testing.T) {
 	}
 }
 
-// TestKanoFeatureWordsNotTakenByAPartialName_review2: the account is the longest
+// TestKanoFeatureWordsNotTakenByAPartialName: the account is the longest
 // run of leading words that ResolveAccount resolves, and ResolveAccount also takes
 // a run contained in one account's id or name. "survey kano globex analytics
 // export" names account globex (its id) and the feature "analytics export"; the
 // run "globex analytics" is part of globex's name "Globex Analytics Platform", so
 // customers are asked about "export" and that feature's cooldown is spent.
-func TestKanoFeatureWordsNotTakenByAPartialName_review2(t *testing.T) {
+func TestKanoFeatureWordsNotTakenByAPartialName(t *testing.T) {
 	st := backends(t)["bolt"](t)
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	captured(t, st, feedbackbot.Message{ID: "C1:1", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Author: "UA",
