@@ -170,16 +170,26 @@ func build(t Taxonomy, l *loadedLayer) (*Analyzer, error) {
 
 // LearnedFrom counts the messages among keys (feedbackbot.Message.Key) whose
 // staff corrections the analyzer's layer learned from (a layer of `feedbackbot
-// learn`; the shipped one learned from none). A person forgotten after the layer
-// was learned from their messages is still in its weights until it is learned
-// again.
-func (a *Analyzer) LearnedFrom(keys ...string) int {
-	if a == nil || a.comb == nil || len(a.comb.learnedFrom) == 0 {
+// learn`; the shipped one learned from none), for a layer that names them by
+// LearnedKey; one keyed with a secret needs LearnedFromWith. A person forgotten
+// after the layer was learned from their messages is still in its weights until
+// it is learned again.
+func (a *Analyzer) LearnedFrom(keys ...string) int { return a.LearnedFromWith(nil, keys...) }
+
+// LearnedFromWith is LearnedFrom for a layer whose names may be keyed with secret
+// (LayerOptions.LearnedKeyed): such a layer's are found with the secret it was
+// learned with, and none without it; another layer's as LearnedFrom finds them.
+func (a *Analyzer) LearnedFromWith(secret []byte, keys ...string) int {
+	if a == nil || a.comb == nil || len(a.comb.learnedFrom) == 0 || (a.comb.learnedKeyed && len(secret) == 0) {
 		return 0
 	}
 	n := 0
 	for _, k := range keys {
-		if _, ok := slices.BinarySearch(a.comb.learnedFrom, LearnedKey(k)); ok {
+		name := LearnedKey(k)
+		if a.comb.learnedKeyed {
+			name = LearnedKeyed(secret, k)
+		}
+		if _, ok := slices.BinarySearch(a.comb.learnedFrom, name); ok {
 			n++
 		}
 	}

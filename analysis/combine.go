@@ -70,6 +70,7 @@ type combiner struct {
 	hashBits                   int
 	charGrams                  int
 	learnedFrom                []string // LayerOptions.LearnedFrom, sorted
+	learnedKeyed               bool     // LayerOptions.LearnedKeyed
 }
 
 // headsAt is the column of the stack's logits where the theme heads begin.
@@ -109,7 +110,7 @@ func loadLayer(data []byte) (*combiner, error) {
 	}
 	models := []*layer.Model{f.Sentiment, f.Intent}
 	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams,
-		learnedFrom: slices.Sorted(slices.Values(f.Options.LearnedFrom))}
+		learnedFrom: slices.Sorted(slices.Values(f.Options.LearnedFrom)), learnedKeyed: f.Options.LearnedKeyed}
 	if f.Themes != nil {
 		if err := f.Themes.Check(denseNames, f.Sentiment.HashBits); err != nil {
 			return nil, err

@@ -402,6 +402,45 @@ func TestEmbeddedTrainingSets(t *testing.T) {
 	}
 }
 
+// TestLearnedFromKeyed: a layer whose names are keyed with a secret (learned since
+// 2026-12-05) tells the messages it learned from only with that secret: the file
+// and a message's key alone say nothing (the unkeyed hash is not in it).
+func TestLearnedFromKeyed(t *testing.T) {
+	k1, k2 := "slack/T1/C1:1.000100", "slack/T1/C1:2.000100"
+	secret, other := []byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210")
+	learned := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"learned_from":["`+LearnedKeyed(secret, k1)+`"],"learned_keyed":true,`), 1)
+	a, err := NewWithLayer(DefaultTaxonomy(), learned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		secret []byte
+		keys   []string
+		want   int
+	}{
+		{"with its secret", secret, []string{k1, k2}, 1},
+		{"with another secret", other, []string{k1}, 0},
+		{"without a secret", nil, []string{k1}, 0},
+	} {
+		if n := a.LearnedFromWith(tc.secret, tc.keys...); n != tc.want {
+			t.Errorf("%s: LearnedFromWith = %d, want %d", tc.name, n, tc.want)
+		}
+	}
+	if n := a.LearnedFrom(k1); n != 0 || strings.Contains(string(learned), LearnedKey(k1)) {
+		t.Errorf("the unkeyed name finds %d, or is in the file", n)
+	}
+	// A layer learned before, named by LearnedKey, is still read so, secret or not.
+	old := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"learned_from":["`+LearnedKey(k1)+`"],`), 1)
+	b, err := NewWithLayer(DefaultTaxonomy(), old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.LearnedFromWith(secret, k1, k2); n != 1 {
+		t.Errorf("an unkeyed layer with a secret given: %d, want 1", n)
+	}
+}
+
 // TestLearnedFrom: a learned layer names the messages it learned from (hashed),
 // and the analyzer counts which of some keys they are; the shipped layer learned
 // from none.

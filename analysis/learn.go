@@ -3,6 +3,7 @@ package analysis
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -57,6 +58,23 @@ func LearnedKey(key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// LearnedKeyed is how a learned layer names a message it learned from when the
+// names are keyed (LayerOptions.LearnedKeyed): the first 16 bytes of the
+// HMAC-SHA256 of its key under secret, in hex. Unlike LearnedKey, the name cannot
+// be computed from a message's key without the secret.
+func LearnedKeyed(secret []byte, key string) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(key))
+	return hex.EncodeToString(mac.Sum(nil)[:16])
+}
+
+// LearnLayerNamed is LearnLayer recording the messages learned from by names
+// already keyed (LearnedKeyed, with a secret kept apart from the file:
+// LayerOptions.LearnedKeyed).
+func LearnLayerNamed(extra []Example, weight int, names []string) ([]byte, error) {
+	return learnLayer(extra, weight, nil, names)
+}
+
 // LearnLayer trains the combination layer as the shipped one is trained (the
 // training sets, DefaultLayerOptions) with extra rows added, each weight times:
 // a team's staff corrections, so the analyzer learns its customers' ways of
@@ -66,6 +84,11 @@ func LearnedKey(key string) string {
 // Analyzer.LearnedFrom). It returns the layer file for NewWithLayer; the same rows
 // give the same bytes.
 func LearnLayer(extra []Example, weight int, from []string) ([]byte, error) {
+	return learnLayer(extra, weight, from, nil)
+}
+
+// learnLayer records from by LearnedKey, and keyed names as they are.
+func learnLayer(extra []Example, weight int, from, keyed []string) ([]byte, error) {
 	rows, counts, err := ShippedExamples()
 	if err != nil {
 		return nil, err
@@ -89,6 +112,9 @@ func LearnLayer(extra []Example, weight int, from []string) ([]byte, error) {
 	}
 	for _, k := range from {
 		o.LearnedFrom = append(o.LearnedFrom, LearnedKey(k))
+	}
+	if len(keyed) > 0 {
+		o.LearnedFrom, o.LearnedKeyed = append(o.LearnedFrom, keyed...), true
 	}
 	slices.Sort(o.LearnedFrom)
 	o.LearnedFrom = slices.Compact(o.LearnedFrom)

@@ -65,6 +65,11 @@ type LayerOptions struct {
 	// can then say whether the layer in use learned from their messages, and must
 	// be learned again without them.
 	LearnedFrom []string `json:"learned_from,omitempty"`
+	// LearnedKeyed says LearnedFrom names messages by LearnedKeyed, keyed with a
+	// secret the file does not hold (its store's): whoever has the file and a
+	// channel's history cannot tell which messages it learned from. Unset, they are
+	// by LearnedKey (layers learned before 2026-12-05).
+	LearnedKeyed bool `json:"learned_keyed,omitempty"`
 }
 
 // DefaultLayerOptions are the options data/layer.json is trained with, chosen by

@@ -34,21 +34,22 @@ type Forgotten struct {
 }
 
 // learner is an analyzer that can say which messages its layer learned from
-// (analysis.Analyzer.LearnedFrom).
+// (analysis.Analyzer.LearnedFromWith: names keyed with the workspace's learn
+// secret, or not keyed, as the layer was learned).
 type learner interface {
-	LearnedFrom(keys ...string) int
+	LearnedFromWith(secret []byte, keys ...string) int
 }
 
 // LearnedNotice says, when the analyzer in use learned from staff corrections of
 // some of the keys' messages (a layer of feedbackbot learn), that its weights still
 // carry what it learned from them and how to learn it again without them; "" when
 // it learned from none.
-func LearnedNotice(a Analyzer, keys []string) string {
+func LearnedNotice(a Analyzer, secret []byte, keys []string) string {
 	l, ok := a.(learner)
 	if !ok || len(keys) == 0 {
 		return ""
 	}
-	n := l.LearnedFrom(keys...)
+	n := l.LearnedFromWith(secret, keys...)
 	if n == 0 {
 		return ""
 	}
@@ -244,8 +245,14 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if res.Corrections > 0 {
 		text += fmt.Sprintf(" %d staff correction(s) of their messages deleted.", res.Corrections)
 	}
-	if notice := LearnedNotice(b.Analyzer, res.Keys); notice != "" {
-		text += " " + notice
+	if len(res.Keys) > 0 {
+		secret, err := LearnSecret(ctx, b.Store, cmd.Workspace, false)
+		if err != nil {
+			return feedbackbot.Document{}, fmt.Errorf("forget: %w", err)
+		}
+		if notice := LearnedNotice(b.Analyzer, secret, res.Keys); notice != "" {
+			text += " " + notice
+		}
 	}
 	if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
 		// (it said "Forgot U: 0 message(s)…", as if someone had been erased)

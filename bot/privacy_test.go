@@ -493,14 +493,19 @@ func TestSurveyAnswerRacingForget(t *testing.T) {
 	}
 }
 
-// learnedFrom is an analyzer whose layer learned from some messages (as a layer of
-// feedbackbot learn says it did: analysis.Analyzer.LearnedFrom).
+// learnedFrom is an analyzer whose layer learned from some messages, named with a
+// workspace's learn secret (as a layer of feedbackbot learn says it did:
+// analysis.Analyzer.LearnedFromWith): without that secret it tells none.
 type learnedFrom struct {
 	bot.Analyzer
-	keys map[string]bool
+	secret []byte
+	keys   map[string]bool
 }
 
-func (l learnedFrom) LearnedFrom(keys ...string) int {
+func (l learnedFrom) LearnedFromWith(secret []byte, keys ...string) int {
+	if !bytes.Equal(secret, l.secret) {
+		return 0
+	}
 	n := 0
 	for _, k := range keys {
 		if l.keys[k] {
@@ -518,7 +523,11 @@ func TestForgetSaysTheLayerLearnedFromThem(t *testing.T) {
 	st := backends(t)["bolt"](t)
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	msgs := danaAndLee(t, st, now, "the frobnicator went wobbly")
-	a := learnedFrom{Analyzer: analyzer(t), keys: map[string]bool{msgs[0].Key(): true, msgs[1].Key(): true}}
+	secret, err := bot.LearnSecret(ctx, st, "T1", true) // (as feedbackbot learn made it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := learnedFrom{Analyzer: analyzer(t), secret: secret, keys: map[string]bool{msgs[0].Key(): true, msgs[1].Key(): true}}
 	b := &bot.Bot{Store: st, Analyzer: a, Now: func() time.Time { return now }}
 	for _, tc := range []struct {
 		user, want string

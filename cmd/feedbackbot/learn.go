@@ -100,7 +100,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			if err != nil {
 				return au.finish(ctx, n, fmt.Errorf("read message %s: %w", k, err))
 			}
-			r := learnRow{key: k, sent: c.Sentiment != "", intent: c.Intent != "",
+			r := learnRow{key: k, ws: w, sent: c.Sentiment != "", intent: c.Intent != "",
 				themes: c.OnlyThemes || slices.ContainsFunc(append(slices.Clone(c.AddThemes), c.RemoveThemes...), func(t string) bool { return slices.Contains(defaultThemes, t) })}
 			if !r.sent && !r.intent && !r.themes {
 				skipped++ // a correction of custom themes alone: the layer learns the default's
@@ -157,13 +157,20 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stderr, "  training on all %d correction(s)\n", len(rows))
 	all := make([]analysis.Example, len(rows))
-	keys := make([]string, len(rows))
+	names := make([]string, len(rows))
+	secrets := map[string][]byte{}
 	for i, r := range rows {
-		all[i], keys[i] = r.Example, r.key
+		if secrets[r.ws] == nil {
+			if secrets[r.ws], err = bot.LearnSecret(ctx, st, r.ws, true); err != nil {
+				return fmt.Errorf("learn: %w", err)
+			}
+		}
+		all[i], names[i] = r.Example, analysis.LearnedKeyed(secrets[r.ws], r.key)
 	}
-	// The layer names the messages it learned from (hashed), so that forgetting
-	// a person can say when it must be learned again without theirs.
-	learned, b, err := learnAnalyzer(cfg.Taxonomy(), all, *weight, keys)
+	// The layer names the messages it learned from (keyed with the workspace's
+	// learn secret, kept in the store, not in the file), so that forgetting a
+	// person can say when it must be learned again without theirs.
+	learned, b, err := learnAnalyzer(cfg.Taxonomy(), all, *weight, names)
 	if err != nil {
 		return err
 	}
@@ -209,11 +216,11 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	return nil
 }
 
-// learnAnalyzer trains a layer on the shipped sets and rows (LearnLayer; from, the
-// rows' message keys) and returns the analyzer it makes under the taxonomy, and
-// the layer's file.
-func learnAnalyzer(tax analysis.Taxonomy, rows []analysis.Example, weight int, from []string) (*analysis.Analyzer, []byte, error) {
-	b, err := analysis.LearnLayer(rows, weight, from)
+// learnAnalyzer trains a layer on the shipped sets and rows (LearnLayerNamed;
+// names, the rows' messages keyed with their workspace's learn secret) and
+// returns the analyzer it makes under the taxonomy, and the layer's file.
+func learnAnalyzer(tax analysis.Taxonomy, rows []analysis.Example, weight int, names []string) (*analysis.Analyzer, []byte, error) {
+	b, err := analysis.LearnLayerNamed(rows, weight, names)
 	if err != nil {
 		return nil, nil, fmt.Errorf("learn: %w", err)
 	}
@@ -229,6 +236,7 @@ func learnAnalyzer(tax analysis.Taxonomy, rows []analysis.Example, weight int, f
 type learnRow struct {
 	analysis.Example
 	key                  string // the message's
+	ws                   string // its workspace's (whose learn secret names it)
 	sent, intent, themes bool
 }
 

@@ -165,8 +165,21 @@ func TestLearnCommand(t *testing.T) {
 		!strings.Contains(stdout, "run feedbackbot learn again") {
 		t.Errorf("forget of a person the layer learned from: %v\n%s%s", err, stdout, stderr)
 	}
-	if n := learned.LearnedFrom(fmt.Sprintf("slack/%s/CEXTACME:1795000000.000100", DemoWorkspace)); n != 1 {
+	// The file names the messages by their keys keyed with the workspace's learn
+	// secret, kept in the store: the file and a key alone tell nothing.
+	key := fmt.Sprintf("slack/%s/CEXTACME:1795000000.000100", DemoWorkspace)
+	var secret []byte
+	inStore(t, dir, func(st store.Store) {
+		if secret, err = bot.LearnSecret(t.Context(), st, DemoWorkspace, false); err != nil || len(secret) != 32 {
+			t.Fatalf("the workspace's learn secret: %x, %v", secret, err)
+		}
+	})
+	if n := learned.LearnedFromWith(secret, key); n != 1 {
 		t.Errorf("the layer learned from %d of a corrected message's key, want 1", n)
+	}
+	layerFile, _ := os.ReadFile(out)
+	if n := learned.LearnedFrom(key); n != 0 || strings.Contains(string(layerFile), analysis.LearnedKey(key)) || !strings.Contains(string(layerFile), `"learned_keyed":true`) {
+		t.Errorf("the layer file names the message without the secret (%d found)", n)
 	}
 	stdout, stderr, err = run(t, dir, "forget", "--config", cfgPath, "--workspace", DemoWorkspace, "--user", "li.eng", "--yes")
 	if err != nil || strings.Contains(stdout, "learned layer") {

@@ -328,9 +328,14 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	// none of their keys left to tell by (a review's find).
 	if cfg.Analysis.Layer != "" && len(res.Keys) > 0 {
 		// The layer run uses: does it hold what it learned from their messages?
-		if a, lerr := newAnalyzer(cfg); lerr != nil {
-			fmt.Fprintf(m.Stderr, "warning: could not read analysis.layer to tell whether it learned from their messages: %v\n", lerr)
-		} else if notice := bot.LearnedNotice(a, res.Keys); notice != "" {
+		a, lerr := newAnalyzer(cfg)
+		var secret []byte
+		if lerr == nil {
+			secret, lerr = bot.LearnSecret(ctx, st, *ws, false) // (the layer names messages with it)
+		}
+		if lerr != nil {
+			fmt.Fprintf(m.Stderr, "warning: could not tell whether analysis.layer learned from their messages: %v\n", lerr)
+		} else if notice := bot.LearnedNotice(a, secret, res.Keys); notice != "" {
 			fmt.Fprintln(m.Stdout, notice)
 		}
 	}
