@@ -246,11 +246,11 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 		text += fmt.Sprintf(" %d staff correction(s) of their messages deleted.", res.Corrections)
 	}
 	if len(res.Keys) > 0 {
-		secret, err := LearnSecret(ctx, b.Store, cmd.Workspace, false)
-		if err != nil {
-			return feedbackbot.Document{}, fmt.Errorf("forget: %w", err)
-		}
-		if notice := LearnedNotice(b.Analyzer, secret, res.Keys); notice != "" {
+		// (the person is erased either way: a secret that cannot be read costs the
+		// notice, not the answer)
+		if secret, err := LearnSecret(ctx, b.Store, cmd.Workspace, false); err != nil {
+			text += " Whether the learned layer in use learned from their messages could not be told: " + feedbackbot.ErrorMessage(err) + "."
+		} else if notice := LearnedNotice(b.Analyzer, secret, res.Keys); notice != "" {
 			text += " " + notice
 		}
 	}
