@@ -183,6 +183,13 @@ func TestKanoAnswerOfOneQuestionAsksForTheOther(t *testing.T) {
 	if !strings.Contains(strings.ToLower(first.Fallback+bot.RenderText(first)), "question") {
 		t.Errorf("the reply to the first of two answers says %q: nothing of the second question", first.Fallback)
 	}
+	// The second, three weeks later: thanked, not asked for the first again (it
+	// looked two weeks back, and the report pairs answers over 90 days).
+	now = now.AddDate(0, 0, 21)
+	second, err := b.HandleCommand(t.Context(), feedbackbot.Command{Workspace: "T1", User: "UA", Button: true, Text: "survey.answer " + rows[1][4].Value})
+	if err != nil || strings.Contains(second.Fallback, "One more") || !strings.Contains(second.Fallback, "Thank you") {
+		t.Errorf("the second answer, three weeks on: %q, %v", second.Fallback, err)
+	}
 }
 
 // TestKanoFeatureNames: the feature's name as typed, within limits: 120

@@ -246,7 +246,9 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 		if a.Kind == SurveyKanoD {
 			other.Kind = SurveyKanoF
 		}
-		if done, err := answeredLately(ctx, b.Store, cmd.Workspace, other, now); err != nil {
+		// (over the window a report pairs answers in: one answered three weeks ago
+		// was asked for again)
+		if done, err := answeredLately(ctx, b.Store, cmd.Workspace, other, now, feedbackbot.KanoWindow); err != nil {
 			return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
 		} else if !done {
 			return kanoOneMore(other.Kind), nil

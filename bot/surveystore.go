@@ -155,13 +155,14 @@ func putInWeek(ctx context.Context, st docWriter, workspace string, t time.Time,
 }
 
 // answeredLately says whether a (its kind, account, thread, user and feature) was
-// answered in the week of at or the week before: where PutSurveyAnswer keeps it.
+// answered in the weeks from at back to within, newest first: PutSurveyAnswer
+// keeps an answer in the week it was given.
 func answeredLately(ctx context.Context, st interface {
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
-}, workspace string, a SurveyAnswer, at time.Time) (bool, error) {
+}, workspace string, a SurveyAnswer, at time.Time, within time.Duration) (bool, error) {
 	id := surveyAnswerID(a)
-	for _, week := range []string{surveyWeek(at), surveyWeek(weekStart(at).AddDate(0, 0, -7))} {
-		_, err := st.GetDoc(ctx, workspace, surveyWeekKind(week), id)
+	for w := weekStart(at); !w.Before(weekStart(at.Add(-within))); w = w.AddDate(0, 0, -7) {
+		_, err := st.GetDoc(ctx, workspace, surveyWeekKind(surveyWeek(w)), id)
 		switch {
 		case err == nil:
 			return true, nil
