@@ -54,8 +54,8 @@ type Alert struct {
 	Score       int         `json:"score"`
 	Reasons     []Reason    `json:"reasons"`
 	NextStep    string      `json:"next_step"`
-	// Engagement is the account's RFM standing among the others when the alert was
-	// last evaluated (nil when it was assessed alone, or before 2026-12-05).
+	// Engagement is the account's RFM standing among the others as the alert's
+	// last pass ranked it (nil when that pass ranked none, or before 2026-12-05).
 	Engagement *Engagement `json:"engagement,omitempty"`
 	RaisedAt   time.Time   `json:"raised_at"`
 	UpdatedAt  time.Time   `json:"updated_at"`

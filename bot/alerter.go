@@ -322,9 +322,9 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	}
 	al := *prev
 	al.Score, al.Reasons, al.Severity, al.Cause, al.NextStep, al.UpdatedAt = cand.Score, cand.Reasons, cand.Severity, cand.Cause, cand.NextStep, now
-	if cand.Engagement != nil { // (kept from the last pass that ranked the accounts)
-		al.Engagement = cand.Engagement
-	}
+	// As this pass ranked the account, or not at all (fewer than five accounts to
+	// rank): a standing kept from an earlier pass read as current.
+	al.Engagement = cand.Engagement
 	switch {
 	case al.Status == feedbackbot.AlertSnoozed && now.Before(al.SnoozedUntil):
 		out.Quiet++

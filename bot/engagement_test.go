@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -166,5 +167,49 @@ func TestAlertSaysEngagement(t *testing.T) {
 	h.Engagement = nil // (assessed alone)
 	if got := field(bot.AlertDocument(bot.AlertFor("TE", h, now))); got != "" {
 		t.Errorf("an alert of an unranked account shows engagement %q", got)
+	}
+}
+
+// TestAlertEngagementFollowsThePass: an open alert's engagement is the one its
+// latest pass ranked, and none when that pass ranked no account (fewer than five):
+// a standing kept from an earlier pass would read as current.
+func TestAlertEngagementFollowsThePass(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			al, _ := recordingAlerter(st)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			h := atRisk("acme", 20, "sentiment_low")
+			h.Engagement = &feedbackbot.Engagement{Recency: 1, Frequency: 5, Segment: feedbackbot.SegmentCannotLose}
+			stored := func() *feedbackbot.Engagement {
+				t.Helper()
+				docs, err := st.ListDocs(ctx, "TE", bot.DocAlert)
+				if err != nil || len(docs) != 1 {
+					t.Fatalf("alerts: %d, %v", len(docs), err)
+				}
+				for _, raw := range docs {
+					var a feedbackbot.Alert
+					if err := json.Unmarshal(raw, &a); err != nil {
+						t.Fatal(err)
+					}
+					return a.Engagement
+				}
+				return nil
+			}
+			if _, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{h}, t0); err != nil {
+				t.Fatal(err)
+			}
+			if e := stored(); e == nil || e.Segment != feedbackbot.SegmentCannotLose {
+				t.Fatalf("raised with engagement %v", e)
+			}
+			h.Engagement = nil
+			if _, err := al.Evaluate(ctx, "TE", []feedbackbot.Health{h}, t0.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if e := stored(); e != nil {
+				t.Errorf("a pass that ranked none left engagement %v", e)
+			}
+		})
 	}
 }
