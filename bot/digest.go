@@ -200,16 +200,12 @@ func digestKano(ctx context.Context, st DigestStore, req DigestRequest, period [
 	if len(asked) == 0 {
 		return nil, nil
 	}
-	answers, err := SurveyAnswers(ctx, st, req.Workspace, req.To.Add(-feedbackbot.KanoWindow), req.To, "")
-	if err != nil {
-		return nil, fmt.Errorf("digest: kano: %w", err)
-	}
-	names, err := KanoFeatureNames(ctx, st, req.Workspace)
+	rs, err := ReadKano(ctx, st, req.Workspace, req.To.Add(-feedbackbot.KanoWindow), req.To)
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
 	var out []feedbackbot.KanoFeature
-	for _, r := range KanoReport(answers, names) {
+	for _, r := range rs {
 		if asked[r.ID] {
 			out = append(out, r)
 		}

@@ -108,24 +108,17 @@ func (b *Bot) surveyKano(ctx context.Context, cmd feedbackbot.Command, f []strin
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That feature's name has %d characters; name it in at most %d.", n, MaxKanoFeature)
 	}
 	fid := KanoFeatureID(feature)
-	lease, holder := "survey:"+cmd.Workspace+":"+acct.ID, leaseHolder()
-	got, err := b.Store.AcquireLease(ctx, lease, holder, time.Minute)
-	if err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("survey: %w", err)
+	release, busy, err := b.holdSurvey(ctx, cmd.Workspace, acct)
+	if err != nil || release == nil {
+		return busy, err
 	}
-	if !got {
-		return ephemeral(fmt.Sprintf("A survey for *%s* is being sent right now; not asking twice.", accountLabel(acct))), nil
-	}
-	defer b.Store.ReleaseLease(context.WithoutCancel(ctx), lease, holder)
+	defer release()
 	key := kanoAskedKey(fid, acct.ID)
-	if asked, err := b.Store.GetDoc(ctx, cmd.Workspace, DocSurveyAsked, key); err == nil {
-		var last time.Time
-		if json.Unmarshal(asked, &last) == nil && now.Sub(last) < SurveyCooldown {
-			return ephemeral(fmt.Sprintf("*%s* was asked about %s on %s; not asking again before %s, so customers are not pestered.",
-				accountLabel(acct), feedbackbot.EscapeMarkup(feature), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
-		}
-	} else if !feedbackbot.IsNotFound(err) {
-		return feedbackbot.Document{}, fmt.Errorf("survey cooldown: %w", err)
+	if last, lately, err := b.askedLately(ctx, cmd.Workspace, key, now); err != nil {
+		return feedbackbot.Document{}, err
+	} else if lately {
+		return ephemeral(fmt.Sprintf("*%s* was asked about %s on %s; not asking again before %s, so customers are not pestered.",
+			accountLabel(acct), feedbackbot.EscapeMarkup(feature), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
 	}
 	if err := b.audit(ctx, cmd, "survey", acct.ID, now); err != nil {
 		return feedbackbot.Document{}, err
@@ -287,6 +280,21 @@ func KanoFeatureNames(ctx context.Context, st interface {
 	return names, nil
 }
 
+// ReadKano reads the survey answers given in [from, to) and the features' names,
+// and tallies them (KanoReport): what /feedback kano, feedbackbot kano, the
+// digest and the demo report.
+func ReadKano(ctx context.Context, st surveyReader, workspace string, from, to time.Time) ([]KanoFeatureResult, error) {
+	answers, err := SurveyAnswers(ctx, st, workspace, from, to, "")
+	if err != nil {
+		return nil, fmt.Errorf("kano: %w", err)
+	}
+	names, err := KanoFeatureNames(ctx, st, workspace)
+	if err != nil {
+		return nil, err
+	}
+	return KanoReport(answers, names), nil
+}
+
 // KanoWords says what a category means for the roadmap, in a few words.
 func KanoWords(c stats.KanoCategory) string {
 	return map[stats.KanoCategory]string{
@@ -328,18 +336,13 @@ func (b *Bot) kanoReport(ctx context.Context, cmd feedbackbot.Command, arg strin
 			return feedbackbot.Document{}, err
 		}
 	}
-	answers, err := SurveyAnswers(ctx, b.Store, cmd.Workspace, now.Add(-period), now.Add(time.Nanosecond), "")
-	if err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("kano: %w", err)
-	}
-	names, err := KanoFeatureNames(ctx, b.Store, cmd.Workspace)
+	rs, err := ReadKano(ctx, b.Store, cmd.Workspace, now.Add(-period), now.Add(time.Nanosecond))
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
 	if err := b.audit(ctx, cmd, "kano", "", now); err != nil {
 		return feedbackbot.Document{}, err
 	}
-	rs := KanoReport(answers, names)
 	title := fmt.Sprintf("Kano: what %d feature(s) are to customers (answers of the last %s)", len(rs), windowDays(period))
 	doc := feedbackbot.Document{Ephemeral: true, Fallback: title, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockHeader, Text: title}}}
 	if len(rs) == 0 {

@@ -88,28 +88,17 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if len(f) > 1 {
 		thread = f[1]
 	}
-	// The cooldown is read, then written: two staff asking at once (or one
-	// double-click on two replicas) both found none and both surveys went out. A
-	// lease on the account's survey holds the read and the write together.
-	lease, holder := "survey:"+cmd.Workspace+":"+acct.ID, leaseHolder()
-	got, err := b.Store.AcquireLease(ctx, lease, holder, time.Minute)
-	if err != nil {
-		return feedbackbot.Document{}, fmt.Errorf("survey: %w", err)
+	release, busy, err := b.holdSurvey(ctx, cmd.Workspace, acct)
+	if err != nil || release == nil {
+		return busy, err
 	}
-	if !got {
-		return ephemeral(fmt.Sprintf("A survey for *%s* is being sent right now; not asking twice.", accountLabel(acct))), nil
-	}
-	defer b.Store.ReleaseLease(context.WithoutCancel(ctx), lease, holder)
+	defer release()
 	for _, k := range []string{SurveyCSAT, SurveyNPS} { // an account is asked at most once in the cooldown, whatever the kind
-		asked, err := b.Store.GetDoc(ctx, cmd.Workspace, DocSurveyAsked, k+"|"+acct.ID)
-		if err == nil {
-			var last time.Time
-			if json.Unmarshal(asked, &last) == nil && now.Sub(last) < SurveyCooldown {
-				return ephemeral(fmt.Sprintf("*%s* was asked a %s survey on %s; not asking again before %s, so customers are not pestered.",
-					accountLabel(acct), strings.ToUpper(k), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
-			}
-		} else if !feedbackbot.IsNotFound(err) {
-			return feedbackbot.Document{}, fmt.Errorf("survey cooldown: %w", err)
+		if last, lately, err := b.askedLately(ctx, cmd.Workspace, k+"|"+acct.ID, now); err != nil {
+			return feedbackbot.Document{}, err
+		} else if lately {
+			return ephemeral(fmt.Sprintf("*%s* was asked a %s survey on %s; not asking again before %s, so customers are not pestered.",
+				accountLabel(acct), strings.ToUpper(k), last.Format("Jan 2"), last.Add(SurveyCooldown).Format("Jan 2"))), nil
 		}
 	}
 	if err := b.audit(ctx, cmd, "survey", acct.ID, now); err != nil {
@@ -122,6 +111,40 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	doc := SurveyDocument(kind, acct.ID, thread)
 	doc.Ephemeral = false // the adapter posts it to the customer's channel: a question, no analysis
 	return doc, nil
+}
+
+// holdSurvey takes the lease on an account's surveys, which holds a cooldown's
+// read and its write together: two staff asking at once (or one double-click on
+// two replicas) both found none and both surveys went out. release gives the
+// lease up; it is nil when another survey of the account is being sent, and busy
+// then says so.
+func (b *Bot) holdSurvey(ctx context.Context, ws string, acct feedbackbot.Account) (release func(), busy feedbackbot.Document, err error) {
+	lease, holder := "survey:"+ws+":"+acct.ID, leaseHolder()
+	got, err := b.Store.AcquireLease(ctx, lease, holder, time.Minute)
+	if err != nil {
+		return nil, feedbackbot.Document{}, fmt.Errorf("survey: %w", err)
+	}
+	if !got {
+		return nil, ephemeral(fmt.Sprintf("A survey for *%s* is being sent right now; not asking twice.", accountLabel(acct))), nil
+	}
+	return func() { b.Store.ReleaseLease(context.WithoutCancel(ctx), lease, holder) }, feedbackbot.Document{}, nil
+}
+
+// askedLately reads a survey's asked record (DocSurveyAsked, key): when it was
+// asked, and whether that is within SurveyCooldown of now.
+func (b *Bot) askedLately(ctx context.Context, ws, key string, now time.Time) (time.Time, bool, error) {
+	raw, err := b.Store.GetDoc(ctx, ws, DocSurveyAsked, key)
+	switch {
+	case feedbackbot.IsNotFound(err):
+		return time.Time{}, false, nil
+	case err != nil:
+		return time.Time{}, false, fmt.Errorf("survey cooldown: %w", err)
+	}
+	var last time.Time
+	if json.Unmarshal(raw, &last) != nil {
+		return time.Time{}, false, nil // (one that cannot be read holds nothing back)
+	}
+	return last, now.Sub(last) < SurveyCooldown, nil
 }
 
 // SurveyNotSent takes back the cooldown a survey question wrote when it was asked,

@@ -1,5 +1,7 @@
 package stats
 
+import "github.com/feedbackbot/feedbackbot"
+
 // The five answers of a Kano question pair, asked of one feature twice: how the
 // customer would feel if they had it (functional) and if they did not
 // (dysfunctional).
@@ -47,15 +49,9 @@ func KanoClass(functional, dysfunctional int) KanoCategory {
 	}
 }
 
-// KanoTally counts the categories of the answer pairs given of one feature.
-type KanoTally struct {
-	Attractive     int `json:"attractive"`
-	OneDimensional int `json:"one_dimensional"`
-	MustBe         int `json:"must_be"`
-	Indifferent    int `json:"indifferent"`
-	Reverse        int `json:"reverse"`
-	Questionable   int `json:"questionable"`
-}
+// KanoTally counts the categories of the answer pairs given of one feature: the
+// counts a report gives (feedbackbot.KanoCounts), with the model's arithmetic.
+type KanoTally feedbackbot.KanoCounts
 
 // Add counts one answer pair's category.
 func (t *KanoTally) Add(c KanoCategory) {
@@ -76,9 +72,7 @@ func (t *KanoTally) Add(c KanoCategory) {
 }
 
 // Total is the answer pairs counted.
-func (t KanoTally) Total() int {
-	return t.Attractive + t.OneDimensional + t.MustBe + t.Indifferent + t.Reverse + t.Questionable
-}
+func (t KanoTally) Total() int { return feedbackbot.KanoCounts(t).Total() }
 
 // Category is the feature's category: the most frequent one, ties going to the
 // category that matters more to build (must-be, one-dimensional, attractive,

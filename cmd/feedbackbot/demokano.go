@@ -92,17 +92,13 @@ func demoKano(ctx context.Context, st store.Store, msgs []feedbackbot.Message, a
 // printDemoKano prints what the demo's Kano surveys say the features are to the
 // customers who answered, as /feedback kano does.
 func printDemoKano(ctx context.Context, out io.Writer, st store.Store, now time.Time) error {
-	answers, err := bot.SurveyAnswers(ctx, st, DemoWorkspace, now.Add(-90*24*time.Hour), now.Add(time.Nanosecond), "")
+	rs, err := bot.ReadKano(ctx, st, DemoWorkspace, now.Add(-feedbackbot.KanoWindow), now.Add(time.Nanosecond))
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	names, err := bot.KanoFeatureNames(ctx, st, DemoWorkspace)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintln(out, "6. What two features would be to customers, from the Kano surveys staff sent (/feedback survey kano ACCOUNT FEATURE; /feedback kano):")
 	fmt.Fprintln(out)
-	for _, r := range bot.KanoReport(answers, names) {
+	for _, r := range rs {
 		fmt.Fprintln(out, "   • "+strings.TrimSpace(bot.KanoLine(r)))
 	}
 	return nil

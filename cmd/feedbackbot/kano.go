@@ -40,15 +40,10 @@ func (m *Main) cmdKano(ctx context.Context, args []string) error {
 	if err := m.auditOnce(ctx, st, w, "kano", "last "+strconv.Itoa(int(period.Hours()/24))+" days as of "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
-	answers, err := bot.SurveyAnswers(ctx, st, w, now.Add(-period), now.Add(time.Nanosecond), "")
-	if err != nil {
-		return fmt.Errorf("kano: %w", err)
-	}
-	names, err := bot.KanoFeatureNames(ctx, st, w)
+	rs, err := bot.ReadKano(ctx, st, w, now.Add(-period), now.Add(time.Nanosecond))
 	if err != nil {
 		return err
 	}
-	rs := bot.KanoReport(answers, names)
 	if *asJSON {
 		out := struct {
 			Workspace string                  `json:"workspace"`
