@@ -102,10 +102,6 @@ func (s series) fifthFromTop(v float64) int {
 	return 5 - min(4, int(5*float64(len(s)-notAbove)/float64(len(s))))
 }
 
-// fifth and fifthFromTop score v among all (which holds v), unsorted.
-func fifth(v float64, all []float64) int        { return sortedSeries(all).fifth(v) }
-func fifthFromTop(v float64, all []float64) int { return sortedSeries(all).fifthFromTop(v) }
-
 // SegmentOf is the segment of recency and frequency scores (1-5 each).
 func SegmentOf(r, f int) feedbackbot.RFMSegment {
 	switch {

@@ -27,7 +27,7 @@ func TestFifth(t *testing.T) {
 		{"the least recent (none)", -1e300, []float64{-1e300, -5, -3, -2, -1}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := fifth(tc.v, tc.all); got != tc.want {
+			if got := sortedSeries(tc.all).fifth(tc.v); got != tc.want {
 				t.Errorf("fifth(%v, %v) = %d, want %d", tc.v, tc.all, got, tc.want)
 			}
 		})
@@ -49,7 +49,7 @@ func TestFifthFromTop(t *testing.T) {
 		{"third of ten", 8, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := fifthFromTop(tc.v, tc.all); got != tc.want {
+			if got := sortedSeries(tc.all).fifthFromTop(tc.v); got != tc.want {
 				t.Errorf("fifthFromTop(%v, %v) = %d, want %d", tc.v, tc.all, got, tc.want)
 			}
 		})
