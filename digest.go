@@ -59,6 +59,9 @@ type Digest struct {
 	// are to them, each counted over the KanoWindow before the period's end (a
 	// survey's answers come in over days); nil when nobody answered one.
 	Kano []KanoFeature `json:"kano,omitempty"`
+	// Requests are what customers asked for in the period (feature requests
+	// grouped by what they ask for), the most accounts first; nil when none.
+	Requests []FeatureRequest `json:"requests,omitempty"`
 
 	// ChannelTest says whether customer sentiment differs between channels by more
 	// than chance (one-way ANOVA); nil when there is too little data to test.
@@ -177,6 +180,32 @@ type EmergingTheme struct {
 	Phrases []string `json:"phrases"`
 	Size    int      `json:"size"`
 	Quote   Quote    `json:"quote"`
+}
+
+// FeatureRequest is one thing customers asked for: the words that group its
+// requests (as customers wrote them), the accounts that asked, their yearly value
+// where the team configured it, a quote, and what a Kano survey found it is to
+// customers where staff asked about a feature of that name.
+type FeatureRequest struct {
+	Label    string       `json:"label"`
+	Phrases  []string     `json:"phrases,omitempty"`
+	Accounts []AccountRef `json:"accounts"`
+	// Requests counts the requests grouped: a message, or a thread's customer
+	// messages asking for it.
+	Requests int `json:"requests"`
+	// Value sums the asking accounts' configured yearly value (0 when none is).
+	Value float64 `json:"value,omitempty"`
+	Quote Quote   `json:"quote"`
+	// Kano is the surveyed feature whose name holds the label's words, with the
+	// answers of the KanoWindow before the period's end (a zero tally when none
+	// classify it yet); nil when no survey asked about it.
+	Kano *KanoFeature `json:"kano,omitempty"`
+}
+
+// AccountRef names an account.
+type AccountRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
 }
 
 // Segment is a group of accounts that behave alike.

@@ -121,7 +121,7 @@ func cutGraphemes(s string, fits func(runes, bytes int) bool) string {
 func PlainQuote(s string) string { return UnescapeMarkup(s) }
 
 // Plain returns d with every quote in it (praise, complaints, emerging themes',
-// replies waiting, the at-risk accounts' evidence) as plain text (PlainQuote). d is
+// feature requests', replies waiting, the at-risk accounts' evidence) as plain text (PlainQuote). d is
 // not changed: the slices holding a quote are copied.
 func (d Digest) Plain() Digest {
 	d.Praise, d.Complaints = plainQuotes(d.Praise), plainQuotes(d.Complaints)
@@ -131,6 +131,13 @@ func (d Digest) Plain() Digest {
 			em[i].Quote.Text = PlainQuote(em[i].Quote.Text)
 		}
 		d.Emerging = em
+	}
+	if d.Requests != nil {
+		rs := slices.Clone(d.Requests)
+		for i := range rs {
+			rs[i].Quote.Text = PlainQuote(rs[i].Quote.Text)
+		}
+		d.Requests = rs
 	}
 	if d.Responses != nil {
 		r := *d.Responses

@@ -72,6 +72,7 @@ const HelpText = "*/feedback* — customer feedback, for staff only\n" +
 	"• `survey [csat|nps] ACCOUNT [thread]` — ask the customer for a rating (at most once a month)\n" +
 	"• `survey kano ACCOUNT FEATURE` — ask how they would feel with a feature and without it (Kano)\n" +
 	"• `kano [90d]` — what the features asked about are to customers: must-be, attractive, indifferent…\n" +
+	"• `requests [30d]` — what customers asked for, grouped, with who asked and what Kano surveys found\n" +
 	"• `correct MESSAGE_LINK [negative] [intent] [+theme -theme] [reply=no]` — fix a message's tags where analysis got them wrong (`correct` alone explains)\n" +
 	"• `forget USER_ID` — erase a person's messages, answers and quotes (asks to confirm)"
 
@@ -109,6 +110,8 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd feedbackbot.Command) (feedb
 		return b.survey(ctx, cmd, rest, now)
 	case "kano":
 		return b.kanoReport(ctx, cmd, rest, now)
+	case "requests":
+		return b.requestsReport(ctx, cmd, rest, now)
 	case "alert.ack", "alert.snooze":
 		cmd, rest := buttonTarget(cmd, rest)
 		return b.alertAction(ctx, cmd, name, rest, now)

@@ -172,6 +172,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	d.ComplaintAccounts = len(complaints)
 	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
 	d.Emerging = emergingThemes(req, r.period, r.history)
+	d.Requests = FeatureRequests(r.period, r.history, req.Accounts, MaxRequests)
 	d.Responses = responseSummary(r.period, r.partial, req) // last: it reorders r.period
 	d.FollowUp = alertFollowUp(r.alerts, req.Accounts, req.From, req.To)
 	d.Corrections = correctionCounts(r.corrections, req.From, req.To)
@@ -183,6 +184,9 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	if d.Kano, err = digestKano(ctx, st, req, answers); err != nil {
 		return feedbackbot.Digest{}, err
+	}
+	if err := attachKano(ctx, st, req.Workspace, req.To, d.Requests, d.Kano); err != nil {
+		return feedbackbot.Digest{}, fmt.Errorf("digest: requests: %w", err)
 	}
 	return d, nil
 }

@@ -141,6 +141,14 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
+	if len(d.Requests) > 0 {
+		var b strings.Builder
+		b.WriteString("*What customers asked for* (feature requests, grouped)\n")
+		for _, r := range d.Requests {
+			b.WriteString("• " + RequestLine(r) + "\n")
+		}
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
+	}
 	if len(d.Accounts) > 0 {
 		var b strings.Builder
 		b.WriteString("*Most active accounts*\n")

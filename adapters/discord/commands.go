@@ -45,6 +45,7 @@ func ApplicationCommands() []*discordgo.ApplicationCommand {
 					str("feature", "For kano: the feature to ask about", false),
 				}},
 			sub("kano", "What the features asked about are to customers (only you see it)", str("period", "e.g. 30d, 90d (default 90d)", false)),
+			sub("requests", "What customers asked for, grouped, with who asked (only you see it)", str("period", "e.g. 30d, 90d (default 30d)", false)),
 			sub("correct", "Fix a message's tags where analysis got them wrong (only you see the answer)",
 				str("message", "The message's link (⋯ › Copy Message Link)", true),
 				str("changes", "e.g. negative complaint +billing -cancellation reply=no; undo; empty shows its tags", false)),
@@ -77,7 +78,7 @@ func CommandText(data discordgo.ApplicationCommandInteractionData) string {
 	sc := data.Options[0]
 	parts := []string{sc.Name}
 	order := map[string][]string{"log": {"account", "text"}, "account": {"account"}, "themes": {"period"},
-		"digest": {"period"}, "survey": {"kind", "account", "feature"}, "kano": {"period"}, "forget": {"user"},
+		"digest": {"period"}, "survey": {"kind", "account", "feature"}, "kano": {"period"}, "requests": {"period"}, "forget": {"user"},
 		"correct": {"message", "changes"}}[sc.Name]
 	kano := false // (the feature option is kano's; with csat or nps it was read as a thread)
 	for _, o := range sc.Options {

@@ -218,7 +218,7 @@ func TestConnectIdentifiesWithIntents(t *testing.T) {
 	for _, o := range cmds[0].Options {
 		subs = append(subs, o.Name)
 	}
-	if got := strings.Join(subs, ","); got != "help,log,account,themes,risk,digest,survey,kano,correct,forget" {
+	if got := strings.Join(subs, ","); got != "help,log,account,themes,risk,digest,survey,kano,requests,correct,forget" {
 		t.Errorf("subcommands = %s", got)
 	}
 }

@@ -137,6 +137,7 @@ func TestCommandText(t *testing.T) {
 			opt("account", discordgo.ApplicationCommandOptionString, "acme"), opt("kind", discordgo.ApplicationCommandOptionString, "kano")},
 			"survey kano acme SAML single sign-on"},
 		{"kano", []*discordgo.ApplicationCommandInteractionDataOption{opt("period", discordgo.ApplicationCommandOptionString, "30d")}, "kano 30d"},
+		{"requests", []*discordgo.ApplicationCommandInteractionDataOption{opt("period", discordgo.ApplicationCommandOptionString, "90d")}, "requests 90d"},
 		// (a feature is kano's: with csat it was read as the thread)
 		{"survey", []*discordgo.ApplicationCommandInteractionDataOption{opt("feature", discordgo.ApplicationCommandOptionString, "SSO"),
 			opt("account", discordgo.ApplicationCommandOptionString, "acme"), opt("kind", discordgo.ApplicationCommandOptionString, "csat")},

@@ -244,11 +244,15 @@ func dropSubsumed[T any](xs []T, limit int, term func(T) string) []T {
 }
 
 // terms returns the set of unigrams and bigrams of a message's content words.
-func terms(s string) map[string]bool {
+func terms(s string) map[string]bool { return termsExcept(s, nil) }
+
+// termsExcept is terms with the words of also left out too, as stopwords are: a
+// word left out separates the words around it.
+func termsExcept(s string, also map[string]bool) map[string]bool {
 	var words []string
 	for _, t := range text.Tokens(text.Clean(s), nil) {
 		w := text.Lower(t)
-		if len(w) < 3 || stopwords[w] || !isWord(w) {
+		if len(w) < 3 || stopwords[w] || also[w] || !isWord(w) {
 			words = append(words, "")
 			continue
 		}

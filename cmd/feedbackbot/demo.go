@@ -286,7 +286,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	printRisk(&table, hs, now, riskRequest(cfg, DemoWorkspace, now).Params.WithDefaults().Baseline)
 	fmt.Fprint(out, indent(table.String(), "   "))
 	fmt.Fprintln(out)
-	if err := printDemoKano(ctx, out, st, now); err != nil {
+	if err := printDemoKano(ctx, out, st, accountMap(cfg.Accounts), now); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nChart: %s\n", chartPath)
@@ -310,6 +310,7 @@ Try next (the same store, with the demo's accounts from %[2]s):
   FEEDBACKBOT_DATA=%[1]s %[4]s risk --config %[2]s --as-of %[3]s --account fennel
   FEEDBACKBOT_DATA=%[1]s %[4]s digest --config %[2]s --as-of %[3]s --period 28d --json
   FEEDBACKBOT_DATA=%[1]s %[4]s kano --config %[2]s --as-of %[3]s
+  FEEDBACKBOT_DATA=%[1]s %[4]s requests --config %[2]s --as-of %[3]s --period 28d
   echo '{"text":"we were charged twice and nobody answers"}' | %[4]s analyze
 `, absDir, cfgFile, now.Format(time.RFC3339), demoSelf(m))
 	return nil

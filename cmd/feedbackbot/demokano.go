@@ -89,14 +89,25 @@ func demoKano(ctx context.Context, st store.Store, msgs []feedbackbot.Message, a
 	return nil
 }
 
-// printDemoKano prints what the demo's Kano surveys say the features are to the
-// customers who answered, as /feedback kano does.
-func printDemoKano(ctx context.Context, out io.Writer, st store.Store, now time.Time) error {
+// demoRequestsPeriod is how far back the demo's step 6 reads feature requests.
+const demoRequestsPeriod = 28 * 24 * time.Hour
+
+// printDemoKano prints what customers asked for over the demo's four weeks, as
+// /feedback requests does, and what the demo's Kano surveys say the features are
+// to the customers who answered, as /feedback kano does.
+func printDemoKano(ctx context.Context, out io.Writer, st store.Store, accounts map[string]feedbackbot.Account, now time.Time) error {
+	rep, err := bot.ReadRequests(ctx, st, DemoWorkspace, now.Add(-demoRequestsPeriod), now.Add(time.Nanosecond), accounts, 10, bot.MaxRequestScan)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	rs, err := bot.ReadKano(ctx, st, DemoWorkspace, now.Add(-feedbackbot.KanoWindow), now.Add(time.Nanosecond))
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintln(out, "6. What two features would be to customers, from the Kano surveys staff sent (/feedback survey kano ACCOUNT FEATURE; /feedback kano):")
+	fmt.Fprintf(out, "6. What customers asked for in the last %d days (/feedback requests), and what two features would be to them, from the Kano surveys staff sent (/feedback survey kano ACCOUNT FEATURE; /feedback kano):\n\n", int(demoRequestsPeriod.Hours()/24))
+	for _, r := range rep.Requests {
+		fmt.Fprintln(out, "   • "+strings.ReplaceAll(strings.TrimSpace(bot.RequestLine(r)), "\n", "\n  "))
+	}
 	fmt.Fprintln(out)
 	for _, r := range rs {
 		fmt.Fprintln(out, "   • "+strings.TrimSpace(bot.KanoLine(r)))

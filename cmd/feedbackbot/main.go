@@ -136,6 +136,7 @@ func commands() []command {
 		{"digest", "[--workspace ID] [--period 7d] [--as-of TIME] [--tz ZONE] [--json] [--chart FILE]", "print the satisfaction digest for a period", (*Main).cmdDigest},
 		{"risk", "[--workspace ID] [--account ACCOUNT] [--as-of TIME] [--json]", "list the accounts' health scores, engagement and main reasons (those with a customer message in 8 weeks or a recent survey answer), or one account's evidence", (*Main).cmdRisk},
 		{"kano", "[--workspace ID] [--period 90d] [--as-of TIME] [--json]", "what the features asked about in Kano surveys are to the customers who answered: must-be, attractive, indifferent…", (*Main).cmdKano},
+		{"requests", "[--workspace ID] [--period 30d] [--as-of TIME] [--top 10] [--json]", "what customers asked for: feature requests grouped, who asked, their value, and what Kano surveys found", (*Main).cmdRequests},
 		{"reanalyze", "[--workspace ID]", "re-tag all history with the current analyzer and taxonomy; apply channel_accounts to it", (*Main).cmdReanalyze},
 		{"learn", "[--workspace W] [--out FILE] [--weight N] [--folds N]", "retrain the analyzer with staff's corrections (/feedback correct) and measure it on them", (*Main).cmdLearn},
 		{"export", "[--workspace W] --user U [--out FILE]", "export one person's stored messages and tags as JSON Lines (privacy); fails if nothing is held of them", (*Main).cmdExport},
@@ -465,6 +466,7 @@ var bareArgFlag = map[string]string{
 	"backfill": "channel",
 	"digest":   "period",
 	"kano":     "period",
+	"requests": "period",
 	"expire":   "older-than",
 }
 

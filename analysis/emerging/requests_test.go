@@ -1,0 +1,145 @@
+package emerging
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+func asked(pairs ...string) []Asked {
+	var out []Asked
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, Asked{Doc: Doc{Key: fmt.Sprintf("k%02d", i/2), Text: pairs[i+1], Time: t0}, Account: pairs[i]})
+	}
+	return out
+}
+
+func TestRequestsGroupWhatIsAsked(t *testing.T) {
+	var bg Background
+	for _, d := range history() {
+		bg.Add(d.Text)
+	}
+	in := asked(
+		"acme", "Would love dark mode, the white theme is blinding at night",
+		"globex", "any plans for dark mode?",
+		"initech", "Dark mode please!",
+		"acme", "dark mode, pretty please",
+		"umbrella", "We need SAML SSO before our security review",
+		"globex", "is SSO with Okta on the roadmap?",
+		"hooli", "a Terraform provider for alert rules would save us hours",
+		"hooli", "please add it",
+		"stark", "The scheduled PDF reports are a hit with our execs. Any chance of adding a company logo to the header?",
+	)
+	got := Requests(in, &bg, 10)
+	type brief struct {
+		Label    string
+		Accounts []string
+		Keys     []string
+	}
+	var b []brief
+	for _, r := range got {
+		b = append(b, brief{r.Label, r.Accounts, r.Keys})
+	}
+	want := []brief{
+		{"dark mode", []string{"acme", "globex", "initech"}, []string{"k00", "k01", "k02", "k03"}},
+		{"sso", []string{"globex", "umbrella"}, []string{"k04", "k05"}},
+		{"company logo", []string{"stark"}, []string{"k08"}},
+		{"terraform provider", []string{"hooli"}, []string{"k06"}},
+	}
+	if fmt.Sprint(b) != fmt.Sprint(want) {
+		t.Fatalf("requests\n got %v\nwant %v", b, want)
+	}
+	// The quote is the member with the most of the group's terms, then the shortest.
+	if got[0].Quote.Key != "k02" {
+		t.Errorf("dark mode's quote is %q (%s), want the shortest that says it, k02", got[0].Quote.Key, got[0].Quote.Text)
+	}
+	if again := Requests(in, &bg, 10); fmt.Sprint(again) != fmt.Sprint(got) {
+		t.Fatal("requests must be deterministic")
+	}
+	if top := Requests(in, &bg, 1); len(top) != 1 || top[0].Label != "dark mode" {
+		t.Fatalf("k=1 keeps the most asked only, got %+v", top)
+	}
+}
+
+// A word every other message uses does not make one request of two: the specific
+// terms group them.
+func TestRequestsCommonWordsDoNotMerge(t *testing.T) {
+	var bg Background
+	for i := range 200 {
+		bg.Add(fmt.Sprintf("the dashboard shows the numbers of report %d", i))
+	}
+	in := asked(
+		"acme", "a pinned dashboard as the landing page",
+		"globex", "pinned dashboard for the ops team landing page",
+		"initech", "dashboard exports to excel",
+		"hooli", "excel exports of a dashboard",
+	)
+	got := Requests(in, &bg, 10)
+	var groups [][]string
+	for _, r := range got {
+		groups = append(groups, r.Keys)
+	}
+	slices.SortFunc(groups, slices.Compare)
+	want := [][]string{{"k00", "k01"}, {"k02", "k03"}}
+	if fmt.Sprint(groups) != fmt.Sprint(want) {
+		t.Fatalf("groups %v, want %v (labels %v)", groups, want, labels(got))
+	}
+	for _, r := range got {
+		if r.Label == "dashboard" {
+			t.Errorf("a word of every message labels a request: %+v", r)
+		}
+	}
+}
+
+func TestRequestsEdges(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []Asked
+		k    int
+		want int
+	}{
+		{"none", nil, 5, 0},
+		{"k zero", asked("a", "dark mode"), 0, 0},
+		{"only asking words", asked("a", "please add it", "b", "would be nice to have, any plans?"), 5, 0},
+		{"one request", asked("a", "dark mode"), 5, 1},
+		{"one account twice", asked("a", "dark mode", "a", "dark mode again"), 5, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Requests(tc.in, nil, tc.k)
+			if len(got) != tc.want {
+				t.Fatalf("got %d requests %v, want %d", len(got), labels(got), tc.want)
+			}
+			for _, r := range got {
+				if len(r.Accounts) != 1 || r.Quote.Key == "" || !slices.Contains(r.Keys, r.Quote.Key) {
+					t.Errorf("request %+v: one account, a quote among its requests", r)
+				}
+			}
+		})
+	}
+}
+
+func labels(rs []Request) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Label)
+	}
+	return out
+}
+
+func BenchmarkRequests(b *testing.B) {
+	var bg Background
+	for _, d := range history() {
+		bg.Add(d.Text)
+	}
+	topics := []string{"dark mode", "saml sso", "terraform provider", "csv export", "audit log", "slack alerts", "custom roles", "api rate limits"}
+	var in []Asked
+	for i := range 2000 {
+		in = append(in, Asked{Doc: Doc{Key: fmt.Sprint(i), Text: fmt.Sprintf("would love %s for team %d, and maybe %s too", topics[i%len(topics)], i%37, topics[(i/8)%len(topics)])},
+			Account: fmt.Sprintf("acct%d", i%300)})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Requests(in, &bg, 10)
+	}
+}
