@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -123,6 +124,7 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	// message and every hour a question waits), so a new cause never pages again nor
 	// marks the account "recovered"; it updates the alert, and pages when worse.
 	ongoing, others := openByAccount(existing)
+	var failed []error // alerts this pass could not raise or update, each
 	healthOf := map[string]feedbackbot.Health{}
 	current, merged := map[string]bool{}, map[string]bool{}
 	for _, h := range hs {
@@ -159,7 +161,13 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		}
 		current[cand.Fingerprint] = true
 		if err := a.raiseOrUpdate(ctx, prev, cand, now, &out); err != nil {
-			return out, err
+			// One alert that cannot be posted or saved does not hold back the
+			// others' (a review's find: one message deleted in the chat stopped
+			// every later alert of the workspace, pass after pass).
+			if ctx.Err() != nil {
+				return out, errors.Join(slices.Concat(failed, []error{err})...)
+			}
+			failed = append(failed, err)
 		}
 	}
 	ids := make([]string, 0, len(existing))
@@ -206,11 +214,11 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			al.ClosedReason = ClosedSilent
 		}
 		if err := a.notify(ctx, al, true); err != nil {
-			return out, err
+			return out, errors.Join(slices.Concat(failed, []error{err})...)
 		}
 		out.Resolved++
 	}
-	return out, nil
+	return out, errors.Join(failed...)
 }
 
 // recoveredOnWhatWasSaid says whether a health that came back rests on something
@@ -271,9 +279,18 @@ func openByAccount(existing map[string]*feedbackbot.Alert) (ongoing map[string]*
 	return ongoing, others
 }
 
+// alertDeleter deletes a posted message: what an erasure does to an alert message
+// it may not edit any more.
+type alertDeleter interface {
+	Delete(ctx context.Context, ref feedbackbot.PostRef) error
+}
+
 // rerenderRedacted edits the posted messages of alerts whose evidence was removed
-// (forget, retention) so that no removed quote stays in the chat. A message that
-// cannot be edited (deleted in the chat meanwhile) is logged and not retried.
+// (forget, retention) so that no removed quote stays in the chat. A message whose
+// channel may not be posted to any more (shared with another organisation, open
+// to the community, no longer internal since) is deleted instead: a deletion adds
+// nothing for the channel to read. A message already gone is done with; one that
+// could be neither edited nor deleted (an outage) is tried again next pass.
 func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*feedbackbot.Alert) error {
 	for _, id := range slices.Sorted(maps.Keys(existing)) {
 		al := existing[id]
@@ -284,13 +301,24 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 		if al.Status == feedbackbot.AlertResolved {
 			doc.Color = closedColour(al)
 		}
+		done := true
 		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
-			if err := a.Poster.Update(ctx, ref, doc); err != nil {
+			err := a.Poster.Update(ctx, ref, doc)
+			if d, ok := a.Poster.(alertDeleter); ok && feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
+				if err = d.Delete(ctx, ref); err == nil {
+					a.log().Info("deleted a posted alert holding erased quotes: its channel may not be posted to any more", "alert", al.Fingerprint, "channel", ref.Destination)
+				}
+			}
+			if err != nil && !feedbackbot.IsNotFound(err) {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				a.log().Warn("could not remove erased quotes from a posted alert; edit or delete it by hand", "alert", al.Fingerprint, "err", err)
+				done = false
+				a.log().Warn("could not remove erased quotes from a posted alert (tried again next pass); edit or delete it by hand", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
 			}
+		}
+		if !done {
+			continue
 		}
 		al.Redacted = false
 		if err := a.save(ctx, al); err != nil {
@@ -352,11 +380,28 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		}
 		out.Repeated++
 	case evidenceChanged(prev, &al) && len(al.Posts) > 0:
+		// An edit that fails does not hold back the alert's new evidence: it is
+		// saved all the same. A message deleted in the chat, or in a channel that
+		// may not be posted to any more, is no longer the alert's message (kept
+		// among the earlier ones, for an erasure to reach): the next repeat posts
+		// a new one.
+		var posts []feedbackbot.PostRef
 		for _, ref := range al.Posts {
-			if err := a.Poster.Update(ctx, ref, AlertDocument(al)); err != nil {
+			err := a.Poster.Update(ctx, ref, AlertDocument(al))
+			switch {
+			case err == nil:
+				posts = append(posts, ref)
+			case ctx.Err() != nil:
 				return fmt.Errorf("alerts: update %s: %w", al.Fingerprint, err)
+			case feedbackbot.IsNotFound(err) || feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED:
+				a.log().Warn("alerts: the alert's message cannot be edited any more; the next repeat posts a new one", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
+				al.Earlier = append(al.Earlier, ref)
+			default:
+				a.log().Warn("alerts: could not edit the alert's message with its new evidence", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
+				posts = append(posts, ref)
 			}
 		}
+		al.Posts = posts
 		out.Updated++
 		return a.save(ctx, &al)
 	default:

@@ -341,9 +341,28 @@ func (a *Adapter) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedb
 	if components == nil {
 		components = []discordgo.MessageComponent{}
 	}
-	return a.retryRoute(ctx, "edit message", discordgo.EndpointChannelMessage(ref.Destination, ""), func() error {
+	return unknownMessage(a.retryRoute(ctx, "edit message", discordgo.EndpointChannelMessage(ref.Destination, ""), func() error {
 		_, err := a.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: ref.ID, Channel: ref.Destination, Embeds: &r.Embeds,
 			Components: &components, AllowedMentions: noMentions}, discordgo.WithContext(ctx))
 		return err
-	})
+	}), ref)
+}
+
+// Delete deletes a message the bot posted: what an erasure does to an alert in a
+// channel it may not post to any more (a deletion adds nothing there to read). A
+// message already gone is ENOTFOUND.
+func (a *Adapter) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
+	return unknownMessage(a.retryRoute(ctx, "delete message", discordgo.EndpointChannelMessage(ref.Destination, ""), func() error {
+		return a.s.ChannelMessageDelete(ref.Destination, ref.ID, discordgo.WithContext(ctx))
+	}), ref)
+}
+
+// unknownMessage marks Discord's Unknown Message as ENOTFOUND: the message was
+// deleted in the chat.
+func unknownMessage(err error, ref feedbackbot.PostRef) error {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeUnknownMessage {
+		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "discord message %s in %s is gone (deleted in Discord): %v", ref.ID, ref.Destination, err)
+	}
+	return err
 }

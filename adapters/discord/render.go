@@ -71,13 +71,19 @@ var (
 	reBold     = regexp.MustCompile(`(^|[\s(>"'\x60])\*([^*\n]+)\*`)
 	reStrike   = regexp.MustCompile(`(^|\s)~([^~\n]+)~`)
 	reSpecials = regexp.MustCompile(`<(!here|!channel|!everyone)>`)
+
+	bracketEscaper = strings.NewReplacer("[", `\[`, "]", `\]`)
 )
 
 // Markdown converts the documents' light Slack-style markup to Discord markdown:
 // *bold* becomes **bold**, <url|label> becomes [label](url), ~x~ becomes ~~x~~, and
 // Slack's escapes (&lt; &gt; &amp;, which Discord shows as written) are undone last,
-// so an escaped name never becomes a link.
+// so an escaped name never becomes a link. Square brackets are escaped first:
+// Discord's own masked link, "[your login page](https://evil.example)" in a
+// customer's words or name, would otherwise show staff a link whose target it
+// hides (a review's find); the documents' links are the <url|label> ones only.
 func Markdown(s string) string {
+	s = bracketEscaper.Replace(s)
 	s = reSpecials.ReplaceAllString(s, "@$1")
 	s = reLink.ReplaceAllString(s, "[$2]($1)")
 	s = reBold.ReplaceAllString(s, "$1**$2**")

@@ -23,6 +23,10 @@ func TestMarkdown(t *testing.T) {
 		{"*A &amp; B &lt;!channel&gt;*", "**A & B <!channel>**"},
 		{"&lt;https://evil.example|Acme&gt;", "<https://evil.example|Acme>"},
 		{"&amp;lt; stays escaped once", "&lt; stays escaped once"},
+		// Discord's masked links in customers' words or names stay text.
+		{"unless [your SSO login page](https://evil.example/phish) is fixed", `unless \[your SSO login page\](https://evil.example/phish) is fixed`},
+		{"*[Acme](https://evil.example/x)* — health 10", `**\[Acme\](https://evil.example/x)** — health 10`},
+		{"see <https://example.com/a|the [beta] account>", `see [the \[beta\] account](https://example.com/a)`},
 	}
 	for _, tc := range tests {
 		if got := Markdown(tc.in); got != tc.want {

@@ -163,10 +163,30 @@ func (a *Adapter) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedb
 		return err
 	}
 	blocks, fallback := RenderBlocks(doc)
-	return a.retry(ctx, func() error {
+	return messageGone(a.retry(ctx, func() error {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, ref.Destination, ref.ID, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false))
 		return err
-	})
+	}), ref)
+}
+
+// Delete deletes a message the bot posted: what an erasure does to an alert in a
+// channel it may not post to any more (a deletion adds nothing there to read). A
+// message already gone is ENOTFOUND.
+func (a *Adapter) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
+	return messageGone(a.retry(ctx, func() error {
+		_, _, err := a.api.DeleteMessageContext(ctx, ref.Destination, ref.ID)
+		return err
+	}), ref)
+}
+
+// messageGone marks Slack's message_not_found as ENOTFOUND: the message was
+// deleted in the chat.
+func messageGone(err error, ref feedbackbot.PostRef) error {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "message_not_found" {
+		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "slack message %s in %s is gone (deleted in Slack): %v", ref.ID, ref.Destination, err)
+	}
+	return err
 }
 
 // retry runs fn again after Slack's Retry-After when it is rate limited.

@@ -36,7 +36,7 @@ func RenderBlocks(doc feedbackbot.Document) ([]slack.Block, string) {
 		return true
 	}
 	md := func(s string) *slack.TextBlockObject {
-		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+		return slack.NewTextBlockObject(slack.MarkdownType, s, false, true) // verbatim: only our own <url|label> and <@U…> are parsed
 	}
 	for _, b := range doc.Blocks {
 		switch b.Kind {
