@@ -59,8 +59,12 @@ type Store struct {
 	consIdle  time.Duration
 	lastPrune atomic.Int64 // unix nanoseconds of the last pruning of idle consumers
 
-	groups sync.Map      // stream key -> struct{}: consumer group known to exist
-	rr     atomic.Uint64 // rotates the order Read visits workspaces, for fairness
+	groups sync.Map // stream key -> struct{}: consumer group known to exist
+	// lagTrusted: stream key -> the max-deleted-entry-id after which this process
+	// set its group's entries-read right (recountLag): Redis's lag holds until
+	// another deletion.
+	lagTrusted sync.Map
+	rr         atomic.Uint64 // rotates the order Read visits workspaces, for fairness
 }
 
 // Open connects to the Redis server(s) described by url (see ParseURL) and checks the
