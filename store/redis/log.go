@@ -83,6 +83,24 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		args    []any
 		count   int
 	}
+	// The data keys of the puts' authors, one round trip a workspace for those this
+	// process has none of (see sealed.go).
+	need := map[string][]string{}
+	for _, ev := range events {
+		if a, w := ev.Message.Author, ev.Message.Workspace; ev.Kind == feedbackbot.EventPut && a != "" && w != "" && !slices.Contains(need[w], a) {
+			need[w] = append(need[w], a)
+		}
+	}
+	keys := map[[2]string]sealKey{}
+	for w, authors := range need {
+		ks, err := s.sealKeys(ctx, w, authors)
+		if err != nil {
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		for a, k := range ks {
+			keys[[2]string{w, a}] = k
+		}
+	}
 	var calls []evalCall
 	open := map[string]*wsBatch{}
 	var order []string // workspaces in first-seen order
@@ -132,6 +150,17 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 			}
 			if !slices.Contains(putWS, m.Workspace) {
 				putWS = append(putWS, m.Workspace)
+			}
+			if author != "" {
+				sk, ok := keys[[2]string{m.Workspace, author}]
+				if !ok { // (an author Normalize changed: invalid UTF-8)
+					ks, err := s.sealKeys(ctx, m.Workspace, []string{author})
+					if err != nil {
+						return nil, fmt.Errorf("append event %d: %w", i, err)
+					}
+					sk = ks[author]
+				}
+				payload = seal(sk, m.Workspace, payload)
 			}
 		}
 		k := s.ws(m.Workspace)
@@ -376,6 +405,7 @@ func (s *Store) claim(ctx context.Context, streams []stream, consumer string, n 
 			}
 			return nil, wrapErr("read: claim entries", err)
 		}
+		s.prefetchKeys(ctx, picks[i].st, msgs)
 		for _, m := range msgs {
 			// XCLAIM counts this delivery; XPENDING's count was from before it.
 			if e, ok := s.entry(ctx, picks[i].st, m, picks[i].count[m.ID]+1, true); ok {
@@ -476,6 +506,9 @@ func (s *Store) readNew(ctx context.Context, streams []stream, consumer string, 
 func (s *Store) entries(ctx context.Context, st stream, res []redis.XStream) []store.Entry {
 	var out []store.Entry
 	for _, r := range res {
+		s.prefetchKeys(ctx, st, r.Messages)
+	}
+	for _, r := range res {
 		for _, m := range r.Messages {
 			if e, ok := s.entry(ctx, st, m, 1, true); ok {
 				out = append(out, e)
@@ -491,7 +524,10 @@ func (s *Store) entries(ctx context.Context, st stream, res []redis.XStream) []s
 func (s *Store) entry(ctx context.Context, st stream, m redis.XMessage, deliveries int64, delivered bool) (store.Entry, bool) {
 	raw, _ := m.Values["e"].(string)
 	var ev feedbackbot.Event
-	err := store.DecodeEvent([]byte(raw), &ev)
+	payload, err := s.unseal(ctx, st.ws, raw)
+	if err == nil {
+		err = store.DecodeEvent(payload, &ev)
+	}
 	if err == nil && ev.Message.Workspace != st.ws {
 		err = errors.New("workspace does not match its log")
 	}
@@ -505,6 +541,19 @@ func (s *Store) entry(ctx context.Context, st stream, m redis.XMessage, deliveri
 		return store.Entry{}, false
 	}
 	return store.Entry{ID: m.ID, Workspace: st.ws, Event: ev, Deliveries: deliveries}, true
+}
+
+// prefetchKeys reads the data keys of a page of entries this process lacks, in one
+// round trip (entry would read them one by one). A failure is left to entry, which
+// tries again.
+func (s *Store) prefetchKeys(ctx context.Context, st stream, msgs []redis.XMessage) {
+	raws := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		if raw, _ := m.Values["e"].(string); sealed(raw) {
+			raws = append(raws, raw)
+		}
+	}
+	_ = s.loadKeys(ctx, st.ws, raws)
 }
 
 // Ack acknowledges entries, one XACK per workspace, pipelined.
@@ -692,6 +741,7 @@ func (s *Store) Replay(ctx context.Context, workspace string, fn func(store.Entr
 		if err != nil {
 			return wrapErr("replay", err)
 		}
+		s.prefetchKeys(ctx, st, msgs)
 		for _, m := range msgs {
 			e, ok := s.entry(ctx, st, m, 0, false)
 			if !ok {
@@ -785,7 +835,11 @@ func (s *Store) Newest(ctx context.Context, key string) (feedbackbot.Message, bo
 	if len(res) > 1 {
 		raw, _ := res[1].(string)
 		var ev feedbackbot.Event
-		if err := store.DecodeEvent([]byte(raw), &ev); err != nil {
+		payload, err := s.unseal(ctx, ws, raw)
+		if err == nil {
+			err = store.DecodeEvent(payload, &ev)
+		}
+		if err != nil {
 			return feedbackbot.Message{}, false, fmt.Errorf("redis: newest %s: decode its log entry: %w", key, err)
 		}
 		if ev.Kind == feedbackbot.EventPut && ev.Message.Revision() == latest {

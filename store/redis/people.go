@@ -251,6 +251,11 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 	if err := s.rdb.HSetNX(ctx, k.forgotten(), author, at).Err(); err != nil {
 		return 0, wrapErr("forget", err)
 	}
+	// Their data key first: what of their log entries a deletion leaves in the
+	// stream's nodes is noise from now on, even if the erasure stops half-way.
+	if err := s.dropDataKey(ctx, workspace, author); err != nil {
+		return 0, err
+	}
 	if err := s.indexPeople(ctx, workspace); err != nil {
 		return 0, err
 	}

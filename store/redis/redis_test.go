@@ -299,8 +299,9 @@ func TestEditMovesIndexes(t *testing.T) {
 		t.Errorf("rollups after delete: %v", got)
 	}
 	// Only the log and its indexes (dedupe hash, log entries per message, the author's
-	// message keys, the index marker), the workspace and account sets and the
-	// account-days, account-weeks and data-string markers may remain: no account day
+	// message keys, the index marker, the author's data key), the workspace and
+	// account sets and the account-days, account-weeks and data-string markers may
+	// remain: no account day
 	// or week, and no data string, is left behind.
 	all, err := redistest.Keys(ctx, client, prefix)
 	if err != nil {
@@ -310,7 +311,7 @@ func TestEditMovesIndexes(t *testing.T) {
 	for _, k := range all {
 		left = append(left, strings.TrimPrefix(k, prefix))
 	}
-	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:acv", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:awv", ":{W%7B1%7D}:dv", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
+	wantLeft := []string{":workspaces", ":{W%7B1%7D}:accts", ":{W%7B1%7D}:acv", ":{W%7B1%7D}:ak:U-m1", ":{W%7B1%7D}:awv", ":{W%7B1%7D}:dk", ":{W%7B1%7D}:dko", ":{W%7B1%7D}:dv", ":{W%7B1%7D}:latest", ":{W%7B1%7D}:le", ":{W%7B1%7D}:log", ":{W%7B1%7D}:people"}
 	if fmt.Sprint(left) != fmt.Sprint(wantLeft) {
 		t.Errorf("keys left after delete: %v, want %v", left, wantLeft)
 	}

@@ -64,6 +64,7 @@ type Store struct {
 	// set its group's entries-read right (recountLag): Redis's lag holds until
 	// another deletion.
 	lagTrusted sync.Map
+	keys       keyring       // data keys of the log's sealed entries (sealed.go)
 	rr         atomic.Uint64 // rotates the order Read visits workspaces, for fairness
 }
 
@@ -277,6 +278,8 @@ func (k wsKeys) authorKeys(a string) string  { return string(k) + ":ak:" + a }
 func (k wsKeys) logEntries() string          { return string(k) + ":le" }
 func (k wsKeys) op(op string) string         { return string(k) + ":op:" + op }
 func (k wsKeys) forgotten() string           { return string(k) + ":forgotten" }
+func (k wsKeys) dataKeyOf() string           { return string(k) + ":dko" } // author -> data key id
+func (k wsKeys) dataKeys() string            { return string(k) + ":dk" }  // data key id -> key
 func (k wsKeys) peopleIndexed() string       { return string(k) + ":people" }
 func (k wsKeys) doc(kind string) string      { return string(k) + ":doc:" + kind }
 

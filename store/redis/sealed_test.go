@@ -1,0 +1,129 @@
+package redisstore_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
+	"github.com/redis/go-redis/v9"
+
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+	"github.com/feedbackbot/feedbackbot/store/storetest"
+)
+
+// secretText is text no compression shortens, so that a DUMP holding it shows it.
+func secretText(t *testing.T) string {
+	sum := sha256.Sum256([]byte(t.Name()))
+	return "said " + base64.RawURLEncoding.EncodeToString(sum[:24])
+}
+
+// TestForgottenTextLeavesNoTraceInTheLog: XDEL only marks a stream entry deleted
+// (its bytes stay in the node until the whole node goes, and with them in
+// snapshots, replicas and resharding), so a put's entry is sealed under its
+// author's data key, which Forget deletes first: neither before nor after the
+// erasure can the log's bytes be read for the words (a review's find: its DUMP held
+// them after).
+func TestForgottenTextLeavesNoTraceInTheLog(t *testing.T) {
+	ctx := t.Context()
+	client, prefix := redistest.Client(t)
+	s := redisstore.New(client, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle})
+	secret := secretText(t)
+	a := storetest.Msg("W1", "a1", secret, feedbackbot.RoleCustomer, "A1", "C1", storetest.Base)
+	a.Author = "alice"
+	b := storetest.Msg("W1", "b1", "hello from bob", feedbackbot.RoleCustomer, "A1", "C1", storetest.Base.Add(time.Minute))
+	b.Author = "bob"
+	if _, err := s.Append(ctx, storetest.Put(a), storetest.Put(b)); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := client.XRange(ctx, prefix+":{W1}:log", "-", "+").Result()
+	if err != nil || len(raw) != 2 {
+		t.Fatal(err, raw)
+	}
+	for _, e := range raw {
+		if v := e.Values["e"].(string); strings.Contains(v, "said") || strings.Contains(v, "hello from bob") {
+			t.Fatalf("the log holds a put's text in clear: %q", v)
+		}
+	}
+	// Read back whole, by another process (its own keyring).
+	other := redisstore.New(client, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle})
+	es, err := other.Read(ctx, "c1", 10, 0)
+	if err != nil || len(es) != 2 || es[0].Event.Message.Text != secret || es[1].Event.Message.Text != "hello from bob" {
+		t.Fatalf("read back: %v %+v", err, es)
+	}
+	if err := other.Ack(ctx, es...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Forget(ctx, "W1", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	// Her entry's bytes may stay in the node; her key does not.
+	keys, err := redistest.Keys(ctx, client, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		typ, _ := client.Type(ctx, k).Result()
+		if typ != "hash" {
+			continue
+		}
+		h, _ := client.HGetAll(ctx, k).Result()
+		if _, ok := h["alice"]; ok && strings.HasSuffix(k, ":dko") {
+			t.Errorf("alice's data key is still named in %s", k)
+		}
+		if strings.HasSuffix(k, ":dk") && len(h) != 1 {
+			t.Errorf("%d data keys left, want bob's alone", len(h))
+		}
+	}
+	// Bob's entry still replays; nothing of alice's comes back.
+	var texts []string
+	if err := other.Replay(ctx, "W1", func(e store.Entry) error {
+		texts = append(texts, e.Event.Message.Text)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(texts) != 1 || texts[0] != "hello from bob" {
+		t.Fatalf("replay after forget: %q", texts)
+	}
+}
+
+// TestPlainEntriesStillRead: entries written before sealing (plain event JSON)
+// are read as they were.
+func TestPlainEntriesStillRead(t *testing.T) {
+	ctx := t.Context()
+	client, prefix := redistest.Client(t)
+	s := redisstore.New(client, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle})
+	m := storetest.Msg("W1", "p1", "written by an older version", feedbackbot.RoleCustomer, "A1", "C1", storetest.Base)
+	if _, err := s.Append(ctx, storetest.Put(m)); err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite its entry as an older version wrote it.
+	plain, err := store.AppendEvent(nil, &feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := prefix + ":{W1}:log"
+	ids, err := client.XRange(ctx, key, "-", "+").Result()
+	if err != nil || len(ids) != 1 {
+		t.Fatal(err, ids)
+	}
+	if strings.Contains(ids[0].Values["e"].(string), "older version") {
+		t.Fatal("the new entry is not sealed")
+	}
+	client.XDel(ctx, key, ids[0].ID)
+	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"e", string(plain)}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.Replay(ctx, "W1", func(e store.Entry) error {
+		got = append(got, e.Event.Message.Text)
+		return nil
+	}); err != nil || len(got) != 1 || got[0] != m.Text {
+		t.Fatalf("replay of a plain entry: %v %q", err, got)
+	}
+}
