@@ -47,6 +47,39 @@ type Config struct {
 	Surveys  Surveys               `yaml:"surveys"`
 	// Retention bounds how long customer messages are kept.
 	Retention Retention `yaml:"retention"`
+
+	// fromEnv names, by a setting's YAML key ("log.level"), the environment
+	// variable that set it ("FEEDBACKBOT_LOG_LEVEL"): a problem with its value
+	// names what the user set (FEEDBACKBOT_LOG_LEVEL=verbose was reported as
+	// log.level, which no file of theirs wrote: a review's find).
+	fromEnv map[string]string
+}
+
+// setFromEnv records that the environment variable name set the setting key.
+func (c *Config) setFromEnv(key, name string) {
+	if c.fromEnv == nil {
+		c.fromEnv = map[string]string{}
+	}
+	c.fromEnv[key] = name
+}
+
+// source is how a problem names the setting key: by the environment variable
+// that set it, else by its YAML key.
+func (c *Config) source(key string) string {
+	if name, ok := c.fromEnv[key]; ok {
+		return name
+	}
+	return key
+}
+
+// named is how a problem names the setting key with its value: as the file writes
+// it (`log.level: "verbose"`), or as the environment does
+// (`FEEDBACKBOT_LOG_LEVEL="verbose"`) when a variable set it.
+func (c *Config) named(key, value string) string {
+	if name, ok := c.fromEnv[key]; ok {
+		return name + "=" + value
+	}
+	return key + ": " + value
 }
 
 // MinRetention is the shortest retention accepted: account health compares the last
@@ -413,9 +446,10 @@ func isUTF8(b []byte) bool { return strings.ToValidUTF8(string(b), "\uFFFD") == 
 // applyEnv applies environment overrides; secrets come from NAME or NAME_FILE.
 func (c *Config) applyEnv(getenv func(string) string) []error {
 	var errs []error
-	str := func(name string, dst *string) {
+	str := func(name, key string, dst *string) {
 		if v := getenv(name); v != "" {
 			*dst = v
+			c.setFromEnv(key, name)
 		}
 	}
 	secret := func(name, fileFromYAML string, dst *Secret) {
@@ -427,13 +461,13 @@ func (c *Config) applyEnv(getenv func(string) string) []error {
 		*dst = s
 	}
 	secret("REDIS_URL", "", &c.Store.RedisURL)
-	str("FEEDBACKBOT_DATA", &c.Store.DataDir)
-	str("FEEDBACKBOT_ADDR", &c.Server.Addr)
-	str("FEEDBACKBOT_LOG_LEVEL", &c.Log.Level)
-	str("FEEDBACKBOT_LOG_FORMAT", &c.Log.Format)
-	str("SLACK_MODE", &c.Slack.Mode)
-	str("SLACK_API_URL", &c.Slack.APIURL)
-	str("SLACK_TEAM_ID", &c.Slack.TeamID)
+	str("FEEDBACKBOT_DATA", "store.data_dir", &c.Store.DataDir)
+	str("FEEDBACKBOT_ADDR", "server.addr", &c.Server.Addr)
+	str("FEEDBACKBOT_LOG_LEVEL", "log.level", &c.Log.Level)
+	str("FEEDBACKBOT_LOG_FORMAT", "log.format", &c.Log.Format)
+	str("SLACK_MODE", "slack.mode", &c.Slack.Mode)
+	str("SLACK_API_URL", "slack.api_url", &c.Slack.APIURL)
+	str("SLACK_TEAM_ID", "slack.team_id", &c.Slack.TeamID)
 	secret("SLACK_BOT_TOKEN", c.Slack.BotTokenFile, &c.Slack.BotToken)
 	secret("SLACK_APP_TOKEN", c.Slack.AppTokenFile, &c.Slack.AppToken)
 	secret("SLACK_SIGNING_SECRET", c.Slack.SigningSecretFile, &c.Slack.SigningSecret)
@@ -444,6 +478,7 @@ func (c *Config) applyEnv(getenv func(string) string) []error {
 			errs = append(errs, fmt.Errorf("FEEDBACKBOT_WORKERS=%q is not a number", v))
 		} else {
 			c.Analysis.Workers = n
+			c.setFromEnv("analysis.workers", "FEEDBACKBOT_WORKERS")
 		}
 	}
 	if c.Slack.Mode == "" && c.Slack.Enabled() {
@@ -493,29 +528,33 @@ func (c *Config) Validate() []error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.Store.RedisURL.Empty() && strings.TrimSpace(c.Store.DataDir) == "" {
-		bad("store.data_dir: empty, and REDIS_URL is not set: one of them must name a store")
+		if name, ok := c.fromEnv["store.data_dir"]; ok { // (set, to blanks)
+			bad("%s is blank, and REDIS_URL is not set: one of them must name a store", name)
+		} else {
+			bad("store.data_dir: empty, and REDIS_URL is not set: one of them must name a store")
+		}
 	}
 	if c.Store.ClaimIdle.D() < time.Second {
 		bad("store.claim_idle: %s is too short (at least 1s)", c.Store.ClaimIdle)
 	}
 	if _, port, err := net.SplitHostPort(c.Server.Addr); err != nil {
-		bad("server.addr: %q is not host:port (%v)", c.Server.Addr, err)
+		bad("%s is not host:port (%v)", c.named("server.addr", strconv.Quote(c.Server.Addr)), err)
 	} else if n, err := net.LookupPort("tcp", port); port == "" || err != nil || n < 0 || n > 65535 {
 		// (run failed on 99999 or -1 after the check passed them, and listened on a
 		// random port for an empty one, where no probe or Slack could reach it; an
 		// explicit 0 asks for one, as tests do)
-		bad("server.addr: %q has no usable port: give one from 1 to 65535, such as 127.0.0.1:8080", c.Server.Addr)
+		bad("%s has no usable port: give one from 1 to 65535, such as 127.0.0.1:8080", c.named("server.addr", strconv.Quote(c.Server.Addr)))
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "warning", "error":
 	default:
-		bad("log.level: %q is not one of debug, info, warn, error", c.Log.Level)
+		bad("%s is not one of debug, info, warn, error", c.named("log.level", strconv.Quote(c.Log.Level)))
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
-		bad("log.format: %q is not text or json", c.Log.Format)
+		bad("%s is not text or json", c.named("log.format", strconv.Quote(c.Log.Format)))
 	}
 	if c.Analysis.Workers < 1 || c.Analysis.Workers > 256 {
-		bad("analysis.workers: %d is out of range 1..256", c.Analysis.Workers)
+		bad("%s is out of range 1..256", c.named("analysis.workers", strconv.Itoa(c.Analysis.Workers)))
 	}
 	if c.Analysis.Batch < 1 || c.Analysis.Batch > 10_000 {
 		bad("analysis.batch: %d is out of range 1..10000", c.Analysis.Batch)
@@ -548,14 +587,14 @@ func (c *Config) Validate() []error {
 	// The mode is checked whether or not a token is set: config check, run
 	// before the secrets are in place, said OK to "sockets".
 	if m := c.Slack.Mode; m != "" && m != "socket" && m != "http" {
-		bad("slack.mode: %q is not socket or http", m)
+		bad("%s is not socket or http", c.named("slack.mode", strconv.Quote(m)))
 	}
 	if c.Slack.Enabled() {
 		if c.Slack.Mode == "socket" && c.Slack.AppToken.Empty() {
-			errs = append(errs, receivingProblem("slack.mode is socket but SLACK_APP_TOKEN (an xapp- app-level token) is not set"))
+			errs = append(errs, receivingProblem(c.source("slack.mode")+" is socket but SLACK_APP_TOKEN (an xapp- app-level token) is not set"))
 		}
 		if c.Slack.Mode == "http" && c.Slack.SigningSecret.Empty() {
-			errs = append(errs, receivingProblem("slack.mode is http but SLACK_SIGNING_SECRET is not set: requests could not be verified"))
+			errs = append(errs, receivingProblem(c.source("slack.mode")+" is http but SLACK_SIGNING_SECRET is not set: requests could not be verified"))
 		}
 		if !strings.HasPrefix(c.Slack.BotToken.Value(), "xoxb-") {
 			bad("SLACK_BOT_TOKEN does not look like a bot token (xoxb-...)")

@@ -177,6 +177,10 @@ func TestDurations(t *testing.T) {
 		"2 weeks": "not a duration"} {
 		if _, err := ParseDuration(bad); err == nil || !strings.Contains(err.Error(), says) {
 			t.Errorf("ParseDuration(%q) = %v, want an error saying %q", bad, err, says)
+		} else if errors.Is(err, ErrNotDuration) != (says == "not a duration") {
+			// (a flag says its own examples for text that is no duration, and its
+			// range for one too long)
+			t.Errorf("ParseDuration(%q) = %v: errors.Is(ErrNotDuration) is %v", bad, err, !(says == "not a duration"))
 		}
 	}
 	if got, err := ParseDuration("3650d"); err != nil || got != 3650*24*time.Hour {
@@ -349,6 +353,53 @@ func TestOperatorMistakesRefused(t *testing.T) {
 	}
 	if _, err := Load(path, env(nil)); err != nil {
 		t.Errorf("distinct digests refused: %v", err)
+	}
+}
+
+// TestEnvProblemsNameTheVariable: a value that came from the environment is
+// reported by its variable, as it was set, not by the YAML key no file of the
+// user's wrote (FEEDBACKBOT_LOG_LEVEL=verbose said `log.level: "verbose" is not
+// one of …`, a review's find); a value from the file keeps its key.
+func TestEnvProblemsNameTheVariable(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		name string
+		body string // the config file, if any
+		env  map[string]string
+		want string
+		not  string // the YAML key, when the environment set the value
+	}{
+		{"log level", "", map[string]string{"FEEDBACKBOT_LOG_LEVEL": "verbose"}, `FEEDBACKBOT_LOG_LEVEL="verbose" is not one of debug, info, warn, error`, "log.level"},
+		{"log level over the file's", "log: {level: loud}\n", map[string]string{"FEEDBACKBOT_LOG_LEVEL": "verbose"}, `FEEDBACKBOT_LOG_LEVEL="verbose" is not one of`, "log.level"},
+		{"log level from the file", "log: {level: loud}\n", nil, `log.level: "loud" is not one of`, "FEEDBACKBOT_LOG_LEVEL"},
+		{"log format", "", map[string]string{"FEEDBACKBOT_LOG_FORMAT": "xml"}, `FEEDBACKBOT_LOG_FORMAT="xml" is not text or json`, "log.format"},
+		{"address", "", map[string]string{"FEEDBACKBOT_ADDR": "localhost"}, `FEEDBACKBOT_ADDR="localhost" is not host:port`, "server.addr"},
+		{"port", "", map[string]string{"FEEDBACKBOT_ADDR": "127.0.0.1:99999"}, `FEEDBACKBOT_ADDR="127.0.0.1:99999" has no usable port`, "server.addr"},
+		{"workers", "", map[string]string{"FEEDBACKBOT_WORKERS": "300"}, `FEEDBACKBOT_WORKERS=300 is out of range 1..256`, "analysis.workers"},
+		{"workers from the file", "analysis: {workers: 300}\n", nil, `analysis.workers: 300 is out of range 1..256`, "FEEDBACKBOT_WORKERS"},
+		{"data directory", "", map[string]string{"FEEDBACKBOT_DATA": "  "}, "FEEDBACKBOT_DATA is blank, and REDIS_URL is not set", "store.data_dir"},
+		{"slack mode", "", map[string]string{"SLACK_MODE": "sockets"}, `SLACK_MODE="sockets" is not socket or http`, "slack.mode"},
+		{"slack mode's secret", "", map[string]string{"SLACK_MODE": "http", "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_MODE is http but SLACK_SIGNING_SECRET is not set", "slack.mode"},
+		{"slack mode's app token", "", map[string]string{"SLACK_MODE": "socket", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"},
+			"SLACK_MODE is socket but SLACK_APP_TOKEN", "slack.mode"},
+		{"slack mode from the file", "slack: {mode: sockets}\n", nil, `slack.mode: "sockets" is not socket or http`, "SLACK_MODE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ""
+			if tc.body != "" {
+				path = filepath.Join(t.TempDir(), "c.yaml")
+				if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Load(path, env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load = %v; want an error saying %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), tc.not) {
+				t.Errorf("Load = %v; names %s, which the user did not set", err, tc.not)
+			}
+		})
 	}
 }
 

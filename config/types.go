@@ -63,6 +63,11 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 // maxDays is the most days a duration written in days may have.
 const maxDays = 3650
 
+// ErrNotDuration is what ParseDuration's error wraps when its text is no duration
+// at all (not one too long): a flag with a range of its own says so with examples
+// from that range.
+var ErrNotDuration = errors.New("not a duration")
+
 // ParseDuration parses a Go duration or a whole number of days, weeks or years
 // such as "7d", "2w" or "1y" (a year is 365 days; at most maxDays in all).
 func ParseDuration(s string) (time.Duration, error) {
@@ -83,11 +88,11 @@ func ParseDuration(s string) (time.Duration, error) {
 			// (it said "3651d" was not a duration)
 			return 0, fmt.Errorf("%q is more than %d days (ten years)", s, maxDays)
 		}
-		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d, 2w, 1y)", s)
+		return 0, fmt.Errorf("%q is %w (e.g. 90s, 15m, 24h, 7d, 2w, 1y)", s, ErrNotDuration)
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 24h, 7d, 2w, 1y)", s)
+		return 0, fmt.Errorf("%q is %w (e.g. 90s, 15m, 24h, 7d, 2w, 1y)", s, ErrNotDuration)
 	}
 	return v, nil
 }

@@ -38,9 +38,11 @@ var batchPool = sync.Pool{New: func() any { return &analyzeBatchJob{} }}
 
 // runAnalyze reads JSON Lines ({"text": "..."}, optionally with an "id" that is
 // echoed; a line that does not start with '{' is plain text) and writes one JSON
-// object per input line, in order. A malformed
+// object per input line, in order; a blank line (empty or white space) is no
+// input and is skipped, though counted in the line numbers. A malformed
 // line yields {"line": N, "error": "..."} and the stream goes on. Memory is bounded
-// by workers x batch size, whatever the input length.
+// by workers x batch size, whatever the input length. It returns how many lines
+// were input (blank ones left out): one output line each.
 func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.Analyzer, workers int) (int, error) {
 	lines, _, err := analyzeStream(ctx, in, out, a, workers)
 	return lines, err
@@ -49,7 +51,8 @@ func runAnalyze(ctx context.Context, in io.Reader, out io.Writer, a *analysis.An
 // analyzeStream is runAnalyze, also counting the lines that got an error object.
 func analyzeStream(ctx context.Context, in io.Reader, out io.Writer, a *analysis.Analyzer, workers int) (lines, failed int, err error) {
 	var bad atomic.Int64
-	defer func() { failed = int(bad.Load()) }()
+	blank := 0 // blank lines read: lines numbers every line, and returns the others
+	defer func() { failed, lines = int(bad.Load()), lines-blank }()
 	if workers < 1 {
 		workers = 1
 	}
@@ -150,6 +153,10 @@ func analyzeStream(ctx context.Context, in io.Reader, out io.Writer, a *analysis
 			}
 			arena = make([]byte, 0, 64<<10)
 		}
+		if !tooLong && blankLine(lines, line) {
+			// (a file ending in an extra blank line was reported as partly failed)
+			blank++
+		}
 		if tooLong {
 			// nil marks it: every line read, an empty one too, is a non-nil slice of
 			// the arena, so no input can pass for it
@@ -225,21 +232,31 @@ type chatAnalyzer interface {
 	AnalyzeChat(text string) feedbackbot.Tags
 }
 
-// appendResult writes line n's tags, or its error object (and reports false).
+// trimLine is line n without the white space around it, nor, on the first line, a
+// byte-order mark: Windows editors and "CSV UTF-8" exports begin with one, and it
+// hid the first line's JSON (read as plain text, its id dropped).
+func trimLine(n int, line []byte) []byte {
+	trimmed := bytes.TrimSpace(line)
+	if n == 1 {
+		trimmed = bytes.TrimSpace(bytes.TrimPrefix(trimmed, []byte("\ufeff")))
+	}
+	return trimmed
+}
+
+// blankLine reports whether line n is blank (empty or white space): no input,
+// which appendResult writes nothing for.
+func blankLine(n int, line []byte) bool { return line != nil && len(trimLine(n, line)) == 0 }
+
+// appendResult writes line n's tags, or its error object (and reports false), or
+// nothing for a blank line.
 func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) bool {
 	if line == nil { // longer than maxLineBytes (see analyzeStream)
 		appendError(b, n, fmt.Sprintf("line is longer than %d bytes", maxLineBytes))
 		return false
 	}
-	trimmed := bytes.TrimSpace(line)
-	if n == 1 {
-		// A byte-order mark (Windows editors, "CSV UTF-8" exports) hid the first
-		// line's JSON: it was read as plain text, its id dropped.
-		trimmed = bytes.TrimSpace(bytes.TrimPrefix(trimmed, []byte("\ufeff")))
-	}
+	trimmed := trimLine(n, line)
 	if len(trimmed) == 0 {
-		appendError(b, n, "empty line: want {\"text\": \"...\"} or plain text")
-		return false
+		return true // a blank line is no input: nothing to say of it (see blankLine)
 	}
 	var txt string
 	var id json.RawMessage

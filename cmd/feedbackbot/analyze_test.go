@@ -33,7 +33,7 @@ func TestRunAnalyzeLines(t *testing.T) {
 		`plain text line that is fine`,
 		`{"text": 5}`,
 		`{broken`,
-		``,
+		``, // blank: no input, no output, but counted in the lines' numbers
 		`{"other":"x"}`,
 		"{\"text\":\"bad \xff utf8\"}",
 		long,
@@ -44,56 +44,62 @@ func TestRunAnalyzeLines(t *testing.T) {
 		`{"id": 7, "text": null}`,
 		`[1, 2]`,
 		`null`,
+		" \t", // blank too
 	}, "\n")
 	var out bytes.Buffer
 	n, failed, err := analyzeStream(context.Background(), strings.NewReader(in), &out, a, 3)
-	if err != nil || n != 15 || failed != 8 {
-		t.Fatalf("lines %d, failed %d, err %v; want 15 lines, 8 failed", n, failed, err)
+	if err != nil || n != 14 || failed != 7 {
+		t.Fatalf("lines %d, failed %d, err %v; want 14 lines (16 less 2 blank), 7 failed", n, failed, err)
 	}
-	var rows []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+	rows := map[int]map[string]any{} // by the input line's number
+	for i, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
 			t.Fatalf("output is not JSON: %q", l)
 		}
-		rows = append(rows, m)
+		line := i + 1
+		if line >= 5 {
+			line++ // (line 5 is blank)
+		}
+		rows[line] = m
 	}
-	if len(rows) != 15 {
-		t.Fatalf("want one output per input line, got %d", len(rows))
+	if len(rows) != 14 {
+		t.Fatalf("want one output per input line that is not blank, got %d", len(rows))
 	}
-	wantErr := map[int]string{2: "must be a string, not a JSON number", 3: "invalid JSON", 4: "empty line", 5: `no "text"`, 7: "longer than",
-		12: `field "text" is null`, 13: "a JSON array, not an object", 14: "a JSON null, not an object"}
-	for i, r := range rows {
-		if want, ok := wantErr[i]; ok {
-			if !strings.Contains(fmt.Sprint(r["error"]), want) || r["line"] != float64(i+1) {
-				t.Errorf("line %d: %v, want error containing %q", i+1, r, want)
+	wantErr := map[int]string{3: "must be a string, not a JSON number", 4: "invalid JSON", 6: `no "text"`, 8: "longer than",
+		13: `field "text" is null`, 14: "a JSON array, not an object", 15: "a JSON null, not an object"}
+	for line, r := range rows {
+		if want, ok := wantErr[line]; ok {
+			// (the line numbers after a blank line are the input's)
+			if !strings.Contains(fmt.Sprint(r["error"]), want) || r["line"] != float64(line) {
+				t.Errorf("line %d: %v, want error containing %q", line, r, want)
 			}
 			continue
 		}
 		if _, ok := r["sentiment"]; !ok {
-			t.Errorf("line %d: no sentiment: %v", i+1, r)
+			t.Errorf("line %d: no sentiment: %v", line, r)
 		}
 	}
-	if rows[0]["sentiment"].(map[string]any)["label"] != "negative" {
-		t.Errorf("charged twice: %v", rows[0])
+	if rows[1]["sentiment"].(map[string]any)["label"] != "negative" {
+		t.Errorf("charged twice: %v", rows[1])
 	}
-	if !strings.Contains(rows[6]["text"].(string), "\uFFFD") {
-		t.Errorf("invalid UTF-8 should be repaired: %q", rows[6]["text"])
+	if !strings.Contains(rows[7]["text"].(string), "\uFFFD") {
+		t.Errorf("invalid UTF-8 should be repaired: %q", rows[7]["text"])
 	}
-	if rows[8]["truncated"] != true {
-		t.Errorf("long text should say truncated: %v", rows[8]["truncated"])
+	if rows[9]["truncated"] != true {
+		t.Errorf("long text should say truncated: %v", rows[9]["truncated"])
 	}
-	if id, _ := json.Marshal(rows[9]["id"]); string(id) != `{"row":7,"src":"csv"}` || rows[9]["text"] != "thanks, that fixed it" {
-		t.Errorf("the input's id should be echoed: %v", rows[9])
+	if id, _ := json.Marshal(rows[10]["id"]); string(id) != `{"row":7,"src":"csv"}` || rows[10]["text"] != "thanks, that fixed it" {
+		t.Errorf("the input's id should be echoed: %v", rows[10])
 	}
-	if _, ok := rows[0]["id"]; ok || rows[10]["text"] != "last one" {
-		t.Errorf("no id in, no id out; order kept: %v, %v", rows[0], rows[10])
+	if _, ok := rows[1]["id"]; ok || rows[11]["text"] != "last one" {
+		t.Errorf("no id in, no id out; order kept: %v, %v", rows[1], rows[11])
 	}
-	if rows[12]["id"] != float64(7) {
-		t.Errorf("a line that failed keeps its id: %v", rows[12])
+	if rows[13]["id"] != float64(7) {
+		t.Errorf("a line that failed keeps its id: %v", rows[13])
 	}
-	if !strings.HasPrefix(strings.Split(out.String(), "\n")[9], `{"id":{"row":7,"src":"csv"},"text":`) {
-		t.Errorf("id should come first, compacted: %s", strings.Split(out.String(), "\n")[9])
+	if !strings.HasPrefix(strings.Split(out.String(), "\n")[8], `{"id":{"row":7,"src":"csv"},"text":`) {
+		t.Errorf("id should come first, compacted: %s", strings.Split(out.String(), "\n")[8])
 	}
 }
 
@@ -441,14 +447,31 @@ func TestAnalyzeExitStatus(t *testing.T) {
 	}{
 		{`{"text":"fine"}` + "\n" + `{"text":"also fine"}`, 0, ""},
 		{`{"text":"fine"}` + "\n" + `{"text":null}`, 0, "analyze: 1 of 2 line(s) could not be analysed"},
-		{`{"text":null}` + "\n" + `[1]`, 1, "none of the 2 line(s) could be analysed"},
+		{`{"text":null}` + "\n" + `[1]`, 1, "none of the 2 line(s) could be analysed: each has {\"line\": N, \"error\": \"...\"} in the output; want {\"text\": \"...\"} or a line of plain text"},
+		// Blank lines are no input: neither failures nor counted (a file ending in
+		// an extra blank line was "1 of 3 line(s) could not be analysed").
+		{`{"text":"fine"}` + "\n" + `{"text":"also fine"}` + "\n\n", 0, ""},
+		{"\r\n" + `{"text":"fine"}` + "\n  \t\n" + `{"text":null}` + "\n", 0, "analyze: 1 of 2 line(s) could not be analysed"},
+		{"\n", 0, ""},
+		{`{"text":null}` + "\n\n", 1, "none of the 1 line(s) could be analysed"},
 	} {
 		m, out, errb := testMain(nil)
 		m.Stdin = strings.NewReader(c.in)
 		code := exitCode(m.Stderr, m.Run(context.Background(), []string{"analyze"}))
 		if code != c.code || (c.stderr == "") != (errb.Len() == 0) || !strings.Contains(errb.String(), c.stderr) ||
-			strings.Count(out.String(), "\n") != strings.Count(c.in, "\n")+1 {
+			strings.Count(out.String(), "\n") != nonBlankLines(c.in) {
 			t.Errorf("%q: exit %d, stderr %q, stdout %q; want %d, %q and a line out a line in", c.in, code, errb, out, c.code, c.stderr)
 		}
 	}
+}
+
+// nonBlankLines counts the lines of s that are not blank (empty or white space).
+func nonBlankLines(s string) int {
+	n := 0
+	for l := range strings.Lines(s) {
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	return n
 }

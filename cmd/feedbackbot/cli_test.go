@@ -55,6 +55,10 @@ func startServe(t *testing.T, m *Main, cfgPath string) (addr string, cancel cont
 // a refusal that explains itself adds no pointer.
 func TestCommandLine(t *testing.T) {
 	t.Chdir(t.TempDir())
+	// an export that is there, for the cases that are about something else
+	if err := os.WriteFile("x.zip", []byte("PK"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name          string
 		args          []string
@@ -67,13 +71,23 @@ func TestCommandLine(t *testing.T) {
 		{name: "no command", args: nil, code: 2, stderr: []string{"Usage: feedbackbot COMMAND", "feedbackbot: no command given"}, notStderr: []string{"Run '"}, stdoutIsEmpty: true},
 		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"Commands:", "demo", "'feedbackbot help COMMAND'"}},
 		{name: "--help", args: []string{"--help"}, code: 0, stdout: []string{"Commands:", "  config check validate"}},
-		{name: "help for a command", args: []string{"help", "digest"}, code: 0, stdout: []string{"Usage: feedbackbot digest", "-period duration", "-as-of TIME"}},
+		{name: "help for a command", args: []string{"help", "digest"}, code: 0, stdout: []string{"Usage: feedbackbot digest", "\n  -period PERIOD\n", "\n  -as-of TIME\n", "\n  -chart FILE\n", "\n  -workspace ID\n", "\n  -tz ZONE\n"}},
 		{name: "help config", args: []string{"help", "config"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
 		{name: "help config check", args: []string{"help", "config", "check"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
 		{name: "config --help", args: []string{"config", "--help"}, code: 0, stdout: []string{"Usage: feedbackbot config check"}},
 		{name: "help for no such command", args: []string{"help", "nope"}, code: 2, stderr: []string{`help: unknown command "nope"`}},
 		{name: "command --help", args: []string{"risk", "--help"}, code: 0, stdout: []string{"Usage: feedbackbot risk", "Flags:"}},
-		{name: "demo --help names its placeholders", args: []string{"demo", "--help"}, code: 0, stdout: []string{"-slack-export FILE.zip", "-dir DIR", "-period duration"}},
+		{name: "demo --help names its placeholders", args: []string{"demo", "--help"}, code: 0, stdout: []string{"\n  -slack-export FILE.zip\n", "\n  -dir DIR\n", "\n  -period PERIOD\n"}},
+		// Each flag's value is named for what it is, and a range enforced is said
+		// (they said string, int or duration, and --workers 300 was refused unannounced).
+		{name: "expire --help names its placeholders", args: []string{"expire", "--help"}, code: 0, stdout: []string{"\n  -as-of TIME\n", "\n  -older-than AGE\n", "\n  -workspace ID\n"}},
+		{name: "export --help names its placeholders", args: []string{"export", "--help"}, code: 0, stdout: []string{"\n  -out FILE\n", "\n  -user ID\n", "\n  -workspace ID\n"}},
+		{name: "import --help names its placeholders", args: []string{"import", "--help"}, code: 0,
+			stdout: []string{"\n  -slack-export FILE.zip\n", "\n  -team ID\n", "\n  -discord-export FILE.json|DIR\n"}},
+		{name: "analyze --help says its range", args: []string{"analyze", "--help"}, code: 0, stdout: []string{"\n  -workers N\n", "1..256", "\n  -mode MODE\n"}},
+		{name: "learn --help says its range", args: []string{"learn", "--help"}, code: 0, stdout: []string{"\n  -weight N\n", "1..100", "\n  -folds N\n", "2..10"}},
+		{name: "backfill --help says its range", args: []string{"backfill", "--help"}, code: 0,
+			stdout: []string{"\n  -page-size N\n", "1..1000", "\n  -channel ID\n", "\n  -since PERIOD\n", "\n  -thread-lookback PERIOD\n"}},
 		{name: "--version", args: []string{"--version"}, code: 0, stdout: []string{"feedbackbot dev"}},
 		{name: "version with an argument", args: []string{"version", "x"}, code: 2, stderr: []string{`version: unexpected argument "x"`}},
 		{name: "a bare account names --account", args: []string{"risk", "acme"}, code: 2,
@@ -130,6 +144,31 @@ func TestCommandLine(t *testing.T) {
 			stderr: []string{"30m is out of range 1h..92d"}, notStderr: []string{"0m0s"}},
 		{name: "a look-back out of range", args: []string{"backfill", "--channel", "C1", "--thread-lookback", "400d"}, code: 2,
 			stderr: []string{"400d is out of range 0..365d"}},
+		// Examples of a duration from the flag's own range (it offered 90s and 1y to
+		// --period, which then refused them as out of range 1h..92d).
+		{name: "a period that is no duration", args: []string{"digest", "--period", "7days"}, code: 2,
+			stderr: []string{`digest: --period "7days": "7days" is not a duration (e.g. 12h, 7d, 2w, 30d)`}, notStderr: []string{"90s", "1y"}},
+		{name: "a look-back that is no duration", args: []string{"backfill", "--channel", "C1", "--thread-lookback", "soon"}, code: 2,
+			stderr: []string{`"soon" is not a duration (e.g. 90s, 15m, 12h, 7d, 2w, 30d, 1y)`}},
+		{name: "a period of more than ten years", args: []string{"digest", "--period", "11y"}, code: 2,
+			stderr: []string{"11y is out of range 1h..92d"}, notStderr: []string{"3650 days"}},
+		{name: "an age that is no duration", args: []string{"expire", "--older-than", "soon", "--yes"}, code: 2,
+			stderr: []string{`--older-than: "soon" is not an age (e.g. 7d, 2w, 30d, 1y)`}, notStderr: []string{"90s", "15m"}},
+		// --chart is checked before the digest is built (it was written last, in Go's
+		// words), as export --out and learn --out are: here, before any store is
+		// looked for.
+		{name: "a chart into a directory", args: []string{"digest", "--chart", "."}, code: 2,
+			stderr: []string{"digest: --chart . is a directory: give a file name, such as digest.png", "Run 'feedbackbot digest --help'"}},
+		{name: "a chart in a directory that is not there", args: []string{"digest", "--chart", "nope/chart.png"}, code: 2,
+			stderr: []string{"--chart nope/chart.png: the directory nope does not exist"}},
+		{name: "a chart in a file", args: []string{"digest", "--chart", "x.zip/chart.png"}, code: 2,
+			stderr: []string{"--chart x.zip/chart.png: x.zip is a file, not a directory"}},
+		{name: "a chart that is no PNG", args: []string{"digest", "--chart", "chart.jpg"}, code: 2,
+			stderr: []string{"--chart chart.jpg: the chart is a PNG image: give a file name ending in .png, such as chart.png"}},
+		{name: "a learned layer into a directory", args: []string{"learn", "--out", "."}, code: 2,
+			stderr: []string{"learn: --out . is a directory: give a file name, such as feedbackbot-layer.json"}},
+		{name: "a learned layer in a directory that is not there", args: []string{"learn", "--out", "nope/layer.json"}, code: 2,
+			stderr: []string{"--out nope/layer.json: the directory nope does not exist"}},
 		{name: "flag without its value", args: []string{"risk", "--as-of"}, code: 2, stderr: []string{"risk: flag needs an argument", "Run 'feedbackbot risk --help'"}},
 		{name: "bad --as-of", args: []string{"risk", "--as-of", "yesterday"}, code: 2, stderr: []string{`--as-of "yesterday"`, "Run 'feedbackbot risk --help'"}},
 		{name: "missing argument", args: []string{"export", "--workspace", "T1"}, code: 2, stderr: []string{"export needs --user", "Run 'feedbackbot export --help'"}},
@@ -140,6 +179,14 @@ func TestCommandLine(t *testing.T) {
 			stderr: []string{"run it again with --yes"}, notStderr: []string{"Run '"}},
 		{name: "a Slack import needs --team, before any store is opened", args: []string{"import", "--slack-export", "x.zip"}, code: 2,
 			stderr: []string{"import: name your own (staff) workspace with --team ID", "Run 'feedbackbot import --help'"}, notStderr: []string{"Importing into"}},
+		// A file that is not there is said first, and plainly (--team was asked for
+		// first, then "import: stat nope.zip: no such file or directory").
+		{name: "a Slack export that is not there, without --team", args: []string{"import", "--slack-export", "nope.zip"}, code: 2,
+			stderr: []string{"import: --slack-export nope.zip: no such file\n", "Run 'feedbackbot import --help'"}, notStderr: []string{"--team ID", "stat "}},
+		{name: "a Slack export that is not there", args: []string{"import", "--slack-export", "nope.zip", "--team", "T1"}, code: 2,
+			stderr: []string{"import: --slack-export nope.zip: no such file\n"}, notStderr: []string{"stat "}},
+		{name: "a Discord export that is not there", args: []string{"import", "--discord-export", "nope.json"}, code: 2,
+			stderr: []string{"import: --discord-export nope.json: no such file\n"}, notStderr: []string{"stat "}},
 		{name: "import names both formats", args: []string{"import", "--help"}, code: 0, stdout: []string{"--slack-export FILE.zip --team ID [--team-domain acme] | --discord-export FILE.json|DIR"}},
 		{name: "expire echoes the age as given", args: []string{"expire", "--older-than", "2h", "--yes"}, code: 2,
 			stderr: []string{"--older-than 2h is less than a day"}, notStderr: []string{"2h0m0s"}},
@@ -581,6 +628,33 @@ func TestCommandsDocumented(t *testing.T) {
 		}
 		if !strings.Contains(block, strings.TrimPrefix(want, "Usage: ")+"\n") {
 			t.Errorf("the README's Commands block has no line %q", strings.TrimPrefix(want, "Usage: "))
+		}
+	}
+}
+
+// TestHelpNamesFlagValues: every flag that takes a value names it in --help by
+// what it is (TIME, PERIOD, FILE, ID, AGE, N…), never by Go's type: "-as-of
+// string" beside "-as-of TIME", "-period duration" beside "-period PERIOD" (a
+// new user's review). A flag's usage names it with a backquoted word.
+func TestHelpNamesFlagValues(t *testing.T) {
+	for _, c := range commands() {
+		name := c.name
+		if name == "config" {
+			name = "config check"
+		}
+		code, stdout, _ := runCLI(t, nil, append(strings.Fields(name), "--help")...)
+		if code != 0 {
+			t.Fatalf("%s --help: exit %d", name, code)
+		}
+		for line := range strings.Lines(stdout) {
+			f := strings.Fields(line)
+			if !strings.HasPrefix(line, "  -") || len(f) != 2 {
+				continue
+			}
+			switch f[1] {
+			case "string", "int", "uint", "int64", "float", "duration", "value":
+				t.Errorf("%s --help: %s is named by its Go type: %s", name, f[0], strings.TrimSpace(line))
+			}
 		}
 	}
 }

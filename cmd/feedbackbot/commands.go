@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -81,25 +82,44 @@ func (f durationFlag) String() string {
 }
 
 func (f durationFlag) Set(s string) error {
-	d, err := config.ParseDuration(s)
-	if err != nil {
-		return err
-	}
 	lo, hi := time.Hour, 92*24*time.Hour
 	if f.max > 0 {
 		lo, hi = f.min, f.max
 	}
-	if d < lo || d > hi {
+	d, err := config.ParseDuration(s)
+	switch {
+	case errors.Is(err, config.ErrNotDuration):
+		// (it offered 90s and 1y, which a flag of 1h..92d then refused)
+		return fmt.Errorf("%q is not a duration (e.g. %s)", strings.TrimSpace(s), durationExamples(lo, hi))
+	case err != nil: // more than ten years: out of any flag's range
+		return fmt.Errorf("%s is out of range %s..%s", strings.TrimSpace(s), config.FormatDuration(lo), config.FormatDuration(hi))
+	case d < lo || d > hi:
 		return fmt.Errorf("%s is out of range %s..%s", s, config.FormatDuration(lo), config.FormatDuration(hi))
 	}
 	*f.d = d
 	return nil
 }
 
+// durationExamples lists durations as people type them, one of each form that
+// lies in lo..hi, for a message about a duration that is none: "12h, 7d, 2w,
+// 30d" for 1h..92d.
+func durationExamples(lo, hi time.Duration) string {
+	var in []string
+	for _, e := range []string{"90s", "15m", "12h", "7d", "2w", "30d", "1y"} {
+		if d, err := config.ParseDuration(e); err == nil && d >= lo && d <= hi {
+			in = append(in, e)
+		}
+	}
+	if len(in) == 0 {
+		in = []string{config.FormatDuration(lo), config.FormatDuration(hi)}
+	}
+	return strings.Join(in, ", ")
+}
+
 func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("analyze")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "analysis goroutines (output order is kept)")
-	mode := fs.String("mode", "chat", "chat: support chat, the rules then the layer fitted on chat (as the bot tags what it captures); text: other text (reviews, social posts), the rules alone")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "analysis goroutines, `N` of 1..256 (output order is kept)")
+	mode := fs.String("mode", "chat", "the `MODE`: chat (support chat: the rules, then the layer fitted on chat, as the bot tags what it captures) or text (other text, such as reviews and social posts: the rules alone)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -131,7 +151,7 @@ func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
 	}
 	if failed == lines {
 		// (every line failed and it exited 0, saying nothing: a wrong file looked analysed)
-		return fmt.Errorf(`analyze: none of the %d line(s) could be analysed: each has {"line": N, "error": "..."} in the output; want {"text": "..."} or plain text a line`, lines)
+		return fmt.Errorf(`analyze: none of the %d line(s) could be analysed: each has {"line": N, "error": "..."} in the output; want {"text": "..."} or a line of plain text`, lines)
 	}
 	fmt.Fprintf(m.Stderr, "analyze: %d of %d line(s) could not be analysed; each has {\"line\": N, \"error\": \"...\"} in the output.\n", failed, lines)
 	return nil
@@ -196,15 +216,25 @@ func analyzeLines(ctx context.Context, in io.Reader, out io.Writer, a *analysis.
 
 func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("digest")
-	ws := fs.String("workspace", "", "workspace (Slack team or Discord guild id); default: the only one stored")
+	ws := fs.String("workspace", "", "the workspace `ID` (Slack team or Discord guild id); default: the only one stored")
 	period := 7 * 24 * time.Hour
-	fs.Var(durationFlag{d: &period}, "period", "how far back the digest looks, a `duration` such as 7d or 12h (1h..92d)")
+	fs.Var(durationFlag{d: &period}, "period", "how far back the digest looks, a `PERIOD` such as 7d or 12h (1h..92d)")
 	at := fs.String("as-of", "", "end of the period, RFC 3339 `TIME` or a date (default now; a date or a time without a zone is read in --tz)")
-	tz := fs.String("tz", "UTC", "time zone of the digest's days (its header, the chart's day boundaries) and of an --as-of without one")
+	tz := fs.String("tz", "UTC", "time `ZONE` of the digest's days (its header, the chart's day boundaries) and of an --as-of without one, such as Europe/Paris")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
-	chart := fs.String("chart", "", "also write the chart as a PNG file")
+	chart := fs.String("chart", "", "also write the chart as a PNG image to `FILE` (its name ending in .png)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *chart != "" {
+		// Checked before the digest is built: it was written last, and a directory
+		// or a missing one failed there in Go's words.
+		if err := checkOutPath("digest", "chart", *chart, "digest.png"); err != nil {
+			return err
+		}
+		if ext := filepath.Ext(*chart); !strings.EqualFold(ext, ".png") {
+			return usagef("--chart %s: the chart is a PNG image: give a file name ending in .png, such as %s", *chart, strings.TrimSuffix(*chart, ext)+".png")
+		}
 	}
 	defer bot.SetCollector(m.Getenv, bot.GCPercent)()
 	loc, err := time.LoadLocation(*tz)
@@ -269,7 +299,7 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 
 func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("risk")
-	ws := fs.String("workspace", "", "workspace; default: the only one stored")
+	ws := fs.String("workspace", "", "the workspace `ID`; default: the only one stored")
 	only := fs.String("account", "", "one `ACCOUNT` (its id, its name as configured or as stored with its messages, or part of either), with every reason its score rests on and the evidence, or why there is nothing to assess (default: every account with a customer message in 8 weeks or a recent survey answer, one line each)")
 	at := fs.String("as-of", "", "assess as of this moment, RFC 3339 `TIME` or a date (default now)")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
@@ -606,7 +636,7 @@ func displayWidth(s string) int {
 
 func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("reanalyze")
-	ws := fs.String("workspace", "", "only this workspace (default all)")
+	ws := fs.String("workspace", "", "only the workspace `ID` (default all)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

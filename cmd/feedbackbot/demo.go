@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -97,7 +98,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	dir := fs.String("dir", "", "the `DIR` for the demo's store and chart, kept afterwards (default: a new temporary directory)")
 	at := fs.String("as-of", "", "pretend it is this moment, RFC 3339 `TIME` or a date (default: the most recent 09:00 UTC)")
 	period := 7 * 24 * time.Hour
-	fs.Var(durationFlag{d: &period}, "period", "digest period, a `duration` such as 7d or 24h (1h..92d)")
+	fs.Var(durationFlag{d: &period}, "period", "the digest's `PERIOD`, such as 7d or 24h (1h..92d)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -127,13 +128,28 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *dir != "" {
+		if fi, err := os.Stat(*dir); err == nil && !fi.IsDir() {
+			// (it said "bolt: create data directory: mkdir …: not a directory")
+			return usagef("demo: --dir %s is a file: give a directory (a new one is created)", *dir)
+		}
+	}
+	// The export's path is checked before anything is made: it was written after
+	// the store's directory was created and announced, and a path in a directory
+	// that does not exist left that directory behind, empty (a review's find).
+	if *export != "" {
+		if err := demoExportPathOK(*export, *dir); err != nil {
+			return err
+		}
+	}
+	made := "" // the directory the demo made, removed should the export fail
 	if *dir == "" {
 		if *dir, err = os.MkdirTemp("", "feedbackbot-demo-"); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
-	} else if fi, err := os.Stat(*dir); err == nil && !fi.IsDir() {
-		// (it said "bolt: create data directory: mkdir …: not a directory")
-		return usagef("demo: --dir %s is a file: give a directory (a new one is created)", *dir)
+		made = *dir
+	} else if _, err := os.Stat(*dir); errors.Is(err, os.ErrNotExist) {
+		made = *dir
 	}
 	if err := demoConfigFree(filepath.Join(*dir, demoConfigName)); err != nil {
 		return err
@@ -168,6 +184,9 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	if *export != "" {
 		if err := writeSlackExport(*export, msgs); err != nil {
+			if made != "" {
+				os.Remove(made) // (nothing is in it yet: the store is opened below)
+			}
 			return err
 		}
 		fmt.Fprintf(out, "Wrote the %d sample messages as a Slack export: %s\n\n", len(msgs), *export)

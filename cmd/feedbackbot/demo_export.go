@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -72,17 +73,8 @@ func writeSlackExport(path string, msgs []feedbackbot.Message) error {
 		file := m.ChannelName + "/" + m.Time.UTC().Format("2006-01-02") + ".json"
 		days[file] = append(days[file], msg)
 	}
-	// Never over a file it did not write (demo --slack-export report.zip replaced
-	// a file of the user's, a review's find): its own carry demoExportComment.
-	if _, err := os.Stat(path); err == nil {
-		zr, err := zip.OpenReader(path)
-		ours := err == nil && zr.Comment == demoExportComment
-		if err == nil {
-			zr.Close()
-		}
-		if !ours {
-			return refusef("--slack-export %s exists and the demo did not write it: it is left as it is (give another file name)", path)
-		}
+	if err := demoExportFree(path); err != nil {
+		return err
 	}
 	// Written beside and renamed when complete: a run stopped part-way leaves no
 	// archive without its comment, which the next run would refuse to replace.
@@ -118,6 +110,46 @@ func writeSlackExport(path string, msgs []feedbackbot.Message) error {
 		return fmt.Errorf("slack export %s: %w", path, err)
 	}
 	return nil
+}
+
+// demoExportFree refuses a file at path that the demo did not write (one it
+// wrote, or none, it may write over): demo --slack-export report.zip replaced a
+// file of the user's (a review's find). Its own carry demoExportComment.
+func demoExportFree(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	zr, err := zip.OpenReader(path)
+	ours := err == nil && zr.Comment == demoExportComment
+	if err == nil {
+		zr.Close()
+	}
+	if !ours {
+		return refusef("--slack-export %s exists and the demo did not write it: it is left as it is (give another file name)", path)
+	}
+	return nil
+}
+
+// demoExportPathOK checks, before the demo makes anything, that its export can
+// be written at path: not over a directory or a file of the user's, and in a
+// directory that exists, or that is the --dir the demo makes (dir; "" for a
+// temporary one).
+func demoExportPathOK(path, dir string) error {
+	if dir != "" && !fileExists(dir) && sameDir(filepath.Dir(path), dir) {
+		return nil // (nothing can be there yet: the demo makes dir before it writes)
+	}
+	if err := checkOutPath("demo", "slack-export", path, "northwind-slack-export.zip"); err != nil {
+		return err
+	}
+	return demoExportFree(path)
+}
+
+// sameDir reports whether the paths a and b name one directory, as written (the
+// directory need not exist).
+func sameDir(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }
 
 // sortedByKey returns the map's values in key order, for reproducible files.

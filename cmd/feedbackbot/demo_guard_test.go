@@ -47,3 +47,55 @@ func TestDemoKeepsToItself(t *testing.T) {
 		t.Errorf("demo's output with REDIS_URL set and a taxonomy beside it:\n%s", stdout[strings.Index(stdout, "Try next"):])
 	}
 }
+
+// TestDemoChecksItsExportFirst: an export path the demo cannot write at is said
+// before anything is made: it created and announced its temporary store folder
+// ("Store: /tmp/feedbackbot-demo-…"), then failed on the export and left the
+// folder behind, empty (a new user's review). One that fails only when written
+// leaves no folder either.
+func TestDemoChecksItsExportFirst(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	tmp := filepath.Join(dir, "tmp") // where the demo makes its temporary store
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp)
+	file := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(file, []byte("notes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"a directory that is not there", []string{"--slack-export", filepath.Join(dir, "nonexistent", "dir", "x.zip")}, 2,
+			"--slack-export " + filepath.Join(dir, "nonexistent", "dir", "x.zip") + ": the directory " + filepath.Join(dir, "nonexistent", "dir") + " does not exist"},
+		{"a directory", []string{"--slack-export", dir}, 2,
+			"demo: --slack-export " + dir + " is a directory: give a file name, such as " + filepath.Join(dir, "northwind-slack-export.zip")},
+		{"a file for a directory", []string{"--slack-export", filepath.Join(file, "x.zip")}, 2, "--slack-export " + filepath.Join(file, "x.zip") + ": " + file + " is a file, not a directory"},
+		{"a new --dir and a directory that is not there", []string{"--dir", filepath.Join(dir, "d"), "--slack-export", filepath.Join(dir, "nope", "x.zip")}, 2,
+			"the directory " + filepath.Join(dir, "nope") + " does not exist"},
+		// (passes the checks, fails when written: a name longer than the system's)
+		{"a name too long", []string{"--slack-export", filepath.Join(dir, strings.Repeat("x", 300)+".zip")}, 1, "file name too long"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, nil, append([]string{"demo"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(stderr, tc.says) {
+				t.Errorf("exit %d, want %d; stderr lacks %q:\n%s", code, tc.code, tc.says, stderr)
+			}
+			if tc.code == 2 && stdout != "" {
+				t.Errorf("a mistake wrote to stdout before it was said:\n%s", stdout)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Errorf("the demo left %s behind", filepath.Join(tmp, left[0].Name()))
+				os.RemoveAll(filepath.Join(tmp, left[0].Name()))
+			}
+			if _, err := os.Stat(filepath.Join(dir, "d")); err == nil {
+				t.Errorf("the demo made its --dir %s", filepath.Join(dir, "d"))
+			}
+		})
+	}
+}

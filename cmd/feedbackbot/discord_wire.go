@@ -20,7 +20,7 @@ import (
 func init() {
 	destinationChecks = append(destinationChecks, checkDiscordDestinations)
 	platformStarters["discord"] = startDiscord
-	importers["discord"] = importer{flag: "discord-export", help: "a DiscordChatExporter JSON export (a file, or a directory of them) to import", run: importDiscord}
+	importers["discord"] = importer{flag: "discord-export", help: "the DiscordChatExporter JSON export to import, `FILE.json|DIR`: a file, or a directory of them", run: importDiscord}
 }
 
 func accountNames(cfg config.Config) map[string]string {

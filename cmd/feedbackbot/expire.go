@@ -3,7 +3,9 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot/bot"
@@ -14,9 +16,9 @@ import (
 // retention.messages is set, for one workspace or all, with any age of a day or more.
 func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("expire")
-	ws := fs.String("workspace", "", "only this workspace (default: every workspace)")
-	olderThan := fs.String("older-than", "", "delete what is older than this age, e.g. 180d (default: retention.messages from the config)")
-	at := fs.String("as-of", "", "measure ages from this time, RFC 3339 or a date (default now; a time in the future needs --force)")
+	ws := fs.String("workspace", "", "only the workspace `ID` (default: every workspace)")
+	olderThan := fs.String("older-than", "", "delete what is older than `AGE`, a day or more, such as 180d (default: retention.messages from the config)")
+	at := fs.String("as-of", "", "measure ages from this moment, RFC 3339 `TIME` or a date (default now; a time in the future needs --force)")
 	yes := fs.Bool("yes", false, "confirm: the deletion cannot be undone")
 	force := fs.Bool("force", false, "also expire at an age under "+config.FormatDuration(config.MinRetention)+", shorter than the weeks account health reads (accounts then read as healthy for want of messages), or as of a time in the future")
 	if err := parse(fs, args); err != nil {
@@ -28,7 +30,10 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 	}
 	age := cfg.Retention.Messages.D()
 	if *olderThan != "" {
-		if age, err = config.ParseDuration(*olderThan); err != nil {
+		if age, err = config.ParseDuration(*olderThan); errors.Is(err, config.ErrNotDuration) {
+			// (its examples were 90s, 15m and 24h, which it refuses as under a day)
+			return usagef("--older-than: %q is not an age (e.g. %s)", strings.TrimSpace(*olderThan), durationExamples(24*time.Hour, 3650*24*time.Hour))
+		} else if err != nil {
 			return usagef("--older-than: %v", err)
 		}
 	}

@@ -116,6 +116,10 @@ func TestImportTeamDomainRefused(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	p := namesExportZip(t, dir)
+	// (there: a path that is not is said first, before the flags' mistakes)
+	if err := os.WriteFile(filepath.Join(dir, "x.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{"FEEDBACKBOT_DATA": filepath.Join(dir, "data")}
 	tests := []struct {
 		name   string

@@ -15,7 +15,7 @@ import (
 // kano) are to the customers who answered, over a period.
 func (m *Main) cmdKano(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("kano")
-	ws := fs.String("workspace", "", "workspace; default: the only one stored")
+	ws := fs.String("workspace", "", "the workspace `ID`; default: the only one stored")
 	period := 90 * 24 * time.Hour
 	fs.Var(durationFlag{d: &period}, "period", "count the answers of the last `PERIOD`, such as 30d (1h..92d)")
 	at := fs.String("as-of", "", "count answers up to this moment, RFC 3339 `TIME` or a date (default now)")

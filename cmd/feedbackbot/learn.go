@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -26,10 +25,10 @@ const minLearnRows = 10
 // analysis.layer.
 func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("learn")
-	ws := fs.String("workspace", "", "learn from this workspace's corrections only (default: every workspace's)")
+	ws := fs.String("workspace", "", "learn from the corrections of the workspace `ID` only (default: every workspace's)")
 	out := fs.String("out", "feedbackbot-layer.json", "where to write the layer `FILE` (set analysis.layer to it)")
-	weight := fs.Int("weight", 1, "how many times a correction counts beside a row of the shipped training sets")
-	folds := fs.Int("folds", 5, "folds of the cross-validation on the corrections (2..10)")
+	weight := fs.Int("weight", 1, "how many times a correction counts beside a row of the shipped training sets, `N` of 1..100")
+	folds := fs.Int("folds", 5, "`N` folds of the cross-validation on the corrections (2..10)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -39,14 +38,9 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	if *folds < 2 || *folds > 10 {
 		return usagef("--folds %d is out of range 2..10", *folds)
 	}
-	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
-		// (it trained for seconds, then failed: "rename …tmp …: file exists")
-		return usagef("learn: --out %s is a directory: give a file name, such as %s", *out, filepath.Join(*out, "feedbackbot-layer.json"))
-	}
-	if dir := filepath.Dir(*out); dir != "." {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return usagef("--out %s: the directory %s does not exist", *out, dir)
-		}
+	// (it trained for seconds, then failed: "rename …tmp …: file exists")
+	if err := checkOutPath("learn", "out", *out, "feedbackbot-layer.json"); err != nil {
+		return err
 	}
 	cfg, st, where, err := m.session(ctx, *cfgPath)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -79,7 +80,7 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	for _, n := range names {
 		paths[n] = fs.String(importers[n].flag, "", importers[n].help)
 	}
-	team := fs.String("team", "", "the home (staff) workspace id, for Slack exports")
+	team := fs.String("team", "", "the home (staff) workspace's team `ID`, for Slack exports")
 	domain := fs.String("team-domain", "", "the Slack workspace's `DOMAIN` (acme for acme.slack.com), for links from quotes to the messages in Slack: "+
 		"a Slack export does not name it")
 	if err := parse(fs, args); err != nil {
@@ -98,6 +99,14 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		}
 		return usagef("import: give exactly one of %s", strings.Join(flags, ", "))
 	}
+	// A path that is not there is said first, and plainly: before --team was asked
+	// for (and, given, "import: stat nope.zip: no such file or directory"), and
+	// before any store is opened (a mistyped one left a new, empty store behind, a
+	// review's find, after which commands said "the store holds no messages yet"
+	// rather than "no store").
+	if err := checkImportPath(importers[chosen[0]].flag, *paths[chosen[0]]); err != nil {
+		return err
+	}
 	cfg, err := m.load(*cfgPath)
 	if err != nil {
 		return err
@@ -113,12 +122,6 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		if *domain, err = read(*domain); err != nil {
 			return usagef("import: %v", err) // (before any store is opened)
 		}
-	}
-	// A path that is not there is said before any store is opened: a mistyped one
-	// left a new, empty store behind (a review's find), after which commands said
-	// "the store holds no messages yet" rather than "no store".
-	if _, err := os.Stat(*paths[chosen[0]]); err != nil {
-		return fmt.Errorf("import: %w", err)
 	}
 	st, where, err := m.openWriterStore(ctx, cfg)
 	if err != nil {
@@ -150,6 +153,23 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		return partial // exit status 1: a script can tell that something was left out
 	}
 	return nil
+}
+
+// checkImportPath says, as a usage error, that the path given to --flag names
+// nothing; a path that cannot be read for another reason is said in the same
+// words, as an error of the machine's (exit status 1).
+func checkImportPath(flag, path string) error {
+	_, err := os.Stat(path)
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return usagef("import: --%s %s: no such file", flag, path)
+	case errors.As(err, &pe):
+		err = pe.Err // (the path is said once: "stat nope.zip: …" repeated it)
+	}
+	return fmt.Errorf("import: --%s %s: %w", flag, path, err)
 }
 
 // importProblems is what an importer returns when it imported what it could read

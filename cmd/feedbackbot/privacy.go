@@ -98,15 +98,15 @@ func (a *auditor) put(ctx context.Context) error {
 
 // personFlags adds the flags naming a person.
 func personFlags(fs *flag.FlagSet) (ws, user *string) {
-	ws = fs.String("workspace", "", "the workspace (Slack team or Discord guild id)")
-	user = fs.String("user", "", "the person's user id on that platform (the author of their messages)")
+	ws = fs.String("workspace", "", "the workspace `ID` (Slack team or Discord guild id)")
+	user = fs.String("user", "", "the person's user `ID` on that platform (the author of their messages)")
 	return ws, user
 }
 
 func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("export")
 	ws, user := personFlags(fs)
-	out := fs.String("out", "", "write to FILE (mode 0600) instead of standard output")
+	out := fs.String("out", "", "write to `FILE` (mode 0600) instead of standard output")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

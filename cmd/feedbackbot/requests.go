@@ -18,7 +18,7 @@ import (
 // what Kano surveys found.
 func (m *Main) cmdRequests(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("requests")
-	ws := fs.String("workspace", "", "workspace; default: the only one stored")
+	ws := fs.String("workspace", "", "the workspace `ID`; default: the only one stored")
 	period := 30 * 24 * time.Hour
 	fs.Var(durationFlag{d: &period}, "period", "read the customer messages of the last `PERIOD`, such as 90d (1h..92d)")
 	at := fs.String("as-of", "", "read messages up to this moment, RFC 3339 `TIME` or a date (default now)")

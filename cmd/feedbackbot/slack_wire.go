@@ -18,7 +18,7 @@ import (
 func init() {
 	destinationChecks = append(destinationChecks, checkSlackDestinations)
 	platformStarters["slack"] = startSlack
-	importers["slack"] = importer{flag: "slack-export", help: "a Slack workspace export (.zip) to import; name your workspace with --team (and its domain with --team-domain, for links)",
+	importers["slack"] = importer{flag: "slack-export", help: "the Slack workspace export `FILE.zip` to import; name your workspace with --team (and its domain with --team-domain, for links)",
 		needsTeam: true, domain: slackadapter.ParseTeamDomain, run: importSlack}
 }
 
@@ -102,13 +102,13 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 
 func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("backfill")
-	channel := fs.String("channel", "", "Slack channel id to back-fill (the bot must be a member)")
+	channel := fs.String("channel", "", "the Slack channel `ID` to back-fill (the bot must be a member)")
 	since := 30 * 24 * time.Hour
-	fs.Var(durationFlag{d: &since}, "since", "how far back to fetch, a `duration` such as 30d or 12h (1h..92d)")
+	fs.Var(durationFlag{d: &since}, "since", "how far back to fetch, a `PERIOD` such as 30d or 12h (1h..92d)")
 	lookback := 30 * 24 * time.Hour
-	fs.Var(durationFlag{d: &lookback, max: 365 * 24 * time.Hour}, "thread-lookback", "how far before --since to look for older threads answered in the period, a `duration` (0 to skip; at most 365d)")
-	pageSize := fs.Int("page-size", 200, "messages per conversations.history call (15 for apps outside the Marketplace)")
-	rate := fs.Int("calls-per-minute", 50, "the rate Slack allows this app, for the time estimate (1 for non-Marketplace apps)")
+	fs.Var(durationFlag{d: &lookback, max: 365 * 24 * time.Hour}, "thread-lookback", "how far before --since to look for older threads answered in the period, a `PERIOD` of 0..365d (0 to skip)")
+	pageSize := fs.Int("page-size", 200, "messages per conversations.history call, `N` of 1..1000 (15 for apps outside the Marketplace)")
+	rate := fs.Int("calls-per-minute", 50, "the rate Slack allows this app, `N` calls a minute, for the time estimate (1 for non-Marketplace apps)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

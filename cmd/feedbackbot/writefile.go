@@ -70,3 +70,24 @@ func writeBeside(path string, mode os.FileMode, write func(io.Writer) error) err
 	}
 	return nil
 }
+
+// checkOutPath checks, before any work, the path a command's flag names a file to
+// write at: not a directory, and in a directory that exists. Unchecked, the write
+// came last, after seconds or minutes of work, and failed there in Go's words
+// ("rename …tmp …: file exists", "open …: no such file or directory"). example is
+// a file name to suggest inside a directory given. Its errors are usage errors
+// (exit status 2).
+func checkOutPath(cmd, flag, path, example string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usagef("%s: --%s %s is a directory: give a file name, such as %s", cmd, flag, path, filepath.Join(path, example))
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		switch fi, err := os.Stat(dir); {
+		case err == nil && !fi.IsDir():
+			return usagef("--%s %s: %s is a file, not a directory", flag, path, dir)
+		case err != nil:
+			return usagef("--%s %s: the directory %s does not exist", flag, path, dir)
+		}
+	}
+	return nil
+}
