@@ -265,11 +265,24 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 		x.SetRow(i, []float64{math.Log1p(cust), float64(c[feedbackbot.CntScoreMilli]) / 1000 / cust,
 			float64(c[feedbackbot.CntNegative]) / cust, float64(c[feedbackbot.CntStaff]) / cust})
 	}
-	labels, cents := stats.KMeans(x, min(3, n/2), 1)
+	k := min(3, n/2)
+	labels, _ := stats.KMeans(x, k, 1)
+	// A cluster's relative words are true of each of its accounts, or left out: its
+	// centre's said "quiet" of an account of three messages beside an "active" one of
+	// one (a new user's review).
+	z := stats.Standardise(x)
+	active, quiet, aloof := make([]bool, k), make([]bool, k), make([]bool, k)
+	for c := range k {
+		active[c], quiet[c], aloof[c] = true, true, true
+	}
+	for i, c := range labels {
+		v, staff := z.At(i, 0), z.At(i, 3)
+		active[c], quiet[c], aloof[c] = active[c] && v >= 0, quiet[c] && v < 0, aloof[c] && staff < -0.5
+	}
 	byName := map[string]*feedbackbot.Segment{}
 	var order []string
 	for i, a := range accts {
-		c := cents.RawRowView(labels[i])
+		c := labels[i]
 		mood := "mixed"
 		switch mean, neg := x.At(i, 1), x.At(i, 2); {
 		case mean <= -0.05 || neg >= 0.5:
@@ -277,10 +290,18 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 		case mean >= 0.05 && neg < 1.0/3:
 			mood = "happy"
 		}
-		name := map[bool]string{true: "active", false: "quiet"}[c[0] >= 0] + ", " + mood
-		if c[3] < -0.5 {
-			name += ", little staff contact"
+		var words []string
+		switch {
+		case active[c]:
+			words = append(words, "active")
+		case quiet[c]:
+			words = append(words, "quiet")
 		}
+		words = append(words, mood)
+		if aloof[c] {
+			words = append(words, "little staff contact")
+		}
+		name := strings.Join(words, ", ")
 		if byName[name] == nil {
 			byName[name] = &feedbackbot.Segment{Name: name}
 			order = append(order, name)

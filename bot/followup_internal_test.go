@@ -2,14 +2,19 @@ package bot
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/analysis/stats"
 )
 
 func TestAlertFollowUp(t *testing.T) {
@@ -281,8 +286,49 @@ func TestSegmentsNameEachAccountsOwnMood(t *testing.T) {
 		"sad0": "unhappy", "sad1": "unhappy", "flat": "mixed", "torn": "mixed", "angry": "unhappy"}
 	for _, seg := range segments(accts, raw) {
 		for _, id := range seg.Accounts {
-			if w, ok := want[id]; ok && !strings.Contains(seg.Name, ", "+w) {
+			if w, ok := want[id]; ok && !slices.Contains(strings.Split(seg.Name, ", "), w) {
 				t.Errorf("%s is in segment %q, want its mood %q", id, seg.Name, w)
+			}
+		}
+	}
+}
+
+// TestSegmentWordsAreTrueOfEachAccount: a segment called "active" holds no
+// account that wrote less than the accounts' mean (standardised), one called
+// "quiet" none that wrote more, and "little staff contact" only accounts staff
+// answered well below the others (a new user's review: an account of three
+// messages was "quiet" beside an "active" one of one).
+func TestSegmentWordsAreTrueOfEachAccount(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for trial := range 200 {
+		raw := map[string]map[string]int64{}
+		var accts []feedbackbot.GroupStat
+		for i := range 4 + r.IntN(12) {
+			id := fmt.Sprintf("a%d", i)
+			cust := int64(1 + r.IntN(30))
+			raw[id] = map[string]int64{feedbackbot.CntCustomer: cust, feedbackbot.CntStaff: int64(r.IntN(20)),
+				feedbackbot.CntScoreMilli: int64((r.Float64()*2 - 1) * 1000 * float64(cust)), feedbackbot.CntNegative: int64(r.IntN(int(cust) + 1))}
+			accts = append(accts, feedbackbot.GroupStat{ID: id, Name: id})
+		}
+		x := mat.NewDense(len(accts), 4, nil)
+		for i, a := range accts {
+			c := raw[a.ID]
+			cust := float64(c[feedbackbot.CntCustomer])
+			x.SetRow(i, []float64{math.Log1p(cust), 0, 0, float64(c[feedbackbot.CntStaff]) / cust})
+		}
+		z := stats.Standardise(x)
+		row := map[string]int{}
+		for i, a := range accts {
+			row[a.ID] = i
+		}
+		for _, seg := range segments(accts, raw) {
+			words := strings.Split(seg.Name, ", ")
+			for _, id := range seg.Accounts {
+				v, staff := z.At(row[id], 0), z.At(row[id], 3)
+				if slices.Contains(words, "active") && v < 0 || slices.Contains(words, "quiet") && v >= 0 ||
+					slices.Contains(words, "little staff contact") && staff >= -0.5 {
+					t.Fatalf("trial %d: %s (volume z %.2f, staff z %.2f) is in segment %q", trial, id, v, staff, seg.Name)
+				}
 			}
 		}
 	}
