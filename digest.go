@@ -58,34 +58,59 @@ type Digest struct {
 	// Kano is what the features customers answered Kano surveys about in the period
 	// are to them, each counted over the KanoWindow before the period's end (a
 	// survey's answers come in over days); nil when nobody answered one.
-	Kano []KanoFeature `json:"kano,omitempty"`
+	Kano []KanoFeature `json:"kano"`
 	// Requests are what customers asked for in the period (feature requests
 	// grouped by what they ask for), the most accounts first; nil when none.
-	Requests []FeatureRequest `json:"requests,omitempty"`
+	Requests []FeatureRequest `json:"requests"`
 
 	// ChannelTest says whether customer sentiment differs between channels by more
 	// than chance (one-way ANOVA); nil when there is too little data to test.
-	ChannelTest *Significance `json:"channel_test,omitempty"`
+	ChannelTest *Significance `json:"channel_test"`
 	// Complaint concentration across accounts: Gini index of negative messages,
 	// and the share of them from the three accounts with the most, over the
 	// ComplaintAccounts accounts whose customers wrote in the period.
 	ComplaintGini     float64 `json:"complaint_gini"`
 	ComplaintAccounts int     `json:"complaint_accounts"`
 	// Emerging are themes nobody configured that rose in this period.
-	Emerging []EmergingTheme `json:"emerging,omitempty"`
+	Emerging []EmergingTheme `json:"emerging"`
 	// Responses is how the team answered customers in the period.
-	Responses *ResponseSummary `json:"responses,omitempty"`
+	Responses *ResponseSummary `json:"responses"`
 	// FollowUp is what became of the at-risk alerts: raised, answered by staff,
 	// still open, recovered. Nil when no alert was open in the period.
-	FollowUp *AlertFollowUp `json:"follow_up,omitempty"`
+	FollowUp *AlertFollowUp `json:"follow_up"`
 	// Corrections counts the messages staff corrected (/feedback correct) in the
 	// period, by what they set: how often analysis was caught wrong. Nil when
 	// none was.
-	Corrections *CorrectionCounts `json:"corrections,omitempty"`
+	Corrections *CorrectionCounts `json:"corrections"`
 	// Segments group the period's accounts by behaviour (k-means over standardised
 	// volume, sentiment, negative share and staff attention), named by their centres.
-	Segments           []Segment `json:"segments,omitempty"`
+	Segments           []Segment `json:"segments"`
 	ComplaintTop3Share float64   `json:"complaint_top3_share"`
+}
+
+// Complete returns d with every list of it that is nil empty, so that its JSON has
+// the same keys, lists as [], whatever the period held (a period without messages
+// gave "themes": null beside "emotions": [], and left out "kano" and five others:
+// a new user's review). Objects there are none of are null.
+func (d Digest) Complete() Digest {
+	for _, l := range []interface{ fill() }{
+		(*list[ThemeStat])(&d.Themes), (*list[EmotionStat])(&d.Emotions), (*list[CountStat])(&d.Intents),
+		(*list[GroupStat])(&d.Channels), (*list[GroupStat])(&d.Accounts), (*list[Quote])(&d.Praise),
+		(*list[Quote])(&d.Complaints), (*list[SeriesPoint])(&d.Series), (*list[Health])(&d.AtRisk),
+		(*list[Health])(&d.Drifting), (*list[KanoFeature])(&d.Kano), (*list[FeatureRequest])(&d.Requests),
+		(*list[EmergingTheme])(&d.Emerging), (*list[Segment])(&d.Segments),
+	} {
+		l.fill()
+	}
+	return d
+}
+
+type list[T any] []T
+
+func (l *list[T]) fill() {
+	if *l == nil {
+		*l = list[T]{}
+	}
 }
 
 // AlertFollowUp closes the loop on at-risk alerts over a digest's period: how

@@ -272,7 +272,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)     // "R&D", not "R\u0026D": the output goes to no HTML page
-		return enc.Encode(d.Plain()) // quotes as plain text, not chat markup
+		return enc.Encode(d.Plain().Complete()) // quotes as plain text, not chat markup; every list there
 	}
 	fmt.Fprint(m.Stdout, bot.RenderText(bot.DigestDocument(d, png)))
 	if *chart != "" {
