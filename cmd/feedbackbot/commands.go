@@ -271,7 +271,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)     // "R&D", not "R\u0026D": the output goes to no HTML page
+		enc.SetEscapeHTML(false)                // "R&D", not "R\u0026D": the output goes to no HTML page
 		return enc.Encode(d.Plain().Complete()) // quotes as plain text, not chat markup; every list there
 	}
 	fmt.Fprint(m.Stdout, bot.RenderText(bot.DigestDocument(d, png)))
