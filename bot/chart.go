@@ -116,7 +116,7 @@ func DigestChart(d feedbackbot.Digest) ([]byte, error) {
 	var tv plotter.Values
 	var tl []string
 	for i, t := range d.Themes {
-		if i == 8 || t.Count == 0 {
+		if i == TopThemes || t.Count == 0 {
 			break
 		}
 		tv = append(tv, float64(t.Count))

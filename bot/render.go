@@ -91,7 +91,11 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		var b strings.Builder
 		b.WriteString("*Top themes*\n")
 		for i, t := range d.Themes {
-			if i == 6 || t.Count == 0 {
+			if t.Count == 0 {
+				break
+			}
+			if i == TopThemes {
+				fmt.Fprintf(&b, "• and %s\n", more(d.Themes[i:], func(t feedbackbot.ThemeStat) bool { return t.Count > 0 }, "theme"))
 				break
 			}
 			fmt.Fprintf(&b, "• %s: %d %s", themeLabel(t.Name), t.Count, deltaCount(t.Count, t.Prev))
@@ -153,7 +157,8 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		var b strings.Builder
 		b.WriteString("*Most active accounts*\n")
 		for i, a := range d.Accounts {
-			if i == 5 {
+			if i == TopAccounts {
+				fmt.Fprintf(&b, "• and %s\n", more(d.Accounts[i:], func(feedbackbot.GroupStat) bool { return true }, "account"))
 				break
 			}
 			idx := "n/a"
@@ -182,12 +187,35 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf(
 		"%d messages from %s to %s (%s), compared with the %s before. Generated %s.",
 		d.Messages, from.Format("2006-01-02 15:04"), to.In(from.Location()).Format("2006-01-02 15:04"), zone, durationWords(d.To.Sub(d.From)),
-		d.GeneratedAt.Format("2006-01-02 15:04 MST"))})
+		d.GeneratedAt.In(from.Location()).Format("2006-01-02 15:04 MST"))}) // (one zone in the line)
 	doc.Fallback = fmt.Sprintf("%s: %d customer messages, sentiment %s, %d accounts at risk.", title, d.CustomerMessages, sat, len(d.AtRisk))
 	if d.Negative*3 > d.CustomerMessages || len(d.AtRisk) > 0 {
 		doc.Color = "warning"
 	}
 	return doc
+}
+
+// A digest lists the TopThemes themes with the most customer messages (its text
+// and its chart alike: the text listed six and the chart eight, a new user's
+// review) and the TopAccounts most active accounts, and says how many more there
+// are (digest --json lists them all).
+const (
+	TopThemes   = 6
+	TopAccounts = 5
+)
+
+// more says how many of rest count, as "3 more themes" ("1 more theme").
+func more[T any](rest []T, counts func(T) bool, what string) string {
+	n := 0
+	for _, x := range rest {
+		if counts(x) {
+			n++
+		}
+	}
+	if n != 1 {
+		what += "s"
+	}
+	return fmt.Sprintf("%d more %s", n, what)
 }
 
 // atRiskBlock lists the accounts at risk.

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,5 +126,44 @@ func TestNamesCannotPing(t *testing.T) {
 		if !strings.Contains(bot.RenderText(doc), name) {
 			t.Errorf("the terminal does not show the name as written:\n%s", bot.RenderText(doc))
 		}
+	}
+}
+
+// TestDigestSaysHowManyMoreThemesAndAccounts: the digest lists TopThemes themes
+// (as its chart does) and TopAccounts accounts, and says how many more there are
+// rather than dropping those tied with the last listed unsaid (a new user's review).
+func TestDigestSaysHowManyMoreThemesAndAccounts(t *testing.T) {
+	d := feedbackbot.Digest{Messages: 40, CustomerMessages: 40}
+	for i := range bot.TopThemes + 3 {
+		d.Themes = append(d.Themes, feedbackbot.ThemeStat{Name: fmt.Sprintf("theme%d", i), Count: 2})
+	}
+	d.Themes = append(d.Themes, feedbackbot.ThemeStat{Name: "gone", Prev: 4}) // none this period: not one more
+	for i := range bot.TopAccounts + 1 {
+		d.Accounts = append(d.Accounts, feedbackbot.GroupStat{ID: fmt.Sprintf("a%d", i), Count: 3})
+	}
+	text := docText(bot.DigestDocument(d, nil))
+	for _, want := range []string{"• and 3 more themes", "• and 1 more account\n"} {
+		if !strings.Contains(text+"\n", want) {
+			t.Errorf("digest lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, fmt.Sprintf("theme%d:", bot.TopThemes)) || !strings.Contains(text, fmt.Sprintf("theme%d:", bot.TopThemes-1)) {
+		t.Errorf("want the first %d themes listed:\n%s", bot.TopThemes, text)
+	}
+}
+
+// TestDigestFooterInOneZone: the footer gives the period and the moment the
+// digest was made in the digest's zone ("… (America/New_York) … Generated
+// 2026-11-22 04:00 EST", not 09:00 UTC beside New York's hours: a new user's review).
+func TestDigestFooterInOneZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	to := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	d := feedbackbot.Digest{Messages: 1, CustomerMessages: 1, From: to.Add(-7 * 24 * time.Hour).In(ny), To: to.In(ny), GeneratedAt: to}
+	text := docText(bot.DigestDocument(d, nil))
+	if !strings.Contains(text, "to 2026-11-22 04:00 (America/New_York)") || !strings.Contains(text, "Generated 2026-11-22 04:00 EST") {
+		t.Errorf("footer:\n%s", text)
 	}
 }
