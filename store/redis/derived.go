@@ -18,11 +18,11 @@ import (
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
-// NotableKeep is how many messages Notable reads from each day's notable set (one
-// per workspace, UTC day and kind; the sets keep every customer message with a
-// non-zero score, so deleting the most extreme ones leaves the next in place). The
-// contract asks for the 50 most extreme; twice that leaves room for ties.
-const NotableKeep = 100
+// notableRounds bounds the pages Notable reads of one day's set (the first the
+// limit, each next twice the last, to 1,000): a day whose most extreme messages are
+// nearly all outside the period, or tie, is read no further than its first 15,000
+// or so at a limit of 15.
+const notableRounds = 20
 
 // maxNotableDays bounds the period Notable reads (one set per day).
 const maxNotableDays = 3700
@@ -917,36 +917,100 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 	k := s.ws(workspace)
 	// Only the most extreme of each day can be among the period's most extreme: a set
 	// holds every message of its day, so read its top (lowest scores for negative,
-	// highest for positive), never all of it.
-	top := int64(max(limit, NotableKeep))
-	var cmds []*redis.StringSliceCmd
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for d := first; !d.After(last); d = d.Add(day) {
-			if short == "neg" {
-				cmds = append(cmds, p.ZRange(ctx, k.notable(short, d), 0, top-1))
-			} else {
-				cmds = append(cmds, p.ZRevRange(ctx, k.notable(short, d), 0, top-1))
-			}
-		}
-		return nil
-	})
-	var members []string
-	seen := map[string]bool{}
-	for _, c := range cmds {
-		ms, err := c.Result()
-		if err != nil {
-			return nil, wrapErr("notable", err)
-		}
-		for _, m := range ms {
-			if !seen[m] {
-				seen[m] = true
-				members = append(members, m)
-			}
-		}
+	// highest for positive), never all of it. A day read on is one whose top so far
+	// holds fewer than top messages of the period (the first or last day, where
+	// more extreme messages outside the period came first: they hid the period's,
+	// a review found), or whose last read score ties with the next (a set orders
+	// ties by key, which is not by time: the newest of the tie must be found). Each
+	// round reads the next page of every such day at once.
+	// (A day's sets keep every customer message with a non-zero score, so deleting
+	// the most extreme leaves the next in place. A page of the limit, and the ties
+	// read on, is all a day needs: 100 a page, to leave room for ties, read six
+	// times what a digest's 15 quotes need.)
+	top := int64(limit)
+	type daySet struct {
+		key          string
+		offset, page int64     // read so far; the next page's size, doubling to 1,000
+		kept         []float64 // scores of the period's messages read, in order
+		done         bool
 	}
-	recs, err := s.records(ctx, k, members)
-	if err != nil {
-		return nil, err
+	var days []*daySet
+	for d := first; !d.After(last); d = d.Add(day) {
+		days = append(days, &daySet{key: k.notable(short, d), page: top})
+	}
+	var recs []store.Stored
+	seen := map[string]bool{}
+	for round := 0; round < notableRounds; round++ {
+		var open []*daySet
+		for _, ds := range days {
+			if !ds.done {
+				open = append(open, ds)
+			}
+		}
+		if len(open) == 0 {
+			break
+		}
+		cmds := make([]*redis.ZSliceCmd, len(open))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, ds := range open {
+				// one past the page, to see whether the last one ties with it
+				if short == "neg" {
+					cmds[i] = p.ZRangeWithScores(ctx, ds.key, ds.offset, ds.offset+ds.page)
+				} else {
+					cmds[i] = p.ZRevRangeWithScores(ctx, ds.key, ds.offset, ds.offset+ds.page)
+				}
+			}
+			return nil
+		})
+		pages := make([][]redis.Z, len(open))
+		var members []string
+		for i, c := range cmds {
+			zs, err := c.Result()
+			if err != nil {
+				return nil, wrapErr("notable", err)
+			}
+			if len(zs) > int(open[i].page) {
+				zs = zs[:open[i].page] // (the next page begins with the one past it)
+			}
+			pages[i] = zs
+			for _, z := range zs {
+				if m, _ := z.Member.(string); m != bigIndexMember && !seen[m] {
+					seen[m] = true
+					members = append(members, m)
+				}
+			}
+		}
+		got, err := s.records(ctx, k, members)
+		if err != nil {
+			return nil, err
+		}
+		inPeriod := make(map[string]bool, len(got))
+		for _, st := range got {
+			if m := st.Message; !m.Time.Before(from) && m.Time.Before(to) {
+				inPeriod[m.Key()] = true
+			}
+		}
+		recs = append(recs, got...)
+		for i, ds := range open {
+			zs := pages[i]
+			for _, z := range zs {
+				m, _ := z.Member.(string)
+				if m == bigIndexMember {
+					ds.done = true // the set's end
+					break
+				}
+				if inPeriod[m] {
+					ds.kept = append(ds.kept, z.Score)
+				}
+			}
+			ds.offset += int64(len(zs))
+			// More to read while there is more, and the period's messages read are
+			// fewer than top or the next one ties with the top-th of them.
+			if all := cmds[i].Val(); len(all) <= int(ds.page) || (len(ds.kept) >= int(top) && all[ds.page].Score != ds.kept[top-1]) {
+				ds.done = true
+			}
+			ds.page = min(2*ds.page, store.MaxQueryLimit)
+		}
 	}
 	out := recs[:0]
 	for _, st := range recs {

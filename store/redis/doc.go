@@ -56,8 +56,8 @@
 //	fb:{ws}:tc:<channel>     zset: the same, per channel
 //	fb:{ws}:n:neg:<yyyymmdd> zset: customer messages with a negative score that UTC day,
 //	fb:{ws}:n:pos:<yyyymmdd>       resp. positive; score is the sentiment; every such
-//	                               message of the day (Notable reads the NotableKeep
-//	                               most extreme)
+//	                               message of the day (Notable reads a day's most
+//	                               extreme a page at a time, ties and all)
 //	fb:{ws}:accts            set: accounts seen on applied messages
 //	fb:{ws}:ak:<author>      set: every message key the author put in the log (export,
 //	                         Forget and AuthorKeys; the times come from fb:{ws}:t)

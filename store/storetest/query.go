@@ -18,6 +18,7 @@ var queryTests = []test{
 	{"PeriodKeys", testPeriodKeys},
 	{"Rollups", testRollups},
 	{"Notable", testNotable},
+	{"NotableBusyDay", testNotableBusyDay},
 	{"Accounts", testAccounts},
 }
 
@@ -378,4 +379,53 @@ func testPeriodKeys(t *testing.T, f *fixture) {
 	}
 	_, err := f.s.PeriodKeys(f.ctx, "", time.Time{}, time.Time{}, 10)
 	checkCode(t, "PeriodKeys without a workspace", err, feedbackbot.EINVALID)
+}
+
+// testNotableBusyDay: a day of more notable messages than a store reads of a day
+// at once (150, beside the 100 Redis read of a day): a period that starts or ends
+// inside it still finds its own messages behind more extreme ones outside it, and
+// ties among many are broken newer first, whatever the ids' order (a review: the
+// Redis store read a day's 100 most extreme, then filtered by time and sorted
+// those, so the period's less extreme message was missed and the oldest of a tie
+// kept).
+func testNotableBusyDay(t *testing.T, f *fixture) {
+	day := Base.Truncate(24 * time.Hour)
+	scores := map[string]float64{}
+	tag := func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(scores[m.ID], "v1") }
+	var ms []feedbackbot.Message
+	for i := range 150 { // 00:00-02:29, -0.9 each; ids sort oldest first
+		id := fmt.Sprintf("early%03d", i)
+		scores[id] = -0.9
+		ms = append(ms, Msg("W1", id, "awful", "", "A1", "C1", day.Add(time.Duration(i)*time.Minute)))
+	}
+	scores["late"] = -0.5
+	ms = append(ms, Msg("W1", "late", "bad", "", "A1", "C1", day.Add(15*time.Hour)))
+	f.put(tag, ms...)
+	key := func(id string) string {
+		m := Msg("W1", id, "", "", "", "C1", Base)
+		return m.Key()
+	}
+
+	got, err := f.s.Notable(f.ctx, "W1", store.NotableNegative, day.Add(10*time.Hour), day.Add(34*time.Hour), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Message.Key() != key("late") {
+		t.Errorf("Notable of [10:00, +24h) = %v, want the period's one message", storedKeys(got))
+	}
+	got, err = f.s.Notable(f.ctx, "W1", store.NotableNegative, day, day.Add(24*time.Hour), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{key("early149"), key("early148"), key("early147")}; fmt.Sprint(storedKeys(got)) != fmt.Sprint(want) {
+		t.Errorf("Notable of the day, 3 = %v, want the newest three of the tie %v", storedKeys(got), want)
+	}
+}
+
+func storedKeys(rs []store.Stored) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Message.Key()
+	}
+	return out
 }
