@@ -247,7 +247,7 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 		return 0, err
 	}
 	k := s.ws(workspace)
-	at := time.Now().UTC().Format(time.RFC3339)
+	at := s.now().UTC().Format(time.RFC3339)
 	if err := s.rdb.HSetNX(ctx, k.forgotten(), author, at).Err(); err != nil {
 		return 0, wrapErr("forget", err)
 	}

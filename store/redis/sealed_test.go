@@ -127,3 +127,18 @@ func TestPlainEntriesStillRead(t *testing.T) {
 		t.Fatalf("replay of a plain entry: %v %q", err, got)
 	}
 }
+
+// TestForgetDatedByTheStoresClock: when a person was forgotten is the store's
+// clock's (Options.Now), as the embedded store's, not the wall clock's.
+func TestForgetDatedByTheStoresClock(t *testing.T) {
+	ctx := t.Context()
+	client, prefix := redistest.Client(t)
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	s := redisstore.New(client, redisstore.Options{Prefix: prefix, Now: func() time.Time { return at }})
+	if _, err := s.Forget(ctx, "W1", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := client.HGet(ctx, prefix+":{W1}:forgotten", "alice").Result(); err != nil || got != "2026-11-30T12:00:00Z" {
+		t.Fatalf("forgotten at %q (%v), want the store's clock's 2026-11-30T12:00:00Z", got, err)
+	}
+}

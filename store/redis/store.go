@@ -43,6 +43,9 @@ type Options struct {
 	PollInterval time.Duration
 	// Logger receives warnings about unreadable log entries; default slog.Default().
 	Logger *slog.Logger
+	// Now is the clock that dates what the store records of its own, such as when a
+	// person was forgotten (default time.Now); leases and claims run on Redis's.
+	Now func() time.Time
 }
 
 // Store is the Redis backend of store.Store. It is safe for concurrent use.
@@ -63,6 +66,7 @@ type Store struct {
 	// lagTrusted: stream key -> the max-deleted-entry-id after which this process
 	// set its group's entries-read right (recountLag): Redis's lag holds until
 	// another deletion.
+	now        func() time.Time
 	lagTrusted sync.Map
 	keys       keyring       // data keys of the log's sealed entries (sealed.go)
 	rr         atomic.Uint64 // rotates the order Read visits workspaces, for fairness
@@ -172,6 +176,7 @@ func New(client redis.UniversalClient, opts Options) *Store {
 		group:     opts.Group,
 		claimIdle: opts.ClaimIdle,
 		maxLen:    opts.MaxLen,
+		now:       opts.Now,
 		poll:      opts.PollInterval,
 		log:       opts.Logger,
 		chunk:     applyChunk,
@@ -188,6 +193,9 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	}
 	if s.claimIdle <= 0 {
 		s.claimIdle = time.Minute
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.maxLen < 0 {
 		s.maxLen = 0
