@@ -566,8 +566,8 @@ func printRisk(w io.Writer, hs []feedbackbot.Health, now time.Time, window time.
 	}
 	writeColumns(w, rows)
 	if slices.ContainsFunc(hs, func(h feedbackbot.Health) bool { return h.Engagement != nil }) {
-		fmt.Fprintf(w, "\nEngagement ranks the accounts against each other (RFM): R how recently their customers wrote, F how much they wrote in the last %d days, V the value configured; 5 is the top fifth of the accounts, 1 the bottom.\n",
-			int(window.Hours()/24))
+		fmt.Fprintf(w, "\n%s\n", wrapProse(fmt.Sprintf("Engagement ranks the accounts against each other (RFM): R how recently their customers wrote, F how much they wrote in the last %d days, V the value configured; 5 is the top fifth of the accounts, 1 the bottom.",
+			int(window.Hours()/24)), proseWidth))
 	}
 }
 

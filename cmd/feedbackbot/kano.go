@@ -69,9 +69,9 @@ func (m *Main) cmdKano(ctx context.Context, args []string) error {
 			strconv.Itoa(t.Reverse), strconv.Itoa(t.Questionable), coefficient(r.Better), coefficient(r.Worse), strconv.Itoa(r.Incomplete)})
 	}
 	writeColumns(m.Stdout, rows)
-	fmt.Fprintln(m.Stdout, "\nEach customer's latest answers to both questions classify the feature for them: M must-be (expected, missed when absent),"+
+	fmt.Fprintln(m.Stdout, "\n"+wrapProse("Each customer's latest answers to both questions classify the feature for them: M must-be (expected, missed when absent),"+
 		" O one-dimensional (the more the better), A attractive (delights, not missed), I indifferent, R reverse, Q questionable."+
-		" The category is the most frequent; better (A+O)/(A+O+M+I) is how much having it pleases, worse −(O+M)/(A+O+M+I) how much lacking it displeases.")
+		" The category is the most frequent; better (A+O)/(A+O+M+I) is how much having it pleases, worse −(O+M)/(A+O+M+I) how much lacking it displeases.", proseWidth))
 	return nil
 }
 

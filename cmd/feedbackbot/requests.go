@@ -95,8 +95,8 @@ func (m *Main) cmdRequests(ctx context.Context, args []string) error {
 	for _, r := range rep.Requests {
 		fmt.Fprintf(m.Stdout, "%s: “%s” (%s, %s)\n", r.Label, bot.ShortText(r.Quote.Text, 140), r.Quote.Account, r.Quote.Time.Format("2006-01-02"))
 	}
-	fmt.Fprintln(m.Stdout, "\nRequests are customers' messages whose intent or theme is feature_request, grouped by the words they share"+
+	fmt.Fprintln(m.Stdout, "\n"+wrapProse("Requests are customers' messages whose intent or theme is feature_request, grouped by the words they share"+
 		" (a thread's count once). To learn what one would be to customers, ask an account that asked:"+
-		" /feedback survey kano ACCOUNT FEATURE in its channel; the KANO column then shows what the answers found.")
+		" /feedback survey kano ACCOUNT FEATURE in its channel; the KANO column then shows what the answers found.", proseWidth))
 	return nil
 }

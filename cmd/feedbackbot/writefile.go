@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode/utf8"
 )
 
 // writeBeside writes the file at path through write: into a temporary file beside
@@ -90,4 +92,30 @@ func checkOutPath(cmd, flag, path, example string) error {
 		}
 	}
 	return nil
+}
+
+// proseWidth is the width the commands' notes under their tables are wrapped at.
+const proseWidth = 100
+
+// wrapProse breaks a paragraph between words into lines of at most width
+// characters (a longer word stands alone), for the notes under the tables: one
+// line of 230 characters was hard to read in a terminal (a new user's review).
+func wrapProse(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(s) {
+		l := utf8.RuneCountInString(w)
+		switch {
+		case n == 0:
+		case n+1+l > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += l
+	}
+	return b.String()
 }

@@ -60,3 +60,22 @@ func TestWriteBesideSpecialFiles(t *testing.T) {
 		t.Error("a directory was written")
 	}
 }
+
+func TestWrapProse(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"a bb ccc dddd", 6, "a bb\nccc\ndddd"},
+		{"  spaced   out\ttext ", 40, "spaced out text"},
+		{"averyveryverylongword x", 5, "averyveryverylongword\nx"},
+		{"é é é é", 3, "é é\né é"}, // characters, not bytes
+		{"", 10, ""},
+	}
+	for _, tc := range tests {
+		if got := wrapProse(tc.in, tc.width); got != tc.want {
+			t.Errorf("wrapProse(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
+	}
+}
