@@ -14,10 +14,14 @@ import (
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 )
 
-// AlertPoster posts alerts and updates them in place when new evidence arrives.
+// AlertPoster posts alerts, updates them in place when new evidence arrives, and
+// deletes one an erasure may not edit any more (its channel refused since: a
+// deletion adds nothing there to read). Update and Delete of a message gone
+// return ENOTFOUND.
 type AlertPoster interface {
 	Poster
 	Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error
+	Delete(ctx context.Context, ref feedbackbot.PostRef) error
 }
 
 // AlertStore keeps alert state as documents; a lease an alert holds each change
@@ -161,10 +165,11 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		}
 		current[cand.Fingerprint] = true
 		if err := a.raiseOrUpdate(ctx, prev, cand, now, &out); err != nil {
-			// One alert that cannot be posted or saved does not hold back the
-			// others' (a review's find: one message deleted in the chat stopped
-			// every later alert of the workspace, pass after pass).
-			if ctx.Err() != nil {
+			// A post the platform refused for this alert alone does not hold back
+			// the others'. Anything else (the store failing to save, the platform
+			// down) ends the pass as before: going on, a store that could not save
+			// had every new alert posted again at every pass (a review's find).
+			if c := feedbackbot.ErrorCode(err); ctx.Err() != nil || (c != feedbackbot.EUNAUTHORIZED && c != feedbackbot.ENOTFOUND) {
 				return out, errors.Join(slices.Concat(failed, []error{err})...)
 			}
 			failed = append(failed, err)
@@ -279,12 +284,6 @@ func openByAccount(existing map[string]*feedbackbot.Alert) (ongoing map[string]*
 	return ongoing, others
 }
 
-// alertDeleter deletes a posted message: what an erasure does to an alert message
-// it may not edit any more.
-type alertDeleter interface {
-	Delete(ctx context.Context, ref feedbackbot.PostRef) error
-}
-
 // rerenderRedacted edits the posted messages of alerts whose evidence was removed
 // (forget, retention) so that no removed quote stays in the chat. A message whose
 // channel may not be posted to any more (shared with another organisation, open
@@ -304,8 +303,8 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 		done := true
 		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
 			err := a.Poster.Update(ctx, ref, doc)
-			if d, ok := a.Poster.(alertDeleter); ok && feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
-				if err = d.Delete(ctx, ref); err == nil {
+			if feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
+				if err = a.Poster.Delete(ctx, ref); err == nil {
 					a.log().Info("deleted a posted alert holding erased quotes: its channel may not be posted to any more", "alert", al.Fingerprint, "channel", ref.Destination)
 				}
 			}

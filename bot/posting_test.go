@@ -37,6 +37,8 @@ func (p *landingPoster) Update(context.Context, feedbackbot.PostRef, feedbackbot
 	return nil
 }
 
+func (p *landingPoster) Delete(context.Context, feedbackbot.PostRef) error { return nil }
+
 func (p *landingPoster) count() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()

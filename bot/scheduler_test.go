@@ -32,6 +32,8 @@ func (p *recordingPoster) Post(_ context.Context, channel string, doc feedbackbo
 	return feedbackbot.PostRef{Platform: "test", Destination: channel, ID: time.Now().String()}, nil
 }
 
+func (p *recordingPoster) Delete(context.Context, feedbackbot.PostRef) error { return nil }
+
 func (p *recordingPoster) Update(_ context.Context, _ feedbackbot.PostRef, doc feedbackbot.Document) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()

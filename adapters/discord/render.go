@@ -72,7 +72,9 @@ var (
 	reStrike   = regexp.MustCompile(`(^|\s)~([^~\n]+)~`)
 	reSpecials = regexp.MustCompile(`<(!here|!channel|!everyone)>`)
 
-	bracketEscaper = strings.NewReplacer("[", `\[`, "]", `\]`)
+	// (backslashes too: a customer's `\[` became `\\[`, a backslash shown, then a
+	// live bracket: a review's find)
+	bracketEscaper = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`)
 )
 
 // Markdown converts the documents' light Slack-style markup to Discord markdown:

@@ -27,6 +27,8 @@ func TestMarkdown(t *testing.T) {
 		{"unless [your SSO login page](https://evil.example/phish) is fixed", `unless \[your SSO login page\](https://evil.example/phish) is fixed`},
 		{"*[Acme](https://evil.example/x)* — health 10", `**\[Acme\](https://evil.example/x)** — health 10`},
 		{"see <https://example.com/a|the [beta] account>", `see [the \[beta\] account](https://example.com/a)`},
+		{`gone \[Reset your password\](https://evil.example/phish)`, `gone \\\[Reset your password\\\](https://evil.example/phish)`},
+		{`a path C:\temp`, `a path C:\\temp`},
 	}
 	for _, tc := range tests {
 		if got := Markdown(tc.in); got != tc.want {

@@ -484,6 +484,8 @@ func (p *nowherePoster) Update(context.Context, feedbackbot.PostRef, feedbackbot
 	return nil
 }
 
+func (p *nowherePoster) Delete(context.Context, feedbackbot.PostRef) error { return nil }
+
 func indent(s, prefix string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	for i, l := range lines {

@@ -442,6 +442,14 @@ func (p *countingPoster) Update(ctx context.Context, ref feedbackbot.PostRef, do
 	return err
 }
 
+// Delete deletes a posted alert (an erasure's, where it may not edit it any
+// more): forwarded, or the interface would hide it, as the embedded one did.
+func (p *countingPoster) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
+	err := p.AlertPoster.Delete(ctx, ref)
+	p.count(err)
+	return err
+}
+
 func (p *countingPoster) count(err error) {
 	if err != nil {
 		p.errors.Inc()
