@@ -135,7 +135,10 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 			if lowest != "" && compareIDs(m.ID, lowest) >= 0 {
 				break
 			}
-			e, ok := s.entry(ctx, st, m, 0, false)
+			e, ok, err := s.entryOrErr(ctx, st, m, 0, false)
+			if err != nil {
+				return total, wrapErr("expire", err)
+			}
 			if !ok {
 				continue
 			}

@@ -522,9 +522,24 @@ func (s *Store) entries(ctx context.Context, st stream, res []redis.XStream) []s
 // something else, or damaged) would be redelivered forever: it is logged and, when
 // it was delivered through the group, acknowledged.
 func (s *Store) entry(ctx context.Context, st stream, m redis.XMessage, deliveries int64, delivered bool) (store.Entry, bool) {
+	e, ok, err := s.entryOrErr(ctx, st, m, deliveries, delivered)
+	if err != nil {
+		// Left pending: claimed again once idle, when the key can be read.
+		s.log.WarnContext(ctx, "redis store: a log entry cannot be read now; left for later", "workspace", st.ws, "entry", m.ID, "error", err)
+	}
+	return e, ok
+}
+
+// entryOrErr is entry, but an entry whose data key could not be read now (Redis
+// failing) is neither skipped for good nor acknowledged: it is the error, for a
+// reader that must not leave it out (Replay, an export, retention) to return.
+func (s *Store) entryOrErr(ctx context.Context, st stream, m redis.XMessage, deliveries int64, delivered bool) (store.Entry, bool, error) {
 	raw, _ := m.Values["e"].(string)
 	var ev feedbackbot.Event
 	payload, err := s.unseal(ctx, st.ws, raw)
+	if errors.Is(err, errKeysUnreadable) {
+		return store.Entry{}, false, fmt.Errorf("entry %s: %w", m.ID, err)
+	}
 	if err == nil {
 		err = store.DecodeEvent(payload, &ev)
 	}
@@ -538,9 +553,9 @@ func (s *Store) entry(ctx context.Context, st stream, m redis.XMessage, deliveri
 				s.log.WarnContext(ctx, "redis store: cannot acknowledge unreadable entry", "workspace", st.ws, "entry", m.ID, "error", aerr)
 			}
 		}
-		return store.Entry{}, false
+		return store.Entry{}, false, nil
 	}
-	return store.Entry{ID: m.ID, Workspace: st.ws, Event: ev, Deliveries: deliveries}, true
+	return store.Entry{ID: m.ID, Workspace: st.ws, Event: ev, Deliveries: deliveries}, true, nil
 }
 
 // prefetchKeys reads the data keys of a page of entries this process lacks, in one
@@ -743,7 +758,10 @@ func (s *Store) Replay(ctx context.Context, workspace string, fn func(store.Entr
 		}
 		s.prefetchKeys(ctx, st, msgs)
 		for _, m := range msgs {
-			e, ok := s.entry(ctx, st, m, 0, false)
+			e, ok, err := s.entryOrErr(ctx, st, m, 0, false)
+			if err != nil {
+				return wrapErr("replay", err)
+			}
 			if !ok {
 				continue
 			}

@@ -217,7 +217,10 @@ func (s *Store) AuthorEntries(ctx context.Context, workspace, author string, fn 
 				return wrapErr("author entries", err)
 			}
 			for _, m := range msgs {
-				e, ok := s.entry(ctx, st, m, 0, false)
+				e, ok, err := s.entryOrErr(ctx, st, m, 0, false)
+				if err != nil {
+					return wrapErr("author entries", err)
+				}
 				if ok && (e.Event.Kind != feedbackbot.EventPut || e.Event.Message.Author == author) {
 					out = append(out, e)
 				}
@@ -335,7 +338,10 @@ func (s *Store) indexPeople(ctx context.Context, workspace string) error {
 		}
 		var calls []evalCall
 		for _, m := range msgs {
-			e, ok := s.entry(ctx, st, m, 0, false)
+			e, ok, err := s.entryOrErr(ctx, st, m, 0, false)
+			if err != nil {
+				return wrapErr("people index", err)
+			}
 			if !ok {
 				continue
 			}

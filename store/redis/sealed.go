@@ -185,6 +185,37 @@ func seal(k sealKey, ws string, payload []byte) []byte {
 // was forgotten.
 var errKeyGone = errors.New("its author's data key is gone (forgotten)")
 
+// errKeysUnreadable marks a data key that could not be read (Redis failing, the
+// context done): the entry is not gone, only unread for now.
+var errKeysUnreadable = errors.New("its data key cannot be read now")
+
+// fetchKeys reads the data keys of ids from Redis, puts them in the keyring and
+// returns them; an id missing from the result has no key any more (its author
+// forgotten). A failure to read is errKeysUnreadable.
+func (s *Store) fetchKeys(ctx context.Context, ws string, ids []string) (map[string]cipher.AEAD, error) {
+	out := make(map[string]cipher.AEAD, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	vals, err := s.rdb.HMGet(ctx, s.ws(ws).dataKeys(), ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errKeysUnreadable, wrapErr("data keys", err))
+	}
+	for i, v := range vals {
+		key, ok := v.(string)
+		if !ok {
+			continue // gone: its entries cannot be read
+		}
+		aead, err := newAEAD([]byte(key))
+		if err != nil {
+			return nil, fmt.Errorf("redis data key %s: %w", hex.EncodeToString([]byte(ids[i])), err)
+		}
+		s.keys.put(ws, "", ids[i], aead)
+		out[ids[i]] = aead
+	}
+	return out, nil
+}
+
 // loadKeys reads into the keyring the data keys of the sealed entries among raws
 // that it lacks, in one round trip.
 func (s *Store) loadKeys(ctx context.Context, ws string, raws []string) error {
@@ -200,31 +231,15 @@ func (s *Store) loadKeys(ctx context.Context, ws string, raws []string) error {
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	vals, err := s.rdb.HMGet(ctx, s.ws(ws).dataKeys(), ids...).Result()
-	if err != nil {
-		return wrapErr("data keys", err)
-	}
-	for i, v := range vals {
-		key, ok := v.(string)
-		if !ok {
-			continue // gone: its entries cannot be read
-		}
-		aead, err := newAEAD([]byte(key))
-		if err != nil {
-			return fmt.Errorf("redis data key %s: %w", hex.EncodeToString([]byte(ids[i])), err)
-		}
-		s.keys.put(ws, "", ids[i], aead)
-	}
-	return nil
+	_, err := s.fetchKeys(ctx, ws, ids)
+	return err
 }
 
 func sealed(raw string) bool { return len(raw) > 0 && raw[0] == 0 }
 
 // unseal returns an entry's payload: a plain one as it is, a sealed one opened
-// with its data key (read from Redis when the keyring lacks it).
+// with its data key (read from Redis when the keyring lacks it). A key that could
+// not be read is errKeysUnreadable; one Redis no longer holds, errKeyGone.
 func (s *Store) unseal(ctx context.Context, ws, raw string) ([]byte, error) {
 	if !sealed(raw) {
 		return []byte(raw), nil
@@ -235,10 +250,13 @@ func (s *Store) unseal(ctx context.Context, ws, raw string) ([]byte, error) {
 	id := raw[len(sealMagic) : len(sealMagic)+keyIDLen]
 	aead, ok := s.keys.id(ws, id)
 	if !ok {
-		if err := s.loadKeys(ctx, ws, []string{raw}); err != nil {
+		// (the key as read, not the keyring looked up again: a keyring reset by
+		// another reader meanwhile made a key just read look gone)
+		got, err := s.fetchKeys(ctx, ws, []string{id})
+		if err != nil {
 			return nil, err
 		}
-		if aead, ok = s.keys.id(ws, id); !ok {
+		if aead, ok = got[id]; !ok {
 			return nil, errKeyGone
 		}
 	}

@@ -1,9 +1,13 @@
 package redisstore_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,5 +144,56 @@ func TestForgetDatedByTheStoresClock(t *testing.T) {
 	}
 	if got, err := client.HGet(ctx, prefix+":{W1}:forgotten", "alice").Result(); err != nil || got != "2026-11-30T12:00:00Z" {
 		t.Fatalf("forgotten at %q (%v), want the store's clock's 2026-11-30T12:00:00Z", got, err)
+	}
+}
+
+// failDataKeys fails the next n reads of data keys (HMGET of a :dk hash), as a
+// Redis timeout or failover would.
+type failDataKeys struct{ n atomic.Int64 }
+
+func (h *failDataKeys) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *failDataKeys) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if args := cmd.Args(); strings.EqualFold(cmd.Name(), "hmget") && len(args) > 1 && strings.HasSuffix(fmt.Sprint(args[1]), ":dk") && h.n.Add(-1) >= 0 {
+			return errors.New("i/o timeout (injected)")
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *failDataKeys) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestUnreadableDataKeyLosesNothing: a reader that cannot read a data key now
+// (a Redis blip) leaves the entry pending, to be claimed once it can, and a
+// Replay fails rather than leaving the message out; only a key Redis no longer
+// holds (a forgotten author's) makes an entry unreadable for good (a review's
+// find: one failed read acknowledged a message of someone not forgotten).
+func TestUnreadableDataKeyLosesNothing(t *testing.T) {
+	ctx := t.Context()
+	client, prefix := redistest.Client(t)
+	writer := redisstore.New(client, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle})
+	m := storetest.Msg("W1", "b1", "hello from bob", feedbackbot.RoleCustomer, "A1", "C1", storetest.Base)
+	m.Author = "bob"
+	if _, err := writer.Append(ctx, storetest.Put(m)); err != nil {
+		t.Fatal(err)
+	}
+	h := &failDataKeys{}
+	client.AddHook(h)
+	reader := redisstore.New(client, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle}) // its keyring empty
+	h.n.Store(2)                                                                                         // the prefetch's read and the entry's
+	if es, err := reader.Read(ctx, "c1", 10, 0); err != nil || len(es) != 0 {
+		t.Fatalf("read while the key cannot be read: %v %+v", err, es)
+	}
+	h.n.Store(2)
+	if err := reader.Replay(ctx, "W1", func(store.Entry) error { return nil }); err == nil {
+		t.Error("Replay left the entry out without an error")
+	}
+	time.Sleep(storetest.ClaimIdle + storetest.ClaimIdle/2)
+	es, err := reader.Read(ctx, "c1", 10, 0)
+	if err != nil || len(es) != 1 || es[0].Event.Message.Text != "hello from bob" {
+		t.Fatalf("bob's message after the blip: %v %+v", err, es)
 	}
 }
