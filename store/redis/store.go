@@ -68,6 +68,7 @@ type Store struct {
 	// another deletion.
 	now        func() time.Time
 	lagTrusted sync.Map
+	lagCounts  sync.Map      // stream key -> lagCount: the last count of its lag (recountLag)
 	keys       keyring       // data keys of the log's sealed entries (sealed.go)
 	rr         atomic.Uint64 // rotates the order Read visits workspaces, for fairness
 }
