@@ -215,6 +215,9 @@ type FeatureRequest struct {
 	Label    string       `json:"label"`
 	Phrases  []string     `json:"phrases,omitempty"`
 	Accounts []AccountRef `json:"accounts"`
+	// People counts the customers who asked in messages of no account (each
+	// counted once, by who they are; not in Accounts).
+	People int `json:"people_without_account,omitempty"`
 	// Requests counts the requests grouped: a message, or a thread's customer
 	// messages asking for it.
 	Requests int `json:"requests"`

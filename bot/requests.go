@@ -43,22 +43,36 @@ func newRequestGrouper() *requestGrouper {
 	return &requestGrouper{asks: map[string]*emerging.Asked{}, rows: map[string]store.Stored{}}
 }
 
+// noAccount begins the asker id of a customer whose message has no account: the
+// person, who is counted as one asker but is no account (a review's find: every
+// such customer was one blank account).
+const noAccount = "\x00person:"
+
+// askerOf is who asked, for grouping: the message's account, else its author.
+func askerOf(m *feedbackbot.Message) string {
+	if m.Account != "" {
+		return m.Account
+	}
+	return noAccount + cmp.Or(m.Author, m.ID)
+}
+
 // add reads one stored message.
 func (g *requestGrouper) add(r store.Stored) {
 	m := &r.Message
 	if !m.FromCustomer() || m.Text == "" {
 		return
 	}
-	g.bg.Add(m.Text)
 	if !isFeatureRequest(&r) {
+		g.bg.Add(m.Text) // (the requests are counted by Requests itself)
 		return
 	}
-	// A thread's requests are one: "ok, would be great if it came soon" names its
-	// feature in the "is there a dark mode?" before it.
-	id := m.Account + "\x00" + m.Channel + "\x00" + cmp.Or(m.Thread, m.ID)
+	// A thread's requests by one asker are one: "ok, would be great if it came
+	// soon" names its feature in the "is there a dark mode?" before it.
+	asker := askerOf(m)
+	id := asker + "\x00" + m.Channel + "\x00" + cmp.Or(m.Thread, m.ID)
 	a := g.asks[id]
 	if a == nil {
-		a = &emerging.Asked{Doc: emerging.Doc{Key: m.Key(), Text: m.Text, Time: m.Time}, Account: m.Account}
+		a = &emerging.Asked{Doc: emerging.Doc{Key: m.Key(), Text: m.Text, Time: m.Time}, Account: asker}
 		g.asks[id] = a
 		g.order = append(g.order, id)
 		g.rows[m.Key()] = r
@@ -85,6 +99,10 @@ func (g *requestGrouper) requests(k int, accounts map[string]feedbackbot.Account
 	for _, r := range emerging.Requests(asked, &g.bg, k) {
 		fr := feedbackbot.FeatureRequest{Label: r.Label, Phrases: r.Phrases, Requests: len(r.Keys)}
 		for _, id := range r.Accounts {
+			if strings.HasPrefix(id, noAccount) {
+				fr.People++
+				continue
+			}
 			a := accounts[id]
 			name := a.Name
 			if name == "" {
@@ -116,7 +134,7 @@ func FeatureRequests(rows, history []store.Stored, accounts map[string]feedbackb
 		g.add(r)
 	}
 	for i := range history {
-		if m := &history[i].Message; m.FromCustomer() && m.Text != "" {
+		if m := &history[i].Message; m.FromCustomer() && m.Text != "" && !isFeatureRequest(&history[i]) {
 			g.bg.Add(m.Text)
 		}
 	}
@@ -259,8 +277,15 @@ func RequestLine(r feedbackbot.FeatureRequest) string {
 	if len(r.Phrases) > 0 {
 		s += " (" + feedbackbot.EscapeMarkup(strings.Join(r.Phrases, ", ")) + ")"
 	}
-	s += fmt.Sprintf(" — %d account(s): %s", len(r.Accounts), strings.Join(names, ", "))
-	if r.Requests > len(r.Accounts) {
+	switch {
+	case len(r.Accounts) > 0 && r.People > 0:
+		s += fmt.Sprintf(" — %d account(s): %s; and %d customer(s) of no account", len(r.Accounts), strings.Join(names, ", "), r.People)
+	case len(r.Accounts) > 0:
+		s += fmt.Sprintf(" — %d account(s): %s", len(r.Accounts), strings.Join(names, ", "))
+	default:
+		s += fmt.Sprintf(" — %d customer(s) of no account", r.People)
+	}
+	if r.Requests > len(r.Accounts)+r.People {
 		s += fmt.Sprintf("; %d requests", r.Requests)
 	}
 	if r.Value > 0 {

@@ -133,3 +133,37 @@ func TestReadRequestsStopsAtMax(t *testing.T) {
 		t.Fatalf("read %d (partial %v): %+v; want the newest 3, partial", rep.Messages, rep.Partial, rep.Requests)
 	}
 }
+
+// TestRequestsOfCustomersOfNoAccount: customers whose messages carry no account
+// are each one asker, by who they are, and no account: not one blank account
+// merging them (a review's find: "2 account(s): , Acme").
+func TestRequestsOfCustomersOfNoAccount(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	msg := func(id, account, author, text string) feedbackbot.Message {
+		return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Author: author,
+			Role: feedbackbot.RoleCustomer, Account: account, Text: text, Time: now.Add(-time.Hour)}
+	}
+	captured(t, st,
+		msg("C1:1", "", "UANN", "would love dark mode"),
+		msg("C1:2", "", "UBOB", "any plans for dark mode?"),
+		msg("C1:3", "acme", "UACME", "dark mode please"),
+	)
+	rep, err := bot.ReadRequests(t.Context(), st, "T1", now.Add(-24*time.Hour), now, map[string]feedbackbot.Account{"acme": {ID: "acme", Name: "Acme"}}, 10, bot.MaxRequestScan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Requests) != 1 {
+		t.Fatalf("requests: %+v", rep.Requests)
+	}
+	r := rep.Requests[0]
+	if r.Label != "dark mode" { // (every message of the period uses it: the pair still says more than "dark")
+		t.Errorf("label %q, want dark mode", r.Label)
+	}
+	if len(r.Accounts) != 1 || r.Accounts[0].ID != "acme" || r.People != 2 || r.Requests != 3 {
+		t.Errorf("dark mode: accounts %+v, people %d, requests %d; want Acme and 2 customers of no account", r.Accounts, r.People, r.Requests)
+	}
+	if line := bot.RequestLine(r); !strings.Contains(line, "1 account(s): Acme; and 2 customer(s) of no account") {
+		t.Errorf("line: %s", line)
+	}
+}

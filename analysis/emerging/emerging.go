@@ -249,15 +249,7 @@ func terms(s string) map[string]bool { return termsExcept(s, nil) }
 // termsExcept is terms with the words of also left out too, as stopwords are: a
 // word left out separates the words around it.
 func termsExcept(s string, also map[string]bool) map[string]bool {
-	var words []string
-	for _, t := range text.Tokens(text.Clean(s), nil) {
-		w := text.Lower(t)
-		if len(w) < 3 || stopwords[w] || also[w] || !isWord(w) {
-			words = append(words, "")
-			continue
-		}
-		words = append(words, w)
-	}
+	_, words := termWords(s, also)
 	out := map[string]bool{}
 	for i, w := range words {
 		if w == "" {
@@ -269,6 +261,21 @@ func termsExcept(s string, also map[string]bool) map[string]bool {
 		}
 	}
 	return out
+}
+
+// termWords returns a message's tokens in lower case and, in their places, its
+// content words ("" where a token is none: short, a stopword, one of also, or not
+// a word).
+func termWords(s string, also map[string]bool) (tokens, words []string) {
+	for _, t := range text.Tokens(text.Clean(s), nil) {
+		w := text.Lower(t)
+		tokens = append(tokens, w)
+		if len(w) < 3 || stopwords[w] || also[w] || !isWord(w) {
+			w = ""
+		}
+		words = append(words, w)
+	}
+	return tokens, words
 }
 
 // stemmer stems words (Porter2, as themes match), each word once a call: a history

@@ -2,10 +2,10 @@ package emerging
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"strings"
-	"unicode"
 )
 
 // Asked is a customer's feature request: one message, or the customer messages of
@@ -81,35 +81,53 @@ func init() {
 	}
 }
 
-// askCue is the byte offset in lower (a text in lower case) just past its first
-// word that asks (cueWords), or 0.
-func askCue(lower string) int {
-	start := -1
-	for i, r := range lower {
-		letter := unicode.IsLetter(r) || r == '\''
-		switch {
-		case letter && start < 0:
-			start = i
-		case !letter && start >= 0:
-			if cueWords[lower[start:i]] {
-				return i
-			}
-			start = -1
+// maxAskBytes bounds the text of one request that is read for its terms: a
+// request says what it asks for early, and a message of 35 KB cost grouping
+// minutes (a review's find).
+const maxAskBytes = 4000
+
+// askTerms returns a request's terms (stem keys) with where each is first
+// written (a word's place among the tokens) and the form written there, and the
+// place just after its first word that asks (cueWords; 0 when none does).
+func askTerms(s string, st stemmer) (at map[string]int, form map[string]string, cue int) {
+	if len(s) > maxAskBytes {
+		s = strings.ToValidUTF8(s[:maxAskBytes], "")
+	}
+	tokens, words := termWords(s, askWords)
+	cue = slices.IndexFunc(tokens, func(t string) bool { return cueWords[t] }) + 1
+	at, form = map[string]int{}, map[string]string{}
+	note := func(t string, i int) {
+		if key := st.key(t); !hasKey(at, key) {
+			at[key], form[key] = i, t
 		}
 	}
-	return 0
+	for i, w := range words {
+		if w == "" {
+			continue
+		}
+		note(w, i)
+		if i+1 < len(words) && words[i+1] != "" {
+			note(w+" "+words[i+1], i)
+		}
+	}
+	return at, form, cue
 }
 
+func hasKey[V any](m map[string]V, k string) bool { _, ok := m[k]; return ok }
+
 // Requests groups feature requests by what they ask for and returns up to k,
-// those asked by the most accounts first. A group is the requests sharing a term
-// (a word, or a pair of adjacent words: "dark mode") that at least two of them use,
-// chosen greedily by the accounts asking times the term's specificity against bg
-// (its inverse document frequency over bg's messages and the requests; pairs
-// count half again, as they say more); a request sharing no such term with another
-// is a group of its own, labelled by its most specific term (the first written,
-// among equals). A request of no
-// content words (after stopwords and askWords) is left out. bg may be nil. It is
-// pure and deterministic.
+// those of the most askers (Asked.Account) first. A group is the requests sharing
+// a term (a word, or a pair of adjacent words: "dark mode") that at least two of
+// them use, chosen greedily by the askers times the term's specificity against bg
+// (its inverse document frequency over bg's messages, which should not hold the
+// requests, and the requests; pairs count half again, as they say more); a
+// request sharing no such term with another is a group of its own, labelled by
+// its most specific term (among equals, the first written after the words that
+// ask for it: "… are a hit with our execs. Any chance of adding a company logo?"
+// is company logo). A request of no content words (after stopwords and askWords)
+// is left out; only its first 4,000 bytes are read. bg may be nil. It is pure
+// and deterministic; the grouping keeps, for each term, its requests and askers
+// not yet grouped, so each round costs a pass over the terms, not the requests.
 func Requests(asked []Asked, bg *Background, k int) []Request {
 	if k <= 0 || len(asked) == 0 {
 		return nil
@@ -121,69 +139,69 @@ func Requests(asked []Asked, bg *Background, k int) []Request {
 	if st == nil {
 		st = stemmer{}
 	}
-	keys := make([]map[string]bool, len(asked))
-	surface := map[string]map[string]int{} // a stem key's forms as written
-	dfA := map[string]int{}
+	type term struct {
+		docs    []int          // the requests using it
+		askers  map[string]int // requests not yet grouped, by asker
+		left    int            // requests not yet grouped
+		surface map[string]int // its forms as written
+		w       float64        // its weight
+	}
+	terms := map[string]*term{}
+	at := make([]map[string]int, len(asked))
+	cues := make([]int, len(asked))
 	for i, a := range asked {
-		keys[i] = map[string]bool{}
-		for t := range termsExcept(a.Text, askWords) {
-			key := st.key(t)
-			if surface[key] == nil {
-				surface[key] = map[string]int{}
+		var form map[string]string
+		at[i], form, cues[i] = askTerms(a.Text, st)
+		for key, f := range form {
+			t := terms[key]
+			if t == nil {
+				t = &term{askers: map[string]int{}, surface: map[string]int{}}
+				terms[key] = t
 			}
-			surface[key][t]++
-			if !keys[i][key] {
-				keys[i][key] = true
-				dfA[key]++
-			}
+			t.docs = append(t.docs, i)
+			t.askers[a.Account]++
+			t.left++
+			t.surface[f]++
 		}
 	}
 	n := float64(bg.n + len(asked))
-	weight := func(key string) float64 {
-		w := math.Log((n + 1) / (float64(bg.df[key]+dfA[key]) + 1))
+	for key, t := range terms {
+		t.w = math.Max(math.Log((n+1)/(float64(bg.df[key]+len(t.docs))+1)), 1e-9) // (a term in every message still names something)
 		if strings.Contains(key, " ") {
-			w *= 1.5
+			t.w *= 1.5 // (after the floor: "dark mode" in every request still says more than "dark")
 		}
-		return math.Max(w, 1e-9) // a term in every message still names something
 	}
+	weight := func(key string) float64 { return terms[key].w }
 	written := func(key string) string {
 		best, bestN := "", 0
-		for form, c := range surface[key] {
+		for form, c := range terms[key].surface {
 			if c > bestN || (c == bestN && form < best) {
 				best, bestN = form, c
 			}
 		}
 		return best
 	}
+	keysOf := func(i int) []string { return slices.Sorted(maps.Keys(at[i])) }
 	covered := make([]bool, len(asked))
+	cover := func(i int) {
+		covered[i] = true
+		for key := range at[i] {
+			t := terms[key]
+			t.left--
+			if t.askers[asked[i].Account]--; t.askers[asked[i].Account] == 0 {
+				delete(t.askers, asked[i].Account)
+			}
+		}
+	}
 	var out []Request
 	// Groups: the best-weighted term shared by two or more requests not yet grouped.
 	for len(out) < k {
-		type tally struct {
-			docs     []int
-			accounts map[string]bool
-		}
-		ts := map[string]*tally{}
-		for i := range asked {
-			if covered[i] {
-				continue
-			}
-			for key := range keys[i] {
-				t := ts[key]
-				if t == nil {
-					t = &tally{accounts: map[string]bool{}}
-					ts[key] = t
-				}
-				t.docs = append(t.docs, i)
-				t.accounts[asked[i].Account] = true
-			}
-		}
 		best, bestScore := "", 0.0
-		for key, t := range ts {
-			if len(t.docs) < 2 {
+		for key, t := range terms {
+			if t.left < 2 {
 				continue
 			}
-			s := float64(len(t.accounts)) * weight(key)
+			s := float64(len(t.askers)) * t.w
 			if s > bestScore || (s == bestScore && key < best) {
 				best, bestScore = key, s
 			}
@@ -191,74 +209,82 @@ func Requests(asked []Asked, bg *Background, k int) []Request {
 		if best == "" {
 			break
 		}
-		members := ts[best].docs
-		for _, i := range members {
-			covered[i] = true
+		var members []int
+		for _, i := range terms[best].docs {
+			if !covered[i] {
+				members = append(members, i)
+			}
 		}
-		out = append(out, group(asked, keys, members, best, written, weight))
+		for _, i := range members {
+			cover(i)
+		}
+		out = append(out, group(asked, at, members, best, written, weight))
 	}
-	// The rest: each a request of its own, by its most specific term.
+	slices.SortStableFunc(out, byAskers)
+	// The rest: each a request of its own, by its most specific term, the first
+	// written after the words that ask among equals; in label order after the
+	// groups, so only those that are listed are made.
+	type single struct {
+		i     int
+		label string
+	}
+	var singles []single
 	for i := range asked {
-		if covered[i] || len(keys[i]) == 0 {
+		if covered[i] || len(at[i]) == 0 {
 			continue
 		}
-		// Among equals, the first written after the words that ask ("… are a hit
-		// with our execs. Any chance of adding a company logo?"), else the first.
-		lower := strings.ToLower(asked[i].Text)
-		cue := askCue(lower)
-		at := func(key string) int {
-			form := written(key)
-			if p := strings.Index(lower[cue:], form); p >= 0 {
-				return cue + p
+		place := func(key string) int { // after the cue first, then the rest
+			if p := at[i][key]; p >= cues[i] {
+				return p
 			}
-			if p := strings.Index(lower, form); p >= 0 {
-				return len(lower) + p
-			}
-			return 2 * len(lower)
+			return 1<<30 + at[i][key]
 		}
 		best, bestW := "", 0.0
-		for key := range keys[i] {
+		for _, key := range keysOf(i) {
 			w := weight(key)
-			if w > bestW || (w == bestW && cmp.Or(cmp.Compare(at(key), at(best)), cmp.Compare(key, best)) < 0) {
+			if w > bestW || (w == bestW && place(key) < place(best)) {
 				best, bestW = key, w
 			}
 		}
-		out = append(out, group(asked, keys, []int{i}, best, written, weight))
+		singles = append(singles, single{i, best})
 	}
-	slices.SortStableFunc(out, func(a, b Request) int {
-		return cmp.Or(cmp.Compare(len(b.Accounts), len(a.Accounts)), cmp.Compare(len(b.Keys), len(a.Keys)), cmp.Compare(a.Label, b.Label))
+	slices.SortFunc(singles, func(a, b single) int {
+		return cmp.Or(cmp.Compare(written(a.label), written(b.label)), cmp.Compare(asked[a.i].Key, asked[b.i].Key))
 	})
+	for _, sg := range singles[:min(len(singles), k-min(k, len(out)))] {
+		out = append(out, group(asked, at, []int{sg.i}, sg.label, written, weight))
+	}
 	return out[:min(k, len(out))]
 }
 
+// byAskers orders requests by their askers, most first, then requests, then label.
+func byAskers(a, b Request) int {
+	return cmp.Or(cmp.Compare(len(b.Accounts), len(a.Accounts)), cmp.Compare(len(b.Keys), len(a.Keys)), cmp.Compare(a.Label, b.Label))
+}
+
 // group makes a Request of the members (indexes into asked) grouped by label (a
-// stem key): up to two more terms at least two of its accounts use (one
-// account's "it came soon", twice, says nothing of the feature), the accounts, and
-// as its quote the member with the most of those terms (the shortest, then the
-// first by key, among equals).
-func group(asked []Asked, keys []map[string]bool, members []int, label string, written func(string) string, weight func(string) float64) Request {
+// stem key): up to two more terms at least two of its askers use (one asker's
+// "it came soon", twice, says nothing of the feature), the askers, and as its
+// quote the member with the most of those terms (the shortest, then the first by
+// key, among equals).
+func group(asked []Asked, at []map[string]int, members []int, label string, written func(string) string, weight func(string) float64) Request {
 	r := Request{Label: written(label)}
-	count := map[string]int{} // accounts using a term
+	count := map[string]int{} // askers using a term
 	seen := map[[2]string]bool{}
-	accounts := map[string]bool{}
+	askers := map[string]bool{}
 	for _, i := range members {
-		accounts[asked[i].Account] = true
+		askers[asked[i].Account] = true
 		r.Keys = append(r.Keys, asked[i].Key)
-		for key := range keys[i] {
+		for key := range at[i] {
 			if k := [2]string{key, asked[i].Account}; !seen[k] {
 				seen[k] = true
 				count[key]++
 			}
 		}
 	}
+	lw := strings.Fields(label)
 	inLabel := func(key string) bool {
-		lw := strings.Fields(label)
-		for _, w := range strings.Fields(key) {
-			if slices.Contains(lw, w) {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(strings.Fields(key), func(w string) bool { return slices.Contains(lw, w) })
 	}
 	var shared []string
 	for key, c := range count {
@@ -273,16 +299,13 @@ func group(asked []Asked, keys []map[string]bool, members []int, label string, w
 	for _, key := range shared {
 		r.Phrases = append(r.Phrases, written(key))
 	}
-	for a := range accounts {
-		r.Accounts = append(r.Accounts, a)
-	}
-	slices.Sort(r.Accounts)
+	r.Accounts = slices.Sorted(maps.Keys(askers))
 	slices.Sort(r.Keys)
 	best, bestHits := -1, -1
 	for _, i := range members {
 		hits := 0
 		for _, key := range append([]string{label}, shared...) {
-			if keys[i][key] {
+			if hasKey(at[i], key) {
 				hits++
 			}
 		}

@@ -79,6 +79,9 @@ func (m *Main) cmdRequests(ctx context.Context, args []string) error {
 		for _, a := range r.Accounts {
 			names = append(names, cmp.Or(a.Name, a.ID))
 		}
+		if r.People > 0 {
+			names = append(names, strconv.Itoa(r.People)+" of no account")
+		}
 		value := "—"
 		if r.Value > 0 {
 			value = bot.Money(r.Value)
