@@ -5,6 +5,7 @@
 package feedbackbot
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -149,24 +151,118 @@ func (m *Message) Normalize() error {
 	if strings.Contains(string(m.Platform), "/") || strings.Contains(m.Workspace, "/") {
 		return Errorf(EINVALID, "message %s: platform %q and workspace %q may not contain '/'", m.ID, m.Platform, m.Workspace)
 	}
+	for _, f := range []struct{ what, v string }{{"id", m.ID}, {"workspace", m.Workspace}, {"channel", m.Channel},
+		{"thread", m.Thread}, {"reply_to", m.ReplyTo}, {"author", m.Author}, {"account", m.Account}} {
+		if len(f.v) > MaxIDBytes {
+			return Errorf(EINVALID, "message %s: its %s is longer than %d bytes", TruncateUTF8(m.ID, 64), f.what, MaxIDBytes)
+		}
+	}
 	if m.Role == "" {
 		m.Role = RoleCustomer
 	}
 	if !m.Role.Valid() {
 		return Errorf(EINVALID, "message %s has unknown author role %q", m.ID, m.Role)
 	}
+	// A time the store cannot write (past the year 9999: a Slack ts of twelve
+	// digits) is refused here, for the message alone: the store's encoder refused
+	// it for a whole import batch, and Discord's capture retried it forever (a
+	// review's find).
+	for _, t := range []time.Time{m.Time, m.EditedAt} {
+		if y := t.UTC().Year(); !t.IsZero() && (y < 1 || y > 9999) {
+			return Errorf(EINVALID, "message %s: time %s is out of range (the years 1 to 9999)", m.ID, t.UTC().Format(time.RFC3339))
+		}
+	}
 	m.Text = strings.ToValidUTF8(m.Text, "\uFFFD")
-	m.AuthorName = strings.ToValidUTF8(m.AuthorName, "\uFFFD")
-	m.AccountName = strings.ToValidUTF8(m.AccountName, "\uFFFD")
 	if len(m.Text) > MaxTextBytes {
 		m.Text = TruncateUTF8(m.Text, MaxTextBytes)
 		m.Truncated = true
 	}
+	// Names are shown, not read: each is one line of at most MaxNameBytes (a
+	// Discord export's channel name of 1 MiB was stored again with each of its
+	// messages, a review found).
+	m.AuthorName, m.AccountName, m.ChannelName = shortName(m.AuthorName), shortName(m.AccountName), shortName(m.ChannelName)
+	m.Reactions = boundReactions(m.Reactions)
 	m.Time = m.Time.UTC()
 	if !m.EditedAt.IsZero() {
 		m.EditedAt = m.EditedAt.UTC()
 	}
 	return nil
+}
+
+// MaxIDBytes bounds an identifier of a message (its id, workspace, channel,
+// thread, author, account): the embedded store keys by them, and no platform's is
+// near it.
+const MaxIDBytes = 1024
+
+// MaxNameBytes bounds a name kept with a message (author, account, channel), and
+// MaxReactionBytes a reaction's name.
+const (
+	MaxNameBytes     = 256
+	MaxReactionBytes = 64
+	// MaxReactions is how many reactions a message keeps (those counted most,
+	// then by name), and MaxReactionCount how many of one it counts.
+	MaxReactions     = 100
+	MaxReactionCount = 1_000_000
+)
+
+// shortName is a name as valid UTF-8 on one line without control characters (a
+// terminal's escape sequences among them), cut to MaxNameBytes.
+func shortName(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 || len(s) > MaxNameBytes {
+		s = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, TruncateUTF8(s, 4*MaxNameBytes))
+		s = TruncateUTF8(strings.Join(strings.Fields(s), " "), MaxNameBytes)
+	}
+	return s
+}
+
+// boundReactions returns reactions with counts of none or fewer left out, counts
+// above MaxReactionCount cut to it, names cut to MaxReactionBytes and at most
+// MaxReactions of them: what an archive says is not trusted (a Discord export's
+// count overflowed to −2; a Slack archive gave one message 200,000 reactions, a
+// review found). It returns r itself when nothing is to change.
+func boundReactions(r map[string]int) map[string]int {
+	fine := len(r) <= MaxReactions
+	for name, n := range r {
+		if n <= 0 || n > MaxReactionCount || len(name) > MaxReactionBytes || name == "" || !utf8.ValidString(name) {
+			fine = false
+			break
+		}
+	}
+	if fine {
+		return r
+	}
+	type reaction struct {
+		name string
+		n    int
+	}
+	var rs []reaction
+	for name, n := range r {
+		if n <= 0 {
+			continue
+		}
+		name = TruncateUTF8(strings.ToValidUTF8(name, "\uFFFD"), MaxReactionBytes)
+		if name != "" {
+			rs = append(rs, reaction{name, min(n, MaxReactionCount)})
+		}
+	}
+	slices.SortFunc(rs, func(a, b reaction) int { return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.name, b.name)) })
+	out := make(map[string]int, min(len(rs), MaxReactions))
+	for _, x := range rs {
+		if len(out) == MaxReactions {
+			break
+		}
+		out[x.name] = max(out[x.name], x.n) // (two names cut alike: the larger count)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // TruncateUTF8 cuts s to at most n bytes without splitting a rune.

@@ -176,3 +176,55 @@ func TestErrors(t *testing.T) {
 		t.Error("IsNotFound does not follow the chain")
 	}
 }
+
+// TestNormalizeBoundsWhatArchivesSay: what an export or an event may say beyond
+// reason is refused or bounded by Normalize, for the one message (a review of
+// hostile input): a time past the year 9999 (the store cannot write it), names of
+// a megabyte or several lines, reaction counts that overflowed or are negative,
+// and a message of 200,000 reactions.
+func TestNormalizeBoundsWhatArchivesSay(t *testing.T) {
+	base := func() feedbackbot.Message {
+		return feedbackbot.Message{ID: "1", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+			Time: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	}
+	far := base()
+	far.Time = time.Unix(999999999999, 0)
+	edited := base()
+	edited.EditedAt = time.Date(9999, 12, 31, 23, 30, 0, 0, time.FixedZone("", -5*3600))
+	for name, m := range map[string]feedbackbot.Message{"time": far, "edited": edited} {
+		if err := m.Normalize(); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("%s past the year 9999: %v, want EINVALID", name, err)
+		}
+	}
+
+	m := base()
+	m.ChannelName = strings.Repeat("N", 1<<20)
+	m.AuthorName = "dana\n\x1b[2Kthe admin"
+	m.AccountName = strings.Repeat("é", 200) // 400 bytes
+	m.Reactions = map[string]int{"✅": -2, "white_check_mark": 3, "heart": 1 << 40, "": 4, strings.Repeat("x", 100): 2}
+	for i := range 200 {
+		m.Reactions[fmt.Sprintf("r%03d", i)] = 1
+	}
+	if err := m.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.ChannelName) != feedbackbot.MaxNameBytes || len(m.AccountName) > feedbackbot.MaxNameBytes || !utf8.ValidString(m.AccountName) {
+		t.Errorf("names not cut: channel %d bytes, account %d", len(m.ChannelName), len(m.AccountName))
+	}
+	if m.AuthorName != "dana [2Kthe admin" {
+		t.Errorf("author name %q: one line, no control characters", m.AuthorName)
+	}
+	if len(m.Reactions) != feedbackbot.MaxReactions {
+		t.Errorf("%d reactions kept, want %d", len(m.Reactions), feedbackbot.MaxReactions)
+	}
+	if _, ok := m.Reactions["✅"]; ok || m.Reactions["heart"] != feedbackbot.MaxReactionCount || m.Reactions["white_check_mark"] != 3 ||
+		m.Reactions[strings.Repeat("x", feedbackbot.MaxReactionBytes)] != 2 {
+		t.Errorf("reactions: negative dropped, the huge cut, the long name cut, the counted kept first: %v", m.Reactions)
+	}
+	plain := base()
+	plain.Reactions = map[string]int{"eyes": 2}
+	r := plain.Reactions
+	if err := plain.Normalize(); err != nil || fmt.Sprintf("%p", plain.Reactions) != fmt.Sprintf("%p", r) {
+		t.Error("reactions within bounds are kept as they are")
+	}
+}

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/feedbackbot/feedbackbot"
 )
@@ -216,7 +218,12 @@ func ImportExport(ctx context.Context, path string, opts ImportOptions, sink Sin
 	}
 	for i, f := range files {
 		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "[%d/%d] %s\n", i+1, len(files), filepath.Base(f))
+			fmt.Fprintf(opts.Progress, "[%d/%d] %s\n", i+1, len(files), strings.Map(func(r rune) rune { // (a file's name, never a terminal's escape)
+				if unicode.IsControl(r) {
+					return '?'
+				}
+				return r
+			}, filepath.Base(f)))
 		}
 		// Check the whole file first, then write it.
 		err := importFile(ctx, f, opts, nil, &ImportSummary{Skipped: map[string]int{}})
@@ -843,7 +850,10 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 			if out.Reactions == nil {
 				out.Reactions = map[string]int{}
 			}
-			out.Reactions[clip(name, 64)] += r.Count
+			// (saturating: two counts near the largest int overflowed to −2, a
+			// review found; Normalize then cuts it to MaxReactionCount)
+			n := out.Reactions[clip(name, 64)]
+			out.Reactions[clip(name, 64)] = n + min(r.Count, math.MaxInt-n)
 		}
 	}
 	var roles []string

@@ -754,6 +754,9 @@ func (a *Adapter) autoSurvey(ctx context.Context, workspace, reactor string, m f
 	return err
 }
 
+// lastTS is the last second of the year 9999, the last time the store can write.
+const lastTS = 253402300799
+
 func parseTS(ts string) (time.Time, error) {
 	sec, frac, dot := strings.Cut(ts, ".")
 	// Digits only, both sides: the ts is also the message's id, and anything after
@@ -762,7 +765,7 @@ func parseTS(ts string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("bad ts %q", ts)
 	}
 	s, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil || s <= 0 {
+	if err != nil || s <= 0 || s > lastTS {
 		return time.Time{}, fmt.Errorf("bad ts %q", ts)
 	}
 	var us int64

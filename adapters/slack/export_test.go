@@ -685,3 +685,63 @@ func TestImportNamesUnknownFolders(t *testing.T) {
 		t.Errorf("problems %d, errors %q", sum.Problems(), sum.Errors)
 	}
 }
+
+// TestImportSkipsOnlyTheMessageTheStoreCannotHold: a message stamped after the
+// year 9999 and one by a user of a 2,000-byte id are skipped and named; the
+// messages of the same files, before and after them, are imported (a review of
+// hostile input: the store refused the whole batch, and the import stopped).
+func TestImportSkipsOnlyTheMessageTheStoreCannotHold(t *testing.T) {
+	long := "U" + strings.Repeat("X", 2000)
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	files := map[string]string{
+		"users.json":    j([]map[string]any{{"id": "UMARIA", "team_id": "THOME"}, {"id": "UDANA", "team_id": "TACME"}, {"id": long, "team_id": "TACME"}}),
+		"channels.json": j([]map[string]any{{"id": "CACME", "name": "ext-acme"}}),
+		"ext-acme/2026-11-02.json": j([]map[string]any{
+			{"type": "message", "user": "UDANA", "text": "first", "ts": "1793606400.000100"},
+			{"type": "message", "user": "UDANA", "text": "from the far future", "ts": "999999999999.000100"},
+			{"type": "message", "user": long, "text": "an id of 2,000 bytes", "ts": "1793606500.000100"},
+		}),
+		"ext-acme/2026-11-03.json": j([]map[string]any{{"type": "message", "user": "UDANA", "text": "second", "ts": "1793692800.000100"}}),
+	}
+	st := openStore(t)
+	sum, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Appended != 2 || sum.Skipped[skipInvalid] != 2 {
+		t.Errorf("appended %d, invalid %d; want the two good messages, two skipped: %+v", sum.Appended, sum.Skipped[skipInvalid], sum)
+	}
+	all := strings.Join(sum.Errors, "\n")
+	if !strings.Contains(all, `bad ts "999999999999.000100"`) || !strings.Contains(all, "longer than 1024 bytes") {
+		t.Errorf("the skipped messages are not named: %v", sum.Errors)
+	}
+}
+
+// TestImportChannelListsReadAnEntryAtATime: a channel list is read an entry at a
+// time, entries of neither id nor name left out and at most MaxUsers counted (a
+// list of 22 million "{}" took 2.9 GB decoded whole, a review found).
+func TestImportChannelListsReadAnEntryAtATime(t *testing.T) {
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	chans := []map[string]any{{"id": "CACME", "name": "ext-acme"}}
+	for range 50 {
+		chans = append(chans, map[string]any{})
+	}
+	files := map[string]string{
+		"users.json":               j([]map[string]any{{"id": "UMARIA", "team_id": "THOME"}, {"id": "UDANA", "team_id": "TACME"}}),
+		"channels.json":            j(chans),
+		"ext-acme/2026-11-02.json": j([]map[string]any{{"type": "message", "user": "UDANA", "text": "hello", "ts": "1793606400.000100"}}),
+	}
+	st := openStore(t)
+	sum, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME", MaxUsers: 3}, st)
+	if err != nil || sum.Appended != 1 {
+		t.Fatalf("empty entries are left out, not counted: %v %+v", err, sum)
+	}
+	for i := range 3 {
+		chans = append(chans, map[string]any{"id": fmt.Sprintf("C%d", i), "name": fmt.Sprintf("c%d", i)})
+	}
+	files["channels.json"] = j(chans)
+	if _, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME", MaxUsers: 3}, st); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID ||
+		!strings.Contains(err.Error(), "more than 3 channels") {
+		t.Fatalf("a list past the bound: %v", err)
+	}
+}

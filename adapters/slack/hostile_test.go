@@ -180,6 +180,8 @@ func TestParseTS(t *testing.T) {
 		{"", time.Time{}, false},
 		{"0.000100", time.Time{}, false},
 		{"abc.def", time.Time{}, false},
+		{"253402300799.000000", time.Unix(253402300799, 0).UTC(), true}, // the last second of 9999
+		{"999999999999.000100", time.Time{}, false},                     // past it: the store cannot write it
 	}
 	for _, tt := range tests {
 		got, err := parseTS(tt.ts)

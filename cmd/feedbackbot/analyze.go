@@ -296,6 +296,9 @@ func appendResult(b *bytes.Buffer, a chatAnalyzer, n int, line []byte) bool {
 		return false
 	} else {
 		txt = string(line)
+		if n == 1 {
+			txt = strings.TrimPrefix(txt, "\ufeff") // (a byte-order mark is no text: it was echoed, a review found)
+		}
 	}
 	if !valid && !utf8.ValidString(txt) {
 		txt = strings.ToValidUTF8(txt, "\uFFFD")

@@ -130,7 +130,7 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)
 	}
 	for _, e := range sum.Errors {
-		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
+		fmt.Fprintf(m.Stdout, "  problem: %s\n", printable(e))
 	}
 	if sum.Problems() > 0 {
 		return importProblems{n: sum.Problems(), none: sum.Messages == 0}

@@ -53,7 +53,7 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 		fmt.Fprintf(m.Stdout, "  skipped %d users.json entr(ies) of the wrong shape\n", sum.UsersSkipped)
 	}
 	for _, e := range sum.Errors {
-		fmt.Fprintf(m.Stdout, "  problem: %s\n", e)
+		fmt.Fprintf(m.Stdout, "  problem: %s\n", printable(e))
 	}
 	if sum.Problems() > 0 {
 		return importProblems{n: sum.Problems(), none: sum.Messages == 0}

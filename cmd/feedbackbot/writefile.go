@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -92,6 +94,26 @@ func checkOutPath(cmd, flag, path, example string) error {
 		}
 	}
 	return nil
+}
+
+// printable is s with its control characters written as Go escapes ("\x1b"): a
+// name out of an archive (a zip member's) reaches the terminal as text, never as
+// an escape sequence that sets its title or erases a line (a review of hostile
+// input).
+func printable(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // proseWidth is the width the commands' notes under their tables are wrapped at.

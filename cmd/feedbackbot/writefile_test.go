@@ -79,3 +79,15 @@ func TestWrapProse(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"ext-acme/2026-11-02.json: skipped":             "ext-acme/2026-11-02.json: skipped",
+		"\x1b]2;pwned\a\x1b[2Kx/2026-11-02.json":        `\x1b]2;pwned\a\x1b[2Kx/2026-11-02.json`,
+		"tab\there, é and 😀 stay, \u009b (C1) does not": `tab\there, é and 😀 stay, \u009b (C1) does not`,
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

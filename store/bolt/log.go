@@ -271,7 +271,9 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		}
 		b, err := store.AppendEvent(nil, &evs[i])
 		if err != nil {
-			return 0, false, fmt.Errorf("bolt: append: encode event %d: %w", i, err)
+			// (what the store cannot write is the event's fault: EINVALID, so a caller
+			// writes the others alone rather than retry them all for ever)
+			return 0, false, feedbackbot.Errorf(feedbackbot.EINVALID, "bolt: append: encode event %d: %v", i, err)
 		}
 		enc[i] = b
 	}

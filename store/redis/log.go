@@ -130,7 +130,7 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		}
 		payload, err := store.AppendEvent(nil, &feedbackbot.Event{Kind: ev.Kind, Message: m})
 		if err != nil {
-			return nil, fmt.Errorf("append event %d: encode: %w", i, err)
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "append event %d: encode: %v", i, err) // (the event's fault: see bolt's)
 		}
 		// Key and revision come from the message as Read will return it: JSON
 		// replaces invalid UTF-8 in fields Normalize leaves alone, and the entry read
