@@ -307,20 +307,11 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 		return err
 	}
 	defer bot.SetCollector(m.Getenv, bot.GCPercent)()
-	now, err := asOf(*at)
-	if err != nil {
-		return err
-	}
-	m.warnFuture(now)
-	cfg, st, _, err := m.session(ctx, *cfgPath)
+	now, cfg, st, w, err := m.readSession(ctx, *cfgPath, *at, *ws)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	w, err := pickWorkspace(ctx, st, *ws)
-	if err != nil {
-		return err
-	}
 	m.warnStale(ctx, st, cfg, w, now.Add(-riskWindow), now)
 	req, target := riskRequest(cfg, w, now), "all accounts"
 	var acct feedbackbot.Account

@@ -23,20 +23,11 @@ func (m *Main) cmdKano(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	now, err := asOf(*at)
-	if err != nil {
-		return err
-	}
-	m.warnFuture(now)
-	_, st, _, err := m.session(ctx, *cfgPath)
+	now, _, st, w, err := m.readSession(ctx, *cfgPath, *at, *ws)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	w, err := pickWorkspace(ctx, st, *ws)
-	if err != nil {
-		return err
-	}
 	if err := m.auditOnce(ctx, st, w, "kano", "last "+strconv.Itoa(int(period.Hours()/24))+" days as of "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}

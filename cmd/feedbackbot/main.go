@@ -557,6 +557,24 @@ func (m *Main) session(ctx context.Context, cfgPath string) (config.Config, stor
 	return cfg, st, where, err
 }
 
+// readSession opens the store for a command that reads as of a moment: --as-of
+// read (and warned of when ahead), the configuration and the store opened, and
+// the workspace picked. The caller closes the store; on an error it is closed.
+func (m *Main) readSession(ctx context.Context, cfgPath, at, ws string) (now time.Time, cfg config.Config, st store.Store, w string, err error) {
+	if now, err = asOf(at); err != nil {
+		return now, cfg, nil, "", err
+	}
+	m.warnFuture(now)
+	if cfg, st, _, err = m.session(ctx, cfgPath); err != nil {
+		return now, cfg, nil, "", err
+	}
+	if w, err = pickWorkspace(ctx, st, ws); err != nil {
+		st.Close()
+		return now, cfg, nil, "", err
+	}
+	return now, cfg, st, w, nil
+}
+
 // riskRequest is the at-risk assessment of a workspace as configured.
 func riskRequest(cfg config.Config, ws string, now time.Time) bot.RiskRequest {
 	return bot.RiskRequest{Workspace: ws, Now: now, Accounts: accountMap(cfg.Accounts), Params: cfg.HealthParams(), TierTargets: cfg.TierTargets()}

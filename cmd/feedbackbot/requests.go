@@ -30,20 +30,11 @@ func (m *Main) cmdRequests(ctx context.Context, args []string) error {
 	if *top < 1 || *top > 100 {
 		return usagef("--top %d is out of range 1..100", *top)
 	}
-	now, err := asOf(*at)
-	if err != nil {
-		return err
-	}
-	m.warnFuture(now)
-	cfg, st, _, err := m.session(ctx, *cfgPath)
+	now, cfg, st, w, err := m.readSession(ctx, *cfgPath, *at, *ws)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	w, err := pickWorkspace(ctx, st, *ws)
-	if err != nil {
-		return err
-	}
 	if err := m.auditOnce(ctx, st, w, "requests", "last "+strconv.Itoa(int(period.Hours()/24))+" days as of "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
