@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -9,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -222,10 +222,10 @@ func (s *Store) loadKeys(ctx context.Context, ws string, raws []string) error {
 	var ids []string
 	seen := map[string]bool{}
 	for _, raw := range raws {
-		if !sealed(raw) || len(raw) < len(sealMagic)+keyIDLen {
+		id, ok, err := sealedKeyID(raw)
+		if !ok || err != nil {
 			continue
 		}
-		id := raw[len(sealMagic) : len(sealMagic)+keyIDLen]
 		if _, ok := s.keys.id(ws, id); !ok && !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
@@ -237,17 +237,29 @@ func (s *Store) loadKeys(ctx context.Context, ws string, raws []string) error {
 
 func sealed(raw string) bool { return len(raw) > 0 && raw[0] == 0 }
 
+// sealedKeyID is the id of the data key a sealed entry was sealed under; ok is
+// false for a plain entry, and a sealed one of an unknown format is an error.
+func sealedKeyID(raw string) (id string, ok bool, err error) {
+	if !sealed(raw) {
+		return "", false, nil
+	}
+	if !strings.HasPrefix(raw, sealMagic) || len(raw) < len(sealMagic)+keyIDLen {
+		return "", true, errors.New("sealed entry of an unknown format")
+	}
+	return raw[len(sealMagic) : len(sealMagic)+keyIDLen], true, nil
+}
+
 // unseal returns an entry's payload: a plain one as it is, a sealed one opened
 // with its data key (read from Redis when the keyring lacks it). A key that could
 // not be read is errKeysUnreadable; one Redis no longer holds, errKeyGone.
 func (s *Store) unseal(ctx context.Context, ws, raw string) ([]byte, error) {
-	if !sealed(raw) {
+	id, isSealed, err := sealedKeyID(raw)
+	if !isSealed {
 		return []byte(raw), nil
 	}
-	if !bytes.HasPrefix([]byte(raw), []byte(sealMagic)) || len(raw) < len(sealMagic)+keyIDLen {
-		return nil, errors.New("sealed entry of an unknown format")
+	if err != nil {
+		return nil, err
 	}
-	id := raw[len(sealMagic) : len(sealMagic)+keyIDLen]
 	aead, ok := s.keys.id(ws, id)
 	if !ok {
 		// (the key as read, not the keyring looked up again: a keyring reset by
