@@ -56,16 +56,27 @@ func askerOf(m *feedbackbot.Message) string {
 	return noAccount + cmp.Or(m.Author, m.ID)
 }
 
-// add reads one stored message.
-func (g *requestGrouper) add(r store.Stored) {
+// background counts the words of a customer's message that is no feature
+// request (the requests are counted by Requests itself) and reports whether r is
+// none: no customer's, no text, or counted.
+func (g *requestGrouper) background(r *store.Stored) bool {
 	m := &r.Message
 	if !m.FromCustomer() || m.Text == "" {
+		return true
+	}
+	if !isFeatureRequest(r) {
+		g.bg.Add(m.Text)
+		return true
+	}
+	return false
+}
+
+// add reads one stored message.
+func (g *requestGrouper) add(r store.Stored) {
+	if g.background(&r) {
 		return
 	}
-	if !isFeatureRequest(&r) {
-		g.bg.Add(m.Text) // (the requests are counted by Requests itself)
-		return
-	}
+	m := &r.Message
 	// A thread's requests by one asker are one: "ok, would be great if it came
 	// soon" names its feature in the "is there a dark mode?" before it.
 	asker := askerOf(m)
@@ -134,9 +145,7 @@ func FeatureRequests(rows, history []store.Stored, accounts map[string]feedbackb
 		g.add(r)
 	}
 	for i := range history {
-		if m := &history[i].Message; m.FromCustomer() && m.Text != "" && !isFeatureRequest(&history[i]) {
-			g.bg.Add(m.Text)
-		}
+		g.background(&history[i]) // (a request before the period is no request of it)
 	}
 	return g.requests(k, accounts)
 }
@@ -175,16 +184,11 @@ func kanoFor(label string, names map[string]string) (id string, ok bool) {
 	return best, best != ""
 }
 
-// kanoReader reads what Kano surveys found.
-type kanoReader interface {
-	surveyReader
-}
-
 // attachKano gives each request the Kano result of the surveyed feature it is
 // about (kanoFor), read over the KanoWindow before to. known holds results already
 // read over that window (the digest's), looked up before reading. Nothing is read
 // when there are no requests.
-func attachKano(ctx context.Context, st kanoReader, workspace string, to time.Time, reqs []feedbackbot.FeatureRequest, known []KanoFeatureResult) error {
+func attachKano(ctx context.Context, st surveyReader, workspace string, to time.Time, reqs []feedbackbot.FeatureRequest, known []KanoFeatureResult) error {
 	if len(reqs) == 0 {
 		return nil
 	}
@@ -237,7 +241,7 @@ type RequestReport struct {
 // customers' feature requests among them, up to k, each with its Kano result.
 func ReadRequests(ctx context.Context, st interface {
 	messageReader
-	kanoReader
+	surveyReader
 }, workspace string, from, to time.Time, accounts map[string]feedbackbot.Account, k, max int) (RequestReport, error) {
 	rep := RequestReport{Workspace: workspace, From: from, To: to}
 	g := newRequestGrouper()
