@@ -269,10 +269,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)                // "R&D", not "R\u0026D": the output goes to no HTML page
-		return enc.Encode(d.Plain().Complete()) // quotes as plain text, not chat markup; every list there
+		return printJSON(m.Stdout, d.Plain().Complete()) // quotes as plain text, not chat markup; every list there
 	}
 	fmt.Fprint(m.Stdout, bot.RenderText(bot.DigestDocument(d, png)))
 	if *chart != "" {
@@ -295,6 +292,16 @@ func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws stri
 	}
 	png, err := bot.DigestChart(d)
 	return d, png, err
+}
+
+// printJSON writes v as indented JSON for machines, "R&D" as it is, not
+// "R\u0026D": the output goes to no HTML page. (digest, risk, kano and requests
+// --json)
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 func (m *Main) cmdRisk(ctx context.Context, args []string) error {
@@ -381,10 +388,7 @@ func (m *Main) cmdRisk(ctx context.Context, args []string) error {
 			out.Accounts = append(out.Accounts, row{h.Account.ID, h.Account.Name, h.Score, h.AtRisk, feedbackbot.PlainReasons(h.Reasons),
 				h.RecentMessages, h.Emotions, h.RecentRatings, h.LastCustomerAt, h.LastStaffAt, h.WindowMessages, h.Engagement})
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return printJSON(m.Stdout, out)
 	}
 	switch {
 	case note != "":

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -42,10 +41,7 @@ func (m *Main) cmdKano(ctx context.Context, args []string) error {
 			To        time.Time               `json:"to"`
 			Features  []bot.KanoFeatureResult `json:"features"`
 		}{w, now.Add(-period), now, rs}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return printJSON(m.Stdout, out)
 	}
 	fmt.Fprintf(m.Stdout, "Kano answers from %s to %s (workspace %s)\n\n", now.Add(-period).Format("2006-01-02 15:04"), now.Format("2006-01-02 15:04 MST"), w)
 	if len(rs) == 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -50,10 +49,7 @@ func (m *Main) cmdRequests(ctx context.Context, args []string) error {
 		if rep.Requests == nil {
 			rep.Requests = []feedbackbot.FeatureRequest{}
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(rep)
+		return printJSON(m.Stdout, rep)
 	}
 	fmt.Fprintf(m.Stdout, "What customers asked for, %s to %s (workspace %s; %d messages read)\n\n",
 		rep.From.Format("2006-01-02 15:04"), now.Format("2006-01-02 15:04 MST"), w, rep.Messages)
