@@ -483,8 +483,10 @@ func (s *Store) waitChan() <-chan struct{} {
 	return s.wake
 }
 
-// maxIdent bounds identifiers used inside keys (bbolt keys are at most 32 KiB).
-const maxIdent = 1024
+// maxIdent bounds identifiers used inside keys (bbolt keys are at most 32 KiB): the
+// bound Message.Normalize holds a message's to, checked again here for what it
+// leaves alone (a delete's identity, invalid UTF-8 that sanitize's repairs grow).
+const maxIdent = feedbackbot.MaxIDBytes
 
 func checkIdent(what, v string) error {
 	if v == "" {
