@@ -75,7 +75,7 @@ func TestFeatureRequestsRoundTrip(t *testing.T) {
 			if dark.Quote.MessageKey == "" || !strings.Contains(strings.ToLower(dark.Quote.Text), "dark mode") {
 				t.Errorf("dark mode's quote: %+v", dark.Quote)
 			}
-			if sso.Label != "saml sso" || sso.Kano == nil || sso.Kano.Category != "" || sso.Kano.Name != "SAML single sign-on (SSO)" || sso.Value != 50000 {
+			if sso.Label != "SAML SSO" || sso.Kano == nil || sso.Kano.Category != "" || sso.Kano.Name != "SAML single sign-on (SSO)" || sso.Value != 50000 {
 				t.Errorf("sso: %+v (kano %+v)", sso, sso.Kano)
 			}
 
@@ -85,7 +85,7 @@ func TestFeatureRequestsRoundTrip(t *testing.T) {
 			}
 			text := docText(doc)
 			for _, want := range []string{"dark mode — 2 account(s): Acme, Blue; $12k/yr; Kano: one-dimensional (1 customer(s))",
-				"saml sso — 1 account(s): Globex; $50k/yr; Kano survey “SAML single sign-on (SSO)”: no complete answers yet"} {
+				"SAML SSO — 1 account(s): Globex; $50k/yr; Kano survey “SAML single sign-on (SSO)”: no complete answers yet"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("/feedback requests lacks %q:\n%s", want, text)
 				}

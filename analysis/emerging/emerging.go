@@ -263,13 +263,13 @@ func termsExcept(s string, also map[string]bool) map[string]bool {
 	return out
 }
 
-// termWords returns a message's tokens in lower case and, in their places, its
-// content words ("" where a token is none: short, a stopword, one of also, or not
-// a word).
+// termWords returns a message's tokens as written and, in their places, its
+// content words in lower case ("" where a token is none: short, a stopword, one of
+// also, or not a word).
 func termWords(s string, also map[string]bool) (tokens, words []string) {
-	for _, t := range text.Tokens(text.Clean(s), nil) {
+	tokens = text.Tokens(text.Clean(s), nil)
+	for _, t := range tokens {
 		w := text.Lower(t)
-		tokens = append(tokens, w)
 		if len(w) < 3 || stopwords[w] || also[w] || !isWord(w) {
 			w = ""
 		}

@@ -2,10 +2,15 @@ package emerging
 
 import (
 	"cmp"
+	"container/heap"
 	"maps"
 	"math"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/feedbackbot/feedbackbot/analysis/text"
 )
 
 // Asked is a customer's feature request: one message, or the customer messages of
@@ -87,30 +92,106 @@ func init() {
 const maxAskBytes = 4000
 
 // askTerms returns a request's terms (stem keys) with where each is first
-// written (a word's place among the tokens) and the form written there, and the
-// place just after its first word that asks (cueWords; 0 when none does).
-func askTerms(s string, st stemmer) (at map[string]int, form map[string]string, cue int) {
+// written (a word's place among the tokens) and the form written there, the
+// place just after its first word that asks (cueWords; 0 when none does), and
+// its acronyms: words of three to six letters written in capitals ("SSO"; not
+// in a message of mostly capitals, which shouts), by their lower case, with
+// their keys. A form keeps an acronym's capitals.
+func askTerms(s string, st stemmer) (at map[string]int, form map[string]string, cue int, acr map[string]string) {
 	if len(s) > maxAskBytes {
 		s = strings.ToValidUTF8(s[:maxAskBytes], "")
 	}
 	tokens, words := termWords(s, askWords)
-	cue = slices.IndexFunc(tokens, func(t string) bool { return cueWords[t] }) + 1
+	cue = slices.IndexFunc(tokens, func(t string) bool { return cueWords[text.Lower(t)] }) + 1
+	lettered, upper := 0, 0
+	for _, t := range tokens {
+		if utf8.RuneCountInString(t) >= 2 && strings.IndexFunc(t, unicode.IsLetter) >= 0 {
+			lettered++
+			if text.IsUpper(t) {
+				upper++
+			}
+		}
+	}
+	shown := words
+	if upper*2 <= lettered {
+		for i, w := range words {
+			if n := utf8.RuneCountInString(w); n >= 3 && n <= 6 && text.IsUpper(tokens[i]) && !strings.ContainsAny(w, "-'") {
+				if acr == nil {
+					shown, acr = slices.Clone(words), map[string]string{}
+				}
+				shown[i], acr[w] = tokens[i], st.key(w)
+			}
+		}
+	}
 	at, form = map[string]int{}, map[string]string{}
-	note := func(t string, i int) {
+	note := func(t, shown string, i int) {
 		if key := st.key(t); !hasKey(at, key) {
-			at[key], form[key] = i, t
+			at[key], form[key] = i, shown
 		}
 	}
 	for i, w := range words {
 		if w == "" {
 			continue
 		}
-		note(w, i)
+		note(w, shown[i], i)
 		if i+1 < len(words) && words[i+1] != "" {
-			note(w+" "+words[i+1], i)
+			note(w+" "+words[i+1], shown[i]+" "+shown[i+1], i)
 		}
 	}
-	return at, form, cue
+	return at, form, cue, acr
+}
+
+// expand maps each acronym's key (acr: acronyms by lower case, as askTerms
+// returns them) to the key of a phrase it stands for among forms (the requests'
+// terms as written): a pair of words, or a word with hyphens, whose parts begin
+// with its letters in order ("single sign-on" for SSO). Among several such
+// phrases it is the one of the most requests, then the first by key.
+func expand(acr map[string]string, forms []map[string]string) map[string]string {
+	if len(acr) == 0 {
+		return nil
+	}
+	uses := map[[2]string]int{} // [acronym key, phrase key] → requests
+	for _, f := range forms {
+		for key, form := range f {
+			parts := strings.FieldsFunc(form, func(r rune) bool { return r == ' ' || r == '-' })
+			if len(parts) < 2 || len(parts) > 6 {
+				continue
+			}
+			var b strings.Builder
+			for _, p := range parts {
+				r, _ := utf8.DecodeRuneInString(p)
+				b.WriteRune(unicode.ToLower(r))
+			}
+			if a, ok := acr[b.String()]; ok && a != key {
+				uses[[2]string{a, key}]++
+			}
+		}
+	}
+	out := map[string]string{}
+	for _, u := range slices.SortedFunc(maps.Keys(uses), func(x, y [2]string) int {
+		return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(uses[y], uses[x]), cmp.Compare(x[1], y[1]))
+	}) {
+		if !hasKey(out, u[0]) {
+			out[u[0]] = u[1]
+		}
+	}
+	return out
+}
+
+// alias gives a request's acronyms (their keys in at and form) the keys of the
+// phrases they stand for (expand), at the place first written either way.
+func alias(at map[string]int, form map[string]string, to map[string]string) {
+	for a, p := range to {
+		i, ok := at[a]
+		if !ok {
+			continue
+		}
+		if j, had := at[p]; !had || i < j {
+			at[p], form[p] = i, form[a]
+		}
+		delete(at, a)
+		delete(form, a)
+	}
 }
 
 func hasKey[V any](m map[string]V, k string) bool { _, ok := m[k]; return ok }
@@ -149,10 +230,17 @@ func Requests(asked []Asked, bg *Background, k int) []Request {
 	terms := map[string]*term{}
 	at := make([]map[string]int, len(asked))
 	cues := make([]int, len(asked))
+	forms := make([]map[string]string, len(asked))
+	acr := map[string]string{}
 	for i, a := range asked {
-		var form map[string]string
-		at[i], form, cues[i] = askTerms(a.Text, st)
-		for key, f := range form {
+		var ac map[string]string
+		at[i], forms[i], cues[i], ac = askTerms(a.Text, st)
+		maps.Copy(acr, ac)
+	}
+	to := expand(acr, forms)
+	for i, a := range asked {
+		alias(at[i], forms[i], to)
+		for key, f := range forms[i] {
 			t := terms[key]
 			if t == nil {
 				t = &term{askers: map[string]int{}, surface: map[string]int{}}
@@ -194,23 +282,30 @@ func Requests(asked []Asked, bg *Background, k int) []Request {
 		}
 	}
 	var out []Request
-	// Groups: the best-weighted term shared by two or more requests not yet grouped.
-	for len(out) < k {
-		best, bestScore := "", 0.0
-		for key, t := range terms {
-			if t.left < 2 {
-				continue
-			}
-			s := float64(len(t.askers)) * t.w
-			if s > bestScore || (s == bestScore && key < best) {
-				best, bestScore = key, s
-			}
+	// Groups: the best-weighted term shared by two or more requests not yet
+	// grouped, until none is left (the most asked come out of the sort, not of
+	// the order chosen). A term's score only falls as requests are grouped, so
+	// the heap holds scores that may be stale but never low: the top, scored
+	// afresh, is the best when it still leads (lazy greedy).
+	score := func(key string) float64 { return float64(len(terms[key].askers)) * terms[key].w }
+	h := &termHeap{}
+	for key, t := range terms {
+		if t.left >= 2 {
+			h.items = append(h.items, scored{key, score(key)})
 		}
-		if best == "" {
-			break
+	}
+	heap.Init(h)
+	for h.Len() > 0 {
+		top := heap.Pop(h).(scored)
+		if terms[top.key].left < 2 {
+			continue
+		}
+		if s := score(top.key); s != top.score {
+			heap.Push(h, scored{top.key, s})
+			continue
 		}
 		var members []int
-		for _, i := range terms[best].docs {
+		for _, i := range terms[top.key].docs {
 			if !covered[i] {
 				members = append(members, i)
 			}
@@ -218,7 +313,7 @@ func Requests(asked []Asked, bg *Background, k int) []Request {
 		for _, i := range members {
 			cover(i)
 		}
-		out = append(out, group(asked, at, members, best, written, weight))
+		out = append(out, group(asked, at, members, top.key, written, weight))
 	}
 	slices.SortStableFunc(out, byAskers)
 	// The rest: each a request of its own, by its most specific term, the first
@@ -255,6 +350,28 @@ func Requests(asked []Asked, bg *Background, k int) []Request {
 		out = append(out, group(asked, at, []int{sg.i}, sg.label, written, weight))
 	}
 	return out[:min(k, len(out))]
+}
+
+// scored is a term's key and its score when last computed.
+type scored struct {
+	key   string
+	score float64
+}
+
+// termHeap orders terms by score, highest first, then by key.
+type termHeap struct{ items []scored }
+
+func (h *termHeap) Len() int { return len(h.items) }
+func (h *termHeap) Less(i, j int) bool {
+	a, b := h.items[i], h.items[j]
+	return a.score > b.score || (a.score == b.score && a.key < b.key)
+}
+func (h *termHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *termHeap) Push(x any)    { h.items = append(h.items, x.(scored)) }
+func (h *termHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
 }
 
 // byAskers orders requests by their askers, most first, then requests, then label.

@@ -31,6 +31,7 @@ func TestRequestsGroupWhatIsAsked(t *testing.T) {
 		"hooli", "a Terraform provider for alert rules would save us hours",
 		"hooli", "please add it",
 		"stark", "The scheduled PDF reports are a hit with our execs. Any chance of adding a company logo to the header?",
+		"wayne", "Single sign-on through Azure AD would help our IT team",
 	)
 	got := Requests(in, &bg, 10)
 	type brief struct {
@@ -44,7 +45,7 @@ func TestRequestsGroupWhatIsAsked(t *testing.T) {
 	}
 	want := []brief{
 		{"dark mode", []string{"acme", "globex", "initech"}, []string{"k00", "k01", "k02", "k03"}},
-		{"sso", []string{"globex", "umbrella"}, []string{"k04", "k05"}},
+		{"SSO", []string{"globex", "umbrella", "wayne"}, []string{"k04", "k05", "k09"}},
 		{"company logo", []string{"stark"}, []string{"k08"}},
 		{"terraform provider", []string{"hooli"}, []string{"k06"}},
 	}
@@ -182,4 +183,51 @@ func BenchmarkRequestsBig(b *testing.B) {
 			Requests(long, nil, 10)
 		}
 	})
+}
+
+func TestRequestsAcronyms(t *testing.T) {
+	var bg Background
+	for _, d := range history() {
+		bg.Add(d.Text)
+	}
+	for _, tc := range []struct {
+		name string
+		in   []Asked
+		want string // labels and keys
+	}{
+		{"an acronym is the phrase it stands for", asked(
+			"a", "Any plans for SSO?",
+			"b", "we need single sign-on",
+			"c", "Single sign-on via Okta please"),
+			"[single sign-on k00 k01 k02]"},
+		{"the phrase of the most requests", asked(
+			"a", "is CSV export planned?",
+			"b", "comma-separated values download please",
+			"c", "comma-separated values for invoices",
+			"d", "cost-sharing view for finance"),
+			"[comma-separated values k00 k01 k02] [cost-sharing view k03]"},
+		{"other initials do not merge", asked(
+			"a", "Any plans for SSO?",
+			"b", "we need single login"),
+			"[SSO k00] [single login k01]"},
+		{"a shouted message has no acronyms", asked(
+			"a", "WE NEED DARK MODE NOW",
+			"b", "dark mode please"),
+			"[dark mode k00 k01]"},
+		{"lower case is the acronym's too, once capitals show it", asked(
+			"a", "sso would be great",
+			"b", "single sign-on?",
+			"c", "SSO with Okta"),
+			"[SSO k00 k01 k02]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, r := range Requests(tc.in, &bg, 10) {
+				got = append(got, fmt.Sprint(append([]string{r.Label}, r.Keys...)))
+			}
+			if s := strings.Join(got, " "); s != tc.want {
+				t.Errorf("got %s, want %s", s, tc.want)
+			}
+		})
+	}
 }
