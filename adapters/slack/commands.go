@@ -29,6 +29,9 @@ var defaultHTTP httpDoer = &http.Client{Timeout: 10 * time.Second}
 // refusal is all a non-staff caller learns.
 const refusal = "Sorry, /feedback is only available to the team that runs feedbackbot."
 
+// cannotCheck answers a command whose caller could not be looked up in time.
+const cannotCheck = "Sorry, Slack did not let feedbackbot check who you are just now (it is limiting the bot's requests or not answering). Please try again in a minute."
+
 func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.verified(w, r)
 	if !ok {
@@ -80,29 +83,45 @@ func (a *Adapter) workspace(team string) string {
 // staff decides whether the caller may see customer data: a member of the home
 // workspace (or Enterprise Grid organisation) who is not a guest. Any doubt refuses.
 func (a *Adapter) staff(ctx context.Context, user, team, enterprise string) bool {
+	ok, err := a.staffCheck(ctx, user, team, enterprise)
+	if err != nil {
+		a.log.Warn("slack: cannot check the caller; refusing", "user", user, "err", err)
+	}
+	return ok
+}
+
+// staffCheck is staff, with the lookup that could not be made (users.info or the
+// user groups, rate limited, timed out or down): the caller is then not known to
+// be staff. A lookup Slack answers with an error (user_not_found) is a refusal.
+func (a *Adapter) staffCheck(ctx context.Context, user, team, enterprise string) (ok bool, err error) {
+	defer func() {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) {
+			a.log.Warn("slack: the caller's lookup was refused; refusing", "user", user, "err", err)
+			ok, err = false, nil
+		}
+	}()
 	if strings.TrimSpace(user) == "" {
-		return false // Slack always names the caller; a payload that does not is refused
+		return false, nil // Slack always names the caller; a payload that does not is refused
 	}
 	if slices.Contains(a.cfg.StaffUsers, user) {
-		return true
+		return true, nil
 	}
 	u, err := a.user(ctx, user)
 	if err != nil {
-		a.log.Warn("slack: cannot check the caller; refusing", "user", user, "err", err)
-		return false
+		return false, err
 	}
 	if !a.isHome(u.team, u.enterprise) || u.restricted || (team != "" && !a.isHome(team, enterprise)) {
-		return false
+		return false, nil
 	}
 	if len(a.cfg.StaffUserGroups) == 0 {
-		return true
+		return true, nil
 	}
 	in, err := a.inStaffGroup(ctx, user)
 	if err != nil {
-		a.log.Warn("slack: cannot check staff user groups; refusing", "user", user, "err", err)
-		return false
+		return false, fmt.Errorf("staff user groups: %w", err)
 	}
-	return in
+	return in, nil
 }
 
 // answer writes the immediate reply to a command or button press.
@@ -130,8 +149,18 @@ func (a *Adapter) reply(ctx context.Context, cmd feedbackbot.Command, team, ente
 // cooldown kept, a review found); past the time, the answer goes to response_url.
 func (a *Adapter) replyDoc(ctx context.Context, cmd feedbackbot.Command, team, enterprise, responseURL string, replace bool) (map[string]any, feedbackbot.Document) {
 	deadline := time.Now().Add(a.cfg.CommandTimeout)
-	cmd.Staff = a.staff(ctx, cmd.User, team, enterprise)
 	isSurveyAnswer := cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")
+	// The check ends within Slack's budget: users.info waiting out a Retry-After
+	// held the reply past Slack's 3 seconds (a review found). A check that cannot be
+	// made says so, rather than refusing staff as strangers.
+	cctx, cancel := context.WithTimeout(ctx, ackBudget)
+	staff, err := a.staffCheck(cctx, cmd.User, team, enterprise)
+	cancel()
+	cmd.Staff = staff
+	if err != nil && !isSurveyAnswer {
+		a.log.Warn("slack: cannot check the caller", "user", cmd.User, "err", err)
+		return note(cannotCheck), feedbackbot.Document{}
+	}
 	if !cmd.Staff && !isSurveyAnswer {
 		return note(refusal), feedbackbot.Document{}
 	}

@@ -117,6 +117,7 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	case "event_callback":
 	default:
+		a.notice(body, env)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -150,9 +151,37 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// captureEnvelope normalises an event_callback's event and appends it durably.
-// retried says Slack delivers it again (its first delivery failed or was late).
+// ackBudget bounds the work of one event, lookups and the store's write
+// together, inside the 3 seconds Slack waits for its acknowledgement (HTTP) or
+// ack (Socket Mode).
+const ackBudget = 2500 * time.Millisecond
+
+// notice logs what Slack tells the app outside events: app_rate_limited means
+// Slack is dropping this workspace's events (over 30,000 an hour), which no
+// redelivery brings back, so the operator is told to back-fill the minute it
+// names. Other envelope types are ignored.
+func (a *Adapter) notice(body []byte, env envelope) {
+	if env.Type != "app_rate_limited" {
+		return
+	}
+	var rl struct {
+		Minute int64 `json:"minute_rate_limited"`
+	}
+	_ = json.Unmarshal(body, &rl) // (a missing minute is logged as 0)
+	since := time.Unix(rl.Minute, 0).UTC()
+	a.log.Error("slack: Slack is dropping this workspace's events (app_rate_limited, over 30,000 an hour); messages from then on are lost until it stops: back-fill the channels when it has (feedbackbot backfill --channel C… --since …)",
+		"team_id", env.TeamID, "minute_rate_limited", since.Format(time.RFC3339))
+	if g, ok := a.sink.(giveUpCounter); ok {
+		g.GaveUp()
+	}
+}
+
+// captureEnvelope normalises an event_callback's event and appends it durably,
+// within ackBudget. retried says Slack delivers it again (its first delivery
+// failed or was late).
 func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried bool) error {
+	ctx, cancel := context.WithTimeout(ctx, ackBudget)
+	defer cancel()
 	workspace := env.TeamID
 	if len(env.Authorizations) > 0 && env.Authorizations[0].TeamID != "" {
 		workspace = env.Authorizations[0].TeamID // our own team: team_id may be the other side's
@@ -365,13 +394,17 @@ func (a *Adapter) overNewest(ctx context.Context, vs versions, key, op string, c
 // failure metric).
 type giveUpCounter interface{ GaveUp() }
 
-// skippedSubtypes are noise: joins, leaves, topic changes, bots.
-var skippedSubtypes = map[string]bool{
-	"bot_message": true, "channel_join": true, "channel_leave": true, "channel_topic": true, "channel_purpose": true,
-	"channel_name": true, "channel_archive": true, "channel_unarchive": true, "group_join": true, "group_leave": true,
-	"group_topic": true, "group_purpose": true, "group_name": true, "pinned_item": true, "unpinned_item": true,
-	"ekm_access_denied": true, "me_message": false, "reminder_add": true, "channel_convert_to_private": true,
-}
+// messageSubtypes are the subtypes of what a person wrote: a plain message (no
+// subtype), a thread reply also sent to the channel, a file shared with a comment,
+// a /me message. Every other subtype (joins, topic and permission changes,
+// archiving, huddles, bots, reminders) is Slack telling of something done, noise:
+// an allow-list, as a list of noise missed each subtype it did not name (a
+// review found five, a staff member's posting-permission change counting as a
+// staff answer among them).
+var messageSubtypes = map[string]bool{"": true, "thread_broadcast": true, "reply_broadcast": true, "file_share": true, "me_message": true}
+
+// skipped reports whether a message of this subtype is noise.
+func skipped(subtype string) bool { return !messageSubtypes[subtype] }
 
 // deleteOf is the capture event deleting the message ts of channel.
 func deleteOf(workspace, channel, ts string) []feedbackbot.Event {
@@ -398,7 +431,7 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 		// for ever (the store keeps one for any message it never held, against a late
 		// redelivery). (Ignored channels and people are passed on: the configuration
 		// may have changed since their messages were captured.)
-		if p := ev.Previous; p != nil && (p.BotID != "" || skippedSubtypes[p.Subtype]) {
+		if p := ev.Previous; p != nil && (p.BotID != "" || skipped(p.Subtype)) {
 			return nil, nil
 		}
 		return deleteOf(workspace, ev.Channel, ts), nil
@@ -418,7 +451,7 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 		}
 		return a.Normalize(ctx, workspace, inner)
 	}
-	if skippedSubtypes[ev.Subtype] || ev.BotID != "" || ev.User == "" || a.ignored(ev.Channel, ev.User) {
+	if skipped(ev.Subtype) || ev.BotID != "" || ev.User == "" || a.ignored(ev.Channel, ev.User) {
 		return nil, nil
 	}
 	m, err := a.message(ctx, workspace, ev)

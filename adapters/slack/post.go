@@ -189,7 +189,11 @@ func messageGone(err error, ref feedbackbot.PostRef) error {
 	return err
 }
 
-// retry runs fn again after Slack's Retry-After when it is rate limited.
+// retry runs fn again after Slack's Retry-After when it is rate limited, unless
+// the wait would pass ctx's deadline: an event's acknowledgement or a command's
+// reply must reach Slack within its 3 seconds, and a lookup that waited out a
+// Retry-After of 4 s inside them lost both (a review found); failing at once
+// lets Slack redeliver the event later.
 func (a *Adapter) retry(ctx context.Context, fn func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := fn()
@@ -198,6 +202,9 @@ func (a *Adapter) retry(ctx context.Context, fn func() error) error {
 			return err
 		}
 		wait := max(rl.RetryAfter, 100*time.Millisecond)
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
+			return fmt.Errorf("slack rate limited for %s, past this request's deadline: %w", wait, err)
+		}
 		a.log.Warn("slack rate limited; waiting", "retry_after", wait, "attempt", attempt)
 		select {
 		case <-ctx.Done():

@@ -150,6 +150,7 @@ func (a *Adapter) socketEventsAPI(ctx context.Context, payload json.RawMessage, 
 		return true
 	}
 	if env.Type != "event_callback" {
+		a.notice(payload, env)
 		return true
 	}
 	switch a.claimDelivery(env.EventID, time.Now()) {
