@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/emerging"
@@ -289,16 +290,32 @@ func StoredAccountNames(ctx context.Context, st interface {
 // (adapters hand text on as typed, so a typed "<!channel>" would otherwise go live).
 func echoed(s string) string { return feedbackbot.EscapeMarkup(strconv.Quote(s)) }
 
+// afterFields is s after its first n whitespace-separated fields, as written.
+func afterFields(s string, n int) string {
+	for range n {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+			s = s[i:]
+		} else {
+			s = ""
+		}
+	}
+	return s
+}
+
 func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest string, now time.Time) (feedbackbot.Document, error) {
-	who, text, _ := strings.Cut(rest, " ")
-	text = strings.TrimSpace(text)
-	if who == "" || text == "" {
+	words := strings.Fields(rest)
+	if len(words) < 2 {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `log ACCOUNT what the customer said`.")
 	}
-	acct, err := b.resolveAccount(ctx, cmd.Workspace, who)
+	// The account may be a name of several words ("Acme Corp": Discord's options
+	// arrive joined), the longest run of leading words naming one exactly (a
+	// review found "Corp they want SSO" logged for Acme); the text keeps its lines.
+	acct, n, err := b.leadingAccount(ctx, cmd.Workspace, words, 1)
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
+	text := strings.TrimSpace(afterFields(rest, n))
 	sum := sha256.Sum256([]byte(cmd.User + "\x00" + now.Format(time.RFC3339Nano) + "\x00" + text))
 	m := feedbackbot.Message{
 		ID: "log-" + hex.EncodeToString(sum[:8]), Platform: feedbackbot.PlatformManual, Workspace: cmd.Workspace,

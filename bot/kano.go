@@ -100,7 +100,7 @@ func (b *Bot) surveyKano(ctx context.Context, cmd feedbackbot.Command, f []strin
 	if len(f) < 2 {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s", usage)
 	}
-	acct, feature, err := b.accountThenText(ctx, cmd.Workspace, f)
+	acct, feature, err := b.accountThenText(ctx, cmd.Workspace, f, 1)
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -147,7 +147,7 @@ const maxAccountWords = 4
 
 // accountThenText splits words into an account and the text after it: the account
 // is the longest run of two or more leading words (at most maxAccountWords,
-// leaving one word of text) that is exactly an account's id or name, configured
+// leaving minText words of text) that is exactly an account's id or name, configured
 // or stored with its messages (case aside), so "Acme Corp SSO with SAML" is
 // account Acme Corp and "SSO with SAML" (Discord's options arrive joined, and
 // names have spaces); else the first word, as ResolveAccount reads one (a part of
@@ -155,11 +155,18 @@ const maxAccountWords = 4
 // by a part of a name: "globex analytics export" must not take "analytics" from
 // the feature because an account is named Globex Analytics Platform. The
 // accounts are listed, and their stored names read, once.
-func (b *Bot) accountThenText(ctx context.Context, ws string, words []string) (feedbackbot.Account, string, error) {
-	if longest := min(len(words)-1, maxAccountWords); longest > 1 {
+func (b *Bot) accountThenText(ctx context.Context, ws string, words []string, minText int) (feedbackbot.Account, string, error) {
+	a, n, err := b.leadingAccount(ctx, ws, words, minText)
+	return a, strings.Join(words[n:], " "), err
+}
+
+// leadingAccount is accountThenText, returning how many of words name the
+// account.
+func (b *Bot) leadingAccount(ctx context.Context, ws string, words []string, minText int) (feedbackbot.Account, int, error) {
+	if longest := min(len(words)-minText, maxAccountWords); longest > 1 {
 		ids, err := b.Store.Accounts(ctx, ws)
 		if err != nil {
-			return feedbackbot.Account{}, "", fmt.Errorf("list accounts: %w", err)
+			return feedbackbot.Account{}, 0, fmt.Errorf("list accounts: %w", err)
 		}
 		exact := func(run string, stored map[string]string) (feedbackbot.Account, bool) {
 			var found []feedbackbot.Account
@@ -186,18 +193,18 @@ func (b *Bot) accountThenText(ctx context.Context, ws string, words []string) (f
 					break
 				}
 				if stored, err = StoredAccountNames(ctx, b.Store, ws, ids); err != nil {
-					return feedbackbot.Account{}, "", err
+					return feedbackbot.Account{}, 0, err
 				}
 			}
 			for k := longest; k > 1; k-- {
 				if a, ok := exact(strings.Join(words[:k], " "), stored); ok {
-					return a, strings.Join(words[k:], " "), nil
+					return a, k, nil
 				}
 			}
 		}
 	}
 	a, err := b.resolveAccount(ctx, ws, words[0])
-	return a, strings.Join(words[1:], " "), err
+	return a, 1, err
 }
 
 // KanoFeatureResult is what the customers asked about one feature made of it.

@@ -80,13 +80,14 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if len(f) == 0 {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `survey [csat|nps] ACCOUNT [thread]` or `survey kano ACCOUNT FEATURE`.")
 	}
-	acct, err := b.resolveAccount(ctx, cmd.Workspace, f[0])
+	// An account's name may have several words, a thread after it or not.
+	acct, n, err := b.leadingAccount(ctx, cmd.Workspace, f, 0)
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
 	thread := ""
-	if len(f) > 1 {
-		thread = f[1]
+	if len(f) > n {
+		thread = f[n]
 	}
 	release, busy, err := b.holdSurvey(ctx, cmd.Workspace, acct)
 	if err != nil || release == nil {
