@@ -169,7 +169,7 @@ func (a *Adapter) notice(body []byte, env envelope) {
 	}
 	_ = json.Unmarshal(body, &rl) // (a missing minute is logged as 0)
 	since := time.Unix(rl.Minute, 0).UTC()
-	a.log.Error("slack: Slack is dropping this workspace's events (app_rate_limited, over 30,000 an hour); messages from then on are lost until it stops: back-fill the channels when it has (feedbackbot backfill --channel C… --since …)",
+	a.log.Error("slack: Slack is dropping this workspace's events (app_rate_limited, over 30,000 an hour); messages from then on are lost until it stops: back-fill the channels when it has (feedbackbot backfill --channel C… --since a PERIOD reaching back past that minute)",
 		"team_id", env.TeamID, "minute_rate_limited", since.Format(time.RFC3339))
 	if g, ok := a.sink.(giveUpCounter); ok {
 		g.GaveUp()
