@@ -67,7 +67,9 @@ func (a *Adapter) surveyNotSent(ctx context.Context, workspace string, doc feedb
 
 // Intents are the gateway intents the adapter asks for. Message Content is privileged:
 // it must be enabled in the Developer Portal. Guild Members is not needed: message and
-// interaction payloads carry the author's roles.
+// interaction payloads carry the author's roles, and the few whose roles they do not
+// carry (REST messages' authors, the author of a message replied to that capture
+// did not store) are read one at a time over REST.
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent |
 	discordgo.IntentsGuildMessageReactions
 
@@ -94,8 +96,9 @@ type Config struct {
 	// no community member can read them.
 	InternalChannels []string
 	Logger           *slog.Logger
-	// CommandTimeout is how long a command may take before the reply is deferred
-	// (default 2.5s, inside Discord's 3-second limit).
+	// CommandTimeout is how long after Discord created an interaction a command's
+	// reply may come before it is deferred (default 2.5s, inside Discord's 3-second
+	// limit, which counts from the creation too).
 	CommandTimeout time.Duration
 	// MaxBackoff caps the wait between reconnection attempts (default 2 minutes).
 	MaxBackoff time.Duration
@@ -483,8 +486,13 @@ func classify(err error) error {
 				"Privileged Gateway Intents → Message Content Intent) and restart; apps in 100 or more servers need Discord's approval for it"}
 		case 4013:
 			return &FatalError{Code: 4013, msg: "discord says the intents sent are invalid (gateway close 4013); this is a feedbackbot bug, please report it"}
-		case 4010, 4011:
-			return &FatalError{Code: ce.Code, msg: fmt.Sprintf("discord requires sharding for this bot (gateway close %d); run one process per shard", ce.Code)}
+		case 4011:
+			return &FatalError{Code: 4011, msg: "discord requires sharding for this bot (gateway close 4011, sharding required): it is in more servers " +
+				"than one gateway connection may serve (Discord requires sharding from 2,500 servers), and feedbackbot does not support sharding yet. " +
+				"Remove the bot from the servers it does not serve, or use a separate bot application for each group of servers"}
+		case 4010:
+			return &FatalError{Code: 4010, msg: "discord says the shard sent when identifying is invalid (gateway close 4010, invalid shard); " +
+				"feedbackbot does not use sharding, so this is a feedbackbot bug, please report it"}
 		case 4012:
 			return &FatalError{Code: 4012, msg: "discord no longer accepts gateway API version " + discordgo.APIVersion + " (close 4012); upgrade feedbackbot"}
 		}

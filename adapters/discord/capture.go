@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -332,21 +334,15 @@ func (a *Adapter) customerAccount(ci channelInfo, author string, roles []string)
 }
 
 // staffAccount is the account a staff message is about: the channel's, else the
-// customer being replied to, else the last customer seen in the thread.
+// one of the message being replied to, else the last customer seen in the thread.
 func (a *Adapter) staffAccount(ctx context.Context, ci channelInfo, conv string, m *discordgo.Message, lc lastCustomers) string {
 	for _, id := range []string{ci.id, ci.parent} {
 		if acct, ok := a.cfg.ChannelAccounts[id]; ok && id != "" {
 			return acct
 		}
 	}
-	if ref := m.ReferencedMessage; ref != nil && ref.Author != nil && !ref.Author.Bot {
-		var roles []string
-		if ref.Member != nil {
-			roles = ref.Member.Roles
-		}
-		if !a.isStaff(m.GuildID, ref.Author.ID, roles) {
-			return a.customerAccount(ci, ref.Author.ID, roles)
-		}
+	if acct := a.repliedAccount(ctx, ci, m); acct != "" {
+		return acct
 	}
 	if acct := lc.last(conv); acct != "" {
 		return acct
@@ -355,6 +351,94 @@ func (a *Adapter) staffAccount(ctx context.Context, ci channelInfo, conv string,
 		return live.stored(ctx, ci, conv)
 	}
 	return ""
+}
+
+// repliedAccount is the account of the message a staff message replies to ("" when
+// that says nothing: not a reply, a reply to a bot, or to a colleague's message
+// stored for no account). Discord's referenced_message (gateway and REST alike)
+// carries neither member nor guild_id, so its author's roles are unknown: deciding
+// by them made a staff reply to a role-mapped customer count for the customer's
+// user id instead of their account, and a reply to a colleague count for the
+// colleague as a customer. The message as captured decides instead (queued here or
+// stored: the account it counted for, a colleague's included), else its author's
+// roles as Discord has them now (state, then REST).
+func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discordgo.Message) string {
+	ref := m.ReferencedMessage
+	id := ""
+	if ref != nil {
+		id = ref.ID
+	}
+	if id == "" && m.Type == discordgo.MessageTypeReply && m.MessageReference != nil {
+		id = m.MessageReference.MessageID
+	}
+	if id == "" || ref != nil && ref.Author != nil && ref.Author.Bot {
+		return ""
+	}
+	prev, found, err := a.newest(ctx, string(feedbackbot.PlatformDiscord)+"/"+m.GuildID+"/"+id)
+	if err != nil {
+		a.log.Warn("discord: the replied-to message could not be read; deciding by its author", "message", m.ID, "replied_to", id, "err", err)
+	}
+	if found {
+		return prev.Account // a colleague's message: the customer it answered
+	}
+	if ref == nil || ref.Author == nil || ref.Author.ID == "" {
+		return ""
+	}
+	author := ref.Author.ID
+	if a.isStaff(m.GuildID, author, nil) {
+		return "" // staff by user id or ownership: whatever their roles
+	}
+	var roles []string
+	if ref.Member != nil {
+		roles = ref.Member.Roles
+	} else {
+		mem, err := a.guildMember(ctx, m.GuildID, author)
+		if err != nil {
+			a.log.Warn("discord: the replied-to author's roles could not be read; the staff message counts for the conversation's last customer",
+				"message", m.ID, "user", author, "err", err)
+			return ""
+		}
+		if mem != nil {
+			roles = mem.Roles
+		}
+	}
+	if a.isStaff(m.GuildID, author, roles) {
+		return ""
+	}
+	return a.customerAccount(ci, author, roles)
+}
+
+// newest is the newest captured version of a message: the one queued here, else
+// the store's (found is false for one unknown to both, or deleted since).
+func (a *Adapter) newest(ctx context.Context, key string) (m feedbackbot.Message, found bool, err error) {
+	lk, ok := a.sink.(messageLookup)
+	if !ok {
+		m, found, _ = a.recent.Get(key)
+		return m, found, nil
+	}
+	return a.recent.Newest(ctx, key, lk)
+}
+
+// guildMember is a guild's member as Discord has them now: from the gateway state,
+// else over REST; nil (no error) for someone who is no longer a member.
+func (a *Adapter) guildMember(ctx context.Context, guild, user string) (*discordgo.Member, error) {
+	if mem, err := a.s.State.Member(guild, user); err == nil && mem != nil {
+		return mem, nil
+	}
+	var mem *discordgo.Member
+	err := a.retry(ctx, "get member", func() error {
+		var err error
+		mem, err = a.s.GuildMember(guild, user, discordgo.WithContext(ctx))
+		return err
+	})
+	var re *discordgo.RESTError
+	switch {
+	case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound:
+		return nil, nil // no longer a member: no roles
+	case err != nil:
+		return nil, fmt.Errorf("look up member %s: %w", user, err)
+	}
+	return mem, nil
 }
 
 func displayName(u *discordgo.User, m *discordgo.Member) string {
@@ -386,27 +470,40 @@ func (a *Adapter) capture(m *discordgo.Message, what string) {
 	if !ok {
 		return
 	}
-	if what == "edit" && msg.Role == feedbackbot.RoleStaff {
-		a.keepStoredAccount(ctx, &msg)
-	}
-	a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
-}
-
-// keepStoredAccount gives a staff member's edited message the account it was
-// captured with (the newest version queued here, else the store's). A staff message
-// not written as a reply counts for the channel's latest customer, and by the time
-// of the edit that may be another one: recomputed, a typo fix would move the answer
-// to another customer's account.
-func (a *Adapter) keepStoredAccount(ctx context.Context, msg *feedbackbot.Message) {
-	lk, ok := a.sink.(messageLookup)
-	if !ok {
+	ev := feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}
+	if what != "edit" {
+		a.enqueue(ev)
 		return
 	}
-	prev, found, err := a.recent.Newest(ctx, msg.Key(), lk)
+	// Read and queued alone, as a reaction is: no reaction comes between the
+	// version the edit builds on and its queueing.
+	a.captureMu.Lock()
+	defer a.captureMu.Unlock()
+	a.keepCaptured(ctx, &ev.Message)
+	a.push(ev)
+}
+
+// keepCaptured gives an edited message what capture tracked for it that an edit
+// does not change, from the newest version queued here, else the store's:
+//   - its reaction counts: MESSAGE_UPDATE lists Discord's (bots' included, which
+//     live capture leaves out: an auto-react bot's ✅ came back and marked the
+//     conversation resolved) or none at all (which wiped the members' counts);
+//   - a staff message's account: one not written as a reply counts for the
+//     channel's latest customer, and by the time of the edit that may be another
+//     one: recomputed, a typo fix would move the answer to another account.
+//
+// A message captured for the first time by its edit keeps what the edit lists.
+func (a *Adapter) keepCaptured(ctx context.Context, msg *feedbackbot.Message) {
+	prev, found, err := a.newest(ctx, msg.Key())
 	if err != nil {
-		a.log.Warn("discord: the edited message's stored account could not be read; counting it for the channel's latest customer", "message", msg.ID, "err", err)
+		a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
+			"message", msg.ID, "err", err)
 	}
-	if found {
+	if !found {
+		return
+	}
+	msg.Reactions = prev.Reactions
+	if msg.Role == feedbackbot.RoleStaff {
 		msg.Account, msg.AccountName = prev.Account, prev.AccountName
 	}
 }

@@ -57,8 +57,11 @@ const catchUpLookups = 5
 // this recovers it. Channels nothing was stored from yet are left to
 // `feedbackbot import`.
 //
-// The starting point is the newest message the store lists for the channel that
-// this session did not capture live (and older than READY - catchUpSkew). Stores
+// The starting point is the newest message the store lists for the channel (a
+// thread's: for its parent) that this session did not capture live (and older
+// than READY - catchUpSkew), read for all the guild's channels before any is
+// caught up: what the catch-up itself captures must not move a later channel's
+// start past that channel's missed messages (see catchUpStarts). Stores
 // list analysed messages only (store.Derived); nothing cheaper tells what was
 // captured but not yet analysed (the log is read whole, by Replay), so an analysis
 // backlog makes catch-up fetch again what is already captured: those copies are
@@ -86,13 +89,14 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 	live, stopWatching := a.watchLive(guild)
 	defer stopWatching()
 	start := time.Now()
+	starts := a.catchUpStarts(ctx, lister, live, chans, readyAt.Add(-catchUpSkew))
 	var total catchUpCounts
 	checked, failed := 0, 0
 	for _, ci := range chans {
 		if ctx.Err() != nil {
 			break
 		}
-		n, had, err := a.catchUpChannel(ctx, lister, live, ci, readyAt.Add(-catchUpSkew))
+		n, had, err := a.catchUpChannel(ctx, live, ci, starts[ci.home()])
 		total.add(n)
 		if had {
 			checked++
@@ -216,20 +220,57 @@ func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
 	return out
 }
 
-// catchUpChannel catches one channel or thread up from the newest message stored
-// before the session began (had is false when there is none), looking back over
-// the stored messages before it (see catchUp).
-func (a *Adapter) catchUpChannel(ctx context.Context, lister messageLister, live *liveRecord, ci channelInfo, before time.Time) (n catchUpCounts, had bool, err error) {
-	// Stored messages are keyed by channel; a thread's are under its parent channel.
-	// The parent's newest (in it or any of its threads) is a safe start for each:
-	// whatever a thread missed was written after the last message captured before.
-	home := ci.id
+// home is the channel a channel's messages are stored under: a thread's are under
+// its parent's.
+func (ci channelInfo) home() string {
 	if ci.thread {
-		home = ci.parent
+		return ci.parent
 	}
-	stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpLookBack})
-	if err != nil {
-		return n, false, fmt.Errorf("newest stored message: %w", err)
+	return ci.id
+}
+
+// catchUpFrom is where the catch-up of the channels stored under one home channel
+// starts: the home's stored messages, newest first, from the newest one this
+// session did not capture live (none: nothing to start from), or why they could
+// not be read.
+type catchUpFrom struct {
+	stored []store.Stored
+	err    error
+}
+
+// catchUpStarts reads, for each home channel of chans and before any of them is
+// caught up, its newest stored messages (older than before): where each of its
+// channels and threads starts. Read as each channel's turn came, a thread started
+// after what the catch-up of its parent or of a sibling thread had captured and
+// analysis had stored meanwhile (messages written while no session was up, later
+// than some of the thread's own), and the thread's were never fetched.
+func (a *Adapter) catchUpStarts(ctx context.Context, lister messageLister, live *liveRecord, chans []channelInfo, before time.Time) map[string]catchUpFrom {
+	starts := map[string]catchUpFrom{}
+	for _, ci := range chans {
+		home := ci.home()
+		if _, ok := starts[home]; ok || ctx.Err() != nil {
+			continue
+		}
+		stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpLookBack})
+		if err != nil {
+			err = fmt.Errorf("newest stored message: %w", err)
+		}
+		starts[home] = catchUpFrom{stored: stored, err: err}
+	}
+	return starts
+}
+
+// catchUpChannel catches one channel or thread up from the newest message stored
+// under its home channel before the guild's catch-up began (had is false when
+// there is none), looking back over the stored messages before it (see catchUp).
+func (a *Adapter) catchUpChannel(ctx context.Context, live *liveRecord, ci channelInfo, from catchUpFrom) (n catchUpCounts, had bool, err error) {
+	// Stored messages are keyed by channel; a thread's are under its parent channel.
+	// The parent's newest (in it or any of its threads) from before the catch-up is
+	// a safe start for each: whatever a thread missed was written after the last
+	// message captured before.
+	stored := from.stored
+	if from.err != nil {
+		return n, false, from.err
 	}
 	if len(stored) == 0 {
 		return n, false, nil
@@ -515,18 +556,9 @@ func (a *Adapter) author(ctx context.Context, guild string, m *discordgo.Message
 		m.Member = mem
 		return nil
 	}
-	var mem *discordgo.Member
-	err := a.retry(ctx, "get member", func() error {
-		var err error
-		mem, err = a.s.GuildMember(guild, m.Author.ID, discordgo.WithContext(ctx))
+	mem, err := a.guildMember(ctx, guild, m.Author.ID)
+	if err != nil {
 		return err
-	})
-	var re *discordgo.RESTError
-	switch {
-	case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound:
-		mem = nil // no longer a member: no roles
-	case err != nil:
-		return fmt.Errorf("look up member %s: %w", m.Author.ID, err)
 	}
 	cache[m.Author.ID] = mem
 	m.Member = mem

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
@@ -322,5 +324,104 @@ func TestStaffAnswerAfterRestart(t *testing.T) {
 	got := replay(t, c.st)
 	if acct, want := got[answer["id"].(string)].Account, got[question["id"].(string)].Account; acct != want || want == "" {
 		t.Errorf("the staff answer after the restart counts for %q, want the customer's %q", acct, want)
+	}
+}
+
+// TestCatchUpThreadStartsBeforeEarlierChannelsCatchUp: every channel and thread of
+// a guild starts its catch-up from what was stored before the guild's catch-up
+// began. What an earlier channel's catch-up captures (messages written while no
+// session was up), once analysis has stored it, must not move a later thread's
+// start past the thread's own missed messages: a thread's start is its parent's
+// newest stored message, and a sibling thread's or the parent's missed messages
+// are stored under the parent too. #acme's page, between the two in catch-up
+// order, is held until analysis has run, as the workers do alongside catch-up.
+func TestCatchUpThreadStartsBeforeEarlierChannelsCatchUp(t *testing.T) {
+	sibling := &discordgo.Channel{ID: "400000000000000101", Name: "SSO question", Type: discordgo.ChannelTypeGuildPublicThread, ParentID: chForum}
+	post := &discordgo.Channel{ID: thPost, Name: "Export fails with 500", Type: discordgo.ChannelTypeGuildPublicThread, ParentID: chForum}
+	newPost := &discordgo.Channel{ID: "400000000000000102", Name: "Billing is wrong", Type: discordgo.ChannelTypeGuildPublicThread, ParentID: chForum}
+	general := &discordgo.Channel{ID: chGeneral, Name: "general", Type: discordgo.ChannelTypeGuildText}
+	generalThread := &discordgo.Channel{ID: "400000000000000103", Name: "export help", Type: discordgo.ChannelTypeGuildPublicThread, ParentID: chGeneral}
+	tests := []struct {
+		name            string
+		earlier, target *discordgo.Channel // caught up in this order, #acme between them
+		storedEarlier   int                // messages stored in earlier before the bot went down
+		storedTarget    int                // and in target
+		createdDown     bool               // target was created while the bot was down
+	}{
+		{name: "a quiet forum post after a sibling post", earlier: sibling, target: post, storedEarlier: 1},
+		// The parent's 50 newest stored messages are all the sibling's: the post's own
+		// older one does not lower its start.
+		{name: "a forum post after a busy sibling post", earlier: sibling, target: post, storedEarlier: catchUpLookBack + 5, storedTarget: 1},
+		{name: "a forum post created while down, after a sibling post", earlier: sibling, target: newPost, storedEarlier: 1, createdDown: true},
+		{name: "a thread after its parent channel", earlier: general, target: generalThread, storedEarlier: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCluster(t)
+			g, chans := fakeGuild()
+			var list []*discordgo.Channel // the guild's other channels, earlier, #acme, target
+			for _, ch := range chans {
+				if ch.ID != chAcme && ch.ID != thPost && ch.ID != tc.earlier.ID {
+					list = append(list, ch)
+				}
+			}
+			list = append(list, tc.earlier, &discordgo.Channel{ID: chAcme, Name: "acme-shared", Type: discordgo.ChannelTypeGuildText})
+			if !tc.createdDown {
+				list = append(list, tc.target)
+			}
+			c.fake.AddGuild(g, list...)
+
+			now := time.Now().UTC()
+			msg := func(ch, text string, d time.Duration) map[string]any {
+				m := message(ch, userAlice, []string{roleMember}, text)
+				m["timestamp"] = now.Add(d).Format(time.RFC3339Nano)
+				return m
+			}
+			first := c.start("first", false, nil)
+			first.waitReady(t, 1, 5*time.Second)
+			n := 0
+			for i := range tc.storedTarget {
+				c.fake.Dispatch("MESSAGE_CREATE", msg(tc.target.ID, fmt.Sprintf("the export fails, attempt %d", i), -3*time.Hour+time.Duration(i)*time.Second))
+				n++
+			}
+			for i := range tc.storedEarlier {
+				c.fake.Dispatch("MESSAGE_CREATE", msg(tc.earlier.ID, fmt.Sprintf("sso question number %d", i), -2*time.Hour+time.Duration(i)*time.Second))
+				n++
+			}
+			c.fake.Dispatch("MESSAGE_CREATE", msg(chAcme, "acme says hi", -90*time.Minute))
+			n++
+			waitFor(t, "live capture", 10*time.Second, func() bool { return len(replay(t, c.st)) == n })
+			analyse(t, c.st)
+			first.stop(t)
+			c.waitNoSession(t)
+
+			// Written while no session is up: first in the target, then in earlier.
+			if tc.createdDown {
+				c.fake.AddGuild(g, append(list, tc.target)...)
+			}
+			lost := msg(tc.target.ID, "we were charged twice this month, please help", -3*time.Minute)
+			c.fake.AddMessage(lost)
+			later := msg(tc.earlier.ID, "any update on SSO?", -2*time.Minute)
+			c.fake.AddMessage(later)
+
+			acmePage := "/channels/" + chAcme + "/messages"
+			release := c.fake.HoldNext("GET", acmePage)
+			second := c.start("second", false, nil)
+			second.waitReady(t, 1, 5*time.Second)
+			waitFor(t, "#acme's page held", 10*time.Second, func() bool { return c.fake.Held(acmePage) })
+			waitFor(t, "earlier's missed message captured", 10*time.Second, func() bool { _, ok := replay(t, c.st)[later["id"].(string)]; return ok })
+			analyse(t, c.st)
+			release()
+			second.waitCatchUp(t)
+			second.stop(t) // the capture queue is drained into the store
+			if _, ok := replay(t, c.st)[lost["id"].(string)]; !ok {
+				var afters []string
+				for _, r := range c.fake.Requests("/channels/" + tc.target.ID + "/messages") {
+					afters = append(afters, r.Query.Get("after"))
+				}
+				t.Errorf("a message written in %s while the bot was down was never captured (catch-up asked for messages after %v; the lost one is %s, earlier's %s)",
+					tc.target.Name, afters, lost["id"], later["id"])
+			}
+		})
 	}
 }

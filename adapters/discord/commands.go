@@ -188,6 +188,7 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 	if !ok {
 		return
 	}
+	deadline := a.replyDeadline(i.ID, time.Now())
 	isSurveyAnswer := cmd.Button && strings.HasPrefix(cmd.Text, "survey.answer ")
 	if !cmd.Staff && !isSurveyAnswer {
 		a.log.Info("discord: command refused to non-staff", "guild", i.GuildID, "user", cmd.User)
@@ -239,7 +240,7 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 			a.surveyNotSent(ctx, cmd.Workspace, r.doc)
 		}
 		return
-	case <-time.After(a.cfg.CommandTimeout):
+	case <-time.After(max(time.Until(deadline), minCommandWait)):
 	}
 	// Slower than Discord's 3 seconds allow: acknowledge now, fill in later. The
 	// acknowledgement decides who sees the reply that replaces it: the channel for a
@@ -274,6 +275,40 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 		a.surveyNotSent(ctx, cmd.Workspace, r.doc)
 	}
 }
+
+// replyDeadline is when a reply not ready yet is deferred: CommandTimeout after
+// Discord created the interaction (its id's time), as Discord's 3 seconds count
+// from then and the handler may start late (with SyncEvents, only once the
+// gateway's earlier events are handled: one waiting on REST held it past the 3
+// seconds). A creation time more than interactionWindow from this host's clock is
+// taken for the clock's skew (a reply that late could not reach Discord in time
+// anyway), and one ahead of it for a clock somewhat behind: CommandTimeout then
+// counts from now. Whatever the deadline, a command gets minCommandWait to answer
+// directly.
+func (a *Adapter) replyDeadline(id string, now time.Time) time.Time {
+	created := snowflakeTime(id)
+	if created.IsZero() {
+		return now.Add(a.cfg.CommandTimeout)
+	}
+	if age := now.Sub(created); age > interactionWindow || age < -interactionWindow {
+		a.log.Warn("discord: an interaction's creation time is far from this host's clock (is the clock off, or were the gateway's handlers slow?); counting its reply time from now",
+			"interaction", id, "age", age.Round(time.Millisecond))
+		return now.Add(a.cfg.CommandTimeout)
+	}
+	if created.After(now) {
+		created = now
+	}
+	return created.Add(a.cfg.CommandTimeout)
+}
+
+// interactionWindow is how long after its creation Discord takes an interaction's
+// first answer; minCommandWait, how long a command may still answer directly once
+// its deadline has passed (a clock somewhat ahead of Discord's makes every
+// interaction look older than it is).
+const (
+	interactionWindow = 3 * time.Second
+	minCommandWait    = 100 * time.Millisecond
+)
 
 // replyPrivately replaces a public deferred reply with an ephemeral follow-up:
 // the acknowledgement is deleted, and the reply sent to the caller alone.

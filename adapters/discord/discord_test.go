@@ -182,6 +182,15 @@ func message(channel, author string, roles []string, text string) map[string]any
 		"member":    map[string]any{"roles": roles, "nick": ""}}
 }
 
+// partialReference is a message as Discord sends it in referenced_message: without
+// member and guild_id.
+func partialReference(m map[string]any) map[string]any {
+	ref := maps.Clone(m)
+	delete(ref, "member")
+	delete(ref, "guild_id")
+	return ref
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func testImage() image.Image {
@@ -230,7 +239,9 @@ func TestCaptureCreateUpdateDeleteAndRoles(t *testing.T) {
 	staff := message(chGeneral, userStaff, []string{roleStaff}, "Sorry about that, we're on it")
 	staff["type"] = 19
 	staff["message_reference"] = map[string]any{"message_id": alice["id"], "channel_id": chGeneral, "guild_id": guild}
-	staff["referenced_message"] = alice
+	// Discord sends referenced_message without member and guild_id (gateway and
+	// REST alike): the replied-to author's roles are not in it.
+	staff["referenced_message"] = partialReference(alice)
 	ownerMsg := message(chGeneral, owner, nil, "Thanks everyone for the feedback")
 	botMsg := message(chGeneral, "200000000000000077", nil, "I am a bot")
 	botMsg["author"].(map[string]any)["bot"] = true

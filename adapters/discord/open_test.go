@@ -3,6 +3,8 @@ package discordadapter
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,4 +87,45 @@ func TestStalledGatewayIsAbandoned(t *testing.T) {
 		}
 		t.Logf("Run returned %s after cancel, mid-connect", time.Since(start).Round(time.Millisecond))
 	})
+}
+
+// TestShardingClosesExplained: a gateway close about sharding stops the adapter
+// with an explanation that holds for feedbackbot, which has no shard setting: 4011
+// (Discord requires sharding: too many servers) says sharding is not supported
+// yet and what to do instead; 4010 (an invalid shard was sent) is a bug to report.
+// Neither asks to run one process per shard.
+func TestShardingClosesExplained(t *testing.T) {
+	tests := []struct {
+		code   int
+		reason string
+		want   []string
+	}{
+		{4011, "Sharding required.", []string{"4011", "more servers than one gateway connection may serve", "does not support sharding yet", "Remove the bot from the servers it does not serve"}},
+		{4010, "Invalid shard.", []string{"4010", "shard sent when identifying is invalid", "feedbackbot bug"}},
+	}
+	for _, tc := range tests {
+		t.Run(strconv.Itoa(tc.code), func(t *testing.T) {
+			f := newFixture(t, testConfig(), nil)
+			f.fake.CloseGateway(tc.code, tc.reason)
+			var err error
+			select {
+			case err = <-f.done:
+				f.stop = f.cancel // Run has returned
+			case <-time.After(20 * time.Second):
+				t.Fatal("Run kept reconnecting after the gateway refused the bot for good")
+			}
+			var fatal *FatalError
+			if !errors.As(err, &fatal) || fatal.Code != tc.code {
+				t.Fatalf("Run = %v; want a %d explanation", err, tc.code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("the %d explanation does not say %q: %s", tc.code, w, err)
+				}
+			}
+			if strings.Contains(err.Error(), "per shard") {
+				t.Errorf("the %d explanation asks for shards feedbackbot cannot run: %s", tc.code, err)
+			}
+		})
+	}
 }
