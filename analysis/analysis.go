@@ -24,8 +24,9 @@ import (
 
 // EngineVersion changes whenever the rules change, so reanalysis re-tags history,
 // and whenever what a message counts in the rollups does, so reanalysis recounts
-// it: fb-9 tags as fb-8 did and counts each customer message's emotion too.
-const EngineVersion = "fb-9"
+// it: fb-9 tags as fb-8 did and counts each customer message's emotion too; fb-10
+// reads a status code after a determiner ("seeing the 429s") as a failure.
+const EngineVersion = "fb-10"
 
 // MaxAnalyzedBytes bounds the text analysed per message; longer texts are cut (the
 // store keeps them whole up to its own cap). Sentiment saturates long before this.

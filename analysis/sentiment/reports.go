@@ -182,9 +182,10 @@ func isStatusCode(w string) bool {
 	return len(w) == 3 && (w[0] == '4' || w[0] == '5') && isDigits(w)
 }
 
-// statusCodes: "getting a 500", "returns 404", "HTTP/2 503", "502 errors": a status
-// code after a verb of receiving or before "error" reports a failure. A number alone
-// ("500 seats") is no status.
+// statusCodes: "getting a 500", "seeing the 429s", "returns 404", "HTTP/2 503",
+// "502 errors": a status code after a verb of receiving (a determiner between them
+// aside) or before "error" reports a failure. A number alone ("500 seats") is no
+// status, and nor is a code praised ("returns proper 429s").
 func (c *scoring) statusCodes() {
 	low, vals := c.low, c.vals
 	for _, i := range c.cues {
@@ -192,10 +193,9 @@ func (c *scoring) statusCodes() {
 			continue
 		}
 		before := ""
-		if i > 0 {
-			before = low[i-1]
-			if (before == "a" || before == "an") && i > 1 {
-				before = low[i-2]
+		for j := i - 1; j >= 0 && j >= i-3; j-- {
+			if before = low[j]; !statusDeterminers[before] {
+				break
 			}
 		}
 		after := ""
@@ -212,6 +212,9 @@ var (
 	statusBefore = wordBools(`get gets getting got receive receiving received see seeing saw returns returned returning
 		return throws throwing threw throw hit hitting status code`)
 	statusAfter = wordBools("error errors err response responses status")
+	// statusDeterminers stand between a verb and its status code: "getting the
+	// occasional 502".
+	statusDeterminers = wordBools("a an the some these those more occasional intermittent random sporadic")
 )
 
 // slowSteps: a step of the product measured in minutes or seconds is slow when the

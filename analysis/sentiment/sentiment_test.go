@@ -606,6 +606,10 @@ func TestProblemReports(t *testing.T) {
 		{"getting a 500 when I open the report", "-"},
 		{"we see 502 errors on every request", "-"},
 		{"we have 500 seats", "0"},
+		// …with a determiner between the verb and the code.
+		{"also seeing the 429s", "-"},
+		{"getting the occasional 502 on uploads", "-"},
+		{"we bought the 500 seats", "0"},
 		// slowSteps: a named step measured in minutes; anything stuck for a while.
 		{"the code email takes 20 minutes to arrive", "-"},
 		{"builds have been queued for 40 minutes", "-"},
