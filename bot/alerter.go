@@ -55,6 +55,12 @@ type Alerter struct {
 	// asRead is each alert as Evaluate listed it: a press saved after that, or a
 	// redaction (while the pass ran), is kept by save, not overwritten.
 	asRead map[string]alertAsRead
+	// unsaved are the alerts whose message (a raise, a repeat, a recovery notice)
+	// went out but whose save failed, by workspace and fingerprint: the next pass
+	// saves them before it reads the alerts, instead of posting them again (as the
+	// scheduler's unrecorded digests; the alerts lease keeps the passes on this
+	// replica while it lives).
+	unsaved map[string]unsavedAlert
 }
 
 // alertAsRead is what save compares the stored alert with.
@@ -62,6 +68,14 @@ type alertAsRead struct {
 	answered time.Time
 	redacted bool
 	evidence map[string]bool // evidenceKey of each item
+	notified time.Time       // when the channel was last told
+}
+
+// unsavedAlert is an alert posted but not saved, and the stored alert as the pass
+// that posted it read it.
+type unsavedAlert struct {
+	al   feedbackbot.Alert
+	read alertAsRead
 }
 
 // evidenceKey identifies an item of evidence.
@@ -109,6 +123,9 @@ const (
 // Evaluate applies the at-risk list of one workspace as of now.
 func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackbot.Health, now time.Time) (AlertOutcome, error) {
 	var out AlertOutcome
+	if err := a.saveUnsaved(ctx, workspace); err != nil {
+		return out, err // (the store is still away: nothing is posted meanwhile)
+	}
 	existing, err := listAlerts(ctx, a.Store, workspace, func(id string, err error) {
 		a.log().Warn("alerts: an alert document cannot be read: left out of this pass (an alert raised again for its account and cause replaces it)",
 			"workspace", workspace, "alert", id, "err", err)
@@ -118,7 +135,7 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	}
 	a.asRead = make(map[string]alertAsRead, len(existing))
 	for id, al := range existing {
-		a.asRead[id] = alertAsRead{answered: al.AnsweredAt, redacted: al.Redacted, evidence: evidenceKeys(al)}
+		a.asRead[id] = alertAsRead{answered: al.AnsweredAt, redacted: al.Redacted, evidence: evidenceKeys(al), notified: al.NotifiedAt}
 	}
 	if err := a.rerenderRedacted(ctx, existing); err != nil {
 		return out, err
@@ -440,7 +457,79 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 	if !resolved {
 		al.NotifiedScore, al.NotifiedSeverity = al.Score, al.Severity
 	}
-	return a.save(ctx, al)
+	if err := a.save(ctx, al); err != nil {
+		// The message is in the channel: the next pass saves it rather than
+		// posting it again (it raised the alert a second time, a review's find).
+		if a.unsaved == nil {
+			a.unsaved = map[string]unsavedAlert{}
+		}
+		a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint]}
+		a.log().Warn("alerts: posted, but not saved; the next pass saves it", "alert", al.Fingerprint, "err", err)
+		return err
+	}
+	return nil
+}
+
+// saveUnsaved saves the alerts of workspace an earlier pass posted but could not
+// save (see Alerter.unsaved), each as it was posted, merged with what staff did
+// to it since, as save does. An alert another replica's pass told the channel
+// about since (this replica's alerts lease ran out while the store was away) is
+// that pass's now: it is not overwritten, and this message joins its earlier
+// ones, for an erasure to reach. An alert that cannot be saved yet stays kept.
+func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
+	for _, k := range slices.Sorted(maps.Keys(a.unsaved)) {
+		u := a.unsaved[k]
+		if u.al.Workspace != workspace {
+			continue
+		}
+		al := cloneAlert(u.al) // (a save that fails part-way leaves the kept one as it was)
+		a.asRead = map[string]alertAsRead{al.Fingerprint: u.read}
+		err := withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
+			cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
+			if err != nil && !feedbackbot.IsNotFound(err) {
+				return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+			}
+			var stored feedbackbot.Alert
+			if err == nil && json.Unmarshal(cur, &stored) == nil &&
+				!stored.NotifiedAt.Equal(u.read.notified) && !stored.NotifiedAt.Equal(al.NotifiedAt) {
+				n := len(stored.Earlier)
+				for _, ref := range slices.Concat(al.Posts, al.Earlier) {
+					if !slices.Contains(stored.Posts, ref) && !slices.Contains(stored.Earlier, ref) {
+						stored.Earlier = append(stored.Earlier, ref)
+					}
+				}
+				if len(stored.Earlier) == n {
+					return nil
+				}
+				raw, err := json.Marshal(stored)
+				if err != nil {
+					return fmt.Errorf("alerts: encode: %w", err)
+				}
+				if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
+					return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
+				}
+				return nil
+			}
+			return a.saveLocked(ctx, &al)
+		})
+		if err != nil {
+			return err
+		}
+		delete(a.unsaved, k)
+		a.log().Info("alerts: saved an alert an earlier pass posted", "alert", al.Fingerprint)
+	}
+	return nil
+}
+
+// cloneAlert copies al with the lists a save changes in place (dropEvidence
+// compacts evidence in its array, MarkAnswered ends a stretch).
+func cloneAlert(al feedbackbot.Alert) feedbackbot.Alert {
+	al.Reasons = slices.Clone(al.Reasons)
+	for i := range al.Reasons {
+		al.Reasons[i].Evidence = slices.Clone(al.Reasons[i].Evidence)
+	}
+	al.Posts, al.Earlier, al.Answered = slices.Clone(al.Posts), slices.Clone(al.Earlier), slices.Clone(al.Answered)
+	return al
 }
 
 // save writes al under the alert's lease, keeping what staff did to the alert
@@ -448,64 +537,69 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 // pass's copy would have opened it again and dropped who answered).
 func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 	return withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
-		cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
-		read := a.asRead[al.Fingerprint]
-		var stored feedbackbot.Alert
-		switch {
-		case err == nil:
-			if json.Unmarshal(cur, &stored) != nil {
-				// Unreadable (listAlerts left it out): the messages it was posted as
-				// are kept, as far as they can be read, for an erasure to edit.
-				var refs struct {
-					Posts   []feedbackbot.PostRef `json:"posts"`
-					Earlier []feedbackbot.PostRef `json:"earlier"`
-				}
-				if json.Unmarshal(cur, &refs) == nil {
-					for _, ref := range slices.Concat(refs.Posts, refs.Earlier) {
-						if !slices.Contains(al.Posts, ref) && !slices.Contains(al.Earlier, ref) {
-							al.Earlier = append(al.Earlier, ref)
-						}
+		return a.saveLocked(ctx, al)
+	})
+}
+
+// saveLocked is save, its caller holding the alert's lease.
+func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
+	cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
+	read := a.asRead[al.Fingerprint]
+	var stored feedbackbot.Alert
+	switch {
+	case err == nil:
+		if json.Unmarshal(cur, &stored) != nil {
+			// Unreadable (listAlerts left it out): the messages it was posted as
+			// are kept, as far as they can be read, for an erasure to edit.
+			var refs struct {
+				Posts   []feedbackbot.PostRef `json:"posts"`
+				Earlier []feedbackbot.PostRef `json:"earlier"`
+			}
+			if json.Unmarshal(cur, &refs) == nil {
+				for _, ref := range slices.Concat(refs.Posts, refs.Earlier) {
+					if !slices.Contains(al.Posts, ref) && !slices.Contains(al.Earlier, ref) {
+						al.Earlier = append(al.Earlier, ref)
 					}
 				}
-				break
 			}
-			// (changed, not later: replicas' clocks differ)
-			if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {
-				al.AckedBy = stored.AckedBy
-				if n := len(al.Answered); n > 0 && !al.Answered[n-1].To.IsZero() && !al.Answered[n-1].To.After(stored.AnsweredAt) {
-					// This pass opened it again, and the press answered it after:
-					// a stretch of its own from the press.
-					al.MarkAnswered(stored.AnsweredAt)
-				} else {
-					al.AnsweredAt, al.Answered = stored.AnsweredAt, stored.Answered
-				}
-				if al.AckedAt.IsZero() {
-					al.AckedAt = stored.AckedAt
-				}
-				if al.Status != feedbackbot.AlertResolved { // (closing, the answer is kept, not the status)
-					al.Status, al.SnoozedUntil = stored.Status, stored.SnoozedUntil
-				}
+			break
+		}
+		// (changed, not later: replicas' clocks differ)
+		if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {
+			al.AckedBy = stored.AckedBy
+			if n := len(al.Answered); n > 0 && !al.Answered[n-1].To.IsZero() && !al.Answered[n-1].To.After(stored.AnsweredAt) {
+				// This pass opened it again, and the press answered it after:
+				// a stretch of its own from the press.
+				al.MarkAnswered(stored.AnsweredAt)
+			} else {
+				al.AnsweredAt, al.Answered = stored.AnsweredAt, stored.Answered
 			}
-			if stored.Redacted && !read.redacted {
-				// Evidence was taken out while the pass ran (a person forgotten,
-				// messages expired): it stays out.
-				keep, err := a.redactedMeanwhile(ctx, al, &stored, read)
-				if err != nil || !keep {
-					return err
-				}
+			if al.AckedAt.IsZero() {
+				al.AckedAt = stored.AckedAt
 			}
-		case !feedbackbot.IsNotFound(err):
-			return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+			if al.Status != feedbackbot.AlertResolved { // (closing, the answer is kept, not the status)
+				al.Status, al.SnoozedUntil = stored.Status, stored.SnoozedUntil
+			}
 		}
-		raw, err := json.Marshal(al)
-		if err != nil {
-			return fmt.Errorf("alerts: encode: %w", err)
+		if stored.Redacted && !read.redacted {
+			// Evidence was taken out while the pass ran (a person forgotten,
+			// messages expired): it stays out.
+			keep, err := a.redactedMeanwhile(ctx, al, &stored, read)
+			if err != nil || !keep {
+				return err
+			}
 		}
-		if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
-			return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
-		}
-		return nil
-	})
+	case !feedbackbot.IsNotFound(err):
+		return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+	}
+	raw, err := json.Marshal(al)
+	if err != nil {
+		return fmt.Errorf("alerts: encode: %w", err)
+	}
+	if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
+		return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
+	}
+	return nil
 }
 
 // redactedMeanwhile applies to al, the pass's copy, a redaction stored while the

@@ -790,3 +790,62 @@ func TestAlertPassStopsWhenNothingCanBeSaved(t *testing.T) {
 		t.Errorf("%d posts in 3 passes that could save nothing, want at most one a pass", p.n)
 	}
 }
+
+// TestClosedAlertDoesNotGiveTheOldReasonsAsWhy: an alert raised at health 40 for
+// a reason costing 60 points, with a customer's quote and a figure, closes (its
+// account recovered, went silent, or its reply is not due any more). Its notice
+// and its edited message list the reason it was raised for, without the points
+// (they were the old score's: "Recovered: acme (health 90/100)" over "-60 points"
+// did not add up) and without the quote, which the notice posted again (a
+// review's find). The open alert still says why, with both.
+func TestClosedAlertDoesNotGiveTheOldReasonsAsWhy(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	acme := feedbackbot.Account{ID: "acme", Name: "acme"}
+	const quote, figure = "this is the worst support we ever had", "baseline +0.40 over 9 messages"
+	reason := func(code string) []feedbackbot.Reason {
+		return []feedbackbot.Reason{{Code: code, Text: "Customer sentiment over the last 14 days is -0.60", Impact: -60, Evidence: []feedbackbot.Evidence{
+			{MessageKey: "k1", Quote: quote, Time: t0.Add(-time.Hour)}, {Figure: figure}}}}
+	}
+	atRiskH := feedbackbot.Health{Account: acme, Score: 40, AtRisk: true, Reasons: reason(health.ReasonSentimentLow)}
+	replyDue := feedbackbot.Health{Account: acme, Score: 80, Reasons: reason(health.ReasonReplyDue)}
+	for _, tc := range []struct {
+		name, title, head string
+		raise             feedbackbot.Health
+		close             []feedbackbot.Health // the closing pass's health list
+	}{
+		{"recovered", "Recovered: acme (health 90/100)", "*Was at risk for*", atRiskH,
+			[]feedbackbot.Health{{Account: acme, Score: 90, RecentMessages: 3, LastCustomerAt: t0.Add(time.Hour)}}},
+		{"silent", "Closed: acme (nothing recent to judge", "*Was at risk for*", atRiskH, nil},
+		{"reply no longer due", "No reply due any more: acme", "*Was raised for*", replyDue,
+			[]feedbackbot.Health{{Account: acme, Score: 90, RecentMessages: 3, LastCustomerAt: t0.Add(time.Hour)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := backends(t)["bolt"](t)
+			ctx := context.Background()
+			al, p := recordingAlerter(st)
+			if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{tc.raise}, t0); err != nil || out.Raised != 1 {
+				t.Fatalf("raise: %+v %v", out, err)
+			}
+			if open := docText(p.posts[0]); !strings.Contains(open, "*Why*") || !strings.Contains(open, "(-60 points)") || !strings.Contains(open, quote) {
+				t.Errorf("the open alert does not say why, with points and quotes:\n%s", open)
+			}
+			if out, err := al.Evaluate(ctx, "T1", tc.close, t0.Add(2*time.Hour)); err != nil || out.Resolved != 1 {
+				t.Fatalf("close: %+v %v", out, err)
+			}
+			if len(p.posts) != 2 || p.updates != 1 {
+				t.Fatalf("%d posts, %d edits; want the notice and the original message marked closed", len(p.posts), p.updates)
+			}
+			for what, doc := range map[string]feedbackbot.Document{"notice": p.posts[1], "edited alert": p.updated[0]} {
+				txt := docText(doc)
+				if !strings.HasPrefix(txt, tc.title) || !strings.Contains(txt, tc.head+"\n• Customer sentiment over the last 14 days is -0.60") {
+					t.Errorf("%s: want %q and the reason under %s:\n%s", what, tc.title, tc.head, txt)
+				}
+				for _, bad := range []string{"*Why*", "points)", quote, figure} {
+					if strings.Contains(txt, bad) {
+						t.Errorf("%s says %q:\n%s", what, bad, txt)
+					}
+				}
+			}
+		})
+	}
+}

@@ -247,7 +247,7 @@ func TestDigestWaitsForTheAnalysis(t *testing.T) {
 			if n, err := s.Tick(ctx, nine.Add(time.Minute)); err != nil || n != 1 {
 				t.Fatalf("Tick once analysed = %d, %v; want the digest", n, err)
 			}
-			if got := p.posts[0].Fallback; !strings.Contains(got, ": 1 customer messages") {
+			if got := p.posts[0].Fallback; !strings.Contains(got, ": 1 customer message,") {
 				t.Errorf("the digest does not count the message sent a minute before it: %q", got)
 			}
 

@@ -2,14 +2,21 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
 // landingPoster posts every document (the platform has it), then does what the test
@@ -104,4 +111,130 @@ func TestAlertRaisedOnceWhenStoppedMidPost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// redisBehindProxy is the Redis store through a flakyProxy the test can take down
+// (a real outage: connections cut, nothing listening), and the same Redis and
+// prefix reached directly (another replica, which still reaches it).
+func redisBehindProxy(t *testing.T) (viaProxy, direct store.Store, px *flakyProxy) {
+	t.Helper()
+	client, prefix := redistest.Client(t)
+	c, ok := client.(*redis.Client)
+	if !ok {
+		t.Skip("needs a single-node Redis")
+	}
+	px = &flakyProxy{t: t, addr: "127.0.0.1:0", target: c.Options().Addr}
+	px.up()
+	t.Cleanup(px.down)
+	opts := *c.Options()
+	opts.Addr, opts.MaxRetries, opts.DialTimeout, opts.ReadTimeout = px.addr, -1, 200*time.Millisecond, 500*time.Millisecond
+	pc := redis.NewClient(&opts)
+	t.Cleanup(func() { pc.Close() })
+	return redisstore.New(pc, redisstore.Options{Prefix: prefix}), redisstore.New(client, redisstore.Options{Prefix: prefix}), px
+}
+
+// TestAlertPostedOnceWhenItsSaveFails: Redis goes away right after an alert's
+// message (a raise, a repeat, a recovery notice) lands in the channel, so its
+// save fails, and is back for the next pass, which saves it rather than posting
+// it again (it raised the alert a second time, or said "Recovered" twice: a
+// review's find). An alert another replica told the channel about meanwhile is
+// not overwritten: its message stays the alert's, this one joins the earlier ones.
+func TestAlertPostedOnceWhenItsSaveFails(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	risky := atRisk("acme", 30, health.ReasonUnanswered, "k1")
+	well := feedbackbot.Health{Account: risky.Account, Score: 90, RecentMessages: 3, LastCustomerAt: t0.Add(time.Minute)}
+	type pass struct {
+		at time.Duration
+		h  feedbackbot.Health
+	}
+	for _, tc := range []struct {
+		name   string
+		before []pass // passes that save
+		failed pass   // the pass whose post lands and whose save fails
+		status feedbackbot.AlertStatus
+	}{
+		{"raised", nil, pass{0, risky}, feedbackbot.AlertOpen},
+		{"repeated", []pass{{0, risky}}, pass{25 * time.Hour, risky}, feedbackbot.AlertOpen},
+		{"recovery notice", []pass{{0, risky}}, pass{time.Hour, well}, feedbackbot.AlertResolved},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _, px := redisBehindProxy(t)
+			ctx := context.Background()
+			p := &landingPoster{}
+			down := len(tc.before) + 1 // the post after which Redis goes
+			p.after = func() {
+				if p.count() == down {
+					px.down()
+				}
+			}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			for _, ps := range tc.before {
+				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{ps.h}, t0.Add(ps.at)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{tc.failed.h}, t0.Add(tc.failed.at)); err == nil {
+				t.Fatal("set-up: the save should have failed")
+			}
+			px.up()
+			for i := range 2 {
+				out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{tc.failed.h}, t0.Add(tc.failed.at+time.Duration(i+1)*5*time.Minute))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.count() != down || out.Raised+out.Repeated+out.Resolved != 0 {
+					t.Fatalf("pass %d after the outage: %d posts, want %d (%+v)", i+1, p.count(), down, out)
+				}
+			}
+			raw, err := st.GetDoc(ctx, "T1", bot.DocAlert, bot.AlertFor("T1", risky, t0).Fingerprint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var saved feedbackbot.Alert
+			if err := json.Unmarshal(raw, &saved); err != nil {
+				t.Fatal(err)
+			}
+			last := feedbackbot.PostRef{Platform: "test", Destination: "CALERTS", ID: time.Duration(down).String()}
+			if saved.Status != tc.status || !slices.Contains(slices.Concat(saved.Posts, saved.Earlier), last) {
+				t.Errorf("saved alert: status %q, posts %v, earlier %v; want %q and the message %s kept", saved.Status, saved.Posts, saved.Earlier, tc.status, last.ID)
+			}
+		})
+	}
+
+	t.Run("another replica posted meanwhile", func(t *testing.T) {
+		st, direct, px := redisBehindProxy(t)
+		ctx := context.Background()
+		pa := &landingPoster{}
+		pa.after = px.down
+		a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+		if _, err := a.Evaluate(ctx, "T1", []feedbackbot.Health{risky}, t0); err == nil {
+			t.Fatal("set-up: the save should have failed")
+		}
+		// Replica a lost the alerts lease while its Redis was away; b took it.
+		pb := &landingPoster{}
+		b := &bot.Alerter{Store: direct, Poster: pb, Channel: "CALERTS-B", RepeatInterval: 24 * time.Hour}
+		if _, err := b.Evaluate(ctx, "T1", []feedbackbot.Health{risky}, t0.Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		pa.after = nil
+		px.up()
+		if _, err := a.Evaluate(ctx, "T1", []feedbackbot.Health{risky}, t0.Add(15*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := direct.GetDoc(ctx, "T1", bot.DocAlert, bot.AlertFor("T1", risky, t0).Fingerprint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var saved feedbackbot.Alert
+		if err := json.Unmarshal(raw, &saved); err != nil {
+			t.Fatal(err)
+		}
+		bRef := feedbackbot.PostRef{Platform: "test", Destination: "CALERTS-B", ID: time.Duration(1).String()}
+		aRef := feedbackbot.PostRef{Platform: "test", Destination: "CALERTS", ID: time.Duration(1).String()}
+		if pa.count()+pb.count() != 2 || !slices.Equal(saved.Posts, []feedbackbot.PostRef{bRef}) || !slices.Contains(saved.Earlier, aRef) ||
+			!saved.NotifiedAt.Equal(t0.Add(10*time.Minute)) {
+			t.Errorf("posts a %d b %d; saved alert: posts %v, earlier %v, notified %s; want b's message the alert's, a's among the earlier ones",
+				pa.count(), pb.count(), saved.Posts, saved.Earlier, saved.NotifiedAt)
+		}
+	})
 }

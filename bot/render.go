@@ -23,7 +23,7 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		doc.Fallback = title + ": no messages in this period."
 		if b, ok := atRiskBlock(d.AtRisk); ok { // at risk as of now, quiet period or not
 			doc.Blocks = append(doc.Blocks, b)
-			doc.Fallback = fmt.Sprintf("%s: no messages in this period, %d accounts at risk.", title, len(d.AtRisk))
+			doc.Fallback = fmt.Sprintf("%s: no messages in this period, %s at risk.", title, countNoun(len(d.AtRisk), "account"))
 			doc.Color = "warning"
 		}
 		if b, ok := driftingBlock(d.Drifting, d.To); ok {
@@ -141,7 +141,7 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		var b strings.Builder
 		b.WriteString("*New this period* (themes nobody configured)\n")
 		for _, e := range d.Emerging {
-			fmt.Fprintf(&b, "• *%s* — %d messages, e.g. “%s” (%s)\n", strings.Join(e.Phrases, ", "), e.Size, ShortText(e.Quote.Text, 140), feedbackbot.EscapeMarkup(e.Quote.Account))
+			fmt.Fprintf(&b, "• *%s* — %s, e.g. “%s” (%s)\n", strings.Join(e.Phrases, ", "), countNoun(e.Size, "message"), ShortText(e.Quote.Text, 140), feedbackbot.EscapeMarkup(e.Quote.Account))
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
@@ -165,7 +165,7 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 			if a.Index != nil {
 				idx = fmt.Sprintf("%+.2f", *a.Index)
 			}
-			fmt.Fprintf(&b, "• %s: %d messages, sentiment %s, %d negative", feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID)), a.Count, idx, a.Negative)
+			fmt.Fprintf(&b, "• %s: %s, sentiment %s, %d negative", feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID)), countNoun(a.Count, "message"), idx, a.Negative)
 			if a.SatisfactionFrom == "csat" {
 				fmt.Fprintf(&b, "; satisfaction %+.2f from CSAT answers", *a.Satisfaction)
 			}
@@ -185,10 +185,10 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		from, to, zone = from.UTC(), to.UTC(), "UTC"
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf(
-		"%d messages from %s to %s (%s), compared with the %s before. Generated %s.",
-		d.Messages, from.Format("2006-01-02 15:04"), to.In(from.Location()).Format("2006-01-02 15:04"), zone, durationWords(d.To.Sub(d.From)),
+		"%s from %s to %s (%s), compared with the %s before. Generated %s.",
+		countNoun(d.Messages, "message"), from.Format("2006-01-02 15:04"), to.In(from.Location()).Format("2006-01-02 15:04"), zone, periodWords(from, to),
 		d.GeneratedAt.In(from.Location()).Format("2006-01-02 15:04 MST"))}) // (one zone in the line)
-	doc.Fallback = fmt.Sprintf("%s: %d customer messages, sentiment %s, %d accounts at risk.", title, d.CustomerMessages, sat, len(d.AtRisk))
+	doc.Fallback = fmt.Sprintf("%s: %s, sentiment %s, %s at risk.", title, countNoun(d.CustomerMessages, "customer message"), sat, countNoun(len(d.AtRisk), "account"))
 	if d.Negative*3 > d.CustomerMessages || len(d.AtRisk) > 0 {
 		doc.Color = "warning"
 	}
@@ -203,6 +203,15 @@ const (
 	TopThemes   = 6
 	TopAccounts = 5
 )
+
+// countNoun writes n of a noun, in the plural unless n is 1 ("1 account", "3
+// accounts": a digest said "1 accounts at risk").
+func countNoun[N ~int | ~int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
 
 // more says how many of rest count, as "3 more themes" ("1 more theme").
 func more[T any](rest []T, counts func(T) bool, what string) string {
@@ -292,7 +301,15 @@ func significanceLine(d feedbackbot.Digest) string {
 			parts = append(parts, fmt.Sprintf("No significant difference in sentiment between the %d channels (one-way ANOVA, p = %.2f).", t.Groups, t.P))
 		}
 	}
-	if d.Negative >= 3 && d.ComplaintAccounts > 3 {
+	// The share is of the accounts' negative messages (customers of no account
+	// wrote the others): of none it read "0% of the accounts' negative messages
+	// come from 3 of them" (a review's find). d.Accounts are the same accounts
+	// (those whose customers wrote), each with its negative messages.
+	var accountsNegative int64
+	for _, a := range d.Accounts {
+		accountsNegative += a.Negative
+	}
+	if accountsNegative >= 3 && d.ComplaintAccounts > 3 {
 		parts = append(parts, fmt.Sprintf("%.0f%% of the accounts' negative messages come from 3 of them (Gini %.2f across %d accounts).", d.ComplaintTop3Share*100, d.ComplaintGini, d.ComplaintAccounts))
 	}
 	if len(parts) == 0 {
@@ -308,12 +325,21 @@ func pValue(p float64) string {
 	return fmt.Sprintf("p = %.3f", p)
 }
 
+// quoteLine is a quote with who wrote it: "acme (dana.k)", the author alone for a
+// customer of no account (it read "—  (X0)"), nothing when neither is known.
 func quoteLine(q feedbackbot.Quote) string {
 	who := feedbackbot.EscapeMarkup(q.Account)
-	if q.Author != "" && q.Author != q.Account {
+	switch {
+	case q.Author == "" || q.Author == q.Account:
+	case who == "":
+		who = feedbackbot.EscapeMarkup(q.Author)
+	default:
 		who = fmt.Sprintf("%s (%s)", who, feedbackbot.EscapeMarkup(q.Author))
 	}
-	return fmt.Sprintf("> “%s” — %s, %s", q.Text, who, linked(q.Time.Format("Jan 2"), q.Permalink))
+	if who != "" {
+		who += ", "
+	}
+	return fmt.Sprintf("> “%s” — %s%s", q.Text, who, linked(q.Time.Format("Jan 2"), q.Permalink))
 }
 
 // linked makes label a link to url (the message's date, say, links to the message:
@@ -332,6 +358,24 @@ func periodLabel(d feedbackbot.Digest) string {
 		return d.From.Format("Mon 2 Jan 2006")
 	}
 	return d.From.Format("Mon 2 Jan") + " – " + to.Format("Mon 2 Jan 2006")
+}
+
+// periodWords says how long the period from..to is, in from's zone: in calendar
+// days when both are at the same time of day there (a week over a clock change is
+// 167 or 169 hours: "compared with the 169 hours before", a review's find), else
+// as durationWords does.
+func periodWords(from, to time.Time) string {
+	to = to.In(from.Location())
+	fh, fm, fs := from.Clock()
+	th, tm, ts := to.Clock()
+	if !to.After(from) || fh != th || fm != tm || fs != ts || from.Nanosecond() != to.Nanosecond() {
+		return durationWords(to.Sub(from))
+	}
+	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	if days := int(day(to).Sub(day(from)).Hours() / 24); days != 1 {
+		return fmt.Sprintf("%d days", days)
+	}
+	return "day"
 }
 
 func durationWords(p interface{ Hours() float64 }) string {

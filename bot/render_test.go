@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -165,5 +166,160 @@ func TestDigestFooterInOneZone(t *testing.T) {
 	text := docText(bot.DigestDocument(d, nil))
 	if !strings.Contains(text, "to 2026-11-22 04:00 (America/New_York)") || !strings.Contains(text, "Generated 2026-11-22 04:00 EST") {
 		t.Errorf("footer:\n%s", text)
+	}
+}
+
+// TestDigestCountsOneInTheSingular: a digest of one account at risk, one customer
+// message, one message of an account said "1 accounts at risk", "1 customer
+// messages", "acme: 1 messages" and "1 messages from …" (a review's find); more
+// than one stays plural.
+func TestDigestCountsOneInTheSingular(t *testing.T) {
+	to := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	risk := func(n int) []feedbackbot.Health {
+		var hs []feedbackbot.Health
+		for i := range n {
+			hs = append(hs, feedbackbot.Health{Account: feedbackbot.Account{ID: fmt.Sprintf("acct%d", i)}, Score: 30, AtRisk: true})
+		}
+		return hs
+	}
+	for _, tc := range []struct {
+		name     string
+		d        feedbackbot.Digest
+		want     []string
+		wantNone []string
+	}{
+		{"one at risk, no messages", feedbackbot.Digest{AtRisk: risk(1)},
+			[]string{"no messages in this period, 1 account at risk."}, []string{"1 accounts"}},
+		{"two at risk, no messages", feedbackbot.Digest{AtRisk: risk(2)},
+			[]string{"no messages in this period, 2 accounts at risk."}, nil},
+		{"one of each", feedbackbot.Digest{AtRisk: risk(1), Messages: 1, CustomerMessages: 1, Neutral: 1,
+			Accounts: []feedbackbot.GroupStat{{ID: "acme", Count: 1}}},
+			[]string{": 1 customer message, sentiment n/a, 1 account at risk.", "acme: 1 message, sentiment", "\n1 message from 2026-11-01 09:00"},
+			[]string{"1 accounts", "1 messages", "1 customer messages"}},
+		{"two of each", feedbackbot.Digest{AtRisk: risk(2), Messages: 2, CustomerMessages: 2, Neutral: 2,
+			Accounts: []feedbackbot.GroupStat{{ID: "acme", Count: 2}}},
+			[]string{": 2 customer messages, sentiment n/a, 2 accounts at risk.", "acme: 2 messages, sentiment", "\n2 messages from 2026-11-01 09:00"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.d.From, tc.d.To, tc.d.GeneratedAt = to.Add(-24*time.Hour), to, to
+			txt := docText(bot.DigestDocument(tc.d, nil))
+			for _, w := range tc.want {
+				if !strings.Contains(txt, w) {
+					t.Errorf("lacks %q:\n%s", w, txt)
+				}
+			}
+			for _, bad := range tc.wantNone {
+				if strings.Contains(txt, bad) {
+					t.Errorf("says %q:\n%s", bad, txt)
+				}
+			}
+		})
+	}
+}
+
+// TestDigestPeriodInLocalDays: the footer gives a period whose ends are at the
+// same time of day in the digest's zone in calendar days: a Berlin week over a
+// clock change (169 or 167 hours) "compared with the 7 days before", not "the 169
+// hours before" (a review's find); a day over one (25 hours) is a day. Other
+// periods stay in hours.
+func TestDigestPeriodInLocalDays(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	at := func(loc *time.Location, day, hour int) time.Time { return time.Date(2026, 10, day, hour, 0, 0, 0, loc) }
+	for _, tc := range []struct {
+		name     string
+		from, to time.Time
+		want     string
+	}{
+		{"autumn week, 169 hours", at(berlin, 19, 9), at(berlin, 26, 9), "compared with the 7 days before"},
+		{"spring week, 167 hours", time.Date(2026, 3, 23, 9, 0, 0, 0, berlin), time.Date(2026, 3, 30, 9, 0, 0, 0, berlin), "compared with the 7 days before"},
+		{"autumn day, 25 hours", at(berlin, 24, 9), at(berlin, 25, 9), "compared with the day before"},
+		{"week in UTC", at(time.UTC, 19, 9), at(time.UTC, 26, 9), "compared with the 7 days before"},
+		{"day and an hour", at(berlin, 19, 9), at(berlin, 20, 10), "compared with the 25 hours before"},
+		{"36 hours", at(time.UTC, 19, 9), at(time.UTC, 20, 21), "compared with the 36 hours before"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			txt := docText(bot.DigestDocument(feedbackbot.Digest{From: tc.from, To: tc.to, GeneratedAt: tc.to, Messages: 3, CustomerMessages: 3, Neutral: 3}, nil))
+			if !strings.Contains(txt, tc.want) {
+				t.Errorf("%s .. %s (%s): want %q:\n%s", tc.from, tc.to, tc.to.Sub(tc.from), tc.want, txt[strings.LastIndex(txt, "\n")+1:])
+			}
+		})
+	}
+}
+
+// TestQuoteSaysWhoWroteIt: a quote gives its account and author, the author alone
+// for a customer of no account (it read "—  (X0)", a review's find), the account
+// alone when the author is the account, and the date alone when neither is known.
+func TestQuoteSaysWhoWroteIt(t *testing.T) {
+	to := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, account, author, want string
+	}{
+		{"account and author", "Acme", "dana.k", "> “the export failed” — Acme (dana.k), Nov 1"},
+		{"no account", "", "X0", "> “the export failed” — X0, Nov 1"},
+		{"the author is the account", "jo", "jo", "> “the export failed” — jo, Nov 1"},
+		{"neither", "", "", "> “the export failed” — Nov 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := feedbackbot.Quote{Account: tc.account, Author: tc.author, Text: "the export failed", Time: to.Add(-12 * time.Hour)}
+			d := feedbackbot.Digest{From: to.Add(-24 * time.Hour), To: to, GeneratedAt: to, Messages: 1, CustomerMessages: 1, Negative: 1,
+				Complaints: []feedbackbot.Quote{q}, Responses: &feedbackbot.ResponseSummary{Conversations: 1, WaitingCount: 1, Waiting: []feedbackbot.Quote{q}}}
+			txt := docText(bot.DigestDocument(d, nil))
+			if n := strings.Count(txt, tc.want+"\n"); n != 2 { // the complaint and the waiting question
+				t.Errorf("want %q twice, found %d times:\n%s", tc.want, n, txt)
+			}
+		})
+	}
+}
+
+// TestComplaintConcentrationIsOfTheAccountsNegatives: the share of negative
+// messages from the three accounts with the most is said only when the accounts'
+// customers wrote at least three negative messages: four accounts that wrote
+// kindly while three customers of no account complained read "0% of the accounts'
+// negative messages come from 3 of them" (a review's find). The complaints of no
+// account are quoted with their authors.
+func TestComplaintConcentrationIsOfTheAccountsNegatives(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	const kind, angry = "thanks, the new dashboard is great!", "the export is broken since the release, this is terrible and we are furious"
+	msg := func(id, author, account, text string, ago int) feedbackbot.Message {
+		return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Author: author,
+			Role: feedbackbot.RoleCustomer, Account: account, Text: text, Time: now.Add(-time.Duration(ago) * time.Hour)}
+	}
+	for _, tc := range []struct {
+		name       string
+		angryOf    []string // the accounts of three angry customers ("" none)
+		wantShare  string   // the line, "" for none
+		wantQuoted string
+	}{
+		{"the negatives are of no account", []string{"", "", ""}, "", "— X0, Nov 2"},
+		{"the negatives are the accounts'", []string{"A0", "A1", "A2"}, "100% of the accounts' negative messages come from 3 of them", "— A0 (X0), Nov 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := backends(t)["bolt"](t)
+			var msgs []feedbackbot.Message
+			for i := range 4 {
+				msgs = append(msgs, msg(fmt.Sprintf("C1:p%d", i), fmt.Sprintf("U%d", i), fmt.Sprintf("A%d", i), kind, i+1))
+			}
+			for i, acct := range tc.angryOf {
+				msgs = append(msgs, msg(fmt.Sprintf("C1:n%d", i), fmt.Sprintf("X%d", i), acct, angry, i+1))
+			}
+			captured(t, st, msgs...)
+			d, err := bot.BuildDigest(context.Background(), st, bot.DigestRequest{Workspace: "T1", From: now.Add(-24 * time.Hour), To: now, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Negative != 3 || d.ComplaintAccounts != 4 {
+				t.Fatalf("set-up: %d negative, %d accounts", d.Negative, d.ComplaintAccounts)
+			}
+			txt := docText(bot.DigestDocument(d, nil))
+			if got := strings.Contains(txt, "negative messages come from 3 of them"); got != (tc.wantShare != "") || !strings.Contains(txt, tc.wantShare) {
+				t.Errorf("want the concentration line %q (none when empty):\n%s", tc.wantShare, txt)
+			}
+			if !strings.Contains(txt, tc.wantQuoted) {
+				t.Errorf("lacks the complaint quoted %q:\n%s", tc.wantQuoted, txt)
+			}
+		})
 	}
 }

@@ -215,10 +215,13 @@ func (r *Retention) RunOnce(ctx context.Context, now time.Time) (total Expired, 
 		if res == (Expired{}) {
 			continue
 		}
+		// (a pass that deleted only staff's corrections said "0 messages, 0 survey
+		// answers, 0 alert quotes": a review's find)
 		log.InfoContext(ctx, "retention: expired old data", "workspace", ws, "before", before.Format(time.RFC3339),
-			"messages", res.Messages, "survey_answers", res.SurveyAnswers, "alert_quotes", res.Evidence)
-		if err := auditSystem(context.WithoutCancel(ctx), r.Store, ws, now, "expire", fmt.Sprintf("older than %s: %d messages, %d survey answers, %d alert quotes",
-			before.Format(time.RFC3339), res.Messages, res.SurveyAnswers, res.Evidence)); err != nil {
+			"messages", res.Messages, "survey_answers", res.SurveyAnswers, "alert_quotes", res.Evidence, "corrections", res.Corrections)
+		if err := auditSystem(context.WithoutCancel(ctx), r.Store, ws, now, "expire", fmt.Sprintf("older than %s: %s, %s, %s, %s",
+			before.Format(time.RFC3339), countNoun(res.Messages, "message"), countNoun(res.SurveyAnswers, "survey answer"),
+			countNoun(res.Evidence, "alert quote"), countNoun(res.Corrections, "staff correction"))); err != nil {
 			errs = append(errs, fmt.Errorf("retention: %w", err))
 		}
 	}

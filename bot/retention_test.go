@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -186,8 +187,12 @@ func TestErasedQuotesLeavePostedAlerts(t *testing.T) {
 			}
 			for _, d := range edits {
 				raw, _ := json.Marshal(d)
-				if strings.Contains(string(raw), "555-0199") || !strings.Contains(string(raw), "recent complaint") {
-					t.Errorf("edited alert message still quotes the expired message, or lost the rest:\n%s", raw)
+				rest := "recent complaint" // the open alert's other quote
+				if d.Color != "danger" {
+					rest = "• negative" // a closed alert's messages list its reasons, quoting nothing
+				}
+				if strings.Contains(string(raw), "555-0199") || !strings.Contains(string(raw), rest) {
+					t.Errorf("edited alert message still quotes the expired message, or lost the rest (%q):\n%s", rest, raw)
 				}
 			}
 			docs, _ := st.ListDocs(ctx, "T1", bot.DocAlert)
@@ -197,5 +202,68 @@ func TestErasedQuotesLeavePostedAlerts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRetentionSaysWhatItDeleted: the audit entry and the log line of a pass say
+// every kind of thing it deleted, staff's corrections of expired messages too: a
+// pass that deleted only corrections (of messages an earlier pass expired before
+// it failed) was audited as "0 messages, 0 survey answers, 0 alert quotes" and its
+// log line left them out (a review's find).
+func TestRetentionSaysWhatItDeleted(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for name, open := range backends(t) {
+		for _, tc := range []struct {
+			name        string
+			corrections int
+			survey      bool
+			want        string
+			wantLog     []string
+		}{
+			{"corrections only", 1, false, ": 0 messages, 0 survey answers, 0 alert quotes, 1 staff correction",
+				[]string{"messages=0", "survey_answers=0", "alert_quotes=0", "corrections=1"}},
+			{"corrections and an answer", 2, true, ": 0 messages, 1 survey answer, 0 alert quotes, 2 staff corrections",
+				[]string{"survey_answers=1", "corrections=2"}},
+		} {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				ctx := context.Background()
+				st := open(t)
+				captured(t, st, feedbackbot.Message{ID: "C1:new", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+					Author: "U1", Role: feedbackbot.RoleCustomer, Text: "a recent message, kept", Time: now.Add(-time.Hour)}) // (the workspace's)
+				for i := range tc.corrections {
+					raw, _ := json.Marshal(feedbackbot.Correction{Sentiment: feedbackbot.Negative, MessageTime: now.Add(-100 * 24 * time.Hour), By: "UC", At: now.Add(-99 * 24 * time.Hour)})
+					if err := st.PutDoc(ctx, "T1", bot.DocCorrection, fmt.Sprintf("slack/T1/C1:%d", i), raw); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if tc.survey {
+					raw, _ := json.Marshal(bot.SurveyAnswer{Kind: "csat", Score: 2, Account: "acme", User: "U0", Time: now.Add(-99 * 24 * time.Hour)})
+					if err := st.PutDoc(ctx, "T1", bot.DocSurveyAnswer, "old", raw); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var logs syncBuffer
+				r := &bot.Retention{Store: st, MaxAge: 90 * 24 * time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+				got, ran, err := r.RunOnce(ctx, now)
+				if err != nil || !ran || got.Corrections != tc.corrections {
+					t.Fatalf("RunOnce = %+v, ran %v, %v", got, ran, err)
+				}
+				audits, err := st.ListDocs(ctx, "T1", bot.DocAudit)
+				if err != nil || len(audits) != 1 {
+					t.Fatalf("%d audit entries (%v), want 1", len(audits), err)
+				}
+				for _, raw := range audits {
+					var e struct{ Target string }
+					if err := json.Unmarshal(raw, &e); err != nil || !strings.HasSuffix(e.Target, tc.want) {
+						t.Errorf("audit entry says %q, want it to end %q", e.Target, tc.want)
+					}
+				}
+				for _, w := range tc.wantLog {
+					if !strings.Contains(logs.String(), w) {
+						t.Errorf("log lacks %s:\n%s", w, logs.String())
+					}
+				}
+			})
+		}
 	}
 }

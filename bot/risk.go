@@ -741,10 +741,27 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	if len(fields) > 0 {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fields})
 	}
+	// A closed alert lists the reasons of when it was at risk, for what it was
+	// about, not as "Why" beside the score it closed at ("Recovered: acme (health
+	// 90/100)" over "-60 points" that were the old score's), and without their
+	// points and quotes (a recovery notice posted the angry quote in the channel
+	// once more: a review's find).
+	resolved := a.Status == feedbackbot.AlertResolved
+	head := "*Why*"
+	switch {
+	case resolved && a.Cause == health.ReasonReplyDue:
+		head = "*Was raised for*" // (a heads-up: the account was not at risk)
+	case resolved:
+		head = "*Was at risk for*"
+	}
 	var b strings.Builder
-	b.WriteString("*Why*\n")
+	b.WriteString(head + "\n")
 	for _, r := range a.Reasons {
 		if r.Impact >= 0 {
+			continue
+		}
+		if resolved {
+			b.WriteString("• " + r.Text + "\n")
 			continue
 		}
 		fmt.Fprintf(&b, "• %s (%.0f points)\n", r.Text, r.Impact)
