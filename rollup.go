@@ -8,8 +8,11 @@ import (
 	"time"
 )
 
-// RollupBucket is the width of one rollup bucket. Hourly buckets let a digest cover
-// any local day in any time zone while its cost still grows with the period, not history.
+// RollupBucket is the width of one rollup bucket: UTC hours, so a digest's cost grows
+// with its period, not history. They are not every zone's hours (a day in Kolkata or
+// Adelaide starts at :30 UTC, in Kathmandu at :15), nor every schedule's (09:30): a
+// digest counts the parts of hours at its period's ends from their messages (bot's
+// readDigest), so that its counts are exactly its period's.
 const RollupBucket = time.Hour
 
 // BucketStart returns the start of the rollup bucket holding t (UTC).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -317,8 +318,12 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 
 // digestReads is everything a digest reads from the store.
 type digestReads struct {
-	cur, prev          []feedbackbot.Rollup          // hourly rollups of the period and the one before
-	curTotals          map[string]int64              // cur summed, while the other reads run
+	// cur is the period's counts in time order: the rollups of its whole hours,
+	// and the parts of hours at its ends counted from their messages (see
+	// hourSplit), so every count is exactly [From, To)'s. prev is the same of the
+	// period before (only summed: in no order).
+	cur, prev          []feedbackbot.Rollup
+	curTotals          map[string]int64              // cur summed
 	complaints, praise []store.Stored                // candidates for quotes
 	period             []store.Stored                // the period's newest messages (maxResponseMessages)
 	partial            bool                          // the period had more messages than were read
@@ -332,26 +337,43 @@ type digestReads struct {
 // the previous period's named counters, read after this period's), so on a
 // networked store their round trips overlap, and decoding one reply overlaps the
 // store's work on the next. The first error, in the order they are listed, wins.
+//
+// Rollups are whole UTC hours; a period that begins or ends inside one (a
+// schedule at :30, a day in a zone at :30 or :45 from UTC, a digest as of now)
+// counts the parts of hours at its ends from their messages, as the store's
+// rollups count them: at most two parts of hours of messages a period, the
+// current period's taken from the period's messages read anyway where those hold
+// them (all but a period of more than maxResponseMessages).
 func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestReads, error) {
 	var r digestReads
 	period := req.To.Sub(req.From)
+	curWhole, curParts := hourSplit(req.From, req.To)
+	prevWhole, prevParts := hourSplit(req.From.Add(-period), req.From)
+	var named []string // the previous period's counters asked for by name (req.Themes)
 	readPrev := func(counters ...string) (err error) {
-		if r.prev, err = st.Rollups(ctx, req.Workspace, req.From.Add(-period), req.From, counters...); err != nil {
+		if r.prev, err = wholeHours(ctx, st, req.Workspace, prevWhole, counters...); err != nil {
 			err = fmt.Errorf("digest: read previous rollups: %w", err)
 		}
 		return err
 	}
+	prevCounts := make([]*partCounts, len(prevParts))
+	for i, p := range prevParts {
+		prevCounts[i] = newPartCounts(req.Workspace, p, req.Location)
+	}
 	reads := []func() error{
 		func() (err error) {
-			if r.cur, err = st.Rollups(ctx, req.Workspace, req.From, req.To); err != nil {
+			if r.cur, err = wholeHours(ctx, st, req.Workspace, curWhole); err != nil {
 				return fmt.Errorf("digest: read rollups: %w", err)
 			}
 			r.curTotals = feedbackbot.Totals(r.cur)
 			if req.Themes == nil {
 				return nil // read whole, below
 			}
-			// The previous period's counters that are compared, named from this one's.
-			return readPrev(comparedCounters(r.curTotals, req.Themes)...)
+			// The previous period's counters that are compared, named from this
+			// one's whole hours (a theme only its parts of hours have is asked for
+			// after them, in addNamed).
+			named = comparedCounters(r.curTotals, req.Themes)
+			return readPrev(named...)
 		},
 		// Ask for more quotes than needed: bare pleasantries ("great, thanks") are not worth quoting.
 		func() (err error) {
@@ -414,6 +436,14 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 	if req.Themes == nil { // no names to ask for: the previous period is read whole, meanwhile
 		reads = append(reads, func() error { return readPrev() })
 	}
+	for _, c := range prevCounts {
+		reads = append(reads, func() error {
+			if err := c.read(ctx, st); err != nil {
+				return fmt.Errorf("digest: read the previous period's messages: %w", err)
+			}
+			return nil
+		})
+	}
 	errs := make([]error, len(reads))
 	var wg sync.WaitGroup
 	for i, read := range reads {
@@ -426,7 +456,194 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 		}
 	}
 	r.history = slices.Concat(weeks[:]...) // newest first, as each week's
+
+	// The parts of hours at the period's ends, from the period's messages where
+	// they hold them; then the previous period's, its counters those compared.
+	var parts [2][]feedbackbot.Rollup // before and after the whole hours
+	for _, p := range curParts {
+		c := newPartCounts(req.Workspace, p, req.Location)
+		if r.periodHolds(p, req.To) {
+			c.add(r.period)
+		} else if err := c.read(ctx, st); err != nil {
+			return r, fmt.Errorf("digest: read the period's messages: %w", err)
+		}
+		rs := c.rollups(nil)
+		for _, x := range rs {
+			for k, v := range x.Counts {
+				r.curTotals[k] += v
+			}
+		}
+		if !p.to.After(curWhole.from) {
+			parts[0] = rs
+		} else {
+			parts[1] = rs
+		}
+	}
+	r.cur = slices.Concat(parts[0], r.cur, parts[1])
+	var keep map[string]bool // the previous period's counters counted (nil: all)
+	if req.Themes != nil {
+		all := comparedCounters(r.curTotals, req.Themes)
+		keep = make(map[string]bool, len(all))
+		for _, n := range all {
+			keep[n] = true
+		}
+		if err := r.addNamed(ctx, st, req.Workspace, prevWhole, named, all); err != nil {
+			return r, err
+		}
+	}
+	for _, c := range prevCounts {
+		r.prev = append(r.prev, c.rollups(keep)...)
+	}
 	return r, nil
+}
+
+// addNamed reads the previous period's whole hours of the counters of all that
+// were not among named (themes that only the current period's parts of hours
+// have), and adds them to r.prev.
+func (r *digestReads) addNamed(ctx context.Context, st DigestStore, workspace string, whole span, named, all []string) error {
+	asked := make(map[string]bool, len(named))
+	for _, n := range named {
+		asked[n] = true
+	}
+	var missing []string
+	for _, n := range all {
+		if !asked[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	rs, err := wholeHours(ctx, st, workspace, whole, missing...)
+	if err != nil {
+		return fmt.Errorf("digest: read previous rollups: %w", err)
+	}
+	r.prev = append(r.prev, rs...)
+	return nil
+}
+
+// periodHolds says whether the period's messages read hold every message of p, a
+// part of the period ending at to: they are all of the period's, or the newest of
+// them, reaching back past p, which is its last part.
+func (r *digestReads) periodHolds(p span, to time.Time) bool {
+	if !r.partial {
+		return true
+	}
+	if !p.to.Equal(to) || len(r.period) == 0 {
+		return false
+	}
+	oldest := r.period[0].Message.Time
+	for _, x := range r.period {
+		if x.Message.Time.Before(oldest) {
+			oldest = x.Message.Time
+		}
+	}
+	// Every message after the oldest read is among them (of its instant, some
+	// may not be).
+	return oldest.Before(p.from)
+}
+
+// span is a stretch of time, [from, to).
+type span struct{ from, to time.Time }
+
+func (s span) holds(t time.Time) bool { return !t.Before(s.from) && t.Before(s.to) }
+
+// hourSplit splits [from, to) into the whole rollup buckets (UTC hours) it holds,
+// whole (empty when it holds none), and the parts of buckets at its ends, parts
+// (none, one or two, in time order; one, the whole of it, when from and to are in
+// one bucket).
+func hourSplit(from, to time.Time) (whole span, parts []span) {
+	first, last := feedbackbot.BucketStart(from), feedbackbot.BucketStart(to)
+	if first.Before(from) {
+		first = first.Add(feedbackbot.RollupBucket)
+	}
+	if last.Before(first) { // from and to inside one bucket
+		return span{first, first}, []span{{from, to}}
+	}
+	if from.Before(first) {
+		parts = append(parts, span{from, first})
+	}
+	if last.Before(to) {
+		parts = append(parts, span{last, to})
+	}
+	return span{first, last}, parts
+}
+
+// wholeHours reads the rollups of the buckets of whole (none when it is empty).
+func wholeHours(ctx context.Context, st DigestStore, workspace string, whole span, counters ...string) ([]feedbackbot.Rollup, error) {
+	if !whole.from.Before(whole.to) {
+		return nil, nil
+	}
+	return st.Rollups(ctx, workspace, whole.from, whole.to, counters...)
+}
+
+// partCounts counts the messages of p, a part of one hour, as the store's rollups
+// count them (feedbackbot.AppendContributions of the tags it applied; it lists
+// applied messages only): one rollup for each local day of loc that p has,
+// starting at p's first instant in that day, so the chart puts each message on
+// its day.
+type partCounts struct {
+	workspace string
+	p         span
+	midnight  time.Time // the first local midnight after p.from
+	days      [2]map[string]int64
+	cs        []feedbackbot.Counter
+}
+
+func newPartCounts(workspace string, p span, loc *time.Location) *partCounts {
+	loc = cmp.Or(loc, time.UTC)
+	// (A part of an hour holds at most one local midnight: one of a zone at :30 or :45.)
+	return &partCounts{workspace: workspace, p: p, midnight: startOfNextDay(startOfDay(p.from, loc), loc)}
+}
+
+// add counts those of rows that are in p.
+func (c *partCounts) add(rows []store.Stored) {
+	for i := range rows {
+		m := &rows[i].Message
+		if !c.p.holds(m.Time) {
+			continue
+		}
+		d := &c.days[0]
+		if !m.Time.Before(c.midnight) {
+			d = &c.days[1]
+		}
+		if *d == nil {
+			*d = map[string]int64{}
+		}
+		c.cs = feedbackbot.AppendContributions(c.cs[:0], m, &rows[i].Tags)
+		for _, x := range c.cs {
+			(*d)[x.Name] += x.Value
+		}
+	}
+}
+
+// read reads and counts every message of p, a store page at a time (a busy hour's
+// are not held at once).
+func (c *partCounts) read(ctx context.Context, st DigestStore) error {
+	return eachPage(ctx, st, store.Query{Workspace: c.workspace, From: c.p.from, To: c.p.to}, func(page []store.Stored, _ bool) bool {
+		c.add(page)
+		return true
+	})
+}
+
+// rollups is what was counted, in time order; keep, when not nil, names the
+// counters kept.
+func (c *partCounts) rollups(keep map[string]bool) []feedbackbot.Rollup {
+	var out []feedbackbot.Rollup
+	for i, counts := range c.days {
+		if keep != nil {
+			maps.DeleteFunc(counts, func(name string, _ int64) bool { return !keep[name] })
+		}
+		if len(counts) == 0 {
+			continue
+		}
+		start := c.p.from
+		if i == 1 {
+			start = c.midnight
+		}
+		out = append(out, feedbackbot.Rollup{Workspace: c.workspace, Start: start.UTC(), Counts: counts})
+	}
+	return out
 }
 
 // comparedCounters names what a digest compares with the previous period: its
@@ -774,7 +991,11 @@ func nameFromMessages(accts []feedbackbot.GroupStat, msgs ...[]store.Stored) {
 	}
 }
 
-// series sums rollups per local day of loc over [from, to).
+// series sums rollups (in time order) per local day of loc over [from, to), each
+// on the day it starts: a whole UTC hour that loc's midnight falls inside (a zone
+// at :30 or :45 from UTC) is charted on the day before, while the parts of hours
+// at the period's ends come split at midnight (partCounts). The days add up to
+// the period's counts either way.
 func series(rs []feedbackbot.Rollup, from, to time.Time, loc *time.Location) []feedbackbot.SeriesPoint {
 	var out []feedbackbot.SeriesPoint
 	i := 0

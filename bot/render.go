@@ -141,7 +141,11 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		var b strings.Builder
 		b.WriteString("*New this period* (themes nobody configured)\n")
 		for _, e := range d.Emerging {
-			fmt.Fprintf(&b, "• *%s* — %s, e.g. “%s” (%s)\n", strings.Join(e.Phrases, ", "), countNoun(e.Size, "message"), ShortText(e.Quote.Text, 140), feedbackbot.EscapeMarkup(e.Quote.Account))
+			who := quoteWho(e.Quote)
+			if who != "" {
+				who = " (" + who + ")" // (a quote of no account and no author said "()", a review found)
+			}
+			fmt.Fprintf(&b, "• *%s* — %s, e.g. “%s”%s\n", strings.Join(e.Phrases, ", "), countNoun(e.Size, "message"), ShortText(e.Quote.Text, 140), who)
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
@@ -328,6 +332,16 @@ func pValue(p float64) string {
 // quoteLine is a quote with who wrote it: "acme (dana.k)", the author alone for a
 // customer of no account (it read "—  (X0)"), nothing when neither is known.
 func quoteLine(q feedbackbot.Quote) string {
+	who := quoteWho(q)
+	if who != "" {
+		who += ", "
+	}
+	return fmt.Sprintf("> “%s” — %s%s", q.Text, who, linked(q.Time.Format("Jan 2"), q.Permalink))
+}
+
+// quoteWho says who wrote a quote: its account and author ("Acme (dana.k)"), the
+// one of them known, or "" when neither is.
+func quoteWho(q feedbackbot.Quote) string {
 	who := feedbackbot.EscapeMarkup(q.Account)
 	switch {
 	case q.Author == "" || q.Author == q.Account:
@@ -336,10 +350,7 @@ func quoteLine(q feedbackbot.Quote) string {
 	default:
 		who = fmt.Sprintf("%s (%s)", who, feedbackbot.EscapeMarkup(q.Author))
 	}
-	if who != "" {
-		who += ", "
-	}
-	return fmt.Sprintf("> “%s” — %s%s", q.Text, who, linked(q.Time.Format("Jan 2"), q.Permalink))
+	return who
 }
 
 // linked makes label a link to url (the message's date, say, links to the message:

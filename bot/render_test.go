@@ -255,20 +255,24 @@ func TestDigestPeriodInLocalDays(t *testing.T) {
 func TestQuoteSaysWhoWroteIt(t *testing.T) {
 	to := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
-		name, account, author, want string
+		name, account, author, want, emerging string
 	}{
-		{"account and author", "Acme", "dana.k", "> “the export failed” — Acme (dana.k), Nov 1"},
-		{"no account", "", "X0", "> “the export failed” — X0, Nov 1"},
-		{"the author is the account", "jo", "jo", "> “the export failed” — jo, Nov 1"},
-		{"neither", "", "", "> “the export failed” — Nov 1"},
+		{"account and author", "Acme", "dana.k", "> “the export failed” — Acme (dana.k), Nov 1", "e.g. “the export failed” (Acme (dana.k))\n"},
+		{"no account", "", "X0", "> “the export failed” — X0, Nov 1", "e.g. “the export failed” (X0)\n"},
+		{"the author is the account", "jo", "jo", "> “the export failed” — jo, Nov 1", "e.g. “the export failed” (jo)\n"},
+		{"neither", "", "", "> “the export failed” — Nov 1", "e.g. “the export failed”\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q := feedbackbot.Quote{Account: tc.account, Author: tc.author, Text: "the export failed", Time: to.Add(-12 * time.Hour)}
 			d := feedbackbot.Digest{From: to.Add(-24 * time.Hour), To: to, GeneratedAt: to, Messages: 1, CustomerMessages: 1, Negative: 1,
-				Complaints: []feedbackbot.Quote{q}, Responses: &feedbackbot.ResponseSummary{Conversations: 1, WaitingCount: 1, Waiting: []feedbackbot.Quote{q}}}
+				Complaints: []feedbackbot.Quote{q}, Responses: &feedbackbot.ResponseSummary{Conversations: 1, WaitingCount: 1, Waiting: []feedbackbot.Quote{q}},
+				Emerging: []feedbackbot.EmergingTheme{{Phrases: []string{"export"}, Size: 3, Quote: q}}}
 			txt := docText(bot.DigestDocument(d, nil))
 			if n := strings.Count(txt, tc.want+"\n"); n != 2 { // the complaint and the waiting question
 				t.Errorf("want %q twice, found %d times:\n%s", tc.want, n, txt)
+			}
+			if !strings.Contains(txt, tc.emerging) {
+				t.Errorf("the emerging theme's quote: want %q in\n%s", tc.emerging, txt)
 			}
 		})
 	}

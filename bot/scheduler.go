@@ -41,7 +41,9 @@ type Job struct {
 	Workspace string
 	Schedule  cron.Schedule
 	Location  *time.Location
-	Period    time.Duration
+	// Period is how far back a digest looks at least: each reaches back to the
+	// run before it, over the days or hours the schedule leaves out (periodFrom).
+	Period time.Duration
 }
 
 // Scheduler posts digests on their cron schedules. Several replicas may run one each:
@@ -180,7 +182,10 @@ func (s *Scheduler) due(ctx context.Context, j Job, now time.Time, catchUp time.
 // nextRun is the job's first run after t, the schedule read on the local wall
 // clock: a time the clocks skip in spring (02:30 on a change at 02:00) runs at the
 // same distance past the change (03:30), not a day later, and a time they show
-// twice in autumn (01:30) runs once, at its first showing.
+// twice in autumn (01:30) runs once, at its first showing (localTime), east of UTC
+// as west of it. An hourly schedule thus skips the second showing of the repeated
+// hour; the period of its next run starts at the run before (periodFrom), so the
+// two hours are one digest's.
 func nextRun(j Job, t time.Time) time.Time {
 	loc := j.Location
 	if loc == nil {
@@ -201,6 +206,66 @@ func nextRun(j Job, t time.Time) time.Time {
 	return next
 }
 
+// periodFrom is where the period of the run at at begins: at the run before it,
+// so that each digest starts where the one before ended whatever the schedule
+// leaves out (Monday's digest of "0 9 * * 1-5" covers the weekend from Friday's
+// run; an hourly one's first run after the autumn change covers both showings of
+// the repeated hour). A Period longer than the time between the two runs on the
+// wall clock (a week's digest posted daily) is a window that overlaps the one
+// before: it starts Period before the run (periodStart), or at the run before if
+// that is earlier (never a gap). The run before counts only within maxRunGap of
+// the run, so a schedule with longer gaps (a day of the month, with a period of
+// days) reads Period, not a month. The period depends on the run's time alone,
+// not on what was posted: a replica that takes a run over builds the same
+// digest, and runs that a downtime longer than CatchUp missed are not folded into
+// the next one.
+func periodFrom(j Job, at time.Time) time.Time {
+	start := periodStart(j, at)
+	if j.Schedule == nil {
+		return start
+	}
+	prev := previousRun(j, at, maxRunGap(j.Period))
+	switch {
+	case prev.IsZero():
+		return start
+	case j.Period <= wallClock(at, j.Location).Sub(wallClock(prev, j.Location)) || prev.Before(start):
+		// (compared on the wall clock: Lord Howe's half-hour change made an
+		// hourly run 30 minutes after the one before)
+		return prev.UTC()
+	}
+	return start
+}
+
+// wallClock is what loc's clock shows at t, as a time in UTC (loc nil: UTC).
+func wallClock(t time.Time, loc *time.Location) time.Time {
+	l := t.In(cmp.Or(loc, time.UTC))
+	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+}
+
+// maxRunGap is how far before a run the run before it is looked for: eight days,
+// so that every schedule that repeats weekly (any without a day of the month or a
+// month) finds it across a clock change (a weekly run is 169 hours after the one
+// before in autumn), or twice the period where that is longer (a monthly digest
+// with a period of 30 days covers each calendar month, and 30 days at least).
+func maxRunGap(period time.Duration) time.Duration {
+	return max(8*24*time.Hour, 2*period)
+}
+
+// previousRun is the job's last run before at, if it is less than within before
+// at; else zero. It looks back an hour, then twice as far each time, up to
+// within: a schedule of every minute costs a few dozen steps, not a week's.
+func previousRun(j Job, at time.Time, within time.Duration) time.Time {
+	for back := min(time.Hour, within); ; back = min(2*back, within) {
+		var prev time.Time
+		for t := nextRun(j, at.Add(-back)); !t.IsZero() && t.Before(at); t = nextRun(j, t) {
+			prev = t
+		}
+		if !prev.IsZero() || back == within {
+			return prev
+		}
+	}
+}
+
 // periodStart is when the period of a run at at begins: whole days are counted on
 // the job's local calendar, so that daily 09:00 digests meet at 09:00 on both
 // sides of a clock change (the 23- or 25-hour day is the period), where at minus 24
@@ -214,8 +279,7 @@ func periodStart(j Job, at time.Time) time.Time {
 		return at.Add(-j.Period).UTC()
 	}
 	loc := cmp.Or(j.Location, time.UTC)
-	l := at.In(loc)
-	wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC) // on a clock without changes
+	wall := wallClock(at, loc) // on a clock without changes
 	if j.Schedule != nil && !j.Schedule.Next(wall.Add(-time.Second)).Equal(wall) {
 		if n := j.Schedule.Next(wall.Add(-2 * time.Hour)); n.Before(wall) && wall.Sub(n) <= time.Hour {
 			wall = n // the time the run was scheduled for
@@ -228,14 +292,27 @@ func periodStart(j Job, at time.Time) time.Time {
 // localTime is the instant loc's wall clock shows w (w's fields read as a wall
 // clock). A time the clocks skip (Go reads it with either offset, depending on the
 // zone) is read with the offset before the change, which lands as far past the
-// change as the time was meant to be: 02:30 on a change at 02:00 is 03:30.
+// change as the time was meant to be: 02:30 on a change at 02:00 is 03:30. A time
+// they show twice is its first showing, the one with the offset before the change
+// (Go picks the later showing east of UTC, in Berlin and Adelaide, and the
+// earlier west of it).
 func localTime(w time.Time, loc *time.Location) time.Time {
 	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+	_, before := t.Add(-6 * time.Hour).Zone()
 	if t.Day() != w.Day() || t.Hour() != w.Hour() || t.Minute() != w.Minute() {
-		_, before := t.Add(-6 * time.Hour).Zone()
-		t = w.Add(-time.Duration(before) * time.Second).In(loc)
+		return w.Add(-time.Duration(before) * time.Second).In(loc)
+	}
+	if _, off := t.Zone(); off != before {
+		if first := w.Add(-time.Duration(before) * time.Second).In(loc); first.Before(t) && sameWall(first, w) {
+			return first
+		}
 	}
 	return t
+}
+
+// sameWall says whether t's wall clock shows w's fields (read as a wall clock).
+func sameWall(t, w time.Time) bool {
+	return t.Year() == w.Year() && t.YearDay() == w.YearDay() && t.Hour() == w.Hour() && t.Minute() == w.Minute() && t.Second() == w.Second()
 }
 
 // post posts the run of job j scheduled at at, unless another replica holds or
@@ -278,9 +355,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		s.mu.Unlock()
 		return false, s.recordRun(ctx, j, at)
 	}
-	now := at.UTC()
+	now, from := at.UTC(), periodFrom(j, at)
 	d, err := DigestWithRisk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets},
-		DigestRequest{Workspace: j.Workspace, From: periodStart(j, at), To: now, Now: now,
+		DigestRequest{Workspace: j.Workspace, From: from, To: now, Now: now,
 			Location: j.Location, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return false, err
@@ -315,7 +392,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		s.mu.Unlock()
 		return true, fmt.Errorf("job %s: record post: %w", j.Name, err)
 	}
-	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "customer_messages", d.CustomerMessages)
+	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "from", from, "customer_messages", d.CustomerMessages)
 	return true, s.recordRun(pctx, j, at)
 }
 
