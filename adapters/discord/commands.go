@@ -195,14 +195,19 @@ func (a *Adapter) HandleInteraction(ctx context.Context, i *discordgo.Interactio
 		a.respond(ctx, i, Render(ephemeralText(refusal)))
 		return
 	}
-	if !cmd.Button && firstWord(cmd.Text) == "survey" && a.internalChannel(ctx, cmd.Channel) {
+	// The checks' channel lookups end by the deadline too (a lookup waiting out a
+	// rate limit held the first answer past Discord's 3 seconds); one that cannot
+	// finish falls back as a failed lookup does.
+	cctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	if !cmd.Button && firstWord(cmd.Text) == "survey" && a.internalChannel(cctx, cmd.Channel) {
 		// A survey question is posted where it is asked: here only staff would see
 		// it, their presses are not recorded, and the account's cooldown would be
 		// spent on nobody.
 		a.respond(ctx, i, Render(ephemeralText(surveyInInternal)))
 		return
 	}
-	if isSurveyAnswer && !cmd.Staff && !a.askedOf(ctx, cmd, interactionRoles(i)) {
+	if isSurveyAnswer && !cmd.Staff && !a.askedOf(cctx, cmd, interactionRoles(i)) {
 		// Anyone who can see a channel may press a survey's buttons: an answer counts
 		// only for the account it was asked of (another member's was recorded under
 		// it, lowering that account's health, a review found).

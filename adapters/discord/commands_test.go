@@ -99,3 +99,31 @@ func TestInteractionDeadlineCountsFromCreation(t *testing.T) {
 		})
 	}
 }
+
+// TestChecksBeforeTheAnswerEndByTheDeadline: a survey asked in a thread the
+// gateway's state does not know is checked against the internal channels over
+// REST before the command runs; that lookup waiting (a rate limit, a slow
+// Discord) held the first answer past Discord's 3 seconds. It ends by the
+// deadline, falls back as a failed lookup does, and the caller is answered while
+// it is still held.
+func TestChecksBeforeTheAnswerEndByTheDeadline(t *testing.T) {
+	cmds := commandsFunc(func(ctx context.Context, c feedbackbot.Command) (feedbackbot.Document, error) {
+		return ephemeralText("asked"), nil
+	})
+	f := newFixture(t, testConfig(), cmds)
+	const chOld = "400000000000000098" // known to REST, not to the gateway state
+	g, chans := fakeGuild()
+	f.fake.AddGuild(g, append(chans, &discordgo.Channel{ID: chOld, Name: "old-thread",
+		Type: discordgo.ChannelTypeGuildPublicThread, ParentID: chGeneral})...)
+	release := f.fake.HoldNext("GET", "/channels/"+chOld)
+	defer release()
+	id := snowflakeAt(time.Now())
+	f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": id, "application_id": f.fake.AppID, "type": 2,
+		"token": "tok-" + id, "guild_id": guild, "channel_id": chOld,
+		"member": map[string]any{"user": map[string]any{"id": userStaff, "username": "s"}, "roles": []string{roleStaff}},
+		"data": map[string]any{"id": "1", "name": "feedback", "type": 1, "options": []any{map[string]any{"name": "survey", "type": 1,
+			"options": []any{map[string]any{"name": "kind", "type": 3, "value": "csat"}, map[string]any{"name": "account", "type": 3, "value": "acme"}}}}}})
+	if _, ok := f.fake.WaitRequest("/interactions/"+id+"/", 0, 10*time.Second); !ok {
+		t.Fatal("the interaction was not answered while its channel's lookup was held")
+	}
+}
