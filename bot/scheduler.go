@@ -193,17 +193,17 @@ func nextRun(j Job, t time.Time) time.Time {
 	}
 	l := t.In(loc)
 	wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
-	n := j.Schedule.Next(wall) // on a clock without changes
-	if n.IsZero() {
-		return time.Time{} // a schedule that never fires (30 February)
+	// On a clock without changes; a run whose first showing is already past (the
+	// second showing of an autumn hour maps back to its first) is passed over for
+	// the next on the wall clock, which always moves on: going on from an instant
+	// an hour later recursed for ever where the clocks go back two hours
+	// (Antarctica/Troll), a review found.
+	for n := j.Schedule.Next(wall); !n.IsZero(); n = j.Schedule.Next(n) {
+		if next := localTime(n, loc); next.After(t) {
+			return next
+		}
 	}
-	next := localTime(n, loc)
-	if !next.After(t) {
-		// The second showing of an autumn hour maps back to its first, already
-		// past: go on from the wall time after it.
-		return nextRun(j, next.Add(time.Hour))
-	}
-	return next
+	return time.Time{} // a schedule that never fires (30 February)
 }
 
 // periodFrom is where the period of the run at at begins: at the run before it,
@@ -228,9 +228,10 @@ func periodFrom(j Job, at time.Time) time.Time {
 	switch {
 	case prev.IsZero():
 		return start
-	case j.Period <= wallClock(at, j.Location).Sub(wallClock(prev, j.Location)) || prev.Before(start):
-		// (compared on the wall clock: Lord Howe's half-hour change made an
-		// hourly run 30 minutes after the one before)
+	case j.Period <= scheduledWall(j, at).Sub(scheduledWall(j, prev)) || prev.Before(start):
+		// (compared on the wall clock, as the runs were scheduled: Lord Howe's
+		// half-hour change made an hourly run 30 minutes after the one before by
+		// the clock, and moved the one before it by half an hour)
 		return prev.UTC()
 	}
 	return start
@@ -279,14 +280,26 @@ func periodStart(j Job, at time.Time) time.Time {
 		return at.Add(-j.Period).UTC()
 	}
 	loc := cmp.Or(j.Location, time.UTC)
-	wall := wallClock(at, loc) // on a clock without changes
-	if j.Schedule != nil && !j.Schedule.Next(wall.Add(-time.Second)).Equal(wall) {
-		if n := j.Schedule.Next(wall.Add(-2 * time.Hour)); n.Before(wall) && wall.Sub(n) <= time.Hour {
-			wall = n // the time the run was scheduled for
-		}
-	}
-	w := wall.AddDate(0, 0, -int(j.Period/day))
+	w := scheduledWall(j, at).AddDate(0, 0, -int(j.Period/day))
 	return localTime(w, loc).UTC()
+}
+
+// scheduledWall is the wall time (on a clock without changes) the run at at was
+// scheduled for: its own, or, for a run the spring change moved (02:30, skipped,
+// runs at 03:30), the latest time the schedule names within the hour before it.
+func scheduledWall(j Job, at time.Time) time.Time {
+	wall := wallClock(at, cmp.Or(j.Location, time.UTC))
+	if j.Schedule == nil || j.Schedule.Next(wall.Add(-time.Second)).Equal(wall) {
+		return wall
+	}
+	var last time.Time
+	for n := j.Schedule.Next(wall.Add(-time.Hour - time.Second)); !n.IsZero() && n.Before(wall); n = j.Schedule.Next(n) {
+		last = n
+	}
+	if last.IsZero() {
+		return wall
+	}
+	return last
 }
 
 // localTime is the instant loc's wall clock shows w (w's fields read as a wall

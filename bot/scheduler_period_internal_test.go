@@ -39,6 +39,9 @@ func TestPeriodsStartAtTheRunBefore(t *testing.T) {
 		{"0 * * * *", "America/New_York", time.Hour},
 		{"0 * * * *", "Australia/Adelaide", time.Hour},     // +10:30 / +9:30
 		{"30 * * * *", "Australia/Lord_Howe", time.Hour},   // a change of half an hour, at 02:00 / 01:30
+		{"0 * * * *", "Australia/Lord_Howe", time.Hour},    // 02:00 moved to 02:30: 30 minutes by the clock before 03:00
+		{"0 * * * *", "Antarctica/Troll", time.Hour},       // clocks back two hours (nextRun recursed for ever)
+		{"30 2 * * *", "Antarctica/Troll", 24 * time.Hour}, // skipped in spring, shown twice in autumn
 		{"0 9-17 * * 1-5", "Europe/Berlin", time.Hour},     // business hours: 09:00 covers the night (or the weekend)
 		{"30 2 * * *", "Europe/Berlin", 24 * time.Hour},    // a time skipped in spring and shown twice in autumn
 		{"30 1 * * *", "America/New_York", 24 * time.Hour}, // shown twice in autumn, west of UTC
