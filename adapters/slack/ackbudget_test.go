@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack/slacktest"
 )
@@ -90,3 +92,71 @@ func TestAppRateLimitedIsLogged(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// limitedUsers answers users.info with 429 and Retry-After 4 s the first time
+// each of users is asked about, and normally otherwise.
+func limitedUsers(users ...string) slacktest.Binder {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(c slacktest.Customize) {
+		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			id := r.Form.Get("user")
+			mu.Lock()
+			limit := false
+			for _, u := range users {
+				if u == id && !seen[id] {
+					seen[id], limit = true, true
+				}
+			}
+			mu.Unlock()
+			if limit {
+				w.Header().Set("Retry-After", "4")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			usersJSON(w, r)
+		})
+	}
+}
+
+// TestABotsReactionIsNotCountedWhenItsLookupIsLimited: a bot's reaction (an
+// auto-react app's ✅ would mark conversations resolved) is skipped; a reaction
+// whose reactor's users.info is rate limited past the event's budget is not
+// counted blind (it was, once lookups stopped waiting out a Retry-After inside the
+// request, a review found) but refused, and Slack's redelivery finds the bot.
+func TestABotsReactionIsNotCountedWhenItsLookupIsLimited(t *testing.T) {
+	f := newFixture(t, limitedUsers("UBOT"))
+	ts := "1700000300.000100"
+	msg := map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "CEXTACME", "ts": ts, "text": "the export fails every night"}
+	if code := f.event("EvMsg", msg); code != http.StatusOK {
+		t.Fatalf("message: status %d", code)
+	}
+	react := map[string]any{"type": "reaction_added", "user": "UBOT", "reaction": "white_check_mark", "item_user": "XDANA",
+		"item": map[string]any{"type": "message", "channel": "CEXTACME", "ts": ts}}
+	if code := f.event("EvBotReact", react); code == http.StatusOK {
+		t.Errorf("a reaction whose reactor could not be looked up was acknowledged")
+	}
+	code := f.event("EvBotReact", react) // Slack's redelivery
+	s, ok := f.stored(key("CEXTACME", ts))
+	if !ok {
+		t.Fatal("message not stored")
+	}
+	if n := s.Message.Reactions["white_check_mark"]; n != 0 {
+		t.Errorf("the bot's ✅ is counted (%d; event answered %d): its users.info was rate limited past the budget", n, code)
+	}
+}
+
+// TestAnEarlyReactionWaitsWhenItsAuthorsLookupIsLimited: a member's reaction
+// that arrives before its message is answered 503 so Slack delivers it again
+// (mayArriveLater), also when the message's author cannot be looked up in the
+// event's budget: it was answered 200, and the reaction lost for good.
+func TestAnEarlyReactionWaitsWhenItsAuthorsLookupIsLimited(t *testing.T) {
+	f := newFixture(t, limitedUsers("UTOM"))
+	ts := strconv.FormatInt(time.Now().Unix(), 10) + ".000100"
+	code := f.event("EvEarly", map[string]any{"type": "reaction_added", "user": "XDANA", "reaction": "white_check_mark", "item_user": "UTOM",
+		"item": map[string]any{"type": "message", "channel": "CEXTACME", "ts": ts}})
+	if code == http.StatusOK {
+		t.Errorf("a reaction before its message was acknowledged with 200 (Slack will not deliver it again): the message author's users.info was rate limited")
+	}
+}

@@ -669,9 +669,15 @@ func (a *Adapter) react(ctx context.Context, workspace, eventID string, ev Event
 	}
 	if ev.User != "" {
 		// A bot's reaction (ours, or an app that reacts to every message) is no one's
-		// satisfaction, and its ✅ would mark conversations resolved. (A lookup that
-		// fails counts the reaction, as before.)
-		if u, err := a.user(ctx, ev.User); err == nil && u.bot {
+		// satisfaction, and its ✅ would mark conversations resolved. A lookup Slack
+		// refuses (user_not_found) counts the reaction; one that could not be made
+		// (rate limited past the event's budget) is tried again with Slack's
+		// redelivery, or a bot's ✅ was counted, a review found.
+		u, err := a.user(ctx, ev.User)
+		if lookupUnanswered(err) {
+			return fmt.Errorf("slack: reaction by %s: %w", ev.User, err)
+		}
+		if err == nil && u.bot {
 			return nil
 		}
 	}
@@ -721,7 +727,18 @@ func (a *Adapter) mayArriveLater(ctx context.Context, ev Event, now time.Time) b
 		return false
 	}
 	u, err := a.user(ctx, ev.ItemUser)
+	if lookupUnanswered(err) {
+		return true // (not known to be a bot: wait for the message, as for a member's)
+	}
 	return err == nil && !u.bot
+}
+
+// lookupUnanswered reports a lookup that failed without Slack's answer (rate
+// limited, timed out, unreachable), as opposed to one Slack refused
+// (user_not_found): trying again later may answer it.
+func lookupUnanswered(err error) bool {
+	var se slack.SlackErrorResponse
+	return err != nil && !errors.As(err, &se)
 }
 
 // maybeSurvey asks for a rating, in the background, when staff marked a customer's

@@ -144,13 +144,19 @@ func askTerms(s string, st stemmer) (at map[string]int, form map[string]string, 
 // expand maps each acronym's key (acr: acronyms by lower case, as askTerms
 // returns them) to the key of a phrase it stands for among forms (the requests'
 // terms as written): a pair of words, or a word with hyphens, whose parts begin
-// with its letters in order ("single sign-on" for SSO). Among several such
-// phrases it is the one of the most requests, then the first by key.
+// with its letters in order, and that is known to stand for it: a request writes
+// both ("account-based marketing (ABM)"), or it is one of knownExpansions
+// ("single sign-on" for SSO). Initials alone joined SSO to "self-service
+// onboarding" and PDF to "pre-defined filters" (a review's find). Among several
+// such phrases it is the one written with the acronym in the most requests, then
+// of the most requests, then the first by key.
 func expand(acr map[string]string, forms []map[string]string) map[string]string {
 	if len(acr) == 0 {
 		return nil
 	}
-	uses := map[[2]string]int{} // [acronym key, phrase key] → requests
+	type pair = [2]string // [acronym key, phrase key]
+	uses, together := map[pair]int{}, map[pair]int{}
+	known := map[pair]bool{}
 	for _, f := range forms {
 		for key, form := range f {
 			parts := strings.FieldsFunc(form, func(r rune) bool { return r == ' ' || r == '-' })
@@ -162,20 +168,38 @@ func expand(acr map[string]string, forms []map[string]string) map[string]string 
 				r, _ := utf8.DecodeRuneInString(p)
 				b.WriteRune(unicode.ToLower(r))
 			}
-			if a, ok := acr[b.String()]; ok && a != key {
-				uses[[2]string{a, key}]++
+			a, ok := acr[b.String()]
+			if !ok || a == key {
+				continue
+			}
+			k := pair{a, key}
+			uses[k]++
+			if hasKey(f, a) {
+				together[k]++
+			}
+			if knownExpansions[strings.ToLower(form)] {
+				known[k] = true
 			}
 		}
 	}
 	out := map[string]string{}
-	for _, u := range slices.SortedFunc(maps.Keys(uses), func(x, y [2]string) int {
-		return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(uses[y], uses[x]), cmp.Compare(x[1], y[1]))
+	for _, u := range slices.SortedFunc(maps.Keys(uses), func(x, y pair) int {
+		return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(together[y], together[x]), cmp.Compare(uses[y], uses[x]), cmp.Compare(x[1], y[1]))
 	}) {
-		if !hasKey(out, u[0]) {
+		if !hasKey(out, u[0]) && (together[u] > 0 || known[u]) {
 			out[u[0]] = u[1]
 		}
 	}
 	return out
+}
+
+// knownExpansions are phrases of two terms' words (a pair, or words joined by
+// hyphens) that software customers write for what they also write as an
+// acronym, with no request needing to say so.
+var knownExpansions = map[string]bool{
+	"single sign-on": true, "single-sign-on": true, "multi-factor authentication": true, "comma-separated values": true,
+	"tab-separated values": true, "service-level agreement": true, "point-of-sale": true, "single-page application": true,
+	"out-of-office": true,
 }
 
 // alias gives a request's acronyms (their keys in at and form) the keys of the

@@ -210,6 +210,17 @@ func TestRequestsAcronyms(t *testing.T) {
 			"a", "Any plans for SSO?",
 			"b", "we need single login"),
 			"[SSO k00] [single login k01]"},
+		{"initials alone are no expansion", asked(
+			"a", "Any plans for SSO?",
+			"b", "self-service onboarding for new seats please",
+			"c", "could we get a PDF of the weekly report",
+			"d", "pre-defined filters on the audit log would help"),
+			"[SSO k00] [pre-defined filters k03] [self-service onboarding k01] [weekly report k02]"},
+		{"an expansion written with its acronym", asked(
+			"a", "any plans for account-based marketing (ABM) reports?",
+			"b", "ABM dashboards please",
+			"c", "account-based marketing would be huge for us"),
+			"[account-based marketing k00 k01 k02]"},
 		{"a shouted message has no acronyms", asked(
 			"a", "WE NEED DARK MODE NOW",
 			"b", "dark mode please"),

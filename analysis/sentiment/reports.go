@@ -184,23 +184,28 @@ func isStatusCode(w string) bool {
 
 // statusCodes: "getting a 500", "seeing the 429s", "returns 404", "HTTP/2 503",
 // "502 errors": a status code after a verb of receiving (a determiner between them
-// aside) or before "error" reports a failure. A number alone ("500 seats") is no
-// status, and nor is a code praised ("returns proper 429s").
+// aside, when the code is plural, ends the text or a preposition follows it) or
+// before "error" reports a failure. A number alone ("500 seats", "we got the 500
+// seats") is no status, and nor is a code praised ("returns proper 429s").
 func (c *scoring) statusCodes() {
 	low, vals := c.low, c.vals
 	for _, i := range c.cues {
 		if c.infos[i].flags&fStatus == 0 {
 			continue
 		}
-		before := ""
+		before, determined := "", false
 		for j := i - 1; j >= 0 && j >= i-3; j-- {
 			if before = low[j]; !statusDeterminers[before] {
 				break
 			}
+			determined = true
 		}
 		after := ""
 		if i+1 < len(low) {
 			after = low[i+1]
+		}
+		if determined && !strings.HasSuffix(low[i], "s") && after != "" && !statusFollowers[after] && !statusAfter[after] {
+			continue // "we got the 500 seats": a number of things, not a status
 		}
 		if statusBefore[before] || strings.HasPrefix(before, "http") || statusAfter[after] {
 			vals[i] += statusCode
@@ -215,6 +220,9 @@ var (
 	// statusDeterminers stand between a verb and its status code: "getting the
 	// occasional 502".
 	statusDeterminers = wordBools("a an the some these those more occasional intermittent random sporadic")
+	// statusFollowers may follow a status code after a determiner, where a noun
+	// would make the number a count ("the occasional 502 on uploads").
+	statusFollowers = wordBools("on in at for from when whenever while with since again and or but every")
 )
 
 // slowSteps: a step of the product measured in minutes or seconds is slow when the

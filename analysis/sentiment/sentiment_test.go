@@ -610,6 +610,9 @@ func TestProblemReports(t *testing.T) {
 		{"also seeing the 429s", "-"},
 		{"getting the occasional 502 on uploads", "-"},
 		{"we bought the 500 seats", "0"},
+		{"we got the 500 seats we ordered", "0"},
+		{"we finally hit the 500 users mark", "0"},
+		{"we received the 400 licenses this morning", "0"},
 		// slowSteps: a named step measured in minutes; anything stuck for a while.
 		{"the code email takes 20 minutes to arrive", "-"},
 		{"builds have been queued for 40 minutes", "-"},
