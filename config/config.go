@@ -788,6 +788,11 @@ func (d *Digest) validate(where string, c *Config) []error {
 		// the parser takes the prefix, but the schedule runs on the timezone's wall
 		// clock, so the zone applied twice: 09:00 New York posted at 13:00
 		errs = append(errs, fmt.Errorf("%s: schedule %q: give the zone as timezone: %s, not in the schedule", where, d.Schedule, strings.SplitN(f[0], "=", 2)[1]))
+	} else if strings.HasPrefix(f[0], "@every") {
+		// @every counts from when it is read, not from the clock: its runs have no
+		// fixed times for replicas to agree on, nor a run before for a period to
+		// start at
+		errs = append(errs, fmt.Errorf("%s: schedule %q: @every has no fixed times; write the times as cron fields, such as \"0 */2 * * *\" (every two hours, on the hour)", where, d.Schedule))
 	} else if problem := cronProblem(d.Schedule); problem != "" {
 		errs = append(errs, fmt.Errorf("%s: schedule %q: %s", where, d.Schedule, problem))
 	} else if s, err := cronParser.Parse(d.Schedule); err != nil {

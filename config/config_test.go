@@ -313,6 +313,10 @@ func TestOperatorMistakesRefused(t *testing.T) {
 		{"an account id too long for a Discord button", "accounts:\n  - {id: " + strings.Repeat("a", 49) + "}\n", nil, "longer than 48 characters"},
 		{"a schedule that never fires", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"0 9 30 2 *\"}\n",
 			nil, "never fires"},
+		// (a review's find: @every has no fixed times, so a period could not start
+		// at the run before)
+		{"an @every schedule", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"@every 90m\"}\n",
+			nil, "@every has no fixed times"},
 		// Durations are said as they are written, not as Go prints them ("1h0m0s").
 		{"a digest period out of range", "slack: {internal_channels: [C1]}\ndigests:\n  - {name: d, platform: slack, channel: C1, workspace: T1, schedule: \"0 9 * * *\", period: 400d}\n",
 			nil, "digests[0] (d): period 400d is out of range 1h..92d"},
