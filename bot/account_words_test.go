@@ -21,7 +21,9 @@ func TestCommandsTakeAnAccountOfSeveralWords(t *testing.T) {
 		typed             string
 		account, text     string // log: the message logged
 		surveyAccount, th string // survey: the buttons' account and thread
+		refused           string // the refusal's words
 	}{
+		{typed: "log Acme Corp", refused: "What did *Acme Corp* say?"},
 		{typed: "log Acme Corp they want SSO\nbefore renewal", account: "acme", text: "they want SSO\nbefore renewal"},
 		{typed: "log acme corp  they want SSO", account: "acme", text: "they want SSO"},
 		{typed: "log acme they want SSO", account: "acme", text: "they want SSO"},
@@ -35,6 +37,12 @@ func TestCommandsTakeAnAccountOfSeveralWords(t *testing.T) {
 			b := &bot.Bot{Store: st, Now: func() time.Time { return now },
 				Accounts: map[string]feedbackbot.Account{"acme": {ID: "acme", Name: "Acme Corp"}, "globex": {ID: "globex", Name: "Globex"}}}
 			doc, err := b.HandleCommand(t.Context(), feedbackbot.Command{Workspace: "T1", User: "USTAFF", Staff: true, Text: tc.typed})
+			if tc.refused != "" {
+				if feedbackbot.ErrorCode(err) != feedbackbot.EINVALID || !strings.Contains(feedbackbot.ErrorMessage(err), tc.refused) {
+					t.Fatalf("got %q, %v; want it refused with %q", doc.Fallback, err, tc.refused)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("%v", err)
 			}

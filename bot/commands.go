@@ -311,6 +311,13 @@ func (b *Bot) logFeedback(ctx context.Context, cmd feedbackbot.Command, rest str
 	// The account may be a name of several words ("Acme Corp": Discord's options
 	// arrive joined), the longest run of leading words naming one exactly (a
 	// review found "Corp they want SSO" logged for Acme); the text keeps its lines.
+	if len(words) <= maxAccountWords {
+		// "log Acme Corp", the whole of it an account's name: nothing to log (it
+		// logged "Corp" for Acme Corp).
+		if a, n, err := b.leadingAccount(ctx, cmd.Workspace, words, 0); err == nil && n == len(words) {
+			return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "What did *%s* say? Usage: `log ACCOUNT what the customer said`.", accountLabel(a))
+		}
+	}
 	acct, n, err := b.leadingAccount(ctx, cmd.Workspace, words, 1)
 	if err != nil {
 		return feedbackbot.Document{}, err
