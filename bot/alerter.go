@@ -476,6 +476,13 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 // about since (this replica's alerts lease ran out while the store was away) is
 // that pass's now: it is not overwritten, and this message joins its earlier
 // ones, for an erasure to reach. An alert that cannot be saved yet stays kept.
+//
+// A person may have been forgotten since the alert was posted (forget, from the
+// command line or another replica): the erasure found no stored alert to clean,
+// or only the one before this message's new evidence. What it would have done is
+// done here (see eraseForgotten), and the alert is marked Redacted, so the pass
+// edits its posted messages: it was saved with their quote and id, and its
+// message, quoting them, was never edited.
 func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 	for _, k := range slices.Sorted(maps.Keys(a.unsaved)) {
 		u := a.unsaved[k]
@@ -485,6 +492,13 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 		al := cloneAlert(u.al) // (a save that fails part-way leaves the kept one as it was)
 		a.asRead = map[string]alertAsRead{al.Fingerprint: u.read}
 		err := withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
+			// (read under the lease, just before the write: an erasure from now on
+			// finds this alert stored)
+			forgotten, err := a.Store.ListDocs(ctx, al.Workspace, DocForgotten)
+			if err != nil {
+				return fmt.Errorf("alerts: people forgotten: %w", err)
+			}
+			erased := eraseForgotten(&al, forgotten)
 			cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
 			if err != nil && !feedbackbot.IsNotFound(err) {
 				return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
@@ -498,7 +512,13 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 						stored.Earlier = append(stored.Earlier, ref)
 					}
 				}
-				if len(stored.Earlier) == n {
+				// The other pass's alert, as an erasure would leave it; and one
+				// of its earlier messages, this one, quoted a person forgotten.
+				changed := eraseForgotten(&stored, forgotten) || erased && len(stored.Earlier) > n
+				if changed && len(stored.Posts)+len(stored.Earlier) > 0 {
+					stored.Redacted = true
+				}
+				if len(stored.Earlier) == n && !changed {
 					return nil
 				}
 				raw, err := json.Marshal(stored)
@@ -510,6 +530,9 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 				}
 				return nil
 			}
+			if erased && len(al.Posts)+len(al.Earlier) > 0 {
+				al.Redacted = true
+			}
 			return a.saveLocked(ctx, &al)
 		})
 		if err != nil {
@@ -519,6 +542,27 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 		a.log().Info("alerts: saved an alert an earlier pass posted", "alert", al.Fingerprint)
 	}
 	return nil
+}
+
+// eraseForgotten does to al what ForgetPerson does to a stored alert, for every
+// person of forgotten (DocForgotten's ids): their quotes taken out, and an alert
+// whose account is one of them closed without their name (forgetOwnAccount). It
+// reports whether it changed al; the caller marks a posted alert Redacted.
+// (ForgetPerson also drops evidence by the keys of the messages it erased: a
+// quote of theirs stored with no author is not found here.)
+func eraseForgotten(al *feedbackbot.Alert, forgotten map[string][]byte) bool {
+	if len(forgotten) == 0 {
+		return false
+	}
+	n := dropEvidence(al, func(e feedbackbot.Evidence) bool {
+		_, gone := forgotten[e.Author]
+		return e.Author != "" && gone
+	})
+	own := false
+	if _, ok := forgotten[al.Account.ID]; ok && al.Account.ID != "" {
+		own = forgetOwnAccount(al, al.Account.ID)
+	}
+	return n > 0 || own
 }
 
 // cloneAlert copies al with the lists a save changes in place (dropEvidence

@@ -360,6 +360,9 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 	for i, p := range prevParts {
 		prevCounts[i] = newPartCounts(req.Workspace, p, req.Location)
 	}
+	bounds := boundaryHours{}
+	bounds.add(curParts, req.From)
+	bounds.add(prevParts, req.From.Add(-period))
 	reads := []func() error{
 		func() (err error) {
 			if r.cur, err = wholeHours(ctx, st, req.Workspace, curWhole); err != nil {
@@ -444,6 +447,14 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return nil
 		})
 	}
+	for _, h := range bounds {
+		reads = append(reads, func() error {
+			if err := h.read(ctx, st, req.Workspace); err != nil {
+				return fmt.Errorf("digest: read the rollup of %s: %w", h.start.Format(time.RFC3339), err)
+			}
+			return nil
+		})
+	}
 	errs := make([]error, len(reads))
 	var wg sync.WaitGroup
 	for i, read := range reads {
@@ -458,16 +469,23 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 	r.history = slices.Concat(weeks[:]...) // newest first, as each week's
 
 	// The parts of hours at the period's ends, from the period's messages where
-	// they hold them; then the previous period's, its counters those compared.
+	// they hold them (an hour retention expired messages of counted whole, by
+	// its start: see boundaryHour); then the previous period's, its counters
+	// those compared.
 	var parts [2][]feedbackbot.Rollup // before and after the whole hours
 	for _, p := range curParts {
-		c := newPartCounts(req.Workspace, p, req.Location)
-		if r.periodHolds(p, req.To) {
-			c.add(r.period)
-		} else if err := c.read(ctx, st); err != nil {
-			return r, fmt.Errorf("digest: read the period's messages: %w", err)
+		var rs []feedbackbot.Rollup
+		if h := bounds.of(p); h.expired {
+			rs = h.byStart(req.From, nil)
+		} else {
+			c := newPartCounts(req.Workspace, p, req.Location)
+			if r.periodHolds(p, req.To) {
+				c.add(r.period)
+			} else if err := c.read(ctx, st); err != nil {
+				return r, fmt.Errorf("digest: read the period's messages: %w", err)
+			}
+			rs = c.rollups(nil)
 		}
-		rs := c.rollups(nil)
 		for _, x := range rs {
 			for k, v := range x.Counts {
 				r.curTotals[k] += v
@@ -491,10 +509,116 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return r, err
 		}
 	}
-	for _, c := range prevCounts {
+	for i, c := range prevCounts {
+		if h := bounds.of(prevParts[i]); h.expired {
+			r.prev = append(r.prev, h.byStart(req.From.Add(-period), keep)...)
+			continue
+		}
 		r.prev = append(r.prev, c.rollups(keep)...)
 	}
 	return r, nil
+}
+
+// boundaryHour is a rollup bucket (a UTC hour) that a period begins or ends
+// inside, and whether retention expired messages of it.
+//
+// Its part in the period is counted from its messages (partCounts), but
+// retention (ExpireOld) deletes old messages and keeps their hours' rollups: the
+// part would count only the messages left, none of an old period's. An hour
+// whose rollup counts more messages than the store still holds in it has lost
+// some: it is counted whole, in the period its start is in, from its rollup (as
+// digests counted every hour before part-hours were counted from messages), in
+// every section alike (volume, sentiment, themes, emotions, chart, the period
+// before). Periods laid end to end still count each message once: each hour is
+// either split between them exactly or counted whole in one. The comparison
+// needs no setting (a digest does not know a workspace's retention), and
+// nothing else makes the two differ: an erasure (forget) and a deletion take a
+// message's counts out of its hour with it, and a message not analysed yet is
+// in neither. (A message deleted between the two reads makes a live hour look
+// expired: it is counted whole that once.)
+type boundaryHour struct {
+	start   time.Time
+	whole   bool                // some period counts it by its start: read every counter
+	rollup  *feedbackbot.Rollup // nil: no message counted in it
+	expired bool
+}
+
+// boundaryHours are the boundary hours of a digest's reads, by start (Unix seconds).
+type boundaryHours map[int64]*boundaryHour
+
+// add notes the hours of parts, the parts of hours at the ends of a period from
+// from.
+func (b boundaryHours) add(parts []span, from time.Time) {
+	for _, p := range parts {
+		start := feedbackbot.BucketStart(p.from)
+		h := b[start.Unix()]
+		if h == nil {
+			h = &boundaryHour{start: start}
+			b[start.Unix()] = h
+		}
+		h.whole = h.whole || !start.Before(from)
+	}
+}
+
+// of is the hour of p, a part of an hour that add noted.
+func (b boundaryHours) of(p span) *boundaryHour { return b[feedbackbot.BucketStart(p.from).Unix()] }
+
+// read reads the hour's rollup (its message count only, unless whole), then
+// counts the messages the store holds in the hour, up to as many as the rollup
+// counts: the keys of the time index where the store lists them (no message
+// read), else its messages, a page at a time. (The rollup first: a message
+// analysed between the reads is then in the count, not taken for an expired one.)
+func (h *boundaryHour) read(ctx context.Context, st DigestStore, workspace string) error {
+	var counters []string
+	if !h.whole {
+		counters = []string{feedbackbot.CntMessages}
+	}
+	end := h.start.Add(feedbackbot.RollupBucket)
+	rs, err := st.Rollups(ctx, workspace, h.start, end, counters...)
+	if err != nil || len(rs) == 0 {
+		return err
+	}
+	h.rollup = &rs[0]
+	counted := rs[0].Counts[feedbackbot.CntMessages]
+	if counted <= 0 {
+		return nil
+	}
+	var held int64
+	if k, ok := st.(periodKeyer); ok && counted <= store.MaxPeriodKeys {
+		keys, err := k.PeriodKeys(ctx, workspace, h.start, end, int(counted))
+		if err != nil {
+			return err
+		}
+		held = int64(len(keys))
+	} else {
+		err := eachPage(ctx, st, store.Query{Workspace: workspace, From: h.start, To: end}, func(page []store.Stored, _ bool) bool {
+			held += int64(len(page))
+			return held < counted
+		})
+		if err != nil {
+			return err
+		}
+	}
+	h.expired = held < counted
+	return nil
+}
+
+// byStart is the hour counted whole in the period from from, which its start is
+// in, or not at all (a period that begins inside it); keep, when not nil, names
+// the counters kept.
+func (h *boundaryHour) byStart(from time.Time, keep map[string]bool) []feedbackbot.Rollup {
+	if h.rollup == nil || h.start.Before(from) {
+		return nil
+	}
+	x := *h.rollup
+	x.Counts = maps.Clone(x.Counts)
+	if keep != nil {
+		maps.DeleteFunc(x.Counts, func(name string, _ int64) bool { return !keep[name] })
+	}
+	if len(x.Counts) == 0 {
+		return nil
+	}
+	return []feedbackbot.Rollup{x}
 }
 
 // addNamed reads the previous period's whole hours of the counters of all that
