@@ -181,6 +181,7 @@ type Adapter struct {
 	// captures' queueing (captures share it, reactions take it alone).
 	recent       *recent.Messages
 	captureMu    sync.RWMutex
+	members      memberCache // members read over REST, for a while
 	captureDone  chan struct{}
 	drainUntil   time.Time // the capture loop's own: when a shutdown's retries end
 	disconnected chan struct{}

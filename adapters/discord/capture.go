@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -341,17 +342,38 @@ func (a *Adapter) staffAccount(ctx context.Context, ci channelInfo, conv string,
 			return acct
 		}
 	}
-	if acct := a.repliedAccount(ctx, ci, m); acct != "" {
+	live, isLive := lc.(liveCustomers)
+	if isLive && m.EditedTimestamp != nil {
+		// An edit of a message already captured keeps the account it counted for
+		// (keepCaptured puts it back whatever is decided here): looking the
+		// replied-to author up again only held the gateway's reader.
+		if prev, found, err := a.newest(ctx, string(feedbackbot.PlatformDiscord)+"/"+m.GuildID+"/"+m.ID); err == nil && found {
+			return prev.Account
+		}
+	}
+	budget := time.Duration(0) // catch-up waits for an answer: it runs beside the gateway
+	if isLive {
+		budget = memberLookupBudget
+	}
+	if acct := a.repliedAccount(ctx, ci, m, budget); acct != "" {
 		return acct
 	}
 	if acct := lc.last(conv); acct != "" {
 		return acct
 	}
-	if live, ok := lc.(liveCustomers); ok {
+	if isLive {
 		return live.stored(ctx, ci, conv)
 	}
 	return ""
 }
+
+// memberLookupBudget bounds the REST lookup of a replied-to author's roles in
+// live capture. With SyncEvents, handlers run on discordgo's reader goroutine:
+// every later event, interactions included (which Discord answers within 3 s),
+// waits for it. A lookup that takes longer (a rate limit, a slow answer) gives
+// up, and the staff message counts for the conversation's last customer, as on
+// any failed lookup.
+const memberLookupBudget = time.Second
 
 // repliedAccount is the account of the message a staff message replies to ("" when
 // that says nothing: not a reply, a reply to a bot, or to a colleague's message
@@ -361,8 +383,9 @@ func (a *Adapter) staffAccount(ctx context.Context, ci channelInfo, conv string,
 // user id instead of their account, and a reply to a colleague count for the
 // colleague as a customer. The message as captured decides instead (queued here or
 // stored: the account it counted for, a colleague's included), else its author's
-// roles as Discord has them now (state, then REST).
-func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discordgo.Message) string {
+// roles as Discord has them now (state, then REST). budget, when not zero, bounds
+// that REST lookup (see memberLookupBudget).
+func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discordgo.Message, budget time.Duration) string {
 	ref := m.ReferencedMessage
 	id := ""
 	if ref != nil {
@@ -392,7 +415,13 @@ func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discord
 	if ref.Member != nil {
 		roles = ref.Member.Roles
 	} else {
-		mem, err := a.guildMember(ctx, m.GuildID, author)
+		lctx := ctx
+		if budget > 0 {
+			var cancel context.CancelFunc
+			lctx, cancel = context.WithTimeout(ctx, budget)
+			defer cancel()
+		}
+		mem, err := a.guildMember(lctx, m.GuildID, author)
 		if err != nil {
 			a.log.Warn("discord: the replied-to author's roles could not be read; the staff message counts for the conversation's last customer",
 				"message", m.ID, "user", author, "err", err)
@@ -409,24 +438,35 @@ func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discord
 }
 
 // newest is the newest captured version of a message: the one queued here, else
-// the store's (found is false for one unknown to both, or deleted since).
+// the newest the store holds, read through its log (newestStored) whether or not
+// analysis has applied it yet (found is false for one unknown to both, or deleted
+// since). The analysed copy alone (store.Message) missed a message captured before
+// a restart while analysis was behind: an edit then took Discord's reaction counts
+// (bots' included) or none, and a reaction to it was dropped.
 func (a *Adapter) newest(ctx context.Context, key string) (m feedbackbot.Message, found bool, err error) {
+	if m, ok, deleted := a.recent.Get(key); ok || deleted {
+		return m, ok, nil
+	}
 	lk, ok := a.sink.(messageLookup)
 	if !ok {
-		m, found, _ = a.recent.Get(key)
-		return m, found, nil
+		return feedbackbot.Message{}, false, nil
 	}
-	return a.recent.Newest(ctx, key, lk)
+	return newestStored(ctx, lk, key)
 }
 
 // guildMember is a guild's member as Discord has them now: from the gateway state,
-// else over REST; nil (no error) for someone who is no longer a member.
+// else as read over REST in the last memberTTL, else over REST; nil (no error) for
+// someone who is no longer a member. The REST call waits out its route's rate
+// limit itself (retryRoute), honouring ctx: discordgo would sleep it out ignoring ctx.
 func (a *Adapter) guildMember(ctx context.Context, guild, user string) (*discordgo.Member, error) {
 	if mem, err := a.s.State.Member(guild, user); err == nil && mem != nil {
 		return mem, nil
 	}
+	if mem, ok := a.members.get(guild, user, time.Now()); ok {
+		return mem, nil
+	}
 	var mem *discordgo.Member
-	err := a.retry(ctx, "get member", func() error {
+	err := a.retryRoute(ctx, "get member", discordgo.EndpointGuildMember(guild, ""), func() error {
 		var err error
 		mem, err = a.s.GuildMember(guild, user, discordgo.WithContext(ctx))
 		return err
@@ -434,11 +474,60 @@ func (a *Adapter) guildMember(ctx context.Context, guild, user string) (*discord
 	var re *discordgo.RESTError
 	switch {
 	case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound:
-		return nil, nil // no longer a member: no roles
+		mem = nil // no longer a member: no roles
 	case err != nil:
 		return nil, fmt.Errorf("look up member %s: %w", user, err)
 	}
+	a.members.put(guild, user, mem, time.Now())
 	return mem, nil
+}
+
+// memberCache remembers members read over REST (and who is no member), for
+// memberTTL: a conversation's staff replies to one author's uncaptured messages
+// cost one lookup, not one each. Not the gateway state: without the Guild Members
+// intent no update or removal reaches it, and a member kept there would keep
+// their roles of that day for good.
+type memberCache struct {
+	mu sync.Mutex
+	m  map[string]cachedMember // guild/user
+}
+
+type cachedMember struct {
+	mem     *discordgo.Member // nil: not a member
+	expires time.Time
+}
+
+// memberTTL is how long a member read over REST is taken as theirs (a role given
+// or taken away shows after it), and maxMembersCached how many are remembered.
+const (
+	memberTTL        = 5 * time.Minute
+	maxMembersCached = 10_000
+)
+
+func (c *memberCache) get(guild, user string, now time.Time) (*discordgo.Member, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[guild+"/"+user]
+	if !ok || !now.Before(e.expires) {
+		return nil, false
+	}
+	return e.mem, true
+}
+
+func (c *memberCache) put(guild, user string, mem *discordgo.Member, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]cachedMember{}
+	}
+	key := guild + "/" + user
+	if _, ok := c.m[key]; !ok && len(c.m) >= maxMembersCached {
+		maps.DeleteFunc(c.m, func(_ string, e cachedMember) bool { return !now.Before(e.expires) })
+		if len(c.m) >= maxMembersCached {
+			clear(c.m) // all fresh: start again (each is read once more)
+		}
+	}
+	c.m[key] = cachedMember{mem: mem, expires: now.Add(memberTTL)}
 }
 
 func displayName(u *discordgo.User, m *discordgo.Member) string {
@@ -459,8 +548,11 @@ func emojiName(e *discordgo.Emoji) string {
 	return e.ID
 }
 
+// captureTimeout bounds the capture of one gateway message (a variable for tests).
+var captureTimeout = 10 * time.Second
+
 func (a *Adapter) capture(m *discordgo.Message, what string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), captureTimeout)
 	defer cancel()
 	msg, ok, err := a.Normalize(ctx, m)
 	if err != nil {
@@ -701,19 +793,18 @@ func (a *Adapter) onRawEvent(_ *discordgo.Session, e *discordgo.Event) {
 
 // reactions re-captures a known message with its reaction counts changed.
 func (a *Adapter) reactions(guild, message string, change func(map[string]int)) {
-	lk, ok := a.sink.(messageLookup)
-	if !ok || guild == "" || message == "" {
+	if _, ok := a.sink.(messageLookup); !ok || guild == "" || message == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	key := string(feedbackbot.PlatformDiscord) + "/" + guild + "/" + message
 	// The newest version queued here when it is remembered (an edit or a reaction
-	// the store has not applied yet), else the store's; read and queued alone, so
+	// the store has not applied yet), else the store's newest (see newest); read and queued alone, so
 	// no capture of the message and no other reaction comes between.
 	a.captureMu.Lock()
 	defer a.captureMu.Unlock()
-	m, found, err := a.recent.Newest(ctx, key, lk)
+	m, found, err := a.newest(ctx, key)
 	if err != nil {
 		a.log.Error("discord: reaction not recorded", "message", message, "err", err)
 	}

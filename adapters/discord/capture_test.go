@@ -219,3 +219,194 @@ func TestEditKeepsLiveReactionCounts(t *testing.T) {
 		})
 	}
 }
+
+// TestStaffReplyMemberLookupDoesNotHoldGateway: the roles of a replied-to author
+// whose message capture did not store are read over REST inside the gateway's
+// handler, and with SyncEvents every later event (interactions included, which
+// Discord answers within 3 s) waits for it. A lookup Discord answers late, or
+// rate-limits for longer than its budget, gives up: the staff reply counts for
+// the conversation's last customer and the next event is captured while Discord
+// still has not answered. (Capture's own bound is raised to a minute, so that
+// only the lookup's budget can free the reader in time.)
+func TestStaffReplyMemberLookupDoesNotHoldGateway(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		slow func(f *fixture, route string) (held func() bool)
+	}{
+		{name: "Discord holds the answer", slow: func(f *fixture, route string) func() bool {
+			f.fake.HoldNext("GET", route)
+			return func() bool { return f.fake.Held(route) }
+		}},
+		{name: "Discord rate-limits the route for 30s", slow: func(f *fixture, route string) func() bool {
+			f.fake.RateLimitNext("GET", route, 30*time.Second, false)
+			return nil
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := captureTimeout
+			captureTimeout = time.Minute
+			t.Cleanup(func() { captureTimeout = old })
+			f := newFixture(t, testConfig(), nil)
+			f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userBob}, Roles: []string{roleAcme}})
+			f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "the export fails every night"))
+			shot := withoutText(message(chGeneral, userBob, []string{roleAcme}, ""))
+			f.fake.Dispatch("MESSAGE_CREATE", shot)
+			route := "/guilds/" + guild + "/members/" + userBob
+			held := tc.slow(f, route)
+			reply := replyTo(shot, userStaff, "thanks for the screenshot, Bob")
+			later := message(chGeneral, userAlice, []string{roleMember}, "is the dashboard slow for anyone else?")
+			f.fake.Dispatch("MESSAGE_CREATE", reply)
+			f.fake.Dispatch("MESSAGE_CREATE", later)
+			waitFor(t, "the event after the staff reply captured", 20*time.Second, func() bool {
+				_, ok := replay(t, f.st)[later["id"].(string)]
+				return ok
+			})
+			if held != nil && !held() {
+				t.Fatal("the member lookup was answered before the later event was captured: the test proves nothing")
+			}
+			if got, ok := replay(t, f.st)[reply["id"].(string)]; !ok || got.Role != feedbackbot.RoleStaff || got.Account != userAlice {
+				t.Errorf("the staff reply is stored (%v) as %s for %q, want staff for the conversation's last customer %q", ok, got.Role, got.Account, userAlice)
+			}
+		})
+	}
+}
+
+// TestRepliedAuthorLookedUpOnce: the replied-to author's member, read over REST,
+// is remembered for a while (someone who is no member too): staff replies to one
+// author's uncaptured messages cost one lookup, not one each on the gateway's reader.
+func TestRepliedAuthorLookedUpOnce(t *testing.T) {
+	const leaver = "200000000000000055" // no longer a member of the server
+	f := newFixture(t, testConfig(), nil)
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userBob}, Roles: []string{roleAcme}})
+	want := map[string]string{}
+	for _, tc := range []struct{ author, account string }{{userBob, "acme"}, {leaver, leaver}} {
+		shot := withoutText(message(chGeneral, tc.author, []string{roleMember}, ""))
+		f.fake.Dispatch("MESSAGE_CREATE", shot)
+		for _, text := range []string{"thanks for the screenshot", "and we fixed the export"} {
+			r := replyTo(shot, userStaff, text)
+			want[r["id"].(string)] = tc.account
+			f.fake.Dispatch("MESSAGE_CREATE", r)
+		}
+	}
+	f.eventually("the replies captured", func() bool {
+		got := replay(t, f.st)
+		for id := range want {
+			if _, ok := got[id]; !ok {
+				return false
+			}
+		}
+		return true
+	})
+	got := replay(t, f.st)
+	for id, acct := range want {
+		if got[id].Account != acct {
+			t.Errorf("reply %s counts for %q, want %q", id, got[id].Account, acct)
+		}
+	}
+	for _, user := range []string{userBob, leaver} {
+		if n := len(f.fake.Requests("/guilds/" + guild + "/members/" + user)); n != 1 {
+			t.Errorf("member %s was fetched %d times for two replies to one message, want once", user, n)
+		}
+	}
+}
+
+// TestStaffEditOfCapturedReplyLooksNothingUp: an edit of a staff reply already
+// captured keeps the account it counted for (keepCaptured), so the replied-to
+// author is not looked up again on the gateway's reader, here after the first
+// lookup failed (a failure is not remembered).
+func TestStaffEditOfCapturedReplyLooksNothingUp(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userBob}, Roles: []string{roleAcme}})
+	f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "the export fails every night"))
+	shot := withoutText(message(chGeneral, userBob, []string{roleAcme}, ""))
+	f.fake.Dispatch("MESSAGE_CREATE", shot)
+	route := "/guilds/" + guild + "/members/" + userBob
+	f.fake.FailNext("GET", route, 500, 1)
+	reply := replyTo(shot, userStaff, "thanks for the screenshot, Bob")
+	f.fake.Dispatch("MESSAGE_CREATE", reply)
+	id := reply["id"].(string)
+	f.eventually("the reply captured", func() bool { _, ok := replay(t, f.st)[id]; return ok })
+	edit := maps.Clone(reply)
+	edit["content"], edit["edited_timestamp"] = "thanks for the screenshot, Bob: fixed", time.Now().UTC().Format(time.RFC3339Nano)
+	f.fake.Dispatch("MESSAGE_UPDATE", edit)
+	f.eventually("the edit captured", func() bool { return replay(t, f.st)[id].Text == edit["content"] })
+	if got := replay(t, f.st)[id]; got.Account != userAlice {
+		t.Errorf("the edited reply counts for %q, want %q as captured", got.Account, userAlice)
+	}
+	if n := len(f.fake.Requests(route)); n != 1 {
+		t.Errorf("Bob's member was fetched %d times for a reply and its edit, want once (the reply's)", n)
+	}
+}
+
+// TestChangesAfterRestartBeforeAnalysis: after a restart, a message whose
+// reactions capture logged but analysis has not applied yet (a backlog: the
+// store's analysed copy does not know the message) is found in the log. An edit
+// keeps the members' counts (not Discord's, bots' included, nor none), and a
+// reaction is counted on them (not dropped).
+func TestChangesAfterRestartBeforeAnalysis(t *testing.T) {
+	const autoBot = "200000000000000999"
+	for _, tc := range []struct {
+		name string
+		// change dispatches what happens after the restart to message m.
+		change func(c *cluster, m map[string]any, react func(user, emoji string, bot bool))
+		// done says the change is in the log.
+		done func(m feedbackbot.Message) bool
+		want map[string]int
+	}{
+		{name: "an edit listing Discord's counts", want: map[string]int{"👍": 1},
+			change: func(c *cluster, m map[string]any, _ func(string, string, bool)) {
+				edit := maps.Clone(m)
+				edit["content"], edit["edited_timestamp"] = "the export fails every night", time.Now().UTC().Format(time.RFC3339Nano)
+				edit["reactions"] = []any{
+					map[string]any{"count": 1, "me": false, "emoji": map[string]any{"name": "✅"}},
+					map[string]any{"count": 1, "me": false, "emoji": map[string]any{"name": "👍"}}}
+				c.fake.Dispatch("MESSAGE_UPDATE", edit)
+			},
+			done: func(m feedbackbot.Message) bool { return m.Text == "the export fails every night" }},
+		{name: "an edit listing no reactions", want: map[string]int{"👍": 1},
+			change: func(c *cluster, m map[string]any, _ func(string, string, bool)) {
+				edit := maps.Clone(m)
+				edit["content"], edit["edited_timestamp"] = "the export fails every night", time.Now().UTC().Format(time.RFC3339Nano)
+				c.fake.Dispatch("MESSAGE_UPDATE", edit)
+			},
+			done: func(m feedbackbot.Message) bool { return m.Text == "the export fails every night" }},
+		{name: "a member's reaction", want: map[string]int{"👍": 1, "🎉": 1},
+			change: func(_ *cluster, _ map[string]any, react func(string, string, bool)) { react(userAlice, "🎉", false) },
+			done:   func(m feedbackbot.Message) bool { return m.Reactions["🎉"] == 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCluster(t)
+			first := c.start("first", false, nil)
+			first.waitReady(t, 1, 5*time.Second)
+			m := message(chGeneral, userAlice, []string{roleMember}, "the export fails")
+			m["timestamp"] = time.Now().UTC().Add(-time.Hour).Format(time.RFC3339Nano)
+			c.fake.Dispatch("MESSAGE_CREATE", m)
+			react := func(user, emoji string, bot bool) {
+				c.fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": user, "message_id": m["id"], "channel_id": chGeneral, "guild_id": guild,
+					"emoji": map[string]any{"name": emoji}, "member": map[string]any{"user": map[string]any{"id": user, "bot": bot}, "roles": []string{}}})
+			}
+			react(autoBot, "✅", true)
+			react(userBob, "👍", false)
+			id := m["id"].(string)
+			waitFor(t, "the reaction captured", 5*time.Second, func() bool { return replay(t, c.st)[id].Reactions["👍"] == 1 })
+			first.stop(t) // not analysed: a backlog at the restart
+			c.waitNoSession(t)
+			if _, err := c.st.Message(t.Context(), "discord/"+guild+"/"+id); !feedbackbot.IsNotFound(err) {
+				t.Fatalf("the store's analysed copy knows the message already (err %v): the test proves nothing", err)
+			}
+			second := c.start("second", false, nil)
+			second.waitReady(t, 1, 5*time.Second)
+			tc.change(c, m, react)
+			waitFor(t, "the change captured", 5*time.Second, func() bool { return tc.done(replay(t, c.st)[id]) })
+			second.stop(t)
+			analyse(t, c.st)
+			s, err := c.st.Message(t.Context(), "discord/"+guild+"/"+id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Message.Reactions; !maps.Equal(got, tc.want) {
+				t.Errorf("stored reactions %v, want %v (the bot's ✅ left out, the members' counts kept)", got, tc.want)
+			}
+		})
+	}
+}

@@ -61,13 +61,22 @@ func (a *Adapter) retryRoute(ctx context.Context, what, bucket string, fn func()
 }
 
 // waitOut waits a rate limit out, honouring ctx, and refuses one longer than
-// maxRetryWait (cause, when not nil, is the error that said so).
+// maxRetryWait (cause, when not nil, is the error that said so). A wait that would
+// outlast ctx's deadline fails at once (as context.DeadlineExceeded): sitting it
+// out held the caller, e.g. live capture's member lookup on the gateway's reader,
+// for the rest of its time for nothing.
 func (a *Adapter) waitOut(ctx context.Context, what string, wait time.Duration, cause error, attrs ...any) error {
 	if wait > maxRetryWait {
 		if cause != nil {
 			return fmt.Errorf("discord %s: rate limited for %s, longer than we wait: %w", what, wait, cause)
 		}
 		return fmt.Errorf("discord %s: rate limited for %s, longer than we wait", what, wait.Round(time.Second))
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		if cause != nil {
+			return fmt.Errorf("discord %s: rate limited for %s, past the call's deadline: %w (%w)", what, wait, context.DeadlineExceeded, cause)
+		}
+		return fmt.Errorf("discord %s: rate limited for %s, past the call's deadline: %w", what, wait.Round(time.Millisecond), context.DeadlineExceeded)
 	}
 	a.log.Warn("discord rate limited; waiting", append([]any{"call", what, "retry_after", wait}, attrs...)...)
 	select {
