@@ -9,12 +9,10 @@ package recent
 
 import (
 	"container/list"
-	"context"
 	"maps"
 	"sync"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // Messages is a bounded cache of messages by key, the least recently captured
@@ -53,31 +51,6 @@ func (c *Messages) Get(key string) (m feedbackbot.Message, ok, deleted bool) {
 		return feedbackbot.Message{}, false, true
 	}
 	return clone(en.m), true, false
-}
-
-// Lookup is a store's copy of a message, as analysis has applied it.
-type Lookup interface {
-	Message(ctx context.Context, key string) (store.Stored, error)
-}
-
-// Newest returns the newest version of the message with key: the one remembered,
-// else the store's. found is false for a message deleted since it was remembered,
-// or unknown to both. A nil cache asks the store alone.
-func (c *Messages) Newest(ctx context.Context, key string, lookup Lookup) (m feedbackbot.Message, found bool, err error) {
-	if c != nil {
-		m, ok, deleted := c.Get(key)
-		if ok || deleted {
-			return m, ok, nil
-		}
-	}
-	st, err := lookup.Message(ctx, key)
-	if feedbackbot.IsNotFound(err) {
-		return feedbackbot.Message{}, false, nil
-	}
-	if err != nil {
-		return feedbackbot.Message{}, false, err
-	}
-	return st.Message, true, nil
 }
 
 // Put remembers m as the newest captured version of its message.

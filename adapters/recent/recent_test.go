@@ -66,26 +66,3 @@ func (s storeCopy) Message(_ context.Context, key string) (store.Stored, error) 
 	return store.Stored{Message: m}, nil
 }
 
-// TestNewest: the remembered version wins over the store's, a remembered deletion
-// finds nothing (whatever the store still holds), and a nil cache asks the store.
-func TestNewest(t *testing.T) {
-	ctx := context.Background()
-	st := storeCopy{key("C1:1"): msg("C1:1", "as analysed"), key("C1:2"): msg("C1:2", "deleted since"), key("C1:3"): msg("C1:3", "only stored")}
-	c := New(10)
-	c.Put(msg("C1:1", "edited since"))
-	c.Forget(key("C1:2"))
-	for _, tc := range []struct {
-		c     *Messages
-		id    string
-		found bool
-		text  string
-	}{
-		{c, "C1:1", true, "edited since"}, {c, "C1:2", false, ""}, {c, "C1:3", true, "only stored"}, {c, "C1:4", false, ""},
-		{nil, "C1:1", true, "as analysed"}, {nil, "C1:4", false, ""},
-	} {
-		m, found, err := tc.c.Newest(ctx, key(tc.id), st)
-		if err != nil || found != tc.found || m.Text != tc.text {
-			t.Errorf("Newest(%s, cache %v) = %q, %v, %v; want %q, %v", tc.id, tc.c != nil, m.Text, found, err, tc.text, tc.found)
-		}
-	}
-}
