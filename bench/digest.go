@@ -39,6 +39,7 @@ func runDigest(ctx context.Context, args []string) error {
 	redisURL := fs.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
 	decompose := fs.Bool("decompose", false, "also time the account lookup with its day-counter read left out, the digest with its previous-period rollups left out (what the rest costs: not valid results, a cost breakdown), and the digest reading every counter of the previous period (as before it named the few it compares)")
 	fs.BoolVar(&inWake, "wake", false, "time each account lookup right after a digest, and every variant taking turns with the others (how the earlier tables in bench/RESULTS.md were measured), rather than each figure in a run of its own: a lookup then pays for the garbage and the Redis work the digest, or the old full read timed before it, left behind")
+	pastHour := fs.Duration("past-the-hour", 0, "end the history and the timed 7-day digests this long past 09:00 (e.g. 30m: a period that begins and ends inside an hour, whose two part-hours are counted from their messages, as a schedule at :30 or a zone such as Asia/Kolkata makes them)")
 	interleave := fs.Bool("interleave", true, "after every size of a store is timed on its own, keep them all open and time each size's digests and account lookups again taking turns rep by rep, so that the machine's changing load falls on every size alike; the growth ratios are then also given from these paired runs")
 	settleFor := fs.Duration("settle", 2*time.Minute, "before timing each store and size, wait at most this long for the machine to go quiet (0: never wait)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the first store and size's timed digests and lookups to this file")
@@ -72,7 +73,10 @@ func runDigest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	if *pastHour < 0 || *pastHour >= time.Hour {
+		return fmt.Errorf("--past-the-hour %s: want 0 to 59m", *pastHour)
+	}
+	end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC).Add(*pastHour)
 	out := map[string]any{"per_day": *daily, "surveys": surveyLayout, "in_wake": inWake}
 	fmt.Printf("history: %d messages a day across 200 accounts, one survey answer per %d messages (stored as: %s), as of %s\n", *daily, surveyEvery, surveyLayout, end.Format(time.DateTime))
 	// The collector as the bot's processes run it (feedbackbot run, digest, risk).
