@@ -198,7 +198,7 @@ func (c *scoring) statusCodes() {
 			if before = low[j]; !statusDeterminers[before] {
 				break
 			}
-			determined = true
+			determined = determined || (before != "a" && before != "an") // ("getting a 500" always was one)
 		}
 		after := ""
 		if i+1 < len(low) {
@@ -222,7 +222,8 @@ var (
 	statusDeterminers = wordBools("a an the some these those more occasional intermittent random sporadic")
 	// statusFollowers may follow a status code after a determiner, where a noun
 	// would make the number a count ("the occasional 502 on uploads").
-	statusFollowers = wordBools("on in at for from when whenever while with since again and or but every")
+	statusFollowers = wordBools(`on in at for from when whenever while with since again and or but every today tonight
+		yesterday now this last all each sometimes randomly intermittently occasionally constantly still too also here there`)
 )
 
 // slowSteps: a step of the product measured in minutes or seconds is slow when the

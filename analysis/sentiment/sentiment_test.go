@@ -613,6 +613,9 @@ func TestProblemReports(t *testing.T) {
 		{"we got the 500 seats we ordered", "0"},
 		{"we finally hit the 500 users mark", "0"},
 		{"we received the 400 licenses this morning", "0"},
+		{"customers are seeing a 502 today", "-"},
+		{"getting the 500 again this morning", "-"},
+		{"seeing those 429s today", "-"},
 		// slowSteps: a named step measured in minutes; anything stuck for a while.
 		{"the code email takes 20 minutes to arrive", "-"},
 		{"builds have been queued for 40 minutes", "-"},
