@@ -106,6 +106,35 @@ type Alert struct {
 	// forgotten, old messages expired); the alerter then re-renders the posted
 	// messages, so the quotes leave the chat too, and clears it.
 	Redacted bool `json:"redacted,omitempty"`
+	// Quoted are the authors whose words the alert's posted messages (Posts and
+	// Earlier) quoted when they were posted or last edited, sorted (NoteQuoted): a
+	// message a repeat replaced keeps its quotes in the chat after they left
+	// Reasons, so an erasure of one of them finds the alert by this, and has its
+	// messages edited (it found no quote of theirs in Reasons, a review found).
+	Quoted []string `json:"quoted,omitempty"`
+}
+
+// NoteQuoted adds the authors of al's evidence to al.Quoted: call it whenever a
+// message of the alert is posted or edited with that evidence.
+func (al *Alert) NoteQuoted() {
+	for _, r := range al.Reasons {
+		for _, e := range r.Evidence {
+			if e.Author != "" && !slices.Contains(al.Quoted, e.Author) {
+				al.Quoted = append(al.Quoted, e.Author)
+			}
+		}
+	}
+	slices.Sort(al.Quoted)
+}
+
+// ForgetQuoted takes user out of al.Quoted, reporting whether they were in it.
+func (al *Alert) ForgetQuoted(user string) bool {
+	i := slices.Index(al.Quoted, user)
+	if i < 0 || user == "" {
+		return false
+	}
+	al.Quoted = slices.Delete(al.Quoted, i, i+1)
+	return true
 }
 
 // AlertSpan is a stretch of an alert's episode during which staff had answered

@@ -418,6 +418,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 			}
 		}
 		al.Posts = posts
+		al.NoteQuoted()
 		out.Updated++
 		return a.save(ctx, &al)
 	default:
@@ -453,6 +454,7 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 		al.Earlier = append(al.Earlier, al.Posts...) // the message a repeat replaces
 		al.Posts = []feedbackbot.PostRef{ref}
 	}
+	al.NoteQuoted()
 	al.NotifiedAt = al.UpdatedAt
 	if !resolved {
 		al.NotifiedScore, al.NotifiedSeverity = al.Score, al.Severity
@@ -491,55 +493,115 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 		}
 		al := cloneAlert(u.al) // (a save that fails part-way leaves the kept one as it was)
 		a.asRead = map[string]alertAsRead{al.Fingerprint: u.read}
+		var forgotten map[string][]byte
 		err := withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
-			// (read under the lease, just before the write: an erasure from now on
-			// finds this alert stored)
-			forgotten, err := a.Store.ListDocs(ctx, al.Workspace, DocForgotten)
+			// (read under the lease, just before the write; read again after it, for
+			// an erasure that marked someone forgotten between the two and found no
+			// stored alert to clean: eraseSince)
+			var err error
+			forgotten, err = a.Store.ListDocs(ctx, al.Workspace, DocForgotten)
 			if err != nil {
 				return fmt.Errorf("alerts: people forgotten: %w", err)
 			}
-			erased := eraseForgotten(&al, forgotten)
-			cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
-			if err != nil && !feedbackbot.IsNotFound(err) {
-				return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+			if err := a.saveUnsavedLocked(ctx, &al, u, forgotten); err != nil {
+				return err
 			}
-			var stored feedbackbot.Alert
-			if err == nil && json.Unmarshal(cur, &stored) == nil &&
-				!stored.NotifiedAt.Equal(u.read.notified) && !stored.NotifiedAt.Equal(al.NotifiedAt) {
-				n := len(stored.Earlier)
-				for _, ref := range slices.Concat(al.Posts, al.Earlier) {
-					if !slices.Contains(stored.Posts, ref) && !slices.Contains(stored.Earlier, ref) {
-						stored.Earlier = append(stored.Earlier, ref)
-					}
-				}
-				// The other pass's alert, as an erasure would leave it; and one
-				// of its earlier messages, this one, quoted a person forgotten.
-				changed := eraseForgotten(&stored, forgotten) || erased && len(stored.Earlier) > n
-				if changed && len(stored.Posts)+len(stored.Earlier) > 0 {
-					stored.Redacted = true
-				}
-				if len(stored.Earlier) == n && !changed {
-					return nil
-				}
-				raw, err := json.Marshal(stored)
-				if err != nil {
-					return fmt.Errorf("alerts: encode: %w", err)
-				}
-				if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
-					return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
-				}
-				return nil
-			}
-			if erased && len(al.Posts)+len(al.Earlier) > 0 {
-				al.Redacted = true
-			}
-			return a.saveLocked(ctx, &al)
+			return a.eraseSince(ctx, al.Workspace, al.Fingerprint, forgotten)
 		})
 		if err != nil {
 			return err
 		}
 		delete(a.unsaved, k)
 		a.log().Info("alerts: saved an alert an earlier pass posted", "alert", al.Fingerprint)
+	}
+	return nil
+}
+
+// saveUnsavedLocked saves one unsaved alert, al (u as kept), as saveUnsaved
+// describes, forgotten being the people forgotten; its caller holds the alert's
+// lease.
+func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, u unsavedAlert, forgotten map[string][]byte) error {
+	erased := eraseForgotten(al, forgotten)
+	cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
+	if err != nil && !feedbackbot.IsNotFound(err) {
+		return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+	}
+	var stored feedbackbot.Alert
+	if err == nil && json.Unmarshal(cur, &stored) == nil &&
+		!stored.NotifiedAt.Equal(u.read.notified) && !stored.NotifiedAt.Equal(al.NotifiedAt) {
+		n := len(stored.Earlier)
+		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
+			if !slices.Contains(stored.Posts, ref) && !slices.Contains(stored.Earlier, ref) {
+				stored.Earlier = append(stored.Earlier, ref)
+			}
+		}
+		for _, q := range al.Quoted { // (whom this message quoted, for a later erasure)
+			if !slices.Contains(stored.Quoted, q) {
+				stored.Quoted = append(stored.Quoted, q)
+			}
+		}
+		slices.Sort(stored.Quoted)
+		// The other pass's alert, as an erasure would leave it; and one
+		// of its earlier messages, this one, quoted a person forgotten.
+		changed := eraseForgotten(&stored, forgotten) || erased && len(stored.Earlier) > n
+		if changed && len(stored.Posts)+len(stored.Earlier) > 0 {
+			stored.Redacted = true
+		}
+		if len(stored.Earlier) == n && !changed {
+			return nil
+		}
+		raw, err := json.Marshal(stored)
+		if err != nil {
+			return fmt.Errorf("alerts: encode: %w", err)
+		}
+		if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
+			return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
+		}
+		return nil
+	}
+	if erased && len(al.Posts)+len(al.Earlier) > 0 {
+		al.Redacted = true
+	}
+	return a.saveLocked(ctx, al)
+}
+
+// eraseSince applies to the stored alert fp the erasure of anyone forgotten since
+// before (DocForgotten as read then): marked forgotten after that read, their
+// erasure may have found this alert not yet written. Its caller holds the lease.
+func (a *Alerter) eraseSince(ctx context.Context, ws, fp string, before map[string][]byte) error {
+	now, err := a.Store.ListDocs(ctx, ws, DocForgotten)
+	if err != nil {
+		return fmt.Errorf("alerts: people forgotten: %w", err)
+	}
+	added := map[string][]byte{}
+	for id, v := range now {
+		if _, known := before[id]; !known {
+			added[id] = v
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	raw, err := a.Store.GetDoc(ctx, ws, DocAlert, fp)
+	if feedbackbot.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("alerts: read %s: %w", fp, err)
+	}
+	var stored feedbackbot.Alert
+	if json.Unmarshal(raw, &stored) != nil || !eraseForgotten(&stored, added) {
+		return nil
+	}
+	if len(stored.Posts)+len(stored.Earlier) > 0 {
+		stored.Redacted = true
+	}
+	b, err := json.Marshal(stored)
+	if err != nil {
+		return fmt.Errorf("alerts: encode: %w", err)
+	}
+	if err := a.Store.PutDoc(ctx, ws, DocAlert, fp, b); err != nil {
+		return fmt.Errorf("alerts: save %s: %w", fp, err)
 	}
 	return nil
 }
@@ -562,7 +624,13 @@ func eraseForgotten(al *feedbackbot.Alert, forgotten map[string][]byte) bool {
 	if _, ok := forgotten[al.Account.ID]; ok && al.Account.ID != "" {
 		own = forgetOwnAccount(al, al.Account.ID)
 	}
-	return n > 0 || own
+	quoted := false
+	for _, q := range slices.Clone(al.Quoted) {
+		if _, gone := forgotten[q]; gone {
+			quoted = al.ForgetQuoted(q) || quoted
+		}
+	}
+	return n > 0 || own || quoted
 }
 
 // cloneAlert copies al with the lists a save changes in place (dropEvidence

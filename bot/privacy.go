@@ -112,7 +112,10 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	out.Evidence, err = rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
 		n := dropEvidence(al, quoted)
 		own := forgetOwnAccount(al, user)
-		return n, n > 0 || own
+		// (an earlier message of the alert may quote them still, its quote gone
+		// from the evidence since: Quoted says so)
+		earlier := al.ForgetQuoted(user)
+		return n, n > 0 || own || earlier
 	})
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)

@@ -65,4 +65,3 @@ func (s storeCopy) Message(_ context.Context, key string) (store.Stored, error) 
 	}
 	return store.Stored{Message: m}, nil
 }
-
