@@ -1,12 +1,10 @@
 package recent
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/store"
 )
 
 func msg(id, text string) feedbackbot.Message {
@@ -53,15 +51,4 @@ func TestMessages(t *testing.T) {
 	if c.Len() != 2 {
 		t.Errorf("%d remembered, want at most 2", c.Len())
 	}
-}
-
-// storeCopy is a store's applied copies of messages, by key.
-type storeCopy map[string]feedbackbot.Message
-
-func (s storeCopy) Message(_ context.Context, key string) (store.Stored, error) {
-	m, ok := s[key]
-	if !ok {
-		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message %s not found", key)
-	}
-	return store.Stored{Message: m}, nil
 }
