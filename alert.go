@@ -112,6 +112,10 @@ type Alert struct {
 	// Reasons, so an erasure of one of them finds the alert by this, and has its
 	// messages edited (it found no quote of theirs in Reasons, a review found).
 	Quoted []string `json:"quoted,omitempty"`
+	// QuotedFrom is the time of the oldest message the posted messages quoted
+	// (NoteQuoted), so retention finds an alert whose messages show a quote it
+	// expired after the quote left Reasons.
+	QuotedFrom time.Time `json:"quoted_from,omitzero"`
 }
 
 // NoteQuoted adds the authors of al's evidence to al.Quoted: call it whenever a
@@ -122,9 +126,19 @@ func (al *Alert) NoteQuoted() {
 			if e.Author != "" && !slices.Contains(al.Quoted, e.Author) {
 				al.Quoted = append(al.Quoted, e.Author)
 			}
+			if e.Quote != "" && !e.Time.IsZero() && (al.QuotedFrom.IsZero() || e.Time.Before(al.QuotedFrom)) {
+				al.QuotedFrom = e.Time
+			}
 		}
 	}
 	slices.Sort(al.Quoted)
+}
+
+// QuotedAfresh restarts Quoted and QuotedFrom from al's evidence alone: call it
+// once every posted message has been edited to show just that evidence.
+func (al *Alert) QuotedAfresh() {
+	al.Quoted, al.QuotedFrom = nil, time.Time{}
+	al.NoteQuoted()
 }
 
 // ForgetQuoted takes user out of al.Quoted, reporting whether they were in it.

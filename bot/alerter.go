@@ -337,6 +337,7 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 			continue
 		}
 		al.Redacted = false
+		al.QuotedAfresh() // (every message shows the alert's evidence now, and no more)
 		if err := a.save(ctx, al); err != nil {
 			return err
 		}
@@ -606,6 +607,35 @@ func (a *Alerter) eraseSince(ctx context.Context, ws, fp string, before map[stri
 	return nil
 }
 
+// forgottenAmong reads which of the people al names (its account, its evidence's
+// authors, whom its messages quoted) are forgotten, one document each: a few,
+// not the workspace's whole list.
+func (a *Alerter) forgottenAmong(ctx context.Context, al *feedbackbot.Alert) (map[string][]byte, error) {
+	ids := slices.Clone(al.Quoted)
+	if al.Account.ID != "" {
+		ids = append(ids, al.Account.ID)
+	}
+	for _, r := range al.Reasons {
+		for _, e := range r.Evidence {
+			if e.Author != "" {
+				ids = append(ids, e.Author)
+			}
+		}
+	}
+	slices.Sort(ids)
+	gone := map[string][]byte{}
+	for _, id := range slices.Compact(ids) {
+		v, err := a.Store.GetDoc(ctx, al.Workspace, DocForgotten, id)
+		switch {
+		case err == nil:
+			gone[id] = v
+		case !feedbackbot.IsNotFound(err):
+			return nil, fmt.Errorf("alerts: is %s forgotten: %w", id, err)
+		}
+	}
+	return gone, nil
+}
+
 // eraseForgotten does to al what ForgetPerson does to a stored alert, for every
 // person of forgotten (DocForgotten's ids): their quotes taken out, and an alert
 // whose account is one of them closed without their name (forgetOwnAccount). It
@@ -655,6 +685,17 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 
 // saveLocked is save, its caller holding the alert's lease.
 func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
+	// Whoever of the alert's people was forgotten since the pass read their
+	// health (an erasure that found this alert not yet written, or nothing of
+	// theirs in it) is erased here, and a posted alert re-rendered: a pass that
+	// read health before a forget saved and posted their quote (a review's find).
+	gone, err := a.forgottenAmong(ctx, al)
+	if err != nil {
+		return err
+	}
+	if eraseForgotten(al, gone) && len(al.Posts)+len(al.Earlier) > 0 {
+		al.Redacted = true
+	}
 	cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
 	read := a.asRead[al.Fingerprint]
 	var stored feedbackbot.Alert

@@ -53,8 +53,16 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	if err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
-	out.Evidence, err = scrubEvidence(ctx, st, workspace, func(e feedbackbot.Evidence) bool {
-		return e.Quote != "" && !e.Time.IsZero() && e.Time.Before(before)
+	out.Evidence, err = rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
+		n := dropEvidence(al, func(e feedbackbot.Evidence) bool {
+			return e.Quote != "" && !e.Time.IsZero() && e.Time.Before(before)
+		})
+		// A message of the alert may show an expired quote that has left its
+		// reasons since (a repeat replaced it: health reads 14 days, retention
+		// keeps 60 at least, so nearly every replaced message does): QuotedFrom
+		// says so, and the re-render takes it out of the chat.
+		shown := !al.QuotedFrom.IsZero() && al.QuotedFrom.Before(before)
+		return n, n > 0 || shown
 	})
 	if err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
@@ -68,22 +76,13 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	return out, nil
 }
 
-// evidenceDocs is what scrubEvidence needs.
+// evidenceDocs is what rewriteAlerts needs.
 type evidenceDocs interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
-}
-
-// scrubEvidence removes the evidence drop selects from every stored alert of a
-// workspace and returns how many items it removed (see rewriteAlerts).
-func scrubEvidence(ctx context.Context, st evidenceDocs, workspace string, drop func(feedbackbot.Evidence) bool) (int, error) {
-	return rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
-		n := dropEvidence(al, drop)
-		return n, n > 0
-	})
 }
 
 // rewriteAlerts applies edit to every stored alert of a workspace and saves those
