@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -239,6 +240,10 @@ func TestForgetDuringAPassStaysForgotten(t *testing.T) {
 			}
 			if !got.Redacted || len(authors) != 1 || authors[0] != "ULEE" {
 				t.Errorf("after a forget during the pass: redacted %v, evidence by %v; want redacted, by ULEE only", got.Redacted, authors)
+			}
+			// nor their id among whom the messages quoted (the repeat noted it again)
+			if slices.Contains(got.Quoted, "UDANA") {
+				t.Errorf("the alert's quoted still names UDANA after the erasure: %v", got.Quoted)
 			}
 		})
 	}
