@@ -99,21 +99,29 @@ func (kr *keyring) drop(ws, author string) {
 // key the caller proposes, atomically (two replicas making one author's key at once
 // agree on the first).
 //
-// KEYS[1] author -> key id hash, KEYS[2] key id -> key hash.
-// ARGV: author, proposed key id, proposed key, for each author.
-// Returns key id, key for each author.
+// KEYS[1] author -> key id hash, KEYS[2] key id -> key hash, KEYS[3] the people
+// forgotten. ARGV: author, proposed key id, proposed key, for each author.
+// Returns key id, key and "1" (kept) for each author; a forgotten author gets
+// the proposed key back and "0", stored nowhere: their entries are refused, and
+// a key made for them named them in the store again (a review's find).
 var dataKeysScript = redis.NewScript(`
 local out = {}
 for i = 1, #ARGV, 3 do
   local id = redis.call('HGET', KEYS[1], ARGV[i])
   local key = id and redis.call('HGET', KEYS[2], id)
+  local kept = '1'
   if not key then
     id, key = ARGV[i + 1], ARGV[i + 2]
-    redis.call('HSET', KEYS[1], ARGV[i], id)
-    redis.call('HSET', KEYS[2], id, key)
+    if redis.call('HEXISTS', KEYS[3], ARGV[i]) == 1 then
+      kept = '0'
+    else
+      redis.call('HSET', KEYS[1], ARGV[i], id)
+      redis.call('HSET', KEYS[2], id, key)
+    end
   end
   out[#out + 1] = id
   out[#out + 1] = key
+  out[#out + 1] = kept
 end
 return out
 `)
@@ -148,20 +156,22 @@ func (s *Store) sealKeys(ctx context.Context, ws string, authors []string) (map[
 		return out, nil
 	}
 	k := s.ws(ws)
-	res, err := dataKeysScript.Run(ctx, s.rdb, []string{k.dataKeyOf(), k.dataKeys()}, args...).StringSlice()
+	res, err := dataKeysScript.Run(ctx, s.rdb, []string{k.dataKeyOf(), k.dataKeys(), k.forgotten()}, args...).StringSlice()
 	if err != nil {
 		return nil, wrapErr("data keys", err)
 	}
-	if len(res) != 2*len(args)/3 {
+	if len(res) != len(args) {
 		return nil, fmt.Errorf("redis data keys: %d values for %d authors", len(res), len(args)/3)
 	}
 	for i := 0; i < len(args); i += 3 {
-		a, id, key := args[i].(string), res[2*(i/3)], res[2*(i/3)+1]
+		a, id, key, kept := args[i].(string), res[i], res[i+1], res[i+2]
 		aead, err := newAEAD([]byte(key))
 		if err != nil {
 			return nil, fmt.Errorf("redis data key of an author: %w", err)
 		}
-		s.keys.put(ws, a, id, aead)
+		if kept == "1" {
+			s.keys.put(ws, a, id, aead) // (a forgotten author's is used once: their entries are refused)
+		}
 		out[a] = sealKey{id: id, aead: aead}
 	}
 	return out, nil

@@ -65,6 +65,13 @@ func TestForgottenTextLeavesNoTraceInTheLog(t *testing.T) {
 	if _, err := s.Forget(ctx, "W1", "alice"); err != nil {
 		t.Fatal(err)
 	}
+	// A later message of hers is refused, and makes her no new key (one made
+	// before the refusal named her in the store again, a review found).
+	later := storetest.Msg("W1", "a2", "still here", feedbackbot.RoleCustomer, "A1", "C1", storetest.Base.Add(time.Hour))
+	later.Author = "alice"
+	if n, err := s.Append(ctx, storetest.Put(later)); err != nil || n != 0 {
+		t.Fatalf("a forgotten author's message: %d stored, %v", n, err)
+	}
 	// Her entry's bytes may stay in the node; her key does not.
 	keys, err := redistest.Keys(ctx, client, prefix)
 	if err != nil {
