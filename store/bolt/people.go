@@ -503,6 +503,18 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 				return err
 			}
 		}
+		// A person who was their own account (a community member) leaves no
+		// account named by them once nothing of it is left (Accounts listed them).
+		if ab := b.Bucket(bAcct).Bucket([]byte(author)); ab == nil || isEmpty(ab) {
+			if ab != nil {
+				if err := b.Bucket(bAcct).DeleteBucket([]byte(author)); err != nil {
+					return err
+				}
+			}
+			if err := b.Bucket(bAccounts).Delete([]byte(author)); err != nil {
+				return err
+			}
+		}
 		if lost != gone(b) {
 			if err := b.Put(kGone, u64(lost)); err != nil {
 				return err
@@ -514,6 +526,13 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 		return 0, fmt.Errorf("bolt: forget: %w", err)
 	}
 	return n, nil
+}
+
+// isEmpty reports whether a bucket holds no key (its Stats read the pages, not
+// what this transaction changed).
+func isEmpty(b *bbolt.Bucket) bool {
+	k, _ := b.Cursor().First()
+	return k == nil
 }
 
 // forgetMessage erases one message: its derived state (as a delete would), every log

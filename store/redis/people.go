@@ -279,8 +279,22 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 	if err := s.rdb.Del(ctx, k.authorKeys(author), k.authorIndex(author)).Err(); err != nil {
 		return n, wrapErr("forget", err)
 	}
+	// A person who was their own account (a community member) leaves no account
+	// named by them once nothing of it is left (Accounts listed them).
+	if err := unlistEmptyAccount.Run(ctx, s.rdb, []string{k.timeAccount(author), k.accounts()}, author).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return n, wrapErr("forget", err)
+	}
 	return n, nil
 }
+
+// unlistEmptyAccount takes an account out of the workspace's list when its time
+// index is gone (erasure removes an index it empties).
+//
+// KEYS[1] the account's time index, KEYS[2] the accounts set. ARGV[1] account.
+var unlistEmptyAccount = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
+return 0
+`)
 
 // forgetBatch erases a batch of messages. It declares each record's index keys as read
 // just before; a record changed meanwhile makes the script name the keys it lacks, and

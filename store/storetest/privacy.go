@@ -21,6 +21,7 @@ var privacyTests = []test{
 	{"AuthorEntries", testAuthorEntries},
 	{"Forget", testForget},
 	{"ForgetUnknown", testForgetUnknown},
+	{"ForgetOwnAccount", testForgetOwnAccount},
 	{"ForgetBeforeApply", testForgetBeforeApply},
 	{"ForgetWhileWorking", testForgetWhileWorking},
 }
@@ -514,6 +515,28 @@ func entryKeys(es []store.Entry) []string {
 		out[i] = e.Event.Message.Key()
 	}
 	return out
+}
+
+// testForgetOwnAccount: a community member is their own account (its id theirs);
+// once they are forgotten, the accounts listed do not name them (both stores
+// kept the id listed, a review found), and the others' accounts stay.
+func testForgetOwnAccount(t *testing.T, f *fixture) {
+	f.put(scoreByID,
+		by("dana", Msg("W1", "d1", "the export is broken", "", "dana", "C1", Base)),
+		by("dana", Msg("W1", "d2", "still broken", "", "dana", "C1", Base.Add(time.Minute))),
+		by("bob", Msg("W1", "b1", "same here", "", "A1", "C1", Base.Add(2*time.Minute))),
+		by("erin", Msg("W1", "e1", "me too", "", "erin", "C1", Base.Add(3*time.Minute))))
+	if n := f.forget("W1", "dana"); n != 2 {
+		t.Fatalf("Forget = %d, want 2", n)
+	}
+	got, err := f.s.Accounts(f.ctx, "W1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"A1", "erin"}) {
+		t.Errorf("accounts after forgetting dana: %v, want [A1 erin]", got)
+	}
 }
 
 func testForgetUnknown(t *testing.T, f *fixture) {
