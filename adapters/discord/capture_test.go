@@ -162,7 +162,6 @@ func TestCatchUpStaffReplyCountsForRepliedToAccount(t *testing.T) {
 // counts MESSAGE_UPDATE lists (Discord's, bots' included), nor with none when it
 // lists none.
 func TestEditKeepsLiveReactionCounts(t *testing.T) {
-	const autoBot = "200000000000000999"
 	tests := []struct {
 		name      string
 		reactions []any // what MESSAGE_UPDATE lists (nil: no reactions field)
@@ -176,20 +175,8 @@ func TestEditKeepsLiveReactionCounts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newCluster(t)
-			first := c.start("first", false, nil)
-			first.waitReady(t, 1, 5*time.Second)
-			m := message(chGeneral, userAlice, []string{roleMember}, "the export fails")
-			m["timestamp"] = time.Now().UTC().Add(-time.Hour).Format(time.RFC3339Nano)
-			c.fake.Dispatch("MESSAGE_CREATE", m)
-			react := func(user, emoji string, bot bool) {
-				c.fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": user, "message_id": m["id"], "channel_id": chGeneral, "guild_id": guild,
-					"emoji": map[string]any{"name": emoji}, "member": map[string]any{"user": map[string]any{"id": user, "bot": bot}, "roles": []string{}}})
-			}
-			react(autoBot, "✅", true)
-			react(userBob, "👍", false)
+			c, first, m, _ := reactedMessage(t)
 			id := m["id"].(string)
-			waitFor(t, "the reaction captured", 5*time.Second, func() bool { return replay(t, c.st)[id].Reactions["👍"] == 1 })
 			editor := first
 			if tc.restart {
 				analyse(t, c.st)
@@ -344,7 +331,6 @@ func TestStaffEditOfCapturedReplyLooksNothingUp(t *testing.T) {
 // keeps the members' counts (not Discord's, bots' included, nor none), and a
 // reaction is counted on them (not dropped).
 func TestChangesAfterRestartBeforeAnalysis(t *testing.T) {
-	const autoBot = "200000000000000999"
 	for _, tc := range []struct {
 		name string
 		// change dispatches what happens after the restart to message m.
@@ -375,20 +361,8 @@ func TestChangesAfterRestartBeforeAnalysis(t *testing.T) {
 			done:   func(m feedbackbot.Message) bool { return m.Reactions["🎉"] == 1 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newCluster(t)
-			first := c.start("first", false, nil)
-			first.waitReady(t, 1, 5*time.Second)
-			m := message(chGeneral, userAlice, []string{roleMember}, "the export fails")
-			m["timestamp"] = time.Now().UTC().Add(-time.Hour).Format(time.RFC3339Nano)
-			c.fake.Dispatch("MESSAGE_CREATE", m)
-			react := func(user, emoji string, bot bool) {
-				c.fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": user, "message_id": m["id"], "channel_id": chGeneral, "guild_id": guild,
-					"emoji": map[string]any{"name": emoji}, "member": map[string]any{"user": map[string]any{"id": user, "bot": bot}, "roles": []string{}}})
-			}
-			react(autoBot, "✅", true)
-			react(userBob, "👍", false)
+			c, first, m, react := reactedMessage(t)
 			id := m["id"].(string)
-			waitFor(t, "the reaction captured", 5*time.Second, func() bool { return replay(t, c.st)[id].Reactions["👍"] == 1 })
 			first.stop(t) // not analysed: a backlog at the restart
 			c.waitNoSession(t)
 			if _, err := c.st.Message(t.Context(), "discord/"+guild+"/"+id); !feedbackbot.IsNotFound(err) {
@@ -409,4 +383,29 @@ func TestChangesAfterRestartBeforeAnalysis(t *testing.T) {
 			}
 		})
 	}
+}
+
+// autoBot is a bot that reacts to every message (its reactions are not counted).
+const autoBot = "200000000000000999"
+
+// reactedMessage starts a replica on a new cluster and captures a member's
+// message of an hour ago with an auto-react bot's ✅ (not counted) and a
+// member's 👍 on it; react adds a reaction to it.
+func reactedMessage(t *testing.T) (c *cluster, first *replica, m map[string]any, react func(user, emoji string, bot bool)) {
+	t.Helper()
+	c = newCluster(t)
+	first = c.start("first", false, nil)
+	first.waitReady(t, 1, 5*time.Second)
+	m = message(chGeneral, userAlice, []string{roleMember}, "the export fails")
+	m["timestamp"] = time.Now().UTC().Add(-time.Hour).Format(time.RFC3339Nano)
+	c.fake.Dispatch("MESSAGE_CREATE", m)
+	react = func(user, emoji string, bot bool) {
+		c.fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": user, "message_id": m["id"], "channel_id": chGeneral, "guild_id": guild,
+			"emoji": map[string]any{"name": emoji}, "member": map[string]any{"user": map[string]any{"id": user, "bot": bot}, "roles": []string{}}})
+	}
+	react(autoBot, "✅", true)
+	react(userBob, "👍", false)
+	id := m["id"].(string)
+	waitFor(t, "the reaction captured", 5*time.Second, func() bool { return replay(t, c.st)[id].Reactions["👍"] == 1 })
+	return c, first, m, react
 }
