@@ -545,23 +545,16 @@ func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, 
 		// The other pass's alert, as an erasure would leave it; and one
 		// of its earlier messages, this one, quoted a person forgotten.
 		changed := eraseForgotten(&stored, forgotten) || erased && len(stored.Earlier) > n
-		if changed && len(stored.Posts)+len(stored.Earlier) > 0 {
-			stored.Redacted = true
+		if changed {
+			markRedacted(&stored)
 		}
 		if len(stored.Earlier) == n && !changed {
 			return nil
 		}
-		raw, err := json.Marshal(stored)
-		if err != nil {
-			return fmt.Errorf("alerts: encode: %w", err)
-		}
-		if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
-			return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
-		}
-		return nil
+		return a.putAlert(ctx, al.Workspace, al.Fingerprint, &stored)
 	}
-	if erased && len(al.Posts)+len(al.Earlier) > 0 {
-		al.Redacted = true
+	if erased {
+		markRedacted(al)
 	}
 	return a.saveLocked(ctx, al)
 }
@@ -594,17 +587,8 @@ func (a *Alerter) eraseSince(ctx context.Context, ws, fp string, before map[stri
 	if json.Unmarshal(raw, &stored) != nil || !eraseForgotten(&stored, added) {
 		return nil
 	}
-	if len(stored.Posts)+len(stored.Earlier) > 0 {
-		stored.Redacted = true
-	}
-	b, err := json.Marshal(stored)
-	if err != nil {
-		return fmt.Errorf("alerts: encode: %w", err)
-	}
-	if err := a.Store.PutDoc(ctx, ws, DocAlert, fp, b); err != nil {
-		return fmt.Errorf("alerts: save %s: %w", fp, err)
-	}
-	return nil
+	markRedacted(&stored)
+	return a.putAlert(ctx, ws, fp, &stored)
 }
 
 // forgottenAmong reads which of the people al names (its account, its evidence's
@@ -693,8 +677,8 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
 	if err != nil {
 		return err
 	}
-	if eraseForgotten(al, gone) && len(al.Posts)+len(al.Earlier) > 0 {
-		al.Redacted = true
+	if eraseForgotten(al, gone) {
+		markRedacted(al)
 	}
 	cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
 	read := a.asRead[al.Fingerprint]
@@ -745,14 +729,28 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
 	case !feedbackbot.IsNotFound(err):
 		return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
 	}
+	return a.putAlert(ctx, al.Workspace, al.Fingerprint, al)
+}
+
+// putAlert writes al as the alert document fp of workspace ws; the caller holds
+// its lease.
+func (a *Alerter) putAlert(ctx context.Context, ws, fp string, al *feedbackbot.Alert) error {
 	raw, err := json.Marshal(al)
 	if err != nil {
 		return fmt.Errorf("alerts: encode: %w", err)
 	}
-	if err := a.Store.PutDoc(ctx, al.Workspace, DocAlert, al.Fingerprint, raw); err != nil {
-		return fmt.Errorf("alerts: save %s: %w", al.Fingerprint, err)
+	if err := a.Store.PutDoc(ctx, ws, DocAlert, fp, raw); err != nil {
+		return fmt.Errorf("alerts: save %s: %w", fp, err)
 	}
 	return nil
+}
+
+// markRedacted marks al Redacted when it was posted, so the next pass edits its
+// messages (an alert never posted has none to edit).
+func markRedacted(al *feedbackbot.Alert) {
+	if len(al.Posts)+len(al.Earlier) > 0 {
+		al.Redacted = true
+	}
 }
 
 // redactedMeanwhile applies to al, the pass's copy, a redaction stored while the

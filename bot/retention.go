@@ -120,9 +120,7 @@ func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit 
 			if !changed {
 				return nil
 			}
-			if len(al.Posts)+len(al.Earlier) > 0 {
-				al.Redacted = true
-			}
+			markRedacted(&al)
 			b, err := json.Marshal(al)
 			if err != nil {
 				return err
