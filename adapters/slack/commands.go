@@ -95,8 +95,7 @@ func (a *Adapter) staff(ctx context.Context, user, team, enterprise string) bool
 // be staff. A lookup Slack answers with an error (user_not_found) is a refusal.
 func (a *Adapter) staffCheck(ctx context.Context, user, team, enterprise string) (ok bool, err error) {
 	defer func() {
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) {
+		if err != nil && !lookupUnanswered(err) {
 			a.log.Warn("slack: the caller's lookup was refused; refusing", "user", user, "err", err)
 			ok, err = false, nil
 		}
