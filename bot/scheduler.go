@@ -187,12 +187,8 @@ func (s *Scheduler) due(ctx context.Context, j Job, now time.Time, catchUp time.
 // hour; the period of its next run starts at the run before (periodFrom), so the
 // two hours are one digest's.
 func nextRun(j Job, t time.Time) time.Time {
-	loc := j.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	l := t.In(loc)
-	wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+	loc := cmp.Or(j.Location, time.UTC)
+	wall := wallClock(t, loc)
 	// On a clock without changes; a run whose first showing is already past (the
 	// second showing of an autumn hour maps back to its first) is passed over for
 	// the next on the wall clock, which always moves on: going on from an instant
