@@ -292,14 +292,17 @@ type GroupStat struct {
 
 // Quote is a customer message worth reading, with a link back to it.
 type Quote struct {
-	MessageKey string    `json:"message_key"`
-	Account    string    `json:"account,omitempty"`
-	Author     string    `json:"author,omitempty"`
-	Channel    string    `json:"channel,omitempty"`
-	Text       string    `json:"text"`
-	Score      float64   `json:"score"`
-	Time       time.Time `json:"time"`
-	Permalink  string    `json:"permalink,omitempty"`
+	MessageKey string `json:"message_key"`
+	Account    string `json:"account,omitempty"`
+	Author     string `json:"author,omitempty"`
+	// AuthorID is the author's platform user id, so that forgetting them finds the
+	// quote in a posted digest's record even once the message itself is gone.
+	AuthorID  string    `json:"author_id,omitempty"`
+	Channel   string    `json:"channel,omitempty"`
+	Text      string    `json:"text"`
+	Score     float64   `json:"score"`
+	Time      time.Time `json:"time"`
+	Permalink string    `json:"permalink,omitempty"`
 }
 
 // SeriesPoint is one step (a day) of the digest chart.

@@ -1031,7 +1031,7 @@ func quoteOf(r store.Stored, accounts map[string]feedbackbot.Account) feedbackbo
 		acct = m.Account
 	}
 	return feedbackbot.Quote{
-		MessageKey: m.Key(), Account: acct, Author: cmp.Or(m.AuthorName, m.Author), Channel: cmp.Or(m.ChannelName, m.Channel),
+		MessageKey: m.Key(), Account: acct, Author: cmp.Or(m.AuthorName, m.Author), AuthorID: m.Author, Channel: cmp.Or(m.ChannelName, m.Channel),
 		Text: ShortText(feedbackbot.QuoteText(m), MaxQuoteRunes), Score: r.Tags.Sentiment.Score, Time: m.Time, Permalink: m.Permalink,
 	}
 }
