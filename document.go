@@ -62,7 +62,9 @@ type Button struct {
 type Image struct {
 	Filename string `json:"filename"`
 	Title    string `json:"title"`
-	Data     []byte `json:"-"`
+	// Data is the image's bytes; nil in an edit of a message that has the image
+	// already (it stays attached, referred to by Filename).
+	Data []byte `json:"-"`
 }
 
 // Command is a slash command or button press, after the adapter has parsed it.

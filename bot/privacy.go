@@ -26,6 +26,10 @@ type Forgotten struct {
 	SurveyAnswers int `json:"survey_answers"`
 	// Evidence counts quotes of the person's messages removed from stored alerts.
 	Evidence int `json:"alert_evidence"`
+	// DigestQuotes counts quotes of the person's messages removed from posted
+	// digests' records (their messages in the chat are edited on the scheduler's
+	// next tick).
+	DigestQuotes int `json:"digest_quotes"`
 	// Corrections counts staff's corrections of the person's messages deleted.
 	Corrections int `json:"corrections"`
 	// Keys are the keys of the person's messages erased (their ids, for
@@ -117,6 +121,12 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 		earlier := al.ForgetQuoted(user)
 		return n, n > 0 || own || earlier
 	})
+	if err != nil {
+		return out, fmt.Errorf("forget %s: %w", user, err)
+	}
+	out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, func(q feedbackbot.Quote) bool {
+		return (q.MessageKey != "" && keys[q.MessageKey]) || (q.AuthorID != "" && q.AuthorID == user)
+	}, quoted)
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
@@ -243,8 +253,8 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	text := fmt.Sprintf("Forgot %s: %d message(s), %d survey answer(s), %d quote(s) in alerts. Their future messages will not be stored.",
-		user, res.Messages, res.SurveyAnswers, res.Evidence)
+	text := fmt.Sprintf("Forgot %s: %d message(s), %d survey answer(s), %d quote(s) in alerts, %d in posted digests. Their future messages will not be stored.",
+		user, res.Messages, res.SurveyAnswers, res.Evidence, res.DigestQuotes)
 	if res.Corrections > 0 {
 		text += fmt.Sprintf(" %d staff correction(s) of their messages deleted.", res.Corrections)
 	}

@@ -15,6 +15,13 @@ import (
 // DigestDocument renders a digest as a platform-neutral document. chart, when not
 // nil, is attached as the digest's image.
 func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
+	return digestDocument(d, chart, chart != nil)
+}
+
+// digestDocument is DigestDocument; charted with no chart keeps the chart's block
+// without its bytes, for an edit of a posted digest whose chart stays attached
+// (see rerenderDigests).
+func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbot.Document {
 	var doc feedbackbot.Document
 	title := fmt.Sprintf("Customer feedback digest · %s", periodLabel(d))
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
@@ -145,6 +152,10 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 			if who != "" {
 				who = " (" + who + ")" // (a quote of no account and no author said "()", a review found)
 			}
+			if e.Quote.Text == "" { // (its quote erased since it was posted)
+				fmt.Fprintf(&b, "• *%s* — %s\n", strings.Join(e.Phrases, ", "), countNoun(e.Size, "message"))
+				continue
+			}
 			fmt.Fprintf(&b, "• *%s* — %s, e.g. “%s”%s\n", strings.Join(e.Phrases, ", "), countNoun(e.Size, "message"), ShortText(e.Quote.Text, 140), who)
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
@@ -177,7 +188,7 @@ func DigestDocument(d feedbackbot.Digest, chart []byte) feedbackbot.Document {
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
-	if chart != nil {
+	if charted {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockImage, Image: &feedbackbot.Image{
 			Filename: "feedback-digest.png", Title: "Sentiment and volume, " + periodLabel(d), Data: chart}})
 	}

@@ -27,6 +27,9 @@ type Expired struct {
 	SurveyAnswers int `json:"survey_answers"`
 	// Evidence counts quotes of expired messages removed from stored alerts.
 	Evidence int `json:"alert_evidence"`
+	// DigestQuotes counts quotes of expired messages removed from posted digests'
+	// records (their messages in the chat are edited on the scheduler's next tick).
+	DigestQuotes int `json:"digest_quotes"`
 	// Corrections counts staff's corrections of expired messages deleted.
 	Corrections int `json:"corrections"`
 }
@@ -34,7 +37,7 @@ type Expired struct {
 // Add sums two results.
 func (e Expired) Add(o Expired) Expired {
 	return Expired{Messages: e.Messages + o.Messages, SurveyAnswers: e.SurveyAnswers + o.SurveyAnswers, Evidence: e.Evidence + o.Evidence,
-		Corrections: e.Corrections + o.Corrections}
+		DigestQuotes: e.DigestQuotes + o.DigestQuotes, Corrections: e.Corrections + o.Corrections}
 }
 
 // ExpireOld deletes what a workspace holds from before before: messages (text,
@@ -65,6 +68,10 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 		return n, n > 0 || shown
 	})
 	if err != nil {
+		return out, fmt.Errorf("expire %s: %w", workspace, err)
+	}
+	dropQ, dropEv := digestQuotesBefore(before)
+	if out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, dropQ, dropEv); err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
 	out.Corrections, err = dropCorrections(ctx, st, workspace, func(_ string, c feedbackbot.Correction) bool {
@@ -215,10 +222,11 @@ func (r *Retention) RunOnce(ctx context.Context, now time.Time) (total Expired, 
 		// (a pass that deleted only staff's corrections said "0 messages, 0 survey
 		// answers, 0 alert quotes": a review's find)
 		log.InfoContext(ctx, "retention: expired old data", "workspace", ws, "before", before.Format(time.RFC3339),
-			"messages", res.Messages, "survey_answers", res.SurveyAnswers, "alert_quotes", res.Evidence, "corrections", res.Corrections)
-		if err := auditSystem(context.WithoutCancel(ctx), r.Store, ws, now, "expire", fmt.Sprintf("older than %s: %s, %s, %s, %s",
+			"messages", res.Messages, "survey_answers", res.SurveyAnswers, "alert_quotes", res.Evidence, "digest_quotes", res.DigestQuotes,
+			"corrections", res.Corrections)
+		if err := auditSystem(context.WithoutCancel(ctx), r.Store, ws, now, "expire", fmt.Sprintf("older than %s: %s, %s, %s, %s, %s",
 			before.Format(time.RFC3339), countNoun(res.Messages, "message"), countNoun(res.SurveyAnswers, "survey answer"),
-			countNoun(res.Evidence, "alert quote"), countNoun(res.Corrections, "staff correction"))); err != nil {
+			countNoun(res.Evidence, "alert quote"), countNoun(res.DigestQuotes, "digest quote"), countNoun(res.Corrections, "staff correction"))); err != nil {
 			errs = append(errs, fmt.Errorf("retention: %w", err))
 		}
 	}

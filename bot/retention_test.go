@@ -220,9 +220,9 @@ func TestRetentionSaysWhatItDeleted(t *testing.T) {
 			want        string
 			wantLog     []string
 		}{
-			{"corrections only", 1, false, ": 0 messages, 0 survey answers, 0 alert quotes, 1 staff correction",
-				[]string{"messages=0", "survey_answers=0", "alert_quotes=0", "corrections=1"}},
-			{"corrections and an answer", 2, true, ": 0 messages, 1 survey answer, 0 alert quotes, 2 staff corrections",
+			{"corrections only", 1, false, ": 0 messages, 0 survey answers, 0 alert quotes, 0 digest quotes, 1 staff correction",
+				[]string{"messages=0", "survey_answers=0", "alert_quotes=0", "digest_quotes=0", "corrections=1"}},
+			{"corrections and an answer", 2, true, ": 0 messages, 1 survey answer, 0 alert quotes, 0 digest quotes, 2 staff corrections",
 				[]string{"survey_answers=1", "corrections=2"}},
 		} {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {

@@ -31,6 +31,9 @@ type SchedulerStore interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	// (and to edit a posted digest an erasure took quotes out of: rerenderDigests)
+	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 }
 
 // Job is one scheduled digest.
@@ -121,6 +124,16 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (int, error) {
 			s.log().Error("digest not posted or not recorded; will retry on the next tick", "job", j.Name, "scheduled", due, "posted", sent, "err", err)
 			firstErr = cmpErr(firstErr, err)
 		}
+	}
+	// Posted digests whose quotes an erasure took out (forget, retention) are
+	// edited, in the workspaces digests are posted for.
+	done := map[string]bool{}
+	for _, j := range s.Jobs {
+		if done[j.Workspace] {
+			continue
+		}
+		done[j.Workspace] = true
+		firstErr = cmpErr(firstErr, s.rerenderDigests(ctx, j.Workspace))
 	}
 	return posted, firstErr
 }
@@ -355,9 +368,11 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	raw, posted := s.unrecorded[run]
 	s.mu.Unlock()
 	if posted {
-		if err := s.Store.PutDoc(ctx, j.Workspace, docPosted, run, raw); err != nil {
+		if recorded, err := s.recordPost(ctx, j.Workspace, run, raw); !recorded {
 			release = false
 			return false, fmt.Errorf("job %s: record post: %w", j.Name, err)
+		} else if err != nil {
+			s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
 		}
 		s.mu.Lock()
 		delete(s.unrecorded, run)
@@ -390,8 +405,8 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		// the whole digest again every tick would be worse.
 		s.log().Warn("digest posted, but not all of it", "job", j.Name, "err", err)
 	}
-	raw, _ = json.Marshal(ref)
-	if err := s.Store.PutDoc(pctx, j.Workspace, docPosted, run, raw); err != nil {
+	raw, _ = json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
+	if recorded, err := s.recordPost(pctx, j.Workspace, run, raw); !recorded {
 		release = false // the lease keeps other replicas from posting it again while it lasts
 		s.mu.Lock()
 		if s.unrecorded == nil {
@@ -400,6 +415,8 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		s.unrecorded[run] = raw // and this one, on its next ticks
 		s.mu.Unlock()
 		return true, fmt.Errorf("job %s: record post: %w", j.Name, err)
+	} else if err != nil {
+		s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
 	}
 	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "from", from, "customer_messages", d.CustomerMessages)
 	return true, s.recordRun(pctx, j, at)

@@ -164,7 +164,10 @@ func Render(doc feedbackbot.Document) Rendered {
 					Value: clip(Markdown(orDash(f.Value)), maxFieldValue), Inline: true})
 			}
 		case feedbackbot.BlockImage:
-			if b.Image == nil || len(b.Image.Data) == 0 {
+			// An image without its bytes is one the message already has (an edit
+			// of a posted digest, whose attachments stay): its embed refers to it
+			// by name and nothing is uploaded.
+			if b.Image == nil || len(b.Image.Data) == 0 && b.Image.Filename == "" {
 				continue
 			}
 			name := safeFilename(b.Image.Filename)
@@ -175,7 +178,9 @@ func Render(doc feedbackbot.Document) Rendered {
 			if cur.Title == "" && b.Image.Title != "" {
 				cur.Title = clip(b.Image.Title, maxTitle)
 			}
-			out.Files = append(out.Files, RenderedFile{Name: name, ContentType: contentType(name), Size: len(b.Image.Data), data: b.Image.Data})
+			if len(b.Image.Data) > 0 {
+				out.Files = append(out.Files, RenderedFile{Name: name, ContentType: contentType(name), Size: len(b.Image.Data), data: b.Image.Data})
+			}
 		case feedbackbot.BlockActions:
 			for _, bt := range b.Buttons {
 				if btn, ok := button(bt); ok {

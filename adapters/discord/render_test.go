@@ -190,3 +190,28 @@ func TestRenderUnescapesTitles(t *testing.T) {
 		t.Fatalf("title: %+v", r.Embeds)
 	}
 }
+
+// TestRenderAnImageTheMessageHas: an image block without its bytes (the edit of
+// a posted digest whose chart stays attached) keeps its embed, referring to the
+// attachment by name, and uploads nothing; a block with neither bytes nor a name
+// is left out.
+func TestRenderAnImageTheMessageHas(t *testing.T) {
+	doc := feedbackbot.Document{Blocks: []feedbackbot.Block{
+		{Kind: feedbackbot.BlockText, Text: "digest"},
+		{Kind: feedbackbot.BlockImage, Image: &feedbackbot.Image{Filename: "feedback-digest.png", Title: "Sentiment"}},
+		{Kind: feedbackbot.BlockImage, Image: &feedbackbot.Image{}},
+	}}
+	r := Render(doc)
+	if len(r.Files) != 0 {
+		t.Errorf("uploads %d files, want none", len(r.Files))
+	}
+	var images []string
+	for _, e := range r.Embeds {
+		if e.Image != nil {
+			images = append(images, e.Image.URL)
+		}
+	}
+	if len(images) != 1 || images[0] != "attachment://feedback-digest.png" {
+		t.Errorf("embed images %v, want the attached chart's once", images)
+	}
+}

@@ -105,7 +105,11 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 		if res.Corrections > 0 {
 			fixes = fmt.Sprintf(", %d staff correction(s) of them", res.Corrections)
 		}
-		fmt.Fprintf(m.Stdout, "%s: %d message(s), %d survey answer(s), %d quote(s) in alerts%s deleted.\n", w, res.Messages, res.SurveyAnswers, res.Evidence, fixes)
+		digests := ""
+		if res.DigestQuotes > 0 {
+			digests = fmt.Sprintf(", %d in posted digests (the running bot edits their messages)", res.DigestQuotes)
+		}
+		fmt.Fprintf(m.Stdout, "%s: %d message(s), %d survey answer(s), %d quote(s) in alerts%s%s deleted.\n", w, res.Messages, res.SurveyAnswers, res.Evidence, digests, fixes)
 	}
 	fmt.Fprintf(m.Stdout, "Deleted what was older than %s (before %s) in %s (%s): %d message(s) in all. Hourly totals are kept.\n",
 		config.FormatDuration(age), before.Format(time.RFC3339), scope, where, total.Messages)

@@ -345,15 +345,18 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if err = a.finish(ctx, res.Messages, err); err != nil {
 		return err
 	}
-	if res.Messages+res.SurveyAnswers+res.Evidence+res.Corrections == 0 && forgotten {
+	if res.Messages+res.SurveyAnswers+res.Evidence+res.DigestQuotes+res.Corrections == 0 && forgotten {
 		fmt.Fprintf(m.Stdout, "%s was forgotten already in workspace %s (%s): nothing more of theirs was held, and their later messages are not stored.\n", *user, *ws, where)
-	} else if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
+	} else if res.Messages+res.SurveyAnswers+res.Evidence+res.DigestQuotes == 0 {
 		// (--force: "Forgot U: 0 message(s) erased" read as if someone had been erased)
 		fmt.Fprintf(m.Stdout, "Nothing held for %s in workspace %s (%s): no message, survey answer or quote in alerts to erase.\n", *user, *ws, where)
 		fmt.Fprintf(m.Stdout, "%s is recorded as forgotten: later messages by them will not be stored.\n", *user)
 	} else {
 		fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %d message(s) erased from messages, counts, indexes and the capture log; %d survey answer(s) and %d quote(s) in alerts removed.\n",
 			*user, *ws, where, res.Messages, res.SurveyAnswers, res.Evidence)
+		if res.DigestQuotes > 0 {
+			fmt.Fprintf(m.Stdout, "%d quote(s) of theirs removed from posted digests; the running bot edits those digests' messages in the chat.\n", res.DigestQuotes)
+		}
 		if res.Corrections > 0 {
 			fmt.Fprintf(m.Stdout, "%d staff correction(s) of their messages deleted.\n", res.Corrections)
 		}

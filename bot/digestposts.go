@@ -1,0 +1,316 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// A posted digest quotes customers (complaints, praise, asks still waiting, an
+// emerging theme's and a feature request's example, an at-risk account's
+// evidence). Its record (docPosted, by run) keeps the digest as posted, so that
+// forgetting a person, or retention, takes their quotes out of the record and, on
+// the scheduler's next tick, out of the message in the chat (rerenderDigests), as
+// it does for alerts.
+
+// docDigestRedacted marks a run whose record lost quotes and whose message is
+// still to be edited: the run alone, no content.
+const docDigestRedacted = "digest-redacted"
+
+// postedDigest is a posted digest's record: where it went and, since 2026-12-06,
+// the digest as posted and whether a chart went with it. (An older record holds
+// the reference alone; its message is not edited.)
+type postedDigest struct {
+	feedbackbot.PostRef
+	Digest *feedbackbot.Digest `json:"digest,omitempty"`
+	Chart  bool                `json:"chart,omitempty"`
+}
+
+// digestRecordLease names the lease that keeps a record's erasures and its
+// message's edit apart (not the run's lease, which a post holds for minutes).
+func digestRecordLease(workspace, run string) string {
+	return "digest-record:" + workspace + ":" + run
+}
+
+var (
+	quoteType    = reflect.TypeFor[feedbackbot.Quote]()
+	evidenceType = reflect.TypeFor[feedbackbot.Evidence]()
+)
+
+// dropDigestQuotes takes out of d every quote and every piece of evidence that
+// drop selects, wherever the digest holds one (found by type, so that a quote a
+// later section adds is not missed): a list's item is removed, a single quote (an
+// emerging theme's, a feature request's) emptied, the section itself kept. It
+// returns how many it took out.
+func dropDigestQuotes(d *feedbackbot.Digest, drop func(q feedbackbot.Quote) bool, dropEv func(e feedbackbot.Evidence) bool) int {
+	n := 0
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Struct:
+			switch v.Type() {
+			case quoteType:
+				if q := v.Interface().(feedbackbot.Quote); q != (feedbackbot.Quote{}) && drop(q) {
+					v.Set(reflect.Zero(quoteType))
+					n++
+				}
+				return
+			case evidenceType:
+				return // (only in lists: see below)
+			}
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			switch v.Type().Elem() {
+			case quoteType:
+				n += filterSlice(v, func(x reflect.Value) bool { return drop(x.Interface().(feedbackbot.Quote)) })
+			case evidenceType:
+				n += filterSlice(v, func(x reflect.Value) bool { return dropEv(x.Interface().(feedbackbot.Evidence)) })
+			default:
+				for i := range v.Len() {
+					walk(v.Index(i))
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(d))
+	return n
+}
+
+// filterSlice removes the items of the slice v that drop selects, in place, and
+// returns how many it removed.
+func filterSlice(v reflect.Value, drop func(reflect.Value) bool) int {
+	kept := 0
+	for i := range v.Len() {
+		if drop(v.Index(i)) {
+			continue
+		}
+		if kept != i {
+			v.Index(kept).Set(v.Index(i))
+		}
+		kept++
+	}
+	removed := v.Len() - kept
+	if removed > 0 {
+		v.Set(v.Slice(0, kept))
+	}
+	return removed
+}
+
+// digestAuthors are the people a digest quotes (their user ids).
+func digestAuthors(d *feedbackbot.Digest) []string {
+	var ids []string
+	dropDigestQuotes(d, func(q feedbackbot.Quote) bool {
+		if q.AuthorID != "" {
+			ids = append(ids, q.AuthorID)
+		}
+		return false
+	}, func(e feedbackbot.Evidence) bool {
+		if e.Author != "" {
+			ids = append(ids, e.Author)
+		}
+		return false
+	})
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// rewriteDigests takes out of every posted digest record of a workspace the
+// quotes and evidence that drop selects, and marks each record it changed for
+// its message to be edited (docDigestRedacted). It returns how many quotes it took
+// out.
+func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, drop func(q feedbackbot.Quote) bool, dropEv func(e feedbackbot.Evidence) bool) (int, error) {
+	records, err := st.ListDocs(ctx, workspace, docPosted)
+	if err != nil {
+		return 0, fmt.Errorf("posted digests: %w", err)
+	}
+	total := 0
+	for _, run := range slices.Sorted(maps.Keys(records)) {
+		var rec postedDigest
+		if json.Unmarshal(records[run], &rec) != nil || rec.Digest == nil {
+			continue
+		}
+		if dropDigestQuotes(rec.Digest, drop, dropEv) == 0 {
+			continue // (a first look, without the lease: most records are not touched)
+		}
+		n, err := redactDigestRecord(ctx, st, workspace, run, drop, dropEv)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("posted digest %s: %w", run, err)
+		}
+	}
+	return total, nil
+}
+
+// redactDigestRecord is rewriteDigests of one record, read again and written
+// under its lease.
+func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run string, drop func(q feedbackbot.Quote) bool, dropEv func(e feedbackbot.Evidence) bool) (int, error) {
+	n := 0
+	err := withLease(ctx, st, digestRecordLease(workspace, run), "posted digest "+run, func() error {
+		raw, err := st.GetDoc(ctx, workspace, docPosted, run)
+		if feedbackbot.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var rec postedDigest
+		if json.Unmarshal(raw, &rec) != nil || rec.Digest == nil {
+			return nil
+		}
+		if n = dropDigestQuotes(rec.Digest, drop, dropEv); n == 0 {
+			return nil
+		}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		// The mark first: a record saved without its quotes but not marked would
+		// leave them in the chat for good.
+		if err := st.PutDoc(ctx, workspace, docDigestRedacted, run, []byte("1")); err != nil {
+			return err
+		}
+		return st.PutDoc(ctx, workspace, docPosted, run, b)
+	})
+	if err != nil {
+		n = 0
+	}
+	return n, err
+}
+
+// forgottenQuoted is what a digest quotes of people forgotten: the quotes whose
+// author has a DocForgotten mark.
+func forgottenQuoted(ctx context.Context, st interface {
+	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+}, workspace string, d *feedbackbot.Digest) (map[string]bool, error) {
+	gone := map[string]bool{}
+	for _, id := range digestAuthors(d) {
+		_, err := st.GetDoc(ctx, workspace, DocForgotten, id)
+		switch {
+		case err == nil:
+			gone[id] = true
+		case !feedbackbot.IsNotFound(err):
+			return nil, fmt.Errorf("is %s forgotten: %w", id, err)
+		}
+	}
+	return gone, nil
+}
+
+// digestEditor edits and deletes posted messages (the platforms' adapters).
+type digestEditor interface {
+	Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error
+	Delete(ctx context.Context, ref feedbackbot.PostRef) error
+}
+
+// rerenderDigests edits the posted messages of the workspace's digests whose
+// records lost quotes (docDigestRedacted), so that no erased quote stays in the
+// chat. As for alerts: a message in a channel that may not be posted to any more
+// (shared with another organisation since) is deleted instead, one already gone
+// is done with, and one that could be neither edited nor deleted (an outage) is
+// tried again on the next tick.
+func (s *Scheduler) rerenderDigests(ctx context.Context, workspace string) error {
+	marks, err := s.Store.ListDocs(ctx, workspace, docDigestRedacted)
+	if err != nil {
+		return fmt.Errorf("digests to edit: %w", err)
+	}
+	var firstErr error
+	for _, run := range slices.Sorted(maps.Keys(marks)) {
+		err := withLease(ctx, s.Store, digestRecordLease(workspace, run), "posted digest "+run, func() error {
+			return s.rerenderDigest(ctx, workspace, run)
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.log().Warn("could not remove erased quotes from a posted digest (tried again on the next tick); edit or delete it by hand", "run", run, "err", err)
+			firstErr = cmpErr(firstErr, fmt.Errorf("posted digest %s: %w", run, err))
+		}
+	}
+	return firstErr
+}
+
+func (s *Scheduler) rerenderDigest(ctx context.Context, workspace, run string) error {
+	raw, err := s.Store.GetDoc(ctx, workspace, docPosted, run)
+	if err != nil && !feedbackbot.IsNotFound(err) {
+		return err
+	}
+	var rec postedDigest
+	if err == nil && json.Unmarshal(raw, &rec) == nil && rec.Digest != nil && rec.ID != "" {
+		ed, ok := s.Posters[rec.Platform].(digestEditor)
+		if !ok {
+			return fmt.Errorf("no %s connection that can edit the digest in %s", rec.Platform, rec.Destination)
+		}
+		err := ed.Update(ctx, rec.PostRef, digestDocument(*rec.Digest, nil, rec.Chart))
+		if feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
+			if err = ed.Delete(ctx, rec.PostRef); err == nil {
+				s.log().Info("deleted a posted digest holding erased quotes: its channel may not be posted to any more", "run", run, "channel", rec.Destination)
+			}
+		}
+		if err != nil && !feedbackbot.IsNotFound(err) {
+			return err
+		}
+	}
+	return s.Store.DeleteDoc(ctx, workspace, docDigestRedacted, run)
+}
+
+// recordPost writes a posted digest's record (raw: a postedDigest), without the
+// quotes of anyone forgotten since the digest read their messages: an erasure
+// that ran while it was built or posted did not find the record. It looks before
+// the write and again after it (an erasure between the two lists records after
+// this one is written, or this look finds its mark); what it takes out, it marks
+// for the next tick's edit. recorded says whether the record was written (an
+// error after that is the second look's).
+func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw []byte) (recorded bool, err error) {
+	var rec postedDigest
+	if json.Unmarshal(raw, &rec) == nil && rec.Digest != nil {
+		gone, err := forgottenQuoted(ctx, s.Store, workspace, rec.Digest)
+		if err != nil {
+			return false, err
+		}
+		if len(gone) > 0 {
+			dropDigestQuotes(rec.Digest, func(q feedbackbot.Quote) bool { return gone[q.AuthorID] },
+				func(e feedbackbot.Evidence) bool { return gone[e.Author] })
+			if raw, err = json.Marshal(rec); err != nil {
+				return false, err
+			}
+			if err := s.Store.PutDoc(ctx, workspace, docDigestRedacted, run, []byte("1")); err != nil {
+				return false, err
+			}
+		}
+	}
+	if err := s.Store.PutDoc(ctx, workspace, docPosted, run, raw); err != nil {
+		return false, err
+	}
+	if rec.Digest == nil {
+		return true, nil
+	}
+	gone, err := forgottenQuoted(ctx, s.Store, workspace, rec.Digest)
+	if err == nil && len(gone) > 0 {
+		_, err = redactDigestRecord(ctx, s.Store, workspace, run, func(q feedbackbot.Quote) bool { return gone[q.AuthorID] },
+			func(e feedbackbot.Evidence) bool { return gone[e.Author] })
+	}
+	if err != nil {
+		return true, fmt.Errorf("erase the quotes of people forgotten meanwhile: %w", err)
+	}
+	return true, nil
+}
+
+// digestQuotesBefore selects what retention takes out of posted digests: the
+// quotes and evidence of messages from before before.
+func digestQuotesBefore(before time.Time) (func(feedbackbot.Quote) bool, func(feedbackbot.Evidence) bool) {
+	return func(q feedbackbot.Quote) bool { return !q.Time.IsZero() && q.Time.Before(before) },
+		func(e feedbackbot.Evidence) bool { return e.Quote != "" && !e.Time.IsZero() && e.Time.Before(before) }
+}

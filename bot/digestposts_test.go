@@ -1,0 +1,246 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// editingPoster is a chat platform's side of posted digests: what was posted,
+// edited and deleted; updateErr, when set, is what an edit returns.
+type editingPoster struct {
+	mu        sync.Mutex
+	posts     []feedbackbot.Document
+	updated   []feedbackbot.Document
+	deleted   []feedbackbot.PostRef
+	updateErr error
+	onPost    func() // runs inside Post, before it returns
+}
+
+func (p *editingPoster) Post(_ context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
+	if p.onPost != nil {
+		p.onPost()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.posts = append(p.posts, doc)
+	return feedbackbot.PostRef{Platform: "test", Destination: channel, ID: fmt.Sprintf("m%d", len(p.posts))}, nil
+}
+
+func (p *editingPoster) Update(_ context.Context, _ feedbackbot.PostRef, doc feedbackbot.Document) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.updateErr != nil {
+		return p.updateErr
+	}
+	p.updated = append(p.updated, doc)
+	return nil
+}
+
+func (p *editingPoster) Delete(_ context.Context, ref feedbackbot.PostRef) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deleted = append(p.deleted, ref)
+	return nil
+}
+
+func (p *editingPoster) edits() []feedbackbot.Document {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]feedbackbot.Document(nil), p.updated...)
+}
+
+const (
+	danaSecret = "the invoice export is broken again and nobody answers, call me on 555-0199"
+	leeWords   = "the export keeps failing on large files and it is really frustrating"
+)
+
+// quotedPair captures and analyses two customers' complaints in workspace T1 an
+// hour and two before now: XDANA's (with a phone number) and XLEE's.
+func quotedPair(t *testing.T, st store.Store, now time.Time) {
+	t.Helper()
+	var msgs []feedbackbot.Message
+	for i, m := range []struct{ author, text string }{{"XDANA", danaSecret}, {"XLEE", leeWords}} {
+		at := now.Add(-time.Duration(i+1) * time.Hour)
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C1:%d.000100", at.Unix()), Platform: feedbackbot.PlatformSlack,
+			Workspace: "T1", Channel: "C1", Author: m.author, Role: feedbackbot.RoleCustomer, Account: "acme", Text: m.text, Time: at})
+	}
+	captured(t, st, msgs...)
+}
+
+func docJSON(t *testing.T, d feedbackbot.Document) string {
+	t.Helper()
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// digestScheduler is a daily 09:00 UTC digest of T1 posted with p.
+func digestScheduler(t *testing.T, st store.Store, p bot.Poster) *bot.Scheduler {
+	return &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": p}, Jobs: []bot.Job{job(t, "0 9 * * *", "UTC")},
+		Holder: "a", Settle: -1, Charts: true}
+}
+
+// noDigestHolds fails when a posted digest's record, or a mark, still holds s.
+func noDigestHolds(t *testing.T, st store.Store, s string) {
+	t.Helper()
+	for _, kind := range []string{"digest-posted", "digest-redacted"} {
+		docs, err := st.ListDocs(context.Background(), "T1", kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, raw := range docs {
+			if strings.Contains(string(raw), s) {
+				t.Errorf("%s %s still holds %q", kind, id, s)
+			}
+		}
+	}
+}
+
+// TestForgetReachesPostedDigests: forgetting a person takes their quotes out of
+// the digests already posted, in the store and, on the scheduler's next tick,
+// in the chat (the message is edited once, keeping the other customer's quote);
+// "What forget does not reach" listed posted digests until 2026-12-06.
+func TestForgetReachesPostedDigests(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			quotedPair(t, st, now)
+			p := &editingPoster{}
+			s := digestScheduler(t, st, p)
+			if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+				t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
+			}
+			if posted := docJSON(t, p.posts[0]); !strings.Contains(posted, "555-0199") || !strings.Contains(posted, "large files") {
+				t.Fatalf("the digest should quote both customers:\n%s", posted)
+			}
+			res, err := bot.ForgetPerson(ctx, st, "T1", "XDANA")
+			if err != nil || res.DigestQuotes == 0 {
+				t.Fatalf("ForgetPerson = %+v, %v; want their digest quotes removed", res, err)
+			}
+			noDigestHolds(t, st, "555-0199")
+			noDigestHolds(t, st, "XDANA")
+			for i := range 2 { // edited on the next tick, and only then
+				if n, err := s.Tick(ctx, now.Add(time.Duration(i+1)*time.Minute)); err != nil || n != 0 {
+					t.Fatalf("Tick = %d, %v; want nothing posted", n, err)
+				}
+			}
+			edits := p.edits()
+			if len(edits) != 1 {
+				t.Fatalf("%d edits of the posted digest, want 1", len(edits))
+			}
+			if got := docJSON(t, edits[0]); strings.Contains(got, "555-0199") || !strings.Contains(got, "large files") {
+				t.Errorf("the edited digest still quotes the forgotten person, or lost the other quote:\n%s", got)
+			}
+			if marks, _ := st.ListDocs(ctx, "T1", "digest-redacted"); len(marks) != 0 {
+				t.Errorf("marks left after the edit: %v", marks)
+			}
+		})
+	}
+}
+
+// TestRetentionReachesPostedDigests: retention takes expired messages' quotes out
+// of posted digests, and their messages in the chat are edited; a channel that
+// may not be posted to any more gets the digest deleted instead, as an alert.
+func TestRetentionReachesPostedDigests(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			quotedPair(t, st, now)
+			p := &editingPoster{}
+			s := digestScheduler(t, st, p)
+			if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+				t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
+			}
+			later := now.Add(90 * 24 * time.Hour)
+			res, err := bot.ExpireOld(ctx, st, "T1", later.Add(-60*24*time.Hour))
+			if err != nil || res.DigestQuotes < 2 {
+				t.Fatalf("ExpireOld = %+v, %v; want both digest quotes removed", res, err)
+			}
+			noDigestHolds(t, st, "555-0199")
+			noDigestHolds(t, st, "large files")
+			p.updateErr = feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "the channel is shared with another organisation now")
+			if _, err := s.Tick(ctx, later.Add(-time.Hour)); err != nil { // (not 09:00: no new digest)
+				t.Fatal(err)
+			}
+			if len(p.deleted) != 1 || len(p.edits()) != 0 {
+				t.Errorf("deleted %d, edited %d; want the digest deleted from the channel it may not post to", len(p.deleted), len(p.edits()))
+			}
+		})
+	}
+}
+
+// TestDigestEditRetriedAfterAFailure: an edit that fails (an outage) keeps the
+// mark, and the next tick edits the message.
+func TestDigestEditRetriedAfterAFailure(t *testing.T) {
+	ctx := context.Background()
+	st := backends(t)["bolt"](t)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	quotedPair(t, st, now)
+	p := &editingPoster{}
+	s := digestScheduler(t, st, p)
+	if _, err := s.Tick(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.ForgetPerson(ctx, st, "T1", "XLEE"); err != nil {
+		t.Fatal(err)
+	}
+	p.updateErr = fmt.Errorf("slack is down")
+	if _, err := s.Tick(ctx, now.Add(time.Minute)); err == nil || !strings.Contains(err.Error(), "slack is down") {
+		t.Fatalf("Tick err = %v; want the failed edit reported", err)
+	}
+	p.updateErr = nil
+	if _, err := s.Tick(ctx, now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if edits := p.edits(); len(edits) != 1 || strings.Contains(docJSON(t, edits[0]), "large files") {
+		t.Fatalf("want one edit without the forgotten quote after the outage, got %d", len(edits))
+	}
+}
+
+// TestForgetWhileADigestIsPosted: a person forgotten after the digest read their
+// message but before its record was saved (ForgetPerson found no record to
+// change) is taken out of the record as it is saved, and the message is edited
+// on the next tick.
+func TestForgetWhileADigestIsPosted(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			quotedPair(t, st, now)
+			p := &editingPoster{}
+			p.onPost = func() {
+				if _, err := bot.ForgetPerson(ctx, st, "T1", "XDANA"); err != nil {
+					t.Error(err)
+				}
+			}
+			s := digestScheduler(t, st, p)
+			if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+				t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
+			}
+			noDigestHolds(t, st, "555-0199")
+			p.onPost = nil
+			if _, err := s.Tick(ctx, now.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if edits := p.edits(); len(edits) != 1 || strings.Contains(docJSON(t, edits[0]), "555-0199") {
+				t.Fatalf("want the posted digest edited once without the forgotten quote, got %d edits", len(edits))
+			}
+		})
+	}
+}
