@@ -44,12 +44,22 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 		}
 		return doc
 	}
+	// With no customer message in the period before (a store that began in this
+	// period, say), every count would read "(new)" and every theme a mover: the
+	// comparison is left out and the footer says why.
+	compared := d.PrevCustomerMessages > 0
+	delta := func(cur, prev int64) string {
+		if !compared {
+			return ""
+		}
+		return deltaCount(cur, prev)
+	}
 	sat := "n/a"
 	if d.SentimentIndex != nil {
 		sat = strings.TrimSpace(fmt.Sprintf("%+.2f %s", *d.SentimentIndex, deltaIndex(d.SentimentIndex, d.PrevSentimentIndex)))
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: []feedbackbot.Field{
-		{Label: "Customer messages", Value: strings.TrimSpace(fmt.Sprintf("%d %s", d.CustomerMessages, deltaCount(d.CustomerMessages, d.PrevCustomerMessages)))},
+		{Label: "Customer messages", Value: strings.TrimSpace(fmt.Sprintf("%d %s", d.CustomerMessages, delta(d.CustomerMessages, d.PrevCustomerMessages)))},
 		{Label: "Sentiment index (-1..+1)", Value: sat},
 		{Label: "Positive · neutral · negative", Value: shares(d.CustomerMessages, d.Positive, d.Neutral, d.Negative)},
 		{Label: "Staff replies", Value: fmt.Sprintf("%d", d.StaffMessages)},
@@ -105,13 +115,16 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 				fmt.Fprintf(&b, "• and %s\n", more(d.Themes[i:], func(t feedbackbot.ThemeStat) bool { return t.Count > 0 }, "theme"))
 				break
 			}
-			fmt.Fprintf(&b, "• %s: %d %s", themeLabel(t.Name), t.Count, deltaCount(t.Count, t.Prev))
+			fmt.Fprintf(&b, "• %s: %d", themeLabel(t.Name), t.Count)
+			if c := delta(t.Count, t.Prev); c != "" {
+				b.WriteString(" " + c)
+			}
 			if t.Negative > 0 {
 				fmt.Fprintf(&b, ", %s negative", pct(t.Negative, t.Count))
 			}
 			b.WriteString("\n")
 		}
-		if movers := themeMovers(d.Themes); movers != "" {
+		if movers := themeMovers(d.Themes); movers != "" && compared {
 			b.WriteString("*Biggest movers:* " + movers)
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
@@ -199,9 +212,13 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 	if zone == "" || zone == "Local" || zone == "UTC" {
 		from, to, zone = from.UTC(), to.UTC(), "UTC"
 	}
+	against := fmt.Sprintf("compared with the %s before", periodWords(from, to))
+	if !compared {
+		against = fmt.Sprintf("not compared: the %s before held no customer message", periodWords(from, to))
+	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf(
-		"%s from %s to %s (%s), compared with the %s before. Generated %s.",
-		countNoun(d.Messages, "message"), from.Format("2006-01-02 15:04"), to.In(from.Location()).Format("2006-01-02 15:04"), zone, periodWords(from, to),
+		"%s from %s to %s (%s), %s. Generated %s.",
+		countNoun(d.Messages, "message"), from.Format("2006-01-02 15:04"), to.In(from.Location()).Format("2006-01-02 15:04"), zone, against,
 		d.GeneratedAt.In(from.Location()).Format("2006-01-02 15:04 MST"))}) // (one zone in the line)
 	doc.Fallback = fmt.Sprintf("%s: %s, sentiment %s, %s at risk.", title, countNoun(d.CustomerMessages, "customer message"), sat, countNoun(len(d.AtRisk), "account"))
 	if d.Negative*3 > d.CustomerMessages || len(d.AtRisk) > 0 {

@@ -241,9 +241,44 @@ func TestDigestPeriodInLocalDays(t *testing.T) {
 		{"36 hours", at(time.UTC, 19, 9), at(time.UTC, 20, 21), "compared with the 36 hours before"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			txt := docText(bot.DigestDocument(feedbackbot.Digest{From: tc.from, To: tc.to, GeneratedAt: tc.to, Messages: 3, CustomerMessages: 3, Neutral: 3}, nil))
+			txt := docText(bot.DigestDocument(feedbackbot.Digest{From: tc.from, To: tc.to, GeneratedAt: tc.to, Messages: 3, CustomerMessages: 3, Neutral: 3, PrevCustomerMessages: 2}, nil))
 			if !strings.Contains(txt, tc.want) {
 				t.Errorf("%s .. %s (%s): want %q:\n%s", tc.from, tc.to, tc.to.Sub(tc.from), tc.want, txt[strings.LastIndex(txt, "\n")+1:])
+			}
+		})
+	}
+}
+
+// TestDigestWithNothingBeforeIsNotCompared: a digest whose period before held no
+// customer message (the store began in this period) marks no count "(new)" and no
+// theme a mover, and its footer says why it compares nothing; one with messages
+// before compares as ever (a new user's review: a 28-day digest of the demo
+// listed "Biggest movers: integration +16, bug +12, billing +11" and every theme
+// "(new)", "compared with the 28 days before").
+func TestDigestWithNothingBeforeIsNotCompared(t *testing.T) {
+	to := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	themes := []feedbackbot.ThemeStat{{Name: "integration", Count: 16}, {Name: "bug", Count: 12}}
+	for _, tc := range []struct {
+		name     string
+		prev     int64
+		want     []string
+		wantNone []string
+	}{
+		{"nothing before", 0, []string{"not compared: the 28 days before held no customer message", "• integration: 16\n"}, []string{"(new)", "Biggest movers", "compared with"}},
+		{"messages before", 5, []string{"compared with the 28 days before", "(▲ 520%)", "Biggest movers:* integration +16, bug +12"}, []string{"not compared"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			txt := docText(bot.DigestDocument(feedbackbot.Digest{From: to.Add(-28 * 24 * time.Hour), To: to, GeneratedAt: to, Messages: 31, CustomerMessages: 31, Negative: 31,
+				PrevCustomerMessages: tc.prev, Themes: themes}, nil))
+			for _, w := range tc.want {
+				if !strings.Contains(txt, w) {
+					t.Errorf("want %q in:\n%s", w, txt)
+				}
+			}
+			for _, w := range tc.wantNone {
+				if strings.Contains(txt, w) {
+					t.Errorf("want no %q in:\n%s", w, txt)
+				}
 			}
 		})
 	}
