@@ -255,14 +255,15 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	}
 	if len(churn) > 0 {
 		add(feedbackbot.Reason{Code: ReasonChurnSignal, Impact: -math.Min(40, 25+7.5*float64(len(churn)-1)),
-			Text:     fmt.Sprintf("%d churn signal(s): cancellation, downgrade, switching vendor or data export", len(churn)),
+			Text:     plural(len(churn), "churn signal") + ": cancellation, downgrade, switching vendor or data export",
 			Evidence: evidence(newestFirst(churn), maxEvidencePerReason)})
 	}
 
 	// Conversations waiting for a reply, and slow first responses.
 	convs := conversations(msgs, p.ConversationGap)
-	var waiting, due []*Item
-	var waitingSince []time.Time // when each waiting conversation asked first
+	var waiting, due []*Item         // the conversations' latest asks: the quotes
+	var waitingAsks, dueAsks []*Item // their first asks: what they ask (askWords)
+	var waitingSince []time.Time     // when each waiting conversation asked first
 	var missed, answered int
 	for _, c := range convs {
 		if !c.asks {
@@ -275,10 +276,10 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			case t.Before(recentFrom):
 				// Older than the recent window, a question is abandoned, not waiting.
 			case now.Sub(c.start) > target:
-				waiting = append(waiting, c.lastAsk)
+				waiting, waitingAsks = append(waiting, c.lastAsk), append(waitingAsks, c.firstAsk)
 				waitingSince = append(waitingSince, c.start)
 			case now.Sub(c.start) >= target*3/4:
-				due = append(due, c.lastAsk)
+				due, dueAsks = append(due, c.lastAsk), append(dueAsks, c.firstAsk)
 			}
 			continue
 		}
@@ -303,12 +304,12 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			}
 		}
 		add(feedbackbot.Reason{Code: ReasonUnanswered, Impact: -math.Min(45, impact),
-			Text:     fmt.Sprintf("%d customer question(s) or report(s) still waiting for a reply, the oldest for %s", len(waiting), Ago(now.Sub(oldest))),
+			Text:     fmt.Sprintf("%s still waiting for a reply, the oldest for %s", askWords(waitingAsks), Ago(now.Sub(oldest))),
 			Evidence: evidence(waiting, maxEvidencePerReason)})
 	}
 	if len(due) > 0 {
 		add(feedbackbot.Reason{Code: ReasonReplyDue, Impact: -3,
-			Text:     fmt.Sprintf("%d question(s) will pass the first-response target (%s) soon without a reply", len(due), p.targetWords()),
+			Text:     fmt.Sprintf("%s will pass the first-response target (%s) soon without a reply", askWords(dueAsks), p.targetWords()),
 			Evidence: evidence(due, maxEvidencePerReason)})
 	}
 	if answered >= 3 {
@@ -394,10 +395,13 @@ func emotions(items []*Item) []feedbackbot.CountStat {
 }
 
 type conversation struct {
-	start      time.Time
-	asks       bool
-	lastAsk    *Item // one of the messages conversations was given
-	firstReply time.Time
+	start   time.Time
+	account string // of the customer message that started it
+	asks    bool
+	// firstAsk and lastAsk are its first and latest messages waiting for a reply
+	// (what it asks, and the quote of a wait): messages conversations was given.
+	firstAsk, lastAsk *Item
+	firstReply        time.Time
 	// resolved is when the conversation was closed: a staff message saying it is
 	// fixed, a customer's thanks after a staff reply, or a resolved mark (✅) on one of
 	// its messages, counted at the last staff reply.
@@ -409,7 +413,11 @@ type conversation struct {
 // conversations groups a channel's messages: a thread is one conversation; top-level
 // customer messages closer than gap join the same one; a staff message answers the
 // open conversation of its thread, or of its channel when it is top-level. A new
-// question after a reply starts a new conversation.
+// ask after a reply (a question, bug report, complaint or churn signal: startsAnew)
+// starts a new conversation; a wish that follows a reply to the customer's ask, in
+// its thread or top-level within gap of the reply, is part of the answered one ("is
+// there a dark mode?" / "Not yet, it's on the roadmap." / "ok, would be great if it
+// came soon" waited for a reply for days, a user found in the demo).
 func conversations(msgs []*Item, gap time.Duration) []*conversation {
 	var out []*conversation
 	// Every top-level customer message may root a thread: sized for them at once, not
@@ -418,8 +426,8 @@ func conversations(msgs []*Item, gap time.Duration) []*conversation {
 	byRoot := make(map[threadRoot]*conversation, len(msgs)) // the thread's conversation
 	open := map[string]*conversation{}                      // channel -> its latest top-level conversation
 	lastCust := map[string]time.Time{}                      // channel -> last top-level customer message
-	start := func(t time.Time) *conversation {
-		c := &conversation{start: t}
+	start := func(m *feedbackbot.Message) *conversation {
+		c := &conversation{start: m.Time, account: m.Account}
 		out = append(out, c)
 		return c
 	}
@@ -431,20 +439,28 @@ func conversations(msgs []*Item, gap time.Duration) []*conversation {
 		}
 		switch m.Role {
 		case feedbackbot.RoleCustomer:
+			wish := it.Tags.NeedsReply && !startsAnew(it)
+			followUp := false // a wish after a reply to the customer's ask
 			switch {
 			case m.Thread == "":
 				c = open[m.Channel]
 				// Thanks after a staff reply belongs to that conversation, however late.
 				closing := c != nil && !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05
-				if c == nil || !closing && m.Time.Sub(lastCust[m.Channel]) > gap {
-					c = start(m.Time)
+				// A wish of the same account's belongs to it when it follows the reply
+				// closely (another customer's in a shared channel is their own).
+				followUp = wish && c != nil && c.asks && !c.firstReply.IsZero() && c.account == m.Account
+				if c == nil || !closing && m.Time.Sub(lastCust[m.Channel]) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
+					c = start(m)
+					followUp = false
 				}
 				lastCust[m.Channel] = m.Time
 			case c == nil: // a thread whose root we never saw
-				c = start(m.Time)
+				c = start(m)
+			default:
+				followUp = wish && c.asks && !c.firstReply.IsZero()
 			}
-			if it.Tags.NeedsReply && !c.firstReply.IsZero() {
-				c = start(m.Time)
+			if it.Tags.NeedsReply && !c.firstReply.IsZero() && !followUp {
+				c = start(m)
 			}
 			if m.Thread == "" {
 				open[m.Channel] = c
@@ -452,7 +468,10 @@ func conversations(msgs []*Item, gap time.Duration) []*conversation {
 			} else {
 				byRoot[rootKey(m.Channel, m.Thread)] = c
 			}
-			if it.Tags.NeedsReply {
+			if it.Tags.NeedsReply && !followUp {
+				if c.firstAsk == nil {
+					c.firstAsk = it
+				}
 				c.asks, c.lastAsk = true, it
 			}
 			// Thanks after a staff reply closes it ("thanks, works now").
@@ -483,6 +502,63 @@ func conversations(msgs []*Item, gap time.Duration) []*conversation {
 		}
 	}
 	return out
+}
+
+// startsAnew reports whether a customer message waiting for a reply opens a new
+// conversation after a staff reply: a new question, bug report, complaint or churn
+// signal does ("thanks — and how do I export?" waits for its own answer); a wish (a
+// feature request, or a message of another intent a correction says waits) follows
+// up on the answered one.
+func startsAnew(it *Item) bool {
+	if !it.Tags.NeedsReply {
+		return false
+	}
+	switch it.Tags.Intent {
+	case feedbackbot.IntentQuestion, feedbackbot.IntentBugReport, feedbackbot.IntentComplaint, feedbackbot.IntentChurnSignal:
+		return true
+	}
+	return slices.Contains(it.Tags.Themes, "cancellation") // a churn signal, as Assess counts them
+}
+
+// askKinds are the kinds of ask a reason names, in its order (askKind's index):
+// alone, then within a mix.
+var askKinds = [...]struct{ alone, inMix string }{
+	{"customer question", "question"}, {"customer report", "report"}, {"customer request", "request"},
+	{"churn signal", "churn signal"}, {"customer message", "other message"}}
+
+// askKind is the index in askKinds of what a customer's ask is, by its intent.
+func askKind(it *Item) int {
+	switch it.Tags.Intent {
+	case feedbackbot.IntentQuestion:
+		return 0
+	case feedbackbot.IntentBugReport, feedbackbot.IntentComplaint:
+		return 1
+	case feedbackbot.IntentFeatureRequest:
+		return 2
+	case feedbackbot.IntentChurnSignal:
+		return 3
+	}
+	return 4
+}
+
+// askWords counts asks by kind: "1 customer question", "2 customer requests",
+// "3 customer messages (2 questions, 1 report)" (it wrote "question(s) or
+// report(s)" whatever they were, a wish too).
+func askWords(asks []*Item) string {
+	var n [len(askKinds)]int
+	for _, it := range asks {
+		n[askKind(it)]++
+	}
+	var parts []string
+	for k, c := range n {
+		if c == len(asks) {
+			return plural(c, askKinds[k].alone)
+		}
+		if c > 0 {
+			parts = append(parts, plural(c, askKinds[k].inMix))
+		}
+	}
+	return plural(len(asks), "customer message") + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // resolvedMark reports a "done" reaction (Slack names or Discord emoji).
@@ -598,7 +674,7 @@ func recurring(msgs []*Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
 		return feedbackbot.Reason{}, false
 	}
 	return feedbackbot.Reason{Code: ReasonRecurring, Impact: -15,
-		Text:     fmt.Sprintf("The problem came back after staff said it was fixed (%d complaint(s) since)", len(again)),
+		Text:     fmt.Sprintf("The problem came back after staff said it was fixed (%s since)", plural(len(again), "complaint")),
 		Evidence: evidence(again, maxEvidencePerReason)}, true
 }
 
@@ -898,10 +974,10 @@ func AddRatings(h feedbackbot.Health, rs []Rating, now time.Time, p Params) feed
 	switch {
 	case n > 0 && csat/n <= 3:
 		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonLowRatings, Impact: -10 * (4 - csat/n),
-			Text: fmt.Sprintf("Recent CSAT is %.1f / 5 over %.0f answer(s)", csat/n, n)})
+			Text: fmt.Sprintf("Recent CSAT is %.1f / 5 over %s", csat/n, plural(int(n), "answer"))})
 	case nps > 0 && det > prom:
 		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonLowRatings, Impact: -15,
-			Text: fmt.Sprintf("Recent NPS answers: %.0f detractor(s), %.0f promoter(s)", det, prom)})
+			Text: fmt.Sprintf("Recent NPS answers: %s, %s", plural(int(det), "detractor"), plural(int(prom), "promoter"))})
 	case n > 0 && csat/n >= 4.5:
 		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonRecentlyHappy, Impact: 5,
 			Text: fmt.Sprintf("Recent CSAT is %.1f / 5", csat/n)})
