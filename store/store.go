@@ -50,9 +50,12 @@ type Entry struct {
 //     deleted the message) is skipped as well. Events must be Normalize()d.
 //   - Read hands out entries not yet delivered to anyone, plus entries delivered to a
 //     consumer that has not acknowledged them for longer than the backend's claim
-//     timeout (a crashed worker's), across all workspaces. It waits up to wait for
-//     something to arrive and returns an empty slice (not an error) when nothing did.
-//   - An entry stays pending until Ack; acking twice or acking an unknown entry is a no-op.
+//     timeout (a crashed worker's), across all workspaces, at most max of them
+//     (max <= 0 means DefaultReadMax). It waits up to wait for something to arrive
+//     and returns an empty slice (not an error) when nothing did.
+//   - An entry stays pending until Ack; acking twice or acking an unknown entry is a
+//     no-op, and so is acking an entry whose ID or Workspace cannot be the log's (an
+//     id of another form, or none): Ack acknowledges the batch's other entries.
 //   - Replay calls fn for every entry of one workspace's log in order, without touching
 //     consumer state, for re-analysis; fn's error stops it and is returned.
 //   - Newest returns the newest version of a message put in the log, whether or not
@@ -152,7 +155,9 @@ type Derived interface {
 	// Discord's times are whole microseconds.
 	PeriodKeys(ctx context.Context, workspace string, from, to time.Time, limit int) ([]string, error)
 	// Rollups returns the non-empty buckets of one workspace whose start is in [from, to),
-	// in time order. Its cost grows with the period, never with the whole history.
+	// in time order; a zero bound is open (a zero from reads from the workspace's
+	// first bucket, a zero to up to its last). Its cost grows with the period, never
+	// with the whole history (an open bound ends at the data's first or last bucket).
 	// With counters named, each bucket holds only those of them it has (non-zero),
 	// a bucket with none is left out, and a networked backend fetches no others:
 	// for reads that need a few counters of many buckets, such as the totals of a
@@ -160,17 +165,21 @@ type Derived interface {
 	Rollups(ctx context.Context, workspace string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error)
 	// Notable returns up to limit customer messages in [from, to) with the most negative
 	// (kind NotableNegative) or most positive (NotablePositive) sentiment, most extreme
-	// first; ties are broken by newer first. Backends keep at least the 50 most extreme
-	// per UTC day and kind, so cost grows with the period, not with its volume.
+	// first; ties are broken by newer first. A zero bound is open: the period then
+	// starts at the workspace's first rollup bucket, or ends after its last. Backends
+	// keep at least the 50 most extreme per UTC day and kind, so cost grows with the
+	// period, not with its volume.
 	Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]Stored, error)
 	// Workspaces lists every workspace that has ever had an event appended, sorted.
 	Workspaces(ctx context.Context) ([]string, error)
 	// Accounts lists the account ids seen on applied messages of a workspace, sorted.
 	Accounts(ctx context.Context, workspace string) ([]string, error)
 	// AccountDays returns one account's daily counters for the UTC days whose start is
-	// in [from, to), non-empty days only, in time order: for each day the account
-	// dimension of the hourly rollups (CounterName(DimAccount, account, c)) summed
-	// over the day, keyed by the counter alone (CntCustomer, CntScoreMilli, ...).
+	// in [from, to), a zero bound open as Rollups's (from the day of the workspace's
+	// first rollup bucket, or up to that of its last), non-empty days only, in time
+	// order: for each day the account dimension of the hourly rollups
+	// (CounterName(DimAccount, account, c)) summed over the day, keyed by the
+	// counter alone (CntCustomer, CntScoreMilli, ...).
 	// Backends keep them in the same atomic step as the hourly rollups, so they
 	// always equal those sums (retention keeps both). Its cost grows with the days
 	// asked for, never with the history. A store whose data predates these counters
@@ -394,6 +403,9 @@ type Leases interface {
 	// a marker so that a failover cannot post the same digest twice.
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 }
+
+// DefaultReadMax is how many entries Read hands out at most when its max is <= 0.
+const DefaultReadMax = 100
 
 // DefaultQueryLimit and MaxQueryLimit bound Messages.
 const (

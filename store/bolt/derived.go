@@ -674,7 +674,9 @@ func (s *Store) Messages(ctx context.Context, q store.Query) ([]store.Stored, er
 	return out, nil
 }
 
-// Rollups implements store.Derived.
+// Rollups implements store.Derived: a cursor over the workspace's hours from the
+// first of the period (the first there is, from a zero from) to its end (the last
+// there is, to a zero to).
 func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
 	start := feedbackbot.BucketStart(from)
 	if start.Before(from) {
@@ -690,7 +692,7 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 		c := b.Bucket(bRoll).Cursor()
 		for k, v := c.Seek(hourKey(start)); k != nil; k, v = c.Next() {
 			at := decodeHourKey(k)
-			if !at.Before(to) {
+			if !to.IsZero() && !at.Before(to) {
 				break
 			}
 			counts, err := pick.decode(v, len(v)/24)
@@ -710,7 +712,8 @@ func (s *Store) Rollups(ctx context.Context, workspace string, from, to time.Tim
 }
 
 // Notable implements store.Derived. Each hour's index is ordered most extreme first,
-// so it reads at most limit entries per non-empty hour of the period.
+// so it reads at most limit entries per non-empty hour of the period (from the
+// first hour there is, for a zero from, to the last, for a zero to).
 func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error) {
 	var bucket []byte
 	switch kind {
@@ -733,7 +736,7 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 		k, _ := c.Seek(hourKey(feedbackbot.BucketStart(from)))
 		for k != nil {
 			hour := decodeHourKey(k)
-			if !hour.Before(to) {
+			if !to.IsZero() && !hour.Before(to) {
 				break
 			}
 			taken := 0
@@ -742,7 +745,7 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 				for i, x := range k[16:notablePrefix] {
 					tk[i] = ^x
 				}
-				if at := decodeTimeKey(tk[:]); at.Before(from) || !at.Before(to) {
+				if at := decodeTimeKey(tk[:]); at.Before(from) || !to.IsZero() && !at.Before(to) {
 					continue
 				}
 				cands = append(cands, k)
@@ -867,7 +870,8 @@ func (s *Store) AccountDayCounts(ctx context.Context, workspace, account string,
 }
 
 // accountDays calls fn with each of an account's days whose start is in [from,
-// to) that has counters, in time order, and their encoded counters.
+// to) (either bound open when zero) that has counters, in time order, and their
+// encoded counters.
 func (s *Store) accountDays(ctx context.Context, workspace, account string, from, to time.Time, fn func(at time.Time, v []byte) error) error {
 	start := store.DayStart(from)
 	if start.Before(from) {
@@ -883,7 +887,7 @@ func (s *Store) accountDays(ctx context.Context, workspace, account string, from
 		c := b.Bucket(bAcctDay).Cursor()
 		for k, v := c.Seek(acctDayKey(acct, start)); k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			at := decodeHourKey(k[len(prefix):])
-			if !at.Before(to) {
+			if !to.IsZero() && !at.Before(to) {
 				break
 			}
 			if err := fn(at, v); err != nil {

@@ -107,11 +107,8 @@ const (
 	markForgotten = 'f'
 )
 
-// readBatchDefault is Read's max when the caller passes max <= 0; readBatchMax caps it.
-const (
-	readBatchDefault = 100
-	readBatchMax     = 10_000
-)
+// readBatchMax caps Read's max (store.DefaultReadMax is its default).
+const readBatchMax = 10_000
 
 // workspace returns the bucket of ws, creating it (and its sub-buckets) if create.
 func workspace(tx *bbolt.Tx, ws string, create bool) (*bbolt.Bucket, error) {
@@ -383,7 +380,7 @@ func decodePending(v []byte) pending {
 // and not acknowledged) come first, then new ones; workspaces take turns being first.
 func (s *Store) Read(ctx context.Context, consumer string, limit int, wait time.Duration) ([]store.Entry, error) {
 	if limit <= 0 {
-		limit = readBatchDefault
+		limit = store.DefaultReadMax
 	}
 	limit = min(limit, readBatchMax)
 	deadline := time.Now().Add(wait)

@@ -427,10 +427,7 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 		}
 	}
 	specJSON := appendSpec(make([]byte, 0, 256), spec)
-	stamp := rev + "@" + tags.Analyzer
-	if strings.ContainsAny(stamp, "\n") {
-		return applyItem{}, invalid("entry %q: analyzer name %q has a line break", it.Entry.ID, tags.Analyzer)
-	}
+	stamp := rev + "@" + stampAnalyzer(tags.Analyzer)
 	return applyItem{ws: k, member: rec, keys: keys, rollup: rollup, bucket: bucket, contrib: contributions,
 		acctDay: acctDay, acctContrib: acctContrib,
 		data: data, meta: appendMeta(make([]byte, 0, len(contrib)+len(specJSON)+len(stamp)+32), stamp, bucket, specJSON, contrib),
@@ -440,6 +437,20 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 			"put", key, rev, stamp, strconv.FormatInt(m.Time.UnixMicro(), 10), bucket,
 			strconv.FormatFloat(score, 'g', -1, 64), m.Account,
 		}}, nil
+}
+
+// stampAnalyzer is an analyzer's name as a record's stamp spells it: the stamp is a
+// line of the record's meta field (see appendMeta), so a line break in the name is
+// written as the two characters \n. A name with a line break in it used to fail
+// its item, and with it the whole Apply on every retry (the embedded store applies
+// it); only the stamp is spelled so, the tags keep the name as it is. (A name that
+// has the two characters where another has the line break stamps alike: applying
+// one revision under the one, then the other, is then a no-op.)
+func stampAnalyzer(name string) string {
+	if !strings.Contains(name, "\n") {
+		return name
+	}
+	return strings.ReplaceAll(name, "\n", `\n`)
 }
 
 // Message returns one applied message by key.
@@ -885,8 +896,35 @@ func putCounter(counts map[string]int64, name, v string) error {
 	return nil
 }
 
+// openBounds replaces a zero bound of a read's period by the workspace's data: a
+// zero from by the start of its first rollup hour, a zero to by the end of its last
+// (every applied message counts in its hour, so none is outside them). A workspace
+// with no rollup hour gives an empty period. The other bound is left as it is.
+func (s *Store) openBounds(ctx context.Context, k wsKeys, from, to time.Time) (time.Time, time.Time, error) {
+	var first, last *redis.ZSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		first, last = p.ZRangeWithScores(ctx, k.buckets(), 0, 0), p.ZRangeWithScores(ctx, k.buckets(), -1, -1)
+		return nil
+	})
+	if err != nil {
+		return from, to, err
+	}
+	if len(first.Val()) == 0 || len(last.Val()) == 0 {
+		empty := time.Unix(0, 0).UTC()
+		return empty, empty, nil // nothing applied: no hour, no day
+	}
+	if from.IsZero() {
+		from = time.Unix(int64(first.Val()[0].Score), 0).UTC()
+	}
+	if to.IsZero() {
+		to = time.Unix(int64(last.Val()[0].Score), 0).UTC().Add(feedbackbot.RollupBucket)
+	}
+	return from, to, nil
+}
+
 // Notable reads the notable sets of each UTC day of [from, to), at most NotableKeep
-// messages a day, and orders them most extreme first, newer first on ties.
+// messages a day, and orders them most extreme first, newer first on ties. A zero
+// bound is open (see openBounds).
 func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error) {
 	var short string
 	switch kind {
@@ -900,8 +938,12 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 	if workspace == "" {
 		return nil, invalid("notable: a workspace is required")
 	}
+	k := s.ws(workspace)
 	if from.IsZero() || to.IsZero() {
-		return nil, invalid("notable: the period needs a start and an end")
+		var err error
+		if from, to, err = s.openBounds(ctx, k, from, to); err != nil {
+			return nil, wrapErr("notable", err)
+		}
 	}
 	if !to.After(from) {
 		return nil, nil
@@ -914,7 +956,6 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 		limit = 10
 	}
 	limit = min(limit, store.MaxQueryLimit)
-	k := s.ws(workspace)
 	// Only the most extreme of each day can be among the period's most extreme: a set
 	// holds every message of its day, so read its top (lowest scores for negative,
 	// highest for positive), never all of it. A day read on is one whose top so far

@@ -14,7 +14,8 @@
 //	fb:{ws}:latest           hash: message key -> latest appended revision, "-" once deleted,
 //	                         "!" once erased by Forget
 //	fb:{ws}:m:<key>          hash: an applied message: m its stamp
-//	                         (revision@analyzer), bucket, index spec and
+//	                         (revision@analyzer, a line break in the analyzer's
+//	                         name written as \n: see stampAnalyzer), bucket, index spec and
 //	                         contributions JSON (see appendMeta); versions before
 //	                         2026-12-02 wrote m's parts as fields s, b, k and c,
 //	                         still read, replaced when the message is applied again;
@@ -76,7 +77,8 @@
 // Keys outside any workspace are only ever used on their own, never in a script or
 // MULTI with tagged keys:
 //
-//	fb:workspaces            set: workspaces with appended events
+//	fb:workspaces            set: workspaces with appended events (listed after an
+//	                         event was appended, never for events all skipped)
 //	fb:lease:<name>          string: the holder of a lease (SET NX PX)
 //	fb:once:<name>           string: a once-marker (SET NX PX)
 //

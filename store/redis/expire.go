@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,14 +23,19 @@ const expirePage = 256
 // expireScript expires one message: like forgetScript it marks the key erased, removes
 // the record from every index and deletes its log entries, but it leaves the rollup
 // counters alone, and it does nothing while any log entry of the message is not yet
-// delivered or still pending (the caller passes the group's position).
+// delivered or still pending (the caller passes the group's position). The message
+// leaves the message-key set of every author the caller read from its log entries
+// and record (an edit can change a message's author: each one's set names it); the
+// caller read them from the entries the log-entry index listed, and where the index
+// lists others now (an event appended since) the message is left for a later call.
 //
 // KEYS[1] latest hash, KEYS[2] log stream, KEYS[3] log-entry index, KEYS[4] record,
-// KEYS[5] the author's message keys, KEYS[6] the record's data string, KEYS[7..] the
-// record's index spec as read.
+// KEYS[5] the record's data string, KEYS[6..5+ARGV[6]] the authors' message-key
+// sets, then the record's index spec as read.
 // ARGV[1] message key, ARGV[2] the group's last delivered id, ARGV[3] the lowest
 // pending id ("" when none), ARGV[4] "1" to expire the message only if it has no
-// applied record (the log walk).
+// applied record (the log walk), ARGV[5] the log-entry index's ids of the message as
+// the caller read them ("" for none), ARGV[6] how many authors' sets there are.
 // Returns 1 when something was expired, 0 when nothing was (left), or missing keys.
 var expireScript = redis.NewScript(readRecordLua + `
 local member = ARGV[1]
@@ -43,6 +49,7 @@ local function less(a, b)
   return am < bm or (am == bm and as < bs)
 end
 local ids = redis.call('HGET', KEYS[3], member)
+if (ids or '') ~= ARGV[5] then return 0 end -- its authors were read from other entries
 if ids then
   for id in string.gmatch(ids, '%S+') do
     if less(ARGV[2], id) or (ARGV[3] ~= '' and not less(id, ARGV[3])) then return 0 end
@@ -69,14 +76,14 @@ if old[1] then
   redis.call('DEL', KEYS[4])
   done = 1
 end
-if redis.call('DEL', KEYS[6]) == 1 then done = 1 end
+if redis.call('DEL', KEYS[5]) == 1 then done = 1 end
 if ids then
   for id in string.gmatch(ids, '%S+') do
     if redis.call('XDEL', KEYS[2], id) == 1 then done = 1 end
   end
   redis.call('HDEL', KEYS[3], member)
 end
-redis.call('SREM', KEYS[5], member)
+for i = 6, 5 + tonumber(ARGV[6]) do redis.call('SREM', KEYS[i], member) end
 return done
 `)
 
@@ -104,7 +111,7 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 		if len(members) == 0 {
 			break
 		}
-		n, err := s.expireKeys(ctx, k, members, nil)
+		n, err := s.expireKeys(ctx, workspace, k, members, false)
 		total += n
 		if err != nil {
 			return total, err
@@ -130,7 +137,7 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 			return total, wrapErr("expire", err)
 		}
 		var members []string
-		authors := map[string]string{}
+		seen := map[string]bool{}
 		for _, m := range msgs {
 			if lowest != "" && compareIDs(m.ID, lowest) >= 0 {
 				break
@@ -146,12 +153,12 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 			if e.Event.Kind != feedbackbot.EventPut || !msg.Time.Before(before) {
 				continue
 			}
-			if _, seen := authors[msg.Key()]; !seen {
+			if !seen[msg.Key()] {
+				seen[msg.Key()] = true
 				members = append(members, msg.Key())
 			}
-			authors[msg.Key()] = msg.Author
 		}
-		n, err := s.expireKeys(ctx, k, members, authors)
+		n, err := s.expireKeys(ctx, workspace, k, members, true)
 		total += n
 		if err != nil {
 			return total, err
@@ -188,9 +195,12 @@ func (s *Store) groupPosition(ctx context.Context, key string) (last, lowest str
 	return groups[gi].LastDeliveredID, lowest, nil
 }
 
-// expireKeys runs expireScript for members (message keys). authors gives the author of
-// a member known from the log; the others' come from their records.
-func (s *Store) expireKeys(ctx context.Context, k wsKeys, members []string, authors map[string]string) (int, error) {
+// expireKeys runs expireScript for members (message keys); logWalk expires only
+// those with no applied record (the log walk, for messages deleted before they
+// expired). Each message leaves the message-key set of every author of a put of it
+// still in the log (logAuthors) and of its record's author (one whose entry the log
+// no longer holds: trimmed).
+func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, members []string, logWalk bool) (int, error) {
 	if len(members) == 0 {
 		return 0, nil
 	}
@@ -205,35 +215,105 @@ func (s *Store) expireKeys(ctx context.Context, k wsKeys, members []string, auth
 	if err != nil {
 		return 0, wrapErr("expire", err)
 	}
+	ids, authors, err := s.logAuthors(ctx, workspace, k, members)
+	if err != nil {
+		return 0, err
+	}
 	calls := make([]evalCall, len(members))
 	for i, m := range members {
-		author := authors[m]
 		var spec [][2]string
 		if raw := recs[i].spec; raw != "" {
 			if err := json.Unmarshal([]byte(raw), &spec); err != nil {
 				return 0, fmt.Errorf("redis expire: message %s: decode index spec: %w", m, err)
 			}
 		}
-		if raw := recs[i].data; raw != "" && author == "" {
+		who := authors[i]
+		if raw := recs[i].data; raw != "" {
 			var st store.Stored
 			if err := decodeStored(raw, &st); err != nil {
 				return 0, fmt.Errorf("redis expire: message %s: decode: %w", m, err)
 			}
-			author = st.Message.Author
+			if a := st.Message.Author; a != "" && !slices.Contains(who, a) {
+				who = append(who, a)
+			}
 		}
-		keys := []string{k.latest(), k.log(), k.logEntries(), k.rec(m), k.authorKeys(author), k.recData(m)}
+		keys := []string{k.latest(), k.log(), k.logEntries(), k.rec(m), k.recData(m)}
+		for _, a := range who {
+			keys = append(keys, k.authorKeys(a))
+		}
 		for _, e := range spec {
 			if !slices.Contains(keys, e[0]) {
 				keys = append(keys, e[0])
 			}
 		}
 		unapplied := "0"
-		if authors != nil {
-			unapplied = "1" // the log walk: deleted messages only
+		if logWalk {
+			unapplied = "1"
 		}
-		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied}}
+		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied, ids[i], len(who)}}
 	}
 	return s.evalRetrying(ctx, "expire", expireScript, calls)
+}
+
+// logAuthors reads, for each of members (message keys of workspace), its entry
+// ids as the log-entry index lists them ("" for none) and the authors of its puts
+// among those entries that the log still holds (each once, in log order),
+// pipelined: one round trip for the index, one for the entries (and one for data
+// keys this process lacks). An entry that cannot be decoded (its author
+// forgotten, say) names none.
+func (s *Store) logAuthors(ctx context.Context, workspace string, k wsKeys, members []string) (ids []string, authors [][]string, err error) {
+	vals, err := s.rdb.HMGet(ctx, k.logEntries(), members...).Result()
+	if err != nil {
+		return nil, nil, wrapErr("expire", err)
+	}
+	ids = make([]string, len(members))
+	authors = make([][]string, len(members))
+	type ref struct {
+		member int
+		id     string
+	}
+	var refs []ref
+	for i, v := range vals {
+		ids[i], _ = v.(string)
+		for _, id := range strings.Fields(ids[i]) {
+			if validStreamID(id) {
+				refs = append(refs, ref{i, id})
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return ids, authors, nil
+	}
+	got := make([]*redis.XMessageSliceCmd, len(refs))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for j, r := range refs {
+			got[j] = p.XRange(ctx, k.log(), r.id, r.id)
+		}
+		return nil
+	})
+	var msgs []redis.XMessage
+	for _, c := range got {
+		ms, err := c.Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, nil, wrapErr("expire", err)
+		}
+		msgs = append(msgs, ms...)
+	}
+	st := stream{ws: workspace, key: k.log()}
+	s.prefetchKeys(ctx, st, msgs)
+	for j, c := range got {
+		for _, m := range c.Val() {
+			e, ok, err := s.entryOrErr(ctx, st, m, 0, false)
+			if err != nil {
+				return nil, nil, wrapErr("expire", err)
+			}
+			i := refs[j].member
+			if a := e.Event.Message.Author; ok && e.Event.Kind == feedbackbot.EventPut && a != "" && !slices.Contains(authors[i], a) {
+				authors[i] = append(authors[i], a)
+			}
+		}
+	}
+	return ids, authors, nil
 }
 
 // evalRetrying runs sc for every call in pipelines and sums the integer replies. A

@@ -59,3 +59,54 @@ func TestExpireLeavesNoEmptiedIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestExpireRemovesEveryAuthorsKey guards the author index against retention: a
+// message whose author changed by an edit (alice put it, bob edited it: Discord
+// and Slack imports can do that) is in both authors' sets of message keys
+// (fb:{ws}:ak:<author>), and expiring it must take it out of both, as the
+// embedded store does, so that no index named by a person outlives their
+// messages. Expire used to pass only the record's (last) author's set to its
+// script, and alice's named the message for ever. The same holds for a message
+// deleted before it expired (found through the log, with no record left), whose
+// authors are known only from its log entries.
+func TestExpireRemovesEveryAuthorsKey(t *testing.T) {
+	ctx := t.Context()
+	s, client, prefix := newStore(t, redisstore.Options{})
+	m := storetest.Msg("W1", "m1", "the export is broken", "", "A1", "C1", storetest.Base)
+	m.Author = "alice"
+	edit := m
+	edit.Text, edit.Author, edit.EditedAt = "the export is fixed", "bob", storetest.Base.Add(time.Minute)
+	gone := storetest.Msg("W1", "m2", "the import is broken", "", "A1", "C1", storetest.Base.Add(time.Hour))
+	gone.Author = "carol"
+	goneEdit := gone
+	goneEdit.Text, goneEdit.Author, goneEdit.EditedAt = "the import is fixed", "dave", storetest.Base.Add(2*time.Hour)
+	kept := storetest.Msg("W1", "m3", "all good", "", "A1", "C1", storetest.Base.AddDate(0, 0, 3))
+	kept.Author = "alice"
+	storetest.AppendApplyAll(ctx, t, s, []feedbackbot.Event{storetest.Put(m), storetest.Put(edit), storetest.Put(gone),
+		storetest.Put(goneEdit), storetest.Delete(gone), storetest.Put(kept)},
+		func(int) feedbackbot.Tags { return storetest.Tags(-0.5, "v1") })
+	for _, a := range []string{"alice", "bob", "carol", "dave"} {
+		if ms, _ := client.SMembers(ctx, prefix+":{W1}:ak:"+a).Result(); len(ms) == 0 {
+			t.Fatalf("before expiry, %s's set of message keys is empty", a)
+		}
+	}
+	if n, err := s.Expire(ctx, "W1", storetest.Base.AddDate(0, 0, 1)); err != nil || n != 2 {
+		t.Fatalf("Expire = %d, %v; want 2", n, err)
+	}
+	for _, a := range []string{"alice", "bob", "carol", "dave"} {
+		want := []string{}
+		if a == "alice" {
+			want = []string{kept.Key()}
+		}
+		ms, err := client.SMembers(ctx, prefix+":{W1}:ak:"+a).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ms) != fmt.Sprint(want) {
+			t.Errorf("after expiry, %s:{W1}:ak:%s holds %v, want %v", prefix, a, ms, want)
+		}
+	}
+	if n, err := s.Expire(ctx, "W1", storetest.Base.AddDate(0, 0, 1)); err != nil || n != 0 {
+		t.Errorf("Expire again = %d, %v; want 0", n, err)
+	}
+}

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,47 +73,22 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 // appendEvents appends events, each on condition base ("" for none) as the write
 // op (puts only of messages never held when fill), and returns the script's value for each event (in the order of its
 // workspace's scripts): its entry id, 0 (skipped, or its op landed already) or -1
-// (its base moved on).
+// (its base moved on). Every event is checked, normalised and encoded first, so
+// that an invalid one (EINVALID) writes nothing at all: no entry, and no data key
+// of any author of the batch (see sealed.go).
 func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base, op string, fill bool) ([]any, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
-	type wsBatch struct {
-		keys    []string
-		authors map[string]bool
-		args    []any
-		count   int
+	type checked struct {
+		kind    feedbackbot.EventKind
+		m       feedbackbot.Message // as Read will return it
+		payload []byte              // its event's encoding, not sealed yet
 	}
-	// The data keys of the puts' authors, one round trip a workspace for those this
-	// process has none of (see sealed.go).
+	evs := make([]checked, len(events))
+	// The authors of the puts, by workspace: their data keys are read (or made)
+	// below, once the whole batch is known to be valid.
 	need := map[string][]string{}
-	for _, ev := range events {
-		if a, w := ev.Message.Author, ev.Message.Workspace; ev.Kind == feedbackbot.EventPut && a != "" && w != "" && !slices.Contains(need[w], a) {
-			need[w] = append(need[w], a)
-		}
-	}
-	keys := map[[2]string]sealKey{}
-	for w, authors := range need {
-		ks, err := s.sealKeys(ctx, w, authors)
-		if err != nil {
-			return nil, fmt.Errorf("append: %w", err)
-		}
-		for a, k := range ks {
-			keys[[2]string{w, a}] = k
-		}
-	}
-	var calls []evalCall
-	open := map[string]*wsBatch{}
-	var order []string // workspaces in first-seen order
-	var putWS []string
-	flush := func(w string) {
-		b := open[w]
-		if b == nil {
-			return // flushed when it filled up, nothing since
-		}
-		calls = append(calls, evalCall{keys: b.keys, args: b.args})
-		delete(open, w)
-	}
 	for i, ev := range events {
 		m := ev.Message
 		switch ev.Kind {
@@ -128,6 +104,13 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		default:
 			return nil, invalid("append event %d: unknown event kind %q", i, ev.Kind)
 		}
+		// (Normalize bounds a put's id and workspace; a delete's are bounded alike,
+		// as the embedded store bounds both, which keys by them.)
+		for _, f := range [...]struct{ what, v string }{{"id", m.ID}, {"workspace", m.Workspace}, {"platform", string(m.Platform)}} {
+			if len(f.v) > feedbackbot.MaxIDBytes {
+				return nil, invalid("append event %d: its message's %s is longer than %d bytes", i, f.what, feedbackbot.MaxIDBytes)
+			}
+		}
 		payload, err := store.AppendEvent(nil, &feedbackbot.Event{Kind: ev.Kind, Message: m})
 		if err != nil {
 			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "append event %d: encode: %v", i, err) // (the event's fault: see bolt's)
@@ -142,23 +125,54 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 			}
 			m = canon.Message
 		}
+		evs[i] = checked{kind: ev.Kind, m: m, payload: payload}
+		if a, w := m.Author, m.Workspace; ev.Kind == feedbackbot.EventPut && a != "" && !slices.Contains(need[w], a) {
+			need[w] = append(need[w], a)
+		}
+	}
+	// The data keys of the puts' authors, one round trip a workspace for those this
+	// process has none of (see sealed.go).
+	keys := map[[2]string]sealKey{}
+	for w, authors := range need {
+		ks, err := s.sealKeys(ctx, w, authors)
+		if err != nil {
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		for a, k := range ks {
+			keys[[2]string{w, a}] = k
+		}
+	}
+	type wsBatch struct {
+		keys    []string
+		authors map[string]bool
+		args    []any
+		count   int
+	}
+	var calls []evalCall
+	var callWS []string // each call's workspace
+	open := map[string]*wsBatch{}
+	var order []string // workspaces in first-seen order
+	flush := func(w string) {
+		b := open[w]
+		if b == nil {
+			return // flushed when it filled up, nothing since
+		}
+		calls = append(calls, evalCall{keys: b.keys, args: b.args})
+		callWS = append(callWS, w)
+		delete(open, w)
+	}
+	for i := range evs {
+		m, payload := &evs[i].m, evs[i].payload
 		kind, rev, author := "del", "", ""
-		if ev.Kind == feedbackbot.EventPut {
+		if evs[i].kind == feedbackbot.EventPut {
 			kind, rev, author = "put", m.Revision(), m.Author
 			if fill {
 				kind = "new"
 			}
-			if !slices.Contains(putWS, m.Workspace) {
-				putWS = append(putWS, m.Workspace)
-			}
 			if author != "" {
 				sk, ok := keys[[2]string{m.Workspace, author}]
-				if !ok { // (an author Normalize changed: invalid UTF-8)
-					ks, err := s.sealKeys(ctx, m.Workspace, []string{author})
-					if err != nil {
-						return nil, fmt.Errorf("append event %d: %w", i, err)
-					}
-					sk = ks[author]
+				if !ok {
+					return nil, fmt.Errorf("redis append event %d: no data key for its author", i)
 				}
 				payload = seal(sk, m.Workspace, payload)
 			}
@@ -198,26 +212,61 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 	for _, w := range order {
 		flush(w)
 	}
-	// A workspace joins the workspace set with its puts. A delete is appended only
-	// after a put of the same message, so its workspace is already there; a skipped
-	// delete of an unknown message must not add one.
+	// A workspace joins the workspace set (Workspaces, and the logs Read reads)
+	// once an event was appended to it, never for events that were all skipped (a
+	// delete of a message never held, its put arriving after it): listed, Read would
+	// make it an empty log, and the first real append would then not mark its
+	// people indexes complete (see appendScript). A workspace this process has seen a
+	// log of is listed again with the scripts (one round trip, as ever); another is
+	// listed after them where one of its events was appended or its log exists (an
+	// earlier attempt of this call appended and failed before listing it).
+	var check []string
+	exists := map[string]*redis.IntCmd{}
 	cmds, err := s.evalAll(ctx, appendScript, calls, func(p redis.Pipeliner) []redis.Cmder {
-		if len(putWS) == 0 {
-			return nil
+		var out []redis.Cmder
+		var members []any
+		for _, w := range order {
+			if _, ok := s.listed.Load(w); ok {
+				members = append(members, w)
+				continue
+			}
+			check = append(check, w)
+			exists[w] = p.Exists(ctx, s.ws(w).log())
+			out = append(out, exists[w])
 		}
-		members := make([]any, len(putWS))
-		for i, w := range putWS {
-			members[i] = w
+		if len(members) > 0 {
+			out = append(out, p.SAdd(ctx, s.workspacesKey(), members...))
 		}
-		return []redis.Cmder{p.SAdd(ctx, s.workspacesKey(), members...)}
+		return out
 	})
-	if err != nil {
-		return nil, wrapErr("append", err)
-	}
 	var outs []any
-	for _, c := range cmds {
+	appended := map[string]bool{}
+	for i, c := range cmds {
 		vals, _ := c.Val().([]any)
 		outs = append(outs, vals...)
+		for _, v := range vals {
+			if _, ok := v.(string); ok {
+				appended[callWS[i]] = true
+			}
+		}
+	}
+	var list []any
+	for _, w := range check {
+		if appended[w] || exists[w].Val() == 1 {
+			list = append(list, w)
+		}
+	}
+	if len(list) > 0 {
+		if lerr := s.rdb.SAdd(ctx, s.workspacesKey(), list...).Err(); lerr != nil {
+			err = cmp.Or(err, lerr)
+		} else {
+			for _, w := range list {
+				s.listed.Store(w, struct{}{})
+			}
+		}
+	}
+	if err != nil {
+		return nil, wrapErr("append", err)
 	}
 	return outs, nil
 }
@@ -236,7 +285,7 @@ func (s *Store) Read(ctx context.Context, consumer string, limit int, wait time.
 		return nil, invalid("read: consumer name is empty")
 	}
 	if limit <= 0 {
-		return []store.Entry{}, nil
+		limit = store.DefaultReadMax
 	}
 	deadline := time.Now().Add(wait)
 	claimEvery := min(max(s.claimIdle/2, s.poll), 5*time.Second)
@@ -571,7 +620,10 @@ func (s *Store) prefetchKeys(ctx context.Context, st stream, msgs []redis.XMessa
 	_ = s.loadKeys(ctx, st.ws, raws)
 }
 
-// Ack acknowledges entries, one XACK per workspace, pipelined.
+// Ack acknowledges entries, one XACK per workspace, pipelined. An entry that cannot
+// be one of the log's (no workspace, or an id that is not a stream id) is unknown,
+// so acking it is a no-op, as store.Log says: the batch's other entries are
+// acknowledged (refusing the batch left them pending, to be delivered again).
 func (s *Store) Ack(ctx context.Context, entries ...store.Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -580,12 +632,15 @@ func (s *Store) Ack(ctx context.Context, entries ...store.Entry) error {
 	var order []string
 	for _, e := range entries {
 		if e.Workspace == "" || !validStreamID(e.ID) {
-			return invalid("ack: entry %q of workspace %q is not a log entry", e.ID, e.Workspace)
+			continue
 		}
 		if _, ok := byWS[e.Workspace]; !ok {
 			order = append(order, e.Workspace)
 		}
 		byWS[e.Workspace] = append(byWS[e.Workspace], e.ID)
+	}
+	if len(order) == 0 {
+		return nil
 	}
 	cmds := make([]*redis.IntCmd, len(order))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {

@@ -281,19 +281,67 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 	}
 	// A person who was their own account (a community member) leaves no account
 	// named by them once nothing of it is left (Accounts listed them).
-	if err := unlistEmptyAccount.Run(ctx, s.rdb, []string{k.timeAccount(author), k.accounts()}, author).Err(); err != nil && !errors.Is(err, redis.Nil) {
+	if err := s.unlistEmptyAccount(ctx, k, author); err != nil {
 		return n, wrapErr("forget", err)
 	}
 	return n, nil
 }
 
-// unlistEmptyAccount takes an account out of the workspace's list when its time
-// index is gone (erasure removes an index it empties).
+// unlistEmptyAccount takes an account out of the workspace's list when no applied
+// message of it is left: its time indexes, which erasure and deletes remove once
+// empty, are all gone. Those are its account weeks (fb:{ws}:aw:<week>:<acct>), of
+// the weeks the workspace's rollup hours span (every applied message counts in its
+// hour), and its whole-history index (fb:{ws}:ta:<acct>), which Apply keeps only
+// where account weeks do not cover the workspace yet (data of an older version).
+// Looking at the whole-history index alone unlisted an account that still had
+// messages wherever the weeks cover the workspace (a review's find: a staff reply
+// filed under a forgotten member's account).
+func (s *Store) unlistEmptyAccount(ctx context.Context, k wsKeys, account string) error {
+	for range applyRounds {
+		first, last, err := s.openBounds(ctx, k, time.Time{}, time.Time{})
+		if err != nil {
+			return err
+		}
+		keys := []string{k.accounts(), k.buckets(), k.timeAccount(account)}
+		lo, hi := weekOf(first.Unix()), weekOf(first.Unix()) // none when nothing is applied
+		if last.After(first) {
+			hi = weekOf(last.Add(-time.Second).Unix()) + weekSeconds
+			for w := lo; w < hi; w += weekSeconds {
+				keys = append(keys, k.acctWeek(w, account))
+			}
+		}
+		res, err := unlistEmptyAccountScript.Run(ctx, s.rdb, keys, account, lo, hi).Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		if res != -1 {
+			return nil
+		}
+		// (an apply meanwhile added an hour outside the weeks read: read them again)
+	}
+	return fmt.Errorf("unlist account: the workspace's rollup hours kept moving")
+}
+
+// unlistEmptyAccountScript takes an account out of the workspace's accounts when
+// none of its time indexes the caller names exists, and the rollup hours are
+// still within the weeks it named.
 //
-// KEYS[1] the account's time index, KEYS[2] the accounts set. ARGV[1] account.
-var unlistEmptyAccount = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
-return 0
+// KEYS[1] the accounts set, KEYS[2] the bucket index, KEYS[3..] the account's time
+// indexes: its whole-history one, then its week of every week from ARGV[2] (unix
+// seconds) up to ARGV[3], exclusive. ARGV[1] the account. Returns 1 when it was
+// unlisted, 0 when it was kept, -1 when a rollup hour is outside those weeks (an
+// apply meanwhile: the caller names them again).
+var unlistEmptyAccountScript = redis.NewScript(`
+local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if first[2] and (tonumber(first[2]) < tonumber(ARGV[2]) or tonumber(last[2]) >= tonumber(ARGV[3])) then
+  return -1
+end
+for i = 3, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
+end
+redis.call('SREM', KEYS[1], ARGV[1])
+return 1
 `)
 
 // forgetBatch erases a batch of messages. It declares each record's index keys as read

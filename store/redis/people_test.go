@@ -437,3 +437,36 @@ func TestAuthorKeysLeavesOutTrimmed(t *testing.T) {
 		t.Errorf("AuthorKeys = %v ... %v, want the newest kept and the oldest (trimmed) left out", keys[:1], keys[len(keys)-1:])
 	}
 }
+
+// TestSkippedOnlyWorkspaceKeepsPeopleMarker guards the people-index marker
+// (fb:{ws}:people, set by the append that creates a workspace's log: its author
+// and log-entry indexes are complete from the first entry) against a workspace
+// listed before anything was appended to it. Append used to list the workspace of
+// every put, skipped or not; Read then made its log (XGROUP CREATE MKSTREAM) with
+// nothing in it, the first real append found a log already there and did not
+// mark it, and the first export or erasure rebuilt the indexes from the whole log.
+func TestSkippedOnlyWorkspaceKeepsPeopleMarker(t *testing.T) {
+	ctx := t.Context()
+	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
+	m := storetest.Msg("W1", "m1", "deleted before its put arrived", "", "A1", "C1", storetest.Base)
+	for _, ev := range []feedbackbot.Event{storetest.Delete(m), storetest.Put(m)} {
+		if n, err := s.Append(ctx, ev); err != nil || n != 0 {
+			t.Fatalf("Append(%s) = %d, %v; want 0 (skipped)", ev.Kind, n, err)
+		}
+	}
+	if _, err := s.Read(ctx, "c1", 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := client.Exists(ctx, prefix+":{W1}:log").Result(); n != 0 {
+		t.Errorf("a workspace with only skipped events has a log")
+	}
+	if n, err := s.Append(ctx, storetest.Put(storetest.Msg("W1", "m2", "hello", "", "A1", "C1", storetest.Base))); err != nil || n != 1 {
+		t.Fatalf("Append(a new message) = %d, %v; want 1", n, err)
+	}
+	if n, _ := client.Exists(ctx, prefix+":{W1}:people").Result(); n != 1 {
+		t.Errorf("the log's first append did not set its people-index marker %s:{W1}:people", prefix)
+	}
+	if wss, err := s.Workspaces(ctx); err != nil || fmt.Sprint(wss) != "[W1]" {
+		t.Errorf("Workspaces = %v, %v; want [W1]", wss, err)
+	}
+}

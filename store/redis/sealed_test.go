@@ -204,3 +204,44 @@ func TestUnreadableDataKeyLosesNothing(t *testing.T) {
 		t.Fatalf("bob's message after the blip: %v %+v", err, es)
 	}
 }
+
+// TestAppendInvalidMakesNoDataKey guards Append's promise that an invalid batch
+// (EINVALID) writes nothing: the data keys of the batch's authors used to be made
+// (sealKeys) before the batch was checked, so a rejected batch left its authors
+// named in fb:{ws}:dko, each with a key that sealed nothing, until a Forget. It
+// also checks that a valid batch makes keys only for its puts' authors, not for
+// a delete's message.
+func TestAppendInvalidMakesNoDataKey(t *testing.T) {
+	ctx := t.Context()
+	s, client, prefix := newStore(t, redisstore.Options{})
+	ok := storetest.Msg("W1", "m1", "hello", "", "A1", "C1", storetest.Base)
+	ok.Author = "alice"
+	bad := storetest.Msg("W1", "m2", "no channel", "", "A1", "C1", storetest.Base)
+	bad.Channel = "" // fails Normalize
+	for _, c := range []struct {
+		name   string
+		events []feedbackbot.Event
+	}{
+		{"a put that fails Normalize", []feedbackbot.Event{storetest.Put(ok), storetest.Put(bad)}},
+		{"an unknown kind", []feedbackbot.Event{storetest.Put(ok), {Kind: "upsert", Message: ok}}},
+		{"a delete without an id", []feedbackbot.Event{storetest.Put(ok), storetest.Delete(feedbackbot.Message{Platform: ok.Platform, Workspace: "W1"})}},
+	} {
+		if _, err := s.Append(ctx, c.events...); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+			t.Fatalf("Append with %s = %v, want EINVALID", c.name, err)
+		}
+		if keys, _ := s.AuthorKeys(ctx, "W1", "alice"); len(keys) != 0 {
+			t.Fatalf("after %s: AuthorKeys(alice) = %v, want none (nothing appended)", c.name, keys)
+		}
+		for _, h := range []string{":{W1}:dko", ":{W1}:dk"} {
+			if fields, _ := client.HKeys(ctx, prefix+h).Result(); len(fields) != 0 {
+				t.Errorf("after a rejected Append (%s), %s%s has %d field(s)", c.name, prefix, h, len(fields))
+			}
+		}
+	}
+	if n, err := s.Append(ctx, storetest.Put(ok), storetest.Delete(bad)); err != nil || n != 1 {
+		t.Fatalf("Append(put, delete of a message never stored) = %d, %v; want 1", n, err)
+	}
+	if fields, _ := client.HKeys(ctx, prefix+":{W1}:dko").Result(); fmt.Sprint(fields) != "[alice]" {
+		t.Errorf("after a valid Append, %s:{W1}:dko names %v, want [alice]", prefix, fields)
+	}
+}

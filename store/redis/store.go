@@ -63,6 +63,7 @@ type Store struct {
 	lastPrune atomic.Int64 // unix nanoseconds of the last pruning of idle consumers
 
 	groups sync.Map // stream key -> struct{}: consumer group known to exist
+	listed sync.Map // workspace -> struct{}: listed in the workspace set by this process (appendEvents)
 	// lagTrusted: stream key -> the max-deleted-entry-id after which this process
 	// set its group's entries-read right (recountLag): Redis's lag holds until
 	// another deletion.

@@ -11,6 +11,7 @@ import (
 
 var acctDayTests = []test{
 	{"AccountDays", testAccountDays},
+	{"AccountDaysZeroBounds", testAccountDaysZeroBounds},
 }
 
 // acctCorpus spreads customer and staff messages of two accounts (and none) over
@@ -160,5 +161,36 @@ func RunAccountDaysMigration(t *testing.T, s store.Store, makeOld func(store.Sto
 	f.checkAccountDays("W1", dayFrom, Base.Add(6*24*time.Hour))
 	if got, err := f.s.AccountDays(f.ctx, "W1", "A1", dayFrom, dayTo); err != nil || len(got) == 0 {
 		t.Errorf("AccountDays after the migration: %v, %v", dump(got), err)
+	}
+}
+
+// testAccountDaysZeroBounds guards the zero-bound contract of AccountDays: a zero
+// from or to is open (from the workspace's first day, to its last), with counters
+// named too, for an account with days and one without, and (where the backend has
+// it) AccountsDays reads the same (Redis refused a zero from with EINVALID, "the
+// period is longer than 3700 days", and read nothing for a zero to; bolt read
+// nothing for a zero to).
+func testAccountDaysZeroBounds(t *testing.T, f *fixture) {
+	mid := f.zeroBoundCorpus()
+	for _, c := range zeroBoundCases(mid) {
+		for _, named := range [][]string{nil, {feedbackbot.CntCustomer, feedbackbot.CntScoreMilli}} {
+			for _, a := range []string{"A1", "nobody"} {
+				want, err := f.s.AccountDays(f.ctx, "W1", a, c.wideFrom, c.wideTo, named...)
+				if err != nil || (a == "A1") != (len(want) > 0) {
+					t.Fatalf("AccountDays(%s, %s, bounded wide, %q) = %d days, %v", c.name, a, named, len(want), err)
+				}
+				got, err := f.s.AccountDays(f.ctx, "W1", a, c.from, c.to, named...)
+				if err != nil {
+					t.Fatalf("AccountDays(%s, %s, %q): %v", c.name, a, named, err)
+				}
+				if dump(got) != dump(want) {
+					t.Errorf("AccountDays(%s, %s, %q):\ngot  %s\nwant %s (a zero bound is open)", c.name, a, named, dump(got), dump(want))
+				}
+			}
+		}
+		f.checkAccountsDays("W1", []string{"A1"}, c.from, c.to)
+		if got, err := f.s.AccountDays(f.ctx, "W-empty", "A1", c.from, c.to); err != nil || len(got) != 0 {
+			t.Errorf("AccountDays(%s) of a workspace with nothing = %d days, %v; want none, nil", c.name, len(got), err)
+		}
 	}
 }

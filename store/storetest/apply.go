@@ -17,6 +17,7 @@ var applyTests = []test{
 	{"Reanalyze", testApplyReanalyze},
 	{"Delete", testApplyDelete},
 	{"Workspaces", testApplyWorkspaces},
+	{"AnalyzerLineBreak", testApplyAnalyzerLineBreak},
 }
 
 // corpus builds a varied set of messages in one workspace over three hours: roles,
@@ -325,4 +326,42 @@ func testApplyWorkspaces(t *testing.T, f *fixture) {
 	if rs := f.rollups("W3", dayFrom, dayTo); len(rs) != 0 {
 		t.Errorf("Rollups of an unknown workspace = %d buckets", len(rs))
 	}
+}
+
+// testApplyAnalyzerLineBreak guards Apply against failing a batch on an analyzer
+// name with a line break in it (a configured name, "lexicon\nv2"): the item is
+// applied like any other and keeps its name, applying it again is a no-op, and
+// the batch's other items are applied (Redis refused the whole batch with
+// EINVALID, so a worker retried it for ever; bolt applied it).
+func testApplyAnalyzerLineBreak(t *testing.T, f *fixture) {
+	a := Msg("W1", "m1", "the export fails", "", "A1", "C1", Base)
+	b := Msg("W1", "m2", "the export works", "", "A1", "C1", Base.Add(time.Minute))
+	f.append(Put(a), Put(b))
+	es := f.readAll("c")
+	if len(es) != 2 {
+		t.Fatalf("read %d entries, want 2", len(es))
+	}
+	odd := Tags(-0.6, "lexicon\nv2")
+	odd.Analyzer = "lexicon\nv2\r\n"
+	its := []store.Applied{{Entry: es[0], Tags: odd}, {Entry: es[1], Tags: Tags(0.4, "v1")}}
+	n, err := f.s.Apply(f.ctx, its...)
+	if err != nil || n != 2 {
+		t.Fatalf("Apply with an analyzer name holding line breaks = %d, %v; want 2, nil", n, err)
+	}
+	if n := f.apply(its...); n != 0 {
+		t.Errorf("Apply of the same items again = %d, want 0", n)
+	}
+	got, err := f.s.Message(f.ctx, a.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStored(t, "message analysed under a name with line breaks", got, store.Stored{Message: a, Tags: odd})
+	// Another analyzer (no line break) re-analyses it: the names differ.
+	again := Tags(0.2, "lexicon")
+	if n := f.apply(store.Applied{Entry: es[0], Tags: again}); n != 1 {
+		t.Errorf("Apply under another analyzer = %d, want 1", n)
+	}
+	want := expectAll([]feedbackbot.Message{a}, func(*feedbackbot.Message) feedbackbot.Tags { return again })
+	want.set(b, Tags(0.4, "v1"))
+	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
 }

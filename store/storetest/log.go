@@ -28,6 +28,10 @@ var logTests = []test{
 	{"TextRoundTrip", testTextRoundTrip},
 	{"InvalidUTF8Fields", testInvalidUTF8Fields},
 	{"Workspaces", testWorkspaces},
+	{"WorkspacesSkippedOnly", testWorkspacesSkippedOnly},
+	{"AckSkipsMalformedID", testAckSkipsMalformedID},
+	{"ReadDefaultMax", testReadDefaultMax},
+	{"AppendDeleteLongID", testAppendDeleteLongID},
 }
 
 func testAppendIdempotent(t *testing.T, f *fixture) {
@@ -567,5 +571,97 @@ func testAppendNew(t *testing.T, f *fixture) {
 		if got, found, err := f.s.Newest(f.ctx, key); err != nil || !found || got.Text != want {
 			t.Errorf("Newest(%s) = %q, %v, %v; want %q", key, got.Text, found, err, want)
 		}
+	}
+}
+
+// testWorkspacesSkippedOnly guards Workspaces against listing a workspace none of
+// whose events were appended: a delete of a message never stored and its put
+// arriving after it (the Slack retry store.Log describes) append nothing, so the
+// workspace is not listed (Redis used to add every put's workspace, skipped or not).
+// A put appended later lists it.
+func testWorkspacesSkippedOnly(t *testing.T, f *fixture) {
+	m := Msg("W1", "m1", "x", "", "", "C1", Base)
+	if n := f.append(Delete(m)); n != 0 {
+		t.Fatalf("Append(delete of a message never stored) = %d, want 0", n)
+	}
+	if n := f.append(Put(m)); n != 0 {
+		t.Fatalf("Append(put after its delete) = %d, want 0", n)
+	}
+	f.readAll("c1") // (a reader must not make a log of it either)
+	got, err := f.s.Workspaces(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Errorf("Workspaces after only skipped events = %v, want none", got)
+	}
+	if n := f.append(Put(Msg("W1", "m2", "y", "", "", "C1", Base))); n != 1 {
+		t.Fatalf("Append(a new message) = %d, want 1", n)
+	}
+	if got, err = f.s.Workspaces(f.ctx); err != nil || fmt.Sprint(got) != "[W1]" {
+		t.Errorf("Workspaces after an appended put = %v, %v; want [W1]", got, err)
+	}
+}
+
+// testAckSkipsMalformedID guards Ack against refusing a batch for one entry it
+// cannot know: acking an unknown entry is a no-op (store.Log), an id of another
+// form or none at all included, and the batch's other entries are acknowledged
+// (Redis refused the whole batch with EINVALID, leaving the valid entry pending).
+func testAckSkipsMalformedID(t *testing.T, f *fixture) {
+	f.append(Put(Msg("W1", "m1", "a", "", "", "C1", Base)), Put(Msg("W1", "m2", "b", "", "", "C1", Base)))
+	es := f.readAll("c1")
+	if len(es) != 2 {
+		t.Fatalf("read %d entries, want 2", len(es))
+	}
+	bad := []store.Entry{{ID: "not-an-id", Workspace: "W1"}, {ID: "", Workspace: "W1"}, {ID: es[1].ID, Workspace: ""}}
+	if err := f.s.Ack(f.ctx, append([]store.Entry{bad[0], es[0], bad[1]}, bad[2:]...)...); err != nil {
+		t.Errorf("Ack(malformed, valid, malformed) = %v, want nil (acking an unknown entry is a no-op)", err)
+	}
+	if n := f.backlog(); n != 1 {
+		t.Errorf("Backlog after acking one of two entries among malformed ones = %d, want 1", n)
+	}
+	f.ack(es[1])
+	if n := f.backlog(); n != 0 {
+		t.Errorf("Backlog after acking both = %d, want 0", n)
+	}
+}
+
+// testReadDefaultMax guards the contract's default batch: Read with max <= 0
+// hands out up to 100 entries (Redis handed out none; bolt 100).
+func testReadDefaultMax(t *testing.T, f *fixture) {
+	var events []feedbackbot.Event
+	for i := range 103 {
+		events = append(events, Put(Msg("W1", fmt.Sprintf("m%03d", i), "x", "", "", "C1", Base.Add(time.Duration(i)*time.Second))))
+	}
+	f.append(events...)
+	if es := f.read("c", 0); len(es) != 100 {
+		t.Errorf("Read(max 0) = %d entries, want 100 (the default)", len(es))
+	}
+	if es := f.read("c", -1); len(es) != 3 {
+		t.Errorf("Read(max -1) after 100 of 103 = %d entries, want 3", len(es))
+	}
+}
+
+// testAppendDeleteLongID guards the identifier bound on deletes: a delete whose
+// message id, or workspace, is longer than feedbackbot.MaxIDBytes is EINVALID and
+// appends nothing, as a put's is (Redis accepted it and remembered the deletion).
+func testAppendDeleteLongID(t *testing.T, f *fixture) {
+	long := strings.Repeat("x", feedbackbot.MaxIDBytes+1)
+	m := Msg("W1", "m1", "x", "", "", "C1", Base)
+	longID := feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: long, Platform: m.Platform, Workspace: "W1"}}
+	longWS := feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: "m1", Platform: m.Platform, Workspace: long}}
+	for _, c := range []struct {
+		name string
+		ev   feedbackbot.Event
+	}{{"delete with an id over the bound", longID}, {"delete with a workspace over the bound", longWS}} {
+		_, err := f.s.Append(f.ctx, Put(m), c.ev)
+		checkCode(t, c.name, err, feedbackbot.EINVALID)
+	}
+	atBound := feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: long[1:], Platform: m.Platform, Workspace: "W1"}}
+	if n, err := f.s.Append(f.ctx, atBound); err != nil || n != 0 {
+		t.Errorf("Append(delete of an unknown id of exactly %d bytes) = %d, %v; want 0, nil", feedbackbot.MaxIDBytes, n, err)
+	}
+	if n := f.backlog(); n != 0 {
+		t.Errorf("Backlog after rejected batches = %d, want 0 (nothing appended)", n)
 	}
 }

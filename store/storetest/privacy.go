@@ -22,6 +22,7 @@ var privacyTests = []test{
 	{"Forget", testForget},
 	{"ForgetUnknown", testForgetUnknown},
 	{"ForgetOwnAccount", testForgetOwnAccount},
+	{"ForgetKeepsSharedAccount", testForgetKeepsSharedAccount},
 	{"ForgetBeforeApply", testForgetBeforeApply},
 	{"ForgetWhileWorking", testForgetWhileWorking},
 }
@@ -775,5 +776,47 @@ func BenchForget(b *testing.B, s store.Store, filler int) {
 		if n, err := s.Forget(ctx, "W1", author); err != nil || n != 20 {
 			b.Fatalf("Forget = %d, %v; want 20", n, err)
 		}
+	}
+}
+
+// testForgetKeepsSharedAccount guards Accounts after Forget: a community member
+// (dana, her own account) is forgotten while a staff reply filed under her
+// account (author sam) is still applied, so the account stays listed, as
+// Messages of it still returns the reply (Redis unlisted it: it looked for the
+// account's whole-history index, which Apply no longer writes once account weeks
+// cover the workspace). Once the reply is deleted, forgetting dana again unlists
+// it: nothing of the account is left.
+func testForgetKeepsSharedAccount(t *testing.T, f *fixture) {
+	reply := by("sam", Msg("W1", "s1", "we are on it", feedbackbot.RoleStaff, "dana", "C1", Base.Add(time.Minute)))
+	f.put(scoreByID,
+		by("dana", Msg("W1", "d1", "the export is broken", "", "dana", "C1", Base)),
+		by("dana", Msg("W1", "d2", "still broken", "", "dana", "C1", Base.Add(9*24*time.Hour))),
+		reply,
+		by("bob", Msg("W1", "b1", "same here", "", "A1", "C1", Base.Add(2*time.Minute))))
+	if n := f.forget("W1", "dana"); n != 2 {
+		t.Fatalf("Forget(dana) = %d, want 2", n)
+	}
+	if left := f.messages(store.Query{Workspace: "W1", Account: "dana"}); len(left) != 1 {
+		t.Fatalf("Messages(account dana) after Forget = %d, want 1 (the staff reply)", len(left))
+	}
+	accounts := func() []string {
+		t.Helper()
+		got, err := f.s.Accounts(f.ctx, "W1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		return got
+	}
+	if got := accounts(); !slices.Equal(got, []string{"A1", "dana"}) {
+		t.Errorf("Accounts after forgetting dana = %v, want [A1 dana] (sam's reply in account dana is still applied)", got)
+	}
+	f.append(Delete(reply))
+	f.consume(scoreByID)
+	if n := f.forget("W1", "dana"); n != 0 {
+		t.Errorf("Forget(dana) again = %d, want 0", n)
+	}
+	if got := accounts(); !slices.Equal(got, []string{"A1"}) {
+		t.Errorf("Accounts after the reply's delete and forgetting dana again = %v, want [A1] (nothing of account dana is left)", got)
 	}
 }

@@ -20,6 +20,8 @@ var queryTests = []test{
 	{"Notable", testNotable},
 	{"NotableBusyDay", testNotableBusyDay},
 	{"Accounts", testAccounts},
+	{"RollupsZeroBounds", testRollupsZeroBounds},
+	{"NotableZeroBounds", testNotableZeroBounds},
 }
 
 func testMessageByKey(t *testing.T, f *fixture) {
@@ -428,4 +430,87 @@ func storedKeys(rs []store.Stored) []string {
 		out[i] = r.Message.Key()
 	}
 	return out
+}
+
+// zeroBoundCases are the periods a read with a zero bound must equal: a zero from
+// is open at the start, a zero to at the end (store.Derived), and each is compared
+// with the same read of [from, to) bounded wide of the data.
+func zeroBoundCases(mid time.Time) []struct {
+	name             string
+	from, to         time.Time
+	wideFrom, wideTo time.Time
+} {
+	far := 4 * 365 * 24 * time.Hour // wider than the data (two years), within the 3,700 days Redis reads at most
+	return []struct {
+		name             string
+		from, to         time.Time
+		wideFrom, wideTo time.Time
+	}{
+		{"both zero", time.Time{}, time.Time{}, mid.Add(-far), mid.Add(far)},
+		{"from zero", time.Time{}, mid, mid.Add(-far), mid},
+		{"to zero", mid, time.Time{}, mid, mid.Add(far)},
+	}
+}
+
+// zeroBoundCorpus applies customer messages over three UTC days and two years,
+// in one account, with negative and positive scores: what the zero-bound tests read.
+func (f *fixture) zeroBoundCorpus() (mid time.Time) {
+	scores := map[string]float64{}
+	var ms []feedbackbot.Message
+	for i, at := range []time.Time{Base.AddDate(-1, 0, 0), Base, Base.Add(3 * time.Hour), Base.Add(26 * time.Hour), Base.Add(50 * time.Hour), Base.AddDate(1, 0, 0)} {
+		id := fmt.Sprintf("z%d", i)
+		scores[id] = []float64{-0.9, 0.7, -0.4, 0.2, -0.1, 0.5}[i]
+		ms = append(ms, Msg("W1", id, "message "+id, "", "A1", "C1", at))
+	}
+	f.put(func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(scores[m.ID], "v1") }, ms...)
+	return Base.Add(26 * time.Hour)
+}
+
+// testRollupsZeroBounds guards the zero-bound contract of Rollups: a zero from or
+// to is open (from the workspace's first hour, to its last), with counters named
+// too, and a workspace with nothing is empty, not an error (bolt took a zero to as
+// the year 1 and returned nothing).
+func testRollupsZeroBounds(t *testing.T, f *fixture) {
+	mid := f.zeroBoundCorpus()
+	for _, c := range zeroBoundCases(mid) {
+		for _, named := range [][]string{nil, {feedbackbot.CntCustomer, feedbackbot.CounterName(feedbackbot.DimAccount, "A1", feedbackbot.CntCustomer)}} {
+			want, err := f.s.Rollups(f.ctx, "W1", c.wideFrom, c.wideTo, named...)
+			if err != nil || len(want) == 0 {
+				t.Fatalf("Rollups(%s, bounded wide, %q) = %d buckets, %v", c.name, named, len(want), err)
+			}
+			got, err := f.s.Rollups(f.ctx, "W1", c.from, c.to, named...)
+			if err != nil {
+				t.Fatalf("Rollups(%s, %q): %v", c.name, named, err)
+			}
+			checkRollupsAt(t, fmt.Sprintf("Rollups(%s, %q)", c.name, named), got, want)
+		}
+		if got, err := f.s.Rollups(f.ctx, "W-empty", c.from, c.to); err != nil || len(got) != 0 {
+			t.Errorf("Rollups(%s) of a workspace with nothing = %d buckets, %v; want none, nil", c.name, len(got), err)
+		}
+	}
+}
+
+// testNotableZeroBounds guards the zero-bound contract of Notable: a zero from or
+// to is open, so the period is the workspace's whole history on that side (Redis
+// refused a zero bound with EINVALID; bolt took a zero to as the year 1).
+func testNotableZeroBounds(t *testing.T, f *fixture) {
+	mid := f.zeroBoundCorpus()
+	for _, c := range zeroBoundCases(mid) {
+		for _, kind := range []string{store.NotableNegative, store.NotablePositive} {
+			want, err := f.s.Notable(f.ctx, "W1", kind, c.wideFrom, c.wideTo, 10)
+			if err != nil || len(want) == 0 {
+				t.Fatalf("Notable(%s, %s, bounded wide) = %d, %v", c.name, kind, len(want), err)
+			}
+			got, err := f.s.Notable(f.ctx, "W1", kind, c.from, c.to, 10)
+			if err != nil {
+				t.Fatalf("Notable(%s, %s): %v", c.name, kind, err)
+			}
+			if fmt.Sprint(keys(got)) != fmt.Sprint(keys(want)) {
+				t.Errorf("Notable(%s, %s) = %v, want %v (a zero bound is open)", c.name, kind, keys(got), keys(want))
+			}
+			if got, err := f.s.Notable(f.ctx, "W-empty", kind, c.from, c.to, 10); err != nil || len(got) != 0 {
+				t.Errorf("Notable(%s, %s) of a workspace with nothing = %d, %v; want none, nil", c.name, kind, len(got), err)
+			}
+		}
+	}
 }

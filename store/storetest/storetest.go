@@ -6,13 +6,14 @@
 //   - Read with wait 0 does not block: it returns what is available now.
 //   - Entries reclaimed after the claim timeout come back in log order, with
 //     Deliveries incremented; an entry is not handed to another consumer before that.
-//   - Append rejects an event it cannot key (no platform, workspace or id), an unknown
-//     kind, or a put that fails Normalize, with EINVALID. A delete needs only the
-//     message's identity.
+//   - Append rejects an event it cannot key (no platform, workspace or id, or one
+//     longer than feedbackbot.MaxIDBytes), an unknown kind, or a put that fails
+//     Normalize, with EINVALID. A delete needs only the message's identity.
 //   - Apply of a put whose key has a later revision (or a delete) in the log is a no-op,
 //     even when the later entry has not been applied yet. Apply of a delete that finds
 //     nothing applied changes nothing (counts 0). Applying a put with the same
-//     tags.Analyzer again is a no-op even if the tags differ.
+//     tags.Analyzer again is a no-op even if the tags differ. An analyzer's name may
+//     hold any text, line breaks included.
 //   - Message with a key ParseKey rejects returns EINVALID. Messages needs a Workspace and
 //     at most one of Account and Channel, else EINVALID.
 //   - Rollups never hold zero-valued counters, and a bucket whose counters all went back
