@@ -268,7 +268,7 @@ func (r *ResponseTargets) validate() []error {
 	var errs []error
 	bh := r.BusinessHours
 	if _, err := time.LoadLocation(cmpOr(bh.Timezone, "UTC")); err != nil {
-		errs = append(errs, fmt.Errorf("response_targets.business_hours.timezone: %q is not a known IANA zone", bh.Timezone))
+		errs = append(errs, fmt.Errorf("response_targets.business_hours.timezone: %q is not a known IANA zone%s", bh.Timezone, zoneHint(bh.Timezone)))
 	}
 	if bh.Start < 0 || bh.End > 24 || bh.Start >= bh.End {
 		errs = append(errs, fmt.Errorf("response_targets.business_hours: start %d and end %d must satisfy 0 <= start < end <= 24", bh.Start, bh.End))
@@ -771,7 +771,7 @@ func (d *Digest) ParseSchedule() (cron.Schedule, *time.Location, error) {
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return nil, nil, fmt.Errorf("timezone %q is not a known IANA zone", d.Timezone)
+		return nil, nil, fmt.Errorf("timezone %q is not a known IANA zone%s", d.Timezone, zoneHint(d.Timezone))
 	}
 	s, err := cronParser.Parse(d.Schedule)
 	if err != nil {
@@ -803,7 +803,7 @@ func (d *Digest) validate(where string, c *Config) []error {
 	}
 	if d.Timezone != "" {
 		if _, err := time.LoadLocation(d.Timezone); err != nil {
-			errs = append(errs, fmt.Errorf("%s: timezone %q is not a known IANA zone", where, d.Timezone))
+			errs = append(errs, fmt.Errorf("%s: timezone %q is not a known IANA zone%s", where, d.Timezone, zoneHint(d.Timezone)))
 		}
 	}
 	if strings.TrimSpace(d.Workspace) == "" {

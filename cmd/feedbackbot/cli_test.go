@@ -55,8 +55,9 @@ func startServe(t *testing.T, m *Main, cfgPath string) (addr string, cancel cont
 // a refusal that explains itself adds no pointer.
 func TestCommandLine(t *testing.T) {
 	t.Chdir(t.TempDir())
-	// an export that is there, for the cases that are about something else
-	if err := os.WriteFile("x.zip", []byte("PK"), 0o600); err != nil {
+	// an export that is there, for the cases that are about something else: an
+	// empty zip archive (import refuses a file that is none before asking more)
+	if err := os.WriteFile("x.zip", []byte("PK\x05\x06"+strings.Repeat("\x00", 18)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

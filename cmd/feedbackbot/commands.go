@@ -239,7 +239,8 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	defer bot.SetCollector(m.Getenv, bot.GCPercent)()
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
-		return usagef("--tz %q is not a known time zone", *tz)
+		return usagef("digest: --tz %q is not a known time zone%s: use an IANA name, such as Europe/Paris or America/New_York",
+			*tz, didYouMean("", config.SuggestZone(*tz)))
 	}
 	now, err := asOfIn(*at, loc)
 	if err != nil {
@@ -768,7 +769,7 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*cfgPath, m.Getenv)
+	cfg, err := loadConfig(*cfgPath, m.Getenv)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/feedbackbot/feedbackbot/cmd/feedbackbot/demodata"
 	"github.com/feedbackbot/feedbackbot/config"
 	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 	"gopkg.in/yaml.v3"
 )
 
@@ -154,6 +155,14 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	if err := demoConfigFree(filepath.Join(*dir, demoConfigName)); err != nil {
 		return err
 	}
+	// The sample's times follow --as-of: a store that holds it as of another moment
+	// would hold two overlapping copies, and every figure would be wrong. Refused
+	// before anything is said or written ("Pretending it is … Store: …" came first,
+	// and the export was written, a new user's find).
+	stamp := now.UTC().Format(time.RFC3339)
+	if err := m.demoStoreFree(ctx, cfg, *dir, stamp); err != nil {
+		return err
+	}
 	// (--slack-export DIR/x.zip failed for a new --dir: the export is written first)
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -183,7 +192,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	if *export != "" {
-		if err := writeSlackExport(*export, msgs); err != nil {
+		if err := writeSlackExport(*export, msgs, now); err != nil {
 			if made != "" {
 				os.Remove(made) // (nothing is in it yet: the store is opened below)
 			}
@@ -196,24 +205,11 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	// The sample's times follow --as-of: a store that holds it as of another moment
-	// would hold two overlapping copies, and every figure would be wrong.
-	stamp := now.UTC().Format(time.RFC3339)
-	switch prev, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoAsOfID); {
-	case err == nil && string(prev) != stamp:
-		return refusef("%s already holds the demo as of %s: run it there with --as-of %s, or give another --dir", *dir, prev, prev)
-	case err == nil:
-	case !feedbackbot.IsNotFound(err):
-		return fmt.Errorf("demo: %w", err)
-	default:
-		// A store the demo did not make (the default ./feedbackbot-data, say) would
-		// get four weeks of fictional customers, and a bot running on it would post
-		// their alerts to the real channel (a review's find).
-		if wss, err := st.Workspaces(ctx); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		} else if len(wss) > 0 {
-			return refusef("%s holds a store the demo did not make (workspaces %s): give the demo a directory of its own, such as a new one", *dir, strings.Join(wss, ", "))
-		}
+	// (checked again, now that the store is open for this run: demoStoreFree found
+	// none, or one of this demo's)
+	if fresh, err := demoStoreCheck(ctx, st, *dir, stamp); err != nil {
+		return err
+	} else if fresh {
 		if err := st.PutDoc(ctx, DemoWorkspace, demoDocKind, demoAsOfID, []byte(stamp)); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -242,8 +238,20 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("analysis: %w", err)
 	}
-	fmt.Fprintf(out, "2. Analysed %d log entries: sentiment, themes and intent for every message, hourly rollups updated (%s).\n\n",
-		n, time.Since(start).Round(time.Millisecond))
+	if n > 0 {
+		fmt.Fprintf(out, "2. Analysed %s: sentiment, themes and intent for every message, hourly rollups updated (%s).\n\n",
+			countNoun(n, "log entry", "log entries"), time.Since(start).Round(time.Millisecond))
+	} else {
+		// A run on a --dir the demo filled before: "Analysed 0 log entries:
+		// sentiment, themes and intent for every message" said it did what it did
+		// not (a new user's find).
+		keys, err := st.PeriodKeys(ctx, DemoWorkspace, time.Time{}, time.Time{}, store.MaxPeriodKeys)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		fmt.Fprintf(out, "2. Nothing new to analyse: the store holds %s already analysed (sentiment, themes and intent), by an earlier run on this --dir.\n\n",
+			countNoun(len(keys), "message", "messages"))
+	}
 	if err := demoCorrection(ctx, out, st, cfg, a, msgs, now); err != nil {
 		return err
 	}
@@ -333,6 +341,47 @@ Try next (the same store, with the demo's accounts from %[2]s):
   echo '{"text":"we were charged twice and nobody answers"}' | %[4]s analyze
 `, absDir, cfgFile, now.Format(time.RFC3339), demoSelf(m))
 	return nil
+}
+
+// demoStoreFree refuses, before the demo says or writes anything, a --dir whose
+// store the demo did not make or made as of another moment; a --dir without a
+// store is free (the demo makes one).
+func (m *Main) demoStoreFree(ctx context.Context, cfg config.Config, dir, stamp string) error {
+	if !fileExists(filepath.Join(dir, boltstore.FileName)) {
+		return nil
+	}
+	cfg.Store.RedisURL, cfg.Store.DataDir = "", dir
+	st, _, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = demoStoreCheck(ctx, st, dir, stamp)
+	return err
+}
+
+// demoStoreCheck refuses a store that holds the demo as of another moment than
+// stamp, or that the demo did not make; fresh: the store holds nothing yet.
+func demoStoreCheck(ctx context.Context, st store.Store, dir, stamp string) (fresh bool, err error) {
+	switch prev, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoAsOfID); {
+	case err == nil && string(prev) != stamp:
+		return false, refusef("%s already holds the demo as of %s: run it there with --as-of %s, or give another --dir", dir, prev, prev)
+	case err == nil:
+		return false, nil
+	case !feedbackbot.IsNotFound(err):
+		return false, fmt.Errorf("demo: %w", err)
+	}
+	// A store the demo did not make (the default ./feedbackbot-data, say) would
+	// get four weeks of fictional customers, and a bot running on it would post
+	// their alerts to the real channel (a review's find).
+	wss, err := st.Workspaces(ctx)
+	if err != nil {
+		return false, fmt.Errorf("demo: %w", err)
+	}
+	if len(wss) > 0 {
+		return false, refusef("%s holds a store the demo did not make (workspaces %s): give the demo a directory of its own, such as a new one", dir, strings.Join(wss, ", "))
+	}
+	return true, nil
 }
 
 // demoSelf is how the demo's "Try next" commands run feedbackbot: with REDIS_URL
@@ -520,7 +569,11 @@ func demoCorrection(ctx context.Context, out io.Writer, st store.Store, cfg conf
 	if _, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoCorrectedID); err == nil {
 		// Corrected by an earlier run (and maybe undone since, by whoever tries
 		// the command): said, not done again (each run added an audit entry, and
-		// overrode an undo).
+		// overrode an undo), nor said as done by this run ("Staff corrected…",
+		// a new user's find).
+		fmt.Fprintf(out, "   Staff's correction of %s's “%s…” (tagged %s, but no wish to leave), made by an earlier run on this --dir, is not made again:\n"+
+			"   /feedback %s\n\n", cmp.Or(m.AccountName, m.Account), strings.TrimSuffix(demoFix, "."), demoFixTheme, text)
+		return nil
 	} else if !feedbackbot.IsNotFound(err) {
 		return fmt.Errorf("demo: %w", err)
 	} else if !slices.Contains(stored.Tags.Themes, demoFixTheme) || !slices.Contains(cfg.ThemeNames(), demoFixTheme) {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 )
@@ -26,14 +27,14 @@ func slackUserID(author string) string {
 	return b.String()
 }
 
-// writeSlackExport writes the demo conversations as a Slack workspace export: the
-// format `import --slack-export` reads. Staff belong to the demo workspace; each
-// customer belongs to their account's team (Slack Connect), so the accounts keep
-// their ids.
 // demoExportComment marks the zip archives the demo writes.
 const demoExportComment = "feedbackbot demo: sample conversations as a Slack export"
 
-func writeSlackExport(path string, msgs []feedbackbot.Message) error {
+// writeSlackExport writes the demo conversations as a Slack workspace export: the
+// format `import --slack-export` reads. Staff belong to the demo workspace; each
+// customer belongs to their account's team (Slack Connect), so the accounts keep
+// their ids. Its entries are dated at, the moment the demo pretends it is.
+func writeSlackExport(path string, msgs []feedbackbot.Message, at time.Time) error {
 	type user struct {
 		ID     string `json:"id"`
 		TeamID string `json:"team_id"`
@@ -84,7 +85,9 @@ func writeSlackExport(path string, msgs []feedbackbot.Message) error {
 			return err
 		}
 		put := func(name string, v any) error {
-			w, err := zw.Create(name)
+			// dated at the demo's moment (Create leaves the date zero, which unzip
+			// lists as 1980-00-00)
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: at.UTC()})
 			if err != nil {
 				return err
 			}

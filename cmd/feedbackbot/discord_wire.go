@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -20,7 +25,56 @@ import (
 func init() {
 	destinationChecks = append(destinationChecks, checkDiscordDestinations)
 	platformStarters["discord"] = startDiscord
-	importers["discord"] = importer{flag: "discord-export", help: "the DiscordChatExporter JSON export to import, `FILE.json|DIR`: a file, or a directory of them", run: importDiscord}
+	importers["discord"] = importer{flag: "discord-export", help: "the DiscordChatExporter JSON export to import, `FILE.json|DIR`: a file, or a directory of them",
+		check: checkDiscordExport, run: importDiscord}
+}
+
+// checkDiscordExport refuses, before any store is opened, a --discord-export that
+// cannot be one: neither a file nor a directory, a directory holding no .json
+// file, or a zip archive (DiscordChatExporter writes JSON files; a Slack export is
+// a zip).
+func checkDiscordExport(path string, fi fs.FileInfo) error {
+	switch {
+	case fi.Mode().IsRegular():
+		if isZipFile(path) {
+			return usagef("import: --discord-export %s is a zip archive: give DiscordChatExporter's JSON export, a .json file or a directory of them "+
+				"(a Slack export is imported with --slack-export)", path)
+		}
+		return nil
+	case !fi.IsDir():
+		// (never opened: a FIFO would block the open until someone writes to it)
+		return usagef("import: --discord-export %s is not a regular file or a directory (a FIFO or a device): give DiscordChatExporter's .json file, "+
+			"or a directory of them", path)
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // (the path is said once)
+		}
+		return fmt.Errorf("import: --discord-export %s: %w", path, err)
+	}
+	for _, e := range entries {
+		if strings.EqualFold(filepath.Ext(e.Name()), ".json") && !e.IsDir() {
+			return nil
+		}
+	}
+	return usagef("import: --discord-export %s holds no .json files: export with DiscordChatExporter's JSON format, and give the file or the directory holding them", path)
+}
+
+// isZipFile reports whether the file at path begins as a zip archive does; a
+// file that cannot be read is left for the import to report.
+func isZipFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [4]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return false
+	}
+	return string(head[:]) == "PK\x03\x04" || string(head[:]) == "PK\x05\x06"
 }
 
 func accountNames(cfg config.Config) map[string]string {
@@ -122,7 +176,8 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Imported %s: %d files, %d messages, %d new (re-imports store nothing twice).\n", path, sum.Files, sum.Messages, sum.Appended)
+	fmt.Fprintf(m.Stdout, "Imported %s: %s, %s, %d new (re-imports store nothing twice).\n", path,
+		countNoun(sum.Files, "file", "files"), countNoun(sum.Messages, "message", "messages"), sum.Appended)
 	if sum.FilesSkipped > 0 {
 		fmt.Fprintf(m.Stdout, "  skipped %d file(s), named below\n", sum.FilesSkipped)
 	}

@@ -195,6 +195,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		if len(args) > 2 {
 			return usagef("help: give one command, e.g. feedbackbot help digest")
 		}
+		// help about help (it said `unknown command "help"`)
+		if slices.Contains([]string{"help", "-h", "-help", "--help"}, args[1]) {
+			fmt.Fprint(m.Stdout, "Usage: feedbackbot help [COMMAND]\n\n"+
+				"Without a command, lists the commands; with one, its usage and flags (as feedbackbot COMMAND --help does).\n")
+			return nil
+		}
 		// feedbackbot help COMMAND is COMMAND --help.
 		if args[1] == "config" {
 			return m.Run(ctx, []string{"config", "check", "--help"})
@@ -472,12 +478,26 @@ var bareArgFlag = map[string]string{
 
 // load reads the configuration and sets up logging.
 func (m *Main) load(path string) (config.Config, error) {
-	cfg, err := config.Load(path, m.Getenv)
+	cfg, err := loadConfig(path, m.Getenv)
 	if err != nil {
 		return cfg, err
 	}
 	m.logger = newLogger(m.Stderr, cfg.Log)
 	return cfg, nil
+}
+
+// loadConfig is config.Load, with a --config FILE that is not there said as the
+// mistake in the command line it is (exit status 2; it was "config: open x.yaml:
+// no such file or directory", status 1). The default file may be absent: the
+// defaults and the environment are the configuration then.
+func loadConfig(path string, getenv func(string) string) (config.Config, error) {
+	cfg, err := config.Load(path, getenv)
+	var pe *fs.PathError
+	if path != "" && errors.As(err, &pe) && pe.Path == path && errors.Is(pe.Err, fs.ErrNotExist) {
+		return cfg, usagef("--config %s: no such file (without --config, ./%s is read when there is one; feedbackbot.example.yaml shows every setting)",
+			path, config.DefaultFile)
+	}
+	return cfg, err
 }
 
 func newLogger(w io.Writer, c config.Log) *slog.Logger {

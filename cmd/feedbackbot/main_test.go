@@ -108,14 +108,14 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(out2.String(), "(0 new;") {
 		t.Errorf("second demo run should append nothing:\n%s", firstLines(out2.String(), 4))
 	}
-	// It says its correction again but makes it once: one audit entry.
+	// It says the correction was made before, and makes it once: one audit entry.
 	corrections := 0
 	for _, a := range audits(t, dir) {
 		if a.Action == "correct" {
 			corrections++
 		}
 	}
-	if corrections != 1 || !strings.Contains(out2.String(), "Staff corrected a tag analysis got wrong") {
+	if corrections != 1 || !strings.Contains(out2.String(), "made by an earlier run on this --dir, is not made again") {
 		t.Errorf("after two demo runs: %d correct audit entries, want 1", corrections)
 	}
 	// Nor replays the alert passes over alerts it closed already (which would close

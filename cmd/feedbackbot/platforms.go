@@ -57,7 +57,10 @@ type importer struct {
 	// domain reads --team-domain, for a format that does not name the workspace's
 	// domain, which links to messages need (Slack); nil: the format takes none.
 	domain func(string) (string, error)
-	run    func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
+	// check refuses, before any store is opened, a path that is there but is no
+	// export of this format (fi is its os.Stat); nil: any path is tried.
+	check func(path string, fi fs.FileInfo) error
+	run   func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
 }
 
 type importOptions struct {
@@ -99,12 +102,14 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 		}
 		return usagef("import: give exactly one of %s", strings.Join(flags, ", "))
 	}
-	// A path that is not there is said first, and plainly: before --team was asked
-	// for (and, given, "import: stat nope.zip: no such file or directory"), and
-	// before any store is opened (a mistyped one left a new, empty store behind, a
-	// review's find, after which commands said "the store holds no messages yet"
-	// rather than "no store").
-	if err := checkImportPath(importers[chosen[0]].flag, *paths[chosen[0]]); err != nil {
+	// A path that is not there, or is no export of the format (an unzipped Slack
+	// export, a file that is no zip), is said first, and plainly: before --team
+	// was asked for (and, given, "import: stat nope.zip: no such file or
+	// directory"), and before any store is opened (a mistyped one left a new,
+	// empty store behind, a review's find, after which commands said "the store
+	// holds no messages yet" rather than "no store"; a directory did too, and
+	// failed with status 1, "dir is not a regular file", a new user's).
+	if err := checkImportPath(importers[chosen[0]], *paths[chosen[0]]); err != nil {
 		return err
 	}
 	cfg, err := m.load(*cfgPath)
@@ -148,21 +153,26 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("analyse imported messages: %w", err)
 	}
-	fmt.Fprintf(m.Stdout, "Analysed %d log entries.\n", n)
+	fmt.Fprintf(m.Stdout, "Analysed %s.\n", countNoun(n, "log entry", "log entries"))
 	if partial.n > 0 {
 		return partial // exit status 1: a script can tell that something was left out
 	}
 	return nil
 }
 
-// checkImportPath says, as a usage error, that the path given to --flag names
-// nothing; a path that cannot be read for another reason is said in the same
-// words, as an error of the machine's (exit status 1).
-func checkImportPath(flag, path string) error {
-	_, err := os.Stat(path)
+// checkImportPath says, as a usage error, that the path given to the importer's
+// flag names nothing, or (imp.check) no export of its format; a path that cannot
+// be read for another reason is said in the same words, as an error of the
+// machine's (exit status 1).
+func checkImportPath(imp importer, path string) error {
+	flag := imp.flag
+	fi, err := os.Stat(path)
 	var pe *fs.PathError
 	switch {
 	case err == nil:
+		if imp.check != nil {
+			return imp.check(path, fi)
+		}
 		return nil
 	case errors.Is(err, fs.ErrNotExist):
 		return usagef("import: --%s %s: no such file", flag, path)
@@ -253,7 +263,7 @@ func (r *analysisRun) finish(ctx context.Context, w io.Writer) (int, error) {
 		}
 		if time.Since(last) >= time.Second {
 			last = time.Now()
-			fmt.Fprintf(w, "analysed %d log entries, %d to go\n", r.stats.Read.Load(), backlog)
+			fmt.Fprintf(w, "analysed %s, %d to go\n", countNoun(int(r.stats.Read.Load()), "log entry", "log entries"), backlog)
 		}
 		select {
 		case err := <-r.errs:

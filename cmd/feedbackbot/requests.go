@@ -21,7 +21,7 @@ func (m *Main) cmdRequests(ctx context.Context, args []string) error {
 	period := 30 * 24 * time.Hour
 	fs.Var(durationFlag{d: &period}, "period", "read the customer messages of the last `PERIOD`, such as 90d (1h..92d)")
 	at := fs.String("as-of", "", "read messages up to this moment, RFC 3339 `TIME` or a date (default now)")
-	top := fs.Int("top", 10, "list at most `N` requests, the most accounts first")
+	top := fs.Int("top", 10, "list at most `N` requests (1..100), the most accounts first")
 	asJSON := fs.Bool("json", false, "print JSON for machines")
 	if err := parse(fs, args); err != nil {
 		return err

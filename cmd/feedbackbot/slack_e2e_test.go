@@ -181,7 +181,7 @@ func TestImportWithProblemsFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") || exitCode(io.Discard, err) != 1 {
 		t.Fatalf("import with problems: %v; want a failure naming 2 problems, exit status 1", err)
 	}
-	for _, want := range []string{"1 new", "problem: ext-acme/2026-11-20.json: message 1:", "problem: ext-acme/2026-11-21.json:", "Analysed 1 log entries"} {
+	for _, want := range []string{"1 new", "problem: ext-acme/2026-11-20.json: message 1:", "problem: ext-acme/2026-11-21.json:", "Analysed 1 log entry."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output does not say %q:\n%s", want, out)
 		}

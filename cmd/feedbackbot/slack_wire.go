@@ -1,9 +1,12 @@
 package main
 
 import (
+	"archive/zip"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"time"
@@ -19,7 +22,34 @@ func init() {
 	destinationChecks = append(destinationChecks, checkSlackDestinations)
 	platformStarters["slack"] = startSlack
 	importers["slack"] = importer{flag: "slack-export", help: "the Slack workspace export `FILE.zip` to import; name your workspace with --team (and its domain with --team-domain, for links)",
-		needsTeam: true, domain: slackadapter.ParseTeamDomain, run: importSlack}
+		needsTeam: true, domain: slackadapter.ParseTeamDomain, check: checkSlackExport, run: importSlack}
+}
+
+// checkSlackExport refuses, before any store is opened, a --slack-export that is
+// no zip archive: above all the folder the export unzips to (Slack's export is a
+// .zip, and the import reads it as one).
+func checkSlackExport(path string, fi fs.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		return usagef("import: --slack-export %s is a directory: give the export's .zip, not the unzipped folder", path)
+	case !fi.Mode().IsRegular():
+		// (never opened: a FIFO would block the open until someone writes to it)
+		return usagef("import: --slack-export %s is not a regular file (a FIFO or a device): give the export's .zip", path)
+	}
+	zr, err := zip.OpenReader(path)
+	if zr != nil {
+		zr.Close()
+	}
+	var pe *fs.PathError
+	switch {
+	case err == nil, errors.Is(err, zip.ErrInsecurePath):
+		return nil // (the import refuses an archive's unsafe names itself, naming them)
+	case errors.Is(err, zip.ErrFormat):
+		return usagef("import: --slack-export %s is not a zip archive (or a damaged one): give the .zip Slack's export downloads", path)
+	case errors.As(err, &pe):
+		err = pe.Err // (the path is said once)
+	}
+	return fmt.Errorf("import: --slack-export %s: %w", path, err)
 }
 
 // importSlack imports a Slack export and prints the summary.
@@ -32,7 +62,8 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Imported %s: %d daily files, %d messages, %d new (re-imports store nothing twice).\n", path, sum.Files, sum.Messages, sum.Appended)
+	fmt.Fprintf(m.Stdout, "Imported %s: %s, %s, %d new (re-imports store nothing twice).\n", path,
+		countNoun(sum.Files, "daily file", "daily files"), countNoun(sum.Messages, "message", "messages"), sum.Appended)
 	if opts.TeamDomain == "" && sum.Appended > 0 {
 		// (the configuration has no domain, and live capture learns it from Slack)
 		fmt.Fprint(m.Stdout, "  no links to Slack: a Slack export does not name its workspace's domain, so quotes cannot link to their messages; "+
@@ -125,7 +156,7 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	// Backfill only calls Slack's Web API: the signing secret or app-level token
 	// that receiving events needs is not asked for (it was: "slack.mode is http but
 	// SLACK_SIGNING_SECRET is not set").
-	cfg, err := config.Load(*cfgPath, m.Getenv)
+	cfg, err := loadConfig(*cfgPath, m.Getenv)
 	if err = config.WithoutReceiving(err); err != nil {
 		return err
 	}
@@ -165,8 +196,9 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Back-filled %s: %d pages, %d messages, %d threads, %d older threads answered since, %d new; analysed %d log entries.\n",
-		*channel, sum.Pages, sum.Messages, sum.Threads, sum.OlderThreads, sum.Appended, n)
+	fmt.Fprintf(m.Stdout, "Back-filled %s: %s, %s, %s, %s answered since, %d new; analysed %s.\n",
+		*channel, countNoun(sum.Pages, "page", "pages"), countNoun(sum.Messages, "message", "messages"), countNoun(sum.Threads, "thread", "threads"),
+		countNoun(sum.OlderThreads, "older thread", "older threads"), sum.Appended, countNoun(n, "log entry", "log entries"))
 	return nil
 }
 
