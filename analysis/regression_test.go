@@ -112,10 +112,11 @@ func measureWith(t *testing.T, path string, minRows int, chat bool) chatFigures 
 // if they drop below the floors, which sit just under today's figures (rules alone,
 // engines fb-7 and fb-8: macro-F1 0.925, theme P 0.901 R 0.807, intent 0.812; fb-6
 // had 0.921, fb-5 0.878 and intent 0.802; with fb-8's layer, which was trained on
-// these rows, see layerFloors).
+// these rows, see layerFloors; fb-10's nineteen-set layer, which learned ordinary
+// traffic too, fits them less closely: 0.967, intent 0.968).
 func TestChatRegressionSet(t *testing.T) {
 	m, l := measureChatSet(t, "testdata/chat_labelled.jsonl")
-	layerFloors(t, l, 0.97, 0.95)
+	layerFloors(t, l, 0.96, 0.95)
 	ruleFloors(t, "regression", m, 0.915, 0.88, 0.82, 0.81)
 }
 
@@ -264,7 +265,11 @@ func TestChatTrain8Set(t *testing.T) {
 // run against the layer trained on the fourteen sets before them: chat_train14 0.885
 // (0.884), 0.764, 0.751 / 0.668, rules 0.624 (0.647), 0.580, themes 0.676 / 0.522;
 // chat_train15 0.874 (0.871), 0.818, 0.763 / 0.717, rules 0.655 (0.667), 0.587,
-// themes 0.674 / 0.540. The layer now trains on them,
+// themes 0.674 / 0.540. chat_train18, ordinary channel traffic in natural
+// proportions (half mundane neutral talk) written and labelled blind on 2026-12-06
+// by a twenty-first annotator, first ran against the eighteen-set layer: 0.881
+// (0.889), 0.831, 0.793 / 0.757, rules 0.651 (0.667), 0.647, themes 0.712 / 0.631.
+// The layer now trains on them,
 // so its figures here are fitted; the rules' are first-run figures, and the floors
 // sit just under them (rules: macro-F1, themes P, R, intent).
 func TestChatNewSets(t *testing.T) {
@@ -281,6 +286,7 @@ func TestChatNewSets(t *testing.T) {
 		{"chat_train15.jsonl", 0.65, 0.67, 0.535, 0.58},
 		{"chat_train16.jsonl", 0.57, 0.565, 0.565, 0.46},
 		{"chat_train17.jsonl", 0.585, 0.54, 0.43, 0.46},
+		{"chat_train18.jsonl", 0.645, 0.705, 0.625, 0.64},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			m, l := measureChatSetN(t, "testdata/"+tc.file, 430)
@@ -420,11 +426,30 @@ func TestChatHoldout5Set(t *testing.T) {
 // analyzer ran on it. Nothing is chosen by it. Its first run (engine fb-10, the
 // layer trained on eighteen sets) was an unseen test: macro-F1 0.905 (accuracy
 // 0.906), theme P 0.831 R 0.710, intent 0.863; rules alone 0.703 (0.713), themes
-// P 0.730 R 0.560, intent 0.613. The floors sit just under.
+// P 0.730 R 0.560, intent 0.613. With chat_train18 added to the layer's training:
+// 0.919 (0.919), themes 0.826 / 0.734, intent 0.856. The floors sit just under.
 func TestChatHoldout6Set(t *testing.T) {
 	m, l := measureChatSetN(t, "testdata/chat_holdout6.jsonl", 160)
 	layerFloors(t, l, 0.895, 0.855)
 	ruleFloors(t, "sixth held-out", m, 0.695, 0.72, 0.55, 0.60)
+}
+
+// TestChatHoldout7Set measures the seventh held-out set (testdata/chat_holdout7.jsonl,
+// 240 rows), the ordinary traffic of three channels over a fortnight in natural
+// proportions (about half mundane neutral talk: scheduling, introductions, status
+// narration with product words), written and labelled blind by a twentieth
+// annotator from testdata/LABELLING.md alone and committed before the analyzer ran
+// on it. Nothing is chosen by it. Its first run (the eighteen-set layer) was an
+// unseen test, and the lowest of any held-out set: macro-F1 0.785 (accuracy 0.817),
+// themes P 0.678 R 0.663, intent 0.788; the earlier sets, weighted to interesting
+// cases, had overstated how the layer does on everyday chatter. With chat_train18
+// (ordinary traffic from another annotator) added to the layer's training, looked
+// at once: 0.813 (0.846), themes 0.680 / 0.657, intent 0.775; rules alone 0.515
+// (0.521), themes 0.521 / 0.491, intent 0.517. The floors sit just under.
+func TestChatHoldout7Set(t *testing.T) {
+	m, l := measureChatSetN(t, "testdata/chat_holdout7.jsonl", 240)
+	layerFloors(t, l, 0.805, 0.765)
+	ruleFloors(t, "seventh held-out", m, 0.51, 0.515, 0.485, 0.51)
 }
 
 // ruleFloors fails when the rules' figures (Analyze, no layer) on a set drop below
