@@ -174,6 +174,10 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 		// a workspace of that name, with no word
 		{"a home team no user belongs to", func(t *testing.T) string { return writeZip(t, with(nil)) }, ImportOptions{HomeTeam: "TTYPO"},
 			"--team TTYPO: no user in the export's users.json belongs to that workspace"},
+		// (it said "TOTHER (1 users)")
+		{"a home team no user belongs to, one user elsewhere", func(t *testing.T) string {
+			return writeZip(t, with(map[string]string{"users.json": `[{"id":"U1","team_id":"TOTHER"}]`}))
+		}, ImportOptions{HomeTeam: "TTYPO"}, "its users belong to TOTHER (1 user)."},
 		{"a FIFO", func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "export.zip")
 			if err := syscall.Mkfifo(p, 0o600); err != nil {
@@ -681,7 +685,7 @@ func TestImportNamesUnknownFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Problems() != 2 || len(sum.Errors) != 1 || !strings.HasPrefix(sum.Errors[0], "mystery/: 2 daily file(s) skipped: no channel list") {
+	if sum.Problems() != 2 || len(sum.Errors) != 1 || !strings.HasPrefix(sum.Errors[0], "mystery/: 2 daily files skipped: no channel list") {
 		t.Errorf("problems %d, errors %q", sum.Problems(), sum.Errors)
 	}
 }
