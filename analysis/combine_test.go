@@ -86,38 +86,39 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 }
 
 // TestLayerCrossValidation trains the layer on all training sets but one and
-// scores the one left out, for each of the nineteen, and reports the rules alone on
-// the same set. The folds' figures (engine fb-10, each layer trained on eighteen
+// scores the one left out, for each of the twenty, and reports the rules alone on
+// the same set. The folds' figures (engine fb-10, each layer trained on nineteen
 // sets with 2^14 buckets and character 6-grams; rules alone in brackets; `go run
-// ./bench train -cv`, 2026-12-06): sentiment macro-F1 chat_labelled 0.910 (0.926),
-// chat_dev 0.952 (0.900), chat_train2 0.906 (0.837), chat_train3 0.841 (0.632),
-// chat_train4 0.868 (0.676), chat_train5 0.866 (0.678), chat_train6 0.884 (0.617),
-// chat_train7 0.880 (0.641), chat_train8 0.862 (0.662), chat_train9 0.915 (0.686),
-// chat_train10 0.906 (0.674), chat_train11 0.940 (0.713), chat_train12 0.924
-// (0.681), chat_train13 0.920 (0.703), chat_train14 0.894 (0.624), chat_train15
-// 0.891 (0.655), chat_train16 0.842 (0.578), chat_train17 0.800 (0.592),
-// chat_train18 0.881 (0.651); intent accuracy 0.844 (0.819), 0.904 (0.777), 0.798
-// (0.636), 0.772 (0.490), 0.753 (0.536), 0.775 (0.540), 0.808 (0.551), 0.780
-// (0.564), 0.809 (0.613), 0.841 (0.602), 0.810 (0.551), 0.841 (0.638), 0.801
-// (0.580), 0.846 (0.599), 0.780 (0.580), 0.833 (0.587), 0.744 (0.467), 0.718
-// (0.469), 0.831 (0.647); mean 0.888, intent 0.805 (the eighteen folds before
-// chat_train18, ordinary channel traffic, was added: 0.888 and 0.801).
+// ./bench train -cv`, 2026-12-06): sentiment macro-F1 chat_labelled 0.914 (0.926),
+// chat_dev 0.957 (0.900), chat_train2 0.910 (0.837), chat_train3 0.832 (0.632),
+// chat_train4 0.865 (0.676), chat_train5 0.876 (0.678), chat_train6 0.881 (0.617),
+// chat_train7 0.885 (0.641), chat_train8 0.858 (0.662), chat_train9 0.921 (0.686),
+// chat_train10 0.908 (0.674), chat_train11 0.945 (0.713), chat_train12 0.922
+// (0.681), chat_train13 0.915 (0.703), chat_train14 0.893 (0.624), chat_train15
+// 0.897 (0.655), chat_train16 0.838 (0.578), chat_train17 0.795 (0.592),
+// chat_train18 0.883 (0.651), chat_train19 0.853 (0.601); intent accuracy 0.841
+// (0.819), 0.899 (0.777), 0.794 (0.636), 0.768 (0.490), 0.761 (0.536), 0.777
+// (0.540), 0.799 (0.551), 0.780 (0.564), 0.796 (0.613), 0.834 (0.602), 0.814
+// (0.551), 0.852 (0.638), 0.797 (0.580), 0.846 (0.599), 0.796 (0.580), 0.827
+// (0.587), 0.738 (0.467), 0.718 (0.469), 0.844 (0.647), 0.811 (0.598); mean 0.887,
+// intent 0.805. The eighteen folds before chat_train18 and chat_train19 (ordinary
+// channel traffic) were added averaged 0.888 and 0.801 then, 0.890 and 0.802 now.
 // chat_train16 and chat_train17 are weighted to messages the analyzer misses
 // (testdata/LABELLING.md, round 9). The layer beats the rules on every fold but
 // chat_labelled, the set the rules were first fitted on (their 0.926 there is
 // optimistic). Floors sit just under the layer's figures.
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains nineteen layers")
+		t.Skip("trains twenty layers")
 	}
 	skipTrainingUnderRace(t)
 	sets := make([][]Example, len(layerSets))
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.905, 0.835}, {0.945, 0.895}, {0.9, 0.79}, {0.835, 0.765}, {0.86, 0.745},
-		{0.86, 0.77}, {0.875, 0.8}, {0.875, 0.775}, {0.855, 0.8}, {0.91, 0.835}, {0.9, 0.805}, {0.935, 0.835},
-		{0.915, 0.795}, {0.915, 0.84}, {0.885, 0.775}, {0.885, 0.825}, {0.835, 0.735}, {0.795, 0.71}, {0.875, 0.825}}
+	floors := []struct{ f1, intent float64 }{{0.905, 0.835}, {0.95, 0.89}, {0.905, 0.785}, {0.825, 0.76}, {0.86, 0.755},
+		{0.87, 0.77}, {0.875, 0.79}, {0.88, 0.775}, {0.85, 0.79}, {0.915, 0.825}, {0.9, 0.805}, {0.94, 0.845},
+		{0.915, 0.79}, {0.91, 0.84}, {0.885, 0.79}, {0.89, 0.82}, {0.83, 0.73}, {0.79, 0.71}, {0.875, 0.835}, {0.845, 0.805}}
 	if len(floors) != len(sets) {
 		t.Fatalf("%d floors for %d training sets: add the new set's", len(floors), len(sets))
 	}

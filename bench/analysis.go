@@ -77,6 +77,8 @@ var chatSets = []struct{ key, file, help, name, note string }{
 		"chat, train17 (fitted)", "labelled blind by a sixteenth annotator, half weighted to five kinds of miss (LABELLING.md), the layer trained on it; first run: rules 0.592, accuracy 0.591, intent 0.469; layer trained on sixteen sets 0.790, accuracy 0.789, intent 0.716; themes 0.707 / 0.622"},
 	{"train18", "chat_train18.jsonl", "eighteenth training set (JSON Lines), ordinary channel traffic in natural proportions (half mundane neutral talk), written and labelled blind by a twenty-first annotator from analysis/testdata/LABELLING.md",
 		"chat, train18 (fitted)", "ordinary traffic, labelled blind by a twenty-first annotator, the layer trained on it; first run: rules 0.651, accuracy 0.667, intent 0.647; layer trained on eighteen sets 0.881, accuracy 0.889, intent 0.831; themes 0.793 / 0.757"},
+	{"train19", "chat_train19.jsonl", "nineteenth training set (JSON Lines), five channels' ordinary traffic in natural proportions, written and labelled blind by a twenty-second annotator from analysis/testdata/LABELLING.md",
+		"chat, train19 (fitted)", "ordinary traffic, labelled blind by a twenty-second annotator, the layer trained on it; first run: see TestChatNewSets"},
 	{"holdout", "chat_holdout.jsonl", "held-out labelled chat messages (JSON Lines), never read to choose rules",
 		"chat, held out", "labelled blind; never used to choose rules, train or select the layer; seven sets 0.848, nine 0.859"},
 	{"holdout2", "chat_holdout2.jsonl", "second held-out set (JSON Lines), written and labelled blind by another annotator; never read, trained or selected on",
@@ -101,7 +103,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 		paths[set.key] = fs.String(set.key, "analysis/testdata/"+set.file, set.help)
 	}
 	showErrors := fs.Bool("errors", false, "print the training sets' misclassified rows (never the held-out sets')")
-	byTheme := fs.String("by-theme", "", "also print each theme's precision and recall over these chat sets, pooled (comma-separated keys: chat, dev, dev2, train2 … train18, holdout, holdout2 … holdout7)")
+	byTheme := fs.String("by-theme", "", "also print each theme's precision and recall over these chat sets, pooled (comma-separated keys: chat, dev, dev2, train2 … train19, holdout, holdout2 … holdout7)")
 	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
 	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
