@@ -67,8 +67,19 @@ type DigestRequest struct {
 const maxResponseMessages = 5_000
 
 // historyWeeks is how many weeks before the period emerging themes compare it with,
-// each read as its newest store.MaxQueryLimit/historyWeeks messages.
+// read a day at a time (historyDays of 24 hours back from the period's start),
+// each day as the customer messages among its newest historyPerDay messages (and
+// older ones where staff's and bots' crowd them out: customerSample): the 1,000
+// messages read before, when they were each week's newest 250, on a busy
+// workspace its last day, and staff's and bots' pushed customers' out.
 const historyWeeks = 4
+
+const (
+	historyDays   = historyWeeks * 7
+	historyPerDay = store.MaxQueryLimit / historyDays
+	// historyDayReads bounds the messages read for a day's customer messages.
+	historyDayReads = 4 * historyPerDay
+)
 
 // MinQuoteWords keeps one-word acknowledgements out of the quotes.
 const MinQuoteWords = 5
@@ -79,8 +90,16 @@ const MaxQuoteRunes = 280
 // BuildDigest computes the digest of one workspace for [From, To), comparing it with
 // the period of the same length just before.
 func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedbackbot.Digest, error) {
+	d, _, err := buildDigest(ctx, st, req)
+	return d, err
+}
+
+// buildDigest is BuildDigest, with the period's counters of each account (by
+// account key): what segments reads, as DigestWithRisk names them again once it
+// knows the accounts at risk.
+func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedbackbot.Digest, map[string]map[string]int64, error) {
 	if !req.To.After(req.From) {
-		return feedbackbot.Digest{}, feedbackbot.Errorf(feedbackbot.EINVALID, "digest period is empty: %s .. %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
+		return feedbackbot.Digest{}, nil, feedbackbot.Errorf(feedbackbot.EINVALID, "digest period is empty: %s .. %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
 	}
 	if req.Location == nil {
 		req.Location = time.UTC
@@ -90,7 +109,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	r, err := readDigest(ctx, st, req)
 	if err != nil {
-		return feedbackbot.Digest{}, err
+		return feedbackbot.Digest{}, nil, err
 	}
 	cur, prev := r.cur, r.prev
 	t, p := r.curTotals, feedbackbot.Totals(prev)
@@ -171,7 +190,7 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	d.ComplaintGini, d.ComplaintTop3Share = stats.Gini(complaints), stats.TopShare(complaints, 3)
 	d.ComplaintAccounts = len(complaints)
-	d.Segments = segments(d.Accounts, dims[feedbackbot.DimAccount])
+	d.Segments = riskSegments(d.Accounts, dims[feedbackbot.DimAccount], req.AtRisk)
 	d.Emerging = emergingThemes(req, r.period, r.history)
 	d.Requests = FeatureRequests(r.period, r.history, req.Accounts, MaxRequests)
 	d.Responses = responseSummary(r.period, r.partial, req) // last: it reorders r.period
@@ -184,12 +203,12 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		satisfactionIndex(&d.Accounts[i], Summarise(answers, req.From, req.To, d.Accounts[i].ID))
 	}
 	if d.Kano, err = digestKano(ctx, st, req, answers); err != nil {
-		return feedbackbot.Digest{}, err
+		return feedbackbot.Digest{}, nil, err
 	}
 	if err := attachKano(ctx, st, req.Workspace, req.To, d.Requests, d.Kano); err != nil {
-		return feedbackbot.Digest{}, fmt.Errorf("digest: requests: %w", err)
+		return feedbackbot.Digest{}, nil, fmt.Errorf("digest: requests: %w", err)
 	}
-	return d, nil
+	return d, dims[feedbackbot.DimAccount], nil
 }
 
 // digestKano is what the features customers answered Kano surveys about in the
@@ -254,10 +273,26 @@ func satisfactionIndex(g *feedbackbot.GroupStat, s Satisfaction) {
 // The features are standardised, so a centre's sentiment is above or below the
 // accounts' average: named from it, a cluster of accounts all at +0.2 beside
 // happier ones was "unhappy" (a review's find).
+//
+// segments knows no account at risk: see riskSegments.
 func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []feedbackbot.Segment {
+	return riskSegments(accts, raw, nil)
+}
+
+// riskSegments is segments, where an account at risk (atRisk) is never "happy",
+// whatever its messages' tone: its segment says "at risk" in that word's place
+// ("unhappy" and "mixed" stay). Account health reads more than the period's
+// tone (an account that wrote kindly for weeks went quiet after a complaint),
+// and "happy (3)" named an account the same digest listed at risk (a new user's
+// review).
+func riskSegments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64, atRisk []feedbackbot.Health) []feedbackbot.Segment {
 	n := len(accts)
 	if n < 4 {
 		return nil
+	}
+	risky := map[string]bool{}
+	for _, h := range atRisk {
+		risky[h.Account.ID], risky[store.AccountKey(h.Account.ID)] = true, true // (accts are by key)
 	}
 	x := mat.NewDense(n, 4, nil)
 	for i, a := range accts {
@@ -298,6 +333,9 @@ func segments(accts []feedbackbot.GroupStat, raw map[string]map[string]int64) []
 		case quiet[c]:
 			words = append(words, "quiet")
 		}
+		if mood == "happy" && risky[a.ID] {
+			mood = "at risk"
+		}
 		words = append(words, mood)
 		if aloof[c] {
 			words = append(words, "little staff contact")
@@ -327,7 +365,7 @@ type digestReads struct {
 	complaints, praise []store.Stored                // candidates for quotes
 	period             []store.Stored                // the period's newest messages (maxResponseMessages)
 	partial            bool                          // the period had more messages than were read
-	history            []store.Stored                // the newest 250 of each of the four weeks before the period
+	history            []store.Stored                // the newest customer messages of each day of the four weeks before the period (customerSample)
 	answers            []SurveyAnswer                // the period's survey answers
 	alerts             map[string]*feedbackbot.Alert // the workspace's alerts, for the follow-up
 	corrections        map[string][]byte             // staff's corrections (DocCorrection), by message key
@@ -422,15 +460,15 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return err
 		},
 	}
-	// The four weeks before the period, for emerging themes: the newest quarter of
-	// the bound from each week, so that the comparison spans the four weeks (the
-	// newest 1,000 of them, on a busy workspace, were its last day or two).
-	var weeks [historyWeeks][]store.Stored
-	for w := range historyWeeks {
+	// The four weeks before the period, for emerging themes: the customer
+	// messages of each day alike, so that the comparison spans the four weeks and
+	// each of their days (the newest 1,000 of them, on a busy workspace, were its
+	// last day or two; the newest 250 of each week, each week's last day).
+	var days [historyDays][]store.Stored
+	for day := range historyDays {
 		reads = append(reads, func() (err error) {
-			to := req.From.Add(-time.Duration(w) * 7 * 24 * time.Hour)
-			q := store.Query{Workspace: req.Workspace, From: to.Add(-7 * 24 * time.Hour), To: to, Limit: store.MaxQueryLimit / historyWeeks}
-			if weeks[w], err = st.Messages(ctx, q); err != nil {
+			to := req.From.Add(-time.Duration(day) * 24 * time.Hour)
+			if days[day], err = customerSample(ctx, st, req.Workspace, to.Add(-24*time.Hour), to, historyPerDay, historyDayReads); err != nil {
 				err = fmt.Errorf("digest: messages for emerging themes: %w", err)
 			}
 			return err
@@ -466,7 +504,7 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return r, err
 		}
 	}
-	r.history = slices.Concat(weeks[:]...) // newest first, as each week's
+	r.history = slices.Concat(days[:]...) // newest first, as each day's
 
 	// The parts of hours at the period's ends, from the period's messages where
 	// they hold them (an hour retention expired messages of counted whole, by
@@ -815,6 +853,45 @@ func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max 
 	return rows, partial, nil
 }
 
+// customerSample reads the customer messages among the newest n messages of
+// [from, to), newest first, and, where staff's and bots' messages crowd them out
+// (fewer than n/2 customers' among them), older pages too, sized by the
+// customers' share of what was read, until n/2 customer messages are read (at
+// most n kept) or maxRead messages: so a day whose staff answered all afternoon
+// is still read for what its customers said in the morning, at a bounded cost,
+// and a day of a quarter staff's messages, as is common, is one page, as before.
+// A message at the instant a page ends that the page had no room for is not read.
+func customerSample(ctx context.Context, st messageReader, workspace string, from, to time.Time, n, maxRead int) ([]store.Stored, error) {
+	var out []store.Stored
+	read, limit := 0, n
+	for read < maxRead {
+		limit = min(limit, maxRead-read, store.MaxQueryLimit)
+		page, err := st.Messages(ctx, store.Query{Workspace: workspace, From: from, To: to, Limit: limit})
+		if err != nil {
+			return nil, err
+		}
+		read += len(page)
+		if len(page) > 0 {
+			to = page[len(page)-1].Message.Time
+		}
+		// (the first page's customer messages in its place: most days' all)
+		kept := slices.DeleteFunc(page, func(r store.Stored) bool { return !r.Message.FromCustomer() })
+		if out == nil {
+			out = kept
+		} else {
+			out = append(out, kept...)
+		}
+		if len(out) > n {
+			out = out[:n]
+		}
+		if 2*len(out) >= n || len(page) < limit {
+			break
+		}
+		limit = max(n/4, (n-len(out))*read/max(len(out), 1)+1)
+	}
+	return out, nil
+}
+
 // messageReader reads stored messages a page at a time.
 type messageReader interface {
 	Messages(ctx context.Context, q store.Query) ([]store.Stored, error)
@@ -974,18 +1051,20 @@ func waitingQuoted(waiting []*health.Item, n int) []*health.Item {
 }
 
 // emergingThemes compares the period's customer messages (among its newest
-// maxResponseMessages, read by readDigest) with the four weeks before it (the customer
-// messages among the newest 250 of each week): bounded work, whatever the history.
+// maxResponseMessages, read by readDigest) with the four weeks before it (the newest
+// customer messages of each day: customerSample): bounded work, whatever the history.
 // The period's were cut at 1,000, so a busy week's new themes came from its last day
-// or so (a review's find: TestDigestEmergingReadsTheWholePeriod).
+// or so (a review's find: TestDigestEmergingReadsTheWholePeriod). Each message
+// carries its author: a theme takes two people (one customer's four messages
+// about their webhook were one).
 func emergingThemes(req DigestRequest, periodRows, histRows []store.Stored) []feedbackbot.EmergingTheme {
 	docsOf := func(rows []store.Stored, byKey map[string]*store.Stored) []emerging.Doc {
 		var docs []emerging.Doc
 		for i := range rows {
 			r := &rows[i]
-			if r.Message.Role == feedbackbot.RoleCustomer {
+			if r.Message.FromCustomer() {
 				k := r.Message.Key()
-				docs = append(docs, emerging.Doc{Key: k, Text: r.Message.Text, Time: r.Message.Time})
+				docs = append(docs, emerging.Doc{Key: k, Text: r.Message.Text, Time: r.Message.Time, Author: r.Message.Author})
 				if byKey != nil {
 					byKey[k] = r
 				}
@@ -1172,7 +1251,8 @@ type DigestRiskStore interface {
 // digest's wall time added up (on Redis, mostly waiting on round trips). They read
 // the store independently, except that the digest takes its period's messages from
 // what the at-risk pass read, where that holds them all (see periodShare).
-// dr.AtRisk is replaced by the list.
+// dr.AtRisk is replaced by the list, and the segments are named with it (an
+// account at risk is not "happy": riskSegments).
 func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr DigestRequest) (feedbackbot.Digest, error) {
 	var hs []feedbackbot.Health
 	var riskErr error
@@ -1188,7 +1268,7 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 		}
 	})
 	dr.AtRisk = nil
-	d, err := BuildDigest(ctx, st, dr)
+	d, accounts, err := buildDigest(ctx, st, dr)
 	wg.Wait()
 	if riskErr != nil {
 		return feedbackbot.Digest{}, riskErr
@@ -1197,6 +1277,7 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 		return d, err
 	}
 	d.AtRisk, d.Drifting = AtRisk(hs), Drifting(hs, rr.Now)
+	d.Segments = riskSegments(d.Accounts, accounts, d.AtRisk) // (named again: an account at risk is not happy)
 	return d, nil
 }
 

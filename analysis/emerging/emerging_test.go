@@ -222,11 +222,21 @@ func BenchmarkEmergingBusyWeek(b *testing.B) {
 // TestIDFCountsHistoryByStem: a candidate's weight counts the history's messages of
 // any form of it, as its lift does ("exports" in the period, "export" before).
 func TestIDFCountsHistoryByStem(t *testing.T) {
-	st := stemmer{}
-	dfH := map[string]int{st.key("export"): 40}
-	got, want := idf(100, 10, dfH, st, "exports"), math.Log(101.0/51)
-	if math.Abs(got-want) > 1e-12 {
-		t.Errorf("idf(exports) = %v, want %v: the 40 history messages of \"export\" counted", got, want)
+	lx := newLexicon()
+	ids := lx.appendWords(nil, "exports export csv exports")
+	if len(ids) != 4 || ids[0] == ids[1] {
+		t.Fatalf("word ids %v", ids)
+	}
+	term := func(i int) uint64 { return uint64(ids[i])<<32 | noWord }
+	if lx.stemKey(term(0)) != lx.stemKey(term(1)) || lx.stemKey(term(0)) == lx.stemKey(term(2)) {
+		t.Error("exports and export are one stem, csv another")
+	}
+	pair := uint64(ids[2])<<32 | uint64(ids[3])
+	if got := lx.term(pair); got != "csv exports" {
+		t.Errorf("term %q, want csv exports", got)
+	}
+	if got, want := idf(100, 10, 40), math.Log(101.0/51); math.Abs(got-want) > 1e-12 {
+		t.Errorf("idf = %v, want %v: the 40 history messages of \"export\" counted", got, want)
 	}
 }
 

@@ -1,0 +1,259 @@
+package emerging
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/feedbackbot/feedbackbot/analysis/text"
+)
+
+// maxTermBytes bounds the text of one message that is read for its terms, as
+// maxAskBytes bounds a request's: a message says what it is about early, and a
+// pasted log or document of 40 KB cost its whole length in time and memory (100
+// of them allocated 220 MiB: a review's find).
+const maxTermBytes = maxAskBytes
+
+// head is s cut to at most n bytes: at a character's start, and back to the white
+// space before a word the cut would split, if there is one within 64 bytes.
+func head(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	if j := strings.LastIndexAny(s[:i], " \t\n"); j > 0 && j >= i-64 {
+		i = j
+	}
+	return s[:i]
+}
+
+// tokensOf returns the tokens of a message's first maxTermBytes, with each
+// :shortcode: emoji a token that is no word (see dropShortcodes) and, with
+// split, each token of parts joined by hyphens or underscores split into them
+// ("dark-mode" is "dark" and "mode", as "dark mode" is). dst is reused.
+func tokensOf(s string, split bool, dst []string) []string {
+	dst = text.Tokens(dropShortcodes(text.Clean(head(s, maxTermBytes))), dst[:0])
+	if !split {
+		return dst
+	}
+	for i := 0; i < len(dst); i++ {
+		t := dst[i]
+		if !strings.ContainsAny(t, "-_") {
+			continue
+		}
+		parts := strings.FieldsFunc(t, func(r rune) bool { return r == '-' || r == '_' })
+		if len(parts) == 0 {
+			continue // no word: left as it is, as any other
+		}
+		dst = append(dst[:i], append(parts, dst[i+1:]...)...)
+		i += len(parts) - 1
+	}
+	return dst
+}
+
+// shortcodeMark stands where a :shortcode: was: a token that is no word, so that,
+// as an emoji text.Clean knows, it separates the words around it.
+const shortcodeMark = " \uFFFC "
+
+// dropShortcodes replaces each :shortcode: emoji left in cleaned text by
+// shortcodeMark. text.Clean turns the shortcodes it knows into emoji; any other
+// (a workspace's own, such as :partyparrot:, or a standard one it lacks, such as
+// :pensive:) kept its colons, which Tokens strips, and became a word and then an
+// emerging "theme" (a review's find). A shortcode is ASCII letters, digits, '_',
+// '+' and '-' between two colons, not joined to a word or number on either side
+// ("10:30:45" and "error:timeout:retry" are none; ":+1::skin-tone-2:" is two).
+func dropShortcodes(s string) string {
+	i := strings.IndexByte(s, ':')
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i < len(s) {
+		if s[i] != ':' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && j-i <= 64 && isCodeByte(s[j]) {
+			j++
+		}
+		if j > i+1 && j < len(s) && s[j] == ':' && !wordBefore(s, i) && !wordAt(s, j+1) {
+			if b.Len() == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[last:i])
+			b.WriteString(shortcodeMark)
+			i = j + 1
+			last = i
+			continue
+		}
+		i++
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isCodeByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '+' || c == '-'
+}
+
+// wordBefore says whether a letter or digit ends s[:i].
+func wordBefore(s string, i int) bool {
+	r, n := utf8.DecodeLastRuneInString(s[:i])
+	return n > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// wordAt says whether a letter or digit begins s[i:].
+func wordAt(s string, i int) bool {
+	r, n := utf8.DecodeRuneInString(s[i:])
+	return n > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// contentWords puts in words, in the places of tokens, the content words among
+// them in lower case ("" where a token is none: shorter than three bytes, a
+// function word of the message's language or of English (see functionWord),
+// one of also, or not a word). words is reused.
+func contentWords(tokens []string, also map[string]bool, words []string) []string {
+	words = words[:0]
+	var hits [8]int // function words of each language
+	for _, t := range tokens {
+		w := text.Lower(t)
+		if strings.ContainsRune(w, '’') {
+			w = strings.ReplaceAll(w, "’", "'") // "that’s" is "that's"
+		}
+		words = append(words, w)
+		if len(w) > 12 {
+			continue // (no function word is as long)
+		}
+		bits := functionWords[w] &^ stopBit
+		for b := 0; bits != 0; b, bits = b+1, bits>>1 {
+			hits[b] += int(bits & 1)
+		}
+	}
+	lang := language(hits)
+	for i, w := range words {
+		if len(w) < 3 || !isWord(w) || functionWord(w, lang) || also[w] {
+			words[i] = ""
+		}
+	}
+	return words
+}
+
+func isWord(w string) bool {
+	for _, r := range w {
+		if !unicode.IsLetter(r) && r != '-' && r != '\'' {
+			return false
+		}
+	}
+	return true
+}
+
+// functionWord says whether w (lower case) says nothing of what a message is
+// about: an English stopword; an English contraction of one ("that's", "let's",
+// "i'll", "we'd") or a negated auxiliary ("isn't", "shouldn't"), by their form,
+// so none has to be listed; or, in a message of another language (lang, one
+// language's bit), a function word of that language ("und", "der", "nicht" of
+// a German message were emerging themes beside an English history, in which
+// they are rare; in an English message "die" and "son" are words).
+func functionWord(w string, lang uint8) bool {
+	bits := functionWords[w]
+	if bits&stopBit != 0 || lang != langEnglish && bits&lang != 0 {
+		return true
+	}
+	if i := strings.IndexByte(w, '\''); i >= 0 {
+		base, suffix := w[:i], w[i+1:]
+		return suffix == "t" && strings.HasSuffix(base, "n") || // n't
+			len(base) < 3 || functionWords[base]&stopBit != 0
+	}
+	return false
+}
+
+// Languages whose function words are known, as bits of functionWords, and
+// stopBit, English's stopwords.
+const (
+	langEnglish uint8 = 1 << iota
+	langGerman
+	langFrench
+	langSpanish
+	langPortuguese
+	langDutch
+	langItalian
+	stopBit
+)
+
+// functionWords maps the commonest function words of each language to the
+// languages (bits) they are one of, what tells a message's language
+// (language), and English's stopwords (stopBit), which are no terms in any
+// message.
+var functionWords = map[string]uint8{}
+
+// language is the language of a message whose tokens hold hits function words
+// of each language (by bit): the one of the most, at least two; English when
+// none has more than English.
+func language(hits [8]int) uint8 {
+	best := 0 // English
+	for b := 1; b < 7; b++ {
+		if hits[b] >= 2 && hits[b] > hits[best] {
+			best = b
+		}
+	}
+	return 1 << best
+}
+
+func init() {
+	for _, w := range strings.Fields(`the and for are but not you your yours our ours with this that these those have has had having
+		was were been being from they them their theirs there here what when where which who whom whose why how can could would
+		should will shall may might must does did doing done just also very really too than then into onto over under about again
+		still any all some more most other such only own same its it's i'm we're you're they're i've we've don't doesn't didn't
+		can't won't isn't aren't wasn't she her hers him his himself herself itself themselves ourselves yourself yourselves
+		myself each both few because while until since during before after above below between through against further once
+		nor whether though although yet ever every either neither within without upon via per
+		everyone everybody someone somebody anyone anybody nobody none
+		hey hi hello thanks thank please yes yeah okay morning team guys folks today tomorrow yesterday now get got getting make made
+		see seen know let lets one two use used using want need like able way thing things something anything everything lot bit
+		sure quick question issue problem help`) {
+		functionWords[w] |= stopBit
+	}
+	for lang, ws := range map[uint8]string{
+		// (English's: what tells an English message from another, stopwords aside)
+		langEnglish: `the and for are but not you your with this that have has was were been from they there what when where
+			which who how can could would should will does did just also very than then into about still any all some more only
+			its it's i'm don't a an to of in on is it be as at by or if my me we he so do no up`,
+		langGerman: `aber alle allem allen aller alles als also am an andere anderen auch auf aus bei beim bin bis bist da damit
+			dann das dass daß dein deine dem den denn der des dich die dies diese diesem diesen dieser dieses dir doch dort du durch
+			ein eine einem einen einer eines er es etwas euch euer eure für gegen gewesen hab habe haben hat hatte hätte ich ihm ihn
+			ihnen ihr ihre im in ins ist ja jede jedem jeden jeder jetzt kann kein keine keinen können könnte man mein meine mich
+			mir mit muss müssen nach nicht nichts noch nun nur ob oder ohne schon sehr sein seine sich sie sind so soll sollte über
+			um und uns unser unsere unter viel vom von vor war waren warum was weil welche welcher wenn wer werden wie wieder wir
+			wird wo wurde würde zu zum zur zwar zwischen`,
+		langFrench: `au aux avec ce ces cette cet dans de des du elle elles en et eux il ils je la le les leur leurs lui ma mais
+			me même mes moi mon ne nos notre nous on ou où par pas plus pour qu que qui sa se ses son sont sur ta te tes toi ton tu
+			un une vos votre vous est été être avoir ont avons avez ai as fait peut très tout tous toute toutes aussi donc quand
+			encore rien sans bien déjà ça cela ceci comme alors car si`,
+		langSpanish: `de la que el en y a los las del se por un una para con no su sus al lo como más pero le les ya este esta
+			esto estos estas ese esa eso esos esas hay muy sin sobre también porque cuando donde todo todos nos me mi mis tu te ti
+			yo él ella ellos ellas es son ser fue está están estoy era tiene tengo hace puede nada algo uno otro otra mucho poco
+			qué cómo aquí ahora`,
+		langPortuguese: `de a o que e do da em um para é com não uma os no se na por mais as dos como mas foi ao ele das tem à
+			seu sua ou ser quando muito há nos já está eu também só pelo pela até isso ela entre era depois sem mesmo aos ter seus
+			quem nas me esse eles estão você vocês tinha foram essa num nem suas meu minha têm numa pelos elas havia seja qual
+			será nós tenho lhe deles essas esses pelas este dele isto aquele aquela onde ainda`,
+		langDutch: `de en van het een dat die in is niet op te zijn voor met als er maar om aan ook bij nog wel naar dan kan uit
+			door wat heb heeft hebben wordt werd worden geen meer deze dit mijn onze jullie hij zij wij ik je ze zo al hoe waar
+			waarom wanneer omdat toch want nu hier daar iets niets alles veel moet moeten zou zouden`,
+		langItalian: `il lo la gli le un uno una di da in con su per tra fra che non è sono del della dei delle degli nel nella
+			nei alla allo alle al ma anche come più questo questa questi queste quello quella perché quando dove tutto tutti
+			molto sempre ancora già mio mia suo sua ho hai ha abbiamo hanno essere stato era sei siamo cosa se ci mi ti si`,
+	} {
+		for _, w := range strings.Fields(ws) {
+			functionWords[w] |= lang
+		}
+	}
+}
