@@ -472,7 +472,7 @@ func TestDigestCountsCorrections(t *testing.T) {
 		t.Fatalf("corrections %+v, want %+v", d.Corrections, want)
 	}
 	d.Messages, d.CustomerMessages = 1, 1 // past the "no messages" early return
-	if got := docText(bot.DigestDocument(d, nil)); !strings.Contains(got, "*Staff corrections*\n• 2 message(s) corrected this period (sentiment 1, intent 1, themes 1, waiting for a reply 1)") {
+	if got := docText(bot.DigestDocument(d, nil)); !strings.Contains(got, "*Staff corrections*\n• 2 messages corrected this period (sentiment 1, intent 1, themes 1, waiting for a reply 1)") {
 		t.Errorf("digest text:\n%s", got)
 	}
 	d, err = bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: end.Add(-60 * 24 * time.Hour), To: end.Add(-30 * 24 * time.Hour), Now: end})

@@ -318,8 +318,8 @@ func KanoWords(c stats.KanoCategory) string {
 // it and the coefficients.
 func KanoLine(r KanoFeatureResult) string {
 	t := r.Tally
-	s := fmt.Sprintf("%s — %s (%d customer(s) of %d account(s): M %d, O %d, A %d, I %d", r.Name, cmp.Or(KanoWords(stats.KanoCategory(r.Category)), "no complete answers yet"),
-		t.Total(), r.Accounts, t.MustBe, t.OneDimensional, t.Attractive, t.Indifferent)
+	s := fmt.Sprintf("%s — %s (%s of %s: M %d, O %d, A %d, I %d", r.Name, cmp.Or(KanoWords(stats.KanoCategory(r.Category)), "no complete answers yet"),
+		countNoun(t.Total(), "customer"), countNoun(r.Accounts, "account"), t.MustBe, t.OneDimensional, t.Attractive, t.Indifferent)
 	if t.Reverse+t.Questionable > 0 {
 		s += fmt.Sprintf(", R %d, Q %d", t.Reverse, t.Questionable)
 	}
@@ -331,6 +331,15 @@ func KanoLine(r KanoFeatureResult) string {
 		s += fmt.Sprintf("; %d answered one question only", r.Incomplete)
 	}
 	return s
+}
+
+// kanoTitle heads the Kano report of n features with answers in the period.
+func kanoTitle(n int, period time.Duration) string {
+	are := "are"
+	if n == 1 {
+		are = "is"
+	}
+	return fmt.Sprintf("Kano: what %s %s to customers (answers of the last %s)", countNoun(n, "feature"), are, windowDays(period))
 }
 
 // kanoReport answers "/feedback kano [PERIOD]": the features asked about with
@@ -350,7 +359,7 @@ func (b *Bot) kanoReport(ctx context.Context, cmd feedbackbot.Command, arg strin
 	if err := b.audit(ctx, cmd, "kano", "", now); err != nil {
 		return feedbackbot.Document{}, err
 	}
-	title := fmt.Sprintf("Kano: what %d feature(s) are to customers (answers of the last %s)", len(rs), windowDays(period))
+	title := kanoTitle(len(rs), period)
 	doc := feedbackbot.Document{Ephemeral: true, Fallback: title, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockHeader, Text: title}}}
 	if len(rs) == 0 {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText,

@@ -86,7 +86,7 @@ func TestKanoSurveyRoundTrip(t *testing.T) {
 			if err != nil || !report.Ephemeral {
 				t.Fatalf("kano: %v %+v", err, report)
 			}
-			want := "• SSO with SAML — must-be: expected, missed when absent (3 customer(s) of 1 account(s): M 2, O 0, A 1, I 0); better +0.33, worse -0.67; 1 answered one question only"
+			want := "• SSO with SAML — must-be: expected, missed when absent (3 customers of 1 account: M 2, O 0, A 1, I 0); better +0.33, worse -0.67; 1 answered one question only"
 			if !containsText(report, want) {
 				t.Errorf("the report does not say %q: %+v", want, report.Blocks)
 			}
@@ -212,7 +212,7 @@ func TestDigestShowsKano(t *testing.T) {
 			if len(d.Kano) != 1 || d.Kano[0].Name != "Dark mode" || d.Kano[0].Customers != 2 || d.Kano[0].Accounts != 2 || d.Kano[0].Category != string(stats.KanoAttractive) {
 				t.Fatalf("digest kano %+v; want Dark mode alone, both customers counted", d.Kano)
 			}
-			want := "• Dark mode — attractive: delights, not missed (2 customer(s) of 2 account(s): M 0, O 0, A 2, I 0); better +1.00, worse +0.00"
+			want := "• Dark mode — attractive: delights, not missed (2 customers of 2 accounts: M 0, O 0, A 2, I 0); better +1.00, worse +0.00"
 			if !containsText(bot.DigestDocument(d, nil), want) {
 				t.Errorf("the digest does not say %q: %+v", want, bot.DigestDocument(d, nil).Blocks)
 			}

@@ -146,18 +146,28 @@ type Held struct {
 func (h Held) Nothing() bool { return h.Messages+h.Logged+h.Answers == 0 }
 
 // String says what is held, for the chat preview and the CLI alike, such as "3
-// message(s) analysed and 2 more in the capture log not analysed yet or deleted on
-// the platform, and 1 survey answer(s)".
+// messages analysed and 2 more in the capture log not analysed yet or deleted on
+// the platform, and 1 survey answer".
 func (h Held) String() string {
 	const logged = "in the capture log not analysed yet or deleted on the platform"
-	msgs := fmt.Sprintf("%d message(s) analysed", h.Messages)
+	msgs := countNoun(h.Messages, "message") + " analysed"
 	switch {
 	case h.Logged > 0 && h.Messages > 0:
 		msgs += fmt.Sprintf(" and %d more %s,", h.Logged, logged)
 	case h.Logged > 0:
-		msgs = fmt.Sprintf("%d message(s) %s,", h.Logged, logged)
+		msgs = fmt.Sprintf("%s %s,", countNoun(h.Logged, "message"), logged)
 	}
-	return fmt.Sprintf("%s and %d survey answer(s)", msgs, h.Answers)
+	return fmt.Sprintf("%s and %s", msgs, countNoun(h.Answers, "survey answer"))
+}
+
+// forgotText says what forgetting user erased, for the chat.
+func forgotText(user string, res Forgotten) string {
+	text := fmt.Sprintf("Forgot %s: %s, %s, %s in alerts, %d in posted digests. Their future messages will not be stored.",
+		user, countNoun(res.Messages, "message"), countNoun(res.SurveyAnswers, "survey answer"), countNoun(res.Evidence, "quote"), res.DigestQuotes)
+	if res.Corrections > 0 {
+		text += fmt.Sprintf(" %s of their messages deleted.", countNoun(res.Corrections, "staff correction"))
+	}
+	return text
 }
 
 // PersonHeld counts what a workspace holds of a person: the messages they wrote that
@@ -253,11 +263,7 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if err != nil {
 		return feedbackbot.Document{}, err
 	}
-	text := fmt.Sprintf("Forgot %s: %d message(s), %d survey answer(s), %d quote(s) in alerts, %d in posted digests. Their future messages will not be stored.",
-		user, res.Messages, res.SurveyAnswers, res.Evidence, res.DigestQuotes)
-	if res.Corrections > 0 {
-		text += fmt.Sprintf(" %d staff correction(s) of their messages deleted.", res.Corrections)
-	}
+	text := forgotText(user, res)
 	if len(res.Keys) > 0 {
 		// (the person is erased either way: a secret that cannot be read costs the
 		// notice, not the answer)

@@ -58,7 +58,7 @@ func TestForgetCommand(t *testing.T) {
 			b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
 			staff := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XDANA"}
 			ask, err := b.HandleCommand(ctx, staff)
-			if err != nil || !ask.Ephemeral || !strings.Contains(ask.Fallback, "cannot be undone") || !strings.Contains(ask.Fallback, "Stored here by XDANA: 2 message(s) analysed and 1 survey answer(s)") {
+			if err != nil || !ask.Ephemeral || !strings.Contains(ask.Fallback, "cannot be undone") || !strings.Contains(ask.Fallback, "Stored here by XDANA: 2 messages analysed and 1 survey answer") {
 				t.Fatalf("forget without confirming: %v %+v", err, ask)
 			}
 			// A mistyped id is named as such before anyone confirms.
@@ -79,7 +79,7 @@ func TestForgetCommand(t *testing.T) {
 				t.Fatalf("a customer pressed forget: %+v", doc)
 			}
 			done, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Button: true, Text: "forget.confirm XDANA"})
-			if err != nil || !strings.Contains(done.Fallback, "2 message(s), 1 survey answer(s), 1 quote(s)") {
+			if err != nil || !strings.Contains(done.Fallback, "2 messages, 1 survey answer, 1 quote in alerts") {
 				t.Fatalf("forget: %v %q", err, done.Fallback)
 			}
 			if n := authored(t, st, "XDANA"); n != 0 {
@@ -160,12 +160,12 @@ func TestChatForgetHeldOnlyByTheLog(t *testing.T) {
 				b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
 				staff := feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XKIM"}
 				ask, err := b.HandleCommand(ctx, staff)
-				if err != nil || strings.Contains(ask.Fallback, "Nothing by XKIM") || !strings.Contains(ask.Fallback, "Stored here by XKIM: 1 message(s) in the capture log not analysed yet or deleted on the platform") {
+				if err != nil || strings.Contains(ask.Fallback, "Nothing by XKIM") || !strings.Contains(ask.Fallback, "Stored here by XKIM: 1 message in the capture log not analysed yet or deleted on the platform") {
 					t.Fatalf("forget of a person held only by the log, before confirming: %v %q", err, ask.Fallback)
 				}
 				staff.Button, staff.Text = true, "forget.confirm XKIM"
 				done, err := b.HandleCommand(ctx, staff)
-				if err != nil || !strings.Contains(done.Fallback, "Forgot XKIM: 1 message(s)") {
+				if err != nil || !strings.Contains(done.Fallback, "Forgot XKIM: 1 message,") {
 					t.Fatalf("forget confirmed: %v %q", err, done.Fallback)
 				}
 				drain() // a worker late with the entry brings nothing back
@@ -213,12 +213,12 @@ func TestForgetPreviewCountsEverythingHeld(t *testing.T) {
 		answers                     int
 		want                        string // in the preview
 	}{
-		{name: "analysed only", analysed: 2, want: "Stored here by XKIM: 2 message(s) analysed and 0 survey answer(s)"},
-		{name: "edit not analysed yet", analysed: 2, edited: true, want: "Stored here by XKIM: 2 message(s) analysed and 0 survey answer(s)"},
+		{name: "analysed only", analysed: 2, want: "Stored here by XKIM: 2 messages analysed and 0 survey answers"},
+		{name: "edit not analysed yet", analysed: 2, edited: true, want: "Stored here by XKIM: 2 messages analysed and 0 survey answers"},
 		{name: "some analysed, some only in the log", analysed: 2, deleted: 1, appended: 1, answers: 1,
-			want: "Stored here by XKIM: 2 message(s) analysed and 2 more in the capture log not analysed yet or deleted on the platform, and 1 survey answer(s)"},
+			want: "Stored here by XKIM: 2 messages analysed and 2 more in the capture log not analysed yet or deleted on the platform, and 1 survey answer"},
 		{name: "only in the log", deleted: 1, appended: 2,
-			want: "Stored here by XKIM: 3 message(s) in the capture log not analysed yet or deleted on the platform, and 0 survey answer(s)"},
+			want: "Stored here by XKIM: 3 messages in the capture log not analysed yet or deleted on the platform, and 0 survey answers"},
 		{name: "nothing", want: "Nothing by XKIM is stored here"},
 	} {
 		for name, open := range backends(t) {
@@ -288,11 +288,11 @@ func TestForgetPreviewCountsEverythingHeld(t *testing.T) {
 					t.Fatal(err)
 				}
 				erased := c.analysed + c.deleted + c.appended
-				if want := fmt.Sprintf("Forgot XKIM: %d message(s), %d survey answer(s)", erased, c.answers); erased > 0 && !strings.Contains(done.Fallback, want) {
+				if want := fmt.Sprintf("Forgot XKIM: %s, %s", nouns(erased, "message"), nouns(c.answers, "survey answer")); erased > 0 && !strings.Contains(done.Fallback, want) {
 					t.Errorf("confirmed: %q; want %q", done.Fallback, want)
 				}
 				if counted != erased {
-					t.Errorf("the preview counts %d message(s), the button erases %d: %q", counted, erased, ask.Fallback)
+					t.Errorf("the preview counts %s, the button erases %d: %q", nouns(counted, "message"), erased, ask.Fallback)
 				}
 				if n := authored(t, st, "XLEE"); n != 1 {
 					t.Errorf("%d messages by XLEE after forgetting XKIM, want 1", n)
@@ -328,9 +328,18 @@ func (noReplay) Replay(context.Context, string, func(store.Entry) error) error {
 	return errors.New("the whole capture log was read")
 }
 
-// previewCount finds the message counts in a forget preview ("2 message(s)",
-// "2 more").
-var previewCount = regexp.MustCompile(`(\d+) (?:message\(s\)|more)`)
+// nouns is n and a regular noun for that many, as the bot says counts: "1
+// message", "2 messages".
+func nouns(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// previewCount finds the message counts in a forget preview ("2 messages",
+// "1 message", "2 more").
+var previewCount = regexp.MustCompile(`(\d+) (?:messages?\b|more)`)
 
 func authored(t *testing.T, st store.Store, author string) int {
 	t.Helper()
@@ -375,7 +384,7 @@ func TestChatForgetLeavesNoTextInTheFile(t *testing.T) {
 	captured(t, st, msgs...)
 	b := &bot.Bot{Store: st, Now: func() time.Time { return now }}
 	doc, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Button: true, Text: "forget.confirm XDANA"})
-	if err != nil || !strings.Contains(doc.Fallback, "Forgot XDANA: 10 message(s)") || !strings.Contains(doc.Fallback, "rewritten") {
+	if err != nil || !strings.Contains(doc.Fallback, "Forgot XDANA: 10 messages") || !strings.Contains(doc.Fallback, "rewritten") {
 		t.Fatalf("forget: %v %q", err, doc.Fallback)
 	}
 	raw, err := os.ReadFile(st.Path())

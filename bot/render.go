@@ -102,7 +102,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 			}
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: fmt.Sprintf(
-			"*Staff corrections*\n• %d message(s) corrected this period (%s): digests and health count them as staff said", c.Messages, strings.Join(set, ", "))})
+			"*Staff corrections*\n• %s corrected this period (%s): digests and health count them as staff said", countNoun(c.Messages, "message"), strings.Join(set, ", "))})
 	}
 	if len(d.Themes) > 0 {
 		var b strings.Builder
@@ -557,7 +557,7 @@ func money(v float64) string {
 func responseText(r *feedbackbot.ResponseSummary) string {
 	var b strings.Builder
 	b.WriteString("*Response times*\n")
-	fmt.Fprintf(&b, "• %d conversation(s) asked something; %d answered", r.Conversations, r.Answered)
+	fmt.Fprintf(&b, "• %s asked something; %d answered", countNoun(r.Conversations, "conversation"), r.Answered)
 	if r.MedianFirstReplyMinutes != nil {
 		fmt.Fprintf(&b, ", median first reply %s, %d of %d (%s) within target", minutesWords(*r.MedianFirstReplyMinutes),
 			r.WithinTarget, r.Answered, pct(int64(r.WithinTarget), int64(r.Answered)))

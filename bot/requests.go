@@ -283,11 +283,11 @@ func RequestLine(r feedbackbot.FeatureRequest) string {
 	}
 	switch {
 	case len(r.Accounts) > 0 && r.People > 0:
-		s += fmt.Sprintf(" — %d account(s): %s; and %d customer(s) of no account", len(r.Accounts), strings.Join(names, ", "), r.People)
+		s += fmt.Sprintf(" — %s: %s; and %s of no account", countNoun(len(r.Accounts), "account"), strings.Join(names, ", "), countNoun(r.People, "customer"))
 	case len(r.Accounts) > 0:
-		s += fmt.Sprintf(" — %d account(s): %s", len(r.Accounts), strings.Join(names, ", "))
+		s += fmt.Sprintf(" — %s: %s", countNoun(len(r.Accounts), "account"), strings.Join(names, ", "))
 	default:
-		s += fmt.Sprintf(" — %d customer(s) of no account", r.People)
+		s += fmt.Sprintf(" — %s of no account", countNoun(r.People, "customer"))
 	}
 	if r.Requests > len(r.Accounts)+r.People {
 		s += fmt.Sprintf("; %d requests", r.Requests)
@@ -301,7 +301,7 @@ func RequestLine(r feedbackbot.FeatureRequest) string {
 	case r.Kano.Category == "":
 		s += fmt.Sprintf("; Kano survey “%s”: no complete answers yet", feedbackbot.EscapeMarkup(ShortText(r.Kano.Name, 60)))
 	default:
-		s += fmt.Sprintf("; Kano: %s (%d customer(s))", r.Kano.Category, r.Kano.Tally.Total())
+		s += fmt.Sprintf("; Kano: %s (%s)", r.Kano.Category, countNoun(r.Kano.Tally.Total(), "customer"))
 	}
 	if r.Quote.Text != "" {
 		s += fmt.Sprintf("\n   e.g. “%s”", ShortText(r.Quote.Text, 140))

@@ -84,8 +84,8 @@ func TestFeatureRequestsRoundTrip(t *testing.T) {
 				t.Fatalf("requests: %v %+v", err, doc)
 			}
 			text := docText(doc)
-			for _, want := range []string{"dark mode — 2 account(s): Acme, Blue; $12k/yr; Kano: one-dimensional (1 customer(s))",
-				"SAML SSO — 1 account(s): Globex; $50k/yr; Kano survey “SAML single sign-on (SSO)”: no complete answers yet"} {
+			for _, want := range []string{"dark mode — 2 accounts: Acme, Blue; $12k/yr; Kano: one-dimensional (1 customer)",
+				"SAML SSO — 1 account: Globex; $50k/yr; Kano survey “SAML single sign-on (SSO)”: no complete answers yet"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("/feedback requests lacks %q:\n%s", want, text)
 				}
@@ -163,7 +163,7 @@ func TestRequestsOfCustomersOfNoAccount(t *testing.T) {
 	if len(r.Accounts) != 1 || r.Accounts[0].ID != "acme" || r.People != 2 || r.Requests != 3 {
 		t.Errorf("dark mode: accounts %+v, people %d, requests %d; want Acme and 2 customers of no account", r.Accounts, r.People, r.Requests)
 	}
-	if line := bot.RequestLine(r); !strings.Contains(line, "1 account(s): Acme; and 2 customer(s) of no account") {
+	if line := bot.RequestLine(r); !strings.Contains(line, "1 account: Acme; and 2 customers of no account") {
 		t.Errorf("line: %s", line)
 	}
 }

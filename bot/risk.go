@@ -614,7 +614,7 @@ func hurtBy(h feedbackbot.Health, code string) bool {
 // nextSteps suggests what to do for each cause.
 var nextSteps = map[string]string{
 	health.ReasonChurnSignal:   "Call the account owner today: confirm what they are evaluating and what would keep them.",
-	health.ReasonUnanswered:    "Answer the waiting thread(s) now, then check whether anything else is open.",
+	health.ReasonUnanswered:    "Answer what is waiting now, then check whether anything else is open.",
 	health.ReasonWentQuiet:     "Reach out personally: ask whether the last problem was really solved.",
 	health.ReasonRecurring:     "Reopen the fix with engineering and tell the customer when a confirmed fix ships.",
 	health.ReasonSentimentDrop: "Review the recent conversations with the account owner and agree a recovery plan.",

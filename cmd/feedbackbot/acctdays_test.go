@@ -77,7 +77,7 @@ func TestReanalyzeBuildsAccountDays(t *testing.T) {
 		{"old data", []string{
 			"  W1: upgrading 1100 messages stored by an older version (once: account-day counters, record layout)\n",
 			"  W1: older data upgraded: 1100 messages in ",
-			"  W1: moved 1 survey answer(s) into their weeks (once, for data from an older version)\n",
+			"  W1: moved 1 survey answer into their weeks (once, for data from an older version)\n",
 			`level=WARN msg="redis store: skipping unreadable log entry" workspace=W1`}, ""},
 		{"built", nil, "upgrad"},
 		{"moved", nil, "survey"},

@@ -446,14 +446,14 @@ func TestAnalyzeExitStatus(t *testing.T) {
 		stderr string
 	}{
 		{`{"text":"fine"}` + "\n" + `{"text":"also fine"}`, 0, ""},
-		{`{"text":"fine"}` + "\n" + `{"text":null}`, 0, "analyze: 1 of 2 line(s) could not be analysed"},
-		{`{"text":null}` + "\n" + `[1]`, 1, "none of the 2 line(s) could be analysed: each has {\"line\": N, \"error\": \"...\"} in the output; want {\"text\": \"...\"} or a line of plain text"},
+		{`{"text":"fine"}` + "\n" + `{"text":null}`, 0, "analyze: 1 of 2 lines could not be analysed"},
+		{`{"text":null}` + "\n" + `[1]`, 1, "none of the 2 lines could be analysed: each has {\"line\": N, \"error\": \"...\"} in the output; want {\"text\": \"...\"} or a line of plain text"},
 		// Blank lines are no input: neither failures nor counted (a file ending in
 		// an extra blank line was "1 of 3 line(s) could not be analysed").
 		{`{"text":"fine"}` + "\n" + `{"text":"also fine"}` + "\n\n", 0, ""},
-		{"\r\n" + `{"text":"fine"}` + "\n  \t\n" + `{"text":null}` + "\n", 0, "analyze: 1 of 2 line(s) could not be analysed"},
+		{"\r\n" + `{"text":"fine"}` + "\n  \t\n" + `{"text":null}` + "\n", 0, "analyze: 1 of 2 lines could not be analysed"},
 		{"\n", 0, ""},
-		{`{"text":null}` + "\n\n", 1, "none of the 1 line(s) could be analysed"},
+		{`{"text":null}` + "\n\n", 1, "analyze: the 1 line could not be analysed: it has {\"line\": N, \"error\": \"...\"} in the output; want {\"text\": \"...\"} or a line of plain text"},
 	} {
 		m, out, errb := testMain(nil)
 		m.Stdin = strings.NewReader(c.in)

@@ -151,9 +151,13 @@ func (m *Main) cmdAnalyze(ctx context.Context, args []string) error {
 	}
 	if failed == lines {
 		// (every line failed and it exited 0, saying nothing: a wrong file looked analysed)
-		return fmt.Errorf(`analyze: none of the %d line(s) could be analysed: each has {"line": N, "error": "..."} in the output; want {"text": "..."} or a line of plain text`, lines)
+		if lines == 1 {
+			return fmt.Errorf(`analyze: the 1 line could not be analysed: it has {"line": N, "error": "..."} in the output; want {"text": "..."} or a line of plain text`)
+		}
+		return fmt.Errorf(`analyze: none of the %d lines could be analysed: each has {"line": N, "error": "..."} in the output; want {"text": "..."} or a line of plain text`, lines)
 	}
-	fmt.Fprintf(m.Stderr, "analyze: %d of %d line(s) could not be analysed; each has {\"line\": N, \"error\": \"...\"} in the output.\n", failed, lines)
+	// (failed < lines here, so lines is 2 or more)
+	fmt.Fprintf(m.Stderr, "analyze: %d of %d lines could not be analysed; each has {\"line\": N, \"error\": \"...\"} in the output.\n", failed, lines)
 	return nil
 }
 
@@ -653,7 +657,7 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stderr, "Re-analysing %d workspace(s) in the %s with analyzer %s\n", len(wss), where, a.Version())
+	fmt.Fprintf(m.Stderr, "Re-analysing %s in the %s with analyzer %s\n", countNoun(len(wss), "workspace", "workspaces"), where, a.Version())
 	for _, w := range wss {
 		au, err := m.startAudit(ctx, st, w, "reanalyze", "analyzer "+a.Version())
 		if err != nil {
@@ -668,12 +672,12 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		if n, err := bot.MoveSurveyAnswers(ctx, st, w); err != nil {
 			return au.finish(ctx, 0, err)
 		} else if n > 0 {
-			fmt.Fprintf(m.Stderr, "  %s: moved %d survey answer(s) into their weeks (once, for data from an older version)\n", w, n)
+			fmt.Fprintf(m.Stderr, "  %s: moved %s into their weeks (once, for data from an older version)\n", w, countNoun(n, "survey answer", "survey answers"))
 		}
 		if n, err := bot.IndexSurveyWeeks(ctx, st, w); err != nil {
 			return au.finish(ctx, 0, err)
 		} else if n > 0 {
-			fmt.Fprintf(m.Stderr, "  %s: indexed %d week(s) of survey answers by account (once, for data from an older version)\n", w, n)
+			fmt.Fprintf(m.Stderr, "  %s: indexed %s of survey answers by account (once, for data from an older version)\n", w, countNoun(n, "week", "weeks"))
 		}
 		// Channels mapped to an account (channel_accounts) since their messages were
 		// captured: a new version of each, with the account, which the re-analysis
@@ -683,7 +687,7 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 			return au.finish(ctx, 0, err)
 		}
 		if moved.Moved > 0 {
-			fmt.Fprintf(m.Stderr, "  %s: %d message(s) of mapped channels moved to their channel's account (channel_accounts)\n", w, moved.Moved)
+			fmt.Fprintf(m.Stderr, "  %s: %s of mapped channels moved to their channel's account (channel_accounts)\n", w, countNoun(moved.Moved, "message", "messages"))
 		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
 		if err = au.finish(ctx, res.Applied, err); err != nil {
@@ -691,10 +695,14 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(m.Stdout, "%s: %d log entries read, %d messages re-tagged (the rest already had current tags or were superseded), %d moved to their channel's account\n", w, res.Read, res.Applied, moved.Moved)
 		if res.Corrected > 0 {
-			fmt.Fprintf(m.Stdout, "%s: %d message(s) keep staff's correction over the new analysis\n", w, res.Corrected)
+			fmt.Fprintf(m.Stdout, "%s: %s staff's correction over the new analysis\n", w, countNoun(res.Corrected, "message keeps", "messages keep"))
 		}
 		if res.Uncorrected > 0 {
-			fmt.Fprintf(m.Stderr, "warning: %s: %d correction(s) could not be read (damaged documents): their messages have analysis's tags; correct them again\n", w, res.Uncorrected)
+			if res.Uncorrected == 1 {
+				fmt.Fprintf(m.Stderr, "warning: %s: 1 correction could not be read (a damaged document): its message has analysis's tags; correct it again\n", w)
+			} else {
+				fmt.Fprintf(m.Stderr, "warning: %s: %d corrections could not be read (damaged documents): their messages have analysis's tags; correct them again\n", w, res.Uncorrected)
+			}
 		}
 	}
 	return nil
@@ -808,11 +816,11 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "  http:      %s\n", cfg.Server.Addr)
 	slack := "off (no SLACK_BOT_TOKEN)"
 	if cfg.Slack.Enabled() {
-		slack = fmt.Sprintf("%s mode, bot token %s, %d internal channel(s)", cfg.Slack.Mode, cfg.Slack.BotToken, len(cfg.Slack.InternalChannels))
+		slack = fmt.Sprintf("%s mode, bot token %s, %s", cfg.Slack.Mode, cfg.Slack.BotToken, countNoun(len(cfg.Slack.InternalChannels), "internal channel", "internal channels"))
 	}
 	discord := "off (no DISCORD_TOKEN)"
 	if cfg.Discord.Enabled() {
-		discord = fmt.Sprintf("token %s, %d staff role(s), %d internal channel(s)", cfg.Discord.Token, len(cfg.Discord.StaffRoles), len(cfg.Discord.InternalChannels))
+		discord = fmt.Sprintf("token %s, %s, %s", cfg.Discord.Token, countNoun(len(cfg.Discord.StaffRoles), "staff role", "staff roles"), countNoun(len(cfg.Discord.InternalChannels), "internal channel", "internal channels"))
 	}
 	fmt.Fprintf(m.Stdout, "  slack:     %s\n  discord:   %s\n", slack, discord)
 	fmt.Fprintf(m.Stdout, "  themes:    %d (%s)\n", len(cfg.Taxonomy()), themeNames(cfg))

@@ -274,8 +274,8 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		if err := st.PutDoc(ctx, DemoWorkspace, demoDocKind, demoReplayedID, []byte(stamp)); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
-		fmt.Fprintf(out, "   Replayed the bot's alert passes, every %s over the four weeks: %d alert(s) and reply-due heads-up(s) raised, %d closed (%s).\n\n",
-			config.FormatDuration(demoPassEvery), raised, closed, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(out, "   Replayed the bot's alert passes, every %s over the four weeks: %s raised, %d closed (%s).\n\n",
+			config.FormatDuration(demoPassEvery), countNoun(raised, "alert or reply-due heads-up", "alerts and reply-due heads-ups"), closed, time.Since(start).Round(time.Millisecond))
 	}
 	if err := demoKano(ctx, st, msgs, accountMap(cfg.Accounts), now); err != nil {
 		return err

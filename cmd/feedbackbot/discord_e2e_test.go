@@ -174,10 +174,10 @@ func TestImportDiscordWithProblemsFails(t *testing.T) {
 		`{"id":"5","type":"Default","timestamp":"2026-11-20T10:00:00Z","content":"the sync is broken again","author":{"id":"3"}}]}`), 0o600)
 	m, out, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
 	err = m.Run(context.Background(), []string{"import", "--discord-export", exp})
-	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") || exitCode(io.Discard, err) != 1 {
+	if err == nil || !strings.Contains(err.Error(), "2 problems") || exitCode(io.Discard, err) != 1 {
 		t.Fatalf("import with problems: %v; want a failure naming 2 problems, exit status 1\n%s", err, out)
 	}
-	for _, want := range []string{"2 files, 16 messages, 11 new", "skipped 1 file(s)", "problem: discord export b.json: the file ends in message #7",
+	for _, want := range []string{"2 files, 16 messages, 11 new", "skipped 1 file,", "problem: discord export b.json: the file ends in message #7",
 		`problem: discord export c.json: message #1 (id "4") skipped: bad timestamp`, "Analysed 11 log entries"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output does not say %q:\n%s", want, out)

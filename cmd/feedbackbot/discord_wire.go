@@ -179,7 +179,7 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 	fmt.Fprintf(m.Stdout, "Imported %s: %s, %s, %d new (re-imports store nothing twice).\n", path,
 		countNoun(sum.Files, "file", "files"), countNoun(sum.Messages, "message", "messages"), sum.Appended)
 	if sum.FilesSkipped > 0 {
-		fmt.Fprintf(m.Stdout, "  skipped %d file(s), named below\n", sum.FilesSkipped)
+		fmt.Fprintf(m.Stdout, "  skipped %s, named below\n", countNoun(sum.FilesSkipped, "file", "files"))
 	}
 	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
 		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)

@@ -120,7 +120,7 @@ func TestExpireCommand(t *testing.T) {
 		}
 	})
 	out, errb, err = run(t, dir, "expire", "--older-than", "14d", "--as-of", at, "--yes", "--force")
-	if err != nil || !strings.Contains(out, ": 0 message(s) in all") {
+	if err != nil || !strings.Contains(out, ": 0 messages in all") {
 		t.Errorf("second expire: %v\n%s%s", err, out, errb)
 	}
 }
@@ -192,7 +192,7 @@ func TestExpireAlwaysRewritesTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("expire: %v\n%s", err, errb)
 	}
-	if !strings.Contains(out, "20 quote(s) in alerts deleted") || !strings.Contains(out, "Rewrote the store file") {
+	if !strings.Contains(out, "20 quotes in alerts deleted") || !strings.Contains(out, "Rewrote the store file") {
 		t.Fatalf("expire output:\n%s", out)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, boltstore.FileName))

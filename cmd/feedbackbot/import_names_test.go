@@ -98,7 +98,7 @@ func TestImportSlackNamesAndLinks(t *testing.T) {
 			// Again: nothing stored twice, and the summary says the stored messages
 			// were left as they were.
 			code, stdout, stderr = runCLI(t, env, args...)
-			if code != 0 || !strings.Contains(stdout, "0 new") || !strings.Contains(stdout, "2 message(s) were not stored anew: held already, and left as they are") {
+			if code != 0 || !strings.Contains(stdout, "0 new") || !strings.Contains(stdout, "2 messages were not stored anew: held already, and left as they are") {
 				t.Errorf("re-import: exit %d\n%s\n%s", code, stdout, stderr)
 			}
 			// A domain given again is said not to reach the messages held already.

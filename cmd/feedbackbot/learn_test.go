@@ -106,12 +106,12 @@ func TestLearnCommand(t *testing.T) {
 	}
 	t.Logf("learn --weight 20:\n%s", stdout)
 	for _, want := range []string{"On your corrections, cross-validated (3 folds", "sentiment right:", "intent right:", "themes F1:",
-		"Wrote " + out, fmt.Sprintf("%d correction(s)", corrections), "set analysis.layer: " + out, "latest customer messages nobody corrected, it changes the sentiment of"} {
+		"Wrote " + out, fmt.Sprintf("%d corrections, each counted 20 times", corrections), "set analysis.layer: " + out, "latest customer messages nobody corrected, it changes the sentiment of"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("no %q in\n%s", want, stdout)
 		}
 	}
-	if !strings.Contains(stderr, fmt.Sprintf("Learning from %d staff correction(s)", corrections)) || !strings.Contains(stderr, "fold 3 of 3") {
+	if !strings.Contains(stderr, "Learning from "+countNoun(corrections, "staff correction", "staff corrections")) || !strings.Contains(stderr, "fold 3 of 3") {
 		t.Errorf("no progress on stderr:\n%s", stderr)
 	}
 	fi, err := os.Stat(out)
@@ -135,7 +135,7 @@ func TestLearnCommand(t *testing.T) {
 	if learned.Version() == shipped.Version() {
 		t.Errorf("the learned layer has the shipped layer's version %s: reanalyze would not re-tag", shipped.Version())
 	}
-	if stdout, stderr, err := run(t, dir, "reanalyze", "--config", cfgPath); err != nil || !strings.Contains(stdout, fmt.Sprintf("%d message(s) keep staff's correction", corrections)) {
+	if stdout, stderr, err := run(t, dir, "reanalyze", "--config", cfgPath); err != nil || !strings.Contains(stdout, countNoun(corrections, "message keeps", "messages keep")+" staff's correction") {
 		t.Errorf("reanalyze with the learned layer: %v\n%s%s", err, stdout, stderr)
 	}
 	// A file that is not a layer is refused by name.

@@ -180,8 +180,8 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo with another --as-of on the same --dir = %v; want a refusal naming %s, nothing captured:\n%s", err, asof, firstLines(out4.String(), 4))
 	}
 	// Kano: the demo's two surveys, answered, say what each feature is.
-	for _, want := range []string{"• SAML single sign-on — must-be: expected, missed when absent (5 customer(s) of 5 account(s): M 3, O 1, A 0, I 1); better +0.20, worse -0.80",
-		"• AI summaries of dashboards — attractive: delights, not missed (4 customer(s) of 4 account(s): M 0, O 0, A 3, I 1); better +0.75, worse +0.00"} {
+	for _, want := range []string{"• SAML single sign-on — must-be: expected, missed when absent (5 customers of 5 accounts: M 3, O 1, A 0, I 1); better +0.20, worse -0.80",
+		"• AI summaries of dashboards — attractive: delights, not missed (4 customers of 4 accounts: M 0, O 0, A 3, I 1); better +0.75, worse +0.00"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the demo does not say %q", want)
 		}

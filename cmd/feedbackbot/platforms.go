@@ -193,11 +193,11 @@ type importProblems struct {
 func (e importProblems) Error() string {
 	if e.none {
 		// (it said "everything else was imported" of an import that read nothing)
-		return fmt.Sprintf("the import read no message: its %d problem(s), counted and named above, left everything out "+
-			"(repair the export and import it again)", e.n)
+		return fmt.Sprintf("the import read no message: its %s, counted and named above, left everything out "+
+			"(repair the export and import it again)", countNoun(e.n, "problem", "problems"))
 	}
-	return fmt.Sprintf("the import left out %d problem(s): daily files, messages or users, counted and named above; everything else was imported and analysed "+
-		"(import the repaired export again: nothing is stored twice)", e.n)
+	return fmt.Sprintf("the import left out %s: daily files, messages or users, counted and named above; everything else was imported and analysed "+
+		"(import the repaired export again: nothing is stored twice)", countNoun(e.n, "problem", "problems"))
 }
 
 // importBatch is the smallest batch import's workers read: a back-fill has no

@@ -139,7 +139,7 @@ func TestExportAndForget(t *testing.T) {
 	if !slices.Equal(keys, captured) {
 		t.Errorf("export holds %d messages, the log %d:\nexport %v\nlog    %v", len(keys), len(captured), keys, captured)
 	}
-	if want := fmt.Sprintf("Exported %d message(s) and 0 survey answer(s) by %s", len(got), who); !strings.Contains(errOut, want) {
+	if want := fmt.Sprintf("Exported %s and 0 survey answers by %s", countNoun(len(got), "message", "messages"), who); !strings.Contains(errOut, want) {
 		t.Errorf("stderr %q lacks %q", errOut, want)
 	}
 
@@ -180,7 +180,7 @@ func TestExportAndForget(t *testing.T) {
 	if err != nil {
 		t.Fatalf("forget: %v\n%s", err, errOut)
 	}
-	if want := fmt.Sprintf("%d message(s) erased", len(captured)); !strings.Contains(out, want) {
+	if want := countNoun(len(captured), "message", "messages") + " erased"; !strings.Contains(out, want) {
 		t.Errorf("forget said %q, want %q", out, want)
 	}
 	if left := logMessages(t, dir, who); len(left) != 0 {
@@ -375,7 +375,7 @@ func TestExportHoldsSurveyAnswers(t *testing.T) {
 	if len(answers) != len(stored) {
 		t.Errorf("export holds %d survey answers, the store %d", len(answers), len(stored))
 	}
-	if want := fmt.Sprintf("and %d survey answer(s) by %s", len(stored), who); !strings.Contains(errOut, want) {
+	if want := fmt.Sprintf("and %s by %s", countNoun(len(stored), "survey answer", "survey answers"), who); !strings.Contains(errOut, want) {
 		t.Errorf("stderr %q lacks %q", errOut, want)
 	}
 	// A mistyped id: export says the store holds nothing of them, exits 1 and
@@ -473,7 +473,7 @@ func TestExportIncludesEarlierVersions(t *testing.T) {
 		t.Fatalf("export of U3: %v %q %s", err, out, errb)
 	}
 	if out, errb, err := run(t, dir, "forget", "--workspace", "T1", "--user", "U3", "--yes"); err != nil || !strings.Contains(out, "Forgot U3") ||
-		!strings.Contains(out, "Held for U3 in workspace T1: 1 message(s) in the capture log not analysed yet or deleted on the platform, and 0 survey answer(s).") {
+		!strings.Contains(out, "Held for U3 in workspace T1: 1 message in the capture log not analysed yet or deleted on the platform, and 0 survey answers.") {
 		t.Errorf("forget of a person held only by the log: %v %q %s", err, out, errb)
 	}
 	if _, _, err := run(t, dir, "export", "--workspace", "T1", "--user", "U3"); !feedbackbot.IsNotFound(err) {
@@ -482,8 +482,8 @@ func TestExportIncludesEarlierVersions(t *testing.T) {
 	// U1's analysed message and deleted one are both counted before forget erases
 	// them (the count left the deleted one out: bot.PersonHeld).
 	if out, errb, err := run(t, dir, "forget", "--workspace", "T1", "--user", "U1", "--yes"); err != nil ||
-		!strings.Contains(out, "Held for U1 in workspace T1: 1 message(s) analysed and 1 more in the capture log not analysed yet or deleted on the platform, and 0 survey answer(s).") ||
-		!strings.Contains(out, "2 message(s) erased") {
+		!strings.Contains(out, "Held for U1 in workspace T1: 1 message analysed and 1 more in the capture log not analysed yet or deleted on the platform, and 0 survey answers.") ||
+		!strings.Contains(out, "2 messages erased") {
 		t.Errorf("forget of a person with analysed and deleted messages: %v %q %s", err, out, errb)
 	}
 }

@@ -178,7 +178,7 @@ func TestImportWithProblemsFails(t *testing.T) {
 	})
 	m, out, _ := testMain(map[string]string{"FEEDBACKBOT_DATA": dir})
 	err := m.Run(context.Background(), []string{"import", "--slack-export", p, "--team", "THOME"})
-	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") || exitCode(io.Discard, err) != 1 {
+	if err == nil || !strings.Contains(err.Error(), "2 problems") || exitCode(io.Discard, err) != 1 {
 		t.Fatalf("import with problems: %v; want a failure naming 2 problems, exit status 1", err)
 	}
 	for _, want := range []string{"1 new", "problem: ext-acme/2026-11-20.json: message 1:", "problem: ext-acme/2026-11-21.json:", "Analysed 1 log entry."} {

@@ -70,7 +70,7 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 			"give it with --team-domain (acme for acme.slack.com). Messages already stored keep what they were first imported with (an import only adds).\n")
 	}
 	if sum.AlreadyStored > 0 {
-		fmt.Fprintf(m.Stdout, "  %d message(s) were not stored anew: held already, and left as they are (names and links included), or refused (by people forgotten, or erased).\n", sum.AlreadyStored)
+		fmt.Fprintf(m.Stdout, "  %s not stored anew: held already, and left as they are (names and links included), or refused (by people forgotten, or erased).\n", countNoun(sum.AlreadyStored, "message was", "messages were"))
 		if opts.TeamDomain != "" {
 			// (a re-import to add links said nothing of their not being added, a review's find)
 			fmt.Fprint(m.Stdout, "  --team-domain gives links to the messages this import stored, not to those already held: "+
