@@ -166,11 +166,17 @@ type Derived interface {
 	// Notable returns up to limit customer messages in [from, to) with the most negative
 	// (kind NotableNegative) or most positive (NotablePositive) sentiment, most extreme
 	// first; ties are broken by newer first. A zero bound is open: the period then
-	// starts at the workspace's first rollup bucket, or ends after its last. Backends
-	// keep at least the 50 most extreme per UTC day and kind, so cost grows with the
-	// period, not with its volume.
+	// starts at the workspace's first rollup bucket, or ends after its last, however
+	// long the history (an open read costs what its days with data cost, not one
+	// read a day of the whole span, and is never refused as too long a period).
+	// Backends keep at least the 50 most extreme per UTC day and kind, so cost grows
+	// with the period, not with its volume.
 	Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]Stored, error)
 	// Workspaces lists every workspace that has ever had an event appended, sorted.
+	// It may also list a workspace whose events were all skipped (a networked
+	// backend lists a workspace before it appends to it, so that no crash between
+	// the two leaves an appended entry unread, and cannot know beforehand that
+	// nothing will be appended); such a workspace holds nothing.
 	Workspaces(ctx context.Context) ([]string, error)
 	// Accounts lists the account ids seen on applied messages of a workspace, sorted.
 	Accounts(ctx context.Context, workspace string) ([]string, error)
@@ -182,7 +188,9 @@ type Derived interface {
 	// counter alone (CntCustomer, CntScoreMilli, ...).
 	// Backends keep them in the same atomic step as the hourly rollups, so they
 	// always equal those sums (retention keeps both). Its cost grows with the days
-	// asked for, never with the history. A store whose data predates these counters
+	// asked for, never with the history: with an open bound, with the days that
+	// hold data, however long the span between them (never refused as too long a
+	// period). A store whose data predates these counters
 	// returns ErrAccountDaysMissing until they are rebuilt (see AccountDaysBuilder).
 	// With counters named, as with Rollups, each day holds only those of them it has
 	// (non-zero), a day with none is left out, and a networked backend fetches no
@@ -311,6 +319,12 @@ func accountCounter(name string) (account, counter string, ok bool) {
 //     idempotent, so forgetting again returns 0.
 //   - Each message is erased atomically. When Forget fails part-way some messages may
 //     be erased already (the author is remembered first); calling it again finishes.
+//   - The message leaves the author index of each of its authors (an edit by another
+//     author puts it in theirs too), as Expire's. A limit of a backend that keeps
+//     its log bounded (Redis with MaxLen): an earlier author whose put of the
+//     message was trimmed from the log before the erasure keeps an index entry
+//     naming the message's key (a key, no text: AuthorKeys and AuthorEntries leave
+//     it out, their Forget erases nothing of it).
 //   - Documents (Docs) are not touched: what callers keep there about the person
 //     (quotes in alerts, survey answers) is theirs to erase.
 //
@@ -358,8 +372,13 @@ type People interface {
 //     baselines still add up. (Re-analysis cannot re-tag it any more;
 //     its hours keep the tags they had.)
 //   - Capture log: every event of the message (puts, edits, deletes) is removed, with
-//     the author-index entry that pointed to it. Messages deleted before they expired
-//     are found through the log and removed too, so no old text stays anywhere.
+//     the author-index entry of each of its authors that pointed to it (an edit can
+//     change a message's author). Messages deleted before they expired are found
+//     through the log and removed too, so no old text stays anywhere. A limit of a
+//     backend that keeps its log bounded (Redis with MaxLen): an earlier author
+//     whose put of the message was trimmed from the log before the expiry keeps an
+//     index entry naming the message's key (a key, no text: AuthorKeys and
+//     AuthorEntries leave it out, and Forget erases nothing of it).
 //   - A message with a log entry not yet delivered or still pending is left alone
 //     until analysis has acknowledged it (a later call expires it), so nothing old
 //     enters the store uncounted and no worker loses an entry it holds.

@@ -20,6 +20,15 @@ import (
 // maxAccountDays bounds the period AccountDays reads (one hash per day).
 const maxAccountDays = 3700
 
+// dayCeil is the start of the first UTC day that starts at or after t.
+func dayCeil(t time.Time) time.Time {
+	d := store.DayStart(t)
+	if d.Before(t) {
+		d = d.Add(day)
+	}
+	return d
+}
+
 // AccountDays implements store.Derived: AccountsDays of the one account.
 func (s *Store) AccountDays(ctx context.Context, workspace, account string, from, to time.Time, counters ...string) ([]feedbackbot.Rollup, error) {
 	byAcct, err := s.AccountsDays(ctx, workspace, []string{account}, from, to, counters...)
@@ -35,35 +44,41 @@ func (s *Store) AccountDays(ctx context.Context, workspace, account string, from
 // workspace's day (fb:{ws}:ac:<day>), in one pipeline with the check that the
 // workspace days are complete. Account health reads all accounts' days with it
 // where it read each account's: 41 commands a digest instead of 8,200 at 200
-// accounts. A zero bound is open: the days then start at the first rollup hour's,
-// or end with the last's (openBounds, a round trip more).
+// accounts. A zero bound is open: the days are then those that hold a rollup hour
+// (dataSpans, a round trip more), so the cost grows with the days that have data,
+// however long the workspace's history, where a bounded period reads each of its
+// days (at most maxAccountDays).
 func (s *Store) AccountsDays(ctx context.Context, workspace string, accounts []string, from, to time.Time, counters ...string) (map[string][]feedbackbot.Rollup, error) {
 	if workspace == "" {
 		return nil, invalid("account days: a workspace is required")
 	}
 	k := s.ws(workspace)
+	var days []time.Time
 	if from.IsZero() || to.IsZero() {
-		// Open at either end: from the day of the first rollup hour, or up to the
-		// last (never a walk of every day from the year 1).
-		openFrom := from.IsZero()
-		var err error
-		if from, to, err = s.openBounds(ctx, k, from, to); err != nil {
+		// The days whose start is in [from, to) that hold an hour: a day starts
+		// at or after from where it starts at or after from's next day start, and
+		// before to where it starts before to's (hours in between, by day).
+		var lo, hi *int64
+		if !from.IsZero() {
+			lo = new(dayCeil(from).Unix())
+		}
+		if !to.IsZero() {
+			hi = new(dayCeil(to).Unix())
+		}
+		starts, err := s.dataSpans(ctx, k, lo, hi, int64(day/time.Second))
+		if err != nil {
 			return nil, wrapErr("account days", err)
 		}
-		if openFrom {
-			from = store.DayStart(from) // (the first hour's day, which starts before it)
+		for _, d := range starts {
+			days = append(days, time.Unix(d, 0).UTC())
 		}
-	}
-	start := store.DayStart(from)
-	if start.Before(from) {
-		start = start.Add(day)
-	}
-	var days []time.Time
-	for d := start; d.Before(to); d = d.Add(day) {
-		if len(days) == maxAccountDays {
-			return nil, invalid("account days: the period is longer than %d days", maxAccountDays)
+	} else {
+		for d := dayCeil(from); d.Before(to); d = d.Add(day) {
+			if len(days) == maxAccountDays {
+				return nil, invalid("account days: the period is longer than %d days", maxAccountDays)
+			}
+			days = append(days, d)
 		}
-		days = append(days, d)
 	}
 	if len(counters) == 0 {
 		counters = feedbackbot.AccountCounterNames()

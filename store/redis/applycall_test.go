@@ -34,15 +34,17 @@ func BenchmarkApplyCall(b *testing.B) {
 
 // TestApplyCallRecordMeta: a put's record meta reads back as what applyCall wrote,
 // and an analyzer name with a line break, which would break its line-separated
-// form, is stamped with the break written as \n (the item applied, not refused:
-// see store/storetest's Apply/AnalyzerLineBreak).
+// form, is stamped with the break written as \n and a backslash as \\ (the item
+// applied, not refused, and no two names stamped alike: see store/storetest's
+// Apply/AnalyzerLineBreak and Apply/AnalyzerNamesDistinct).
 func TestApplyCallRecordMeta(t *testing.T) {
 	s := &Store{prefix: "fb"}
 	m := storetest.Msg("T0HOME", "m1", "we were charged twice", feedbackbot.RoleCustomer, "A1", "C1",
 		time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC))
 	for _, c := range []struct {
 		analyzer, stamped string
-	}{{"fb-8+abc.def", "fb-8+abc.def"}, {"", ""}, {"fb\n8", `fb\n8`}, {"fb-8\r\n", `fb-8` + "\r" + `\n`}} {
+	}{{"fb-8+abc.def", "fb-8+abc.def"}, {"", ""}, {"fb\n8", `fb\n8`}, {"fb-8\r\n", `fb-8` + "\r" + `\n`},
+		{`fb\n8`, `fb\\n8`}, {`fb\` + "\n", `fb\\\n`}} {
 		it := store.Applied{Entry: store.Entry{ID: "1-1", Workspace: "T0HOME", Event: storetest.Put(m)},
 			Tags: storetest.Tags(-0.5, c.analyzer, "billing")}
 		call, err := s.applyCall(it)

@@ -441,17 +441,25 @@ func (s *Store) applyCall(it store.Applied) (applyItem, error) {
 
 // stampAnalyzer is an analyzer's name as a record's stamp spells it: the stamp is a
 // line of the record's meta field (see appendMeta), so a line break in the name is
-// written as the two characters \n. A name with a line break in it used to fail
-// its item, and with it the whole Apply on every retry (the embedded store applies
-// it); only the stamp is spelled so, the tags keep the name as it is. (A name that
-// has the two characters where another has the line break stamps alike: applying
-// one revision under the one, then the other, is then a no-op.)
+// written as the two characters \n, and a backslash as two backslashes, so that no
+// two names stamp alike (escaping the line break alone stamped "a\nb" with a line
+// break and the four characters a\nb alike: applying one revision under the one,
+// then the other, was a no-op). A name with a line break in it used to fail its
+// item, and with it the whole Apply on every retry (the embedded store applies it);
+// only the stamp is spelled so, the tags keep the name as it is. A record stamped
+// before 2026-12-06 under a name holding a backslash (not escaped then) no longer
+// matches the stamp its analyzer now makes: applying it again under that analyzer
+// (a replay, a redelivery) is a real apply once, not a no-op, which replaces the
+// record with what it held and stamps it the new way.
 func stampAnalyzer(name string) string {
-	if !strings.Contains(name, "\n") {
+	if !strings.ContainsAny(name, "\n\\") {
 		return name
 	}
-	return strings.ReplaceAll(name, "\n", `\n`)
+	return stampEscaper.Replace(name)
 }
+
+// stampEscaper escapes an analyzer's name for its stamp (stampAnalyzer).
+var stampEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
 
 // Message returns one applied message by key.
 func (s *Store) Message(ctx context.Context, key string) (store.Stored, error) {
@@ -896,35 +904,57 @@ func putCounter(counts map[string]int64, name, v string) error {
 	return nil
 }
 
-// openBounds replaces a zero bound of a read's period by the workspace's data: a
-// zero from by the start of its first rollup hour, a zero to by the end of its last
-// (every applied message counts in its hour, so none is outside them). A workspace
-// with no rollup hour gives an empty period. The other bound is left as it is.
-func (s *Store) openBounds(ctx context.Context, k wsKeys, from, to time.Time) (time.Time, time.Time, error) {
-	var first, last *redis.ZSliceCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		first, last = p.ZRangeWithScores(ctx, k.buckets(), 0, 0), p.ZRangeWithScores(ctx, k.buckets(), -1, -1)
-		return nil
-	})
-	if err != nil {
-		return from, to, err
+// spansLua defines spans(key, lo, hi, step) for a script: the starts (unix
+// seconds) of the steps of step seconds (a day, a week: steps are aligned on the
+// unix epoch, as UTC days and weekOf's weeks are) that hold an hour of the bucket
+// index key (fb:{ws}:rb) scored in [lo, hi) ("-inf" and "+inf" for open), in
+// time order. It jumps from each step found to the next hour after it: one
+// ZRANGEBYSCORE a step that has data, so the cost grows with the steps holding
+// data, never with the time between them (a workspace with a message dated in the
+// year 1 spans some 100,000 weeks).
+const spansLua = `
+local function spans(key, lo, hi, step)
+  local out = {}
+  local from = lo
+  while true do
+    local z = redis.call('ZRANGEBYSCORE', key, from, '(' .. hi, 'WITHSCORES', 'LIMIT', 0, 1)
+    if not z[2] then return out end
+    local sec = tonumber(z[2])
+    local start = sec - sec % step -- (Lua's % floors: the step before the epoch too)
+    out[#out + 1] = start
+    from = string.format('%.0f', start + step)
+  end
+end
+`
+
+// spansScript returns spans(KEYS[1], ARGV[1], ARGV[2], ARGV[3]): see spansLua.
+var spansScript = redis.NewScript(spansLua + `return spans(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]))`)
+
+// dataSpans returns the starts of the steps (day or weekSeconds) that hold one of
+// the workspace's rollup hours in [lo, hi) (unix seconds; nil for open), in time
+// order: the days or weeks a read of the workspace can find anything in (every
+// applied message counts in its hour). A read with an open bound takes its days
+// from it rather than from every day between the first hour and the last, which
+// grew with the history (and was refused past 3,700 days).
+func (s *Store) dataSpans(ctx context.Context, k wsKeys, lo, hi *int64, step int64) ([]int64, error) {
+	bound := func(v *int64, open string) string {
+		if v == nil {
+			return open
+		}
+		return strconv.FormatInt(*v, 10)
 	}
-	if len(first.Val()) == 0 || len(last.Val()) == 0 {
-		empty := time.Unix(0, 0).UTC()
-		return empty, empty, nil // nothing applied: no hour, no day
+	vals, err := spansScript.Run(ctx, s.rdb, []string{k.buckets()}, bound(lo, "-inf"), bound(hi, "+inf"), step).Int64Slice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
 	}
-	if from.IsZero() {
-		from = time.Unix(int64(first.Val()[0].Score), 0).UTC()
-	}
-	if to.IsZero() {
-		to = time.Unix(int64(last.Val()[0].Score), 0).UTC().Add(feedbackbot.RollupBucket)
-	}
-	return from, to, nil
+	return vals, nil
 }
 
 // Notable reads the notable sets of each UTC day of [from, to), at most NotableKeep
 // messages a day, and orders them most extreme first, newer first on ties. A zero
-// bound is open (see openBounds).
+// bound is open: the days are then those of the rollup hours in the period
+// (dataSpans, a round trip more), however long the workspace's history, where a
+// bounded period reads each of its days (at most maxNotableDays).
 func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to time.Time, limit int) ([]store.Stored, error) {
 	var short string
 	switch kind {
@@ -939,19 +969,38 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 		return nil, invalid("notable: a workspace is required")
 	}
 	k := s.ws(workspace)
+	var dayStarts []time.Time
 	if from.IsZero() || to.IsZero() {
-		var err error
-		if from, to, err = s.openBounds(ctx, k, from, to); err != nil {
+		// Open: the days of the hours in the period (a message at t counts in the
+		// hour t falls in: at or after from's hour, before to).
+		var lo, hi *int64
+		if !from.IsZero() {
+			lo = new(from.Truncate(feedbackbot.RollupBucket).Unix())
+		}
+		if !to.IsZero() {
+			hi = new(to.Unix())
+		}
+		starts, err := s.dataSpans(ctx, k, lo, hi, int64(day/time.Second))
+		if err != nil {
 			return nil, wrapErr("notable", err)
 		}
+		for _, d := range starts {
+			dayStarts = append(dayStarts, time.Unix(d, 0).UTC())
+		}
+	} else {
+		if !to.After(from) {
+			return nil, nil
+		}
+		first, last := from.UTC().Truncate(day), to.Add(-1).UTC().Truncate(day)
+		if last.Sub(first)/day >= maxNotableDays {
+			return nil, invalid("notable: the period is longer than %d days", maxNotableDays)
+		}
+		for d := first; !d.After(last); d = d.Add(day) {
+			dayStarts = append(dayStarts, d)
+		}
 	}
-	if !to.After(from) {
-		return nil, nil
-	}
-	first, last := from.UTC().Truncate(day), to.Add(-1).UTC().Truncate(day)
-	if last.Sub(first)/day >= maxNotableDays {
-		return nil, invalid("notable: the period is longer than %d days", maxNotableDays)
-	}
+	// (a zero bound is open)
+	within := func(t time.Time) bool { return !t.Before(from) && (to.IsZero() || t.Before(to)) }
 	if limit <= 0 {
 		limit = 10
 	}
@@ -975,9 +1024,9 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 		kept         []float64 // scores of the period's messages read, in order
 		done         bool
 	}
-	var days []*daySet
-	for d := first; !d.After(last); d = d.Add(day) {
-		days = append(days, &daySet{key: k.notable(short, d), page: top})
+	days := make([]*daySet, len(dayStarts))
+	for i, d := range dayStarts {
+		days[i] = &daySet{key: k.notable(short, d), page: top}
 	}
 	var recs []store.Stored
 	seen := map[string]bool{}
@@ -1027,8 +1076,8 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 		}
 		inPeriod := make(map[string]bool, len(got))
 		for _, st := range got {
-			if m := st.Message; !m.Time.Before(from) && m.Time.Before(to) {
-				inPeriod[m.Key()] = true
+			if within(st.Message.Time) {
+				inPeriod[st.Message.Key()] = true
 			}
 		}
 		recs = append(recs, got...)
@@ -1056,7 +1105,7 @@ func (s *Store) Notable(ctx context.Context, workspace, kind string, from, to ti
 	out := recs[:0]
 	for _, st := range recs {
 		m, sc := st.Message, st.Tags.Sentiment.Score
-		if m.Time.Before(from) || !m.Time.Before(to) || !m.FromCustomer() {
+		if !within(m.Time) || !m.FromCustomer() {
 			continue
 		}
 		if (short == "neg" && sc < 0) || (short == "pos" && sc > 0) {

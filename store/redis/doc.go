@@ -15,7 +15,8 @@
 //	                         "!" once erased by Forget
 //	fb:{ws}:m:<key>          hash: an applied message: m its stamp
 //	                         (revision@analyzer, a line break in the analyzer's
-//	                         name written as \n: see stampAnalyzer), bucket, index spec and
+//	                         name written as \n, a backslash as \\: see
+//	                         stampAnalyzer), bucket, index spec and
 //	                         contributions JSON (see appendMeta); versions before
 //	                         2026-12-02 wrote m's parts as fields s, b, k and c,
 //	                         still read, replaced when the message is applied again;
@@ -77,8 +78,9 @@
 // Keys outside any workspace are only ever used on their own, never in a script or
 // MULTI with tagged keys:
 //
-//	fb:workspaces            set: workspaces with appended events (listed after an
-//	                         event was appended, never for events all skipped)
+//	fb:workspaces            set: workspaces with appended events (each listed
+//	                         before its first append, so one whose events were
+//	                         all skipped may be listed too, with an empty log)
 //	fb:lease:<name>          string: the holder of a lease (SET NX PX)
 //	fb:once:<name>           string: a once-marker (SET NX PX)
 //

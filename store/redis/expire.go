@@ -197,9 +197,8 @@ func (s *Store) groupPosition(ctx context.Context, key string) (last, lowest str
 
 // expireKeys runs expireScript for members (message keys); logWalk expires only
 // those with no applied record (the log walk, for messages deleted before they
-// expired). Each message leaves the message-key set of every author of a put of it
-// still in the log (logAuthors) and of its record's author (one whose entry the log
-// no longer holds: trimmed).
+// expired). Each message leaves the message-key set of every author it has
+// (erasureRead).
 func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, members []string, logWalk bool) (int, error) {
 	if len(members) == 0 {
 		return 0, nil
@@ -211,33 +210,21 @@ func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, memb
 	if last == "" {
 		last = "0-0"
 	}
-	recs, err := s.getRecords(ctx, k, members, true)
-	if err != nil {
-		return 0, wrapErr("expire", err)
-	}
-	ids, authors, err := s.logAuthors(ctx, workspace, k, members)
+	er, err := s.erasureRead(ctx, workspace, k, members, "expire")
 	if err != nil {
 		return 0, err
 	}
 	calls := make([]evalCall, len(members))
 	for i, m := range members {
 		var spec [][2]string
-		if raw := recs[i].spec; raw != "" {
+		if raw := er.recs[i].spec; raw != "" {
 			if err := json.Unmarshal([]byte(raw), &spec); err != nil {
 				return 0, fmt.Errorf("redis expire: message %s: decode index spec: %w", m, err)
 			}
 		}
-		who := authors[i]
-		if raw := recs[i].data; raw != "" {
-			var st store.Stored
-			if err := decodeStored(raw, &st); err != nil {
-				return 0, fmt.Errorf("redis expire: message %s: decode: %w", m, err)
-			}
-			if a := st.Message.Author; a != "" && !slices.Contains(who, a) {
-				who = append(who, a)
-			}
-		}
-		keys := []string{k.latest(), k.log(), k.logEntries(), k.rec(m), k.recData(m)}
+		who := er.authors[i]
+		keys := make([]string, 0, 5+len(who)+len(spec))
+		keys = append(keys, k.latest(), k.log(), k.logEntries(), k.rec(m), k.recData(m))
 		for _, a := range who {
 			keys = append(keys, k.authorKeys(a))
 		}
@@ -250,31 +237,81 @@ func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, memb
 		if logWalk {
 			unapplied = "1"
 		}
-		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied, ids[i], len(who)}}
+		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied, er.ids[i], len(who)}}
 	}
-	return s.evalRetrying(ctx, "expire", expireScript, calls)
+	return s.evalRetrying(ctx, "expire", expireScript, calls, nil)
 }
 
-// logAuthors reads, for each of members (message keys of workspace), its entry
-// ids as the log-entry index lists them ("" for none) and the authors of its puts
-// among those entries that the log still holds (each once, in log order),
-// pipelined: one round trip for the index, one for the entries (and one for data
-// keys this process lacks). An entry that cannot be decoded (its author
-// forgotten, say) names none.
-func (s *Store) logAuthors(ctx context.Context, workspace string, k wsKeys, members []string) (ids []string, authors [][]string, err error) {
-	vals, err := s.rdb.HMGet(ctx, k.logEntries(), members...).Result()
+// erasure is what erasureRead read of messages about to be erased (expired or
+// forgotten), each by its index in the members read.
+type erasure struct {
+	recs    []record   // the records, with their data
+	ids     []string   // the entry ids as the log-entry index lists them ("" for none)
+	authors [][]string // every author of each, each once
+}
+
+// erasureRead reads what erasing members (message keys of workspace) takes: their
+// records and log-entry index ids, in one pipeline, and their authors, whose sets
+// of message keys each must leave (an edit can change a message's author: each
+// one's set names it): its record's author, and the author of every put of it
+// still in the log. The log is read only where it can name another author: a
+// message whose log-entry index lists one entry and whose record is there was put
+// once, by the author its record names (the common case: reading every such entry
+// again, to learn what the record says, made a retention pass of 10,000 messages
+// take 45% longer), so only the entries of a message put more than once, or with
+// no record left, are read (logAuthors). An earlier author whose log entry was
+// trimmed away (MaxLen) is not found: their set keeps naming the key (see
+// store.Retention).
+func (s *Store) erasureRead(ctx context.Context, workspace string, k wsKeys, members []string, op string) (erasure, error) {
+	var le *redis.SliceCmd
+	recs, err := s.getRecordsWith(ctx, k, members, true, func(p redis.Pipeliner) {
+		le = p.HMGet(ctx, k.logEntries(), members...)
+	})
 	if err != nil {
-		return nil, nil, wrapErr("expire", err)
+		return erasure{}, wrapErr(op, err)
 	}
-	ids = make([]string, len(members))
-	authors = make([][]string, len(members))
+	vals, err := le.Result()
+	if err != nil {
+		return erasure{}, wrapErr(op, err)
+	}
+	er := erasure{recs: recs, ids: make([]string, len(members)), authors: make([][]string, len(members))}
+	read := make([]bool, len(members))
+	for i, m := range members {
+		er.ids[i], _ = vals[i].(string)
+		if raw := recs[i].data; raw != "" {
+			var st store.Stored
+			if err := decodeStored(raw, &st); err != nil {
+				return erasure{}, fmt.Errorf("redis %s: message %s: decode: %w", op, m, err)
+			}
+			if a := st.Message.Author; a != "" {
+				er.authors[i] = []string{a}
+			}
+		}
+		// (the index joins a message's entry ids with single spaces)
+		read[i] = er.ids[i] != "" && (recs[i].data == "" || strings.IndexByte(er.ids[i], ' ') >= 0)
+	}
+	if err := s.logAuthors(ctx, workspace, k, er.ids, read, er.authors, op); err != nil {
+		return erasure{}, err
+	}
+	return er, nil
+}
+
+// logAuthors adds to authors[i] the author of every put among the log entries
+// ids[i] lists (a message's entry ids as the log-entry index lists them) that the
+// log still holds, for each i where read[i] is set, each author once: pipelined,
+// one round trip for the entries (and one for data keys this process lacks). An
+// entry that cannot be decoded (its author forgotten, say) names none: a
+// forgotten author's set is deleted by Forget.
+func (s *Store) logAuthors(ctx context.Context, workspace string, k wsKeys, ids []string, read []bool, authors [][]string, op string) error {
 	type ref struct {
 		member int
 		id     string
 	}
 	var refs []ref
-	for i, v := range vals {
-		ids[i], _ = v.(string)
+	for i := range ids {
+		if !read[i] {
+			continue
+		}
 		for _, id := range strings.Fields(ids[i]) {
 			if validStreamID(id) {
 				refs = append(refs, ref{i, id})
@@ -282,7 +319,7 @@ func (s *Store) logAuthors(ctx context.Context, workspace string, k wsKeys, memb
 		}
 	}
 	if len(refs) == 0 {
-		return ids, authors, nil
+		return nil
 	}
 	got := make([]*redis.XMessageSliceCmd, len(refs))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -295,31 +332,45 @@ func (s *Store) logAuthors(ctx context.Context, workspace string, k wsKeys, memb
 	for _, c := range got {
 		ms, err := c.Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, nil, wrapErr("expire", err)
+			return wrapErr(op, err)
 		}
 		msgs = append(msgs, ms...)
 	}
-	st := stream{ws: workspace, key: k.log()}
-	s.prefetchKeys(ctx, st, msgs)
+	s.prefetchKeys(ctx, stream{ws: workspace, key: k.log()}, msgs)
 	for j, c := range got {
 		for _, m := range c.Val() {
-			e, ok, err := s.entryOrErr(ctx, st, m, 0, false)
+			// (as entryOrErr reads an entry, but a forgotten author's is no news
+			// here: Forget reads the entries of the author it erases)
+			raw, _ := m.Values["e"].(string)
+			payload, err := s.unseal(ctx, workspace, raw)
+			if errors.Is(err, errKeysUnreadable) {
+				return wrapErr(op, fmt.Errorf("entry %s: %w", m.ID, err))
+			}
+			var ev feedbackbot.Event
+			if err == nil {
+				err = store.DecodeEvent(payload, &ev)
+			}
 			if err != nil {
-				return nil, nil, wrapErr("expire", err)
+				if !errors.Is(err, errKeyGone) {
+					s.log.WarnContext(ctx, "redis store: skipping unreadable log entry", "workspace", workspace, "entry", m.ID, "error", err)
+				}
+				continue
 			}
 			i := refs[j].member
-			if a := e.Event.Message.Author; ok && e.Event.Kind == feedbackbot.EventPut && a != "" && !slices.Contains(authors[i], a) {
+			if a := ev.Message.Author; ev.Kind == feedbackbot.EventPut && a != "" && !slices.Contains(authors[i], a) {
 				authors[i] = append(authors[i], a)
 			}
 		}
 	}
-	return ids, authors, nil
+	return nil
 }
 
 // evalRetrying runs sc for every call in pipelines and sums the integer replies. A
 // script that replies with the keys it was not given (a record changed between the
-// caller's read and the script) is run again with them, up to applyRounds times.
-func (s *Store) evalRetrying(ctx context.Context, op string, sc *redis.Script, calls []evalCall) (int, error) {
+// caller's read and the script) is run again with them, up to applyRounds times;
+// one that replies -1 (what the caller read changed otherwise) is run again as
+// reread makes its calls anew (reread(calls, indexes)), where reread is given.
+func (s *Store) evalRetrying(ctx context.Context, op string, sc *redis.Script, calls []evalCall, reread func([]evalCall, []int) error) (int, error) {
 	n := 0
 	pending := make([]int, len(calls))
 	for i := range pending {
@@ -334,13 +385,17 @@ func (s *Store) evalRetrying(ctx context.Context, op string, sc *redis.Script, c
 			batch[j] = calls[i]
 		}
 		cmds, err := s.evalAll(ctx, sc, batch, nil)
-		var next []int
+		var next, again []int
 		for j, c := range cmds {
 			if c.Err() != nil {
 				continue
 			}
 			switch v := c.Val().(type) {
 			case int64:
+				if v == -1 && reread != nil {
+					again = append(again, pending[j])
+					continue
+				}
 				n += int(v)
 			case []any:
 				i := pending[j]
@@ -354,6 +409,12 @@ func (s *Store) evalRetrying(ctx context.Context, op string, sc *redis.Script, c
 		}
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return n, wrapErr(op, err)
+		}
+		if len(again) > 0 {
+			if err := reread(calls, again); err != nil {
+				return n, err
+			}
+			next = append(next, again...)
 		}
 		pending = next
 	}

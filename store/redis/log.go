@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -149,7 +148,6 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		count   int
 	}
 	var calls []evalCall
-	var callWS []string // each call's workspace
 	open := map[string]*wsBatch{}
 	var order []string // workspaces in first-seen order
 	flush := func(w string) {
@@ -158,7 +156,6 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 			return // flushed when it filled up, nothing since
 		}
 		calls = append(calls, evalCall{keys: b.keys, args: b.args})
-		callWS = append(callWS, w)
 		delete(open, w)
 	}
 	for i := range evs {
@@ -213,60 +210,46 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		flush(w)
 	}
 	// A workspace joins the workspace set (Workspaces, and the logs Read reads)
-	// once an event was appended to it, never for events that were all skipped (a
-	// delete of a message never held, its put arriving after it): listed, Read would
-	// make it an empty log, and the first real append would then not mark its
-	// people indexes complete (see appendScript). A workspace this process has seen a
-	// log of is listed again with the scripts (one round trip, as ever); another is
-	// listed after them where one of its events was appended or its log exists (an
-	// earlier attempt of this call appended and failed before listing it).
-	var check []string
-	exists := map[string]*redis.IntCmd{}
-	cmds, err := s.evalAll(ctx, appendScript, calls, func(p redis.Pipeliner) []redis.Cmder {
-		var out []redis.Cmder
-		var members []any
-		for _, w := range order {
-			if _, ok := s.listed.Load(w); ok {
-				members = append(members, w)
-				continue
-			}
-			check = append(check, w)
-			exists[w] = p.Exists(ctx, s.ws(w).log())
-			out = append(out, exists[w])
-		}
-		if len(members) > 0 {
-			out = append(out, p.SAdd(ctx, s.workspacesKey(), members...))
-		}
-		return out
-	})
-	var outs []any
-	appended := map[string]bool{}
-	for i, c := range cmds {
-		vals, _ := c.Val().([]any)
-		outs = append(outs, vals...)
-		for _, v := range vals {
-			if _, ok := v.(string); ok {
-				appended[callWS[i]] = true
-			}
-		}
-	}
-	var list []any
-	for _, w := range check {
-		if appended[w] || exists[w].Val() == 1 {
-			list = append(list, w)
-		}
-	}
-	if len(list) > 0 {
-		if lerr := s.rdb.SAdd(ctx, s.workspacesKey(), list...).Err(); lerr != nil {
-			err = cmp.Or(err, lerr)
+	// before anything is appended to it: one this process has not listed yet is
+	// listed in a round trip of its own before the scripts (once a process), the
+	// others again in the scripts' pipeline. Listing it after the scripts left a
+	// window (a process that died between the two left its entries unread until
+	// the next append to that workspace); a cluster serves the set and the log on
+	// different nodes, so the same pipeline would not order them. The price: a
+	// workspace whose events were all skipped (a delete of a message never held, its
+	// put arriving after it) is listed too, and Read makes it an empty log; its
+	// first real append still marks its people indexes complete (appendScript
+	// knows a log nothing was ever added to).
+	var first, again []any
+	for _, w := range order {
+		if _, ok := s.listed.Load(w); ok {
+			again = append(again, w)
 		} else {
-			for _, w := range list {
-				s.listed.Store(w, struct{}{})
-			}
+			first = append(first, w)
 		}
 	}
+	if len(first) > 0 {
+		if err := s.rdb.SAdd(ctx, s.workspacesKey(), first...).Err(); err != nil {
+			return nil, wrapErr("append", err)
+		}
+		for _, w := range first {
+			s.listed.Store(w, struct{}{})
+		}
+	}
+	cmds, err := s.evalAll(ctx, appendScript, calls, func(p redis.Pipeliner) []redis.Cmder {
+		if len(again) == 0 {
+			return nil
+		}
+		// (listed already: again, should the set have been deleted behind our back)
+		return []redis.Cmder{p.SAdd(ctx, s.workspacesKey(), again...)}
+	})
 	if err != nil {
 		return nil, wrapErr("append", err)
+	}
+	var outs []any
+	for _, c := range cmds {
+		vals, _ := c.Val().([]any)
+		outs = append(outs, vals...)
 	}
 	return outs, nil
 }

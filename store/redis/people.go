@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -270,7 +271,7 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 	for len(keys) > 0 {
 		batch := keys[:min(forgetBatch, len(keys))]
 		keys = keys[len(batch):]
-		got, err := s.forgetBatch(ctx, k, author, batch)
+		got, err := s.forgetBatch(ctx, workspace, k, author, batch)
 		n += got
 		if err != nil {
 			return n, err
@@ -290,52 +291,55 @@ func (s *Store) Forget(ctx context.Context, workspace, author string) (int, erro
 // unlistEmptyAccount takes an account out of the workspace's list when no applied
 // message of it is left: its time indexes, which erasure and deletes remove once
 // empty, are all gone. Those are its account weeks (fb:{ws}:aw:<week>:<acct>), of
-// the weeks the workspace's rollup hours span (every applied message counts in its
-// hour), and its whole-history index (fb:{ws}:ta:<acct>), which Apply keeps only
-// where account weeks do not cover the workspace yet (data of an older version).
-// Looking at the whole-history index alone unlisted an account that still had
-// messages wherever the weeks cover the workspace (a review's find: a staff reply
-// filed under a forgotten member's account).
+// the weeks that hold a rollup hour of the workspace (every applied message counts
+// in its hour: dataSpans), and its whole-history index (fb:{ws}:ta:<acct>), which
+// Apply keeps only where account weeks do not cover the workspace yet (data of an
+// older version). Looking at the whole-history index alone unlisted an account
+// that still had messages wherever the weeks cover the workspace (a review's find:
+// a staff reply filed under a forgotten member's account); naming every week from
+// the first rollup hour to the last sent a script some 100,000 keys where one
+// message was dated in the year 1 (another find), so only the weeks with hours are
+// named.
 func (s *Store) unlistEmptyAccount(ctx context.Context, k wsKeys, account string) error {
 	for range applyRounds {
-		first, last, err := s.openBounds(ctx, k, time.Time{}, time.Time{})
+		weeks, err := s.dataSpans(ctx, k, nil, nil, weekSeconds)
 		if err != nil {
 			return err
 		}
-		keys := []string{k.accounts(), k.buckets(), k.timeAccount(account)}
-		lo, hi := weekOf(first.Unix()), weekOf(first.Unix()) // none when nothing is applied
-		if last.After(first) {
-			hi = weekOf(last.Add(-time.Second).Unix()) + weekSeconds
-			for w := lo; w < hi; w += weekSeconds {
-				keys = append(keys, k.acctWeek(w, account))
-			}
+		keys := make([]string, 0, 3+len(weeks))
+		keys = append(keys, k.accounts(), k.buckets(), k.timeAccount(account))
+		args := make([]any, 0, 1+len(weeks))
+		args = append(args, account)
+		for _, w := range weeks {
+			keys = append(keys, k.acctWeek(w, account))
+			args = append(args, w)
 		}
-		res, err := unlistEmptyAccountScript.Run(ctx, s.rdb, keys, account, lo, hi).Int64()
+		res, err := unlistEmptyAccountScript.Run(ctx, s.rdb, keys, args...).Int64()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return err
 		}
 		if res != -1 {
 			return nil
 		}
-		// (an apply meanwhile added an hour outside the weeks read: read them again)
+		// (an apply or a delete meanwhile changed the weeks with hours: read them again)
 	}
 	return fmt.Errorf("unlist account: the workspace's rollup hours kept moving")
 }
 
 // unlistEmptyAccountScript takes an account out of the workspace's accounts when
-// none of its time indexes the caller names exists, and the rollup hours are
-// still within the weeks it named.
+// none of its time indexes the caller names exists, and the weeks with rollup
+// hours are still those it named.
 //
 // KEYS[1] the accounts set, KEYS[2] the bucket index, KEYS[3..] the account's time
-// indexes: its whole-history one, then its week of every week from ARGV[2] (unix
-// seconds) up to ARGV[3], exclusive. ARGV[1] the account. Returns 1 when it was
-// unlisted, 0 when it was kept, -1 when a rollup hour is outside those weeks (an
-// apply meanwhile: the caller names them again).
-var unlistEmptyAccountScript = redis.NewScript(`
-local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-if first[2] and (tonumber(first[2]) < tonumber(ARGV[2]) or tonumber(last[2]) >= tonumber(ARGV[3])) then
-  return -1
+// indexes: its whole-history one, then its week of each week ARGV[2..] names (unix
+// seconds, in order: the weeks that held a rollup hour as the caller read them).
+// ARGV[1] the account. Returns 1 when it was unlisted, 0 when it was kept, -1 when
+// the weeks with hours are others now (the caller names them again).
+var unlistEmptyAccountScript = redis.NewScript(spansLua + `
+local weeks = spans(KEYS[2], '-inf', '+inf', ` + strconv.Itoa(weekSeconds) + `)
+if #weeks ~= #ARGV - 1 then return -1 end
+for i, w in ipairs(weeks) do
+  if string.format('%.0f', w) ~= ARGV[i + 1] then return -1 end
 end
 for i = 3, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
@@ -346,29 +350,56 @@ return 1
 
 // forgetBatch erases a batch of messages. It declares each record's index keys as read
 // just before; a record changed meanwhile makes the script name the keys it lacks, and
-// that message is tried again with them, as Apply does.
-func (s *Store) forgetBatch(ctx context.Context, k wsKeys, author string, members []string) (int, error) {
-	recs, err := s.getRecords(ctx, k, members, false)
-	if err != nil {
-		return 0, wrapErr("forget", err)
-	}
+// that message is tried again with them, as Apply does. Each message leaves the set
+// of message keys of every author it has (erasureRead: an edit by another author
+// put it in theirs too), as Expire's; one whose log entries changed after they
+// were read (an edit appended meanwhile) is read again.
+func (s *Store) forgetBatch(ctx context.Context, workspace string, k wsKeys, author string, members []string) (int, error) {
 	calls := make([]evalCall, len(members))
-	for i, m := range members {
-		keys := []string{k.latest(), k.log(), k.logEntries(), k.buckets(), k.rec(m), k.authorKeys(author), k.recData(m)}
-		if raw := recs[i].spec; raw != "" {
-			var spec [][2]string
-			if err := json.Unmarshal([]byte(raw), &spec); err != nil {
-				return 0, fmt.Errorf("redis forget: message %s: decode index spec: %w", m, err)
-			}
-			for _, e := range spec {
-				if !slices.Contains(keys, e[0]) {
-					keys = append(keys, e[0])
+	prepare := func(calls []evalCall, idx []int) error {
+		ms := make([]string, len(idx))
+		for j, i := range idx {
+			ms[j] = members[i]
+		}
+		er, err := s.erasureRead(ctx, workspace, k, ms, "forget")
+		if err != nil {
+			return err
+		}
+		for j, i := range idx {
+			m := ms[j]
+			var others []string
+			for _, a := range er.authors[j] {
+				if a != author {
+					others = append(others, a)
 				}
 			}
+			keys := []string{k.latest(), k.log(), k.logEntries(), k.buckets(), k.rec(m), k.authorKeys(author), k.recData(m)}
+			for _, a := range others {
+				keys = append(keys, k.authorKeys(a))
+			}
+			if raw := er.recs[j].spec; raw != "" {
+				var spec [][2]string
+				if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+					return fmt.Errorf("redis forget: message %s: decode index spec: %w", m, err)
+				}
+				for _, e := range spec {
+					if !slices.Contains(keys, e[0]) {
+						keys = append(keys, e[0])
+					}
+				}
+			}
+			calls[i] = evalCall{keys: keys, args: []any{m, s.group, er.ids[j], len(others)}}
 		}
-		calls[i] = evalCall{keys: keys, args: []any{m, s.group}}
+		return nil
 	}
-	return s.evalRetrying(ctx, "forget", forgetScript, calls)
+	all := make([]int, len(members))
+	for i := range all {
+		all[i] = i
+	}
+	if err := prepare(calls, all); err != nil {
+		return 0, err
+	}
+	return s.evalRetrying(ctx, "forget", forgetScript, calls, prepare)
 }
 
 // indexPeople makes sure the workspace's author and log-entry indexes are complete.

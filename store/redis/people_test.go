@@ -439,12 +439,15 @@ func TestAuthorKeysLeavesOutTrimmed(t *testing.T) {
 }
 
 // TestSkippedOnlyWorkspaceKeepsPeopleMarker guards the people-index marker
-// (fb:{ws}:people, set by the append that creates a workspace's log: its author
-// and log-entry indexes are complete from the first entry) against a workspace
-// listed before anything was appended to it. Append used to list the workspace of
-// every put, skipped or not; Read then made its log (XGROUP CREATE MKSTREAM) with
-// nothing in it, the first real append found a log already there and did not
-// mark it, and the first export or erasure rebuilt the indexes from the whole log.
+// (fb:{ws}:people, set by the append that writes a log's first entry: its author
+// and log-entry indexes are complete from that entry) against a workspace listed
+// before anything was appended to it. Append lists a workspace before appending
+// (so that no crash between the two leaves an entry unread), so one whose events
+// were all skipped is listed, and Read makes it a log (XGROUP CREATE MKSTREAM)
+// with nothing in it; the first real append must still mark it (it used to mark
+// only a log it created, and the first export or erasure then rebuilt the indexes
+// from the whole log). A log that is empty because its entries were deleted is not
+// marked: its indexes never covered those.
 func TestSkippedOnlyWorkspaceKeepsPeopleMarker(t *testing.T) {
 	ctx := t.Context()
 	s, client, prefix := newStore(t, redisstore.Options{ClaimIdle: storetest.ClaimIdle})
@@ -457,16 +460,105 @@ func TestSkippedOnlyWorkspaceKeepsPeopleMarker(t *testing.T) {
 	if _, err := s.Read(ctx, "c1", 10, 0); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := client.Exists(ctx, prefix+":{W1}:log").Result(); n != 0 {
-		t.Errorf("a workspace with only skipped events has a log")
+	// W2's log made empty as Read makes it; W3's emptied by a deletion.
+	if err := client.XGroupCreateMkStream(ctx, prefix+":{W2}:log", "other", "0").Err(); err != nil {
+		t.Fatal(err)
 	}
-	if n, err := s.Append(ctx, storetest.Put(storetest.Msg("W1", "m2", "hello", "", "A1", "C1", storetest.Base))); err != nil || n != 1 {
-		t.Fatalf("Append(a new message) = %d, %v; want 1", n, err)
+	id, err := client.XAdd(ctx, &redis.XAddArgs{Stream: prefix + ":{W3}:log", Values: []string{"e", "{}"}}).Result()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n, _ := client.Exists(ctx, prefix+":{W1}:people").Result(); n != 1 {
-		t.Errorf("the log's first append did not set its people-index marker %s:{W1}:people", prefix)
+	if err := client.XDel(ctx, prefix+":{W3}:log", id).Err(); err != nil {
+		t.Fatal(err)
 	}
-	if wss, err := s.Workspaces(ctx); err != nil || fmt.Sprint(wss) != "[W1]" {
-		t.Errorf("Workspaces = %v, %v; want [W1]", wss, err)
+	for _, c := range []struct {
+		ws     string
+		marked bool
+	}{{"W1", true}, {"W2", true}, {"W3", false}} {
+		if n, err := s.Append(ctx, storetest.Put(storetest.Msg(c.ws, "m2", "hello", "", "A1", "C1", storetest.Base))); err != nil || n != 1 {
+			t.Fatalf("Append(a new message to %s) = %d, %v; want 1", c.ws, n, err)
+		}
+		if n, _ := client.Exists(ctx, prefix+":{"+c.ws+"}:people").Result(); (n == 1) != c.marked {
+			t.Errorf("after the first append to %s's log, its people-index marker exists: %v, want %v", c.ws, n == 1, c.marked)
+		}
+	}
+	if wss, err := s.Workspaces(ctx); err != nil || fmt.Sprint(wss) != "[W1 W2 W3]" {
+		t.Errorf("Workspaces = %v, %v; want [W1 W2 W3]", wss, err)
+	}
+}
+
+// TestForgetUnlistNamesWeeksWithHours guards the size of Forget's last script,
+// which unlists an account left empty: it names the account's index of each week
+// that holds a rollup hour, not of every week from the workspace's first hour to
+// its last. One message dated in the year 1 made every Forget in its workspace send
+// a script of 105,627 arguments (some 100,000 weeks). The account is unlisted all
+// the same, and an account with a message in a week after a gap of weeks is kept.
+func TestForgetUnlistNamesWeeksWithHours(t *testing.T) {
+	ctx := t.Context()
+	s, client, _ := newStore(t, redisstore.Options{})
+	odd := storetest.Msg("W1", "m0", "hello", "", "A9", "C1", time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC))
+	d := storetest.Msg("W1", "d1", "the export is broken", "", "dana", "C1", storetest.Base)
+	d.Author = "dana"
+	e := storetest.Msg("W1", "e1", "the import is broken", "", "erin", "C1", storetest.Base.AddDate(0, 0, -30))
+	e.Author = "erin"
+	reply := storetest.Msg("W1", "r1", "we are on it", feedbackbot.RoleStaff, "erin", "C1", storetest.Base.AddDate(0, 0, 30))
+	reply.Author = "sam"
+	other := storetest.Msg("W1", "b1", "same here", "", "A1", "C1", storetest.Base.Add(time.Hour))
+	storetest.AppendApplyAll(ctx, t, s, []feedbackbot.Event{storetest.Put(odd), storetest.Put(d), storetest.Put(e), storetest.Put(reply), storetest.Put(other)},
+		func(int) feedbackbot.Tags { return storetest.Tags(-0.5, "v1") })
+	rec := &cmdLog{}
+	client.AddHook(rec)
+	for _, a := range []string{"dana", "erin"} {
+		rec.start()
+		if n, err := s.Forget(ctx, "W1", a); err != nil || n != 1 {
+			t.Fatalf("Forget(%s) = %d, %v; want 1", a, n, err)
+		}
+		rec.stop()
+		if args := max(rec.maxArgs("evalsha"), rec.maxArgs("eval")); args > 30 {
+			t.Errorf("Forget(%s) in a workspace of 5 messages sent a script of %d arguments; want a few (the weeks with hours)", a, args)
+		}
+	}
+	accts, err := s.Accounts(ctx, "W1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"A1", "A9", "erin"}; !slices.Equal(accts, want) {
+		t.Errorf("Accounts after forgetting dana and erin = %v, want %v (dana's account is empty, erin's holds sam's reply)", accts, want)
+	}
+}
+
+// TestForgetRemovesEveryAuthorsKey guards the author index against erasure, as
+// TestExpireRemovesEveryAuthorsKey guards it against retention: a message whose
+// author changed by an edit is in every author's set of message keys
+// (fb:{ws}:ak:<author>), and forgetting any one of them erases it, so it must
+// leave every set. Forget took it out of the forgotten author's set only, and the
+// others named the erased message for ever. Here bob is forgotten: m1 alice put
+// and bob edited, m2 bob put and alice edited, m3 alice put, bob and then carol
+// edited; m4, alice's own, is kept.
+func TestForgetRemovesEveryAuthorsKey(t *testing.T) {
+	ctx := t.Context()
+	s, client, prefix := newStore(t, redisstore.Options{})
+	var evs []feedbackbot.Event
+	for i, authors := range [][]string{{"alice", "bob"}, {"bob", "alice"}, {"alice", "bob", "carol"}, {"alice"}} {
+		m := storetest.Msg("W1", fmt.Sprintf("m%d", i+1), "the export is broken", "", "A1", "C1", storetest.Base.Add(time.Duration(i)*time.Hour))
+		for j, a := range authors {
+			m.Author = a
+			if j > 0 {
+				m.Text, m.EditedAt = fmt.Sprintf("edit %d", j), m.Time.Add(time.Duration(j)*time.Minute)
+			}
+			evs = append(evs, storetest.Put(m))
+		}
+	}
+	storetest.AppendApplyAll(ctx, t, s, evs, func(int) feedbackbot.Tags { return storetest.Tags(-0.5, "v1") })
+	if n, err := s.Forget(ctx, "W1", "bob"); err != nil || n != 3 {
+		t.Fatalf("Forget(bob) = %d, %v; want 3", n, err)
+	}
+	for _, c := range []struct{ author, want string }{{"alice", "[slack/W1/m4]"}, {"bob", "[]"}, {"carol", "[]"}} {
+		if ms, _ := client.SMembers(ctx, prefix+":{W1}:ak:"+c.author).Result(); fmt.Sprint(ms) != c.want {
+			t.Errorf("after Forget(bob), %s:{W1}:ak:%s names %v, want %s", prefix, c.author, ms, c.want)
+		}
+	}
+	if keys, err := s.AuthorKeys(ctx, "W1", "alice"); err != nil || fmt.Sprint(keys) != "[slack/W1/m4]" {
+		t.Errorf("AuthorKeys(alice) after Forget(bob) = %v, %v; want [slack/W1/m4]", keys, err)
 	}
 }

@@ -156,10 +156,19 @@ end
 // pipelined, with their stored JSON where data is set (read by readData, after
 // the records: a record read without its JSON is the common case).
 func (s *Store) getRecords(ctx context.Context, k wsKeys, members []string, data bool) ([]record, error) {
+	return s.getRecordsWith(ctx, k, members, data, nil)
+}
+
+// getRecordsWith is getRecords with extra commands in the records' pipeline (the
+// caller reads their replies once it returns).
+func (s *Store) getRecordsWith(ctx context.Context, k wsKeys, members []string, data bool, extra func(redis.Pipeliner)) ([]record, error) {
 	cmds := make([]*redis.SliceCmd, len(members))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range members {
 			cmds[i] = p.HMGet(ctx, k.rec(m), "m", "s", "b", "k", "c")
+		}
+		if extra != nil {
+			extra(p)
 		}
 		return nil
 	})

@@ -90,6 +90,11 @@ const opTTL = 10 * time.Minute
 // SADD per key at the end): each redis.call costs about a microsecond on top of its
 // command, and only XADD must run per event.
 //
+// The first entry appended to a log that has none and never had one (no log yet,
+// or the empty one Read makes for a listed workspace: its last generated id is
+// 0-0) sets the people-index marker: the indexes cover the log from its first
+// entry (see indexPeople).
+//
 // KEYS[1] latest hash (message key -> revision, tombstone or erased), KEYS[2] log
 // stream, KEYS[3] log-entry index (message key -> entry ids), KEYS[4] forgotten
 // authors, KEYS[5] people-index marker, KEYS[6..] the authors' message-key sets.
@@ -125,6 +130,14 @@ if #authors > 0 then
   for i, a in ipairs(authors) do forgotten[a] = f[i] end
 end
 local fresh = redis.call('EXISTS', KEYS[2]) == 0
+if not fresh and redis.call('XLEN', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[5]) == 0 then
+  -- an empty log: fresh too where nothing was ever added to it (Read's consumer
+  -- group made it, for a workspace listed before its first append)
+  local info = redis.call('XINFO', 'STREAM', KEYS[2])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then fresh = info[i + 1] == '0-0' end
+  end
+end
 local changed, corder, tombs, torder = {}, {}, {}, {}
 local sets, sorder = {}, {}
 local out = {}
@@ -600,14 +613,26 @@ end
 // delete would remove it, and every log entry of it is deleted and acknowledged (so it
 // is neither read, reclaimed nor replayed again).
 //
+// The message leaves the message-key set of the forgotten author and of every
+// other author the caller read from its record and log entries (an edit can change
+// a message's author), as expireScript's; where the log-entry index lists other
+// entries than the caller read them from (an event appended since), nothing
+// changes and the caller reads them again.
+//
 // KEYS[1] latest hash, KEYS[2] log stream, KEYS[3] log-entry index, KEYS[4] bucket
 // index, KEYS[5] record, KEYS[6] the author's message keys, KEYS[7] the record's data
-// string, KEYS[8..] the keys of the record's index spec as the caller read it. Missing keys are returned, as applyScript
-// does, before anything changes.
-// ARGV[1] message key, ARGV[2] consumer group.
-// Returns 1 when something was erased, 0 when nothing was left, or the missing keys.
+// string, KEYS[8..7+ARGV[4]] the other authors' message-key sets, then the keys of
+// the record's index spec as the caller read it. Missing keys are returned, as
+// applyScript does, before anything changes.
+// ARGV[1] message key, ARGV[2] consumer group, ARGV[3] the log-entry index's ids of
+// the message as the caller read them ("" for none), ARGV[4] how many other
+// authors' sets there are.
+// Returns 1 when something was erased, 0 when nothing was left, -1 when the
+// entry ids are others now, or the missing keys.
 var forgetScript = redis.NewScript(readRecordLua + `
 local member = ARGV[1]
+local ids = redis.call('HGET', KEYS[3], member)
+if (ids or '') ~= ARGV[3] then return -1 end -- its authors were read from other entries
 local old = readrec(KEYS[5])
 local oldspec = {}
 if old[3] then
@@ -619,7 +644,6 @@ local done = 0` + unindexLua + `if old[1] then
 end
 -- (a data string without its record too: one an older replica's delete left)
 if redis.call('DEL', KEYS[7]) == 1 then done = 1 end
-local ids = redis.call('HGET', KEYS[3], member)
 if ids then
   for id in string.gmatch(ids, '%S+') do
     if redis.call('XDEL', KEYS[2], id) == 1 then done = 1 end
@@ -627,7 +651,9 @@ if ids then
   end
   redis.call('HDEL', KEYS[3], member)
 end
-redis.call('SREM', KEYS[6], member)
+for i = 6, 7 + tonumber(ARGV[4]) do
+  if i ~= 7 then redis.call('SREM', KEYS[i], member) end
+end
 return done
 `)
 

@@ -12,6 +12,7 @@ import (
 var acctDayTests = []test{
 	{"AccountDays", testAccountDays},
 	{"AccountDaysZeroBounds", testAccountDaysZeroBounds},
+	{"AccountDaysOpenLongHistory", testAccountDaysOpenLongHistory},
 }
 
 // acctCorpus spreads customer and staff messages of two accounts (and none) over
@@ -192,5 +193,45 @@ func testAccountDaysZeroBounds(t *testing.T, f *fixture) {
 		if got, err := f.s.AccountDays(f.ctx, "W-empty", "A1", c.from, c.to); err != nil || len(got) != 0 {
 			t.Errorf("AccountDays(%s) of a workspace with nothing = %d days, %v; want none, nil", c.name, len(got), err)
 		}
+	}
+}
+
+// testAccountDaysOpenLongHistory guards the open bound of AccountDays on a long
+// history (see testNotableOpenLongHistory): with a zero bound, the days of a
+// workspace spanning some 2,000 years are read, not refused as too long a period
+// (Redis: "the period is longer than 3700 days"), and the days read are those with
+// data, whatever lies between them; AccountsDays (where the backend has it) reads
+// the same.
+func testAccountDaysOpenLongHistory(t *testing.T, f *fixture) {
+	ms := f.longHistory()
+	var zero time.Time
+	day := func(m feedbackbot.Message) time.Time { return store.DayStart(m.Time) }
+	for _, c := range []struct {
+		name     string
+		from, to time.Time
+		want     []time.Time
+	}{
+		{"both open", zero, zero, []time.Time{day(ms[0]), day(ms[1]), day(ms[2])}},
+		{"open start", zero, day(ms[2]).Add(time.Hour), []time.Time{day(ms[0]), day(ms[1]), day(ms[2])}},
+		{"open start, to at the newest's day", zero, day(ms[2]), []time.Time{day(ms[0]), day(ms[1])}},
+		{"open end", day(ms[0]).Add(time.Hour), zero, []time.Time{day(ms[1]), day(ms[2])}},
+		{"open end, from at the first day", day(ms[0]), zero, []time.Time{day(ms[0]), day(ms[1]), day(ms[2])}},
+	} {
+		got, err := f.s.AccountDays(f.ctx, "W1", "A1", c.from, c.to, feedbackbot.CntCustomer)
+		if err != nil {
+			t.Errorf("AccountDays(%s) over a history from the year 1: %v", c.name, err)
+			continue
+		}
+		var starts []time.Time
+		for _, r := range got {
+			starts = append(starts, r.Start)
+			if r.Counts[feedbackbot.CntCustomer] != 1 {
+				t.Errorf("AccountDays(%s): day %s counts %v, want one customer message", c.name, r.Start, r.Counts)
+			}
+		}
+		if fmt.Sprint(starts) != fmt.Sprint(c.want) {
+			t.Errorf("AccountDays(%s) = days %v, want %v", c.name, starts, c.want)
+		}
+		f.checkAccountsDays("W1", []string{"A1"}, c.from, c.to)
 	}
 }

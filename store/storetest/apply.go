@@ -18,6 +18,7 @@ var applyTests = []test{
 	{"Delete", testApplyDelete},
 	{"Workspaces", testApplyWorkspaces},
 	{"AnalyzerLineBreak", testApplyAnalyzerLineBreak},
+	{"AnalyzerNamesDistinct", testApplyAnalyzerNamesDistinct},
 }
 
 // corpus builds a varied set of messages in one workspace over three hours: roles,
@@ -364,4 +365,36 @@ func testApplyAnalyzerLineBreak(t *testing.T, f *fixture) {
 	want := expectAll([]feedbackbot.Message{a}, func(*feedbackbot.Message) feedbackbot.Tags { return again })
 	want.set(b, Tags(0.4, "v1"))
 	checkRollups(t, f.rollups("W1", dayFrom, dayTo), want.expectRollups("W1"))
+}
+
+// testApplyAnalyzerNamesDistinct guards the analyzer's name as Apply's test of a
+// re-analysis: applying a put again under another analyzer is a real apply, however
+// alike the two names are written, so no escaping of one name may spell another
+// (Redis stamped a line break as the two characters \n, so "lexicon\nv2" with a
+// line break and the same name with a backslash and an n stamped alike, and the
+// second analyzer's apply was dropped as a no-op).
+func testApplyAnalyzerNamesDistinct(t *testing.T, f *fixture) {
+	m := Msg("W1", "m1", "the export fails", "", "A1", "C1", Base)
+	f.append(Put(m))
+	es := f.readAll("c")
+	if len(es) != 1 {
+		t.Fatalf("read %d entries, want 1", len(es))
+	}
+	// Each name after the first is another analyzer than the one before it.
+	names := []string{"lexicon\nv2", `lexicon\nv2`, "lexicon\nv2", `lexicon\\nv2`, `lexicon\` + "\n" + `v2`, `lexicon\\` + "\n" + `v2`}
+	for i, name := range names {
+		tags := Tags(float64(i%2)-0.5, "v1")
+		tags.Analyzer = name
+		if n := f.apply(store.Applied{Entry: es[0], Tags: tags}); n != 1 {
+			t.Errorf("Apply under analyzer %q after %q = %d, want 1 (another analyzer)", name, names[max(i-1, 0)], n)
+		}
+		got, err := f.s.Message(f.ctx, m.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkStored(t, fmt.Sprintf("message analysed under %q", name), got, store.Stored{Message: m, Tags: tags})
+		if n := f.apply(store.Applied{Entry: es[0], Tags: tags}); n != 0 {
+			t.Errorf("Apply under analyzer %q again = %d, want 0", name, n)
+		}
+	}
 }

@@ -22,6 +22,7 @@ var queryTests = []test{
 	{"Accounts", testAccounts},
 	{"RollupsZeroBounds", testRollupsZeroBounds},
 	{"NotableZeroBounds", testNotableZeroBounds},
+	{"NotableOpenLongHistory", testNotableOpenLongHistory},
 }
 
 func testMessageByKey(t *testing.T, f *fixture) {
@@ -511,6 +512,54 @@ func testNotableZeroBounds(t *testing.T, f *fixture) {
 			if got, err := f.s.Notable(f.ctx, "W-empty", kind, c.from, c.to, 10); err != nil || len(got) != 0 {
 				t.Errorf("Notable(%s, %s) of a workspace with nothing = %d, %v; want none, nil", c.name, kind, len(got), err)
 			}
+		}
+	}
+}
+
+// longHistory applies three customer messages of account A1, all negative: one
+// dated in the year 1 (Normalize takes any time from the year 1 on: an odd
+// timestamp), one eleven years before Base (a Slack import of an old workspace)
+// and one at Base, so that the workspace's history spans far more than the 3,700
+// days a bounded read may ask for. It returns them oldest first.
+func (f *fixture) longHistory() []feedbackbot.Message {
+	var ms []feedbackbot.Message
+	for i, at := range []time.Time{time.Date(1, 1, 2, 3, 0, 0, 0, time.UTC), Base.AddDate(-11, 0, 0), Base} {
+		ms = append(ms, Msg("W1", fmt.Sprintf("h%d", i), fmt.Sprintf("the export is broken (%d)", i), "", "A1", "C1", at))
+	}
+	f.put(func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(-0.8, "v1") }, ms...)
+	return ms
+}
+
+// testNotableOpenLongHistory guards the open bound of Notable on a long history:
+// a zero bound is open whatever the workspace's span, and its cost grows with the
+// days that hold data (store.Derived), so neither end is refused as too long a
+// period (Redis took a zero bound as the first or last rollup hour and then
+// refused every period longer than 3,700 days, or walked every day of it).
+func testNotableOpenLongHistory(t *testing.T, f *fixture) {
+	ms := f.longHistory()
+	var zero time.Time
+	for _, c := range []struct {
+		name     string
+		from, to time.Time
+		want     []feedbackbot.Message // newest first (the scores tie)
+	}{
+		{"both open", zero, zero, []feedbackbot.Message{ms[2], ms[1], ms[0]}},
+		{"open start", zero, Base.Add(time.Hour), []feedbackbot.Message{ms[2], ms[1], ms[0]}},
+		{"open start, to before the newest", zero, Base, []feedbackbot.Message{ms[1], ms[0]}},
+		{"open end", ms[0].Time.Add(time.Minute), zero, []feedbackbot.Message{ms[2], ms[1]}},
+		{"open end, from in the first message's hour", ms[0].Time, zero, []feedbackbot.Message{ms[2], ms[1], ms[0]}},
+	} {
+		got, err := f.s.Notable(f.ctx, "W1", store.NotableNegative, c.from, c.to, 10)
+		if err != nil {
+			t.Errorf("Notable(%s) over a history from the year 1: %v", c.name, err)
+			continue
+		}
+		var want []string
+		for _, m := range c.want {
+			want = append(want, m.Key())
+		}
+		if fmt.Sprint(keys(got)) != fmt.Sprint(want) {
+			t.Errorf("Notable(%s) = %v, want %v", c.name, keys(got), want)
 		}
 	}
 }
