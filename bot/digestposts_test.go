@@ -91,6 +91,20 @@ func digestScheduler(t *testing.T, st store.Store, p bot.Poster) *bot.Scheduler 
 		Holder: "a", Settle: -1, Charts: true}
 }
 
+// postQuotedPair captures quotedPair and posts the 09:00 digest that quotes it,
+// returning the poster, the scheduler and the digest's time.
+func postQuotedPair(t *testing.T, st store.Store) (*editingPoster, *bot.Scheduler, time.Time) {
+	t.Helper()
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	quotedPair(t, st, now)
+	p := &editingPoster{}
+	s := digestScheduler(t, st, p)
+	if n, err := s.Tick(context.Background(), now); err != nil || n != 1 {
+		t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
+	}
+	return p, s, now
+}
+
 // noDigestHolds fails when a posted digest's record, or a mark, still holds s.
 func noDigestHolds(t *testing.T, st store.Store, s string) {
 	t.Helper()
@@ -116,13 +130,7 @@ func TestForgetReachesPostedDigests(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-			quotedPair(t, st, now)
-			p := &editingPoster{}
-			s := digestScheduler(t, st, p)
-			if n, err := s.Tick(ctx, now); err != nil || n != 1 {
-				t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
-			}
+			p, s, now := postQuotedPair(t, st)
 			if posted := docJSON(t, p.posts[0]); !strings.Contains(posted, "555-0199") || !strings.Contains(posted, "large files") {
 				t.Fatalf("the digest should quote both customers:\n%s", posted)
 			}
@@ -159,13 +167,7 @@ func TestRetentionReachesPostedDigests(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-			quotedPair(t, st, now)
-			p := &editingPoster{}
-			s := digestScheduler(t, st, p)
-			if n, err := s.Tick(ctx, now); err != nil || n != 1 {
-				t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
-			}
+			p, s, now := postQuotedPair(t, st)
 			later := now.Add(90 * 24 * time.Hour)
 			res, err := bot.ExpireOld(ctx, st, "T1", later.Add(-60*24*time.Hour))
 			if err != nil || res.DigestQuotes < 2 {
