@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -67,18 +69,22 @@ type DigestRequest struct {
 const maxResponseMessages = 5_000
 
 // historyWeeks is how many weeks before the period emerging themes compare it with,
-// read a day at a time (historyDays of 24 hours back from the period's start),
-// each day as the customer messages among its newest historyPerDay messages (and
-// older ones where staff's and bots' crowd them out: customerSample): the 1,000
-// messages read before, when they were each week's newest 250, on a busy
-// workspace its last day, and staff's and bots' pushed customers' out.
+// read by historySample: each of their days in the digest's zone (req.Location)
+// as historySlices parts of the day, each its newest messages, customers' kept,
+// and all of it within one budget of historyBudget messages.
 const historyWeeks = 4
 
 const (
-	historyDays   = historyWeeks * 7
-	historyPerDay = store.MaxQueryLimit / historyDays
-	// historyDayReads bounds the messages read for a day's customer messages.
-	historyDayReads = 4 * historyPerDay
+	// historyBudget bounds the messages the history reads in all (staff's and
+	// bots' too), as the four weeks' 1,000 were bounded before they were read a
+	// day at a time (which read up to 140 a day, 3,920, where days were a
+	// bot's posts: a review's find).
+	historyBudget = store.MaxQueryLimit
+	// historySlices is how many parts of a day (of 6 hours each, local time) each
+	// day's history is read as, each its newest messages: a day read as its
+	// newest messages was, on a busy workspace, its last hours, and what
+	// customers said in working hours every day was "new" (a review's find).
+	historySlices = 4
 )
 
 // MinQuoteWords keeps one-word acknowledgements out of the quotes.
@@ -365,7 +371,7 @@ type digestReads struct {
 	complaints, praise []store.Stored                // candidates for quotes
 	period             []store.Stored                // the period's newest messages (maxResponseMessages)
 	partial            bool                          // the period had more messages than were read
-	history            []store.Stored                // the newest customer messages of each day of the four weeks before the period (customerSample)
+	history            []store.Stored                // the customer messages of each part of each day of the four weeks before the period (historySample)
 	answers            []SurveyAnswer                // the period's survey answers
 	alerts             map[string]*feedbackbot.Alert // the workspace's alerts, for the follow-up
 	corrections        map[string][]byte             // staff's corrections (DocCorrection), by message key
@@ -460,20 +466,13 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return err
 		},
 	}
-	// The four weeks before the period, for emerging themes: the customer
-	// messages of each day alike, so that the comparison spans the four weeks and
-	// each of their days (the newest 1,000 of them, on a busy workspace, were its
-	// last day or two; the newest 250 of each week, each week's last day).
-	var days [historyDays][]store.Stored
-	for day := range historyDays {
-		reads = append(reads, func() (err error) {
-			to := req.From.Add(-time.Duration(day) * 24 * time.Hour)
-			if days[day], err = customerSample(ctx, st, req.Workspace, to.Add(-24*time.Hour), to, historyPerDay, historyDayReads); err != nil {
-				err = fmt.Errorf("digest: messages for emerging themes: %w", err)
-			}
-			return err
-		})
-	}
+	// The four weeks before the period, for emerging themes (historySample).
+	reads = append(reads, func() (err error) {
+		if r.history, err = historySample(ctx, st, req.Workspace, req.From.In(req.Location).AddDate(0, 0, -7*historyWeeks), req.From, historyBudget); err != nil {
+			err = fmt.Errorf("digest: messages for emerging themes: %w", err)
+		}
+		return err
+	})
 	if req.Themes == nil { // no names to ask for: the previous period is read whole, meanwhile
 		reads = append(reads, func() error { return readPrev() })
 	}
@@ -504,7 +503,6 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 			return r, err
 		}
 	}
-	r.history = slices.Concat(days[:]...) // newest first, as each day's
 
 	// The parts of hours at the period's ends, from the period's messages where
 	// they hold them (an hour retention expired messages of counted whole, by
@@ -853,43 +851,164 @@ func periodMessages(ctx context.Context, st DigestStore, req DigestRequest, max 
 	return rows, partial, nil
 }
 
-// customerSample reads the customer messages among the newest n messages of
-// [from, to), newest first, and, where staff's and bots' messages crowd them out
-// (fewer than n/2 customers' among them), older pages too, sized by the
-// customers' share of what was read, until n/2 customer messages are read (at
-// most n kept) or maxRead messages: so a day whose staff answered all afternoon
-// is still read for what its customers said in the morning, at a bounded cost,
-// and a day of a quarter staff's messages, as is common, is one page, as before.
-// A message at the instant a page ends that the page had no room for is not read.
-func customerSample(ctx context.Context, st messageReader, workspace string, from, to time.Time, n, maxRead int) ([]store.Stored, error) {
-	var out []store.Stored
-	read, limit := 0, n
-	for read < maxRead {
-		limit = min(limit, maxRead-read, store.MaxQueryLimit)
-		page, err := st.Messages(ctx, store.Query{Workspace: workspace, From: from, To: to, Limit: limit})
+// historySlice is a part of a local day that historySample reads: [start, end)
+// of the day that begins at day, and what was read of it.
+type historySlice struct {
+	day, start, end time.Time
+	rows            []store.Stored // its customer messages read, newest first
+	read, customers int            // messages read (all roles), and customers' among them
+	cursor          time.Time      // the oldest message read of it: where a further read begins
+	more            bool           // its read was full and stayed within it: more of it is unread
+}
+
+// historySample reads the customer messages of [from, to) for emerging themes'
+// history, newest first, reading at most budget messages in all (staff's and
+// bots' too) in at most twice as many calls as it has slices. The span is cut at
+// local midnights (from's zone) into days, each day into historySlices parts (00,
+// 06, 12 and 18 o'clock), and each part is read as its newest messages, three
+// quarters of the budget shared alike: a part with fewer leaves its share to the
+// hours before it (a day's read goes from its last part back, each where the one
+// after it stopped, so nothing is read twice). The rest of the budget then reads
+// further into the full parts where staff's and bots' messages were over half
+// of what was read, fewest customers' first, each at least a part's share: so a
+// team that answers, or a bot that posts, a lot does not crowd its customers
+// out, at a bounded cost. Every read starts at its day's start (or from). A
+// message at the instant a read ends that the read had no room for is not read.
+func historySample(ctx context.Context, st messageReader, workspace string, from, to time.Time, budget int) ([]store.Stored, error) {
+	loc := from.Location()
+	// The days, newest first, each its slices oldest first.
+	var days [][]*historySlice
+	for d := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc); d.Before(to); {
+		next := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+		if !next.After(d) {
+			break // (cannot happen: a zone's day is never empty)
+		}
+		dayStart := maxTime(d, from)
+		var day []*historySlice
+		for i := range historySlices {
+			s := maxTime(dayStart, time.Date(d.Year(), d.Month(), d.Day(), 24*i/historySlices, 0, 0, 0, loc))
+			e := minTime(to, next)
+			if i+1 < historySlices {
+				e = minTime(e, time.Date(d.Year(), d.Month(), d.Day(), 24*(i+1)/historySlices, 0, 0, 0, loc))
+			}
+			if e.After(s) {
+				day = append(day, &historySlice{day: dayStart, start: s, end: e})
+			}
+		}
+		days = slices.Insert(days, 0, day)
+		d = next
+	}
+	n := 0
+	for _, day := range days {
+		n += len(day)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	per := max(1, budget*3/4/n)
+	// read reads the newest limit messages of [s.day, to), keeping the
+	// customers' from floor on.
+	read := func(s *historySlice, to, floor time.Time, limit int) error {
+		page, err := st.Messages(ctx, store.Query{Workspace: workspace, From: s.day, To: to, Limit: limit})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		read += len(page)
+		s.read += len(page)
 		if len(page) > 0 {
-			to = page[len(page)-1].Message.Time
+			s.cursor = page[len(page)-1].Message.Time
 		}
-		// (the first page's customer messages in its place: most days' all)
-		kept := slices.DeleteFunc(page, func(r store.Stored) bool { return !r.Message.FromCustomer() })
-		if out == nil {
-			out = kept
-		} else {
-			out = append(out, kept...)
+		s.more = len(page) == limit && !s.cursor.Before(s.start)
+		for _, r := range page {
+			if r.Message.FromCustomer() && !r.Message.Time.Before(floor) {
+				s.rows = append(s.rows, r)
+				s.customers++
+			}
 		}
-		if len(out) > n {
-			out = out[:n]
+		return nil
+	}
+	firstErr := func(errs []error) error {
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
 		}
-		if 2*len(out) >= n || len(page) < limit {
+		return nil
+	}
+	// Each day's parts, from its last back, each where the one after it stopped
+	// (a quiet part's read goes on into the hours before it), the days at the
+	// same time.
+	errs := make([]error, len(days))
+	var wg sync.WaitGroup
+	for i, day := range days {
+		wg.Go(func() {
+			cursor := day[len(day)-1].end
+			for j := len(day) - 1; j >= 0 && cursor.After(day[j].day); j-- {
+				s := day[j]
+				s.cursor = minTime(s.end, cursor)
+				if errs[i] = read(s, s.cursor, s.day, per); errs[i] != nil || s.read < per {
+					return // (or: the day is read to its start)
+				}
+				cursor = s.cursor
+			}
+		})
+	}
+	wg.Wait()
+	if err := firstErr(errs); err != nil {
+		return nil, err
+	}
+	// The rest of the budget, to the full parts crowded by staff's and bots'
+	// messages, fewest customers' first, each on from where its read stopped:
+	// only what is its own is kept (the part before it read its own).
+	left := budget
+	var crowded []*historySlice
+	for _, day := range days {
+		for _, s := range day {
+			left -= s.read
+			if s.more && 2*s.customers < s.read {
+				crowded = append(crowded, s)
+			}
+		}
+	}
+	slices.SortStableFunc(crowded, func(a, b *historySlice) int { return cmp.Compare(a.customers, b.customers) })
+	var more []*historySlice
+	var shares []int
+	limit := max(per, left/max(1, len(crowded)))
+	for _, s := range crowded {
+		if left <= 0 {
 			break
 		}
-		limit = max(n/4, (n-len(out))*read/max(len(out), 1)+1)
+		share := min(limit, left)
+		more, shares, left = append(more, s), append(shares, share), left-share
+	}
+	errs = make([]error, len(more))
+	for i, s := range more {
+		wg.Go(func() { errs[i] = read(s, s.cursor, s.start, shares[i]) })
+	}
+	wg.Wait()
+	if err := firstErr(errs); err != nil {
+		return nil, err
+	}
+	var out []store.Stored
+	for _, day := range days {
+		for j := len(day) - 1; j >= 0; j-- {
+			out = append(out, day[j].rows...)
+		}
 	}
 	return out, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // messageReader reads stored messages a page at a time.
@@ -1052,7 +1171,7 @@ func waitingQuoted(waiting []*health.Item, n int) []*health.Item {
 
 // emergingThemes compares the period's customer messages (among its newest
 // maxResponseMessages, read by readDigest) with the four weeks before it (the newest
-// customer messages of each day: customerSample): bounded work, whatever the history.
+// customer messages of each part of each day: historySample): bounded work, whatever the history.
 // The period's were cut at 1,000, so a busy week's new themes came from its last day
 // or so (a review's find: TestDigestEmergingReadsTheWholePeriod). Each message
 // carries its author: a theme takes two people (one customer's four messages
@@ -1079,10 +1198,48 @@ func emergingThemes(req DigestRequest, periodRows, histRows []store.Stored) []fe
 		t := feedbackbot.EmergingTheme{Label: th.Label, Phrases: th.Phrases, Size: th.Size}
 		if r, ok := byKey[th.Quote.Key]; ok { // always: the quotes are the period's
 			t.Quote = quoteOf(*r, req.Accounts)
+			t.Quote.Text = labelExcerpt(feedbackbot.QuoteText(r.Message), th.Label, MaxQuoteRunes)
 		}
 		out = append(out, t)
 	}
 	return out
+}
+
+// labelExcerpt is a theme's quote (s) as ShortText cuts it to n runes where that
+// says the theme's label; else an excerpt of n runes from a little before the
+// label's first occurrence, "…" at each cut. Emerging quotes a message that says
+// its label in its first 4,000 bytes, and the first 280 runes of one that came
+// to the point late said nothing of it (a review's find). The label's words are
+// matched whatever their case, and whatever separates them ("Dark-Mode").
+func labelExcerpt(s, label string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	short := feedbackbot.CutGraphemes(s, n)
+	words := strings.Fields(label)
+	if len(words) == 0 || short == s {
+		return short
+	}
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	re, err := regexp.Compile(`(?i)(?:^|[^\pL\pN])(` + strings.Join(words, `[^\pL\pN]+`) + `)(?:$|[^\pL\pN])`)
+	if err != nil {
+		return short
+	}
+	m := re.FindStringSubmatchIndex(s)
+	if m == nil || m[3] <= len(short)-len("…") {
+		return short // (not found: as cut; or within the cut)
+	}
+	// From a word's start up to n/5 runes before the label.
+	begin, back := m[2], 0
+	for begin > 0 && back < n/5 {
+		_, size := utf8.DecodeLastRuneInString(s[:begin])
+		begin -= size
+		back++
+	}
+	if j := strings.IndexByte(s[begin:m[2]], ' '); j >= 0 && begin > 0 {
+		begin += j + 1
+	}
+	return "…" + feedbackbot.CutGraphemes(s[begin:], n-1)
 }
 
 // channelTest runs a one-way ANOVA of customer sentiment across channels.

@@ -11,6 +11,7 @@ package emerging
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +50,9 @@ const (
 	// A phrase of at least minDocs history messages and this share of them is a
 	// topic of the history, not a new one, however much more it is talked about
 	// now ("dark mode", in a fifth of the four weeks' messages, was "new" in a
-	// week of three messages about it among four).
+	// week of three messages about it among four). In a history of fewer than
+	// minDocs/maxHistoryShare (40) messages one is enough: two there were over
+	// the share, and a phrase said once in ten messages was new (a review's find).
 	maxHistoryShare = 0.05
 	starts          = 8 // k-means runs, each from its own seed; the one of least cost is kept
 )
@@ -140,7 +143,7 @@ func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 		}
 		h := dfH[lx.stemKey(t)].n
 		lift := (float64(s.n) / nP) / ((float64(h) + 1) / (nH + 2))
-		if lift < minLift || h >= minDocs && float64(h) >= maxHistoryShare*nH {
+		if lift < minLift || h > 0 && float64(h) >= maxHistoryShare*nH && (h >= minDocs || nH < minDocs/maxHistoryShare) {
 			continue
 		}
 		name := lx.term(t)
@@ -200,6 +203,7 @@ func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 	kk := min(k, max(1, len(rows)/minDocs))
 	labels := bestKMeans(pts, weight, kk)
 	var out []Theme
+	labelled := map[int]int{} // a theme's label (a candidate) -> the theme (in out)
 	for c := range kk {
 		var members []int // indexes into rows, in order
 		for r, m := range masks {
@@ -229,23 +233,38 @@ func Emerging(period, history []Doc, k int, known Vocabulary) []Theme {
 		slices.SortFunc(strongest, func(a, b int) int { return cmp.Or(cmp.Compare(centre[b], centre[a]), cmp.Compare(a, b)) })
 		// A phrase is listed where two of the theme's messages, of two people, have
 		// it: never one that none of them has, which its centre may still lean to.
+		// Its label is the first of them no theme before it has as its label:
+		// a phrase strongest in two clusters labelled two themes (a review's
+		// find). A cluster with none is the theme's of its first phrase.
 		var phrases []string
 		var label uint32
+		labelAt, first := -1, -1
 		score := 0.0
 		for _, j := range strongest {
 			if len(phrases) == 3 || centre[j] <= 0.15 {
 				break
 			}
 			if by[j].n >= minDocs && by[j].people >= minPeople {
-				if phrases = append(phrases, cands[j].term); label == 0 {
-					label = 1 << j
+				if first < 0 {
+					first = j
 				}
+				if _, taken := labelled[j]; !taken && label == 0 {
+					label, labelAt = 1<<j, len(phrases)
+				}
+				phrases = append(phrases, cands[j].term)
 				score += cands[j].score * centre[j]
 			}
 		}
 		if len(phrases) == 0 {
 			continue
 		}
+		if label == 0 {
+			out[labelled[first]].Size += len(members)
+			continue
+		}
+		labelled[int(bits.TrailingZeros32(label))] = len(out)
+		lp := phrases[labelAt] // (the label first)
+		phrases = slices.Insert(slices.Delete(phrases, labelAt, labelAt+1), 0, lp)
 		// The quote says the label: the message nearest the centre among those
 		// that have it (one about another topic of the cluster quoted "vat on
 		// invoice pdf" for "query editor", a review found); the first of equals

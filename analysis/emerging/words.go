@@ -24,6 +24,9 @@ func head(s string, n int) string {
 	for i > 0 && !utf8.RuneStart(s[i]) {
 		i--
 	}
+	if s[i] == ' ' || s[i] == '\t' || s[i] == '\n' {
+		return s[:i] // (a cut after a whole word: it is kept)
+	}
 	if j := strings.LastIndexAny(s[:i], " \t\n"); j > 0 && j >= i-64 {
 		i = j
 	}
@@ -132,9 +135,14 @@ func contentWords(tokens []string, also map[string]bool, words []string) []strin
 		if len(w) > 12 {
 			continue // (no function word is as long)
 		}
-		bits := functionWords[w] &^ stopBit
-		for b := 0; bits != 0; b, bits = b+1, bits>>1 {
-			hits[b] += int(bits & 1)
+		bits := functionWords[w]
+		switch {
+		case bits&(langEnglish|stopBit) != 0:
+			hits[0]++ // (English's: "for", "with", "please")
+		case !alsoEnglish[w]:
+			for b := 0; bits != 0; b, bits = b+1, bits>>1 {
+				hits[b] += int(bits & 1)
+			}
 		}
 	}
 	lang := language(hits)
@@ -195,17 +203,32 @@ const (
 var functionWords = map[string]uint8{}
 
 // language is the language of a message whose tokens hold hits function words
-// of each language (by bit): the one of the most, at least two; English when
-// none has more than English.
+// of each language (by bit; English's stopwords are English's too, and a word
+// that is also an English word, one of alsoEnglish, is no other language's):
+// the one of the most, at least minForeign and at least foreignMargin more than
+// English's; English when none has. "the van door sensor" was Dutch (van, door:
+// two, the: one), "Maria de la Cruz ... Plus plan" French and "die casting die"
+// German, and their words were dropped (a review's find).
 func language(hits [8]int) uint8 {
 	best := 0 // English
 	for b := 1; b < 7; b++ {
-		if hits[b] >= 2 && hits[b] > hits[best] {
+		if hits[b] >= minForeign && hits[b] >= hits[0]+foreignMargin && (best == 0 || hits[b] > hits[best]) {
 			best = b
 		}
 	}
 	return 1 << best
 }
+
+const (
+	minForeign    = 2 // function words of another language a message needs to be of it
+	foreignMargin = 2 // ... more than it has of English's
+)
+
+// alsoEnglish lists the function words of the other languages that are English
+// words too (besides English's own function words and stopwords, which are
+// none of theirs either): they tell no language. In a message of their language
+// they are still its function words.
+var alsoEnglish = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`the and for are but not you your yours our ours with this that these those have has had having
@@ -255,5 +278,10 @@ func init() {
 		for _, w := range strings.Fields(ws) {
 			functionWords[w] |= lang
 		}
+	}
+	for _, w := range strings.Fields(`ai al am an as bin car come con dan den des die dies dit door dos dove em era
+		hat hay ha hoe ins man me met mon non num nun on os par per plus pour sans sin son ton tout um van want was
+		wat yo encore`) {
+		alsoEnglish[w] = true
 	}
 }
