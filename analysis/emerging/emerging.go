@@ -375,11 +375,9 @@ func dropSubsumed[T any](xs []T, limit int, term func(T) string) []T {
 	return out
 }
 
-// terms returns the set of unigrams and bigrams of a message's content words.
-func terms(s string) map[string]bool { return termsExcept(s, nil) }
-
-// termsExcept is terms with the words of also left out too, as stopwords are: a
-// word left out separates the words around it.
+// termsExcept returns the set of unigrams and bigrams of a message's content
+// words, with the words of also left out too, as stopwords are: a word left out
+// separates the words around it.
 func termsExcept(s string, also map[string]bool) map[string]bool {
 	_, words := termWords(s, also)
 	out := map[string]bool{}
