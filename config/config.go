@@ -711,7 +711,11 @@ func cronProblem(expr string) string {
 		if len(f) == 6 {
 			extra = " (a sixth field, for seconds, is not taken)"
 		}
-		return fmt.Sprintf("has %d field(s)%s; a schedule is %s", len(f), extra, cronSyntax)
+		fields := "fields"
+		if len(f) == 1 {
+			fields = "field"
+		}
+		return fmt.Sprintf("has %d %s%s; a schedule is %s", len(f), fields, extra, cronSyntax)
 	}
 	for i, field := range f {
 		c := cronFields[i]

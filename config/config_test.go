@@ -328,7 +328,8 @@ func TestOperatorMistakesRefused(t *testing.T) {
 		// said "failed to parse int from funday: strconv.Atoi: ...", "expected exactly 5
 		// fields, found 6: [0 0 9 * * *]" and "end of range (61) above maximum (59): 61").
 		{"a weekday that is no name", sched("0 9 * * mon-funday"), nil, `the day of the week field "mon-funday": "funday" is not a number or a name (sun-sat)`},
-		{"six fields", sched("0 0 9 * * *"), nil, `has 6 field(s) (a sixth field, for seconds, is not taken); a schedule is five fields`},
+		{"six fields", sched("0 0 9 * * *"), nil, `has 6 fields (a sixth field, for seconds, is not taken); a schedule is five fields`},
+		{"one field", sched("daily"), nil, `has 1 field; a schedule is five fields`},
 		{"a minute out of range", sched("61 9 * * *"), nil, `the minute field "61": 61 is outside 0-59`},
 		{"an hour out of range", sched("0 25 * * *"), nil, `the hour field "25": 25 is outside 0-23`},
 		{"a range backwards", sched("0 9 * * 5-1"), nil, `the day of the week field "5-1": the range 5-1 runs backwards`},
