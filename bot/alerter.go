@@ -29,6 +29,7 @@ type AlertPoster interface {
 type AlertStore interface {
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
+	docsGetter // (who is forgotten, in one read: forgottenOf)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
@@ -319,13 +320,11 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 		}
 		done := true
 		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
-			err := a.Poster.Update(ctx, ref, doc)
-			if feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
-				if err = a.Poster.Delete(ctx, ref); err == nil {
-					a.log().Info("deleted a posted alert holding erased quotes: its channel may not be posted to any more", "alert", al.Fingerprint, "channel", ref.Destination)
-				}
+			deleted, err := replacePost(ctx, a.Poster, ref, doc)
+			if deleted {
+				a.log().Info("deleted a posted alert holding erased quotes: its channel may not be posted to any more", "alert", al.Fingerprint, "channel", ref.Destination)
 			}
-			if err != nil && !feedbackbot.IsNotFound(err) {
+			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -606,16 +605,24 @@ func (a *Alerter) forgottenAmong(ctx context.Context, al *feedbackbot.Alert) (ma
 			}
 		}
 	}
-	slices.Sort(ids)
-	gone := map[string][]byte{}
-	for _, id := range slices.Compact(ids) {
-		v, err := a.Store.GetDoc(ctx, al.Workspace, DocForgotten, id)
-		switch {
-		case err == nil:
-			gone[id] = v
-		case !feedbackbot.IsNotFound(err):
-			return nil, fmt.Errorf("alerts: is %s forgotten: %w", id, err)
-		}
+	gone, err := forgottenOf(ctx, a.Store, al.Workspace, ids)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	return gone, nil
+}
+
+// forgottenOf reads which of ids (people's ids, repeats allowed) are forgotten in
+// a workspace (their DocForgotten documents, in one read): a few, not the
+// workspace's whole list.
+func forgottenOf(ctx context.Context, st docsGetter, workspace string, ids []string) (map[string][]byte, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	if len(ids) == 0 {
+		return map[string][]byte{}, nil
+	}
+	gone, err := st.GetDocs(ctx, workspace, DocForgotten, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("who is forgotten: %w", err)
 	}
 	return gone, nil
 }

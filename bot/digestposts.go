@@ -191,28 +191,28 @@ func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run str
 	return n, err
 }
 
-// forgottenQuoted is what a digest quotes of people forgotten: the quotes whose
-// author has a DocForgotten mark.
-func forgottenQuoted(ctx context.Context, st interface {
-	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
-}, workspace string, d *feedbackbot.Digest) (map[string]bool, error) {
-	gone := map[string]bool{}
-	for _, id := range digestAuthors(d) {
-		_, err := st.GetDoc(ctx, workspace, DocForgotten, id)
-		switch {
-		case err == nil:
-			gone[id] = true
-		case !feedbackbot.IsNotFound(err):
-			return nil, fmt.Errorf("is %s forgotten: %w", id, err)
-		}
-	}
-	return gone, nil
-}
-
-// digestEditor edits and deletes posted messages (the platforms' adapters).
-type digestEditor interface {
+// postEditor edits and deletes posted messages (the platforms' adapters).
+type postEditor interface {
 	Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error
 	Delete(ctx context.Context, ref feedbackbot.PostRef) error
+}
+
+// replacePost edits the posted message ref to doc or, where its channel may not
+// be posted to any more (shared with another organisation, open to the
+// community, no longer internal since: EUNAUTHORIZED), deletes it: a deletion
+// adds nothing for the channel to read. A message already gone is done with (no
+// error). deleted says it was deleted.
+func replacePost(ctx context.Context, ed postEditor, ref feedbackbot.PostRef, doc feedbackbot.Document) (deleted bool, err error) {
+	err = ed.Update(ctx, ref, doc)
+	if feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
+		if err = ed.Delete(ctx, ref); err == nil {
+			deleted = true
+		}
+	}
+	if feedbackbot.IsNotFound(err) {
+		err = nil
+	}
+	return deleted, err
 }
 
 // rerenderDigests edits the posted messages of the workspace's digests whose
@@ -249,17 +249,15 @@ func (s *Scheduler) rerenderDigest(ctx context.Context, workspace, run string) e
 	}
 	var rec postedDigest
 	if err == nil && json.Unmarshal(raw, &rec) == nil && rec.Digest != nil && rec.ID != "" {
-		ed, ok := s.Posters[rec.Platform].(digestEditor)
+		ed, ok := s.Posters[rec.Platform].(postEditor)
 		if !ok {
 			return fmt.Errorf("no %s connection that can edit the digest in %s", rec.Platform, rec.Destination)
 		}
-		err := ed.Update(ctx, rec.PostRef, digestDocument(*rec.Digest, nil, rec.Chart))
-		if feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
-			if err = ed.Delete(ctx, rec.PostRef); err == nil {
-				s.log().Info("deleted a posted digest holding erased quotes: its channel may not be posted to any more", "run", run, "channel", rec.Destination)
-			}
+		deleted, err := replacePost(ctx, ed, rec.PostRef, digestDocument(*rec.Digest, nil, rec.Chart))
+		if deleted {
+			s.log().Info("deleted a posted digest holding erased quotes: its channel may not be posted to any more", "run", run, "channel", rec.Destination)
 		}
-		if err != nil && !feedbackbot.IsNotFound(err) {
+		if err != nil {
 			return err
 		}
 	}
@@ -276,13 +274,13 @@ func (s *Scheduler) rerenderDigest(ctx context.Context, workspace, run string) e
 func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw []byte) (recorded bool, err error) {
 	var rec postedDigest
 	if json.Unmarshal(raw, &rec) == nil && rec.Digest != nil {
-		gone, err := forgottenQuoted(ctx, s.Store, workspace, rec.Digest)
+		gone, err := forgottenOf(ctx, s.Store, workspace, digestAuthors(rec.Digest))
 		if err != nil {
 			return false, err
 		}
 		if len(gone) > 0 {
-			dropDigestQuotes(rec.Digest, func(q feedbackbot.Quote) bool { return gone[q.AuthorID] },
-				func(e feedbackbot.Evidence) bool { return gone[e.Author] })
+			dropDigestQuotes(rec.Digest, func(q feedbackbot.Quote) bool { _, g := gone[q.AuthorID]; return g },
+				func(e feedbackbot.Evidence) bool { _, g := gone[e.Author]; return g })
 			if raw, err = json.Marshal(rec); err != nil {
 				return false, err
 			}
@@ -297,10 +295,10 @@ func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw [
 	if rec.Digest == nil {
 		return true, nil
 	}
-	gone, err := forgottenQuoted(ctx, s.Store, workspace, rec.Digest)
+	gone, err := forgottenOf(ctx, s.Store, workspace, digestAuthors(rec.Digest))
 	if err == nil && len(gone) > 0 {
-		_, err = redactDigestRecord(ctx, s.Store, workspace, run, func(q feedbackbot.Quote) bool { return gone[q.AuthorID] },
-			func(e feedbackbot.Evidence) bool { return gone[e.Author] })
+		_, err = redactDigestRecord(ctx, s.Store, workspace, run, func(q feedbackbot.Quote) bool { _, g := gone[q.AuthorID]; return g },
+			func(e feedbackbot.Evidence) bool { _, g := gone[e.Author]; return g })
 	}
 	if err != nil {
 		return true, fmt.Errorf("erase the quotes of people forgotten meanwhile: %w", err)

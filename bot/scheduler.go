@@ -31,8 +31,10 @@ type SchedulerStore interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
-	// (and to edit a posted digest an erasure took quotes out of: rerenderDigests)
+	// (and to edit a posted digest an erasure took quotes out of: rerenderDigests;
+	// and who among those it quotes is forgotten: forgottenOf)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
+	docsGetter
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 }
 
