@@ -117,7 +117,7 @@ func (c *Capture) retry(ctx context.Context, n int, write func(context.Context) 
 			if c.Logger != nil {
 				c.Logger.Error("capture failed; the platform will redeliver", "events", n, "attempts", attempt, "err", err)
 			}
-			return 0, fmt.Errorf("capture %s: %w", countNoun(n, "event"), err)
+			return 0, fmt.Errorf("capture %s: %w", feedbackbot.Plural(n, "event"), err)
 		}
 		stats.Retries.Add(1)
 		sleep := backoff/2 + rand.N(backoff/2+1)

@@ -319,7 +319,7 @@ func KanoWords(c stats.KanoCategory) string {
 func KanoLine(r KanoFeatureResult) string {
 	t := r.Tally
 	s := fmt.Sprintf("%s — %s (%s of %s: M %d, O %d, A %d, I %d", r.Name, cmp.Or(KanoWords(stats.KanoCategory(r.Category)), "no complete answers yet"),
-		countNoun(t.Total(), "customer"), countNoun(r.Accounts, "account"), t.MustBe, t.OneDimensional, t.Attractive, t.Indifferent)
+		feedbackbot.Plural(t.Total(), "customer"), feedbackbot.Plural(r.Accounts, "account"), t.MustBe, t.OneDimensional, t.Attractive, t.Indifferent)
 	if t.Reverse+t.Questionable > 0 {
 		s += fmt.Sprintf(", R %d, Q %d", t.Reverse, t.Questionable)
 	}
@@ -339,7 +339,7 @@ func kanoTitle(n int, period time.Duration) string {
 	if n == 1 {
 		are = "is"
 	}
-	return fmt.Sprintf("Kano: what %s %s to customers (answers of the last %s)", countNoun(n, "feature"), are, windowDays(period))
+	return fmt.Sprintf("Kano: what %s %s to customers (answers of the last %s)", feedbackbot.Plural(n, "feature"), are, windowDays(period))
 }
 
 // kanoReport answers "/feedback kano [PERIOD]": the features asked about with

@@ -150,22 +150,22 @@ func (h Held) Nothing() bool { return h.Messages+h.Logged+h.Answers == 0 }
 // the platform, and 1 survey answer".
 func (h Held) String() string {
 	const logged = "in the capture log not analysed yet or deleted on the platform"
-	msgs := countNoun(h.Messages, "message") + " analysed"
+	msgs := feedbackbot.Plural(h.Messages, "message") + " analysed"
 	switch {
 	case h.Logged > 0 && h.Messages > 0:
 		msgs += fmt.Sprintf(" and %d more %s,", h.Logged, logged)
 	case h.Logged > 0:
-		msgs = fmt.Sprintf("%s %s,", countNoun(h.Logged, "message"), logged)
+		msgs = fmt.Sprintf("%s %s,", feedbackbot.Plural(h.Logged, "message"), logged)
 	}
-	return fmt.Sprintf("%s and %s", msgs, countNoun(h.Answers, "survey answer"))
+	return fmt.Sprintf("%s and %s", msgs, feedbackbot.Plural(h.Answers, "survey answer"))
 }
 
 // forgotText says what forgetting user erased, for the chat.
 func forgotText(user string, res Forgotten) string {
 	text := fmt.Sprintf("Forgot %s: %s, %s, %s in alerts, %d in posted digests. Their future messages will not be stored.",
-		user, countNoun(res.Messages, "message"), countNoun(res.SurveyAnswers, "survey answer"), countNoun(res.Evidence, "quote"), res.DigestQuotes)
+		user, feedbackbot.Plural(res.Messages, "message"), feedbackbot.Plural(res.SurveyAnswers, "survey answer"), feedbackbot.Plural(res.Evidence, "quote"), res.DigestQuotes)
 	if res.Corrections > 0 {
-		text += fmt.Sprintf(" %s of their messages deleted.", countNoun(res.Corrections, "staff correction"))
+		text += fmt.Sprintf(" %s of their messages deleted.", feedbackbot.Plural(res.Corrections, "staff correction"))
 	}
 	return text
 }

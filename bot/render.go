@@ -30,7 +30,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 		doc.Fallback = title + ": no messages in this period."
 		if b, ok := atRiskBlock(d.AtRisk); ok { // at risk as of now, quiet period or not
 			doc.Blocks = append(doc.Blocks, b)
-			doc.Fallback = fmt.Sprintf("%s: no messages in this period, %s at risk.", title, countNoun(len(d.AtRisk), "account"))
+			doc.Fallback = fmt.Sprintf("%s: no messages in this period, %s at risk.", title, feedbackbot.Plural(len(d.AtRisk), "account"))
 			doc.Color = "warning"
 		}
 		if b, ok := driftingBlock(d.Drifting, d.To); ok {
@@ -102,7 +102,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 			}
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: fmt.Sprintf(
-			"*Staff corrections*\n• %s corrected this period (%s): digests and health count them as staff said", countNoun(c.Messages, "message"), strings.Join(set, ", "))})
+			"*Staff corrections*\n• %s corrected this period (%s): digests and health count them as staff said", feedbackbot.Plural(c.Messages, "message"), strings.Join(set, ", "))})
 	}
 	if len(d.Themes) > 0 {
 		var b strings.Builder
@@ -166,10 +166,10 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 				who = " (" + who + ")" // (a quote of no account and no author said "()", a review found)
 			}
 			if e.Quote.Text == "" { // (its quote erased since it was posted)
-				fmt.Fprintf(&b, "• *%s* — %s\n", strings.Join(e.Phrases, ", "), countNoun(e.Size, "message"))
+				fmt.Fprintf(&b, "• *%s* — %s\n", strings.Join(e.Phrases, ", "), feedbackbot.Plural(e.Size, "message"))
 				continue
 			}
-			fmt.Fprintf(&b, "• *%s* — %s, e.g. “%s”%s\n", strings.Join(e.Phrases, ", "), countNoun(e.Size, "message"), ShortText(e.Quote.Text, 140), who)
+			fmt.Fprintf(&b, "• *%s* — %s, e.g. “%s”%s\n", strings.Join(e.Phrases, ", "), feedbackbot.Plural(e.Size, "message"), ShortText(e.Quote.Text, 140), who)
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
@@ -193,7 +193,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 			if a.Index != nil {
 				idx = fmt.Sprintf("%+.2f", *a.Index)
 			}
-			fmt.Fprintf(&b, "• %s: %s, sentiment %s, %d negative", feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID)), countNoun(a.Count, "message"), idx, a.Negative)
+			fmt.Fprintf(&b, "• %s: %s, sentiment %s, %d negative", feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID)), feedbackbot.Plural(a.Count, "message"), idx, a.Negative)
 			if a.SatisfactionFrom == "csat" {
 				fmt.Fprintf(&b, "; satisfaction %+.2f from CSAT answers", *a.Satisfaction)
 			}
@@ -218,9 +218,9 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf(
 		"%s from %s to %s (%s), %s. Generated %s.",
-		countNoun(d.Messages, "message"), from.Format("2006-01-02 15:04"), to.In(from.Location()).Format("2006-01-02 15:04"), zone, against,
+		feedbackbot.Plural(d.Messages, "message"), from.Format("2006-01-02 15:04"), to.In(from.Location()).Format("2006-01-02 15:04"), zone, against,
 		d.GeneratedAt.In(from.Location()).Format("2006-01-02 15:04 MST"))}) // (one zone in the line)
-	doc.Fallback = fmt.Sprintf("%s: %s, sentiment %s, %s at risk.", title, countNoun(d.CustomerMessages, "customer message"), sat, countNoun(len(d.AtRisk), "account"))
+	doc.Fallback = fmt.Sprintf("%s: %s, sentiment %s, %s at risk.", title, feedbackbot.Plural(d.CustomerMessages, "customer message"), sat, feedbackbot.Plural(len(d.AtRisk), "account"))
 	if d.Negative*3 > d.CustomerMessages || len(d.AtRisk) > 0 {
 		doc.Color = "warning"
 	}
@@ -235,15 +235,6 @@ const (
 	TopThemes   = 6
 	TopAccounts = 5
 )
-
-// countNoun writes n of a noun, in the plural unless n is 1 ("1 account", "3
-// accounts": a digest said "1 accounts at risk").
-func countNoun[N ~int | ~int64](n N, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
 
 // more says how many of rest count, as "3 more themes" ("1 more theme").
 func more[T any](rest []T, counts func(T) bool, what string) string {
@@ -557,7 +548,7 @@ func money(v float64) string {
 func responseText(r *feedbackbot.ResponseSummary) string {
 	var b strings.Builder
 	b.WriteString("*Response times*\n")
-	fmt.Fprintf(&b, "• %s asked something; %d answered", countNoun(r.Conversations, "conversation"), r.Answered)
+	fmt.Fprintf(&b, "• %s asked something; %d answered", feedbackbot.Plural(r.Conversations, "conversation"), r.Answered)
 	if r.MedianFirstReplyMinutes != nil {
 		fmt.Fprintf(&b, ", median first reply %s, %d of %d (%s) within target", minutesWords(*r.MedianFirstReplyMinutes),
 			r.WithinTarget, r.Answered, pct(int64(r.WithinTarget), int64(r.Answered)))

@@ -283,11 +283,11 @@ func RequestLine(r feedbackbot.FeatureRequest) string {
 	}
 	switch {
 	case len(r.Accounts) > 0 && r.People > 0:
-		s += fmt.Sprintf(" — %s: %s; and %s of no account", countNoun(len(r.Accounts), "account"), strings.Join(names, ", "), countNoun(r.People, "customer"))
+		s += fmt.Sprintf(" — %s: %s; and %s of no account", feedbackbot.Plural(len(r.Accounts), "account"), strings.Join(names, ", "), feedbackbot.Plural(r.People, "customer"))
 	case len(r.Accounts) > 0:
-		s += fmt.Sprintf(" — %s: %s", countNoun(len(r.Accounts), "account"), strings.Join(names, ", "))
+		s += fmt.Sprintf(" — %s: %s", feedbackbot.Plural(len(r.Accounts), "account"), strings.Join(names, ", "))
 	default:
-		s += fmt.Sprintf(" — %s of no account", countNoun(r.People, "customer"))
+		s += fmt.Sprintf(" — %s of no account", feedbackbot.Plural(r.People, "customer"))
 	}
 	if r.Requests > len(r.Accounts)+r.People {
 		s += fmt.Sprintf("; %d requests", r.Requests)
@@ -301,7 +301,7 @@ func RequestLine(r feedbackbot.FeatureRequest) string {
 	case r.Kano.Category == "":
 		s += fmt.Sprintf("; Kano survey “%s”: no complete answers yet", feedbackbot.EscapeMarkup(ShortText(r.Kano.Name, 60)))
 	default:
-		s += fmt.Sprintf("; Kano: %s (%s)", r.Kano.Category, countNoun(r.Kano.Tally.Total(), "customer"))
+		s += fmt.Sprintf("; Kano: %s (%s)", r.Kano.Category, feedbackbot.Plural(r.Kano.Tally.Total(), "customer"))
 	}
 	if r.Quote.Text != "" {
 		s += fmt.Sprintf("\n   e.g. “%s”", ShortText(r.Quote.Text, 140))

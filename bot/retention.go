@@ -225,8 +225,8 @@ func (r *Retention) RunOnce(ctx context.Context, now time.Time) (total Expired, 
 			"messages", res.Messages, "survey_answers", res.SurveyAnswers, "alert_quotes", res.Evidence, "digest_quotes", res.DigestQuotes,
 			"corrections", res.Corrections)
 		if err := auditSystem(context.WithoutCancel(ctx), r.Store, ws, now, "expire", fmt.Sprintf("older than %s: %s, %s, %s, %s, %s",
-			before.Format(time.RFC3339), countNoun(res.Messages, "message"), countNoun(res.SurveyAnswers, "survey answer"),
-			countNoun(res.Evidence, "alert quote"), countNoun(res.DigestQuotes, "digest quote"), countNoun(res.Corrections, "staff correction"))); err != nil {
+			before.Format(time.RFC3339), feedbackbot.Plural(res.Messages, "message"), feedbackbot.Plural(res.SurveyAnswers, "survey answer"),
+			feedbackbot.Plural(res.Evidence, "alert quote"), feedbackbot.Plural(res.DigestQuotes, "digest quote"), feedbackbot.Plural(res.Corrections, "staff correction"))); err != nil {
 			errs = append(errs, fmt.Errorf("retention: %w", err))
 		}
 	}

@@ -711,11 +711,7 @@ func cronProblem(expr string) string {
 		if len(f) == 6 {
 			extra = " (a sixth field, for seconds, is not taken)"
 		}
-		fields := "fields"
-		if len(f) == 1 {
-			fields = "field"
-		}
-		return fmt.Sprintf("has %d %s%s; a schedule is %s", len(f), fields, extra, cronSyntax)
+		return fmt.Sprintf("has %s%s; a schedule is %s", feedbackbot.Plural(len(f), "field"), extra, cronSyntax)
 	}
 	for i, field := range f {
 		c := cronFields[i]

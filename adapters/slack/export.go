@@ -665,7 +665,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		return sum, err
 	}
 	for _, f := range slices.Sorted(maps.Keys(unknownFolders)) {
-		sum.Errors = append(sum.Errors, fmt.Sprintf("%s/: %s skipped: no channel list of the export (channels.json, groups.json, mpims.json, dms.json) names this folder", f, dailyFiles(unknownFolders[f])))
+		sum.Errors = append(sum.Errors, fmt.Sprintf("%s/: %s skipped: no channel list of the export (channels.json, groups.json, mpims.json, dms.json) names this folder", f, feedbackbot.CountNoun(unknownFolders[f], "daily file", "daily files")))
 	}
 	progress(len(daily))
 	return sum, nil
@@ -739,11 +739,7 @@ func checkHomeTeam(home string, users map[string]userInfo) error {
 	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(teams[b]-teams[a], strings.Compare(a, b)) })
 	names := make([]string, 0, min(len(ids), 5))
 	for _, id := range ids[:min(len(ids), 5)] {
-		users := "users"
-		if teams[id] == 1 {
-			users = "user"
-		}
-		names = append(names, fmt.Sprintf("%s (%d %s)", id, teams[id], users))
+		names = append(names, fmt.Sprintf("%s (%s)", id, feedbackbot.Plural(teams[id], "user")))
 	}
 	more := ""
 	if len(ids) > 5 {
@@ -752,12 +748,4 @@ func checkHomeTeam(home string, users map[string]userInfo) error {
 	return feedbackbot.Errorf(feedbackbot.EINVALID, "--team %s: no user in the export's users.json belongs to that workspace, so every "+
 		"staff member would count as a customer; its users belong to %s%s. The home workspace is usually the one most of them belong to",
 		home, strings.Join(names, ", "), more)
-}
-
-// dailyFiles counts an export's daily files: "1 daily file", "3 daily files".
-func dailyFiles(n int) string {
-	if n == 1 {
-		return "1 daily file"
-	}
-	return fmt.Sprintf("%d daily files", n)
 }

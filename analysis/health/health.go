@@ -123,11 +123,11 @@ func (p *Params) targetWords() string {
 func span(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
-		return plural(int(d/(24*time.Hour)), "day")
+		return feedbackbot.Plural(int(d/(24*time.Hour)), "day")
 	case d >= 2*time.Hour && d%time.Hour == 0:
-		return plural(int(d/time.Hour), "hour")
+		return feedbackbot.Plural(int(d/time.Hour), "hour")
 	case d%time.Minute == 0:
-		return plural(int(d/time.Minute), "minute")
+		return feedbackbot.Plural(int(d/time.Minute), "minute")
 	}
 	return d.String()
 }
@@ -255,7 +255,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	}
 	if len(churn) > 0 {
 		add(feedbackbot.Reason{Code: ReasonChurnSignal, Impact: -math.Min(40, 25+7.5*float64(len(churn)-1)),
-			Text:     plural(len(churn), "churn signal") + ": cancellation, downgrade, switching vendor or data export",
+			Text:     feedbackbot.Plural(len(churn), "churn signal") + ": cancellation, downgrade, switching vendor or data export",
 			Evidence: evidence(newestFirst(churn), maxEvidencePerReason)})
 	}
 
@@ -552,13 +552,13 @@ func askWords(asks []*Item) string {
 	var parts []string
 	for k, c := range n {
 		if c == len(asks) {
-			return plural(c, askKinds[k].alone)
+			return feedbackbot.Plural(c, askKinds[k].alone)
 		}
 		if c > 0 {
-			parts = append(parts, plural(c, askKinds[k].inMix))
+			parts = append(parts, feedbackbot.Plural(c, askKinds[k].inMix))
 		}
 	}
-	return plural(len(asks), "customer message") + " (" + strings.Join(parts, ", ") + ")"
+	return feedbackbot.Plural(len(asks), "customer message") + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // resolvedMark reports a "done" reaction (Slack names or Discord emoji).
@@ -674,7 +674,7 @@ func recurring(msgs []*Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
 		return feedbackbot.Reason{}, false
 	}
 	return feedbackbot.Reason{Code: ReasonRecurring, Impact: -15,
-		Text:     fmt.Sprintf("The problem came back after staff said it was fixed (%s since)", plural(len(again), "complaint")),
+		Text:     fmt.Sprintf("The problem came back after staff said it was fixed (%s since)", feedbackbot.Plural(len(again), "complaint")),
 		Evidence: evidence(again, maxEvidencePerReason)}, true
 }
 
@@ -911,19 +911,11 @@ func Ago(d time.Duration) string {
 	hours, mins := math.Round(d.Hours()), math.Round(d.Minutes())
 	switch {
 	case hours >= 48:
-		return plural(int(math.Round(d.Hours()/24)), "day")
+		return feedbackbot.Plural(int(math.Round(d.Hours()/24)), "day")
 	case mins >= 120:
-		return plural(int(hours), "hour")
+		return feedbackbot.Plural(int(hours), "hour")
 	}
-	return plural(int(mins), "minute")
-}
-
-// plural writes n of unit ("1 minute", "3 minutes").
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return feedbackbot.Plural(int(mins), "minute")
 }
 
 // Rating is one survey answer of the account: CSAT 1-5 or NPS 0-10.
@@ -974,10 +966,10 @@ func AddRatings(h feedbackbot.Health, rs []Rating, now time.Time, p Params) feed
 	switch {
 	case n > 0 && csat/n <= 3:
 		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonLowRatings, Impact: -10 * (4 - csat/n),
-			Text: fmt.Sprintf("Recent CSAT is %.1f / 5 over %s", csat/n, plural(int(n), "answer"))})
+			Text: fmt.Sprintf("Recent CSAT is %.1f / 5 over %s", csat/n, feedbackbot.Plural(int(n), "answer"))})
 	case nps > 0 && det > prom:
 		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonLowRatings, Impact: -15,
-			Text: fmt.Sprintf("Recent NPS answers: %s, %s", plural(int(det), "detractor"), plural(int(prom), "promoter"))})
+			Text: fmt.Sprintf("Recent NPS answers: %s, %s", feedbackbot.Plural(int(det), "detractor"), feedbackbot.Plural(int(prom), "promoter"))})
 	case n > 0 && csat/n >= 4.5:
 		h.Reasons = append(h.Reasons, feedbackbot.Reason{Code: ReasonRecentlyHappy, Impact: 5,
 			Text: fmt.Sprintf("Recent CSAT is %.1f / 5", csat/n)})

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedbackbot/feedbackbot"
 )
 
 // TestImportRefusesWhatIsNoExport: a --slack-export that is a directory (the
@@ -92,8 +94,8 @@ func TestCountsInTheSingular(t *testing.T) {
 		{1, "log entry", "log entries", "1 log entry"},
 		{-1, "message", "messages", "-1 messages"},
 	} {
-		if got := countNoun(tt.n, tt.one, tt.many); got != tt.want {
-			t.Errorf("countNoun(%d, %q, %q) = %q, want %q", tt.n, tt.one, tt.many, got, tt.want)
+		if got := feedbackbot.CountNoun(tt.n, tt.one, tt.many); got != tt.want {
+			t.Errorf("feedbackbot.CountNoun(%d, %q, %q) = %q, want %q", tt.n, tt.one, tt.many, got, tt.want)
 		}
 	}
 	src, err := filepath.Abs("../../adapters/discord/testdata/dce/general.json")

@@ -657,7 +657,7 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stderr, "Re-analysing %s in the %s with analyzer %s\n", countNoun(len(wss), "workspace", "workspaces"), where, a.Version())
+	fmt.Fprintf(m.Stderr, "Re-analysing %s in the %s with analyzer %s\n", feedbackbot.CountNoun(len(wss), "workspace", "workspaces"), where, a.Version())
 	for _, w := range wss {
 		au, err := m.startAudit(ctx, st, w, "reanalyze", "analyzer "+a.Version())
 		if err != nil {
@@ -672,12 +672,12 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		if n, err := bot.MoveSurveyAnswers(ctx, st, w); err != nil {
 			return au.finish(ctx, 0, err)
 		} else if n > 0 {
-			fmt.Fprintf(m.Stderr, "  %s: moved %s into their weeks (once, for data from an older version)\n", w, countNoun(n, "survey answer", "survey answers"))
+			fmt.Fprintf(m.Stderr, "  %s: moved %s into their weeks (once, for data from an older version)\n", w, feedbackbot.CountNoun(n, "survey answer", "survey answers"))
 		}
 		if n, err := bot.IndexSurveyWeeks(ctx, st, w); err != nil {
 			return au.finish(ctx, 0, err)
 		} else if n > 0 {
-			fmt.Fprintf(m.Stderr, "  %s: indexed %s of survey answers by account (once, for data from an older version)\n", w, countNoun(n, "week", "weeks"))
+			fmt.Fprintf(m.Stderr, "  %s: indexed %s of survey answers by account (once, for data from an older version)\n", w, feedbackbot.CountNoun(n, "week", "weeks"))
 		}
 		// Channels mapped to an account (channel_accounts) since their messages were
 		// captured: a new version of each, with the account, which the re-analysis
@@ -687,7 +687,7 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 			return au.finish(ctx, 0, err)
 		}
 		if moved.Moved > 0 {
-			fmt.Fprintf(m.Stderr, "  %s: %s of mapped channels moved to their channel's account (channel_accounts)\n", w, countNoun(moved.Moved, "message", "messages"))
+			fmt.Fprintf(m.Stderr, "  %s: %s of mapped channels moved to their channel's account (channel_accounts)\n", w, feedbackbot.CountNoun(moved.Moved, "message", "messages"))
 		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
 		if err = au.finish(ctx, res.Applied, err); err != nil {
@@ -695,7 +695,7 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(m.Stdout, "%s: %d log entries read, %d messages re-tagged (the rest already had current tags or were superseded), %d moved to their channel's account\n", w, res.Read, res.Applied, moved.Moved)
 		if res.Corrected > 0 {
-			fmt.Fprintf(m.Stdout, "%s: %s staff's correction over the new analysis\n", w, countNoun(res.Corrected, "message keeps", "messages keep"))
+			fmt.Fprintf(m.Stdout, "%s: %s staff's correction over the new analysis\n", w, feedbackbot.CountNoun(res.Corrected, "message keeps", "messages keep"))
 		}
 		if res.Uncorrected > 0 {
 			if res.Uncorrected == 1 {
@@ -816,11 +816,11 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "  http:      %s\n", cfg.Server.Addr)
 	slack := "off (no SLACK_BOT_TOKEN)"
 	if cfg.Slack.Enabled() {
-		slack = fmt.Sprintf("%s mode, bot token %s, %s", cfg.Slack.Mode, cfg.Slack.BotToken, countNoun(len(cfg.Slack.InternalChannels), "internal channel", "internal channels"))
+		slack = fmt.Sprintf("%s mode, bot token %s, %s", cfg.Slack.Mode, cfg.Slack.BotToken, feedbackbot.CountNoun(len(cfg.Slack.InternalChannels), "internal channel", "internal channels"))
 	}
 	discord := "off (no DISCORD_TOKEN)"
 	if cfg.Discord.Enabled() {
-		discord = fmt.Sprintf("token %s, %s, %s", cfg.Discord.Token, countNoun(len(cfg.Discord.StaffRoles), "staff role", "staff roles"), countNoun(len(cfg.Discord.InternalChannels), "internal channel", "internal channels"))
+		discord = fmt.Sprintf("token %s, %s, %s", cfg.Discord.Token, feedbackbot.CountNoun(len(cfg.Discord.StaffRoles), "staff role", "staff roles"), feedbackbot.CountNoun(len(cfg.Discord.InternalChannels), "internal channel", "internal channels"))
 	}
 	fmt.Fprintf(m.Stdout, "  slack:     %s\n  discord:   %s\n", slack, discord)
 	fmt.Fprintf(m.Stdout, "  themes:    %d (%s)\n", len(cfg.Taxonomy()), themeNames(cfg))

@@ -240,7 +240,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	}
 	if n > 0 {
 		fmt.Fprintf(out, "2. Analysed %s: sentiment, themes and intent for every message, hourly rollups updated (%s).\n\n",
-			countNoun(n, "log entry", "log entries"), time.Since(start).Round(time.Millisecond))
+			feedbackbot.CountNoun(n, "log entry", "log entries"), time.Since(start).Round(time.Millisecond))
 	} else {
 		// A run on a --dir the demo filled before: "Analysed 0 log entries:
 		// sentiment, themes and intent for every message" said it did what it did
@@ -250,7 +250,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		fmt.Fprintf(out, "2. Nothing new to analyse: the store holds %s already analysed (sentiment, themes and intent), by an earlier run on this --dir.\n\n",
-			countNoun(len(keys), "message", "messages"))
+			feedbackbot.CountNoun(len(keys), "message", "messages"))
 	}
 	if err := demoCorrection(ctx, out, st, cfg, a, msgs, now); err != nil {
 		return err
@@ -275,7 +275,7 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		fmt.Fprintf(out, "   Replayed the bot's alert passes, every %s over the four weeks: %s raised, %d closed (%s).\n\n",
-			config.FormatDuration(demoPassEvery), countNoun(raised, "alert or reply-due heads-up", "alerts and reply-due heads-ups"), closed, time.Since(start).Round(time.Millisecond))
+			config.FormatDuration(demoPassEvery), feedbackbot.CountNoun(raised, "alert or reply-due heads-up", "alerts and reply-due heads-ups"), closed, time.Since(start).Round(time.Millisecond))
 	}
 	if err := demoKano(ctx, st, msgs, accountMap(cfg.Accounts), now); err != nil {
 		return err

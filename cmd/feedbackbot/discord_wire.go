@@ -177,9 +177,9 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %s, %s, %d new (re-imports store nothing twice).\n", path,
-		countNoun(sum.Files, "file", "files"), countNoun(sum.Messages, "message", "messages"), sum.Appended)
+		feedbackbot.CountNoun(sum.Files, "file", "files"), feedbackbot.CountNoun(sum.Messages, "message", "messages"), sum.Appended)
 	if sum.FilesSkipped > 0 {
-		fmt.Fprintf(m.Stdout, "  skipped %s, named below\n", countNoun(sum.FilesSkipped, "file", "files"))
+		fmt.Fprintf(m.Stdout, "  skipped %s, named below\n", feedbackbot.CountNoun(sum.FilesSkipped, "file", "files"))
 	}
 	for _, reason := range slices.Sorted(maps.Keys(sum.Skipped)) {
 		fmt.Fprintf(m.Stdout, "  skipped %d: %s\n", sum.Skipped[reason], reason)

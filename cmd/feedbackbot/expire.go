@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
 	"github.com/feedbackbot/feedbackbot/config"
 )
@@ -103,17 +104,17 @@ func (m *Main) cmdExpire(ctx context.Context, args []string) error {
 		total = total.Add(res)
 		fixes := ""
 		if res.Corrections > 0 {
-			fixes = fmt.Sprintf(", %s of them", countNoun(res.Corrections, "staff correction", "staff corrections"))
+			fixes = fmt.Sprintf(", %s of them", feedbackbot.CountNoun(res.Corrections, "staff correction", "staff corrections"))
 		}
 		digests := ""
 		if res.DigestQuotes > 0 {
 			digests = fmt.Sprintf(", %d in posted digests (the running bot edits their messages)", res.DigestQuotes)
 		}
-		fmt.Fprintf(m.Stdout, "%s: %s, %s, %s in alerts%s%s deleted.\n", w, countNoun(res.Messages, "message", "messages"),
-			countNoun(res.SurveyAnswers, "survey answer", "survey answers"), countNoun(res.Evidence, "quote", "quotes"), digests, fixes)
+		fmt.Fprintf(m.Stdout, "%s: %s, %s, %s in alerts%s%s deleted.\n", w, feedbackbot.CountNoun(res.Messages, "message", "messages"),
+			feedbackbot.CountNoun(res.SurveyAnswers, "survey answer", "survey answers"), feedbackbot.CountNoun(res.Evidence, "quote", "quotes"), digests, fixes)
 	}
 	fmt.Fprintf(m.Stdout, "Deleted what was older than %s (before %s) in %s (%s): %s in all. Hourly totals are kept.\n",
-		config.FormatDuration(age), before.Format(time.RFC3339), scope, where, countNoun(total.Messages, "message", "messages"))
+		config.FormatDuration(age), before.Format(time.RFC3339), scope, where, feedbackbot.CountNoun(total.Messages, "message", "messages"))
 	// Always, not only when this run deleted messages: survey answers and alert
 	// quotes leave bytes too, and the retry the error below asks for, or a run after
 	// an interrupted one, finds nothing left to delete but the bytes still there.

@@ -118,7 +118,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(m.Stderr, "Learning from %s in the %s", countNoun(len(rows), "staff correction", "staff corrections"), where)
+	fmt.Fprintf(m.Stderr, "Learning from %s in the %s", feedbackbot.CountNoun(len(rows), "staff correction", "staff corrections"), where)
 	if skipped > 0 {
 		fmt.Fprintf(m.Stderr, " (%d left out: their messages are gone or not a customer's, the correction cannot be read, or it sets only themes of your own, which the layer does not learn)", skipped)
 	}
@@ -141,7 +141,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 				train = append(train, r.Example)
 			}
 		}
-		fmt.Fprintf(m.Stderr, "  measuring: fold %d of %d, training on %s (%s so far)\n", f+1, k, countNoun(len(train), "correction", "corrections"), time.Since(start).Round(time.Second))
+		fmt.Fprintf(m.Stderr, "  measuring: fold %d of %d, training on %s (%s so far)\n", f+1, k, feedbackbot.CountNoun(len(train), "correction", "corrections"), time.Since(start).Round(time.Second))
 		learned, _, err := learnAnalyzer(cfg.Taxonomy(), train, *weight, nil)
 		if err != nil {
 			return err
@@ -184,7 +184,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "  sentiment right:  %s → %s\n", pct(before.sent, before.sentN), pct(after.sent, after.sentN))
 	fmt.Fprintf(m.Stdout, "  intent right:     %s → %s\n", pct(before.intent, before.intentN), pct(after.intent, after.intentN))
 	if before.themesN > 0 {
-		fmt.Fprintf(m.Stdout, "  themes F1:        %.2f → %.2f (%s)\n", before.themes.F1(), after.themes.F1(), countNoun(before.themesN, "message", "messages"))
+		fmt.Fprintf(m.Stdout, "  themes F1:        %.2f → %.2f (%s)\n", before.themes.F1(), after.themes.F1(), feedbackbot.CountNoun(before.themesN, "message", "messages"))
 	}
 	if len(others) > 0 {
 		fmt.Fprintf(m.Stdout, "Of the %d latest customer messages nobody corrected, it changes the sentiment of %s and the intent of %s.\n",
@@ -206,7 +206,7 @@ func (m *Main) cmdLearn(ctx context.Context, args []string) error {
 		abs = *out
 	}
 	fmt.Fprintf(m.Stdout, "Wrote %s, trained on the shipped training sets and %s, each counted %s.\n", abs,
-		countNoun(len(rows), "correction", "corrections"), countNoun(*weight, "time", "times"))
+		feedbackbot.CountNoun(len(rows), "correction", "corrections"), feedbackbot.CountNoun(*weight, "time", "times"))
 	fmt.Fprintf(m.Stdout, "To use it: set analysis.layer: %s in the configuration, restart feedbackbot run, then run feedbackbot reanalyze to re-tag the history with it.\n", abs)
 	return nil
 }

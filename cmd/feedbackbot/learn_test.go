@@ -111,7 +111,7 @@ func TestLearnCommand(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, stdout)
 		}
 	}
-	if !strings.Contains(stderr, "Learning from "+countNoun(corrections, "staff correction", "staff corrections")) || !strings.Contains(stderr, "fold 3 of 3") {
+	if !strings.Contains(stderr, "Learning from "+feedbackbot.CountNoun(corrections, "staff correction", "staff corrections")) || !strings.Contains(stderr, "fold 3 of 3") {
 		t.Errorf("no progress on stderr:\n%s", stderr)
 	}
 	fi, err := os.Stat(out)
@@ -135,7 +135,7 @@ func TestLearnCommand(t *testing.T) {
 	if learned.Version() == shipped.Version() {
 		t.Errorf("the learned layer has the shipped layer's version %s: reanalyze would not re-tag", shipped.Version())
 	}
-	if stdout, stderr, err := run(t, dir, "reanalyze", "--config", cfgPath); err != nil || !strings.Contains(stdout, countNoun(corrections, "message keeps", "messages keep")+" staff's correction") {
+	if stdout, stderr, err := run(t, dir, "reanalyze", "--config", cfgPath); err != nil || !strings.Contains(stdout, feedbackbot.CountNoun(corrections, "message keeps", "messages keep")+" staff's correction") {
 		t.Errorf("reanalyze with the learned layer: %v\n%s%s", err, stdout, stderr)
 	}
 	// A file that is not a layer is refused by name.

@@ -153,7 +153,7 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("analyse imported messages: %w", err)
 	}
-	fmt.Fprintf(m.Stdout, "Analysed %s.\n", countNoun(n, "log entry", "log entries"))
+	fmt.Fprintf(m.Stdout, "Analysed %s.\n", feedbackbot.CountNoun(n, "log entry", "log entries"))
 	if partial.n > 0 {
 		return partial // exit status 1: a script can tell that something was left out
 	}
@@ -194,10 +194,10 @@ func (e importProblems) Error() string {
 	if e.none {
 		// (it said "everything else was imported" of an import that read nothing)
 		return fmt.Sprintf("the import read no message: its %s, counted and named above, left everything out "+
-			"(repair the export and import it again)", countNoun(e.n, "problem", "problems"))
+			"(repair the export and import it again)", feedbackbot.CountNoun(e.n, "problem", "problems"))
 	}
 	return fmt.Sprintf("the import left out %s: daily files, messages or users, counted and named above; everything else was imported and analysed "+
-		"(import the repaired export again: nothing is stored twice)", countNoun(e.n, "problem", "problems"))
+		"(import the repaired export again: nothing is stored twice)", feedbackbot.CountNoun(e.n, "problem", "problems"))
 }
 
 // importBatch is the smallest batch import's workers read: a back-fill has no
@@ -263,7 +263,7 @@ func (r *analysisRun) finish(ctx context.Context, w io.Writer) (int, error) {
 		}
 		if time.Since(last) >= time.Second {
 			last = time.Now()
-			fmt.Fprintf(w, "analysed %s, %d to go\n", countNoun(int(r.stats.Read.Load()), "log entry", "log entries"), backlog)
+			fmt.Fprintf(w, "analysed %s, %d to go\n", feedbackbot.CountNoun(int(r.stats.Read.Load()), "log entry", "log entries"), backlog)
 		}
 		select {
 		case err := <-r.errs:

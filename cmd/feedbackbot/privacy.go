@@ -165,7 +165,7 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	if *out != "" {
 		dest = *out
 	}
-	fmt.Fprintf(m.Stderr, "Exported %s and %s by %s in workspace %s to %s.\n", countNoun(n, "message", "messages"), countNoun(len(answers), "survey answer", "survey answers"), *user, *ws, dest)
+	fmt.Fprintf(m.Stderr, "Exported %s and %s by %s in workspace %s to %s.\n", feedbackbot.CountNoun(n, "message", "messages"), feedbackbot.CountNoun(len(answers), "survey answer", "survey answers"), *user, *ws, dest)
 	return nil
 }
 
@@ -353,12 +353,12 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "%s is recorded as forgotten: later messages by them will not be stored.\n", *user)
 	} else {
 		fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %s erased from messages, counts, indexes and the capture log; %s and %s in alerts removed.\n",
-			*user, *ws, where, countNoun(res.Messages, "message", "messages"), countNoun(res.SurveyAnswers, "survey answer", "survey answers"), countNoun(res.Evidence, "quote", "quotes"))
+			*user, *ws, where, feedbackbot.CountNoun(res.Messages, "message", "messages"), feedbackbot.CountNoun(res.SurveyAnswers, "survey answer", "survey answers"), feedbackbot.CountNoun(res.Evidence, "quote", "quotes"))
 		if res.DigestQuotes > 0 {
-			fmt.Fprintf(m.Stdout, "%s of theirs removed from posted digests; the running bot edits those digests' messages in the chat.\n", countNoun(res.DigestQuotes, "quote", "quotes"))
+			fmt.Fprintf(m.Stdout, "%s of theirs removed from posted digests; the running bot edits those digests' messages in the chat.\n", feedbackbot.CountNoun(res.DigestQuotes, "quote", "quotes"))
 		}
 		if res.Corrections > 0 {
-			fmt.Fprintf(m.Stdout, "%s of their messages deleted.\n", countNoun(res.Corrections, "staff correction", "staff corrections"))
+			fmt.Fprintf(m.Stdout, "%s of their messages deleted.\n", feedbackbot.CountNoun(res.Corrections, "staff correction", "staff corrections"))
 		}
 		fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
 	}

@@ -139,7 +139,7 @@ func TestExportAndForget(t *testing.T) {
 	if !slices.Equal(keys, captured) {
 		t.Errorf("export holds %d messages, the log %d:\nexport %v\nlog    %v", len(keys), len(captured), keys, captured)
 	}
-	if want := fmt.Sprintf("Exported %s and 0 survey answers by %s", countNoun(len(got), "message", "messages"), who); !strings.Contains(errOut, want) {
+	if want := fmt.Sprintf("Exported %s and 0 survey answers by %s", feedbackbot.CountNoun(len(got), "message", "messages"), who); !strings.Contains(errOut, want) {
 		t.Errorf("stderr %q lacks %q", errOut, want)
 	}
 
@@ -180,7 +180,7 @@ func TestExportAndForget(t *testing.T) {
 	if err != nil {
 		t.Fatalf("forget: %v\n%s", err, errOut)
 	}
-	if want := countNoun(len(captured), "message", "messages") + " erased"; !strings.Contains(out, want) {
+	if want := feedbackbot.CountNoun(len(captured), "message", "messages") + " erased"; !strings.Contains(out, want) {
 		t.Errorf("forget said %q, want %q", out, want)
 	}
 	if left := logMessages(t, dir, who); len(left) != 0 {
@@ -375,7 +375,7 @@ func TestExportHoldsSurveyAnswers(t *testing.T) {
 	if len(answers) != len(stored) {
 		t.Errorf("export holds %d survey answers, the store %d", len(answers), len(stored))
 	}
-	if want := fmt.Sprintf("and %s by %s", countNoun(len(stored), "survey answer", "survey answers"), who); !strings.Contains(errOut, want) {
+	if want := fmt.Sprintf("and %s by %s", feedbackbot.CountNoun(len(stored), "survey answer", "survey answers"), who); !strings.Contains(errOut, want) {
 		t.Errorf("stderr %q lacks %q", errOut, want)
 	}
 	// A mistyped id: export says the store holds nothing of them, exits 1 and

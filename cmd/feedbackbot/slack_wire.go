@@ -63,14 +63,14 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %s, %s, %d new (re-imports store nothing twice).\n", path,
-		countNoun(sum.Files, "daily file", "daily files"), countNoun(sum.Messages, "message", "messages"), sum.Appended)
+		feedbackbot.CountNoun(sum.Files, "daily file", "daily files"), feedbackbot.CountNoun(sum.Messages, "message", "messages"), sum.Appended)
 	if opts.TeamDomain == "" && sum.Appended > 0 {
 		// (the configuration has no domain, and live capture learns it from Slack)
 		fmt.Fprint(m.Stdout, "  no links to Slack: a Slack export does not name its workspace's domain, so quotes cannot link to their messages; "+
 			"give it with --team-domain (acme for acme.slack.com). Messages already stored keep what they were first imported with (an import only adds).\n")
 	}
 	if sum.AlreadyStored > 0 {
-		fmt.Fprintf(m.Stdout, "  %s not stored anew: held already, and left as they are (names and links included), or refused (by people forgotten, or erased).\n", countNoun(sum.AlreadyStored, "message was", "messages were"))
+		fmt.Fprintf(m.Stdout, "  %s not stored anew: held already, and left as they are (names and links included), or refused (by people forgotten, or erased).\n", feedbackbot.CountNoun(sum.AlreadyStored, "message was", "messages were"))
 		if opts.TeamDomain != "" {
 			// (a re-import to add links said nothing of their not being added, a review's find)
 			fmt.Fprint(m.Stdout, "  --team-domain gives links to the messages this import stored, not to those already held: "+
@@ -197,8 +197,8 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Back-filled %s: %s, %s, %s, %s answered since, %d new; analysed %s.\n",
-		*channel, countNoun(sum.Pages, "page", "pages"), countNoun(sum.Messages, "message", "messages"), countNoun(sum.Threads, "thread", "threads"),
-		countNoun(sum.OlderThreads, "older thread", "older threads"), sum.Appended, countNoun(n, "log entry", "log entries"))
+		*channel, feedbackbot.CountNoun(sum.Pages, "page", "pages"), feedbackbot.CountNoun(sum.Messages, "message", "messages"), feedbackbot.CountNoun(sum.Threads, "thread", "threads"),
+		feedbackbot.CountNoun(sum.OlderThreads, "older thread", "older threads"), sum.Appended, feedbackbot.CountNoun(n, "log entry", "log entries"))
 	return nil
 }
 
