@@ -306,9 +306,9 @@ func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw [
 	return true, nil
 }
 
-// digestQuotesBefore selects what retention takes out of posted digests: the
-// quotes and evidence of messages from before before.
-func digestQuotesBefore(before time.Time) (func(feedbackbot.Quote) bool, func(feedbackbot.Evidence) bool) {
+// quotesBefore selects what retention takes out of stored alerts and posted
+// digests: the quotes and evidence of messages from before before.
+func quotesBefore(before time.Time) (func(feedbackbot.Quote) bool, func(feedbackbot.Evidence) bool) {
 	return func(q feedbackbot.Quote) bool { return !q.Time.IsZero() && q.Time.Before(before) },
 		func(e feedbackbot.Evidence) bool { return e.Quote != "" && !e.Time.IsZero() && e.Time.Before(before) }
 }

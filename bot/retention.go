@@ -56,10 +56,9 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	if err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
+	dropQ, dropEv := quotesBefore(before)
 	out.Evidence, err = rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
-		n := dropEvidence(al, func(e feedbackbot.Evidence) bool {
-			return e.Quote != "" && !e.Time.IsZero() && e.Time.Before(before)
-		})
+		n := dropEvidence(al, dropEv)
 		// A message of the alert may show an expired quote that has left its
 		// reasons since (a repeat replaced it: health reads 14 days, retention
 		// keeps 60 at least, so nearly every replaced message does): QuotedFrom
@@ -70,7 +69,6 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	if err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
-	dropQ, dropEv := digestQuotesBefore(before)
 	if out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, dropQ, dropEv); err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
