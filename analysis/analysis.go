@@ -317,7 +317,7 @@ func (a *Analyzer) analyzeWith(sc *scratch, s string, customer, chat bool) feedb
 		sc.sums = append(sc.sums[:0], make([]float64, w)...)
 		sc.z = slices.Grow(sc.z[:0], w)[:w]
 		a.comb.wordSums(sc.sums, &sc.wc, sc.ix)
-		sent, intent = a.comb.apply(sc.sums, sc.feats, sc.z, sent, productTalk(rep, th))
+		sent, intent = a.comb.apply(sc.sums, sc.feats, sc.z, sent, productTalk(rep, th), troubleSeen(rep))
 		if a.heads != nil {
 			th = a.headThemes(th, sc.z)
 		}

@@ -34,11 +34,14 @@ type layerFile struct {
 	// Gate: it overrides them only in messages about the product (productTalk).
 	Gate bool `json:"gate"`
 	// ToNegative: it may only turn a label negative.
-	ToNegative bool           `json:"to_negative"`
-	Options    LayerOptions   `json:"options"`
-	Rows       map[string]int `json:"rows"`
-	Sentiment  *layer.Model   `json:"sentiment"`
-	Intent     *layer.Model   `json:"intent"`
+	ToNegative bool `json:"to_negative"`
+	// KeepNeutral: it turns a neutral label negative only where the rules saw
+	// trouble (troubleSeen).
+	KeepNeutral bool           `json:"keep_neutral,omitempty"`
+	Options     LayerOptions   `json:"options"`
+	Rows        map[string]int `json:"rows"`
+	Sentiment   *layer.Model   `json:"sentiment"`
+	Intent      *layer.Model   `json:"intent"`
 	// Themes, when present, is an Independent model with one class for each of
 	// the default taxonomy's themes it learned: the theme heads. A head decides
 	// its theme (instead of the taxonomy's rules) when the team's taxonomy keeps
@@ -66,7 +69,7 @@ type combiner struct {
 	threshold                  float64
 	headLogit                  float64 // the log odds a head needs to keep a theme its rules matched (ThemeThreshold's)
 	headLogitNew               float64 // and to tag one they did not (ThemeThresholdNew's, or headLogit)
-	gate, toNeg                bool
+	gate, toNeg, keepNeutral   bool
 	hashBits                   int
 	charGrams                  int
 	learnedFrom                []string // LayerOptions.LearnedFrom, sorted
@@ -109,7 +112,7 @@ func loadLayer(data []byte) (*combiner, error) {
 		return nil, fmt.Errorf("layer: learned over the rules of engine %s, and this build's are %s", f.Options.Engine, EngineVersion)
 	}
 	models := []*layer.Model{f.Sentiment, f.Intent}
-	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams,
+	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, keepNeutral: f.KeepNeutral, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams,
 		learnedFrom: slices.Sorted(slices.Values(f.Options.LearnedFrom)), learnedKeyed: f.Options.LearnedKeyed}
 	if f.Themes != nil {
 		if err := f.Themes.Check(denseNames, f.Sentiment.HashBits); err != nil {
@@ -429,11 +432,13 @@ func (c *combiner) wordSums23(sums []float64, wc *wordCache, ix []int32, mask ui
 // apply returns the layer's sentiment and intent for a message's features (x,
 // and those summed in sums, from wordSums; nil for none), and leaves every
 // model's logits in z (the stack's Width long): the theme heads' from headsAt on.
-// The sentiment layer overrides the rules' label only when confident (threshold);
+// The sentiment layer overrides the rules' label only when confident (threshold),
+// in a message about the product (product) if the layer's gate is set, and turns
+// a neutral label negative only where the rules saw trouble if keepNeutral is;
 // then the score moves into the new label's interval (0 for neutral; for positive
 // or negative the layer's own P(positive) - P(negative), at least 0.051 from 0),
 // and emotions that contradict the new label are dropped.
-func (c *combiner) apply(sums []float64, x []layer.Feature, z []float64, s feedbackbot.Sentiment, product bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
+func (c *combiner) apply(sums []float64, x []layer.Feature, z []float64, s feedbackbot.Sentiment, product, trouble bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
 	c.both.LogitsFrom(sums, x, z)
 	ns, ni := len(c.sentClasses), len(c.intentClasses)
 	var p [8]float64
@@ -441,7 +446,8 @@ func (c *combiner) apply(sums []float64, x []layer.Feature, z []float64, s feedb
 	k, ki := layer.Argmax(p[:ns]), layer.Argmax(z[ns:ns+ni])
 	layer.Softmax(p[:ns], k)
 	lab := feedbackbot.SentimentLabel(c.sentClasses[k])
-	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) {
+	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) &&
+		(trouble || !c.keepNeutral || s.Label != feedbackbot.Neutral || lab != feedbackbot.Negative) {
 		s = moveTo(s, lab, c.sentClasses, p[:])
 	}
 	return s, feedbackbot.Intent(c.intentClasses[ki])
@@ -487,4 +493,18 @@ func classBit(name string) uint32 {
 // found a malfunction, an HTTP status code or a pasted error.
 func productTalk(rep sentiment.Report, th []string) bool {
 	return len(th) > 0 || rep.Malfunction || rep.PastedError || rep.Classes&statusCode != 0
+}
+
+// troubleClasses are the word classes that tell of trouble without a negative
+// word of the lexicon: "keeps failing", "still waiting", "since Tuesday", "why
+// does", "used to work", "again", "a 502".
+var troubleClasses = classBit("anger") | classBit("frustration") | classBit("fail_verb") | classBit("keep") |
+	classBit("why") | classBit("span") | classBit("chase") | classBit("used") | classBit("again") |
+	classBit("until") | classBit("status_code") | classBit("trouble") | classBit("sarcasm") | classBit("scarce")
+
+// troubleSeen reports whether the rules saw any sign of trouble in a message: a
+// negative word, a malfunction, a pasted error, sarcasm, or a word of a trouble
+// class.
+func troubleSeen(rep sentiment.Report) bool {
+	return rep.BaseNeg < 0 || rep.Neg < 0 || rep.Malfunction || rep.PastedError || rep.Sarcasm || rep.Classes&troubleClasses != 0
 }

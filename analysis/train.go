@@ -26,7 +26,7 @@ type Example struct {
 var TrainingSets = []string{"chat_labelled.jsonl", "chat_dev.jsonl", "chat_train2.jsonl",
 	"chat_train3.jsonl", "chat_train4.jsonl", "chat_train5.jsonl", "chat_train6.jsonl", "chat_train7.jsonl", "chat_train8.jsonl",
 	"chat_train9.jsonl", "chat_train10.jsonl", "chat_train11.jsonl", "chat_train12.jsonl", "chat_train13.jsonl", "chat_train14.jsonl", "chat_train15.jsonl",
-	"chat_train16.jsonl", "chat_train17.jsonl", "chat_train18.jsonl", "chat_train19.jsonl"}
+	"chat_train16.jsonl", "chat_train17.jsonl", "chat_train18.jsonl", "chat_train19.jsonl", "chat_train20.jsonl", "chat_train21.jsonl"}
 
 // LayerOptions are the combination layer's hyperparameters, chosen by
 // leave-one-set-out cross-validation over the training sets (`go run ./bench train
@@ -48,6 +48,10 @@ type LayerOptions struct {
 	// ToNegative: the sentiment layer may only turn a label negative (a complaint
 	// the rules missed), never damp praise to neutral nor lift a label.
 	ToNegative bool `json:"to_negative"`
+	// KeepNeutral: the sentiment layer turns a label the rules read neutral into a
+	// negative one only where the rules saw some sign of trouble (troubleSeen):
+	// everyday talk with no trouble word stays neutral.
+	KeepNeutral bool `json:"keep_neutral,omitempty"`
 	// Themes, when set, trains a theme head for each default theme (an
 	// Independent model) with these options; ThemeThreshold is the probability a
 	// head needs to tag its theme.
@@ -152,7 +156,7 @@ func TrainLayer(rows []Example, sets map[string]int, o LayerOptions) ([]byte, er
 	f := layerFile{
 		About: "Combination layer of the feedbackbot analyzer: logistic regressions over the rule engine's outputs " +
 			"and hashed stems, fitted on the training chat sets by `go run ./bench train` (do not edit by hand).",
-		Threshold: o.Threshold, Gate: o.Gate, ToNegative: o.ToNegative, Options: o, Rows: sets, Sentiment: ms, Intent: mi,
+		Threshold: o.Threshold, Gate: o.Gate, ToNegative: o.ToNegative, KeepNeutral: o.KeepNeutral, Options: o, Rows: sets, Sentiment: ms, Intent: mi,
 	}
 	if o.Themes != nil {
 		names := DefaultTaxonomy().Names()

@@ -43,6 +43,7 @@ func runTrain(ctx context.Context, args []string) error {
 	charGrams := fs.Int("char", -1, "with -cv: override the default character n-gram length (0: none)")
 	tweets := fs.String("tweets", "", "with -cv: also score the tweets (a test set: look sparingly) in this directory, under the layer trained on all the training sets, with and without the gate")
 	toNeg := fs.String("to-negative", "", "with -cv: override the default to_negative (true or false)")
+	keepNeutral := fs.String("keep-neutral", "", "with -cv: override the default keep_neutral (true or false), or both: score the layer each way in the same folds")
 	thr := fs.Float64("threshold", -1, "with -cv: override the default threshold")
 	sl2d := fs.Float64("l2-dense", -1, "with -cv: override the sentiment model's default dense L2 penalty")
 	sl2h := fs.Float64("l2-hash", -1, "with -cv: override the sentiment model's default hashed-stem L2 penalty")
@@ -94,6 +95,11 @@ func runTrain(ctx context.Context, args []string) error {
 	if *toNeg != "" {
 		o.ToNegative = *toNeg == "true"
 	}
+	if *keepNeutral == "true" || *keepNeutral == "false" {
+		o.KeepNeutral = *keepNeutral == "true"
+	} else if *keepNeutral != "" && *keepNeutral != "both" {
+		return fmt.Errorf("-keep-neutral %q: want true, false or both", *keepNeutral)
+	}
 	if *charGrams >= 0 {
 		o.CharGrams = *charGrams
 	}
@@ -113,10 +119,15 @@ func runTrain(ctx context.Context, args []string) error {
 		o.Sentiment.Balanced = *sbal == "true"
 	}
 	if *flips {
-		return flipCounts(sets, o, variant{o.Threshold, o.Gate, o.ToNegative})
+		return flipCounts(sets, o, variant{o.Threshold, o.Gate, o.ToNegative, o.KeepNeutral})
 	}
 	rows := [][]string{{"fold (scored set)", "rules: macro-F1 (acc)", "layer: macro-F1 (acc)", "rules: intent", "layer: intent"}}
-	res, err := crossValidate(sets, o, []variant{{o.Threshold, o.Gate, o.ToNegative}})
+	variants := []variant{{o.Threshold, o.Gate, o.ToNegative, o.KeepNeutral}}
+	if *keepNeutral == "both" {
+		variants = []variant{{o.Threshold, o.Gate, o.ToNegative, false}, {o.Threshold, o.Gate, o.ToNegative, true}}
+		rows[0] = append(rows[0], "layer, keep_neutral: macro-F1 (acc)", "layer, keep_neutral: intent")
+	}
+	res, err := crossValidate(sets, o, variants)
 	if err != nil {
 		return err
 	}
@@ -124,23 +135,35 @@ func runTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var mr, ml chatFigures
+	var mr chatFigures
+	ml := make([]chatFigures, len(variants))
 	k := float64(len(trainingSets))
 	for i, p := range trainingSets {
 		r := measureChat(rules, toLabelled(sets[i]), false)
 		l := res[0][i]
-		rows = append(rows, []string{filepath.Base(p), fmt.Sprintf("%.3f (%.3f)", r.macroF1, r.accuracy), fmt.Sprintf("%.3f (%.3f)", l.macroF1, l.accuracy),
-			fmt.Sprintf("%.3f", r.intent), fmt.Sprintf("%.3f", l.intent)})
+		row := []string{filepath.Base(p), fmt.Sprintf("%.3f (%.3f)", r.macroF1, r.accuracy), fmt.Sprintf("%.3f (%.3f)", l.macroF1, l.accuracy),
+			fmt.Sprintf("%.3f", r.intent), fmt.Sprintf("%.3f", l.intent)}
+		for _, v := range res[1:] {
+			row = append(row, fmt.Sprintf("%.3f (%.3f)", v[i].macroF1, v[i].accuracy), fmt.Sprintf("%.3f", v[i].intent))
+		}
+		rows = append(rows, row)
 		mr.macroF1, mr.accuracy, mr.intent = mr.macroF1+r.macroF1/k, mr.accuracy+r.accuracy/k, mr.intent+r.intent/k
-		ml.macroF1, ml.accuracy, ml.intent = ml.macroF1+l.macroF1/k, ml.accuracy+l.accuracy/k, ml.intent+l.intent/k
+		for j := range variants {
+			l := res[j][i]
+			ml[j].macroF1, ml[j].accuracy, ml[j].intent = ml[j].macroF1+l.macroF1/k, ml[j].accuracy+l.accuracy/k, ml[j].intent+l.intent/k
+		}
 	}
 	if *tweets != "" {
 		if err := tweetCheck(*tweets, sets, o); err != nil {
 			return err
 		}
 	}
-	rows = append(rows, []string{fmt.Sprintf("mean of the %d folds", len(trainingSets)), fmt.Sprintf("%.3f (%.3f)", mr.macroF1, mr.accuracy), fmt.Sprintf("%.3f (%.3f)", ml.macroF1, ml.accuracy),
-		fmt.Sprintf("%.3f", mr.intent), fmt.Sprintf("%.3f", ml.intent)})
+	mean := []string{fmt.Sprintf("mean of the %d folds", len(trainingSets)), fmt.Sprintf("%.3f (%.3f)", mr.macroF1, mr.accuracy), fmt.Sprintf("%.3f (%.3f)", ml[0].macroF1, ml[0].accuracy),
+		fmt.Sprintf("%.3f", mr.intent), fmt.Sprintf("%.3f", ml[0].intent)}
+	for _, m := range ml[1:] {
+		mean = append(mean, fmt.Sprintf("%.3f (%.3f)", m.macroF1, m.accuracy), fmt.Sprintf("%.3f", m.intent))
+	}
+	rows = append(rows, mean)
 	table(rows)
 	return nil
 }
@@ -175,17 +198,22 @@ func crossValidate(sets [][]analysis.Example, o analysis.LayerOptions, threshold
 
 // variant is how a trained layer is applied: its threshold and gate.
 type variant struct {
-	threshold   float64
-	gate, toNeg bool
+	threshold                float64
+	gate, toNeg, keepNeutral bool
 }
 
 func (v variant) String() string {
-	return fmt.Sprintf("thr=%g gate=%v to_negative=%v", v.threshold, v.gate, v.toNeg)
+	s := fmt.Sprintf("thr=%g gate=%v to_negative=%v", v.threshold, v.gate, v.toNeg)
+	if v.keepNeutral {
+		s += " keep_neutral=true"
+	}
+	return s
 }
 
-// withThreshold rewrites a layer file's threshold and gate.
+// withThreshold rewrites a layer file's threshold, gate, to_negative and
+// keep_neutral.
 func withThreshold(b []byte, v variant) []byte {
-	return rewriteLayer(b, map[string]any{"threshold": v.threshold, "gate": v.gate, "to_negative": v.toNeg})
+	return rewriteLayer(b, map[string]any{"threshold": v.threshold, "gate": v.gate, "to_negative": v.toNeg, "keep_neutral": v.keepNeutral})
 }
 
 // rewriteLayer sets fields of a layer file's top level and drops others (b as
@@ -213,7 +241,7 @@ func searchGrid(ctx context.Context, sets [][]analysis.Example) error {
 	var thresholds []variant
 	for _, g := range []bool{false, true} {
 		for _, t := range []float64{0, 0.5, 0.6, 0.7} {
-			thresholds = append(thresholds, variant{t, g, false}, variant{t, g, true})
+			thresholds = append(thresholds, variant{t, g, false, false}, variant{t, g, true, false})
 		}
 	}
 	type point struct {
@@ -293,7 +321,7 @@ func tweetCheck(dir string, sets [][]analysis.Example, o analysis.LayerOptions) 
 	for i, t := range texts {
 		base[i] = rules.Analyze(t).Sentiment
 	}
-	for _, v := range []*variant{nil, {o.Threshold, false, false}, {o.Threshold, true, false}, {o.Threshold, false, true}, {o.Threshold, true, true}} {
+	for _, v := range []*variant{nil, {o.Threshold, false, false, false}, {o.Threshold, true, false, false}, {o.Threshold, false, true, false}, {o.Threshold, true, true, false}, {o.Threshold, false, false, true}} {
 		a, name := rules, "rules alone"
 		if v != nil {
 			name = "layer " + v.String()

@@ -86,14 +86,25 @@ func TestBaselineSummaryAgrees(t *testing.T) {
 			return s
 		}(), spec{daysAgo: 35.5, role: feedbackbot.RoleCustomer, score: -0.7, intent: feedbackbot.IntentComplaint},
 			spec{daysAgo: 35, role: feedbackbot.RoleCustomer, score: 0.1})},
-		// The last customer message is in the margin before the recent window.
+		// The last customer message is in the margin before the recent window; the
+		// complaint before it, after the last answered question, was never answered.
 		{name: "quiet since the margin", atRisk: true, reason: ReasonWentQuiet, specs: append(func() []spec {
 			var s []spec
 			for d := 50.0; d > 16; d -= 2 {
 				s = append(s, conv(d, 0.2, 20)...)
 			}
 			return s
-		}(), spec{daysAgo: 18, role: feedbackbot.RoleCustomer, score: -0.5}, spec{daysAgo: 14.5, role: feedbackbot.RoleCustomer, score: 0.2})},
+		}(), spec{daysAgo: 17, role: feedbackbot.RoleCustomer, score: -0.5}, spec{daysAgo: 14.5, role: feedbackbot.RoleCustomer, score: 0.2})},
+		// The same, but the complaint came with a question staff answered, and the
+		// customer's last word (in the margin) closed that conversation: a resolved
+		// complaint, read from the summary's Last as from the messages.
+		{name: "quiet since the margin after a resolved complaint", reason: ReasonWentQuiet, specs: append(func() []spec {
+			var s []spec
+			for d := 50.0; d > 16; d -= 2 {
+				s = append(s, conv(d, 0.2, 20)...)
+			}
+			return s
+		}(), spec{daysAgo: 17.999, role: feedbackbot.RoleCustomer, score: -0.5}, spec{daysAgo: 14.5, role: feedbackbot.RoleCustomer, score: 0.2})},
 		{name: "scores outside the counters' thousandths", specs: func() []spec {
 			var s []spec
 			for d := 55.0; d > 0; d -= 0.7 {

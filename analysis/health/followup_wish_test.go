@@ -241,9 +241,10 @@ func TestReasonsWriteNoPluralS(t *testing.T) {
 			"1 churn signal: cancellation, downgrade, switching vendor or data export"},
 		{"two churn signals", wbuild(churn("a.1", 72*time.Hour), churn("b.1", 48*time.Hour)), ReasonChurnSignal,
 			"2 churn signals: cancellation, downgrade, switching vendor or data export"},
-		{"one complaint after the fix", wbuild(
-			staff("a.1", "", 96*time.Hour, "This is fixed now."),
-			wmsg{id: "b.1", ago: 48 * time.Hour, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentBugReport, score: -0.5, text: "broken again"}),
+		{"one complaint after the fix", wbuild( // (in the fixed report's thread: the same problem)
+			wmsg{id: "a.1", ago: 120 * time.Hour, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentBugReport, ask: true, score: -0.5, text: "exports fail"},
+			staff("b.1", "a.1", 96*time.Hour, "This is fixed now."),
+			wmsg{id: "c.1", thread: "a.1", ago: 48 * time.Hour, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentBugReport, score: -0.5, text: "broken again"}),
 			ReasonRecurring, "The problem came back after staff said it was fixed (1 complaint since)"},
 	} {
 		h := Assess(feedbackbot.Account{ID: "a1"}, tc.items, Baseline{}, now, Params{})

@@ -164,7 +164,9 @@ func (p Params) BaselineFrom(now time.Time) time.Time {
 // Baseline summarises the older part of the baseline window, so that Assess needs the
 // messages of the recent window only (plus a margin, for conversations that straddle
 // its start): a bounded read whatever the account's history. The zero Baseline means
-// the items cover the whole window.
+// the items cover the whole window. The summary holds no churn signal: Assess counts
+// those of the baseline it has messages of (the items, and Last), so one said before
+// To and not in Last is not counted as it would be from the whole window's messages.
 type Baseline struct {
 	// To is where the summary ends and the items begin: the summary covers the
 	// customer messages in [BaselineFrom(now), To), and Assess ignores items before
@@ -178,8 +180,8 @@ type Baseline struct {
 	ScoreSum float64
 	// Last, when the account has written nothing since the recent window began, holds
 	// its newest customer message and the messages of the 7 days before it, as far as
-	// they are older than To (the evidence of having gone quiet, and whether that
-	// followed a complaint).
+	// they are older than To (the evidence of having gone quiet, whether that
+	// followed a complaint, and churn signals said before going quiet).
 	Last []Item
 }
 
@@ -246,11 +248,29 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 		}
 	}
 
-	// Churn signals: cancellation, switching vendor, downgrade, data export requests.
+	// Churn signals: cancellation, switching vendor, downgrade, data export requests,
+	// over the whole baseline period, not the recent window alone: "we are evaluating
+	// other vendors" is not taken back by two weeks of silence or small talk (counted in
+	// the window only, the account read healthy, and its alert recovered, 14 days on: a
+	// review's find). Assess counts the customer messages it is given of the baseline:
+	// every one without a summary; with one (base.To set), those from base.To on and,
+	// for an account silent since the window began, base.Last: the summary's daily
+	// counters hold no churn signal.
 	var churn []*Item
-	for _, it := range recent {
-		if it.Tags.Intent == feedbackbot.IntentChurnSignal || slices.Contains(it.Tags.Themes, "cancellation") {
+	isChurn := func(it *Item) bool {
+		return it.Message.Role == feedbackbot.RoleCustomer &&
+			(it.Tags.Intent == feedbackbot.IntentChurnSignal || slices.Contains(it.Tags.Themes, "cancellation"))
+	}
+	for i := range base.Last {
+		if it := &base.Last[i]; isChurn(it) && !it.Message.Time.Before(baseFrom) && it.Message.Time.Before(itemsFrom) {
 			churn = append(churn, it)
+		}
+	}
+	for _, part := range [][]*Item{older, recent} {
+		for _, it := range part {
+			if isChurn(it) {
+				churn = append(churn, it)
+			}
 		}
 	}
 	if len(churn) > 0 {
@@ -259,8 +279,20 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			Evidence: evidence(newestFirst(churn), maxEvidencePerReason)})
 	}
 
-	// Conversations waiting for a reply, and slow first responses.
-	convs := conversations(msgs, p.ConversationGap)
+	// Conversations waiting for a reply, and slow first responses. Which conversation
+	// each message is in is kept only when staff said something was fixed in the window
+	// (recurring needs it).
+	var fixes []int // msgs' staff messages of the window saying a problem is fixed
+	for i, it := range msgs {
+		if it.Message.Role == feedbackbot.RoleStaff && !it.Message.Time.Before(recentFrom) && mentionsFix(it.Message.Text) {
+			fixes = append(fixes, i)
+		}
+	}
+	var member []*conversation
+	if len(fixes) > 0 {
+		member = make([]*conversation, len(msgs))
+	}
+	convs := conversations(msgs, p.ConversationGap, member)
 	var waiting, due []*Item         // the conversations' latest asks: the quotes
 	var waitingAsks, dueAsks []*Item // their first asks: what they ask (askWords)
 	var waitingSince []time.Time     // when each waiting conversation asked first
@@ -342,7 +374,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			if silence := now.Sub(last.Message.Time); silence > 3*gap && silence > 7*24*time.Hour {
 				impact := -15.0
 				text := fmt.Sprintf("Silent for %s; it usually writes every %s", Ago(silence), Ago(gap))
-				if last.Tags.Sentiment.Score < -0.05 || lastNegativeWithin(quiet, last.Message.Time, 7*24*time.Hour) {
+				if quietAfterComplaint(quiet, last, p.ConversationGap) {
 					impact = -55
 					text += ", and went quiet after a complaint"
 				}
@@ -353,7 +385,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	}
 
 	// A complaint that recurs after staff said it was fixed.
-	if r, ok := recurring(msgs, recentFrom); ok {
+	if r, ok := recurring(msgs, member, fixes, p.ConversationGap); ok {
 		add(r)
 	}
 
@@ -408,17 +440,39 @@ type conversation struct {
 	resolved  time.Time
 	lastStaff time.Time
 	marked    bool
+	// lastCust is its latest customer message: a top-level staff message answers
+	// the conversation only within answerReach of it (or addressing its customer).
+	lastCust *Item
 }
+
+// answerReach is how long after a customer's latest message in a conversation a
+// top-level staff message in its channel is still taken for the conversation's
+// answer, when it neither mentions the customer nor replies to their message (thread
+// replies answer whenever they come). An answer the next morning to a question of the
+// evening before is one; a top-level post days later is more likely meant for
+// everyone (a maintenance notice, a release note) than the reply to a question
+// nobody took up, and counted as that reply it hid the wait: "nothing waiting" for a
+// question three days old (a review's find). The conversation gap (ConversationGap,
+// 30 minutes by default) groups a customer's own messages and is far too short for
+// this: a first reply hours later, past its target, is late but still the answer.
+const answerReach = 24 * time.Hour
 
 // conversations groups a channel's messages: a thread is one conversation; top-level
 // customer messages closer than gap join the same one; a staff message answers the
-// open conversation of its thread, or of its channel when it is top-level. A new
+// open conversation of its thread, or, top-level, the conversation of the customer
+// message it replies to (ReplyTo), else the channel's open conversation when it
+// mentions its customer or comes within answerReach of the customer's latest message
+// in it (an announcement days later answers nothing). A new
 // ask after a reply (a question, bug report, complaint or churn signal: startsAnew)
 // starts a new conversation; a wish that follows a reply to the customer's ask, in
 // its thread or top-level within gap of the reply, is part of the answered one ("is
 // there a dark mode?" / "Not yet, it's on the roadmap." / "ok, would be great if it
 // came soon" waited for a reply for days, a user found in the demo).
-func conversations(msgs []*Item, gap time.Duration) []*conversation {
+//
+// member, when not nil (as long as msgs), is given each message's conversation: the
+// one a customer message joined or started, the one a staff message answered (nil
+// when it answered none).
+func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*conversation {
 	var out []*conversation
 	// Every top-level customer message may root a thread: sized for them at once, not
 	// grown table by table (go test -bench 'Assess$' -count 6 ./analysis/health:
@@ -431,7 +485,7 @@ func conversations(msgs []*Item, gap time.Duration) []*conversation {
 		out = append(out, c)
 		return c
 	}
-	for _, it := range msgs {
+	for i, it := range msgs {
 		m := &it.Message
 		var c *conversation
 		if m.Thread != "" {
@@ -474,13 +528,14 @@ func conversations(msgs []*Item, gap time.Duration) []*conversation {
 				}
 				c.asks, c.lastAsk = true, it
 			}
+			c.lastCust = it
 			// Thanks after a staff reply closes it ("thanks, works now").
 			if !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05 {
 				c.resolved = m.Time
 			}
 		case feedbackbot.RoleStaff:
 			if c == nil && m.Thread == "" {
-				c = open[m.Channel]
+				c = topLevelAnswered(m, open[m.Channel], byRoot)
 			}
 			if c != nil && !m.Time.Before(c.start) {
 				if c.firstReply.IsZero() {
@@ -495,6 +550,9 @@ func conversations(msgs []*Item, gap time.Duration) []*conversation {
 		if c != nil && resolvedMark(m.Reactions) {
 			c.marked = true
 		}
+		if member != nil && c != nil && (m.Role != feedbackbot.RoleStaff || !m.Time.Before(c.start)) {
+			member[i] = c
+		}
 	}
 	for _, c := range out {
 		if c.marked && c.resolved.IsZero() && !c.lastStaff.IsZero() {
@@ -502,6 +560,49 @@ func conversations(msgs []*Item, gap time.Duration) []*conversation {
 		}
 	}
 	return out
+}
+
+// topLevelAnswered is the conversation a top-level staff message m answers, nil for
+// none: the one of the customer message it replies to (ReplyTo, as Discord's replies
+// name it), else the channel's open conversation when m mentions one of its
+// customers or comes within answerReach of the customer's latest message in it.
+func topLevelAnswered(m *feedbackbot.Message, open *conversation, byRoot map[threadRoot]*conversation) *conversation {
+	if m.ReplyTo != "" {
+		if c := byRoot[rootKey(m.Channel, m.ReplyTo)]; c != nil {
+			return c
+		}
+	}
+	if open == nil || open.lastCust == nil {
+		return nil
+	}
+	if m.Time.Sub(open.lastCust.Message.Time) <= answerReach {
+		return open
+	}
+	for _, it := range [...]*Item{open.lastCust, open.firstAsk, open.lastAsk} {
+		if it != nil && mentions(m.Text, it.Message.Author) {
+			return open
+		}
+	}
+	return nil
+}
+
+// mentions reports whether text mentions user as Slack and Discord write a mention:
+// <@U123>, <@U123|dana> (Slack), <@123> or <@!123> (Discord).
+func mentions(text, user string) bool {
+	if user == "" {
+		return false
+	}
+	for rest := text; ; {
+		i := strings.Index(rest, "<@")
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+2:]
+		id := strings.TrimPrefix(rest, "!")
+		if strings.HasPrefix(id, user) && len(id) > len(user) && (id[len(user)] == '>' || id[len(user)] == '|') {
+			return true
+		}
+	}
 }
 
 // startsAnew reports whether a customer message waiting for a reply opens a new
@@ -596,7 +697,7 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 	for i := range msgs {
 		ptrs[i] = &msgs[i]
 	}
-	for _, c := range conversations(ptrs, p.ConversationGap) {
+	for _, c := range conversations(ptrs, p.ConversationGap, nil) {
 		if !c.asks || c.start.Before(from) || c.start.After(now) {
 			continue
 		}
@@ -652,22 +753,79 @@ func rootKey(channel, id string) threadRoot {
 // threadRoot is a thread's channel and its root's platform timestamp.
 type threadRoot struct{ channel, id string }
 
-func recurring(msgs []*Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
-	var fixedAt time.Time
-	for _, it := range msgs {
-		if it.Message.Role == feedbackbot.RoleStaff && mentionsFix(it.Message.Text) {
-			fixedAt = it.Message.Time
-		}
-	}
-	if fixedAt.IsZero() || fixedAt.Before(recentFrom) {
+// recurring is the reason of a problem that came back after staff said it was fixed:
+// a negative complaint or bug report of the customer's after a staff message saying
+// a problem is fixed (fixes: their indexes in msgs, all in the recent window), about
+// that problem: in the conversation staff said was fixed or its thread, top-level
+// within gap of a top-level fix (the customer's answer to it: "no, same timeout"
+// asks anew, so it starts a conversation of its own), or sharing a theme with the
+// fixed conversation's messages. An unrelated complaint after a fix (a double charge
+// after the SSO fix, in another thread) is no fix that failed (it read "The problem
+// came back", and "Reopen the fix with engineering": a review's find). member is
+// each message's conversation (conversations').
+func recurring(msgs []*Item, member []*conversation, fixes []int, gap time.Duration) (feedbackbot.Reason, bool) {
+	if len(fixes) == 0 {
 		return feedbackbot.Reason{}, false
 	}
-	var again []*Item
-	for _, it := range msgs {
+	// What each fix was about: the threads and themes of its conversation's messages
+	// (the fix's own alone when it answered no conversation).
+	type problem struct {
+		at       time.Time
+		channel  string
+		topLevel bool // the fix was posted top-level
+		conv     *conversation
+		roots    []threadRoot
+		themes   []string
+	}
+	about := func(p *problem, it *Item) {
 		m := &it.Message
-		if m.Role == feedbackbot.RoleCustomer && m.Time.After(fixedAt) &&
-			(it.Tags.Intent == feedbackbot.IntentBugReport || it.Tags.Intent == feedbackbot.IntentComplaint) && it.Tags.Sentiment.Score < -0.05 {
-			again = append(again, it)
+		root := rootKey(m.Channel, m.ID) // a top-level message may root a thread
+		if m.Thread != "" {
+			root = rootKey(m.Channel, m.Thread)
+		}
+		if !slices.Contains(p.roots, root) {
+			p.roots = append(p.roots, root)
+		}
+		for _, th := range it.Tags.Themes {
+			if !slices.Contains(p.themes, th) {
+				p.themes = append(p.themes, th)
+			}
+		}
+	}
+	problems := make([]problem, len(fixes))
+	for k, i := range fixes {
+		p := &problems[k]
+		p.at, p.conv = msgs[i].Message.Time, member[i]
+		p.channel, p.topLevel = msgs[i].Message.Channel, msgs[i].Message.Thread == ""
+		about(p, msgs[i])
+		if p.conv == nil {
+			continue
+		}
+		for j, it := range msgs {
+			if member[j] == p.conv && j != i {
+				about(p, it)
+			}
+		}
+	}
+	var again []*Item
+	for j, it := range msgs {
+		m := &it.Message
+		if m.Role != feedbackbot.RoleCustomer || it.Tags.Sentiment.Score >= -0.05 ||
+			it.Tags.Intent != feedbackbot.IntentBugReport && it.Tags.Intent != feedbackbot.IntentComplaint {
+			continue
+		}
+		root := rootKey(m.Channel, m.ID)
+		if m.Thread != "" {
+			root = rootKey(m.Channel, m.Thread)
+		}
+		for k := range problems {
+			p := &problems[k]
+			if m.Time.After(p.at) && (p.conv != nil && member[j] == p.conv || slices.Contains(p.roots, root) ||
+				p.topLevel && m.Thread == "" && m.Channel == p.channel && m.Time.Sub(p.at) <= gap ||
+				slices.ContainsFunc(it.Tags.Themes, func(th string) bool { return slices.Contains(p.themes, th) })) {
+				again = append(again, it)
+				break
+			}
 		}
 	}
 	if len(again) == 0 {
@@ -678,11 +836,11 @@ func recurring(msgs []*Item, recentFrom time.Time) (feedbackbot.Reason, bool) {
 		Evidence: evidence(again, maxEvidencePerReason)}, true
 }
 
-// churnAtRisk is how many churn signals in the recent window put an account at risk
-// whatever its score: capped at 40 points, the signals alone never took a healthy
-// account below the threshold, so a customer saying three times in a week that
-// they are leaving raised no alert (a review's find). One message can be misread;
-// two rarely both are.
+// churnAtRisk is how many churn signals (of the baseline period, as Assess counts
+// them) put an account at risk whatever its score: capped at 40 points, the signals
+// alone never took a healthy account below the threshold, so a customer saying three
+// times in a week that they are leaving raised no alert (a review's find). One
+// message can be misread; two rarely both are.
 const churnAtRisk = 2
 
 // atRisk: below the threshold, or churnAtRisk churn signals or more.
@@ -857,11 +1015,31 @@ func lastCustomer(msgs []*Item) *Item {
 // byTime orders items oldest first.
 func byTime(a, b *Item) int { return a.Message.Time.Compare(b.Message.Time) }
 
-func lastNegativeWithin(msgs []*Item, last time.Time, d time.Duration) bool {
-	for _, it := range msgs {
-		if it.Message.Role == feedbackbot.RoleCustomer && !it.Message.Time.Before(last.Add(-d)) && it.Tags.Sentiment.Score < -0.3 {
-			return true
+// quietAfterComplaint reports whether an account whose last customer message of
+// quiet (oldest first) is last went quiet after a complaint: last is negative, or a
+// customer message of the 7 days before it is clearly so, and that complaint was not
+// resolved by the time the customer last wrote: its conversation was not closed
+// after it (staff said it is fixed, the customer thanked staff, or a resolved mark)
+// by then. A bug report the customer confirmed fixed ("thanks, works now") cost 55
+// points as the complaint the account went quiet after (a review's find); staff's
+// "fixed" after the customer's last word, never confirmed, still leaves it one.
+func quietAfterComplaint(quiet []*Item, last *Item, gap time.Duration) bool {
+	from := last.Message.Time.Add(-7 * 24 * time.Hour)
+	var member []*conversation
+	for i, it := range quiet {
+		m := &it.Message
+		s := it.Tags.Sentiment.Score
+		if m.Role != feedbackbot.RoleCustomer || m.Time.Before(from) || !(s < -0.3 || it == last && s < -0.05) {
+			continue
 		}
+		if member == nil { // grouped only when there is a complaint to look at
+			member = make([]*conversation, len(quiet))
+			conversations(quiet, gap, member)
+		}
+		if c := member[i]; c != nil && !c.resolved.IsZero() && !c.resolved.Before(m.Time) && !c.resolved.After(last.Message.Time) {
+			continue // resolved before the customer went quiet
+		}
+		return true
 	}
 	return false
 }
