@@ -543,42 +543,68 @@ func indent(s, prefix string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// demoFix is the sample message the demo corrects, as staff would, when analysis
-// tags it with demoFixTheme: a broken export told in anger, which the theme heads
-// read as a wish to leave.
-const (
-	demoFix      = "Exports are empty AGAIN."
-	demoFixTheme = "cancellation"
-	// demoCorrectedID marks a store whose demo message the demo corrected.
-	demoCorrectedID = "corrected"
-)
+// demoFix is a sample message the demo corrects, as staff would, when analysis
+// tags it with Theme: a theme word read in another sense, or anger read as a wish
+// to leave. The demo corrects the first of demoFixes that analysis gets wrong, so
+// that retraining the layer (which may read one of them right) leaves it one to
+// correct; Why says why the tag is wrong.
+type demoFix struct{ Prefix, Theme, Why string }
 
-// demoCorrection corrects demoFix's theme through the bot's own /feedback correct,
-// so that the digest and health after it count the message as staff said.
+var demoFixes = []demoFix{
+	{"Exports are empty AGAIN.", "cancellation", "a broken export told in anger is no wish to leave"},
+	{"The new anomaly detection is brilliant", "billing", "a pricing bug in their own shop is no billing matter"},
+	{"Just so you know, we're evaluating other vendors", "onboarding", "weighing other vendors is no setup question"},
+	{"Everything is down for us", "performance", "an outage is not slowness"},
+}
+
+// demoCorrectedID marks a store whose demo message the demo corrected (its doc
+// holds the command, then the corrected message's prefix on a second line).
+const demoCorrectedID = "corrected"
+
+// demoCorrection corrects a demoFixes message's theme through the bot's own
+// /feedback correct, so that the digest and health after it count the message as
+// staff said.
 func demoCorrection(ctx context.Context, out io.Writer, st store.Store, cfg config.Config, a *analysis.Analyzer, msgs []feedbackbot.Message, now time.Time) error {
-	i := slices.IndexFunc(msgs, func(m feedbackbot.Message) bool { return strings.HasPrefix(m.Text, demoFix) })
-	if i < 0 {
-		return nil
+	find := func(prefix string) (feedbackbot.Message, bool) {
+		i := slices.IndexFunc(msgs, func(m feedbackbot.Message) bool { return strings.HasPrefix(m.Text, prefix) })
+		if i < 0 {
+			return feedbackbot.Message{}, false
+		}
+		return msgs[i], true
 	}
-	m := msgs[i]
-	stored, err := st.Message(ctx, m.Key())
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	text := "correct " + m.Permalink + " -" + demoFixTheme
-	if _, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoCorrectedID); err == nil {
+	if doc, err := st.GetDoc(ctx, DemoWorkspace, demoDocKind, demoCorrectedID); err == nil {
 		// Corrected by an earlier run (and maybe undone since, by whoever tries
 		// the command): said, not done again (each run added an audit entry, and
 		// overrode an undo), nor said as done by this run ("Staff corrected…",
 		// a new user's find).
-		fmt.Fprintf(out, "   Staff's correction of %s's “%s…” (tagged %s, but no wish to leave), made by an earlier run on this --dir, is not made again:\n"+
-			"   /feedback %s\n\n", cmp.Or(m.AccountName, m.Account), strings.TrimSuffix(demoFix, "."), demoFixTheme, text)
+		text, prefix, _ := strings.Cut(string(doc), "\n")
+		fix := demoFixes[0] // a store corrected before the list: its first
+		for _, f := range demoFixes {
+			if f.Prefix == prefix {
+				fix = f
+			}
+		}
+		if m, ok := find(fix.Prefix); ok {
+			fmt.Fprintf(out, "   Staff's correction of %s's “%s…” (tagged %s, but %s), made by an earlier run on this --dir, is not made again:\n"+
+				"   /feedback %s\n\n", cmp.Or(m.AccountName, m.Account), strings.TrimSuffix(fix.Prefix, "."), fix.Theme, fix.Why, text)
+		}
 		return nil
 	} else if !feedbackbot.IsNotFound(err) {
 		return fmt.Errorf("demo: %w", err)
-	} else if !slices.Contains(stored.Tags.Themes, demoFixTheme) || !slices.Contains(cfg.ThemeNames(), demoFixTheme) {
-		return nil // analysis reads it right, or the taxonomy has no such theme: nothing to correct
-	} else {
+	}
+	for _, fix := range demoFixes {
+		m, ok := find(fix.Prefix)
+		if !ok || !slices.Contains(cfg.ThemeNames(), fix.Theme) {
+			continue
+		}
+		stored, err := st.Message(ctx, m.Key())
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if !slices.Contains(stored.Tags.Themes, fix.Theme) {
+			continue // analysis reads it right
+		}
+		text := "correct " + m.Permalink + " -" + fix.Theme
 		// made when staff read it, a couple of hours after it was written
 		at := m.Time.Add(2 * time.Hour)
 		if at.After(now) {
@@ -588,14 +614,15 @@ func demoCorrection(ctx context.Context, out io.Writer, st store.Store, cfg conf
 		if _, err := b.HandleCommand(ctx, feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: DemoWorkspace, User: "maria", Staff: true, Text: text}); err != nil {
 			return fmt.Errorf("demo: %s: %w", text, err)
 		}
-		if err := st.PutDoc(ctx, DemoWorkspace, demoDocKind, demoCorrectedID, []byte(text)); err != nil {
+		if err := st.PutDoc(ctx, DemoWorkspace, demoDocKind, demoCorrectedID, []byte(text+"\n"+fix.Prefix)); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
+		fmt.Fprintf(out, "   Staff corrected a tag analysis got wrong: %s's “%s…” was tagged\n"+
+			"   %s, but %s (the digest and health below count it as\n"+
+			"   corrected):\n"+
+			"   /feedback %s\n\n",
+			cmp.Or(m.AccountName, m.Account), strings.TrimSuffix(fix.Prefix, "."), fix.Theme, fix.Why, text)
+		return nil
 	}
-	fmt.Fprintf(out, "   Staff corrected a tag analysis got wrong: %s's “%s…” was tagged\n"+
-		"   %s, but a broken export told in anger is no wish to leave (the digest and health below\n"+
-		"   count it as corrected):\n"+
-		"   /feedback %s\n\n",
-		cmp.Or(m.AccountName, m.Account), strings.TrimSuffix(demoFix, "."), demoFixTheme, text)
-	return nil
+	return nil // analysis reads every one right: nothing to correct
 }
