@@ -50,6 +50,11 @@ type Alerter struct {
 	// SeverityCritical, warnings are not posted as alerts. Zero posts every alert.
 	MinSeverity feedbackbot.Severity
 	Logger      *slog.Logger
+	// Holder, when set, is who holds the alerts lease (AlertsLease) the passes run
+	// under (run's replica id): every post renews it first (KeepLease), and a pass
+	// that finds it held by another replica ends there, posting nothing more
+	// (ErrAlertsLeaseLost). Empty, nothing is renewed (the demo's replays, tests).
+	Holder string
 	// (Evaluate is not safe for concurrent use: one pass at a time, as the alerts
 	// lease has it.)
 
@@ -97,6 +102,10 @@ func evidenceKeys(al *feedbackbot.Alert) map[string]bool {
 // AlertOutcome says what Evaluate did.
 type AlertOutcome struct {
 	Raised, Updated, Repeated, Resolved, Quiet int
+	// Elsewhere counts alerts this pass would have posted (raised, repeated or
+	// closed) that another replica's pass told the channel about since this pass
+	// listed them, or was posting as it came to them: left to that pass.
+	Elsewhere int
 	// Inhibited counts at-risk accounts whose top cause is not their open alert's:
 	// the cause is folded into that alert rather than raised as another.
 	Inhibited int
@@ -107,6 +116,37 @@ type AlertOutcome struct {
 // worsened is how many health points an open alert must lose to be re-sent early.
 const worsened = 10
 
+// The alerts lease: the replica holding it runs the alert passes (run takes it
+// at every tick, for AlertsLeaseTTL, and renews it before every workspace; the
+// alerter renews it before every post, see Alerter.Holder).
+const (
+	AlertsLease    = "alerts"
+	AlertsLeaseTTL = 10 * time.Minute
+)
+
+// ErrAlertsLeaseLost is what a pass returns (wrapped) when the alerts lease was
+// held by another replica as it was about to post: it ended there. The other
+// replica evaluates the alerts now (this pass outlived the lease).
+var ErrAlertsLeaseLost = errors.New("the alerts lease is held by another replica now")
+
+// KeepLease renews the alerts lease Holder holds (it is taken again when it ran
+// out and nobody took it meanwhile), returning ErrAlertsLeaseLost when another
+// replica holds it. Without a Holder there is nothing to renew. One store round
+// trip.
+func (a *Alerter) KeepLease(ctx context.Context) error {
+	if a.Holder == "" {
+		return nil
+	}
+	ok, err := a.Store.AcquireLease(ctx, AlertsLease, a.Holder, AlertsLeaseTTL)
+	if err != nil {
+		return fmt.Errorf("alerts: renew the alerts lease: %w", err)
+	}
+	if !ok {
+		return ErrAlertsLeaseLost
+	}
+	return nil
+}
+
 // Why an alert closed without its account recovering (feedbackbot.Alert's
 // ClosedReason).
 const (
@@ -115,7 +155,10 @@ const (
 	ClosedMerged = "merged"
 	// ClosedSilent: nothing from the account's customers since the alert (see
 	// recoveredOnWhatWasSaid: its health rose as older evidence aged out),
-	// nothing left to assess (Health.Silent), or it was not listed any more.
+	// nothing left to assess (Health.Silent), or it was not listed any more;
+	// and an alert for churn signals whose customers did not say, after it,
+	// enough that was not negative for the signals to count as taken back
+	// (churnTakenBack): "not a recovery".
 	ClosedSilent = "silent"
 	// ClosedForgotten: the account is a person whose data was erased (forget).
 	ClosedForgotten = "forgotten"
@@ -150,6 +193,11 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	healthOf := map[string]feedbackbot.Health{}
 	current, merged := map[string]bool{}, map[string]bool{}
 	for _, h := range hs {
+		if err := ctx.Err(); err != nil {
+			// Stopped (SIGTERM): a post in flight finished (notify); nothing
+			// more is posted or saved.
+			return out, errors.Join(slices.Concat(failed, []error{fmt.Errorf("alerts: pass stopped: %w", err)})...)
+		}
 		healthOf[h.Account.ID] = h
 		if !h.AtRisk && !HasReason(h, health.ReasonReplyDue) {
 			continue
@@ -199,6 +247,9 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return out, errors.Join(slices.Concat(failed, []error{fmt.Errorf("alerts: pass stopped: %w", err)})...)
+		}
 		al := existing[id]
 		if current[id] || al.Status == feedbackbot.AlertResolved {
 			continue
@@ -231,15 +282,20 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		// writing told the team the opposite of what that silence often means).
 		// (a reply-due heads-up closes as no reply due any more, whatever the
 		// account did since)
-		if h, ok := healthOf[al.Account.ID]; ok && (al.Cause == health.ReasonReplyDue || !h.Silent && recoveredOnWhatWasSaid(h, al)) {
+		if h, ok := healthOf[al.Account.ID]; ok && (al.Cause == health.ReasonReplyDue || !h.Silent && recoveredOnWhatWasSaid(h, al, now)) {
 			al.Score, al.Recovered = h.Score, true
 		} else {
 			al.ClosedReason = ClosedSilent
 		}
-		if err := a.notify(ctx, al, true); err != nil {
+		posted, err := a.notify(ctx, al, true)
+		if err != nil {
 			return out, errors.Join(slices.Concat(failed, []error{err})...)
 		}
-		out.Resolved++
+		if posted {
+			out.Resolved++
+		} else {
+			out.Elsewhere++
+		}
 	}
 	return out, errors.Join(failed...)
 }
@@ -253,12 +309,87 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 // an account gone quiet has too few active days left in its baseline), which is
 // not a recovery. A staff reply since the alert is not enough (it prompts one: a
 // review's find), nor are customer messages in the window from before the alert
-// (they were the complaint: another's).
-func recoveredOnWhatWasSaid(h feedbackbot.Health, al *feedbackbot.Alert) bool {
+// (they were the complaint: another's). An alert for churn signals asks more
+// (churnTakenBack), now being the pass's time.
+func recoveredOnWhatWasSaid(h feedbackbot.Health, al *feedbackbot.Alert, now time.Time) bool {
+	if hurtByChurn(al) {
+		return churnTakenBack(h, al, now)
+	}
 	if al.Cause == health.ReasonUnanswered {
 		return h.RecentMessages > 0 || h.RecentRatings > 0
 	}
 	return h.LastCustomerAt.After(al.RaisedAt) || h.LastRatingAt.After(al.RaisedAt)
+}
+
+// churnRecoveryMessages is how many customer messages the recent window must hold
+// for an alert whose churn signals aged out to close as recovered: as many as
+// health needs to judge their sentiment at all (with fewer it judges none, and
+// "not negative" would only mean "not judged").
+const churnRecoveryMessages = 3
+
+// churnWindow is how long health counts a churn signal at the least: its recent
+// window (not configurable). A signal older than that may have aged out.
+var churnWindow = health.Params{}.WithDefaults().Recent
+
+// hurtByChurn says whether al's hurting reasons, as its last pass at risk left
+// them, included a churn signal (a customer said they may cancel, downgrade,
+// switch vendor, or asked for their data).
+func hurtByChurn(al *feedbackbot.Alert) bool {
+	if al.Cause == health.ReasonChurnSignal {
+		return true
+	}
+	for _, r := range al.Reasons {
+		if r.Code == health.ReasonChurnSignal && r.Impact < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// churnTakenBack is when an alert whose hurting reasons included a churn signal
+// closes as "Recovered", as of now: when what the account's customers said after
+// it outweighs the statement, which a success team reads as "they stayed, and
+// kept talking to us":
+//   - no churn signal hurts the health now (one still counted is not taken back);
+//   - the customers wrote after the alert was raised (a survey answer alone is
+//     not enough);
+//   - what they said is not negative: no low or falling sentiment, no share of
+//     negative messages, no poor survey answers hurts the health;
+//   - and, when the signals merely aged out (the newest churn message the alert
+//     quoted is older than the recent window health judges), the customers kept
+//     talking: the recent window holds at least churnRecoveryMessages of their
+//     messages, all from after the signals, enough for health to judge them. A
+//     signal that left the health while still recent was taken back (its message
+//     edited, its tag corrected: "-cancellation"), and one message is as much a
+//     recovery as for any other alert.
+//
+// Anything else closes as not a recovery (ClosedSilent: "check in with them"): a
+// single polite reply ("ok, got the export, thanks" is how a customer who is
+// leaving signs off) while the statement ages out was announced as "Recovered
+// ... 100/100" for a customer who had asked for their data to move to another
+// vendor (a review's find).
+func churnTakenBack(h feedbackbot.Health, al *feedbackbot.Alert, now time.Time) bool {
+	if hurtBy(h, health.ReasonChurnSignal) || !h.LastCustomerAt.After(al.RaisedAt) {
+		return false
+	}
+	for _, code := range []string{health.ReasonSentimentLow, health.ReasonSentimentDrop, health.ReasonNegativeShare, health.ReasonLowRatings} {
+		if hurtBy(h, code) {
+			return false
+		}
+	}
+	var newest time.Time // the newest churn message the alert quoted (zero: none known)
+	for _, r := range al.Reasons {
+		if r.Code != health.ReasonChurnSignal {
+			continue
+		}
+		for _, e := range r.Evidence {
+			if e.Time.After(newest) {
+				newest = e.Time
+			}
+		}
+	}
+	agedOut := !newest.IsZero() && now.Sub(newest) >= churnWindow
+	return !agedOut || h.RecentMessages >= churnRecoveryMessages
 }
 
 // closedColour is the colour of a closed alert's messages: a recovery's, or a
@@ -358,10 +489,15 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		}
 		raised := cand.Score
 		cand.RaisedScore = &raised
-		if err := a.notify(ctx, &cand, false); err != nil {
+		posted, err := a.notify(ctx, &cand, false)
+		if err != nil {
 			return err
 		}
-		out.Raised++
+		if posted {
+			out.Raised++
+		} else {
+			out.Elsewhere++
+		}
 		return nil
 	}
 	al := *prev
@@ -369,12 +505,27 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	// As this pass ranked the account, or not at all (fewer than five accounts to
 	// rank): a standing kept from an earlier pass read as current.
 	al.Engagement = cand.Engagement
+	// A customer who says they are cancelling (or switching, downgrading, taking
+	// their data) since the channel was told is news whatever the score: an alert
+	// at health 5 cannot lose 10 more points, and one critical already cannot
+	// become more so, so an acknowledged one was never told again (a review's
+	// find). It opens an acknowledged or snoozed alert again, and posts.
+	churn := newChurnSignal(prev, &cand)
 	switch {
-	case al.Status == feedbackbot.AlertSnoozed && now.Before(al.SnoozedUntil):
-		out.Quiet++
+	case al.Status == feedbackbot.AlertSnoozed && now.Before(al.SnoozedUntil) && !churn:
+		if evidenceChanged(prev, &al) && len(al.Posts) > 0 {
+			// (an edit, not a page: the snoozed message shows what the customers
+			// say now, an edited quote as they left it)
+			if err := a.editPosts(ctx, &al); err != nil {
+				return err
+			}
+			out.Updated++
+		} else {
+			out.Quiet++
+		}
 		return a.save(ctx, &al)
 	case al.Status == feedbackbot.AlertSnoozed:
-		al.Reopen(now) // the snooze ran out
+		al.Reopen(now) // the snooze ran out, or a churn signal came since
 	}
 	// worse than when the channel was last told (not than the last pass: a slide of
 	// a few points a pass is worse all the same)
@@ -382,7 +533,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	if prev.NotifiedAt.IsZero() || (notifiedScore == 0 && notifiedSeverity == 0) {
 		notifiedScore, notifiedSeverity = prev.Score, prev.Severity // (saved before these were kept)
 	}
-	worse := cand.Score <= notifiedScore-worsened || cand.Severity > notifiedSeverity
+	worse := cand.Score <= notifiedScore-worsened || cand.Severity > notifiedSeverity || churn
 	// (an alert eased below MinSeverity stays in place, updated, and is not sent
 	// again: warnings are for the digest; it was re-sent every RepeatInterval)
 	due := now.Sub(prev.NotifiedAt) >= a.RepeatInterval && al.Status == feedbackbot.AlertOpen && cand.Severity >= a.MinSeverity
@@ -391,34 +542,19 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		if worse && al.Status == feedbackbot.AlertAcknowledged {
 			al.Reopen(now) // a worse cause deserves fresh eyes
 		}
-		if err := a.notify(ctx, &al, false); err != nil {
+		posted, err := a.notify(ctx, &al, false)
+		if err != nil {
 			return err
 		}
-		out.Repeated++
-	case evidenceChanged(prev, &al) && len(al.Posts) > 0:
-		// An edit that fails does not hold back the alert's new evidence: it is
-		// saved all the same. A message deleted in the chat, or in a channel that
-		// may not be posted to any more, is no longer the alert's message (kept
-		// among the earlier ones, for an erasure to reach): the next repeat posts
-		// a new one.
-		var posts []feedbackbot.PostRef
-		for _, ref := range al.Posts {
-			err := a.Poster.Update(ctx, ref, AlertDocument(al))
-			switch {
-			case err == nil:
-				posts = append(posts, ref)
-			case ctx.Err() != nil:
-				return fmt.Errorf("alerts: update %s: %w", al.Fingerprint, err)
-			case feedbackbot.IsNotFound(err) || feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED:
-				a.log().Warn("alerts: the alert's message cannot be edited any more; the next repeat posts a new one", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
-				al.Earlier = append(al.Earlier, ref)
-			default:
-				a.log().Warn("alerts: could not edit the alert's message with its new evidence", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
-				posts = append(posts, ref)
-			}
+		if posted {
+			out.Repeated++
+		} else {
+			out.Elsewhere++
 		}
-		al.Posts = posts
-		al.NoteQuoted()
+	case evidenceChanged(prev, &al) && len(al.Posts) > 0:
+		if err := a.editPosts(ctx, &al); err != nil {
+			return err
+		}
 		out.Updated++
 		return a.save(ctx, &al)
 	default:
@@ -428,10 +564,141 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	return nil
 }
 
-// notify posts a new message for the alert (or its recovery) and saves it. The post
-// and the save finish even at shutdown: an alert posted but not saved would be
+// editPosts edits al's posted message with its new evidence (an edit, not a page).
+// An edit that fails does not hold back the alert's new evidence: it is saved all
+// the same. A message deleted in the chat, or in a channel that may not be posted
+// to any more, is no longer the alert's message (kept among the earlier ones, for
+// an erasure to reach): the next repeat posts a new one. It fails only when ctx
+// ended.
+func (a *Alerter) editPosts(ctx context.Context, al *feedbackbot.Alert) error {
+	var posts []feedbackbot.PostRef
+	for _, ref := range al.Posts {
+		err := a.Poster.Update(ctx, ref, AlertDocument(*al))
+		switch {
+		case err == nil:
+			posts = append(posts, ref)
+		case ctx.Err() != nil:
+			return fmt.Errorf("alerts: update %s: %w", al.Fingerprint, err)
+		case feedbackbot.IsNotFound(err) || feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED:
+			a.log().Warn("alerts: the alert's message cannot be edited any more; the next repeat posts a new one", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
+			al.Earlier = append(al.Earlier, ref)
+		default:
+			a.log().Warn("alerts: could not edit the alert's message with its new evidence", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
+			posts = append(posts, ref)
+		}
+	}
+	al.Posts = posts
+	al.NoteQuoted()
+	return nil
+}
+
+// newChurnSignal says whether cand, the new state of the at-risk alert prev (as
+// last saved), carries a churn signal prev did not: a churn_signal reason prev
+// had none of, or a churn message (its evidence, the newest few) prev's did not
+// quote. Every pass that finds one tells the channel (raiseOrUpdate), so prev's
+// churn evidence is what the channel was last told or shown. A reply-due
+// heads-up (an account not at risk) is not paged again for one.
+func newChurnSignal(prev, cand *feedbackbot.Alert) bool {
+	if cand.Cause == health.ReasonReplyDue {
+		return false
+	}
+	told, had := map[string]bool{}, false
+	for _, r := range prev.Reasons {
+		if r.Code == health.ReasonChurnSignal && r.Impact < 0 {
+			had = true
+			for _, e := range r.Evidence {
+				told[e.MessageKey] = true
+			}
+		}
+	}
+	for _, r := range cand.Reasons {
+		if r.Code != health.ReasonChurnSignal || r.Impact >= 0 {
+			continue
+		}
+		if !had {
+			return true
+		}
+		for _, e := range r.Evidence {
+			if e.MessageKey != "" && !told[e.MessageKey] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// notifyLease is the name of the lease an alert's post is made under (its
+// posting lease, taken as withLease takes one): not the alert's own lease
+// (withAlertLease), which a staff member's press or an erasure takes while the
+// message goes out. It lasts alertLeaseTTL: a post that takes longer (up to
+// postGrace) is covered by the alerts lease, renewed just before it for 10
+// minutes, which keeps other replicas' passes away meanwhile.
+func notifyLease(workspace, fp string) string { return "alert-post:" + workspace + ":" + fp }
+
+// notify posts a new message for the alert (or its close) and saves it,
+// reporting whether it posted. Nothing is begun once ctx is done (SIGTERM: the
+// pass stops). Before the post it
+//   - renews the alerts lease (KeepLease): a pass that lost it ends here, posting
+//     nothing (it outlived the lease, and another replica's pass has the alerts);
+//   - takes the alert's posting lease (notifyLease, waiting for a post of it in
+//     flight elsewhere, as withLease does), held until the alert is saved;
+//   - and reads the stored alert again: one another replica's pass told the
+//     channel about since this pass listed it (NotifiedAt moved) is that pass's,
+//     and is not posted again (a pass that outlived its lease raised every alert
+//     the next replica's had raised meanwhile: a review's find).
+//
+// That is four store round trips a post on top of the post and the save (the
+// renewal, with a Holder; the posting lease taken and given back; the read), none
+// for an alert that is not posted. The post and the save, once begun, finish
+// even at shutdown (within postGrace): an alert posted but not saved would be
 // raised again by the next pass.
-func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bool) error {
+func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bool) (posted bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("alerts: %s not posted, the pass was stopped: %w", al.Fingerprint, err)
+	}
+	if err := a.KeepLease(ctx); err != nil {
+		return false, fmt.Errorf("alerts: %s not posted: %w", al.Fingerprint, err)
+	}
+	err = withLease(ctx, a.Store, notifyLease(al.Workspace, al.Fingerprint), "the post of alert "+al.Fingerprint, func() error {
+		if err := ctx.Err(); err != nil { // (stopped while another replica posted it)
+			return fmt.Errorf("alerts: %s not posted, the pass was stopped: %w", al.Fingerprint, err)
+		}
+		if elsewhere, err := a.notifiedElsewhere(ctx, al); err != nil || elsewhere {
+			return err
+		}
+		var err error
+		posted, err = a.post(ctx, al, resolved)
+		return err
+	})
+	return posted, err
+}
+
+// notifiedElsewhere reads the stored alert al again, just before its post (its
+// caller holds its posting lease): told about since this pass listed it (its
+// NotifiedAt is not the one the pass read; an alert the pass did not list, told
+// about at all), it was another replica's pass's to tell. An alert not stored, or
+// that cannot be decoded (saveLocked keeps what can be read of it), is posted.
+func (a *Alerter) notifiedElsewhere(ctx context.Context, al *feedbackbot.Alert) (bool, error) {
+	raw, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
+	if feedbackbot.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("alerts: read %s before posting it: %w", al.Fingerprint, err)
+	}
+	var stored feedbackbot.Alert
+	if json.Unmarshal(raw, &stored) != nil || stored.NotifiedAt.IsZero() || stored.NotifiedAt.Equal(a.asRead[al.Fingerprint].notified) {
+		return false, nil
+	}
+	a.log().Info("alerts: another replica's pass told the channel about this alert since this pass read it: not posted again",
+		"alert", al.Fingerprint, "notified", stored.NotifiedAt)
+	return true, nil
+}
+
+// post posts al's message (or its close's notice) and saves it, reporting
+// whether the message went out; notify's, under the alert's posting lease. The
+// post and the save run on without ctx's end, for postGrace.
+func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postGrace)
 	defer cancel()
 	doc := AlertDocument(*al)
@@ -446,7 +713,7 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 	}
 	ref, err := a.Poster.Post(ctx, a.Channel, doc)
 	if err != nil {
-		return fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)
+		return false, fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)
 	}
 	if resolved {
 		al.Earlier = append(al.Earlier, ref)
@@ -467,9 +734,9 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 		}
 		a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint]}
 		a.log().Warn("alerts: posted, but not saved; the next pass saves it", "alert", al.Fingerprint, "err", err)
-		return err
+		return true, err
 	}
-	return nil
+	return true, nil
 }
 
 // saveUnsaved saves the alerts of workspace an earlier pass posted but could not
@@ -829,12 +1096,16 @@ func withLease(ctx context.Context, st leaser, name, what string, fn func() erro
 	return fn()
 }
 
+// evidenceChanged says whether b's score or evidence differ from a's: which
+// messages are quoted, and what each quote says (a customer who edited a quoted
+// message, taking out a colleague's name or a figure, is shown as they left it:
+// the posted alert kept their old words, a review found), and each figure.
 func evidenceChanged(a, b *feedbackbot.Alert) bool {
 	keys := func(al *feedbackbot.Alert) []string {
 		var ks []string
 		for _, r := range al.Reasons {
 			for _, e := range r.Evidence {
-				ks = append(ks, e.MessageKey+e.Figure)
+				ks = append(ks, evidenceKey(e))
 			}
 		}
 		slices.Sort(ks)

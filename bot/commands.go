@@ -66,7 +66,7 @@ const (
 const HelpText = "*/feedback* — customer feedback, for staff only\n" +
 	"• `help` — this list\n" +
 	"• `log ACCOUNT text…` — record feedback heard elsewhere (a call, an email)\n" +
-	"• `account ACCOUNT` — health, trend, last messages, open questions and where its alert stands\n" +
+	"• `account ACCOUNT` — health with the quotes and figures behind it, the next step when at risk, how they felt, latest messages and where its alert stands\n" +
 	"• `themes [7d]` — what customers talk about, with the change\n" +
 	"• `risk` — the accounts at risk and why\n" +
 	"• `digest [7d]` — the satisfaction digest for a period\n" +
@@ -158,12 +158,23 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Name an account, e.g. `account acme`.")
 	}
 	if a, ok := configured[q]; ok {
-		return a, nil
+		return a, nil // an id as configured, exactly: the way to pick one of several of a name
 	}
-	for _, a := range configured {
-		if strings.EqualFold(a.Name, q) || strings.EqualFold(a.ID, q) {
-			return a, nil
+	// Every configured account the name or id names, not the first the map gives:
+	// two sharing a name (one company's US and EU contracts) answered with either,
+	// at random (a review's find).
+	var named []feedbackbot.Account
+	for id, a := range configured {
+		if strings.EqualFold(a.Name, q) || strings.EqualFold(a.ID, q) || strings.EqualFold(id, q) {
+			a.ID = cmp.Or(a.ID, id)
+			named = append(named, a)
 		}
+	}
+	switch {
+	case len(named) == 1:
+		return named[0], nil
+	case len(named) > 1:
+		return feedbackbot.Account{}, severalAccounts(q, named)
 	}
 	ids, err := st.Accounts(ctx, ws)
 	if err != nil {
@@ -206,15 +217,7 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 		case len(found) == 1:
 			return found[0], nil
 		case len(found) > 1:
-			names := make([]string, 0, min(len(found), maxChoices))
-			for _, a := range found[:min(len(found), maxChoices)] {
-				names = append(names, accountChoice(a))
-			}
-			more := ""
-			if len(found) > maxChoices {
-				more = fmt.Sprintf(" and %d more", len(found)-maxChoices)
-			}
-			return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "%s matches several accounts: %s%s; give the id.", echoed(q), strings.Join(names, ", "), more)
+			return feedbackbot.Account{}, severalAccounts(q, found)
 		}
 	}
 	if stored == nil && len(ids) > MaxNameScan {
@@ -231,6 +234,22 @@ const MaxNameScan = 2000
 
 // maxChoices is how many of several accounts a query matches its reply names.
 const maxChoices = 10
+
+// severalAccounts is the EINVALID error of a query q that matches the accounts
+// found (two or more): it names the first maxChoices of them by id, in the ids'
+// order (the same list whichever order they were found in), and counts the rest.
+func severalAccounts(q string, found []feedbackbot.Account) error {
+	found = slices.SortedFunc(slices.Values(found), func(a, b feedbackbot.Account) int { return cmp.Compare(a.ID, b.ID) })
+	names := make([]string, 0, min(len(found), maxChoices))
+	for _, a := range found[:min(len(found), maxChoices)] {
+		names = append(names, accountChoice(a))
+	}
+	more := ""
+	if len(found) > maxChoices {
+		more = fmt.Sprintf(" and %d more", len(found)-maxChoices)
+	}
+	return feedbackbot.Errorf(feedbackbot.EINVALID, "%s matches several accounts: %s%s; give the id.", echoed(q), strings.Join(names, ", "), more)
+}
 
 // accountChoice names an account among several: its name and, to tell it apart, its id.
 func accountChoice(a feedbackbot.Account) string {
@@ -381,29 +400,14 @@ func (b *Bot) account(ctx context.Context, cmd feedbackbot.Command, q string, no
 	if err := b.audit(ctx, cmd, "account", acct.ID, now); err != nil {
 		return feedbackbot.Document{}, err
 	}
-	var doc feedbackbot.Document
+	var later *store.Stored
 	if len(hs) == 0 {
-		later, err := MessageAfter(ctx, b.Store, cmd.Workspace, acct.ID, rows, now)
-		if err != nil {
+		if later, err = MessageAfter(ctx, b.Store, cmd.Workspace, acct.ID, rows, now); err != nil {
 			return feedbackbot.Document{}, err
 		}
-		doc = nothingToAssess(acct, rows, later, now, b.Params.WithDefaults())
-	} else {
-		doc = accountHealth(hs[0], b.Params.WithDefaults().Recent, now)
 	}
-	if t := AccountAlertLine(alerts, acct.ID, now); t != "" {
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Alert* " + t})
-	}
-	if len(rows) > 0 {
-		var sb strings.Builder
-		sb.WriteString("*Latest messages*\n")
-		for _, r := range rows {
-			m := r.Message
-			fmt.Fprintf(&sb, "• %s %s (%s, %s): “%s”\n", linked(m.Time.Format("Jan 2 15:04"), m.Permalink), feedbackbot.EscapeMarkup(cmp.Or(m.AuthorName, m.Author)), m.Role, r.Tags.Sentiment.Label, ShortText(feedbackbot.QuoteText(m), 140))
-		}
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
-	}
-	return doc, nil
+	return accountReply(accountView{Workspace: cmd.Workspace, Account: acct, Health: hs, Latest: rows, Later: later, Alerts: alerts,
+		Params: b.Params.WithDefaults()}, now), nil
 }
 
 // nothingToAssess is the account reply's head for an account Risk has nothing to
@@ -476,9 +480,11 @@ func windowDays(d time.Duration) string {
 	return d.String()
 }
 
-// accountHealth is the account reply's head: its score, whether it is at risk, and
-// what the score rests on.
-func accountHealth(h feedbackbot.Health, recent time.Duration, now time.Time) feedbackbot.Document {
+// accountHealth is the account reply's head: its score, whether it is at risk,
+// what the score rests on (each reason with the quotes and figures behind it), the
+// suggested next step when it is at risk, and how its customers felt. workspace is
+// the account's (the next step is its alert's: AlertFor).
+func accountHealth(workspace string, h feedbackbot.Health, recent time.Duration, now time.Time) feedbackbot.Document {
 	title := fmt.Sprintf("%s — health %d/100", accountLabel(h.Account), h.Score)
 	doc := feedbackbot.Document{Ephemeral: true, Fallback: title}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockHeader, Text: title})
@@ -495,12 +501,11 @@ func accountHealth(h feedbackbot.Health, recent time.Duration, now time.Time) fe
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fields})
 	if len(h.Reasons) > 0 {
-		var sb strings.Builder
-		sb.WriteString("*What the score rests on*\n")
-		for _, r := range h.Reasons {
-			fmt.Fprintf(&sb, "• %s (%+.0f)\n", r.Text, r.Impact)
-		}
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*What the score rests on*\n" + reasonsWithEvidence(h.Reasons, maxAccountEvidence)})
+	}
+	if h.AtRisk {
+		// (the alert's, as risk --account gives it: one table of next steps)
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Suggested next step:* " + AlertFor(workspace, h, now).NextStep})
 	}
 	if t := EmotionsLine(h, recent); t != "" {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*How they felt* " + t})

@@ -433,11 +433,6 @@ func (b *Bot) correctHeld(ctx context.Context, cmd feedbackbot.Command, key stri
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND,
 			"I hold no message at that link: it was never captured here (a channel the bot is not in, or before it joined and outside any import), or it was deleted or erased since.")
 	}
-	if !m.FromCustomer() {
-		// (their tags count in no figure: "Corrected … count this message so" was untrue)
-		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID,
-			"That message is by %s: only customers' messages count in sentiment, themes, digests and account health, so there is nothing to correct.", m.Role)
-	}
 	var old feedbackbot.Correction
 	raw, err := b.Store.GetDoc(ctx, cmd.Workspace, DocCorrection, key)
 	hadOne := err == nil
@@ -448,6 +443,17 @@ func (b *Bot) correctHeld(ctx context.Context, cmd feedbackbot.Command, key stri
 		}
 	case feedbackbot.ErrorCode(err) != feedbackbot.ENOTFOUND:
 		return feedbackbot.Document{}, fmt.Errorf("correct: read the earlier correction: %w", err)
+	}
+	// Audited as soon as the message is found, before anything of it is shown
+	// ("correct LINK" alone showed a customer's words, unaudited: a review's find):
+	// one entry a command, naming what it asked for; unaudited, nothing is shown.
+	if err := b.audit(ctx, cmd, correctAction(words, hadOne), key, now); err != nil {
+		return feedbackbot.Document{}, err
+	}
+	if !m.FromCustomer() {
+		// (their tags count in no figure: "Corrected … count this message so" was untrue)
+		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID,
+			"That message is by %s: only customers' messages count in sentiment, themes, digests and account health, so there is nothing to correct.", m.Role)
 	}
 	fix, undo, err := ParseCorrection(words, b.Themes, old.AddThemes)
 	if err != nil {
@@ -465,14 +471,10 @@ func (b *Bot) correctHeld(ctx context.Context, cmd feedbackbot.Command, key stri
 		analysed, tags := tagsOf(&m, old)
 		return ephemeral("*Nothing to undo:* that message has no correction.\n" + correctionView(m, analysed, tags, old)), nil
 	}
-	action := "correct"
 	merged := old.Merge(fix)
 	merged.MessageTime, merged.By, merged.At = m.Time, cmd.User, now
 	if undo {
-		action, merged = "correct.undo", feedbackbot.Correction{}
-	}
-	if err := b.audit(ctx, cmd, action, key, now); err != nil {
-		return feedbackbot.Document{}, err
+		merged = feedbackbot.Correction{}
 	}
 	if merged.Empty() {
 		if err := b.Store.DeleteDoc(ctx, cmd.Workspace, DocCorrection, key); err != nil && feedbackbot.ErrorCode(err) != feedbackbot.ENOTFOUND {
@@ -511,6 +513,22 @@ func (b *Bot) correctHeld(ctx context.Context, cmd feedbackbot.Command, key stri
 	return ephemeral(head + "\n" + correctionView(m, analysed, tags, merged)), nil
 }
 
+// correctAction is the audit action of a correct command with the changes words,
+// of a message that has a correction (hadOne) or not: "correct.view" when it only
+// shows the message (no changes, or an undo with nothing to undo),
+// "correct.undo", else "correct" (changes that ParseCorrection may yet refuse:
+// the entry records what was asked, before the message is read out).
+func correctAction(words []string, hadOne bool) string {
+	undo := len(words) == 1 && (strings.EqualFold(words[0], "undo") || strings.EqualFold(words[0], "reset"))
+	switch {
+	case len(words) == 0 || undo && !hadOne:
+		return "correct.view"
+	case undo:
+		return "correct.undo"
+	}
+	return "correct"
+}
+
 // correctionView shows a message and its tags: as analysis gave them, and as
 // corrected where they differ.
 func correctionView(m feedbackbot.Message, analysed, now feedbackbot.Tags, c feedbackbot.Correction) string {
@@ -519,7 +537,7 @@ func correctionView(m feedbackbot.Message, analysed, now feedbackbot.Tags, c fee
 	if who == "" {
 		who = m.Author
 	}
-	fmt.Fprintf(&sb, "> “%s” — %s, %s\n", ShortText(feedbackbot.QuoteText(m), 200), feedbackbot.EscapeMarkup(ShortText(who, 40)),
+	fmt.Fprintf(&sb, "> “%s” — %s, %s\n", replyQuote(feedbackbot.QuoteText(m), 200), feedbackbot.EscapeMarkup(ShortText(who, 40)),
 		linked(m.Time.UTC().Format("Jan 2 15:04 UTC"), m.Permalink))
 	field := func(name, got, was string) {
 		if got == was {

@@ -350,14 +350,15 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	// makes a failover skip it, and a failed post releases the lease so the next
 	// tick retries at once (a digest is never dropped).
 	run := fmt.Sprintf("%s:%d", j.Name, at.Unix())
-	got, err := s.Store.AcquireLease(ctx, "digest:"+j.Workspace+":"+run, s.Holder, 15*time.Minute)
+	lease := "digest:" + j.Workspace + ":" + run
+	got, err := s.Store.AcquireLease(ctx, lease, s.Holder, runLeaseTTL)
 	if err != nil || !got {
 		return false, err
 	}
 	release := true // not once the digest may be in the channel without its record
 	defer func() {
 		if release {
-			s.Store.ReleaseLease(context.WithoutCancel(ctx), "digest:"+j.Workspace+":"+run, s.Holder)
+			s.Store.ReleaseLease(context.WithoutCancel(ctx), lease, s.Holder)
 		}
 	}()
 	if _, err := s.Store.GetDoc(ctx, j.Workspace, docPosted, run); err == nil {
@@ -398,6 +399,36 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	// channel without its record would be posted again by another replica.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postGrace)
 	defer cancel()
+	// Building took a while (minutes on a large workspace) since the record was
+	// read, and the replica may have been paused for longer than the run's lease
+	// meanwhile (SIGSTOP, a frozen VM, swapping): another replica may have taken
+	// the run over, and posted it. So, right before the post, the lease is renewed
+	// (it must still be this replica's, or free again: not another's) and then the
+	// record read again (a lease free again may be one that another replica took,
+	// posted under and released). Two store calls a run.
+	if got, err := s.Store.AcquireLease(pctx, lease, s.Holder, runLeaseTTL); err != nil {
+		return false, fmt.Errorf("job %s: renew the run's lease before posting: %w", j.Name, err)
+	} else if !got {
+		release = false // (another replica's now)
+		s.log().Warn("digest not posted: another replica took the run over while this one built it (paused past the run's lease?)", "job", j.Name, "scheduled", at)
+		return false, nil
+	}
+	if _, err := s.Store.GetDoc(pctx, j.Workspace, docPosted, run); err == nil {
+		s.log().Warn("digest not posted: another replica posted it while this one built it (paused past the run's lease?)", "job", j.Name, "scheduled", at)
+		return false, s.recordRun(pctx, j, at)
+	} else if !feedbackbot.IsNotFound(err) {
+		return false, fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	// What remains is the post call itself (and the record's write after it): a
+	// replica paused there, its request sent or about to be, for about the lease
+	// (15 minutes: the post is bounded by postGrace only while the process runs)
+	// still posts when it resumes, though another replica may have taken the
+	// run over and posted it meanwhile. No check on this side closes that: a
+	// check comes before the post, and a pause can come after the check.
+	// Closing it needs an idempotent post (the platform keeping one message per
+	// run, by a key the run names) or fencing (the platform refusing a post
+	// made under a lease another holder has since taken, by a token the lease
+	// hands out); the adapters' posts have neither.
 	ref, err := poster.Post(pctx, j.Channel, DigestDocument(d, png))
 	if err != nil && ref.ID == "" {
 		return false, fmt.Errorf("job %s: post: %w", j.Name, err)
@@ -426,6 +457,10 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 
 // postGrace bounds a post and its record once begun, shutdown or not.
 const postGrace = 2 * time.Minute
+
+// runLeaseTTL is how long a replica holds a digest run's lease: building the
+// digest, then the post and its record (renewed in between).
+const runLeaseTTL = 15 * time.Minute
 
 func (s *Scheduler) recordRun(ctx context.Context, j Job, at time.Time) error {
 	raw, _ := json.Marshal(lastRun{At: at})

@@ -12,16 +12,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/feedbackbot/feedbackbot"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
 // TestThreeReplicasSurviveSIGKILL runs three `feedbackbot run` processes against one
-// Redis. While they analyse 6,000 captured messages, one is killed with SIGKILL: its
-// pending entries are claimed by the others after claim_idle, and every message is
-// counted exactly once in the rollups. Another is stopped with SIGTERM and exits
-// cleanly after draining what it holds.
+// Redis. While they analyse 6,000 captured messages, one is frozen (SIGSTOP) at a
+// moment it holds unacknowledged entries and killed with SIGKILL: its pending
+// entries are claimed by the others after claim_idle, and every message is
+// counted exactly once in the rollups. (Killed at an arbitrary moment, it most
+// often held nothing, and the claim went untested.) Another is stopped with
+// SIGTERM and exits cleanly after draining what it holds.
 func TestThreeReplicasSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test: skipped with -short")
@@ -92,23 +96,19 @@ func TestThreeReplicasSurviveSIGKILL(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// Kill the first replica mid-run and see what it held.
-	victim := reps[0].cmd.Process.Pid
-	if err := reps[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	// Freeze the first replica at a moment it holds entries, then kill it: its
+	// entries are left to the others to claim.
+	logKey := prefix + ":{" + ws + "}:log"
+	victim := reps[0].cmd.Process
+	held, tries := stopWhileHolding(ctx, t, client, logKey, victim.Pid, 20)
+	if held == 0 {
+		t.Fatalf("replica %d was never frozen holding entries: the claim of a dead replica's entries would go untested; logs:\n%s", victim.Pid, reps[0].logs)
+	}
+	if err := victim.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = reps[0].cmd.Wait()
-	held := int64(0)
-	pend, err := client.XPending(ctx, prefix+":{"+ws+"}:log", "analysis").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for consumer, c := range pend.Consumers {
-		if strings.Contains(consumer, fmt.Sprintf(":%d:", victim)) {
-			held += c
-		}
-	}
-	t.Logf("SIGKILLed replica %d held %d unacknowledged entries", victim, held)
+	t.Logf("SIGKILLed replica %d while it held %d unacknowledged entries (frozen at try %d)", victim.Pid, held, tries)
 	// Stop the second gracefully: it drains and exits 0.
 	if err := reps[1].cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -131,6 +131,9 @@ func TestThreeReplicasSurviveSIGKILL(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	if h := pendingOf(ctx, t, client, logKey, victim.Pid); h != 0 {
+		t.Errorf("the killed replica still holds %d entries: they were never claimed", h)
+	}
 	rs, err := st.Rollups(ctx, ws, base.Add(-time.Hour), base.Add(48*time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +142,67 @@ func TestThreeReplicasSurviveSIGKILL(t *testing.T) {
 	if tot[feedbackbot.CntMessages] != n || tot[feedbackbot.CntCustomer] != n {
 		t.Fatalf("rollups count %d messages (%d customer), want exactly %d", tot[feedbackbot.CntMessages], tot[feedbackbot.CntCustomer], n)
 	}
-	if held == 0 {
-		t.Log("the killed replica held nothing at the moment of the kill; exactly-once still holds")
+}
+
+// stopWhileHolding freezes the replica pid (SIGSTOP) at a moment XPENDING shows it
+// holding entries of the log stream key, and returns how many it holds, frozen,
+// and at which try. It makes up to maxTries attempts: each waits, briefly, for the replica to be seen
+// holding entries, stops it, and looks again once it is stopped (it may have
+// acknowledged them meanwhile: then it is resumed, SIGCONT, for the next). 0:
+// never seen holding entries while stopped.
+func stopWhileHolding(ctx context.Context, t *testing.T, client redis.UniversalClient, key string, pid, maxTries int) (held int64, try int) {
+	t.Helper()
+	for try = 1; try <= maxTries; try++ {
+		for end := time.Now().Add(250 * time.Millisecond); pendingOf(ctx, t, client, key, pid) == 0 && time.Now().Before(end); {
+			time.Sleep(2 * time.Millisecond)
+		}
+		if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+			t.Fatalf("SIGSTOP %d: %v", pid, err)
+		}
+		waitStopped(pid)
+		if h := pendingOf(ctx, t, client, key, pid); h > 0 {
+			return h, try
+		}
+		if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+			t.Fatalf("SIGCONT %d: %v", pid, err)
+		}
 	}
+	return 0, maxTries
+}
+
+// waitStopped returns once the process pid is stopped (state T in
+// /proc/pid/stat; where there is no /proc, after 100 ms), or after a second,
+// and then a little later, so that a command it sent just before reaches Redis.
+func waitStopped(pid int) {
+	for end := time.Now().Add(time.Second); time.Now().Before(end); {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			break
+		}
+		// "pid (comm) state ...": comm may hold spaces and parentheses.
+		if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && (stat[i+2] == 'T' || stat[i+2] == 't') {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+}
+
+// pendingOf is how many entries of the log stream key the analysis consumers of
+// the replica pid hold (their names are the replica's id, hostname:pid:random,
+// and the worker's number).
+func pendingOf(ctx context.Context, t *testing.T, client redis.UniversalClient, key string, pid int) int64 {
+	t.Helper()
+	pend, err := client.XPending(ctx, key, "analysis").Result()
+	if err != nil {
+		t.Fatalf("XPENDING %s: %v", key, err)
+	}
+	var n int64
+	for consumer, c := range pend.Consumers {
+		if strings.Contains(consumer, fmt.Sprintf(":%d:", pid)) {
+			n += c
+		}
+	}
+	return n
 }

@@ -323,8 +323,6 @@ func replicaID() string {
 	return fmt.Sprintf("%s:%d:%x", host, os.Getpid(), b)
 }
 
-// runAlerts evaluates account health every few minutes and raises, updates or
-// resolves alerts; a lease makes one replica do it.
 // newAlerter is the alerter cfg describes, posting to channel with poster.
 func newAlerter(st store.Store, poster bot.AlertPoster, channel string, cfg config.Config, log *slog.Logger) *bot.Alerter {
 	al := &bot.Alerter{Store: st, Poster: poster, Channel: channel, RepeatInterval: cfg.Alerts.RepeatInterval.D(), Logger: log}
@@ -334,6 +332,8 @@ func newAlerter(st store.Store, poster bot.AlertPoster, channel string, cfg conf
 	return al
 }
 
+// runAlerts runs an alert pass (alertPass) at start and every 5 minutes until ctx
+// ends, as holder of the alerts lease.
 func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.Config, log *slog.Logger, holder string) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
@@ -341,61 +341,93 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 	// next tick instead of after the lease's 10 minutes (a restarted process has
 	// another holder id, and could not renew it either).
 	defer func() {
-		if err := st.ReleaseLease(context.WithoutCancel(ctx), "alerts", holder); err != nil {
+		if err := st.ReleaseLease(context.WithoutCancel(ctx), bot.AlertsLease, holder); err != nil {
 			log.Warn("alerts: release the lease", "err", err)
 		}
 	}()
 	for {
-		if ok, err := st.AcquireLease(ctx, "alerts", holder, 10*time.Minute); err == nil && ok {
-			now := time.Now().UTC()
-			wss, err := st.Workspaces(ctx)
-			if err != nil {
-				log.Warn("alerts: list workspaces", "err", err)
-			}
-			for _, ws := range wss {
-				// Data applied before account-day counters existed gets them once,
-				// and an older version's record layout is upgraded (a no-op
-				// after), by the replica holding the lease; until then Risk reads
-				// the messages, so alerts stay right meanwhile.
-				// A back-fill of tens of millions of messages outlasts the lease:
-				// it is renewed as the walk goes, so no other replica starts the
-				// same walk and alerts are not evaluated twice.
-				report := logAccountDays(ctx, log, ws, 10*time.Second)
-				report.tick = leaseKeeper(ctx, st, log, "alerts", holder, 10*time.Minute, time.Minute)
-				if err := report.build(ctx, st, ws); err != nil {
-					log.Warn("alerts: build account days", "workspace", ws, "err", err)
-				}
-				// Survey answers an older version kept in one list move into
-				// their weeks once, so readers stop reading all of them.
-				if n, err := bot.MoveSurveyAnswers(ctx, st, ws); err != nil {
-					log.Warn("alerts: move survey answers", "workspace", ws, "err", err)
-				} else if n > 0 {
-					log.Info("moved survey answers into their weeks (once, for data from an older version)", "workspace", ws, "answers", n)
-				}
-				// Weeks an older version listed get their account index once.
-				if n, err := bot.IndexSurveyWeeks(ctx, st, ws); err != nil {
-					log.Warn("alerts: index survey weeks", "workspace", ws, "err", err)
-				} else if n > 0 {
-					log.Info("indexed survey weeks by account (once, for data from an older version)", "workspace", ws, "weeks", n)
-				}
-				hs, err := bot.Risk(ctx, st, riskRequest(cfg, ws, now))
-				if err != nil {
-					log.Warn("alerts: risk", "workspace", ws, "err", err)
-					continue
-				}
-				out, err := al.Evaluate(ctx, ws, hs, now)
-				if err != nil {
-					log.Warn("alerts: evaluate", "workspace", ws, "err", err)
-					continue
-				}
-				log.Info("alerts evaluated", "workspace", ws, "raised", out.Raised, "updated", out.Updated, "repeated", out.Repeated, "resolved", out.Resolved)
-			}
-		}
+		alertPass(ctx, st, al, cfg, log, holder)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// alertPass is one tick of runAlerts: with the alerts lease (bot.AlertsLease,
+// taken for bot.AlertsLeaseTTL), it evaluates every workspace's alerts. The lease
+// is renewed before each workspace after the first (one store round trip) and,
+// by the alerter, before each post; once another replica holds it (this pass
+// outlived it: a back-fill, a slow platform, a paused process), the pass ends
+// there, posting nothing more: that replica's pass posts the alerts now (both
+// posted them, a review found). A stopped pass (ctx done) ends too, the post in
+// flight finishing. al renews the lease as holder (its Holder is set to it).
+func alertPass(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.Config, log *slog.Logger, holder string) {
+	al.Holder = holder
+	if ok, err := st.AcquireLease(ctx, bot.AlertsLease, holder, bot.AlertsLeaseTTL); err != nil || !ok {
+		return
+	}
+	now := time.Now().UTC()
+	wss, err := st.Workspaces(ctx)
+	if err != nil {
+		log.Warn("alerts: list workspaces", "err", err)
+	}
+	for i, ws := range wss {
+		if ctx.Err() != nil {
+			return
+		}
+		if i > 0 {
+			if err := al.KeepLease(ctx); err != nil {
+				log.Warn("alerts: the alerts lease is lost: this pass ends, another replica evaluates the alerts", "workspace", ws, "err", err)
+				return
+			}
+		}
+		// Data applied before account-day counters existed gets them once,
+		// and an older version's record layout is upgraded (a no-op
+		// after), by the replica holding the lease; until then Risk reads
+		// the messages, so alerts stay right meanwhile.
+		// A back-fill of tens of millions of messages outlasts the lease:
+		// it is renewed as the walk goes, so no other replica starts the
+		// same walk and alerts are not evaluated twice.
+		report := logAccountDays(ctx, log, ws, 10*time.Second)
+		report.tick = leaseKeeper(ctx, st, log, bot.AlertsLease, holder, bot.AlertsLeaseTTL, time.Minute)
+		if err := report.build(ctx, st, ws); err != nil {
+			log.Warn("alerts: build account days", "workspace", ws, "err", err)
+		}
+		// Survey answers an older version kept in one list move into
+		// their weeks once, so readers stop reading all of them.
+		if n, err := bot.MoveSurveyAnswers(ctx, st, ws); err != nil {
+			log.Warn("alerts: move survey answers", "workspace", ws, "err", err)
+		} else if n > 0 {
+			log.Info("moved survey answers into their weeks (once, for data from an older version)", "workspace", ws, "answers", n)
+		}
+		// Weeks an older version listed get their account index once.
+		if n, err := bot.IndexSurveyWeeks(ctx, st, ws); err != nil {
+			log.Warn("alerts: index survey weeks", "workspace", ws, "err", err)
+		} else if n > 0 {
+			log.Info("indexed survey weeks by account (once, for data from an older version)", "workspace", ws, "weeks", n)
+		}
+		hs, err := bot.Risk(ctx, st, riskRequest(cfg, ws, now))
+		if err != nil {
+			log.Warn("alerts: risk", "workspace", ws, "err", err)
+			continue
+		}
+		out, err := al.Evaluate(ctx, ws, hs, now)
+		switch {
+		case errors.Is(err, bot.ErrAlertsLeaseLost):
+			log.Warn("alerts: the alerts lease is lost: this pass ends, another replica evaluates the alerts", "workspace", ws,
+				"raised", out.Raised, "updated", out.Updated, "repeated", out.Repeated, "resolved", out.Resolved)
+			return
+		case err != nil && ctx.Err() != nil:
+			log.Info("alerts: pass stopped", "workspace", ws, "raised", out.Raised, "repeated", out.Repeated, "resolved", out.Resolved)
+			return
+		case err != nil:
+			log.Warn("alerts: evaluate", "workspace", ws, "err", err)
+			continue
+		}
+		log.Info("alerts evaluated", "workspace", ws, "raised", out.Raised, "updated", out.Updated, "repeated", out.Repeated, "resolved", out.Resolved,
+			"left_to_another_replica", out.Elsewhere)
 	}
 }
 
