@@ -1,6 +1,7 @@
 package feedbackbot
 
 import (
+	neturl "net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,7 +13,10 @@ import (
 // slackEntity matches Slack's <…> entities in message text: mentions (<@U123>,
 // <@U123|dana>), channel links (<#C123|billing>), specials (<!channel>, <!here>,
 // <!subteam^S1|@support>, <!date^…|fallback>) and links (<https://x|label>, <mailto:…>).
-var slackEntity = regexp.MustCompile(`<([^<>\n]*)>`)
+// An entity may hold line breaks: "<!channel|\nheads up>" was left as it was (the
+// pattern stopped at a line break), and ShortText, which joins a quote's lines,
+// made it a live "<!channel| heads up>" (a review's find).
+var slackEntity = regexp.MustCompile(`<([^<>]*)>`)
 
 // QuoteText is m's text as it may be quoted in a digest, an alert or a reply: Slack's
 // entities flattened to their labels ("@channel", "@dana", "#billing", "label
@@ -25,6 +29,13 @@ var slackEntity = regexp.MustCompile(`<([^<>\n]*)>`)
 // its mentions then show as written where Discord undoes the escapes (Discord posts
 // allow no mentions), and ping no one in Slack; it loses only the backticks and
 // Slack-style links.
+//
+// Whatever is done to it later (lines joined, cut), the result holds no '<' or '>'
+// but in an escape, and no '&' that does not begin one: a '<' or '>' that no entity
+// took (an entity left open, or one closed again around an inner one:
+// "<!chan<x|>nel>") is escaped, as is a bare '&' (Slack's text from the API may
+// hold one), so no later join can open a mention or a link. Nothing is escaped
+// twice: the escapes Slack's text has stay as they are.
 func QuoteText(m Message) string {
 	s := m.Text
 	s = slackEntity.ReplaceAllStringFunc(s, func(e string) string {
@@ -62,8 +73,68 @@ func QuoteText(m Message) string {
 	})
 	if m.Platform != PlatformSlack {
 		s = EscapeMarkup(s)
+	} else {
+		s = escapeLeftovers(s)
 	}
 	return strings.ReplaceAll(s, "`", "'")
+}
+
+// escapeLeftovers escapes what is left of markup in Slack text whose entities are
+// flattened: every '<' and '>' (no entity holds one any more), and each '&' that
+// does not begin one of Slack's escapes (&amp; &lt; &gt;), which stay as they are.
+func escapeLeftovers(s string) string {
+	if !strings.ContainsAny(s, "<>&") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			if rest := s[i:]; strings.HasPrefix(rest, "&amp;") || strings.HasPrefix(rest, "&lt;") || strings.HasPrefix(rest, "&gt;") {
+				b.WriteByte('&')
+			} else {
+				b.WriteString("&amp;")
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// maxLinkURL bounds a link's address (a message's permalink is under 100 bytes).
+const maxLinkURL = 2048
+
+// LinkURL reports whether url may be the target of a link the bot writes from
+// stored data (a message's Permalink, in Slack's <url|label> or Discord's
+// [label](url)): an absolute address beginning "http://" or "https://" (as
+// written: Discord's renderer links no other), with a host and no user
+// information, of ASCII letters, digits and the URL characters
+// -._~:/?#@!$&'*+,;=% only. Anything else could end the link early and make the
+// rest live markup ('|', '<', '>', white space and control characters in Slack;
+// '(', ')', '[', ']', '\' and spaces in Discord), or lead somewhere no link of the
+// bot's goes (javascript:, a relative address): such a link is left out, its label
+// kept as plain text.
+func LinkURL(url string) bool {
+	if len(url) > maxLinkURL || !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return false
+	}
+	for i := 0; i < len(url); i++ {
+		c := url[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-._~:/?#@!$&'*+,;=%", c) >= 0:
+		default:
+			return false
+		}
+	}
+	u, err := neturl.Parse(url)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil && u.Opaque == ""
 }
 
 // CutGraphemes cuts s to at most n runes, never inside a user-perceived character (a

@@ -44,6 +44,15 @@ const (
 	// DimEmotion counters count: every customer message analysed since engine
 	// fb-9, so a period of older history is told from one without emotions.
 	CntEmotionsCounted = "emotions_counted"
+	// CntChurn is the customer messages that are churn signals (ChurnSignal:
+	// cancellation, downgrade, switching vendor, data export), kept per account
+	// (acct|<account>|churn) so that account health finds the days of its baseline
+	// that hold one without reading their messages. Messages applied before it
+	// existed keep their contributions without it (a store subtracts what it
+	// added, so removing them stays exact): they count once reanalyze applies them
+	// again under another analyzer (a new EngineVersion), and until then their days
+	// show no churn signal.
+	CntChurn = "churn"
 
 	DimChannel = "ch"
 	DimAccount = "acct"
@@ -59,7 +68,15 @@ const counterSep = "|"
 // AccountCounterNames are the counters Contributions keeps per account (the
 // DimAccount dimension), what a store's account days hold.
 func AccountCounterNames() []string {
-	return []string{CntCustomer, CntPositive, CntNeutral, CntNegative, CntScoreMilli, CntScoreSqMilli, CntStaff}
+	return []string{CntCustomer, CntPositive, CntNeutral, CntNegative, CntScoreMilli, CntScoreSqMilli, CntStaff, CntChurn}
+}
+
+// ChurnSignal reports whether a customer message tagged t is a churn signal: its
+// intent is one, or it is about cancellation (a downgrade, an unsubscribe). Account
+// health counts these (analysis/health) and the rollups count them per account
+// (CntChurn) by this one test, so that the two agree.
+func ChurnSignal(t *Tags) bool {
+	return t.Intent == IntentChurnSignal || slices.Contains(t.Themes, "cancellation")
 }
 
 // CounterName joins a dimension, a key and a counter into one counter name.
@@ -81,7 +98,7 @@ func SplitCounter(name string) (dim, key, counter string, ok bool) {
 // Every store uses it, so both backends count exactly the same things; removing a
 // message (edit, delete, re-analysis) subtracts the same map.
 func Contributions(m *Message, t *Tags) map[string]int64 {
-	cs := AppendContributions(make([]Counter, 0, 15+3*len(t.Themes)), m, t)
+	cs := AppendContributions(make([]Counter, 0, 16+3*len(t.Themes)), m, t)
 	c := make(map[string]int64, len(cs))
 	for _, x := range cs {
 		c[x.Name] = x.Value
@@ -167,6 +184,9 @@ func AppendContributions(dst []Counter, m *Message, t *Tags) []Counter {
 		add(p+lc, 1)
 		add(p+CntScoreMilli, score)
 		add(p+CntScoreSqMilli, sq)
+		if d[0] == DimAccount && ChurnSignal(t) {
+			add(p+CntChurn, 1)
+		}
 	}
 	return dst
 }

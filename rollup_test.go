@@ -50,6 +50,23 @@ func TestContributions(t *testing.T) {
 			map[string]int64{"n": 1, "staff": 1, "ch|C1|staff": 1, "acct|A1|staff": 1}},
 		{"bot", feedbackbot.Message{Role: feedbackbot.RoleBot, Channel: "C1"}, feedbackbot.Tags{},
 			map[string]int64{"n": 1, "bot": 1}},
+		{"a churn signal counts per account", cust,
+			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: -0.2}, Intent: feedbackbot.IntentChurnSignal, Analyzer: "fb-10+abc-rules"},
+			map[string]int64{"n": 1, "cust": 1, "neg": 1, "score_milli": -200, "score_sq_milli": 40, "emotions_counted": 1, "intent|churn_signal|cust": 1,
+				"ch|C1|cust": 1, "ch|C1|neg": 1, "ch|C1|score_milli": -200, "ch|C1|score_sq_milli": 40,
+				"acct|A1|cust": 1, "acct|A1|neg": 1, "acct|A1|score_milli": -200, "acct|A1|score_sq_milli": 40, "acct|A1|churn": 1}},
+		{"so does a message about cancellation, once however often", cust,
+			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: 0}, Intent: feedbackbot.IntentChurnSignal, Themes: []string{"cancellation", "cancellation"}},
+			map[string]int64{"n": 1, "cust": 1, "neu": 1, "emotions_counted": 1, "intent|churn_signal|cust": 1,
+				"theme|cancellation|cust": 1, "theme|cancellation|neu": 1, "ch|C1|cust": 1, "ch|C1|neu": 1,
+				"acct|A1|cust": 1, "acct|A1|neu": 1, "acct|A1|churn": 1}},
+		{"a churn signal without an account counts in none", feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C1"},
+			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: 0}, Themes: []string{"cancellation"}},
+			map[string]int64{"n": 1, "cust": 1, "neu": 1, "emotions_counted": 1,
+				"theme|cancellation|cust": 1, "theme|cancellation|neu": 1, "ch|C1|cust": 1, "ch|C1|neu": 1}},
+		{"staff's churn words are not the customer's", feedbackbot.Message{Role: feedbackbot.RoleStaff, Channel: "C1", Account: "A1"},
+			feedbackbot.Tags{Intent: feedbackbot.IntentChurnSignal, Themes: []string{"cancellation"}},
+			map[string]int64{"n": 1, "staff": 1, "ch|C1|staff": 1, "acct|A1|staff": 1}},
 		{"a theme twice counts once; a separator in a key is replaced",
 			feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C|1"},
 			feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: 0.5}, Themes: []string{"docs", "docs"}},
@@ -158,18 +175,22 @@ func TestAccountCounterNames(t *testing.T) {
 	for _, score := range []float64{-0.6, 0, 0.6} {
 		for _, role := range []feedbackbot.Role{feedbackbot.RoleCustomer, feedbackbot.RoleStaff, feedbackbot.RoleBot, ""} {
 			m := feedbackbot.Message{Role: role, Channel: "C1", Account: "A|1"}
-			tags := feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Score: score}, NeedsReply: true, Intent: "question", Themes: []string{"billing"}}
-			for name := range feedbackbot.Contributions(&m, &tags) {
-				dim, key, counter, ok := feedbackbot.SplitCounter(name)
-				if !ok || dim != feedbackbot.DimAccount {
-					continue
-				}
-				if key != "A/1" {
-					t.Errorf("%s: account spelled %q, want A/1", name, key)
-				}
-				seen[counter] = true
-				if !slices.Contains(names, counter) {
-					t.Errorf("account counter %s (score %v, role %q) is not in AccountCounterNames %v", name, score, role, names)
+			for _, tags := range []feedbackbot.Tags{
+				{Sentiment: feedbackbot.Sentiment{Score: score}, NeedsReply: true, Intent: "question", Themes: []string{"billing"}},
+				{Sentiment: feedbackbot.Sentiment{Score: score}, Intent: feedbackbot.IntentChurnSignal, Themes: []string{"cancellation"}},
+			} {
+				for name := range feedbackbot.Contributions(&m, &tags) {
+					dim, key, counter, ok := feedbackbot.SplitCounter(name)
+					if !ok || dim != feedbackbot.DimAccount {
+						continue
+					}
+					if key != "A/1" {
+						t.Errorf("%s: account spelled %q, want A/1", name, key)
+					}
+					seen[counter] = true
+					if !slices.Contains(names, counter) {
+						t.Errorf("account counter %s (score %v, role %q) is not in AccountCounterNames %v", name, score, role, names)
+					}
 				}
 			}
 		}

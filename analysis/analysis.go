@@ -25,8 +25,15 @@ import (
 // EngineVersion changes whenever the rules change, so reanalysis re-tags history,
 // and whenever what a message counts in the rollups does, so reanalysis recounts
 // it: fb-9 tags as fb-8 did and counts each customer message's emotion too; fb-10
-// reads a status code after a determiner ("seeing the 429s") as a failure.
-const EngineVersion = "fb-10"
+// reads a status code after a determiner ("seeing the 429s") as a failure; fb-11
+// tags as fb-10 did and counts each account's churn signals a day
+// (feedbackbot.CntChurn), which health reads over its whole baseline.
+const EngineVersion = "fb-11"
+
+// sameRules are the earlier engines whose rules are this build's, word for word: a
+// layer learned over one of them (feedbackbot learn records the engine) reads the
+// same features, so it is kept; only what a message counts in the rollups changed.
+var sameRules = []string{"fb-10"}
 
 // MaxAnalyzedBytes bounds the text analysed per message; longer texts are cut (the
 // store keeps them whole up to its own cap). Sentiment saturates long before this.

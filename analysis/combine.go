@@ -108,7 +108,7 @@ func loadLayer(data []byte) (*combiner, error) {
 			return nil, fmt.Errorf("layer: unknown sentiment class %q", c)
 		}
 	}
-	if f.Options.Engine != "" && f.Options.Engine != EngineVersion {
+	if f.Options.Engine != "" && f.Options.Engine != EngineVersion && !slices.Contains(sameRules, f.Options.Engine) {
 		return nil, fmt.Errorf("layer: learned over the rules of engine %s, and this build's are %s", f.Options.Engine, EngineVersion)
 	}
 	models := []*layer.Model{f.Sentiment, f.Intent}

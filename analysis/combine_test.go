@@ -475,7 +475,8 @@ func TestLearnedFrom(t *testing.T) {
 
 // TestLayerOfAnotherEngineRefused: a layer learned over another build's rules
 // (feedbackbot learn records the engine) is refused, naming both, where its
-// weights would have read other features without a word.
+// weights would have read other features without a word; one learned over an
+// engine of the same rules (fb-10 for fb-11) is kept.
 func TestLayerOfAnotherEngineRefused(t *testing.T) {
 	old := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"engine":"fb-1",`), 1)
 	if bytes.Equal(old, layerJSON) {
@@ -484,9 +485,11 @@ func TestLayerOfAnotherEngineRefused(t *testing.T) {
 	if _, err := NewWithLayer(DefaultTaxonomy(), old); err == nil || !strings.Contains(err.Error(), "learned over the rules of engine fb-1, and this build's are "+EngineVersion) {
 		t.Errorf("a layer of engine fb-1: %v", err)
 	}
-	same := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"engine":"`+EngineVersion+`",`), 1)
-	if _, err := NewWithLayer(DefaultTaxonomy(), same); err != nil {
-		t.Errorf("a layer of this engine: %v", err)
+	for _, e := range append([]string{EngineVersion}, sameRules...) {
+		same := bytes.Replace(layerJSON, []byte(`"options":{`), []byte(`"options":{"engine":"`+e+`",`), 1)
+		if _, err := NewWithLayer(DefaultTaxonomy(), same); err != nil {
+			t.Errorf("a layer of engine %s (this build's rules): %v", e, err)
+		}
 	}
 }
 

@@ -54,7 +54,7 @@ func TestDaysBatchOneChunkAhead(t *testing.T) {
 	if err != nil || len(days) != 1 {
 		t.Fatalf("AccountDays = %v, %v; want one day", days, err)
 	}
-	want := []store.DayCounts{{Start: days[0].Start, Counts: []int64{days[0].Counts[feedbackbot.CntCustomer], days[0].Counts[feedbackbot.CntScoreMilli]}}}
+	want := store.DayCountsOf(days, baseCounters...) // (customer messages and score first)
 	if want[0].Counts[0] == 0 || want[0].Counts[1] == 0 {
 		t.Fatalf("AccountDays = %v: want a customer message's count and score", days)
 	}

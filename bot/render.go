@@ -169,7 +169,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 				fmt.Fprintf(&b, "• *%s* — %s\n", strings.Join(e.Phrases, ", "), feedbackbot.Plural(e.Size, "message"))
 				continue
 			}
-			fmt.Fprintf(&b, "• *%s* — %s, e.g. “%s”%s\n", strings.Join(e.Phrases, ", "), feedbackbot.Plural(e.Size, "message"), ShortText(e.Quote.Text, 140), who)
+			fmt.Fprintf(&b, "• *%s* — %s, e.g. “%s”%s\n", strings.Join(e.Phrases, ", "), feedbackbot.Plural(e.Size, "message"), quoteMarkup(ShortText(e.Quote.Text, 140)), who)
 		}
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	}
@@ -355,7 +355,17 @@ func quoteLine(q feedbackbot.Quote) string {
 	if who != "" {
 		who += ", "
 	}
-	return fmt.Sprintf("> “%s” — %s%s", q.Text, who, linked(q.Time.Format("Jan 2"), q.Permalink))
+	return fmt.Sprintf("> “%s” — %s%s", quoteMarkup(q.Text), who, linked(q.Time.Format("Jan 2"), q.Permalink))
+}
+
+// quoteMarkup is a quote's text (QuoteText's, as a Quote holds it) as a document
+// holds it: its escapes undone and made again, which changes nothing in the
+// quotes QuoteText makes ("AT&amp;T" stays so, a typed "&amp;lt;" stays so) and
+// leaves no '<' or '>' live in one a digest stored before QuoteText escaped them
+// (a posted digest is rendered again from its record when a quote in it is
+// erased).
+func quoteMarkup(s string) string {
+	return feedbackbot.EscapeMarkup(feedbackbot.UnescapeMarkup(s))
 }
 
 // quoteWho says who wrote a quote: its account and author ("Acme (dana.k)"), the
@@ -374,12 +384,17 @@ func quoteWho(q feedbackbot.Quote) string {
 
 // linked makes label a link to url (the message's date, say, links to the message:
 // clickable in Slack and Discord, "Nov 27 (https://…)" in a terminal), or leaves it
-// plain when there is no url.
+// plain when there is no url, or one that is not a plain http(s) address
+// (feedbackbot.LinkURL). A permalink is stored data, made of ids an export names: one
+// holding "|Nov 2><!channel>" closed the link early and put a live <!channel> in
+// the digest (a review's find). label is document text (a date, say: nothing
+// in it is escaped here); the url's '&' is escaped, as Slack asks, and the
+// adapters undo it.
 func linked(label, url string) string {
-	if url == "" {
+	if !feedbackbot.LinkURL(url) {
 		return label
 	}
-	return "<" + url + "|" + label + ">"
+	return "<" + feedbackbot.EscapeMarkup(url) + "|" + label + ">"
 }
 
 func periodLabel(d feedbackbot.Digest) string {

@@ -230,8 +230,9 @@ func optional(st any) any {
 }
 
 // baseCounters are the daily counters of an account that health's baseline
-// reads, in the order daysFunc gives them.
-var baseCounters = []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli}
+// reads, in the order daysFunc gives them: customer messages, their score, and
+// churn signals (the days whose messages history reads for them, churnOfDays).
+var baseCounters = []string{feedbackbot.CntCustomer, feedbackbot.CntScoreMilli, feedbackbot.CntChurn}
 
 // accountDayCounter is a store that reads an account's daily counters as
 // numbers rather than a map a day (bolt.Store.AccountDayCounts): the embedded
@@ -269,8 +270,8 @@ type daysBatch struct {
 	errs []error
 }
 
-// daysBatchSize is how many accounts' days one AccountsDays call reads (two
-// counters an account and day: 1,000 fields a command).
+// daysBatchSize is how many accounts' days one AccountsDays call reads (three
+// counters an account and day, baseCounters: 1,500 fields a command).
 const daysBatchSize = 500
 
 // readDaysBatched starts reading the baseline days of ids, as history would read
@@ -423,8 +424,10 @@ const maxRiskMessages = 10 * store.MaxQueryLimit
 // the recent window and a margin before it, and the older part of the baseline as
 // daily counters (whole UTC days), so the work is bounded whatever the history. When
 // the account has not written since the recent window began, it also reads its newest
-// customer message and the 7 days before it (one bounded query). A store whose daily
-// counters are not built yet (old data) is read message by message, as before.
+// customer message and the 7 days before it (one bounded query), and, for the older
+// days whose counters hold a churn signal, the messages of the newest maxChurnDays of
+// them (churnOfDays). A store whose daily counters are not built yet (old data) is
+// read message by message, as before.
 //
 // complete is the start of the window the rows hold every message of (up to now),
 // zero when they were cut at maxRiskMessages.
@@ -477,8 +480,12 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 	if base.To.IsZero() {
 		return rows, base, completeFrom(msgFrom, partial), nil
 	}
-	var newest time.Time     // the newest customer message's day
-	for _, d := range days { // (baseCounters: customer messages, score)
+	var newest time.Time        // the newest customer message's day
+	var churn []store.DayCounts // the days with a churn signal, oldest first
+	for _, d := range days {    // (baseCounters: customer messages, score, churn signals)
+		if d.Counts[2] > 0 {
+			churn = append(churn, d)
+		}
 		n := d.Counts[0]
 		if n <= 0 {
 			continue
@@ -500,12 +507,13 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		}
 		break
 	}
+	var from, until time.Time // the days base.Last holds
 	if quiet && !newest.IsZero() && newest.Add(-7*24*time.Hour).Before(msgFrom) {
-		from := newest.Add(-7 * 24 * time.Hour)
+		from = newest.Add(-7 * 24 * time.Hour)
 		if from.Before(baseFrom) {
 			from = baseFrom
 		}
-		until := newest.Add(24 * time.Hour) // no customer wrote after that day
+		until = newest.Add(24 * time.Hour) // no customer wrote after that day
 		if until.After(msgFrom) {
 			until = msgFrom
 		}
@@ -515,10 +523,67 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		}
 		base.Last = last
 	}
+	if len(churn) > 0 {
+		if base.Churn, base.ChurnUnread, err = churnOfDays(ctx, st, ws, id, churn, from, until); err != nil {
+			return nil, base, time.Time{}, err
+		}
+	}
 	return rows, base, completeFrom(msgFrom, partial), nil
 }
 
-// daysFunc reads an account's daily customer-message and score counters of [from,
+// maxChurnDays bounds the days of an account's summarised baseline whose messages
+// history reads for their churn signals (health.Baseline.Churn): the newest that
+// many whose daily counters hold one, a day's page of messages each; the signals
+// of older days are counted from the counters alone (Baseline.ChurnUnread). The
+// churn reason quotes its newest three signals and each such day holds one, so
+// these days hold every quote a read of all the messages would give (it is
+// health.ChurnQuoteDays): the summary says what the full read says, at a cost of
+// at most three bounded reads, and only for an account that said such a thing in
+// the last eight weeks.
+//
+// A churn signal of a message applied before its daily counter existed
+// (feedbackbot.CntChurn) is not in its day's counter: the summary does not see it
+// (the full read, of a store whose account days are not built, does) until
+// `feedbackbot reanalyze` applies the message again under a new engine version,
+// which counts it; rebuilding the account days does not (they are summed from the
+// counters the messages were applied with).
+const maxChurnDays = health.ChurnQuoteDays
+
+// churnOfDays reads the churn signals of an account's summarised days (days:
+// those whose churn counter is not 0, oldest first) for health.Baseline: the
+// customer messages that are churn signals of the newest maxChurnDays days that
+// base.Last does not hold (its days are [lastFrom, lastTo)), and how many others
+// the counters hold (those of the older days, and of a read day beyond its page).
+func churnOfDays(ctx context.Context, st HistoryStore, ws, id string, days []store.DayCounts, lastFrom, lastTo time.Time) (items []health.Item, unread int, err error) {
+	read := 0
+	for i := len(days) - 1; i >= 0; i-- {
+		d := days[i]
+		if !d.Start.Before(lastFrom) && d.Start.Before(lastTo) {
+			continue // (Last holds its messages)
+		}
+		want := int(d.Counts[2])
+		if read == maxChurnDays {
+			unread += want
+			continue
+		}
+		read++
+		msgs, err := st.Messages(ctx, store.Query{Workspace: ws, Account: id, From: d.Start, To: d.Start.Add(24 * time.Hour), Limit: store.MaxQueryLimit})
+		if err != nil {
+			return nil, 0, fmt.Errorf("risk: churn signals of account %s on %s: %w", id, d.Start.Format(time.DateOnly), err)
+		}
+		found := 0
+		for _, m := range msgs {
+			if m.Message.Role == feedbackbot.RoleCustomer && feedbackbot.ChurnSignal(&m.Tags) {
+				items = append(items, m)
+				found++
+			}
+		}
+		unread += max(0, want-found) // (a day of more than a page: counted, not quoted)
+	}
+	return items, unread, nil
+}
+
+// daysFunc reads an account's daily customer-message, score and churn counters of [from,
 // to) (baseCounters, in that order: HistoryStore.AccountDays, a batch of them, or
 // accountDayCounter's).
 type daysFunc func(ctx context.Context, id string, from, to time.Time) ([]store.DayCounts, error)
@@ -766,11 +831,10 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 		}
 		fmt.Fprintf(&b, "• %s (%.0f points)\n", r.Text, r.Impact)
 		for _, e := range r.Evidence {
-			switch {
-			case e.Quote != "":
-				fmt.Fprintf(&b, "    > “%s” — %s\n", ShortText(e.Quote, 160), linked(e.Time.Format("Jan 2 15:04"), e.Permalink))
-			case e.Figure != "":
-				b.WriteString("    " + e.Figure + "\n")
+			// the quote escaped again as it is rendered: an alert stored before
+			// quotes were made safe across line breaks may hold a split mention
+			if l := evidenceLine(e); l != "" {
+				b.WriteString(l + "\n")
 			}
 		}
 	}

@@ -910,8 +910,10 @@ func TestAlerterOnDiscord(t *testing.T) {
 	al := &bot.Alerter{Store: f.st, Poster: f.a, Channel: chInternal, RepeatInterval: 24 * time.Hour}
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	h := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "Acme Corp"}, Score: 30, AtRisk: true,
-		Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal(s)", Impact: -30,
-			Evidence: []feedbackbot.Evidence{{MessageKey: "discord/" + guild + "/1", Quote: "we are evaluating alternatives"}}}}}
+		Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal", Impact: -30,
+			Evidence: []feedbackbot.Evidence{{MessageKey: "discord/" + guild + "/1", Quote: "we are evaluating alternatives"}}},
+			{Code: "negative_share", Text: "1 of 4 messages negative", Impact: -10,
+				Evidence: []feedbackbot.Evidence{{MessageKey: "discord/" + guild + "/3", Quote: "exports keep failing"}}}}}
 	out, err := al.Evaluate(context.Background(), guild, []feedbackbot.Health{h}, now)
 	if err != nil || out.Raised != 1 {
 		t.Fatalf("raise: %+v %v", out, err)
@@ -920,9 +922,10 @@ func TestAlerterOnDiscord(t *testing.T) {
 	if len(posts) != 1 || !strings.Contains(string(posts[0].JSON), "alert.ack") || !strings.Contains(string(posts[0].JSON), "evaluating alternatives") {
 		t.Fatalf("alert post = %v", posts)
 	}
-	// New evidence, same cause: the posted message is edited, not a new one.
-	h.Reasons[0].Evidence = append(h.Reasons[0].Evidence, feedbackbot.Evidence{MessageKey: "discord/" + guild + "/2", Quote: "the pricing doubled for us"})
-	h.Reasons[0].Text = "2 churn signal(s)"
+	// New evidence, same cause: the posted message is edited, not a new one (a
+	// new churn statement would post it again: TestChurnSignalOpensAnAnsweredAlertAgain).
+	h.Reasons[1].Evidence = append(h.Reasons[1].Evidence, feedbackbot.Evidence{MessageKey: "discord/" + guild + "/2", Quote: "the pricing doubled for us"})
+	h.Reasons[1].Text = "2 of 4 messages negative"
 	if out, err = al.Evaluate(context.Background(), guild, []feedbackbot.Health{h}, now.Add(time.Hour)); err != nil || out.Updated != 1 {
 		t.Fatalf("update: %+v %v", out, err)
 	}

@@ -67,7 +67,7 @@ func (r Rendered) files() []*discordgo.File {
 var noMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 
 var (
-	reLink     = regexp.MustCompile(`<(https?://[^|>\s]+)\|([^>]+)>`)
+	reLink     = regexp.MustCompile(`<(https?://[^|<>]*)\|([^>]+)>`)
 	reBold     = regexp.MustCompile(`(^|[\s(>"'\x60])\*([^*\n]+)\*`)
 	reStrike   = regexp.MustCompile(`(^|\s)~([^~\n]+)~`)
 	reSpecials = regexp.MustCompile(`<(!here|!channel|!everyone)>`)
@@ -84,10 +84,20 @@ var (
 // Discord's own masked link, "[your login page](https://evil.example)" in a
 // customer's words or name, would otherwise show staff a link whose target it
 // hides (a review's find); the documents' links are the <url|label> ones only.
+// A link whose address could end Discord's link early or is no plain http(s)
+// address (a parenthesis, a space, a line break: see feedbackbot.LinkURL) keeps
+// its label alone, as plain text: the documents' addresses are stored data (a
+// message's permalink).
 func Markdown(s string) string {
 	s = bracketEscaper.Replace(s)
 	s = reSpecials.ReplaceAllString(s, "@$1")
-	s = reLink.ReplaceAllString(s, "[$2]($1)")
+	s = reLink.ReplaceAllStringFunc(s, func(l string) string {
+		m := reLink.FindStringSubmatch(l)
+		if !feedbackbot.LinkURL(feedbackbot.UnescapeMarkup(m[1])) {
+			return m[2]
+		}
+		return "[" + m[2] + "](" + m[1] + ")"
+	})
 	s = reBold.ReplaceAllString(s, "$1**$2**")
 	s = reStrike.ReplaceAllString(s, "$1~~$2~~")
 	return feedbackbot.UnescapeMarkup(s)

@@ -485,9 +485,7 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 			m.Reactions[r.Name] = r.Count
 		}
 	}
-	if a.cfg.TeamDomain != "" {
-		m.Permalink = fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", a.cfg.TeamDomain, ev.Channel, strings.ReplaceAll(ev.TS, ".", ""))
-	}
+	m.Permalink = permalink(a.cfg.TeamDomain, ev.Channel, ev.TS)
 	team, enterprise := ev.UserTeam, ""
 	if team == "" {
 		team = ev.Team
@@ -806,6 +804,40 @@ func (a *Adapter) autoSurvey(ctx context.Context, workspace, reactor string, m f
 
 // lastTS is the last second of the year 9999, the last time the store can write.
 const lastTS = 253402300799
+
+// permalink is the link to a message in Slack, "" without the workspace's domain
+// or for a channel id that is no Slack id (an export's channels.json names the
+// ids: "CACME|Nov 2><!channel>" ended the link of every quote of the channel in a
+// digest early, and pinged the channel) or a ts that is not Slack's (digits, a
+// dot, digits: parseTS).
+func permalink(domain, channel, ts string) string {
+	if domain == "" || !slackChannelID(channel) {
+		return ""
+	}
+	if _, err := parseTS(ts); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", domain, channel, strings.ReplaceAll(ts, ".", ""))
+}
+
+// maxChannelID bounds a Slack channel id: they are 9 to 11 characters now
+// (C0123ABCD, C05KXRJ1G2L) and grow longer as Slack hands out more.
+const maxChannelID = 32
+
+// slackChannelID reports whether id looks like a Slack conversation's id: C (a
+// channel, public or private), G (a private channel or group DM made before 2021)
+// or D (a DM), then capital letters and digits, at most maxChannelID in all.
+func slackChannelID(id string) bool {
+	if len(id) < 2 || len(id) > maxChannelID || strings.IndexByte("CGD", id[0]) < 0 {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
 
 func parseTS(ts string) (time.Time, error) {
 	sec, frac, dot := strings.Cut(ts, ".")

@@ -85,13 +85,15 @@ const (
 	skipNotMessage    = "not a message (an import reads only messages)"
 	skipIgnoredChan   = "ignored channel"
 	skipIgnoredUser   = "ignored user"
+	skipBadChannelID  = "channel id not a Slack id"
 )
 
 // Problems counts what the import left out that a person should look at: daily
-// files skipped (malformed, or in a folder no channel list names) and malformed
-// messages and users; not noise such as joins and bots.
+// files skipped (malformed, or in a folder no channel list names), malformed
+// messages and users, and the messages of a channel whose id is no Slack id; not
+// noise such as joins and bots.
 func (s ImportSummary) Problems() int {
-	return s.FilesSkipped + s.UsersSkipped + s.Skipped[skipInvalid] + s.Skipped[skipUnknownFolder]
+	return s.FilesSkipped + s.UsersSkipped + s.Skipped[skipInvalid] + s.Skipped[skipUnknownFolder] + s.Skipped[skipBadChannelID]
 }
 
 func (o *ImportOptions) defaults() {
@@ -271,6 +273,13 @@ type exportChannel struct {
 	Name string `json:"name"`
 }
 
+// badChannel is a channel list's entry whose id is no Slack channel id
+// (slackChannelID), and what of it the import skipped.
+type badChannel struct {
+	list, id, name  string
+	files, messages int
+}
+
 // ImportExport reads a standard Slack workspace export (users.json, channels.json,
 // groups.json, one folder per channel of daily JSON files) into sink. Archives whose
 // structure is hostile are refused before anything is written: absolute or "../"
@@ -421,6 +430,11 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	}
 	channels := map[string]string{}     // folder name -> channel id
 	channelNames := map[string]string{} // channel id -> name
+	// Folders whose channel's id is no Slack id: the id goes into every message's
+	// id and link (its Permalink), and "CACME|Nov 2><!channel>" made the link of
+	// each quote in a digest end early and ping the channel (a review's find).
+	// Their messages are skipped, counted, and the channel named once.
+	badChannels := map[string]*badChannel{}
 	lists := []string{"channels.json", "groups.json", "mpims.json", "dms.json"}
 	if !slices.ContainsFunc(lists, func(l string) bool { return files[l] != nil }) {
 		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has no channels.json (nor groups.json, mpims.json or dms.json): without it no folder can be matched to its channel", zipPath)
@@ -453,6 +467,12 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			if folder == "" {
 				folder = c.ID
 			}
+			if !slackChannelID(c.ID) {
+				delete(channels, folder) // (a later entry for a folder wins, as below)
+				badChannels[folder] = &badChannel{list: list, id: c.ID, name: shownName(c.Name)}
+				return nil
+			}
+			delete(badChannels, folder)
 			channels[folder] = c.ID
 			if name := shownName(c.Name); name != "" {
 				channelNames[c.ID] = name
@@ -539,7 +559,8 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		dir, _ := path.Split(name)
 		folder := strings.TrimSuffix(dir, "/")
 		chID, ok := channels[folder]
-		if !ok {
+		bad := badChannels[folder]
+		if !ok && bad == nil {
 			sum.Skipped[skipUnknownFolder]++
 			unknownFolders[folder]++
 			continue
@@ -551,6 +572,28 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			}
 			sum.Errors = append(sum.Errors, err.Error())
 			sum.FilesSkipped++
+			continue
+		}
+		if bad != nil {
+			// Read only to count what is skipped, element by element.
+			n := 0
+			err := decodeArray(b, func(_ int, dec *json.Decoder) error {
+				if n++; n > opts.MaxFileMessages {
+					return fmt.Errorf("more than %d messages in one daily file", opts.MaxFileMessages)
+				}
+				var raw json.RawMessage
+				return dec.Decode(&raw)
+			})
+			if err != nil {
+				sum.Errors = append(sum.Errors, fmt.Sprintf("%s: %v (file skipped)", name, err))
+				sum.FilesSkipped++
+				continue
+			}
+			sum.Files++
+			sum.Messages += n
+			sum.Skipped[skipBadChannelID] += n
+			bad.files++
+			bad.messages += n
 			continue
 		}
 		// Element by element: a message of the wrong shape is skipped alone, and a
@@ -666,6 +709,24 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	}
 	for _, f := range slices.Sorted(maps.Keys(unknownFolders)) {
 		sum.Errors = append(sum.Errors, fmt.Sprintf("%s/: %s skipped: no channel list of the export (channels.json, groups.json, mpims.json, dms.json) names this folder", f, feedbackbot.CountNoun(unknownFolders[f], "daily file", "daily files")))
+	}
+	for _, f := range slices.Sorted(maps.Keys(badChannels)) {
+		c := badChannels[f]
+		what := "channel"
+		if c.name != "" {
+			what = fmt.Sprintf("channel %q", c.name)
+		}
+		why := fmt.Sprintf("its id %q is not", feedbackbot.CutGraphemes(c.id, 80))
+		if c.id == "" {
+			why = "it has no id, and needs"
+		}
+		lost := fmt.Sprintf("%s of %s in %s/ skipped", feedbackbot.CountNoun(c.messages, "message", "messages"),
+			feedbackbot.CountNoun(c.files, "daily file", "daily files"), f)
+		if c.files == 0 {
+			lost = "it has no daily files"
+		}
+		sum.Errors = append(sum.Errors, fmt.Sprintf("%s: %s skipped: %s a Slack channel id (C, G or D, then capital letters and digits, at most %d in all); %s",
+			c.list, what, why, maxChannelID, lost))
 	}
 	progress(len(daily))
 	return sum, nil

@@ -2,6 +2,7 @@ package health
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"testing"
@@ -46,12 +47,37 @@ func summarize(items []Item, to, now time.Time, p Params) ([]Item, Baseline) {
 	}
 	slices.SortFunc(base.Days, time.Time.Compare)
 	base.ScoreSum = float64(milli) / 1000
+	var lastFrom, lastTo time.Time // the days Last holds
 	if !recent && !newest.IsZero() {
 		day := newest.UTC().Truncate(24 * time.Hour)
+		lastFrom, lastTo = day.Add(-7*24*time.Hour), day.Add(24*time.Hour)
 		for _, it := range items {
-			if t := it.Message.Time; !t.Before(day.Add(-7*24*time.Hour)) && t.Before(day.Add(24*time.Hour)) && t.Before(to) {
+			if t := it.Message.Time; !t.Before(lastFrom) && t.Before(lastTo) && t.Before(to) {
 				base.Last = append(base.Last, it)
 			}
+		}
+	}
+	// The churn signals of the summary's days Last does not hold, as the bot reads
+	// them: by their daily counters, the messages of the newest ChurnQuoteDays days
+	// with one (every message of those days: Assess picks the signals), the rest
+	// counted.
+	churnDays := map[time.Time]int{}
+	for _, it := range items {
+		t := it.Message.Time
+		if it.Message.Role != feedbackbot.RoleCustomer || !feedbackbot.ChurnSignal(&it.Tags) || t.Before(baseFrom) || !t.Before(to) ||
+			(!t.Before(lastFrom) && t.Before(lastTo)) {
+			continue
+		}
+		churnDays[t.UTC().Truncate(24*time.Hour)]++
+	}
+	read := slices.SortedFunc(maps.Keys(churnDays), func(a, b time.Time) int { return b.Compare(a) })
+	for _, d := range read[min(len(read), ChurnQuoteDays):] {
+		base.ChurnUnread += churnDays[d]
+	}
+	read = read[:min(len(read), ChurnQuoteDays)]
+	for _, it := range items {
+		if slices.ContainsFunc(read, it.Message.Time.UTC().Truncate(24*time.Hour).Equal) {
+			base.Churn = append(base.Churn, it)
 		}
 	}
 	return rest, base
@@ -105,6 +131,35 @@ func TestBaselineSummaryAgrees(t *testing.T) {
 			}
 			return s
 		}(), spec{daysAgo: 17.999, role: feedbackbot.RoleCustomer, score: -0.5}, spec{daysAgo: 14.5, role: feedbackbot.RoleCustomer, score: 0.2})},
+		// Churn signals of the summarised part, with ordinary talk since: those of the
+		// newest days are read for their quotes, the older counted.
+		{name: "churn signals on five days of the summary", atRisk: true, reason: ReasonChurnSignal, specs: func() []spec {
+			var s []spec
+			for d := 54.0; d > 0; d -= 2 {
+				s = append(s, conv(d, 0.3, 20)...)
+			}
+			for i, d := range []float64{50.2, 45.3, 40.1, 33.4, 33.2, 25.7} {
+				s = append(s, spec{daysAgo: d, role: feedbackbot.RoleCustomer, score: -0.2, intent: feedbackbot.IntentChurnSignal,
+					text: fmt.Sprintf("we are evaluating other vendors (%d)", i)})
+			}
+			return s
+		}()},
+		{name: "a cancellation a month ago", reason: ReasonChurnSignal, specs: func() []spec {
+			var s []spec
+			for d := 54.0; d > 0; d -= 2 {
+				s = append(s, conv(d, 0.3, 20)...)
+			}
+			return append(s, spec{daysAgo: 30.5, role: feedbackbot.RoleCustomer, score: 0, themes: []string{"cancellation"}, text: "please cancel two seats"})
+		}()},
+		// A churn signal in a silent account's Last and on older days: counted once.
+		{name: "churn signals before going quiet", atRisk: true, reason: ReasonChurnSignal, specs: func() []spec {
+			var s []spec
+			for d := 54.0; d > 20; d -= 2 {
+				s = append(s, conv(d, 0.3, 20)...)
+			}
+			return append(s, spec{daysAgo: 40.5, role: feedbackbot.RoleCustomer, score: -0.2, intent: feedbackbot.IntentChurnSignal, text: "we will not renew"},
+				spec{daysAgo: 21.5, role: feedbackbot.RoleCustomer, score: -0.2, intent: feedbackbot.IntentChurnSignal, text: "please export our data"})
+		}()},
 		{name: "scores outside the counters' thousandths", specs: func() []spec {
 			var s []spec
 			for d := 55.0; d > 0; d -= 0.7 {

@@ -147,6 +147,14 @@ const (
 	maxEvidencePerReason = 3
 )
 
+// ChurnQuoteDays is how many of a summary's days with churn signals (by their daily
+// counters, feedbackbot.CntChurn) a caller reads the messages of for Baseline.Churn,
+// the newest first, counting the rest as Baseline.ChurnUnread: the churn reason
+// quotes its newest maxEvidencePerReason signals, and each such day holds one at
+// least, so these days hold every quote the whole window's messages give, and the
+// read stays bounded (a day's messages each, whatever the account said).
+const ChurnQuoteDays = maxEvidencePerReason
+
 // WithDefaults returns p with its zero values replaced by the defaults.
 func (p Params) WithDefaults() Params {
 	p.defaults()
@@ -164,9 +172,9 @@ func (p Params) BaselineFrom(now time.Time) time.Time {
 // Baseline summarises the older part of the baseline window, so that Assess needs the
 // messages of the recent window only (plus a margin, for conversations that straddle
 // its start): a bounded read whatever the account's history. The zero Baseline means
-// the items cover the whole window. The summary holds no churn signal: Assess counts
-// those of the baseline it has messages of (the items, and Last), so one said before
-// To and not in Last is not counted as it would be from the whole window's messages.
+// the items cover the whole window. Churn signals said before To are the summary's
+// Churn (their messages, as far as read) and ChurnUnread (those not read), beside any
+// in Last: Assess counts them as it would from the whole window's messages.
 type Baseline struct {
 	// To is where the summary ends and the items begin: the summary covers the
 	// customer messages in [BaselineFrom(now), To), and Assess ignores items before
@@ -183,6 +191,17 @@ type Baseline struct {
 	// they are older than To (the evidence of having gone quiet, whether that
 	// followed a complaint, and churn signals said before going quiet).
 	Last []Item
+	// Churn holds customer messages of the summary that are churn signals (see
+	// feedbackbot.ChurnSignal), read for their quotes: those of the newest days
+	// whose daily counters hold one (feedbackbot.CntChurn), as far as Last does not
+	// hold them (one in both counts once). Assess counts those in [BaselineFrom(now),
+	// To) and ignores any other message in it.
+	Churn []Item
+	// ChurnUnread is how many churn signals of the summary are neither in Churn nor
+	// in Last (the days whose messages were not read, by their counters): counted,
+	// without a quote. Churn holds the newest, so the quotes (the newest three) are
+	// those of the whole window's messages when Churn holds three or all of them.
+	ChurnUnread int
 }
 
 // Assess scores one account as of now from its messages (any order; messages after
@@ -253,16 +272,26 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	// other vendors" is not taken back by two weeks of silence or small talk (counted in
 	// the window only, the account read healthy, and its alert recovered, 14 days on: a
 	// review's find). Assess counts the customer messages it is given of the baseline:
-	// every one without a summary; with one (base.To set), those from base.To on and,
-	// for an account silent since the window began, base.Last: the summary's daily
-	// counters hold no churn signal.
+	// every one without a summary; with one (base.To set), those from base.To on and
+	// those of the summary: base.Last's (an account silent since the window began),
+	// base.Churn's and base.ChurnUnread (the summary's daily churn counters).
 	var churn []*Item
 	isChurn := func(it *Item) bool {
-		return it.Message.Role == feedbackbot.RoleCustomer &&
-			(it.Tags.Intent == feedbackbot.IntentChurnSignal || slices.Contains(it.Tags.Themes, "cancellation"))
+		return it.Message.Role == feedbackbot.RoleCustomer && feedbackbot.ChurnSignal(&it.Tags)
 	}
+	inSummary := func(it *Item) bool { return !it.Message.Time.Before(baseFrom) && it.Message.Time.Before(itemsFrom) }
 	for i := range base.Last {
-		if it := &base.Last[i]; isChurn(it) && !it.Message.Time.Before(baseFrom) && it.Message.Time.Before(itemsFrom) {
+		if it := &base.Last[i]; isChurn(it) && inSummary(it) {
+			churn = append(churn, it)
+		}
+	}
+	if len(base.Churn) > 0 {
+		inLast := len(churn)
+		for i := range base.Churn {
+			it := &base.Churn[i]
+			if !isChurn(it) || !inSummary(it) || slices.ContainsFunc(churn[:inLast], func(l *Item) bool { return sameMessage(l, it) }) {
+				continue
+			}
 			churn = append(churn, it)
 		}
 	}
@@ -273,9 +302,9 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			}
 		}
 	}
-	if len(churn) > 0 {
-		add(feedbackbot.Reason{Code: ReasonChurnSignal, Impact: -math.Min(40, 25+7.5*float64(len(churn)-1)),
-			Text:     feedbackbot.Plural(len(churn), "churn signal") + ": cancellation, downgrade, switching vendor or data export",
+	if n := len(churn) + max(0, base.ChurnUnread); n > 0 {
+		add(feedbackbot.Reason{Code: ReasonChurnSignal, Impact: -math.Min(40, 25+7.5*float64(n-1)),
+			Text:     feedbackbot.Plural(n, "churn signal") + ": cancellation, downgrade, switching vendor or data export",
 			Evidence: evidence(newestFirst(churn), maxEvidencePerReason)})
 	}
 
@@ -603,6 +632,12 @@ func mentions(text, user string) bool {
 			return true
 		}
 	}
+}
+
+// sameMessage reports whether a and b are the same message (read twice: in a
+// summary's Last and its Churn).
+func sameMessage(a, b *Item) bool {
+	return a.Message.ID == b.Message.ID && a.Message.Workspace == b.Message.Workspace && a.Message.Platform == b.Message.Platform
 }
 
 // startsAnew reports whether a customer message waiting for a reply opens a new

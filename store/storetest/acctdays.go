@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ var acctDayTests = []test{
 	{"AccountDays", testAccountDays},
 	{"AccountDaysZeroBounds", testAccountDaysZeroBounds},
 	{"AccountDaysOpenLongHistory", testAccountDaysOpenLongHistory},
+	{"AccountDaysChurn", testAccountDaysChurn},
 }
 
 // acctCorpus spreads customer and staff messages of two accounts (and none) over
@@ -233,5 +235,99 @@ func testAccountDaysOpenLongHistory(t *testing.T, f *fixture) {
 			t.Errorf("AccountDays(%s) = days %v, want %v", c.name, starts, c.want)
 		}
 		f.checkAccountsDays("W1", []string{"A1"}, c.from, c.to)
+	}
+}
+
+// testAccountDaysChurn: the account days keep the churn counter (CntChurn: customer
+// messages that are churn signals, by intent or by the cancellation theme), what
+// account health reads to find the days of its baseline that hold one; an edit that
+// takes the signal back, one that moves it to another account, a delete and a
+// re-analysis take it out of its day as the other counters, and staff's words and a
+// message of no account count in none.
+func testAccountDaysChurn(t *testing.T, f *fixture) {
+	d0 := store.DayStart(Base)
+	at := func(day int, h time.Duration) time.Time {
+		return d0.Add(time.Duration(day)*24*time.Hour + 9*time.Hour + h)
+	}
+	msg := func(id, text string, role feedbackbot.Role, acct string, when time.Time) feedbackbot.Message {
+		return Msg("W1", id, text, role, acct, "C1", when)
+	}
+	// The tags are the text's: "churn" says so by intent, "cancel" by theme.
+	tagOf := func(analyzer string) tagger {
+		return func(m *feedbackbot.Message) feedbackbot.Tags {
+			var themes []string
+			if strings.Contains(m.Text, "cancel") {
+				themes = append(themes, "cancellation")
+			}
+			t := Tags(-0.2, analyzer, themes...)
+			if strings.Contains(m.Text, "churn") {
+				t.Intent = feedbackbot.IntentChurnSignal
+			}
+			return t
+		}
+	}
+	ms := []feedbackbot.Message{
+		msg("c1", "churn: we are evaluating other vendors", "", "A1", at(0, 0)),
+		msg("c2", "how do I cancel two seats", "", "A1", at(0, time.Hour)),
+		msg("c3", "churn words of staff's: sorry to see you cancel", feedbackbot.RoleStaff, "A1", at(0, 2*time.Hour)),
+		msg("c4", "thanks", "", "A1", at(0, 3*time.Hour)),
+		msg("c5", "churn: please export all our data", "", "A1", at(1, 0)),
+		msg("c6", "churn: we will not renew", "", "A2", at(0, 0)),
+		msg("c7", "churn: of no account", "", "", at(0, 0)),
+	}
+	f.put(tagOf("v1"), ms...)
+	edit := func(m feedbackbot.Message, text, acct string) feedbackbot.Message {
+		m.Text, m.EditedAt = text, m.Time.Add(time.Minute)
+		if m.Account = acct; acct != "" {
+			m.AccountName = "Account " + acct
+		}
+		return m
+	}
+	type days map[string]map[int]int64 // account -> day -> churn signals
+	for _, step := range []struct {
+		name   string
+		change func()
+		want   days
+	}{
+		{"apply", func() {}, days{"A1": {0: 2, 1: 1}, "A2": {0: 1}}},
+		{"an edit takes one back, a delete", func() {
+			f.append(Put(edit(ms[0], "all good now", "A1")), Delete(ms[4]))
+			f.consume(tagOf("v1"))
+		}, days{"A1": {0: 1}, "A2": {0: 1}}},
+		{"an edit moves one to another account", func() {
+			f.append(Put(edit(ms[5], "churn: we will not renew, moved", "A1")))
+			f.consume(tagOf("v1"))
+		}, days{"A1": {0: 2}}},
+		{"a re-analysis that finds none", func() {
+			var its []store.Applied
+			if err := f.s.Replay(f.ctx, "W1", func(e store.Entry) error {
+				its = append(its, items([]store.Entry{e}, func(m *feedbackbot.Message) feedbackbot.Tags { return Tags(0.3, "v2") })...)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			f.apply(its...)
+		}, days{}},
+	} {
+		step.change()
+		f.rollups("W1", d0, d0.Add(3*24*time.Hour))
+		for _, a := range []string{"A1", "A2"} {
+			for _, named := range [][]string{nil, {feedbackbot.CntChurn}, {feedbackbot.CntCustomer, feedbackbot.CntChurn}} {
+				got, err := f.s.AccountDays(f.ctx, "W1", a, d0, d0.Add(3*24*time.Hour), named...)
+				if err != nil {
+					t.Fatalf("%s: AccountDays(%s, %q): %v", step.name, a, named, err)
+				}
+				have := map[int]int64{}
+				for _, r := range got {
+					if n := r.Counts[feedbackbot.CntChurn]; n != 0 {
+						have[int(r.Start.Sub(d0)/(24*time.Hour))] = n
+					}
+				}
+				if want := step.want[a]; fmt.Sprint(have) != fmt.Sprint(map[int]int64(want)) && (len(have) > 0 || len(want) > 0) {
+					t.Errorf("%s: AccountDays(%s, %q) churn signals by day %v, want %v", step.name, a, named, have, want)
+				}
+			}
+		}
+		f.checkAccountsDays("W1", []string{"A1", "A2"}, d0, d0.Add(3*24*time.Hour))
 	}
 }
