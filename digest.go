@@ -138,6 +138,10 @@ type AlertFollowUp struct {
 	// (no customer message or survey answer in the recent window health judges):
 	// not a recovery, and often how an account leaves. In the order they closed.
 	WentSilent []AlertBrief `json:"went_silent,omitempty"`
+	// ChurnStands are the alerts for churn signals closed in the period with the
+	// account no longer at risk but the signals not taken back: not a recovery
+	// either. In the order they closed.
+	ChurnStands []AlertBrief `json:"churn_stands,omitempty"`
 }
 
 // AlertBrief is one alert in a digest's follow-up.

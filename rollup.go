@@ -72,11 +72,24 @@ func AccountCounterNames() []string {
 }
 
 // ChurnSignal reports whether a customer message tagged t is a churn signal: its
-// intent is one, or it is about cancellation (a downgrade, an unsubscribe). Account
+// intent is one, or it is about cancellation (a downgrade, an unsubscribe) and
+// neither praise nor a question, nor labelled positive. "Thanks for helping us
+// avoid cancelling" (praise, positive) and "how do I cancel a scheduled export?"
+// (a question) speak of cancelling without saying the customer leaves. Account
 // health counts these (analysis/health) and the rollups count them per account
 // (CntChurn) by this one test, so that the two agree.
 func ChurnSignal(t *Tags) bool {
-	return t.Intent == IntentChurnSignal || slices.Contains(t.Themes, "cancellation")
+	if t.Intent == IntentChurnSignal {
+		return true
+	}
+	if t.Intent == IntentPraise || t.Intent == IntentQuestion || !slices.Contains(t.Themes, "cancellation") {
+		return false
+	}
+	label := t.Sentiment.Label
+	if label == "" {
+		label = LabelFor(t.Sentiment.Score)
+	}
+	return label != Positive
 }
 
 // CounterName joins a dimension, a key and a counter into one counter name.

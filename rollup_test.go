@@ -93,6 +93,50 @@ func TestContributions(t *testing.T) {
 	}
 }
 
+// TestChurnSignal: a churn_signal intent is one; the cancellation theme is one
+// only with another intent than praise or a question and a label that is not
+// positive, so that "thanks for helping us avoid cancelling" and "how do I cancel
+// a scheduled export?" count neither in health nor in the account's churn counter.
+func TestChurnSignal(t *testing.T) {
+	cancel := []string{"billing", "cancellation"}
+	tests := []struct {
+		name string
+		tags feedbackbot.Tags
+		want bool
+	}{
+		{"churn_signal intent", feedbackbot.Tags{Intent: feedbackbot.IntentChurnSignal}, true},
+		{"churn_signal intent, even labelled positive", feedbackbot.Tags{Intent: feedbackbot.IntentChurnSignal,
+			Sentiment: feedbackbot.Sentiment{Score: 0.4, Label: feedbackbot.Positive}}, true},
+		{"cancellation in a complaint", feedbackbot.Tags{Intent: feedbackbot.IntentComplaint, Themes: cancel,
+			Sentiment: feedbackbot.Sentiment{Score: -0.4, Label: feedbackbot.Negative}}, true},
+		{"cancellation, no intent, neutral", feedbackbot.Tags{Themes: cancel}, true},
+		{"cancellation, intent other, label unset and score negative", feedbackbot.Tags{Intent: feedbackbot.IntentOther, Themes: cancel,
+			Sentiment: feedbackbot.Sentiment{Score: -0.3}}, true},
+		{"cancellation in praise", feedbackbot.Tags{Intent: feedbackbot.IntentPraise, Themes: cancel,
+			Sentiment: feedbackbot.Sentiment{Score: 0.6, Label: feedbackbot.Positive}}, false},
+		{"cancellation in praise, even negative", feedbackbot.Tags{Intent: feedbackbot.IntentPraise, Themes: cancel,
+			Sentiment: feedbackbot.Sentiment{Score: -0.2, Label: feedbackbot.Negative}}, false},
+		{"cancellation in a question", feedbackbot.Tags{Intent: feedbackbot.IntentQuestion, Themes: []string{"cancellation"}}, false},
+		{"cancellation labelled positive", feedbackbot.Tags{Intent: feedbackbot.IntentOther, Themes: cancel,
+			Sentiment: feedbackbot.Sentiment{Score: 0.5, Label: feedbackbot.Positive}}, false},
+		{"cancellation, label unset and score positive", feedbackbot.Tags{Themes: cancel,
+			Sentiment: feedbackbot.Sentiment{Score: 0.5}}, false},
+		{"neither", feedbackbot.Tags{Intent: feedbackbot.IntentComplaint, Themes: []string{"billing"},
+			Sentiment: feedbackbot.Sentiment{Score: -0.6, Label: feedbackbot.Negative}}, false},
+	}
+	m := feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C1", Account: "A1"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := feedbackbot.ChurnSignal(&tt.tags); got != tt.want {
+				t.Errorf("ChurnSignal = %v, want %v", got, tt.want)
+			}
+			if got := feedbackbot.Contributions(&m, &tt.tags)["acct|A1|churn"]; got != map[bool]int64{true: 1}[tt.want] {
+				t.Errorf("the account's churn counter = %d; ChurnSignal wants %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func BenchmarkContributions(b *testing.B) {
 	m := feedbackbot.Message{Role: feedbackbot.RoleCustomer, Channel: "C0123", Account: "acct-42"}
 	tags := feedbackbot.Tags{Sentiment: feedbackbot.Sentiment{Label: feedbackbot.Negative, Score: -0.62},

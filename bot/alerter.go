@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -53,13 +55,16 @@ type Alerter struct {
 	// Holder, when set, is who holds the alerts lease (AlertsLease) the passes run
 	// under (run's replica id): every post renews it first (KeepLease), and a pass
 	// that finds it held by another replica ends there, posting nothing more
-	// (ErrAlertsLeaseLost). Empty, nothing is renewed (the demo's replays, tests).
+	// (ErrAlertsLeaseLost). Its saves and edits, which do not renew it, leave an
+	// alert another replica's pass told the channel about since to that pass
+	// (see save). Empty, nothing is renewed (the demo's replays, tests).
 	Holder string
 	// (Evaluate is not safe for concurrent use: one pass at a time, as the alerts
 	// lease has it.)
 
 	// asRead is each alert as Evaluate listed it: a press saved after that, or a
-	// redaction (while the pass ran), is kept by save, not overwritten.
+	// redaction (while the pass ran), is kept by save, not overwritten; and an
+	// alert told about since by another replica's pass is not saved at all.
 	asRead map[string]alertAsRead
 	// unsaved are the alerts whose message (a raise, a repeat, a recovery notice)
 	// went out but whose save failed, by workspace and fingerprint: the next pass
@@ -103,8 +108,10 @@ func evidenceKeys(al *feedbackbot.Alert) map[string]bool {
 type AlertOutcome struct {
 	Raised, Updated, Repeated, Resolved, Quiet int
 	// Elsewhere counts alerts this pass would have posted (raised, repeated or
-	// closed) that another replica's pass told the channel about since this pass
-	// listed them, or was posting as it came to them: left to that pass.
+	// closed) or edited in place that another replica's pass told the channel
+	// about since this pass listed them, or was posting as it came to them: left
+	// to that pass. (A save of such an alert is dropped too, see saveLocked: a
+	// quiet one still counts as Quiet.)
 	Elsewhere int
 	// Inhibited counts at-risk accounts whose top cause is not their open alert's:
 	// the cause is folded into that alert rather than raised as another.
@@ -155,11 +162,14 @@ const (
 	ClosedMerged = "merged"
 	// ClosedSilent: nothing from the account's customers since the alert (see
 	// recoveredOnWhatWasSaid: its health rose as older evidence aged out),
-	// nothing left to assess (Health.Silent), or it was not listed any more;
-	// and an alert for churn signals whose customers did not say, after it,
-	// enough that was not negative for the signals to count as taken back
-	// (churnTakenBack): "not a recovery".
+	// nothing left to assess (Health.Silent), or it was not listed any more:
+	// "not a recovery".
 	ClosedSilent = "silent"
+	// ClosedChurnStands: an alert for churn signals closed with the account no
+	// longer at risk, but its customers did not say, after it, enough that was not
+	// negative for the signals to count as taken back (churnTakenBack): "not a
+	// recovery" either, and not silence (they may have written).
+	ClosedChurnStands = "churn_stands"
 	// ClosedForgotten: the account is a person whose data was erased (forget).
 	ClosedForgotten = "forgotten"
 )
@@ -282,9 +292,14 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		// writing told the team the opposite of what that silence often means).
 		// (a reply-due heads-up closes as no reply due any more, whatever the
 		// account did since)
-		if h, ok := healthOf[al.Account.ID]; ok && (al.Cause == health.ReasonReplyDue || !h.Silent && recoveredOnWhatWasSaid(h, al, now)) {
+		h, ok := healthOf[al.Account.ID]
+		switch {
+		case ok && (al.Cause == health.ReasonReplyDue || !h.Silent && recoveredOnWhatWasSaid(h, al, now)):
 			al.Score, al.Recovered = h.Score, true
-		} else {
+		case ok && !h.Silent && hurtByChurn(al) && h.LastCustomerAt.After(al.RaisedAt):
+			// they wrote since, but did not take it back
+			al.Score, al.ClosedReason = h.Score, ClosedChurnStands
+		default:
 			al.ClosedReason = ClosedSilent
 		}
 		posted, err := a.notify(ctx, al, true)
@@ -327,9 +342,10 @@ func recoveredOnWhatWasSaid(h feedbackbot.Health, al *feedbackbot.Alert, now tim
 // "not negative" would only mean "not judged").
 const churnRecoveryMessages = 3
 
-// churnWindow is how long health counts a churn signal at the least: its recent
-// window (not configurable). A signal older than that may have aged out.
-var churnWindow = health.Params{}.WithDefaults().Recent
+// churnWindow is how long health counts a churn signal: its baseline (8 weeks by
+// default; health finds older days' signals from the account-day counters). A
+// signal older than that has aged out.
+var churnWindow = health.Params{}.WithDefaults().Baseline
 
 // hurtByChurn says whether al's hurting reasons, as its last pass at risk left
 // them, included a churn signal (a customer said they may cancel, downgrade,
@@ -516,6 +532,9 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		if evidenceChanged(prev, &al) && len(al.Posts) > 0 {
 			// (an edit, not a page: the snoozed message shows what the customers
 			// say now, an edited quote as they left it)
+			if elsewhere, err := a.editedElsewhere(ctx, &al, out); err != nil || elsewhere {
+				return err
+			}
 			if err := a.editPosts(ctx, &al); err != nil {
 				return err
 			}
@@ -552,6 +571,9 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 			out.Elsewhere++
 		}
 	case evidenceChanged(prev, &al) && len(al.Posts) > 0:
+		if elsewhere, err := a.editedElsewhere(ctx, &al, out); err != nil || elsewhere {
+			return err
+		}
 		if err := a.editPosts(ctx, &al); err != nil {
 			return err
 		}
@@ -562,6 +584,19 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 		return a.save(ctx, &al)
 	}
 	return nil
+}
+
+// editedElsewhere says whether another replica's pass told the channel about al
+// since this pass listed it (notifiedElsewhere: one store read), counting it in
+// out.Elsewhere: al's messages are not edited with this pass's evidence (the
+// save would be dropped all the same, see saveLocked). Only alerts whose
+// evidence changed pay the read.
+func (a *Alerter) editedElsewhere(ctx context.Context, al *feedbackbot.Alert, out *AlertOutcome) (bool, error) {
+	elsewhere, err := a.notifiedElsewhere(ctx, al)
+	if elsewhere {
+		out.Elsewhere++
+	}
+	return elsewhere, err
 }
 
 // editPosts edits al's posted message with its new evidence (an edit, not a page).
@@ -594,20 +629,36 @@ func (a *Alerter) editPosts(ctx context.Context, al *feedbackbot.Alert) error {
 
 // newChurnSignal says whether cand, the new state of the at-risk alert prev (as
 // last saved), carries a churn signal prev did not: a churn_signal reason prev
-// had none of, or a churn message (its evidence, the newest few) prev's did not
-// quote. Every pass that finds one tells the channel (raiseOrUpdate), so prev's
-// churn evidence is what the channel was last told or shown. A reply-due
-// heads-up (an account not at risk) is not paged again for one.
+// had none of, more signals counted than prev's reason counted (churnCount: a
+// signal health counts without quoting it, from a day it did not read), or a
+// churn message (its evidence, the newest few) prev's did not quote and newer
+// than every one it did. Every pass that finds one tells the channel
+// (raiseOrUpdate), and every other edits the posted message with its evidence,
+// so prev's churn evidence is what the channel was last told or shown. A quote
+// not shown before but older (a statement taken back: the newest deleted, edited,
+// its tag corrected or its author forgotten, so an older one moved into the
+// newest few) is no new signal: nothing new was said (it reopened and paged an
+// acknowledged alert, a review's find). A quote whose time is not known (nor
+// the newest shown's) is new unless the count is known to have fallen. A
+// reply-due heads-up (an account not at risk) is not paged again for one.
 func newChurnSignal(prev, cand *feedbackbot.Alert) bool {
 	if cand.Cause == health.ReasonReplyDue {
 		return false
 	}
 	told, had := map[string]bool{}, false
+	var newest time.Time // the newest churn message shown (zero: none known)
+	count := -1          // how many signals prev's reason counted (-1: not known)
 	for _, r := range prev.Reasons {
 		if r.Code == health.ReasonChurnSignal && r.Impact < 0 {
 			had = true
+			if n, ok := churnCount(r); ok {
+				count = max(count, n)
+			}
 			for _, e := range r.Evidence {
 				told[e.MessageKey] = true
+				if e.Time.After(newest) {
+					newest = e.Time
+				}
 			}
 		}
 	}
@@ -618,13 +669,39 @@ func newChurnSignal(prev, cand *feedbackbot.Alert) bool {
 		if !had {
 			return true
 		}
+		n, known := churnCount(r)
+		known = known && count >= 0
+		if known && n > count {
+			return true
+		}
 		for _, e := range r.Evidence {
-			if e.MessageKey != "" && !told[e.MessageKey] {
+			if e.MessageKey == "" || told[e.MessageKey] {
+				continue
+			}
+			if !e.Time.IsZero() && !newest.IsZero() {
+				if e.Time.After(newest) {
+					return true
+				}
+				continue // (older than what was shown: one taken back)
+			}
+			if !known || n >= count {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// churnCount is how many churn signals a churn_signal reason counts, as health
+// writes it at the start of its text ("4 churn signals: cancellation, ..."); ok
+// is false for a text that does not start so (the impact, capped, cannot tell).
+func churnCount(r feedbackbot.Reason) (n int, ok bool) {
+	digits := r.Text[:len(r.Text)-len(strings.TrimLeft(r.Text, "0123456789"))]
+	if digits == "" || !strings.HasPrefix(r.Text[len(digits):], " churn signal") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	return n, err == nil
 }
 
 // notifyLease is the name of the lease an alert's post is made under (its
@@ -674,7 +751,7 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 }
 
 // notifiedElsewhere reads the stored alert al again, just before its post (its
-// caller holds its posting lease): told about since this pass listed it (its
+// caller holds its posting lease) or an edit of its messages: told about since this pass listed it (its
 // NotifiedAt is not the one the pass read; an alert the pass did not list, told
 // about at all), it was another replica's pass's to tell. An alert not stored, or
 // that cannot be decoded (saveLocked keeps what can be read of it), is posted.
@@ -690,7 +767,7 @@ func (a *Alerter) notifiedElsewhere(ctx context.Context, al *feedbackbot.Alert) 
 	if json.Unmarshal(raw, &stored) != nil || stored.NotifiedAt.IsZero() || stored.NotifiedAt.Equal(a.asRead[al.Fingerprint].notified) {
 		return false, nil
 	}
-	a.log().Info("alerts: another replica's pass told the channel about this alert since this pass read it: not posted again",
+	a.log().Info("alerts: another replica's pass told the channel about this alert since this pass read it: left to that pass",
 		"alert", al.Fingerprint, "notified", stored.NotifiedAt)
 	return true, nil
 }
@@ -794,35 +871,58 @@ func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, 
 		return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
 	}
 	var stored feedbackbot.Alert
-	if err == nil && json.Unmarshal(cur, &stored) == nil &&
-		!stored.NotifiedAt.Equal(u.read.notified) && !stored.NotifiedAt.Equal(al.NotifiedAt) {
-		n := len(stored.Earlier)
-		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
-			if !slices.Contains(stored.Posts, ref) && !slices.Contains(stored.Earlier, ref) {
-				stored.Earlier = append(stored.Earlier, ref)
-			}
-		}
-		for _, q := range al.Quoted { // (whom this message quoted, for a later erasure)
-			if !slices.Contains(stored.Quoted, q) {
-				stored.Quoted = append(stored.Quoted, q)
-			}
-		}
-		slices.Sort(stored.Quoted)
-		// The other pass's alert, as an erasure would leave it; and one
-		// of its earlier messages, this one, quoted a person forgotten.
-		changed := eraseForgotten(&stored, forgotten) || erased && len(stored.Earlier) > n
-		if changed {
-			markRedacted(&stored)
-		}
-		if len(stored.Earlier) == n && !changed {
-			return nil
-		}
-		return a.putAlert(ctx, al.Workspace, al.Fingerprint, &stored)
+	if err == nil && json.Unmarshal(cur, &stored) == nil && toldSince(&stored, u.read, al) {
+		return a.keepStored(ctx, al, &stored, forgotten, erased)
 	}
 	if erased {
 		markRedacted(al)
 	}
 	return a.saveLocked(ctx, al)
+}
+
+// toldSince says whether stored, the alert as stored now, was told about (posted,
+// repeated or closed in the channel) since read, what the pass saving al read of
+// it: its NotifiedAt is neither the one read nor al's own (al's post, saved
+// already). Another replica's pass told the channel since (this replica's alerts
+// lease ran out): the alert is that pass's. A press or an erasure does not move
+// NotifiedAt.
+func toldSince(stored *feedbackbot.Alert, read alertAsRead, al *feedbackbot.Alert) bool {
+	return !stored.NotifiedAt.IsZero() && !stored.NotifiedAt.Equal(read.notified) && !stored.NotifiedAt.Equal(al.NotifiedAt)
+}
+
+// keepStored keeps stored, the alert another replica's pass told the channel
+// about since this pass read it (toldSince), rather than al, this pass's copy:
+// al's messages that stored does not know join its earlier ones, and whom they
+// quoted its Quoted, for an erasure to reach; the erasure of the people of
+// forgotten is applied to it (erased: al's messages quoted one of them, so one of
+// stored's earlier messages, added here, needs editing). Nothing else of al is
+// saved. Its caller holds the alert's lease.
+func (a *Alerter) keepStored(ctx context.Context, al, stored *feedbackbot.Alert, forgotten map[string][]byte, erased bool) error {
+	n := len(stored.Earlier)
+	for _, ref := range slices.Concat(al.Posts, al.Earlier) {
+		if !slices.Contains(stored.Posts, ref) && !slices.Contains(stored.Earlier, ref) {
+			stored.Earlier = append(stored.Earlier, ref)
+		}
+	}
+	quoted := len(stored.Quoted)
+	for _, q := range al.Quoted { // (whom this message quoted, for a later erasure)
+		if !slices.Contains(stored.Quoted, q) {
+			stored.Quoted = append(stored.Quoted, q)
+		}
+	}
+	slices.Sort(stored.Quoted)
+	// The other pass's alert, as an erasure would leave it; and one
+	// of its earlier messages, this one, quoted a person forgotten.
+	changed := eraseForgotten(stored, forgotten) || erased && len(stored.Earlier) > n
+	if changed {
+		markRedacted(stored)
+	}
+	a.log().Info("alerts: another replica's pass told the channel about this alert since this pass read it: its state is kept, this pass's is not saved",
+		"alert", al.Fingerprint, "notified", stored.NotifiedAt)
+	if len(stored.Earlier) == n && len(stored.Quoted) == quoted && !changed {
+		return nil
+	}
+	return a.putAlert(ctx, al.Workspace, al.Fingerprint, stored)
 }
 
 // eraseSince applies to the stored alert fp the erasure of anyone forgotten since
@@ -934,7 +1034,11 @@ func cloneAlert(al feedbackbot.Alert) feedbackbot.Alert {
 
 // save writes al under the alert's lease, keeping what staff did to the alert
 // since Evaluate listed it (acknowledged or snoozed while the pass ran: the
-// pass's copy would have opened it again and dropped who answered).
+// pass's copy would have opened it again and dropped who answered). An alert
+// another replica's pass told the channel about since (toldSince: this pass
+// outlived the alerts lease, which only a post renews) is that pass's: the
+// stored alert is kept, this pass's copy is not saved (keepStored). That costs
+// no read: saveLocked reads the stored alert anyway.
 func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 	return withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
 		return a.saveLocked(ctx, al)
@@ -951,7 +1055,8 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
 	if err != nil {
 		return err
 	}
-	if eraseForgotten(al, gone) {
+	erased := eraseForgotten(al, gone)
+	if erased {
 		markRedacted(al)
 	}
 	cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
@@ -974,6 +1079,14 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
 				}
 			}
 			break
+		}
+		if toldSince(&stored, read, al) {
+			// Another replica's pass told the channel about it since this
+			// pass read it (this pass outlived the alerts lease, and saves
+			// without renewing it): its message, and what it was told at, stay
+			// (this pass's stale copy dropped them, and had the next pass post
+			// it again: a review's find), with any press made meanwhile.
+			return a.keepStored(ctx, al, &stored, gone, erased)
 		}
 		// (changed, not later: replicas' clocks differ)
 		if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {

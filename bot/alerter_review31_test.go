@@ -428,9 +428,12 @@ func TestChurnAlertRecoversOnlyWhenTheStatementIsTakenBack(t *testing.T) {
 		h         feedbackbot.Health
 		recovered bool
 	}{
-		{"signals aged out, one polite reply since", churnAlert(), 15 * day, well(1, 2*day), false},
-		{"signals aged out, kept talking, not negative", churnAlert(), 15 * day, well(5, 14*day), true},
-		{"signals aged out, kept talking, negative", churnAlert(), 15 * day, well(5, 14*day, sentiment), false},
+		{"signals aged out, one polite reply since", churnAlert(), 57 * day, well(1, 2*day), false},
+		{"signals aged out, kept talking, not negative", churnAlert(), 57 * day, well(5, 14*day), true},
+		{"signals aged out, kept talking, negative", churnAlert(), 57 * day, well(5, 14*day, sentiment), false},
+		// health counts a signal for its 8-week baseline: one gone at 15 days was
+		// taken back (an edit, a correction), and one polite reply is enough
+		{"signals gone within the baseline, one polite reply since", churnAlert(), 15 * day, well(1, 2*day), true},
 		{"a signal still counted", churnAlert(), 15 * day, well(5, 14*day, oneSignal), false},
 		{"nothing said since", churnAlert(), 15 * day, well(3, -time.Hour), false},
 		{"taken back while recent (tag corrected, message edited)", churnAlert(), day, well(1, 12*time.Hour), true},
@@ -454,8 +457,14 @@ func TestChurnAlertRecoversOnlyWhenTheStatementIsTakenBack(t *testing.T) {
 					if got.Recovered != tc.recovered || strings.HasPrefix(title, "Recovered") != tc.recovered {
 						t.Errorf("closed as %q (recovered %v, reason %q), want recovered %v", title, got.Recovered, got.ClosedReason, tc.recovered)
 					}
-					if !tc.recovered && (got.ClosedReason != bot.ClosedSilent || !strings.Contains(title, "not a recovery")) {
-						t.Errorf("closed as %q, reason %q; want not a recovery", title, got.ClosedReason)
+					// not a recovery: silence, or (they wrote since) a churn signal not
+					// taken back, each saying so
+					want := bot.ClosedSilent
+					if tc.h.LastCustomerAt.After(t0) && !tc.h.Silent {
+						want = bot.ClosedChurnStands
+					}
+					if !tc.recovered && (got.ClosedReason != want || !strings.Contains(title, "not a recovery")) {
+						t.Errorf("closed as %q, reason %q; want not a recovery (%s)", title, got.ClosedReason, want)
 					}
 				})
 			}

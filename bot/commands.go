@@ -150,75 +150,196 @@ type accountLister interface {
 // ResolveAccount finds an account by id or configured name (both case-insensitive),
 // by the name stored with its messages (Message.AccountName: a Slack Connect team's
 // name, an account seen only in history), or by the one account whose id or either
-// name contains q. Several matches are EINVALID (naming them), none is ENOTFOUND.
-// The account returned has its configured name, else its stored one.
+// name contains q. Several matches are EINVALID (naming them), none is ENOTFOUND:
+// a configured name is several accounts' when an unconfigured account's stored name
+// is the same (see accountNames.exact). The account returned has its configured
+// name, else its stored one.
 func ResolveAccount(ctx context.Context, st accountLister, configured map[string]feedbackbot.Account, ws, q string) (feedbackbot.Account, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Name an account, e.g. `account acme`.")
 	}
-	if a, ok := configured[q]; ok {
-		return a, nil // an id as configured, exactly: the way to pick one of several of a name
+	return (&accountNames{st: st, configured: configured, ws: ws}).resolve(ctx, q)
+}
+
+// accountNames is the one way /feedback account, log and survey (and risk
+// --account) tell which accounts a query names: ResolveAccount and leadingAccount
+// both ask it. It lists a workspace's accounts, and reads the names stored with
+// them, at most once each, however many runs of words leadingAccount tries.
+type accountNames struct {
+	st         accountLister
+	configured map[string]feedbackbot.Account
+	ws         string
+
+	ids    []string
+	listed bool
+	stored map[string]string // the names stored with the accounts read
+	read   map[string]bool   // the accounts whose stored names were read
+}
+
+// list lists the workspace's accounts (once).
+func (x *accountNames) list(ctx context.Context) ([]string, error) {
+	if !x.listed {
+		ids, err := x.st.Accounts(ctx, x.ws)
+		if err != nil {
+			return nil, fmt.Errorf("list accounts: %w", err)
+		}
+		x.ids, x.listed = ids, true
+	}
+	return x.ids, nil
+}
+
+// storedNames reads the names stored with the accounts of ids not read yet and
+// returns all read so far; nil, reading none, in a workspace of more than
+// MaxNameScan accounts: a large community's members are accounts each, and a read
+// of every one's messages would outlast a chat command's few seconds.
+func (x *accountNames) storedNames(ctx context.Context, ids []string) (map[string]string, error) {
+	all, err := x.list(ctx)
+	if err != nil || len(all) > MaxNameScan {
+		return nil, err
+	}
+	if x.read == nil {
+		x.read, x.stored = map[string]bool{}, map[string]string{}
+	}
+	todo := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return x.read[id] })
+	if len(todo) > 0 {
+		names, err := StoredAccountNames(ctx, x.st, x.ws, todo)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range todo {
+			x.read[id] = true
+		}
+		maps.Copy(x.stored, names)
+	}
+	return x.stored, nil
+}
+
+// exact returns every account q names exactly (case aside):
+//   - the configured account whose id q is, as configured: that one alone (the
+//     way to pick one of several of a name);
+//   - else the configured accounts whose id or configured name q is, and the
+//     unconfigured ones whose id it is; one named by its id is that one alone;
+//   - one configured account named by its configured name, with the unconfigured
+//     accounts whose stored name q is too: a configured "Acme Corp" and a Slack
+//     Connect team stored as "Acme Corp" are two accounts, and answering with the
+//     configured one showed one company's health as the other's (a review's
+//     find);
+//   - with deep, when nothing above matches, the accounts whose stored name q is.
+//
+// Several accounts are every one of them, for severalAccounts: the caller refuses
+// the name, never tries another. The configured id costs no store read; a unique
+// configured name costs listing the accounts and reading the stored names of the
+// unconfigured ones (within MaxNameScan).
+func (x *accountNames) exact(ctx context.Context, q string, deep bool) ([]feedbackbot.Account, error) {
+	if a, ok := x.configured[q]; ok {
+		a.ID = cmp.Or(a.ID, q)
+		return []feedbackbot.Account{a}, nil
 	}
 	// Every configured account the name or id names, not the first the map gives:
 	// two sharing a name (one company's US and EU contracts) answered with either,
 	// at random (a review's find).
-	var named []feedbackbot.Account
-	for id, a := range configured {
-		if strings.EqualFold(a.Name, q) || strings.EqualFold(a.ID, q) || strings.EqualFold(id, q) {
-			a.ID = cmp.Or(a.ID, id)
-			named = append(named, a)
+	var found []feedbackbot.Account
+	byID := false
+	for id, a := range x.configured {
+		switch {
+		case strings.EqualFold(a.ID, q) || strings.EqualFold(id, q):
+			byID = true
+		case !strings.EqualFold(a.Name, q):
+			continue
 		}
+		a.ID = cmp.Or(a.ID, id)
+		found = append(found, a)
 	}
-	switch {
-	case len(named) == 1:
-		return named[0], nil
-	case len(named) > 1:
-		return feedbackbot.Account{}, severalAccounts(q, named)
+	if len(found) > 1 || byID {
+		return found, nil
 	}
-	ids, err := st.Accounts(ctx, ws)
+	named := len(found) == 1 // by its configured name
+	ids, err := x.list(ctx)
 	if err != nil {
-		return feedbackbot.Account{}, fmt.Errorf("list accounts: %w", err)
+		return nil, err
 	}
+	var others []string // the accounts not configured
 	for _, id := range ids {
+		if _, ok := x.configured[id]; ok {
+			continue
+		}
+		others = append(others, id)
 		if strings.EqualFold(id, q) {
-			a := configured[id]
-			a.ID = id
-			return a, nil
+			found = append(found, feedbackbot.Account{ID: id})
 		}
 	}
-	// Names stored with the messages: only the configured ones were matched, so an
-	// account named nowhere in the config was found by its id alone.
-	// Bounded: a large community's members are accounts each, and a read of every
-	// one's messages would outlast a chat command's few seconds.
-	var stored map[string]string
-	if len(ids) <= MaxNameScan {
-		if stored, err = StoredAccountNames(ctx, st, ws, ids); err != nil {
-			return feedbackbot.Account{}, err
+	if !named && (len(found) > 0 || !deep) {
+		return found, nil
+	}
+	scan := ids
+	if named {
+		scan = others
+	}
+	stored, err := x.storedNames(ctx, scan)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range scan {
+		if !strings.EqualFold(stored[id], q) || slices.ContainsFunc(found, func(a feedbackbot.Account) bool { return a.ID == id }) {
+			continue
 		}
+		a := x.configured[id]
+		a.ID = id
+		a.Name = cmp.Or(a.Name, stored[id])
+		found = append(found, a)
+	}
+	return found, nil
+}
+
+// configuredNames reports whether q is a configured account's id or name (case
+// aside), reading nothing.
+func (x *accountNames) configuredNames(q string) bool {
+	for id, a := range x.configured {
+		if strings.EqualFold(id, q) || strings.EqualFold(a.ID, q) || strings.EqualFold(a.Name, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve is ResolveAccount of a q trimmed and not empty.
+func (x *accountNames) resolve(ctx context.Context, q string) (feedbackbot.Account, error) {
+	found, err := x.exact(ctx, q, true)
+	switch {
+	case err != nil:
+		return feedbackbot.Account{}, err
+	case len(found) == 1:
+		return found[0], nil
+	case len(found) > 1:
+		return feedbackbot.Account{}, severalAccounts(q, found)
+	}
+	// Part of an id or either name.
+	ids, err := x.list(ctx)
+	if err != nil {
+		return feedbackbot.Account{}, err
+	}
+	stored, err := x.storedNames(ctx, ids)
+	if err != nil {
+		return feedbackbot.Account{}, err
 	}
 	lq := strings.ToLower(q)
-	var exact, partial []feedbackbot.Account
+	var partial []feedbackbot.Account
 	for _, id := range ids {
-		a := configured[id]
+		a := x.configured[id]
 		a.ID = id
 		if a.Name == "" {
 			a.Name = stored[id]
 		}
-		if strings.EqualFold(stored[id], q) {
-			exact = append(exact, a)
-		}
-		if strings.Contains(strings.ToLower(id+"\x00"+configured[id].Name+"\x00"+stored[id]), lq) {
+		if strings.Contains(strings.ToLower(id+"\x00"+x.configured[id].Name+"\x00"+stored[id]), lq) {
 			partial = append(partial, a)
 		}
 	}
-	for _, found := range [][]feedbackbot.Account{exact, partial} {
-		switch {
-		case len(found) == 1:
-			return found[0], nil
-		case len(found) > 1:
-			return feedbackbot.Account{}, severalAccounts(q, found)
-		}
+	switch {
+	case len(partial) == 1:
+		return partial[0], nil
+	case len(partial) > 1:
+		return feedbackbot.Account{}, severalAccounts(q, partial)
 	}
 	if stored == nil && len(ids) > MaxNameScan {
 		return feedbackbot.Account{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND,
@@ -229,7 +350,8 @@ func ResolveAccount(ctx context.Context, st accountLister, configured map[string
 }
 
 // MaxNameScan is the most accounts whose stored names ResolveAccount reads (a
-// few messages each) when no id or configured name matches.
+// few messages each) when no id matches: all of them when no configured name
+// does either, the unconfigured ones when one configured name does.
 const MaxNameScan = 2000
 
 // maxChoices is how many of several accounts a query matches its reply names.
@@ -588,6 +710,8 @@ func AccountAlertLine(alerts map[string]*feedbackbot.Alert, id string, now time.
 		return fmt.Sprintf("The last one, raised %s, recovered %s, %s later (health %d).", stampUTC(last.RaisedAt), stampUTC(last.ResolvedAt), took, last.Score)
 	case last.ClosedReason == ClosedSilent:
 		return fmt.Sprintf("The last one, raised %s, closed %s with nothing recent to judge: not a recovery.", stampUTC(last.RaisedAt), stampUTC(last.ResolvedAt))
+	case last.ClosedReason == ClosedChurnStands:
+		return fmt.Sprintf("The last one, raised %s, closed %s with its churn signal not taken back: not a recovery.", stampUTC(last.RaisedAt), stampUTC(last.ResolvedAt))
 	}
 	return fmt.Sprintf("The last one, raised %s, closed %s.", stampUTC(last.RaisedAt), stampUTC(last.ResolvedAt))
 }

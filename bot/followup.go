@@ -112,17 +112,20 @@ func alertFollowUp(alerts map[string]*feedbackbot.Alert, accounts map[string]fee
 			case ep.ClosedReason == ClosedSilent:
 				brief.ResolvedAt = ep.ResolvedAt
 				f.WentSilent = append(f.WentSilent, brief)
+			case ep.ClosedReason == ClosedChurnStands:
+				brief.ResolvedAt = ep.ResolvedAt
+				f.ChurnStands = append(f.ChurnStands, brief)
 			}
 		}
 	}
-	if f.Raised == 0 && f.OpenCount == 0 && len(f.Recovered) == 0 && len(f.WentSilent) == 0 {
+	if f.Raised == 0 && f.OpenCount == 0 && len(f.Recovered) == 0 && len(f.WentSilent) == 0 && len(f.ChurnStands) == 0 {
 		return nil // (only alerts taken over by another in the period)
 	}
 	slices.SortFunc(f.Open, func(a, b feedbackbot.AlertBrief) int {
 		return cmp.Or(a.RaisedAt.Compare(b.RaisedAt), cmp.Compare(a.AccountID, b.AccountID))
 	})
 	f.Open = f.Open[:min(len(f.Open), maxFollowUpOpen)]
-	for _, l := range [][]feedbackbot.AlertBrief{f.Recovered, f.WentSilent} {
+	for _, l := range [][]feedbackbot.AlertBrief{f.Recovered, f.WentSilent, f.ChurnStands} {
 		slices.SortFunc(l, func(a, b feedbackbot.AlertBrief) int {
 			return cmp.Or(a.ResolvedAt.Compare(b.ResolvedAt), cmp.Compare(a.AccountID, b.AccountID))
 		})

@@ -153,8 +153,9 @@ const maxAccountWords = 4
 // names have spaces); else the first word, as ResolveAccount reads one (a part of
 // a name among them), with its error when it names none. A run is never matched
 // by a part of a name: "globex analytics export" must not take "analytics" from
-// the feature because an account is named Globex Analytics Platform. The
-// accounts are listed, and their stored names read, once.
+// the feature because an account is named Globex Analytics Platform. A run that
+// names several accounts is refused, as ResolveAccount refuses it, rather than a
+// shorter one tried. The accounts are listed, and their stored names read, once.
 func (b *Bot) accountThenText(ctx context.Context, ws string, words []string, minText int) (feedbackbot.Account, string, error) {
 	a, n, err := b.leadingAccount(ctx, ws, words, minText)
 	return a, strings.Join(words[n:], " "), err
@@ -162,48 +163,39 @@ func (b *Bot) accountThenText(ctx context.Context, ws string, words []string, mi
 
 // leadingAccount is accountThenText, returning how many of words name the
 // account.
+//
+// Runs are matched as ResolveAccount matches a name exactly (accountNames.exact):
+// ids and configured names first, every run, longest first; then, when none
+// matches, the names stored with the messages. A run that names several accounts
+// ends the search with severalAccounts: "log Acme Corp they want SSO", with two
+// accounts named Acme Corp and a third named Acme, logged "Corp they want SSO"
+// for Acme (a review's find). So does a run too long to leave minText words
+// ("survey kano Acme Corp", "log Acme Corp"), by id or configured name: the
+// words were that name, not a shorter one's and some text.
 func (b *Bot) leadingAccount(ctx context.Context, ws string, words []string, minText int) (feedbackbot.Account, int, error) {
-	if longest := min(len(words)-minText, maxAccountWords); longest > 1 {
-		ids, err := b.Store.Accounts(ctx, ws)
-		if err != nil {
-			return feedbackbot.Account{}, 0, fmt.Errorf("list accounts: %w", err)
+	x := &accountNames{st: b.Store, configured: b.Accounts, ws: ws}
+	longest, widest := min(len(words)-minText, maxAccountWords), min(len(words), maxAccountWords)
+	for _, deep := range []bool{false, true} {
+		if deep && longest <= 1 {
+			break // (the first word is ResolveAccount's, stored names and all)
 		}
-		exact := func(run string, stored map[string]string) (feedbackbot.Account, bool) {
-			var found []feedbackbot.Account
-			for _, a := range b.Accounts {
-				if strings.EqualFold(a.ID, run) || strings.EqualFold(a.Name, run) || strings.EqualFold(stored[a.ID], run) {
-					a.Name = cmp.Or(a.Name, stored[a.ID])
-					found = append(found, a)
-				}
+		for k := widest; k > 1; k-- {
+			run := strings.Join(words[:k], " ")
+			if k > longest && (deep || !x.configuredNames(run)) {
+				continue // (no store read for a run that cannot be the account)
 			}
-			for _, id := range ids {
-				if _, configured := b.Accounts[id]; !configured && (strings.EqualFold(id, run) || strings.EqualFold(stored[id], run)) {
-					found = append(found, feedbackbot.Account{ID: id, Name: stored[id]})
-				}
-			}
-			if len(found) == 1 {
-				return found[0], true
-			}
-			return feedbackbot.Account{}, false
-		}
-		var stored map[string]string // (read only when no id or configured name matches)
-		for pass := range 2 {
-			if pass == 1 {
-				if len(ids) > MaxNameScan {
-					break
-				}
-				if stored, err = StoredAccountNames(ctx, b.Store, ws, ids); err != nil {
-					return feedbackbot.Account{}, 0, err
-				}
-			}
-			for k := longest; k > 1; k-- {
-				if a, ok := exact(strings.Join(words[:k], " "), stored); ok {
-					return a, k, nil
-				}
+			found, err := x.exact(ctx, run, deep)
+			switch {
+			case err != nil:
+				return feedbackbot.Account{}, 0, err
+			case len(found) > 1:
+				return feedbackbot.Account{}, 0, severalAccounts(run, found)
+			case len(found) == 1 && k <= longest:
+				return found[0], k, nil
 			}
 		}
 	}
-	a, err := b.resolveAccount(ctx, ws, words[0])
+	a, err := x.resolve(ctx, words[0])
 	return a, 1, err
 }
 

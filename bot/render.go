@@ -688,6 +688,16 @@ func followUpText(f *feedbackbot.AlertFollowUp, end time.Time) string {
 			fmt.Fprintf(&b, "    %s, %s after the alert\n", feedbackbot.EscapeMarkup(a.Account), minutesWords(a.ResolvedAt.Sub(a.RaisedAt).Minutes()))
 		}
 	}
+	if len(f.ChurnStands) > 0 {
+		fmt.Fprintf(&b, "• %d closed with a churn signal not taken back (no longer at risk, but nothing said since took back talk of leaving: not a recovery, ask them):\n", len(f.ChurnStands))
+		for i, a := range f.ChurnStands {
+			if i == maxFollowUpOpen {
+				fmt.Fprintf(&b, "    and %d more\n", len(f.ChurnStands)-i)
+				break
+			}
+			fmt.Fprintf(&b, "    %s, %s after the alert\n", feedbackbot.EscapeMarkup(a.Account), minutesWords(a.ResolvedAt.Sub(a.RaisedAt).Minutes()))
+		}
+	}
 	return strings.TrimSpace(b.String())
 }
 

@@ -507,7 +507,7 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 		}
 		break
 	}
-	var from, until time.Time // the days base.Last holds
+	var from, until time.Time // the days base.Last reads
 	if quiet && !newest.IsZero() && newest.Add(-7*24*time.Hour).Before(msgFrom) {
 		from = newest.Add(-7 * 24 * time.Hour)
 		if from.Before(baseFrom) {
@@ -522,6 +522,17 @@ func history(ctx context.Context, st HistoryStore, ws, id string, now time.Time,
 			return nil, base, time.Time{}, fmt.Errorf("risk: last messages of account %s: %w", id, err)
 		}
 		base.Last = last
+		if len(last) >= store.MaxQueryLimit {
+			// Cut short at a page (newest first): it holds all the messages of the
+			// days after its oldest message's only, and churnOfDays reads the others.
+			oldest := last[0].Message.Time
+			for _, m := range last {
+				if m.Message.Time.Before(oldest) {
+					oldest = m.Message.Time
+				}
+			}
+			from = store.DayStart(oldest).Add(24 * time.Hour)
+		}
 	}
 	if len(churn) > 0 {
 		if base.Churn, base.ChurnUnread, err = churnOfDays(ctx, st, ws, id, churn, from, until); err != nil {
@@ -552,8 +563,11 @@ const maxChurnDays = health.ChurnQuoteDays
 // churnOfDays reads the churn signals of an account's summarised days (days:
 // those whose churn counter is not 0, oldest first) for health.Baseline: the
 // customer messages that are churn signals of the newest maxChurnDays days that
-// base.Last does not hold (its days are [lastFrom, lastTo)), and how many others
-// the counters hold (those of the older days, and of a read day beyond its page).
+// base.Last does not hold whole (the days [lastFrom, lastTo), all of whose
+// messages it holds: a Last cut short at its page holds part of the day of its
+// oldest message and none of the days before, and those are read here; a signal
+// in both counts once, health.Assess), and how many others the counters hold
+// (those of the older days, and of a read day beyond its page).
 func churnOfDays(ctx context.Context, st HistoryStore, ws, id string, days []store.DayCounts, lastFrom, lastTo time.Time) (items []health.Item, unread int, err error) {
 	read := 0
 	for i := len(days) - 1; i >= 0; i-- {
@@ -785,6 +799,8 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 		title = fmt.Sprintf("Closed: %s (the person's data was erased)", accountLabel(a.Account))
 	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedSilent:
 		title = fmt.Sprintf("Closed: %s (nothing recent to judge; not a recovery)", accountLabel(a.Account))
+	case a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedChurnStands:
+		title = fmt.Sprintf("Closed: %s (no longer at risk, but the churn signal stands; not a recovery)", accountLabel(a.Account))
 	case a.Status == feedbackbot.AlertResolved:
 		title = fmt.Sprintf("Recovered: %s (health %d/100)", accountLabel(a.Account), a.Score)
 	}
@@ -841,6 +857,9 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(b.String())})
 	if a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedSilent && a.Cause != health.ReasonReplyDue {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Why closed:* no customer message or survey answer in the recent window its health judges: the health rose only as older evidence aged out of the weeks it is read over (or the account's messages moved to another account or were erased). Silence after an alert is often how an account leaves: check in with them."})
+	}
+	if a.Status == feedbackbot.AlertResolved && a.ClosedReason == ClosedChurnStands {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Why closed:* the account's health is back above the at-risk line, but nothing its customers said since the alert took back what they said about leaving. Ask them where the decision stands."})
 	}
 	if a.Status != feedbackbot.AlertResolved {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "*Suggested next step:* " + a.NextStep})

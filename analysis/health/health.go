@@ -484,6 +484,8 @@ type conversation struct {
 // question three days old (a review's find). The conversation gap (ConversationGap,
 // 30 minutes by default) groups a customer's own messages and is far too short for
 // this: a first reply hours later, past its target, is late but still the answer.
+// Beyond it, the customer's thanks right after a top-level post confirm the post as
+// the answer (an answer on Monday to a question of Friday evening; confirmsAnswer).
 const answerReach = 24 * time.Hour
 
 // conversations groups a channel's messages: a thread is one conversation; top-level
@@ -491,7 +493,8 @@ const answerReach = 24 * time.Hour
 // open conversation of its thread, or, top-level, the conversation of the customer
 // message it replies to (ReplyTo), else the channel's open conversation when it
 // mentions its customer or comes within answerReach of the customer's latest message
-// in it (an announcement days later answers nothing). A new
+// in it (an announcement days later answers nothing), or when the customer's next
+// top-level message thanks for it (confirmsAnswer: counted at the staff message). A new
 // ask after a reply (a question, bug report, complaint or churn signal: startsAnew)
 // starts a new conversation; a wish that follows a reply to the customer's ask, in
 // its thread or top-level within gap of the reply, is part of the answered one ("is
@@ -514,6 +517,34 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 		out = append(out, c)
 		return c
 	}
+	// answer counts staff message msgs[j] as a reply in c (none before it started).
+	answer := func(c *conversation, j int) {
+		m := &msgs[j].Message
+		if m.Time.Before(c.start) {
+			return
+		}
+		if c.firstReply.IsZero() {
+			c.firstReply = m.Time
+		}
+		c.lastStaff = m.Time
+		if c.resolved.IsZero() && mentionsFix(m.Text) {
+			c.resolved = m.Time
+		}
+		if resolvedMark(m.Reactions) {
+			c.marked = true
+		}
+		if member != nil {
+			member[j] = c
+		}
+	}
+	// unconfirmed holds, by channel, a top-level staff message that came beyond
+	// answerReach of the open conversation (msgs' index, and that conversation):
+	// its customer's thanks confirm it as the answer (confirmsAnswer).
+	type candidate struct {
+		j int
+		c *conversation
+	}
+	unconfirmed := map[string]candidate{}
 	for i, it := range msgs {
 		m := &it.Message
 		var c *conversation
@@ -527,6 +558,12 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 			switch {
 			case m.Thread == "":
 				c = open[m.Channel]
+				if a, ok := unconfirmed[m.Channel]; ok && a.c == c && customerOf(c, m.Author) {
+					delete(unconfirmed, m.Channel) // (the customer's next message says)
+					if confirmsAnswer(it, &msgs[a.j].Message) {
+						answer(c, a.j)
+					}
+				}
 				// Thanks after a staff reply belongs to that conversation, however late.
 				closing := c != nil && !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05
 				// A wish of the same account's belongs to it when it follows the reply
@@ -565,15 +602,12 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 		case feedbackbot.RoleStaff:
 			if c == nil && m.Thread == "" {
 				c = topLevelAnswered(m, open[m.Channel], byRoot)
+				if o := open[m.Channel]; c == nil && o != nil && o.lastCust != nil {
+					unconfirmed[m.Channel] = candidate{i, o}
+				}
 			}
-			if c != nil && !m.Time.Before(c.start) {
-				if c.firstReply.IsZero() {
-					c.firstReply = m.Time
-				}
-				c.lastStaff = m.Time
-				if c.resolved.IsZero() && mentionsFix(m.Text) {
-					c.resolved = m.Time
-				}
+			if c != nil {
+				answer(c, i)
 			}
 		}
 		if c != nil && resolvedMark(m.Reactions) {
@@ -615,6 +649,28 @@ func topLevelAnswered(m *feedbackbot.Message, open *conversation, byRoot map[thr
 	return nil
 }
 
+// customerOf reports whether author wrote c's latest customer message or its asks.
+func customerOf(c *conversation, author string) bool {
+	for _, it := range [...]*Item{c.lastCust, c.firstAsk, c.lastAsk} {
+		if it != nil && it.Message.Author == author {
+			return true
+		}
+	}
+	return false
+}
+
+// confirmsAnswer reports whether customer message it, the next top-level one of
+// the conversation's customer after top-level staff message staff (which came
+// beyond answerReach of the conversation, and mentions nobody in it), confirms
+// staff as its answer: thanks (no ask, a positive score, as a thanks closes a
+// conversation) within answerReach of it. A question on Friday evening answered
+// top-level on Monday morning, "thanks, that worked!" 25 minutes later, was
+// answered on Monday; without the thanks, the Monday post may be an announcement
+// (TestStaffAnnouncementIsNoAnswer).
+func confirmsAnswer(it *Item, staff *feedbackbot.Message) bool {
+	return !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05 && it.Message.Time.Sub(staff.Time) <= answerReach
+}
+
 // mentions reports whether text mentions user as Slack and Discord write a mention:
 // <@U123>, <@U123|dana> (Slack), <@123> or <@!123> (Discord).
 func mentions(text, user string) bool {
@@ -653,7 +709,7 @@ func startsAnew(it *Item) bool {
 	case feedbackbot.IntentQuestion, feedbackbot.IntentBugReport, feedbackbot.IntentComplaint, feedbackbot.IntentChurnSignal:
 		return true
 	}
-	return slices.Contains(it.Tags.Themes, "cancellation") // a churn signal, as Assess counts them
+	return feedbackbot.ChurnSignal(&it.Tags) // a churn signal, as Assess counts them
 }
 
 // askKinds are the kinds of ask a reason names, in its order (askKind's index):

@@ -379,7 +379,11 @@ func alertPass(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 		}
 		if i > 0 {
 			if err := al.KeepLease(ctx); err != nil {
-				log.Warn("alerts: the alerts lease is lost: this pass ends, another replica evaluates the alerts", "workspace", ws, "err", err)
+				if errors.Is(err, bot.ErrAlertsLeaseLost) {
+					log.Warn("alerts: the alerts lease is lost: this pass ends, another replica evaluates the alerts", "workspace", ws, "err", err)
+				} else {
+					log.Warn("alerts: could not renew the alerts lease (a store error): this pass ends; the next tick takes it again", "workspace", ws, "err", err)
+				}
 				return
 			}
 		}

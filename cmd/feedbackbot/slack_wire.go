@@ -87,7 +87,11 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 		fmt.Fprintf(m.Stdout, "  problem: %s\n", printable(e))
 	}
 	if sum.Problems() > 0 {
-		return importProblems{n: sum.Problems(), none: sum.Messages == 0}
+		// None imported: no message reached the store, new or held already.
+		// sum.Messages counts the messages read, those of a channel skipped for
+		// its id too, so an import that skipped every channel said "everything
+		// else was imported and analysed" (a review's find).
+		return importProblems{n: sum.Problems(), none: sum.Appended+sum.AlreadyStored == 0}
 	}
 	return nil
 }

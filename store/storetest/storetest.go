@@ -127,6 +127,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Retention", retentionTests},
 		{"Batch", batchTests},
 		{"AccountDays", acctDayTests},
+		{"Helpers", helperTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { runTests(t, g.tests, open) })
