@@ -86,30 +86,7 @@ func TestRiskChurnSignalOverTheBaseline(t *testing.T) {
 				storetest.AppendApplyAll(ctx, t, st, evs, func(i int) feedbackbot.Tags { return tags[evs[i].Message.Key()] })
 
 				log := &queryLog{Store: st}
-				req := bot.RiskRequest{Workspace: "W1", Now: end, Only: "vendor"}
-				full, err := bot.Risk(ctx, fullRead{st}, req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				one, err := bot.Risk(ctx, log, req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				req.Only = ""
-				all, err := bot.Risk(ctx, st, req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				i := slices.IndexFunc(all, func(h feedbackbot.Health) bool { return h.Account.ID == "vendor" })
-				if len(full) != 1 || len(one) != 1 || i < 0 {
-					t.Fatalf("healths: full read %d, one account %d, all accounts %v", len(full), len(one), all)
-				}
-				for what, h := range map[string]feedbackbot.Health{"one account": one[0], "all accounts": all[i]} {
-					if fmt.Sprintf("%+v", h) != fmt.Sprintf("%+v", full[0]) {
-						t.Errorf("%s over the counters:\n%+v\nfull read:\n%+v", what, h, full[0])
-					}
-				}
-				h := one[0]
+				h := readsAgree(t, st, log, "vendor", end)
 				r := slices.IndexFunc(h.Reasons, func(r feedbackbot.Reason) bool { return r.Code == health.ReasonChurnSignal })
 				switch {
 				case tc.text == "" && r >= 0:
@@ -132,4 +109,38 @@ func TestRiskChurnSignalOverTheBaseline(t *testing.T) {
 			})
 		}
 	}
+}
+
+// readsAgree reads account id's health as of now three ways: from every message
+// (fullRead), alone through one (st, or a wrapper of it that counts the reads),
+// and among all the workspace's accounts (the batched read). The two reads over
+// the account-day counters must give exactly the full read's health, which it
+// returns.
+func readsAgree(t *testing.T, st store.Store, one bot.HistoryStore, id string, now time.Time) feedbackbot.Health {
+	t.Helper()
+	ctx := t.Context()
+	req := bot.RiskRequest{Workspace: "W1", Now: now, Only: id}
+	full, err := bot.Risk(ctx, fullRead{st}, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := bot.Risk(ctx, one, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Only = ""
+	all, err := bot.Risk(ctx, st, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(all, func(h feedbackbot.Health) bool { return h.Account.ID == id })
+	if len(full) != 1 || len(alone) != 1 || i < 0 {
+		t.Fatalf("healths of %s: full read %d, one account %d, all accounts %v", id, len(full), len(alone), all)
+	}
+	for what, h := range map[string]feedbackbot.Health{"one account": alone[0], "all accounts": all[i]} {
+		if fmt.Sprintf("%+v", h) != fmt.Sprintf("%+v", full[0]) {
+			t.Errorf("%s over the counters:\n%+v\nfull read:\n%+v", what, h, full[0])
+		}
+	}
+	return full[0]
 }
