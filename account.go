@@ -29,9 +29,13 @@ type Evidence struct {
 
 // Reason is one explained contribution to a health score or an alert.
 type Reason struct {
-	Code     string     `json:"code"`   // machine-readable cause, e.g. "sentiment_drop"
-	Text     string     `json:"text"`   // one sentence for people
-	Impact   float64    `json:"impact"` // points taken off (or added to) the health score
+	Code   string  `json:"code"`   // machine-readable cause, e.g. "sentiment_drop"
+	Text   string  `json:"text"`   // one sentence for people
+	Impact float64 `json:"impact"` // points taken off (or added to) the health score
+	// Count, where a reason counts things (the churn signals of churn_signal), is
+	// how many: what its Text says in words, for code to compare (0: not counted,
+	// or a reason saved before it was kept).
+	Count    int        `json:"count,omitempty"`
 	Evidence []Evidence `json:"evidence,omitempty"`
 }
 

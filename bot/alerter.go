@@ -692,10 +692,14 @@ func newChurnSignal(prev, cand *feedbackbot.Alert) bool {
 	return false
 }
 
-// churnCount is how many churn signals a churn_signal reason counts, as health
-// writes it at the start of its text ("4 churn signals: cancellation, ..."); ok
-// is false for a text that does not start so (the impact, capped, cannot tell).
+// churnCount is how many churn signals a churn_signal reason counts: its Count,
+// or for a reason saved before Count was kept, as health wrote it at the start of
+// its text ("4 churn signals: cancellation, ..."); ok is false when neither tells
+// (the impact, capped, cannot).
 func churnCount(r feedbackbot.Reason) (n int, ok bool) {
+	if r.Count > 0 {
+		return r.Count, true
+	}
 	digits := r.Text[:len(r.Text)-len(strings.TrimLeft(r.Text, "0123456789"))]
 	if digits == "" || !strings.HasPrefix(r.Text[len(digits):], " churn signal") {
 		return 0, false

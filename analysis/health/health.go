@@ -303,7 +303,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 		}
 	}
 	if n := len(churn) + max(0, base.ChurnUnread); n > 0 {
-		add(feedbackbot.Reason{Code: ReasonChurnSignal, Impact: -math.Min(40, 25+7.5*float64(n-1)),
+		add(feedbackbot.Reason{Code: ReasonChurnSignal, Impact: -math.Min(40, 25+7.5*float64(n-1)), Count: n,
 			Text:     feedbackbot.Plural(n, "churn signal") + ": cancellation, downgrade, switching vendor or data export",
 			Evidence: evidence(newestFirst(churn), maxEvidencePerReason)})
 	}
