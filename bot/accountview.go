@@ -72,13 +72,11 @@ func accountReply(v accountView, now time.Time) feedbackbot.Document {
 
 // replyQuote is a customer's words (QuoteText's, or an Evidence's Quote, which is
 // QuoteText's) as a reply quotes them: on one line, cut to n characters
-// (ShortText, as every quote), and with no markup left live. QuoteText flattens
-// Slack's entities and escapes other platforms' text, so what is left of '<' and
-// '>' is an entity it did not flatten (one split by a line break, which ShortText
-// would join into a live "<!channel| …>"): the escapes are undone and made again,
-// which changes nothing else ("AT&amp;T" stays so, a typed "&lt;" stays escaped).
+// (ShortText, as every quote), with no markup left live (quoteMarkup: an entity
+// split by a line break, which ShortText would join into a live "<!channel| …>",
+// stays text).
 func replyQuote(s string, n int) string {
-	return feedbackbot.EscapeMarkup(feedbackbot.UnescapeMarkup(ShortText(s, n)))
+	return quoteMarkup(ShortText(s, n))
 }
 
 // evidenceLine is one piece of a reason's evidence as an open alert shows it

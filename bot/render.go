@@ -678,21 +678,21 @@ func followUpText(f *feedbackbot.AlertFollowUp, end time.Time) string {
 	} else if f.OpenCount > 0 {
 		b.WriteString("• none recovered this period\n")
 	}
-	if len(f.WentSilent) > 0 {
-		fmt.Fprintf(&b, "• %d closed with nothing recent to judge (no customer message or survey answer lately: not a recovery, check in):\n", len(f.WentSilent))
-		for i, a := range f.WentSilent {
-			if i == maxFollowUpOpen {
-				fmt.Fprintf(&b, "    and %d more\n", len(f.WentSilent)-i)
-				break
-			}
-			fmt.Fprintf(&b, "    %s, %s after the alert\n", feedbackbot.EscapeMarkup(a.Account), minutesWords(a.ResolvedAt.Sub(a.RaisedAt).Minutes()))
+	// alerts closed without a recovery, each kind under its own line
+	for _, closed := range []struct {
+		briefs []feedbackbot.AlertBrief
+		line   string
+	}{
+		{f.WentSilent, "closed with nothing recent to judge (no customer message or survey answer lately: not a recovery, check in)"},
+		{f.ChurnStands, "closed with a churn signal not taken back (no longer at risk, but nothing said since took back talk of leaving: not a recovery, ask them)"},
+	} {
+		if len(closed.briefs) == 0 {
+			continue
 		}
-	}
-	if len(f.ChurnStands) > 0 {
-		fmt.Fprintf(&b, "• %d closed with a churn signal not taken back (no longer at risk, but nothing said since took back talk of leaving: not a recovery, ask them):\n", len(f.ChurnStands))
-		for i, a := range f.ChurnStands {
+		fmt.Fprintf(&b, "• %d %s:\n", len(closed.briefs), closed.line)
+		for i, a := range closed.briefs {
 			if i == maxFollowUpOpen {
-				fmt.Fprintf(&b, "    and %d more\n", len(f.ChurnStands)-i)
+				fmt.Fprintf(&b, "    and %d more\n", len(closed.briefs)-i)
 				break
 			}
 			fmt.Fprintf(&b, "    %s, %s after the alert\n", feedbackbot.EscapeMarkup(a.Account), minutesWords(a.ResolvedAt.Sub(a.RaisedAt).Minutes()))
