@@ -728,9 +728,9 @@ func notifyLease(workspace, fp string) string { return "alert-post:" + workspace
 //     and is not posted again (a pass that outlived its lease raised every alert
 //     the next replica's had raised meanwhile: a review's find).
 //
-// That is four store round trips a post on top of the post and the save (the
-// renewal, with a Holder; the posting lease taken and given back; the read), none
-// for an alert that is not posted. The post and the save, once begun, finish
+// That is five store round trips a post on top of the post and the save (the
+// renewal, with a Holder; the posting lease taken and given back; the read, and
+// the same read after the post: see post), none for an alert that is not posted. The post and the save, once begun, finish
 // even at shutdown (within postGrace): an alert posted but not saved would be
 // raised again by the next pass.
 func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bool) (posted bool, err error) {
@@ -795,6 +795,22 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	ref, err := a.Poster.Post(ctx, a.Channel, doc)
 	if err != nil {
 		return false, fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)
+	}
+	// A pass paused inside the post call past its leases (the posting lease's 10
+	// seconds and the alerts lease's 10 minutes: SIGSTOP, a frozen VM) posts when
+	// it resumes, though another replica's pass may have told the channel about
+	// the alert meanwhile; no check before the post can see that. So the stored
+	// alert is read again after it: told about elsewhere, it is that pass's, and
+	// this copy is deleted rather than saved over it.
+	if elsewhere, err := a.notifiedElsewhere(ctx, al); err != nil {
+		a.log().Warn("alerts: could not check the alert after posting it; saving this post", "alert", al.Fingerprint, "err", err)
+	} else if elsewhere {
+		if err := a.Poster.Delete(ctx, ref); err != nil && !feedbackbot.IsNotFound(err) {
+			return false, fmt.Errorf("alerts: %s posted twice (this pass was paused inside its post while another replica's told the channel); deleting this copy (%s in %s): %w",
+				al.Fingerprint, ref.ID, ref.Destination, err)
+		}
+		a.log().Warn("alerts: posted twice (this pass was paused inside its post while another replica's told the channel); this copy was deleted", "alert", al.Fingerprint, "message", ref.ID)
+		return false, nil
 	}
 	if resolved {
 		al.Earlier = append(al.Earlier, ref)

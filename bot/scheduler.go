@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -419,16 +420,17 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	} else if !feedbackbot.IsNotFound(err) {
 		return false, fmt.Errorf("job %s: %w", j.Name, err)
 	}
-	// What remains is the post call itself (and the record's write after it): a
-	// replica paused there, its request sent or about to be, for about the lease
-	// (15 minutes: the post is bounded by postGrace only while the process runs)
-	// still posts when it resumes, though another replica may have taken the
-	// run over and posted it meanwhile. No check on this side closes that: a
-	// check comes before the post, and a pause can come after the check.
-	// Closing it needs an idempotent post (the platform keeping one message per
-	// run, by a key the run names) or fencing (the platform refusing a post
-	// made under a lease another holder has since taken, by a token the lease
-	// hands out); the adapters' posts have neither.
+	// What remains is the post call itself: a replica paused there, its request
+	// sent or about to be, for about the lease (15 minutes: the post is bounded by
+	// postGrace only while the process runs) still posts when it resumes, though
+	// another replica may have taken the run over and posted it meanwhile. No
+	// check before the post closes that (a pause can come after the check), and
+	// the platforms' posts are neither idempotent nor fenced. So the record is
+	// read again once the post returns: the first post recorded is the run's, and
+	// a later one is deleted (retractDuplicate). A replica that took the run over
+	// meanwhile either finds this post's record before its own post, or deletes
+	// its own after it. Left open: two replicas that both read "no record" after
+	// their posts, within the moment between that read and the write after it.
 	ref, err := poster.Post(pctx, j.Channel, DigestDocument(d, png))
 	if err != nil && ref.ID == "" {
 		return false, fmt.Errorf("job %s: post: %w", j.Name, err)
@@ -437,6 +439,13 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		// The message is in the channel, part of it not (the chart, say): posting
 		// the whole digest again every tick would be worse.
 		s.log().Warn("digest posted, but not all of it", "job", j.Name, "err", err)
+	}
+	if _, err := s.Store.GetDoc(pctx, j.Workspace, docPosted, run); err == nil {
+		// Another replica posted and recorded the run while this one's post was in
+		// flight: the first recorded post is the run's, and this copy goes.
+		return false, errors.Join(s.retractDuplicate(pctx, poster, j, at, ref), s.recordRun(pctx, j, at))
+	} else if !feedbackbot.IsNotFound(err) {
+		s.log().Warn("could not check the run's record after posting; recording this post", "job", j.Name, "err", err)
 	}
 	raw, _ = json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
 	if recorded, err := s.recordPost(pctx, j.Workspace, run, raw); !recorded {
@@ -453,6 +462,25 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	}
 	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "from", from, "customer_messages", d.CustomerMessages)
 	return true, s.recordRun(pctx, j, at)
+}
+
+// retractDuplicate deletes this replica's post of a run another replica has
+// posted and recorded: the channel keeps one digest (the recorded one), after a
+// few seconds of two. A poster that cannot delete, or a
+// deletion that fails, leaves the copy and says so.
+func (s *Scheduler) retractDuplicate(ctx context.Context, poster Poster, j Job, at time.Time, ref feedbackbot.PostRef) error {
+	d, ok := poster.(interface {
+		Delete(ctx context.Context, ref feedbackbot.PostRef) error
+	})
+	if !ok {
+		s.log().Error("digest posted twice: this replica was paused inside its post while another took the run over, and this platform's messages cannot be deleted here", "job", j.Name, "scheduled", at)
+		return nil
+	}
+	if err := d.Delete(ctx, ref); err != nil && !feedbackbot.IsNotFound(err) {
+		return fmt.Errorf("job %s: digest posted twice (this replica was paused inside its post while another took the run over); deleting this copy (%s in %s): %w", j.Name, ref.ID, ref.Destination, err)
+	}
+	s.log().Warn("digest posted twice: this replica was paused inside its post while another took the run over; this copy was deleted", "job", j.Name, "scheduled", at, "message", ref.ID)
+	return nil
 }
 
 // postGrace bounds a post and its record once begun, shutdown or not.

@@ -1,0 +1,127 @@
+package bot_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
+	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
+	"github.com/feedbackbot/feedbackbot/store/storetest"
+)
+
+// allShortLeases is the Redis store with every lease lasting ttl, the alert's
+// 10-second posting lease too.
+type allShortLeases struct {
+	*redisstore.Store
+	ttl time.Duration
+}
+
+func (s allShortLeases) AcquireLease(ctx context.Context, name, holder string, _ time.Duration) (bool, error) {
+	return s.Store.AcquireLease(ctx, name, holder, s.ttl)
+}
+
+// alertChannel is the alerts channel: what is in it (channelLog), and a hook run
+// once inside the first post, its message already in the channel.
+type alertChannel struct {
+	*channelLog
+	once sync.Once
+	hook func()
+}
+
+func (c *alertChannel) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
+	ref, err := c.channelLog.Post(ctx, channel, doc)
+	if c.hook != nil {
+		c.once.Do(c.hook)
+	}
+	return ref, err
+}
+
+func (c *alertChannel) Update(context.Context, feedbackbot.PostRef, feedbackbot.Document) error {
+	return nil
+}
+
+// TestAlertPausedInsideItsPostIsNotLeftTwice: replica A's pass posts an alert
+// and is paused inside the post call past its leases; meanwhile replica B's pass
+// raises the same alert and saves it. When A resumes, the alert is B's: A deletes
+// its copy and saves nothing over B's, so the channel shows one message, the one
+// the stored alert names (its erasures and edits reach it).
+func TestAlertPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	opens := map[string]func(t *testing.T) (store.Store, func()){
+		"bolt": func(t *testing.T) (store.Store, func()) {
+			var skew atomic.Int64
+			st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{ClaimIdle: storetest.ClaimIdle,
+				Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st, func() { skew.Add(int64(11 * time.Minute)) }
+		},
+		"redis": func(t *testing.T) (store.Store, func()) {
+			client, prefix := redistest.Client(t)
+			const ttl = 150 * time.Millisecond
+			st := allShortLeases{redisstore.New(client, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle}), ttl}
+			return st, func() { time.Sleep(ttl + 100*time.Millisecond) }
+		},
+	}
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, expire := open(t)
+			ch := &channelLog{}
+			pa := &alertChannel{channelLog: ch}
+			a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+			b := &bot.Alerter{Store: st, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+				t.Fatalf("alerts lease: %v %v", ok, err)
+			}
+			var outB bot.AlertOutcome
+			var errB error
+			pa.hook = func() {
+				expire()
+				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+					errB = err
+					return
+				}
+				outB, errB = b.Evaluate(ctx, "T1", hs, t0)
+			}
+			outA, errA := a.Evaluate(ctx, "T1", hs, t0)
+			if errB != nil {
+				t.Fatalf("B's pass: %v", errB)
+			}
+			if outB.Raised != 1 {
+				t.Fatalf("B raised %d alerts, want 1: the scenario is not set up (%+v)", outB.Raised, outB)
+			}
+			if errA != nil {
+				t.Errorf("A's pass: %v", errA)
+			}
+			if outA.Elsewhere != 1 || outA.Raised != 0 {
+				t.Errorf("A's pass raised %d and left %d to B, want 0 and 1", outA.Raised, outA.Elsewhere)
+			}
+			posted, shown := ch.counts()
+			if posted != 2 || shown != 1 {
+				t.Errorf("acct1's alert was posted %d times and %d copies are in the channel, want 2 and 1 (A %+v, %v)", posted, shown, outA, errA)
+			}
+			got := readAlert(t, st, bot.AlertFor("T1", hs[0], t0).Fingerprint)
+			if len(got.Posts) != 1 {
+				t.Fatalf("the stored alert names %d messages, want 1: %+v", len(got.Posts), got.Posts)
+			}
+			ch.mu.Lock()
+			inChannel := ch.shown[got.Posts[0].ID]
+			ch.mu.Unlock()
+			if !inChannel {
+				t.Errorf("the stored alert names message %q, which is not the one left in the channel", got.Posts[0].ID)
+			}
+		})
+	}
+}

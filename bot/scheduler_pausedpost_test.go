@@ -1,0 +1,194 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+)
+
+// pausedInPost is a replica's poster that pauses inside its first post, the
+// message already in the channel (the request sent, its answer not yet read),
+// as a SIGSTOP, a frozen VM or a stalled connection does; it counts the posts
+// and deletions the channel saw.
+type pausedInPost struct {
+	*channelLog
+	once   sync.Once
+	paused chan struct{}
+	resume chan struct{}
+}
+
+// channelLog is one channel both replicas post to: what is in it.
+type channelLog struct {
+	mu    sync.Mutex
+	n     int
+	shown map[string]bool // message id → still in the channel
+}
+
+func (c *channelLog) Post(_ context.Context, channel string, _ feedbackbot.Document) (feedbackbot.PostRef, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	id := time.Now().Format("150405.000000000") + string(rune('a'+c.n))
+	if c.shown == nil {
+		c.shown = map[string]bool{}
+	}
+	c.shown[id] = true
+	return feedbackbot.PostRef{Platform: "test", Destination: channel, ID: id}, nil
+}
+
+func (c *channelLog) Delete(_ context.Context, ref feedbackbot.PostRef) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.shown[ref.ID] {
+		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "no message %s", ref.ID)
+	}
+	c.shown[ref.ID] = false
+	return nil
+}
+
+// counts is how many digests were posted, and how many are still in the channel.
+func (c *channelLog) counts() (posted, shown int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.shown {
+		if s {
+			shown++
+		}
+	}
+	return c.n, shown
+}
+
+func (p *pausedInPost) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
+	ref, err := p.channelLog.Post(ctx, channel, doc)
+	p.once.Do(func() {
+		close(p.paused)
+		<-p.resume
+	})
+	return ref, err
+}
+
+// TestDigestPausedInsideItsPostIsNotLeftTwice: replica A posts a run and is
+// paused inside the post call for longer than the run's lease. Meanwhile B takes
+// the run over: posts it, or holds it (paused before its post, or inside it
+// too). No check before a post can see that, so each reads the run's record
+// again once its post returns: the first post recorded is the run's, and a later
+// one is deleted. The channel keeps one digest, the recorded one. When no one
+// took the run, A's post stands and is recorded.
+func TestDigestPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	const (
+		bPosts        = iota // B ticks while A is paused: takes the run over and posts it
+		bHolds               // B ticks up to its first look at the record, goes on after A's tick
+		bPausedInPost        // B posts too and is paused inside its post until A's tick ends
+		bNothing             // B does not tick
+	)
+	for name, open := range leaseBackends() {
+		t.Run(name, func(t *testing.T) {
+			for _, tc := range []struct {
+				name       string
+				b          int
+				wantPosted int
+			}{
+				{"another replica posted it meanwhile", bPosts, 2},
+				{"another replica holds the run", bHolds, 1},
+				{"another replica is paused inside its post too", bPausedInPost, 2},
+				{"no one took the run", bNothing, 1},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					be := open(t)
+					j := job(t, "0 9 * * *", "UTC")
+					ch := &channelLog{}
+					pa := &pausedInPost{channelLog: ch, paused: make(chan struct{}), resume: make(chan struct{})}
+					sb := &pauseAfterRecordCheck{Store: be.st, paused: make(chan struct{}), resume: make(chan struct{})}
+					if tc.b != bHolds {
+						sb.once.Do(func() {}) // B does not pause
+					}
+					a := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+					pb := &pausedInPost{channelLog: ch, paused: make(chan struct{}), resume: make(chan struct{})}
+					if tc.b != bPausedInPost {
+						pb.once.Do(func() {})
+					}
+					b := &bot.Scheduler{Store: sb, Posters: map[feedbackbot.Platform]bot.Poster{"test": pb}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+					doneA := make(chan error, 1)
+					go func() { _, err := a.Tick(context.Background(), now); doneA <- err }()
+					select {
+					case <-pa.paused:
+					case err := <-doneA:
+						t.Fatalf("A's tick ended (%v) without posting", err)
+					case <-time.After(20 * time.Second):
+						t.Fatal("A never posted")
+					}
+					be.expire()
+					doneB := make(chan error, 1)
+					switch tc.b {
+					case bPosts:
+						if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err != nil {
+							t.Fatalf("B's tick: %v", err)
+						}
+						if p, _ := ch.counts(); p != 2 {
+							t.Fatalf("%d posts after B's tick, want 2: the scenario is not set up", p)
+						}
+						close(doneB)
+					case bHolds, bPausedInPost:
+						paused := sb.paused
+						if tc.b == bPausedInPost {
+							paused = pb.paused
+						}
+						go func() { _, err := b.Tick(context.Background(), now.Add(30*time.Second)); doneB <- err }()
+						select {
+						case <-paused:
+						case err := <-doneB:
+							t.Fatalf("B's tick ended (%v) before its pause", err)
+						case <-time.After(20 * time.Second):
+							t.Fatal("B never paused")
+						}
+					default:
+						close(doneB)
+					}
+					close(pa.resume)
+					if err := <-doneA; err != nil {
+						t.Errorf("A's tick: %v", err)
+					}
+					if tc.b == bHolds || tc.b == bPausedInPost {
+						close(sb.resume)
+						close(pb.resume)
+						if err := <-doneB; err != nil {
+							t.Errorf("B's tick: %v", err)
+						}
+					}
+					posted, shown := ch.counts()
+					if posted != tc.wantPosted || shown != 1 {
+						t.Errorf("the 09:00 digest was posted %d times and %d copies are in the channel, want %d and 1", posted, shown, tc.wantPosted)
+					}
+					raw, err := be.st.GetDoc(context.Background(), j.Workspace, "digest-posted", fmt.Sprintf("%s:%d", j.Name, now.Truncate(time.Hour).Unix()))
+					if err != nil {
+						t.Fatalf("the run's record: %v", err)
+					}
+					var rec feedbackbot.PostRef
+					if err := json.Unmarshal(raw, &rec); err != nil {
+						t.Fatal(err)
+					}
+					if ch.mu.Lock(); !ch.shown[rec.ID] {
+						t.Errorf("the run's record names message %q, which is not the one in the channel", rec.ID)
+					}
+					ch.mu.Unlock()
+					// And the next ticks post nothing more.
+					for i, s := range []*bot.Scheduler{a, b} {
+						if _, err := s.Tick(context.Background(), now.Add(time.Minute)); err != nil {
+							t.Errorf("replica %d's next tick: %v", i, err)
+						}
+					}
+					if p, s := ch.counts(); p != posted || s != 1 {
+						t.Errorf("after the next ticks: %d posts and %d in the channel, want %d and 1", p, s, posted)
+					}
+				})
+			}
+		})
+	}
+}
