@@ -85,43 +85,45 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestLayerCrossValidation trains the layer on all training sets but one and
-// scores the one left out, for each of the twenty, and reports the rules alone on
-// the same set. The folds' figures (engine fb-10, each layer trained on twenty-one
-// sets with 2^14 buckets and character 6-grams; rules alone in brackets; `go run
-// ./bench train -cv`, 2026-12-06, thirty-first session): sentiment macro-F1
-// chat_labelled 0.910 (0.926), chat_dev 0.961 (0.900), chat_train2 0.917 (0.837),
-// chat_train3 0.832 (0.632), chat_train4 0.861 (0.676), chat_train5 0.863 (0.678),
-// chat_train6 0.877 (0.617), chat_train7 0.890 (0.641), chat_train8 0.858 (0.662),
-// chat_train9 0.923 (0.686), chat_train10 0.905 (0.674), chat_train11 0.940
-// (0.713), chat_train12 0.923 (0.681), chat_train13 0.917 (0.703), chat_train14
-// 0.903 (0.624), chat_train15 0.887 (0.655), chat_train16 0.835 (0.578),
-// chat_train17 0.798 (0.592), chat_train18 0.883 (0.651), chat_train19 0.861
-// (0.601), chat_train20 0.800 (0.526), chat_train21 0.798 (0.475); intent accuracy
-// 0.860 (0.819), 0.899 (0.777), 0.803 (0.636), 0.756 (0.490), 0.766 (0.536), 0.779
-// (0.540), 0.785 (0.551), 0.778 (0.564), 0.807 (0.613), 0.848 (0.602), 0.814
-// (0.551), 0.841 (0.638), 0.795 (0.580), 0.841 (0.599), 0.804 (0.580), 0.831
-// (0.587), 0.749 (0.467), 0.716 (0.469), 0.864 (0.647), 0.833 (0.598), 0.768
-// (0.581), 0.791 (0.529); mean 0.879, intent 0.806. chat_train18 to chat_train21 are
-// ordinary channel traffic, the two last the hardest folds with chat_train17; the
-// twenty folds before chat_train20 and chat_train21 averaged 0.887 and 0.805 then,
-// 0.887 and 0.808 now. chat_train16 and chat_train17 are weighted to messages the
-// analyzer misses (testdata/LABELLING.md, round 9). The layer beats the rules on
-// every fold but chat_labelled, the set the rules were first fitted on (their 0.926
-// there is optimistic). Floors sit just under the layer's figures.
+// TestLayerCrossValidation trains the layer on all training sets but one and scores the
+// one left out, for each of the twenty-four, and reports the rules alone on the same
+// set. The folds' figures (engine fb-11, each layer trained on twenty-three sets with
+// 2^14 buckets and character 6-grams; rules alone in brackets; `go run ./bench train
+// -cv`, 2026-12-06, thirty-second session): sentiment macro-F1 chat_labelled 0.920
+// (0.926), chat_dev 0.957 (0.900), chat_train2 0.904 (0.837), chat_train3 0.849 (0.632),
+// chat_train4 0.866 (0.676), chat_train5 0.859 (0.678), chat_train6 0.868 (0.617),
+// chat_train7 0.882 (0.641), chat_train8 0.871 (0.662), chat_train9 0.920 (0.686),
+// chat_train10 0.905 (0.674), chat_train11 0.935 (0.713), chat_train12 0.918 (0.681),
+// chat_train13 0.927 (0.703), chat_train14 0.896 (0.624), chat_train15 0.892 (0.655),
+// chat_train16 0.827 (0.578), chat_train17 0.801 (0.592), chat_train18 0.886 (0.651),
+// chat_train19 0.874 (0.601), chat_train20 0.825 (0.526), chat_train21 0.818 (0.475),
+// chat_train22 0.795 (0.532), chat_train23 0.794 (0.512); intent accuracy 0.870 (0.819),
+// 0.899 (0.777), 0.785 (0.636), 0.747 (0.490), 0.768 (0.536), 0.781 (0.540), 0.805
+// (0.551), 0.782 (0.564), 0.822 (0.613), 0.839 (0.602), 0.819 (0.551), 0.843 (0.638),
+// 0.799 (0.580), 0.834 (0.599), 0.811 (0.580), 0.836 (0.587), 0.738 (0.467), 0.700
+// (0.469), 0.867 (0.647), 0.851 (0.598), 0.795 (0.581), 0.807 (0.529), 0.803 (0.546),
+// 0.798 (0.561). Mean 0.875 (accuracy 0.881), intent 0.808. chat_train18 to chat_train23
+// are ordinary channel traffic, the two newest the hardest folds; the twenty-two folds
+// before them averaged 0.879 and 0.806 under the twenty-two-set layers and 0.882 and
+// 0.809 now (the twenty earliest 0.887 then, 0.888 now), the rule decided before this
+// cross-validation ran for adding chat_train22 and chat_train23. chat_train16 and
+// chat_train17 are weighted to messages the analyzer misses (testdata/LABELLING.md,
+// round 9). The layer beats the rules on every fold but chat_labelled, the set the rules
+// were first fitted on (their 0.926 there is optimistic). Floors sit just under the
+// layer's figures.
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains twenty-two layers")
+		t.Skip("trains twenty-four layers")
 	}
 	skipTrainingUnderRace(t)
 	sets := make([][]Example, len(layerSets))
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.905, 0.855}, {0.955, 0.89}, {0.91, 0.795}, {0.825, 0.75}, {0.855, 0.76},
-		{0.855, 0.77}, {0.87, 0.78}, {0.885, 0.77}, {0.85, 0.80}, {0.915, 0.84}, {0.90, 0.805}, {0.935, 0.835},
-		{0.915, 0.79}, {0.91, 0.835}, {0.895, 0.795}, {0.88, 0.825}, {0.83, 0.74}, {0.79, 0.71}, {0.875, 0.855}, {0.855, 0.825},
-		{0.795, 0.76}, {0.79, 0.785}}
+	floors := []struct{ f1, intent float64 }{{0.915, 0.865}, {0.95, 0.89}, {0.895, 0.78}, {0.84, 0.74}, {0.86, 0.76},
+		{0.85, 0.775}, {0.86, 0.80}, {0.875, 0.775}, {0.865, 0.815}, {0.915, 0.83}, {0.90, 0.81}, {0.93, 0.835},
+		{0.91, 0.79}, {0.92, 0.825}, {0.89, 0.805}, {0.885, 0.83}, {0.82, 0.73}, {0.795, 0.695}, {0.88, 0.86}, {0.865, 0.845},
+		{0.82, 0.79}, {0.81, 0.80}, {0.79, 0.795}, {0.785, 0.79}}
 	if len(floors) != len(sets) {
 		t.Fatalf("%d floors for %d training sets: add the new set's", len(floors), len(sets))
 	}
@@ -178,7 +180,7 @@ func TestLayerCrossValidation(t *testing.T) {
 	}
 	t.Logf("themes, left-out sets pooled: heads F1 %.3f, rules %.3f", heads.F1(), ruled.F1())
 	if heads.F1() < 0.70 || heads.F1() < ruled.F1()+0.05 {
-		t.Errorf("theme heads: pooled F1 %.3f, rules %.3f: want at least 0.70 and 0.05 above the rules (measured 0.713 and 0.639 over twenty-two sets)", heads.F1(), ruled.F1())
+		t.Errorf("theme heads: pooled F1 %.3f, rules %.3f: want at least 0.70 and 0.05 above the rules (measured 0.710 and 0.632 over twenty-four sets, 0.713 and 0.639 over twenty-two)", heads.F1(), ruled.F1())
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // `feedbackbot learn`); the held-out sets are not among them. The list is
 // TrainingSets' (TestEmbeddedTrainingSets holds the two together).
 //
-//go:embed testdata/chat_labelled.jsonl testdata/chat_dev.jsonl testdata/chat_train2.jsonl testdata/chat_train3.jsonl testdata/chat_train4.jsonl testdata/chat_train5.jsonl testdata/chat_train6.jsonl testdata/chat_train7.jsonl testdata/chat_train8.jsonl testdata/chat_train9.jsonl testdata/chat_train10.jsonl testdata/chat_train11.jsonl testdata/chat_train12.jsonl testdata/chat_train13.jsonl testdata/chat_train14.jsonl testdata/chat_train15.jsonl testdata/chat_train16.jsonl testdata/chat_train17.jsonl testdata/chat_train18.jsonl testdata/chat_train19.jsonl testdata/chat_train20.jsonl testdata/chat_train21.jsonl
+//go:embed testdata/chat_labelled.jsonl testdata/chat_dev.jsonl testdata/chat_train2.jsonl testdata/chat_train3.jsonl testdata/chat_train4.jsonl testdata/chat_train5.jsonl testdata/chat_train6.jsonl testdata/chat_train7.jsonl testdata/chat_train8.jsonl testdata/chat_train9.jsonl testdata/chat_train10.jsonl testdata/chat_train11.jsonl testdata/chat_train12.jsonl testdata/chat_train13.jsonl testdata/chat_train14.jsonl testdata/chat_train15.jsonl testdata/chat_train16.jsonl testdata/chat_train17.jsonl testdata/chat_train18.jsonl testdata/chat_train19.jsonl testdata/chat_train20.jsonl testdata/chat_train21.jsonl testdata/chat_train22.jsonl testdata/chat_train23.jsonl
 var trainingFS embed.FS
 
 // ShippedExamples are the rows of the training sets the shipped layer learned

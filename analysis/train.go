@@ -26,7 +26,8 @@ type Example struct {
 var TrainingSets = []string{"chat_labelled.jsonl", "chat_dev.jsonl", "chat_train2.jsonl",
 	"chat_train3.jsonl", "chat_train4.jsonl", "chat_train5.jsonl", "chat_train6.jsonl", "chat_train7.jsonl", "chat_train8.jsonl",
 	"chat_train9.jsonl", "chat_train10.jsonl", "chat_train11.jsonl", "chat_train12.jsonl", "chat_train13.jsonl", "chat_train14.jsonl", "chat_train15.jsonl",
-	"chat_train16.jsonl", "chat_train17.jsonl", "chat_train18.jsonl", "chat_train19.jsonl", "chat_train20.jsonl", "chat_train21.jsonl"}
+	"chat_train16.jsonl", "chat_train17.jsonl", "chat_train18.jsonl", "chat_train19.jsonl", "chat_train20.jsonl", "chat_train21.jsonl",
+	"chat_train22.jsonl", "chat_train23.jsonl"}
 
 // LayerOptions are the combination layer's hyperparameters, chosen by
 // leave-one-set-out cross-validation over the training sets (`go run ./bench train
