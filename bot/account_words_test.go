@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,9 +63,10 @@ func TestCommandsTakeAnAccountOfSeveralWords(t *testing.T) {
 					value = bt.Value
 				}
 			}
+			// kind|score|account|thread|asked (the question's asked time, unix seconds)
 			f := strings.Split(value, "|")
-			if len(f) != 4 || f[2] != tc.surveyAccount || f[3] != tc.th {
-				t.Errorf("survey buttons %q (reply %q); want account %q, thread %q", value, doc.Fallback, tc.surveyAccount, tc.th)
+			if len(f) != 5 || f[2] != tc.surveyAccount || f[3] != tc.th || f[4] != strconv.FormatInt(now.Unix(), 10) {
+				t.Errorf("survey buttons %q (reply %q); want account %q, thread %q, asked %d", value, doc.Fallback, tc.surveyAccount, tc.th, now.Unix())
 			}
 		})
 	}

@@ -257,11 +257,20 @@ func emotionStats(cur, prev map[string]map[string]int64) []feedbackbot.EmotionSt
 	return out
 }
 
-// satisfactionIndex puts an account's satisfaction on the sentiment scale: survey
-// answers where there are any, sentiment otherwise.
+// MinCSATForSatisfaction is how many CSAT answers of the period an account's
+// satisfaction is taken from instead of its messages' sentiment. One answer
+// replaced the sentiment of ten complaints (a review's find): a single rating
+// may be one person's mood, or a colleague's click, while three are three
+// ratings of the help, a small but real sample. Fewer, the digest keeps the
+// sentiment.
+const MinCSATForSatisfaction = 3
+
+// satisfactionIndex puts an account's satisfaction on the sentiment scale: its
+// CSAT answers where there are MinCSATForSatisfaction or more, sentiment
+// otherwise.
 func satisfactionIndex(g *feedbackbot.GroupStat, s Satisfaction) {
 	switch {
-	case s.CSATMean != nil:
+	case s.CSATMean != nil && s.CSATAnswers >= MinCSATForSatisfaction:
 		v := (*s.CSATMean - 3) / 2
 		g.Satisfaction, g.SatisfactionFrom = &v, "csat"
 	case g.Index != nil:

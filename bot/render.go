@@ -28,10 +28,21 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 	if d.Messages == 0 {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "No messages were captured in this period."})
 		doc.Fallback = title + ": no messages in this period."
+		fs := surveyFields(d) // (survey answers are button presses, not messages)
+		if len(fs) > 0 {
+			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fs})
+		}
 		if b, ok := atRiskBlock(d.AtRisk); ok { // at risk as of now, quiet period or not
 			doc.Blocks = append(doc.Blocks, b)
 			doc.Fallback = fmt.Sprintf("%s: no messages in this period, %s at risk.", title, feedbackbot.Plural(len(d.AtRisk), "account"))
 			doc.Color = "warning"
+		}
+		if len(fs) > 0 {
+			var said []string
+			for _, f := range fs {
+				said = append(said, f.Label+" "+f.Value)
+			}
+			doc.Fallback += " Survey answers: " + strings.Join(said, "; ") + "."
 		}
 		if b, ok := driftingBlock(d.Drifting, d.To); ok {
 			doc.Blocks = append(doc.Blocks, b)
@@ -66,14 +77,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 		{Label: "Asked or reported something", Value: fmt.Sprintf("%d", d.NeedsReply)},
 		{Label: "Accounts heard from", Value: fmt.Sprintf("%d", len(d.Accounts))},
 	}})
-	if d.CSATMean != nil || d.NPS != nil {
-		var fs []feedbackbot.Field
-		if d.CSATMean != nil {
-			fs = append(fs, feedbackbot.Field{Label: fmt.Sprintf("CSAT (%d answers)", d.CSATAnswers), Value: fmt.Sprintf("%.1f / 5, %.0f%% satisfied (4-5)", *d.CSATMean, *d.CSATShare*100)})
-		}
-		if d.NPS != nil {
-			fs = append(fs, feedbackbot.Field{Label: fmt.Sprintf("NPS (%d answers)", d.NPSAnswers), Value: fmt.Sprintf("%+.0f", *d.NPS)})
-		}
+	if fs := surveyFields(d); len(fs) > 0 {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: fs})
 	}
 	if b, ok := kanoBlock(d.Kano); ok {
@@ -194,8 +198,10 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 				idx = fmt.Sprintf("%+.2f", *a.Index)
 			}
 			fmt.Fprintf(&b, "• %s: %s, sentiment %s, %d negative", feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID)), feedbackbot.Plural(a.Count, "message"), idx, a.Negative)
-			if a.SatisfactionFrom == "csat" {
-				fmt.Fprintf(&b, "; satisfaction %+.2f from CSAT answers", *a.Satisfaction)
+			if a.SatisfactionFrom == "csat" && a.Satisfaction != nil {
+				// (taken from CSAT only from MinCSATForSatisfaction answers on; the
+				// account's own count is not in the digest's record)
+				fmt.Fprintf(&b, "; satisfaction %+.2f from %d+ CSAT answers", *a.Satisfaction, MinCSATForSatisfaction)
 			}
 			b.WriteString("\n")
 		}
@@ -225,6 +231,38 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 		doc.Color = "warning"
 	}
 	return doc
+}
+
+// FewSurveyAnswers is how many answers a CSAT or NPS figure needs before the
+// digest shows it without a caution. Below ten, one answer more or less moves NPS
+// by over ten points and the share of satisfied answers by over ten percentage
+// points (NPS +100 from two answers has a 95% margin of about ±140 points): the
+// figure is a few people's answers, to be read as such, not as a trend.
+const FewSurveyAnswers = 10
+
+// tooFew is the caution a figure of n survey answers carries next to it, "" when
+// there are enough.
+func tooFew(n int) string {
+	if n >= FewSurveyAnswers {
+		return ""
+	}
+	return " — too few to read as a trend"
+}
+
+// surveyFields are a digest's CSAT and NPS figures, each with its count of
+// answers (NPS: of respondents) and, when they are few, a caution; none when the
+// period holds no answer.
+func surveyFields(d feedbackbot.Digest) []feedbackbot.Field {
+	var fs []feedbackbot.Field
+	if d.CSATMean != nil && d.CSATShare != nil {
+		fs = append(fs, feedbackbot.Field{Label: fmt.Sprintf("CSAT (%s)", feedbackbot.Plural(d.CSATAnswers, "answer")),
+			Value: fmt.Sprintf("%.1f / 5, %.0f%% satisfied (4-5)%s", *d.CSATMean, *d.CSATShare*100, tooFew(d.CSATAnswers))})
+	}
+	if d.NPS != nil {
+		fs = append(fs, feedbackbot.Field{Label: fmt.Sprintf("NPS (%s)", feedbackbot.Plural(d.NPSAnswers, "answer")),
+			Value: fmt.Sprintf("%+.0f%s", *d.NPS, tooFew(d.NPSAnswers))})
+	}
+	return fs
 }
 
 // A digest lists the TopThemes themes with the most customer messages (its text

@@ -159,17 +159,44 @@ func nameWords(s string) []string {
 	return out
 }
 
+// acronymPhrases are the acronyms whose phrases request grouping knows with no
+// request needing to say so (analysis/emerging's knownExpansions, by their
+// initials: "single sign-on" is SSO), so that a request and a surveyed feature
+// named one way and the other are the same (TestKanoAcronymsAreTheGroupings
+// holds the two tables together).
+var acronymPhrases = map[string]string{
+	"sso": "single sign-on", "mfa": "multi-factor authentication", "csv": "comma-separated values",
+	"tsv": "tab-separated values", "sla": "service-level agreement", "pos": "point-of-sale",
+	"spa": "single-page application", "ooo": "out-of-office",
+}
+
+// expandedWords are nameWords with each known acronym (acronymPhrases) written
+// out: "SAML SSO" is saml single sign on.
+func expandedWords(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if p, ok := acronymPhrases[w]; ok {
+			out = append(out, nameWords(p)...)
+			continue
+		}
+		out = append(out, themes.Stem(w))
+	}
+	return out
+}
+
 // kanoFor finds the surveyed feature a request is about: the one whose name holds
 // every word of the request's label (stemmed; "dark mode" is "Dark mode for
-// dashboards"), the shortest such name (then the first by id) among several.
+// dashboards"; acronyms written out on both sides, as request grouping reads
+// them: "SAML SSO" is "SAML single sign-on"), the shortest such name (then the
+// first by id) among several.
 func kanoFor(label string, names map[string]string) (id string, ok bool) {
-	want := nameWords(label)
+	want := expandedWords(label)
 	if len(want) == 0 {
 		return "", false
 	}
 	best := ""
 	for fid, name := range names {
-		have := nameWords(name)
+		have := expandedWords(name)
 		all := true
 		for _, w := range want {
 			if !slices.Contains(have, w) {

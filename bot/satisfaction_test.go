@@ -12,8 +12,9 @@ import (
 	"github.com/feedbackbot/feedbackbot/bot"
 )
 
-// TestSatisfactionIndexPerAccount: an account with CSAT answers in the period gets its
-// satisfaction from them ((mean-3)/2); one without gets its sentiment index.
+// TestSatisfactionIndexPerAccount: an account with CSAT answers in the period (at
+// least bot.MinCSATForSatisfaction of them: four here) gets its satisfaction from
+// them ((mean-3)/2); one without gets its sentiment index.
 func TestSatisfactionIndexPerAccount(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
@@ -27,7 +28,7 @@ func TestSatisfactionIndexPerAccount(t *testing.T) {
 					Text: "the export is broken again, very frustrating", Time: now.Add(-time.Duration(i+1) * time.Hour)})
 			}
 			captured(t, st, msgs...)
-			for i, score := range []int{5, 4} {
+			for i, score := range []int{5, 4, 5, 4} {
 				raw, _ := json.Marshal(bot.SurveyAnswer{Kind: bot.SurveyCSAT, Score: score, Account: "acme", User: fmt.Sprint("U", i), Time: now.Add(-30 * time.Minute)})
 				if err := st.PutDoc(ctx, "T1", bot.DocSurveyAnswer, fmt.Sprint("a", i), raw); err != nil {
 					t.Fatal(err)

@@ -29,6 +29,18 @@ const (
 // survey, whichever of the two; and of one feature after a Kano survey of it.
 const SurveyCooldown = 30 * 24 * time.Hour
 
+// SurveyAnswerWindow is how long a CSAT or NPS question takes answers after it
+// was asked. A rating given later is of help long past (someone scrolling up
+// months on): counted, it was this week's rating in the digest and account
+// health, and could close an alert as recovered. Two weeks leave a customer who
+// was away a week time to answer, and are half the cooldown, so a question is
+// closed well before the account may be asked again.
+const SurveyAnswerWindow = 14 * 24 * time.Hour
+
+// surveyClockSkew is how far ahead of this replica's clock a question's asked
+// time may be (another replica's clock asked it): further, the button is not ours.
+const surveyClockSkew = time.Hour
+
 // SurveyAnswer is one customer's answer.
 type SurveyAnswer struct {
 	Kind    string    `json:"kind"`
@@ -40,15 +52,31 @@ type SurveyAnswer struct {
 	// Feature is the feature a Kano answer is about (KanoFeatureID); "" for CSAT
 	// and NPS.
 	Feature string `json:"feature,omitempty"`
+	// Instance names the CSAT or NPS question answered: its asked time, in unix
+	// seconds, as its buttons carry it. Two surveys of one account (a month
+	// apart, with no thread) are two answers, not one answer pressed again. ""
+	// for an answer to a question posted before questions carried it, and for
+	// Kano answers (one per feature, paired by it).
+	Instance string `json:"instance,omitempty"`
 }
 
 // IsRating says whether the answer rates the account (CSAT, NPS), as health and
 // the digest's satisfaction read answers; a Kano answer rates a feature.
 func (a SurveyAnswer) IsRating() bool { return a.Kind == SurveyCSAT || a.Kind == SurveyNPS }
 
-// SurveyDocument is what the customer sees: a question and one button per score.
-// Button values carry kind, account and thread so the answer is stored with them.
+// SurveyDocument is the question as it was posted before questions carried their
+// asked time (SurveyQuestion with none): its buttons are still answered, as
+// before, with no survey instance and no closing (a question posted the day
+// before the upgrade keeps working).
 func SurveyDocument(kind, account, thread string) feedbackbot.Document {
+	return SurveyQuestion(kind, account, thread, time.Time{})
+}
+
+// SurveyQuestion is what the customer sees: a question and one button per score.
+// Button values carry kind, score, account, thread and the asked time
+// (surveyButtonValue), so the answer is stored with them and refused once the
+// question has closed (SurveyAnswerWindow).
+func SurveyQuestion(kind, account, thread string, asked time.Time) feedbackbot.Document {
 	q, lo, hi := "How satisfied are you with the help you got? (1 = very unsatisfied, 5 = very satisfied)", 1, 5
 	if kind == SurveyNPS {
 		q, lo, hi = "How likely are you to recommend us to a colleague? (0 = not at all, 10 = extremely likely)", 0, 10
@@ -56,13 +84,97 @@ func SurveyDocument(kind, account, thread string) feedbackbot.Document {
 	doc := feedbackbot.Document{Fallback: q, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: q}}}
 	var row []feedbackbot.Button
 	for s := lo; s <= hi; s++ {
-		row = append(row, feedbackbot.Button{Label: strconv.Itoa(s), Action: "survey.answer", Value: strings.Join([]string{kind, strconv.Itoa(s), account, thread}, "|")})
+		row = append(row, feedbackbot.Button{Label: strconv.Itoa(s), Action: "survey.answer", Value: surveyButtonValue(kind, s, account, thread, asked)})
 		if len(row) == 5 || s == hi { // platforms allow five buttons a row
 			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockActions, Buttons: row})
 			row = nil
 		}
 	}
 	return doc
+}
+
+// surveyButtonValue is a CSAT or NPS button's value: kind|score|account|thread|asked,
+// asked being the question's asked time in unix seconds (the survey's instance).
+// A zero asked writes the legacy value, kind|score|account|thread, as questions
+// were posted before they carried it. (A Kano button's is
+// kind|score|account|thread|feature: KanoDocument.) The account is always the
+// third part, all the adapters read of it (askedOf, the same on Slack and
+// Discord); parseSurveyButton reads the rest, for both.
+func surveyButtonValue(kind string, score int, account, thread string, asked time.Time) string {
+	v := strings.Join([]string{kind, strconv.Itoa(score), account, thread}, "|")
+	if !asked.IsZero() {
+		v += "|" + strconv.FormatInt(asked.Unix(), 10)
+	}
+	return v
+}
+
+// surveyButton is a survey button's value read back.
+type surveyButton struct {
+	kind    string
+	score   int
+	account string
+	thread  string
+	feature string    // a Kano question's feature id
+	asked   time.Time // a CSAT or NPS question's asked time; zero on a legacy button and on Kano's
+}
+
+// instance names the question a button is of (SurveyAnswer.Instance).
+func (b surveyButton) instance() string {
+	if b.asked.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(b.asked.Unix(), 10)
+}
+
+// parseSurveyButton reads a survey button's value (after "survey.answer "); ok is
+// false for one that is not valid: unknown kind, score out of range, a Kano value
+// without its feature.
+func parseSurveyButton(v string) (b surveyButton, ok bool) {
+	parts := strings.SplitN(v, "|", 4)
+	if len(parts) != 4 {
+		return b, false
+	}
+	score, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return b, false
+	}
+	b = surveyButton{kind: parts[0], score: score, account: parts[2], thread: parts[3]}
+	lo, hi := 1, 5
+	switch b.kind {
+	case SurveyCSAT:
+		b.thread, b.asked = splitAsked(parts[3])
+	case SurveyNPS:
+		lo, hi = 0, 10
+		b.thread, b.asked = splitAsked(parts[3])
+	case SurveyKanoF, SurveyKanoD:
+		if b.thread, b.feature, ok = kanoThread(parts[3]); !ok {
+			return b, false
+		}
+	default:
+		return b, false
+	}
+	return b, score >= lo && score <= hi
+}
+
+// splitAsked splits a CSAT or NPS value's last part, thread|asked, into the two
+// (the asked time read from the end, so a typed thread may hold a "|"); a legacy
+// value's last part is the thread alone: a Slack channel:ts, a Discord snowflake,
+// neither with a "|" in it (only a legacy thread typed as "word|digits" would be
+// misread, as a question asked long ago).
+func splitAsked(s string) (thread string, asked time.Time) {
+	i := strings.LastIndexByte(s, '|')
+	if i < 0 {
+		return s, time.Time{}
+	}
+	tail := s[i+1:]
+	if tail == "" || len(tail) > 11 || strings.TrimLeft(tail, "0123456789") != "" {
+		return s, time.Time{}
+	}
+	sec, err := strconv.ParseInt(tail, 10, 64)
+	if err != nil || sec <= 0 {
+		return s, time.Time{}
+	}
+	return s[:i], time.Unix(sec, 0).UTC()
 }
 
 // survey answers "/feedback survey [csat|nps] ACCOUNT [THREAD]": the survey document
@@ -74,8 +186,8 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if len(f) > 0 && strings.EqualFold(f[0], SurveyKano) {
 		return b.surveyKano(ctx, cmd, f[1:], now)
 	}
-	if len(f) > 0 && (f[0] == SurveyCSAT || f[0] == SurveyNPS) {
-		kind, f = f[0], f[1:]
+	if len(f) > 0 && (strings.EqualFold(f[0], SurveyCSAT) || strings.EqualFold(f[0], SurveyNPS)) { // ("NPS" as people write it)
+		kind, f = strings.ToLower(f[0]), f[1:]
 	}
 	if len(f) == 0 {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "Usage: `survey [csat|nps] ACCOUNT [thread]` or `survey kano ACCOUNT FEATURE`.")
@@ -109,7 +221,7 @@ func (b *Bot) survey(ctx context.Context, cmd feedbackbot.Command, rest string, 
 	if err := b.Store.PutDoc(ctx, cmd.Workspace, DocSurveyAsked, kind+"|"+acct.ID, raw); err != nil {
 		return feedbackbot.Document{}, fmt.Errorf("survey: %w", err)
 	}
-	doc := SurveyDocument(kind, acct.ID, thread)
+	doc := SurveyQuestion(kind, acct.ID, thread, now)
 	doc.Ephemeral = false // the adapter posts it to the customer's channel: a question, no analysis
 	return doc, nil
 }
@@ -179,18 +291,14 @@ func surveyAsked(doc feedbackbot.Document) (key, account string, ok bool) {
 			if bt.Action != "survey.answer" {
 				continue
 			}
-			parts := strings.SplitN(bt.Value, "|", 4)
-			if len(parts) < 4 || parts[2] == "" {
+			v, ok := parseSurveyButton(bt.Value)
+			if !ok || v.account == "" {
 				continue
 			}
-			switch parts[0] {
-			case SurveyCSAT, SurveyNPS:
-				return parts[0] + "|" + parts[2], parts[2], true
-			case SurveyKanoF, SurveyKanoD:
-				if _, fid, ok := kanoThread(parts[3]); ok {
-					return kanoAskedKey(fid, parts[2]), parts[2], true
-				}
+			if v.kind == SurveyKanoF || v.kind == SurveyKanoD {
+				return kanoAskedKey(v.feature, v.account), v.account, true
 			}
+			return v.kind + "|" + v.account, v.account, true
 		}
 	}
 	return "", "", false
@@ -214,25 +322,16 @@ func leaseHolder() string { return rand.Text() }
 // answerSurvey records a customer's button press. It is the one action customers
 // may take, and its reply reveals nothing but thanks.
 func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value string, now time.Time) (feedbackbot.Document, error) {
-	parts := strings.SplitN(value, "|", 4)
-	if len(parts) != 4 {
+	v, ok := parseSurveyButton(value)
+	if !ok || v.asked.After(now.Add(surveyClockSkew)) {
 		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
 	}
-	score, err := strconv.Atoi(parts[1])
-	lo, hi := 1, 5
-	if parts[0] == SurveyNPS {
-		lo, hi = 0, 10
-	}
-	thread, feature := parts[3], ""
-	kano := parts[0] == SurveyKanoF || parts[0] == SurveyKanoD
-	if kano {
-		var ok bool
-		if thread, feature, ok = kanoThread(parts[3]); !ok {
-			return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
-		}
-	}
-	if err != nil || (parts[0] != SurveyCSAT && parts[0] != SurveyNPS && !kano) || score < lo || score > hi {
-		return feedbackbot.Document{}, feedbackbot.Errorf(feedbackbot.EINVALID, "That survey button is not valid any more.")
+	kano := v.kind == SurveyKanoF || v.kind == SurveyKanoD
+	// A question asked more than SurveyAnswerWindow ago has closed: its rating
+	// would be of help long past, counted as this period's. (A legacy button
+	// carries no asked time, and is taken as before.)
+	if !v.asked.IsZero() && now.Sub(v.asked) > SurveyAnswerWindow {
+		return surveyClosed(), nil
 	}
 	// A survey asks the customer: staff pressing its buttons (to see what the
 	// customer sees, or by mistake) would change the account's satisfaction and
@@ -248,7 +347,7 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	} else if !feedbackbot.IsNotFound(err) {
 		return feedbackbot.Document{}, fmt.Errorf("survey answer: %w", err)
 	}
-	a := SurveyAnswer{Kind: parts[0], Score: score, Account: parts[2], Thread: thread, User: cmd.User, Time: now, Feature: feature}
+	a := SurveyAnswer{Kind: v.kind, Score: v.score, Account: v.account, Thread: v.thread, User: cmd.User, Time: now, Feature: v.feature, Instance: v.instance()}
 	if err := PutSurveyAnswer(ctx, b.Store, cmd.Workspace, a); err != nil {
 		return feedbackbot.Document{}, err
 	}
@@ -291,6 +390,13 @@ func kanoOneMore(kind string) feedbackbot.Document {
 	return feedbackbot.Document{Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text}}}
 }
 
+// surveyClosed answers a press on a question asked more than SurveyAnswerWindow
+// ago, to the presser alone; nothing is stored.
+func surveyClosed() feedbackbot.Document {
+	text := fmt.Sprintf("Thank you! This survey has closed (answers are taken for %s after it is asked), so this answer was not recorded.", windowDays(SurveyAnswerWindow))
+	return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text}}}
+}
+
 // staffSurveyAnswer answers staff who press a survey's buttons.
 const staffSurveyAnswer = "Staff answers are not recorded: this question is for the customer."
 
@@ -309,14 +415,20 @@ type Satisfaction struct {
 }
 
 // Summarise computes CSAT (mean and share of 4-5) and NPS for answers in [from, to),
-// optionally for one account.
+// optionally for one account. CSAT counts each answer (each rates the help of one
+// survey); NPS counts each respondent once, their latest answer of the period
+// (onePerRespondent): it is a share of people.
 func Summarise(answers []SurveyAnswer, from, to time.Time, account string) Satisfaction {
 	var s Satisfaction
 	var csatSum, csatTop, prom, det float64
+	var in []SurveyAnswer
 	for _, a := range answers {
 		if a.Time.Before(from) || !a.Time.Before(to) || (account != "" && a.Account != account) {
 			continue
 		}
+		in = append(in, a)
+	}
+	for _, a := range onePerRespondent(in) {
 		switch a.Kind {
 		case SurveyCSAT:
 			s.CSATAnswers++
@@ -342,4 +454,32 @@ func Summarise(answers []SurveyAnswer, from, to time.Time, account string) Satis
 		s.NPS = &n
 	}
 	return s
+}
+
+// onePerRespondent keeps, of each person's NPS answers about one account, the
+// latest (the later in as of two at the same time), and every other answer, in
+// as's order. NPS is the share of promoters less detractors among the people
+// asked: one customer who pressed two NPS questions of a period (scrolling up to
+// an older one) counted twice, in the digest and in account health alike. An
+// answer of no known person (none is stored so) counts on its own.
+func onePerRespondent(as []SurveyAnswer) []SurveyAnswer {
+	type who struct{ account, user string }
+	latest := map[who]int{} // -> index in as of their latest NPS answer
+	for i, a := range as {
+		if a.Kind != SurveyNPS || a.User == "" {
+			continue
+		}
+		k := who{a.Account, a.User}
+		if j, ok := latest[k]; !ok || !a.Time.Before(as[j].Time) {
+			latest[k] = i
+		}
+	}
+	out := make([]SurveyAnswer, 0, len(as))
+	for i, a := range as {
+		if a.Kind == SurveyNPS && a.User != "" && latest[who{a.Account, a.User}] != i {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -92,12 +92,19 @@ func weekStart(t time.Time) time.Time {
 	return d.AddDate(0, 0, -(int(d.Weekday())+6)%7)
 }
 
-// surveyAnswerID is one answer per person, survey kind and thread (and feature, for
-// Kano): pressing again replaces the answer.
+// surveyAnswerID is one answer per person, survey kind, thread and survey instance
+// (and feature, for Kano): pressing a question's button again replaces the answer,
+// and answering another survey of the account (a month on, with no thread either
+// time) is another answer. An answer to a question posted before questions named
+// their instance has the id it always had, kind|account|thread|user: it is still
+// read, and pressing that question again still replaces it.
 func surveyAnswerID(a SurveyAnswer) string {
 	id := strings.Join([]string{a.Kind, a.Account, a.Thread, a.User}, "|")
 	if a.Feature != "" { // a Kano answer: one per feature
 		id += "|" + a.Feature
+	}
+	if a.Instance != "" {
+		id += "|" + a.Instance
 	}
 	return id
 }
@@ -201,7 +208,9 @@ func deleteSurveyAnswer(ctx context.Context, st docDeleter, workspace string, a 
 
 // SurveyAnswers loads the answers of a workspace given in [from, to), of one account
 // or ("") of all, reading only the weeks the period touches; a zero from or to
-// leaves that end open (every listed week).
+// leaves that end open (every listed week). Of one person's NPS answers about an
+// account in the period it returns the latest only (onePerRespondent): whoever
+// reads them (the digest, account health) counts respondents, as NPS is.
 func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from, to time.Time, account string) ([]SurveyAnswer, error) {
 	var weeks []string
 	var entries map[string][]byte // the weeks' list, when it was read (an open period)
@@ -261,7 +270,7 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 		at[d.id] = len(out)
 		out = append(out, a)
 	}
-	return out, nil
+	return onePerRespondent(out), nil
 }
 
 // PersonSurveyAnswers returns every survey answer a person (an author id) gave in

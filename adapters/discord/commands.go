@@ -152,7 +152,9 @@ const surveyInInternal = "A survey question is posted where you ask it, for the 
 const notYourSurvey = "Thanks! This question was for another customer, so your answer was not recorded."
 
 // askedOf says whether a survey answer's presser belongs to the account the survey
-// asked (its value: kind|score|account|thread), as capture attributes their
+// asked (its value: kind|score|account|…, the account the third part whatever
+// follows it: thread, asked time; see bot.SurveyQuestion, and Slack's askedOf,
+// which reads it the same way), as capture attributes their
 // messages in that channel (customerAccount: the channel's or its parent's
 // configured account, else one of their roles', else themselves). A channel that
 // cannot be looked up is taken by its id alone.

@@ -153,14 +153,31 @@ func (a *Adapter) replyDoc(ctx context.Context, cmd feedbackbot.Command, team, e
 	// held the reply past Slack's 3 seconds (a review found). A check that cannot be
 	// made says so, rather than refusing staff as strangers.
 	cctx, cancel := context.WithTimeout(ctx, ackBudget)
+	if isSurveyAnswer {
+		// A survey answer is recorded only for a presser known to be no colleague:
+		// a staff press taken as the customer's (users.info rate limited, or a
+		// member outside slack.staff_user_groups) was stored as the account's rating.
+		not := a.notRater(cctx, cmd.User)
+		cancel()
+		if not != "" {
+			return note(not), feedbackbot.Document{}
+		}
+		if !a.askedOf(cmd, team) {
+			// In a channel several organisations share, anyone there may press the
+			// buttons: an answer counts only for the account it was asked of (another
+			// organisation's member's was recorded under it, a review found).
+			return note(notYourSurvey), feedbackbot.Document{}
+		}
+		return a.run(ctx, cmd, responseURL, replace, deadline)
+	}
 	staff, err := a.staffCheck(cctx, cmd.User, team, enterprise)
 	cancel()
 	cmd.Staff = staff
-	if err != nil && !isSurveyAnswer {
+	if err != nil {
 		a.log.Warn("slack: cannot check the caller", "user", cmd.User, "err", err)
 		return note(cannotCheck), feedbackbot.Document{}
 	}
-	if !cmd.Staff && !isSurveyAnswer {
+	if !cmd.Staff {
 		return note(refusal), feedbackbot.Document{}
 	}
 	if !cmd.Button && strings.EqualFold(firstField(cmd.Text), "survey") && slices.Contains(a.cfg.InternalChannels, cmd.Channel) {
@@ -169,12 +186,12 @@ func (a *Adapter) replyDoc(ctx context.Context, cmd feedbackbot.Command, team, e
 		// spent on nobody.
 		return note(surveyInInternal), feedbackbot.Document{}
 	}
-	if isSurveyAnswer && !cmd.Staff && !a.askedOf(cmd, team) {
-		// In a channel several organisations share, anyone there may press the
-		// buttons: an answer counts only for the account it was asked of (another
-		// organisation's member's was recorded under it, a review found).
-		return note(notYourSurvey), feedbackbot.Document{}
-	}
+	return a.run(ctx, cmd, responseURL, replace, deadline)
+}
+
+// run has the bot answer a command whose caller was checked, within its time
+// (deadline); past it, the answer goes to responseURL when ready.
+func (a *Adapter) run(ctx context.Context, cmd feedbackbot.Command, responseURL string, replace bool, deadline time.Time) (map[string]any, feedbackbot.Document) {
 	// The answer, with where it may be shown decided (shown may ask Slack about the
 	// channel), within the command's time.
 	type answered struct {
@@ -227,9 +244,48 @@ const surveyInInternal = "A survey question is posted where you ask it, for the 
 // notYourSurvey answers a survey button pressed by someone of another account.
 const notYourSurvey = "Thanks! This question was for another organisation in this channel, so your answer was not recorded."
 
+// surveyNotChecked answers a survey press whose presser could not be looked up
+// (users.info rate limited, timed out or down): nothing is recorded.
+const surveyNotChecked = "Sorry, your answer could not be recorded: Slack did not let feedbackbot check who pressed it just now. Please press your answer again in a minute."
+
+// staffNotCounted answers a survey press by a member of the home workspace (or
+// organisation) who is not a guest: nothing is recorded.
+const staffNotCounted = "Thanks, but your answer was not recorded: staff answers are not counted (this question is for the customer, and members of this workspace count as staff)."
+
+// notRater says why a survey press by user is not recorded, "" when it may be:
+// a presser named in slack.staff_users, or a member of the home workspace or
+// organisation who is not a guest, is staff, whatever slack.staff_user_groups
+// says (capture files their messages as staff: a colleague outside the groups
+// rated as the customer), and one whose lookup Slack did not answer is not known
+// to be a customer (they were taken for one, and a staff member's "1" while
+// users.info was rate limited was stored as the account's rating). A lookup
+// Slack refused (user_not_found) is no member of ours: their press goes on, as
+// before, to askedOf.
+func (a *Adapter) notRater(ctx context.Context, user string) string {
+	if strings.TrimSpace(user) == "" {
+		return surveyNotChecked // (Slack always names the presser)
+	}
+	if slices.Contains(a.cfg.StaffUsers, user) {
+		return staffNotCounted
+	}
+	u, err := a.user(ctx, user)
+	switch {
+	case lookupUnanswered(err):
+		a.log.Warn("slack: cannot check a survey answer's presser; not recorded", "user", user, "err", err)
+		return surveyNotChecked
+	case err != nil:
+		return ""
+	case a.isHome(u.team, u.enterprise) && !u.guest:
+		return staffNotCounted
+	}
+	return ""
+}
+
 // askedOf says whether a survey answer's presser belongs to the account the survey
-// asked (its value: kind|score|account|thread): the channel's configured account,
-// else the presser's team, as capture attributes their messages.
+// asked (its value: kind|score|account|…, the account the third part whatever
+// follows it: thread, asked time; see bot.SurveyQuestion): the channel's
+// configured account, else the presser's team, as capture attributes their
+// messages.
 func (a *Adapter) askedOf(cmd feedbackbot.Command, team string) bool {
 	parts := strings.SplitN(strings.TrimPrefix(cmd.Text, "survey.answer "), "|", 4)
 	if len(parts) != 4 {
