@@ -2,9 +2,12 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,31 +21,86 @@ type Appender interface {
 
 // CaptureStats are capture's running totals.
 type CaptureStats struct {
-	Events   atomic.Int64 // events handed to capture
+	Events   atomic.Int64 // events handed to capture (each once, however often its write is tried)
 	Appended atomic.Int64 // events newly stored (redeliveries are not counted)
 	Retries  atomic.Int64
-	Failures atomic.Int64 // appends given up on: the platform was not acknowledged
+	// Failures are appends given up on: the platform was not acknowledged (Slack
+	// redelivers), or an adapter's own queue gave the events up (Discord: lost).
+	Failures atomic.Int64
 }
 
 // Capture appends platform events to the log, retrying an unavailable store with
 // backoff for at most MaxWait. It returns an error rather than waiting longer, so the
 // adapter does not acknowledge the platform and the platform redelivers later:
 // nothing is lost and nothing is acknowledged before it is durable.
+//
+// A platform that never redelivers (Discord) is captured through its adapter's
+// queue instead, which retries a batch until the store takes it: AppendQueued
+// counts its events once and a failure only when the queue gives them up
+// (QueueGaveUp).
 type Capture struct {
 	Log     Appender
 	MaxWait time.Duration // default 2s: inside Slack's 3-second acknowledgement budget
 	Logger  *slog.Logger
 	Stats   *CaptureStats
+	// Now is the clock of the outage record (default time.Now): see outage.
+	Now func() time.Time
+
+	mu sync.Mutex
+	// down is when an append of a platform that redelivers first failed for want
+	// of the store since the last one that succeeded (zero: none failed), and
+	// downPlatforms the platforms whose appends failed since.
+	down          time.Time
+	downPlatforms map[feedbackbot.Platform]bool
 }
 
-// Append implements the adapters' sink.
+// RedeliveryWindow is about how long Slack goes on redelivering an event that was
+// not acknowledged (its retries come at once, after a minute and after five):
+// a store unavailable for longer may have lost events.
+const RedeliveryWindow = 5 * time.Minute
+
+// Append implements the adapters' sink, for platforms that redeliver an event whose
+// capture failed (Slack).
 func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
 	c.stats().Events.Add(int64(len(events)))
-	n, err := c.retry(ctx, len(events), func(ctx context.Context) (int, error) { return c.Log.Append(ctx, events...) })
+	n, err := c.retry(ctx, events, redelivered, func(ctx context.Context) (int, error) { return c.Log.Append(ctx, events...) })
 	if err == nil {
 		c.stats().Appended.Add(int64(n))
 	}
 	return n, err
+}
+
+// AppendQueued is Append for an adapter whose own queue retries a batch until the
+// store takes it, because its platform never sends an event again (Discord).
+// retry says the events were handed over before (an earlier attempt at the
+// batch): they are counted once, on the first attempt, and each later attempt as
+// a retry. A failed attempt is not a capture given up on: the queue tries again,
+// and the adapter calls QueueGaveUp if it stops trying.
+func (c *Capture) AppendQueued(ctx context.Context, retry bool, events ...feedbackbot.Event) (int, error) {
+	stats := c.stats()
+	if retry {
+		stats.Retries.Add(1)
+	} else {
+		stats.Events.Add(int64(len(events)))
+	}
+	mode := queuedFirst
+	if retry {
+		mode = queuedAgain
+	}
+	n, err := c.retry(ctx, events, mode, func(ctx context.Context) (int, error) { return c.Log.Append(ctx, events...) })
+	if err == nil {
+		stats.Appended.Add(int64(n))
+	}
+	return n, err
+}
+
+// QueueGaveUp counts a batch of events an adapter's queue gave up on (AppendQueued
+// failed, and the adapter stopped trying: the store stayed down through a
+// shutdown, or refused the event): a capture failure, and the events are lost.
+func (c *Capture) QueueGaveUp(events int) {
+	if events > 0 {
+		c.stats().Failures.Add(1)
+	}
 }
 
 // VersionedAppender is a log that appends over a base version (store.Log).
@@ -61,7 +119,7 @@ func (c *Capture) AppendOver(ctx context.Context, base, op string, ev feedbackbo
 		return false, feedbackbot.Errorf(feedbackbot.EINTERNAL, "capture: the log cannot append over a version")
 	}
 	var over bool
-	_, err := c.retry(ctx, 1, func(ctx context.Context) (int, error) {
+	_, err := c.retry(ctx, []feedbackbot.Event{ev}, redelivered, func(ctx context.Context) (int, error) {
 		var err error
 		over, err = vl.AppendOver(ctx, base, op, ev)
 		return 0, err
@@ -90,9 +148,22 @@ func (c *Capture) stats() *CaptureStats {
 	return c.Stats
 }
 
-// retry runs write (appending n events) until it succeeds, fails for a reason other
-// than an unavailable store, or MaxWait has passed.
-func (c *Capture) retry(ctx context.Context, n int, write func(context.Context) (int, error)) (int, error) {
+// captureMode is who tries a failed capture again.
+type captureMode int
+
+const (
+	redelivered captureMode = iota // the platform, which was not acknowledged (Slack)
+	queuedFirst                    // the adapter's queue (Discord): the batch's first attempt
+	queuedAgain                    // the adapter's queue: a later attempt
+)
+
+// retry runs write (appending events) until it succeeds, fails for a reason other
+// than an unavailable store, or MaxWait has passed. A failure is counted and logged
+// as given up on where the platform redelivers; where the adapter's queue retries,
+// the first failed attempt of a batch is logged (as a warning: nothing is lost yet)
+// and the adapter counts what it gives up on.
+func (c *Capture) retry(ctx context.Context, events []feedbackbot.Event, mode captureMode, write func(context.Context) (int, error)) (int, error) {
+	n := len(events)
 	maxWait := c.MaxWait
 	if maxWait <= 0 {
 		maxWait = 2 * time.Second
@@ -110,23 +181,97 @@ func (c *Capture) retry(ctx context.Context, n int, write func(context.Context) 
 	for attempt := 1; ; attempt++ {
 		written, err := write(actx)
 		if err == nil {
+			if mode == redelivered {
+				c.reachable()
+			}
 			return written, nil
 		}
 		if feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || time.Now().Add(backoff).After(deadline) || ctx.Err() != nil {
-			stats.Failures.Add(1)
-			if c.Logger != nil {
-				c.Logger.Error("capture failed; the platform will redeliver", "events", n, "attempts", attempt, "err", err)
-			}
+			c.failed(events, mode, attempt, err)
 			return 0, fmt.Errorf("capture %s: %w", feedbackbot.Plural(n, "event"), err)
 		}
 		stats.Retries.Add(1)
 		sleep := backoff/2 + rand.N(backoff/2+1)
 		select {
 		case <-ctx.Done():
-			stats.Failures.Add(1)
+			if mode == redelivered {
+				stats.Failures.Add(1)
+			}
 			return 0, fmt.Errorf("capture: %w", ctx.Err())
 		case <-time.After(sleep):
 		}
 		backoff *= 2
 	}
+}
+
+// failed counts and logs a capture that failed after its attempts, by who tries it
+// again, and notes an outage of the store (see outage).
+func (c *Capture) failed(events []feedbackbot.Event, mode captureMode, attempts int, err error) {
+	platform := feedbackbot.Platform("")
+	if len(events) > 0 {
+		platform = events[0].Message.Platform
+	}
+	switch mode {
+	case redelivered:
+		c.stats().Failures.Add(1)
+		if feedbackbot.ErrorCode(err) == feedbackbot.EUNAVAILABLE || errors.Is(err, context.DeadlineExceeded) {
+			c.outage(platform)
+		}
+		if c.Logger != nil {
+			c.Logger.Error("capture failed; the platform will redeliver", "platform", platform, "events", len(events), "attempts", attempts, "err", err)
+		}
+	case queuedFirst:
+		if c.Logger != nil {
+			c.Logger.Warn("capture failed; the adapter's queue retries it until the store takes it (the platform does not redeliver)",
+				"platform", platform, "events", len(events), "attempts", attempts, "err", err)
+		}
+	}
+}
+
+// outage records that the store failed an append of platform's, which will
+// redeliver it for RedeliveryWindow at most.
+func (c *Capture) outage(platform feedbackbot.Platform) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.down.IsZero() {
+		c.down = c.now()
+		c.downPlatforms = map[feedbackbot.Platform]bool{}
+	}
+	if platform != "" {
+		c.downPlatforms[platform] = true
+	}
+}
+
+// reachable ends an outage recorded by outage: the store took an append again. An
+// outage longer than the platform goes on redelivering may have lost events whose
+// redeliveries all came while it lasted; that is said once, with the period to
+// back-fill.
+func (c *Capture) reachable() {
+	c.mu.Lock()
+	start, platforms := c.down, c.downPlatforms
+	c.down, c.downPlatforms = time.Time{}, nil
+	c.mu.Unlock()
+	if start.IsZero() {
+		return
+	}
+	end := c.now()
+	if end.Sub(start) <= RedeliveryWindow || c.Logger == nil {
+		return
+	}
+	names := make([]string, 0, len(platforms))
+	for p := range platforms {
+		names = append(names, string(p))
+	}
+	slices.Sort(names)
+	c.Logger.Warn("the store was unavailable for longer than Slack redelivers an event (about 5 minutes): events sent during the outage may be lost; "+
+		"run feedbackbot backfill for each affected channel, with a --since that reaches back to the outage's start",
+		"outage_start", start.UTC().Format(time.RFC3339), "outage_end", end.UTC().Format(time.RFC3339),
+		"outage", end.Sub(start).Round(time.Second), "platforms", names)
+}
+
+func (c *Capture) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }

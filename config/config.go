@@ -53,6 +53,10 @@ type Config struct {
 	// names what the user set (FEEDBACKBOT_LOG_LEVEL=verbose was reported as
 	// log.level, which no file of theirs wrote: a review's find).
 	fromEnv map[string]string
+	// slackModeInferred: slack.mode was set by nobody, but inferred from the
+	// tokens present (http without SLACK_APP_TOKEN): a problem with it names the
+	// tokens, not a slack.mode the user never wrote.
+	slackModeInferred bool
 }
 
 // setFromEnv records that the environment variable name set the setting key.
@@ -486,6 +490,7 @@ func (c *Config) applyEnv(getenv func(string) string) []error {
 		if !c.Slack.AppToken.Empty() {
 			c.Slack.Mode = "socket"
 		}
+		c.slackModeInferred = true
 	}
 	return errs
 }
@@ -559,16 +564,7 @@ func (c *Config) Validate() []error {
 	if c.Analysis.Batch < 1 || c.Analysis.Batch > 10_000 {
 		bad("analysis.batch: %d is out of range 1..10000", c.Analysis.Batch)
 	}
-	if c.Analysis.Layer != "" {
-		if fi, err := os.Stat(c.Analysis.Layer); err != nil {
-			bad("analysis.layer: %v (a file written by feedbackbot learn)", err)
-		} else if !fi.Mode().IsRegular() {
-			bad("analysis.layer: %s is not a regular file (a file written by feedbackbot learn)", c.Analysis.Layer)
-		}
-	}
-	for _, err := range c.Analysis.Themes.Validate() {
-		bad("analysis.themes: %w", err)
-	}
+	errs = append(errs, c.analyzerProblems()...)
 	seen := map[string]bool{}
 	for i, a := range c.Accounts {
 		switch {
@@ -584,40 +580,8 @@ func (c *Config) Validate() []error {
 			bad("accounts[%d] (%s): value %v is negative", i, a.ID, a.Value)
 		}
 	}
-	// The mode is checked whether or not a token is set: config check, run
-	// before the secrets are in place, said OK to "sockets".
-	if m := c.Slack.Mode; m != "" && m != "socket" && m != "http" {
-		bad("%s is not socket or http", c.named("slack.mode", strconv.Quote(m)))
-	}
-	if c.Slack.Enabled() {
-		if c.Slack.Mode == "socket" && c.Slack.AppToken.Empty() {
-			errs = append(errs, receivingProblem(c.source("slack.mode")+" is socket but SLACK_APP_TOKEN (an xapp- app-level token) is not set"))
-		}
-		if c.Slack.Mode == "http" && c.Slack.SigningSecret.Empty() {
-			errs = append(errs, receivingProblem(c.source("slack.mode")+" is http but SLACK_SIGNING_SECRET is not set: requests could not be verified"))
-		}
-		if !strings.HasPrefix(c.Slack.BotToken.Value(), "xoxb-") {
-			bad("SLACK_BOT_TOKEN does not look like a bot token (xoxb-...)")
-		}
-		if !c.Slack.AppToken.Empty() && !strings.HasPrefix(c.Slack.AppToken.Value(), "xapp-") {
-			bad("SLACK_APP_TOKEN does not look like an app-level token (xapp-...)")
-		}
-	} else if !c.Slack.AppToken.Empty() || !c.Slack.SigningSecret.Empty() {
-		bad("slack: SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not")
-	}
-	if c.Discord.Enabled() {
-		if tok := strings.TrimPrefix(c.Discord.Token.Value(), "Bot "); strings.Count(tok, ".") != 2 || strings.ContainsAny(tok, " \t\n") {
-			bad("DISCORD_TOKEN does not look like a bot token (three dot-separated parts, from the Developer Portal's Bot page)")
-		}
-	}
-	for kind, ids := range map[string][]string{"guilds": c.Discord.Guilds, "channels": c.Discord.Channels, "ignore_channels": c.Discord.IgnoreChannels,
-		"staff_roles": c.Discord.StaffRoles, "staff_users": c.Discord.StaffUsers, "internal_channels": c.Discord.InternalChannels} {
-		for _, id := range ids {
-			if !discordID(id) {
-				bad("discord.%s: %q is not a Discord id (a number; turn on Developer Mode and use Copy ID)", kind, id)
-			}
-		}
-	}
+	errs = append(errs, c.slackProblems()...)
+	errs = append(errs, c.discordProblems()...)
 	for kind, m := range map[string]map[string]string{"slack.channel_accounts": c.Slack.ChannelAccounts, "discord.channel_accounts": c.Discord.ChannelAccounts} {
 		for ch, acct := range m {
 			if p := accountIDProblem(acct); p != "" {
@@ -673,6 +637,94 @@ func (c *Config) Validate() []error {
 	}
 	if c.Alerts.RepeatInterval.D() < time.Minute {
 		bad("alerts.repeat_interval: %s is too short (at least 1m)", c.Alerts.RepeatInterval)
+	}
+	return errs
+}
+
+// SectionProblems are the problems Validate finds in one part of the
+// configuration: "analyzer" (analysis.layer and analysis.themes, what the
+// analyzer is built from), "slack" or "discord" (the platform's mode, tokens and
+// ids). config check runs the online checks of a part whose settings have no
+// problem of their own, whatever the problems elsewhere.
+func (c *Config) SectionProblems(section string) []error {
+	switch section {
+	case "analyzer":
+		return c.analyzerProblems()
+	case "slack":
+		return c.slackProblems()
+	case "discord":
+		return c.discordProblems()
+	}
+	return nil
+}
+
+// analyzerProblems checks what the analyzer is built from.
+func (c *Config) analyzerProblems() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Analysis.Layer != "" {
+		if fi, err := os.Stat(c.Analysis.Layer); err != nil {
+			bad("analysis.layer: %v (a file written by feedbackbot learn)", err)
+		} else if !fi.Mode().IsRegular() {
+			bad("analysis.layer: %s is not a regular file (a file written by feedbackbot learn)", c.Analysis.Layer)
+		}
+	}
+	for _, err := range c.Analysis.Themes.Validate() {
+		bad("analysis.themes: %w", err)
+	}
+	return errs
+}
+
+// slackProblems checks Slack's mode and tokens.
+func (c *Config) slackProblems() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	// The mode is checked whether or not a token is set: config check, run
+	// before the secrets are in place, said OK to "sockets".
+	if m := c.Slack.Mode; m != "" && m != "socket" && m != "http" {
+		bad("%s is not socket or http", c.named("slack.mode", strconv.Quote(m)))
+	}
+	if c.Slack.Enabled() {
+		if c.Slack.Mode == "socket" && c.Slack.AppToken.Empty() {
+			errs = append(errs, receivingProblem(c.source("slack.mode")+" is socket but SLACK_APP_TOKEN (an xapp- app-level token) is not set"))
+		}
+		switch {
+		case c.Slack.Mode == "http" && c.Slack.SigningSecret.Empty() && c.slackModeInferred:
+			// (nobody set slack.mode: "slack.mode is http" sent people looking for a
+			// setting that is nowhere, and did not name Socket Mode's token)
+			errs = append(errs, receivingProblem("SLACK_BOT_TOKEN is set without a way to receive events: set SLACK_SIGNING_SECRET (HTTP events, "+
+				"to /slack/events) or SLACK_APP_TOKEN (an xapp- app-level token, for Socket Mode)"))
+		case c.Slack.Mode == "http" && c.Slack.SigningSecret.Empty():
+			errs = append(errs, receivingProblem(c.source("slack.mode")+" is http but SLACK_SIGNING_SECRET is not set: requests could not be verified"))
+		}
+		if !strings.HasPrefix(c.Slack.BotToken.Value(), "xoxb-") {
+			bad("SLACK_BOT_TOKEN does not look like a bot token (xoxb-...)")
+		}
+		if !c.Slack.AppToken.Empty() && !strings.HasPrefix(c.Slack.AppToken.Value(), "xapp-") {
+			bad("SLACK_APP_TOKEN does not look like an app-level token (xapp-...)")
+		}
+	} else if !c.Slack.AppToken.Empty() || !c.Slack.SigningSecret.Empty() {
+		bad("slack: SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not")
+	}
+	return errs
+}
+
+// discordProblems checks Discord's token and ids.
+func (c *Config) discordProblems() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Discord.Enabled() {
+		if tok := strings.TrimPrefix(c.Discord.Token.Value(), "Bot "); strings.Count(tok, ".") != 2 || strings.ContainsAny(tok, " \t\n") {
+			bad("DISCORD_TOKEN does not look like a bot token (three dot-separated parts, from the Developer Portal's Bot page)")
+		}
+	}
+	for kind, ids := range map[string][]string{"guilds": c.Discord.Guilds, "channels": c.Discord.Channels, "ignore_channels": c.Discord.IgnoreChannels,
+		"staff_roles": c.Discord.StaffRoles, "staff_users": c.Discord.StaffUsers, "internal_channels": c.Discord.InternalChannels} {
+		for _, id := range ids {
+			if !discordID(id) {
+				bad("discord.%s: %q is not a Discord id (a number; turn on Developer Mode and use Copy ID)", kind, id)
+			}
+		}
 	}
 	return errs
 }
@@ -921,8 +973,11 @@ func accountIDProblem(id string) string {
 }
 
 // maxAccountID bounds an account id: a survey's Discord buttons carry it in a
-// custom_id of at most 100 characters ("survey.answer nps|10|ACCOUNT|THREAD", the
-// thread a 19-digit id), and a longer one lost every answer button (a review's find).
+// custom_id of at most 100 characters, "survey.answer nps|10|ACCOUNT|THREAD|ASKED"
+// (bot.SurveyQuestion: the thread a 19-digit id, the asked time 10 digits of unix
+// seconds until 2286): 14 + 7 + 48 + 1 + 19 + 1 + 10 = 100. A longer id lost every
+// answer button (a review's find); a Kano button, "kano-f|5|ACCOUNT||FEATURE" (no
+// thread, a 12-character feature id), is shorter.
 const maxAccountID = 48
 
 // Account returns the configured account with the given id, if any.

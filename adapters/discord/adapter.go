@@ -35,6 +35,17 @@ type Sink interface {
 	Append(ctx context.Context, events ...feedbackbot.Event) (int, error)
 }
 
+// queueSink is a sink that counts captures (bot.Capture, as run wires it): the
+// capture queue hands a batch over once and then retries it itself until the
+// store takes it, since Discord never sends an event again. AppendQueued's retry
+// says the batch was handed over before, so that its events are counted once and
+// a failed attempt is no capture given up on; QueueGaveUp counts a batch the queue
+// gives up on (lost).
+type queueSink interface {
+	AppendQueued(ctx context.Context, retry bool, events ...feedbackbot.Event) (int, error)
+	QueueGaveUp(events int)
+}
+
 // messageLookup is implemented by stores; reactions update the stored message.
 type messageLookup interface {
 	Message(ctx context.Context, key string) (store.Stored, error)
@@ -606,26 +617,35 @@ func (a *Adapter) captureLoop(ctx context.Context) {
 // way, so that one bad event neither blocks the rest nor, while the store also has
 // an outage, takes good ones down with it (they were tried once each).
 func (a *Adapter) write(ctx context.Context, batch []feedbackbot.Event) {
+	a.writeBatch(ctx, batch, false)
+}
+
+// writeBatch is write; handed says the batch's events were handed to the sink
+// before (a batch refused whole, now written one by one): a counting sink
+// (queueSink) counts each event once, however often it is tried.
+func (a *Adapter) writeBatch(ctx context.Context, batch []feedbackbot.Event, handed bool) {
 	wait := 100 * time.Millisecond
 	for {
 		// A short-lived context per attempt: shutdown still drains the queue.
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		_, err := a.sink.Append(actx, batch...)
+		_, err := a.appendBatch(actx, handed, batch)
 		cancel()
 		if err == nil {
 			return
 		}
+		handed = true
 		a.mu.Lock()
 		a.failures++
 		a.mu.Unlock()
 		if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
 			if len(batch) == 1 {
 				a.log.Error("discord capture: event refused", "key", batch[0].Message.Key(), "err", err)
+				a.gaveUp(1)
 				return
 			}
 			a.log.Warn("discord capture: the store refused a batch; writing its events one by one", "events", len(batch), "err", err)
 			for _, ev := range batch {
-				a.write(ctx, []feedbackbot.Event{ev})
+				a.writeBatch(ctx, []feedbackbot.Event{ev}, true)
 			}
 			return
 		}
@@ -638,12 +658,31 @@ func (a *Adapter) write(ctx context.Context, batch []feedbackbot.Event) {
 				// until it is killed, losing these anyway: say so, and let it stop.
 				a.log.Error("discord capture: the store stayed unreachable during shutdown; events not stored (Discord will not send them again: run feedbackbot import or rely on the next start's catch-up)",
 					"events", len(batch), "err", err)
+				a.gaveUp(len(batch))
 				return
 			}
 		}
-		a.log.Error("discord capture: store write failed; retrying", "events", len(batch), "err", err, "in", wait)
+		// (Discord does not redeliver: this queue tries again, nothing is lost yet)
+		a.log.Warn("discord capture: store write failed; the capture queue retries it (Discord does not redeliver)", "events", len(batch), "err", err, "in", wait)
 		time.Sleep(wait)
 		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+// appendBatch hands a batch to the sink: through AppendQueued where the sink
+// counts captures (retry: the batch was handed over before).
+func (a *Adapter) appendBatch(ctx context.Context, retry bool, batch []feedbackbot.Event) (int, error) {
+	if q, ok := a.sink.(queueSink); ok {
+		return q.AppendQueued(ctx, retry, batch...)
+	}
+	return a.sink.Append(ctx, batch...)
+}
+
+// gaveUp tells a counting sink (queueSink) that the capture queue gave up on
+// events: they are lost.
+func (a *Adapter) gaveUp(events int) {
+	if q, ok := a.sink.(queueSink); ok {
+		q.QueueGaveUp(events)
 	}
 }
 

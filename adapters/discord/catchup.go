@@ -49,6 +49,33 @@ const catchUpSkew = 5 * time.Second
 // past messages this session captured live.
 const catchUpLookups = 5
 
+// catchUpRetryWait is the first wait before the channels a store error stopped are
+// caught up again, doubled after each round that fails up to catchUpRetryMaxWait
+// (variables for tests).
+var (
+	catchUpRetryWait    = time.Second
+	catchUpRetryMaxWait = time.Minute
+)
+
+// catchUpStoreError is an error of the store's that stopped a channel's catch-up
+// (its starting point, or a lookup of a fetched message, could not be read): the
+// channel is caught up again once the store answers (see catchUpAgain).
+type catchUpStoreError struct{ err error }
+
+func (e *catchUpStoreError) Error() string { return e.err.Error() }
+func (e *catchUpStoreError) Unwrap() error { return e.err }
+
+// storeStopped reports whether err is a store error worth trying the channel again
+// for: anything but a refusal of the query itself (as the analysis worker retries).
+func storeStopped(err error) bool {
+	var se *catchUpStoreError
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := feedbackbot.ErrorCode(err)
+	return c != feedbackbot.EINVALID && c != feedbackbot.ENOTFOUND
+}
+
 // catchUp fetches over REST, for every channel and thread of the guild that is
 // captured and already has a stored message, the messages written after the newest
 // stored one (oldest first, at most CatchUpPages pages of 100 per channel) and
@@ -76,6 +103,11 @@ const catchUpLookups = 5
 // Discord answers 404 Unknown Message for it, so that a page that merely left it
 // out deletes nothing.
 //
+// A channel whose catch-up a store error stopped (the store did not answer: a Redis
+// failover or restart as the session began) is caught up again, with backoff, once
+// the store answers, for as long as the session's catch-up may run (catchUpAgain):
+// the messages written while no session was up are not replayed by anything else.
+//
 // A REST copy never undoes what is newer: while catch-up runs it records what the
 // gateway delivers (liveRecord). A message this session created, edited or deleted
 // live is not taken from REST, and a channel's catch-up stops at the first message
@@ -89,9 +121,11 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 	live, stopWatching := a.watchLive(guild)
 	defer stopWatching()
 	start := time.Now()
-	starts := a.catchUpStarts(ctx, lister, live, chans, readyAt.Add(-catchUpSkew))
+	before := readyAt.Add(-catchUpSkew)
+	starts := a.catchUpStarts(ctx, lister, live, chans, before)
 	var total catchUpCounts
 	checked, failed := 0, 0
+	var again []channelInfo // stopped by the store: caught up again once it answers
 	for _, ci := range chans {
 		if ctx.Err() != nil {
 			break
@@ -101,7 +135,14 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 		if had {
 			checked++
 		}
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case storeStopped(err):
+			failed++
+			again = append(again, ci)
+			a.log.Warn("discord catch-up: channel not fully caught up: the store did not answer; it is caught up again once the store answers",
+				"guild", guild, "channel", ci.id, "err", err)
+		default:
 			failed++
 			a.log.Warn("discord catch-up: channel not fully caught up", "guild", guild, "channel", ci.id, "err", err)
 		}
@@ -112,7 +153,74 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 	}
 	a.log.Info("discord catch-up after a fresh gateway session", "guild", guild, "channels_checked", checked,
 		"messages", total.captured, "skipped", total.skipped, "edits", total.edited, "deletions", total.deleted,
-		"channels_failed", failed, "took", time.Since(start).Round(time.Millisecond))
+		"channels_failed", failed, "channels_to_retry", len(again), "took", time.Since(start).Round(time.Millisecond))
+	if len(again) > 0 {
+		a.catchUpAgain(ctx, lister, live, guild, again, starts, before)
+	}
+}
+
+// catchUpAgain catches up again, after a wait that doubles each round (from
+// catchUpRetryWait up to catchUpRetryMaxWait), the channels a store error stopped,
+// until none is left or ctx ends (shutdown, or a new session, whose catch-up starts
+// over): those it then gives up on are logged at WARN with their count. A channel
+// whose starting point was read starts from it again (what the catch-up of its
+// siblings captured since must not move it); one whose starting point could not be
+// read has it read now: no channel stored under its home was caught up.
+func (a *Adapter) catchUpAgain(ctx context.Context, lister messageLister, live *liveRecord, guild string, chans []channelInfo,
+	starts map[string]catchUpFrom, before time.Time) {
+	wait := catchUpRetryWait
+	var total catchUpCounts
+	retried := len(chans)
+	for round := 1; len(chans) > 0; round++ {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			ids := make([]string, len(chans))
+			for i, ci := range chans {
+				ids[i] = ci.id
+			}
+			a.log.Warn("discord catch-up: gave up on channels the store did not answer for (shutdown, or a new gateway session): "+
+				"messages written there while no session was up may be missing; import the channels' history to recover them",
+				"guild", guild, "channels_given_up", len(chans), "channel_ids", ids, "rounds", round-1)
+			return
+		case <-t.C:
+		}
+		reread := map[string]bool{}
+		var left []channelInfo
+		for i, ci := range chans {
+			if ctx.Err() != nil {
+				left = append(left, chans[i:]...)
+				break
+			}
+			home := ci.home()
+			if from := starts[home]; from.err != nil && !reread[home] {
+				reread[home] = true
+				stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpLookBack})
+				if err != nil {
+					err = &catchUpStoreError{fmt.Errorf("newest stored message: %w", err)}
+				}
+				starts[home] = catchUpFrom{stored: stored, err: err}
+			}
+			n, _, err := a.catchUpChannel(ctx, live, ci, starts[home])
+			total.add(n)
+			switch {
+			case err == nil:
+			case ctx.Err() != nil || storeStopped(err):
+				left = append(left, ci)
+			default:
+				a.log.Warn("discord catch-up: channel not fully caught up", "guild", guild, "channel", ci.id, "err", err)
+			}
+		}
+		chans = left
+		if len(chans) > 0 && ctx.Err() == nil {
+			a.log.Warn("discord catch-up: the store still does not answer; channels caught up again later",
+				"guild", guild, "channels", len(chans), "round", round, "in", min(wait*2, catchUpRetryMaxWait))
+		}
+		wait = min(wait*2, catchUpRetryMaxWait)
+	}
+	a.log.Info("discord catch-up: channels the store had stopped are caught up", "guild", guild, "channels", retried,
+		"messages", total.captured, "skipped", total.skipped, "edits", total.edited, "deletions", total.deleted)
 }
 
 // catchUpCounts is what catch-up did in a channel: new messages captured, messages
@@ -253,7 +361,7 @@ func (a *Adapter) catchUpStarts(ctx context.Context, lister messageLister, live 
 		}
 		stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpLookBack})
 		if err != nil {
-			err = fmt.Errorf("newest stored message: %w", err)
+			err = &catchUpStoreError{fmt.Errorf("newest stored message: %w", err)}
 		}
 		starts[home] = catchUpFrom{stored: stored, err: err}
 	}
@@ -381,7 +489,7 @@ func (a *Adapter) catchUpChannel(ctx context.Context, live *liveRecord, ci chann
 			skip, _, err := storedAsNew(ctx, lookup, msg)
 			if err != nil {
 				covered = m.ID
-				return n, true, fmt.Errorf("look up message %s: %w", m.ID, err)
+				return n, true, &catchUpStoreError{fmt.Errorf("look up message %s: %w", m.ID, err)}
 			}
 			if skip {
 				n.skipped++ // stored already, as edited as late or later

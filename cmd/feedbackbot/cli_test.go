@@ -457,9 +457,11 @@ func TestRiskOneAccount(t *testing.T) {
 		t.Errorf("risk before any message: exit %d: %s%s", code, stdout, stderr)
 	}
 	// An export to a directory that does not exist names the file asked for, not
-	// its temporary one.
-	if code, _, stderr := runCLI(t, env, "export", "--workspace", DemoWorkspace, "--user", "dana.k", "--out", filepath.Join(dir, "nope", "x.jsonl")); code == 0 ||
-		!strings.Contains(stderr, "cannot write "+filepath.Join(dir, "nope", "x.jsonl")) || strings.Contains(stderr, ".tmp") {
+	// its temporary one; it is refused before any work, as a mistake in the
+	// command line (exit status 2), as digest --chart and learn --out are.
+	if code, _, stderr := runCLI(t, env, "export", "--workspace", DemoWorkspace, "--user", "dana.k", "--out", filepath.Join(dir, "nope", "x.jsonl")); code != 2 ||
+		!strings.Contains(stderr, "--out "+filepath.Join(dir, "nope", "x.jsonl")+": the directory "+filepath.Join(dir, "nope")+" does not exist") ||
+		strings.Contains(stderr, ".tmp") {
 		t.Errorf("export into a missing directory: exit %d: %s", code, stderr)
 	}
 	// Part of an id (or a configured name) is enough when it names one account.

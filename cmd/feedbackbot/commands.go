@@ -777,13 +777,21 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
+	// Every problem is reported at once (README, operator guide): those of the
+	// file and the environment, and those of the checks that do not depend on them
+	// (Redis, the analyzer's layer file, each platform whose own settings are
+	// fine). A file problem stopped the check there, and the rest were found one
+	// try at a time (a review's find). A file that cannot be read as a
+	// configuration at all (not YAML, a --config that is not there) still stops it.
 	cfg, err := loadConfig(*cfgPath, m.Getenv)
-	if err != nil {
-		return err
-	}
-	// Destinations are checked against the platforms themselves: a channel that is
-	// shared with customers (or a DM) is refused here, not only at post time.
 	var problems []error
+	if err != nil {
+		var p *config.Problems
+		if !errors.As(err, &p) {
+			return err
+		}
+		problems = append(problems, p.Errs...)
+	}
 	// REDIS_URL is read as the store will read it, so a URL that cannot work is
 	// reported here and not at the first start (the message never shows its password).
 	if !cfg.Store.RedisURL.Empty() {
@@ -793,16 +801,25 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 			problems = append(problems, err)
 		}
 	}
-	for _, check := range destinationChecks {
-		problems = append(problems, check(ctx, cfg)...)
+	// Destinations are checked against the platforms themselves: a channel that is
+	// shared with customers (or a DM) is refused here, not only at post time. A
+	// platform whose token is already reported as malformed is not asked (the
+	// secret or app-level token for receiving events is not used by the check).
+	for _, dc := range destinationChecks {
+		if config.WithoutReceiving(&config.Problems{Errs: cfg.SectionProblems(dc.platform)}) == nil {
+			problems = append(problems, dc.check(ctx, cfg)...)
+		}
 	}
 	// The analyzer is built as run builds it: a layer file that exists but cannot
-	// be used (another version's, not a layer) passed, and run then failed.
+	// be used (another version's, not a layer) passed, and run then failed. A
+	// layer or taxonomy already reported is not reported twice.
 	var analyzer *analysis.Analyzer
-	if a, err := newAnalyzer(cfg); err != nil {
-		problems = append(problems, err)
-	} else {
-		analyzer = a
+	if len(cfg.SectionProblems("analyzer")) == 0 {
+		if a, err := newAnalyzer(cfg); err != nil {
+			problems = append(problems, err)
+		} else {
+			analyzer = a
+		}
 	}
 	if len(problems) > 0 {
 		return &config.Problems{Errs: problems}
@@ -897,7 +914,14 @@ func fileExists(path string) bool {
 
 // destinationChecks are filled by adapters' wiring files: each checks the configured
 // destinations of its platform online and returns every problem.
-var destinationChecks []func(ctx context.Context, cfg config.Config) []error
+var destinationChecks []destinationCheck
+
+// destinationCheck is one platform's online check; platform names its part of the
+// configuration (config.SectionProblems).
+type destinationCheck struct {
+	platform string
+	check    func(ctx context.Context, cfg config.Config) []error
+}
 
 func themeNames(cfg config.Config) string {
 	var names []string

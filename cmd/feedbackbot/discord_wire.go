@@ -23,7 +23,7 @@ import (
 )
 
 func init() {
-	destinationChecks = append(destinationChecks, checkDiscordDestinations)
+	destinationChecks = append(destinationChecks, destinationCheck{platform: "discord", check: checkDiscordDestinations})
 	platformStarters["discord"] = startDiscord
 	importers["discord"] = importer{flag: "discord-export", help: "the DiscordChatExporter JSON export to import, `FILE.json|DIR`: a file, or a directory of them",
 		check: checkDiscordExport, run: importDiscord}

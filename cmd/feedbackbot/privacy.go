@@ -8,8 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -113,9 +111,15 @@ func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	if *user == "" {
 		return usagef("export needs --user: whose messages (and --workspace, where the store holds several)")
 	}
-	if fi, err := os.Stat(*out); *out != "" && err == nil && fi.IsDir() {
-		// (it failed at the end: "rename /tmp/.x.123.tmp /tmp/x: file exists")
-		return usagef("export: --out %s is a directory: give a file name, such as %s", *out, filepath.Join(*out, *user+".jsonl"))
+	// The file to write is checked before any work, as digest --chart's and learn
+	// --out's are: a directory (it failed at the end: "rename /tmp/.x.123.tmp /tmp/x:
+	// file exists"), or one in a directory that does not exist, which failed with
+	// status 1 after the store was opened, the export audited and the person's data
+	// read (a review's find).
+	if *out != "" {
+		if err := checkOutPath("export", "out", *out, *user+".jsonl"); err != nil {
+			return err
+		}
 	}
 	_, st, _, err := m.session(ctx, *cfgPath)
 	if err != nil {

@@ -96,8 +96,10 @@ func (m *Main) cmdRun(ctx context.Context, args []string) error {
 	return m.serve(ctx, cfg, ln)
 }
 
-// serve runs the bot on ln until ctx ends, then drains: HTTP stops taking requests,
-// workers finish the batch in flight, the store closes last.
+// serve runs the bot on ln until ctx ends, then drains: HTTP stops taking requests
+// and finishes those in flight, workers finish the batch in flight, the adapters
+// stop once HTTP has drained (Slack's finishing the replies its requests began,
+// Discord's draining its capture queue), and the store closes last.
 func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) error {
 	log := m.log()
 	st, where, err := m.openWriterStore(ctx, cfg)
@@ -126,6 +128,13 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	var wg sync.WaitGroup
 	workerCtx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
+	// The adapters are not stopped by the signal itself but once HTTP has drained
+	// (see the end): a request in flight at SIGTERM (a button press, a slash
+	// command) is handled by the Slack adapter, whose Run waits for the replies it
+	// starts (Close). Stopped with the signal, it waited before the request came,
+	// and the reply ran after the store had closed (a review's find).
+	adapterCtx, stopAdapters := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAdapters()
 	// In the background: a bot in thousands of Discord servers would start that
 	// many reads later (a review's find); shutdown cancels it and waits for it.
 	wg.Go(func() {
@@ -156,7 +165,8 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	}
 
 	// Adapters capture through bot.Capture: a short store outage is ridden out with
-	// backoff, a long one fails the append so the platform redelivers later.
+	// backoff, a long one fails the append so the platform redelivers later (Slack),
+	// or is retried by the adapter's own queue (Discord, which does not redeliver).
 	capture := &bot.Capture{Log: st, Logger: log.With("component", "capture"), Stats: s.capture}
 	cst := &captureStore{Store: st, capture: capture}
 	known := emerging.NewVocabulary(cfg.Taxonomy())
@@ -167,6 +177,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		p, err := start(ctx, platformEnv{Config: cfg, Store: cst, Commands: b, Mux: s.mux, Logger: log.With("platform", name), Replica: replica})
 		if err != nil {
 			stopWorkers()
+			stopAdapters()
 			wg.Wait()
 			ln.Close()
 			return fmt.Errorf("start %s: %w", name, err)
@@ -181,13 +192,17 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		}
 		if p.Run != nil {
 			wg.Go(func() {
-				if err := p.Run(workerCtx); err != nil && workerCtx.Err() == nil {
+				if err := p.Run(adapterCtx); err != nil && adapterCtx.Err() == nil {
 					errs <- fmt.Errorf("%s: %w", name, err)
 				}
 			})
 		}
 	}
 	if jobs, err := digestJobs(cfg); err != nil {
+		stopWorkers()
+		stopAdapters()
+		wg.Wait()
+		ln.Close()
 		return err
 	} else if len(jobs) > 0 {
 		sched := &bot.Scheduler{Store: st, Posters: posters, Jobs: jobs, Holder: replica,
@@ -234,6 +249,10 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
+	// Every request has been answered (unless the 30 s ran out): no handler starts
+	// work any more. The adapters stop now, and wg waits for them (Slack's replies
+	// in flight, Discord's capture queue) before the store closes.
+	stopAdapters()
 	stopWorkers()
 	wg.Wait()
 	log.Info("stopped", "analysed", s.stats.Analysed.Load(), "applied", s.stats.Applied.Load())
@@ -262,7 +281,7 @@ func (s *server) routes() {
 	counter("events_captured_total", "Platform events handed to capture.", func() float64 { return float64(s.capture.Events.Load()) })
 	counter("events_stored_total", "Captured events newly stored (redeliveries excluded).", func() float64 { return float64(s.capture.Appended.Load()) })
 	counter("capture_retries_total", "Capture appends retried while the store was unavailable.", func() float64 { return float64(s.capture.Retries.Load()) })
-	counter("capture_failures_total", "Capture appends given up on (the platform redelivers).", func() float64 { return float64(s.capture.Failures.Load()) })
+	counter("capture_failures_total", "Capture appends given up on: Slack redelivers them; Discord's capture queue gave them up (lost).", func() float64 { return float64(s.capture.Failures.Load()) })
 	s.registry.MustRegister(s.posts, s.postErrors)
 	counter("log_entries_read_total", "Capture log entries handed to analysis workers.", func() float64 { return float64(s.stats.Read.Load()) })
 	counter("messages_analysed_total", "Messages analysed.", func() float64 { return float64(s.stats.Analysed.Load()) })
@@ -453,6 +472,16 @@ func (c *captureStore) AppendOver(ctx context.Context, base, op string, ev feedb
 
 // GaveUp counts an event an adapter gave up on in capture's failures.
 func (c *captureStore) GaveUp() { c.capture.GaveUp() }
+
+// AppendQueued goes through capture for an adapter whose own queue retries a
+// batch until it is stored (Discord's: Discord never redelivers), so that each
+// event is counted once and only a batch the queue gives up on is a failure.
+func (c *captureStore) AppendQueued(ctx context.Context, retry bool, events ...feedbackbot.Event) (int, error) {
+	return c.capture.AppendQueued(ctx, retry, events...)
+}
+
+// QueueGaveUp counts a batch an adapter's queue gave up on in capture's failures.
+func (c *captureStore) QueueGaveUp(events int) { c.capture.QueueGaveUp(events) }
 
 // Unwrap is the store itself (bot.Unwrapper): only its appends are wrapped, and
 // its optional methods, which the embedded interface hides, are used (Compact

@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	destinationChecks = append(destinationChecks, checkSlackDestinations)
+	destinationChecks = append(destinationChecks, destinationCheck{platform: "slack", check: checkSlackDestinations})
 	platformStarters["slack"] = startSlack
 	importers["slack"] = importer{flag: "slack-export", help: "the Slack workspace export `FILE.zip` to import; name your workspace with --team (and its domain with --team-domain, for links)",
 		needsTeam: true, domain: slackadapter.ParseTeamDomain, check: checkSlackExport, run: importSlack}
@@ -168,17 +168,29 @@ func (m *Main) cmdBackfill(ctx context.Context, args []string) error {
 	if !cfg.Slack.Enabled() {
 		return usagef("backfill needs SLACK_BOT_TOKEN (and the bot invited to %s)", *channel)
 	}
+	// The same capture rules as live capture: ignored users and channels are never
+	// captured, whichever way their messages arrive.
+	ac := slackadapter.Config{BotToken: cfg.Slack.BotToken.Value(), SigningSecret: "unused-for-backfill", APIURL: cfg.Slack.APIURL,
+		TeamID: cfg.Slack.TeamID, StaffUsers: cfg.Slack.StaffUsers, ChannelAccounts: cfg.Slack.ChannelAccounts, AccountNames: accountNames(cfg),
+		IgnoreChannels: cfg.Slack.IgnoreChannels, IgnoreUsers: cfg.Slack.IgnoreUsers, Logger: m.log()}
+	// Slack is asked first (auth.test), and the store opened only once it takes
+	// the token, as import checks its file first: a revoked token or an
+	// unreachable Slack left a new, empty store behind (FEEDBACKBOT_DATA
+	// mistyped, every read command then said "the store holds no messages yet"
+	// rather than "no store": a review's find).
+	probe, err := slackadapter.New(slackadapter.Config{BotToken: ac.BotToken, SigningSecret: ac.SigningSecret, APIURL: ac.APIURL, TeamID: ac.TeamID}, nil, nil)
+	if err != nil {
+		return err
+	}
+	if err := probe.Start(ctx); err != nil {
+		return err
+	}
 	st, where, err := m.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	names := accountNames(cfg)
-	// The same capture rules as live capture: ignored users and channels are never
-	// captured, whichever way their messages arrive.
-	a, err := slackadapter.New(slackadapter.Config{BotToken: cfg.Slack.BotToken.Value(), SigningSecret: "unused-for-backfill", APIURL: cfg.Slack.APIURL,
-		TeamID: cfg.Slack.TeamID, StaffUsers: cfg.Slack.StaffUsers, ChannelAccounts: cfg.Slack.ChannelAccounts, AccountNames: names,
-		IgnoreChannels: cfg.Slack.IgnoreChannels, IgnoreUsers: cfg.Slack.IgnoreUsers, Logger: m.log()}, st, nil)
+	a, err := slackadapter.New(ac, st, nil)
 	if err != nil {
 		return err
 	}
