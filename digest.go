@@ -288,10 +288,17 @@ type GroupStat struct {
 	Negative int64    `json:"negative"`
 	Index    *float64 `json:"sentiment_index"`
 	// Satisfaction is an account's satisfaction index on the same -1..+1 scale: from
-	// its CSAT answers in the period where there are any ((mean-3)/2), from sentiment
-	// otherwise; SatisfactionFrom says which ("csat" or "sentiment").
+	// its CSAT answers in the period ((mean-3)/2) where there are enough of them
+	// (bot.MinCSATForSatisfaction; in digests recorded by earlier versions, any
+	// one), from sentiment otherwise; SatisfactionFrom says which ("csat" or
+	// "sentiment").
 	Satisfaction     *float64 `json:"satisfaction,omitempty"`
 	SatisfactionFrom string   `json:"satisfaction_from,omitempty"`
+	// CSATAnswers is how many CSAT answers a "csat" Satisfaction was taken from,
+	// so the digest says so (a digest re-rendered from its stored record, after a
+	// quote in it was erased, claimed "3+" of an account rated once). 0 in
+	// records written before it was kept: how many is then unknown.
+	CSATAnswers int `json:"csat_answers,omitempty"`
 }
 
 // Quote is a customer message worth reading, with a link back to it.

@@ -266,13 +266,13 @@ func emotionStats(cur, prev map[string]map[string]int64) []feedbackbot.EmotionSt
 const MinCSATForSatisfaction = 3
 
 // satisfactionIndex puts an account's satisfaction on the sentiment scale: its
-// CSAT answers where there are MinCSATForSatisfaction or more, sentiment
-// otherwise.
+// CSAT answers where there are MinCSATForSatisfaction or more (with how many,
+// for the digest to say), sentiment otherwise.
 func satisfactionIndex(g *feedbackbot.GroupStat, s Satisfaction) {
 	switch {
 	case s.CSATMean != nil && s.CSATAnswers >= MinCSATForSatisfaction:
 		v := (*s.CSATMean - 3) / 2
-		g.Satisfaction, g.SatisfactionFrom = &v, "csat"
+		g.Satisfaction, g.SatisfactionFrom, g.CSATAnswers = &v, "csat", s.CSATAnswers
 	case g.Index != nil:
 		v := *g.Index
 		g.Satisfaction, g.SatisfactionFrom = &v, "sentiment"

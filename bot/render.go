@@ -199,9 +199,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 			}
 			fmt.Fprintf(&b, "• %s: %s, sentiment %s, %d negative", feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID)), feedbackbot.Plural(a.Count, "message"), idx, a.Negative)
 			if a.SatisfactionFrom == "csat" && a.Satisfaction != nil {
-				// (taken from CSAT only from MinCSATForSatisfaction answers on; the
-				// account's own count is not in the digest's record)
-				fmt.Fprintf(&b, "; satisfaction %+.2f from %d+ CSAT answers", *a.Satisfaction, MinCSATForSatisfaction)
+				fmt.Fprintf(&b, "; satisfaction %+.2f from %s", *a.Satisfaction, csatAnswersOf(a))
 			}
 			b.WriteString("\n")
 		}
@@ -231,6 +229,18 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 		doc.Color = "warning"
 	}
 	return doc
+}
+
+// csatAnswersOf says what an account's "csat" satisfaction was taken from: its
+// count of CSAT answers ("4 CSAT answers"), or, in a digest recorded before the
+// count was kept (re-rendered once a quote in it is erased), "CSAT answers" as
+// it said then: that version took one answer, and a constant "3+" claimed three
+// of an account rated once.
+func csatAnswersOf(a feedbackbot.GroupStat) string {
+	if a.CSATAnswers <= 0 {
+		return "CSAT answers"
+	}
+	return feedbackbot.Plural(a.CSATAnswers, "CSAT answer")
 }
 
 // FewSurveyAnswers is how many answers a CSAT or NPS figure needs before the

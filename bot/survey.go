@@ -37,6 +37,17 @@ const SurveyCooldown = 30 * 24 * time.Hour
 // closed well before the account may be asked again.
 const SurveyAnswerWindow = 14 * 24 * time.Hour
 
+// LegacySurveysClose is when questions posted before questions carried their
+// asked time (legacy buttons, kind|score|account|thread: SurveyDocument) stop
+// taking answers. They carry no asked time, so SurveyAnswerWindow cannot close
+// them, and a question posted a year ago still counted as this week's rating.
+// Every one of them was posted before this version, released on 2026-12-06 (or
+// by an older replica during its rolling upgrade): closing them all
+// SurveyAnswerWindow after the release (at the next midnight UTC) gives the last
+// of them at least the two weeks any question has. (Unix seconds, so that it is
+// a constant: 2026-12-21T00:00:00Z.)
+const LegacySurveysClose = 1797811200
+
 // surveyClockSkew is how far ahead of this replica's clock a question's asked
 // time may be (another replica's clock asked it): further, the button is not ours.
 const surveyClockSkew = time.Hour
@@ -66,8 +77,8 @@ func (a SurveyAnswer) IsRating() bool { return a.Kind == SurveyCSAT || a.Kind ==
 
 // SurveyDocument is the question as it was posted before questions carried their
 // asked time (SurveyQuestion with none): its buttons are still answered, as
-// before, with no survey instance and no closing (a question posted the day
-// before the upgrade keeps working).
+// before, with no survey instance, until LegacySurveysClose (a question posted
+// the day before the upgrade keeps working for two weeks).
 func SurveyDocument(kind, account, thread string) feedbackbot.Document {
 	return SurveyQuestion(kind, account, thread, time.Time{})
 }
@@ -328,9 +339,10 @@ func (b *Bot) answerSurvey(ctx context.Context, cmd feedbackbot.Command, value s
 	}
 	kano := v.kind == SurveyKanoF || v.kind == SurveyKanoD
 	// A question asked more than SurveyAnswerWindow ago has closed: its rating
-	// would be of help long past, counted as this period's. (A legacy button
-	// carries no asked time, and is taken as before.)
-	if !v.asked.IsZero() && now.Sub(v.asked) > SurveyAnswerWindow {
+	// would be of help long past, counted as this period's. A legacy CSAT or NPS
+	// button carries no asked time: its question closes at LegacySurveysClose.
+	if !v.asked.IsZero() && now.Sub(v.asked) > SurveyAnswerWindow ||
+		v.asked.IsZero() && !kano && now.Unix() >= LegacySurveysClose {
 		return surveyClosed(), nil
 	}
 	// A survey asks the customer: staff pressing its buttons (to see what the
@@ -391,7 +403,8 @@ func kanoOneMore(kind string) feedbackbot.Document {
 }
 
 // surveyClosed answers a press on a question asked more than SurveyAnswerWindow
-// ago, to the presser alone; nothing is stored.
+// ago, or on a legacy question from LegacySurveysClose on, to the presser alone;
+// nothing is stored.
 func surveyClosed() feedbackbot.Document {
 	text := fmt.Sprintf("Thank you! This survey has closed (answers are taken for %s after it is asked), so this answer was not recorded.", windowDays(SurveyAnswerWindow))
 	return feedbackbot.Document{Ephemeral: true, Fallback: text, Blocks: []feedbackbot.Block{{Kind: feedbackbot.BlockText, Text: text}}}

@@ -284,7 +284,7 @@ func TestSmallSampleSurveyFiguresSaySo(t *testing.T) {
 			t.Errorf("%d CSAT answers: account satisfaction %+v; want from %s", tc.answers, d.Accounts, tc.from)
 		}
 		text := bot.RenderText(bot.DigestDocument(d, nil))
-		if csat := strings.Contains(text, "satisfaction +1.00 from 3+ CSAT answers"); csat != (tc.from == "csat") {
+		if csat := strings.Contains(text, "satisfaction +1.00 from 3 CSAT answers"); csat != (tc.from == "csat") {
 			t.Errorf("%d CSAT answers: the account line:\n%s", tc.answers, text)
 		}
 	}
@@ -363,8 +363,9 @@ func TestDigestOneAnswerIsSingular(t *testing.T) {
 // stored keeps working. An answer stored under the old id (kind|account|thread|
 // user, no instance; here in the single list of the oldest versions and in a
 // week) is read and counted; a button posted in the old value format (no asked
-// time) is accepted, with no closing, months on; pressing it again replaces that
-// person's old answer; and a new survey of the account is a separate answer.
+// time) is accepted weeks on (until bot.LegacySurveysClose); pressing it again
+// replaces that person's old answer; and a new survey of the account is a
+// separate answer.
 func TestOldSurveyButtonsAndAnswersStillWork(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
@@ -387,17 +388,18 @@ func TestOldSurveyButtonsAndAnswersStillWork(t *testing.T) {
 			if _, s := answersIn(t, st, from, to, "acme"); s.CSATAnswers != 2 {
 				t.Fatalf("old-format answers: %d read; want 2", s.CSATAnswers)
 			}
-			// The legacy question, pressed again by UCUST two months on: accepted (no
-			// asked time, no closing), and it replaces UCUST's answer to it... in the
-			// period, the later of the two counts.
-			now := posted.Add(60 * 24 * time.Hour)
+			// The legacy question, pressed again by UCUST five weeks on: accepted (no
+			// asked time; legacy questions close at bot.LegacySurveysClose), and it
+			// replaces UCUST's answer to it... in the period, the later of the two
+			// counts.
+			now := posted.Add(35 * 24 * time.Hour)
 			b := acmeBot(st, &now)
 			legacy := surveyButtons(t, bot.SurveyDocument(bot.SurveyCSAT, "acme", ""))
 			if strings.Count(legacy["5"], "|") != 3 {
 				t.Fatalf("legacy value %q", legacy["5"])
 			}
 			if doc := pressAs(t, b, "UCUST", legacy["5"]); !strings.Contains(doc.Fallback, "Thank you for your feedback") {
-				t.Fatalf("a legacy button two months on: %+v", doc)
+				t.Fatalf("a legacy button five weeks on: %+v", doc)
 			}
 			as, s := answersIn(t, st, from, to, "acme")
 			if s.CSATAnswers != 2 || math.Abs(*s.CSATMean-3.5) > 1e-9 {

@@ -109,6 +109,29 @@ func surveyAnswerID(a SurveyAnswer) string {
 	return id
 }
 
+// olderReplicasAnswer reads an answer an older replica stored during a rolling
+// upgrade for a press of this version's button (kind|score|account|thread|asked):
+// it split the value in four, so its thread is "thread|asked" and it has no
+// instance, under an id of its own (kind|account|thread|asked|user). The same
+// person pressing the question again on a new replica was stored under
+// kind|account|thread|user|asked, and their CSAT counted twice. ok is false for
+// any other answer: a CSAT or NPS answer of no instance whose thread does not end
+// in "|<digits>" (an answer to a legacy question: its thread is a Slack
+// channel:ts or a Discord snowflake, never with a "|"; splitAsked), or a Kano
+// answer. fixed is the answer as this version stores it, its thread and instance
+// apart.
+func olderReplicasAnswer(a SurveyAnswer) (fixed SurveyAnswer, ok bool) {
+	if !a.IsRating() || a.Instance != "" {
+		return a, false
+	}
+	thread, asked := splitAsked(a.Thread)
+	if asked.IsZero() {
+		return a, false
+	}
+	a.Thread, a.Instance = thread, surveyButton{asked: asked}.instance()
+	return a, true
+}
+
 // PutSurveyAnswer stores an answer in its week, replacing the same person's answer
 // to the same survey given earlier that week, the week before, or under an older
 // version's single list. One given earlier still is left where it is (finding it
@@ -260,14 +283,20 @@ func SurveyAnswers(ctx context.Context, st surveyReader, workspace string, from,
 		}
 		// A button pressed again more than a week later left the earlier answer in
 		// its week (PutSurveyAnswer replaces within two weeks): a period that holds
-		// both counts the later one only.
-		if i, ok := at[d.id]; ok {
+		// both counts the later one only. So does one press stored by an older
+		// replica under another id (olderReplicasAnswer) and one stored by this
+		// version, of the same person's one question.
+		id := d.id
+		if fixed, ok := olderReplicasAnswer(a); ok {
+			a, id = fixed, surveyAnswerID(fixed)
+		}
+		if i, ok := at[id]; ok {
 			if a.Time.After(out[i].Time) {
 				out[i] = a
 			}
 			continue
 		}
-		at[d.id] = len(out)
+		at[id] = len(out)
 		out = append(out, a)
 	}
 	return onePerRespondent(out), nil
@@ -298,6 +327,9 @@ func PersonSurveyAnswers(ctx context.Context, st docLister, workspace, user stri
 				return nil, fmt.Errorf("survey answer %s: %w", d.id, err)
 			}
 			if a.User == user {
+				if fixed, ok := olderReplicasAnswer(a); ok {
+					a = fixed // (its question's thread and instance, as exported)
+				}
 				out = append(out, a)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -776,6 +777,12 @@ func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
 	if !strings.Contains(body, `"custom_id":"survey.answer csat|5|`+userAlice+`|`) || !strings.Contains(body, `"message_id":"`+first["id"].(string)+`"`) {
 		t.Fatalf("survey post = %s", body)
 	}
+	// The button as posted (it carries when it was asked: a hand-built legacy one
+	// closes on bot.LegacySurveysClose).
+	posted := regexp.MustCompile(`"custom_id":"(survey\.answer csat\|5\|[^"]*)"`).FindStringSubmatch(body)
+	if posted == nil {
+		t.Fatalf("no csat 5 button in %s", body)
+	}
 	react(second, userStaff, []string{roleStaff}) // same account, inside the cooldown
 	time.Sleep(300 * time.Millisecond)
 	if n := len(posts()); n != 1 {
@@ -785,7 +792,7 @@ func TestAutomaticSurveyAfterResolvedReaction(t *testing.T) {
 	f.fake.Dispatch("INTERACTION_CREATE", map[string]any{"id": "720000000000000001", "application_id": f.fake.AppID, "type": 3, "token": "tok-s",
 		"guild_id": guild, "channel_id": chGeneral, "message": map[string]any{"id": "1", "channel_id": chGeneral},
 		"member": map[string]any{"user": map[string]any{"id": userAlice, "username": "alice"}, "roles": []string{roleMember}},
-		"data":   map[string]any{"custom_id": "survey.answer csat|5|" + userAlice + "|" + first["id"].(string), "component_type": 2}})
+		"data":   map[string]any{"custom_id": posted[1], "component_type": 2}})
 	reply, ok := f.fake.WaitRequest("/interactions/720000000000000001/", 0, 5*time.Second)
 	if !ok || !strings.Contains(strings.ToLower(string(reply.JSON)), "thank") {
 		t.Fatalf("answer reply = %s", reply.JSON)

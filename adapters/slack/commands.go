@@ -157,7 +157,7 @@ func (a *Adapter) replyDoc(ctx context.Context, cmd feedbackbot.Command, team, e
 		// A survey answer is recorded only for a presser known to be no colleague:
 		// a staff press taken as the customer's (users.info rate limited, or a
 		// member outside slack.staff_user_groups) was stored as the account's rating.
-		not := a.notRater(cctx, cmd.User)
+		not := a.notRater(cctx, cmd.User, team)
 		cancel()
 		if not != "" {
 			return note(not), feedbackbot.Document{}
@@ -245,23 +245,28 @@ const surveyInInternal = "A survey question is posted where you ask it, for the 
 const notYourSurvey = "Thanks! This question was for another organisation in this channel, so your answer was not recorded."
 
 // surveyNotChecked answers a survey press whose presser could not be looked up
-// (users.info rate limited, timed out or down): nothing is recorded.
+// (users.info rate limited, timed out, down, or answering with any error but
+// "no such user"): nothing is recorded.
 const surveyNotChecked = "Sorry, your answer could not be recorded: Slack did not let feedbackbot check who pressed it just now. Please press your answer again in a minute."
 
 // staffNotCounted answers a survey press by a member of the home workspace (or
 // organisation) who is not a guest: nothing is recorded.
 const staffNotCounted = "Thanks, but your answer was not recorded: staff answers are not counted (this question is for the customer, and members of this workspace count as staff)."
 
-// notRater says why a survey press by user is not recorded, "" when it may be:
-// a presser named in slack.staff_users, or a member of the home workspace or
-// organisation who is not a guest, is staff, whatever slack.staff_user_groups
-// says (capture files their messages as staff: a colleague outside the groups
-// rated as the customer), and one whose lookup Slack did not answer is not known
-// to be a customer (they were taken for one, and a staff member's "1" while
-// users.info was rate limited was stored as the account's rating). A lookup
-// Slack refused (user_not_found) is no member of ours: their press goes on, as
-// before, to askedOf.
-func (a *Adapter) notRater(ctx context.Context, user string) string {
+// notRater says why a survey press by user (of team, the payload's user.team_id)
+// is not recorded, "" when it may be: a presser named in slack.staff_users, or a
+// member of the home workspace or organisation who is not a guest, is staff,
+// whatever slack.staff_user_groups says (capture files their messages as staff:
+// a colleague outside the groups rated as the customer). A presser whose lookup
+// failed is not known to be a customer, and is asked to press again: users.info
+// rate limited, and also answering internal_error, fatal_error,
+// service_unavailable, request_timeout, missing_scope, invalid_auth… (a staff
+// member's "1" was stored as the account's rating: every error Slack answered
+// was read as "no member of ours"). Only Slack saying there is no such user
+// (noSuchUser) lets the press go on, as before, to askedOf, and not when the
+// payload names the home team: that presser is ours, guest or staff, and which
+// is unknown.
+func (a *Adapter) notRater(ctx context.Context, user, team string) string {
 	if strings.TrimSpace(user) == "" {
 		return surveyNotChecked // (Slack always names the presser)
 	}
@@ -270,15 +275,24 @@ func (a *Adapter) notRater(ctx context.Context, user string) string {
 	}
 	u, err := a.user(ctx, user)
 	switch {
-	case lookupUnanswered(err):
+	case err != nil && (!noSuchUser(err) || a.isHome(team, "")):
 		a.log.Warn("slack: cannot check a survey answer's presser; not recorded", "user", user, "err", err)
 		return surveyNotChecked
 	case err != nil:
-		return ""
+		return "" // (no member of ours: askedOf decides)
 	case a.isHome(u.team, u.enterprise) && !u.guest:
 		return staffNotCounted
 	}
 	return ""
+}
+
+// noSuchUser says whether a lookup failed because Slack has no such user to show
+// this app (user_not_found, user_not_visible): an answer about the user, unlike
+// any other error (Slack's own trouble, or this app's token or scopes), which
+// says nothing of who they are.
+func noSuchUser(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && (se.Err == "user_not_found" || se.Err == "user_not_visible")
 }
 
 // askedOf says whether a survey answer's presser belongs to the account the survey
