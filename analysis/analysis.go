@@ -27,13 +27,16 @@ import (
 // it: fb-9 tags as fb-8 did and counts each customer message's emotion too; fb-10
 // reads a status code after a determiner ("seeing the 429s") as a failure; fb-11
 // tags as fb-10 did and counts each account's churn signals a day
-// (feedbackbot.CntChurn), which health reads over its whole baseline.
-const EngineVersion = "fb-11"
+// (feedbackbot.CntChurn), which health reads over its whole baseline; fb-12 reads
+// trouble told as over, problems after praise, sarcasm over harms, exclamations
+// worded as questions and other languages' function words (review 32), and keeps
+// the layer from classes the rules rule out (layerVeto).
+const EngineVersion = "fb-12"
 
 // sameRules are the earlier engines whose rules are this build's, word for word: a
 // layer learned over one of them (feedbackbot learn records the engine) reads the
 // same features, so it is kept; only what a message counts in the rollups changed.
-var sameRules = []string{"fb-10"}
+var sameRules = []string{}
 
 // MaxAnalyzedBytes bounds the text analysed per message; longer texts are cut (the
 // store keeps them whole up to its own cap). Sentiment saturates long before this.
@@ -56,10 +59,14 @@ type Analyzer struct {
 	// names are the taxonomy's themes in order; heads, with a layer that has theme
 	// heads, the column of the layer's logits of each one's head, -1 for a theme
 	// its rules decide (nil: the rules decide every theme).
-	names   []string
-	heads   []int
-	version string
-	base    string // engine and taxonomy, without the layer's weights
+	names []string
+	heads []int
+	// churnThemes are the taxonomy's themes that declare the churn_signal intent
+	// (the default's "cancellation"): a theme head may add one only where the
+	// rules saw a churn cue.
+	churnThemes []string
+	version     string
+	base        string // engine and taxonomy, without the layer's weights
 	// bufs keeps idle scratch space, word caches included. Not a sync.Pool: every
 	// garbage collection empties a pool, and a stream of messages collects every few
 	// thousand, so each worker stemmed its vocabulary again and again (stemming was
@@ -157,6 +164,11 @@ func build(t Taxonomy, l *loadedLayer) (*Analyzer, error) {
 	}
 	base := EngineVersion + "+" + th
 	a := &Analyzer{sent: s, themes: m, comb: comb, names: t.Names(), base: base, version: base + "-rules"}
+	for _, th := range t {
+		if slices.Contains(th.Intents, string(feedbackbot.IntentChurnSignal)) {
+			a.churnThemes = append(a.churnThemes, th.Name)
+		}
+	}
 	if comb != nil && len(comb.headNames) > 0 {
 		defaults := themes.Default()
 		a.heads = make([]int, len(t))
@@ -259,7 +271,7 @@ func (a *Analyzer) RulesOnly() *Analyzer {
 	if a.comb == nil {
 		return a
 	}
-	r := &Analyzer{sent: a.sent, themes: a.themes, names: a.names, base: a.base, version: a.base + "-rules"}
+	r := &Analyzer{sent: a.sent, themes: a.themes, names: a.names, churnThemes: a.churnThemes, base: a.base, version: a.base + "-rules"}
 	r.bufs = a.bufs
 	return r
 }
@@ -324,9 +336,28 @@ func (a *Analyzer) analyzeWith(sc *scratch, s string, customer, chat bool) feedb
 		sc.sums = append(sc.sums[:0], make([]float64, w)...)
 		sc.z = slices.Grow(sc.z[:0], w)[:w]
 		a.comb.wordSums(sc.sums, &sc.wc, sc.ix)
-		sent, intent = a.comb.apply(sc.sums, sc.feats, sc.z, sent, productTalk(rep, th), troubleSeen(rep))
+		a.comb.scaleSums(sc.sums, len(sc.low))
+		// The churn cue is read only where the layer would conclude churn.
+		cue := 0 // unknown; 1 a cue, -1 none
+		churnCue := func() bool {
+			if cue == 0 {
+				cue = -1
+				if a.churnCue(th, sc, rep.Clauses) {
+					cue = 1
+				}
+			}
+			return cue > 0
+		}
+		v := layerVeto(rep, sent.Label, intent, true)
+		product, trouble := productTalk(rep, th), troubleSeen(rep)
+		s2, i2 := a.comb.applyVeto(sc.sums, sc.feats, sc.z, sent, product, trouble, v)
+		if i2 == feedbackbot.IntentChurnSignal && !churnCue() {
+			v = layerVeto(rep, sent.Label, intent, false)
+			s2, i2 = a.comb.applyVeto(sc.sums, sc.feats, sc.z, sent, product, trouble, v)
+		}
+		sent, intent = s2, i2
 		if a.heads != nil {
-			th = a.headThemes(th, sc.z)
+			th = a.headThemesVeto(th, sc.z, sc, rep.Clauses, churnCue)
 		}
 	}
 	th = a.themes.WithIntent(th, string(intent))
@@ -334,7 +365,7 @@ func (a *Analyzer) analyzeWith(sc *scratch, s string, customer, chat bool) feedb
 	if tags.Themes == nil {
 		tags.Themes = []string{}
 	}
-	tags.NeedsReply = customer && needsReply(intent, sc.low)
+	tags.NeedsReply = customer && (needsReply(intent, sc.low) || asksFor(sc.low, rep.Clauses))
 	return tags
 }
 
@@ -367,7 +398,19 @@ func (a *Analyzer) RuleThemes() []string {
 // layer's theme threshold, and tags one they did not only at its threshold for
 // new themes, which may ask more.
 func (a *Analyzer) headThemes(matched []string, z []float64) []string {
+	return a.headThemesVeto(matched, z, nil, 0, nil)
+}
+
+// headThemesVeto is headThemes for the message whose words are in sc (nil: not
+// known) with clauses starting where the rules' report marks them: a head does
+// not add a theme the rules found mentioned only negated ("we're not planning to
+// cancel", "not a bug"), nor a theme of churn (churnThemes) where the rules saw no
+// churn cue (churnCue, asked only then; nil: no check). The layer reads context,
+// and context is no reason to put back what the message denies.
+func (a *Analyzer) headThemesVeto(matched []string, z []float64, sc *scratch, clauses uint64, churnCue func() bool) []string {
 	var out []string
+	var denied []string // the themes mentioned only negated, found on first need
+	found := false
 	for i, name := range a.names {
 		ruled := slices.Contains(matched, name)
 		if col := a.heads[i]; col >= 0 {
@@ -375,9 +418,21 @@ func (a *Analyzer) headThemes(matched []string, z []float64) []string {
 			if ruled {
 				need = a.comb.headLogit
 			}
-			if z[col] >= need {
-				out = append(out, name)
+			if z[col] < need {
+				continue
 			}
+			if !ruled {
+				if churnCue != nil && slices.Contains(a.churnThemes, name) && !churnCue() {
+					continue
+				}
+				if !found && sc != nil {
+					denied, found = a.negatedThemes(matched, sc, clauses), true
+				}
+				if slices.Contains(denied, name) {
+					continue
+				}
+			}
+			out = append(out, name)
 		} else if ruled {
 			out = append(out, name)
 		}
@@ -385,11 +440,48 @@ func (a *Analyzer) headThemes(matched []string, z []float64) []string {
 	return out
 }
 
+// negatedThemes are the themes the message mentions only negated: those the
+// taxonomy matches when no word negates (each negation blanked) less those it
+// matched (matched).
+func (a *Analyzer) negatedThemes(matched []string, sc *scratch, clauses uint64) []string {
+	var buf [64]string
+	low := append(buf[:0], sc.low...)
+	any := false
+	for i, w := range low {
+		if negationWord(w) {
+			low[i], any = "", true
+		}
+	}
+	if !any {
+		return nil
+	}
+	var out []string
+	for _, name := range a.themes.MatchWords(low, &sc.words, clauses) {
+		if !slices.Contains(matched, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// negationWord reports a word that negates the words after it in the taxonomy's
+// matching (themes: "not", "no", "never", "n't" ...).
+func negationWord(w string) bool {
+	switch w {
+	case "not", "no", "never", "without", "nothing", "none", "dont", "wont", "isnt", "arent", "nobody", "neither", "nor":
+		return true
+	}
+	return strings.HasSuffix(w, "n't") || strings.HasSuffix(w, "n’t")
+}
+
 // sameTheme reports whether a and b define a theme alike (an empty list and none
 // are alike, as in a config file).
 func sameTheme(a, b Theme) bool {
 	return a.Name == b.Name && a.Negatable == b.Negatable && slices.Equal(a.Keywords, b.Keywords) &&
-		slices.Equal(a.Phrases, b.Phrases) && slices.Equal(a.Exclude, b.Exclude) && slices.Equal(a.Intents, b.Intents)
+		slices.Equal(a.Phrases, b.Phrases) && slices.Equal(a.Exclude, b.Exclude) && slices.Equal(a.Intents, b.Intents) &&
+		slices.EqualFunc(a.Objects, b.Objects, func(x, y themes.Object) bool {
+			return x.Verb == y.Verb && x.Bare == y.Bare && x.Names == y.Names && slices.Equal(x.Nouns, y.Nouns)
+		})
 }
 
 // rules runs the rule engine: cleaning, tokens and stems (left in sc), sentiment,
@@ -411,16 +503,29 @@ func (a *Analyzer) rules(s string, sc *scratch) (string, feedbackbot.Sentiment, 
 	}
 	sent, rep := a.sent.ScoreInfos(sc.toks, sc.low, sc.infos, clean, text.CodeTrouble(s))
 	th := a.themes.MatchWords(sc.low, &sc.words, rep.Clauses)
-	sc.facts = facts{low: sc.low, clean: clean}
+	if slices.Contains(th, "cancellation") {
+		th = a.withoutDeniedChurn(th, sc, rep.Clauses)
+	}
+	sc.facts = newFacts(sc.low, clean, rep)
 	return clean, sent, rep, th, classify(&sc.facts, sent, rep, th)
 }
 
 // facts memoises what classify and the layer's features both ask of a message
 // (each at most once, and only if asked).
 type facts struct {
-	low        []string
-	clean      string
-	known, set uint8 // the facts found (known) and those true (set)
+	low   []string
+	clean string
+	// exclaims: the message's question marks close exclamations (the rules'
+	// Report.Exclaims): it asks nothing.
+	exclaims   bool
+	clauses    uint64 // where clauses start (Report.Clauses)
+	known, set uint8  // the facts found (known) and those true (set)
+}
+
+// newFacts are the facts of a message the rules read as rep: one definition for
+// the analyzer and the layer's training.
+func newFacts(low []string, clean string, rep sentiment.Report) facts {
+	return facts{low: low, clean: clean, exclaims: rep.Exclaims, clauses: rep.Clauses}
 }
 
 const (
@@ -435,7 +540,7 @@ func (f *facts) is(fact uint8) bool {
 		var v bool
 		switch fact {
 		case factQuestion:
-			v = isQuestion(f.low, f.clean)
+			v = isQuestion(f.low, f.clean) && !f.exclaims
 		case factShouting:
 			v = shouting(f.clean)
 		case factWish:
@@ -467,15 +572,29 @@ func classify(f *facts, s feedbackbot.Sentiment, rep sentiment.Report, th []stri
 	// THE THIRD TIME THE SYNC HAS FAILED!!!", "broken again 🙄") it is a complaint.
 	upset := s.Emotion == feedbackbot.EmotionAnger || s.Emotion == feedbackbot.EmotionFrustration || f.is(factShouting)
 	switch {
-	case has("cancellation"):
+	case has("cancellation"), deniedRenewal(f.low, f.clauses):
+		// ("we won't be renewing")
 		return feedbackbot.IntentChurnSignal
-	case has("bug") && s.Score < 0.4 && !(question && s.Score > -0.05 && !has("reliability")) && !upset:
+	case has("bug") && s.Score < 0.4 && !(question && s.Score > -0.05 && !has("reliability")) && !upset && !rep.Resolved:
+		// (not "no longer crashes", "the app doesn't crash anymore": a fix)
 		return feedbackbot.IntentBugReport
 	case s.Label == feedbackbot.Negative && !question && (f.is(factDefect) || rep.Malfunction) && !upset:
 		// "emails never arrive", "the checkbox isn't saved": a malfunction told plainly.
 		return feedbackbot.IntentBugReport
 	case s.Score <= -0.35 && !question, s.Score <= -0.6:
 		return feedbackbot.IntentComplaint
+	case rep.Reports && !question && !rep.Resolved:
+		// A report after praise is what the message is for, whatever the score:
+		// "love it! one issue: the csv export is missing half the rows", "great
+		// release! the date filter now ignores the end date".
+		if !upset && (has("bug") || f.is(factDefect) || rep.Malfunction) {
+			return feedbackbot.IntentBugReport
+		}
+		return feedbackbot.IntentComplaint
+	case rep.Exclaims && s.Score >= 0.4:
+		// "how cool is that?!", "what more could we ask for?": praise, whatever
+		// theme its words name.
+		return feedbackbot.IntentPraise
 	case has("feature_request"), f.is(factWish):
 		return feedbackbot.IntentFeatureRequest
 	case question:

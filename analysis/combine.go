@@ -72,6 +72,7 @@ type combiner struct {
 	gate, toNeg, keepNeutral   bool
 	hashBits                   int
 	charGrams                  int
+	lengthNorm                 int      // LayerOptions.LengthNorm
 	learnedFrom                []string // LayerOptions.LearnedFrom, sorted
 	learnedKeyed               bool     // LayerOptions.LearnedKeyed
 }
@@ -112,8 +113,11 @@ func loadLayer(data []byte) (*combiner, error) {
 		return nil, fmt.Errorf("layer: learned over the rules of engine %s, and this build's are %s", f.Options.Engine, EngineVersion)
 	}
 	models := []*layer.Model{f.Sentiment, f.Intent}
+	if f.Options.LengthNorm < 0 {
+		return nil, fmt.Errorf("layer: length_norm %d is negative", f.Options.LengthNorm)
+	}
 	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, keepNeutral: f.KeepNeutral, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams,
-		learnedFrom: slices.Sorted(slices.Values(f.Options.LearnedFrom)), learnedKeyed: f.Options.LearnedKeyed}
+		lengthNorm: f.Options.LengthNorm, learnedFrom: slices.Sorted(slices.Values(f.Options.LearnedFrom)), learnedKeyed: f.Options.LearnedKeyed}
 	if f.Themes != nil {
 		if err := f.Themes.Check(denseNames, f.Sentiment.HashBits); err != nil {
 			return nil, err
@@ -288,6 +292,41 @@ func features(dst []layer.Feature, hashBits, charGrams int, f *facts, stems []st
 	return dst
 }
 
+// lengthScale is the factor LayerOptions.LengthNorm k gives the hashed features
+// of a message of n tokens: 1 up to k tokens, sqrt(k/n) beyond (so their sum grows
+// as the square root of the length, not the length); 1 with k = 0.
+func lengthScale(k, n int) float64 {
+	if k <= 0 || n <= k {
+		return 1
+	}
+	return math.Sqrt(float64(k) / float64(n))
+}
+
+// scaleHashed multiplies the hashed features of x (those after the dense ones)
+// by f: the length normalisation of training (TrainLayer), which scaleSums
+// applies to the word sums of inference.
+func scaleHashed(x []layer.Feature, f float64) {
+	if f == 1 {
+		return
+	}
+	base := int32(len(denseNames))
+	for i := range x {
+		if x[i].Index >= base {
+			x[i].Value *= f
+		}
+	}
+}
+
+// scaleSums applies the layer's length normalisation (LayerOptions.LengthNorm) to
+// the summed hashed features of a message of n tokens (wordSums).
+func (c *combiner) scaleSums(sums []float64, n int) {
+	if f := lengthScale(c.lengthNorm, n); f != 1 {
+		for k := range sums {
+			sums[k] *= f
+		}
+	}
+}
+
 // eachGram calls f with the hash of every character n-gram of w marked at its ends
 // ("<word>": a word shorter than n-2 has none).
 func eachGram(w string, n int, f func(h uint32)) {
@@ -439,18 +478,85 @@ func (c *combiner) wordSums23(sums []float64, wc *wordCache, ix []int32, mask ui
 // or negative the layer's own P(positive) - P(negative), at least 0.051 from 0),
 // and emotions that contradict the new label are dropped.
 func (c *combiner) apply(sums []float64, x []layer.Feature, z []float64, s feedbackbot.Sentiment, product, trouble bool) (feedbackbot.Sentiment, feedbackbot.Intent) {
+	return c.applyVeto(sums, x, z, s, product, trouble, veto{})
+}
+
+// applyVeto is apply within what the rules leave open (v): an intent they rule
+// out goes to the layer's likeliest other, and a label they rule out keeps
+// theirs.
+func (c *combiner) applyVeto(sums []float64, x []layer.Feature, z []float64, s feedbackbot.Sentiment, product, trouble bool, v veto) (feedbackbot.Sentiment, feedbackbot.Intent) {
 	c.both.LogitsFrom(sums, x, z)
 	ns, ni := len(c.sentClasses), len(c.intentClasses)
 	var p [8]float64
 	copy(p[:], z[:ns])
-	k, ki := layer.Argmax(p[:ns]), layer.Argmax(z[ns:ns+ni])
+	k, ki := layer.Argmax(p[:ns]), c.allowedIntent(z[ns:ns+ni], v)
 	layer.Softmax(p[:ns], k)
 	lab := feedbackbot.SentimentLabel(c.sentClasses[k])
 	if lab != s.Label && p[k] >= c.threshold && (product || !c.gate) && (lab == feedbackbot.Negative || !c.toNeg) &&
-		(trouble || !c.keepNeutral || s.Label != feedbackbot.Neutral || lab != feedbackbot.Negative) {
+		(trouble || !c.keepNeutral || s.Label != feedbackbot.Neutral || lab != feedbackbot.Negative) &&
+		!(v.noNegative && lab == feedbackbot.Negative) && !(v.keepPositive && s.Label == feedbackbot.Positive) {
 		s = moveTo(s, lab, c.sentClasses, p[:])
 	}
 	return s, feedbackbot.Intent(c.intentClasses[ki])
+}
+
+// allowedIntent is the intent of the largest logit among those v allows (all
+// when it allows none).
+func (c *combiner) allowedIntent(z []float64, v veto) int {
+	best := -1
+	for k, name := range c.intentClasses {
+		if v.intents&intentBit(feedbackbot.Intent(name)) == 0 && (best < 0 || z[k] > z[best]) {
+			best = k
+		}
+	}
+	if best < 0 {
+		return layer.Argmax(z)
+	}
+	return best
+}
+
+// veto is what the rules rule out for the combination layer in one message: the
+// intents it may not choose (intentBit), and whether it may turn the label
+// negative (noNegative) or move a positive one (keepPositive). The layer reads
+// the rules' outputs and hashed words, and context sways it where the rules
+// read a construction whose meaning is settled; it still decides all the rest.
+type veto struct {
+	intents                  uint16
+	noNegative, keepPositive bool
+}
+
+// layerVeto is what the rules of a message (rep, their label and intent, whether
+// they saw a churn cue) rule out for the layer:
+//
+//   - churn_signal without a churn cue: "we're not planning to cancel", a long
+//     preamble before "we were charged twice" (churnCue);
+//   - a report (bug_report, complaint, churn_signal) and a negative label where
+//     trouble is told as over and no other is told: "the app doesn't crash
+//     anymore", "we haven't had a single outage" (Report.Resolved);
+//   - praise and other where a report follows praise and the rules read a
+//     report: "love it! one issue: the export is missing rows", "great release!
+//     the date filter now ignores the end date" (Report.Reports);
+//   - asking and reporting, and moving a positive label, in a positive
+//     exclamation worded as a question with no trouble: "how cool is that?!"
+//     (Report.Exclaims).
+func layerVeto(rep sentiment.Report, label feedbackbot.SentimentLabel, rules feedbackbot.Intent, churn bool) veto {
+	var v veto
+	if !churn {
+		v.intents |= intentBit(feedbackbot.IntentChurnSignal)
+	}
+	if rep.Resolved {
+		v.intents |= intentBit(feedbackbot.IntentBugReport) | intentBit(feedbackbot.IntentComplaint) | intentBit(feedbackbot.IntentChurnSignal)
+		v.noNegative = true
+	}
+	if rep.Reports && (rules == feedbackbot.IntentBugReport || rules == feedbackbot.IntentComplaint) {
+		v.intents |= intentBit(feedbackbot.IntentPraise) | intentBit(feedbackbot.IntentOther)
+	}
+	if rep.Exclaims && !rep.Reports && label == feedbackbot.Positive {
+		v.intents |= intentBit(feedbackbot.IntentQuestion) | intentBit(feedbackbot.IntentFeatureRequest) |
+			intentBit(feedbackbot.IntentBugReport) | intentBit(feedbackbot.IntentComplaint) | intentBit(feedbackbot.IntentChurnSignal)
+		v.keepPositive = true
+	}
+	return v
 }
 
 func moveTo(s feedbackbot.Sentiment, lab feedbackbot.SentimentLabel, classes []string, p []float64) feedbackbot.Sentiment {

@@ -87,30 +87,31 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 
 // TestLayerCrossValidation trains the layer on all training sets but one and scores the
 // one left out, for each of the twenty-four, and reports the rules alone on the same
-// set. The folds' figures (engine fb-11, each layer trained on twenty-three sets with
+// set. The folds' figures (engine fb-12, each layer trained on twenty-three sets with
 // 2^14 buckets and character 6-grams; rules alone in brackets; `go run ./bench train
 // -cv`, 2026-12-06, thirty-second session): sentiment macro-F1 chat_labelled 0.920
-// (0.926), chat_dev 0.957 (0.900), chat_train2 0.904 (0.837), chat_train3 0.849 (0.632),
-// chat_train4 0.866 (0.676), chat_train5 0.859 (0.678), chat_train6 0.868 (0.617),
-// chat_train7 0.882 (0.641), chat_train8 0.871 (0.662), chat_train9 0.920 (0.686),
-// chat_train10 0.905 (0.674), chat_train11 0.935 (0.713), chat_train12 0.918 (0.681),
-// chat_train13 0.927 (0.703), chat_train14 0.896 (0.624), chat_train15 0.892 (0.655),
-// chat_train16 0.827 (0.578), chat_train17 0.801 (0.592), chat_train18 0.886 (0.651),
-// chat_train19 0.874 (0.601), chat_train20 0.825 (0.526), chat_train21 0.818 (0.475),
-// chat_train22 0.795 (0.532), chat_train23 0.794 (0.512); intent accuracy 0.870 (0.819),
-// 0.899 (0.777), 0.785 (0.636), 0.747 (0.490), 0.768 (0.536), 0.781 (0.540), 0.805
-// (0.551), 0.782 (0.564), 0.822 (0.613), 0.839 (0.602), 0.819 (0.551), 0.843 (0.638),
-// 0.799 (0.580), 0.834 (0.599), 0.811 (0.580), 0.836 (0.587), 0.738 (0.467), 0.700
-// (0.469), 0.867 (0.647), 0.851 (0.598), 0.795 (0.581), 0.807 (0.529), 0.803 (0.546),
-// 0.798 (0.561). Mean 0.875 (accuracy 0.881), intent 0.808. chat_train18 to chat_train23
-// are ordinary channel traffic, the two newest the hardest folds; the twenty-two folds
-// before them averaged 0.879 and 0.806 under the twenty-two-set layers and 0.882 and
-// 0.809 now (the twenty earliest 0.887 then, 0.888 now), the rule decided before this
-// cross-validation ran for adding chat_train22 and chat_train23. chat_train16 and
-// chat_train17 are weighted to messages the analyzer misses (testdata/LABELLING.md,
-// round 9). The layer beats the rules on every fold but chat_labelled, the set the rules
-// were first fitted on (their 0.926 there is optimistic). Floors sit just under the
-// layer's figures.
+// (0.926), chat_dev 0.957 (0.900), chat_train2 0.908 (0.837), chat_train3 0.847 (0.637),
+// chat_train4 0.875 (0.682), chat_train5 0.861 (0.678), chat_train6 0.870 (0.617),
+// chat_train7 0.887 (0.642), chat_train8 0.867 (0.662), chat_train9 0.920 (0.686),
+// chat_train10 0.900 (0.673), chat_train11 0.937 (0.715), chat_train12 0.918 (0.681),
+// chat_train13 0.925 (0.708), chat_train14 0.896 (0.626), chat_train15 0.888 (0.655),
+// chat_train16 0.827 (0.582), chat_train17 0.808 (0.594), chat_train18 0.889 (0.656),
+// chat_train19 0.875 (0.603), chat_train20 0.820 (0.526), chat_train21 0.815 (0.475),
+// chat_train22 0.797 (0.532), chat_train23 0.793 (0.512); intent accuracy 0.857 (0.822),
+// 0.904 (0.782), 0.794 (0.640), 0.756 (0.508), 0.768 (0.543), 0.788 (0.556), 0.801
+// (0.558), 0.780 (0.571), 0.827 (0.618), 0.841 (0.615), 0.823 (0.553), 0.848 (0.651),
+// 0.804 (0.594), 0.837 (0.610), 0.809 (0.582), 0.838 (0.593), 0.740 (0.471), 0.709
+// (0.473), 0.871 (0.660), 0.858 (0.604), 0.788 (0.586), 0.809 (0.531), 0.803 (0.551),
+// 0.796 (0.565). Mean 0.875 (accuracy 0.882), intent 0.810; the rules alone 0.659,
+// intent 0.593. Under engine fb-11 the same folds gave 0.875 (0.881), intent 0.808, the
+// rules 0.657 and 0.586. chat_train18 to chat_train23 are ordinary channel traffic, the
+// two newest the hardest folds; the twenty-two folds before them averaged 0.879 and
+// 0.806 under the twenty-two-set layers and 0.882 and 0.809 with the two sets added
+// (fb-11), the test put, after the held-out sets had been looked at once, to the cross-
+// validation before it ran. chat_train16 and chat_train17 are weighted to messages the
+// analyzer misses (testdata/LABELLING.md, round 9). The layer beats the rules on every
+// fold but chat_labelled, the set the rules were first fitted on (their 0.926 there is
+// optimistic). Floors sit just under the layer's figures.
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains twenty-four layers")
@@ -120,10 +121,10 @@ func TestLayerCrossValidation(t *testing.T) {
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.915, 0.865}, {0.95, 0.89}, {0.895, 0.78}, {0.84, 0.74}, {0.86, 0.76},
-		{0.85, 0.775}, {0.86, 0.80}, {0.875, 0.775}, {0.865, 0.815}, {0.915, 0.83}, {0.90, 0.81}, {0.93, 0.835},
-		{0.91, 0.79}, {0.92, 0.825}, {0.89, 0.805}, {0.885, 0.83}, {0.82, 0.73}, {0.795, 0.695}, {0.88, 0.86}, {0.865, 0.845},
-		{0.82, 0.79}, {0.81, 0.80}, {0.79, 0.795}, {0.785, 0.79}}
+	floors := []struct{ f1, intent float64 }{{0.915, 0.85}, {0.95, 0.895}, {0.9, 0.785}, {0.84, 0.75}, {0.87, 0.76},
+		{0.855, 0.78}, {0.865, 0.795}, {0.88, 0.775}, {0.86, 0.82}, {0.915, 0.835}, {0.895, 0.815}, {0.93, 0.84},
+		{0.91, 0.795}, {0.92, 0.83}, {0.89, 0.8}, {0.88, 0.83}, {0.82, 0.735}, {0.8, 0.7}, {0.88, 0.865}, {0.87, 0.85},
+		{0.815, 0.78}, {0.81, 0.8}, {0.79, 0.795}, {0.785, 0.79}}
 	if len(floors) != len(sets) {
 		t.Fatalf("%d floors for %d training sets: add the new set's", len(floors), len(sets))
 	}
@@ -180,7 +181,7 @@ func TestLayerCrossValidation(t *testing.T) {
 	}
 	t.Logf("themes, left-out sets pooled: heads F1 %.3f, rules %.3f", heads.F1(), ruled.F1())
 	if heads.F1() < 0.70 || heads.F1() < ruled.F1()+0.05 {
-		t.Errorf("theme heads: pooled F1 %.3f, rules %.3f: want at least 0.70 and 0.05 above the rules (measured 0.710 and 0.632 over twenty-four sets, 0.713 and 0.639 over twenty-two)", heads.F1(), ruled.F1())
+		t.Errorf("theme heads: pooled F1 %.3f, rules %.3f: want at least 0.70 and 0.05 above the rules (measured 0.714 and 0.639 over twenty-four sets with engine fb-12, 0.710 and 0.632 with fb-11, 0.713 and 0.639 over twenty-two)", heads.F1(), ruled.F1())
 	}
 }
 

@@ -44,6 +44,7 @@ func runTrain(ctx context.Context, args []string) error {
 	tweets := fs.String("tweets", "", "with -cv: also score the tweets (a test set: look sparingly) in this directory, under the layer trained on all the training sets, with and without the gate")
 	toNeg := fs.String("to-negative", "", "with -cv: override the default to_negative (true or false)")
 	keepNeutral := fs.String("keep-neutral", "", "with -cv: override the default keep_neutral (true or false), or both: score the layer each way in the same folds")
+	lengthNorm := fs.String("length-norm", "", "with -cv: override the default length normalisation of the hashed word features (LayerOptions.LengthNorm): false (off), true (sqrt(k/n) beyond k = analysis.DefaultLengthNorm tokens), both, or a comma-separated list of k (0: off), each trained and scored in the same folds")
 	thr := fs.Float64("threshold", -1, "with -cv: override the default threshold")
 	sl2d := fs.Float64("l2-dense", -1, "with -cv: override the sentiment model's default dense L2 penalty")
 	sl2h := fs.Float64("l2-hash", -1, "with -cv: override the sentiment model's default hashed-stem L2 penalty")
@@ -85,10 +86,20 @@ func runTrain(ctx context.Context, args []string) error {
 	if *grid {
 		return searchGrid(ctx, sets)
 	}
+	norms, err := lengthNorms(*lengthNorm)
+	if err != nil {
+		return err
+	}
 	if *themeModels {
-		return themeCV(ctx, sets, *themeL2, *themeBal, *themeOne)
+		if len(norms) > 1 {
+			return fmt.Errorf("-themes: give -length-norm one value")
+		}
+		return themeCV(ctx, sets, *themeL2, *themeBal, *themeOne, norms)
 	}
 	o := analysis.DefaultLayerOptions
+	if len(norms) == 1 {
+		o.LengthNorm = norms[0]
+	}
 	if *gate != "" {
 		o.Gate = *gate == "true"
 	}
@@ -125,18 +136,47 @@ func runTrain(ctx context.Context, args []string) error {
 	variants := []variant{{o.Threshold, o.Gate, o.ToNegative, o.KeepNeutral}}
 	if *keepNeutral == "both" {
 		variants = []variant{{o.Threshold, o.Gate, o.ToNegative, false}, {o.Threshold, o.Gate, o.ToNegative, true}}
-		rows[0] = append(rows[0], "layer, keep_neutral: macro-F1 (acc)", "layer, keep_neutral: intent")
 	}
-	res, err := crossValidate(sets, o, variants)
-	if err != nil {
-		return err
+	// One training per length normalisation (it changes the features), each
+	// scored under every variant: res[norm*len(variants)+variant][fold].
+	var res [][]chatFigures
+	runs := norms
+	if len(runs) == 0 {
+		runs = []int{o.LengthNorm}
+	}
+	for ni, k := range runs {
+		ok := o
+		if len(norms) > 1 {
+			ok.LengthNorm = k
+		}
+		r, err := crossValidate(sets, ok, variants)
+		if err != nil {
+			return err
+		}
+		res = append(res, r...)
+		for vi, v := range variants {
+			if ni == 0 && vi == 0 {
+				continue // the "layer" columns
+			}
+			name := "layer"
+			if len(norms) > 1 {
+				name += fmt.Sprintf(", length_norm %d", ok.LengthNorm)
+			}
+			if len(variants) > 1 && v.keepNeutral {
+				name += ", keep_neutral"
+			}
+			rows[0] = append(rows[0], name+": macro-F1 (acc)", name+": intent")
+		}
+	}
+	if len(norms) > 1 {
+		rows[0][2], rows[0][4] = fmt.Sprintf("layer, length_norm %d: macro-F1 (acc)", norms[0]), fmt.Sprintf("layer, length_norm %d: intent", norms[0])
 	}
 	rules, err := analysis.NewWithLayer(analysis.DefaultTaxonomy(), nil)
 	if err != nil {
 		return err
 	}
 	var mr chatFigures
-	ml := make([]chatFigures, len(variants))
+	ml := make([]chatFigures, len(res)) // each column group's mean
 	k := float64(len(trainingSets))
 	for i, p := range trainingSets {
 		r := measureChat(rules, toLabelled(sets[i]), false)
@@ -148,7 +188,7 @@ func runTrain(ctx context.Context, args []string) error {
 		}
 		rows = append(rows, row)
 		mr.macroF1, mr.accuracy, mr.intent = mr.macroF1+r.macroF1/k, mr.accuracy+r.accuracy/k, mr.intent+r.intent/k
-		for j := range variants {
+		for j := range res {
 			l := res[j][i]
 			ml[j].macroF1, ml[j].accuracy, ml[j].intent = ml[j].macroF1+l.macroF1/k, ml[j].accuracy+l.accuracy/k, ml[j].intent+l.intent/k
 		}
@@ -166,6 +206,30 @@ func runTrain(ctx context.Context, args []string) error {
 	rows = append(rows, mean)
 	table(rows)
 	return nil
+}
+
+// lengthNorms parses -length-norm: nil for the default options' own, or the
+// LengthNorm values to train with (0: off).
+func lengthNorms(s string) ([]int, error) {
+	switch s {
+	case "":
+		return nil, nil
+	case "false":
+		return []int{0}, nil
+	case "true":
+		return []int{analysis.DefaultLengthNorm}, nil
+	case "both":
+		return []int{0, analysis.DefaultLengthNorm}, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || k < 0 {
+			return nil, fmt.Errorf("-length-norm %q: want true, false, both or a comma-separated list of token counts (0: off)", s)
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 func toLabelled(ex []analysis.Example) []labelled {
@@ -401,8 +465,11 @@ func flipCounts(sets [][]analysis.Example, o analysis.LayerOptions, v variant) e
 // scored at each threshold against its labels, and against the taxonomy's rules
 // alone (the layer without heads). Micro precision, recall and F1, pooled over the
 // folds.
-func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balanced bool, theme string) error {
+func themeCV(ctx context.Context, sets [][]analysis.Example, l2s string, balanced bool, theme string, norms []int) error {
 	base := analysis.DefaultLayerOptions
+	if len(norms) == 1 {
+		base.LengthNorm = norms[0]
+	}
 	type point struct{ dense, hash float64 }
 	var points []point
 	if l2s == "" {

@@ -265,6 +265,13 @@ func (c *scoring) thanksInRequests() {
 	}
 }
 
+// noticeAbout follow "heads up" when it names a notice: "heads up about the
+// maintenance window".
+var noticeAbout = wordBools("about on re regarding for")
+
+// markerOpeners open a marker noun: "one thing:", "only issue:".
+var markerOpeners = wordBools("one small minor only tiny")
+
 // mannerWords thank or ask politely (laughter is no manner: tweet raters read "have
 // u met him?? Lol" as warm).
 var mannerWords = wordBools("thanks thank thx ty tysm appreciate appreciated cheers please pls plz kindly 🙏")
@@ -296,23 +303,26 @@ func greetingWord(low []string, k int) bool {
 func (c *scoring) reportMarkers() {
 	low, segs, vals := c.low, c.segs, c.vals
 	n := len(low)
-	for _, i := range c.cues {
-		if c.infos[i].kinds&kMarker == 0 {
+	for i := range low {
+		if c.infos[i].kinds&kMarker == 0 && c.infos[i].cue&cueMarker == 0 {
 			continue
 		}
 		w := low[i]
 		var from, to int // the report: tokens [from, to)
 		switch w {
 		case "heads":
-			if i+1 >= n || low[i+1] != "up" {
+			// "heads up: ...", not "thanks for the heads up (about the window)": a
+			// notice received
+			if i+1 >= n || low[i+1] != "up" || i > 0 && low[i-1] == "the" || i+2 < n && noticeAbout[low[i+2]] {
 				continue
 			}
 			from, to = i+2, n
 		case "fyi":
 			from, to = i+1, n
-		case "thing":
-			// "one thing:", "small thing,", "minor thing -": a marker closes its clause
-			if i == 0 || !(low[i-1] == "one" || low[i-1] == "small" || low[i-1] == "minor") || i+1 >= n || segs[i+1]&segClause == 0 {
+		default:
+			// "one thing:", "small thing,", "minor thing -", "only thing:", "one
+			// issue:", "one problem -": a marker closes its clause
+			if i == 0 || !markerOpeners[low[i-1]] || i+1 >= n || segs[i+1]&segClause == 0 {
 				continue
 			}
 			from, to = i+1, n
@@ -341,6 +351,7 @@ func (c *scoring) reportMarkers() {
 		if !silent {
 			vals[i] = reportMarker / 2
 		}
+		c.reports = from < to && c.troubleIn(from, to)
 		return
 	}
 }

@@ -54,7 +54,7 @@ func (c *scoring) fb6(seen uint32) {
 			}
 		}
 	}
-	if seen&fTrouble != 0 && kinds&kRelief != 0 {
+	if seen&fTrouble != 0 && (kinds&kRelief != 0 || seen&fNeg != 0) {
 		c.relief()
 	}
 	if kinds&(kDisplay|kControl|kWhen|kPaper) != 0 {
@@ -85,7 +85,7 @@ func (c *scoring) fb6(seen uint32) {
 	if kinds&kOffer != 0 {
 		c.offers()
 	}
-	if kinds&kMarker != 0 {
+	if kinds&kMarker != 0 || c.seenCue&cueMarker != 0 {
 		c.reportMarkers()
 	}
 	if kinds&kPlan != 0 {
@@ -415,11 +415,17 @@ func (c *scoring) relief() {
 				break
 			}
 			p := low[j]
-			if p == "zero" || back == 4 && (p == "never" || p == "no") || p == "no" && back >= 2 && low[j+1] == "more" {
+			// ("haven't had a single outage": a negated auxiliary four words back)
+			if p == "zero" || back == 1 && j > 0 && (low[j-1] == "zero" || low[j-1] == "no") && segs[j]&segClause == 0 && !c.saidBefore(j) || // ("zero data lost")
+				back == 4 && (p == "never" || p == "no" || infos[j].flags&fNeg != 0 && auxNegators[p] && !c.saidBefore(j)) ||
+				p == "no" && back >= 2 && low[j+1] == "more" {
 				vals[i] *= negScalar
 				if p == "no" {
 					vals[j] = 0 // the "no" is spent on the trouble word
+				} else if j > 0 && low[j-1] == "no" {
+					vals[j-1] = 0
 				}
+				c.clearAt(i)
 				break
 			}
 			if !reliefFillers[p] {
@@ -429,10 +435,34 @@ func (c *scoring) relief() {
 		if vals[i] >= 0 {
 			continue
 		}
-		// Fixed after the trouble word, in its clause: "the crash is fixed on 4.1".
+		// Fixed before the trouble word, in its clause: "that fixed the error",
+		// "thanks for fixing the crash" (not "haven't fixed the bug", "please fix
+		// the bug").
+		mods := 0 // one word may name the trouble: "fixed the M1 crash", "the timezone bug"
+		for k := i - 1; k >= 0 && k >= i-4 && segs[k+1]&segClause == 0; k-- {
+			if fixedBefore[low[k]] && (k == 0 || infos[k-1].flags&fNeg == 0 && !notYetFixed[low[k-1]]) &&
+				(low[k] != "fixing" || k > 0 && low[k-1] == "for") {
+				vals[i] = 0
+				c.clearAt(i)
+				break
+			}
+			if !determiners[low[k]] {
+				if mods++; mods > 1 || k != i-1 || vals[k] != 0 {
+					break
+				}
+			}
+		}
+		if vals[i] >= 0 {
+			continue
+		}
+		// Fixed after the trouble word, in its clause: "the crash is fixed on 4.1"
+		// (not "until the issues are sorted": a condition).
 		for k := i + 1; k < len(low) && k <= i+4 && segs[k]&segClause == 0; k++ {
 			if fixedStates[low[k]] && vals[k] >= 0 && infos[k-1].flags&fNeg == 0 {
 				vals[i] = 0
+				if !c.conditionBefore(i) {
+					c.clearAt(i)
+				}
 				break
 			}
 			if !fixLinks[low[k]] && !(k == i+1 && (low[k] == "from" || low[k] == "is" || low[k] == "are")) {
@@ -445,9 +475,11 @@ func (c *scoring) relief() {
 
 var (
 	reliefNegators = wordBools("zero never no")
-	reliefFillers  = wordBools("had have has a an single any one more of the us our seen gotten got")
+	reliefFillers  = wordBools("had have has a an single any one more of the us our seen gotten got noticed experienced hit encountered")
 	fixedStates    = wordBools("fixed resolved solved gone sorted")
 	fixLinks       = wordBools("is are was were has have been got seems now finally all from yesterday")
+	fixedBefore    = wordBools("fixed solved resolved sorted patched fixing")
+	notYetFixed    = wordBools("never not be been")
 )
 
 // again: "again" standing alone ("sigh. again?", "again.") is exasperation, and in
@@ -647,8 +679,9 @@ func (c *scoring) anomalies() {
 			if i+1 < n && (low[i+1] == "works" || low[i+1] == "work") {
 				vals[i+1] = 0
 			}
-			// "broken since Monday", "empty since this morning": since when it broke.
-			if i > 0 && low[i-1] == "since" || i > 1 && low[i-1] == "this" && low[i-2] == "since" {
+			// "broken since Monday", "empty since this morning": since when it broke
+			// (not "hasn't failed once since tuesday": since when it is over).
+			if (i > 0 && low[i-1] == "since" || i > 1 && low[i-1] == "this" && low[i-2] == "since") && !c.overInClause(i) {
 				vals[i] += sinceWhen
 			}
 		}
@@ -679,7 +712,7 @@ const (
 
 var (
 	displayVerbs   = wordBools("shows show showing displays display displaying returns returned returning says said lists listing counts reads gives")
-	anomalous      = wordBools("0 zero nothing none undefined null nan deleted stale outdated yesterday's blank")
+	anomalous      = wordBools("0 zero nothing none undefined null nan deleted stale outdated yesterday's blank old previous")
 	anomalyFillers = wordBools("me us up only just still always the a")
 	whenWords      = wordBools(`monday tuesday wednesday thursday friday saturday sunday monday's tuesday's
 		wednesday's thursday's friday's saturday's sunday's today tomorrow tonight morning afternoon evening week
@@ -831,3 +864,46 @@ func (c *scoring) stillThere() {
 
 // stillThereValence is the weight of a "still" without praise.
 const stillThereValence = -0.5
+
+// overInClause reports a trouble word told as over (negated to a positive
+// valence) before i in i's clause: "the sync hasn't failed once since tuesday".
+func (c *scoring) overInClause(i int) bool {
+	for k := i - 1; k >= 0; k-- {
+		if c.vals[k] > 0 && c.infos[k].val < 0 && c.infos[k].flags&(fTrouble|fFailVerb) != 0 {
+			return true
+		}
+		if c.segs[k]&segClause != 0 {
+			break
+		}
+	}
+	return false
+}
+
+// conditionBefore reports a condition before i in its clause: "until the issues
+// are sorted", "once the bug is fixed", "if the crash is gone".
+func (c *scoring) conditionBefore(i int) bool {
+	for k := i - 1; k >= 0; k-- {
+		switch c.low[k] {
+		case "until", "once", "when", "if", "after", "before", "unless", "whether":
+			return true
+		}
+		if c.segs[k]&segClause != 0 {
+			break
+		}
+	}
+	return false
+}
+
+// saidBefore reports a reporting verb before i in its sentence: "support said 'no
+// known issues'" is theirs to say, not the writer's relief.
+func (c *scoring) saidBefore(i int) bool {
+	for k := i - 1; k >= 0; k-- {
+		if reportedVerbs[c.low[k]] {
+			return true
+		}
+		if c.segs[k]&segSentence != 0 {
+			break
+		}
+	}
+	return false
+}

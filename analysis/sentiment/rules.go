@@ -16,6 +16,20 @@ type scoring struct {
 	segs  []uint8
 	vals  []float64
 	cues  []int
+	// seenCue holds the cue bits (Info.cue) of the message's words; cleared is
+	// set when trouble was told as over, exclaimed when a question exclaims, and
+	// praised holds the words of praising constructions, and reports is set when
+	// a report follows praise (review32.go).
+	seenCue   uint8
+	cleared   bool
+	clearedAt int // the first word told as over
+	exclaimed bool
+	reports   bool
+	praised   [4]int // (nPraised of them)
+	nPraised  int
+	// noNegation is a negator that negates nothing (the "isn't" of "isn't it
+	// great?"), or -1.
+	noNegation int
 	// malfunction is set when a function verb was found negated or done wrong.
 	malfunction bool
 	// base holds the valences of the word-level pass, before the rules.
@@ -232,7 +246,8 @@ func (c *scoring) longWaits() {
 var (
 	spanUnits   = wordBools("hour hours hrs day days week weeks month months night nights afternoon morning weekend evening")
 	numberWords = wordBools("a an two three four five six seven eight nine ten eleven twelve few couple several many entire whole all")
-	spanFillers = wordBools("over almost nearly about around more than the")
+	// (and the one who took that long: "took you 5 days to reply")
+	spanFillers = wordBools("over almost nearly about around more than the you them him her")
 )
 
 func isDigits(w string) bool {
@@ -452,7 +467,33 @@ func (c *scoring) sarcasticThanks() {
 			}
 		}
 	}
+	if c.seenCue&cueAppreciate != 0 {
+		c.appreciatedHarm()
+	}
 }
+
+// appreciatedHarm: appreciation of something bad is sarcasm ("really appreciate
+// being ignored for a week", "appreciate the third outage this month"): the
+// praise turns negative when the first word after "appreciate" (past "being",
+// "you", a determiner) is negative, and names trouble rather than judges ("the
+// refund" is no harm). "Appreciate you looking into it" thanks.
+func (c *scoring) appreciatedHarm() {
+	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
+	for i := range low {
+		if infos[i].cue&cueAppreciate == 0 || vals[i] <= 0 {
+			continue
+		}
+		k := i + 1
+		for k < len(low) && segs[k]&segClause == 0 && (determiners[low[k]] || appreciatedFillers[low[k]]) {
+			k++
+		}
+		if k < len(low) && segs[k]&segClause == 0 && vals[k] < 0 && !evaluative[low[k]] {
+			vals[i] = -vals[i]
+		}
+	}
+}
+
+var appreciatedFillers = wordBools("being you your getting having it us me")
 
 var determiners = wordBools("the a an my our your this that these those another all yet")
 

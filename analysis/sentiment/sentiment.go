@@ -14,7 +14,11 @@
 // long waits, chasing ("hello?", "bump"), wishes, counterfactuals, ellipses ("works
 // in Chrome, not in Safari"), sarcastic thanks, hedges, praise that "used to" be,
 // and questions written without '?'. Superlatives the lexicon lacks ("clearest")
-// take their base adjective's valence.
+// take their base adjective's valence. review32.go holds trouble told as over
+// ("no longer crashes"), problems after praise ("yet", "also", "though", "one
+// issue:"), harms under praise (sarcasm with no marker) and exclamations worded
+// as questions; lang.go keeps another language's function words ("die", "no")
+// from being scored as the English words they spell.
 package sentiment
 
 import (
@@ -83,6 +87,14 @@ type Info struct {
 	flags   uint32
 	phrases int16  // 1 + index into Engine.phrases of the phrases starting with the word; 0 for none
 	kinds   uint16 // for words flagged fMark, which rules of reports.go they start (markKinds)
+	// lang has a bit for each language (lang.go) the word tells, as one of its
+	// function words, a courtesy word or by its letters; lNoCount for a word that
+	// is also English and tells no other language.
+	lang uint8
+	// cue marks the words the rules of review 32 start from (cueAlso ...). They are
+	// no flags: a flag is a word class of Report.Classes, a feature the shipped
+	// combination layer was trained on, and new members would shift it.
+	cue uint8
 }
 
 const (
@@ -239,6 +251,14 @@ func New() (*Engine, error) {
 			set(w, func(wi *Info) { wi.flags |= c.flag })
 		}
 	}
+	for w, l := range langTable() {
+		set(w, func(wi *Info) { wi.lang |= l })
+	}
+	for cue, ws := range cueWords {
+		for _, w := range strings.Fields(ws) {
+			set(w, func(wi *Info) { wi.cue |= cue })
+		}
+	}
 	trouble = append(trouble, strings.Fields(troubleWords)...)
 	for _, w := range trouble {
 		set(w, func(wi *Info) { wi.flags |= fTrouble })
@@ -369,6 +389,19 @@ type Report struct {
 	Contrast bool
 	// PastedError: an error pasted as code counted against the message.
 	PastedError bool
+	// Resolved: trouble told as over ("no longer crashes", "doesn't crash
+	// anymore", "haven't had a single outage", "nothing wrong with it"), and no
+	// other trouble in the message: no problem report.
+	Resolved bool
+	// Reports: after praise, a report is the message: a report marker ("love it!
+	// one issue: the export is missing rows") or a later statement that reports
+	// trouble plainly ("great release! the date filter now ignores the end
+	// date").
+	Reports bool
+	// Exclaims: a question mark closes an exclamation ("how cool is that?!",
+	// "who knew it could be this easy?", "how did we live without this?"), and no
+	// sentence asks anything.
+	Exclaims bool
 }
 
 // Classes names the word classes of Report.Classes, bit by bit.
@@ -438,6 +471,9 @@ func (e *Engine) lookup(tok, w string) Info {
 	if wi.flags == 0 && len(w) >= 3 && (w[0] == '4' || w[0] == '5') && isStatusCode(w) {
 		wi.flags = fStatus
 	}
+	if wi.lang == 0 {
+		wi.lang = letterLang(w)
+	}
 	return wi
 }
 
@@ -474,6 +510,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	}
 	upper := 0
 	var seen uint32
+	var seenCue, seenLang uint8
 	for i, w := range low {
 		var wi Info
 		if pre != nil {
@@ -483,6 +520,8 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 			infos = append(infos, wi)
 		}
 		seen |= wi.flags
+		seenCue |= wi.cue
+		seenLang |= wi.lang
 		if wi.flags&cueFlags != 0 && len(cues) < maxCues {
 			cues = append(cues, i)
 		}
@@ -493,10 +532,22 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	if pre != nil {
 		infos = pre
 	}
-	c := scoring{low: low, infos: infos, segs: segs, cues: cues}
+	c := scoring{low: low, infos: infos, segs: segs, cues: cues, seenCue: seenCue, noNegation: -1}
 	if seen&fQStart != 0 {
 		c.unmarkedQuestions()
 	}
+	if seenCue&cueWho != 0 {
+		c.exclamations()
+	}
+	// In a message of another language, the English lexicon's valence of that
+	// language's own words is not counted (lang.go).
+	var foreign uint8
+	if seenLang&foreignLangs != 0 {
+		if l := messageLang(infos); l&foreignLangs != 0 {
+			foreign = l
+		}
+	}
+	muted := func(k int) bool { return foreign != 0 && infos[k].lang&foreign != 0 }
 	capsDiff := upper > 0 && upper < n
 	shout := func(i int) bool { return capsDiff && low[i] != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) }
 	for i, w := range low {
@@ -506,7 +557,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 			vals = append(vals, wi.val)
 			continue
 		case wi.flags&fBoost != 0 && !(wi.flags&fLex != 0 && (i+1 == n || infos[i+1].flags&fLex == 0)),
-			w == "kind" && i+1 < n && low[i+1] == "of", wi.flags&fLex == 0:
+			w == "kind" && i+1 < n && low[i+1] == "of", wi.flags&fLex == 0, muted(i):
 			// A booster boosts; one that is also a word of its own ("seriously?",
 			// "super!") says it when no sentiment word follows.
 			vals = append(vals, 0)
@@ -538,6 +589,34 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 				break
 			}
 			prev, pi := low[i-back], infos[i-back]
+			if muted(i-back) || i-back == c.noNegation {
+				continue // "no" of a Spanish message is no English negation
+			}
+			if !negated && (prev == "longer" || prev == "more" && wi.flags&(fTrouble|fFailVerb) != 0) && i-back > 0 && low[i-back-1] == "no" && segs[i-back]&segClause == 0 {
+				// "no longer crashes", "no more timeouts": what was is over. The
+				// "no" is spent on the word. ("No more" only before trouble: "no
+				// more stolen elections" calls for something.)
+				v *= negScalar
+				negated = true
+				if v != 0 {
+					vals[i-back-1] = 0
+				}
+				c.clear(i, v)
+				continue
+			}
+			if pi.cue&cueStop != 0 && back == 1 && !negated {
+				// "can't stop crashing", "hasn't stopped failing": it goes on; "the
+				// app stopped crashing": it is over.
+				if c.negatorBefore(i - 1) {
+					break
+				}
+				if prev != "stop" && strings.HasSuffix(w, "ing") {
+					v *= negScalar
+					negated = true
+					c.clear(i, v)
+				}
+				continue
+			}
 			// Sentiment words are no modifiers; boosters that are also words
 			// ("super", "seriously") still boost.
 			if pi.flags&fLex != 0 && pi.flags&fBoost == 0 && prev != "no" {
@@ -592,6 +671,9 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 			case pi.flags&fNeg != 0 || (prev == "no" && (back == 1 || low[i-1] == "or" || low[i-1] == "nor")):
 				v *= negScalar
 				negated = true
+				if c.toldGone(i-back, i) {
+					c.clear(i, v)
+				}
 			}
 		}
 		if i > 0 && low[i-1] == "least" && (i < 2 || (low[i-2] != "at" && low[i-2] != "very")) {
@@ -600,6 +682,9 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 		vals = append(vals, v)
 	}
 	c.vals = vals
+	for _, k := range c.praised[:c.nPraised] {
+		vals[k] += rhetoricalPraise
+	}
 	var baseBuf [64]float64
 	c.base = append(baseBuf[:0], vals...)
 	if seen&fFunc != 0 {
@@ -614,7 +699,10 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	if seen&fChase != 0 {
 		c.chases()
 	}
-	e.supportPhrases(low, infos, vals)
+	e.supportPhrases(&c)
+	if seenCue&cueHarm != 0 {
+		c.harms()
+	}
 	if seen&fWhy != 0 {
 		c.rhetoricalQuestions()
 	}
@@ -625,7 +713,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	if seen&fNeg != 0 {
 		c.ellipses()
 	}
-	if seen&fThanks != 0 {
+	if seen&fThanks != 0 || seenCue&cueAppreciate != 0 {
 		c.sarcasticThanks()
 	}
 	if seen&fHedge != 0 {
@@ -635,6 +723,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 		c.pastPraise()
 	}
 	c.fb6(seen)
+	c.reportAfterPraise()
 	// A question weighs its praise words less, and its confusion not at all: "I'm
 	// confused, how do filters work?" asks for help.
 	for k, v := range vals {
@@ -647,23 +736,19 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 		}
 	}
 
-	// Contrast: what follows "but" / "however" outweighs what precedes it.
+	// Contrast: what follows "but" / "however" outweighs what precedes it, as
+	// does a problem after praise told with "yet", "also" or "though"
+	// (contrastAt).
 	contrast := false
-	for i, w := range low {
-		if seen&fMarker == 0 {
-			break
-		}
-		if w == "but" || w == "however" {
-			contrast = true
-			for j := range vals {
-				switch {
-				case j < i:
-					vals[j] *= 0.5
-				case j > i:
-					vals[j] *= 1.5
-				}
+	if at, self := c.contrastAt(seen, seenCue); at >= 0 {
+		contrast = true
+		for j := range vals {
+			switch {
+			case j < at:
+				vals[j] *= 0.5
+			case j > at || j == at && self:
+				vals[j] *= 1.5
 			}
-			break
 		}
 	}
 	// Sarcasm: an eye-roll, "/s" or "yeah right" turns praise-words into complaints
@@ -719,6 +804,9 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	score := sum / math.Sqrt(sum*sum+normAlpha)
 	score = math.Max(-1, math.Min(1, score))
 	rep.Malfunction = c.malfunction
+	rep.Resolved = c.resolved() && !c.malfunction && sum >= 0 && !c.reportsTrouble()
+	rep.Reports = c.reports
+	rep.Exclaims = c.exclaimed && !c.asks()
 	for i := range min(n, 64) {
 		if segs[i]&segClause != 0 {
 			rep.Clauses |= 1 << i
@@ -934,7 +1022,8 @@ func innerBreak(t string) uint8 {
 
 // supportPhrases adds the valence of support expressions to the phrase's last word,
 // or sets it for the phrases that replace their words' valence.
-func (e *Engine) supportPhrases(low []string, infos []Info, vals []float64) {
+func (e *Engine) supportPhrases(c *scoring) {
+	low, infos, vals := c.low, c.infos, c.vals
 	for i := range low {
 		if infos[i].phrases == 0 || i+1 < len(low) && e.seconds[infos[i].phrases-1]&secondBit(low[i+1]) == 0 {
 			continue
@@ -950,8 +1039,20 @@ func (e *Engine) supportPhrases(low []string, infos []Info, vals []float64) {
 					continue next
 				}
 			}
-			// A negated support phrase ("not charged twice") is no complaint.
-			if i > 0 && infos[i-1].flags&fNeg != 0 {
+			// A negated support phrase ("not charged twice", "no longer times out")
+			// is no complaint.
+			if i > 0 && infos[i-1].flags&fNeg != 0 || i > 1 && low[i-2] == "no" && (low[i-1] == "longer" || low[i-1] == "more") {
+				if p.valence < 0 && !p.set {
+					c.clearAt(i + k - 1)
+					if low[i-1] == "longer" || low[i-1] == "more" {
+						vals[i-2] = 0 // the "no" is spent on the phrase
+					}
+				}
+				continue
+			}
+			// Trouble told as over before it in its clause: "no longer crashes
+			// after the update" tells when it was fixed.
+			if p.valence < 0 && !p.set && c.overInClause(i) {
 				continue
 			}
 			if p.move && ownDestination(low, i+k) {

@@ -10,39 +10,57 @@ import (
 	"unicode/utf8"
 )
 
-// Clean returns the author's own words from a chat message: code blocks and inline
-// code, quoted lines ("> ..."), user and channel mentions and bare URLs are removed;
-// <url|label> keeps the label; :shortcode: emoji become Unicode where known.
+// Clean returns the author's own words from a chat message: code (fenced blocks,
+// wherever their ``` stands on a line, and inline code), quoted lines ("> ..."),
+// everything after a multi-line quote (">>> ..."), struck-out text ("~~...~~",
+// "~...~"), user and channel mentions and bare URLs are removed; <url|label> keeps
+// the label; :shortcode: emoji become Unicode where known.
 func Clean(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
-	if !strings.ContainsAny(s, "`<>:&\n") && !strings.Contains(s, "http") {
+	if !strings.ContainsAny(s, "`<>:&\n~") && !strings.Contains(s, "http") {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	lines := strings.Split(s, "\n")
 	inFence := false
-	for _, line := range lines {
-		t := strings.TrimSpace(line)
-		if strings.HasPrefix(t, "```") {
-			// A fence line. One that closes on itself is code of one line, and the
-			// text after it stays ("```npm install``` fails with EACCES" opened a
-			// fence that never closed, and the rest of the message was lost).
-			if k := oneLineCode(t); !inFence && k >= 0 {
-				cleanLine(&b, t[k:])
-				b.WriteByte('\n')
+	for line := range strings.SplitSeq(s, "\n") {
+		if !inFence {
+			t := strings.TrimSpace(line)
+			if strings.HasPrefix(t, ">>>") || strings.HasPrefix(t, "&gt;&gt;&gt;") {
+				// ">>> " quotes the rest of the message (Discord, and Slack's
+				// mrkdwn), not just its own line: none of it is the writer's
+				break
+			}
+			if strings.HasPrefix(t, ">") || strings.HasPrefix(t, "&gt;") {
 				continue
 			}
+		}
+		// A fence may open or close anywhere on a line ("here is the output ```",
+		// "``` any idea?"): the text before an opening one and after a closing one
+		// is the author's, and "```npm install``` fails" is code, then text.
+		wrote := false
+		for {
+			k := strings.Index(line, "```")
+			if k < 0 {
+				break
+			}
+			if !inFence && k > 0 {
+				cleanLine(&b, line[:k])
+				b.WriteByte(' ')
+				wrote = true
+			}
 			inFence = !inFence
-			continue
+			line = line[k+3:]
 		}
-		if inFence || strings.HasPrefix(t, ">") || strings.HasPrefix(t, "&gt;") {
-			continue
+		if !inFence {
+			cleanLine(&b, line)
+			wrote = true
 		}
-		cleanLine(&b, line)
-		b.WriteByte('\n')
+		if wrote {
+			b.WriteByte('\n')
+		}
 	}
 	return b.String()
 }
@@ -78,8 +96,14 @@ func cleanLine(b *strings.Builder, s string) {
 					goto next
 				}
 			}
+		case c == '~':
+			if k := struck(s, i); k > 0 {
+				b.WriteByte(' ')
+				i = k
+				continue
+			}
 		case c == ':':
-			if j := strings.IndexByte(s[i+1:], ':'); j > 0 && j < 40 {
+			if j := strings.IndexByte(s[i+1:], ':'); j > 0 && j < 64 {
 				code := s[i+1 : i+1+j]
 				if e, ok := Shortcode(code); ok {
 					b.WriteByte(' ')
@@ -104,7 +128,48 @@ func cleanLine(b *strings.Builder, s string) {
 	}
 }
 
-// markupLabel interprets Slack's <...> markup: mentions vanish, links keep their label.
+// struck returns where struck-out text that opens at s[i] ends, past its closing
+// tilde(s), or -1: "~~gone~~" (Discord) and "~gone~" (Slack) retract what they
+// strike. The opening tilde starts a word, text (not a space, nor "/" of a
+// "~/path") follows it, and the next one on the line closes it if it ends a word,
+// after text: "~5 minutes", "about ~10 ~20" and "~/bin" strike nothing.
+func struck(s string, i int) int {
+	if i > 0 && (s[i-1] == '~' || wordByte(s[i-1])) {
+		return -1
+	}
+	n := 1
+	if i+1 < len(s) && s[i+1] == '~' {
+		n = 2
+	}
+	open := i + n
+	if open >= len(s) || s[open] == ' ' || s[open] == '\t' || s[open] == '~' || s[open] == '/' {
+		return -1
+	}
+	// the next delimiter on the line closes it, if it can (one look: a line of
+	// a thousand tildes is read once, not once a tilde)
+	k := strings.Index(s[open:min(len(s), open+maxStruck)], s[i:open])
+	if k < 0 {
+		return -1
+	}
+	k += open
+	end := k + n
+	if c := s[k-1]; c == ' ' || c == '\t' || end < len(s) && (s[end] == '~' || wordByte(s[end])) {
+		return -1
+	}
+	return end
+}
+
+// maxStruck bounds the length of struck-out text.
+const maxStruck = 512
+
+// wordByte reports a byte of a word: an ASCII letter or digit, '_', or a byte of
+// a non-ASCII character.
+func wordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c >= utf8.RuneSelf
+}
+
+// markupLabel interprets Slack's <...> markup: mentions and channel links vanish,
+// links keep their label.
 func markupLabel(inner string) (string, bool) {
 	if inner == "" || strings.ContainsAny(inner, " \n") && !strings.Contains(inner, "|") {
 		return "", false
@@ -114,7 +179,9 @@ func markupLabel(inner string) (string, bool) {
 	case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "!"):
 		return "", true // a person or @here: not the author's sentiment
 	case strings.HasPrefix(target, "#"):
-		return label, true
+		// a channel (Slack's <#C024BE7LR|outages>, Discord's <#123>): its name is
+		// no word of the author's ("see #fails lol" reports no bug)
+		return "", true
 	case strings.HasPrefix(target, "http"), strings.HasPrefix(target, "mailto:"):
 		if hasLabel {
 			return label, true
@@ -254,39 +321,41 @@ func CodeTrouble(s string) bool {
 	}
 	inFence := false
 	for line := range strings.Lines(s) {
-		t := strings.TrimSpace(line)
-		if strings.HasPrefix(t, "```") {
-			if !inFence && oneLineCode(t) >= 0 { // code of one line, as Clean reads it
-				if errorText(t) {
-					return true
-				}
-				continue
+		// fences open and close anywhere on a line, as Clean reads them
+		for {
+			k := strings.Index(line, "```")
+			if k < 0 {
+				break
+			}
+			if inFence && errorText(line[:k]) || !inFence && inlineTrouble(line[:k]) {
+				return true
 			}
 			inFence = !inFence
-			continue
+			line = line[k+3:]
 		}
-		if inFence {
-			if errorText(t) {
-				return true
-			}
-			continue
-		}
-		for rest := t; ; {
-			i := strings.IndexByte(rest, '`')
-			if i < 0 {
-				break
-			}
-			j := strings.IndexByte(rest[i+1:], '`')
-			if j < 0 {
-				break
-			}
-			if errorText(rest[i+1 : i+1+j]) {
-				return true
-			}
-			rest = rest[i+j+2:]
+		if inFence && errorText(line) || !inFence && inlineTrouble(line) {
+			return true
 		}
 	}
 	return false
+}
+
+// inlineTrouble reports an error marker in the inline code (`...`) of text.
+func inlineTrouble(rest string) bool {
+	for {
+		i := strings.IndexByte(rest, '`')
+		if i < 0 {
+			return false
+		}
+		j := strings.IndexByte(rest[i+1:], '`')
+		if j < 0 {
+			return false
+		}
+		if errorText(rest[i+1 : i+1+j]) {
+			return true
+		}
+		rest = rest[i+j+2:]
+	}
 }
 
 // errorMarkers are the words of pasted errors, lower case.
@@ -306,13 +375,4 @@ func errorText(s string) bool {
 		}
 	}
 	return false
-}
-
-// oneLineCode is where the text after a line's code begins, when the line t opens a
-// fence and closes it again ("```npm install``` fails"), or -1.
-func oneLineCode(t string) int {
-	if k := strings.Index(t[3:], "```"); k >= 0 {
-		return k + 6
-	}
-	return -1
 }

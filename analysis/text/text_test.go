@@ -8,7 +8,7 @@ import (
 
 func TestClean(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"hi <@U123> see <#C1|general>", "hi   see  general"},
+		{"hi <@U123> see <#C1|general>", "hi   see  "}, // a channel link is no word of the author's
 		{"docs: <https://x.io/a|the guide> and https://y.io/b ok", "docs:  the guide  and   ok"},
 		{"> you said it's fine\nit is NOT fine", "it is NOT fine"},
 		{"run `rm -rf` then\n```\npanic: bad\n```\ngreat :tada:", "run   then\ngreat  🎉"},

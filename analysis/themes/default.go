@@ -24,7 +24,12 @@ func Default() Taxonomy {
 		{Name: "billing", Keywords: []string{"invoice", "billing", "billed", "bill", "charge", "charged", "refund", "payment", "pricing", "price", "subscription", "receipt", "vat", "overcharged", "seats", "fee", "fees", "discount",
 			"tier", "expensive", "cheaper"},
 			Phrases: []string{"renewal quote", "we pay", "we paid", "we're paying", "we are paying", "i paid", "paying for", "credit card", "charged twice", "purchase order", "renewal date", "paid plan", "pricing plan", "our plan",
-				"enterprise plan", "price quote", "free tier", "price increase", "price hike", "per seat"},
+				"enterprise plan", "price quote", "free tier", "price increase", "price hike", "per seat",
+				// what a payment, an overcharge and a price are called without the words above
+				"card declined", "card * declined", "card * * declined", "payment declined", "payment * declined", "declined payment",
+				"money back", "took the money", "took our money", "taken our money", "took money", "charged our card", "charged my card",
+				"how much does it cost", "how much would it cost", "how much will it cost", "how much does * cost", "how much does * * cost", "how much does * * * cost", "how much do * cost", "how much do * * cost", "what does it cost",
+				"overbilled", "overbilling", "over-billed", "double billed", "double-billed"},
 			Exclude: []string{"in charge of", "free of charge", "pay attention", "in charge"}},
 		{Name: "support", Keywords: []string{"turnaround", "support", "ticket", "reply", "response", "respond", "answer", "escalate", "escalation", "agent",
 			"helpdesk", "sla", "csm", "replied", "answered"},
@@ -37,7 +42,10 @@ func Default() Taxonomy {
 			Phrases: []string{"appear twice", "appears twice", "show up twice", "shows up twice", "fires twice", "sent twice", "it breaks", "breaks again", "greyed out", "grayed out", "is stuck", "stuck at", "is expired", "never arrive", "never arrives", "never arrived", "it broke", "broke again", "broke our", "is blank", "are blank", "is empty", "are empty", "still empty", "empty file", "blank screen", "doesn't work", "does not work", "not working", "stopped working", "wrong result", "blank page", "went wrong",
 				"doesn't do anything", "does nothing", "returns nothing", "shows nothing", "steps to reproduce", "stack trace",
 				"won't load", "doesn't load", "don't match", "doesn't match", "do not match", "cuts off", "is missing", "are missing",
-				"disappeared", "no longer works", "stopped showing", "isn't fixed", "not fixed", "wasn't fixed"}, Negatable: true,
+				"disappeared", "no longer works", "stopped showing", "isn't fixed", "not fixed", "wasn't fixed",
+				"used to be able to"}, Negatable: true,
+			// an error rate is a figure of reliability's, no defect
+			Exclude: []string{"error rate|rates"},
 			Intents: []string{"bug_report"}},
 		{Name: "performance", Keywords: []string{"slow", "slower", "slowness", "latency", "lag", "laggy", "lagging", "sluggish", "performance",
 			"speed", "timeout", "timeouts", "loading", "faster", "cpu", "spinner", "spinning", "fps", "framerate", "stutter", "stuttering",
@@ -59,8 +67,21 @@ func Default() Taxonomy {
 				"failed again", "fails again", "failing again", "keeps failing", "rock solid", "drops off", "keeps dropping", "went offline",
 				"goes offline", "error rates", "error rate", "zero downtime", "without a hitch", "stayed up", "stays up", "never got delivered",
 				"didn't run", "did not run", "hasn't run", "keeps restarting", "reboots itself", "out of disk", "failed deploy", "failed deploys",
-				"dropped calls"},
-			Exclude: []string{"hands down", "down the road", "sit down", "scroll down", "drop down", "dropdown", "break down", "narrow down", "slow down", "back up our", "back up the", "back up your"}},
+				"dropped calls", "been down a lot", "gone down a lot", "goes down a lot", "go down a lot", "went down a lot", "going down a lot",
+				"down # hours", "down # hour", "down # minutes", "down # mins", "down # min", "down # hrs", "down # days"},
+			// "down" as less is no outage: "down to zero", "down by half", "down 40%",
+			// "down a lot" (but "been down a lot" is); nor "down" of a phrasal verb
+			// ("wrote down the steps", "track it down", "let us down"). "slow down"
+			// is performance's; "went down", "took down prod" and "down 6 hours" are
+			// outages.
+			Exclude: []string{"hands down", "down the road", "down the line", "down the list", "down the page", "up and down",
+				"sit down", "scroll down", "drop down", "dropdown", "break down", "narrow down", "slow down", "back up our", "back up the", "back up your",
+				"down to", "down by", "down from", "down #", "down about|around|roughly|nearly|almost|approximately #",
+				"down a lot|bit|little|ton", "way down", "down slightly|significantly|sharply|dramatically|considerably|massively|substantially|noticeably|drastically|hugely|nicely|quite",
+				"write|wrote|written|jot|note|cut|track|narrow|shut|slow|calm|turn|step|scroll|sit|sat|break|broke|broken|pin|hunt|scale|wind|tone|boil|dumb|settle|count|drill|dial|hold|held|press|swipe|pull|push|put|trim|water|bog|let|wear|wore|breath|tear|tore|upside|thumbs|heads|knock|hose|lie|lay|lock|nail|bolt|chow|wash|weigh|climb|cool|quiet|simmer|die|thin|pare|whittle|strip|tie|slim|hand|pass down",
+				"write|wrote|written|jot|note|cut|track|narrow|shut|calm|turn|pin|hunt|scale|wind|tone|dumb|settle|hold|held|press|pull|push|put|trim|water|let|wear|wore|knock|lock|nail|whittle|strip|tie|hand|pass * down",
+				// a rate that is down is a figure too ("our error rate is down to zero")
+				"rate|rates is|are|was|were down", "rate|rates down"}},
 		{Name: "integration", Keywords: []string{"integration", "integrations", "integrate", "api", "webhook", "webhooks", "connector", "zapier",
 			"salesforce", "hubspot", "snowflake", "bigquery", "jira", "sync", "oauth", "sdk", "terraform", "endpoint", "endpoints",
 			"extension"},
@@ -69,7 +90,14 @@ func Default() Taxonomy {
 			"role", "roles", "2fa", "mfa", "locked", "invite", "scim", "signin", "sign-in", "logout",
 			"authenticator", "viewer", "viewers", "read-only"},
 			Phrases: []string{"admin rights", "admin role", "access to", "no access", "read access", "write access", "admin access", "lost access", "have access", "get access", "give access", "access rights", "access control", "can't access", "cannot access", "read-only access", "log in", "sign in", "locked out", "reset password", "access denied", "single sign-on", "two factor",
-				"two-factor", "logged out", "log out", "signed out", "reset link"}},
+				"two-factor", "logged out", "log out", "signed out", "reset link",
+				// getting in, and who may, in other words
+				"get into my account", "get into our account", "get into the account", "get into * account", "get into * workspace",
+				"get back into", "let me in", "let me into", "let us in", "let us into", "magic link", "login link", "sign-in link",
+				"make * an admin", "make * * an admin", "make me admin", "make someone admin", "make them admin", "make him admin",
+				"make her admin", "promote * to admin", "add * as an admin", "add * as admin", "admin permissions",
+				"remove a user", "remove the user", "remove user", "remove users", "remove * users", "remove * member", "remove * members",
+				"remove * from the workspace", "remove * from our workspace", "deactivate * user", "deactivate * account"}},
 		{Name: "security", Keywords: []string{"security", "gdpr", "soc2", "soc", "hipaa", "compliance", "compliant", "audit",
 			"encryption", "encrypted", "encrypt", "vulnerability", "vulnerabilities", "breach", "dpa", "pentest", "iso27001", "residency",
 			"xss", "csrf", "cve", "privacy", "pii", "retain", "retained", "baa", "pci", "vpat", "subprocessors", "sub-processors",
@@ -80,20 +108,41 @@ func Default() Taxonomy {
 				"ip ranges", "ip range", "hosted in", "is stored", "are stored", "data hosted", "us soil", "leave the country",
 				"phone home", "phones home", "calls home", "who deleted", "data deletion", "retention period"}},
 		{Name: "usability", Keywords: []string{"confusing", "unintuitive", "intuitive", "clunky", "ux", "ui", "usability", "cluttered", "clicks",
-			"navigation", "navigate", "hard", "easy", "layout", "shortcut", "shortcuts",
+			"navigation", "navigate", "layout", "shortcut", "shortcuts",
 			"keyboard", "cumbersome", "tedious", "discoverable", "usable", "submenu", "sidebar", "redesign", "redesigned", "icon", "icons",
 			"font", "fonts", "ugly", "sleek", "colorblind", "taps", "hotkey", "hotkeys", "clutter", "readable", "unreadable"},
-			Phrases: []string{"not obvious", "isn't obvious", "hard to find", "hard to use", "easy to use", "user friendly", "user-friendly", "user experience",
-				"can't find", "cannot find", "learning curve", "hard to learn", "easier to use", "easier to read", "joy to use", "muscle memory",
+			// "hard" and "easy" only of using the product ("hard to find", "easy to set
+			// up"): not a "hard deadline", "take it easy", "hard to say" or an "easy fix"
+			Phrases: append([]string{"not obvious", "isn't obvious", "user friendly", "user-friendly", "user experience",
+				"can't find", "cannot find", "learning curve", "joy to use", "muscle memory",
 				"figure out where", "figure out how", "can't figure out", "cannot figure out", "where to find", "drag and drop", "new look",
-				"new design", "new ui", "new layout", "settings page", "hard to read", "hard to tell", "too many clicks", "fewer clicks",
-				"getting used to"}},
+				"new design", "new ui", "new layout", "settings page", "hard to tell", "too many clicks", "fewer clicks",
+				"getting used to", "not intuitive", "isn't intuitive", "how easy"},
+				cross([]string{"hard to", "harder to", "easy to", "easier to"}, []string{"use", "find", "navigate", "set up", "setup",
+					"understand", "learn", "read", "follow", "miss", "overlook", "spot", "see", "locate", "configure", "discover",
+					"scan", "click", "tap", "get to", "work with", "figure out", "get around", "search", "customize"})...)},
 		{Name: "feature_request", Keywords: []string{"roadmap", "wishlist", "wish"},
 			Phrases: []string{"would be great to have", "would be nice to have", "to be able to", "an option to", "feature request", "would be great if", "would be nice", "would love", "it would help", "please add",
 				"can you add", "could you add", "any plans", "is it possible to", "support for", "dark mode", "we need a way",
 				"would like to be able",
 				"add a way", "add an option", "on the roadmap",
 				"allow us to", "would be helpful"},
+			// adding a person is no feature ("please add my colleague to our
+			// workspace"), nor is a reply wished for, a regression ("we used to be able
+			// to export to pdf": a bug) or plans for the holidays
+			Exclude: []string{"add me|him|her|them|us",
+				"add my|our|a|an|the|new|another|# colleague|colleagues|teammate|teammates|coworker|coworkers|co-worker|co-workers|user|users|member|members|person|people|admin|admins|employee|employees|manager|managers|seat|seats|hire|hires|client|clients|contractor|contractors|guest|guests|intern|interns|license|licenses",
+				"add * * colleague|colleagues|teammate|teammates|coworker|coworkers|user|users|member|members|people|admin|admins|employee|employees|seat|seats|hire|hires|license|licenses",
+				"add * to our|the|my|this workspace|team|org|organization|organisation|channel|thread|server|group",
+				"add * * to our|the|my|this workspace|team|org|organization|organisation|channel|thread|server|group",
+				"add * as a|an admin|user|member|owner|editor|viewer|guest|collaborator",
+				"add * as admin|owner|editor|viewer|guest",
+				"used to be able to",
+				"would be nice|great|good to get|have|hear|receive a|an|some reply|response|answer|update|callback|call",
+				"would be nice|great|good to hear back|from",
+				"would be nice|great|good if * reply|replied|answer|answered|respond|responded|got|called|call",
+				"any plans for|over|during the|this|your holidays|holiday|weekend|summer|winter|break|vacation|christmas|xmas|easter|evening",
+				"any plans for|over|this holidays|holiday|weekend|tonight|today|tomorrow|christmas|xmas|easter|summer|winter|vacation"},
 			Intents: []string{"feature_request"}},
 		{Name: "docs", Keywords: []string{"docs", "doc", "documentation", "documented", "undocumented", "guide", "guides", "tutorial", "tutorials",
 			"readme", "changelog", "example", "examples", "wiki"},
@@ -123,6 +172,42 @@ func Default() Taxonomy {
 				"move to monday", "move to tuesday", "move to wednesday", "move to thursday", "move to friday",
 				"move to saturday", "move to sunday", "move to tomorrow", "move to next week", "move to next month"},
 			Negatable: true,
-			Intents:   []string{"churn_signal"}},
+			// Cancelling is leaving when it cancels the account, the plan, the
+			// subscription or the contract, or nothing named ("we want to cancel"); not
+			// "cancel the export job", "cancel it" or "the meeting got cancelled". A move
+			// is leaving when it goes to another vendor, tool or provider, or to a name
+			// ("switching to Zendesk"); not to "a new office", to SSO (a subject of the
+			// taxonomy), to Postgres 16 (a version) or to annual billing.
+			Objects: []Object{
+				{Verb: "cancel", Nouns: []string{"account", "accounts", "plan", "subscription", "sub", "contract", "service", "renewal",
+					"auto-renewal", "autorenewal", "auto-renew", "membership", "license", "licence", "licenses", "seat", "seats", "trial",
+					"tier", "add-on", "addon", "premium", "pro", "plus", "workspace"}, Bare: true},
+				{Verb: "switch to", Nouns: movedToNouns(), Names: true},
+				// one switches to another app on a phone all day ("logs me out every time
+				// I switch to another app"); one moves to another app to leave
+				{Verb: "moving to", Nouns: append(movedToNouns(), "app", "apps"), Names: true},
+				{Verb: "leave for", Nouns: movedToNouns(), Names: true},
+			},
+			Intents: []string{"churn_signal"}},
 	}
+}
+
+// movedToNouns are what a customer leaves for: "switching to another tool",
+// "moving to a different provider".
+func movedToNouns() []string {
+	return []string{"vendor", "vendors", "supplier", "provider", "providers", "competitor", "competitors", "tool", "tools",
+		"platform", "platforms", "product", "solution", "solutions", "alternative", "alternatives", "system", "software", "stack", "host",
+		"processor", "crm", "suite", "tracker", "carrier", "carriers", "bot", "editor", "erp", "ats", "lms", "cms", "hris", "peo", "helpdesk"}
+}
+
+// cross returns each of firsts followed by each of seconds: "hard to use", "hard to
+// find", ..., "easier to find", ...
+func cross(firsts, seconds []string) []string {
+	out := make([]string, 0, len(firsts)*len(seconds))
+	for _, a := range firsts {
+		for _, b := range seconds {
+			out = append(out, a+" "+b)
+		}
+	}
+	return out
 }

@@ -3,7 +3,10 @@
 // as word sequences of stems, an exclude's words mention nothing of its theme ("for
 // example" is no mention of docs; the rest of the message still may be), and themes marked negatable are
 // not tagged when the only mention is negated ("not a bug", "no plans to cancel").
-// A theme may also follow from a message's intent (WithIntent): a bug report is
+// A word of a phrase or an exclude may be a pattern: "a|b" is either word, "*" any
+// one word and "#" a number ("down #" is "down 40%"). A theme's verbs may need an
+// object of their own (Objects: "cancel our subscription", not "cancel the export
+// job"). A theme may also follow from a message's intent (WithIntent): a bug report is
 // about a bug whatever words it uses.
 package themes
 
@@ -12,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/kljensen/snowball/english"
@@ -30,6 +34,30 @@ type Theme struct {
 	// shows the trucks parked in Reno, they're in Sacramento"), a churn signal about
 	// cancellation.
 	Intents []string `yaml:"intents,omitempty" json:"intents,omitempty"`
+	// Objects qualify verbs among the theme's keywords and phrases by what they act
+	// on: such a verb mentions the theme only with one of its object's nouns
+	// ("cancel our subscription", not "cancel the export job" or "cancel it"), with
+	// no object at all when Bare ("we want to cancel"), or with a name when Names
+	// ("switching to Zendesk", not "moving to SSO" or "moving to Postgres 16").
+	Objects []Object `yaml:"objects,omitempty" json:"objects,omitempty"`
+}
+
+// Object qualifies one verb of a theme (see Theme.Objects and objects.go).
+type Object struct {
+	// Verb is one of the theme's keywords or phrases ("cancel", "switch to"); every
+	// keyword or phrase with its stems is qualified.
+	Verb string `yaml:"verb" json:"verb"`
+	// Nouns are the heads of the noun phrases the verb mentions the theme with
+	// ("subscription" of "cancel our annual subscription"), matched by stem.
+	Nouns []string `yaml:"nouns,omitempty" json:"nouns,omitempty"`
+	// Bare: the verb with no object mentions the theme ("we'll cancel if ...",
+	// "cancelling today"; not "the meeting got cancelled", whose subject is its
+	// object).
+	Bare bool `yaml:"bare,omitempty" json:"bare,omitempty"`
+	// Names: the verb with a name for its object (one word the taxonomy does not
+	// know, not a setting, a plan tier or a version) mentions the theme, unless
+	// told in the past ("switched to authenticator" tells a change made).
+	Names bool `yaml:"names,omitempty" json:"names,omitempty"`
 }
 
 // Taxonomy is an ordered list of themes.
@@ -80,8 +108,47 @@ func (t Taxonomy) Validate() []error {
 				errs = append(errs, fmt.Errorf("%s: empty phrase", where))
 			}
 		}
+		for _, p := range th.Phrases {
+			if f := strings.Fields(p); len(f) > 0 && slices.ContainsFunc(strings.Split(f[0], "|"), func(a string) bool { return a == "" || a == "*" || a == "#" }) {
+				errs = append(errs, fmt.Errorf("%s: phrase %q must start with a word (or words: \"a|b\")", where, p))
+			}
+		}
+		for _, p := range th.Exclude {
+			if f := strings.Fields(p); len(f) > 0 && !slices.ContainsFunc(f, func(w string) bool { return w != "*" && !slices.Contains(strings.Split(w, "|"), "#") }) {
+				errs = append(errs, fmt.Errorf("%s: exclude %q needs a word that is no pattern (nor may be a number)", where, p))
+			}
+		}
+		for _, o := range th.Objects {
+			if !verbOf(th, o.Verb) {
+				errs = append(errs, fmt.Errorf("%s: object verb %q is none of its keywords or phrases", where, o.Verb))
+			}
+			for _, n := range o.Nouns {
+				if len(strings.Fields(n)) != 1 {
+					errs = append(errs, fmt.Errorf("%s: object noun %q must be one word", where, n))
+				}
+			}
+		}
 	}
 	return errs
+}
+
+// verbOf reports whether verb is one of th's keywords or phrases, by stems.
+func verbOf(th Theme, verb string) bool {
+	v := stemAll(verb)
+	if len(v) == 0 {
+		return false
+	}
+	for _, k := range th.Keywords {
+		if len(v) == 1 && Stem(strings.ToLower(k)) == v[0] {
+			return true
+		}
+	}
+	for _, p := range th.Phrases {
+		if slices.Equal(stemAll(p), v) {
+			return true
+		}
+	}
+	return false
 }
 
 // Matcher tags token streams. It is immutable and safe for concurrent use.
@@ -95,20 +162,102 @@ type Matcher struct {
 }
 
 type stemEntry struct {
-	themes  []int       // themes with this stem as a keyword
-	phrases []phraseRef // phrases that start with this stem
+	kws     []keywordRef // themes with this stem as a keyword
+	phrases []phraseRef  // phrases that start with this stem
+	excl    []excludeRef // excludes anchored at this stem (see pattern)
+}
+
+type excludeRef struct {
+	theme int
+	pat   *pattern
+}
+
+type keywordRef struct {
+	theme int
+	obj   *objRule // nil: any use of the keyword mentions the theme
 }
 
 type phraseRef struct {
 	theme int
-	stems []string
+	words []pword
+	obj   *objRule
 }
 
 type compiled struct {
 	name      string
-	phrases   [][]string
-	exclude   [][]string
 	negatable bool
+}
+
+// pattern is an exclude: its words, and the one it is indexed by (the word with
+// the fewest alternatives and no number, so "write|wrote|...|pass down" is looked
+// for at "down").
+type pattern struct {
+	words  []pword
+	anchor int
+}
+
+func newPattern(p string) pattern {
+	pt := pattern{words: compilePattern(p)}
+	best := -1
+	for i, w := range pt.words {
+		if n := len(w.alts); n > 0 && !w.num && (best < 0 || n < best) {
+			pt.anchor, best = i, n
+		}
+	}
+	return pt
+}
+
+// pword is a word of a phrase or an exclude: one of alts (stems) or, with num, a
+// number; any word when it has neither.
+type pword struct {
+	alts []string
+	num  bool
+}
+
+func (w pword) matches(stem string) bool {
+	if w.num && isNumber(stem) || w.alts == nil && !w.num {
+		return true
+	}
+	for _, a := range w.alts {
+		if a == stem {
+			return true
+		}
+	}
+	return false
+}
+
+// compilePattern reads a phrase or an exclude: words by stem, "a|b" either of them,
+// "*" any word, "#" a number ("a|#" is "a" or a number).
+func compilePattern(p string) []pword {
+	var out []pword
+	for _, w := range strings.Fields(strings.ToLower(p)) {
+		if w == "*" {
+			out = append(out, pword{})
+			continue
+		}
+		var pw pword
+		for _, a := range strings.Split(w, "|") {
+			switch a {
+			case "":
+			case "#":
+				pw.num = true
+			default:
+				pw.alts = append(pw.alts, Stem(a))
+			}
+		}
+		out = append(out, pw)
+	}
+	return out
+}
+
+// isNumber reports a token that is a number or an amount: "40", "2x", "1.5", "$30".
+func isNumber(w string) bool {
+	if w != "" && (w[0] == '$' || w[0] == '+' || w[0] == '-') {
+		w = w[1:]
+	} else if r, n := utf8.DecodeRuneInString(w); r == '€' || r == '£' {
+		w = w[n:]
+	}
+	return w != "" && '0' <= w[0] && w[0] <= '9'
 }
 
 // New compiles a taxonomy.
@@ -132,19 +281,28 @@ func New(t Taxonomy) (*Matcher, error) {
 				m.byIntent[in] = append(m.byIntent[in], i)
 			}
 		}
+		objs := compileObjects(th.Objects)
 		for _, k := range th.Keywords {
 			st := Stem(strings.ToLower(k))
 			e := entry(st)
-			e.themes = append(e.themes, i)
+			if !slices.ContainsFunc(e.kws, func(r keywordRef) bool { return r.theme == i }) {
+				e.kws = append(e.kws, keywordRef{theme: i, obj: objs.rule([]string{st})})
+			}
 		}
 		for _, p := range th.Phrases {
-			st := stemAll(p)
-			c.phrases = append(c.phrases, st)
-			e := entry(st[0])
-			e.phrases = append(e.phrases, phraseRef{theme: i, stems: st})
+			words := compilePattern(p)
+			ref := phraseRef{theme: i, words: words, obj: objs.rule(stemAll(p))}
+			for _, st := range words[0].alts {
+				e := entry(st)
+				e.phrases = append(e.phrases, ref)
+			}
 		}
 		for _, p := range th.Exclude {
-			c.exclude = append(c.exclude, stemAll(p))
+			pt := newPattern(p)
+			for _, st := range pt.words[pt.anchor].alts {
+				e := entry(st)
+				e.excl = append(e.excl, excludeRef{theme: i, pat: &pt})
+			}
 		}
 		m.themes = append(m.themes, c)
 	}
@@ -241,6 +399,7 @@ func (m *Matcher) MatchWords(low []string, w *Words, clauses uint64) []string {
 func (m *Matcher) match(low, stems []string, refs []StemRef, clauses uint64) []string {
 	var hit []bool
 	var negOnly []bool
+	var excl []themeSpan // the excludes' occurrences
 	mark := func(i int, negated bool) {
 		if hit == nil {
 			hit, negOnly = make([]bool, len(m.themes)), make([]bool, len(m.themes))
@@ -263,11 +422,18 @@ func (m *Matcher) match(low, stems []string, refs []StemRef, clauses uint64) []s
 		if e == nil {
 			continue
 		}
-		for _, ti := range e.themes {
-			mark(ti, negatedAt(low, clauses, p))
+		for _, x := range e.excl {
+			if at := p - x.pat.anchor; at >= 0 && at+len(x.pat.words) <= len(stems) && matchesAt(stems, at, x.pat.words) {
+				excl = append(excl, themeSpan{x.theme, span{at, at + len(x.pat.words)}})
+			}
+		}
+		for _, k := range e.kws {
+			if k.obj == nil || k.obj.ok(m, low, stems, clauses, p, p+1) {
+				mark(k.theme, negatedAt(low, clauses, p))
+			}
 		}
 		for _, ref := range e.phrases {
-			if hasAt(stems, p, ref.stems) {
+			if hasAt(stems, p, ref.words) && (ref.obj == nil || ref.obj.ok(m, low, stems, clauses, p, p+len(ref.words))) {
 				mark(ref.theme, negatedAt(low, clauses, p))
 			}
 		}
@@ -280,9 +446,9 @@ func (m *Matcher) match(low, stems []string, refs []StemRef, clauses uint64) []s
 		if !hit[ti] || (c.negatable && negOnly[ti]) {
 			continue
 		}
-		if inside := excludedWords(stems, c.exclude); inside != nil {
+		if slices.ContainsFunc(excl, func(x themeSpan) bool { return x.theme == ti }) {
 			// only the mentions outside the theme's excludes count
-			if h, neg := m.mentionsOutside(low, stems, clauses, ti, inside); !h || (c.negatable && neg) {
+			if h, neg := m.mentionsOutside(low, stems, clauses, ti, excl); !h || (c.negatable && neg) {
 				continue
 			}
 		}
@@ -291,47 +457,47 @@ func (m *Matcher) match(low, stems []string, refs []StemRef, clauses uint64) []s
 	return out
 }
 
-// excludedWords marks the words of stems inside an occurrence of any of excludes,
-// or returns nil when none occurs.
-func excludedWords(stems []string, excludes [][]string) []bool {
-	var inside []bool
-	for _, ex := range excludes {
-		for from := 0; ; {
-			i := find(stems[from:], ex)
-			if i < 0 {
-				break
-			}
-			i += from
-			if inside == nil {
-				inside = make([]bool, len(stems))
-			}
-			for j := i; j < i+len(ex); j++ {
-				inside[j] = true
-			}
-			from = i + 1
-		}
-	}
-	return inside
+// span is the words [lo, hi) of a message.
+type span struct{ lo, hi int }
+
+// themeSpan is an occurrence of one of a theme's excludes.
+type themeSpan struct {
+	theme int
+	span
 }
 
-// mentionsOutside looks again for theme ti's keywords and phrases, starting at the
-// words not inside its excludes: whether there is one, and whether every such one is
-// negated. An exclude takes its own words out ("for example" mentions no docs),
-// not the theme from the whole message ("the docs are wrong, for example the API
-// page" is about docs; it vetoed the theme).
-func (m *Matcher) mentionsOutside(low, stems []string, clauses uint64, ti int, inside []bool) (hit, negOnly bool) {
+// excluded reports whether the mention of words [p, p+n) is inside an exclude:
+// whether it shares a word with one ("is down" with "down to" in "the error rate
+// is down to zero"), unless it holds the whole exclude and more (the phrase "been
+// down a lot" is no "down a lot" of a figure).
+func excluded(spans []themeSpan, ti, p, n int) bool {
+	for _, x := range spans {
+		if x.theme == ti && x.lo < p+n && p < x.hi && !(p <= x.lo && x.hi <= p+n && n > x.hi-x.lo) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsOutside looks again for theme ti's keywords and phrases, this time
+// leaving out those inside its excludes (see excluded): whether there is one, and
+// whether every such one is negated. An exclude takes its own words out ("for
+// example" mentions no docs), not the theme from the whole message ("the docs are
+// wrong, for example the API page" is about docs; it vetoed the theme).
+func (m *Matcher) mentionsOutside(low, stems []string, clauses uint64, ti int, spans []themeSpan) (hit, negOnly bool) {
 	negOnly = true
 	for p, st := range stems {
-		if inside[p] {
-			continue
-		}
 		e := m.byStem[st]
 		if e == nil {
 			continue
 		}
-		found := slices.Contains(e.themes, ti)
+		found := false
+		for _, k := range e.kws {
+			found = found || k.theme == ti && !excluded(spans, ti, p, 1) && (k.obj == nil || k.obj.ok(m, low, stems, clauses, p, p+1))
+		}
 		for _, ref := range e.phrases {
-			found = found || ref.theme == ti && hasAt(stems, p, ref.stems)
+			found = found || ref.theme == ti && hasAt(stems, p, ref.words) && !excluded(spans, ti, p, len(ref.words)) &&
+				(ref.obj == nil || ref.obj.ok(m, low, stems, clauses, p, p+len(ref.words)))
 		}
 		if found {
 			hit = true
@@ -368,30 +534,27 @@ func (m *Matcher) WithIntent(matched []string, intent string) []string {
 	return out
 }
 
-func hasAt(stems []string, at int, phrase []string) bool {
+// hasAt reports whether phrase, whose first word matched stems[at], goes on there.
+func hasAt(stems []string, at int, phrase []pword) bool {
 	if at+len(phrase) > len(stems) {
 		return false
 	}
 	for j := 1; j < len(phrase); j++ {
-		if stems[at+j] != phrase[j] {
+		if !phrase[j].matches(stems[at+j]) {
 			return false
 		}
 	}
 	return true
 }
 
-func find(stems, phrase []string) int {
-	k := len(phrase)
-outer:
-	for i := 0; i+k <= len(stems); i++ {
-		for j := range phrase {
-			if stems[i+j] != phrase[j] {
-				continue outer
-			}
+// matchesAt reports whether phrase matches stems from i on, all its words.
+func matchesAt(stems []string, i int, phrase []pword) bool {
+	for j, w := range phrase {
+		if !w.matches(stems[i+j]) {
+			return false
 		}
-		return i
 	}
-	return -1
+	return true
 }
 
 // negatedAt reports whether the word at p follows a negation within three words of
