@@ -64,6 +64,7 @@ type combiner struct {
 	// the models' classes: the weights themselves are only in both, so the
 	// models' float64 copies are not kept once it is built
 	sentClasses, intentClasses []string
+	intentBits                 []uint16     // intentBit of each of intentClasses
 	headNames                  []string     // the theme heads' themes (none: no heads)
 	both                       *layer.Stack // sentiment, intent and the heads, scored in one pass
 	threshold                  float64
@@ -118,6 +119,9 @@ func loadLayer(data []byte) (*combiner, error) {
 	}
 	c := &combiner{sentClasses: f.Sentiment.Classes, intentClasses: f.Intent.Classes, threshold: f.Threshold, gate: f.Gate, toNeg: f.ToNegative, keepNeutral: f.KeepNeutral, hashBits: f.Sentiment.HashBits, charGrams: f.Options.CharGrams,
 		lengthNorm: f.Options.LengthNorm, learnedFrom: slices.Sorted(slices.Values(f.Options.LearnedFrom)), learnedKeyed: f.Options.LearnedKeyed}
+	for _, name := range c.intentClasses {
+		c.intentBits = append(c.intentBits, intentBit(feedbackbot.Intent(name)))
+	}
 	if f.Themes != nil {
 		if err := f.Themes.Check(denseNames, f.Sentiment.HashBits); err != nil {
 			return nil, err
@@ -504,8 +508,8 @@ func (c *combiner) applyVeto(sums []float64, x []layer.Feature, z []float64, s f
 // when it allows none).
 func (c *combiner) allowedIntent(z []float64, v veto) int {
 	best := -1
-	for k, name := range c.intentClasses {
-		if v.intents&intentBit(feedbackbot.Intent(name)) == 0 && (best < 0 || z[k] > z[best]) {
+	for k, bit := range c.intentBits {
+		if v.intents&bit == 0 && (best < 0 || z[k] > z[best]) {
 			best = k
 		}
 	}

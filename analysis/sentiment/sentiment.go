@@ -511,6 +511,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	upper := 0
 	var seen uint32
 	var seenCue, seenLang uint8
+	nForeign := 0 // words that count for another language in messageLang
 	for i, w := range low {
 		var wi Info
 		if pre != nil {
@@ -522,6 +523,9 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 		seen |= wi.flags
 		seenCue |= wi.cue
 		seenLang |= wi.lang
+		if wi.lang&foreignLangs != 0 && wi.lang&(lEn|lNoCount) == 0 {
+			nForeign++
+		}
 		if wi.flags&cueFlags != 0 && len(cues) < maxCues {
 			cues = append(cues, i)
 		}
@@ -542,7 +546,8 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	// In a message of another language, the English lexicon's valence of that
 	// language's own words is not counted (lang.go).
 	var foreign uint8
-	if seenLang&foreignLangs != 0 {
+	// (messageLang needs minForeign words of one language: fewer in all, none)
+	if seenLang&foreignLangs != 0 && nForeign >= minForeign {
 		if l := messageLang(infos); l&foreignLangs != 0 {
 			foreign = l
 		}

@@ -420,6 +420,17 @@ func (c *scoring) asks() bool {
 func (c *scoring) reportAfterPraise() {
 	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
 	n := len(low)
+	// A report after praise needs a word of praise (positive, not polite) and a
+	// negative one after it: without both, nothing below can find one.
+	k := 0
+	for k < n && (vals[k] <= 0 || infos[k].flags&fPolite != 0) {
+		k++
+	}
+	for k++; k < n && vals[k] >= 0; k++ {
+	}
+	if k >= n {
+		return
+	}
 	praised := false
 	for s := 0; s < n; {
 		e := s + 1
