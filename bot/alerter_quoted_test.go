@@ -62,12 +62,12 @@ func TestErasureOfAnUnsavedAlertsQuote(t *testing.T) {
 			if _, err := a.Evaluate(ctx, "T1", []feedbackbot.Health{risky(u2)}, t0); err != nil {
 				t.Fatal(err)
 			}
-			p.after = px.down
+			p.after = px.Down
 			if _, err := a.Evaluate(ctx, "T1", []feedbackbot.Health{risky(u2, ev("slack/T1/C1/1", "U1", quoteU1))}, t0.Add(25*time.Hour)); err == nil {
 				t.Fatal("set-up: the save should have failed")
 			}
 			p.after = nil
-			px.up()
+			px.Up()
 			b := &bot.Alerter{Store: direct, Poster: p, Channel: "CALERTS", RepeatInterval: time.Minute}
 			if _, err := b.Evaluate(ctx, "T1", []feedbackbot.Health{risky(u2)}, t0.Add(25*time.Hour+time.Minute)); err != nil {
 				t.Fatal(err)

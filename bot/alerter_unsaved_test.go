@@ -96,12 +96,12 @@ func TestUnsavedAlertSavedAsErasureLeftIt(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			p.after = px.down
+			p.after = px.Down
 			if _, err := a.Evaluate(ctx, "T1", tc.failed.hs, t0.Add(tc.failed.at)); err == nil {
 				t.Fatal("set-up: the save should have failed")
 			}
 			p.after = nil
-			px.up()
+			px.Up()
 			if tc.replica != nil {
 				b := &bot.Alerter{Store: direct, Poster: p, Channel: "CALERTS", RepeatInterval: time.Minute}
 				if _, err := b.Evaluate(ctx, "T1", tc.replica.hs, t0.Add(tc.replica.at)); err != nil {

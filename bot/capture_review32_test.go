@@ -28,7 +28,7 @@ func TestCaptureQueuedCountsEachEventOnceThroughAnOutage(t *testing.T) {
 		evs[i].Message.Platform = feedbackbot.PlatformDiscord
 	}
 	ctx := context.Background()
-	px.down()
+	px.Down()
 	if _, err := c.AppendQueued(ctx, false, evs...); feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE {
 		t.Fatalf("the first attempt during the outage: %v, want EUNAVAILABLE", err)
 	}
@@ -37,7 +37,7 @@ func TestCaptureQueuedCountsEachEventOnceThroughAnOutage(t *testing.T) {
 			t.Fatal("a retry during the outage succeeded")
 		}
 	}
-	px.up()
+	px.Up()
 	if n, err := c.AppendQueued(ctx, true, evs...); err != nil || n != 3 {
 		t.Fatalf("the retry after the outage: %d, %v", n, err)
 	}
@@ -86,12 +86,12 @@ func TestCaptureWarnsOnceThatSlackEventsMayBeLostAfterALongOutage(t *testing.T) 
 	const warning = "events sent during the outage may be lost"
 
 	// A 2-minute outage: Slack's redeliveries reach the store.
-	px.down()
+	px.Down()
 	if _, err := c.Append(ctx, evs[0]); err == nil {
 		t.Fatal("append during the outage succeeded")
 	}
 	advance(2 * time.Minute)
-	px.up()
+	px.Up()
 	if _, err := c.Append(ctx, evs[1]); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestCaptureWarnsOnceThatSlackEventsMayBeLostAfterALongOutage(t *testing.T) 
 	}
 
 	// A 7-minute outage: the first events' redeliveries all failed.
-	px.down()
+	px.Down()
 	start := clock()
 	if _, err := c.Append(ctx, evs[2]); err == nil {
 		t.Fatal("append during the outage succeeded")
@@ -110,7 +110,7 @@ func TestCaptureWarnsOnceThatSlackEventsMayBeLostAfterALongOutage(t *testing.T) 
 		t.Fatal("append during the outage succeeded")
 	}
 	advance(3 * time.Minute)
-	px.up()
+	px.Up()
 	if _, err := c.Append(ctx, evs[4]); err != nil {
 		t.Fatal(err)
 	}

@@ -23,13 +23,11 @@ func TestCaptureGivesUpByItsDeadlineOnAHungStore(t *testing.T) {
 	if !ok {
 		t.Skip("the hang test needs a single-node Redis")
 	}
-	p := &flakyProxy{t: t, addr: "127.0.0.1:0", target: c.Options().Addr}
-	p.up()
-	t.Cleanup(p.down)
+	p := redistest.NewProxy(t, c.Options().Addr)
 	opts := *c.Options()
 	// as redisstore.ParseURL configures every client: go-redis's default read timeout,
 	// with context deadlines honoured
-	opts.Addr, opts.ReadTimeout, opts.ContextTimeoutEnabled = p.addr, 3*time.Second, true
+	opts.Addr, opts.ReadTimeout, opts.ContextTimeoutEnabled = p.Addr(), 3*time.Second, true
 	viaProxy := redis.NewClient(&opts)
 	t.Cleanup(func() { viaProxy.Close() })
 	st := redisstore.New(viaProxy, redisstore.Options{Prefix: prefix})
@@ -42,7 +40,7 @@ func TestCaptureGivesUpByItsDeadlineOnAHungStore(t *testing.T) {
 	stats := new(bot.CaptureStats)
 	capture := &bot.Capture{Log: st, MaxWait: maxWait, Stats: stats}
 
-	p.hold()
+	p.Hold()
 	start := time.Now()
 	if _, err := capture.Append(ctx, evs[1:]...); err == nil {
 		t.Fatal("capture succeeded against a hung Redis")
@@ -50,7 +48,7 @@ func TestCaptureGivesUpByItsDeadlineOnAHungStore(t *testing.T) {
 	if took := time.Since(start); took > maxWait+time.Second {
 		t.Errorf("capture gave up after %v, want by about its MaxWait %v (the platform's retry comes at 3 s)", took, maxWait)
 	}
-	p.release()
+	p.Release()
 	n, err := capture.Append(ctx, evs[1:]...)
 	if err != nil {
 		t.Fatalf("capture after the hang: %v", err)

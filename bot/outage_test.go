@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,91 +16,6 @@ import (
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
-
-// flakyProxy forwards TCP to Redis and can be taken down (listener closed, every
-// connection cut) and brought back on the same address, or hang: while held it
-// accepts and reads but forwards nothing, as a Redis that stopped answering (or a
-// network that drops packets) does.
-type flakyProxy struct {
-	t       *testing.T
-	addr    string
-	target  string
-	holding atomic.Bool
-	mu      sync.Mutex
-	ln      net.Listener
-	conns   []net.Conn
-}
-
-func (p *flakyProxy) up() {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatalf("proxy listen: %v", err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go p.pipe(up, c)
-			go p.pipe(c, up)
-		}
-	}()
-}
-
-// pipe copies src to dst, dropping what it reads while the proxy is held, and
-// closes dst when src ends.
-func (p *flakyProxy) pipe(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 && !p.holding.Load() {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			dst.Close()
-			return
-		}
-	}
-}
-
-// hold makes the proxy hang: connections stay open, nothing is forwarded.
-func (p *flakyProxy) hold() { p.holding.Store(true) }
-
-// release cuts the connections a hold left half-written, so that clients reconnect,
-// and forwards again.
-func (p *flakyProxy) release() {
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-	p.mu.Unlock()
-	p.holding.Store(false)
-}
-
-func (p *flakyProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ln.Close()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -130,11 +43,9 @@ func TestWorkerSurvivesRedisOutage(t *testing.T) {
 	if !ok {
 		t.Skip("outage test needs a single-node Redis")
 	}
-	p := &flakyProxy{t: t, addr: "127.0.0.1:0", target: c.Options().Addr}
-	p.up()
-	t.Cleanup(p.down)
+	p := redistest.NewProxy(t, c.Options().Addr)
 	opts := *c.Options()
-	opts.Addr, opts.MaxRetries, opts.DialTimeout, opts.ReadTimeout = p.addr, -1, 200*time.Millisecond, 500*time.Millisecond
+	opts.Addr, opts.MaxRetries, opts.DialTimeout, opts.ReadTimeout = p.Addr(), -1, 200*time.Millisecond, 500*time.Millisecond
 	viaProxy := redis.NewClient(&opts)
 	t.Cleanup(func() { viaProxy.Close() })
 	st := redisstore.New(viaProxy, redisstore.Options{Prefix: prefix})
@@ -153,7 +64,7 @@ func TestWorkerSurvivesRedisOutage(t *testing.T) {
 	go func() { done <- w.Run(runCtx) }()
 
 	time.Sleep(100 * time.Millisecond)
-	p.down()
+	p.Down()
 	// Down until the worker has met the outage (700 ms, or longer on a loaded
 	// machine: a fixed 700 ms could end before the worker's next call).
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); {
@@ -164,7 +75,7 @@ func TestWorkerSurvivesRedisOutage(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	// Capture during the outage would fail; the rest arrives once Redis is back.
-	p.up()
+	p.Up()
 	if _, err := st.Append(ctx, evs[100:]...); err != nil {
 		t.Fatalf("append after recovery: %v", err)
 	}

@@ -113,21 +113,19 @@ func TestAlertRaisedOnceWhenStoppedMidPost(t *testing.T) {
 	}
 }
 
-// redisBehindProxy is the Redis store through a flakyProxy the test can take down
+// redisBehindProxy is the Redis store through a redistest.Proxy the test can take down
 // (a real outage: connections cut, nothing listening), and the same Redis and
 // prefix reached directly (another replica, which still reaches it).
-func redisBehindProxy(t *testing.T) (viaProxy, direct store.Store, px *flakyProxy) {
+func redisBehindProxy(t *testing.T) (viaProxy, direct store.Store, px *redistest.Proxy) {
 	t.Helper()
 	client, prefix := redistest.Client(t)
 	c, ok := client.(*redis.Client)
 	if !ok {
 		t.Skip("needs a single-node Redis")
 	}
-	px = &flakyProxy{t: t, addr: "127.0.0.1:0", target: c.Options().Addr}
-	px.up()
-	t.Cleanup(px.down)
+	px = redistest.NewProxy(t, c.Options().Addr)
 	opts := *c.Options()
-	opts.Addr, opts.MaxRetries, opts.DialTimeout, opts.ReadTimeout = px.addr, -1, 200*time.Millisecond, 500*time.Millisecond
+	opts.Addr, opts.MaxRetries, opts.DialTimeout, opts.ReadTimeout = px.Addr(), -1, 200*time.Millisecond, 500*time.Millisecond
 	pc := redis.NewClient(&opts)
 	t.Cleanup(func() { pc.Close() })
 	return redisstore.New(pc, redisstore.Options{Prefix: prefix}), redisstore.New(client, redisstore.Options{Prefix: prefix}), px
@@ -164,7 +162,7 @@ func TestAlertPostedOnceWhenItsSaveFails(t *testing.T) {
 			down := len(tc.before) + 1 // the post after which Redis goes
 			p.after = func() {
 				if p.count() == down {
-					px.down()
+					px.Down()
 				}
 			}
 			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
@@ -176,7 +174,7 @@ func TestAlertPostedOnceWhenItsSaveFails(t *testing.T) {
 			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{tc.failed.h}, t0.Add(tc.failed.at)); err == nil {
 				t.Fatal("set-up: the save should have failed")
 			}
-			px.up()
+			px.Up()
 			for i := range 2 {
 				out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{tc.failed.h}, t0.Add(tc.failed.at+time.Duration(i+1)*5*time.Minute))
 				if err != nil {
@@ -205,7 +203,7 @@ func TestAlertPostedOnceWhenItsSaveFails(t *testing.T) {
 		st, direct, px := redisBehindProxy(t)
 		ctx := context.Background()
 		pa := &landingPoster{}
-		pa.after = px.down
+		pa.after = px.Down
 		a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
 		if _, err := a.Evaluate(ctx, "T1", []feedbackbot.Health{risky}, t0); err == nil {
 			t.Fatal("set-up: the save should have failed")
@@ -217,7 +215,7 @@ func TestAlertPostedOnceWhenItsSaveFails(t *testing.T) {
 			t.Fatal(err)
 		}
 		pa.after = nil
-		px.up()
+		px.Up()
 		if _, err := a.Evaluate(ctx, "T1", []feedbackbot.Health{risky}, t0.Add(15*time.Minute)); err != nil {
 			t.Fatal(err)
 		}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,70 +19,12 @@ import (
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
-// outageProxy forwards TCP to Redis; down closes its listener and cuts every
-// connection (Redis gone: a restart, a failover), up listens again on the same
-// address.
-type outageProxy struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func (p *outageProxy) up() {
-	p.t.Helper()
-	var ln net.Listener
-	var err error
-	for range 100 {
-		if ln, err = net.Listen("tcp", p.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		p.t.Fatalf("proxy listen: %v", err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(s, c); s.Close() }()
-			go func() { _, _ = io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-func (p *outageProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ln.Close()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
 // catchUpOutage is a fake Discord and a real Redis store reached through a proxy
 // the test takes down, with one message captured live and analysed (catch-up's
 // starting point) by a first process that has stopped, and one message written
 // while no session was up (missed): the next session's catch-up must capture it.
 type catchUpOutage struct {
-	p      *outageProxy
+	p      *redistest.Proxy
 	st     *redisstore.Store
 	fake   *discordtest.Server
 	missed map[string]any
@@ -105,11 +45,9 @@ func newCatchUpOutage(t *testing.T) *catchUpOutage {
 	if !ok {
 		t.Skip("needs a single Redis server to put a proxy in front of")
 	}
-	o := &catchUpOutage{p: &outageProxy{t: t, addr: "127.0.0.1:0", target: direct.Options().Addr}}
-	o.p.up()
-	t.Cleanup(o.p.down)
+	o := &catchUpOutage{p: redistest.NewProxy(t, direct.Options().Addr)}
 	opts := *direct.Options()
-	opts.Addr = o.p.addr
+	opts.Addr = o.p.Addr()
 	rc := redis.NewClient(&opts)
 	t.Cleanup(func() { rc.Close() })
 	o.st = redisstore.New(rc, redisstore.Options{Prefix: prefix})
@@ -194,7 +132,7 @@ func (o *catchUpOutage) inLog(id string) bool {
 // metric. Now the channel is caught up again, with backoff, once the store answers.
 func TestCatchUpRetriesAChannelTheStoreDidNotAnswerFor(t *testing.T) {
 	o := newCatchUpOutage(t)
-	o.p.down()
+	o.p.Down()
 	b := o.start(t, "second")
 	t.Cleanup(func() { o.stop(t, b) })
 	waitFor(t, "the first catch-up pass", 20*time.Second, func() bool {
@@ -203,7 +141,7 @@ func TestCatchUpRetriesAChannelTheStoreDidNotAnswerFor(t *testing.T) {
 	if logs := b.logs.String(); !strings.Contains(logs, "channels_to_retry=") || strings.Contains(logs, "channels_to_retry=0") {
 		t.Errorf("the first pass does not say that channels stopped by the store will be caught up again:\n%s", logs)
 	}
-	o.p.up()
+	o.p.Up()
 
 	deadline := time.Now().Add(20 * time.Second)
 	for !o.inLog(o.missed["id"].(string)) && time.Now().Before(deadline) {
@@ -226,7 +164,7 @@ func TestCatchUpRetriesAChannelTheStoreDidNotAnswerFor(t *testing.T) {
 // what was written there while no session was up may be missing.
 func TestCatchUpSaysWhichChannelsItGaveUpOnAtShutdown(t *testing.T) {
 	o := newCatchUpOutage(t)
-	o.p.down()
+	o.p.Down()
 	b := o.start(t, "second")
 	waitFor(t, "the first catch-up pass", 20*time.Second, func() bool {
 		return strings.Contains(b.logs.String(), "discord catch-up after a fresh gateway session")

@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,63 +27,6 @@ import (
 	"github.com/feedbackbot/feedbackbot/adapters/discord/discordtest"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
-
-// opsProxy forwards TCP to Redis; down closes its listener and cuts every
-// connection (Redis restarting, a failover), up listens again on the same address.
-type opsProxy struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func (p *opsProxy) up() {
-	p.t.Helper()
-	var ln net.Listener
-	var err error
-	for range 100 {
-		if ln, err = net.Listen("tcp", p.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		p.t.Fatalf("proxy listen: %v", err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(s, c); s.Close() }()
-			go func() { _, _ = io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-func (p *opsProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ln.Close()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 // opsMetric reads one sample of the bot's /metrics ("(missing)" when absent).
 func opsMetric(t *testing.T, addr, name string) string {
@@ -117,9 +59,7 @@ func TestDiscordStoreOutageCountsTheMessageOnceAndNoFailure(t *testing.T) {
 	if !ok {
 		t.Skip("needs a single Redis server to put a proxy in front of")
 	}
-	p := &opsProxy{t: t, addr: "127.0.0.1:0", target: c.Options().Addr}
-	p.up()
-	t.Cleanup(p.down)
+	p := redistest.NewProxy(t, c.Options().Addr)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "feedbackbot.yaml")
 	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("store:\n  key_prefix: %q\ndiscord:\n  staff_roles: [%q]\n  internal_channels: [%q]\n",
@@ -127,7 +67,7 @@ func TestDiscordStoreOutageCountsTheMessageOnceAndNoFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake := discordFake(t)
-	m, _, errb := testMain(map[string]string{"REDIS_URL": fmt.Sprintf("redis://%s/%d", p.addr, c.Options().DB), "DISCORD_TOKEN": discordtest.Token})
+	m, _, errb := testMain(map[string]string{"REDIS_URL": fmt.Sprintf("redis://%s/%d", p.Addr(), c.Options().DB), "DISCORD_TOKEN": discordtest.Token})
 	addr, cancel, done := startServe(t, m, cfgPath)
 	defer func() {
 		cancel()
@@ -142,12 +82,12 @@ func TestDiscordStoreOutageCountsTheMessageOnceAndNoFailure(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond) // (the session's catch-up, with Redis up)
 
-	p.down()
+	p.Down()
 	fake.Dispatch("MESSAGE_CREATE", map[string]any{"id": "1200000000000000001", "channel_id": dGeneral, "guild_id": dGuild, "type": 0,
 		"content": "we were charged twice and nobody answers", "timestamp": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano),
 		"author": map[string]any{"id": dAlice, "username": "alice"}, "member": map[string]any{"roles": []string{dMember}}})
 	time.Sleep(7 * time.Second) // several of the queue's retries, well inside the gateway lease's 30 s
-	p.up()
+	p.Up()
 	deadline := time.Now().Add(20 * time.Second)
 	for opsMetric(t, addr, "feedbackbot_events_stored_total") != "1" && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
