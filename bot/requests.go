@@ -159,16 +159,9 @@ func nameWords(s string) []string {
 	return out
 }
 
-// acronymPhrases are the acronyms whose phrases request grouping knows with no
-// request needing to say so (analysis/emerging's knownExpansions, by their
-// initials: "single sign-on" is SSO), so that a request and a surveyed feature
-// named one way and the other are the same (TestKanoAcronymsAreTheGroupings
-// holds the two tables together).
-var acronymPhrases = map[string]string{
-	"sso": "single sign-on", "mfa": "multi-factor authentication", "csv": "comma-separated values",
-	"tsv": "tab-separated values", "sla": "service-level agreement", "pos": "point-of-sale",
-	"spa": "single-page application", "ooo": "out-of-office",
-}
+// acronymPhrases are the acronyms request grouping knows with no request
+// saying so, each with its phrase (analysis/emerging's own table).
+var acronymPhrases = emerging.KnownAcronyms()
 
 // expandedWords are nameWords with each known acronym (acronymPhrases) written
 // out: "SAML SSO" is saml single sign on.

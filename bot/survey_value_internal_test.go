@@ -46,7 +46,7 @@ func TestSurveyButtonValues(t *testing.T) {
 }
 
 // TestKanoAcronymsAreTheGroupings: kanoFor writes out the acronyms request
-// grouping knows (analysis/emerging's own table, unexported there): each of
+// grouping knows (analysis/emerging's own table, emerging.KnownAcronyms): each of
 // acronymPhrases is one that grouping puts together with its phrase, so a
 // request and a Kano feature named one way and the other are matched as the
 // requests themselves are grouped.

@@ -202,6 +202,24 @@ var knownExpansions = map[string]bool{
 	"out-of-office": true,
 }
 
+// KnownAcronyms are the acronyms of knownExpansions, each with its phrase (the
+// first of a phrase's spellings, by knownExpansions' order of keys sorted: "single
+// sign-on" for SSO), for callers that match names as request grouping does.
+func KnownAcronyms() map[string]string {
+	out := map[string]string{}
+	for _, phrase := range slices.Sorted(maps.Keys(knownExpansions)) {
+		var b strings.Builder
+		for _, p := range strings.FieldsFunc(phrase, func(r rune) bool { return r == ' ' || r == '-' }) {
+			r, _ := utf8.DecodeRuneInString(p)
+			b.WriteRune(unicode.ToLower(r))
+		}
+		if _, ok := out[b.String()]; !ok {
+			out[b.String()] = phrase
+		}
+	}
+	return out
+}
+
 // alias gives a request's acronyms (their keys in at and form) the keys of the
 // phrases they stand for (expand), at the place first written either way.
 func alias(at map[string]int, form map[string]string, to map[string]string) {
