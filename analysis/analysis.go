@@ -72,6 +72,9 @@ type Analyzer struct {
 	// thousand, so each worker stemmed its vocabulary again and again (stemming was
 	// 7% of `feedbackbot analyze`'s instructions).
 	bufs chan *scratch
+	// ungated runs every rule of this package on every message, as training does
+	// (TestRuleGatesChangeNothing compares).
+	ungated bool
 }
 
 type scratch struct {
@@ -365,7 +368,7 @@ func (a *Analyzer) analyzeWith(sc *scratch, s string, customer, chat bool) feedb
 	if tags.Themes == nil {
 		tags.Themes = []string{}
 	}
-	tags.NeedsReply = customer && (needsReply(intent, sc.low) || asksFor(sc.low, rep.Clauses))
+	tags.NeedsReply = customer && (needsReply(intent, sc.low) || !sc.facts.absent(wAsk) && asksFor(sc.low, rep.Clauses))
 	return tags
 }
 
@@ -493,9 +496,11 @@ func (a *Analyzer) rules(s string, sc *scratch) (string, feedbackbot.Sentiment, 
 	sc.low, sc.infos, sc.ix = sc.low[:0], sc.infos[:0], sc.ix[:0]
 	sc.words.Reset()
 	sc.wc.fit(a)
+	var classes uint16
 	for _, t := range sc.toks {
 		i := sc.wc.lookup(t)
 		e := &sc.wc.ents[i]
+		classes |= e.cls
 		sc.low = append(sc.low, e.low)
 		sc.words.Append(e.stem, e.ref)
 		sc.infos = append(sc.infos, e.info)
@@ -507,6 +512,7 @@ func (a *Analyzer) rules(s string, sc *scratch) (string, feedbackbot.Sentiment, 
 		th = a.withoutDeniedChurn(th, sc, rep.Clauses)
 	}
 	sc.facts = newFacts(sc.low, clean, rep)
+	sc.facts.words, sc.facts.wordsKnown = classes, !a.ungated
 	return clean, sent, rep, th, classify(&sc.facts, sent, rep, th)
 }
 
@@ -520,7 +526,45 @@ type facts struct {
 	exclaims   bool
 	clauses    uint64 // where clauses start (Report.Clauses)
 	known, set uint8  // the facts found (known) and those true (set)
+	// words has the rule classes (wDefect ...) of the message's words, where
+	// wordsKnown: a rule whose words are absent is not run. (Training builds facts
+	// without them and runs every rule: the answers are the same.)
+	words      uint16
+	wordsKnown bool
 }
+
+// The rule classes of a word, worked out once a word (in the word cache): the
+// words a rule of this package starts from, so that a message without any skips
+// the rule, where each rule compared every word with its list (a switch of
+// strings a word, and a branch the processor could not foresee).
+const (
+	wDefect uint16 = 1 << iota // reportsDefect's: a defect word, or "match"
+	wAsk                       // asksFor's: "please", "help", "let", "need" ...
+	wLove                      // wishes': "love"
+	wRenew                     // deniedRenewal's: "renew", "renewing"
+)
+
+// ruleClass is the rule classes of a lower-case word.
+func ruleClass(w string) uint16 {
+	var c uint16
+	if defectWord(w) || w == "match" {
+		c |= wDefect
+	}
+	switch w {
+	case "please", "pls", "plz", "pleasee", "kindly", "help", "assistance", "let", "lmk",
+		"can", "could", "would", "will", "need", "needs", "like":
+		c |= wAsk
+	case "love":
+		c |= wLove
+	case "renew", "renewing":
+		c |= wRenew
+	}
+	return c
+}
+
+// absent reports that none of the message's words is of class c (false when the
+// classes are not known).
+func (f *facts) absent(c uint16) bool { return f.wordsKnown && f.words&c == 0 }
 
 // newFacts are the facts of a message the rules read as rep: one definition for
 // the analyzer and the layer's training.
@@ -544,9 +588,9 @@ func (f *facts) is(fact uint8) bool {
 		case factShouting:
 			v = shouting(f.clean)
 		case factWish:
-			v = wishes(f.low, f.clean)
+			v = !f.absent(wLove) && wishes(f.low, f.clean)
 		case factDefect:
-			v = reportsDefect(f.low)
+			v = !f.absent(wDefect) && reportsDefect(f.low)
 		}
 		f.known |= fact
 		if v {
@@ -572,7 +616,7 @@ func classify(f *facts, s feedbackbot.Sentiment, rep sentiment.Report, th []stri
 	// THE THIRD TIME THE SYNC HAS FAILED!!!", "broken again 🙄") it is a complaint.
 	upset := s.Emotion == feedbackbot.EmotionAnger || s.Emotion == feedbackbot.EmotionFrustration || f.is(factShouting)
 	switch {
-	case has("cancellation"), deniedRenewal(f.low, f.clauses):
+	case has("cancellation"), !f.absent(wRenew) && deniedRenewal(f.low, f.clauses):
 		// ("we won't be renewing")
 		return feedbackbot.IntentChurnSignal
 	case has("bug") && s.Score < 0.4 && !(question && s.Score > -0.05 && !has("reliability")) && !upset && !rep.Resolved:

@@ -27,6 +27,9 @@ type wordCache struct {
 	ents  []wordEntry
 	rows  []float32 // each entry's row sum, width floats an entry (none without a layer)
 	bytes int       // the entries' strings, counted as if none shared memory
+
+	pairs   []int32 // wordSums23's offsets of a message's stem-pair rows
+	touched float32 // wordSums23's early reads of the rows, kept so they are not left out
 }
 
 type wordEntry struct {
@@ -34,6 +37,7 @@ type wordEntry struct {
 	ref       themes.StemRef
 	info      sentiment.Info
 	h         uint32 // hashString(offset32, stem)
+	cls       uint16 // ruleClass(low)
 }
 
 // maxWordCache and maxWordCacheBytes bound a wordCache so that a stream of junk
@@ -73,7 +77,7 @@ func (c *wordCache) lookup(tok string) int32 {
 	low := text.Lower(tok)
 	stem := themes.Stem(low)
 	i := int32(len(c.ents))
-	c.ents = append(c.ents, wordEntry{low: low, stem: stem, ref: c.themes.Ref(stem), info: c.sent.TokenInfo(tok), h: hashString(offset32, stem)})
+	c.ents = append(c.ents, wordEntry{low: low, stem: stem, ref: c.themes.Ref(stem), info: c.sent.TokenInfo(tok), h: hashString(offset32, stem), cls: ruleClass(low)})
 	if c.comb != nil {
 		n, w := len(c.rows), c.comb.both.Width()
 		c.rows = slices.Grow(c.rows, w)[:n+w]

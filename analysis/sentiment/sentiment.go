@@ -95,6 +95,10 @@ type Info struct {
 	// no flags: a flag is a word class of Report.Classes, a feature the shipped
 	// combination layer was trained on, and new members would shift it.
 	cue uint8
+	// upper: the token as written is more than one character and has letters, all
+	// of them capitals (text.IsUpper): worked out once a token, where the scoring
+	// tested every token of every message.
+	upper bool
 }
 
 const (
@@ -474,6 +478,7 @@ func (e *Engine) lookup(tok, w string) Info {
 	if wi.lang == 0 {
 		wi.lang = letterLang(w)
 	}
+	wi.upper = len(tok) > 1 && text.IsUpper(tok)
 	return wi
 }
 
@@ -529,7 +534,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 		if wi.flags&cueFlags != 0 && len(cues) < maxCues {
 			cues = append(cues, i)
 		}
-		if w != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) {
+		if wi.upper && w != toks[i] {
 			upper++
 		}
 	}
@@ -554,7 +559,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 	}
 	muted := func(k int) bool { return foreign != 0 && infos[k].lang&foreign != 0 }
 	capsDiff := upper > 0 && upper < n
-	shout := func(i int) bool { return capsDiff && low[i] != toks[i] && len(toks[i]) > 1 && text.IsUpper(toks[i]) }
+	shout := func(i int) bool { return capsDiff && infos[i].upper && low[i] != toks[i] }
 	for i, w := range low {
 		wi := infos[i]
 		switch {
@@ -562,7 +567,7 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 			vals = append(vals, wi.val)
 			continue
 		case wi.flags&fBoost != 0 && !(wi.flags&fLex != 0 && (i+1 == n || infos[i+1].flags&fLex == 0)),
-			w == "kind" && i+1 < n && low[i+1] == "of", wi.flags&fLex == 0, muted(i):
+			wi.flags&fLex == 0, w == "kind" && i+1 < n && low[i+1] == "of", muted(i):
 			// A booster boosts; one that is also a word of its own ("seriously?",
 			// "super!") says it when no sentiment word follows.
 			vals = append(vals, 0)

@@ -19,7 +19,8 @@ func Clean(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
-	if !strings.ContainsAny(s, "`<>:&\n~") && !strings.Contains(s, "http") {
+	// (a bare URL has its "://": the ':' lets it through)
+	if !strings.ContainsAny(s, "`<>:&\n~") {
 		return s
 	}
 	var b strings.Builder
@@ -261,7 +262,14 @@ func stripPunct(w string) string {
 }
 
 func hasLetterOrPunctFace(w string) bool {
-	return strings.ContainsAny(w, ":;=") || w == "<3"
+	// (a loop: strings.ContainsAny built its byte set on every call, for every
+	// short token of every message)
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c == ':' || c == ';' || c == '=' {
+			return true
+		}
+	}
+	return w == "<3"
 }
 
 func isPunct(c byte) bool {
