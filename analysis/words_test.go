@@ -147,3 +147,60 @@ func TestSession(t *testing.T) {
 		t.Errorf("idle scratch spaces %d, %d with a session open, %d after Close: want it taken, then given back once", before, during, after)
 	}
 }
+
+// TestKey8TellsShortTokensApart: with its length, key8 tells every token of up to
+// eight bytes from every other (the word cache's index then finds them without
+// reading their entries), over an alphabet with a NUL and a byte above 0x7f.
+func TestKey8TellsShortTokensApart(t *testing.T) {
+	alphabet := []byte{0, 'a', 'b', 0xe2}
+	for n := 0; n <= 8; n++ {
+		seen := map[uint64]string{}
+		buf := make([]byte, n)
+		var walk func(k int)
+		walk = func(k int) {
+			if k == n {
+				s := string(buf)
+				if prev, ok := seen[key8(s)]; ok {
+					t.Fatalf("key8(%q) == key8(%q)", s, prev)
+				}
+				seen[key8(s)] = s
+				return
+			}
+			for _, c := range alphabet {
+				buf[k] = c
+				walk(k + 1)
+			}
+		}
+		walk(0)
+	}
+}
+
+// TestWordCacheIndex: every token finds its own entry, made once, among tokens
+// that share their first eight bytes, lengths and prefixes, across the index's
+// growth.
+func TestWordCacheIndex(t *testing.T) {
+	a := newA(t)
+	sc := a.scratchBuf()
+	defer a.release(sc)
+	sc.wc.fit(a)
+	var toks []string
+	for i := range 3000 {
+		toks = append(toks, fmt.Sprintf("abcdefgh%d", i), fmt.Sprint(i), strings.Repeat("x", i%20), fmt.Sprintf("w%c", 'a'+i%26))
+	}
+	got := map[string]int32{}
+	for round := range 2 {
+		for _, tok := range toks {
+			i := sc.wc.lookup(tok)
+			if k := sc.wc.ents[i].key; k != tok {
+				t.Fatalf("round %d: %q found the entry of %q", round, tok, k)
+			}
+			if prev, ok := got[tok]; ok && prev != i {
+				t.Fatalf("round %d: %q found entry %d, then %d", round, tok, prev, i)
+			}
+			got[tok] = i
+		}
+	}
+	if len(sc.wc.ents) != len(got) {
+		t.Errorf("%d entries for %d distinct tokens", len(sc.wc.ents), len(got))
+	}
+}
