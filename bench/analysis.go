@@ -117,7 +117,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 	speed := fs.Bool("speed", true, "measure speed too (false: accuracy only, in seconds)")
 	runs := fs.Int("runs", 5, "speed runs (the median is reported)")
 	lines := fs.Int("lines", 1_000_000, "lines piped through `feedbackbot analyze`")
-	refTexts := fs.Int("reference-texts", 42_000, "texts the VADER port (python3 analysis/testdata/vader_reference.py) scores, three times in the run, for the reference's speed on this machine now (0: quote 18,600/s only)")
+	refTexts := fs.Int("reference-texts", 42_000, "texts the VADER port (python3 analysis/testdata/vader_reference.py) scores, before and after the in-process figures and before each round of the whole process's, for the reference's speed on this machine now (0: quote 18,600/s only)")
 	fs.Parse(args)
 
 	a, err := analysis.New(analysis.DefaultTaxonomy())
@@ -196,8 +196,9 @@ func runAnalysis(ctx context.Context, args []string) error {
 	}
 
 	// The reference, in the same run on the same texts: the VADER port, timed on one
-	// core before the in-process figures, between them and the whole process's, and
-	// after (the median of the three), as the machine's speed moves from hour to hour.
+	// core before and after the in-process figures (their ratios are to the median
+	// of every port run) and before each round of the whole process's, as the
+	// machine's speed moves from hour to hour.
 	var refRates []float64
 	reference := func() {
 		if *refTexts <= 0 {
@@ -214,6 +215,9 @@ func runAnalysis(ctx context.Context, args []string) error {
 		name, key string
 		rate      float64
 		target    bool
+		// ratio, where set, is the median of the rounds' ratios to the port timed
+		// just before each (the whole process's figures)
+		ratio float64
 	}
 	var speedRows []speedRow
 	reference()
@@ -235,22 +239,57 @@ func runAnalysis(ctx context.Context, args []string) error {
 	reference()
 
 	// Whole process: build the binary and pipe JSON Lines through `feedbackbot analyze`,
-	// in its default mode (chat: rules and layer) and --mode text (the rules alone).
-	var rssRows [][]string
-	for _, mode := range []string{"chat", "text"} {
-		rate, rss, err := wholeProcess(ctx, tweets, *lines, *runs, mode)
-		if err != nil {
-			return err
+	// in its default mode (chat: rules and layer) and --mode text (the rules alone),
+	// in rounds: the port, then each mode, so that every ratio is taken between runs
+	// minutes apart at most, and the machine's drift from hour to hour (up to 1.8x)
+	// falls on both sides of it; the figure is the median of the rounds' ratios.
+	proc, err := newProcessBench(ctx, tweets, *lines)
+	if err != nil {
+		return err
+	}
+	defer proc.close()
+	modes := []string{"chat", "text"}
+	procRates := map[string][]float64{}
+	procRatios := map[string][]float64{}
+	procRSS := map[string]float64{}
+	for r := range *runs {
+		fmt.Fprintf(os.Stderr, "bench analysis: whole process, round %d of %d\n", r+1, *runs)
+		port := 0.0
+		if *refTexts > 0 {
+			var err error
+			if port, err = portRate(ctx, *data, *refTexts); err != nil {
+				fmt.Fprintf(os.Stderr, "bench analysis: the VADER port was not timed: %v\n", err)
+			} else {
+				refRates = append(refRates, port)
+			}
 		}
+		for _, mode := range modes {
+			rate, rss, err := proc.run(ctx, mode)
+			if err != nil {
+				return err
+			}
+			procRates[mode] = append(procRates[mode], rate)
+			procRSS[mode] = max(procRSS[mode], rss)
+			if port > 0 {
+				procRatios[mode] = append(procRatios[mode], rate/port)
+			}
+		}
+	}
+	var rssRows [][]string
+	for _, mode := range modes {
 		key := "analyze_process"
 		if mode == "text" {
 			key += "_text"
 		}
-		out[key+"_max_rss_mib"] = rss
-		speedRows = append(speedRows, speedRow{name: fmt.Sprintf("`feedbackbot analyze --mode %s` whole process, %d lines", mode, *lines), key: key + "_texts_per_sec", rate: rate, target: true})
-		rssRows = append(rssRows, []string{fmt.Sprintf("`feedbackbot analyze --mode %s` max RSS", mode), fmt.Sprintf("%.0f MiB", rss), "constant in input size"})
+		out[key+"_max_rss_mib"] = procRSS[mode]
+		row := speedRow{name: fmt.Sprintf("`feedbackbot analyze --mode %s` whole process, %d lines", mode, *lines), key: key + "_texts_per_sec", rate: median(procRates[mode]), target: true}
+		if len(procRatios[mode]) > 0 {
+			row.ratio = median(procRatios[mode])
+			out[key+"_vs_port_rounds"] = procRatios[mode]
+		}
+		speedRows = append(speedRows, row)
+		rssRows = append(rssRows, []string{fmt.Sprintf("`feedbackbot analyze --mode %s` max RSS", mode), fmt.Sprintf("%.0f MiB", procRSS[mode]), "constant in input size"})
 	}
-	reference()
 
 	ref := 0.0
 	if len(refRates) > 0 {
@@ -262,8 +301,13 @@ func runAnalysis(ctx context.Context, args []string) error {
 	for _, r := range speedRows {
 		out[r.key] = r.rate
 		note := fmt.Sprintf("%.1fx Python VADER (18,600/s)", r.rate/pythonVADERPerSec)
-		if ref > 0 {
-			out[strings.TrimSuffix(strings.TrimSuffix(r.key, "_texts_per_sec"), "_messages_per_sec")+"_vs_port"] = r.rate / ref
+		vsPort := strings.TrimSuffix(strings.TrimSuffix(r.key, "_texts_per_sec"), "_messages_per_sec") + "_vs_port"
+		switch {
+		case r.ratio > 0:
+			out[vsPort] = r.ratio
+			note = fmt.Sprintf("%.1fx the port (median of %d rounds' ratios, the port timed before each); %.1fx 18,600/s", r.ratio, *runs, r.rate/pythonVADERPerSec)
+		case ref > 0:
+			out[vsPort] = r.rate / ref
 			note = fmt.Sprintf("%.1fx the port this run; %.1fx 18,600/s", r.rate/ref, r.rate/pythonVADERPerSec)
 		}
 		if r.target {
@@ -499,25 +543,29 @@ func portRate(ctx context.Context, dataDir string, n int) (float64, error) {
 	return r, nil
 }
 
-// wholeProcess builds feedbackbot, writes n JSON lines (the tweets repeated) to a
-// file, and times `feedbackbot analyze --mode MODE < file > /dev/null`, reporting the median rate
-// and the largest max RSS.
-func wholeProcess(ctx context.Context, tweets []string, n, runs int, mode string) (float64, float64, error) {
+// processBench times `feedbackbot analyze` over n JSON lines (the tweets
+// repeated): its binary, built once, and the input file.
+type processBench struct {
+	dir, bin, input string
+	n               int
+}
+
+func newProcessBench(ctx context.Context, tweets []string, n int) (*processBench, error) {
 	dir, err := os.MkdirTemp("", "feedbackbot-bench-")
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "feedbackbot")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/feedbackbot")
+	p := &processBench{dir: dir, bin: filepath.Join(dir, "feedbackbot"), input: filepath.Join(dir, "in.jsonl"), n: n}
+	build := exec.CommandContext(ctx, "go", "build", "-o", p.bin, "./cmd/feedbackbot")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
-		return 0, 0, fmt.Errorf("build feedbackbot (run from the repository root): %w", err)
+		p.close()
+		return nil, fmt.Errorf("build feedbackbot (run from the repository root): %w", err)
 	}
-	input := filepath.Join(dir, "in.jsonl")
-	f, err := os.Create(input)
+	f, err := os.Create(p.input)
 	if err != nil {
-		return 0, 0, err
+		p.close()
+		return nil, err
 	}
 	w := bufio.NewWriter(f)
 	for i := range n {
@@ -525,27 +573,33 @@ func wholeProcess(ctx context.Context, tweets []string, n, runs int, mode string
 		w.Write(b)
 		w.WriteByte('\n')
 	}
-	if err := w.Flush(); err != nil {
+	err = w.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *processBench) close() { os.RemoveAll(p.dir) }
+
+// run times `feedbackbot analyze --mode MODE < input > /dev/null` once: lines a
+// second, and its max RSS in MiB.
+func (p *processBench) run(ctx context.Context, mode string) (float64, float64, error) {
+	in, err := os.Open(p.input)
+	if err != nil {
 		return 0, 0, err
 	}
-	f.Close()
-	var rates []float64
-	maxRSS := 0.0
-	for range runs {
-		in, err := os.Open(input)
-		if err != nil {
-			return 0, 0, err
-		}
-		cmd := exec.CommandContext(ctx, bin, "analyze", "--mode", mode)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = in, nil, os.Stderr
-		start := time.Now()
-		kib, _, err := runPeakRSS(cmd)
-		in.Close()
-		if err != nil {
-			return 0, 0, fmt.Errorf("feedbackbot analyze: %w", err)
-		}
-		rates = append(rates, float64(n)/time.Since(start).Seconds())
-		maxRSS = max(maxRSS, float64(kib)/1024)
+	defer in.Close()
+	cmd := exec.CommandContext(ctx, p.bin, "analyze", "--mode", mode)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, nil, os.Stderr
+	start := time.Now()
+	kib, _, err := runPeakRSS(cmd)
+	if err != nil {
+		return 0, 0, fmt.Errorf("feedbackbot analyze: %w", err)
 	}
-	return median(rates), maxRSS, nil
+	return float64(p.n) / time.Since(start).Seconds(), float64(kib) / 1024, nil
 }
