@@ -222,3 +222,75 @@ func TestTrainIndependent(t *testing.T) {
 		t.Error("TrainIndependent accepts no rows")
 	}
 }
+
+// rowsStd is Rows read by encoding/json alone.
+func rowsStd(b []byte) ([][]float64, error) {
+	var std [][]float64
+	err := json.Unmarshal(b, &std)
+	return std, err
+}
+
+// TestRowsReadAsEncodingJSONReadsThem: the weights' own scanner gives what
+// encoding/json gives, and refuses (to encoding/json, whose error it returns)
+// what that refuses.
+func TestRowsReadAsEncodingJSONReadsThem(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		fast bool // read by the scanner itself
+	}{
+		{`[]`, true},
+		{`[[]]`, true},
+		{`[[1,2,3],[-0.5,1e-7,-2.5E+3]]`, true},
+		{" [ [ 1 , 2 ]\n,\t[ 0 ] ] ", true},
+		{`[[0.000123,-0,0e0,123456789012345678901234567890]]`, true},
+		{`null`, false},
+		{`[[01]]`, false},
+		{`[[+1]]`, false},
+		{`[[1.]]`, false},
+		{`[[.5]]`, false},
+		{`[[1e]]`, false},
+		{`[[1,]]`, false},
+		{`[[1]`, false},
+		{`[[1]]x`, false},
+		{`[["1"]]`, false},
+		{`[[1e999]]`, false},
+		{`[[Infinity]]`, false},
+		{`[[0x10]]`, false},
+		{`[[1_000]]`, false},
+		{`[1]`, false},
+	} {
+		_, fast := parseRows([]byte(tt.in))
+		if fast != tt.fast {
+			t.Errorf("%q: read by the scanner %v, want %v", tt.in, fast, tt.fast)
+		}
+		var got Rows
+		err := json.Unmarshal([]byte(`{"w":`+tt.in+`}`), &struct {
+			W *Rows `json:"w"`
+		}{&got})
+		want, wantErr := rowsStd([]byte(tt.in))
+		if (err != nil) != (wantErr != nil) {
+			t.Errorf("%q: error %v, encoding/json's %v", tt.in, err, wantErr)
+			continue
+		}
+		if err == nil && !reflect.DeepEqual([][]float64(got), want) {
+			t.Errorf("%q: %v, encoding/json reads %v", tt.in, got, want)
+		}
+	}
+}
+
+func FuzzRows(f *testing.F) {
+	for _, s := range []string{`[[1,2],[3]]`, ` [ [ -0.5e3 ] ] `, `[[01]]`, `[]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var got Rows
+		err := got.UnmarshalJSON([]byte(s))
+		want, wantErr := rowsStd([]byte(s))
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%q: error %v, encoding/json's %v", s, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual([][]float64(got), want) {
+			t.Fatalf("%q: %v, encoding/json reads %v", s, got, want)
+		}
+	})
+}
