@@ -403,17 +403,26 @@ func fastText(b []byte) (string, bool) {
 	if rest, ok = bytes.CutPrefix(rest, []byte(`"`)); !ok {
 		return "", false
 	}
-	// the closing quote: the first one no backslash escapes
-	end, escaped := -1, false
+	// the closing quote: the first one no backslash escapes; on the way, raw
+	// control characters, which JSON forbids (the decoder says so), and whether
+	// any byte is not ASCII (one pass, where three read the text)
+	end, escaped, ascii := -1, false, true
 	for i := 0; i < len(rest); i++ {
-		if c := rest[i]; c == '\\' {
+		switch c := rest[i]; {
+		case c == '\\':
 			if surrogate(rest[i+1:]) {
 				return "", false // UTF-16 halves: left to encoding/json itself
 			}
 			escaped = true
 			i++
-		} else if c == '"' {
+		case c == '"':
 			end = i
+		case c < 0x20:
+			return "", false // left to the decoder, which says what is wrong
+		case c >= 0x80:
+			ascii = false
+		}
+		if end >= 0 {
 			break
 		}
 	}
@@ -433,12 +442,7 @@ func fastText(b []byte) (string, bool) {
 		return txt, true
 	}
 	body := rest[:end]
-	for _, c := range body {
-		if c < 0x20 {
-			return "", false // JSON forbids raw control characters: let the decoder say so
-		}
-	}
-	if !utf8.Valid(body) {
+	if !ascii && !utf8.Valid(body) {
 		return "", false // repaired the way encoding/json repairs it, on the general path
 	}
 	return string(body), true
