@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -405,9 +406,16 @@ func fastText(b []byte) (string, bool) {
 	}
 	// the closing quote: the first one no backslash escapes; on the way, raw
 	// control characters, which JSON forbids (the decoder says so), and whether
-	// any byte is not ASCII (one pass, where three read the text)
+	// any byte is not ASCII (one pass, where three read the text). Eight bytes
+	// with none of these are passed over at once.
 	end, escaped, ascii := -1, false, true
 	for i := 0; i < len(rest); i++ {
+		for i+8 <= len(rest) && !jsonSpecials(binary.LittleEndian.Uint64(rest[i:])) {
+			i += 8
+		}
+		if i == len(rest) {
+			break
+		}
 		switch c := rest[i]; {
 		case c == '\\':
 			if surrogate(rest[i+1:]) {
@@ -446,6 +454,15 @@ func fastText(b []byte) (string, bool) {
 		return "", false // repaired the way encoding/json repairs it, on the general path
 	}
 	return string(body), true
+}
+
+// jsonSpecials reports whether any of the eight bytes in x is a quote, a
+// backslash, a control character or past ASCII. (Each test is exact for "any":
+// a borrow can mark a byte wrongly only above a byte the test rightly marks.)
+func jsonSpecials(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, bs := x^(lo*'"'), x^(lo*'\\')
+	return ((q-lo)&^q|(bs-lo)&^bs|(x-lo*0x20)&^x|x)&hi != 0
 }
 
 // surrogate reports a \u escape of a UTF-16 surrogate (\uD800-\uDFFF) at the

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"strings"
@@ -474,4 +476,35 @@ func nonBlankLines(s string) int {
 		}
 	}
 	return n
+}
+
+// TestJSONSpecialsIsExact: the eight-byte test of fastText's scan says "none"
+// only where no byte is a quote, a backslash, a control character or past ASCII,
+// for every byte at every position and for random words.
+func TestJSONSpecialsIsExact(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+	check := func(w [8]byte) {
+		want := false
+		for _, c := range w {
+			want = want || special(c)
+		}
+		if got := jsonSpecials(binary.LittleEndian.Uint64(w[:])); got != want {
+			t.Fatalf("%q: jsonSpecials %v, want %v", w[:], got, want)
+		}
+	}
+	for p := range 8 {
+		for c := range 256 {
+			w := [8]byte{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}
+			w[p] = byte(c)
+			check(w)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		var w [8]byte
+		for k := range w {
+			w[k] = byte(0x18 + r.IntN(0x70)) // mostly printable, some either side
+		}
+		check(w)
+	}
 }
