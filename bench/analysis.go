@@ -200,16 +200,18 @@ func runAnalysis(ctx context.Context, args []string) error {
 	// of every port run) and before each round of the whole process's, as the
 	// machine's speed moves from hour to hour.
 	var refRates []float64
-	reference := func() {
+	// reference times the port once, keeps the rate and returns it (0: not timed).
+	reference := func() float64 {
 		if *refTexts <= 0 {
-			return
+			return 0
 		}
 		r, err := portRate(ctx, *data, *refTexts)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench analysis: the VADER port was not timed: %v\n", err)
-			return
+			return 0
 		}
 		refRates = append(refRates, r)
+		return r
 	}
 	type speedRow struct {
 		name, key string
@@ -254,15 +256,7 @@ func runAnalysis(ctx context.Context, args []string) error {
 	procRSS := map[string]float64{}
 	for r := range *runs {
 		fmt.Fprintf(os.Stderr, "bench analysis: whole process, round %d of %d\n", r+1, *runs)
-		port := 0.0
-		if *refTexts > 0 {
-			var err error
-			if port, err = portRate(ctx, *data, *refTexts); err != nil {
-				fmt.Fprintf(os.Stderr, "bench analysis: the VADER port was not timed: %v\n", err)
-			} else {
-				refRates = append(refRates, port)
-			}
-		}
+		port := reference()
 		for _, mode := range modes {
 			rate, rss, err := proc.run(ctx, mode)
 			if err != nil {
