@@ -478,7 +478,7 @@ func (e *Engine) lookup(tok, w string) Info {
 	if wi.lang == 0 {
 		wi.lang = letterLang(w)
 	}
-	wi.upper = len(tok) > 1 && text.IsUpper(tok)
+	wi.upper = tok != w && len(tok) > 1 && text.IsUpper(tok) // (its use needs tok != w too)
 	return wi
 }
 
