@@ -30,6 +30,8 @@ type SchedulerStore interface {
 	DigestStore
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
+	// Once claims a run's record for one of the posts that found none (see post).
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 	// (and to edit a posted digest an erasure took quotes out of: rerenderDigests;
@@ -429,8 +431,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	// read again once the post returns: the first post recorded is the run's, and
 	// a later one is deleted (retractDuplicate). A replica that took the run over
 	// meanwhile either finds this post's record before its own post, or deletes
-	// its own after it. Left open: two replicas that both read "no record" after
-	// their posts, within the moment between that read and the write after it.
+	// its own after it. Two replicas that both read "no record" after their posts
+	// then race to write it: the run's claim (store.Leases.Once) decides which
+	// post is the run's, and the other is deleted.
 	ref, err := poster.Post(pctx, j.Channel, DigestDocument(d, png))
 	if err != nil && ref.ID == "" {
 		return false, fmt.Errorf("job %s: post: %w", j.Name, err)
@@ -446,6 +449,18 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		return false, errors.Join(s.retractDuplicate(pctx, poster, j, at, ref), s.recordRun(pctx, j, at))
 	} else if !feedbackbot.IsNotFound(err) {
 		s.log().Warn("could not check the run's record after posting; recording this post", "job", j.Name, "err", err)
+	}
+	// The claim closes the moment between that read and the record's write: of two
+	// posts that both found no record, the one claimed first is the run's. A claim
+	// that cannot be made (the store went away) records this post, as above: a copy
+	// too many is better than none.
+	if claimed, err := s.Store.Once(pctx, "digest-post:"+j.Workspace+":"+run, postClaimTTL); err != nil {
+		s.log().Warn("could not claim the run's record after posting; recording this post", "job", j.Name, "err", err)
+	} else if !claimed {
+		// Another replica's post claimed the run first; its record follows (or, if
+		// that replica died between, the run stays unrecorded: it is not posted again,
+		// since this replica records the run as done).
+		return false, errors.Join(s.retractDuplicate(pctx, poster, j, at, ref), s.recordRun(pctx, j, at))
 	}
 	raw, _ = json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
 	if recorded, err := s.recordPost(pctx, j.Workspace, run, raw); !recorded {
@@ -482,6 +497,11 @@ func (s *Scheduler) retractDuplicate(ctx context.Context, poster Poster, j Job, 
 	s.log().Warn("digest posted twice: this replica was paused inside its post while another took the run over; this copy was deleted", "job", j.Name, "scheduled", at, "message", ref.ID)
 	return nil
 }
+
+// postClaimTTL is how long a run's claim (see post) is kept: far longer than
+// any replica can take from its post to its record, so that a replica paused
+// inside its post finds the run claimed, or recorded, when it resumes.
+const postClaimTTL = 48 * time.Hour
 
 // postGrace bounds a post and its record once begun, shutdown or not.
 const postGrace = 2 * time.Minute

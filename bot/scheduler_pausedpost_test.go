@@ -10,6 +10,7 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // pausedInPost is a replica's poster that pauses inside its first post, the
@@ -188,6 +189,149 @@ func TestDigestPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
 						t.Errorf("after the next ticks: %d posts and %d in the channel, want %d and 1", p, s, posted)
 					}
 				})
+			}
+		})
+	}
+}
+
+// pauseAtRecordCheck is a replica's store that pauses the replica right after
+// its nth look at a run's "posted" record (a run's third is the one after its
+// post), as a SIGSTOP or a frozen VM does there.
+type pauseAtRecordCheck struct {
+	store.Store
+	n      int
+	mu     sync.Mutex
+	seen   int
+	paused chan struct{}
+	resume chan struct{}
+}
+
+func (s *pauseAtRecordCheck) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
+	raw, err := s.Store.GetDoc(ctx, workspace, kind, id)
+	if kind == "digest-posted" { // (bot's docPosted)
+		s.mu.Lock()
+		s.seen++
+		pause := s.seen == s.n
+		s.mu.Unlock()
+		if pause {
+			close(s.paused)
+			<-s.resume
+		}
+	}
+	return raw, err
+}
+
+// TestDigestRecordRaceKeepsOnePost: replicas A and B have both posted a run (A
+// was paused for longer than the run's lease, and B took the run over), and both
+// read "no record" after their posts; then both go on, in either order, to
+// record their own. The run's claim lets one post be the run's: the other is
+// deleted, and the record names the one left in the channel.
+func TestDigestRecordRaceKeepsOnePost(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	for name, open := range leaseBackends() {
+		for _, first := range []string{"A", "B"} {
+			t.Run(name+"/"+first+" records first", func(t *testing.T) {
+				be := open(t)
+				j := job(t, "0 9 * * *", "UTC")
+				ch := &channelLog{}
+				sa := &pauseAtRecordCheck{Store: be.st, n: 3, paused: make(chan struct{}), resume: make(chan struct{})}
+				sb := &pauseAtRecordCheck{Store: be.st, n: 3, paused: make(chan struct{}), resume: make(chan struct{})}
+				a := &bot.Scheduler{Store: sa, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+				b := &bot.Scheduler{Store: sb, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+				tick := func(s *bot.Scheduler, at time.Time, paused chan struct{}) chan error {
+					done := make(chan error, 1)
+					go func() { _, err := s.Tick(context.Background(), at); done <- err }()
+					select {
+					case <-paused:
+					case err := <-done:
+						t.Fatalf("%s's tick ended (%v) before its look at the record after posting", s.Holder, err)
+					case <-time.After(20 * time.Second):
+						t.Fatalf("%s never posted", s.Holder)
+					}
+					return done
+				}
+				doneA := tick(a, now, sa.paused)
+				be.expire() // A's run lease runs out while it is paused
+				doneB := tick(b, now.Add(30*time.Second), sb.paused)
+				if p, s := ch.counts(); p != 2 || s != 2 {
+					t.Fatalf("%d posts, %d in the channel before either records, want 2 and 2: the scenario is not set up", p, s)
+				}
+				order := []struct {
+					s    *pauseAtRecordCheck
+					done chan error
+				}{{sa, doneA}, {sb, doneB}}
+				if first == "B" {
+					order[0], order[1] = order[1], order[0]
+				}
+				for _, r := range order {
+					close(r.s.resume)
+					if err := <-r.done; err != nil {
+						t.Errorf("tick: %v", err)
+					}
+				}
+				posted, shown := ch.counts()
+				if posted != 2 || shown != 1 {
+					t.Errorf("the 09:00 digest was posted %d times and %d copies are in the channel, want 2 and 1", posted, shown)
+				}
+				raw, err := be.st.GetDoc(context.Background(), j.Workspace, "digest-posted", fmt.Sprintf("%s:%d", j.Name, now.Truncate(time.Hour).Unix()))
+				if err != nil {
+					t.Fatalf("the run's record: %v", err)
+				}
+				var rec feedbackbot.PostRef
+				if err := json.Unmarshal(raw, &rec); err != nil {
+					t.Fatal(err)
+				}
+				if ch.mu.Lock(); !ch.shown[rec.ID] {
+					t.Errorf("the run's record names message %q, which is not the one in the channel", rec.ID)
+				}
+				ch.mu.Unlock()
+				for _, s := range []*bot.Scheduler{a, b} {
+					if _, err := s.Tick(context.Background(), now.Add(time.Minute)); err != nil {
+						t.Errorf("%s's next tick: %v", s.Holder, err)
+					}
+				}
+				if p, s := ch.counts(); p != 2 || s != 1 {
+					t.Errorf("after the next ticks: %d posts and %d in the channel, want 2 and 1", p, s)
+				}
+			})
+		}
+	}
+}
+
+// failRecord is a replica's store whose writes of a run's "posted" record fail.
+type failRecord struct{ store.Store }
+
+func (s failRecord) PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error {
+	if kind == "digest-posted" { // (bot's docPosted)
+		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the store went away")
+	}
+	return s.Store.PutDoc(ctx, workspace, kind, id, data)
+}
+
+// TestDigestClaimedButUnrecordedStaysOne: replica A posts a run and claims it,
+// then dies before its record is written. Once A's run lease has run out, B takes
+// the run over and posts it, finds the run claimed, and deletes its copy: the
+// channel keeps A's, and no later tick posts the run again.
+func TestDigestClaimedButUnrecordedStaysOne(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	for name, open := range leaseBackends() {
+		t.Run(name, func(t *testing.T) {
+			be := open(t)
+			j := job(t, "0 9 * * *", "UTC")
+			ch := &channelLog{}
+			a := &bot.Scheduler{Store: failRecord{be.st}, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+			if _, err := a.Tick(context.Background(), now); err == nil {
+				t.Fatal("A's tick recorded its post: the scenario is not set up")
+			}
+			be.expire() // A is gone: its run lease runs out
+			b := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+			for i := range 3 {
+				if _, err := b.Tick(context.Background(), now.Add(time.Duration(i+1)*30*time.Second)); err != nil {
+					t.Errorf("B's tick %d: %v", i, err)
+				}
+			}
+			if posted, shown := ch.counts(); posted != 2 || shown != 1 {
+				t.Errorf("the 09:00 digest was posted %d times and %d copies are in the channel, want 2 and 1", posted, shown)
 			}
 		})
 	}
