@@ -231,3 +231,101 @@ func TestAlertPostRaceKeepsOneMessage(t *testing.T) {
 		})
 	}
 }
+
+// failAlertSave is a replica's store whose writes of alerts fail, and whose once
+// markers last at most onceTTL (0: as asked).
+type failAlertSave struct {
+	store.Store
+	fail    bool
+	onceTTL time.Duration
+}
+
+func (s failAlertSave) PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error {
+	if s.fail && kind == bot.DocAlert {
+		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the store went away")
+	}
+	return s.Store.PutDoc(ctx, workspace, kind, id, data)
+}
+
+func (s failAlertSave) Once(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	if s.onceTTL > 0 {
+		ttl = s.onceTTL
+	}
+	return s.Store.Once(ctx, name, ttl)
+}
+
+// TestAlertClaimOfADeadReplicaEnds: replica A's pass posts an alert and claims
+// the post, and A dies before its save. B's passes find the claim while it lasts
+// and delete their posts; once it has ended, B's pass posts the alert and saves
+// it. The dead replica's message stays beside it (nothing names it).
+func TestAlertClaimOfADeadReplicaEnds(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	for name, open := range map[string]func(t *testing.T) (store.Store, time.Duration, func()){
+		"bolt": func(t *testing.T) (store.Store, time.Duration, func()) {
+			var skew atomic.Int64
+			st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{ClaimIdle: storetest.ClaimIdle,
+				Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st, 0, func() { skew.Add(int64(11 * time.Minute)) }
+		},
+		"redis": func(t *testing.T) (store.Store, time.Duration, func()) {
+			client, prefix := redistest.Client(t)
+			// (the claim lasts long enough for B's first pass to start within it,
+			// under the race detector on a busy machine too)
+			const claim = 2 * time.Second
+			st := allShortLeases{redisstore.New(client, redisstore.Options{Prefix: prefix, ClaimIdle: storetest.ClaimIdle}), 150 * time.Millisecond}
+			return st, claim, func() { time.Sleep(claim + 200*time.Millisecond) }
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, onceTTL, expire := open(t)
+			ch := &channelLog{}
+			a := &bot.Alerter{Store: failAlertSave{Store: st, fail: true, onceTTL: onceTTL}, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+				t.Fatalf("alerts lease: %v %v", ok, err)
+			}
+			if _, err := a.Evaluate(ctx, "T1", hs, t0); err == nil {
+				t.Fatal("A's pass saved its alert: the scenario is not set up")
+			}
+			if posted, _ := ch.counts(); posted != 1 {
+				t.Fatalf("A posted %d messages, want 1", posted)
+			}
+			// A is gone (its alerts lease with it). B's first pass, while A's claim
+			// lasts (4 minutes; 2 s here):
+			if err := st.ReleaseLease(ctx, bot.AlertsLease, "replica-a"); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+				t.Fatalf("B's alerts lease: %v %v", ok, err)
+			}
+			b := &bot.Alerter{Store: failAlertSave{Store: st, onceTTL: onceTTL}, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+			out, err := b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute))
+			if err != nil || out.Raised != 0 || out.Elsewhere != 1 {
+				t.Errorf("B's pass while A's claim lasts: %+v, %v; want the alert left to A's claim", out, err)
+			}
+			if posted, shown := ch.counts(); posted != 2 || shown != 1 {
+				t.Errorf("after B's first pass: %d posts, %d in the channel, want 2 and 1", posted, shown)
+			}
+			expire() // the claim ends
+			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+				t.Fatalf("B's alerts lease: %v %v", ok, err)
+			}
+			out, err = b.Evaluate(ctx, "T1", hs, t0.Add(2*time.Minute))
+			if err != nil || out.Raised != 1 {
+				t.Errorf("B's pass once the claim ended: %+v, %v; want the alert raised", out, err)
+			}
+			if posted, shown := ch.counts(); posted != 3 || shown != 2 {
+				t.Errorf("after B's second pass: %d posts, %d in the channel, want 3 and 2 (A's, unsaved, and B's)", posted, shown)
+			}
+			got := readAlert(t, st, bot.AlertFor("T1", hs[0], t0).Fingerprint)
+			if len(got.Posts) != 1 || got.NotifiedAt.IsZero() {
+				t.Errorf("the stored alert: %d messages, notified %v; want B's message saved", len(got.Posts), got.NotifiedAt)
+			}
+		})
+	}
+}
