@@ -35,8 +35,6 @@ type AlertStore interface {
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
-	// Once claims a post for one of two passes that both found it theirs (see post).
-	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 }
 
 // Alerter turns account health into alerts the way a good pager does: one alert per
@@ -803,20 +801,10 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	// it resumes, though another replica's pass may have told the channel about
 	// the alert meanwhile; no check before the post can see that. So the stored
 	// alert is read again after it: told about elsewhere, it is that pass's, and
-	// this copy is deleted rather than saved over it. Two passes that both read it
-	// untold after their posts then claim the post that follows what they read: the
-	// first claim's is the alert's message, and the other is deleted likewise.
-	elsewhere, err := a.notifiedElsewhere(ctx, al)
-	if err != nil {
+	// this copy is deleted rather than saved over it.
+	if elsewhere, err := a.notifiedElsewhere(ctx, al); err != nil {
 		a.log().Warn("alerts: could not check the alert after posting it; saving this post", "alert", al.Fingerprint, "err", err)
-	} else if !elsewhere {
-		claimed, err := a.Store.Once(ctx, alertClaim(al, a.asRead[al.Fingerprint].notified, resolved), alertClaimTTL)
-		if err != nil {
-			a.log().Warn("alerts: could not claim the alert's post; saving this post", "alert", al.Fingerprint, "err", err)
-		}
-		elsewhere = err == nil && !claimed
-	}
-	if elsewhere {
+	} else if elsewhere {
 		if err := a.Poster.Delete(ctx, ref); err != nil && !feedbackbot.IsNotFound(err) {
 			return false, fmt.Errorf("alerts: %s posted twice (this pass was paused inside its post while another replica's told the channel); deleting this copy (%s in %s): %w",
 				al.Fingerprint, ref.ID, ref.Destination, err)
@@ -847,25 +835,6 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	}
 	return true, nil
 }
-
-// alertClaim names the post of alert al that follows its state as a pass read it
-// (when the channel was last told, zero for never, and whether this post is the
-// notice of its close): two passes that read the same state and both posted claim
-// the same name, and the first claim's post is the alert's message.
-func alertClaim(al *feedbackbot.Alert, notified time.Time, resolved bool) string {
-	kind := "open"
-	if resolved {
-		kind = "closed"
-	}
-	return "alert-post:" + al.Workspace + ":" + al.Fingerprint + ":" + strconv.FormatInt(notified.UnixNano(), 10) + ":" + kind
-}
-
-// alertClaimTTL is how long an alert post's claim is kept: past the time a post
-// takes to be saved (postGrace), so that of two passes racing to save their posts
-// one loses; and short, so that where the claiming replica died before its save,
-// later passes' posts (deleted while the claim lasts) are saved again within
-// minutes.
-const alertClaimTTL = 2 * postGrace
 
 // saveUnsaved saves the alerts of workspace an earlier pass posted but could not
 // save (see Alerter.unsaved), each as it was posted, merged with what staff did
