@@ -163,62 +163,42 @@ func TestDigestPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
 							t.Errorf("B's tick: %v", err)
 						}
 					}
-					posted, shown := ch.counts()
-					if posted != tc.wantPosted || shown != 1 {
-						t.Errorf("the 09:00 digest was posted %d times and %d copies are in the channel, want %d and 1", posted, shown, tc.wantPosted)
-					}
-					raw, err := be.st.GetDoc(context.Background(), j.Workspace, "digest-posted", fmt.Sprintf("%s:%d", j.Name, now.Truncate(time.Hour).Unix()))
-					if err != nil {
-						t.Fatalf("the run's record: %v", err)
-					}
-					var rec feedbackbot.PostRef
-					if err := json.Unmarshal(raw, &rec); err != nil {
-						t.Fatal(err)
-					}
-					if ch.mu.Lock(); !ch.shown[rec.ID] {
-						t.Errorf("the run's record names message %q, which is not the one in the channel", rec.ID)
-					}
-					ch.mu.Unlock()
-					// And the next ticks post nothing more.
-					for i, s := range []*bot.Scheduler{a, b} {
-						if _, err := s.Tick(context.Background(), now.Add(time.Minute)); err != nil {
-							t.Errorf("replica %d's next tick: %v", i, err)
-						}
-					}
-					if p, s := ch.counts(); p != posted || s != 1 {
-						t.Errorf("after the next ticks: %d posts and %d in the channel, want %d and 1", p, s, posted)
-					}
+					oneRecordedCopy(t, be.st, ch, j, now, tc.wantPosted, a, b)
 				})
 			}
 		})
 	}
 }
 
-// pauseAtRecordCheck is a replica's store that pauses the replica right after
-// its nth look at a run's "posted" record (a run's third is the one after its
-// post), as a SIGSTOP or a frozen VM does there.
-type pauseAtRecordCheck struct {
-	store.Store
-	n      int
-	mu     sync.Mutex
-	seen   int
-	paused chan struct{}
-	resume chan struct{}
-}
-
-func (s *pauseAtRecordCheck) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
-	raw, err := s.Store.GetDoc(ctx, workspace, kind, id)
-	if kind == "digest-posted" { // (bot's docPosted)
-		s.mu.Lock()
-		s.seen++
-		pause := s.seen == s.n
-		s.mu.Unlock()
-		if pause {
-			close(s.paused)
-			<-s.resume
+// oneRecordedCopy checks that the 09:00 run of j was posted wantPosted times,
+// that one copy is in the channel, the one its record names, and that the
+// replicas' next ticks post nothing more.
+func oneRecordedCopy(t *testing.T, st store.Store, ch *channelLog, j bot.Job, now time.Time, wantPosted int, replicas ...*bot.Scheduler) {
+	t.Helper()
+	posted, shown := ch.counts()
+	if posted != wantPosted || shown != 1 {
+		t.Errorf("the 09:00 digest was posted %d times and %d copies are in the channel, want %d and 1", posted, shown, wantPosted)
+	}
+	raw, err := st.GetDoc(context.Background(), j.Workspace, "digest-posted", fmt.Sprintf("%s:%d", j.Name, now.Truncate(time.Hour).Unix()))
+	if err != nil {
+		t.Fatalf("the run's record: %v", err)
+	}
+	var rec feedbackbot.PostRef
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if ch.mu.Lock(); !ch.shown[rec.ID] {
+		t.Errorf("the run's record names message %q, which is not the one in the channel", rec.ID)
+	}
+	ch.mu.Unlock()
+	for _, s := range replicas {
+		if _, err := s.Tick(context.Background(), now.Add(time.Minute)); err != nil {
+			t.Errorf("%s's next tick: %v", s.Holder, err)
 		}
 	}
-	return raw, err
+	if p, s := ch.counts(); p != posted || s != 1 {
+		t.Errorf("after the next ticks: %d posts and %d in the channel, want %d and 1", p, s, posted)
+	}
 }
 
 // TestDigestRecordRaceKeepsOnePost: replicas A and B have both posted a run (A
@@ -234,8 +214,8 @@ func TestDigestRecordRaceKeepsOnePost(t *testing.T) {
 				be := open(t)
 				j := job(t, "0 9 * * *", "UTC")
 				ch := &channelLog{}
-				sa := &pauseAtRecordCheck{Store: be.st, n: 3, paused: make(chan struct{}), resume: make(chan struct{})}
-				sb := &pauseAtRecordCheck{Store: be.st, n: 3, paused: make(chan struct{}), resume: make(chan struct{})}
+				sa := &pauseAfterRecordCheck{Store: be.st, at: 3, paused: make(chan struct{}), resume: make(chan struct{})}
+				sb := &pauseAfterRecordCheck{Store: be.st, at: 3, paused: make(chan struct{}), resume: make(chan struct{})}
 				a := &bot.Scheduler{Store: sa, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
 				b := &bot.Scheduler{Store: sb, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
 				tick := func(s *bot.Scheduler, at time.Time, paused chan struct{}) chan error {
@@ -257,7 +237,7 @@ func TestDigestRecordRaceKeepsOnePost(t *testing.T) {
 					t.Fatalf("%d posts, %d in the channel before either records, want 2 and 2: the scenario is not set up", p, s)
 				}
 				order := []struct {
-					s    *pauseAtRecordCheck
+					s    *pauseAfterRecordCheck
 					done chan error
 				}{{sa, doneA}, {sb, doneB}}
 				if first == "B" {
@@ -269,30 +249,7 @@ func TestDigestRecordRaceKeepsOnePost(t *testing.T) {
 						t.Errorf("tick: %v", err)
 					}
 				}
-				posted, shown := ch.counts()
-				if posted != 2 || shown != 1 {
-					t.Errorf("the 09:00 digest was posted %d times and %d copies are in the channel, want 2 and 1", posted, shown)
-				}
-				raw, err := be.st.GetDoc(context.Background(), j.Workspace, "digest-posted", fmt.Sprintf("%s:%d", j.Name, now.Truncate(time.Hour).Unix()))
-				if err != nil {
-					t.Fatalf("the run's record: %v", err)
-				}
-				var rec feedbackbot.PostRef
-				if err := json.Unmarshal(raw, &rec); err != nil {
-					t.Fatal(err)
-				}
-				if ch.mu.Lock(); !ch.shown[rec.ID] {
-					t.Errorf("the run's record names message %q, which is not the one in the channel", rec.ID)
-				}
-				ch.mu.Unlock()
-				for _, s := range []*bot.Scheduler{a, b} {
-					if _, err := s.Tick(context.Background(), now.Add(time.Minute)); err != nil {
-						t.Errorf("%s's next tick: %v", s.Holder, err)
-					}
-				}
-				if p, s := ch.counts(); p != 2 || s != 1 {
-					t.Errorf("after the next ticks: %d posts and %d in the channel, want 2 and 1", p, s)
-				}
+				oneRecordedCopy(t, be.st, ch, j, now, 2, a, b)
 			})
 		}
 	}

@@ -62,10 +62,13 @@ func leaseBackends() map[string]func(t *testing.T) leaseBackend {
 }
 
 // pauseAfterRecordCheck is a replica's store that pauses the replica right after
-// its first look at a run's "posted" record, as a SIGSTOP, a frozen VM or a long
-// digest build does: the replica goes on building and posting when resume closes.
+// its at-th look at a run's "posted" record (the first when at is 0; a run's third
+// is the one after its post), as a SIGSTOP, a frozen VM or a long digest build
+// does: the replica goes on building and posting when resume closes.
 type pauseAfterRecordCheck struct {
 	store.Store
+	at     int
+	seen   atomic.Int64
 	once   sync.Once
 	paused chan struct{}
 	resume chan struct{}
@@ -73,7 +76,7 @@ type pauseAfterRecordCheck struct {
 
 func (s *pauseAfterRecordCheck) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
 	raw, err := s.Store.GetDoc(ctx, workspace, kind, id)
-	if kind == "digest-posted" { // (bot's docPosted)
+	if kind == "digest-posted" && s.seen.Add(1) >= int64(max(s.at, 1)) { // (bot's docPosted)
 		s.once.Do(func() {
 			close(s.paused)
 			<-s.resume
