@@ -80,13 +80,15 @@ type alertAsRead struct {
 	redacted bool
 	evidence map[string]bool // evidenceKey of each item
 	notified time.Time       // when the channel was last told
+	posts    []feedbackbot.PostRef
 }
 
 // unsavedAlert is an alert posted but not saved, and the stored alert as the pass
 // that posted it read it.
 type unsavedAlert struct {
-	al   feedbackbot.Alert
-	read alertAsRead
+	al     feedbackbot.Alert
+	read   alertAsRead
+	posted feedbackbot.PostRef // the message posted
 }
 
 // evidenceKey identifies an item of evidence.
@@ -189,7 +191,7 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	}
 	a.asRead = make(map[string]alertAsRead, len(existing))
 	for id, al := range existing {
-		a.asRead[id] = alertAsRead{answered: al.AnsweredAt, redacted: al.Redacted, evidence: evidenceKeys(al), notified: al.NotifiedAt}
+		a.asRead[id] = alertAsRead{answered: al.AnsweredAt, redacted: al.Redacted, evidence: evidenceKeys(al), notified: al.NotifiedAt, posts: slices.Clone(al.Posts)}
 	}
 	if err := a.rerenderRedacted(ctx, existing); err != nil {
 		return out, err
@@ -823,17 +825,46 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	if !resolved {
 		al.NotifiedScore, al.NotifiedSeverity = al.Score, al.Severity
 	}
-	if err := a.save(ctx, al); err != nil {
+	var kept bool
+	err = withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
+		var err error
+		kept, err = a.saveLocked(ctx, al)
+		return err
+	})
+	if err != nil {
 		// The message is in the channel: the next pass saves it rather than
 		// posting it again (it raised the alert a second time, a review's find).
 		if a.unsaved == nil {
 			a.unsaved = map[string]unsavedAlert{}
 		}
-		a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint]}
+		a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref}
 		a.log().Warn("alerts: posted, but not saved; the next pass saves it", "alert", al.Fingerprint, "err", err)
 		return true, err
 	}
+	if kept {
+		// Two passes both read the alert untold after their posts, and the other
+		// saved first (the save found it told since this pass read it, and kept
+		// the other's): its message is the alert's, this copy is deleted. Until
+		// it is, it is among the alert's earlier messages (keepStored), for an
+		// erasure to reach; a message deleted is done with there.
+		if err := a.deleteCopy(ctx, al, ref); err != nil {
+			return false, err
+		}
+		return false, nil
+	}
 	return true, nil
+}
+
+// deleteCopy deletes ref, a message this pass posted for al that another
+// replica's pass told the channel about too and saved first (saveLocked kept
+// that pass's alert): a message already gone is done with.
+func (a *Alerter) deleteCopy(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef) error {
+	if err := a.Poster.Delete(ctx, ref); err != nil && !feedbackbot.IsNotFound(err) {
+		return fmt.Errorf("alerts: %s posted twice (another replica's pass posted it too and saved first); deleting this copy (%s in %s): %w",
+			al.Fingerprint, ref.ID, ref.Destination, err)
+	}
+	a.log().Warn("alerts: posted twice (another replica's pass posted it too and saved first); this copy was deleted", "alert", al.Fingerprint, "message", ref.ID)
+	return nil
 }
 
 // saveUnsaved saves the alerts of workspace an earlier pass posted but could not
@@ -858,6 +889,7 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 		al := cloneAlert(u.al) // (a save that fails part-way leaves the kept one as it was)
 		a.asRead = map[string]alertAsRead{al.Fingerprint: u.read}
 		var forgotten map[string][]byte
+		var kept bool
 		err := withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
 			// (read under the lease, just before the write; read again after it, for
 			// an erasure that marked someone forgotten between the two and found no
@@ -867,8 +899,9 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 			if err != nil {
 				return fmt.Errorf("alerts: people forgotten: %w", err)
 			}
-			if err := a.saveUnsavedLocked(ctx, &al, u, forgotten); err != nil {
-				return err
+			var err2 error
+			if kept, err2 = a.saveUnsavedLocked(ctx, &al, u, forgotten); err2 != nil {
+				return err2
 			}
 			return a.eraseSince(ctx, al.Workspace, al.Fingerprint, forgotten)
 		})
@@ -876,23 +909,32 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 			return err
 		}
 		delete(a.unsaved, k)
-		a.log().Info("alerts: saved an alert an earlier pass posted", "alert", al.Fingerprint)
+		if !kept {
+			a.log().Info("alerts: saved an alert an earlier pass posted", "alert", al.Fingerprint)
+		} else if u.posted.ID != "" {
+			// (another replica's pass told the channel meanwhile: its message is
+			// the alert's; this copy, known among its earlier ones, is deleted)
+			if err := a.deleteCopy(ctx, &al, u.posted); err != nil {
+				a.log().Warn("alerts: could not delete a copy of an alert another replica's pass posted too; it stays among the alert's earlier messages", "alert", al.Fingerprint, "err", err)
+			}
+		}
 	}
 	return nil
 }
 
 // saveUnsavedLocked saves one unsaved alert, al (u as kept), as saveUnsaved
-// describes, forgotten being the people forgotten; its caller holds the alert's
-// lease.
-func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, u unsavedAlert, forgotten map[string][]byte) error {
+// describes, forgotten being the people forgotten, reporting whether it kept
+// the stored alert instead (another pass told the channel since); its caller
+// holds the alert's lease.
+func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, u unsavedAlert, forgotten map[string][]byte) (kept bool, err error) {
 	erased := eraseForgotten(al, forgotten)
 	cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
 	if err != nil && !feedbackbot.IsNotFound(err) {
-		return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+		return false, fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
 	}
 	var stored feedbackbot.Alert
 	if err == nil && json.Unmarshal(cur, &stored) == nil && toldSince(&stored, u.read, al) {
-		return a.keepStored(ctx, al, &stored, forgotten, erased)
+		return true, a.keepStored(ctx, al, &stored, forgotten, erased)
 	}
 	if erased {
 		markRedacted(al)
@@ -903,11 +945,23 @@ func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, 
 // toldSince says whether stored, the alert as stored now, was told about (posted,
 // repeated or closed in the channel) since read, what the pass saving al read of
 // it: its NotifiedAt is neither the one read nor al's own (al's post, saved
-// already). Another replica's pass told the channel since (this replica's alerts
-// lease ran out): the alert is that pass's. A press or an erasure does not move
-// NotifiedAt.
+// already), or it names a message (Posts) neither read nor posted by this pass.
+// Another replica's pass told the channel since (this replica's alerts lease
+// ran out, or both passes posted in the moment before either saved): the alert
+// is that pass's. A press or an erasure does not move NotifiedAt nor add to
+// Posts.
 func toldSince(stored *feedbackbot.Alert, read alertAsRead, al *feedbackbot.Alert) bool {
-	return !stored.NotifiedAt.IsZero() && !stored.NotifiedAt.Equal(read.notified) && !stored.NotifiedAt.Equal(al.NotifiedAt)
+	if !stored.NotifiedAt.IsZero() && !stored.NotifiedAt.Equal(read.notified) && !stored.NotifiedAt.Equal(al.NotifiedAt) {
+		return true
+	}
+	// (two passes whose clocks read the same instant: a message of the alert's
+	// that this pass neither read nor posted is another pass's raise or repeat)
+	for _, ref := range stored.Posts {
+		if !slices.Contains(read.posts, ref) && !slices.Contains(al.Posts, ref) && !slices.Contains(al.Earlier, ref) {
+			return true
+		}
+	}
+	return false
 }
 
 // keepStored keeps stored, the alert another replica's pass told the channel
@@ -1061,19 +1115,21 @@ func cloneAlert(al feedbackbot.Alert) feedbackbot.Alert {
 // no read: saveLocked reads the stored alert anyway.
 func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 	return withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
-		return a.saveLocked(ctx, al)
+		_, err := a.saveLocked(ctx, al)
+		return err
 	})
 }
 
-// saveLocked is save, its caller holding the alert's lease.
-func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
+// saveLocked is save, its caller holding the alert's lease; it reports whether
+// it kept the stored alert instead of al (keepStored).
+func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) (kept bool, err error) {
 	// Whoever of the alert's people was forgotten since the pass read their
 	// health (an erasure that found this alert not yet written, or nothing of
 	// theirs in it) is erased here, and a posted alert re-rendered: a pass that
 	// read health before a forget saved and posted their quote (a review's find).
 	gone, err := a.forgottenAmong(ctx, al)
 	if err != nil {
-		return err
+		return false, err
 	}
 	erased := eraseForgotten(al, gone)
 	if erased {
@@ -1106,7 +1162,7 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
 			// without renewing it): its message, and what it was told at, stay
 			// (this pass's stale copy dropped them, and had the next pass post
 			// it again: a review's find), with any press made meanwhile.
-			return a.keepStored(ctx, al, &stored, gone, erased)
+			return true, a.keepStored(ctx, al, &stored, gone, erased)
 		}
 		// (changed, not later: replicas' clocks differ)
 		if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {
@@ -1130,13 +1186,13 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) error {
 			// messages expired): it stays out.
 			keep, err := a.redactedMeanwhile(ctx, al, &stored, read)
 			if err != nil || !keep {
-				return err
+				return false, err
 			}
 		}
 	case !feedbackbot.IsNotFound(err):
-		return fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+		return false, fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
 	}
-	return a.putAlert(ctx, al.Workspace, al.Fingerprint, al)
+	return false, a.putAlert(ctx, al.Workspace, al.Fingerprint, al)
 }
 
 // putAlert writes al as the alert document fp of workspace ws; the caller holds

@@ -48,15 +48,11 @@ func (c *alertChannel) Update(context.Context, feedbackbot.PostRef, feedbackbot.
 	return nil
 }
 
-// TestAlertPausedInsideItsPostIsNotLeftTwice: replica A's pass posts an alert
-// and is paused inside the post call past its leases; meanwhile replica B's pass
-// raises the same alert and saves it. When A resumes, the alert is B's: A deletes
-// its copy and saves nothing over B's, so the channel shows one message, the one
-// the stored alert names (its erasures and edits reach it).
-func TestAlertPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	opens := map[string]func(t *testing.T) (store.Store, func()){
+// pausedPassStores opens the stores a paused pass is tried on, each with a
+// function that lets every lease taken so far run out (the embedded store's
+// clock moved on; short leases waited out on Redis).
+func pausedPassStores() map[string]func(t *testing.T) (store.Store, func()) {
+	return map[string]func(t *testing.T) (store.Store, func()){
 		"bolt": func(t *testing.T) (store.Store, func()) {
 			var skew atomic.Int64
 			st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{ClaimIdle: storetest.ClaimIdle,
@@ -74,7 +70,17 @@ func TestAlertPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
 			return st, func() { time.Sleep(ttl + 100*time.Millisecond) }
 		},
 	}
-	for name, open := range opens {
+}
+
+// TestAlertPausedInsideItsPostIsNotLeftTwice: replica A's pass posts an alert
+// and is paused inside the post call past its leases; meanwhile replica B's pass
+// raises the same alert and saves it. When A resumes, the alert is B's: A deletes
+// its copy and saves nothing over B's, so the channel shows one message, the one
+// the stored alert names (its erasures and edits reach it).
+func TestAlertPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st, expire := open(t)
@@ -123,5 +129,114 @@ func TestAlertPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
 				t.Errorf("the stored alert names message %q, which is not the one left in the channel", got.Posts[0].ID)
 			}
 		})
+	}
+}
+
+// pauseAfterPostedCheck is a replica's store that pauses the replica right after
+// its first read of a stored alert once its poster has posted (posted set): the
+// read after the post, which found the alert untold. A SIGSTOP there, or just a
+// slow save, leaves the moment in which another replica's pass posts too.
+type pauseAfterPostedCheck struct {
+	store.Store
+	posted atomic.Bool
+	once   sync.Once
+	paused chan struct{}
+	resume chan struct{}
+}
+
+func (s *pauseAfterPostedCheck) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
+	raw, err := s.Store.GetDoc(ctx, workspace, kind, id)
+	if kind == bot.DocAlert && s.posted.Load() {
+		s.once.Do(func() {
+			close(s.paused)
+			<-s.resume
+		})
+	}
+	return raw, err
+}
+
+// TestAlertPostRaceKeepsOneMessage: replica A's pass posts an alert, reads it
+// untold after its post, and is paused before its save, past its leases;
+// meanwhile B's pass raises the same alert, posts it and saves it. When A
+// resumes, its save finds the alert told since it read it (B's): A deletes its
+// copy and keeps B's alert, so the channel shows one message, the one the stored
+// alert names. Two replicas' clocks may read the same instant: B's pass at A's
+// time is told from A's by the message the stored alert names.
+func TestAlertPostRaceKeepsOneMessage(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	for _, clocks := range []struct {
+		name  string
+		bLate time.Duration // how much later B's pass's clock reads than A's
+	}{{"B a second later", time.Second}, {"the same instant", 0}} {
+		for name, open := range pausedPassStores() {
+			t.Run(clocks.name+"/"+name, func(t *testing.T) {
+				ctx := t.Context()
+				st, expire := open(t)
+				ch := &channelLog{}
+				sa := &pauseAfterPostedCheck{Store: st, paused: make(chan struct{}), resume: make(chan struct{})}
+				pa := &alertChannel{channelLog: ch, hook: func() { sa.posted.Store(true) }}
+				a := &bot.Alerter{Store: sa, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+				b := &bot.Alerter{Store: st, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+					t.Fatalf("alerts lease: %v %v", ok, err)
+				}
+				type outcome struct {
+					out bot.AlertOutcome
+					err error
+				}
+				doneA := make(chan outcome, 1)
+				go func() { o, err := a.Evaluate(ctx, "T1", hs, t0); doneA <- outcome{o, err} }()
+				select {
+				case <-sa.paused:
+				case o := <-doneA:
+					t.Fatalf("A's pass ended (%+v, %v) before its read after posting", o.out, o.err)
+				case <-time.After(20 * time.Second):
+					t.Fatal("A never posted")
+				}
+				expire()
+				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+					t.Fatalf("B's alerts lease: %v %v", ok, err)
+				}
+				outB, err := b.Evaluate(ctx, "T1", hs, t0.Add(clocks.bLate))
+				if err != nil || outB.Raised != 1 {
+					t.Fatalf("B's pass: %+v, %v; want the alert raised: the scenario is not set up", outB, err)
+				}
+				close(sa.resume)
+				oa := <-doneA
+				if oa.err != nil {
+					t.Errorf("A's pass: %v", oa.err)
+				}
+				if oa.out.Raised != 0 || oa.out.Elsewhere != 1 {
+					t.Errorf("A's pass raised %d alerts and left %d to B, want 0 and 1: B's post is the alert's (%+v)", oa.out.Raised, oa.out.Elsewhere, oa.out)
+				}
+				posted, shown := ch.counts()
+				if posted != 2 || shown != 1 {
+					t.Errorf("acct1's alert was posted %d times and %d copies are in the channel, want 2 and 1 (A %+v)", posted, shown, oa.out)
+				}
+				got := readAlert(t, st, bot.AlertFor("T1", hs[0], t0).Fingerprint)
+				if len(got.Posts) != 1 {
+					t.Fatalf("the stored alert names %d messages, want 1: %+v", len(got.Posts), got.Posts)
+				}
+				ch.mu.Lock()
+				inChannel := ch.shown[got.Posts[0].ID]
+				ch.mu.Unlock()
+				if !inChannel {
+					t.Errorf("the stored alert names message %q, which is not the one left in the channel", got.Posts[0].ID)
+				}
+				if !got.NotifiedAt.Equal(t0.Add(clocks.bLate)) {
+					t.Errorf("the stored alert was told at %v, want B's %v", got.NotifiedAt, t0.Add(clocks.bLate))
+				}
+				// The next pass (B's, holding the alerts lease) sees nothing to tell:
+				// the alert is told, and nothing is posted again.
+				next, err := b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute))
+				if err != nil || next.Raised+next.Repeated != 0 {
+					t.Errorf("the next pass: %+v, %v; want nothing posted", next, err)
+				}
+				if posted, shown := ch.counts(); posted != 2 || shown != 1 {
+					t.Errorf("after the next pass: %d posted, %d in the channel; want 2 and 1", posted, shown)
+				}
+			})
+		}
 	}
 }

@@ -229,7 +229,7 @@ func (p *refPoster) Delete(_ context.Context, ref feedbackbot.PostRef) error {
 
 func (p *refPoster) Update(_ context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error {
 	if _, ok := p.docs[ref.ID]; !ok {
-		return fmt.Errorf("no message %s", ref.ID)
+		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "no message %s", ref.ID) // (as the platforms say it)
 	}
 	p.docs[ref.ID] = doc
 	return nil

@@ -27,6 +27,7 @@ type landingPoster struct {
 	posts   int
 	partErr error
 	after   func()
+	deleted []feedbackbot.PostRef
 }
 
 func (p *landingPoster) Post(_ context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
@@ -44,7 +45,12 @@ func (p *landingPoster) Update(context.Context, feedbackbot.PostRef, feedbackbot
 	return nil
 }
 
-func (p *landingPoster) Delete(context.Context, feedbackbot.PostRef) error { return nil }
+func (p *landingPoster) Delete(_ context.Context, ref feedbackbot.PostRef) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deleted = append(p.deleted, ref)
+	return nil
+}
 
 func (p *landingPoster) count() int {
 	p.mu.Lock()
@@ -136,7 +142,8 @@ func redisBehindProxy(t *testing.T) (viaProxy, direct store.Store, px *redistest
 // save fails, and is back for the next pass, which saves it rather than posting
 // it again (it raised the alert a second time, or said "Recovered" twice: a
 // review's find). An alert another replica told the channel about meanwhile is
-// not overwritten: its message stays the alert's, this one joins the earlier ones.
+// not overwritten: its message stays the alert's, this one, a copy, is deleted
+// (and joins the earlier ones, for an erasure to reach had the delete failed).
 func TestAlertPostedOnceWhenItsSaveFails(t *testing.T) {
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	risky := atRisk("acme", 30, health.ReasonUnanswered, "k1")
@@ -233,6 +240,12 @@ func TestAlertPostedOnceWhenItsSaveFails(t *testing.T) {
 			!saved.NotifiedAt.Equal(t0.Add(10*time.Minute)) {
 			t.Errorf("posts a %d b %d; saved alert: posts %v, earlier %v, notified %s; want b's message the alert's, a's among the earlier ones",
 				pa.count(), pb.count(), saved.Posts, saved.Earlier, saved.NotifiedAt)
+		}
+		pa.mu.Lock()
+		deleted := slices.Clone(pa.deleted)
+		pa.mu.Unlock()
+		if !slices.Equal(deleted, []feedbackbot.PostRef{aRef}) {
+			t.Errorf("a deleted %v, want its copy %v: the channel shows b's message alone", deleted, aRef)
 		}
 	})
 }
