@@ -118,6 +118,7 @@ type Adapter struct {
 	wg             sync.WaitGroup // deferred command replies in flight
 	http           httpDoer
 	groups         map[string]groupCache // user group -> members, refreshed every 10 minutes
+	botUser        string                // the bot's own user id (auth.test), whose thread replies Delete removes
 	// offline adapters (imports) never call the Web API.
 	offline bool
 }
@@ -236,6 +237,9 @@ func (a *Adapter) Start(ctx context.Context) error {
 		a.log.Warn("slack: the bot token belongs to another workspace than slack.team_id; keeping slack.team_id", "team_id", a.cfg.TeamID, "token_team", resp.TeamID)
 	}
 	a.cfg.EnterpriseID = cmp.Or(a.cfg.EnterpriseID, resp.EnterpriseID)
+	a.mu.Lock()
+	a.botUser = resp.UserID
+	a.mu.Unlock()
 	if a.cfg.TeamDomain == "" {
 		a.cfg.TeamDomain = teamDomain(resp.URL)
 	}

@@ -170,13 +170,111 @@ func (a *Adapter) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedb
 }
 
 // Delete deletes a message the bot posted: what an erasure does to an alert in a
-// channel it may not post to any more (a deletion adds nothing there to read). A
+// channel it may not post to any more (a deletion adds nothing there to read), and
+// what a replica does with its copy of a digest another replica posted too. What
+// the bot posted in the message's thread goes first (a digest's chart, uploaded
+// there: deleted, the message left "This message was deleted." above it, the
+// chart still shown); replies by anyone else stay, as the tombstone Slack then
+// leaves. A thread that cannot be read or a reply that cannot be deleted is
+// logged and the message deleted all the same: it is what may hold a quote. A
 // message already gone is ENOTFOUND.
 func (a *Adapter) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
+	if err := a.deleteOwnReplies(ctx, ref); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		a.log.Warn("slack: what the bot posted in the thread of a message being deleted stays (delete it by hand)",
+			"channel", ref.Destination, "message", ref.ID, "err", err)
+	}
 	return messageGone(a.retry(ctx, func() error {
 		_, _, err := a.api.DeleteMessageContext(ctx, ref.Destination, ref.ID)
 		return err
 	}), ref)
+}
+
+// deleteOwnReplies deletes what the bot posted in ref's thread: its files (the
+// chart; files.delete takes the file's message with it) and its other replies.
+// A message with no thread, or already gone, has none.
+func (a *Adapter) deleteOwnReplies(ctx context.Context, ref feedbackbot.PostRef) error {
+	me, err := a.ownUser(ctx)
+	if err != nil {
+		return err
+	}
+	for cursor := ""; ; {
+		var msgs []slack.Message
+		var more bool
+		err := a.retry(ctx, func() error {
+			var err error
+			msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+				ChannelID: ref.Destination, Timestamp: ref.ID, Cursor: cursor, Limit: 200})
+			return err
+		})
+		var se slack.SlackErrorResponse
+		switch {
+		case errors.As(err, &se) && (se.Err == "thread_not_found" || se.Err == "message_not_found"):
+			return nil // (the message itself is found gone by chat.delete)
+		case err != nil:
+			return fmt.Errorf("slack conversations.replies of %s in %s: %w", ref.ID, ref.Destination, err)
+		}
+		for _, m := range msgs {
+			if m.Timestamp == ref.ID || m.User != me || me == "" {
+				continue
+			}
+			if err := a.deleteReply(ctx, ref.Destination, m); err != nil {
+				return err
+			}
+		}
+		if !more || cursor == "" {
+			return nil
+		}
+	}
+}
+
+// deleteReply deletes one of the bot's replies: its files (each file's share goes
+// with it), or the reply itself when it has none. One already gone is done with.
+func (a *Adapter) deleteReply(ctx context.Context, channel string, m slack.Message) error {
+	var se slack.SlackErrorResponse
+	for _, f := range m.Files {
+		err := a.retry(ctx, func() error { return a.api.DeleteFileContext(ctx, f.ID) })
+		if err != nil && !(errors.As(err, &se) && (se.Err == "file_not_found" || se.Err == "file_deleted")) {
+			return fmt.Errorf("slack files.delete %s (in the thread of a message being deleted, %s): %w", f.ID, channel, err)
+		}
+	}
+	if len(m.Files) > 0 {
+		return nil
+	}
+	err := messageGone(a.retry(ctx, func() error {
+		_, _, err := a.api.DeleteMessageContext(ctx, channel, m.Timestamp)
+		return err
+	}), feedbackbot.PostRef{Platform: feedbackbot.PlatformSlack, Destination: channel, ID: m.Timestamp})
+	if err != nil && !feedbackbot.IsNotFound(err) {
+		return fmt.Errorf("slack chat.delete of a reply in the thread of a message being deleted: %w", err)
+	}
+	return nil
+}
+
+// ownUser is the bot's user id, as auth.test said it at Start (asked now if
+// Start was not called).
+func (a *Adapter) ownUser(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	me := a.botUser
+	a.mu.Unlock()
+	if me != "" {
+		return me, nil
+	}
+	var resp *slack.AuthTestResponse
+	err := a.retry(ctx, func() error {
+		var err error
+		resp, err = a.api.AuthTestContext(ctx)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("slack auth.test (whose replies to delete): %w", err)
+	}
+	a.mu.Lock()
+	a.botUser = resp.UserID
+	a.mu.Unlock()
+	return resp.UserID, nil
 }
 
 // messageGone marks Slack's message_not_found as ENOTFOUND: the message was
