@@ -94,6 +94,15 @@ func (f *failPostedOnce) PutDoc(ctx context.Context, ws, kind, id string, data [
 	return f.Store.PutDoc(ctx, ws, kind, id, data)
 }
 
+// CreateDoc is how the record is first written: it fails alike.
+func (f *failPostedOnce) CreateDoc(ctx context.Context, ws, kind, id string, data []byte) (bool, error) {
+	if kind == "digest-posted" && !f.failed {
+		f.failed = true
+		return false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store hiccup")
+	}
+	return f.Store.CreateDoc(ctx, ws, kind, id, data)
+}
+
 // TestDigestNotPostedAgainAfterItsRecordFailed: the digest is in the channel
 // but its "posted" record failed to write; the per-run lease is kept so that no
 // replica posts it again, yet the same replica's next tick renews its own lease and

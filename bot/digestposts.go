@@ -269,31 +269,49 @@ func (s *Scheduler) rerenderDigest(ctx context.Context, workspace, run string) e
 // that ran while it was built or posted did not find the record. It looks before
 // the write and again after it (an erasure between the two lists records after
 // this one is written, or this look finds its mark); what it takes out, it marks
-// for the next tick's edit. recorded says whether the record was written (an
-// error after that is the second look's).
-func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw []byte) (recorded bool, err error) {
+// for the next tick's edit. The record is created, never overwritten: it is the
+// run's claim too (of two replicas' posts that both found no record, the one
+// recorded first is the run's). recorded says whether this record was written,
+// taken whether another replica's was there already (this post is then a copy);
+// an error after the write is the second look's.
+func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw []byte) (recorded, taken bool, err error) {
 	var rec postedDigest
 	if json.Unmarshal(raw, &rec) == nil && rec.Digest != nil {
 		gone, err := forgottenOf(ctx, s.Store, workspace, digestAuthors(rec.Digest))
 		if err != nil {
-			return false, err
+			return false, false, err
 		}
 		if len(gone) > 0 {
 			dropDigestQuotes(rec.Digest, func(q feedbackbot.Quote) bool { _, g := gone[q.AuthorID]; return g },
 				func(e feedbackbot.Evidence) bool { _, g := gone[e.Author]; return g })
 			if raw, err = json.Marshal(rec); err != nil {
-				return false, err
+				return false, false, err
 			}
+			// (a mark for a record that turns out to be another's costs an edit of
+			// its message that changes nothing)
 			if err := s.Store.PutDoc(ctx, workspace, docDigestRedacted, run, []byte("1")); err != nil {
-				return false, err
+				return false, false, err
 			}
 		}
 	}
-	if err := s.Store.PutDoc(ctx, workspace, docPosted, run, raw); err != nil {
-		return false, err
+	created, err := s.Store.CreateDoc(ctx, workspace, docPosted, run, raw)
+	if err != nil {
+		return false, false, err
+	}
+	if !created {
+		// Another replica's record, or this one's: a write whose answer was lost
+		// (a client's retry of it then finds it), or an earlier try of this post's.
+		cur, err := s.Store.GetDoc(ctx, workspace, docPosted, run)
+		if err != nil {
+			return false, false, fmt.Errorf("read the run's record, found written: %w", err)
+		}
+		var other postedDigest
+		if json.Unmarshal(cur, &other) != nil || other.PostRef != rec.PostRef || rec.ID == "" {
+			return false, true, nil
+		}
 	}
 	if rec.Digest == nil {
-		return true, nil
+		return true, false, nil
 	}
 	gone, err := forgottenOf(ctx, s.Store, workspace, digestAuthors(rec.Digest))
 	if err == nil && len(gone) > 0 {
@@ -301,9 +319,9 @@ func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw [
 			func(e feedbackbot.Evidence) bool { _, g := gone[e.Author]; return g })
 	}
 	if err != nil {
-		return true, fmt.Errorf("erase the quotes of people forgotten meanwhile: %w", err)
+		return true, false, fmt.Errorf("erase the quotes of people forgotten meanwhile: %w", err)
 	}
-	return true, nil
+	return true, false, nil
 }
 
 // quotesBefore selects what retention takes out of stored alerts and posted

@@ -30,10 +30,10 @@ type SchedulerStore interface {
 	DigestStore
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
-	// Once claims a run's record for one of the posts that found none (see post).
-	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	// CreateDoc writes a run's record, which is its claim too (see post).
+	CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error)
 	// (and to edit a posted digest an erasure took quotes out of: rerenderDigests;
 	// and who among those it quotes is forgotten: forgottenOf)
 	ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error)
@@ -364,26 +364,41 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 			s.Store.ReleaseLease(context.WithoutCancel(ctx), lease, s.Holder)
 		}
 	}()
-	if _, err := s.Store.GetDoc(ctx, j.Workspace, docPosted, run); err == nil {
-		return false, s.recordRun(ctx, j, at)
-	} else if !feedbackbot.IsNotFound(err) {
-		return false, fmt.Errorf("job %s: %w", j.Name, err)
-	}
-	// Posted by this replica, but its record failed: write the record, never the post again.
+	// Posted by this replica, but its record failed: write the record, never the
+	// post again. Another replica that took the run over while the store was away
+	// from this one (past the run's lease) and recorded its own post holds the
+	// run: this copy is deleted, the other replica's record left as it is (this
+	// is looked at before the record is: found, it says only that the run is done).
 	s.mu.Lock()
 	raw, posted := s.unrecorded[run]
 	s.mu.Unlock()
 	if posted {
-		if recorded, err := s.recordPost(ctx, j.Workspace, run, raw); !recorded {
+		recorded, taken, err := s.recordPost(ctx, j.Workspace, run, raw)
+		switch {
+		case taken:
+			var rec postedDigest
+			err = json.Unmarshal(raw, &rec)
+			if err == nil {
+				err = s.retractDuplicate(ctx, s.Posters[rec.Platform], j, at, rec.PostRef)
+			}
+			if err != nil {
+				return false, fmt.Errorf("job %s: %w", j.Name, err)
+			}
+		case !recorded:
 			release = false
 			return false, fmt.Errorf("job %s: record post: %w", j.Name, err)
-		} else if err != nil {
+		case err != nil:
 			s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
 		}
 		s.mu.Lock()
 		delete(s.unrecorded, run)
 		s.mu.Unlock()
 		return false, s.recordRun(ctx, j, at)
+	}
+	if _, err := s.Store.GetDoc(ctx, j.Workspace, docPosted, run); err == nil {
+		return false, s.recordRun(ctx, j, at)
+	} else if !feedbackbot.IsNotFound(err) {
+		return false, fmt.Errorf("job %s: %w", j.Name, err)
 	}
 	now, from := at.UTC(), periodFrom(j, at)
 	d, err := DigestWithRisk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets},
@@ -432,8 +447,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	// a later one is deleted (retractDuplicate). A replica that took the run over
 	// meanwhile either finds this post's record before its own post, or deletes
 	// its own after it. Two replicas that both read "no record" after their posts
-	// then race to write it: the run's claim (store.Leases.Once) decides which
-	// post is the run's, and the other is deleted.
+	// then race to write it: the record is created only where there is none
+	// (store.Docs.CreateDoc), so the first written is the run's, and the other
+	// post is deleted.
 	ref, err := poster.Post(pctx, j.Channel, DigestDocument(d, png))
 	if err != nil && ref.ID == "" {
 		return false, fmt.Errorf("job %s: post: %w", j.Name, err)
@@ -450,20 +466,14 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	} else if !feedbackbot.IsNotFound(err) {
 		s.log().Warn("could not check the run's record after posting; recording this post", "job", j.Name, "err", err)
 	}
-	// The claim closes the moment between that read and the record's write: of two
-	// posts that both found no record, the one claimed first is the run's. A claim
-	// that cannot be made (the store went away) records this post, as above: a copy
-	// too many is better than none.
-	if claimed, err := s.Store.Once(pctx, "digest-post:"+j.Workspace+":"+run, postClaimTTL); err != nil {
-		s.log().Warn("could not claim the run's record after posting; recording this post", "job", j.Name, "err", err)
-	} else if !claimed {
-		// Another replica's post claimed the run first; its record follows (or, if
-		// that replica died between, the run stays unrecorded: it is not posted again,
-		// since this replica records the run as done).
+	// The record is created, never overwritten (recordPost): of two posts that both
+	// found no record, the one recorded first is the run's, and the other deleted.
+	raw, _ = json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
+	recorded, taken, err := s.recordPost(pctx, j.Workspace, run, raw)
+	if taken {
 		return false, errors.Join(s.retractDuplicate(pctx, poster, j, at, ref), s.recordRun(pctx, j, at))
 	}
-	raw, _ = json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
-	if recorded, err := s.recordPost(pctx, j.Workspace, run, raw); !recorded {
+	if !recorded {
 		release = false // the lease keeps other replicas from posting it again while it lasts
 		s.mu.Lock()
 		if s.unrecorded == nil {
@@ -497,11 +507,6 @@ func (s *Scheduler) retractDuplicate(ctx context.Context, poster Poster, j Job, 
 	s.log().Warn("digest posted twice: this replica was paused inside its post while another took the run over; this copy was deleted", "job", j.Name, "scheduled", at, "message", ref.ID)
 	return nil
 }
-
-// postClaimTTL is how long a run's claim (see post) is kept: far longer than
-// any replica can take from its post to its record, so that a replica paused
-// inside its post finds the run claimed, or recorded, when it resumes.
-const postClaimTTL = 48 * time.Hour
 
 // postGrace bounds a post and its record once begun, shutdown or not.
 const postGrace = 2 * time.Minute

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -255,41 +256,108 @@ func TestDigestRecordRaceKeepsOnePost(t *testing.T) {
 	}
 }
 
-// failRecord is a replica's store whose writes of a run's "posted" record fail.
-type failRecord struct{ store.Store }
-
-func (s failRecord) PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error {
-	if kind == "digest-posted" { // (bot's docPosted)
-		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the store went away")
-	}
-	return s.Store.PutDoc(ctx, workspace, kind, id, data)
+// answerLost is a replica's store whose first creation of a run's "posted"
+// record is written but answered "there is one already": the answer to the
+// write was lost and the client's retry of it found its own record.
+type answerLost struct {
+	store.Store
+	done atomic.Bool
 }
 
-// TestDigestClaimedButUnrecordedStaysOne: replica A posts a run and claims it,
-// then dies before its record is written. Once A's run lease has run out, B takes
-// the run over and posts it, finds the run claimed, and deletes its copy: the
-// channel keeps A's, and no later tick posts the run again.
-func TestDigestClaimedButUnrecordedStaysOne(t *testing.T) {
+func (s *answerLost) CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error) {
+	created, err := s.Store.CreateDoc(ctx, workspace, kind, id, data)
+	if kind == "digest-posted" && created && !s.done.Swap(true) { // (bot's docPosted)
+		return false, err
+	}
+	return created, err
+}
+
+// TestDigestRecordFoundItsOwnIsKept: the run's record is created, never
+// overwritten, so of two replicas' posts the first recorded is the run's
+// (TestDigestRecordRaceKeepsOnePost). A replica whose creation was written but
+// answered as if another's record were there reads it, finds its own post named,
+// and keeps the post: it is not deleted as a copy, and the run is not posted again.
+func TestDigestRecordFoundItsOwnIsKept(t *testing.T) {
 	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
 	for name, open := range leaseBackends() {
 		t.Run(name, func(t *testing.T) {
 			be := open(t)
 			j := job(t, "0 9 * * *", "UTC")
 			ch := &channelLog{}
-			a := &bot.Scheduler{Store: failRecord{be.st}, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+			st := &answerLost{Store: be.st}
+			a := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+			for i := range 3 {
+				if _, err := a.Tick(context.Background(), now.Add(time.Duration(i)*30*time.Second)); err != nil {
+					t.Errorf("tick %d: %v", i, err)
+				}
+			}
+			if !st.done.Load() {
+				t.Fatal("the record was never created: the scenario is not set up")
+			}
+			oneRecordedCopy(t, be.st, ch, j, now, 1, a)
+		})
+	}
+}
+
+// failingDocs is a replica's store whose writes of one kind of document fail
+// while failing is set: creations of a run's "posted" record, or the scheduler's
+// record of a run done.
+type failingDocs struct {
+	store.Store
+	kind    string
+	failing atomic.Bool
+}
+
+func (s *failingDocs) PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error {
+	if kind == s.kind && s.failing.Load() {
+		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the store went away")
+	}
+	return s.Store.PutDoc(ctx, workspace, kind, id, data)
+}
+
+func (s *failingDocs) CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error) {
+	if kind == s.kind && s.failing.Load() {
+		return false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the store went away")
+	}
+	return s.Store.CreateDoc(ctx, workspace, kind, id, data)
+}
+
+// TestUnrecordedDigestFindsAnotherReplicasRecord: replica A posts a run and its
+// record fails (the store away from A); A is paused past the run's lease, and B
+// takes the run over, posts and records it, but not yet the run as done (B
+// stops). When A comes back, its kept record finds B's written first: A deletes
+// its copy and leaves B's record as it is, so the channel keeps B's message, the
+// one the record names (A's write used to replace B's record with its own,
+// leaving B's message out of every erasure's reach).
+func TestUnrecordedDigestFindsAnotherReplicasRecord(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	for name, open := range leaseBackends() {
+		t.Run(name, func(t *testing.T) {
+			be := open(t)
+			j := job(t, "0 9 * * *", "UTC")
+			ch := &channelLog{}
+			sa := &failingDocs{Store: be.st, kind: "digest-posted"}
+			sa.failing.Store(true)
+			a := &bot.Scheduler{Store: sa, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
 			if _, err := a.Tick(context.Background(), now); err == nil {
 				t.Fatal("A's tick recorded its post: the scenario is not set up")
 			}
-			be.expire() // A is gone: its run lease runs out
-			b := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
-			for i := range 3 {
-				if _, err := b.Tick(context.Background(), now.Add(time.Duration(i+1)*30*time.Second)); err != nil {
-					t.Errorf("B's tick %d: %v", i, err)
-				}
+			be.expire()
+			sb := &failingDocs{Store: be.st, kind: "scheduler"}
+			sb.failing.Store(true)
+			b := &bot.Scheduler{Store: sb, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+			if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err == nil {
+				t.Fatal("B's tick recorded the run as done: the scenario is not set up")
 			}
-			if posted, shown := ch.counts(); posted != 2 || shown != 1 {
-				t.Errorf("the 09:00 digest was posted %d times and %d copies are in the channel, want 2 and 1", posted, shown)
+			if posted, _ := ch.counts(); posted != 2 {
+				t.Fatalf("%d posts, want A's and B's: the scenario is not set up", posted)
 			}
+			be.expire() // B is gone; A is back
+			sa.failing.Store(false)
+			if _, err := a.Tick(context.Background(), now.Add(time.Minute)); err != nil {
+				t.Errorf("A's tick after the store came back: %v", err)
+			}
+			oneRecordedCopy(t, be.st, ch, j, now, 2, a)
 		})
 	}
 }

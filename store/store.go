@@ -397,6 +397,10 @@ type Retention interface {
 // audit entries. Writes are durable when they return.
 type Docs interface {
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	// CreateDoc writes the document only if there is none with its id, atomically
+	// (of two replicas creating it at once, one does), and reports whether it
+	// wrote: a record that is its own claim, such as a digest run's "posted".
+	CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (created bool, err error)
 	// GetDoc returns ENOTFOUND when there is no such document.
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	// GetDocs returns the documents of a kind with these ids, keyed by id, in one
@@ -419,7 +423,7 @@ type Leases interface {
 	// ReleaseLease gives the lease up if holder has it; otherwise it is a no-op.
 	ReleaseLease(ctx context.Context, name, holder string) error
 	// Once returns true the first time it is called with name within ttl, false after:
-	// a marker so that a failover cannot post the same digest twice.
+	// a marker so that a failover cannot run the same job twice (a day's retention).
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 }
 

@@ -55,6 +55,32 @@ func (s *Store) PutDoc(ctx context.Context, workspace, kind, id string, data []b
 	return nil
 }
 
+// CreateDoc implements store.Docs: the read and the write in one transaction,
+// durable when it returns.
+func (s *Store) CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error) {
+	if err := checkDoc(workspace, kind, id); err != nil {
+		return false, fmt.Errorf("bolt: create document: %w", err)
+	}
+	v := append([]byte{}, data...)
+	created := false
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		created = false // (a transaction may be run again)
+		b, err := docKind(tx, workspace, kind, true)
+		if err != nil {
+			return err
+		}
+		if b.Get([]byte(id)) != nil {
+			return nil
+		}
+		created = true
+		return b.Put([]byte(id), v)
+	})
+	if err != nil {
+		return false, fmt.Errorf("bolt: create document %s/%s: %w", kind, id, err)
+	}
+	return created, nil
+}
+
 // GetDoc implements store.Docs.
 func (s *Store) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
 	if err := checkDoc(workspace, kind, id); err != nil {

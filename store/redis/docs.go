@@ -19,6 +19,18 @@ func (s *Store) PutDoc(ctx context.Context, workspace, kind, id string, data []b
 	return wrapErr("put document", s.rdb.HSet(ctx, s.ws(workspace).doc(kind), id, data).Err())
 }
 
+// CreateDoc implements store.Docs: one HSETNX.
+func (s *Store) CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error) {
+	if err := docArgs(workspace, kind, id); err != nil {
+		return false, err
+	}
+	created, err := s.rdb.HSetNX(ctx, s.ws(workspace).doc(kind), id, data).Result()
+	if err != nil {
+		return false, wrapErr("create document", err)
+	}
+	return created, nil
+}
+
 // GetDoc returns a document, or ENOTFOUND.
 func (s *Store) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
 	if err := docArgs(workspace, kind, id); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 var docTests = []test{
 	{"PutGetListDelete", testDocs},
 	{"ListByPrefix", testDocsPrefix},
+	{"CreateOnce", testCreateDoc},
 }
 
 var leaseTests = []test{
@@ -108,6 +110,56 @@ func testDocs(t *testing.T, f *fixture) {
 // testDocsPrefix: ListDocsPrefix returns the documents whose id begins with one of
 // the prefixes, whatever characters the prefix holds (a Redis MATCH pattern's
 // included), in one kind of one workspace, also past one HSCAN page.
+// testCreateDoc: CreateDoc writes a document only where there is none, and of
+// replicas creating one at once exactly one does.
+func testCreateDoc(t *testing.T, f *fixture) {
+	ctx := f.ctx
+	if ok, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "run1", []byte(`{"a":1}`)); err != nil || !ok {
+		t.Fatalf("CreateDoc of a new document = %v, %v; want it created", ok, err)
+	}
+	if ok, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "run1", []byte(`{"b":2}`)); err != nil || ok {
+		t.Fatalf("CreateDoc of an existing document = %v, %v; want false", ok, err)
+	}
+	if got, err := f.s.GetDoc(ctx, "W1", "digest-posted", "run1"); err != nil || string(got) != `{"a":1}` {
+		t.Errorf("GetDoc = %q, %v; want the first creation's", got, err)
+	}
+	// (another workspace's, another kind's: their own)
+	if ok, err := f.s.CreateDoc(ctx, "W2", "digest-posted", "run1", []byte(`{"c":3}`)); err != nil || !ok {
+		t.Errorf("CreateDoc in another workspace = %v, %v; want it created", ok, err)
+	}
+	if ok, err := f.s.CreateDoc(ctx, "W1", "alert", "run1", []byte(`{"d":4}`)); err != nil || !ok {
+		t.Errorf("CreateDoc of another kind = %v, %v; want it created", ok, err)
+	}
+	if err := f.s.DeleteDoc(ctx, "W1", "digest-posted", "run1"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "run1", []byte(`{"e":5}`)); err != nil || !ok {
+		t.Errorf("CreateDoc after a delete = %v, %v; want it created", ok, err)
+	}
+	if _, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "", []byte(`{}`)); err == nil {
+		t.Error("CreateDoc with an empty id: no error")
+	}
+	// Replicas racing: one creates it.
+	const racers = 8
+	var wg sync.WaitGroup
+	var created atomic.Int32
+	for i := range racers {
+		wg.Go(func() {
+			ok, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "run2", []byte(fmt.Sprintf(`{"r":%d}`, i)))
+			if err != nil {
+				t.Errorf("racer %d: %v", i, err)
+			}
+			if ok {
+				created.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if created.Load() != 1 {
+		t.Errorf("%d of %d racers created the document, want 1", created.Load(), racers)
+	}
+}
+
 func testDocsPrefix(t *testing.T, f *fixture) {
 	ctx := f.ctx
 	ids := []string{"csat|acme|C1|U1", "csat|acme|C2|U2", "nps|acme|C1|U1", "csat|acme-eu|C1|U1", "csat|ac*|C1|U3",
