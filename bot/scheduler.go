@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -82,7 +84,7 @@ type Scheduler struct {
 	Known emerging.Vocabulary
 
 	mu         sync.Mutex
-	unrecorded map[string][]byte // runs posted whose "posted" record failed: the record to write
+	unrecorded map[string]unrecordedPost // runs posted whose "posted" record failed, by run
 }
 
 const (
@@ -99,12 +101,13 @@ type lastRun struct {
 // Tick does everything due as of now and returns how many digests it posted. It is
 // the whole scheduling logic with an explicit clock; Run only calls it on time.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (int, error) {
+	recErr := s.recordUnrecorded(ctx)
 	ok, err := s.Store.AcquireLease(ctx, leaseName, s.Holder, leaseTTL)
 	if err != nil {
-		return 0, fmt.Errorf("scheduler lease: %w", err)
+		return 0, errors.Join(recErr, fmt.Errorf("scheduler lease: %w", err))
 	}
 	if !ok {
-		return 0, nil // another replica schedules
+		return 0, recErr // another replica schedules
 	}
 	catchUp := s.CatchUp
 	if catchUp <= 0 {
@@ -370,29 +373,13 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	// run: this copy is deleted, the other replica's record left as it is (this
 	// is looked at before the record is: found, it says only that the run is done).
 	s.mu.Lock()
-	raw, posted := s.unrecorded[run]
+	u, posted := s.unrecorded[run]
 	s.mu.Unlock()
 	if posted {
-		recorded, taken, err := s.recordPost(ctx, j.Workspace, run, raw)
-		switch {
-		case taken:
-			var rec postedDigest
-			err = json.Unmarshal(raw, &rec)
-			if err == nil {
-				err = s.retractDuplicate(ctx, s.Posters[rec.Platform], j, at, rec.PostRef)
-			}
-			if err != nil {
-				return false, fmt.Errorf("job %s: %w", j.Name, err)
-			}
-		case !recorded:
+		if done, err := s.recordKept(ctx, run, u); !done {
 			release = false
-			return false, fmt.Errorf("job %s: record post: %w", j.Name, err)
-		case err != nil:
-			s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
+			return false, err
 		}
-		s.mu.Lock()
-		delete(s.unrecorded, run)
-		s.mu.Unlock()
 		return false, s.recordRun(ctx, j, at)
 	}
 	if _, err := s.Store.GetDoc(ctx, j.Workspace, docPosted, run); err == nil {
@@ -468,7 +455,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	}
 	// The record is created, never overwritten (recordPost): of two posts that both
 	// found no record, the one recorded first is the run's, and the other deleted.
-	raw, _ = json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
+	raw, _ := json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
 	recorded, taken, err := s.recordPost(pctx, j.Workspace, run, raw)
 	if taken {
 		return false, errors.Join(s.retractDuplicate(pctx, poster, j, at, ref), s.recordRun(pctx, j, at))
@@ -477,9 +464,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		release = false // the lease keeps other replicas from posting it again while it lasts
 		s.mu.Lock()
 		if s.unrecorded == nil {
-			s.unrecorded = map[string][]byte{}
+			s.unrecorded = map[string]unrecordedPost{}
 		}
-		s.unrecorded[run] = raw // and this one, on its next ticks
+		s.unrecorded[run] = unrecordedPost{job: j, at: at, raw: raw} // and this one, on its next ticks
 		s.mu.Unlock()
 		return true, fmt.Errorf("job %s: record post: %w", j.Name, err)
 	} else if err != nil {
@@ -487,6 +474,68 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	}
 	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "from", from, "customer_messages", d.CustomerMessages)
 	return true, s.recordRun(pctx, j, at)
+}
+
+// unrecordedPost is a digest this replica posted whose record failed: its job,
+// its run's time and the record to write (a postedDigest).
+type unrecordedPost struct {
+	job Job
+	at  time.Time
+	raw []byte
+}
+
+// recordKept writes the record of u, this replica's post of run whose record
+// failed, by recordPost's rule, and forgets u once done: recorded, or found
+// another replica's record written first, when this copy is deleted and that
+// record left as it is. done is false while the store does not take the record
+// (or the copy could not be deleted), with why.
+func (s *Scheduler) recordKept(ctx context.Context, run string, u unrecordedPost) (done bool, err error) {
+	j := u.job
+	recorded, taken, err := s.recordPost(ctx, j.Workspace, run, u.raw)
+	switch {
+	case taken:
+		var rec postedDigest
+		err = json.Unmarshal(u.raw, &rec)
+		if err == nil {
+			err = s.retractDuplicate(ctx, s.Posters[rec.Platform], j, u.at, rec.PostRef)
+		}
+		if err != nil {
+			return false, fmt.Errorf("job %s: %w", j.Name, err)
+		}
+	case !recorded:
+		return false, fmt.Errorf("job %s: record post: %w", j.Name, err)
+	case err != nil:
+		s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
+	}
+	s.mu.Lock()
+	delete(s.unrecorded, run)
+	s.mu.Unlock()
+	return true, nil
+}
+
+// recordUnrecorded writes the records this replica's posts still lack (see
+// recordKept), whether or not it holds the scheduler's lease or the run is due
+// any more: once another replica took a run over and marked it done, the run's
+// own tick never comes back to this replica's post, which stayed in the channel
+// unrecorded beside the other's. The record's creation decides which post is
+// the run's, lease or not (of two, the first written).
+func (s *Scheduler) recordUnrecorded(ctx context.Context) error {
+	s.mu.Lock()
+	runs := slices.Sorted(maps.Keys(s.unrecorded))
+	s.mu.Unlock()
+	var firstErr error
+	for _, run := range runs {
+		s.mu.Lock()
+		u, ok := s.unrecorded[run]
+		s.mu.Unlock()
+		if !ok {
+			continue
+		}
+		if _, err := s.recordKept(ctx, run, u); err != nil {
+			firstErr = cmpErr(firstErr, err)
+		}
+	}
+	return firstErr
 }
 
 // retractDuplicate deletes this replica's post of a run another replica has

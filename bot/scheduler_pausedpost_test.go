@@ -324,40 +324,53 @@ func (s *failingDocs) CreateDoc(ctx context.Context, workspace, kind, id string,
 
 // TestUnrecordedDigestFindsAnotherReplicasRecord: replica A posts a run and its
 // record fails (the store away from A); A is paused past the run's lease, and B
-// takes the run over, posts and records it, but not yet the run as done (B
-// stops). When A comes back, its kept record finds B's written first: A deletes
-// its copy and leaves B's record as it is, so the channel keeps B's message, the
-// one the record names (A's write used to replace B's record with its own,
-// leaving B's message out of every erasure's reach).
+// takes the run over, posts and records it. When A comes back, its kept record
+// finds B's written first: A deletes its copy and leaves B's record as it is, so
+// the channel keeps B's message, the one the record names. So it does whether B
+// stopped before marking the run done (A's tick comes back to the run) or not,
+// and whether or not A holds the scheduler's lease again (B's may last): A's
+// kept records are written before anything else of a tick. A's write used to
+// replace B's record with its own, or, the run done, never came.
 func TestUnrecordedDigestFindsAnotherReplicasRecord(t *testing.T) {
 	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
-	for name, open := range leaseBackends() {
-		t.Run(name, func(t *testing.T) {
-			be := open(t)
-			j := job(t, "0 9 * * *", "UTC")
-			ch := &channelLog{}
-			sa := &failingDocs{Store: be.st, kind: "digest-posted"}
-			sa.failing.Store(true)
-			a := &bot.Scheduler{Store: sa, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
-			if _, err := a.Tick(context.Background(), now); err == nil {
-				t.Fatal("A's tick recorded its post: the scenario is not set up")
-			}
-			be.expire()
-			sb := &failingDocs{Store: be.st, kind: "scheduler"}
-			sb.failing.Store(true)
-			b := &bot.Scheduler{Store: sb, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
-			if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err == nil {
-				t.Fatal("B's tick recorded the run as done: the scenario is not set up")
-			}
-			if posted, _ := ch.counts(); posted != 2 {
-				t.Fatalf("%d posts, want A's and B's: the scenario is not set up", posted)
-			}
-			be.expire() // B is gone; A is back
-			sa.failing.Store(false)
-			if _, err := a.Tick(context.Background(), now.Add(time.Minute)); err != nil {
-				t.Errorf("A's tick after the store came back: %v", err)
-			}
-			oneRecordedCopy(t, be.st, ch, j, now, 2, a)
-		})
+	for _, tc := range []struct {
+		name         string
+		bMarksDone   bool // B records the run as done
+		leasesRunOut bool // B's leases run out before A's tick
+	}{
+		{"B stopped before marking the run done", false, true},
+		{"B marked the run done and schedules on", true, false},
+	} {
+		for name, open := range leaseBackends() {
+			t.Run(tc.name+"/"+name, func(t *testing.T) {
+				be := open(t)
+				j := job(t, "0 9 * * *", "UTC")
+				ch := &channelLog{}
+				sa := &failingDocs{Store: be.st, kind: "digest-posted"}
+				sa.failing.Store(true)
+				a := &bot.Scheduler{Store: sa, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+				if _, err := a.Tick(context.Background(), now); err == nil {
+					t.Fatal("A's tick recorded its post: the scenario is not set up")
+				}
+				be.expire()
+				sb := &failingDocs{Store: be.st, kind: "scheduler"}
+				sb.failing.Store(!tc.bMarksDone)
+				b := &bot.Scheduler{Store: sb, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+				if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); (err == nil) != tc.bMarksDone {
+					t.Fatalf("B's tick: %v; the scenario is not set up", err)
+				}
+				if posted, _ := ch.counts(); posted != 2 {
+					t.Fatalf("%d posts, want A's and B's: the scenario is not set up", posted)
+				}
+				if tc.leasesRunOut {
+					be.expire()
+				}
+				sa.failing.Store(false)
+				if _, err := a.Tick(context.Background(), now.Add(time.Minute)); err != nil {
+					t.Errorf("A's tick after the store came back: %v", err)
+				}
+				oneRecordedCopy(t, be.st, ch, j, now, 2, a, b)
+			})
+		}
 	}
 }
