@@ -922,6 +922,24 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 	return nil
 }
 
+// SaveUnsaved saves every alert this replica posted but could not save (see
+// saveUnsaved), in every workspace, whether or not it holds the alerts lease:
+// a replica whose store went away after a post lost the lease meanwhile, and
+// only its Evaluate, which needs the lease, saved them. Its message stayed in
+// the channel unsaved, beside the one another replica's pass posted since: saved
+// now, it is deleted as a copy of that one (saveUnsaved), or recorded as the
+// alert's. It reports how many remain unsaved (the store still away).
+func (a *Alerter) SaveUnsaved(ctx context.Context) (left int, err error) {
+	wss := map[string]bool{}
+	for _, u := range a.unsaved {
+		wss[u.al.Workspace] = true
+	}
+	for _, ws := range slices.Sorted(maps.Keys(wss)) {
+		err = errors.Join(err, a.saveUnsaved(ctx, ws))
+	}
+	return len(a.unsaved), err
+}
+
 // saveUnsavedLocked saves one unsaved alert, al (u as kept), as saveUnsaved
 // describes, forgotten being the people forgotten, reporting whether it kept
 // the stored alert instead (another pass told the channel since); its caller

@@ -384,6 +384,11 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 // flight finishing. al renews the lease as holder (its Holder is set to it).
 func alertPass(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.Config, log *slog.Logger, holder string) {
 	al.Holder = holder
+	// (alerts this replica posted and could not save: saved, or deleted as copies
+	// of another replica's, lease or not)
+	if left, err := al.SaveUnsaved(ctx); err != nil {
+		log.Warn("alerts: could not save alerts posted earlier; tried again next tick", "unsaved", left, "err", err)
+	}
 	if ok, err := st.AcquireLease(ctx, bot.AlertsLease, holder, bot.AlertsLeaseTTL); err != nil || !ok {
 		return
 	}
