@@ -32,6 +32,7 @@ type server struct {
 	capture    *bot.CaptureStats
 	posts      prometheus.Counter
 	postErrors prometheus.Counter
+	deletes    prometheus.Counter
 	registry   *prometheus.Registry
 	mux        *http.ServeMux
 	ready      func(ctx context.Context) error
@@ -118,7 +119,9 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 	}
 	s := &server{cfg: cfg, st: st, stats: new(bot.WorkerStats), capture: new(bot.CaptureStats), registry: prometheus.NewRegistry(), mux: http.NewServeMux(),
 		posts:      prometheus.NewCounter(prometheus.CounterOpts{Namespace: "feedbackbot", Name: "posts_total", Help: "Digests, alerts and updates posted to chat."}),
-		postErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "feedbackbot", Name: "post_errors_total", Help: "Posts that failed after the adapter's retries."})}
+		postErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "feedbackbot", Name: "post_errors_total", Help: "Posts that failed after the adapter's retries."}),
+		deletes: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "feedbackbot", Name: "posts_deleted_total",
+			Help: "Posted messages the bot deleted: a replica's copy of a digest or alert another replica posted too, or a message an erasure could not edit."})}
 	s.ready = readiness(st)
 	s.backlog.Store(-1)
 	s.routes()
@@ -185,7 +188,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		if p == nil {
 			continue
 		}
-		counted := &countingPoster{AlertPoster: p.Poster, posts: s.posts, errors: s.postErrors}
+		counted := &countingPoster{AlertPoster: p.Poster, posts: s.posts, errors: s.postErrors, deletes: s.deletes}
 		posters[p.Name] = counted
 		if string(p.Name) == cfg.Alerts.Platform {
 			alertPoster = counted
@@ -282,7 +285,7 @@ func (s *server) routes() {
 	counter("events_stored_total", "Captured events newly stored (redeliveries excluded).", func() float64 { return float64(s.capture.Appended.Load()) })
 	counter("capture_retries_total", "Capture appends retried while the store was unavailable.", func() float64 { return float64(s.capture.Retries.Load()) })
 	counter("capture_failures_total", "Capture appends given up on: Slack redelivers them; Discord's capture queue gave them up (lost).", func() float64 { return float64(s.capture.Failures.Load()) })
-	s.registry.MustRegister(s.posts, s.postErrors)
+	s.registry.MustRegister(s.posts, s.postErrors, s.deletes)
 	counter("log_entries_read_total", "Capture log entries handed to analysis workers.", func() float64 { return float64(s.stats.Read.Load()) })
 	counter("messages_analysed_total", "Messages analysed.", func() float64 { return float64(s.stats.Analysed.Load()) })
 	counter("derived_updates_total", "Messages whose tags and rollups changed.", func() float64 { return float64(s.stats.Applied.Load()) })
@@ -497,7 +500,7 @@ func (c *captureStore) Unwrap() store.Store { return c.Store }
 // countingPoster counts posts and failures for /metrics.
 type countingPoster struct {
 	bot.AlertPoster
-	posts, errors prometheus.Counter
+	posts, errors, deletes prometheus.Counter
 }
 
 func (p *countingPoster) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
@@ -514,9 +517,16 @@ func (p *countingPoster) Update(ctx context.Context, ref feedbackbot.PostRef, do
 
 // Delete deletes a posted alert (an erasure's, where it may not edit it any
 // more): forwarded, or the interface would hide it, as the embedded one did.
+// A deletion is counted apart (not as a post): replicas that raced to post show
+// in it, beside the erasures'. A message found gone already is neither.
 func (p *countingPoster) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
 	err := p.AlertPoster.Delete(ctx, ref)
-	p.count(err)
+	switch {
+	case err == nil:
+		p.deletes.Inc()
+	case !feedbackbot.IsNotFound(err):
+		p.errors.Inc()
+	}
 	return err
 }
 
