@@ -807,12 +807,7 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	if elsewhere, err := a.notifiedElsewhere(ctx, al); err != nil {
 		a.log().Warn("alerts: could not check the alert after posting it; saving this post", "alert", al.Fingerprint, "err", err)
 	} else if elsewhere {
-		if err := a.Poster.Delete(ctx, ref); err != nil && !feedbackbot.IsNotFound(err) {
-			return false, fmt.Errorf("alerts: %s posted twice (this pass was paused inside its post while another replica's told the channel); deleting this copy (%s in %s): %w",
-				al.Fingerprint, ref.ID, ref.Destination, err)
-		}
-		a.log().Warn("alerts: posted twice (this pass was paused inside its post while another replica's told the channel); this copy was deleted", "alert", al.Fingerprint, "message", ref.ID)
-		return false, nil
+		return false, a.deleteCopy(ctx, al, ref, "this pass was paused inside its post while another replica's told the channel")
 	}
 	if resolved {
 		al.Earlier = append(al.Earlier, ref)
@@ -825,12 +820,7 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	if !resolved {
 		al.NotifiedScore, al.NotifiedSeverity = al.Score, al.Severity
 	}
-	var kept bool
-	err = withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
-		var err error
-		kept, err = a.saveLocked(ctx, al)
-		return err
-	})
+	kept, err := a.saveKept(ctx, al)
 	if err != nil {
 		// The message is in the channel: the next pass saves it rather than
 		// posting it again (it raised the alert a second time, a review's find).
@@ -847,23 +837,20 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		// the other's): its message is the alert's, this copy is deleted. Until
 		// it is, it is among the alert's earlier messages (keepStored), for an
 		// erasure to reach; a message deleted is done with there.
-		if err := a.deleteCopy(ctx, al, ref); err != nil {
-			return false, err
-		}
-		return false, nil
+		return false, a.deleteCopy(ctx, al, ref, "another replica's pass posted it too and saved first")
 	}
 	return true, nil
 }
 
 // deleteCopy deletes ref, a message this pass posted for al that another
-// replica's pass told the channel about too and saved first (saveLocked kept
-// that pass's alert): a message already gone is done with.
-func (a *Alerter) deleteCopy(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef) error {
+// replica's pass told the channel about too (why says how it came to be
+// posted twice): a message already gone is done with.
+func (a *Alerter) deleteCopy(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef, why string) error {
 	if err := a.Poster.Delete(ctx, ref); err != nil && !feedbackbot.IsNotFound(err) {
-		return fmt.Errorf("alerts: %s posted twice (another replica's pass posted it too and saved first); deleting this copy (%s in %s): %w",
-			al.Fingerprint, ref.ID, ref.Destination, err)
+		return fmt.Errorf("alerts: %s posted twice (%s); deleting this copy (%s in %s): %w",
+			al.Fingerprint, why, ref.ID, ref.Destination, err)
 	}
-	a.log().Warn("alerts: posted twice (another replica's pass posted it too and saved first); this copy was deleted", "alert", al.Fingerprint, "message", ref.ID)
+	a.log().Warn("alerts: posted twice ("+why+"); this copy was deleted", "alert", al.Fingerprint, "message", ref.ID)
 	return nil
 }
 
@@ -899,9 +886,8 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 			if err != nil {
 				return fmt.Errorf("alerts: people forgotten: %w", err)
 			}
-			var err2 error
-			if kept, err2 = a.saveUnsavedLocked(ctx, &al, u, forgotten); err2 != nil {
-				return err2
+			if kept, err = a.saveUnsavedLocked(ctx, &al, u, forgotten); err != nil {
+				return err
 			}
 			return a.eraseSince(ctx, al.Workspace, al.Fingerprint, forgotten)
 		})
@@ -914,7 +900,7 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 		} else if u.posted.ID != "" {
 			// (another replica's pass told the channel meanwhile: its message is
 			// the alert's; this copy, known among its earlier ones, is deleted)
-			if err := a.deleteCopy(ctx, &al, u.posted); err != nil {
+			if err := a.deleteCopy(ctx, &al, u.posted, "another replica's pass told the channel while this one could not save"); err != nil {
 				a.log().Warn("alerts: could not delete a copy of an alert another replica's pass posted too; it stays among the alert's earlier messages", "alert", al.Fingerprint, "err", err)
 			}
 		}
@@ -1132,10 +1118,18 @@ func cloneAlert(al feedbackbot.Alert) feedbackbot.Alert {
 // stored alert is kept, this pass's copy is not saved (keepStored). That costs
 // no read: saveLocked reads the stored alert anyway.
 func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
-	return withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
-		_, err := a.saveLocked(ctx, al)
+	_, err := a.saveKept(ctx, al)
+	return err
+}
+
+// saveKept is save, reporting whether it kept the stored alert instead of al
+// (another pass told the channel since: saveLocked).
+func (a *Alerter) saveKept(ctx context.Context, al *feedbackbot.Alert) (kept bool, err error) {
+	err = withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
+		kept, err = a.saveLocked(ctx, al)
 		return err
 	})
+	return kept, err
 }
 
 // saveLocked is save, its caller holding the alert's lease; it reports whether

@@ -101,20 +101,19 @@ type lastRun struct {
 // Tick does everything due as of now and returns how many digests it posted. It is
 // the whole scheduling logic with an explicit clock; Run only calls it on time.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (int, error) {
-	recErr := s.recordUnrecorded(ctx)
+	firstErr := s.recordUnrecorded(ctx)
 	ok, err := s.Store.AcquireLease(ctx, leaseName, s.Holder, leaseTTL)
 	if err != nil {
-		return 0, errors.Join(recErr, fmt.Errorf("scheduler lease: %w", err))
+		return 0, errors.Join(firstErr, fmt.Errorf("scheduler lease: %w", err))
 	}
 	if !ok {
-		return 0, recErr // another replica schedules
+		return 0, firstErr // another replica schedules
 	}
 	catchUp := s.CatchUp
 	if catchUp <= 0 {
 		catchUp = 6 * time.Hour
 	}
 	posted := 0
-	var firstErr error
 	for _, j := range s.Jobs {
 		due, err := s.due(ctx, j, now, catchUp)
 		if err != nil {
@@ -367,20 +366,16 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 			s.Store.ReleaseLease(context.WithoutCancel(ctx), lease, s.Holder)
 		}
 	}()
-	// Posted by this replica, but its record failed: write the record, never the
-	// post again. Another replica that took the run over while the store was away
-	// from this one (past the run's lease) and recorded its own post holds the
-	// run: this copy is deleted, the other replica's record left as it is (this
-	// is looked at before the record is: found, it says only that the run is done).
+	// Posted by this replica, but its record failed, and not written at this
+	// tick's start either (recordUnrecorded): never posted again, and the lease
+	// kept (this is looked at before the record is: found, it says only that the
+	// run is done; written, the record is, and the run is marked done).
 	s.mu.Lock()
-	u, posted := s.unrecorded[run]
+	_, posted := s.unrecorded[run]
 	s.mu.Unlock()
 	if posted {
-		if done, err := s.recordKept(ctx, run, u); !done {
-			release = false
-			return false, err
-		}
-		return false, s.recordRun(ctx, j, at)
+		release = false
+		return false, nil
 	}
 	if _, err := s.Store.GetDoc(ctx, j.Workspace, docPosted, run); err == nil {
 		return false, s.recordRun(ctx, j, at)
@@ -487,9 +482,9 @@ type unrecordedPost struct {
 // recordKept writes the record of u, this replica's post of run whose record
 // failed, by recordPost's rule, and forgets u once done: recorded, or found
 // another replica's record written first, when this copy is deleted and that
-// record left as it is. done is false while the store does not take the record
-// (or the copy could not be deleted), with why.
-func (s *Scheduler) recordKept(ctx context.Context, run string, u unrecordedPost) (done bool, err error) {
+// record left as it is. It fails, keeping u, while the store does not take the
+// record (or the copy could not be deleted).
+func (s *Scheduler) recordKept(ctx context.Context, run string, u unrecordedPost) error {
 	j := u.job
 	recorded, taken, err := s.recordPost(ctx, j.Workspace, run, u.raw)
 	switch {
@@ -500,17 +495,17 @@ func (s *Scheduler) recordKept(ctx context.Context, run string, u unrecordedPost
 			err = s.retractDuplicate(ctx, s.Posters[rec.Platform], j, u.at, rec.PostRef)
 		}
 		if err != nil {
-			return false, fmt.Errorf("job %s: %w", j.Name, err)
+			return fmt.Errorf("job %s: %w", j.Name, err)
 		}
 	case !recorded:
-		return false, fmt.Errorf("job %s: record post: %w", j.Name, err)
+		return fmt.Errorf("job %s: record post: %w", j.Name, err)
 	case err != nil:
 		s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
 	}
 	s.mu.Lock()
 	delete(s.unrecorded, run)
 	s.mu.Unlock()
-	return true, nil
+	return nil
 }
 
 // recordUnrecorded writes the records this replica's posts still lack (see
@@ -531,9 +526,7 @@ func (s *Scheduler) recordUnrecorded(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		if _, err := s.recordKept(ctx, run, u); err != nil {
-			firstErr = cmpErr(firstErr, err)
-		}
+		firstErr = cmpErr(firstErr, s.recordKept(ctx, run, u))
 	}
 	return firstErr
 }
