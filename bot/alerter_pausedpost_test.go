@@ -72,6 +72,27 @@ func pausedPassStores() map[string]func(t *testing.T) (store.Store, func()) {
 	}
 }
 
+// oneAlertMessage checks that the alert fp was posted twice (by two replicas)
+// and that one copy is left in the channel, the one the stored alert names (its
+// erasures and edits reach it); it returns the stored alert.
+func oneAlertMessage(t *testing.T, st store.Store, ch *channelLog, fp string) feedbackbot.Alert {
+	t.Helper()
+	if posted, shown := ch.counts(); posted != 2 || shown != 1 {
+		t.Errorf("the alert was posted %d times and %d copies are in the channel, want 2 and 1", posted, shown)
+	}
+	got := readAlert(t, st, fp)
+	if len(got.Posts) != 1 {
+		t.Fatalf("the stored alert names %d messages, want 1: %+v", len(got.Posts), got.Posts)
+	}
+	ch.mu.Lock()
+	inChannel := ch.shown[got.Posts[0].ID]
+	ch.mu.Unlock()
+	if !inChannel {
+		t.Errorf("the stored alert names message %q, which is not the one left in the channel", got.Posts[0].ID)
+	}
+	return got
+}
+
 // TestAlertPausedInsideItsPostIsNotLeftTwice: replica A's pass posts an alert
 // and is paused inside the post call past its leases; meanwhile replica B's pass
 // raises the same alert and saves it. When A resumes, the alert is B's: A deletes
@@ -114,45 +135,9 @@ func TestAlertPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
 			if outA.Elsewhere != 1 || outA.Raised != 0 {
 				t.Errorf("A's pass raised %d and left %d to B, want 0 and 1", outA.Raised, outA.Elsewhere)
 			}
-			posted, shown := ch.counts()
-			if posted != 2 || shown != 1 {
-				t.Errorf("acct1's alert was posted %d times and %d copies are in the channel, want 2 and 1 (A %+v, %v)", posted, shown, outA, errA)
-			}
-			got := readAlert(t, st, bot.AlertFor("T1", hs[0], t0).Fingerprint)
-			if len(got.Posts) != 1 {
-				t.Fatalf("the stored alert names %d messages, want 1: %+v", len(got.Posts), got.Posts)
-			}
-			ch.mu.Lock()
-			inChannel := ch.shown[got.Posts[0].ID]
-			ch.mu.Unlock()
-			if !inChannel {
-				t.Errorf("the stored alert names message %q, which is not the one left in the channel", got.Posts[0].ID)
-			}
+			oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)
 		})
 	}
-}
-
-// pauseAfterPostedCheck is a replica's store that pauses the replica right after
-// its first read of a stored alert once its poster has posted (posted set): the
-// read after the post, which found the alert untold. A SIGSTOP there, or just a
-// slow save, leaves the moment in which another replica's pass posts too.
-type pauseAfterPostedCheck struct {
-	store.Store
-	posted atomic.Bool
-	once   sync.Once
-	paused chan struct{}
-	resume chan struct{}
-}
-
-func (s *pauseAfterPostedCheck) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
-	raw, err := s.Store.GetDoc(ctx, workspace, kind, id)
-	if kind == bot.DocAlert && s.posted.Load() {
-		s.once.Do(func() {
-			close(s.paused)
-			<-s.resume
-		})
-	}
-	return raw, err
 }
 
 // TestAlertPostRaceKeepsOneMessage: replica A's pass posts an alert, reads it
@@ -174,8 +159,11 @@ func TestAlertPostRaceKeepsOneMessage(t *testing.T) {
 				ctx := t.Context()
 				st, expire := open(t)
 				ch := &channelLog{}
-				sa := &pauseAfterPostedCheck{Store: st, paused: make(chan struct{}), resume: make(chan struct{})}
-				pa := &alertChannel{channelLog: ch, hook: func() { sa.posted.Store(true) }}
+				// A is paused right after its first read of the alert once its message
+				// is in the channel: the read after the post, which found it untold.
+				var postLanded atomic.Bool
+				sa := &pauseAfterLook{Store: st, kind: bot.DocAlert, armed: &postLanded, paused: make(chan struct{}), resume: make(chan struct{})}
+				pa := &alertChannel{channelLog: ch, hook: func() { postLanded.Store(true) }}
 				a := &bot.Alerter{Store: sa, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
 				b := &bot.Alerter{Store: st, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
 				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
@@ -210,20 +198,7 @@ func TestAlertPostRaceKeepsOneMessage(t *testing.T) {
 				if oa.out.Raised != 0 || oa.out.Elsewhere != 1 {
 					t.Errorf("A's pass raised %d alerts and left %d to B, want 0 and 1: B's post is the alert's (%+v)", oa.out.Raised, oa.out.Elsewhere, oa.out)
 				}
-				posted, shown := ch.counts()
-				if posted != 2 || shown != 1 {
-					t.Errorf("acct1's alert was posted %d times and %d copies are in the channel, want 2 and 1 (A %+v)", posted, shown, oa.out)
-				}
-				got := readAlert(t, st, bot.AlertFor("T1", hs[0], t0).Fingerprint)
-				if len(got.Posts) != 1 {
-					t.Fatalf("the stored alert names %d messages, want 1: %+v", len(got.Posts), got.Posts)
-				}
-				ch.mu.Lock()
-				inChannel := ch.shown[got.Posts[0].ID]
-				ch.mu.Unlock()
-				if !inChannel {
-					t.Errorf("the stored alert names message %q, which is not the one left in the channel", got.Posts[0].ID)
-				}
+				got := oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)
 				if !got.NotifiedAt.Equal(t0.Add(clocks.bLate)) {
 					t.Errorf("the stored alert was told at %v, want B's %v", got.NotifiedAt, t0.Add(clocks.bLate))
 				}

@@ -107,7 +107,7 @@ func TestDigestPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
 					j := job(t, "0 9 * * *", "UTC")
 					ch := &channelLog{}
 					pa := &pausedInPost{channelLog: ch, paused: make(chan struct{}), resume: make(chan struct{})}
-					sb := &pauseAfterRecordCheck{Store: be.st, paused: make(chan struct{}), resume: make(chan struct{})}
+					sb := &pauseAfterLook{Store: be.st, paused: make(chan struct{}), resume: make(chan struct{})}
 					if tc.b != bHolds {
 						sb.once.Do(func() {}) // B does not pause
 					}
@@ -215,8 +215,8 @@ func TestDigestRecordRaceKeepsOnePost(t *testing.T) {
 				be := open(t)
 				j := job(t, "0 9 * * *", "UTC")
 				ch := &channelLog{}
-				sa := &pauseAfterRecordCheck{Store: be.st, at: 3, paused: make(chan struct{}), resume: make(chan struct{})}
-				sb := &pauseAfterRecordCheck{Store: be.st, at: 3, paused: make(chan struct{}), resume: make(chan struct{})}
+				sa := &pauseAfterLook{Store: be.st, at: 3, paused: make(chan struct{}), resume: make(chan struct{})}
+				sb := &pauseAfterLook{Store: be.st, at: 3, paused: make(chan struct{}), resume: make(chan struct{})}
 				a := &bot.Scheduler{Store: sa, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
 				b := &bot.Scheduler{Store: sb, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
 				tick := func(s *bot.Scheduler, at time.Time, paused chan struct{}) chan error {
@@ -238,7 +238,7 @@ func TestDigestRecordRaceKeepsOnePost(t *testing.T) {
 					t.Fatalf("%d posts, %d in the channel before either records, want 2 and 2: the scenario is not set up", p, s)
 				}
 				order := []struct {
-					s    *pauseAfterRecordCheck
+					s    *pauseAfterLook
 					done chan error
 				}{{sa, doneA}, {sb, doneB}}
 				if first == "B" {

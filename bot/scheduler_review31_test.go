@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -61,22 +62,26 @@ func leaseBackends() map[string]func(t *testing.T) leaseBackend {
 	}
 }
 
-// pauseAfterRecordCheck is a replica's store that pauses the replica right after
-// its at-th look at a run's "posted" record (the first when at is 0; a run's third
-// is the one after its post), as a SIGSTOP, a frozen VM or a long digest build
-// does: the replica goes on building and posting when resume closes.
-type pauseAfterRecordCheck struct {
+// pauseAfterLook is a replica's store that pauses the replica right after its
+// at-th look at a document of kind (the first when at is 0; a run's "posted"
+// record, bot's docPosted, when kind is empty: a run's third look is the one
+// after its post), counting only the looks once armed is set (always, when it
+// is nil), as a SIGSTOP, a frozen VM or a long digest build does: the replica
+// goes on building and posting when resume closes.
+type pauseAfterLook struct {
 	store.Store
+	kind   string
 	at     int
+	armed  *atomic.Bool
 	seen   atomic.Int64
 	once   sync.Once
 	paused chan struct{}
 	resume chan struct{}
 }
 
-func (s *pauseAfterRecordCheck) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
+func (s *pauseAfterLook) GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error) {
 	raw, err := s.Store.GetDoc(ctx, workspace, kind, id)
-	if kind == "digest-posted" && s.seen.Add(1) >= int64(max(s.at, 1)) { // (bot's docPosted)
+	if kind == cmp.Or(s.kind, "digest-posted") && (s.armed == nil || s.armed.Load()) && s.seen.Add(1) >= int64(max(s.at, 1)) {
 		s.once.Do(func() {
 			close(s.paused)
 			<-s.resume
@@ -114,14 +119,14 @@ func TestDigestNotPostedTwiceByAReplicaPausedPastItsRunLease(t *testing.T) {
 					be := open(t)
 					j := job(t, "0 9 * * *", "UTC")
 					pa, pb := &recordingPoster{}, &recordingPoster{}
-					sa := &pauseAfterRecordCheck{Store: be.st, paused: make(chan struct{}), resume: make(chan struct{})}
-					sb := &pauseAfterRecordCheck{Store: be.st, paused: make(chan struct{}), resume: make(chan struct{})}
+					sa := &pauseAfterLook{Store: be.st, paused: make(chan struct{}), resume: make(chan struct{})}
+					sb := &pauseAfterLook{Store: be.st, paused: make(chan struct{}), resume: make(chan struct{})}
 					if tc.b != bBuilds {
 						sb.once.Do(func() {}) // B does not pause
 					}
 					a := &bot.Scheduler{Store: sa, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
 					b := &bot.Scheduler{Store: sb, Posters: map[feedbackbot.Platform]bot.Poster{"test": pb}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
-					tick := func(who string, s *bot.Scheduler, at time.Time, ps *pauseAfterRecordCheck) <-chan error {
+					tick := func(who string, s *bot.Scheduler, at time.Time, ps *pauseAfterLook) <-chan error {
 						done := make(chan error, 1)
 						go func() { _, err := s.Tick(context.Background(), at); done <- err }()
 						if ps == nil {
