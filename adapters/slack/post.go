@@ -197,8 +197,8 @@ func (a *Adapter) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
 // A message with no thread, or already gone, has none.
 func (a *Adapter) deleteOwnReplies(ctx context.Context, ref feedbackbot.PostRef) error {
 	me, err := a.ownUser(ctx)
-	if err != nil {
-		return err
+	if err != nil || me == "" {
+		return err // (no user id: none of the replies can be told to be the bot's)
 	}
 	for cursor := ""; ; {
 		var msgs []slack.Message
@@ -217,7 +217,7 @@ func (a *Adapter) deleteOwnReplies(ctx context.Context, ref feedbackbot.PostRef)
 			return fmt.Errorf("slack conversations.replies of %s in %s: %w", ref.ID, ref.Destination, err)
 		}
 		for _, m := range msgs {
-			if m.Timestamp == ref.ID || m.User != me || me == "" {
+			if m.Timestamp == ref.ID || m.User != me {
 				continue
 			}
 			if err := a.deleteReply(ctx, ref.Destination, m); err != nil {
