@@ -2,24 +2,19 @@ package slackadapter
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/slack-go/slack/slacktest"
+
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
-// closedURL is an API URL at a port nothing listens on (connection refused).
+// closedURL is an API URL at a port that refuses connections.
 func closedURL(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr + "/api/"
+	return "http://" + redistest.RefusedAddr(t) + "/api/"
 }
 
 // authTestAnswering is a Slack API whose auth.test answers with status and body.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,18 +15,6 @@ import (
 
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
-
-// closedAddr is a 127.0.0.1 address nothing listens on (connections are refused).
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
 
 // checkRedisURL is the real Redis these tests open (redistest.URL: REDIS_URL, else
 // database 0 of 127.0.0.1:6379). Tests needing it skip when it does not answer,
@@ -46,7 +33,7 @@ func checkRedisURL(t *testing.T) string {
 func TestConfigCheckOpensRedis(t *testing.T) {
 	t.Chdir(t.TempDir())
 	const password = "hunter2-SECRET"
-	closed := closedAddr(t)
+	closed := redistest.RefusedAddr(t)
 	for _, tc := range []struct {
 		name  string
 		url   func(t *testing.T) string
@@ -133,7 +120,7 @@ func TestConfigCheckSlackHintMatchesTheFailure(t *testing.T) {
 	})
 	refusing.Start()
 	t.Cleanup(refusing.Stop)
-	closed := "http://" + closedAddr(t) + "/api/"
+	closed := "http://" + redistest.RefusedAddr(t) + "/api/"
 	for _, tc := range []struct {
 		name, apiURL string
 		want, never  string
@@ -164,7 +151,7 @@ func TestConfigCheckSlackHintMatchesTheFailure(t *testing.T) {
 // TestRunSaysSlackUnreachable: run with SLACK_API_URL at a closed port said "(is
 // SLACK_BOT_TOKEN valid?)" for "connection refused"; it says Slack cannot be reached.
 func TestRunSaysSlackUnreachable(t *testing.T) {
-	closed := "http://" + closedAddr(t) + "/api/"
+	closed := "http://" + redistest.RefusedAddr(t) + "/api/"
 	m, out, errb := testMain(slackCheckEnv(t, closed))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -223,7 +223,7 @@ func TestConfigCheckReportsFileProblemsWithTheOtherChecks(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte("log:\n  level: verbose\nanalysis:\n  layer: "+notALayer+"\nslack:\n  internal_channels: [CINTERNAL, CSHARED]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m, out, _ := testMain(map[string]string{"REDIS_URL": "redis://" + closedAddr(t) + "/0",
+	m, out, _ := testMain(map[string]string{"REDIS_URL": "redis://" + redistest.RefusedAddr(t) + "/0",
 		"SLACK_BOT_TOKEN": "xoxb-check", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": api.GetAPIURL(), "SLACK_TEAM_ID": "THOME"})
 	err := m.Run(context.Background(), []string{"config", "check", "--config", cfgPath})
 	if err == nil {
@@ -294,7 +294,7 @@ func TestBackfillOpensNoStoreWhenSlackRefusesOrIsUnreachable(t *testing.T) {
 	for _, tc := range []struct {
 		name, api, want string
 	}{
-		{"unreachable", "http://" + closedAddr(t) + "/api/", "cannot reach Slack"},
+		{"unreachable", "http://" + redistest.RefusedAddr(t) + "/api/", "cannot reach Slack"},
 		{"token refused", refusing.GetAPIURL(), "SLACK_BOT_TOKEN is not valid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

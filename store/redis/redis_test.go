@@ -22,20 +22,8 @@ import (
 	"github.com/feedbackbot/feedbackbot/store/storetest"
 )
 
-// closedAddr returns a local address nothing listens on.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 func TestOpenUnreachable(t *testing.T) {
-	addr := closedAddr(t)
+	addr := redistest.RefusedAddr(t)
 	_, err := redisstore.Open(t.Context(), "redis://app:t0psecret@"+addr+"/0", redisstore.Options{})
 	if err == nil {
 		t.Fatal("Open of a closed port succeeded")
@@ -68,7 +56,7 @@ func TestOpenInvalidURL(t *testing.T) {
 // TestUnavailableWhileRunning checks that every kind of operation marks a dead server
 // as unavailable, with the cause still reachable.
 func TestUnavailableWhileRunning(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: closedAddr(t), MaxRetries: -1, DialerRetries: 1})
+	client := redis.NewClient(&redis.Options{Addr: redistest.RefusedAddr(t), MaxRetries: -1, DialerRetries: 1})
 	defer client.Close()
 	s := redisstore.New(client, redisstore.Options{})
 	ctx := t.Context()

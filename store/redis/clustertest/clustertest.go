@@ -32,34 +32,18 @@ func Start(t testing.TB) (*redis.ClusterClient, []string) {
 		t.Skipf("redis-server not on PATH: skipping the Redis Cluster test (install redis-server to run it)")
 	}
 	dir := t.TempDir()
-	var addrs []string
-	for i := range 3 {
-		port := freePort(t)
-		nodeDir := filepath.Join(dir, strconv.Itoa(i))
-		if err := os.MkdirAll(nodeDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no",
-			"--dir", nodeDir, "--logfile", filepath.Join(nodeDir, "redis.log"))
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start redis-server: %v", err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-		})
-		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	nodes := make([]*redis.Client, len(addrs))
-	for i, a := range addrs {
-		nodes[i] = redis.NewClient(&redis.Options{Addr: a})
-		defer nodes[i].Close()
-		if err := waitPing(ctx, nodes[i]); err != nil {
-			t.Fatalf("redis-server at %s did not start: %v", a, err)
+	var addrs []string
+	nodes := make([]*redis.Client, 3)
+	for i := range nodes {
+		addr, err := startNode(ctx, t, bin, filepath.Join(dir, strconv.Itoa(i)))
+		if err != nil {
+			t.Fatal(err)
 		}
+		addrs = append(addrs, addr)
+		nodes[i] = redis.NewClient(&redis.Options{Addr: addr})
+		defer nodes[i].Close()
 	}
 	per := 16384 / len(nodes)
 	for i, n := range nodes {
@@ -103,6 +87,73 @@ func Start(t testing.TB) (*redis.ClusterClient, []string) {
 		t.Fatal(err)
 	}
 	return c, addrs
+}
+
+// nodeStarts is how many ports startNode tries: a free port can be taken by another
+// process between its choice and redis-server's bind.
+const nodeStarts = 5
+
+// startNode starts a cluster-enabled redis-server on a free loopback port, in a
+// directory of its own under dir, and returns its address once it answers, checking
+// by its process id that the server answering there is this one. A server that exits
+// (its port was taken since it was chosen) is started again on another port.
+func startNode(ctx context.Context, t testing.TB, bin, dir string) (string, error) {
+	var last error
+	for attempt := range nodeStarts {
+		dir := filepath.Join(dir, strconv.Itoa(attempt))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", err
+		}
+		port := freePort(t)
+		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no",
+			"--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+		if err := cmd.Start(); err != nil {
+			return "", fmt.Errorf("start redis-server: %w", err)
+		}
+		exited := make(chan struct{})
+		go func() {
+			cmd.Wait()
+			close(exited)
+		}()
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			<-exited
+		})
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+		last = waitOwn(ctx, c, cmd.Process.Pid, exited)
+		c.Close()
+		if last == nil {
+			return addr, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return "", fmt.Errorf("redis-server did not start (%d tries; see redis.log under %s): %w", nodeStarts, dir, last)
+}
+
+// waitOwn waits until the server at c answers with process id pid, or the process
+// exits.
+func waitOwn(ctx context.Context, c *redis.Client, pid int, exited <-chan struct{}) error {
+	want := "process_id:" + strconv.Itoa(pid)
+	for {
+		info, err := c.Info(ctx, "server").Result()
+		if err == nil {
+			if !strings.Contains(info, want+"\r\n") {
+				return fmt.Errorf("another server answers at %s", c.Options().Addr)
+			}
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("redis-server exited: %w", err)
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func waitPing(ctx context.Context, c redis.UniversalClient) error {
