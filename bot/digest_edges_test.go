@@ -79,30 +79,6 @@ func TestDigestFooterNamesItsZone(t *testing.T) {
 	}
 }
 
-// failPostedOnce is a real store whose first write of a digest's "posted" record
-// fails (a store hiccup), as the scheduler's own error path anticipates.
-type failPostedOnce struct {
-	store.Store
-	failed bool
-}
-
-func (f *failPostedOnce) PutDoc(ctx context.Context, ws, kind, id string, data []byte) error {
-	if kind == "digest-posted" && !f.failed {
-		f.failed = true
-		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store hiccup")
-	}
-	return f.Store.PutDoc(ctx, ws, kind, id, data)
-}
-
-// CreateDoc is how the record is first written: it fails alike.
-func (f *failPostedOnce) CreateDoc(ctx context.Context, ws, kind, id string, data []byte) (bool, error) {
-	if kind == "digest-posted" && !f.failed {
-		f.failed = true
-		return false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store hiccup")
-	}
-	return f.Store.CreateDoc(ctx, ws, kind, id, data)
-}
-
 // TestDigestNotPostedAgainAfterItsRecordFailed: the digest is in the channel
 // but its "posted" record failed to write; the per-run lease is kept so that no
 // replica posts it again, yet the same replica's next tick renews its own lease and
@@ -110,7 +86,8 @@ func (f *failPostedOnce) CreateDoc(ctx context.Context, ws, kind, id string, dat
 func TestDigestNotPostedAgainAfterItsRecordFailed(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
-			st := &failPostedOnce{Store: open(t)}
+			st := &failingDocs{Store: open(t), kind: "digest-posted"} // its first record write fails
+			st.failNext.Store(1)
 			p := &recordingPoster{}
 			s := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": p}, Jobs: []bot.Job{job(t, "0 9 * * *", "UTC")}, Holder: "a"}
 			now, _ := time.Parse(time.RFC3339, "2026-11-02T09:00:30Z")

@@ -300,23 +300,43 @@ func TestDigestRecordFoundItsOwnIsKept(t *testing.T) {
 }
 
 // failingDocs is a replica's store whose writes of one kind of document fail
-// while failing is set: creations of a run's "posted" record, or the scheduler's
-// record of a run done.
+// while failing is set, or the next failNext of them (a store hiccup): creations
+// of a run's "posted" record, or the scheduler's record of a run done.
 type failingDocs struct {
 	store.Store
-	kind    string
-	failing atomic.Bool
+	kind     string
+	failing  atomic.Bool
+	failNext atomic.Int32
+}
+
+// fails reports whether a write of kind fails now (taking one of failNext).
+func (s *failingDocs) fails(kind string) bool {
+	if kind != s.kind {
+		return false
+	}
+	if s.failing.Load() {
+		return true
+	}
+	for {
+		n := s.failNext.Load()
+		if n <= 0 {
+			return false
+		}
+		if s.failNext.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }
 
 func (s *failingDocs) PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error {
-	if kind == s.kind && s.failing.Load() {
+	if s.fails(kind) {
 		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the store went away")
 	}
 	return s.Store.PutDoc(ctx, workspace, kind, id, data)
 }
 
 func (s *failingDocs) CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error) {
-	if kind == s.kind && s.failing.Load() {
+	if s.fails(kind) {
 		return false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the store went away")
 	}
 	return s.Store.CreateDoc(ctx, workspace, kind, id, data)
