@@ -521,3 +521,19 @@ func TestVersionWithoutBuilding(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTrainLayer is one training of the whole layer (sentiment, intent and
+// theme heads) on four of the training sets: what each fold of
+// TestLayerCrossValidation does on twenty-three.
+func BenchmarkTrainLayer(b *testing.B) {
+	var rows []Example
+	for _, p := range layerSets[:4] {
+		rows = append(rows, readExamples(b, p)...)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := TrainLayer(rows, nil, DefaultLayerOptions); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

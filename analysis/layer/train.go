@@ -30,6 +30,16 @@ func (o Options) penalty(j, nd int) float64 {
 	return o.L2Hash
 }
 
+// penalties is penalty(j, nd) for each of d weights (a table: the gradient's
+// penalty pass reads it for every weight of every evaluation).
+func (o Options) penalties(d, nd int) []float64 {
+	p := make([]float64, d)
+	for j := range p {
+		p[j] = o.penalty(j, nd)
+	}
+	return p
+}
+
 // iters is the L-BFGS iteration bound: MaxIter, 500 when it is 0.
 func (o Options) iters() int {
 	if o.MaxIter == 0 {
@@ -62,7 +72,7 @@ func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Opti
 			weight[c] = float64(len(y)) / (float64(k) * count[c])
 		}
 	}
-	nd := len(names)
+	pen := o.penalties(d, len(names))
 	n := float64(len(y))
 	z := make([]float64, k)
 	grad := func(g, w []float64) float64 {
@@ -71,14 +81,9 @@ func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Opti
 		}
 		loss := 0.0
 		for i, row := range x {
+			scores(z, w, d, row)
 			top := math.Inf(-1)
-			for c := range k {
-				s := 0.0
-				wc := w[c*d : (c+1)*d]
-				for _, f := range row {
-					s += wc[f.Index] * f.Value
-				}
-				z[c] = s
+			for _, s := range z {
 				top = max(top, s)
 			}
 			sum := 0.0
@@ -88,27 +93,24 @@ func Train(classes, names []string, hashBits int, x [][]Feature, y []int, o Opti
 			}
 			wt := weight[y[i]] / n
 			loss -= wt * math.Log(z[y[i]]/sum)
-			for c := range k {
-				p := z[c] / sum
-				if c == y[i] {
-					p--
+			if g != nil {
+				for c := range k {
+					p := z[c] / sum
+					if c == y[i] {
+						p--
+					}
+					z[c] = wt * p // (the product as wt * p * f.Value computed it)
 				}
-				if g == nil {
-					continue
-				}
-				gc := g[c*d : (c+1)*d]
-				for _, f := range row {
-					gc[f.Index] += wt * p * f.Value
-				}
+				addScaled(g, z, d, row)
 			}
 		}
 		for c := range k {
-			for j := range d {
-				wj := w[c*d+j]
+			wc := w[c*d : (c+1)*d]
+			for j, wj := range wc {
 				if wj == 0 {
 					continue
 				}
-				l := o.penalty(j, nd)
+				l := pen[j]
 				loss += 0.5 * l * wj * wj
 				if g != nil {
 					g[c*d+j] += l * wj
@@ -135,7 +137,8 @@ func TrainIndependent(labels, names []string, hashBits int, x [][]Feature, has f
 		return nil, errors.New("layer: no rows")
 	}
 	m := &Model{Classes: labels, Names: names, HashBits: hashBits, Independent: true}
-	d, nd, n := m.Dim(), len(names), float64(len(x))
+	d, n := m.Dim(), float64(len(x))
+	pen := o.penalties(d, len(names))
 	y := make([]bool, len(x))
 	for k := range labels {
 		pos := 0.0
@@ -176,7 +179,7 @@ func TrainIndependent(labels, names []string, hashBits int, x [][]Feature, has f
 				if wj == 0 {
 					continue
 				}
-				l := o.penalty(j, nd)
+				l := pen[j]
 				loss += 0.5 * l * wj * wj
 				if g != nil {
 					g[j] += l * wj
@@ -188,6 +191,48 @@ func TrainIndependent(labels, names []string, hashBits int, x [][]Feature, has f
 	}
 	m.Round()
 	return m, m.Check(names, hashBits)
+}
+
+// scores sets z[c] to the score of row under class c's weights (w[c*d:(c+1)*d]),
+// each summed in the row's order. Classes go two at a time: each sum waits on its
+// previous addition, and two of them side by side take the time of one.
+func scores(z, w []float64, d int, row []Feature) {
+	c := 0
+	for ; c+1 < len(z); c += 2 {
+		w0, w1 := w[c*d:(c+1)*d], w[(c+1)*d:(c+2)*d]
+		s0, s1 := 0.0, 0.0
+		for _, f := range row {
+			s0 += w0[f.Index] * f.Value
+			s1 += w1[f.Index] * f.Value
+		}
+		z[c], z[c+1] = s0, s1
+	}
+	if c < len(z) {
+		wc, s := w[c*d:(c+1)*d], 0.0
+		for _, f := range row {
+			s += wc[f.Index] * f.Value
+		}
+		z[c] = s
+	}
+}
+
+// addScaled adds r[c] times row to class c's gradient (g[c*d:(c+1)*d]), in the
+// row's order, two classes at a time as scores does.
+func addScaled(g, r []float64, d int, row []Feature) {
+	c := 0
+	for ; c+1 < len(r); c += 2 {
+		g0, g1, r0, r1 := g[c*d:(c+1)*d], g[(c+1)*d:(c+2)*d], r[c], r[c+1]
+		for _, f := range row {
+			g0[f.Index] += r0 * f.Value
+			g1[f.Index] += r1 * f.Value
+		}
+	}
+	if c < len(r) {
+		gc, rc := g[c*d:(c+1)*d], r[c]
+		for _, f := range row {
+			gc[f.Index] += rc * f.Value
+		}
+	}
 }
 
 // softplus is log(1 + e^z), computed without overflow.
@@ -206,7 +251,7 @@ func lbfgs(f func(g, w []float64) float64, n, iters int) []float64 {
 	const mem = 10
 	w, g := make([]float64, n), make([]float64, n)
 	fx := f(g, w)
-	var ss, ys [][]float64
+	var ss, ys, spare [][]float64
 	var rho []float64
 	dir, wNew, gNew := make([]float64, n), make([]float64, n), make([]float64, n)
 	alpha := make([]float64, mem)
@@ -251,7 +296,14 @@ func lbfgs(f func(g, w []float64) float64, n, iters int) []float64 {
 			copy(w, wNew)
 			break
 		}
-		s, y := make([]float64, n), make([]float64, n)
+		// (the pair the memory drops next, or last round's unkept one, is
+		// written over: a new pair each round allocated 2n floats a round)
+		var s, y []float64
+		if len(spare) > 0 {
+			s, y, spare = spare[len(spare)-2], spare[len(spare)-1], spare[:len(spare)-2]
+		} else {
+			s, y = make([]float64, n), make([]float64, n)
+		}
 		for i := range s {
 			s[i], y[i] = wNew[i]-w[i], gNew[i]-g[i]
 		}
@@ -260,9 +312,12 @@ func lbfgs(f func(g, w []float64) float64, n, iters int) []float64 {
 		fx = fNew
 		if sy := dot(s, y); sy > 1e-12 {
 			if len(ss) == mem {
+				spare = append(spare, ss[0], ys[0])
 				ss, ys, rho = ss[1:], ys[1:], rho[1:]
 			}
 			ss, ys, rho = append(ss, s), append(ys, y), append(rho, 1/sy)
+		} else {
+			spare = append(spare, s, y)
 		}
 	}
 	return w
