@@ -876,7 +876,7 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 		al := cloneAlert(u.al) // (a save that fails part-way leaves the kept one as it was)
 		a.asRead = map[string]alertAsRead{al.Fingerprint: u.read}
 		var forgotten map[string][]byte
-		var kept bool
+		var done unsavedOutcome
 		err := withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
 			// (read under the lease, just before the write; read again after it, for
 			// an erasure that marked someone forgotten between the two and found no
@@ -886,7 +886,7 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 			if err != nil {
 				return fmt.Errorf("alerts: people forgotten: %w", err)
 			}
-			if kept, err = a.saveUnsavedLocked(ctx, &al, u, forgotten); err != nil {
+			if done, err = a.saveUnsavedLocked(ctx, &al, u, forgotten); err != nil {
 				return err
 			}
 			return a.eraseSince(ctx, al.Workspace, al.Fingerprint, forgotten)
@@ -895,9 +895,12 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 			return err
 		}
 		delete(a.unsaved, k)
-		if !kept {
+		switch {
+		case done == unsavedSaved:
 			a.log().Info("alerts: saved an alert an earlier pass posted", "alert", al.Fingerprint)
-		} else if u.posted.ID != "" {
+		case done == unsavedLanded:
+			a.log().Info("alerts: an alert an earlier pass posted was saved already (the store's answer was lost)", "alert", al.Fingerprint)
+		case u.posted.ID != "":
 			// (another replica's pass told the channel meanwhile: its message is
 			// the alert's; this copy, known among its earlier ones, is deleted)
 			if err := a.deleteCopy(ctx, &al, u.posted, "another replica's pass told the channel while this one could not save"); err != nil {
@@ -926,24 +929,44 @@ func (a *Alerter) SaveUnsaved(ctx context.Context) (left int, err error) {
 	return len(a.unsaved), err
 }
 
+// unsavedOutcome is what became of an unsaved alert (saveUnsavedLocked).
+type unsavedOutcome int
+
+const (
+	unsavedSaved  unsavedOutcome = iota // saved now
+	unsavedKept                         // another pass told the channel since: its alert kept, this post a copy
+	unsavedLanded                       // the earlier save was written (its answer lost): nothing to do
+)
+
 // saveUnsavedLocked saves one unsaved alert, al (u as kept), as saveUnsaved
-// describes, forgotten being the people forgotten, reporting whether it kept
-// the stored alert instead (another pass told the channel since); its caller
-// holds the alert's lease.
-func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, u unsavedAlert, forgotten map[string][]byte) (kept bool, err error) {
+// describes, forgotten being the people forgotten, reporting what became of it;
+// its caller holds the alert's lease. A stored alert that names u's message
+// already is that earlier save's, written though its answer was lost (a
+// connection reset): it may have been told about since (closed, repeated), and
+// its message is the alert's, not a copy to delete.
+func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, u unsavedAlert, forgotten map[string][]byte) (unsavedOutcome, error) {
 	erased := eraseForgotten(al, forgotten)
 	cur, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
 	if err != nil && !feedbackbot.IsNotFound(err) {
-		return false, fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
+		return unsavedSaved, fmt.Errorf("alerts: read %s before saving it: %w", al.Fingerprint, err)
 	}
 	var stored feedbackbot.Alert
-	if err == nil && json.Unmarshal(cur, &stored) == nil && toldSince(&stored, u.read, al) {
-		return true, a.keepStored(ctx, al, &stored, forgotten, erased)
+	if err == nil && json.Unmarshal(cur, &stored) == nil {
+		if u.posted.ID != "" && (slices.Contains(stored.Posts, u.posted) || slices.Contains(stored.Earlier, u.posted)) {
+			return unsavedLanded, nil
+		}
+		if toldSince(&stored, u.read, al) {
+			return unsavedKept, a.keepStored(ctx, al, &stored, forgotten, erased)
+		}
 	}
 	if erased {
 		markRedacted(al)
 	}
-	return a.saveLocked(ctx, al)
+	kept, err := a.saveLocked(ctx, al)
+	if kept {
+		return unsavedKept, err
+	}
+	return unsavedSaved, err
 }
 
 // toldSince says whether stored, the alert as stored now, was told about (posted,
