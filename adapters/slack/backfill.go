@@ -237,22 +237,32 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
+// repliesPage reads one page of the replies in ts's thread (conversations.replies
+// from cursor), waiting out rate limits: the messages, whether there are more, and
+// the next page's cursor. On an error the cursor given is handed back: slack-go
+// returns an empty one with a rate-limit error, and taking it would start again
+// from page 1 (for ever, when every second page is limited).
+func (a *Adapter) repliesPage(ctx context.Context, channel, ts, cursor string) ([]slack.Message, bool, string, error) {
+	var msgs []slack.Message
+	var more bool
+	next := cursor
+	err := a.retry(ctx, func() error {
+		page, hasMore, after, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Cursor: cursor, Limit: 200})
+		if err != nil {
+			return err
+		}
+		msgs, more, next = page, hasMore, after
+		return nil
+	})
+	return msgs, more, next, err
+}
+
 func (a *Adapter) replies(ctx context.Context, ws, channel, ts string) ([]feedbackbot.Event, error) {
 	var out []feedbackbot.Event
 	cursor := ""
 	for {
-		var msgs []slack.Message
-		var more bool
-		err := a.retry(ctx, func() error {
-			// The results are kept only on success: slack-go returns an empty cursor
-			// with a rate-limit error, and taking it would start again from page 1.
-			page, hasMore, next, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Cursor: cursor, Limit: 200})
-			if err != nil {
-				return err
-			}
-			msgs, more, cursor = page, hasMore, next
-			return nil
-		})
+		msgs, more, next, err := a.repliesPage(ctx, channel, ts, cursor)
+		cursor = next
 		if err != nil {
 			return nil, fmt.Errorf("slack conversations.replies %s/%s: %w (run again to resume)", channel, ts, err)
 		}

@@ -23,6 +23,12 @@ type threadServer struct {
 	gone    map[string]bool
 	// repliesErr, when set, is conversations.replies' answer (an error).
 	repliesErr string
+	// limited is how many times page 2 is answered 429 (Retry-After 0) before it is served.
+	limited int
+	// pages asked for, by cursor ("" the first)
+	pages []string
+	// fileErr, when set, is files.delete's answer (an error).
+	fileErr string
 }
 
 const threadTS = "1700000999.000100"
@@ -48,6 +54,18 @@ func (s *threadServer) bind(c slacktest.Customize) {
 			fmt.Fprint(w, `{"ok":false,"error":"thread_not_found"}`)
 			return
 		}
+		s.mu.Lock()
+		s.pages = append(s.pages, r.Form.Get("cursor"))
+		limit := r.Form.Get("cursor") == "page2" && s.limited > 0
+		if limit {
+			s.limited--
+		}
+		s.mu.Unlock()
+		if limit {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
 		if r.Form.Get("cursor") == "" {
 			fmt.Fprint(w, `{"ok":true,"messages":[`+
 				`{"type":"message","user":"UBOT","ts":"`+threadTS+`","text":"digest","reply_count":3},`+
@@ -62,6 +80,10 @@ func (s *threadServer) bind(c slacktest.Customize) {
 	})
 	c.Handle("/files.delete", func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
+		if s.fileErr != "" {
+			fmt.Fprintf(w, `{"ok":false,"error":%q}`, s.fileErr)
+			return
+		}
 		s.note(w, "file "+r.Form.Get("file"), "file_not_found")
 	})
 	c.Handle("/chat.delete", func(w http.ResponseWriter, r *http.Request) {
@@ -100,18 +122,26 @@ func (s *threadServer) log() []string {
 // message's own deletion back, and a second deletion finds the message gone.
 func TestDeleteTakesTheBotsThreadRepliesAlong(t *testing.T) {
 	ref := feedbackbot.PostRef{Platform: feedbackbot.PlatformSlack, Destination: "CINTERNAL", ID: threadTS}
+	all := []string{"file F1", "message 1700000999.000400", "message " + threadTS}
 	for _, tc := range []struct {
 		name       string
 		start      bool   // auth.test at Start (else asked at the deletion)
 		repliesErr string // conversations.replies fails so
+		limited    int    // page 2 is rate limited so many times first
+		fileErr    string // files.delete fails so
 		want       []string
 	}{
-		{"after Start", true, "", []string{"file F1", "message 1700000999.000400", "message " + threadTS}},
-		{"bot user asked at the deletion", false, "", []string{"file F1", "message 1700000999.000400", "message " + threadTS}},
-		{"thread unreadable", true, "missing_scope", []string{"message " + threadTS}},
+		{"after Start", true, "", 0, "", all},
+		{"bot user asked at the deletion", false, "", 0, "", all},
+		{"thread unreadable", true, "missing_scope", 0, "", []string{"message " + threadTS}},
+		// (slack-go answers a 429 with an empty cursor: taken, it read page 1 again,
+		// for ever where page 2 is limited each time it follows page 1)
+		{"page 2 rate limited", true, "", 2, "", all},
+		// (the bot's later replies are deleted all the same)
+		{"a file that cannot be deleted", true, "", 0, "cant_delete_file", []string{"message 1700000999.000400", "message " + threadTS}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := &threadServer{repliesErr: tc.repliesErr}
+			srv := &threadServer{repliesErr: tc.repliesErr, limited: tc.limited, fileErr: tc.fileErr}
 			f := newFixture(t, srv.bind)
 			ctx := context.Background()
 			if tc.start {
@@ -124,6 +154,14 @@ func TestDeleteTakesTheBotsThreadRepliesAlong(t *testing.T) {
 			}
 			if got := srv.log(); !slices.Equal(got, tc.want) {
 				t.Errorf("deleted %q, want %q (the bot's replies first, the colleague's kept)", got, tc.want)
+			}
+			if tc.repliesErr == "" {
+				srv.mu.Lock()
+				pages := slices.Clone(srv.pages)
+				srv.mu.Unlock()
+				if want := append([]string{""}, slices.Repeat([]string{"page2"}, tc.limited+1)...); !slices.Equal(pages, want) {
+					t.Errorf("pages asked for %q, want %q (page 2 again after each 429, never page 1)", pages, want)
+				}
 			}
 			if err := f.a.Delete(ctx, ref); !feedbackbot.IsNotFound(err) {
 				t.Errorf("deleting it again: %v, want ENOTFOUND (the message is gone)", err)

@@ -200,33 +200,31 @@ func (a *Adapter) deleteOwnReplies(ctx context.Context, ref feedbackbot.PostRef)
 	if err != nil || me == "" {
 		return err // (no user id: none of the replies can be told to be the bot's)
 	}
+	var failed error // (one reply that cannot be deleted does not keep the others)
 	for cursor := ""; ; {
-		var msgs []slack.Message
-		var more bool
-		err := a.retry(ctx, func() error {
-			var err error
-			msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
-				ChannelID: ref.Destination, Timestamp: ref.ID, Cursor: cursor, Limit: 200})
-			return err
-		})
+		msgs, more, next, err := a.repliesPage(ctx, ref.Destination, ref.ID, cursor)
 		var se slack.SlackErrorResponse
 		switch {
 		case errors.As(err, &se) && (se.Err == "thread_not_found" || se.Err == "message_not_found"):
-			return nil // (the message itself is found gone by chat.delete)
+			return failed // (the message itself is found gone by chat.delete)
 		case err != nil:
-			return fmt.Errorf("slack conversations.replies of %s in %s: %w", ref.ID, ref.Destination, err)
+			return errors.Join(failed, fmt.Errorf("slack conversations.replies of %s in %s: %w", ref.ID, ref.Destination, err))
 		}
 		for _, m := range msgs {
 			if m.Timestamp == ref.ID || m.User != me {
 				continue
 			}
 			if err := a.deleteReply(ctx, ref.Destination, m); err != nil {
-				return err
+				if ctx.Err() != nil {
+					return err
+				}
+				failed = errors.Join(failed, err)
 			}
 		}
-		if !more || cursor == "" {
-			return nil
+		if !more || next == "" {
+			return failed
 		}
+		cursor = next
 	}
 }
 
