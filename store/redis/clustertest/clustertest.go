@@ -170,13 +170,33 @@ func waitPing(ctx context.Context, c redis.UniversalClient) error {
 	}
 }
 
+// maxNodePort is the highest port a cluster node may have: its cluster bus listens
+// 10,000 above it, and redis-server refuses to start on a higher one.
+const maxNodePort = 65535 - 10000
+
+// freePort returns a free loopback port a cluster node can take: at most
+// maxNodePort, and with the port of its bus free too. (Linux hands out ports in
+// the lower half of its range to a listener on port 0; macOS's range, 49152-65535,
+// is mostly above maxNodePort.)
 func freePort(t testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		if port <= maxNodePort {
+			bus, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+10000))
+			if err == nil {
+				bus.Close()
+				ln.Close()
+				return port
+			}
+		}
+		ln.Close()
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatalf("no free loopback port at most %d with its cluster bus port free, in 200 tries", maxNodePort)
+	return 0
 }
 
 func containsOK(info string) bool { return strings.Contains(info, "cluster_state:ok") }

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 package redistest
 
@@ -14,9 +14,13 @@ import (
 // other process can take the port meanwhile (a listener closed to free its port left
 // the port to the next test that asked for one: a test package running beside
 // TestOpenUnreachable got it, and Redis's client read an HTTP server's reply).
+// Linux answers a connection to a port bound but not listening with a reset
+// (refused); macOS drops it, leaving the client to time out, so other systems close
+// a listener instead (refused_other.go). The socket is close-on-exec from its
+// creation: a process the test starts does not keep the port.
 func RefusedAddr(t testing.TB) string {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatalf("a socket for a refused address: %v", err)
 	}
