@@ -807,27 +807,24 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	if elsewhere, err := a.notifiedElsewhere(ctx, al); err != nil {
 		a.log().Warn("alerts: could not check the alert after posting it; saving this post", "alert", al.Fingerprint, "err", err)
 	} else if elsewhere {
-		return false, a.deleteCopy(ctx, al, ref, "this pass was paused inside its post while another replica's told the channel")
+		err := a.deleteCopy(ctx, al, ref, "this pass was paused inside its post while another replica's told the channel")
+		if err != nil {
+			// Kept as unsaved: saving it finds the other pass's alert, which
+			// keeps this message among its earlier ones (for an erasure to
+			// reach), and deletes it again (it stayed in the channel, out of
+			// every record, a review's find).
+			c := cloneAlert(*al)
+			notePosted(&c, ref, resolved)
+			a.keepUnsaved(&c, ref)
+		}
+		return false, err
 	}
-	if resolved {
-		al.Earlier = append(al.Earlier, ref)
-	} else {
-		al.Earlier = append(al.Earlier, al.Posts...) // the message a repeat replaces
-		al.Posts = []feedbackbot.PostRef{ref}
-	}
-	al.NoteQuoted()
-	al.NotifiedAt = al.UpdatedAt
-	if !resolved {
-		al.NotifiedScore, al.NotifiedSeverity = al.Score, al.Severity
-	}
+	notePosted(al, ref, resolved)
 	kept, err := a.saveKept(ctx, al)
 	if err != nil {
 		// The message is in the channel: the next pass saves it rather than
 		// posting it again (it raised the alert a second time, a review's find).
-		if a.unsaved == nil {
-			a.unsaved = map[string]unsavedAlert{}
-		}
-		a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref}
+		a.keepUnsaved(al, ref)
 		a.log().Warn("alerts: posted, but not saved; the next pass saves it", "alert", al.Fingerprint, "err", err)
 		return true, err
 	}
@@ -840,6 +837,31 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		return false, a.deleteCopy(ctx, al, ref, "another replica's pass posted it too and saved first")
 	}
 	return true, nil
+}
+
+// notePosted records ref, al's message just posted (a close's notice where
+// resolved), in al: the messages it names, whom they quote, and when it was told.
+func notePosted(al *feedbackbot.Alert, ref feedbackbot.PostRef, resolved bool) {
+	if resolved {
+		al.Earlier = append(al.Earlier, ref)
+	} else {
+		al.Earlier = append(al.Earlier, al.Posts...) // the message a repeat replaces
+		al.Posts = []feedbackbot.PostRef{ref}
+	}
+	al.NoteQuoted()
+	al.NotifiedAt = al.UpdatedAt
+	if !resolved {
+		al.NotifiedScore, al.NotifiedSeverity = al.Score, al.Severity
+	}
+}
+
+// keepUnsaved keeps al, as posted with message ref, for SaveUnsaved (see
+// Alerter.unsaved).
+func (a *Alerter) keepUnsaved(al *feedbackbot.Alert, ref feedbackbot.PostRef) {
+	if a.unsaved == nil {
+		a.unsaved = map[string]unsavedAlert{}
+	}
+	a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref}
 }
 
 // deleteCopy deletes ref, a message this pass posted for al that another

@@ -28,3 +28,6 @@ func SharedPeriod(ctx context.Context, st interface {
 	}
 	return rr.share.messages(ctx, st, rr.Workspace, max)
 }
+
+// MaxRetracts is how many times a digest copy's deletion is tried.
+const MaxRetracts = maxRetracts

@@ -441,28 +441,32 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		// the whole digest again every tick would be worse.
 		s.log().Warn("digest posted, but not all of it", "job", j.Name, "err", err)
 	}
+	raw, _ := json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
+	// (a copy whose deletion fails is kept as unrecorded: the next tick finds the
+	// run's record taken and deletes it again)
+	retract := func() error {
+		err := s.retractDuplicate(pctx, poster, j, at, ref)
+		if err != nil {
+			s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw})
+		}
+		return errors.Join(err, s.recordRun(pctx, j, at))
+	}
 	if _, err := s.Store.GetDoc(pctx, j.Workspace, docPosted, run); err == nil {
 		// Another replica posted and recorded the run while this one's post was in
 		// flight: the first recorded post is the run's, and this copy goes.
-		return false, errors.Join(s.retractDuplicate(pctx, poster, j, at, ref), s.recordRun(pctx, j, at))
+		return false, retract()
 	} else if !feedbackbot.IsNotFound(err) {
 		s.log().Warn("could not check the run's record after posting; recording this post", "job", j.Name, "err", err)
 	}
 	// The record is created, never overwritten (recordPost): of two posts that both
 	// found no record, the one recorded first is the run's, and the other deleted.
-	raw, _ := json.Marshal(postedDigest{PostRef: ref, Digest: &d, Chart: png != nil})
 	recorded, taken, err := s.recordPost(pctx, j.Workspace, run, raw)
 	if taken {
-		return false, errors.Join(s.retractDuplicate(pctx, poster, j, at, ref), s.recordRun(pctx, j, at))
+		return false, retract()
 	}
 	if !recorded {
-		release = false // the lease keeps other replicas from posting it again while it lasts
-		s.mu.Lock()
-		if s.unrecorded == nil {
-			s.unrecorded = map[string]unrecordedPost{}
-		}
-		s.unrecorded[run] = unrecordedPost{job: j, at: at, raw: raw} // and this one, on its next ticks
-		s.mu.Unlock()
+		release = false                                                 // the lease keeps other replicas from posting it again while it lasts
+		s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw}) // and this one, on its next ticks
 		return true, fmt.Errorf("job %s: record post: %w", j.Name, err)
 	} else if err != nil {
 		s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
@@ -471,12 +475,29 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	return true, s.recordRun(pctx, j, at)
 }
 
-// unrecordedPost is a digest this replica posted whose record failed: its job,
-// its run's time and the record to write (a postedDigest).
+// unrecordedPost is a digest this replica posted whose record failed, or a copy
+// of another replica's whose deletion failed: its job, its run's time, the
+// record to write (a postedDigest) and how many times its deletion failed.
 type unrecordedPost struct {
-	job Job
-	at  time.Time
-	raw []byte
+	job     Job
+	at      time.Time
+	raw     []byte
+	retries int
+}
+
+// maxRetracts bounds the deletions of a copy tried (one a tick): a platform
+// that keeps refusing it (the bot removed from the channel) is given up on,
+// with an error naming the message, rather than tried at every tick for ever.
+const maxRetracts = 20
+
+// keepUnrecorded keeps u, this replica's post of run, for recordKept.
+func (s *Scheduler) keepUnrecorded(run string, u unrecordedPost) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unrecorded == nil {
+		s.unrecorded = map[string]unrecordedPost{}
+	}
+	s.unrecorded[run] = u
 }
 
 // recordKept writes the record of u, this replica's post of run whose record
@@ -495,7 +516,12 @@ func (s *Scheduler) recordKept(ctx context.Context, run string, u unrecordedPost
 			err = s.retractDuplicate(ctx, s.Posters[rec.Platform], j, u.at, rec.PostRef)
 		}
 		if err != nil {
-			return fmt.Errorf("job %s: %w", j.Name, err)
+			if u.retries++; u.retries < maxRetracts {
+				s.keepUnrecorded(run, u)
+				return fmt.Errorf("job %s: %w", j.Name, err)
+			}
+			s.log().Error("digest posted twice, and this copy could not be deleted: delete it by hand", "job", j.Name,
+				"scheduled", u.at, "message", rec.ID, "channel", rec.Destination, "tries", u.retries, "err", err)
 		}
 	case !recorded:
 		return fmt.Errorf("job %s: record post: %w", j.Name, err)

@@ -30,6 +30,9 @@ type channelLog struct {
 	mu    sync.Mutex
 	n     int
 	shown map[string]bool // message id → still in the channel
+	// failDeletes is how many of the next deletions fail (the platform
+	// rate-limiting or down for a moment).
+	failDeletes int
 }
 
 func (c *channelLog) Post(_ context.Context, channel string, _ feedbackbot.Document) (feedbackbot.PostRef, error) {
@@ -47,6 +50,10 @@ func (c *channelLog) Post(_ context.Context, channel string, _ feedbackbot.Docum
 func (c *channelLog) Delete(_ context.Context, ref feedbackbot.PostRef) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.failDeletes > 0 {
+		c.failDeletes--
+		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "the platform is rate-limiting deletions")
+	}
 	if !c.shown[ref.ID] {
 		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "no message %s", ref.ID)
 	}

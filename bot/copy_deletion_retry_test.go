@@ -1,0 +1,142 @@
+package bot_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
+	"github.com/feedbackbot/feedbackbot/bot"
+)
+
+// TestDigestCopyWhoseDeletionFailedIsDeletedLater: replica A is paused inside its
+// post past the run's lease, B takes the run over, posts and records it; A
+// resumes, finds B's record, and its deletion of its copy fails (the platform
+// rate-limiting). A's next ticks delete it: the copy used to stay in the
+// channel for good, named by no record, out of every erasure's reach (a
+// review's find).
+func TestDigestCopyWhoseDeletionFailedIsDeletedLater(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	for name, open := range leaseBackends() {
+		t.Run(name, func(t *testing.T) {
+			be := open(t)
+			j := job(t, "0 9 * * *", "UTC")
+			ch := &channelLog{}
+			pa := &pausedInPost{channelLog: ch, paused: make(chan struct{}), resume: make(chan struct{})}
+			a := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+			b := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+			doneA := make(chan error, 1)
+			go func() { _, err := a.Tick(context.Background(), now); doneA <- err }()
+			<-pa.paused
+			be.expire()
+			if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err != nil {
+				t.Fatalf("B's tick: %v", err)
+			}
+			ch.mu.Lock()
+			ch.failDeletes = 1
+			ch.mu.Unlock()
+			close(pa.resume)
+			if err := <-doneA; err == nil {
+				t.Error("A's tick reported nothing of the copy it could not delete")
+			}
+			if posted, shown := ch.counts(); posted != 2 || shown != 2 {
+				t.Fatalf("posted %d, %d in the channel, want both: the scenario is not set up", posted, shown)
+			}
+			for i := 1; i <= 2; i++ { // A's next ticks
+				if _, err := a.Tick(context.Background(), now.Add(time.Duration(i)*time.Minute)); err != nil {
+					t.Errorf("A's tick %d: %v", i, err)
+				}
+			}
+			oneRecordedCopy(t, be.st, ch, j, now, 2, b)
+		})
+	}
+}
+
+// TestDigestCopyNeverDeletableIsGivenUp: a copy the platform keeps refusing to
+// delete (the bot removed from the channel) is tried at A's next ticks, each
+// reporting it, and given up on after maxRetracts, with an error in the log
+// naming it: the ticks then report nothing more.
+func TestDigestCopyNeverDeletableIsGivenUp(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	be := leaseBackends()["bolt"](t)
+	j := job(t, "0 9 * * *", "UTC")
+	ch := &channelLog{failDeletes: 1000}
+	pa := &pausedInPost{channelLog: ch, paused: make(chan struct{}), resume: make(chan struct{})}
+	a := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+	b := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+	doneA := make(chan error, 1)
+	go func() { _, err := a.Tick(context.Background(), now); doneA <- err }()
+	<-pa.paused
+	be.expire()
+	if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err != nil {
+		t.Fatalf("B's tick: %v", err)
+	}
+	close(pa.resume)
+	<-doneA
+	failed := 0
+	for i := 1; i <= 30; i++ {
+		if _, err := a.Tick(context.Background(), now.Add(time.Duration(i)*time.Minute)); err != nil {
+			failed++
+		}
+	}
+	if failed != bot.MaxRetracts-1 {
+		t.Errorf("%d of A's next ticks reported the copy, want %d (the first try was the post's tick)", failed, bot.MaxRetracts-1)
+	}
+	if posted, shown := ch.counts(); posted != 2 || shown != 2 {
+		t.Errorf("posted %d, %d in the channel, want both (the copy could never be deleted)", posted, shown)
+	}
+}
+
+// TestAlertCopyWhoseDeletionFailedIsDeletedLater: replica A's pass is paused
+// inside its post while B's raises the same alert and saves it; A resumes, finds
+// the alert told elsewhere, and its deletion of its copy fails. A's SaveUnsaved
+// (every alerts tick) then deletes it, the stored alert B's: the copy used to
+// stay in the channel, named by no alert (a review's find).
+func TestAlertCopyWhoseDeletionFailedIsDeletedLater(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	for name, open := range pausedPassStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, expire := open(t)
+			ch := &channelLog{}
+			pa := &alertChannel{channelLog: ch}
+			a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+			b := &bot.Alerter{Store: st, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+				t.Fatalf("alerts lease: %v %v", ok, err)
+			}
+			var errB error
+			pa.hook = func() {
+				expire()
+				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+					errB = err
+					return
+				}
+				if out, err := b.Evaluate(ctx, "T1", hs, t0); err != nil || out.Raised != 1 {
+					errB = err
+					if err == nil {
+						t.Errorf("B raised %d alerts, want 1: the scenario is not set up", out.Raised)
+					}
+				}
+				ch.mu.Lock()
+				ch.failDeletes = 1
+				ch.mu.Unlock()
+			}
+			if _, err := a.Evaluate(ctx, "T1", hs, t0); err == nil {
+				t.Error("A's pass reported nothing of the copy it could not delete")
+			}
+			if errB != nil {
+				t.Fatalf("B's pass: %v", errB)
+			}
+			if posted, shown := ch.counts(); posted != 2 || shown != 2 {
+				t.Fatalf("posted %d, %d in the channel, want both: the scenario is not set up", posted, shown)
+			}
+			if left, err := a.SaveUnsaved(ctx); left != 0 || err != nil {
+				t.Errorf("A's SaveUnsaved: %d left, %v", left, err)
+			}
+			oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)
+		})
+	}
+}
