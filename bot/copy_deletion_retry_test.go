@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -137,6 +138,41 @@ func TestAlertCopyWhoseDeletionFailedIsDeletedLater(t *testing.T) {
 				t.Errorf("A's SaveUnsaved: %d left, %v", left, err)
 			}
 			oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)
+		})
+	}
+}
+
+// TestDigestRecordWrittenAtShutdown: a digest posted whose record failed is kept
+// in memory to be recorded at the next tick; a replica stopped before that tick
+// writes it as Run returns, where it used to be lost with the process (and the
+// run posted again by another replica beside this copy: a review's find).
+func TestDigestRecordWrittenAtShutdown(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := &failingDocs{Store: open(t), kind: "digest-posted"}
+			st.failNext.Store(1) // the post's own record write
+			ch := &channelLog{}
+			j := job(t, "0 9 * * *", "UTC")
+			s := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "a"}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- s.Run(ctx, time.Hour, func() time.Time { return now }) }()
+			deadline := time.Now().Add(20 * time.Second)
+			for posted, _ := ch.counts(); posted == 0; posted, _ = ch.counts() {
+				if time.Now().After(deadline) {
+					t.Fatal("the digest was never posted")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if _, err := st.GetDoc(context.Background(), j.Workspace, "digest-posted", fmt.Sprintf("%s:%d", j.Name, now.Truncate(time.Hour).Unix())); !feedbackbot.IsNotFound(err) {
+				t.Fatalf("the run's record before the shutdown: %v, want none (its write failed): the scenario is not set up", err)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			oneRecordedCopy(t, st, ch, j, now, 1)
 		})
 	}
 }

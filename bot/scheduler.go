@@ -606,9 +606,35 @@ func (s *Scheduler) Run(ctx context.Context, interval time.Duration, clock func(
 		}
 		select {
 		case <-ctx.Done():
+			s.flushUnrecorded(ctx)
 			return nil
 		case <-t.C:
 		}
+	}
+}
+
+// flushUnrecorded writes, at shutdown, the records this replica's posts still
+// lack (recordUnrecorded), for at most postGrace: kept only in memory, they would
+// be lost with the process, and the run posted again by another replica with
+// this copy left in the channel. What still cannot be written is logged, each
+// message named, for a person to delete the extra copy.
+func (s *Scheduler) flushUnrecorded(ctx context.Context) {
+	s.mu.Lock()
+	n := len(s.unrecorded)
+	s.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postGrace)
+	defer cancel()
+	err := s.recordUnrecorded(fctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for run, u := range s.unrecorded {
+		var rec postedDigest
+		_ = json.Unmarshal(u.raw, &rec)
+		s.log().Error("digest posted but not recorded at shutdown: another replica may post it again; delete one copy by hand",
+			"job", u.job.Name, "run", run, "message", rec.ID, "channel", rec.Destination, "err", err)
 	}
 }
 

@@ -367,6 +367,16 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 			log.Warn("alerts: release the lease", "err", err)
 		}
 	}()
+	// Alerts posted and not saved are kept in memory only: saved (or deleted as
+	// copies) once more at shutdown, for a while, or another replica posts them
+	// again beside this process's message.
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if left, err := al.SaveUnsaved(sctx); left > 0 {
+			log.Error("alerts: posted but not saved at shutdown; another replica may post them again (delete the extra messages by hand)", "unsaved", left, "err", err)
+		}
+	}()
 	for {
 		alertPass(ctx, st, al, cfg, log, holder)
 		select {
