@@ -276,8 +276,12 @@ func (s *Scheduler) rerenderDigest(ctx context.Context, workspace, run string) e
 // an error after the write is the second look's.
 func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw []byte) (recorded, taken bool, err error) {
 	var rec postedDigest
+	// everyone the digest quotes, for both looks: the record found written may
+	// be an earlier try's, which the first look's drop is not in
+	var authors []string
 	if json.Unmarshal(raw, &rec) == nil && rec.Digest != nil {
-		gone, err := forgottenOf(ctx, s.Store, workspace, digestAuthors(rec.Digest))
+		authors = digestAuthors(rec.Digest)
+		gone, err := forgottenOf(ctx, s.Store, workspace, authors)
 		if err != nil {
 			return false, false, err
 		}
@@ -313,7 +317,7 @@ func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw [
 	if rec.Digest == nil {
 		return true, false, nil
 	}
-	gone, err := forgottenOf(ctx, s.Store, workspace, digestAuthors(rec.Digest))
+	gone, err := forgottenOf(ctx, s.Store, workspace, authors)
 	if err == nil && len(gone) > 0 {
 		_, err = redactDigestRecord(ctx, s.Store, workspace, run, func(q feedbackbot.Quote) bool { _, g := gone[q.AuthorID]; return g },
 			func(e feedbackbot.Evidence) bool { _, g := gone[e.Author]; return g })

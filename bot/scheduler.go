@@ -469,15 +469,20 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw}) // and this one, on its next ticks
 		return true, fmt.Errorf("job %s: record post: %w", j.Name, err)
 	} else if err != nil {
-		s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
+		// The record is written, but its second look for people forgotten
+		// meanwhile failed: an erasure that ran between the two looks missed it,
+		// and the next tick looks again (recordKept) rather than no one ever.
+		s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw})
+		s.log().Warn("digest recorded, but the look for people forgotten meanwhile failed; tried again next tick", "job", j.Name, "err", err)
 	}
 	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "from", from, "customer_messages", d.CustomerMessages)
 	return true, s.recordRun(pctx, j, at)
 }
 
-// unrecordedPost is a digest this replica posted whose record failed, or a copy
-// of another replica's whose deletion failed: its job, its run's time, the
-// record to write (a postedDigest) and how many times its deletion failed.
+// unrecordedPost is a digest this replica posted whose record failed (or whose
+// second look for people forgotten did), or a copy of another replica's whose
+// deletion failed: its job, its run's time, the record to write (a postedDigest)
+// and how many times it was tried again and failed.
 type unrecordedPost struct {
 	job     Job
 	at      time.Time
@@ -485,9 +490,10 @@ type unrecordedPost struct {
 	retries int
 }
 
-// maxRetracts bounds the deletions of a copy tried (one a tick): a platform
-// that keeps refusing it (the bot removed from the channel) is given up on,
-// with an error naming the message, rather than tried at every tick for ever.
+// maxRetracts bounds the tries again of an unrecorded post's deletion or second
+// look (one a tick): a platform that keeps refusing a deletion (the bot removed
+// from the channel) is given up on, with an error naming the message, rather
+// than tried at every tick for ever.
 const maxRetracts = 20
 
 // keepUnrecorded keeps u, this replica's post of run, for recordKept.
@@ -526,7 +532,12 @@ func (s *Scheduler) recordKept(ctx context.Context, run string, u unrecordedPost
 	case !recorded:
 		return fmt.Errorf("job %s: record post: %w", j.Name, err)
 	case err != nil:
-		s.log().Warn("digest recorded, but not all of it", "job", j.Name, "err", err)
+		// (the look for people forgotten meanwhile, after the write: again next tick)
+		if u.retries++; u.retries < maxRetracts {
+			s.keepUnrecorded(run, u)
+			return fmt.Errorf("job %s: %w", j.Name, err)
+		}
+		s.log().Error("digest recorded, but people forgotten meanwhile may still be quoted in it: run forget again for them", "job", j.Name, "run", run, "tries", u.retries, "err", err)
 	}
 	s.mu.Lock()
 	delete(s.unrecorded, run)
