@@ -136,13 +136,14 @@ func testCreateDoc(t *testing.T, f *fixture) {
 	if ok, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "run1", []byte(`{"e":5}`)); err != nil || !ok {
 		t.Errorf("CreateDoc after a delete = %v, %v; want it created", ok, err)
 	}
-	if _, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "", []byte(`{}`)); err == nil {
-		t.Error("CreateDoc with an empty id: no error")
+	if _, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "", []byte(`{}`)); feedbackbot.ErrorCode(err) != feedbackbot.EINVALID {
+		t.Errorf("CreateDoc with an empty id: %v, want EINVALID", err)
 	}
-	// Replicas racing: one creates it.
+	// Replicas racing: one creates it, and what is stored is its.
 	const racers = 8
 	var wg sync.WaitGroup
 	var created atomic.Int32
+	var winner atomic.Int32
 	for i := range racers {
 		wg.Go(func() {
 			ok, err := f.s.CreateDoc(ctx, "W1", "digest-posted", "run2", []byte(fmt.Sprintf(`{"r":%d}`, i)))
@@ -151,12 +152,15 @@ func testCreateDoc(t *testing.T, f *fixture) {
 			}
 			if ok {
 				created.Add(1)
+				winner.Store(int32(i))
 			}
 		})
 	}
 	wg.Wait()
 	if created.Load() != 1 {
 		t.Errorf("%d of %d racers created the document, want 1", created.Load(), racers)
+	} else if got, err := f.s.GetDoc(ctx, "W1", "digest-posted", "run2"); err != nil || string(got) != fmt.Sprintf(`{"r":%d}`, winner.Load()) {
+		t.Errorf("stored %q, %v; want the creator's, racer %d's", got, err, winner.Load())
 	}
 }
 
