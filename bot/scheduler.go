@@ -514,30 +514,28 @@ func (s *Scheduler) keepUnrecorded(run string, u unrecordedPost) {
 func (s *Scheduler) recordKept(ctx context.Context, run string, u unrecordedPost) error {
 	j := u.job
 	recorded, taken, err := s.recordPost(ctx, j.Workspace, run, u.raw)
+	var rec postedDigest
+	var giveUp string // what is logged when the tries run out
 	switch {
 	case taken:
-		var rec postedDigest
 		err = json.Unmarshal(u.raw, &rec)
 		if err == nil {
 			err = s.retractDuplicate(ctx, s.Posters[rec.Platform], j, u.at, rec.PostRef)
 		}
-		if err != nil {
-			if u.retries++; u.retries < maxRetracts {
-				s.keepUnrecorded(run, u)
-				return fmt.Errorf("job %s: %w", j.Name, err)
-			}
-			s.log().Error("digest posted twice, and this copy could not be deleted: delete it by hand", "job", j.Name,
-				"scheduled", u.at, "message", rec.ID, "channel", rec.Destination, "tries", u.retries, "err", err)
-		}
+		giveUp = "digest posted twice, and this copy could not be deleted: delete it by hand"
 	case !recorded:
 		return fmt.Errorf("job %s: record post: %w", j.Name, err)
 	case err != nil:
-		// (the look for people forgotten meanwhile, after the write: again next tick)
+		// (the look for people forgotten meanwhile, after the write)
+		_ = json.Unmarshal(u.raw, &rec)
+		giveUp = "digest recorded, but people forgotten meanwhile may still be quoted in it: run forget again for them"
+	}
+	if err != nil {
 		if u.retries++; u.retries < maxRetracts {
-			s.keepUnrecorded(run, u)
+			s.keepUnrecorded(run, u) // (again next tick)
 			return fmt.Errorf("job %s: %w", j.Name, err)
 		}
-		s.log().Error("digest recorded, but people forgotten meanwhile may still be quoted in it: run forget again for them", "job", j.Name, "run", run, "tries", u.retries, "err", err)
+		s.log().Error(giveUp, "job", j.Name, "run", run, "scheduled", u.at, "message", rec.ID, "channel", rec.Destination, "tries", u.retries, "err", err)
 	}
 	s.mu.Lock()
 	delete(s.unrecorded, run)
