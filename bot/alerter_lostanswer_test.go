@@ -46,9 +46,7 @@ func TestAlertSaveWhoseAnswerWasLostIsNotACopy(t *testing.T) {
 			sa.armed.Store(true)
 			a := &bot.Alerter{Store: sa, Poster: ch, Channel: "C", RepeatInterval: 24 * time.Hour}
 			b := &bot.Alerter{Store: st, Poster: ch, Channel: "C", RepeatInterval: 24 * time.Hour}
-			ev := feedbackbot.Evidence{MessageKey: "slack/T1/C1/1", Author: "U1", Quote: "this is awful", Time: t0.Add(-time.Hour)}
-			risky := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "Acme"}, Score: 30, AtRisk: true,
-				Reasons: []feedbackbot.Reason{{Code: health.ReasonSentimentLow, Text: "sentiment low", Impact: -40, Evidence: []feedbackbot.Evidence{ev}}}}
+			risky := atRisk("acme", 30, health.ReasonSentimentLow, "slack/T1/C1/1")
 			if _, err := a.Evaluate(ctx, "T1", []feedbackbot.Health{risky}, t0); err == nil {
 				t.Fatal("A's save must report its lost answer")
 			}
@@ -60,7 +58,7 @@ func TestAlertSaveWhoseAnswerWasLostIsNotACopy(t *testing.T) {
 			for id := range docs {
 				fp = id
 			}
-			recovered := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "Acme"}, Score: 90, RecentMessages: 3, LastCustomerAt: t0.Add(5 * time.Minute)}
+			recovered := feedbackbot.Health{Account: feedbackbot.Account{ID: "acme", Name: "acme"}, Score: 90, RecentMessages: 3, LastCustomerAt: t0.Add(5 * time.Minute)}
 			if out, err := b.Evaluate(ctx, "T1", []feedbackbot.Health{recovered}, t0.Add(20*time.Minute)); err != nil || out.Resolved != 1 {
 				t.Fatalf("B's pass: %+v, %v; want the alert closed", out, err)
 			}

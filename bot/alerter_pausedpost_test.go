@@ -93,6 +93,43 @@ func oneAlertMessage(t *testing.T, st store.Store, ch *channelLog, fp string) fe
 	return got
 }
 
+// passPausedInPost plays replica A's alert pass on hs, paused inside its post
+// past its leases while replica B's pass, holding the alerts lease then, raises
+// the same alert and saves it; then beforeResume runs (when set) and A resumes.
+// It fails the test unless B raised the alert, and returns A's alerter and its
+// pass's outcome.
+func passPausedInPost(t *testing.T, st store.Store, expire func(), ch *channelLog, hs []feedbackbot.Health, t0 time.Time, beforeResume func()) (*bot.Alerter, bot.AlertOutcome, error) {
+	t.Helper()
+	ctx := t.Context()
+	pa := &alertChannel{channelLog: ch}
+	a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+	b := &bot.Alerter{Store: st, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+	if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+		t.Fatalf("alerts lease: %v %v", ok, err)
+	}
+	var outB bot.AlertOutcome
+	var errB error
+	pa.hook = func() {
+		expire()
+		if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+			errB = err
+			return
+		}
+		outB, errB = b.Evaluate(ctx, "T1", hs, t0)
+		if beforeResume != nil {
+			beforeResume()
+		}
+	}
+	outA, errA := a.Evaluate(ctx, "T1", hs, t0)
+	if errB != nil {
+		t.Fatalf("B's pass: %v", errB)
+	}
+	if outB.Raised != 1 {
+		t.Fatalf("B raised %d alerts, want 1: the scenario is not set up (%+v)", outB.Raised, outB)
+	}
+	return a, outA, errA
+}
+
 // TestAlertPausedInsideItsPostIsNotLeftTwice: replica A's pass posts an alert
 // and is paused inside the post call past its leases; meanwhile replica B's pass
 // raises the same alert and saves it. When A resumes, the alert is B's: A deletes
@@ -103,32 +140,9 @@ func TestAlertPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
 	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
-			ctx := t.Context()
 			st, expire := open(t)
 			ch := &channelLog{}
-			pa := &alertChannel{channelLog: ch}
-			a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
-			b := &bot.Alerter{Store: st, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
-			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
-				t.Fatalf("alerts lease: %v %v", ok, err)
-			}
-			var outB bot.AlertOutcome
-			var errB error
-			pa.hook = func() {
-				expire()
-				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
-					errB = err
-					return
-				}
-				outB, errB = b.Evaluate(ctx, "T1", hs, t0)
-			}
-			outA, errA := a.Evaluate(ctx, "T1", hs, t0)
-			if errB != nil {
-				t.Fatalf("B's pass: %v", errB)
-			}
-			if outB.Raised != 1 {
-				t.Fatalf("B raised %d alerts, want 1: the scenario is not set up (%+v)", outB.Raised, outB)
-			}
+			_, outA, errA := passPausedInPost(t, st, expire, ch, hs, t0, nil)
 			if errA != nil {
 				t.Errorf("A's pass: %v", errA)
 			}

@@ -11,6 +11,29 @@ import (
 	"github.com/feedbackbot/feedbackbot/bot"
 )
 
+// takenOverWhilePaused plays replica A paused inside its post of j's run past
+// the run's lease while replica B takes the run over, posts and records it; then
+// beforeResume runs (when set) and A resumes. It returns both replicas and A's
+// tick's error.
+func takenOverWhilePaused(t *testing.T, be leaseBackend, ch *channelLog, j bot.Job, now time.Time, beforeResume func()) (a, b *bot.Scheduler, errA error) {
+	t.Helper()
+	pa := &pausedInPost{channelLog: ch, paused: make(chan struct{}), resume: make(chan struct{})}
+	a = &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+	b = &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+	doneA := make(chan error, 1)
+	go func() { _, err := a.Tick(context.Background(), now); doneA <- err }()
+	<-pa.paused
+	be.expire()
+	if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err != nil {
+		t.Fatalf("B's tick: %v", err)
+	}
+	if beforeResume != nil {
+		beforeResume()
+	}
+	close(pa.resume)
+	return a, b, <-doneA
+}
+
 // TestDigestCopyWhoseDeletionFailedIsDeletedLater: replica A is paused inside its
 // post past the run's lease, B takes the run over, posts and records it; A
 // resumes, finds B's record, and its deletion of its copy fails (the platform
@@ -24,21 +47,8 @@ func TestDigestCopyWhoseDeletionFailedIsDeletedLater(t *testing.T) {
 			be := open(t)
 			j := job(t, "0 9 * * *", "UTC")
 			ch := &channelLog{}
-			pa := &pausedInPost{channelLog: ch, paused: make(chan struct{}), resume: make(chan struct{})}
-			a := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
-			b := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
-			doneA := make(chan error, 1)
-			go func() { _, err := a.Tick(context.Background(), now); doneA <- err }()
-			<-pa.paused
-			be.expire()
-			if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err != nil {
-				t.Fatalf("B's tick: %v", err)
-			}
-			ch.mu.Lock()
-			ch.failDeletes = 1
-			ch.mu.Unlock()
-			close(pa.resume)
-			if err := <-doneA; err == nil {
+			a, b, errA := takenOverWhilePaused(t, be, ch, j, now, func() { ch.failNextDeletes(1) })
+			if errA == nil {
 				t.Error("A's tick reported nothing of the copy it could not delete")
 			}
 			if posted, shown := ch.counts(); posted != 2 || shown != 2 {
@@ -63,18 +73,7 @@ func TestDigestCopyNeverDeletableIsGivenUp(t *testing.T) {
 	be := leaseBackends()["bolt"](t)
 	j := job(t, "0 9 * * *", "UTC")
 	ch := &channelLog{failDeletes: 1000}
-	pa := &pausedInPost{channelLog: ch, paused: make(chan struct{}), resume: make(chan struct{})}
-	a := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
-	b := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
-	doneA := make(chan error, 1)
-	go func() { _, err := a.Tick(context.Background(), now); doneA <- err }()
-	<-pa.paused
-	be.expire()
-	if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err != nil {
-		t.Fatalf("B's tick: %v", err)
-	}
-	close(pa.resume)
-	<-doneA
+	a, _, _ := takenOverWhilePaused(t, be, ch, j, now, nil)
 	failed := 0
 	for i := 1; i <= 30; i++ {
 		if _, err := a.Tick(context.Background(), now.Add(time.Duration(i)*time.Minute)); err != nil {
@@ -99,42 +98,16 @@ func TestAlertCopyWhoseDeletionFailedIsDeletedLater(t *testing.T) {
 	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
-			ctx := t.Context()
 			st, expire := open(t)
 			ch := &channelLog{}
-			pa := &alertChannel{channelLog: ch}
-			a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
-			b := &bot.Alerter{Store: st, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
-			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
-				t.Fatalf("alerts lease: %v %v", ok, err)
-			}
-			var errB error
-			pa.hook = func() {
-				expire()
-				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
-					errB = err
-					return
-				}
-				if out, err := b.Evaluate(ctx, "T1", hs, t0); err != nil || out.Raised != 1 {
-					errB = err
-					if err == nil {
-						t.Errorf("B raised %d alerts, want 1: the scenario is not set up", out.Raised)
-					}
-				}
-				ch.mu.Lock()
-				ch.failDeletes = 1
-				ch.mu.Unlock()
-			}
-			if _, err := a.Evaluate(ctx, "T1", hs, t0); err == nil {
+			a, _, errA := passPausedInPost(t, st, expire, ch, hs, t0, func() { ch.failNextDeletes(1) })
+			if errA == nil {
 				t.Error("A's pass reported nothing of the copy it could not delete")
-			}
-			if errB != nil {
-				t.Fatalf("B's pass: %v", errB)
 			}
 			if posted, shown := ch.counts(); posted != 2 || shown != 2 {
 				t.Fatalf("posted %d, %d in the channel, want both: the scenario is not set up", posted, shown)
 			}
-			if left, err := a.SaveUnsaved(ctx); left != 0 || err != nil {
+			if left, err := a.SaveUnsaved(t.Context()); left != 0 || err != nil {
 				t.Errorf("A's SaveUnsaved: %d left, %v", left, err)
 			}
 			oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)

@@ -61,6 +61,13 @@ func (c *channelLog) Delete(_ context.Context, ref feedbackbot.PostRef) error {
 	return nil
 }
 
+// failNextDeletes makes the next n deletions fail.
+func (c *channelLog) failNextDeletes(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failDeletes = n
+}
+
 // counts is how many digests were posted, and how many are still in the channel.
 func (c *channelLog) counts() (posted, shown int) {
 	c.mu.Lock()
