@@ -18,6 +18,11 @@ type Document struct {
 	Ephemeral bool `json:"ephemeral,omitempty"`
 	// Color is an optional accent ("good", "warning", "danger").
 	Color string `json:"color,omitempty"`
+	// Mark, when set, is kept with the posted message where readers do not see
+	// it (Slack: the message's metadata), so that the bot can find its own post
+	// again: a digest run's, posted by a replica that died before it recorded it
+	// (see bot.Scheduler). It names the run, never a customer.
+	Mark string `json:"mark,omitempty"`
 }
 
 // BlockKind says how a block is shown.

@@ -123,7 +123,7 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (int, error) {
 		if due.IsZero() || s.awaitAnalysis(ctx, j, due, now) {
 			continue
 		}
-		sent, err := s.post(ctx, j, due)
+		sent, err := s.post(ctx, j, due, now)
 		if sent {
 			posted++ // (not a run another replica holds or posted, nor a record written late)
 		}
@@ -344,9 +344,9 @@ func sameWall(t, w time.Time) bool {
 	return t.Year() == w.Year() && t.YearDay() == w.YearDay() && t.Hour() == w.Hour() && t.Minute() == w.Minute() && t.Second() == w.Second()
 }
 
-// post posts the run of job j scheduled at at, unless another replica holds or
-// posted it; sent says whether this call put the digest in the channel.
-func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, err error) {
+// post posts the run of job j scheduled at at, as of now, unless another replica
+// holds or posted it; sent says whether this call put the digest in the channel.
+func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bool, err error) {
 	poster, ok := s.Posters[j.Platform]
 	if !ok {
 		return false, fmt.Errorf("job %s: no %s connection to post with", j.Name, j.Platform)
@@ -382,9 +382,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	} else if !feedbackbot.IsNotFound(err) {
 		return false, fmt.Errorf("job %s: %w", j.Name, err)
 	}
-	now, from := at.UTC(), periodFrom(j, at)
-	d, err := DigestWithRisk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: now, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets},
-		DigestRequest{Workspace: j.Workspace, From: from, To: now, Now: now,
+	end, from := at.UTC(), periodFrom(j, at)
+	d, err := DigestWithRisk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: end, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets},
+		DigestRequest{Workspace: j.Workspace, From: from, To: end, Now: end,
 			Location: j.Location, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return false, err
@@ -432,7 +432,31 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 	// then race to write it: the record is created only where there is none
 	// (store.Docs.CreateDoc), so the first written is the run's, and the other
 	// post is deleted.
-	ref, err := poster.Post(pctx, j.Channel, DigestDocument(d, png))
+	//
+	// A replica can also die (SIGKILL, a crash, the node lost) between its post
+	// and the post's record: no check after the post ever runs, and the replica
+	// that takes the run over once the lease has expired finds no record. So a
+	// post is announced first (docPosting: who, and when), and carries the run's
+	// mark where the platform keeps it unseen (Document.Mark); a replica that
+	// finds the announcement of a post never recorded looks in the channel for
+	// the marked message and, found, records it instead of posting again
+	// (adoptPost). A platform whose history cannot be searched (no FindPost)
+	// posts again, as before.
+	doc := DigestDocument(d, png)
+	if f, ok := poster.(postFinder); ok {
+		mark := "digest/" + j.Workspace + "/" + run
+		if found, err := s.findAnnounced(pctx, f, j, at, run, mark); err != nil {
+			return false, err
+		} else if found.ID != "" {
+			return false, s.adoptPost(pctx, j, at, run, found, d, png != nil)
+		}
+		raw, _ := json.Marshal(postNotice{Holder: s.Holder, At: now.UTC()})
+		if err := s.Store.PutDoc(pctx, j.Workspace, docPosting, run, raw); err != nil {
+			return false, fmt.Errorf("job %s: announce the post: %w", j.Name, err)
+		}
+		doc.Mark = mark
+	}
+	ref, err := poster.Post(pctx, j.Channel, doc)
 	if err != nil && ref.ID == "" {
 		return false, fmt.Errorf("job %s: post: %w", j.Name, err)
 	}
@@ -451,7 +475,16 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		}
 		return errors.Join(err, s.recordRun(pctx, j, at))
 	}
-	if _, err := s.Store.GetDoc(pctx, j.Workspace, docPosted, run); err == nil {
+	if cur, err := s.Store.GetDoc(pctx, j.Workspace, docPosted, run); err == nil {
+		var other postedDigest
+		if json.Unmarshal(cur, &other) == nil && other.PostRef == ref {
+			// Another replica found this post in the channel while this one was
+			// paused inside the post call, and recorded it (adoptPost): it is the
+			// run's.
+			s.log().Info("digest posted; another replica recorded it while this one was paused in its post", "job", j.Name, "scheduled", at)
+			s.dropNotice(pctx, j.Workspace, run)
+			return true, s.recordRun(pctx, j, at)
+		}
 		// Another replica posted and recorded the run while this one's post was in
 		// flight: the first recorded post is the run's, and this copy goes.
 		return false, retract()
@@ -475,8 +508,102 @@ func (s *Scheduler) post(ctx context.Context, j Job, at time.Time) (sent bool, e
 		s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw})
 		s.log().Warn("digest recorded, but the look for people forgotten meanwhile failed; tried again next tick", "job", j.Name, "err", err)
 	}
+	s.dropNotice(pctx, j.Workspace, run)
 	s.log().Info("digest posted", "job", j.Name, "scheduled", at, "from", from, "customer_messages", d.CustomerMessages)
 	return true, s.recordRun(pctx, j, at)
+}
+
+// postFinder finds a post the bot made in a channel by its Document.Mark, at or
+// after since; none is ENOTFOUND. The Slack adapter has it.
+type postFinder interface {
+	FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error)
+}
+
+// docPosting announces a digest post about to be made, by run (a postNotice):
+// what tells a replica taking a run over that another may have posted it and
+// died before recording it. It is deleted once the post is recorded; one left
+// (the delete failed) costs a look in the channel if the run is ever taken up
+// again, nothing else.
+const docPosting = "digest-posting"
+
+// postNotice is a docPosting: who was about to post, and when.
+type postNotice struct {
+	Holder string    `json:"holder"`
+	At     time.Time `json:"at"`
+}
+
+// findSlack is how long before its announcement a post is looked for: the
+// replicas' and the platform's clocks may differ by that much.
+const findSlack = time.Hour
+
+// findAnnounced looks in j's channel for the post of run announced in a
+// docPosting and never recorded (its replica died, or its post call failed
+// after the message was in the channel). None announced, or none found, is a
+// zero PostRef. A channel that cannot be searched is logged and taken as none:
+// the run is posted (again, perhaps), as a platform without search would.
+func (s *Scheduler) findAnnounced(ctx context.Context, f postFinder, j Job, at time.Time, run, mark string) (feedbackbot.PostRef, error) {
+	raw, err := s.Store.GetDoc(ctx, j.Workspace, docPosting, run)
+	if feedbackbot.IsNotFound(err) {
+		return feedbackbot.PostRef{}, nil
+	}
+	if err != nil {
+		return feedbackbot.PostRef{}, fmt.Errorf("job %s: read the run's announced post: %w", j.Name, err)
+	}
+	var n postNotice
+	if err := json.Unmarshal(raw, &n); err != nil || n.At.IsZero() {
+		s.log().Warn("unreadable announcement of a digest post; the channel is searched since the run's time", "job", j.Name, "run", run, "err", err)
+	}
+	since := n.At
+	if since.IsZero() {
+		since = at
+	}
+	ref, err := f.FindPost(ctx, j.Channel, mark, since.Add(-findSlack))
+	switch {
+	case err == nil:
+		return ref, nil
+	case feedbackbot.IsNotFound(err):
+		return feedbackbot.PostRef{}, nil
+	case ctx.Err() != nil:
+		return feedbackbot.PostRef{}, err
+	default:
+		s.log().Warn("a replica announced this digest's post and never recorded it, and the channel could not be searched for it: posting it (the channel may show it twice)",
+			"job", j.Name, "run", run, "announced_by", n.Holder, "err", err)
+		return feedbackbot.PostRef{}, nil
+	}
+}
+
+// adoptPost records found, a post of run another replica (or an earlier try of
+// this one) made and did not record, as the run's, instead of posting again.
+// The message was built by that replica, perhaps from other data: it is marked
+// for the next tick's edit (docDigestRedacted), which makes it the digest
+// recorded, the one erasures then keep clean.
+func (s *Scheduler) adoptPost(ctx context.Context, j Job, at time.Time, run string, found feedbackbot.PostRef, d feedbackbot.Digest, chart bool) error {
+	raw, _ := json.Marshal(postedDigest{PostRef: found, Digest: &d, Chart: chart})
+	recorded, taken, err := s.recordPost(ctx, j.Workspace, run, raw)
+	switch {
+	case taken:
+		// (the run recorded with another message since the last look: this one
+		// is a copy, whose replica is gone)
+		return errors.Join(s.retractDuplicate(ctx, s.Posters[j.Platform], j, at, found), s.recordRun(ctx, j, at))
+	case !recorded:
+		return fmt.Errorf("job %s: record the post found in the channel: %w", j.Name, err)
+	case err != nil:
+		s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw})
+	}
+	if err := s.Store.PutDoc(ctx, j.Workspace, docDigestRedacted, run, []byte("1")); err != nil {
+		s.log().Warn("could not mark the digest found in the channel for its edit", "job", j.Name, "run", run, "err", err)
+	}
+	s.dropNotice(ctx, j.Workspace, run)
+	s.log().Warn("digest found in the channel, posted by a replica that stopped before recording it: recorded, not posted again",
+		"job", j.Name, "scheduled", at, "message", found.ID, "channel", found.Destination)
+	return s.recordRun(ctx, j, at)
+}
+
+// dropNotice deletes run's docPosting once its post is recorded.
+func (s *Scheduler) dropNotice(ctx context.Context, workspace, run string) {
+	if err := s.Store.DeleteDoc(ctx, workspace, docPosting, run); err != nil && !feedbackbot.IsNotFound(err) {
+		s.log().Warn("could not delete a recorded digest's announcement", "run", run, "err", err)
+	}
 }
 
 // unrecordedPost is a digest this replica posted whose record failed (or whose
@@ -536,6 +663,9 @@ func (s *Scheduler) recordKept(ctx context.Context, run string, u unrecordedPost
 			return fmt.Errorf("job %s: %w", j.Name, err)
 		}
 		s.log().Error(giveUp, "job", j.Name, "run", run, "scheduled", u.at, "message", rec.ID, "channel", rec.Destination, "tries", u.retries, "err", err)
+	}
+	if recorded {
+		s.dropNotice(ctx, j.Workspace, run)
 	}
 	s.mu.Lock()
 	delete(s.unrecorded, run)

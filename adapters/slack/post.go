@@ -129,10 +129,14 @@ func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Docu
 		return feedbackbot.PostRef{}, err
 	}
 	blocks, fallback := RenderBlocks(doc)
+	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)}
+	if doc.Mark != "" {
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: markEventType, EventPayload: map[string]any{"mark": doc.Mark}}))
+	}
 	var ts string
 	err := a.retry(ctx, func() error {
 		var err error
-		_, ts, err = a.api.PostMessageContext(ctx, channel, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false))
+		_, ts, err = a.api.PostMessageContext(ctx, channel, opts...)
 		return err
 	})
 	if err != nil {
@@ -153,6 +157,52 @@ func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Docu
 		}
 	}
 	return feedbackbot.PostRef{Platform: feedbackbot.PlatformSlack, Destination: channel, ID: ts}, nil
+}
+
+// markEventType is the metadata event type a post's Document.Mark is kept under.
+const markEventType = "feedbackbot_post"
+
+// maxFindPages bounds the history pages (200 messages each) FindPost reads.
+const maxFindPages = 10
+
+// FindPost finds the message the bot posted in channel with doc.Mark mark, at
+// or after since, in the channel's history (conversations.history with the
+// messages' metadata): a digest a replica posted and died before recording.
+// Only the bot's own messages count (another app could post the same
+// metadata). None is ENOTFOUND; a history that cannot be read is an error, and
+// so is one of more than maxFindPages pages since since (a lookup that did not
+// look everywhere does not say there is none).
+func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error) {
+	me, err := a.ownUser(ctx)
+	if err != nil {
+		return feedbackbot.PostRef{}, err
+	}
+	cursor := ""
+	for page := 1; ; page++ {
+		var resp *slack.GetConversationHistoryResponse
+		err := a.retry(ctx, func() error {
+			var err error
+			resp, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: channel,
+				Cursor: cursor, Oldest: slackTS(since), Inclusive: true, Limit: 200, IncludeAllMetadata: true})
+			return err
+		})
+		if err != nil {
+			return feedbackbot.PostRef{}, fmt.Errorf("slack conversations.history of %s (looking for the bot's post %q): %w", channel, mark, err)
+		}
+		for _, m := range resp.Messages {
+			if m.User == me && me != "" && m.Metadata.EventType == markEventType && m.Metadata.EventPayload["mark"] == mark {
+				return feedbackbot.PostRef{Platform: feedbackbot.PlatformSlack, Destination: channel, ID: m.Timestamp}, nil
+			}
+		}
+		next := resp.ResponseMetaData.NextCursor
+		if !resp.HasMore || next == "" {
+			return feedbackbot.PostRef{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "slack: no post %q of the bot's in %s since %s", mark, channel, since.UTC().Format(time.RFC3339))
+		}
+		if page == maxFindPages {
+			return feedbackbot.PostRef{}, fmt.Errorf("slack: more than %d pages of %s's history since %s; the bot's post %q not looked for in all of them", maxFindPages, channel, since.UTC().Format(time.RFC3339), mark)
+		}
+		cursor = next
+	}
 }
 
 // Update replaces a posted message (new evidence on an open alert, a recovery),
