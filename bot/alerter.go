@@ -72,6 +72,9 @@ type Alerter struct {
 	// scheduler's unrecorded digests; the alerts lease keeps the passes on this
 	// replica while it lives).
 	unsaved map[string]unsavedAlert
+	// findFails counts the failed searches in a row for an announced post, by
+	// its mark (see findAnnounced).
+	findFails map[string]int
 }
 
 // alertAsRead is what save compares the stored alert with.
@@ -794,9 +797,42 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 			}
 		}
 	}
-	ref, err := a.Poster.Post(ctx, a.Channel, doc)
-	if err != nil {
-		return false, fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)
+	// A pass can die (SIGKILL, a crash) between its post and its save: the next
+	// replica's pass finds the alert untold and raises it again. So a raise or a
+	// repeat is announced first (docAlertPosting) and carries a mark naming the
+	// alert and the telling it follows (Document.Mark, unseen); a pass about to
+	// post finds the announcement of the same telling, looks for the marked
+	// message in the channel and, found, makes it this pass's (edited into its
+	// document) instead of posting again. (A close's notice is posted again:
+	// short, and a notice saved among the alert's earlier messages could not be
+	// told from a copy kept there, see keepStored.)
+	var ref feedbackbot.PostRef
+	adopted := false
+	if f, ok := a.Poster.(postFinder); ok && !resolved {
+		mark := alertMark(al, a.asRead[al.Fingerprint].notified)
+		found, err := a.findAnnounced(ctx, f, al, mark)
+		if err != nil {
+			return false, err
+		}
+		if found.ID != "" {
+			ref, adopted = found, true
+			if err := a.Poster.Update(ctx, found, doc); err != nil {
+				a.log().Warn("alerts: the message found in the channel could not be edited into this pass's; it shows the other pass's evidence until the next edit", "alert", al.Fingerprint, "message", found.ID, "err", err)
+			}
+			a.log().Warn("alerts: alert found in the channel, posted by a pass that stopped before saving it: saved, not posted again", "alert", al.Fingerprint, "message", found.ID)
+		} else {
+			raw, _ := json.Marshal(alertNotice{Holder: a.Holder, At: al.UpdatedAt.UTC(), Mark: mark})
+			if err := a.Store.PutDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint, raw); err != nil {
+				return false, fmt.Errorf("alerts: announce the post of %s: %w", al.Fingerprint, err)
+			}
+			doc.Mark = mark
+		}
+	}
+	if !adopted {
+		var err error
+		if ref, err = a.Poster.Post(ctx, a.Channel, doc); err != nil {
+			return false, fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)
+		}
 	}
 	// A pass paused inside the post call past its leases (the posting lease's 10
 	// seconds and the alerts lease's 10 minutes: SIGSTOP, a frozen VM) posts when
@@ -807,6 +843,11 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	if elsewhere, err := a.notifiedElsewhere(ctx, al); err != nil {
 		a.log().Warn("alerts: could not check the alert after posting it; saving this post", "alert", al.Fingerprint, "err", err)
 	} else if elsewhere {
+		if a.storedNames(ctx, al, ref) {
+			// (the other pass found this message in the channel and saved it as
+			// the alert's)
+			return false, nil
+		}
 		err := a.deleteCopy(ctx, al, ref, "this pass was paused inside its post while another replica's told the channel")
 		if err != nil {
 			// Kept as unsaved: saving it finds the other pass's alert, which
@@ -828,6 +869,9 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		a.log().Warn("alerts: posted, but not saved; the next pass saves it", "alert", al.Fingerprint, "err", err)
 		return true, err
 	}
+	if kept && a.storedNames(ctx, al, ref) {
+		return false, nil // (the other pass saved this message as the alert's, found in the channel)
+	}
 	if kept {
 		// Two passes both read the alert untold after their posts, and the other
 		// saved first (the save found it told since this pass read it, and kept
@@ -837,6 +881,76 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		return false, a.deleteCopy(ctx, al, ref, "another replica's pass posted it too and saved first")
 	}
 	return true, nil
+}
+
+// docAlertPosting announces an alert's raise or repeat about to be posted, by
+// fingerprint (an alertNotice): what tells a later pass that an earlier one may
+// have posted it and died before saving it. One announcement is kept an alert,
+// each overwriting the last: one of an earlier telling names another mark.
+const docAlertPosting = "alert-posting"
+
+// alertNotice is a docAlertPosting: who was about to post, when, and the mark.
+type alertNotice struct {
+	Holder string    `json:"holder"`
+	At     time.Time `json:"at"`
+	Mark   string    `json:"mark"`
+}
+
+// alertMark names the raise or repeat of al that follows its telling of
+// notified (zero: never told), the same for every pass that read the alert so.
+func alertMark(al *feedbackbot.Alert, notified time.Time) string {
+	return "alert/" + al.Workspace + "/" + al.Fingerprint + "/" + notified.UTC().Format(time.RFC3339Nano)
+}
+
+// findAnnounced looks in the alerts channel for the post marked mark, announced
+// and never saved. None announced (or one of another telling), or none found,
+// is a zero PostRef; a channel that cannot be searched is an error, until
+// maxFindFails searches have failed, when it is logged and taken as none (the
+// alert is posted, perhaps again).
+func (a *Alerter) findAnnounced(ctx context.Context, f postFinder, al *feedbackbot.Alert, mark string) (feedbackbot.PostRef, error) {
+	raw, err := a.Store.GetDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint)
+	if feedbackbot.IsNotFound(err) {
+		return feedbackbot.PostRef{}, nil
+	}
+	if err != nil {
+		return feedbackbot.PostRef{}, fmt.Errorf("alerts: read the announced post of %s: %w", al.Fingerprint, err)
+	}
+	var n alertNotice
+	if json.Unmarshal(raw, &n) != nil || n.Mark != mark {
+		return feedbackbot.PostRef{}, nil
+	}
+	ref, err := f.FindPost(ctx, a.Channel, mark, n.At.Add(-findSlack))
+	switch {
+	case err == nil:
+		delete(a.findFails, mark)
+		return ref, nil
+	case feedbackbot.IsNotFound(err):
+		delete(a.findFails, mark)
+		return feedbackbot.PostRef{}, nil
+	case ctx.Err() != nil:
+		return feedbackbot.PostRef{}, err
+	}
+	// (as the scheduler's: the next passes try again, and the alert is posted
+	// once maxFindFails searches in a row have failed)
+	if a.findFails == nil {
+		a.findFails = map[string]int{}
+	}
+	if a.findFails[mark]++; a.findFails[mark] < maxFindFails {
+		return feedbackbot.PostRef{}, fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and the channel could not be searched for it (try %d of %d before posting it anyway): %w",
+			al.Fingerprint, a.findFails[mark], maxFindFails, err)
+	}
+	delete(a.findFails, mark)
+	a.log().Warn("alerts: a pass announced this alert's post and never saved it, and the channel could not be searched for it: posting it (the channel may show it twice)",
+		"alert", al.Fingerprint, "announced_by", n.Holder, "tries", maxFindFails, "err", err)
+	return feedbackbot.PostRef{}, nil
+}
+
+// storedNames says whether the stored alert al names ref as its message: another
+// pass found ref in the channel and saved it (a read that fails says no).
+func (a *Alerter) storedNames(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef) bool {
+	raw, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
+	var stored feedbackbot.Alert
+	return err == nil && json.Unmarshal(raw, &stored) == nil && slices.Contains(stored.Posts, ref)
 }
 
 // notePosted records ref, al's message just posted (a close's notice where

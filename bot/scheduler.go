@@ -85,6 +85,7 @@ type Scheduler struct {
 
 	mu         sync.Mutex
 	unrecorded map[string]unrecordedPost // runs posted whose "posted" record failed, by run
+	findFails  map[string]int            // searches for a run's announced post that failed in a row, by run
 }
 
 const (
@@ -469,6 +470,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 	// (a copy whose deletion fails is kept as unrecorded: the next tick finds the
 	// run's record taken and deletes it again)
 	retract := func() error {
+		s.dropNotice(pctx, j.Workspace, run) // (the run is another's: nothing of this post to find)
 		err := s.retractDuplicate(pctx, poster, j, at, ref)
 		if err != nil {
 			s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw})
@@ -539,8 +541,10 @@ const findSlack = time.Hour
 // findAnnounced looks in j's channel for the post of run announced in a
 // docPosting and never recorded (its replica died, or its post call failed
 // after the message was in the channel). None announced, or none found, is a
-// zero PostRef. A channel that cannot be searched is logged and taken as none:
-// the run is posted (again, perhaps), as a platform without search would.
+// zero PostRef. A channel that cannot be searched is an error (the run waits
+// for the next tick) until maxFindFails searches have failed; then it is
+// logged and taken as none: the run is posted (again, perhaps), as a platform
+// without search would.
 func (s *Scheduler) findAnnounced(ctx context.Context, f postFinder, j Job, at time.Time, run, mark string) (feedbackbot.PostRef, error) {
 	raw, err := s.Store.GetDoc(ctx, j.Workspace, docPosting, run)
 	if feedbackbot.IsNotFound(err) {
@@ -558,19 +562,39 @@ func (s *Scheduler) findAnnounced(ctx context.Context, f postFinder, j Job, at t
 		since = at
 	}
 	ref, err := f.FindPost(ctx, j.Channel, mark, since.Add(-findSlack))
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch {
 	case err == nil:
+		delete(s.findFails, run)
 		return ref, nil
 	case feedbackbot.IsNotFound(err):
+		delete(s.findFails, run)
 		return feedbackbot.PostRef{}, nil
 	case ctx.Err() != nil:
 		return feedbackbot.PostRef{}, err
-	default:
-		s.log().Warn("a replica announced this digest's post and never recorded it, and the channel could not be searched for it: posting it (the channel may show it twice)",
-			"job", j.Name, "run", run, "announced_by", n.Holder, "err", err)
-		return feedbackbot.PostRef{}, nil
 	}
+	// A search that failed says nothing: Slack rate-limiting or down, most
+	// likely just when a post call timed out. The run waits for the next ticks
+	// (the lease released, the announcement kept), and is posted once
+	// maxFindFails searches in a row have failed (a scope missing, say): a
+	// digest twice beats none.
+	if s.findFails == nil {
+		s.findFails = map[string]int{}
+	}
+	if s.findFails[run]++; s.findFails[run] < maxFindFails {
+		return feedbackbot.PostRef{}, fmt.Errorf("job %s: a replica announced this run's post and never recorded it, and the channel could not be searched for it (try %d of %d before posting it anyway): %w",
+			j.Name, s.findFails[run], maxFindFails, err)
+	}
+	delete(s.findFails, run)
+	s.log().Warn("a replica announced this digest's post and never recorded it, and the channel could not be searched for it: posting it (the channel may show it twice)",
+		"job", j.Name, "run", run, "announced_by", n.Holder, "tries", maxFindFails, "err", err)
+	return feedbackbot.PostRef{}, nil
 }
+
+// maxFindFails is how many searches for an announced post in a row (one a
+// tick) may fail before the run is posted without knowing.
+const maxFindFails = 5
 
 // adoptPost records found, a post of run another replica (or an earlier try of
 // this one) made and did not record, as the run's, instead of posting again.
@@ -579,6 +603,14 @@ func (s *Scheduler) findAnnounced(ctx context.Context, f postFinder, j Job, at t
 // recorded, the one erasures then keep clean.
 func (s *Scheduler) adoptPost(ctx context.Context, j Job, at time.Time, run string, found feedbackbot.PostRef, d feedbackbot.Digest, chart bool) error {
 	raw, _ := json.Marshal(postedDigest{PostRef: found, Digest: &d, Chart: chart})
+	// The edit's mark goes first: written after the record, a lost answer or a
+	// failed write would leave the message as the other replica built it for
+	// good (the next tick finds the run recorded), quoting perhaps someone
+	// forgotten meanwhile. A mark on a run recorded with another message costs
+	// an edit that changes nothing.
+	if err := s.Store.PutDoc(ctx, j.Workspace, docDigestRedacted, run, []byte("1")); err != nil {
+		return fmt.Errorf("job %s: mark the post found in the channel for its edit: %w", j.Name, err)
+	}
 	recorded, taken, err := s.recordPost(ctx, j.Workspace, run, raw)
 	switch {
 	case taken:
@@ -589,9 +621,6 @@ func (s *Scheduler) adoptPost(ctx context.Context, j Job, at time.Time, run stri
 		return fmt.Errorf("job %s: record the post found in the channel: %w", j.Name, err)
 	case err != nil:
 		s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw})
-	}
-	if err := s.Store.PutDoc(ctx, j.Workspace, docDigestRedacted, run, []byte("1")); err != nil {
-		s.log().Warn("could not mark the digest found in the channel for its edit", "job", j.Name, "run", run, "err", err)
 	}
 	s.dropNotice(ctx, j.Workspace, run)
 	s.log().Warn("digest found in the channel, posted by a replica that stopped before recording it: recorded, not posted again",

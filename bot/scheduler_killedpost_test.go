@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // markedChannel is a channel whose platform keeps each post's Document.Mark and
@@ -128,7 +130,20 @@ func TestDigestOfAReplicaKilledAfterItsPostIsNotPostedAgain(t *testing.T) {
 						t.Fatal("A never posted")
 					}
 					be.expire()
-					sent, err := b.Tick(context.Background(), now.Add(30*time.Second))
+					// (a search that fails says nothing: B waits for its next ticks, and
+					// posts once five searches in a row have failed)
+					tries := 1
+					if tc.findErr != nil {
+						tries = 5
+					}
+					var sent int
+					var err error
+					for i := 1; i <= tries; i++ {
+						sent, err = b.Tick(context.Background(), now.Add(time.Duration(i)*30*time.Second))
+						if p, _ := ch.counts(); i < tries && (err == nil || sent != 0 || p != 1) {
+							t.Fatalf("B's tick %d, the channel unsearchable: %d posted, %d in the channel, err %v; want an error and nothing posted", i, sent, p, err)
+						}
+					}
 					if err != nil {
 						t.Fatalf("B's tick: %v", err)
 					}
@@ -139,14 +154,11 @@ func TestDigestOfAReplicaKilledAfterItsPostIsNotPostedAgain(t *testing.T) {
 					if wantB := map[bool]int{true: 1, false: 0}[tc.landFirst] + map[bool]int{true: 1, false: 0}[tc.bPosts]; posted != wantB || shown != wantB {
 						t.Errorf("after B's tick: %d posted, %d in the channel, want %d and %d", posted, shown, wantB, wantB)
 					}
-					if ch.finds != 1 {
-						t.Errorf("B searched the channel %d times, want 1 (A announced its post)", ch.finds)
+					if ch.finds != tries {
+						t.Errorf("B searched the channel %d times, want %d (A announced its post)", ch.finds, tries)
 					}
 					if !tc.bPosts {
-						// B's next tick makes the adopted message the digest recorded
-						if _, err := b.Tick(context.Background(), now.Add(time.Minute)); err != nil {
-							t.Fatalf("B's next tick: %v", err)
-						}
+						// the same tick made the adopted message the digest recorded
 						ch.mu.Lock()
 						edits := len(ch.edits)
 						ch.mu.Unlock()
@@ -211,6 +223,54 @@ func TestDigestWhosePostCallFailedAfterItWentOutIsNotPostedAgain(t *testing.T) {
 			}
 			if sent != 0 {
 				t.Errorf("the next tick posted %d digests, want 0 (the first is in the channel)", sent)
+			}
+			oneRecordedCopy(t, be.st, ch.channelLog, j, now, 1, s)
+		})
+	}
+}
+
+// recordAnswerLost is a store whose first creation of a run's "posted" record is
+// written and answered with an error (the connection dropped on the way back).
+type recordAnswerLost struct {
+	store.Store
+	done atomic.Bool
+}
+
+func (s *recordAnswerLost) CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error) {
+	created, err := s.Store.CreateDoc(ctx, workspace, kind, id, data)
+	if kind == "digest-posted" && err == nil && !s.done.Swap(true) {
+		return false, errors.New("read tcp 127.0.0.1:6379: connection reset by peer")
+	}
+	return created, err
+}
+
+// TestAdoptedDigestEditedThoughItsRecordsAnswerWasLost: the record of a post
+// found in the channel is written, but its answer is lost; the next tick finds
+// the run recorded and does not come back to it, and still edits the message
+// into the digest recorded (it was marked for the edit before the record).
+func TestAdoptedDigestEditedThoughItsRecordsAnswerWasLost(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	for name, open := range leaseBackends() {
+		t.Run(name, func(t *testing.T) {
+			be := open(t)
+			j := job(t, "0 9 * * *", "UTC")
+			ch := newMarkedChannel()
+			st := &recordAnswerLost{Store: be.st}
+			s := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": &failsAfterLanding{markedChannel: ch}}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+			if _, err := s.Tick(context.Background(), now); err == nil {
+				t.Fatal("the first tick's post failed, and the tick says nothing")
+			}
+			if _, err := s.Tick(context.Background(), now.Add(30*time.Second)); err == nil {
+				t.Fatal("the second tick's record failed, and the tick says nothing")
+			}
+			if _, err := s.Tick(context.Background(), now.Add(time.Minute)); err != nil {
+				t.Fatalf("the third tick: %v", err)
+			}
+			ch.mu.Lock()
+			edits := len(ch.edits)
+			ch.mu.Unlock()
+			if edits != 1 {
+				t.Errorf("the message found was edited %d times, want once (into the digest recorded)", edits)
 			}
 			oneRecordedCopy(t, be.st, ch.channelLog, j, now, 1, s)
 		})

@@ -29,11 +29,20 @@ type markedHistory struct {
 	limited int
 	// asked: the history calls' cursor, oldest and include_all_metadata, in order
 	asked []string
+	// noUser: auth.test names no user; noCursor: page 1 says there is more and
+	// gives no cursor
+	noUser, noCursor bool
 }
 
 func (h *markedHistory) bind(c slacktest.Customize) {
 	c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"ok":true,"team_id":"`+home+`","user_id":"UBOT","url":"https://northwind.slack.com/"}`)
+		h.mu.Lock()
+		user := "UBOT"
+		if h.noUser {
+			user = ""
+		}
+		h.mu.Unlock()
+		fmt.Fprint(w, `{"ok":true,"team_id":"`+home+`","user_id":"`+user+`","url":"https://northwind.slack.com/"}`)
 	})
 	c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
@@ -72,7 +81,7 @@ func (h *markedHistory) bind(c slacktest.Customize) {
 		fmt.Sscanf(cursor, "from%d", &start)
 		end := min(start+2, len(h.messages))
 		page := map[string]any{"ok": true, "messages": h.messages[start:end], "has_more": end < len(h.messages)}
-		if end < len(h.messages) {
+		if end < len(h.messages) && !h.noCursor {
 			page["response_metadata"] = map[string]any{"next_cursor": fmt.Sprintf("from%d", end)}
 		}
 		json.NewEncoder(w).Encode(page)
@@ -105,6 +114,8 @@ func TestFindPostFindsTheBotsMarkedMessage(t *testing.T) {
 		name       string
 		limited    int
 		historyErr string
+		noUser     bool
+		noCursor   bool
 		marked     bool // the post carries the mark
 		wantErr    string
 	}{
@@ -112,6 +123,10 @@ func TestFindPostFindsTheBotsMarkedMessage(t *testing.T) {
 		{name: "found two pages back, page 2 rate limited", marked: true, limited: 2},
 		{name: "posted without the mark", wantErr: feedbackbot.ENOTFOUND},
 		{name: "history unreadable", marked: true, historyErr: "missing_scope", wantErr: feedbackbot.EINTERNAL},
+		// (a search that did not look everywhere, or cannot tell the bot's own
+		// messages, does not say there is none)
+		{name: "more said, no cursor given", marked: true, noCursor: true, wantErr: feedbackbot.EINTERNAL},
+		{name: "no bot user", marked: true, noUser: true, wantErr: feedbackbot.EINTERNAL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &markedHistory{}
@@ -129,7 +144,9 @@ func TestFindPostFindsTheBotsMarkedMessage(t *testing.T) {
 			h.add("UMARIA", mark)    // (no person can post metadata: another app's user, say)
 			h.add("UOTHERAPP", mark) // another app's message with the same metadata
 			h.add("UMARIA", "")      // and the newest
-			h.limited, h.historyErr = tc.limited, tc.historyErr
+			h.mu.Lock()
+			h.limited, h.historyErr, h.noUser, h.noCursor = tc.limited, tc.historyErr, tc.noUser, tc.noCursor
+			h.mu.Unlock()
 			got, err := f.a.FindPost(context.Background(), "CINTERNAL", mark, since)
 			if tc.wantErr == "" {
 				if err != nil || got != ref {
@@ -141,6 +158,12 @@ func TestFindPostFindsTheBotsMarkedMessage(t *testing.T) {
 			h.mu.Lock()
 			asked := slices.Clone(h.asked)
 			h.mu.Unlock()
+			if tc.noUser {
+				if len(asked) != 0 {
+					t.Errorf("history asked for %q with no bot user to look for", asked)
+				}
+				return
+			}
 			if len(asked) == 0 || asked[0] != " 1700000000.000000 1" {
 				t.Errorf("history asked for %q; want from the time given (oldest 1700000000.000000) with the metadata (include_all_metadata 1)", asked)
 			}

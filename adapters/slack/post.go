@@ -177,6 +177,9 @@ func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time
 	if err != nil {
 		return feedbackbot.PostRef{}, err
 	}
+	if me == "" {
+		return feedbackbot.PostRef{}, errors.New("slack: auth.test named no bot user, whose posts to look for")
+	}
 	cursor := ""
 	for page := 1; ; page++ {
 		var resp *slack.GetConversationHistoryResponse
@@ -190,12 +193,15 @@ func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time
 			return feedbackbot.PostRef{}, fmt.Errorf("slack conversations.history of %s (looking for the bot's post %q): %w", channel, mark, err)
 		}
 		for _, m := range resp.Messages {
-			if m.User == me && me != "" && m.Metadata.EventType == markEventType && m.Metadata.EventPayload["mark"] == mark {
+			if m.User == me && m.Metadata.EventType == markEventType && m.Metadata.EventPayload["mark"] == mark {
 				return feedbackbot.PostRef{Platform: feedbackbot.PlatformSlack, Destination: channel, ID: m.Timestamp}, nil
 			}
 		}
 		next := resp.ResponseMetaData.NextCursor
-		if !resp.HasMore || next == "" {
+		if resp.HasMore && next == "" {
+			return feedbackbot.PostRef{}, fmt.Errorf("slack: conversations.history of %s says there is more, and gives no cursor to it; the bot's post %q not looked for in all of it", channel, mark)
+		}
+		if !resp.HasMore {
 			return feedbackbot.PostRef{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "slack: no post %q of the bot's in %s since %s", mark, channel, since.UTC().Format(time.RFC3339))
 		}
 		if page == maxFindPages {

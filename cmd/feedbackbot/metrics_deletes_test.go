@@ -5,10 +5,12 @@ import (
 	"errors"
 	"maps"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
 )
 
 // deleteAnswers is a poster whose deletions answer, in turn, what answers holds.
@@ -59,5 +61,35 @@ func TestDeletionsCountedApartFromPosts(t *testing.T) {
 	}
 	if want := map[string]float64{"p": 1, "e": 1, "d": 2}; !maps.Equal(got, want) {
 		t.Errorf("posts (p), errors (e), deletions (d) = %v, want %v", got, want)
+	}
+}
+
+// finds is a poster that can search for its posts.
+type finds struct{ deleteAnswers }
+
+func (finds) FindPost(context.Context, string, string, time.Time) (feedbackbot.PostRef, error) {
+	return feedbackbot.PostRef{ID: "found"}, nil
+}
+
+// TestCountedPosterKeepsTheSearchForItsPosts: the /metrics wrapper round a
+// platform's poster keeps its FindPost (the scheduler and the alerter look for
+// it to find a dead replica's post), and adds none to a poster without one.
+func TestCountedPosterKeepsTheSearchForItsPosts(t *testing.T) {
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "c"})
+	for _, tc := range []struct {
+		name   string
+		poster bot.AlertPoster
+		want   bool
+	}{{"with a search", &finds{}, true}, {"without one", &deleteAnswers{}, false}} {
+		p := countPosts(&countingPoster{AlertPoster: tc.poster, posts: c, errors: c, deletes: c})
+		f, ok := p.(postFinder)
+		if ok != tc.want {
+			t.Errorf("%s: the counted poster has FindPost %v, want %v", tc.name, ok, tc.want)
+		}
+		if ok {
+			if ref, err := f.FindPost(context.Background(), "C1", "m", time.Time{}); err != nil || ref.ID != "found" {
+				t.Errorf("%s: FindPost = %+v, %v; want the poster's answer", tc.name, ref, err)
+			}
+		}
 	}
 }

@@ -188,7 +188,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, ln net.Listener) er
 		if p == nil {
 			continue
 		}
-		counted := &countingPoster{AlertPoster: p.Poster, posts: s.posts, errors: s.postErrors, deletes: s.deletes}
+		counted := countPosts(&countingPoster{AlertPoster: p.Poster, posts: s.posts, errors: s.postErrors, deletes: s.deletes})
 		posters[p.Name] = counted
 		if string(p.Name) == cfg.Alerts.Platform {
 			alertPoster = counted
@@ -506,6 +506,30 @@ func (c *captureStore) QueueGaveUp(events int) { c.capture.QueueGaveUp(events) }
 // after /feedback forget, which did not rewrite the file in run until it was
 // passed on by hand: a review's find; the reads of several accounts at once).
 func (c *captureStore) Unwrap() store.Store { return c.Store }
+
+// postFinder is a platform's search for a post of the bot's by its mark (the
+// Slack adapter's FindPost), which the scheduler and the alerter look for.
+type postFinder interface {
+	FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error)
+}
+
+// countingFinder is a countingPoster over a poster that can search for its
+// posts: the search forwarded, as the wrapper would hide it.
+type countingFinder struct {
+	*countingPoster
+	postFinder
+}
+
+// countPosts is c, or c with its poster's search where it has one: a wrapper
+// that hid FindPost left every replica to post again the digest or alert of a
+// replica that died after its post (and a countingPoster that always had one
+// would announce posts a platform without search can never find).
+func countPosts(c *countingPoster) bot.AlertPoster {
+	if f, ok := c.AlertPoster.(postFinder); ok {
+		return &countingFinder{countingPoster: c, postFinder: f}
+	}
+	return c
+}
 
 // countingPoster counts posts and failures for /metrics.
 type countingPoster struct {
