@@ -250,7 +250,9 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			// the others'. Anything else (the store failing to save, the platform
 			// down) ends the pass as before: going on, a store that could not save
 			// had every new alert posted again at every pass (a review's find).
-			if c := feedbackbot.ErrorCode(err); ctx.Err() != nil || (c != feedbackbot.EUNAUTHORIZED && c != feedbackbot.ENOTFOUND) {
+			// (nor does an alert held back because the search for its announced
+			// post failed: the others are posted, and it waits for the next pass)
+			if c := feedbackbot.ErrorCode(err); ctx.Err() != nil || (c != feedbackbot.EUNAUTHORIZED && c != feedbackbot.ENOTFOUND && !errors.Is(err, errUnsearched)) {
 				return out, errors.Join(slices.Concat(failed, []error{err})...)
 			}
 			failed = append(failed, err)
@@ -807,25 +809,38 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	// short, and a notice saved among the alert's earlier messages could not be
 	// told from a copy kept there, see keepStored.)
 	var ref feedbackbot.PostRef
-	adopted := false
+	adopted, editFailed := false, false
 	if f, ok := a.Poster.(postFinder); ok && !resolved {
 		mark := alertMark(al, a.asRead[al.Fingerprint].notified)
 		found, err := a.findAnnounced(ctx, f, al, mark)
 		if err != nil {
 			return false, err
 		}
+		doc.Mark = mark // (the edit keeps it too, for a pass dying before the save)
 		if found.ID != "" {
-			ref, adopted = found, true
-			if err := a.Poster.Update(ctx, found, doc); err != nil {
-				a.log().Warn("alerts: the message found in the channel could not be edited into this pass's; it shows the other pass's evidence until the next edit", "alert", al.Fingerprint, "message", found.ID, "err", err)
+			// The other pass built the message, perhaps quoting someone forgotten
+			// since (whose erasure found no alert to clean): it is edited into
+			// this pass's document, or, where the edit fails, marked for the next
+			// pass's (Redacted). One deleted since, or in a channel refused since,
+			// is posted anew.
+			err := a.Poster.Update(ctx, found, doc)
+			switch c := feedbackbot.ErrorCode(err); {
+			case err == nil:
+				ref, adopted = found, true
+			case c == feedbackbot.ENOTFOUND || c == feedbackbot.EUNAUTHORIZED:
+				a.log().Warn("alerts: the message a stopped pass posted was found, and is gone or in a channel refused since: posting anew", "alert", al.Fingerprint, "message", found.ID, "err", err)
+			default:
+				ref, adopted, editFailed = found, true, true
+				a.log().Warn("alerts: the message found in the channel could not be edited into this pass's; the next pass edits it", "alert", al.Fingerprint, "message", found.ID, "err", err)
 			}
+		}
+		if adopted {
 			a.log().Warn("alerts: alert found in the channel, posted by a pass that stopped before saving it: saved, not posted again", "alert", al.Fingerprint, "message", found.ID)
 		} else {
 			raw, _ := json.Marshal(alertNotice{Holder: a.Holder, At: al.UpdatedAt.UTC(), Mark: mark})
 			if err := a.Store.PutDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint, raw); err != nil {
 				return false, fmt.Errorf("alerts: announce the post of %s: %w", al.Fingerprint, err)
 			}
-			doc.Mark = mark
 		}
 	}
 	if !adopted {
@@ -861,6 +876,9 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		return false, err
 	}
 	notePosted(al, ref, resolved)
+	if editFailed {
+		markRedacted(al)
+	}
 	kept, err := a.saveKept(ctx, al)
 	if err != nil {
 		// The message is in the channel: the next pass saves it rather than
@@ -936,14 +954,18 @@ func (a *Alerter) findAnnounced(ctx context.Context, f postFinder, al *feedbackb
 		a.findFails = map[string]int{}
 	}
 	if a.findFails[mark]++; a.findFails[mark] < maxFindFails {
-		return feedbackbot.PostRef{}, fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and the channel could not be searched for it (try %d of %d before posting it anyway): %w",
-			al.Fingerprint, a.findFails[mark], maxFindFails, err)
+		return feedbackbot.PostRef{}, fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and %w (try %d of %d before posting it anyway): %w",
+			al.Fingerprint, errUnsearched, a.findFails[mark], maxFindFails, err)
 	}
 	delete(a.findFails, mark)
 	a.log().Warn("alerts: a pass announced this alert's post and never saved it, and the channel could not be searched for it: posting it (the channel may show it twice)",
 		"alert", al.Fingerprint, "announced_by", n.Holder, "tries", maxFindFails, "err", err)
 	return feedbackbot.PostRef{}, nil
 }
+
+// errUnsearched is in the error of an alert held back because the search for
+// its announced post failed: that alert alone waits for the next pass.
+var errUnsearched = errors.New("the channel could not be searched for it")
 
 // storedNames says whether the stored alert al names ref as its message: another
 // pass found ref in the channel and saved it (a read that fails says no).

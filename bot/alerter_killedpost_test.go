@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -209,6 +211,180 @@ func TestAlertFoundByAnotherPassBeforeItsSaveIsKept(t *testing.T) {
 			ch.mu.Unlock()
 			if !inChannel {
 				t.Errorf("the stored alert names %+v, not the message in the channel", got.Posts)
+			}
+		})
+	}
+}
+
+// TestAlertFoundInTheChannelThatCannotBeEdited: B's pass finds the message A's
+// pass posted and did not save, and its edit (into B's evidence: A's may quote
+// someone forgotten since) fails. The alert is saved with A's message all the
+// same, marked for the next pass's edit, which makes it; a message found deleted
+// in the chat since is posted anew instead.
+func TestAlertFoundInTheChannelThatCannotBeEdited(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	for name, open := range pausedPassStores() {
+		for _, tc := range []struct {
+			name       string
+			editErr    error
+			wantPosted int
+			adopted    bool
+		}{
+			{"the edit fails", errors.New("slack chat.update: internal_error"), 1, true},
+			{"the message was deleted since", feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message_not_found"), 2, false},
+		} {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				ctx := t.Context()
+				st, expire := open(t)
+				ch := newMarkedChannel()
+				var posted feedbackbot.PostRef
+				pa := &hookedPost{markedChannel: ch, landFirst: true}
+				a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+				b := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+					t.Fatalf("alerts lease: %v %v", ok, err)
+				}
+				var errB error
+				pa.hook = func() {
+					ch.mu.Lock()
+					for id := range ch.marks {
+						posted = feedbackbot.PostRef{Platform: "test", Destination: "CALERTS", ID: id}
+					}
+					ch.editErrs = []error{tc.editErr}
+					ch.mu.Unlock()
+					expire()
+					if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+						errB = errors.Join(err, errors.New("B did not get the alerts lease"))
+						return
+					}
+					var out bot.AlertOutcome
+					if out, errB = b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute)); errB == nil && out.Raised != 1 {
+						errB = fmt.Errorf("B's pass raised %d alerts, want 1 (%+v)", out.Raised, out)
+					}
+				}
+				if _, err := a.Evaluate(ctx, "T1", hs, t0); err != nil {
+					t.Errorf("A's pass, gone on: %v", err)
+				}
+				if errB != nil {
+					t.Fatalf("B's pass: %v", errB)
+				}
+				got := readAlert(t, st, fp)
+				if len(got.Posts) != 1 || (got.Posts[0] == posted) != tc.adopted {
+					t.Fatalf("the stored alert names %+v; A posted %+v (want it named: %v)", got.Posts, posted, tc.adopted)
+				}
+				if tc.adopted {
+					if !got.Redacted {
+						t.Errorf("the alert saved with a message whose edit failed is not marked for the next pass's edit")
+					}
+					// B's next pass edits it
+					if _, err := b.Evaluate(ctx, "T1", hs, t0.Add(2*time.Minute)); err != nil {
+						t.Fatalf("B's next pass: %v", err)
+					}
+					ch.mu.Lock()
+					edits := slices.Clone(ch.edits)
+					ch.mu.Unlock()
+					if !slices.Contains(edits, posted.ID) {
+						t.Errorf("the message found was never edited (edits %q)", edits)
+					}
+					if readAlert(t, st, fp).Redacted {
+						t.Errorf("the alert is still marked for an edit after the next pass")
+					}
+				}
+				if p, shown := ch.counts(); p != tc.wantPosted || shown != 1 {
+					t.Errorf("the alert was posted %d times and %d copies are in the channel, want %d and 1", p, shown, tc.wantPosted)
+				}
+			})
+		}
+	}
+}
+
+// TestAlertSearchThatFailsHoldsThatAlertAlone: B's pass cannot search the
+// channel for the message A's pass posted for acct1 and did not save: acct1's
+// alert waits for the next pass, and acct2's is raised meanwhile. The next pass,
+// the channel searchable again, finds A's message and saves it.
+func TestAlertSearchThatFailsHoldsThatAlertAlone(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1"), atRisk("acct2", 25, health.ReasonChurnSignal, "k-acct2")}
+	for name, open := range pausedPassStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, expire := open(t)
+			ch := newMarkedChannel()
+			pa := &hookedPost{markedChannel: ch, landFirst: true}
+			a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+			b := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+				t.Fatalf("alerts lease: %v %v", ok, err)
+			}
+			var first, second bot.AlertOutcome
+			var errFirst, errSecond error
+			pa.hook = func() {
+				expire()
+				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+					errFirst = errors.Join(err, errors.New("B did not get the alerts lease"))
+					return
+				}
+				ch.mu.Lock()
+				ch.findErr = errors.New("slack conversations.history: ratelimited")
+				ch.mu.Unlock()
+				first, errFirst = b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute))
+				ch.mu.Lock()
+				ch.findErr = nil
+				ch.mu.Unlock()
+				second, errSecond = b.Evaluate(ctx, "T1", hs, t0.Add(2*time.Minute))
+			}
+			a.Evaluate(ctx, "T1", hs, t0) // (A goes on at the end; its second alert is B's by then)
+			if errFirst == nil || !strings.Contains(errFirst.Error(), "could not be searched") {
+				t.Errorf("B's first pass: %v; want acct1's alert held back, the search having failed", errFirst)
+			}
+			if first.Raised != 1 {
+				t.Errorf("B's first pass raised %d alerts, want 1: acct2's (%+v)", first.Raised, first)
+			}
+			if errSecond != nil || second.Raised != 1 {
+				t.Errorf("B's next pass: %+v, %v; want acct1's alert raised, A's message found", second, errSecond)
+			}
+			if posted, shown := ch.counts(); posted != 2 || shown != 2 {
+				t.Errorf("%d posted, %d in the channel; want 2 and 2: one message an account", posted, shown)
+			}
+		})
+	}
+}
+
+// TestAlertRepeatIsNotTakenForItsRaise: an alert raised and saved leaves the
+// announcement of its raise behind. Its repeat a day later follows another
+// telling, so it is announced and posted anew: the raise's message, still in
+// the channel with the raise's mark, is not taken for it.
+func TestAlertRepeatIsNotTakenForItsRaise(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	for name, open := range pausedPassStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, _ := open(t)
+			ch := newMarkedChannel()
+			a := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			if out, err := a.Evaluate(ctx, "T1", hs, t0); err != nil || out.Raised != 1 {
+				t.Fatalf("the raise: %+v, %v", out, err)
+			}
+			raised := readAlert(t, st, fp).Posts
+			if out, err := a.Evaluate(ctx, "T1", hs, t0.Add(25*time.Hour)); err != nil || out.Repeated != 1 {
+				t.Fatalf("the repeat: %+v, %v", out, err)
+			}
+			if posted, _ := ch.counts(); posted != 2 {
+				t.Errorf("%d messages posted, want 2: the raise and the repeat", posted)
+			}
+			got := readAlert(t, st, fp)
+			if len(got.Posts) != 1 || slices.Equal(got.Posts, raised) || !slices.Contains(got.Earlier, raised[0]) {
+				t.Errorf("after the repeat the alert names %+v (earlier %+v); want a new message, the raise's among the earlier", got.Posts, got.Earlier)
+			}
+			ch.mu.Lock()
+			finds := ch.finds
+			ch.mu.Unlock()
+			if finds != 0 {
+				t.Errorf("the channel was searched %d times, want 0 (the announcement left is the raise's)", finds)
 			}
 		})
 	}

@@ -24,6 +24,9 @@ type markedChannel struct {
 	findErr error             // FindPost's answer, when set
 	finds   int
 	edits   []string // message ids edited
+	// editErrs are the answers of the next edits, in turn (an edit answered
+	// ENOTFOUND finds its message deleted in the chat)
+	editErrs []error
 }
 
 func newMarkedChannel() *markedChannel {
@@ -58,6 +61,16 @@ func (c *markedChannel) FindPost(_ context.Context, channel, mark string, _ time
 func (c *markedChannel) Update(_ context.Context, ref feedbackbot.PostRef, _ feedbackbot.Document) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.editErrs) > 0 {
+		err := c.editErrs[0]
+		c.editErrs = c.editErrs[1:]
+		if feedbackbot.IsNotFound(err) {
+			c.channelLog.mu.Lock()
+			c.shown[ref.ID] = false
+			c.channelLog.mu.Unlock()
+		}
+		return err
+	}
 	c.edits = append(c.edits, ref.ID)
 	return nil
 }

@@ -173,3 +173,32 @@ func TestFindPostFindsTheBotsMarkedMessage(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateKeepsTheMark: an edit of a marked document sends its mark again
+// (an alert's message found in the channel and edited into another pass's
+// alert stays findable), and an edit of an unmarked one sends no metadata.
+func TestUpdateKeepsTheMark(t *testing.T) {
+	var mu sync.Mutex
+	var sent []string
+	f := newFixture(t, func(c slacktest.Customize) {
+		c.Handle("/chat.update", func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			mu.Lock()
+			sent = append(sent, r.Form.Get("metadata"))
+			mu.Unlock()
+			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, r.Form.Get("channel"), r.Form.Get("ts"))
+		})
+	})
+	ref := feedbackbot.PostRef{Platform: feedbackbot.PlatformSlack, Destination: "CINTERNAL", ID: "1700001000.000001"}
+	for _, mark := range []string{"alert/T1/fp/0001-01-01T00:00:00Z", ""} {
+		if err := f.a.Update(context.Background(), ref, feedbackbot.Document{Fallback: "alert", Mark: mark}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{`{"event_type":"feedbackbot_post","event_payload":{"mark":"alert/T1/fp/0001-01-01T00:00:00Z"}}`, ""}
+	if !slices.Equal(sent, want) {
+		t.Errorf("chat.update sent metadata %q, want %q", sent, want)
+	}
+}

@@ -131,7 +131,7 @@ func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Docu
 	blocks, fallback := RenderBlocks(doc)
 	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)}
 	if doc.Mark != "" {
-		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: markEventType, EventPayload: map[string]any{"mark": doc.Mark}}))
+		opts = append(opts, markMetadata(doc.Mark))
 	}
 	var ts string
 	err := a.retry(ctx, func() error {
@@ -161,6 +161,11 @@ func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Docu
 
 // markEventType is the metadata event type a post's Document.Mark is kept under.
 const markEventType = "feedbackbot_post"
+
+// markMetadata is the message metadata that keeps a Document.Mark.
+func markMetadata(mark string) slack.MsgOption {
+	return slack.MsgOptionMetadata(slack.SlackMetadata{EventType: markEventType, EventPayload: map[string]any{"mark": mark}})
+}
 
 // maxFindPages bounds the history pages (200 messages each) FindPost reads.
 const maxFindPages = 10
@@ -219,8 +224,12 @@ func (a *Adapter) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedb
 		return err
 	}
 	blocks, fallback := RenderBlocks(doc)
+	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)}
+	if doc.Mark != "" {
+		opts = append(opts, markMetadata(doc.Mark))
+	}
 	return messageGone(a.retry(ctx, func() error {
-		_, _, _, err := a.api.UpdateMessageContext(ctx, ref.Destination, ref.ID, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false))
+		_, _, _, err := a.api.UpdateMessageContext(ctx, ref.Destination, ref.ID, opts...)
 		return err
 	}), ref)
 }
