@@ -31,7 +31,7 @@ func TestThreeReplicasPostOnce(t *testing.T) {
 		t.Skip("multi-process test: skipped with -short")
 	}
 	var mu sync.Mutex
-	var posts []string
+	var posts, marks []string // each post's text, and its metadata
 	api := slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/conversations.info", func(w http.ResponseWriter, r *http.Request) {
 			r.ParseForm()
@@ -41,6 +41,7 @@ func TestThreeReplicasPostOnce(t *testing.T) {
 			r.ParseForm()
 			mu.Lock()
 			posts = append(posts, r.Form.Get("text"))
+			marks = append(marks, r.Form.Get("metadata"))
 			n := len(posts)
 			mu.Unlock()
 			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, r.Form.Get("channel"), n)
@@ -202,6 +203,20 @@ digests:
 			t.Errorf("account %s alerted %d times", acct, n)
 		}
 	}
+	// Each post carried its mark (the scheduler and the alerter saw the Slack
+	// adapter's FindPost through run's /metrics wrapper, and announced it), so
+	// that a replica killed after it would not have it posted again.
+	mu.Lock()
+	for i, p := range posts {
+		want := `{"event_type":"feedbackbot_post","event_payload":{"mark":"alert/` + ws + `/`
+		if strings.HasPrefix(p, "Customer feedback digest") {
+			want = `{"event_type":"feedbackbot_post","event_payload":{"mark":"digest/` + ws + `/daily:`
+		}
+		if !strings.HasPrefix(marks[i], want) {
+			t.Errorf("post %q carried metadata %q, want %s...", p, marks[i], want)
+		}
+	}
+	mu.Unlock()
 	t.Logf("%d posts: %d digest, alerts %v", len(posts), digests, alerts)
 }
 
