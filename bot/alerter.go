@@ -810,13 +810,17 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	// told from a copy kept there, see keepStored.)
 	var ref feedbackbot.PostRef
 	adopted, editFailed := false, false
+	if !resolved {
+		// (on Discord, which cannot be searched, the mark makes a nonce: a post
+		// tried again within minutes of one that went out gets that one back)
+		doc.Mark = alertMark(al, a.asRead[al.Fingerprint].notified)
+	}
 	if f, ok := a.Poster.(postFinder); ok && !resolved {
-		mark := alertMark(al, a.asRead[al.Fingerprint].notified)
+		mark := doc.Mark
 		found, err := a.findAnnounced(ctx, f, al, mark)
 		if err != nil {
 			return false, err
 		}
-		doc.Mark = mark // (the edit keeps it too, for a pass dying before the save)
 		if found.ID != "" {
 			// The other pass built the message, perhaps quoting someone forgotten
 			// since (whose erasure found no alert to clean): it is edited into

@@ -441,11 +441,13 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 	// mark where the platform keeps it unseen (Document.Mark); a replica that
 	// finds the announcement of a post never recorded looks in the channel for
 	// the marked message and, found, records it instead of posting again
-	// (adoptPost). A platform whose history cannot be searched (no FindPost)
-	// posts again, as before.
+	// (adoptPost). A platform whose history cannot be searched (no FindPost:
+	// Discord) posts again, though its retry within minutes of a post that went
+	// out is answered with that post (the mark made a nonce).
 	doc := DigestDocument(d, png)
+	doc.Mark = "digest/" + j.Workspace + "/" + run
 	if f, ok := poster.(postFinder); ok {
-		mark := "digest/" + j.Workspace + "/" + run
+		mark := doc.Mark
 		if found, err := s.findAnnounced(pctx, f, j, at, run, mark); err != nil {
 			return false, err
 		} else if found.ID != "" {
@@ -455,7 +457,6 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 		if err := s.Store.PutDoc(pctx, j.Workspace, docPosting, run, raw); err != nil {
 			return false, fmt.Errorf("job %s: announce the post: %w", j.Name, err)
 		}
-		doc.Mark = mark
 	}
 	ref, err := poster.Post(pctx, j.Channel, doc)
 	if err != nil && ref.ID == "" {

@@ -2,6 +2,8 @@ package discordadapter
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -328,15 +330,67 @@ func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Docu
 	r := Render(doc)
 	var msg *discordgo.Message
 	err := a.retryRoute(ctx, "post message", discordgo.EndpointChannelMessages(channel), func() error {
+		// (the files' readers afresh at each try: a rate-limited try read them)
+		send := &discordgo.MessageSend{Embeds: r.Embeds, Components: r.Components, Files: r.files(), AllowedMentions: noMentions}
 		var err error
-		msg, err = a.s.ChannelMessageSendComplex(channel, &discordgo.MessageSend{Embeds: r.Embeds, Components: r.Components,
-			Files: r.files(), AllowedMentions: noMentions}, discordgo.WithContext(ctx))
+		if doc.Mark != "" {
+			msg, err = a.sendOnce(ctx, channel, send, markNonce(doc.Mark))
+		} else {
+			msg, err = a.s.ChannelMessageSendComplex(channel, send, discordgo.WithContext(ctx))
+		}
 		return err
 	})
 	if err != nil {
 		return feedbackbot.PostRef{}, fmt.Errorf("discord: post to %s: %w", channel, err)
 	}
 	return feedbackbot.PostRef{Platform: feedbackbot.PlatformDiscord, Destination: channel, ID: msg.ID}, nil
+}
+
+// markNonce is the message nonce a Document.Mark is posted with: its SHA-256,
+// in the 25 characters Discord takes.
+func markNonce(mark string) string {
+	sum := sha256.Sum256([]byte(mark))
+	return hex.EncodeToString(sum[:])[:25]
+}
+
+// sendOnce posts send with nonce and enforce_nonce, which discordgo's
+// MessageSend does not carry: Discord answers a post whose nonce the bot used
+// in the last few minutes with the message it posted then instead of a second
+// one. A digest or an alert whose post call failed after the message went out
+// (a timeout), tried again at the next tick, is not shown twice; a replica
+// taking over after a lease (minutes) is past that window, and Discord's
+// history keeps nothing a later search could find the post by.
+func (a *Adapter) sendOnce(ctx context.Context, channel string, send *discordgo.MessageSend, nonce string) (*discordgo.Message, error) {
+	for _, e := range send.Embeds {
+		if e.Type == "" {
+			e.Type = discordgo.EmbedTypeRich // (as ChannelMessageSendComplex sets it)
+		}
+	}
+	payload := struct {
+		*discordgo.MessageSend
+		Nonce        string `json:"nonce"`
+		EnforceNonce bool   `json:"enforce_nonce"`
+	}{send, nonce, true}
+	endpoint := discordgo.EndpointChannelMessages(channel)
+	var resp []byte
+	var err error
+	if len(send.Files) > 0 {
+		contentType, body, err := discordgo.MultipartBodyWithJSON(payload, send.Files)
+		if err != nil {
+			return nil, err
+		}
+		resp, err = a.s.RequestRaw("POST", endpoint, contentType, body, endpoint, 0, discordgo.WithContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+	} else if resp, err = a.s.RequestWithBucketID("POST", endpoint, payload, endpoint, discordgo.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+	var m discordgo.Message
+	if err := json.Unmarshal(resp, &m); err != nil {
+		return nil, fmt.Errorf("discord: the answer to a post: %w", err)
+	}
+	return &m, nil
 }
 
 // Update replaces a posted message's embeds and buttons (new evidence on an open

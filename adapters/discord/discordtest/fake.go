@@ -6,7 +6,8 @@
 // /channels/{id}/messages as Discord does, and counts concurrent gateway sessions
 // (Spans has when each was open). Like Discord, it invalidates a session whose client
 // closed it with code 1000 or 1001: a resume of it gets op 9, and the client
-// identifies afresh.
+// identifies afresh. A post with enforce_nonce whose nonce the bot used before in
+// the channel is answered with that message, as Discord does within minutes.
 //
 // discordgo keeps its endpoints in package variables, so Use rewrites them for the
 // duration of a test: tests that use a Server must not run in parallel.
@@ -83,12 +84,15 @@ type Server struct {
 	// BotID and AppID identify the bot user and its application.
 	BotID, AppID string
 
-	mu         sync.Mutex
-	guilds     map[string]*discordgo.Guild
-	channels   map[string]*discordgo.Channel
-	members    map[string]*discordgo.Member          // guild/user
-	roleTags   map[string]map[string]any             // role id -> its tags, as REST serves them
-	messages   map[string]map[string]json.RawMessage // channel -> message id -> message, as REST serves it
+	mu       sync.Mutex
+	guilds   map[string]*discordgo.Guild
+	channels map[string]*discordgo.Channel
+	members  map[string]*discordgo.Member          // guild/user
+	roleTags map[string]map[string]any             // role id -> its tags, as REST serves them
+	messages map[string]map[string]json.RawMessage // channel -> message id -> message, as REST serves it
+	// nonced: the bot's posts made with enforce_nonce, by channel and nonce
+	// (Discord keeps them a few minutes; the fake for the test's length)
+	nonced     map[string]*discordgo.Message
 	requests   []Request
 	identifies []Identify
 	resumes    int
@@ -144,7 +148,7 @@ func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, BotID: "900000000000000001", AppID: "900000000000000002",
 		guilds: map[string]*discordgo.Guild{}, channels: map[string]*discordgo.Channel{}, members: map[string]*discordgo.Member{}, roleTags: map[string]map[string]any{},
-		messages: map[string]map[string]json.RawMessage{}, waiting: map[string]int{},
+		messages: map[string]map[string]json.RawMessage{}, waiting: map[string]int{}, nonced: map[string]*discordgo.Message{},
 		nextID: 1_300_000_000_000_000_000, connected: make(chan struct{}, 16)}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
@@ -791,7 +795,28 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
 			return
 		}
-		writeJSON(w, 200, s.echoMessage(parts[1], s.id(), req))
+		var once struct {
+			Nonce        string `json:"nonce"`
+			EnforceNonce bool   `json:"enforce_nonce"`
+		}
+		_ = json.Unmarshal(req.JSON, &once)
+		key := parts[1] + "\x00" + once.Nonce
+		if once.EnforceNonce && once.Nonce != "" {
+			s.mu.Lock()
+			m, posted := s.nonced[key]
+			s.mu.Unlock()
+			if posted {
+				writeJSON(w, 200, m) // the message posted with this nonce, not a second
+				return
+			}
+		}
+		m := s.echoMessage(parts[1], s.id(), req)
+		if once.EnforceNonce && once.Nonce != "" {
+			s.mu.Lock()
+			s.nonced[key] = m
+			s.mu.Unlock()
+		}
+		writeJSON(w, 200, m)
 	case method == "PATCH" && len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages":
 		writeJSON(w, 200, s.echoMessage(parts[1], parts[3], req))
 	case method == "PUT" && len(parts) == 5 && parts[0] == "applications" && parts[2] == "guilds" && parts[4] == "commands":
