@@ -72,9 +72,8 @@ type Alerter struct {
 	// scheduler's unrecorded digests; the alerts lease keeps the passes on this
 	// replica while it lives).
 	unsaved map[string]unsavedAlert
-	// findFails counts the failed searches in a row for an announced post, by
-	// its mark (see findAnnounced).
-	findFails map[string]int
+	// search is for the announced posts of alerts never saved (findAnnounced).
+	search announcedSearch
 }
 
 // alertAsRead is what save compares the stored alert with.
@@ -767,20 +766,27 @@ func (a *Alerter) notify(ctx context.Context, al *feedbackbot.Alert, resolved bo
 // about at all), it was another replica's pass's to tell. An alert not stored, or
 // that cannot be decoded (saveLocked keeps what can be read of it), is posted.
 func (a *Alerter) notifiedElsewhere(ctx context.Context, al *feedbackbot.Alert) (bool, error) {
+	stored, err := a.toldElsewhere(ctx, al)
+	return stored != nil, err
+}
+
+// toldElsewhere is notifiedElsewhere with the stored alert another pass told
+// the channel about (nil when none did).
+func (a *Alerter) toldElsewhere(ctx context.Context, al *feedbackbot.Alert) (*feedbackbot.Alert, error) {
 	raw, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
 	if feedbackbot.IsNotFound(err) {
-		return false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("alerts: read %s before posting it: %w", al.Fingerprint, err)
+		return nil, fmt.Errorf("alerts: read %s before posting it: %w", al.Fingerprint, err)
 	}
 	var stored feedbackbot.Alert
 	if json.Unmarshal(raw, &stored) != nil || stored.NotifiedAt.IsZero() || stored.NotifiedAt.Equal(a.asRead[al.Fingerprint].notified) {
-		return false, nil
+		return nil, nil
 	}
 	a.log().Info("alerts: another replica's pass told the channel about this alert since this pass read it: left to that pass",
 		"alert", al.Fingerprint, "notified", stored.NotifiedAt)
-	return true, nil
+	return &stored, nil
 }
 
 // post posts al's message (or its close's notice) and saves it, reporting
@@ -841,7 +847,7 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		if adopted {
 			a.log().Warn("alerts: alert found in the channel, posted by a pass that stopped before saving it: saved, not posted again", "alert", al.Fingerprint, "message", found.ID)
 		} else {
-			raw, _ := json.Marshal(alertNotice{Holder: a.Holder, At: al.UpdatedAt.UTC(), Mark: mark})
+			raw, _ := json.Marshal(postNotice{Holder: a.Holder, At: al.UpdatedAt.UTC(), Mark: mark})
 			if err := a.Store.PutDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint, raw); err != nil {
 				return false, fmt.Errorf("alerts: announce the post of %s: %w", al.Fingerprint, err)
 			}
@@ -859,10 +865,10 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	// the alert meanwhile; no check before the post can see that. So the stored
 	// alert is read again after it: told about elsewhere, it is that pass's, and
 	// this copy is deleted rather than saved over it.
-	if elsewhere, err := a.notifiedElsewhere(ctx, al); err != nil {
+	if other, err := a.toldElsewhere(ctx, al); err != nil {
 		a.log().Warn("alerts: could not check the alert after posting it; saving this post", "alert", al.Fingerprint, "err", err)
-	} else if elsewhere {
-		if a.storedNames(ctx, al, ref) {
+	} else if other != nil {
+		if slices.Contains(other.Posts, ref) {
 			// (the other pass found this message in the channel and saved it as
 			// the alert's)
 			return false, nil
@@ -906,17 +912,10 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 }
 
 // docAlertPosting announces an alert's raise or repeat about to be posted, by
-// fingerprint (an alertNotice): what tells a later pass that an earlier one may
+// fingerprint (a postNotice): what tells a later pass that an earlier one may
 // have posted it and died before saving it. One announcement is kept an alert,
 // each overwriting the last: one of an earlier telling names another mark.
 const docAlertPosting = "alert-posting"
-
-// alertNotice is a docAlertPosting: who was about to post, when, and the mark.
-type alertNotice struct {
-	Holder string    `json:"holder"`
-	At     time.Time `json:"at"`
-	Mark   string    `json:"mark"`
-}
 
 // alertMark names the raise or repeat of al that follows its telling of
 // notified (zero: never told), the same for every pass that read the alert so.
@@ -937,39 +936,16 @@ func (a *Alerter) findAnnounced(ctx context.Context, f postFinder, al *feedbackb
 	if err != nil {
 		return feedbackbot.PostRef{}, fmt.Errorf("alerts: read the announced post of %s: %w", al.Fingerprint, err)
 	}
-	var n alertNotice
+	var n postNotice
 	if json.Unmarshal(raw, &n) != nil || n.Mark != mark {
 		return feedbackbot.PostRef{}, nil
 	}
-	ref, err := f.FindPost(ctx, a.Channel, mark, n.At.Add(-findSlack))
-	switch {
-	case err == nil:
-		delete(a.findFails, mark)
-		return ref, nil
-	case feedbackbot.IsNotFound(err):
-		delete(a.findFails, mark)
-		return feedbackbot.PostRef{}, nil
-	case ctx.Err() != nil:
-		return feedbackbot.PostRef{}, err
+	ref, err := a.search.find(ctx, f, a.Channel, mark, n.At, mark, a.log().With("alert", al.Fingerprint, "announced_by", n.Holder))
+	if err != nil && ctx.Err() == nil {
+		return feedbackbot.PostRef{}, fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and %w", al.Fingerprint, err)
 	}
-	// (as the scheduler's: the next passes try again, and the alert is posted
-	// once maxFindFails searches in a row have failed)
-	if a.findFails == nil {
-		a.findFails = map[string]int{}
-	}
-	if a.findFails[mark]++; a.findFails[mark] < maxFindFails {
-		return feedbackbot.PostRef{}, fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and %w (try %d of %d before posting it anyway): %w",
-			al.Fingerprint, errUnsearched, a.findFails[mark], maxFindFails, err)
-	}
-	delete(a.findFails, mark)
-	a.log().Warn("alerts: a pass announced this alert's post and never saved it, and the channel could not be searched for it: posting it (the channel may show it twice)",
-		"alert", al.Fingerprint, "announced_by", n.Holder, "tries", maxFindFails, "err", err)
-	return feedbackbot.PostRef{}, nil
+	return ref, err
 }
-
-// errUnsearched is in the error of an alert held back because the search for
-// its announced post failed: that alert alone waits for the next pass.
-var errUnsearched = errors.New("the channel could not be searched for it")
 
 // storedNames says whether the stored alert al names ref as its message: another
 // pass found ref in the channel and saved it (a read that fails says no).

@@ -85,7 +85,7 @@ type Scheduler struct {
 
 	mu         sync.Mutex
 	unrecorded map[string]unrecordedPost // runs posted whose "posted" record failed, by run
-	findFails  map[string]int            // searches for a run's announced post that failed in a row, by run
+	search     announcedSearch           // for the announced posts of runs never recorded
 }
 
 const (
@@ -453,7 +453,7 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 		} else if found.ID != "" {
 			return false, s.adoptPost(pctx, j, at, run, found, d, png != nil)
 		}
-		raw, _ := json.Marshal(postNotice{Holder: s.Holder, At: now.UTC()})
+		raw, _ := json.Marshal(postNotice{Holder: s.Holder, At: now.UTC(), Mark: mark})
 		if err := s.Store.PutDoc(pctx, j.Workspace, docPosting, run, raw); err != nil {
 			return false, fmt.Errorf("job %s: announce the post: %w", j.Name, err)
 		}
@@ -516,28 +516,12 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 	return true, s.recordRun(pctx, j, at)
 }
 
-// postFinder finds a post the bot made in a channel by its Document.Mark, at or
-// after since; none is ENOTFOUND. The Slack adapter has it.
-type postFinder interface {
-	FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error)
-}
-
 // docPosting announces a digest post about to be made, by run (a postNotice):
 // what tells a replica taking a run over that another may have posted it and
 // died before recording it. It is deleted once the post is recorded; one left
 // (the delete failed) costs a look in the channel if the run is ever taken up
 // again, nothing else.
 const docPosting = "digest-posting"
-
-// postNotice is a docPosting: who was about to post, and when.
-type postNotice struct {
-	Holder string    `json:"holder"`
-	At     time.Time `json:"at"`
-}
-
-// findSlack is how long before its announcement a post is looked for: the
-// replicas' and the platform's clocks may differ by that much.
-const findSlack = time.Hour
 
 // findAnnounced looks in j's channel for the post of run announced in a
 // docPosting and never recorded (its replica died, or its post call failed
@@ -562,40 +546,12 @@ func (s *Scheduler) findAnnounced(ctx context.Context, f postFinder, j Job, at t
 	if since.IsZero() {
 		since = at
 	}
-	ref, err := f.FindPost(ctx, j.Channel, mark, since.Add(-findSlack))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case err == nil:
-		delete(s.findFails, run)
-		return ref, nil
-	case feedbackbot.IsNotFound(err):
-		delete(s.findFails, run)
-		return feedbackbot.PostRef{}, nil
-	case ctx.Err() != nil:
-		return feedbackbot.PostRef{}, err
+	ref, err := s.search.find(ctx, f, j.Channel, mark, since, run, s.log().With("job", j.Name, "run", run, "announced_by", n.Holder))
+	if err != nil && ctx.Err() == nil {
+		return feedbackbot.PostRef{}, fmt.Errorf("job %s: a replica announced this run's post and never recorded it, and %w", j.Name, err)
 	}
-	// A search that failed says nothing: Slack rate-limiting or down, most
-	// likely just when a post call timed out. The run waits for the next ticks
-	// (the lease released, the announcement kept), and is posted once
-	// maxFindFails searches in a row have failed (a scope missing, say): a
-	// digest twice beats none.
-	if s.findFails == nil {
-		s.findFails = map[string]int{}
-	}
-	if s.findFails[run]++; s.findFails[run] < maxFindFails {
-		return feedbackbot.PostRef{}, fmt.Errorf("job %s: a replica announced this run's post and never recorded it, and the channel could not be searched for it (try %d of %d before posting it anyway): %w",
-			j.Name, s.findFails[run], maxFindFails, err)
-	}
-	delete(s.findFails, run)
-	s.log().Warn("a replica announced this digest's post and never recorded it, and the channel could not be searched for it: posting it (the channel may show it twice)",
-		"job", j.Name, "run", run, "announced_by", n.Holder, "tries", maxFindFails, "err", err)
-	return feedbackbot.PostRef{}, nil
+	return ref, err
 }
-
-// maxFindFails is how many searches for an announced post in a row (one a
-// tick) may fail before the run is posted without knowing.
-const maxFindFails = 5
 
 // adoptPost records found, a post of run another replica (or an earlier try of
 // this one) made and did not record, as the run's, instead of posting again.
