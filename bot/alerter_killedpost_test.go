@@ -1,41 +1,40 @@
 package bot_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
-// hookedPost is a replica's alerts poster that runs hook once inside its first
-// post, before or after its message is in the channel (a replica killed there,
-// whose successor's pass the hook plays).
-type hookedPost struct {
-	*markedChannel
-	landFirst bool
-	once      sync.Once
-	hook      func()
-}
-
-func (p *hookedPost) Post(ctx context.Context, channel string, doc feedbackbot.Document) (ref feedbackbot.PostRef, err error) {
-	if p.landFirst {
-		ref, err = p.markedChannel.Post(ctx, channel, doc)
+// killedPassReplicas makes replica A's alerter, holding the alerts lease and
+// posting through a hookedPost over ch (its message in the channel before the
+// hook where landFirst), and B's, posting to ch. takeOver, for A's hook, lets
+// A's leases run out and gives B the alerts lease.
+func killedPassReplicas(t *testing.T, st store.Store, expire func(), ch *markedChannel, landFirst bool) (a, b *bot.Alerter, pa *hookedPost, takeOver func() error) {
+	t.Helper()
+	ctx := t.Context()
+	pa = &hookedPost{markedChannel: ch, landFirst: landFirst}
+	a = &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+	b = &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+	if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+		t.Fatalf("alerts lease: %v %v", ok, err)
 	}
-	first := false
-	p.once.Do(func() { first = true; p.hook() })
-	if !p.landFirst || !first {
-		ref, err = p.markedChannel.Post(ctx, channel, doc)
+	takeOver = func() error {
+		expire()
+		if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+			return errors.Join(err, errors.New("B did not get the alerts lease"))
+		}
+		return nil
 	}
-	return ref, err
+	return a, b, pa, takeOver
 }
 
 // TestAlertOfAPassKilledAfterItsPostIsNotPostedAgain: replica A's pass posts
@@ -67,12 +66,7 @@ func TestAlertOfAPassKilledAfterItsPostIsNotPostedAgain(t *testing.T) {
 				st, expire := open(t)
 				ch := newMarkedChannel()
 				ch.findErr = tc.findErr
-				pa := &hookedPost{markedChannel: ch, landFirst: tc.landFirst}
-				a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
-				b := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
-				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
-					t.Fatalf("alerts lease: %v %v", ok, err)
-				}
+				a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, tc.landFirst)
 				var outB bot.AlertOutcome
 				var errB error
 				var postedB, shownB int
@@ -81,9 +75,7 @@ func TestAlertOfAPassKilledAfterItsPostIsNotPostedAgain(t *testing.T) {
 					tries = 5
 				}
 				pa.hook = func() {
-					expire()
-					if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
-						errB = errors.Join(err, errors.New("B did not get the alerts lease"))
+					if errB = takeOver(); errB != nil {
 						return
 					}
 					// (a search that fails says nothing: B's next passes try again, and
@@ -162,45 +154,17 @@ func TestAlertFoundByAnotherPassBeforeItsSaveIsKept(t *testing.T) {
 	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
-			ctx := t.Context()
 			st, expire := open(t)
 			ch := newMarkedChannel()
-			var postLanded atomic.Bool
-			sa := &pauseAfterLook{Store: st, kind: bot.DocAlert, armed: &postLanded, paused: make(chan struct{}), resume: make(chan struct{})}
-			pa := &hookedPost{markedChannel: ch, landFirst: true, hook: func() { postLanded.Store(true) }}
-			a := &bot.Alerter{Store: sa, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
-			b := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
-			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
-				t.Fatalf("alerts lease: %v %v", ok, err)
+			_, outA, errA := passPausedBeforeItsSave(t, st, expire, hs, t0, t0.Add(time.Minute),
+				func(landed func()) bot.AlertPoster {
+					return &hookedPost{markedChannel: ch, landFirst: true, hook: landed}
+				}, ch)
+			if errA != nil {
+				t.Errorf("A's pass: %v", errA)
 			}
-			type outcome struct {
-				out bot.AlertOutcome
-				err error
-			}
-			doneA := make(chan outcome, 1)
-			go func() { o, err := a.Evaluate(ctx, "T1", hs, t0); doneA <- outcome{o, err} }()
-			select {
-			case <-sa.paused:
-			case o := <-doneA:
-				t.Fatalf("A's pass ended (%+v, %v) before its read after posting", o.out, o.err)
-			case <-time.After(20 * time.Second):
-				t.Fatal("A never posted")
-			}
-			expire()
-			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
-				t.Fatalf("B's alerts lease: %v %v", ok, err)
-			}
-			outB, err := b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute))
-			if err != nil || outB.Raised != 1 {
-				t.Fatalf("B's pass: %+v, %v; want the alert raised", outB, err)
-			}
-			close(sa.resume)
-			oa := <-doneA
-			if oa.err != nil {
-				t.Errorf("A's pass: %v", oa.err)
-			}
-			if oa.out.Raised != 0 || oa.out.Elsewhere != 1 {
-				t.Errorf("A's pass raised %d alerts and left %d to B, want 0 and 1 (%+v)", oa.out.Raised, oa.out.Elsewhere, oa.out)
+			if outA.Raised != 0 || outA.Elsewhere != 1 {
+				t.Errorf("A's pass raised %d alerts and left %d to B, want 0 and 1 (%+v)", outA.Raised, outA.Elsewhere, outA)
 			}
 			if posted, shown := ch.counts(); posted != 1 || shown != 1 {
 				t.Errorf("the alert was posted %d times and %d copies are in the channel, want 1 and 1", posted, shown)
@@ -240,12 +204,7 @@ func TestAlertFoundInTheChannelThatCannotBeEdited(t *testing.T) {
 				st, expire := open(t)
 				ch := newMarkedChannel()
 				var posted feedbackbot.PostRef
-				pa := &hookedPost{markedChannel: ch, landFirst: true}
-				a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
-				b := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
-				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
-					t.Fatalf("alerts lease: %v %v", ok, err)
-				}
+				a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
 				var errB error
 				pa.hook = func() {
 					ch.mu.Lock()
@@ -254,9 +213,7 @@ func TestAlertFoundInTheChannelThatCannotBeEdited(t *testing.T) {
 					}
 					ch.editErrs = []error{tc.editErr}
 					ch.mu.Unlock()
-					expire()
-					if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
-						errB = errors.Join(err, errors.New("B did not get the alerts lease"))
+					if errB = takeOver(); errB != nil {
 						return
 					}
 					var out bot.AlertOutcome
@@ -312,18 +269,11 @@ func TestAlertSearchThatFailsHoldsThatAlertAlone(t *testing.T) {
 			ctx := t.Context()
 			st, expire := open(t)
 			ch := newMarkedChannel()
-			pa := &hookedPost{markedChannel: ch, landFirst: true}
-			a := &bot.Alerter{Store: st, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
-			b := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
-			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
-				t.Fatalf("alerts lease: %v %v", ok, err)
-			}
+			a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
 			var first, second bot.AlertOutcome
 			var errFirst, errSecond error
 			pa.hook = func() {
-				expire()
-				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
-					errFirst = errors.Join(err, errors.New("B did not get the alerts lease"))
+				if errFirst = takeOver(); errFirst != nil {
 					return
 				}
 				ch.mu.Lock()

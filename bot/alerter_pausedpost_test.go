@@ -130,6 +130,50 @@ func passPausedInPost(t *testing.T, st store.Store, expire func(), ch *channelLo
 	return a, outA, errA
 }
 
+// passPausedBeforeItsSave plays replica A's alert pass on hs at t0, paused right
+// after its first read of the alert once its message is in the channel (the
+// read after its post, which found it untold), past its leases, while replica
+// B's pass, holding the alerts lease then, raises the alert at bAt; then A
+// resumes. A posts with what posterA makes of the function its post calls once
+// its message is in the channel, B with posterB. It fails the test unless B
+// raised the alert, and returns B's alerter and A's pass's outcome.
+func passPausedBeforeItsSave(t *testing.T, st store.Store, expire func(), hs []feedbackbot.Health, t0, bAt time.Time,
+	posterA func(landed func()) bot.AlertPoster, posterB bot.AlertPoster) (b *bot.Alerter, outA bot.AlertOutcome, errA error) {
+	t.Helper()
+	ctx := t.Context()
+	var postLanded atomic.Bool
+	sa := &pauseAfterLook{Store: st, kind: bot.DocAlert, armed: &postLanded, paused: make(chan struct{}), resume: make(chan struct{})}
+	a := &bot.Alerter{Store: sa, Poster: posterA(func() { postLanded.Store(true) }), Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+	b = &bot.Alerter{Store: st, Poster: posterB, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+	if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+		t.Fatalf("alerts lease: %v %v", ok, err)
+	}
+	type outcome struct {
+		out bot.AlertOutcome
+		err error
+	}
+	doneA := make(chan outcome, 1)
+	go func() { o, err := a.Evaluate(ctx, "T1", hs, t0); doneA <- outcome{o, err} }()
+	select {
+	case <-sa.paused:
+	case o := <-doneA:
+		t.Fatalf("A's pass ended (%+v, %v) before its read after posting", o.out, o.err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("A never posted")
+	}
+	expire()
+	if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+		t.Fatalf("B's alerts lease: %v %v", ok, err)
+	}
+	outB, err := b.Evaluate(ctx, "T1", hs, bAt)
+	if err != nil || outB.Raised != 1 {
+		t.Fatalf("B's pass: %+v, %v; want the alert raised: the scenario is not set up", outB, err)
+	}
+	close(sa.resume)
+	oa := <-doneA
+	return b, oa.out, oa.err
+}
+
 // TestAlertPausedInsideItsPostIsNotLeftTwice: replica A's pass posts an alert
 // and is paused inside the post call past its leases; meanwhile replica B's pass
 // raises the same alert and saves it. When A resumes, the alert is B's: A deletes
@@ -173,44 +217,13 @@ func TestAlertPostRaceKeepsOneMessage(t *testing.T) {
 				ctx := t.Context()
 				st, expire := open(t)
 				ch := &channelLog{}
-				// A is paused right after its first read of the alert once its message
-				// is in the channel: the read after the post, which found it untold.
-				var postLanded atomic.Bool
-				sa := &pauseAfterLook{Store: st, kind: bot.DocAlert, armed: &postLanded, paused: make(chan struct{}), resume: make(chan struct{})}
-				pa := &alertChannel{channelLog: ch, hook: func() { postLanded.Store(true) }}
-				a := &bot.Alerter{Store: sa, Poster: pa, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
-				b := &bot.Alerter{Store: st, Poster: &alertChannel{channelLog: ch}, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
-				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
-					t.Fatalf("alerts lease: %v %v", ok, err)
+				b, outA, errA := passPausedBeforeItsSave(t, st, expire, hs, t0, t0.Add(clocks.bLate),
+					func(landed func()) bot.AlertPoster { return &alertChannel{channelLog: ch, hook: landed} }, &alertChannel{channelLog: ch})
+				if errA != nil {
+					t.Errorf("A's pass: %v", errA)
 				}
-				type outcome struct {
-					out bot.AlertOutcome
-					err error
-				}
-				doneA := make(chan outcome, 1)
-				go func() { o, err := a.Evaluate(ctx, "T1", hs, t0); doneA <- outcome{o, err} }()
-				select {
-				case <-sa.paused:
-				case o := <-doneA:
-					t.Fatalf("A's pass ended (%+v, %v) before its read after posting", o.out, o.err)
-				case <-time.After(20 * time.Second):
-					t.Fatal("A never posted")
-				}
-				expire()
-				if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
-					t.Fatalf("B's alerts lease: %v %v", ok, err)
-				}
-				outB, err := b.Evaluate(ctx, "T1", hs, t0.Add(clocks.bLate))
-				if err != nil || outB.Raised != 1 {
-					t.Fatalf("B's pass: %+v, %v; want the alert raised: the scenario is not set up", outB, err)
-				}
-				close(sa.resume)
-				oa := <-doneA
-				if oa.err != nil {
-					t.Errorf("A's pass: %v", oa.err)
-				}
-				if oa.out.Raised != 0 || oa.out.Elsewhere != 1 {
-					t.Errorf("A's pass raised %d alerts and left %d to B, want 0 and 1: B's post is the alert's (%+v)", oa.out.Raised, oa.out.Elsewhere, oa.out)
+				if outA.Raised != 0 || outA.Elsewhere != 1 {
+					t.Errorf("A's pass raised %d alerts and left %d to B, want 0 and 1: B's post is the alert's (%+v)", outA.Raised, outA.Elsewhere, outA)
 				}
 				got := oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)
 				if !got.NotifiedAt.Equal(t0.Add(clocks.bLate)) {

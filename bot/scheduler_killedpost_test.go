@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
-	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // markedChannel is a channel whose platform keeps each post's Document.Mark and
@@ -75,27 +73,23 @@ func (c *markedChannel) Update(_ context.Context, ref feedbackbot.PostRef, _ fee
 	return nil
 }
 
-// stopsInPost is a replica's poster that stops inside its first post, before or
-// after its message is in the channel: a replica SIGKILLed there never goes on;
-// the test lets it go on at the end, as a SIGSTOPped one would.
-type stopsInPost struct {
+// hookedPost is a replica's poster that runs hook once inside its first post,
+// before or after its message is in the channel: a replica killed there, whose
+// successor the hook plays, or that stops there until the test lets it go on,
+// as a SIGSTOPped one would.
+type hookedPost struct {
 	*markedChannel
 	landFirst bool
 	once      sync.Once
-	stopped   chan struct{}
-	resume    chan struct{}
+	hook      func()
 }
 
-func (p *stopsInPost) Post(ctx context.Context, channel string, doc feedbackbot.Document) (ref feedbackbot.PostRef, err error) {
+func (p *hookedPost) Post(ctx context.Context, channel string, doc feedbackbot.Document) (ref feedbackbot.PostRef, err error) {
 	if p.landFirst {
 		ref, err = p.markedChannel.Post(ctx, channel, doc)
 	}
 	first := false
-	p.once.Do(func() {
-		first = true
-		close(p.stopped)
-		<-p.resume
-	})
+	p.once.Do(func() { first = true; p.hook() })
 	if !p.landFirst || !first {
 		ref, err = p.markedChannel.Post(ctx, channel, doc)
 	}
@@ -130,13 +124,14 @@ func TestDigestOfAReplicaKilledAfterItsPostIsNotPostedAgain(t *testing.T) {
 					j := job(t, "0 9 * * *", "UTC")
 					ch := newMarkedChannel()
 					ch.findErr = tc.findErr
-					pa := &stopsInPost{markedChannel: ch, landFirst: tc.landFirst, stopped: make(chan struct{}), resume: make(chan struct{})}
+					stopped, resume := make(chan struct{}), make(chan struct{})
+					pa := &hookedPost{markedChannel: ch, landFirst: tc.landFirst, hook: func() { close(stopped); <-resume }}
 					a := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
 					b := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": ch}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
 					doneA := make(chan error, 1)
 					go func() { _, err := a.Tick(context.Background(), now); doneA <- err }()
 					select {
-					case <-pa.stopped:
+					case <-stopped:
 					case err := <-doneA:
 						t.Fatalf("A's tick ended (%v) without posting", err)
 					case <-time.After(20 * time.Second):
@@ -179,7 +174,7 @@ func TestDigestOfAReplicaKilledAfterItsPostIsNotPostedAgain(t *testing.T) {
 							t.Errorf("the message found was edited %d times, want once (into the digest recorded)", edits)
 						}
 					}
-					close(pa.resume)
+					close(resume)
 					if err := <-doneA; err != nil {
 						t.Errorf("A's tick, gone on: %v", err)
 					}
@@ -242,21 +237,6 @@ func TestDigestWhosePostCallFailedAfterItWentOutIsNotPostedAgain(t *testing.T) {
 	}
 }
 
-// recordAnswerLost is a store whose first creation of a run's "posted" record is
-// written and answered with an error (the connection dropped on the way back).
-type recordAnswerLost struct {
-	store.Store
-	done atomic.Bool
-}
-
-func (s *recordAnswerLost) CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error) {
-	created, err := s.Store.CreateDoc(ctx, workspace, kind, id, data)
-	if kind == "digest-posted" && err == nil && !s.done.Swap(true) {
-		return false, errors.New("read tcp 127.0.0.1:6379: connection reset by peer")
-	}
-	return created, err
-}
-
 // TestAdoptedDigestEditedThoughItsRecordsAnswerWasLost: the record of a post
 // found in the channel is written, but its answer is lost; the next tick finds
 // the run recorded and does not come back to it, and still edits the message
@@ -268,7 +248,7 @@ func TestAdoptedDigestEditedThoughItsRecordsAnswerWasLost(t *testing.T) {
 			be := open(t)
 			j := job(t, "0 9 * * *", "UTC")
 			ch := newMarkedChannel()
-			st := &recordAnswerLost{Store: be.st}
+			st := &answerLost{Store: be.st, answer: errors.New("read tcp 127.0.0.1:6379: connection reset by peer")}
 			s := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": &failsAfterLanding{markedChannel: ch}}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
 			if _, err := s.Tick(context.Background(), now); err == nil {
 				t.Fatal("the first tick's post failed, and the tick says nothing")

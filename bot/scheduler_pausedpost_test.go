@@ -271,17 +271,19 @@ func TestDigestRecordRaceKeepsOnePost(t *testing.T) {
 }
 
 // answerLost is a replica's store whose first creation of a run's "posted"
-// record is written but answered "there is one already": the answer to the
-// write was lost and the client's retry of it found its own record.
+// record is written but answered "there is one already" (the answer to the
+// write was lost and the client's retry of it found its own record) or, where
+// answer is set, with that error (the connection dropped on the way back).
 type answerLost struct {
 	store.Store
-	done atomic.Bool
+	answer error
+	done   atomic.Bool
 }
 
 func (s *answerLost) CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (bool, error) {
 	created, err := s.Store.CreateDoc(ctx, workspace, kind, id, data)
 	if kind == "digest-posted" && created && !s.done.Swap(true) { // (bot's docPosted)
-		return false, err
+		return false, s.answer
 	}
 	return created, err
 }
