@@ -124,20 +124,7 @@ func TestAlertOfAPassKilledAfterItsPostIsNotPostedAgain(t *testing.T) {
 				if outA.Raised != 0 || outA.Elsewhere != 1 {
 					t.Errorf("A's pass, gone on, raised %d and left %d to B, want 0 and 1", outA.Raised, outA.Elsewhere)
 				}
-				posted, shown := ch.counts()
-				if posted != tc.wantPosted || shown != 1 {
-					t.Errorf("the alert was posted %d times and %d copies are in the channel, want %d and 1", posted, shown, tc.wantPosted)
-				}
-				got := readAlert(t, st, fp)
-				if len(got.Posts) != 1 {
-					t.Fatalf("the stored alert names %d messages, want 1: %+v", len(got.Posts), got.Posts)
-				}
-				ch.mu.Lock()
-				inChannel := ch.shown[got.Posts[0].ID]
-				ch.mu.Unlock()
-				if !inChannel {
-					t.Errorf("the stored alert names message %q, which is not the one left in the channel", got.Posts[0].ID)
-				}
+				oneAlertMessage(t, st, ch.channelLog, fp, tc.wantPosted)
 			})
 		}
 	}
@@ -166,16 +153,7 @@ func TestAlertFoundByAnotherPassBeforeItsSaveIsKept(t *testing.T) {
 			if outA.Raised != 0 || outA.Elsewhere != 1 {
 				t.Errorf("A's pass raised %d alerts and left %d to B, want 0 and 1 (%+v)", outA.Raised, outA.Elsewhere, outA)
 			}
-			if posted, shown := ch.counts(); posted != 1 || shown != 1 {
-				t.Errorf("the alert was posted %d times and %d copies are in the channel, want 1 and 1", posted, shown)
-			}
-			got := readAlert(t, st, bot.AlertFor("T1", hs[0], t0).Fingerprint)
-			ch.mu.Lock()
-			inChannel := len(got.Posts) == 1 && ch.shown[got.Posts[0].ID]
-			ch.mu.Unlock()
-			if !inChannel {
-				t.Errorf("the stored alert names %+v, not the message in the channel", got.Posts)
-			}
+			oneAlertMessage(t, st, ch.channelLog, bot.AlertFor("T1", hs[0], t0).Fingerprint, 1)
 		})
 	}
 }

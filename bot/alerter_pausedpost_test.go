@@ -72,13 +72,14 @@ func pausedPassStores() map[string]func(t *testing.T) (store.Store, func()) {
 	}
 }
 
-// oneAlertMessage checks that the alert fp was posted twice (by two replicas)
-// and that one copy is left in the channel, the one the stored alert names (its
-// erasures and edits reach it); it returns the stored alert.
-func oneAlertMessage(t *testing.T, st store.Store, ch *channelLog, fp string) feedbackbot.Alert {
+// oneAlertMessage checks that the alert fp was posted wantPosted times (twice
+// where two replicas each posted it) and that one copy is left in the channel,
+// the one the stored alert names (its erasures and edits reach it); it returns
+// the stored alert.
+func oneAlertMessage(t *testing.T, st store.Store, ch *channelLog, fp string, wantPosted int) feedbackbot.Alert {
 	t.Helper()
-	if posted, shown := ch.counts(); posted != 2 || shown != 1 {
-		t.Errorf("the alert was posted %d times and %d copies are in the channel, want 2 and 1", posted, shown)
+	if posted, shown := ch.counts(); posted != wantPosted || shown != 1 {
+		t.Errorf("the alert was posted %d times and %d copies are in the channel, want %d and 1", posted, shown, wantPosted)
 	}
 	got := readAlert(t, st, fp)
 	if len(got.Posts) != 1 {
@@ -193,7 +194,7 @@ func TestAlertPausedInsideItsPostIsNotLeftTwice(t *testing.T) {
 			if outA.Elsewhere != 1 || outA.Raised != 0 {
 				t.Errorf("A's pass raised %d and left %d to B, want 0 and 1", outA.Raised, outA.Elsewhere)
 			}
-			oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)
+			oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint, 2)
 		})
 	}
 }
@@ -225,7 +226,7 @@ func TestAlertPostRaceKeepsOneMessage(t *testing.T) {
 				if outA.Raised != 0 || outA.Elsewhere != 1 {
 					t.Errorf("A's pass raised %d alerts and left %d to B, want 0 and 1: B's post is the alert's (%+v)", outA.Raised, outA.Elsewhere, outA)
 				}
-				got := oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)
+				got := oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint, 2)
 				if !got.NotifiedAt.Equal(t0.Add(clocks.bLate)) {
 					t.Errorf("the stored alert was told at %v, want B's %v", got.NotifiedAt, t0.Add(clocks.bLate))
 				}

@@ -110,7 +110,7 @@ func TestAlertCopyWhoseDeletionFailedIsDeletedLater(t *testing.T) {
 			if left, err := a.SaveUnsaved(t.Context()); left != 0 || err != nil {
 				t.Errorf("A's SaveUnsaved: %d left, %v", left, err)
 			}
-			oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint)
+			oneAlertMessage(t, st, ch, bot.AlertFor("T1", hs[0], t0).Fingerprint, 2)
 		})
 	}
 }
