@@ -33,6 +33,8 @@ type AlertStore interface {
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	docsGetter // (who is forgotten, in one read: forgottenOf)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+	// DeleteDoc drops an announcement of a post once it is saved (docAlertPosting).
+	DeleteDoc(ctx context.Context, workspace, kind, id string) error
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
@@ -122,6 +124,9 @@ type AlertOutcome struct {
 	Inhibited int
 	// DigestOnly counts at-risk accounts below MinSeverity, left to the digest.
 	DigestOnly int
+	// Swept counts messages passes posted and stopped before saving, named by
+	// no alert since, that this pass deleted (sweepNotices).
+	Swept int
 }
 
 // worsened is how many health points an open alert must lose to be re-sent early.
@@ -316,6 +321,13 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 			out.Resolved++
 		} else {
 			out.Elsewhere++
+		}
+	}
+	if f, ok := a.Poster.(postFinder); ok {
+		n, err := a.sweepNotices(ctx, f, workspace, now)
+		out.Swept += n
+		if err != nil {
+			failed = append(failed, err)
 		}
 	}
 	return out, errors.Join(failed...)
@@ -831,14 +843,24 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 			// The other pass built the message, perhaps quoting someone forgotten
 			// since (whose erasure found no alert to clean): it is edited into
 			// this pass's document, or, where the edit fails, marked for the next
-			// pass's (Redacted). One deleted since, or in a channel refused since,
-			// is posted anew.
+			// pass's (Redacted). One deleted since is posted anew. One in a
+			// channel refused since (shared with customers, made public) is
+			// deleted there first, as an erasure deletes an alert it may no
+			// longer edit: kept, it stayed in view, named by no alert (a review's
+			// find); where the deletion fails, the announcement stays and the next
+			// pass tries again.
 			err := a.Poster.Update(ctx, found, doc)
 			switch c := feedbackbot.ErrorCode(err); {
 			case err == nil:
 				ref, adopted = found, true
-			case c == feedbackbot.ENOTFOUND || c == feedbackbot.EUNAUTHORIZED:
-				a.log().Warn("alerts: the message a stopped pass posted was found, and is gone or in a channel refused since: posting anew", "alert", al.Fingerprint, "message", found.ID, "err", err)
+			case c == feedbackbot.ENOTFOUND:
+				a.log().Warn("alerts: the message a stopped pass posted was found, and is gone since: posting anew", "alert", al.Fingerprint, "message", found.ID, "err", err)
+			case c == feedbackbot.EUNAUTHORIZED:
+				if derr := a.Poster.Delete(ctx, found); derr != nil && !feedbackbot.IsNotFound(derr) {
+					return false, fmt.Errorf("alerts: the message a stopped pass posted for %s is in a channel refused since (%v) and could not be deleted there; the next pass tries again: %w",
+						al.Fingerprint, err, derr)
+				}
+				a.log().Warn("alerts: the message a stopped pass posted was found in a channel refused since, and deleted there: posting anew", "alert", al.Fingerprint, "message", found.ID, "err", err)
 			default:
 				ref, adopted, editFailed = found, true, true
 				a.log().Warn("alerts: the message found in the channel could not be edited into this pass's; the next pass edits it", "alert", al.Fingerprint, "message", found.ID, "err", err)
@@ -908,14 +930,101 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		// erasure to reach; a message deleted is done with there.
 		return false, a.deleteCopy(ctx, al, ref, "another replica's pass posted it too and saved first")
 	}
+	if _, ok := a.Poster.(postFinder); ok && !resolved {
+		a.dropNotice(ctx, al.Workspace, al.Fingerprint) // (saved: nothing left to find)
+	}
 	return true, nil
 }
 
 // docAlertPosting announces an alert's raise or repeat about to be posted, by
 // fingerprint (a postNotice): what tells a later pass that an earlier one may
-// have posted it and died before saving it. One announcement is kept an alert,
-// each overwriting the last: one of an earlier telling names another mark.
+// have posted it and died before saving it. It is deleted once the alert is
+// saved with the message; one left behind is a pass's that died (or whose
+// delete failed), which a pass finds (findAnnounced) when it tells the same
+// alert, or else sweeps up once it is staleNotice old (sweepNotices).
 const docAlertPosting = "alert-posting"
+
+// staleNotice is how old an alert's announcement must be before sweepNotices
+// takes its pass for gone: the alerts lease it posted under, and the post's
+// own grace after it.
+const staleNotice = AlertsLeaseTTL + postGrace
+
+// maxSweeps bounds the searches sweepNotices makes in one pass (each a page or
+// more of the channel's history); the rest wait for the next passes.
+const maxSweeps = 5
+
+// dropNotice deletes the announcement of fp's post.
+func (a *Alerter) dropNotice(ctx context.Context, workspace, fp string) {
+	if err := a.Store.DeleteDoc(ctx, workspace, docAlertPosting, fp); err != nil && !feedbackbot.IsNotFound(err) {
+		a.log().Warn("alerts: could not delete the announcement of a post saved; a later pass looks for its message once (and keeps it)", "alert", fp, "err", err)
+	}
+}
+
+// sweepNotices takes up the announcements of alert posts left behind staleNotice
+// ago or more by passes that posted and died before saving (or failed to
+// delete the announcement after). findAnnounced adopts such a message only
+// when a pass tells the same alert again at the same point, which may never
+// come: the account recovered meanwhile (nothing to raise), its top cause
+// changed (another alert, another fingerprint), or staff acknowledged it (no
+// repeat). Its message then stayed in the channel, named by no alert (no
+// erasure could reach it, no button on it worked) and, for a changed cause,
+// beside the other alert's (a review's find). Each such announcement's
+// message is looked for: one a stored alert names (among its messages or its
+// earlier ones) is kept, one named by none is deleted, and the announcement is
+// dropped; a search or a deletion that fails leaves it for the next pass
+// (announcedSearch gives a search up after maxFindFails, and the
+// announcement with it). It returns how many messages it deleted.
+func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace string, now time.Time) (int, error) {
+	docs, err := a.Store.ListDocs(ctx, workspace, docAlertPosting)
+	if err != nil {
+		return 0, fmt.Errorf("alerts: list the announced posts: %w", err)
+	}
+	deleted, searched := 0, 0
+	var failed []error
+	for _, fp := range slices.Sorted(maps.Keys(docs)) {
+		if ctx.Err() != nil || searched == maxSweeps {
+			break
+		}
+		var n postNotice
+		if json.Unmarshal(docs[fp], &n) != nil || n.Mark == "" {
+			a.dropNotice(ctx, workspace, fp) // (nothing to look for)
+			continue
+		}
+		if now.Sub(n.At) < staleNotice {
+			continue // a pass may be posting it, or have just
+		}
+		searched++
+		err := withLease(ctx, a.Store, notifyLease(workspace, fp), "the sweep of alert "+fp+"'s announced post", func() error {
+			found, err := a.search.find(ctx, f, a.Channel, n.Mark, n.At, n.Mark, "an announcement left behind is dropped unswept (its message, if posted, stays)",
+				a.log().With("alert", fp, "announced_by", n.Holder))
+			if err != nil {
+				return fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and %w", fp, err)
+			}
+			if found.ID != "" {
+				raw, err := a.Store.GetDoc(ctx, workspace, DocAlert, fp)
+				var stored feedbackbot.Alert
+				switch {
+				case err == nil && json.Unmarshal(raw, &stored) == nil && (slices.Contains(stored.Posts, found) || slices.Contains(stored.Earlier, found)):
+					// saved after all (its announcement's deletion failed)
+				case err != nil && !feedbackbot.IsNotFound(err):
+					return fmt.Errorf("alerts: read %s to sweep its announced post: %w", fp, err)
+				default:
+					if err := a.Poster.Delete(ctx, found); err != nil && !feedbackbot.IsNotFound(err) {
+						return fmt.Errorf("alerts: delete the message of %s a stopped pass posted and no alert names (%s in %s): %w", fp, found.ID, found.Destination, err)
+					}
+					deleted++
+					a.log().Warn("alerts: a message posted by a pass that stopped before saving it, named by no alert since, was deleted", "alert", fp, "message", found.ID, "announced_by", n.Holder)
+				}
+			}
+			a.dropNotice(ctx, workspace, fp)
+			return nil
+		})
+		if err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return deleted, errors.Join(failed...)
+}
 
 // alertMark names the raise or repeat of al that follows its telling of
 // notified (zero: never told), the same for every pass that read the alert so.
@@ -940,11 +1049,11 @@ func (a *Alerter) findAnnounced(ctx context.Context, f postFinder, al *feedbackb
 	if json.Unmarshal(raw, &n) != nil || n.Mark != mark {
 		return feedbackbot.PostRef{}, nil
 	}
-	ref, err := a.search.find(ctx, f, a.Channel, mark, n.At, mark, a.log().With("alert", al.Fingerprint, "announced_by", n.Holder))
-	if err != nil && ctx.Err() == nil {
+	ref, err := a.search.find(ctx, f, a.Channel, mark, n.At, mark, "posting it (the channel may show it twice)", a.log().With("alert", al.Fingerprint, "announced_by", n.Holder))
+	if err != nil {
 		return feedbackbot.PostRef{}, fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and %w", al.Fingerprint, err)
 	}
-	return ref, err
+	return ref, nil
 }
 
 // storedNames says whether the stored alert al names ref as its message: another

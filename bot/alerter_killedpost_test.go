@@ -1,10 +1,13 @@
 package bot_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -162,20 +165,27 @@ func TestAlertFoundByAnotherPassBeforeItsSaveIsKept(t *testing.T) {
 // pass posted and did not save, and its edit (into B's evidence: A's may quote
 // someone forgotten since) fails. The alert is saved with A's message all the
 // same, marked for the next pass's edit, which makes it; a message found deleted
-// in the chat since is posted anew instead.
+// in the chat since is posted anew instead, and one in a channel refused since
+// (shared with customers) is deleted there before the alert is posted anew: it
+// stayed in view, named by no alert. Where that deletion fails, the alert waits
+// for the next pass, which finds the message again and deletes it.
 func TestAlertFoundInTheChannelThatCannotBeEdited(t *testing.T) {
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
 	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
 	for name, open := range pausedPassStores() {
+		refused := feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "slack channel CALERTS is shared with another workspace")
 		for _, tc := range []struct {
-			name       string
-			editErr    error
-			wantPosted int
-			adopted    bool
+			name        string
+			editErr     error
+			wantPosted  int
+			adopted     bool
+			failDeletes int // B's passes whose deletion of A's message fails
 		}{
-			{"the edit fails", errors.New("slack chat.update: internal_error"), 1, true},
-			{"the message was deleted since", feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message_not_found"), 2, false},
+			{"the edit fails", errors.New("slack chat.update: internal_error"), 1, true, 0},
+			{"the message was deleted since", feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message_not_found"), 2, false, 0},
+			{"the channel is refused since", refused, 2, false, 0},
+			{"the channel is refused since, and a deletion fails", refused, 2, false, 1},
 		} {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				ctx := t.Context()
@@ -189,14 +199,34 @@ func TestAlertFoundInTheChannelThatCannotBeEdited(t *testing.T) {
 					for id := range ch.marks {
 						posted = feedbackbot.PostRef{Platform: "test", Destination: "CALERTS", ID: id}
 					}
-					ch.editErrs = []error{tc.editErr}
+					ch.editErrs = slices.Repeat([]error{tc.editErr}, 1+tc.failDeletes)
 					ch.mu.Unlock()
+					ch.failNextDeletes(tc.failDeletes)
 					if errB = takeOver(); errB != nil {
 						return
 					}
 					var out bot.AlertOutcome
+					for range tc.failDeletes {
+						out, err := b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute))
+						if err == nil || !strings.Contains(err.Error(), "could not be deleted") || out.Raised != 0 {
+							errB = fmt.Errorf("B's pass, A's message not deleted: %+v, %v; want the alert held back", out, err)
+							return
+						}
+						if p, _ := ch.counts(); p != 1 {
+							errB = fmt.Errorf("B's pass posted though A's message could not be deleted (%d posted)", p)
+							return
+						}
+					}
 					if out, errB = b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute)); errB == nil && out.Raised != 1 {
 						errB = fmt.Errorf("B's pass raised %d alerts, want 1 (%+v)", out.Raised, out)
+					}
+					// (checked before A goes on: a replica that died never deletes
+					// its message, as A, going on, does with a copy)
+					ch.channelLog.mu.Lock()
+					shownA := ch.shown[posted.ID]
+					ch.channelLog.mu.Unlock()
+					if errB == nil && shownA != tc.adopted {
+						errB = fmt.Errorf("after B's pass A's message is in the channel: %v, want %v", shownA, tc.adopted)
 					}
 				}
 				if _, err := a.Evaluate(ctx, "T1", hs, t0); err != nil {
@@ -314,6 +344,175 @@ func TestAlertRepeatIsNotTakenForItsRaise(t *testing.T) {
 			if finds != 0 {
 				t.Errorf("the channel was searched %d times, want 0 (the announcement left is the raise's)", finds)
 			}
+		})
+	}
+}
+
+// stalledFinder is a channel whose searches hang, while stalled, until their
+// context ends: a connection to the platform that stalls.
+type stalledFinder struct {
+	*markedChannel
+	stalled atomic.Bool
+}
+
+func (s *stalledFinder) FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error) {
+	if s.stalled.Load() {
+		<-ctx.Done()
+		return feedbackbot.PostRef{}, fmt.Errorf("slack conversations.history: %w", ctx.Err())
+	}
+	return s.markedChannel.FindPost(ctx, channel, mark, since)
+}
+
+// TestAlertSearchThatStallsHoldsThatAlertAlone: B's search for the message A's
+// pass posted for acct1 and did not save stalls. It is cut off at the search's
+// own timeout and counted as a failed search: acct1's alert waits, acct2's is
+// raised, and after maxFindFails such passes acct1's is posted (perhaps again).
+// A stalled search cut off by the post's deadline instead ended the whole pass
+// uncounted, so acct1's alert and every other account's waited for as long as
+// the platform stalled (a review's find).
+func TestAlertSearchThatStallsHoldsThatAlertAlone(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1"), atRisk("acct2", 25, health.ReasonChurnSignal, "k-acct2")}
+	st, expire := pausedPassStores()["bolt"](t)
+	ch := newMarkedChannel()
+	a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
+	sf := &stalledFinder{markedChannel: ch}
+	b.Poster = sf
+	bot.SetSearchTimeout(b, 20*time.Millisecond)
+	var errB error
+	pa.hook = func() {
+		if errB = takeOver(); errB != nil {
+			return
+		}
+		sf.stalled.Store(true)
+		for i := 1; i <= 5; i++ { // (maxFindFails)
+			out, err := b.Evaluate(t.Context(), "T1", hs, t0.Add(time.Duration(i)*time.Minute))
+			want := 0
+			if i == 1 || i == 5 {
+				want = 1 // acct2's at the first pass; acct1's at the fifth, its searches given up
+			}
+			if out.Raised != want || (i < 5) != (err != nil && strings.Contains(err.Error(), "could not be searched")) {
+				errB = fmt.Errorf("B's pass %d, its search stalled: raised %d, err %v; want %d raised and acct1's held back until the fifth", i, out.Raised, err, want)
+				return
+			}
+		}
+	}
+	a.Evaluate(t.Context(), "T1", hs, t0)
+	if errB != nil {
+		t.Fatal(errB)
+	}
+}
+
+// TestAlertOfAPassKilledAfterItsPostIsSweptWhenNotToldAgain: replica A's pass
+// posts an alert for acct1 and dies before saving it; no pass tells that alert
+// again, so no post of it finds A's message. Once A's announcement is older
+// than the alerts lease and the post's grace, B's pass looks for the message
+// anyway: named by no alert, it is deleted (it stayed in the channel for good,
+// out of every erasure's reach, and beside the new alert where acct1's cause
+// changed: a review's find); one a stored alert names is kept. Either way the
+// announcement goes.
+func TestAlertOfAPassKilledAfterItsPostIsSweptWhenNotToldAgain(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	changed := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonUnanswered, "k-acct1")}
+	for name, open := range pausedPassStores() {
+		for _, tc := range []struct {
+			name       string
+			hs         []feedbackbot.Health // at B's passes
+			wantRaised int
+		}{
+			{"the account recovered", nil, 0},
+			{"its top cause changed", changed, 1},
+		} {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				ctx := t.Context()
+				st, expire := open(t)
+				ch := newMarkedChannel()
+				a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
+				var errB error
+				pa.hook = func() { // (A is dead from here: checked before it goes on)
+					var posted string
+					ch.mu.Lock()
+					for id := range ch.marks {
+						posted = id
+					}
+					ch.mu.Unlock()
+					if errB = takeOver(); errB != nil {
+						return
+					}
+					shown := func() bool {
+						ch.channelLog.mu.Lock()
+						defer ch.channelLog.mu.Unlock()
+						return ch.shown[posted]
+					}
+					// Too soon: A's pass may still be posting it.
+					out, err := b.Evaluate(ctx, "T1", tc.hs, t0.Add(time.Minute))
+					if err != nil || out.Swept != 0 || out.Raised != tc.wantRaised || !shown() {
+						errB = fmt.Errorf("B's pass a minute on: %+v, %v, A's message shown %v; want it left alone, %d raised", out, err, shown(), tc.wantRaised)
+						return
+					}
+					out, err = b.Evaluate(ctx, "T1", tc.hs, t0.Add(bot.StaleNotice+time.Minute))
+					if err != nil || out.Swept != 1 || shown() {
+						errB = fmt.Errorf("B's pass once A's announcement is stale: %+v, %v, A's message shown %v; want it deleted", out, err, shown())
+						return
+					}
+					if _, err := st.GetDoc(ctx, "T1", bot.DocAlertPosting, fp); !feedbackbot.IsNotFound(err) {
+						errB = fmt.Errorf("A's announcement is still there after the sweep (%v)", err)
+						return
+					}
+					if _, shownNow := ch.counts(); shownNow != tc.wantRaised {
+						errB = fmt.Errorf("%d messages in the channel, want %d", shownNow, tc.wantRaised)
+					}
+				}
+				a.Evaluate(ctx, "T1", hs, t0)
+				if errB != nil {
+					t.Fatal(errB)
+				}
+			})
+		}
+	}
+}
+
+// TestAlertSavedIsNotSwept: an alert saved with its message leaves no
+// announcement behind (the repeat a day later searches nothing); one left all
+// the same (its deletion failed) is swept once stale: its message, which the
+// alert names, is kept.
+func TestAlertSavedIsNotSwept(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	for name, open := range pausedPassStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, _ := open(t)
+			ch := newMarkedChannel()
+			a := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			if out, err := a.Evaluate(ctx, "T1", hs, t0); err != nil || out.Raised != 1 {
+				t.Fatalf("the raise: %+v, %v", out, err)
+			}
+			if _, err := st.GetDoc(ctx, "T1", bot.DocAlertPosting, fp); !feedbackbot.IsNotFound(err) {
+				t.Fatalf("the raise, saved, left its announcement (%v)", err)
+			}
+			// as a failed deletion leaves it
+			raw, _ := json.Marshal(map[string]any{"holder": "replica-a", "at": t0, "mark": bot.AlertMark(readAlert(t, st, fp), time.Time{})})
+			if err := st.PutDoc(ctx, "T1", bot.DocAlertPosting, fp, raw); err != nil {
+				t.Fatal(err)
+			}
+			out, err := a.Evaluate(ctx, "T1", hs, t0.Add(bot.StaleNotice+time.Minute))
+			if err != nil || out.Swept != 0 {
+				t.Fatalf("the pass once the announcement is stale: %+v, %v; want nothing swept", out, err)
+			}
+			ch.mu.Lock()
+			finds := ch.finds
+			ch.mu.Unlock()
+			if finds != 1 {
+				t.Errorf("the channel was searched %d times, want 1", finds)
+			}
+			if _, err := st.GetDoc(ctx, "T1", bot.DocAlertPosting, fp); !feedbackbot.IsNotFound(err) {
+				t.Errorf("the announcement is still there after the sweep (%v)", err)
+			}
+			oneAlertMessage(t, st, ch.channelLog, fp, 1)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,18 +49,29 @@ var errUnsearched = errors.New("the channel could not be searched for it")
 type announcedSearch struct {
 	mu    sync.Mutex
 	fails map[string]int
+	// timeout bounds each search (0: findTimeout)
+	timeout time.Duration
 }
+
+// findTimeout bounds one search for an announced post: a platform that stalls
+// (a connection that hangs) leaves the post its time, and the search is counted
+// as failed rather than ending the pass or the tick with the post's deadline
+// (a review's find: it ended the whole alert pass, uncounted, so the alert was
+// held back for as long as the platform stalled).
+const findTimeout = 30 * time.Second
 
 // find looks in channel for the post marked mark, from findSlack before since.
 // Found, it is its ref; none, a zero PostRef. A search that failed says
-// nothing (the platform rate-limiting or down, most likely just when a post
-// call timed out): it is an error wrapping errUnsearched, for the caller to
-// try again later, until maxFindFails have failed in a row under key; then it
-// is logged on log and taken as none, and the caller posts, perhaps again (a
-// scope missing, say: a post twice beats none). A search ended by ctx is
-// ctx's error, not counted.
-func (c *announcedSearch) find(ctx context.Context, f postFinder, channel, mark string, since time.Time, key string, log *slog.Logger) (feedbackbot.PostRef, error) {
-	ref, err := f.FindPost(ctx, channel, mark, since.Add(-findSlack))
+// nothing (the platform rate-limiting, down or stalled past findTimeout, most
+// likely just when a post call timed out): it is an error wrapping
+// errUnsearched, for the caller to try again later, until maxFindFails have
+// failed in a row under key; then it is logged on log, saying what the caller
+// does then (giveUp), and taken as none: the caller posts, perhaps again (a
+// scope missing, say: a post twice beats none).
+func (c *announcedSearch) find(ctx context.Context, f postFinder, channel, mark string, since time.Time, key, giveUp string, log *slog.Logger) (feedbackbot.PostRef, error) {
+	sctx, cancel := context.WithTimeout(ctx, cmp.Or(c.timeout, findTimeout))
+	ref, err := f.FindPost(sctx, channel, mark, since.Add(-findSlack))
+	cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
@@ -69,8 +81,6 @@ func (c *announcedSearch) find(ctx context.Context, f postFinder, channel, mark 
 	case feedbackbot.IsNotFound(err):
 		delete(c.fails, key)
 		return feedbackbot.PostRef{}, nil
-	case ctx.Err() != nil:
-		return feedbackbot.PostRef{}, err
 	}
 	if c.fails == nil {
 		c.fails = map[string]int{}
@@ -79,7 +89,7 @@ func (c *announcedSearch) find(ctx context.Context, f postFinder, channel, mark 
 		return feedbackbot.PostRef{}, fmt.Errorf("%w (try %d of %d before posting it anyway): %w", errUnsearched, c.fails[key], maxFindFails, err)
 	}
 	delete(c.fails, key)
-	log.Warn("a post was announced and never recorded, and the channel could not be searched for it: posting it (the channel may show it twice)",
+	log.Warn("a post was announced and never recorded, and the channel could not be searched for it: "+giveUp,
 		"tries", maxFindFails, "err", err)
 	return feedbackbot.PostRef{}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
@@ -31,3 +32,15 @@ func SharedPeriod(ctx context.Context, st interface {
 
 // MaxRetracts is how many times a digest copy's deletion is tried.
 const MaxRetracts = maxRetracts
+
+// SetSearchTimeout bounds a's searches for announced posts (findTimeout).
+func SetSearchTimeout(a *Alerter, d time.Duration) { a.search.timeout = d }
+
+// StaleNotice is how old an alert's announcement is before a pass sweeps it up.
+const StaleNotice = staleNotice
+
+// DocAlertPosting is the kind of an alert's announcement of its post.
+const DocAlertPosting = docAlertPosting
+
+// AlertMark is the mark of al's telling after notified.
+func AlertMark(al feedbackbot.Alert, notified time.Time) string { return alertMark(&al, notified) }

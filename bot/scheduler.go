@@ -546,11 +546,11 @@ func (s *Scheduler) findAnnounced(ctx context.Context, f postFinder, j Job, at t
 	if since.IsZero() {
 		since = at
 	}
-	ref, err := s.search.find(ctx, f, j.Channel, mark, since, run, s.log().With("job", j.Name, "run", run, "announced_by", n.Holder))
-	if err != nil && ctx.Err() == nil {
+	ref, err := s.search.find(ctx, f, j.Channel, mark, since, run, "posting it (the channel may show it twice)", s.log().With("job", j.Name, "run", run, "announced_by", n.Holder))
+	if err != nil {
 		return feedbackbot.PostRef{}, fmt.Errorf("job %s: a replica announced this run's post and never recorded it, and %w", j.Name, err)
 	}
-	return ref, err
+	return ref, nil
 }
 
 // adoptPost records found, a post of run another replica (or an earlier try of
@@ -572,8 +572,15 @@ func (s *Scheduler) adoptPost(ctx context.Context, j Job, at time.Time, run stri
 	switch {
 	case taken:
 		// (the run recorded with another message since the last look: this one
-		// is a copy, whose replica is gone)
-		return errors.Join(s.retractDuplicate(ctx, s.Posters[j.Platform], j, at, found), s.recordRun(ctx, j, at))
+		// is a copy, whose replica is gone; one whose deletion fails is kept as
+		// unrecorded, as post's copies are, and the next tick, finding the run's
+		// record taken, deletes it again: it stayed for good, a review's find)
+		s.dropNotice(ctx, j.Workspace, run)
+		err := s.retractDuplicate(ctx, s.Posters[j.Platform], j, at, found)
+		if err != nil {
+			s.keepUnrecorded(run, unrecordedPost{job: j, at: at, raw: raw})
+		}
+		return errors.Join(err, s.recordRun(ctx, j, at))
 	case !recorded:
 		return fmt.Errorf("job %s: record the post found in the channel: %w", j.Name, err)
 	case err != nil:

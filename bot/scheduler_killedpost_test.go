@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -266,6 +267,71 @@ func TestAdoptedDigestEditedThoughItsRecordsAnswerWasLost(t *testing.T) {
 				t.Errorf("the message found was edited %d times, want once (into the digest recorded)", edits)
 			}
 			oneRecordedCopy(t, be.st, ch.channelLog, j, now, 1, s)
+		})
+	}
+}
+
+// recordedMeanwhile is a channel whose first search, before it answers, has
+// another replica post the run and record it: the run's record is taken between
+// the search and the record of the message it finds.
+type recordedMeanwhile struct {
+	*markedChannel
+	once   sync.Once
+	record func()
+}
+
+func (r *recordedMeanwhile) FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error) {
+	r.once.Do(r.record)
+	return r.markedChannel.FindPost(ctx, channel, mark, since)
+}
+
+// TestAdoptedDigestCopyWhoseDeletionFailedIsDeletedLater: replica A posts a
+// run and dies before its record; B finds A's message by its mark, but another
+// replica records the run with its own post meanwhile, so A's message is a copy
+// for B to delete, and that deletion fails (the platform rate-limiting). B's
+// next tick deletes it: it stayed in the channel for good, named by no record
+// (a review's find).
+func TestAdoptedDigestCopyWhoseDeletionFailedIsDeletedLater(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	for name, open := range leaseBackends() {
+		t.Run(name, func(t *testing.T) {
+			be := open(t)
+			j := job(t, "0 9 * * *", "UTC")
+			run := fmt.Sprintf("%s:%d", j.Name, now.Truncate(time.Hour).Unix())
+			ch := newMarkedChannel()
+			stopped, resume, doneA := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			pa := &hookedPost{markedChannel: ch, landFirst: true, hook: func() { close(stopped); <-resume }} // (A dead there until the test's end)
+			a := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1}
+			go func() { a.Tick(context.Background(), now); close(doneA) }()
+			t.Cleanup(func() { close(resume); <-doneA }) // (before the store closes)
+			select {
+			case <-stopped:
+			case <-time.After(20 * time.Second):
+				t.Fatal("A never posted")
+			}
+			be.expire()
+			rm := &recordedMeanwhile{markedChannel: ch, record: func() {
+				ref, err := ch.channelLog.Post(context.Background(), j.Channel, feedbackbot.Document{})
+				if err == nil {
+					raw, _ := json.Marshal(ref)
+					_, err = be.st.CreateDoc(context.Background(), j.Workspace, "digest-posted", run, raw)
+				}
+				if err != nil {
+					t.Errorf("the other replica's post and record: %v", err)
+				}
+				ch.failNextDeletes(1)
+			}}
+			b := &bot.Scheduler{Store: be.st, Posters: map[feedbackbot.Platform]bot.Poster{"test": rm}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1}
+			if _, err := b.Tick(context.Background(), now.Add(30*time.Second)); err == nil {
+				t.Error("B's tick reported nothing of the copy it could not delete")
+			}
+			if posted, shown := ch.counts(); posted != 2 || shown != 2 {
+				t.Fatalf("posted %d, %d in the channel, want both: the scenario is not set up", posted, shown)
+			}
+			if _, err := b.Tick(context.Background(), now.Add(time.Minute)); err != nil {
+				t.Errorf("B's next tick: %v", err)
+			}
+			oneRecordedCopy(t, be.st, ch.channelLog, j, now, 2, b)
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -169,6 +170,9 @@ type userInfo struct {
 	at         time.Time // when users.info said so (zero for an export's users.json)
 }
 
+// apiTimeout bounds one Slack Web API request, a chart's upload included.
+const apiTimeout = time.Minute
+
 // New builds an adapter. It does not contact Slack until it needs to.
 func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	if errs := cfg.Validate(); len(errs) > 0 {
@@ -180,7 +184,11 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	if cfg.CommandTimeout <= 0 {
 		cfg.CommandTimeout = 2500 * time.Millisecond
 	}
-	var opts []slack.Option
+	// Every Web API call is bounded (slack-go's default client has no timeout: a
+	// connection that stalls held its caller until its context ended, a post's
+	// two minutes, a review's find); calls that wait out a rate limit are tried
+	// again by the adapter, each try bounded anew.
+	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: apiTimeout})}
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}

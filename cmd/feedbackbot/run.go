@@ -468,7 +468,7 @@ func alertPass(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 			continue
 		}
 		log.Info("alerts evaluated", "workspace", ws, "raised", out.Raised, "updated", out.Updated, "repeated", out.Repeated, "resolved", out.Resolved,
-			"left_to_another_replica", out.Elsewhere)
+			"left_to_another_replica", out.Elsewhere, "stray_messages_deleted", out.Swept)
 	}
 }
 
