@@ -33,8 +33,10 @@ type AlertStore interface {
 	GetDoc(ctx context.Context, workspace, kind, id string) ([]byte, error)
 	docsGetter // (who is forgotten, in one read: forgottenOf)
 	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
-	// DeleteDoc drops an announcement of a post once it is saved (docAlertPosting).
+	// DeleteDoc drops an announcement of a post once it is saved (docAlertPosting),
+	// and CreateDoc makes one again only where there is none (dropSwept).
 	DeleteDoc(ctx context.Context, workspace, kind, id string) error
+	CreateDoc(ctx context.Context, workspace, kind, id string, data []byte) (created bool, err error)
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
@@ -76,6 +78,11 @@ type Alerter struct {
 	unsaved map[string]unsavedAlert
 	// search is for the announced posts of alerts never saved (findAnnounced).
 	search announcedSearch
+	// searched are the alerts whose announced post this pass looked for
+	// (findAnnounced): sweepNotices leaves them to their next post's search.
+	searched map[string]bool
+	// notice is the announcement this pass made of the post in hand (post).
+	notice *postNotice
 }
 
 // alertAsRead is what save compares the stored alert with.
@@ -93,6 +100,7 @@ type unsavedAlert struct {
 	al     feedbackbot.Alert
 	read   alertAsRead
 	posted feedbackbot.PostRef // the message posted
+	notice *postNotice         // its announcement (docAlertPosting), if the pass made one
 }
 
 // evidenceKey identifies an item of evidence.
@@ -197,6 +205,7 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 		return out, err
 	}
 	a.asRead = make(map[string]alertAsRead, len(existing))
+	a.searched = map[string]bool{}
 	for id, al := range existing {
 		a.asRead[id] = alertAsRead{answered: al.AnsweredAt, redacted: al.Redacted, evidence: evidenceKeys(al), notified: al.NotifiedAt, posts: slices.Clone(al.Posts)}
 	}
@@ -835,7 +844,7 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	}
 	if f, ok := a.Poster.(postFinder); ok && !resolved {
 		mark := doc.Mark
-		found, err := a.findAnnounced(ctx, f, al, mark)
+		found, announced, err := a.findAnnounced(ctx, f, al, mark)
 		if err != nil {
 			return false, err
 		}
@@ -868,11 +877,18 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		}
 		if adopted {
 			a.log().Warn("alerts: alert found in the channel, posted by a pass that stopped before saving it: saved, not posted again", "alert", al.Fingerprint, "message", found.ID)
+			// (the stopped pass's announcement is this post's now: dropped once it
+			// is saved, and swept up with its message meanwhile is not saved)
+			a.notice = &announced
+			defer func() { a.notice = nil }()
 		} else {
-			raw, _ := json.Marshal(postNotice{Holder: a.Holder, At: al.UpdatedAt.UTC(), Mark: mark})
+			n := postNotice{Holder: a.Holder, At: al.UpdatedAt.UTC(), Mark: mark}
+			raw, _ := json.Marshal(n)
 			if err := a.Store.PutDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint, raw); err != nil {
 				return false, fmt.Errorf("alerts: announce the post of %s: %w", al.Fingerprint, err)
 			}
+			a.notice = &n
+			defer func() { a.notice = nil }()
 		}
 	}
 	if !adopted {
@@ -907,6 +923,25 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		}
 		return false, err
 	}
+	if a.notice != nil {
+		// A pass paused inside its post past its leases and the announcement's
+		// staleness (12 minutes: SIGSTOP, a frozen VM) finds its announcement
+		// swept up by another replica's pass (its message deleted there as named
+		// by no alert, or not found yet) or taken by a pass telling the alert now:
+		// saved, the alert named a message deleted, or a second one (a review's
+		// find). Its message goes, as a copy, and the alert stays untold, for the
+		// pass holding the alerts lease.
+		// (taken by a pass that found this message and saved it as the alert's,
+		// it is that pass's: kept)
+		if taken, err := a.noticeTaken(ctx, al.Workspace, al.Fingerprint, *a.notice); err != nil {
+			a.log().Warn("alerts: could not read the announcement of the alert just posted; saving this post", "alert", al.Fingerprint, "err", err)
+		} else if taken {
+			if a.storedNames(ctx, al, ref, true) {
+				return false, nil
+			}
+			return false, a.dropSwept(ctx, al, ref, *a.notice)
+		}
+	}
 	notePosted(al, ref, resolved)
 	if editFailed {
 		markRedacted(al)
@@ -919,7 +954,7 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		a.log().Warn("alerts: posted, but not saved; the next pass saves it", "alert", al.Fingerprint, "err", err)
 		return true, err
 	}
-	if kept && a.storedNames(ctx, al, ref) {
+	if kept && a.storedNames(ctx, al, ref, false) {
 		return false, nil // (the other pass saved this message as the alert's, found in the channel)
 	}
 	if kept {
@@ -930,8 +965,8 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		// erasure to reach; a message deleted is done with there.
 		return false, a.deleteCopy(ctx, al, ref, "another replica's pass posted it too and saved first")
 	}
-	if _, ok := a.Poster.(postFinder); ok && !resolved {
-		a.dropNotice(ctx, al.Workspace, al.Fingerprint) // (saved: nothing left to find)
+	if a.notice != nil {
+		a.dropNotice(ctx, al.Workspace, al.Fingerprint, *a.notice) // (saved: nothing left to find)
 	}
 	return true, nil
 }
@@ -953,11 +988,48 @@ const staleNotice = AlertsLeaseTTL + postGrace
 // more of the channel's history); the rest wait for the next passes.
 const maxSweeps = 5
 
-// dropNotice deletes the announcement of fp's post.
-func (a *Alerter) dropNotice(ctx context.Context, workspace, fp string) {
-	if err := a.Store.DeleteDoc(ctx, workspace, docAlertPosting, fp); err != nil && !feedbackbot.IsNotFound(err) {
+// dropNotice deletes the announcement of fp's post, if it is still n (another
+// pass's announcement since is that pass's to drop).
+func (a *Alerter) dropNotice(ctx context.Context, workspace, fp string, n postNotice) {
+	taken, err := a.noticeTaken(ctx, workspace, fp, n)
+	if err == nil && !taken {
+		err = a.Store.DeleteDoc(ctx, workspace, docAlertPosting, fp)
+	}
+	if err != nil && !feedbackbot.IsNotFound(err) {
 		a.log().Warn("alerts: could not delete the announcement of a post saved; a later pass looks for its message once (and keeps it)", "alert", fp, "err", err)
 	}
+}
+
+// noticeTaken says whether fp's announcement is no longer n: deleted (swept
+// up, or dropped after another pass's save) or overwritten by another pass's.
+func (a *Alerter) noticeTaken(ctx context.Context, workspace, fp string, n postNotice) (bool, error) {
+	raw, err := a.Store.GetDoc(ctx, workspace, docAlertPosting, fp)
+	if feedbackbot.IsNotFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("alerts: read the announcement of %s: %w", fp, err)
+	}
+	var cur postNotice
+	if json.Unmarshal(raw, &cur) != nil {
+		return true, nil
+	}
+	return cur.Holder != n.Holder || !cur.At.Equal(n.At) || cur.Mark != n.Mark, nil
+}
+
+// dropSwept deletes ref, al's message this pass posted under the announcement
+// n, which was swept up or taken by another pass while this one was paused
+// (noticeTaken). Where the deletion fails, n is announced again, for a later
+// sweep to find the message and delete it (named by no alert).
+func (a *Alerter) dropSwept(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef, n postNotice) error {
+	err := a.deleteCopy(ctx, al, ref, "this pass was paused past its leases, and its announcement was swept up or taken by another pass meanwhile")
+	if err != nil {
+		raw, _ := json.Marshal(n)
+		if _, perr := a.Store.CreateDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint, raw); perr != nil {
+			err = errors.Join(err, fmt.Errorf("alerts: announce %s's message again for a later sweep: %w", al.Fingerprint, perr))
+		}
+	}
+	return err
 }
 
 // sweepNotices takes up the announcements of alert posts left behind staleNotice
@@ -987,11 +1059,13 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 		}
 		var n postNotice
 		if json.Unmarshal(docs[fp], &n) != nil || n.Mark == "" {
-			a.dropNotice(ctx, workspace, fp) // (nothing to look for)
-			continue
+			if err := a.Store.DeleteDoc(ctx, workspace, docAlertPosting, fp); err != nil && !feedbackbot.IsNotFound(err) {
+				failed = append(failed, fmt.Errorf("alerts: delete the unreadable announcement of %s: %w", fp, err))
+			}
+			continue // (nothing to look for)
 		}
-		if now.Sub(n.At) < staleNotice {
-			continue // a pass may be posting it, or have just
+		if now.Sub(n.At) < staleNotice || a.searched[fp] {
+			continue // a pass may be posting it, or have just; or this pass looked for it already
 		}
 		searched++
 		err := withLease(ctx, a.Store, notifyLease(workspace, fp), "the sweep of alert "+fp+"'s announced post", func() error {
@@ -1004,10 +1078,14 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 				raw, err := a.Store.GetDoc(ctx, workspace, DocAlert, fp)
 				var stored feedbackbot.Alert
 				switch {
-				case err == nil && json.Unmarshal(raw, &stored) == nil && (slices.Contains(stored.Posts, found) || slices.Contains(stored.Earlier, found)):
-					// saved after all (its announcement's deletion failed)
 				case err != nil && !feedbackbot.IsNotFound(err):
 					return fmt.Errorf("alerts: read %s to sweep its announced post: %w", fp, err)
+				case err == nil && json.Unmarshal(raw, &stored) != nil:
+					// (an alert that cannot be read may name it: saveLocked keeps what
+					// can be read of one; the message stays)
+					a.log().Warn("alerts: the alert of a message a stopped pass posted cannot be read; the message stays", "alert", fp, "message", found.ID)
+				case err == nil && (slices.Contains(stored.Posts, found) || slices.Contains(stored.Earlier, found)):
+					// saved after all (its announcement's deletion failed)
 				default:
 					if err := a.Poster.Delete(ctx, found); err != nil && !feedbackbot.IsNotFound(err) {
 						return fmt.Errorf("alerts: delete the message of %s a stopped pass posted and no alert names (%s in %s): %w", fp, found.ID, found.Destination, err)
@@ -1016,7 +1094,7 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 					a.log().Warn("alerts: a message posted by a pass that stopped before saving it, named by no alert since, was deleted", "alert", fp, "message", found.ID, "announced_by", n.Holder)
 				}
 			}
-			a.dropNotice(ctx, workspace, fp)
+			a.dropNotice(ctx, workspace, fp, n)
 			return nil
 		})
 		if err != nil {
@@ -1033,35 +1111,39 @@ func alertMark(al *feedbackbot.Alert, notified time.Time) string {
 }
 
 // findAnnounced looks in the alerts channel for the post marked mark, announced
-// and never saved. None announced (or one of another telling), or none found,
-// is a zero PostRef; a channel that cannot be searched is an error, until
+// and never saved, and returns it with its announcement. None announced (or one
+// of another telling), or none found, is a zero PostRef; a channel that cannot be searched is an error, until
 // maxFindFails searches have failed, when it is logged and taken as none (the
 // alert is posted, perhaps again).
-func (a *Alerter) findAnnounced(ctx context.Context, f postFinder, al *feedbackbot.Alert, mark string) (feedbackbot.PostRef, error) {
+func (a *Alerter) findAnnounced(ctx context.Context, f postFinder, al *feedbackbot.Alert, mark string) (feedbackbot.PostRef, postNotice, error) {
 	raw, err := a.Store.GetDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint)
 	if feedbackbot.IsNotFound(err) {
-		return feedbackbot.PostRef{}, nil
+		return feedbackbot.PostRef{}, postNotice{}, nil
 	}
 	if err != nil {
-		return feedbackbot.PostRef{}, fmt.Errorf("alerts: read the announced post of %s: %w", al.Fingerprint, err)
+		return feedbackbot.PostRef{}, postNotice{}, fmt.Errorf("alerts: read the announced post of %s: %w", al.Fingerprint, err)
 	}
 	var n postNotice
 	if json.Unmarshal(raw, &n) != nil || n.Mark != mark {
-		return feedbackbot.PostRef{}, nil
+		return feedbackbot.PostRef{}, postNotice{}, nil
+	}
+	if a.searched != nil {
+		a.searched[al.Fingerprint] = true
 	}
 	ref, err := a.search.find(ctx, f, a.Channel, mark, n.At, mark, "posting it (the channel may show it twice)", a.log().With("alert", al.Fingerprint, "announced_by", n.Holder))
 	if err != nil {
-		return feedbackbot.PostRef{}, fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and %w", al.Fingerprint, err)
+		return feedbackbot.PostRef{}, postNotice{}, fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and %w", al.Fingerprint, err)
 	}
-	return ref, nil
+	return ref, n, nil
 }
 
-// storedNames says whether the stored alert al names ref as its message: another
-// pass found ref in the channel and saved it (a read that fails says no).
-func (a *Alerter) storedNames(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef) bool {
+// storedNames says whether the stored alert al names ref as its message (or,
+// with earlier, among its earlier ones too): another pass found ref in the
+// channel and saved it (a read that fails says no).
+func (a *Alerter) storedNames(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef, earlier bool) bool {
 	raw, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
 	var stored feedbackbot.Alert
-	return err == nil && json.Unmarshal(raw, &stored) == nil && slices.Contains(stored.Posts, ref)
+	return err == nil && json.Unmarshal(raw, &stored) == nil && (slices.Contains(stored.Posts, ref) || earlier && slices.Contains(stored.Earlier, ref))
 }
 
 // notePosted records ref, al's message just posted (a close's notice where
@@ -1086,7 +1168,7 @@ func (a *Alerter) keepUnsaved(al *feedbackbot.Alert, ref feedbackbot.PostRef) {
 	if a.unsaved == nil {
 		a.unsaved = map[string]unsavedAlert{}
 	}
-	a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref}
+	a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref, notice: a.notice}
 }
 
 // deleteCopy deletes ref, a message this pass posted for al that another
@@ -1142,11 +1224,18 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 			return err
 		}
 		delete(a.unsaved, k)
+		if u.notice != nil && done != unsavedSwept {
+			a.dropNotice(ctx, al.Workspace, al.Fingerprint, *u.notice)
+		}
 		switch {
 		case done == unsavedSaved:
 			a.log().Info("alerts: saved an alert an earlier pass posted", "alert", al.Fingerprint)
 		case done == unsavedLanded:
 			a.log().Info("alerts: an alert an earlier pass posted was saved already (the store's answer was lost)", "alert", al.Fingerprint)
+		case done == unsavedSwept:
+			if err := a.dropSwept(ctx, &al, u.posted, *u.notice); err != nil {
+				a.log().Warn("alerts: could not delete the message of an alert this replica could not save, swept up since by another's pass; announced again for a later sweep", "alert", al.Fingerprint, "err", err)
+			}
 		case u.posted.ID != "":
 			// (another replica's pass told the channel meanwhile: its message is
 			// the alert's; this copy, known among its earlier ones, is deleted)
@@ -1183,6 +1272,7 @@ const (
 	unsavedSaved  unsavedOutcome = iota // saved now
 	unsavedKept                         // another pass told the channel since: its alert kept, this post a copy
 	unsavedLanded                       // the earlier save was written (its answer lost): nothing to do
+	unsavedSwept                        // its announcement swept up or taken by another pass: not saved, its message a copy
 )
 
 // saveUnsavedLocked saves one unsaved alert, al (u as kept), as saveUnsaved
@@ -1204,6 +1294,17 @@ func (a *Alerter) saveUnsavedLocked(ctx context.Context, al *feedbackbot.Alert, 
 		}
 		if toldSince(&stored, u.read, al) {
 			return unsavedKept, a.keepStored(ctx, al, &stored, forgotten, erased)
+		}
+	}
+	if u.notice != nil {
+		// (another replica's pass, holding the alerts lease while this replica
+		// could not save, swept the announcement up after 12 minutes, deleting
+		// the message as named by no alert: saved, the alert named a message
+		// deleted, a review's find)
+		if taken, err := a.noticeTaken(ctx, al.Workspace, al.Fingerprint, *u.notice); err != nil {
+			return unsavedSaved, err
+		} else if taken {
+			return unsavedSwept, nil
 		}
 	}
 	if erased {

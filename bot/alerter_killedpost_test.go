@@ -516,3 +516,138 @@ func TestAlertSavedIsNotSwept(t *testing.T) {
 		})
 	}
 }
+
+// alertSavesFail is a store whose writes of alerts fail while failing is set
+// (Redis away for this replica alone, a partition), the rest going on.
+type alertSavesFail struct {
+	store.Store
+	failing atomic.Bool
+}
+
+func (s *alertSavesFail) PutDoc(ctx context.Context, ws, kind, id string, data []byte) error {
+	if kind == bot.DocAlert && s.failing.Load() {
+		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "redis: connection refused")
+	}
+	return s.Store.PutDoc(ctx, ws, kind, id, data)
+}
+
+func (s *alertSavesFail) CreateDoc(ctx context.Context, ws, kind, id string, data []byte) (bool, error) {
+	if kind == bot.DocAlert && s.failing.Load() {
+		return false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "redis: connection refused")
+	}
+	return s.Store.CreateDoc(ctx, ws, kind, id, data)
+}
+
+// TestSweptAlertIsNotSavedByThePassThatPostedIt: replica A's pass posts acct1's
+// alert and, before it saves it, is paused past its leases (or cannot reach
+// the store, keeping the alert to save later), for longer than its
+// announcement takes to go stale. B's passes, holding the alerts lease, raise
+// acct1's other cause and sweep A's message up, deleting it as named by no
+// alert. When A goes on (or saves what it kept), it finds its announcement
+// gone and saves nothing: saved, the alert named a message no longer in the
+// channel, the account's open alert, and closed B's as merged into it (a
+// review's find).
+func TestSweptAlertIsNotSavedByThePassThatPostedIt(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	changed := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonUnanswered, "k-acct1")}
+	for name, open := range pausedPassStores() {
+		for _, unsaved := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/kept unsaved %v", name, unsaved), func(t *testing.T) {
+				ctx := t.Context()
+				st, expire := open(t)
+				ch := newMarkedChannel()
+				a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
+				sa := &alertSavesFail{Store: st}
+				a.Store = sa
+				sa.failing.Store(unsaved)
+				var errB error
+				bPasses := func() {
+					if errB = takeOver(); errB != nil {
+						return
+					}
+					if _, errB = b.Evaluate(ctx, "T1", changed, t0.Add(time.Minute)); errB != nil {
+						return
+					}
+					if out, err := b.Evaluate(ctx, "T1", changed, t0.Add(bot.StaleNotice+time.Minute)); err != nil || out.Swept != 1 {
+						errB = fmt.Errorf("B's pass once A's announcement is stale: %+v, %v; want A's message swept", out, err)
+					}
+				}
+				if unsaved {
+					pa.hook = func() {}
+					a.Evaluate(ctx, "T1", hs, t0) // (its save fails: kept)
+					bPasses()
+					sa.failing.Store(false)
+					if left, err := a.SaveUnsaved(ctx); err != nil || left != 0 {
+						t.Errorf("A's SaveUnsaved: %d left, %v", left, err)
+					}
+				} else {
+					pa.hook = bPasses             // (A paused inside its post, its message in the channel)
+					a.Evaluate(ctx, "T1", hs, t0) // A goes on
+				}
+				if errB != nil {
+					t.Fatal(errB)
+				}
+				raw, err := st.GetDoc(ctx, "T1", bot.DocAlert, fp)
+				if err == nil {
+					var got feedbackbot.Alert
+					if err := json.Unmarshal(raw, &got); err != nil {
+						t.Fatal(err)
+					}
+					ch.channelLog.mu.Lock()
+					for _, ref := range got.Posts {
+						if !ch.shown[ref.ID] {
+							t.Errorf("alert %s (%s) names message %s, which the sweep deleted", fp, got.Status, ref.ID)
+						}
+					}
+					ch.channelLog.mu.Unlock()
+				} else if !feedbackbot.IsNotFound(err) {
+					t.Fatal(err)
+				}
+				if _, shown := ch.counts(); shown != 1 {
+					t.Errorf("%d messages in the channel, want 1: B's alert", shown)
+				}
+			})
+		}
+	}
+}
+
+// TestAlertSearchedInThePassIsNotSweptToo: B's passes, the channel rate-limiting
+// its searches, hold acct1's alert back while A's stale announcement of it is
+// looked for; the sweep leaves it to the post's search rather than searching
+// for it a second time a pass (which counted two failures a pass: the alert was
+// posted unsearched at the third pass, not the fifth; a review's find).
+func TestAlertSearchedInThePassIsNotSweptToo(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	st, expire := pausedPassStores()["bolt"](t)
+	ch := newMarkedChannel()
+	a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
+	var errB error
+	pa.hook = func() {
+		if errB = takeOver(); errB != nil {
+			return
+		}
+		ch.mu.Lock()
+		ch.findErr = errors.New("slack conversations.history: ratelimited")
+		ch.mu.Unlock()
+		for i := 1; i <= 5; i++ {
+			out, err := b.Evaluate(t.Context(), "T1", hs, t0.Add(bot.StaleNotice+time.Duration(i*5)*time.Minute))
+			if (out.Raised != 0) != (i == 5) || out.Swept != 0 {
+				errB = fmt.Errorf("B's pass %d, the channel unsearchable: %+v, %v; want acct1's alert held back until the fifth, nothing swept", i, out, err)
+				return
+			}
+		}
+		ch.mu.Lock()
+		finds := ch.finds
+		ch.mu.Unlock()
+		if finds != 5 {
+			errB = fmt.Errorf("the channel was searched %d times in 5 passes, want 5", finds)
+		}
+	}
+	a.Evaluate(t.Context(), "T1", hs, t0)
+	if errB != nil {
+		t.Fatal(errB)
+	}
+}
