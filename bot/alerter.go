@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -1642,14 +1643,28 @@ func withAlertLease(ctx context.Context, st leaser, workspace, fp string, fn fun
 	return withLease(ctx, st, "alert:"+workspace+":"+fp, "alert "+fp, fn)
 }
 
+// unreleased holds, by name, the holders of the leases withLease could not
+// release (the store away as it finished): the next withLease of the name in
+// this process takes the lease as that holder, rather than waiting out its TTL
+// for a lease the process itself left (a pass after an outage waited 10 s for
+// each alert it had been posting).
+var unreleased sync.Map // lease name -> holder
+
 // withLease runs fn holding the lease name (waiting up to alertLeaseWait for
 // it, then ECONFLICT naming what, "being changed by another replica").
 func withLease(ctx context.Context, st leaser, name, what string, fn func() error) error {
 	holder := leaseHolder()
+	left, hadLeft := unreleased.LoadAndDelete(name) // (one caller at a time takes it)
+	if hadLeft {
+		holder = left.(string)
+	}
 	deadline := time.Now().Add(alertLeaseWait)
 	for {
 		got, err := st.AcquireLease(ctx, name, holder, alertLeaseTTL)
 		if err != nil {
+			if hadLeft {
+				unreleased.LoadOrStore(name, holder) // (still to release)
+			}
 			return fmt.Errorf("lease of %s: %w", what, err)
 		}
 		if got {
@@ -1664,7 +1679,11 @@ func withLease(ctx context.Context, st leaser, name, what string, fn func() erro
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	defer st.ReleaseLease(context.WithoutCancel(ctx), name, holder)
+	defer func() {
+		if err := st.ReleaseLease(context.WithoutCancel(ctx), name, holder); err != nil {
+			unreleased.Store(name, holder)
+		}
+	}()
 	return fn()
 }
 
