@@ -924,30 +924,42 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		}
 		return false, err
 	}
-	if a.notice != nil {
-		// A pass paused inside its post past its leases and the announcement's
-		// staleness (12 minutes: SIGSTOP, a frozen VM) finds its announcement
-		// swept up by another replica's pass (its message deleted there as named
-		// by no alert, or not found yet) or taken by a pass telling the alert now:
-		// saved, the alert named a message deleted, or a second one (a review's
-		// find). Its message goes, as a copy, and the alert stays untold, for the
-		// pass holding the alerts lease.
-		// (taken by a pass that found this message and saved it as the alert's,
-		// it is that pass's: kept)
-		if taken, err := a.noticeTaken(ctx, al.Workspace, al.Fingerprint, *a.notice); err != nil {
-			a.log().Warn("alerts: could not read the announcement of the alert just posted; saving this post", "alert", al.Fingerprint, "err", err)
-		} else if taken {
-			if a.storedNames(ctx, al, ref, true) {
-				return false, nil
-			}
-			return false, a.dropSwept(ctx, al, ref, *a.notice)
-		}
-	}
 	notePosted(al, ref, resolved)
 	if editFailed {
 		markRedacted(al)
 	}
-	kept, err := a.saveKept(ctx, al)
+	// A pass paused inside its post past its leases and the announcement's
+	// staleness (12 minutes: SIGSTOP, a frozen VM) finds its announcement swept
+	// up by another replica's pass (its message deleted there as named by no
+	// alert, or not found yet) or taken by a pass telling the alert now: saved,
+	// the alert named a message deleted, or a second one (a review's find). Its
+	// message goes, as a copy, and the alert stays untold, for the pass holding
+	// the alerts lease; one the stored alert names (found and saved by another
+	// pass) is that pass's. Checked under the alert's lease with the save, as
+	// the sweep deletes under it: checked before, a sweep between the two
+	// deleted the message saved (another review's find).
+	var named, swept bool
+	kept, err := a.saveKeptUnless(ctx, al, func() bool {
+		if a.notice == nil {
+			return false
+		}
+		taken, err := a.noticeTaken(ctx, al.Workspace, al.Fingerprint, *a.notice)
+		if err != nil {
+			a.log().Warn("alerts: could not read the announcement of the alert just posted; saving this post", "alert", al.Fingerprint, "err", err)
+			return false
+		}
+		if taken {
+			named = a.storedNames(ctx, al, ref, true)
+			swept = !named
+		}
+		return taken
+	})
+	switch {
+	case named:
+		return false, nil
+	case swept:
+		return false, a.dropSwept(ctx, al, ref, *a.notice)
+	}
 	if err != nil {
 		// The message is in the channel: the next pass saves it rather than
 		// posting it again (it raised the alert a second time, a review's find).
@@ -990,7 +1002,8 @@ const staleNotice = AlertsLeaseTTL + postGrace
 const maxSweeps = 5
 
 // dropNotice deletes the announcement of fp's post, if it is still n (another
-// pass's announcement since is that pass's to drop).
+// pass's announcement since is that pass's to drop). Its caller holds fp's
+// posting lease (notifyLease), under which announcements are written.
 func (a *Alerter) dropNotice(ctx context.Context, workspace, fp string, n postNotice) {
 	taken, err := a.noticeTaken(ctx, workspace, fp, n)
 	if err == nil && !taken {
@@ -1021,14 +1034,22 @@ func (a *Alerter) noticeTaken(ctx context.Context, workspace, fp string, n postN
 // dropSwept deletes ref, al's message this pass posted under the announcement
 // n, which was swept up or taken by another pass while this one was paused
 // (noticeTaken). Where the deletion fails, n is announced again, for a later
-// sweep to find the message and delete it (named by no alert).
+// sweep to find the message and delete it (named by no alert); where another
+// pass's announcement is there, the message is kept unsaved under n, and the
+// next pass's saveUnsaved tries again (nothing would ever have found it: a
+// review's find).
 func (a *Alerter) dropSwept(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef, n postNotice) error {
 	err := a.deleteCopy(ctx, al, ref, "this pass was paused past its leases, and its announcement was swept up or taken by another pass meanwhile")
-	if err != nil {
-		raw, _ := json.Marshal(n)
-		if _, perr := a.Store.CreateDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint, raw); perr != nil {
-			err = errors.Join(err, fmt.Errorf("alerts: announce %s's message again for a later sweep: %w", al.Fingerprint, perr))
-		}
+	if err == nil {
+		return nil
+	}
+	raw, _ := json.Marshal(n)
+	created, perr := a.Store.CreateDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint, raw)
+	if perr != nil || !created {
+		a.keepUnsavedUnder(al, ref, &n)
+	}
+	if perr != nil {
+		err = errors.Join(err, fmt.Errorf("alerts: announce %s's message again for a later sweep: %w", al.Fingerprint, perr))
 	}
 	return err
 }
@@ -1075,7 +1096,17 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 			if err != nil {
 				return fmt.Errorf("alerts: a pass announced the post of %s and never saved it, and %w", fp, err)
 			}
-			if found.ID != "" {
+			if found.ID == "" {
+				a.dropNotice(ctx, workspace, fp, n)
+				return nil
+			}
+			// Under the alert's lease, as a save is: a replica that kept the alert
+			// unsaved (the store away for it alone) and saves it now, or a pass
+			// paused between its post and its save, checks its announcement under
+			// it too. The announcement goes first: a save after the lease (the
+			// deletion outlasting it) finds it gone, and saves nothing.
+			var orphan bool
+			err = withAlertLease(ctx, a.Store, workspace, fp, func() error {
 				raw, err := a.Store.GetDoc(ctx, workspace, DocAlert, fp)
 				var stored feedbackbot.Alert
 				switch {
@@ -1088,14 +1119,25 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 				case err == nil && (slices.Contains(stored.Posts, found) || slices.Contains(stored.Earlier, found)):
 					// saved after all (its announcement's deletion failed)
 				default:
-					if err := a.Poster.Delete(ctx, found); err != nil && !feedbackbot.IsNotFound(err) {
-						return fmt.Errorf("alerts: delete the message of %s a stopped pass posted and no alert names (%s in %s): %w", fp, found.ID, found.Destination, err)
-					}
-					deleted++
-					a.log().Warn("alerts: a message posted by a pass that stopped before saving it, named by no alert since, was deleted", "alert", fp, "message", found.ID, "announced_by", n.Holder)
+					orphan = true
 				}
+				a.dropNotice(ctx, workspace, fp, n)
+				return nil
+			})
+			if err != nil || !orphan {
+				return err
 			}
-			a.dropNotice(ctx, workspace, fp, n)
+			if err := a.Poster.Delete(ctx, found); err != nil && !feedbackbot.IsNotFound(err) {
+				// (announced again, for the next passes to try)
+				raw, _ := json.Marshal(n)
+				if created, cerr := a.Store.CreateDoc(ctx, workspace, docAlertPosting, fp, raw); cerr != nil || !created {
+					a.log().Error("alerts: a message no alert names could not be deleted, nor announced again for the next pass (another post of the alert is announced now): delete it by hand",
+						"alert", fp, "message", found.ID, "channel", found.Destination, "err", errors.Join(err, cerr))
+				}
+				return fmt.Errorf("alerts: delete the message of %s a stopped pass posted and no alert names (%s in %s): %w", fp, found.ID, found.Destination, err)
+			}
+			deleted++
+			a.log().Warn("alerts: a message posted by a pass that stopped before saving it, named by no alert since, was deleted", "alert", fp, "message", found.ID, "announced_by", n.Holder)
 			return nil
 		})
 		if err != nil {
@@ -1166,10 +1208,16 @@ func notePosted(al *feedbackbot.Alert, ref feedbackbot.PostRef, resolved bool) {
 // keepUnsaved keeps al, as posted with message ref, for SaveUnsaved (see
 // Alerter.unsaved).
 func (a *Alerter) keepUnsaved(al *feedbackbot.Alert, ref feedbackbot.PostRef) {
+	a.keepUnsavedUnder(al, ref, a.notice)
+}
+
+// keepUnsavedUnder is keepUnsaved of a message posted under the announcement n
+// (nil: none).
+func (a *Alerter) keepUnsavedUnder(al *feedbackbot.Alert, ref feedbackbot.PostRef, n *postNotice) {
 	if a.unsaved == nil {
 		a.unsaved = map[string]unsavedAlert{}
 	}
-	a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref, notice: a.notice}
+	a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref, notice: n}
 }
 
 // deleteCopy deletes ref, a message this pass posted for al that another
@@ -1226,7 +1274,17 @@ func (a *Alerter) saveUnsaved(ctx context.Context, workspace string) error {
 		}
 		delete(a.unsaved, k)
 		if u.notice != nil && done != unsavedSwept {
-			a.dropNotice(ctx, al.Workspace, al.Fingerprint, *u.notice)
+			// (under the posting lease, as a post announces under it: read and
+			// deleted without it, another pass's announcement written between
+			// the two was deleted, and that pass took its own post for swept and
+			// deleted it, a review's find)
+			err := withLease(ctx, a.Store, notifyLease(al.Workspace, al.Fingerprint), "the announcement of alert "+al.Fingerprint, func() error {
+				a.dropNotice(ctx, al.Workspace, al.Fingerprint, *u.notice)
+				return nil
+			})
+			if err != nil {
+				a.log().Warn("alerts: the announcement of an alert saved late was left for a later sweep (which keeps its message)", "alert", al.Fingerprint, "err", err)
+			}
 		}
 		switch {
 		case done == unsavedSaved:
@@ -1497,7 +1555,16 @@ func (a *Alerter) save(ctx context.Context, al *feedbackbot.Alert) error {
 // saveKept is save, reporting whether it kept the stored alert instead of al
 // (another pass told the channel since: saveLocked).
 func (a *Alerter) saveKept(ctx context.Context, al *feedbackbot.Alert) (kept bool, err error) {
+	return a.saveKeptUnless(ctx, al, nil)
+}
+
+// saveKeptUnless is saveKept, saving nothing where skip, asked under the
+// alert's lease just before the save, says so.
+func (a *Alerter) saveKeptUnless(ctx context.Context, al *feedbackbot.Alert, skip func() bool) (kept bool, err error) {
 	err = withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
+		if skip != nil && skip() {
+			return nil
+		}
 		kept, err = a.saveLocked(ctx, al)
 		return err
 	})

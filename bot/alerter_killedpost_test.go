@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -649,5 +650,123 @@ func TestAlertSearchedInThePassIsNotSweptToo(t *testing.T) {
 	a.Evaluate(t.Context(), "T1", hs, t0)
 	if errB != nil {
 		t.Fatal(errB)
+	}
+}
+
+// deleteHooked is a channel that runs hook once, just before its first deletion.
+type deleteHooked struct {
+	*markedChannel
+	once sync.Once
+	hook func()
+}
+
+func (d *deleteHooked) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
+	d.once.Do(d.hook)
+	return d.markedChannel.Delete(ctx, ref)
+}
+
+// TestSweepAndALateSaveOfTheSameAlertTakeTurns: replica A posted acct1's alert
+// and could not save it (the store away for it alone), keeping it; B's pass,
+// holding the alerts lease, sweeps A's stale announcement up and, just as it
+// deletes A's message, A's partition heals and its SaveUnsaved runs. The two take
+// the alert's lease in turn, and the announcement goes before the deletion: A
+// saves nothing. A's check, made before the sweep's deletion without that lease,
+// saved the alert naming the message deleted just after (a review's find).
+func TestSweepAndALateSaveOfTheSameAlertTakeTurns(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	changed := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonUnanswered, "k-acct1")}
+	for name, open := range pausedPassStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, expire := open(t)
+			ch := newMarkedChannel()
+			a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
+			sa := &alertSavesFail{Store: st}
+			a.Store = sa
+			sa.failing.Store(true)
+			pa.hook = func() {}
+			a.Evaluate(ctx, "T1", hs, t0) // (its save fails: kept)
+			if err := takeOver(); err != nil {
+				t.Fatal(err)
+			}
+			b.Poster = &deleteHooked{markedChannel: ch, hook: func() {
+				sa.failing.Store(false)
+				if left, err := a.SaveUnsaved(ctx); err != nil || left != 0 {
+					t.Errorf("A's SaveUnsaved as B deletes: %d left, %v", left, err)
+				}
+			}}
+			if _, err := b.Evaluate(ctx, "T1", changed, t0.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := b.Evaluate(ctx, "T1", changed, t0.Add(bot.StaleNotice+time.Minute)); err != nil || out.Swept != 1 {
+				t.Fatalf("B's pass once A's announcement is stale: %+v, %v; want A's message swept", out, err)
+			}
+			if _, err := st.GetDoc(ctx, "T1", bot.DocAlert, fp); !feedbackbot.IsNotFound(err) {
+				t.Errorf("A's alert was saved (%v); want nothing saved, its message swept", err)
+			}
+			if _, shown := ch.counts(); shown != 1 {
+				t.Errorf("%d messages in the channel, want 1: B's alert", shown)
+			}
+		})
+	}
+}
+
+// TestSweptCopyWhoseDeletionFailsIsDeletedLater: replica A's pass, paused
+// inside its post past its leases, goes on while B's pass is posting the same
+// alert under its own announcement: A's announcement is taken, so its message
+// is a copy, and its deletion fails. It cannot be announced again (B's
+// announcement is there), so A keeps it unsaved, and A's next SaveUnsaved, B's
+// alert saved by then, deletes it: it stayed in the channel, found by no
+// search (a review's find).
+func TestSweptCopyWhoseDeletionFailsIsDeletedLater(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	for name, open := range pausedPassStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, expire := open(t)
+			ch := newMarkedChannel()
+			a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
+			bPosting, bResume, bDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			b.Poster = &hookedPost{markedChannel: ch, landFirst: true, hook: func() { close(bPosting); <-bResume }}
+			pa.hook = func() { // A paused inside its post, its message in the channel
+				if err := takeOver(); err != nil {
+					bDone <- err
+					close(bPosting)
+					return
+				}
+				go func() {
+					// (B finds A's announcement but not A's message: A's own
+					// search sees its message gone from the fake's marks)
+					ch.mu.Lock()
+					for id := range ch.marks {
+						ch.marks[id] = "hidden from B's search"
+					}
+					ch.mu.Unlock()
+					out, err := b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute))
+					if err == nil && out.Raised != 1 {
+						err = fmt.Errorf("B's pass: %+v, want acct1's alert raised", out)
+					}
+					bDone <- err
+				}()
+				<-bPosting
+				ch.failNextDeletes(1)
+			}
+			a.Evaluate(ctx, "T1", hs, t0) // A goes on: its announcement is B's now
+			if _, shown := ch.counts(); shown != 2 {
+				t.Fatalf("%d messages in the channel after A's pass, want 2: A's, whose deletion failed, and B's", shown)
+			}
+			close(bResume)
+			if err := <-bDone; err != nil {
+				t.Fatal(err)
+			}
+			if left, err := a.SaveUnsaved(ctx); err != nil || left != 0 {
+				t.Errorf("A's SaveUnsaved: %d left, %v", left, err)
+			}
+			oneAlertMessage(t, st, ch.channelLog, fp, 2)
+		})
 	}
 }
