@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1046,7 +1047,7 @@ func (a *Alerter) dropSwept(ctx context.Context, al *feedbackbot.Alert, ref feed
 	raw, _ := json.Marshal(n)
 	created, perr := a.Store.CreateDoc(ctx, al.Workspace, docAlertPosting, al.Fingerprint, raw)
 	if perr != nil || !created {
-		a.keepUnsavedUnder(al, ref, &n)
+		a.keepUnsavedUnder(al, ref, &n, true)
 	}
 	if perr != nil {
 		err = errors.Join(err, fmt.Errorf("alerts: announce %s's message again for a later sweep: %w", al.Fingerprint, perr))
@@ -1103,8 +1104,13 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 			// Under the alert's lease, as a save is: a replica that kept the alert
 			// unsaved (the store away for it alone) and saves it now, or a pass
 			// paused between its post and its save, checks its announcement under
-			// it too. The announcement goes first: a save after the lease (the
-			// deletion outlasting it) finds it gone, and saves nothing.
+			// it too. The announcement is made the sweep's first (the same mark,
+			// another holder): a save after the lease (the deletion outlasting it)
+			// finds it taken and saves nothing, and a sweep stopped or killed
+			// before its deletion leaves it for the next (dropped before the
+			// deletion, a stop in between left the message for good, a review's
+			// find); it is dropped once the message is gone.
+			sweeping := postNotice{Holder: "sweep:" + cmp.Or(a.Holder, leaseHolder()), At: n.At, Mark: n.Mark}
 			var orphan bool
 			err = withAlertLease(ctx, a.Store, workspace, fp, func() error {
 				raw, err := a.Store.GetDoc(ctx, workspace, DocAlert, fp)
@@ -1120,6 +1126,11 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 					// saved after all (its announcement's deletion failed)
 				default:
 					orphan = true
+					raw, _ := json.Marshal(sweeping)
+					if err := a.Store.PutDoc(ctx, workspace, docAlertPosting, fp, raw); err != nil {
+						return fmt.Errorf("alerts: take up the announced post of %s: %w", fp, err)
+					}
+					return nil
 				}
 				a.dropNotice(ctx, workspace, fp, n)
 				return nil
@@ -1128,14 +1139,10 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 				return err
 			}
 			if err := a.Poster.Delete(ctx, found); err != nil && !feedbackbot.IsNotFound(err) {
-				// (announced again, for the next passes to try)
-				raw, _ := json.Marshal(n)
-				if created, cerr := a.Store.CreateDoc(ctx, workspace, docAlertPosting, fp, raw); cerr != nil || !created {
-					a.log().Error("alerts: a message no alert names could not be deleted, nor announced again for the next pass (another post of the alert is announced now): delete it by hand",
-						"alert", fp, "message", found.ID, "channel", found.Destination, "err", errors.Join(err, cerr))
-				}
+				// (the announcement stays, the sweep's: the next pass tries again)
 				return fmt.Errorf("alerts: delete the message of %s a stopped pass posted and no alert names (%s in %s): %w", fp, found.ID, found.Destination, err)
 			}
+			a.dropNotice(ctx, workspace, fp, sweeping)
 			deleted++
 			a.log().Warn("alerts: a message posted by a pass that stopped before saving it, named by no alert since, was deleted", "alert", fp, "message", found.ID, "announced_by", n.Holder)
 			return nil
@@ -1208,16 +1215,23 @@ func notePosted(al *feedbackbot.Alert, ref feedbackbot.PostRef, resolved bool) {
 // keepUnsaved keeps al, as posted with message ref, for SaveUnsaved (see
 // Alerter.unsaved).
 func (a *Alerter) keepUnsaved(al *feedbackbot.Alert, ref feedbackbot.PostRef) {
-	a.keepUnsavedUnder(al, ref, a.notice)
+	a.keepUnsavedUnder(al, ref, a.notice, false)
 }
 
 // keepUnsavedUnder is keepUnsaved of a message posted under the announcement n
-// (nil: none).
-func (a *Alerter) keepUnsavedUnder(al *feedbackbot.Alert, ref feedbackbot.PostRef, n *postNotice) {
+// (nil: none); a copy, to be deleted rather than saved (dropSwept), is kept
+// apart from the alert's own message: under the alert's key, the next post of
+// the alert, kept unsaved in turn, overwrote it, and the copy was then kept by
+// nothing (a review's find).
+func (a *Alerter) keepUnsavedUnder(al *feedbackbot.Alert, ref feedbackbot.PostRef, n *postNotice, copy bool) {
 	if a.unsaved == nil {
 		a.unsaved = map[string]unsavedAlert{}
 	}
-	a.unsaved[al.Workspace+"\x00"+al.Fingerprint] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref, notice: n}
+	key := al.Workspace + "\x00" + al.Fingerprint
+	if copy {
+		key += "\x00" + ref.Destination + "\x00" + ref.ID
+	}
+	a.unsaved[key] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref, notice: n}
 }
 
 // deleteCopy deletes ref, a message this pass posted for al that another

@@ -770,3 +770,76 @@ func TestSweptCopyWhoseDeletionFailsIsDeletedLater(t *testing.T) {
 		})
 	}
 }
+
+// deleteStopsPass is a channel whose first deletion stops the pass making it
+// (SIGTERM as the request is in flight) and fails with the pass's end.
+type deleteStopsPass struct {
+	*markedChannel
+	stop  context.CancelFunc
+	fired bool
+}
+
+func (d *deleteStopsPass) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
+	if !d.fired {
+		d.fired = true
+		d.stop()
+		return fmt.Errorf("slack chat.delete: %w", context.Canceled)
+	}
+	return d.markedChannel.Delete(ctx, ref)
+}
+
+// TestSweepStoppedBeforeItsDeletionIsTakenUpAgain: B's pass sweeps up the
+// announcement a dead pass of A's left, and is stopped as it deletes the
+// message: the announcement, made the sweep's, stays, and B's next pass deletes
+// the message. Dropped before the deletion, the announcement left the message
+// in the channel for good, named by no alert and found by no sweep (a
+// review's find).
+func TestSweepStoppedBeforeItsDeletionIsTakenUpAgain(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	for name, open := range pausedPassStores() {
+		t.Run(name, func(t *testing.T) {
+			st, expire := open(t)
+			ch := newMarkedChannel()
+			a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
+			var errB error
+			pa.hook = func() { // (A is dead from here: checked before it goes on)
+				var posted string
+				ch.mu.Lock()
+				for id := range ch.marks {
+					posted = id
+				}
+				ch.mu.Unlock()
+				if errB = takeOver(); errB != nil {
+					return
+				}
+				stopped, stop := context.WithCancel(t.Context())
+				b.Poster = &deleteStopsPass{markedChannel: ch, stop: stop}
+				if out, err := b.Evaluate(stopped, "T1", nil, t0.Add(bot.StaleNotice+time.Minute)); err == nil || out.Swept != 0 {
+					errB = fmt.Errorf("B's pass stopped as it deleted: %+v, %v; want an error, nothing swept", out, err)
+					return
+				}
+				if _, err := st.GetDoc(t.Context(), "T1", bot.DocAlertPosting, fp); err != nil {
+					errB = fmt.Errorf("the announcement after the stopped sweep: %v; want it kept for the next pass", err)
+					return
+				}
+				out, err := b.Evaluate(t.Context(), "T1", nil, t0.Add(bot.StaleNotice+2*time.Minute))
+				ch.channelLog.mu.Lock()
+				shown := ch.shown[posted]
+				ch.channelLog.mu.Unlock()
+				if err != nil || out.Swept != 1 || shown {
+					errB = fmt.Errorf("B's next pass: %+v, %v, A's message shown %v; want it deleted", out, err, shown)
+					return
+				}
+				if _, err := st.GetDoc(t.Context(), "T1", bot.DocAlertPosting, fp); !feedbackbot.IsNotFound(err) {
+					errB = fmt.Errorf("the announcement after the sweep: %v; want it dropped", err)
+				}
+			}
+			a.Evaluate(t.Context(), "T1", hs, t0)
+			if errB != nil {
+				t.Fatal(errB)
+			}
+		})
+	}
+}
