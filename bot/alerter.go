@@ -940,20 +940,35 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	// the sweep deletes under it: checked before, a sweep between the two
 	// deleted the message saved (another review's find).
 	var named, swept bool
-	kept, err := a.saveKeptUnless(ctx, al, func() bool {
+	kept, err := a.saveKeptUnless(ctx, al, func() (bool, error) {
 		if a.notice == nil {
-			return false
+			return false, nil
 		}
 		taken, err := a.noticeTaken(ctx, al.Workspace, al.Fingerprint, *a.notice)
 		if err != nil {
 			a.log().Warn("alerts: could not read the announcement of the alert just posted; saving this post", "alert", al.Fingerprint, "err", err)
-			return false
+			return false, nil
 		}
-		if taken {
-			named = a.storedNames(ctx, al, ref, true)
+		if !taken {
+			return false, nil
+		}
+		// (a stored alert that cannot be read now leaves the message be: kept
+		// unsaved, the next pass's saveUnsaved looks again; taken for unnamed, a
+		// message another pass found and saved was deleted)
+		raw, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
+		var stored feedbackbot.Alert
+		switch {
+		case feedbackbot.IsNotFound(err):
+			swept = true
+		case err != nil:
+			return true, fmt.Errorf("alerts: read %s after its announcement was taken: %w", al.Fingerprint, err)
+		case json.Unmarshal(raw, &stored) != nil:
+			named = true // (unreadable, it may name it: the message stays)
+		default:
+			named = slices.Contains(stored.Posts, ref) || slices.Contains(stored.Earlier, ref)
 			swept = !named
 		}
-		return taken
+		return true, nil
 	})
 	switch {
 	case named:
@@ -1573,11 +1588,13 @@ func (a *Alerter) saveKept(ctx context.Context, al *feedbackbot.Alert) (kept boo
 }
 
 // saveKeptUnless is saveKept, saving nothing where skip, asked under the
-// alert's lease just before the save, says so.
-func (a *Alerter) saveKeptUnless(ctx context.Context, al *feedbackbot.Alert, skip func() bool) (kept bool, err error) {
+// alert's lease just before the save, says so (or fails).
+func (a *Alerter) saveKeptUnless(ctx context.Context, al *feedbackbot.Alert, skip func() (bool, error)) (kept bool, err error) {
 	err = withAlertLease(ctx, a.Store, al.Workspace, al.Fingerprint, func() error {
-		if skip != nil && skip() {
-			return nil
+		if skip != nil {
+			if skipped, err := skip(); skipped || err != nil {
+				return err
+			}
 		}
 		kept, err = a.saveLocked(ctx, al)
 		return err

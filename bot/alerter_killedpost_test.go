@@ -843,3 +843,72 @@ func TestSweepStoppedBeforeItsDeletionIsTakenUpAgain(t *testing.T) {
 		})
 	}
 }
+
+// alertReadFails is a store whose next read of an alert fails once armed (a
+// Redis blip), the rest going on.
+type alertReadFails struct {
+	store.Store
+	armed atomic.Bool
+}
+
+func (s *alertReadFails) GetDoc(ctx context.Context, ws, kind, id string) ([]byte, error) {
+	if kind == bot.DocAlert && s.armed.CompareAndSwap(true, false) {
+		return nil, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "redis: i/o timeout")
+	}
+	return s.Store.GetDoc(ctx, ws, kind, id)
+}
+
+// TestAdoptedMessageKeptThoughItsAlertCannotBeReadThen: replica A's pass posts
+// an alert, reads it untold, and is paused before its save; B's pass finds A's
+// message, saves it as the alert's and drops A's announcement. A resumes, finds
+// its announcement gone, and the read of the stored alert that would say B
+// saved its message fails: A keeps the alert unsaved rather than deleting the
+// message as swept (it took a read that failed for "named by no alert", and
+// deleted the message B's alert names: a review's find); its SaveUnsaved then
+// finds it saved.
+func TestAdoptedMessageKeptThoughItsAlertCannotBeReadThen(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	for name, open := range pausedPassStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st, expire := open(t)
+			ch := newMarkedChannel()
+			var landed atomic.Bool
+			fa := &alertReadFails{Store: st}
+			sa := &pauseAfterLook{Store: fa, kind: bot.DocAlert, armed: &landed, paused: make(chan struct{}), resume: make(chan struct{})}
+			a := &bot.Alerter{Store: sa, Poster: &hookedPost{markedChannel: ch, landFirst: true, hook: func() { landed.Store(true) }},
+				Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-a"}
+			b := &bot.Alerter{Store: st, Poster: ch, Channel: "CALERTS", RepeatInterval: 24 * time.Hour, Holder: "replica-b"}
+			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-a", bot.AlertsLeaseTTL); err != nil || !ok {
+				t.Fatalf("alerts lease: %v %v", ok, err)
+			}
+			doneA := make(chan error, 1)
+			go func() { _, err := a.Evaluate(ctx, "T1", hs, t0); doneA <- err }()
+			select {
+			case <-sa.paused: // (A read the alert untold after its post)
+			case err := <-doneA:
+				t.Fatalf("A's pass ended (%v) before its look after posting", err)
+			case <-time.After(20 * time.Second):
+				t.Fatal("A never posted")
+			}
+			expire()
+			if ok, err := st.AcquireLease(ctx, bot.AlertsLease, "replica-b", bot.AlertsLeaseTTL); err != nil || !ok {
+				t.Fatalf("B's alerts lease: %v %v", ok, err)
+			}
+			if out, err := b.Evaluate(ctx, "T1", hs, t0.Add(time.Minute)); err != nil || out.Raised != 1 {
+				t.Fatalf("B's pass: %+v, %v; want A's message found and saved", out, err)
+			}
+			fa.armed.Store(true)
+			close(sa.resume)
+			if err := <-doneA; err == nil {
+				t.Error("A's pass said nothing of the alert it could not save")
+			}
+			if left, err := a.SaveUnsaved(ctx); err != nil || left != 0 {
+				t.Errorf("A's SaveUnsaved: %d left, %v", left, err)
+			}
+			oneAlertMessage(t, st, ch.channelLog, fp, 1)
+		})
+	}
+}
