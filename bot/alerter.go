@@ -1153,11 +1153,15 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 			if err != nil || !orphan {
 				return err
 			}
-			if err := a.Poster.Delete(ctx, found); err != nil && !feedbackbot.IsNotFound(err) {
+			err = a.Poster.Delete(ctx, found)
+			if err != nil && !feedbackbot.IsNotFound(err) {
 				// (the announcement stays, the sweep's: the next pass tries again)
 				return fmt.Errorf("alerts: delete the message of %s a stopped pass posted and no alert names (%s in %s): %w", fp, found.ID, found.Destination, err)
 			}
 			a.dropNotice(ctx, workspace, fp, sweeping)
+			if err != nil {
+				return nil // (gone already: deleted by hand, say)
+			}
 			deleted++
 			a.log().Warn("alerts: a message posted by a pass that stopped before saving it, named by no alert since, was deleted", "alert", fp, "message", found.ID, "announced_by", n.Holder)
 			return nil

@@ -86,7 +86,7 @@ func (c *announcedSearch) find(ctx context.Context, f postFinder, channel, mark 
 		c.fails = map[string]int{}
 	}
 	if c.fails[key]++; c.fails[key] < maxFindFails {
-		return feedbackbot.PostRef{}, fmt.Errorf("%w (try %d of %d before posting it anyway): %w", errUnsearched, c.fails[key], maxFindFails, err)
+		return feedbackbot.PostRef{}, fmt.Errorf("%w (try %d of %d): %w", errUnsearched, c.fails[key], maxFindFails, err)
 	}
 	delete(c.fails, key)
 	log.Warn("a post was announced and never recorded, and the channel could not be searched for it: "+giveUp,

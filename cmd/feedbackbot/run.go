@@ -374,7 +374,7 @@ func runAlerts(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
 		if left, err := al.SaveUnsaved(sctx); left > 0 {
-			log.Error("alerts: posted but not saved at shutdown; another replica may post them again (delete the extra messages by hand)", "unsaved", left, "err", err)
+			log.Error("alerts: posted but not saved at shutdown, or copies not deleted; another replica may post them again (delete the extra messages by hand)", "unsaved", left, "err", err)
 		}
 	}()
 	for {
@@ -464,7 +464,10 @@ func alertPass(ctx context.Context, st store.Store, al *bot.Alerter, cfg config.
 			log.Info("alerts: pass stopped", "workspace", ws, "raised", out.Raised, "repeated", out.Repeated, "resolved", out.Resolved)
 			return
 		case err != nil:
-			log.Warn("alerts: evaluate", "workspace", ws, "err", err)
+			// (with what the pass did all the same: an alert the platform refused,
+			// or a failed search of the sweep, leaves the others' work done)
+			log.Warn("alerts: evaluate", "workspace", ws, "err", err, "raised", out.Raised, "updated", out.Updated, "repeated", out.Repeated,
+				"resolved", out.Resolved, "left_to_another_replica", out.Elsewhere, "stray_messages_deleted", out.Swept)
 			continue
 		}
 		log.Info("alerts evaluated", "workspace", ws, "raised", out.Raised, "updated", out.Updated, "repeated", out.Repeated, "resolved", out.Resolved,
