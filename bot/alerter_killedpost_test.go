@@ -41,6 +41,34 @@ func killedPassReplicas(t *testing.T, st store.Store, expire func(), ch *markedC
 	return a, b, pa, takeOver
 }
 
+// acct1AtRisk is the killed-pass tests' account at risk for churn signals as
+// of t0 (the first pass), and its alert's fingerprint; changedCause is the same
+// account at risk for another cause (another alert).
+func acct1AtRisk() (t0 time.Time, hs []feedbackbot.Health, fp string) {
+	t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	hs = []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
+	return t0, hs, bot.AlertFor("T1", hs[0], t0).Fingerprint
+}
+
+var changedCause = []feedbackbot.Health{atRisk("acct1", 20, health.ReasonUnanswered, "k-acct1")}
+
+// onlyMessage is the id of the one message posted to c so far.
+func (c *markedChannel) onlyMessage() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range c.marks {
+		return id
+	}
+	return ""
+}
+
+// isShown says whether message id is in the channel.
+func (c *markedChannel) isShown(id string) bool {
+	c.channelLog.mu.Lock()
+	defer c.channelLog.mu.Unlock()
+	return c.shown[id]
+}
+
 // TestAlertOfAPassKilledAfterItsPostIsNotPostedAgain: replica A's pass posts
 // an alert and dies before saving it. B's pass, holding the alerts lease once
 // A's has expired, finds the alert untold and A's announcement of its post: it
@@ -50,9 +78,7 @@ func killedPassReplicas(t *testing.T, st store.Store, expire func(), ch *markedC
 // the end A goes on, as a pass that was only paused does: the channel keeps one
 // message, the one the stored alert names.
 func TestAlertOfAPassKilledAfterItsPostIsNotPostedAgain(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	t0, hs, fp := acct1AtRisk()
 	for name, open := range pausedPassStores() {
 		for _, tc := range []struct {
 			name       string
@@ -171,9 +197,7 @@ func TestAlertFoundByAnotherPassBeforeItsSaveIsKept(t *testing.T) {
 // stayed in view, named by no alert. Where that deletion fails, the alert waits
 // for the next pass, which finds the message again and deletes it.
 func TestAlertFoundInTheChannelThatCannotBeEdited(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	t0, hs, fp := acct1AtRisk()
 	for name, open := range pausedPassStores() {
 		refused := feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "slack channel CALERTS is shared with another workspace")
 		for _, tc := range []struct {
@@ -223,10 +247,7 @@ func TestAlertFoundInTheChannelThatCannotBeEdited(t *testing.T) {
 					}
 					// (checked before A goes on: a replica that died never deletes
 					// its message, as A, going on, does with a copy)
-					ch.channelLog.mu.Lock()
-					shownA := ch.shown[posted.ID]
-					ch.channelLog.mu.Unlock()
-					if errB == nil && shownA != tc.adopted {
+					if shownA := ch.isShown(posted.ID); errB == nil && shownA != tc.adopted {
 						errB = fmt.Errorf("after B's pass A's message is in the channel: %v, want %v", shownA, tc.adopted)
 					}
 				}
@@ -316,9 +337,7 @@ func TestAlertSearchThatFailsHoldsThatAlertAlone(t *testing.T) {
 // telling, so it is announced and posted anew: the raise's message, still in
 // the channel with the raise's mark, is not taken for it.
 func TestAlertRepeatIsNotTakenForItsRaise(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	t0, hs, fp := acct1AtRisk()
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
@@ -413,10 +432,8 @@ func TestAlertSearchThatStallsHoldsThatAlertAlone(t *testing.T) {
 // changed: a review's find); one a stored alert names is kept. Either way the
 // announcement goes.
 func TestAlertOfAPassKilledAfterItsPostIsSweptWhenNotToldAgain(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
-	changed := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonUnanswered, "k-acct1")}
+	t0, hs, fp := acct1AtRisk()
+	changed := changedCause
 	for name, open := range pausedPassStores() {
 		for _, tc := range []struct {
 			name       string
@@ -433,20 +450,11 @@ func TestAlertOfAPassKilledAfterItsPostIsSweptWhenNotToldAgain(t *testing.T) {
 				a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
 				var errB error
 				pa.hook = func() { // (A is dead from here: checked before it goes on)
-					var posted string
-					ch.mu.Lock()
-					for id := range ch.marks {
-						posted = id
-					}
-					ch.mu.Unlock()
+					posted := ch.onlyMessage()
 					if errB = takeOver(); errB != nil {
 						return
 					}
-					shown := func() bool {
-						ch.channelLog.mu.Lock()
-						defer ch.channelLog.mu.Unlock()
-						return ch.shown[posted]
-					}
+					shown := func() bool { return ch.isShown(posted) }
 					// Too soon: A's pass may still be posting it.
 					out, err := b.Evaluate(ctx, "T1", tc.hs, t0.Add(time.Minute))
 					if err != nil || out.Swept != 0 || out.Raised != tc.wantRaised || !shown() {
@@ -480,9 +488,7 @@ func TestAlertOfAPassKilledAfterItsPostIsSweptWhenNotToldAgain(t *testing.T) {
 // the same (its deletion failed) is swept once stale: its message, which the
 // alert names, is kept.
 func TestAlertSavedIsNotSwept(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	t0, hs, fp := acct1AtRisk()
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
@@ -549,10 +555,8 @@ func (s *alertSavesFail) CreateDoc(ctx context.Context, ws, kind, id string, dat
 // channel, the account's open alert, and closed B's as merged into it (a
 // review's find).
 func TestSweptAlertIsNotSavedByThePassThatPostedIt(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
-	changed := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonUnanswered, "k-acct1")}
+	t0, hs, fp := acct1AtRisk()
+	changed := changedCause
 	for name, open := range pausedPassStores() {
 		for _, unsaved := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/kept unsaved %v", name, unsaved), func(t *testing.T) {
@@ -673,10 +677,8 @@ func (d *deleteHooked) Delete(ctx context.Context, ref feedbackbot.PostRef) erro
 // saves nothing. A's check, made before the sweep's deletion without that lease,
 // saved the alert naming the message deleted just after (a review's find).
 func TestSweepAndALateSaveOfTheSameAlertTakeTurns(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
-	changed := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonUnanswered, "k-acct1")}
+	t0, hs, fp := acct1AtRisk()
+	changed := changedCause
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
@@ -723,9 +725,7 @@ func TestSweepAndALateSaveOfTheSameAlertTakeTurns(t *testing.T) {
 // alert saved by then, deletes it: it stayed in the channel, found by no
 // search (a review's find).
 func TestSweptCopyWhoseDeletionFailsIsDeletedLater(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	t0, hs, fp := acct1AtRisk()
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
@@ -797,9 +797,7 @@ func (d *deleteStopsPass) Delete(ctx context.Context, ref feedbackbot.PostRef) e
 // in the channel for good, named by no alert and found by no sweep (a
 // review's find).
 func TestSweepStoppedBeforeItsDeletionIsTakenUpAgain(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	t0, hs, fp := acct1AtRisk()
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
 			st, expire := open(t)
@@ -807,12 +805,7 @@ func TestSweepStoppedBeforeItsDeletionIsTakenUpAgain(t *testing.T) {
 			a, b, pa, takeOver := killedPassReplicas(t, st, expire, ch, true)
 			var errB error
 			pa.hook = func() { // (A is dead from here: checked before it goes on)
-				var posted string
-				ch.mu.Lock()
-				for id := range ch.marks {
-					posted = id
-				}
-				ch.mu.Unlock()
+				posted := ch.onlyMessage()
 				if errB = takeOver(); errB != nil {
 					return
 				}
@@ -827,9 +820,7 @@ func TestSweepStoppedBeforeItsDeletionIsTakenUpAgain(t *testing.T) {
 					return
 				}
 				out, err := b.Evaluate(t.Context(), "T1", nil, t0.Add(bot.StaleNotice+2*time.Minute))
-				ch.channelLog.mu.Lock()
-				shown := ch.shown[posted]
-				ch.channelLog.mu.Unlock()
+				shown := ch.isShown(posted)
 				if err != nil || out.Swept != 1 || shown {
 					errB = fmt.Errorf("B's next pass: %+v, %v, A's message shown %v; want it deleted", out, err, shown)
 					return
@@ -869,9 +860,7 @@ func (s *alertReadFails) GetDoc(ctx context.Context, ws, kind, id string) ([]byt
 // deleted the message B's alert names: a review's find); its SaveUnsaved then
 // finds it saved.
 func TestAdoptedMessageKeptThoughItsAlertCannotBeReadThen(t *testing.T) {
-	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{atRisk("acct1", 20, health.ReasonChurnSignal, "k-acct1")}
-	fp := bot.AlertFor("T1", hs[0], t0).Fingerprint
+	t0, hs, fp := acct1AtRisk()
 	for name, open := range pausedPassStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
