@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,5 +196,37 @@ func TestConfigCheckSummarisesAlerts(t *testing.T) {
 				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tc.code, tc.want, stdout, stderr)
 			}
 		})
+	}
+}
+
+// TestConfigCheckNamesMissingSlackScopes: a bot token installed before a scope
+// was added to the app works until the bot needs the scope; config check asks
+// Slack which scopes the token has (auth.test's X-OAuth-Scopes) and fails
+// naming each one missing and what goes without it, never printing the token.
+func TestConfigCheckNamesMissingSlackScopes(t *testing.T) {
+	var granted atomic.Value // (the server's goroutines read it)
+	granted.Store("channels:read,groups:read,chat:write,commands,users:read,reactions:read,team:read")
+	srv := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-OAuth-Scopes", granted.Load().(string))
+			fmt.Fprint(w, `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"feedbackbot","team_id":"T0HOME","user_id":"UBOT"}`)
+		})
+	})
+	srv.Start()
+	t.Cleanup(srv.Stop)
+	env := slackCheckEnvConfig(t, srv.GetAPIURL(), "slack:\n  mode: http\n")
+	code, stdout, stderr := runCLI(t, env, "config", "check")
+	all := stdout + stderr
+	for _, want := range []string{"lacks 3 scopes", "channels:history (", "groups:history (", "files:write (digests go without their chart)", "reinstall"} {
+		if code != 1 || !strings.Contains(all, want) {
+			t.Errorf("exit %d; want 1 and %q:\n%s", code, want, all)
+		}
+	}
+	if strings.Contains(all, "xoxb-check-SECRET") {
+		t.Errorf("the token was printed:\n%s", all)
+	}
+	granted.Store(granted.Load().(string) + ",channels:history,groups:history,files:write")
+	if code, stdout, stderr := runCLI(t, env, "config", "check"); code != 0 || strings.Contains(stdout+stderr, "lacks") {
+		t.Errorf("every scope granted: exit %d; want 0 and no scope named:\n%s%s", code, stdout, stderr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -120,6 +121,11 @@ func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 	}
 	if errs := a.CheckDestinations(ctx, c.InternalChannels); len(errs) > 0 {
 		return nil, fmt.Errorf("slack internal channels: %w", errs[0])
+	}
+	// (run goes on without a scope, as it did: what needs it fails where it is
+	// used; the log says why at start)
+	if err := scopesProblem(ctx, a); err != nil {
+		env.Logger.Warn("slack: " + err.Error())
 	}
 	if c.Mode == "socket" {
 		appToken := c.AppToken.Value()
@@ -247,8 +253,26 @@ func checkSlackDestinations(ctx context.Context, cfg config.Config) []error {
 	if err := a.Start(ctx); err != nil { // (the Grid organisation, as run learns it)
 		return []error{err}
 	}
+	var errs []error
+	if err := scopesProblem(ctx, a); err != nil {
+		errs = append(errs, err)
+	}
 	if len(channels) == 0 {
+		return errs
+	}
+	return append(errs, a.CheckDestinations(ctx, channels)...)
+}
+
+// scopesProblem says which scopes the bot token lacks, and what goes without
+// each (Adapter.MissingScopes); nil when it has them all, or Slack did not say.
+func scopesProblem(ctx context.Context, a *slackadapter.Adapter) error {
+	missing, err := a.MissingScopes(ctx)
+	if err != nil {
+		return err
+	}
+	if len(missing) == 0 {
 		return nil
 	}
-	return a.CheckDestinations(ctx, channels)
+	return fmt.Errorf("the Slack bot token lacks %s: %s; add them to the app (OAuth & Permissions, or deploy/slack-app-manifest.yaml) and reinstall it to the workspace",
+		feedbackbot.CountNoun(len(missing), "scope", "scopes"), strings.Join(missing, "; "))
 }

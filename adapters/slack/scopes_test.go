@@ -1,0 +1,116 @@
+package slackadapter_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	slackadapter "github.com/feedbackbot/feedbackbot/adapters/slack"
+)
+
+// TestMissingScopesNamesWhatGoesWithout: the scopes auth.test says the bot token
+// has (its X-OAuth-Scopes header) are checked against those the bot uses, each
+// missing one named with what goes without it; usergroups:read only where
+// staff are named by user group; an answer without the header says nothing.
+func TestMissingScopesNamesWhatGoesWithout(t *testing.T) {
+	const all = "channels:history,groups:history,channels:read,groups:read,chat:write,commands,files:write,users:read,reactions:read,team:read"
+	for _, tc := range []struct {
+		name   string
+		header *string
+		groups []string
+		want   []string // the scopes named, in order
+	}{
+		{name: "every scope", header: ptr(all)},
+		{name: "every scope, spaced", header: ptr(strings.ReplaceAll(all, ",", ", "))},
+		{name: "no history, no files", header: ptr("channels:read,groups:read,chat:write,commands,users:read,reactions:read,team:read"),
+			want: []string{"channels:history", "groups:history", "files:write"}},
+		{name: "staff by user group", header: ptr(all), groups: []string{"S0STAFF"}, want: []string{"usergroups:read"}},
+		{name: "staff by user group, granted", header: ptr(all + ",usergroups:read"), groups: []string{"S0STAFF"}},
+		{name: "no header", header: nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/api/auth.test" || r.Header.Get("Authorization") != "Bearer xoxb-scopes-SECRET" {
+					http.Error(w, "unexpected request", http.StatusBadRequest)
+					return
+				}
+				if tc.header != nil {
+					w.Header().Set("X-OAuth-Scopes", *tc.header)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`{"ok":true,"user_id":"UBOT","team_id":"T1"}`))
+			}))
+			defer srv.Close()
+			a, err := slackadapter.New(slackadapter.Config{BotToken: "xoxb-scopes-SECRET", SigningSecret: "s", APIURL: srv.URL + "/api/",
+				StaffUserGroups: tc.groups}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			missing, err := a.MissingScopes(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, m := range missing {
+				name, why, ok := strings.Cut(m, " (")
+				if !ok || len(why) < 10 {
+					t.Errorf("%q does not say what goes without the scope", m)
+				}
+				names = append(names, name)
+			}
+			if !slices.Equal(names, tc.want) {
+				t.Errorf("missing %q, want %q", names, tc.want)
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+// TestMissingScopesAreTheManifests: a token with no scope lacks exactly the bot
+// scopes deploy/slack-app-manifest.yaml asks for (staff named by user group), so
+// the two lists cannot drift apart.
+func TestMissingScopesAreTheManifests(t *testing.T) {
+	raw, err := os.ReadFile("../../deploy/slack-app-manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		OAuth struct {
+			Scopes struct {
+				Bot []string `yaml:"bot"`
+			} `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+	}
+	if err := yaml.Unmarshal(raw, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-OAuth-Scopes", "")
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	a, err := slackadapter.New(slackadapter.Config{BotToken: "xoxb-x", SigningSecret: "s", APIURL: srv.URL + "/api/", StaffUserGroups: []string{"S0STAFF"}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, err := a.MissingScopes(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range missing {
+		name, _, _ := strings.Cut(m, " (")
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	want := slices.Sorted(slices.Values(manifest.OAuth.Scopes.Bot))
+	if len(want) == 0 || !slices.Equal(names, want) {
+		t.Errorf("the scopes checked are %q; the manifest asks for %q", names, want)
+	}
+}
