@@ -34,40 +34,48 @@ func TestMissingScopesNamesWhatGoesWithout(t *testing.T) {
 		{name: "no header", header: nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/api/auth.test" || r.Header.Get("Authorization") != "Bearer xoxb-scopes-SECRET" {
-					http.Error(w, "unexpected request", http.StatusBadRequest)
-					return
-				}
-				if tc.header != nil {
-					w.Header().Set("X-OAuth-Scopes", *tc.header)
-				}
-				w.Header().Set("Content-Type", "application/json")
-				w.Write([]byte(`{"ok":true,"user_id":"UBOT","team_id":"T1"}`))
-			}))
-			defer srv.Close()
-			a, err := slackadapter.New(slackadapter.Config{BotToken: "xoxb-scopes-SECRET", SigningSecret: "s", APIURL: srv.URL + "/api/",
-				StaffUserGroups: tc.groups}, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			missing, err := a.MissingScopes(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			var names []string
-			for _, m := range missing {
-				name, why, ok := strings.Cut(m, " (")
-				if !ok || len(why) < 10 {
-					t.Errorf("%q does not say what goes without the scope", m)
-				}
-				names = append(names, name)
-			}
-			if !slices.Equal(names, tc.want) {
+			if names := missingScopes(t, tc.header, tc.groups); !slices.Equal(names, tc.want) {
 				t.Errorf("missing %q, want %q", names, tc.want)
 			}
 		})
 	}
+}
+
+// missingScopes asks MissingScopes of an adapter whose auth.test answers with
+// header as its X-OAuth-Scopes (nil: none) and returns the scopes named,
+// failing the test where one does not say what goes without it.
+func missingScopes(t *testing.T, header *string, groups []string) []string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/auth.test" || r.Header.Get("Authorization") != "Bearer xoxb-scopes-SECRET" {
+			http.Error(w, "unexpected request", http.StatusBadRequest)
+			return
+		}
+		if header != nil {
+			w.Header().Set("X-OAuth-Scopes", *header)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":true,"user_id":"UBOT","team_id":"T1"}`))
+	}))
+	defer srv.Close()
+	a, err := slackadapter.New(slackadapter.Config{BotToken: "xoxb-scopes-SECRET", SigningSecret: "s", APIURL: srv.URL + "/api/",
+		StaffUserGroups: groups}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, err := a.MissingScopes(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range missing {
+		name, why, ok := strings.Cut(m, " (")
+		if !ok || len(why) < 10 {
+			t.Errorf("%q does not say what goes without the scope", m)
+		}
+		names = append(names, name)
+	}
+	return names
 }
 
 func ptr(s string) *string { return &s }
@@ -90,24 +98,7 @@ func TestMissingScopesAreTheManifests(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &manifest); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-OAuth-Scopes", "")
-		w.Write([]byte(`{"ok":true}`))
-	}))
-	defer srv.Close()
-	a, err := slackadapter.New(slackadapter.Config{BotToken: "xoxb-x", SigningSecret: "s", APIURL: srv.URL + "/api/", StaffUserGroups: []string{"S0STAFF"}}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing, err := a.MissingScopes(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, m := range missing {
-		name, _, _ := strings.Cut(m, " (")
-		names = append(names, name)
-	}
+	names := missingScopes(t, ptr(""), []string{"S0STAFF"})
 	slices.Sort(names)
 	want := slices.Sorted(slices.Values(manifest.OAuth.Scopes.Bot))
 	if len(want) == 0 || !slices.Equal(names, want) {
