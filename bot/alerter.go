@@ -955,19 +955,10 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		// (a stored alert that cannot be read now leaves the message be: kept
 		// unsaved, the next pass's saveUnsaved looks again; taken for unnamed, a
 		// message another pass found and saved was deleted)
-		raw, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
-		var stored feedbackbot.Alert
-		switch {
-		case feedbackbot.IsNotFound(err):
-			swept = true
-		case err != nil:
-			return true, fmt.Errorf("alerts: read %s after its announcement was taken: %w", al.Fingerprint, err)
-		case json.Unmarshal(raw, &stored) != nil:
-			named = true // (unreadable, it may name it: the message stays)
-		default:
-			named = slices.Contains(stored.Posts, ref) || slices.Contains(stored.Earlier, ref)
-			swept = !named
+		if named, err = a.namedByStored(ctx, al.Workspace, al.Fingerprint, ref); err != nil {
+			return true, err
 		}
+		swept = !named
 		return true, nil
 	})
 	switch {
@@ -983,7 +974,7 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		a.log().Warn("alerts: posted, but not saved; the next pass saves it", "alert", al.Fingerprint, "err", err)
 		return true, err
 	}
-	if kept && a.storedNames(ctx, al, ref, false) {
+	if kept && a.storedNames(ctx, al, ref) {
 		return false, nil // (the other pass saved this message as the alert's, found in the channel)
 	}
 	if kept {
@@ -1128,26 +1119,19 @@ func (a *Alerter) sweepNotices(ctx context.Context, f postFinder, workspace stri
 			sweeping := postNotice{Holder: "sweep:" + cmp.Or(a.Holder, leaseHolder()), At: n.At, Mark: n.Mark}
 			var orphan bool
 			err = withAlertLease(ctx, a.Store, workspace, fp, func() error {
-				raw, err := a.Store.GetDoc(ctx, workspace, DocAlert, fp)
-				var stored feedbackbot.Alert
-				switch {
-				case err != nil && !feedbackbot.IsNotFound(err):
-					return fmt.Errorf("alerts: read %s to sweep its announced post: %w", fp, err)
-				case err == nil && json.Unmarshal(raw, &stored) != nil:
-					// (an alert that cannot be read may name it: saveLocked keeps what
-					// can be read of one; the message stays)
-					a.log().Warn("alerts: the alert of a message a stopped pass posted cannot be read; the message stays", "alert", fp, "message", found.ID)
-				case err == nil && (slices.Contains(stored.Posts, found) || slices.Contains(stored.Earlier, found)):
-					// saved after all (its announcement's deletion failed)
-				default:
-					orphan = true
-					raw, _ := json.Marshal(sweeping)
-					if err := a.Store.PutDoc(ctx, workspace, docAlertPosting, fp, raw); err != nil {
-						return fmt.Errorf("alerts: take up the announced post of %s: %w", fp, err)
-					}
+				named, err := a.namedByStored(ctx, workspace, fp, found)
+				if err != nil {
+					return err
+				}
+				if named { // (saved after all: its announcement's deletion failed)
+					a.dropNotice(ctx, workspace, fp, n)
 					return nil
 				}
-				a.dropNotice(ctx, workspace, fp, n)
+				orphan = true
+				raw, _ := json.Marshal(sweeping)
+				if err := a.Store.PutDoc(ctx, workspace, docAlertPosting, fp, raw); err != nil {
+					return fmt.Errorf("alerts: take up the announced post of %s: %w", fp, err)
+				}
 				return nil
 			})
 			if err != nil || !orphan {
@@ -1206,13 +1190,34 @@ func (a *Alerter) findAnnounced(ctx context.Context, f postFinder, al *feedbackb
 	return ref, n, nil
 }
 
-// storedNames says whether the stored alert al names ref as its message (or,
-// with earlier, among its earlier ones too): another pass found ref in the
-// channel and saved it (a read that fails says no).
-func (a *Alerter) storedNames(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef, earlier bool) bool {
+// storedNames says whether the stored alert al names ref as its message: another
+// pass found ref in the channel and saved it (a read that fails says no).
+func (a *Alerter) storedNames(ctx context.Context, al *feedbackbot.Alert, ref feedbackbot.PostRef) bool {
 	raw, err := a.Store.GetDoc(ctx, al.Workspace, DocAlert, al.Fingerprint)
 	var stored feedbackbot.Alert
-	return err == nil && json.Unmarshal(raw, &stored) == nil && (slices.Contains(stored.Posts, ref) || earlier && slices.Contains(stored.Earlier, ref))
+	return err == nil && json.Unmarshal(raw, &stored) == nil && slices.Contains(stored.Posts, ref)
+}
+
+// namedByStored says whether fp's stored alert names ref, as its message or
+// among its earlier ones: a message a pass posted under an announcement that
+// was taken (post) or swept up (sweepNotices) is deleted only where it says
+// no. None stored says no; one that cannot be decoded says yes (saveLocked
+// keeps what can be read of one: it may name it, and the message stays); a
+// read that fails is an error, deciding nothing.
+func (a *Alerter) namedByStored(ctx context.Context, workspace, fp string, ref feedbackbot.PostRef) (bool, error) {
+	raw, err := a.Store.GetDoc(ctx, workspace, DocAlert, fp)
+	if feedbackbot.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("alerts: read %s to see whether it names message %s: %w", fp, ref.ID, err)
+	}
+	var stored feedbackbot.Alert
+	if json.Unmarshal(raw, &stored) != nil {
+		a.log().Warn("alerts: the alert of a message posted under an announcement since taken cannot be read; the message stays", "alert", fp, "message", ref.ID)
+		return true, nil
+	}
+	return slices.Contains(stored.Posts, ref) || slices.Contains(stored.Earlier, ref), nil
 }
 
 // notePosted records ref, al's message just posted (a close's notice where
@@ -1242,12 +1247,12 @@ func (a *Alerter) keepUnsaved(al *feedbackbot.Alert, ref feedbackbot.PostRef) {
 // apart from the alert's own message: under the alert's key, the next post of
 // the alert, kept unsaved in turn, overwrote it, and the copy was then kept by
 // nothing (a review's find).
-func (a *Alerter) keepUnsavedUnder(al *feedbackbot.Alert, ref feedbackbot.PostRef, n *postNotice, copy bool) {
+func (a *Alerter) keepUnsavedUnder(al *feedbackbot.Alert, ref feedbackbot.PostRef, n *postNotice, isCopy bool) {
 	if a.unsaved == nil {
 		a.unsaved = map[string]unsavedAlert{}
 	}
 	key := al.Workspace + "\x00" + al.Fingerprint
-	if copy {
+	if isCopy {
 		key += "\x00" + ref.Destination + "\x00" + ref.ID
 	}
 	a.unsaved[key] = unsavedAlert{al: cloneAlert(*al), read: a.asRead[al.Fingerprint], posted: ref, notice: n}
