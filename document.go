@@ -19,9 +19,11 @@ type Document struct {
 	// Color is an optional accent ("good", "warning", "danger").
 	Color string `json:"color,omitempty"`
 	// Mark, when set, is kept with the posted message where readers do not see
-	// it (Slack: the message's metadata), so that the bot can find its own post
-	// again: a digest run's, posted by a replica that died before it recorded it
-	// (see bot.Scheduler). It names the run, never a customer.
+	// it (Slack: the message's metadata; Discord, which keeps no such field,
+	// shows a short ref of it in the footer), so that the bot can find its own
+	// post again: a digest run's or an alert's, posted by a replica that died
+	// before it recorded it (see bot.Scheduler). It names the run or the alert's
+	// fingerprint, never a customer.
 	Mark string `json:"mark,omitempty"`
 }
 

@@ -840,8 +840,8 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 	var ref feedbackbot.PostRef
 	adopted, editFailed := false, false
 	if !resolved {
-		// (on Discord, which cannot be searched, the mark makes a nonce: a post
-		// tried again within minutes of one that went out gets that one back)
+		// (on Discord the mark makes a nonce too: a post tried again within
+		// minutes of one that went out gets that one back)
 		doc.Mark = alertMark(al, a.asRead[al.Fingerprint].notified)
 	}
 	if f, ok := a.Poster.(postFinder); ok && !resolved {

@@ -20,7 +20,7 @@ import (
 // after its post.
 
 // postFinder finds a post the bot made in a channel by its Document.Mark, at or
-// after since; none is ENOTFOUND. The Slack adapter has it.
+// after since; none is ENOTFOUND. The Slack and Discord adapters have it.
 type postFinder interface {
 	FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error)
 }

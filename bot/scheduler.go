@@ -441,9 +441,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 	// mark where the platform keeps it unseen (Document.Mark); a replica that
 	// finds the announcement of a post never recorded looks in the channel for
 	// the marked message and, found, records it instead of posting again
-	// (adoptPost). A platform whose history cannot be searched (no FindPost:
-	// Discord) posts again, though its retry within minutes of a post that went
-	// out is answered with that post (the mark made a nonce).
+	// (adoptPost). A platform whose history cannot be searched (no FindPost)
+	// posts again; Discord's retry within minutes of a post that went out is
+	// also answered with that post (the mark made a nonce).
 	doc := DigestDocument(d, png)
 	doc.Mark = "digest/" + j.Workspace + "/" + run
 	if f, ok := poster.(postFinder); ok {

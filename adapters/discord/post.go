@@ -353,13 +353,23 @@ func markNonce(mark string) string {
 	return hex.EncodeToString(sum[:])[:25]
 }
 
+// markRef is what a marked message (a digest's or an alert's post) shows of its
+// Document.Mark, at the end of its last embed's footer: "ref " and the first 12
+// hex digits of the mark's nonce. Discord keeps no field a reader does not see
+// and a read of the channel returns (a message's nonce is not kept; Slack has
+// message metadata), so the mark is shown, short: what FindPost finds the post
+// by, among the bot's own messages.
+func markRef(mark string) string {
+	return "ref " + markNonce(mark)[:12]
+}
+
 // sendOnce posts send with nonce and enforce_nonce, which discordgo's
 // MessageSend does not carry: Discord answers a post whose nonce the bot used
 // in the last few minutes with the message it posted then instead of a second
 // one. A digest or an alert whose post call failed after the message went out
-// (a timeout), tried again at the next tick, is not shown twice; a replica
-// taking over after a lease (minutes) is past that window, and Discord's
-// history keeps nothing a later search could find the post by.
+// (a timeout), tried again at the next tick, is not shown twice. A replica
+// taking over after a lease (minutes) is past that window: it finds the post
+// by its ref (FindPost).
 func (a *Adapter) sendOnce(ctx context.Context, channel string, send *discordgo.MessageSend, nonce string) (*discordgo.Message, error) {
 	for _, e := range send.Embeds {
 		if e.Type == "" {
@@ -391,6 +401,89 @@ func (a *Adapter) sendOnce(ctx context.Context, channel string, send *discordgo.
 		return nil, fmt.Errorf("discord: the answer to a post: %w", err)
 	}
 	return &m, nil
+}
+
+// maxFindPages bounds the pages of history (100 messages each) FindPost reads.
+const maxFindPages = 10
+
+// FindPost finds the message the bot posted in channel with doc.Mark mark
+// (its ref, markRef, at the end of an embed's footer), at or after since: a
+// digest or an alert a replica posted and died before recording. It reads the
+// channel's history newest first (GET /channels/{id}/messages, the Read Message
+// History permission) down to since. Only the bot's own messages count (a
+// member could write the same ref). None is ENOTFOUND; a history that cannot be
+// read is an error, and so is one of more than maxFindPages pages since since
+// (a lookup that did not look everywhere does not say there is none).
+func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error) {
+	me, err := a.ownID(ctx)
+	if err != nil {
+		return feedbackbot.PostRef{}, err
+	}
+	ref := markRef(mark)
+	before := ""
+	for page := 1; ; page++ {
+		var msgs []*discordgo.Message
+		err := a.retryRoute(ctx, "get channel messages", discordgo.EndpointChannelMessages(channel), func() error {
+			var err error
+			msgs, err = a.s.ChannelMessages(channel, findPage, before, "", "", discordgo.WithContext(ctx))
+			return err
+		})
+		if err != nil {
+			return feedbackbot.PostRef{}, fmt.Errorf("discord: read the history of %s (looking for the bot's post %s): %w", channel, ref, err)
+		}
+		done := len(msgs) < findPage
+		for _, m := range msgs {
+			if m.Author != nil && m.Author.ID == me && showsRef(m, ref) {
+				return feedbackbot.PostRef{Platform: feedbackbot.PlatformDiscord, Destination: channel, ID: m.ID}, nil
+			}
+			if m.Timestamp.Before(since) {
+				done = true // (newest first: the rest is older still)
+			}
+			if before == "" || compareSnowflakes(m.ID, before) < 0 {
+				before = m.ID
+			}
+		}
+		if done {
+			return feedbackbot.PostRef{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "discord: no post %s of the bot's in %s since %s", ref, channel, since.UTC().Format(time.RFC3339))
+		}
+		if page == maxFindPages {
+			return feedbackbot.PostRef{}, fmt.Errorf("discord: more than %d pages of %s's history since %s; the bot's post %s not looked for in all of them", maxFindPages, channel, since.UTC().Format(time.RFC3339), ref)
+		}
+	}
+}
+
+// findPage is the messages FindPost asks for at a time (Discord's most).
+const findPage = 100
+
+// showsRef says whether m shows ref at the end of an embed's footer.
+func showsRef(m *discordgo.Message, ref string) bool {
+	for _, e := range m.Embeds {
+		if e != nil && e.Footer != nil && strings.HasSuffix(e.Footer.Text, ref) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownID is the bot's user id: the gateway session's, or, before one is up,
+// GET /users/@me's.
+func (a *Adapter) ownID(ctx context.Context) (string, error) {
+	if id := a.botUserID(); id != "" {
+		return id, nil
+	}
+	var u *discordgo.User
+	err := a.retry(ctx, "get the bot's user", func() error {
+		var err error
+		u, err = a.s.User("@me", discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("discord: who the bot is (whose posts to look for): %w", err)
+	}
+	if u == nil || u.ID == "" {
+		return "", errors.New("discord: /users/@me named no user, whose posts to look for")
+	}
+	return u.ID, nil
 }
 
 // Update replaces a posted message's embeds and buttons (new evidence on an open

@@ -207,7 +207,19 @@ func Render(doc feedbackbot.Document) Rendered {
 		out.Embeds = out.Embeds[:maxEmbeds]
 		out.Embeds[maxEmbeds-1].Footer = &discordgo.MessageEmbedFooter{Text: shortened}
 	}
-	out.Embeds = fitTotal(out.Embeds)
+	footnote := ""
+	if doc.Mark != "" {
+		footnote = markRef(doc.Mark)
+	}
+	out.Embeds = fitTotal(out.Embeds, utf8.RuneCountInString(footnote+footnoteSep))
+	if footnote != "" && len(out.Embeds) > 0 {
+		last := out.Embeds[len(out.Embeds)-1]
+		if last.Footer == nil {
+			last.Footer = &discordgo.MessageEmbedFooter{Text: footnote}
+		} else {
+			last.Footer.Text += footnoteSep + footnote
+		}
+	}
 	for i := 0; i < len(buttons) && len(out.Components) < maxRows; i += maxButtonsPerRow {
 		out.Components = append(out.Components, discordgo.ActionsRow{Components: buttons[i:min(i+maxButtonsPerRow, len(buttons))]})
 	}
@@ -227,18 +239,22 @@ func orDash(s string) string {
 // shortened is the footer of a message cut to fit Discord's limits.
 const shortened = "Shortened to fit Discord; run the command again with a shorter period or use the CLI for everything."
 
-// fitTotal keeps the embeds within Discord's 6000-character total: it keeps whole
-// embeds while they fit, then as many fields and as much description of the next
-// one as fit, drops the rest and says so in a footer.
-func fitTotal(embeds []*discordgo.MessageEmbed) []*discordgo.MessageEmbed {
+// footnoteSep joins a marked message's ref (markRef) to a footer it has already.
+const footnoteSep = " · "
+
+// fitTotal keeps the embeds within Discord's 6000-character total, less reserve
+// (a footnote added after): it keeps whole embeds while they fit, then as many
+// fields and as much description of the next one as fit, drops the rest and
+// says so in a footer.
+func fitTotal(embeds []*discordgo.MessageEmbed, reserve int) []*discordgo.MessageEmbed {
 	total := 0
 	for _, e := range embeds {
 		total += embedSize(e)
 	}
-	if total <= maxEmbedTotal {
+	if total+reserve <= maxEmbedTotal {
 		return embeds
 	}
-	budget := maxEmbedTotal - utf8.RuneCountInString(shortened)
+	budget := maxEmbedTotal - reserve - utf8.RuneCountInString(shortened)
 	used := 0
 	for i, e := range embeds {
 		n := embedSize(e)

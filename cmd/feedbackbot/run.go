@@ -511,7 +511,7 @@ func (c *captureStore) QueueGaveUp(events int) { c.capture.QueueGaveUp(events) }
 func (c *captureStore) Unwrap() store.Store { return c.Store }
 
 // postFinder is a platform's search for a post of the bot's by its mark (the
-// Slack adapter's FindPost), which the scheduler and the alerter look for.
+// Slack and Discord adapters' FindPost), which the scheduler and the alerter look for.
 type postFinder interface {
 	FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error)
 }

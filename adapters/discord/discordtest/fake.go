@@ -2,8 +2,9 @@
 // on loopback that speak the real protocol (hello, identify, ready, heartbeat and its
 // ack, dispatch, resume with replay of missed events, reconnect, invalid session and
 // close codes), so a real discordgo session can be pointed at it. It keeps the
-// messages dispatched (or added) per channel and serves them on GET
-// /channels/{id}/messages as Discord does, and counts concurrent gateway sessions
+// messages dispatched (or added) per channel, and the bot's own posts (edited and
+// deleted as asked), and serves them on GET /channels/{id}/messages as Discord
+// does, and counts concurrent gateway sessions
 // (Spans has when each was open). Like Discord, it invalidates a session whose client
 // closed it with code 1000 or 1001: a resume of it gets op 9, and the client
 // identifies afresh. A post with enforce_nonce whose nonce the bot used before in
@@ -811,14 +812,38 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 			}
 		}
 		m := s.echoMessage(parts[1], s.id(), req)
+		s.mu.Lock()
 		if once.EnforceNonce && once.Nonce != "" {
-			s.mu.Lock()
 			s.nonced[key] = m
-			s.mu.Unlock()
 		}
+		s.keep(parts[1], m)
+		s.mu.Unlock()
 		writeJSON(w, 200, m)
 	case method == "PATCH" && len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages":
-		writeJSON(w, 200, s.echoMessage(parts[1], parts[3], req))
+		m := s.echoMessage(parts[1], parts[3], req)
+		s.mu.Lock()
+		if _, ok := s.messages[parts[1]][parts[3]]; ok {
+			// (an edit of a bot post keeps what it does not name: its attachments)
+			var was discordgo.Message
+			_ = json.Unmarshal(s.messages[parts[1]][parts[3]], &was)
+			if len(m.Attachments) == 0 {
+				m.Attachments = was.Attachments
+			}
+			m.Timestamp = was.Timestamp
+			s.keep(parts[1], m)
+		}
+		s.mu.Unlock()
+		writeJSON(w, 200, m)
+	case method == "DELETE" && len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages":
+		s.mu.Lock()
+		_, ok := s.messages[parts[1]][parts[3]]
+		delete(s.messages[parts[1]], parts[3])
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Message", "code": 10008})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	case method == "PUT" && len(parts) == 5 && parts[0] == "applications" && parts[2] == "guilds" && parts[4] == "commands":
 		var cmds []*discordgo.ApplicationCommand
 		if err := json.Unmarshal(req.JSON, &cmds); err != nil {
@@ -838,6 +863,19 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 	default:
 		writeJSON(w, 404, map[string]any{"message": "404: Not Found (fake discord has no " + method + " " + path + ")", "code": 0})
 	}
+}
+
+// keep records a message the bot posted or edited in its channel's history, as
+// GET /channels/{id}/messages serves it. Callers hold s.mu.
+func (s *Server) keep(channel string, m *discordgo.Message) {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	if s.messages[channel] == nil {
+		s.messages[channel] = map[string]json.RawMessage{}
+	}
+	s.messages[channel][m.ID] = raw
 }
 
 func (s *Server) echoMessage(channel, id string, req Request) *discordgo.Message {
