@@ -162,14 +162,9 @@ func (a *Adapter) CheckDestination(ctx context.Context, channel string) error {
 	if len(a.cfg.InternalChannels) > 0 && !slices.Contains(a.cfg.InternalChannels, channel) {
 		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "discord channel %s is not an internal channel (discord.internal_channels); refusing to post customer analysis there", channel)
 	}
-	var ch *discordgo.Channel
-	err := a.retry(ctx, "get channel", func() error {
-		var err error
-		ch, err = a.s.Channel(channel, discordgo.WithContext(ctx))
-		return err
-	})
+	ch, err := a.restChannel(ctx, channel)
 	if err != nil {
-		return fmt.Errorf("discord: look up channel %s: %w", channel, err)
+		return err
 	}
 	if ch.GuildID == "" || !a.guildAllowed(ch.GuildID) {
 		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "discord channel %s (#%s) is not in a server feedbackbot is configured for (discord.guilds); refusing to post customer analysis there", channel, ch.Name)
@@ -415,11 +410,11 @@ const maxFindPages = 10
 // read is an error, and so is one of more than maxFindPages pages since since
 // (a lookup that did not look everywhere does not say there is none).
 func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error) {
+	ref := markRef(mark)
 	me, err := a.ownID(ctx)
 	if err != nil {
-		return feedbackbot.PostRef{}, err
+		return feedbackbot.PostRef{}, fmt.Errorf("%w (looking for the bot's post %s in %s)", err, ref, channel)
 	}
-	ref := markRef(mark)
 	before := ""
 	for page := 1; ; page++ {
 		var msgs []*discordgo.Message
@@ -478,10 +473,10 @@ func (a *Adapter) ownID(ctx context.Context) (string, error) {
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("discord: who the bot is (whose posts to look for): %w", err)
+		return "", fmt.Errorf("discord: ask who the bot is: %w", err)
 	}
 	if u == nil || u.ID == "" {
-		return "", errors.New("discord: /users/@me named no user, whose posts to look for")
+		return "", errors.New("discord: /users/@me named no user")
 	}
 	return u.ID, nil
 }

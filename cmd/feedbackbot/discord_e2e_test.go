@@ -18,6 +18,7 @@ const (
 	dGuild    = "100000000000000001"
 	dStaff    = "300000000000000001"
 	dMember   = "300000000000000003"
+	dBotRole  = "300000000000000004"
 	dGeneral  = "400000000000000001"
 	dInternal = "400000000000000003"
 	dAlice    = "200000000000000001"
@@ -25,17 +26,32 @@ const (
 )
 
 // discordFake starts a fake Discord with one guild: a public #general and a
-// staff-only #cs-internal. The fake accepts discordtest.Token only, so the config's
-// token is the fake's.
+// staff-only #cs-internal, which the bot's role may read and post to as the
+// invite link's permissions let it. The fake accepts discordtest.Token only, so
+// the config's token is the fake's.
 func discordFake(t *testing.T) *discordtest.Server {
+	return discordFakeWith(t, botPostPermissions)
+}
+
+// botPostPermissions are the invite link's permissions that posting needs.
+const botPostPermissions = int64(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks |
+	discordgo.PermissionAttachFiles | discordgo.PermissionReadMessageHistory)
+
+// discordFakeWith is discordFake with the bot's role holding botPerms, and
+// the overwrites more on #cs-internal.
+func discordFakeWith(t *testing.T, botPerms int64, more ...*discordgo.PermissionOverwrite) *discordtest.Server {
 	fake := discordtest.New(t)
 	view := int64(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages)
 	fake.AddGuild(&discordgo.Guild{ID: dGuild, Name: "Acme Community", OwnerID: "200000000000000009", Roles: []*discordgo.Role{
-		{ID: dGuild, Name: "@everyone", Permissions: view}, {ID: dStaff, Name: "Support", Permissions: view}, {ID: dMember, Name: "Member", Permissions: view}}},
+		{ID: dGuild, Name: "@everyone", Permissions: view}, {ID: dStaff, Name: "Support", Permissions: view}, {ID: dMember, Name: "Member", Permissions: view},
+		{ID: dBotRole, Name: "feedbackbot", Managed: true, Permissions: botPerms}}},
 		&discordgo.Channel{ID: dGeneral, Name: "general", Type: discordgo.ChannelTypeGuildText},
-		&discordgo.Channel{ID: dInternal, Name: "cs-internal", Type: discordgo.ChannelTypeGuildText, PermissionOverwrites: []*discordgo.PermissionOverwrite{
+		&discordgo.Channel{ID: dInternal, Name: "cs-internal", Type: discordgo.ChannelTypeGuildText, PermissionOverwrites: append([]*discordgo.PermissionOverwrite{
 			{ID: dGuild, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
-			{ID: dStaff, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel}}})
+			{ID: dStaff, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel},
+			{ID: dBotRole, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel}}, more...)})
+	fake.SetRoleTags(dBotRole, map[string]any{"bot_id": fake.BotID})
+	fake.AddMember(dGuild, &discordgo.Member{User: &discordgo.User{ID: fake.BotID, Bot: true}, Roles: []string{dBotRole}})
 	return fake
 }
 
@@ -195,6 +211,65 @@ func TestImportDiscordWithProblemsFails(t *testing.T) {
 	err = m2.Run(context.Background(), []string{"import", "--discord-export", bad})
 	if err == nil || !strings.Contains(err.Error(), "read no message") || strings.Contains(err.Error(), "everything else") || exitCode(io.Discard, err) != 1 {
 		t.Errorf("an import that read nothing: %v\n%s", err, out2)
+	}
+}
+
+// TestConfigCheckNamesMissingDiscordPermissions: config check asks Discord
+// what the bot may do in each digest and alert channel, as Discord's rules give
+// it (its roles, then the channel's overwrites for @everyone, its roles and
+// itself), and names each permission posting needs that it lacks, with what
+// goes without it; one with them all passes. A channel the bot cannot see is
+// said once.
+func TestConfigCheckNamesMissingDiscordPermissions(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		botPerms int64
+		more     []*discordgo.PermissionOverwrite
+		want     []string // in the error; none: it passes
+		not      []string
+	}{
+		{name: "every permission", botPerms: botPostPermissions},
+		{name: "the role without history and files", botPerms: botPostPermissions &^ (discordgo.PermissionReadMessageHistory | discordgo.PermissionAttachFiles),
+			want: []string{"#cs-internal", "lacks 2 permissions", "Attach Files (a digest's chart", "Read Message History (a digest or alert whose replica died"},
+			not:  []string{"Embed Links", "Send Messages"}},
+		{name: "the channel denies the bot's role embeds", botPerms: botPostPermissions,
+			more: []*discordgo.PermissionOverwrite{{ID: dBotRole, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionEmbedLinks}},
+			want: []string{"lacks 1 permission:", "Embed Links"}},
+		{name: "the channel denies the bot itself sending", botPerms: botPostPermissions,
+			more: []*discordgo.PermissionOverwrite{{ID: "900000000000000001", Type: discordgo.PermissionOverwriteTypeMember, Deny: discordgo.PermissionSendMessages}},
+			want: []string{"lacks 1 permission:", "Send Messages (nothing can be posted there)"}},
+		{name: "Administrator", botPerms: discordgo.PermissionAdministrator},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := discordFakeWith(t, tc.botPerms, tc.more...)
+			if fake.BotID != "900000000000000001" {
+				t.Fatalf("the fake's bot is %s; the member overwrite names another", fake.BotID)
+			}
+			dir := t.TempDir()
+			t.Chdir(dir)
+			writeDiscordConfig(t, dir, dInternal)
+			m, out, _ := testMain(map[string]string{"DISCORD_TOKEN": discordtest.Token})
+			err := m.Run(context.Background(), []string{"config", "check"})
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("config check: %v\n%s", err, out)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("config check passed; want it to name %q\n%s", tc.want, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("config check's error lacks %q: %v", w, err)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("config check's error names %q, which the bot has: %v", n, err)
+				}
+			}
+		})
 	}
 }
 

@@ -135,7 +135,15 @@ func startDiscord(ctx context.Context, env platformEnv) (*platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, err := range a.CheckDestinations(ctx, discordDestinations(env.Config)) {
+	for _, ch := range discordDestinations(env.Config) {
+		err := a.CheckDestination(ctx, ch)
+		if err == nil {
+			// (what the bot may do there: posts say it too, so a warning)
+			if err := a.CheckPostPermissions(ctx, ch); err != nil {
+				dc.Logger.Warn("discord: what the bot may do in a digest or alert channel (feedbackbot config check names every problem)", "err", err)
+			}
+			continue
+		}
 		if !discordUnavailable(err) {
 			return nil, fmt.Errorf("discord internal channels: %w", err)
 		}
@@ -193,7 +201,8 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 	return nil
 }
 
-// checkDiscordDestinations asks Discord who can read every channel digests and alerts may go to.
+// checkDiscordDestinations asks Discord who can read every channel digests and
+// alerts may go to, and whether the bot may post there (CheckPostPermissions).
 func checkDiscordDestinations(ctx context.Context, cfg config.Config) []error {
 	if !cfg.Discord.Enabled() {
 		return nil
@@ -202,5 +211,16 @@ func checkDiscordDestinations(ctx context.Context, cfg config.Config) []error {
 	if err != nil {
 		return []error{err}
 	}
-	return a.CheckDestinations(ctx, discordDestinations(cfg))
+	var errs []error
+	for _, ch := range discordDestinations(cfg) {
+		err := a.CheckDestination(ctx, ch)
+		if err == nil {
+			// (then whether the bot may post there as it does: said once per channel)
+			err = a.CheckPostPermissions(ctx, ch)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }

@@ -16,6 +16,7 @@ package discordtest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,6 +137,8 @@ type hold struct {
 type failure struct {
 	method, prefix string
 	status         int
+	code           int    // Discord's JSON error code (0: none)
+	message        string // and its message ("": the status's text, injected)
 }
 
 type rateLimit struct {
@@ -256,13 +259,22 @@ func (s *Server) RateLimitNext(method, prefix string, retryAfter time.Duration, 
 	s.mu.Unlock()
 }
 
+// RefuseNext answers the next request whose method matches and whose path
+// starts with prefix with 403 and Discord's error code and message (50001
+// "Missing Access": a channel the bot cannot see; 50013 "Missing Permissions").
+func (s *Server) RefuseNext(method, prefix string, code int, message string) {
+	s.mu.Lock()
+	s.failures = append(s.failures, failure{method, prefix, http.StatusForbidden, code, message})
+	s.mu.Unlock()
+}
+
 // FailNext answers the next n requests whose method matches and whose path starts
 // with prefix (after /api/v9) with this HTTP status (a 500 or 503: Discord having a
 // bad moment).
 func (s *Server) FailNext(method, prefix string, status, n int) {
 	s.mu.Lock()
 	for range n {
-		s.failures = append(s.failures, failure{method, prefix, status})
+		s.failures = append(s.failures, failure{method: method, prefix: prefix, status: status})
 	}
 	s.mu.Unlock()
 }
@@ -635,7 +647,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if f.method == r.Method && strings.HasPrefix(path, f.prefix) {
 			s.failures = slices.Delete(s.failures, i, i+1)
 			s.mu.Unlock()
-			writeJSON(w, f.status, map[string]any{"message": http.StatusText(f.status) + " (injected)", "code": 0})
+			writeJSON(w, f.status, map[string]any{"message": cmp.Or(f.message, http.StatusText(f.status)+" (injected)"), "code": f.code})
 			return
 		}
 	}
@@ -760,7 +772,12 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 	case method == "GET" && len(parts) == 4 && parts[0] == "guilds" && parts[2] == "members":
 		s.mu.Lock()
 		m, ok := s.members[parts[1]+"/"+parts[3]]
+		_, inGuild := s.guilds[parts[1]]
 		s.mu.Unlock()
+		if !ok && inGuild && parts[3] == s.BotID {
+			// (the bot is a member of every server it is in; AddMember gives it roles)
+			m, ok = &discordgo.Member{GuildID: parts[1], User: &discordgo.User{ID: s.BotID, Username: "feedbackbot", Bot: true}, Roles: []string{}}, true
+		}
 		if !ok {
 			writeJSON(w, 404, map[string]any{"message": "Unknown Member", "code": 10007})
 			return
