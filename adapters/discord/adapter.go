@@ -192,7 +192,8 @@ type Adapter struct {
 	// captures' queueing (captures share it, reactions take it alone).
 	recent       *recent.Messages
 	captureMu    sync.RWMutex
-	members      memberCache // members read over REST, for a while
+	members      memberCache  // members read over REST, for a while
+	selfID       atomic.Value // string: the bot's user id as GET /users/@me gave it (ownID)
 	captureDone  chan struct{}
 	drainUntil   time.Time // the capture loop's own: when a shutdown's retries end
 	disconnected chan struct{}

@@ -3,6 +3,7 @@ package discordadapter
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,9 @@ import (
 	"github.com/feedbackbot/feedbackbot/bot"
 	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
+
+// refPattern is a marked post's ref (markRef) as the fake Discord got it.
+var refPattern = regexp.MustCompile(`ref [0-9a-f]{12}`)
 
 // markedDoc is a digest-like document posted with mark.
 func markedDoc(mark, text string) feedbackbot.Document {
@@ -99,6 +103,32 @@ func TestFindPostFindsTheBotsMarkedPost(t *testing.T) {
 	}
 	if got, err := f.a.FindPost(ctx, chInternal, "digest/G1/run-1", start); err == nil || feedbackbot.IsNotFound(err) || !strings.Contains(err.Error(), "pages") {
 		t.Errorf("FindPost past %d pages = %+v, %v; want an error saying it did not look everywhere", maxFindPages, got, err)
+	}
+}
+
+// TestFindPostInAnEmptyHistoryAsksWhetherItMayRead: Discord answers a bot
+// without Read Message History with no messages, not an error, so an empty
+// first page says "none" only where the bot may read the history; otherwise
+// the search failed (the caller waits, and does not post again or drop a
+// sweep's announcement).
+func TestFindPostInAnEmptyHistoryAsksWhetherItMayRead(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	ctx := context.Background()
+	since := time.Now().Add(-time.Hour)
+	// (the fixture's bot holds no role: @everyone's View Channel and Send Messages)
+	if got, err := f.a.FindPost(ctx, chGeneral, "digest/G1/run-1", since); err == nil || feedbackbot.IsNotFound(err) || !strings.Contains(err.Error(), "Read Message History") {
+		t.Errorf("FindPost in a history the bot may not read = %+v, %v; want an error naming Read Message History", got, err)
+	}
+	g, chans := fakeGuild()
+	for _, r := range g.Roles {
+		if r.ID == roleBot {
+			r.Permissions = allPost
+		}
+	}
+	f.fake.AddGuild(g, chans...)
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: f.fake.BotID, Bot: true}, Roles: []string{roleBot}})
+	if got, err := f.a.FindPost(ctx, chGeneral, "digest/G1/run-1", since); !feedbackbot.IsNotFound(err) {
+		t.Errorf("FindPost in an empty history the bot may read = %+v, %v; want ENOTFOUND", got, err)
 	}
 }
 
@@ -291,6 +321,16 @@ func TestAlertOfAPassKilledAfterItsDiscordPostIsNotPostedAgain(t *testing.T) {
 	}
 	if posts != 1 || edits != 1 {
 		t.Errorf("%d posts and %d edits of A's message; want A's post alone, edited once into B's alert", posts, edits)
+	}
+	// B's edit keeps the ref: B may die before its save, and the next pass
+	// searches for the same announcement's message
+	var ref string
+	for _, r := range f.fake.Requests("/channels/" + chInternal + "/messages") {
+		if m := refPattern.FindString(string(r.JSON)); r.Method == "POST" && m != "" {
+			ref = m
+		} else if r.Method == "PATCH" && (ref == "" || !strings.Contains(string(r.JSON), ref)) {
+			t.Errorf("B's edit of A's message does not show A's ref %q: %s", ref, r.JSON)
+		}
 	}
 	msgs, err := f.a.s.ChannelMessages(chInternal, 100, "", "", "")
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -21,8 +22,7 @@ type postPermission struct {
 }
 
 // postPermissions are what the bot needs in a digest or alert channel: the
-// invite link's (README, "Discord") less Add Reactions and Read Messages of
-// customer channels, which capture needs elsewhere.
+// invite link's (README, "Discord": 117760).
 var postPermissions = []postPermission{
 	{discordgo.PermissionViewChannel, "View Channel", "nothing can be posted there"},
 	{discordgo.PermissionSendMessages, "Send Messages", "nothing can be posted there"},
@@ -32,33 +32,61 @@ var postPermissions = []postPermission{
 		"a digest or alert whose replica died after posting it cannot be found in the channel, and is posted again"},
 }
 
-// MissingPermissions names the permissions the bot lacks in channel for
-// posting digests and alerts, each with what goes without it ("" when it has
-// them all), as Discord's rules give them: the server owner has all; else
-// @everyone's and the bot's roles' permissions (Administrator: all), then the
-// channel's overwrites for @everyone, for the bot's roles and for the bot
-// itself. A private thread takes its parent's, with Send Messages in Threads
-// for Send Messages.
-func (a *Adapter) MissingPermissions(ctx context.Context, channel string) ([]string, error) {
+// allPermissions is every permission: the owner's and Administrator's.
+// (discordgo's PermissionAll lacks the newer bits, Send Messages in Threads
+// among them: a review's find.)
+const allPermissions = int64(-1)
+
+// timedOutKeeps is what a member timed out keeps (Discord: View Channel and
+// Read Message History; the owner and Administrator are not timed out).
+const timedOutKeeps = discordgo.PermissionViewChannel | discordgo.PermissionReadMessageHistory
+
+// botAccess is what the bot may do in a channel.
+type botAccess struct {
+	channel  string // its name
+	perms    int64
+	need     []postPermission
+	timedOut time.Time // the end of the bot's timeout in the server, if it is timed out
+}
+
+// missing names the permissions of need the bot lacks, each with what goes
+// without it.
+func (b botAccess) missing() []string {
+	var out []string
+	for _, p := range b.need {
+		if b.perms&p.bit == 0 {
+			out = append(out, p.name+" ("+p.without+")")
+		}
+	}
+	return out
+}
+
+// access works out what the bot may do in channel, as Discord's rules give
+// it: the server owner has all; else @everyone's and the bot's roles'
+// permissions (Administrator: all), then the channel's overwrites for
+// @everyone, for the bot's roles and for the bot itself; a member timed out
+// keeps View Channel and Read Message History alone. A thread takes its
+// parent's, with Send Messages in Threads for Send Messages.
+func (a *Adapter) access(ctx context.Context, channel string) (botAccess, error) {
 	ch, err := a.restChannel(ctx, channel)
 	if err != nil {
-		return nil, err
+		return botAccess{}, err
 	}
-	need := postPermissions
-	if ch.Type == discordgo.ChannelTypeGuildPrivateThread || ch.Type == discordgo.ChannelTypeGuildPublicThread {
+	b := botAccess{channel: ch.Name, need: postPermissions}
+	if ch.IsThread() {
 		if ch, err = a.restChannel(ctx, ch.ParentID); err != nil {
-			return nil, err
+			return botAccess{}, err
 		}
-		need = slices.Clone(postPermissions)
-		for i, p := range need {
+		b.need = slices.Clone(postPermissions)
+		for i, p := range b.need {
 			if p.bit == discordgo.PermissionSendMessages {
-				need[i] = postPermission{discordgo.PermissionSendMessagesInThreads, "Send Messages in Threads", p.without}
+				b.need[i] = postPermission{discordgo.PermissionSendMessagesInThreads, "Send Messages in Threads", p.without}
 			}
 		}
 	}
 	me, err := a.ownID(ctx)
 	if err != nil {
-		return nil, err
+		return botAccess{}, err
 	}
 	var g *discordgo.Guild
 	if err := a.retry(ctx, "get guild", func() error {
@@ -66,7 +94,7 @@ func (a *Adapter) MissingPermissions(ctx context.Context, channel string) ([]str
 		g, err = a.s.Guild(ch.GuildID, discordgo.WithContext(ctx))
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("discord: look up server %s: %w", ch.GuildID, err)
+		return botAccess{}, fmt.Errorf("discord: look up server %s: %w", ch.GuildID, err)
 	}
 	var m *discordgo.Member
 	if err := a.retry(ctx, "get member", func() error {
@@ -74,36 +102,55 @@ func (a *Adapter) MissingPermissions(ctx context.Context, channel string) ([]str
 		m, err = a.s.GuildMember(ch.GuildID, me, discordgo.WithContext(ctx))
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("discord: look up the bot's roles in server %s: %w", ch.GuildID, err)
+		return botAccess{}, fmt.Errorf("discord: look up the bot's roles in server %s: %w", ch.GuildID, err)
 	}
-	roles, err := a.guildRoles(ctx, ch.GuildID)
+	roles := make([]*guildRole, 0, len(g.Roles))
+	for _, r := range g.Roles {
+		if r != nil {
+			roles = append(roles, &guildRole{Role: *r})
+		}
+	}
+	b.perms = channelPermissions(g.OwnerID, ch, roles, me, m.Roles)
+	if m.CommunicationDisabledUntil != nil && m.CommunicationDisabledUntil.After(time.Now()) && b.perms != allPermissions {
+		b.perms &= timedOutKeeps
+		b.timedOut = *m.CommunicationDisabledUntil
+	}
+	return b, nil
+}
+
+// MissingPermissions names the permissions the bot lacks in channel for
+// posting digests and alerts (access), each with what goes without it; none
+// when it has them all.
+func (a *Adapter) MissingPermissions(ctx context.Context, channel string) ([]string, error) {
+	b, err := a.access(ctx, channel)
 	if err != nil {
 		return nil, err
 	}
-	perms := channelPermissions(g.OwnerID, ch, roles, me, m.Roles)
-	var missing []string
-	for _, p := range need {
-		if perms&p.bit == 0 {
-			missing = append(missing, p.name+" ("+p.without+")")
-		}
-	}
-	return missing, nil
+	return b.missing(), nil
 }
 
 // CheckPostPermissions is nil where the bot has every permission it needs to
 // post digests and alerts to channel (MissingPermissions), else an error naming
 // the channel and what it lacks.
 func (a *Adapter) CheckPostPermissions(ctx context.Context, channel string) error {
-	missing, err := a.MissingPermissions(ctx, channel)
-	if err != nil || len(missing) == 0 {
+	b, err := a.access(ctx, channel)
+	if err != nil {
 		return err
 	}
-	name := channel
-	if ch, err := a.restChannel(ctx, channel); err == nil && ch.Name != "" {
-		name = "#" + ch.Name + " (" + channel + ")"
+	missing := b.missing()
+	if len(missing) == 0 {
+		return nil
 	}
-	return fmt.Errorf("discord channel %s: the bot lacks %s: %s; allow them to the bot's role in the channel's permissions",
-		name, feedbackbot.CountNoun(len(missing), "permission", "permissions"), strings.Join(missing, "; "))
+	name := channel
+	if b.channel != "" {
+		name = "#" + b.channel + " (" + channel + ")"
+	}
+	why := ""
+	if !b.timedOut.IsZero() {
+		why = " while it is timed out in the server (until " + b.timedOut.UTC().Format(time.RFC3339) + "; a moderator can remove the timeout)"
+	}
+	return fmt.Errorf("discord channel %s: the bot lacks %s%s: %s; allow them to the bot's role in the channel's permissions",
+		name, feedbackbot.CountNoun(len(missing), "permission", "permissions"), why, strings.Join(missing, "; "))
 }
 
 // restChannel looks a channel up over REST (a destination is checked afresh
@@ -130,7 +177,7 @@ func (a *Adapter) restChannel(ctx context.Context, id string) (*discordgo.Channe
 // with roles), user holding the roles held.
 func channelPermissions(owner string, ch *discordgo.Channel, roles []*guildRole, user string, held []string) int64 {
 	if user == owner {
-		return discordgo.PermissionAll
+		return allPermissions
 	}
 	var perms int64
 	for _, r := range roles {
@@ -139,7 +186,7 @@ func channelPermissions(owner string, ch *discordgo.Channel, roles []*guildRole,
 		}
 	}
 	if perms&discordgo.PermissionAdministrator != 0 {
-		return discordgo.PermissionAll
+		return allPermissions
 	}
 	var deny, allow int64
 	for _, o := range ch.PermissionOverwrites {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -44,7 +45,64 @@ func TestMissingPermissionsFollowDiscordsRules(t *testing.T) {
 	if err := f.a.CheckPostPermissions(ctx, chInternal); err == nil || !strings.Contains(err.Error(), "cannot see channel") || !strings.Contains(err.Error(), "View Channel") {
 		t.Errorf("a channel the bot cannot see: %v", err)
 	}
+
+	// The bot's role with every permission posting needs but the history,
+	// which the forum lets @everyone read (a thread takes its parent's); then
+	// the bot owner of the server: nothing missing, Send Messages in Threads
+	// included (discordgo's PermissionAll lacks it).
+	g, chans := fakeGuild()
+	setBotRole := func(perms int64) {
+		for _, r := range g.Roles {
+			if r.ID == roleBot {
+				r.Permissions = perms
+			}
+		}
+		f.fake.AddGuild(g, chans...)
+	}
+	setBotRole(allPost &^ discordgo.PermissionReadMessageHistory)
+	for _, c := range chans {
+		if c.ID == chForum {
+			c.PermissionOverwrites = []*discordgo.PermissionOverwrite{{ID: guild, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionReadMessageHistory}}
+		}
+	}
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: f.fake.BotID, Bot: true}, Roles: []string{roleBot}})
+	for _, tc := range []struct {
+		channel string
+		want    string
+	}{
+		{chGeneral, "Read Message History"},
+		{thPost, "Send Messages in Threads"}, // (not the history: its forum's overwrite)
+	} {
+		if missing, err := f.a.MissingPermissions(ctx, tc.channel); err != nil || len(missing) != 1 || !strings.HasPrefix(missing[0], tc.want+" (") {
+			t.Errorf("%s, the bot's role with all but the history: missing %q, %v; want %s alone", tc.channel, missing, err, tc.want)
+		}
+	}
+	g.OwnerID = f.fake.BotID
+	setBotRole(allPost)
+	if missing, err := f.a.MissingPermissions(ctx, thPost); err != nil || len(missing) != 0 {
+		t.Errorf("the bot owning the server, in a thread: missing %q, %v; want nothing", missing, err)
+	}
+	g.OwnerID = owner
+	setBotRole(allPost)
+
+	// timed out, the bot keeps View Channel and Read Message History alone
+	until := time.Date(2100, 1, 2, 3, 4, 5, 0, time.UTC)
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: f.fake.BotID, Bot: true}, Roles: []string{roleBot}, CommunicationDisabledUntil: &until})
+	err := f.a.CheckPostPermissions(ctx, chGeneral)
+	if err == nil || !strings.Contains(err.Error(), "timed out in the server (until 2100-01-02T03:04:05Z") || !strings.Contains(err.Error(), "lacks 3 permissions") ||
+		!strings.Contains(err.Error(), "Send Messages") || strings.Contains(err.Error(), "View Channel") || strings.Contains(err.Error(), "Read Message History") {
+		t.Errorf("the bot timed out: %v; want Send Messages, Embed Links and Attach Files named, and the timeout", err)
+	}
+	past := time.Now().Add(-time.Hour)
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: f.fake.BotID, Bot: true}, Roles: []string{roleBot}, CommunicationDisabledUntil: &past})
+	if err := f.a.CheckPostPermissions(ctx, chGeneral); err != nil {
+		t.Errorf("a timeout that has ended: %v", err)
+	}
 }
+
+// allPost is every permission posting needs.
+const allPost = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks |
+	discordgo.PermissionAttachFiles | discordgo.PermissionReadMessageHistory
 
 // TestChannelPermissions: Discord's order, case by case.
 func TestChannelPermissions(t *testing.T) {
@@ -66,8 +124,9 @@ func TestChannelPermissions(t *testing.T) {
 		want  int64
 	}{
 		{name: "@everyone and its role", held: []string{botRole}, want: view | send | embed},
-		{name: "the owner has all", owner: bot, want: discordgo.PermissionAll},
-		{name: "Administrator has all, overwrites or not", held: []string{other}, ows: []*discordgo.PermissionOverwrite{ow(g, role, 0, view)}, want: discordgo.PermissionAll},
+		{name: "the owner has all", owner: bot, want: allPermissions},
+		{name: "Administrator has all, overwrites or not", held: []string{other}, ows: []*discordgo.PermissionOverwrite{ow(g, role, 0, view)}, want: allPermissions},
+		{name: "roles' overwrites are one: an allow listed first beats a deny", held: []string{botRole, "4"}, ows: []*discordgo.PermissionOverwrite{ow(botRole, role, send, 0), ow("4", role, 0, send)}, want: view | send | embed},
 		{name: "@everyone denied, its role allowed", held: []string{botRole}, ows: []*discordgo.PermissionOverwrite{ow(g, role, 0, view), ow(botRole, role, view, 0)}, want: view | send | embed},
 		{name: "a role's allow beats another role's deny", held: []string{botRole, "4"}, ows: []*discordgo.PermissionOverwrite{ow("4", role, 0, send), ow(botRole, role, send, 0)}, want: view | send | embed},
 		{name: "an overwrite of a role not held counts not", held: []string{botRole}, ows: []*discordgo.PermissionOverwrite{ow("4", role, 0, view)}, want: view | send | embed},
@@ -75,8 +134,12 @@ func TestChannelPermissions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := &discordgo.Channel{ID: "5", GuildID: g, PermissionOverwrites: tc.ows}
-			if got := channelPermissions(tc.owner, ch, roles, bot, tc.held); got != tc.want {
+			got := channelPermissions(tc.owner, ch, roles, bot, tc.held)
+			if got != tc.want {
 				t.Errorf("permissions = %b, want %b", got, tc.want)
+			}
+			if tc.want == allPermissions && got&discordgo.PermissionSendMessagesInThreads == 0 {
+				t.Error("all permissions lack Send Messages in Threads")
 			}
 		})
 	}

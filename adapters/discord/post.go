@@ -438,6 +438,15 @@ func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time
 				before = m.ID
 			}
 		}
+		if done && page == 1 && len(msgs) == 0 {
+			// Discord answers a bot without Read Message History with no
+			// messages, not an error: an empty channel says "none" only where
+			// the bot may read it (a review's find: the post was made again, and
+			// the sweep left a dead pass's message for good)
+			if err := a.canReadHistory(ctx, channel); err != nil {
+				return feedbackbot.PostRef{}, fmt.Errorf("discord: %s's history read empty, and %w; the bot's post %s not looked for", channel, err, ref)
+			}
+		}
 		if done {
 			return feedbackbot.PostRef{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "discord: no post %s of the bot's in %s since %s", ref, channel, since.UTC().Format(time.RFC3339))
 		}
@@ -450,6 +459,18 @@ func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time
 // findPage is the messages FindPost asks for at a time (Discord's most).
 const findPage = 100
 
+// canReadHistory is nil where the bot may read channel's history (access).
+func (a *Adapter) canReadHistory(ctx context.Context, channel string) error {
+	b, err := a.access(ctx, channel)
+	if err != nil {
+		return fmt.Errorf("whether the bot may read it could not be told: %w", err)
+	}
+	if b.perms&discordgo.PermissionReadMessageHistory == 0 {
+		return errors.New("the bot lacks Read Message History there (Discord then answers with no messages)")
+	}
+	return nil
+}
+
 // showsRef says whether m shows ref at the end of an embed's footer.
 func showsRef(m *discordgo.Message, ref string) bool {
 	for _, e := range m.Embeds {
@@ -460,10 +481,13 @@ func showsRef(m *discordgo.Message, ref string) bool {
 	return false
 }
 
-// ownID is the bot's user id: the gateway session's, or, before one is up,
-// GET /users/@me's.
+// ownID is the bot's user id: the gateway session's, or, before one is up
+// (a standby replica's), GET /users/@me's, asked once.
 func (a *Adapter) ownID(ctx context.Context) (string, error) {
 	if id := a.botUserID(); id != "" {
+		return id, nil
+	}
+	if id, _ := a.selfID.Load().(string); id != "" {
 		return id, nil
 	}
 	var u *discordgo.User
@@ -478,6 +502,7 @@ func (a *Adapter) ownID(ctx context.Context) (string, error) {
 	if u == nil || u.ID == "" {
 		return "", errors.New("discord: /users/@me named no user")
 	}
+	a.selfID.Store(u.ID)
 	return u.ID, nil
 }
 
