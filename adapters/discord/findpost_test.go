@@ -115,11 +115,21 @@ func TestFindPostInAnEmptyHistoryAsksWhetherItMayRead(t *testing.T) {
 	f := newFixture(t, testConfig(), nil)
 	ctx := context.Background()
 	since := time.Now().Add(-time.Hour)
-	// (the fixture's bot holds no role: @everyone's View Channel and Send Messages)
-	if got, err := f.a.FindPost(ctx, chGeneral, "digest/G1/run-1", since); err == nil || feedbackbot.IsNotFound(err) || !strings.Contains(err.Error(), "Read Message History") {
+	mark := "digest/G1/run-1"
+	f.fake.AddMessage(botMessage(f.fake.BotID, "2000000000000000000", time.Now(), markRef(mark)))
+	// (the fixture's bot holds no role: @everyone's View Channel and Send
+	// Messages, and Discord then hides the history)
+	f.fake.HideHistory(chInternal, true)
+	if got, err := f.a.FindPost(ctx, chInternal, mark, since); err == nil || feedbackbot.IsNotFound(err) || !strings.Contains(err.Error(), "Read Message History") {
 		t.Errorf("FindPost in a history the bot may not read = %+v, %v; want an error naming Read Message History", got, err)
 	}
+	// the bot's role given the history (and the channel let it see)
 	g, chans := fakeGuild()
+	for _, c := range chans {
+		if c.ID == chInternal {
+			c.PermissionOverwrites = append(c.PermissionOverwrites, &discordgo.PermissionOverwrite{ID: roleBot, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel})
+		}
+	}
 	for _, r := range g.Roles {
 		if r.ID == roleBot {
 			r.Permissions = allPost
@@ -127,7 +137,11 @@ func TestFindPostInAnEmptyHistoryAsksWhetherItMayRead(t *testing.T) {
 	}
 	f.fake.AddGuild(g, chans...)
 	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: f.fake.BotID, Bot: true}, Roles: []string{roleBot}})
-	if got, err := f.a.FindPost(ctx, chGeneral, "digest/G1/run-1", since); !feedbackbot.IsNotFound(err) {
+	f.fake.HideHistory(chInternal, false)
+	if got, err := f.a.FindPost(ctx, chInternal, mark, since); err != nil || got.ID != "2000000000000000000" {
+		t.Errorf("FindPost once the bot may read = %+v, %v; want the message", got, err)
+	}
+	if got, err := f.a.FindPost(ctx, chAcme, mark, since); !feedbackbot.IsNotFound(err) {
 		t.Errorf("FindPost in an empty history the bot may read = %+v, %v; want ENOTFOUND", got, err)
 	}
 }

@@ -47,14 +47,18 @@ type botAccess struct {
 	perms    int64
 	need     []postPermission
 	timedOut time.Time // the end of the bot's timeout in the server, if it is timed out
+	untimed  int64     // perms as they are once the timeout ends
 }
 
 // missing names the permissions of need the bot lacks, each with what goes
 // without it.
-func (b botAccess) missing() []string {
+func (b botAccess) missing() []string { return b.lacks(b.perms) }
+
+// lacks names the permissions of need perms lacks.
+func (b botAccess) lacks(perms int64) []string {
 	var out []string
 	for _, p := range b.need {
-		if b.perms&p.bit == 0 {
+		if perms&p.bit == 0 {
 			out = append(out, p.name+" ("+p.without+")")
 		}
 	}
@@ -111,6 +115,9 @@ func (a *Adapter) access(ctx context.Context, channel string) (botAccess, error)
 		}
 	}
 	b.perms = channelPermissions(g.OwnerID, ch, roles, me, m.Roles)
+	b.untimed = b.perms
+	// (allPermissions is the owner's and Administrator's alone, whom a timeout
+	// does not touch)
 	if m.CommunicationDisabledUntil != nil && m.CommunicationDisabledUntil.After(time.Now()) && b.perms != allPermissions {
 		b.perms &= timedOutKeeps
 		b.timedOut = *m.CommunicationDisabledUntil
@@ -145,12 +152,17 @@ func (a *Adapter) CheckPostPermissions(ctx context.Context, channel string) erro
 	if b.channel != "" {
 		name = "#" + b.channel + " (" + channel + ")"
 	}
-	why := ""
+	lacks := feedbackbot.CountNoun(len(missing), "permission", "permissions")
 	if !b.timedOut.IsZero() {
-		why = " while it is timed out in the server (until " + b.timedOut.UTC().Format(time.RFC3339) + "; a moderator can remove the timeout)"
+		until := b.timedOut.UTC().Format(time.RFC3339)
+		if len(b.lacks(b.untimed)) == 0 {
+			return fmt.Errorf("discord channel %s: the bot is timed out in the server until %s, and lacks %s till then: %s; a moderator can remove the timeout (the server's member list, the bot, Remove Timeout)",
+				name, until, lacks, strings.Join(missing, "; "))
+		}
+		lacks += " while it is timed out in the server (until " + until + "; a moderator can remove the timeout)"
 	}
-	return fmt.Errorf("discord channel %s: the bot lacks %s%s: %s; allow them to the bot's role in the channel's permissions",
-		name, feedbackbot.CountNoun(len(missing), "permission", "permissions"), why, strings.Join(missing, "; "))
+	return fmt.Errorf("discord channel %s: the bot lacks %s: %s; allow them to the bot's role in the channel's permissions",
+		name, lacks, strings.Join(missing, "; "))
 }
 
 // restChannel looks a channel up over REST (a destination is checked afresh

@@ -51,6 +51,11 @@ func TestMissingPermissionsFollowDiscordsRules(t *testing.T) {
 	// the bot owner of the server: nothing missing, Send Messages in Threads
 	// included (discordgo's PermissionAll lacks it).
 	g, chans := fakeGuild()
+	for _, c := range chans {
+		if c.ID == chForum {
+			c.PermissionOverwrites = []*discordgo.PermissionOverwrite{{ID: guild, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionReadMessageHistory}}
+		}
+	}
 	setBotRole := func(perms int64) {
 		for _, r := range g.Roles {
 			if r.ID == roleBot {
@@ -60,11 +65,6 @@ func TestMissingPermissionsFollowDiscordsRules(t *testing.T) {
 		f.fake.AddGuild(g, chans...)
 	}
 	setBotRole(allPost &^ discordgo.PermissionReadMessageHistory)
-	for _, c := range chans {
-		if c.ID == chForum {
-			c.PermissionOverwrites = []*discordgo.PermissionOverwrite{{ID: guild, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionReadMessageHistory}}
-		}
-	}
 	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: f.fake.BotID, Bot: true}, Roles: []string{roleBot}})
 	for _, tc := range []struct {
 		channel string
@@ -85,14 +85,26 @@ func TestMissingPermissionsFollowDiscordsRules(t *testing.T) {
 	g.OwnerID = owner
 	setBotRole(allPost)
 
-	// timed out, the bot keeps View Channel and Read Message History alone
+	// timed out, the bot keeps View Channel and Read Message History alone; the
+	// timeout the only cause, the message says to remove it (not to allow
+	// anything); with a permission missing besides, both
 	until := time.Date(2100, 1, 2, 3, 4, 5, 0, time.UTC)
 	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: f.fake.BotID, Bot: true}, Roles: []string{roleBot}, CommunicationDisabledUntil: &until})
 	err := f.a.CheckPostPermissions(ctx, chGeneral)
-	if err == nil || !strings.Contains(err.Error(), "timed out in the server (until 2100-01-02T03:04:05Z") || !strings.Contains(err.Error(), "lacks 3 permissions") ||
-		!strings.Contains(err.Error(), "Send Messages") || strings.Contains(err.Error(), "View Channel") || strings.Contains(err.Error(), "Read Message History") {
-		t.Errorf("the bot timed out: %v; want Send Messages, Embed Links and Attach Files named, and the timeout", err)
+	if err == nil || !strings.Contains(err.Error(), "timed out in the server until 2100-01-02T03:04:05Z, and lacks 3 permissions till then") ||
+		!strings.Contains(err.Error(), "Send Messages") || strings.Contains(err.Error(), "View Channel") || strings.Contains(err.Error(), "Read Message History") ||
+		!strings.Contains(err.Error(), "remove the timeout") || strings.Contains(err.Error(), "allow them") {
+		t.Errorf("the bot timed out: %v; want Send Messages, Embed Links and Attach Files named, and the timeout to remove", err)
 	}
+	setBotRole(allPost &^ discordgo.PermissionReadMessageHistory)
+	if err := f.a.CheckPostPermissions(ctx, chGeneral); err == nil || !strings.Contains(err.Error(), "lacks 4 permissions while it is timed out") || !strings.Contains(err.Error(), "allow them") {
+		t.Errorf("the bot timed out and without the history: %v; want both said", err)
+	}
+	setBotRole(discordgo.PermissionAdministrator)
+	if err := f.a.CheckPostPermissions(ctx, chGeneral); err != nil {
+		t.Errorf("an Administrator bot timed out (Administrators are not): %v", err)
+	}
+	setBotRole(allPost)
 	past := time.Now().Add(-time.Hour)
 	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: f.fake.BotID, Bot: true}, Roles: []string{roleBot}, CommunicationDisabledUntil: &past})
 	if err := f.a.CheckPostPermissions(ctx, chGeneral); err != nil {

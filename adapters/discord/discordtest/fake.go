@@ -94,7 +94,9 @@ type Server struct {
 	messages map[string]map[string]json.RawMessage // channel -> message id -> message, as REST serves it
 	// nonced: the bot's posts made with enforce_nonce, by channel and nonce
 	// (Discord keeps them a few minutes; the fake for the test's length)
-	nonced     map[string]*discordgo.Message
+	nonced map[string]*discordgo.Message
+	// unreadable: channels whose history the bot may not read (HideHistory)
+	unreadable map[string]bool
 	requests   []Request
 	identifies []Identify
 	resumes    int
@@ -152,7 +154,7 @@ func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, BotID: "900000000000000001", AppID: "900000000000000002",
 		guilds: map[string]*discordgo.Guild{}, channels: map[string]*discordgo.Channel{}, members: map[string]*discordgo.Member{}, roleTags: map[string]map[string]any{},
-		messages: map[string]map[string]json.RawMessage{}, waiting: map[string]int{}, nonced: map[string]*discordgo.Message{},
+		messages: map[string]map[string]json.RawMessage{}, waiting: map[string]int{}, nonced: map[string]*discordgo.Message{}, unreadable: map[string]bool{},
 		nextID: 1_300_000_000_000_000_000, connected: make(chan struct{}, 16)}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
@@ -219,6 +221,17 @@ func (s *Server) SetRoleTags(role string, tags map[string]any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.roleTags[role] = tags
+}
+
+// HideHistory makes GET /channels/{id}/messages of channel answer with no
+// messages (hidden true) or with them again, as Discord answers a bot that
+// lacks Read Message History there: an empty list, not an error. (The fake does
+// not work out the bot's permissions itself: a test hides what its roles and
+// overwrites deny.)
+func (s *Server) HideHistory(channel string, hidden bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unreadable[channel] = hidden
 }
 
 // AddMember makes a member known to GET /guilds/{g}/members/{u}.
@@ -481,6 +494,10 @@ func (s *Server) channelMessages(channel string, q url.Values) []json.RawMessage
 	}
 	after, before := q.Get("after"), q.Get("before")
 	s.mu.Lock()
+	if s.unreadable[channel] {
+		s.mu.Unlock()
+		return []json.RawMessage{}
+	}
 	var ids []string
 	for id := range s.messages[channel] {
 		if (after == "" || snowflakeLess(after, id)) && (before == "" || snowflakeLess(id, before)) {
