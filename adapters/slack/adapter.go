@@ -118,6 +118,7 @@ type Adapter struct {
 	threadCustomer map[string]string
 	wg             sync.WaitGroup // deferred command replies in flight
 	http           httpDoer
+	scopes         *scopeRecorder // the token's scopes, as auth.test's answer to the client named them
 	groups         map[string]groupCache // user group -> members, refreshed every 10 minutes
 	botUser        string                // the bot's own user id (auth.test), whose thread replies Delete removes
 	// offline adapters (imports) never call the Web API.
@@ -188,12 +189,13 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	// connection that stalls held its caller until its context ended, a post's
 	// two minutes, a review's find); calls that wait out a rate limit are tried
 	// again by the adapter, each try bounded anew.
-	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: apiTimeout})}
+	scopes := &scopeRecorder{next: http.DefaultTransport}
+	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: apiTimeout, Transport: scopes})}
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}
 	return &Adapter{cfg: cfg, api: slack.New(cfg.BotToken, opts...), sink: sink, cmds: cmds, log: cfg.Logger,
-		seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, http: defaultHTTP}, nil
+		seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, http: defaultHTTP, scopes: scopes}, nil
 }
 
 // Start learns the home team from auth.test when it is not configured.

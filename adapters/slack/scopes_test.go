@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -103,5 +104,42 @@ func TestMissingScopesAreTheManifests(t *testing.T) {
 	want := slices.Sorted(slices.Values(manifest.OAuth.Scopes.Bot))
 	if len(want) == 0 || !slices.Equal(names, want) {
 		t.Errorf("the scopes checked are %q; the manifest asks for %q", names, want)
+	}
+}
+
+// TestMissingScopesTakesStartsAnswer: the scopes come from the answer to the
+// auth.test Start made (slack-go hands over no headers: the client's transport
+// keeps them), so config check and start ask Slack once; an adapter not
+// started asks itself.
+func TestMissingScopesTakesStartsAnswer(t *testing.T) {
+	for _, start := range []bool{true, false} {
+		var asked atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/api/auth.test" {
+				http.Error(w, "unexpected request", http.StatusBadRequest)
+				return
+			}
+			asked.Add(1)
+			w.Header().Set("X-OAuth-Scopes", "chat:write,commands,channels:read,groups:read,users:read,reactions:read,team:read,files:write")
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"ok":true,"user_id":"UBOT","team_id":"T1","url":"https://acme.slack.com/"}`))
+		}))
+		a, err := slackadapter.New(slackadapter.Config{BotToken: "xoxb-scopes-SECRET", SigningSecret: "s", APIURL: srv.URL + "/api/"}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if start {
+			if err := a.Start(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		missing, err := a.MissingScopes(t.Context())
+		srv.Close()
+		if err != nil || len(missing) != 2 || !strings.HasPrefix(missing[0], "channels:history (") || !strings.HasPrefix(missing[1], "groups:history (") {
+			t.Errorf("started %v: missing %q, %v; want the two history scopes", start, missing, err)
+		}
+		if n := asked.Load(); n != 1 {
+			t.Errorf("started %v: auth.test asked %d times, want once", start, n)
+		}
 	}
 }
