@@ -118,7 +118,7 @@ type Adapter struct {
 	threadCustomer map[string]string
 	wg             sync.WaitGroup // deferred command replies in flight
 	http           httpDoer
-	scopes         *scopeRecorder // the token's scopes, as auth.test's answer to the client named them
+	scopes         *scopeRecorder        // the token's scopes, as auth.test's answer to the client named them
 	groups         map[string]groupCache // user group -> members, refreshed every 10 minutes
 	botUser        string                // the bot's own user id (auth.test), whose thread replies Delete removes
 	// offline adapters (imports) never call the Web API.
