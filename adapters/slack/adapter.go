@@ -107,6 +107,7 @@ type Adapter struct {
 
 	mu        sync.Mutex
 	seen      map[string]seenEvent // event_id -> its delivery, to drop Slack's retries cheaply
+	scopes    []string             // the X-OAuth-Scopes header of Start's auth.test answer (nil: none)
 	userTeams map[string]userInfo  // cached users.info
 	// lastCustomer remembers a channel's last customer team (for staff replies), and
 	// askedStore when the store was last asked for it (see storedCustomer).
@@ -118,7 +119,6 @@ type Adapter struct {
 	threadCustomer map[string]string
 	wg             sync.WaitGroup // deferred command replies in flight
 	http           httpDoer
-	scopes         *scopeRecorder        // the token's scopes, as auth.test's answer to the client named them
 	groups         map[string]groupCache // user group -> members, refreshed every 10 minutes
 	botUser        string                // the bot's own user id (auth.test), whose thread replies Delete removes
 	// offline adapters (imports) never call the Web API.
@@ -189,13 +189,12 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	// connection that stalls held its caller until its context ended, a post's
 	// two minutes, a review's find); calls that wait out a rate limit are tried
 	// again by the adapter, each try bounded anew.
-	scopes := &scopeRecorder{next: http.DefaultTransport}
-	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: apiTimeout, Transport: scopes})}
+	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: apiTimeout})}
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}
 	return &Adapter{cfg: cfg, api: slack.New(cfg.BotToken, opts...), sink: sink, cmds: cmds, log: cfg.Logger,
-		seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, http: defaultHTTP, scopes: scopes}, nil
+		seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, http: defaultHTTP}, nil
 }
 
 // Start learns the home team from auth.test when it is not configured.
@@ -249,6 +248,7 @@ func (a *Adapter) Start(ctx context.Context) error {
 	a.cfg.EnterpriseID = cmp.Or(a.cfg.EnterpriseID, resp.EnterpriseID)
 	a.mu.Lock()
 	a.botUser = resp.UserID
+	a.scopes = resp.Header["X-Oauth-Scopes"] // (MissingScopes' answer, without asking again)
 	a.mu.Unlock()
 	if a.cfg.TeamDomain == "" {
 		a.cfg.TeamDomain = teamDomain(resp.URL)

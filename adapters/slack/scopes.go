@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/slack-go/slack"
 )
@@ -34,47 +33,18 @@ var botScopes = []botScope{
 	{"commands", "/feedback does not answer"},
 }
 
-// scopeRecorder is the Slack client's transport: it keeps the X-OAuth-Scopes
-// header of auth.test's answers, which slack-go does not hand over, so that
-// MissingScopes need not ask Slack again after Start asked.
-type scopeRecorder struct {
-	next   http.RoundTripper
-	mu     sync.Mutex
-	header []string // the last answer's; nil: none seen
-}
-
-func (r *scopeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := r.next.RoundTrip(req)
-	if err == nil && resp.StatusCode == http.StatusOK && strings.HasSuffix(req.URL.Path, "/auth.test") {
-		if h, ok := resp.Header["X-Oauth-Scopes"]; ok {
-			r.mu.Lock()
-			r.header = slices.Clone(h)
-			r.mu.Unlock()
-		}
-	}
-	return resp, err
-}
-
-// seen is the X-OAuth-Scopes header of the last auth.test answer that had one.
-func (r *scopeRecorder) seen() ([]string, bool) {
-	if r == nil {
-		return nil, false
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.header, r.header != nil
-}
-
 // MissingScopes asks Slack which scopes the bot token has (auth.test answers
-// them in its X-OAuth-Scopes header; the answer to Start's, where it had
-// one) and returns those of botScopes it lacks, each as "scope (what goes
+// them in its X-OAuth-Scopes header: Start's answer's, where it had one, else
+// it asks) and returns those of botScopes it lacks, each as "scope (what goes
 // without it)". A token added to the app before a scope was, and not
 // reinstalled since, works until the bot needs that scope: then only the log
 // says why (a digest posted again, a chart missing). An answer without the
 // header (a proxy, a test server) says nothing: nil.
 func (a *Adapter) MissingScopes(ctx context.Context) ([]string, error) {
-	header, ok := a.scopes.seen()
-	if !ok {
+	a.mu.Lock()
+	header := a.scopes
+	a.mu.Unlock()
+	if header == nil {
 		url := cmp.Or(a.cfg.APIURL, slack.APIURL) + "auth.test"
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 		if err != nil {
@@ -87,6 +57,7 @@ func (a *Adapter) MissingScopes(ctx context.Context) ([]string, error) {
 		}
 		defer resp.Body.Close()
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		var ok bool
 		if header, ok = resp.Header["X-Oauth-Scopes"]; !ok {
 			return nil, nil
 		}

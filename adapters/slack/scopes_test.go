@@ -108,9 +108,8 @@ func TestMissingScopesAreTheManifests(t *testing.T) {
 }
 
 // TestMissingScopesTakesStartsAnswer: the scopes come from the answer to the
-// auth.test Start made (slack-go hands over no headers: the client's transport
-// keeps them), so config check and start ask Slack once; an adapter not
-// started asks itself.
+// auth.test Start made (kept from its headers), so config check and start ask
+// Slack once; an adapter not started asks itself.
 func TestMissingScopesTakesStartsAnswer(t *testing.T) {
 	for _, start := range []bool{true, false} {
 		var asked atomic.Int64

@@ -107,7 +107,7 @@ digests:
 	posts := func() []post {
 		var out []post
 		for _, r := range fake.Requests("/channels/" + dInternal + "/messages") {
-			if r.Method != "POST" {
+			if r.Method != "POST" || r.Path != "/channels/"+dInternal+"/messages" {
 				continue
 			}
 			var sent struct {
@@ -178,6 +178,9 @@ digests:
 		if !ref.MatchString(p.footer) {
 			t.Errorf("post %q ends its footer with %q, want its mark's ref", p.title, p.footer)
 		}
+	}
+	if open, most := fake.Connections(); most != 1 {
+		t.Errorf("%d gateway sessions at once (%d open at the end), want one: the others stand by", most, open)
 	}
 	// and the channel shows those six, no copy deleted after it went out
 	dg, err := discordgo.New("Bot " + discordtest.Token)

@@ -114,6 +114,10 @@ var discordLeaseTTL = 30 * time.Second
 // discordLeaseHolder names this replica for the gateway lease, like the scheduler's.
 var discordLeaseHolder = func(replica string) string { return replica }
 
+// The Discord adapter searches its channels for its posts (run.go's
+// postFinder): the scheduler and the alerter adopt a post a replica died after.
+var _ postFinder = (*discordadapter.Adapter)(nil)
+
 // startDiscord connects to the gateway when DISCORD_TOKEN is set. A refused token or
 // Message Content intent stops start-up with the explanation.
 //

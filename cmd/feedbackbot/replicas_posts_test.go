@@ -203,9 +203,11 @@ digests:
 			t.Errorf("account %s alerted %d times", acct, n)
 		}
 	}
-	// Each post carried its mark (the scheduler and the alerter saw the Slack
-	// adapter's FindPost through run's /metrics wrapper, and announced it), so
-	// that a replica killed after it would not have it posted again.
+	// Each post carried its mark, so that a replica killed after it would not
+	// have it posted again. (Every post is marked, whether or not the poster can
+	// search: that the search reaches the scheduler and the alerter through
+	// run's /metrics wrapper is TestCountedPosterKeepsTheSearchForItsPosts's,
+	// and that each adapter has it, the postFinder assertions in its wiring.)
 	mu.Lock()
 	for i, p := range posts {
 		want := `{"event_type":"feedbackbot_post","event_payload":{"mark":"alert/` + ws + `/`

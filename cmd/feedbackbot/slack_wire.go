@@ -97,6 +97,10 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 	return nil
 }
 
+// The Slack adapter searches its channels for its posts (run.go's postFinder):
+// the scheduler and the alerter adopt a post a replica died after.
+var _ postFinder = (*slackadapter.Adapter)(nil)
+
 // startSlack starts the Slack adapter in HTTP mode when a bot token is configured.
 func startSlack(ctx context.Context, env platformEnv) (*platform, error) {
 	c := env.Config.Slack
