@@ -212,47 +212,52 @@ func (p *diesAfterPost) Post(ctx context.Context, channel string, doc feedbackbo
 	return feedbackbot.PostRef{}, errors.New("the replica died after its post")
 }
 
-// TestDigestOfAReplicaKilledAfterItsDiscordPostIsNotPostedAgain: replica A
-// posts a digest run on Discord and dies before recording it. B takes the run
-// over once the lease has expired, finds A's announcement, finds A's message in
-// the channel by its ref and records it (editing it into the digest recorded)
-// instead of posting a second digest.
-func TestDigestOfAReplicaKilledAfterItsDiscordPostIsNotPostedAgain(t *testing.T) {
-	f := newFixture(t, testConfig(), nil)
-	var skew atomic.Int64
+// killedReplica is replica A, killed after its post (pa), beside B, on a
+// store whose clock the test moves on past A's leases.
+type killedReplica struct {
+	st    *boltstore.Store
+	skew  atomic.Int64
+	pa    *diesAfterPost
+	doneA chan error
+}
+
+func newKilledReplica(t *testing.T, f *fixture) *killedReplica {
+	k := &killedReplica{pa: &diesAfterPost{Adapter: f.a, posted: make(chan feedbackbot.PostRef, 1), dead: make(chan struct{})}, doneA: make(chan error, 1)}
 	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{
-		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+		Now: func() time.Time { return time.Now().Add(time.Duration(k.skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	sched, err := cron.ParseStandard("0 9 * * *")
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := bot.Job{Name: "daily", Platform: feedbackbot.PlatformDiscord, Channel: chInternal, Workspace: guild, Schedule: sched, Location: time.UTC, Period: 24 * time.Hour}
-	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
-	pa := &diesAfterPost{Adapter: f.a, posted: make(chan feedbackbot.PostRef, 1), dead: make(chan struct{})}
-	a := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{feedbackbot.PlatformDiscord: pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1, Logger: f.a.log}
-	b := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{feedbackbot.PlatformDiscord: f.a}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1, Logger: f.a.log}
-	doneA := make(chan error, 1)
-	go func() { _, err := a.Tick(context.Background(), now); doneA <- err }()
-	var posted feedbackbot.PostRef
+	k.st = st
+	return k
+}
+
+// runUntilPosted runs A's work (what) until its post went out and A died, and
+// then lets A's leases expire: B takes over. It returns A's post.
+func (k *killedReplica) runUntilPosted(t *testing.T, what string, work func() error) feedbackbot.PostRef {
+	t.Helper()
+	go func() { k.doneA <- work() }()
 	select {
-	case posted = <-pa.posted:
-	case err := <-doneA:
-		t.Fatalf("A's tick ended (%v) without posting", err)
+	case posted := <-k.pa.posted:
+		k.skew.Add(int64(16 * time.Minute))
+		return posted
+	case err := <-k.doneA:
+		t.Fatalf("%s ended (%v) without posting", what, err)
 	case <-time.After(20 * time.Second):
-		t.Fatal("A never posted")
+		t.Fatalf("%s never posted", what)
 	}
-	skew.Add(int64(16 * time.Minute)) // A's run lease expires
-	sent, err := b.Tick(context.Background(), now.Add(30*time.Second))
-	close(pa.dead)
-	<-doneA
-	if err != nil {
-		t.Fatalf("B's tick: %v", err)
-	}
-	var posts, edits int
+	return feedbackbot.PostRef{}
+}
+
+// bury lets A's post call return, as nothing (it died), and waits for A.
+func (k *killedReplica) bury() {
+	close(k.pa.dead)
+	<-k.doneA
+}
+
+// postsAndEdits counts the posts to chInternal and the edits of posted.
+func postsAndEdits(f *fixture, posted feedbackbot.PostRef) (posts, edits int) {
 	for _, r := range f.fake.Requests("/channels/" + chInternal + "/messages") {
 		switch {
 		case r.Method == "POST":
@@ -261,6 +266,32 @@ func TestDigestOfAReplicaKilledAfterItsDiscordPostIsNotPostedAgain(t *testing.T)
 			edits++
 		}
 	}
+	return posts, edits
+}
+
+// TestDigestOfAReplicaKilledAfterItsDiscordPostIsNotPostedAgain: replica A
+// posts a digest run on Discord and dies before recording it. B takes the run
+// over once the lease has expired, finds A's announcement, finds A's message in
+// the channel by its ref and records it (editing it into the digest recorded)
+// instead of posting a second digest.
+func TestDigestOfAReplicaKilledAfterItsDiscordPostIsNotPostedAgain(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	k := newKilledReplica(t, f)
+	sched, err := cron.ParseStandard("0 9 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := bot.Job{Name: "daily", Platform: feedbackbot.PlatformDiscord, Channel: chInternal, Workspace: guild, Schedule: sched, Location: time.UTC, Period: 24 * time.Hour}
+	now := time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	a := &bot.Scheduler{Store: k.st, Posters: map[feedbackbot.Platform]bot.Poster{feedbackbot.PlatformDiscord: k.pa}, Jobs: []bot.Job{j}, Holder: "replica-a", Settle: -1, Logger: f.a.log}
+	b := &bot.Scheduler{Store: k.st, Posters: map[feedbackbot.Platform]bot.Poster{feedbackbot.PlatformDiscord: f.a}, Jobs: []bot.Job{j}, Holder: "replica-b", Settle: -1, Logger: f.a.log}
+	posted := k.runUntilPosted(t, "A's tick", func() error { _, err := a.Tick(context.Background(), now); return err })
+	sent, err := b.Tick(context.Background(), now.Add(30*time.Second))
+	k.bury()
+	if err != nil {
+		t.Fatalf("B's tick: %v", err)
+	}
+	posts, edits := postsAndEdits(f, posted)
 	if sent != 0 || posts != 1 {
 		t.Errorf("B posted %d digests, %d posts in all; want none of B's (A's post found) and A's alone", sent, posts)
 	}
@@ -293,46 +324,20 @@ func TestDigestOfAReplicaKilledAfterItsDiscordPostIsNotPostedAgain(t *testing.T)
 // posting a second one.
 func TestAlertOfAPassKilledAfterItsDiscordPostIsNotPostedAgain(t *testing.T) {
 	f := newFixture(t, testConfig(), nil)
-	var skew atomic.Int64
-	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{
-		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	k := newKilledReplica(t, f)
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	hs := []feedbackbot.Health{{Account: feedbackbot.Account{ID: "acme", Name: "Acme Corp"}, Score: 30, AtRisk: true,
 		Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal", Impact: -30,
 			Evidence: []feedbackbot.Evidence{{MessageKey: "discord/" + guild + "/1", Quote: "we are evaluating alternatives"}}}}}}
-	pa := &diesAfterPost{Adapter: f.a, posted: make(chan feedbackbot.PostRef, 1), dead: make(chan struct{})}
-	a := &bot.Alerter{Store: st, Poster: pa, Channel: chInternal, RepeatInterval: 24 * time.Hour, Holder: "replica-a", Logger: f.a.log}
-	b := &bot.Alerter{Store: st, Poster: f.a, Channel: chInternal, RepeatInterval: 24 * time.Hour, Holder: "replica-b", Logger: f.a.log}
-	doneA := make(chan error, 1)
-	go func() { _, err := a.Evaluate(context.Background(), guild, hs, t0); doneA <- err }()
-	var posted feedbackbot.PostRef
-	select {
-	case posted = <-pa.posted:
-	case err := <-doneA:
-		t.Fatalf("A's pass ended (%v) without posting", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("A never posted")
-	}
-	skew.Add(int64(16 * time.Minute)) // A's leases expire
+	a := &bot.Alerter{Store: k.st, Poster: k.pa, Channel: chInternal, RepeatInterval: 24 * time.Hour, Holder: "replica-a", Logger: f.a.log}
+	b := &bot.Alerter{Store: k.st, Poster: f.a, Channel: chInternal, RepeatInterval: 24 * time.Hour, Holder: "replica-b", Logger: f.a.log}
+	posted := k.runUntilPosted(t, "A's pass", func() error { _, err := a.Evaluate(context.Background(), guild, hs, t0); return err })
 	out, err := b.Evaluate(context.Background(), guild, hs, t0.Add(time.Minute))
-	close(pa.dead)
-	<-doneA
+	k.bury()
 	if err != nil || out.Raised != 1 {
 		t.Fatalf("B's pass: %+v, %v; want the alert raised (with A's message)", out, err)
 	}
-	var posts, edits int
-	for _, r := range f.fake.Requests("/channels/" + chInternal + "/messages") {
-		switch {
-		case r.Method == "POST":
-			posts++
-		case r.Method == "PATCH" && r.Path == "/channels/"+chInternal+"/messages/"+posted.ID:
-			edits++
-		}
-	}
+	posts, edits := postsAndEdits(f, posted)
 	if posts != 1 || edits != 1 {
 		t.Errorf("%d posts and %d edits of A's message; want A's post alone, edited once into B's alert", posts, edits)
 	}

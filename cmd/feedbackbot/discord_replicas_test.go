@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,8 +14,6 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/adapters/discord/discordtest"
-	"github.com/feedbackbot/feedbackbot/analysis"
-	"github.com/feedbackbot/feedbackbot/bot"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
@@ -33,40 +30,14 @@ func TestThreeDiscordReplicasPostOnce(t *testing.T) {
 	}
 	client, prefix := redistest.Client(t)
 	fake := discordFake(t)
-	ctx := context.Background()
-	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
 	now := time.Now().UTC()
-	// five accounts threatening to leave over the last two days, unanswered; one happy
-	var events []feedbackbot.Event
 	id := int64(500000000000000000)
-	add := func(acct, text string, at time.Time) {
-		id++
-		m := feedbackbot.Message{ID: fmt.Sprint(id), Platform: feedbackbot.PlatformDiscord, Workspace: dGuild, Channel: dGeneral,
-			Author: "6" + fmt.Sprint(id)[1:], Role: feedbackbot.RoleCustomer, Account: acct, Text: text, Time: at}
-		if err := m.Normalize(); err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
-	}
-	for a := range 5 {
-		for i := range 8 {
-			add(fmt.Sprintf("risk%d", a), "this is unacceptable, we were charged twice and nobody answers; we're evaluating other vendors and will cancel",
-				now.Add(-time.Duration(2+i*5)*time.Hour))
-		}
-	}
-	for i := range 8 {
-		add("happy", "thanks, the new dashboard is great and support was quick", now.Add(-time.Duration(2+i*5)*time.Hour))
-	}
-	if _, err := st.Append(ctx, events...); err != nil {
-		t.Fatal(err)
-	}
-	an, err := analysis.New(analysis.DefaultTaxonomy())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "setup"}).Drain(ctx); err != nil {
-		t.Fatal(err)
-	}
+	fiveAtRiskOneHappy(t, redisstore.New(client, redisstore.Options{Prefix: prefix}), now, []string{"risk0", "risk1", "risk2", "risk3", "risk4", "happy"},
+		func(acct string, _ int, _ time.Time) feedbackbot.Message {
+			id++
+			return feedbackbot.Message{ID: fmt.Sprint(id), Platform: feedbackbot.PlatformDiscord, Workspace: dGuild, Channel: dGeneral,
+				Author: "6" + fmt.Sprint(id)[1:], Account: acct}
+		})
 
 	dir := t.TempDir()
 	t.Chdir(dir)

@@ -19,9 +19,47 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
 	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
+
+// fiveAtRiskOneHappy stores in st, analysed, eight customer messages of each
+// of accounts over the two days before now: the first five's threaten to leave
+// (unanswered), the sixth's are happy; msg makes each message's ids, the rest
+// is filled in. Analysed before the replicas start: their alert pass and
+// scheduler run at once, and the tests are about who posts, not about how
+// fast they analyse.
+func fiveAtRiskOneHappy(t *testing.T, st store.Store, now time.Time, accounts []string, msg func(acct string, i int, at time.Time) feedbackbot.Message) {
+	t.Helper()
+	ctx := context.Background()
+	var events []feedbackbot.Event
+	for n, acct := range accounts {
+		text := "this is unacceptable, we were charged twice and nobody answers; we're evaluating other vendors and will cancel"
+		if n == 5 {
+			text = "thanks, the new dashboard is great and support was quick"
+		}
+		for i := range 8 {
+			at := now.Add(-time.Duration(2+i*5) * time.Hour)
+			m := msg(acct, i, at)
+			m.Role, m.Text, m.Time = feedbackbot.RoleCustomer, text, at
+			if err := m.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+		}
+	}
+	if _, err := st.Append(ctx, events...); err != nil {
+		t.Fatal(err)
+	}
+	an, err := analysis.New(analysis.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "setup"}).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // TestThreeReplicasPostOnce runs three `feedbackbot run` processes on one Redis with
 // Slack (a slacktest server) and a digest that is due at start: the digest is posted
@@ -60,42 +98,13 @@ func TestThreeReplicasPostOnce(t *testing.T) {
 	defer api.Stop()
 
 	client, prefix := redistest.Client(t)
-	ctx := context.Background()
-	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
 	const ws = "THOME"
 	now := time.Now().UTC()
-	// Five accounts threatening to leave over the last two days, unanswered; one happy.
-	var events []feedbackbot.Event
-	add := func(acct, text string, at time.Time, i int) {
-		m := feedbackbot.Message{ID: fmt.Sprintf("C%s:%d.%06d", acct, at.Unix(), i), Platform: feedbackbot.PlatformSlack, Workspace: ws,
-			Channel: "C" + acct, Author: "U" + acct, Role: feedbackbot.RoleCustomer, Account: acct, Text: text, Time: at}
-		if err := m.Normalize(); err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
-	}
-	for a := range 5 {
-		acct := fmt.Sprintf("TRISK%d", a)
-		for i := range 8 {
-			add(acct, "this is unacceptable, we were charged twice and nobody answers; we're evaluating other vendors and will cancel",
-				now.Add(-time.Duration(2+i*5)*time.Hour), i)
-		}
-	}
-	for i := range 8 {
-		add("THAPPY", "thanks, the new dashboard is great and support was quick", now.Add(-time.Duration(2+i*5)*time.Hour), i)
-	}
-	if _, err := st.Append(ctx, events...); err != nil {
-		t.Fatal(err)
-	}
-	// Analysed before the replicas start: their alert pass and scheduler run at once,
-	// and the test is about who posts, not about how fast they analyse.
-	an, err := analysis.New(analysis.DefaultTaxonomy())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := (&bot.Worker{Store: st, Analyzer: an, Consumer: "setup"}).Drain(ctx); err != nil {
-		t.Fatal(err)
-	}
+	fiveAtRiskOneHappy(t, redisstore.New(client, redisstore.Options{Prefix: prefix}), now, []string{"TRISK0", "TRISK1", "TRISK2", "TRISK3", "TRISK4", "THAPPY"},
+		func(acct string, i int, at time.Time) feedbackbot.Message {
+			return feedbackbot.Message{ID: fmt.Sprintf("C%s:%d.%06d", acct, at.Unix(), i), Platform: feedbackbot.PlatformSlack, Workspace: ws,
+				Channel: "C" + acct, Author: "U" + acct, Account: acct}
+		})
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "feedbackbot")
