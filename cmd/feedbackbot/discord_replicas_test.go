@@ -111,27 +111,16 @@ digests:
 		}
 		return digests, alerts
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		d, al := count()
-		if d >= 1 && len(al) >= 5 {
-			break
+	awaitDigestAndFiveAlerts(t, count, func() string {
+		var out strings.Builder
+		for _, p := range posts() {
+			fmt.Fprintf(&out, "post %q\n", p.title)
 		}
-		if time.Now().After(deadline) {
-			var logs strings.Builder
-			for i, r := range reps {
-				fmt.Fprintf(&logs, "--- replica %d\n%s", i, r.logs)
-			}
-			var titles []string
-			for _, p := range posts() {
-				titles = append(titles, p.title)
-			}
-			t.Fatalf("after 60s: %d digests, alerts %v; posts %q\n%s", d, al, titles, logs.String())
+		for i, r := range reps {
+			fmt.Fprintf(&out, "--- replica %d\n%s", i, r.logs)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	// (the other replicas' alert passes and ticks run at their start too)
-	time.Sleep(3 * time.Second)
+		return out.String()
+	})
 	for _, r := range reps {
 		r.stop(t)
 	}

@@ -61,6 +61,26 @@ func fiveAtRiskOneHappy(t *testing.T, st store.Store, now time.Time, accounts []
 	}
 }
 
+// awaitDigestAndFiveAlerts waits until count says the digest and five alerts
+// are out, failing after a minute with what explain says (the posts, the
+// replicas' logs), then gives the other replicas time to (wrongly) post
+// theirs: the alert loop and the scheduler run at start.
+func awaitDigestAndFiveAlerts(t *testing.T, count func() (digests int, alerts map[string]int), explain func() string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		d, al := count()
+		if d >= 1 && len(al) >= 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60s: %d digests, alerts %v\n%s", d, al, explain())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second)
+}
+
 // TestThreeReplicasPostOnce runs three `feedbackbot run` processes on one Redis with
 // Slack (a slacktest server) and a digest that is due at start: the digest is posted
 // once, and every at-risk account's alert is raised once, whichever replica does it.
@@ -184,24 +204,16 @@ digests:
 		}
 		return digests, alerts
 	}
-	// Wait until the digest and all five alerts are out, then give the other replicas
-	// time to (wrongly) post theirs: the alert loop and the scheduler run at start.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		d, al := count()
-		if d >= 1 && len(al) >= 5 {
-			break
+	awaitDigestAndFiveAlerts(t, count, func() string {
+		var out strings.Builder
+		mu.Lock()
+		fmt.Fprintf(&out, "posts %q\n", posts)
+		mu.Unlock()
+		for i, r := range reps {
+			fmt.Fprintf(&out, "--- replica %d\n%s", i, r.logs)
 		}
-		if time.Now().After(deadline) {
-			var logs strings.Builder
-			for i, r := range reps {
-				fmt.Fprintf(&logs, "--- replica %d\n%s", i, r.logs)
-			}
-			t.Fatalf("after 60s: %d digests, alerts %v; posts %q\n%s", d, al, posts, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	time.Sleep(3 * time.Second)
+		return out.String()
+	})
 	stopAll()
 	digests, alerts := count()
 	if digests != 1 {
