@@ -305,17 +305,6 @@ func (a *Adapter) botUserID() string {
 	return ""
 }
 
-// CheckDestinations checks several channels, reporting every problem.
-func (a *Adapter) CheckDestinations(ctx context.Context, channels []string) []error {
-	var errs []error
-	for _, ch := range channels {
-		if err := a.CheckDestination(ctx, ch); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errs
-}
-
 // Post posts a document (a digest with its chart attached, or an alert with buttons)
 // to an internal channel, after checking that no community member can read it.
 func (a *Adapter) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
