@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -128,11 +129,93 @@ func digestAuthors(d *feedbackbot.Digest) []string {
 	return slices.Compact(ids)
 }
 
-// rewriteDigests takes out of every posted digest record of a workspace the
-// quotes and evidence that drop selects, and marks each record it changed for
-// its message to be edited (docDigestRedacted). It returns how many quotes it took
-// out.
-func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, drop func(q feedbackbot.Quote) bool, dropEv func(e feedbackbot.Evidence) bool) (int, error) {
+// digestCut selects what an erasure takes out of a posted digest: the quotes
+// and evidence it selects and, where account is set, every entry of an account it
+// selects (forgetting a person whose account is themself: a Discord community
+// member's account has their id and their display name).
+type digestCut struct {
+	quote    func(feedbackbot.Quote) bool
+	evidence func(feedbackbot.Evidence) bool
+	account  func(id string) bool
+}
+
+// apply takes out of d what c selects. It returns how many quotes and pieces of
+// evidence it took out, and whether it changed d at all.
+func (c digestCut) apply(d *feedbackbot.Digest) (quotes int, changed bool) {
+	quotes = dropDigestQuotes(d, c.quote, c.evidence)
+	accounts := 0
+	if c.account != nil {
+		accounts = dropDigestAccounts(d, c.account)
+	}
+	return quotes, quotes+accounts > 0
+}
+
+// dropDigestAccounts takes out of d every entry of an account that gone
+// selects: its line among the accounts heard from, its health among those at
+// risk or drifting, its alerts in the follow-up, its name among a feature
+// request's accounts (counted there as a customer of no account instead) and
+// among a segment's. The totals stay as they were (they name no one). It returns
+// how many entries it took out.
+func dropDigestAccounts(d *feedbackbot.Digest, gone func(id string) bool) int {
+	n := 0
+	names := map[string]bool{} // (segments list accounts by name, or id)
+	drop := func(id, name string) bool {
+		if id == "" || !gone(id) {
+			return false
+		}
+		names[cmp.Or(name, id)], names[id] = true, true
+		n++
+		return true
+	}
+	d.Accounts = slices.DeleteFunc(d.Accounts, func(g feedbackbot.GroupStat) bool { return drop(g.ID, g.Name) })
+	health := func(h feedbackbot.Health) bool { return drop(h.Account.ID, h.Account.Name) }
+	d.AtRisk = slices.DeleteFunc(d.AtRisk, health)
+	d.Drifting = slices.DeleteFunc(d.Drifting, health)
+	if f := d.FollowUp; f != nil {
+		brief := func(a feedbackbot.AlertBrief) bool { return drop(a.AccountID, a.Account) }
+		for _, l := range []*[]feedbackbot.AlertBrief{&f.Open, &f.Recovered, &f.WentSilent, &f.ChurnStands} {
+			*l = slices.DeleteFunc(*l, brief)
+		}
+	}
+	for i := range d.Requests {
+		r := &d.Requests[i]
+		r.Accounts = slices.DeleteFunc(r.Accounts, func(a feedbackbot.AccountRef) bool {
+			if drop(a.ID, a.Name) {
+				r.People++
+				return true
+			}
+			return false
+		})
+	}
+	for i := range d.Segments {
+		sg := &d.Segments[i]
+		sg.Accounts = slices.DeleteFunc(sg.Accounts, func(name string) bool {
+			if names[name] { // (a segment's accounts are those heard from)
+				n++
+				return true
+			}
+			return false
+		})
+	}
+	d.Segments = slices.DeleteFunc(d.Segments, func(sg feedbackbot.Segment) bool { return len(sg.Accounts) == 0 })
+	return n
+}
+
+// digestAccounts are the ids of the accounts a digest names.
+func digestAccounts(d *feedbackbot.Digest) []string {
+	var ids []string
+	dropDigestAccounts(d, func(id string) bool {
+		ids = append(ids, id)
+		return false
+	})
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// rewriteDigests takes out of every posted digest record of a workspace what cut
+// selects, and marks each record it changed for its message to be edited
+// (docDigestRedacted). It returns how many quotes it took out.
+func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, cut digestCut) (int, error) {
 	records, err := st.ListDocs(ctx, workspace, docPosted)
 	if err != nil {
 		return 0, fmt.Errorf("posted digests: %w", err)
@@ -143,10 +226,10 @@ func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, drop
 		if json.Unmarshal(records[run], &rec) != nil || rec.Digest == nil {
 			continue
 		}
-		if dropDigestQuotes(rec.Digest, drop, dropEv) == 0 {
+		if _, changed := cut.apply(rec.Digest); !changed {
 			continue // (a first look, without the lease: most records are not touched)
 		}
-		n, err := redactDigestRecord(ctx, st, workspace, run, drop, dropEv)
+		n, err := redactDigestRecord(ctx, st, workspace, run, cut)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("posted digest %s: %w", run, err)
@@ -157,7 +240,7 @@ func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, drop
 
 // redactDigestRecord is rewriteDigests of one record, read again and written
 // under its lease.
-func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run string, drop func(q feedbackbot.Quote) bool, dropEv func(e feedbackbot.Evidence) bool) (int, error) {
+func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run string, cut digestCut) (int, error) {
 	n := 0
 	err := withLease(ctx, st, digestRecordLease(workspace, run), "posted digest "+run, func() error {
 		raw, err := st.GetDoc(ctx, workspace, docPosted, run)
@@ -171,7 +254,8 @@ func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run str
 		if json.Unmarshal(raw, &rec) != nil || rec.Digest == nil {
 			return nil
 		}
-		if n = dropDigestQuotes(rec.Digest, drop, dropEv); n == 0 {
+		var changed bool
+		if n, changed = cut.apply(rec.Digest); !changed {
 			return nil
 		}
 		b, err := json.Marshal(rec)
@@ -276,18 +360,18 @@ func (s *Scheduler) rerenderDigest(ctx context.Context, workspace, run string) e
 // an error after the write is the second look's.
 func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw []byte) (recorded, taken bool, err error) {
 	var rec postedDigest
-	// everyone the digest quotes, for both looks: the record found written may
-	// be an earlier try's, which the first look's drop is not in
-	var authors []string
+	// everyone the digest quotes, and every account it names (a person may be
+	// their own account), for both looks: the record found written may be an
+	// earlier try's, which the first look's cut is not in
+	var people []string
 	if json.Unmarshal(raw, &rec) == nil && rec.Digest != nil {
-		authors = digestAuthors(rec.Digest)
-		gone, err := forgottenOf(ctx, s.Store, workspace, authors)
+		people = append(digestAuthors(rec.Digest), digestAccounts(rec.Digest)...)
+		gone, err := forgottenOf(ctx, s.Store, workspace, people)
 		if err != nil {
 			return false, false, err
 		}
 		if len(gone) > 0 {
-			dropDigestQuotes(rec.Digest, func(q feedbackbot.Quote) bool { _, g := gone[q.AuthorID]; return g },
-				func(e feedbackbot.Evidence) bool { _, g := gone[e.Author]; return g })
+			forgottenCut(gone).apply(rec.Digest)
 			if raw, err = json.Marshal(rec); err != nil {
 				return false, false, err
 			}
@@ -317,15 +401,25 @@ func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw [
 	if rec.Digest == nil {
 		return true, false, nil
 	}
-	gone, err := forgottenOf(ctx, s.Store, workspace, authors)
+	gone, err := forgottenOf(ctx, s.Store, workspace, people)
 	if err == nil && len(gone) > 0 {
-		_, err = redactDigestRecord(ctx, s.Store, workspace, run, func(q feedbackbot.Quote) bool { _, g := gone[q.AuthorID]; return g },
-			func(e feedbackbot.Evidence) bool { _, g := gone[e.Author]; return g })
+		_, err = redactDigestRecord(ctx, s.Store, workspace, run, forgottenCut(gone))
 	}
 	if err != nil {
 		return true, false, fmt.Errorf("erase the quotes of people forgotten meanwhile: %w", err)
 	}
 	return true, false, nil
+}
+
+// forgottenCut selects the quotes and evidence of the people of gone
+// (DocForgotten's ids), and the accounts that are one of them.
+func forgottenCut(gone map[string][]byte) digestCut {
+	in := func(id string) bool { _, g := gone[id]; return id != "" && g }
+	return digestCut{
+		quote:    func(q feedbackbot.Quote) bool { return in(q.AuthorID) },
+		evidence: func(e feedbackbot.Evidence) bool { return in(e.Author) },
+		account:  in,
+	}
 }
 
 // quotesBefore selects what retention takes out of stored alerts and posted

@@ -50,3 +50,47 @@ func TestErasureFindsEveryQuoteOfADigest(t *testing.T) {
 		t.Errorf("an erased quote shows as an empty one:\n%s", text)
 	}
 }
+
+// TestErasureFindsEveryEntryOfAnOwnAccount: forgetting a member who is their own
+// account takes the account out of every section of a digest that names it (the
+// accounts heard from, at risk, drifting, the alerts' follow-up, a feature
+// request's accounts, segments), the other accounts kept; the request counts
+// them as a customer of no account instead, and a segment left empty goes.
+func TestErasureFindsEveryEntryOfAnOwnAccount(t *testing.T) {
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	acct := func(id, name string) feedbackbot.Account { return feedbackbot.Account{ID: id, Name: name} }
+	d := feedbackbot.Digest{
+		From: at.Add(-24 * time.Hour), To: at,
+		Accounts: []feedbackbot.GroupStat{{ID: "XDANA", Name: "Dana Privatename", Count: 1}, {ID: "acme", Name: "Acme", Count: 2}},
+		AtRisk:   []feedbackbot.Health{{Account: acct("XDANA", "Dana Privatename")}, {Account: acct("acme", "Acme")}},
+		Drifting: []feedbackbot.Health{{Account: acct("XDANA", "Dana Privatename")}},
+		FollowUp: &feedbackbot.AlertFollowUp{
+			Open:      []feedbackbot.AlertBrief{{Account: "Dana Privatename", AccountID: "XDANA"}, {Account: "Acme", AccountID: "acme"}},
+			Recovered: []feedbackbot.AlertBrief{{Account: "Dana Privatename", AccountID: "XDANA"}}, WentSilent: []feedbackbot.AlertBrief{{Account: "Dana Privatename", AccountID: "XDANA"}},
+			ChurnStands: []feedbackbot.AlertBrief{{Account: "Dana Privatename", AccountID: "XDANA"}},
+		},
+		Requests: []feedbackbot.FeatureRequest{{Label: "dark mode", Requests: 2, Accounts: []feedbackbot.AccountRef{{ID: "XDANA", Name: "Dana Privatename"}, {ID: "acme", Name: "Acme"}}}},
+		Segments: []feedbackbot.Segment{{Name: "unhappy", Accounts: []string{"Dana Privatename"}}, {Name: "happy", Accounts: []string{"Acme", "Dana Privatename"}}},
+	}
+	if got := digestAccounts(&d); strings.Join(got, ",") != "XDANA,acme" {
+		t.Errorf("digestAccounts = %v, want XDANA and acme", got)
+	}
+	quotes, changed := digestCut{quote: func(feedbackbot.Quote) bool { return false }, evidence: func(feedbackbot.Evidence) bool { return false },
+		account: func(id string) bool { return id == "XDANA" }}.apply(&d)
+	if quotes != 0 || !changed {
+		t.Errorf("apply = %d quotes, changed %v; want no quote and the digest changed", quotes, changed)
+	}
+	raw, _ := json.Marshal(d)
+	if strings.Contains(string(raw), "XDANA") || strings.Contains(string(raw), "Dana Privatename") {
+		t.Errorf("the digest still names them:\n%s", raw)
+	}
+	if got := strings.Count(string(raw), `"Acme"`); got != 5 {
+		t.Errorf("the other account is named %d times, want 5 (every section it was in):\n%s", got, raw)
+	}
+	if r := d.Requests[0]; len(r.Accounts) != 1 || r.People != 1 || r.Requests != 2 {
+		t.Errorf("the request: %+v; want Acme and one customer of no account, its two requests kept", r)
+	}
+	if len(d.Segments) != 1 || d.Segments[0].Name != "happy" {
+		t.Errorf("segments %+v; want the emptied one gone", d.Segments)
+	}
+}

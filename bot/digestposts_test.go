@@ -312,3 +312,70 @@ func TestForgetBetweenTheRecordsLooksWhoseSecondFails(t *testing.T) {
 		})
 	}
 }
+
+// memberPair captures two Discord community members' complaints in workspace T1
+// an hour and two before now, each member their own account (its id theirs, its
+// name their display name, as the Discord adapter captures a member of no
+// configured account): XDANA, "Dana Privatename", and XLEE, "Lee Other".
+func memberPair(t *testing.T, st store.Store, now time.Time) {
+	t.Helper()
+	var msgs []feedbackbot.Message
+	for i, m := range []struct{ author, name, text string }{{"XDANA", "Dana Privatename", danaSecret}, {"XLEE", "Lee Other", leeWords}} {
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("%d", 1000+i), Platform: feedbackbot.PlatformDiscord,
+			Workspace: "T1", Channel: "C1", Author: m.author, AuthorName: m.name, Role: feedbackbot.RoleCustomer,
+			Account: m.author, AccountName: m.name, Text: m.text, Time: now.Add(-time.Duration(i+1) * time.Hour)})
+	}
+	captured(t, st, msgs...)
+}
+
+// TestForgetTakesAMemberWhoIsTheirOwnAccountOutOfPostedDigests: a community
+// member is their own account, so a posted digest names them beyond their
+// quotes (the accounts heard from, segments). Forgetting them takes those
+// entries out of the record and, on the next tick, out of the message, the other
+// member's kept; erased while the digest is posted, they are taken out as its
+// record is saved. Only the quotes went until 2026-12-07 (a review's find).
+func TestForgetTakesAMemberWhoIsTheirOwnAccountOutOfPostedDigests(t *testing.T) {
+	for name, open := range backends(t) {
+		for _, during := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/during_the_post=%v", name, during), func(t *testing.T) {
+				ctx := context.Background()
+				st := open(t)
+				now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+				memberPair(t, st, now)
+				forget := func() {
+					if _, err := bot.ForgetPerson(ctx, st, "T1", "XDANA"); err != nil {
+						t.Error(err)
+					}
+				}
+				p := &editingPoster{}
+				if during {
+					p.onPost = forget
+				}
+				s := digestScheduler(t, st, p)
+				if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+					t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
+				}
+				if posted := docJSON(t, p.posts[0]); !strings.Contains(posted, "Dana Privatename") || !strings.Contains(posted, "Lee Other") {
+					t.Fatalf("the digest should name both members:\n%s", posted)
+				}
+				if p.onPost = nil; !during {
+					forget()
+				}
+				noDigestHolds(t, st, "Dana Privatename")
+				noDigestHolds(t, st, "XDANA")
+				for i := range 2 {
+					if _, err := s.Tick(ctx, now.Add(time.Duration(i+1)*time.Minute)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				edits := p.edits()
+				if len(edits) != 1 {
+					t.Fatalf("%d edits of the posted digest, want 1", len(edits))
+				}
+				if got := docJSON(t, edits[0]); strings.Contains(got, "Dana Privatename") || strings.Contains(got, "XDANA") || !strings.Contains(got, "Lee Other") {
+					t.Errorf("the edited digest still names the forgotten member, or lost the other:\n%s", got)
+				}
+			})
+		}
+	}
+}

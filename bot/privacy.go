@@ -124,9 +124,14 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
-	out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, func(q feedbackbot.Quote) bool {
-		return (q.MessageKey != "" && keys[q.MessageKey]) || (q.AuthorID != "" && q.AuthorID == user)
-	}, quoted)
+	// (and every entry of an account that is the person: a community member's)
+	out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, digestCut{
+		quote: func(q feedbackbot.Quote) bool {
+			return (q.MessageKey != "" && keys[q.MessageKey]) || (q.AuthorID != "" && q.AuthorID == user)
+		},
+		evidence: quoted,
+		account:  func(id string) bool { return id == user },
+	})
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}

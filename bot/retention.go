@@ -69,7 +69,7 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	if err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
-	if out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, dropQ, dropEv); err != nil {
+	if out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, digestCut{quote: dropQ, evidence: dropEv}); err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
 	out.Corrections, err = dropCorrections(ctx, st, workspace, func(_ string, c feedbackbot.Correction) bool {
