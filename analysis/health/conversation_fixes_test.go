@@ -286,3 +286,45 @@ func TestChurnSignalCountsOverTheBaseline(t *testing.T) {
 		}
 	})
 }
+
+// TestWentQuietQuotesTheComplaint: an account that went quiet after a complaint
+// and then wrote something neutral (a question answered) is quoted with the
+// complaint the reason is about, then its last message; it was quoted with the
+// question alone, which proves nothing of a complaint (a review's find). Where the
+// last message is the complaint, it is quoted once.
+func TestWentQuietQuotesTheComplaint(t *testing.T) {
+	var routine []spec
+	for d := 50.0; d > 19; d -= 3 {
+		routine = append(routine, spec{daysAgo: d, role: feedbackbot.RoleCustomer, score: 0.3, text: "all good, thanks"})
+	}
+	const complaint, question = "the sync dropped three days of orders, this is unacceptable", "how do I export a report to CSV?"
+	for _, tc := range []struct {
+		name   string
+		specs  []spec
+		quotes []string
+	}{
+		{"a question after the complaint", []spec{
+			{daysAgo: 17, role: feedbackbot.RoleCustomer, score: -0.8, intent: feedbackbot.IntentComplaint, text: complaint},
+			{daysAgo: 16.9, role: feedbackbot.RoleStaff, score: 0.1, text: "Sorry, looking into it"},
+			{daysAgo: 15, role: feedbackbot.RoleCustomer, score: 0, intent: feedbackbot.IntentQuestion, ask: true, text: question},
+			{daysAgo: 14.9, role: feedbackbot.RoleStaff, score: 0.1, text: "Use Export > CSV on the report"}}, []string{complaint, question}},
+		{"the complaint last", []spec{
+			{daysAgo: 15, role: feedbackbot.RoleCustomer, score: -0.8, intent: feedbackbot.IntentComplaint, text: complaint},
+			{daysAgo: 14.9, role: feedbackbot.RoleStaff, score: 0.1, text: "Sorry, looking into it"}}, []string{complaint}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := Assess(feedbackbot.Account{ID: "a1"}, build(slices.Concat(routine, tc.specs)), Baseline{}, now, Params{}.WithDefaults())
+			r, ok := wentQuiet(h)
+			if !ok || r.Impact != -55 {
+				t.Fatalf("went quiet %v (%+v); want it, after a complaint: %v", ok, r, codes(h))
+			}
+			var got []string
+			for _, e := range r.Evidence {
+				got = append(got, e.Quote)
+			}
+			if !slices.Equal(got, tc.quotes) {
+				t.Errorf("quoted %q, want %q", got, tc.quotes)
+			}
+		})
+	}
+}

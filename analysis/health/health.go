@@ -403,12 +403,18 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			if silence := now.Sub(last.Message.Time); silence > 3*gap && silence > 7*24*time.Hour {
 				impact := -15.0
 				text := fmt.Sprintf("Silent for %s; it usually writes every %s", Ago(silence), Ago(gap))
-				if quietAfterComplaint(quiet, last, p.ConversationGap) {
+				shown := []*Item{last}
+				if c := quietAfterComplaint(quiet, last, p.ConversationGap); c != nil {
 					impact = -55
 					text += ", and went quiet after a complaint"
+					if c != last {
+						// the complaint is what the reason is about: quoted first,
+						// then what they last wrote
+						shown = []*Item{c, last}
+					}
 				}
 				add(feedbackbot.Reason{Code: ReasonWentQuiet, Impact: impact, Text: text,
-					Evidence: evidence([]*Item{last}, 1)})
+					Evidence: evidence(shown, len(shown))})
 			}
 		}
 	}
@@ -1106,17 +1112,19 @@ func lastCustomer(msgs []*Item) *Item {
 // byTime orders items oldest first.
 func byTime(a, b *Item) int { return a.Message.Time.Compare(b.Message.Time) }
 
-// quietAfterComplaint reports whether an account whose last customer message of
-// quiet (oldest first) is last went quiet after a complaint: last is negative, or a
-// customer message of the 7 days before it is clearly so, and that complaint was not
+// quietAfterComplaint returns the complaint an account whose last customer
+// message of quiet (oldest first) is last went quiet after, or nil: last when it is
+// negative, or a customer message of the 7 days before it that is clearly so (the
+// latest such), and that complaint was not
 // resolved by the time the customer last wrote: its conversation was not closed
 // after it (staff said it is fixed, the customer thanked staff, or a resolved mark)
 // by then. A bug report the customer confirmed fixed ("thanks, works now") cost 55
 // points as the complaint the account went quiet after (a review's find); staff's
 // "fixed" after the customer's last word, never confirmed, still leaves it one.
-func quietAfterComplaint(quiet []*Item, last *Item, gap time.Duration) bool {
+func quietAfterComplaint(quiet []*Item, last *Item, gap time.Duration) *Item {
 	from := last.Message.Time.Add(-7 * 24 * time.Hour)
 	var member []*conversation
+	var found *Item
 	for i, it := range quiet {
 		m := &it.Message
 		s := it.Tags.Sentiment.Score
@@ -1130,9 +1138,9 @@ func quietAfterComplaint(quiet []*Item, last *Item, gap time.Duration) bool {
 		if c := member[i]; c != nil && !c.resolved.IsZero() && !c.resolved.Before(m.Time) && !c.resolved.After(last.Message.Time) {
 			continue // resolved before the customer went quiet
 		}
-		return true
+		found = it
 	}
-	return false
+	return found
 }
 
 func worst(items []*Item, n int) []feedbackbot.Evidence {
