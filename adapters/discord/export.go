@@ -590,7 +590,11 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 	invalid := func(i int, id string, err error) {
 		sum.Skipped[skipInvalid]++
 		if len(sum.Errors) < maxReported {
-			sum.Errors = append(sum.Errors, fmt.Sprintf("discord export %s: %s (id %q) skipped: %v", name, messageName(i), clip(id, maxID), err))
+			which := messageName(i)
+			if id != "" { // (one too large to read has none known: it said id "")
+				which += fmt.Sprintf(" (id %q)", clip(id, maxID))
+			}
+			sum.Errors = append(sum.Errors, fmt.Sprintf("discord export %s: %s skipped: %v", name, which, err))
 		}
 	}
 	// messages reads the list after "messages": and imports what it can.

@@ -128,18 +128,18 @@ func TestImportExportSkipsBadInput(t *testing.T) {
 		{"a guild object over a MiB", `{"guild":{"id":"1","name":"` + strings.Repeat("a", 1<<20) + `"},"channel":{"id":"2"},"messages":[]}`, `"guild" is over the 1048576-byte limit`, false},
 		{"another field over a MiB", `{"exportedAt":"` + strings.Repeat("a", 1<<20) + `","guild":{"id":"1"},"channel":{"id":"2"},"messages":[]}`, `"exportedAt" is over the 1048576-byte limit`, false},
 		// the oversized message alone is skipped, read past rather than buffered
-		{"a message over the limit", head + ok + `,{"id":"6","content":"` + strings.Repeat("a", 5<<20) + `"}]}`, `message #2 (id "") skipped: over the 4194304-byte limit`, true},
-		{"a message over the limit, strings and escapes in it", head + `{"id":"6","content":"` + strings.Repeat(`\"}]{[`, 1<<20) + `"},` + ok + `]}`, `message #1 (id "") skipped: over the 4194304-byte limit`, true},
+		{"a message over the limit", head + ok + `,{"id":"6","content":"` + strings.Repeat("a", 5<<20) + `"}]}`, `message #2 skipped: over the 4194304-byte limit`, true},
+		{"a message over the limit, strings and escapes in it", head + `{"id":"6","content":"` + strings.Repeat(`\"}]{[`, 1<<20) + `"},` + ok + `]}`, `message #1 skipped: over the 4194304-byte limit`, true},
 		// broken JSON inside a message whose brackets and strings are sound: the
 		// message alone is skipped, the rest of the list imported
-		{"a syntax error inside a message", head + ok + `,{"id":"7","content":"x",}]}`, `message #2 (id "") skipped: not valid JSON`, true},
-		{"a syntax error inside the first message", head + `{"id":"7","content":tru},` + ok + `]}`, `message #1 (id "") skipped: not valid JSON`, true},
+		{"a syntax error inside a message", head + ok + `,{"id":"7","content":"x",}]}`, `message #2 skipped: not valid JSON`, true},
+		{"a syntax error inside the first message", head + `{"id":"7","content":tru},` + ok + `]}`, `message #1 skipped: not valid JSON`, true},
 		{"unbalanced brackets in a message", head + ok + `,{"id":"7","content":"x"]}`, "broken JSON", false},
 		{"a missing comma between messages", head + ok + ok + `]}`, "broken JSON in the messages list after message #1", false},
 		{"trailing garbage", `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[]} x`, "data after the export's JSON object", false},
-		{"message without id", head + `{"type":"Default","timestamp":"2026-01-01T00:00:00Z","content":"x","author":{"id":"3"}},` + ok + `]}`, `message #1 (id "") skipped: the id is not a Discord id`, true},
+		{"message without id", head + `{"type":"Default","timestamp":"2026-01-01T00:00:00Z","content":"x","author":{"id":"3"}},` + ok + `]}`, `message #1 skipped: the id is not a Discord id`, true},
 		{"bad timestamp", head + ok + `,{"id":"4","type":"Default","timestamp":"yesterday","content":"x","author":{"id":"3"}}]}`, `message #2 (id "4") skipped: bad timestamp`, true},
-		{"a field of the wrong type", head + `{"id":4,"content":"x"},` + ok + `]}`, `message #1 (id "") skipped: a field has the wrong type`, true},
+		{"a field of the wrong type", head + `{"id":4,"content":"x"},` + ok + `]}`, `message #1 skipped: a field has the wrong type`, true},
 		{"a number for a message", head + `7,` + ok + `]}`, "message #1", true},
 	}
 	for _, tc := range tests {

@@ -144,7 +144,7 @@ func decodeArray(b []byte, fn func(i int, dec *json.Decoder) error) error {
 		return at(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return fmt.Errorf("not a JSON array (starts with %v)", tok)
+		return fmt.Errorf("not a JSON array (starts with %s)", jsonTokenName(tok))
 	}
 	for i := 0; dec.More(); i++ {
 		if err := fn(i, dec); err != nil {
@@ -809,4 +809,23 @@ func checkHomeTeam(home string, users map[string]userInfo) error {
 	return feedbackbot.Errorf(feedbackbot.EINVALID, "--team %s: no user in the export's users.json belongs to that workspace, so every "+
 		"staff member would count as a customer; its users belong to %s%s. The home workspace is usually the one most of them belong to",
 		home, strings.Join(names, ", "), more)
+}
+
+// jsonTokenName names a JSON token for an error: null, a string "…", the number
+// 3, true, {. (Printed with %v, null read "<nil>", a review found.)
+func jsonTokenName(tok json.Token) string {
+	switch v := tok.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the string %q", feedbackbot.CutGraphemes(v, 40))
+	case json.Delim:
+		return string(v)
+	case json.Number:
+		return "the number " + v.String()
+	case float64:
+		return fmt.Sprintf("the number %v", v)
+	default:
+		return fmt.Sprint(v)
+	}
 }

@@ -159,6 +159,11 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 		{"no channels.json", func(t *testing.T) string {
 			return writeZip(t, map[string]string{"users.json": base["users.json"], "general/2026-11-03.json": `[{"type":"message","user":"UMARIA","text":"hi","ts":"1762160000.000100"}]`})
 		}, ImportOptions{}, "no channels.json"},
+		// (it said "not a JSON array (starts with <nil>)": Go's word, not JSON's)
+		{"channels.json that is null", func(t *testing.T) string { return writeZip(t, with(map[string]string{"channels.json": "null"})) },
+			ImportOptions{}, "channels.json: not a JSON array (starts with null)"},
+		{"users.json that is a string", func(t *testing.T) string { return writeZip(t, with(map[string]string{"users.json": `"U1"`})) },
+			ImportOptions{}, `users.json: not a JSON array (starts with the string "U1")`},
 		{"two members of one name", func(t *testing.T) string {
 			return zipInOrder(t, [][2]string{{"users.json", base["users.json"]}, {"channels.json", base["channels.json"]},
 				{"general/2026-11-03.json", "[]"}, {"general/./2026-11-03.json", "[]"}})

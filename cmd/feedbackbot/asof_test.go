@@ -49,6 +49,19 @@ func TestFutureAsOfWarned(t *testing.T) {
 			t.Errorf("%v ahead: warned %v, want %v (%q)", ahead, got, warned, errb.String())
 		}
 	}
+	// Years ahead are said in years, and counted past the 292 a time.Duration
+	// holds (9999-12-31 read "106752 days" ahead).
+	for at, want := range map[time.Time]string{
+		time.Now().AddDate(7000, 0, 7):              "is 7000 years from now",
+		time.Now().AddDate(20, 0, 7):                "is 20 years from now",
+		time.Now().Add(60*24*time.Hour + time.Hour): "is 60 days from now",
+	} {
+		m, _, errb := testMain(nil)
+		m.warnFuture(at)
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("%v: %q; want %q", at, errb.String(), want)
+		}
+	}
 	dir := demoStore(t)
 	ahead := time.Now().UTC().AddDate(1, 0, 0).Format("2006-01-02") // (a fixed date would not stay ahead)
 	if _, stderr, err := run(t, dir, "digest", "--as-of", ahead); err != nil || !strings.Contains(stderr, "warning: --as-of "+ahead+"T00:00:00Z is") {

@@ -115,6 +115,11 @@ func TestCommandLine(t *testing.T) {
 		// Typos and the other words people type get a guess; the review's misfires
 		// do not come back ("export T0DEMO noah.g" was "did you mean --user T0DEMO?").
 		{name: "a mistyped command", args: []string{"dgest"}, code: 2, stderr: []string{`unknown command "dgest" (did you mean digest?)`}},
+		// (it said `unknown command "--config" (did you mean config?)`)
+		{name: "a flag before the command", args: []string{"--config", "my config.yaml", "digest", "--period", "7d"}, code: 2,
+			stderr: []string{`--config is a flag: flags go after the command, as in: feedbackbot digest --config 'my config.yaml' --period 7d`}, notStderr: []string{"did you mean"}},
+		{name: "a flag and no command", args: []string{"--config=x.yaml"}, code: 2,
+			stderr: []string{`--config=x.yaml is a flag: flags go after the command, as in: feedbackbot digest --config FILE`}},
 		{name: "help for a mistyped command", args: []string{"help", "rsik"}, code: 2, stderr: []string{`help: unknown command "rsik" (did you mean risk?)`}},
 		{name: "a mistyped flag", args: []string{"risk", "--acount", "acme"}, code: 2, stderr: []string{"risk: unknown flag --acount (did you mean --account?)"}},
 		{name: "a flag without its dash", args: []string{"digest", "--asof", "2026-12-01"}, code: 2, stderr: []string{"digest: unknown flag --asof (did you mean --as-of?)"}},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -62,8 +63,13 @@ const riskWindow = 56 * 24 * time.Hour
 // runs, as a period to come is a question one may ask.
 func (m *Main) warnFuture(now time.Time) {
 	if ahead := time.Until(now); ahead > 24*time.Hour {
+		when := health.Ago(ahead)
+		// (a time.Duration ends at 292 years: 9999-12-31 read "106752 days")
+		if years := float64(now.Unix()-time.Now().Unix()) / (365.2425 * 86400); years >= 2 {
+			when = fmt.Sprintf("%.0f years", math.Floor(years))
+		}
 		fmt.Fprintf(m.Stderr, "warning: --as-of %s is %s from now: nothing has been captured that late yet (a mistyped year?)\n",
-			now.Format(time.RFC3339), health.Ago(ahead))
+			now.Format(time.RFC3339), when)
 	}
 }
 
@@ -743,6 +749,9 @@ func overwrite(tty bool) string {
 
 // isTerminal reports whether w is a terminal (a character device), not a file or pipe.
 func isTerminal(w any) bool {
+	if t, ok := w.(*terminalSafe); ok {
+		w = t.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

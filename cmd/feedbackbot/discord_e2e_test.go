@@ -202,6 +202,10 @@ func TestImportDiscordWithProblemsFails(t *testing.T) {
 	if strings.Contains(err.Error(), "read no message") {
 		t.Errorf("an import that read messages says it read none: %v", err)
 	}
+	// (it named a Slack export's parts: "daily files, messages or users")
+	if !strings.Contains(err.Error(), "left out 2 problems: files or messages, counted") || strings.Contains(err.Error(), "daily") {
+		t.Errorf("the failure names what a Discord export's problems are in as a Slack export's: %v", err)
+	}
 	// An import that read nothing says so, rather than that everything else was
 	// imported.
 	bad := filepath.Join(dir, "bad")

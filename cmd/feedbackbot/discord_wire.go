@@ -200,7 +200,8 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 		fmt.Fprintf(m.Stdout, "  problem: %s\n", printable(e))
 	}
 	if sum.Problems() > 0 {
-		return importProblems{n: sum.Problems(), none: sum.Messages == 0}
+		// (it named a Slack export's daily files, which a Discord export has none of)
+		return importProblems{n: sum.Problems(), none: sum.Messages == 0, parts: "files or messages"}
 	}
 	return nil
 }

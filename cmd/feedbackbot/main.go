@@ -36,7 +36,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Self: selfCommand(os.Args[0])}
+	m := &Main{Stdin: os.Stdin, Stdout: &terminalSafe{w: os.Stdout}, Stderr: os.Stderr, Getenv: os.Getenv, Self: selfCommand(os.Args[0])}
 	// go-redis prints its own dial failures to stderr; ours say the same once, in words.
 	redisstore.RouteClientLogs(m.log)
 	err := m.Run(ctx, os.Args[1:])
@@ -213,6 +213,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.cmdVersion(ctx, nil)
 	}
 	c, ok := lookup(args[0])
+	if !ok && strings.HasPrefix(args[0], "-") {
+		// a flag before the command (feedbackbot --config x.yaml digest) was
+		// "unknown command "--config" (did you mean config?)", a new user's review
+		return usagef("%s is a flag: flags go after the command, %s", args[0], flagsAfter(args))
+	}
 	if !ok {
 		return usagef("unknown command %q%s", args[0], didYouMean("", nearest(args[0], commandNames())))
 	}
@@ -226,6 +231,24 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		}
 	}
 	return err
+}
+
+// flagsAfter is the command line args (which begins with a flag) with its
+// command moved first, as it should be written, or, with no command in it, an
+// example.
+func flagsAfter(args []string) string {
+	for i, a := range args {
+		if _, ok := lookup(a); ok && !strings.HasPrefix(a, "-") {
+			moved := slices.Concat([]string{"feedbackbot", a}, args[:i], args[i+1:])
+			for j, w := range moved {
+				if w == "" || strings.ContainsAny(w, " \t'\"\\$`") {
+					moved[j] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+				}
+			}
+			return "as in: " + strings.Join(moved, " ")
+		}
+	}
+	return "as in: feedbackbot digest --config FILE"
 }
 
 func lookup(name string) (command, bool) {

@@ -27,7 +27,8 @@ import (
 
 func testMain(env map[string]string) (*Main, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
-	return &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}, &out, &errb
+	// (standard output escaped as main's is: terminalSafe)
+	return &Main{Stdout: &terminalSafe{w: &out}, Stderr: &errb, Getenv: func(k string) string { return env[k] }}, &out, &errb
 }
 
 // TestDemo runs the README's first command in-process and checks it reads like a

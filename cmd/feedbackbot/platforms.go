@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -188,6 +189,9 @@ func checkImportPath(imp importer, path string) error {
 type importProblems struct {
 	n    int
 	none bool // nothing could be read: no message was imported
+	// parts names what an export's problems are in ("daily files, messages or
+	// users" when empty, a Slack export's)
+	parts string
 }
 
 func (e importProblems) Error() string {
@@ -196,8 +200,8 @@ func (e importProblems) Error() string {
 		return fmt.Sprintf("the import read no message: its %s, counted and named above, left everything out "+
 			"(repair the export and import it again)", feedbackbot.CountNoun(e.n, "problem", "problems"))
 	}
-	return fmt.Sprintf("the import left out %s: daily files, messages or users, counted and named above; everything else was imported and analysed "+
-		"(import the repaired export again: nothing is stored twice)", feedbackbot.CountNoun(e.n, "problem", "problems"))
+	return fmt.Sprintf("the import left out %s: %s, counted and named above; everything else was imported and analysed "+
+		"(import the repaired export again: nothing is stored twice)", feedbackbot.CountNoun(e.n, "problem", "problems"), cmp.Or(e.parts, "daily files, messages or users"))
 }
 
 // importBatch is the smallest batch import's workers read: a back-fill has no
