@@ -30,8 +30,11 @@ import (
 // (feedbackbot.CntChurn), which health reads over its whole baseline; fb-12 reads
 // trouble told as over, problems after praise, sarcasm over harms, exclamations
 // worded as questions and other languages' function words (review 32), and keeps
-// the layer from classes the rules rule out (layerVeto).
-const EngineVersion = "fb-12"
+// the layer from classes the rules rule out (layerVeto); fb-13 reads "thanks a
+// lot for nothing" and "wow thanks for nothing" as the sarcasm "thanks for
+// nothing" is, "said no one ever" as sarcasm, and "no rush" / "no hurry" / "no
+// pressure" as no complaint (a review's probes, 2026-12-07).
+const EngineVersion = "fb-13"
 
 // sameRules are the earlier engines whose rules are this build's, word for word: a
 // layer learned over one of them (feedbackbot learn records the engine) reads the

@@ -437,7 +437,10 @@ var (
 
 // sarcasticThanks: thanks for something bad are no thanks ("thanks for ruining my
 // week", "thank you for the third outage"): the gratitude up to "for" turns
-// negative when the first word after it (past a determiner) is negative.
+// negative when the first word after it (past a determiner) is negative, or is
+// "nothing" ("thanks a lot for nothing", which the support phrase "thanks for
+// nothing" does not reach), and so do the interjections that open it ("wow thanks
+// for nothing", "oh great, thanks for the outage").
 func (c *scoring) sarcasticThanks() {
 	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
 	for _, i := range c.cues {
@@ -455,13 +458,19 @@ func (c *scoring) sarcasticThanks() {
 			continue
 		}
 		k := f + 1
-		for k < len(low) && determiners[low[k]] && segs[k]&segClause == 0 {
+		// (past a determiner, or a booster: "for absolutely nothing")
+		for k < len(low) && (determiners[low[k]] || infos[k].flags&fBoost != 0 && vals[k] == 0) && segs[k]&segClause == 0 {
 			k++
 		}
-		if k >= len(low) || segs[k]&segClause != 0 || vals[k] >= 0 {
+		if k >= len(low) || segs[k]&segClause != 0 || vals[k] >= 0 && low[k] != "nothing" {
 			continue
 		}
 		for j := i; j < f; j++ {
+			if vals[j] > 0 {
+				vals[j] = -vals[j]
+			}
+		}
+		for j := i - 1; j >= 0 && interjections[low[j]] && segs[j+1]&segClause == 0; j-- {
 			if vals[j] > 0 {
 				vals[j] = -vals[j]
 			}

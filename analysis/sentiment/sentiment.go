@@ -771,6 +771,9 @@ func (e *Engine) score(toks, low []string, pre []Info, raw string, codeError boo
 			}
 		}
 	}
+	if !sarcasm && seen&fMark != 0 {
+		sarcasm = saidNoOne(low, segs)
+	}
 	if sarcasm {
 		for j, v := range vals {
 			if v > 0 {
@@ -831,6 +834,31 @@ var evaluative = wordBools(`unacceptable ridiculous frustrating frustrated annoy
 	useless nightmare mess expensive overpriced pricey urgent urgently waiting cancel cancelling canceling churn
 	downgrade terminate terminating termination escalate escalating refund dealbreaker deal-breaker competitor
 	alternatives yikes welp janky`)
+
+// saidNoOne reports the sarcasm tag "said no one ever" ("best update ever, said
+// nobody", "great, said no one"): said or says, then no one, nobody or noone, then
+// ever or the end of the clause. "He said no one could log in" reports.
+func saidNoOne(low []string, segs []uint8) bool {
+	n := len(low)
+	for i, w := range low {
+		if w != "said" && w != "says" {
+			continue
+		}
+		j := i + 1
+		switch {
+		case j < n && (low[j] == "nobody" || low[j] == "noone"):
+			j++
+		case j+1 < n && low[j] == "no" && low[j+1] == "one":
+			j += 2
+		default:
+			continue
+		}
+		if j == n || low[j] == "ever" || segs[j]&segClause != 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // bareAcks are acknowledgements that, alone and without '!', carry no opinion.
 var bareAcks = wordBools("ok okay k kk yes yep yeah yup sure fine np noted alright right ack")

@@ -457,11 +457,46 @@ func TestSarcasticThanks(t *testing.T) {
 		{"thanks for breaking the API again", "-"},
 		{"thank you so much for the useless answer", "-"},
 		{"thanks for the quick fix", "+"},
+		// (fb-13: the phrase "thanks for nothing" did not reach these, read as praise)
+		{"thanks a lot for nothing", "-"},
+		{"thank you so much for absolutely nothing", "-"},
+		{"wow thanks for nothing", "-"},
+		{"oh wow, thanks for nothing", "-"},
+		{"wow, thanks for the quick fix", "+"},
+		{"thanks, nothing else from us today", "+"},
 	})
 	e := engine(t)
 	if a, b := e.Score("thanks for looking into the outage").Score, e.Score("thanks for the outage").Score; !(a > b+0.3) {
 		t.Errorf("thanks for looking into a problem are real thanks: %.3f vs %.3f", a, b)
 	}
+}
+
+// TestSaidNoOneEver: "said no one ever" tags what comes before it as sarcasm
+// (fb-13: "LOVE the new dashboard... said no one ever" was joy and praise); a
+// report of what someone said is no tag.
+func TestSaidNoOneEver(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"LOVE the new dashboard... said no one ever", "-"},
+		{"best update ever, said nobody", "-"},
+		{"great, said no one ever", "-"},
+		{"the new pricing is so fair - said noone", "-"},
+		{"support said no one else had the problem, and the fix works great", "+"},
+		{"the release is great, our CTO said so", "+"},
+	})
+}
+
+// TestNoRushIsCourtesy: "no rush", "no hurry" and "no pressure" reassure, as "no
+// worries" does (mildly positive), and are no negative "no" (fb-13: they were
+// negative, complaints needing a reply); under a sarcasm marker they turn, as
+// praise does.
+func TestNoRushIsCourtesy(t *testing.T) {
+	checkRules(t, []ruleCase{
+		{"no rush on this one", "+"},
+		{"no hurry on our side", "+"},
+		{"no pressure", "+"},
+		{"no rush, but the export is broken again", "-"},
+		{"sure, take your time, no rush /s", "-"},
+	})
 }
 
 // TestQuestionsAndConfusion: confusion inside a question asks for help.

@@ -36,7 +36,8 @@ func Default() Taxonomy {
 			Phrases: []string{"anyone there", "anybody there", "still waiting", "no one", "nobody answered", "get back to", "hear back", "heard back", "customer service",
 				"account manager", "success manager", "customer success", "any news", "any eta",
 				"reach someone", "get hold of", "support team", "talk to someone", "speak to someone"},
-			Exclude: []string{"do you support", "does it support", "does this support", "plan to support", "plans to support"}},
+			// ("great, said no one ever" is sarcasm, "he said no one could log in" a report of something else)
+			Exclude: []string{"do you support", "does it support", "does this support", "plan to support", "plans to support", "said no one", "says no one"}},
 		{Name: "bug", Keywords: []string{"bug", "buggy", "broken", "error", "crash", "exception", "regression", "glitch", "defect", "500",
 			"404", "stacktrace", "traceback", "hotfix", "patch", "incorrect", "undefined", "null", "nan", "typeerror", "workaround", "reproduce", "repro"},
 			Phrases: []string{"appear twice", "appears twice", "show up twice", "shows up twice", "fires twice", "sent twice", "it breaks", "breaks again", "greyed out", "grayed out", "is stuck", "stuck at", "is expired", "never arrive", "never arrives", "never arrived", "it broke", "broke again", "broke our", "is blank", "are blank", "is empty", "are empty", "still empty", "empty file", "blank screen", "doesn't work", "does not work", "not working", "stopped working", "wrong result", "blank page", "went wrong",
