@@ -399,9 +399,9 @@ type digestReads struct {
 // them (all but a period of more than maxResponseMessages).
 func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestReads, error) {
 	var r digestReads
-	period := req.To.Sub(req.From)
+	prevFrom := previousFrom(req.From, req.To, req.Location)
 	curWhole, curParts := hourSplit(req.From, req.To)
-	prevWhole, prevParts := hourSplit(req.From.Add(-period), req.From)
+	prevWhole, prevParts := hourSplit(prevFrom, req.From)
 	var named []string // the previous period's counters asked for by name (req.Themes)
 	readPrev := func(counters ...string) (err error) {
 		if r.prev, err = wholeHours(ctx, st, req.Workspace, prevWhole, counters...); err != nil {
@@ -415,7 +415,7 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 	}
 	bounds := boundaryHours{}
 	bounds.add(curParts, req.From)
-	bounds.add(prevParts, req.From.Add(-period))
+	bounds.add(prevParts, prevFrom)
 	reads := []func() error{
 		func() (err error) {
 			if r.cur, err = wholeHours(ctx, st, req.Workspace, curWhole); err != nil {
@@ -556,7 +556,7 @@ func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestR
 	}
 	for i, c := range prevCounts {
 		if h := bounds.of(prevParts[i]); h.expired {
-			r.prev = append(r.prev, h.byStart(req.From.Add(-period), keep)...)
+			r.prev = append(r.prev, h.byStart(prevFrom, keep)...)
 			continue
 		}
 		r.prev = append(r.prev, c.rollups(keep)...)
@@ -721,6 +721,31 @@ func (s span) holds(t time.Time) bool { return !t.Before(s.from) && t.Before(s.t
 // whole (empty when it holds none), and the parts of buckets at its ends, parts
 // (none, one or two, in time order; one, the whole of it, when from and to are in
 // one bucket).
+// previousFrom is where the period before [from, to) begins: as many calendar
+// days before from, in loc, as the period has, where from and to are the same
+// time of day there (a scheduled digest's day, week or month: across a change
+// of the clocks its period is 23 or 25 hours a day longer or shorter, and the
+// previous period is the previous digest's, not one of the same length that
+// takes an hour from the one before it, or leaves one out); otherwise the
+// period of the same length just before from.
+func previousFrom(from, to time.Time, loc *time.Location) time.Time {
+	loc = cmp.Or(loc, time.UTC)
+	f, t := from.In(loc), to.In(loc)
+	fh, fm, fs := f.Clock()
+	th, tm, ts := t.Clock()
+	if fh == th && fm == tm && fs == ts && f.Nanosecond() == t.Nanosecond() && to.After(from) {
+		fy, fmo, fd := f.Date()
+		ty, tmo, td := t.Date()
+		days := int(time.Date(ty, tmo, td, 12, 0, 0, 0, time.UTC).Sub(time.Date(fy, fmo, fd, 12, 0, 0, 0, time.UTC)).Hours() / 24)
+		if prev := f.AddDate(0, 0, -days); prev.Before(from) {
+			if ph, pm, ps := prev.Clock(); ph == fh && pm == fm && ps == fs { // (not a wall time the clocks skipped)
+				return prev
+			}
+		}
+	}
+	return from.Add(-to.Sub(from))
+}
+
 func hourSplit(from, to time.Time) (whole span, parts []span) {
 	first, last := feedbackbot.BucketStart(from), feedbackbot.BucketStart(to)
 	if first.Before(from) {

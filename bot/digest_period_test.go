@@ -479,3 +479,73 @@ func TestScheduledDigestsCountEachMessageOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestComparesWithThePreviousDigestAcrossAClockChange: a weekly digest at
+// 09:00 New York time compares with the week before as that week's own digest
+// counted it, though a change of the clocks made one of the two weeks 167 or 169
+// hours long. The previous period was the same length just before From: the
+// week after the clocks fell back counted 08:00–09:00 of the Monday two weeks
+// before (a review's find), and the week after they sprang forward left an hour
+// out. A period whose ends are not the same time of day keeps the same length
+// before it.
+func TestDigestComparesWithThePreviousDigestAcrossAClockChange(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	nine := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, ny) }
+	weeks := []struct {
+		name     string
+		from, to time.Time
+		prev     time.Time // the previous digest's From
+	}{
+		{"the week the clocks fall back in", nine(2026, 10, 26), nine(2026, 11, 2), nine(2026, 10, 19)},
+		{"the week after it", nine(2026, 11, 2), nine(2026, 11, 9), nine(2026, 10, 26)},
+		{"the week the clocks spring forward in", nine(2027, 3, 8), nine(2027, 3, 15), nine(2027, 3, 1)},
+		{"the week after it", nine(2027, 3, 15), nine(2027, 3, 22), nine(2027, 3, 8)},
+		{"not a time of day's period", nine(2026, 11, 2).Add(-30 * time.Minute), nine(2026, 11, 9), nine(2026, 11, 2).Add(-30*time.Minute - 168*time.Hour - 30*time.Minute)},
+	}
+	var at []time.Time
+	for _, w := range weeks {
+		for _, d := range []time.Duration{-90, -30, 30, 90} { // minutes either side of each end
+			at = append(at, w.prev.Add(d*time.Minute), w.from.Add(d*time.Minute))
+		}
+	}
+	msgs := spread(at[0], at[0], time.Hour, at...)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			captured(t, st, msgs...)
+			for _, w := range weeks {
+				d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: w.from, To: w.to, Now: w.to, Location: ny})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := d.PrevCustomerMessages, customersIn(msgs, w.prev, w.from); got != want {
+					t.Errorf("%s: the previous period's customer messages: %d, want %d (from %v)", w.name, got, want, w.prev)
+				}
+				if w.name == "not a time of day's period" {
+					continue
+				}
+				p, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: w.prev, To: w.from, Now: w.from, Location: ny})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.CustomerMessages != d.PrevCustomerMessages || !sameFloat(p.SentimentIndex, d.PrevSentimentIndex) {
+					t.Errorf("%s: compared with %d customer messages (index %v); the previous week's digest counted %d (%v)",
+						w.name, d.PrevCustomerMessages, fmtIndex(d.PrevSentimentIndex), p.CustomerMessages, fmtIndex(p.SentimentIndex))
+				}
+			}
+		})
+	}
+}
+
+func sameFloat(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || math.Abs(*a-*b) < 1e-9) }
+
+func fmtIndex(p *float64) string {
+	if p == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%+.3f", *p)
+}
