@@ -541,7 +541,9 @@ func TestDigestComparesWithThePreviousDigestAcrossAClockChange(t *testing.T) {
 	}
 }
 
-func sameFloat(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || math.Abs(*a-*b) < 1e-9) }
+func sameFloat(a, b *float64) bool {
+	return (a == nil) == (b == nil) && (a == nil || math.Abs(*a-*b) < 1e-9)
+}
 
 func fmtIndex(p *float64) string {
 	if p == nil {
