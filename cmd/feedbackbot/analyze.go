@@ -32,7 +32,10 @@ type analyzeBatchJob struct {
 	seq   int
 	first int // line number of lines[0]
 	lines [][]byte
-	out   *bytes.Buffer
+	// longIDs are the ids of the batch's lines too long to analyse (nil in
+	// lines), by index, where their first bytes gave one
+	longIDs map[int]json.RawMessage
+	out     *bytes.Buffer
 }
 
 var batchPool = sync.Pool{New: func() any { return &analyzeBatchJob{} }}
@@ -67,6 +70,11 @@ func analyzeStream(ctx context.Context, in io.Reader, out io.Writer, a *analysis
 			for j := range jobs {
 				j.out.Reset()
 				for i, line := range j.lines {
+					if line == nil { // (too long: its id, when its first bytes gave one)
+						appendErrorID(j.out, j.first+i, j.longIDs[i], fmt.Sprintf("line is longer than %d bytes", maxLineBytes))
+						bad.Add(1)
+						continue
+					}
 					if !appendResult(j.out, ses, j.first+i, line) {
 						bad.Add(1)
 					}
@@ -149,6 +157,7 @@ func analyzeStream(ctx context.Context, in io.Reader, out io.Writer, a *analysis
 			}
 			cur = batchPool.Get().(*analyzeBatchJob)
 			cur.seq, cur.first, cur.lines = seq, lines, cur.lines[:0]
+			clear(cur.longIDs)
 			if cur.out == nil {
 				cur.out = new(bytes.Buffer)
 			}
@@ -162,6 +171,12 @@ func analyzeStream(ctx context.Context, in io.Reader, out io.Writer, a *analysis
 			// nil marks it: every line read, an empty one too, is a non-nil slice of
 			// the arena, so no input can pass for it
 			cur.lines = append(cur.lines, nil)
+			if id := leadingID(trimLine(lines, line)); id != nil {
+				if cur.longIDs == nil {
+					cur.longIDs = map[int]json.RawMessage{}
+				}
+				cur.longIDs[len(cur.lines)-1] = id
+			}
 		} else {
 			// Lines are copied into a per-batch arena: the reader's buffer is reused.
 			start := len(arena)
@@ -188,9 +203,10 @@ func analyzeStream(ctx context.Context, in io.Reader, out io.Writer, a *analysis
 }
 
 // readLine returns the next line without its newline; lines longer than
-// maxLineBytes are skipped to their end and reported with tooLong.
+// maxLineBytes are skipped to their end and reported with tooLong, line then
+// their first longHead bytes (where an id may be found: leadingID).
 func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
-	var long []byte
+	var long, head []byte
 	for {
 		frag, err := br.ReadSlice('\n')
 		switch {
@@ -198,7 +214,7 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 			if !tooLong {
 				long = append(long, frag...)
 				if len(long) > maxLineBytes+2 { // (room for the "\r\n" still to come)
-					tooLong, long = true, nil
+					tooLong, head, long = true, long[:longHead:longHead], nil
 				}
 			}
 			continue
@@ -206,17 +222,49 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 			return nil, false, err
 		}
 		if tooLong {
-			return []byte{}, true, err
+			return head, true, err
 		}
 		if long != nil {
 			frag = append(long, frag...)
 		}
 		frag = bytes.TrimRight(frag, "\r\n")
 		if len(frag) > maxLineBytes { // (its line end not counted: a line of exactly the limit was refused)
-			return []byte{}, true, err
+			return frag[:longHead:longHead], true, err
 		}
 		return frag, false, err
 	}
+}
+
+// longHead is how much of a line too long to analyse is kept to look for its id.
+const longHead = 4 << 10
+
+// leadingID is the "id" of a JSON object whose first bytes are head, where the
+// id comes before the first member head does not hold whole (an object with its
+// id first, the usual order); nil otherwise. A line too long to analyse is
+// reported with it (it was reported by line number alone, a new user's review).
+func leadingID(head []byte) json.RawMessage {
+	if len(head) == 0 || head[0] != '{' {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if _, err := dec.Token(); err != nil {
+		return nil
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		key, ok := k.(string)
+		if err != nil || !ok {
+			return nil
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil
+		}
+		if key == "id" {
+			return v
+		}
+	}
+	return nil
 }
 
 type analyzeInput struct {

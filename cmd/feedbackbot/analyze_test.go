@@ -508,3 +508,40 @@ func TestJSONSpecialsIsExact(t *testing.T) {
 		check(w)
 	}
 }
+
+// TestTooLongLineKeepsItsID: a line over the limit is reported with its id where
+// the id comes before the text (the usual order), read from the line's first
+// bytes; after the text, or in a line that is no object, there is none to give.
+// It was reported by line number alone (a new user's review).
+func TestTooLongLineKeepsItsID(t *testing.T) {
+	big := strings.Repeat("a", maxLineBytes+10)
+	in := strings.Join([]string{
+		`{"id":"big","text":"` + big + `"}`,
+		`{ "id" : {"row": 7, "src": "csv"}, "text":"` + big + `"}`,
+		`{"src":"csv","id":42,"text":"` + big + `"}`,
+		`{"text":"` + big + `","id":"after"}`,
+		big,
+		`{"id":"fine","text":"ok"}`,
+	}, "\n")
+	var out bytes.Buffer
+	n, failed, err := analyzeStream(context.Background(), strings.NewReader(in), &out, analyzer(t), 2)
+	if err != nil || n != 6 || failed != 5 {
+		t.Fatalf("lines %d, failed %d, err %v; want 6 lines, 5 failed", n, failed, err)
+	}
+	want := []string{
+		`{"id":"big","line":1,"error":"line is longer than 1048576 bytes"}`,
+		`{"id":{"row":7,"src":"csv"},"line":2,"error":"line is longer than 1048576 bytes"}`,
+		`{"id":42,"line":3,"error":"line is longer than 1048576 bytes"}`,
+		`{"line":4,"error":"line is longer than 1048576 bytes"}`,
+		`{"line":5,"error":"line is longer than 1048576 bytes"}`,
+	}
+	got := strings.Split(strings.TrimSpace(out.String()), "\n")
+	for i, w := range want {
+		if got[i] != w {
+			t.Errorf("line %d: %s, want %s", i+1, got[i], w)
+		}
+	}
+	if !strings.HasPrefix(got[5], `{"id":"fine","text":"ok"`) {
+		t.Errorf("the line after them: %s", got[5])
+	}
+}
