@@ -3,7 +3,6 @@ package discordadapter
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,11 +11,6 @@ import (
 
 	"github.com/feedbackbot/feedbackbot"
 )
-
-// snowflakeAt is a Discord id made at t.
-func snowflakeAt(t time.Time) string {
-	return strconv.FormatInt((t.UnixMilli()-discordEpochMillis)<<22, 10)
-}
 
 // TestInteractionDeadlineCountsFromCreation: Discord's 3 seconds for the first
 // answer run from the interaction's creation (its id's time), so the adapter

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -41,12 +42,13 @@ func botMessage(bot, id string, at time.Time, footer string) map[string]any {
 
 // TestFindPostFindsTheBotsMarkedPost: Discord keeps no hidden field a read of
 // the channel returns, so a marked post shows its mark's ref at the end of its
-// last embed's footer, and FindPost reads the channel's history newest first,
-// page by page, down to since, for the bot's own message showing it. A
+// last embed's footer, and FindPost reads the channel's history forward from
+// since, page by page, for the bot's own message showing it: found however many
+// messages came after it (read newest first, a thousand later ones hid it). A
 // member's message showing the same ref does not count; a mark never posted,
 // or posted before since, is ENOTFOUND; a history that cannot be read, or
-// one longer than it reads, is an error that says so (not "none"); a rate
-// limit is waited out.
+// more than it reads between since and the post, is an error that says so
+// (not "none"); a rate limit is waited out.
 func TestFindPostFindsTheBotsMarkedPost(t *testing.T) {
 	f := newFixture(t, testConfig(), nil)
 	ctx := context.Background()
@@ -62,7 +64,7 @@ func TestFindPostFindsTheBotsMarkedPost(t *testing.T) {
 		t.Fatal(err)
 	}
 	// a member quoting the ref of a run never posted, then 150 messages of the
-	// bot's without a ref: the first run's post is on the history's second page
+	// bot's without a ref (ids of a later time)
 	member := botMessage(f.fake.BotID, "2000000000000000000", time.Now(), markRef("digest/G1/run-3"))
 	member["author"] = map[string]any{"id": userStaff, "username": "staffer"}
 	f.fake.AddMessage(member)
@@ -97,11 +99,24 @@ func TestFindPostFindsTheBotsMarkedPost(t *testing.T) {
 	if got, err := f.a.FindPost(ctx, chInternal, "digest/G1/run-4", start); err == nil || feedbackbot.IsNotFound(err) {
 		t.Errorf("FindPost of an unreadable history = %+v, %v; want an error other than ENOTFOUND", got, err)
 	}
-	// nor does one longer than maxFindPages pages since since
+	// a thousand messages after the post do not hide it
 	for i := range maxFindPages * findPage {
 		f.fake.AddMessage(botMessage(f.fake.BotID, itoa(2100000000000000000+int64(i)), time.Now(), ""))
 	}
-	if got, err := f.a.FindPost(ctx, chInternal, "digest/G1/run-1", start); err == nil || feedbackbot.IsNotFound(err) || !strings.Contains(err.Error(), "pages") {
+	if got, err := f.a.FindPost(ctx, chInternal, "digest/G1/run-1", start); err != nil || got != first {
+		t.Errorf("FindPost behind %d pages of later messages = %+v, %v; want the first run's post", maxFindPages, got, err)
+	}
+	// more than maxFindPages pages between since and the post are an error
+	since := time.Now()
+	base, _ := strconv.ParseInt(snowflakeAt(since), 10, 64)
+	for i := range maxFindPages * findPage {
+		f.fake.AddMessage(botMessage(f.fake.BotID, itoa(base+1+int64(i)), since, ""))
+	}
+	time.Sleep(2 * time.Millisecond) // (the post's id is of a later millisecond)
+	if _, err := f.a.Post(ctx, chInternal, markedDoc("digest/G1/run-5", "after a busy hour")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.a.FindPost(ctx, chInternal, "digest/G1/run-5", since); err == nil || feedbackbot.IsNotFound(err) || !strings.Contains(err.Error(), "pages") {
 		t.Errorf("FindPost past %d pages = %+v, %v; want an error saying it did not look everywhere", maxFindPages, got, err)
 	}
 }

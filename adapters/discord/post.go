@@ -393,38 +393,44 @@ const maxFindPages = 10
 // FindPost finds the message the bot posted in channel with doc.Mark mark
 // (its ref, markRef, at the end of an embed's footer), at or after since: a
 // digest or an alert a replica posted and died before recording. It reads the
-// channel's history newest first (GET /channels/{id}/messages, the Read Message
-// History permission) down to since. Only the bot's own messages count (a
-// member could write the same ref). None is ENOTFOUND; a history that cannot be
-// read is an error, and so is one of more than maxFindPages pages since since
-// (a lookup that did not look everywhere does not say there is none).
+// channel's history forward from since (GET /channels/{id}/messages?after=, the
+// Read Message History permission), a page of the oldest 100 after the last
+// read at a time, to its end: the post came soon after since, so it is found in
+// the first pages however busy the channel has been since (read newest first,
+// down to since, it was not looked for past a thousand later messages). Only
+// the bot's own messages count (a member could write the same ref). None is
+// ENOTFOUND; a history that cannot be read is an error, and so is one of more
+// than maxFindPages pages since since (a lookup that did not look everywhere
+// does not say there is none).
 func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error) {
 	ref := markRef(mark)
 	me, err := a.ownID(ctx)
 	if err != nil {
 		return feedbackbot.PostRef{}, fmt.Errorf("%w (looking for the bot's post %s in %s)", err, ref, channel)
 	}
-	before := ""
+	after := "0"
+	if !since.IsZero() {
+		if first := snowflakeAt(since); first != "0" {
+			after, _ = previousSnowflake(first) // (a message of since's own millisecond counts)
+		}
+	}
 	for page := 1; ; page++ {
 		var msgs []*discordgo.Message
 		err := a.retryRoute(ctx, "get channel messages", discordgo.EndpointChannelMessages(channel), func() error {
 			var err error
-			msgs, err = a.s.ChannelMessages(channel, findPage, before, "", "", discordgo.WithContext(ctx))
+			msgs, err = a.s.ChannelMessages(channel, findPage, "", after, "", discordgo.WithContext(ctx))
 			return err
 		})
 		if err != nil {
 			return feedbackbot.PostRef{}, fmt.Errorf("discord: read the history of %s (looking for the bot's post %s): %w", channel, ref, err)
 		}
-		done := len(msgs) < findPage
-		for _, m := range msgs {
+		done := len(msgs) < findPage // (the newest reached)
+		for _, m := range msgs { // (the page's own order is newest first)
 			if m.Author != nil && m.Author.ID == me && showsRef(m, ref) {
 				return feedbackbot.PostRef{Platform: feedbackbot.PlatformDiscord, Destination: channel, ID: m.ID}, nil
 			}
-			if m.Timestamp.Before(since) {
-				done = true // (newest first: the rest is older still)
-			}
-			if before == "" || compareSnowflakes(m.ID, before) < 0 {
-				before = m.ID
+			if compareSnowflakes(m.ID, after) > 0 {
+				after = m.ID
 			}
 		}
 		if done && page == 1 && len(msgs) == 0 {

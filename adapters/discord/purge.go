@@ -113,5 +113,10 @@ func snowflakeTime(id string) time.Time {
 	return time.UnixMilli(int64(n>>22) + discordEpochMillis).UTC()
 }
 
+// snowflakeAt is the first Discord id made at t's millisecond (0 before 2015).
+func snowflakeAt(t time.Time) string {
+	return strconv.FormatInt(max(0, t.UnixMilli()-discordEpochMillis)<<22, 10)
+}
+
 // discordEpochMillis is the first millisecond of 2015, Discord ids' epoch.
 const discordEpochMillis = 1420070400000

@@ -17,8 +17,9 @@ import (
 
 // markedHistory is the part of Slack a post and the search for it talk to: the
 // posts of CINTERNAL with their metadata, newest first, served two to a page by
-// conversations.history, behind messages of others (a colleague's, another app's
-// with the same metadata).
+// conversations.history (those from oldest to latest, both included, where they
+// are given), behind messages of others (a colleague's, another app's with the
+// same metadata).
 type markedHistory struct {
 	mu       sync.Mutex
 	n        int
@@ -27,8 +28,9 @@ type markedHistory struct {
 	historyErr string
 	// limited is how many times page 2 is answered 429 (Retry-After 0) first.
 	limited int
-	// asked: the history calls' cursor, oldest and include_all_metadata, in order
-	asked []string
+	// asked: the history calls' cursor, oldest and include_all_metadata, in order;
+	// latest, their latest
+	asked, latest []string
 	// noUser: auth.test names no user; noCursor: page 1 says there is more and
 	// gives no cursor
 	noUser, noCursor bool
@@ -77,11 +79,22 @@ func (h *markedHistory) bind(c slacktest.Customize) {
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
 		}
+		h.latest = append(h.latest, r.Form.Get("latest"))
+		span := h.messages
+		if oldest, latest := r.Form.Get("oldest"), r.Form.Get("latest"); oldest != "" || latest != "" {
+			span = nil
+			for _, m := range h.messages {
+				ts := m["ts"].(string) // (all of the same length: compared as text)
+				if (oldest == "" || ts >= oldest) && (latest == "" || ts <= latest) {
+					span = append(span, m)
+				}
+			}
+		}
 		start := 0
 		fmt.Sscanf(cursor, "from%d", &start)
-		end := min(start+2, len(h.messages))
-		page := map[string]any{"ok": true, "messages": h.messages[start:end], "has_more": end < len(h.messages)}
-		if end < len(h.messages) && !h.noCursor {
+		end := min(start+2, len(span))
+		page := map[string]any{"ok": true, "messages": span[start:end], "has_more": end < len(span)}
+		if end < len(span) && !h.noCursor {
 			page["response_metadata"] = map[string]any{"next_cursor": fmt.Sprintf("from%d", end)}
 		}
 		json.NewEncoder(w).Encode(page)
@@ -89,11 +102,14 @@ func (h *markedHistory) bind(c slacktest.Customize) {
 }
 
 // add puts a message of someone else's in the channel, newest.
-func (h *markedHistory) add(user, mark string) {
+func (h *markedHistory) add(user, mark string) { h.addAt(user, mark, 1700001000) }
+
+// addAt is add at the second sec (at or after the messages' before).
+func (h *markedHistory) addAt(user, mark string, sec int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.n++
-	m := map[string]any{"type": "message", "user": user, "ts": fmt.Sprintf("1700001000.%06d", h.n), "text": "hello"}
+	m := map[string]any{"type": "message", "user": user, "ts": fmt.Sprintf("%d.%06d", sec, h.n), "text": "hello"}
 	if mark != "" {
 		m["metadata"] = map[string]any{"event_type": markEventType, "event_payload": map[string]any{"mark": mark}}
 	}
@@ -171,6 +187,44 @@ func TestFindPostFindsTheBotsMarkedMessage(t *testing.T) {
 				t.Errorf("history pages asked for %q; want page 2 asked again with its cursor after each 429", asked)
 			}
 		})
+	}
+}
+
+// TestFindPostReadsTheSpanOfThePostFirst: the bot's post an hour after since is
+// found however many messages came after it: FindPost reads the two hours from
+// since first (newest first within them), then the rest. Read newest first from
+// now, ten pages of later messages hid it. A mark never posted is looked for in
+// both spans, and is ENOTFOUND.
+func TestFindPostReadsTheSpanOfThePostFirst(t *testing.T) {
+	const mark = "digest/T1/daily:1762074000"
+	since := time.Unix(1700001000-3600, 0) // (the fake posts at 1700001000)
+	h := &markedHistory{}
+	f := newFixture(t, h.bind)
+	ref, err := f.a.Post(context.Background(), "CINTERNAL", feedbackbot.Document{Fallback: "digest", Mark: mark})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2*maxFindPages + 5 { // (two a page) from three hours after since
+		h.addAt("UMARIA", "", 1700001000+2*3600+int64(i))
+	}
+	if got, err := f.a.FindPost(context.Background(), "CINTERNAL", mark, since); err != nil || got != ref {
+		t.Fatalf("FindPost behind %d pages of later messages = %+v, %v; want %+v", maxFindPages, got, err, ref)
+	}
+	h.mu.Lock()
+	if len(h.latest) == 0 || h.latest[0] != "1700004600.000000" {
+		t.Errorf("the first page asked up to %q; want the two hours from since (1700004600.000000)", h.latest)
+	}
+	h.asked, h.latest = nil, nil
+	h.mu.Unlock()
+	// a mark never posted: the first span, then the rest (more than ten pages: an
+	// error, not "none")
+	if got, err := f.a.FindPost(context.Background(), "CINTERNAL", "digest/T1/never", since); err == nil || feedbackbot.IsNotFound(err) {
+		t.Errorf("FindPost of a mark never posted, behind more than %d pages = %+v, %v; want an error saying it did not look everywhere", maxFindPages, got, err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.asked) != 1+maxFindPages || h.latest[0] == "" || h.latest[1] != "" || h.asked[1] != " 1700004600.000000 1" {
+		t.Errorf("asked %q, latest %q; want the first span's page, then %d pages of the rest", h.asked, h.latest, maxFindPages)
 	}
 }
 

@@ -170,13 +170,21 @@ func markMetadata(mark string) slack.MsgOption {
 // maxFindPages bounds the history pages (200 messages each) FindPost reads.
 const maxFindPages = 10
 
+// findWindow is the first span of history FindPost reads, from since: the
+// post it looks for came right after its announcement, an hour after since.
+const findWindow = 2 * time.Hour
+
 // FindPost finds the message the bot posted in channel with doc.Mark mark, at
 // or after since, in the channel's history (conversations.history with the
 // messages' metadata): a digest a replica posted and died before recording.
-// Only the bot's own messages count (another app could post the same
+// Slack gives a span of history newest first, so FindPost reads the two hours
+// from since first, where the post is, and only then the rest to now: however
+// busy the channel has been since the post, it is found in that first span
+// (read newest first from now, as until 2026-12-07, 2,000 later messages hid
+// it). Only the bot's own messages count (another app could post the same
 // metadata). None is ENOTFOUND; a history that cannot be read is an error, and
-// so is one of more than maxFindPages pages since since (a lookup that did not
-// look everywhere does not say there is none).
+// so is a span of more than maxFindPages pages (a lookup that did not look
+// everywhere does not say there is none).
 func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error) {
 	me, err := a.ownUser(ctx)
 	if err != nil {
@@ -185,13 +193,38 @@ func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time
 	if me == "" {
 		return feedbackbot.PostRef{}, errors.New("slack: auth.test named no bot user, whose posts to look for")
 	}
-	cursor := ""
+	first := since.Add(findWindow)
+	if since.IsZero() || !first.Before(time.Now()) {
+		first = time.Time{} // one span, to now
+	}
+	ref, err := a.findIn(ctx, channel, mark, me, since, first)
+	if !first.IsZero() && feedbackbot.IsNotFound(err) {
+		ref, err = a.findIn(ctx, channel, mark, me, first, time.Time{})
+	}
+	if feedbackbot.IsNotFound(err) {
+		return feedbackbot.PostRef{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "slack: no post %q of the bot's in %s since %s", mark, channel, since.UTC().Format(time.RFC3339))
+	}
+	return ref, err
+}
+
+// findIn is FindPost over the history of channel from oldest to latest (both
+// included; a zero latest is now), newest first: the bot's (me) post with mark,
+// ENOTFOUND where there is none.
+func (a *Adapter) findIn(ctx context.Context, channel, mark, me string, oldest, latest time.Time) (feedbackbot.PostRef, error) {
+	span := "since " + oldest.UTC().Format(time.RFC3339)
+	params := slack.GetConversationHistoryParameters{ChannelID: channel, Inclusive: true, Limit: 200, IncludeAllMetadata: true}
+	if !oldest.IsZero() {
+		params.Oldest = slackTS(oldest)
+	}
+	if !latest.IsZero() {
+		params.Latest = slackTS(latest)
+		span = fmt.Sprintf("from %s to %s", oldest.UTC().Format(time.RFC3339), latest.UTC().Format(time.RFC3339))
+	}
 	for page := 1; ; page++ {
 		var resp *slack.GetConversationHistoryResponse
 		err := a.retry(ctx, func() error {
 			var err error
-			resp, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: channel,
-				Cursor: cursor, Oldest: slackTS(since), Inclusive: true, Limit: 200, IncludeAllMetadata: true})
+			resp, err = a.api.GetConversationHistoryContext(ctx, &params)
 			return err
 		})
 		if err != nil {
@@ -207,12 +240,12 @@ func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time
 			return feedbackbot.PostRef{}, fmt.Errorf("slack: conversations.history of %s says there is more, and gives no cursor to it; the bot's post %q not looked for in all of it", channel, mark)
 		}
 		if !resp.HasMore {
-			return feedbackbot.PostRef{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "slack: no post %q of the bot's in %s since %s", mark, channel, since.UTC().Format(time.RFC3339))
+			return feedbackbot.PostRef{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "slack: no post %q of the bot's in %s %s", mark, channel, span)
 		}
 		if page == maxFindPages {
-			return feedbackbot.PostRef{}, fmt.Errorf("slack: more than %d pages of %s's history since %s; the bot's post %q not looked for in all of them", maxFindPages, channel, since.UTC().Format(time.RFC3339), mark)
+			return feedbackbot.PostRef{}, fmt.Errorf("slack: more than %d pages of %s's history %s; the bot's post %q not looked for in all of them", maxFindPages, channel, span, mark)
 		}
-		cursor = next
+		params.Cursor = next
 	}
 }
 

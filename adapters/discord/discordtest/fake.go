@@ -620,10 +620,13 @@ func (s *Server) write(c *websocket.Conn, f frame) error {
 	return c.WriteJSON(f)
 }
 
+// id is a new snowflake as Discord makes them: the millisecond since 2015 in its
+// top bits, so that ids order as their times do and GET messages' after= and
+// before= of a time select by time (a counter below, always rising).
 func (s *Server) id() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.nextID++
+	s.nextID = max(s.nextID+1, (time.Now().UnixMilli()-1420070400000)<<22)
 	return strconv.FormatInt(s.nextID, 10)
 }
 
