@@ -425,7 +425,7 @@ func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time
 			return feedbackbot.PostRef{}, fmt.Errorf("discord: read the history of %s (looking for the bot's post %s): %w", channel, ref, err)
 		}
 		done := len(msgs) < findPage // (the newest reached)
-		for _, m := range msgs { // (the page's own order is newest first)
+		for _, m := range msgs {     // (the page's own order is newest first)
 			if m.Author != nil && m.Author.ID == me && showsRef(m, ref) {
 				return feedbackbot.PostRef{Platform: feedbackbot.PlatformDiscord, Destination: channel, ID: m.ID}, nil
 			}
