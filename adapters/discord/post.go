@@ -424,8 +424,9 @@ func (a *Adapter) FindPost(ctx context.Context, channel, mark string, since time
 		if err != nil {
 			return feedbackbot.PostRef{}, fmt.Errorf("discord: read the history of %s (looking for the bot's post %s): %w", channel, ref, err)
 		}
-		done := len(msgs) < findPage // (the newest reached)
-		for _, m := range msgs {     // (the page's own order is newest first)
+		// (fewer than a page: the newest reached; a page's own order is newest first)
+		done := len(msgs) < findPage
+		for _, m := range msgs {
 			if m.Author != nil && m.Author.ID == me && showsRef(m, ref) {
 				return feedbackbot.PostRef{Platform: feedbackbot.PlatformDiscord, Destination: channel, ID: m.ID}, nil
 			}
