@@ -437,10 +437,12 @@ var (
 
 // sarcasticThanks: thanks for something bad are no thanks ("thanks for ruining my
 // week", "thank you for the third outage"): the gratitude up to "for" turns
-// negative when the first word after it (past a determiner) is negative, or is
-// "nothing" ("thanks a lot for nothing", which the support phrase "thanks for
-// nothing" does not reach), and so do the interjections that open it ("wow thanks
-// for nothing", "oh great, thanks for the outage").
+// negative when the first word after it (past a determiner) is negative, unless
+// a word of resolution follows it ("thanks for the bug fix", "the outage
+// report"); and so do thanks for "nothing" ending its clause ("thanks a lot for
+// nothing", which the support phrase "thanks for nothing" does not reach; not
+// "thanks for nothing breaking during the upgrade"), with the interjections that
+// open them ("wow thanks for nothing").
 func (c *scoring) sarcasticThanks() {
 	low, infos, segs, vals := c.low, c.infos, c.segs, c.vals
 	for _, i := range c.cues {
@@ -462,7 +464,12 @@ func (c *scoring) sarcasticThanks() {
 		for k < len(low) && (determiners[low[k]] || infos[k].flags&fBoost != 0 && vals[k] == 0) && segs[k]&segClause == 0 {
 			k++
 		}
-		if k >= len(low) || segs[k]&segClause != 0 || vals[k] >= 0 && low[k] != "nothing" {
+		if k >= len(low) || segs[k]&segClause != 0 {
+			continue
+		}
+		ends := k+1 == len(low) || segs[k+1]&segClause != 0
+		nothing := low[k] == "nothing" && ends
+		if !nothing && (vals[k] >= 0 || !ends && resolution[low[k+1]]) {
 			continue
 		}
 		for j := i; j < f; j++ {
@@ -470,7 +477,7 @@ func (c *scoring) sarcasticThanks() {
 				vals[j] = -vals[j]
 			}
 		}
-		for j := i - 1; j >= 0 && interjections[low[j]] && segs[j+1]&segClause == 0; j-- {
+		for j := i - 1; nothing && j >= 0 && interjections[low[j]] && segs[j+1]&segClause == 0; j-- {
 			if vals[j] > 0 {
 				vals[j] = -vals[j]
 			}
@@ -480,6 +487,10 @@ func (c *scoring) sarcasticThanks() {
 		c.appreciatedHarm()
 	}
 }
+
+// resolution are the words after a trouble word that make it the thing done
+// about the trouble: thanks for "the bug fix", "the outage report" are thanks.
+var resolution = wordBools("fix fixes fixed patch patches hotfix workaround workarounds report reports solution postmortem writeup")
 
 // appreciatedHarm: appreciation of something bad is sarcasm ("really appreciate
 // being ignored for a week", "appreciate the third outage this month"): the

@@ -150,6 +150,10 @@ type phrase struct {
 	// move is a change of tool ("switching to", "moving to"): a churn cue unless
 	// it leads to the product's own new thing (ownDestination).
 	move bool
+	// opens: the phrase counts only where it opens its clause and no "to" follows
+	// it (a leading '^' in the table): "no rush on this one" reassures, "there's
+	// no rush to answer customers here" complains.
+	opens bool
 }
 
 // New parses the embedded lexicons.
@@ -283,10 +287,14 @@ func New() (*Engine, error) {
 	}
 	if err := readTable(supportPhrasesTSV, "support_phrases.tsv", func(p, val string) error {
 		ws := strings.Fields(p)
+		opens := false
+		if ws[0], opens = strings.CutPrefix(ws[0], "^"); opens && ws[0] == "" {
+			return fmt.Errorf("phrase %q: '^' goes before its first word", p)
+		}
 		if strings.HasSuffix(ws[0], "*") {
 			return fmt.Errorf("phrase %q: the first word cannot be a pattern", p)
 		}
-		ph := phrase{words: ws}
+		ph := phrase{words: ws, opens: opens}
 		for j, w := range ws {
 			if j > 0 && strings.HasSuffix(w, "*") && j < 32 {
 				ws[j], ph.stars = w[:len(w)-1], ph.stars|1<<j
@@ -836,8 +844,10 @@ var evaluative = wordBools(`unacceptable ridiculous frustrating frustrated annoy
 	alternatives yikes welp janky`)
 
 // saidNoOne reports the sarcasm tag "said no one ever" ("best update ever, said
-// nobody", "great, said no one"): said or says, then no one, nobody or noone, then
-// ever or the end of the clause. "He said no one could log in" reports.
+// nobody", "great, said no one"): said or says, then no one, nobody or noone,
+// then ever, ending the clause; without ever, the tag opens its clause too (no
+// one said it). "He said no one could log in", "the admin said nobody, thanks"
+// and "the admin said no one ever complained" report what was said.
 func saidNoOne(low []string, segs []uint8) bool {
 	n := len(low)
 	for i, w := range low {
@@ -853,7 +863,11 @@ func saidNoOne(low []string, segs []uint8) bool {
 		default:
 			continue
 		}
-		if j == n || low[j] == "ever" || segs[j]&segClause != 0 {
+		ever := j < n && low[j] == "ever"
+		if ever {
+			j++
+		}
+		if (j == n || segs[j]&segClause != 0) && (ever || segs[i]&segClause != 0) {
 			return true
 		}
 	}
@@ -1094,6 +1108,9 @@ func (e *Engine) supportPhrases(c *scoring) {
 				continue
 			}
 			if p.move && ownDestination(low, i+k) {
+				continue
+			}
+			if p.opens && (i > 0 && c.segs[i]&segClause == 0 || i+k < len(low) && low[i+k] == "to") {
 				continue
 			}
 			if p.set {

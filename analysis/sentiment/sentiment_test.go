@@ -464,6 +464,13 @@ func TestSarcasticThanks(t *testing.T) {
 		{"oh wow, thanks for nothing", "-"},
 		{"wow, thanks for the quick fix", "+"},
 		{"thanks, nothing else from us today", "+"},
+		// (a review of fb-13's first rules: "nothing" that does not end its clause,
+		// and a trouble word made a fix, are thanks)
+		{"thank you so much for nothing breaking during the upgrade", "+"},
+		{"thanks a ton for nothing going down this time", "+"},
+		{"wow thanks for the bug fix", "+"},
+		{"yay thanks for the bug fix", "+"},
+		{"thanks for the outage report", "+"},
 	})
 	e := engine(t)
 	if a, b := e.Score("thanks for looking into the outage").Score, e.Score("thanks for the outage").Score; !(a > b+0.3) {
@@ -482,6 +489,11 @@ func TestSaidNoOneEver(t *testing.T) {
 		{"the new pricing is so fair - said noone", "-"},
 		{"support said no one else had the problem, and the fix works great", "+"},
 		{"the release is great, our CTO said so", "+"},
+		// (a review of fb-13's first rule: what someone said, "nobody" ending a
+		// clause, is no tag)
+		{"I asked who should approve it and the admin said nobody, thanks, that works great", "+"},
+		{"great support today: I asked if anyone else needed access and Dana said no one", "+"},
+		{"love the new dashboard, and when I asked who complained the team said nobody!", "+"},
 	})
 }
 
@@ -496,6 +508,9 @@ func TestNoRushIsCourtesy(t *testing.T) {
 		{"no pressure", "+"},
 		{"no rush, but the export is broken again", "-"},
 		{"sure, take your time, no rush /s", "-"},
+		// (not opening its clause, or before "to": a complaint, as before fb-13)
+		{"apparently there's no rush to answer customers here", "-"},
+		{"no rush to fix it, I see", "-"},
 	})
 }
 
