@@ -70,6 +70,31 @@ func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int,
 	return n, err
 }
 
+// NewAppender is a log that appends a message only where it holds no version
+// of it (store.Filler).
+type NewAppender interface {
+	AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error)
+}
+
+// AppendNew is Append for a platform's first delivery of messages, which must
+// not replace a version the log holds: Slack delivers events concurrently, in
+// no promised order, so a message's edit (or its delete) can be stored before
+// the message itself arrives, which then brought its first text back (a
+// review's find). A put of a message the log holds in any version is skipped
+// (store.Filler); deletes are as Append's.
+func (c *Capture) AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	na, ok := c.Log.(NewAppender)
+	if !ok {
+		return 0, feedbackbot.Errorf(feedbackbot.EINTERNAL, "capture: the log cannot append only what it does not hold")
+	}
+	c.stats().Events.Add(int64(len(events)))
+	n, err := c.retry(ctx, events, redelivered, func(ctx context.Context) (int, error) { return na.AppendNew(ctx, events...) })
+	if err == nil {
+		c.stats().Appended.Add(int64(n))
+	}
+	return n, err
+}
+
 // AppendQueued is Append for an adapter whose own queue retries a batch until the
 // store takes it, because its platform never sends an event again (Discord).
 // retry says the events were handed over before (an earlier attempt at the

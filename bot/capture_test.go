@@ -92,3 +92,36 @@ func TestCaptureGaveUp(t *testing.T) {
 		t.Errorf("stats: events %d failures %d appended %d; want 1, 1, 0", c.Stats.Events.Load(), c.Stats.Failures.Load(), c.Stats.Appended.Load())
 	}
 }
+
+// TestCaptureAppendNew: a first delivery goes through capture's retries and
+// counts, and stores nothing over a version the log holds (an edit stored
+// before the message's own delivery arrived).
+func TestCaptureAppendNew(t *testing.T) {
+	st := backends(t)["bolt"](t)
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	evs := messages("T1", 2, at)
+	edit := evs[0]
+	edit.Message.Text, edit.Message.EditedAt = "edited", at.Add(time.Minute)
+	if _, err := st.Append(context.Background(), edit); err != nil {
+		t.Fatal(err)
+	}
+	c := &bot.Capture{Log: &flakyLog{fails: 1, next: st}, MaxWait: time.Second}
+	n, err := c.AppendNew(context.Background(), evs...)
+	if err != nil || n != 1 {
+		t.Fatalf("AppendNew = %d, %v; want the one message not held stored, after a retry", n, err)
+	}
+	if m, _, err := st.Newest(context.Background(), evs[0].Message.Key()); err != nil || m.Text != "edited" {
+		t.Errorf("the edited message is %q (%v); want the edit kept", m.Text, err)
+	}
+	if c.Stats.Events.Load() != 2 || c.Stats.Appended.Load() != 1 || c.Stats.Retries.Load() != 1 {
+		t.Errorf("stats: events %d appended %d retries %d; want 2, 1, 1", c.Stats.Events.Load(), c.Stats.Appended.Load(), c.Stats.Retries.Load())
+	}
+}
+
+func (f *flakyLog) AppendNew(ctx context.Context, evs ...feedbackbot.Event) (int, error) {
+	if f.fails > 0 {
+		f.fails--
+		return 0, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store unreachable")
+	}
+	return f.next.(store.Filler).AppendNew(ctx, evs...)
+}

@@ -213,8 +213,33 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried boo
 			a.storedCustomer(ctx, workspace, m)
 		}
 	}
+	if na, ok := a.sink.(newAppender); ok && firstVersions(events) {
+		// Slack delivers events concurrently and in no promised order: a message's
+		// edit or delete can be stored before the message arrives, and a first
+		// version must not replace it (a review's find: the edited-out text came
+		// back). The store decides, atomically, on every delivery.
+		_, err = na.AppendNew(ctx, events...)
+		return err
+	}
 	_, err = a.sink.Append(ctx, events...)
 	return err
+}
+
+// newAppender is a sink that appends a message only where it holds no version
+// of it (store.Filler; bot.Capture.AppendNew).
+type newAppender interface {
+	AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error)
+}
+
+// firstVersions says whether every event is a message's first version (a put
+// never edited): what a new message's delivery brings.
+func firstVersions(events []feedbackbot.Event) bool {
+	for _, ev := range events {
+		if ev.Kind != feedbackbot.EventPut || !ev.Message.EditedAt.IsZero() {
+			return false
+		}
+	}
+	return len(events) > 0
 }
 
 // notOlder leaves out the puts of a redelivered event that are not newer than their

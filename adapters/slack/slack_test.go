@@ -1373,3 +1373,24 @@ func TestRenderBlocksPlainTextIsUnescaped(t *testing.T) {
 		t.Errorf("button = %q", got)
 	}
 }
+
+// TestOriginalAfterItsEdit: Slack delivers events concurrently and in no
+// promised order, so a message's edit can be stored before the message's own
+// first delivery arrives; that delivery, no retry, does not bring the edited-out
+// text back (only redeliveries were checked: a review's find).
+func TestOriginalAfterItsEdit(t *testing.T) {
+	f := newFixture(t)
+	const ts = "1700000000.000300"
+	f.event("E2", map[string]any{"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1700000100.000100",
+		"message": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "ts": ts, "text": "why does the api call fail?",
+			"edited": map[string]any{"user": "XDANA", "ts": "1700000100.000000"}}})
+	f.event("E1", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": ts, "text": "my api key is sk-SECRET123, why does it fail"})
+	if m, _, err := f.st.Newest(t.Context(), key("C1", ts)); err != nil || m.Text != "why does the api call fail?" || m.EditedAt.IsZero() {
+		t.Errorf("after the original's late first delivery the message is %q, edited %v (%v); want the edit", m.Text, m.EditedAt, err)
+	}
+	// a new message is stored as ever, once
+	f.event("E3", map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000200.000100", "text": "and the export too"})
+	if m, found, err := f.st.Newest(t.Context(), key("C1", "1700000200.000100")); err != nil || !found || m.Text != "and the export too" {
+		t.Errorf("a new message: %q, found %v (%v)", m.Text, found, err)
+	}
+}

@@ -485,6 +485,16 @@ func (c *captureStore) Append(ctx context.Context, events ...feedbackbot.Event) 
 	return c.capture.Append(ctx, events...)
 }
 
+// The Slack adapter stores a message's first delivery with AppendNew where its
+// sink has it, and Append (which would replace an edit stored before it) where not.
+var _ bot.NewAppender = (*captureStore)(nil)
+
+// AppendNew goes through capture too (a first delivery, which must not replace
+// a version stored before it: store.Filler).
+func (c *captureStore) AppendNew(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	return c.capture.AppendNew(ctx, events...)
+}
+
 // AppendOver goes through capture too (a reaction is captured with retries and
 // counted like any other event).
 func (c *captureStore) AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error) {
