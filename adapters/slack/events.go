@@ -176,6 +176,9 @@ func (a *Adapter) notice(body []byte, env envelope) {
 	}
 }
 
+// slackbotUser is Slackbot's user id in every workspace.
+const slackbotUser = "USLACKBOT"
+
 // captureEnvelope normalises an event_callback's event and appends it durably,
 // within ackBudget. retried says Slack delivers it again (its first delivery
 // failed or was late).
@@ -476,7 +479,11 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 		}
 		return a.Normalize(ctx, workspace, inner)
 	}
-	if skipped(ev.Subtype) || ev.BotID != "" || ev.User == "" || a.ignored(ev.Channel, ev.User) {
+	// (Slackbot's reminders and custom responses come with no bot_id, from a
+	// user users.info says is no bot: they were filed as staff answers, a review
+	// found. An app's bot user posting without a bot_id stays staff: a helpdesk
+	// integration's answers are the team's.)
+	if skipped(ev.Subtype) || ev.BotID != "" || ev.User == "" || ev.User == slackbotUser || a.ignored(ev.Channel, ev.User) {
 		return nil, nil
 	}
 	m, err := a.message(ctx, workspace, ev)

@@ -1394,3 +1394,25 @@ func TestOriginalAfterItsEdit(t *testing.T) {
 		t.Errorf("a new message: %q, found %v (%v)", m.Text, found, err)
 	}
 }
+
+// TestSlackbotIsNoStaff: Slackbot's reminders and custom responses come with no
+// bot_id from USLACKBOT, which users.info does not call a bot: no answer of the
+// team's, so not captured (they were filed as staff answers to the customer
+// before them: a review's find). A customer's message is, as ever, and an app's
+// bot user posting without a bot_id stays staff (TestHomeGuestsCapturedAsCustomers).
+func TestSlackbotIsNoStaff(t *testing.T) {
+	f := newFixture(t)
+	for id, ev := range map[string]map[string]any{
+		"E1": {"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C1", "ts": "1700000000.000100", "text": "the export is broken"},
+		"E2": {"type": "message", "user": "USLACKBOT", "channel": "C1", "ts": "1700000001.000100", "text": "Reminder: standup."},
+	} {
+		if code := f.event(id, ev); code != 200 {
+			t.Fatalf("%s: %d", id, code)
+		}
+	}
+	for ts, want := range map[string]bool{"1700000000.000100": true, "1700000001.000100": false} {
+		if _, found, err := f.st.Newest(t.Context(), key("C1", ts)); err != nil || found != want {
+			t.Errorf("%s: stored %v (%v), want %v", ts, found, err, want)
+		}
+	}
+}
