@@ -537,10 +537,12 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 		switch u, err := a.user(ctx, ev.User); {
 		case err == nil:
 			team, enterprise, guest = cmp.Or(team, u.team), u.enterprise, u.guest
-		case a.offline && team != "" && a.isHome(team, ""):
-			// An export's users.json that lacks an author of the home team: a member
-			// as far as the export tells, as before guests were told apart (the
-			// message was imported as staff; failing it would lose it).
+		case a.offline && team != "":
+			// An export's users.json that lacks an author whose team the message
+			// names: of that team as far as the export tells (a member of the home
+			// team as before guests were told apart; a customer of another: the
+			// message was imported so, and failing it would lose it). Asked only
+			// where the team is home, or on a grid.
 		default:
 			return m, err
 		}

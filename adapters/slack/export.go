@@ -175,6 +175,28 @@ type exportUser struct {
 		DisplayName looseString `json:"display_name"`
 		RealName    looseString `json:"real_name"`
 	} `json:"profile"`
+	// Enterprise is the user's Enterprise Grid organisation, where there is one.
+	Enterprise struct {
+		EnterpriseID string `json:"enterprise_id"`
+	} `json:"enterprise_user"`
+}
+
+// homeEnterprise is the Enterprise Grid organisation most of the home team's
+// users belong to in an export's users.json ("" for a workspace on no grid).
+func homeEnterprise(home string, users map[string]userInfo) string {
+	n := map[string]int{}
+	for _, u := range users {
+		if u.team == home && u.enterprise != "" {
+			n[u.enterprise]++
+		}
+	}
+	best := ""
+	for e, c := range n {
+		if c > n[best] || c == n[best] && e < best {
+			best = e
+		}
+	}
+	return best
 }
 
 // displayName is the name Slack shows for the user: the profile's display name,
@@ -410,7 +432,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 				return fmt.Errorf("more than %d users", opts.MaxUsers)
 			}
 			guest := u.IsRestricted || u.IsUltraRestricted
-			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), restricted: guest, guest: guest, name: string(u.Name)}
+			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), enterprise: u.Enterprise.EnterpriseID, restricted: guest, guest: guest, name: string(u.Name)}
 			if name := u.displayName(); name != "" {
 				names[u.ID] = name
 			}
@@ -428,6 +450,11 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	if err := checkHomeTeam(a.cfg.TeamID, a.userTeams); err != nil {
 		return sum, err
 	}
+	// On an Enterprise Grid, colleagues of the organisation's other workspaces are
+	// staff, as live capture files them: the home organisation is the one the home
+	// workspace's users belong to (they were imported as customers of their own
+	// workspace, a review found).
+	a.cfg.EnterpriseID = homeEnterprise(a.cfg.TeamID, a.userTeams)
 	channels := map[string]string{}     // folder name -> channel id
 	channelNames := map[string]string{} // channel id -> name
 	// Folders whose channel's id is no Slack id: the id goes into every message's

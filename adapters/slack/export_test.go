@@ -754,3 +754,40 @@ func TestImportChannelListsReadAnEntryAtATime(t *testing.T) {
 		t.Fatalf("a list past the bound: %v", err)
 	}
 }
+
+// TestImportGridColleaguesAreStaff: on an Enterprise Grid, a colleague of
+// another workspace of the home organisation (users.json's enterprise_user) is
+// staff in an import, as live capture files one (TestGridColleagueCapturedAsStaff);
+// they were imported as customers of their own workspace (a review's find). A
+// customer of another organisation stays one, in users.json or not.
+func TestImportGridColleaguesAreStaff(t *testing.T) {
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	grid := func(id, team, ent string) map[string]any {
+		return map[string]any{"id": id, "team_id": team, "name": id, "enterprise_user": map[string]any{"id": "W" + id, "enterprise_id": ent}}
+	}
+	files := map[string]string{
+		"users.json":    j([]map[string]any{grid("UMARIA", "THOME", "EHOME"), grid("WSAM", "TGRID2", "EHOME"), grid("UDANA", "TACME", "EACME")}),
+		"channels.json": j([]map[string]any{{"id": "CACME", "name": "ext-acme"}}),
+		"ext-acme/2026-11-03.json": j([]map[string]any{
+			{"type": "message", "user": "UDANA", "text": "the export is broken", "ts": "1793693200.000100"},
+			{"type": "message", "user": "WSAM", "text": "looking now", "ts": "1793693300.000100", "thread_ts": "1793693200.000100"},
+			{"type": "message", "user": "UMARIA", "text": "fixed", "ts": "1793693400.000100"},
+			{"type": "message", "user": "UBEN", "user_team": "TBETA", "text": "same for us", "ts": "1793693500.000100"},
+		}),
+	}
+	st := openStore(t)
+	sum, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, st)
+	if err != nil || sum.Appended != 4 || len(sum.Errors) != 0 {
+		t.Fatalf("ImportExport: %+v, %v", sum, err)
+	}
+	roles := map[string]feedbackbot.Role{}
+	st.Replay(context.Background(), "THOME", func(e store.Entry) error {
+		roles[e.Event.Message.Author] = e.Event.Message.Role
+		return nil
+	})
+	want := map[string]feedbackbot.Role{"UDANA": feedbackbot.RoleCustomer, "WSAM": feedbackbot.RoleStaff,
+		"UMARIA": feedbackbot.RoleStaff, "UBEN": feedbackbot.RoleCustomer}
+	if !maps.Equal(roles, want) {
+		t.Errorf("roles %v, want %v", roles, want)
+	}
+}
