@@ -15,10 +15,10 @@ type Digest struct {
 	Messages         int64 `json:"messages"`
 	CustomerMessages int64 `json:"customer_messages"`
 	StaffMessages    int64 `json:"staff_messages"`
-	// PrevCustomerMessages covers the period before From: as many local days
-	// (DigestRequest.Location) where From and To are the same time of day there,
-	// so across a change of the clocks it is the previous digest's; otherwise the
-	// same length.
+	// PrevCustomerMessages covers the period before From: a scheduled digest's
+	// previous digest's period (bot.DigestRequest.PrevFrom, the schedule's own
+	// calendar: across a change of the clocks, a calendar month), otherwise the
+	// period of the same length.
 	PrevCustomerMessages int64 `json:"prev_customer_messages"`
 
 	Positive int64 `json:"positive"`

@@ -38,7 +38,12 @@ type DigestStore interface {
 type DigestRequest struct {
 	Workspace string
 	From, To  time.Time
-	Now       time.Time
+	// PrevFrom is where the period compared with begins (it ends at From): the
+	// scheduler's previous digest's own start, which its calendar arithmetic
+	// gives across a change of the clocks and for calendar months. Zero (or not
+	// before From): the period of the same length just before From.
+	PrevFrom time.Time
+	Now      time.Time
 	// Location sets the day boundaries of the chart series (default UTC).
 	Location *time.Location
 	// Accounts gives names (and values) of configured accounts by id.
@@ -399,7 +404,10 @@ type digestReads struct {
 // them (all but a period of more than maxResponseMessages).
 func readDigest(ctx context.Context, st DigestStore, req DigestRequest) (digestReads, error) {
 	var r digestReads
-	prevFrom := previousFrom(req.From, req.To, req.Location)
+	prevFrom := req.From.Add(-req.To.Sub(req.From))
+	if !req.PrevFrom.IsZero() && req.PrevFrom.Before(req.From) {
+		prevFrom = req.PrevFrom
+	}
 	curWhole, curParts := hourSplit(req.From, req.To)
 	prevWhole, prevParts := hourSplit(prevFrom, req.From)
 	var named []string // the previous period's counters asked for by name (req.Themes)
@@ -721,31 +729,6 @@ func (s span) holds(t time.Time) bool { return !t.Before(s.from) && t.Before(s.t
 // whole (empty when it holds none), and the parts of buckets at its ends, parts
 // (none, one or two, in time order; one, the whole of it, when from and to are in
 // one bucket).
-// previousFrom is where the period before [from, to) begins: as many calendar
-// days before from, in loc, as the period has, where from and to are the same
-// time of day there (a scheduled digest's day, week or month: across a change
-// of the clocks its period is 23 or 25 hours a day longer or shorter, and the
-// previous period is the previous digest's, not one of the same length that
-// takes an hour from the one before it, or leaves one out); otherwise the
-// period of the same length just before from.
-func previousFrom(from, to time.Time, loc *time.Location) time.Time {
-	loc = cmp.Or(loc, time.UTC)
-	f, t := from.In(loc), to.In(loc)
-	fh, fm, fs := f.Clock()
-	th, tm, ts := t.Clock()
-	if fh == th && fm == tm && fs == ts && f.Nanosecond() == t.Nanosecond() && to.After(from) {
-		fy, fmo, fd := f.Date()
-		ty, tmo, td := t.Date()
-		days := int(time.Date(ty, tmo, td, 12, 0, 0, 0, time.UTC).Sub(time.Date(fy, fmo, fd, 12, 0, 0, 0, time.UTC)).Hours() / 24)
-		if prev := f.AddDate(0, 0, -days); prev.Before(from) {
-			if ph, pm, ps := prev.Clock(); ph == fh && pm == fm && ps == fs { // (not a wall time the clocks skipped)
-				return prev
-			}
-		}
-	}
-	return from.Add(-to.Sub(from))
-}
-
 func hourSplit(from, to time.Time) (whole span, parts []span) {
 	first, last := feedbackbot.BucketStart(from), feedbackbot.BucketStart(to)
 	if first.Before(from) {

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -480,64 +481,96 @@ func TestScheduledDigestsCountEachMessageOnce(t *testing.T) {
 	}
 }
 
-// TestDigestComparesWithThePreviousDigestAcrossAClockChange: a weekly digest at
-// 09:00 New York time compares with the week before as that week's own digest
-// counted it, though a change of the clocks made one of the two weeks 167 or 169
-// hours long. The previous period was the same length just before From: the
-// week after the clocks fell back counted 08:00–09:00 of the Monday two weeks
-// before (a review's find), and the week after they sprang forward left an hour
-// out. A period whose ends are not the same time of day keeps the same length
-// before it.
-func TestDigestComparesWithThePreviousDigestAcrossAClockChange(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Skip("no time zone database:", err)
-	}
-	nine := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, ny) }
-	weeks := []struct {
-		name     string
-		from, to time.Time
-		prev     time.Time // the previous digest's From
-	}{
-		{"the week the clocks fall back in", nine(2026, 10, 26), nine(2026, 11, 2), nine(2026, 10, 19)},
-		{"the week after it", nine(2026, 11, 2), nine(2026, 11, 9), nine(2026, 10, 26)},
-		{"the week the clocks spring forward in", nine(2027, 3, 8), nine(2027, 3, 15), nine(2027, 3, 1)},
-		{"the week after it", nine(2027, 3, 15), nine(2027, 3, 22), nine(2027, 3, 8)},
-		{"not a time of day's period", nine(2026, 11, 2).Add(-30 * time.Minute), nine(2026, 11, 9), nine(2026, 11, 2).Add(-30*time.Minute - 168*time.Hour - 30*time.Minute)},
-	}
-	var at []time.Time
-	for _, w := range weeks {
-		for _, d := range []time.Duration{-90, -30, 30, 90} { // minutes either side of each end
-			at = append(at, w.prev.Add(d*time.Minute), w.from.Add(d*time.Minute))
+// TestDigestComparesWithThePreviousDigest: a scheduled digest compares with the
+// period of the digest before it, as that digest counted it (its customer
+// messages and sentiment index), whatever the calendar did in between: a week
+// of 169 or 167 hours across a change of the clocks in New York, a daily
+// 02:30 in Berlin across the autumn change (a time shown twice, east of UTC),
+// a daily 02:30 in New York across the spring change (a time skipped), and
+// calendar months. The period compared with was the same length just before
+// From, which took an hour of the period before that, or left one out, and
+// read a month back by days (a review's find).
+func TestDigestComparesWithThePreviousDigest(t *testing.T) {
+	zone := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Skip("no time zone database:", err)
 		}
+		return loc
 	}
-	msgs := spread(at[0], at[0], time.Hour, at...)
-	for name, open := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			st := open(t)
-			captured(t, st, msgs...)
-			for _, w := range weeks {
-				d, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: w.from, To: w.to, Now: w.to, Location: ny})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got, want := d.PrevCustomerMessages, customersIn(msgs, w.prev, w.from); got != want {
-					t.Errorf("%s: the previous period's customer messages: %d, want %d (from %v)", w.name, got, want, w.prev)
-				}
-				if w.name == "not a time of day's period" {
-					continue
-				}
-				p, err := bot.BuildDigest(ctx, st, bot.DigestRequest{Workspace: "T1", From: w.prev, To: w.from, Now: w.from, Location: ny})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if p.CustomerMessages != d.PrevCustomerMessages || !sameFloat(p.SentimentIndex, d.PrevSentimentIndex) {
-					t.Errorf("%s: compared with %d customer messages (index %v); the previous week's digest counted %d (%v)",
-						w.name, d.PrevCustomerMessages, fmtIndex(d.PrevSentimentIndex), p.CustomerMessages, fmtIndex(p.SentimentIndex))
-				}
+	ny, berlin := zone("America/New_York"), zone("Europe/Berlin")
+	at := func(loc *time.Location, y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, loc)
+	}
+	cases := []struct {
+		name   string
+		spec   string
+		loc    *time.Location
+		period time.Duration
+		runs   []time.Time
+	}{
+		{"weekly across the autumn change", "0 9 * * 1", ny, 7 * 24 * time.Hour,
+			[]time.Time{at(ny, 2026, 10, 19, 9, 0), at(ny, 2026, 10, 26, 9, 0), at(ny, 2026, 11, 2, 9, 0), at(ny, 2026, 11, 9, 9, 0)}},
+		{"weekly across the spring change", "0 9 * * 1", ny, 7 * 24 * time.Hour,
+			[]time.Time{at(ny, 2027, 3, 1, 9, 0), at(ny, 2027, 3, 8, 9, 0), at(ny, 2027, 3, 15, 9, 0), at(ny, 2027, 3, 22, 9, 0)}},
+		{"daily at a time shown twice", "30 2 * * *", berlin, 24 * time.Hour,
+			[]time.Time{at(berlin, 2026, 10, 24, 2, 30), at(berlin, 2026, 10, 25, 1, 30).Add(time.Hour), at(berlin, 2026, 10, 26, 2, 30), at(berlin, 2026, 10, 27, 2, 30)}},
+		{"daily at a time skipped", "30 2 * * *", ny, 24 * time.Hour,
+			[]time.Time{at(ny, 2027, 3, 13, 2, 30), at(ny, 2027, 3, 14, 3, 30), at(ny, 2027, 3, 15, 2, 30), at(ny, 2027, 3, 16, 2, 30)}},
+		{"monthly (a period of 28 days: each calendar month)", "0 9 1 * *", time.UTC, 28 * 24 * time.Hour,
+			[]time.Time{at(time.UTC, 2027, 2, 1, 9, 0), at(time.UTC, 2027, 3, 1, 9, 0), at(time.UTC, 2027, 4, 1, 9, 0), at(time.UTC, 2027, 5, 1, 9, 0)}},
+	}
+	for _, c := range cases {
+		var marks []time.Time
+		for _, r := range c.runs {
+			for _, d := range []time.Duration{-90, -30, 30, 90} { // minutes either side of each run
+				marks = append(marks, r.Add(d*time.Minute))
 			}
-		})
+		}
+		msgs := spread(c.runs[0].Add(-c.period-48*time.Hour), c.runs[len(c.runs)-1], 7*time.Hour, marks...)
+		for name, open := range backends(t) {
+			t.Run(c.name+"/"+name, func(t *testing.T) {
+				ctx := context.Background()
+				st := open(t)
+				captured(t, st, msgs...)
+				j := job(t, c.spec, c.loc.String())
+				j.Period = c.period
+				s := &bot.Scheduler{Store: st, Posters: map[feedbackbot.Platform]bot.Poster{"test": &editingPoster{}}, Jobs: []bot.Job{j}, Holder: "a", Settle: -1}
+				var digests []feedbackbot.Digest
+				for _, r := range c.runs {
+					if n, err := s.Tick(ctx, r); err != nil || n != 1 {
+						t.Fatalf("Tick(%v) = %d, %v; want the digest posted", r, n, err)
+					}
+					docs, err := st.ListDocs(ctx, "T1", "digest-posted")
+					if err != nil {
+						t.Fatal(err)
+					}
+					var newest feedbackbot.Digest
+					for _, raw := range docs {
+						var rec struct {
+							Digest feedbackbot.Digest `json:"digest"`
+						}
+						if err := json.Unmarshal(raw, &rec); err != nil {
+							t.Fatal(err)
+						}
+						if rec.Digest.To.After(newest.To) {
+							newest = rec.Digest
+						}
+					}
+					digests = append(digests, newest)
+				}
+				for i := 1; i < len(digests); i++ {
+					d, p := digests[i], digests[i-1]
+					if !d.From.Equal(p.To) {
+						t.Fatalf("run %d's period starts %v, the one before ended %v", i, d.From, p.To)
+					}
+					if d.PrevCustomerMessages != p.CustomerMessages || !sameFloat(d.PrevSentimentIndex, p.SentimentIndex) {
+						t.Errorf("%v–%v compared with %d customer messages (index %s); the digest of %v–%v counted %d (%s)",
+							d.From, d.To, d.PrevCustomerMessages, fmtIndex(d.PrevSentimentIndex), p.From, p.To, p.CustomerMessages, fmtIndex(p.SentimentIndex))
+					}
+				}
+			})
+		}
 	}
 }
 

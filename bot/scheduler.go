@@ -383,9 +383,14 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 	} else if !feedbackbot.IsNotFound(err) {
 		return false, fmt.Errorf("job %s: %w", j.Name, err)
 	}
+	// The period compared with is the previous digest's, by the same calendar
+	// arithmetic (periodFrom of the run at from): across a change of the clocks
+	// a week is 167 or 169 hours, and a month is as long as it is; the period of
+	// the same length before from took an hour of the week before or left one
+	// out, a review found.
 	end, from := at.UTC(), periodFrom(j, at)
 	d, err := DigestWithRisk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: end, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets},
-		DigestRequest{Workspace: j.Workspace, From: from, To: end, Now: end,
+		DigestRequest{Workspace: j.Workspace, From: from, To: end, PrevFrom: periodFrom(j, from), Now: end,
 			Location: j.Location, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return false, err
