@@ -240,8 +240,10 @@ const longHead = 4 << 10
 
 // leadingID is the "id" of a JSON object whose first bytes are head, where the
 // id comes before the first member head does not hold whole (an object with its
-// id first, the usual order); nil otherwise. A line too long to analyse is
-// reported with it (it was reported by line number alone, a new user's review).
+// id first, the usual order); nil otherwise. As encoding/json reads the line's
+// id, its name matches in any case ("ID") and the last of two wins. A line too
+// long to analyse is reported with it (it was reported by line number alone, a
+// new user's review).
 func leadingID(head []byte) json.RawMessage {
 	if len(head) == 0 || head[0] != '{' {
 		return nil
@@ -250,21 +252,22 @@ func leadingID(head []byte) json.RawMessage {
 	if _, err := dec.Token(); err != nil {
 		return nil
 	}
+	var id json.RawMessage
 	for dec.More() {
 		k, err := dec.Token()
 		key, ok := k.(string)
 		if err != nil || !ok {
-			return nil
+			return id
 		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil
+			return id
 		}
-		if key == "id" {
-			return v
+		if strings.EqualFold(key, "id") {
+			id = v
 		}
 	}
-	return nil
+	return id
 }
 
 type analyzeInput struct {

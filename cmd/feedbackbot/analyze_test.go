@@ -521,12 +521,13 @@ func TestTooLongLineKeepsItsID(t *testing.T) {
 		`{"src":"csv","id":42,"text":"` + big + `"}`,
 		`{"text":"` + big + `","id":"after"}`,
 		big,
+		`{"ID":7,"id":8,"Id":9,"text":"` + big + `"}`, // (as encoding/json reads it: any case, the last)
 		`{"id":"fine","text":"ok"}`,
 	}, "\n")
 	var out bytes.Buffer
 	n, failed, err := analyzeStream(context.Background(), strings.NewReader(in), &out, analyzer(t), 2)
-	if err != nil || n != 6 || failed != 5 {
-		t.Fatalf("lines %d, failed %d, err %v; want 6 lines, 5 failed", n, failed, err)
+	if err != nil || n != 7 || failed != 6 {
+		t.Fatalf("lines %d, failed %d, err %v; want 7 lines, 6 failed", n, failed, err)
 	}
 	want := []string{
 		`{"id":"big","line":1,"error":"line is longer than 1048576 bytes"}`,
@@ -534,6 +535,7 @@ func TestTooLongLineKeepsItsID(t *testing.T) {
 		`{"id":42,"line":3,"error":"line is longer than 1048576 bytes"}`,
 		`{"line":4,"error":"line is longer than 1048576 bytes"}`,
 		`{"line":5,"error":"line is longer than 1048576 bytes"}`,
+		`{"id":9,"line":6,"error":"line is longer than 1048576 bytes"}`,
 	}
 	got := strings.Split(strings.TrimSpace(out.String()), "\n")
 	for i, w := range want {
@@ -541,7 +543,7 @@ func TestTooLongLineKeepsItsID(t *testing.T) {
 			t.Errorf("line %d: %s, want %s", i+1, got[i], w)
 		}
 	}
-	if !strings.HasPrefix(got[5], `{"id":"fine","text":"ok"`) {
-		t.Errorf("the line after them: %s", got[5])
+	if !strings.HasPrefix(got[6], `{"id":"fine","text":"ok"`) {
+		t.Errorf("the line after them: %s", got[6])
 	}
 }

@@ -118,6 +118,8 @@ func TestCommandLine(t *testing.T) {
 		// (it said `unknown command "--config" (did you mean config?)`)
 		{name: "a flag before the command", args: []string{"--config", "my config.yaml", "digest", "--period", "7d"}, code: 2,
 			stderr: []string{`--config is a flag: flags go after the command, as in: feedbackbot digest --config 'my config.yaml' --period 7d`}, notStderr: []string{"did you mean"}},
+		{name: "a flag before the command, words a shell reads", args: []string{"--account", "AT&T", "risk", "--channel", "#support", "--as-of", "2026-01-01T00:00:00Z"}, code: 2,
+			stderr: []string{`as in: feedbackbot risk --account 'AT&T' --channel '#support' --as-of 2026-01-01T00:00:00Z`}},
 		{name: "a flag and no command", args: []string{"--config=x.yaml"}, code: 2,
 			stderr: []string{`--config=x.yaml is a flag: flags go after the command, as in: feedbackbot digest --config FILE`}},
 		{name: "help for a mistyped command", args: []string{"help", "rsik"}, code: 2, stderr: []string{`help: unknown command "rsik" (did you mean risk?)`}},

@@ -173,6 +173,9 @@ REDIS_URL is set.
 
 // Run runs one command.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	if t, ok := m.Stdout.(*terminalSafe); ok {
+		defer t.Flush() // (a byte it held back at the end: terminalSafe)
+	}
 	if m.Getenv == nil {
 		m.Getenv = os.Getenv
 	}
@@ -241,14 +244,26 @@ func flagsAfter(args []string) string {
 		if _, ok := lookup(a); ok && !strings.HasPrefix(a, "-") {
 			moved := slices.Concat([]string{"feedbackbot", a}, args[:i], args[i+1:])
 			for j, w := range moved {
-				if w == "" || strings.ContainsAny(w, " \t'\"\\$`") {
-					moved[j] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
-				}
+				moved[j] = shellWord(w)
 			}
 			return "as in: " + strings.Join(moved, " ")
 		}
 	}
 	return "as in: feedbackbot digest --config FILE"
+}
+
+// shellWord is w as a POSIX shell reads it back: as it is when it holds only
+// letters, digits and _@%+=:,./- (no character a shell gives a meaning), else in
+// single quotes ("AT&T" ran "AT" in the background, "#support" began a comment,
+// a review found).
+func shellWord(w string) string {
+	plain := w != "" && strings.IndexFunc(w, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_@%+=:,./-", r))
+	}) < 0
+	if plain {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
 func lookup(name string) (command, bool) {

@@ -16,12 +16,19 @@ import (
 // U+0080–U+009F, which some terminals obey in their UTF-8 form).
 type terminalSafe struct {
 	w io.Writer
-	// lead: the last byte written was 0xC2, which begins a C1 control's UTF-8
-	// form when the next write starts with 0x80–0x9F
-	lead bool
+	// held: the last write ended with 0xC2, which begins a C1 control's UTF-8
+	// form when the next starts with 0x80–0x9F; it is held back until then (or
+	// Flush), so that the pair is escaped whole (a buffered writer's cut between
+	// them left an invalid 0xC2 before the escape: a review's find)
+	held bool
 }
 
 func (t *terminalSafe) Write(p []byte) (int, error) {
+	n := len(p)
+	if t.held {
+		t.held = false
+		p = append([]byte{0xc2}, p...)
+	}
 	var out []byte // nil while nothing needs escaping
 	from := 0      // p[from:i] is not copied to out yet
 	for i := 0; i < len(p); i++ {
@@ -33,9 +40,6 @@ func (t *terminalSafe) Write(p []byte) (int, error) {
 		case c < 0x20 || c == 0x7f:
 		case c >= 0x80 && c <= 0x9f && i > 0 && p[i-1] == 0xc2:
 			end = i - 1
-		case c >= 0x80 && c <= 0x9f && i == 0 && t.lead:
-			// (its 0xC2 went out with the last write: alone, followed by the
-			// escape, it is an invalid byte a terminal shows as one, no control)
 		default:
 			continue
 		}
@@ -43,18 +47,29 @@ func (t *terminalSafe) Write(p []byte) (int, error) {
 		out = fmt.Appendf(out, `\u%04x`, c)
 		from = i + 1
 	}
-	if len(p) > 0 {
-		t.lead = p[len(p)-1] == 0xc2
+	if len(p) > from && p[len(p)-1] == 0xc2 {
+		t.held, p = true, p[:len(p)-1]
 	}
 	if out == nil {
 		if _, err := t.w.Write(p); err != nil {
 			return 0, err
 		}
-		return len(p), nil
+		return n, nil
 	}
 	out = append(out, p[from:]...)
 	if _, err := t.w.Write(out); err != nil {
 		return 0, err
 	}
-	return len(p), nil
+	return n, nil
+}
+
+// Flush writes a byte held back at the end of the last write (an 0xC2 that no
+// continuation followed: invalid UTF-8, written as it came).
+func (t *terminalSafe) Flush() error {
+	if !t.held {
+		return nil
+	}
+	t.held = false
+	_, err := t.w.Write([]byte{0xc2})
+	return err
 }

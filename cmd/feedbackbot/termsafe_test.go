@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestTerminalSafeEscapesControls: standard output escapes every control
@@ -22,7 +23,11 @@ func TestTerminalSafeEscapesControls(t *testing.T) {
 		{"clear screen and a title", []string{"bad \x1b[2J\x1b]0;pwned\x07 end\n"}, `bad \u001b[2J\u001b]0;pwned\u0007 end` + "\n"},
 		{"carriage return and DEL", []string{"a\rb\x7fc"}, `a\u000db\u007fc`},
 		{"a C1 control (CSI)", []string{"x\u009b2Jy"}, `x\u009b2Jy`},
-		{"a C1 control split between writes", []string{"x\xc2", "\x9b2J"}, "x\xc2" + `\u009b2J`},
+		// (held back, the pair escaped whole: a buffered writer cuts anywhere, and an
+		// 0xC2 written alone before the escape was invalid UTF-8)
+		{"a C1 control split between writes", []string{"x\xc2", "\x9b2J"}, `x\u009b2J`},
+		{"a letter split after 0xC2", []string{"a\xc2", "\xa9b"}, "a©b"},
+		{"an 0xC2 alone at the end, flushed as it came", []string{"z\xc2"}, "z\xc2"},
 		{"a letter split between writes", []string{"\xc3", "\xa9t\xc3\xa9"}, "été"},
 		{"NUL", []string{"a\x00b"}, `a\u0000b`},
 	} {
@@ -33,6 +38,9 @@ func TestTerminalSafeEscapesControls(t *testing.T) {
 				if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
 					t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(s))
 				}
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
 			}
 			if b.String() != tc.want {
 				t.Errorf("wrote %q, want %q", b.String(), tc.want)
@@ -48,6 +56,46 @@ func TestTerminalSafeEscapesControls(t *testing.T) {
 	var got map[string]string
 	if err := json.Unmarshal(b.Bytes(), &got); err != nil || got["text"] != text || strings.ContainsAny(b.String(), "\x1b\x7f\u009b") {
 		t.Errorf("JSON through it: %s (%v); want valid, the same text, no raw control", b.String(), err)
+	}
+}
+
+// TestTerminalSafeKeepsJSONLinesWhole: JSON Lines of texts full of a C1
+// control (U+0085, Windows-1252's "…" read as Latin-1, which encoding/json
+// leaves raw), written in pieces of any size, as a buffered writer (analyze's,
+// export's) cuts them, stay valid UTF-8 and decode to their text: an 0xC2 cut
+// from its continuation was written alone before the escape (a review's find).
+func TestTerminalSafeKeepsJSONLinesWhole(t *testing.T) {
+	text := "Works \u2026 well" + strings.Repeat("x\u0085", 5)
+	var in bytes.Buffer
+	for i := range 20 {
+		b, _ := json.Marshal(map[string]any{"id": i, "text": text})
+		in.Write(append(b, '\n'))
+	}
+	if !bytes.Contains(in.Bytes(), []byte("\xc2\x85")) {
+		t.Fatal("set-up: encoding/json escaped U+0085 itself")
+	}
+	for size := 1; size <= 8; size++ {
+		var raw bytes.Buffer
+		out := &terminalSafe{w: &raw}
+		for b := in.Bytes(); len(b) > 0; b = b[min(size, len(b)):] {
+			if _, err := out.Write(b[:min(size, len(b))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := out.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.Valid(raw.Bytes()) || bytes.Contains(raw.Bytes(), []byte("\xc2\x85")) {
+			t.Fatalf("written %d bytes at a time: invalid UTF-8, or a raw C1 control", size)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(raw.String()), "\n") {
+			var r struct {
+				Text string `json:"text"`
+			}
+			if err := json.Unmarshal([]byte(l), &r); err != nil || r.Text != text {
+				t.Fatalf("written %d bytes at a time, a line decodes to %q (%v)", size, r.Text, err)
+			}
+		}
 	}
 }
 
