@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"strings"
 	"time"
@@ -184,7 +185,11 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 	return wrapErr("release lease", err)
 }
 
-// Once sets a marker with SET NX PX: true the first time within ttl.
+// Once sets a marker with SET NX PX: true the first time within ttl. The marker
+// holds a token of the call's own, so that a call whose write landed and whose
+// reply was lost (go-redis sends it again, which then finds the marker; or the
+// call fails) still learns the marker is its own: it read false, and the day's
+// retention pass went undone on every replica (a review's find).
 func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool, error) {
 	if name == "" {
 		return false, invalid("once markers need a name")
@@ -192,9 +197,19 @@ func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool,
 	if ttl < time.Millisecond {
 		return false, invalid("once ttl must be at least 1ms")
 	}
-	ok, err := s.rdb.SetNX(ctx, s.onceKey(name), "1", ttl).Result()
-	if err != nil {
-		return false, wrapErr("once", err)
+	token := rand.Text()
+	ok, err := s.rdb.SetNX(ctx, s.onceKey(name), token, ttl).Result()
+	if err == nil && ok {
+		return true, nil
 	}
-	return ok, nil
+	got, gerr := s.rdb.Get(ctx, s.onceKey(name)).Result()
+	switch {
+	case gerr == nil && got == token:
+		return true, nil // (this call's write, its reply lost)
+	case err != nil:
+		return false, wrapErr("once", err)
+	case gerr != nil && !errors.Is(gerr, redis.Nil):
+		return false, wrapErr("once", gerr)
+	}
+	return false, nil
 }
