@@ -35,7 +35,10 @@ const expirePage = 256
 // ARGV[1] message key, ARGV[2] the group's last delivered id, ARGV[3] the lowest
 // pending id ("" when none), ARGV[4] "1" to expire the message only if it has no
 // applied record (the log walk), ARGV[5] the log-entry index's ids of the message as
-// the caller read them ("" for none), ARGV[6] how many authors' sets there are.
+// the caller read them ("" for none), ARGV[6] how many authors' sets there are,
+// ARGV[7] the cutoff (microseconds) and ARGV[8] the position in KEYS of the
+// workspace's time index: an applied message whose time there is at or after the
+// cutoff (an edit moved it since the caller's walk read the index) is left.
 // Returns 1 when something was expired, 0 when nothing was (left), or missing keys.
 var expireScript = redis.NewScript(readRecordLua + `
 local member = ARGV[1]
@@ -61,6 +64,12 @@ if ARGV[4] == '1' and old[1] then
   -- its current time, which the time index walk judged (an old version's time
   -- erased a message edited to a recent one)
   return 0
+end
+if old[1] then
+  -- the time index walk read the message's time before this script: an edit
+  -- applied since may have moved it past the cutoff (a review's find)
+  local at = redis.call('ZSCORE', KEYS[tonumber(ARGV[8])], member)
+  if at and tonumber(at) >= tonumber(ARGV[7]) then return 0 end
 end
 local oldspec = {}
 if old[3] then
@@ -111,7 +120,7 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 		if len(members) == 0 {
 			break
 		}
-		n, err := s.expireKeys(ctx, workspace, k, members, false)
+		n, err := s.expireKeys(ctx, workspace, k, members, false, before)
 		total += n
 		if err != nil {
 			return total, err
@@ -158,7 +167,7 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 				members = append(members, msg.Key())
 			}
 		}
-		n, err := s.expireKeys(ctx, workspace, k, members, true)
+		n, err := s.expireKeys(ctx, workspace, k, members, true, before)
 		total += n
 		if err != nil {
 			return total, err
@@ -199,7 +208,7 @@ func (s *Store) groupPosition(ctx context.Context, key string) (last, lowest str
 // those with no applied record (the log walk, for messages deleted before they
 // expired). Each message leaves the message-key set of every author it has
 // (erasureRead).
-func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, members []string, logWalk bool) (int, error) {
+func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, members []string, logWalk bool, before time.Time) (int, error) {
 	if len(members) == 0 {
 		return 0, nil
 	}
@@ -223,7 +232,7 @@ func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, memb
 			}
 		}
 		who := er.authors[i]
-		keys := make([]string, 0, 5+len(who)+len(spec))
+		keys := make([]string, 0, 6+len(who)+len(spec))
 		keys = append(keys, k.latest(), k.log(), k.logEntries(), k.rec(m), k.recData(m))
 		for _, a := range who {
 			keys = append(keys, k.authorKeys(a))
@@ -233,11 +242,16 @@ func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, memb
 				keys = append(keys, e[0])
 			}
 		}
+		timeAt := slices.Index(keys, k.timeAll()) + 1 // (Lua counts from 1)
+		if timeAt == 0 {
+			keys = append(keys, k.timeAll())
+			timeAt = len(keys)
+		}
 		unapplied := "0"
 		if logWalk {
 			unapplied = "1"
 		}
-		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied, er.ids[i], len(who)}}
+		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied, er.ids[i], len(who), before.UnixMicro(), timeAt}}
 	}
 	return s.evalRetrying(ctx, "expire", expireScript, calls, nil)
 }

@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,7 +10,10 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
 	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
+	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 	"github.com/feedbackbot/feedbackbot/store/storetest"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // BenchmarkExpire: a retention pass that expires a whole workspace, and a daily pass
@@ -230,5 +234,52 @@ func TestExpireTrimmedEarlierAuthor(t *testing.T) {
 	}
 	if n, _ := client.Exists(ctx, prefix+":{W1}:ak:alice").Result(); n != 0 {
 		t.Errorf("alice's set of message keys outlived her Forget")
+	}
+}
+
+// afterIndexRead runs fn once, right after the first read of a workspace's time
+// index (Expire's walk 1).
+type afterIndexRead struct {
+	fn   func()
+	done bool
+}
+
+func (h *afterIndexRead) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *afterIndexRead) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *afterIndexRead) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, c redis.Cmder) error {
+		err := next(ctx, c)
+		if a := c.Args(); !h.done && len(a) > 1 && strings.EqualFold(fmt.Sprint(a[0]), "zrangebyscore") && strings.HasSuffix(fmt.Sprint(a[1]), ":t") {
+			h.done = true
+			h.fn()
+		}
+		return err
+	}
+}
+
+// TestExpireLeavesAMessageEditedPastTheCutoff: a message edited to a time after
+// the cutoff (appended, applied and acknowledged by another replica) after
+// Expire's walk read it from the time index is left, its record and indexes
+// whole: the script checked only that its log entries were unchanged and
+// delivered, and erased it (a review's find).
+func TestExpireLeavesAMessageEditedPastTheCutoff(t *testing.T) {
+	ctx := t.Context()
+	s, client, prefix := newStore(t, redisstore.Options{})
+	m := storetest.Msg("W1", "m1", "the export is broken", feedbackbot.RoleCustomer, "A1", "C1", storetest.Base)
+	storetest.AppendApplyAll(ctx, t, s, []feedbackbot.Event{storetest.Put(m)}, func(int) feedbackbot.Tags { return storetest.Tags(-0.5, "v1") })
+	other, _ := redistest.Client(t) // (another replica's connection)
+	s2 := redisstore.New(other, redisstore.Options{Prefix: prefix})
+	edit := m
+	edit.Time, edit.EditedAt, edit.Text = storetest.Base.Add(48*time.Hour), storetest.Base.Add(48*time.Hour), "the export is broken again"
+	client.AddHook(&afterIndexRead{fn: func() {
+		storetest.AppendApplyAll(ctx, t, s2, []feedbackbot.Event{storetest.Put(edit)}, func(int) feedbackbot.Tags { return storetest.Tags(-0.6, "v1") })
+	}})
+	if n, err := s.Expire(ctx, "W1", storetest.Base.Add(time.Hour)); err != nil || n != 0 {
+		t.Errorf("Expire = %d, %v; want nothing expired", n, err)
+	}
+	if got, err := s.Message(ctx, m.Key()); err != nil || got.Message.Text != edit.Text {
+		t.Errorf("after Expire the message is %+v (%v); want the edit, whole", got.Message, err)
 	}
 }
