@@ -158,21 +158,29 @@ func (c digestCut) apply(d *feedbackbot.Digest) (quotes int, changed bool) {
 // how many entries it took out.
 func dropDigestAccounts(d *feedbackbot.Digest, gone func(id string) bool) int {
 	n := 0
-	names := map[string]bool{} // (segments list accounts by name, or id)
-	drop := func(id, name string) bool {
+	drop := func(id string) bool {
 		if id == "" || !gone(id) {
 			return false
 		}
-		names[cmp.Or(name, id)], names[id] = true, true
 		n++
 		return true
 	}
-	d.Accounts = slices.DeleteFunc(d.Accounts, func(g feedbackbot.GroupStat) bool { return drop(g.ID, g.Name) })
-	health := func(h feedbackbot.Health) bool { return drop(h.Account.ID, h.Account.Name) }
+	// Segments list the accounts heard from by name (or id), and names are not
+	// unique (two members called Sam): each account taken out of those heard from
+	// takes one entry of its name out of the segments, no more.
+	names := map[string]int{}
+	d.Accounts = slices.DeleteFunc(d.Accounts, func(g feedbackbot.GroupStat) bool {
+		if drop(g.ID) {
+			names[cmp.Or(g.Name, g.ID)]++
+			return true
+		}
+		return false
+	})
+	health := func(h feedbackbot.Health) bool { return drop(h.Account.ID) }
 	d.AtRisk = slices.DeleteFunc(d.AtRisk, health)
 	d.Drifting = slices.DeleteFunc(d.Drifting, health)
 	if f := d.FollowUp; f != nil {
-		brief := func(a feedbackbot.AlertBrief) bool { return drop(a.AccountID, a.Account) }
+		brief := func(a feedbackbot.AlertBrief) bool { return drop(a.AccountID) }
 		for _, l := range []*[]feedbackbot.AlertBrief{&f.Open, &f.Recovered, &f.WentSilent, &f.ChurnStands} {
 			*l = slices.DeleteFunc(*l, brief)
 		}
@@ -180,7 +188,7 @@ func dropDigestAccounts(d *feedbackbot.Digest, gone func(id string) bool) int {
 	for i := range d.Requests {
 		r := &d.Requests[i]
 		r.Accounts = slices.DeleteFunc(r.Accounts, func(a feedbackbot.AccountRef) bool {
-			if drop(a.ID, a.Name) {
+			if drop(a.ID) {
 				r.People++
 				return true
 			}
@@ -190,7 +198,8 @@ func dropDigestAccounts(d *feedbackbot.Digest, gone func(id string) bool) int {
 	for i := range d.Segments {
 		sg := &d.Segments[i]
 		sg.Accounts = slices.DeleteFunc(sg.Accounts, func(name string) bool {
-			if names[name] { // (a segment's accounts are those heard from)
+			if names[name] > 0 {
+				names[name]--
 				n++
 				return true
 			}

@@ -70,7 +70,7 @@ func TestErasureFindsEveryEntryOfAnOwnAccount(t *testing.T) {
 			ChurnStands: []feedbackbot.AlertBrief{{Account: "Dana Privatename", AccountID: "XDANA"}},
 		},
 		Requests: []feedbackbot.FeatureRequest{{Label: "dark mode", Requests: 2, Accounts: []feedbackbot.AccountRef{{ID: "XDANA", Name: "Dana Privatename"}, {ID: "acme", Name: "Acme"}}}},
-		Segments: []feedbackbot.Segment{{Name: "unhappy", Accounts: []string{"Dana Privatename"}}, {Name: "happy", Accounts: []string{"Acme", "Dana Privatename"}}},
+		Segments: []feedbackbot.Segment{{Name: "unhappy", Accounts: []string{"Dana Privatename"}}, {Name: "happy", Accounts: []string{"Acme"}}},
 	}
 	if got := digestAccounts(&d); strings.Join(got, ",") != "XDANA,acme" {
 		t.Errorf("digestAccounts = %v, want XDANA and acme", got)
@@ -92,5 +92,16 @@ func TestErasureFindsEveryEntryOfAnOwnAccount(t *testing.T) {
 	}
 	if len(d.Segments) != 1 || d.Segments[0].Name != "happy" {
 		t.Errorf("segments %+v; want the emptied one gone", d.Segments)
+	}
+	// Two members of one name: the forgotten one's entry goes, the other's stays
+	// (both went, and their segment with them: a review's find).
+	d = feedbackbot.Digest{
+		Accounts: []feedbackbot.GroupStat{{ID: "111", Name: "Sam"}, {ID: "222", Name: "Sam"}},
+		Segments: []feedbackbot.Segment{{Name: "happy", Accounts: []string{"Sam", "Sam"}}},
+	}
+	digestCut{quote: func(feedbackbot.Quote) bool { return false }, evidence: func(feedbackbot.Evidence) bool { return false },
+		account: func(id string) bool { return id == "111" }}.apply(&d)
+	if len(d.Accounts) != 1 || d.Accounts[0].ID != "222" || len(d.Segments) != 1 || len(d.Segments[0].Accounts) != 1 {
+		t.Errorf("accounts %+v, segments %+v; want the other Sam kept in both", d.Accounts, d.Segments)
 	}
 }
