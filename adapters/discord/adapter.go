@@ -196,6 +196,7 @@ type Adapter struct {
 	selfID       atomic.Value // string: the bot's user id as GET /users/@me gave it (ownID)
 	captureDone  chan struct{}
 	drainUntil   time.Time // the capture loop's own: when a shutdown's retries end
+	drainLost    bool      // the capture loop's own: an attempt failed past drainUntil, the rest go untried
 	disconnected chan struct{}
 	wg           sync.WaitGroup // interactions, registrations and surveys in flight
 	// base is cancelled at shutdown: background work (registration, surveys) stops.
@@ -627,8 +628,25 @@ func (a *Adapter) write(ctx context.Context, batch []feedbackbot.Event) {
 func (a *Adapter) writeBatch(ctx context.Context, batch []feedbackbot.Event, handed bool) {
 	wait := 100 * time.Millisecond
 	for {
-		// A short-lived context per attempt: shutdown still drains the queue.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		// A short-lived context per attempt: shutdown still drains the queue. While
+		// stopping, no attempt outlasts the drain's grace, and once one has failed
+		// past it the rest are given up at once: a store that hangs rather than
+		// refusing held each batch of a full queue for its 10 s, some 26 minutes
+		// in all (a review's find).
+		timeout := 10 * time.Second
+		if a.base.Err() != nil {
+			if a.drainUntil.IsZero() {
+				a.drainUntil = time.Now().Add(captureDrainGrace)
+			}
+			if a.drainLost {
+				a.log.Error("discord capture: the store stayed unreachable during shutdown; events not stored (Discord will not send them again: run feedbackbot import or rely on the next start's catch-up)",
+					"events", len(batch))
+				a.gaveUp(len(batch))
+				return
+			}
+			timeout = min(timeout, max(time.Until(a.drainUntil), minDrainAttempt))
+		}
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		_, err := a.appendBatch(actx, handed, batch)
 		cancel()
 		if err == nil {
@@ -657,6 +675,7 @@ func (a *Adapter) writeBatch(ctx context.Context, batch []feedbackbot.Event, han
 			if time.Now().After(a.drainUntil) {
 				// A store still down this long into a shutdown would hold the process
 				// until it is killed, losing these anyway: say so, and let it stop.
+				a.drainLost = true
 				a.log.Error("discord capture: the store stayed unreachable during shutdown; events not stored (Discord will not send them again: run feedbackbot import or rely on the next start's catch-up)",
 					"events", len(batch), "err", err)
 				a.gaveUp(len(batch))
@@ -686,6 +705,10 @@ func (a *Adapter) gaveUp(events int) {
 		q.QueueGaveUp(events)
 	}
 }
+
+// minDrainAttempt is the shortest attempt a shutdown's drain gives a batch: past
+// its grace, a store that answers still takes the rest of the queue.
+const minDrainAttempt = 250 * time.Millisecond
 
 // captureDrainGrace bounds how long a shutdown keeps retrying queued events against
 // a store that does not answer (a variable for tests).

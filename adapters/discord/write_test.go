@@ -3,7 +3,9 @@ package discordadapter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,5 +101,57 @@ func TestShutdownDrainEndsWhileTheStoreIsDown(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the capture drain was still retrying 10 s into the shutdown")
+	}
+}
+
+// hangingStore is a real store whose appends hang until their context ends: a
+// store partitioned away, which neither answers nor refuses.
+type hangingStore struct {
+	store.Store
+	calls atomic.Int32
+}
+
+func (s *hangingStore) Append(ctx context.Context, evs ...feedbackbot.Event) (int, error) {
+	s.calls.Add(1)
+	<-ctx.Done()
+	return 0, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store unreachable: %v", ctx.Err())
+}
+
+// TestShutdownDrainEndsWhileTheStoreHangs: a shutdown with a queue of several
+// batches and a store that hangs rather than refusing ends about the drain's
+// grace after it began: no attempt outlasts the grace, and once one has failed
+// past it the rest are given up untried. Each batch got its own 10 s attempt
+// after the grace, some 26 minutes for a full queue (a review's find).
+func TestShutdownDrainEndsWhileTheStoreHangs(t *testing.T) {
+	defer func(g time.Duration) { captureDrainGrace = g }(captureDrainGrace)
+	captureDrainGrace = 300 * time.Millisecond
+	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sink := &hangingStore{Store: st}
+	a, err := New(testConfig(), sink, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stopBase()         // shutting down
+	for i := range 130 { // three batches of 64 at most
+		a.queue <- feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{ID: fmt.Sprintf("5000000000000%05d", i), Platform: feedbackbot.PlatformDiscord,
+			Workspace: guild, Channel: chGeneral, Author: userAlice, Role: feedbackbot.RoleCustomer, Text: "hello", Time: time.Now()}}
+	}
+	close(a.queue)
+	start := time.Now()
+	go a.captureLoop(context.Background())
+	select {
+	case <-a.captureDone:
+	case <-time.After(8 * time.Second):
+		t.Fatal("the capture drain was still retrying 8 s into the shutdown")
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the drain took %v; want about the grace (300ms) and an attempt", took)
+	}
+	if n := sink.calls.Load(); n >= 10 {
+		t.Errorf("%d attempts; want the batches after the first failure past the grace given up untried", n)
 	}
 }
