@@ -458,7 +458,8 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 		// message, a join or a topic change), is noise: passed on, it left a tombstone
 		// for ever (the store keeps one for any message it never held, against a late
 		// redelivery). (Ignored channels and people are passed on: the configuration
-		// may have changed since their messages were captured.)
+		// may have changed since their messages were captured; so are Slackbot's,
+		// which versions before 2026-12-07 captured.)
 		if p := ev.Previous; p != nil && (p.BotID != "" || skipped(p.Subtype)) {
 			return nil, nil
 		}

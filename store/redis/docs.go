@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -197,19 +198,41 @@ func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool,
 	if ttl < time.Millisecond {
 		return false, invalid("once ttl must be at least 1ms")
 	}
-	token := rand.Text()
+	// A call that failed left its token behind (its SET may have landed, and the
+	// outage ate the look that would have told): the next call for the name sends
+	// the same one, and finds the marker its own (a review's find).
+	s.onceMu.Lock()
+	token := s.onceTokens[name]
+	s.onceMu.Unlock()
+	if token == "" {
+		token = rand.Text()
+	}
 	ok, err := s.rdb.SetNX(ctx, s.onceKey(name), token, ttl).Result()
 	if err == nil && ok {
+		s.onceDone(name)
 		return true, nil
 	}
 	got, gerr := s.rdb.Get(ctx, s.onceKey(name)).Result()
 	switch {
 	case gerr == nil && got == token:
-		return true, nil // (this call's write, its reply lost)
-	case err != nil:
-		return false, wrapErr("once", err)
-	case gerr != nil && !errors.Is(gerr, redis.Nil):
-		return false, wrapErr("once", gerr)
+		s.onceDone(name)
+		return true, nil // (this process's write, its reply lost)
+	case err != nil || gerr != nil && !errors.Is(gerr, redis.Nil):
+		s.onceMu.Lock()
+		if s.onceTokens == nil {
+			s.onceTokens = map[string]string{}
+		}
+		s.onceTokens[name] = token
+		s.onceMu.Unlock()
+		return false, wrapErr("once", cmp.Or(err, gerr))
 	}
+	s.onceDone(name)
 	return false, nil
+}
+
+// onceDone forgets the token of a once marker whose answer is known.
+func (s *Store) onceDone(name string) {
+	s.onceMu.Lock()
+	delete(s.onceTokens, name)
+	s.onceMu.Unlock()
 }

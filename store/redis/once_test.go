@@ -19,6 +19,7 @@ import (
 type lostReply struct {
 	answer string
 	done   atomic.Bool
+	down   atomic.Bool // "outage": the next command fails too
 }
 
 func (h *lostReply) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -29,6 +30,11 @@ func (h *lostReply) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 
 func (h *lostReply) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, c redis.Cmder) error {
+		if h.down.Swap(false) { // (the outage takes the call's look too, then ends)
+			err := errors.New("dial tcp: connection refused")
+			c.SetErr(err)
+			return err
+		}
 		args := c.Args()
 		if len(args) < 2 || !strings.EqualFold(args[0].(string), "set") || !strings.Contains(args[1].(string), ":once:") || h.done.Swap(true) {
 			return next(ctx, c)
@@ -36,9 +42,10 @@ func (h *lostReply) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if err := next(ctx, c); err != nil {
 			return err
 		}
-		if h.answer == "error" {
+		if h.answer == "error" || h.answer == "outage" {
 			err := errors.New("read tcp: connection reset by peer")
 			c.SetErr(err)
+			h.down.Store(h.answer == "outage")
 			return err
 		}
 		return next(ctx, c) // (sent again: NX finds the marker)
@@ -46,18 +53,24 @@ func (h *lostReply) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 }
 
 // TestOnceWhoseReplyWasLost: a once marker whose SET landed and whose reply was
-// lost is still this call's: true, whether the client sent it again (which then
-// found the marker: it read false, and the day's retention pass went undone on
-// every replica, a review found) or gave up with an error. A second call is
-// false, as ever.
+// lost is still this process's: true, whether the client sent it again (which
+// then found the marker: it read false, and the day's retention pass went undone
+// on every replica, a review found) or gave up with an error; and where an
+// outage took the call's own look too, the call fails and the next one is true.
+// A second call is false, as ever.
 func TestOnceWhoseReplyWasLost(t *testing.T) {
-	for _, answer := range []string{"sent again", "error"} {
+	for _, answer := range []string{"sent again", "error", "outage"} {
 		t.Run(answer, func(t *testing.T) {
 			ctx := t.Context()
 			s, client, _ := newStore(t, redisstore.Options{})
 			client.AddHook(&lostReply{answer: answer})
+			if answer == "outage" {
+				if ok, err := s.Once(ctx, "retention:2026-12-07", time.Hour); err == nil || ok {
+					t.Fatalf("Once during the outage = %v, %v; want an error", ok, err)
+				}
+			}
 			if ok, err := s.Once(ctx, "retention:2026-12-07", time.Hour); err != nil || !ok {
-				t.Fatalf("Once = %v, %v; want true: the marker is this call's", ok, err)
+				t.Fatalf("Once = %v, %v; want true: the marker is this process's", ok, err)
 			}
 			if ok, err := s.Once(ctx, "retention:2026-12-07", time.Hour); err != nil || ok {
 				t.Errorf("Once again = %v, %v; want false", ok, err)

@@ -61,6 +61,10 @@ type Store struct {
 	chunk     int // items an apply script carries at most (applyChunk; smaller in tests)
 	consIdle  time.Duration
 	lastPrune atomic.Int64 // unix nanoseconds of the last pruning of idle consumers
+	// onceTokens are the tokens of once markers whose call failed (Once), by
+	// name, sent again by the next call
+	onceMu     sync.Mutex
+	onceTokens map[string]string
 
 	groups sync.Map // stream key -> struct{}: consumer group known to exist
 	listed sync.Map // workspace -> struct{}: listed in the workspace set by this process (appendEvents)
