@@ -16,9 +16,8 @@ type Digest struct {
 	CustomerMessages int64 `json:"customer_messages"`
 	StaffMessages    int64 `json:"staff_messages"`
 	// PrevCustomerMessages covers the period before From: a scheduled digest's
-	// previous digest's period (bot.DigestRequest.PrevFrom, the schedule's own
-	// calendar: across a change of the clocks, a calendar month), otherwise the
-	// period of the same length.
+	// previous digest's period where it is comparable (bot.DigestRequest.PrevFrom:
+	// across a change of the clocks), otherwise the period of the same length.
 	PrevCustomerMessages int64 `json:"prev_customer_messages"`
 
 	Positive int64 `json:"positive"`

@@ -39,9 +39,9 @@ type DigestRequest struct {
 	Workspace string
 	From, To  time.Time
 	// PrevFrom is where the period compared with begins (it ends at From): the
-	// scheduler's previous digest's own start, which its calendar arithmetic
-	// gives across a change of the clocks and for calendar months. Zero (or not
-	// before From): the period of the same length just before From.
+	// scheduler's previous digest's own start where the two periods compare
+	// (comparedFrom: across a change of the clocks). Zero (or not before From):
+	// the period of the same length just before From.
 	PrevFrom time.Time
 	Now      time.Time
 	// Location sets the day boundaries of the chart series (default UTC).

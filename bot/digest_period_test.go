@@ -483,13 +483,16 @@ func TestScheduledDigestsCountEachMessageOnce(t *testing.T) {
 
 // TestDigestComparesWithThePreviousDigest: a scheduled digest compares with the
 // period of the digest before it, as that digest counted it (its customer
-// messages and sentiment index), whatever the calendar did in between: a week
-// of 169 or 167 hours across a change of the clocks in New York, a daily
-// 02:30 in Berlin across the autumn change (a time shown twice, east of UTC),
-// a daily 02:30 in New York across the spring change (a time skipped), and
-// calendar months. The period compared with was the same length just before
-// From, which took an hour of the period before that, or left one out, and
-// read a month back by days (a review's find).
+// messages and sentiment index), where the two cover as much of the schedule's
+// wall clock: a week of 169 or 167 hours across a change of the clocks in New
+// York, a daily 02:30 in Berlin across the autumn change (a time shown twice,
+// east of UTC), a daily 02:30 in New York across the spring change (a time
+// skipped). The period compared with was the same length just before From,
+// which took an hour of the period before that, or left one out (a review's
+// find). Where the digest before covered another span (a weekday schedule's
+// Monday covers the weekend; calendar months; an hourly run over both showings
+// of an autumn hour lasts two), it compares with the same length before From,
+// as the counts can only then be compared (a second review's find).
 func TestDigestComparesWithThePreviousDigest(t *testing.T) {
 	zone := func(name string) *time.Location {
 		loc, err := time.LoadLocation(name)
@@ -502,23 +505,28 @@ func TestDigestComparesWithThePreviousDigest(t *testing.T) {
 	at := func(loc *time.Location, y int, m time.Month, d, h, min int) time.Time {
 		return time.Date(y, m, d, h, min, 0, 0, loc)
 	}
+	const digest, length = "the previous digest's", "the same length"
 	cases := []struct {
 		name   string
 		spec   string
 		loc    *time.Location
 		period time.Duration
 		runs   []time.Time
+		want   []string // what each run after the first compares with
 	}{
 		{"weekly across the autumn change", "0 9 * * 1", ny, 7 * 24 * time.Hour,
-			[]time.Time{at(ny, 2026, 10, 19, 9, 0), at(ny, 2026, 10, 26, 9, 0), at(ny, 2026, 11, 2, 9, 0), at(ny, 2026, 11, 9, 9, 0)}},
+			[]time.Time{at(ny, 2026, 10, 19, 9, 0), at(ny, 2026, 10, 26, 9, 0), at(ny, 2026, 11, 2, 9, 0), at(ny, 2026, 11, 9, 9, 0)}, []string{digest, digest, digest}},
 		{"weekly across the spring change", "0 9 * * 1", ny, 7 * 24 * time.Hour,
-			[]time.Time{at(ny, 2027, 3, 1, 9, 0), at(ny, 2027, 3, 8, 9, 0), at(ny, 2027, 3, 15, 9, 0), at(ny, 2027, 3, 22, 9, 0)}},
+			[]time.Time{at(ny, 2027, 3, 1, 9, 0), at(ny, 2027, 3, 8, 9, 0), at(ny, 2027, 3, 15, 9, 0), at(ny, 2027, 3, 22, 9, 0)}, []string{digest, digest, digest}},
 		{"daily at a time shown twice", "30 2 * * *", berlin, 24 * time.Hour,
-			[]time.Time{at(berlin, 2026, 10, 24, 2, 30), at(berlin, 2026, 10, 25, 1, 30).Add(time.Hour), at(berlin, 2026, 10, 26, 2, 30), at(berlin, 2026, 10, 27, 2, 30)}},
+			[]time.Time{at(berlin, 2026, 10, 24, 2, 30), at(berlin, 2026, 10, 25, 1, 30).Add(time.Hour), at(berlin, 2026, 10, 26, 2, 30), at(berlin, 2026, 10, 27, 2, 30)}, []string{digest, digest, digest}},
 		{"daily at a time skipped", "30 2 * * *", ny, 24 * time.Hour,
-			[]time.Time{at(ny, 2027, 3, 13, 2, 30), at(ny, 2027, 3, 14, 3, 30), at(ny, 2027, 3, 15, 2, 30), at(ny, 2027, 3, 16, 2, 30)}},
+			[]time.Time{at(ny, 2027, 3, 13, 2, 30), at(ny, 2027, 3, 14, 3, 30), at(ny, 2027, 3, 15, 2, 30), at(ny, 2027, 3, 16, 2, 30)}, []string{digest, digest, digest}},
+		{"weekdays", "0 9 * * 1-5", time.UTC, 24 * time.Hour,
+			[]time.Time{at(time.UTC, 2026, 11, 5, 9, 0), at(time.UTC, 2026, 11, 6, 9, 0), at(time.UTC, 2026, 11, 9, 9, 0), at(time.UTC, 2026, 11, 10, 9, 0), at(time.UTC, 2026, 11, 11, 9, 0)},
+			[]string{digest, length, length, digest}},
 		{"monthly (a period of 28 days: each calendar month)", "0 9 1 * *", time.UTC, 28 * 24 * time.Hour,
-			[]time.Time{at(time.UTC, 2027, 2, 1, 9, 0), at(time.UTC, 2027, 3, 1, 9, 0), at(time.UTC, 2027, 4, 1, 9, 0), at(time.UTC, 2027, 5, 1, 9, 0)}},
+			[]time.Time{at(time.UTC, 2027, 2, 1, 9, 0), at(time.UTC, 2027, 3, 1, 9, 0), at(time.UTC, 2027, 4, 1, 9, 0), at(time.UTC, 2027, 5, 1, 9, 0)}, []string{length, length, length}},
 	}
 	for _, c := range cases {
 		var marks []time.Time
@@ -527,7 +535,7 @@ func TestDigestComparesWithThePreviousDigest(t *testing.T) {
 				marks = append(marks, r.Add(d*time.Minute))
 			}
 		}
-		msgs := spread(c.runs[0].Add(-c.period-48*time.Hour), c.runs[len(c.runs)-1], 7*time.Hour, marks...)
+		msgs := spread(c.runs[0].Add(-62*24*time.Hour), c.runs[len(c.runs)-1], 7*time.Hour, marks...)
 		for name, open := range backends(t) {
 			t.Run(c.name+"/"+name, func(t *testing.T) {
 				ctx := context.Background()
@@ -561,12 +569,15 @@ func TestDigestComparesWithThePreviousDigest(t *testing.T) {
 				}
 				for i := 1; i < len(digests); i++ {
 					d, p := digests[i], digests[i-1]
-					if !d.From.Equal(p.To) {
-						t.Fatalf("run %d's period starts %v, the one before ended %v", i, d.From, p.To)
+					want, got := p.CustomerMessages, d.PrevCustomerMessages
+					if c.want[i-1] == length {
+						want = customersIn(msgs, d.From.Add(-d.To.Sub(d.From)), d.From)
+					} else if !d.From.Equal(p.To) || !sameFloat(d.PrevSentimentIndex, p.SentimentIndex) {
+						t.Errorf("%v–%v: the previous digest covered %v–%v (index %s); compared with index %s",
+							d.From, d.To, p.From, p.To, fmtIndex(p.SentimentIndex), fmtIndex(d.PrevSentimentIndex))
 					}
-					if d.PrevCustomerMessages != p.CustomerMessages || !sameFloat(d.PrevSentimentIndex, p.SentimentIndex) {
-						t.Errorf("%v–%v compared with %d customer messages (index %s); the digest of %v–%v counted %d (%s)",
-							d.From, d.To, d.PrevCustomerMessages, fmtIndex(d.PrevSentimentIndex), p.From, p.To, p.CustomerMessages, fmtIndex(p.SentimentIndex))
+					if got != want {
+						t.Errorf("%v–%v compared with %d customer messages; want %d, %s", d.From, d.To, got, want, c.want[i-1])
 					}
 				}
 			})

@@ -254,6 +254,29 @@ func periodFrom(j Job, at time.Time) time.Time {
 	return start
 }
 
+// comparedFrom is where the period a digest of [from, end) compares with begins:
+// the previous digest's (periodFrom of the run at from) where that covers as
+// much of the schedule's wall clock and lasts within a twentieth as long (across
+// a change of the clocks a week is 167 or 169 hours, a day 23 or 25: the period
+// of the same length before from took an hour of the week before or left one
+// out, a review found); otherwise zero, the same length before from (a weekday
+// schedule's Monday covers the weekend, 72 hours, and the digest before it 24:
+// compared, the counts tripled and fell by two thirds, a second review found; an
+// hourly run over both showings of an autumn hour lasts two).
+func comparedFrom(j Job, from, end time.Time) time.Time {
+	prev := periodFrom(j, from)
+	if !prev.Before(from) {
+		return time.Time{}
+	}
+	cur, before := end.Sub(from), from.Sub(prev)
+	wallCur := scheduledWall(j, end).Sub(scheduledWall(j, from))
+	wallBefore := scheduledWall(j, from).Sub(scheduledWall(j, prev))
+	if wallCur != wallBefore || (cur-before).Abs()*20 > cur {
+		return time.Time{}
+	}
+	return prev
+}
+
 // wallClock is what loc's clock shows at t, as a time in UTC (loc nil: UTC).
 func wallClock(t time.Time, loc *time.Location) time.Time {
 	l := t.In(cmp.Or(loc, time.UTC))
@@ -383,14 +406,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 	} else if !feedbackbot.IsNotFound(err) {
 		return false, fmt.Errorf("job %s: %w", j.Name, err)
 	}
-	// The period compared with is the previous digest's, by the same calendar
-	// arithmetic (periodFrom of the run at from): across a change of the clocks
-	// a week is 167 or 169 hours, and a month is as long as it is; the period of
-	// the same length before from took an hour of the week before or left one
-	// out, a review found.
 	end, from := at.UTC(), periodFrom(j, at)
 	d, err := DigestWithRisk(ctx, s.Store, RiskRequest{Workspace: j.Workspace, Now: end, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets},
-		DigestRequest{Workspace: j.Workspace, From: from, To: end, PrevFrom: periodFrom(j, from), Now: end,
+		DigestRequest{Workspace: j.Workspace, From: from, To: end, PrevFrom: comparedFrom(j, from, end), Now: end,
 			Location: j.Location, Accounts: s.Accounts, Params: s.Params, TierTargets: s.TierTargets, Themes: s.Themes, Known: s.Known})
 	if err != nil {
 		return false, err
