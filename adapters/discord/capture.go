@@ -25,6 +25,9 @@ type channelInfo struct {
 	parent   string // for threads and forum posts: the channel they belong to
 	thread   bool
 	guild    string
+	// forum: a forum or media channel, listed by catchUpChannels only as the
+	// parent of its posts (it has no messages of its own)
+	forum bool
 }
 
 // channel looks a channel up in the gateway state, then over REST (cached in state).

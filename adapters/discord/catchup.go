@@ -122,6 +122,7 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 	defer stopWatching()
 	start := time.Now()
 	before := readyAt.Add(-catchUpSkew)
+	chans = a.withArchivedThreads(ctx, lister, guild, chans, before)
 	starts := a.catchUpStarts(ctx, lister, live, chans, before)
 	var total catchUpCounts
 	checked, failed := 0, 0
@@ -312,7 +313,9 @@ func (lr *liveRecord) reached(channel, id string) bool {
 }
 
 // catchUpChannels lists the guild's captured text channels and threads (copied:
-// the gateway state changes the guild's own lists afterwards).
+// the gateway state changes the guild's own lists afterwards), and its forum and
+// media channels as parents (forum: true), whose posts are threads: the archived
+// ones are looked for under them too (withArchivedThreads).
 func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
 	var out []channelInfo
 	for _, c := range slices.Concat(g.Channels, g.Threads) {
@@ -323,10 +326,108 @@ func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
 			if a.wanted(ci) {
 				out = append(out, ci)
 			}
+		case discordgo.ChannelTypeGuildForum, discordgo.ChannelTypeGuildMedia:
+			ci := channelInfo{id: c.ID, name: c.Name, guild: g.ID, forum: true}
+			if a.wanted(ci) {
+				out = append(out, ci)
+			}
 		}
 	}
 	return out
 }
+
+// withArchivedThreads adds to chans the public threads (and forum posts) that
+// archived since the newest message stored under their channel before before:
+// GUILD_CREATE lists active threads only, and a thread a customer wrote in while
+// no session was up, archived since (after an hour to a week without a message),
+// was never caught up (a review's find). Forum channels (forum: true) are there
+// only as parents: they have no messages of their own, and leave the list. A
+// channel whose archived threads cannot be listed is logged and left to its
+// active threads. (Private threads archived meanwhile need Manage Threads to be
+// listed, and are not looked for.)
+func (a *Adapter) withArchivedThreads(ctx context.Context, lister messageLister, guild string, chans []channelInfo, before time.Time) []channelInfo {
+	known := map[string]bool{}
+	var parents, out []channelInfo
+	for _, ci := range chans {
+		known[ci.id] = true
+		if !ci.thread {
+			parents = append(parents, ci)
+		}
+		if !ci.forum {
+			out = append(out, ci)
+		}
+	}
+	for _, p := range parents {
+		if ctx.Err() != nil {
+			break
+		}
+		newest, err := lister.Messages(ctx, store.Query{Workspace: guild, Channel: p.id, To: before, Limit: 1})
+		if err != nil || len(newest) == 0 {
+			continue // (nothing stored: nothing to catch up from; a store error: its channels say so)
+		}
+		since := newest[0].Message.Time
+		threads, err := a.archivedThreads(ctx, p.id, since)
+		if err != nil {
+			a.log.Warn("discord catch-up: the channel's archived threads could not all be listed; those listed and its active threads are caught up",
+				"guild", guild, "channel", p.id, "listed", len(threads), "err", err)
+		}
+		for _, th := range threads {
+			ci := channelInfo{id: th.ID, name: th.Name, parent: p.id, thread: true, guild: guild}
+			if !known[ci.id] && a.wanted(ci) {
+				known[ci.id] = true
+				out = append(out, ci)
+			}
+		}
+	}
+	return out
+}
+
+// archivedThreads lists the public threads of channel archived at or after since
+// (GET /channels/{id}/threads/archived/public, newest archived first, a page at a
+// time), at most maxArchivedPages pages.
+func (a *Adapter) archivedThreads(ctx context.Context, channel string, since time.Time) ([]*discordgo.Channel, error) {
+	var out []*discordgo.Channel
+	var cursor *time.Time
+	for page := 0; page < maxArchivedPages; page++ {
+		var list *discordgo.ThreadsList
+		err := a.retryRoute(ctx, "list archived threads", discordgo.EndpointChannelPublicArchivedThreads(channel), func() error {
+			var err error
+			list, err = a.s.ThreadsArchived(channel, cursor, archivedPage, discordgo.WithContext(ctx))
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+		if list == nil {
+			return out, nil
+		}
+		for _, th := range list.Threads {
+			if th == nil || th.ThreadMetadata == nil {
+				continue
+			}
+			at := th.ThreadMetadata.ArchiveTimestamp
+			if at.Before(since) {
+				return out, nil // (newest archived first: the rest archived before)
+			}
+			out = append(out, th)
+			if cursor == nil || at.Before(*cursor) {
+				c := at
+				cursor = &c
+			}
+		}
+		if !list.HasMore || len(list.Threads) == 0 {
+			return out, nil
+		}
+	}
+	return out, fmt.Errorf("more than %d pages of threads archived since %s", maxArchivedPages, since.UTC().Format(time.RFC3339))
+}
+
+// archivedPage and maxArchivedPages bound the listing of a channel's archived
+// threads: 100 a page (Discord's most), ten pages.
+const (
+	archivedPage     = 100
+	maxArchivedPages = 10
+)
 
 // home is the channel a channel's messages are stored under: a thread's are under
 // its parent's.

@@ -425,3 +425,40 @@ func TestCatchUpThreadStartsBeforeEarlierChannelsCatchUp(t *testing.T) {
 		})
 	}
 }
+
+// TestCatchUpFindsThreadsArchivedMeanwhile: a forum post a customer wrote in
+// while no session was up, archived since (Discord archives a thread after an
+// hour to a week without a message, and GUILD_CREATE lists active threads only),
+// is caught up: its channel's archived threads are listed back to the newest
+// message stored under it. It was never caught up, and nothing said so (a
+// review's find).
+func TestCatchUpFindsThreadsArchivedMeanwhile(t *testing.T) {
+	member := []string{roleMember}
+	c := newCluster(t)
+	a := c.start("first", false, nil)
+	a.waitReady(t, 1, 5*time.Second)
+	for _, m := range []map[string]any{message(thPost, userAlice, member, "the export fails with a 500"), message(chGeneral, userAlice, member, "hello")} {
+		c.fake.Dispatch("MESSAGE_CREATE", m)
+	}
+	waitFor(t, "live capture", 5*time.Second, func() bool { return len(replay(t, c.st)) == 2 })
+	analyse(t, c.st)
+	a.stop(t)
+	c.waitNoSession(t)
+
+	offline := message(thPost, userAlice, member, "still failing, any news?")
+	offline["timestamp"] = "2026-11-21T10:00:00.000000+00:00"
+	c.fake.AddMessage(offline)
+	c.fake.ArchiveThread(thPost, time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+
+	b := c.start("second", false, nil)
+	b.waitReady(t, 1, 5*time.Second)
+	b.waitCatchUp(t)
+	time.Sleep(100 * time.Millisecond) // let anything queued land
+	analyse(t, c.st)
+	if _, err := c.st.Message(t.Context(), "discord/"+guild+"/"+offline["id"].(string)); err != nil {
+		t.Errorf("the message written in the post archived meanwhile: %v", err)
+	}
+	if n := len(c.fake.Requests("/channels/" + chForum + "/threads/archived/public")); n == 0 {
+		t.Error("the forum's archived posts were not listed")
+	}
+}

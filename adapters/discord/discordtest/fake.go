@@ -803,6 +803,15 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 			return
 		}
 		writeJSON(w, 200, m)
+	case method == "GET" && len(parts) == 5 && parts[0] == "channels" && parts[2] == "threads" && parts[3] == "archived" && parts[4] == "public":
+		s.mu.Lock()
+		_, ok := s.channels[parts[1]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+			return
+		}
+		writeJSON(w, 200, s.archivedThreads(parts[1], req.Query))
 	case method == "GET" && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
 		s.mu.Lock()
 		_, ok := s.channels[parts[1]]
@@ -1113,8 +1122,67 @@ func (s *Server) ready(c *websocket.Conn) string {
 		"user": discordgo.User{ID: s.BotID, Username: "feedbackbot", Bot: true}, "guilds": unavailable,
 		"application": map[string]any{"id": s.AppID, "flags": 0}})
 	for _, g := range guilds {
-		s.Dispatch("GUILD_CREATE", g)
+		s.Dispatch("GUILD_CREATE", activeGuild(g))
 	}
 	s.signalConnected()
 	return sid
+}
+
+// ArchiveThread archives a thread (or forum post) at at: GUILD_CREATE leaves it
+// out, as Discord lists active threads only, and GET
+// /channels/{parent}/threads/archived/public lists it.
+func (s *Server) ArchiveThread(id string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.channels[id]
+	if !ok {
+		return
+	}
+	c.ThreadMetadata = &discordgo.ThreadMetadata{Archived: true, ArchiveTimestamp: at.UTC(), AutoArchiveDuration: 60}
+}
+
+// activeGuild is g as GUILD_CREATE sends it: its channels without the archived
+// threads.
+func activeGuild(g *discordgo.Guild) *discordgo.Guild {
+	cp := *g
+	cp.Channels = nil
+	for _, c := range g.Channels {
+		if c.ThreadMetadata == nil || !c.ThreadMetadata.Archived {
+			cp.Channels = append(cp.Channels, c)
+		}
+	}
+	return &cp
+}
+
+// archivedThreads serves GET /channels/{id}/threads/archived/public like
+// Discord: the channel's archived public threads, the last archived first,
+// those archived before ?before= (an ISO 8601 time), at most ?limit= (50 by
+// default), and has_more.
+func (s *Server) archivedThreads(parent string, q url.Values) map[string]any {
+	limit := 50
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 2 && n <= 100 {
+		limit = n
+	}
+	var before time.Time
+	if b := q.Get("before"); b != "" {
+		before, _ = time.Parse(time.RFC3339, b)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var threads []*discordgo.Channel
+	for _, c := range s.channels {
+		m := c.ThreadMetadata
+		if c.ParentID != parent || m == nil || !m.Archived || c.Type == discordgo.ChannelTypeGuildPrivateThread || !before.IsZero() && !m.ArchiveTimestamp.Before(before) {
+			continue
+		}
+		threads = append(threads, c)
+	}
+	slices.SortFunc(threads, func(a, b *discordgo.Channel) int {
+		return b.ThreadMetadata.ArchiveTimestamp.Compare(a.ThreadMetadata.ArchiveTimestamp)
+	})
+	more := len(threads) > limit
+	if more {
+		threads = threads[:limit]
+	}
+	return map[string]any{"threads": threads, "members": []any{}, "has_more": more}
 }
