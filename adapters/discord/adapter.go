@@ -707,8 +707,10 @@ func (a *Adapter) gaveUp(events int) {
 }
 
 // minDrainAttempt is the shortest attempt a shutdown's drain gives a batch: past
-// its grace, a store that answers still takes the rest of the queue.
-const minDrainAttempt = 250 * time.Millisecond
+// its grace, a store that answers, slowly too, still takes the rest of the queue
+// (250 ms gave up the queue behind one batch of a store taking 350 ms, a
+// review found), and one that hangs costs the grace and one such attempt.
+const minDrainAttempt = 2 * time.Second
 
 // captureDrainGrace bounds how long a shutdown keeps retrying queued events against
 // a store that does not answer (a variable for tests).

@@ -3,10 +3,12 @@ package discordadapter
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -387,20 +389,30 @@ func (a *Adapter) withArchivedThreads(ctx context.Context, lister messageLister,
 // time), at most maxArchivedPages pages.
 func (a *Adapter) archivedThreads(ctx context.Context, channel string, since time.Time) ([]*discordgo.Channel, error) {
 	var out []*discordgo.Channel
-	var cursor *time.Time
+	seen := map[string]bool{}
+	var cursor time.Time
+	bucket := discordgo.EndpointChannelPublicArchivedThreads(channel)
 	for page := 0; page < maxArchivedPages; page++ {
-		var list *discordgo.ThreadsList
-		err := a.retryRoute(ctx, "list archived threads", discordgo.EndpointChannelPublicArchivedThreads(channel), func() error {
-			var err error
-			list, err = a.s.ThreadsArchived(channel, cursor, archivedPage, discordgo.WithContext(ctx))
-			return err
+		// (discordgo's ThreadsArchived sends the cursor without its fraction of a
+		// second, which left out the next page's threads archived earlier in that
+		// second, a review found: the request is made here, the cursor a
+		// microsecond after the page's last, its threads met again skipped)
+		endpoint := bucket + "?limit=" + strconv.Itoa(archivedPage)
+		if !cursor.IsZero() {
+			endpoint += "&before=" + url.QueryEscape(cursor.Add(time.Microsecond).UTC().Format(time.RFC3339Nano))
+		}
+		var list discordgo.ThreadsList
+		err := a.retryRoute(ctx, "list archived threads", bucket, func() error {
+			body, err := a.s.RequestWithBucketID("GET", endpoint, nil, bucket, discordgo.WithContext(ctx))
+			if err != nil {
+				return err
+			}
+			return json.Unmarshal(body, &list)
 		})
 		if err != nil {
 			return out, err
 		}
-		if list == nil {
-			return out, nil
-		}
+		fresh := 0
 		for _, th := range list.Threads {
 			if th == nil || th.ThreadMetadata == nil {
 				continue
@@ -409,13 +421,16 @@ func (a *Adapter) archivedThreads(ctx context.Context, channel string, since tim
 			if at.Before(since) {
 				return out, nil // (newest archived first: the rest archived before)
 			}
-			out = append(out, th)
-			if cursor == nil || at.Before(*cursor) {
-				c := at
-				cursor = &c
+			if !seen[th.ID] {
+				seen[th.ID] = true
+				fresh++
+				out = append(out, th)
+			}
+			if cursor.IsZero() || at.Before(cursor) {
+				cursor = at
 			}
 		}
-		if !list.HasMore || len(list.Threads) == 0 {
+		if !list.HasMore || fresh == 0 {
 			return out, nil
 		}
 	}

@@ -462,3 +462,31 @@ func TestCatchUpFindsThreadsArchivedMeanwhile(t *testing.T) {
 		t.Error("the forum's archived posts were not listed")
 	}
 }
+
+// TestArchivedThreadsPagesWithinASecond: the listing of archived threads pages
+// by archive time to the fraction of a second: 101 posts archived 50 ms apart
+// are all listed over two pages, though the first page ends inside a second
+// (discordgo's helper sent the cursor without its fraction, and the next page
+// left out the posts archived earlier in that second: a review's find).
+func TestArchivedThreadsPagesWithinASecond(t *testing.T) {
+	f := newFixture(t, testConfig(), nil)
+	g, chans := fakeGuild()
+	base := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := range 101 {
+		id := itoa(500_000_000_000_000_000 + int64(i))
+		ids = append(ids, id)
+		chans = append(chans, &discordgo.Channel{ID: id, Name: "post " + id, Type: discordgo.ChannelTypeGuildPublicThread, ParentID: chForum})
+	}
+	f.fake.AddGuild(g, chans...)
+	for i, id := range ids {
+		f.fake.ArchiveThread(id, base.Add(time.Duration(i)*50*time.Millisecond))
+	}
+	got, err := f.a.archivedThreads(t.Context(), chForum, base)
+	if err != nil || len(got) != len(ids) {
+		t.Fatalf("archivedThreads = %d threads, %v; want all %d", len(got), err, len(ids))
+	}
+	if n := len(f.fake.Requests("/channels/" + chForum + "/threads/archived/public")); n != 2 {
+		t.Errorf("%d pages asked for, want 2", n)
+	}
+}

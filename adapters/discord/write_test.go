@@ -155,3 +155,51 @@ func TestShutdownDrainEndsWhileTheStoreHangs(t *testing.T) {
 		t.Errorf("%d attempts; want the batches after the first failure past the grace given up untried", n)
 	}
 }
+
+// slowStore is a real store whose appends take delay, then succeed.
+type slowStore struct {
+	store.Store
+	delay time.Duration
+}
+
+func (s *slowStore) Append(ctx context.Context, evs ...feedbackbot.Event) (int, error) {
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		return 0, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store unreachable: %v", ctx.Err())
+	}
+	return s.Store.Append(ctx, evs...)
+}
+
+// TestShutdownDrainTakesTheQueueOfASlowStore: a store that answers slowly
+// (350 ms a batch) still takes the whole queue at shutdown, past the drain's
+// grace: the bound on a hanging store's drain gave up the queue behind the
+// first batch its grace cut short (a review's find).
+func TestShutdownDrainTakesTheQueueOfASlowStore(t *testing.T) {
+	defer func(g time.Duration) { captureDrainGrace = g }(captureDrainGrace)
+	captureDrainGrace = time.Second
+	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a, err := New(testConfig(), &slowStore{Store: st, delay: 350 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stopBase()         // shutting down
+	for i := range 320 { // five batches of 64
+		a.queue <- feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{ID: fmt.Sprintf("5000000000001%05d", i), Platform: feedbackbot.PlatformDiscord,
+			Workspace: guild, Channel: chGeneral, Author: userAlice, Role: feedbackbot.RoleCustomer, Text: "hello", Time: time.Now()}}
+	}
+	close(a.queue)
+	go a.captureLoop(context.Background())
+	select {
+	case <-a.captureDone:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the capture drain did not end")
+	}
+	if n, err := st.Backlog(context.Background()); err != nil || n != 320 {
+		t.Errorf("the log holds %d events (%v), want all 320", n, err)
+	}
+}

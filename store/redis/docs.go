@@ -203,6 +203,7 @@ func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool,
 	// the same one, and finds the marker its own (a review's find).
 	s.onceMu.Lock()
 	token := s.onceTokens[name]
+	delete(s.onceTokens, name) // (one call sends it again: two at once both found the marker theirs)
 	s.onceMu.Unlock()
 	if token == "" {
 		token = rand.Text()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -76,5 +77,31 @@ func TestOnceWhoseReplyWasLost(t *testing.T) {
 				t.Errorf("Once again = %v, %v; want false", ok, err)
 			}
 		})
+	}
+}
+
+// TestOnceAtOnceAfterAFailedCall: after a call an outage failed (its token left
+// for the next), several calls at once for the name in one process: exactly one
+// is true (each read the token left behind, and all found the marker theirs: a
+// review's find).
+func TestOnceAtOnceAfterAFailedCall(t *testing.T) {
+	ctx := t.Context()
+	s, client, _ := newStore(t, redisstore.Options{})
+	client.AddHook(&lostReply{answer: "outage"})
+	if ok, err := s.Once(ctx, "retention:x", time.Hour); err == nil || ok {
+		t.Fatalf("Once during the outage = %v, %v; want an error", ok, err)
+	}
+	var trues atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if ok, err := s.Once(ctx, "retention:x", time.Hour); err == nil && ok {
+				trues.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := trues.Load(); n != 1 {
+		t.Errorf("%d calls found the marker theirs, want 1", n)
 	}
 }
