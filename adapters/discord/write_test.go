@@ -45,11 +45,7 @@ func (s *refusingStore) Append(ctx context.Context, evs ...feedbackbot.Event) (i
 // is written event by event; while the store is also briefly unreachable, each good
 // event is retried until it is stored (each was tried once, and lost).
 func TestRefusedBatchKeepsItsGoodEvents(t *testing.T) {
-	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := boltFor(t)
 	sink := &refusingStore{Store: st}
 	a, err := New(testConfig(), sink, nil)
 	if err != nil {
@@ -80,11 +76,7 @@ func TestRefusedBatchKeepsItsGoodEvents(t *testing.T) {
 func TestShutdownDrainEndsWhileTheStoreIsDown(t *testing.T) {
 	defer func(g time.Duration) { captureDrainGrace = g }(captureDrainGrace)
 	captureDrainGrace = 300 * time.Millisecond
-	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := boltFor(t)
 	sink := &refusingStore{Store: st, outage: 1 << 30}
 	a, err := New(testConfig(), sink, nil)
 	if err != nil {
@@ -125,29 +117,9 @@ func (s *hangingStore) Append(ctx context.Context, evs ...feedbackbot.Event) (in
 func TestShutdownDrainEndsWhileTheStoreHangs(t *testing.T) {
 	defer func(g time.Duration) { captureDrainGrace = g }(captureDrainGrace)
 	captureDrainGrace = 300 * time.Millisecond
-	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	sink := &hangingStore{Store: st}
-	a, err := New(testConfig(), sink, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.stopBase()         // shutting down
-	for i := range 130 { // three batches of 64 at most
-		a.queue <- feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{ID: fmt.Sprintf("5000000000000%05d", i), Platform: feedbackbot.PlatformDiscord,
-			Workspace: guild, Channel: chGeneral, Author: userAlice, Role: feedbackbot.RoleCustomer, Text: "hello", Time: time.Now()}}
-	}
-	close(a.queue)
+	sink := &hangingStore{Store: boltFor(t)}
 	start := time.Now()
-	go a.captureLoop(context.Background())
-	select {
-	case <-a.captureDone:
-	case <-time.After(8 * time.Second):
-		t.Fatal("the capture drain was still retrying 8 s into the shutdown")
-	}
+	drainAtShutdown(t, sink, 130, 8*time.Second) // three batches of 64 at most
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("the drain took %v; want about the grace (300ms) and an attempt", took)
 	}
@@ -178,28 +150,43 @@ func (s *slowStore) Append(ctx context.Context, evs ...feedbackbot.Event) (int, 
 func TestShutdownDrainTakesTheQueueOfASlowStore(t *testing.T) {
 	defer func(g time.Duration) { captureDrainGrace = g }(captureDrainGrace)
 	captureDrainGrace = time.Second
+	st := boltFor(t)
+	drainAtShutdown(t, &slowStore{Store: st, delay: 350 * time.Millisecond}, 320, 20*time.Second) // five batches of 64
+	if n, err := st.Backlog(context.Background()); err != nil || n != 320 {
+		t.Errorf("the log holds %d events (%v), want all 320", n, err)
+	}
+}
+
+// boltFor is an embedded store in a temporary directory, closed when t ends.
+func boltFor(t *testing.T) store.Store {
+	t.Helper()
 	st, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	a, err := New(testConfig(), &slowStore{Store: st, delay: 350 * time.Millisecond}, nil)
+	return st
+}
+
+// drainAtShutdown queues n customer messages in an adapter over sink that is
+// shutting down and drains them with its capture loop, failing t when the
+// drain has not ended within limit.
+func drainAtShutdown(t *testing.T, sink Sink, n int, limit time.Duration) {
+	t.Helper()
+	a, err := New(testConfig(), sink, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.stopBase()         // shutting down
-	for i := range 320 { // five batches of 64
-		a.queue <- feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{ID: fmt.Sprintf("5000000000001%05d", i), Platform: feedbackbot.PlatformDiscord,
+	a.stopBase() // shutting down
+	for i := range n {
+		a.queue <- feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{ID: fmt.Sprintf("50000000000000%05d", i), Platform: feedbackbot.PlatformDiscord,
 			Workspace: guild, Channel: chGeneral, Author: userAlice, Role: feedbackbot.RoleCustomer, Text: "hello", Time: time.Now()}}
 	}
 	close(a.queue)
 	go a.captureLoop(context.Background())
 	select {
 	case <-a.captureDone:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the capture drain did not end")
-	}
-	if n, err := st.Backlog(context.Background()); err != nil || n != 320 {
-		t.Errorf("the log holds %d events (%v), want all 320", n, err)
+	case <-time.After(limit):
+		t.Fatalf("the capture drain was still retrying %v into the shutdown", limit)
 	}
 }

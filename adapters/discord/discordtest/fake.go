@@ -742,14 +742,9 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 	case method == "GET" && path == "/users/@me":
 		writeJSON(w, 200, discordgo.User{ID: s.BotID, Username: "feedbackbot", Bot: true})
 	case method == "GET" && len(parts) == 2 && parts[0] == "channels":
-		s.mu.Lock()
-		c, ok := s.channels[parts[1]]
-		s.mu.Unlock()
-		if !ok {
-			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
-			return
+		if c, ok := s.knownChannel(w, parts[1]); ok {
+			writeJSON(w, 200, c)
 		}
-		writeJSON(w, 200, c)
 	case method == "GET" && len(parts) == 2 && parts[0] == "guilds":
 		s.mu.Lock()
 		g, ok := s.guilds[parts[1]]
@@ -804,23 +799,13 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 		}
 		writeJSON(w, 200, m)
 	case method == "GET" && len(parts) == 5 && parts[0] == "channels" && parts[2] == "threads" && parts[3] == "archived" && parts[4] == "public":
-		s.mu.Lock()
-		_, ok := s.channels[parts[1]]
-		s.mu.Unlock()
-		if !ok {
-			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
-			return
+		if _, ok := s.knownChannel(w, parts[1]); ok {
+			writeJSON(w, 200, s.archivedThreads(parts[1], req.Query))
 		}
-		writeJSON(w, 200, s.archivedThreads(parts[1], req.Query))
 	case method == "GET" && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
-		s.mu.Lock()
-		_, ok := s.channels[parts[1]]
-		s.mu.Unlock()
-		if !ok {
-			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
-			return
+		if _, ok := s.knownChannel(w, parts[1]); ok {
+			writeJSON(w, 200, s.channelMessages(parts[1], req.Query))
 		}
-		writeJSON(w, 200, s.channelMessages(parts[1], req.Query))
 	case method == "GET" && len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages":
 		s.mu.Lock()
 		_, ok := s.channels[parts[1]]
@@ -835,11 +820,7 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 			writeJSON(w, 200, m)
 		}
 	case method == "POST" && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
-		s.mu.Lock()
-		_, ok := s.channels[parts[1]]
-		s.mu.Unlock()
-		if !ok {
-			writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+		if _, ok := s.knownChannel(w, parts[1]); !ok {
 			return
 		}
 		var once struct {
@@ -1126,6 +1107,18 @@ func (s *Server) ready(c *websocket.Conn) string {
 	}
 	s.signalConnected()
 	return sid
+}
+
+// knownChannel is the channel id names, or false after answering 404 Unknown
+// Channel, as Discord does for a channel it does not know.
+func (s *Server) knownChannel(w http.ResponseWriter, id string) (*discordgo.Channel, bool) {
+	s.mu.Lock()
+	c, ok := s.channels[id]
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, 404, map[string]any{"message": "Unknown Channel", "code": 10003})
+	}
+	return c, ok
 }
 
 // ArchiveThread archives a thread (or forum post) at at: GUILD_CREATE leaves it
