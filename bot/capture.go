@@ -62,8 +62,14 @@ const RedeliveryWindow = 5 * time.Minute
 // Append implements the adapters' sink, for platforms that redeliver an event whose
 // capture failed (Slack).
 func (c *Capture) Append(ctx context.Context, events ...feedbackbot.Event) (int, error) {
+	return c.appendRedelivered(ctx, events, c.Log.Append)
+}
+
+// appendRedelivered is Append with write as the log's append: counted, and
+// retried while the store is unavailable.
+func (c *Capture) appendRedelivered(ctx context.Context, events []feedbackbot.Event, write func(context.Context, ...feedbackbot.Event) (int, error)) (int, error) {
 	c.stats().Events.Add(int64(len(events)))
-	n, err := c.retry(ctx, events, redelivered, func(ctx context.Context) (int, error) { return c.Log.Append(ctx, events...) })
+	n, err := c.retry(ctx, events, redelivered, func(ctx context.Context) (int, error) { return write(ctx, events...) })
 	if err == nil {
 		c.stats().Appended.Add(int64(n))
 	}
@@ -87,12 +93,7 @@ func (c *Capture) AppendNew(ctx context.Context, events ...feedbackbot.Event) (i
 	if !ok {
 		return 0, feedbackbot.Errorf(feedbackbot.EINTERNAL, "capture: the log cannot append only what it does not hold")
 	}
-	c.stats().Events.Add(int64(len(events)))
-	n, err := c.retry(ctx, events, redelivered, func(ctx context.Context) (int, error) { return na.AppendNew(ctx, events...) })
-	if err == nil {
-		c.stats().Appended.Add(int64(n))
-	}
-	return n, err
+	return c.appendRedelivered(ctx, events, na.AppendNew)
 }
 
 // AppendQueued is Append for an adapter whose own queue retries a batch until the
