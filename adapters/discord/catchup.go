@@ -124,8 +124,8 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 	defer stopWatching()
 	start := time.Now()
 	before := readyAt.Add(-catchUpSkew)
-	chans = a.withArchivedThreads(ctx, lister, guild, chans, before)
 	starts := a.catchUpStarts(ctx, lister, live, chans, before)
+	chans = a.withArchivedThreads(ctx, guild, chans, starts)
 	var total catchUpCounts
 	checked, failed := 0, 0
 	var again []channelInfo // stopped by the store: caught up again once it answers
@@ -339,7 +339,8 @@ func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
 }
 
 // withArchivedThreads adds to chans the public threads (and forum posts) that
-// archived since the newest message stored under their channel before before:
+// archived since their channel's start (starts: the newest message stored under
+// it that this session did not capture live, which its threads start from too):
 // GUILD_CREATE lists active threads only, and a thread a customer wrote in while
 // no session was up, archived since (after an hour to a week without a message),
 // was never caught up (a review's find). Forum channels (forum: true) are there
@@ -347,7 +348,7 @@ func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
 // channel whose archived threads cannot be listed is logged and left to its
 // active threads. (Private threads archived meanwhile need Manage Threads to be
 // listed, and are not looked for.)
-func (a *Adapter) withArchivedThreads(ctx context.Context, lister messageLister, guild string, chans []channelInfo, before time.Time) []channelInfo {
+func (a *Adapter) withArchivedThreads(ctx context.Context, guild string, chans []channelInfo, starts map[string]catchUpFrom) []channelInfo {
 	known := map[string]bool{}
 	var parents, out []channelInfo
 	for _, ci := range chans {
@@ -363,12 +364,11 @@ func (a *Adapter) withArchivedThreads(ctx context.Context, lister messageLister,
 		if ctx.Err() != nil {
 			break
 		}
-		newest, err := lister.Messages(ctx, store.Query{Workspace: guild, Channel: p.id, To: before, Limit: 1})
-		if err != nil || len(newest) == 0 {
+		from := starts[p.id]
+		if from.err != nil || len(from.stored) == 0 {
 			continue // (nothing stored: nothing to catch up from; a store error: its channels say so)
 		}
-		since := newest[0].Message.Time
-		threads, err := a.archivedThreads(ctx, p.id, since)
+		threads, err := a.archivedThreads(ctx, p.id, from.stored[0].Message.Time)
 		if err != nil {
 			a.log.Warn("discord catch-up: the channel's archived threads could not all be listed; those listed and its active threads are caught up",
 				"guild", guild, "channel", p.id, "listed", len(threads), "err", err)
