@@ -518,7 +518,7 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 			m.Reactions[r.Name] = r.Count
 		}
 	}
-	m.Permalink = permalink(a.cfg.TeamDomain, ev.Channel, ev.TS)
+	m.Permalink = permalink(a.cfg.TeamDomain, ev.Channel, ev.TS, ev.ThreadTS)
 	team, enterprise := ev.UserTeam, ""
 	if team == "" {
 		team = ev.Team
@@ -844,15 +844,26 @@ const lastTS = 253402300799
 // or for a channel id that is no Slack id (an export's channels.json names the
 // ids: "CACME|Nov 2><!channel>" ended the link of every quote of the channel in a
 // digest early, and pinged the channel) or a ts that is not Slack's (digits, a
-// dot, digits: parseTS).
-func permalink(domain, channel, ts string) string {
+// dot, digits: parseTS). A thread reply's (threadTS, its parent's ts, another
+// than its own) names its thread and channel as chat.getPermalink's do
+// (?thread_ts=…&cid=…): Slack opens the thread at the reply, where a link of the
+// ts alone may open the channel without it. A threadTS that is not Slack's is
+// left out of the link, which still leads to the channel.
+func permalink(domain, channel, ts, threadTS string) string {
 	if domain == "" || !slackChannelID(channel) {
 		return ""
 	}
 	if _, err := parseTS(ts); err != nil {
 		return ""
 	}
-	return fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", domain, channel, strings.ReplaceAll(ts, ".", ""))
+	link := fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", domain, channel, strings.ReplaceAll(ts, ".", ""))
+	if threadTS == "" || threadTS == ts {
+		return link
+	}
+	if _, err := parseTS(threadTS); err != nil {
+		return link
+	}
+	return link + "?thread_ts=" + threadTS + "&cid=" + channel
 }
 
 // maxChannelID bounds a Slack channel id: they are 9 to 11 characters now

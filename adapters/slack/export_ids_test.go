@@ -190,18 +190,25 @@ func TestSlackChannelID(t *testing.T) {
 // channel id and ts only, and left out otherwise (live capture makes them too).
 func TestPermalinkOnlyOfSlackIDs(t *testing.T) {
 	for _, tt := range []struct {
-		domain, channel, ts, want string
+		domain, channel, ts, thread, want string
 	}{
-		{"acme", "C05KXRJ1G2L", "1793606400.000100", "https://acme.slack.com/archives/C05KXRJ1G2L/p1793606400000100"},
-		{"acme.enterprise", "GESC", "1793606400", "https://acme.enterprise.slack.com/archives/GESC/p1793606400"},
-		{"", "C1", "1793606400.000100", ""},
-		{"acme", "CACME|Nov 2><!channel>", "1793606400.000100", ""},
-		{"acme", "c1", "1793606400.000100", ""},
-		{"acme", "C1", "1793606400.000100|x", ""},
-		{"acme", "C1", "", ""},
+		{"acme", "C05KXRJ1G2L", "1793606400.000100", "", "https://acme.slack.com/archives/C05KXRJ1G2L/p1793606400000100"},
+		{"acme.enterprise", "GESC", "1793606400", "", "https://acme.enterprise.slack.com/archives/GESC/p1793606400"},
+		{"", "C1", "1793606400.000100", "", ""},
+		{"acme", "CACME|Nov 2><!channel>", "1793606400.000100", "", ""},
+		{"acme", "c1", "1793606400.000100", "", ""},
+		{"acme", "C1", "1793606400.000100|x", "", ""},
+		{"acme", "C1", "", "", ""},
+		// a thread reply's link names its thread, as chat.getPermalink's do
+		{"acme", "C1", "1793606400.000200", "1793606400.000100",
+			"https://acme.slack.com/archives/C1/p1793606400000200?thread_ts=1793606400.000100&cid=C1"},
+		// a thread's parent is no reply
+		{"acme", "C1", "1793606400.000100", "1793606400.000100", "https://acme.slack.com/archives/C1/p1793606400000100"},
+		// a thread ts that is not Slack's is left out
+		{"acme", "C1", "1793606400.000200", "1.1&cid=C2|x>", "https://acme.slack.com/archives/C1/p1793606400000200"},
 	} {
-		if got := permalink(tt.domain, tt.channel, tt.ts); got != tt.want {
-			t.Errorf("permalink(%q, %q, %q) = %q, want %q", tt.domain, tt.channel, tt.ts, got, tt.want)
+		if got := permalink(tt.domain, tt.channel, tt.ts, tt.thread); got != tt.want {
+			t.Errorf("permalink(%q, %q, %q, %q) = %q, want %q", tt.domain, tt.channel, tt.ts, tt.thread, got, tt.want)
 		}
 	}
 }

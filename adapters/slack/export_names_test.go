@@ -142,6 +142,24 @@ func TestImportTeamDomainLinks(t *testing.T) {
 	}
 }
 
+// TestImportThreadReplyLinksToItsThread: a thread reply's link names its thread
+// (?thread_ts=&cid=, as chat.getPermalink gives it), so a quote's link opens the
+// thread at the reply; the thread's first message links as any other.
+func TestImportThreadReplyLinksToItsThread(t *testing.T) {
+	st := openStore(t)
+	if _, err := ImportExport(context.Background(), writeZip(t, realisticExport()), ImportOptions{HomeTeam: home, TeamDomain: "acme"}, st); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ ts, want string }{
+		{"1793606400.000100", "https://acme.slack.com/archives/CACME/p1793606400000100"},
+		{"1793607000.000200", "https://acme.slack.com/archives/CACME/p1793607000000200?thread_ts=1793606400.000100&cid=CACME"},
+	} {
+		if m := newestMessage(t, st, "CACME", tt.ts); m.Permalink != tt.want {
+			t.Errorf("%s: permalink %q, want %q", tt.ts, m.Permalink, tt.want)
+		}
+	}
+}
+
 // TestImportNamesOnReimport: re-importing stores nothing twice, with names and a
 // domain given or not: a message the store holds is left as it is (the store takes
 // a version that differs only in its names or link for the same one), and the

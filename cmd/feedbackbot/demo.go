@@ -77,6 +77,8 @@ func demoMessages(now time.Time, accts map[string]feedbackbot.Account) ([]feedba
 		if l.Conv != "" {
 			if root, ok := roots[l.Conv]; ok {
 				m.Thread = root
+				// (a reply's link names its thread, as Slack's own links do)
+				m.Permalink += "?thread_ts=" + strings.TrimPrefix(root, ch+":") + "&cid=" + ch
 			} else {
 				roots[l.Conv] = m.ID
 			}
