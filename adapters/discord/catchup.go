@@ -125,10 +125,20 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 	start := time.Now()
 	before := readyAt.Add(-catchUpSkew)
 	starts := a.catchUpStarts(ctx, lister, live, chans, before)
-	chans = a.withArchivedThreads(ctx, guild, chans, starts)
+	chans, unlisted, known := a.withArchivedThreads(ctx, guild, chans, starts)
 	var total catchUpCounts
 	checked, failed := 0, 0
 	var again []channelInfo // stopped by the store: caught up again once it answers
+	for _, p := range unlisted {
+		if p.forum {
+			// (a forum has no messages of its own: it is retried for its posts,
+			// listed once the store gives its start)
+			failed++
+			again = append(again, p)
+			a.log.Warn("discord catch-up: forum not caught up: the store did not answer; its posts are caught up once it answers",
+				"guild", guild, "channel", p.id, "err", starts[p.id].err)
+		}
+	}
 	for _, ci := range chans {
 		if ctx.Err() != nil {
 			break
@@ -158,7 +168,7 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 		"messages", total.captured, "skipped", total.skipped, "edits", total.edited, "deletions", total.deleted,
 		"channels_failed", failed, "channels_to_retry", len(again), "took", time.Since(start).Round(time.Millisecond))
 	if len(again) > 0 {
-		a.catchUpAgain(ctx, lister, live, guild, again, starts, before)
+		a.catchUpAgain(ctx, lister, live, guild, again, starts, before, unlisted, known)
 	}
 }
 
@@ -168,9 +178,12 @@ func (a *Adapter) catchUp(ctx context.Context, guild string, chans []channelInfo
 // over): those it then gives up on are logged at WARN with their count. A channel
 // whose starting point was read starts from it again (what the catch-up of its
 // siblings captured since must not move it); one whose starting point could not be
-// read has it read now: no channel stored under its home was caught up.
+// read has it read now: no channel stored under its home was caught up. Once it
+// is, the threads of the home that GUILD_CREATE did not list (unlisted: archived
+// or unarchived meanwhile, see threadsSince) are listed and caught up too, those
+// in known (listed already) left out.
 func (a *Adapter) catchUpAgain(ctx context.Context, lister messageLister, live *liveRecord, guild string, chans []channelInfo,
-	starts map[string]catchUpFrom, before time.Time) {
+	starts map[string]catchUpFrom, before time.Time, unlisted map[string]channelInfo, known map[string]bool) {
 	wait := catchUpRetryWait
 	var total catchUpCounts
 	retried := len(chans)
@@ -191,7 +204,8 @@ func (a *Adapter) catchUpAgain(ctx context.Context, lister messageLister, live *
 		}
 		reread := map[string]bool{}
 		var left []channelInfo
-		for i, ci := range chans {
+		for i := 0; i < len(chans); i++ { // (chans grows by the threads of a home read now)
+			ci := chans[i]
 			if ctx.Err() != nil {
 				left = append(left, chans[i:]...)
 				break
@@ -204,6 +218,16 @@ func (a *Adapter) catchUpAgain(ctx context.Context, lister messageLister, live *
 					err = &catchUpStoreError{fmt.Errorf("newest stored message: %w", err)}
 				}
 				starts[home] = catchUpFrom{stored: stored, err: err}
+				if p, ok := unlisted[home]; ok && err == nil {
+					delete(unlisted, home)
+					chans = append(chans, a.threadsSince(ctx, guild, []channelInfo{p}, starts, known)...)
+				}
+			}
+			if ci.forum {
+				if starts[home].err != nil {
+					left = append(left, ci) // (its posts are listed once its start is read)
+				}
+				continue
 			}
 			n, _, err := a.catchUpChannel(ctx, live, ci, starts[home])
 			total.add(n)
@@ -338,47 +362,94 @@ func (a *Adapter) catchUpChannels(g *discordgo.Guild) []channelInfo {
 	return out
 }
 
-// withArchivedThreads adds to chans the public threads (and forum posts) that
-// archived since their channel's start (starts: the newest message stored under
-// it that this session did not capture live, which its threads start from too):
-// GUILD_CREATE lists active threads only, and a thread a customer wrote in while
-// no session was up, archived since (after an hour to a week without a message),
-// was never caught up (a review's find). Forum channels (forum: true) are there
-// only as parents: they have no messages of their own, and leave the list. A
-// channel whose archived threads cannot be listed is logged and left to its
-// active threads. (Private threads archived meanwhile need Manage Threads to be
-// listed, and are not looked for.)
-func (a *Adapter) withArchivedThreads(ctx context.Context, guild string, chans []channelInfo, starts map[string]catchUpFrom) []channelInfo {
-	known := map[string]bool{}
-	var parents, out []channelInfo
+// withArchivedThreads adds to chans the threads (and forum posts) GUILD_CREATE
+// did not list, found by threadsSince under each channel whose start (starts:
+// the newest message stored under it that this session did not capture live,
+// which its threads start from too) was read. Forum channels (forum: true) are
+// there only as parents: they have no messages of their own, and leave the list.
+// It returns the list, the parents whose start the store did not give (unlisted:
+// their threads are listed once it does, by catchUpAgain; a review found them
+// never listed, a forum's posts never caught up and nothing logged), and the ids
+// of the channels and threads listed (known).
+func (a *Adapter) withArchivedThreads(ctx context.Context, guild string, chans []channelInfo, starts map[string]catchUpFrom) (
+	out []channelInfo, unlisted map[string]channelInfo, known map[string]bool) {
+	known = map[string]bool{}
+	unlisted = map[string]channelInfo{}
+	var parents []channelInfo
 	for _, ci := range chans {
 		known[ci.id] = true
 		if !ci.thread {
 			parents = append(parents, ci)
+			if starts[ci.id].err != nil {
+				unlisted[ci.id] = ci
+			}
 		}
 		if !ci.forum {
 			out = append(out, ci)
 		}
 	}
+	return append(out, a.threadsSince(ctx, guild, parents, starts, known)...), unlisted, known
+}
+
+// threadsSince lists the public threads (and forum posts) of parents that
+// GUILD_CREATE did not list and that may hold messages written since their
+// parent's start: those archived since (after an hour to a week without a
+// message: a thread a customer wrote in while no session was up, archived since,
+// was never caught up, a review found), and then the guild's active threads, for
+// a thread unarchived after GUILD_CREATE (a member wrote in it again as the
+// session began) is in no archived listing either (a review's find). A parent
+// whose start was not read, or that stored nothing, is left out (nothing to catch
+// up from). Threads in known are left out, and those returned are added to it.
+// A listing that fails is logged and the rest is caught up. (Private threads
+// archived meanwhile need Manage Threads to be listed, and are not looked for.)
+func (a *Adapter) threadsSince(ctx context.Context, guild string, parents []channelInfo, starts map[string]catchUpFrom, known map[string]bool) []channelInfo {
+	var out []channelInfo
+	homes := map[string]bool{}
+	add := func(th *discordgo.Channel, parent string) {
+		ci := channelInfo{id: th.ID, name: th.Name, parent: parent, thread: true, guild: guild}
+		if !known[ci.id] && a.wanted(ci) {
+			known[ci.id] = true
+			out = append(out, ci)
+		}
+	}
 	for _, p := range parents {
 		if ctx.Err() != nil {
-			break
+			return out
 		}
 		from := starts[p.id]
 		if from.err != nil || len(from.stored) == 0 {
-			continue // (nothing stored: nothing to catch up from; a store error: its channels say so)
+			continue
 		}
+		homes[p.id] = true
 		threads, err := a.archivedThreads(ctx, p.id, from.stored[0].Message.Time)
 		if err != nil {
 			a.log.Warn("discord catch-up: the channel's archived threads could not all be listed; those listed and its active threads are caught up",
 				"guild", guild, "channel", p.id, "listed", len(threads), "err", err)
 		}
 		for _, th := range threads {
-			ci := channelInfo{id: th.ID, name: th.Name, parent: p.id, thread: true, guild: guild}
-			if !known[ci.id] && a.wanted(ci) {
-				known[ci.id] = true
-				out = append(out, ci)
-			}
+			add(th, p.id)
+		}
+	}
+	if len(homes) == 0 || ctx.Err() != nil {
+		return out
+	}
+	var active discordgo.ThreadsList
+	bucket := discordgo.EndpointGuildActiveThreads(guild)
+	err := a.retryRoute(ctx, "list active threads", bucket, func() error {
+		body, err := a.s.RequestWithBucketID("GET", bucket, nil, bucket, discordgo.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(body, &active)
+	})
+	if err != nil {
+		a.log.Warn("discord catch-up: the server's active threads could not be listed; a thread unarchived as the session began is not caught up",
+			"guild", guild, "err", err)
+		return out
+	}
+	for _, th := range active.Threads {
+		if th != nil && th.IsThread() && homes[th.ParentID] {
+			add(th, th.ParentID)
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -460,6 +461,117 @@ func TestCatchUpFindsThreadsArchivedMeanwhile(t *testing.T) {
 	}
 	if n := len(c.fake.Requests("/channels/" + chForum + "/threads/archived/public")); n == 0 {
 		t.Error("the forum's archived posts were not listed")
+	}
+}
+
+// startFailsOnce is the test's store, but its listing of one channel's messages
+// (the catch-up's start) fails as an outage does the first time it is asked once
+// armed.
+type startFailsOnce struct {
+	store.Store
+	mu      sync.Mutex
+	armed   bool
+	channel string
+}
+
+func (s *startFailsOnce) Messages(ctx context.Context, q store.Query) ([]store.Stored, error) {
+	s.mu.Lock()
+	fail := s.armed && q.Channel == s.channel
+	if fail {
+		s.armed = false
+	}
+	s.mu.Unlock()
+	if fail {
+		return nil, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store unreachable (a failover)")
+	}
+	return s.Store.Messages(ctx, q)
+}
+
+// archivedPostMeanwhile captures a forum post's message and one in #general
+// live, stops that session, and has a customer write in the post while no
+// session is up before the post is archived: the message a new session's
+// catch-up must find.
+func archivedPostMeanwhile(t *testing.T, c *cluster) (offline map[string]any) {
+	t.Helper()
+	member := []string{roleMember}
+	a := c.start("first", false, nil)
+	a.waitReady(t, 1, 5*time.Second)
+	for _, m := range []map[string]any{message(thPost, userAlice, member, "the export fails with a 500"), message(chGeneral, userAlice, member, "hello")} {
+		c.fake.Dispatch("MESSAGE_CREATE", m)
+	}
+	waitFor(t, "live capture", 5*time.Second, func() bool { return len(replay(t, c.st)) == 2 })
+	analyse(t, c.st)
+	a.stop(t)
+	c.waitNoSession(t)
+	offline = message(thPost, userAlice, member, "still failing, any news?")
+	offline["timestamp"] = "2026-11-21T10:00:00.000000+00:00"
+	c.fake.AddMessage(offline)
+	c.fake.ArchiveThread(thPost, time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	return offline
+}
+
+// TestCatchUpListsArchivedPostsOnceTheStoreAnswers: the store does not answer
+// for a forum's start as the session begins. Its posts archived meanwhile are
+// listed and caught up once it does (catchUpAgain); they were never listed, and
+// the forum, which has no messages of its own, was in no retry ("channels_to_retry=0":
+// a review's find).
+func TestCatchUpListsArchivedPostsOnceTheStoreAnswers(t *testing.T) {
+	defer func(w time.Duration) { catchUpRetryWait = w }(catchUpRetryWait)
+	catchUpRetryWait = 50 * time.Millisecond
+	c := newCluster(t)
+	flaky := &startFailsOnce{Store: c.st, channel: chForum}
+	c.st = flaky
+	offline := archivedPostMeanwhile(t, c)
+	flaky.mu.Lock()
+	flaky.armed = true
+	flaky.mu.Unlock()
+	b := c.start("second", false, nil)
+	b.waitReady(t, 1, 5*time.Second)
+	b.waitCatchUp(t)
+	waitFor(t, "the retry's summary", 10*time.Second, func() bool {
+		return strings.Contains(b.logs.String(), "discord catch-up: channels the store had stopped are caught up")
+	})
+	time.Sleep(100 * time.Millisecond) // let anything queued land
+	b.stop(t)
+	if _, ok := replay(t, c.st)[offline["id"].(string)]; !ok {
+		t.Errorf("the message written in the post archived meanwhile was never captured (archived listings: %d); logs:\n%s",
+			len(c.fake.Requests("/channels/"+chForum+"/threads/archived/public")), b.logs.String())
+	}
+	if logs := b.logs.String(); !strings.Contains(logs, "forum not caught up: the store did not answer") {
+		t.Errorf("the forum the store did not answer for is not named:\n%s", logs)
+	}
+}
+
+// TestCatchUpFindsAPostUnarchivedAsItBegins: a customer writes again in a post
+// archived while no session was up just as the new session begins: Discord
+// unarchives it, so it is in neither GUILD_CREATE (sent while it was archived)
+// nor its forum's archived listing (made after). The server's active threads,
+// listed after the archived ones, have it, and the message written while no
+// session was up is caught up (a review's find: it was lost).
+func TestCatchUpFindsAPostUnarchivedAsItBegins(t *testing.T) {
+	c := newCluster(t)
+	offline := archivedPostMeanwhile(t, c)
+	listing := "/channels/" + chForum + "/threads/archived/public"
+	release := c.fake.HoldNext("GET", listing)
+	b := c.start("second", false, nil)
+	b.waitReady(t, 1, 5*time.Second)
+	waitFor(t, "the archived listing held", 10*time.Second, func() bool { return c.fake.Held(listing) })
+	c.fake.UnarchiveThread(thPost)
+	again := message(thPost, userAlice, []string{roleMember}, "hello? still broken")
+	again["timestamp"] = time.Now().UTC().Format(time.RFC3339Nano)
+	c.fake.AddMessage(again)
+	c.fake.Dispatch("MESSAGE_CREATE", again)
+	waitFor(t, "live capture of the new message", 5*time.Second, func() bool { _, ok := replay(t, c.st)[again["id"].(string)]; return ok })
+	release()
+	b.waitCatchUp(t)
+	time.Sleep(200 * time.Millisecond) // let anything queued land
+	b.stop(t)
+	if _, ok := replay(t, c.st)[offline["id"].(string)]; !ok {
+		t.Errorf("the message written in the post while no session was up was never captured (pages asked of the post: %d)",
+			len(c.fake.Requests("/channels/"+thPost+"/messages")))
+	}
+	if n := len(c.fake.Requests("/guilds/" + guild + "/threads/active")); n != 1 {
+		t.Errorf("the server's active threads were listed %d times, want once", n)
 	}
 }
 

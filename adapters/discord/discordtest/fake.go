@@ -798,6 +798,15 @@ func (s *Server) rest(w http.ResponseWriter, method, path string, req Request) {
 			return
 		}
 		writeJSON(w, 200, m)
+	case method == "GET" && len(parts) == 4 && parts[0] == "guilds" && parts[2] == "threads" && parts[3] == "active":
+		s.mu.Lock()
+		_, ok := s.guilds[parts[1]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Unknown Guild", "code": 10004})
+			return
+		}
+		writeJSON(w, 200, s.activeThreads(parts[1]))
 	case method == "GET" && len(parts) == 5 && parts[0] == "channels" && parts[2] == "threads" && parts[3] == "archived" && parts[4] == "public":
 		if _, ok := s.knownChannel(w, parts[1]); ok {
 			writeJSON(w, 200, s.archivedThreads(parts[1], req.Query))
@@ -1132,6 +1141,42 @@ func (s *Server) ArchiveThread(id string, at time.Time) {
 		return
 	}
 	c.ThreadMetadata = &discordgo.ThreadMetadata{Archived: true, ArchiveTimestamp: at.UTC(), AutoArchiveDuration: 60}
+}
+
+// UnarchiveThread makes an archived thread active again, as a member's message in
+// it does on Discord (which sends THREAD_UPDATE, dispatched here too): GET
+// /channels/{parent}/threads/archived/public no longer lists it, and GET
+// /guilds/{id}/threads/active does.
+func (s *Server) UnarchiveThread(id string) {
+	s.mu.Lock()
+	c, ok := s.channels[id]
+	if ok {
+		c.ThreadMetadata = &discordgo.ThreadMetadata{AutoArchiveDuration: 60}
+	}
+	var cp discordgo.Channel
+	if ok {
+		cp = *c
+	}
+	s.mu.Unlock()
+	if ok {
+		s.Dispatch("THREAD_UPDATE", &cp)
+	}
+}
+
+// activeThreads serves GET /guilds/{id}/threads/active like Discord: the guild's
+// threads that are not archived.
+func (s *Server) activeThreads(guild string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	threads := []*discordgo.Channel{}
+	for _, c := range s.channels {
+		if c.GuildID == guild && c.IsThread() && (c.ThreadMetadata == nil || !c.ThreadMetadata.Archived) {
+			cp := *c
+			threads = append(threads, &cp)
+		}
+	}
+	slices.SortFunc(threads, func(a, b *discordgo.Channel) int { return strings.Compare(a.ID, b.ID) })
+	return map[string]any{"threads": threads, "members": []any{}}
 }
 
 // activeGuild is g as GUILD_CREATE sends it: its channels without the archived
