@@ -223,13 +223,13 @@ func digestAccounts(d *feedbackbot.Digest) []string {
 
 // rewriteDigests takes out of every posted digest record of a workspace what cut
 // selects, and marks each record it changed for its message to be edited
-// (docDigestRedacted). It returns how many quotes it took out.
-func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, cut digestCut) (int, error) {
+// (docDigestRedacted). It returns how many quotes it took out, and how many
+// records it changed.
+func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, cut digestCut) (total, changed int, err error) {
 	records, err := st.ListDocs(ctx, workspace, docPosted)
 	if err != nil {
-		return 0, fmt.Errorf("posted digests: %w", err)
+		return 0, 0, fmt.Errorf("posted digests: %w", err)
 	}
-	total := 0
 	for _, run := range slices.Sorted(maps.Keys(records)) {
 		var rec postedDigest
 		if json.Unmarshal(records[run], &rec) != nil || rec.Digest == nil {
@@ -238,20 +238,23 @@ func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, cut 
 		if _, changed := cut.apply(rec.Digest); !changed {
 			continue // (a first look, without the lease: most records are not touched)
 		}
-		n, err := redactDigestRecord(ctx, st, workspace, run, cut)
+		n, did, err := redactDigestRecord(ctx, st, workspace, run, cut)
 		total += n
+		if did {
+			changed++
+		}
 		if err != nil {
-			return total, fmt.Errorf("posted digest %s: %w", run, err)
+			return total, changed, fmt.Errorf("posted digest %s: %w", run, err)
 		}
 	}
-	return total, nil
+	return total, changed, nil
 }
 
 // redactDigestRecord is rewriteDigests of one record, read again and written
 // under its lease.
-func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run string, cut digestCut) (int, error) {
-	n := 0
-	err := withLease(ctx, st, digestRecordLease(workspace, run), "posted digest "+run, func() error {
+// It returns how many quotes it took out, and whether it changed the record.
+func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run string, cut digestCut) (n int, changed bool, err error) {
+	err = withLease(ctx, st, digestRecordLease(workspace, run), "posted digest "+run, func() error {
 		raw, err := st.GetDoc(ctx, workspace, docPosted, run)
 		if feedbackbot.IsNotFound(err) {
 			return nil
@@ -263,8 +266,8 @@ func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run str
 		if json.Unmarshal(raw, &rec) != nil || rec.Digest == nil {
 			return nil
 		}
-		var changed bool
-		if n, changed = cut.apply(rec.Digest); !changed {
+		var did bool
+		if n, did = cut.apply(rec.Digest); !did {
 			return nil
 		}
 		b, err := json.Marshal(rec)
@@ -276,12 +279,16 @@ func redactDigestRecord(ctx context.Context, st evidenceDocs, workspace, run str
 		if err := st.PutDoc(ctx, workspace, docDigestRedacted, run, []byte("1")); err != nil {
 			return err
 		}
-		return st.PutDoc(ctx, workspace, docPosted, run, b)
+		if err := st.PutDoc(ctx, workspace, docPosted, run, b); err != nil {
+			return err
+		}
+		changed = true
+		return nil
 	})
 	if err != nil {
-		n = 0
+		n, changed = 0, false
 	}
-	return n, err
+	return n, changed, err
 }
 
 // postEditor edits and deletes posted messages (the platforms' adapters).
@@ -412,7 +419,7 @@ func (s *Scheduler) recordPost(ctx context.Context, workspace, run string, raw [
 	}
 	gone, err := forgottenOf(ctx, s.Store, workspace, people)
 	if err == nil && len(gone) > 0 {
-		_, err = redactDigestRecord(ctx, s.Store, workspace, run, forgottenCut(gone))
+		_, _, err = redactDigestRecord(ctx, s.Store, workspace, run, forgottenCut(gone))
 	}
 	if err != nil {
 		return true, false, fmt.Errorf("erase the quotes of people forgotten meanwhile: %w", err)

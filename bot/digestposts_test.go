@@ -379,3 +379,60 @@ func TestForgetTakesAMemberWhoIsTheirOwnAccountOutOfPostedDigests(t *testing.T) 
 		}
 	}
 }
+
+// TestForgetCountsPostedDigestsThatNameAMember: a community member's messages
+// have all expired (retention takes their quotes out of posted digests, not
+// their account's entries), so posted digests are all that names them. The
+// preview says so instead of "Nothing … is stored here", the confirmation says
+// what changed instead of "nothing was erased", and PersonHeld counts them, so
+// the CLI does not refuse the erasure as a mistyped id (a review's find).
+func TestForgetCountsPostedDigestsThatNameAMember(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			memberPair(t, st, now)
+			p := &editingPoster{}
+			s := digestScheduler(t, st, p)
+			if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+				t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
+			}
+			if _, err := bot.ExpireOld(ctx, st, "T1", now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			held, err := bot.PersonHeld(ctx, st.(bot.PrivacyStore), "T1", "XDANA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if held.Messages+held.Logged != 0 || held.Digests != 1 || held.Nothing() {
+				t.Fatalf("PersonHeld = %+v; want no message and the one posted digest naming them", held)
+			}
+			if got := held.String(); !strings.Contains(got, "named in 1 posted digest") {
+				t.Errorf("Held says %q, not the posted digest", got)
+			}
+			b := &bot.Bot{Store: st, Now: func() time.Time { return now.Add(90 * 24 * time.Hour) }}
+			staff := feedbackbot.Command{Platform: feedbackbot.PlatformDiscord, Workspace: "T1", User: "USTAFF", Staff: true, Text: "forget XDANA"}
+			ask, err := b.HandleCommand(ctx, staff)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(ask.Fallback, "Nothing by XDANA is stored here") || !strings.Contains(ask.Fallback, "1 posted digest") {
+				t.Errorf("the preview does not name the posted digest:\n%s", ask.Fallback)
+			}
+			confirm := staff
+			confirm.Button, confirm.Text = true, "forget.confirm XDANA"
+			done, err := b.HandleCommand(ctx, confirm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			noDigestHolds(t, st, "Dana Privatename")
+			if strings.Contains(done.Fallback, "nothing was erased") || !strings.Contains(done.Fallback, "Taken out of 1 posted digest;") {
+				t.Errorf("the confirmation does not say what it changed:\n%s", done.Fallback)
+			}
+			if held, err := bot.PersonHeld(ctx, st.(bot.PrivacyStore), "T1", "XDANA"); err != nil || !held.Nothing() {
+				t.Errorf("after forget PersonHeld = %+v, %v; want nothing", held, err)
+			}
+		})
+	}
+}

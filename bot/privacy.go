@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -32,6 +33,12 @@ type Forgotten struct {
 	DigestQuotes int `json:"digest_quotes"`
 	// Corrections counts staff's corrections of the person's messages deleted.
 	Corrections int `json:"corrections"`
+	// Alerts and Digests count the stored alerts and posted digests' records
+	// changed: besides the quotes above, an alert about an account that is the
+	// person, or a digest naming it (a Discord community member is their own
+	// account), changes without a quote of theirs.
+	Alerts  int `json:"alerts"`
+	Digests int `json:"digests"`
 	// Keys are the keys of the person's messages erased (their ids, for
 	// LearnedNotice: a learned layer names the messages it learned from).
 	Keys []string `json:"-"`
@@ -108,34 +115,48 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
-	// Quotes are found by author too: a message deleted on the platform, or erased
-	// by an earlier run that failed before this step, is no longer listed above.
+	alerts, digests := personCut(keys, user)
+	out.Evidence, out.Alerts, err = rewriteAlerts(ctx, st, workspace, alerts)
+	if err != nil {
+		return out, fmt.Errorf("forget %s: %w", user, err)
+	}
+	out.DigestQuotes, out.Digests, err = rewriteDigests(ctx, st, workspace, digests)
+	if err != nil {
+		return out, fmt.Errorf("forget %s: %w", user, err)
+	}
+	return out, nil
+}
+
+// personCut is what erasing user takes out of stored alerts (alerts: an edit for
+// rewriteAlerts) and posted digests, keys being the keys of their messages: quotes
+// of them, found by author too (a message deleted on the platform, or erased by
+// an earlier run that failed before this step, is no longer listed), and every
+// entry of an account that is the person (a community member's).
+func personCut(keys map[string]bool, user string) (alerts func(*feedbackbot.Alert) (int, bool), digests digestCut) {
 	quoted := func(e feedbackbot.Evidence) bool {
 		return (e.MessageKey != "" && keys[e.MessageKey]) || (e.Author != "" && e.Author == user)
 	}
-	out.Evidence, err = rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
+	alerts = func(al *feedbackbot.Alert) (int, bool) {
 		n := dropEvidence(al, quoted)
 		own := forgetOwnAccount(al, user)
 		// (an earlier message of the alert may quote them still, its quote gone
 		// from the evidence since: Quoted says so)
 		earlier := al.ForgetQuoted(user)
 		return n, n > 0 || own || earlier
-	})
-	if err != nil {
-		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
-	// (and every entry of an account that is the person: a community member's)
-	out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, digestCut{
+	digests = digestCut{
 		quote: func(q feedbackbot.Quote) bool {
 			return (q.MessageKey != "" && keys[q.MessageKey]) || (q.AuthorID != "" && q.AuthorID == user)
 		},
 		evidence: quoted,
 		account:  func(id string) bool { return id == user },
-	})
-	if err != nil {
-		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
-	return out, nil
+	return alerts, digests
+}
+
+// Nothing reports whether ForgetPerson erased nothing at all.
+func (f Forgotten) Nothing() bool {
+	return f.Messages+f.SurveyAnswers+f.Evidence+f.DigestQuotes+f.Corrections+f.Alerts+f.Digests == 0
 }
 
 // Held is what a workspace holds of a person (PersonHeld): what ForgetPerson erases.
@@ -145,10 +166,16 @@ type Held struct {
 	// the platform), which ForgetPerson erases too.
 	Messages, Logged int
 	Answers          int // their survey answers
+	// Alerts and Digests are the stored alerts and posted digests that quote them
+	// or name them as an account (a Discord community member's), which
+	// ForgetPerson takes them out of: retention takes out the quotes of expired
+	// messages, not an account's name, so a member whose messages all expired
+	// is still named in posted digests (a review found "nothing stored" said then).
+	Alerts, Digests int
 }
 
 // Nothing reports whether ForgetPerson would erase nothing of the person's.
-func (h Held) Nothing() bool { return h.Messages+h.Logged+h.Answers == 0 }
+func (h Held) Nothing() bool { return h.Messages+h.Logged+h.Answers+h.Alerts+h.Digests == 0 }
 
 // String says what is held, for the chat preview and the CLI alike, such as "3
 // messages analysed and 2 more in the capture log not analysed yet or deleted on
@@ -162,7 +189,16 @@ func (h Held) String() string {
 	case h.Logged > 0:
 		msgs = fmt.Sprintf("%s %s,", feedbackbot.Plural(h.Logged, "message"), logged)
 	}
-	return fmt.Sprintf("%s and %s", msgs, feedbackbot.Plural(h.Answers, "survey answer"))
+	out := fmt.Sprintf("%s and %s", msgs, feedbackbot.Plural(h.Answers, "survey answer"))
+	switch {
+	case h.Alerts > 0 && h.Digests > 0:
+		out += fmt.Sprintf("; they are quoted or named in %s and %s", feedbackbot.Plural(h.Alerts, "alert"), feedbackbot.Plural(h.Digests, "posted digest"))
+	case h.Alerts > 0:
+		out += fmt.Sprintf("; they are quoted or named in %s", feedbackbot.Plural(h.Alerts, "alert"))
+	case h.Digests > 0:
+		out += fmt.Sprintf("; they are quoted or named in %s", feedbackbot.Plural(h.Digests, "posted digest"))
+	}
+	return out
 }
 
 // forgotText says what forgetting user erased, for the chat.
@@ -172,8 +208,31 @@ func forgotText(user string, res Forgotten) string {
 	if res.Corrections > 0 {
 		text += fmt.Sprintf(" %s of their messages deleted.", feedbackbot.Plural(res.Corrections, "staff correction"))
 	}
+	if docs := changedDocs(res); docs != "" {
+		text += " " + docs
+	}
 	return text
 }
+
+// changedDocs says which alerts and posted digests forgetting changed ("" for
+// none), for the chat and the CLI: a member who is their own account leaves
+// them without a quote being counted.
+func changedDocs(res Forgotten) string {
+	var parts []string
+	if res.Alerts > 0 {
+		parts = append(parts, feedbackbot.Plural(res.Alerts, "alert"))
+	}
+	if res.Digests > 0 {
+		parts = append(parts, feedbackbot.Plural(res.Digests, "posted digest"))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Taken out of " + strings.Join(parts, " and ") + "; the running bot edits their messages in the chat."
+}
+
+// ChangedDocs is changedDocs for the CLI.
+func ChangedDocs(res Forgotten) string { return changedDocs(res) }
 
 // PersonHeld counts what a workspace holds of a person: the messages they wrote that
 // analysis applied, the others of theirs the capture log holds (store.People's
@@ -209,6 +268,31 @@ func PersonHeld(ctx context.Context, st PrivacyStore, workspace, user string) (H
 		return Held{}, err
 	}
 	h.Answers = len(as)
+	// The alerts and posted digests an erasure would change, tried on copies.
+	alerts, digests := personCut(applied, user)
+	docs, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return Held{}, fmt.Errorf("alerts: %w", err)
+	}
+	for _, raw := range docs {
+		var al feedbackbot.Alert
+		if json.Unmarshal(raw, &al) == nil {
+			if _, changed := alerts(&al); changed {
+				h.Alerts++
+			}
+		}
+	}
+	if docs, err = st.ListDocs(ctx, workspace, docPosted); err != nil {
+		return Held{}, fmt.Errorf("posted digests: %w", err)
+	}
+	for _, raw := range docs {
+		var rec postedDigest
+		if json.Unmarshal(raw, &rec) == nil && rec.Digest != nil {
+			if _, changed := digests.apply(rec.Digest); changed {
+				h.Digests++
+			}
+		}
+	}
 	return h, nil
 }
 
@@ -278,7 +362,7 @@ func (b *Bot) forget(ctx context.Context, cmd feedbackbot.Command, rest string, 
 			text += " " + notice
 		}
 	}
-	if res.Messages+res.SurveyAnswers+res.Evidence == 0 {
+	if res.Nothing() {
 		// (it said "Forgot U: 0 message(s)…", as if someone had been erased)
 		text = fmt.Sprintf("Nothing held for %s here: nothing was erased. They are recorded as forgotten, so their future messages will not be stored.", feedbackbot.EscapeMarkup(user))
 	}

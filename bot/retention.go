@@ -57,7 +57,7 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
 	dropQ, dropEv := quotesBefore(before)
-	out.Evidence, err = rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
+	out.Evidence, _, err = rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
 		n := dropEvidence(al, dropEv)
 		// A message of the alert may show an expired quote that has left its
 		// reasons since (a repeat replaced it: health reads 14 days, retention
@@ -69,7 +69,7 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	if err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
-	if out.DigestQuotes, err = rewriteDigests(ctx, st, workspace, digestCut{quote: dropQ, evidence: dropEv}); err != nil {
+	if out.DigestQuotes, _, err = rewriteDigests(ctx, st, workspace, digestCut{quote: dropQ, evidence: dropEv}); err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
 	out.Corrections, err = dropCorrections(ctx, st, workspace, func(_ string, c feedbackbot.Correction) bool {
@@ -93,18 +93,17 @@ type evidenceDocs interface {
 // rewriteAlerts applies edit to every stored alert of a workspace and saves those
 // it changed; a posted one is marked Redacted, so the alerter's next pass edits its
 // chat messages too. It returns the sum of what edit counted.
-func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit func(*feedbackbot.Alert) (n int, changed bool)) (int, error) {
+func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit func(*feedbackbot.Alert) (n int, changed bool)) (total, changed int, err error) {
 	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
 	if err != nil {
-		return 0, fmt.Errorf("alerts: %w", err)
+		return 0, 0, fmt.Errorf("alerts: %w", err)
 	}
-	total := 0
 	for id, raw := range alerts {
 		var al feedbackbot.Alert
 		if json.Unmarshal(raw, &al) != nil {
 			continue
 		}
-		if _, changed := edit(&al); !changed {
+		if _, did := edit(&al); !did {
 			continue // (a first look, without the lease: most alerts are not touched)
 		}
 		// Read again and written under the alert's lease, so an alerter's pass saving
@@ -121,8 +120,8 @@ func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit 
 			if json.Unmarshal(raw, &al) != nil {
 				return nil
 			}
-			n, changed := edit(&al)
-			if !changed {
+			n, did := edit(&al)
+			if !did {
 				return nil
 			}
 			markRedacted(&al)
@@ -134,13 +133,14 @@ func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit 
 				return err
 			}
 			total += n
+			changed++
 			return nil
 		})
 		if err != nil {
-			return total, fmt.Errorf("alert %s: %w", id, err)
+			return total, changed, fmt.Errorf("alert %s: %w", id, err)
 		}
 	}
-	return total, nil
+	return total, changed, nil
 }
 
 // dropEvidence removes the evidence drop selects from an alert's reasons and

@@ -317,7 +317,7 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 			if hint != "" {
 				hint += " "
 			}
-			return refusef("the store holds no message and no survey answer by %[1]s in workspace %[2]s, so forget would erase nothing. %[3]s"+
+			return refusef("the store holds no message, survey answer, alert or posted digest of or about %[1]s in workspace %[2]s, so forget would erase nothing. %[3]s"+
 				"Check the id (the author id of their messages, as `feedbackbot export` takes it). "+
 				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws, hint)
 		}
@@ -349,9 +349,9 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 	if err = a.finish(ctx, res.Messages, err); err != nil {
 		return err
 	}
-	if res.Messages+res.SurveyAnswers+res.Evidence+res.DigestQuotes+res.Corrections == 0 && forgotten {
+	if res.Nothing() && forgotten {
 		fmt.Fprintf(m.Stdout, "%s was forgotten already in workspace %s (%s): nothing more of theirs was held, and their later messages are not stored.\n", *user, *ws, where)
-	} else if res.Messages+res.SurveyAnswers+res.Evidence+res.DigestQuotes == 0 {
+	} else if res.Nothing() {
 		// (--force: "Forgot U: 0 message(s) erased" read as if someone had been erased)
 		fmt.Fprintf(m.Stdout, "Nothing held for %s in workspace %s (%s): no message, survey answer or quote in alerts to erase.\n", *user, *ws, where)
 		fmt.Fprintf(m.Stdout, "%s is recorded as forgotten: later messages by them will not be stored.\n", *user)
@@ -359,7 +359,10 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "Forgot %s in workspace %s (%s): %s erased from messages, counts, indexes and the capture log; %s and %s in alerts removed.\n",
 			*user, *ws, where, feedbackbot.CountNoun(res.Messages, "message", "messages"), feedbackbot.CountNoun(res.SurveyAnswers, "survey answer", "survey answers"), feedbackbot.CountNoun(res.Evidence, "quote", "quotes"))
 		if res.DigestQuotes > 0 {
-			fmt.Fprintf(m.Stdout, "%s of theirs removed from posted digests; the running bot edits those digests' messages in the chat.\n", feedbackbot.CountNoun(res.DigestQuotes, "quote", "quotes"))
+			fmt.Fprintf(m.Stdout, "%s of theirs removed from posted digests.\n", feedbackbot.CountNoun(res.DigestQuotes, "quote", "quotes"))
+		}
+		if docs := bot.ChangedDocs(res); docs != "" {
+			fmt.Fprintln(m.Stdout, docs)
 		}
 		if res.Corrections > 0 {
 			fmt.Fprintf(m.Stdout, "%s of their messages deleted.\n", feedbackbot.CountNoun(res.Corrections, "staff correction", "staff corrections"))

@@ -246,7 +246,7 @@ func TestExportAndForget(t *testing.T) {
 	if out, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes"); err != nil || !strings.Contains(out, who+" was forgotten already") {
 		t.Errorf("second forget = %q, %v; want success saying %s was forgotten already", out, err, who)
 	}
-	if _, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", "UNOBODY", "--yes"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "holds no message and no survey answer by UNOBODY") {
+	if _, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", "UNOBODY", "--yes"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "holds no message, survey answer, alert or posted digest of or about UNOBODY") {
 		t.Errorf("forget of an unknown id = %v; want a refusal saying nothing is stored by UNOBODY", err)
 	}
 	if out, _, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes", "--force"); err != nil ||
@@ -394,7 +394,7 @@ func TestExportHoldsSurveyAnswers(t *testing.T) {
 	}
 	_, _, err = run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", "dana", "--yes")
 	var ue *usageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "holds no message and no survey answer by dana") {
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "holds no message, survey answer, alert or posted digest of or about dana") {
 		t.Errorf("forget of a mistyped id = %v; want a refusal", err)
 	}
 	// ... naming whom it most likely meant, by name or by a typo of the id (a
