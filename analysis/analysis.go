@@ -33,8 +33,10 @@ import (
 // the layer from classes the rules rule out (layerVeto); fb-13 reads "thanks a
 // lot for nothing" and "wow thanks for nothing" as the sarcasm "thanks for
 // nothing" is, "said no one ever" as sarcasm, and "no rush" / "no hurry" / "no
-// pressure" as no complaint (a review's probes, 2026-12-07).
-const EngineVersion = "fb-13"
+// pressure" as no complaint (a review's probes, 2026-12-07); fb-14 reads "thanks
+// for nothing" followed by an -ing form ("thanks for nothing breaking during the
+// upgrade") as the thanks it is (a review's find, 2026-12-07).
+const EngineVersion = "fb-14"
 
 // sameRules are the earlier engines whose rules are this build's, word for word: a
 // layer learned over one of them (feedbackbot learn records the engine) reads the

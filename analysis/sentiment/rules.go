@@ -468,7 +468,7 @@ func (c *scoring) sarcasticThanks() {
 			continue
 		}
 		ends := k+1 == len(low) || segs[k+1]&segClause != 0
-		nothing := low[k] == "nothing" && ends
+		nothing := low[k] == "nothing" && objectEnds(low, segs, k)
 		if !nothing && (vals[k] >= 0 || !ends && resolution[low[k+1]]) {
 			continue
 		}
@@ -486,6 +486,18 @@ func (c *scoring) sarcasticThanks() {
 	if c.seenCue&cueAppreciate != 0 {
 		c.appreciatedHarm()
 	}
+}
+
+// objectEnds reports whether the word at k is no subject of a verb told after
+// it in its clause, an -ing form: "thanks for nothing" and "thanks for nothing
+// guys" thank for nothing (sarcasm), "thanks for nothing breaking during the
+// upgrade" thanks for what did not happen.
+func objectEnds(low []string, segs []uint8, k int) bool {
+	if k+1 >= len(low) || segs[k+1]&segClause != 0 {
+		return true
+	}
+	n := low[k+1]
+	return len(n) < 5 || !strings.HasSuffix(n, "ing")
 }
 
 // resolution are the words after a trouble word that make it the thing done

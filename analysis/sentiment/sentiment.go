@@ -154,6 +154,11 @@ type phrase struct {
 	// it (a leading '^' in the table): "no rush on this one" reassures, "there's
 	// no rush to answer customers here" complains.
 	opens bool
+	// ends: the phrase counts only where its last word is no subject of a verb
+	// after it (a trailing '$' in the table; see objectEnds): "thanks for
+	// nothing", "thanks for nothing guys" are sarcasm, "thanks for nothing
+	// breaking during the upgrade" thanks.
+	ends bool
 }
 
 // New parses the embedded lexicons.
@@ -294,7 +299,14 @@ func New() (*Engine, error) {
 		if strings.HasSuffix(ws[0], "*") {
 			return fmt.Errorf("phrase %q: the first word cannot be a pattern", p)
 		}
-		ph := phrase{words: ws, opens: opens}
+		ends := false
+		if last := len(ws) - 1; strings.HasSuffix(ws[last], "$") {
+			if ws[last] = strings.TrimSuffix(ws[last], "$"); ws[last] == "" || strings.HasSuffix(ws[last], "*") {
+				return fmt.Errorf("phrase %q: '$' goes after its last word, which cannot be a pattern", p)
+			}
+			ends = true
+		}
+		ph := phrase{words: ws, opens: opens, ends: ends}
 		for j, w := range ws {
 			if j > 0 && strings.HasSuffix(w, "*") && j < 32 {
 				ws[j], ph.stars = w[:len(w)-1], ph.stars|1<<j
@@ -1111,6 +1123,9 @@ func (e *Engine) supportPhrases(c *scoring) {
 				continue
 			}
 			if p.opens && (i > 0 && c.segs[i]&segClause == 0 || i+k < len(low) && low[i+k] == "to") {
+				continue
+			}
+			if p.ends && !objectEnds(low, c.segs, i+k-1) {
 				continue
 			}
 			if p.set {

@@ -471,6 +471,15 @@ func TestSarcasticThanks(t *testing.T) {
 		{"wow thanks for the bug fix", "+"},
 		{"yay thanks for the bug fix", "+"},
 		{"thanks for the outage report", "+"},
+		// (the phrase "thanks for nothing" itself read the sincere one as sarcasm,
+		// "thanks for nothing breaking during the upgrade"; and "nothing" with a
+		// word after it that is no verb still ends the thanks)
+		{"thanks for nothing breaking during the upgrade", "+"},
+		{"thanks for nothing going down this time", "+"},
+		{"thanks for nothing", "-"},
+		{"well thanks for nothing guys", "-"},
+		{"thanks for nothing lol", "-"},
+		{"thanks a lot for nothing guys", "-"},
 	})
 	e := engine(t)
 	if a, b := e.Score("thanks for looking into the outage").Score, e.Score("thanks for the outage").Score; !(a > b+0.3) {
