@@ -341,6 +341,7 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	s.AddHandler(a.onRawEvent)
 	s.AddHandler(a.onThreadDelete)
 	s.AddHandler(a.onChannelDelete)
+	s.AddHandler(a.onChannelUpdate)
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
 		select {

@@ -199,6 +199,9 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried boo
 	if ev.Type == "reaction_added" || ev.Type == "reaction_removed" {
 		return a.react(ctx, workspace, env.EventID, ev)
 	}
+	if ev.Type == "channel_shared" || ev.Type == "member_joined_channel" {
+		return a.channelChanged(ctx, workspace, ev.Type, ev.Channel)
+	}
 	events, err := a.Normalize(ctx, workspace, ev)
 	if err != nil || len(events) == 0 {
 		return err
@@ -226,6 +229,46 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried boo
 	}
 	_, err = a.sink.Append(ctx, events...)
 	return err
+}
+
+// channelCheckBudget bounds channelChanged's check of the channel, inside
+// ackBudget.
+const channelCheckBudget = 1500 * time.Millisecond
+
+// channelChanger takes the bot's posts out of a channel that may not hold
+// customer analysis any more (bot.Bot.ChannelChanged).
+type channelChanger interface {
+	ChannelChanged(ctx context.Context, platform feedbackbot.Platform, workspace, channel string,
+		check func(context.Context) error) (digests, alerts int, err error)
+}
+
+// channelChanged handles channel_shared (a channel shared with another
+// organisation: Slack Connect partners read its history) and member_joined_channel
+// (a guest, or someone of another organisation, may have joined): the digests
+// and alerts the bot posted in the channel are edited on the next pass, which
+// deletes each one the channel may not hold any more (CheckDestination). An error
+// of the store's is returned, so Slack delivers the event again.
+func (a *Adapter) channelChanged(ctx context.Context, workspace, kind, channel string) error {
+	cc, ok := a.cmds.(channelChanger)
+	if !ok || channel == "" {
+		return nil
+	}
+	digests, alerts, err := cc.ChannelChanged(ctx, feedbackbot.PlatformSlack, workspace, channel, func(ctx context.Context) error {
+		// (within the event's acknowledgement: a check that takes longer, on a
+		// channel of many members, counts as a refusal, and the posts are
+		// checked again as they are edited)
+		ctx, cancel := context.WithTimeout(ctx, channelCheckBudget)
+		defer cancel()
+		return a.CheckDestination(ctx, channel)
+	})
+	if err != nil {
+		return fmt.Errorf("slack %s in %s: mark the bot's posts there for their check: %w", kind, channel, err)
+	}
+	if digests+alerts > 0 {
+		a.log.Warn("slack: a channel the bot posted analysis in may not hold it any more: its posted digests and alerts are deleted on the next pass where the channel refuses them",
+			"event", kind, "channel", channel, "digests", digests, "alerts", alerts)
+	}
+	return nil
 }
 
 // newAppender is a sink that appends a message only where it holds no version

@@ -184,6 +184,14 @@ func (c fixtureCommands) HandleCommand(ctx context.Context, cmd feedbackbot.Comm
 	return c.f.cmds.HandleCommand(ctx, cmd)
 }
 
+func (c fixtureCommands) ChannelChanged(ctx context.Context, platform feedbackbot.Platform, workspace, channel string,
+	check func(context.Context) error) (int, int, error) {
+	if cc, ok := c.f.cmds.(channelChanger); ok {
+		return cc.ChannelChanged(ctx, platform, workspace, channel, check)
+	}
+	return 0, 0, nil
+}
+
 func (c fixtureCommands) SurveyNotSent(ctx context.Context, workspace string, doc feedbackbot.Document) error {
 	if w, ok := c.f.cmds.(surveyWithdrawer); ok {
 		return w.SurveyNotSent(ctx, workspace, doc)

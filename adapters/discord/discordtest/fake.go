@@ -1130,6 +1130,32 @@ func (s *Server) knownChannel(w http.ResponseWriter, id string) (*discordgo.Chan
 	return c, ok
 }
 
+// UpdateChannel changes a channel as a server admin's edit does (edit changes a
+// copy: its permission overwrites, its name), served by REST from then on and
+// sent in GUILD_CREATE, and dispatches CHANNEL_UPDATE with it, as Discord does.
+func (s *Server) UpdateChannel(id string, edit func(*discordgo.Channel)) {
+	s.mu.Lock()
+	c, ok := s.channels[id]
+	if !ok {
+		s.mu.Unlock()
+		return
+	}
+	cp := *c
+	cp.PermissionOverwrites = slices.Clone(c.PermissionOverwrites)
+	edit(&cp)
+	s.channels[id] = &cp
+	if g := s.guilds[cp.GuildID]; g != nil {
+		for i, gc := range g.Channels {
+			if gc.ID == id {
+				g.Channels[i] = &cp
+			}
+		}
+	}
+	sent := cp
+	s.mu.Unlock()
+	s.Dispatch("CHANNEL_UPDATE", &sent)
+}
+
 // ArchiveThread archives a thread (or forum post) at at: GUILD_CREATE leaves it
 // out, as Discord lists active threads only, and GET
 // /channels/{parent}/threads/archived/public lists it.

@@ -1,0 +1,82 @@
+package discordadapter
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/robfig/cron/v3"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
+)
+
+// TestChannelOpenedToMembersLosesTheBotsPosts: an admin lets the Member role see
+// the staff channel the bot posts digests and alerts in. CHANNEL_UPDATE has the
+// posted digest and alert deleted on the next tick and pass, nothing edited:
+// they stayed readable to the community until an erasure touched them. A rename
+// of the channel (its permissions as they were) changes nothing.
+func TestChannelOpenedToMembersLosesTheBotsPosts(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	f := newFixtureWith(t, testConfig(), func(st store.Store) Commands {
+		return &bot.Bot{Store: st.(bot.CommandStore), Now: func() time.Time { return now }}
+	})
+	ctx := context.Background()
+	al := &bot.Alerter{Store: f.st, Poster: f.a, Channel: chInternal, RepeatInterval: 24 * time.Hour}
+	atRisk := []feedbackbot.Health{{Account: feedbackbot.Account{ID: "acme", Name: "Acme Corp"}, Score: 30, AtRisk: true,
+		Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal", Impact: -30,
+			Evidence: []feedbackbot.Evidence{{MessageKey: "discord/" + guild + "/1", Quote: "we are evaluating alternatives"}}}}}}
+	if out, err := al.Evaluate(ctx, guild, atRisk, now); err != nil || out.Raised != 1 {
+		t.Fatalf("alert: %+v %v", out, err)
+	}
+	daily, err := cron.ParseStandard("0 9 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &bot.Scheduler{Store: f.st, Posters: map[feedbackbot.Platform]bot.Poster{feedbackbot.PlatformDiscord: f.a}, Holder: "a", Settle: -1,
+		Jobs: []bot.Job{{Name: "daily", Platform: feedbackbot.PlatformDiscord, Channel: chInternal, Workspace: guild, Schedule: daily, Location: time.UTC, Period: 24 * time.Hour}}}
+	if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+		t.Fatalf("digest: Tick = %d, %v", n, err)
+	}
+	requests := func(method string) int {
+		n := 0
+		for _, r := range f.fake.Requests("/channels/" + chInternal + "/messages/") {
+			if r.Method == method {
+				n++
+			}
+		}
+		return n
+	}
+	passes := func(at time.Time) {
+		t.Helper()
+		if _, err := s.Tick(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := al.Evaluate(ctx, guild, atRisk, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	f.fake.UpdateChannel(chInternal, func(c *discordgo.Channel) { c.Name = "cs-internal-2026" })
+	time.Sleep(300 * time.Millisecond) // (the update's check, had it marked anything)
+	passes(now.Add(time.Minute))
+	if n := requests("PATCH") + requests("DELETE"); n != 0 {
+		t.Fatalf("a rename edited or deleted %d messages, want none", n)
+	}
+
+	f.fake.UpdateChannel(chInternal, func(c *discordgo.Channel) {
+		c.PermissionOverwrites = append(c.PermissionOverwrites,
+			&discordgo.PermissionOverwrite{ID: roleMember, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel})
+	})
+	at := now.Add(2 * time.Minute)
+	f.eventually("the digest and the alert deleted", func() bool {
+		at = at.Add(time.Minute)
+		passes(at)
+		return requests("DELETE") >= 2
+	})
+	if d, p := requests("DELETE"), requests("PATCH"); d != 2 || p != 0 {
+		t.Errorf("%d deleted, %d edited; want the digest and the alert deleted, nothing edited", d, p)
+	}
+}

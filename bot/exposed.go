@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/feedbackbot/feedbackbot"
+)
+
+// Retracted says what ChannelChanged marked: the posted digests and alerts in a
+// channel that may not hold customer analysis any more, each to be edited on the
+// next pass, an edit the platform's check refuses there, so deleted instead.
+type Retracted struct {
+	Digests, Alerts int
+}
+
+// ChannelChanged is told by a platform's adapter that channel of workspace changed
+// in a way that may let someone who is not staff read it: shared with another
+// organisation (Slack's channel_shared), its permissions edited (Discord's
+// CHANNEL_UPDATE). The digests and alerts the bot posted there stay readable
+// by whoever can read the channel now (a Slack Connect partner sees the
+// channel's history), and nothing else would take them out until an erasure
+// touched them.
+//
+// It looks for the bot's posts in the channel first (the store alone: most
+// channels an adapter hears of hold none), then asks check whether the channel
+// may still hold analysis (the adapter's CheckDestination): where it may, nothing
+// changes (an edit would mark every message "edited" for nothing); where it may
+// not, or where the check fails (an outage: the privacy side is taken), every
+// posted digest and alert there is marked for its next edit, digests by the
+// scheduler's next tick and alerts by the alerter's next pass, which check the
+// channel again and delete each message they may not edit (replacePost).
+func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.Platform, workspace, channel string,
+	check func(context.Context) error) (Retracted, error) {
+	var out Retracted
+	in := func(ref feedbackbot.PostRef) bool {
+		return ref.Platform == platform && ref.Destination == channel && ref.ID != ""
+	}
+	posted, err := st.ListDocs(ctx, workspace, docPosted)
+	if err != nil {
+		return out, fmt.Errorf("posted digests: %w", err)
+	}
+	var runs []string
+	for _, run := range slices.Sorted(maps.Keys(posted)) {
+		var rec postedDigest
+		if json.Unmarshal(posted[run], &rec) == nil && in(rec.PostRef) {
+			runs = append(runs, run)
+		}
+	}
+	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return out, fmt.Errorf("alerts: %w", err)
+	}
+	postedIn := func(al *feedbackbot.Alert) bool {
+		return slices.ContainsFunc(al.Posts, in) || slices.ContainsFunc(al.Earlier, in)
+	}
+	some := false
+	for _, raw := range alerts {
+		var al feedbackbot.Alert
+		if json.Unmarshal(raw, &al) == nil && postedIn(&al) {
+			some = true
+			break
+		}
+	}
+	if len(runs) == 0 && !some {
+		return out, nil
+	}
+	if err := check(ctx); err == nil {
+		return out, nil
+	} else if feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED && ctx.Err() != nil {
+		return out, err
+	}
+	for _, run := range runs {
+		if err := st.PutDoc(ctx, workspace, docDigestRedacted, run, []byte("1")); err != nil {
+			return out, fmt.Errorf("posted digest %s: mark it for its edit: %w", run, err)
+		}
+		out.Digests++
+	}
+	_, out.Alerts, err = rewriteAlerts(ctx, st, workspace, func(al *feedbackbot.Alert) (int, bool) {
+		return 0, postedIn(al)
+	})
+	return out, err
+}
+
+// ChannelChanged is ChannelChanged over the bot's store, for the adapters (which
+// do not import this package): how many posted digests and alerts it marked.
+func (b *Bot) ChannelChanged(ctx context.Context, platform feedbackbot.Platform, workspace, channel string,
+	check func(context.Context) error) (digests, alerts int, err error) {
+	st, ok := b.Store.(evidenceDocs)
+	if !ok {
+		return 0, 0, fmt.Errorf("this store cannot list posted digests and alerts")
+	}
+	r, err := ChannelChanged(ctx, st, platform, workspace, channel, check)
+	return r.Digests, r.Alerts, err
+}
