@@ -121,6 +121,12 @@ type Adapter struct {
 	http           httpDoer
 	groups         map[string]groupCache // user group -> members, refreshed every 10 minutes
 	botUser        string                // the bot's own user id (auth.test), whose thread replies Delete removes
+	// uncaptured are the messages (channel:ts) this replica was delivered and did
+	// not capture (a join, Slackbot's, a bot's) or saw deleted: a reaction to one
+	// of them is not asked for again (see mayArriveLater); at most maxUncaptured,
+	// the oldest forgotten first.
+	uncaptured     map[string]bool
+	uncapturedRing []string
 	// offline adapters (imports) never call the Web API.
 	offline bool
 }

@@ -204,7 +204,14 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried boo
 	}
 	events, err := a.Normalize(ctx, workspace, ev)
 	if err != nil || len(events) == 0 {
+		if err == nil && ev.Type == "message" && ev.Subtype != "message_changed" {
+			a.noteUncaptured(ev.Channel, ev.TS)
+		}
 		return err
+	}
+	if ev.Type == "message" && ev.Subtype == "message_deleted" {
+		// (a reaction to it will not find it any more)
+		defer a.noteUncaptured(ev.Channel, ev.DeletedTS)
 	}
 	if vs, ok := a.sink.(versions); ok && ev.Subtype == "message_changed" && len(events) == 1 && events[0].Kind == feedbackbot.EventPut {
 		return a.edit(ctx, vs, opFor(env.EventID), ev.Message.Reactions == nil, events[0])
@@ -797,9 +804,14 @@ const reactionGrace = 2 * time.Minute
 // mayArriveLater says whether a reaction's message, not stored, may still come: it
 // was written in the last reactionGrace by someone whose messages are captured (not
 // a bot, not ignored, in a channel that is not ignored).
+// Slackbot's messages (which users.info does not call a bot's) and the messages
+// this replica was delivered and did not capture, or saw deleted, will not come:
+// each delivery of a reaction to one failed until Slack gave up (a review's find:
+// people react to joins and to Slackbot's reminders).
 func (a *Adapter) mayArriveLater(ctx context.Context, ev Event, now time.Time) bool {
 	t, err := parseTS(ev.Item.TS)
-	if err != nil || ev.ItemUser == "" || now.Sub(t) > reactionGrace || t.Sub(now) > reactionGrace || a.ignored(ev.Item.Channel, ev.ItemUser) {
+	if err != nil || ev.ItemUser == "" || ev.ItemUser == slackbotUser || now.Sub(t) > reactionGrace || t.Sub(now) > reactionGrace ||
+		a.ignored(ev.Item.Channel, ev.ItemUser) || a.wasUncaptured(ev.Item.Channel, ev.Item.TS) {
 		return false
 	}
 	u, err := a.user(ctx, ev.ItemUser)
@@ -807,6 +819,39 @@ func (a *Adapter) mayArriveLater(ctx context.Context, ev Event, now time.Time) b
 		return true // (not known to be a bot: wait for the message, as for a member's)
 	}
 	return err == nil && !u.bot
+}
+
+// maxUncaptured bounds the messages noteUncaptured remembers.
+const maxUncaptured = 4096
+
+// noteUncaptured remembers a message of channel this replica did not capture, or
+// saw deleted (see mayArriveLater).
+func (a *Adapter) noteUncaptured(channel, ts string) {
+	if channel == "" || ts == "" {
+		return
+	}
+	key := channel + ":" + ts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.uncaptured == nil {
+		a.uncaptured = map[string]bool{}
+	}
+	if a.uncaptured[key] {
+		return
+	}
+	if len(a.uncapturedRing) >= maxUncaptured {
+		delete(a.uncaptured, a.uncapturedRing[0])
+		a.uncapturedRing = a.uncapturedRing[1:]
+	}
+	a.uncaptured[key] = true
+	a.uncapturedRing = append(a.uncapturedRing, key)
+}
+
+// wasUncaptured says whether noteUncaptured remembers the message.
+func (a *Adapter) wasUncaptured(channel, ts string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.uncaptured[channel+":"+ts]
 }
 
 // lookupUnanswered reports a lookup that failed without Slack's answer (rate

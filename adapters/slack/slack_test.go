@@ -1362,6 +1362,43 @@ func TestReactionBeforeItsMessage(t *testing.T) {
 	}
 }
 
+// TestReactionToAMessageNotCapturedIsNotAskedForAgain: a reaction to a fresh
+// message capture skips (a join, a huddle, Slackbot's reminder, which users.info
+// calls no bot's) or saw deleted is accepted on its first delivery: its message
+// will never come, and each delivery failed (503) until Slack gave up, failures
+// that count against the app's event subscription (a review's find).
+func TestReactionToAMessageNotCapturedIsNotAskedForAgain(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now()
+	for i, c := range []struct{ name, subtype, user string }{
+		{"a join", "channel_join", "XDANA"},
+		{"a huddle", "huddle_thread", "XDANA"},
+		{"Slackbot's reminder", "", "USLACKBOT"},
+		{"a message deleted since", "deleted", "XDANA"},
+	} {
+		ts := fmt.Sprintf("%d.%06d", now.Unix(), i+1)
+		msg := map[string]any{"type": "message", "user": c.user, "channel": "C1", "ts": ts, "text": "some text"}
+		if c.subtype != "" && c.subtype != "deleted" {
+			msg["subtype"] = c.subtype
+		}
+		if c.user != "USLACKBOT" {
+			msg["user_team"] = "TACME"
+		}
+		if code := f.event(fmt.Sprintf("EM%d", i), msg); code != http.StatusOK {
+			t.Fatalf("%s: the message answered %d", c.name, code)
+		}
+		if c.subtype == "deleted" {
+			f.event(fmt.Sprintf("ED%d", i), map[string]any{"type": "message", "subtype": "message_deleted", "channel": "C1", "deleted_ts": ts,
+				"previous_message": map[string]any{"type": "message", "user": c.user, "ts": ts, "text": "some text"}})
+		}
+		code := f.event(fmt.Sprintf("ER%d", i), map[string]any{"type": "reaction_added", "user": "UMARIA", "reaction": "wave",
+			"item_user": c.user, "item": map[string]any{"type": "message", "channel": "C1", "ts": ts}})
+		if code != http.StatusOK {
+			t.Errorf("a reaction to %s answered %d, want 200", c.name, code)
+		}
+	}
+}
+
 // TestRenderBlocksPlainTextIsUnescaped: documents carry Slack's escapes (names are
 // escaped where markup is parsed); a header and a button label are plain_text,
 // shown as written, so the escapes are undone there and kept in mrkdwn.
