@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -13,11 +14,18 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 )
 
+// socketOpenTimeout bounds each of Socket Mode's Web API calls
+// (apps.connections.open, as it connects and reconnects).
+var socketOpenTimeout = apiTimeout
+
 // RunSocket serves Slack over Socket Mode (no public URL needed) until ctx ends.
 // slack-go reconnects on its own; an envelope is acknowledged only after its event is
 // durable, so an unacknowledged one is redelivered by Slack.
 func (a *Adapter) RunSocket(ctx context.Context, appToken string) error {
-	opts := []slack.Option{slack.OptionAppLevelToken(appToken)}
+	// (bounded as the adapter's own calls are: slack-go's default client has none,
+	// and an apps.connections.open that stalled as it reconnected held Socket Mode
+	// for good, no error and no events: a review's find)
+	opts := []slack.Option{slack.OptionAppLevelToken(appToken), slack.OptionHTTPClient(&http.Client{Timeout: socketOpenTimeout})}
 	if a.cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(a.cfg.APIURL))
 	}

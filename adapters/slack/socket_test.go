@@ -166,3 +166,42 @@ func TestSocketModeCommandsBesideTheLoop(t *testing.T) {
 		t.Error("the message behind the slow command was not stored")
 	}
 }
+
+// TestSocketModeOpenIsBounded: an apps.connections.open that stalls (no answer)
+// fails after its timeout, and Socket Mode tries again or says so, instead of
+// waiting for it for good with no error and no events (a review's find: its
+// client had no timeout).
+func TestSocketModeOpenIsBounded(t *testing.T) {
+	defer func(d time.Duration) { socketOpenTimeout = d }(socketOpenTimeout)
+	socketOpenTimeout = 200 * time.Millisecond
+	opens := make(chan struct{}, 16)
+	f := newFixture(t, func(c slacktest.Customize) {
+		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
+			opens <- struct{}{}
+			select { // stalls: no answer
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		})
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f.a.RunSocket(ctx, "xapp-test") }()
+	<-opens
+	select {
+	case <-opens: // tried again
+	case err := <-done:
+		if err == nil {
+			t.Fatal("RunSocket ended without an error after a stalled open")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("a stalled apps.connections.open held Socket Mode past 3 s (its timeout: 200 ms)")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Error("RunSocket did not end after its context")
+	}
+}
