@@ -171,11 +171,26 @@ REDIS_URL is set.
 `)
 }
 
-// Run runs one command.
+// Run runs one command. An error writing standard output fails a command that
+// did not fail already (its plain text is written with fmt.Fprint*, whose errors
+// went unread: digest > /dev/full exited 0), save a broken pipe: the reader
+// stopped reading (digest | head -1), which is no failure of ours (the program
+// dies of SIGPIPE there, quietly, as it always has, when standard output is
+// file descriptor 1).
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if t, ok := m.Stdout.(*terminalSafe); ok {
-		defer t.Flush() // (a byte it held back at the end: terminalSafe)
+	err := m.run(ctx, args)
+	t, ok := m.Stdout.(*terminalSafe)
+	if !ok {
+		return err
 	}
+	werr := t.Flush() // (a byte it held back at the end: terminalSafe)
+	if werr == nil || errors.Is(werr, syscall.EPIPE) || (err != nil && !errors.Is(err, flag.ErrHelp)) {
+		return err
+	}
+	return fmt.Errorf("write output: %w", werr)
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
 	if m.Getenv == nil {
 		m.Getenv = os.Getenv
 	}
@@ -206,12 +221,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		}
 		// feedbackbot help COMMAND is COMMAND --help.
 		if args[1] == "config" {
-			return m.Run(ctx, []string{"config", "check", "--help"})
+			return m.run(ctx, []string{"config", "check", "--help"})
 		}
 		if _, ok := lookup(args[1]); !ok {
 			return usagef("help: unknown command %q%s", args[1], didYouMean("", nearest(args[1], commandNames())))
 		}
-		return m.Run(ctx, []string{args[1], "--help"})
+		return m.run(ctx, []string{args[1], "--help"})
 	case "-version", "--version":
 		return m.cmdVersion(ctx, nil)
 	}
