@@ -338,6 +338,8 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	// FEEDBACKBOT_DATA as well: the environment wins over a configuration file.
+	// The paths are quoted for the shell: --dir "my dir" printed commands that
+	// could not be pasted (a review's find).
 	fmt.Fprintf(out, `
 Try next (the same store, with the demo's accounts from %[2]s):
   FEEDBACKBOT_DATA=%[1]s %[4]s risk --config %[2]s --as-of %[3]s
@@ -346,7 +348,7 @@ Try next (the same store, with the demo's accounts from %[2]s):
   FEEDBACKBOT_DATA=%[1]s %[4]s kano --config %[2]s --as-of %[3]s
   FEEDBACKBOT_DATA=%[1]s %[4]s requests --config %[2]s --as-of %[3]s --period 28d
   echo '{"text":"we were charged twice and nobody answers"}' | %[4]s analyze
-`, absDir, cfgFile, now.Format(time.RFC3339), demoSelf(m))
+`, shellWord(absDir), shellWord(cfgFile), now.Format(time.RFC3339), demoSelf(m))
 	return nil
 }
 
@@ -396,9 +398,9 @@ func demoStoreCheck(ctx context.Context, st store.Store, dir, stamp string) (fre
 // find), so they clear it.
 func demoSelf(m *Main) string {
 	if m.Getenv("REDIS_URL") != "" {
-		return "REDIS_URL= " + m.self()
+		return "REDIS_URL= " + m.shellSelf()
 	}
-	return m.self()
+	return m.shellSelf()
 }
 
 // demoConfigName is the configuration file the demo writes beside its store, and

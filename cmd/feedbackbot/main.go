@@ -103,6 +103,15 @@ type Main struct {
 // self is the command that runs feedbackbot again, for the text's "try next" lines.
 func (m *Main) self() string { return cmp.Or(m.Self, goRunSelf) }
 
+// shellSelf is self as a shell reads it back: a path with a space in it
+// (/opt/my tools/feedbackbot) quoted, "go run ./cmd/feedbackbot" as it is.
+func (m *Main) shellSelf() string {
+	if s := m.self(); s != goRunSelf {
+		return shellWord(s)
+	}
+	return goRunSelf
+}
+
 // goRunSelf runs feedbackbot from the repository's root.
 const goRunSelf = "go run ./cmd/feedbackbot"
 
@@ -163,7 +172,7 @@ Commands:
 		fmt.Fprintf(w, "  %-12s %s\n", name, c.summary)
 	}
 	fmt.Fprint(w, `
-Start here:   `+m.self()+` demo
+Start here:   `+m.shellSelf()+` demo
 Every command takes --config FILE (default feedbackbot.yaml if present); see
 feedbackbot.example.yaml. 'feedbackbot help COMMAND' lists a command's flags.
 Store: the embedded store in $FEEDBACKBOT_DATA (default ./feedbackbot-data), or Redis when
