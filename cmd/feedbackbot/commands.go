@@ -696,6 +696,11 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stderr, "  %s: %s of mapped channels moved to their channel's account (channel_accounts)\n", w, feedbackbot.CountNoun(moved.Moved, "message", "messages"))
 		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
+		if err != nil {
+			// (it said "T0: 29000 entries, done", then the error of an interrupted run)
+			fmt.Fprintf(m.Stderr, "%s  %s: stopped after %s read, %d re-tagged; running reanalyze again is safe (what is re-tagged already is left alone)\n",
+				overwrite(isTerminal(m.Stderr)), w, feedbackbot.CountNoun(res.Read, "log entry", "log entries"), res.Applied)
+		}
 		if err = au.finish(ctx, res.Applied, err); err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"archive/zip"
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -131,5 +133,68 @@ func TestRefusedSlackArchiveLeavesNoStore(t *testing.T) {
 	p := writeExportZip(t, dir, good)
 	if code, _, stderr := runCLI(t, map[string]string{"FEEDBACKBOT_DATA": data}, "import", "--slack-export", p, "--team", "THOME"); code != 0 || !fileExists(filepath.Join(data, "feedbackbot.db")) {
 		t.Errorf("import of a good archive: exit %d\n%s", code, stderr)
+	}
+}
+
+// cancelOn is a writer that cancels when what was written holds its trigger.
+type cancelOn struct {
+	bytes.Buffer
+	trigger string
+	cancel  context.CancelFunc
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if strings.Contains(w.String(), w.trigger) {
+		w.cancel()
+	}
+	return n, err
+}
+
+// TestImportInterruptedSaysWhatItDid: an import interrupted (Ctrl-C) says what it
+// had stored and analysed, and that running it again is safe; it said
+// "feedbackbot: context canceled" alone. Run again, it finishes: nothing stored
+// twice, the rest analysed.
+func TestImportInterruptedSaysWhatItDid(t *testing.T) {
+	files := map[string]string{
+		"users.json":               `[{"id":"UMARIA","team_id":"THOME","name":"maria"},{"id":"UDANA","team_id":"TACME","name":"dana"}]`,
+		"channels.json":            `[{"id":"CACME","name":"ext-acme"}]`,
+		"ext-acme/2026-11-20.json": `[{"type":"message","user":"UDANA","text":"the export is broken","ts":"1795168800.000100"}]`,
+		"ext-acme/2026-11-21.json": `[{"type":"message","user":"UMARIA","text":"fixed, sorry","ts":"1795255200.000100"}]`,
+	}
+	for _, tc := range []struct {
+		name     string
+		stdout   bool   // the trigger is on standard output (else standard error)
+		trigger  string // what is written when Ctrl-C comes
+		says     string
+		reimport string // what the second run says
+	}{
+		{"while importing", false, "Importing into the", "import interrupted (context canceled): 0 new messages stored, 0 log entries analysed so far; " +
+			"running the same command again finishes it (nothing is stored twice)", "(acme for acme.slack.com). Messages already stored keep what they were first imported with (an import only adds).\nAnalysed 2 log entries."},
+		{"while analysing", true, "Imported ", "import interrupted (context canceled) while analysing: everything was stored, ", "2 messages, 0 new"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := writeExportZip(t, dir, files)
+			env := map[string]string{"FEEDBACKBOT_DATA": filepath.Join(dir, "data")}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			m, out, errb := testMain(env)
+			hook := &cancelOn{trigger: tc.trigger, cancel: cancel}
+			if tc.stdout {
+				m.Stdout = &terminalSafe{w: hook}
+			} else {
+				m.Stderr = hook
+			}
+			code := exitCode(m.Stderr, m.Run(ctx, []string{"import", "--slack-export", p, "--team", "THOME"}))
+			said := hook.String() + out.String() + errb.String()
+			if code != 1 || !strings.Contains(said, tc.says) {
+				t.Errorf("interrupted import: exit %d, want 1 and %q:\n%s", code, tc.says, said)
+			}
+			code, stdout, stderr := runCLI(t, env, "import", "--slack-export", p, "--team", "THOME")
+			if code != 0 || !strings.Contains(stdout, tc.reimport) {
+				t.Errorf("import again: exit %d, want %q:\n%s%s", code, tc.reimport, stdout, stderr)
+			}
+		})
 	}
 }

@@ -166,9 +166,20 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	var partial importProblems
 	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], opts); err != nil && !errors.As(err, &partial) {
 		an.stop()
+		var stopped importStopped
+		if errors.As(err, &stopped) && ctx.Err() != nil {
+			// (Ctrl-C said "feedbackbot: context canceled" alone)
+			return fmt.Errorf("import interrupted (%w): %s stored, %s analysed so far; running the same command again finishes it (nothing is stored twice)",
+				context.Cause(ctx), feedbackbot.CountNoun(stopped.stored, "new message", "new messages"), feedbackbot.CountNoun(int(an.stats.Read.Load()), "log entry", "log entries"))
+		}
 		return err
 	}
 	n, err := an.finish(ctx, m.Stderr)
+	if err != nil && ctx.Err() != nil {
+		an.stop() // (finish has; the count is final only once the workers stopped)
+		return fmt.Errorf("import interrupted (%w) while analysing: everything was stored, %s analysed so far; running the same command again analyses the rest (nothing is stored twice)",
+			context.Cause(ctx), feedbackbot.CountNoun(int(an.stats.Read.Load()), "log entry", "log entries"))
+	}
 	if err != nil {
 		return fmt.Errorf("analyse imported messages: %w", err)
 	}
@@ -178,6 +189,16 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// importStopped is the error of an import that stopped part-way for err (an
+// interruption), with how many new messages it had stored by then.
+type importStopped struct {
+	stored int
+	err    error
+}
+
+func (e importStopped) Error() string { return e.err.Error() }
+func (e importStopped) Unwrap() error { return e.err }
 
 // checkImportPath says, as a usage error, that the path given to the importer's
 // flag names nothing, or (imp.check) no export of its format; a path that cannot

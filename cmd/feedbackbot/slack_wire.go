@@ -86,7 +86,7 @@ func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config
 	}
 	sum, err := exp.Import(ctx, st)
 	if err != nil {
-		return err
+		return importStopped{stored: sum.Appended, err: err}
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %s, %s, %d new (re-imports store nothing twice).\n", path,
 		feedbackbot.CountNoun(sum.Files, "daily file", "daily files"), feedbackbot.CountNoun(sum.Messages, "message", "messages"), sum.Appended)
