@@ -799,12 +799,14 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	// configuration at all (not YAML, a --config that is not there) still stops it.
 	cfg, err := loadConfig(*cfgPath, m.Getenv)
 	var problems []error
+	var loaded config.Problems // (the file read: the report names it)
 	if err != nil {
 		var p *config.Problems
 		if !errors.As(err, &p) {
 			return err
 		}
 		problems = append(problems, p.Errs...)
+		loaded = *p
 	}
 	// REDIS_URL is read as the store will read it, so a URL that cannot work is
 	// reported here and not at the first start (the message never shows its password).
@@ -836,7 +838,7 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 		}
 	}
 	if len(problems) > 0 {
-		return &config.Problems{Errs: problems}
+		return &config.Problems{Errs: problems, File: loaded.File, Implicit: loaded.Implicit}
 	}
 	fmt.Fprintf(m.Stdout, "Configuration OK: %s\n", configSource(*cfgPath))
 	storeDesc := "embedded store in " + cfg.Store.DataDir
