@@ -30,7 +30,9 @@ type ReanalyzeResult struct {
 // old contributions for the new ones, so it is safe while workers run and safe to
 // repeat; messages already tagged by the same analyzer version are left alone.
 // Staff's corrections (DocCorrection) are put over the new analysis, as the worker
-// puts them, read batch by batch (so one made while it runs holds).
+// puts them, read batch by batch (so one made while it runs holds). progress, when
+// set, gets the entries read after each batch, and -1 once all are done (never
+// after an error).
 func Reanalyze(ctx context.Context, st ReplayStore, a Analyzer, workspace string, batch int, progress func(int)) (ReanalyzeResult, error) {
 	var res ReanalyzeResult
 	known := knownThemes(a)
@@ -69,8 +71,8 @@ func Reanalyze(ctx context.Context, st ReplayStore, a Analyzer, workspace string
 	if err == nil {
 		err = flush()
 	}
-	if progress != nil {
-		progress(-1)
+	if progress != nil && err == nil {
+		progress(-1) // (only when done: an interrupted run said "done", then its error)
 	}
 	for k := range uncorrected {
 		delete(corrected, k)

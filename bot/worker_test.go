@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -227,6 +228,45 @@ func BenchmarkCaptureAnalyse(b *testing.B) {
 				total += n
 			}
 			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+// TestReanalyzeSaysDoneOnlyWhenDone: progress gets -1 ("done") when every entry
+// was replayed, never after an error: an interrupted reanalyze printed "T0: 29000
+// entries, done", then its error (a review's find).
+func TestReanalyzeSaysDoneOnlyWhenDone(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cancel   bool
+		wantDone bool
+	}{
+		{"done", false, true},
+		{"interrupted", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := backends(t)["bolt"](t)
+			a := analyzer(t)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			if _, err := st.Append(t.Context(), messages("T1", 40, t0)...); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var calls []int
+			_, err := bot.Reanalyze(ctx, st, a, "T1", 7, func(n int) {
+				calls = append(calls, n)
+				if tc.cancel && n > 0 {
+					cancel() // (Ctrl-C after the first batch)
+				}
+			})
+			if tc.cancel != (err != nil) {
+				t.Fatalf("Reanalyze: %v", err)
+			}
+			done := len(calls) > 0 && calls[len(calls)-1] == -1
+			if done != tc.wantDone || slices.Index(calls, -1) >= 0 && !tc.wantDone {
+				t.Errorf("progress got %v; done (-1 last) = %v, want %v", calls, done, tc.wantDone)
+			}
 		})
 	}
 }

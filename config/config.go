@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -371,9 +372,11 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		path = DefaultFile
 	}
 	var problems []error
+	file := "" // the file read
 	data, err := readFile(path)
 	switch {
 	case err == nil:
+		file = path
 		if err := Parse(data, &cfg); err != nil {
 			// Keys and values that did not fit are reported with everything else;
 			// a file that is not YAML at all stops here.
@@ -393,7 +396,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	problems = append(problems, cfg.applyEnv(getenv)...)
 	problems = append(problems, cfg.Validate()...)
 	if len(problems) > 0 {
-		return cfg, &Problems{Errs: problems}
+		return cfg, &Problems{Errs: problems, File: file, Implicit: !explicit}
 	}
 	return cfg, nil
 }
@@ -906,7 +909,15 @@ func discordID(s string) bool {
 }
 
 // Problems is every configuration problem found at once.
-type Problems struct{ Errs []error }
+type Problems struct {
+	Errs []error
+	// File is the configuration file read with the environment ("" for none),
+	// and Implicit says it was DefaultFile, read without --config: the problems
+	// name it, as a value's problem ("log.level: …") did not, and a file read
+	// without asking is the last a user thinks of (a new user's review).
+	File     string
+	Implicit bool
+}
 
 func (p *Problems) Error() string {
 	var b strings.Builder
@@ -918,6 +929,12 @@ func (p *Problems) Error() string {
 	for _, e := range p.Errs {
 		b.WriteString("\n  - ")
 		b.WriteString(e.Error())
+	}
+	switch {
+	case p.File != "" && p.Implicit:
+		fmt.Fprintf(&b, "\n  (configuration file: ./%s, read by default: no --config was given)", filepath.ToSlash(filepath.Clean(p.File)))
+	case p.File != "":
+		fmt.Fprintf(&b, "\n  (configuration file: %s)", p.File)
 	}
 	return b.String()
 }
@@ -949,7 +966,7 @@ func WithoutReceiving(err error) error {
 	if len(rest) == 0 {
 		return nil
 	}
-	return &Problems{Errs: rest}
+	return &Problems{Errs: rest, File: p.File, Implicit: p.Implicit}
 }
 
 // accountID reports whether id can name an account: not empty, and without the '|'

@@ -432,3 +432,48 @@ func TestCronProblemAcceptsWhatTheParserTakes(t *testing.T) {
 		}
 	}
 }
+
+// TestProblemsNameTheFile: a configuration's problems name the file read, and
+// that it was read by default when no --config was given: "log.level: …" alone,
+// from a ./feedbackbot.yaml the user never named, did not say where to look (a
+// new user's review). Without a file (the environment alone), none is named.
+func TestProblemsNameTheFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	bad := []byte("log:\n  level: verbose\n")
+	if err := os.WriteFile(DefaultFile, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.yaml")
+	if err := os.WriteFile(other, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	none := func(string) string { return "" }
+	env := func(k string) string { return map[string]string{"FEEDBACKBOT_LOG_LEVEL": "verbose"}[k] }
+	for _, tc := range []struct {
+		name   string
+		chdir  string // "" for dir
+		path   string
+		getenv func(string) string
+		want   string // the error's last line; "" for no note
+	}{
+		{"read by default", "", "", none, "  (configuration file: ./feedbackbot.yaml, read by default: no --config was given)"},
+		{"given with --config", "", other, none, "  (configuration file: " + other + ")"},
+		{"none: the environment alone", t.TempDir(), "", env, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.chdir != "" {
+				t.Chdir(tc.chdir)
+			}
+			_, err := Load(tc.path, tc.getenv)
+			if err == nil {
+				t.Fatal("no problem found")
+			}
+			msg := err.Error()
+			last := msg[strings.LastIndex(msg, "\n")+1:]
+			if tc.want == "" && strings.Contains(msg, "configuration file") || tc.want != "" && last != tc.want {
+				t.Errorf("Load(%q):\n%s\nwant its last line %q", tc.path, msg, tc.want)
+			}
+		})
+	}
+}

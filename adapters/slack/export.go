@@ -322,26 +322,76 @@ type badChannel struct {
 // in, and names and links are no part of a message's revision (the store takes a
 // version that differs only in them for a redelivery).
 func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink Sink) (ImportSummary, error) {
+	e, err := OpenExport(zipPath, opts)
+	if err != nil {
+		return e.summary(), err
+	}
+	defer e.Close()
+	return e.Import(ctx, sink)
+}
+
+// Export is a Slack export whose archive passed its structural checks and whose
+// users and channel lists were read (OpenExport): what ImportExport refuses
+// before anything is written, it refuses before a store is even opened (a
+// refused archive left a new, empty store behind, a review's find). Import
+// writes it into a sink; Close closes the archive.
+type Export struct {
+	zipPath string
+	opts    ImportOptions
+	zr      *zip.ReadCloser
+	sum     ImportSummary
+	total   int64 // bytes read from the archive, uncompressed
+	files   map[string]*zip.File
+	a       *Adapter
+	// names: users.json's name of each user; channels: folder -> channel id;
+	// channelNames: channel id -> name; badChannels: the folders whose channel's
+	// id is no Slack id (see OpenExport)
+	names, channels, channelNames map[string]string
+	badChannels                   map[string]*badChannel
+}
+
+// summary is what was read of the export so far (nil: nothing).
+func (e *Export) summary() ImportSummary {
+	if e == nil {
+		return ImportSummary{Skipped: map[string]int{}}
+	}
+	return e.sum
+}
+
+// Close closes the export's archive.
+func (e *Export) Close() error { return e.zr.Close() }
+
+// OpenExport opens the Slack export at zipPath and runs every check ImportExport
+// makes before it writes: the archive's structure (see ImportExport), its
+// users.json and channel lists, and the home team (opts.HomeTeam) among its
+// users. The caller closes the Export.
+func OpenExport(zipPath string, opts ImportOptions) (*Export, error) {
 	opts.defaults()
 	sum := ImportSummary{Skipped: map[string]int{}}
 	if strings.Contains(opts.HomeTeam, "/") {
-		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "the home workspace %q is not a Slack team id (such as T0123ABCD)", opts.HomeTeam)
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "the home workspace %q is not a Slack team id (such as T0123ABCD)", opts.HomeTeam)
 	}
 	domain, err := ParseTeamDomain(opts.TeamDomain)
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
 	if fi, err := os.Stat(zipPath); err == nil && !fi.Mode().IsRegular() {
 		// a FIFO would block the open (and the process) until someone writes to it
-		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a regular file", zipPath)
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a regular file", zipPath)
 	}
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
-		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a readable zip archive: %v", zipPath, err)
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s is not a readable zip archive: %v", zipPath, err)
 	}
-	defer zr.Close()
+	e := &Export{zipPath: zipPath, opts: opts, zr: zr}
+	ok := false
+	defer func() {
+		if !ok {
+			zr.Close()
+		}
+	}()
 	if len(zr.File) > opts.MaxFiles {
-		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has %d members, more than the limit of %d", zipPath, len(zr.File), opts.MaxFiles)
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has %d members, more than the limit of %d", zipPath, len(zr.File), opts.MaxFiles)
 	}
 	files := map[string]*zip.File{}
 	var declared uint64
@@ -349,62 +399,33 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		name := f.Name
 		switch {
 		case f.Mode()&fs.ModeSymlink != 0:
-			return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q is a symbolic link; refusing the archive", zipPath, name)
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q is a symbolic link; refusing the archive", zipPath, name)
 		case strings.HasPrefix(name, "/") || strings.Contains(name, "\\") || strings.HasPrefix(name, "..") || strings.Contains(name, "/../") || strings.HasSuffix(name, "/.."):
-			return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q has an absolute or parent-directory path; refusing the archive", zipPath, name)
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q has an absolute or parent-directory path; refusing the archive", zipPath, name)
 		case f.UncompressedSize64 > uint64(opts.MaxMemberBytes):
-			return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q declares %d bytes, more than the limit of %d", zipPath, name, f.UncompressedSize64, opts.MaxMemberBytes)
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q declares %d bytes, more than the limit of %d", zipPath, name, f.UncompressedSize64, opts.MaxMemberBytes)
 		}
 		if !f.FileInfo().IsDir() {
 			clean := path.Clean(name)
 			if prev, dup := files[clean]; dup {
-				return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: members %q and %q are the same file; refusing the archive (one would hide the other)", zipPath, prev.Name, name)
+				return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: members %q and %q are the same file; refusing the archive (one would hide the other)", zipPath, prev.Name, name)
 			}
 			files[clean] = f
 			if declared += f.UncompressedSize64; declared > uint64(opts.MaxTotalBytes) {
-				return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s declares more than %d bytes uncompressed in all; refusing the archive", zipPath, opts.MaxTotalBytes)
+				return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s declares more than %d bytes uncompressed in all; refusing the archive", zipPath, opts.MaxTotalBytes)
 			}
 		}
-	}
-	var total int64
-	// sofar says what earlier files appended, when a member stops the import.
-	sofar := func() string {
-		if sum.Appended == 0 {
-			return " (nothing was imported)"
-		}
-		return fmt.Sprintf(" (%d messages of earlier files were imported; importing the repaired archive again stores none of them twice)", sum.Appended)
-	}
-	read := func(f *zip.File) ([]byte, error) {
-		rc, err := f.Open()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Name, err)
-		}
-		defer rc.Close()
-		limit := min(int64(f.UncompressedSize64), opts.MaxMemberBytes)
-		b, err := io.ReadAll(io.LimitReader(rc, limit+1))
-		if err != nil {
-			// archive/zip stops a member that inflates past its declared size or fails
-			// its checksum: a corrupt or hostile archive, refused as a whole.
-			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q is corrupt or inflates past its declared size (%v); stopping the import there%s", zipPath, f.Name, err, sofar())
-		}
-		if int64(len(b)) > limit {
-			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q inflates past its declared size or the limit (a zip bomb?); stopping the import there%s", zipPath, f.Name, sofar())
-		}
-		if total += int64(len(b)); total > opts.MaxTotalBytes {
-			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: more than %d bytes uncompressed in all; refusing to go on", zipPath, opts.MaxTotalBytes)
-		}
-		return b, nil
 	}
 	// (TeamDomain: the adapter links each message to Slack as live capture does)
 	a := &Adapter{cfg: Config{TeamID: opts.HomeTeam, StaffUsers: opts.StaffUsers, ChannelAccounts: opts.ChannelAccounts, AccountNames: opts.AccountNames,
 		IgnoreChannels: opts.IgnoreChannels, IgnoreUsers: opts.IgnoreUsers, TeamDomain: domain},
-		sink: sink, log: slog.New(slog.DiscardHandler), seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, offline: true}
+		log: slog.New(slog.DiscardHandler), seen: map[string]seenEvent{}, userTeams: map[string]userInfo{}, offline: true}
 	// what users.json names each user, as Slack shows it (see exportUser.displayName)
 	names := map[string]string{}
 	if f, ok := files["users.json"]; ok {
-		b, err := read(f)
+		b, err := e.read(f)
 		if err != nil {
-			return sum, err
+			return nil, err
 		}
 		n := 0
 		err = decodeArray(b, func(i int, dec *json.Decoder) error {
@@ -439,16 +460,16 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			return nil
 		})
 		if err != nil {
-			return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: users.json: %v", zipPath, err)
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: users.json: %v", zipPath, err)
 		}
 	} else {
-		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has no users.json: is it a Slack workspace export?", zipPath)
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has no users.json: is it a Slack workspace export?", zipPath)
 	}
 	if a.cfg.TeamID == "" {
-		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "name the home (staff) workspace with --team: the export does not say which team is yours")
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "name the home (staff) workspace with --team: the export does not say which team is yours")
 	}
 	if err := checkHomeTeam(a.cfg.TeamID, a.userTeams); err != nil {
-		return sum, err
+		return nil, err
 	}
 	// On an Enterprise Grid, colleagues of the organisation's other workspaces are
 	// staff, as live capture files them: the home organisation is the one the home
@@ -464,16 +485,16 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	badChannels := map[string]*badChannel{}
 	lists := []string{"channels.json", "groups.json", "mpims.json", "dms.json"}
 	if !slices.ContainsFunc(lists, func(l string) bool { return files[l] != nil }) {
-		return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has no channels.json (nor groups.json, mpims.json or dms.json): without it no folder can be matched to its channel", zipPath)
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s has no channels.json (nor groups.json, mpims.json or dms.json): without it no folder can be matched to its channel", zipPath)
 	}
 	for _, list := range lists {
 		f, ok := files[list]
 		if !ok {
 			continue
 		}
-		b, err := read(f)
+		b, err := e.read(f)
 		if err != nil {
-			return sum, err
+			return nil, err
 		}
 		// Read an entry at a time, as users.json is, at most MaxUsers of them, and an
 		// entry of neither id nor name left out: 22 million "{}" in a zip of 64 KB
@@ -507,9 +528,51 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			return nil
 		})
 		if err != nil {
-			return sum, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: %s: %v", zipPath, list, err)
+			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: %s: %v", zipPath, list, err)
 		}
 	}
+	e.files, e.a, e.names, e.channels, e.channelNames, e.badChannels = files, a, names, channels, channelNames, badChannels
+	e.sum = sum
+	ok = true
+	return e, nil
+}
+
+// read reads the member f of the archive, within the limits of e.opts.
+func (e *Export) read(f *zip.File) ([]byte, error) {
+	zipPath, opts := e.zipPath, e.opts
+	// sofar says what earlier files appended, when a member stops the import.
+	sofar := func() string {
+		if e.sum.Appended == 0 {
+			return " (nothing was imported)"
+		}
+		return fmt.Sprintf(" (%d messages of earlier files were imported; importing the repaired archive again stores none of them twice)", e.sum.Appended)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	limit := min(int64(f.UncompressedSize64), opts.MaxMemberBytes)
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		// archive/zip stops a member that inflates past its declared size or fails
+		// its checksum: a corrupt or hostile archive, refused as a whole.
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q is corrupt or inflates past its declared size (%v); stopping the import there%s", zipPath, f.Name, err, sofar())
+	}
+	if int64(len(b)) > limit {
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: member %q inflates past its declared size or the limit (a zip bomb?); stopping the import there%s", zipPath, f.Name, sofar())
+	}
+	if e.total += int64(len(b)); e.total > opts.MaxTotalBytes {
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: more than %d bytes uncompressed in all; refusing to go on", zipPath, opts.MaxTotalBytes)
+	}
+	return b, nil
+}
+
+// Import writes the export's messages into sink (see ImportExport), once.
+func (e *Export) Import(ctx context.Context, sink Sink) (ImportSummary, error) {
+	sum, opts, files, a := &e.sum, e.opts, e.files, e.a
+	names, channels, channelNames, badChannels := e.names, e.channels, e.channelNames, e.badChannels
+	a.sink = sink
 	var daily []string
 	for name := range files {
 		dir, file := path.Split(name)
@@ -581,7 +644,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 	unknownFolders := map[string]int{}
 	for i, name := range daily {
 		if err := ctx.Err(); err != nil {
-			return sum, err
+			return *sum, err
 		}
 		dir, _ := path.Split(name)
 		folder := strings.TrimSuffix(dir, "/")
@@ -592,10 +655,10 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			unknownFolders[folder]++
 			continue
 		}
-		b, err := read(files[name])
+		b, err := e.read(files[name])
 		if err != nil {
 			if feedbackbot.ErrorCode(err) == feedbackbot.EINVALID {
-				return sum, err
+				return *sum, err
 			}
 			sum.Errors = append(sum.Errors, err.Error())
 			sum.FilesSkipped++
@@ -723,7 +786,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		}
 		if len(batch) >= opts.BatchEvents || i == len(daily)-1 {
 			if err := flush(); err != nil {
-				return sum, err
+				return *sum, err
 			}
 		}
 		if time.Since(lastProgress) >= time.Second {
@@ -732,7 +795,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 		}
 	}
 	if err := flush(); err != nil {
-		return sum, err
+		return *sum, err
 	}
 	for _, f := range slices.Sorted(maps.Keys(unknownFolders)) {
 		sum.Errors = append(sum.Errors, fmt.Sprintf("%s/: %s skipped: no channel list of the export (channels.json, groups.json, mpims.json, dms.json) names this folder", f, feedbackbot.CountNoun(unknownFolders[f], "daily file", "daily files")))
@@ -756,7 +819,7 @@ func ImportExport(ctx context.Context, zipPath string, opts ImportOptions, sink 
 			c.list, what, why, maxChannelID, lost))
 	}
 	progress(len(daily))
-	return sum, nil
+	return *sum, nil
 }
 
 func cmpStr(a, b string) string {

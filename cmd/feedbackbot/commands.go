@@ -696,6 +696,11 @@ func (m *Main) cmdReanalyze(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stderr, "  %s: %s of mapped channels moved to their channel's account (channel_accounts)\n", w, feedbackbot.CountNoun(moved.Moved, "message", "messages"))
 		}
 		res, err := bot.Reanalyze(ctx, st, a, w, 500, progressTo(m.Stderr, "  "+w))
+		if err != nil {
+			// (it said "T0: 29000 entries, done", then the error of an interrupted run)
+			fmt.Fprintf(m.Stderr, "%s  %s: stopped after %s read, %d re-tagged; running reanalyze again is safe (what is re-tagged already is left alone)\n",
+				overwrite(isTerminal(m.Stderr)), w, feedbackbot.CountNoun(res.Read, "log entry", "log entries"), res.Applied)
+		}
 		if err = au.finish(ctx, res.Applied, err); err != nil {
 			return err
 		}
@@ -794,12 +799,14 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 	// configuration at all (not YAML, a --config that is not there) still stops it.
 	cfg, err := loadConfig(*cfgPath, m.Getenv)
 	var problems []error
+	var loaded config.Problems // (the file read: the report names it)
 	if err != nil {
 		var p *config.Problems
 		if !errors.As(err, &p) {
 			return err
 		}
 		problems = append(problems, p.Errs...)
+		loaded = *p
 	}
 	// REDIS_URL is read as the store will read it, so a URL that cannot work is
 	// reported here and not at the first start (the message never shows its password).
@@ -831,7 +838,7 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 		}
 	}
 	if len(problems) > 0 {
-		return &config.Problems{Errs: problems}
+		return &config.Problems{Errs: problems, File: loaded.File, Implicit: loaded.Implicit}
 	}
 	fmt.Fprintf(m.Stdout, "Configuration OK: %s\n", configSource(*cfgPath))
 	storeDesc := "embedded store in " + cfg.Store.DataDir

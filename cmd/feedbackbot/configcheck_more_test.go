@@ -230,3 +230,21 @@ func TestConfigCheckNamesMissingSlackScopes(t *testing.T) {
 		t.Errorf("every scope granted: exit %d; want 0 and no scope named:\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestConfigProblemsNameTheFile: a problem with a value in ./feedbackbot.yaml,
+// read without --config, names the file and says it was read by default, for
+// config check as for any command (analyze said "1 configuration problem: -
+// log.level: …" alone, a new user's review).
+func TestConfigProblemsNameTheFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("feedbackbot.yaml", []byte("log:\n  level: verbose\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const note = "\n  (configuration file: ./feedbackbot.yaml, read by default: no --config was given)\n"
+	for _, args := range [][]string{{"analyze"}, {"config", "check"}, {"digest"}} {
+		code, stdout, stderr := runCLI(t, nil, args...)
+		if code != 1 || !strings.Contains(stderr, "log.level: \"verbose\"") || !strings.HasSuffix(stderr, note) {
+			t.Errorf("%v: exit %d, want 1 and the file named:\n%s%s", args, code, stdout, stderr)
+		}
+	}
+}

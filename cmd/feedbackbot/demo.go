@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -157,6 +159,9 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	if err := demoConfigFree(filepath.Join(*dir, demoConfigName)); err != nil {
 		return err
 	}
+	if err := demoChartFree(filepath.Join(*dir, demoChartName)); err != nil {
+		return err
+	}
 	// The sample's times follow --as-of: a store that holds it as of another moment
 	// would hold two overlapping copies, and every figure would be wrong. Refused
 	// before anything is said or written ("Pretending it is … Store: …" came first,
@@ -286,9 +291,9 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	chartPath := filepath.Join(*dir, "digest.png")
-	if err := os.WriteFile(chartPath, png, 0o644); err != nil {
-		return fmt.Errorf("write chart: %w", err)
+	chartPath := filepath.Join(*dir, demoChartName)
+	if err := writeDemoChart(chartPath, png); err != nil {
+		return err
 	}
 	fmt.Fprintln(out, "3. The digest the team would get in its internal channel:")
 	fmt.Fprintln(out)
@@ -333,6 +338,8 @@ func (m *Main) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	// FEEDBACKBOT_DATA as well: the environment wins over a configuration file.
+	// The paths are quoted for the shell: --dir "my dir" printed commands that
+	// could not be pasted (a review's find).
 	fmt.Fprintf(out, `
 Try next (the same store, with the demo's accounts from %[2]s):
   FEEDBACKBOT_DATA=%[1]s %[4]s risk --config %[2]s --as-of %[3]s
@@ -341,7 +348,7 @@ Try next (the same store, with the demo's accounts from %[2]s):
   FEEDBACKBOT_DATA=%[1]s %[4]s kano --config %[2]s --as-of %[3]s
   FEEDBACKBOT_DATA=%[1]s %[4]s requests --config %[2]s --as-of %[3]s --period 28d
   echo '{"text":"we were charged twice and nobody answers"}' | %[4]s analyze
-`, absDir, cfgFile, now.Format(time.RFC3339), demoSelf(m))
+`, shellWord(absDir), shellWord(cfgFile), now.Format(time.RFC3339), demoSelf(m))
 	return nil
 }
 
@@ -391,9 +398,9 @@ func demoStoreCheck(ctx context.Context, st store.Store, dir, stamp string) (fre
 // find), so they clear it.
 func demoSelf(m *Main) string {
 	if m.Getenv("REDIS_URL") != "" {
-		return "REDIS_URL= " + m.self()
+		return "REDIS_URL= " + m.shellSelf()
 	}
-	return m.self()
+	return m.shellSelf()
 }
 
 // demoConfigName is the configuration file the demo writes beside its store, and
@@ -408,6 +415,74 @@ const (
 func demoConfigFree(path string) error {
 	if prev, err := os.ReadFile(path); err == nil && !bytes.HasPrefix(prev, []byte(demoConfigHeader)) {
 		return refusef("%s exists and the demo did not write it: it is left as it is (give the demo another --dir)", path)
+	}
+	return nil
+}
+
+// demoChartName is the chart the demo writes beside its store.
+const demoChartName = "digest.png"
+
+// demoChartMark is the PNG text chunk (keyword Software) that marks the charts
+// the demo writes, as demoConfigHeader marks its configuration: a digest.png of
+// the user's in --dir was written over, through a symbolic link too (a review's
+// find).
+var demoChartMark = pngTextChunk("Software", "feedbackbot demo")
+
+// pngSigIHDR is how every PNG begins: its signature, then its IHDR chunk's
+// length (13) and type; the IHDR chunk ends at pngIHDREnd.
+const (
+	pngSigIHDR = "\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"
+	pngIHDREnd = 8 + 4 + 4 + 13 + 4
+)
+
+// pngTextChunk is a PNG tEXt chunk of keyword and text.
+func pngTextChunk(keyword, text string) []byte {
+	data := append([]byte("tEXt"+keyword+"\x00"), text...)
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(data)-4))
+	chunk = append(chunk, data...)
+	return binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(data))
+}
+
+// demoChartFree refuses a file at path that the demo did not write (one it
+// wrote, or none, it may write over): anything but a regular file holding
+// demoChartMark after its header, a symbolic link among them, whatever it names.
+func demoChartFree(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	ours := false
+	if err == nil && fi.Mode().IsRegular() {
+		if f, err := os.Open(path); err == nil {
+			head := make([]byte, pngIHDREnd+len(demoChartMark))
+			_, err = io.ReadFull(f, head)
+			f.Close()
+			ours = err == nil && string(head[:len(pngSigIHDR)]) == pngSigIHDR && bytes.Equal(head[pngIHDREnd:], demoChartMark)
+		}
+	}
+	if !ours {
+		return refusef("%s exists and the demo did not write it: it is left as it is (give the demo another --dir)", path)
+	}
+	return nil
+}
+
+// writeDemoChart writes the chart png at path, marked as the demo's: over none
+// or one the demo wrote, beside and renamed (a symbolic link at path is never
+// followed).
+func writeDemoChart(path string, png []byte) error {
+	if len(png) < pngIHDREnd || string(png[:len(pngSigIHDR)]) != pngSigIHDR {
+		return fmt.Errorf("demo: the chart is not a PNG image")
+	}
+	if err := demoChartFree(path); err != nil {
+		return err
+	}
+	marked := slices.Concat(png[:pngIHDREnd], demoChartMark, png[pngIHDREnd:])
+	err := replaceFile(path, 0o644, func(w io.Writer) error { // (sample data, no secret)
+		_, err := w.Write(marked)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("write chart: %w", err)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,6 +98,76 @@ func TestDemoChecksItsExportFirst(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(dir, "d")); err == nil {
 				t.Errorf("the demo made its --dir %s", filepath.Join(dir, "d"))
+			}
+		})
+	}
+}
+
+// TestDemoChartWritesOverNothingItDidNotWrite: the demo's digest.png is written
+// over only when the demo wrote it (its charts carry a PNG text chunk saying so),
+// beside and renamed; a file of the user's there, or a symbolic link (even to a
+// chart of the demo's), is refused before anything is made and left as it is (it
+// was written over, through the link, a review's find).
+func TestDemoChartWritesOverNothingItDidNotWrite(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	asof := "2026-11-20T09:00:00Z"
+	own := filepath.Join(dir, "own")
+	for run := range 2 { // (the second over the first's chart)
+		if code, _, stderr := runCLI(t, nil, "demo", "--dir", own, "--as-of", asof); code != 0 {
+			t.Fatalf("demo run %d: exit %d\n%s", run+1, code, stderr)
+		}
+	}
+	chart := filepath.Join(own, "digest.png")
+	f, err := os.Open(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatalf("the demo's chart is no PNG image: %v", err)
+	}
+
+	user := filepath.Join(dir, "mine.png")
+	for _, tc := range []struct {
+		name  string
+		place func(path string) error
+	}{
+		{"a file of the user's", func(path string) error { return os.WriteFile(path, []byte("mine"), 0o600) }},
+		{"a PNG of the user's", func(path string) error {
+			var b bytes.Buffer
+			png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1)))
+			return os.WriteFile(path, b.Bytes(), 0o600)
+		}},
+		{"a symbolic link to a file of the user's", func(path string) error {
+			os.WriteFile(user, []byte("mine"), 0o600)
+			return os.Symlink(user, path)
+		}},
+		{"a symbolic link to the demo's chart", func(path string) error { return os.Symlink(chart, path) }},
+		{"a dangling symbolic link", func(path string) error { return os.Symlink(filepath.Join(dir, "nowhere.png"), path) }},
+		{"a directory", func(path string) error { return os.Mkdir(path, 0o700) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := filepath.Join(t.TempDir(), "d")
+			os.Mkdir(d, 0o700)
+			path := filepath.Join(d, "digest.png")
+			if err := tc.place(path); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.Lstat(path)
+			code, stdout, stderr := runCLI(t, nil, "demo", "--dir", d, "--as-of", asof)
+			if code != 2 || !strings.Contains(stderr, path+" exists and the demo did not write it") || stdout != "" {
+				t.Errorf("exit %d, want 2 and a refusal:\n%s%s", code, stdout, stderr)
+			}
+			if after, err := os.Lstat(path); err != nil || after.Mode() != before.Mode() || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+				t.Errorf("%s was changed: %v, %v", path, after, err)
+			}
+			if b, err := os.ReadFile(user); err == nil && string(b) != "mine" {
+				t.Errorf("the link's file now holds %d bytes", len(b))
+			}
+			if fileExists(filepath.Join(d, "feedbackbot.db")) {
+				t.Error("the demo made its store before refusing")
 			}
 		})
 	}

@@ -186,7 +186,7 @@ func importDiscord(ctx context.Context, m *Main, st store.Store, cfg config.Conf
 	imp.Progress = opts.Progress
 	sum, err := discordadapter.ImportExport(ctx, path, imp, st)
 	if err != nil {
-		return err
+		return importStopped{stored: sum.Appended, err: err}
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %s, %s, %d new (re-imports store nothing twice).\n", path,
 		feedbackbot.CountNoun(sum.Files, "file", "files"), feedbackbot.CountNoun(sum.Messages, "message", "messages"), sum.Appended)

@@ -103,6 +103,15 @@ type Main struct {
 // self is the command that runs feedbackbot again, for the text's "try next" lines.
 func (m *Main) self() string { return cmp.Or(m.Self, goRunSelf) }
 
+// shellSelf is self as a shell reads it back: a path with a space in it
+// (/opt/my tools/feedbackbot) quoted, "go run ./cmd/feedbackbot" as it is.
+func (m *Main) shellSelf() string {
+	if s := m.self(); s != goRunSelf {
+		return shellWord(s)
+	}
+	return goRunSelf
+}
+
 // goRunSelf runs feedbackbot from the repository's root.
 const goRunSelf = "go run ./cmd/feedbackbot"
 
@@ -163,7 +172,7 @@ Commands:
 		fmt.Fprintf(w, "  %-12s %s\n", name, c.summary)
 	}
 	fmt.Fprint(w, `
-Start here:   `+m.self()+` demo
+Start here:   `+m.shellSelf()+` demo
 Every command takes --config FILE (default feedbackbot.yaml if present); see
 feedbackbot.example.yaml. 'feedbackbot help COMMAND' lists a command's flags.
 Store: the embedded store in $FEEDBACKBOT_DATA (default ./feedbackbot-data), or Redis when
@@ -171,11 +180,26 @@ REDIS_URL is set.
 `)
 }
 
-// Run runs one command.
+// Run runs one command. An error writing standard output fails a command that
+// did not fail already (its plain text is written with fmt.Fprint*, whose errors
+// went unread: digest > /dev/full exited 0), save a broken pipe: the reader
+// stopped reading (digest | head -1), which is no failure of ours (the program
+// dies of SIGPIPE there, quietly, as it always has, when standard output is
+// file descriptor 1).
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if t, ok := m.Stdout.(*terminalSafe); ok {
-		defer t.Flush() // (a byte it held back at the end: terminalSafe)
+	err := m.run(ctx, args)
+	t, ok := m.Stdout.(*terminalSafe)
+	if !ok {
+		return err
 	}
+	werr := t.Flush() // (a byte it held back at the end: terminalSafe)
+	if werr == nil || errors.Is(werr, syscall.EPIPE) || (err != nil && !errors.Is(err, flag.ErrHelp)) {
+		return err
+	}
+	return fmt.Errorf("write output: %w", werr)
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
 	if m.Getenv == nil {
 		m.Getenv = os.Getenv
 	}
@@ -206,12 +230,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		}
 		// feedbackbot help COMMAND is COMMAND --help.
 		if args[1] == "config" {
-			return m.Run(ctx, []string{"config", "check", "--help"})
+			return m.run(ctx, []string{"config", "check", "--help"})
 		}
 		if _, ok := lookup(args[1]); !ok {
 			return usagef("help: unknown command %q%s", args[1], didYouMean("", nearest(args[1], commandNames())))
 		}
-		return m.Run(ctx, []string{args[1], "--help"})
+		return m.run(ctx, []string{args[1], "--help"})
 	case "-version", "--version":
 		return m.cmdVersion(ctx, nil)
 	}

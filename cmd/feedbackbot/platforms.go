@@ -61,13 +61,19 @@ type importer struct {
 	// check refuses, before any store is opened, a path that is there but is no
 	// export of this format (fi is its os.Stat); nil: any path is tried.
 	check func(path string, fi fs.FileInfo) error
-	run   func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
+	// open, when set, reads the export and runs every check the import makes
+	// before it writes, before any store is opened: an export it refuses leaves
+	// no store behind. What it returns reaches run as importOptions.Opened, and
+	// is closed after it.
+	open func(cfg config.Config, path string, opts importOptions) (io.Closer, error)
+	run  func(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error
 }
 
 type importOptions struct {
 	Team       string    // home (staff) workspace for Slack exports
 	TeamDomain string    // the workspace's domain ("acme" for acme.slack.com), for links to messages
 	Progress   io.Writer // progress lines for people
+	Opened     io.Closer // what the importer's open returned; nil without one
 }
 
 // importers is filled by adapters' wiring files, keyed by format name.
@@ -129,6 +135,19 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 			return usagef("import: %v", err) // (before any store is opened)
 		}
 	}
+	imp := importers[chosen[0]]
+	opts := importOptions{Team: *team, TeamDomain: *domain, Progress: m.Stderr}
+	if imp.open != nil {
+		// (a Slack archive with a ../ member, no users.json or no user of --team
+		// was refused only once the store was open, which left a new, empty one
+		// behind, as a missing path did)
+		opened, err := imp.open(cfg, *paths[chosen[0]], opts)
+		if err != nil {
+			return err
+		}
+		defer opened.Close()
+		opts.Opened = opened
+	}
 	st, where, err := m.openWriterStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -144,13 +163,23 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	// import ends with everything analysed (digests and risk see it at once) and the
 	// two overlap instead of taking turns.
 	an := startAnalysis(ctx, m, st, a, cfg.Analysis.Workers, max(cfg.Analysis.Batch, importBatch))
-	imp := importers[chosen[0]]
 	var partial importProblems
-	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], importOptions{Team: *team, TeamDomain: *domain, Progress: m.Stderr}); err != nil && !errors.As(err, &partial) {
+	if err := imp.run(ctx, m, st, cfg, *paths[chosen[0]], opts); err != nil && !errors.As(err, &partial) {
 		an.stop()
+		var stopped importStopped
+		if errors.As(err, &stopped) && ctx.Err() != nil {
+			// (Ctrl-C said "feedbackbot: context canceled" alone)
+			return fmt.Errorf("import interrupted (%w): %s stored, %s analysed so far; running the same command again finishes it (nothing is stored twice)",
+				context.Cause(ctx), feedbackbot.CountNoun(stopped.stored, "new message", "new messages"), feedbackbot.CountNoun(int(an.stats.Read.Load()), "log entry", "log entries"))
+		}
 		return err
 	}
 	n, err := an.finish(ctx, m.Stderr)
+	if err != nil && ctx.Err() != nil {
+		an.stop() // (finish has; the count is final only once the workers stopped)
+		return fmt.Errorf("import interrupted (%w) while analysing: everything was stored, %s analysed so far; running the same command again analyses the rest (nothing is stored twice)",
+			context.Cause(ctx), feedbackbot.CountNoun(int(an.stats.Read.Load()), "log entry", "log entries"))
+	}
 	if err != nil {
 		return fmt.Errorf("analyse imported messages: %w", err)
 	}
@@ -160,6 +189,16 @@ func (m *Main) cmdImport(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// importStopped is the error of an import that stopped part-way for err (an
+// interruption), with how many new messages it had stored by then.
+type importStopped struct {
+	stored int
+	err    error
+}
+
+func (e importStopped) Error() string { return e.err.Error() }
+func (e importStopped) Unwrap() error { return e.err }
 
 // checkImportPath says, as a usage error, that the path given to the importer's
 // flag names nothing, or (imp.check) no export of its format; a path that cannot

@@ -104,9 +104,12 @@ func personFlags(fs *flag.FlagSet) (ws, user *string) {
 func (m *Main) cmdExport(ctx context.Context, args []string) error {
 	fs, cfgPath := m.flags("export")
 	ws, user := personFlags(fs)
-	out := fs.String("out", "", "write to `FILE` (mode 0600) instead of standard output")
+	out := fs.String("out", "", "write to `FILE` (mode 0600) instead of standard output (- is standard output)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *out == "-" {
+		*out = "" // (it wrote a file named "-" holding the person's data)
 	}
 	if *user == "" {
 		return usagef("export needs --user: whose messages (and --workspace, where the store holds several)")

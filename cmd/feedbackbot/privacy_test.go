@@ -641,3 +641,31 @@ func analyseLog(ctx context.Context, t *testing.T, st store.Store) {
 		t.Fatal(err)
 	}
 }
+
+// TestExportOutDashIsStandardOutput: export --out - writes to standard output, as
+// without --out, and creates no file: it wrote the person's data to a file named
+// "-" (a new user's review).
+func TestExportOutDashIsStandardOutput(t *testing.T) {
+	dir := demoStore(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"without --out", nil},
+		{"--out -", []string{"--out", "-"}},
+		{"--out=-", []string{"--out=-"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, err := run(t, dir, append([]string{"export", "--workspace", DemoWorkspace, "--user", "noah.g"}, tc.args...)...)
+			if err != nil {
+				t.Fatalf("export: %v\n%s", err, errOut)
+			}
+			if len(parseExport(t, []byte(out))) == 0 || !strings.Contains(errOut, " to standard output.") {
+				t.Errorf("nothing exported to standard output:\n%s", errOut)
+			}
+			if fileExists(filepath.Join(dir, "-")) {
+				t.Error(`export wrote a file named "-"`)
+			}
+		})
+	}
+}

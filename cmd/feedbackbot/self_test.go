@@ -2,7 +2,10 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -70,5 +73,67 @@ func TestEditDistanceCountsCharacters(t *testing.T) {
 		if got := editDistance(tc.a, tc.b); got != tc.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// TestTryNextPastesIntoAShell: the demo's "Try next" commands, pasted into a
+// shell, run the program with the demo's directory and configuration as single
+// arguments, whatever their names hold (--dir "my dir" printed
+// FEEDBACKBOT_DATA=/tmp/w/my dir …, which ran a command named "dir": a review's
+// find); so does the help's "Start here".
+func TestTryNextPastesIntoAShell(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh here")
+	}
+	root := t.TempDir()
+	t.Chdir(root)
+	// the program: a script that prints what it was given, one line each
+	self := filepath.Join(root, "my tools", "feedback bot")
+	os.Mkdir(filepath.Dir(self), 0o700)
+	if err := os.WriteFile(self, []byte("#!/bin/sh\nprintf '%s\\n' \"data=$FEEDBACKBOT_DATA\" \"$@\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "my dir's $HOME & #1")
+	m, out, errb := testMain(nil)
+	m.Self = self
+	if err := m.Run(t.Context(), []string{"demo", "--dir", dir, "--as-of", "2026-11-20T09:00:00Z"}); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errb)
+	}
+	_, tryNext, _ := strings.Cut(out.String(), "\nTry next")
+	var lines []string
+	for _, l := range strings.Split(tryNext, "\n")[1:] {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 6 {
+		t.Fatalf("Try next holds %d commands, want 6:\n%s", len(lines), tryNext)
+	}
+	cfg := filepath.Join(dir, demoConfigName)
+	for _, l := range lines {
+		got, err := exec.Command(sh, "-c", l).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: %v\n%s", l, err, got)
+			continue
+		}
+		args := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+		cmd := strings.Fields(l[strings.Index(l, "feedback bot")+len("feedback bot'"):])[0]
+		if cmd == "analyze" {
+			if !slices.Equal(args, []string{"data=", "analyze"}) {
+				t.Errorf("%s\nran with %q", l, args)
+			}
+			continue
+		}
+		if len(args) < 4 || args[0] != "data="+dir || args[1] != cmd || args[2] != "--config" || args[3] != cfg {
+			t.Errorf("%s\nran with %q; want data=%s %s --config %s …", l, args, dir, cmd, cfg)
+		}
+	}
+	out.Reset()
+	m.usage(out)
+	_, start, _ := strings.Cut(out.String(), "Start here:")
+	start, _, _ = strings.Cut(start, "\n")
+	if got, err := exec.Command(sh, "-c", start).CombinedOutput(); err != nil || string(got) != "data=\ndemo\n" {
+		t.Errorf("Start here:%s\nran: %q, %v", start, got, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"slices"
@@ -23,7 +24,7 @@ func init() {
 	destinationChecks = append(destinationChecks, destinationCheck{platform: "slack", check: checkSlackDestinations})
 	platformStarters["slack"] = startSlack
 	importers["slack"] = importer{flag: "slack-export", help: "the Slack workspace export `FILE.zip` to import; name your workspace with --team (and its domain with --team-domain, for links)",
-		needsTeam: true, domain: slackadapter.ParseTeamDomain, check: checkSlackExport, run: importSlack}
+		needsTeam: true, domain: slackadapter.ParseTeamDomain, check: checkSlackExport, open: openSlackExport, run: importSlack}
 }
 
 // checkSlackExport refuses, before any store is opened, a --slack-export that is
@@ -53,15 +54,39 @@ func checkSlackExport(path string, fi fs.FileInfo) error {
 	return fmt.Errorf("import: --slack-export %s: %w", path, err)
 }
 
-// importSlack imports a Slack export and prints the summary.
-func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error {
-	team := cmp.Or(opts.Team, cfg.Slack.TeamID)
-	names := accountNames(cfg)
-	sum, err := slackadapter.ImportExport(ctx, path, slackadapter.ImportOptions{HomeTeam: team, ChannelAccounts: cfg.Slack.ChannelAccounts,
-		AccountNames: names, StaffUsers: cfg.Slack.StaffUsers, IgnoreChannels: cfg.Slack.IgnoreChannels, IgnoreUsers: cfg.Slack.IgnoreUsers,
-		TeamDomain: opts.TeamDomain, Progress: opts.Progress}, st)
+// slackImportOptions are the Slack importer's options for an import as
+// configured.
+func slackImportOptions(cfg config.Config, opts importOptions) slackadapter.ImportOptions {
+	return slackadapter.ImportOptions{HomeTeam: cmp.Or(opts.Team, cfg.Slack.TeamID), ChannelAccounts: cfg.Slack.ChannelAccounts,
+		AccountNames: accountNames(cfg), StaffUsers: cfg.Slack.StaffUsers, IgnoreChannels: cfg.Slack.IgnoreChannels, IgnoreUsers: cfg.Slack.IgnoreUsers,
+		TeamDomain: opts.TeamDomain, Progress: opts.Progress}
+}
+
+// openSlackExport checks a Slack export before any store is opened: its
+// archive's structure (../ or absolute names, symbolic links, too many or too
+// large members), its users.json and channel lists, and --team among its users.
+func openSlackExport(cfg config.Config, path string, opts importOptions) (io.Closer, error) {
+	exp, err := slackadapter.OpenExport(path, slackImportOptions(cfg, opts))
 	if err != nil {
-		return err
+		return nil, err // (not a nil *Export in a non-nil io.Closer)
+	}
+	return exp, nil
+}
+
+// importSlack imports a Slack export (the one openSlackExport opened, or path)
+// and prints the summary.
+func importSlack(ctx context.Context, m *Main, st store.Store, cfg config.Config, path string, opts importOptions) error {
+	exp, ok := opts.Opened.(*slackadapter.Export)
+	if !ok {
+		var err error
+		if exp, err = slackadapter.OpenExport(path, slackImportOptions(cfg, opts)); err != nil {
+			return err
+		}
+		defer exp.Close()
+	}
+	sum, err := exp.Import(ctx, st)
+	if err != nil {
+		return importStopped{stored: sum.Appended, err: err}
 	}
 	fmt.Fprintf(m.Stdout, "Imported %s: %s, %s, %d new (re-imports store nothing twice).\n", path,
 		feedbackbot.CountNoun(sum.Files, "daily file", "daily files"), feedbackbot.CountNoun(sum.Messages, "message", "messages"), sum.Appended)

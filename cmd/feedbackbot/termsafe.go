@@ -21,9 +21,25 @@ type terminalSafe struct {
 	// Flush), so that the pair is escaped whole (a buffered writer's cut between
 	// them left an invalid 0xC2 before the escape: a review's find)
 	held bool
+	// err is the first error a write (or Flush) met: Main.Run reports it, since
+	// the plain-text output is written with fmt.Fprint*, whose errors no one
+	// read (digest > /dev/full said nothing and exited 0). Once set, nothing
+	// more is written.
+	err error
+}
+
+// fail remembers err, when it is the first, and returns it.
+func (t *terminalSafe) fail(err error) error {
+	if t.err == nil {
+		t.err = err
+	}
+	return err
 }
 
 func (t *terminalSafe) Write(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
 	n := len(p)
 	if t.held {
 		t.held = false
@@ -52,24 +68,27 @@ func (t *terminalSafe) Write(p []byte) (int, error) {
 	}
 	if out == nil {
 		if _, err := t.w.Write(p); err != nil {
-			return 0, err
+			return 0, t.fail(err)
 		}
 		return n, nil
 	}
 	out = append(out, p[from:]...)
 	if _, err := t.w.Write(out); err != nil {
-		return 0, err
+		return 0, t.fail(err)
 	}
 	return n, nil
 }
 
 // Flush writes a byte held back at the end of the last write (an 0xC2 that no
-// continuation followed: invalid UTF-8, written as it came).
+// continuation followed: invalid UTF-8, written as it came), and returns the
+// first error a write met, this one's or an earlier one's.
 func (t *terminalSafe) Flush() error {
-	if !t.held {
-		return nil
+	if !t.held || t.err != nil {
+		return t.err
 	}
 	t.held = false
-	_, err := t.w.Write([]byte{0xc2})
-	return err
+	if _, err := t.w.Write([]byte{0xc2}); err != nil {
+		return t.fail(err)
+	}
+	return nil
 }

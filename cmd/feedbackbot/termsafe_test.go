@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"unicode/utf8"
 )
@@ -152,4 +155,104 @@ func TestCommandsPrintNoControlOfAMessage(t *testing.T) {
 	if err := json.Unmarshal([]byte(first), &line); err != nil || line.Message.Text != hostile {
 		t.Errorf("export's first line: %v, text %q; want the message as it came", err, line.Message.Text)
 	}
+}
+
+// failingWriter fails every write with err.
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// TestOutputWriteErrorsFail: a command whose standard output cannot be written
+// fails with "write output: …" (digest > /dev/full exited 0: the plain text is
+// written with fmt.Fprint*, whose errors went unread; only the --json paths
+// failed), its help too; one that failed already says its own error; a broken
+// pipe (digest | head -1) stays quiet, as the program has always been there.
+func TestOutputWriteErrorsFail(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	asof := "2026-11-20T09:00:00Z"
+	demo := filepath.Join(dir, "demo")
+	if code, _, stderr := runCLI(t, nil, "demo", "--dir", demo, "--as-of", asof); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, stderr)
+	}
+	env := map[string]string{"FEEDBACKBOT_DATA": demo}
+	full := failingWriter{&os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.ENOSPC}}
+	pipe := failingWriter{&os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}}
+	for _, tc := range []struct {
+		name string
+		w    failingWriter
+		args []string
+		code int
+		says string // on stderr; "" for nothing
+	}{
+		{"digest", full, []string{"digest", "--as-of", asof}, 1, "feedbackbot: write output: write /dev/stdout: no space left on device\n"},
+		{"digest --json", full, []string{"digest", "--as-of", asof, "--json"}, 1, "no space left on device"},
+		{"risk", full, []string{"risk", "--as-of", asof}, 1, "write output: "},
+		{"risk --account", full, []string{"risk", "--as-of", asof, "--account", "fennel"}, 1, "write output: "},
+		{"kano", full, []string{"kano", "--as-of", asof}, 1, "write output: "},
+		{"requests", full, []string{"requests", "--as-of", asof}, 1, "write output: "},
+		{"config check", full, []string{"config", "check"}, 1, "write output: "},
+		{"demo", full, []string{"demo", "--dir", demo, "--as-of", asof}, 1, "write output: "},
+		{"version", full, []string{"version"}, 1, "write output: "},
+		{"help", full, []string{"help"}, 1, "write output: "},
+		{"a command's --help", full, []string{"digest", "--help"}, 1, "write output: "},
+		{"a command that failed already", full, []string{"digest", "--workspace", "TNOPE"}, 2, "--workspace TNOPE: no such workspace"},
+		{"a broken pipe", pipe, []string{"digest", "--as-of", asof}, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _, errb := testMain(env)
+			m.Stdout = &terminalSafe{w: tc.w}
+			code := exitCode(m.Stderr, m.Run(t.Context(), tc.args))
+			if code != tc.code || !strings.Contains(errb.String(), tc.says) || (tc.says == "" && errb.Len() > 0) {
+				t.Errorf("exit %d, want %d; stderr, want %q:\n%s", code, tc.code, tc.says, errb)
+			}
+			if tc.code == 2 && strings.Contains(errb.String(), "write output") {
+				t.Errorf("a write error said over the command's own:\n%s", errb)
+			}
+		})
+	}
+}
+
+// TestTerminalSafeRemembersWriteError: the first write error is kept, and Flush
+// returns it, a byte held back and failing at Flush too; nothing is written after
+// it.
+func TestTerminalSafeRemembersWriteError(t *testing.T) {
+	full := errors.New("no space left on device")
+	for _, tc := range []struct {
+		name   string
+		writes []string
+		failAt int // the write to the underlying writer that fails (1 for the first)
+	}{
+		{"the first write", []string{"a", "b"}, 1},
+		{"a later write", []string{"a", "b", "c"}, 2},
+		{"the byte flushed", []string{"ok\xc2"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &countingWriter{failAt: tc.failAt, err: full}
+			ts := &terminalSafe{w: w}
+			for _, s := range tc.writes {
+				ts.Write([]byte(s))
+			}
+			if err := ts.Flush(); !errors.Is(err, full) {
+				t.Errorf("Flush = %v, want %v", err, full)
+			}
+			if w.n != tc.failAt {
+				t.Errorf("%d writes reached the writer; want none after the failed one (%d)", w.n, tc.failAt)
+			}
+		})
+	}
+}
+
+// countingWriter counts its writes and fails the failAt-th with err.
+type countingWriter struct {
+	n, failAt int
+	err       error
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n++
+	if w.n == w.failAt {
+		return 0, w.err
+	}
+	return len(p), nil
 }

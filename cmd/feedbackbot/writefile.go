@@ -46,6 +46,14 @@ func writeBeside(path string, mode os.FileMode, write func(io.Writer) error) err
 		}
 		return nil
 	}
+	return replaceFile(path, mode, write)
+}
+
+// replaceFile writes the file at path as writeBeside does, into a temporary file
+// beside it renamed over path once complete, but whatever is at path is replaced,
+// never written through: a symbolic link there is replaced by the file, the file
+// it names left alone.
+func replaceFile(path string, mode os.FileMode, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		var pe *fs.PathError
