@@ -85,6 +85,45 @@ func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.P
 	return out, err
 }
 
+// PostedChannels lists the channels of platform in workspace where the bot's
+// posted digests and alerts are (a change to a whole server's roles may open
+// any of them: the adapter asks ChannelChanged of each).
+func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform, workspace string) ([]string, error) {
+	st, ok := b.Store.(evidenceDocs)
+	if !ok {
+		return nil, fmt.Errorf("this store cannot list posted digests and alerts")
+	}
+	seen := map[string]bool{}
+	add := func(ref feedbackbot.PostRef) {
+		if ref.Platform == platform && ref.Destination != "" && ref.ID != "" {
+			seen[ref.Destination] = true
+		}
+	}
+	posted, err := st.ListDocs(ctx, workspace, docPosted)
+	if err != nil {
+		return nil, fmt.Errorf("posted digests: %w", err)
+	}
+	for _, raw := range posted {
+		var rec postedDigest
+		if json.Unmarshal(raw, &rec) == nil {
+			add(rec.PostRef)
+		}
+	}
+	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	for _, raw := range alerts {
+		var al feedbackbot.Alert
+		if json.Unmarshal(raw, &al) == nil {
+			for _, ref := range slices.Concat(al.Posts, al.Earlier) {
+				add(ref)
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
+}
+
 // ChannelChanged is ChannelChanged over the bot's store, for the adapters (which
 // do not import this package): how many posted digests and alerts it marked.
 func (b *Bot) ChannelChanged(ctx context.Context, platform feedbackbot.Platform, workspace, channel string,

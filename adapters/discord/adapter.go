@@ -342,6 +342,7 @@ func New(cfg Config, sink Sink, cmds Commands) (*Adapter, error) {
 	s.AddHandler(a.onThreadDelete)
 	s.AddHandler(a.onChannelDelete)
 	s.AddHandler(a.onChannelUpdate)
+	s.AddHandler(a.onGuildRoleUpdate)
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
 		select {

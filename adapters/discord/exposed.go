@@ -16,6 +16,41 @@ type channelChanger interface {
 		check func(context.Context) error) (digests, alerts int, err error)
 }
 
+// postedChannels lists the channels where the bot's digests and alerts are
+// (bot.Bot.PostedChannels).
+type postedChannels interface {
+	PostedChannels(ctx context.Context, platform feedbackbot.Platform, workspace string) ([]string, error)
+}
+
+// onGuildRoleUpdate: a role's permissions edited server-wide (View Channel given
+// to the Member role, say) may open every channel the bot posted analysis in;
+// each is handled as a CHANNEL_UPDATE of its own.
+func (a *Adapter) onGuildRoleUpdate(_ *discordgo.Session, r *discordgo.GuildRoleUpdate) {
+	if r.GuildRole == nil || r.GuildID == "" || !a.guildAllowed(r.GuildID) {
+		return
+	}
+	pc, ok := a.cmds.(postedChannels)
+	if !ok {
+		return
+	}
+	guild := r.GuildID
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		ctx, cancel := context.WithTimeout(a.base, channelChangeTimeout)
+		defer cancel()
+		chans, err := pc.PostedChannels(ctx, feedbackbot.PlatformDiscord, guild)
+		if err != nil {
+			a.log.Error("discord: a role's permissions changed, and the channels the bot posted analysis in could not be listed to check them: check them with feedbackbot config check",
+				"guild", guild, "err", err)
+			return
+		}
+		for _, ch := range chans {
+			a.channelChanged(ctx, guild, ch)
+		}
+	}()
+}
+
 // channelChangeTimeout bounds the handling of one CHANNEL_UPDATE.
 const channelChangeTimeout = time.Minute
 
@@ -30,8 +65,7 @@ func (a *Adapter) onChannelUpdate(_ *discordgo.Session, c *discordgo.ChannelUpda
 	if c.Channel == nil || c.GuildID == "" || !a.guildAllowed(c.GuildID) {
 		return
 	}
-	cc, ok := a.cmds.(channelChanger)
-	if !ok {
+	if _, ok := a.cmds.(channelChanger); !ok {
 		return
 	}
 	guild, channel := c.GuildID, c.ID
@@ -40,17 +74,26 @@ func (a *Adapter) onChannelUpdate(_ *discordgo.Session, c *discordgo.ChannelUpda
 		defer a.wg.Done()
 		ctx, cancel := context.WithTimeout(a.base, channelChangeTimeout)
 		defer cancel()
-		digests, alerts, err := cc.ChannelChanged(ctx, feedbackbot.PlatformDiscord, guild, channel, func(ctx context.Context) error {
-			return a.CheckDestination(ctx, channel)
-		})
-		if err != nil {
-			a.log.Error("discord: a channel the bot may have posted analysis in changed, and its posts could not be marked for their check: delete the bot's digests and alerts there by hand if members who are not staff can read it now",
-				"guild", guild, "channel", channel, "err", err)
-			return
-		}
-		if digests+alerts > 0 {
-			a.log.Warn("discord: a channel the bot posted analysis in may not hold it any more: its posted digests and alerts are deleted on the next pass where the channel refuses them",
-				"guild", guild, "channel", channel, "digests", digests, "alerts", alerts)
-		}
+		a.channelChanged(ctx, guild, channel)
 	}()
+}
+
+// channelChanged has the bot's posts in channel checked (bot.ChannelChanged).
+func (a *Adapter) channelChanged(ctx context.Context, guild, channel string) {
+	cc, ok := a.cmds.(channelChanger)
+	if !ok {
+		return
+	}
+	digests, alerts, err := cc.ChannelChanged(ctx, feedbackbot.PlatformDiscord, guild, channel, func(ctx context.Context) error {
+		return a.CheckDestination(ctx, channel)
+	})
+	if err != nil {
+		a.log.Error("discord: a channel the bot may have posted analysis in changed, and its posts could not be marked for their check: delete the bot's digests and alerts there by hand if members who are not staff can read it now",
+			"guild", guild, "channel", channel, "err", err)
+		return
+	}
+	if digests+alerts > 0 {
+		a.log.Warn("discord: a channel the bot posted analysis in may not hold it any more: its posted digests and alerts are deleted on the next pass where the channel refuses them",
+			"guild", guild, "channel", channel, "digests", digests, "alerts", alerts)
+	}
 }

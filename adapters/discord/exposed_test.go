@@ -80,3 +80,39 @@ func TestChannelOpenedToMembersLosesTheBotsPosts(t *testing.T) {
 		t.Errorf("%d deleted, %d edited; want the digest and the alert deleted, nothing edited", d, p)
 	}
 }
+
+// TestRoleOpenedToEveryChannelLosesTheBotsPosts: an admin makes the Member role
+// an administrator, which reads every channel whatever its overwrites.
+// GUILD_ROLE_UPDATE has the channels the bot posted in checked, and its posts
+// there deleted on the next pass.
+func TestRoleOpenedToEveryChannelLosesTheBotsPosts(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	f := newFixtureWith(t, testConfig(), func(st store.Store) Commands {
+		return &bot.Bot{Store: st.(bot.CommandStore), Now: func() time.Time { return now }}
+	})
+	ctx := context.Background()
+	al := &bot.Alerter{Store: f.st, Poster: f.a, Channel: chInternal, RepeatInterval: 24 * time.Hour}
+	atRisk := []feedbackbot.Health{{Account: feedbackbot.Account{ID: "acme", Name: "Acme Corp"}, Score: 30, AtRisk: true,
+		Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal", Impact: -30}}}}
+	if out, err := al.Evaluate(ctx, guild, atRisk, now); err != nil || out.Raised != 1 {
+		t.Fatalf("alert: %+v %v", out, err)
+	}
+	f.fake.UpdateRole(guild, roleMember, func(r *discordgo.Role) { r.Permissions |= discordgo.PermissionAdministrator })
+	deleted := func() int {
+		n := 0
+		for _, r := range f.fake.Requests("/channels/" + chInternal + "/messages/") {
+			if r.Method == "DELETE" {
+				n++
+			}
+		}
+		return n
+	}
+	at := now
+	f.eventually("the alert deleted", func() bool {
+		at = at.Add(time.Minute)
+		if _, err := al.Evaluate(ctx, guild, atRisk, at); err != nil {
+			t.Fatal(err)
+		}
+		return deleted() == 1
+	})
+}

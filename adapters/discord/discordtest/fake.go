@@ -1156,6 +1156,31 @@ func (s *Server) UpdateChannel(id string, edit func(*discordgo.Channel)) {
 	s.Dispatch("CHANNEL_UPDATE", &sent)
 }
 
+// UpdateRole changes a server's role as an admin's edit does (edit changes a
+// copy: its permissions), served by REST from then on, and dispatches
+// GUILD_ROLE_UPDATE with it, as Discord does.
+func (s *Server) UpdateRole(guild, id string, edit func(*discordgo.Role)) {
+	s.mu.Lock()
+	g := s.guilds[guild]
+	var sent *discordgo.Role
+	if g != nil {
+		roles := slices.Clone(g.Roles)
+		for i, r := range roles {
+			if r.ID == id {
+				cp := *r
+				edit(&cp)
+				roles[i] = &cp
+				sent = &cp
+			}
+		}
+		g.Roles = roles
+	}
+	s.mu.Unlock()
+	if sent != nil {
+		s.Dispatch("GUILD_ROLE_UPDATE", map[string]any{"guild_id": guild, "role": sent})
+	}
+}
+
 // ArchiveThread archives a thread (or forum post) at at: GUILD_CREATE leaves it
 // out, as Discord lists active threads only, and GET
 // /channels/{parent}/threads/archived/public lists it.
