@@ -205,3 +205,36 @@ func TestSocketModeOpenIsBounded(t *testing.T) {
 		t.Error("RunSocket did not end after its context")
 	}
 }
+
+// TestSocketModeCapturesWhatSlackGoCannotParse: an events_api envelope whose
+// event slack-go's typed parse refuses (a file's "lines" as a string) is read
+// as the HTTP path reads it, captured and acknowledged; it was acknowledged and
+// dropped (a review's find).
+func TestSocketModeCapturesWhatSlackGoCannotParse(t *testing.T) {
+	acks := make(chan map[string]any, 4)
+	socket := socketServer(t, acks, 1, func() []map[string]any {
+		return []map[string]any{
+			{"type": "events_api", "envelope_id": "env-odd", "payload": map[string]any{
+				"type": "event_callback", "team_id": home, "event_id": "EvOdd",
+				"event": map[string]any{"type": "message", "user": "XDANA", "user_team": "TACME", "channel": "C9", "ts": "1700000000.000200",
+					"text": "the export attached fails", "files": []any{map[string]any{"id": "F1", "lines": "many"}}}}},
+		}
+	})
+	f := newFixture(t, socket)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.a.RunSocket(ctx, "xapp-test") }()
+	select {
+	case ack := <-acks:
+		if ack["envelope_id"] != "env-odd" {
+			t.Errorf("acknowledged %v", ack["envelope_id"])
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the envelope was not acknowledged")
+	}
+	cancel()
+	<-done
+	if m, found, err := f.st.Newest(t.Context(), key("C9", "1700000000.000200")); err != nil || !found || m.Text != "the export attached fails" {
+		t.Errorf("stored %q (found %v, %v); want the message captured", m.Text, found, err)
+	}
+}
