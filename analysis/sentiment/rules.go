@@ -468,7 +468,7 @@ func (c *scoring) sarcasticThanks() {
 			continue
 		}
 		ends := k+1 == len(low) || segs[k+1]&segClause != 0
-		nothing := low[k] == "nothing" && objectEnds(low, segs, k)
+		nothing := low[k] == "nothing" && c.objectEnds(k)
 		if !nothing && (vals[k] >= 0 || !ends && resolution[low[k+1]]) {
 			continue
 		}
@@ -488,17 +488,36 @@ func (c *scoring) sarcasticThanks() {
 	}
 }
 
-// objectEnds reports whether the word at k is no subject of a verb told after
-// it in its clause, an -ing form: "thanks for nothing" and "thanks for nothing
-// guys" thank for nothing (sarcasm), "thanks for nothing breaking during the
-// upgrade" thanks for what did not happen.
-func objectEnds(low []string, segs []uint8, k int) bool {
-	if k+1 >= len(low) || segs[k+1]&segClause != 0 {
+// objectEnds reports whether the word at k ("nothing") is the object of the
+// thanks, not the subject of trouble told after it in its clause: an -ing form of
+// a negative word ("nothing breaking during the upgrade", "nothing crashing"), or
+// "going", "getting" or "being" before one or before "down" ("nothing going
+// down", "nothing getting lost"). "thanks for nothing" and "thanks for nothing
+// guys", "… regarding the refund", "… pricing went up again" are sarcasm; the
+// trouble that did not happen is thanks. (Any -ing word, fb-14's first rule, read
+// the prepositions, pronouns and nouns of that form as verbs: a review's find.)
+func (c *scoring) objectEnds(k int) bool {
+	low, segs, infos := c.low, c.segs, c.infos
+	next := k + 1
+	if next >= len(low) || segs[next]&segClause != 0 {
 		return true
 	}
-	n := low[k+1]
-	return len(n) < 5 || !strings.HasSuffix(n, "ing")
+	w := low[next]
+	if len(w) < 5 || !strings.HasSuffix(w, "ing") {
+		return true
+	}
+	if infos[next].val < 0 {
+		return false
+	}
+	if !troubleAuxiliaries[w] || next+1 >= len(low) || segs[next+1]&segClause != 0 {
+		return true
+	}
+	return infos[next+1].val >= 0 && low[next+1] != "down"
 }
+
+// troubleAuxiliaries are the -ing forms that tell trouble with the word after
+// them: "going wrong", "going down", "getting lost", "being deleted".
+var troubleAuxiliaries = wordBools("going getting being")
 
 // resolution are the words after a trouble word that make it the thing done
 // about the trouble: thanks for "the bug fix", "the outage report" are thanks.

@@ -1125,7 +1125,7 @@ func (e *Engine) supportPhrases(c *scoring) {
 			if p.opens && (i > 0 && c.segs[i]&segClause == 0 || i+k < len(low) && low[i+k] == "to") {
 				continue
 			}
-			if p.ends && !objectEnds(low, c.segs, i+k-1) {
+			if p.ends && !c.objectEnds(i+k-1) {
 				continue
 			}
 			if p.set {

@@ -480,6 +480,15 @@ func TestSarcasticThanks(t *testing.T) {
 		{"well thanks for nothing guys", "-"},
 		{"thanks for nothing lol", "-"},
 		{"thanks a lot for nothing guys", "-"},
+		// (fb-14's first rule took any -ing word for a verb: a review's find)
+		{"thank you for nothing breaking during the upgrade", "+"},
+		{"thanks for nothing crashing this release", "+"},
+		{"thanks for nothing pricing went up again", "-"},
+		{"thanks for nothing regarding the refund", "-"},
+		{"thanks for nothing considering we pay 50k a year", "-"},
+		{"thanks for nothing everything still broken", "-"},
+		{"thanks for nothing amazing support as usual", "-"},
+		{"thanks for nothing darling", "-"},
 	})
 	e := engine(t)
 	if a, b := e.Score("thanks for looking into the outage").Score, e.Score("thanks for the outage").Score; !(a > b+0.3) {
