@@ -202,27 +202,37 @@ func (a *Adapter) catchUpAgain(ctx context.Context, lister messageLister, live *
 			return
 		case <-t.C:
 		}
+		// The starts the store did not give are read again first, each home once,
+		// and the threads of the homes read now are listed together: one listing
+		// of the server's active threads a round, not one a home (a review's find)
 		reread := map[string]bool{}
+		var listNow []channelInfo
+		for _, ci := range chans {
+			home := ci.home()
+			if ctx.Err() != nil || starts[home].err == nil || reread[home] {
+				continue
+			}
+			reread[home] = true
+			stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpLookBack})
+			if err != nil {
+				err = &catchUpStoreError{fmt.Errorf("newest stored message: %w", err)}
+			}
+			starts[home] = catchUpFrom{stored: stored, err: err}
+			if p, ok := unlisted[home]; ok && err == nil {
+				delete(unlisted, home)
+				listNow = append(listNow, p)
+			}
+		}
+		if len(listNow) > 0 && ctx.Err() == nil {
+			chans = append(chans, a.threadsSince(ctx, guild, listNow, starts, known)...)
+		}
 		var left []channelInfo
-		for i := 0; i < len(chans); i++ { // (chans grows by the threads of a home read now)
-			ci := chans[i]
+		for i, ci := range chans {
 			if ctx.Err() != nil {
 				left = append(left, chans[i:]...)
 				break
 			}
 			home := ci.home()
-			if from := starts[home]; from.err != nil && !reread[home] {
-				reread[home] = true
-				stored, err := a.catchUpStart(ctx, lister, live, store.Query{Workspace: ci.guild, Channel: home, To: before, Limit: catchUpLookBack})
-				if err != nil {
-					err = &catchUpStoreError{fmt.Errorf("newest stored message: %w", err)}
-				}
-				starts[home] = catchUpFrom{stored: stored, err: err}
-				if p, ok := unlisted[home]; ok && err == nil {
-					delete(unlisted, home)
-					chans = append(chans, a.threadsSince(ctx, guild, []channelInfo{p}, starts, known)...)
-				}
-			}
 			if ci.forum {
 				if starts[home].err != nil {
 					left = append(left, ci) // (its posts are listed once its start is read)

@@ -464,22 +464,28 @@ func TestCatchUpFindsThreadsArchivedMeanwhile(t *testing.T) {
 	}
 }
 
-// startFailsOnce is the test's store, but its listing of one channel's messages
-// (the catch-up's start) fails as an outage does the first time it is asked once
-// armed.
+// startFailsOnce is the test's store, but its listing of an armed channel's
+// messages (the catch-up's start) fails as an outage does the first time it is
+// asked.
 type startFailsOnce struct {
 	store.Store
-	mu      sync.Mutex
-	armed   bool
-	channel string
+	mu    sync.Mutex
+	armed map[string]bool
+}
+
+func (s *startFailsOnce) arm(channels ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.armed = map[string]bool{}
+	for _, c := range channels {
+		s.armed[c] = true
+	}
 }
 
 func (s *startFailsOnce) Messages(ctx context.Context, q store.Query) ([]store.Stored, error) {
 	s.mu.Lock()
-	fail := s.armed && q.Channel == s.channel
-	if fail {
-		s.armed = false
-	}
+	fail := s.armed[q.Channel]
+	delete(s.armed, q.Channel)
 	s.mu.Unlock()
 	if fail {
 		return nil, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store unreachable (a failover)")
@@ -519,12 +525,10 @@ func TestCatchUpListsArchivedPostsOnceTheStoreAnswers(t *testing.T) {
 	defer func(w time.Duration) { catchUpRetryWait = w }(catchUpRetryWait)
 	catchUpRetryWait = 50 * time.Millisecond
 	c := newCluster(t)
-	flaky := &startFailsOnce{Store: c.st, channel: chForum}
+	flaky := &startFailsOnce{Store: c.st}
 	c.st = flaky
 	offline := archivedPostMeanwhile(t, c)
-	flaky.mu.Lock()
-	flaky.armed = true
-	flaky.mu.Unlock()
+	flaky.arm(chForum)
 	b := c.start("second", false, nil)
 	b.waitReady(t, 1, 5*time.Second)
 	b.waitCatchUp(t)
@@ -539,6 +543,34 @@ func TestCatchUpListsArchivedPostsOnceTheStoreAnswers(t *testing.T) {
 	}
 	if logs := b.logs.String(); !strings.Contains(logs, "forum not caught up: the store did not answer") {
 		t.Errorf("the forum the store did not answer for is not named:\n%s", logs)
+	}
+}
+
+// TestCatchUpListsActiveThreadsOnceARound: the store did not answer for two
+// channels' starts; once it does, their threads are listed with one request for
+// the server's active threads, not one a channel (a review's find: N channels
+// stopped by a failover sent N of the same server-wide request).
+func TestCatchUpListsActiveThreadsOnceARound(t *testing.T) {
+	defer func(w time.Duration) { catchUpRetryWait = w }(catchUpRetryWait)
+	catchUpRetryWait = 50 * time.Millisecond
+	c := newCluster(t)
+	flaky := &startFailsOnce{Store: c.st}
+	c.st = flaky
+	offline := archivedPostMeanwhile(t, c)
+	flaky.arm(chForum, chGeneral)
+	b := c.start("second", false, nil)
+	b.waitReady(t, 1, 5*time.Second)
+	b.waitCatchUp(t)
+	waitFor(t, "the retry's summary", 10*time.Second, func() bool {
+		return strings.Contains(b.logs.String(), "discord catch-up: channels the store had stopped are caught up")
+	})
+	time.Sleep(100 * time.Millisecond) // let anything queued land
+	b.stop(t)
+	if n := len(c.fake.Requests("/guilds/" + guild + "/threads/active")); n != 1 {
+		t.Errorf("the server's active threads were listed %d times, want once", n)
+	}
+	if _, ok := replay(t, c.st)[offline["id"].(string)]; !ok {
+		t.Error("the message written in the post archived meanwhile was never captured")
 	}
 }
 
