@@ -549,16 +549,6 @@ func (s *Store) PeriodKeys(ctx context.Context, workspace string, from, to time.
 	if !from.IsZero() && !to.IsZero() && !to.After(from) {
 		return []string{}, nil
 	}
-	// (a message's score is its time's microseconds, rounded down; for a time of
-	// whole microseconds t >= from is score >= from rounded up, t < to is score <
-	// to rounded up)
-	ceilMicro := func(t time.Time) int64 {
-		us := t.UnixMicro()
-		if t.Sub(time.UnixMicro(us)) > 0 {
-			us++
-		}
-		return us
-	}
 	by := &redis.ZRangeBy{Min: "-inf", Max: "+inf", Count: int64(limit) + 1}
 	if !from.IsZero() {
 		by.Min = strconv.FormatInt(ceilMicro(from), 10)
@@ -1248,4 +1238,15 @@ func (s *Store) AccountsMessages(ctx context.Context, workspace string, accounts
 		at = end
 	}
 	return out, true, nil
+}
+
+// ceilMicro is t's microseconds rounded up. A message's score is its time's
+// microseconds, rounded down; for a time of whole microseconds t >= from is
+// score >= ceilMicro(from), and t < to is score < ceilMicro(to).
+func ceilMicro(t time.Time) int64 {
+	us := t.UnixMicro()
+	if t.Sub(time.UnixMicro(us)) > 0 {
+		us++
+	}
+	return us
 }

@@ -110,7 +110,9 @@ func (s *Store) Expire(ctx context.Context, workspace string, before time.Time) 
 	total := 0
 	// Walk 1: the time index. Messages left alone (entries in flight) stay in the
 	// index, so the next page starts after them.
-	max := "(" + strconv.FormatInt(before.UnixMicro(), 10)
+	// (rounded up: a message of whole microseconds older than a cutoff with
+	// nanoseconds, retention's now less the age, was left behind, a review found)
+	max := "(" + strconv.FormatInt(ceilMicro(before), 10)
 	var skipped int64
 	for {
 		members, err := s.rdb.ZRangeByScore(ctx, k.timeAll(), &redis.ZRangeBy{Min: "-inf", Max: max, Offset: skipped, Count: expirePage}).Result()
@@ -251,7 +253,7 @@ func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, memb
 		if logWalk {
 			unapplied = "1"
 		}
-		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied, er.ids[i], len(who), before.UnixMicro(), timeAt}}
+		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied, er.ids[i], len(who), ceilMicro(before), timeAt}}
 	}
 	return s.evalRetrying(ctx, "expire", expireScript, calls, nil)
 }

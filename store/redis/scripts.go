@@ -435,11 +435,16 @@ for b = first, #ARGV, ` + strconv.Itoa(applyFields) + ` do
   local oldspec = {}
   if go and old and old[3] then
     oldspec = cjson.decode(old[3])
-    local missing = {item}
+    -- (every key of the old record, once one is undeclared: the keys another
+    -- item of this call declared are not declared by the retry, which carries
+    -- the blocked items alone, and reporting only the undeclared ones lost a
+    -- layer of keys a round until the call gave up, a review found)
+    local missing, undeclared = {item}, false
     for _, e in ipairs(oldspec) do
-      if not isdeclared(e[1]) then missing[#missing + 1] = e[1] end
+      missing[#missing + 1] = e[1]
+      if not isdeclared(e[1]) then undeclared = true end
     end
-    if #missing > 1 then
+    if undeclared then
       out[#out + 1] = missing
       blocked[member] = true
       go = false

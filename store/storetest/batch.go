@@ -31,6 +31,7 @@ var batchTests = []test{
 	{"ApplyPutAndDelete", testBatchApplyPutAndDelete},
 	{"ApplyTwoAnalyzers", testBatchApplyTwoAnalyzers},
 	{"ApplyMovedEdits", testBatchApplyMovedEdits},
+	{"ApplyDeleteWithMovedEdits", testBatchApplyDeleteWithMovedEdits},
 	{"ApplyTwoWorkspaces", testBatchApplyTwoWorkspaces},
 	{"ApplyChunks", testBatchApplyChunks},
 	{"ApplyChunksTwoWorkspaces", testBatchApplyChunksTwoWorkspaces},
@@ -1206,4 +1207,30 @@ func testBatchNotableAfterDeletes(t *testing.T, f *fixture) {
 	es := f.appendM(md, "delete the most negative", dels...)
 	f.applyM(md, "delete the most negative", items(es, tag))
 	f.ackM(md, "ack", es)
+}
+
+// testBatchApplyDeleteWithMovedEdits: one Apply of a delete (which declares none
+// of its old record's keys), edits that move messages to other hours, accounts
+// and channels, and a new message, with no other client: it applies at once. On
+// Redis each retry round, carrying the blocked items alone, lost the keys other
+// items had declared, and the call gave up after five rounds ("the index keys of
+// 1 message(s) kept changing", a review found); the worker then logged an outage
+// that was none.
+func testBatchApplyDeleteWithMovedEdits(t *testing.T, f *fixture) {
+	day := func(d, h int) time.Time { return time.Date(2025, time.March, d, h, 0, 0, 0, time.UTC) }
+	msg := func(id string, role feedbackbot.Role, acct, ch string, at time.Time) feedbackbot.Message {
+		return Msg("W1", id, "the export fails again "+at.Format(time.Kitchen)+ch+acct, role, acct, ch, at)
+	}
+	gone := msg("mD", "", "AD", "CD", day(10, 9))
+	f.put(scoreByID, gone, msg("m2", "", "AD", "C2", day(11, 10)), msg("m3", "", "A3", "CD", day(10, 13)), msg("m4", "", "AD", "CD", day(11, 16)))
+	f.append(Delete(gone), Put(msg("m1", feedbackbot.RoleStaff, "", "CD", day(12, 9))), Put(msg("m2", "", "AD", "C2", day(11, 14))),
+		Put(msg("m3", "", "A3", "C3", day(10, 15))), Put(msg("m4", "", "A4", "C4", day(11, 18))))
+	es := f.readAll("worker")
+	if _, err := f.s.Apply(f.ctx, items(es, scoreByID)...); err != nil {
+		t.Fatalf("Apply of a delete and moved edits in one call: %v", err)
+	}
+	f.ack(es...)
+	if got := feedbackbot.Totals(f.rollups("W1", day(10, 0), day(13, 0)))[feedbackbot.CntMessages]; got != 4 {
+		t.Errorf("the hours count %d messages, want 4 (m1 to m4; mD deleted)", got)
+	}
 }
