@@ -98,6 +98,10 @@ type Alert struct {
 	// repeats replaced, recovery notices, earlier episodes. They are edited only to
 	// take erased quotes out of the chat.
 	Earlier []PostRef `json:"earlier,omitempty"`
+	// Deleted are the messages of Posts and Earlier deleted from a channel that
+	// may not hold them any more (bot.replacePost): they are not edited again,
+	// nor looked for when the channel changes again.
+	Deleted []PostRef `json:"deleted,omitempty"`
 	// Episodes are the fingerprint's earlier episodes, oldest first (at most
 	// MaxAlertEpisodes), kept when it is raised again, so a digest can follow up
 	// an episode the latest one replaced.

@@ -496,9 +496,13 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 		}
 		done := true
 		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
+			if slices.Contains(al.Deleted, ref) {
+				continue // (gone: deleted from a channel that may not hold it)
+			}
 			deleted, err := replacePost(ctx, a.Poster, ref, doc)
 			if deleted {
-				a.log().Info("deleted a posted alert holding erased quotes: its channel may not be posted to any more", "alert", al.Fingerprint, "channel", ref.Destination)
+				a.log().Info("deleted a posted alert: its channel may not be posted to any more", "alert", al.Fingerprint, "channel", ref.Destination)
+				al.Deleted = append(al.Deleted, ref)
 			}
 			if err != nil {
 				if ctx.Err() != nil {
@@ -526,6 +530,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	if prev == nil || prev.Status == feedbackbot.AlertResolved {
 		if prev != nil { // an earlier episode's messages stay known, for erasures
 			cand.Earlier = slices.Concat(prev.Earlier, prev.Posts)
+			cand.Deleted = prev.Deleted // (and which of them are gone)
 			// and what became of it, for the digests' follow-up
 			cand.Episodes = slices.DeleteFunc(append(slices.Clone(prev.Episodes), prev.Episode()), func(e feedbackbot.AlertEpisode) bool {
 				return now.Sub(e.ResolvedAt) > feedbackbot.AlertEpisodesKept

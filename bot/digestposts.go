@@ -31,6 +31,10 @@ type postedDigest struct {
 	feedbackbot.PostRef
 	Digest *feedbackbot.Digest `json:"digest,omitempty"`
 	Chart  bool                `json:"chart,omitempty"`
+	// Gone says the message was deleted from a channel that may not hold it any
+	// more: it is not edited again, nor looked for when the channel changes again
+	// (each later event deleted it again, a review found).
+	Gone bool `json:"gone,omitempty"`
 }
 
 // digestRecordLease names the lease that keeps a record's erasures and its
@@ -348,14 +352,22 @@ func (s *Scheduler) rerenderDigest(ctx context.Context, workspace, run string) e
 		return err
 	}
 	var rec postedDigest
-	if err == nil && json.Unmarshal(raw, &rec) == nil && rec.Digest != nil && rec.ID != "" {
+	if err == nil && json.Unmarshal(raw, &rec) == nil && rec.Digest != nil && rec.ID != "" && !rec.Gone {
 		ed, ok := s.Posters[rec.Platform].(postEditor)
 		if !ok {
 			return fmt.Errorf("no %s connection that can edit the digest in %s", rec.Platform, rec.Destination)
 		}
 		deleted, err := replacePost(ctx, ed, rec.PostRef, digestDocument(*rec.Digest, nil, rec.Chart))
 		if deleted {
-			s.log().Info("deleted a posted digest holding erased quotes: its channel may not be posted to any more", "run", run, "channel", rec.Destination)
+			s.log().Info("deleted a posted digest: its channel may not be posted to any more", "run", run, "channel", rec.Destination)
+			rec.Gone = true
+			b, merr := json.Marshal(rec)
+			if merr == nil {
+				merr = s.Store.PutDoc(ctx, workspace, docPosted, run, b)
+			}
+			if merr != nil {
+				return fmt.Errorf("record the deleted digest as gone: %w", merr)
+			}
 		}
 		if err != nil {
 			return err

@@ -46,7 +46,7 @@ func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.P
 	var runs []string
 	for _, run := range slices.Sorted(maps.Keys(posted)) {
 		var rec postedDigest
-		if json.Unmarshal(posted[run], &rec) == nil && in(rec.PostRef) {
+		if json.Unmarshal(posted[run], &rec) == nil && !rec.Gone && in(rec.PostRef) {
 			runs = append(runs, run)
 		}
 	}
@@ -55,7 +55,8 @@ func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.P
 		return out, fmt.Errorf("alerts: %w", err)
 	}
 	postedIn := func(al *feedbackbot.Alert) bool {
-		return slices.ContainsFunc(al.Posts, in) || slices.ContainsFunc(al.Earlier, in)
+		live := func(ref feedbackbot.PostRef) bool { return in(ref) && !slices.Contains(al.Deleted, ref) }
+		return slices.ContainsFunc(al.Posts, live) || slices.ContainsFunc(al.Earlier, live)
 	}
 	some := false
 	for _, raw := range alerts {
@@ -105,7 +106,7 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 	}
 	for _, raw := range posted {
 		var rec postedDigest
-		if json.Unmarshal(raw, &rec) == nil {
+		if json.Unmarshal(raw, &rec) == nil && !rec.Gone {
 			add(rec.PostRef)
 		}
 	}
@@ -117,7 +118,9 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 		var al feedbackbot.Alert
 		if json.Unmarshal(raw, &al) == nil {
 			for _, ref := range slices.Concat(al.Posts, al.Earlier) {
-				add(ref)
+				if !slices.Contains(al.Deleted, ref) {
+					add(ref)
+				}
 			}
 		}
 	}

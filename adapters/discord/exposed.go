@@ -75,6 +75,27 @@ func (a *Adapter) onChannelUpdate(_ *discordgo.Session, c *discordgo.ChannelUpda
 		ctx, cancel := context.WithTimeout(a.base, channelChangeTimeout)
 		defer cancel()
 		a.channelChanged(ctx, guild, channel)
+		// A private thread the bot posted in is read through its parent (see
+		// CheckDestination): the parent's change is the thread's too (its posts
+		// were left up, a review found).
+		pc, ok := a.cmds.(postedChannels)
+		if !ok {
+			return
+		}
+		dests, err := pc.PostedChannels(ctx, feedbackbot.PlatformDiscord, guild)
+		if err != nil {
+			a.log.Error("discord: a channel changed, and the threads under it the bot posted analysis in could not be listed to check them: check them with feedbackbot config check",
+				"guild", guild, "channel", channel, "err", err)
+			return
+		}
+		for _, d := range dests {
+			if d == channel {
+				continue
+			}
+			if ci, err := a.channel(ctx, d); err == nil && ci.thread && ci.parent == channel {
+				a.channelChanged(ctx, guild, d)
+			}
+		}
 	}()
 }
 

@@ -116,3 +116,47 @@ func TestRoleOpenedToEveryChannelLosesTheBotsPosts(t *testing.T) {
 		return deleted() == 1
 	})
 }
+
+// TestPrivateThreadLosesTheBotsPostsWhenItsParentOpens: the bot posts a digest
+// in a private thread of the staff channel (checked through its parent). The
+// parent opened to the Member role has the thread's digest deleted too:
+// CHANNEL_UPDATE names the parent alone (a review's find: it stayed up).
+func TestPrivateThreadLosesTheBotsPostsWhenItsParentOpens(t *testing.T) {
+	const thPrivate = "400000000000000200"
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	cfg := testConfig()
+	cfg.InternalChannels = append(cfg.InternalChannels, thPrivate)
+	f := newFixtureWith(t, cfg, func(st store.Store) Commands {
+		return &bot.Bot{Store: st.(bot.CommandStore), Now: func() time.Time { return now }}
+	})
+	g, chans := fakeGuild()
+	chans = append(chans, &discordgo.Channel{ID: thPrivate, Name: "escalations", Type: discordgo.ChannelTypeGuildPrivateThread, ParentID: chInternal})
+	f.fake.AddGuild(g, chans...)
+	ctx := context.Background()
+	daily, err := cron.ParseStandard("0 9 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &bot.Scheduler{Store: f.st, Posters: map[feedbackbot.Platform]bot.Poster{feedbackbot.PlatformDiscord: f.a}, Holder: "a", Settle: -1,
+		Jobs: []bot.Job{{Name: "daily", Platform: feedbackbot.PlatformDiscord, Channel: thPrivate, Workspace: guild, Schedule: daily, Location: time.UTC, Period: 24 * time.Hour}}}
+	if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+		t.Fatalf("digest: Tick = %d, %v", n, err)
+	}
+	f.fake.UpdateChannel(chInternal, func(c *discordgo.Channel) {
+		c.PermissionOverwrites = append(c.PermissionOverwrites,
+			&discordgo.PermissionOverwrite{ID: roleMember, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel})
+	})
+	at := now
+	f.eventually("the thread's digest deleted", func() bool {
+		at = at.Add(time.Minute)
+		if _, err := s.Tick(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range f.fake.Requests("/channels/" + thPrivate + "/messages/") {
+			if r.Method == "DELETE" {
+				return true
+			}
+		}
+		return false
+	})
+}
