@@ -446,6 +446,9 @@ func pngTextChunk(keyword, text string) []byte {
 // demoChartFree refuses a file at path that the demo did not write (one it
 // wrote, or none, it may write over): anything but a regular file holding
 // demoChartMark after its header, a symbolic link among them, whatever it names.
+// An unmarked PNG beside the demo's own configuration file is an earlier
+// version's chart (before 2026-12-07 the charts were not marked, and re-running
+// the demo on its directory was refused, a review found).
 func demoChartFree(path string) error {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -457,13 +460,25 @@ func demoChartFree(path string) error {
 			head := make([]byte, pngIHDREnd+len(demoChartMark))
 			_, err = io.ReadFull(f, head)
 			f.Close()
-			ours = err == nil && string(head[:len(pngSigIHDR)]) == pngSigIHDR && bytes.Equal(head[pngIHDREnd:], demoChartMark)
+			isPNG := err == nil && string(head[:len(pngSigIHDR)]) == pngSigIHDR
+			ours = isPNG && (bytes.Equal(head[pngIHDREnd:], demoChartMark) || demoConfigBeside(path))
 		}
 	}
 	if !ours {
 		return refusef("%s exists and the demo did not write it: it is left as it is (give the demo another --dir)", path)
 	}
 	return nil
+}
+
+// demoConfigBeside says whether the directory of path holds the demo's own
+// configuration file (a regular file beginning with demoConfigHeader).
+func demoConfigBeside(path string) bool {
+	cfg := filepath.Join(filepath.Dir(path), demoConfigName)
+	if fi, err := os.Lstat(cfg); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	b, err := os.ReadFile(cfg)
+	return err == nil && bytes.HasPrefix(b, []byte(demoConfigHeader))
 }
 
 // writeDemoChart writes the chart png at path, marked as the demo's: over none

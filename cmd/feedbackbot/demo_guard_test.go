@@ -171,4 +171,21 @@ func TestDemoChartWritesOverNothingItDidNotWrite(t *testing.T) {
 			}
 		})
 	}
+	// A directory an earlier version made: its chart unmarked, beside the demo's
+	// own configuration file. Run again there, the demo writes over it (it was
+	// refused, a review found).
+	t.Run("an earlier version's directory", func(t *testing.T) {
+		d := filepath.Join(t.TempDir(), "d")
+		if code, _, stderr := runCLI(t, nil, "demo", "--dir", d, "--as-of", asof); code != 0 {
+			t.Fatalf("demo: exit %d\n%s", code, stderr)
+		}
+		var b bytes.Buffer
+		png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1)))
+		if err := os.WriteFile(filepath.Join(d, "digest.png"), b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := runCLI(t, nil, "demo", "--dir", d, "--as-of", asof); code != 0 {
+			t.Errorf("demo over an earlier version's directory: exit %d\n%s", code, stderr)
+		}
+	})
 }
