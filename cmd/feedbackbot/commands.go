@@ -838,6 +838,16 @@ func (m *Main) cmdConfig(ctx context.Context, args []string) error {
 		}
 	}
 	if len(problems) > 0 {
+		// (the file read names the report when only the checks after loading
+		// found something too: the layer, a destination; a review's find)
+		if loaded.File == "" {
+			switch {
+			case *cfgPath != "":
+				loaded.File = *cfgPath
+			case fileExists(config.DefaultFile):
+				loaded.File, loaded.Implicit = config.DefaultFile, true
+			}
+		}
 		return &config.Problems{Errs: problems, File: loaded.File, Implicit: loaded.Implicit}
 	}
 	fmt.Fprintf(m.Stdout, "Configuration OK: %s\n", configSource(*cfgPath))

@@ -248,3 +248,20 @@ func TestConfigProblemsNameTheFile(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigCheckNamesTheFileForItsOwnFinds: a problem only config check's own
+// checks find (a layer file that is no layer) names the file read too, as the
+// loader's problems do (a review's find: it was left out).
+func TestConfigCheckNamesTheFileForItsOwnFinds(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("notalayer.json", []byte(`{"x":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("feedbackbot.yaml", []byte("analysis:\n  layer: notalayer.json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, nil, "config", "check")
+	if code != 1 || !strings.Contains(stderr, "notalayer.json") || !strings.HasSuffix(stderr, "\n  (configuration file: ./feedbackbot.yaml, read by default: no --config was given)\n") {
+		t.Errorf("exit %d, want 1 and the file named:\n%s%s", code, stdout, stderr)
+	}
+}
