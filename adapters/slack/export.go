@@ -531,6 +531,31 @@ func OpenExport(zipPath string, opts ImportOptions) (*Export, error) {
 			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: %s: %v", zipPath, list, err)
 		}
 	}
+	// Daily files there are, and no channel list names a folder of them: nothing
+	// would be imported, and the store was made for nothing (a review's find:
+	// the import failed after it, leaving an empty store behind).
+	folders, matched := map[string]bool{}, false
+	for name := range files {
+		dir, file := path.Split(name)
+		dir = strings.TrimSuffix(dir, "/")
+		if dir == "" || strings.Contains(dir, "/") || !strings.HasSuffix(file, ".json") {
+			continue
+		}
+		folders[dir] = true
+		if _, ok := channels[dir]; ok || badChannels[dir] != nil {
+			matched = true
+			break
+		}
+	}
+	if len(folders) > 0 && !matched {
+		shown := slices.Sorted(maps.Keys(folders))
+		more := ""
+		if len(shown) > 5 {
+			shown, more = shown[:5], ", …"
+		}
+		return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "%s: no channel list (channels.json, groups.json, mpims.json, dms.json) names any of its %s (%s%s): nothing would be imported; are the lists from another export?",
+			zipPath, feedbackbot.CountNoun(len(folders), "channel folder", "channel folders"), strings.Join(shown, ", "), more)
+	}
 	e.files, e.a, e.names, e.channels, e.channelNames, e.badChannels = files, a, names, channels, channelNames, badChannels
 	e.sum = sum
 	ok = true

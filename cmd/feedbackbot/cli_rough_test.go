@@ -31,6 +31,15 @@ func TestImportRefusesWhatIsNoExport(t *testing.T) {
 	notZip := filepath.Join(dir, "export.zip")
 	os.WriteFile(notZip, []byte("these are notes, not an archive"), 0o600)
 	aZip := writeExportZip(t, empty, map[string]string{"users.json": "[]"})
+	// (files that are no DiscordChatExporter export: they left an empty store
+	// behind, a review found)
+	notJSON := filepath.Join(dir, "notes.json")
+	os.WriteFile(notJSON, []byte("not json"), 0o600)
+	noMessages := filepath.Join(dir, "other.json")
+	os.WriteFile(noMessages, []byte(`{"nothing":1}`), 0o600)
+	wrongDir := filepath.Join(dir, "wrong")
+	os.Mkdir(wrongDir, 0o700)
+	os.WriteFile(filepath.Join(wrongDir, "a.json"), []byte(`{"guild":{"id":"1"},"messageCount":0}`), 0o600)
 	data := filepath.Join(dir, "data")
 	tests := []struct {
 		name string
@@ -43,6 +52,9 @@ func TestImportRefusesWhatIsNoExport(t *testing.T) {
 		{"a file that is no zip", []string{"--slack-export", notZip, "--team", "T1"}, "import: --slack-export " + notZip + " is not a zip archive"},
 		{"a Discord directory holding no .json", []string{"--discord-export", empty}, "import: --discord-export " + empty + " holds no .json files"},
 		{"a zip given to --discord-export", []string{"--discord-export", aZip}, "import: --discord-export " + aZip + " is a zip archive"},
+		{"a Discord file that is no JSON", []string{"--discord-export", notJSON}, "import: --discord-export " + notJSON + " is not a JSON object"},
+		{"a Discord file without messages", []string{"--discord-export", noMessages}, "import: --discord-export " + noMessages + ` has no "messages" list`},
+		{"a Discord directory of no export", []string{"--discord-export", wrongDir}, "import: --discord-export " + wrongDir + " holds 1 .json file, and none is DiscordChatExporter's JSON export"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +42,9 @@ func checkDiscordExport(path string, fi fs.FileInfo) error {
 			return usagef("import: --discord-export %s is a zip archive: give DiscordChatExporter's JSON export, a .json file or a directory of them "+
 				"(a Slack export is imported with --slack-export)", path)
 		}
+		if why := notDCEExport(path); why != "" {
+			return usagef("import: --discord-export %s %s: give DiscordChatExporter's JSON export, a .json file or a directory of them", path, why)
+		}
 		return nil
 	case !fi.IsDir():
 		// (never opened: a FIFO would block the open until someone writes to it)
@@ -54,12 +59,59 @@ func checkDiscordExport(path string, fi fs.FileInfo) error {
 		}
 		return fmt.Errorf("import: --discord-export %s: %w", path, err)
 	}
+	jsons, why := 0, ""
 	for _, e := range entries {
-		if strings.EqualFold(filepath.Ext(e.Name()), ".json") && !e.IsDir() {
-			return nil
+		if !strings.EqualFold(filepath.Ext(e.Name()), ".json") || !e.Type().IsRegular() {
+			continue
+		}
+		jsons++
+		if why = notDCEExport(filepath.Join(path, e.Name())); why == "" {
+			return nil // (one export is enough: the others are reported by the import)
 		}
 	}
+	if jsons > 0 {
+		return usagef("import: --discord-export %s holds %s, and none is DiscordChatExporter's JSON export (the last %s): export with its JSON format", path,
+			feedbackbot.CountNoun(jsons, ".json file", ".json files"), why)
+	}
 	return usagef("import: --discord-export %s holds no .json files: export with DiscordChatExporter's JSON format, and give the file or the directory holding them", path)
+}
+
+// notDCEExport says why the file at path is no DiscordChatExporter export ("":
+// it may be one, or it could not be told), reading its first 16 MiB at most:
+// not a JSON object, or an object without a "messages" list. The store is
+// opened after this check, and a file that was no export left an empty store
+// behind (a review's find).
+func notDCEExport(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "" // (the import reports it)
+	}
+	defer f.Close()
+	br := bufio.NewReader(io.LimitReader(f, 16<<20))
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+	dec := json.NewDecoder(br)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "is not a JSON object"
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "" // (cut at the limit, or broken further on: the import says)
+		}
+		if key == "messages" {
+			return ""
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return ""
+	}
+	return `has no "messages" list`
 }
 
 // isZipFile reports whether the file at path begins as a zip archive does; a

@@ -98,6 +98,10 @@ func TestRefusedSlackArchiveLeavesNoStore(t *testing.T) {
 		{"no users.json", "THOME", with(map[string]string{}, "users.json"), "has no users.json"},
 		{"no channel list", "THOME", with(map[string]string{}, "channels.json"), "has no channels.json"},
 		{"a --team of none of its users", "TTYPO", with(map[string]string{}), "--team TTYPO: no user in the export's users.json"},
+		// (every daily file in a folder no channel list names: a review's find)
+		{"no folder a channel list names", "THOME", with(map[string]string{"channels.json": `[{"id":"CACME","name":"ext-acme"}]`,
+			"general/2026-11-20.json": `[{"type":"message","user":"UDANA","text":"hi","ts":"1795168800.000100"}]`}, "ext-acme/2026-11-20.json"),
+			"no channel list (channels.json, groups.json, mpims.json, dms.json) names any of its 1 channel folder (general)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
