@@ -324,6 +324,22 @@ func periodStart(j Job, at time.Time) time.Time {
 	return localTime(w, loc).UTC()
 }
 
+// PeriodFrom is when a period of period ending at to begins, as a digest asked for
+// in loc counts it: whole days on loc's calendar (a week across a clock change
+// is 167 or 169 hours, from midnight to midnight), other periods a plain
+// duration. feedbackbot digest --tz subtracted hours: a New York week ending at
+// midnight after the spring change began at 23:00 the day before its first
+// (named eight days, its hour counted in two weeks), and after the autumn
+// change at 01:00 (an hour in no week; a review's find).
+func PeriodFrom(to time.Time, period time.Duration, loc *time.Location) time.Time {
+	const day = 24 * time.Hour
+	if period <= 0 || period%day != 0 {
+		return to.Add(-period)
+	}
+	loc = cmp.Or(loc, time.UTC)
+	return localTime(wallClock(to, loc).AddDate(0, 0, -int(period/day)), loc).In(to.Location())
+}
+
 // scheduledWall is the wall time (on a clock without changes) the run at at was
 // scheduled for: its own, or, for a run the spring change moved (02:30, skipped,
 // runs at 03:30), the latest time the schedule names within the hour before it.

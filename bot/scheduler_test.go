@@ -185,3 +185,43 @@ func TestDigestCatchUpAfterDowntime(t *testing.T) {
 		})
 	}
 }
+
+// TestPeriodFromCountsWholeDaysOnTheLocalCalendar: a digest asked for in a zone
+// counts whole days from midnight to midnight across a clock change (a week of
+// 167 or 169 hours); other periods are a plain duration (a review's find:
+// feedbackbot digest --tz subtracted 168 hours).
+func TestPeriodFromCountsWholeDaysOnTheLocalCalendar(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(loc *time.Location, y int, m time.Month, d, h int) time.Time {
+		return time.Date(y, m, d, h, 0, 0, 0, loc)
+	}
+	for _, tt := range []struct {
+		name     string
+		to       time.Time
+		period   time.Duration
+		loc      *time.Location
+		want     time.Time
+		wantSpan time.Duration
+	}{
+		{"a week across the spring change", at(ny, 2026, 3, 9, 0), 7 * 24 * time.Hour, ny, at(ny, 2026, 3, 2, 0), 167 * time.Hour},
+		{"a week across the autumn change", at(ny, 2026, 11, 2, 0), 7 * 24 * time.Hour, ny, at(ny, 2026, 10, 26, 0), 169 * time.Hour},
+		{"the day of the spring change", at(ny, 2026, 3, 9, 0), 24 * time.Hour, ny, at(ny, 2026, 3, 8, 0), 23 * time.Hour},
+		{"a week where the clocks stay", at(kolkata, 2026, 3, 9, 0), 7 * 24 * time.Hour, kolkata, at(kolkata, 2026, 3, 2, 0), 168 * time.Hour},
+		{"hours are a duration", at(ny, 2026, 3, 9, 0), 36 * time.Hour, ny, at(ny, 2026, 3, 9, 0).Add(-36 * time.Hour), 36 * time.Hour},
+		{"no zone is UTC", at(time.UTC, 2026, 3, 9, 0), 7 * 24 * time.Hour, nil, at(time.UTC, 2026, 3, 2, 0), 168 * time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := bot.PeriodFrom(tt.to, tt.period, tt.loc)
+			if !got.Equal(tt.want) || tt.to.Sub(got) != tt.wantSpan {
+				t.Errorf("PeriodFrom(%s, %s) = %s (%s long), want %s (%s)", tt.to, tt.period, got, tt.to.Sub(got), tt.want, tt.wantSpan)
+			}
+		})
+	}
+}

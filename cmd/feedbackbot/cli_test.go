@@ -575,6 +575,15 @@ func TestDigestAsOfDateInItsZone(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &d) != nil || !d.To.Equal(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("--as-of with a zone: to %s, %v", d.To, err)
 	}
+	// A week across the autumn change is midnight to midnight, 169 hours: it
+	// began at 01:00 and left the hour before in no week (a review's find).
+	out, errb, err = run(t, dir, "digest", "--as-of", "2026-11-02", "--tz", "America/New_York", "--json")
+	if err != nil || json.Unmarshal([]byte(out), &d) != nil {
+		t.Fatalf("digest: %v\n%s", err, errb)
+	}
+	if want := time.Date(2026, 10, 26, 4, 0, 0, 0, time.UTC); !d.From.Equal(want) || d.To.Sub(d.From) != 169*time.Hour {
+		t.Errorf("the week to 2 Nov in New York is %s to %s; want from %s, 169 hours", d.From, d.To, want)
+	}
 }
 
 // TestWriteColumnsByDisplayWidth: columns line up on a terminal whatever the

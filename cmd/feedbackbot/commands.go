@@ -266,7 +266,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m.warnStale(ctx, st, cfg, w, now.Add(-period), now)
+	m.warnStale(ctx, st, cfg, w, bot.PeriodFrom(now, period, loc), now)
 	if err := m.auditOnce(ctx, st, w, "digest", "period "+config.FormatDuration(period)+" to "+now.Format(time.RFC3339)); err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 // buildDigest computes the at-risk list and the digest, and the chart when asked.
 func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws string, now time.Time, period time.Duration, loc *time.Location, withChart bool) (feedbackbot.Digest, []byte, error) {
 	accts := accountMap(cfg.Accounts)
-	d, err := bot.DigestWithRisk(ctx, st, riskRequest(cfg, ws, now), bot.DigestRequest{Workspace: ws, From: now.Add(-period), To: now, Now: now,
+	d, err := bot.DigestWithRisk(ctx, st, riskRequest(cfg, ws, now), bot.DigestRequest{Workspace: ws, From: bot.PeriodFrom(now, period, loc), To: now, Now: now,
 		Location: loc, Accounts: accts, Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Themes: cfg.ThemeNames(),
 		Known: emerging.NewVocabulary(cfg.Taxonomy())})
 	if err != nil {
