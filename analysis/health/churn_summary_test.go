@@ -34,16 +34,17 @@ func TestBaselineChurn(t *testing.T) {
 		n      int    // churn signals counted, 0 for no reason
 		quote  string // the newest quote
 		quotes int
+		atRisk bool // (two signals or more, counted or quoted)
 	}{
-		{"one read", Baseline{To: to, Days: days, Count: 1, Churn: []Item{vendors}}, 1, "we are evaluating other vendors", 1},
-		{"one read, two counted", Baseline{To: to, Days: days, Count: 3, Churn: []Item{vendors}, ChurnUnread: 2}, 3, "we are evaluating other vendors", 1},
-		{"counted only", Baseline{To: to, Days: days, Count: 1, ChurnUnread: 1}, 1, "", 0},
-		{"in Last and in Churn: once", Baseline{To: to, Days: days, Count: 2, Last: []Item{export}, Churn: []Item{vendors, export}}, 2, "please export our data", 2},
+		{"one read", Baseline{To: to, Days: days, Count: 1, Churn: []Item{vendors}}, 1, "we are evaluating other vendors", 1, false},
+		{"one read, two counted", Baseline{To: to, Days: days, Count: 3, Churn: []Item{vendors}, ChurnUnread: 2}, 3, "we are evaluating other vendors", 1, true},
+		{"counted only", Baseline{To: to, Days: days, Count: 1, ChurnUnread: 1}, 1, "", 0, false},
+		{"in Last and in Churn: once", Baseline{To: to, Days: days, Count: 2, Last: []Item{export}, Churn: []Item{vendors, export}}, 2, "please export our data", 2, true},
 		{"staff's words, an ordinary message", Baseline{To: to, Days: days, Count: 1, Churn: []Item{
 			item("s", 30, feedbackbot.RoleStaff, feedbackbot.IntentChurnSignal, "sorry to see you go"),
-			item("o", 30, feedbackbot.RoleCustomer, feedbackbot.IntentQuestion, "how do I export?")}}, 0, "", 0},
-		{"before the baseline", Baseline{To: to, Days: days, Count: 1, Churn: []Item{item("b", 60, feedbackbot.RoleCustomer, feedbackbot.IntentChurnSignal, "we will not renew")}}, 0, "", 0},
-		{"after To (the items hold it)", Baseline{To: to, Days: days, Count: 1, Churn: []Item{item("a", 10, feedbackbot.RoleCustomer, feedbackbot.IntentChurnSignal, "we will not renew")}}, 0, "", 0},
+			item("o", 30, feedbackbot.RoleCustomer, feedbackbot.IntentQuestion, "how do I export?")}}, 0, "", 0, false},
+		{"before the baseline", Baseline{To: to, Days: days, Count: 1, Churn: []Item{item("b", 60, feedbackbot.RoleCustomer, feedbackbot.IntentChurnSignal, "we will not renew")}}, 0, "", 0, false},
+		{"after To (the items hold it)", Baseline{To: to, Days: days, Count: 1, Churn: []Item{item("a", 10, feedbackbot.RoleCustomer, feedbackbot.IntentChurnSignal, "we will not renew")}}, 0, "", 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := Assess(feedbackbot.Account{ID: "a1"}, build(recent), tc.base, now, p)
@@ -63,6 +64,9 @@ func TestBaselineChurn(t *testing.T) {
 			}
 			if len(r.Evidence) != tc.quotes || (tc.quotes > 0 && r.Evidence[0].Quote != tc.quote) {
 				t.Errorf("evidence %+v, want %d quotes, the newest %q", r.Evidence, tc.quotes, tc.quote)
+			}
+			if h.AtRisk != tc.atRisk {
+				t.Errorf("at risk %v with %d signals counted and %d quoted, want %v (score %d)", h.AtRisk, r.Count, len(r.Evidence), tc.atRisk, h.Score)
 			}
 		})
 	}

@@ -946,7 +946,10 @@ func atRisk(h feedbackbot.Health, p Params) bool {
 		return true
 	}
 	for _, r := range h.Reasons {
-		if r.Code == ReasonChurnSignal && len(r.Evidence) >= churnAtRisk { // (one quote a signal, up to 3)
+		// (the signals counted, not the quotes: a signal counted from a day not read
+		// whole is not quoted, and three signals with one quote were no risk, a
+		// review found; the quotes for a reason without its count)
+		if r.Code == ReasonChurnSignal && max(r.Count, len(r.Evidence)) >= churnAtRisk {
 			return true
 		}
 	}
