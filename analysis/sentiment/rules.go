@@ -489,13 +489,16 @@ func (c *scoring) sarcasticThanks() {
 }
 
 // objectEnds reports whether the word at k ("nothing") is the object of the
-// thanks, not the subject of trouble told after it in its clause: an -ing form of
-// a negative word ("nothing breaking during the upgrade", "nothing crashing"), or
-// "going", "getting" or "being" before one or before "down" ("nothing going
-// down", "nothing getting lost"). "thanks for nothing" and "thanks for nothing
-// guys", "… regarding the refund", "… pricing went up again" are sarcasm; the
-// trouble that did not happen is thanks. (Any -ing word, fb-14's first rule, read
-// the prepositions, pronouns and nouns of that form as verbs: a review's find.)
+// thanks, not the subject of trouble told after it in its clause: a product's
+// trouble told as an -ing event ("nothing breaking during the upgrade", "nothing
+// crashing": troubleEvents), or "going", "getting", "being", "timing" before a
+// negative word or before "down", "out", "lost", "deleted" ("nothing going
+// down", "nothing getting lost"). "thanks for nothing", "thanks for nothing
+// guys", "… regarding the refund", "… pricing went up again" and "… annoying
+// bot" are sarcasm; the trouble that did not happen is thanks. (fb-14's first
+// rule took any -ing word for a verb, its second any negative one, which read
+// the adjectives of that form, "annoying", "frustrating", as events: reviews'
+// finds.)
 func (c *scoring) objectEnds(k int) bool {
 	low, segs, infos := c.low, c.segs, c.infos
 	next := k + 1
@@ -503,21 +506,23 @@ func (c *scoring) objectEnds(k int) bool {
 		return true
 	}
 	w := low[next]
-	if len(w) < 5 || !strings.HasSuffix(w, "ing") {
-		return true
-	}
-	if infos[next].val < 0 {
+	if troubleEvents[w] {
 		return false
 	}
 	if !troubleAuxiliaries[w] || next+1 >= len(low) || segs[next+1]&segClause != 0 {
 		return true
 	}
-	return infos[next+1].val >= 0 && low[next+1] != "down"
+	return infos[next+1].val >= 0 && !troubleParticles[low[next+1]]
 }
 
-// troubleAuxiliaries are the -ing forms that tell trouble with the word after
-// them: "going wrong", "going down", "getting lost", "being deleted".
-var troubleAuxiliaries = wordBools("going getting being")
+// troubleEvents are the -ing forms that tell a product's trouble happening (not
+// judging it, as "annoying" and "frustrating" do); troubleAuxiliaries those that
+// tell it with the word after them (troubleParticles, or a negative word).
+var (
+	troubleEvents      = wordBools("breaking crashing failing freezing hanging leaking erroring lagging dropping disappearing exploding glitching stalling corrupting")
+	troubleAuxiliaries = wordBools("going getting being timing")
+	troubleParticles   = wordBools("down out lost deleted dropped missed")
+)
 
 // resolution are the words after a trouble word that make it the thing done
 // about the trouble: thanks for "the bug fix", "the outage report" are thanks.

@@ -489,6 +489,12 @@ func TestSarcasticThanks(t *testing.T) {
 		{"thanks for nothing everything still broken", "-"},
 		{"thanks for nothing amazing support as usual", "-"},
 		{"thanks for nothing darling", "-"},
+		// (its second rule took any negative -ing word for trouble: a third review)
+		{"thanks for nothing annoying bot", "-"},
+		{"thank you for nothing insulting response from your team", "-"},
+		{"thanks for nothing frustrating company", "-"},
+		{"thanks for nothing confusing docs and no answers", "-"},
+		{"thanks for nothing timing out during the demo", "+"},
 	})
 	e := engine(t)
 	if a, b := e.Score("thanks for looking into the outage").Score, e.Score("thanks for the outage").Score; !(a > b+0.3) {
