@@ -494,15 +494,16 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 		if al.Status == feedbackbot.AlertResolved {
 			doc.Color = closedColour(al)
 		}
-		done := true
+		done, gone := true, false
 		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
 			if slices.Contains(al.Deleted, ref) {
 				continue // (gone: deleted from a channel that may not hold it)
 			}
-			deleted, err := replacePost(ctx, a.Poster, ref, doc)
-			if deleted {
-				a.log().Info("deleted a posted alert: its channel may not be posted to any more", "alert", al.Fingerprint, "channel", ref.Destination)
+			g, err := replacePost(ctx, a.Poster, ref, doc)
+			if g {
+				a.log().Info("a posted alert message is gone from its channel (deleted: the channel may not be posted to any more, or deleted there already)", "alert", al.Fingerprint, "channel", ref.Destination)
 				al.Deleted = append(al.Deleted, ref)
+				gone = true
 			}
 			if err != nil {
 				if ctx.Err() != nil {
@@ -513,6 +514,14 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 			}
 		}
 		if !done {
+			if gone {
+				// (what is gone is kept, the rest tried again next pass: lost with
+				// the pass, the next found them gone and counted none, a review
+				// found)
+				if err := a.save(ctx, al); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		al.Redacted = false
@@ -1449,10 +1458,15 @@ func toldSince(stored *feedbackbot.Alert, read alertAsRead, al *feedbackbot.Aler
 // stored's earlier messages, added here, needs editing). Nothing else of al is
 // saved. Its caller holds the alert's lease.
 func (a *Alerter) keepStored(ctx context.Context, al, stored *feedbackbot.Alert, forgotten map[string][]byte, erased bool) error {
-	n := len(stored.Earlier)
+	n, deleted := len(stored.Earlier), len(stored.Deleted)
 	for _, ref := range slices.Concat(al.Posts, al.Earlier) {
 		if !slices.Contains(stored.Posts, ref) && !slices.Contains(stored.Earlier, ref) {
 			stored.Earlier = append(stored.Earlier, ref)
+		}
+	}
+	for _, ref := range al.Deleted { // (and which are gone: this pass may have deleted some)
+		if !slices.Contains(stored.Deleted, ref) {
+			stored.Deleted = append(stored.Deleted, ref)
 		}
 	}
 	quoted := len(stored.Quoted)
@@ -1470,7 +1484,7 @@ func (a *Alerter) keepStored(ctx context.Context, al, stored *feedbackbot.Alert,
 	}
 	a.log().Info("alerts: another replica's pass told the channel about this alert since this pass read it: its state is kept, this pass's is not saved",
 		"alert", al.Fingerprint, "notified", stored.NotifiedAt)
-	if len(stored.Earlier) == n && len(stored.Quoted) == quoted && !changed {
+	if len(stored.Earlier) == n && len(stored.Deleted) == deleted && len(stored.Quoted) == quoted && !changed {
 		return nil
 	}
 	return a.putAlert(ctx, al.Workspace, al.Fingerprint, stored)
@@ -1642,11 +1656,17 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) (kept b
 			var refs struct {
 				Posts   []feedbackbot.PostRef `json:"posts"`
 				Earlier []feedbackbot.PostRef `json:"earlier"`
+				Deleted []feedbackbot.PostRef `json:"deleted"`
 			}
 			if json.Unmarshal(cur, &refs) == nil {
 				for _, ref := range slices.Concat(refs.Posts, refs.Earlier) {
 					if !slices.Contains(al.Posts, ref) && !slices.Contains(al.Earlier, ref) {
 						al.Earlier = append(al.Earlier, ref)
+					}
+				}
+				for _, ref := range refs.Deleted {
+					if !slices.Contains(al.Deleted, ref) {
+						al.Deleted = append(al.Deleted, ref)
 					}
 				}
 			}

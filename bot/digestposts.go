@@ -305,18 +305,44 @@ type postEditor interface {
 // be posted to any more (shared with another organisation, open to the
 // community, no longer internal since: EUNAUTHORIZED), deletes it: a deletion
 // adds nothing for the channel to read. A message already gone is done with (no
-// error). deleted says it was deleted.
-func replacePost(ctx context.Context, ed postEditor, ref feedbackbot.PostRef, doc feedbackbot.Document) (deleted bool, err error) {
+// error). gone says the message is gone from its channel now: deleted here, or
+// found gone already (deleted by hand, by another replica, or by an earlier try
+// whose record of it failed: it was deleted again at each later channel event
+// when only this call's own deletions counted, a review found).
+func replacePost(ctx context.Context, ed postEditor, ref feedbackbot.PostRef, doc feedbackbot.Document) (gone bool, err error) {
 	err = ed.Update(ctx, ref, doc)
 	if feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
-		if err = ed.Delete(ctx, ref); err == nil {
-			deleted = true
-		}
+		err = ed.Delete(ctx, ref)
+		gone = err == nil
 	}
 	if feedbackbot.IsNotFound(err) {
-		err = nil
+		gone, err = true, nil
 	}
-	return deleted, err
+	return gone, err
+}
+
+// destinationChecker says whether a channel may hold customer analysis (the
+// platforms' adapters: CheckDestination).
+type destinationChecker interface {
+	CheckDestination(ctx context.Context, channel string) error
+}
+
+// deleteWhereRefused deletes the posted message ref where its channel may not
+// hold analysis any more (EUNAUTHORIZED), for a post with no document to edit it
+// to; gone as replacePost's.
+func deleteWhereRefused(ctx context.Context, ed postEditor, ref feedbackbot.PostRef) (gone bool, err error) {
+	dc, ok := ed.(destinationChecker)
+	if !ok {
+		return false, nil
+	}
+	if err := dc.CheckDestination(ctx, ref.Destination); feedbackbot.ErrorCode(err) != feedbackbot.EUNAUTHORIZED {
+		return false, err
+	}
+	err = ed.Delete(ctx, ref)
+	if err == nil || feedbackbot.IsNotFound(err) {
+		return true, nil
+	}
+	return false, err
 }
 
 // rerenderDigests edits the posted messages of the workspace's digests whose
@@ -352,14 +378,22 @@ func (s *Scheduler) rerenderDigest(ctx context.Context, workspace, run string) e
 		return err
 	}
 	var rec postedDigest
-	if err == nil && json.Unmarshal(raw, &rec) == nil && rec.Digest != nil && rec.ID != "" && !rec.Gone {
+	if err == nil && json.Unmarshal(raw, &rec) == nil && rec.ID != "" && !rec.Gone {
 		ed, ok := s.Posters[rec.Platform].(postEditor)
 		if !ok {
 			return fmt.Errorf("no %s connection that can edit the digest in %s", rec.Platform, rec.Destination)
 		}
-		deleted, err := replacePost(ctx, ed, rec.PostRef, digestDocument(*rec.Digest, nil, rec.Chart))
-		if deleted {
-			s.log().Info("deleted a posted digest: its channel may not be posted to any more", "run", run, "channel", rec.Destination)
+		var gone bool
+		if rec.Digest != nil {
+			gone, err = replacePost(ctx, ed, rec.PostRef, digestDocument(*rec.Digest, nil, rec.Chart))
+		} else {
+			// A record from before 2026-12-06 holds the post's reference alone: there
+			// is nothing to edit it to, but a channel that may not hold it any more
+			// has it deleted (it was left up, a review found).
+			gone, err = deleteWhereRefused(ctx, ed, rec.PostRef)
+		}
+		if gone {
+			s.log().Info("a posted digest is gone from its channel (deleted: the channel may not be posted to any more, or deleted there already)", "run", run, "channel", rec.Destination)
 			rec.Gone = true
 			b, merr := json.Marshal(rec)
 			if merr == nil {

@@ -2,11 +2,15 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/bot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // TestChannelChangedMarksWhatTheCheckRefuses: a platform says a channel changed
@@ -71,5 +75,201 @@ func TestChannelChangedMarksWhatTheCheckRefuses(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// chatPoster is a chat platform whose channels may refuse analysis (refused:
+// every edit and check there answers EUNAUTHORIZED), whose messages may be gone
+// (ENOTFOUND), and whose channels may fail once (flaky: EUNAVAILABLE); it counts
+// the deletions asked for and made.
+type chatPoster struct {
+	mu       sync.Mutex
+	refused  map[string]bool
+	flaky    map[string]bool
+	gone     map[feedbackbot.PostRef]bool
+	deletes  []feedbackbot.PostRef
+	attempts int
+	// afterDelete, when set, runs after each deletion made
+	afterDelete func()
+}
+
+func (p *chatPoster) Post(context.Context, string, feedbackbot.Document) (feedbackbot.PostRef, error) {
+	return feedbackbot.PostRef{}, feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "not here")
+}
+
+func (p *chatPoster) CheckDestination(_ context.Context, channel string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.refused[channel] {
+		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "channel shared with another organisation")
+	}
+	return nil
+}
+
+func (p *chatPoster) Update(_ context.Context, ref feedbackbot.PostRef, _ feedbackbot.Document) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.refused[ref.Destination]:
+		return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "channel shared with another organisation")
+	case p.gone[ref]:
+		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message_not_found")
+	case p.flaky[ref.Destination]:
+		delete(p.flaky, ref.Destination)
+		return feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "slack is down")
+	}
+	return nil
+}
+
+func (p *chatPoster) Delete(_ context.Context, ref feedbackbot.PostRef) error {
+	p.mu.Lock()
+	p.attempts++
+	if p.gone[ref] {
+		p.mu.Unlock()
+		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "message_not_found")
+	}
+	p.gone[ref] = true
+	p.deletes = append(p.deletes, ref)
+	after := p.afterDelete
+	p.mu.Unlock()
+	if after != nil {
+		after()
+	}
+	return nil
+}
+
+// TestGonePostsStayGone: a post deleted from a channel that may not hold it is
+// recorded as gone however it went, so later channel events neither check the
+// channel for it nor delete it again (reviews' finds): one deleted already (by
+// hand, by another replica: ENOTFOUND); an alert's, while another message of the
+// alert failed to edit in the same pass; an alert's, while another replica's pass
+// told the channel about the alert (keepStored); and a digest whose record holds
+// its reference alone (before 2026-12-06), deleted from a channel that refuses it.
+func TestGonePostsStayGone(t *testing.T) {
+	refused := func(context.Context) error { return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "shared") }
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	shared := feedbackbot.PostRef{Platform: "test", Destination: "CSHARED", ID: "m1"}
+	internal := feedbackbot.PostRef{Platform: "test", Destination: "CINTERNAL", ID: "m2"}
+	storedAlert := func(t *testing.T, st store.Store, redacted bool) feedbackbot.Alert {
+		t.Helper()
+		al := feedbackbot.Alert{Fingerprint: "fp1", Workspace: "T1", Account: feedbackbot.Account{ID: "acme", Name: "Acme"},
+			Status: feedbackbot.AlertResolved, Severity: feedbackbot.SeverityCritical, Score: 10,
+			RaisedAt: now.Add(-48 * time.Hour), ResolvedAt: now.Add(-24 * time.Hour), NotifiedAt: now.Add(-24 * time.Hour),
+			Posts: []feedbackbot.PostRef{internal}, Earlier: []feedbackbot.PostRef{shared}, Redacted: redacted}
+		raw, _ := json.Marshal(al)
+		if err := st.PutDoc(context.Background(), "T1", bot.DocAlert, "fp1", raw); err != nil {
+			t.Fatal(err)
+		}
+		return al
+	}
+	sharedLeftOut := func(t *testing.T, st store.Store) {
+		t.Helper()
+		b := &bot.Bot{Store: st.(bot.CommandStore)}
+		if chans, err := b.PostedChannels(context.Background(), "test", "T1"); err != nil || slices.Contains(chans, "CSHARED") {
+			t.Errorf("PostedChannels = %v, %v; want CSHARED left out (its message is gone)", chans, err)
+		}
+		checked := false
+		if d, n, err := b.ChannelChanged(context.Background(), "test", "T1", "CSHARED", func(ctx context.Context) error { checked = true; return refused(ctx) }); err != nil || d+n != 0 || checked {
+			t.Errorf("a partner joining again: ChannelChanged marked %d digests and %d alerts (checked %v, %v); want none, unchecked", d, n, checked, err)
+		}
+	}
+	for name, open := range backends(t) {
+		t.Run(name+"/a digest deleted already", func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			_, s, now := postQuotedPair(t, st)
+			posted, err := st.ListDocs(ctx, "T1", "digest-posted")
+			if err != nil || len(posted) != 1 {
+				t.Fatalf("records %v %v", posted, err)
+			}
+			var ref feedbackbot.PostRef
+			for _, raw := range posted {
+				_ = json.Unmarshal(raw, &ref)
+			}
+			p := &chatPoster{refused: map[string]bool{ref.Destination: true}, gone: map[feedbackbot.PostRef]bool{ref: true}}
+			s.Posters = map[feedbackbot.Platform]bot.Poster{"test": p}
+			b := &bot.Bot{Store: st.(bot.CommandStore)}
+			for i := range 3 { // three partners join, one by one
+				checked := false
+				d, _, err := b.ChannelChanged(ctx, "test", "T1", ref.Destination, func(ctx context.Context) error { checked = true; return refused(ctx) })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i > 0 && (d != 0 || checked) {
+					t.Errorf("event %d: the digest gone already was checked (%v) and marked (%d) again", i, checked, d)
+				}
+				if _, err := s.Tick(ctx, now.Add(time.Duration(i+1)*time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if p.attempts != 1 {
+				t.Errorf("%d deletions tried, want 1", p.attempts)
+			}
+		})
+		t.Run(name+"/an alert's, beside a failed edit", func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			storedAlert(t, st, false)
+			p := &chatPoster{refused: map[string]bool{"CSHARED": true}, flaky: map[string]bool{"CINTERNAL": true}, gone: map[feedbackbot.PostRef]bool{}}
+			if _, n, err := (&bot.Bot{Store: st.(bot.CommandStore)}).ChannelChanged(ctx, "test", "T1", "CSHARED", refused); err != nil || n != 1 {
+				t.Fatalf("ChannelChanged = %d, %v", n, err)
+			}
+			a := &bot.Alerter{Store: st, Poster: p, Channel: "CINTERNAL", RepeatInterval: 24 * time.Hour}
+			for i := range 2 { // the first pass's edit of the internal message fails
+				if _, err := a.Evaluate(ctx, "T1", nil, now.Add(time.Duration(i)*time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(p.deletes) != 1 {
+				t.Fatalf("deleted %v, want the shared channel's message", p.deletes)
+			}
+			sharedLeftOut(t, st)
+		})
+		t.Run(name+"/an alert's, as another replica tells the channel", func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			al := storedAlert(t, st, true)
+			p := &chatPoster{refused: map[string]bool{"CSHARED": true}, gone: map[feedbackbot.PostRef]bool{}}
+			p.afterDelete = func() { // another replica's pass raises the alert again meanwhile
+				other := al
+				other.Status, other.RaisedAt, other.NotifiedAt = feedbackbot.AlertOpen, now, now
+				other.Earlier = []feedbackbot.PostRef{shared, internal}
+				other.Posts = []feedbackbot.PostRef{{Platform: "test", Destination: "CINTERNAL", ID: "m3"}}
+				other.Redacted = false
+				raw, _ := json.Marshal(other)
+				if err := st.PutDoc(ctx, "T1", bot.DocAlert, "fp1", raw); err != nil {
+					t.Error(err)
+				}
+			}
+			a := &bot.Alerter{Store: st, Poster: p, Channel: "CINTERNAL", RepeatInterval: 24 * time.Hour}
+			if _, err := a.Evaluate(ctx, "T1", nil, now); err != nil {
+				t.Fatal(err)
+			}
+			if len(p.deletes) != 1 {
+				t.Fatalf("deleted %v", p.deletes)
+			}
+			sharedLeftOut(t, st)
+		})
+		t.Run(name+"/a digest recorded by its reference alone", func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			_, s, now := postQuotedPair(t, st)
+			legacy := feedbackbot.PostRef{Platform: "test", Destination: "CINTERNAL", ID: "m-old"}
+			raw, _ := json.Marshal(legacy)
+			if err := st.PutDoc(ctx, "T1", "digest-posted", "old-run", raw); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := bot.ChannelChanged(ctx, st, "test", "T1", "CINTERNAL", refused); err != nil || r.Digests != 2 {
+				t.Fatalf("ChannelChanged = %+v, %v; want both digests marked", r, err)
+			}
+			p := &chatPoster{refused: map[string]bool{"CINTERNAL": true}, gone: map[feedbackbot.PostRef]bool{}}
+			s.Posters = map[feedbackbot.Platform]bot.Poster{"test": p}
+			if _, err := s.Tick(ctx, now.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(p.deletes, legacy) || len(p.deletes) != 2 {
+				t.Errorf("deleted %v; want both digests, the one recorded by its reference %v too", p.deletes, legacy)
+			}
+		})
 	}
 }

@@ -92,7 +92,13 @@ func (a *Adapter) onChannelUpdate(_ *discordgo.Session, c *discordgo.ChannelUpda
 			if d == channel {
 				continue
 			}
-			if ci, err := a.channel(ctx, d); err == nil && ci.thread && ci.parent == channel {
+			ci, err := a.channel(ctx, d)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				// (not told whether it is a thread under channel: checked as if it
+				// were, the privacy side; it was skipped, a review found)
+				a.channelChanged(ctx, guild, d)
+			case err == nil && ci.thread && ci.parent == channel:
 				a.channelChanged(ctx, guild, d)
 			}
 		}
