@@ -779,7 +779,7 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 	for _, t := range d.Themes {
 		idx := "n/a"
 		if t.Index != nil {
-			idx = fmt.Sprintf("%+.2f", *t.Index)
+			idx = signedFixed(*t.Index, 2)
 		}
 		fmt.Fprintf(&sb, "• *%s*: %d %s · sentiment %s · %d negative\n", themeLabel(t.Name), t.Count, deltaCount(t.Count, t.Prev), idx, t.Negative)
 	}

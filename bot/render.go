@@ -67,7 +67,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 	}
 	sat := "n/a"
 	if d.SentimentIndex != nil {
-		sat = strings.TrimSpace(fmt.Sprintf("%+.2f %s", *d.SentimentIndex, deltaIndex(d.SentimentIndex, d.PrevSentimentIndex)))
+		sat = strings.TrimSpace(signedFixed(*d.SentimentIndex, 2) + " " + deltaIndex(d.SentimentIndex, d.PrevSentimentIndex))
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockFields, Fields: []feedbackbot.Field{
 		{Label: "Customer messages", Value: strings.TrimSpace(fmt.Sprintf("%d %s", d.CustomerMessages, delta(d.CustomerMessages, d.PrevCustomerMessages)))},
@@ -195,11 +195,11 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 			}
 			idx := "n/a"
 			if a.Index != nil {
-				idx = fmt.Sprintf("%+.2f", *a.Index)
+				idx = signedFixed(*a.Index, 2)
 			}
 			fmt.Fprintf(&b, "• %s: %s, sentiment %s, %d negative", feedbackbot.EscapeMarkup(cmp.Or(a.Name, a.ID)), feedbackbot.Plural(a.Count, "message"), idx, a.Negative)
 			if a.SatisfactionFrom == "csat" && a.Satisfaction != nil {
-				fmt.Fprintf(&b, "; satisfaction %+.2f from %s", *a.Satisfaction, csatAnswersOf(a))
+				fmt.Fprintf(&b, "; satisfaction %s from %s", signedFixed(*a.Satisfaction, 2), csatAnswersOf(a))
 			}
 			b.WriteString("\n")
 		}
@@ -270,7 +270,7 @@ func surveyFields(d feedbackbot.Digest) []feedbackbot.Field {
 	}
 	if d.NPS != nil {
 		fs = append(fs, feedbackbot.Field{Label: fmt.Sprintf("NPS (%s)", feedbackbot.Plural(d.NPSAnswers, "answer")),
-			Value: fmt.Sprintf("%+.0f%s", *d.NPS, tooFew(d.NPSAnswers))})
+			Value: signedFixed(*d.NPS, 0) + tooFew(d.NPSAnswers)})
 	}
 	return fs
 }
@@ -499,11 +499,14 @@ func deltaCount(cur, prev int64) string {
 	return fmt.Sprintf("(▼ %.0f%%)", -ch)
 }
 
+// deltaIndex is the change from prev to cur as the figures shown (two
+// decimals) differ: worked out from the unrounded ones, "+0.00 (▼ 0.01)" could
+// stand beside a previous "+0.00" (a review's find).
 func deltaIndex(cur, prev *float64) string {
 	if cur == nil || prev == nil {
 		return ""
 	}
-	ch := *cur - *prev
+	ch := roundTo(*cur, 2) - roundTo(*prev, 2)
 	switch {
 	case math.Abs(ch) < 0.005:
 		return "(= previous)"
@@ -511,6 +514,24 @@ func deltaIndex(cur, prev *float64) string {
 		return fmt.Sprintf("(▲ %.2f)", ch)
 	}
 	return fmt.Sprintf("(▼ %.2f)", -ch)
+}
+
+// roundTo rounds v to decimals places, a zero as +0.
+func roundTo(v float64, decimals int) float64 {
+	p := math.Pow(10, float64(decimals))
+	r := math.Round(v*p) / p
+	if r == 0 {
+		return 0 // (not -0)
+	}
+	return r
+}
+
+// signedFixed writes v with its sign and decimals places, as "%+.2f" does, but
+// a value that rounds to zero as "+0.00": a neutral week's sentiment of -0.004
+// read "-0.00" in the digest's headline, a negative for nothing (a review's
+// find).
+func signedFixed(v float64, decimals int) string {
+	return fmt.Sprintf("%+.*f", decimals, roundTo(v, decimals))
 }
 
 // shares writes parts of a whole as whole percentages that add up to 100 (the

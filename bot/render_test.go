@@ -362,3 +362,33 @@ func TestComplaintConcentrationIsOfTheAccountsNegatives(t *testing.T) {
 		})
 	}
 }
+
+// TestNearZeroFiguresHaveNoNegativeSign: figures that round to zero are "+0.00"
+// (or "+0"), and the change beside the index is worked out from the figures
+// shown: a neutral week read "-0.00 (▼ 0.01)" beside a previous "+0.00" (a
+// review's find).
+func TestNearZeroFiguresHaveNoNegativeSign(t *testing.T) {
+	cur, prev, acct, nps := -0.004, 0.003, -0.002, -0.4
+	d := feedbackbot.Digest{Workspace: "T1", From: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		Messages: 1000, CustomerMessages: 1000, PrevCustomerMessages: 900, SentimentIndex: &cur, PrevSentimentIndex: &prev,
+		Accounts: []feedbackbot.GroupStat{{ID: "acme", Name: "Acme", Count: 1000, Index: &acct}},
+		NPS:      &nps, NPSAnswers: 30}
+	doc := bot.DigestDocument(d, nil)
+	all := doc.Fallback
+	for _, b := range doc.Blocks {
+		all += "\n" + b.Text
+		for _, f := range b.Fields {
+			all += "\n" + f.Label + ": " + f.Value
+		}
+	}
+	for _, bad := range []string{"-0.00", "-0\n", "-0 ", "▼ 0.01", "▲ 0.01"} {
+		if strings.Contains(all, bad) {
+			t.Errorf("%q in the digest:\n%s", bad, all)
+		}
+	}
+	for _, want := range []string{"sentiment +0.00 (= previous)", "Acme: 1000 messages, sentiment +0.00"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("%q not in the digest:\n%s", want, all)
+		}
+	}
+}
