@@ -117,7 +117,7 @@ func TestImportTeamDomainRefused(t *testing.T) {
 	t.Chdir(dir)
 	p := namesExportZip(t, dir)
 	// (there: a path that is not is said first, before the flags' mistakes)
-	if err := os.WriteFile(filepath.Join(dir, "x.json"), []byte("{}"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "x.json"), []byte(`{"messages":[]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"FEEDBACKBOT_DATA": filepath.Join(dir, "data")}
