@@ -775,13 +775,29 @@ func (b *Bot) themes(ctx context.Context, cmd feedbackbot.Command, arg string, n
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: "No themes in this period."})
 		return doc, nil
 	}
+	// As the digest lists them: the themes of this period (one that vanished
+	// read "0 (▼ 100%)"), compared only where the period before held customer
+	// messages (every theme read "(new)" after a quiet one; a review's find).
+	compared := d.PrevCustomerMessages > 0
 	var sb strings.Builder
 	for _, t := range d.Themes {
+		if t.Count == 0 {
+			continue
+		}
 		idx := "n/a"
 		if t.Index != nil {
 			idx = signedFixed(*t.Index, 2)
 		}
-		fmt.Fprintf(&sb, "• *%s*: %d %s · sentiment %s · %d negative\n", themeLabel(t.Name), t.Count, deltaCount(t.Count, t.Prev), idx, t.Negative)
+		change := ""
+		if compared {
+			change = " " + deltaCount(t.Count, t.Prev)
+		}
+		fmt.Fprintf(&sb, "• *%s*: %d%s · sentiment %s · %d negative\n", themeLabel(t.Name), t.Count, change, idx, t.Negative)
+	}
+	if sb.Len() == 0 {
+		sb.WriteString("No themes in this period.")
+	} else if !compared {
+		fmt.Fprintf(&sb, "Not compared: the %s before held no customer message.", periodWords(d.From, d.To))
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: strings.TrimSpace(sb.String())})
 	return doc, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -269,6 +270,46 @@ func TestGonePostsStayGone(t *testing.T) {
 			}
 			if !slices.Contains(p.deletes, legacy) || len(p.deletes) != 2 {
 				t.Errorf("deleted %v; want both digests, the one recorded by its reference %v too", p.deletes, legacy)
+			}
+		})
+	}
+}
+
+// TestThemesCommandComparesAsTheDigestDoes: /feedback themes lists the period's
+// themes as the digest does: none "(new)" after a period that held no customer
+// message (it said so of every theme), saying it is not compared; and a theme
+// only the period before had is not listed ("0 (▼ 100%)").
+func TestThemesCommandComparesAsTheDigestDoes(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	msg := func(id string, at time.Time, text string) feedbackbot.Message {
+		return feedbackbot.Message{ID: "C1:" + id, Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1", Author: "U1",
+			Role: feedbackbot.RoleCustomer, Account: "acme", Text: text, Time: at}
+	}
+	ask := func(t *testing.T, st store.Store) string {
+		t.Helper()
+		b := &bot.Bot{Store: st.(bot.CommandStore), Now: func() time.Time { return now }}
+		doc, err := b.HandleCommand(context.Background(), feedbackbot.Command{Platform: feedbackbot.PlatformSlack, Workspace: "T1", User: "USTAFF", Staff: true, Text: "themes 7d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return docJSON(t, doc)
+	}
+	for name, open := range backends(t) {
+		t.Run(name+"/after a quiet week", func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msg("1.000100", now.Add(-2*24*time.Hour), "we were charged twice on the invoice"))
+			got := ask(t, st)
+			if strings.Contains(got, "(new)") || !strings.Contains(got, "Not compared: the 7 days before held no customer message") {
+				t.Errorf("themes after a quiet week:\n%s", got)
+			}
+		})
+		t.Run(name+"/a theme gone since", func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msg("1.000100", now.Add(-9*24*time.Hour), "the login page rejects our SSO"),
+				msg("2.000100", now.Add(-2*24*time.Hour), "we were charged twice on the invoice"))
+			got := ask(t, st)
+			if strings.Contains(got, "100%") || strings.Contains(got, "access") || !strings.Contains(got, "billing") {
+				t.Errorf("themes with one gone since the week before:\n%s", got)
 			}
 		})
 	}
