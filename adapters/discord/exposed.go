@@ -94,9 +94,11 @@ func (a *Adapter) onChannelUpdate(_ *discordgo.Session, c *discordgo.ChannelUpda
 			}
 			ci, err := a.channel(ctx, d)
 			switch {
-			case err != nil && ctx.Err() == nil:
+			case err != nil && ctx.Err() == nil && transient(err):
 				// (not told whether it is a thread under channel: checked as if it
-				// were, the privacy side; it was skipped, a review found)
+				// were, the privacy side; it was skipped, a review found. A channel
+				// Discord says is gone is no thread of channel's, and was marked at
+				// every change of any other, a later review found)
 				a.channelChanged(ctx, guild, d)
 			case err == nil && ci.thread && ci.parent == channel:
 				a.channelChanged(ctx, guild, d)

@@ -2,6 +2,7 @@ package discordadapter
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -197,4 +198,51 @@ func TestPrivateThreadCheckedWhenItCannotBeLookedUp(t *testing.T) {
 		marks, err := f.st.ListDocs(ctx, guild, "digest-redacted")
 		return err == nil && len(marks) > 0
 	})
+}
+
+// TestPostsInADeletedChannelAreGone: a digest recorded in a channel deleted
+// since is not marked when another channel changes (Discord answers Unknown
+// Channel, which says it is no thread of the changed one), and when marked
+// anyway (an erasure) its message counts as gone with the channel: recorded
+// gone, not tried and warned about on every tick (a review's find).
+func TestPostsInADeletedChannelAreGone(t *testing.T) {
+	const chGone = "400000000000000777"
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	cfg := testConfig()
+	cfg.InternalChannels = append(cfg.InternalChannels, chGone)
+	f := newFixtureWith(t, cfg, func(st store.Store) Commands {
+		return &bot.Bot{Store: st.(bot.CommandStore), Now: func() time.Time { return now }}
+	})
+	ctx := context.Background()
+	rec := map[string]any{"platform": feedbackbot.PlatformDiscord, "destination": chGone, "id": "500000000000000777",
+		"digest": feedbackbot.Digest{Workspace: guild, From: now.Add(-24 * time.Hour), To: now}}
+	raw, _ := json.Marshal(rec)
+	const run = "old:1795000000"
+	if err := f.st.PutDoc(ctx, guild, "digest-posted", run, raw); err != nil {
+		t.Fatal(err)
+	}
+	f.fake.UpdateChannel(chInternal, func(c *discordgo.Channel) { c.Name = "cs-internal-2" }) // another channel renamed
+	time.Sleep(300 * time.Millisecond)                                                        // (the update's handling)
+	if marks, err := f.st.ListDocs(ctx, guild, "digest-redacted"); err != nil || marks[run] != nil {
+		t.Fatalf("a rename of another channel marked the deleted channel's digest (%v)", err)
+	}
+	if err := f.st.PutDoc(ctx, guild, "digest-redacted", run, []byte("1")); err != nil { // (an erasure's mark)
+		t.Fatal(err)
+	}
+	daily, err := cron.ParseStandard("0 9 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &bot.Scheduler{Store: f.st, Posters: map[feedbackbot.Platform]bot.Poster{feedbackbot.PlatformDiscord: f.a}, Holder: "a", Settle: -1,
+		Jobs: []bot.Job{{Name: "daily", Platform: feedbackbot.PlatformDiscord, Channel: chInternal, Workspace: guild, Schedule: daily, Location: time.UTC, Period: 24 * time.Hour}}}
+	if _, err := s.Tick(ctx, now.Add(-time.Minute)); err != nil {
+		t.Errorf("the tick: %v (a deleted channel's post is gone, no failure)", err)
+	}
+	marks, _ := f.st.ListDocs(ctx, guild, "digest-redacted")
+	got, _ := f.st.GetDoc(ctx, guild, "digest-posted", run)
+	var after struct{ Gone bool }
+	_ = json.Unmarshal(got, &after)
+	if marks[run] != nil || !after.Gone {
+		t.Errorf("the digest in the deleted channel: still marked %v, gone %v", marks[run] != nil, after.Gone)
+	}
 }

@@ -506,7 +506,7 @@ func (a *Adapter) ownID(ctx context.Context) (string, error) {
 // alert, a recovery). Attachments stay as they were.
 func (a *Adapter) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error {
 	if err := a.CheckDestination(ctx, ref.Destination); err != nil {
-		return err
+		return unknownMessage(err, ref) // (a channel deleted since: the message is gone with it)
 	}
 	r := Render(doc)
 	components := r.Components
@@ -530,11 +530,15 @@ func (a *Adapter) Delete(ctx context.Context, ref feedbackbot.PostRef) error {
 }
 
 // unknownMessage marks Discord's Unknown Message as ENOTFOUND: the message was
-// deleted in the chat.
+// deleted in the chat; and Unknown Channel: the channel was, with the message
+// (its posts were tried on every tick, never recorded gone, a review found).
 func unknownMessage(err error, ref feedbackbot.PostRef) error {
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeUnknownMessage {
 		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "discord message %s in %s is gone (deleted in Discord): %v", ref.ID, ref.Destination, err)
+	}
+	if errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeUnknownChannel {
+		return feedbackbot.Errorf(feedbackbot.ENOTFOUND, "discord channel %s is gone (deleted in Discord), and message %s with it: %v", ref.Destination, ref.ID, err)
 	}
 	return err
 }
