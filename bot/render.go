@@ -489,9 +489,11 @@ func deltaCount(cur, prev int64) string {
 	case prev == 0:
 		return "(new)"
 	}
-	ch := float64(cur-prev) / float64(prev) * 100
+	// (rounded first: a change of exactly half a percent read "(▲ 0%)", a review
+	// found)
+	ch := math.Round(float64(cur-prev) / float64(prev) * 100)
 	switch {
-	case math.Abs(ch) < 0.5:
+	case ch == 0:
 		return "(= previous)"
 	case ch > 0:
 		return fmt.Sprintf("(▲ %.0f%%)", ch)

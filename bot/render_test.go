@@ -392,3 +392,20 @@ func TestNearZeroFiguresHaveNoNegativeSign(t *testing.T) {
 		}
 	}
 }
+
+// TestNoArrowBesideZeroPercent: a change is rounded before it is told, so an
+// arrow never stands beside "0%" (exactly half a percent read "(▲ 0%)": a
+// review's find): half a percent is 1%, less is "(= previous)".
+func TestNoArrowBesideZeroPercent(t *testing.T) {
+	for _, c := range []struct {
+		cur, prev int64
+		want      string
+	}{{201, 200, "(▲ 1%)"}, {199, 200, "(▼ 1%)"}, {1005, 1000, "(▲ 1%)"}, {2001, 2000, "(= previous)"}} {
+		d := feedbackbot.Digest{Workspace: "T1", From: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+			Messages: c.cur, CustomerMessages: c.cur, PrevCustomerMessages: c.prev}
+		got := bot.RenderText(bot.DigestDocument(d, nil))
+		if strings.Contains(got, " 0%)") || !strings.Contains(got, c.want) {
+			t.Errorf("%d against %d, want %s:\n%s", c.cur, c.prev, c.want, got)
+		}
+	}
+}

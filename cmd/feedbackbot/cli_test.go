@@ -18,6 +18,7 @@ import (
 	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/analysis"
 	"github.com/feedbackbot/feedbackbot/config"
+	boltstore "github.com/feedbackbot/feedbackbot/store/bolt"
 )
 
 // runCLI runs the program in-process as main does: the exit status and both streams.
@@ -675,5 +676,45 @@ func TestHelpNamesFlagValues(t *testing.T) {
 				t.Errorf("%s --help: %s is named by its Go type: %s", name, f[0], strings.TrimSpace(line))
 			}
 		}
+	}
+}
+
+// TestDigestComparesWithThePeriodBeforeOnItsCalendar: a New York week across
+// the autumn change (26 Oct to 2 Nov, 169 hours) is compared with the week
+// before on New York's calendar (19 to 26 Oct), not with the 169 hours before:
+// a message of 18 Oct 23:30 was counted in it (a review's find).
+func TestDigestComparesWithThePeriodBeforeOnItsCalendar(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		st, err := boltstore.Open(ctx, dir, boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		m := feedbackbot.Message{ID: "C1:1.1", Platform: feedbackbot.PlatformSlack, Workspace: "T1", Channel: "C1",
+			Author: "U1", Role: feedbackbot.RoleCustomer, Account: "acme", Text: "the export is broken again", Time: time.Date(2026, 10, 18, 23, 30, 0, 0, ny)}
+		if err := m.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
+			t.Fatal(err)
+		}
+		analyseLog(ctx, t, st)
+	}()
+	out, errb, err := run(t, dir, "digest", "--workspace", "T1", "--as-of", "2026-11-02", "--tz", "America/New_York", "--json")
+	if err != nil {
+		t.Fatalf("digest: %v\n%s", err, errb)
+	}
+	var d feedbackbot.Digest
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.PrevCustomerMessages != 0 {
+		t.Errorf("a message of 18 Oct 23:30 in New York is counted in the week before 26 Oct: prev %d", d.PrevCustomerMessages)
 	}
 }

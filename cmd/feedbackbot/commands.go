@@ -292,7 +292,10 @@ func (m *Main) cmdDigest(ctx context.Context, args []string) error {
 // buildDigest computes the at-risk list and the digest, and the chart when asked.
 func buildDigest(ctx context.Context, st store.Store, cfg config.Config, ws string, now time.Time, period time.Duration, loc *time.Location, withChart bool) (feedbackbot.Digest, []byte, error) {
 	accts := accountMap(cfg.Accounts)
-	d, err := bot.DigestWithRisk(ctx, st, riskRequest(cfg, ws, now), bot.DigestRequest{Workspace: ws, From: bot.PeriodFrom(now, period, loc), To: now, Now: now,
+	// (the period before is counted on the same calendar: a New York week across a
+	// clock change was compared with 169 hours from 23:00, a review found)
+	from := bot.PeriodFrom(now, period, loc)
+	d, err := bot.DigestWithRisk(ctx, st, riskRequest(cfg, ws, now), bot.DigestRequest{Workspace: ws, From: from, PrevFrom: bot.PeriodFrom(from, period, loc), To: now, Now: now,
 		Location: loc, Accounts: accts, Params: cfg.HealthParams(), TierTargets: cfg.TierTargets(), Themes: cfg.ThemeNames(),
 		Known: emerging.NewVocabulary(cfg.Taxonomy())})
 	if err != nil {
