@@ -564,6 +564,12 @@ func importReader(ctx context.Context, path string, r io.Reader, opts ImportOpti
 		j.take()
 		return c, nil
 	}
+	// (a UTF-8 byte order mark, as Windows editors write one, is skipped: the
+	// file was refused as no JSON object, a review found)
+	if b, err := j.r.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		j.r.Discard(3)
+		j.off += 3
+	}
 	if c, err := j.peek(); err != nil || c != '{' {
 		return bad("not a DiscordChatExporter JSON export (it must be a JSON object)")
 	}

@@ -556,3 +556,21 @@ func TestImportRepliesCountForTheCustomerReplied(t *testing.T) {
 		})
 	}
 }
+
+// TestImportReadsAFileWithAByteOrderMark: an export a Windows editor saved with
+// a UTF-8 byte order mark is read as the same file without it (it was refused as
+// no JSON object, after the CLI's check had let it through: a review's find).
+func TestImportReadsAFileWithAByteOrderMark(t *testing.T) {
+	b, err := os.ReadFile("testdata/dce/general.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "general.json"), append([]byte("\xef\xbb\xbf"), b...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ImportExport(context.Background(), dir, importOpts(), openBolt(t))
+	if err != nil || sum.Files != 1 || sum.Messages != 14 || len(sum.Errors) != 0 {
+		t.Errorf("import of the file with a BOM = %+v, %v; want its 14 messages", sum, err)
+	}
+}
