@@ -506,14 +506,28 @@ func (c *scoring) objectEnds(k int) bool {
 		return true
 	}
 	w := low[next]
-	if troubleEvents[w] {
-		return false
+	event := -1 // the last word of the trouble told
+	switch {
+	case troubleEvents[w]:
+		event = next
+	case troubleAuxiliaries[w] && next+1 < len(low) && segs[next+1]&segClause == 0 &&
+		(infos[next+1].val < 0 || troubleParticles[low[next+1]]):
+		event = next + 1
 	}
-	if !troubleAuxiliaries[w] || next+1 >= len(low) || segs[next+1]&segClause != 0 {
+	if event < 0 {
 		return true
 	}
-	return infos[next+1].val >= 0 && !troubleParticles[low[next+1]]
+	// The trouble did not happen where nothing follows it in its clause but when
+	// or where ("nothing breaking during the upgrade", "… this time"); with an
+	// object or a repetition it happened ("nothing failing me again", "…
+	// dropping the ball", "… timing out on every call": sarcasm, a review found).
+	after := event + 1
+	return !(after >= len(low) || segs[after]&segClause != 0 || whenWhere[low[after]])
 }
+
+// whenWhere are the words that tell when or where after a trouble that did not
+// happen ("nothing breaking during the upgrade").
+var whenWhere = wordBools("during after in since this today tonight anymore when while at through throughout across overnight lately recently once")
 
 // troubleEvents are the -ing forms that tell a product's trouble happening (not
 // judging it, as "annoying" and "frustrating" do); troubleAuxiliaries those that

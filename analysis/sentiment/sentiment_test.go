@@ -495,6 +495,17 @@ func TestSarcasticThanks(t *testing.T) {
 		{"thanks for nothing frustrating company", "-"},
 		{"thanks for nothing confusing docs and no answers", "-"},
 		{"thanks for nothing timing out during the demo", "+"},
+		// (and trouble with an object or a repetition happened: a fourth review)
+		{"thanks for nothing hanging up on me", "-"},
+		{"thanks for nothing dropping the ball again", "-"},
+		{"thanks for nothing dropping you guys next month", "-"},
+		{"thanks for nothing failing me again", "-"},
+		{"thanks for nothing stalling my refund for weeks", "-"},
+		{"thanks for nothing timing out on every call", "-"},
+		{"thanks for nothing being out of office all week", "-"},
+		{"thanks for nothing breaking your promise", "-"},
+		{"thanks for nothing going down during the migration", "+"},
+		{"thanks for nothing crashing this release", "+"},
 	})
 	e := engine(t)
 	if a, b := e.Score("thanks for looking into the outage").Score, e.Score("thanks for the outage").Score; !(a > b+0.3) {
