@@ -660,6 +660,9 @@ func (a *Alerter) editPosts(ctx context.Context, al *feedbackbot.Alert) error {
 		case feedbackbot.IsNotFound(err) || feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED:
 			a.log().Warn("alerts: the alert's message cannot be edited any more; the next repeat posts a new one", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
 			al.Earlier = append(al.Earlier, ref)
+			if feedbackbot.IsNotFound(err) && !slices.Contains(al.Deleted, ref) {
+				al.Deleted = append(al.Deleted, ref) // (gone: no channel event looks for it again)
+			}
 		default:
 			a.log().Warn("alerts: could not edit the alert's message with its new evidence", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
 			posts = append(posts, ref)

@@ -2,6 +2,7 @@ package discordadapter
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -51,6 +52,13 @@ func (a *Adapter) onGuildRoleUpdate(_ *discordgo.Session, r *discordgo.GuildRole
 	}()
 }
 
+// unknownChannel reports Discord's answer that a channel is deleted (Unknown
+// Channel): no thread of any other, and its posts gone with it.
+func unknownChannel(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeUnknownChannel
+}
+
 // channelChangeTimeout bounds the handling of one CHANNEL_UPDATE.
 const channelChangeTimeout = time.Minute
 
@@ -94,11 +102,11 @@ func (a *Adapter) onChannelUpdate(_ *discordgo.Session, c *discordgo.ChannelUpda
 			}
 			ci, err := a.channel(ctx, d)
 			switch {
-			case err != nil && ctx.Err() == nil && transient(err):
-				// (not told whether it is a thread under channel: checked as if it
-				// were, the privacy side; it was skipped, a review found. A channel
-				// Discord says is gone is no thread of channel's, and was marked at
-				// every change of any other, a later review found)
+			case err != nil && ctx.Err() == nil && !unknownChannel(err):
+				// (not told whether it is a thread under channel, rate limited or
+				// refused: checked as if it were, the privacy side; it was skipped,
+				// a review found. A channel Discord says is deleted is no thread of
+				// channel's, and was marked at every change of any other)
 				a.channelChanged(ctx, guild, d)
 			case err == nil && ci.thread && ci.parent == channel:
 				a.channelChanged(ctx, guild, d)

@@ -246,3 +246,42 @@ func TestPostsInADeletedChannelAreGone(t *testing.T) {
 		t.Errorf("the digest in the deleted channel: still marked %v, gone %v", marks[run] != nil, after.Gone)
 	}
 }
+
+// TestPrivateThreadCheckedWhenItsLookupIsRateLimited: as when Discord fails, a
+// thread whose lookup stays rate limited is checked as if under the opened
+// parent (only a channel Discord says is deleted is not: a review found the
+// rate-limited one skipped).
+func TestPrivateThreadCheckedWhenItsLookupIsRateLimited(t *testing.T) {
+	const thPrivate = "400000000000000200"
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	cfg := testConfig()
+	cfg.InternalChannels = append(cfg.InternalChannels, thPrivate)
+	f := newFixtureWith(t, cfg, func(st store.Store) Commands {
+		return &bot.Bot{Store: st.(bot.CommandStore), Now: func() time.Time { return now }}
+	})
+	g, chans := fakeGuild()
+	chans = append(chans, &discordgo.Channel{ID: thPrivate, Name: "escalations", Type: discordgo.ChannelTypeGuildPrivateThread, ParentID: chInternal})
+	f.fake.AddGuild(g, chans...)
+	ctx := context.Background()
+	daily, err := cron.ParseStandard("0 9 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &bot.Scheduler{Store: f.st, Posters: map[feedbackbot.Platform]bot.Poster{feedbackbot.PlatformDiscord: f.a}, Holder: "a", Settle: -1,
+		Jobs: []bot.Job{{Name: "daily", Platform: feedbackbot.PlatformDiscord, Channel: thPrivate, Workspace: guild, Schedule: daily, Location: time.UTC, Period: 24 * time.Hour}}}
+	if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+		t.Fatalf("digest: Tick = %d, %v", n, err)
+	}
+	_ = f.a.s.State.ChannelRemove(&discordgo.Channel{ID: thPrivate, GuildID: guild, Type: discordgo.ChannelTypeGuildPrivateThread, ParentID: chInternal})
+	for range maxAttempts {
+		f.fake.RateLimitNext("GET", "/channels/"+thPrivate, 20*time.Millisecond, false)
+	}
+	f.fake.UpdateChannel(chInternal, func(c *discordgo.Channel) {
+		c.PermissionOverwrites = append(c.PermissionOverwrites,
+			&discordgo.PermissionOverwrite{ID: roleMember, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel})
+	})
+	f.eventually("the thread's digest marked for its check", func() bool {
+		marks, err := f.st.ListDocs(ctx, guild, "digest-redacted")
+		return err == nil && len(marks) > 0
+	})
+}
