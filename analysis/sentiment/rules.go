@@ -506,6 +506,12 @@ func (c *scoring) objectEnds(k int) bool {
 		return true
 	}
 	w := low[next]
+	// "nothing short of amazing", "nothing less than perfect", "nothing but
+	// praise" are no "nothing" thanked for (fb-14's clause rule read them as
+	// sarcasm, a review found)
+	if next+1 < len(low) && segs[next+1]&segClause == 0 && (w == "short" && low[next+1] == "of" || w == "less" && low[next+1] == "than") || w == "but" {
+		return false
+	}
 	event := -1 // the last word of the trouble told
 	switch {
 	case troubleEvents[w]:
@@ -522,12 +528,31 @@ func (c *scoring) objectEnds(k int) bool {
 	// object or a repetition it happened ("nothing failing me again", "…
 	// dropping the ball", "… timing out on every call": sarcasm, a review found).
 	after := event + 1
-	return !(after >= len(low) || segs[after]&segClause != 0 || whenWhere[low[after]])
+	switch {
+	case after >= len(low) || segs[after]&segClause != 0:
+		return false
+	case !whenWhere[low[after]] || low[after] == "this" && (after+1 >= len(low) || !thisTimes[low[after+1]]):
+		return true // ("breaking this integration" is an object)
+	}
+	// when or where; but a repetition in the rest of the clause says it happened
+	// ("… crashing during every demo", "… freezing at 99% again", a review found)
+	for j := after + 1; j < len(low) && segs[j]&segClause == 0; j++ {
+		if recurs[low[j]] {
+			return true
+		}
+	}
+	return false
 }
 
 // whenWhere are the words that tell when or where after a trouble that did not
-// happen ("nothing breaking during the upgrade").
-var whenWhere = wordBools("during after in since this today tonight anymore when while at through throughout across overnight lately recently once")
+// happen ("nothing breaking during the upgrade"); thisTimes the nouns "this"
+// names a time with ("this time", "this release"); recurs the words that
+// say trouble recurs.
+var (
+	whenWhere = wordBools("during after in since this today tonight anymore when while at through throughout across overnight lately recently once")
+	thisTimes = wordBools("time week weekend month year morning afternoon evening release update upgrade migration round sprint launch quarter")
+	recurs    = wordBools("every each again always constantly repeatedly twice worst")
+)
 
 // troubleEvents are the -ing forms that tell a product's trouble happening (not
 // judging it, as "annoying" and "frustrating" do); troubleAuxiliaries those that

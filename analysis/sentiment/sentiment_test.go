@@ -506,6 +506,17 @@ func TestSarcasticThanks(t *testing.T) {
 		{"thanks for nothing breaking your promise", "-"},
 		{"thanks for nothing going down during the migration", "+"},
 		{"thanks for nothing crashing this release", "+"},
+		// (a repetition after when or where, and "this" on an object, say it
+		// happened; "nothing short of" is praise: a fifth review)
+		{"thanks for nothing timing out at every login", "-"},
+		{"thanks for nothing crashing during every demo", "-"},
+		{"thanks for nothing lagging in every match", "-"},
+		{"thanks for nothing crashing during the demo again", "-"},
+		{"thanks for nothing freezing at 99% again", "-"},
+		{"thanks for nothing failing at the worst possible moment", "-"},
+		{"thanks for nothing breaking this integration", "-"},
+		{"thanks for nothing breaking this time", "+"},
+		{"thanks again for nothing short of amazing help", "+"},
 	})
 	e := engine(t)
 	if a, b := e.Score("thanks for looking into the outage").Score, e.Score("thanks for the outage").Score; !(a > b+0.3) {
