@@ -86,13 +86,43 @@ func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.P
 	return out, err
 }
 
-// PostedChannels lists the channels of platform in workspace where the bot's
-// posted digests and alerts are (a change to a whole server's roles may open
-// any of them: the adapter asks ChannelChanged of each).
+// workspaceLister lists the store's workspaces (store.Store.Workspaces).
+type workspaceLister interface {
+	Workspaces(ctx context.Context) ([]string, error)
+}
+
+// postWorkspaces are the workspaces whose digests and alerts may be posted in a
+// channel of workspace: it, then every other the store holds (a Slack team's
+// alerts may go to a Discord channel, one server's digest to another's: their
+// posts were never looked for when the channel changed, a review found).
+func (b *Bot) postWorkspaces(ctx context.Context, workspace string) ([]string, error) {
+	wss := []string{workspace}
+	if l, ok := b.Store.(workspaceLister); ok {
+		all, err := l.Workspaces(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("workspaces: %w", err)
+		}
+		for _, w := range all {
+			if w != workspace {
+				wss = append(wss, w)
+			}
+		}
+	}
+	return wss, nil
+}
+
+// PostedChannels lists the channels of platform where the bot's posted digests
+// and alerts are, of workspace and of every other workspace the store holds (a
+// change to a whole server's roles may open any of them: the adapter asks
+// ChannelChanged of each).
 func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform, workspace string) ([]string, error) {
 	st, ok := b.Store.(evidenceDocs)
 	if !ok {
 		return nil, fmt.Errorf("this store cannot list posted digests and alerts")
+	}
+	wss, err := b.postWorkspaces(ctx, workspace)
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	add := func(ref feedbackbot.PostRef) {
@@ -100,26 +130,28 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 			seen[ref.Destination] = true
 		}
 	}
-	posted, err := st.ListDocs(ctx, workspace, docPosted)
-	if err != nil {
-		return nil, fmt.Errorf("posted digests: %w", err)
-	}
-	for _, raw := range posted {
-		var rec postedDigest
-		if json.Unmarshal(raw, &rec) == nil && !rec.Gone {
-			add(rec.PostRef)
+	for _, ws := range wss {
+		posted, err := st.ListDocs(ctx, ws, docPosted)
+		if err != nil {
+			return nil, fmt.Errorf("posted digests: %w", err)
 		}
-	}
-	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
-	if err != nil {
-		return nil, fmt.Errorf("alerts: %w", err)
-	}
-	for _, raw := range alerts {
-		var al feedbackbot.Alert
-		if json.Unmarshal(raw, &al) == nil {
-			for _, ref := range slices.Concat(al.Posts, al.Earlier) {
-				if !slices.Contains(al.Deleted, ref) {
-					add(ref)
+		for _, raw := range posted {
+			var rec postedDigest
+			if json.Unmarshal(raw, &rec) == nil && !rec.Gone {
+				add(rec.PostRef)
+			}
+		}
+		alerts, err := st.ListDocs(ctx, ws, DocAlert)
+		if err != nil {
+			return nil, fmt.Errorf("alerts: %w", err)
+		}
+		for _, raw := range alerts {
+			var al feedbackbot.Alert
+			if json.Unmarshal(raw, &al) == nil {
+				for _, ref := range slices.Concat(al.Posts, al.Earlier) {
+					if !slices.Contains(al.Deleted, ref) {
+						add(ref)
+					}
 				}
 			}
 		}
@@ -128,13 +160,32 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 }
 
 // ChannelChanged is ChannelChanged over the bot's store, for the adapters (which
-// do not import this package): how many posted digests and alerts it marked.
+// do not import this package), for the posts of workspace and of every other
+// workspace the store holds (see postWorkspaces), the channel checked once: how
+// many posted digests and alerts it marked.
 func (b *Bot) ChannelChanged(ctx context.Context, platform feedbackbot.Platform, workspace, channel string,
 	check func(context.Context) error) (digests, alerts int, err error) {
 	st, ok := b.Store.(evidenceDocs)
 	if !ok {
 		return 0, 0, fmt.Errorf("this store cannot list posted digests and alerts")
 	}
-	r, err := ChannelChanged(ctx, st, platform, workspace, channel, check)
-	return r.Digests, r.Alerts, err
+	wss, err := b.postWorkspaces(ctx, workspace)
+	if err != nil {
+		return 0, 0, err
+	}
+	checked, refused := false, error(nil)
+	once := func(ctx context.Context) error {
+		if !checked {
+			checked, refused = true, check(ctx)
+		}
+		return refused
+	}
+	for _, ws := range wss {
+		r, err := ChannelChanged(ctx, st, platform, ws, channel, once)
+		digests, alerts = digests+r.Digests, alerts+r.Alerts
+		if err != nil {
+			return digests, alerts, err
+		}
+	}
+	return digests, alerts, nil
 }

@@ -285,3 +285,48 @@ func TestPrivateThreadCheckedWhenItsLookupIsRateLimited(t *testing.T) {
 		return err == nil && len(marks) > 0
 	})
 }
+
+// TestOtherWorkspacesPostsLeaveAnOpenedChannel: an alert about another
+// workspace's customers (a Slack team's, alerts.platform discord) posted in a
+// Discord staff channel is deleted when the channel opens, as the server's own
+// are (only the server's own workspace was looked at, a review found).
+func TestOtherWorkspacesPostsLeaveAnOpenedChannel(t *testing.T) {
+	const other = "T0OTHERTEAM"
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	f := newFixtureWith(t, testConfig(), func(st store.Store) Commands {
+		return &bot.Bot{Store: st.(bot.CommandStore), Now: func() time.Time { return now }}
+	})
+	ctx := context.Background()
+	// (the other workspace is one the store holds: it captured a message of it)
+	m := feedbackbot.Message{ID: "C1:1.000100", Platform: feedbackbot.PlatformSlack, Workspace: other, Channel: "C1", Author: "U1",
+		Role: feedbackbot.RoleCustomer, Account: "acme", Text: "we are evaluating alternatives", Time: now.Add(-time.Hour)}
+	if err := m.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
+		t.Fatal(err)
+	}
+	al := &bot.Alerter{Store: f.st, Poster: f.a, Channel: chInternal, RepeatInterval: 24 * time.Hour}
+	atRisk := []feedbackbot.Health{{Account: feedbackbot.Account{ID: "acme", Name: "Acme Corp"}, Score: 30, AtRisk: true,
+		Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal", Impact: -30}}}}
+	if out, err := al.Evaluate(ctx, other, atRisk, now); err != nil || out.Raised != 1 {
+		t.Fatalf("alert: %+v %v", out, err)
+	}
+	f.fake.UpdateChannel(chInternal, func(c *discordgo.Channel) {
+		c.PermissionOverwrites = append(c.PermissionOverwrites,
+			&discordgo.PermissionOverwrite{ID: roleMember, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionViewChannel})
+	})
+	at := now
+	f.eventually("the other workspace's alert deleted from the opened channel", func() bool {
+		at = at.Add(time.Minute)
+		if _, err := al.Evaluate(ctx, other, atRisk, at); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range f.fake.Requests("/channels/" + chInternal + "/messages/") {
+			if r.Method == "DELETE" {
+				return true
+			}
+		}
+		return false
+	})
+}
