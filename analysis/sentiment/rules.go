@@ -506,10 +506,9 @@ func (c *scoring) objectEnds(k int) bool {
 		return true
 	}
 	w := low[next]
-	// "nothing short of amazing", "nothing less than perfect", "nothing but
-	// praise" are no "nothing" thanked for (fb-14's clause rule read them as
-	// sarcasm, a review found)
-	if next+1 < len(low) && segs[next+1]&segClause == 0 && (w == "short" && low[next+1] == "of" || w == "less" && low[next+1] == "than") || w == "but" {
+	// "nothing short of amazing", "nothing less than perfect" are no "nothing"
+	// thanked for (fb-14's clause rule read them as sarcasm, a review found)
+	if next+1 < len(low) && segs[next+1]&segClause == 0 && (w == "short" && low[next+1] == "of" || w == "less" && low[next+1] == "than") {
 		return false
 	}
 	event := -1 // the last word of the trouble told
