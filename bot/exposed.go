@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -130,10 +131,12 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 			seen[ref.Destination] = true
 		}
 	}
+	var errs []error // (the channels found are returned with the errors of the others)
 	for _, ws := range wss {
 		posted, err := st.ListDocs(ctx, ws, docPosted)
 		if err != nil {
-			return nil, fmt.Errorf("posted digests: %w", err)
+			errs = append(errs, fmt.Errorf("workspace %s: posted digests: %w", ws, err))
+			continue
 		}
 		for _, raw := range posted {
 			var rec postedDigest
@@ -143,7 +146,8 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 		}
 		alerts, err := st.ListDocs(ctx, ws, DocAlert)
 		if err != nil {
-			return nil, fmt.Errorf("alerts: %w", err)
+			errs = append(errs, fmt.Errorf("workspace %s: alerts: %w", ws, err))
+			continue
 		}
 		for _, raw := range alerts {
 			var al feedbackbot.Alert
@@ -156,7 +160,7 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 			}
 		}
 	}
-	return slices.Sorted(maps.Keys(seen)), nil
+	return slices.Sorted(maps.Keys(seen)), errors.Join(errs...)
 }
 
 // ChannelChanged is ChannelChanged over the bot's store, for the adapters (which
@@ -180,12 +184,16 @@ func (b *Bot) ChannelChanged(ctx context.Context, platform feedbackbot.Platform,
 		}
 		return refused
 	}
+	var errs []error // (one workspace's failure leaves the others marked: a review's find)
 	for _, ws := range wss {
 		r, err := ChannelChanged(ctx, st, platform, ws, channel, once)
 		digests, alerts = digests+r.Digests, alerts+r.Alerts
 		if err != nil {
-			return digests, alerts, err
+			if ctx.Err() != nil {
+				return digests, alerts, err
+			}
+			errs = append(errs, fmt.Errorf("workspace %s: %w", ws, err))
 		}
 	}
-	return digests, alerts, nil
+	return digests, alerts, errors.Join(errs...)
 }

@@ -314,3 +314,57 @@ func TestThemesCommandComparesAsTheDigestDoes(t *testing.T) {
 		})
 	}
 }
+
+// failingWorkspaceDocs is the test's store, but ListDocs of one workspace fails (a
+// timeout).
+type failingWorkspaceDocs struct {
+	store.Store
+	failWS string
+}
+
+func (s *failingWorkspaceDocs) ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error) {
+	if workspace == s.failWS {
+		return nil, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "store timeout for %s", workspace)
+	}
+	return s.Store.ListDocs(ctx, workspace, kind)
+}
+
+// TestOneWorkspacesErrorLeavesTheOthersChecked: the posts of every workspace are
+// looked for when a channel changes, and one workspace's store error neither
+// stops the others from being marked nor hides the channels found (a review's
+// find); it is returned with them.
+func TestOneWorkspacesErrorLeavesTheOthersChecked(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			base := open(t)
+			for _, ws := range []string{"G1", "T2", "T3"} { // (workspaces the store holds)
+				m := feedbackbot.Message{ID: "C1:1.000100", Platform: feedbackbot.PlatformSlack, Workspace: ws, Channel: "C1", Author: "U1",
+					Role: feedbackbot.RoleCustomer, Text: "hello", Time: now.Add(-time.Hour)}
+				if _, err := base.Append(ctx, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := &editingPoster{}
+			al := &bot.Alerter{Store: base, Poster: p, Channel: "CINTERNAL", RepeatInterval: 24 * time.Hour}
+			atRisk := []feedbackbot.Health{{Account: feedbackbot.Account{ID: "acme", Name: "Acme"}, Score: 10, AtRisk: true,
+				Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal", Impact: -40}}}}
+			if out, err := al.Evaluate(ctx, "T3", atRisk, now); err != nil || out.Raised != 1 {
+				t.Fatalf("alert: %+v %v", out, err)
+			}
+			st := &failingWorkspaceDocs{Store: base, failWS: "T2"}
+			b := &bot.Bot{Store: st}
+			_, alerts, err := b.ChannelChanged(ctx, "test", "G1", "CINTERNAL", func(context.Context) error {
+				return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "the channel is open now")
+			})
+			if alerts != 1 || err == nil {
+				t.Errorf("ChannelChanged = %d alerts marked, %v; want T3's marked and T2's error", alerts, err)
+			}
+			chans, err := b.PostedChannels(ctx, "test", "G1")
+			if !slices.Contains(chans, "CINTERNAL") || err == nil {
+				t.Errorf("PostedChannels = %v, %v; want CINTERNAL and T2's error", chans, err)
+			}
+		})
+	}
+}

@@ -41,10 +41,9 @@ func (a *Adapter) onGuildRoleUpdate(_ *discordgo.Session, r *discordgo.GuildRole
 		ctx, cancel := context.WithTimeout(a.base, channelChangeTimeout)
 		defer cancel()
 		chans, err := pc.PostedChannels(ctx, feedbackbot.PlatformDiscord, guild)
-		if err != nil {
-			a.log.Error("discord: a role's permissions changed, and the channels the bot posted analysis in could not be listed to check them: check them with feedbackbot config check",
+		if err != nil { // (the channels listed are checked all the same)
+			a.log.Error("discord: a role's permissions changed, and the channels the bot posted analysis in could not all be listed to check them: check them with feedbackbot config check",
 				"guild", guild, "err", err)
-			return
 		}
 		for _, ch := range chans {
 			a.channelChanged(ctx, guild, ch)
@@ -91,10 +90,9 @@ func (a *Adapter) onChannelUpdate(_ *discordgo.Session, c *discordgo.ChannelUpda
 			return
 		}
 		dests, err := pc.PostedChannels(ctx, feedbackbot.PlatformDiscord, guild)
-		if err != nil {
-			a.log.Error("discord: a channel changed, and the threads under it the bot posted analysis in could not be listed to check them: check them with feedbackbot config check",
+		if err != nil { // (the destinations listed are checked all the same)
+			a.log.Error("discord: a channel changed, and the threads under it the bot posted analysis in could not all be listed to check them: check them with feedbackbot config check",
 				"guild", guild, "channel", channel, "err", err)
-			return
 		}
 		for _, d := range dests {
 			if d == channel {
