@@ -237,3 +237,18 @@ func (a *Alert) Episode() AlertEpisode {
 	return AlertEpisode{RaisedAt: a.RaisedAt, RaisedScore: a.RaisedScore, AckedAt: a.AckedAt, Answered: slices.Clone(a.Answered), ResolvedAt: a.ResolvedAt,
 		Recovered: recovered, ClosedReason: a.ClosedReason, Score: a.Score}
 }
+
+// LivePosts are the messages posted for the alert (Posts, then Earlier) that are
+// not Deleted: what an edit reaches, and what a channel's change looks for.
+func (a Alert) LivePosts() []PostRef {
+	return slices.DeleteFunc(slices.Concat(a.Posts, a.Earlier), func(r PostRef) bool { return slices.Contains(a.Deleted, r) })
+}
+
+// NoteDeleted adds to Deleted each of refs it does not hold yet.
+func (a *Alert) NoteDeleted(refs ...PostRef) {
+	for _, r := range refs {
+		if !slices.Contains(a.Deleted, r) {
+			a.Deleted = append(a.Deleted, r)
+		}
+	}
+}

@@ -495,14 +495,11 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 			doc.Color = closedColour(al)
 		}
 		done, gone := true, false
-		for _, ref := range slices.Concat(al.Posts, al.Earlier) {
-			if slices.Contains(al.Deleted, ref) {
-				continue // (gone: deleted from a channel that may not hold it)
-			}
+		for _, ref := range al.LivePosts() { // (a deleted one is gone: not edited again)
 			g, err := replacePost(ctx, a.Poster, ref, doc)
 			if g {
 				a.log().Info("a posted alert message is gone from its channel (deleted: the channel may not be posted to any more, or deleted there already)", "alert", al.Fingerprint, "channel", ref.Destination)
-				al.Deleted = append(al.Deleted, ref)
+				al.NoteDeleted(ref)
 				gone = true
 			}
 			if err != nil {
@@ -660,8 +657,8 @@ func (a *Alerter) editPosts(ctx context.Context, al *feedbackbot.Alert) error {
 		case feedbackbot.IsNotFound(err) || feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED:
 			a.log().Warn("alerts: the alert's message cannot be edited any more; the next repeat posts a new one", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
 			al.Earlier = append(al.Earlier, ref)
-			if feedbackbot.IsNotFound(err) && !slices.Contains(al.Deleted, ref) {
-				al.Deleted = append(al.Deleted, ref) // (gone: no channel event looks for it again)
+			if feedbackbot.IsNotFound(err) {
+				al.NoteDeleted(ref) // (gone: no channel event looks for it again)
 			}
 		default:
 			a.log().Warn("alerts: could not edit the alert's message with its new evidence", "alert", al.Fingerprint, "channel", ref.Destination, "err", err)
@@ -1467,11 +1464,7 @@ func (a *Alerter) keepStored(ctx context.Context, al, stored *feedbackbot.Alert,
 			stored.Earlier = append(stored.Earlier, ref)
 		}
 	}
-	for _, ref := range al.Deleted { // (and which are gone: this pass may have deleted some)
-		if !slices.Contains(stored.Deleted, ref) {
-			stored.Deleted = append(stored.Deleted, ref)
-		}
-	}
+	stored.NoteDeleted(al.Deleted...) // (and which are gone: this pass may have deleted some)
 	quoted := len(stored.Quoted)
 	for _, q := range al.Quoted { // (whom this message quoted, for a later erasure)
 		if !slices.Contains(stored.Quoted, q) {
@@ -1667,11 +1660,7 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) (kept b
 						al.Earlier = append(al.Earlier, ref)
 					}
 				}
-				for _, ref := range refs.Deleted {
-					if !slices.Contains(al.Deleted, ref) {
-						al.Deleted = append(al.Deleted, ref)
-					}
-				}
+				al.NoteDeleted(refs.Deleted...)
 			}
 			break
 		}

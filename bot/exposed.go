@@ -55,10 +55,7 @@ func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.P
 	if err != nil {
 		return out, fmt.Errorf("alerts: %w", err)
 	}
-	postedIn := func(al *feedbackbot.Alert) bool {
-		live := func(ref feedbackbot.PostRef) bool { return in(ref) && !slices.Contains(al.Deleted, ref) }
-		return slices.ContainsFunc(al.Posts, live) || slices.ContainsFunc(al.Earlier, live)
-	}
+	postedIn := func(al *feedbackbot.Alert) bool { return slices.ContainsFunc(al.LivePosts(), in) }
 	some := false
 	for _, raw := range alerts {
 		var al feedbackbot.Alert
@@ -152,10 +149,8 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 		for _, raw := range alerts {
 			var al feedbackbot.Alert
 			if json.Unmarshal(raw, &al) == nil {
-				for _, ref := range slices.Concat(al.Posts, al.Earlier) {
-					if !slices.Contains(al.Deleted, ref) {
-						add(ref)
-					}
+				for _, ref := range al.LivePosts() {
+					add(ref)
 				}
 			}
 		}
