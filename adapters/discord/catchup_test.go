@@ -434,23 +434,8 @@ func TestCatchUpThreadStartsBeforeEarlierChannelsCatchUp(t *testing.T) {
 // message stored under it. It was never caught up, and nothing said so (a
 // review's find).
 func TestCatchUpFindsThreadsArchivedMeanwhile(t *testing.T) {
-	member := []string{roleMember}
 	c := newCluster(t)
-	a := c.start("first", false, nil)
-	a.waitReady(t, 1, 5*time.Second)
-	for _, m := range []map[string]any{message(thPost, userAlice, member, "the export fails with a 500"), message(chGeneral, userAlice, member, "hello")} {
-		c.fake.Dispatch("MESSAGE_CREATE", m)
-	}
-	waitFor(t, "live capture", 5*time.Second, func() bool { return len(replay(t, c.st)) == 2 })
-	analyse(t, c.st)
-	a.stop(t)
-	c.waitNoSession(t)
-
-	offline := message(thPost, userAlice, member, "still failing, any news?")
-	offline["timestamp"] = "2026-11-21T10:00:00.000000+00:00"
-	c.fake.AddMessage(offline)
-	c.fake.ArchiveThread(thPost, time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
-
+	offline := archivedPostMeanwhile(t, c)
 	b := c.start("second", false, nil)
 	b.waitReady(t, 1, 5*time.Second)
 	b.waitCatchUp(t)
