@@ -83,14 +83,7 @@ func TestErasedQuoteDeletedFromAChannelSharedSince(t *testing.T) {
 	var updates, deletes atomic.Int64
 	var shared, deleteFails atomic.Bool
 	f := newFixture(t, func(c slacktest.Customize) {
-		c.Handle("/conversations.info", func(w http.ResponseWriter, r *http.Request) {
-			_ = r.ParseForm()
-			kind := `"is_channel":true,"is_private":true`
-			if shared.Load() {
-				kind += `,"is_ext_shared":true,"is_shared":true`
-			}
-			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,%s}}`, r.Form.Get("channel"), kind)
-		})
+		c.Handle("/conversations.info", privateChannelInfo(&shared))
 		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `{"ok":true,"channel":"CINTERNAL","ts":"1700000999.000100"}`)
 		})
@@ -140,5 +133,18 @@ func TestErasedQuoteDeletedFromAChannelSharedSince(t *testing.T) {
 	}
 	if deletes.Load() != 2 {
 		t.Errorf("%d deletes, want 2: the erasure was done", deletes.Load())
+	}
+}
+
+// privateChannelInfo answers conversations.info with a private channel, shared
+// with another organisation (Slack Connect) once shared is set.
+func privateChannelInfo(shared *atomic.Bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		kind := `"is_channel":true,"is_private":true`
+		if shared.Load() {
+			kind += `,"is_ext_shared":true,"is_shared":true`
+		}
+		fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,%s}}`, r.Form.Get("channel"), kind)
 	}
 }

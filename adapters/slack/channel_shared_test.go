@@ -27,14 +27,7 @@ func TestChannelSharedTakesTheBotsPostsOut(t *testing.T) {
 	var posts, updates, deletes atomic.Int64
 	var shared atomic.Bool
 	f := newFixture(t, func(c slacktest.Customize) {
-		c.Handle("/conversations.info", func(w http.ResponseWriter, r *http.Request) {
-			_ = r.ParseForm()
-			kind := `"is_channel":true,"is_private":true`
-			if shared.Load() {
-				kind += `,"is_ext_shared":true,"is_shared":true`
-			}
-			fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,%s}}`, r.Form.Get("channel"), kind)
-		})
+		c.Handle("/conversations.info", privateChannelInfo(&shared))
 		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, `{"ok":true,"channel":"CINTERNAL","ts":"1700000999.00010%d"}`, posts.Add(1))
 		})
