@@ -536,9 +536,8 @@ func OpenExport(zipPath string, opts ImportOptions) (*Export, error) {
 	// the import failed after it, leaving an empty store behind).
 	folders, matched := map[string]bool{}, false
 	for name := range files {
-		dir, file := path.Split(name)
-		dir = strings.TrimSuffix(dir, "/")
-		if dir == "" || strings.Contains(dir, "/") || !strings.HasSuffix(file, ".json") {
+		dir, ok := dailyFolder(name)
+		if !ok {
 			continue
 		}
 		folders[dir] = true
@@ -593,6 +592,14 @@ func (e *Export) read(f *zip.File) ([]byte, error) {
 	return b, nil
 }
 
+// dailyFolder is the channel folder of an archive member that is a daily file
+// (FOLDER/DAY.json, one level deep), or false.
+func dailyFolder(name string) (folder string, ok bool) {
+	dir, file := path.Split(name)
+	dir = strings.TrimSuffix(dir, "/")
+	return dir, dir != "" && !strings.Contains(dir, "/") && strings.HasSuffix(file, ".json")
+}
+
 // Import writes the export's messages into sink (see ImportExport), once.
 func (e *Export) Import(ctx context.Context, sink Sink) (ImportSummary, error) {
 	sum, opts, files, a := &e.sum, e.opts, e.files, e.a
@@ -600,9 +607,7 @@ func (e *Export) Import(ctx context.Context, sink Sink) (ImportSummary, error) {
 	a.sink = sink
 	var daily []string
 	for name := range files {
-		dir, file := path.Split(name)
-		dir = strings.TrimSuffix(dir, "/")
-		if dir != "" && !strings.Contains(dir, "/") && strings.HasSuffix(file, ".json") {
+		if _, ok := dailyFolder(name); ok {
 			daily = append(daily, name)
 		}
 	}
