@@ -230,18 +230,11 @@ func digestAccounts(d *feedbackbot.Digest) []string {
 // (docDigestRedacted). It returns how many quotes it took out, and how many
 // records it changed.
 func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, cut digestCut) (total, changed int, err error) {
-	records, err := st.ListDocs(ctx, workspace, docPosted)
+	runs, err := digestsTouched(ctx, st, workspace, cut)
 	if err != nil {
-		return 0, 0, fmt.Errorf("posted digests: %w", err)
+		return 0, 0, err
 	}
-	for _, run := range slices.Sorted(maps.Keys(records)) {
-		var rec postedDigest
-		if json.Unmarshal(records[run], &rec) != nil || rec.Digest == nil {
-			continue
-		}
-		if _, changed := cut.apply(rec.Digest); !changed {
-			continue // (a first look, without the lease: most records are not touched)
-		}
+	for _, run := range runs {
 		n, did, err := redactDigestRecord(ctx, st, workspace, run, cut)
 		total += n
 		if did {
@@ -252,6 +245,27 @@ func rewriteDigests(ctx context.Context, st evidenceDocs, workspace string, cut 
 		}
 	}
 	return total, changed, nil
+}
+
+// digestsTouched lists, sorted, the runs of workspace's posted digest records
+// that cut changes, tried on copies: a first look, without the leases (most
+// records are not touched), for rewriteDigests and for PersonHeld's count.
+func digestsTouched(ctx context.Context, st evidenceDocs, workspace string, cut digestCut) ([]string, error) {
+	records, err := st.ListDocs(ctx, workspace, docPosted)
+	if err != nil {
+		return nil, fmt.Errorf("posted digests: %w", err)
+	}
+	var runs []string
+	for _, run := range slices.Sorted(maps.Keys(records)) {
+		var rec postedDigest
+		if json.Unmarshal(records[run], &rec) != nil || rec.Digest == nil {
+			continue
+		}
+		if _, changed := cut.apply(rec.Digest); changed {
+			runs = append(runs, run)
+		}
+	}
+	return runs, nil
 }
 
 // redactDigestRecord is rewriteDigests of one record, read again and written

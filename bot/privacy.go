@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -270,29 +269,15 @@ func PersonHeld(ctx context.Context, st PrivacyStore, workspace, user string) (H
 	h.Answers = len(as)
 	// The alerts and posted digests an erasure would change, tried on copies.
 	alerts, digests := personCut(applied, user)
-	docs, err := st.ListDocs(ctx, workspace, DocAlert)
+	ids, err := alertsTouched(ctx, st, workspace, alerts)
 	if err != nil {
-		return Held{}, fmt.Errorf("alerts: %w", err)
+		return Held{}, err
 	}
-	for _, raw := range docs {
-		var al feedbackbot.Alert
-		if json.Unmarshal(raw, &al) == nil {
-			if _, changed := alerts(&al); changed {
-				h.Alerts++
-			}
-		}
+	runs, err := digestsTouched(ctx, st, workspace, digests)
+	if err != nil {
+		return Held{}, err
 	}
-	if docs, err = st.ListDocs(ctx, workspace, docPosted); err != nil {
-		return Held{}, fmt.Errorf("posted digests: %w", err)
-	}
-	for _, raw := range docs {
-		var rec postedDigest
-		if json.Unmarshal(raw, &rec) == nil && rec.Digest != nil {
-			if _, changed := digests.apply(rec.Digest); changed {
-				h.Digests++
-			}
-		}
-	}
+	h.Alerts, h.Digests = len(ids), len(runs)
 	return h, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
@@ -94,18 +96,11 @@ type evidenceDocs interface {
 // it changed; a posted one is marked Redacted, so the alerter's next pass edits its
 // chat messages too. It returns the sum of what edit counted.
 func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit func(*feedbackbot.Alert) (n int, changed bool)) (total, changed int, err error) {
-	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	ids, err := alertsTouched(ctx, st, workspace, edit)
 	if err != nil {
-		return 0, 0, fmt.Errorf("alerts: %w", err)
+		return 0, 0, err
 	}
-	for id, raw := range alerts {
-		var al feedbackbot.Alert
-		if json.Unmarshal(raw, &al) != nil {
-			continue
-		}
-		if _, did := edit(&al); !did {
-			continue // (a first look, without the lease: most alerts are not touched)
-		}
+	for _, id := range ids {
 		// Read again and written under the alert's lease, so an alerter's pass saving
 		// its copy meanwhile keeps the edit (see Alerter.save).
 		err := withAlertLease(ctx, st, workspace, id, func() error {
@@ -141,6 +136,27 @@ func rewriteAlerts(ctx context.Context, st evidenceDocs, workspace string, edit 
 		}
 	}
 	return total, changed, nil
+}
+
+// alertsTouched lists, sorted, the ids of workspace's stored alerts that edit
+// changes, tried on copies: a first look, without the leases (most alerts are
+// not touched), for rewriteAlerts and for PersonHeld's count.
+func alertsTouched(ctx context.Context, st evidenceDocs, workspace string, edit func(*feedbackbot.Alert) (n int, changed bool)) ([]string, error) {
+	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	var ids []string
+	for _, id := range slices.Sorted(maps.Keys(alerts)) {
+		var al feedbackbot.Alert
+		if json.Unmarshal(alerts[id], &al) != nil {
+			continue
+		}
+		if _, did := edit(&al); did {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // dropEvidence removes the evidence drop selects from an alert's reasons and
