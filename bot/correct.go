@@ -582,32 +582,52 @@ type correctionDocs interface {
 // dropCorrections deletes the corrections drop selects (those of expired or erased
 // messages) and takes the name of the staff member by out of the others (an
 // erased person's id must not stay behind as a corrector). It returns how many it
-// deleted. A correction that cannot be read is deleted only when drop selects it
-// by key.
-func dropCorrections(ctx context.Context, st correctionDocs, workspace string, drop func(key string, c feedbackbot.Correction) bool, by string) (int, error) {
+// deleted and how many it took by's name out of. A correction that cannot be read
+// is deleted only when drop selects it by key.
+func dropCorrections(ctx context.Context, st correctionDocs, workspace string, drop func(key string, c feedbackbot.Correction) bool, by string) (dropped, unsigned int, err error) {
 	docs, err := st.ListDocs(ctx, workspace, DocCorrection)
 	if err != nil {
-		return 0, fmt.Errorf("corrections: %w", err)
+		return 0, 0, fmt.Errorf("corrections: %w", err)
 	}
-	n := 0
 	for key, raw := range docs {
 		var c feedbackbot.Correction
 		damaged := json.Unmarshal(raw, &c) != nil
 		switch {
 		case drop(key, c):
 			if err := st.DeleteDoc(ctx, workspace, DocCorrection, key); err != nil && !feedbackbot.IsNotFound(err) {
-				return n, fmt.Errorf("correction of %s: %w", key, err)
+				return dropped, unsigned, fmt.Errorf("correction of %s: %w", key, err)
 			}
-			n++
-		case !damaged && by != "" && c.By == by:
+			dropped++
+		case !damaged && signedBy(c, by):
 			c.By = ""
 			b, err := json.Marshal(c)
 			if err != nil {
-				return n, err
+				return dropped, unsigned, err
 			}
 			if err := st.PutDoc(ctx, workspace, DocCorrection, key, b); err != nil {
-				return n, fmt.Errorf("correction of %s: %w", key, err)
+				return dropped, unsigned, fmt.Errorf("correction of %s: %w", key, err)
 			}
+			unsigned++
+		}
+	}
+	return dropped, unsigned, nil
+}
+
+// signedBy reports whether the staff member by made the correction ("" is no one).
+func signedBy(c feedbackbot.Correction, by string) bool { return by != "" && c.By == by }
+
+// signedCorrections counts the readable corrections the staff member by made, whose
+// name ForgetPerson takes out (PersonHeld).
+func signedCorrections(ctx context.Context, st correctionDocs, workspace, by string) (int, error) {
+	docs, err := st.ListDocs(ctx, workspace, DocCorrection)
+	if err != nil {
+		return 0, fmt.Errorf("corrections: %w", err)
+	}
+	n := 0
+	for _, raw := range docs {
+		var c feedbackbot.Correction
+		if json.Unmarshal(raw, &c) == nil && signedBy(c, by) {
+			n++
 		}
 	}
 	return n, nil

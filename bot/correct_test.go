@@ -128,9 +128,16 @@ func TestCorrectRoundTrip(t *testing.T) {
 				Text: "correct https://acme.slack.com/archives/C1/p1700000001000100 complaint"}); err != nil {
 				t.Fatal(err)
 			}
+			// UC wrote the message and made a correction as staff: both are held.
+			if h, err := bot.PersonHeld(ctx, st, "T1", "UC"); err != nil || h.Signed != 1 || h.Nothing() || !strings.Contains(h.String(), "their id is on 1 correction they made as staff") {
+				t.Errorf("held of UC: %+v (%q), %v; want the correction they made counted", h, h.String(), err)
+			}
 			f, err := bot.ForgetPerson(ctx, st, "T1", "UC")
-			if err != nil || f.Corrections != 1 {
-				t.Fatalf("forget: %+v, %v; want 1 correction deleted", f, err)
+			if err != nil || f.Corrections != 1 || f.Unsigned != 1 {
+				t.Fatalf("forget: %+v, %v; want 1 correction deleted and 1 unsigned", f, err)
+			}
+			if h, err := bot.PersonHeld(ctx, st, "T1", "UC"); err != nil || !h.Nothing() {
+				t.Errorf("held of UC after forget: %+v, %v; want nothing", h, err)
 			}
 			raw, err := st.GetDoc(ctx, "T1", bot.DocCorrection, "slack/T1/C1:1700000001.000100")
 			var kept feedbackbot.Correction

@@ -32,6 +32,9 @@ type Forgotten struct {
 	DigestQuotes int `json:"digest_quotes"`
 	// Corrections counts staff's corrections of the person's messages deleted.
 	Corrections int `json:"corrections"`
+	// Unsigned counts the corrections the person made as staff that their id was
+	// taken out of (the corrections stay: they are the team's).
+	Unsigned int `json:"corrections_unsigned"`
 	// Alerts and Digests count the stored alerts and posted digests' records
 	// changed: besides the quotes above, an alert about an account that is the
 	// person, or a digest naming it (a Discord community member is their own
@@ -98,7 +101,7 @@ func ForgetPerson(ctx context.Context, st PrivacyStore, workspace, user string) 
 	// Their messages' corrections go first: once the messages are erased, a run
 	// again after a failure further on finds no keys of theirs to go by. The
 	// corrections they made as staff stay (they are the team's), without their id.
-	out.Corrections, err = dropCorrections(ctx, st, workspace, func(key string, _ feedbackbot.Correction) bool { return ownKeys[key] }, user)
+	out.Corrections, out.Unsigned, err = dropCorrections(ctx, st, workspace, func(key string, _ feedbackbot.Correction) bool { return ownKeys[key] }, user)
 	if err != nil {
 		return out, fmt.Errorf("forget %s: %w", user, err)
 	}
@@ -155,7 +158,7 @@ func personCut(keys map[string]bool, user string) (alerts func(*feedbackbot.Aler
 
 // Nothing reports whether ForgetPerson erased nothing at all.
 func (f Forgotten) Nothing() bool {
-	return f.Messages+f.SurveyAnswers+f.Evidence+f.DigestQuotes+f.Corrections+f.Alerts+f.Digests == 0
+	return f.Messages+f.SurveyAnswers+f.Evidence+f.DigestQuotes+f.Corrections+f.Unsigned+f.Alerts+f.Digests == 0
 }
 
 // Held is what a workspace holds of a person (PersonHeld): what ForgetPerson erases.
@@ -171,10 +174,14 @@ type Held struct {
 	// messages, not an account's name, so a member whose messages all expired
 	// is still named in posted digests (a review found "nothing stored" said then).
 	Alerts, Digests int
+	// Signed counts the corrections they made as staff, which keep their id until
+	// ForgetPerson takes it out (a staff member who only corrected tags was
+	// "nothing stored", and forget refused them without --force).
+	Signed int
 }
 
 // Nothing reports whether ForgetPerson would erase nothing of the person's.
-func (h Held) Nothing() bool { return h.Messages+h.Logged+h.Answers+h.Alerts+h.Digests == 0 }
+func (h Held) Nothing() bool { return h.Messages+h.Logged+h.Answers+h.Alerts+h.Digests+h.Signed == 0 }
 
 // String says what is held, for the chat preview and the CLI alike, such as "3
 // messages analysed and 2 more in the capture log not analysed yet or deleted on
@@ -197,6 +204,9 @@ func (h Held) String() string {
 	case h.Digests > 0:
 		out += fmt.Sprintf("; they are quoted or named in %s", feedbackbot.Plural(h.Digests, "posted digest"))
 	}
+	if h.Signed > 0 {
+		out += fmt.Sprintf("; their id is on %s they made as staff", feedbackbot.Plural(h.Signed, "correction"))
+	}
 	return out
 }
 
@@ -206,6 +216,9 @@ func forgotText(user string, res Forgotten) string {
 		user, feedbackbot.Plural(res.Messages, "message"), feedbackbot.Plural(res.SurveyAnswers, "survey answer"), feedbackbot.Plural(res.Evidence, "quote"), res.DigestQuotes)
 	if res.Corrections > 0 {
 		text += fmt.Sprintf(" %s of their messages deleted.", feedbackbot.Plural(res.Corrections, "staff correction"))
+	}
+	if res.Unsigned > 0 {
+		text += " " + unsignedText(res.Unsigned)
 	}
 	if docs := changedDocs(res); docs != "" {
 		text += " " + docs
@@ -232,6 +245,14 @@ func changedDocs(res Forgotten) string {
 
 // ChangedDocs is changedDocs for the CLI.
 func ChangedDocs(res Forgotten) string { return changedDocs(res) }
+
+// unsignedText says that the person's id was taken out of n corrections they made.
+func unsignedText(n int) string {
+	return fmt.Sprintf("Their id was taken out of %s they made as staff (the corrections stay).", feedbackbot.Plural(n, "correction"))
+}
+
+// UnsignedText is unsignedText for the CLI.
+func UnsignedText(n int) string { return unsignedText(n) }
 
 // PersonHeld counts what a workspace holds of a person: the messages they wrote that
 // analysis applied, the others of theirs the capture log holds (store.People's
@@ -278,6 +299,9 @@ func PersonHeld(ctx context.Context, st PrivacyStore, workspace, user string) (H
 		return Held{}, err
 	}
 	h.Alerts, h.Digests = len(ids), len(runs)
+	if h.Signed, err = signedCorrections(ctx, st, workspace, user); err != nil {
+		return Held{}, err
+	}
 	return h, nil
 }
 

@@ -74,7 +74,7 @@ func ExpireOld(ctx context.Context, st RetentionStore, workspace string, before 
 	if out.DigestQuotes, _, err = rewriteDigests(ctx, st, workspace, digestCut{quote: dropQ, evidence: dropEv}); err != nil {
 		return out, fmt.Errorf("expire %s: %w", workspace, err)
 	}
-	out.Corrections, err = dropCorrections(ctx, st, workspace, func(_ string, c feedbackbot.Correction) bool {
+	out.Corrections, _, err = dropCorrections(ctx, st, workspace, func(_ string, c feedbackbot.Correction) bool {
 		return !c.MessageTime.IsZero() && c.MessageTime.Before(before)
 	}, "")
 	if err != nil {

@@ -265,7 +265,7 @@ func TestUnknownWorkspace(t *testing.T) {
 		{"export names the workspace that holds them", env, []string{"export", "--workspace", "T0DEMOX", "--user", "dana.k"}, 1, "The store holds messages by dana.k in workspace T0DEMO."},
 		// with one workspace stored, export and forget take it, as digest and risk do
 		{"export picks the only workspace", env, []string{"export", "--user", "dana.k"}, 0, "Exported 11 messages"},
-		{"forget refuses nothing to forget", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 2, "holds no message, survey answer, alert or posted digest of or about dana.k in workspace T0DEMOX"},
+		{"forget refuses nothing to forget", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 2, "holds no message, survey answer, alert or posted digest of or about dana.k, nor a correction they made, in workspace T0DEMOX"},
 		{"forget warns", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes", "--force"}, 0, "warning: the store has no workspace T0DEMOX"},
 		// forced, they are recorded as forgotten: again, that is said, exit 0
 		{"forget again", env, []string{"forget", "--workspace", "T0DEMOX", "--user", "dana.k", "--yes"}, 0, ""},

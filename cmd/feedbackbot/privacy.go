@@ -320,7 +320,7 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 			if hint != "" {
 				hint += " "
 			}
-			return refusef("the store holds no message, survey answer, alert or posted digest of or about %[1]s in workspace %[2]s, so forget would erase nothing. %[3]s"+
+			return refusef("the store holds no message, survey answer, alert or posted digest of or about %[1]s, nor a correction they made, in workspace %[2]s, so forget would erase nothing. %[3]s"+
 				"Check the id (the author id of their messages, as `feedbackbot export` takes it). "+
 				"To forget %[1]s anyway, so their future messages are refused (someone who has not written yet, or a forget that failed part-way), add --force", *user, *ws, hint)
 		}
@@ -369,6 +369,9 @@ func (m *Main) cmdForget(ctx context.Context, args []string) error {
 		}
 		if res.Corrections > 0 {
 			fmt.Fprintf(m.Stdout, "%s of their messages deleted.\n", feedbackbot.CountNoun(res.Corrections, "staff correction", "staff corrections"))
+		}
+		if res.Unsigned > 0 {
+			fmt.Fprintln(m.Stdout, bot.UnsignedText(res.Unsigned))
 		}
 		fmt.Fprintf(m.Stdout, "Later messages by %s will not be stored.\n", *user)
 	}

@@ -669,3 +669,45 @@ func TestExportOutDashIsStandardOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestForgetStaffWhoOnlyCorrected: a staff member whose id is on nothing but the
+// corrections they made (the demo's maria) is held, not "nothing stored": forget
+// takes their id out of the corrections without --force, and says so. It was
+// refused as a mistyped id, and with --force said nothing was held.
+func TestForgetStaffWhoOnlyCorrected(t *testing.T) {
+	dir := demoStore(t)
+	const who = "maria"
+	signed := func() (n int) {
+		inStore(t, dir, func(st store.Store) {
+			docs, err := st.ListDocs(t.Context(), DemoWorkspace, bot.DocCorrection)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, raw := range docs {
+				var c feedbackbot.Correction
+				if err := json.Unmarshal(raw, &c); err != nil {
+					t.Fatal(err)
+				}
+				if c.By == who {
+					n++
+				}
+			}
+		})
+		return n
+	}
+	if n := signed(); n != 1 {
+		t.Fatalf("the demo holds %d corrections by %s, want 1", n, who)
+	}
+	out, errOut, err := run(t, dir, "forget", "--workspace", DemoWorkspace, "--user", who, "--yes")
+	if err != nil {
+		t.Fatalf("forget %s: %v\n%s", who, err, errOut)
+	}
+	for _, want := range []string{"their id is on 1 correction they made as staff", "Their id was taken out of 1 correction they made as staff"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("forget %s says no %q:\n%s", who, want, out)
+		}
+	}
+	if n := signed(); n != 0 {
+		t.Errorf("after forget, %d corrections still carry %s's id", n, who)
+	}
+}
