@@ -908,6 +908,9 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 		}
 	}
 	if !adopted {
+		if err := notePostedIn(ctx, a.Store, al.Workspace, a.Channel); err != nil {
+			return false, fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)
+		}
 		var err error
 		if ref, err = a.Poster.Post(ctx, a.Channel, doc); err != nil {
 			return false, fmt.Errorf("alerts: post %s: %w", al.Fingerprint, err)

@@ -37,6 +37,12 @@ type Retracted struct {
 func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.Platform, workspace, channel string,
 	check func(context.Context) error) (Retracted, error) {
 	var out Retracted
+	switch none, err := notPostedIn(ctx, st, workspace, channel); {
+	case err != nil:
+		return out, err
+	case none:
+		return out, nil
+	}
 	in := func(ref feedbackbot.PostRef) bool {
 		return ref.Platform == platform && ref.Destination == channel && ref.ID != ""
 	}
@@ -82,6 +88,100 @@ func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.P
 		return 0, postedIn(al)
 	})
 	return out, err
+}
+
+// The channels a workspace's digests and alerts were posted in are marked, one
+// document each (docPostedIn, by channel id), before each post: ChannelChanged
+// reads the channel's mark instead of every posted digest and alert of the
+// workspace, which it read at each Slack member_joined_channel in any channel the
+// bot is in (about 100 ms a workspace with two years of daily digests, within
+// the event's 2.5 s). A mark is never taken back (a channel marked without a post
+// there is read as before). Posts made before the marks are found by reading
+// every record once, which marks their channels (markPostedIn), and
+// docPostedInIndex then says the marks are complete. The channel alone names a
+// mark: Slack's and Discord's channel ids do not collide, and a mark only sends
+// ChannelChanged to the records, which tell the platform.
+const (
+	docPostedIn      = "posted-in"
+	docPostedInIndex = "posted-in-index"
+	postedInComplete = "complete"
+)
+
+// markWriter writes a channel's mark (store.Store.PutDoc).
+type markWriter interface {
+	PutDoc(ctx context.Context, workspace, kind, id string, data []byte) error
+}
+
+// notePostedIn marks channel as holding a post of workspace's, before the post:
+// a post whose mark cannot be written is not made (ChannelChanged would not look
+// for it).
+func notePostedIn(ctx context.Context, st markWriter, workspace, channel string) error {
+	if err := st.PutDoc(ctx, workspace, docPostedIn, channel, []byte("1")); err != nil {
+		return fmt.Errorf("mark %s as a channel the bot posts in: %w", channel, err)
+	}
+	return nil
+}
+
+// notPostedIn says whether the bot has surely posted none of workspace's digests
+// and alerts in channel: it is not marked, and the marks are complete. Where they
+// are not yet, it marks every channel the records name first (markPostedIn) and
+// answers false, so the records are read.
+func notPostedIn(ctx context.Context, st evidenceDocs, workspace, channel string) (bool, error) {
+	switch _, err := st.GetDoc(ctx, workspace, docPostedIn, channel); {
+	case err == nil:
+		return false, nil
+	case !feedbackbot.IsNotFound(err):
+		return false, fmt.Errorf("channels posted in: %w", err)
+	}
+	switch _, err := st.GetDoc(ctx, workspace, docPostedInIndex, postedInComplete); {
+	case err == nil:
+		return true, nil
+	case !feedbackbot.IsNotFound(err):
+		return false, fmt.Errorf("channels posted in: %w", err)
+	}
+	chans, err := markPostedIn(ctx, st, workspace)
+	return err == nil && !chans[channel], err
+}
+
+// markPostedIn marks every channel where workspace's posted digests and alerts
+// are (posted before the marks were made), then records that the marks are
+// complete; it returns the channels. A post made meanwhile marks its channel
+// itself first.
+func markPostedIn(ctx context.Context, st evidenceDocs, workspace string) (map[string]bool, error) {
+	chans := map[string]bool{}
+	posted, err := st.ListDocs(ctx, workspace, docPosted)
+	if err != nil {
+		return nil, fmt.Errorf("posted digests: %w", err)
+	}
+	for _, raw := range posted {
+		var rec postedDigest
+		if json.Unmarshal(raw, &rec) == nil && !rec.Gone && rec.Destination != "" {
+			chans[rec.Destination] = true
+		}
+	}
+	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	for _, raw := range alerts {
+		var al feedbackbot.Alert
+		if json.Unmarshal(raw, &al) == nil {
+			for _, ref := range al.LivePosts() {
+				if ref.Destination != "" {
+					chans[ref.Destination] = true
+				}
+			}
+		}
+	}
+	for _, ch := range slices.Sorted(maps.Keys(chans)) {
+		if err := notePostedIn(ctx, st, workspace, ch); err != nil {
+			return nil, err
+		}
+	}
+	if err := st.PutDoc(ctx, workspace, docPostedInIndex, postedInComplete, []byte("1")); err != nil {
+		return nil, fmt.Errorf("channels posted in: %w", err)
+	}
+	return chans, nil
 }
 
 // workspaceLister lists the store's workspaces (store.Store.Workspaces).

@@ -368,3 +368,105 @@ func TestOneWorkspacesErrorLeavesTheOthersChecked(t *testing.T) {
 		})
 	}
 }
+
+// listCounter is a store that counts its ListDocs calls by kind.
+type listCounter struct {
+	store.Store
+	mu    sync.Mutex
+	lists map[string]int
+}
+
+func (c *listCounter) ListDocs(ctx context.Context, workspace, kind string) (map[string][]byte, error) {
+	c.mu.Lock()
+	c.lists[kind]++
+	c.mu.Unlock()
+	return c.Store.ListDocs(ctx, workspace, kind)
+}
+
+func (c *listCounter) reads() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, v := range c.lists {
+		n += v
+	}
+	return n
+}
+
+// TestChannelChangedReadsOnlyChannelsPostedIn: a channel event (every Slack
+// member_joined_channel in any channel the bot is in) reads a channel's mark, not
+// every posted digest and alert of every workspace. Records from before the marks
+// (written here as documents, no mark) are found all the same: the first event
+// marks their channels from them, once. A digest and an alert posted afterwards in
+// a new channel mark it before they are posted, and are found there.
+func TestChannelChangedReadsOnlyChannelsPostedIn(t *testing.T) {
+	refused := func(context.Context) error { return feedbackbot.Errorf(feedbackbot.EUNAUTHORIZED, "shared") }
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := &listCounter{Store: open(t), lists: map[string]int{}}
+			// Before the marks: a posted digest's record and an alert's, each in a
+			// channel of its own.
+			rec, _ := json.Marshal(map[string]any{"platform": "test", "destination": "COLDDIGEST", "id": "m1"})
+			al, _ := json.Marshal(feedbackbot.Alert{Fingerprint: "fp0", Workspace: "T1", Account: feedbackbot.Account{ID: "acme"}, Status: feedbackbot.AlertResolved,
+				RaisedAt: now.Add(-2 * time.Hour), ResolvedAt: now.Add(-time.Hour), Posts: []feedbackbot.PostRef{{Platform: "test", Destination: "COLDALERT", ID: "m2"}}})
+			if err := st.PutDoc(ctx, "T1", "digest-posted", "daily:old", rec); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.PutDoc(ctx, "T1", bot.DocAlert, "fp0", al); err != nil {
+				t.Fatal(err)
+			}
+			b := &bot.Bot{Store: st}
+			changed := func(channel string) (int, int) {
+				t.Helper()
+				d, a, err := b.ChannelChanged(ctx, "test", "T1", channel, refused)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return d, a
+			}
+			if d, a := changed("CELSEWHERE"); d+a != 0 {
+				t.Fatalf("a channel without posts: %d digests and %d alerts marked", d, a)
+			}
+			if n := st.reads(); n != 2 {
+				t.Errorf("the first event read %d lists, want 2 (every record once, to mark their channels)", n)
+			}
+			before := st.reads()
+			for range 3 {
+				if d, a := changed("CELSEWHERE"); d+a != 0 {
+					t.Fatalf("again: %d digests and %d alerts marked", d, a)
+				}
+			}
+			if n := st.reads() - before; n != 0 {
+				t.Errorf("three events in a channel without posts read %d lists, want none", n)
+			}
+			if d, _ := changed("COLDDIGEST"); d != 1 {
+				t.Errorf("the digest posted before the marks: %d marked, want 1", d)
+			}
+			if _, a := changed("COLDALERT"); a != 1 {
+				t.Errorf("the alert posted before the marks: %d marked, want 1", a)
+			}
+			// Posted now, in a new channel: found there.
+			quotedPair(t, st, now)
+			p := &editingPoster{}
+			s := digestScheduler(t, st, p)
+			s.Jobs[0].Channel = "CNEW"
+			if n, err := s.Tick(ctx, now); err != nil || n != 1 {
+				t.Fatalf("Tick = %d, %v; want the digest posted", n, err)
+			}
+			alerter := &bot.Alerter{Store: st, Poster: p, Channel: "CNEWALERTS", RepeatInterval: 24 * time.Hour}
+			atRisk := []feedbackbot.Health{{Account: feedbackbot.Account{ID: "globex", Name: "Globex"}, Score: 10, AtRisk: true,
+				Reasons: []feedbackbot.Reason{{Code: "churn_signal", Text: "1 churn signal", Impact: -40}}}}
+			if out, err := alerter.Evaluate(ctx, "T1", atRisk, now); err != nil || out.Raised != 1 {
+				t.Fatalf("alert: %+v %v", out, err)
+			}
+			if d, _ := changed("CNEW"); d != 1 {
+				t.Errorf("the digest posted in CNEW: %d marked, want 1", d)
+			}
+			if _, a := changed("CNEWALERTS"); a != 1 {
+				t.Errorf("the alert posted in CNEWALERTS: %d marked, want 1", a)
+			}
+		})
+	}
+}

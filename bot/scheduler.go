@@ -497,6 +497,9 @@ func (s *Scheduler) post(ctx context.Context, j Job, at, now time.Time) (sent bo
 			return false, fmt.Errorf("job %s: announce the post: %w", j.Name, err)
 		}
 	}
+	if err := notePostedIn(pctx, s.Store, j.Workspace, j.Channel); err != nil {
+		return false, fmt.Errorf("job %s: %w", j.Name, err)
+	}
 	ref, err := poster.Post(pctx, j.Channel, doc)
 	if err != nil && ref.ID == "" {
 		return false, fmt.Errorf("job %s: post: %w", j.Name, err)
