@@ -526,20 +526,41 @@ type postFinder interface {
 	FindPost(ctx context.Context, channel, mark string, since time.Time) (feedbackbot.PostRef, error)
 }
 
-// countingFinder is a countingPoster over a poster that can search for its
-// posts: the search forwarded, as the wrapper would hide it.
-type countingFinder struct {
-	*countingPoster
-	postFinder
+// destinationChecker is a platform's check that a channel may hold customer
+// analysis (the Slack and Discord adapters' CheckDestination), which the
+// scheduler asks before deleting a digest recorded by its reference alone.
+type destinationChecker interface {
+	CheckDestination(ctx context.Context, channel string) error
 }
 
-// countPosts is c, or c with its poster's search where it has one: a wrapper
-// that hid FindPost left every replica to post again the digest or alert of a
-// replica that died after its post (and a countingPoster that always had one
-// would announce posts a platform without search can never find).
+// countPosts is c with what its poster has of the optional methods the bot looks
+// for on a poster (its search, FindPost, and its check, CheckDestination), each
+// forwarded, as the wrapper alone would hide them: a wrapper that hid FindPost
+// left every replica to post again the digest or alert of a replica that died
+// after its post, and one that hid CheckDestination left an old digest readable
+// in a channel shared with customers since (a review's find). A wrapper that
+// always had them would claim what a platform cannot do (announce posts a
+// platform without search can never find).
 func countPosts(c *countingPoster) bot.AlertPoster {
-	if f, ok := c.AlertPoster.(postFinder); ok {
-		return &countingFinder{countingPoster: c, postFinder: f}
+	f, finds := c.AlertPoster.(postFinder)
+	d, checks := c.AlertPoster.(destinationChecker)
+	switch {
+	case finds && checks:
+		return &struct {
+			*countingPoster
+			postFinder
+			destinationChecker
+		}{c, f, d}
+	case finds:
+		return &struct {
+			*countingPoster
+			postFinder
+		}{c, f}
+	case checks:
+		return &struct {
+			*countingPoster
+			destinationChecker
+		}{c, d}
 	}
 	return c
 }
@@ -556,8 +577,16 @@ func (p *countingPoster) Post(ctx context.Context, channel string, doc feedbackb
 	return ref, err
 }
 
+// Update edits a posted message. An edit of a message gone already (deleted in
+// the chat: the bot is done with it), or one the channel refuses (shared since:
+// the bot deletes the message instead, counted as a deletion), is neither a post
+// nor a failed one: post_errors_total rose at every Slack Connect share of a
+// channel holding a digest (a review's find).
 func (p *countingPoster) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error {
 	err := p.AlertPoster.Update(ctx, ref, doc)
+	if feedbackbot.IsNotFound(err) || feedbackbot.ErrorCode(err) == feedbackbot.EUNAUTHORIZED {
+		return err
+	}
 	p.count(err)
 	return err
 }
