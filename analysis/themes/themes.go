@@ -15,9 +15,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/text"
 	"github.com/kljensen/snowball/english"
 )
 
@@ -72,24 +74,33 @@ func (t Taxonomy) Names() []string {
 	return names
 }
 
-// Validate reports every problem at once.
+// Validate reports every problem at once. A theme's name is what staff type to
+// correct a tag (`+billing`, `themes=bug,billing`, in any case), so it is one
+// word without a comma or '|', and no two differ only in case; its words are
+// words as messages are read (a keyword "SSO." could never match: a message's
+// "SSO." is read as "sso").
 func (t Taxonomy) Validate() []error {
 	var errs []error
-	seen := map[string]bool{}
+	seen := map[string]string{} // lower-case name: the name
 	for i, th := range t {
 		where := fmt.Sprintf("theme %d", i+1)
 		if th.Name != "" {
 			where = fmt.Sprintf("theme %q", th.Name)
 		}
-		switch {
+		low := strings.ToLower(th.Name)
+		switch first, dup := seen[low]; {
 		case strings.TrimSpace(th.Name) == "":
 			errs = append(errs, fmt.Errorf("%s: name is empty", where))
-		case seen[th.Name]:
+		case dup && first == th.Name:
 			errs = append(errs, fmt.Errorf("%s: appears twice", where))
-		case strings.ContainsAny(th.Name, " |\t\n"):
-			errs = append(errs, fmt.Errorf("%s: name must be one word (use _), without '|'", where))
+		case dup:
+			errs = append(errs, fmt.Errorf("%s: differs from theme %q only in case, and staff name themes in any case", where, first))
+		case strings.ContainsFunc(th.Name, func(r rune) bool { return unicode.IsSpace(r) || r == '|' || r == ',' }):
+			errs = append(errs, fmt.Errorf("%s: name must be one word (use _), without '|' or ','", where))
 		}
-		seen[th.Name] = true
+		if _, dup := seen[low]; !dup {
+			seen[low] = th.Name
+		}
 		if len(th.Keywords) == 0 && len(th.Phrases) == 0 && len(th.Intents) == 0 {
 			errs = append(errs, fmt.Errorf("%s: has neither keywords, phrases nor intents, so it can never match", where))
 		}
@@ -101,6 +112,20 @@ func (t Taxonomy) Validate() []error {
 		for _, k := range th.Keywords {
 			if len(strings.Fields(k)) != 1 {
 				errs = append(errs, fmt.Errorf("%s: keyword %q must be one word (put word sequences in phrases)", where, k))
+			} else if err := asRead("keyword", k, k); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", where, err))
+			}
+		}
+		for _, p := range append(slices.Clone(th.Phrases), th.Exclude...) {
+			for _, w := range strings.Fields(p) {
+				for _, alt := range strings.Split(w, "|") {
+					if alt == "*" || alt == "#" || alt == "" {
+						continue
+					}
+					if err := asRead("phrase", p, alt); err != nil {
+						errs = append(errs, fmt.Errorf("%s: %w", where, err))
+					}
+				}
 			}
 		}
 		for _, p := range append(slices.Clone(th.Phrases), th.Exclude...) {
@@ -122,14 +147,34 @@ func (t Taxonomy) Validate() []error {
 			if !verbOf(th, o.Verb) {
 				errs = append(errs, fmt.Errorf("%s: object verb %q is none of its keywords or phrases", where, o.Verb))
 			}
+			if len(o.Nouns) == 0 && !o.Bare && !o.Names {
+				errs = append(errs, fmt.Errorf("%s: object of verb %q has no nouns, bare or names, so the verb can never match", where, o.Verb))
+			}
 			for _, n := range o.Nouns {
 				if len(strings.Fields(n)) != 1 {
 					errs = append(errs, fmt.Errorf("%s: object noun %q must be one word", where, n))
+				} else if err := asRead("object noun", n, n); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", where, err))
 				}
 			}
 		}
 	}
 	return errs
+}
+
+// asRead says, for a word of a keyword, phrase or object noun (what, as written
+// in the taxonomy), when a message's words never are that word: the tokenizer
+// drops the punctuation around a word ("SSO." is read "sso", "C++" "c").
+func asRead(kind, what, w string) error {
+	low := strings.ToLower(w)
+	toks := text.Tokens(low, nil)
+	if len(toks) == 1 && toks[0] == low {
+		return nil
+	}
+	if len(toks) == 0 {
+		return fmt.Errorf("%s %q: %q is no word in a message (punctuation alone), so it can never match", kind, what, w)
+	}
+	return fmt.Errorf("%s %q: a message's %q is read as %q (punctuation around a word is dropped), so write that, or it can never match", kind, what, w, strings.Join(toks, " "))
 }
 
 // verbOf reports whether verb is one of th's keywords or phrases, by stems.

@@ -110,6 +110,39 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestValidateRefusesNamesStaffCannotTypeAndWordsNoMessageHas: a theme's name is
+// what staff type to correct a tag (`+billing`, `themes=bug,billing`, in any
+// case), and its keywords, phrases and objects' nouns are matched against words
+// as messages are read: Validate refuses what could never be named or matched,
+// each with its own problem, and every default theme passes. Until 2026-12-07
+// they were accepted, and named or matched nothing (a review's finds).
+func TestValidateRefusesNamesStaffCannotTypeAndWordsNoMessageHas(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		tax  Taxonomy
+		want string
+	}{
+		{"names differing only in case", Taxonomy{{Name: "Billing", Keywords: []string{"invoice"}}, {Name: "billing", Keywords: []string{"refund"}}}, `differs from theme "Billing" only in case`},
+		{"a no-break space", Taxonomy{{Name: "dark\u00a0mode", Keywords: []string{"dark"}}}, "must be one word"},
+		{"a carriage return", Taxonomy{{Name: "dark\rmode", Keywords: []string{"dark"}}}, "must be one word"},
+		{"a comma", Taxonomy{{Name: "billing,refunds", Keywords: []string{"invoice"}}}, "without '|' or ','"},
+		{"a keyword with a full stop", Taxonomy{{Name: "sso", Keywords: []string{"SSO."}}}, `a message's "SSO." is read as "sso"`},
+		{"a keyword of punctuation", Taxonomy{{Name: "cpp", Keywords: []string{"C++"}}}, `is read as "c"`},
+		{"a phrase's word with a full stop", Taxonomy{{Name: "docs", Phrases: []string{"e.g. the docs"}}}, `a message's "e.g." is read as "e.g"`},
+		{"an object of no use", Taxonomy{{Name: "churn", Keywords: []string{"cancel"}, Objects: []Object{{Verb: "cancel"}}}}, "has no nouns, bare or names"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := tc.tax.Validate()
+			if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want) {
+				t.Errorf("Validate() = %v; want one problem saying %q", errs, tc.want)
+			}
+		})
+	}
+	if errs := Default().Validate(); len(errs) > 0 {
+		t.Errorf("the default taxonomy: %v", errs)
+	}
+}
+
 // BenchmarkThemes is the themes stage as the analyzer runs it: matching a
 // message's words, their stems and refs memoised (the word cache).
 func BenchmarkThemes(b *testing.B) {
