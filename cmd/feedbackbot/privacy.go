@@ -30,7 +30,7 @@ type privacyAudit struct {
 	User     string    `json:"user"`   // who ran the command
 	Action   string    `json:"action"` // "export" or "forget"
 	Target   string    `json:"target"` // the person concerned
-	Result   string    `json:"result"` // "started", "done" or "failed"
+	Result   string    `json:"result"` // "started", "done", "failed" or "interrupted"
 	Messages int       `json:"messages"`
 	Error    string    `json:"error,omitempty"`
 }
@@ -72,11 +72,20 @@ func (m *Main) auditOnce(ctx context.Context, st store.Docs, ws, action, target 
 }
 
 // finish records the outcome; an error of the command itself wins over one of the audit.
+// A command interrupted (Ctrl-C: its context cancelled) is recorded as
+// "interrupted", with what it did, in a write of its own: the entry stayed
+// "started" after a reanalyze was interrupted, its write refused by the
+// cancelled context (a review's find).
 func (a *auditor) finish(ctx context.Context, n int, err error) error {
 	a.doc.Result, a.doc.Messages = "done", n
-	if err != nil {
+	switch {
+	case errors.Is(err, context.Canceled):
+		a.doc.Result, a.doc.Error = "interrupted", err.Error()
+	case err != nil:
 		a.doc.Result, a.doc.Error = "failed", err.Error()
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditFinishTimeout)
+	defer cancel()
 	if aerr := a.put(ctx); aerr != nil {
 		if err != nil {
 			return err
@@ -85,6 +94,10 @@ func (a *auditor) finish(ctx context.Context, n int, err error) error {
 	}
 	return err
 }
+
+// auditFinishTimeout bounds the write of an audit entry's outcome, which is made
+// even after the command was interrupted.
+const auditFinishTimeout = 10 * time.Second
 
 func (a *auditor) put(ctx context.Context) error {
 	raw, err := json.Marshal(a.doc)

@@ -711,3 +711,37 @@ func TestForgetStaffWhoOnlyCorrected(t *testing.T) {
 		t.Errorf("after forget, %d corrections still carry %s's id", n, who)
 	}
 }
+
+// TestAuditOfAnInterruptedCommand: a command interrupted (Ctrl-C) records what it
+// did as "interrupted" in its audit entry, though its context is cancelled by
+// then: the entry stayed "started" (a review's find, of reanalyze).
+func TestAuditOfAnInterruptedCommand(t *testing.T) {
+	st, err := boltstore.Open(t.Context(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, _, _ := testMain(map[string]string{"USER": "dpo"})
+	ctx, cancel := context.WithCancel(t.Context())
+	a, err := m.startAudit(ctx, st, "T1", "reanalyze", "analyzer fb-14")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel() // Ctrl-C, during the command
+	if err := a.finish(ctx, 7, fmt.Errorf("reanalyze: %w", ctx.Err())); !errors.Is(err, context.Canceled) {
+		t.Errorf("finish = %v; want the command's own error", err)
+	}
+	docs, err := st.ListDocs(t.Context(), "T1", bot.DocAudit)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("audit entries %v, %v; want one", docs, err)
+	}
+	for _, raw := range docs {
+		var got privacyAudit
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Result != "interrupted" || got.Messages != 7 || !strings.Contains(got.Error, "context canceled") {
+			t.Errorf("audit entry %+v; want interrupted, with its 7 messages and why", got)
+		}
+	}
+}
