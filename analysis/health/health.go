@@ -330,25 +330,26 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 		if !c.asks {
 			continue
 		}
-		target := p.target(c.start)
+		asked := c.asked()
+		target := p.target(asked)
 		if c.firstReply.IsZero() {
 			t := c.lastAsk.Message.Time
 			switch {
 			case t.Before(recentFrom):
 				// Older than the recent window, a question is abandoned, not waiting.
-			case now.Sub(c.start) > target:
+			case now.Sub(asked) > target:
 				waiting, waitingAsks = append(waiting, c.lastAsk), append(waitingAsks, c.firstAsk)
-				waitingSince = append(waitingSince, c.start)
-			case now.Sub(c.start) >= target*3/4:
+				waitingSince = append(waitingSince, asked)
+			case now.Sub(asked) >= target*3/4:
 				due, dueAsks = append(due, c.lastAsk), append(dueAsks, c.firstAsk)
 			}
 			continue
 		}
-		if c.start.Before(recentFrom) {
+		if asked.Before(recentFrom) {
 			continue
 		}
 		answered++
-		if c.firstReply.Sub(c.start) > target {
+		if c.firstReply.Sub(asked) > target {
 			missed++
 		}
 	}
@@ -462,9 +463,10 @@ func emotions(items []*Item) []feedbackbot.CountStat {
 }
 
 type conversation struct {
-	start   time.Time
-	account string // of the customer message that started it
-	asks    bool
+	start    time.Time
+	account  string      // of the customer message that started it
+	customer customerKey // a top-level one's customer in its channel (zero for a thread's)
+	asks     bool
 	// firstAsk and lastAsk are its first and latest messages waiting for a reply
 	// (what it asks, and the quote of a wait): messages conversations was given.
 	firstAsk, lastAsk *Item
@@ -478,6 +480,28 @@ type conversation struct {
 	// lastCust is its latest customer message: a top-level staff message answers
 	// the conversation only within answerReach of it (or addressing its customer).
 	lastCust *Item
+}
+
+// asked is when the conversation first waited for a reply: its first ask (a
+// greeting before it waits for nothing: a reply four minutes after a question
+// asked twenty minutes after "hi team" took four minutes, not 24, a review
+// found), or its start when it asks nothing.
+func (c *conversation) asked() time.Time {
+	if c.firstAsk != nil {
+		return c.firstAsk.Message.Time
+	}
+	return c.start
+}
+
+// customerKey names a customer's conversations in a channel: their account's, or,
+// without one, their own (two customers of a shared channel each have theirs).
+type customerKey struct{ channel, who string }
+
+func customerKeyOf(m *feedbackbot.Message) customerKey {
+	if m.Account != "" {
+		return customerKey{m.Channel, "account:" + m.Account}
+	}
+	return customerKey{m.Channel, "author:" + m.Author}
 }
 
 // answerReach is how long after a customer's latest message in a conversation a
@@ -494,8 +518,10 @@ type conversation struct {
 // the answer (an answer on Monday to a question of Friday evening; confirmsAnswer).
 const answerReach = 24 * time.Hour
 
-// conversations groups a channel's messages: a thread is one conversation; top-level
-// customer messages closer than gap join the same one; a staff message answers the
+// conversations groups a channel's messages: a thread is one conversation; a
+// customer's top-level messages (an account's, or an author's without one: another
+// customer's in a shared channel start their own, a review found) closer than gap
+// join the same one; a staff message answers the
 // open conversation of its thread, or, top-level, the conversation of the customer
 // message it replies to (ReplyTo), else the channel's open conversation when it
 // mentions its customer or comes within answerReach of the customer's latest message
@@ -517,7 +543,14 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 	// 22.6 -> 21.2 us and 66 -> 62 allocations an account, medians).
 	byRoot := make(map[threadRoot]*conversation, len(msgs)) // the thread's conversation
 	open := map[string]*conversation{}                      // channel -> its latest top-level conversation
-	lastCust := map[string]time.Time{}                      // channel -> last top-level customer message
+	mine := map[customerKey]*conversation{}                 // a customer's latest top-level conversation in a channel
+	lastCust := map[customerKey]time.Time{}                 // a customer's last top-level message in a channel
+	// A customer's top-level conversations in a channel not answered yet: a
+	// top-level staff message that answers their latest answers those too, within
+	// answerReach of their own latest message (a question, then "any update?" hours
+	// later top-level, then staff's answer: the question waited on for two weeks,
+	// a review found).
+	unanswered := map[customerKey][]*conversation{}
 	start := func(m *feedbackbot.Message) *conversation {
 		c := &conversation{start: m.Time, account: m.Account}
 		out = append(out, c)
@@ -563,7 +596,8 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 			followUp := false // a wish after a reply to the customer's ask
 			switch {
 			case m.Thread == "":
-				c = open[m.Channel]
+				k := customerKeyOf(m)
+				c = mine[k]
 				if a, ok := unconfirmed[m.Channel]; ok && a.c == c && customerOf(c, m.Author) {
 					delete(unconfirmed, m.Channel) // (the customer's next message says)
 					if confirmsAnswer(it, &msgs[a.j].Message) {
@@ -572,14 +606,16 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 				}
 				// Thanks after a staff reply belongs to that conversation, however late.
 				closing := c != nil && !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05
-				// A wish of the same account's belongs to it when it follows the reply
-				// closely (another customer's in a shared channel is their own).
-				followUp = wish && c != nil && c.asks && !c.firstReply.IsZero() && c.account == m.Account
-				if c == nil || !closing && m.Time.Sub(lastCust[m.Channel]) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
+				// A wish belongs to it when it follows the reply closely.
+				followUp = wish && c != nil && c.asks && !c.firstReply.IsZero()
+				if c == nil || !closing && m.Time.Sub(lastCust[k]) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
 					c = start(m)
+					c.customer = k
+					unanswered[k] = append(unanswered[k], c)
 					followUp = false
 				}
-				lastCust[m.Channel] = m.Time
+				lastCust[k] = m.Time
+				mine[k] = c
 			case c == nil: // a thread whose root we never saw
 				c = start(m)
 			default:
@@ -611,9 +647,20 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 				if o := open[m.Channel]; c == nil && o != nil && o.lastCust != nil {
 					unconfirmed[m.Channel] = candidate{i, o}
 				}
+				if c != nil && c == open[m.Channel] && c.customer != (customerKey{}) {
+					for _, o := range unanswered[c.customer] {
+						if o != c && o.firstReply.IsZero() && o.lastCust != nil && m.Time.Sub(o.lastCust.Message.Time) <= answerReach {
+							answer(o, i)
+						}
+					}
+				}
 			}
 			if c != nil {
 				answer(c, i)
+			}
+			if c != nil && c.customer != (customerKey{}) {
+				k := c.customer
+				unanswered[k] = slices.DeleteFunc(unanswered[k], func(o *conversation) bool { return !o.firstReply.IsZero() })
 			}
 		}
 		if c != nil && resolvedMark(m.Reactions) {
@@ -795,7 +842,8 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 		ptrs[i] = &msgs[i]
 	}
 	for _, c := range conversations(ptrs, p.ConversationGap, nil) {
-		if !c.asks || c.start.Before(from) || c.start.After(now) {
+		asked := c.asked()
+		if !c.asks || asked.Before(from) || asked.After(now) {
 			continue
 		}
 		r.Conversations++
@@ -803,22 +851,22 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 		if c.lastAsk != nil {
 			account = c.lastAsk.Message.Account
 		}
-		target := p.targetOf(account, c.start)
+		target := p.targetOf(account, asked)
 		if c.firstReply.IsZero() || c.firstReply.After(now) {
-			if now.Sub(c.start) > target {
+			if now.Sub(asked) > target {
 				r.Waiting = append(r.Waiting, c.lastAsk)
 			}
 			continue
 		}
 		r.Answered++
-		d := c.firstReply.Sub(c.start)
+		d := c.firstReply.Sub(asked)
 		first = append(first, d)
 		if d <= target {
 			r.WithinTarget++
 		}
 		if !c.resolved.IsZero() && !c.resolved.After(now) {
 			r.Resolved++
-			resolve = append(resolve, c.resolved.Sub(c.start))
+			resolve = append(resolve, c.resolved.Sub(asked))
 		}
 	}
 	r.MedianFirstReply, r.MedianResolution = medianDuration(first), medianDuration(resolve)
