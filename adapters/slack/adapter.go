@@ -129,6 +129,9 @@ type Adapter struct {
 	uncapturedRing []string
 	// offline adapters (imports) never call the Web API.
 	offline bool
+	// socketFailures counts Socket Mode's failed connection attempts since it
+	// last connected (RunSocket's loop alone uses it).
+	socketFailures int
 }
 
 type groupCache struct {

@@ -29,7 +29,6 @@ var botScopes = []botScope{
 	{"files:write", "digests go without their chart"},
 	{"users:read", "staff cannot be told from customers"},
 	{"reactions:read", "reactions to customer messages are not counted"},
-	{"team:read", "the home workspace is not read"},
 	{"commands", "/feedback does not answer"},
 }
 

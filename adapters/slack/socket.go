@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -59,6 +60,18 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 	switch evt.Type {
 	case socketmode.EventTypeInvalidAuth:
 		return fmt.Errorf("slack refused the app-level token (SLACK_APP_TOKEN, xapp-...): check it has connections:write")
+	case socketmode.EventTypeConnectionError:
+		a.socketConnectionError(evt.Data)
+	case socketmode.EventTypeConnected:
+		if a.socketFailures > 0 {
+			a.log.Info("slack socket mode: connected", "after_failed_attempts", a.socketFailures)
+		}
+		a.socketFailures = 0
+	case socketmode.EventTypeIncomingError:
+		// (the connection broke: slack-go connects again, saying so)
+		if e, ok := evt.Data.(error); ok {
+			a.log.Warn("slack socket mode: connection lost; connecting again", "err", withoutQuery(e.Error()))
+		}
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
 			return nil
@@ -142,6 +155,37 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 	}
 	return nil
 }
+
+// socketConnectionError logs a failed connection attempt, which slack-go makes
+// again after a backoff, without end, for every error but invalid_auth: each was
+// dropped unlogged, and a token without connections:write, or Slack failing,
+// showed as "slack connected" with no event ever arriving (a review's find).
+// Slack's refusals of the token are errors, with what to do; the rest warnings.
+func (a *Adapter) socketConnectionError(data any) {
+	a.socketFailures++
+	ce, ok := data.(*slack.ConnectionErrorEvent)
+	if !ok || ce.ErrorObj == nil {
+		a.log.Warn("slack socket mode: could not connect; trying again", "attempt", a.socketFailures)
+		return
+	}
+	attrs := []any{"attempt", ce.Attempt, "retry_in", ce.Backoff.Round(time.Second).String(), "err", withoutQuery(ce.ErrorObj.Error())}
+	var se slack.SlackErrorResponse
+	if errors.As(ce.ErrorObj, &se) {
+		switch se.Err {
+		case "missing_scope", "invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired", "account_inactive":
+			a.log.Error("slack socket mode: Slack refused the app-level token (SLACK_APP_TOKEN, xapp-...): it needs the connections:write scope, and must belong to this app; no events arrive until it is mended", attrs...)
+			return
+		}
+	}
+	a.log.Warn("slack socket mode: could not connect; trying again", attrs...)
+}
+
+// urlQuery matches a URL's query (Socket Mode's websocket URL carries its
+// connection ticket there).
+var urlQuery = regexp.MustCompile(`((?:wss?|https?)://[^\s"?]*)\?[^\s"]*`)
+
+// withoutQuery is s with every URL's query taken out.
+func withoutQuery(s string) string { return urlQuery.ReplaceAllString(s, "$1?…") }
 
 // maxAckBytes is Slack's limit on a Socket Mode acknowledgement: one of 20 KB or
 // more is dropped (slack-go refuses to send it).
