@@ -44,6 +44,9 @@ func (a *Adapter) RunSocket(ctx context.Context, appToken string) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if appTokenRefused(err) {
+				return fmt.Errorf("slack socket mode: %w", appTokenError(err))
+			}
 			return fmt.Errorf("slack socket mode: %w", err)
 		case evt, ok := <-client.Events:
 			if !ok {
@@ -156,6 +159,48 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 	return nil
 }
 
+// appTokenRefused reports whether err is Slack refusing an app-level token
+// (apps.connections.open's answer).
+func appTokenRefused(err error) bool {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Err {
+	case "missing_scope", "invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired", "account_inactive":
+		return true
+	}
+	return false
+}
+
+// appTokenError says what to do about an app-level token Slack refused.
+func appTokenError(err error) error {
+	return fmt.Errorf("slack refused the app-level token (SLACK_APP_TOKEN, xapp-...): it needs the connections:write scope and must be this app's (Basic Information, App-Level Tokens): %w", err)
+}
+
+// CheckAppToken asks Slack whether it takes the app-level token Socket Mode
+// connects with (apps.connections.open, whose connection is never opened), for
+// config check: a revoked or mistyped SLACK_APP_TOKEN passed it, and run then
+// stopped at once with "invalid_auth" (a review's find).
+func (a *Adapter) CheckAppToken(ctx context.Context, appToken string) error {
+	opts := []slack.Option{slack.OptionAppLevelToken(appToken), slack.OptionHTTPClient(&http.Client{Timeout: socketOpenTimeout})}
+	if a.cfg.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(a.cfg.APIURL))
+	}
+	_, _, err := slack.New(a.cfg.BotToken, opts...).StartSocketModeContext(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case appTokenRefused(err):
+		return appTokenError(err)
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return fmt.Errorf("slack apps.connections.open: Slack answered with an error (%w); the app-level token was not refused", err)
+	}
+	return fmt.Errorf("slack apps.connections.open: no answer from Slack (the network, DNS, a proxy, or SLACK_API_URL; the app-level token was not checked): %s", withoutQuery(err.Error()))
+}
+
 // socketConnectionError logs a failed connection attempt, which slack-go makes
 // again after a backoff, without end, for every error but invalid_auth: each was
 // dropped unlogged, and a token without connections:write, or Slack failing,
@@ -169,13 +214,9 @@ func (a *Adapter) socketConnectionError(data any) {
 		return
 	}
 	attrs := []any{"attempt", ce.Attempt, "retry_in", ce.Backoff.Round(time.Second).String(), "err", withoutQuery(ce.ErrorObj.Error())}
-	var se slack.SlackErrorResponse
-	if errors.As(ce.ErrorObj, &se) {
-		switch se.Err {
-		case "missing_scope", "invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired", "account_inactive":
-			a.log.Error("slack socket mode: Slack refused the app-level token (SLACK_APP_TOKEN, xapp-...): it needs the connections:write scope, and must belong to this app; no events arrive until it is mended", attrs...)
-			return
-		}
+	if appTokenRefused(ce.ErrorObj) {
+		a.log.Error("slack socket mode: Slack refused the app-level token (SLACK_APP_TOKEN, xapp-...): it needs the connections:write scope, and must belong to this app; no events arrive until it is mended", attrs...)
+		return
 	}
 	a.log.Warn("slack socket mode: could not connect; trying again", attrs...)
 }

@@ -265,3 +265,59 @@ func TestConfigCheckNamesTheFileForItsOwnFinds(t *testing.T) {
 		t.Errorf("exit %d, want 1 and the file named:\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestConfigCheckAsksSlackAboutTheAppToken: in Socket Mode, config check asks
+// Slack whether it takes the app-level token (apps.connections.open, never
+// connected): one Slack refuses is a problem naming SLACK_APP_TOKEN and what to
+// do, as run's own error is; one it takes passes. Until 2026-12-07 the check
+// passed a revoked token, and run then stopped with "invalid_auth" alone (a
+// review's find).
+func TestConfigCheckAsksSlackAboutTheAppToken(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer string
+		code   int
+	}{
+		{"refused", `{"ok":false,"error":"invalid_auth"}`, 1},
+		{"taken", `{"ok":true,"url":"wss://127.0.0.1:1/link/?ticket=T-SECRET"}`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := slacktest.NewTestServer(func(c slacktest.Customize) {
+				c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
+					fmt.Fprint(w, `{"ok":true,"team_id":"T0HOME","user_id":"UBOT","url":"https://acme.slack.com/"}`)
+				})
+				c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
+					if r.Header.Get("Authorization") != "Bearer xapp-1-A1-SECRET" {
+						http.Error(w, "not the app-level token", http.StatusBadRequest)
+						return
+					}
+					fmt.Fprint(w, tc.answer)
+				})
+			})
+			api.Start()
+			t.Cleanup(api.Stop)
+			env := slackCheckEnvConfig(t, api.GetAPIURL(), "slack:\n  mode: socket\n")
+			delete(env, "SLACK_SIGNING_SECRET")
+			env["SLACK_MODE"], env["SLACK_APP_TOKEN"] = "socket", "xapp-1-A1-SECRET"
+			code, stdout, stderr := runCLI(t, env, "config", "check")
+			if code != tc.code {
+				t.Errorf("config check exit %d, want %d:\n%s%s", code, tc.code, stdout, stderr)
+			}
+			if tc.code != 0 && (!strings.Contains(stderr, "SLACK_APP_TOKEN") || !strings.Contains(stderr, "connections:write")) {
+				t.Errorf("config check does not say which token, nor what to do:\n%s", stderr)
+			}
+			if strings.Contains(stdout+stderr, "SECRET") {
+				t.Errorf("config check shows a secret:\n%s%s", stdout, stderr)
+			}
+			if tc.code == 0 {
+				return
+			}
+			m, _, _ := testMain(env)
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			defer cancel()
+			if err := m.Run(ctx, []string{"run"}); err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") {
+				t.Errorf("run = %v; want an error naming SLACK_APP_TOKEN", err)
+			}
+		})
+	}
+}

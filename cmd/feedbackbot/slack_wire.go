@@ -286,6 +286,11 @@ func checkSlackDestinations(ctx context.Context, cfg config.Config) []error {
 	if err := scopesProblem(ctx, a); err != nil {
 		errs = append(errs, err)
 	}
+	if c.Mode == "socket" && !c.AppToken.Empty() {
+		if err := a.CheckAppToken(ctx, c.AppToken.Value()); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if len(channels) == 0 {
 		return errs
 	}
