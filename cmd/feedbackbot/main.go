@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
@@ -124,8 +125,26 @@ func selfCommand(arg0 string) string {
 	if err != nil || strings.Contains(exe, string(filepath.Separator)+"go-build") {
 		return goRunSelf
 	}
+	return selfName(exe, arg0, exec.LookPath)
+}
+
+// selfName is selfCommand's answer for the program exe, run as arg0: its name
+// where PATH finds this very program by it (run by name, or by a path, as the
+// container's ENTRYPOINT runs /usr/local/bin/feedbackbot: that printed the whole
+// path, a review found), else exe.
+func selfName(exe, arg0 string, lookPath func(string) (string, error)) string {
+	name := filepath.Base(arg0)
 	if !strings.ContainsRune(arg0, filepath.Separator) {
-		return filepath.Base(arg0) // found on PATH
+		return name // found on PATH
+	}
+	found, err := lookPath(name)
+	if err != nil {
+		return exe
+	}
+	a, err1 := os.Stat(found)
+	b, err2 := os.Stat(exe)
+	if err1 == nil && err2 == nil && os.SameFile(a, b) {
+		return name
 	}
 	return exe
 }

@@ -137,3 +137,35 @@ func TestTryNextPastesIntoAShell(t *testing.T) {
 		t.Errorf("Start here:%s\nran: %q, %v", start, got, err)
 	}
 }
+
+// TestSelfNameOnPath: a program run by a path that PATH finds by its name (the
+// container's ENTRYPOINT runs /usr/local/bin/feedbackbot) is named by its name;
+// one PATH finds another program by that name, or none, by its path.
+func TestSelfNameOnPath(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "feedbackbot")
+	other := filepath.Join(t.TempDir(), "feedbackbot")
+	for _, p := range []string{exe, other} {
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finds := func(p string) func(string) (string, error) {
+		return func(string) (string, error) { return p, nil }
+	}
+	none := func(name string) (string, error) { return "", exec.ErrNotFound }
+	for _, tc := range []struct {
+		name, arg0 string
+		lookPath   func(string) (string, error)
+		want       string
+	}{
+		{"run by name", "feedbackbot", none, "feedbackbot"},
+		{"run by its path, on PATH", exe, finds(exe), "feedbackbot"},
+		{"run by its path, PATH finds another", exe, finds(other), exe},
+		{"run by its path, not on PATH", exe, none, exe},
+	} {
+		if got := selfName(exe, tc.arg0, tc.lookPath); got != tc.want {
+			t.Errorf("%s: selfName = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
