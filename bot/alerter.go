@@ -865,6 +865,11 @@ func (a *Alerter) post(ctx context.Context, al *feedbackbot.Alert, resolved bool
 			return false, err
 		}
 		if found.ID != "" {
+			// (its channel marked before it is saved: a replica of a version
+			// before the marks posted it unmarked, a review found)
+			if err := notePostedIn(ctx, a.Store, al.Workspace, found.Destination); err != nil {
+				return false, fmt.Errorf("alerts: %s: %w", al.Fingerprint, err)
+			}
 			// The other pass built the message, perhaps quoting someone forgotten
 			// since (whose erasure found no alert to clean): it is edited into
 			// this pass's document, or, where the edit fails, marked for the next

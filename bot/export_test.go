@@ -44,3 +44,11 @@ const DocAlertPosting = docAlertPosting
 
 // AlertMark is the mark of al's telling after notified.
 func AlertMark(al feedbackbot.Alert, notified time.Time) string { return alertMark(&al, notified) }
+
+// MovePostedInClock moves the clock the posted-in marks' age is told by d ahead,
+// until the test ends.
+func MovePostedInClock(t interface{ Cleanup(func()) }, d time.Duration) {
+	prev := postedInClock
+	postedInClock = func() time.Time { return prev().Add(d) }
+	t.Cleanup(func() { postedInClock = prev })
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/feedbackbot/feedbackbot"
 )
@@ -97,15 +98,23 @@ func ChannelChanged(ctx context.Context, st evidenceDocs, platform feedbackbot.P
 // bot is in (about 100 ms a workspace with two years of daily digests, within
 // the event's 2.5 s). A mark is never taken back (a channel marked without a post
 // there is read as before). Posts made before the marks are found by reading
-// every record once, which marks their channels (markPostedIn), and
-// docPostedInIndex then says the marks are complete. The channel alone names a
+// every record, which marks their channels (markPostedIn), and docPostedInIndex
+// then says when the marks were made complete. They count as complete for
+// postedInFresh, and the next event after that reads every record again: a
+// replica of a version before the marks (a rolling upgrade) records posts
+// without one, which were missed for good (a review's find). The channel alone names a
 // mark: Slack's and Discord's channel ids do not collide, and a mark only sends
 // ChannelChanged to the records, which tell the platform.
 const (
 	docPostedIn      = "posted-in"
 	docPostedInIndex = "posted-in-index"
 	postedInComplete = "complete"
+	postedInFresh    = time.Hour
 )
+
+// postedInClock tells the marks' age (operational, not an analytic: the wall
+// clock; tests move it).
+var postedInClock = time.Now
 
 // markWriter writes a channel's mark (store.Store.PutDoc).
 type markWriter interface {
@@ -133,9 +142,11 @@ func notPostedIn(ctx context.Context, st evidenceDocs, workspace, channel string
 	case !feedbackbot.IsNotFound(err):
 		return false, fmt.Errorf("channels posted in: %w", err)
 	}
-	switch _, err := st.GetDoc(ctx, workspace, docPostedInIndex, postedInComplete); {
+	switch raw, err := st.GetDoc(ctx, workspace, docPostedInIndex, postedInComplete); {
 	case err == nil:
-		return true, nil
+		if at, perr := time.Parse(time.RFC3339Nano, string(raw)); perr == nil && postedInClock().Sub(at) < postedInFresh && at.Sub(postedInClock()) < postedInFresh {
+			return true, nil
+		}
 	case !feedbackbot.IsNotFound(err):
 		return false, fmt.Errorf("channels posted in: %w", err)
 	}
@@ -144,10 +155,13 @@ func notPostedIn(ctx context.Context, st evidenceDocs, workspace, channel string
 }
 
 // markPostedIn marks every channel where workspace's posted digests and alerts
-// are (posted before the marks were made), then records that the marks are
-// complete; it returns the channels. A post made meanwhile marks its channel
+// are (posted before the marks were made, or by an older version), then records
+// when the marks were complete: when it began to read, so a record written
+// meanwhile by an older version is read again at most postedInFresh later; it
+// returns the channels. A post of this version made meanwhile marks its channel
 // itself first.
 func markPostedIn(ctx context.Context, st evidenceDocs, workspace string) (map[string]bool, error) {
+	began := postedInClock().UTC()
 	chans := map[string]bool{}
 	posted, err := st.ListDocs(ctx, workspace, docPosted)
 	if err != nil {
@@ -178,7 +192,7 @@ func markPostedIn(ctx context.Context, st evidenceDocs, workspace string) (map[s
 			return nil, err
 		}
 	}
-	if err := st.PutDoc(ctx, workspace, docPostedInIndex, postedInComplete, []byte("1")); err != nil {
+	if err := st.PutDoc(ctx, workspace, docPostedInIndex, postedInComplete, []byte(began.Format(time.RFC3339Nano))); err != nil {
 		return nil, fmt.Errorf("channels posted in: %w", err)
 	}
 	return chans, nil

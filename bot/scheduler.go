@@ -602,6 +602,11 @@ func (s *Scheduler) findAnnounced(ctx context.Context, f postFinder, j Job, at t
 // recorded, the one erasures then keep clean.
 func (s *Scheduler) adoptPost(ctx context.Context, j Job, at time.Time, run string, found feedbackbot.PostRef, d feedbackbot.Digest, chart bool) error {
 	raw, _ := json.Marshal(postedDigest{PostRef: found, Digest: &d, Chart: chart})
+	// Its channel is marked as one the bot posts in before it is recorded: a
+	// replica of a version before the marks posted it unmarked (a review's find).
+	if err := notePostedIn(ctx, s.Store, j.Workspace, found.Destination); err != nil {
+		return fmt.Errorf("job %s: %w", j.Name, err)
+	}
 	// The edit's mark goes first: written after the record, a lost answer or a
 	// failed write would leave the message as the other replica built it for
 	// good (the next tick finds the run recorded), quoting perhaps someone
