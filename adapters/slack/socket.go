@@ -71,9 +71,10 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}
 		a.socketFailures = 0
 	case socketmode.EventTypeIncomingError:
-		// (the connection broke: slack-go connects again, saying so)
+		// (slack-go could not read a message from Slack, and keeps the
+		// connection: not a connection lost, a review found)
 		if e, ok := evt.Data.(error); ok {
-			a.log.Warn("slack socket mode: connection lost; connecting again", "err", withoutQuery(e.Error()))
+			a.log.Warn("slack socket mode: a message from Slack could not be read", "err", withoutQuery(e.Error()))
 		}
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
