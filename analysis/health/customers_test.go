@@ -1,6 +1,8 @@
 package health
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -85,5 +87,179 @@ func TestWaitRunsFromTheAskNotTheGreeting(t *testing.T) {
 	r := ResponseTimes(items, p, now.Add(-24*time.Hour), now)
 	if r.Answered != 1 || r.WithinTarget != 1 || r.MedianFirstReply != 4*time.Minute {
 		t.Errorf("response times: %d answered, %d within target, first reply %v; want 1, 1, 4m", r.Answered, r.WithinTarget, r.MedianFirstReply)
+	}
+}
+
+// Reviews of the change above (2026-12-07) found the five cases below, each failing
+// on it: a conversation a new ask started right after a reply was not the
+// customer's latest, a top-level answer went to whoever wrote last in a shared
+// channel, the earlier questions it answered depended on other customers'
+// messages, and a fix that answered them did not count for the recurring reason.
+
+// TestSecondAskAfterAnAnswerJoinsItsConversation: a customer asks, staff answer
+// top-level, and within the conversation gap the customer asks again ("thanks --
+// and how do I export?") and adds a detail five minutes later. Staff answer that
+// top-level. Nothing waits: the second question and its detail are one
+// conversation, answered.
+func TestSecondAskAfterAnAnswerJoinsItsConversation(t *testing.T) {
+	items := wbuild(
+		cust("q.1", "", 8*time.Hour, feedbackbot.IntentQuestion, "How do I add a second admin?"),
+		staff("s.1", "", 8*time.Hour-5*time.Minute, "Settings > Admins > Add."),
+		cust("q.2", "", 8*time.Hour-10*time.Minute, feedbackbot.IntentQuestion, "Thanks! And how do I export all users?"),
+		cust("q.3", "", 8*time.Hour-15*time.Minute, feedbackbot.IntentQuestion, "(as CSV, if that matters?)"),
+		staff("s.2", "", 8*time.Hour-20*time.Minute, "Users > Export > CSV."),
+	)
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	if slices.Contains(codes(h), ReasonUnanswered) {
+		t.Errorf("health: every question was answered 8 hours ago, yet %q", unansweredText(h))
+	}
+	r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
+	if len(r.Waiting) != 0 {
+		t.Errorf("digest: %d conversations, %d answered, %d waiting (%q); want none waiting",
+			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
+	}
+}
+
+// TestMondayThanksConfirmsTheSecondQuestion: a customer's question is answered,
+// they ask a second one within the gap on Friday evening, staff answer top-level on
+// Monday (beyond answerReach) and the customer thanks for it at once: the thanks
+// confirm the Monday post as the answer (TestTopLevelAnswerConfirmedByThanks), so
+// nothing waits.
+func TestMondayThanksConfirmsTheSecondQuestion(t *testing.T) {
+	items := wbuild(
+		cust("q.1", "", 62*time.Hour, feedbackbot.IntentQuestion, "How do I add a second admin?"),
+		staff("s.1", "", 62*time.Hour-5*time.Minute, "Settings > Admins > Add."),
+		cust("q.2", "", 62*time.Hour-10*time.Minute, feedbackbot.IntentQuestion, "And how do I export all users?"),
+		staff("s.2", "", 30*time.Minute, "Users > Export > CSV."),
+		wmsg{id: "t.1", ago: 25 * time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.6, text: "thanks, that worked!"},
+	)
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	if slices.Contains(codes(h), ReasonUnanswered) {
+		t.Errorf("health: the customer thanked for the answer, yet %q", unansweredText(h))
+	}
+	r := ResponseTimes(items, Params{}, now.Add(-72*time.Hour), now)
+	if len(r.Waiting) != 0 {
+		t.Errorf("digest: %d conversations, %d answered, %d waiting (%q); want none waiting",
+			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
+	}
+}
+
+// TestTopLevelAnswerInASharedChannelAnswersTheAsker: in a channel two accounts share,
+// A asks; B then posts something; staff answer A top-level. Whose conversation the
+// answer is for: A's, when it mentions A; and A's when B's message asked nothing
+// (the only question in the channel). The digest counts nothing waiting.
+func TestTopLevelAnswerInASharedChannelAnswersTheAsker(t *testing.T) {
+	t.Run("mentions A", func(t *testing.T) {
+		a := cust("a.1", "", 6*time.Hour, feedbackbot.IntentQuestion, "How do I rotate an API key?")
+		b := cust("b.1", "", 6*time.Hour-10*time.Minute, feedbackbot.IntentBugReport, "Our dashboard shows no data since this morning")
+		b.account = "b1"
+		s := staff("s.1", "", 5*time.Hour, "<@a1customer> Settings > API > Rotate.")
+		items := wbuild(a, b, s)
+		r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
+		for _, w := range r.Waiting {
+			if w.Message.Account == "a1" {
+				t.Errorf("digest: A's question waits though staff answered it mentioning A (%d conversations, %d answered)", r.Conversations, r.Answered)
+			}
+		}
+	})
+	t.Run("B asked nothing", func(t *testing.T) {
+		a := cust("a.1", "", 6*time.Hour, feedbackbot.IntentQuestion, "How do I rotate an API key?")
+		b := wmsg{id: "b.1", ago: 6*time.Hour - 5*time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.3, text: "morning all!", account: "b1"}
+		s := staff("s.1", "", 6*time.Hour-10*time.Minute, "Settings > API > Rotate.")
+		items := wbuild(a, b, s)
+		r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
+		if r.Conversations != 1 || r.Answered != 1 || len(r.Waiting) != 0 {
+			t.Errorf("digest: %d conversations, %d answered, %d waiting; want 1, 1, 0 (the only question was answered 5 minutes later)",
+				r.Conversations, r.Answered, len(r.Waiting))
+		}
+	})
+}
+
+// TestAnswerToTheNudgeAgreesInHealthAndDigest: A asks, nudges top-level hours
+// later, B (another account) posts in the shared channel, and staff reply to A's
+// nudge (a Discord reply, ReplyTo). A's health (Assess over A's messages and the
+// staff reply, which counts for A) says nothing of A's waits, and the digest's
+// figures over the workspace agree.
+func TestAnswerToTheNudgeAgreesInHealthAndDigest(t *testing.T) {
+	b := cust("b.1", "", 2*time.Hour+50*time.Minute, feedbackbot.IntentBugReport, "Our dashboard shows no data")
+	b.account = "b1"
+	items := wbuild(
+		cust("q.1", "", 6*time.Hour, feedbackbot.IntentQuestion, "Exports fail with a 500, can someone look?"),
+		cust("n.1", "", 3*time.Hour, feedbackbot.IntentQuestion, "any update on this?"),
+		b,
+		staff("s.1", "", 2*time.Hour+40*time.Minute, "Sorry for the wait: please retry, the export bug is gone."),
+	)
+	items[3].Message.ReplyTo = "n.1" // a reply to A's nudge
+	var aOnly []Item
+	for _, it := range items {
+		if it.Message.Account == "a1" {
+			aOnly = append(aOnly, it)
+		}
+	}
+	h := Assess(feedbackbot.Account{ID: "a1"}, aOnly, Baseline{}, now, Params{})
+	healthWaits := slices.Contains(codes(h), ReasonUnanswered)
+	r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
+	var digestWaits []string
+	for _, w := range r.Waiting {
+		if w.Message.Account == "a1" {
+			digestWaits = append(digestWaits, w.Message.Text)
+		}
+	}
+	if healthWaits != (len(digestWaits) > 0) {
+		t.Errorf("A's health says waiting=%v (%q); the digest says A waits for %q", healthWaits, unansweredText(h), digestWaits)
+	}
+}
+
+// TestFixAnsweringTheQuestionMakesItsThreadRecur: a customer reports exports failing,
+// nudges top-level hours later, and staff answer top-level "fixed now": that answer
+// answers (and, saying it is fixed, resolves) the report too. When the customer then
+// says in the report's own thread that it still fails, the problem came back
+// (README: a complaint "in the conversation staff said was fixed or its thread").
+func TestFixAnsweringTheQuestionMakesItsThreadRecur(t *testing.T) {
+	again := cust("r.1", "q.1", 2*time.Hour, feedbackbot.IntentBugReport, "still failing, same 500 on export")
+	again.score = -0.6
+	items := wbuild(
+		cust("q.1", "", 9*time.Hour, feedbackbot.IntentBugReport, "Exports fail with a 500"),
+		cust("n.1", "", 5*time.Hour, feedbackbot.IntentQuestion, "any update?"),
+		staff("s.1", "", 4*time.Hour, "Sorry for the wait: the bug is fixed now, please retry."),
+		again,
+	)
+	// The fix did answer the report: it is no longer waiting.
+	pre := Assess(feedbackbot.Account{ID: "a1"}, items[:3], Baseline{}, now.Add(-3*time.Hour), Params{})
+	if slices.Contains(codes(pre), ReasonUnanswered) {
+		t.Fatalf("precondition: the fix answers the report, got %q", unansweredText(pre))
+	}
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	if !slices.Contains(codes(h), ReasonRecurring) {
+		t.Errorf("the report staff answered \"fixed\" fails again in its thread, yet no %s: %v", ReasonRecurring, codes(h))
+	}
+}
+
+// TestCommunityChannelOfManyCustomers: twenty community members (each their own
+// account) ask in one channel a minute apart, each adding a detail two minutes
+// later; staff answer each in their thread but the 18th's. Twenty conversations
+// (a member's detail joins their own), nineteen answered, the 18th's waiting:
+// past sixteen customers a channel's are found by key, not by a look through them.
+func TestCommunityChannelOfManyCustomers(t *testing.T) {
+	var ms []wmsg
+	for i := range 20 {
+		ask := cust(fmt.Sprintf("q.%d", i), "", 5*time.Hour-time.Duration(i)*time.Minute, feedbackbot.IntentQuestion, "how do I export?")
+		ask.account = fmt.Sprintf("m%d", i)
+		ms = append(ms, ask)
+	}
+	for i := range 20 {
+		more := cust(fmt.Sprintf("d.%d", i), "", 5*time.Hour-time.Duration(i)*time.Minute-2*time.Minute, feedbackbot.IntentQuestion, "as CSV?")
+		more.account = fmt.Sprintf("m%d", i)
+		ms = append(ms, more)
+	}
+	slices.SortStableFunc(ms, func(a, b wmsg) int { return cmp.Compare(b.ago, a.ago) })
+	for i := range 20 {
+		if i != 17 {
+			ms = append(ms, staff(fmt.Sprintf("s.%d", i), fmt.Sprintf("q.%d", i), 4*time.Hour-time.Duration(i)*time.Minute, "Export, then CSV."))
+		}
+	}
+	r := ResponseTimes(wbuild(ms...), Params{}, now.Add(-24*time.Hour), now)
+	if r.Conversations != 20 || r.Answered != 19 || len(r.Waiting) != 1 || r.Waiting[0].Message.Account != "m17" {
+		t.Errorf("%d conversations, %d answered, %d waiting; want 20, 19, and m17's waiting", r.Conversations, r.Answered, len(r.Waiting))
 	}
 }

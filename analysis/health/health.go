@@ -464,8 +464,8 @@ func emotions(items []*Item) []feedbackbot.CountStat {
 
 type conversation struct {
 	start    time.Time
-	account  string      // of the customer message that started it
-	customer customerKey // a top-level one's customer in its channel (zero for a thread's)
+	account  string         // of the customer message that started it
+	customer *customerState // a top-level one's customer in its channel (nil for a thread's)
 	asks     bool
 	// firstAsk and lastAsk are its first and latest messages waiting for a reply
 	// (what it asks, and the quote of a wait): messages conversations was given.
@@ -480,6 +480,9 @@ type conversation struct {
 	// lastCust is its latest customer message: a top-level staff message answers
 	// the conversation only within answerReach of it (or addressing its customer).
 	lastCust *Item
+	// also are the customer's earlier conversations its top-level answers answered
+	// with it (what a fix among them was about: recurring).
+	also []*conversation
 }
 
 // asked is when the conversation first waited for a reply: its first ask (a
@@ -495,13 +498,29 @@ func (c *conversation) asked() time.Time {
 
 // customerKey names a customer's conversations in a channel: their account's, or,
 // without one, their own (two customers of a shared channel each have theirs).
-type customerKey struct{ channel, who string }
+type customerKey struct {
+	channel, who string
+	account      bool // who is an account, else an author
+}
 
 func customerKeyOf(m *feedbackbot.Message) customerKey {
 	if m.Account != "" {
-		return customerKey{m.Channel, "account:" + m.Account}
+		return customerKey{m.Channel, m.Account, true}
 	}
-	return customerKey{m.Channel, "author:" + m.Author}
+	return customerKey{m.Channel, m.Author, false}
+}
+
+// customerState is what conversations keeps of a customer in a channel.
+type customerState struct {
+	key    customerKey
+	latest *conversation // their latest top-level conversation there
+	last   time.Time     // their last top-level message there
+	// waiting are their top-level conversations not answered yet: a top-level
+	// staff message that answers one answers those too, within answerReach of
+	// their own latest message (a question, then "any update?" hours later
+	// top-level, then staff's answer: the question waited on for two weeks, a
+	// review found).
+	waiting []*conversation
 }
 
 // answerReach is how long after a customer's latest message in a conversation a
@@ -543,14 +562,44 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 	// 22.6 -> 21.2 us and 66 -> 62 allocations an account, medians).
 	byRoot := make(map[threadRoot]*conversation, len(msgs)) // the thread's conversation
 	open := map[string]*conversation{}                      // channel -> its latest top-level conversation
-	mine := map[customerKey]*conversation{}                 // a customer's latest top-level conversation in a channel
-	lastCust := map[customerKey]time.Time{}                 // a customer's last top-level message in a channel
-	// A customer's top-level conversations in a channel not answered yet: a
-	// top-level staff message that answers their latest answers those too, within
-	// answerReach of their own latest message (a question, then "any update?" hours
-	// later top-level, then staff's answer: the question waited on for two weeks,
-	// a review found).
-	unanswered := map[customerKey][]*conversation{}
+	// The customers of each channel (what a top-level staff message may answer:
+	// topLevelAnswered), found by a look through the channel's few (an account's
+	// health reads one customer a channel), by key past manyCustomers (a community
+	// channel in the digest's figures). Hashing a key for every message cost
+	// Assess a tenth.
+	const manyCustomers = 16
+	var inChannel map[string][]*customerState
+	var byKey map[customerKey]*customerState
+	customer := func(m *feedbackbot.Message) *customerState {
+		k := customerKeyOf(m)
+		list := inChannel[m.Channel]
+		if len(list) <= manyCustomers {
+			for _, cs := range list {
+				if cs.key == k {
+					return cs
+				}
+			}
+		} else if cs := byKey[k]; cs != nil {
+			return cs
+		}
+		if inChannel == nil {
+			inChannel = map[string][]*customerState{}
+		}
+		cs := &customerState{key: k}
+		inChannel[m.Channel] = append(list, cs)
+		if len(list)+1 > manyCustomers {
+			if byKey == nil {
+				byKey = map[customerKey]*customerState{}
+			}
+			if len(list) == manyCustomers { // (the channel's first past the look)
+				for _, o := range list {
+					byKey[o.key] = o
+				}
+			}
+			byKey[k] = cs
+		}
+		return cs
+	}
 	start := func(m *feedbackbot.Message) *conversation {
 		c := &conversation{start: m.Time, account: m.Account}
 		out = append(out, c)
@@ -593,11 +642,12 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 		switch m.Role {
 		case feedbackbot.RoleCustomer:
 			wish := it.Tags.NeedsReply && !startsAnew(it)
-			followUp := false // a wish after a reply to the customer's ask
+			followUp := false     // a wish after a reply to the customer's ask
+			var cs *customerState // a top-level message's customer
 			switch {
 			case m.Thread == "":
-				k := customerKeyOf(m)
-				c = mine[k]
+				cs = customer(m)
+				c = cs.latest
 				if a, ok := unconfirmed[m.Channel]; ok && a.c == c && customerOf(c, m.Author) {
 					delete(unconfirmed, m.Channel) // (the customer's next message says)
 					if confirmsAnswer(it, &msgs[a.j].Message) {
@@ -608,14 +658,11 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 				closing := c != nil && !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05
 				// A wish belongs to it when it follows the reply closely.
 				followUp = wish && c != nil && c.asks && !c.firstReply.IsZero()
-				if c == nil || !closing && m.Time.Sub(lastCust[k]) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
+				if c == nil || !closing && m.Time.Sub(cs.last) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
 					c = start(m)
-					c.customer = k
-					unanswered[k] = append(unanswered[k], c)
 					followUp = false
 				}
-				lastCust[k] = m.Time
-				mine[k] = c
+				cs.last = m.Time
 			case c == nil: // a thread whose root we never saw
 				c = start(m)
 			default:
@@ -625,6 +672,14 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 				c = start(m)
 			}
 			if m.Thread == "" {
+				// (registered here, after every rule that starts one: a new ask
+				// right after a reply starts one too, which was left out, and the
+				// customer's next message went to the answered one: a review's find)
+				if c.customer == nil {
+					c.customer = cs
+					cs.waiting = append(cs.waiting, c)
+				}
+				cs.latest = c
 				open[m.Channel] = c
 				byRoot[rootKey(m.Channel, m.ID)] = c
 			} else {
@@ -643,14 +698,19 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 			}
 		case feedbackbot.RoleStaff:
 			if c == nil && m.Thread == "" {
-				c = topLevelAnswered(m, open[m.Channel], byRoot)
+				c = topLevelAnswered(m, open[m.Channel], inChannel[m.Channel], byRoot)
 				if o := open[m.Channel]; c == nil && o != nil && o.lastCust != nil {
 					unconfirmed[m.Channel] = candidate{i, o}
 				}
-				if c != nil && c == open[m.Channel] && c.customer != (customerKey{}) {
-					for _, o := range unanswered[c.customer] {
+				// The customer's earlier questions still waiting there are
+				// answered with it, whoever else wrote meanwhile (only where c was
+				// the channel's latest, health, reading one account, and the
+				// digest, reading them all, disagreed: a review's find).
+				if c != nil && c.customer != nil {
+					for _, o := range c.customer.waiting {
 						if o != c && o.firstReply.IsZero() && o.lastCust != nil && m.Time.Sub(o.lastCust.Message.Time) <= answerReach {
 							answer(o, i)
+							c.also = append(c.also, o)
 						}
 					}
 				}
@@ -658,9 +718,9 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 			if c != nil {
 				answer(c, i)
 			}
-			if c != nil && c.customer != (customerKey{}) {
-				k := c.customer
-				unanswered[k] = slices.DeleteFunc(unanswered[k], func(o *conversation) bool { return !o.firstReply.IsZero() })
+			if c != nil && c.customer != nil {
+				cs := c.customer
+				cs.waiting = slices.DeleteFunc(cs.waiting, func(o *conversation) bool { return !o.firstReply.IsZero() })
 			}
 		}
 		if c != nil && resolvedMark(m.Reactions) {
@@ -682,22 +742,44 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 // none: the one of the customer message it replies to (ReplyTo, as Discord's replies
 // name it), else the channel's open conversation when m mentions one of its
 // customers or comes within answerReach of the customer's latest message in it.
-func topLevelAnswered(m *feedbackbot.Message, open *conversation, byRoot map[threadRoot]*conversation) *conversation {
+func topLevelAnswered(m *feedbackbot.Message, open *conversation, customers []*customerState, byRoot map[threadRoot]*conversation) *conversation {
 	if m.ReplyTo != "" {
 		if c := byRoot[rootKey(m.Channel, m.ReplyTo)]; c != nil {
 			return c
 		}
 	}
-	if open == nil || open.lastCust == nil {
-		return nil
+	// In a channel several customers share: the conversation of a customer it
+	// mentions, else the latest one waiting for its first reply within reach, and
+	// only then the channel's latest (it answered whoever wrote last: a customer
+	// it named, or the one whose question waited while another said "morning
+	// all!", waited on; a review's find). The latest, where several qualify.
+	var mentioned, waiting *conversation
+	later := func(a, b *conversation) bool {
+		return b == nil || a.lastCust.Message.Time.After(b.lastCust.Message.Time)
 	}
-	if m.Time.Sub(open.lastCust.Message.Time) <= answerReach {
-		return open
-	}
-	for _, it := range [...]*Item{open.lastCust, open.firstAsk, open.lastAsk} {
-		if it != nil && mentions(m.Text, it.Message.Author) {
-			return open
+	for _, cs := range customers {
+		c := cs.latest
+		if c == nil || c.lastCust == nil {
+			continue
 		}
+		for _, it := range [...]*Item{c.lastCust, c.firstAsk, c.lastAsk} {
+			if it != nil && mentions(m.Text, it.Message.Author) && later(c, mentioned) {
+				mentioned = c
+			}
+		}
+		if c.asks && c.firstReply.IsZero() && m.Time.Sub(c.lastCust.Message.Time) <= answerReach && later(c, waiting) {
+			waiting = c
+		}
+	}
+	switch {
+	case mentioned != nil:
+		return mentioned
+	case waiting != nil:
+		return waiting
+	case open == nil || open.lastCust == nil:
+		return nil
+	case m.Time.Sub(open.lastCust.Message.Time) <= answerReach:
+		return open
 	}
 	return nil
 }
@@ -917,8 +999,8 @@ func recurring(msgs []*Item, member []*conversation, fixes []int, gap time.Durat
 	type problem struct {
 		at       time.Time
 		channel  string
-		topLevel bool // the fix was posted top-level
-		conv     *conversation
+		topLevel bool            // the fix was posted top-level
+		convs    []*conversation // the conversations it answered
 		roots    []threadRoot
 		themes   []string
 	}
@@ -940,14 +1022,15 @@ func recurring(msgs []*Item, member []*conversation, fixes []int, gap time.Durat
 	problems := make([]problem, len(fixes))
 	for k, i := range fixes {
 		p := &problems[k]
-		p.at, p.conv = msgs[i].Message.Time, member[i]
+		p.at = msgs[i].Message.Time
 		p.channel, p.topLevel = msgs[i].Message.Channel, msgs[i].Message.Thread == ""
 		about(p, msgs[i])
-		if p.conv == nil {
+		if member[i] == nil {
 			continue
 		}
+		p.convs = append([]*conversation{member[i]}, member[i].also...)
 		for j, it := range msgs {
-			if member[j] == p.conv && j != i {
+			if slices.Contains(p.convs, member[j]) && j != i {
 				about(p, it)
 			}
 		}
@@ -965,7 +1048,7 @@ func recurring(msgs []*Item, member []*conversation, fixes []int, gap time.Durat
 		}
 		for k := range problems {
 			p := &problems[k]
-			if m.Time.After(p.at) && (p.conv != nil && member[j] == p.conv || slices.Contains(p.roots, root) ||
+			if m.Time.After(p.at) && (member[j] != nil && slices.Contains(p.convs, member[j]) || slices.Contains(p.roots, root) ||
 				p.topLevel && m.Thread == "" && m.Channel == p.channel && m.Time.Sub(p.at) <= gap ||
 				slices.ContainsFunc(it.Tags.Themes, func(th string) bool { return slices.Contains(p.themes, th) })) {
 				again = append(again, it)
