@@ -263,3 +263,133 @@ func TestCommunityChannelOfManyCustomers(t *testing.T) {
 		t.Errorf("%d conversations, %d answered, %d waiting; want 20, 19, and m17's waiting", r.Conversations, r.Answered, len(r.Waiting))
 	}
 }
+
+// A second review (2026-12-07) found the five cases below, each failing on the
+// code before: a reply to one question answered the customer's later report too;
+// thanks confirmed a late answer only where the thanking customer had written
+// last in the channel, and not the question their nudge was about; a fix took in
+// what another staff message had answered; a mention of one customer answered
+// another, read with that one's messages alone.
+
+// R1: a Discord reply (ReplyTo) to a member's first question answers that
+// question only, not a later, separate report of the same member.
+func TestReplyToAQuestionDoesNotAnswerALaterReport(t *testing.T) {
+	s := staff("s.1", "", 4*time.Hour+50*time.Minute, "Settings > Export > CSV.")
+	items := wbuild(
+		cust("q.1", "", 6*time.Hour, feedbackbot.IntentQuestion, "how do I export members?"),
+		cust("b.1", "", 5*time.Hour, feedbackbot.IntentBugReport, "separately: the bot crashes on /setup"),
+		s,
+	)
+	items[2].Message.ReplyTo = "C1:q.1" // a Discord reply to the export question
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	if !slices.Contains(codes(h), ReasonUnanswered) {
+		t.Errorf("health: the crash report (5h old) was never answered, yet no %s: %v", ReasonUnanswered, codes(h))
+	}
+	r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
+	if r.Answered != 1 || len(r.Waiting) != 1 {
+		t.Errorf("digest: %d conversations, %d answered, %d waiting; want 2, 1, 1 (the crash report waits)", r.Conversations, r.Answered, len(r.Waiting))
+	}
+}
+
+// R2: shared channel. A asks on Friday evening; B (another account) wishes a
+// good weekend 10 minutes later; staff answer A top-level on Monday (beyond
+// answerReach) and A thanks for it at once. A's thanks confirm the Monday
+// post as A's answer (as they do when B is not there).
+func TestThanksConfirmAnAnswerWithAnotherCustomerInTheChannel(t *testing.T) {
+	b := wmsg{id: "b.1", ago: 62*time.Hour - 10*time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.5, text: "have a good weekend all!", account: "b1"}
+	items := wbuild(
+		cust("q.1", "", 62*time.Hour, feedbackbot.IntentQuestion, "How do I export all users?"),
+		b,
+		staff("s.1", "", 30*time.Minute, "Users > Export > CSV."),
+		wmsg{id: "t.1", ago: 25 * time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.6, text: "thanks, that worked!"},
+	)
+	var aOnly []Item
+	for _, it := range items {
+		if it.Message.Account == "a1" {
+			aOnly = append(aOnly, it)
+		}
+	}
+	h := Assess(feedbackbot.Account{ID: "a1"}, aOnly, Baseline{}, now, Params{})
+	healthWaits := slices.Contains(codes(h), ReasonUnanswered)
+	r := ResponseTimes(items, Params{}, now.Add(-72*time.Hour), now)
+	var digestWaits []string
+	for _, w := range r.Waiting {
+		if w.Message.Account == "a1" {
+			digestWaits = append(digestWaits, w.Message.Text)
+		}
+	}
+	if healthWaits || len(digestWaits) > 0 {
+		t.Errorf("A thanked for the Monday answer; health waiting=%v %q, digest: %d conversations, %d answered, A waits for %q",
+			healthWaits, unansweredText(h), r.Conversations, r.Answered, digestWaits)
+	}
+}
+
+// R3: one customer asks on Friday, nudges top-level an hour later; staff
+// answer top-level on Monday (beyond answerReach) and the customer thanks at
+// once. The thanks confirm the Monday post as the answer: to the nudge and
+// to the question it nudged (a direct answer within a day answers both).
+func TestThanksConfirmingAnAnswerAnswerTheNudgedQuestion(t *testing.T) {
+	items := wbuild(
+		cust("q.1", "", 63*time.Hour, feedbackbot.IntentQuestion, "Exports fail with a 500, can someone look?"),
+		cust("n.1", "", 62*time.Hour, feedbackbot.IntentQuestion, "any update on this?"),
+		staff("s.1", "", 30*time.Minute, "Sorry for the wait: the export bug is fixed now, please retry."),
+		wmsg{id: "t.1", ago: 25 * time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.6, text: "thanks, that worked!"},
+	)
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	if slices.Contains(codes(h), ReasonUnanswered) {
+		t.Errorf("health: the customer thanked for the answer, yet %q", unansweredText(h))
+	}
+	r := ResponseTimes(items, Params{}, now.Add(-72*time.Hour), now)
+	if len(r.Waiting) != 0 {
+		t.Errorf("digest: %d conversations, %d answered, %d waiting (%q); want none waiting",
+			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
+	}
+}
+
+// R4: a customer asks about admins, two hours later reports an export error
+// (a conversation of its own); staff acknowledge the export error top-level
+// (which, by the earlier-questions rule, answers the admin question too),
+// and later say in the export report's thread that the export bug is fixed.
+// A complaint afterwards in the admin question's thread, about admins, is no
+// sign the export fix failed: the fix answered the export report alone.
+func TestFixCoversOnlyWhatItAnswered(t *testing.T) {
+	admin := cust("r.1", "q.1", 2*time.Hour, feedbackbot.IntentBugReport, "adding the second admin fails with a permission error")
+	admin.score = -0.6
+	items := wbuild(
+		cust("q.1", "", 9*time.Hour, feedbackbot.IntentQuestion, "How do I add a second admin?"),
+		cust("b.1", "", 7*time.Hour, feedbackbot.IntentBugReport, "Exports fail with a 500"),
+		staff("s.1", "", 6*time.Hour+50*time.Minute, "Thanks for the report, looking into the export error now."),
+		staff("s.2", "b.1", 4*time.Hour, "The export bug is fixed now, please retry."),
+		admin,
+	)
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	if slices.Contains(codes(h), ReasonRecurring) {
+		t.Errorf("the export fix (in the export thread) recurs on an admin complaint in another thread: %v", codes(h))
+	}
+}
+
+// R5: a Slack Connect channel two accounts share. A asks, B reports something
+// else ten minutes later, staff answer A top-level mentioning A. The Slack
+// adapter counts a top-level staff message for the channel's last customer
+// (staffAccount: B), so B's health reads B's report and that answer. The
+// digest says B's report waits; B's health agrees.
+func TestMentionOfAnotherCustomerAnswersNone(t *testing.T) {
+	a := cust("a.1", "", 6*time.Hour, feedbackbot.IntentQuestion, "How do I rotate an API key?")
+	b := cust("b.1", "", 6*time.Hour-10*time.Minute, feedbackbot.IntentBugReport, "Our dashboard shows no data since this morning")
+	b.account = "b1"
+	s := staff("s.1", "", 5*time.Hour, "<@a1customer> Settings > API > Rotate.")
+	s.account = "b1" // as the Slack adapter attributes it: the channel's last customer
+	items := wbuild(a, b, s)
+	var bOnly []Item
+	for _, it := range items {
+		if it.Message.Account == "b1" {
+			bOnly = append(bOnly, it)
+		}
+	}
+	hb := Assess(feedbackbot.Account{ID: "b1"}, bOnly, Baseline{}, now, Params{})
+	r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
+	digestBWaits := slices.ContainsFunc(r.Waiting, func(w *Item) bool { return w.Message.Account == "b1" })
+	if healthBWaits := slices.Contains(codes(hb), ReasonUnanswered); healthBWaits != digestBWaits {
+		t.Errorf("B's health says B waits=%v; the digest says B waits=%v (%d conversations, %d answered)", healthBWaits, digestBWaits, r.Conversations, r.Answered)
+	}
+}

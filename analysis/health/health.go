@@ -480,9 +480,9 @@ type conversation struct {
 	// lastCust is its latest customer message: a top-level staff message answers
 	// the conversation only within answerReach of it (or addressing its customer).
 	lastCust *Item
-	// also are the customer's earlier conversations its top-level answers answered
-	// with it (what a fix among them was about: recurring).
-	also []*conversation
+	// also are the customer's earlier conversations a top-level staff message
+	// answered with it, by that message (what a fix was about: recurring).
+	also []answeredWith
 }
 
 // asked is when the conversation first waited for a reply: its first ask (a
@@ -521,6 +521,13 @@ type customerState struct {
 	// top-level, then staff's answer: the question waited on for two weeks, a
 	// review found).
 	waiting []*conversation
+}
+
+// answeredWith is an earlier conversation staff message msgs[j] answered with
+// another (conversation.also).
+type answeredWith struct {
+	j int
+	c *conversation
 }
 
 // answerReach is how long after a customer's latest message in a conversation a
@@ -625,14 +632,28 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 			member[j] = c
 		}
 	}
-	// unconfirmed holds, by channel, a top-level staff message that came beyond
-	// answerReach of the open conversation (msgs' index, and that conversation):
-	// its customer's thanks confirm it as the answer (confirmsAnswer).
-	type candidate struct {
-		j int
-		c *conversation
+	// answerEarlier answers, with c, its customer's earlier conversations still
+	// waiting that they were still on when c began (within answerReach of it: a
+	// question, then "any update?" hours later), by staff message msgs[j]; never
+	// a later one (a reply to the first question left a separate report after it
+	// waiting: a review's find).
+	answerEarlier := func(c *conversation, j int) {
+		if c.customer == nil {
+			return
+		}
+		for _, o := range c.customer.waiting {
+			if o != c && o.firstReply.IsZero() && o.start.Before(c.start) && o.lastCust != nil && c.start.Sub(o.lastCust.Message.Time) <= answerReach {
+				answer(o, j)
+				c.also = append(c.also, answeredWith{j, o})
+			}
+		}
 	}
-	unconfirmed := map[string]candidate{}
+	// unconfirmed holds, by channel, the index of a top-level staff message that
+	// answered no conversation (beyond answerReach): the next top-level thanks of a
+	// customer whose question waits there confirm it as their answer
+	// (confirmsAnswer), whoever else wrote between (it had to be the channel's
+	// latest conversation: a review's find).
+	unconfirmed := map[string]int{}
 	for i, it := range msgs {
 		m := &it.Message
 		var c *conversation
@@ -648,10 +669,12 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 			case m.Thread == "":
 				cs = customer(m)
 				c = cs.latest
-				if a, ok := unconfirmed[m.Channel]; ok && a.c == c && customerOf(c, m.Author) {
+				if j, ok := unconfirmed[m.Channel]; ok && c != nil && c.asks && c.firstReply.IsZero() && !msgs[j].Message.Time.Before(c.start) && customerOf(c, m.Author) {
 					delete(unconfirmed, m.Channel) // (the customer's next message says)
-					if confirmsAnswer(it, &msgs[a.j].Message) {
-						answer(c, a.j)
+					if confirmsAnswer(it, &msgs[j].Message) {
+						answerEarlier(c, j)
+						answer(c, j)
+						cs.waiting = slices.DeleteFunc(cs.waiting, func(o *conversation) bool { return !o.firstReply.IsZero() })
 					}
 				}
 				// Thanks after a staff reply belongs to that conversation, however late.
@@ -700,19 +723,14 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 			if c == nil && m.Thread == "" {
 				c = topLevelAnswered(m, open[m.Channel], inChannel[m.Channel], byRoot)
 				if o := open[m.Channel]; c == nil && o != nil && o.lastCust != nil {
-					unconfirmed[m.Channel] = candidate{i, o}
+					unconfirmed[m.Channel] = i
 				}
 				// The customer's earlier questions still waiting there are
 				// answered with it, whoever else wrote meanwhile (only where c was
 				// the channel's latest, health, reading one account, and the
 				// digest, reading them all, disagreed: a review's find).
-				if c != nil && c.customer != nil {
-					for _, o := range c.customer.waiting {
-						if o != c && o.firstReply.IsZero() && o.lastCust != nil && m.Time.Sub(o.lastCust.Message.Time) <= answerReach {
-							answer(o, i)
-							c.also = append(c.also, o)
-						}
-					}
+				if c != nil {
+					answerEarlier(c, i)
 				}
 			}
 			if c != nil {
@@ -774,6 +792,12 @@ func topLevelAnswered(m *feedbackbot.Message, open *conversation, customers []*c
 	switch {
 	case mentioned != nil:
 		return mentioned
+	case strings.Contains(m.Text, "<@"):
+		// It names someone, no customer here: it answers none of them (it answered
+		// the customer last written when read with one account's messages, whom
+		// the digest, reading every customer's, found it was not for: a review's
+		// find).
+		return nil
 	case waiting != nil:
 		return waiting
 	case open == nil || open.lastCust == nil:
@@ -1028,7 +1052,12 @@ func recurring(msgs []*Item, member []*conversation, fixes []int, gap time.Durat
 		if member[i] == nil {
 			continue
 		}
-		p.convs = append([]*conversation{member[i]}, member[i].also...)
+		p.convs = []*conversation{member[i]}
+		for _, w := range member[i].also {
+			if w.j == i { // (those this fix answered, not another message)
+				p.convs = append(p.convs, w.c)
+			}
+		}
 		for j, it := range msgs {
 			if slices.Contains(p.convs, member[j]) && j != i {
 				about(p, it)
