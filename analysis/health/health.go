@@ -776,6 +776,15 @@ func topLevelAnswered(m *feedbackbot.Message, open *conversation, customers []*c
 		return b == nil || a.lastCust.Message.Time.After(b.lastCust.Message.Time)
 	}
 	for _, cs := range customers {
+		// (a customer's conversations still waiting too: a colleague of theirs
+		// may have written since, and the answer names the asker, a review found)
+		for _, o := range cs.waiting {
+			for _, it := range [...]*Item{o.lastCust, o.firstAsk, o.lastAsk} {
+				if it != nil && o.lastCust != nil && mentions(m.Text, it.Message.Author) && later(o, mentioned) {
+					mentioned = o
+				}
+			}
+		}
 		c := cs.latest
 		if c == nil || c.lastCust == nil {
 			continue
@@ -792,12 +801,6 @@ func topLevelAnswered(m *feedbackbot.Message, open *conversation, customers []*c
 	switch {
 	case mentioned != nil:
 		return mentioned
-	case strings.Contains(m.Text, "<@"):
-		// It names someone, no customer here: it answers none of them (it answered
-		// the customer last written when read with one account's messages, whom
-		// the digest, reading every customer's, found it was not for: a review's
-		// find).
-		return nil
 	case waiting != nil:
 		return waiting
 	case open == nil || open.lastCust == nil:
