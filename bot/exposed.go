@@ -163,29 +163,13 @@ func notPostedIn(ctx context.Context, st evidenceDocs, workspace, channel string
 func markPostedIn(ctx context.Context, st evidenceDocs, workspace string) (map[string]bool, error) {
 	began := postedInClock().UTC()
 	chans := map[string]bool{}
-	posted, err := st.ListDocs(ctx, workspace, docPosted)
-	if err != nil {
-		return nil, fmt.Errorf("posted digests: %w", err)
-	}
-	for _, raw := range posted {
-		var rec postedDigest
-		if json.Unmarshal(raw, &rec) == nil && !rec.Gone && rec.Destination != "" {
-			chans[rec.Destination] = true
+	err := eachLivePost(ctx, st, workspace, func(ref feedbackbot.PostRef) {
+		if ref.Destination != "" {
+			chans[ref.Destination] = true
 		}
-	}
-	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("alerts: %w", err)
-	}
-	for _, raw := range alerts {
-		var al feedbackbot.Alert
-		if json.Unmarshal(raw, &al) == nil {
-			for _, ref := range al.LivePosts() {
-				if ref.Destination != "" {
-					chans[ref.Destination] = true
-				}
-			}
-		}
+		return nil, err
 	}
 	for _, ch := range slices.Sorted(maps.Keys(chans)) {
 		if err := notePostedIn(ctx, st, workspace, ch); err != nil {
@@ -196,6 +180,35 @@ func markPostedIn(ctx context.Context, st evidenceDocs, workspace string) (map[s
 		return nil, fmt.Errorf("channels posted in: %w", err)
 	}
 	return chans, nil
+}
+
+// eachLivePost calls f with each message of workspace's posted digests and alerts
+// still in its channel (not recorded gone), digests first; an error says which
+// list could not be read (the messages of one read before it were given).
+func eachLivePost(ctx context.Context, st evidenceDocs, workspace string, f func(feedbackbot.PostRef)) error {
+	posted, err := st.ListDocs(ctx, workspace, docPosted)
+	if err != nil {
+		return fmt.Errorf("posted digests: %w", err)
+	}
+	for _, raw := range posted {
+		var rec postedDigest
+		if json.Unmarshal(raw, &rec) == nil && !rec.Gone {
+			f(rec.PostRef)
+		}
+	}
+	alerts, err := st.ListDocs(ctx, workspace, DocAlert)
+	if err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
+	for _, raw := range alerts {
+		var al feedbackbot.Alert
+		if json.Unmarshal(raw, &al) == nil {
+			for _, ref := range al.LivePosts() {
+				f(ref)
+			}
+		}
+	}
+	return nil
 }
 
 // workspaceLister lists the store's workspaces (store.Store.Workspaces).
@@ -244,29 +257,8 @@ func (b *Bot) PostedChannels(ctx context.Context, platform feedbackbot.Platform,
 	}
 	var errs []error // (the channels found are returned with the errors of the others)
 	for _, ws := range wss {
-		posted, err := st.ListDocs(ctx, ws, docPosted)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("workspace %s: posted digests: %w", ws, err))
-			continue
-		}
-		for _, raw := range posted {
-			var rec postedDigest
-			if json.Unmarshal(raw, &rec) == nil && !rec.Gone {
-				add(rec.PostRef)
-			}
-		}
-		alerts, err := st.ListDocs(ctx, ws, DocAlert)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("workspace %s: alerts: %w", ws, err))
-			continue
-		}
-		for _, raw := range alerts {
-			var al feedbackbot.Alert
-			if json.Unmarshal(raw, &al) == nil {
-				for _, ref := range al.LivePosts() {
-					add(ref)
-				}
-			}
+		if err := eachLivePost(ctx, st, ws, add); err != nil {
+			errs = append(errs, fmt.Errorf("workspace %s: %w", ws, err))
 		}
 	}
 	return slices.Sorted(maps.Keys(seen)), errors.Join(errs...)

@@ -523,6 +523,11 @@ type customerState struct {
 	waiting []*conversation
 }
 
+// prune drops from waiting the conversations answered since.
+func (cs *customerState) prune() {
+	cs.waiting = slices.DeleteFunc(cs.waiting, func(o *conversation) bool { return !o.firstReply.IsZero() })
+}
+
 // answeredWith is an earlier conversation staff message msgs[j] answered with
 // another (conversation.also).
 type answeredWith struct {
@@ -674,7 +679,7 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 					if confirmsAnswer(it, &msgs[j].Message) {
 						answerEarlier(c, j)
 						answer(c, j)
-						cs.waiting = slices.DeleteFunc(cs.waiting, func(o *conversation) bool { return !o.firstReply.IsZero() })
+						cs.prune()
 					}
 				}
 				// Thanks after a staff reply belongs to that conversation, however late.
@@ -737,8 +742,7 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 				answer(c, i)
 			}
 			if c != nil && c.customer != nil {
-				cs := c.customer
-				cs.waiting = slices.DeleteFunc(cs.waiting, func(o *conversation) bool { return !o.firstReply.IsZero() })
+				c.customer.prune()
 			}
 		}
 		if c != nil && resolvedMark(m.Reactions) {
@@ -779,20 +783,16 @@ func topLevelAnswered(m *feedbackbot.Message, open *conversation, customers []*c
 		// (a customer's conversations still waiting too: a colleague of theirs
 		// may have written since, and the answer names the asker, a review found)
 		for _, o := range cs.waiting {
-			for _, it := range [...]*Item{o.lastCust, o.firstAsk, o.lastAsk} {
-				if it != nil && o.lastCust != nil && mentions(m.Text, it.Message.Author) && later(o, mentioned) {
-					mentioned = o
-				}
+			if o.lastCust != nil && mentionsCustomerOf(m.Text, o) && later(o, mentioned) {
+				mentioned = o
 			}
 		}
 		c := cs.latest
 		if c == nil || c.lastCust == nil {
 			continue
 		}
-		for _, it := range [...]*Item{c.lastCust, c.firstAsk, c.lastAsk} {
-			if it != nil && mentions(m.Text, it.Message.Author) && later(c, mentioned) {
-				mentioned = c
-			}
+		if mentionsCustomerOf(m.Text, c) && later(c, mentioned) {
+			mentioned = c
 		}
 		if c.asks && c.firstReply.IsZero() && m.Time.Sub(c.lastCust.Message.Time) <= answerReach && later(c, waiting) {
 			waiting = c
@@ -813,8 +813,20 @@ func topLevelAnswered(m *feedbackbot.Message, open *conversation, customers []*c
 
 // customerOf reports whether author wrote c's latest customer message or its asks.
 func customerOf(c *conversation, author string) bool {
+	return c.anyCustomer(func(it *Item) bool { return it.Message.Author == author })
+}
+
+// mentionsCustomerOf reports whether text mentions the author of c's latest
+// customer message or of its asks.
+func mentionsCustomerOf(text string, c *conversation) bool {
+	return c.anyCustomer(func(it *Item) bool { return mentions(text, it.Message.Author) })
+}
+
+// anyCustomer reports whether f holds for one of c's latest customer message and
+// its first and latest asks (those it has).
+func (c *conversation) anyCustomer(f func(*Item) bool) bool {
 	for _, it := range [...]*Item{c.lastCust, c.firstAsk, c.lastAsk} {
-		if it != nil && it.Message.Author == author {
+		if it != nil && f(it) {
 			return true
 		}
 	}
