@@ -22,15 +22,7 @@ func TestTopLevelAnswerAfterANudgeAnswersTheQuestion(t *testing.T) {
 		cust("n.1", "", 2*time.Hour, feedbackbot.IntentQuestion, "any update on this?"),
 		staff("s.1", "", 1*time.Hour, "Sorry for the wait: the export bug is fixed now, please retry."),
 	)
-	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
-	if slices.Contains(codes(h), ReasonUnanswered) {
-		t.Errorf("health: the customer was answered an hour ago, yet %q", unansweredText(h))
-	}
-	r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
-	if len(r.Waiting) != 0 {
-		t.Errorf("digest response times: %d conversations, %d answered, %d still waiting (%q); want none waiting",
-			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
-	}
+	nothingWaits(t, items, 24*time.Hour, "the customer was answered an hour ago")
 }
 
 // TestSharedChannelCustomersHaveConversationsOfTheirOwn: in a channel several accounts share
@@ -48,12 +40,7 @@ func TestSharedChannelCustomersHaveConversationsOfTheirOwn(t *testing.T) {
 	b.account = "b1"
 	items := wbuild(a, b, staff("s.1", "a.1", 5*time.Hour, "Settings > API > Rotate."))
 
-	var bOnly []Item
-	for _, it := range items {
-		if it.Message.Account == "b1" {
-			bOnly = append(bOnly, it)
-		}
-	}
+	bOnly := accountItems(items, "b1")
 	hb := Assess(feedbackbot.Account{ID: "b1"}, bOnly, Baseline{}, now, Params{})
 	if !slices.Contains(codes(hb), ReasonUnanswered) {
 		t.Fatalf("precondition: B's health says B waits, got %v", codes(hb))
@@ -109,15 +96,7 @@ func TestSecondAskAfterAnAnswerJoinsItsConversation(t *testing.T) {
 		cust("q.3", "", 8*time.Hour-15*time.Minute, feedbackbot.IntentQuestion, "(as CSV, if that matters?)"),
 		staff("s.2", "", 8*time.Hour-20*time.Minute, "Users > Export > CSV."),
 	)
-	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
-	if slices.Contains(codes(h), ReasonUnanswered) {
-		t.Errorf("health: every question was answered 8 hours ago, yet %q", unansweredText(h))
-	}
-	r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
-	if len(r.Waiting) != 0 {
-		t.Errorf("digest: %d conversations, %d answered, %d waiting (%q); want none waiting",
-			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
-	}
+	nothingWaits(t, items, 24*time.Hour, "every question was answered 8 hours ago")
 }
 
 // TestMondayThanksConfirmsTheSecondQuestion: a customer's question is answered,
@@ -133,15 +112,7 @@ func TestMondayThanksConfirmsTheSecondQuestion(t *testing.T) {
 		staff("s.2", "", 30*time.Minute, "Users > Export > CSV."),
 		wmsg{id: "t.1", ago: 25 * time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.6, text: "thanks, that worked!"},
 	)
-	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
-	if slices.Contains(codes(h), ReasonUnanswered) {
-		t.Errorf("health: the customer thanked for the answer, yet %q", unansweredText(h))
-	}
-	r := ResponseTimes(items, Params{}, now.Add(-72*time.Hour), now)
-	if len(r.Waiting) != 0 {
-		t.Errorf("digest: %d conversations, %d answered, %d waiting (%q); want none waiting",
-			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
-	}
+	nothingWaits(t, items, 72*time.Hour, "the customer thanked for the answer")
 }
 
 // TestTopLevelAnswerInASharedChannelAnswersTheAsker: in a channel two accounts share,
@@ -190,21 +161,11 @@ func TestAnswerToTheNudgeAgreesInHealthAndDigest(t *testing.T) {
 		staff("s.1", "", 2*time.Hour+40*time.Minute, "Sorry for the wait: please retry, the export bug is gone."),
 	)
 	items[3].Message.ReplyTo = "n.1" // a reply to A's nudge
-	var aOnly []Item
-	for _, it := range items {
-		if it.Message.Account == "a1" {
-			aOnly = append(aOnly, it)
-		}
-	}
+	aOnly := accountItems(items, "a1")
 	h := Assess(feedbackbot.Account{ID: "a1"}, aOnly, Baseline{}, now, Params{})
 	healthWaits := slices.Contains(codes(h), ReasonUnanswered)
 	r := ResponseTimes(items, Params{}, now.Add(-24*time.Hour), now)
-	var digestWaits []string
-	for _, w := range r.Waiting {
-		if w.Message.Account == "a1" {
-			digestWaits = append(digestWaits, w.Message.Text)
-		}
-	}
+	digestWaits := waitingTexts(r, "a1")
 	if healthWaits != (len(digestWaits) > 0) {
 		t.Errorf("A's health says waiting=%v (%q); the digest says A waits for %q", healthWaits, unansweredText(h), digestWaits)
 	}
@@ -273,7 +234,7 @@ func TestCommunityChannelOfManyCustomers(t *testing.T) {
 // with another customer's messages alone, for that other one, as the Slack
 // adapter files it under the channel's last customer.)
 
-// R1: a Discord reply (ReplyTo) to a member's first question answers that
+// TestReplyToAQuestionDoesNotAnswerALaterReport: a Discord reply (ReplyTo) to a member's first question answers that
 // question only, not a later, separate report of the same member.
 func TestReplyToAQuestionDoesNotAnswerALaterReport(t *testing.T) {
 	s := staff("s.1", "", 4*time.Hour+50*time.Minute, "Settings > Export > CSV.")
@@ -293,7 +254,7 @@ func TestReplyToAQuestionDoesNotAnswerALaterReport(t *testing.T) {
 	}
 }
 
-// R2: shared channel. A asks on Friday evening; B (another account) wishes a
+// TestThanksConfirmAnAnswerWithAnotherCustomerInTheChannel: shared channel. A asks on Friday evening; B (another account) wishes a
 // good weekend 10 minutes later; staff answer A top-level on Monday (beyond
 // answerReach) and A thanks for it at once. A's thanks confirm the Monday
 // post as A's answer (as they do when B is not there).
@@ -305,28 +266,18 @@ func TestThanksConfirmAnAnswerWithAnotherCustomerInTheChannel(t *testing.T) {
 		staff("s.1", "", 30*time.Minute, "Users > Export > CSV."),
 		wmsg{id: "t.1", ago: 25 * time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.6, text: "thanks, that worked!"},
 	)
-	var aOnly []Item
-	for _, it := range items {
-		if it.Message.Account == "a1" {
-			aOnly = append(aOnly, it)
-		}
-	}
+	aOnly := accountItems(items, "a1")
 	h := Assess(feedbackbot.Account{ID: "a1"}, aOnly, Baseline{}, now, Params{})
 	healthWaits := slices.Contains(codes(h), ReasonUnanswered)
 	r := ResponseTimes(items, Params{}, now.Add(-72*time.Hour), now)
-	var digestWaits []string
-	for _, w := range r.Waiting {
-		if w.Message.Account == "a1" {
-			digestWaits = append(digestWaits, w.Message.Text)
-		}
-	}
+	digestWaits := waitingTexts(r, "a1")
 	if healthWaits || len(digestWaits) > 0 {
 		t.Errorf("A thanked for the Monday answer; health waiting=%v %q, digest: %d conversations, %d answered, A waits for %q",
 			healthWaits, unansweredText(h), r.Conversations, r.Answered, digestWaits)
 	}
 }
 
-// R3: one customer asks on Friday, nudges top-level an hour later; staff
+// TestThanksConfirmingAnAnswerAnswerTheNudgedQuestion: one customer asks on Friday, nudges top-level an hour later; staff
 // answer top-level on Monday (beyond answerReach) and the customer thanks at
 // once. The thanks confirm the Monday post as the answer: to the nudge and
 // to the question it nudged (a direct answer within a day answers both).
@@ -337,18 +288,10 @@ func TestThanksConfirmingAnAnswerAnswerTheNudgedQuestion(t *testing.T) {
 		staff("s.1", "", 30*time.Minute, "Sorry for the wait: the export bug is fixed now, please retry."),
 		wmsg{id: "t.1", ago: 25 * time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.6, text: "thanks, that worked!"},
 	)
-	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
-	if slices.Contains(codes(h), ReasonUnanswered) {
-		t.Errorf("health: the customer thanked for the answer, yet %q", unansweredText(h))
-	}
-	r := ResponseTimes(items, Params{}, now.Add(-72*time.Hour), now)
-	if len(r.Waiting) != 0 {
-		t.Errorf("digest: %d conversations, %d answered, %d waiting (%q); want none waiting",
-			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
-	}
+	nothingWaits(t, items, 72*time.Hour, "the customer thanked for the answer")
 }
 
-// R4: a customer asks about admins, two hours later reports an export error
+// TestFixCoversOnlyWhatItAnswered: a customer asks about admins, two hours later reports an export error
 // (a conversation of its own); staff acknowledge the export error top-level
 // (which, by the earlier-questions rule, answers the admin question too),
 // and later say in the export report's thread that the export bug is fixed.
@@ -376,7 +319,7 @@ func TestFixCoversOnlyWhatItAnswered(t *testing.T) {
 // (taken back); and an answer naming the asker answered nobody once a colleague
 // of theirs had written since.
 
-// D1: one customer organisation's Slack Connect channel. A customer asks;
+// TestAnswerMentioningATeammateAnswers: one customer organisation's Slack Connect channel. A customer asks;
 // ten minutes later staff answer top-level, crediting a teammate by mention.
 // The question was answered ten minutes after it was asked.
 func TestAnswerMentioningATeammateAnswers(t *testing.T) {
@@ -394,7 +337,7 @@ func TestAnswerMentioningATeammateAnswers(t *testing.T) {
 	}
 }
 
-// D1b: a Discord server: a member asks; staff answer top-level pinging the
+// TestAnswerMentioningARoleAnswers: a Discord server: a member asks; staff answer top-level pinging the
 // moderators' role (<@&id>). The member got an answer.
 func TestAnswerMentioningARoleAnswers(t *testing.T) {
 	items := wbuild(
@@ -407,7 +350,7 @@ func TestAnswerMentioningARoleAnswers(t *testing.T) {
 	}
 }
 
-// D1c: one customer organisation. Dana asks; staff answer top-level ten
+// TestAnswerMentioningTheAskersColleagueAnswers: one customer organisation. Dana asks; staff answer top-level ten
 // minutes later addressing her colleague Sam (the org's admin, who wrote in
 // the channel yesterday and was answered): the answer to Dana's question.
 func TestAnswerMentioningTheAskersColleagueAnswers(t *testing.T) {
@@ -429,7 +372,7 @@ func TestAnswerMentioningTheAskersColleagueAnswers(t *testing.T) {
 	}
 }
 
-// D2: one customer organisation, two of its people. Dana asks at 6h; her
+// TestMentionOfTheAskerWhoseColleagueWroteSince: one customer organisation, two of its people. Dana asks at 6h; her
 // colleague Sam asks something else an hour later (a conversation of its
 // own, same account). Staff answer Dana top-level, mentioning her. Dana's
 // question is answered; Sam's waits.
@@ -448,5 +391,43 @@ func TestMentionOfTheAskerWhoseColleagueWroteSince(t *testing.T) {
 	}
 	if r.Answered != 1 || len(waits) != 1 || waits[0] != "Is there a way to export audit logs?" {
 		t.Errorf("digest: %d conversations, %d answered, waiting %q; want Dana's answered, Sam's waiting", r.Conversations, r.Answered, waits)
+	}
+}
+
+// accountItems are the items of account acct (what its health reads).
+func accountItems(items []Item, acct string) []Item {
+	var out []Item
+	for _, it := range items {
+		if it.Message.Account == acct {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// waitingTexts are the texts of the asks r counts waiting of account acct.
+func waitingTexts(r Responses, acct string) []string {
+	var out []string
+	for _, w := range r.Waiting {
+		if w.Message.Account == acct {
+			out = append(out, w.Message.Text)
+		}
+	}
+	return out
+}
+
+// nothingWaits fails t where a1's health (over items) says a question waits, or
+// the response times over the window before now count one waiting; why is what
+// makes them answered.
+func nothingWaits(t *testing.T, items []Item, window time.Duration, why string) {
+	t.Helper()
+	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+	if slices.Contains(codes(h), ReasonUnanswered) {
+		t.Errorf("health: %s, yet %q", why, unansweredText(h))
+	}
+	r := ResponseTimes(items, Params{}, now.Add(-window), now)
+	if len(r.Waiting) != 0 {
+		t.Errorf("digest: %d conversations, %d answered, %d waiting (%q); want none waiting",
+			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
 	}
 }
