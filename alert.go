@@ -90,10 +90,14 @@ type Alert struct {
 	// before 2026-12-05's twenty-third session): whether it was
 	// answered at a past time, which AckedAt and AnsweredAt cannot tell once it
 	// was opened again. MarkAnswered and Reopen keep them.
-	Answered     []AlertSpan `json:"answered,omitempty"`
-	AckedBy      string      `json:"acked_by,omitempty"`
-	SnoozedUntil time.Time   `json:"snoozed_until,omitempty"`
-	Posts        []PostRef   `json:"posts,omitempty"` // the message the alert's updates edit
+	Answered []AlertSpan `json:"answered,omitempty"`
+	// AckedBy names the staff member who last acknowledged or snoozed it, as
+	// shown; AckedByID is their platform id (empty in alerts answered before
+	// 2026-12-07's forty-third session), by which forget takes the name out.
+	AckedBy      string    `json:"acked_by,omitempty"`
+	AckedByID    string    `json:"acked_by_id,omitempty"`
+	SnoozedUntil time.Time `json:"snoozed_until,omitempty"`
+	Posts        []PostRef `json:"posts,omitempty"` // the message the alert's updates edit
 	// Earlier are the other messages posted for this fingerprint: notices the
 	// repeats replaced, recovery notices, earlier episodes. They are edited only to
 	// take erased quotes out of the chat.

@@ -1534,6 +1534,9 @@ func (a *Alerter) forgottenAmong(ctx context.Context, al *feedbackbot.Alert) (ma
 	if al.Account.ID != "" {
 		ids = append(ids, al.Account.ID)
 	}
+	if id := answererID(al); id != "" {
+		ids = append(ids, id)
+	}
 	for _, r := range al.Reasons {
 		for _, e := range r.Evidence {
 			if e.Author != "" {
@@ -1564,8 +1567,9 @@ func forgottenOf(ctx context.Context, st docsGetter, workspace string, ids []str
 }
 
 // eraseForgotten does to al what ForgetPerson does to a stored alert, for every
-// person of forgotten (DocForgotten's ids): their quotes taken out, and an alert
-// whose account is one of them closed without their name (forgetOwnAccount). It
+// person of forgotten (DocForgotten's ids): their quotes taken out, an alert
+// whose account is one of them closed without their name (forgetOwnAccount), and
+// the name of the staff member who answered it, when forgotten, taken out. It
 // reports whether it changed al; the caller marks a posted alert Redacted.
 // (ForgetPerson also drops evidence by the keys of the messages it erased: a
 // quote of theirs stored with no author is not found here.)
@@ -1587,7 +1591,13 @@ func eraseForgotten(al *feedbackbot.Alert, forgotten map[string][]byte) bool {
 			quoted = al.ForgetQuoted(q) || quoted
 		}
 	}
-	return n > 0 || own || quoted
+	answered := false
+	if id := answererID(al); id != "" {
+		if _, gone := forgotten[id]; gone {
+			answered = forgetAnswerer(al, id)
+		}
+	}
+	return n > 0 || own || quoted || answered
 }
 
 // cloneAlert copies al with the lists a save changes in place (dropEvidence
@@ -1682,7 +1692,7 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) (kept b
 		}
 		// (changed, not later: replicas' clocks differ)
 		if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {
-			al.AckedBy = stored.AckedBy
+			al.AckedBy, al.AckedByID = stored.AckedBy, stored.AckedByID
 			if n := len(al.Answered); n > 0 && !al.Answered[n-1].To.IsZero() && !al.Answered[n-1].To.After(stored.AnsweredAt) {
 				// This pass opened it again, and the press answered it after:
 				// a stretch of its own from the press.

@@ -911,10 +911,10 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 		var note string
 		switch action {
 		case "alert.ack":
-			a.Status, a.AckedBy = feedbackbot.AlertAcknowledged, who
+			a.Status, a.AckedBy, a.AckedByID = feedbackbot.AlertAcknowledged, who, cmd.User
 			note = fmt.Sprintf("Acknowledged by %s at %s.", who, now.Format("Jan 2 15:04 MST"))
 		default:
-			a.Status, a.AckedBy, a.SnoozedUntil = feedbackbot.AlertSnoozed, who, now.Add(7*24*time.Hour)
+			a.Status, a.AckedBy, a.AckedByID, a.SnoozedUntil = feedbackbot.AlertSnoozed, who, cmd.User, now.Add(7*24*time.Hour)
 			note = fmt.Sprintf("Snoozed by %s until %s.", who, a.SnoozedUntil.Format("Jan 2 15:04 MST"))
 		}
 		a.UpdatedAt = now

@@ -144,7 +144,8 @@ func personCut(keys map[string]bool, user string) (alerts func(*feedbackbot.Aler
 		// (an earlier message of the alert may quote them still, its quote gone
 		// from the evidence since: Quoted says so)
 		earlier := al.ForgetQuoted(user)
-		return n, n > 0 || own || earlier
+		answered := forgetAnswerer(al, user)
+		return n, n > 0 || own || earlier || answered
 	}
 	digests = digestCut{
 		quote: func(q feedbackbot.Quote) bool {
@@ -320,6 +321,33 @@ func forgetOwnAccount(al *feedbackbot.Alert, user string) bool {
 		al.Status, al.ResolvedAt, al.ClosedReason = feedbackbot.AlertResolved, al.UpdatedAt, ClosedForgotten
 	}
 	return true
+}
+
+// ForgottenStaff stands for a staff member who acknowledged or snoozed an alert
+// and was forgotten since: the alert still says it was answered, by whom no more.
+const ForgottenStaff = "a staff member"
+
+// forgetAnswerer takes the person out of an alert they acknowledged or snoozed as
+// staff: their name (AckedBy) and id, and, through Redacted, the "Acknowledged by"
+// their press left on its posted message. An alert answered before the id was
+// kept is theirs when the name shown is their id (they had no display name). It
+// reports whether it changed the alert.
+func forgetAnswerer(al *feedbackbot.Alert, user string) bool {
+	if user == "" || answererID(al) != user {
+		return false
+	}
+	al.AckedBy, al.AckedByID = ForgottenStaff, ""
+	return true
+}
+
+// answererID is the id of the staff member who acknowledged or snoozed al: the
+// name shown in an alert answered before the id was kept ("" when nobody did,
+// or they were forgotten).
+func answererID(al *feedbackbot.Alert) string {
+	if al.AckedByID != "" || al.AckedBy == ForgottenStaff {
+		return al.AckedByID
+	}
+	return al.AckedBy
 }
 
 // forget answers "forget USER" with a confirmation button, and the button
