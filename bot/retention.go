@@ -194,7 +194,8 @@ func auditSystem(ctx context.Context, st interface {
 // Retention runs ExpireOld over every workspace once a day. Several replicas may run
 // one each: a once-marker per day picks the one that works, and a pass that fails
 // part-way is finished by the next (ExpireOld is idempotent). Each pass that deleted
-// something is written to the workspace's audit log.
+// something is written to the workspace's audit log, and on the embedded store
+// rewrites its file (Compact) so the deleted bytes leave the disk.
 type Retention struct {
 	Store interface {
 		RetentionStore
@@ -242,6 +243,20 @@ func (r *Retention) RunOnce(ctx context.Context, now time.Time) (total Expired, 
 			before.Format(time.RFC3339), feedbackbot.Plural(res.Messages, "message"), feedbackbot.Plural(res.SurveyAnswers, "survey answer"),
 			feedbackbot.Plural(res.Evidence, "alert quote"), feedbackbot.Plural(res.DigestQuotes, "digest quote"), feedbackbot.Plural(res.Corrections, "staff correction"))); err != nil {
 			errs = append(errs, fmt.Errorf("retention: %w", err))
+		}
+	}
+	if total != (Expired{}) {
+		// The embedded store keeps deleted bytes in free pages of its file until
+		// they are reused: rewrite it, as feedbackbot expire does, so the expired
+		// text is gone from the disk too (it stayed until a forget or expire by
+		// hand). After a failure part-way too: what was deleted left bytes.
+		if c, ok := optional(r.Store).(compacter); ok {
+			start := time.Now()
+			if err := c.Compact(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("retention: the expired data is deleted, but rewriting the store file to remove its bytes failed (a later pass that deletes something tries again; feedbackbot expire rewrites it now): %w", err))
+			} else {
+				log.InfoContext(ctx, "retention: rewrote the store file, so no expired bytes remain in it", "took", time.Since(start).Round(time.Millisecond))
+			}
 		}
 	}
 	return total, true, errors.Join(errs...)

@@ -294,6 +294,9 @@ func (a *Adapter) normalize(ctx context.Context, m *discordgo.Message, lc lastCu
 	var roles []string
 	if m.Member != nil {
 		roles = m.Member.Roles
+		// (as Discord has them now: a staff message mentioning the author looks
+		// nothing up for a while; see mentionedAccount)
+		a.members.put(m.GuildID, m.Author.ID, &discordgo.Member{Roles: slices.Clone(roles)}, time.Now())
 	}
 	conv := cmpOr(out.Thread, ci.id) // the conversation: a thread, or the channel
 	if a.isStaff(m.GuildID, m.Author.ID, roles) {
@@ -338,7 +341,8 @@ func (a *Adapter) customerAccount(ci channelInfo, author string, roles []string)
 }
 
 // staffAccount is the account a staff message is about: the channel's, else the
-// one of the message being replied to, else the last customer seen in the thread.
+// one of the message being replied to, else the one of the customers it mentions
+// when they are of one, else the last customer seen in the thread.
 func (a *Adapter) staffAccount(ctx context.Context, ci channelInfo, conv string, m *discordgo.Message, lc lastCustomers) string {
 	for _, id := range []string{ci.id, ci.parent} {
 		if acct, ok := a.cfg.ChannelAccounts[id]; ok && id != "" {
@@ -359,6 +363,9 @@ func (a *Adapter) staffAccount(ctx context.Context, ci channelInfo, conv string,
 		budget = memberLookupBudget
 	}
 	if acct := a.repliedAccount(ctx, ci, m, budget); acct != "" {
+		return acct
+	}
+	if acct := a.mentionedAccount(ctx, ci, m, budget); acct != "" {
 		return acct
 	}
 	if acct := lc.last(conv); acct != "" {
@@ -439,6 +446,58 @@ func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discord
 	}
 	return a.customerAccount(ci, author, roles)
 }
+
+// mentionedAccount is the account of the customers a staff message mentions, when
+// they are all of one, else "": in a community channel, "@dana the export is
+// fixed" answers dana (or her role's account), not whichever member wrote last (it
+// counted for them, and dana's question stayed unanswered in her health). A
+// mentioned user's roles come from their latest message seen live, the gateway's
+// state or REST (guildMember, within budget when not zero: a lookup that fails or
+// takes longer leaves them out); bots and staff are no customers.
+func (a *Adapter) mentionedAccount(ctx context.Context, ci channelInfo, m *discordgo.Message, budget time.Duration) string {
+	var users []string
+	for _, u := range m.Mentions {
+		if u != nil && u.ID != "" && !u.Bot && u.ID != m.Author.ID && !slices.Contains(users, u.ID) && len(users) < maxMentions {
+			users = append(users, u.ID)
+		}
+	}
+	if len(users) == 0 {
+		return ""
+	}
+	if budget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, budget)
+		defer cancel()
+	}
+	acct := ""
+	for _, id := range users {
+		if a.isStaff(m.GuildID, id, nil) {
+			continue // staff by user id or ownership
+		}
+		mem, err := a.guildMember(ctx, m.GuildID, id)
+		if err != nil {
+			a.log.Warn("discord: a mentioned member's roles could not be read; the staff message does not count for them", "message", m.ID, "user", id, "err", err)
+			continue
+		}
+		var roles []string
+		if mem != nil {
+			roles = mem.Roles
+		}
+		if a.isStaff(m.GuildID, id, roles) {
+			continue
+		}
+		switch known := a.customerAccount(ci, id, roles); {
+		case acct == "":
+			acct = known
+		case acct != known:
+			return "" // customers of two accounts: no one's
+		}
+	}
+	return acct
+}
+
+// maxMentions bounds the mentions of one staff message mentionedAccount reads.
+const maxMentions = 8
 
 // newest is the newest captured version of a message: the one queued here, else
 // the newest the store holds, read through its log (newestStored) whether or not

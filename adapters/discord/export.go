@@ -157,21 +157,14 @@ type dceHeader struct {
 }
 
 type dceMessage struct {
-	ID              string  `json:"id"`
-	Type            string  `json:"type"`
-	Timestamp       string  `json:"timestamp"`
-	TimestampEdited *string `json:"timestampEdited"`
-	Content         string  `json:"content"`
-	Author          *struct {
-		ID       string `json:"id"`
-		Name     string `json:"name"`
-		Nickname string `json:"nickname"`
-		IsBot    bool   `json:"isBot"`
-		Roles    []struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		} `json:"roles"`
-	} `json:"author"`
+	ID              string   `json:"id"`
+	Type            string   `json:"type"`
+	Timestamp       string   `json:"timestamp"`
+	TimestampEdited *string  `json:"timestampEdited"`
+	Content         string   `json:"content"`
+	Author          *dceUser `json:"author"`
+	// Mentions are the users the message mentions, written as its author is.
+	Mentions  []dceUser `json:"mentions"`
 	Reactions []struct {
 		Emoji struct {
 			ID   string `json:"id"`
@@ -182,6 +175,63 @@ type dceMessage struct {
 	Reference *struct {
 		MessageID string `json:"messageId"`
 	} `json:"reference"`
+}
+
+// dceUser is a message's author, or a user it mentions.
+type dceUser struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Nickname string `json:"nickname"`
+	IsBot    bool   `json:"isBot"`
+	Roles    []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"roles"`
+}
+
+// staff reports whether the user is staff by the import's options.
+func (u dceUser) staff(opts ImportOptions) bool {
+	if slices.Contains(opts.StaffUsers, u.ID) {
+		return true
+	}
+	for _, r := range u.Roles {
+		if slices.Contains(opts.StaffRoles, r.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+// account is the account a customer's message counts for outside a mapped
+// channel: their role's, else their own.
+func (u dceUser) account(opts ImportOptions) string {
+	for _, r := range u.Roles {
+		if acct, ok := opts.RoleAccounts[r.ID]; ok {
+			return acct
+		}
+	}
+	return u.ID
+}
+
+// mentionedAccount is the account of the customers a staff message mentions, as
+// capture's mentionedAccount has it: when they are all of one, else "".
+func (m dceMessage) mentionedAccount(opts ImportOptions) string {
+	acct := ""
+	for i, u := range m.Mentions {
+		if i == maxMentions {
+			break
+		}
+		if !snowflake(u.ID) || u.IsBot || u.ID == m.Author.ID || u.staff(opts) {
+			continue
+		}
+		switch known := u.account(opts); {
+		case acct == "":
+			acct = known
+		case acct != known:
+			return ""
+		}
+	}
+	return acct
 }
 
 // maxID bounds ids: Discord snowflakes are at most 20 digits.
@@ -866,14 +916,7 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 			out.Reactions[clip(name, 64)] = n + min(r.Count, math.MaxInt-n)
 		}
 	}
-	var roles []string
-	for _, r := range m.Author.Roles {
-		roles = append(roles, r.ID)
-	}
-	staff := slices.Contains(opts.StaffUsers, m.Author.ID)
-	for _, r := range roles {
-		staff = staff || slices.Contains(opts.StaffRoles, r)
-	}
+	staff := m.Author.staff(opts)
 	mapped, isMapped := opts.ChannelAccounts[hdr.Channel.ID]
 	if !isMapped {
 		mapped, isMapped = opts.ChannelAccounts[channel]
@@ -885,21 +928,16 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 			out.Account = mapped
 		case out.ReplyTo != "" && accounts.byMessage[out.ReplyTo] != "":
 			out.Account = accounts.byMessage[out.ReplyTo]
+		case m.mentionedAccount(opts) != "":
+			out.Account = m.mentionedAccount(opts)
 		default:
 			out.Account = accounts.lastInConv
 		}
 	} else {
 		out.Role = feedbackbot.RoleCustomer
-		out.Account = m.Author.ID
+		out.Account = m.Author.account(opts)
 		if isMapped {
 			out.Account = mapped
-		} else {
-			for _, r := range roles {
-				if acct, ok := opts.RoleAccounts[r]; ok {
-					out.Account = acct
-					break
-				}
-			}
 		}
 		if noText {
 			// A staff reply to a screenshot counts for its author, as live

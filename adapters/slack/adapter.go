@@ -117,10 +117,14 @@ type Adapter struct {
 	lastCustomer   map[string]string
 	askedStore     map[string]time.Time
 	threadCustomer map[string]string
-	wg             sync.WaitGroup // deferred command replies in flight
-	http           httpDoer
-	groups         map[string]groupCache // user group -> members, refreshed every 10 minutes
-	botUser        string                // the bot's own user id (auth.test), whose thread replies Delete removes
+	// customerOf is the account of each customer this replica captured a message
+	// of (by user id, at most maxThreads), for the staff messages that mention them
+	// (mentionedAccount).
+	customerOf map[string]string
+	wg         sync.WaitGroup // deferred command replies in flight
+	http       httpDoer
+	groups     map[string]groupCache // user group -> members, refreshed every 10 minutes
+	botUser    string                // the bot's own user id (auth.test), whose thread replies Delete removes
 	// uncaptured are the messages (channel:ts) this replica was delivered and did
 	// not capture (a join, Slackbot's, a bot's) or saw deleted: a reaction to one
 	// of them is not asked for again (see mayArriveLater); at most maxUncaptured,

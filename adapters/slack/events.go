@@ -614,7 +614,7 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 		m.Account = a.cfg.ChannelAccounts[ev.Channel]
 	default:
 		m.Role = feedbackbot.RoleCustomer
-		m.Account = a.customerAccount(ev.Channel, m.Thread, team)
+		m.Account = a.customerAccount(ev.Channel, m.Thread, ev.User, team)
 	}
 	m.AccountName = a.cfg.AccountNames[m.Account]
 	return m, nil
@@ -622,8 +622,9 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 
 // customerAccount is the configured account of a single-customer channel, else the
 // customer's team, which it remembers as the channel's (and the thread's) last
-// customer for the staff messages after it.
-func (a *Adapter) customerAccount(channel, thread, team string) string {
+// customer for the staff messages after it, and as the author's account for the
+// staff messages that mention them.
+func (a *Adapter) customerAccount(channel, thread, user, team string) string {
 	if acct, ok := a.cfg.ChannelAccounts[channel]; ok {
 		return acct
 	}
@@ -642,14 +643,103 @@ func (a *Adapter) customerAccount(channel, thread, team string) string {
 	if thread != "" {
 		a.rememberThread(thread, team)
 	}
+	if user != "" {
+		if a.customerOf == nil || len(a.customerOf) >= maxThreads {
+			a.customerOf = map[string]string{}
+		}
+		a.customerOf[user] = team
+	}
 	return team
 }
+
+// mentionedAccount is the account of the customers a staff message mentions
+// (<@U…>), when they are all of one, else "": in a channel several customer
+// organisations share, "<@dana> the export is fixed" answers dana's organisation,
+// not whichever customer wrote last. A mentioned user is known from their
+// messages captured here, else looked up (users.info, cached, within
+// mentionLookupBudget: a lookup that fails or takes longer leaves them out);
+// colleagues, guests of the home workspace (who belong to no organisation's
+// account) and bots are not customers.
+func (a *Adapter) mentionedAccount(ctx context.Context, text string) string {
+	users := mentionedUsers(text)
+	if len(users) == 0 {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, mentionLookupBudget)
+	defer cancel()
+	acct := ""
+	for _, id := range users {
+		a.mu.Lock()
+		known, ok := a.customerOf[id]
+		a.mu.Unlock()
+		if !ok {
+			if slices.Contains(a.cfg.StaffUsers, id) {
+				continue
+			}
+			u, err := a.user(ctx, id)
+			if err != nil || u.bot || a.isHome(u.team, u.enterprise) || u.team == "" {
+				continue // (unknown, a colleague, a home guest or a bot)
+			}
+			known = u.team
+		}
+		switch {
+		case acct == "":
+			acct = known
+		case acct != known:
+			return "" // customers of two organisations: no one's
+		}
+	}
+	return acct
+}
+
+// mentionedUsers are the distinct users a Slack message's text mentions (<@U123>,
+// <@U123|name>), the first maxMentions of them.
+func mentionedUsers(text string) []string {
+	var out []string
+	for len(out) < maxMentions {
+		i := strings.Index(text, "<@")
+		if i < 0 {
+			break
+		}
+		text = text[i+2:]
+		end := strings.IndexByte(text, '>')
+		if end < 0 {
+			break
+		}
+		id, _, _ := strings.Cut(text[:end], "|")
+		if slackID(id) && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// slackID reports whether s reads as a Slack id: capitals and digits, 2 to 32.
+func slackID(s string) bool {
+	if len(s) < 2 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// mentionLookupBudget bounds the users.info lookups of the users one staff message
+// mentions (inside ackBudget), and maxMentions how many mentions are read.
+const (
+	mentionLookupBudget = time.Second
+	maxMentions         = 8
+)
 
 // staffAccount is the account a staff message counts for: the configured account of
 // a single-customer channel; in a thread, the thread's customer (the last customer
 // who wrote in it, else its parent's author when that is a customer, read from the
 // store once when this replica has not seen it: another replica, or before a
-// restart); else the customer last seen in the channel, so staff replies in a Slack
+// restart); else the organisation of the customers it mentions, when they are of
+// one (mentionedAccount); else the customer last seen in the channel, so staff replies in a Slack
 // Connect channel count for that customer. In a channel several customer
 // organisations share, an answer in one customer's thread counted for whichever
 // customer wrote last anywhere in the channel.
@@ -667,6 +757,9 @@ func (a *Adapter) staffAccount(ctx context.Context, m feedbackbot.Message) strin
 		if acct != noThreadCustomer {
 			return acct
 		}
+	}
+	if acct := a.mentionedAccount(ctx, m.Text); acct != "" {
+		return acct
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

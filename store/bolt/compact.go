@@ -17,7 +17,8 @@ const compactTxBytes = 64 << 20
 // messages stay in the file until their pages are reused; after Compact they are gone
 // from it. The copy is written beside the file (it needs that much free space) and
 // renamed over it. Every other operation waits while it runs, and its cost grows with
-// the whole file: run it after Forget (feedbackbot forget does), not after every delete.
+// the whole file: run it after Forget (feedbackbot forget does) or a day's expiry (the
+// retention pass does), not after every delete.
 // If the file cannot be reopened afterwards the store is closed and says why.
 func (s *Store) Compact(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
