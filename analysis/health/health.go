@@ -562,7 +562,9 @@ const answerReach = 24 * time.Hour
 // starts a new conversation; a wish that follows a reply to the customer's ask, in
 // its thread or top-level within gap of the reply, is part of the answered one ("is
 // there a dark mode?" / "Not yet, it's on the roadmap." / "ok, would be great if it
-// came soon" waited for a reply for days, a user found in the demo).
+// came soon" waited for a reply for days, a user found in the demo); the asker's
+// chaser of their ask still waiting ("any update?": chases), top-level however late,
+// is part of the ask's conversation, so an answer in the ask's thread answers it too.
 //
 // member, when not nil (as long as msgs), is given each message's conversation: the
 // one a customer message joined or started, the one a staff message answered (nil
@@ -686,7 +688,12 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 				closing := c != nil && !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05
 				// A wish belongs to it when it follows the reply closely.
 				followUp = wish && c != nil && c.asks && !c.firstReply.IsZero()
-				if c == nil || !closing && m.Time.Sub(cs.last) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
+				// The asker's chaser of their question still waiting belongs to it,
+				// however late ("any update?" hours later, then staff's answer in
+				// the question's thread: the chaser waited on, a conversation of
+				// its own). (A colleague's "hello" is no chaser of it.)
+				chasing := c != nil && c.asks && c.firstReply.IsZero() && m.Time.Sub(cs.last) > gap && chases(m.Text) && customerOf(c, m.Author)
+				if c == nil || !closing && !chasing && m.Time.Sub(cs.last) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
 					c = start(m)
 					followUp = false
 				}
@@ -1126,6 +1133,48 @@ func atRisk(h feedbackbot.Health, p Params) bool {
 		// review found; the quotes for a reason without its count)
 		if r.Code == ReasonChurnSignal && max(r.Count, len(r.Evidence)) >= churnAtRisk {
 			return true
+		}
+	}
+	return false
+}
+
+// chasePhrases are what a customer writes to chase an answer, as word sequences;
+// greetPhrases chase only in a message of a few words ("hello?", "anyone there?").
+var (
+	chasePhrases = [][]string{{"any", "update"}, {"any", "updates"}, {"any", "news"}, {"any", "progress"}, {"any", "eta"},
+		{"any", "word"}, {"an", "update"}, {"following", "up"}, {"follow", "up"}, {"checking", "in"}, {"just", "checking"},
+		{"still", "waiting"}, {"bump"}, {"bumping"}, {"ping"}, {"status", "update"}}
+	greetPhrases = [][]string{{"hello"}, {"hi"}, {"anyone"}, {"anybody"}, {"someone"}}
+)
+
+// maxChaseWords bounds the words of a chaser: a longer message says something of
+// its own (a new question after "following up on our call").
+const maxChaseWords = 12
+
+// chases reports whether a customer's message does nothing but chase an answer
+// ("any update?", "Hi team, any news on the export issue?", "bump", "hello??"):
+// a chase phrase in a message of at most maxChaseWords words, markup (mentions,
+// links, :emoji:) left out.
+func chases(text string) bool {
+	var words []string
+	for _, f := range strings.Fields(strings.ReplaceAll(strings.ToLower(text), "’", "'")) {
+		if strings.HasPrefix(f, "<") || len(f) > 2 && f[0] == ':' && f[len(f)-1] == ':' {
+			continue // a mention, a link, an emoji
+		}
+		words = append(words, strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' })...)
+		if len(words) > maxChaseWords {
+			return false
+		}
+	}
+	phrases := chasePhrases
+	if len(words) <= 3 {
+		phrases = slices.Concat(chasePhrases, greetPhrases)
+	}
+	for i := range words {
+		for _, ph := range phrases {
+			if i+len(ph) <= len(words) && slices.Equal(words[i:i+len(ph)], ph) {
+				return true
+			}
 		}
 	}
 	return false
