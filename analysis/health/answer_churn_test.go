@@ -39,8 +39,13 @@ func TestTopLevelAnswerConfirmedByThanks(t *testing.T) {
 		{"a neutral message, then thanks", []spec{question, staff,
 			customer(mon-hour, 0, feedbackbot.IntentOther, false, "we are on it"), customer(mon-2*hour, 0.6, feedbackbot.IntentPraise, false, "thanks!")}, -1, false},
 		{"another customer's thanks", []spec{question, staff, thanks}, 2, false},
-		{"another customer's message, then the asker's thanks (no longer the open conversation)", []spec{question, staff,
-			customer(mon-10*hour/60, 0, feedbackbot.IntentOther, false, "hello"), thanks}, 2, false},
+		// (their question is no longer the open conversation: the thanks confirmed
+		// nothing until 2026-12-07)
+		{"a colleague's message, then the asker's thanks", []spec{question, staff,
+			customer(mon-10*hour/60, 0, feedbackbot.IntentOther, false, "hello"), thanks}, 2, true},
+		{"a colleague's message, then the asker's new question", []spec{question, staff,
+			customer(mon-10*hour/60, 0, feedbackbot.IntentOther, false, "hello"),
+			customer(mon-25*hour/60, 0.2, feedbackbot.IntentQuestion, true, "and can it be JSON?")}, 2, false},
 		{"thanks for a second staff message", []spec{question,
 			{daysAgo: mon + hour, role: feedbackbot.RoleStaff, score: 0.1, text: "Heads up: maintenance on Saturday."}, staff, thanks}, -1, true},
 	}

@@ -676,12 +676,14 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 			case m.Thread == "":
 				cs = customer(m)
 				c = cs.latest
-				if j, ok := unconfirmed[m.Channel]; ok && c != nil && c.asks && c.firstReply.IsZero() && !msgs[j].Message.Time.Before(c.start) && customerOf(c, m.Author) {
-					delete(unconfirmed, m.Channel) // (the customer's next message says)
-					if confirmsAnswer(it, &msgs[j].Message) {
-						answerEarlier(c, j)
-						answer(c, j)
-						cs.prune()
+				if j, ok := unconfirmed[m.Channel]; ok {
+					if w := askedBefore(cs, m.Author, msgs[j].Message.Time); w != nil {
+						delete(unconfirmed, m.Channel) // (the customer's next message says)
+						if confirmsAnswer(it, &msgs[j].Message) {
+							answerEarlier(w, j)
+							answer(w, j)
+							cs.prune()
+						}
 					}
 				}
 				// Thanks after a staff reply belongs to that conversation, however late.
@@ -814,6 +816,25 @@ func topLevelAnswered(m *feedbackbot.Message, open *conversation, customers []*c
 		return nil
 	case m.Time.Sub(open.lastCust.Message.Time) <= answerReach:
 		return open
+	}
+	return nil
+}
+
+// askedBefore is the conversation of cs whose question author asked and still
+// waits for its first reply, begun before at: the latest, else the latest of those
+// still waiting (a colleague of theirs may have written since: their thanks
+// confirmed nothing then); nil for none.
+func askedBefore(cs *customerState, author string, at time.Time) *conversation {
+	ok := func(c *conversation) bool {
+		return c != nil && c.asks && c.firstReply.IsZero() && !at.Before(c.start) && customerOf(c, author)
+	}
+	if ok(cs.latest) {
+		return cs.latest
+	}
+	for i := len(cs.waiting) - 1; i >= 0; i-- {
+		if ok(cs.waiting[i]) {
+			return cs.waiting[i]
+		}
 	}
 	return nil
 }
