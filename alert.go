@@ -94,8 +94,13 @@ type Alert struct {
 	// AckedBy names the staff member who last acknowledged or snoozed it, as
 	// shown; AckedByID is their platform id (empty in alerts answered before
 	// 2026-12-07's forty-third session), by which forget takes the name out.
-	AckedBy      string    `json:"acked_by,omitempty"`
-	AckedByID    string    `json:"acked_by_id,omitempty"`
+	AckedBy   string `json:"acked_by,omitempty"`
+	AckedByID string `json:"acked_by_id,omitempty"`
+	// Answerers are the ids of everyone who acknowledged or snoozed any of the
+	// alert's messages, in any episode (kept since 2026-12-07's forty-third
+	// session): a pressed message says who pressed it until it is edited, so
+	// forget finds a staff member on a message a repeat or a later episode left.
+	Answerers    []string  `json:"answerers,omitempty"`
 	SnoozedUntil time.Time `json:"snoozed_until,omitempty"`
 	Posts        []PostRef `json:"posts,omitempty"` // the message the alert's updates edit
 	// Earlier are the other messages posted for this fingerprint: notices the

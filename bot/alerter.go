@@ -536,7 +536,13 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	if prev == nil || prev.Status == feedbackbot.AlertResolved {
 		if prev != nil { // an earlier episode's messages stay known, for erasures
 			cand.Earlier = slices.Concat(prev.Earlier, prev.Posts)
-			cand.Deleted = prev.Deleted // (and which of them are gone)
+			cand.Deleted = prev.Deleted     // (and which of them are gone)
+			cand.Answerers = prev.Answerers // (and who pressed them)
+			// and whom they quote, and since when: a message a repeat replaced is
+			// never edited at the recovery, and kept its quotes in the chat when
+			// the new episode quoted someone else (forget and retention did not
+			// find it, a review found)
+			cand.Quoted, cand.QuotedFrom = slices.Clone(prev.Quoted), prev.QuotedFrom
 			// and what became of it, for the digests' follow-up
 			cand.Episodes = slices.DeleteFunc(append(slices.Clone(prev.Episodes), prev.Episode()), func(e feedbackbot.AlertEpisode) bool {
 				return now.Sub(e.ResolvedAt) > feedbackbot.AlertEpisodesKept
@@ -1480,6 +1486,11 @@ func (a *Alerter) keepStored(ctx context.Context, al, stored *feedbackbot.Alert,
 		}
 	}
 	slices.Sort(stored.Quoted)
+	for _, id := range al.Answerers { // (and who pressed them)
+		if !slices.Contains(stored.Answerers, id) {
+			stored.Answerers = append(stored.Answerers, id)
+		}
+	}
 	// The other pass's alert, as an erasure would leave it; and one
 	// of its earlier messages, this one, quoted a person forgotten.
 	changed := eraseForgotten(stored, forgotten) || erased && len(stored.Earlier) > n
@@ -1537,6 +1548,7 @@ func (a *Alerter) forgottenAmong(ctx context.Context, al *feedbackbot.Alert) (ma
 	if id := answererID(al); id != "" {
 		ids = append(ids, id)
 	}
+	ids = append(ids, al.Answerers...)
 	for _, r := range al.Reasons {
 		for _, e := range r.Evidence {
 			if e.Author != "" {
@@ -1592,9 +1604,9 @@ func eraseForgotten(al *feedbackbot.Alert, forgotten map[string][]byte) bool {
 		}
 	}
 	answered := false
-	if id := answererID(al); id != "" {
-		if _, gone := forgotten[id]; gone {
-			answered = forgetAnswerer(al, id)
+	for _, id := range slices.Concat([]string{answererID(al)}, al.Answerers) {
+		if _, gone := forgotten[id]; gone && id != "" {
+			answered = forgetAnswerer(al, id) || answered
 		}
 	}
 	return n > 0 || own || quoted || answered
@@ -1691,6 +1703,11 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) (kept b
 			return true, a.keepStored(ctx, al, &stored, gone, erased)
 		}
 		// (changed, not later: replicas' clocks differ)
+		for _, id := range stored.Answerers { // (a press while the pass ran, on any message)
+			if _, forgotten := gone[id]; !forgotten && !slices.Contains(al.Answerers, id) {
+				al.Answerers = append(al.Answerers, id)
+			}
+		}
 		if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {
 			al.AckedBy, al.AckedByID = stored.AckedBy, stored.AckedByID
 			if n := len(al.Answered); n > 0 && !al.Answered[n-1].To.IsZero() && !al.Answered[n-1].To.After(stored.AnsweredAt) {

@@ -186,3 +186,55 @@ func TestForgetDuringARaisingPass(t *testing.T) {
 		})
 	}
 }
+
+// TestErasureReachesAnEarlierEpisodesReplacedMessage: an alert quoting a person is
+// re-sent (the repeat replaces its first message, which stays in the channel
+// unedited), recovers, and is raised again quoting someone else. Forgetting the
+// person, or retention expiring their message, edits the first message too: the
+// new episode began with none of the earlier messages' quoted people, so neither
+// found the alert, and the quote stayed in the chat (a review's find).
+func TestErasureReachesAnEarlierEpisodesReplacedMessage(t *testing.T) {
+	for _, how := range []string{"forget", "retention"} {
+		for name, open := range backends(t) {
+			t.Run(how+"/"+name, func(t *testing.T) {
+				ctx := t.Context()
+				st := open(t)
+				al, p := refAlerter(st)
+				t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+				h := atRisk("acme", 30, health.ReasonUnanswered)
+				h.Reasons[0].Evidence = []feedbackbot.Evidence{{MessageKey: "slack/T1/C1:1.000100", Author: "XDANA", Quote: "call me on 555-0199, nobody answers", Time: t0.Add(-100 * 24 * time.Hour)}}
+				lee := atRisk("acme", 30, health.ReasonUnanswered)
+				lee.Reasons[0].Evidence = []feedbackbot.Evidence{{MessageKey: "slack/T1/C1:2.000100", Author: "XLEE", Quote: "lee says the export fails", Time: t0}}
+				for _, s := range []struct {
+					at time.Duration
+					hs []feedbackbot.Health
+				}{{0, []feedbackbot.Health{h}}, {25 * time.Hour, []feedbackbot.Health{h}}, {26 * time.Hour, nil}, {27 * time.Hour, []feedbackbot.Health{lee}}} {
+					if _, err := al.Evaluate(ctx, "T1", s.hs, t0.Add(s.at)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !strings.Contains(docText(p.docs["1"]), "555-0199") {
+					t.Fatalf("the first message, before: %s", docText(p.docs["1"]))
+				}
+				switch how {
+				case "forget":
+					if _, err := bot.ForgetPerson(ctx, st.(bot.PrivacyStore), "T1", "XDANA"); err != nil {
+						t.Fatal(err)
+					}
+				default:
+					if _, err := bot.ExpireOld(ctx, st.(bot.RetentionStore), "T1", t0.Add(-90*24*time.Hour)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{lee}, t0.Add(28*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+				for id, doc := range p.docs {
+					if strings.Contains(docText(doc), "555-0199") {
+						t.Errorf("after %s, message %s still quotes XDANA: %s", how, id, docText(doc))
+					}
+				}
+			})
+		}
+	}
+}

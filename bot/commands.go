@@ -908,14 +908,14 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 			return nil
 		}
 		a.MarkAnswered(now)
-		var note string
 		switch action {
 		case "alert.ack":
 			a.Status, a.AckedBy, a.AckedByID = feedbackbot.AlertAcknowledged, who, cmd.User
-			note = fmt.Sprintf("Acknowledged by %s at %s.", who, now.Format("Jan 2 15:04 MST"))
 		default:
 			a.Status, a.AckedBy, a.AckedByID, a.SnoozedUntil = feedbackbot.AlertSnoozed, who, cmd.User, now.Add(7*24*time.Hour)
-			note = fmt.Sprintf("Snoozed by %s until %s.", who, a.SnoozedUntil.Format("Jan 2 15:04 MST"))
+		}
+		if !slices.Contains(a.Answerers, cmd.User) {
+			a.Answerers = append(a.Answerers, cmd.User)
 		}
 		a.UpdatedAt = now
 		raw, err = json.Marshal(a)
@@ -928,8 +928,7 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 		if err := b.Store.PutDoc(ctx, cmd.Workspace, DocAlert, fp, raw); err != nil {
 			return fmt.Errorf("save alert: %w", err)
 		}
-		doc = AlertDocument(a)
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: note})
+		doc = AlertDocument(a) // (which says who answered it)
 		// Pressed, the answer replaces the alert in its internal channel; typed, it may be
 		// in a customer's channel, so only the caller sees it.
 		doc.Ephemeral = !cmd.Button

@@ -150,3 +150,123 @@ func TestForgetStaffWhoAnsweredBeforeIDsWereKept(t *testing.T) {
 		})
 	}
 }
+
+// TestForgetStaffWhosePressIsOnAnEarlierMessage: maria acknowledges the alert's
+// message; it gets worse, so the pass posts a new message (the pressed one stays
+// in the channel among the alert's earlier messages, still saying "Acknowledged
+// by maria"); then sam acknowledges the new one, or the alert recovers and is
+// raised again. Forgetting maria found nothing (the alert named sam, or nobody)
+// and left her name in the chat; the alert keeps everyone who pressed any of its
+// messages (Answerers) now.
+func TestForgetStaffWhosePressIsOnAnEarlierMessage(t *testing.T) {
+	for _, then := range []string{"another staff member answers", "a new episode"} {
+		for name, open := range backends(t) {
+			t.Run(then+"/"+name, func(t *testing.T) {
+				ctx := t.Context()
+				st := open(t)
+				al, p := pressAlerter(st)
+				t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+				h := atRisk("acme", 40, health.ReasonSentimentLow, "k1")
+				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0); err != nil {
+					t.Fatal(err)
+				}
+				fp := bot.AlertFor("T1", h, t0).Fingerprint
+				press := func(at time.Time, msg, user, userName string) {
+					t.Helper()
+					b := &bot.Bot{Store: st, Now: func() time.Time { return at }}
+					doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: user, UserName: userName, Staff: true, Button: true, Text: "alert.ack " + fp})
+					if err != nil {
+						t.Fatal(err)
+					}
+					p.docs[msg] = doc // (the platform replaces the pressed message only)
+				}
+				press(t0.Add(time.Hour), "1", "UMARIA", "maria")
+				worse := atRisk("acme", 20, health.ReasonSentimentLow, "k1")
+				if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{worse}, t0.Add(2*time.Hour)); err != nil || out.Repeated != 1 {
+					t.Fatalf("worse: %+v, %v", out, err)
+				}
+				switch then {
+				case "another staff member answers":
+					press(t0.Add(3*time.Hour), "2", "USAM", "sam")
+				default:
+					if _, err := al.Evaluate(ctx, "T1", nil, t0.Add(3*time.Hour)); err != nil { // recovered
+						t.Fatal(err)
+					}
+					if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{worse}, t0.Add(4*time.Hour)); err != nil { // raised again
+						t.Fatal(err)
+					}
+				}
+				if !strings.Contains(docText(p.docs["1"]), "Acknowledged by maria") {
+					t.Fatalf("message 1 before the forget: %s", docText(p.docs["1"]))
+				}
+				held, err := bot.PersonHeld(ctx, st.(bot.PrivacyStore), "T1", "UMARIA")
+				if err != nil || held.Alerts != 1 {
+					t.Errorf("held of maria: %+v, %v; want the alert she answered", held, err)
+				}
+				if res, err := bot.ForgetPerson(ctx, st.(bot.PrivacyStore), "T1", "UMARIA"); err != nil || res.Alerts != 1 {
+					t.Errorf("forget maria: %+v, %v; want the alert changed", res, err)
+				}
+				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{worse}, t0.Add(5*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+				for id, doc := range p.docs {
+					if strings.Contains(docText(doc), "maria") {
+						t.Errorf("after the forget and a pass, message %s still names maria:\n%s", id, docText(doc))
+					}
+				}
+				if raw, _ := json.Marshal(readAlert(t, st, fp)); strings.Contains(string(raw), "UMARIA") {
+					t.Errorf("the stored alert keeps maria's id: %s", raw)
+				}
+			})
+		}
+	}
+}
+
+// TestEditedAlertStillSaysWhoAnswered: a message edited after a press (a forget
+// of the staff member who pressed it, a new score) lost the press's note and read
+// as an alert nobody had answered, buttons and all; every rendering of an answered
+// alert says who answered it now ("a staff member" once they are forgotten).
+func TestEditedAlertStillSaysWhoAnswered(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			al, p := pressAlerter(st)
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			h := atRisk("acme", 40, health.ReasonSentimentLow, "k1")
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0); err != nil {
+				t.Fatal(err)
+			}
+			fp := bot.AlertFor("T1", h, t0).Fingerprint
+			b := &bot.Bot{Store: st, Now: func() time.Time { return t0.Add(time.Hour) }}
+			doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "UMARIA", UserName: "maria", Staff: true, Button: true, Text: "alert.snooze " + fp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(docText(doc), "Snoozed by maria until Nov 9 10:00 UTC."); got != 1 {
+				t.Errorf("the pressed message says who snoozed it %d times, want once:\n%s", got, docText(doc))
+			}
+			p.docs["1"] = doc
+			if _, err := bot.ForgetPerson(ctx, st.(bot.PrivacyStore), "T1", "UMARIA"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0.Add(2*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if txt := docText(p.docs["1"]); !strings.Contains(txt, "Snoozed by "+bot.ForgottenStaff+" until Nov 9 10:00 UTC.") || strings.Contains(txt, "maria") {
+				t.Errorf("the message after the forget does not say it is snoozed, or names maria:\n%s", txt)
+			}
+			// Acknowledged, then re-scored: the edit says who acknowledged it.
+			b.Now = func() time.Time { return t0.Add(3 * time.Hour) }
+			if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "USAM", UserName: "sam", Staff: true, Button: true, Text: "alert.ack " + fp}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 36, health.ReasonSentimentLow, "k1")}, t0.Add(4*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if txt := docText(p.docs["1"]); !strings.Contains(txt, "health 36") || !strings.Contains(txt, "Acknowledged by sam at Nov 2 12:00 UTC.") {
+				t.Errorf("the re-scored message:\n%s", txt)
+			}
+		})
+	}
+}

@@ -328,16 +328,26 @@ func forgetOwnAccount(al *feedbackbot.Alert, user string) bool {
 const ForgottenStaff = "a staff member"
 
 // forgetAnswerer takes the person out of an alert they acknowledged or snoozed as
-// staff: their name (AckedBy) and id, and, through Redacted, the "Acknowledged by"
-// their press left on its posted message. An alert answered before the id was
+// staff: their name (AckedBy) and id, their id among its Answerers, and, through
+// Redacted, the "Acknowledged by" their press left on any of its posted messages
+// (each is edited to the alert as it is now). An alert answered before the id was
 // kept is theirs when the name shown is their id (they had no display name). It
 // reports whether it changed the alert.
 func forgetAnswerer(al *feedbackbot.Alert, user string) bool {
-	if user == "" || answererID(al) != user {
+	if user == "" {
 		return false
 	}
-	al.AckedBy, al.AckedByID = ForgottenStaff, ""
-	return true
+	changed := false
+	if answererID(al) == user {
+		al.AckedBy, al.AckedByID = ForgottenStaff, ""
+		changed = true
+	}
+	// (their press may be on an earlier message: a repeat's, an earlier episode's)
+	if i := slices.Index(al.Answerers, user); i >= 0 {
+		al.Answerers = slices.Delete(slices.Clone(al.Answerers), i, i+1)
+		changed = true
+	}
+	return changed
 }
 
 // answererID is the id of the staff member who acknowledged or snoozed al: the

@@ -870,5 +870,28 @@ func AlertDocument(a feedbackbot.Alert) feedbackbot.Document {
 		}})
 	}
 	doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: fmt.Sprintf("Alert %s · raised %s", a.Fingerprint, a.RaisedAt.Format("2006-01-02 15:04 MST"))})
+	if note := answeredNote(a); note != "" {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockContext, Text: note})
+	}
 	return doc
+}
+
+// answeredNote says who acknowledged or snoozed an open alert, and when ("" when
+// nobody has, or it was opened again since): a message edited after the press (a
+// new score, a quote erased) kept its buttons and lost the note, and read as an
+// alert nobody had answered.
+func answeredNote(a feedbackbot.Alert) string {
+	if a.Status == feedbackbot.AlertResolved || a.AckedBy == "" {
+		return ""
+	}
+	who := feedbackbot.EscapeMarkup(a.AckedBy)
+	switch {
+	case a.Status == feedbackbot.AlertSnoozed:
+		return fmt.Sprintf("Snoozed by %s until %s.", who, stampUTC(a.SnoozedUntil))
+	case a.Status == feedbackbot.AlertAcknowledged && !a.AnsweredAt.IsZero():
+		return fmt.Sprintf("Acknowledged by %s at %s.", who, stampUTC(a.AnsweredAt))
+	case a.Status == feedbackbot.AlertAcknowledged:
+		return fmt.Sprintf("Acknowledged by %s.", who)
+	}
+	return ""
 }

@@ -295,8 +295,10 @@ func (a *Adapter) normalize(ctx context.Context, m *discordgo.Message, lc lastCu
 	if m.Member != nil {
 		roles = m.Member.Roles
 		// (as Discord has them now: a staff message mentioning the author looks
-		// nothing up for a while; see mentionedAccount)
-		a.members.put(m.GuildID, m.Author.ID, &discordgo.Member{Roles: slices.Clone(roles)}, time.Now())
+		// nothing up for a while, see mentionedAccount; with the nickname and user,
+		// as a REST read has them: catch-up names authors by it, and the roles
+		// alone named them by their user name, a review found)
+		a.members.put(m.GuildID, m.Author.ID, &discordgo.Member{User: m.Author, Nick: m.Member.Nick, Roles: slices.Clone(roles)}, time.Now())
 	}
 	conv := cmpOr(out.Thread, ci.id) // the conversation: a thread, or the channel
 	if a.isStaff(m.GuildID, m.Author.ID, roles) {
@@ -358,14 +360,20 @@ func (a *Adapter) staffAccount(ctx context.Context, ci channelInfo, conv string,
 			return prev.Account
 		}
 	}
-	budget := time.Duration(0) // catch-up waits for an answer: it runs beside the gateway
+	// The members' lookups of the replied-to author and of the mentioned share one
+	// bound in live capture (a reply pings its author: looked up twice, it held the
+	// gateway's reader twice as long, a review found); catch-up waits for an
+	// answer: it runs beside the gateway.
+	lookup := ctx
 	if isLive {
-		budget = memberLookupBudget
+		var cancel context.CancelFunc
+		lookup, cancel = context.WithTimeout(ctx, memberLookupBudget)
+		defer cancel()
 	}
-	if acct := a.repliedAccount(ctx, ci, m, budget); acct != "" {
+	if acct := a.repliedAccount(ctx, lookup, ci, m); acct != "" {
 		return acct
 	}
-	if acct := a.mentionedAccount(ctx, ci, m, budget); acct != "" {
+	if acct := a.mentionedAccount(lookup, ci, m); acct != "" {
 		return acct
 	}
 	if acct := lc.last(conv); acct != "" {
@@ -393,9 +401,9 @@ const memberLookupBudget = time.Second
 // user id instead of their account, and a reply to a colleague count for the
 // colleague as a customer. The message as captured decides instead (queued here or
 // stored: the account it counted for, a colleague's included), else its author's
-// roles as Discord has them now (state, then REST). budget, when not zero, bounds
-// that REST lookup (see memberLookupBudget).
-func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discordgo.Message, budget time.Duration) string {
+// roles as Discord has them now (state, then REST), read within lookup (which
+// staffAccount bounds in live capture: see memberLookupBudget).
+func (a *Adapter) repliedAccount(ctx, lookup context.Context, ci channelInfo, m *discordgo.Message) string {
 	ref := m.ReferencedMessage
 	id := ""
 	if ref != nil {
@@ -425,13 +433,7 @@ func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discord
 	if ref.Member != nil {
 		roles = ref.Member.Roles
 	} else {
-		lctx := ctx
-		if budget > 0 {
-			var cancel context.CancelFunc
-			lctx, cancel = context.WithTimeout(ctx, budget)
-			defer cancel()
-		}
-		mem, err := a.guildMember(lctx, m.GuildID, author)
+		mem, err := a.guildMember(lookup, m.GuildID, author)
 		if err != nil {
 			a.log.Warn("discord: the replied-to author's roles could not be read; the staff message counts for the conversation's last customer",
 				"message", m.ID, "user", author, "err", err)
@@ -451,10 +453,11 @@ func (a *Adapter) repliedAccount(ctx context.Context, ci channelInfo, m *discord
 // they are all of one, else "": in a community channel, "@dana the export is
 // fixed" answers dana (or her role's account), not whichever member wrote last (it
 // counted for them, and dana's question stayed unanswered in her health). A
-// mentioned user's roles come from their latest message seen live, the gateway's
-// state or REST (guildMember, within budget when not zero: a lookup that fails or
-// takes longer leaves them out); bots and staff are no customers.
-func (a *Adapter) mentionedAccount(ctx context.Context, ci channelInfo, m *discordgo.Message, budget time.Duration) string {
+// mentioned user's roles come from the gateway's state, their latest message seen
+// live (for memberTTL), else REST (guildMember, within ctx, which staffAccount
+// bounds in live capture: a lookup that fails or takes longer leaves them out);
+// bots and staff are no customers.
+func (a *Adapter) mentionedAccount(ctx context.Context, ci channelInfo, m *discordgo.Message) string {
 	var users []string
 	for _, u := range m.Mentions {
 		if u != nil && u.ID != "" && !u.Bot && u.ID != m.Author.ID && !slices.Contains(users, u.ID) && len(users) < maxMentions {
@@ -463,11 +466,6 @@ func (a *Adapter) mentionedAccount(ctx context.Context, ci channelInfo, m *disco
 	}
 	if len(users) == 0 {
 		return ""
-	}
-	if budget > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, budget)
-		defer cancel()
 	}
 	acct := ""
 	for _, id := range users {

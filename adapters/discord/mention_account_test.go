@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -95,5 +96,71 @@ func TestImportStaffMessageCountsForTheMemberItMentions(t *testing.T) {
 		if m := got[id]; m.Role != feedbackbot.RoleStaff || m.Account != acct {
 			t.Errorf("staff message %s (%q) imported as %s for %q, want staff for %q", id, m.Text, m.Role, m.Account, acct)
 		}
+	}
+}
+
+// TestCatchUpKeepsTheNicknameOfAnAuthorSeenLive: a member's live message puts
+// their roles in the members' cache for mentions; catch-up after a fresh session
+// names authors by the cached member, which had no nickname, so a missed message
+// was stored under their user name ("User 01" beside "Alice (Globex)").
+func TestCatchUpKeepsTheNicknameOfAnAuthorSeenLive(t *testing.T) {
+	const nick = "Alice (Globex)"
+	f := newFixture(t, testConfig(), nil)
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userAlice, Username: "user01", GlobalName: "User 01"},
+		Nick: nick, Roles: []string{roleMember}})
+	live := message(chGeneral, userAlice, []string{roleMember}, "the export is slow again")
+	live["member"] = map[string]any{"roles": []string{roleMember}, "nick": nick}
+	live["timestamp"] = time.Now().UTC().Add(-time.Hour).Format(time.RFC3339Nano)
+	f.fake.Dispatch("MESSAGE_CREATE", live)
+	f.eventually("live capture", func() bool { _, ok := replay(t, f.st)[live["id"].(string)]; return ok })
+	analyse(t, f.st) // (catch-up starts after the newest stored message)
+	missed := message(chGeneral, userAlice, []string{roleMember}, "any news on the export?")
+	missed["member"] = map[string]any{"roles": []string{roleMember}, "nick": nick}
+	missed["timestamp"] = time.Now().UTC().Format(time.RFC3339Nano)
+	f.fake.AddMessage(missed) // written while no session is up: REST serves it
+	// The session ends (closed with 1000, which Discord does not resume): the
+	// adapter reconnects with a fresh session, and catches up over REST.
+	if err := f.a.Session().Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "catch-up of the missed message", 20*time.Second, func() bool { _, ok := replay(t, f.st)[missed["id"].(string)]; return ok })
+	got := replay(t, f.st)
+	for _, id := range []string{live["id"].(string), missed["id"].(string)} {
+		if m := got[id]; m.AuthorName != nick || m.AccountName != nick {
+			t.Errorf("message %s (%q): author name %q, account name %q; want %q for both", id, m.Text, m.AuthorName, m.AccountName, nick)
+		}
+	}
+}
+
+// TestPingingStaffReplyHoldsTheGatewayOnce: a staff reply pings its author (as
+// Discord's replies do by default); with Discord slow to answer, the author was
+// looked up as the one replied to and again as the one mentioned, each within its
+// own second, and the gateway's reader waited two. The lookups share one bound.
+func TestPingingStaffReplyHoldsTheGatewayOnce(t *testing.T) {
+	old := captureTimeout
+	captureTimeout = time.Minute
+	t.Cleanup(func() { captureTimeout = old })
+	f := newFixture(t, testConfig(), nil)
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userBob}, Roles: []string{roleAcme}})
+	f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "the export fails every night"))
+	shot := withoutText(message(chGeneral, userBob, []string{roleAcme}, ""))
+	f.fake.Dispatch("MESSAGE_CREATE", shot)
+	route := "/guilds/" + guild + "/members/" + userBob
+	f.fake.HoldNext("GET", route) // Discord is slow to answer (every lookup of bob)
+	f.fake.HoldNext("GET", route)
+	reply := replyTo(shot, userStaff, "thanks for the screenshot, Bob")
+	reply["mentions"] = []map[string]any{{"id": userBob, "username": "user02"}}
+	later := message(chGeneral, userAlice, []string{roleMember}, "is the dashboard slow for anyone else?")
+	start := time.Now()
+	f.fake.Dispatch("MESSAGE_CREATE", reply)
+	f.fake.Dispatch("MESSAGE_CREATE", later)
+	waitFor(t, "the event after the staff reply captured", 20*time.Second, func() bool {
+		_, ok := replay(t, f.st)[later["id"].(string)]
+		return ok
+	})
+	held := time.Since(start)
+	if n := len(f.fake.Requests(route)); n > 1 || held > memberLookupBudget+600*time.Millisecond {
+		t.Errorf("one pinging staff reply looked its author up %d times and held the gateway's reader %s; want one lookup, within about %s",
+			n, held.Round(time.Millisecond), memberLookupBudget)
 	}
 }

@@ -614,17 +614,18 @@ func (a *Adapter) message(ctx context.Context, workspace string, ev Event) (feed
 		m.Account = a.cfg.ChannelAccounts[ev.Channel]
 	default:
 		m.Role = feedbackbot.RoleCustomer
-		m.Account = a.customerAccount(ev.Channel, m.Thread, ev.User, team)
+		m.Account = a.customerAccount(ev.Channel, m.Thread, m.ID, ev.User, team)
 	}
 	m.AccountName = a.cfg.AccountNames[m.Account]
 	return m, nil
 }
 
 // customerAccount is the configured account of a single-customer channel, else the
-// customer's team, which it remembers as the channel's (and the thread's) last
-// customer for the staff messages after it, and as the author's account for the
-// staff messages that mention them.
-func (a *Adapter) customerAccount(channel, thread, user, team string) string {
+// customer's team, which it remembers as the channel's (and the thread's, or as
+// the thread's its message id roots, when a reply came first) last customer for
+// the staff messages after it, and as the author's account for the staff messages
+// that mention them.
+func (a *Adapter) customerAccount(channel, thread, id, user, team string) string {
 	if acct, ok := a.cfg.ChannelAccounts[channel]; ok {
 		return acct
 	}
@@ -642,6 +643,11 @@ func (a *Adapter) customerAccount(channel, thread, user, team string) string {
 	a.lastCustomer[channel] = team
 	if thread != "" {
 		a.rememberThread(thread, team)
+	} else if acct, ok := a.threadCustomer[id]; ok && acct == noThreadCustomer {
+		// A thread whose staff reply came before it (Slack delivers in no
+		// promised order) was remembered as having no customer: its later
+		// replies count for its customer, not for whoever wrote last.
+		a.threadCustomer[id] = team
 	}
 	if user != "" {
 		if a.customerOf == nil || len(a.customerOf) >= maxThreads {
@@ -657,7 +663,8 @@ func (a *Adapter) customerAccount(channel, thread, user, team string) string {
 // organisations share, "<@dana> the export is fixed" answers dana's organisation,
 // not whichever customer wrote last. A mentioned user is known from their
 // messages captured here, else looked up (users.info, cached, within
-// mentionLookupBudget: a lookup that fails or takes longer leaves them out);
+// mentionLookupBudget and what ackBudget leaves but writeReserve: a lookup that
+// fails or takes longer leaves them out);
 // colleagues, guests of the home workspace (who belong to no organisation's
 // account) and bots are not customers.
 func (a *Adapter) mentionedAccount(ctx context.Context, text string) string {
@@ -665,7 +672,13 @@ func (a *Adapter) mentionedAccount(ctx context.Context, text string) string {
 	if len(users) == 0 {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(ctx, mentionLookupBudget)
+	budget := mentionLookupBudget
+	if deadline, ok := ctx.Deadline(); ok {
+		// (the store's write comes after: lookups that ran to the ack's deadline
+		// left it none, and the event was refused, a review found)
+		budget = min(budget, time.Until(deadline)-writeReserve)
+	}
+	ctx, cancel := context.WithTimeout(ctx, max(budget, 0))
 	defer cancel()
 	acct := ""
 	for _, id := range users {
@@ -728,9 +741,11 @@ func slackID(s string) bool {
 }
 
 // mentionLookupBudget bounds the users.info lookups of the users one staff message
-// mentions (inside ackBudget), and maxMentions how many mentions are read.
+// mentions (inside ackBudget, leaving writeReserve of it for the store's write),
+// and maxMentions how many mentions are read.
 const (
 	mentionLookupBudget = time.Second
+	writeReserve        = time.Second
 	maxMentions         = 8
 )
 

@@ -453,7 +453,7 @@ func OpenExport(zipPath string, opts ImportOptions) (*Export, error) {
 				return fmt.Errorf("more than %d users", opts.MaxUsers)
 			}
 			guest := u.IsRestricted || u.IsUltraRestricted
-			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), enterprise: u.Enterprise.EnterpriseID, restricted: guest, guest: guest, name: string(u.Name)}
+			a.userTeams[u.ID] = userInfo{team: cmpStr(u.TeamID, u.Profile.Team), enterprise: u.Enterprise.EnterpriseID, restricted: guest, guest: guest, name: string(u.Name), bot: u.IsBot}
 			if name := u.displayName(); name != "" {
 				names[u.ID] = name
 			}

@@ -1,10 +1,17 @@
 package slackadapter
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/slack-go/slack/slacktest"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/store"
 )
 
 // TestStaffMessageCountsForTheCustomerItMentions: in a channel two customer
@@ -61,5 +68,67 @@ func TestMentionedUsers(t *testing.T) {
 		if got := mentionedUsers(c.text); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("mentionedUsers(%q) = %q, want %q", c.text, got, c.want)
 		}
+	}
+}
+
+// TestMentionLookupLeavesTheWriteItsBudget: the author's users.info took 1.6 s,
+// and the lookup of the user their message mentions ran to the ack's deadline:
+// the store's write had no time left, and a staff message Slack delivered once
+// was refused (500). The lookups leave the write its reserve.
+func TestMentionLookupLeavesTheWriteItsBudget(t *testing.T) {
+	slow := func(c slacktest.Customize) {
+		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(1600 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+			usersJSON(w, r)
+		})
+	}
+	f := newFixture(t, slow)
+	start := time.Now()
+	code := f.event("E1", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": "1700000000.000100",
+		"text": "<@XDANA> the export is fixed"})
+	if code != http.StatusOK {
+		t.Fatalf("a staff message that mentions a customer, with users.info slow: status %d after %s, want 200", code, time.Since(start).Round(time.Millisecond))
+	}
+	if _, ok := f.stored(key("C1", "1700000000.000100")); !ok {
+		t.Error("the staff message was not captured")
+	}
+}
+
+// TestImportedStaffMentionOfABotIsNoCustomer: an export's users.json marks a
+// partner's bot (is_bot); a staff message that mentions it counts for the last
+// customer, as live capture has it, not for the bot's team.
+func TestImportedStaffMentionOfABotIsNoCustomer(t *testing.T) {
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	files := map[string]string{
+		"users.json": j([]map[string]any{
+			{"id": "UMARIA", "team_id": "THOME", "name": "maria"},
+			{"id": "UDANA", "team_id": "TACME", "name": "dana"},
+			{"id": "UBETABOT", "team_id": "TBETA", "name": "beta-jira", "is_bot": true},
+		}),
+		"channels.json": j([]map[string]any{{"id": "CSHAREDX", "name": "community"}}),
+		"community/2026-11-03.json": j([]map[string]any{
+			{"type": "message", "user": "UDANA", "text": "the CSV export is broken", "ts": "1793693200.000100"},
+			{"type": "message", "user": "UMARIA", "text": "<@UBETABOT> file this for dana please", "ts": "1793693300.000100"},
+		}),
+	}
+	st := openStore(t)
+	if sum, err := ImportExport(context.Background(), writeZip(t, files), ImportOptions{HomeTeam: "THOME"}, st); err != nil || sum.Appended != 2 {
+		t.Fatalf("ImportExport: %+v, %v", sum, err)
+	}
+	var got feedbackbot.Message
+	if err := st.Replay(context.Background(), "THOME", func(e store.Entry) error {
+		if e.Event.Message.Author == "UMARIA" {
+			got = e.Event.Message
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got.Role != feedbackbot.RoleStaff || got.Account != "TACME" {
+		t.Errorf("the imported staff message that mentions a bot: %s for %q, want staff for the last customer's TACME", got.Role, got.Account)
 	}
 }
