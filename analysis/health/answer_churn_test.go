@@ -2,6 +2,7 @@ package health
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,46 @@ func TestChurnSignalNeedsALeavingIntent(t *testing.T) {
 				t.Errorf("at risk %v, want %v: score %d, reasons %v", h.AtRisk, tc.atRisk, h.Score, codes(h))
 			}
 		})
+	}
+}
+
+// TestThanksAfterAColleagueConfirmAndResolve: the asker's thanks confirming a late
+// top-level answer after a colleague's "hello" close the conversation, as they do
+// with nobody between (it was answered, never resolved: the digest's resolutions
+// and "went quiet after a complaint" changed with the colleague's hello).
+func TestThanksAfterAColleagueConfirmAndResolve(t *testing.T) {
+	hour := 1.0 / 24
+	fri := 20.6
+	mon := fri - 63.75*hour
+	var routine []spec
+	for d := 50.0; d > 24; d -= 2 {
+		routine = append(routine, conv(d, 0.3, 20)...)
+	}
+	complaint := spec{daysAgo: fri, role: feedbackbot.RoleCustomer, score: -0.6, intent: feedbackbot.IntentBugReport, ask: true,
+		text: "The audit log export fails with a 500 every time, this blocks our audit"}
+	answer := spec{daysAgo: mon, role: feedbackbot.RoleStaff, score: 0.1, text: "Exports work again, please retry."}
+	hello := spec{daysAgo: mon - 10*hour/60, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, text: "hello"}
+	thanks := spec{daysAgo: mon - 25*hour/60, role: feedbackbot.RoleCustomer, score: 0.6, intent: feedbackbot.IntentPraise, text: "thanks, that worked!"}
+	type result struct {
+		answered, resolved int
+		quiet              string
+	}
+	run := func(specs []spec, colleague int) result {
+		items := build(append(slices.Clone(routine), specs...))
+		if colleague >= 0 {
+			items[len(routine)+colleague].Message.Author = "customer2"
+		}
+		r := ResponseTimes(items, Params{}, now.Add(-30*24*time.Hour), now)
+		h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
+		return result{r.Answered, r.Resolved, reasonText(h, ReasonWentQuiet)}
+	}
+	plain := run([]spec{complaint, answer, thanks}, -1)
+	withHello := run([]spec{complaint, answer, hello, thanks}, 2)
+	if plain.answered != withHello.answered || plain.resolved != withHello.resolved {
+		t.Errorf("response times: answered/resolved %d/%d with the colleague's hello, %d/%d without",
+			withHello.answered, withHello.resolved, plain.answered, plain.resolved)
+	}
+	if strings.Contains(withHello.quiet, "after a complaint") != strings.Contains(plain.quiet, "after a complaint") {
+		t.Errorf("went quiet: %q with the colleague's hello, %q without", withHello.quiet, plain.quiet)
 	}
 }

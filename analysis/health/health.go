@@ -327,7 +327,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	var waitingSince []time.Time     // when each waiting conversation asked first
 	var missed, answered int
 	for _, c := range convs {
-		if !c.asks {
+		if !c.asks || c.chasing != nil { // (a chaser's waits and answers are its question's)
 			continue
 		}
 		asked := c.asked()
@@ -483,6 +483,11 @@ type conversation struct {
 	// also are the customer's earlier conversations a top-level staff message
 	// answered with it, by that message (what a fix was about: recurring).
 	also []answeredWith
+	// chasing is the conversation whose question this one, begun by the asker's
+	// chaser ("any update?"), chases while nothing but chasers joined it; chasers
+	// are those chasing this one: an answer to either answers both.
+	chasing *conversation
+	chasers []*conversation
 }
 
 // asked is when the conversation first waited for a reply: its first ask (a
@@ -619,12 +624,33 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 		out = append(out, c)
 		return c
 	}
-	// answer counts staff message msgs[j] as a reply in c (none before it started).
-	answer := func(c *conversation, j int) {
+	// answer counts staff message msgs[j] as a reply in c (none before it started),
+	// and in the conversations chasing c, or the one c chases (given as o, not as
+	// msgs[j]'s member).
+	var answer func(c *conversation, j int)
+	answerChase := func(c *conversation, j int) {
+		keep := c
+		if member != nil {
+			keep = member[j]
+		}
+		if o := c.chasing; o != nil && o.firstReply.IsZero() {
+			answer(o, j)
+		}
+		for _, o := range c.chasers {
+			if o.chasing == c && o.firstReply.IsZero() {
+				answer(o, j)
+			}
+		}
+		if member != nil {
+			member[j] = keep
+		}
+	}
+	answer = func(c *conversation, j int) {
 		m := &msgs[j].Message
 		if m.Time.Before(c.start) {
 			return
 		}
+		defer answerChase(c, j)
 		if c.firstReply.IsZero() {
 			c.firstReply = m.Time
 		}
@@ -683,6 +709,12 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 							answerEarlier(w, j)
 							answer(w, j)
 							cs.prune()
+							if w != c && w.resolved.IsZero() {
+								// (the thanks close it, as they close the latest
+								// conversation they join: a colleague's message
+								// between left it answered, never resolved)
+								w.resolved = m.Time
+							}
 						}
 					}
 				}
@@ -690,20 +722,34 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 				closing := c != nil && !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05
 				// A wish belongs to it when it follows the reply closely.
 				followUp = wish && c != nil && c.asks && !c.firstReply.IsZero()
-				// The asker's chaser of their question still waiting belongs to it,
-				// however late ("any update?" hours later, then staff's answer in
-				// the question's thread: the chaser waited on, a conversation of
-				// its own). (A colleague's "hello" is no chaser of it.)
-				chasing := c != nil && c.asks && c.firstReply.IsZero() && m.Time.Sub(cs.last) > gap && chases(m.Text) && customerOf(c, m.Author)
-				if c == nil || !closing && !chasing && m.Time.Sub(cs.last) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
+				// The asker's chaser of their question still waiting, within
+				// answerReach of their last word on it ("any update?" hours later):
+				// a conversation of its own, answered with the question (then
+				// staff's answer in the question's thread left the chaser waiting).
+				// (A colleague's "hello" is no chaser of it; a question older than
+				// answerReach may be before what a summary read holds.)
+				var chased *conversation
+				if c != nil && c.asks && c.firstReply.IsZero() && c.lastCust != nil && m.Time.Sub(cs.last) > gap &&
+					m.Time.Sub(c.lastCust.Message.Time) <= answerReach && customerOf(c, m.Author) && chases(m.Text) {
+					chased = c
+				}
+				if c == nil || !closing && m.Time.Sub(cs.last) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
 					c = start(m)
 					followUp = false
+					if chased != nil {
+						c.chasing, chased.chasers = chased, append(chased.chasers, c)
+					}
+				} else if c.chasing != nil && !chases(m.Text) {
+					c.chasing = nil // (more than a chaser now: a conversation of its own)
 				}
 				cs.last = m.Time
 			case c == nil: // a thread whose root we never saw
 				c = start(m)
 			default:
 				followUp = wish && c.asks && !c.firstReply.IsZero()
+				if c.chasing != nil && !chases(m.Text) {
+					c.chasing = nil // (more than a chaser now: a conversation of its own)
+				}
 			}
 			if it.Tags.NeedsReply && !c.firstReply.IsZero() && !followUp {
 				c = start(m)
@@ -992,8 +1038,8 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 	}
 	for _, c := range conversations(ptrs, p.ConversationGap, nil) {
 		asked := c.asked()
-		if !c.asks || asked.Before(from) || asked.After(now) {
-			continue
+		if !c.asks || c.chasing != nil || asked.Before(from) || asked.After(now) {
+			continue // (a chaser's waits and answers are its question's)
 		}
 		r.Conversations++
 		var account string
@@ -1160,22 +1206,38 @@ func atRisk(h feedbackbot.Health, p Params) bool {
 }
 
 // chasePhrases are what a customer writes to chase an answer, as word sequences;
-// greetPhrases chase only in a message of a few words ("hello?", "anyone there?").
+// greetPhrases chase only in a question ("hello?", "anyone there?": "Hi team!"
+// greets); chaseFiller are the words a chaser may have besides them ("Hi team, any
+// update on my question from Tuesday?"). A word of anything else (a topic, a new
+// ask: "any update on pricing? also the login is broken", "can we bump our plan?")
+// makes the message more than a chaser.
 var (
 	chasePhrases = [][]string{{"any", "update"}, {"any", "updates"}, {"any", "news"}, {"any", "progress"}, {"any", "eta"},
 		{"any", "word"}, {"an", "update"}, {"following", "up"}, {"follow", "up"}, {"checking", "in"}, {"just", "checking"},
-		{"still", "waiting"}, {"bump"}, {"bumping"}, {"ping"}, {"status", "update"}}
-	greetPhrases = [][]string{{"hello"}, {"hi"}, {"anyone"}, {"anybody"}, {"someone"}}
+		{"still", "waiting"}, {"bump"}, {"bumping"}, {"ping"}}
+	greetPhrases = [][]string{{"hello"}, {"hi"}, {"hey"}, {"anyone"}, {"anybody"}, {"someone"}}
+	chaseFiller  = func() map[string]bool {
+		set := map[string]bool{}
+		for _, w := range strings.Fields("hi hello hey team all guys folks there everyone anyone anybody someone " +
+			"please pls thanks thank you again just so yet here still " +
+			"on this that it its my our the a question questions request ticket issue above below earlier " +
+			"me us we i is are am i'm we're i've we've about for from re regarding to with " +
+			"reply response answer waiting " +
+			"yesterday today morning last week monday tuesday wednesday thursday friday saturday sunday") {
+			set[w] = true
+		}
+		return set
+	}()
 )
 
-// maxChaseWords bounds the words of a chaser: a longer message says something of
-// its own (a new question after "following up on our call").
+// maxChaseWords bounds the words of a chaser.
 const maxChaseWords = 12
 
 // chases reports whether a customer's message does nothing but chase an answer
-// ("any update?", "Hi team, any news on the export issue?", "bump", "hello??"):
-// a chase phrase in a message of at most maxChaseWords words, markup (mentions,
-// links, :emoji:) left out.
+// ("any update?", "Hi team, any news on this?", "following up on my question",
+// "bump", "hello??"): markup (mentions, links, :emoji:) aside, at most
+// maxChaseWords words, a chase phrase (a greeting only in a question), and
+// nothing but chase phrases and chaseFiller.
 func chases(text string) bool {
 	var words []string
 	for _, f := range strings.Fields(strings.ReplaceAll(strings.ToLower(text), "’", "'")) {
@@ -1187,18 +1249,33 @@ func chases(text string) bool {
 			return false
 		}
 	}
-	phrases := chasePhrases
-	if len(words) <= 3 {
-		phrases = slices.Concat(chasePhrases, greetPhrases)
-	}
-	for i := range words {
-		for _, ph := range phrases {
-			if i+len(ph) <= len(words) && slices.Equal(words[i:i+len(ph)], ph) {
-				return true
+	covered := make([]bool, len(words))
+	found := false
+	mark := func(phrases [][]string) {
+		for i := range words {
+			for _, ph := range phrases {
+				if i+len(ph) <= len(words) && slices.Equal(words[i:i+len(ph)], ph) {
+					found = true
+					for k := range ph {
+						covered[i+k] = true
+					}
+				}
 			}
 		}
 	}
-	return false
+	mark(chasePhrases)
+	if strings.Contains(text, "?") {
+		mark(greetPhrases)
+	}
+	if !found {
+		return false
+	}
+	for i, w := range words {
+		if !covered[i] && !chaseFiller[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // fixPhrases are what staff say when a problem is fixed, as word sequences.
