@@ -211,7 +211,7 @@ func (a *Alerter) Evaluate(ctx context.Context, workspace string, hs []feedbackb
 	for id, al := range existing {
 		a.asRead[id] = alertAsRead{answered: al.AnsweredAt, redacted: al.Redacted, evidence: evidenceKeys(al), notified: al.NotifiedAt, posts: slices.Clone(al.Posts)}
 	}
-	if err := a.rerenderRedacted(ctx, existing); err != nil {
+	if err := a.rerenderRedacted(ctx, existing, now); err != nil {
 		return out, err
 	}
 	// One alert per account at a time: while an account stays at risk, its open alert
@@ -479,18 +479,24 @@ func openByAccount(existing map[string]*feedbackbot.Alert) (ongoing map[string]*
 }
 
 // rerenderRedacted edits the posted messages of alerts whose evidence was removed
-// (forget, retention) so that no removed quote stays in the chat. A message whose
+// (forget, retention) so that no removed quote stays in the chat, as of now. A message whose
 // channel may not be posted to any more (shared with another organisation, open
 // to the community, no longer internal since) is deleted instead: a deletion adds
 // nothing for the channel to read. A message already gone is done with; one that
 // could be neither edited nor deleted (an outage) is tried again next pass.
-func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*feedbackbot.Alert) error {
+func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*feedbackbot.Alert, now time.Time) error {
 	for _, id := range slices.Sorted(maps.Keys(existing)) {
 		al := existing[id]
 		if !al.Redacted {
 			continue
 		}
-		doc := AlertDocument(*al)
+		shown := *al
+		if shown.Status == feedbackbot.AlertSnoozed && !shown.SnoozedUntil.After(now) {
+			// (its snooze ran out: this pass opens it again after the edit, and
+			// nothing edits the message again then; it said "Snoozed by …")
+			shown.Status = feedbackbot.AlertOpen
+		}
+		doc := AlertDocument(shown)
 		if al.Status == feedbackbot.AlertResolved {
 			doc.Color = closedColour(al)
 		}
@@ -543,6 +549,9 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 			// the new episode quoted someone else (forget and retention did not
 			// find it, a review found)
 			cand.Quoted, cand.QuotedFrom = slices.Clone(prev.Quoted), prev.QuotedFrom
+			// and the edits they still need (one that failed: a quote of someone
+			// forgotten since, no longer among Quoted, stayed in the chat)
+			cand.Redacted = prev.Redacted
 			// and what became of it, for the digests' follow-up
 			cand.Episodes = slices.DeleteFunc(append(slices.Clone(prev.Episodes), prev.Episode()), func(e feedbackbot.AlertEpisode) bool {
 				return now.Sub(e.ResolvedAt) > feedbackbot.AlertEpisodesKept

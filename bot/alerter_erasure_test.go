@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,119 @@ func TestErasureReachesAnEarlierEpisodesReplacedMessage(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// updateFailing is a poster whose edits of the messages in fail are refused (the
+// platform answering 503).
+type updateFailing struct {
+	refPoster
+	fail map[string]bool
+}
+
+func (p *updateFailing) Update(ctx context.Context, ref feedbackbot.PostRef, doc feedbackbot.Document) error {
+	if p.fail[ref.ID] {
+		return errors.New("503 from the platform")
+	}
+	return p.refPoster.Update(ctx, ref, doc)
+}
+
+// TestPendingRedactionSurvivesANewEpisode: a replaced message quotes XDANA, the
+// alert recovers, XDANA is forgotten, and the pass that should edit the message
+// cannot (the platform refuses) while it raises the account's new episode. The
+// edit stayed owed by the old episode alone: the new one began not Redacted, and
+// with XDANA out of Quoted nothing looked for the quote again.
+func TestPendingRedactionSurvivesANewEpisode(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			p := &updateFailing{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}, fail: map[string]bool{}}
+			al := &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			h := atRisk("acme", 30, health.ReasonUnanswered)
+			h.Reasons[0].Evidence = []feedbackbot.Evidence{{MessageKey: "slack/T1/C1:1.000100", Author: "XDANA", Quote: "call me on 555-0199, nobody answers", Time: t0}}
+			lee := atRisk("acme", 30, health.ReasonUnanswered)
+			lee.Reasons[0].Evidence = []feedbackbot.Evidence{{MessageKey: "slack/T1/C1:2.000100", Author: "XLEE", Quote: "lee says the export fails", Time: t0}}
+			for _, s := range []struct {
+				at time.Duration
+				hs []feedbackbot.Health
+			}{{0, []feedbackbot.Health{h}}, {25 * time.Hour, []feedbackbot.Health{h}}, {26 * time.Hour, nil}} {
+				if _, err := al.Evaluate(ctx, "T1", s.hs, t0.Add(s.at)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !strings.Contains(docText(p.docs["1"]), "555-0199") {
+				t.Fatalf("the first message, before: %s", docText(p.docs["1"]))
+			}
+			if _, err := bot.ForgetPerson(ctx, st.(bot.PrivacyStore), "T1", "XDANA"); err != nil {
+				t.Fatal(err)
+			}
+			p.fail["1"] = true
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{lee}, t0.Add(27*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			p.fail["1"] = false
+			for i := 28; i < 31; i++ {
+				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{lee}, t0.Add(time.Duration(i)*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for id, doc := range p.docs {
+				if strings.Contains(docText(doc), "555-0199") {
+					t.Errorf("message %s still quotes the forgotten XDANA after the edit could be made again: %s", id, docText(doc))
+				}
+			}
+		})
+	}
+}
+
+// TestExpiredSnoozeIsNotShownAfterAnErasure: an alert snoozed by maria eases to
+// a warning (below MinSeverity: not repeated when the snooze runs out); her snooze
+// runs out, and a quoted customer is forgotten, so the next pass edits the message
+// before it opens the alert again: it said "Snoozed by maria until" a day gone by
+// on an open alert, and nothing edited it again.
+func TestExpiredSnoozeIsNotShownAfterAnErasure(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			al, p := refAlerter(st)
+			al.MinSeverity = feedbackbot.SeverityCritical
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			mk := func(score int, dana bool) feedbackbot.Health {
+				h := atRisk("acme", score, health.ReasonSentimentLow)
+				h.Reasons[0].Evidence = []feedbackbot.Evidence{{MessageKey: "slack/T1/C1:2.000100", Author: "XLEE", Quote: "lee: export fails", Time: t0}}
+				if dana {
+					h.Reasons[0].Evidence = append(h.Reasons[0].Evidence, feedbackbot.Evidence{MessageKey: "slack/T1/C1:1.000100", Author: "XDANA", Quote: "dana: 555-0199", Time: t0})
+				}
+				return h
+			}
+			if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{mk(20, true)}, t0); err != nil || out.Raised != 1 {
+				t.Fatalf("raise: %+v %v", out, err)
+			}
+			fp := bot.AlertFor("T1", mk(20, true), t0).Fingerprint
+			b := &bot.Bot{Store: st, Now: func() time.Time { return t0.Add(time.Hour) }}
+			doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "UMARIA", UserName: "maria", Staff: true, Button: true, Text: "alert.snooze " + fp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.docs["1"] = doc
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{mk(35, true)}, t0.Add(2*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bot.ForgetPerson(ctx, st.(bot.PrivacyStore), "T1", "XDANA"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{mk(35, false)}, t0.Add(8*24*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if p.n != 1 {
+				t.Fatalf("%d posts; the test wants the alert left quiet", p.n)
+			}
+			if got := readAlert(t, st, fp); got.Status != feedbackbot.AlertOpen || strings.Contains(docText(p.docs["1"]), "Snoozed by") {
+				t.Errorf("the alert is %s, its snooze run out; its message says:\n%s", got.Status, docText(p.docs["1"]))
+			}
+		})
 	}
 }

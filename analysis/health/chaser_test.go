@@ -183,3 +183,21 @@ func TestChaserOfAnOldQuestionSummaryAgrees(t *testing.T) {
 		})
 	}
 }
+
+// TestChasedQuestionResolvedByThanks: a question on Friday, the asker's chaser an
+// hour later, a top-level answer on Monday (beyond a day) and the asker's thanks
+// at once: the thanks join the chaser's conversation, and resolve the question it
+// chases (the digest counted it answered, never resolved).
+func TestChasedQuestionResolvedByThanks(t *testing.T) {
+	items := wbuild(
+		cust("q.1", "", 63*time.Hour, feedbackbot.IntentQuestion, "Exports fail with a 500, can someone look?"),
+		cust("n.1", "", 62*time.Hour, feedbackbot.IntentQuestion, "any update on this?"),
+		staff("s.1", "", 30*time.Minute, "Sorry for the wait: retry now, it works again."),
+		wmsg{id: "t.1", ago: 25 * time.Minute, role: feedbackbot.RoleCustomer, intent: feedbackbot.IntentOther, score: 0.6, text: "thanks, that worked!"},
+	)
+	r := ResponseTimes(items, Params{}, now.Add(-72*time.Hour), now)
+	if r.Conversations != 1 || r.Answered != 1 || r.Resolved != 1 || len(r.Waiting) != 0 {
+		t.Errorf("digest: %d conversations, %d answered, %d resolved, %d waiting; want the question, answered and resolved",
+			r.Conversations, r.Answered, r.Resolved, len(r.Waiting))
+	}
+}

@@ -739,16 +739,16 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 					if chased != nil {
 						c.chasing, chased.chasers = chased, append(chased.chasers, c)
 					}
-				} else if c.chasing != nil && !chases(m.Text) {
-					c.chasing = nil // (more than a chaser now: a conversation of its own)
+				} else if c.chasing != nil && it.Tags.NeedsReply && !chases(m.Text) {
+					c.chasing = nil // (asking more than a chaser now: a conversation of its own)
 				}
 				cs.last = m.Time
 			case c == nil: // a thread whose root we never saw
 				c = start(m)
 			default:
 				followUp = wish && c.asks && !c.firstReply.IsZero()
-				if c.chasing != nil && !chases(m.Text) {
-					c.chasing = nil // (more than a chaser now: a conversation of its own)
+				if c.chasing != nil && it.Tags.NeedsReply && !chases(m.Text) {
+					c.chasing = nil // (asking more than a chaser now: a conversation of its own)
 				}
 			}
 			if it.Tags.NeedsReply && !c.firstReply.IsZero() && !followUp {
@@ -810,6 +810,19 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 	for _, c := range out {
 		if c.marked && c.resolved.IsZero() && !c.lastStaff.IsZero() {
 			c.resolved = c.lastStaff
+		}
+	}
+	for _, c := range out {
+		// A chaser's close is its question's (the thanks joined the chaser's
+		// conversation, which nothing counts: the question stayed unresolved).
+		// (chasers come after what they chase: a chain ends in its question)
+		if o := c.chasing; o != nil && !c.resolved.IsZero() && o.resolved.IsZero() {
+			for o.chasing != nil && o.resolved.IsZero() {
+				o = o.chasing
+			}
+			if o.resolved.IsZero() {
+				o.resolved = c.resolved
+			}
 		}
 	}
 	return out
