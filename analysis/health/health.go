@@ -327,7 +327,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 	var waitingSince []time.Time     // when each waiting conversation asked first
 	var missed, answered int
 	for _, c := range convs {
-		if !c.asks || c.chasing != nil { // (a chaser's waits and answers are its question's)
+		if !c.asks {
 			continue
 		}
 		asked := c.asked()
@@ -483,11 +483,6 @@ type conversation struct {
 	// also are the customer's earlier conversations a top-level staff message
 	// answered with it, by that message (what a fix was about: recurring).
 	also []answeredWith
-	// chasing is the conversation whose question this one, begun by the asker's
-	// chaser ("any update?"), chases while nothing but chasers joined it; chasers
-	// are those chasing this one: an answer to either answers both.
-	chasing *conversation
-	chasers []*conversation
 }
 
 // asked is when the conversation first waited for a reply: its first ask (a
@@ -567,9 +562,7 @@ const answerReach = 24 * time.Hour
 // starts a new conversation; a wish that follows a reply to the customer's ask, in
 // its thread or top-level within gap of the reply, is part of the answered one ("is
 // there a dark mode?" / "Not yet, it's on the roadmap." / "ok, would be great if it
-// came soon" waited for a reply for days, a user found in the demo); the asker's
-// chaser of their ask still waiting ("any update?": chases), top-level however late,
-// is part of the ask's conversation, so an answer in the ask's thread answers it too.
+// came soon" waited for a reply for days, a user found in the demo).
 //
 // member, when not nil (as long as msgs), is given each message's conversation: the
 // one a customer message joined or started, the one a staff message answered (nil
@@ -624,33 +617,12 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 		out = append(out, c)
 		return c
 	}
-	// answer counts staff message msgs[j] as a reply in c (none before it started),
-	// and in the conversations chasing c, or the one c chases (given as o, not as
-	// msgs[j]'s member).
-	var answer func(c *conversation, j int)
-	answerChase := func(c *conversation, j int) {
-		keep := c
-		if member != nil {
-			keep = member[j]
-		}
-		if o := c.chasing; o != nil && o.firstReply.IsZero() {
-			answer(o, j)
-		}
-		for _, o := range c.chasers {
-			if o.chasing == c && o.firstReply.IsZero() {
-				answer(o, j)
-			}
-		}
-		if member != nil {
-			member[j] = keep
-		}
-	}
-	answer = func(c *conversation, j int) {
+	// answer counts staff message msgs[j] as a reply in c (none before it started).
+	answer := func(c *conversation, j int) {
 		m := &msgs[j].Message
 		if m.Time.Before(c.start) {
 			return
 		}
-		defer answerChase(c, j)
 		if c.firstReply.IsZero() {
 			c.firstReply = m.Time
 		}
@@ -722,34 +694,15 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 				closing := c != nil && !c.firstReply.IsZero() && c.resolved.IsZero() && !it.Tags.NeedsReply && it.Tags.Sentiment.Score > 0.05
 				// A wish belongs to it when it follows the reply closely.
 				followUp = wish && c != nil && c.asks && !c.firstReply.IsZero()
-				// The asker's chaser of their question still waiting, within
-				// answerReach of their last word on it ("any update?" hours later):
-				// a conversation of its own, answered with the question (then
-				// staff's answer in the question's thread left the chaser waiting).
-				// (A colleague's "hello" is no chaser of it; a question older than
-				// answerReach may be before what a summary read holds.)
-				var chased *conversation
-				if c != nil && c.asks && c.firstReply.IsZero() && c.lastCust != nil && m.Time.Sub(cs.last) > gap &&
-					m.Time.Sub(c.lastCust.Message.Time) <= answerReach && customerOf(c, m.Author) && chases(m.Text) {
-					chased = c
-				}
 				if c == nil || !closing && m.Time.Sub(cs.last) > gap && (!followUp || m.Time.Sub(c.lastStaff) > gap) {
 					c = start(m)
 					followUp = false
-					if chased != nil {
-						c.chasing, chased.chasers = chased, append(chased.chasers, c)
-					}
-				} else if c.chasing != nil && it.Tags.NeedsReply && !chases(m.Text) {
-					c.chasing = nil // (asking more than a chaser now: a conversation of its own)
 				}
 				cs.last = m.Time
 			case c == nil: // a thread whose root we never saw
 				c = start(m)
 			default:
 				followUp = wish && c.asks && !c.firstReply.IsZero()
-				if c.chasing != nil && it.Tags.NeedsReply && !chases(m.Text) {
-					c.chasing = nil // (asking more than a chaser now: a conversation of its own)
-				}
 			}
 			if it.Tags.NeedsReply && !c.firstReply.IsZero() && !followUp {
 				c = start(m)
@@ -810,19 +763,6 @@ func conversations(msgs []*Item, gap time.Duration, member []*conversation) []*c
 	for _, c := range out {
 		if c.marked && c.resolved.IsZero() && !c.lastStaff.IsZero() {
 			c.resolved = c.lastStaff
-		}
-	}
-	for _, c := range out {
-		// A chaser's close is its question's (the thanks joined the chaser's
-		// conversation, which nothing counts: the question stayed unresolved).
-		// (chasers come after what they chase: a chain ends in its question)
-		if o := c.chasing; o != nil && !c.resolved.IsZero() && o.resolved.IsZero() {
-			for o.chasing != nil && o.resolved.IsZero() {
-				o = o.chasing
-			}
-			if o.resolved.IsZero() {
-				o.resolved = c.resolved
-			}
 		}
 	}
 	return out
@@ -1051,8 +991,8 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 	}
 	for _, c := range conversations(ptrs, p.ConversationGap, nil) {
 		asked := c.asked()
-		if !c.asks || c.chasing != nil || asked.Before(from) || asked.After(now) {
-			continue // (a chaser's waits and answers are its question's)
+		if !c.asks || asked.Before(from) || asked.After(now) {
+			continue
 		}
 		r.Conversations++
 		var account string
@@ -1216,79 +1156,6 @@ func atRisk(h feedbackbot.Health, p Params) bool {
 		}
 	}
 	return false
-}
-
-// chasePhrases are what a customer writes to chase an answer, as word sequences;
-// greetPhrases chase only in a question ("hello?", "anyone there?": "Hi team!"
-// greets); chaseFiller are the words a chaser may have besides them ("Hi team, any
-// update on my question from Tuesday?"). A word of anything else (a topic, a new
-// ask: "any update on pricing? also the login is broken", "can we bump our plan?")
-// makes the message more than a chaser.
-var (
-	chasePhrases = [][]string{{"any", "update"}, {"any", "updates"}, {"any", "news"}, {"any", "progress"}, {"any", "eta"},
-		{"any", "word"}, {"an", "update"}, {"following", "up"}, {"follow", "up"}, {"checking", "in"}, {"just", "checking"},
-		{"still", "waiting"}, {"bump"}, {"bumping"}, {"ping"}}
-	greetPhrases = [][]string{{"hello"}, {"hi"}, {"hey"}, {"anyone"}, {"anybody"}, {"someone"}}
-	chaseFiller  = func() map[string]bool {
-		set := map[string]bool{}
-		for _, w := range strings.Fields("hi hello hey team all guys folks there everyone anyone anybody someone " +
-			"please pls thanks thank you again just so yet here still " +
-			"on this that it its my our the a question questions request ticket issue above below earlier " +
-			"me us we i is are am i'm we're i've we've about for from re regarding to with " +
-			"reply response answer waiting " +
-			"yesterday today morning last week monday tuesday wednesday thursday friday saturday sunday") {
-			set[w] = true
-		}
-		return set
-	}()
-)
-
-// maxChaseWords bounds the words of a chaser.
-const maxChaseWords = 12
-
-// chases reports whether a customer's message does nothing but chase an answer
-// ("any update?", "Hi team, any news on this?", "following up on my question",
-// "bump", "hello??"): markup (mentions, links, :emoji:) aside, at most
-// maxChaseWords words, a chase phrase (a greeting only in a question), and
-// nothing but chase phrases and chaseFiller.
-func chases(text string) bool {
-	var words []string
-	for _, f := range strings.Fields(strings.ReplaceAll(strings.ToLower(text), "’", "'")) {
-		if strings.HasPrefix(f, "<") || len(f) > 2 && f[0] == ':' && f[len(f)-1] == ':' {
-			continue // a mention, a link, an emoji
-		}
-		words = append(words, strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' })...)
-		if len(words) > maxChaseWords {
-			return false
-		}
-	}
-	covered := make([]bool, len(words))
-	found := false
-	mark := func(phrases [][]string) {
-		for i := range words {
-			for _, ph := range phrases {
-				if i+len(ph) <= len(words) && slices.Equal(words[i:i+len(ph)], ph) {
-					found = true
-					for k := range ph {
-						covered[i+k] = true
-					}
-				}
-			}
-		}
-	}
-	mark(chasePhrases)
-	if strings.Contains(text, "?") {
-		mark(greetPhrases)
-	}
-	if !found {
-		return false
-	}
-	for i, w := range words {
-		if !covered[i] && !chaseFiller[w] {
-			return false
-		}
-	}
-	return true
 }
 
 // fixPhrases are what staff say when a problem is fixed, as word sequences.
