@@ -194,6 +194,21 @@ func (a *Alert) MarkAnswered(now time.Time) {
 	a.AnsweredAt = now
 }
 
+// SnoozedAt reports whether the alert is snoozed at t: snoozed, and its snooze
+// not run out by then.
+func (a *Alert) SnoozedAt(t time.Time) bool {
+	return a.Status == AlertSnoozed && a.SnoozedUntil.After(t)
+}
+
+// AddAnswerers adds to a.Answerers each of ids it does not hold yet.
+func (a *Alert) AddAnswerers(ids ...string) {
+	for _, id := range ids {
+		if !slices.Contains(a.Answerers, id) {
+			a.Answerers = append(a.Answerers, id)
+		}
+	}
+}
+
 // Reopen opens the alert again at now (its snooze ran out, it got worse): no
 // longer answered, its running stretch of Answered ended.
 func (a *Alert) Reopen(now time.Time) {

@@ -479,10 +479,10 @@ func openByAccount(existing map[string]*feedbackbot.Alert) (ongoing map[string]*
 }
 
 // rerenderRedacted edits the posted messages of alerts whose evidence was removed
-// (forget, retention) so that no removed quote stays in the chat, as of now. A message whose
-// channel may not be posted to any more (shared with another organisation, open
-// to the community, no longer internal since) is deleted instead: a deletion adds
-// nothing for the channel to read. A message already gone is done with; one that
+// (forget, retention) so that no removed quote stays in the chat, as of now. A
+// message whose channel may not be posted to any more (shared with another
+// organisation, open to the community, no longer internal since) is deleted
+// instead: a deletion adds nothing for the channel to read. A message already gone is done with; one that
 // could be neither edited nor deleted (an outage) is tried again next pass.
 func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*feedbackbot.Alert, now time.Time) error {
 	for _, id := range slices.Sorted(maps.Keys(existing)) {
@@ -491,7 +491,7 @@ func (a *Alerter) rerenderRedacted(ctx context.Context, existing map[string]*fee
 			continue
 		}
 		shown := *al
-		if shown.Status == feedbackbot.AlertSnoozed && !shown.SnoozedUntil.After(now) {
+		if shown.Status == feedbackbot.AlertSnoozed && !shown.SnoozedAt(now) {
 			// (its snooze ran out: this pass opens it again after the edit, and
 			// nothing edits the message again then; it said "Snoozed by …")
 			shown.Status = feedbackbot.AlertOpen
@@ -583,7 +583,7 @@ func (a *Alerter) raiseOrUpdate(ctx context.Context, prev *feedbackbot.Alert, ca
 	// find). It opens an acknowledged or snoozed alert again, and posts.
 	churn := newChurnSignal(prev, &cand)
 	switch {
-	case al.Status == feedbackbot.AlertSnoozed && now.Before(al.SnoozedUntil) && !churn:
+	case al.SnoozedAt(now) && !churn:
 		if evidenceChanged(prev, &al) && len(al.Posts) > 0 {
 			// (an edit, not a page: the snoozed message shows what the customers
 			// say now, an edited quote as they left it)
@@ -1495,11 +1495,7 @@ func (a *Alerter) keepStored(ctx context.Context, al, stored *feedbackbot.Alert,
 		}
 	}
 	slices.Sort(stored.Quoted)
-	for _, id := range al.Answerers { // (and who pressed them)
-		if !slices.Contains(stored.Answerers, id) {
-			stored.Answerers = append(stored.Answerers, id)
-		}
-	}
+	stored.AddAnswerers(al.Answerers...) // (and who pressed them)
 	// The other pass's alert, as an erasure would leave it; and one
 	// of its earlier messages, this one, quoted a person forgotten.
 	changed := eraseForgotten(stored, forgotten) || erased && len(stored.Earlier) > n
@@ -1713,8 +1709,8 @@ func (a *Alerter) saveLocked(ctx context.Context, al *feedbackbot.Alert) (kept b
 		}
 		// (changed, not later: replicas' clocks differ)
 		for _, id := range stored.Answerers { // (a press while the pass ran, on any message)
-			if _, forgotten := gone[id]; !forgotten && !slices.Contains(al.Answerers, id) {
-				al.Answerers = append(al.Answerers, id)
+			if _, forgotten := gone[id]; !forgotten {
+				al.AddAnswerers(id)
 			}
 		}
 		if stored.RaisedAt.Equal(al.RaisedAt) && !stored.AnsweredAt.Equal(read.answered) && !stored.AnsweredAt.IsZero() {

@@ -655,7 +655,7 @@ func openAlertState(al *feedbackbot.Alert, now time.Time) string {
 		text += fmt.Sprintf(", raised at health %d", *al.RaisedScore)
 	}
 	switch {
-	case al.Status == feedbackbot.AlertSnoozed && al.SnoozedUntil.After(now):
+	case al.SnoozedAt(now):
 		text += fmt.Sprintf(": snoozed by %s until %s", feedbackbot.EscapeMarkup(al.AckedBy), stampUTC(al.SnoozedUntil))
 	case al.Status == feedbackbot.AlertAcknowledged && al.AckedBy != "":
 		when := ""
@@ -914,9 +914,7 @@ func (b *Bot) alertAction(ctx context.Context, cmd feedbackbot.Command, action, 
 		default:
 			a.Status, a.AckedBy, a.AckedByID, a.SnoozedUntil = feedbackbot.AlertSnoozed, who, cmd.User, now.Add(7*24*time.Hour)
 		}
-		if !slices.Contains(a.Answerers, cmd.User) {
-			a.Answerers = append(a.Answerers, cmd.User)
-		}
+		a.AddAnswerers(cmd.User)
 		a.UpdatedAt = now
 		raw, err = json.Marshal(a)
 		if err != nil {

@@ -103,7 +103,7 @@ func alertFollowUp(alerts map[string]*feedbackbot.Alert, accounts map[string]fee
 				} else { // over since the period ended: its health then is not kept
 					brief.Score = ep.RaisedScore
 				}
-				brief.Snoozed = current && al.Status == feedbackbot.AlertSnoozed && al.SnoozedUntil.After(to) && answered
+				brief.Snoozed = current && al.SnoozedAt(to) && answered
 				f.Open = append(f.Open, brief)
 			case ep.Recovered:
 				brief.ResolvedAt, brief.Score = ep.ResolvedAt, &ep.Score
