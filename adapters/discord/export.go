@@ -928,10 +928,8 @@ func convertExport(hdr dceHeader, m dceMessage, opts ImportOptions, accounts *re
 			out.Account = mapped
 		case out.ReplyTo != "" && accounts.byMessage[out.ReplyTo] != "":
 			out.Account = accounts.byMessage[out.ReplyTo]
-		case m.mentionedAccount(opts) != "":
-			out.Account = m.mentionedAccount(opts)
-		default:
-			out.Account = accounts.lastInConv
+		default: // (the customers it mentions, when of one account)
+			out.Account = cmpOr(m.mentionedAccount(opts), accounts.lastInConv)
 		}
 	} else {
 		out.Role = feedbackbot.RoleCustomer

@@ -650,10 +650,7 @@ func (a *Adapter) customerAccount(channel, thread, id, user, team string) string
 		a.threadCustomer[id] = team
 	}
 	if user != "" {
-		if a.customerOf == nil || len(a.customerOf) >= maxThreads {
-			a.customerOf = map[string]string{}
-		}
-		a.customerOf[user] = team
+		a.customerOf = putBounded(a.customerOf, user, team)
 	}
 	return team
 }
@@ -664,9 +661,8 @@ func (a *Adapter) customerAccount(channel, thread, id, user, team string) string
 // not whichever customer wrote last. A mentioned user is known from their
 // messages captured here, else looked up (users.info, cached, within
 // mentionLookupBudget and what ackBudget leaves but writeReserve: a lookup that
-// fails or takes longer leaves them out);
-// colleagues, guests of the home workspace (who belong to no organisation's
-// account) and bots are not customers.
+// fails or takes longer leaves them out); colleagues, guests of the home
+// workspace (who belong to no organisation's account) and bots are not customers.
 func (a *Adapter) mentionedAccount(ctx context.Context, text string) string {
 	users := mentionedUsers(text)
 	if len(users) == 0 {
@@ -754,8 +750,8 @@ const (
 // who wrote in it, else its parent's author when that is a customer, read from the
 // store once when this replica has not seen it: another replica, or before a
 // restart); else the organisation of the customers it mentions, when they are of
-// one (mentionedAccount); else the customer last seen in the channel, so staff replies in a Slack
-// Connect channel count for that customer. In a channel several customer
+// one (mentionedAccount); else the customer last seen in the channel, so staff
+// replies in a Slack Connect channel count for that customer. In a channel several customer
 // organisations share, an answer in one customer's thread counted for whichever
 // customer wrote last anywhere in the channel.
 func (a *Adapter) staffAccount(ctx context.Context, m feedbackbot.Message) string {
@@ -814,10 +810,17 @@ func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Messag
 // rememberThread records a thread's customer; a.mu is held. Past maxThreads the
 // memory starts again (threads are read from the store again as they come).
 func (a *Adapter) rememberThread(thread, acct string) {
-	if a.threadCustomer == nil || len(a.threadCustomer) >= maxThreads {
-		a.threadCustomer = map[string]string{}
+	a.threadCustomer = putBounded(a.threadCustomer, thread, acct)
+}
+
+// putBounded sets m[k] = v and returns m, a new map when m is nil or holds
+// maxThreads entries already (the memory starts again).
+func putBounded(m map[string]string, k, v string) map[string]string {
+	if m == nil || len(m) >= maxThreads {
+		m = map[string]string{}
 	}
-	a.threadCustomer[thread] = acct
+	m[k] = v
+	return m
 }
 
 // noThreadCustomer marks a thread with no customer known (its parent is staff's or
