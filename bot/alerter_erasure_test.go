@@ -329,12 +329,7 @@ func TestExpiredSnoozeIsNotShownAfterAnErasure(t *testing.T) {
 				t.Fatalf("raise: %+v %v", out, err)
 			}
 			fp := bot.AlertFor("T1", mk(20, true), t0).Fingerprint
-			b := &bot.Bot{Store: st, Now: func() time.Time { return t0.Add(time.Hour) }}
-			doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "UMARIA", UserName: "maria", Staff: true, Button: true, Text: "alert.snooze " + fp})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.docs["1"] = doc
+			p.docs["1"] = pressAlertButton(t, st, t0.Add(time.Hour), "UMARIA", "maria", "alert.snooze "+fp)
 			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{mk(35, true)}, t0.Add(2*time.Hour)); err != nil {
 				t.Fatal(err)
 			}

@@ -110,6 +110,19 @@ type pressingPoster struct {
 	press func()
 }
 
+// pressAlertButton presses an alert's button (text "alert.ack FP", "alert.snooze
+// FP") in workspace T1 as staff member user, shown as name, at the time at, and
+// returns the answer (which replaces the pressed message on the platform).
+func pressAlertButton(t *testing.T, st store.Store, at time.Time, user, name, text string) feedbackbot.Document {
+	t.Helper()
+	b := &bot.Bot{Store: st, Now: func() time.Time { return at }}
+	doc, err := b.HandleCommand(t.Context(), feedbackbot.Command{Workspace: "T1", User: user, UserName: name, Staff: true, Button: true, Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
 // pressAlerter is an alerter whose poster runs a press set on it while it posts.
 func pressAlerter(st store.Store) (*bot.Alerter, *pressingPoster) {
 	p := &pressingPoster{refPoster: refPoster{docs: map[string]feedbackbot.Document{}}}
@@ -143,12 +156,7 @@ func TestAlertPressedDuringAPassIsKept(t *testing.T) {
 				t.Fatal(err)
 			}
 			fp := bot.AlertFor("T1", h, t0).Fingerprint
-			press := func(at time.Time, who string) {
-				b := &bot.Bot{Store: st, Now: func() time.Time { return at }}
-				if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "U" + who, UserName: who, Staff: true, Button: true, Text: "alert.ack " + fp}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			press := func(at time.Time, who string) { pressAlertButton(t, st, at, "U"+who, who, "alert.ack "+fp) }
 			press(t0.Add(time.Hour), "maria")
 			p.press = func() { press(t0.Add(2*time.Hour), "sam") }
 			if out, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 20, health.ReasonSentimentLow, "k1")}, t0.Add(2*time.Hour)); err != nil || out.Repeated != 1 {

@@ -33,11 +33,7 @@ func TestForgetStaffWhoAnsweredAnAlert(t *testing.T) {
 			}
 			fp := bot.AlertFor("T1", h, t0).Fingerprint
 			press := func(at time.Time, user, userName string) {
-				b := &bot.Bot{Store: st, Now: func() time.Time { return at }}
-				doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: user, UserName: userName, Staff: true, Button: true, Text: "alert.ack " + fp})
-				if err != nil {
-					t.Fatal(err)
-				}
+				doc := pressAlertButton(t, st, at, user, userName, "alert.ack "+fp)
 				for id := range p.docs { // (the platform replaces the pressed message)
 					p.docs[id] = doc
 				}
@@ -173,12 +169,7 @@ func TestForgetStaffWhosePressIsOnAnEarlierMessage(t *testing.T) {
 				fp := bot.AlertFor("T1", h, t0).Fingerprint
 				press := func(at time.Time, msg, user, userName string) {
 					t.Helper()
-					b := &bot.Bot{Store: st, Now: func() time.Time { return at }}
-					doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: user, UserName: userName, Staff: true, Button: true, Text: "alert.ack " + fp})
-					if err != nil {
-						t.Fatal(err)
-					}
-					p.docs[msg] = doc // (the platform replaces the pressed message only)
+					p.docs[msg] = pressAlertButton(t, st, at, user, userName, "alert.ack "+fp) // (the platform replaces the pressed message only)
 				}
 				press(t0.Add(time.Hour), "1", "UMARIA", "maria")
 				worse := atRisk("acme", 20, health.ReasonSentimentLow, "k1")
@@ -238,11 +229,7 @@ func TestEditedAlertStillSaysWhoAnswered(t *testing.T) {
 				t.Fatal(err)
 			}
 			fp := bot.AlertFor("T1", h, t0).Fingerprint
-			b := &bot.Bot{Store: st, Now: func() time.Time { return t0.Add(time.Hour) }}
-			doc, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "UMARIA", UserName: "maria", Staff: true, Button: true, Text: "alert.snooze " + fp})
-			if err != nil {
-				t.Fatal(err)
-			}
+			doc := pressAlertButton(t, st, t0.Add(time.Hour), "UMARIA", "maria", "alert.snooze "+fp)
 			if got := strings.Count(docText(doc), "Snoozed by maria until Nov 9 10:00 UTC."); got != 1 {
 				t.Errorf("the pressed message says who snoozed it %d times, want once:\n%s", got, docText(doc))
 			}
@@ -257,10 +244,7 @@ func TestEditedAlertStillSaysWhoAnswered(t *testing.T) {
 				t.Errorf("the message after the forget does not say it is snoozed, or names maria:\n%s", txt)
 			}
 			// Acknowledged, then re-scored: the edit says who acknowledged it.
-			b.Now = func() time.Time { return t0.Add(3 * time.Hour) }
-			if _, err := b.HandleCommand(ctx, feedbackbot.Command{Workspace: "T1", User: "USAM", UserName: "sam", Staff: true, Button: true, Text: "alert.ack " + fp}); err != nil {
-				t.Fatal(err)
-			}
+			pressAlertButton(t, st, t0.Add(3*time.Hour), "USAM", "sam", "alert.ack "+fp)
 			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{atRisk("acme", 36, health.ReasonSentimentLow, "k1")}, t0.Add(4*time.Hour)); err != nil {
 				t.Fatal(err)
 			}

@@ -230,15 +230,7 @@ func TestStaffReplyMemberLookupDoesNotHoldGateway(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			old := captureTimeout
-			captureTimeout = time.Minute
-			t.Cleanup(func() { captureTimeout = old })
-			f := newFixture(t, testConfig(), nil)
-			f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userBob}, Roles: []string{roleAcme}})
-			f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "the export fails every night"))
-			shot := withoutText(message(chGeneral, userBob, []string{roleAcme}, ""))
-			f.fake.Dispatch("MESSAGE_CREATE", shot)
-			route := "/guilds/" + guild + "/members/" + userBob
+			f, shot, route := screenshotOfBob(t)
 			held := tc.slow(f, route)
 			reply := replyTo(shot, userStaff, "thanks for the screenshot, Bob")
 			later := message(chGeneral, userAlice, []string{roleMember}, "is the dashboard slow for anyone else?")
@@ -256,6 +248,23 @@ func TestStaffReplyMemberLookupDoesNotHoldGateway(t *testing.T) {
 			}
 		})
 	}
+}
+
+// screenshotOfBob starts a fixture (capture's timeout a minute, so only the
+// member lookup's bound holds the reader) where alice wrote, then bob, an acme
+// member, posted a screenshot capture does not store: a staff reply to it looks
+// bob up over REST, on route.
+func screenshotOfBob(t *testing.T) (f *fixture, shot map[string]any, route string) {
+	t.Helper()
+	old := captureTimeout
+	captureTimeout = time.Minute
+	t.Cleanup(func() { captureTimeout = old })
+	f = newFixture(t, testConfig(), nil)
+	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userBob}, Roles: []string{roleAcme}})
+	f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "the export fails every night"))
+	shot = withoutText(message(chGeneral, userBob, []string{roleAcme}, ""))
+	f.fake.Dispatch("MESSAGE_CREATE", shot)
+	return f, shot, "/guilds/" + guild + "/members/" + userBob
 }
 
 // TestRepliedAuthorLookedUpOnce: the replied-to author's member, read over REST,

@@ -137,15 +137,7 @@ func TestCatchUpKeepsTheNicknameOfAnAuthorSeenLive(t *testing.T) {
 // looked up as the one replied to and again as the one mentioned, each within its
 // own second, and the gateway's reader waited two. The lookups share one bound.
 func TestPingingStaffReplyHoldsTheGatewayOnce(t *testing.T) {
-	old := captureTimeout
-	captureTimeout = time.Minute
-	t.Cleanup(func() { captureTimeout = old })
-	f := newFixture(t, testConfig(), nil)
-	f.fake.AddMember(guild, &discordgo.Member{User: &discordgo.User{ID: userBob}, Roles: []string{roleAcme}})
-	f.fake.Dispatch("MESSAGE_CREATE", message(chGeneral, userAlice, []string{roleMember}, "the export fails every night"))
-	shot := withoutText(message(chGeneral, userBob, []string{roleAcme}, ""))
-	f.fake.Dispatch("MESSAGE_CREATE", shot)
-	route := "/guilds/" + guild + "/members/" + userBob
+	f, shot, route := screenshotOfBob(t)
 	f.fake.HoldNext("GET", route) // Discord is slow to answer (every lookup of bob)
 	f.fake.HoldNext("GET", route)
 	reply := replyTo(shot, userStaff, "thanks for the screenshot, Bob")
