@@ -57,6 +57,11 @@ type Digest struct {
 	// (Engagement's segments can't lose and slipping): their customers wrote much
 	// in the weeks health reads, and nothing for a week or more. Most engaged first.
 	Drifting []Health `json:"drifting"`
+	// WaitingBefore are the accounts whose customers asked before the period and
+	// are still waiting for a staff reply past the target as of the digest (asks
+	// of account health's recent window; Responses counts the period's own): the
+	// longest waiting first. Set where the digest is built with its at-risk list.
+	WaitingBefore []AccountWaiting `json:"waiting_before"`
 	// Kano is what the features customers answered Kano surveys about in the period
 	// are to them, each counted over the KanoWindow before the period's end (a
 	// survey's answers come in over days); nil when nobody answered one.
@@ -99,7 +104,7 @@ func (d Digest) Complete() Digest {
 		(*list[ThemeStat])(&d.Themes), (*list[EmotionStat])(&d.Emotions), (*list[CountStat])(&d.Intents),
 		(*list[GroupStat])(&d.Channels), (*list[GroupStat])(&d.Accounts), (*list[Quote])(&d.Praise),
 		(*list[Quote])(&d.Complaints), (*list[SeriesPoint])(&d.Series), (*list[Health])(&d.AtRisk),
-		(*list[Health])(&d.Drifting), (*list[KanoFeature])(&d.Kano), (*list[FeatureRequest])(&d.Requests),
+		(*list[Health])(&d.Drifting), (*list[AccountWaiting])(&d.WaitingBefore), (*list[KanoFeature])(&d.Kano), (*list[FeatureRequest])(&d.Requests),
 		(*list[EmergingTheme])(&d.Emerging), (*list[Segment])(&d.Segments),
 	} {
 		l.fill()
@@ -346,6 +351,14 @@ type ResponseSummary struct {
 	Waiting []Quote `json:"waiting,omitempty"`
 	// Partial is set when the period held more messages than were read.
 	Partial bool `json:"partial,omitempty"`
+}
+
+// AccountWaiting is how many of an account's conversations are waiting for a
+// staff reply, and since when the oldest of them asked.
+type AccountWaiting struct {
+	Account Account   `json:"account"`
+	Count   int       `json:"count"`
+	Since   time.Time `json:"since"`
 }
 
 // CorrectionCounts are the messages staff corrected in a period, and how many of

@@ -105,12 +105,23 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	return d, err
 }
 
-// buildDigest is BuildDigest, with the period's counters of each account (by
-// account key): what segments reads, as DigestWithRisk names them again once it
-// knows the accounts at risk.
-func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedbackbot.Digest, map[string]map[string]int64, error) {
+// digestParts is what buildDigest read beside the digest, for DigestWithRisk.
+type digestParts struct {
+	// accounts are the period's counters of each account (by account key): what
+	// segments reads, as DigestWithRisk names them again once it knows the
+	// accounts at risk.
+	accounts map[string]map[string]int64
+	// waiting are the keys of the latest asks of the period's conversations still
+	// waiting past their target (Responses counts them): an account's wait that
+	// health dates from before the period and that one of these ends is counted
+	// there, not again among those from before.
+	waiting map[string]bool
+}
+
+// buildDigest is BuildDigest, with what DigestWithRisk needs besides.
+func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedbackbot.Digest, digestParts, error) {
 	if !req.To.After(req.From) {
-		return feedbackbot.Digest{}, nil, feedbackbot.Errorf(feedbackbot.EINVALID, "digest period is empty: %s .. %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
+		return feedbackbot.Digest{}, digestParts{}, feedbackbot.Errorf(feedbackbot.EINVALID, "digest period is empty: %s .. %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
 	}
 	if req.Location == nil {
 		req.Location = time.UTC
@@ -120,7 +131,7 @@ func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	r, err := readDigest(ctx, st, req)
 	if err != nil {
-		return feedbackbot.Digest{}, nil, err
+		return feedbackbot.Digest{}, digestParts{}, err
 	}
 	cur, prev := r.cur, r.prev
 	t, p := r.curTotals, feedbackbot.Totals(prev)
@@ -204,7 +215,8 @@ func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	d.Segments = riskSegments(d.Accounts, dims[feedbackbot.DimAccount], req.AtRisk)
 	d.Emerging = emergingThemes(req, r.period, r.history)
 	d.Requests = FeatureRequests(r.period, r.history, req.Accounts, MaxRequests)
-	d.Responses = responseSummary(r.period, r.partial, req) // last: it reorders r.period
+	var waiting map[string]bool
+	d.Responses, waiting = responseSummary(r.period, r.partial, req) // last: it reorders r.period
 	d.FollowUp = alertFollowUp(r.alerts, req.Accounts, req.From, req.To)
 	d.Corrections = correctionCounts(r.corrections, req.From, req.To)
 	answers := r.answers
@@ -214,12 +226,12 @@ func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		satisfactionIndex(&d.Accounts[i], Summarise(answers, req.From, req.To, d.Accounts[i].ID))
 	}
 	if d.Kano, err = digestKano(ctx, st, req, answers); err != nil {
-		return feedbackbot.Digest{}, nil, err
+		return feedbackbot.Digest{}, digestParts{}, err
 	}
 	if err := attachKano(ctx, st, req.Workspace, req.To, d.Requests, d.Kano); err != nil {
-		return feedbackbot.Digest{}, nil, fmt.Errorf("digest: requests: %w", err)
+		return feedbackbot.Digest{}, digestParts{}, fmt.Errorf("digest: requests: %w", err)
 	}
-	return d, dims[feedbackbot.DimAccount], nil
+	return d, digestParts{accounts: dims[feedbackbot.DimAccount], waiting: waiting}, nil
 }
 
 // digestKano is what the features customers answered Kano surveys about in the
@@ -1127,13 +1139,17 @@ func tierParams(p health.Params, tiers map[string]health.Targets, accounts map[s
 	return p
 }
 
-// responseSummary summarises how customers were answered in the period. It puts
-// rows in time order (in place).
-func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feedbackbot.ResponseSummary {
+// responseSummary summarises how customers were answered in the period, with the
+// keys of the asks it counts as waiting. It puts rows in time order (in place).
+func responseSummary(rows []store.Stored, partial bool, req DigestRequest) (*feedbackbot.ResponseSummary, map[string]bool) {
 	oldestFirst(rows)
 	r := health.ResponseTimes(rows, tierParams(req.Params, req.TierTargets, req.Accounts), req.From, req.Now)
 	if r.Conversations == 0 {
-		return nil
+		return nil, nil
+	}
+	waiting := make(map[string]bool, len(r.Waiting))
+	for _, w := range r.Waiting {
+		waiting[w.Message.Key()] = true
 	}
 	minutes := func(d time.Duration, n int) *float64 {
 		if n == 0 {
@@ -1148,7 +1164,7 @@ func responseSummary(rows []store.Stored, partial bool, req DigestRequest) *feed
 	for _, w := range waitingQuoted(r.Waiting, req.Quotes) {
 		out.Waiting = append(out.Waiting, quoteOf(*w, req.Accounts))
 	}
-	return out
+	return out, waiting
 }
 
 // waitingQuoted picks the asks of waiting (oldest first) a digest quotes, at most
@@ -1442,7 +1458,7 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 		}
 	})
 	dr.AtRisk = nil
-	d, accounts, err := buildDigest(ctx, st, dr)
+	d, parts, err := buildDigest(ctx, st, dr)
 	wg.Wait()
 	if riskErr != nil {
 		return feedbackbot.Digest{}, riskErr
@@ -1451,8 +1467,35 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 		return d, err
 	}
 	d.AtRisk, d.Drifting = AtRisk(hs), Drifting(hs, rr.Now)
-	d.Segments = riskSegments(d.Accounts, accounts, d.AtRisk) // (named again: an account at risk is not happy)
+	d.Segments = riskSegments(d.Accounts, parts.accounts, d.AtRisk) // (named again: an account at risk is not happy)
+	d.WaitingBefore = waitingBefore(hs, dr.From, parts.waiting)
 	return d, nil
+}
+
+// waitingBefore lists the accounts of hs with conversations asked before from and
+// still waiting past their target, but for those whose latest ask is among the
+// period's own waits (listed): the oldest wait first.
+func waitingBefore(hs []feedbackbot.Health, from time.Time, listed map[string]bool) []feedbackbot.AccountWaiting {
+	var out []feedbackbot.AccountWaiting
+	for _, h := range hs {
+		a := feedbackbot.AccountWaiting{Account: h.Account}
+		for _, w := range h.Waiting {
+			if !w.Since.Before(from) || listed[w.MessageKey] {
+				continue
+			}
+			if a.Count == 0 || w.Since.Before(a.Since) {
+				a.Since = w.Since
+			}
+			a.Count++
+		}
+		if a.Count > 0 {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b feedbackbot.AccountWaiting) int {
+		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(b.Count, a.Count), cmp.Compare(a.Account.ID, b.Account.ID))
+	})
+	return out
 }
 
 // correctionCounts counts the corrections staff made in [from, to) (the latest

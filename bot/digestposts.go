@@ -156,7 +156,7 @@ func (c digestCut) apply(d *feedbackbot.Digest) (quotes int, changed bool) {
 
 // dropDigestAccounts takes out of d every entry of an account that gone
 // selects: its line among the accounts heard from, its health among those at
-// risk or drifting, its alerts in the follow-up, its name among a feature
+// risk or drifting, its asks waiting from before the period, its alerts in the follow-up, its name among a feature
 // request's accounts (counted there as a customer of no account instead) and
 // among a segment's. The totals stay as they were (they name no one). It returns
 // how many entries it took out.
@@ -183,6 +183,7 @@ func dropDigestAccounts(d *feedbackbot.Digest, gone func(id string) bool) int {
 	health := func(h feedbackbot.Health) bool { return drop(h.Account.ID) }
 	d.AtRisk = slices.DeleteFunc(d.AtRisk, health)
 	d.Drifting = slices.DeleteFunc(d.Drifting, health)
+	d.WaitingBefore = slices.DeleteFunc(d.WaitingBefore, func(a feedbackbot.AccountWaiting) bool { return drop(a.Account.ID) })
 	if f := d.FollowUp; f != nil {
 		brief := func(a feedbackbot.AlertBrief) bool { return drop(a.AccountID) }
 		for _, l := range []*[]feedbackbot.AlertBrief{&f.Open, &f.Recovered, &f.WentSilent, &f.ChurnStands} {

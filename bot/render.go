@@ -47,6 +47,9 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 		if b, ok := driftingBlock(d.Drifting, d.To); ok {
 			doc.Blocks = append(doc.Blocks, b)
 		}
+		if len(d.WaitingBefore) > 0 { // (asked before the period, waiting still)
+			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: responseText(nil, d.WaitingBefore, d.To)})
+		}
 		if b, ok := kanoBlock(d.Kano); ok { // (answers are button presses, not messages)
 			doc.Blocks = append(doc.Blocks, b)
 		}
@@ -89,8 +92,8 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 	if b, ok := driftingBlock(d.Drifting, d.To); ok {
 		doc.Blocks = append(doc.Blocks, b)
 	}
-	if r := d.Responses; r != nil {
-		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: responseText(r)})
+	if d.Responses != nil || len(d.WaitingBefore) > 0 {
+		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: responseText(d.Responses, d.WaitingBefore, d.To)})
 	}
 	if f := d.FollowUp; f != nil {
 		doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: followUpText(f, d.To)})
@@ -630,37 +633,71 @@ func money(v float64) string {
 }
 
 // responseText says how customers were answered: first replies against the targets,
-// resolutions, and who is still waiting.
-func responseText(r *feedbackbot.ResponseSummary) string {
+// resolutions, and who is still waiting, of the period (r, nil when nobody asked
+// anything in it) and from before it (before, as of now).
+func responseText(r *feedbackbot.ResponseSummary, before []feedbackbot.AccountWaiting, now time.Time) string {
 	var b strings.Builder
 	b.WriteString("*Response times*\n")
-	fmt.Fprintf(&b, "• %s asked something; %d answered", feedbackbot.Plural(r.Conversations, "conversation"), r.Answered)
+	if r != nil {
+		periodResponses(&b, r)
+	}
+	if len(before) > 0 {
+		n := 0
+		for _, a := range before {
+			n += a.Count
+		}
+		fmt.Fprintf(&b, "• *%s asked before this period* still waiting past the response target, the longest waiting first: ", feedbackbot.Plural(n, "conversation"))
+		for i, a := range before {
+			if i == maxWaitingBefore {
+				fmt.Fprintf(&b, "; and %s more (digest --json lists them all)", feedbackbot.Plural(len(before)-i, "account"))
+				break
+			}
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "*%s* — ", accountLabel(a.Account))
+			if a.Count > 1 {
+				fmt.Fprintf(&b, "%d, the oldest ", a.Count)
+			}
+			fmt.Fprintf(&b, "asked %s ago", health.Ago(now.Sub(a.Since)))
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// maxWaitingBefore is how many accounts waiting from before its period a digest
+// names.
+const maxWaitingBefore = 5
+
+// periodResponses writes the period's lines of responseText.
+func periodResponses(b *strings.Builder, r *feedbackbot.ResponseSummary) {
+	fmt.Fprintf(b, "• %s asked something; %d answered", feedbackbot.Plural(r.Conversations, "conversation"), r.Answered)
 	if r.MedianFirstReplyMinutes != nil {
-		fmt.Fprintf(&b, ", median first reply %s, %d of %d (%s) within target", minutesWords(*r.MedianFirstReplyMinutes),
+		fmt.Fprintf(b, ", median first reply %s, %d of %d (%s) within target", minutesWords(*r.MedianFirstReplyMinutes),
 			r.WithinTarget, r.Answered, pct(int64(r.WithinTarget), int64(r.Answered)))
 	}
 	b.WriteString("\n")
 	if r.MedianResolutionMinutes != nil {
-		fmt.Fprintf(&b, "• %d resolved, median %s after the question\n", r.Resolved, minutesWords(*r.MedianResolutionMinutes))
+		fmt.Fprintf(b, "• %d resolved, median %s after the question\n", r.Resolved, minutesWords(*r.MedianResolutionMinutes))
 	}
 	if r.WaitingCount > 0 {
 		switch {
 		case len(r.Waiting) < r.WaitingCount:
-			fmt.Fprintf(&b, "• *%d still waiting* past the response target; %d of them, churn signals and negative ones first, the oldest first:\n", r.WaitingCount, len(r.Waiting))
+			fmt.Fprintf(b, "• *%d still waiting* past the response target; %d of them, churn signals and negative ones first, the oldest first:\n", r.WaitingCount, len(r.Waiting))
 		default:
-			fmt.Fprintf(&b, "• *%d still waiting* past the response target, the oldest first:\n", r.WaitingCount)
+			fmt.Fprintf(b, "• *%d still waiting* past the response target, the oldest first:\n", r.WaitingCount)
 		}
 		for _, q := range r.Waiting {
 			b.WriteString(quoteLine(q) + "\n")
 		}
 		if more := r.WaitingCount - len(r.Waiting); more > 0 && len(r.Waiting) > 0 {
-			fmt.Fprintf(&b, "  …and %d more not quoted here.\n", more)
+			fmt.Fprintf(b, "  …and %d more not quoted here.\n", more)
 		}
 	}
 	if r.Partial {
 		b.WriteString("_Counted over the newest 5,000 messages of the period._\n")
 	}
-	return strings.TrimSpace(b.String())
 }
 
 // emotionText is the digest's "how customers felt": each emotion's customer

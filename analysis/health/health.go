@@ -340,6 +340,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			case now.Sub(asked) > target:
 				waiting, waitingAsks = append(waiting, c.lastAsk), append(waitingAsks, c.firstAsk)
 				waitingSince = append(waitingSince, asked)
+				h.Waiting = append(h.Waiting, feedbackbot.WaitingAsk{Since: asked, MessageKey: c.lastAsk.Message.Key()})
 			case now.Sub(asked) >= target*3/4:
 				due, dueAsks = append(due, c.lastAsk), append(dueAsks, c.firstAsk)
 			}
@@ -431,6 +432,7 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			Text: fmt.Sprintf("Recent customer sentiment is good (%+.2f over %d messages)", recentMean, recentN)})
 	}
 
+	slices.SortStableFunc(h.Waiting, func(a, b feedbackbot.WaitingAsk) int { return a.Since.Compare(b.Since) })
 	h.RecentMessages, h.Emotions = len(recent), emotions(recent)
 	h.WindowMessages = base.Count + len(older) + len(recent)
 

@@ -1,0 +1,95 @@
+package bot_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/bot"
+)
+
+// TestDigestNamesAsksWaitingFromBeforeThePeriod: a customer who asked before the
+// digest's period and is still waiting is named in the digest (how many of the
+// account's conversations, since when), once: not again where the period itself
+// counts the wait (a follow-up inside the period of a question asked just before
+// it), and not at all when answered or older than health's recent window. A quiet
+// period (no message in it) names them too.
+func TestDigestNamesAsksWaitingFromBeforeThePeriod(t *testing.T) {
+	now := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+	from := now.Add(-24 * time.Hour)
+	var msgs []feedbackbot.Message
+	add := func(acct string, role feedbackbot.Role, text string, at time.Time) {
+		author := "U" + acct
+		if role == feedbackbot.RoleStaff {
+			author = "UStaff"
+		}
+		msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("C%s:%d", acct, len(msgs)), Platform: feedbackbot.PlatformSlack, Workspace: "TW",
+			Channel: "C" + acct, Author: author, Role: role, Account: acct, AccountName: "Account " + acct, Text: text, Time: at})
+	}
+	day := 24 * time.Hour
+	// acme: two questions, three and two days ago, never answered.
+	add("acme", feedbackbot.RoleCustomer, "How do we export the invoices to CSV?", now.Add(-3*day))
+	add("acme", feedbackbot.RoleCustomer, "Is there an API for the audit log?", now.Add(-2*day))
+	// beta: a question two days ago, and another ten hours ago (in the period).
+	add("beta", feedbackbot.RoleCustomer, "Can you reset the SSO configuration for our team?", now.Add(-2*day))
+	add("beta", feedbackbot.RoleCustomer, "Can you tell us when the login fix ships?", now.Add(-10*time.Hour))
+	// gamma: a question ten minutes before the period, its follow-up five minutes
+	// into it: one conversation, the period's own wait.
+	add("gamma", feedbackbot.RoleCustomer, "How do I add a new admin user?", from.Add(-10*time.Minute))
+	add("gamma", feedbackbot.RoleCustomer, "Also, where do I find the billing settings?", from.Add(5*time.Minute))
+	// delta: answered.
+	add("delta", feedbackbot.RoleCustomer, "How do I rotate the API key?", now.Add(-3*day))
+	add("delta", feedbackbot.RoleStaff, "Settings, then API, then rotate: it takes a minute.", now.Add(-3*day+2*time.Hour))
+	// old: asked before health's recent window (14 days): abandoned, not waiting.
+	add("old", feedbackbot.RoleCustomer, "Why is the sync job failing every night?", now.Add(-20*day))
+
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			captured(t, st, msgs...)
+			rr := bot.RiskRequest{Workspace: "TW", Now: now}
+			d, err := bot.DigestWithRisk(ctx, st, rr, bot.DigestRequest{Workspace: "TW", From: from, To: now, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := waitingBeforeList(d.WaitingBefore), "acme 2 since 3d, beta 1 since 2d"; got != want {
+				t.Errorf("waiting from before: %s, want %s", got, want)
+			}
+			if d.Responses == nil || d.Responses.WaitingCount != 2 {
+				t.Fatalf("the period's own waits: %+v, want beta's and gamma's", d.Responses)
+			}
+			text := docText(bot.DigestDocument(d, nil))
+			want := "• *3 conversations asked before this period* still waiting past the response target, the longest waiting first: *Account acme* — 2, the oldest asked 3 days ago; *Account beta* — asked 2 days ago"
+			if !strings.Contains(text, want) || !strings.Contains(text, "*2 still waiting*") {
+				t.Errorf("the digest does not say %q beside the period's 2:\n%s", want, text)
+			}
+
+			// The last hour wrote nothing: the quiet digest names every wait.
+			d, err = bot.DigestWithRisk(ctx, st, rr, bot.DigestRequest{Workspace: "TW", From: now.Add(-time.Hour), To: now, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := waitingBeforeList(d.WaitingBefore), "acme 2 since 3d, beta 2 since 2d, gamma 1 since 1d"; got != want || d.Messages != 0 {
+				t.Errorf("quiet hour: waiting from before %s, want %s (%d messages)", got, want, d.Messages)
+			}
+			if text := docText(bot.DigestDocument(d, nil)); !strings.Contains(text, "No messages were captured") ||
+				!strings.Contains(text, "*5 conversations asked before this period* still waiting") {
+				t.Errorf("the quiet digest does not name the waits:\n%s", text)
+			}
+		})
+	}
+}
+
+// waitingBeforeList writes each account's waits as "acme 2 since 3d", the age in
+// whole days rounded down.
+func waitingBeforeList(ws []feedbackbot.AccountWaiting) string {
+	now := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+	var out []string
+	for _, w := range ws {
+		out = append(out, fmt.Sprintf("%s %d since %dd", w.Account.ID, w.Count, int(now.Sub(w.Since).Hours()/24)))
+	}
+	return strings.Join(out, ", ")
+}
