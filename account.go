@@ -73,17 +73,6 @@ type Health struct {
 	// (recency, frequency, value); nil when it was assessed alone or had nothing to
 	// assess.
 	Engagement *Engagement `json:"engagement,omitempty"`
-	// Waiting are the account's conversations still without a staff reply past
-	// their first-response target as of AsOf (those the "unanswered" reason
-	// counts), in the order they first asked.
-	Waiting []WaitingAsk `json:"waiting,omitempty"`
-}
-
-// WaitingAsk is a conversation waiting for a staff reply: when it first asked,
-// and the key of its latest ask (the message its wait is quoted by).
-type WaitingAsk struct {
-	Since      time.Time `json:"since"`
-	MessageKey string    `json:"message_key"`
 }
 
 // Engagement is an account's RFM standing among the accounts assessed with it:

@@ -105,23 +105,12 @@ func BuildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	return d, err
 }
 
-// digestParts is what buildDigest read beside the digest, for DigestWithRisk.
-type digestParts struct {
-	// accounts are the period's counters of each account (by account key): what
-	// segments reads, as DigestWithRisk names them again once it knows the
-	// accounts at risk.
-	accounts map[string]map[string]int64
-	// waiting are the keys of the latest asks of the period's conversations still
-	// waiting past their target (Responses counts them): an account's wait that
-	// health dates from before the period and that one of these ends is counted
-	// there, not again among those from before.
-	waiting map[string]bool
-}
-
-// buildDigest is BuildDigest, with what DigestWithRisk needs besides.
-func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedbackbot.Digest, digestParts, error) {
+// buildDigest is BuildDigest, with the period's counters of each account (by
+// account key): what segments reads, as DigestWithRisk names them again once it
+// knows the accounts at risk.
+func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedbackbot.Digest, map[string]map[string]int64, error) {
 	if !req.To.After(req.From) {
-		return feedbackbot.Digest{}, digestParts{}, feedbackbot.Errorf(feedbackbot.EINVALID, "digest period is empty: %s .. %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
+		return feedbackbot.Digest{}, nil, feedbackbot.Errorf(feedbackbot.EINVALID, "digest period is empty: %s .. %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
 	}
 	if req.Location == nil {
 		req.Location = time.UTC
@@ -131,7 +120,24 @@ func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	}
 	r, err := readDigest(ctx, st, req)
 	if err != nil {
-		return feedbackbot.Digest{}, digestParts{}, err
+		return feedbackbot.Digest{}, nil, err
+	}
+	// The waits from before the period are found beside the rest (the at-risk
+	// pass's two weeks of messages grouped again: a tenth of a digest's CPU, on a
+	// core the rest leaves idle).
+	var before chan waitsResult
+	if req.share != nil {
+		before = make(chan waitsResult, 1)
+		var noAccount []store.Stored // (copied: r.period is reordered meanwhile)
+		for _, m := range r.period {
+			if m.Message.Account == "" {
+				noAccount = append(noAccount, m)
+			}
+		}
+		go func() {
+			w, err := waitsBefore(ctx, req, noAccount)
+			before <- waitsResult{w, err}
+		}()
 	}
 	cur, prev := r.cur, r.prev
 	t, p := r.curTotals, feedbackbot.Totals(prev)
@@ -217,6 +223,13 @@ func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 	d.Requests = FeatureRequests(r.period, r.history, req.Accounts, MaxRequests)
 	var waiting map[string]bool
 	d.Responses, waiting = responseSummary(r.period, r.partial, req) // last: it reorders r.period
+	if before != nil {
+		w := <-before
+		if w.err != nil {
+			return feedbackbot.Digest{}, nil, w.err
+		}
+		d.WaitingBefore = accountWaits(w.waits, waiting, req.Accounts)
+	}
 	d.FollowUp = alertFollowUp(r.alerts, req.Accounts, req.From, req.To)
 	d.Corrections = correctionCounts(r.corrections, req.From, req.To)
 	answers := r.answers
@@ -226,12 +239,12 @@ func buildDigest(ctx context.Context, st DigestStore, req DigestRequest) (feedba
 		satisfactionIndex(&d.Accounts[i], Summarise(answers, req.From, req.To, d.Accounts[i].ID))
 	}
 	if d.Kano, err = digestKano(ctx, st, req, answers); err != nil {
-		return feedbackbot.Digest{}, digestParts{}, err
+		return feedbackbot.Digest{}, nil, err
 	}
 	if err := attachKano(ctx, st, req.Workspace, req.To, d.Requests, d.Kano); err != nil {
-		return feedbackbot.Digest{}, digestParts{}, fmt.Errorf("digest: requests: %w", err)
+		return feedbackbot.Digest{}, nil, fmt.Errorf("digest: requests: %w", err)
 	}
-	return d, digestParts{accounts: dims[feedbackbot.DimAccount], waiting: waiting}, nil
+	return d, dims[feedbackbot.DimAccount], nil
 }
 
 // digestKano is what the features customers answered Kano surveys about in the
@@ -1140,7 +1153,8 @@ func tierParams(p health.Params, tiers map[string]health.Targets, accounts map[s
 }
 
 // responseSummary summarises how customers were answered in the period, with the
-// keys of the asks it counts as waiting. It puts rows in time order (in place).
+// keys of the latest asks it counts as waiting. It puts rows in time order (in
+// place).
 func responseSummary(rows []store.Stored, partial bool, req DigestRequest) (*feedbackbot.ResponseSummary, map[string]bool) {
 	oldestFirst(rows)
 	r := health.ResponseTimes(rows, tierParams(req.Params, req.TierTargets, req.Accounts), req.From, req.Now)
@@ -1165,6 +1179,81 @@ func responseSummary(rows []store.Stored, partial bool, req DigestRequest) (*fee
 		out.Waiting = append(out.Waiting, quoteOf(*w, req.Accounts))
 	}
 	return out, waiting
+}
+
+// waitsResult is what waitsBefore found.
+type waitsResult struct {
+	waits []health.Wait
+	err   error
+}
+
+// waitsBefore finds the conversations whose customers asked before the period
+// and still wait for a staff reply past the target, the longest waiting first,
+// in the messages the at-risk pass beside the digest read (every account's last
+// two weeks or so) and the period's of no account (noAccount), in the channels
+// where the pass found an account with a conversation waiting: one view of the
+// workspace's conversations there, grouped and timed as the period's figures
+// group them, so that a staff reply filed under another account (the thread's
+// last customer's) answers the thread. None where the pass did not read every
+// account's messages of the period.
+func waitsBefore(ctx context.Context, req DigestRequest, noAccount []store.Stored) ([]health.Wait, error) {
+	parts, channels, ok, err := req.share.reads(ctx)
+	if err != nil || !ok || len(channels) == 0 {
+		return nil, err
+	}
+	var msgs []*store.Stored
+	for _, part := range parts {
+		for i := range part {
+			if m := &part[i].Message; channels[m.Channel] && !m.Time.After(req.Now) {
+				msgs = append(msgs, &part[i])
+			}
+		}
+	}
+	for i := range noAccount {
+		if channels[noAccount[i].Message.Channel] {
+			msgs = append(msgs, &noAccount[i])
+		}
+	}
+	slices.SortFunc(msgs, func(a, b *store.Stored) int {
+		return cmp.Or(a.Message.Time.Compare(b.Message.Time), cmp.Compare(a.Message.ID, b.Message.ID))
+	})
+	return health.WaitingBefore(msgs, tierParams(req.Params, req.TierTargets, req.Accounts), req.From, req.Now), nil
+}
+
+// accountWaits counts waits by account (the configured one, else named as its
+// messages name it), leaving out a wait that goes on into the period, where its
+// response figures count it as waiting (one of its customer messages is a latest
+// ask of listed), and those of no account: the longest waiting first.
+func accountWaits(waits []health.Wait, listed map[string]bool, accounts map[string]feedbackbot.Account) []feedbackbot.AccountWaiting {
+	at := map[string]int{}
+	var out []feedbackbot.AccountWaiting
+	for _, w := range waits { // (oldest first: an account's first is its oldest)
+		if w.Account == "" || slices.ContainsFunc(w.Customer, func(m *store.Stored) bool { return listed[m.Message.Key()] }) {
+			continue
+		}
+		i, seen := at[w.Account]
+		if !seen {
+			acct, ok := accounts[w.Account]
+			if !ok {
+				acct = feedbackbot.Account{ID: w.Account, Name: accountNameIn(w.Customer, w.Account)}
+			}
+			i = len(out)
+			at[w.Account] = i
+			out = append(out, feedbackbot.AccountWaiting{Account: acct, Since: w.Since})
+		}
+		out[i].Count++
+	}
+	return out
+}
+
+// accountNameIn is the account name the messages give account, "" when none does.
+func accountNameIn(msgs []*store.Stored, account string) string {
+	for _, m := range msgs {
+		if m.Message.Account == account && m.Message.AccountName != "" {
+			return m.Message.AccountName
+		}
+	}
+	return ""
 }
 
 // waitingQuoted picks the asks of waiting (oldest first) a digest quotes, at most
@@ -1458,7 +1547,7 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 		}
 	})
 	dr.AtRisk = nil
-	d, parts, err := buildDigest(ctx, st, dr)
+	d, accounts, err := buildDigest(ctx, st, dr)
 	wg.Wait()
 	if riskErr != nil {
 		return feedbackbot.Digest{}, riskErr
@@ -1467,35 +1556,8 @@ func DigestWithRisk(ctx context.Context, st DigestRiskStore, rr RiskRequest, dr 
 		return d, err
 	}
 	d.AtRisk, d.Drifting = AtRisk(hs), Drifting(hs, rr.Now)
-	d.Segments = riskSegments(d.Accounts, parts.accounts, d.AtRisk) // (named again: an account at risk is not happy)
-	d.WaitingBefore = waitingBefore(hs, dr.From, parts.waiting)
+	d.Segments = riskSegments(d.Accounts, accounts, d.AtRisk) // (named again: an account at risk is not happy)
 	return d, nil
-}
-
-// waitingBefore lists the accounts of hs with conversations asked before from and
-// still waiting past their target, but for those whose latest ask is among the
-// period's own waits (listed): the oldest wait first.
-func waitingBefore(hs []feedbackbot.Health, from time.Time, listed map[string]bool) []feedbackbot.AccountWaiting {
-	var out []feedbackbot.AccountWaiting
-	for _, h := range hs {
-		a := feedbackbot.AccountWaiting{Account: h.Account}
-		for _, w := range h.Waiting {
-			if !w.Since.Before(from) || listed[w.MessageKey] {
-				continue
-			}
-			if a.Count == 0 || w.Since.Before(a.Since) {
-				a.Since = w.Since
-			}
-			a.Count++
-		}
-		if a.Count > 0 {
-			out = append(out, a)
-		}
-	}
-	slices.SortFunc(out, func(a, b feedbackbot.AccountWaiting) int {
-		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(b.Count, a.Count), cmp.Compare(a.Account.ID, b.Account.ID))
-	})
-	return out
 }
 
 // correctionCounts counts the corrections staff made in [from, to) (the latest

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/feedbackbot/feedbackbot"
 	"github.com/feedbackbot/feedbackbot/store"
 )
 
@@ -27,6 +28,10 @@ type periodShare struct {
 	parts [][]store.Stored
 	ok    bool          // every account's read covered the period
 	done  chan struct{} // closed when the pass has ended
+	// waits are the channels where the customers of an account whose health finds
+	// a conversation waiting wrote (what the digest's waits from before its
+	// period are looked for in).
+	waits map[string]bool
 }
 
 // newPeriodShare is a share for the period [from, to).
@@ -50,6 +55,24 @@ func (s *periodShare) add(rows []store.Stored, complete, now time.Time) {
 	}
 }
 
+// waiting notes the channels of rows' customer messages: an account's whose
+// health finds a conversation waiting for a reply. rows must not change afterwards.
+func (s *periodShare) waiting(rows []store.Stored) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waits == nil {
+		s.waits = map[string]bool{}
+	}
+	for i := range rows {
+		if m := &rows[i].Message; m.Role == feedbackbot.RoleCustomer {
+			s.waits[m.Channel] = true
+		}
+	}
+}
+
 // finish ends the pass; what it read is usable only if it succeeded.
 func (s *periodShare) finish(succeeded bool) {
 	s.mu.Lock()
@@ -59,6 +82,19 @@ func (s *periodShare) finish(succeeded bool) {
 	}
 	s.mu.Unlock()
 	close(s.done)
+}
+
+// reads returns what the pass read, once it has ended: every account's messages
+// from the period's start or earlier to now, one slice an account (newest
+// first), and the channels where an account's health found a conversation
+// waiting; ok is false where the pass did not read them all.
+func (s *periodShare) reads(ctx context.Context) (parts [][]store.Stored, waits map[string]bool, ok bool, err error) {
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		return nil, nil, false, ctx.Err()
+	}
+	return s.parts, s.waits, s.ok, nil
 }
 
 // periodKeyer lists the keys of a period's messages (store.Derived.PeriodKeys).

@@ -394,6 +394,9 @@ func assessAccount(ctx context.Context, st HistoryStore, req RiskRequest, id str
 		params.Targets = t
 	}
 	h = health.Assess(acct, rows, base, req.Now, params)
+	if HasReason(h, health.ReasonUnanswered) {
+		req.share.waiting(rows)
+	}
 	h = health.AddRatings(h, rs, req.Now, params)
 	h.Silent = none
 	for _, part := range [][]health.Item{rows, base.Last} {

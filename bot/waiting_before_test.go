@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/feedbackbot/feedbackbot"
+	"github.com/feedbackbot/feedbackbot/analysis/health"
 	"github.com/feedbackbot/feedbackbot/bot"
 )
 
@@ -76,7 +77,8 @@ func TestDigestNamesAsksWaitingFromBeforeThePeriod(t *testing.T) {
 				t.Errorf("quiet hour: waiting from before %s, want %s (%d messages)", got, want, d.Messages)
 			}
 			if text := docText(bot.DigestDocument(d, nil)); !strings.Contains(text, "No messages were captured") ||
-				!strings.Contains(text, "*5 conversations asked before this period* still waiting") {
+				!strings.Contains(text, "*5 conversations asked before this period* still waiting") ||
+				!strings.Contains(text, "no messages in this period. 5 conversations asked before it still waiting.") {
 				t.Errorf("the quiet digest does not name the waits:\n%s", text)
 			}
 		})
@@ -92,4 +94,111 @@ func waitingBeforeList(ws []feedbackbot.AccountWaiting) string {
 		out = append(out, fmt.Sprintf("%s %d since %dd", w.Account.ID, w.Count, int(now.Sub(w.Since).Hours()/24)))
 	}
 	return strings.Join(out, ", ")
+}
+
+// TestDigestWaitingBeforeInAThreadOfTwoAccounts: in a Discord forum thread, Alice
+// (her own account) asked two days ago and again in the thread inside the period,
+// and Bob (his own) asked the same there after her. The period counts the thread
+// as one conversation still waiting, quoting Bob; Alice is not named again among
+// the waits from before it. Answered in the thread inside the period by staff
+// (filed under Bob's account, the thread's last customer's, as Discord's capture
+// files it), nobody is named. Both were named before the waits were read from
+// the workspace's messages instead of each account's health (a review's find).
+func TestDigestWaitingBeforeInAThreadOfTwoAccounts(t *testing.T) {
+	now := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+	from := now.Add(-24 * time.Hour)
+	msg := func(id, author, name string, role feedbackbot.Role, acct, text string, at time.Time) feedbackbot.Message {
+		thread := "9001"
+		if id == thread {
+			thread = ""
+		}
+		return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: "G1", Channel: "500", Thread: thread,
+			Author: author, AuthorName: name, Role: role, Account: acct, AccountName: name, Text: text, Time: at}
+	}
+	alice := msg("9001", "111", "Alice", feedbackbot.RoleCustomer, "111", "How do we export the invoices to CSV?", now.Add(-48*time.Hour))
+	for _, tc := range []struct {
+		name        string
+		msgs        []feedbackbot.Message
+		periodWaits int
+	}{
+		{"Bob asks after Alice's nudge", []feedbackbot.Message{alice,
+			msg("9002", "111", "Alice", feedbackbot.RoleCustomer, "111", "Any update? How do we export the invoices?", now.Add(-20*time.Hour)),
+			msg("9003", "222", "Bob", feedbackbot.RoleCustomer, "222", "Same problem here, how do we export them?", now.Add(-19*time.Hour))}, 1},
+		{"staff answer in the thread", []feedbackbot.Message{alice,
+			msg("9003", "222", "Bob", feedbackbot.RoleCustomer, "222", "Same problem here, how do we export them?", now.Add(-20*time.Hour)),
+			msg("9004", "999", "Sam", feedbackbot.RoleStaff, "222", "Billing, then Invoices, then Export: it gives a CSV.", now.Add(-19*time.Hour))}, 0},
+	} {
+		for name, open := range backends(t) {
+			t.Run(tc.name+"/"+name, func(t *testing.T) {
+				st := open(t)
+				captured(t, st, tc.msgs...)
+				d, err := bot.DigestWithRisk(t.Context(), st, bot.RiskRequest{Workspace: "G1", Now: now},
+					bot.DigestRequest{Workspace: "G1", From: from, To: now, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.Responses == nil || d.Responses.WaitingCount != tc.periodWaits {
+					t.Fatalf("the period's own waits: %+v, want %d", d.Responses, tc.periodWaits)
+				}
+				if len(d.WaitingBefore) != 0 {
+					t.Errorf("named from before the period too: %s\n%s", waitingBeforeList(d.WaitingBefore), docText(bot.DigestDocument(d, nil)))
+				}
+			})
+		}
+	}
+}
+
+// TestDigestWaitingBeforeAnsweredPendingAndTiers: an ask before the period answered
+// inside it is not named; one whose customer followed up in its thread an hour
+// ago is (the period's figures see the follow-up alone, not yet past target, but
+// the customer has waited since before the period); an account's tier target
+// decides whether its ask is past target.
+func TestDigestWaitingBeforeAnsweredPendingAndTiers(t *testing.T) {
+	now := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+	from := now.Add(-24 * time.Hour)
+	var msgs []feedbackbot.Message
+	add := func(acct string, role feedbackbot.Role, thread, text string, at time.Time) string {
+		author := "U" + acct
+		if role == feedbackbot.RoleStaff {
+			author = "UStaff"
+		}
+		id := fmt.Sprintf("C%s:%d", acct, len(msgs))
+		msgs = append(msgs, feedbackbot.Message{ID: id, Thread: thread, Platform: feedbackbot.PlatformSlack, Workspace: "TW",
+			Channel: "C" + acct, Author: author, Role: role, Account: acct, AccountName: "Account " + acct, Text: text, Time: at})
+		return id
+	}
+	add("ans", feedbackbot.RoleCustomer, "", "How do we export the invoices to CSV?", from.Add(-6*time.Hour))
+	add("ans", feedbackbot.RoleStaff, "", "Billing, then Invoices, then Export.", from.Add(time.Hour))
+	root := add("pend", feedbackbot.RoleCustomer, "", "Can you reset the SSO configuration for our team?", from.Add(-6*time.Hour))
+	add("pend", feedbackbot.RoleCustomer, root, "Any news? Can you reset it today?", now.Add(-time.Hour))
+	add("gold", feedbackbot.RoleCustomer, "", "Is there an API for the audit log?", now.Add(-150*time.Minute))
+	tiers := map[string]health.Targets{"gold": {Business: time.Hour, Outside: time.Hour}}
+	accts := map[string]feedbackbot.Account{"gold": {ID: "gold", Name: "Gold Co", Tier: "gold"}}
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			captured(t, st, msgs...)
+			digest := func(from time.Time, tiers map[string]health.Targets) feedbackbot.Digest {
+				t.Helper()
+				d, err := bot.DigestWithRisk(t.Context(), st, bot.RiskRequest{Workspace: "TW", Now: now, Accounts: accts, TierTargets: tiers},
+					bot.DigestRequest{Workspace: "TW", From: from, To: now, Now: now, Accounts: accts, TierTargets: tiers})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return d
+			}
+			if got, want := waitingBeforeList(digest(from, tiers).WaitingBefore), "pend 1 since 1d"; got != want {
+				t.Errorf("a day's digest: waiting from before %s, want %s", got, want)
+			}
+			// Two hours: gold asked half an hour before, 2h30 ago: past its tier's
+			// hour, not past the default 4 hours.
+			d := digest(now.Add(-2*time.Hour), tiers)
+			if got, want := waitingBeforeList(d.WaitingBefore), "pend 1 since 1d, gold 1 since 0d"; got != want || d.WaitingBefore[1].Account.Name != "Gold Co" {
+				t.Errorf("two hours, tiers: waiting from before %s (%+v), want %s, Gold Co by its configured name", got, d.WaitingBefore, want)
+			}
+			if got, want := waitingBeforeList(digest(now.Add(-2*time.Hour), nil).WaitingBefore), "pend 1 since 1d"; got != want {
+				t.Errorf("two hours, no tiers: waiting from before %s, want %s", got, want)
+			}
+		})
+	}
 }

@@ -73,25 +73,3 @@ func TestWaitingBeforeNamesAnAccountForErasure(t *testing.T) {
 		t.Errorf("dropped %d; left %+v, want beta alone", n, d.WaitingBefore)
 	}
 }
-
-// TestWaitingBeforeLeavesOutThePeriodsOwn: waitingBefore counts an account's waits
-// asked before the period, leaves out those asked in it and those whose latest
-// ask the period lists as its own, and puts the longest waiting first.
-func TestWaitingBeforeLeavesOutThePeriodsOwn(t *testing.T) {
-	from := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	hs := []feedbackbot.Health{
-		{Account: feedbackbot.Account{ID: "late"}, Waiting: []feedbackbot.WaitingAsk{{Since: from.Add(-time.Hour), MessageKey: "k1"}}},
-		{Account: feedbackbot.Account{ID: "early"}, Waiting: []feedbackbot.WaitingAsk{
-			{Since: from.Add(-48 * time.Hour), MessageKey: "k2"}, {Since: from.Add(-24 * time.Hour), MessageKey: "k3"}, {Since: from, MessageKey: "k4"}}},
-		{Account: feedbackbot.Account{ID: "listed"}, Waiting: []feedbackbot.WaitingAsk{{Since: from.Add(-10 * time.Minute), MessageKey: "k5"}}},
-		{Account: feedbackbot.Account{ID: "none"}},
-	}
-	got := waitingBefore(hs, from, map[string]bool{"k5": true})
-	var s []string
-	for _, a := range got {
-		s = append(s, fmt.Sprintf("%s %d %s", a.Account.ID, a.Count, a.Since.Format("02T15")))
-	}
-	if want := "early 2 21T00, late 1 22T23"; strings.Join(s, ", ") != want {
-		t.Errorf("waitingBefore = %q, want %q", strings.Join(s, ", "), want)
-	}
-}

@@ -431,30 +431,3 @@ func nothingWaits(t *testing.T, items []Item, window time.Duration, why string) 
 			r.Conversations, r.Answered, len(r.Waiting), r.Waiting[0].Message.Text)
 	}
 }
-
-// TestAssessListsWaitingConversations: Health.Waiting lists each conversation the
-// "unanswered" reason counts, in the order they first asked, by when it asked
-// and its latest ask (what a digest matches against the period's own waits):
-// not the answered one, nor one not yet past its target.
-func TestAssessListsWaitingConversations(t *testing.T) {
-	items := wbuild(
-		cust("q.1", "", 30*time.Hour, feedbackbot.IntentQuestion, "How do we export invoices?"),
-		cust("q.2", "", 6*time.Hour, feedbackbot.IntentBugReport, "The sync job fails every night"),
-		cust("n.2", "", 6*time.Hour-10*time.Minute, feedbackbot.IntentQuestion, "Can someone look at it?"),
-		cust("q.3", "", 20*time.Hour, feedbackbot.IntentQuestion, "Where are the audit logs?"),
-		staff("s.3", "q.3", 19*time.Hour, "Settings > Audit."), // (in its thread: it answers q.3 alone)
-		cust("q.4", "", time.Hour, feedbackbot.IntentQuestion, "Is there a dark mode?"),
-	)
-	key := func(id string) string {
-		i := slices.IndexFunc(items, func(it Item) bool { return it.Message.ID == "C1:"+id })
-		return items[i].Message.Key()
-	}
-	h := Assess(feedbackbot.Account{ID: "a1"}, items, Baseline{}, now, Params{})
-	want := []feedbackbot.WaitingAsk{{Since: now.Add(-30 * time.Hour), MessageKey: key("q.1")}, {Since: now.Add(-6 * time.Hour), MessageKey: key("n.2")}}
-	if !slices.EqualFunc(h.Waiting, want, func(a, b feedbackbot.WaitingAsk) bool { return a.Since.Equal(b.Since) && a.MessageKey == b.MessageKey }) {
-		t.Errorf("waiting %+v, want %+v", h.Waiting, want)
-	}
-	if !slices.Contains(codes(h), ReasonUnanswered) {
-		t.Errorf("no %s reason beside the list: %v", ReasonUnanswered, codes(h))
-	}
-}

@@ -340,7 +340,6 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			case now.Sub(asked) > target:
 				waiting, waitingAsks = append(waiting, c.lastAsk), append(waitingAsks, c.firstAsk)
 				waitingSince = append(waitingSince, asked)
-				h.Waiting = append(h.Waiting, feedbackbot.WaitingAsk{Since: asked, MessageKey: c.lastAsk.Message.Key()})
 			case now.Sub(asked) >= target*3/4:
 				due, dueAsks = append(due, c.lastAsk), append(dueAsks, c.firstAsk)
 			}
@@ -432,7 +431,6 @@ func Assess(acct feedbackbot.Account, items []Item, base Baseline, now time.Time
 			Text: fmt.Sprintf("Recent customer sentiment is good (%+.2f over %d messages)", recentMean, recentN)})
 	}
 
-	slices.SortStableFunc(h.Waiting, func(a, b feedbackbot.WaitingAsk) int { return a.Since.Compare(b.Since) })
 	h.RecentMessages, h.Emotions = len(recent), emotions(recent)
 	h.WindowMessages = base.Count + len(older) + len(recent)
 
@@ -1022,6 +1020,52 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 	r.MedianFirstReply, r.MedianResolution = medianDuration(first), medianDuration(resolve)
 	slices.SortStableFunc(r.Waiting, func(a, b *Item) int { return a.Message.Time.Compare(b.Message.Time) })
 	return r
+}
+
+// Wait is a conversation still waiting for a staff reply past its target.
+type Wait struct {
+	// Since is when it first asked, and Account the account of that ask (of its
+	// latest when that has none: a thread two accounts asked in is named once, by
+	// who asked first).
+	Since   time.Time
+	Account string
+	// Customer are its customers' messages: what a wait found in a shorter span of
+	// the same messages is matched by.
+	Customer []*Item
+}
+
+// WaitingBefore lists the conversations of msgs (in time order) that first asked
+// before from and still wait for a staff reply past their target as of now, as
+// Assess counts an account's (its latest ask within the recent window) and
+// ResponseTimes times them (each account by its targets), oldest first: what a
+// period's response times, which count the conversations asked in it, leave out.
+func WaitingBefore(msgs []*Item, p Params, from, now time.Time) []Wait {
+	p.defaults()
+	member := make([]*conversation, len(msgs))
+	recentFrom := now.Add(-p.Recent)
+	at := map[*conversation]int{}
+	var out []Wait
+	for _, c := range conversations(msgs, p.ConversationGap, member) {
+		if !c.asks || c.lastAsk == nil || !c.firstReply.IsZero() && !c.firstReply.After(now) {
+			continue
+		}
+		asked, account := c.asked(), c.lastAsk.Message.Account
+		if !asked.Before(from) || c.lastAsk.Message.Time.Before(recentFrom) || now.Sub(asked) <= p.targetOf(account, asked) {
+			continue
+		}
+		if c.firstAsk != nil && c.firstAsk.Message.Account != "" {
+			account = c.firstAsk.Message.Account
+		}
+		at[c] = len(out)
+		out = append(out, Wait{Since: asked, Account: account})
+	}
+	for i, c := range member {
+		if j, ok := at[c]; ok && c != nil && msgs[i].Message.Role == feedbackbot.RoleCustomer {
+			out[j].Customer = append(out[j].Customer, msgs[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Wait) int { return a.Since.Compare(b.Since) })
+	return out
 }
 
 func medianDuration(ds []time.Duration) time.Duration {
