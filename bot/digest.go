@@ -1194,11 +1194,11 @@ type waitsResult struct {
 // where the pass found an account with a conversation waiting: one view of the
 // workspace's conversations there, grouped and timed as the period's figures
 // group them, so that a staff reply filed under another account (the thread's
-// last customer's) answers the thread. None where the pass did not read every
-// account's messages of the period.
+// last customer's) answers the thread. Not in the channels of an account whose
+// read does not cover the period (cut short: its staff replies may be missing).
 func waitsBefore(ctx context.Context, req DigestRequest, noAccount []store.Stored) ([]health.Wait, error) {
-	parts, channels, ok, err := req.share.reads(ctx)
-	if err != nil || !ok || len(channels) == 0 {
+	parts, channels, err := req.share.reads(ctx)
+	if err != nil || len(channels) == 0 {
 		return nil, err
 	}
 	var msgs []*store.Stored
@@ -1235,7 +1235,10 @@ func accountWaits(waits []health.Wait, listed map[string]bool, accounts map[stri
 		if !seen {
 			acct, ok := accounts[w.Account]
 			if !ok {
-				acct = feedbackbot.Account{ID: w.Account, Name: accountNameIn(w.Customer, w.Account)}
+				acct = feedbackbot.Account{ID: w.Account}
+			}
+			if acct.Name == "" { // (as health names it: config's name is optional)
+				acct.Name = accountNameIn(w.Customer, w.Account)
 			}
 			i = len(out)
 			at[w.Account] = i

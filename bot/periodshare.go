@@ -28,15 +28,20 @@ type periodShare struct {
 	parts [][]store.Stored
 	ok    bool          // every account's read covered the period
 	done  chan struct{} // closed when the pass has ended
+	// usable is false where the pass failed or the period ends after its now:
+	// nothing it read is used then.
+	usable bool
 	// waits are the channels where the customers of an account whose health finds
-	// a conversation waiting wrote (what the digest's waits from before its
-	// period are looked for in).
-	waits map[string]bool
+	// a conversation waiting wrote, and short those where the customers of an
+	// account whose read does not cover the period wrote: the digest's waits from
+	// before its period are looked for in waits, but not in short (where that
+	// account's staff replies may be missing).
+	waits, short map[string]bool
 }
 
 // newPeriodShare is a share for the period [from, to).
 func newPeriodShare(from, to time.Time) *periodShare {
-	return &periodShare{from: from, to: to, ok: true, done: make(chan struct{})}
+	return &periodShare{from: from, to: to, ok: true, usable: true, done: make(chan struct{})}
 }
 
 // add takes one account's messages, which hold every message of it from complete
@@ -47,12 +52,30 @@ func (s *periodShare) add(rows []store.Stored, complete, now time.Time) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if complete.IsZero() || complete.After(s.from) || s.to.After(now.Add(time.Nanosecond)) {
-		s.ok = false
+	if s.to.After(now.Add(time.Nanosecond)) {
+		s.ok, s.usable = false, false
 	}
-	if s.ok && len(rows) > 0 {
+	if complete.IsZero() || complete.After(s.from) {
+		s.ok = false
+		s.short = channelsOf(s.short, rows, false)
+	}
+	if s.usable && len(rows) > 0 {
 		s.parts = append(s.parts, rows)
 	}
+}
+
+// channelsOf adds to set the channels of rows' messages (of their customers'
+// alone when customers) and returns it.
+func channelsOf(set map[string]bool, rows []store.Stored, customers bool) map[string]bool {
+	if set == nil {
+		set = map[string]bool{}
+	}
+	for i := range rows {
+		if m := &rows[i].Message; !customers || m.Role == feedbackbot.RoleCustomer {
+			set[m.Channel] = true
+		}
+	}
+	return set
 }
 
 // waiting notes the channels of rows' customer messages: an account's whose
@@ -63,21 +86,15 @@ func (s *periodShare) waiting(rows []store.Stored) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.waits == nil {
-		s.waits = map[string]bool{}
-	}
-	for i := range rows {
-		if m := &rows[i].Message; m.Role == feedbackbot.RoleCustomer {
-			s.waits[m.Channel] = true
-		}
-	}
+	s.waits = channelsOf(s.waits, rows, true)
 }
 
 // finish ends the pass; what it read is usable only if it succeeded.
 func (s *periodShare) finish(succeeded bool) {
 	s.mu.Lock()
 	s.ok = s.ok && succeeded
-	if !s.ok {
+	s.usable = s.usable && succeeded
+	if !s.usable {
 		s.parts = nil
 	}
 	s.mu.Unlock()
@@ -85,16 +102,25 @@ func (s *periodShare) finish(succeeded bool) {
 }
 
 // reads returns what the pass read, once it has ended: every account's messages
-// from the period's start or earlier to now, one slice an account (newest
-// first), and the channels where an account's health found a conversation
-// waiting; ok is false where the pass did not read them all.
-func (s *periodShare) reads(ctx context.Context) (parts [][]store.Stored, waits map[string]bool, ok bool, err error) {
+// of its last two weeks or so up to now, one slice an account (newest first),
+// and the channels where an account's health found a conversation waiting and
+// every account's read covers the period (none where the pass failed).
+func (s *periodShare) reads(ctx context.Context) (parts [][]store.Stored, channels map[string]bool, err error) {
 	select {
 	case <-s.done:
 	case <-ctx.Done():
-		return nil, nil, false, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
-	return s.parts, s.waits, s.ok, nil
+	if !s.usable {
+		return nil, nil, nil
+	}
+	channels = map[string]bool{}
+	for c := range s.waits {
+		if !s.short[c] {
+			channels[c] = true
+		}
+	}
+	return s.parts, channels, nil
 }
 
 // periodKeyer lists the keys of a period's messages (store.Derived.PeriodKeys).

@@ -1022,49 +1022,59 @@ func ResponseTimes(msgs []Item, p Params, from, now time.Time) Responses {
 	return r
 }
 
-// Wait is a conversation still waiting for a staff reply past its target.
+// Wait is a conversation still waiting for a staff reply past its target, as one
+// account asking in it waits.
 type Wait struct {
-	// Since is when it first asked, and Account the account of that ask (of its
-	// latest when that has none: a thread two accounts asked in is named once, by
-	// who asked first).
+	// Since is when the account first asked in it.
 	Since   time.Time
 	Account string
-	// Customer are its customers' messages: what a wait found in a shorter span of
-	// the same messages is matched by.
+	// Customer are the conversation's customers' messages: what a wait found in a
+	// shorter span of the same messages is matched by.
 	Customer []*Item
 }
 
-// WaitingBefore lists the conversations of msgs (in time order) that first asked
-// before from and still wait for a staff reply past their target as of now, as
-// Assess counts an account's (its latest ask within the recent window) and
-// ResponseTimes times them (each account by its targets), oldest first: what a
+// WaitingBefore lists the conversations of msgs (in time order) still without a
+// staff reply as of now, their latest ask within the recent window (as Assess
+// counts an account's), once for each account that asked in them before from and
+// has waited past its own target since (a thread two accounts asked in is each
+// one's wait, each timed by its tier as health times it), oldest first: what a
 // period's response times, which count the conversations asked in it, leave out.
 func WaitingBefore(msgs []*Item, p Params, from, now time.Time) []Wait {
 	p.defaults()
 	member := make([]*conversation, len(msgs))
 	recentFrom := now.Add(-p.Recent)
 	at := map[*conversation]int{}
-	var out []Wait
+	var open []*conversation
 	for _, c := range conversations(msgs, p.ConversationGap, member) {
-		if !c.asks || c.lastAsk == nil || !c.firstReply.IsZero() && !c.firstReply.After(now) {
+		if !c.asks || c.lastAsk == nil || !c.firstReply.IsZero() && !c.firstReply.After(now) ||
+			c.lastAsk.Message.Time.Before(recentFrom) || !c.asked().Before(from) {
 			continue
 		}
-		asked, account := c.asked(), c.lastAsk.Message.Account
-		if !asked.Before(from) || c.lastAsk.Message.Time.Before(recentFrom) || now.Sub(asked) <= p.targetOf(account, asked) {
-			continue
-		}
-		if c.firstAsk != nil && c.firstAsk.Message.Account != "" {
-			account = c.firstAsk.Message.Account
-		}
-		at[c] = len(out)
-		out = append(out, Wait{Since: asked, Account: account})
+		at[c] = len(open)
+		open = append(open, c)
 	}
+	customers := make([][]*Item, len(open))
 	for i, c := range member {
 		if j, ok := at[c]; ok && c != nil && msgs[i].Message.Role == feedbackbot.RoleCustomer {
-			out[j].Customer = append(out[j].Customer, msgs[i])
+			customers[j] = append(customers[j], msgs[i])
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Wait) int { return a.Since.Compare(b.Since) })
+	var out []Wait
+	for j, c := range open {
+		// Each account's first ask: the conversation's first is its asked().
+		first := map[string]time.Time{c.firstAsk.Message.Account: c.asked()}
+		for _, it := range customers[j] {
+			if _, ok := first[it.Message.Account]; !ok && it.Tags.NeedsReply {
+				first[it.Message.Account] = it.Message.Time
+			}
+		}
+		for account, since := range first {
+			if since.Before(from) && now.Sub(since) > p.targetOf(account, since) {
+				out = append(out, Wait{Since: since, Account: account, Customer: customers[j]})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Wait) int { return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.Account, b.Account)) })
 	return out
 }
 

@@ -11,9 +11,10 @@ import (
 )
 
 // TestWaitingBefore: the conversations that asked before from and still wait past
-// their target as of now, each with when it first asked, the account that asked
-// first, and its customer messages; not one answered, asked since from, not yet
-// past its target, or whose latest ask is older than the recent window.
+// their target as of now, once for each account that asked in them (when it
+// first asked, and the conversation's customer messages); not one answered,
+// asked since from, not yet past its target, or whose latest ask is older than
+// the recent window.
 func TestWaitingBefore(t *testing.T) {
 	from := now.Add(-24 * time.Hour)
 	bob := cust("b.2", "t.1", 25*time.Hour, feedbackbot.IntentQuestion, "Same here, how?")
@@ -41,10 +42,10 @@ func TestWaitingBefore(t *testing.T) {
 		{"older than the recent window", wbuild(
 			cust("q.1", "", 15*24*time.Hour, feedbackbot.IntentQuestion, "How do we export invoices?"),
 		), Params{}, ""},
-		{"a thread two accounts asked in, named by who asked first", wbuild(
+		{"a thread two accounts asked in: each one's wait", wbuild(
 			cust("t.1", "", 26*time.Hour, feedbackbot.IntentQuestion, "How do we export invoices?"),
 			bob,
-		), Params{}, "a1 26h: t.1 b.2"},
+		), Params{}, "a1 26h: t.1 b.2; b1 25h: t.1 b.2"},
 		{"two conversations, the oldest first", wbuild(
 			cust("q.1", "", 50*time.Hour, feedbackbot.IntentQuestion, "How do we export invoices?"),
 			cust("q.2", "", 30*time.Hour, feedbackbot.IntentBugReport, "The sync fails every night"),
