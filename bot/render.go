@@ -49,7 +49,7 @@ func digestDocument(d feedbackbot.Digest, chart []byte, charted bool) feedbackbo
 		}
 		if len(d.WaitingBefore) > 0 { // (asked before the period, waiting still)
 			doc.Blocks = append(doc.Blocks, feedbackbot.Block{Kind: feedbackbot.BlockText, Text: responseText(nil, d.WaitingBefore, d.To)})
-			doc.Fallback += fmt.Sprintf(" %s asked before it still waiting.", feedbackbot.Plural(waits(d.WaitingBefore), "conversation"))
+			doc.Fallback += fmt.Sprintf(" Customers of %s asked before it and still wait.", feedbackbot.Plural(len(d.WaitingBefore), "account"))
 		}
 		if b, ok := kanoBlock(d.Kano); ok { // (answers are button presses, not messages)
 			doc.Blocks = append(doc.Blocks, b)
@@ -643,7 +643,7 @@ func responseText(r *feedbackbot.ResponseSummary, before []feedbackbot.AccountWa
 		periodResponses(&b, r)
 	}
 	if len(before) > 0 {
-		fmt.Fprintf(&b, "• *%s asked before this period* still waiting past the response target, the longest waiting first: ", feedbackbot.Plural(waits(before), "conversation"))
+		fmt.Fprintf(&b, "• *Customers of %s asked before this period* and still wait past the response target, the longest waiting first: ", feedbackbot.Plural(len(before), "account"))
 		for i, a := range before {
 			if i == maxWaitingBefore {
 				fmt.Fprintf(&b, "; and %s more (digest --json lists them all)", feedbackbot.Plural(len(before)-i, "account"))
@@ -654,22 +654,13 @@ func responseText(r *feedbackbot.ResponseSummary, before []feedbackbot.AccountWa
 			}
 			fmt.Fprintf(&b, "*%s* — ", accountLabel(a.Account))
 			if a.Count > 1 {
-				fmt.Fprintf(&b, "%d, the oldest ", a.Count)
+				fmt.Fprintf(&b, "%d conversations, the oldest ", a.Count)
 			}
 			fmt.Fprintf(&b, "asked %s ago", health.Ago(now.Sub(a.Since)))
 		}
 		b.WriteString("\n")
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// waits counts the conversations of ws.
-func waits(ws []feedbackbot.AccountWaiting) int {
-	n := 0
-	for _, a := range ws {
-		n += a.Count
-	}
-	return n
 }
 
 // maxWaitingBefore is how many accounts waiting from before its period a digest

@@ -63,7 +63,7 @@ func TestDigestNamesAsksWaitingFromBeforeThePeriod(t *testing.T) {
 				t.Fatalf("the period's own waits: %+v, want beta's and gamma's", d.Responses)
 			}
 			text := docText(bot.DigestDocument(d, nil))
-			want := "• *3 conversations asked before this period* still waiting past the response target, the longest waiting first: *Account acme* — 2, the oldest asked 3 days ago; *Account beta* — asked 2 days ago"
+			want := "• *Customers of 2 accounts asked before this period* and still wait past the response target, the longest waiting first: *Account acme* — 2 conversations, the oldest asked 3 days ago; *Account beta* — asked 2 days ago"
 			if !strings.Contains(text, want) || !strings.Contains(text, "*2 still waiting*") {
 				t.Errorf("the digest does not say %q beside the period's 2:\n%s", want, text)
 			}
@@ -77,8 +77,8 @@ func TestDigestNamesAsksWaitingFromBeforeThePeriod(t *testing.T) {
 				t.Errorf("quiet hour: waiting from before %s, want %s (%d messages)", got, want, d.Messages)
 			}
 			if text := docText(bot.DigestDocument(d, nil)); !strings.Contains(text, "No messages were captured") ||
-				!strings.Contains(text, "*5 conversations asked before this period* still waiting") ||
-				!strings.Contains(text, "no messages in this period. 5 conversations asked before it still waiting.") {
+				!strings.Contains(text, "*Customers of 3 accounts asked before this period* and still wait") ||
+				!strings.Contains(text, "no messages in this period. Customers of 3 accounts asked before it and still wait.") {
 				t.Errorf("the quiet digest does not name the waits:\n%s", text)
 			}
 		})
