@@ -1194,10 +1194,11 @@ type waitsResult struct {
 // where the pass found an account with a conversation waiting: one view of the
 // workspace's conversations there, grouped and timed as the period's figures
 // group them, so that a staff reply filed under another account (the thread's
-// last customer's) answers the thread. Not in the channels of an account whose
-// read does not cover the period (cut short: its staff replies may be missing).
+// last customer's) answers the thread. A conversation that began before an
+// account's read is whole (the pass reads a busy account's newest 10,000
+// messages) may miss that account's staff replies, and is left out.
 func waitsBefore(ctx context.Context, req DigestRequest, noAccount []store.Stored) ([]health.Wait, error) {
-	parts, channels, err := req.share.reads(ctx)
+	parts, channels, whole, err := req.share.reads(ctx)
 	if err != nil || len(channels) == 0 {
 		return nil, err
 	}
@@ -1217,7 +1218,10 @@ func waitsBefore(ctx context.Context, req DigestRequest, noAccount []store.Store
 	slices.SortFunc(msgs, func(a, b *store.Stored) int {
 		return cmp.Or(a.Message.Time.Compare(b.Message.Time), cmp.Compare(a.Message.ID, b.Message.ID))
 	})
-	return health.WaitingBefore(msgs, tierParams(req.Params, req.TierTargets, req.Accounts), req.From, req.Now), nil
+	waits := health.WaitingBefore(msgs, tierParams(req.Params, req.TierTargets, req.Accounts), req.From, req.Now)
+	return slices.DeleteFunc(waits, func(w health.Wait) bool {
+		return len(w.Customer) == 0 || !w.Customer[0].Message.Time.After(whole) // (begun where a read may miss messages)
+	}), nil
 }
 
 // accountWaits counts waits by account (the configured one, else named as its

@@ -32,11 +32,13 @@ type periodShare struct {
 	// nothing it read is used then.
 	usable bool
 	// waits are the channels where the customers of an account whose health finds
-	// a conversation waiting wrote, and short those where the customers of an
-	// account whose read does not cover the period wrote: the digest's waits from
-	// before its period are looked for in waits, but not in short (where that
-	// account's staff replies may be missing).
-	waits, short map[string]bool
+	// a conversation waiting wrote: where the digest's waits from before its
+	// period are looked for.
+	waits map[string]bool
+	// whole is the latest of the times from which each account's read holds every
+	// message of it: a conversation that began at or before it may miss messages
+	// (a busy account's read is its newest 10,000), and is not judged.
+	whole time.Time
 }
 
 // newPeriodShare is a share for the period [from, to).
@@ -57,25 +59,21 @@ func (s *periodShare) add(rows []store.Stored, complete, now time.Time) {
 	}
 	if complete.IsZero() || complete.After(s.from) {
 		s.ok = false
-		s.short = channelsOf(s.short, rows, false)
+	}
+	whole := complete
+	if whole.IsZero() { // cut short: whole from its oldest message read
+		for i := range rows {
+			if t := rows[i].Message.Time; whole.IsZero() || t.Before(whole) {
+				whole = t
+			}
+		}
+	}
+	if whole.After(s.whole) {
+		s.whole = whole
 	}
 	if s.usable && len(rows) > 0 {
 		s.parts = append(s.parts, rows)
 	}
-}
-
-// channelsOf adds to set the channels of rows' messages (of their customers'
-// alone when customers) and returns it.
-func channelsOf(set map[string]bool, rows []store.Stored, customers bool) map[string]bool {
-	if set == nil {
-		set = map[string]bool{}
-	}
-	for i := range rows {
-		if m := &rows[i].Message; !customers || m.Role == feedbackbot.RoleCustomer {
-			set[m.Channel] = true
-		}
-	}
-	return set
 }
 
 // waiting notes the channels of rows' customer messages: an account's whose
@@ -86,7 +84,14 @@ func (s *periodShare) waiting(rows []store.Stored) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.waits = channelsOf(s.waits, rows, true)
+	if s.waits == nil {
+		s.waits = map[string]bool{}
+	}
+	for i := range rows {
+		if m := &rows[i].Message; m.Role == feedbackbot.RoleCustomer {
+			s.waits[m.Channel] = true
+		}
+	}
 }
 
 // finish ends the pass; what it read is usable only if it succeeded.
@@ -103,24 +108,19 @@ func (s *periodShare) finish(succeeded bool) {
 
 // reads returns what the pass read, once it has ended: every account's messages
 // of its last two weeks or so up to now, one slice an account (newest first),
-// and the channels where an account's health found a conversation waiting and
-// every account's read covers the period (none where the pass failed).
-func (s *periodShare) reads(ctx context.Context) (parts [][]store.Stored, channels map[string]bool, err error) {
+// the channels where an account's health found a conversation waiting, and the
+// time after which every account's read is whole (nothing where the pass
+// failed).
+func (s *periodShare) reads(ctx context.Context) (parts [][]store.Stored, channels map[string]bool, whole time.Time, err error) {
 	select {
 	case <-s.done:
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		return nil, nil, time.Time{}, ctx.Err()
 	}
 	if !s.usable {
-		return nil, nil, nil
+		return nil, nil, time.Time{}, nil
 	}
-	channels = map[string]bool{}
-	for c := range s.waits {
-		if !s.short[c] {
-			channels[c] = true
-		}
-	}
-	return s.parts, channels, nil
+	return s.parts, s.waits, s.whole, nil
 }
 
 // periodKeyer lists the keys of a period's messages (store.Derived.PeriodKeys).

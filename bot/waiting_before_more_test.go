@@ -135,3 +135,50 @@ func TestDigestWaitingBeforeNamesAConfiguredAccountWithoutName(t *testing.T) {
 		t.Errorf("waiting from before: %+v, want it named Gold Co as health names it", d.WaitingBefore)
 	}
 }
+
+// TestDigestWaitingBeforeNotJudgedWhereABusyReadStops: a thread Alice (111)
+// asked in before the period, Bob (222) joined, and staff answered under Bob's
+// account, all before the period. When Bob's account is busy, its read is cut
+// at its newest 10,000 messages (all in another channel), so Bob's thread
+// message and the staff reply filed under him are not read: a conversation
+// begun before that cut is not judged, and Alice's answered question is not
+// named as waiting. It was, where only the channels of the rows read were left
+// out (a review's find).
+func TestDigestWaitingBeforeNotJudgedWhereABusyReadStops(t *testing.T) {
+	now := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+	from := now.Add(-24 * time.Hour)
+	msg := func(id, author string, role feedbackbot.Role, acct, text string, at time.Time) feedbackbot.Message {
+		thread := "9001"
+		if id == thread {
+			thread = ""
+		}
+		return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: "G1", Channel: "500", Thread: thread,
+			Author: author, Role: role, Account: acct, AccountName: "Acct " + acct, Text: text, Time: at}
+	}
+	base := []feedbackbot.Message{
+		msg("9001", "111", feedbackbot.RoleCustomer, "111", "How do we export the invoices to CSV?", now.Add(-48*time.Hour)),
+		msg("9003", "222", feedbackbot.RoleCustomer, "222", "Same problem here, how do we export them?", now.Add(-47*time.Hour)),
+		msg("9004", "999", feedbackbot.RoleStaff, "222", "Billing, then Invoices, then Export: it gives a CSV.", now.Add(-46*time.Hour)),
+	}
+	for _, busy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("busy=%v", busy), func(t *testing.T) {
+			msgs := append([]feedbackbot.Message(nil), base...)
+			if busy {
+				for i := range 11_500 {
+					msgs = append(msgs, feedbackbot.Message{ID: fmt.Sprintf("b%d", i), Platform: feedbackbot.PlatformDiscord, Workspace: "G1", Channel: "600",
+						Author: "999", Role: feedbackbot.RoleStaff, Account: "222", Text: "status update", Time: now.Add(-time.Duration(i+1) * 10 * time.Second)})
+				}
+			}
+			st := backends(t)["redis"](t)
+			captured(t, st, msgs...)
+			d, err := bot.DigestWithRisk(t.Context(), st, bot.RiskRequest{Workspace: "G1", Now: now},
+				bot.DigestRequest{Workspace: "G1", From: from, To: now, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.WaitingBefore) != 0 {
+				t.Errorf("answered thread named as waiting from before the period: %s", waitingBeforeList(d.WaitingBefore))
+			}
+		})
+	}
+}
