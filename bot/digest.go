@@ -1220,7 +1220,7 @@ func waitsBefore(ctx context.Context, req DigestRequest, noAccount []store.Store
 	})
 	waits := health.WaitingBefore(msgs, tierParams(req.Params, req.TierTargets, req.Accounts), req.From, req.Now)
 	return slices.DeleteFunc(waits, func(w health.Wait) bool {
-		return len(w.Customer) == 0 || !w.Customer[0].Message.Time.After(whole) // (begun where a read may miss messages)
+		return len(w.Customer) == 0 || w.Customer[0].Message.Time.Before(whole) // (begun where a read may miss messages)
 	}), nil
 }
 

@@ -36,8 +36,8 @@ type periodShare struct {
 	// period are looked for.
 	waits map[string]bool
 	// whole is the latest of the times from which each account's read holds every
-	// message of it: a conversation that began at or before it may miss messages
-	// (a busy account's read is its newest 10,000), and is not judged.
+	// message of it: a conversation that began before it may miss messages (a
+	// busy account's read is its newest 10,000), and is not judged.
 	whole time.Time
 }
 
@@ -61,9 +61,9 @@ func (s *periodShare) add(rows []store.Stored, complete, now time.Time) {
 		s.ok = false
 	}
 	whole := complete
-	if whole.IsZero() { // cut short: whole from its oldest message read
+	if whole.IsZero() { // cut short: whole after its oldest message read (others of that instant may be left)
 		for i := range rows {
-			if t := rows[i].Message.Time; whole.IsZero() || t.Before(whole) {
+			if t := rows[i].Message.Time.Add(time.Nanosecond); whole.IsZero() || t.Before(whole) {
 				whole = t
 			}
 		}

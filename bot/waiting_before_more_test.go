@@ -182,3 +182,43 @@ func TestDigestWaitingBeforeNotJudgedWhereABusyReadStops(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestWaitingBeforeBegunWhereTheReadBegins: a thread begun exactly where the
+// at-risk pass's read begins (its msgFrom, a UTC midnight 15 days back), every
+// account's read whole from there, with a follow-up inside the 14 days and no
+// reply. Health (feedbackbot risk) finds it unanswered, and the digest names it;
+// it was left out as begun where a read may miss messages (a review's find).
+func TestDigestWaitingBeforeBegunWhereTheReadBegins(t *testing.T) {
+	now := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+	from := now.Add(-24 * time.Hour)
+	msgFrom := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC) // store.DayStart(now-14d-riskMargin)
+	for _, off := range []time.Duration{time.Second, 0} {
+		t.Run(off.String(), func(t *testing.T) {
+			root := msgFrom.Add(off)
+			m := func(id, thread, text string, at time.Time) feedbackbot.Message {
+				return feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformSlack, Workspace: "TW", Channel: "Cacme", Thread: thread,
+					Author: "Uacme", Role: feedbackbot.RoleCustomer, Account: "acme", AccountName: "Acme", Text: text, Time: at}
+			}
+			st := backends(t)["redis"](t)
+			captured(t, st,
+				m("1000.1", "", "How do we export the invoices to CSV?", root),
+				m("1000.2", "1000.1", "Any update on this? We still can't export.", now.Add(-12*24*time.Hour)))
+			hs, err := bot.Risk(t.Context(), st, bot.RiskRequest{Workspace: "TW", Now: now, SkipSilent: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			unanswered := len(hs) == 1 && bot.HasReason(hs[0], health.ReasonUnanswered)
+			if !unanswered {
+				t.Fatalf("premise: health %+v has no unanswered reason", hs)
+			}
+			d, err := bot.DigestWithRisk(t.Context(), st, bot.RiskRequest{Workspace: "TW", Now: now},
+				bot.DigestRequest{Workspace: "TW", From: from, To: now, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if unanswered != (len(d.WaitingBefore) == 1) {
+				t.Errorf("root at %s: health unanswered=%v, digest WaitingBefore=%q", root, unanswered, waitingBeforeList(d.WaitingBefore))
+			}
+		})
+	}
+}
