@@ -780,8 +780,10 @@ func (a *Adapter) staffAccount(ctx context.Context, m feedbackbot.Message) strin
 // threadParentCustomer reads a thread's parent from the store and remembers the
 // thread's customer: the parent's account when a customer wrote it, else
 // noThreadCustomer (the channel's last customer then counts, as it did before
-// threads were told apart). A failed read returns noThreadCustomer without
-// remembering it, so the thread's next reply asks again.
+// threads were told apart). A parent not stored yet (Slack delivers a reply before
+// the message it answers, at times) is asked of Slack (parentAccount). A failed
+// read returns noThreadCustomer without remembering it, so the thread's next
+// reply asks again.
 func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Message) string {
 	acct := noThreadCustomer
 	if vs, ok := a.sink.(versions); ok {
@@ -796,6 +798,11 @@ func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Messag
 			return noThreadCustomer
 		case found && p.Role == feedbackbot.RoleCustomer && p.Account != "":
 			acct = p.Account
+		case !found && !a.offline:
+			var known bool
+			if acct, known = a.parentAccount(ctx, m.Thread); !known {
+				return noThreadCustomer // (not remembered either)
+			}
 		}
 	}
 	a.mu.Lock()
@@ -805,6 +812,48 @@ func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Messag
 	}
 	a.rememberThread(m.Thread, acct)
 	return acct
+}
+
+// parentAccount asks Slack (conversations.replies) for the parent of a thread
+// (its id, "channel:ts") and returns its customer's account, noThreadCustomer
+// where staff, a guest of the home workspace or a bot wrote it, and known false
+// where it could not be told in time (inside mentionLookupBudget and the event's
+// deadline less writeReserve, as the mention lookups): a refusal, a rate limit, a
+// parent deleted meanwhile.
+func (a *Adapter) parentAccount(ctx context.Context, thread string) (acct string, known bool) {
+	channel, ts, ok := strings.Cut(thread, ":")
+	if !ok || channel == "" || ts == "" {
+		return "", false
+	}
+	budget := mentionLookupBudget
+	if deadline, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(deadline)-writeReserve)
+	}
+	ctx, cancel := context.WithTimeout(ctx, max(budget, 0))
+	defer cancel()
+	msgs, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Limit: 1})
+	if err != nil || len(msgs) == 0 || msgs[0].Timestamp != ts {
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("slack: a thread's parent, not captured yet, could not be read; the staff reply counts for the channel's last customer", "thread", thread, "err", err)
+		}
+		return "", false
+	}
+	p := msgs[0]
+	if p.BotID != "" || p.User == "" || slices.Contains(a.cfg.StaffUsers, p.User) {
+		return noThreadCustomer, true
+	}
+	team, enterprise, guest := p.Team, "", false // (history names the author's team as "team")
+	if team == "" || a.isHome(team, "") || a.cfg.EnterpriseID != "" {
+		u, err := a.user(ctx, p.User)
+		if err != nil {
+			return "", false
+		}
+		team, enterprise, guest = cmp.Or(team, u.team), u.enterprise, u.guest
+	}
+	if team == "" || guest || a.isHome(team, enterprise) {
+		return noThreadCustomer, true // (a home guest's messages name no account but the channel's)
+	}
+	return team, true
 }
 
 // rememberThread records a thread's customer; a.mu is held. Past maxThreads the
