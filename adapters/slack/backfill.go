@@ -71,6 +71,7 @@ const docBackfill = "slack-backfill"
 // the position is saved after every page, so a second run resumes where the first
 // stopped; capture is idempotent, so overlap stores nothing twice.
 func (a *Adapter) Backfill(ctx context.Context, opts BackfillOptions) (BackfillSummary, error) {
+	ctx = context.WithValue(ctx, noParentLookup{}, true) // (each thread's question is read before its replies)
 	var sum BackfillSummary
 	if opts.PageSize <= 0 {
 		opts.PageSize = 200

@@ -484,6 +484,12 @@ var messageSubtypes = map[string]bool{"": true, "thread_broadcast": true, "reply
 // skipped reports whether a message of this subtype is noise.
 func skipped(subtype string) bool { return !messageSubtypes[subtype] }
 
+// notCaptured says a message is never captured: its subtype's, a bot's, Slackbot's,
+// or an ignored channel's or author's.
+func (a *Adapter) notCaptured(channel, user, subtype, botID string) bool {
+	return skipped(subtype) || botID != "" || user == "" || user == slackbotUser || a.ignored(channel, user)
+}
+
 // deleteOf is the capture event deleting the message ts of channel.
 func deleteOf(workspace, channel, ts string) []feedbackbot.Event {
 	return []feedbackbot.Event{{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{
@@ -534,7 +540,7 @@ func (a *Adapter) Normalize(ctx context.Context, workspace string, ev Event) ([]
 	// user users.info says is no bot: they were filed as staff answers, a review
 	// found. An app's bot user posting without a bot_id stays staff: a helpdesk
 	// integration's answers are the team's.)
-	if skipped(ev.Subtype) || ev.BotID != "" || ev.User == "" || ev.User == slackbotUser || a.ignored(ev.Channel, ev.User) {
+	if a.notCaptured(ev.Channel, ev.User, ev.Subtype, ev.BotID) {
 		return nil, nil
 	}
 	m, err := a.message(ctx, workspace, ev)
@@ -798,7 +804,7 @@ func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Messag
 			return noThreadCustomer
 		case found && p.Role == feedbackbot.RoleCustomer && p.Account != "":
 			acct = p.Account
-		case !found && !a.offline:
+		case !found && !a.offline && ctx.Value(noParentLookup{}) == nil:
 			var known bool
 			if acct, known = a.parentAccount(ctx, m.Thread); !known {
 				return noThreadCustomer // (not remembered either)
@@ -839,8 +845,8 @@ func (a *Adapter) parentAccount(ctx context.Context, thread string) (acct string
 		return "", false
 	}
 	p := msgs[0]
-	if p.BotID != "" || p.User == "" || slices.Contains(a.cfg.StaffUsers, p.User) {
-		return noThreadCustomer, true
+	if a.notCaptured(channel, p.User, p.SubType, p.BotID) || slices.Contains(a.cfg.StaffUsers, p.User) {
+		return noThreadCustomer, true // (one never captured names no account: an ignored author's)
 	}
 	team, enterprise, guest := p.Team, "", false // (history names the author's team as "team")
 	if team == "" || a.isHome(team, "") || a.cfg.EnterpriseID != "" {
@@ -855,6 +861,11 @@ func (a *Adapter) parentAccount(ctx context.Context, thread string) (acct string
 	}
 	return team, true
 }
+
+// noParentLookup marks a context whose captures do not ask Slack for a thread's
+// parent (parentAccount): a back-fill reads each thread's question itself, just
+// before its replies.
+type noParentLookup struct{}
 
 // rememberThread records a thread's customer; a.mu is held. Past maxThreads the
 // memory starts again (threads are read from the store again as they come).

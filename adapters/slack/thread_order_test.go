@@ -1,10 +1,12 @@
 package slackadapter
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack/slacktest"
 
@@ -85,5 +87,93 @@ func TestStaffReplyBeforeItsThreadCountsForTheParentsCustomer(t *testing.T) {
 				t.Errorf("asked Slack again at the next reply: %v", again)
 			}
 		})
+	}
+}
+
+// TestBackfillDoesNotAskSlackForAParentItJustRead: a back-fill reads a thread's
+// question itself, just before its replies (stored together, after both): the
+// staff reply does not ask Slack for it again, an unpaced call of a rate-limited
+// method (a review's find).
+func TestBackfillDoesNotAskSlackForAParentItJustRead(t *testing.T) {
+	var replies atomic.Int64
+	f := newFixture(t, func(c slacktest.Customize) {
+		c.Handle("/conversations.history", func(w http.ResponseWriter, r *http.Request) {
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "has_more": false, "messages": []map[string]any{
+				{"type": "message", "user": "XDANA", "user_team": "TACME", "team": "TACME", "text": "export broken", "ts": "1700000300.000100", "reply_count": 1, "thread_ts": "1700000300.000100"},
+			}})
+		})
+		c.Handle("/conversations.replies", func(w http.ResponseWriter, r *http.Request) {
+			replies.Add(1)
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "has_more": false, "messages": []map[string]any{
+				{"type": "message", "user": "XDANA", "team": "TACME", "text": "export broken", "ts": "1700000300.000100", "thread_ts": "1700000300.000100"},
+				{"type": "message", "user": "UMARIA", "team": home, "text": "fix is rolling out", "ts": "1700000400.000100", "thread_ts": "1700000300.000100"},
+			}})
+		})
+	})
+	_, err := f.a.Backfill(context.Background(), BackfillOptions{Channel: "CACME", Since: time.Unix(1699990000, 0), Now: time.Unix(1700010000, 0), CallsPerMinute: 6000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := replies.Load(); n != 1 {
+		t.Errorf("conversations.replies called %d times for one thread, want 1 (Tier 3, unpaced by CallsPerMinute)", n)
+	}
+}
+
+// TestIgnoredParentAuthorGivesTheAnswerNoAccount: a question whose author
+// slack.ignore_users names is never captured, and the staff answer to it does not
+// count for that author's organisation (no question of it is stored): it counts
+// for the channel's last customer, as before parents were asked of Slack (a
+// review's find).
+func TestIgnoredParentAuthorGivesTheAnswerNoAccount(t *testing.T) {
+	const parent = "1700000000.000200"
+	f := newFixture(t, func(c slacktest.Customize) {
+		c.Handle("/conversations.replies", func(w http.ResponseWriter, r *http.Request) {
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": []map[string]any{
+				{"type": "message", "user": "XTEST", "team": "TACME", "ts": parent, "text": "synthetic check"}}})
+		})
+	})
+	f.a.cfg.IgnoreUsers = []string{"XTEST"}
+	f.event("E1", map[string]any{"type": "message", "user": "OBEN", "user_team": "TOTHER", "channel": "C1", "ts": "1700000000.000100", "text": "is the API down?"})
+	f.event("E2", map[string]any{"type": "message", "user": "XTEST", "user_team": "TACME", "channel": "C1", "ts": parent, "text": "synthetic check"})
+	f.event("E3", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": "1700000000.000300", "thread_ts": parent, "text": "ack"})
+	m, _, _ := f.st.Newest(t.Context(), key("C1", "1700000000.000300"))
+	if _, ok := f.stored(key("C1", parent)); ok {
+		t.Fatal("ignored parent captured")
+	}
+	if m.Role != feedbackbot.RoleStaff || m.Account != "TOTHER" {
+		t.Errorf("staff answer to an ignored user's message: account %q, want TOTHER (TACME has no question stored)", m.Account)
+	}
+}
+
+// TestParentAndMentionLookupsLeaveTheWriteItsBudget: a staff reply whose thread's
+// parent Slack is slow to give, and whose mention is slow to look up, is still
+// captured within the event's deadline, the store's write keeping its reserve.
+func TestParentAndMentionLookupsLeaveTheWriteItsBudget(t *testing.T) {
+	slow := func(path string) func(w http.ResponseWriter, r *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(1600 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+			if path == "/users.info" {
+				usersJSON(w, r)
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": []map[string]any{{"type": "message", "user": "XDANA", "ts": "1700000000.000200"}}})
+		}
+	}
+	f := newFixture(t, func(c slacktest.Customize) {
+		c.Handle("/users.info", slow("/users.info"))
+		c.Handle("/conversations.replies", slow("/conversations.replies"))
+	})
+	f.a.cfg.StaffUsers = []string{"UMARIA"}
+	start := time.Now()
+	code := f.event("E1", map[string]any{"type": "message", "user": "UMARIA", "channel": "C1", "ts": "1700000000.000300", "thread_ts": "1700000000.000200", "text": "<@XDANA> fixed"})
+	if code != http.StatusOK {
+		t.Fatalf("status %d after %s, want 200", code, time.Since(start).Round(time.Millisecond))
+	}
+	if _, ok := f.stored(key("C1", "1700000000.000300")); !ok {
+		t.Error("the staff reply was not captured")
 	}
 }
