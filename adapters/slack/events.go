@@ -674,13 +674,7 @@ func (a *Adapter) mentionedAccount(ctx context.Context, text string) string {
 	if len(users) == 0 {
 		return ""
 	}
-	budget := mentionLookupBudget
-	if deadline, ok := ctx.Deadline(); ok {
-		// (the store's write comes after: lookups that ran to the ack's deadline
-		// left it none, and the event was refused, a review found)
-		budget = min(budget, time.Until(deadline)-writeReserve)
-	}
-	ctx, cancel := context.WithTimeout(ctx, max(budget, 0))
+	ctx, cancel := lookupContext(ctx)
 	defer cancel()
 	acct := ""
 	for _, id := range users {
@@ -740,6 +734,18 @@ func slackID(s string) bool {
 		}
 	}
 	return true
+}
+
+// lookupContext bounds the lookups of one captured message (its mentions, its
+// thread's parent): mentionLookupBudget, and never past the event's deadline
+// less writeReserve (the store's write comes after: lookups that ran to the
+// ack's deadline left it none, and the event was refused, a review found).
+func lookupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	budget := mentionLookupBudget
+	if deadline, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(deadline)-writeReserve)
+	}
+	return context.WithTimeout(ctx, max(budget, 0))
 }
 
 // mentionLookupBudget bounds the users.info lookups of the users one staff message
@@ -823,19 +829,14 @@ func (a *Adapter) threadParentCustomer(ctx context.Context, m feedbackbot.Messag
 // parentAccount asks Slack (conversations.replies) for the parent of a thread
 // (its id, "channel:ts") and returns its customer's account, noThreadCustomer
 // where staff, a guest of the home workspace or a bot wrote it, and known false
-// where it could not be told in time (inside mentionLookupBudget and the event's
-// deadline less writeReserve, as the mention lookups): a refusal, a rate limit, a
-// parent deleted meanwhile.
+// where it could not be told in time (lookupContext, as the mention lookups): a
+// refusal, a rate limit, a parent deleted meanwhile.
 func (a *Adapter) parentAccount(ctx context.Context, thread string) (acct string, known bool) {
 	channel, ts, ok := strings.Cut(thread, ":")
 	if !ok || channel == "" || ts == "" {
 		return "", false
 	}
-	budget := mentionLookupBudget
-	if deadline, ok := ctx.Deadline(); ok {
-		budget = min(budget, time.Until(deadline)-writeReserve)
-	}
-	ctx, cancel := context.WithTimeout(ctx, max(budget, 0))
+	ctx, cancel := lookupContext(ctx)
 	defer cancel()
 	msgs, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Limit: 1})
 	if err != nil || len(msgs) == 0 || msgs[0].Timestamp != ts {
