@@ -129,6 +129,20 @@ func pressAlerter(st store.Store) (*bot.Alerter, *pressingPoster) {
 	return &bot.Alerter{Store: st, Poster: p, Channel: "CALERTS", RepeatInterval: 24 * time.Hour}, p
 }
 
+// raisedAlert is an alerter (pressAlerter's) whose pass raised acme's alert (health
+// 40, low sentiment, quoting k1) at t0, 2026-11-02 09:00 UTC: its poster, t0, the
+// health it was raised on and the alert's fingerprint.
+func raisedAlert(t *testing.T, st store.Store) (al *bot.Alerter, p *pressingPoster, t0 time.Time, h feedbackbot.Health, fp string) {
+	t.Helper()
+	al, p = pressAlerter(st)
+	t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	h = atRisk("acme", 40, health.ReasonSentimentLow, "k1")
+	if _, err := al.Evaluate(t.Context(), "T1", []feedbackbot.Health{h}, t0); err != nil {
+		t.Fatal(err)
+	}
+	return al, p, t0, h, bot.AlertFor("T1", h, t0).Fingerprint
+}
+
 func (p *pressingPoster) Post(ctx context.Context, channel string, doc feedbackbot.Document) (feedbackbot.PostRef, error) {
 	if p.press != nil {
 		p.press()
@@ -149,13 +163,7 @@ func TestAlertPressedDuringAPassIsKept(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st := open(t)
-			al, p := pressAlerter(st)
-			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-			h := atRisk("acme", 40, health.ReasonSentimentLow, "k1")
-			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0); err != nil {
-				t.Fatal(err)
-			}
-			fp := bot.AlertFor("T1", h, t0).Fingerprint
+			al, p, t0, _, fp := raisedAlert(t, st)
 			press := func(at time.Time, who string) { pressAlertButton(t, st, at, "U"+who, who, "alert.ack "+fp) }
 			press(t0.Add(time.Hour), "maria")
 			p.press = func() { press(t0.Add(2*time.Hour), "sam") }

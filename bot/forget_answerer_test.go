@@ -25,13 +25,7 @@ func TestForgetStaffWhoAnsweredAnAlert(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st := open(t)
-			al, p := pressAlerter(st)
-			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-			h := atRisk("acme", 40, health.ReasonSentimentLow, "k1")
-			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0); err != nil {
-				t.Fatal(err)
-			}
-			fp := bot.AlertFor("T1", h, t0).Fingerprint
+			al, p, t0, h, fp := raisedAlert(t, st)
 			press := func(at time.Time, user, userName string) {
 				doc := pressAlertButton(t, st, at, user, userName, "alert.ack "+fp)
 				for id := range p.docs { // (the platform replaces the pressed message)
@@ -160,13 +154,7 @@ func TestForgetStaffWhosePressIsOnAnEarlierMessage(t *testing.T) {
 			t.Run(then+"/"+name, func(t *testing.T) {
 				ctx := t.Context()
 				st := open(t)
-				al, p := pressAlerter(st)
-				t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-				h := atRisk("acme", 40, health.ReasonSentimentLow, "k1")
-				if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0); err != nil {
-					t.Fatal(err)
-				}
-				fp := bot.AlertFor("T1", h, t0).Fingerprint
+				al, p, t0, _, fp := raisedAlert(t, st)
 				press := func(at time.Time, msg, user, userName string) {
 					t.Helper()
 					p.docs[msg] = pressAlertButton(t, st, at, user, userName, "alert.ack "+fp) // (the platform replaces the pressed message only)
@@ -222,13 +210,7 @@ func TestEditedAlertStillSaysWhoAnswered(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st := open(t)
-			al, p := pressAlerter(st)
-			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-			h := atRisk("acme", 40, health.ReasonSentimentLow, "k1")
-			if _, err := al.Evaluate(ctx, "T1", []feedbackbot.Health{h}, t0); err != nil {
-				t.Fatal(err)
-			}
-			fp := bot.AlertFor("T1", h, t0).Fingerprint
+			al, p, t0, h, fp := raisedAlert(t, st)
 			doc := pressAlertButton(t, st, t0.Add(time.Hour), "UMARIA", "maria", "alert.snooze "+fp)
 			if got := strings.Count(docText(doc), "Snoozed by maria until Nov 9 10:00 UTC."); got != 1 {
 				t.Errorf("the pressed message says who snoozed it %d times, want once:\n%s", got, docText(doc))
