@@ -160,15 +160,23 @@ const shutdownGrace = 30 * time.Second
 
 // finishContext returns a context for finishing work begun under ctx: it is not
 // cancelled with ctx, but grace after it (and onStop is called when ctx ends). The
-// cancel function releases it early.
+// cancel function releases it early, once an onStop already begun has ended (it
+// ran on past the batch, writing beside whatever came after it).
 func finishContext(ctx context.Context, grace time.Duration, onStop func()) (context.Context, context.CancelFunc) {
 	finish, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopped := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
+		defer close(stopped)
 		onStop()
 		t := time.AfterFunc(grace, cancel)
 		context.AfterFunc(finish, func() { t.Stop() })
 	})
-	return finish, func() { stop(); cancel() }
+	return finish, func() {
+		if !stop() {
+			<-stopped
+		}
+		cancel()
+	}
 }
 
 // retry runs fn until it succeeds, ctx ends, or the error is not worth retrying.

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -37,5 +38,28 @@ func TestFinishContext(t *testing.T) {
 	cancel2()
 	if f2.Err() == nil {
 		t.Error("cancel did not end the finishing context")
+	}
+}
+
+// TestFinishContextReleaseWaitsForOnStop: where the service ended while a batch
+// finished, the release waits for onStop (the worker's "finishing the batch in
+// flight" log line) to end, so nothing of the batch outlives it: the line was
+// written after the import command had gone on to write to the same output, a
+// race CI's -race run found (TestImportInterruptedSaysWhatItDid).
+func TestFinishContextReleaseWaitsForOnStop(t *testing.T) {
+	ctx, stopService := context.WithCancel(context.Background())
+	started, release := make(chan struct{}), make(chan struct{})
+	var ended atomic.Bool
+	_, cancel := finishContext(ctx, time.Hour, func() {
+		close(started)
+		<-release
+		ended.Store(true)
+	})
+	stopService()
+	<-started
+	time.AfterFunc(50*time.Millisecond, func() { close(release) })
+	cancel()
+	if !ended.Load() {
+		t.Error("released while onStop still ran")
 	}
 }
