@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -85,46 +86,47 @@ func TestTrainLayerIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestLayerCrossValidation trains the layer on all training sets but one and scores the
-// one left out, for each of the twenty-four, and reports the rules alone on the same
-// set. The folds' figures (engine fb-12, each layer trained on twenty-three sets with
-// 2^14 buckets and character 6-grams; rules alone in brackets; `go run ./bench train
-// -cv`, 2026-12-06, thirty-second session): sentiment macro-F1 chat_labelled 0.920
-// (0.926), chat_dev 0.957 (0.900), chat_train2 0.908 (0.837), chat_train3 0.847 (0.637),
-// chat_train4 0.875 (0.682), chat_train5 0.861 (0.678), chat_train6 0.870 (0.617),
-// chat_train7 0.887 (0.642), chat_train8 0.867 (0.662), chat_train9 0.920 (0.686),
-// chat_train10 0.900 (0.673), chat_train11 0.937 (0.715), chat_train12 0.918 (0.681),
-// chat_train13 0.925 (0.708), chat_train14 0.896 (0.626), chat_train15 0.888 (0.655),
-// chat_train16 0.827 (0.582), chat_train17 0.808 (0.594), chat_train18 0.889 (0.656),
-// chat_train19 0.875 (0.603), chat_train20 0.820 (0.526), chat_train21 0.815 (0.475),
-// chat_train22 0.797 (0.532), chat_train23 0.793 (0.512); intent accuracy 0.857 (0.822),
-// 0.904 (0.782), 0.794 (0.640), 0.756 (0.508), 0.768 (0.543), 0.788 (0.556), 0.801
-// (0.558), 0.780 (0.571), 0.827 (0.618), 0.841 (0.615), 0.823 (0.553), 0.848 (0.651),
-// 0.804 (0.594), 0.837 (0.610), 0.809 (0.582), 0.838 (0.593), 0.740 (0.471), 0.709
-// (0.473), 0.871 (0.660), 0.858 (0.604), 0.788 (0.586), 0.809 (0.531), 0.803 (0.551),
-// 0.796 (0.565). Mean 0.875 (accuracy 0.882), intent 0.810; the rules alone 0.659,
-// intent 0.593. Under engine fb-11 the same folds gave 0.875 (0.881), intent 0.808, the
-// rules 0.657 and 0.586. chat_train18 to chat_train23 are ordinary channel traffic, the
-// two newest the hardest folds; the twenty-two folds before them averaged 0.879 and
-// 0.806 under the twenty-two-set layers and 0.882 and 0.809 with the two sets added
-// (fb-11), the test put, after the held-out sets had been looked at once, to the cross-
-// validation before it ran. chat_train16 and chat_train17 are weighted to messages the
-// analyzer misses (testdata/LABELLING.md, round 9). The layer beats the rules on every
-// fold but chat_labelled, the set the rules were first fitted on (their 0.926 there is
-// optimistic). Floors sit just under the layer's figures.
+// TestLayerCrossValidation trains eight layers, each on all training sets but the
+// three a fold leaves out (cvFolds), scores each set left out, and reports the rules
+// alone on the same set. The sets' figures (engine fb-14, each layer trained on
+// twenty-one sets with 2^14 buckets and character 6-grams; rules alone in brackets;
+// 2026-12-07, forty-fifth session): sentiment macro-F1 chat_labelled 0.919 (0.926),
+// chat_dev 0.970 (0.900), chat_train2 0.914 (0.837), chat_train3 0.844 (0.637),
+// chat_train4 0.876 (0.682), chat_train5 0.875 (0.678), chat_train6 0.871 (0.617),
+// chat_train7 0.890 (0.642), chat_train8 0.868 (0.662), chat_train9 0.926 (0.686),
+// chat_train10 0.903 (0.673), chat_train11 0.933 (0.715), chat_train12 0.913 (0.681),
+// chat_train13 0.929 (0.708), chat_train14 0.898 (0.626), chat_train15 0.885 (0.655),
+// chat_train16 0.830 (0.582), chat_train17 0.804 (0.594), chat_train18 0.889 (0.656),
+// chat_train19 0.877 (0.603), chat_train20 0.819 (0.526), chat_train21 0.827 (0.475),
+// chat_train22 0.792 (0.532), chat_train23 0.796 (0.512); intent accuracy in the same
+// order 0.867, 0.888, 0.781, 0.756, 0.759, 0.777, 0.799, 0.784, 0.833, 0.846, 0.816,
+// 0.841, 0.810, 0.834, 0.816, 0.836, 0.738, 0.709, 0.869, 0.856, 0.802, 0.809, 0.803,
+// 0.787. Mean 0.877, intent 0.809; the rules alone 0.659, intent 0.593: within 0.02 of
+// each set's leave-one-set-out figure (`go run ./bench train -cv`, mean 0.875, intent
+// 0.810, the README's), which leaves one set out of each of twenty-four layers. The
+// layer beats the rules on every set but chat_labelled, the set the rules were first
+// fitted on (their 0.926 there is optimistic). Floors sit just under the figures.
+// cvFolds is TestLayerCrossValidation's number of layers: fold f leaves out
+// every training set i with i mod cvFolds = f (three sets of the twenty-four,
+// labelled in different rounds), trains on the rest and scores each set it left
+// out. Eight layers trained on twenty-one sets cost 30% of the twenty-four on
+// twenty-three of leave-one-set-out (`go run ./bench train -cv`, whose figures the
+// README quotes): CPU the CI run, busy compiling beside it, did not have.
+const cvFolds = 8
+
 func TestLayerCrossValidation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains twenty-four layers")
+		t.Skip("trains eight layers")
 	}
 	skipTrainingUnderRace(t)
 	sets := make([][]Example, len(layerSets))
 	for i, p := range layerSets {
 		sets[i] = readExamples(t, p)
 	}
-	floors := []struct{ f1, intent float64 }{{0.915, 0.85}, {0.95, 0.895}, {0.9, 0.785}, {0.84, 0.75}, {0.87, 0.76},
-		{0.855, 0.78}, {0.865, 0.795}, {0.88, 0.775}, {0.86, 0.82}, {0.915, 0.835}, {0.895, 0.815}, {0.93, 0.84},
-		{0.91, 0.795}, {0.92, 0.83}, {0.89, 0.8}, {0.88, 0.83}, {0.82, 0.735}, {0.8, 0.7}, {0.88, 0.865}, {0.87, 0.85},
-		{0.815, 0.78}, {0.81, 0.8}, {0.79, 0.795}, {0.785, 0.79}}
+	floors := []struct{ f1, intent float64 }{{0.915, 0.86}, {0.965, 0.88}, {0.91, 0.775}, {0.84, 0.75}, {0.87, 0.755},
+		{0.87, 0.77}, {0.865, 0.795}, {0.885, 0.78}, {0.86, 0.825}, {0.92, 0.84}, {0.895, 0.81}, {0.925, 0.835},
+		{0.905, 0.805}, {0.925, 0.83}, {0.89, 0.81}, {0.88, 0.83}, {0.825, 0.73}, {0.8, 0.705}, {0.885, 0.865}, {0.87, 0.85},
+		{0.815, 0.795}, {0.82, 0.805}, {0.785, 0.795}, {0.79, 0.78}}
 	if len(floors) != len(sets) {
 		t.Fatalf("%d floors for %d training sets: add the new set's", len(floors), len(sets))
 	}
@@ -132,18 +134,28 @@ func TestLayerCrossValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// the themes of every fold's left-out set, pooled: with the theme heads, and
-	// with the rules alone (the same layer without heads)
+	// the themes of every left-out set, pooled: with the theme heads, and with the
+	// rules alone (the same layer without heads)
 	var mu sync.Mutex
 	var heads, ruled ThemeCounts
-	merged := 0 // folds whose counts are in heads and ruled
+	merged := 0 // left-out sets whose counts are in heads and ruled
 	// The folds are independent: side by side they take half the time on two cores
 	// (the trainings are most of this package's time).
 	t.Run("folds", func(t *testing.T) {
-		for fold := range sets {
-			t.Run(filepath.Base(layerSets[fold]), func(t *testing.T) {
+		for fold := range cvFolds {
+			var out []int // the sets this fold leaves out
+			for i := fold; i < len(sets); i += cvFolds {
+				out = append(out, i)
+			}
+			t.Run(fmt.Sprintf("fold%d", fold+1), func(t *testing.T) {
 				t.Parallel()
-				b, err := TrainFold(sets, fold, DefaultLayerOptions)
+				var rows []Example
+				for i, s := range sets {
+					if !slices.Contains(out, i) {
+						rows = append(rows, s...)
+					}
+				}
+				b, err := TrainLayer(rows, nil, DefaultLayerOptions)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -155,33 +167,35 @@ func TestLayerCrossValidation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				f1, intent := scoreExamples(a, sets[fold])
-				rf1, rintent := scoreExamples(rules, sets[fold])
-				var h, r ThemeCounts
-				for _, row := range sets[fold] {
-					m := &feedbackbot.Message{Text: row.Text, Role: feedbackbot.RoleCustomer}
-					h.Add(a.AnalyzeMessage(m).Themes, row.Themes)
-					r.Add(noHeads.AnalyzeMessage(m).Themes, row.Themes)
-				}
-				mu.Lock()
-				heads.Merge(h)
-				ruled.Merge(r)
-				merged++
-				mu.Unlock()
-				t.Logf("%s: layer macro-F1 %.3f intent %.3f themes F1 %.3f (rules' %.3f); rules alone %.3f, %.3f", layerSets[fold], f1, intent, h.F1(), r.F1(), rf1, rintent)
-				if f1 < floors[fold].f1 || intent < floors[fold].intent {
-					t.Errorf("%s, left out: below the floors (macro-F1 %.3f, intent %.3f)", layerSets[fold], floors[fold].f1, floors[fold].intent)
+				for _, i := range out {
+					f1, intent := scoreExamples(a, sets[i])
+					rf1, rintent := scoreExamples(rules, sets[i])
+					var h, r ThemeCounts
+					for _, row := range sets[i] {
+						m := &feedbackbot.Message{Text: row.Text, Role: feedbackbot.RoleCustomer}
+						h.Add(a.AnalyzeMessage(m).Themes, row.Themes)
+						r.Add(noHeads.AnalyzeMessage(m).Themes, row.Themes)
+					}
+					mu.Lock()
+					heads.Merge(h)
+					ruled.Merge(r)
+					merged++
+					mu.Unlock()
+					t.Logf("%s: layer macro-F1 %.3f intent %.3f themes F1 %.3f (rules' %.3f); rules alone %.3f, %.3f", layerSets[i], f1, intent, h.F1(), r.F1(), rf1, rintent)
+					if f1 < floors[i].f1 || intent < floors[i].intent {
+						t.Errorf("%s, left out: below the floors (macro-F1 %.3f, intent %.3f)", layerSets[i], floors[i].f1, floors[i].intent)
+					}
 				}
 			})
 		}
 	})
 	if merged < len(sets) {
-		t.Logf("no pooled theme figures: they need every fold, %d of %d ran", merged, len(sets))
+		t.Logf("no pooled theme figures: they need every set left out once, %d of %d were", merged, len(sets))
 		return
 	}
 	t.Logf("themes, left-out sets pooled: heads F1 %.3f, rules %.3f", heads.F1(), ruled.F1())
 	if heads.F1() < 0.70 || heads.F1() < ruled.F1()+0.05 {
-		t.Errorf("theme heads: pooled F1 %.3f, rules %.3f: want at least 0.70 and 0.05 above the rules (measured 0.714 and 0.639 over twenty-four sets with engine fb-12, 0.710 and 0.632 with fb-11, 0.713 and 0.639 over twenty-two)", heads.F1(), ruled.F1())
+		t.Errorf("theme heads: pooled F1 %.3f, rules %.3f: want at least 0.70 and 0.05 above the rules (measured 0.710 and 0.638 in eight folds with engine fb-14; 0.714 and 0.639 leaving one set out of twenty-four with fb-12)", heads.F1(), ruled.F1())
 	}
 }
 

@@ -127,10 +127,7 @@ func TestThreeReplicasPostOnce(t *testing.T) {
 		})
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "feedbackbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	// A daily digest whose time passed two minutes ago: due at start, once.
 	due := now.Add(-2 * time.Minute)
 	cfg := filepath.Join(dir, "feedbackbot.yaml")

@@ -50,10 +50,7 @@ func TestThreeReplicasSurviveSIGKILL(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "feedbackbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	cfg := filepath.Join(dir, "feedbackbot.yaml")
 	body := fmt.Sprintf("store:\n  key_prefix: %q\n  claim_idle: 2s\nanalysis:\n  workers: 1\n  batch: 50\nlog:\n  level: warn\n", prefix)
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
@@ -205,4 +202,23 @@ func pendingOf(ctx context.Context, t *testing.T, client redis.UniversalClient, 
 		}
 	}
 	return n
+}
+
+// buildBinary builds this command into dir and returns the binary's path. Under
+// -race it builds static (CGO_ENABLED=0), as the Dockerfile does and as .ci/run's
+// go vet has compiled every package already: built with the -race run's own
+// environment (cgo, no -race) it compiled them all a third way there, beside the
+// -race run and the static build. Without -race it builds as the test binary was
+// built, from the packages just compiled for it.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "feedbackbot")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if raceEnabled {
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
