@@ -202,6 +202,8 @@ type Adapter struct {
 	// base is cancelled at shutdown: background work (registration, surveys) stops.
 	base     context.Context
 	stopBase context.CancelFunc
+	// reactionsWaiting counts the reactions waiting for the store (reactions).
+	reactionsWaiting atomic.Int64
 
 	mu         sync.Mutex
 	botReacted map[string]bool      // bots seen reacting (their removals are not counted either)

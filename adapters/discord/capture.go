@@ -851,14 +851,67 @@ func (a *Adapter) onRawEvent(_ *discordgo.Session, e *discordgo.Event) {
 	a.reactions(r.GuildID, r.MessageID, func(counts map[string]int) { delete(counts, name) })
 }
 
-// reactions re-captures a known message with its reaction counts changed.
+// reactions re-captures a known message with its reaction counts changed. Discord
+// sends a reaction once: while the store cannot say what the message holds now (an
+// outage), the change waits and is tried again with backoff, as the capture queue
+// retries what it holds, until the store answers or the bot stops (then it is
+// counted among the captures given up). It waits on a goroutine of its own: the
+// handlers run on the gateway's reader (SyncEvents), which every later event,
+// interactions included, waits for.
 func (a *Adapter) reactions(guild, message string, change func(map[string]int)) {
 	if _, ok := a.sink.(messageLookup); !ok || guild == "" || message == "" {
 		return
 	}
+	key := string(feedbackbot.PlatformDiscord) + "/" + guild + "/" + message
+	err := a.react(key, change)
+	if err == nil {
+		return
+	}
+	wait := feedbackbot.ErrorCode(err) == feedbackbot.EUNAVAILABLE && a.base.Err() == nil
+	if wait && a.reactionsWaiting.Add(1) > maxReactionsWaiting {
+		a.reactionsWaiting.Add(-1)
+		wait = false
+	}
+	if !wait {
+		a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "err", err)
+		a.gaveUp(1)
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer a.reactionsWaiting.Add(-1)
+		backoff := 100 * time.Millisecond
+		for {
+			a.log.Warn("discord: reaction waits for the store; retrying it (Discord does not redeliver)", "message", message, "err", err, "in", backoff)
+			select {
+			case <-time.After(backoff):
+				err = a.react(key, change)
+			case <-a.base.Done():
+				err = fmt.Errorf("the bot stopped while the store was unavailable: %w", err)
+			}
+			if err == nil {
+				return
+			}
+			if feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || a.base.Err() != nil {
+				a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "err", err)
+				a.gaveUp(1)
+				return
+			}
+			backoff = min(backoff*2, 5*time.Second)
+		}
+	}()
+}
+
+// maxReactionsWaiting bounds the reactions waiting for the store in an outage
+// (each a goroutine); past it, one more is given up and counted.
+const maxReactionsWaiting = 10_000
+
+// react reads a message's newest version and queues it with its reaction counts
+// changed; an error says the store could not be read (nothing was queued).
+func (a *Adapter) react(key string, change func(map[string]int)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	key := string(feedbackbot.PlatformDiscord) + "/" + guild + "/" + message
 	// The newest version queued here when it is remembered (an edit or a reaction
 	// the store has not applied yet), else the store's newest (see newest); read and queued alone, so
 	// no capture of the message and no other reaction comes between.
@@ -866,10 +919,10 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 	defer a.captureMu.Unlock()
 	m, found, err := a.newest(ctx, key)
 	if err != nil {
-		a.log.Error("discord: reaction not recorded", "message", message, "err", err)
+		return err
 	}
 	if !found {
-		return // one never captured, or deleted since: a reaction must not bring it back
+		return nil // one never captured, or deleted since: a reaction must not bring it back
 	}
 	before := len(m.Reactions)
 	m.Reactions = maps.Clone(m.Reactions)
@@ -879,9 +932,10 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 	change(m.Reactions)
 	if len(m.Reactions) == 0 {
 		if before == 0 {
-			return // nothing to clear
+			return nil // nothing to clear
 		}
 		m.Reactions = nil
 	}
 	a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
+	return nil
 }

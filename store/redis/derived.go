@@ -301,8 +301,13 @@ func (s *Store) applyTx(ctx context.Context, calls []evalCall, staged [][]staged
 		}
 		byWS[ws] = append(byWS[ws], i)
 	}
+	// refused[i]: the command Redis refused as it was queued in call i's transaction
+	// (READONLY from a replica after a failover, OOM), for which EXEC discarded the
+	// whole transaction: the script then says only EXECABORT, which neither names
+	// the cause nor tells a failover (try again) from a bug.
+	refused := make([]error, len(calls))
 	tx := func(idx []int) {
-		_, _ = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		all, _ := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, i := range idx {
 				for _, r := range staged[i] {
 					p.HSet(ctx, r.key, "m", r.meta)
@@ -325,6 +330,14 @@ func (s *Store) applyTx(ctx context.Context, calls []evalCall, staged [][]staged
 			}
 			return nil
 		})
+		for _, c := range all {
+			if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) && !execAborted(err) {
+				for _, i := range idx {
+					refused[i] = err
+				}
+				break
+			}
+		}
 	}
 	if len(order) == 1 {
 		tx(byWS[order[0]])
@@ -335,12 +348,22 @@ func (s *Store) applyTx(ctx context.Context, calls []evalCall, staged [][]staged
 		}
 		wg.Wait()
 	}
-	for _, c := range cmds {
+	for i, c := range cmds {
 		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			if execAborted(err) && refused[i] != nil {
+				return cmds, fmt.Errorf("the transaction was discarded: %w", refused[i])
+			}
 			return cmds, err
 		}
 	}
 	return cmds, nil
+}
+
+// execAborted reports whether err is EXEC's answer to a transaction it discarded
+// because Redis refused one of its commands as they were queued.
+func execAborted(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "EXECABORT")
 }
 
 // applyCall builds one item's part of an apply script. The new revision's keys are
