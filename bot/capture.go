@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,6 +158,45 @@ func (c *Capture) AppendOver(ctx context.Context, base, op string, ev feedbackbo
 		c.stats().Appended.Add(1) // (or the same message again: Append counts that as nothing, this as one)
 	}
 	return over, err
+}
+
+// NewestRetried reads the newest stored version of a message for a capture that
+// builds on it (an edit, a reaction, a redelivery's check against what is stored),
+// retried with backoff while the store is unavailable, for at most MaxWait, as an
+// append is: a blip of the store is ridden out instead of failing the event at once.
+// A read given up on counts and is logged as a failed capture (the platform
+// redelivers the event). ECONFLICT (the newest version gone from the log before
+// analysis applied it) is an answer, not a failure.
+func (c *Capture) NewestRetried(ctx context.Context, key string) (feedbackbot.Message, bool, error) {
+	nl, ok := c.Log.(interface {
+		Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error)
+	})
+	if !ok {
+		return feedbackbot.Message{}, false, feedbackbot.Errorf(feedbackbot.EINTERNAL, "capture: the log cannot read a message's newest version")
+	}
+	var (
+		m        feedbackbot.Message
+		found    bool
+		conflict error
+	)
+	platform, _, _ := strings.Cut(key, "/")
+	ev := feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{Platform: feedbackbot.Platform(platform)}}
+	_, err := c.retry(ctx, []feedbackbot.Event{ev}, redelivered, func(ctx context.Context) (int, error) {
+		var err error
+		m, found, err = nl.Newest(ctx, key)
+		if feedbackbot.ErrorCode(err) == feedbackbot.ECONFLICT {
+			conflict, err = err, nil
+		}
+		return 0, err
+	})
+	if err != nil {
+		c.stats().Events.Add(1)
+		return feedbackbot.Message{}, false, err
+	}
+	if conflict != nil {
+		return feedbackbot.Message{}, false, conflict
+	}
+	return m, found, nil
 }
 
 // GaveUp counts an event its adapter gave up on without a store error (its

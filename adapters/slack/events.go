@@ -213,7 +213,7 @@ func (a *Adapter) captureEnvelope(ctx context.Context, env envelope, retried boo
 		// (a reaction to it will not find it any more)
 		defer a.noteUncaptured(ev.Channel, ev.DeletedTS)
 	}
-	if vs, ok := a.sink.(versions); ok && ev.Subtype == "message_changed" && len(events) == 1 && events[0].Kind == feedbackbot.EventPut {
+	if vs, ok := a.captureVersions(); ok && ev.Subtype == "message_changed" && len(events) == 1 && events[0].Kind == feedbackbot.EventPut {
 		return a.edit(ctx, vs, opFor(env.EventID), ev.Message.Reactions == nil, events[0])
 	}
 	if retried {
@@ -302,7 +302,7 @@ func firstVersions(events []feedbackbot.Event) bool {
 // an equal version). Only redeliveries are checked: one read of the store each, and Slack
 // redelivers few events.
 func (a *Adapter) notOlder(ctx context.Context, events []feedbackbot.Event) ([]feedbackbot.Event, error) {
-	vs, ok := a.sink.(versions)
+	vs, ok := a.captureVersions()
 	if !ok {
 		return events, nil
 	}
@@ -899,6 +899,34 @@ type versions interface {
 	AppendOver(ctx context.Context, base, op string, ev feedbackbot.Event) (bool, error)
 }
 
+// retriedNewest is a sink that reads a message's newest version for a capture
+// with an append's backoff while the store is unavailable (bot.Capture's), so
+// that an edit, a reaction or a redelivery rides out a blip as a new message does
+// instead of failing at once.
+type retriedNewest interface {
+	NewestRetried(ctx context.Context, key string) (feedbackbot.Message, bool, error)
+}
+
+// patientVersions is versions whose Newest is the sink's NewestRetried.
+type patientVersions struct {
+	versions
+	r retriedNewest
+}
+
+func (p patientVersions) Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error) {
+	return p.r.NewestRetried(ctx, key)
+}
+
+// captureVersions is the sink's versions for live capture's read-modify-writes:
+// their reads retried where the sink can (retriedNewest).
+func (a *Adapter) captureVersions() (versions, bool) {
+	vs, ok := a.sink.(versions)
+	if r, patient := a.sink.(retriedNewest); ok && patient {
+		return patientVersions{vs, r}, true
+	}
+	return vs, ok
+}
+
 // reactAttempts bounds how often a reaction (or an edit) reads its message again
 // because another version was captured between its read and its write; between attempts
 // it waits a random while, up to reactBackoff, so that reactions racing for one
@@ -918,7 +946,7 @@ const (
 // redelivery (to this replica or another) or a retry after a lost reply counts it
 // once.
 func (a *Adapter) react(ctx context.Context, workspace, eventID string, ev Event) error {
-	vs, ok := a.sink.(versions)
+	vs, ok := a.captureVersions()
 	if !ok || ev.Item == nil || ev.Item.Type != "message" || ev.Reaction == "" {
 		return nil
 	}

@@ -504,6 +504,12 @@ func (c *captureStore) AppendOver(ctx context.Context, base, op string, ev feedb
 // GaveUp counts an event an adapter gave up on in capture's failures.
 func (c *captureStore) GaveUp() { c.capture.GaveUp() }
 
+// NewestRetried goes through capture too (the Slack adapter's edits, reactions and
+// redeliveries read what is stored with an append's backoff).
+func (c *captureStore) NewestRetried(ctx context.Context, key string) (feedbackbot.Message, bool, error) {
+	return c.capture.NewestRetried(ctx, key)
+}
+
 // AppendQueued goes through capture for an adapter whose own queue retries a
 // batch until it is stored (Discord's: Discord never redelivers), so that each
 // event is counted once and only a batch the queue gives up on is a failure.
