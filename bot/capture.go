@@ -181,7 +181,7 @@ func (c *Capture) NewestRetried(ctx context.Context, key string) (feedbackbot.Me
 	)
 	platform, _, _ := strings.Cut(key, "/")
 	ev := feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{Platform: feedbackbot.Platform(platform)}}
-	_, err := c.retry(ctx, []feedbackbot.Event{ev}, redelivered, func(ctx context.Context) (int, error) {
+	_, err := c.retry(ctx, []feedbackbot.Event{ev}, redeliveredRead, func(ctx context.Context) (int, error) {
 		var err error
 		m, found, err = nl.Newest(ctx, key)
 		if feedbackbot.ErrorCode(err) == feedbackbot.ECONFLICT {
@@ -219,8 +219,12 @@ type captureMode int
 
 const (
 	redelivered captureMode = iota // the platform, which was not acknowledged (Slack)
-	queuedFirst                    // the adapter's queue (Discord): the batch's first attempt
-	queuedAgain                    // the adapter's queue: a later attempt
+	// redeliveredRead is redelivered for a read (NewestRetried): its success does not
+	// end an outage, since a store may answer reads while it refuses writes (a
+	// read-only replica after a failover).
+	redeliveredRead
+	queuedFirst // the adapter's queue (Discord): the batch's first attempt
+	queuedAgain // the adapter's queue: a later attempt
 )
 
 // retry runs write (appending events) until it succeeds, fails for a reason other
@@ -260,7 +264,7 @@ func (c *Capture) retry(ctx context.Context, events []feedbackbot.Event, mode ca
 		sleep := backoff/2 + rand.N(backoff/2+1)
 		select {
 		case <-ctx.Done():
-			if mode == redelivered {
+			if mode == redelivered || mode == redeliveredRead {
 				stats.Failures.Add(1)
 			}
 			return 0, fmt.Errorf("capture: %w", ctx.Err())
@@ -278,7 +282,7 @@ func (c *Capture) failed(events []feedbackbot.Event, mode captureMode, attempts 
 		platform = events[0].Message.Platform
 	}
 	switch mode {
-	case redelivered:
+	case redelivered, redeliveredRead:
 		c.stats().Failures.Add(1)
 		if feedbackbot.ErrorCode(err) == feedbackbot.EUNAVAILABLE || errors.Is(err, context.DeadlineExceeded) {
 			c.outage(platform)
