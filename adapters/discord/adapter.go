@@ -202,8 +202,11 @@ type Adapter struct {
 	// base is cancelled at shutdown: background work (registration, surveys) stops.
 	base     context.Context
 	stopBase context.CancelFunc
-	// reactionsWaiting counts the reactions waiting for the store (reactions).
+	// reactionsWaiting counts the messages whose reactions wait for the store, and
+	// waiting holds those reactions by message key (reactions).
 	reactionsWaiting atomic.Int64
+	waitMu           sync.Mutex
+	waiting          map[string]*waitingReactions
 
 	mu         sync.Mutex
 	botReacted map[string]bool      // bots seen reacting (their removals are not counted either)

@@ -650,6 +650,7 @@ func (a *Adapter) keepCaptured(ctx context.Context, msg *feedbackbot.Message) {
 	if err != nil {
 		a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
 			"message", msg.ID, "err", err)
+		a.dropWaitingReactions(msg.Key()) // (the edit's counts hold them)
 	}
 	if !found {
 		return
@@ -855,15 +856,24 @@ func (a *Adapter) onRawEvent(_ *discordgo.Session, e *discordgo.Event) {
 // sends a reaction once: while the store cannot say what the message holds now (an
 // outage), the change waits and is tried again with backoff, as the capture queue
 // retries what it holds, until the store answers or the bot stops (then it is
-// counted among the captures given up). It waits on a goroutine of its own: the
-// handlers run on the gateway's reader (SyncEvents), which every later event,
-// interactions included, waits for.
+// tried once more, and given up and counted if the store still does not answer).
+// Later reactions to the same message wait behind it, so they apply in Discord's
+// order (a removal after an add is not undone by the add). It waits on a goroutine
+// of its own: the handlers run on the gateway's reader (SyncEvents), which every
+// later event, interactions included, waits for.
 func (a *Adapter) reactions(guild, message string, change func(map[string]int)) {
 	if _, ok := a.sink.(messageLookup); !ok || guild == "" || message == "" {
 		return
 	}
 	key := string(feedbackbot.PlatformDiscord) + "/" + guild + "/" + message
-	err := a.react(key, change)
+	a.waitMu.Lock()
+	if w := a.waiting[key]; w != nil {
+		w.changes = append(w.changes, change) // behind the ones waiting: in order
+		a.waitMu.Unlock()
+		return
+	}
+	a.waitMu.Unlock()
+	err := a.react(key, []func(map[string]int){change}, nil)
 	if err == nil {
 		return
 	}
@@ -877,6 +887,22 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 		a.gaveUp(1)
 		return
 	}
+	a.waitMu.Lock()
+	if a.waiting == nil {
+		a.waiting = map[string]*waitingReactions{}
+	}
+	w := a.waiting[key]
+	first := w == nil
+	if first {
+		w = &waitingReactions{}
+		a.waiting[key] = w
+	}
+	w.changes = append(w.changes, change)
+	a.waitMu.Unlock()
+	if !first {
+		a.reactionsWaiting.Add(-1) // (another waits for this message: it applies this one too)
+		return
+	}
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -884,40 +910,113 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 		backoff := 100 * time.Millisecond
 		for {
 			a.log.Warn("discord: reaction waits for the store; retrying it (Discord does not redeliver)", "message", message, "err", err, "in", backoff)
+			stopping := false
 			select {
 			case <-time.After(backoff):
-				err = a.react(key, change)
 			case <-a.base.Done():
-				err = fmt.Errorf("the bot stopped while the store was unavailable: %w", err)
+				stopping = true // one more try: the store may be back
 			}
-			if err == nil {
+			a.waitMu.Lock()
+			changes, epoch := w.changes, w.epoch
+			w.changes = nil
+			a.waitMu.Unlock()
+			current := func() bool {
+				a.waitMu.Lock()
+				defer a.waitMu.Unlock()
+				return w.epoch == epoch
+			}
+			if err = a.react(key, changes, current); err == nil {
+				a.waitMu.Lock()
+				done := len(w.changes) == 0
+				if done {
+					delete(a.waiting, key)
+				}
+				a.waitMu.Unlock()
+				if done {
+					return
+				}
+				backoff = 0 // (more came while it applied these)
+				continue
+			}
+			a.waitMu.Lock()
+			if w.epoch == epoch {
+				w.changes = append(changes, w.changes...)
+			}
+			lost := len(w.changes)
+			giveUp := feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || stopping || a.base.Err() != nil
+			if giveUp {
+				delete(a.waiting, key)
+			}
+			a.waitMu.Unlock()
+			if giveUp {
+				a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "reactions", lost, "err", err)
+				a.gaveUp(lost)
 				return
 			}
-			if feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || a.base.Err() != nil {
-				a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "err", err)
-				a.gaveUp(1)
-				return
-			}
-			backoff = min(backoff*2, 5*time.Second)
+			backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
 		}
 	}()
 }
 
-// maxReactionsWaiting bounds the reactions waiting for the store in an outage
-// (each a goroutine); past it, one more is given up and counted.
+// waitingReactions are the reaction changes to one message waiting for the store,
+// in Discord's order.
+type waitingReactions struct {
+	changes []func(map[string]int)
+	epoch   int // dropWaitingReactions's count: changes taken out before it are dropped
+}
+
+// dropWaitingReactions forgets the reactions waiting for the store for key: an
+// edit that could not read the captured version took Discord's counts, which hold
+// them already. The caller holds captureMu.
+func (a *Adapter) dropWaitingReactions(key string) {
+	a.waitMu.Lock()
+	defer a.waitMu.Unlock()
+	if w := a.waiting[key]; w != nil {
+		w.changes = nil
+		w.epoch++
+	}
+}
+
+// maxReactionsWaiting bounds the messages whose reactions wait for the store in
+// an outage (each a goroutine); past it, a reaction is given up and counted.
 const maxReactionsWaiting = 10_000
 
 // react reads a message's newest version and queues it with its reaction counts
-// changed; an error says the store could not be read (nothing was queued).
-func (a *Adapter) react(key string, change func(map[string]int)) error {
+// changed, in order; an error says the store could not be read (nothing was
+// queued). The store is read before captureMu is taken, so that a store that hangs
+// holds no capture up (the handlers of every later event take captureMu, on the
+// gateway's reader); under the lock, a version queued here since wins over it.
+// current, when set, is asked under captureMu whether the changes still stand
+// (dropWaitingReactions: an edit took Discord's counts meanwhile).
+func (a *Adapter) react(key string, changes []func(map[string]int), current func() bool) error {
+	if len(changes) == 0 {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// The newest version queued here when it is remembered (an edit or a reaction
-	// the store has not applied yet), else the store's newest (see newest); read and queued alone, so
-	// no capture of the message and no other reaction comes between.
+	var stored feedbackbot.Message
+	var storedFound bool
+	var storedErr error
+	read := false
+	if _, ok, deleted := a.recent.Get(key); !ok && !deleted {
+		if lk, ok := a.sink.(messageLookup); ok {
+			stored, storedFound, storedErr = newestStored(ctx, lk, key)
+			read = true
+		}
+	}
+	// Queued alone: no capture of the message and no other reaction comes between
+	// the version it builds on and its queueing.
 	a.captureMu.Lock()
 	defer a.captureMu.Unlock()
-	m, found, err := a.newest(ctx, key)
+	if current != nil && !current() {
+		return nil // dropped: an edit's counts hold them
+	}
+	m, found, err := stored, storedFound, storedErr
+	if r, ok, deleted := a.recent.Get(key); ok || deleted {
+		m, found, err = r, ok, nil
+	} else if !read {
+		m, found, err = a.newest(ctx, key)
+	}
 	if err != nil {
 		return err
 	}
@@ -929,7 +1028,9 @@ func (a *Adapter) react(key string, change func(map[string]int)) error {
 	if m.Reactions == nil {
 		m.Reactions = map[string]int{}
 	}
-	change(m.Reactions)
+	for _, change := range changes {
+		change(m.Reactions)
+	}
 	if len(m.Reactions) == 0 {
 		if before == 0 {
 			return nil // nothing to clear
