@@ -1,19 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/feedbackbot/feedbackbot"
-	"github.com/feedbackbot/feedbackbot/adapters/discord/discordtest"
-	redisstore "github.com/feedbackbot/feedbackbot/store/redis"
-	"github.com/feedbackbot/feedbackbot/store/redis/redistest"
 )
 
 // TestDiscordReactionsWaitingForTheStoreKeepTheirOrder: a member adds 👍 while
@@ -22,45 +14,15 @@ import (
 // nothing stays stored (it was applied at once and the add over it later, 👍 1: a
 // review's find).
 func TestDiscordReactionsWaitingForTheStoreKeepTheirOrder(t *testing.T) {
-	direct, prefix := redistest.Client(t)
-	c, ok := direct.(*redis.Client)
-	if !ok {
-		t.Skip("needs a single Redis server")
-	}
-	p := redistest.NewProxy(t, c.Options().Addr)
-	st := redisstore.New(direct, redisstore.Options{Prefix: prefix})
 	const id = "1200000000000000043"
-	key := "discord/" + dGuild + "/" + id
-	msg := feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: dGuild, Channel: dGeneral, Author: dAlice, AuthorName: "alice",
-		Text: "we were charged twice", Time: time.Now().Add(-time.Hour).UTC(), Role: feedbackbot.RoleCustomer, Account: dAlice}
-	if _, err := st.Append(t.Context(), feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "feedbackbot.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("store:\n  key_prefix: %q\ndiscord:\n  staff_roles: [%q]\n  internal_channels: [%q]\n",
-		prefix, dStaff, dInternal)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fake := discordFake(t)
-	m, _, errb := testMain(map[string]string{"REDIS_URL": fmt.Sprintf("redis://%s/%d", p.Addr(), c.Options().DB), "DISCORD_TOKEN": discordtest.Token})
-	_, cancel, done := startServe(t, m, cfgPath)
-	defer func() { cancel(); <-done }()
-	if !fake.WaitConnected(10 * time.Second) {
-		t.Fatalf("never connected:\n%s", errb)
-	}
-	time.Sleep(500 * time.Millisecond)
-	reaction := func(kind string) {
-		fake.Dispatch(kind, map[string]any{"user_id": dSam, "message_id": id, "channel_id": dGeneral, "guild_id": dGuild,
-			"emoji": map[string]any{"name": "👍"}, "member": map[string]any{"user": map[string]any{"id": dSam}, "roles": []string{dMember}}})
-	}
-	p.Down()
-	reaction("MESSAGE_REACTION_ADD")
+	d := startDiscordOverProxy(t, id, time.Now().Add(-time.Hour).UTC())
+	d.p.Down()
+	d.react("MESSAGE_REACTION_ADD", id)
 	time.Sleep(1700 * time.Millisecond) // (the waiting add's retries: 0.1, 0.3, 0.7, 1.5, then 3.1 s)
-	p.Up()
-	reaction("MESSAGE_REACTION_REMOVE") // applied at once: Redis answers
-	time.Sleep(4 * time.Second)         // (the add's next retry, and the queue's write)
-	got, _, err := st.Newest(t.Context(), key)
+	d.p.Up()
+	d.react("MESSAGE_REACTION_REMOVE", id) // applied at once: Redis answers
+	time.Sleep(4 * time.Second)            // (the add's next retry, and the queue's write)
+	got, _, err := d.st.Newest(t.Context(), d.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,55 +38,28 @@ func TestDiscordReactionsWaitingForTheStoreKeepTheirOrder(t *testing.T) {
 // queued with them, and the waiting reaction is dropped (it was applied over the
 // edit's counts, 👍 2 for one reaction: a review's find).
 func TestDiscordEditDuringAnOutageHoldsTheWaitingReaction(t *testing.T) {
-	direct, prefix := redistest.Client(t)
-	c, ok := direct.(*redis.Client)
-	if !ok {
-		t.Skip("needs a single Redis server")
-	}
-	p := redistest.NewProxy(t, c.Options().Addr)
-	st := redisstore.New(direct, redisstore.Options{Prefix: prefix})
 	const id = "1200000000000000044"
-	key := "discord/" + dGuild + "/" + id
 	sent := time.Now().Add(-time.Hour).UTC()
-	msg := feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: dGuild, Channel: dGeneral, Author: dAlice, AuthorName: "alice",
-		Text: "we were charged twice", Time: sent, Role: feedbackbot.RoleCustomer, Account: dAlice}
-	if _, err := st.Append(t.Context(), feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "feedbackbot.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("store:\n  key_prefix: %q\ndiscord:\n  staff_roles: [%q]\n  internal_channels: [%q]\n",
-		prefix, dStaff, dInternal)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fake := discordFake(t)
-	m, _, errb := testMain(map[string]string{"REDIS_URL": fmt.Sprintf("redis://%s/%d", p.Addr(), c.Options().DB), "DISCORD_TOKEN": discordtest.Token})
-	_, cancel, done := startServe(t, m, cfgPath)
-	defer func() { cancel(); <-done }()
-	if !fake.WaitConnected(10 * time.Second) {
-		t.Fatalf("never connected:\n%s", errb)
-	}
-	time.Sleep(500 * time.Millisecond)
-	p.Down()
-	fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": dSam, "message_id": id, "channel_id": dGeneral, "guild_id": dGuild,
-		"emoji": map[string]any{"name": "👍"}, "member": map[string]any{"user": map[string]any{"id": dSam}, "roles": []string{dMember}}})
+	d := startDiscordOverProxy(t, id, sent)
+	d.p.Down()
+	d.react("MESSAGE_REACTION_ADD", id)
 	time.Sleep(300 * time.Millisecond)
-	fake.Dispatch("MESSAGE_UPDATE", map[string]any{"id": id, "channel_id": dGeneral, "guild_id": dGuild, "type": 0,
+	d.fake.Dispatch("MESSAGE_UPDATE", map[string]any{"id": id, "channel_id": dGeneral, "guild_id": dGuild, "type": 0,
 		"content": "we were charged twice this month", "timestamp": sent.Format(time.RFC3339Nano),
 		"edited_timestamp": time.Now().UTC().Format(time.RFC3339Nano),
 		"reactions":        []map[string]any{{"emoji": map[string]any{"name": "👍"}, "count": 1}},
 		"author":           map[string]any{"id": dAlice, "username": "alice"}, "member": map[string]any{"roles": []string{dMember}}})
 	time.Sleep(5 * time.Second) // (each read of the store, down, takes go-redis's dial retries)
-	p.Up()
+	d.p.Up()
 	var got feedbackbot.Message
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		got, _, _ = st.Newest(t.Context(), key)
+		got, _, _ = d.st.Newest(t.Context(), d.key)
 		if got.Text == "we were charged twice this month" && got.Reactions["👍"] >= 2 {
 			break
 		}
 	}
 	time.Sleep(500 * time.Millisecond)
-	got, _, _ = st.Newest(t.Context(), key)
+	got, _, _ = d.st.Newest(t.Context(), d.key)
 	if got.Text != "we were charged twice this month" {
 		t.Fatalf("the edit was not stored: %q", got.Text)
 	}
@@ -138,51 +73,22 @@ func TestDiscordEditDuringAnOutageHoldsTheWaitingReaction(t *testing.T) {
 // before the reaction's next retry. The reaction is tried once more as the bot
 // stops, and stored by the drain (it was given up untried: a review's find).
 func TestDiscordWaitingReactionTriedOnceMoreAtShutdown(t *testing.T) {
-	direct, prefix := redistest.Client(t)
-	c, ok := direct.(*redis.Client)
-	if !ok {
-		t.Skip("needs a single Redis server")
-	}
-	p := redistest.NewProxy(t, c.Options().Addr)
-	st := redisstore.New(direct, redisstore.Options{Prefix: prefix})
 	const id = "1200000000000000045"
-	key := "discord/" + dGuild + "/" + id
-	msg := feedbackbot.Message{ID: id, Platform: feedbackbot.PlatformDiscord, Workspace: dGuild, Channel: dGeneral, Author: dAlice, AuthorName: "alice",
-		Text: "we were charged twice", Time: time.Now().Add(-time.Hour).UTC(), Role: feedbackbot.RoleCustomer, Account: dAlice}
-	if _, err := st.Append(t.Context(), feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "feedbackbot.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("store:\n  key_prefix: %q\ndiscord:\n  staff_roles: [%q]\n  internal_channels: [%q]\n",
-		prefix, dStaff, dInternal)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fake := discordFake(t)
-	m, _, errb := testMain(map[string]string{"REDIS_URL": fmt.Sprintf("redis://%s/%d", p.Addr(), c.Options().DB), "DISCORD_TOKEN": discordtest.Token})
-	_, cancel, done := startServe(t, m, cfgPath)
-	if !fake.WaitConnected(10 * time.Second) {
-		cancel()
-		<-done
-		t.Fatalf("never connected:\n%s", errb)
-	}
-	time.Sleep(500 * time.Millisecond)
-	p.Down()
-	fake.Dispatch("MESSAGE_REACTION_ADD", map[string]any{"user_id": dSam, "message_id": id, "channel_id": dGeneral, "guild_id": dGuild,
-		"emoji": map[string]any{"name": "👍"}, "member": map[string]any{"user": map[string]any{"id": dSam}, "roles": []string{dMember}}})
+	d := startDiscordOverProxy(t, id, time.Now().Add(-time.Hour).UTC())
+	d.p.Down()
+	d.react("MESSAGE_REACTION_ADD", id)
 	// its retries 0.1, 0.2, 0.4 and 0.8 s apart, then 1.6 s: back at 1.8 s, stopped
 	// at 2 s, it is between two tries (the logs are read once serve has stopped)
 	time.Sleep(1800 * time.Millisecond)
-	p.Up() // Redis is back, for good
+	d.p.Up() // Redis is back, for good
 	time.Sleep(200 * time.Millisecond)
-	cancel() // a deploy, before the reaction's next retry
-	<-done
-	got, _, err := st.Newest(t.Context(), key)
+	d.stop() // a deploy, before the reaction's next retry
+	got, _, err := d.st.Newest(t.Context(), d.key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Reactions["👍"] != 1 {
-		for _, l := range strings.Split(errb.String(), "\n") {
+		for _, l := range strings.Split(d.errb.String(), "\n") {
 			if strings.Contains(l, "reaction") {
 				t.Log(l)
 			}
