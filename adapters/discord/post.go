@@ -298,9 +298,18 @@ func (a *Adapter) readers(ctx context.Context, ch *discordgo.Channel, roles []*g
 	return "", nil
 }
 
+// botUserID is the bot's own user id from the gateway's READY, read under the
+// state's lock: a reconnect's READY rewrites it while the previous connection's
+// reader may still be handling an event (a data race under -race otherwise).
 func (a *Adapter) botUserID() string {
-	if a.s.State != nil && a.s.State.User != nil {
-		return a.s.State.User.ID
+	st := a.s.State
+	if st == nil {
+		return ""
+	}
+	st.RLock()
+	defer st.RUnlock()
+	if st.User != nil {
+		return st.User.ID
 	}
 	return ""
 }
