@@ -1,12 +1,16 @@
 package slackadapter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"net"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -21,7 +25,8 @@ var socketOpenTimeout = apiTimeout
 
 // RunSocket serves Slack over Socket Mode (no public URL needed) until ctx ends.
 // slack-go reconnects on its own; an envelope is acknowledged only after its event is
-// durable, so an unacknowledged one is redelivered by Slack.
+// durable, so an unacknowledged one is redelivered by Slack. Events are captured in
+// lanes beside this loop (socketLanes), commands and buttons answered beside it too.
 func (a *Adapter) RunSocket(ctx context.Context, appToken string) error {
 	// (bounded as the adapter's own calls are: slack-go's default client has none,
 	// and an apps.connections.open that stalled as it reconnected held Socket Mode
@@ -36,6 +41,8 @@ func (a *Adapter) RunSocket(ctx context.Context, appToken string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- client.RunContext(runCtx) }()
 	defer a.Close()
+	lanes := a.startLanes(ctx)
+	defer lanes.stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -52,14 +59,14 @@ func (a *Adapter) RunSocket(ctx context.Context, appToken string) error {
 			if !ok {
 				return nil
 			}
-			if err := a.socketEvent(ctx, client, evt); err != nil {
+			if err := a.socketEvent(ctx, client, lanes, evt); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) error {
+func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, lanes *socketLanes, evt socketmode.Event) error {
 	switch evt.Type {
 	case socketmode.EventTypeInvalidAuth:
 		return fmt.Errorf("slack refused the app-level token (SLACK_APP_TOKEN, xapp-...): check it has connections:write")
@@ -73,17 +80,27 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 	case socketmode.EventTypeIncomingError:
 		// (slack-go could not read a message from Slack, and keeps the
 		// connection: not a connection lost, a review found)
-		if e, ok := evt.Data.(error); ok {
+		if e, ok := evt.Data.(error); ok && !closedByUs(e) {
 			a.log.Warn("slack socket mode: a message from Slack could not be read", "err", withoutQuery(e.Error()))
+		}
+	case socketmode.EventTypeErrorWriteFailed:
+		// An acknowledgement slack-go took (AckCtx returned nil) and then could not
+		// write: the connection broke under it. Slack delivers the envelope again
+		// (capture is idempotent); a command's answer that rode on it is lost. It
+		// went unlogged, though the README says a failed acknowledgement is logged
+		// (a review's find).
+		if wf, ok := evt.Data.(*socketmode.ErrorWriteFailed); ok {
+			id := ""
+			if wf.Response != nil {
+				id = wf.Response.EnvelopeID
+			}
+			a.log.Warn("slack socket mode: acknowledgement not sent; Slack will deliver the envelope again", "envelope_id", id, "err", withoutQuery(fmt.Sprint(wf.Cause)))
 		}
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
 			return nil
 		}
-		if !a.socketEventsAPI(ctx, evt.Request.Payload, evt.Request.RetryAttempt > 0) {
-			return nil
-		}
-		a.ack(ctx, client, evt.Request.EnvelopeID, nil)
+		lanes.capture(client, evt.Request.EnvelopeID, evt.Request.Payload, evt.Request.RetryAttempt > 0)
 	case socketmode.EventTypeErrorBadMessage:
 		// slack-go could not parse an envelope's payload (an events_api event that is
 		// not an object, say) and hands us the raw message. Acknowledge it: unacked,
@@ -106,9 +123,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			// slack-go's typed parse of the event failed (a field of a type it
 			// does not expect), where the adapter's own reading, as over HTTP,
 			// takes what it needs: captured, not dropped (a review's find)
-			if a.socketEventsAPI(ctx, req.Payload, req.RetryAttempt > 0) {
-				a.ack(ctx, client, req.EnvelopeID, nil)
-			}
+			lanes.capture(client, req.EnvelopeID, req.Payload, req.RetryAttempt > 0)
 			return nil
 		}
 		a.log.Warn("slack socket mode: malformed envelope acknowledged and dropped", "type", req.Type, "envelope_id", req.EnvelopeID, "err", bad.Cause)
@@ -158,6 +173,19 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}()
 	}
 	return nil
+}
+
+// closedByUs reports whether an incoming error is the read that slack-go ended by
+// closing the connection itself: as Slack asked (a disconnect envelope, every few
+// hours), as its ping watchdog or a shutdown did. It read no message, and the
+// connection is replaced; it was logged as a message that could not be read, on
+// about half of the routine refreshes (a review's find).
+func closedByUs(err error) bool {
+	var ie *slack.IncomingEventError
+	if errors.As(err, &ie) {
+		err = ie.ErrorObj
+	}
+	return errors.Is(err, net.ErrClosed)
 }
 
 // appTokenRefused reports whether err is Slack refusing an app-level token
@@ -280,4 +308,94 @@ func (a *Adapter) socketEventsAPI(ctx context.Context, payload json.RawMessage, 
 	}
 	a.delivered(env.EventID)
 	return true
+}
+
+// socketLaneCount is how many lanes capture Socket Mode's events at once, and
+// socketLaneDepth how many envelopes may wait in each.
+const (
+	socketLaneCount = 8
+	socketLaneDepth = 16
+)
+
+// socketLanes capture Socket Mode's events_api envelopes beside the loop that
+// reads them, each channel's in one lane, in the order Slack sent them. Captured
+// one at a time, an event that took its whole budget (its author's users.info
+// slow or rate limited, a slow store) held the acknowledgement of every envelope
+// queued behind it, in any channel, past Slack's 3 seconds, as HTTP's concurrent
+// requests never were (a review's find). A channel's events keep their order (a
+// message before its reaction, its edit and the staff answer to it), as one
+// connection delivered them.
+type socketLanes struct {
+	a      *Adapter
+	ctx    context.Context
+	cancel context.CancelFunc
+	lanes  []chan func()
+	wg     sync.WaitGroup
+}
+
+// startLanes starts the lanes, which capture until ctx ends or stop is called.
+func (a *Adapter) startLanes(ctx context.Context) *socketLanes {
+	l := &socketLanes{a: a, lanes: make([]chan func(), socketLaneCount)}
+	l.ctx, l.cancel = context.WithCancel(ctx)
+	for i := range l.lanes {
+		lane := make(chan func(), socketLaneDepth)
+		l.lanes[i] = lane
+		l.wg.Go(func() {
+			for job := range lane {
+				job()
+			}
+		})
+	}
+	return l
+}
+
+// capture captures an events_api envelope's payload in its channel's lane and
+// acknowledges it where socketEventsAPI says so. An envelope still waiting when
+// the lanes stop is left unacknowledged: Slack delivers it again.
+func (l *socketLanes) capture(client *socketmode.Client, envelopeID string, payload json.RawMessage, retried bool) {
+	ctx := l.ctx
+	job := func() {
+		if ctx.Err() != nil {
+			return
+		}
+		if l.a.socketEventsAPI(ctx, payload, retried) {
+			l.a.ack(ctx, client, envelopeID, nil)
+		}
+	}
+	select {
+	case l.lanes[laneOf(payload, len(l.lanes))] <- job:
+	case <-ctx.Done():
+	}
+}
+
+// stop cancels the captures in flight and waits for the lanes: an envelope whose
+// capture that ends, and one still waiting, is not acknowledged, and Slack
+// delivers it again.
+func (l *socketLanes) stop() {
+	l.cancel()
+	for _, lane := range l.lanes {
+		close(lane)
+	}
+	l.wg.Wait()
+}
+
+// laneOf is the lane of an events_api payload: its event's channel's (a
+// reaction's, its message's channel); lane 0 for one that names none.
+func laneOf(payload json.RawMessage, lanes int) int {
+	var p struct {
+		Event struct {
+			Channel string `json:"channel"`
+			Item    struct {
+				Channel string `json:"channel"`
+			} `json:"item"`
+		} `json:"event"`
+	}
+	_ = json.Unmarshal(payload, &p) // (a field of another type leaves its channel "")
+	channel := cmp.Or(p.Event.Channel, p.Event.Item.Channel)
+	if channel == "" {
+		return 0
+	}
+	h := fnv.New32a()
+	h.Write([]byte(channel))
+	return int(h.Sum32() % uint32(lanes))
 }

@@ -274,7 +274,8 @@ func (s *Store) applyScripts(calls []applyItem, pending []int) ([]evalCall, [][]
 			args[at+2] = (len(args) - at - 3) / 2
 		}
 		args[0] = len(args) + 1 // ARGV counts from 1
-		out[j] = evalCall{keys: sc.keys, args: append(args, sc.args...)}
+		// (the migration guard last: the script names no key past the items')
+		out[j] = evalCall{keys: append(sc.keys, sc.ws.migrationGuard()), args: append(args, sc.args...)}
 		members[j] = sc.members
 	}
 	return out, staged, wss, members

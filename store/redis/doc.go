@@ -74,6 +74,9 @@
 //	fb:{ws}:doc:<kind>       hash: documents of a kind by id
 //	fb:{ws}:op:<op>          string: a write over a base (AppendOver) landed; kept 10
 //	                         minutes, for that write's retries
+//	fb:{ws}:mg               never written: declared by the apply, forget and expire
+//	                         scripts, so that Redis Cluster refuses them (TRYAGAIN)
+//	                         while the workspace's slot migrates (see migrationGuard)
 //
 // Keys outside any workspace are only ever used on their own, never in a script or
 // MULTI with tagged keys:

@@ -255,7 +255,7 @@ func (s *Store) expireKeys(ctx context.Context, workspace string, k wsKeys, memb
 		}
 		calls[i] = evalCall{keys: keys, args: []any{m, last, lowest, unapplied, er.ids[i], len(who), ceilMicro(before), timeAt}}
 	}
-	return s.evalRetrying(ctx, "expire", expireScript, calls, nil)
+	return s.evalRetrying(ctx, "expire", k, expireScript, calls, nil)
 }
 
 // erasure is what erasureRead read of messages about to be erased (expired or
@@ -386,7 +386,9 @@ func (s *Store) logAuthors(ctx context.Context, workspace string, k wsKeys, ids 
 // caller's read and the script) is run again with them, up to applyRounds times;
 // one that replies -1 (what the caller read changed otherwise) is run again as
 // reread makes its calls anew (reread(calls, indexes)), where reread is given.
-func (s *Store) evalRetrying(ctx context.Context, op string, sc *redis.Script, calls []evalCall, reread func([]evalCall, []int) error) (int, error) {
+// Every call also declares k's migration guard: the erasure scripts empty and
+// delete keys they touch again (unindexLua), as the apply script does.
+func (s *Store) evalRetrying(ctx context.Context, op string, k wsKeys, sc *redis.Script, calls []evalCall, reread func([]evalCall, []int) error) (int, error) {
 	n := 0
 	pending := make([]int, len(calls))
 	for i := range pending {
@@ -398,7 +400,7 @@ func (s *Store) evalRetrying(ctx context.Context, op string, sc *redis.Script, c
 		}
 		batch := make([]evalCall, len(pending))
 		for j, i := range pending {
-			batch[j] = calls[i]
+			batch[j] = evalCall{keys: append(slices.Clip(calls[i].keys), k.migrationGuard()), args: calls[i].args}
 		}
 		cmds, err := s.evalAll(ctx, sc, batch, nil)
 		var next, again []int

@@ -76,8 +76,37 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 // that an invalid one (EINVALID) writes nothing at all: no entry, and no data key
 // of any author of the batch (see sealed.go).
 func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base, op string, fill bool) ([]any, error) {
+	outs, stale, err := s.appendOnce(ctx, events, base, op, fill)
+	if err != nil || len(stale) == 0 {
+		return outs, err
+	}
+	// Some puts were sealed under data keys Redis no longer holds as their authors'
+	// (see appendScript), and their scripts wrote nothing: appendOnce dropped those
+	// keys from the keyring, so the events go again under the keys Redis holds now,
+	// or new ones.
+	again := make([]feedbackbot.Event, len(stale))
+	for i, j := range stale {
+		again[i] = events[j]
+	}
+	more, stale, err := s.appendOnce(ctx, again, base, op, fill)
+	if err == nil && len(stale) > 0 {
+		// (another process changed those keys meanwhile: the caller tries again)
+		err = fmt.Errorf("redis append: %w", withCode(feedbackbot.EUNAVAILABLE, unavailableMsg,
+			errors.New("the data keys of authors changed while their events were appended")))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(outs, more...), nil
+}
+
+// appendOnce is appendEvents without its second try: it also returns the indexes in
+// events of those it did not append because they were sealed under a stale data key
+// (their scripts refused them, wrote nothing, and those keys are dropped from the
+// keyring); outs then leaves them out.
+func (s *Store) appendOnce(ctx context.Context, events []feedbackbot.Event, base, op string, fill bool) ([]any, []int, error) {
 	if len(events) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	type checked struct {
 		kind    feedbackbot.EventKind
@@ -93,26 +122,26 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		switch ev.Kind {
 		case feedbackbot.EventPut:
 			if err := m.Normalize(); err != nil {
-				return nil, fmt.Errorf("append event %d: %w", i, err)
+				return nil, nil, fmt.Errorf("append event %d: %w", i, err)
 			}
 		case feedbackbot.EventDelete:
 			if m.Platform == "" || m.Workspace == "" || m.ID == "" {
-				return nil, invalid("append event %d: a delete needs the message's platform, workspace and id", i)
+				return nil, nil, invalid("append event %d: a delete needs the message's platform, workspace and id", i)
 			}
 			m = feedbackbot.Message{ID: m.ID, Platform: m.Platform, Workspace: m.Workspace}
 		default:
-			return nil, invalid("append event %d: unknown event kind %q", i, ev.Kind)
+			return nil, nil, invalid("append event %d: unknown event kind %q", i, ev.Kind)
 		}
 		// (Normalize bounds a put's id and workspace; a delete's are bounded alike,
 		// as the embedded store bounds both, which keys by them.)
 		for _, f := range [...]struct{ what, v string }{{"id", m.ID}, {"workspace", m.Workspace}, {"platform", string(m.Platform)}} {
 			if len(f.v) > feedbackbot.MaxIDBytes {
-				return nil, invalid("append event %d: its message's %s is longer than %d bytes", i, f.what, feedbackbot.MaxIDBytes)
+				return nil, nil, invalid("append event %d: its message's %s is longer than %d bytes", i, f.what, feedbackbot.MaxIDBytes)
 			}
 		}
 		payload, err := store.AppendEvent(nil, &feedbackbot.Event{Kind: ev.Kind, Message: m})
 		if err != nil {
-			return nil, feedbackbot.Errorf(feedbackbot.EINVALID, "append event %d: encode: %v", i, err) // (the event's fault: see bolt's)
+			return nil, nil, feedbackbot.Errorf(feedbackbot.EINVALID, "append event %d: encode: %v", i, err) // (the event's fault: see bolt's)
 		}
 		// Key and revision come from the message as Read will return it: JSON
 		// replaces invalid UTF-8 in fields Normalize leaves alone, and the entry read
@@ -120,7 +149,7 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		if !m.ValidUTF8() {
 			var canon feedbackbot.Event
 			if err := store.DecodeEvent(payload, &canon); err != nil {
-				return nil, fmt.Errorf("append event %d: decode: %w", i, err)
+				return nil, nil, fmt.Errorf("append event %d: decode: %w", i, err)
 			}
 			m = canon.Message
 		}
@@ -135,7 +164,7 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 	for w, authors := range need {
 		ks, err := s.sealKeys(ctx, w, authors)
 		if err != nil {
-			return nil, fmt.Errorf("append: %w", err)
+			return nil, nil, fmt.Errorf("append: %w", err)
 		}
 		for a, k := range ks {
 			keys[[2]string{w, a}] = k
@@ -146,8 +175,10 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		authors map[string]bool
 		args    []any
 		count   int
+		events  []int // indexes in events
 	}
 	var calls []evalCall
+	var callEvents [][]int // each call's events, indexes in events
 	open := map[string]*wsBatch{}
 	var order []string // workspaces in first-seen order
 	flush := func(w string) {
@@ -156,6 +187,7 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 			return // flushed when it filled up, nothing since
 		}
 		calls = append(calls, evalCall{keys: b.keys, args: b.args})
+		callEvents = append(callEvents, b.events)
 		delete(open, w)
 	}
 	for i := range evs {
@@ -169,7 +201,7 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 			if author != "" {
 				sk, ok := keys[[2]string{m.Workspace, author}]
 				if !ok {
-					return nil, fmt.Errorf("redis append event %d: no data key for its author", i)
+					return nil, nil, fmt.Errorf("redis append event %d: no data key for its author", i)
 				}
 				payload = seal(sk, m.Workspace, payload)
 			}
@@ -178,7 +210,7 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 		b := open[m.Workspace]
 		if b == nil {
 			b = &wsBatch{
-				keys:    []string{k.latest(), k.log(), k.logEntries(), k.forgotten(), k.peopleIndexed()},
+				keys:    []string{k.latest(), k.log(), k.logEntries(), k.forgotten(), k.peopleIndexed(), k.dataKeyOf()},
 				authors: map[string]bool{},
 				args:    []any{strconv.FormatInt(s.maxLen, 10)},
 			}
@@ -201,6 +233,7 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 			b.keys = append(b.keys, opKey)
 		}
 		b.args = append(b.args, m.Key(), kind, rev, payload, author, akey)
+		b.events = append(b.events, i)
 		b.count++
 		if b.count == appendChunk {
 			flush(m.Workspace)
@@ -230,28 +263,59 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 	}
 	if len(first) > 0 {
 		if err := s.rdb.SAdd(ctx, s.workspacesKey(), first...).Err(); err != nil {
-			return nil, wrapErr("append", err)
+			return nil, nil, wrapErr("append", err)
 		}
 		for _, w := range first {
 			s.listed.Store(w, struct{}{})
 		}
 	}
+	var listing redis.Cmder
 	cmds, err := s.evalAll(ctx, appendScript, calls, func(p redis.Pipeliner) []redis.Cmder {
 		if len(again) == 0 {
 			return nil
 		}
 		// (listed already: again, should the set have been deleted behind our back)
-		return []redis.Cmder{p.SAdd(ctx, s.workspacesKey(), again...)}
+		listing = p.SAdd(ctx, s.workspacesKey(), again...)
+		return []redis.Cmder{listing}
 	})
+	var stale []int
+	staleCall := make([]bool, len(cmds))
 	if err != nil {
-		return nil, wrapErr("append", err)
+		// A script that refused its events for a stale data key wrote nothing: they
+		// go again (appendEvents). Any other error fails the append, which the
+		// caller retries whole (appending is idempotent).
+		err = nil
+		for i, c := range cmds {
+			switch cerr := c.Err(); {
+			case redis.HasErrorPrefix(cerr, staleKeyError):
+				staleCall[i] = true
+				stale = append(stale, callEvents[i]...)
+				for _, j := range callEvents[i] {
+					if a := evs[j].m.Author; evs[j].kind == feedbackbot.EventPut && a != "" {
+						s.keys.drop(evs[j].m.Workspace, a)
+					}
+				}
+			case cerr != nil && !errors.Is(cerr, redis.Nil) && err == nil:
+				err = cerr
+			}
+		}
+		if err == nil && listing != nil {
+			err = listing.Err()
+		}
+		if err != nil {
+			return nil, nil, wrapErr("append", err)
+		}
 	}
 	var outs []any
-	for _, c := range cmds {
+	for i, c := range cmds {
+		if staleCall[i] {
+			continue
+		}
 		vals, _ := c.Val().([]any)
 		outs = append(outs, vals...)
 	}
-	return outs, nil
+	slices.Sort(stale)
+	return outs, stale, nil
 }
 
 // stream is one workspace log as Read sees it.

@@ -399,7 +399,7 @@ func (s *Store) forgetBatch(ctx context.Context, workspace string, k wsKeys, aut
 	if err := prepare(calls, all); err != nil {
 		return 0, err
 	}
-	return s.evalRetrying(ctx, "forget", forgetScript, calls, prepare)
+	return s.evalRetrying(ctx, "forget", k, forgetScript, calls, prepare)
 }
 
 // indexPeople makes sure the workspace's author and log-entry indexes are complete.

@@ -74,6 +74,9 @@ if redis.call('HLEN', %[1]s) == 1 and redis.call('HEXISTS', %[1]s, '` + bigRollu
 end
 `
 
+// staleKeyError begins appendScript's error for a put sealed under a stale data key.
+const staleKeyError = "STALEKEY"
+
 // appendFields is how many ARGV fields appendScript takes per event.
 const appendFields = 6
 
@@ -97,7 +100,8 @@ const opTTL = 10 * time.Minute
 //
 // KEYS[1] latest hash (message key -> revision, tombstone or erased), KEYS[2] log
 // stream, KEYS[3] log-entry index (message key -> entry ids), KEYS[4] forgotten
-// authors, KEYS[5] people-index marker, KEYS[6..] the authors' message-key sets.
+// authors, KEYS[5] people-index marker, KEYS[6] the authors' data key ids (author ->
+// key id), KEYS[7..] the authors' message-key sets.
 // ARGV[1] approximate MAXLEN ("0" for none), then appendFields per event: message
 // key, kind ("put" or "del", then, for AppendOver's read-modify-write, ":" and the
 // base, the revision the message's latest must still be, then ":" and the op's
@@ -111,7 +115,13 @@ const opTTL = 10 * time.Minute
 // appending again.
 // Returns one value per event: the new entry id, 0 when it was skipped (or its op
 // landed already), or -1 when its base is no longer the message's latest (nothing
-// appended).
+// appended). A put sealed under a data key that is not its author's in KEYS[6]
+// fails the whole script with staleKeyError before anything is written: the key
+// was lost in a failover (made on the old master just before, not replicated) and
+// the process that sealed it still held it, or another process has made the author
+// a new one since. Appended, the put would be read by no other process, now or after
+// a restart (a review's find: TestFailoverLosingADataKey); the caller reads the
+// author's key again and appends it once more (appendEvents).
 var appendScript = redis.NewScript(`
 local maxlen = ARGV[1]
 local members, mseen, authors, aseen = {}, {}, {}, {}
@@ -127,7 +137,23 @@ local evals = redis.call('HMGET', KEYS[3], unpack(members))
 for i, m in ipairs(members) do cur[m] = vals[i]; ents[m] = evals[i] end
 if #authors > 0 then
   local f = redis.call('HMGET', KEYS[4], unpack(authors))
-  for i, a in ipairs(authors) do forgotten[a] = f[i] end
+  local ids = redis.call('HMGET', KEYS[6], unpack(authors))
+  local keyid = {}
+  for i, a in ipairs(authors) do forgotten[a] = f[i]; keyid[a] = ids[i] end
+  -- (an author's puts in one script are sealed under one key: the first is read)
+  local checked = {}
+  for b = 2, #ARGV, ` + strconv.Itoa(appendFields) + ` do
+    local a = ARGV[b+4]
+    if a ~= '' and not checked[a] and not forgotten[a] then
+      local e = ARGV[b+3]
+      if string.byte(e, 1) == 0 then
+        checked[a] = true
+        if string.sub(e, ` + strconv.Itoa(len(sealMagic)+1) + `, ` + strconv.Itoa(len(sealMagic)+keyIDLen) + `) ~= keyid[a] then
+          return redis.error_reply('` + staleKeyError + ` a put is sealed under a data key Redis does not hold as its author key')
+        end
+      end
+    end
+  end
 end
 local fresh = redis.call('EXISTS', KEYS[2]) == 0
 if not fresh and redis.call('XLEN', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[5]) == 0 then

@@ -86,7 +86,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := redis.NewUniversalClient(uo)
+	client := newClient(uo)
 	where := describe(uo)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -112,6 +112,26 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := New(client, opts)
 	s.ownClient = true
 	return s, nil
+}
+
+// clusterReload is how old a cluster client's map of the slots may grow before its
+// next command reloads it; go-redis's default is a minute. A redirect (MOVED, ASK)
+// reloads it at once, but a master that died redirects nothing: the commands of its
+// slots go on failing against its address until a reload finds the replica that took
+// over, which left a Redis Cluster failover that took three seconds a minute of
+// failed writes (a review's find: TestFailoverOfAKilledMaster). A reload reads the
+// topology from one node, in the background, at most this often while commands run.
+const clusterReload = 2 * time.Second
+
+// newClient is redis.NewUniversalClient, but a cluster client reloads its map of the
+// slots every clusterReload.
+func newClient(uo *redis.UniversalOptions) redis.UniversalClient {
+	if uo.MasterName == "" && (len(uo.Addrs) > 1 || uo.IsClusterMode) {
+		co := uo.Cluster()
+		co.ClusterStateReloadInterval = clusterReload
+		return redis.NewClusterClient(co)
+	}
+	return redis.NewUniversalClient(uo)
 }
 
 // refusalHint says, where the usual cause of a server's refusal of a new connection
@@ -174,7 +194,8 @@ func describe(uo *redis.UniversalOptions) string {
 }
 
 // New wraps an existing client. The caller keeps ownership of it: Close does not
-// close a client passed to New.
+// close a client passed to New. A cluster client keeps the ClusterStateReloadInterval
+// it was made with: Open makes its own reload every clusterReload (see there why).
 func New(client redis.UniversalClient, opts Options) *Store {
 	s := &Store{
 		rdb:       client,
@@ -296,6 +317,22 @@ func (k wsKeys) dataKeyOf() string           { return string(k) + ":dko" } // au
 func (k wsKeys) dataKeys() string            { return string(k) + ":dk" }  // data key id -> key
 func (k wsKeys) peopleIndexed() string       { return string(k) + ":people" }
 func (k wsKeys) doc(kind string) string      { return string(k) + ":doc:" + kind }
+
+// migrationGuard is a key nothing ever writes, declared by every apply, forget and
+// expire script so that Redis Cluster refuses the script (TRYAGAIN) while the
+// workspace's slot moves between masters, on both of them. Redis checks the keys a
+// script declares before running it, then each command of the script as it runs,
+// and refuses a command on a key the source of a migration does not hold: a
+// delete, forget or expiry that emptied a rollup hour (its last HDEL deletes the
+// hash) failed at the HLEN after it, an internal error with the script's first
+// writes made and the rest not. A delete's record was gone, so its retry changed
+// nothing and the hours after the failing one counted the message for good; a
+// forget's was not, and its retry subtracted again what it had subtracted (a
+// review's find: TestReshardingUnderLoad, TestErasingWhileTheSlotMigrates). A
+// declared key that does not exist makes Redis refuse the script before it starts
+// while the slot migrates: unavailable until the move ends, as the apply of a put
+// (whose staged record is a new key) already was.
+func (k wsKeys) migrationGuard() string { return string(k) + ":mg" }
 
 // acctDay is the hash of an account's counters for the UTC day starting at day (unix
 // seconds); acct is the account as counter names spell it (store.AccountKey).
