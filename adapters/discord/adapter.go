@@ -207,6 +207,7 @@ type Adapter struct {
 	reactionsWaiting atomic.Int64
 	waitMu           sync.Mutex
 	waiting          map[string]*waitingReactions
+	changeSeq        atomic.Uint64 // numbers the reactions and edits built on a message's captured version, as they arrive
 
 	mu         sync.Mutex
 	botReacted map[string]bool      // bots seen reacting (their removals are not counted either)
@@ -736,15 +737,22 @@ const reactableMessages = 10_000
 
 // push queues events for the log, in order, and remembers the newest version of
 // each message (the queue never drops an event, so what is queued is what the log
-// will hold).
+// will hold); a deletion drops the changes waiting for the store for its message
+// (dropWaitingReactions). The caller holds captureMu.
 func (a *Adapter) push(events ...feedbackbot.Event) {
 	a.qmu.RLock()
 	defer a.qmu.RUnlock()
 	if a.qclosed {
+		// (a handler the gateway's close did not wait for: lost, and counted as the
+		// queue's own give-ups are)
 		a.log.Error("discord capture arrived during shutdown and was not stored", "events", len(events))
+		a.gaveUp(len(events))
 		return
 	}
 	for _, ev := range events {
+		if ev.Kind == feedbackbot.EventDelete {
+			a.dropWaitingReactions(ev.Message.Key(), a.changeSeq.Load()) // (they came before the deletion)
+		}
 		a.queue <- ev
 		a.recent.Apply(ev)
 	}

@@ -622,21 +622,20 @@ func (a *Adapter) capture(m *discordgo.Message, what string) {
 	if !ok {
 		return
 	}
-	ev := feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}
 	if what != "edit" {
-		a.enqueue(ev)
+		a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg})
 		return
 	}
-	// Read and queued alone, as a reaction is: no reaction comes between the
-	// version the edit builds on and its queueing.
-	a.captureMu.Lock()
-	defer a.captureMu.Unlock()
-	a.keepCaptured(ctx, &ev.Message)
-	a.push(ev)
+	// An edit builds on the captured version (keepCaptured), read and queued as a
+	// reaction's is: while the store cannot say what it is, the edit waits with the
+	// message's reactions, in order. Queued with what it lists, it took Discord's
+	// counts (bots' included) or none, which wiped the members' and, with them,
+	// the reactions waiting (a review's find).
+	a.changed(msg.Key(), m.ID, waitingChange{edit: &msg})
 }
 
 // keepCaptured gives an edited message what capture tracked for it that an edit
-// does not change, from the newest version queued here, else the store's:
+// does not change, from prev, the newest version queued here, else the store's:
 //   - its reaction counts: MESSAGE_UPDATE lists Discord's (bots' included, which
 //     live capture leaves out: an auto-react bot's ✅ came back and marked the
 //     conversation resolved) or none at all (which wiped the members' counts);
@@ -645,16 +644,7 @@ func (a *Adapter) capture(m *discordgo.Message, what string) {
 //     one: recomputed, a typo fix would move the answer to another account.
 //
 // A message captured for the first time by its edit keeps what the edit lists.
-func (a *Adapter) keepCaptured(ctx context.Context, msg *feedbackbot.Message) {
-	prev, found, err := a.newest(ctx, msg.Key())
-	if err != nil {
-		a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
-			"message", msg.ID, "err", err)
-		a.dropWaitingReactions(msg.Key()) // (the edit's counts hold them)
-	}
-	if !found {
-		return
-	}
+func keepCaptured(prev feedbackbot.Message, msg *feedbackbot.Message) {
 	msg.Reactions = prev.Reactions
 	if msg.Role == feedbackbot.RoleStaff {
 		msg.Account, msg.AccountName = prev.Account, prev.AccountName
@@ -852,20 +842,32 @@ func (a *Adapter) onRawEvent(_ *discordgo.Session, e *discordgo.Event) {
 	a.reactions(r.GuildID, r.MessageID, func(counts map[string]int) { delete(counts, name) })
 }
 
-// reactions re-captures a known message with its reaction counts changed. Discord
-// sends a reaction once: while the store cannot say what the message holds now (an
-// outage), the change waits and is tried again with backoff, as the capture queue
-// retries what it holds, until the store answers or the bot stops (then it is
-// tried once more, and given up and counted if the store still does not answer).
-// Later reactions to the same message wait behind it, so they apply in Discord's
-// order (a removal after an add is not undone by the add). It waits on a goroutine
-// of its own: the handlers run on the gateway's reader (SyncEvents), which every
-// later event, interactions included, waits for.
+// reactions re-captures a known message with its reaction counts changed (see
+// changed).
 func (a *Adapter) reactions(guild, message string, change func(map[string]int)) {
 	if _, ok := a.sink.(messageLookup); !ok || guild == "" || message == "" {
 		return
 	}
-	key := string(feedbackbot.PlatformDiscord) + "/" + guild + "/" + message
+	a.changed(string(feedbackbot.PlatformDiscord)+"/"+guild+"/"+message, message, waitingChange{reaction: change})
+}
+
+// changed re-captures a message (key) with a change built on its newest captured
+// version: a reaction's, or an edit's. Discord sends either once: while the store
+// cannot say what the message holds now (an outage), the change waits and is
+// tried again with backoff, as the capture queue retries what it holds, until the
+// store answers or the bot stops (then it is tried once more, and given up and
+// counted if the store still does not answer). Later changes to the same message
+// wait behind it, so they apply in Discord's order (a removal after an add is not
+// undone by the add). It waits on a goroutine of its own: the handlers run on the
+// gateway's reader (SyncEvents), which every later event, interactions included,
+// waits for. An edit that cannot wait (too many do, or the bot is stopping) is
+// queued with what it lists.
+func (a *Adapter) changed(key, message string, change waitingChange) {
+	what := "reaction"
+	if change.edit != nil {
+		what = "edit"
+	}
+	change.seq = a.changeSeq.Add(1)
 	a.waitMu.Lock()
 	if w := a.waiting[key]; w != nil {
 		w.changes = append(w.changes, change) // behind the ones waiting: in order
@@ -873,7 +875,7 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 		return
 	}
 	a.waitMu.Unlock()
-	err := a.react(key, []func(map[string]int){change}, nil)
+	err := a.react(key, []waitingChange{change}, nil)
 	if err == nil {
 		return
 	}
@@ -881,6 +883,12 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 	if wait && a.reactionsWaiting.Add(1) > maxReactionsWaiting {
 		a.reactionsWaiting.Add(-1)
 		wait = false
+	}
+	if !wait && change.edit != nil {
+		a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
+			"message", message, "err", err)
+		a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: *change.edit})
+		return
 	}
 	if !wait {
 		a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "err", err)
@@ -909,7 +917,7 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 		defer a.reactionsWaiting.Add(-1)
 		backoff := 100 * time.Millisecond
 		for {
-			a.log.Warn("discord: reaction waits for the store; retrying it (Discord does not redeliver)", "message", message, "err", err, "in", backoff)
+			a.log.Warn("discord: "+what+" waits for the store; retrying it (Discord does not redeliver)", "message", message, "err", err, "in", backoff)
 			stopping := false
 			select {
 			case <-time.After(backoff):
@@ -917,15 +925,10 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 				stopping = true // one more try: the store may be back
 			}
 			a.waitMu.Lock()
-			changes, epoch := w.changes, w.epoch
+			changes := w.changes
 			w.changes = nil
 			a.waitMu.Unlock()
-			current := func() bool {
-				a.waitMu.Lock()
-				defer a.waitMu.Unlock()
-				return w.epoch == epoch
-			}
-			if err = a.react(key, changes, current); err == nil {
+			if err = a.react(key, changes, w); err == nil {
 				a.waitMu.Lock()
 				done := len(w.changes) == 0
 				if done {
@@ -939,9 +942,7 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 				continue
 			}
 			a.waitMu.Lock()
-			if w.epoch == epoch {
-				w.changes = append(changes, w.changes...)
-			}
+			w.changes = append(slices.DeleteFunc(changes, w.droppedBy), w.changes...)
 			lost := len(w.changes)
 			giveUp := feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || stopping || a.base.Err() != nil
 			if giveUp {
@@ -949,7 +950,7 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 			}
 			a.waitMu.Unlock()
 			if giveUp {
-				a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "reactions", lost, "err", err)
+				a.log.Error("discord: reactions and edits not recorded (Discord does not send them again)", "message", message, "changes", lost, "err", err)
 				a.gaveUp(lost)
 				return
 			}
@@ -958,37 +959,54 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 	}()
 }
 
-// waitingReactions are the reaction changes to one message waiting for the store,
-// in Discord's order.
+// waitingReactions are the changes to one message (reactions, edits) waiting for
+// the store, in Discord's order.
 type waitingReactions struct {
-	changes []func(map[string]int)
-	epoch   int // dropWaitingReactions's count: changes taken out before it are dropped
+	changes []waitingChange
+	dropped uint64 // changes numbered up to this one are dropped (dropWaitingReactions)
 }
 
-// dropWaitingReactions forgets the reactions waiting for the store for key: an
-// edit that could not read the captured version took Discord's counts, which hold
-// them already. The caller holds captureMu.
-func (a *Adapter) dropWaitingReactions(key string) {
+// droppedBy says whether c is dropped (the caller holds waitMu).
+func (w *waitingReactions) droppedBy(c waitingChange) bool { return c.seq <= w.dropped }
+
+// waitingChange is a reaction's change of a message's counts, or an edit (the
+// message as edited, before keepCaptured), numbered in the order they arrived
+// (Adapter.changeSeq).
+type waitingChange struct {
+	seq      uint64
+	reaction func(map[string]int)
+	edit     *feedbackbot.Message
+}
+
+// dropWaitingReactions forgets the changes waiting for the store for key that
+// arrived up to the one numbered through (Adapter.changeSeq), as what is queued
+// now holds them: the message's deletion, made after them (an edit applied after
+// it would bring the message back), or catch-up's copy of the message as Discord
+// had it after them (its counts hold the reactions: applied again, they counted
+// twice). The caller holds captureMu (for reading, at least: react checks under
+// its write lock, so a retry in flight does not queue them after it).
+func (a *Adapter) dropWaitingReactions(key string, through uint64) {
 	a.waitMu.Lock()
 	defer a.waitMu.Unlock()
 	if w := a.waiting[key]; w != nil {
-		w.changes = nil
-		w.epoch++
+		w.dropped = max(w.dropped, through)
+		w.changes = slices.DeleteFunc(w.changes, w.droppedBy)
 	}
 }
 
-// maxReactionsWaiting bounds the messages whose reactions wait for the store in
-// an outage (each a goroutine); past it, a reaction is given up and counted.
+// maxReactionsWaiting bounds the messages whose reactions (and edits) wait for the
+// store in an outage (each a goroutine); past it, a reaction is given up and
+// counted, and an edit queued with what it lists.
 const maxReactionsWaiting = 10_000
 
-// react reads a message's newest version and queues it with its reaction counts
-// changed, in order; an error says the store could not be read (nothing was
-// queued). The store is read before captureMu is taken, so that a store that hangs
-// holds no capture up (the handlers of every later event take captureMu, on the
-// gateway's reader); under the lock, a version queued here since wins over it.
-// current, when set, is asked under captureMu whether the changes still stand
-// (dropWaitingReactions: an edit took Discord's counts meanwhile).
-func (a *Adapter) react(key string, changes []func(map[string]int), current func() bool) error {
+// react reads a message's newest version and queues it with changes applied, in
+// order; an error says the store could not be read (nothing was queued). The
+// store is read before captureMu is taken, so that a store that hangs holds no
+// capture up (the handlers of every later event take captureMu, on the gateway's
+// reader); under the lock, a version queued here since wins over it, and the
+// changes w (when set: they waited there) dropped meanwhile are left out
+// (dropWaitingReactions).
+func (a *Adapter) react(key string, changes []waitingChange, w *waitingReactions) error {
 	if len(changes) == 0 {
 		return nil
 	}
@@ -1008,8 +1026,13 @@ func (a *Adapter) react(key string, changes []func(map[string]int), current func
 	// the version it builds on and its queueing.
 	a.captureMu.Lock()
 	defer a.captureMu.Unlock()
-	if current != nil && !current() {
-		return nil // dropped: an edit's counts hold them
+	if w != nil {
+		a.waitMu.Lock()
+		changes = slices.DeleteFunc(slices.Clone(changes), w.droppedBy)
+		a.waitMu.Unlock()
+		if len(changes) == 0 {
+			return nil
+		}
 	}
 	m, found, err := stored, storedFound, storedErr
 	if r, ok, deleted := a.recent.Get(key); ok || deleted {
@@ -1020,22 +1043,33 @@ func (a *Adapter) react(key string, changes []func(map[string]int), current func
 	if err != nil {
 		return err
 	}
-	if !found {
-		return nil // one never captured, or deleted since: a reaction must not bring it back
-	}
-	before := len(m.Reactions)
-	m.Reactions = maps.Clone(m.Reactions)
-	if m.Reactions == nil {
-		m.Reactions = map[string]int{}
-	}
-	for _, change := range changes {
-		change(m.Reactions)
-	}
-	if len(m.Reactions) == 0 {
-		if before == 0 {
-			return nil // nothing to clear
+	before, edited := len(m.Reactions), false
+	for _, c := range changes {
+		if c.edit != nil {
+			e := *c.edit
+			if found && !e.EditedAt.After(m.EditedAt) {
+				continue // held already, or an older edit (one waiting here while catch-up queued Discord's copy)
+			}
+			if found {
+				keepCaptured(m, &e)
+			}
+			m, found, edited = e, true, true
+			continue
 		}
-		m.Reactions = nil
+		if !found {
+			continue // one never captured, or deleted since: a reaction must not bring it back
+		}
+		m.Reactions = maps.Clone(m.Reactions)
+		if m.Reactions == nil {
+			m.Reactions = map[string]int{}
+		}
+		c.reaction(m.Reactions)
+		if len(m.Reactions) == 0 {
+			m.Reactions = nil
+		}
+	}
+	if !found || !edited && before == 0 && len(m.Reactions) == 0 {
+		return nil // nothing to queue, or nothing to clear
 	}
 	a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: m})
 	return nil

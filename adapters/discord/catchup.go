@@ -615,6 +615,7 @@ func (a *Adapter) catchUpChannel(ctx context.Context, live *liveRecord, ci chann
 	budget := a.cfg.CatchUpPages * catchUpPage
 	for lookBack := 0; ; {
 		var page []*discordgo.Message
+		seen := a.changeSeq.Load() // (the changes waiting for the store that arrived so far: the page holds them)
 		err := a.retry(ctx, "get channel messages", func() error {
 			var err error
 			page, err = a.s.ChannelMessages(ci.id, catchUpPage, "", after, "", discordgo.WithContext(ctx))
@@ -676,7 +677,7 @@ func (a *Adapter) catchUpChannel(ctx context.Context, live *liveRecord, ci chann
 				if msg.Role == feedbackbot.RoleStaff {
 					msg.Account, msg.AccountName = prev.Account, prev.AccountName
 				}
-				if a.queueUnlessLive(live, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}) {
+				if a.queueUnlessLive(live, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}, seen) {
 					n.edited++
 				} else {
 					n.skipped++
@@ -692,7 +693,7 @@ func (a *Adapter) catchUpChannel(ctx context.Context, live *liveRecord, ci chann
 				n.skipped++ // stored already, as edited as late or later
 				continue
 			}
-			if a.queueUnlessLive(live, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}) {
+			if a.queueUnlessLive(live, feedbackbot.Event{Kind: feedbackbot.EventPut, Message: msg}, seen) {
 				n.captured++
 			} else {
 				n.skipped++
@@ -764,7 +765,7 @@ func (a *Adapter) deleteUnlisted(ctx context.Context, live *liveRecord, ci chann
 		}
 		m := recheck[id]
 		if a.queueUnlessLive(live, feedbackbot.Event{Kind: feedbackbot.EventDelete, Message: feedbackbot.Message{ID: id,
-			Platform: feedbackbot.PlatformDiscord, Workspace: m.Workspace, Channel: m.Channel}}) {
+			Platform: feedbackbot.PlatformDiscord, Workspace: m.Workspace, Channel: m.Channel}}, 0) {
 			n++
 		}
 	}
@@ -820,14 +821,21 @@ func previousSnowflake(id string) (string, bool) {
 // queueUnlessLive queues an event of catch-up's unless the gateway delivered its
 // message (created, edited or deleted) during this catch-up: the live version,
 // queued already, is as new or newer. The record stays locked until the event is
-// queued.
-func (a *Adapter) queueUnlessLive(live *liveRecord, ev feedbackbot.Event) bool {
+// queued. A put is Discord's copy of the message, read after the changes numbered
+// up to seen arrived: those waiting for the store are dropped with its queueing
+// (dropWaitingReactions), as the copy holds them.
+func (a *Adapter) queueUnlessLive(live *liveRecord, ev feedbackbot.Event, seen uint64) bool {
 	live.mu.Lock()
 	defer live.mu.Unlock()
 	if live.touched[ev.Message.ID] {
 		return false
 	}
-	a.enqueue(ev)
+	a.captureMu.RLock()
+	defer a.captureMu.RUnlock()
+	if ev.Kind == feedbackbot.EventPut {
+		a.dropWaitingReactions(ev.Message.Key(), seen)
+	}
+	a.push(ev)
 	return true
 }
 

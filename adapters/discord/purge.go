@@ -50,19 +50,25 @@ func (a *Adapter) purgeLater(what, guild, channel string, from time.Time, in fun
 		defer a.wg.Done()
 		ctx, cancel := context.WithTimeout(a.base, purgeTimeout)
 		defer cancel()
-		n, err := a.purge(ctx, guild, channel, from, in)
+		n, err := a.purge(ctx, what, guild, channel, from, in)
 		if err != nil {
 			a.log.Error("discord: the messages of a deleted "+what+" were not all deleted; delete them with feedbackbot forget or wait for retention", "channel", channel, "deleted", n, "err", err)
+			a.gaveUp(1) // (the deletion's event, which Discord does not send again)
 			return
 		}
 		a.log.Info("discord: deleted the messages of a deleted "+what, "channel", channel, "messages", n)
 	}()
 }
 
-// purgeTimeout bounds the deletion of a thread's or a channel's messages.
+// purgeTimeout bounds the deletion of a thread's or a channel's messages, a store
+// outage included.
 const purgeTimeout = 5 * time.Minute
 
-func (a *Adapter) purge(ctx context.Context, guild, channel string, from time.Time, in func(feedbackbot.Message) bool) (int, error) {
+// purge deletes the messages (see purgeLater). A store that does not answer is
+// waited for, with backoff, until ctx ends: Discord sends the deletion once, and
+// a read tried once left a deleted thread's messages stored, quotable, after a
+// Redis blip (a review's find).
+func (a *Adapter) purge(ctx context.Context, what, guild, channel string, from time.Time, in func(feedbackbot.Message) bool) (int, error) {
 	deleted, read := map[string]bool{}, map[string]bool{}
 	del := func(m feedbackbot.Message) {
 		if m.Workspace == guild && in(m) && !deleted[m.ID] {
@@ -80,10 +86,22 @@ func (a *Adapter) purge(ctx context.Context, guild, channel string, from time.Ti
 	// Newest first, a page at a time; the next page ends just after the oldest time
 	// read, and what was read already is skipped (messages may share a time).
 	var to time.Time
+	wait := 100 * time.Millisecond
 	for {
 		rows, err := lister.Messages(ctx, store.Query{Workspace: guild, Channel: channel, From: from, To: to, Limit: purgePage})
 		if err != nil {
-			return len(deleted), err
+			if feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || ctx.Err() != nil {
+				return len(deleted), err
+			}
+			a.log.Warn("discord: the messages of a deleted "+what+" wait for the store; retrying (Discord does not send the deletion again)",
+				"channel", channel, "err", err, "in", wait)
+			select {
+			case <-ctx.Done():
+				return len(deleted), err
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 5*time.Second)
+			continue
 		}
 		fresh := 0
 		for _, r := range rows {
