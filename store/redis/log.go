@@ -71,8 +71,9 @@ func (s *Store) AppendOver(ctx context.Context, base, op string, ev feedbackbot.
 
 // appendEvents appends events, each on condition base ("" for none) as the write
 // op (puts only of messages never held when fill), and returns the script's value for each event (in the order of its
-// workspace's scripts): its entry id, 0 (skipped, or its op landed already) or -1
-// (its base moved on). Every event is checked, normalised and encoded first, so
+// workspace's scripts; those of scripts refused for a stale data key and run again
+// come last, and a refused put a later event wrote over has none): its entry id, 0
+// (skipped, or its op landed already) or -1 (its base moved on). Every event is checked, normalised and encoded first, so
 // that an invalid one (EINVALID) writes nothing at all: no entry, and no data key
 // of any author of the batch (see sealed.go).
 func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, base, op string, fill bool) ([]any, error) {
@@ -103,7 +104,8 @@ func (s *Store) appendEvents(ctx context.Context, events []feedbackbot.Event, ba
 // appendOnce is appendEvents without its second try: it also returns the indexes in
 // events of those it did not append because they were sealed under a stale data key
 // (their scripts refused them, wrote nothing, and those keys are dropped from the
-// keyring); outs then leaves them out.
+// keyring), but for puts a later event of the batch wrote over; outs leaves every
+// refused event out.
 func (s *Store) appendOnce(ctx context.Context, events []feedbackbot.Event, base, op string, fill bool) ([]any, []int, error) {
 	if len(events) == 0 {
 		return nil, nil, nil
@@ -314,8 +316,48 @@ func (s *Store) appendOnce(ctx context.Context, events []feedbackbot.Event, base
 		vals, _ := c.Val().([]any)
 		outs = append(outs, vals...)
 	}
+	if len(stale) == 0 {
+		return outs, nil, nil
+	}
+	wrote := make([]bool, len(evs)) // events a script took and appended, and deletes
+	for i, c := range cmds {
+		if staleCall[i] {
+			continue
+		}
+		vals, _ := c.Val().([]any)
+		for k, j := range callEvents[i] {
+			if k < len(vals) {
+				_, appended := vals[k].(string)
+				wrote[j] = appended || evs[j].kind == feedbackbot.EventDelete
+			}
+		}
+	}
+	// A workspace's events go in chunks of appendChunk, each its own script, and an
+	// edit can change a message's author: a later chunk's edit can be appended while
+	// the put before it, in a refused chunk, is not. Appended after the edit, the put
+	// made the older version the message's newest (a review's find:
+	// TestStaleDataKeyKeepsAWorkspacesOrder); left out, the message ends as the batch
+	// in order leaves it. A refused delete goes again: its message ends deleted, as
+	// in order (a put after a delete is skipped).
 	slices.Sort(stale)
-	return outs, stale, nil
+	over := map[string]bool{} // messages a later event of the batch wrote
+	keep := make([]int, 0, len(stale))
+	for i, at := len(evs)-1, len(stale)-1; i >= 0; i-- {
+		key := evs[i].m.Key()
+		switch {
+		case at < 0 || stale[at] != i:
+			if wrote[i] {
+				over[key] = true
+			}
+		default:
+			at--
+			if evs[i].kind != feedbackbot.EventPut || !over[key] {
+				keep = append(keep, i)
+			}
+		}
+	}
+	slices.Reverse(keep)
+	return outs, keep, nil
 }
 
 // stream is one workspace log as Read sees it.
