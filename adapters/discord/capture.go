@@ -1,6 +1,7 @@
 package discordadapter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -631,7 +632,7 @@ func (a *Adapter) capture(m *discordgo.Message, what string) {
 	// message's reactions, in order. Queued with what it lists, it took Discord's
 	// counts (bots' included) or none, which wiped the members' and, with them,
 	// the reactions waiting (a review's find).
-	a.changed(msg.Key(), m.ID, waitingChange{edit: &msg})
+	a.changed(ctx, msg.Key(), m.ID, waitingChange{edit: &msg})
 }
 
 // keepCaptured gives an edited message what capture tracked for it that an edit
@@ -848,7 +849,9 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 	if _, ok := a.sink.(messageLookup); !ok || guild == "" || message == "" {
 		return
 	}
-	a.changed(string(feedbackbot.PlatformDiscord)+"/"+guild+"/"+message, message, waitingChange{reaction: change})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.changed(ctx, string(feedbackbot.PlatformDiscord)+"/"+guild+"/"+message, message, waitingChange{reaction: change})
 }
 
 // changed re-captures a message (key) with a change built on its newest captured
@@ -860,9 +863,11 @@ func (a *Adapter) reactions(guild, message string, change func(map[string]int)) 
 // wait behind it, so they apply in Discord's order (a removal after an add is not
 // undone by the add). It waits on a goroutine of its own: the handlers run on the
 // gateway's reader (SyncEvents), which every later event, interactions included,
-// waits for. An edit that cannot wait (too many do, or the bot is stopping) is
-// queued with what it lists.
-func (a *Adapter) changed(key, message string, change waitingChange) {
+// waits for; its first try reads the store within ctx (an edit's: what is left of
+// its capture's bound, which staffAccount's read of the same version may have
+// spent). An edit that cannot wait (too many do, or the bot is stopping), or
+// waits in vain, is queued with what it lists: only reactions are given up.
+func (a *Adapter) changed(ctx context.Context, key, message string, change waitingChange) {
 	what := "reaction"
 	if change.edit != nil {
 		what = "edit"
@@ -871,46 +876,55 @@ func (a *Adapter) changed(key, message string, change waitingChange) {
 	a.waitMu.Lock()
 	if w := a.waiting[key]; w != nil {
 		w.changes = append(w.changes, change) // behind the ones waiting: in order
+		w.edit = cmp.Or(change.edit, w.edit)
 		a.waitMu.Unlock()
 		return
 	}
-	a.waitMu.Unlock()
-	err := a.react(key, []waitingChange{change}, nil)
-	if err == nil {
-		return
+	if a.waiting == nil {
+		a.waiting = map[string]*waitingReactions{}
 	}
-	wait := feedbackbot.ErrorCode(err) == feedbackbot.EUNAVAILABLE && a.base.Err() == nil
+	// Held there while its first try reads and queues, too: a deletion or
+	// catch-up's copy queued meanwhile drops it (dropWaitingReactions) as it does
+	// the changes that wait (catch-up's copy, read while a reaction read a slow
+	// store, had the reaction counted twice).
+	w := &waitingReactions{edit: change.edit}
+	a.waiting[key] = w
+	a.waitMu.Unlock()
+	err := a.react(ctx, key, []waitingChange{change}, w)
+	// (a read that ran out of ctx's time waits too, whatever the store calls it)
+	wait := err != nil && (feedbackbot.ErrorCode(err) == feedbackbot.EUNAVAILABLE || ctx.Err() != nil) && a.base.Err() == nil
 	if wait && a.reactionsWaiting.Add(1) > maxReactionsWaiting {
 		a.reactionsWaiting.Add(-1)
 		wait = false
 	}
-	if !wait && change.edit != nil {
-		a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
-			"message", message, "err", err)
-		a.enqueue(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: *change.edit})
-		return
-	}
 	if !wait {
-		a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "err", err)
-		a.gaveUp(1)
+		if change.edit != nil && err != nil {
+			a.captureMu.Lock() // (a deletion is queued before, dropping it, or after it)
+		}
+		a.waitMu.Lock()
+		delete(a.waiting, key) // (the reader, which alone adds changes, is here)
+		dropped := w.droppedBy(change)
+		a.waitMu.Unlock()
+		switch {
+		case err == nil:
+		case change.edit != nil:
+			if !dropped {
+				a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
+					"message", message, "err", err)
+				a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: *change.edit})
+			}
+			a.captureMu.Unlock()
+		case !dropped:
+			a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "err", err)
+			a.gaveUp(1)
+		}
 		return
 	}
 	a.waitMu.Lock()
-	if a.waiting == nil {
-		a.waiting = map[string]*waitingReactions{}
+	if !w.droppedBy(change) {
+		w.changes = append(w.changes, change)
 	}
-	w := a.waiting[key]
-	first := w == nil
-	if first {
-		w = &waitingReactions{}
-		a.waiting[key] = w
-	}
-	w.changes = append(w.changes, change)
 	a.waitMu.Unlock()
-	if !first {
-		a.reactionsWaiting.Add(-1) // (another waits for this message: it applies this one too)
-		return
-	}
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -928,7 +942,10 @@ func (a *Adapter) changed(key, message string, change waitingChange) {
 			changes := w.changes
 			w.changes = nil
 			a.waitMu.Unlock()
-			if err = a.react(key, changes, w); err == nil {
+			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err = a.react(rctx, key, changes, w)
+			cancel()
+			if err == nil {
 				a.waitMu.Lock()
 				done := len(w.changes) == 0
 				if done {
@@ -941,17 +958,42 @@ func (a *Adapter) changed(key, message string, change waitingChange) {
 				backoff = 0 // (more came while it applied these)
 				continue
 			}
-			a.waitMu.Lock()
-			w.changes = append(slices.DeleteFunc(changes, w.droppedBy), w.changes...)
-			lost := len(w.changes)
 			giveUp := feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || stopping || a.base.Err() != nil
 			if giveUp {
+				// (held until the newest edit is queued: a deletion is queued
+				// before, dropping it, or after it)
+				a.captureMu.Lock()
+			}
+			a.waitMu.Lock()
+			w.changes = append(slices.DeleteFunc(changes, w.droppedBy), w.changes...)
+			var last *feedbackbot.Message // the newest edit given up
+			lost := 0                     // the reactions given up after it
+			if giveUp {
 				delete(a.waiting, key)
+				for _, c := range w.changes {
+					if c.edit != nil {
+						last, lost = c.edit, 0
+					} else {
+						lost++
+					}
+				}
 			}
 			a.waitMu.Unlock()
 			if giveUp {
-				a.log.Error("discord: reactions and edits not recorded (Discord does not send them again)", "message", message, "changes", lost, "err", err)
-				a.gaveUp(lost)
+				if last != nil {
+					// As an edit that cannot wait is: queued with what it lists (its
+					// counts hold the reactions before it), for the capture queue to
+					// write once the store takes it (given up, the member's new text
+					// was lost).
+					a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
+						"message", message, "err", err)
+					a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: *last})
+				}
+				a.captureMu.Unlock()
+				if lost > 0 {
+					a.log.Error("discord: reactions not recorded (Discord does not send them again)", "message", message, "reactions", lost, "err", err)
+					a.gaveUp(lost)
+				}
 				return
 			}
 			backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
@@ -963,7 +1005,24 @@ func (a *Adapter) changed(key, message string, change waitingChange) {
 // the store, in Discord's order.
 type waitingReactions struct {
 	changes []waitingChange
-	dropped uint64 // changes numbered up to this one are dropped (dropWaitingReactions)
+	dropped uint64               // changes numbered up to this one are dropped (dropWaitingReactions)
+	edit    *feedbackbot.Message // the newest edit that waited here: where the message is (waitingEdits)
+}
+
+// waitingEdits are the messages, as last edited, that edits waiting for the store
+// (or being applied) would queue, of those match accepts: a deleted channel's or
+// thread's (purge), whose deletion the store's listing, of analysed messages, does
+// not hold them for.
+func (a *Adapter) waitingEdits(match func(feedbackbot.Message) bool) []feedbackbot.Message {
+	a.waitMu.Lock()
+	defer a.waitMu.Unlock()
+	var out []feedbackbot.Message
+	for _, w := range a.waiting {
+		if w.edit != nil && match(*w.edit) {
+			out = append(out, *w.edit)
+		}
+	}
+	return out
 }
 
 // droppedBy says whether c is dropped (the caller holds waitMu).
@@ -999,19 +1058,18 @@ func (a *Adapter) dropWaitingReactions(key string, through uint64) {
 // counted, and an edit queued with what it lists.
 const maxReactionsWaiting = 10_000
 
-// react reads a message's newest version and queues it with changes applied, in
-// order; an error says the store could not be read (nothing was queued). The
+// react reads a message's newest version (within ctx) and queues it with changes
+// applied, in order; an error says the store could not be read (nothing was
+// queued). The
 // store is read before captureMu is taken, so that a store that hangs holds no
 // capture up (the handlers of every later event take captureMu, on the gateway's
 // reader); under the lock, a version queued here since wins over it, and the
 // changes w (when set: they waited there) dropped meanwhile are left out
 // (dropWaitingReactions).
-func (a *Adapter) react(key string, changes []waitingChange, w *waitingReactions) error {
+func (a *Adapter) react(ctx context.Context, key string, changes []waitingChange, w *waitingReactions) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	var stored feedbackbot.Message
 	var storedFound bool
 	var storedErr error

@@ -69,20 +69,39 @@ const purgeTimeout = 5 * time.Minute
 // a read tried once left a deleted thread's messages stored, quotable, after a
 // Redis blip (a review's find).
 func (a *Adapter) purge(ctx context.Context, what, guild, channel string, from time.Time, in func(feedbackbot.Message) bool) (int, error) {
-	deleted, read := map[string]bool{}, map[string]bool{}
+	deleted := map[string]bool{}
 	del := func(m feedbackbot.Message) {
 		if m.Workspace == guild && in(m) && !deleted[m.ID] {
 			deleted[m.ID] = true
 			a.deleted(guild, m.Channel, m.ID)
 		}
 	}
-	for _, m := range a.recent.Matching(func(m feedbackbot.Message) bool { return m.Workspace == guild && in(m) }) {
+	ours := func(m feedbackbot.Message) bool { return m.Workspace == guild && in(m) }
+	for _, m := range a.recent.Matching(ours) {
 		del(m)
 	}
+	err := a.purgeStored(ctx, what, guild, channel, from, del)
+	// Then the messages edits waiting for the store (changed) capture, and those
+	// queued here since (by such an edit, once the store answered): neither is in
+	// the store's listing, which holds analysed messages. (The waiting ones first:
+	// an edit applied meanwhile is queued before it stops waiting.)
+	for _, m := range a.waitingEdits(ours) {
+		del(m)
+	}
+	for _, m := range a.recent.Matching(ours) {
+		del(m)
+	}
+	return len(deleted), err
+}
+
+// purgeStored deletes (del) the messages the store lists of guild's channel since
+// from, waiting for a store that does not answer (see purge).
+func (a *Adapter) purgeStored(ctx context.Context, what, guild, channel string, from time.Time, del func(feedbackbot.Message)) error {
 	lister, ok := a.sink.(messageLister)
 	if !ok {
-		return len(deleted), nil
+		return nil
 	}
+	read := map[string]bool{}
 	// Newest first, a page at a time; the next page ends just after the oldest time
 	// read, and what was read already is skipped (messages may share a time).
 	var to time.Time
@@ -91,13 +110,13 @@ func (a *Adapter) purge(ctx context.Context, what, guild, channel string, from t
 		rows, err := lister.Messages(ctx, store.Query{Workspace: guild, Channel: channel, From: from, To: to, Limit: purgePage})
 		if err != nil {
 			if feedbackbot.ErrorCode(err) != feedbackbot.EUNAVAILABLE || ctx.Err() != nil {
-				return len(deleted), err
+				return err
 			}
 			a.log.Warn("discord: the messages of a deleted "+what+" wait for the store; retrying (Discord does not send the deletion again)",
 				"channel", channel, "err", err, "in", wait)
 			select {
 			case <-ctx.Done():
-				return len(deleted), err
+				return err
 			case <-time.After(wait):
 			}
 			wait = min(2*wait, 5*time.Second)
@@ -113,7 +132,7 @@ func (a *Adapter) purge(ctx context.Context, what, guild, channel string, from t
 			del(r.Message)
 		}
 		if len(rows) < purgePage || fresh == 0 {
-			return len(deleted), nil
+			return nil
 		}
 		to = rows[len(rows)-1].Message.Time.Add(time.Nanosecond)
 	}

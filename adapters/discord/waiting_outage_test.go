@@ -2,6 +2,7 @@ package discordadapter
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"maps"
 	"strings"
@@ -21,9 +22,23 @@ import (
 type unreadable struct {
 	store.Store
 	fail atomic.Bool
+	hang atomic.Bool // (reads wait for their context instead: a Redis that does not answer)
+	// failList fails the listing of stored messages too (purge's, catch-up's)
+	failList atomic.Bool
+}
+
+func (u *unreadable) Messages(ctx context.Context, q store.Query) ([]store.Stored, error) {
+	if u.failList.Load() {
+		return nil, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "redis messages: connection refused")
+	}
+	return u.Store.Messages(ctx, q)
 }
 
 func (u *unreadable) Newest(ctx context.Context, key string) (feedbackbot.Message, bool, error) {
+	if u.hang.Load() {
+		<-ctx.Done()
+		return feedbackbot.Message{}, false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "redis newest: %v", ctx.Err())
+	}
 	if u.fail.Load() {
 		return feedbackbot.Message{}, false, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "redis newest: connection refused")
 	}
@@ -37,6 +52,15 @@ func (u *unreadable) Newest(ctx context.Context, key string) (feedbackbot.Messag
 // the same store behind unreadable. stop stops it (once; at the test's end too).
 func overUnreadable(t *testing.T, msg map[string]any) (f *fixture, a *Adapter, sink *unreadable, stop func()) {
 	t.Helper()
+	f, a, sink, stop, _ = overUnreadableLogged(t, msg)
+	return f, a, sink, stop
+}
+
+// overUnreadableLogged is overUnreadable, with the adapter's logs kept in logs
+// too, and returns once the new session's catch-up is done.
+func overUnreadableLogged(t *testing.T, msg map[string]any) (f *fixture, a *Adapter, sink *unreadable, stop func(), logs *lockedBuffer) {
+	t.Helper()
+	logs = &lockedBuffer{}
 	f = newFixture(t, testConfig(), nil)
 	f.fake.Dispatch("MESSAGE_CREATE", msg)
 	f.eventually("the message captured", func() bool { return len(f.logged()) == 1 })
@@ -50,7 +74,7 @@ func overUnreadable(t *testing.T, msg map[string]any) (f *fixture, a *Adapter, s
 	}
 	sink = &unreadable{Store: f.st}
 	cfg := testConfig()
-	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, logs), nil))
 	a, err = New(cfg, sink, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +96,7 @@ func overUnreadable(t *testing.T, msg map[string]any) (f *fixture, a *Adapter, s
 	}
 	t.Cleanup(stop)
 	f.eventually("guild in state", func() bool { _, err := a.s.State.Guild(guild); return err == nil })
-	return f, a, sink, stop
+	return f, a, sink, stop, logs
 }
 
 // freshSession ends the adapter's gateway session (a close of its own: Discord
