@@ -902,7 +902,13 @@ func (a *Adapter) changed(ctx context.Context, key, message string, change waiti
 			a.captureMu.Lock() // (a deletion is queued before, dropping it, or after it)
 		}
 		a.waitMu.Lock()
-		delete(a.waiting, key) // (the reader, which alone adds changes, is here)
+		// Changes that arrived during this try wait on (another reader's: a session
+		// reopened while this one's reader was held here; forgotten with the entry,
+		// they were neither applied nor counted).
+		more := len(w.changes) > 0
+		if !more {
+			delete(a.waiting, key)
+		}
 		dropped := w.droppedBy(change)
 		a.waitMu.Unlock()
 		switch {
@@ -918,13 +924,17 @@ func (a *Adapter) changed(ctx context.Context, key, message string, change waiti
 			a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "err", err)
 			a.gaveUp(1)
 		}
-		return
+		if !more {
+			return
+		}
+		a.reactionsWaiting.Add(1) // (past the bound too: the goroutine below takes it off)
+	} else {
+		a.waitMu.Lock()
+		if !w.droppedBy(change) {
+			w.changes = slices.Insert(w.changes, 0, change) // (before those that came during its try)
+		}
+		a.waitMu.Unlock()
 	}
-	a.waitMu.Lock()
-	if !w.droppedBy(change) {
-		w.changes = append(w.changes, change)
-	}
-	a.waitMu.Unlock()
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()

@@ -85,11 +85,14 @@ func (a *Adapter) purge(ctx context.Context, what, guild, channel string, from t
 	// queued here since (by such an edit, once the store answered): neither is in
 	// the store's listing, which holds analysed messages. (The waiting ones first:
 	// an edit applied meanwhile is queued before it stops waiting.)
-	for _, m := range a.waitingEdits(ours) {
-		del(m)
-	}
-	for _, m := range a.recent.Matching(ours) {
-		del(m)
+	// Both read under captureMu: an edit given up (changed) stops waiting and is
+	// queued under its write lock, so it is in one or the other (between them, with
+	// the capture queue full in an outage, it was in neither).
+	a.captureMu.RLock()
+	later := append(a.waitingEdits(ours), a.recent.Matching(ours)...)
+	a.captureMu.RUnlock()
+	for _, m := range later {
+		del(m) // (after the lock: del queues under it)
 	}
 	return len(deleted), err
 }

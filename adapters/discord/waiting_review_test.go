@@ -247,3 +247,170 @@ func TestReactionBeingReadNotCountedAgainOverCatchUpsCopy(t *testing.T) {
 		t.Errorf("a 👍 being read, then Discord's copy counting it: stored %q with %v, want the copy's text with 👍 1", got.Text, got.Reactions)
 	}
 }
+
+// refusedReads is a sink whose reads of a message fail as unavailable (a Redis
+// that refuses them), and that lists no messages.
+type refusedReads struct{}
+
+func (refusedReads) Append(context.Context, ...feedbackbot.Event) (int, error) { return 0, nil }
+func (refusedReads) Message(context.Context, string) (store.Stored, error) {
+	return store.Stored{}, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "redis message: connection refused")
+}
+
+// TestPurgeTakesTheEditGivenUpWhileItLooks: the store cannot be read and the bot
+// is stopping: an edit of a message this process does not remember is given up
+// at once, queued with what it lists, and the capture queue is full (the
+// outage). Its channel's purge runs after it stopped waiting but before it is
+// queued: the message it captures must still be deleted (purge read neither the
+// waiting edits, where it no longer was, nor the messages queued, where it was
+// not yet).
+func TestPurgeTakesTheEditGivenUpWhileItLooks(t *testing.T) {
+	cfg := testConfig()
+	cfg.CaptureQueue = 1
+	a, err := New(cfg, refusedReads{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stopBase() // stopping: the edit cannot wait
+	a.queue <- feedbackbot.Event{Kind: feedbackbot.EventPut, Message: feedbackbot.Message{ID: "1", Platform: feedbackbot.PlatformDiscord, Workspace: guild, Channel: chGeneral}}
+	edit := feedbackbot.Message{ID: "1200000000000000777", Platform: feedbackbot.PlatformDiscord, Workspace: guild, Channel: chGeneral,
+		Text: "my card ending 4242 was charged twice in May", Time: time.Now(), EditedAt: time.Now()}
+	edited := make(chan struct{})
+	go func() {
+		defer close(edited)
+		a.changed(context.Background(), edit.Key(), edit.ID, waitingChange{edit: &edit})
+	}()
+	waitFor(t, "the edit given up, its queueing waiting for room", 5*time.Second, func() bool {
+		a.waitMu.Lock()
+		gone := a.changeSeq.Load() == 1 && a.waiting[edit.Key()] == nil
+		a.waitMu.Unlock()
+		if !gone || a.captureMu.TryRLock() && func() bool { a.captureMu.RUnlock(); return true }() {
+			return false
+		}
+		return true
+	})
+	purged := make(chan int, 1)
+	go func() {
+		n, _ := a.purge(context.Background(), "channel", guild, chGeneral, time.Time{}, func(m feedbackbot.Message) bool { return m.Channel == chGeneral })
+		purged <- n
+	}()
+	select { // (a purge that does not wait for the edit's queueing is done by then)
+	case <-purged:
+	case <-time.After(300 * time.Millisecond):
+	}
+	var events []feedbackbot.Event
+	for done := false; !done; {
+		select {
+		case ev := <-a.queue:
+			events = append(events, ev)
+		case <-time.After(time.Second):
+			done = true
+		}
+	}
+	<-edited
+	deleted := false
+	for _, ev := range events {
+		if ev.Kind == feedbackbot.EventDelete && ev.Message.ID == edit.ID {
+			deleted = true
+		}
+	}
+	if !deleted {
+		t.Errorf("the channel's purge ran while an edit given up waited to be queued: events %d, none deletes the message it captures (it stays stored, quotable)", len(events))
+	}
+}
+
+// slowRead is a sink whose first read of a message waits until release is
+// closed (saying on held that it waits), and which holds one message, with a 👍.
+type slowRead struct {
+	msg           feedbackbot.Message
+	held, release chan struct{}
+	once          sync.Once
+	refuse        atomic.Bool // (reads fail as unavailable while set)
+}
+
+func (s *slowRead) Append(context.Context, ...feedbackbot.Event) (int, error) { return 0, nil }
+func (s *slowRead) Message(ctx context.Context, key string) (store.Stored, error) {
+	s.once.Do(func() { close(s.held); <-s.release })
+	if s.refuse.Load() {
+		return store.Stored{}, feedbackbot.Errorf(feedbackbot.EUNAVAILABLE, "redis message: connection refused")
+	}
+	if key != s.msg.Key() {
+		return store.Stored{}, feedbackbot.Errorf(feedbackbot.ENOTFOUND, "no message %s", key)
+	}
+	return store.Stored{Message: s.msg}, nil
+}
+
+// TestReactionDuringAFirstTryIsApplied: a reaction's first read of the message
+// is slow (the gateway's reader is held by it: a session reopened meanwhile has a
+// reader of its own). Another reaction to the message arrives then, and waits
+// behind it. The first read answers: both are applied (the second was forgotten
+// with the entry the first try held, neither applied nor counted as given up).
+func TestReactionDuringAFirstTryIsApplied(t *testing.T) {
+	sink := &slowRead{msg: feedbackbot.Message{ID: "1200000000000000778", Platform: feedbackbot.PlatformDiscord, Workspace: guild,
+		Channel: chGeneral, Text: "the export fails", Time: time.Now(), Reactions: map[string]int{"👍": 1}},
+		held: make(chan struct{}), release: make(chan struct{})}
+	a, err := New(testConfig(), sink, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(name string) func(map[string]int) { return func(c map[string]int) { c[name]++ } }
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		a.reactions(guild, sink.msg.ID, add("✅"))
+	}()
+	<-sink.held
+	a.reactions(guild, sink.msg.ID, add("👀")) // (waits behind the first)
+	close(sink.release)
+	<-first
+	want := map[string]int{"👍": 1, "✅": 1, "👀": 1}
+	var got map[string]int
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		a.captureMu.RLock()
+		m, _, _ := a.recent.Get(sink.msg.Key())
+		a.captureMu.RUnlock()
+		if got = m.Reactions; maps.Equal(got, want) || time.Now().After(end) {
+			break
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("a reaction that arrived during another's first try: reactions %v, want %v", got, want)
+	}
+	a.stopBase()
+	a.wg.Wait()
+}
+
+// TestChangesDuringAFailedFirstTryKeepTheirOrder: a reaction's first read is
+// slow, and fails (the store is away); a moderator removes all the message's
+// reactions meanwhile (another reader's event), which waits behind it. Once the
+// store is back, they apply in Discord's order: none is left (the failed first
+// change waited behind the later one, and the 👀 removed came back).
+func TestChangesDuringAFailedFirstTryKeepTheirOrder(t *testing.T) {
+	sink := &slowRead{msg: feedbackbot.Message{ID: "1200000000000000779", Platform: feedbackbot.PlatformDiscord, Workspace: guild,
+		Channel: chGeneral, Text: "the export fails", Time: time.Now(), Reactions: map[string]int{"👍": 1}},
+		held: make(chan struct{}), release: make(chan struct{})}
+	sink.refuse.Store(true)
+	a, err := New(testConfig(), sink, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		a.reactions(guild, sink.msg.ID, func(c map[string]int) { c["👀"]++ })
+	}()
+	<-sink.held
+	a.reactions(guild, sink.msg.ID, func(c map[string]int) { clear(c) })
+	close(sink.release)
+	<-first
+	sink.refuse.Store(false)
+	waitFor(t, "the changes applied", 5*time.Second, func() bool { return a.reactionsWaiting.Load() == 0 })
+	a.captureMu.RLock()
+	m, ok, _ := a.recent.Get(sink.msg.Key())
+	a.captureMu.RUnlock()
+	if !ok || len(m.Reactions) != 0 {
+		t.Errorf("a reaction, then a removal of all while its first read failed: found %v, reactions %v, want none", ok, m.Reactions)
+	}
+	a.stopBase()
+	a.wg.Wait()
+}
