@@ -911,18 +911,11 @@ func (a *Adapter) changed(ctx context.Context, key, message string, change waiti
 		}
 		dropped := w.droppedBy(change)
 		a.waitMu.Unlock()
-		switch {
-		case err == nil:
-		case change.edit != nil:
-			if !dropped {
-				a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
-					"message", message, "err", err)
-				a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: *change.edit})
-			}
+		if err != nil && !dropped {
+			a.giveUpChanges(message, []waitingChange{change}, err)
+		}
+		if change.edit != nil && err != nil {
 			a.captureMu.Unlock()
-		case !dropped:
-			a.log.Error("discord: reaction not recorded (Discord does not send it again)", "message", message, "err", err)
-			a.gaveUp(1)
 		}
 		if !more {
 			return
@@ -976,39 +969,47 @@ func (a *Adapter) changed(ctx context.Context, key, message string, change waiti
 			}
 			a.waitMu.Lock()
 			w.changes = append(slices.DeleteFunc(changes, w.droppedBy), w.changes...)
-			var last *feedbackbot.Message // the newest edit given up
-			lost := 0                     // the reactions given up after it
+			var given []waitingChange
 			if giveUp {
 				delete(a.waiting, key)
-				for _, c := range w.changes {
-					if c.edit != nil {
-						last, lost = c.edit, 0
-					} else {
-						lost++
-					}
-				}
+				given = w.changes
 			}
 			a.waitMu.Unlock()
 			if giveUp {
-				if last != nil {
-					// As an edit that cannot wait is: queued with what it lists (its
-					// counts hold the reactions before it), for the capture queue to
-					// write once the store takes it (given up, the member's new text
-					// was lost).
-					a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
-						"message", message, "err", err)
-					a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: *last})
-				}
+				a.giveUpChanges(message, given, err)
 				a.captureMu.Unlock()
-				if lost > 0 {
-					a.log.Error("discord: reactions not recorded (Discord does not send them again)", "message", message, "reactions", lost, "err", err)
-					a.gaveUp(lost)
-				}
 				return
 			}
 			backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
 		}
 	}()
+}
+
+// giveUpChanges gives up changes to message that cannot wait for the store (err):
+// the newest edit among them is queued with what it lists (its counts hold the
+// reactions before it), for the capture queue to write once the store takes it
+// (given up, the member's new text was lost), and the reactions after it are
+// logged and counted as lost. The caller holds captureMu when changes hold an
+// edit (a deletion is queued before it, dropping it, or after it).
+func (a *Adapter) giveUpChanges(message string, changes []waitingChange, err error) {
+	var last *feedbackbot.Message // the newest edit given up
+	lost := 0                     // the reactions given up after it
+	for _, c := range changes {
+		if c.edit != nil {
+			last, lost = c.edit, 0
+		} else {
+			lost++
+		}
+	}
+	if last != nil {
+		a.log.Warn("discord: the edited message's captured version could not be read; taking its reactions from the edit, and a staff message's account from the channel's latest customer",
+			"message", message, "err", err)
+		a.push(feedbackbot.Event{Kind: feedbackbot.EventPut, Message: *last})
+	}
+	if lost > 0 {
+		a.log.Error("discord: reactions not recorded (Discord does not send them again)", "message", message, "reactions", lost, "err", err)
+		a.gaveUp(lost)
+	}
 }
 
 // waitingReactions are the changes to one message (reactions, edits) waiting for

@@ -70,13 +70,13 @@ const purgeTimeout = 5 * time.Minute
 // Redis blip (a review's find).
 func (a *Adapter) purge(ctx context.Context, what, guild, channel string, from time.Time, in func(feedbackbot.Message) bool) (int, error) {
 	deleted := map[string]bool{}
+	ours := func(m feedbackbot.Message) bool { return m.Workspace == guild && in(m) }
 	del := func(m feedbackbot.Message) {
-		if m.Workspace == guild && in(m) && !deleted[m.ID] {
+		if ours(m) && !deleted[m.ID] {
 			deleted[m.ID] = true
 			a.deleted(guild, m.Channel, m.ID)
 		}
 	}
-	ours := func(m feedbackbot.Message) bool { return m.Workspace == guild && in(m) }
 	for _, m := range a.recent.Matching(ours) {
 		del(m)
 	}

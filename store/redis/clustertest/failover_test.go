@@ -121,15 +121,7 @@ func failoverUnderLoad(t *testing.T, prefix string, kill bool) {
 	}
 	t.Logf("the store wrote to the new master %v after the takeover", acked.Sub(promoted).Round(time.Millisecond))
 	waitOps(ctx, &ops, ops.Load()+30)
-	close(stop)
-	wg.Wait()
-	waitBacklog(ctx, t, st, errs)
-	close(done)
-	bg.Wait()
-	if ctx.Err() != nil {
-		t.Fatalf("the workload did not finish in time: %v", ctx.Err())
-	}
-	errs.report(t)
+	drain(ctx, t, st, errs, stop, done, &wg, &bg)
 
 	// The log: nothing twice; nothing acknowledged lost but what the failover may
 	// lose.

@@ -123,15 +123,7 @@ func TestReshardingUnderLoad(t *testing.T) {
 			mv.slot, cmp.Or(mv.ws, "workspace set"), keys, from.Addr, to.Addr, ops.Load()-before, g.applies.Load()-applies)
 	}
 	t.Logf("%d slots moved in %v", len(moves), time.Since(began).Round(time.Millisecond))
-	close(stop)
-	wg.Wait()
-	waitBacklog(ctx, t, st, errs)
-	close(done)
-	bg.Wait()
-	if ctx.Err() != nil {
-		t.Fatalf("the workload did not finish in time: %v", ctx.Err())
-	}
-	errs.report(t)
+	drain(ctx, t, st, errs, stop, done, &wg, &bg)
 
 	// Every event acknowledged is in the log once, and nothing else is.
 	want := map[string]map[string]int{}

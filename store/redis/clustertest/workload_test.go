@@ -351,6 +351,23 @@ func readDigests(ctx context.Context, st store.Store, wss []string, done <-chan 
 	}
 }
 
+// drain ends a workload: it stops the writers (stop, then waits for writers),
+// waits until the workers have applied and acknowledged the whole log, stops the
+// workers and the reader (done, then waits for bg), and reports every error they
+// met.
+func drain(ctx context.Context, t *testing.T, st store.Log, errs *errLog, stop, done chan struct{}, writers, bg *sync.WaitGroup) {
+	t.Helper()
+	close(stop)
+	writers.Wait()
+	waitBacklog(ctx, t, st, errs)
+	close(done)
+	bg.Wait()
+	if ctx.Err() != nil {
+		t.Fatalf("the workload did not finish in time: %v", ctx.Err())
+	}
+	errs.report(t)
+}
+
 // waitBacklog waits until the store reports no entry unacknowledged.
 func waitBacklog(ctx context.Context, t *testing.T, st store.Log, errs *errLog) {
 	t.Helper()
